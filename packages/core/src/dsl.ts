@@ -1,0 +1,146 @@
+import type { Context } from './context'
+import type { HttpClient } from './http'
+import type { PortName, Ports } from './ports'
+import { DefinitionError } from './errors'
+import { validateJourney } from './validate'
+
+export interface Logger {
+  debug(message: string, data?: unknown): void
+  info(message: string, data?: unknown): void
+  warn(message: string, data?: unknown): void
+  error(message: string, data?: unknown): void
+}
+
+/** What an action receives. One object, so that new fields never break existing actions. */
+export interface ActionArgs {
+  http: HttpClient
+  ctx: Context
+  ports: Ports
+  /** Aborted at the step's or journey's deadline, or when the run is interrupted. Pass it on. */
+  signal: AbortSignal
+  log: Logger
+  journey: string
+  /** 'main', or the path's name. */
+  path: string
+  step: string
+  /** 1 for the first try; higher on retries. */
+  attempt: number
+}
+
+export type Action = (args: ActionArgs) => unknown | Promise<unknown>
+
+export interface StepOptions {
+  description?: string
+  /** The step passes when the action throws or answers with status >= 400, and fails otherwise. */
+  expectFailure?: boolean
+  /** ms; the action is aborted at the deadline. */
+  timeout?: number
+  /** Re-run a failed step up to this many more times. */
+  retries?: number
+  /** Wait before a retry, ms. Default 0. */
+  retryDelay?: number
+  /** Ports the action uses; a missing one is an error before the journey starts. */
+  requires?: PortName[]
+}
+
+export interface StepNode {
+  readonly kind: 'step'
+  readonly name: string
+  readonly action: Action
+  readonly options: StepOptions
+}
+
+export interface CheckpointNode {
+  readonly kind: 'checkpoint'
+  readonly name: string
+}
+
+export interface BranchNode {
+  readonly kind: 'branch'
+  readonly checkpoint: string
+  readonly paths: readonly PathNode[]
+}
+
+export interface PathNode {
+  readonly kind: 'path'
+  readonly name: string
+  readonly description?: string
+  readonly steps: readonly JourneyNode[]
+}
+
+export type JourneyNode = StepNode | CheckpointNode | BranchNode
+
+export interface JourneyOptions {
+  description?: string
+  tags?: string[]
+  /** ms for the whole journey; the running step is aborted at the deadline. */
+  timeout?: number
+  /** Overrides the run's base URL for this journey. */
+  baseUrl?: string
+  /** Ports every step may use; checked before the journey starts. */
+  requires?: PortName[]
+  steps: JourneyNode[]
+}
+
+export interface Journey {
+  readonly kind: 'journey'
+  readonly name: string
+  readonly description?: string
+  readonly tags: readonly string[]
+  readonly timeout?: number
+  readonly baseUrl?: string
+  readonly requires: readonly PortName[]
+  readonly steps: readonly JourneyNode[]
+}
+
+export function step(name: string, action: Action, options: StepOptions = {}): StepNode {
+  return { kind: 'step', name, action, options }
+}
+
+export function checkpoint(name: string): CheckpointNode {
+  return { kind: 'checkpoint', name }
+}
+
+export function branch(checkpointName: string, paths: PathNode[]): BranchNode {
+  return { kind: 'branch', checkpoint: checkpointName, paths }
+}
+
+export function path(name: string, steps: JourneyNode[], options: { description?: string } = {}): PathNode {
+  return { kind: 'path', name, steps, description: options.description }
+}
+
+/** Define a journey. The definition is validated now: a mistake throws a DefinitionError naming it. */
+export function journey(name: string, options: JourneyOptions): Journey {
+  const j: Journey = {
+    kind: 'journey',
+    name,
+    description: options.description,
+    tags: (options.tags ?? []).map((t) => t.trim().toLowerCase()).filter(Boolean),
+    timeout: options.timeout,
+    baseUrl: options.baseUrl,
+    requires: options.requires ?? [],
+    steps: options.steps,
+  }
+  validateJourney(j)
+  return j
+}
+
+/**
+ * Data-driven journeys: one journey per case. `build` returns the journey for a case; names must differ.
+ *
+ *   export default journeysFor(cases, (c) => journey(`register_${c.name}`, { steps: [...] }))
+ */
+export function journeysFor<C>(cases: readonly C[], build: (testCase: C, index: number) => Journey): Journey[] {
+  const out = cases.map((c, i) => build(c, i))
+  const seen = new Set<string>()
+  for (const j of out) {
+    if (seen.has(j.name))
+      throw new DefinitionError(j.name, 'two cases produce a journey with this name; give each case its own name')
+    seen.add(j.name)
+  }
+  return out
+}
+
+export function isJourney(value: unknown): value is Journey {
+  return typeof value === 'object' && value !== null && (value as Journey).kind === 'journey' && Array.isArray((value as Journey).steps)
+}

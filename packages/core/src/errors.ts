@@ -1,0 +1,141 @@
+/**
+ * Error types. A `UserError` is a mistake in the user's input (config, journey definition, plugin name):
+ * the CLI prints its message alone, without a stack trace, and exits 2.
+ */
+export class VenomError extends Error {
+  readonly code: string
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+export class UserError extends VenomError {
+  /** Where the mistake is: a file, a config key path, or `journey > step`. */
+  readonly where?: string
+  constructor(code: string, message: string, options?: { where?: string; cause?: unknown }) {
+    super(code, message, options)
+    this.where = options?.where
+  }
+}
+
+/** A journey definition that cannot run: raised before any request is sent. */
+export class DefinitionError extends UserError {
+  readonly journey: string
+  readonly step?: string
+  constructor(journey: string, message: string, step?: string) {
+    super('E_DEFINITION', `journey "${journey}"${step ? `, step "${step}"` : ''}: ${message}`, {
+      where: step ? `${journey} > ${step}` : journey,
+    })
+    this.journey = journey
+    this.step = step
+  }
+}
+
+export class ConfigError extends UserError {
+  constructor(message: string, options?: { where?: string; cause?: unknown }) {
+    super('E_CONFIG', message, options)
+  }
+}
+
+export class PluginError extends UserError {
+  readonly plugin: string
+  constructor(plugin: string, message: string, options?: { cause?: unknown }) {
+    super('E_PLUGIN', message, { where: plugin, ...options })
+    this.plugin = plugin
+  }
+}
+
+/** The step or journey ran past its deadline; the action was aborted through its signal. */
+export class TimeoutError extends VenomError {
+  readonly timeoutMs: number
+  constructor(what: string, timeoutMs: number) {
+    super('E_TIMEOUT', `${what} timed out after ${timeoutMs} ms`)
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/** The run was interrupted (Ctrl-C, fail-fast in another worker). */
+export class AbortedError extends VenomError {
+  constructor(message = 'run interrupted') {
+    super('E_ABORTED', message)
+  }
+}
+
+/** A state backend failed to checkpoint or roll back: the state is unknown, so the branch stops. */
+export class StateError extends VenomError {
+  readonly backend: string
+  constructor(backend: string, message: string, options?: { cause?: unknown }) {
+    super('E_STATE', `state backend "${backend}": ${message}`, options)
+    this.backend = backend
+  }
+}
+
+/** A failed expectation inside an action (see `expect` helpers in the runner). */
+export class AssertionFailed extends VenomError {
+  readonly expected?: unknown
+  readonly actual?: unknown
+  constructor(message: string, details?: { expected?: unknown; actual?: unknown }) {
+    super('E_ASSERTION', message)
+    this.expected = details?.expected
+    this.actual = details?.actual
+  }
+}
+
+/** An HTTP request that failed before a response arrived (refused, reset, DNS, TLS, aborted). */
+export class TransportError extends VenomError {
+  readonly kind: ErrorKind
+  readonly method: string
+  readonly url: string
+  constructor(kind: ErrorKind, method: string, url: string, message: string, options?: { cause?: unknown }) {
+    super('E_TRANSPORT', `${method} ${url}: ${message}`, options)
+    this.kind = kind
+    this.method = method
+    this.url = url
+  }
+}
+
+export type ErrorKind =
+  | 'http-status'
+  | 'timeout'
+  | 'aborted'
+  | 'connection-refused'
+  | 'connection-reset'
+  | 'dns'
+  | 'tls'
+  | 'transport'
+  | 'assertion'
+  | 'expected-failure-missing'
+  | 'state'
+  | 'hook'
+  | 'port-missing'
+  | 'crash'
+
+export function isUserError(err: unknown): err is UserError {
+  return err instanceof UserError || (typeof err === 'object' && err !== null && (err as { name?: string }).name !== undefined && ['UserError', 'DefinitionError', 'ConfigError', 'PluginError'].includes((err as Error).name))
+}
+
+/** Classify any thrown value into an ErrorKind, for issues and suggestions. */
+export function errorKindOf(err: unknown): ErrorKind {
+  if (err instanceof TransportError) return err.kind
+  if (err instanceof TimeoutError) return 'timeout'
+  if (err instanceof AbortedError) return 'aborted'
+  if (err instanceof StateError) return 'state'
+  if (err instanceof AssertionFailed) return 'assertion'
+  const name = (err as Error | undefined)?.name
+  if (name === 'AssertionError') return 'assertion'
+  if (name === 'TimeoutError') return 'timeout'
+  if (name === 'AbortError') return 'aborted'
+  return 'crash'
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name
+  if (typeof err === 'string') return err
+  try {
+    return JSON.stringify(err)
+  } catch {
+    return String(err)
+  }
+}

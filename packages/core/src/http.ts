@@ -1,0 +1,99 @@
+/** The HTTP client an action receives as `http`. The runner implements it on undici. */
+
+export type HttpMethod = 'GET' | 'HEAD' | 'OPTIONS' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+export interface RetryPolicy {
+  /** Attempts after the first. Default 2 for idempotent methods. */
+  retries?: number
+  /** First backoff in ms; doubles each attempt, with full jitter. Default 100. */
+  baseDelayMs?: number
+  /** Backoff ceiling in ms. Default 2000. */
+  maxDelayMs?: number
+  /** Statuses that are retried. Default 502, 503, 504. */
+  statuses?: number[]
+}
+
+export interface RequestOptions {
+  headers?: Record<string, string | undefined>
+  query?: Record<string, string | number | boolean | undefined>
+  /** Sent as JSON with content-type application/json. */
+  json?: unknown
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: Record<string, string>
+  /** Sent as is. */
+  body?: string | Uint8Array
+  /** Per-request timeout in ms; the request is aborted at the deadline. */
+  timeout?: number
+  signal?: AbortSignal
+  /**
+   * Retry on transport errors and 502/503/504. Idempotent methods retry by default;
+   * POST and PATCH only when this is set. `false` turns retries off.
+   */
+  retry?: boolean | RetryPolicy
+  /** Use the GET response cache for this request (when the client has caching on, or force it here). */
+  cache?: boolean
+}
+
+export interface RecordedRequest {
+  method: string
+  url: string
+  headers: Record<string, string>
+  body?: unknown
+}
+
+export interface RecordedResponse {
+  status: number
+  headers: Record<string, string>
+  body?: unknown
+}
+
+/** One request and what came back, as kept in history and reports (secrets redacted). */
+export interface HttpExchange {
+  request: RecordedRequest
+  response?: RecordedResponse
+  error?: string
+  durationMs: number
+  attempt: number
+  startedAt: string
+  fromCache?: boolean
+}
+
+export interface HttpResponse {
+  readonly status: number
+  readonly ok: boolean
+  readonly headers: Record<string, string>
+  readonly method: string
+  readonly url: string
+  readonly durationMs: number
+  /** The raw body, read once. */
+  readonly bodyText: string
+  text(): string
+  /** The body parsed as JSON; a clear error if it is not JSON. */
+  json<T = any>(): T
+  readonly exchange: HttpExchange
+}
+
+export interface HttpClient {
+  readonly baseUrl: string
+  request(method: HttpMethod, path: string, options?: RequestOptions): Promise<HttpResponse>
+  get(path: string, options?: RequestOptions): Promise<HttpResponse>
+  head(path: string, options?: RequestOptions): Promise<HttpResponse>
+  options(path: string, options?: RequestOptions): Promise<HttpResponse>
+  post(path: string, options?: RequestOptions): Promise<HttpResponse>
+  put(path: string, options?: RequestOptions): Promise<HttpResponse>
+  patch(path: string, options?: RequestOptions): Promise<HttpResponse>
+  delete(path: string, options?: RequestOptions): Promise<HttpResponse>
+  /** Send `Authorization: <scheme> <token>` on every later request. */
+  setAuthToken(token: string, scheme?: string): void
+  clearAuth(): void
+  setHeader(name: string, value: string | undefined): void
+  /** Exchanges so far in this journey, secrets redacted. */
+  readonly history: readonly HttpExchange[]
+  lastExchange(): HttpExchange | undefined
+  /** Drop every cached GET response. */
+  clearCache(): void
+}
+
+/** Status codes whose requests are safe to retry for an idempotent method. */
+export const RETRYABLE_STATUSES: readonly number[] = [502, 503, 504]
+export const IDEMPOTENT_METHODS: readonly HttpMethod[] = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']

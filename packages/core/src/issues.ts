@@ -1,0 +1,81 @@
+import type { ErrorKind } from './errors'
+import type { RecordedRequest, RecordedResponse } from './http'
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info'
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info']
+
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s)
+}
+
+export interface Issue {
+  journey: string
+  /** 'main' or the path's name; nested paths are joined with ' > '. */
+  path: string
+  step: string
+  severity: Severity
+  kind: ErrorKind
+  error: string
+  suggestion: string
+  /** Who raised it: 'step', 'runner', 'state', or 'plugin:<name>'. */
+  source: string
+  request?: RecordedRequest
+  response?: RecordedResponse
+  timestamp: string
+}
+
+const STATUS_SUGGESTIONS: Record<number, string> = {
+  400: 'The server rejected the request as malformed: check the body shape and content-type.',
+  401: 'Authentication failed: check that a login step ran first and that its token is sent (http.setAuthToken or an Authorization header).',
+  403: 'Authenticated but not allowed: check the user\'s role or the resource\'s owner.',
+  404: 'Not found: check the path and that the id in the URL was created by an earlier step in this path (ctx.require).',
+  405: 'Method not allowed: check the HTTP method for this route.',
+  408: 'The server timed out waiting for the request: check the server and the request size.',
+  409: 'Conflict: the resource already exists or changed; this often means state leaked between paths. Check the checkpoint and rollback.',
+  410: 'Gone: the resource was deleted earlier, possibly by a sibling path. Check rollback between paths.',
+  413: 'Payload too large: send a smaller body or raise the server limit.',
+  415: 'Unsupported media type: send JSON with { json } or set content-type.',
+  422: 'Validation failed: compare the request body with what the API expects; the response body usually names the field.',
+  429: 'Rate limited: slow down, add retries with backoff, or raise the limit for the test environment.',
+  500: 'Server error: read the API\'s logs for the stack trace; the request in this issue reproduces it.',
+  501: 'Not implemented: this route or method does not exist on this server version.',
+  502: 'Bad gateway: a proxy could not reach the app. Check that the app is running behind it.',
+  503: 'Service unavailable: the app or a dependency is down or starting. Check health, or retry.',
+  504: 'Gateway timeout: the app answered too slowly through the proxy. Check slow queries or raise timeouts.',
+}
+
+const KIND_SUGGESTIONS: Record<ErrorKind, string> = {
+  'http-status': 'Check the response body for details.',
+  timeout: 'The action ran past its timeout and was aborted: check the API\'s latency or raise the step timeout.',
+  aborted: 'The run was interrupted before this step finished.',
+  'connection-refused': 'Nothing is listening at the base URL: start the API, or fix baseUrl / --base-url.',
+  'connection-reset': 'The server closed the connection: check the API\'s logs for a crash.',
+  dns: 'The host name does not resolve: check baseUrl.',
+  tls: 'TLS failed: check the certificate, or use http:// for a local server.',
+  transport: 'The request failed before a response arrived: check that the API is reachable.',
+  assertion: 'An expectation in the step failed: compare expected and actual values in the error.',
+  'expected-failure-missing': 'The step was marked expectFailure but succeeded: the API accepted input it should reject, or the flag is wrong.',
+  state: 'A state backend could not checkpoint or roll back, so the branch stopped rather than run on unknown state. Check the backend\'s connection and permissions.',
+  hook: 'A plugin hook threw; the run went on. Fix the plugin, or remove it from the config.',
+  'port-missing': 'A step needs a port no plugin provides: add the adapter plugin to the config.',
+  crash: 'The action threw an unexpected error: read the error and its stack (run with --debug).',
+}
+
+/** A suggestion from the status code when there is one, else from the error kind. */
+export function suggestionFor(kind: ErrorKind, status?: number): string {
+  if (status !== undefined) {
+    const exact = STATUS_SUGGESTIONS[status]
+    if (exact) return exact
+    if (status >= 500) return STATUS_SUGGESTIONS[500]!
+    if (status >= 400) return 'The API rejected the request: the response body usually says why.'
+  }
+  return KIND_SUGGESTIONS[kind]
+}
+
+export function makeIssue(fields: Omit<Issue, 'suggestion' | 'timestamp'> & { suggestion?: string; timestamp?: string }): Issue {
+  return {
+    ...fields,
+    suggestion: fields.suggestion ?? suggestionFor(fields.kind, fields.response?.status),
+    timestamp: fields.timestamp ?? new Date().toISOString(),
+  }
+}

@@ -1,0 +1,213 @@
+import type { Context } from './context'
+import type { Journey } from './dsl'
+import type { Issue } from './issues'
+import type { HealthCheckable, PortName, StateBackend } from './ports'
+import type { BackendTiming, BranchResult, JourneyResult, PathResult, RunResult, StepResult } from './results'
+
+/** The plugin API this version of core speaks. A plugin built for another is refused at load. */
+export const PLUGIN_API_VERSION = 1
+
+// ---- lifecycle events ----------------------------------------------------------------------------
+
+export interface JourneyInfo {
+  name: string
+  tags: readonly string[]
+  description?: string
+  file?: string
+}
+
+export interface RunStartEvent {
+  journeys: JourneyInfo[]
+  startedAt: string
+}
+export interface JourneyStartEvent {
+  journey: JourneyInfo
+  ctx: Context
+}
+export interface JourneyEndEvent {
+  journey: JourneyInfo
+  result: JourneyResult
+}
+export interface StepStartEvent {
+  journey: string
+  path: string
+  step: string
+  attempt: number
+  ctx: Context
+}
+export interface StepEndEvent {
+  journey: string
+  path: string
+  step: string
+  result: StepResult
+  ctx: Context
+}
+export interface StepRetryEvent {
+  journey: string
+  path: string
+  step: string
+  attempt: number
+  error: string
+}
+export interface BranchStartEvent {
+  journey: string
+  path: string
+  checkpoint: string
+  paths: string[]
+}
+export interface BranchEndEvent {
+  journey: string
+  path: string
+  result: BranchResult
+}
+export interface PathStartEvent {
+  journey: string
+  checkpoint: string
+  path: string
+}
+export interface PathEndEvent {
+  journey: string
+  checkpoint: string
+  path: string
+  result: PathResult
+}
+export interface CheckpointEvent {
+  journey: string
+  path: string
+  name: string
+  durationMs: number
+  backends: BackendTiming[]
+}
+export interface RollbackEvent {
+  journey: string
+  path: string
+  checkpoint: string
+  durationMs: number
+  backends: BackendTiming[]
+  /** 'before-path' or 'after-branch'. */
+  reason: 'before-path' | 'after-branch' | 'interrupt'
+}
+export interface IssueEvent {
+  issue: Issue
+}
+export interface RunEndEvent {
+  result: RunResult
+}
+
+export interface LifecycleHooks {
+  runStart(e: RunStartEvent): void | Promise<void>
+  journeyStart(e: JourneyStartEvent): void | Promise<void>
+  journeyEnd(e: JourneyEndEvent): void | Promise<void>
+  stepStart(e: StepStartEvent): void | Promise<void>
+  stepEnd(e: StepEndEvent): void | Promise<void>
+  stepRetry(e: StepRetryEvent): void | Promise<void>
+  branchStart(e: BranchStartEvent): void | Promise<void>
+  branchEnd(e: BranchEndEvent): void | Promise<void>
+  pathStart(e: PathStartEvent): void | Promise<void>
+  pathEnd(e: PathEndEvent): void | Promise<void>
+  checkpoint(e: CheckpointEvent): void | Promise<void>
+  rollback(e: RollbackEvent): void | Promise<void>
+  issue(e: IssueEvent): void | Promise<void>
+  runEnd(e: RunEndEvent): void | Promise<void>
+}
+
+export type HookName = keyof LifecycleHooks
+export const HOOK_NAMES: readonly HookName[] = [
+  'runStart',
+  'journeyStart',
+  'journeyEnd',
+  'stepStart',
+  'stepEnd',
+  'stepRetry',
+  'branchStart',
+  'branchEnd',
+  'pathStart',
+  'pathEnd',
+  'checkpoint',
+  'rollback',
+  'issue',
+  'runEnd',
+]
+
+// ---- reporters -----------------------------------------------------------------------------------
+
+export interface ReportContext {
+  /** The file the user named (`--reporter html:out.html`), if any. */
+  target?: string
+  /** The reporter's options from config. */
+  options: Record<string, unknown>
+  /** Where the run was started. */
+  cwd: string
+  /** The output stream for reporters that print. */
+  stdout: NodeJS.WritableStream
+  /** Record a problem without failing the run (e.g. a webhook that did not answer). */
+  warn(message: string): void
+}
+
+/**
+ * A reporter does any of: follow the run live (`hooks`), render the finished run to a file (`render`,
+ * written atomically by the caller to `target` or `defaultFile`), deliver it somewhere (`deliver`).
+ */
+export interface Reporter {
+  readonly name: string
+  /** The file `render` goes to when the user names none; without it, render output goes to stdout. */
+  readonly defaultFile?: string
+  hooks?: Partial<LifecycleHooks>
+  render?(run: RunResult, ctx: ReportContext): string | Uint8Array | Promise<string | Uint8Array>
+  deliver?(run: RunResult, ctx: ReportContext): Promise<void>
+}
+
+export type ReporterFactory = (ctx: { target?: string; options: Record<string, unknown> }) => Reporter
+
+// ---- plugins -------------------------------------------------------------------------------------
+
+export interface PluginLogger {
+  info(message: string): void
+  warn(message: string): void
+  debug(message: string): void
+}
+
+/** What a plugin's `setup` receives. */
+export interface PluginApi<Options = Record<string, unknown>> {
+  /** Options from `[name, options]` in the config, or {}. */
+  readonly options: Options
+  /** The user's project root. */
+  readonly root: string
+  /** The active profile, if any. */
+  readonly profile?: string
+  readonly log: PluginLogger
+  addReporter(name: string, factory: ReporterFactory): void
+  /** Register a port (cache, mail, ...). A factory is called once, lazily, when a run needs it. */
+  addPort(name: PortName, port: unknown | (() => unknown | Promise<unknown>)): void
+  addStateBackend(backend: StateBackend | (() => StateBackend | Promise<StateBackend>)): void
+  addHook<K extends HookName>(name: K, fn: LifecycleHooks[K]): void
+  /** A service `venomqa doctor` checks. */
+  addHealthCheck(name: string, check: HealthCheckable['healthCheck']): void
+  /** Called when the run ends (after reports), in reverse order of registration: stop servers, close pools. */
+  onClose(fn: () => void | Promise<void>): void
+}
+
+export interface Plugin<Options = Record<string, unknown>> {
+  readonly name: string
+  readonly version: string
+  readonly apiVersion: number
+  setup?(api: PluginApi<Options>): void | Promise<void>
+  hooks?: Partial<LifecycleHooks>
+}
+
+export function definePlugin<Options = Record<string, unknown>>(plugin: Plugin<Options>): Plugin<Options> {
+  return plugin
+}
+
+export function isPlugin(value: unknown): value is Plugin {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Plugin).name === 'string' &&
+    typeof (value as Plugin).apiVersion === 'number'
+  )
+}
+
+/** The journeys a file exports: its default export and any named export that is a journey or list of them. */
+export type JourneyModuleExports = Record<string, unknown>
+export type { Journey }

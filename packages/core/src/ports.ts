@@ -1,0 +1,317 @@
+/**
+ * Ports: what a journey can check besides HTTP. Adapter packages implement them; actions reach them
+ * through `ports`. Every method is async so that a real service and an in-memory one look alike.
+ */
+
+export interface HealthCheckable {
+  /** True when the service answers. Never throws. */
+  healthCheck(): Promise<boolean>
+}
+
+// ---- state ---------------------------------------------------------------------------------------
+
+export interface StateBackend {
+  readonly name: string
+  /** How rollback works: 'snapshot', 'savepoint', 'template', 'dump-restore', 'memory', 'http-control'... */
+  readonly mechanism: string
+  /** True only if concurrent paths cannot see each other's writes. */
+  readonly parallelSafe: boolean
+  connect(): Promise<void>
+  checkpoint(name: string): Promise<void>
+  rollback(name: string): Promise<void>
+  release(name: string): Promise<void>
+  /** Back to an empty, clean state (truncate, restart sequences). Optional. */
+  reset?(): Promise<void>
+  /** A cheap fingerprint of the state. Optional. */
+  observe?(): Promise<Record<string, unknown>>
+  disconnect(): Promise<void>
+}
+
+// ---- cache ---------------------------------------------------------------------------------------
+
+export interface CacheStats {
+  hits: number
+  misses: number
+  /** Percentage, 0 to 100. */
+  hitRate: number
+  keys?: number
+}
+
+export interface CachePort extends HealthCheckable {
+  get<T = unknown>(key: string): Promise<T | undefined>
+  /** ttl in seconds. */
+  set(key: string, value: unknown, ttl?: number): Promise<void>
+  delete(key: string): Promise<boolean>
+  exists(key: string): Promise<boolean>
+  getMany<T = unknown>(keys: string[]): Promise<Record<string, T | undefined>>
+  setMany(entries: Record<string, unknown>, ttl?: number): Promise<void>
+  deleteMany(keys: string[]): Promise<number>
+  /** Remove every key the port owns (within its prefix). */
+  clear(): Promise<void>
+  /** Seconds left; -1 no expiry; -2 no such key. */
+  getTtl(key: string): Promise<number>
+  setTtl(key: string, ttl: number): Promise<boolean>
+  stats(): Promise<CacheStats>
+}
+
+// ---- mail ----------------------------------------------------------------------------------------
+
+export interface EmailAttachment {
+  filename?: string
+  contentType: string
+  size: number
+  content: Uint8Array
+}
+
+export interface Email {
+  id: string
+  from: string
+  to: string[]
+  cc: string[]
+  subject: string
+  text: string
+  html?: string
+  headers: Record<string, string>
+  attachments: EmailAttachment[]
+  receivedAt: string
+}
+
+export interface EmailFilter {
+  to?: string
+  from?: string
+  /** A substring, or a regular expression, of the subject. */
+  subject?: string | RegExp
+}
+
+export interface OutgoingEmail {
+  from: string
+  to: string | string[]
+  subject: string
+  text?: string
+  html?: string
+  attachments?: { filename: string; content: string | Uint8Array; contentType?: string }[]
+}
+
+export interface MailPort extends HealthCheckable {
+  list(filter?: EmailFilter): Promise<Email[]>
+  getLatest(filter?: EmailFilter): Promise<Email | undefined>
+  /** Poll until a matching mail arrives; rejects with a clear message at the timeout (ms). */
+  waitForEmail(filter: EmailFilter & { timeout?: number }): Promise<Email>
+  deleteAll(): Promise<void>
+  send(mail: OutgoingEmail): Promise<void>
+}
+
+// ---- queue ---------------------------------------------------------------------------------------
+
+export type JobStatus = 'waiting' | 'delayed' | 'active' | 'completed' | 'failed' | 'cancelled' | 'unknown'
+
+export interface Job {
+  id: string
+  name: string
+  queue: string
+  data: unknown
+  status: JobStatus
+  attempts: number
+  result?: unknown
+  error?: string
+  createdAt?: string
+  finishedAt?: string
+}
+
+export interface JobResult {
+  id: string
+  success: boolean
+  result?: unknown
+  error?: string
+}
+
+export interface EnqueueOptions {
+  queue?: string
+  delayMs?: number
+  attempts?: number
+  jobId?: string
+}
+
+export interface QueuePort extends HealthCheckable {
+  enqueue(name: string, data: unknown, options?: EnqueueOptions): Promise<string>
+  getJob(id: string, queue?: string): Promise<Job | undefined>
+  /** Wait for the job to finish; undefined at the timeout (ms). */
+  getJobResult(id: string, options?: { queue?: string; timeout?: number }): Promise<JobResult | undefined>
+  cancel(id: string, queue?: string): Promise<boolean>
+  length(queue?: string): Promise<number>
+  getActiveJobs(queue?: string): Promise<Job[]>
+  getFailedJobs(queue?: string): Promise<Job[]>
+  retry(id: string, queue?: string): Promise<boolean>
+  clear(queue?: string): Promise<void>
+}
+
+// ---- search --------------------------------------------------------------------------------------
+
+export interface SearchHit<T = Record<string, unknown>> {
+  id: string
+  score: number | null
+  source: T
+}
+
+export interface SearchResult<T = Record<string, unknown>> {
+  total: number
+  hits: SearchHit<T>[]
+}
+
+export interface SearchPort extends HealthCheckable {
+  createIndex(index: string, options?: { mappings?: Record<string, unknown>; settings?: Record<string, unknown> }): Promise<void>
+  deleteIndex(index: string): Promise<void>
+  refresh(index: string): Promise<void>
+  index(index: string, document: Record<string, unknown>, id?: string): Promise<string>
+  get<T = Record<string, unknown>>(index: string, id: string): Promise<T | undefined>
+  delete(index: string, id: string): Promise<boolean>
+  search<T = Record<string, unknown>>(index: string, query: Record<string, unknown> | string, options?: { size?: number; from?: number }): Promise<SearchResult<T>>
+  /** Delete every document in the index. */
+  clear(index: string): Promise<void>
+}
+
+// ---- mock server ---------------------------------------------------------------------------------
+
+export interface MockResponse {
+  status?: number
+  body?: unknown
+  headers?: Record<string, string>
+  /** Delay before answering, ms. */
+  delayMs?: number
+}
+
+export interface StubOptions extends MockResponse {
+  method: string
+  /** Exact path, or a regular expression string when `pathPattern` is true. */
+  path: string
+  pathPattern?: boolean
+}
+
+export interface MockRequest {
+  method: string
+  url: string
+  headers: Record<string, string>
+  body?: string
+  loggedAt?: string
+}
+
+export interface VerifyOptions {
+  count?: number
+  atLeast?: number
+  atMost?: number
+}
+
+export interface MockPort extends HealthCheckable {
+  readonly baseUrl: string
+  stub(stub: StubOptions): Promise<string>
+  /** Answer the same request with each response in turn; the last one repeats. */
+  stubSequence(method: string, path: string, responses: MockResponse[]): Promise<string[]>
+  removeStub(id: string): Promise<void>
+  requests(filter?: { method?: string; path?: string }): Promise<MockRequest[]>
+  countRequests(method: string, path: string): Promise<number>
+  /** True when the count of matching requests fits; with no options, at least one. */
+  verify(method: string, path: string, options?: VerifyOptions): Promise<boolean>
+  /** Remove every stub and clear the request journal. */
+  reset(): Promise<void>
+}
+
+// ---- time ----------------------------------------------------------------------------------------
+
+export interface TimePort {
+  now(): Date
+  freeze(at?: Date): void
+  unfreeze(): void
+  readonly frozen: boolean
+  /** Move time forward by ms (or a duration object); fires every scheduled callback that comes due, in order. */
+  advance(by: number | Duration): void
+  setTime(at: Date): void
+  /** Run `callback` when time reaches now + delay (ms). Returns an id for `cancel`. */
+  scheduleAfter(delayMs: number, callback: () => void): string
+  scheduleAt(at: Date, callback: () => void): string
+  cancel(id: string): boolean
+  pending(): { id: string; dueAt: Date }[]
+}
+
+export interface Duration {
+  days?: number
+  hours?: number
+  minutes?: number
+  seconds?: number
+  milliseconds?: number
+}
+
+export function durationToMs(d: number | Duration): number {
+  if (typeof d === 'number') return d
+  return (
+    (d.days ?? 0) * 86_400_000 +
+    (d.hours ?? 0) * 3_600_000 +
+    (d.minutes ?? 0) * 60_000 +
+    (d.seconds ?? 0) * 1000 +
+    (d.milliseconds ?? 0)
+  )
+}
+
+// ---- storage -------------------------------------------------------------------------------------
+
+export interface StoredObject {
+  key: string
+  size: number
+  contentType?: string
+  modifiedAt: string
+}
+
+export interface StoragePort extends HealthCheckable {
+  put(key: string, content: string | Uint8Array, options?: { contentType?: string }): Promise<void>
+  get(key: string): Promise<Uint8Array | undefined>
+  getText(key: string): Promise<string | undefined>
+  exists(key: string): Promise<boolean>
+  delete(key: string): Promise<boolean>
+  list(prefix?: string): Promise<StoredObject[]>
+  clear(): Promise<void>
+}
+
+// ---- concurrency ---------------------------------------------------------------------------------
+
+export type TaskStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled'
+
+export interface TaskResult<T = unknown> {
+  id: string
+  success: boolean
+  value?: T
+  error?: string
+  durationMs: number
+}
+
+export interface ConcurrencyPort {
+  spawn<T>(task: (signal: AbortSignal) => Promise<T> | T): string
+  /** Start `fn` for every item with at most `limit` running at once; returns the task ids in item order. */
+  mapAsync<I, T>(items: Iterable<I>, fn: (item: I, signal: AbortSignal) => Promise<T> | T, options?: { limit?: number }): string[]
+  join<T = unknown>(id: string, options?: { timeout?: number }): Promise<TaskResult<T>>
+  /** Wait for every task; at the timeout (ms), unfinished ones are cancelled and reported as failed. */
+  joinAll<T = unknown>(ids: string[], options?: { timeout?: number }): Promise<TaskResult<T>[]>
+  cancel(id: string): boolean
+  status(id: string): TaskStatus | undefined
+}
+
+/** The ports known by name. A plugin may register others under its own name. */
+export interface KnownPorts {
+  cache: CachePort
+  mail: MailPort
+  queue: QueuePort
+  search: SearchPort
+  mock: MockPort
+  time: TimePort
+  storage: StoragePort
+  concurrency: ConcurrencyPort
+}
+
+export type PortName = keyof KnownPorts | (string & {})
+
+/** What actions see as `ports`: typed access to known ports, `get` for any. */
+export type Ports = Partial<KnownPorts> & {
+  /** The port registered under `name`; a clear error if there is none. */
+  require<K extends keyof KnownPorts>(name: K): KnownPorts[K]
+  require<T = unknown>(name: string): T
+  has(name: string): boolean
+  names(): string[]
+}

@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import net from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe } from 'vitest'
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+export const isCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0'
+
+export const SERVICES = {
+  postgres: { host: '127.0.0.1', port: 5432 },
+  mysql: { host: '127.0.0.1', port: 3306 },
+  redis: { host: '127.0.0.1', port: 6379 },
+} as const
+
+/** True if something accepts TCP connections at host:port within timeoutMs. */
+export function canConnect(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(timeoutMs, () => done(false))
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
+}
+
+/**
+ * `describe` for tests that need a real service. Unreachable service: under CI the suite fails (a test
+ * that cannot run must not pass); elsewhere it is skipped with a loud warning.
+ */
+export async function describeWithService(name: string, host: string, port: number) {
+  const up = await canConnect(host, port)
+  if (up) return describe
+  if (isCI) {
+    return ((title: string, fn: () => void) =>
+      describe(title, () => {
+        throw new Error(`${name} is not reachable at ${host}:${port}, and CI is set: this suite cannot be skipped`)
+      })) as unknown as typeof describe
+  }
+  console.warn(`\n!!! SKIPPING: ${name} is not reachable at ${host}:${port}. These tests did NOT run.\n`)
+  return describe.skip
+}
+
+/** A TCP port nobody is listening on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.unref()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+export interface RunningProcess {
+  readonly child: ChildProcess
+  readonly url: string
+  readonly port: number
+  output(): string
+  stop(): Promise<void>
+}
+
+/** Poll url until it answers (any status) or the timeout passes. */
+export async function waitForHttp(url: string, timeoutMs = 15_000, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode} before ${url} answered`)
+    try {
+      const res = await fetch(url)
+      await res.arrayBuffer()
+      return
+    } catch (err) {
+      last = err
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms: ${String(last)}`)
+}
+
+/** Start a node script as its own process on a free port (passed as PORT) and wait for readyPath. */
+export async function startNodeProcess(
+  script: string,
+  options: { env?: Record<string, string | undefined>; readyPath?: string; args?: string[]; timeoutMs?: number } = {},
+): Promise<RunningProcess> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  let out = ''
+  const child = spawn(process.execPath, [script, ...(options.args ?? [])], {
+    env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  child.stdout!.on('data', (d) => (out += d))
+  child.stderr!.on('data', (d) => (out += d))
+  try {
+    await waitForHttp(url + (options.readyPath ?? '/health'), options.timeoutMs ?? 15_000, child)
+  } catch (err) {
+    child.kill('SIGKILL')
+    throw new Error(`${(err as Error).message}\n--- output of ${script} ---\n${out}`)
+  }
+  return {
+    child,
+    url,
+    port,
+    output: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve()
+        const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+        child.once('exit', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+export const TODO_APP_SERVER = path.join(REPO_ROOT, 'examples/todo-app/dist/server.js')
+
+/**
+ * Start the example todo app as a separate process. With DATABASE_URL it keeps its data in PostgreSQL,
+ * otherwise in memory. Build it first (turbo does, for packages that list it as a devDependency).
+ */
+export function startTodoApp(env: Record<string, string | undefined> = {}): Promise<RunningProcess> {
+  return startNodeProcess(TODO_APP_SERVER, { env: { DATABASE_URL: undefined, ...env } })
+}
