@@ -87,6 +87,16 @@ export interface HttpClient {
   setAuthToken(token: string, scheme?: string): void
   clearAuth(): void
   setHeader(name: string, value: string | undefined): void
+  /**
+   * Reuse one auth token across steps and journeys of a run: the first call runs `obtain` (e.g. a login
+   * request) and keeps the token under `key`; later calls reuse it, after `verify` if given (a false or
+   * a throw means: obtain a fresh one). Sets the Authorization header either way and returns the token.
+   */
+  useAuth(
+    key: string,
+    obtain: () => Promise<string>,
+    options?: { scheme?: string; verify?: (http: HttpClient) => Promise<boolean> },
+  ): Promise<string>
   /** Exchanges so far in this journey, secrets redacted. */
   readonly history: readonly HttpExchange[]
   lastExchange(): HttpExchange | undefined

@@ -27,8 +27,10 @@ export interface StepResult {
   /** The last request the step made and its response (secrets redacted). */
   request?: RecordedRequest
   response?: RecordedResponse
-  /** Every request the step made, every attempt. */
+  /** Every request the step made, every attempt, when there was more than one. */
   exchanges?: HttpExchange[]
+  /** What the action wrote through `log`. */
+  logs?: { level: 'debug' | 'info' | 'warn' | 'error'; message: string }[]
 }
 
 export interface BackendTiming {

@@ -1,0 +1,27 @@
+// The same flow as one VenomQA journey of 3 x N dependent steps, run by @venomqa/runner.
+import { assertStatus, journey, step } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
+const n = Number(process.env.N)
+const steps = []
+for (let i = 0; i < n; i++) {
+  steps.push(
+    step(`create_${i}`, async ({ http, ctx }) => {
+      const res = await http.post('/items', { json: { name: `item ${i}` } })
+      ctx.set('id', res.json().id)
+      return res
+    }),
+    step(`read_${i}`, ({ http, ctx }) => http.get(`/items/${ctx.require('id')}`)),
+    step(`delete_${i}`, async ({ http, ctx }) => {
+      const res = await http.delete(`/items/${ctx.require('id')}`)
+      assertStatus(res, 204)
+      return res
+    }),
+  )
+}
+const runner = createRunner({ baseUrl: process.env.TARGET })
+const t0 = performance.now()
+const result = await runner.run(journey('overhead', { steps }))
+const ms = performance.now() - t0
+await runner.close()
+if (result.status !== 'passed') throw new Error(`journey failed: ${JSON.stringify(result.journeys[0].issues[0])}`)
+process.stdout.write(JSON.stringify({ innerMs: ms, steps: result.summary.steps.passed }))

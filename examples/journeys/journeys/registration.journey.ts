@@ -1,0 +1,19 @@
+import { journey, journeysFor, step } from '@venomqa/core'
+
+/** Data-driven: one journey per case. */
+const cases = [
+  { name: 'valid_user', email: 'grace@example.test', ok: true },
+  { name: 'invalid_email', email: 'not-an-email', ok: false },
+  { name: 'missing_email', email: undefined, ok: false },
+]
+
+export default journeysFor(cases, (c) =>
+  journey(`register_${c.name}`, {
+    tags: ['registration'],
+    steps: [
+      step('register', ({ http }) => http.post('/api/users', { json: { email: c.email, password: 'long enough pw', name: 'G' } }), {
+        expectFailure: !c.ok,
+      }),
+    ],
+  }),
+)

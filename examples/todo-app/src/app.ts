@@ -1,0 +1,156 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { TodoAppOptions } from './config'
+import { HttpError, Router, sendJson } from './http'
+import { TodoCache } from './integrations/cache'
+import { TodoEvents } from './integrations/events'
+import { Mailer } from './integrations/mailer'
+import { Webhooks } from './integrations/webhooks'
+import { controlRoutes } from './routes/control'
+import { diagnosticRoutes } from './routes/diagnostics'
+import { todoRoutes } from './routes/todos'
+import { userRoutes } from './routes/users'
+import type { Services } from './services'
+import { type StorageKind, openStore } from './storage'
+
+export interface TodoApp {
+  /** Connect storage and integrations, then listen. Resolves with the app's URL. Port 0 picks a free one. */
+  listen(port?: number, host?: string): Promise<string>
+  /** Stop accepting, let requests in flight finish (up to a second), then close pools, Redis and queues. */
+  close(): Promise<void>
+  /** http://host:port, once listening. */
+  readonly url: string
+  readonly storage: StorageKind
+  readonly server: http.Server
+}
+
+const SHUTDOWN_GRACE_MS = 1000
+
+/** A URL without the password in it, for messages. */
+export const redactUrl = (url: string) => url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')
+
+export function createTodoApp(options: TodoAppOptions = {}): TodoApp {
+  const logger = options.logger ?? console
+  const log = (message: string) => logger.error(`todo-app: ${message}`)
+  const store = openStore(options.databaseUrl, (err) => log(`database connection lost: ${err.message}`))
+  let url = ''
+  const services: Services = {
+    store,
+    quota: { regular: options.todoQuota ?? 5, premium: options.premiumQuota ?? 100 },
+    paymentUrl: options.paymentUrl,
+    publicUrl: () => (options.publicUrl ?? url).replace(/\/+$/, ''),
+    log,
+    flaky: new Map(),
+    slow: { pending: 0, completed: 0, aborted: 0 },
+  }
+
+  const router = new Router()
+  diagnosticRoutes(router, services)
+  userRoutes(router, services)
+  todoRoutes(router, services)
+  controlRoutes(router, services)
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = req.url ?? '/'
+    const q = target.indexOf('?')
+    try {
+      const { handler, params } = router.match(req.method ?? 'GET', q < 0 ? target : target.slice(0, q))
+      const result = await handler({ req, res, params, query: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)) })
+      if (result) sendJson(res, result[0], result[1], result[2])
+    } catch (err) {
+      if (err instanceof HttpError) return sendJson(res, err.status, err.body, err.headers)
+      log(`${req.method} ${target} failed: ${(err as Error).stack ?? String(err)}`)
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' })
+      else res.destroy()
+    }
+  }
+
+  const server = http.createServer({ keepAlive: true }, (req, res) => {
+    if (options.logRequests) {
+      const started = performance.now()
+      res.once('finish', () =>
+        logger.log(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`),
+      )
+    }
+    void handle(req, res)
+  })
+  // Clients (the runner's undici pool, benchmarks) reuse connections across many requests.
+  server.keepAliveTimeout = 30_000
+  server.headersTimeout = 31_000
+
+  async function startIntegrations(): Promise<void> {
+    try {
+      await store.init()
+    } catch (err) {
+      throw new Error(`cannot use ${store.kind} at ${redactUrl(options.databaseUrl ?? '')}: ${(err as Error).message}`)
+    }
+    if (options.redisUrl) {
+      services.cache = await TodoCache.connect(options.redisUrl, options.redisPrefix ?? '', log)
+      services.events = await TodoEvents.start({
+        url: options.redisUrl,
+        prefix: options.bullmqPrefix ?? 'bull',
+        runWorker: !!options.runWorker,
+        log,
+      })
+    }
+    if (options.smtpUrl) services.mailer = await Mailer.create(options.smtpUrl)
+    if (options.webhookUrl) services.webhooks = new Webhooks(options.webhookUrl, log)
+  }
+
+  async function stopIntegrations(): Promise<void> {
+    services.webhooks?.close()
+    services.mailer?.close()
+    const results = await Promise.allSettled([services.events?.close(), services.cache?.close(), store.close()])
+    for (const r of results) if (r.status === 'rejected') log(`while closing: ${(r.reason as Error).message}`)
+  }
+
+  let closing: Promise<void> | undefined
+
+  return {
+    server,
+    storage: store.kind,
+    get url() {
+      if (!url) throw new Error('the todo app is not listening yet: await listen() first')
+      return url
+    },
+
+    async listen(port = 0, host = '127.0.0.1') {
+      try {
+        await startIntegrations()
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject)
+          server.listen(port, host, () => {
+            server.off('error', reject)
+            resolve()
+          })
+        })
+      } catch (err) {
+        await stopIntegrations()
+        throw err
+      }
+      const address = server.address() as AddressInfo
+      url = `http://${displayHost(address.address)}:${address.port}`
+      return url
+    },
+
+    close() {
+      closing ??= (async () => {
+        if (server.listening) {
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+          server.closeIdleConnections()
+          const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS)
+          await closed
+          clearTimeout(grace)
+        }
+        await stopIntegrations()
+      })()
+      return closing
+    },
+  }
+}
+
+function displayHost(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1'
+  if (address === '::') return 'localhost'
+  return address.includes(':') ? `[${address}]` : address
+}

@@ -1,0 +1,88 @@
+import { HttpError, type Router, notFound, readJson } from '../http'
+import type { Services } from '../services'
+import { MemoryStore } from '../storage'
+import type { MemoryData } from '../storage/memory'
+import { requiredString } from '../validation'
+
+export const CONTROL_PREFIX = '/__venomqa'
+
+/**
+ * Named checkpoints of the memory store, with savepoint semantics: rolling back to a checkpoint keeps it
+ * (so it can be rolled back to again) and drops every checkpoint taken after it.
+ */
+export class Checkpoints {
+  readonly #stack: { name: string; data: MemoryData }[] = []
+
+  constructor(readonly store: MemoryStore) {}
+
+  names(): string[] {
+    return this.#stack.map((c) => c.name)
+  }
+
+  #index(name: string): number {
+    const i = this.#stack.findIndex((c) => c.name === name)
+    if (i < 0) throw notFound(`no checkpoint named "${name}" (existing: ${this.names().join(', ') || 'none'})`)
+    return i
+  }
+
+  /** Taking a name again replaces the old checkpoint of that name. */
+  checkpoint(name: string): void {
+    const existing = this.#stack.findIndex((c) => c.name === name)
+    if (existing >= 0) this.#stack.splice(existing, 1)
+    this.#stack.push({ name, data: this.store.snapshot() })
+  }
+
+  rollback(name: string): void {
+    const i = this.#index(name)
+    this.store.restore(this.#stack[i]!.data)
+    this.#stack.length = i + 1
+  }
+
+  release(name: string): void {
+    this.#stack.splice(this.#index(name), 1)
+  }
+
+  clear(): void {
+    this.#stack.length = 0
+  }
+}
+
+/**
+ * The control protocol the runner's `http-control` state backend drives. Only the memory store has it:
+ * a SQL store's state is the database's, which state backends restore directly.
+ */
+export function controlRoutes(router: Router, services: Services): void {
+  const { store } = services
+  if (!(store instanceof MemoryStore)) {
+    router.under(CONTROL_PREFIX, () => [404, { error: 'control endpoints exist only in memory mode' }])
+    return
+  }
+  const checkpoints = new Checkpoints(store)
+  const state = () => ({ storage: store.kind, checkpoints: checkpoints.names(), ...store.describe() })
+
+  router.on('POST', `${CONTROL_PREFIX}/checkpoint`, async ({ req }) => {
+    const name = requiredString(await readJson(req), 'name', { max: 200 })
+    checkpoints.checkpoint(name)
+    return [200, { ok: true, name, checkpoints: checkpoints.names() }]
+  })
+  router.on('POST', `${CONTROL_PREFIX}/rollback`, async ({ req }) => {
+    const name = requiredString(await readJson(req), 'name', { max: 200 })
+    checkpoints.rollback(name)
+    return [200, { ok: true, name, checkpoints: checkpoints.names() }]
+  })
+  router.on('POST', `${CONTROL_PREFIX}/release`, async ({ req }) => {
+    const name = requiredString(await readJson(req), 'name', { max: 200 })
+    checkpoints.release(name)
+    return [200, { ok: true, name, checkpoints: checkpoints.names() }]
+  })
+  router.on('POST', `${CONTROL_PREFIX}/reset`, () => {
+    store.reset()
+    checkpoints.clear()
+    services.flaky.clear()
+    return [200, { ok: true }]
+  })
+  router.on('GET', `${CONTROL_PREFIX}/state`, () => [200, state()])
+  router.under(CONTROL_PREFIX, ({ req }) => {
+    throw new HttpError(404, { error: `no control route ${req.method} ${req.url}` })
+  })
+}

@@ -1,0 +1,141 @@
+import { type ErrorKind, TransportError, VenomError, errorMessage } from '@venomqa/core'
+import { Agent, request } from 'undici'
+import { redactUrl } from './smtp-sender'
+import type { BasicAuth, TlsOptions } from './types'
+
+/** A mail server's API answered with an unexpected status. */
+export class MailApiError extends VenomError {
+  readonly status: number
+  readonly method: string
+  readonly url: string
+  constructor(method: string, url: string, status: number, body: string) {
+    const hint = status === 401 ? ' (the server wants basic auth: give `auth` or user:password in the URL)' : ''
+    super('E_MAIL_API', `${method} ${url} answered ${status}${hint}${body ? `: ${body.slice(0, 200)}` : ''}`)
+    this.status = status
+    this.method = method
+    this.url = url
+  }
+}
+
+export interface ApiResponse {
+  status: number
+  bytes: Buffer
+  text: string
+  json<T>(): T
+}
+
+/**
+ * A small JSON client for one mail server's API over undici: its own connection pool (closed by `close`,
+ * so no socket outlives the run), TLS settings for https, basic auth from options or the URL.
+ */
+export class HttpApi {
+  readonly baseUrl: string
+  readonly #authHeader?: string
+  readonly #agent: Agent
+  readonly #timeout: number
+
+  constructor(url: string, options: { tls?: TlsOptions; auth?: BasicAuth; timeout?: number } = {}) {
+    const u = new URL(url)
+    let auth = options.auth
+    if (!auth && (u.username || u.password))
+      auth = { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }
+    u.username = ''
+    u.password = ''
+    this.baseUrl = u.toString().replace(/\/+$/, '')
+    if (auth) this.#authHeader = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`
+    this.#timeout = options.timeout ?? 10_000
+    this.#agent = new Agent({
+      connect: { ca: options.tls?.ca, rejectUnauthorized: options.tls?.rejectUnauthorized ?? true },
+      keepAliveTimeout: 2_000,
+    })
+  }
+
+  async call(
+    method: string,
+    path: string,
+    options: { query?: Record<string, string | number | undefined>; json?: unknown; ok?: number[] } = {},
+  ): Promise<ApiResponse> {
+    const url = new URL(this.baseUrl + path)
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (this.#authHeader) headers.authorization = this.#authHeader
+    let body: string | undefined
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json'
+      body = JSON.stringify(options.json)
+    }
+    const shown = redactUrl(url.toString())
+    let status: number
+    let bytes: Buffer
+    try {
+      const res = await request(url, {
+        method: method as 'GET',
+        headers,
+        body,
+        dispatcher: this.#agent,
+        headersTimeout: this.#timeout,
+        bodyTimeout: this.#timeout,
+        signal: AbortSignal.timeout(this.#timeout),
+      })
+      status = res.statusCode
+      bytes = Buffer.from(await res.body.arrayBuffer())
+    } catch (err) {
+      throw new TransportError(transportKind(err), method, shown, describeTransportError(err), { cause: err })
+    }
+    const text = bytes.toString('utf8')
+    const ok = options.ok ?? [200]
+    if (!ok.includes(status)) throw new MailApiError(method, shown, status, text.trim())
+    return {
+      status,
+      bytes,
+      text,
+      json<T>() {
+        try {
+          return JSON.parse(text) as T
+        } catch {
+          throw new VenomError('E_MAIL_API', `${method} ${shown} did not answer JSON: ${text.slice(0, 120)}`)
+        }
+      },
+    }
+  }
+
+  async getJson<T>(path: string, query?: Record<string, string | number | undefined>): Promise<T> {
+    return (await this.call('GET', path, { query })).json<T>()
+  }
+
+  async close(): Promise<void> {
+    await this.#agent.close()
+  }
+}
+
+function codeOf(err: unknown): string {
+  const e = err as { code?: string; cause?: { code?: string } }
+  return e?.code ?? e?.cause?.code ?? ''
+}
+
+const TLS_CODES = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH)/
+
+export function transportKind(err: unknown): ErrorKind {
+  const code = codeOf(err)
+  const name = (err as Error)?.name
+  if (code === 'ECONNREFUSED') return 'connection-refused'
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return 'connection-reset'
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns'
+  if (TLS_CODES.test(code) || /certificate|ssl|tls/i.test(errorMessage(err))) return 'tls'
+  if (code.includes('TIMEOUT') || name === 'TimeoutError') return 'timeout'
+  if (name === 'AbortError') return 'aborted'
+  return 'transport'
+}
+
+function describeTransportError(err: unknown): string {
+  const code = codeOf(err)
+  const message = errorMessage(err)
+  const kind = transportKind(err)
+  const hint =
+    kind === 'tls'
+      ? ' (for a self-signed certificate give tls.ca, or tls.rejectUnauthorized: false for a test instance you trust)'
+      : kind === 'connection-refused'
+        ? ' (is the mail server running?)'
+        : ''
+  return `${code && !message.includes(code) ? `${code}: ` : ''}${message}${hint}`
+}

@@ -1,0 +1,149 @@
+import type { EmailFilter, MailPort, OutgoingEmail } from '@venomqa/core'
+import { AbortedError, TimeoutError, TransportError, VenomError, errorMessage } from '@venomqa/core'
+import { MailApiError } from './http-api'
+import { describeFilter, describeMail, matchesFilter, pickFilter } from './filter'
+import type { CaughtEmail } from './mime'
+import type { SmtpSender } from './smtp-sender'
+
+export interface WaitOptions extends EmailFilter {
+  /** ms; default the client's `defaultTimeout` (10 000). */
+  timeout?: number
+  /** Stop waiting when aborted: pass the action's `signal`. */
+  signal?: AbortSignal
+  /** ms between looks; default the client's `pollInterval` (100). */
+  pollInterval?: number
+}
+
+/** What the timeout message says about the mailbox. */
+export interface MailboxGlance {
+  total: number
+  newest: { subject: string; from: string; to: string[] }[]
+}
+
+/** waitForEmail gave up: the message names the filter, the wait and what the mailbox held. */
+export class MailWaitTimeoutError extends TimeoutError {
+  readonly filter: EmailFilter
+  readonly mailboxTotal?: number
+  constructor(filter: EmailFilter, timeoutMs: number, detail: string, mailboxTotal?: number) {
+    super(`waitForEmail(${describeFilter(filter)})`, timeoutMs)
+    this.message = `waitForEmail: no mail matching ${describeFilter(filter)} arrived within ${timeoutMs} ms. ${detail}`
+    this.filter = filter
+    this.mailboxTotal = mailboxTotal
+  }
+}
+
+/**
+ * The MailPort behaviour every backend shares: exact filtering, newest-first order, waiting, sending.
+ * A backend supplies `fetch` (the mails a filter may match, newest first; it may return more, never
+ * fewer), `deleteAll`, `glance` and `healthCheck`.
+ */
+export abstract class MailClientBase implements MailPort {
+  /** Which API the client speaks, for messages: 'mailhog', 'mailpit', 'embedded'. */
+  abstract readonly dialect: string
+  /** Where the client reads mail, for messages. */
+  abstract readonly location: string
+  protected readonly pollInterval: number
+  protected readonly defaultTimeout: number
+  protected readonly sender?: SmtpSender
+
+  constructor(options: { sender?: SmtpSender; pollInterval?: number; defaultTimeout?: number }) {
+    this.sender = options.sender
+    this.pollInterval = options.pollInterval ?? 100
+    this.defaultTimeout = options.defaultTimeout ?? 10_000
+  }
+
+  protected abstract fetch(filter: EmailFilter): Promise<CaughtEmail[]>
+  protected abstract glance(): Promise<MailboxGlance>
+  abstract deleteAll(): Promise<void>
+  abstract healthCheck(): Promise<boolean>
+
+  /** Mails that match, newest first. */
+  async list(filter: EmailFilter = {}): Promise<CaughtEmail[]> {
+    const f = pickFilter(filter)
+    return (await this.fetch(f)).filter((m) => matchesFilter(m, f))
+  }
+
+  async getLatest(filter: EmailFilter = {}): Promise<CaughtEmail | undefined> {
+    return (await this.list(filter))[0]
+  }
+
+  /**
+   * The newest mail that matches, as soon as there is one. A matching mail already in the box counts:
+   * clear the box (deleteAll) or roll back to a checkpoint first when an older one could match.
+   */
+  async waitForEmail(options: WaitOptions): Promise<CaughtEmail> {
+    const filter = pickFilter(options)
+    const timeout = options.timeout ?? this.defaultTimeout
+    const interval = options.pollInterval ?? this.pollInterval
+    const deadline = Date.now() + timeout
+    let polls = 0
+    let lastError: unknown
+    for (;;) {
+      if (options.signal?.aborted) throw new AbortedError(`waitForEmail(${describeFilter(filter)}) was aborted`)
+      polls++
+      try {
+        const found = await this.getLatest(filter)
+        if (found) return found
+        lastError = undefined
+      } catch (err) {
+        if (isPermanent(err)) throw err
+        lastError = err
+      }
+      const left = deadline - Date.now()
+      if (left <= 0) break
+      await this.waitForChange(Math.min(interval, left), options.signal)
+    }
+    throw await this.timeoutError(filter, timeout, polls, lastError)
+  }
+
+  async send(mail: OutgoingEmail): Promise<void> {
+    if (!this.sender)
+      throw new VenomError('E_MAIL_SEND', `this ${this.dialect} client has no SMTP address to send through: give it \`smtp\``)
+    await this.sender.send(mail)
+  }
+
+  /** Release sockets (HTTP pool, SMTP transport). The client is unusable afterwards. */
+  async close(): Promise<void> {
+    this.sender?.close()
+  }
+
+  /** Resolve after `ms`, sooner if the backend knows a mail arrived, or when `signal` aborts. */
+  protected waitForChange(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      signal?.addEventListener('abort', done, { once: true })
+    })
+  }
+
+  private async timeoutError(filter: EmailFilter, timeout: number, polls: number, lastError: unknown): Promise<Error> {
+    const where = `Looked ${polls} time${polls === 1 ? '' : 's'} at ${this.location} (${this.dialect} API).`
+    if (lastError !== undefined) return new MailWaitTimeoutError(filter, timeout, `${where} The last look failed: ${errorMessage(lastError)}`)
+    let box: string
+    let total: number | undefined
+    try {
+      const g = await this.glance()
+      total = g.total
+      if (g.total === 0) {
+        box = `The mailbox is empty${this.sender ? `: is the app sending to ${this.sender.smtpUrl}?` : '.'}`
+      } else {
+        const shown = g.newest.map(describeMail).join('; ')
+        box = `The mailbox holds ${g.total} mail${g.total === 1 ? '' : 's'}, none matching; newest: ${shown}${g.total > g.newest.length ? '; ...' : ''}.`
+      }
+    } catch (err) {
+      box = `The mailbox could not be read: ${errorMessage(err)}`
+    }
+    return new MailWaitTimeoutError(filter, timeout, `${where} ${box}`, total)
+  }
+}
+
+/** Errors that waiting longer cannot cure: a refused login, a wrong API path, a bad certificate. */
+function isPermanent(err: unknown): boolean {
+  if (err instanceof MailApiError) return err.status >= 400 && err.status < 500 && err.status !== 429
+  if (err instanceof TransportError) return err.kind === 'tls' || err.kind === 'dns'
+  return false
+}

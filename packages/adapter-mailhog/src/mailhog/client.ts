@@ -1,0 +1,126 @@
+import type { EmailFilter } from '@venomqa/core'
+import { HttpApi } from '../http-api'
+import { MailClientBase, type MailboxGlance } from '../mail-client'
+import { type CaughtEmail, decodeEncodedWords, emailFromParsed, parseMessage } from '../mime'
+import { SmtpSender } from '../smtp-sender'
+import type { MailClientOptions } from '../types'
+import { defaultSmtpUrl, ParsedCache } from '../remote-common'
+import {
+  type MailHogMessage,
+  type MailHogMessages,
+  headerValue,
+  mailhogRawText,
+  pathToAddress,
+} from './shapes'
+
+/** MailHog caps a page at 250. */
+const PAGE = 250
+
+/**
+ * MailPort over MailHog's HTTP API: v2 to list and search (`GET /api/v2/messages`, `GET /api/v2/search`),
+ * v1 to read one message and to delete (`GET|DELETE /api/v1/messages/{id}`, `DELETE /api/v1/messages`).
+ * A v2 list carries each whole message, which is parsed (mailparser) into text, HTML, headers and
+ * attachments; parsed mails are cached by id, since MailHog never changes a stored message.
+ */
+export class MailHogClient extends MailClientBase {
+  readonly dialect = 'mailhog'
+  readonly location: string
+  readonly api: HttpApi
+  readonly #maxMessages: number
+  readonly #cache = new ParsedCache()
+
+  constructor(options: MailClientOptions) {
+    const smtp = options.smtp ?? defaultSmtpUrl(options.url)
+    super({ sender: new SmtpSender(smtp, options.tls), pollInterval: options.pollInterval, defaultTimeout: options.defaultTimeout })
+    this.api = new HttpApi(options.url, { tls: options.tls, auth: options.auth, timeout: options.requestTimeout })
+    this.location = this.api.baseUrl
+    this.#maxMessages = options.maxMessages ?? 1000
+  }
+
+  /** MailHog searches one field at a time; the narrowest one the filter gives is sent, the rest is checked here. */
+  protected async fetch(filter: EmailFilter): Promise<CaughtEmail[]> {
+    const search =
+      filter.to !== undefined
+        ? { kind: 'to', query: filter.to }
+        : filter.from !== undefined
+          ? { kind: 'from', query: filter.from }
+          : typeof filter.subject === 'string' && filter.subject !== ''
+            ? { kind: 'containing', query: filter.subject }
+            : undefined
+    const messages = await this.#pages(search)
+    return Promise.all(messages.map((m) => this.#toEmail(m)))
+  }
+
+  async #pages(search?: { kind: string; query: string }): Promise<MailHogMessage[]> {
+    const out: MailHogMessage[] = []
+    for (let start = 0; out.length < this.#maxMessages; ) {
+      const limit = Math.min(PAGE, this.#maxMessages - out.length)
+      const page = search
+        ? await this.api.getJson<MailHogMessages>('/api/v2/search', { kind: search.kind, query: search.query, start, limit })
+        : await this.api.getJson<MailHogMessages>('/api/v2/messages', { start, limit })
+      const items = page.items ?? []
+      out.push(...items)
+      start += items.length
+      if (items.length === 0 || start >= page.total) break
+    }
+    return out
+  }
+
+  async #toEmail(m: MailHogMessage): Promise<CaughtEmail> {
+    return this.#cache.get(m.ID, async () =>
+      emailFromParsed(m.ID, await parseMessage(mailhogRawText(m)), new Date(m.Created), {
+        from: pathToAddress(m.From),
+        to: (m.To ?? []).map(pathToAddress),
+      }),
+    )
+  }
+
+  /** One message by its MailHog id (`GET /api/v1/messages/{id}`); undefined when there is none. */
+  async get(id: string): Promise<CaughtEmail | undefined> {
+    const res = await this.api.call('GET', `/api/v1/messages/${encodeURIComponent(id)}`, { ok: [200, 404] })
+    if (res.status === 404) return undefined
+    // MailHog answers 200 with `null` for an unknown id.
+    const m = res.json<MailHogMessage | null>()
+    return m ? this.#toEmail(m) : undefined
+  }
+
+  async deleteAll(): Promise<void> {
+    await this.api.call('DELETE', '/api/v1/messages')
+    this.#cache.clear()
+  }
+
+  /** Every stored id (for the rollback backend). */
+  async ids(): Promise<string[]> {
+    return (await this.#pages()).map((m) => m.ID)
+  }
+
+  async deleteIds(ids: string[]): Promise<void> {
+    for (const id of ids) await this.api.call('DELETE', `/api/v1/messages/${encodeURIComponent(id)}`)
+  }
+
+  protected async glance(): Promise<MailboxGlance> {
+    const page = await this.api.getJson<MailHogMessages>('/api/v2/messages', { start: 0, limit: 3 })
+    return {
+      total: page.total,
+      newest: (page.items ?? []).map((m) => ({
+        subject: decodeEncodedWords(headerValue(m.Content?.Headers ?? {}, 'Subject') ?? ''),
+        from: pathToAddress(m.From),
+        to: (m.To ?? []).map(pathToAddress),
+      })),
+    }
+  }
+
+  async healthCheck(): Promise<boolean> {
+    try {
+      const page = await this.api.getJson<MailHogMessages>('/api/v2/messages', { limit: 1 })
+      return typeof page?.total === 'number'
+    } catch {
+      return false
+    }
+  }
+
+  override async close(): Promise<void> {
+    await super.close()
+    await this.api.close()
+  }
+}

@@ -1,0 +1,156 @@
+import type { EmailAttachment, EmailFilter } from '@venomqa/core'
+import { matchesFilter } from '../filter'
+import { HttpApi } from '../http-api'
+import { MailClientBase, type MailboxGlance } from '../mail-client'
+import { type CaughtEmail, decodeEncodedWords } from '../mime'
+import { defaultSmtpUrl, ParsedCache } from '../remote-common'
+import { SmtpSender } from '../smtp-sender'
+import type { MailClientOptions } from '../types'
+import {
+  type MailpitAppInformation,
+  type MailpitAttachment,
+  type MailpitMessage,
+  type MailpitMessageHeaders,
+  type MailpitMessageSummary,
+  type MailpitMessagesSummary,
+  mailpitQuery,
+} from './shapes'
+
+const PAGE = 250
+
+/**
+ * MailPort over Mailpit's API v1. Lists and searches return summaries (`GET /api/v1/messages`,
+ * `GET /api/v1/search?query=`); only the summaries that pass the filter are read in full
+ * (`GET /api/v1/message/{ID}`, its `/headers` and each attachment's `/part/{PartID}`), once per id.
+ * Reading a message marks it read in Mailpit, as opening it in the web UI does.
+ */
+export class MailpitClient extends MailClientBase {
+  readonly dialect = 'mailpit'
+  readonly location: string
+  readonly api: HttpApi
+  readonly #maxMessages: number
+  readonly #cache = new ParsedCache()
+
+  constructor(options: MailClientOptions) {
+    const smtp = options.smtp ?? defaultSmtpUrl(options.url)
+    super({ sender: new SmtpSender(smtp, options.tls), pollInterval: options.pollInterval, defaultTimeout: options.defaultTimeout })
+    this.api = new HttpApi(options.url, { tls: options.tls, auth: options.auth, timeout: options.requestTimeout })
+    this.location = this.api.baseUrl
+    this.#maxMessages = options.maxMessages ?? 1000
+  }
+
+  protected async fetch(filter: EmailFilter): Promise<CaughtEmail[]> {
+    const summaries = await this.#summaries(mailpitQuery(filter))
+    const wanted = summaries.filter((s) => matchesFilter(summaryAsEmail(s), filter))
+    return Promise.all(wanted.map((s) => this.#cache.get(s.ID, () => this.#read(s.ID, s.Created))))
+  }
+
+  /** Without a filter, Mailpit's own `latest` answers in one request. */
+  override async getLatest(filter: EmailFilter = {}): Promise<CaughtEmail | undefined> {
+    if (filter.to !== undefined || filter.from !== undefined || filter.subject !== undefined) return super.getLatest(filter)
+    return this.get('latest')
+  }
+
+  async #summaries(query: string): Promise<MailpitMessageSummary[]> {
+    const out: MailpitMessageSummary[] = []
+    for (let start = 0; out.length < this.#maxMessages; ) {
+      const limit = Math.min(PAGE, this.#maxMessages - out.length)
+      const page = query
+        ? await this.api.getJson<MailpitMessagesSummary>('/api/v1/search', { query, start, limit })
+        : await this.api.getJson<MailpitMessagesSummary>('/api/v1/messages', { start, limit })
+      const items = page.messages ?? []
+      out.push(...items)
+      start += items.length
+      if (items.length === 0 || start >= page.messages_count) break
+    }
+    return out
+  }
+
+  async #read(id: string, created?: string): Promise<CaughtEmail> {
+    const path = `/api/v1/message/${encodeURIComponent(id)}`
+    const message = await this.api.getJson<MailpitMessage>(path)
+    const rawHeaders = await this.api.getJson<MailpitMessageHeaders>(`${path}/headers`)
+    const parts = [...(message.Attachments ?? []), ...(message.Inline ?? [])]
+    const attachments: EmailAttachment[] = []
+    for (const a of parts) attachments.push(await this.#attachment(message.ID, a))
+    const headers: Record<string, string> = {}
+    for (const [name, values] of Object.entries(rawHeaders ?? {}))
+      headers[name.toLowerCase()] = values.map(decodeEncodedWords).join(', ')
+    return {
+      id: message.ID,
+      from: message.From?.Address ?? '',
+      to: addresses(message.To),
+      cc: addresses(message.Cc),
+      bcc: addresses(message.Bcc),
+      subject: message.Subject ?? '',
+      text: message.Text ?? '',
+      html: message.HTML ? message.HTML : undefined,
+      headers,
+      attachments,
+      receivedAt: new Date(created ?? message.Date).toISOString(),
+    }
+  }
+
+  async #attachment(messageId: string, a: MailpitAttachment): Promise<EmailAttachment> {
+    const res = await this.api.call(
+      'GET',
+      `/api/v1/message/${encodeURIComponent(messageId)}/part/${encodeURIComponent(a.PartID)}`,
+    )
+    const content = new Uint8Array(res.bytes.buffer, res.bytes.byteOffset, res.bytes.length)
+    return { filename: a.FileName || undefined, contentType: a.ContentType, size: content.length, content }
+  }
+
+  /** One message by its Mailpit id, or `latest`; undefined when there is none. */
+  async get(id: string): Promise<CaughtEmail | undefined> {
+    const res = await this.api.call('GET', `/api/v1/message/${encodeURIComponent(id)}`, { ok: [200, 404] })
+    if (res.status === 404) return undefined
+    const message = res.json<MailpitMessage>()
+    return this.#cache.get(message.ID, () => this.#read(message.ID))
+  }
+
+  async deleteAll(): Promise<void> {
+    await this.api.call('DELETE', '/api/v1/messages')
+    this.#cache.clear()
+  }
+
+  async ids(): Promise<string[]> {
+    return (await this.#summaries('')).map((s) => s.ID)
+  }
+
+  async deleteIds(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.api.call('DELETE', '/api/v1/messages', { json: { IDs: ids } })
+  }
+
+  /** Mailpit's runtime information (`GET /api/v1/info`). */
+  info(): Promise<MailpitAppInformation> {
+    return this.api.getJson<MailpitAppInformation>('/api/v1/info')
+  }
+
+  protected async glance(): Promise<MailboxGlance> {
+    const page = await this.api.getJson<MailpitMessagesSummary>('/api/v1/messages', { start: 0, limit: 3 })
+    return { total: page.total, newest: (page.messages ?? []).map(summaryAsEmail) }
+  }
+
+  async healthCheck(): Promise<boolean> {
+    try {
+      const info = await this.info()
+      return typeof info?.Messages === 'number'
+    } catch {
+      return false
+    }
+  }
+
+  override async close(): Promise<void> {
+    await super.close()
+    await this.api.close()
+  }
+}
+
+function addresses(list: { Address: string }[] | null | undefined): string[] {
+  return (list ?? []).map((a) => a.Address)
+}
+
+/** The filterable part of a summary, so that only matching mails are read in full. */
+function summaryAsEmail(s: MailpitMessageSummary) {
+  return { from: s.From?.Address ?? '', to: addresses(s.To), cc: addresses(s.Cc), bcc: addresses(s.Bcc), subject: s.Subject ?? '' }
+}

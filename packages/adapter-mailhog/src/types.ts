@@ -1,0 +1,31 @@
+/** TLS settings for a remote MailHog or Mailpit reached over https (and for SMTP with STARTTLS). */
+export interface TlsOptions {
+  /** PEM certificate(s) of the CA that signed the server's certificate (e.g. a self-signed one). */
+  ca?: string | Buffer | (string | Buffer)[]
+  /** false accepts any certificate. Only for test instances you trust. */
+  rejectUnauthorized?: boolean
+}
+
+export interface BasicAuth {
+  username: string
+  password: string
+}
+
+/** Options shared by the MailHog and Mailpit clients. */
+export interface MailClientOptions {
+  /** The HTTP API, e.g. `http://127.0.0.1:8025` or `https://user:pass@mail.test.internal`. */
+  url: string
+  /** Where `send` delivers, e.g. `smtp://127.0.0.1:1025`. Default: the API host, port 1025. */
+  smtp?: string
+  tls?: TlsOptions
+  /** Basic auth for the API; credentials in `url` work too. */
+  auth?: BasicAuth
+  /** Per request, ms. Default 10 000. */
+  requestTimeout?: number
+  /** How often `waitForEmail` looks, ms. Default 100. */
+  pollInterval?: number
+  /** `waitForEmail` timeout when the call gives none, ms. Default 10 000. */
+  defaultTimeout?: number
+  /** At most this many mails are read by one `list`. Default 1000. */
+  maxMessages?: number
+}

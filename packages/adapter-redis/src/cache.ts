@@ -1,0 +1,180 @@
+import { type CachePort, type CacheStats, UserError } from '@venomqa/core'
+import type { Redis } from 'ioredis'
+import { type ConnectionOptions, type OwnedClient, chunks, closeClient, openClient, ping, prefixPattern, scanKeys } from './connection'
+
+export interface RedisCacheOptions extends ConnectionOptions {
+  /** Every key the port reads or writes is `prefix + key`; clear() and stats() stay within it. */
+  prefix?: string
+  /** With no prefix, allow clear() to empty the whole selected DB. Off by default. */
+  wholeDb?: boolean
+}
+
+/**
+ * CachePort over Redis. Values are stored as JSON; a value some other program wrote that is not JSON is
+ * returned as the raw string. Hits and misses are counted by this port (per instance), not read from the
+ * server's INFO, which mixes every client and every DB.
+ */
+export class RedisCache implements CachePort {
+  readonly prefix: string
+  readonly #client: OwnedClient
+  readonly #wholeDb: boolean
+  #hits = 0
+  #misses = 0
+
+  constructor(options: RedisCacheOptions = {}) {
+    this.prefix = options.prefix ?? ''
+    this.#wholeDb = options.wholeDb ?? false
+    this.#client = openClient(options)
+  }
+
+  /** The underlying client, for what the port does not cover. */
+  get redis(): Redis {
+    return this.#client.redis
+  }
+
+  #key(key: string): string {
+    if (typeof key !== 'string' || key === '') throw new UserError('E_CACHE_KEY', `cache: a key must be a non-empty string, got ${JSON.stringify(key)}`)
+    return this.prefix + key
+  }
+
+  #encode(key: string, value: unknown): string {
+    let text: string | undefined
+    try {
+      text = JSON.stringify(value)
+    } catch (err) {
+      throw new UserError('E_CACHE_VALUE', `cache: the value for "${key}" cannot be stored as JSON: ${(err as Error).message}`, { cause: err })
+    }
+    if (text === undefined) throw new UserError('E_CACHE_VALUE', `cache: the value for "${key}" is ${typeof value}, which JSON cannot hold`)
+    return text
+  }
+
+  #decode<T>(raw: string | null): T | undefined {
+    if (raw === null) return undefined
+    try {
+      return JSON.parse(raw) as T
+    } catch {
+      return raw as T
+    }
+  }
+
+  #ttlMs(key: string, ttl: number | undefined): number | undefined {
+    if (ttl === undefined) return undefined
+    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0)
+      throw new UserError('E_CACHE_TTL', `cache: the TTL for "${key}" must be a positive number of seconds, got ${String(ttl)}`)
+    return Math.max(1, Math.round(ttl * 1000))
+  }
+
+  async #wrongType<T>(key: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (err) {
+      if (String((err as Error).message).startsWith('WRONGTYPE'))
+        throw new UserError('E_CACHE_TYPE', `cache: key "${this.prefix + key}" holds a Redis ${await this.redis.type(this.prefix + key)}, not a string value`, { cause: err })
+      throw err
+    }
+  }
+
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    const raw = await this.#wrongType(key, () => this.redis.get(this.#key(key)))
+    if (raw === null) this.#misses++
+    else this.#hits++
+    return this.#decode<T>(raw)
+  }
+
+  async set(key: string, value: unknown, ttl?: number): Promise<void> {
+    const full = this.#key(key)
+    const text = this.#encode(key, value)
+    const ms = this.#ttlMs(key, ttl)
+    if (ms === undefined) await this.redis.set(full, text)
+    else await this.redis.set(full, text, 'PX', ms)
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.redis.del(this.#key(key))) > 0
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.redis.exists(this.#key(key))) > 0
+  }
+
+  async getMany<T = unknown>(keys: string[]): Promise<Record<string, T | undefined>> {
+    const out: Record<string, T | undefined> = {}
+    if (keys.length === 0) return out
+    const raws = await this.redis.mget(keys.map((k) => this.#key(k)))
+    keys.forEach((k, i) => {
+      const raw = raws[i] ?? null
+      if (raw === null) this.#misses++
+      else this.#hits++
+      out[k] = this.#decode<T>(raw)
+    })
+    return out
+  }
+
+  async setMany(entries: Record<string, unknown>, ttl?: number): Promise<void> {
+    const list = Object.entries(entries)
+    if (list.length === 0) return
+    // Encode everything first, so a bad value writes nothing.
+    const encoded = list.map(([k, v]) => [this.#key(k), this.#encode(k, v), this.#ttlMs(k, ttl)] as const)
+    const tx = this.redis.multi()
+    for (const [full, text, ms] of encoded) {
+      if (ms === undefined) tx.set(full, text)
+      else tx.set(full, text, 'PX', ms)
+    }
+    const results = await tx.exec()
+    const failed = results?.find(([err]) => err)
+    if (failed) throw failed[0]
+  }
+
+  async deleteMany(keys: string[]): Promise<number> {
+    if (keys.length === 0) return 0
+    return this.redis.del(...keys.map((k) => this.#key(k)))
+  }
+
+  async clear(): Promise<void> {
+    if (this.prefix === '') {
+      if (!this.#wholeDb)
+        throw new UserError(
+          'E_CACHE_CLEAR',
+          `cache: clear() with no prefix would empty the whole Redis DB ${this.redis.options.db ?? 0}; set the cache "prefix", or "wholeDb: true" if that is really what you want`,
+        )
+      await this.redis.flushdb()
+      return
+    }
+    const keys = await scanKeys(this.redis, prefixPattern(this.prefix))
+    for (const batch of chunks(keys, 1000)) await this.redis.unlink(...batch)
+  }
+
+  async getTtl(key: string): Promise<number> {
+    return this.redis.ttl(this.#key(key))
+  }
+
+  async setTtl(key: string, ttl: number): Promise<boolean> {
+    const ms = this.#ttlMs(key, ttl)!
+    return (await this.redis.pexpire(this.#key(key), ms)) === 1
+  }
+
+  async stats(): Promise<CacheStats> {
+    const total = this.#hits + this.#misses
+    const keys = this.prefix === '' ? await this.redis.dbsize() : (await scanKeys(this.redis, prefixPattern(this.prefix))).length
+    return {
+      hits: this.#hits,
+      misses: this.#misses,
+      hitRate: total === 0 ? 0 : Math.round((this.#hits / total) * 10_000) / 100,
+      keys,
+    }
+  }
+
+  /** Start counting hits and misses from zero. */
+  resetStats(): void {
+    this.#hits = 0
+    this.#misses = 0
+  }
+
+  healthCheck(): Promise<boolean> {
+    return ping(this.redis)
+  }
+
+  async close(): Promise<void> {
+    await closeClient(this.#client)
+  }
+}

@@ -1,0 +1,121 @@
+import { Redis, type RedisOptions } from 'ioredis'
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
+
+/** How a class gets its Redis: a URL (it then owns and closes the client) or a client the caller owns. */
+export interface ConnectionOptions {
+  /** Default redis://127.0.0.1:6379. The path selects the DB (redis://host:6379/2). */
+  url?: string
+  /** DB index; wins over the one in the URL. */
+  db?: number
+  /** An ioredis client to use instead of opening one. The caller closes it. */
+  redis?: Redis
+}
+
+/** A client and whether closing it is our job. */
+export interface OwnedClient {
+  readonly redis: Redis
+  readonly owned: boolean
+  /** host:port/db with no password, for messages. */
+  readonly where: string
+}
+
+export function openClient(options: ConnectionOptions, extra: RedisOptions = {}): OwnedClient {
+  if (options.redis) return { redis: options.redis, owned: false, where: describeClient(options.redis) }
+  const url = options.url ?? DEFAULT_REDIS_URL
+  const redis = new Redis(url, {
+    // Connect on first use: registering a plugin must not touch the network.
+    lazyConnect: true,
+    // Fail a command after one reconnect attempt instead of queueing it for minutes while Redis is down.
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5000,
+    ...(options.db !== undefined ? { db: options.db } : {}),
+    ...extra,
+  })
+  // Without a listener ioredis prints every connection error; the failing command reports it instead.
+  redis.on('error', () => {})
+  return { redis, owned: true, where: describeClient(redis) }
+}
+
+export function describeClient(redis: Redis): string {
+  const o = redis.options
+  return `redis://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`
+}
+
+/** Close a client we own; a client that never connected is just dropped. */
+export async function closeClient(client: OwnedClient): Promise<void> {
+  if (!client.owned) return
+  const { redis } = client
+  if (redis.status === 'end') return
+  if (redis.status !== 'ready') {
+    redis.disconnect()
+    return
+  }
+  // Resolve only once the socket is closed, so a finished run leaves nothing open behind it.
+  const ended = new Promise<void>((resolve) => redis.once('end', () => resolve()))
+  try {
+    await redis.quit()
+  } catch {
+    redis.disconnect()
+  }
+  await Promise.race([ended, new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())])
+  if (redis.status !== 'end') redis.disconnect()
+}
+
+/** PING with a deadline: true when Redis answers. Never throws. */
+export async function ping(redis: Redis, timeoutMs = 2000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    const answer = await Promise.race([
+      redis.ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)
+      }),
+    ])
+    return answer === 'PONG'
+  } catch {
+    return false
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** A SCAN pattern that matches `prefix` literally, then anything. */
+export function prefixPattern(prefix: string): string {
+  return prefix.replace(/[*?[\]\\]/g, (c) => '\\' + c) + '*'
+}
+
+/** Every key matching `pattern` (undefined: every key), as Buffers so binary key names survive. */
+export async function scanKeys(redis: Redis, pattern: string | undefined, count = 1000): Promise<Buffer[]> {
+  const keys: Buffer[] = []
+  let cursor = '0'
+  do {
+    const [next, batch] = pattern
+      ? await redis.scanBuffer(cursor, 'MATCH', pattern, 'COUNT', count)
+      : await redis.scanBuffer(cursor, 'COUNT', count)
+    cursor = next.toString()
+    for (const key of batch) keys.push(key)
+  } while (cursor !== '0')
+  return keys
+}
+
+/** The keys of every pattern, each once (SCAN may return a key twice; patterns may overlap). */
+export async function scanScope(redis: Redis, patterns: (string | undefined)[]): Promise<Buffer[]> {
+  const seen = new Set<string>()
+  const out: Buffer[] = []
+  for (const pattern of patterns) {
+    for (const key of await scanKeys(redis, pattern)) {
+      const id = key.toString('latin1')
+      if (seen.has(id)) continue
+      seen.add(id)
+      out.push(key)
+    }
+  }
+  return out
+}
+
+export function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}

@@ -1,0 +1,5 @@
+export { default, default as redisPlugin, PLUGIN_NAME, resolveOptions, type RedisPluginOptions } from './plugin'
+export { RedisCache, type RedisCacheOptions } from './cache'
+export { BullQueue, toJobStatus, type BullQueueOptions } from './queue'
+export { RedisState, type RedisStateOptions } from './state'
+export { DEFAULT_REDIS_URL, type ConnectionOptions } from './connection'

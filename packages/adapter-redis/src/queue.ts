@@ -1,0 +1,234 @@
+import { type EnqueueOptions, type Job, type JobResult, type JobStatus, type QueuePort, UserError } from '@venomqa/core'
+import { type Job as BullJob, Queue, QueueEvents } from 'bullmq'
+import type { Redis } from 'ioredis'
+import { type ConnectionOptions, type OwnedClient, closeClient, openClient, ping } from './connection'
+
+export interface BullQueueOptions extends ConnectionOptions {
+  /** The queue used when a call names none. Default 'default'. */
+  name?: string
+  /** BullMQ's key prefix. Default 'bull', as in BullMQ. */
+  prefix?: string
+  /** getJobResult's wait when the call gives none, ms. Default 30 000. */
+  defaultTimeout?: number
+}
+
+const STATUS: Record<string, JobStatus> = {
+  waiting: 'waiting',
+  wait: 'waiting',
+  prioritized: 'waiting',
+  'waiting-children': 'waiting',
+  paused: 'waiting',
+  delayed: 'delayed',
+  active: 'active',
+  completed: 'completed',
+  failed: 'failed',
+}
+
+const BULL_STATES: Partial<Record<JobStatus, ('wait' | 'prioritized' | 'waiting-children' | 'paused' | 'delayed' | 'active' | 'completed' | 'failed')[]>> = {
+  waiting: ['wait', 'prioritized', 'waiting-children', 'paused'],
+  delayed: ['delayed'],
+  active: ['active'],
+  completed: ['completed'],
+  failed: ['failed'],
+}
+
+/** BullMQ's job states mapped onto the port's. */
+export function toJobStatus(state: string): JobStatus {
+  return STATUS[state] ?? 'unknown'
+}
+
+function toJob(job: BullJob, queue: string, status: JobStatus): Job {
+  return {
+    id: String(job.id),
+    name: job.name,
+    queue,
+    data: job.data,
+    status,
+    attempts: job.attemptsMade,
+    result: job.returnvalue ?? undefined,
+    error: job.failedReason || undefined,
+    createdAt: job.timestamp ? new Date(job.timestamp).toISOString() : undefined,
+    finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : undefined,
+  }
+}
+
+/**
+ * QueuePort on BullMQ. A Queue (and, for getJobResult, a QueueEvents) is opened per queue name on first
+ * use; close() closes them all. Jobs are added and inspected here; processing is the app's Worker's job.
+ */
+export class BullQueue implements QueuePort {
+  readonly defaultQueue: string
+  readonly prefix: string
+  readonly #client: OwnedClient
+  readonly #defaultTimeout: number
+  readonly #queues = new Map<string, Queue>()
+  readonly #events = new Map<string, Promise<QueueEvents>>()
+  #blockingTemplate: Redis | undefined
+  #closed = false
+
+  constructor(options: BullQueueOptions = {}) {
+    this.defaultQueue = options.name ?? 'default'
+    this.prefix = options.prefix ?? 'bull'
+    this.#defaultTimeout = options.defaultTimeout ?? 30_000
+    this.#client = openClient(options)
+    if (this.#client.redis.options.keyPrefix)
+      throw new UserError('E_QUEUE_CONFIG', 'queue: BullMQ cannot use an ioredis client with keyPrefix; use the queue "prefix" option instead')
+  }
+
+  get redis(): Redis {
+    return this.#client.redis
+  }
+
+  #name(queue: string | undefined): string {
+    const name = queue ?? this.defaultQueue
+    if (typeof name !== 'string' || name === '' || name.includes(':'))
+      throw new UserError('E_QUEUE_NAME', `queue: "${String(name)}" is not a valid BullMQ queue name (non-empty, no ":")`)
+    return name
+  }
+
+  /** The BullMQ Queue for a name, opened on first use. */
+  queue(name?: string): Queue {
+    if (this.#closed) throw new UserError('E_QUEUE_CLOSED', 'queue: used after close()')
+    const n = this.#name(name)
+    let q = this.#queues.get(n)
+    if (!q) {
+      q = new Queue(n, { connection: this.redis, prefix: this.prefix })
+      q.on('error', () => {})
+      this.#queues.set(n, q)
+    }
+    return q
+  }
+
+  /** QueueEvents needs a blocking connection of its own; BullMQ duplicates this template for each. */
+  #eventsFor(name: string): Promise<QueueEvents> {
+    let pending = this.#events.get(name)
+    if (!pending) {
+      this.#blockingTemplate ??= this.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: true })
+      const events = new QueueEvents(name, { connection: this.#blockingTemplate, prefix: this.prefix })
+      events.on('error', () => {})
+      pending = events.waitUntilReady().then(() => events)
+      this.#events.set(name, pending)
+    }
+    return pending
+  }
+
+  async #job(id: string, queue: string | undefined): Promise<BullJob | undefined> {
+    if (typeof id !== 'string' || id === '') throw new UserError('E_QUEUE_JOB', `queue: a job id must be a non-empty string, got ${JSON.stringify(id)}`)
+    return (await this.queue(queue).getJob(id)) ?? undefined
+  }
+
+  async enqueue(name: string, data: unknown, options: EnqueueOptions = {}): Promise<string> {
+    if (options.attempts !== undefined && !(Number.isInteger(options.attempts) && options.attempts >= 1))
+      throw new UserError('E_QUEUE_OPTIONS', `queue: "attempts" must be an integer >= 1, got ${String(options.attempts)}`)
+    if (options.delayMs !== undefined && !(Number.isFinite(options.delayMs) && options.delayMs >= 0))
+      throw new UserError('E_QUEUE_OPTIONS', `queue: "delayMs" must be a number >= 0, got ${String(options.delayMs)}`)
+    const job = await this.queue(options.queue).add(name, data, {
+      delay: options.delayMs,
+      attempts: options.attempts,
+      jobId: options.jobId,
+    })
+    return String(job.id)
+  }
+
+  async getJob(id: string, queue?: string): Promise<Job | undefined> {
+    const job = await this.#job(id, queue)
+    if (!job) return undefined
+    return toJob(job, this.#name(queue), toJobStatus(await job.getState()))
+  }
+
+  /**
+   * Wait until the job completes or fails for good (retries included). Undefined when it has not finished
+   * at the timeout. A job that does not exist is an error, since waiting for it could never end.
+   */
+  async getJobResult(id: string, options: { queue?: string; timeout?: number } = {}): Promise<JobResult | undefined> {
+    const queue = this.#name(options.queue)
+    const timeout = options.timeout ?? this.#defaultTimeout
+    const job = await this.#job(id, queue)
+    if (!job) throw new UserError('E_QUEUE_JOB', `queue "${queue}" has no job "${id}" (never added, cancelled, or removed when it finished)`)
+    const events = await this.#eventsFor(queue)
+    try {
+      const result = await job.waitUntilFinished(events, Math.max(1, timeout))
+      return { id, success: true, result }
+    } catch {
+      // Failed for good, or still running at the timeout: the stored state says which.
+    }
+    const now = await this.#job(id, queue)
+    if (!now) return undefined
+    const state = await now.getState()
+    if (state === 'failed') return { id, success: false, error: now.failedReason || 'failed' }
+    if (state === 'completed') return { id, success: true, result: now.returnvalue }
+    return undefined
+  }
+
+  /** Remove a job that has not started (waiting or delayed). False for an active or finished job. */
+  async cancel(id: string, queue?: string): Promise<boolean> {
+    const job = await this.#job(id, queue)
+    if (!job) return false
+    const status = toJobStatus(await job.getState())
+    if (status !== 'waiting' && status !== 'delayed') return false
+    return (await this.queue(queue).remove(id)) === 1
+  }
+
+  /** Jobs not yet started: waiting, prioritized and delayed. */
+  async length(queue?: string): Promise<number> {
+    return this.queue(queue).count()
+  }
+
+  async getActiveJobs(queue?: string): Promise<Job[]> {
+    const jobs = await this.queue(queue).getActive(0, -1)
+    return jobs.filter(Boolean).map((j) => toJob(j, this.#name(queue), 'active'))
+  }
+
+  async getFailedJobs(queue?: string): Promise<Job[]> {
+    const jobs = await this.queue(queue).getFailed(0, -1)
+    return jobs.filter(Boolean).map((j) => toJob(j, this.#name(queue), 'failed'))
+  }
+
+  /**
+   * Jobs in the given states (default: all), newest first, at most `limit` per state. Beyond the port: for
+   * finding the job an app enqueued when the app does not say its id.
+   */
+  async getJobs(options: { queue?: string; status?: JobStatus[]; limit?: number } = {}): Promise<Job[]> {
+    const wanted = options.status ?? ['waiting', 'delayed', 'active', 'completed', 'failed']
+    const bull = [...new Set(wanted.flatMap((s) => BULL_STATES[s] ?? []))]
+    if (bull.length === 0) return []
+    const name = this.#name(options.queue)
+    const limit = options.limit ?? 1000
+    const q = this.queue(name)
+    const out: Job[] = []
+    // One type per call, so each job's state is known without asking Redis per job.
+    for (const state of bull) {
+      for (const job of await q.getJobs([state], 0, limit - 1)) if (job) out.push(toJob(job, name, toJobStatus(state)))
+    }
+    return out.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''))
+  }
+
+  /** Move a failed job back to waiting. False when the job is not failed. */
+  async retry(id: string, queue?: string): Promise<boolean> {
+    const job = await this.#job(id, queue)
+    if (!job || (await job.getState()) !== 'failed') return false
+    await job.retry('failed')
+    return true
+  }
+
+  /** Remove every job of the queue, in every state, active ones included. */
+  async clear(queue?: string): Promise<void> {
+    await this.queue(queue).obliterate({ force: true })
+  }
+
+  healthCheck(): Promise<boolean> {
+    return ping(this.redis)
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const events = await Promise.allSettled([...this.#events.values()])
+    await Promise.allSettled(events.map((e) => (e.status === 'fulfilled' ? e.value.close() : undefined)))
+    await Promise.allSettled([...this.#queues.values()].map((q) => q.close()))
+    this.#events.clear()
+    this.#queues.clear()
+    this.#blockingTemplate?.disconnect()
+    await closeClient(this.#client)
+  }
+}

@@ -1,0 +1,180 @@
+import { type StateBackend, StateError } from '@venomqa/core'
+import type { Redis } from 'ioredis'
+import { type ConnectionOptions, type OwnedClient, chunks, closeClient, openClient, ping, prefixPattern, scanScope } from './connection'
+
+export interface RedisStateOptions extends ConnectionOptions {
+  /** Keys in scope: those starting with this prefix (or any of these). */
+  prefix?: string | string[]
+  /** Every key of the selected DB is in scope. The default when no prefix is given. */
+  wholeDb?: boolean
+  /** Backend name in results. Default 'redis'. */
+  name?: string
+}
+
+interface SavedKey {
+  key: Buffer
+  dump: Buffer
+  /** performance.now() at which the key expires; undefined for a key with no expiry. */
+  expiresAt: number | undefined
+}
+
+interface Snapshot {
+  keys: SavedKey[]
+}
+
+/** Keys per MULTI round trip. */
+const BATCH = 10_000
+
+/**
+ * Redis state backend: a checkpoint DUMPs every key in scope with its TTL; a rollback deletes the keys in
+ * scope and RESTOREs the saved ones, so keys created after the checkpoint are gone and changed or deleted
+ * ones are back.
+ *
+ * TTLs keep running: a key restored at rollback gets the time it had left at the checkpoint minus the time
+ * spent since. A key whose TTL ran out in the meantime is not restored, because it would have expired by
+ * now in any case; keys with no expiry come back with no expiry.
+ */
+export class RedisState implements StateBackend {
+  readonly name: string
+  readonly mechanism = 'dump-restore'
+  readonly parallelSafe = false
+  /** The SCAN patterns in scope; [undefined] for the whole DB. */
+  readonly #patterns: (string | undefined)[]
+  readonly #client: OwnedClient
+  readonly #snapshots = new Map<string, Snapshot>()
+  readonly #order: string[] = []
+
+  constructor(options: RedisStateOptions = {}) {
+    this.name = options.name ?? 'redis'
+    const prefixes = options.prefix === undefined ? [] : Array.isArray(options.prefix) ? options.prefix : [options.prefix]
+    if (prefixes.some((p) => typeof p !== 'string' || p === ''))
+      throw new StateError(this.name, `"prefix" must be a non-empty string or a list of them, got ${JSON.stringify(options.prefix)}`)
+    if (options.wholeDb && prefixes.length > 0)
+      throw new StateError(this.name, 'give either "prefix" or "wholeDb: true", not both')
+    this.#patterns = prefixes.length > 0 ? prefixes.map(prefixPattern) : [undefined]
+    this.#client = openClient(options)
+  }
+
+  get redis(): Redis {
+    return this.#client.redis
+  }
+
+  /** What is in scope, for messages and results. */
+  get scope(): string {
+    const db = this.redis.options.db ?? 0
+    return this.#patterns[0] === undefined ? `whole DB ${db}` : `keys ${this.#patterns.join(', ')} in DB ${db}`
+  }
+
+  async #do<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (err) {
+      if (err instanceof StateError) throw err
+      throw new StateError(this.name, `${what} failed (${this.#client.where}): ${(err as Error).message}`, { cause: err })
+    }
+  }
+
+  async connect(): Promise<void> {
+    if (!(await ping(this.redis, 5000))) throw new StateError(this.name, `cannot reach Redis at ${this.#client.where}`)
+  }
+
+  async checkpoint(name: string): Promise<void> {
+    if (this.#snapshots.has(name)) throw new StateError(this.name, `checkpoint "${name}" already exists`)
+    const snapshot = await this.#do(`checkpoint "${name}"`, () => this.#dump())
+    this.#snapshots.set(name, snapshot)
+    this.#order.push(name)
+  }
+
+  async #dump(): Promise<Snapshot> {
+    const keys = await scanScope(this.redis, this.#patterns)
+    const saved: SavedKey[] = []
+    for (const batch of chunks(keys, BATCH)) {
+      // MULTI, so that each key's value and TTL are read at the same instant.
+      const tx = this.redis.multi()
+      for (const key of batch) tx.dumpBuffer(key).pttl(key)
+      // The TTLs are read after this instant, so a restored TTL errs on the short side, by one round trip.
+      const sentAt = performance.now()
+      const replies = (await tx.exec()) ?? []
+      batch.forEach((key, i) => {
+        const [dumpErr, dump] = replies[2 * i] ?? []
+        const [, pttl] = replies[2 * i + 1] ?? []
+        if (dumpErr) throw dumpErr
+        // Gone between SCAN and DUMP (deleted or expired): not part of the state.
+        if (dump === null || dump === undefined || pttl === -2) return
+        saved.push({ key, dump: dump as Buffer, expiresAt: (pttl as number) > 0 ? sentAt + (pttl as number) : undefined })
+      })
+    }
+    return { keys: saved }
+  }
+
+  async rollback(name: string): Promise<void> {
+    const snapshot = this.#snapshots.get(name)
+    if (!snapshot) throw new StateError(this.name, `no checkpoint "${name}"`)
+    await this.#do(`rollback to "${name}"`, () => this.#restore(snapshot))
+    // Checkpoints taken after this one describe a future that no longer exists.
+    for (const later of this.#order.splice(this.#order.indexOf(name) + 1)) this.#snapshots.delete(later)
+  }
+
+  async #restore(snapshot: Snapshot): Promise<void> {
+    const current = await scanScope(this.redis, this.#patterns)
+    const restoring = new Set(snapshot.keys.map((k) => k.key.toString('latin1')))
+    // Keys that RESTORE ... REPLACE will overwrite need no delete.
+    type Op = { kind: 'unlink'; key: Buffer } | { kind: 'restore'; saved: SavedKey }
+    const ops: Op[] = [
+      ...current.filter((k) => !restoring.has(k.toString('latin1'))).map((key) => ({ kind: 'unlink' as const, key })),
+      ...snapshot.keys.map((saved) => ({ kind: 'restore' as const, saved })),
+    ]
+    const failures: string[] = []
+    // Up to BATCH keys change in one MULTI, so the app never sees a half-restored state of a small scope.
+    for (const batch of chunks(ops, BATCH)) {
+      const tx = this.redis.multi()
+      const now = performance.now()
+      for (const op of batch) {
+        if (op.kind === 'unlink') tx.unlink(op.key)
+        else if (op.saved.expiresAt === undefined) tx.restore(op.saved.key, 0, op.saved.dump, 'REPLACE')
+        else {
+          const left = Math.floor(op.saved.expiresAt - now)
+          // Expired in the meantime: it stays absent, as it would be had the path never run.
+          if (left <= 0) tx.unlink(op.saved.key)
+          else tx.restore(op.saved.key, left, op.saved.dump, 'REPLACE')
+        }
+      }
+      const replies = (await tx.exec()) ?? []
+      replies.forEach(([err], i) => {
+        const op = batch[i]!
+        if (err) failures.push(`${(op.kind === 'unlink' ? op.key : op.saved.key).toString()}: ${err.message}`)
+      })
+    }
+    if (failures.length > 0)
+      throw new StateError(this.name, `could not restore ${failures.length} key(s): ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? '; ...' : ''}`)
+  }
+
+  async release(name: string): Promise<void> {
+    this.#snapshots.delete(name)
+    const i = this.#order.indexOf(name)
+    if (i >= 0) this.#order.splice(i, 1)
+  }
+
+  /** Delete every key in scope. */
+  async reset(): Promise<void> {
+    await this.#do('reset', async () => {
+      const keys = await scanScope(this.redis, this.#patterns)
+      for (const batch of chunks(keys, BATCH)) await this.redis.unlink(...batch)
+    })
+  }
+
+  healthCheck(): Promise<boolean> {
+    return ping(this.redis)
+  }
+
+  async observe(): Promise<Record<string, unknown>> {
+    const keys = this.#patterns[0] === undefined ? await this.redis.dbsize() : (await scanScope(this.redis, this.#patterns)).length
+    return { keys, scope: this.scope }
+  }
+
+  async disconnect(): Promise<void> {
+    this.#snapshots.clear()
+    this.#order.length = 0
+    await closeClient(this.#client)
+  }
+}

@@ -1,0 +1,45 @@
+import { SERVICES } from '@venomqa/test-utils'
+import { Redis } from 'ioredis'
+
+/** The Redis DBs these tests may use. DB 0 and the others belong to someone else. */
+export const DB_A = 1
+export const DB_B = 2
+export const URL_A = `redis://${SERVICES.redis.host}:${SERVICES.redis.port}/${DB_A}`
+export const URL_B = `redis://${SERVICES.redis.host}:${SERVICES.redis.port}/${DB_B}`
+
+
+/** A raw client on one of our DBs, to look at Redis without going through the code under test. */
+export function rawClient(db: number): Redis {
+  return new Redis({ host: SERVICES.redis.host, port: SERVICES.redis.port, db, lazyConnect: true, maxRetriesPerRequest: 1 })
+}
+
+/** Empty our two DBs (never FLUSHALL, which would empty every DB on the server). */
+export async function flushOurDbs(): Promise<void> {
+  for (const db of [DB_A, DB_B]) {
+    const r = rawClient(db)
+    try {
+      await r.flushdb()
+    } finally {
+      await r.quit()
+    }
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Every key with its type, value and whether it expires, for comparing states. */
+export async function snapshotDb(redis: Redis): Promise<Record<string, { type: string; value: unknown; expires: boolean }>> {
+  const out: Record<string, { type: string; value: unknown; expires: boolean }> = {}
+  for (const key of (await redis.keys('*')).sort()) {
+    const type = await redis.type(key)
+    let value: unknown
+    if (type === 'string') value = await redis.get(key)
+    else if (type === 'hash') value = await redis.hgetall(key)
+    else if (type === 'list') value = await redis.lrange(key, 0, -1)
+    else if (type === 'set') value = (await redis.smembers(key)).sort()
+    else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES')
+    else if (type === 'stream') value = await redis.xrange(key, '-', '+')
+    out[key] = { type, value, expires: (await redis.pttl(key)) > 0 }
+  }
+  return out
+}

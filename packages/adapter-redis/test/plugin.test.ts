@@ -1,0 +1,102 @@
+import { PLUGIN_API_VERSION, type PluginApi, PluginError, type StateBackend } from '@venomqa/core'
+import { SERVICES, describeWithService } from '@venomqa/test-utils'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import redisPlugin, { BullQueue, RedisCache, RedisState, resolveOptions } from '../src'
+import { URL_A, flushOurDbs } from './helpers'
+
+const describeRedis = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
+
+/** What setup registered, through a PluginApi that records instead of running anything. */
+async function setupWith(options: unknown) {
+  const ports = new Map<string, unknown>()
+  const backends: StateBackend[] = []
+  const health = new Map<string, () => Promise<boolean>>()
+  const closers: (() => void | Promise<void>)[] = []
+  const api = {
+    options,
+    root: process.cwd(),
+    log: { info() {}, warn() {}, debug() {} },
+    addReporter() {},
+    addPort: (name: string, port: unknown) => ports.set(name, port),
+    addStateBackend: (b: StateBackend) => backends.push(b),
+    addHook() {},
+    addHealthCheck: (name: string, check: () => Promise<boolean>) => health.set(name, check),
+    onClose: (fn: () => void | Promise<void>) => closers.push(fn),
+  } as unknown as PluginApi<any>
+  await redisPlugin.setup!(api)
+  return { ports, backends, health, close: () => Promise.all(closers.map((c) => c())) }
+}
+
+it('is a plugin for this API version', () => {
+  expect(redisPlugin.name).toBe('@venomqa/adapter-redis')
+  expect(redisPlugin.apiVersion).toBe(PLUGIN_API_VERSION)
+  expect(redisPlugin.version).toMatch(/^\d+\.\d+\.\d+/)
+})
+
+it('resolves defaults: cache, queue and whole-DB state on redis://127.0.0.1:6379', () => {
+  const r = resolveOptions(undefined)
+  expect(r.cache).toMatchObject({ url: 'redis://127.0.0.1:6379', prefix: '' })
+  expect(r.queue).toMatchObject({ url: 'redis://127.0.0.1:6379' })
+  expect(r.state).toMatchObject({ url: 'redis://127.0.0.1:6379', prefix: undefined })
+})
+
+it('shares the top-level prefix with cache and state unless they name their own', () => {
+  const r = resolveOptions({ prefix: 'app:', cache: { prefix: 'c:' } })
+  expect(r.cache!.prefix).toBe('c:')
+  expect(r.state!.prefix).toBe('app:')
+  expect(resolveOptions({ prefix: 'app:', state: { wholeDb: true } }).state!.prefix).toBeUndefined()
+  expect(resolveOptions({ cache: false, queue: false, state: false })).toMatchObject({ cache: undefined, queue: undefined, state: undefined })
+})
+
+it.each([
+  [{ url: 'http://localhost' }, /option "url" must be a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/localhost"/],
+  [{ db: -1 }, /option "db" must be an integer >= 0/],
+  [{ cache: 'yes' }, /option "cache" must be true, false or an object/],
+  [{ cache: { prefx: 'a' } }, /unknown option "cache.prefx" \(known: prefix, wholeDb\)/],
+  [{ queue: { name: 'a:b' } }, /option "queue.name" must be a non-empty queue name without ":"/],
+  [{ state: { prefix: [] } }, /option "state.prefix" must be a non-empty string or a list of them/],
+  [{ state: { prefix: 'a:', wholeDb: true } }, /"state.prefix" or "state.wholeDb: true", not both/],
+  [{ urll: 'redis://x' }, /unknown option "urll"/],
+  ['redis://x', /options must be an object/],
+])('refuses bad options with a message naming the option: %j', (options, message) => {
+  let err: unknown
+  try {
+    resolveOptions(options)
+  } catch (e) {
+    err = e
+  }
+  expect(err).toBeInstanceOf(PluginError)
+  expect((err as Error).message).toMatch(message)
+  expect((err as PluginError).plugin).toBe('@venomqa/adapter-redis')
+})
+
+describeRedis('setup against the real Redis (DB 1)', () => {
+  beforeAll(flushOurDbs)
+  afterAll(flushOurDbs)
+
+  it('registers the cache and queue ports, the state backend and a health check; onClose closes every connection', async () => {
+    const reg = await setupWith({ url: URL_A, cache: { prefix: 'p:' }, queue: { name: 'q', prefix: 'vqa-plugin' }, state: { prefix: 'p:' } })
+    const cache = reg.ports.get('cache') as RedisCache
+    const queue = reg.ports.get('queue') as BullQueue
+    const state = reg.backends[0] as RedisState
+    expect(cache).toBeInstanceOf(RedisCache)
+    expect(queue).toBeInstanceOf(BullQueue)
+    expect(state).toBeInstanceOf(RedisState)
+    expect([state.name, state.mechanism, state.parallelSafe, state.scope]).toEqual(['redis', 'dump-restore', false, 'keys p:* in DB 1'])
+    expect(cache.prefix).toBe('p:')
+    expect([queue.defaultQueue, queue.prefix]).toEqual(['q', 'vqa-plugin'])
+
+    await cache.set('k', 1)
+    await queue.enqueue('job', {})
+    await state.connect()
+    expect(await reg.health.get('redis')!()).toBe(true)
+    await reg.close()
+    expect([cache.redis.status, queue.redis.status, state.redis.status]).toEqual(['end', 'end', 'end'])
+  })
+
+  it('registers nothing it was told not to', async () => {
+    const reg = await setupWith({ url: URL_A, cache: false, queue: false, state: false })
+    expect([reg.ports.size, reg.backends.length, reg.health.size]).toEqual([0, 0, 0])
+    await reg.close()
+  })
+})

@@ -1,0 +1,110 @@
+import { isSecretKey } from '@venomqa/core'
+import type { z } from 'zod'
+import { EXPECTED, KNOWN_KEYS } from './schema'
+
+type Segment = PropertyKey
+
+/** `profiles.ci.plugins[0]`: how the user would point at the key in their file. */
+export function keyPath(path: readonly Segment[]): string {
+  let out = ''
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`
+    else if (typeof seg === 'string' && /^[A-Za-z_$][\w$-]*$/.test(seg)) out += out ? `.${seg}` : seg
+    else out += `[${JSON.stringify(String(seg))}]`
+  }
+  return out || '(top level)'
+}
+
+/** The EXPECTED entry for a path: profile prefixes dropped, list items as `key[]`, map values as `key.*`. */
+function expectedFor(path: readonly Segment[]): string | undefined {
+  let p = [...path]
+  if (p[0] === 'profiles' && p.length > 2) p = p.slice(2)
+  const [head, second] = p
+  if (typeof head !== 'string') return undefined
+  if (p.length === 1) return EXPECTED[head]
+  if (p.length === 2 && typeof second === 'number') return EXPECTED[`${head}[]`]
+  if (p.length === 2 && (head === 'headers' || head === 'profiles')) return EXPECTED[`${head}.*`]
+  return undefined
+}
+
+function valueAt(root: unknown, path: readonly Segment[]): unknown {
+  let v: unknown = root
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined
+    v = (v as Record<PropertyKey, unknown>)[seg as string]
+  }
+  return v
+}
+
+/** A short description of what the user wrote: `"abc"`, `-1`, `an array`, `nothing`. */
+export function describeValue(v: unknown, secret = false): string {
+  if (v === undefined) return 'nothing'
+  if (v === null) return 'null'
+  if (secret) return 'a hidden value'
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v)
+  if (Array.isArray(v)) return `a list of ${v.length}`
+  if (typeof v === 'function') return 'a function'
+  return 'an object'
+}
+
+/** Closest known key within two edits, for "did you mean". */
+export function didYouMean(key: string, known: readonly string[]): string | undefined {
+  let best: { k: string; d: number } | undefined
+  for (const k of known) {
+    const d = k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(k.toLowerCase(), key.toLowerCase())
+    if (d <= 2 && (!best || d < best.d)) best = { k, d }
+  }
+  return best?.k
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = tmp
+    }
+  }
+  return row[b.length]!
+}
+
+/** One line per problem: `retries: expected a whole number from 0 to 100, got "3x"`. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+  const lines: string[] = []
+  for (const issue of issues) {
+    const path = issue.path as Segment[]
+    if (issue.code === 'unrecognized_keys') {
+      const inProfile = path[0] === 'profiles' && path.length === 2
+      const atTop = path.length === 0 || inProfile
+      for (const key of issue.keys) {
+        const hint = atTop ? didYouMean(key, KNOWN_KEYS.filter((k) => !(inProfile && k === 'profiles'))) : undefined
+        lines.push(
+          `${keyPath([...path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}${atTop ? `; known keys: ${KNOWN_KEYS.join(', ')}` : ''}`,
+        )
+      }
+      continue
+    }
+    const value = valueAt(input, path)
+    const secret = path.some((s) => typeof s === 'string' && isSecretKey(s))
+    const expected = expectedFor(path) ?? zodExpected(issue)
+    lines.push(`${keyPath(path)}: expected ${expected}, got ${describeValue(value, secret)}`)
+  }
+  return lines
+}
+
+function zodExpected(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.expected === 'tuple' ? 'a [name, options] pair' : `a ${issue.expected}`
+    case 'too_small':
+      return `a value of at least ${String(issue.minimum)}`
+    case 'too_big':
+      return `a value of at most ${String(issue.maximum)}`
+    default:
+      return issue.message.replace(/^Invalid input: /, '').replace(/^expected /, '')
+  }
+}

@@ -1,0 +1,45 @@
+import type { Plugin } from '@venomqa/core'
+
+/**
+ * A plugin in config: a name or path resolved from the project root (`'redis'`, `'./plugins/audit.ts'`),
+ * a `[name, options]` pair, or, in a TypeScript/JavaScript config, the plugin object itself.
+ */
+export type PluginSpec = string | Plugin<any> | [string | Plugin<any>, Record<string, unknown>]
+
+/** A reporter in config: `'junit'`, `'junit:reports/junit.xml'`, `{ name, output, options }` or `[name, options]`. */
+export type ReporterSpec = string | { name: string; output?: string; options?: Record<string, unknown> } | [string, Record<string, unknown>]
+
+export interface VenomConfigBase {
+  /** For editors: the JSON schema of this file. Ignored at run time. */
+  $schema?: string
+  /** The API under test, e.g. http://localhost:3000. */
+  baseUrl?: string
+  /** Journey files, as globs relative to the project root. Default `journeys/**\/*.journey.{ts,js,mts,mjs}`. */
+  journeys?: string | string[]
+  plugins?: PluginSpec[]
+  /** Default `['console']`. */
+  reporters?: ReporterSpec[]
+  /** Headers sent with every request. */
+  headers?: Record<string, string>
+  /** Default step timeout, ms. */
+  timeout?: number
+  /** Default journey timeout, ms. */
+  journeyTimeout?: number
+  /** Default retries for a failed step. */
+  retries?: number
+  /** Stop a journey's line at its first failed step. */
+  failFast?: boolean
+  /** Save the results model (JSON) here after every run. */
+  save?: string
+  /** Paths of a branch that may run at once (passed to the runner). */
+  parallelPaths?: number
+  /** Journeys that may run at once (passed to the runner). */
+  workers?: number
+  /** More header names or body keys to redact in reports. */
+  redactKeys?: string[]
+}
+
+export interface VenomConfig extends VenomConfigBase {
+  /** Named overrides, deep-merged over the rest: `--profile ci` or VENOMQA_PROFILE=ci. */
+  profiles?: Record<string, VenomConfigBase>
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest'
+import {
+  Context,
+  DefinitionError,
+  REDACTED,
+  branch,
+  checkpoint,
+  journey,
+  journeysFor,
+  path,
+  redactBody,
+  redactHeaders,
+  redactText,
+  step,
+  suggestionFor,
+} from '../src/index'
+
+const noop = step('noop', () => {})
+
+describe('journey validation', () => {
+  it('accepts checkpoints in paths and nested branches', () => {
+    const j = journey('ok', {
+      tags: [' Smoke ', 'API'],
+      steps: [noop, checkpoint('a'), branch('a', [path('p', [noop, checkpoint('b'), branch('b', [path('q', [noop])]), branch('a', [path('r', [noop])])])])],
+    })
+    expect(j.tags).toEqual(['smoke', 'api'])
+  })
+
+  it('names the journey and the step in every error', () => {
+    const cases: [() => unknown, RegExp][] = [
+      [() => journey('', { steps: [noop] }), /needs a non-empty name/],
+      [() => journey('j', { steps: [] }), /journey "j": a journey needs at least one step/],
+      [() => journey('j', { steps: [noop, noop] }), /journey "j", step "noop": duplicate step name in the main line/],
+      [() => journey('j', { steps: [step('s', 'x' as never)] }), /step "s": the action is not a function/],
+      [() => journey('j', { steps: [step('s', () => {}, { timeout: -1 })] }), /step "s": timeout must be a positive number/],
+      [() => journey('j', { steps: [step('s', () => {}, { retries: 1.5 })] }), /step "s": retries must be a whole number/],
+      [() => journey('j', { steps: [checkpoint('a'), branch('a', [])] }), /step "branch a": a branch needs at least one path/],
+      [() => journey('j', { steps: [checkpoint('a'), branch('a', [path('p', [noop]), path('p', [noop])])] }), /duplicate path "p"/],
+      // a checkpoint inside one path is not visible from a sibling path
+      [() => journey('j', { steps: [checkpoint('a'), branch('a', [path('p', [checkpoint('in_p')]), path('q', [branch('in_p', [path('x', [noop])])])])] }), /which comes after it or in another path/],
+      [() => journey('j', { steps: [{} as never] }), /item 1 of the main line is not a step/],
+    ]
+    for (const [fn, re] of cases) {
+      expect(fn).toThrow(DefinitionError)
+      expect(fn).toThrow(re)
+    }
+  })
+
+  it('makes one journey per case for data-driven tests, refusing duplicate names', () => {
+    const cases = [{ name: 'valid', ok: true }, { name: 'invalid', ok: false }]
+    const js = journeysFor(cases, (c) => journey(`register_${c.name}`, { steps: [step('register', () => {}, { expectFailure: !c.ok })] }))
+    expect(js.map((j) => j.name)).toEqual(['register_valid', 'register_invalid'])
+    expect((js[1]!.steps[0] as { options: { expectFailure?: boolean } }).options.expectFailure).toBe(true)
+    expect(() => journeysFor([1, 2], () => journey('same', { steps: [noop] }))).toThrow(/two cases produce a journey with this name/)
+  })
+})
+
+describe('Context', () => {
+  it('snapshots and restores deep copies', () => {
+    const ctx = new Context({ user: { id: 1, roles: ['a'] } })
+    const snap = ctx.snapshot()
+    ctx.get<{ roles: string[] }>('user')!.roles.push('b')
+    ctx.set('later', 1)
+    ctx.restore(snap)
+    expect(ctx.toJSON()).toEqual({ user: { id: 1, roles: ['a'] } })
+    ctx.get<{ roles: string[] }>('user')!.roles.push('c')
+    ctx.restore(snap)
+    expect(ctx.get('user')).toEqual({ id: 1, roles: ['a'] })
+  })
+
+  it('explains a missing key and a value that cannot be copied', () => {
+    const ctx = new Context({ a: 1 })
+    expect(() => ctx.require('token')).toThrow('context has no "token" (it has: a)')
+    ctx.set('fn', () => 1)
+    expect(() => ctx.snapshot()).toThrow(/context value "fn" is a function/)
+    expect(ctx.has('a') && ctx.delete('a') && !ctx.has('a')).toBe(true)
+  })
+})
+
+describe('redaction', () => {
+  it('hides secret headers, body fields and tokens in text', () => {
+    expect(redactHeaders({ Authorization: 'Bearer x', Cookie: 'a', 'Content-Type': 'json', 'X-Api-Key': 'k' })).toEqual({
+      authorization: REDACTED,
+      cookie: REDACTED,
+      'content-type': 'json',
+      'x-api-key': REDACTED,
+    })
+    expect(redactBody({ user: { password: 'p', name: 'n' }, list: [{ access_token: 't' }], tokenCount: 3 })).toEqual({
+      user: { password: REDACTED, name: 'n' },
+      list: [{ access_token: REDACTED }],
+      tokenCount: REDACTED,
+    })
+    expect(redactBody('{"password":"p"}')).toBe(`{"password":"${REDACTED}"}`)
+    expect(redactBody('user=a&password=p&x=1')).toBe(`user=a&password=${REDACTED}&x=1`)
+    expect(redactText('failed with Bearer abc.def-ghi')).toBe(`failed with Bearer ${REDACTED}`)
+  })
+})
+
+describe('suggestions', () => {
+  it('come from the status when there is one, else from the error kind', () => {
+    expect(suggestionFor('http-status', 401)).toMatch(/Authentication failed/)
+    expect(suggestionFor('http-status', 599)).toMatch(/Server error/)
+    expect(suggestionFor('http-status', 418)).toMatch(/rejected the request/)
+    expect(suggestionFor('connection-refused')).toMatch(/Nothing is listening/)
+    expect(suggestionFor('timeout')).toMatch(/timeout/)
+  })
+})
+
+import { assert as check, assertEqual, assertStatus, AssertionFailed } from '../src/index'
+describe('assertions', () => {
+  it('fail with expected and actual', () => {
+    expect(() => assertEqual({ a: [1, 2] }, { a: [1, 2] })).not.toThrow()
+    expect(() => assertEqual({ a: [1] }, { a: [1, 2] }, 'todos')).toThrow('todos: expected {"a":[1,2]}, got {"a":[1]}')
+    expect(() => assertStatus({ status: 404, method: 'GET', url: '/x', bodyText: '{"error":"nope"}' }, 200, 201)).toThrow('GET /x expected status 200 or 201, got 404: {"error":"nope"}')
+    expect(() => check(false, 'must hold')).toThrow(AssertionFailed)
+  })
+})

@@ -1,0 +1,267 @@
+import {
+  type ErrorInfo,
+  type HttpExchange,
+  type Issue,
+  type JourneyResult,
+  type NodeResult,
+  type PathResult,
+  type RecordedRequest,
+  type RecordedResponse,
+  type RedactOptions,
+  type RunResult,
+  type Severity,
+  type Status,
+  type StepResult,
+  SEVERITIES,
+  countNodes,
+  redactHeaders,
+  redactText,
+  summarize,
+} from '@venomqa/core'
+import { pageBody } from './bodies'
+import type { ResolvedHtmlOptions } from './options'
+import {
+  PAGE_MODEL_VERSION,
+  type PageData,
+  type PageError,
+  type PageExchange,
+  type PageIssue,
+  type PageJourney,
+  type PageNode,
+  type PagePath,
+  type PageRequest,
+  type PageResponse,
+  type PageStep,
+} from './page-model'
+
+/** Header lines are interned: a run repeats `content-type: application/json` thousands of times. */
+class HeaderTable {
+  readonly lines: [string, string][] = []
+  private readonly index = new Map<string, number>()
+
+  add(headers: Record<string, string>): number[] {
+    const ids: number[] = []
+    for (const [name, value] of Object.entries(headers)) {
+      const key = `${name}\u0000${value}`
+      let id = this.index.get(key)
+      if (id === undefined) {
+        id = this.lines.length
+        this.lines.push([name, value])
+        this.index.set(key, id)
+      }
+      ids.push(id)
+    }
+    return ids
+  }
+}
+
+/** Where a step is, so an issue can point at it: journey index, path label ('main' or 'a > b'), step name. */
+const stepKey = (journey: number, path: string, step: string) => `${journey}\u0000${path}\u0000${step}`
+
+class ModelBuilder {
+  private readonly headers = new HeaderTable()
+  private readonly redact: RedactOptions
+  private nextStepId = 0
+  /** stepKey -> ids of the steps there (names may repeat within a path). */
+  private readonly stepsAt = new Map<string, { id: number; failed: boolean }[]>()
+
+  constructor(private readonly options: ResolvedHtmlOptions) {
+    this.redact = { extraKeys: options.redactKeys }
+  }
+
+  build(run: RunResult): PageData {
+    const journeys = list(run.journeys).map((j, i) => this.journey(j, i, run.startedAt))
+    const issues: PageIssue[] = []
+    ;list(run.journeys).forEach((j, i) => {
+      for (const issue of list(j.issues)) issues.push(this.issue(issue, i))
+    })
+    for (const issue of list(run.issues)) issues.push(this.issue(issue, this.journeyIndexOf(run, issue.journey)))
+    const summary = run.summary ?? summarize(list(run.journeys), list(run.issues))
+    return {
+      v: PAGE_MODEL_VERSION,
+      title: this.options.title,
+      generatedAt: new Date().toISOString(),
+      run: {
+        status: run.status === 'passed' ? 'passed' : 'failed',
+        interrupted: !!run.interrupted,
+        startedAt: text(run.startedAt),
+        finishedAt: text(run.finishedAt),
+        durationMs: ms(run.durationMs),
+        tool: `${text(run.tool?.name) || 'venomqa'} ${text(run.tool?.version)}`.trim(),
+        backends: list(run.backends).map((b) => ({ name: text(b.name), mechanism: text(b.mechanism), parallelSafe: !!b.parallelSafe })),
+        summary,
+      },
+      hd: this.headers.lines,
+      journeys,
+      issues,
+      maxBodyChars: this.options.maxBodyChars,
+    }
+  }
+
+  private journeyIndexOf(run: RunResult, name: string | undefined): number | undefined {
+    if (!name) return undefined
+    const i = list(run.journeys).findIndex((j) => j.name === name)
+    return i < 0 ? undefined : i
+  }
+
+  private journey(j: JourneyResult, index: number, runStartedAt: string): PageJourney {
+    const nodes = list(j.nodes)
+    const out: PageJourney = {
+      n: text(j.name),
+      tags: list(j.tags).map(text),
+      s: status(j.status),
+      ms: ms(j.durationMs),
+      c: j.counts ?? countNodes(nodes),
+      x: this.nodes(nodes, index, 'main', j.startedAt),
+    }
+    if (j.description) out.d = text(j.description)
+    if (j.file) out.f = text(j.file)
+    if (j.baseUrl) out.u = redactText(text(j.baseUrl))
+    const t0 = offset(runStartedAt, j.startedAt)
+    if (t0 !== undefined) out.t0 = t0
+    if (j.interrupted) out.ir = 1
+    return out
+  }
+
+  private nodes(nodes: readonly NodeResult[], journey: number, path: string, journeyStartedAt: string): PageNode[] {
+    return nodes.map((n): PageNode => {
+      if (n.kind === 'step') return this.step(n, journey, path, journeyStartedAt)
+      if (n.kind === 'checkpoint') {
+        const cp: PageNode = {
+          k: 'c',
+          n: text(n.name),
+          s: status(n.status),
+          ms: ms(n.durationMs),
+          be: list(n.backends).map((b) => [text(b.backend), text(b.mechanism), ms(b.durationMs)]),
+        }
+        if (n.error) cp.e = this.error(n.error)
+        return cp
+      }
+      const branch: PageNode = {
+        k: 'b',
+        cp: text(n.checkpoint),
+        s: status(n.status),
+        ms: ms(n.durationMs),
+        p: list(n.paths).map((p) => this.path(p, journey, path === 'main' ? p.name : `${path} > ${p.name}`, journeyStartedAt)),
+      }
+      if (n.finalRollback) branch.fr = n.finalRollback.durationMs
+      if (n.error) branch.e = this.error(n.error)
+      return branch
+    })
+  }
+
+  private path(p: PathResult, journey: number, label: string, journeyStartedAt: string): PagePath {
+    const out: PagePath = { k: 'p', n: text(p.name), s: status(p.status), ms: ms(p.durationMs), x: this.nodes(list(p.nodes), journey, label, journeyStartedAt) }
+    if (p.description) out.d = text(p.description)
+    if (p.rollback) out.rb = ms(p.rollback.durationMs)
+    if (p.error) out.e = this.error(p.error)
+    return out
+  }
+
+  private step(s: StepResult, journey: number, path: string, journeyStartedAt: string): PageStep {
+    const id = this.nextStepId++
+    const key = stepKey(journey, path, text(s.name))
+    const at = this.stepsAt.get(key) ?? []
+    at.push({ id, failed: s.status === 'failed' })
+    this.stepsAt.set(key, at)
+
+    const out: PageStep = { k: 's', id, n: text(s.name), s: status(s.status), ms: ms(s.durationMs) }
+    const t0 = offset(journeyStartedAt, s.startedAt)
+    if (t0 !== undefined) out.t0 = t0
+    if (s.expectFailure) out.xf = 1
+    if (typeof s.attempts === 'number' && s.attempts > 1) out.a = s.attempts
+    if (s.timedOut) out.to = 1
+    if (s.error) out.e = this.error(s.error)
+    if (s.request) out.rq = this.request(s.request, this.options.maxBodyChars)
+    if (s.response) out.rs = this.response(s.response, this.options.maxBodyChars)
+    const earlier = this.earlierExchanges(s)
+    if (earlier.length) out.ex = earlier
+    if (list(s.logs).length) out.lg = list(s.logs).map((l) => [text(l.level), redactText(text(l.message))])
+    return out
+  }
+
+  /** Every exchange but the one already shown as the step's request and response. */
+  private earlierExchanges(s: StepResult): PageExchange[] {
+    const all = list(s.exchanges).filter((x) => x && x.request)
+    if (all.length === 0) return []
+    const last = all[all.length - 1]!
+    const lastIsShown = !!s.request && sameExchange(last, s.request, s.response)
+    const rest = lastIsShown ? all.slice(0, -1) : all
+    // Earlier attempts matter for their status and error; their bodies get a quarter of the budget.
+    const budget = Math.max(200, Math.floor(this.options.maxBodyChars / 4))
+    return rest.map((x) => {
+      const out: PageExchange = { a: ms(x.attempt), ms: ms(x.durationMs), rq: this.request(x.request, budget) }
+      if (x.response) out.rs = this.response(x.response, budget)
+      if (x.error) out.e = redactText(x.error)
+      if (x.fromCache) out.c = 1
+      return out
+    })
+  }
+
+  private request(r: RecordedRequest, maxChars: number): PageRequest {
+    const out: PageRequest = { m: text(r.method), u: redactText(text(r.url)), h: this.headers.add(redactHeaders(r.headers ?? {}, this.redact)) }
+    const b = pageBody(r.body, maxChars, this.redact)
+    if (b) out.b = b
+    return out
+  }
+
+  private response(r: RecordedResponse, maxChars: number): PageResponse {
+    const out: PageResponse = { s: ms(r.status), h: this.headers.add(redactHeaders(r.headers ?? {}, this.redact)) }
+    const b = pageBody(r.body, maxChars, this.redact)
+    if (b) out.b = b
+    return out
+  }
+
+  private error(e: ErrorInfo): PageError {
+    const out: PageError = { k: text(e.kind) as PageError['k'], m: redactText(text(e.message)) }
+    if (e.stack) out.st = redactText(text(e.stack))
+    return out
+  }
+
+  private issue(i: Issue, journeyIndex: number | undefined): PageIssue {
+    const out: PageIssue = {
+      j: text(i.journey),
+      p: text(i.path) || 'main',
+      st: text(i.step),
+      sv: severity(i.severity),
+      k: text(i.kind) as PageIssue['k'],
+      e: redactText(text(i.error)),
+      sg: redactText(text(i.suggestion)),
+      src: text(i.source),
+    }
+    if (journeyIndex !== undefined) {
+      out.ji = journeyIndex
+      const candidates = this.stepsAt.get(stepKey(journeyIndex, out.p, out.st))
+      const target = candidates?.find((c) => c.failed) ?? candidates?.[0]
+      if (target) out.ref = target.id
+    }
+    // The step shows its own request and response; an issue repeats them only when it has no step to point at.
+    if (out.ref === undefined) {
+      if (i.request) out.rq = this.request(i.request, this.options.maxBodyChars)
+      if (i.response) out.rs = this.response(i.response, this.options.maxBodyChars)
+    }
+    return out
+  }
+}
+
+// A results file may come from anywhere: the page only ever sees the shapes it expects.
+const STATUSES = new Set<string>(['passed', 'failed', 'skipped'])
+const status = (s: unknown): Status => (typeof s === 'string' && STATUSES.has(s) ? (s as Status) : 'failed')
+const severity = (s: unknown): Severity => (typeof s === 'string' && (SEVERITIES as readonly string[]).includes(s) ? (s as Severity) : 'medium')
+const text = (s: unknown): string => (typeof s === 'string' ? s : s === undefined || s === null ? '' : String(s))
+const ms = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) ? n : 0)
+const list = <T>(a: readonly T[] | undefined | null): readonly T[] => (Array.isArray(a) ? a : [])
+
+function sameExchange(x: HttpExchange, request: RecordedRequest, response: RecordedResponse | undefined): boolean {
+  return x.request.method === request.method && x.request.url === request.url && x.response?.status === response?.status
+}
+
+function offset(from: string | undefined, to: string | undefined): number | undefined {
+  if (!from || !to) return undefined
+  const d = Date.parse(to) - Date.parse(from)
+  return Number.isFinite(d) ? Math.max(0, d) : undefined
+}
+
+export function buildPageModel(run: RunResult, options: ResolvedHtmlOptions): PageData {
+  return new ModelBuilder(options).build(run)
+}

@@ -1,0 +1,155 @@
+/**
+ * The data embedded in the page. Keys are short on purpose: a run of 200 journeys x 50 steps holds 10 000
+ * steps, and every byte per step costs 10 kB. Everything here has been redacted and truncated already.
+ */
+import type { Counts, ErrorKind, RunSummary, Severity, Status } from '@venomqa/core'
+
+export const PAGE_MODEL_VERSION = 1
+
+/** A body: `j` a JSON value, or `t` text. `cut` is the original length when the text was truncated. */
+export type PageBody = { j: unknown } | { t: string; cut?: number }
+
+export interface PageRequest {
+  /** method */
+  m: string
+  /** url */
+  u: string
+  /** header lines, as indexes into PageData.hd */
+  h: number[]
+  b?: PageBody
+}
+
+export interface PageResponse {
+  /** status code */
+  s: number
+  h: number[]
+  b?: PageBody
+}
+
+export interface PageError {
+  k: ErrorKind
+  m: string
+  st?: string
+}
+
+/** An earlier request of the same step (another attempt, or an earlier call). */
+export interface PageExchange {
+  /** attempt */
+  a: number
+  ms: number
+  rq: PageRequest
+  rs?: PageResponse
+  e?: string
+  c?: 1
+}
+
+export interface PageStep {
+  k: 's'
+  /** unique in the page; issues point at it */
+  id: number
+  n: string
+  s: Status
+  ms: number
+  /** ms since the journey started */
+  t0?: number
+  /** expectFailure */
+  xf?: 1
+  /** attempts, when more than one */
+  a?: number
+  /** timed out */
+  to?: 1
+  e?: PageError
+  rq?: PageRequest
+  rs?: PageResponse
+  ex?: PageExchange[]
+  lg?: [string, string][]
+}
+
+export interface PageCheckpoint {
+  k: 'c'
+  n: string
+  s: Status
+  ms: number
+  /** [backend, mechanism, ms] */
+  be: [string, string, number][]
+  e?: PageError
+}
+
+export interface PagePath {
+  k: 'p'
+  n: string
+  d?: string
+  s: Status
+  ms: number
+  /** rollback before the path, ms */
+  rb?: number
+  x: PageNode[]
+  e?: PageError
+}
+
+export interface PageBranch {
+  k: 'b'
+  /** checkpoint */
+  cp: string
+  s: Status
+  ms: number
+  p: PagePath[]
+  /** the rollback after the last path, ms */
+  fr?: number
+  e?: PageError
+}
+
+export type PageNode = PageStep | PageCheckpoint | PageBranch
+
+export interface PageJourney {
+  n: string
+  d?: string
+  tags: string[]
+  f?: string
+  u?: string
+  s: Status
+  /** ms since the run started */
+  t0?: number
+  ms: number
+  c: Counts
+  x: PageNode[]
+  ir?: 1
+}
+
+export interface PageIssue {
+  /** journey name, and its index in `journeys` when the issue belongs to one */
+  j: string
+  ji?: number
+  p: string
+  st: string
+  sv: Severity
+  k: ErrorKind
+  e: string
+  sg: string
+  src: string
+  /** the step it is about, when it is in the page: its request and response are shown there, not repeated */
+  ref?: number
+  rq?: PageRequest
+  rs?: PageResponse
+}
+
+export interface PageData {
+  v: typeof PAGE_MODEL_VERSION
+  title: string
+  generatedAt: string
+  run: {
+    status: 'passed' | 'failed'
+    interrupted: boolean
+    startedAt: string
+    finishedAt: string
+    durationMs: number
+    tool: string
+    backends: { name: string; mechanism: string; parallelSafe: boolean }[]
+    summary: RunSummary
+  }
+  /** Header lines [name, value], shared: most requests repeat the same few. */
+  hd: [string, string][]
+  journeys: PageJourney[]
+  issues: PageIssue[]
+  maxBodyChars: number
+}

@@ -1,0 +1,437 @@
+import {
+  AbortedError,
+  type Action,
+  type BranchNode,
+  type BranchResult,
+  type CheckpointResult,
+  type ErrorInfo,
+  type ErrorKind,
+  type HttpExchange,
+  type Issue,
+  type Journey,
+  type JourneyNode,
+  type JourneyResult,
+  type Logger,
+  type NodeResult,
+  type PathResult,
+  type Ports,
+  type Severity,
+  StateError,
+  type StepNode,
+  type StepResult,
+  TimeoutError,
+  countNodes,
+  errorKindOf,
+  errorMessage,
+  makeIssue,
+} from '@venomqa/core'
+import type { HookBus } from './hooks'
+import { type UndiciHttpClient, isHttpResponseLike, sleep } from './http-client'
+import type { World } from './world'
+
+export interface ExecutorSettings {
+  stepTimeout?: number
+  journeyTimeout?: number
+  retries?: number
+  failFast?: boolean
+  debug?: boolean
+}
+
+export interface JourneyEnv {
+  journey: Journey
+  file?: string
+  world: World
+  http: UndiciHttpClient
+  ports: Ports
+  bus: HookBus
+  settings: ExecutorSettings
+  /** The run's interrupt. */
+  runSignal?: AbortSignal
+  logger?: Logger
+}
+
+type Outcome = { passed: true } | { passed: false; kind: ErrorKind; message: string; stack?: string; timedOut?: boolean }
+
+/** Runs one journey with the semantics of DESIGN.md §3. Never throws: a crash is a failed journey with a critical issue. */
+export async function executeJourney(env: JourneyEnv): Promise<JourneyResult> {
+  return new JourneyExecution(env).run()
+}
+
+class JourneyExecution {
+  readonly env: JourneyEnv
+  readonly issues: Issue[] = []
+  readonly ac = new AbortController()
+  /** Set when nothing more may run: journey timeout, interrupt, or state that can no longer be trusted. */
+  halted: ErrorInfo | undefined
+  interrupted = false
+
+  constructor(env: JourneyEnv) {
+    this.env = env
+  }
+
+  get name(): string {
+    return this.env.journey.name
+  }
+
+  addIssue(fields: { path: string; step: string; severity: Severity; kind: ErrorKind; error: string; source: string; request?: Issue['request']; response?: Issue['response'] }): void {
+    const issue = makeIssue({ journey: this.name, ...fields })
+    this.issues.push(issue)
+    void this.env.bus.emit('issue', { issue })
+  }
+
+  halt(kind: ErrorKind, message: string): void {
+    if (!this.halted) this.halted = { kind, message }
+    if (!this.ac.signal.aborted) this.ac.abort(kind === 'aborted' ? new AbortedError(message) : new TimeoutError(`journey "${this.name}"`, this.timeoutMs ?? 0))
+  }
+
+  get timeoutMs(): number | undefined {
+    return this.env.journey.timeout ?? this.env.settings.journeyTimeout
+  }
+
+  async run(): Promise<JourneyResult> {
+    const { journey, bus, world } = this.env
+    const startedAt = new Date().toISOString()
+    const t0 = performance.now()
+    const info = { name: journey.name, tags: journey.tags, description: journey.description, file: this.env.file }
+    let nodes: NodeResult[] = []
+    let timer: NodeJS.Timeout | undefined
+    const onRunAbort = () => {
+      this.interrupted = true
+      this.halt('aborted', 'run interrupted')
+    }
+    try {
+      if (this.env.runSignal?.aborted) onRunAbort()
+      this.env.runSignal?.addEventListener('abort', onRunAbort, { once: true })
+      const timeout = this.timeoutMs
+      if (timeout) {
+        timer = setTimeout(() => {
+          this.halted ??= { kind: 'timeout', message: `journey "${journey.name}" timed out after ${timeout} ms` }
+          this.ac.abort(new TimeoutError(`journey "${journey.name}"`, timeout))
+        }, timeout)
+      }
+      await bus.emit('journeyStart', { journey: info, ctx: world.ctx }, { journey: journey.name })
+      nodes = await this.runLine(journey.steps, 'main')
+    } catch (err) {
+      // Only a bug in the runner or a backend gets here: the journey fails, loudly.
+      this.addIssue({ path: 'main', step: 'journey', severity: 'critical', kind: 'crash', error: `runner crashed: ${errorMessage(err)}`, source: 'runner' })
+      if (this.env.settings.debug && err instanceof Error && err.stack) this.env.logger?.error(err.stack)
+    } finally {
+      clearTimeout(timer)
+      this.env.runSignal?.removeEventListener('abort', onRunAbort)
+      await this.closeCheckpoints()
+    }
+    if (this.halted?.kind === 'timeout')
+      this.addIssue({ path: 'main', step: 'journey', severity: 'high', kind: 'timeout', error: this.halted.message, source: 'runner' })
+    const counts = countNodes(nodes)
+    const anyFailed = counts.steps.failed > 0 || counts.paths.failed > 0 || nodes.some((n) => n.status === 'failed')
+    const critical = this.issues.some((i) => i.severity === 'critical')
+    const result: JourneyResult = {
+      name: journey.name,
+      ...(journey.description ? { description: journey.description } : {}),
+      tags: [...journey.tags],
+      ...(this.env.file ? { file: this.env.file } : {}),
+      baseUrl: this.env.http.baseUrl,
+      status: anyFailed || critical || this.halted ? 'failed' : 'passed',
+      startedAt,
+      durationMs: performance.now() - t0,
+      nodes,
+      issues: this.issues,
+      counts,
+      ...(this.interrupted ? { interrupted: true } : {}),
+    }
+    await bus.emit('journeyEnd', { journey: info, result }, { journey: journey.name })
+    return result
+  }
+
+  /** On interrupt, put the system back to the oldest open checkpoint; then release every checkpoint. */
+  async closeCheckpoints(): Promise<void> {
+    const { world, bus } = this.env
+    const open = world.open
+    if (this.interrupted && open.length && !(this.halted?.kind === 'state')) {
+      const t0 = performance.now()
+      try {
+        const backends = await world.rollback(open[0]!)
+        await bus.emit('rollback', { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, backends, reason: 'interrupt' }, { journey: this.name })
+      } catch (err) {
+        this.addIssue({ path: 'main', step: `rollback ${open[0]}`, severity: 'critical', kind: 'state', error: errorMessage(err), source: 'state' })
+      }
+    }
+    for (const e of await world.releaseAll())
+      this.addIssue({ path: 'main', step: 'release', severity: 'medium', kind: 'state', error: e, source: 'state' })
+  }
+
+  async runLine(nodes: readonly JourneyNode[], pathName: string): Promise<NodeResult[]> {
+    const out: NodeResult[] = []
+    let stoppedByFailFast = false
+    for (const node of nodes) {
+      if (this.halted || stoppedByFailFast) {
+        out.push(skipped(node))
+        continue
+      }
+      if (node.kind === 'step') {
+        const r = await this.runStep(node, pathName)
+        out.push(r)
+        if (r.status === 'failed' && this.env.settings.failFast) stoppedByFailFast = true
+      } else if (node.kind === 'checkpoint') {
+        out.push(await this.runCheckpoint(node.name, pathName))
+      } else {
+        const r = await this.runBranch(node, pathName)
+        out.push(r)
+        if (r.status === 'failed' && this.env.settings.failFast) stoppedByFailFast = true
+      }
+    }
+    return out
+  }
+
+  async runCheckpoint(name: string, pathName: string): Promise<CheckpointResult> {
+    const t0 = performance.now()
+    try {
+      const backends = await this.env.world.checkpoint(name)
+      const durationMs = performance.now() - t0
+      await this.env.bus.emit('checkpoint', { journey: this.name, path: pathName, name, durationMs, backends }, { journey: this.name, path: pathName })
+      return { kind: 'checkpoint', name, status: 'passed', durationMs, backends }
+    } catch (err) {
+      const message = errorMessage(err)
+      this.addIssue({ path: pathName, step: `checkpoint ${name}`, severity: 'critical', kind: 'state', error: message, source: 'state' })
+      this.halted = { kind: 'state', message }
+      return { kind: 'checkpoint', name, status: 'failed', durationMs: performance.now() - t0, backends: [], error: { kind: 'state', message } }
+    }
+  }
+
+  /** Restore the World to the checkpoint; on failure the journey halts: no path runs on unknown state. */
+  async restore(checkpoint: string, pathName: string, reason: 'before-path' | 'after-branch'): Promise<NonNullable<PathResult['rollback']> | ErrorInfo> {
+    const t0 = performance.now()
+    try {
+      const backends = await this.env.world.rollback(checkpoint)
+      this.env.http.clearCache() // cached GETs describe the state that was just thrown away
+      const durationMs = performance.now() - t0
+      await this.env.bus.emit('rollback', { journey: this.name, path: pathName, checkpoint, durationMs, backends, reason }, { journey: this.name, path: pathName })
+      return { durationMs, backends }
+    } catch (err) {
+      const message = `rollback to checkpoint "${checkpoint}" failed, so the branch stops here rather than run on unknown state: ${errorMessage(err)}`
+      this.addIssue({ path: pathName, step: `rollback ${checkpoint}`, severity: 'critical', kind: 'state', error: message, source: err instanceof StateError ? `state:${err.backend}` : 'state' })
+      this.halted = { kind: 'state', message }
+      return { kind: 'state', message }
+    }
+  }
+
+  async runBranch(node: BranchNode, pathName: string): Promise<BranchResult> {
+    const { bus } = this.env
+    const t0 = performance.now()
+    const where = { journey: this.name, path: pathName }
+    await bus.emit('branchStart', { journey: this.name, path: pathName, checkpoint: node.checkpoint, paths: node.paths.map((p) => p.name) }, where)
+    const paths: PathResult[] = []
+    let error: ErrorInfo | undefined
+    for (const p of node.paths) {
+      const childName = pathName === 'main' ? p.name : `${pathName} > ${p.name}`
+      if (this.halted) {
+        paths.push(skippedPath(p.name, p.steps, p.description))
+        continue
+      }
+      const pt0 = performance.now()
+      const restored = await this.restore(node.checkpoint, childName, 'before-path')
+      if ('kind' in restored) {
+        error = restored
+        paths.push({ ...skippedPath(p.name, p.steps, p.description), status: 'failed', error: restored })
+        continue
+      }
+      await bus.emit('pathStart', { journey: this.name, checkpoint: node.checkpoint, path: childName }, { journey: this.name, path: childName })
+      const nodes = await this.runLine(p.steps, childName)
+      const failed = nodes.some((n) => n.status === 'failed')
+      const result: PathResult = {
+        kind: 'path',
+        name: p.name,
+        ...(p.description ? { description: p.description } : {}),
+        status: failed || (this.halted && !failed && nodes.some((n) => n.status === 'skipped')) ? 'failed' : 'passed',
+        durationMs: performance.now() - pt0,
+        rollback: restored,
+        nodes,
+      }
+      paths.push(result)
+      await bus.emit('pathEnd', { journey: this.name, checkpoint: node.checkpoint, path: childName, result }, { journey: this.name, path: childName })
+    }
+    let finalRollback: BranchResult['finalRollback'] = null
+    if (!this.halted) {
+      const restored = await this.restore(node.checkpoint, pathName, 'after-branch')
+      if ('kind' in restored) error = restored
+      else finalRollback = restored
+    }
+    const result: BranchResult = {
+      kind: 'branch',
+      checkpoint: node.checkpoint,
+      status: error || paths.some((p) => p.status === 'failed') ? 'failed' : paths.every((p) => p.status === 'skipped') ? 'skipped' : 'passed',
+      durationMs: performance.now() - t0,
+      paths,
+      finalRollback,
+      ...(error ? { error } : {}),
+    }
+    await bus.emit('branchEnd', { journey: this.name, path: pathName, result }, where)
+    return result
+  }
+
+  async runStep(node: StepNode, pathName: string): Promise<StepResult> {
+    const { bus, settings, world } = this.env
+    const timeout = node.options.timeout ?? settings.stepTimeout
+    const maxAttempts = 1 + (node.options.retries ?? settings.retries ?? 0)
+    const startedAt = new Date().toISOString()
+    const t0 = performance.now()
+    const where = { journey: this.name, path: pathName, step: node.name }
+    const exchanges: HttpExchange[] = []
+    const logs: NonNullable<StepResult['logs']> = []
+    let outcome: Outcome = { passed: false, kind: 'crash', message: 'step did not run' }
+    let lastResponse: HttpExchange | undefined
+    let attempt = 0
+    while (attempt < maxAttempts) {
+      attempt++
+      if (bus.has('stepStart')) await bus.emit('stepStart', { journey: this.name, path: pathName, step: node.name, attempt, ctx: world.ctx }, where)
+      const journeySignal = this.ac.signal
+      // A step without its own timeout shares the journey's signal: one AbortController less per step.
+      let stepSignal = journeySignal
+      let timer: NodeJS.Timeout | undefined
+      let unlink: (() => void) | undefined
+      if (timeout) {
+        const stepAc = new AbortController()
+        const onJourneyAbort = () => stepAc.abort(journeySignal.reason)
+        if (journeySignal.aborted) onJourneyAbort()
+        else journeySignal.addEventListener('abort', onJourneyAbort, { once: true })
+        unlink = () => journeySignal.removeEventListener('abort', onJourneyAbort)
+        timer = setTimeout(() => stepAc.abort(new TimeoutError(`step "${node.name}"`, timeout)), timeout)
+        stepSignal = stepAc.signal
+      }
+      const attemptExchanges: HttpExchange[] = []
+      const http = this.env.http.bind(stepSignal, (e) => attemptExchanges.push(e))
+      let value: unknown
+      let thrown: unknown
+      let threw = false
+      try {
+        value = await raceAbort(invoke(node.action, { http, ctx: world.ctx, ports: this.env.ports, signal: stepSignal, log: stepLogger(logs, this.env.logger), journey: this.name, path: pathName, step: node.name, attempt }), stepSignal)
+      } catch (err) {
+        threw = true
+        thrown = err
+      } finally {
+        clearTimeout(timer)
+        unlink?.()
+      }
+      exchanges.push(...attemptExchanges)
+      outcome = judge(node, threw, thrown, value, stepSignal, settings.debug)
+      lastResponse = isHttpResponseLike(value) && (value as { exchange?: HttpExchange }).exchange ? (value as { exchange: HttpExchange }).exchange : attemptExchanges[attemptExchanges.length - 1]
+      if (outcome.passed || attempt >= maxAttempts || this.halted) break
+      await bus.emit('stepRetry', { journey: this.name, path: pathName, step: node.name, attempt, error: outcome.message }, where)
+      try {
+        await sleep(node.options.retryDelay ?? 0, this.ac.signal)
+      } catch {
+        break
+      }
+    }
+    const result: StepResult = {
+      kind: 'step',
+      name: node.name,
+      status: outcome.passed ? 'passed' : 'failed',
+      expectFailure: !!node.options.expectFailure,
+      attempts: attempt,
+      startedAt,
+      durationMs: performance.now() - t0,
+      ...(!outcome.passed && outcome.timedOut ? { timedOut: true } : {}),
+      ...(!outcome.passed ? { error: { kind: outcome.kind, message: outcome.message, ...(outcome.stack ? { stack: outcome.stack } : {}) } } : {}),
+      ...(lastResponse ? { request: lastResponse.request, ...(lastResponse.response ? { response: lastResponse.response } : {}) } : {}),
+      ...(exchanges.length > 1 ? { exchanges } : {}),
+      ...(logs.length ? { logs } : {}),
+    }
+    if (!outcome.passed && outcome.kind !== 'aborted')
+      this.addIssue({
+        path: pathName,
+        step: node.name,
+        severity: 'high',
+        kind: outcome.kind,
+        error: attempt > 1 ? `${outcome.message} (after ${attempt} attempts)` : outcome.message,
+        source: 'step',
+        request: result.request,
+        response: result.response,
+      })
+    if (bus.has('stepEnd')) await bus.emit('stepEnd', { journey: this.name, path: pathName, step: node.name, result, ctx: world.ctx }, where)
+    return result
+  }
+}
+
+function invoke(action: Action, args: Parameters<Action>[0]): Promise<unknown> {
+  try {
+    return Promise.resolve(action(args))
+  } catch (err) {
+    return Promise.reject(err)
+  }
+}
+
+/** Settle with the action, or reject at the abort: the runner moves on at the deadline, not when the action returns. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {})
+    return Promise.reject(signal.reason)
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e)
+      },
+    )
+  })
+}
+
+function judge(node: StepNode, threw: boolean, thrown: unknown, value: unknown, signal: AbortSignal, debug?: boolean): Outcome {
+  const expectFailure = !!node.options.expectFailure
+  if (threw) {
+    // A deadline or an interrupt is never the failure a step expected.
+    if (signal.aborted && (thrown === signal.reason || thrown instanceof TimeoutError || thrown instanceof AbortedError)) {
+      const reason = signal.reason
+      if (reason instanceof AbortedError) return { passed: false, kind: 'aborted', message: 'interrupted before the step finished' }
+      return { passed: false, kind: 'timeout', message: errorMessage(reason), timedOut: true }
+    }
+    if (expectFailure) return { passed: true }
+    return { passed: false, kind: errorKindOf(thrown), message: errorMessage(thrown), ...(debug && thrown instanceof Error && thrown.stack ? { stack: thrown.stack } : {}) }
+  }
+  if (isHttpResponseLike(value)) {
+    const { status } = value
+    const r = value as { method?: string; url?: string }
+    if (status >= 400) {
+      if (expectFailure) return { passed: true }
+      return { passed: false, kind: 'http-status', message: `HTTP ${status}${r.method ? ` from ${r.method} ${r.url}` : ''}` }
+    }
+    if (expectFailure) return { passed: false, kind: 'expected-failure-missing', message: `expected a failure, but the API answered HTTP ${status}${r.method ? ` to ${r.method} ${r.url}` : ''}` }
+    return { passed: true }
+  }
+  if (expectFailure) return { passed: false, kind: 'expected-failure-missing', message: 'expected a failure, but the action returned normally' }
+  return { passed: true }
+}
+
+function stepLogger(into: NonNullable<StepResult['logs']>, outer?: Logger): Logger {
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, data?: unknown) => {
+    into.push({ level, message: data === undefined ? message : `${message} ${safeJson(data)}` })
+    outer?.[level](message, data)
+  }
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v)
+  } catch {
+    return String(v)
+  }
+}
+
+function skipped(node: JourneyNode): NodeResult {
+  if (node.kind === 'step')
+    return { kind: 'step', name: node.name, status: 'skipped', expectFailure: !!node.options.expectFailure, attempts: 0, startedAt: new Date().toISOString(), durationMs: 0 }
+  if (node.kind === 'checkpoint') return { kind: 'checkpoint', name: node.name, status: 'skipped', durationMs: 0, backends: [] }
+  return { kind: 'branch', checkpoint: node.checkpoint, status: 'skipped', durationMs: 0, paths: node.paths.map((p) => skippedPath(p.name, p.steps, p.description)), finalRollback: null }
+}
+
+function skippedPath(name: string, steps: readonly JourneyNode[], description?: string): PathResult {
+  return { kind: 'path', name, ...(description ? { description } : {}), status: 'skipped', durationMs: 0, rollback: null, nodes: steps.map(skipped) }
+}

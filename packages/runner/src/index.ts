@@ -1,0 +1,8 @@
+export { createRunner, Runner, makePorts, RUNNER_VERSION, type RunOptions, type JourneyInput } from './runner'
+export { UndiciHttpClient, createDispatcher, sleep } from './http-client'
+export { World } from './world'
+export { HookBus } from './hooks'
+export { MemoryState, memoryState } from './state/memory'
+export { HttpControlState, httpControlState, httpControlPlugin, type HttpControlOptions } from './state/http-control'
+export type * from './types'
+export * from './reporters'

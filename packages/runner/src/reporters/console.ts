@@ -1,0 +1,282 @@
+import {
+  type BackendTiming,
+  type Issue,
+  type JourneyResult,
+  type LifecycleHooks,
+  type RedactOptions,
+  type Reporter,
+  type ReporterFactory,
+  type RunResult,
+  SEVERITIES,
+  type Status,
+  type StepResult,
+  redactBody,
+  redactHeaders,
+  redactText,
+  severityRank,
+} from '@venomqa/core'
+import { STATUS_SYMBOL, bodyText, depthOf, flatten, formatDuration } from './format'
+import { redactFreeText, redactRun } from './redact-run'
+
+export interface ConsoleReporterOptions {
+  /** Where live lines go. Default process.stdout. */
+  stream?: NodeJS.WritableStream
+  /** Colours; default: only when the stream is a TTY and NO_COLOR is unset. */
+  color?: boolean
+  /** A live progress line; default: on a TTY outside CI. */
+  progress?: boolean
+  /** Print the request and response of every step, not only failed ones. */
+  verbose?: boolean
+  redact?: RedactOptions
+}
+
+type Paint = (s: string) => string
+interface Palette {
+  green: Paint
+  red: Paint
+  yellow: Paint
+  cyan: Paint
+  dim: Paint
+  bold: Paint
+  magenta: Paint
+}
+
+function palette(on: boolean): Palette {
+  const c = (open: number, close: number): Paint => (on ? (s) => `\x1b[${open}m${s}\x1b[${close}m` : (s) => s)
+  return { green: c(32, 39), red: c(31, 39), yellow: c(33, 39), cyan: c(36, 39), dim: c(2, 22), bold: c(1, 22), magenta: c(35, 39) }
+}
+
+function isCI(): boolean {
+  const ci = process.env.CI
+  return !!ci && ci !== 'false' && ci !== '0'
+}
+
+function isTTY(stream: NodeJS.WritableStream): boolean {
+  return !!(stream as NodeJS.WriteStream).isTTY
+}
+
+/** Build the console reporter. Exported as a factory so the runner and the CLI can register it by name. */
+export const consoleReporter: ReporterFactory = ({ target, options }) => createConsoleReporter({ target, ...(options as ConsoleReporterOptions) })
+
+export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: string } = {}): Reporter {
+  const stream = opts.stream ?? process.stdout
+  const toFile = !!opts.target && opts.target !== '-'
+  const tty = !toFile && isTTY(stream)
+  const colorOn = opts.color ?? (tty && !process.env.NO_COLOR)
+  const progressOn = !toFile && (opts.progress ?? (tty && !isCI()))
+  const p = palette(colorOn)
+  const fmt = new LineFormatter(p, opts.redact, opts.verbose ?? false)
+
+  /** Set once hooks fired: render then prints only the summary, the rest was printed live. */
+  let live = false
+  let progressShown = false
+  let journeysTotal = 0
+  let journeysDone = 0
+  let current = ''
+
+  const clearProgress = () => {
+    if (progressShown) {
+      stream.write('\r\x1b[2K')
+      progressShown = false
+    }
+  }
+  const print = (line: string) => {
+    if (toFile) return
+    clearProgress()
+    stream.write(`${line}\n`)
+    drawProgress()
+  }
+  const drawProgress = () => {
+    if (!progressOn || !current) return
+    stream.write(`\r\x1b[2K${p.cyan('…')} ${p.dim(`[${journeysDone}/${journeysTotal}]`)} ${current}`)
+    progressShown = true
+  }
+
+  const hooks: Partial<LifecycleHooks> = {
+    runStart(e) {
+      live = !toFile
+      journeysTotal = e.journeys.length
+      print(p.bold(`VenomQA: running ${e.journeys.length} journey${e.journeys.length === 1 ? '' : 's'}`))
+    },
+    journeyStart(e) {
+      current = e.journey.name
+      const tags = e.journey.tags.length ? ` ${p.dim(`[${e.journey.tags.join(', ')}]`)}` : ''
+      print(`\n${p.bold(`▶ ${e.journey.name}`)}${tags}${e.journey.file ? ` ${p.dim(e.journey.file)}` : ''}`)
+    },
+    stepStart(e) {
+      current = `${e.journey} › ${e.path === 'main' ? '' : `${e.path} › `}${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`
+      drawProgress()
+    },
+    stepRetry(e) {
+      print(`${indent(e.path)}${p.yellow('↻')} ${e.step} ${p.dim(`retry ${e.attempt}: ${redactFreeText(e.error)}`)}`)
+    },
+    stepEnd(e) {
+      for (const line of fmt.step(e.result, e.path)) print(line)
+    },
+    checkpoint(e) {
+      print(fmt.checkpoint(e.name, e.path, e.durationMs, e.backends))
+    },
+    branchStart(e) {
+      print(`${indent(e.path)}${p.magenta('⑂')} branch from ${p.bold(e.checkpoint)} ${p.dim(`(${e.paths.length} paths: ${e.paths.join(', ')})`)}`)
+    },
+    pathStart(e) {
+      print(`${indent(e.path, -1)}${p.magenta('├')} path ${p.bold(leaf(e.path))}`)
+    },
+    rollback(e) {
+      print(fmt.rollback(e.checkpoint, e.reason, e.path, e.durationMs, e.backends))
+    },
+    pathEnd(e) {
+      print(fmt.pathEnd(e.path, e.result.status, e.result.durationMs))
+    },
+    journeyEnd(e) {
+      journeysDone++
+      current = ''
+      print(fmt.journeyEnd(e.result))
+    },
+    runEnd() {
+      current = ''
+      clearProgress()
+    },
+  }
+
+  return {
+    name: 'console',
+    hooks,
+    render(run) {
+      const safe = redactRun(run, opts.redact)
+      const lines: string[] = []
+      if (!live) lines.push(...fmt.tree(safe))
+      lines.push(...fmt.summary(safe))
+      return `${lines.join('\n')}\n`
+    },
+  }
+}
+
+function indent(path: string, shift = 0): string {
+  return '  '.repeat(Math.max(0, depthOf(path) + 1 + shift))
+}
+
+function leaf(path: string): string {
+  const parts = path.split(' > ')
+  return parts[parts.length - 1] ?? path
+}
+
+function backendsText(backends: readonly BackendTiming[]): string {
+  return backends.map((b) => `${b.backend} ${b.mechanism} ${formatDuration(b.durationMs)}`).join(', ')
+}
+
+/** Turns results and events into lines; shared by the live hooks and the after-the-fact tree. */
+class LineFormatter {
+  constructor(
+    private readonly p: Palette,
+    private readonly redact: RedactOptions | undefined,
+    private readonly verbose: boolean,
+  ) {}
+
+  status(s: Status, text: string = STATUS_SYMBOL[s]): string {
+    return s === 'passed' ? this.p.green(text) : s === 'failed' ? this.p.red(text) : this.p.yellow(text)
+  }
+
+  step(r: StepResult, path: string): string[] {
+    const pad = indent(path)
+    const http = r.request ? ` ${this.p.dim(`${r.request.method} ${redactText(r.request.url)}${r.response ? ` → ${r.response.status}` : ''}`)}` : ''
+    const flags = [r.expectFailure ? 'expected failure' : '', r.attempts > 1 ? `${r.attempts} attempts` : '', r.timedOut ? 'timed out' : '']
+      .filter(Boolean)
+      .join(', ')
+    const lines = [`${pad}${this.status(r.status)} ${r.name}${http} ${this.p.dim(formatDuration(r.durationMs))}${flags ? ` ${this.p.yellow(`(${flags})`)}` : ''}`]
+    if (r.status === 'failed' && r.error) lines.push(`${pad}  ${this.p.red(redactFreeText(r.error.message))}`)
+    if (r.status === 'failed' || this.verbose) lines.push(...this.exchange(r, `${pad}  `))
+    return lines
+  }
+
+  exchange(r: { request?: StepResult['request']; response?: StepResult['response'] }, pad: string): string[] {
+    const out: string[] = []
+    if (r.request) {
+      out.push(this.p.dim(`${pad}> ${r.request.method} ${redactText(r.request.url)}`))
+      for (const [k, v] of Object.entries(redactHeaders(r.request.headers ?? {}, this.redact))) out.push(this.p.dim(`${pad}> ${k}: ${v}`))
+      const body = bodyText(redactBody(r.request.body, this.redact), 500)
+      if (body) for (const l of body.split('\n')) out.push(this.p.dim(`${pad}> ${l}`))
+    }
+    if (r.response) {
+      out.push(this.p.dim(`${pad}< HTTP ${r.response.status}`))
+      for (const [k, v] of Object.entries(redactHeaders(r.response.headers ?? {}, this.redact))) out.push(this.p.dim(`${pad}< ${k}: ${v}`))
+      const body = bodyText(redactBody(r.response.body, this.redact), 500)
+      if (body) for (const l of body.split('\n')) out.push(this.p.dim(`${pad}< ${l}`))
+    }
+    return out
+  }
+
+  checkpoint(name: string, path: string, durationMs: number, backends: readonly BackendTiming[]): string {
+    const detail = backends.length ? `: ${backendsText(backends)}` : ''
+    return `${indent(path)}${this.p.cyan('◆')} checkpoint ${this.p.bold(name)} ${this.p.dim(`${formatDuration(durationMs)}${detail}`)}`
+  }
+
+  rollback(checkpoint: string, reason: string, path: string, durationMs: number, backends: readonly BackendTiming[]): string {
+    const detail = backends.length ? `: ${backendsText(backends)}` : ''
+    return `${indent(path)}${this.p.cyan('↺')} rollback to ${this.p.bold(checkpoint)} ${this.p.dim(`(${reason}) ${formatDuration(durationMs)}${detail}`)}`
+  }
+
+  pathEnd(path: string, status: Status, durationMs: number): string {
+    return `${indent(path, -1)}${this.p.magenta('└')} path ${leaf(path)} ${this.status(status, status)} ${this.p.dim(formatDuration(durationMs))}`
+  }
+
+  journeyEnd(j: JourneyResult): string {
+    const interrupted = j.interrupted ? ` ${this.p.yellow('(interrupted)')}` : ''
+    return `${this.status(j.status)} ${this.p.bold(j.name)} ${this.status(j.status, j.status)} ${this.p.dim(formatDuration(j.durationMs))}${interrupted}`
+  }
+
+  /** The whole run as the live hooks would have printed it, for `venomqa report` and file targets. */
+  tree(run: RunResult): string[] {
+    const lines: string[] = [this.p.bold(`VenomQA: ${run.journeys.length} journey${run.journeys.length === 1 ? '' : 's'}`)]
+    for (const j of run.journeys) {
+      lines.push('', `${this.p.bold(`▶ ${j.name}`)}${j.tags.length ? ` ${this.p.dim(`[${j.tags.join(', ')}]`)}` : ''}${j.file ? ` ${this.p.dim(j.file)}` : ''}`)
+      for (const n of flatten(j.nodes)) {
+        if (n.kind === 'step') lines.push(...this.step(n.result, n.path))
+        else if (n.kind === 'checkpoint') lines.push(this.checkpoint(n.result.name, n.path, n.result.durationMs, n.result.backends))
+        else if (n.kind === 'branch') {
+          const b = n.result
+          lines.push(`${indent(n.path)}${this.p.magenta('⑂')} branch from ${this.p.bold(b.checkpoint)} ${this.p.dim(`(${b.paths.length} paths: ${b.paths.map((x) => x.name).join(', ')})`)}`)
+        } else {
+          const r = n.result
+          if (r.rollback) lines.push(this.rollback(n.checkpoint, 'before-path', n.path, r.rollback.durationMs, r.rollback.backends))
+          lines.push(this.pathEnd(n.path, r.status, r.durationMs))
+        }
+      }
+      lines.push(this.journeyEnd(j))
+    }
+    return lines
+  }
+
+  summary(run: RunResult): string[] {
+    const p = this.p
+    const s = run.summary
+    const counts = (c: { passed: number; failed: number; skipped?: number; total: number }) =>
+      [p.green(`${c.passed} passed`), c.failed ? p.red(`${c.failed} failed`) : '', c.skipped ? p.yellow(`${c.skipped} skipped`) : '', p.dim(`(${c.total})`)]
+        .filter(Boolean)
+        .join(', ')
+    const issues = SEVERITIES.filter((sev) => s.issues[sev] > 0).map((sev) => `${s.issues[sev]} ${sev}`)
+    const lines = ['', p.dim('─'.repeat(60))]
+    lines.push(`${'Journeys'.padEnd(10)}${counts(s.journeys)}`)
+    lines.push(`${'Steps'.padEnd(10)}${counts(s.steps)}`)
+    if (s.paths.total) lines.push(`${'Paths'.padEnd(10)}${counts(s.paths)}`)
+    lines.push(`${'Issues'.padEnd(10)}${issues.length ? issues.join(', ') : p.dim('none')}`)
+    if (run.backends.length) lines.push(`${'State'.padEnd(10)}${run.backends.map((b) => `${b.name} (${b.mechanism})`).join(', ')}`)
+    lines.push(`${'Duration'.padEnd(10)}${formatDuration(run.durationMs)}`)
+
+    const all: Issue[] = [...run.journeys.flatMap((j) => j.issues), ...run.issues].sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
+    if (all.length) {
+      lines.push('', p.bold('Issues'))
+      for (const i of all) {
+        const sev = i.severity === 'critical' || i.severity === 'high' ? p.red(i.severity) : p.yellow(i.severity)
+        const where = [i.journey, i.path !== 'main' ? i.path : '', i.step].filter(Boolean).join(' › ')
+        lines.push(`  ${p.red('✗')} ${p.bold(where || i.source)} [${sev}] ${p.dim(i.source)}`)
+        lines.push(`      ${redactFreeText(i.error)}`)
+        if (i.request) lines.push(...this.exchange({ request: i.request, response: i.response }, '      '))
+        lines.push(`      ${p.cyan('Suggestion:')} ${i.suggestion}`)
+      }
+    }
+    const verdict = run.interrupted ? p.yellow(p.bold('INTERRUPTED')) : run.status === 'passed' ? p.green(p.bold('PASSED')) : p.red(p.bold('FAILED'))
+    lines.push('', `Result: ${verdict}`)
+    return lines
+  }
+}

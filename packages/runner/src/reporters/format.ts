@@ -1,0 +1,108 @@
+import type { NodeResult, RecordedRequest, RecordedResponse, Status } from '@venomqa/core'
+
+/** `12 ms`, `1.24 s`, `2 m 05 s`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '-'
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`
+  const m = Math.floor(ms / 60_000)
+  const s = Math.round((ms % 60_000) / 1000)
+  return `${m} m ${String(s).padStart(2, '0')} s`
+}
+
+export const STATUS_SYMBOL: Record<Status, string> = { passed: '✓', failed: '✗', skipped: '↷' }
+
+/** The request line of a recorded exchange: `POST /api/todos -> 201`. Path only when the host is the base. */
+export function requestLine(request?: RecordedRequest, response?: RecordedResponse): string | undefined {
+  if (!request) return undefined
+  return `${request.method} ${request.url}${response ? ` -> ${response.status}` : ''}`
+}
+
+/** A body as text for a report: JSON pretty-printed, cut at `max` characters. */
+export function bodyText(body: unknown, max = 2000): string | undefined {
+  if (body === undefined || body === null || body === '') return undefined
+  let text: string
+  if (typeof body === 'string') {
+    const t = body.trim()
+    text = body
+    if (t.startsWith('{') || t.startsWith('[')) {
+      try {
+        text = JSON.stringify(JSON.parse(t), null, 2)
+      } catch {
+        /* keep the raw text */
+      }
+    }
+  } else {
+    try {
+      text = JSON.stringify(body, null, 2)
+    } catch {
+      text = String(body)
+    }
+  }
+  return text.length > max ? `${text.slice(0, max)}\n... (${text.length - max} more characters)` : text
+}
+
+/** The exchange as HTTP-like text: request line, headers, body, then the response the same way. */
+export function exchangeText(request?: RecordedRequest, response?: RecordedResponse, maxBody = 2000): string {
+  const lines: string[] = []
+  if (request) {
+    lines.push(`${request.method} ${request.url}`)
+    for (const [k, v] of Object.entries(request.headers ?? {})) lines.push(`${k}: ${v}`)
+    const body = bodyText(request.body, maxBody)
+    if (body) lines.push('', body)
+  }
+  if (response) {
+    if (lines.length) lines.push('')
+    lines.push(`HTTP ${response.status}`)
+    for (const [k, v] of Object.entries(response.headers ?? {})) lines.push(`${k}: ${v}`)
+    const body = bodyText(response.body, maxBody)
+    if (body) lines.push('', body)
+  }
+  return lines.join('\n')
+}
+
+/** Every step of a line with its path, and every path, in the order they ran. */
+export interface FlatStep {
+  kind: 'step'
+  path: string
+  name: string
+  result: Extract<NodeResult, { kind: 'step' }>
+}
+export interface FlatPath {
+  kind: 'path'
+  /** The enclosing path ('main' or 'a > b'). */
+  parent: string
+  checkpoint: string
+  path: string
+  result: Extract<NodeResult, { kind: 'branch' }>['paths'][number]
+}
+export interface FlatCheckpoint {
+  kind: 'checkpoint'
+  path: string
+  result: Extract<NodeResult, { kind: 'checkpoint' }>
+}
+export interface FlatBranch {
+  kind: 'branch'
+  path: string
+  result: Extract<NodeResult, { kind: 'branch' }>
+}
+export type FlatNode = FlatStep | FlatPath | FlatCheckpoint | FlatBranch
+
+export function* flatten(nodes: readonly NodeResult[], pathName = 'main'): Generator<FlatNode> {
+  for (const n of nodes ?? []) {
+    if (n.kind === 'step') yield { kind: 'step', path: pathName, name: n.name, result: n }
+    else if (n.kind === 'checkpoint') yield { kind: 'checkpoint', path: pathName, result: n }
+    else {
+      yield { kind: 'branch', path: pathName, result: n }
+      for (const p of n.paths ?? []) {
+        const full = pathName === 'main' ? p.name : `${pathName} > ${p.name}`
+        yield* flatten(p.nodes, full)
+        yield { kind: 'path', parent: pathName, checkpoint: n.checkpoint, path: full, result: p }
+      }
+    }
+  }
+}
+
+export function depthOf(path: string): number {
+  return path === 'main' || !path ? 0 : path.split(' > ').length
+}

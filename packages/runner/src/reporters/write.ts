@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, open, rename, unlink } from 'node:fs/promises'
+import path from 'node:path'
+import { type RedactOptions, type Reporter, type ReportContext, type RunResult, errorMessage } from '@venomqa/core'
+import { redactRun } from './redact-run'
+
+/**
+ * Write a file so that readers see the old content or the new one, never a part: the data goes to a
+ * temp file in the same directory (same file system, so rename is atomic), is flushed, then renamed over
+ * the target. On any failure the temp file is removed and the target is left as it was.
+ */
+export async function atomicWriteFile(file: string, data: string | Uint8Array): Promise<void> {
+  const dir = path.dirname(file)
+  await mkdir(dir, { recursive: true })
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  let handle: Awaited<ReturnType<typeof open>> | undefined
+  try {
+    handle = await open(tmp, 'wx', 0o644)
+    await handle.writeFile(data)
+    await handle.sync()
+    await handle.close()
+    handle = undefined
+    await rename(tmp, file)
+  } catch (err) {
+    await handle?.close().catch(() => {})
+    await unlink(tmp).catch(() => {})
+    throw err
+  }
+}
+
+/** A reporter and where its output goes (`--reporter junit:out/junit.xml`). */
+export interface ReporterTarget {
+  reporter: Reporter
+  /** File for `render`; '-' means stdout. Without it, the reporter's defaultFile, else stdout. */
+  target?: string
+  options?: Record<string, unknown>
+}
+
+export interface WriteReportsContext {
+  /** Relative targets resolve from here. */
+  cwd: string
+  stdout?: NodeJS.WritableStream
+  warn?: (message: string) => void
+  /** Extra header or body keys to mask. */
+  redact?: RedactOptions
+}
+
+export interface WriteReportsResult {
+  /** Files written, by reporter. */
+  files: { reporter: string; file: string }[]
+  /** Reporters whose render or deliver threw; the others still ran. */
+  failures: { reporter: string; error: string }[]
+  warnings: { reporter: string; message: string }[]
+}
+
+/**
+ * Render every reporter's output and deliver it. Each reporter sees the run redacted again; one
+ * reporter failing does not stop the others, and its failure is returned, not thrown.
+ */
+export async function writeReports(
+  run: RunResult,
+  reporters: readonly (Reporter | ReporterTarget)[],
+  ctx: WriteReportsContext,
+): Promise<WriteReportsResult> {
+  const safe = redactRun(run, ctx.redact)
+  const stdout = ctx.stdout ?? process.stdout
+  const result: WriteReportsResult = { files: [], failures: [], warnings: [] }
+  for (const entry of reporters) {
+    const { reporter, target, options } = 'reporter' in entry ? entry : { reporter: entry, target: undefined, options: undefined }
+    const reportCtx: ReportContext = {
+      target,
+      options: options ?? {},
+      cwd: ctx.cwd,
+      stdout,
+      warn: (message) => {
+        result.warnings.push({ reporter: reporter.name, message })
+        ctx.warn?.(`reporter ${reporter.name}: ${message}`)
+      },
+    }
+    try {
+      if (reporter.render) {
+        const output = await reporter.render(safe, reportCtx)
+        const dest = target ?? reporter.defaultFile
+        if (!dest || dest === '-') await writeToStream(stdout, output)
+        else {
+          const file = path.resolve(ctx.cwd, dest)
+          await atomicWriteFile(file, output)
+          result.files.push({ reporter: reporter.name, file })
+        }
+      }
+      if (reporter.deliver) await reporter.deliver(safe, reportCtx)
+    } catch (err) {
+      result.failures.push({ reporter: reporter.name, error: errorMessage(err) })
+      ctx.warn?.(`reporter ${reporter.name} failed: ${errorMessage(err)}`)
+    }
+  }
+  return result
+}
+
+function writeToStream(stream: NodeJS.WritableStream, data: string | Uint8Array): Promise<void> {
+  if (typeof data === 'string' ? data.length === 0 : data.byteLength === 0) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    stream.write(data, (err) => (err ? reject(err) : resolve()))
+  })
+}

@@ -1,0 +1,333 @@
+import {
+  ConfigError,
+  Context,
+  type Issue,
+  type Journey,
+  type JourneyResult,
+  type LifecycleHooks,
+  PLUGIN_API_VERSION,
+  type Plugin,
+  type PluginApi,
+  PluginError,
+  type Ports,
+  RESULTS_SCHEMA_VERSION,
+  type RunResult,
+  type StateBackend,
+  VenomError,
+  countNodes,
+  errorMessage,
+  isJourney,
+  makeIssue,
+  summarize,
+  validateJourney,
+} from '@venomqa/core'
+import type { Dispatcher } from 'undici'
+import { executeJourney } from './executor'
+import { HookBus } from './hooks'
+import { UndiciHttpClient, createDispatcher, type TokenStore } from './http-client'
+import type { PluginEntry, Registry, RunnerOptions, SourcedJourney } from './types'
+import { World } from './world'
+
+export const RUNNER_VERSION = '0.1.0'
+
+export interface RunOptions {
+  /** Interrupt this run (in addition to the runner's own signal). */
+  signal?: AbortSignal
+}
+
+export type JourneyInput = Journey | SourcedJourney
+
+/** Create a runner. Plugins are set up on `init()` (or the first `run()`). */
+export function createRunner(options: RunnerOptions = {}): Runner {
+  return new Runner(options)
+}
+
+export class Runner {
+  readonly options: RunnerOptions
+  readonly registry: Registry = { reporters: new Map(), ports: new Map(), stateBackends: [], healthChecks: new Map(), plugins: [] }
+  readonly bus = new HookBus()
+  /** Issues not tied to one journey: plugin hooks outside a journey, backend connect failures. */
+  readonly runIssues: Issue[] = []
+  #initialized?: Promise<void>
+  #connected = false
+  #closers: (() => void | Promise<void>)[] = []
+  #dispatcher?: Dispatcher
+  #tokens: TokenStore = new Map()
+  #ports?: Ports
+  #backendFactories: (() => StateBackend | Promise<StateBackend>)[] = []
+  #portFactories = new Map<string, () => unknown>()
+
+  constructor(options: RunnerOptions) {
+    this.options = options
+    this.bus.onIssue((issue) => this.#currentIssues().push(issue))
+  }
+
+  #journeyIssues: Issue[] | undefined
+  #currentIssues(): Issue[] {
+    return this.#journeyIssues ?? this.runIssues
+  }
+
+  init(): Promise<void> {
+    this.#initialized ??= this.#init()
+    return this.#initialized
+  }
+
+  async #init(): Promise<void> {
+    const builtins = await loadBuiltinReporters()
+    for (const [name, factory] of builtins) this.registry.reporters.set(name, factory)
+    for (const entry of this.options.plugins ?? []) await this.#setupPlugin(entry)
+    this.bus.add('hooks', this.options.hooks)
+    for (const r of this.options.reporters ?? []) this.bus.add(`reporter:${r.name}`, r.hooks)
+    for (const b of this.options.stateBackends ?? []) this.registry.stateBackends.push(b)
+    for (const f of this.#backendFactories) this.registry.stateBackends.push(await f())
+    for (const [name, port] of Object.entries(this.options.ports ?? {})) this.registry.ports.set(name, port)
+    for (const [name, factory] of this.#portFactories) if (!this.registry.ports.has(name)) this.registry.ports.set(name, await factory())
+    this.#ports = makePorts(this.registry.ports)
+  }
+
+  async #setupPlugin(entry: PluginEntry): Promise<void> {
+    const [plugin, options] = Array.isArray(entry) ? entry : [entry, {}]
+    const name = (plugin as Plugin | undefined)?.name ?? '(unnamed plugin)'
+    if (!plugin || typeof plugin !== 'object' || typeof plugin.name !== 'string')
+      throw new PluginError(name, `plugin "${name}" is not a plugin object (expected definePlugin({ name, version, apiVersion, ... }))`)
+    if (plugin.apiVersion !== PLUGIN_API_VERSION)
+      throw new PluginError(
+        name,
+        `plugin "${name}" was built for plugin API version ${String(plugin.apiVersion)}, but this VenomQA speaks version ${PLUGIN_API_VERSION}; install a version of the plugin made for this VenomQA`,
+      )
+    const source = `plugin:${name}`
+    const api: PluginApi<any> = {
+      options: options ?? {},
+      root: this.options.root ?? process.cwd(),
+      profile: this.options.profile,
+      log: {
+        info: (m) => this.options.logger?.info(`[${name}] ${m}`),
+        warn: (m) => this.options.logger?.warn(`[${name}] ${m}`),
+        debug: (m) => this.options.logger?.debug(`[${name}] ${m}`),
+      },
+      addReporter: (rname, factory) => this.registry.reporters.set(rname, factory),
+      addPort: (pname, port) => {
+        if (typeof port === 'function') this.#portFactories.set(pname, port as () => unknown)
+        else this.registry.ports.set(pname, port)
+      },
+      addStateBackend: (b) => {
+        if (typeof b === 'function') this.#backendFactories.push(b)
+        else this.registry.stateBackends.push(b)
+      },
+      addHook: (hook, fn) => this.bus.on(hook, source, fn as (e: unknown) => unknown),
+      addHealthCheck: (hname, check) => this.registry.healthChecks.set(hname, check),
+      onClose: (fn) => this.#closers.push(fn),
+    }
+    try {
+      await plugin.setup?.(api)
+    } catch (err) {
+      if (err instanceof VenomError) throw err
+      throw new PluginError(name, `plugin "${name}" failed in setup: ${errorMessage(err)}`, { cause: err })
+    }
+    this.bus.add(source, plugin.hooks)
+    this.registry.plugins.push({ name, version: plugin.version })
+  }
+
+  get ports(): Ports {
+    if (!this.#ports) throw new VenomError('E_NOT_READY', 'call runner.init() before reading ports')
+    return this.#ports
+  }
+
+  /** Run journeys in order. Definition and configuration mistakes throw before any request is sent. */
+  async run(input: JourneyInput | readonly JourneyInput[], runOptions: RunOptions = {}): Promise<RunResult> {
+    await this.init()
+    const items = normalize(input)
+    for (const { journey } of items) validateJourney(journey)
+    checkPorts(items.map((i) => i.journey), this.registry.ports)
+    const signal = combine(this.options.signal, runOptions.signal)
+    const startedAt = new Date().toISOString()
+    const t0 = performance.now()
+    await this.bus.emit('runStart', { journeys: items.map(({ journey: j, file }) => ({ name: j.name, tags: j.tags, description: j.description, file })), startedAt })
+
+    const connectError = await this.#connect()
+    const journeys: JourneyResult[] = []
+    let stop = false
+    for (const item of items) {
+      if (connectError || stop || signal?.aborted) {
+        journeys.push(notRun(item, connectError ? `not run: ${connectError}` : undefined, !!signal?.aborted))
+        continue
+      }
+      const result = await this.#runOne(item, signal)
+      journeys.push(result)
+      if (result.status !== 'passed' && this.options.failFast) stop = true
+    }
+    const interrupted = !!signal?.aborted
+    const result: RunResult = {
+      schemaVersion: RESULTS_SCHEMA_VERSION,
+      tool: { name: 'venomqa', version: this.options.toolVersion ?? RUNNER_VERSION },
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      durationMs: performance.now() - t0,
+      status: journeys.every((j) => j.status === 'passed') && !this.runIssues.some((i) => i.severity === 'critical') ? 'passed' : 'failed',
+      interrupted,
+      backends: this.registry.stateBackends.map((b) => ({ name: b.name, mechanism: b.mechanism, parallelSafe: b.parallelSafe })),
+      journeys,
+      issues: this.runIssues,
+      summary: summarize(journeys, this.runIssues),
+    }
+    await this.bus.emit('runEnd', { result })
+    // runEnd hooks may add issues: keep the summary true to them.
+    result.summary = summarize(journeys, this.runIssues)
+    return result
+  }
+
+  async #connect(): Promise<string | undefined> {
+    if (this.#connected) return undefined
+    for (const b of this.registry.stateBackends) {
+      try {
+        await b.connect()
+      } catch (err) {
+        const message = `state backend "${b.name}" could not connect: ${errorMessage(err)}`
+        this.runIssues.push(makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}` }))
+        return message
+      }
+    }
+    this.#connected = true
+    return undefined
+  }
+
+  async #runOne(item: SourcedJourney, signal: AbortSignal | undefined): Promise<JourneyResult> {
+    const { journey, file } = item
+    const issues: Issue[] = []
+    this.#journeyIssues = issues
+    try {
+      this.#dispatcher ??= createDispatcher(this.options.http?.connections)
+      const http = new UndiciHttpClient(
+        { ...this.options.http, baseUrl: journey.baseUrl ?? this.options.baseUrl ?? '', headers: this.options.headers },
+        { dispatcher: this.#dispatcher, tokens: this.#tokens },
+      )
+      const world = new World(this.registry.stateBackends, new Context())
+      const result = await executeJourney({
+        journey,
+        file,
+        world,
+        http,
+        ports: this.ports,
+        bus: this.bus,
+        settings: {
+          stepTimeout: this.options.stepTimeout,
+          journeyTimeout: this.options.journeyTimeout,
+          retries: this.options.retries,
+          failFast: this.options.failFast,
+          debug: this.options.debug,
+        },
+        runSignal: signal,
+        logger: this.options.logger,
+      })
+      // Hook issues raised while the journey ran belong to it.
+      for (const i of issues) if (!result.issues.includes(i)) result.issues.push(i)
+      if (issues.some((i) => i.severity === 'critical')) result.status = 'failed'
+      return result
+    } catch (err) {
+      const issue = makeIssue({ journey: journey.name, path: 'main', step: 'journey', severity: 'critical', kind: 'crash', error: `runner crashed: ${errorMessage(err)}`, source: 'runner' })
+      return { ...notRun(item, issue.error, false), issues: [...issues, issue] }
+    } finally {
+      this.#journeyIssues = undefined
+    }
+  }
+
+  /** Disconnect backends, run plugins' onClose (newest first), close the HTTP pool. Errors are collected. */
+  async close(): Promise<string[]> {
+    const errors: string[] = []
+    if (this.#connected)
+      for (const b of this.registry.stateBackends) {
+        try {
+          await b.disconnect()
+        } catch (err) {
+          errors.push(`state backend "${b.name}": ${errorMessage(err)}`)
+        }
+      }
+    this.#connected = false
+    for (const fn of this.#closers.reverse()) {
+      try {
+        await fn()
+      } catch (err) {
+        errors.push(errorMessage(err))
+      }
+    }
+    this.#closers = []
+    await this.#dispatcher?.close().catch(() => {})
+    this.#dispatcher = undefined
+    return errors
+  }
+}
+
+function normalize(input: JourneyInput | readonly JourneyInput[]): SourcedJourney[] {
+  const list = (Array.isArray(input) ? input : [input]) as JourneyInput[]
+  const seen = new Set<string>()
+  return list.map((item, i) => {
+    const s: SourcedJourney = isJourney(item) ? { journey: item } : (item as SourcedJourney)
+    if (!s || !isJourney(s.journey)) throw new ConfigError(`item ${i + 1} given to run() is not a journey (make it with journey())`)
+    if (seen.has(s.journey.name))
+      throw new ConfigError(`two journeys are named "${s.journey.name}"${s.file ? ` (one in ${s.file})` : ''}; journey names must be unique in a run`)
+    seen.add(s.journey.name)
+    return s
+  })
+}
+
+function checkPorts(journeys: Journey[], ports: Map<string, unknown>): void {
+  const missing: string[] = []
+  const visit = (j: Journey, nodes: Journey['steps']) => {
+    for (const n of nodes) {
+      if (n.kind === 'step') for (const p of n.options.requires ?? []) if (!ports.has(p)) missing.push(`journey "${j.name}", step "${n.name}" needs port "${p}"`)
+      if (n.kind === 'branch') for (const p of n.paths) visit(j, p.steps)
+    }
+  }
+  for (const j of journeys) {
+    for (const p of j.requires) if (!ports.has(p)) missing.push(`journey "${j.name}" needs port "${p}"`)
+    visit(j, j.steps)
+  }
+  if (missing.length)
+    throw new ConfigError(
+      `${missing.join('; ')}. Registered ports: ${[...ports.keys()].join(', ') || 'none'}. Add the adapter plugin that provides it (e.g. @venomqa/adapter-redis for cache and queue, or 'memory' for in-memory ports).`,
+    )
+}
+
+export function makePorts(map: Map<string, unknown>): Ports {
+  const ports: Record<string, unknown> = {
+    require(name: string) {
+      if (!map.has(name))
+        throw new VenomError('E_PORT_MISSING', `no "${name}" port is registered (registered: ${[...map.keys()].join(', ') || 'none'}); add the adapter plugin that provides it`)
+      return map.get(name)
+    },
+    has: (name: string) => map.has(name),
+    names: () => [...map.keys()],
+  }
+  for (const [k, v] of map) if (!(k in ports)) ports[k] = v
+  return ports as Ports
+}
+
+function notRun(item: SourcedJourney, reason: string | undefined, interrupted: boolean): JourneyResult {
+  const { journey, file } = item
+  return {
+    name: journey.name,
+    ...(journey.description ? { description: journey.description } : {}),
+    tags: [...journey.tags],
+    ...(file ? { file } : {}),
+    status: reason || interrupted ? (reason ? 'failed' : 'skipped') : 'skipped',
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    nodes: [],
+    issues: reason ? [makeIssue({ journey: journey.name, path: 'main', step: 'journey', severity: 'critical', kind: 'state', error: reason, source: 'runner' })] : [],
+    counts: countNodes([]),
+    ...(interrupted ? { interrupted: true } : {}),
+  }
+}
+
+function combine(a?: AbortSignal, b?: AbortSignal): AbortSignal | undefined {
+  if (a && b) return AbortSignal.any([a, b])
+  return a ?? b
+}
+
+/** Built-in reporters live in ./reporters; loaded on init so `--help` never pays for them. */
+async function loadBuiltinReporters(): Promise<Map<string, import('@venomqa/core').ReporterFactory>> {
+  const mod = (await import('./reporters/index')) as { builtinReporters?: Record<string, import('@venomqa/core').ReporterFactory> }
+  return new Map(Object.entries(mod.builtinReporters ?? {}))
+}
+
+export type { LifecycleHooks }

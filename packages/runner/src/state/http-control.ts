@@ -1,0 +1,99 @@
+import { type StateBackend, StateError, definePlugin, PLUGIN_API_VERSION, ConfigError } from '@venomqa/core'
+import { request } from 'undici'
+
+export interface HttpControlOptions {
+  /** The app's base URL; the control routes are under `prefix`. */
+  url: string
+  /** Default '/__venomqa'. */
+  prefix?: string
+  headers?: Record<string, string>
+  name?: string
+  /** ms per control call. Default 10 000. */
+  timeout?: number
+}
+
+/**
+ * Drives an app that implements the control protocol: POST {prefix}/checkpoint|rollback|release with
+ * {"name"}, POST {prefix}/reset, GET {prefix}/state. The app does the work, so rollback is real for an
+ * app in its own process even when it keeps its data in memory.
+ */
+export class HttpControlState implements StateBackend {
+  readonly name: string
+  readonly mechanism = 'http-control'
+  readonly parallelSafe = false
+  readonly #base: string
+  readonly #opts: HttpControlOptions
+
+  constructor(options: HttpControlOptions) {
+    if (!options?.url) throw new ConfigError('http-control: option "url" is required (the app\'s base URL)', { where: 'url' })
+    this.#opts = options
+    this.#base = options.url.replace(/\/+$/, '') + (options.prefix ?? '/__venomqa')
+    this.name = options.name ?? 'http-control'
+  }
+
+  async #call(method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
+    const url = `${this.#base}/${route}`
+    let res
+    try {
+      res = await request(url, {
+        method,
+        headers: { 'content-type': 'application/json', ...this.#opts.headers },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.#opts.timeout ?? 10_000),
+      })
+    } catch (err) {
+      throw new StateError(this.name, `${method} ${url} failed: ${(err as Error).message}`, { cause: err })
+    }
+    const text = await res.body.text()
+    if (res.statusCode >= 400)
+      throw new StateError(this.name, `${method} ${url} answered ${res.statusCode}: ${text.slice(0, 300)}`)
+    try {
+      return text ? JSON.parse(text) : undefined
+    } catch {
+      return text
+    }
+  }
+
+  async connect(): Promise<void> {
+    await this.#call('GET', 'state')
+  }
+  async checkpoint(name: string): Promise<void> {
+    await this.#call('POST', 'checkpoint', { name })
+  }
+  async rollback(name: string): Promise<void> {
+    await this.#call('POST', 'rollback', { name })
+  }
+  async release(name: string): Promise<void> {
+    await this.#call('POST', 'release', { name })
+  }
+  async reset(): Promise<void> {
+    await this.#call('POST', 'reset')
+  }
+  async observe(): Promise<Record<string, unknown>> {
+    return (await this.#call('GET', 'state')) as Record<string, unknown>
+  }
+  async disconnect(): Promise<void> {}
+}
+
+export function httpControlState(options: HttpControlOptions): HttpControlState {
+  return new HttpControlState(options)
+}
+
+/** The built-in `http-control` plugin: `plugins: [['http-control', { url: 'http://localhost:3000' }]]`. */
+export const httpControlPlugin = definePlugin<HttpControlOptions>({
+  name: 'http-control',
+  version: '0.1.0',
+  apiVersion: PLUGIN_API_VERSION,
+  setup(api) {
+    const backend = new HttpControlState(api.options)
+    api.addStateBackend(backend)
+    api.addHealthCheck('http-control', async () => {
+      try {
+        await backend.observe()
+        return true
+      } catch {
+        return false
+      }
+    })
+  },
+})

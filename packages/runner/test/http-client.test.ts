@@ -1,0 +1,143 @@
+/** The HTTP client against a local keep-alive server whose answers each test scripts. */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { REDACTED } from '@venomqa/core'
+import { UndiciHttpClient } from '@venomqa/runner'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+
+let server: http.Server
+let base: string
+let hits: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[] = []
+let script: (req: http.IncomingMessage, n: number) => { status: number; body?: unknown; headers?: Record<string, string> }
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    let body = ''
+    req.on('data', (d) => (body += d))
+    req.on('end', () => {
+      hits.push({ method: req.method!, url: req.url!, headers: req.headers, body })
+      const out = script(req, hits.length)
+      res.writeHead(out.status, { 'content-type': 'application/json', ...out.headers })
+      res.end(out.body === undefined ? '' : JSON.stringify(out.body))
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(() => new Promise<void>((r) => server.close(() => r())))
+beforeEach(() => {
+  hits = []
+  script = () => ({ status: 200, body: { ok: true } })
+})
+
+const client = (extra = {}) => new UndiciHttpClient({ baseUrl: base, retry: { baseDelayMs: 1, maxDelayMs: 5 }, ...extra })
+
+describe('retries', () => {
+  it('retries an idempotent GET on 503 with backoff, and succeeds', async () => {
+    script = (_r, n) => (n < 3 ? { status: 503 } : { status: 200, body: { n } })
+    const res = await client().get('/x')
+    expect(res.status).toBe(200)
+    expect(res.json()).toEqual({ n: 3 })
+    expect(hits).toHaveLength(3)
+  })
+
+  it('never resends a POST unless the request opts in', async () => {
+    script = () => ({ status: 503 })
+    const c = client()
+    expect((await c.post('/pay', { json: { a: 1 } })).status).toBe(503)
+    expect(hits).toHaveLength(1)
+    hits = []
+    expect((await c.post('/pay', { json: { a: 1 }, retry: true })).status).toBe(503)
+    expect(hits).toHaveLength(3)
+    hits = []
+    expect((await c.patch('/p', { json: {}, retry: { retries: 1 } })).status).toBe(503)
+    expect(hits).toHaveLength(2)
+  })
+
+  it('does not retry a 500 or a 4xx', async () => {
+    script = () => ({ status: 500 })
+    await client().get('/x')
+    expect(hits).toHaveLength(1)
+  })
+
+  it('classifies a refused connection, and retries it for GET', async () => {
+    const c = new UndiciHttpClient({ baseUrl: 'http://127.0.0.1:1', retry: { retries: 1, baseDelayMs: 1 } })
+    await expect(c.get('/x')).rejects.toMatchObject({ kind: 'connection-refused' })
+    expect(c.history).toHaveLength(2)
+  })
+})
+
+describe('history and redaction', () => {
+  it('records requests with secrets redacted, and responses', async () => {
+    script = () => ({ status: 201, body: { id: 7, token: 'abc' }, headers: { 'set-cookie': 'sid=secret' } })
+    const c = client({ headers: { 'x-api-key': 'k-123' } })
+    c.setAuthToken('tok-123')
+    await c.post('/login?token=zzz', { json: { email: 'a@b.c', password: 'hunter2', nested: { apiKey: 'x' } }, headers: { cookie: 'a=b' } })
+    expect(hits[0]!.headers.authorization).toBe('Bearer tok-123') // the real request carries the secret
+    const ex = c.lastExchange()!
+    expect(ex.request.headers.authorization).toBe(REDACTED)
+    expect(ex.request.headers['x-api-key']).toBe(REDACTED)
+    expect(ex.request.headers.cookie).toBe(REDACTED)
+    expect(ex.request.body).toEqual({ email: 'a@b.c', password: REDACTED, nested: { apiKey: REDACTED } })
+    expect(ex.request.url).toBe(`${base}/login?token=${REDACTED}`)
+    expect(ex.response!.headers['set-cookie']).toBe(REDACTED)
+    expect(ex.response!.body).toEqual({ id: 7, token: REDACTED })
+    expect(JSON.stringify(c.history)).not.toMatch(/hunter2|tok-123|k-123|secret|abc/)
+  })
+
+  it('explains a body that is not JSON', async () => {
+    script = () => ({ status: 200, body: undefined })
+    const res = await client().get('/empty')
+    expect(() => res.json()).toThrow(/GET .*\/empty answered 200 with a body that is not JSON/)
+  })
+})
+
+describe('caching and auth reuse', () => {
+  it('caches GETs when asked, per auth, until clearCache', async () => {
+    script = (_r, n) => ({ status: 200, body: { n } })
+    const c = client({ cacheGets: true })
+    expect((await c.get('/c')).json()).toEqual({ n: 1 })
+    expect((await c.get('/c')).json()).toEqual({ n: 1 })
+    expect(c.lastExchange()!.fromCache).toBe(true)
+    c.setAuthToken('other')
+    expect((await c.get('/c')).json()).toEqual({ n: 2 })
+    c.clearCache()
+    expect((await c.get('/c')).json()).toEqual({ n: 3 })
+    expect((await c.get('/c', { cache: false })).json()).toEqual({ n: 4 })
+  })
+
+  it('reuses one token across clients of a run, and re-obtains it when verify fails', async () => {
+    const tokens = new Map<string, string>()
+    let logins = 0
+    const obtain = async () => `t${++logins}`
+    const a = new UndiciHttpClient({ baseUrl: base }, { tokens })
+    const b = new UndiciHttpClient({ baseUrl: base }, { tokens })
+    expect(await a.useAuth('admin', obtain)).toBe('t1')
+    expect(await b.useAuth('admin', obtain)).toBe('t1')
+    await b.get('/me')
+    expect(hits.at(-1)!.headers.authorization).toBe('Bearer t1')
+    expect(await b.useAuth('admin', obtain, { verify: async () => false })).toBe('t2')
+    expect(logins).toBe(2)
+  })
+})
+
+describe('cancellation', () => {
+  it('refuses new requests once its step signal is aborted', async () => {
+    const ac = new AbortController()
+    const bound = client().bind(ac.signal)
+    ac.abort(new Error('step over'))
+    await expect(bound.get('/x')).rejects.toThrow('step over')
+    expect(hits).toHaveLength(0)
+  })
+
+  it('aborts at the per-request timeout', async () => {
+    const slow = http.createServer((_req, res) => setTimeout(() => res.end('late'), 2000))
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r))
+    const c = new UndiciHttpClient({ baseUrl: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`, retry: false })
+    const t0 = Date.now()
+    await expect(c.get('/', { timeout: 100 })).rejects.toMatchObject({ code: 'E_TIMEOUT' })
+    expect(Date.now() - t0).toBeLessThan(1500)
+    slow.closeAllConnections()
+    await new Promise<void>((r) => slow.close(() => r()))
+  })
+})

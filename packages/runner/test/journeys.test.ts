@@ -1,0 +1,338 @@
+/**
+ * Journey semantics against the example todo app running as its own process (in-memory storage,
+ * rolled back through its control endpoint by the http-control backend).
+ */
+import { branch, checkpoint, DefinitionError, journey, path, step, type HookName, type JourneyResult } from '@venomqa/core'
+import { createRunner, httpControlState, type Runner } from '@venomqa/runner'
+import { startTodoApp, type RunningProcess } from '@venomqa/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+let app: RunningProcess
+
+beforeAll(async () => {
+  app = await startTodoApp()
+})
+afterAll(async () => {
+  await app?.stop()
+})
+
+function runnerFor(extra: Parameters<typeof createRunner>[0] = {}): Runner {
+  return createRunner({ baseUrl: app.url, stateBackends: [httpControlState({ url: app.url })], ...extra })
+}
+
+const signupAndLogin = (email: string) => [
+  step('signup', ({ http }) => http.post('/api/users', { json: { email, password: 'pw-123456', name: 'T' } })),
+  step('login', async ({ http, ctx }) => {
+    const res = await http.post('/api/auth/login', { json: { email, password: 'pw-123456' } })
+    ctx.set('token', res.json().token)
+    http.setAuthToken(res.json().token)
+    return res
+  }),
+]
+
+async function todoTitles(http: { get: (p: string) => Promise<{ json(): any }> }): Promise<string[]> {
+  return ((await http.get('/api/todos')).json() as { title: string }[]).map((t) => t.title).sort()
+}
+
+function allSteps(r: JourneyResult) {
+  const out: { name: string; status: string; path: string }[] = []
+  const walk = (nodes: JourneyResult['nodes'], p: string) => {
+    for (const n of nodes) {
+      if (n.kind === 'step') out.push({ name: n.name, status: n.status, path: p })
+      if (n.kind === 'branch') for (const x of n.paths) walk(x.nodes, x.name)
+    }
+  }
+  walk(r.nodes, 'main')
+  return out
+}
+
+describe('checkpoints and branches against an app in its own process', () => {
+  it('starts every path from the checkpoint state (app data and context), and the main line continues from it', async () => {
+    const seen: Record<string, unknown> = {}
+    const j = journey('branching', {
+      steps: [
+        ...signupAndLogin('branch@example.test'),
+        step('first_todo', async ({ http, ctx }) => {
+          const res = await http.post('/api/todos', { json: { title: 'first' } })
+          ctx.set('firstId', res.json().id)
+          ctx.set('marker', { at: 'checkpoint', list: [1] })
+          return res
+        }),
+        checkpoint('one_todo'),
+        // Between the checkpoint and the branch: every path must still start from the checkpoint.
+        step('after_checkpoint', async ({ http, ctx }) => {
+          ctx.set('marker', { at: 'after', list: [1, 2] })
+          return http.post('/api/todos', { json: { title: 'between' } })
+        }),
+        branch('one_todo', [
+          path('add_two', [
+            step('check_start', async ({ http, ctx }) => {
+              seen.add_two = structuredClone({ titles: await todoTitles(http), marker: ctx.get('marker') })
+              const m = ctx.get<{ list: number[] }>('marker')!
+              m.list.push(99) // a nested change must not leak to the next path
+              ctx.set('from_add_two', true)
+            }),
+            step('add', async ({ http, ctx }) => {
+              const a = await http.post('/api/todos', { json: { title: 'a' } })
+              ctx.set('aId', a.json().id)
+              return http.post('/api/todos', { json: { title: 'b' } })
+            }),
+            checkpoint('three_todos'),
+            branch('three_todos', [
+              path('delete_all', [
+                step('delete', async ({ http }) => {
+                  for (const t of (await http.get('/api/todos')).json() as { id: number }[]) {
+                    const r = await http.delete(`/api/todos/${t.id}`)
+                    if (r.status >= 400) return r
+                  }
+                  seen.deleted = await todoTitles(http)
+                }),
+              ]),
+              path('still_three', [
+                step('count', async ({ http }) => {
+                  seen.still_three = await todoTitles(http)
+                }),
+              ]),
+            ]),
+          ]),
+          path('sees_checkpoint', [
+            step('check', async ({ http, ctx }) => {
+              seen.sees_checkpoint = { titles: await todoTitles(http), marker: ctx.get('marker'), leaked: ctx.has('from_add_two') }
+              const res = await http.post('/api/todos', { json: { title: 'c' } })
+              seen.nextId = res.json().id
+              return res
+            }),
+          ]),
+          path('bad_input', [step('no_title', ({ http }) => http.post('/api/todos', { json: {} }), { expectFailure: true })]),
+        ]),
+        step('main_after_branch', async ({ http, ctx }) => {
+          seen.after = { titles: await todoTitles(http), marker: ctx.get('marker'), keys: ctx.keys().sort() }
+        }),
+      ],
+    })
+    const runner = runnerFor()
+    const result = await runner.run(j)
+    await runner.close()
+    const jr = result.journeys[0]!
+    expect(jr.issues).toEqual([])
+    expect(jr.status).toBe('passed')
+    const cpState = { titles: ['first'], marker: { at: 'checkpoint', list: [1] } }
+    expect(seen.add_two).toEqual(cpState)
+    expect(seen.sees_checkpoint).toEqual({ ...cpState, leaked: false })
+    expect(seen.deleted).toEqual([])
+    expect(seen.still_three).toEqual(['a', 'b', 'first'])
+    // Ids continue as at the checkpoint: the todo made between checkpoint and branch, and path add_two's, are gone.
+    expect(seen.nextId).toBe((jr.nodes[2] as any).response.body.id + 1)
+    expect(seen.after).toEqual({ ...cpState, keys: ['firstId', 'marker', 'token'] })
+    expect(allSteps(jr).every((s) => s.status === 'passed')).toBe(true)
+    expect(result.backends).toEqual([{ name: 'http-control', mechanism: 'http-control', parallelSafe: false }])
+    const br = jr.nodes.find((n) => n.kind === 'branch')!
+    expect(br.kind === 'branch' && br.paths.map((p) => p.rollback?.backends[0]?.mechanism)).toEqual(['http-control', 'http-control', 'http-control'])
+  })
+
+  it('a failing path does not stop its siblings, and fails the journey', async () => {
+    const ran: string[] = []
+    const j = journey('sibling_failure', {
+      steps: [
+        step('health', ({ http }) => http.get('/health')),
+        checkpoint('start'),
+        branch('start', [
+          path('fails', [step('boom', () => { ran.push('fails'); throw new Error('boom') })]),
+          path('passes', [step('ok', () => { ran.push('passes') })]),
+        ]),
+      ],
+    })
+    const runner = runnerFor()
+    const r = (await runner.run(j)).journeys[0]!
+    await runner.close()
+    expect(ran).toEqual(['fails', 'passes'])
+    expect(r.status).toBe('failed')
+    expect(r.counts.paths).toMatchObject({ total: 2, passed: 1, failed: 1 })
+    expect(r.issues).toHaveLength(1)
+    expect(r.issues[0]).toMatchObject({ journey: 'sibling_failure', path: 'fails', step: 'boom', severity: 'high', error: 'boom' })
+  })
+})
+
+describe('retries, timeouts and expected failures', () => {
+  it('re-runs a failed step until it passes', async () => {
+    let calls = 0
+    const retried: number[] = []
+    const key = `k${Date.now()}`
+    const j = journey('retries', {
+      steps: [step('flaky', ({ http }) => { calls++; return http.get(`/api/flaky?key=${key}&failures=2`, { retry: false }) }, { retries: 3 })],
+    })
+    const runner = runnerFor({ hooks: { stepRetry: (e) => { retried.push(e.attempt) } } })
+    const r = (await runner.run(j)).journeys[0]!
+    await runner.close()
+    expect(calls).toBe(3)
+    expect(retried).toEqual([1, 2])
+    expect(r.status).toBe('passed')
+    expect((r.nodes[0] as any).attempts).toBe(3)
+  })
+
+  it('fails after the last retry, with the attempts in the issue', async () => {
+    let calls = 0
+    const j = journey('retries_exhausted', { steps: [step('always', () => { calls++; throw new Error('nope') }, { retries: 2 })] })
+    const runner = runnerFor()
+    const r = (await runner.run(j)).journeys[0]!
+    await runner.close()
+    expect(calls).toBe(3)
+    expect(r.issues[0]!.error).toBe('nope (after 3 attempts)')
+  })
+
+  it('abandons a 5 s action at a 200 ms step timeout and cancels its request', async () => {
+    let finishedLate = false
+    const j = journey('timeouts', {
+      steps: [
+        step('slow_request', ({ http }) => http.get('/api/slow?ms=5000'), { timeout: 200 }),
+        step('slow_ignoring_signal', async () => { await new Promise((r) => setTimeout(r, 5000)); finishedLate = true }, { timeout: 200 }),
+        step('next', ({ http }) => http.get('/health')),
+      ],
+    })
+    const runner = runnerFor()
+    const t0 = Date.now()
+    const r = (await runner.run(j)).journeys[0]!
+    const elapsed = Date.now() - t0
+    await runner.close()
+    const [a, b, c] = r.nodes as any[]
+    expect(a.status).toBe('failed')
+    expect(a.timedOut).toBe(true)
+    expect(a.error.kind).toBe('timeout')
+    expect(b.timedOut).toBe(true)
+    expect(c.status).toBe('passed')
+    expect(a.durationMs).toBeLessThan(1500)
+    expect(b.durationMs).toBeLessThan(1500)
+    expect(elapsed).toBeLessThan(4000) // both 5 s actions were left behind
+    expect(finishedLate).toBe(false)
+    expect(r.issues.map((i) => i.kind)).toEqual(['timeout', 'timeout'])
+  })
+
+  it('stops the journey at its own timeout and skips what is left', async () => {
+    const j = journey('journey_timeout', {
+      timeout: 300,
+      steps: [step('slow', ({ http }) => http.get('/api/slow?ms=3000')), step('never', ({ http }) => http.get('/health'))],
+    })
+    const runner = runnerFor()
+    const r = (await runner.run(j)).journeys[0]!
+    await runner.close()
+    expect(r.status).toBe('failed')
+    expect(r.durationMs).toBeLessThan(2000)
+    expect((r.nodes[0] as any).status).toBe('failed')
+    expect((r.nodes[1] as any).status).toBe('skipped')
+    expect(r.issues.some((i) => i.kind === 'timeout' && i.step === 'journey')).toBe(true)
+  })
+
+  it('expectFailure passes on a 4xx and on a thrown error, and fails on a 2xx, never crashing', async () => {
+    const j = journey('expect_failure', {
+      steps: [
+        step('status_4xx', ({ http }) => http.post('/api/auth/login', { json: { email: 'nobody@x.test', password: 'x' } }), { expectFailure: true }),
+        step('thrown', () => { throw new TypeError('bad thing') }, { expectFailure: true }),
+        step('refused', ({ http }) => http.get('http://127.0.0.1:1/nothing', { retry: false }), { expectFailure: true }),
+        step('unexpected_success', ({ http }) => http.get('/health'), { expectFailure: true }),
+      ],
+    })
+    const runner = runnerFor()
+    const r = (await runner.run(j)).journeys[0]!
+    await runner.close()
+    expect((r.nodes as any[]).map((n) => n.status)).toEqual(['passed', 'passed', 'passed', 'failed'])
+    expect(r.issues).toHaveLength(1)
+    expect(r.issues[0]).toMatchObject({ step: 'unexpected_success', kind: 'expected-failure-missing' })
+  })
+})
+
+describe('crashes and hooks', () => {
+  it('a runner crash is a failed journey with a critical issue, never a pass', async () => {
+    const runner = createRunner({ baseUrl: 'not a url' })
+    const r = (await runner.run(journey('crash', { steps: [step('x', () => {})] }))).journeys[0]!
+    await runner.close()
+    expect(r.status).toBe('failed')
+    expect(r.issues[0]).toMatchObject({ severity: 'critical', kind: 'crash' })
+  })
+
+  it('a failed rollback stops the branch with a critical issue: no path runs on unknown state', async () => {
+    const ran: string[] = []
+    const real = httpControlState({ url: app.url })
+    let rollbacks = 0
+    const flaky = {
+      name: 'breaks-on-second-rollback',
+      mechanism: 'http-control',
+      parallelSafe: false,
+      connect: () => real.connect(),
+      checkpoint: (n: string) => real.checkpoint(n),
+      release: (n: string) => real.release(n),
+      disconnect: () => real.disconnect(),
+      async rollback(n: string) {
+        if (++rollbacks === 2) throw new Error('disk on fire')
+        return real.rollback(n)
+      },
+    }
+    const j = journey('rollback_fails', {
+      steps: [
+        checkpoint('cp'),
+        branch('cp', [path('one', [step('a', () => { ran.push('one') })]), path('two', [step('b', () => { ran.push('two') })])]),
+        step('after', () => { ran.push('after') }),
+      ],
+    })
+    const runner = createRunner({ baseUrl: app.url, stateBackends: [flaky] })
+    const r = (await runner.run(j)).journeys[0]!
+    await runner.close()
+    expect(ran).toEqual(['one'])
+    expect(r.status).toBe('failed')
+    expect(r.issues[0]).toMatchObject({ severity: 'critical', kind: 'state' })
+    expect(r.issues[0]!.error).toContain('disk on fire')
+  })
+
+  it('fires every hook, in order, and a throwing hook becomes an issue while the run goes on', async () => {
+    const events: string[] = []
+    const rec = (name: HookName) => (e: any) => { events.push(`${name}${e.step ? `:${e.step}` : e.path && name.startsWith('path') ? `:${e.path}` : e.name && name === 'checkpoint' ? `:${e.name}` : ''}`) }
+    const names: HookName[] = ['runStart', 'journeyStart', 'stepStart', 'stepEnd', 'stepRetry', 'checkpoint', 'branchStart', 'pathStart', 'pathEnd', 'rollback', 'branchEnd', 'journeyEnd', 'runEnd']
+    const hooks = Object.fromEntries(names.map((n) => [n, rec(n)]))
+    let tries = 0
+    const j = journey('hooks', {
+      steps: [
+        step('s1', () => { if (++tries === 1) throw new Error('first try fails') }, { retries: 1 }),
+        checkpoint('cp'),
+        branch('cp', [path('p1', [step('s2', () => {})]), path('p2', [step('s3', () => {})])]),
+      ],
+    })
+    const runner = createRunner({
+      baseUrl: app.url,
+      plugins: [{ name: 'bad-plugin', version: '1.0.0', apiVersion: 1, hooks: { stepEnd: () => { throw new Error('hook bug') } } }],
+      hooks,
+    })
+    const result = await runner.run(j)
+    await runner.close()
+    expect(events).toEqual([
+      'runStart', 'journeyStart',
+      'stepStart:s1', 'stepRetry:s1', 'stepStart:s1', 'stepEnd:s1',
+      'checkpoint:cp', 'branchStart',
+      'rollback', 'pathStart:p1', 'stepStart:s2', 'stepEnd:s2', 'pathEnd:p1',
+      'rollback', 'pathStart:p2', 'stepStart:s3', 'stepEnd:s3', 'pathEnd:p2',
+      'rollback', 'branchEnd', 'journeyEnd', 'runEnd',
+    ])
+    const jr = result.journeys[0]!
+    expect(jr.status).toBe('passed') // a medium issue does not fail the journey
+    expect(jr.issues.filter((i) => i.kind === 'hook')).toHaveLength(3)
+    expect(jr.issues[0]).toMatchObject({ severity: 'medium', source: 'plugin:bad-plugin' })
+    expect(jr.issues[0]!.error).toContain('hook bug')
+  })
+
+  it('refuses a plugin built for another API version', async () => {
+    const runner = createRunner({ plugins: [{ name: 'old-plugin', version: '1.0.0', apiVersion: 0 }] })
+    await expect(runner.init()).rejects.toThrow(/old-plugin.*API version 0.*speaks version 1/)
+  })
+})
+
+describe('bad definitions fail before any request is sent', () => {
+  it('gives one clear error each', async () => {
+    const before = (await (await fetch(`${app.url}/api/stats`)).json()) as unknown
+    const s = step('s', ({ http }) => http.post('/api/users', { json: { email: 'never@x.test', password: 'x', name: 'x' } }))
+    expect(() => journey('j1', { steps: [branch('cp', [path('p', [s])]), checkpoint('cp')] })).toThrow(
+      new DefinitionError('j1', 'branch names checkpoint "cp", which comes after it or in another path; put checkpoint("cp") before the branch', 'branch cp'),
+    )
+    expect(() => journey('j2', { steps: [checkpoint('cp'), s, checkpoint('cp')] })).toThrow(/journey "j2", step "checkpoint cp": duplicate checkpoint "cp"/)
+    expect(() => journey('j3', { steps: [checkpoint('cp'), branch('nope', [path('p', [s])])] })).toThrow(/journey "j3", step "branch nope": branch names unknown checkpoint "nope" \(known here: cp\)/)
+    expect(() => journey('j4', { steps: [checkpoint('cp'), branch('cp', [path('p', [])])] })).toThrow(/path "p" is empty/)
+    expect(await (await fetch(`${app.url}/api/stats`)).json()).toEqual(before)
+  })
+})

@@ -1,0 +1,130 @@
+import { PassThrough } from 'node:stream'
+import { Context, type LifecycleHooks } from '@venomqa/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createConsoleReporter } from '../../src/reporters'
+import { leakedSecrets, sampleRun } from './sample-run'
+
+function capture(tty: boolean) {
+  const stream = new PassThrough() as PassThrough & { isTTY?: boolean }
+  if (tty) stream.isTTY = true
+  let text = ''
+  stream.on('data', (d) => (text += d))
+  return { stream, text: () => text }
+}
+
+/** Fire the hooks a run of sampleRun() would fire, in order. */
+async function replay(hooks: Partial<LifecycleHooks>) {
+  const run = sampleRun()
+  const [checkout, health] = run.journeys
+  const ctx = new Context()
+  const login = checkout!.nodes[0] as any
+  const branch = checkout!.nodes[2] as any
+  await hooks.runStart?.({ journeys: run.journeys.map((j) => ({ name: j.name, tags: j.tags })), startedAt: run.startedAt })
+  await hooks.journeyStart?.({ journey: { name: checkout!.name, tags: checkout!.tags, file: checkout!.file }, ctx })
+  await hooks.stepStart?.({ journey: checkout!.name, path: 'main', step: 'login', attempt: 1, ctx })
+  await hooks.stepEnd?.({ journey: checkout!.name, path: 'main', step: 'login', result: login, ctx })
+  await hooks.checkpoint?.({ journey: checkout!.name, path: 'main', name: 'cart_ready', durationMs: 3, backends: [{ backend: 'memory', mechanism: 'snapshot', durationMs: 1 }] })
+  await hooks.branchStart?.({ journey: checkout!.name, path: 'main', checkpoint: 'cart_ready', paths: ['good_card', 'bad_card'] })
+  for (const p of branch.paths) {
+    await hooks.rollback?.({ journey: checkout!.name, path: p.name, checkpoint: 'cart_ready', durationMs: 2, backends: [], reason: 'before-path' })
+    await hooks.pathStart?.({ journey: checkout!.name, checkpoint: 'cart_ready', path: p.name })
+    for (const s of p.nodes) {
+      if (s.status === 'failed') await hooks.stepRetry?.({ journey: checkout!.name, path: p.name, step: s.name, attempt: 2, error: 'boom password=hunter2-very-secret' })
+      await hooks.stepEnd?.({ journey: checkout!.name, path: p.name, step: s.name, result: s, ctx })
+    }
+    await hooks.pathEnd?.({ journey: checkout!.name, checkpoint: 'cart_ready', path: p.name, result: p })
+  }
+  await hooks.rollback?.({ journey: checkout!.name, path: 'main', checkpoint: 'cart_ready', durationMs: 2, backends: [], reason: 'after-branch' })
+  await hooks.journeyEnd?.({ journey: { name: checkout!.name, tags: checkout!.tags }, result: checkout! })
+  await hooks.journeyStart?.({ journey: { name: health!.name, tags: [] }, ctx })
+  await hooks.stepEnd?.({ journey: health!.name, path: 'main', step: 'ping', result: health!.nodes[0] as any, ctx })
+  await hooks.journeyEnd?.({ journey: { name: health!.name, tags: [] }, result: health! })
+  await hooks.runEnd?.({ result: run })
+  return run
+}
+
+const savedCI = process.env.CI
+afterEach(() => {
+  if (savedCI === undefined) delete process.env.CI
+  else process.env.CI = savedCI
+})
+
+describe('console reporter', () => {
+  it('prints plain per-step lines with status and duration, checkpoint, rollback and branch markers (no TTY)', async () => {
+    const out = capture(false)
+    const r = createConsoleReporter({ stream: out.stream })
+    const run = await replay(r.hooks!)
+    const text = out.text() + (await r.render!(run, {} as never))
+    expect(text).not.toContain('\x1b[')
+    expect(text).toContain('✓ login POST http://127.0.0.1:3000/api/auth/login → 200 12 ms')
+    expect(text).toContain('◆ checkpoint cart_ready 3 ms: memory snapshot 1 ms')
+    expect(text).toContain('⑂ branch from cart_ready (2 paths: good_card, bad_card)')
+    expect(text).toContain('↺ rollback to cart_ready (before-path) 2 ms')
+    expect(text).toContain('├ path bad_card')
+    expect(text).toContain('✗ pay POST http://127.0.0.1:3000/api/pay?token=[REDACTED] → 402 25 ms (2 attempts)')
+    expect(text).toContain('↷ receipt')
+    expect(text).toContain('└ path bad_card failed')
+    expect(text).toMatch(/Journeys {2}1 passed, 1 failed, \(2\)/)
+    expect(text).toContain('Result: FAILED')
+  })
+
+  it('shows the failed request with headers and body redacted, in live lines and the summary', async () => {
+    const out = capture(false)
+    const r = createConsoleReporter({ stream: out.stream })
+    const run = await replay(r.hooks!)
+    const text = out.text() + (await r.render!(run, {} as never))
+    expect(text).toContain('> authorization: [REDACTED]')
+    expect(text).toContain('> cookie: [REDACTED]')
+    expect(text).toContain('"password": "[REDACTED]"')
+    expect(text).toContain('< set-cookie: [REDACTED]')
+    expect(text).toContain('retry 2: boom password=[REDACTED]')
+    expect(leakedSecrets(text)).toEqual([])
+  })
+
+  it('after a live run, render prints only the summary; without one, the whole tree', async () => {
+    const out = capture(false)
+    const live = createConsoleReporter({ stream: out.stream })
+    const run = await replay(live.hooks!)
+    const summary = String(await live.render!(run, {} as never))
+    expect(summary).not.toContain('▶ checkout')
+    expect(summary).toContain('Result: FAILED')
+    const replayed = String(await createConsoleReporter({ stream: capture(false).stream }).render!(run, {} as never))
+    expect(replayed).toContain('▶ checkout')
+    expect(replayed).toContain('✗ pay')
+    expect(replayed).toContain('Result: FAILED')
+  })
+
+  it('on a TTY outside CI: colours and a progress line that is cleared before each permanent line', async () => {
+    delete process.env.CI
+    const out = capture(true)
+    const r = createConsoleReporter({ stream: out.stream })
+    await replay(r.hooks!)
+    expect(out.text()).toContain('\x1b[32m✓\x1b[39m')
+    expect(out.text()).toContain('\r\x1b[2K')
+    expect(out.text()).toContain('checkout <&> › login')
+  })
+
+  it('on a TTY with CI set: colours but no progress line', async () => {
+    process.env.CI = 'true'
+    const out = capture(true)
+    const r = createConsoleReporter({ stream: out.stream })
+    await replay(r.hooks!)
+    expect(out.text()).toContain('\x1b[32m')
+    expect(out.text()).not.toContain('\r\x1b[2K')
+  })
+
+  it('with a file target prints nothing live and renders the whole run', async () => {
+    const out = capture(true)
+    const r = createConsoleReporter({ stream: out.stream, target: 'out.txt' })
+    const run = await replay(r.hooks!)
+    expect(out.text()).toBe('')
+    const text = String(await r.render!(run, {} as never))
+    expect(text).toContain('▶ checkout')
+    expect(text).not.toContain('\x1b[')
+  })
+
+  it('says INTERRUPTED for an interrupted run', async () => {
+    const text = String(await createConsoleReporter({ stream: capture(false).stream }).render!(sampleRun({ interrupted: true }), {} as never))
+    expect(text).toContain('Result: INTERRUPTED')
+  })
+})

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { renderJUnit } from '../../src/reporters'
+import { leakedSecrets, sampleRun } from './sample-run'
+
+// The JUnit output is parsed with a real XML parser and checked against the schema's shape in
+// packages/cli/test/junit-xml.test.ts (the parser is a dev dependency there); these check content.
+describe('junit reporter', () => {
+  const xml = renderJUnit(sampleRun())
+
+  it('has one testsuite per journey and a testcase per step and per path', () => {
+    expect(xml.match(/<testsuite /g)).toHaveLength(2)
+    // checkout: login, good_card > pay, path good_card, bad_card > pay, bad_card > receipt, path bad_card
+    expect(xml).toContain('tests="6" failures="2" errors="0" skipped="1"')
+    expect(xml).toContain('<testcase name="good_card &gt; pay" classname="checkout &lt;&amp;&gt;"')
+    expect(xml).toContain('<testcase name="path bad_card"')
+    expect(xml).toMatch(/<testsuites name="venomqa" tests="7" failures="2" errors="0" time="2.005">/)
+  })
+
+  it('puts the request and response in the failure, redacted', () => {
+    const failure = xml.slice(xml.indexOf('<failure'), xml.indexOf('</failure>'))
+    expect(failure).toContain('POST http://127.0.0.1:3000/api/pay?token=[REDACTED]')
+    expect(failure).toContain('authorization: [REDACTED]')
+    expect(failure).toContain('HTTP 402')
+    expect(failure).toContain('Suggestion:')
+    expect(leakedSecrets(xml)).toEqual([])
+  })
+
+  it('escapes markup and drops characters XML cannot hold', () => {
+    expect(xml).not.toContain('\u0001')
+    expect(xml).toContain(']]]]><![CDATA[>')
+    expect(xml).not.toMatch(/name="[^"]*<[^"]*"/)
+  })
+
+  it('turns a journey that failed without a failed step into an error testcase', () => {
+    const run = sampleRun()
+    const j = run.journeys[1]!
+    j.status = 'failed'
+    j.issues.push({ journey: 'health', path: 'main', step: '', severity: 'critical', kind: 'crash', error: 'runner crashed', suggestion: 's', source: 'runner', timestamp: run.startedAt })
+    const out = renderJUnit(run)
+    expect(out).toContain('<testcase name="journey" classname="health"')
+    expect(out).toContain('<error message="runner crashed" type="crash">')
+  })
+
+  it('says interrupted in the suite name of an interrupted run', () => {
+    expect(renderJUnit(sampleRun({ interrupted: true }))).toContain('<testsuites name="venomqa (interrupted)"')
+  })
+})

@@ -1,0 +1,120 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { PassThrough } from 'node:stream'
+import type { Reporter, RunResult } from '@venomqa/core'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { atomicWriteFile, createJsonReporter, createMarkdownReporter, writeReports } from '../../src/reporters'
+import { leakedSecrets, sampleRun } from './sample-run'
+
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'venomqa-write-'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+function sink() {
+  const stream = new PassThrough()
+  let text = ''
+  stream.on('data', (d) => (text += d))
+  return { stream, text: () => text }
+}
+
+describe('atomicWriteFile', () => {
+  it('creates missing directories and leaves no temp file', async () => {
+    const file = path.join(dir, 'a/b/report.json')
+    await atomicWriteFile(file, '{"ok":true}')
+    expect(await readFile(file, 'utf8')).toBe('{"ok":true}')
+    expect(await readdir(path.join(dir, 'a/b'))).toEqual(['report.json'])
+  })
+
+  it('leaves the old file whole when the write fails, and cleans up', async () => {
+    const file = path.join(dir, 'report.json')
+    await writeFile(file, 'old content')
+    // A directory where the data should go makes rename fail after the temp file was written.
+    const blocked = path.join(dir, 'blocked')
+    await writeFile(path.join(dir, 'x'), '')
+    await import('node:fs/promises').then((fs) => fs.mkdir(path.join(blocked, 'inner'), { recursive: true }))
+    await expect(atomicWriteFile(blocked, 'new')).rejects.toThrow()
+    expect(await readFile(file, 'utf8')).toBe('old content')
+    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+
+  it('a reader polling during many rewrites only ever sees a whole document', async () => {
+    const file = path.join(dir, 'r.json')
+    const big = (n: number) => JSON.stringify({ n, pad: 'x'.repeat(256 * 1024) })
+    await atomicWriteFile(file, big(0))
+    let stop = false
+    let reads = 0
+    const reader = (async () => {
+      while (!stop) {
+        const text = await readFile(file, 'utf8')
+        JSON.parse(text) // throws on a torn read
+        reads++
+      }
+    })()
+    for (let i = 1; i <= 20; i++) await atomicWriteFile(file, big(i))
+    stop = true
+    await reader
+    expect(reads).toBeGreaterThan(0)
+    expect(JSON.parse(await readFile(file, 'utf8')).n).toBe(20)
+  })
+})
+
+describe('writeReports', () => {
+  it('writes each render to its target, the default file, or stdout, all redacted', async () => {
+    const out = sink()
+    const res = await writeReports(
+      sampleRun(),
+      [
+        { reporter: createJsonReporter(), target: 'out/results.json' },
+        createMarkdownReporter(),
+        { reporter: createJsonReporter(), target: '-' },
+      ],
+      { cwd: dir, stdout: out.stream },
+    )
+    expect(res.failures).toEqual([])
+    expect(res.files.map((f) => path.relative(dir, f.file))).toEqual([path.join('out', 'results.json'), 'venomqa-report.md'])
+    const json = await readFile(path.join(dir, 'out/results.json'), 'utf8')
+    expect(JSON.parse(json).schemaVersion).toBe(1)
+    expect(leakedSecrets(json)).toEqual([])
+    expect(leakedSecrets(await readFile(path.join(dir, 'venomqa-report.md'), 'utf8'))).toEqual([])
+    expect(JSON.parse(out.text()).journeys).toHaveLength(2)
+  })
+
+  it('a reporter that throws does not stop the others, keeps the previous file whole, and is reported', async () => {
+    await writeFile(path.join(dir, 'broken.txt'), 'previous report')
+    const broken: Reporter = {
+      name: 'broken',
+      render() {
+        throw new Error('render exploded')
+      },
+    }
+    const warnings: string[] = []
+    const res = await writeReports(sampleRun(), [{ reporter: broken, target: 'broken.txt' }, { reporter: createJsonReporter(), target: 'ok.json' }], {
+      cwd: dir,
+      warn: (m) => warnings.push(m),
+    })
+    expect(res.failures).toEqual([{ reporter: 'broken', error: 'render exploded' }])
+    expect(warnings.join('\n')).toContain('reporter broken failed: render exploded')
+    expect(await readFile(path.join(dir, 'broken.txt'), 'utf8')).toBe('previous report')
+    expect(JSON.parse(await readFile(path.join(dir, 'ok.json'), 'utf8')).schemaVersion).toBe(1)
+    expect((await readdir(dir)).sort()).toEqual(['broken.txt', 'ok.json'])
+  })
+
+  it('hands deliver the redacted run and collects warnings', async () => {
+    let seen: RunResult | undefined
+    const delivering: Reporter = {
+      name: 'hook',
+      async deliver(run, ctx) {
+        seen = run
+        ctx.warn('webhook slow')
+      },
+    }
+    const res = await writeReports(sampleRun(), [delivering], { cwd: dir })
+    expect(leakedSecrets(JSON.stringify(seen))).toEqual([])
+    expect(res.warnings).toEqual([{ reporter: 'hook', message: 'webhook slow' }])
+  })
+})

@@ -1,0 +1,85 @@
+import { StateError, errorMessage } from '@venomqa/core'
+import mysql, { type Connection, type ConnectionOptions } from 'mysql2/promise'
+
+/** Where to connect, parsed from the URL, and how to name it in messages without the password. */
+export interface Target {
+  readonly config: ConnectionOptions
+  readonly database: string
+  /** The URL with its password masked: safe for messages and reports. */
+  readonly display: string
+}
+
+/** A URL's password replaced by `***`, for anything a user may read. */
+export function maskUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@')
+}
+
+/** Parse `mysql://user:pass@host:port/db` (or `mariadb://`). `database` overrides the URL's path. */
+export function parseTarget(backend: string, url: string, database?: string): Target {
+  const display = maskUrl(url)
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new StateError(backend, `the url "${display}" is not a valid URL (expected mysql://user:password@host:3306/database)`)
+  }
+  if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:')
+    throw new StateError(backend, `the url "${display}" must start with mysql:// or mariadb://`)
+  const db = database ?? decodeURIComponent(parsed.pathname.replace(/^\//, ''))
+  if (!db) throw new StateError(backend, `no database named: put it in the url (${display}/<database>) or give the "database" option`)
+  return {
+    database: db,
+    display,
+    config: {
+      host: parsed.hostname || '127.0.0.1',
+      port: parsed.port ? Number(parsed.port) : 3306,
+      user: decodeURIComponent(parsed.username || 'root'),
+      password: decodeURIComponent(parsed.password),
+      database: db,
+      connectTimeout: 10_000,
+    },
+  }
+}
+
+/** Open one connection, turning driver errors into a message that says what failed and where. */
+export async function openConnection(backend: string, target: Target, extra: ConnectionOptions = {}): Promise<Connection> {
+  try {
+    return await mysql.createConnection({ ...target.config, ...extra })
+  } catch (err) {
+    throw new StateError(backend, `cannot connect to ${target.display}: ${describeConnectError(err, target)}`, { cause: err })
+  }
+}
+
+function describeConnectError(err: unknown, target: Target): string {
+  const code = (err as { code?: string }).code
+  const where = `${target.config.host}:${target.config.port}`
+  switch (code) {
+    case 'ECONNREFUSED':
+      return `connection refused at ${where} (is MySQL/MariaDB running there?)`
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `host "${target.config.host}" not found`
+    case 'ETIMEDOUT':
+      return `no answer from ${where} (timed out)`
+    case 'ER_ACCESS_DENIED_ERROR':
+      return `access denied for user "${target.config.user}" (check the user and password in the url)`
+    case 'ER_DBACCESS_DENIED_ERROR':
+      return `user "${target.config.user}" has no access to database "${target.database}"`
+    case 'ER_BAD_DB_ERROR':
+      return `database "${target.database}" does not exist`
+    default:
+      return errorMessage(err)
+  }
+}
+
+/** A driver error in one line, with its code: `ER_TABLEACCESS_DENIED_ERROR: TRIGGER command denied...`. */
+export function describeSqlError(err: unknown): string {
+  const code = (err as { code?: string }).code
+  const message = errorMessage(err)
+  return code && !message.startsWith(code) ? `${code}: ${message}` : message
+}
+
+export function isPrivilegeError(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? ''
+  return /^ER_(TABLEACCESS|DBACCESS|SPECIFIC_ACCESS|ACCESS|COLUMNACCESS|PROCACCESS)_DENIED_ERROR$/.test(code) || code === 'ER_BINLOG_CREATE_ROUTINE_NEED_SUPER'
+}

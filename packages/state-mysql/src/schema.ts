@@ -1,0 +1,141 @@
+import type { Connection, RowDataPacket } from 'mysql2/promise'
+import { PRIVATE_LIKE } from './sql'
+
+export interface TableInfo {
+  name: string
+  /** Columns a row can be re-inserted through (generated columns left out), in table order. */
+  insertable: string[]
+  /** Primary key columns in key order; empty when the table has none. */
+  primaryKey: string[]
+  /** Each primary key column's full type, for private tables that hold keys of this table. */
+  keyTypes: string[]
+  hasAutoIncrement: boolean
+}
+
+export type ReferentialRule = 'CASCADE' | 'SET NULL' | 'SET DEFAULT' | 'RESTRICT' | 'NO ACTION'
+
+export interface ForeignKey {
+  name: string
+  /** The referencing (child) table and its columns. */
+  table: string
+  columns: string[]
+  /** The referenced (parent) table and its columns, in the same order. */
+  refTable: string
+  refColumns: string[]
+  onDelete: ReferentialRule
+  onUpdate: ReferentialRule
+}
+
+export interface SchemaInfo {
+  /** Base tables of the database, private ones left out. */
+  tables: Map<string, TableInfo>
+  foreignKeys: ForeignKey[]
+}
+
+/** Columns of every table and view in the database, private ones left out: what a DDL change would alter. */
+export const FINGERPRINT_SQL = `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, COLUMN_TYPE AS ty, IS_NULLABLE AS n, EXTRA AS e
+  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME NOT LIKE '${PRIVATE_LIKE.replace(/\\/g, '\\\\')}'
+  ORDER BY TABLE_NAME, ORDINAL_POSITION`
+
+/** Table name -> one description per column, in order. */
+export type Fingerprint = Map<string, string[]>
+
+export function fingerprintOf(rows: RowDataPacket[]): Fingerprint {
+  const fp: Fingerprint = new Map()
+  for (const r of rows) {
+    const extra = String(r.e ?? '').trim()
+    const desc = `${r.c} ${r.ty}${r.n === 'NO' ? ' not null' : ''}${extra ? ` ${extra.toLowerCase()}` : ''}`
+    const list = fp.get(r.t)
+    if (list) list.push(desc)
+    else fp.set(r.t, [desc])
+  }
+  return fp
+}
+
+/** What changed between two fingerprints, one readable line per change; empty when nothing did. */
+export function diffFingerprint(before: Fingerprint, after: Fingerprint): string[] {
+  const changes: string[] = []
+  for (const table of before.keys()) if (!after.has(table)) changes.push(`table \`${table}\` was dropped`)
+  for (const [table, columns] of after) {
+    const old = before.get(table)
+    if (!old) {
+      changes.push(`table \`${table}\` was created`)
+      continue
+    }
+    const name = (desc: string) => desc.slice(0, desc.indexOf(' '))
+    const oldByName = new Map(old.map((d) => [name(d), d]))
+    const newByName = new Map(columns.map((d) => [name(d), d]))
+    for (const [col, desc] of newByName) {
+      const was = oldByName.get(col)
+      if (was === undefined) changes.push(`table \`${table}\`: column \`${col}\` was added`)
+      else if (was !== desc) changes.push(`table \`${table}\`: column \`${col}\` changed from "${was}" to "${desc}"`)
+    }
+    for (const col of oldByName.keys()) if (!newByName.has(col)) changes.push(`table \`${table}\`: column \`${col}\` was dropped`)
+    if (changes.length === 0 && old.join('\n') !== columns.join('\n')) changes.push(`table \`${table}\`: columns were reordered`)
+  }
+  return changes
+}
+
+const RULES = new Set<ReferentialRule>(['CASCADE', 'SET NULL', 'SET DEFAULT', 'RESTRICT', 'NO ACTION'])
+const rule = (value: unknown): ReferentialRule => (RULES.has(value as ReferentialRule) ? (value as ReferentialRule) : 'RESTRICT')
+
+/** Tables, keys and foreign keys of one database, read from information_schema. */
+export async function readSchema(conn: Connection, database: string): Promise<SchemaInfo> {
+  const [tableRows] = await conn.query<RowDataPacket[]>(
+    `SELECT TABLE_NAME AS t FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME NOT LIKE ? ORDER BY TABLE_NAME`,
+    [database, PRIVATE_LIKE],
+  )
+  const [columnRows] = await conn.query<RowDataPacket[]>(
+    `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, COLUMN_TYPE AS ty, COLUMN_KEY AS k, EXTRA AS e,
+            CHARACTER_SET_NAME AS cs, COLLATION_NAME AS co
+       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+    [database],
+  )
+  const [keyRows] = await conn.query<RowDataPacket[]>(
+    `SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.KEY_COLUMN_USAGE
+      WHERE TABLE_SCHEMA = ? AND CONSTRAINT_NAME = 'PRIMARY' ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+    [database],
+  )
+  const [fkRows] = await conn.query<RowDataPacket[]>(
+    `SELECT k.CONSTRAINT_NAME AS name, k.TABLE_NAME AS t, k.COLUMN_NAME AS c,
+            k.REFERENCED_TABLE_NAME AS rt, k.REFERENCED_COLUMN_NAME AS rc, r.DELETE_RULE AS del, r.UPDATE_RULE AS upd
+       FROM information_schema.KEY_COLUMN_USAGE k
+       JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+         ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME
+      WHERE k.TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL
+      ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
+    [database, database],
+  )
+
+  const tables = new Map<string, TableInfo>()
+  for (const r of tableRows) tables.set(r.t, { name: r.t, insertable: [], primaryKey: [], keyTypes: [], hasAutoIncrement: false })
+  const typeOf = new Map<string, string>()
+  for (const r of columnRows) {
+    const table = tables.get(r.t)
+    if (!table) continue
+    const extra = String(r.e ?? '')
+    if (!/GENERATED/i.test(extra) || /DEFAULT_GENERATED/i.test(extra)) table.insertable.push(r.c)
+    if (/auto_increment/i.test(extra)) table.hasAutoIncrement = true
+    typeOf.set(`${r.t}\u0000${r.c}`, r.cs ? `${r.ty} CHARACTER SET ${r.cs} COLLATE ${r.co}` : String(r.ty))
+  }
+  for (const r of keyRows) {
+    const table = tables.get(r.t)
+    if (!table) continue
+    table.primaryKey.push(r.c)
+    table.keyTypes.push(typeOf.get(`${r.t}\u0000${r.c}`) ?? 'varchar(255)')
+  }
+
+  const byName = new Map<string, ForeignKey>()
+  for (const r of fkRows) {
+    const key = `${r.t}\u0000${r.name}`
+    let fk = byName.get(key)
+    if (!fk) {
+      fk = { name: r.name, table: r.t, columns: [], refTable: r.rt, refColumns: [], onDelete: rule(r.del), onUpdate: rule(r.upd) }
+      byName.set(key, fk)
+    }
+    fk.columns.push(r.c)
+    fk.refColumns.push(r.rc)
+  }
+  return { tables, foreignKeys: [...byName.values()].filter((fk) => tables.has(fk.table) && tables.has(fk.refTable)) }
+}

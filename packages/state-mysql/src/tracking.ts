@@ -1,0 +1,183 @@
+import type { ForeignKey, SchemaInfo, TableInfo } from './schema'
+import { columnList, ident, joinOn, literal, privateName } from './sql'
+
+/**
+ * Change tracking. Triggers on every tracked table record which rows a statement touched, so a rollback
+ * restores those rows and nothing else.
+ *
+ * - A table with a primary key gets a key log, `_venomqa_log_<table>`: one row per changed key, holding a
+ *   sequence number. A fresh change is marked PENDING (larger than any sequence); the backend "seals"
+ *   pending marks with a real number at each checkpoint. "Changed since checkpoint C" is then simply
+ *   `seq > C.seq`, whatever the nesting of checkpoints.
+ * - A table without one is tracked as a whole in `_venomqa_wlog`, one row per (table, connection), so
+ *   concurrent app connections never wait on each other's marks.
+ *
+ * InnoDB runs no triggers for rows changed by a foreign key's ON DELETE/ON UPDATE action, so the parent's
+ * BEFORE DELETE / BEFORE UPDATE trigger records the child rows its change is about to cascade to.
+ *
+ * Triggers do nothing while `@venomqa_restoring` is set: the backend's own connection sets it, so restoring
+ * rows neither marks them again nor costs a log write per row.
+ */
+
+export const PENDING = '9223372036854775807'
+export const SEQ = '`_venomqa_seq`'
+export const WHOLE_LOG = '_venomqa_wlog'
+export const RESTORING_FLAG = '@venomqa_restoring'
+
+export interface TrackedTable {
+  readonly name: string
+  readonly info: TableInfo
+  /** The key log, for tables with a primary key; undefined means whole-table tracking. */
+  readonly log?: string
+  /** The copy made at the base checkpoint. */
+  readonly base: string
+}
+
+export function trackedTable(info: TableInfo): TrackedTable {
+  return {
+    name: info.name,
+    info,
+    log: info.primaryKey.length ? privateName('log', info.name) : undefined,
+    base: privateName('base', info.name),
+  }
+}
+
+export function wholeLogDdl(): string {
+  return `CREATE TABLE ${ident(WHOLE_LOG)} (
+    tbl VARCHAR(64) NOT NULL, conn BIGINT UNSIGNED NOT NULL, ${SEQ} BIGINT NOT NULL,
+    PRIMARY KEY (tbl, conn), KEY (${SEQ})) ENGINE=InnoDB`
+}
+
+export function keyLogDdl(t: TrackedTable): string {
+  const cols = t.info.primaryKey.map((c, i) => `${ident(c)} ${t.info.keyTypes[i]} NOT NULL`).join(', ')
+  return `CREATE TABLE ${ident(t.log!)} (${cols}, ${SEQ} BIGINT NOT NULL, PRIMARY KEY (${columnList(t.info.primaryKey)}), KEY (${SEQ})) ENGINE=InnoDB`
+}
+
+/** Mark a whole table as changed, from any session. */
+export function markWholeSql(table: string): string {
+  return `INSERT INTO ${ident(WHOLE_LOG)} (tbl, conn, ${SEQ}) VALUES (${literal(table)}, CONNECTION_ID(), ${PENDING})
+    ON DUPLICATE KEY UPDATE ${SEQ} = ${PENDING}`
+}
+
+function logRowSql(t: TrackedTable, row: 'NEW' | 'OLD'): string {
+  const keys = t.info.primaryKey
+  return `INSERT INTO ${ident(t.log!)} (${columnList(keys)}, ${SEQ}) VALUES (${keys.map((k) => `${row}.${ident(k)}`).join(', ')}, ${PENDING})
+    ON DUPLICATE KEY UPDATE ${SEQ} = ${PENDING}`
+}
+
+function trigger(name: string, timing: string, table: string, statements: string[]): string {
+  return `CREATE TRIGGER ${ident(name)} ${timing} ON ${ident(table)} FOR EACH ROW
+BEGIN
+  IF ${RESTORING_FLAG} IS NULL THEN
+    ${statements.join(';\n    ')};
+  END IF;
+END`
+}
+
+const changed = (columns: readonly string[]) => `NOT (${columns.map((c) => `OLD.${ident(c)} <=> NEW.${ident(c)}`).join(' AND ')})`
+
+/** The CREATE TRIGGER statements that track `tracked` (every table of `schema` may be walked for cascades). */
+export function trackingTriggers(schema: SchemaInfo, tracked: ReadonlyMap<string, TrackedTable>): string[] {
+  const out: string[] = []
+  for (const t of tracked.values()) {
+    if (t.log) {
+      const pk = t.info.primaryKey
+      out.push(trigger(privateName('ai', t.name), 'AFTER INSERT', t.name, [logRowSql(t, 'NEW')]))
+      out.push(
+        trigger(privateName('au', t.name), 'AFTER UPDATE', t.name, [
+          logRowSql(t, 'OLD'),
+          `IF ${changed(pk)} THEN ${logRowSql(t, 'NEW')}; END IF`,
+        ]),
+      )
+      out.push(trigger(privateName('ad', t.name), 'AFTER DELETE', t.name, [logRowSql(t, 'OLD')]))
+    } else {
+      for (const [kind, timing] of [['ai', 'AFTER INSERT'], ['au', 'AFTER UPDATE'], ['ad', 'AFTER DELETE']] as const)
+        out.push(trigger(privateName(kind, t.name), timing, t.name, [markWholeSql(t.name)]))
+    }
+  }
+  // Every table, tracked or not, whose foreign key actions reach a tracked table.
+  for (const name of schema.tables.keys()) {
+    const onDelete = cascadeStatements(schema, tracked, name, 'delete')
+    if (onDelete.length) out.push(trigger(privateName('bd', name), 'BEFORE DELETE', name, onDelete))
+    const onUpdate = cascadeStatements(schema, tracked, name, 'update')
+    if (onUpdate.length) out.push(trigger(privateName('bu', name), 'BEFORE UPDATE', name, onUpdate))
+  }
+  return out
+}
+
+/** Cascade chains longer than this are tracked as whole tables rather than by joins. */
+const MAX_CASCADE_DEPTH = 5
+
+/**
+ * Statements, for a BEFORE DELETE/UPDATE trigger of `parent`, that record every row a foreign key action
+ * will change in other tables. They may record more than changes (a restore of an unchanged row is
+ * harmless), never less.
+ */
+function cascadeStatements(schema: SchemaInfo, tracked: ReadonlyMap<string, TrackedTable>, parent: string, event: 'delete' | 'update'): string[] {
+  const acts = (fk: ForeignKey, ev: 'delete' | 'update') => (ev === 'delete' ? fk.onDelete : fk.onUpdate) !== 'RESTRICT' && (ev === 'delete' ? fk.onDelete : fk.onUpdate) !== 'NO ACTION'
+  const children = (table: string, ev: 'delete' | 'update', changedCols: readonly string[] | null) =>
+    schema.foreignKeys.filter((fk) => fk.refTable === table && acts(fk, ev) && (changedCols === null || fk.refColumns.some((c) => changedCols.includes(c))))
+
+  /** Every tracked table a cascade from `table` may reach, whatever the depth: the fallback for cycles. */
+  const reachable = (table: string, seen = new Set<string>()): Set<string> => {
+    for (const fk of schema.foreignKeys)
+      if (fk.refTable === table && (acts(fk, 'delete') || acts(fk, 'update')) && !seen.has(fk.table)) {
+        seen.add(fk.table)
+        reachable(fk.table, seen)
+      }
+    return seen
+  }
+  const markWhole = (table: string): string[] => [table, ...reachable(table)].filter((name) => tracked.has(name)).map(markWholeSql)
+
+  const walk = (path: ForeignKey[], table: string, ev: 'delete' | 'update', changedCols: readonly string[] | null, visited: string[]): string[] => {
+    const out: string[] = []
+    for (const fk of children(table, ev, changedCols)) {
+      const child = fk.table
+      const subtree: string[] = []
+      if (visited.includes(child) || path.length >= MAX_CASCADE_DEPTH) {
+        subtree.push(...markWhole(child))
+      } else {
+        const chain = [...path, fk]
+        const statement = recordRowsSql(tracked.get(child), chain)
+        if (statement) subtree.push(statement)
+        const rule = ev === 'delete' ? fk.onDelete : fk.onUpdate
+        // A deleted child cascades deletes further; a child whose key columns were set or updated cascades updates.
+        if (ev === 'delete' && rule === 'CASCADE') subtree.push(...walk(chain, child, 'delete', null, [...visited, child]))
+        else subtree.push(...walk(chain, child, 'update', fk.columns, [...visited, child]))
+      }
+      // At the top of an UPDATE, nothing cascades unless the referenced columns really change.
+      if (subtree.length && path.length === 0 && ev === 'update') out.push(`IF ${changed(fk.refColumns)} THEN ${dedupe(subtree).join('; ')}; END IF`)
+      else out.push(...subtree)
+    }
+    return out
+  }
+  return dedupe(walk([], parent, event, null, [parent]))
+}
+
+/**
+ * Record the rows of the last table of `chain` that are linked, through the chain of foreign keys, to the
+ * parent row (OLD) of the trigger. chain[0] references the parent; chain[i+1] references chain[i]'s table.
+ */
+function recordRowsSql(target: TrackedTable | undefined, chain: ForeignKey[]): string | undefined {
+  if (!target) return undefined
+  const alias = (i: number) => `j${i}`
+  const first = chain[0]!
+  let from = `${ident(chain[chain.length - 1]!.table)} ${alias(chain.length - 1)}`
+  for (let i = chain.length - 1; i > 0; i--) {
+    const fk = chain[i]!
+    from += ` JOIN ${ident(chain[i - 1]!.table)} ${alias(i - 1)} ON ${joinOn(alias(i), alias(i - 1), fk.columns, fk.refColumns)}`
+  }
+  const where = first.columns.map((c, i) => `${alias(0)}.${ident(c)} = OLD.${ident(first.refColumns[i]!)}`).join(' AND ')
+  const last = alias(chain.length - 1)
+  if (!target.log)
+    return `INSERT INTO ${ident(WHOLE_LOG)} (tbl, conn, ${SEQ}) SELECT ${literal(target.name)}, CONNECTION_ID(), ${PENDING} FROM DUAL
+      WHERE EXISTS (SELECT 1 FROM ${from} WHERE ${where}) ON DUPLICATE KEY UPDATE ${SEQ} = ${PENDING}`
+  const keys = target.info.primaryKey
+  return `INSERT INTO ${ident(target.log)} (${columnList(keys)}, ${SEQ})
+      SELECT ${columnList(keys, last)}, ${PENDING} FROM ${from} WHERE ${where}
+      ON DUPLICATE KEY UPDATE ${SEQ} = ${PENDING}`
+}
+
+function dedupe(list: string[]): string[] {
+  return [...new Set(list)]
+}

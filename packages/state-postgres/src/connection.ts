@@ -1,0 +1,83 @@
+import { StateError, errorMessage } from '@venomqa/core'
+import pg from 'pg'
+import { maskUrl } from './options'
+
+/** Where a backend connects, for messages: never the password. */
+export interface Target {
+  host: string
+  port: number
+  database: string
+  user: string
+  /** The URL with its password masked. */
+  display: string
+}
+
+export function describeTarget(url: string): Target {
+  const probe = new pg.Client({ connectionString: url })
+  return {
+    host: probe.host,
+    port: probe.port,
+    database: probe.database ?? '',
+    user: probe.user ?? '',
+    display: maskUrl(url),
+  }
+}
+
+export function where(t: Target): string {
+  return `database "${t.database}" at ${t.host}:${t.port} (user "${t.user}")`
+}
+
+interface PgErrorLike {
+  code?: string
+  message?: string
+  detail?: string
+  hint?: string
+}
+
+/** A driver or server error as one sentence: what the server said, plus what the code means when it helps. */
+export function describePgError(err: unknown): string {
+  const e = (err ?? {}) as PgErrorLike & { errors?: unknown[] }
+  // A refused connection to "localhost" comes as an AggregateError with an empty message.
+  if (!e.message && Array.isArray(e.errors) && e.errors.length) return describePgError(e.errors[0])
+  const code = e.code
+  let msg = errorMessage(err)
+  if (code === 'ECONNREFUSED') msg = 'connection refused (is PostgreSQL running, and on that port?)'
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') msg = 'host name not found'
+  else if (code === 'ETIMEDOUT' || /timeout/i.test(msg)) msg = `no answer in time (${msg})`
+  else if (code === '28P01' || code === '28000') msg = `authentication failed: ${msg}`
+  else if (code === '3D000') msg = `the database does not exist: ${msg}`
+  else if (code === '42501') msg = `permission denied: ${msg}`
+  if (e.detail) msg += ` (${e.detail})`
+  if (e.hint) msg += ` Hint: ${e.hint}`
+  return maskSecrets(msg)
+}
+
+function maskSecrets(text: string): string {
+  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
+}
+
+/** Open one client; a failure becomes a StateError naming the server, the database and the cause. */
+export async function openClient(backend: string, url: string, connectTimeoutMs: number, purpose: string): Promise<pg.Client> {
+  const target = describeTarget(url)
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: 'venomqa' })
+  // A server that ends the session (admin shutdown, pg_terminate_backend) emits 'error' on an idle client;
+  // without a listener Node would exit. The next query then fails with a clear message instead.
+  client.on('error', () => {})
+  try {
+    await client.connect()
+  } catch (err) {
+    await client.end().catch(() => {})
+    throw new StateError(backend, `cannot connect to ${where(target)} to ${purpose}: ${describePgError(err)} [${target.display}]`, { cause: err })
+  }
+  return client
+}
+
+/** Run `fn`; an error becomes a StateError that says what was being done where. */
+export async function step<T>(backend: string, target: Target, doing: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    if (err instanceof StateError) throw err
+    throw new StateError(backend, `${doing} on ${where(target)} failed: ${describePgError(err)}`, { cause: err })
+  }
+}

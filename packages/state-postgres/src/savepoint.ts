@@ -1,0 +1,125 @@
+import { StateError, type StateBackend } from '@venomqa/core'
+import type pg from 'pg'
+import { type Scope, findSequences, findTables } from './catalog'
+import { CheckpointStack } from './checkpoints'
+import { type Target, describeTarget, openClient, step, where } from './connection'
+import { countRows, truncateSql } from './common'
+import type { ResolvedOptions } from './options'
+import { ident } from './sql'
+
+/**
+ * The `savepoint` mechanism: one connection, one transaction for the whole run, a SAVEPOINT per
+ * checkpoint. It restores only what went through `connection()`, so it suits an app running in the same
+ * process that takes this connection. An app with its own pool commits through its own connections and
+ * keeps every write: use `snapshot` for that.
+ */
+export class PostgresSavepointBackend implements StateBackend {
+  readonly mechanism = 'savepoint'
+  readonly parallelSafe = false
+  readonly name: string
+  readonly target: Target
+  readonly #options: ResolvedOptions
+  readonly #scope: Scope
+  readonly #stack: CheckpointStack<string>
+  #client?: pg.Client
+  #counter = 0
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options
+    this.target = describeTarget(options.url)
+    this.name = options.name ?? `postgres:${this.target.database}`
+    this.#scope = { schemas: options.schemas, tables: options.tables, exclude: options.exclude }
+    this.#stack = new CheckpointStack(this.name)
+  }
+
+  get checkpoints(): string[] {
+    return this.#stack.names
+  }
+
+  /** The one connection the app under test must use: everything else is out of reach of a rollback. */
+  connection(): pg.Client {
+    return this.#connected()
+  }
+
+  /** Run a statement on that connection, inside the run's transaction. */
+  query<R extends pg.QueryResultRow = any>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.#connected().query<R>(text, params)
+  }
+
+  async connect(): Promise<void> {
+    if (this.#client) return
+    const client = await openClient(this.name, this.#options.url, this.#options.connectTimeoutMs, 'open the run transaction')
+    try {
+      await step(this.name, this.target, 'BEGIN', () => client.query('BEGIN'))
+    } catch (err) {
+      await client.end().catch(() => {})
+      throw err
+    }
+    this.#client = client
+  }
+
+  async checkpoint(name: string): Promise<void> {
+    const client = this.#connected()
+    const savepoint = `venomqa_${++this.#counter}`
+    await step(this.name, this.target, `checkpoint "${name}" (SAVEPOINT)`, () => client.query(`SAVEPOINT ${ident(savepoint)}`))
+    this.#stack.push(name, savepoint)
+  }
+
+  async rollback(name: string): Promise<void> {
+    const client = this.#connected()
+    const savepoint = this.#stack.get(name)
+    await step(this.name, this.target, `rollback to "${name}" (ROLLBACK TO SAVEPOINT)`, () =>
+      client.query(`ROLLBACK TO SAVEPOINT ${ident(savepoint)}`),
+    )
+    this.#stack.dropAfter(name)
+  }
+
+  async release(name: string): Promise<void> {
+    if (!this.#client || !this.#stack.has(name)) return
+    const savepoint = this.#stack.get(name)
+    await step(this.name, this.target, `release "${name}" (RELEASE SAVEPOINT)`, () => this.#client!.query(`RELEASE SAVEPOINT ${ident(savepoint)}`))
+    this.#stack.release(name)
+  }
+
+  /** Empty the tracked tables inside the run's transaction (undone by a rollback, and at disconnect). */
+  async reset(): Promise<void> {
+    const client = this.#connected()
+    await step(this.name, this.target, 'reset', async () => {
+      const { tables } = await findTables(client, this.#scope)
+      if (tables.length) await client.query(truncateSql(tables, await findSequences(client, this.#scope, tables)))
+    })
+  }
+
+  async observe(): Promise<Record<string, unknown>> {
+    const client = this.#connected()
+    return step(this.name, this.target, 'observe', async () => countRows(client, (await findTables(client, this.#scope)).tables))
+  }
+
+  /** Roll the run's transaction back: the database is left as it was before connect. */
+  async disconnect(): Promise<void> {
+    const client = this.#client
+    if (!client) return
+    this.#client = undefined
+    this.#stack.clear()
+    try {
+      await client.query('ROLLBACK').catch(() => {})
+    } finally {
+      await client.end().catch(() => {})
+    }
+  }
+
+  async healthCheck(): Promise<boolean> {
+    try {
+      const client = await openClient(this.name, this.#options.url, this.#options.connectTimeoutMs, 'check health')
+      await client.end()
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  #connected(): pg.Client {
+    if (!this.#client) throw new StateError(this.name, `not connected to ${where(this.target)}: call connect() first`)
+    return this.#client
+  }
+}

@@ -1,0 +1,272 @@
+import { StateError, type StateBackend } from '@venomqa/core'
+import type pg from 'pg'
+import {
+  PRIVATE_SCHEMA,
+  type Fingerprint,
+  type Scope,
+  type TrackedSequence,
+  type TrackedTable,
+  describeSchemaChanges,
+  fingerprint,
+  findSequences,
+  findTables,
+} from './catalog'
+import { CheckpointStack } from './checkpoints'
+import { type Target, describePgError, describeTarget, openClient, step, where } from './connection'
+import type { ResolvedOptions } from './options'
+import { bigintLiteral } from './sql'
+import { S, installSql, restoreSql, triggerSql } from './tracking'
+import { countRows, truncateSql } from './common'
+
+/** One advisory lock per database: two runs restoring the same tables would undo each other's work. */
+const LOCK_KEY = [1986948205, 1] as const
+
+interface SnapshotCheckpoint {
+  mark: string
+  sequences: { seq: TrackedSequence; lastValue: string; isCalled: boolean }[]
+}
+
+/**
+ * The `snapshot` mechanism: works while the app under test keeps its own connections open. Triggers
+ * record what every statement changes; a rollback puts back, in one transaction with foreign keys and
+ * triggers off, only the rows changed since the checkpoint, and resets the sequences.
+ */
+export class PostgresSnapshotBackend implements StateBackend {
+  readonly mechanism = 'snapshot'
+  readonly parallelSafe = false
+  readonly name: string
+  readonly target: Target
+  readonly #options: ResolvedOptions
+  readonly #scope: Scope
+  #client?: pg.Client
+  #tables: TrackedTable[] = []
+  #byOid = new Map<string, TrackedTable>()
+  #sequences: TrackedSequence[] = []
+  #baseline: Fingerprint = new Map()
+  readonly #stack: CheckpointStack<SnapshotCheckpoint>
+  /** True when the last connect found and removed tracking left by a run that died. */
+  cleanedLeftovers = false
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options
+    this.target = describeTarget(options.url)
+    this.name = options.name ?? `postgres:${this.target.database}`
+    this.#scope = { schemas: options.schemas, tables: options.tables, exclude: options.exclude }
+    this.#stack = new CheckpointStack(this.name)
+  }
+
+  /** The tables being tracked, `schema.name`. */
+  get tables(): string[] {
+    return this.#tables.map((t) => `${t.schema}.${t.name}`)
+  }
+
+  get checkpoints(): string[] {
+    return this.#stack.names
+  }
+
+  async connect(): Promise<void> {
+    if (this.#client) return
+    const client = await openClient(this.name, this.#options.url, this.#options.connectTimeoutMs, 'track changes')
+    try {
+      // Row images are read back as text: pin the settings that decide how they parse.
+      await client.query(`SET lock_timeout = ${Math.round(this.#options.lockTimeoutMs)}; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = postgres; SET extra_float_digits = 3`)
+      await this.#checkCanRestore(client)
+      await this.#lock(client)
+      this.#client = client
+      await this.#install()
+    } catch (err) {
+      this.#client = undefined
+      await client.end().catch(() => {})
+      throw err
+    }
+  }
+
+  async checkpoint(name: string): Promise<void> {
+    const client = this.#connected()
+    await this.#checkSchema(`checkpoint "${name}"`, this.#stack.names.at(-1))
+    const sequences = this.#sequences
+    await step(this.name, this.target, `checkpoint "${name}"`, async () => {
+      // With no checkpoint open, nothing older than this one can ever be restored.
+      if (this.#stack.size === 0) await client.query(`DELETE FROM ${S}.log`)
+      const { rows } = await client.query(`UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text`)
+      const values = sequences.length
+        ? (
+            await client.query(
+              sequences.map((s, i) => `SELECT ${i} AS i, last_value::text AS v, is_called AS c FROM ${s.sql}`).join(' UNION ALL '),
+            )
+          ).rows
+        : []
+      const saved = values.map((r) => ({ seq: sequences[r.i]!, lastValue: r.v as string, isCalled: r.c as boolean }))
+      this.#stack.push(name, { mark: rows[0].mark, sequences: saved })
+    })
+  }
+
+  async rollback(name: string): Promise<void> {
+    const client = this.#connected()
+    const cp = this.#stack.get(name)
+    await this.#checkSchema(`rollback to "${name}"`, name)
+    const mark = bigintLiteral(cp.mark)
+    await step(this.name, this.target, `rollback to "${name}"`, async () => {
+      try {
+        const started = await client.query(
+          `BEGIN; SET LOCAL session_replication_role = replica; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}`,
+        )
+        const dirty = (started as unknown as pg.QueryResult[])[2]!.rows.map((r) => r.rel as string)
+        const parts: string[] = []
+        for (const oid of dirty) {
+          const table = this.#byOid.get(oid)
+          if (!table) throw new Error(`changes recorded for an unknown table (oid ${oid})`)
+          parts.push(restoreSql(table, mark))
+        }
+        if (dirty.length) parts.push(`DELETE FROM ${S}.log WHERE seq > ${mark};`)
+        parts.push(`UPDATE ${S}.state SET mark = ${mark};`)
+        if (cp.sequences.length)
+          parts.push(`SELECT ${cp.sequences.map((s) => `setval('${s.seq.oid}'::oid::regclass, ${bigintLiteral(s.lastValue)}, ${s.isCalled})`).join(', ')};`)
+        parts.push('COMMIT;')
+        await client.query(parts.join('\n'))
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw err
+      }
+    })
+    this.#stack.dropAfter(name)
+  }
+
+  async release(name: string): Promise<void> {
+    if (!this.#client) return
+    this.#stack.release(name)
+    if (this.#stack.size === 0)
+      await step(this.name, this.target, `release "${name}"`, () => this.#client!.query(`DELETE FROM ${S}.log`))
+  }
+
+  /** Empty every tracked table and restart its sequences (a rollback to an open checkpoint still works). */
+  async reset(): Promise<void> {
+    const client = this.#connected()
+    await step(this.name, this.target, 'reset', () => client.query(truncateSql(this.#tables, this.#sequences)))
+  }
+
+  /** Row counts per tracked table. */
+  async observe(): Promise<Record<string, unknown>> {
+    const client = this.#connected()
+    return step(this.name, this.target, 'observe', () => countRows(client, this.#tables))
+  }
+
+  /** Drop every trigger, function and table the backend created. */
+  async disconnect(): Promise<void> {
+    const client = this.#client
+    if (!client) return
+    this.#client = undefined
+    this.#stack.clear()
+    try {
+      await step(this.name, this.target, 'remove change tracking', () => client.query(`DROP SCHEMA IF EXISTS ${S} CASCADE`))
+    } finally {
+      await client.end().catch(() => {})
+    }
+  }
+
+  /** True when the database answers. Never throws. */
+  async healthCheck(): Promise<boolean> {
+    try {
+      const client = await openClient(this.name, this.#options.url, this.#options.connectTimeoutMs, 'check health')
+      await client.end()
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  #connected(): pg.Client {
+    if (!this.#client) throw new StateError(this.name, `not connected to ${where(this.target)}: call connect() first`)
+    return this.#client
+  }
+
+  async #checkCanRestore(client: pg.Client): Promise<void> {
+    try {
+      await client.query('BEGIN; SET LOCAL session_replication_role = replica; ROLLBACK')
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw new StateError(
+        this.name,
+        `user "${this.target.user}" may not SET session_replication_role on ${where(this.target)}, which a snapshot ` +
+          `restore needs to turn foreign keys and triggers off while it puts rows back: ${describePgError(err)}. ` +
+          `Connect as a superuser, or run (PostgreSQL 15+): GRANT SET ON PARAMETER session_replication_role TO "${this.target.user}"`,
+        { cause: err },
+      )
+    }
+  }
+
+  async #lock(client: pg.Client): Promise<void> {
+    const { rows } = await step(this.name, this.target, 'take the run lock', () =>
+      client.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [...LOCK_KEY]),
+    )
+    if (rows[0].ok) return
+    const holder = await client
+      .query(
+        `SELECT a.pid, a.application_name, a.client_addr::text AS addr, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        [...LOCK_KEY],
+      )
+      .then((r) => r.rows[0])
+      .catch(() => undefined)
+    const who = holder ? ` (server pid ${holder.pid}, connected since ${new Date(holder.backend_start).toISOString()})` : ''
+    throw new StateError(
+      this.name,
+      `another VenomQA snapshot backend is already tracking ${where(this.target)}${who}. Two runs restoring the same ` +
+        `tables would undo each other's writes: give each parallel run its own database.`,
+    )
+  }
+
+  /** Remove what a dead run left, find the tables, install the triggers: all in one transaction. */
+  async #install(): Promise<void> {
+    const client = this.#client!
+    const t = this.target
+    await step(this.name, t, 'install change tracking', async () => {
+      await client.query('BEGIN')
+      try {
+        const { rows } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [PRIVATE_SCHEMA])
+        this.cleanedLeftovers = rows.length > 0
+        if (this.cleanedLeftovers) await client.query(`DROP SCHEMA ${S} CASCADE`)
+        const { tables, missing } = await findTables(client, this.#scope)
+        if (missing.length)
+          throw new StateError(this.name, `table(s) ${missing.join(', ')} not found in ${where(t)} (schemas searched: ${this.#options.schemas.join(', ')})`)
+        if (!tables.length)
+          throw new StateError(
+            this.name,
+            `no tables to track in schema(s) ${this.#options.schemas.join(', ')} of ${where(t)}: create them (run the migrations) before the run starts, or set \`schemas\` or \`tables\``,
+          )
+        await client.query(installSql())
+        for (const table of tables) {
+          try {
+            await client.query(triggerSql(table))
+          } catch (err) {
+            throw new StateError(this.name, `cannot install change tracking on table ${table.schema}.${table.name} in ${where(t)}: ${describePgError(err)}`, { cause: err })
+          }
+        }
+        this.#tables = tables
+        this.#byOid = new Map(tables.map((x) => [x.oid, x]))
+        this.#sequences = await findSequences(client, this.#scope, tables)
+        this.#baseline = await fingerprint(client, this.#scope)
+        await client.query('COMMIT')
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw err
+      }
+    })
+  }
+
+  /**
+   * DDL under an open checkpoint cannot be undone by putting rows back: refuse, so that no path runs on
+   * unknown state. With no checkpoint open, tracking simply starts over on the new schema.
+   */
+  async #checkSchema(doing: string, under: string | undefined): Promise<void> {
+    const now = await step(this.name, this.target, doing, () => fingerprint(this.#client!, this.#scope))
+    const changes = describeSchemaChanges(this.#baseline, now)
+    if (!changes.length) return
+    if (under === undefined) return this.#install()
+    throw new StateError(
+      this.name,
+      `${doing}: the schema of ${where(this.target)} changed under checkpoint "${under}": ${changes.join('; ')}. ` +
+        `The snapshot mechanism restores rows, not DDL; run migrations before the first checkpoint, or use mechanism 'template' for paths that change the schema.`,
+    )
+  }
+}

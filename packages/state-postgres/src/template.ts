@@ -1,0 +1,222 @@
+import { createHash } from 'node:crypto'
+import { StateError, type StateBackend } from '@venomqa/core'
+import type pg from 'pg'
+import { type Scope, findSequences, findTables } from './catalog'
+import { CheckpointStack } from './checkpoints'
+import { type Target, describePgError, describeTarget, openClient, step, where } from './connection'
+import { countRows, truncateSql } from './common'
+import { type ResolvedOptions, withDatabase } from './options'
+import { ident, literal } from './sql'
+
+const LOCK_KEY = 1986948205
+const MAX_IDENT = 63
+/** "source database is being accessed by other users": a pool reconnected between terminate and copy. */
+const IN_USE = '55006'
+
+/**
+ * The `template` mechanism: a checkpoint is a copy of the whole database (`CREATE DATABASE ... TEMPLATE`),
+ * a rollback replaces the working database with a fresh copy of it. Total (schema, every table, sequences)
+ * but slow, and it ends every connection to the working database: the app must reconnect (pg's Pool does
+ * on its next query, provided the app listens to the pool's 'error' event).
+ */
+export class PostgresTemplateBackend implements StateBackend {
+  readonly mechanism = 'template'
+  readonly parallelSafe = false
+  readonly name: string
+  readonly target: Target
+  readonly #options: ResolvedOptions
+  readonly #scope: Scope
+  readonly #stack: CheckpointStack<string>
+  #admin?: pg.Client
+  #owner = ''
+  #counter = 0
+  /** Databases removed by the last connect: copies left by a run that died. */
+  cleanedLeftovers: string[] = []
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options
+    this.target = describeTarget(options.url)
+    this.name = options.name ?? `postgres:${this.target.database}`
+    this.#scope = { schemas: options.schemas, tables: options.tables, exclude: options.exclude }
+    this.#stack = new CheckpointStack(this.name)
+  }
+
+  get checkpoints(): string[] {
+    return this.#stack.names
+  }
+
+  /** The checkpoint copies, oldest first. */
+  get copies(): string[] {
+    return this.checkpoints.map((n) => this.#stack.get(n))
+  }
+
+  async connect(): Promise<void> {
+    if (this.#admin) return
+    const db = this.target.database
+    const admin = await openClient(
+      this.name,
+      withDatabase(this.#options.url, this.#options.adminDatabase),
+      this.#options.connectTimeoutMs,
+      `copy and replace database "${db}" (the template mechanism works from database "${this.#options.adminDatabase}"; set \`adminDatabase\` to use another)`,
+    )
+    try {
+      const { rows } = await step(this.name, this.target, 'check privileges', () =>
+        admin.query(`SELECT rolsuper OR rolcreatedb AS ok FROM pg_roles WHERE rolname = current_user`),
+      )
+      if (!rows[0]?.ok)
+        throw new StateError(this.name, `user "${this.target.user}" may not create databases, which the template mechanism needs for ${where(this.target)}: ALTER ROLE "${this.target.user}" CREATEDB`)
+      const lock = await step(this.name, this.target, 'take the run lock', () => admin.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_KEY, db]))
+      if (!lock.rows[0].ok)
+        throw new StateError(this.name, `another VenomQA template backend is already working on ${where(this.target)}: give each parallel run its own database`)
+      await this.#recoverAndClean(admin)
+      const owner = await admin.query('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [db])
+      if (!owner.rows.length) throw new StateError(this.name, `cannot use ${where(this.target)}: the database does not exist`)
+      this.#owner = owner.rows[0].owner
+    } catch (err) {
+      await admin.end().catch(() => {})
+      throw err
+    }
+    this.#admin = admin
+  }
+
+  async checkpoint(name: string): Promise<void> {
+    const admin = this.#connected()
+    const db = this.target.database
+    const copy = this.#copyName(++this.#counter)
+    await step(this.name, this.target, `checkpoint "${name}" (copy to database "${copy}")`, async () => {
+      await this.#whileAlone(admin, db, () => admin.query(`CREATE DATABASE ${ident(copy)} TEMPLATE ${ident(db)}`))
+      await admin.query(`COMMENT ON DATABASE ${ident(copy)} IS ${literal(this.#marker())}`)
+    })
+    for (const dropped of this.#stack.push(name, copy)) await this.#drop(dropped.data)
+  }
+
+  async rollback(name: string): Promise<void> {
+    const admin = this.#connected()
+    const copy = this.#stack.get(name)
+    const db = this.target.database
+    const old = this.#oldName()
+    await step(this.name, this.target, `rollback to "${name}" (database "${db}" from "${copy}")`, async () => {
+      // Rename first, drop last: if the copy cannot be made, the working database is put back, never lost.
+      await this.#whileAlone(admin, db, () => admin.query(`ALTER DATABASE ${ident(db)} RENAME TO ${ident(old)}`))
+      try {
+        const owner = this.#owner && this.#owner !== this.target.user ? ` OWNER ${ident(this.#owner)}` : ''
+        await admin.query(`CREATE DATABASE ${ident(db)} TEMPLATE ${ident(copy)}${owner}`)
+      } catch (err) {
+        await admin.query(`ALTER DATABASE ${ident(old)} RENAME TO ${ident(db)}`).catch(() => {})
+        throw err
+      }
+      await admin.query(`DROP DATABASE ${ident(old)} WITH (FORCE)`)
+    })
+    for (const dropped of this.#stack.dropAfter(name)) await this.#drop(dropped.data)
+  }
+
+  async release(name: string): Promise<void> {
+    if (!this.#admin) return
+    for (const dropped of this.#stack.release(name)) await this.#drop(dropped.data)
+  }
+
+  async reset(): Promise<void> {
+    this.#connected()
+    await this.#withWorkingDb('reset', async (client) => {
+      const { tables } = await findTables(client, this.#scope)
+      if (tables.length) await client.query(truncateSql(tables, await findSequences(client, this.#scope, tables)))
+    })
+  }
+
+  async observe(): Promise<Record<string, unknown>> {
+    this.#connected()
+    return this.#withWorkingDb('observe', async (client) => countRows(client, (await findTables(client, this.#scope)).tables))
+  }
+
+  /** Drop every checkpoint copy. */
+  async disconnect(): Promise<void> {
+    const admin = this.#admin
+    if (!admin) return
+    const copies = this.#stack.clear().map((c) => c.data)
+    try {
+      for (const copy of copies.reverse()) await this.#drop(copy)
+    } finally {
+      this.#admin = undefined
+      await admin.end().catch(() => {})
+    }
+  }
+
+  async healthCheck(): Promise<boolean> {
+    try {
+      const client = await openClient(this.name, this.#options.url, this.#options.connectTimeoutMs, 'check health')
+      await client.end()
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  #connected(): pg.Client {
+    if (!this.#admin) throw new StateError(this.name, `not connected to ${where(this.target)}: call connect() first`)
+    return this.#admin
+  }
+
+  #marker(): string {
+    return `venomqa checkpoint of database "${this.target.database}"`
+  }
+
+  /** `<db>_vqcp_<n>`, or a hashed form when the database name is too long for it. */
+  #copyName(n: number): string {
+    const plain = `${this.target.database}_vqcp_${n}`
+    if (Buffer.byteLength(plain) <= MAX_IDENT) return plain
+    return `vq_${createHash('sha1').update(this.target.database).digest('hex').slice(0, 12)}_cp_${n}`
+  }
+
+  #oldName(): string {
+    const plain = `${this.target.database}_vqold`
+    if (Buffer.byteLength(plain) <= MAX_IDENT) return plain
+    return `vq_${createHash('sha1').update(this.target.database).digest('hex').slice(0, 12)}_old`
+  }
+
+  async #drop(copy: string): Promise<void> {
+    await step(this.name, this.target, `drop checkpoint copy "${copy}"`, () => this.#admin!.query(`DROP DATABASE IF EXISTS ${ident(copy)} WITH (FORCE)`))
+  }
+
+  /** End every other session on `db` and run `fn`; a pool that reconnects in between gets a few more tries. */
+  async #whileAlone(admin: pg.Client, db: string, fn: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db])
+      } catch (err) {
+        throw new StateError(this.name, `cannot end the connections to ${where(this.target)}, which a template copy needs: ${describePgError(err)}`, { cause: err })
+      }
+      try {
+        await fn()
+        return
+      } catch (err) {
+        if ((err as { code?: string }).code !== IN_USE || attempt >= 10) throw err
+        await new Promise((r) => setTimeout(r, 20 * attempt))
+      }
+    }
+  }
+
+  /** Leftovers of a run that died: put the working database back if a rollback was cut short, drop copies. */
+  async #recoverAndClean(admin: pg.Client): Promise<void> {
+    const db = this.target.database
+    const old = this.#oldName()
+    const { rows } = await admin.query('SELECT datname FROM pg_database WHERE datname = ANY($1)', [[db, old]])
+    const names = new Set(rows.map((r) => r.datname))
+    if (!names.has(db) && names.has(old)) await admin.query(`ALTER DATABASE ${ident(old)} RENAME TO ${ident(db)}`)
+    else if (names.has(old)) await admin.query(`DROP DATABASE ${ident(old)} WITH (FORCE)`)
+    const copies = await admin.query(
+      `SELECT d.datname FROM pg_database d JOIN pg_shdescription s ON s.objoid = d.oid AND s.classoid = 'pg_database'::regclass WHERE s.description = $1`,
+      [this.#marker()],
+    )
+    this.cleanedLeftovers = copies.rows.map((r) => r.datname)
+    for (const name of this.cleanedLeftovers) await admin.query(`DROP DATABASE ${ident(name)} WITH (FORCE)`)
+  }
+
+  async #withWorkingDb<T>(doing: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = await openClient(this.name, this.#options.url, this.#options.connectTimeoutMs, doing)
+    try {
+      return await step(this.name, this.target, doing, () => fn(client))
+    } finally {
+      await client.end().catch(() => {})
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import type { TrackedTable } from './catalog'
+import { PRIVATE_SCHEMA } from './catalog'
+import { bigintLiteral, ident, literal } from './sql'
+
+/**
+ * Change tracking for the snapshot mechanism, all inside one private schema so that dropping it removes
+ * every trace (triggers depend on its functions).
+ *
+ * `log` is an undo log: a row trigger on each tracked table writes the image of every row before it
+ * changes (and the key of every row that appears). The first entry of a key after a checkpoint's mark is
+ * that row as it was at the checkpoint, so a rollback restores exactly the keys touched since, and costs
+ * what the path changed. Tables without a primary key are copied whole, once, on the first statement
+ * that changes them after a checkpoint.
+ */
+export const S = ident(PRIVATE_SCHEMA)
+
+export function installSql(): string {
+  return `
+CREATE SCHEMA ${S};
+COMMENT ON SCHEMA ${S} IS 'VenomQA change tracking; dropped when the run ends, and on the next connect after a crash';
+CREATE SEQUENCE ${S}.seq;
+CREATE UNLOGGED TABLE ${S}.log (
+  seq bigint PRIMARY KEY DEFAULT nextval('${PRIVATE_SCHEMA}.seq'),
+  rel oid NOT NULL,
+  existed boolean NOT NULL,
+  img text
+);
+CREATE INDEX log_rel_seq ON ${S}.log (rel, seq);
+CREATE UNLOGGED TABLE ${S}.state (mark bigint NOT NULL);
+INSERT INTO ${S}.state VALUES (0);
+
+-- Row images are kept as the row's text form (what COPY uses), which reads back exactly for every type.
+-- SECURITY DEFINER: the app may connect as a role that cannot write to this schema. The SET clauses pin
+-- the settings that change how values print, whatever the app's session uses.
+CREATE FUNCTION ${S}.capture_row() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres SET extra_float_digits = 3 AS $fn$
+DECLARE
+  o jsonb;
+  n jsonb;
+  k text;
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO ${S}.log (rel, existed, img) VALUES (TG_RELID, false, NEW::text);
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO ${S}.log (rel, existed, img) VALUES (TG_RELID, true, OLD::text);
+  ELSE
+    o := to_jsonb(OLD);
+    n := to_jsonb(NEW);
+    INSERT INTO ${S}.log (rel, existed, img) VALUES (TG_RELID, true, OLD::text);
+    -- A changed key leaves a row under the new key that did not exist at the checkpoint.
+    FOREACH k IN ARRAY TG_ARGV LOOP
+      IF o -> k IS DISTINCT FROM n -> k THEN
+        INSERT INTO ${S}.log (rel, existed, img) VALUES (TG_RELID, false, NEW::text);
+        EXIT;
+      END IF;
+    END LOOP;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+
+-- TRUNCATE fires no row triggers: save every row first.
+CREATE FUNCTION ${S}.capture_truncate() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres SET extra_float_digits = 3 AS $fn$
+BEGIN
+  EXECUTE format('INSERT INTO ${S}.log (rel, existed, img) SELECT %s, true, t::text FROM %s t', TG_RELID, TG_RELID::regclass);
+  RETURN NULL;
+END
+$fn$;
+
+-- A table without a primary key: one copy of the whole table per checkpoint, taken when it first changes.
+CREATE FUNCTION ${S}.capture_table() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres SET extra_float_digits = 3 AS $fn$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM ${S}.log WHERE rel = TG_RELID AND seq > (SELECT mark FROM ${S}.state)) THEN
+    EXECUTE format('INSERT INTO ${S}.log (rel, existed, img) SELECT %s, true, coalesce(array_agg(t)::text, ''{}'') FROM %s t', TG_RELID, TG_RELID::regclass);
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+`
+}
+
+export function triggerSql(t: TrackedTable): string {
+  if (t.primaryKey.length === 0)
+    return `CREATE TRIGGER _venomqa_capture BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t.sql} FOR EACH STATEMENT EXECUTE FUNCTION ${S}.capture_table();`
+  const args = t.primaryKey.map(literal).join(', ')
+  return `CREATE TRIGGER _venomqa_capture AFTER INSERT OR UPDATE OR DELETE ON ${t.sql} FOR EACH ROW EXECUTE FUNCTION ${S}.capture_row(${args});
+CREATE TRIGGER _venomqa_capture_truncate BEFORE TRUNCATE ON ${t.sql} FOR EACH STATEMENT EXECUTE FUNCTION ${S}.capture_truncate();`
+}
+
+/** Put back the rows of `t` that changed after `mark`; runs with triggers and foreign keys off. */
+export function restoreSql(t: TrackedTable, mark: string): string {
+  const m = bigintLiteral(mark)
+  const cols = t.columns.map(ident)
+  const override = t.identityAlways ? ' OVERRIDING SYSTEM VALUE' : ''
+  if (t.primaryKey.length === 0) {
+    return `DELETE FROM ${t.sql};
+INSERT INTO ${t.sql} (${cols.join(', ')})${override}
+  SELECT ${cols.map((c) => `r.${c}`).join(', ')} FROM unnest(
+    (SELECT img FROM ${S}.log WHERE rel = ${t.oid} AND seq > ${m} ORDER BY seq LIMIT 1)::${t.sql}[]) r;`
+  }
+  const pk = t.primaryKey.map(ident)
+  const changed = `SELECT l.seq AS _vq_seq, l.existed AS _vq_existed, r.* FROM ${S}.log l
+    CROSS JOIN LATERAL unnest(ARRAY[l.img::${t.sql}]) r WHERE l.rel = ${t.oid} AND l.seq > ${m}`
+  return `DELETE FROM ${t.sql} t USING (${changed}) c WHERE ${pk.map((k) => `t.${k} = c.${k}`).join(' AND ')};
+INSERT INTO ${t.sql} (${cols.join(', ')})${override}
+  SELECT ${cols.map((c) => `f.${c}`).join(', ')} FROM (
+    SELECT DISTINCT ON (${pk.map((k) => `c.${k}`).join(', ')}) c.* FROM (${changed}) c
+    ORDER BY ${pk.map((k) => `c.${k}`).join(', ')}, c._vq_seq) f
+  WHERE f._vq_existed;`
+}

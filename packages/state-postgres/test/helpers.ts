@@ -1,0 +1,134 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startNodeProcess } from '@venomqa/test-utils'
+import pg from 'pg'
+
+export const PG = { host: '127.0.0.1', port: 5432 }
+export const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
+export const dbUrl = (db: string) => `postgres://postgres@127.0.0.1:5432/${db}`
+
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Only databases named venomqa_pg_* are ever created or dropped here. */
+function checkName(db: string) {
+  if (!/^venomqa_pg_[a-z0-9_]+$/.test(db)) throw new Error(`refusing to touch database ${db}`)
+}
+
+export async function createDatabase(db: string, setup?: string): Promise<string> {
+  checkName(db)
+  await withClient(ADMIN_URL, async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
+    await c.query(`CREATE DATABASE ${db}`)
+  })
+  if (setup) await withClient(dbUrl(db), (c) => c.query(setup))
+  return dbUrl(db)
+}
+
+/** Drop the database and any copy the template mechanism may have left. */
+export async function dropDatabase(db: string): Promise<void> {
+  checkName(db)
+  await withClient(ADMIN_URL, async (c) => {
+    const { rows } = await c.query(`SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $2`, [db, `${db}\\_vq%`])
+    for (const r of rows) await c.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`)
+  })
+}
+
+export async function databasesLike(prefix: string): Promise<string[]> {
+  return withClient(ADMIN_URL, async (c) =>
+    (await c.query(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1`, [`${prefix}%`])).rows.map((r) => r.datname),
+  )
+}
+
+/** Users, sessions, todos, comments, tags (composite key), an audit log without a key; triggers of its own. */
+export const SCHEMA = `
+CREATE TABLE users (id serial PRIMARY KEY, email text UNIQUE NOT NULL, name text NOT NULL,
+  todo_count int NOT NULL DEFAULT 0, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE sessions (token uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id int NOT NULL REFERENCES users(id) ON DELETE CASCADE, created_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE todos (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id int NOT NULL REFERENCES users(id) ON DELETE CASCADE, title text NOT NULL, done boolean NOT NULL DEFAULT false,
+  meta jsonb, price numeric(12, 4), title_length int GENERATED ALWAYS AS (length(title)) STORED);
+CREATE TABLE comments (id bigserial PRIMARY KEY, todo_id int NOT NULL REFERENCES todos(id) ON DELETE CASCADE, body text NOT NULL);
+CREATE TABLE todo_tags (todo_id int NOT NULL REFERENCES todos(id) ON DELETE CASCADE, tag text NOT NULL, PRIMARY KEY (todo_id, tag));
+CREATE TABLE audit_log (at timestamptz NOT NULL DEFAULT clock_timestamp(), event text NOT NULL);
+
+CREATE FUNCTION count_todos() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN UPDATE users SET todo_count = todo_count + 1 WHERE id = NEW.user_id;
+  ELSE UPDATE users SET todo_count = todo_count - 1 WHERE id = OLD.user_id; END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER todos_count AFTER INSERT OR DELETE ON todos FOR EACH ROW EXECUTE FUNCTION count_todos();
+CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO audit_log (event) VALUES (TG_OP || ' ' || TG_TABLE_NAME); RETURN NULL; END $$;
+CREATE TRIGGER todos_audit AFTER INSERT OR UPDATE OR DELETE ON todos FOR EACH ROW EXECUTE FUNCTION audit();
+`
+
+export const SEED = `
+INSERT INTO users (email, name) VALUES ('ada@example.com', 'Ada'), ('bob@example.com', 'Bob');
+INSERT INTO sessions (user_id) VALUES (1), (2);
+INSERT INTO todos (user_id, title, meta, price) VALUES
+  (1, 'write tests', '{"p": 1, "nested": {"a": [1, 2]}}', 12.3456), (1, 'ship it', NULL, NULL), (2, 'review', '{"x": "y"}', 0.5);
+INSERT INTO todo_tags VALUES (1, 'work'), (1, 'urgent'), (3, 'home');
+INSERT INTO comments (todo_id, body) VALUES (1, 'first'), (1, 'second'), (3, 'looks good');
+`
+
+export const TABLE_ORDER: Record<string, string> = {
+  users: 'id',
+  sessions: 'token',
+  todos: 'id',
+  comments: 'id',
+  todo_tags: 'todo_id, tag',
+  audit_log: 'at, event',
+}
+
+/** Every row of every table, and every sequence's position: two equal dumps mean equal databases. */
+export async function dump(url: string): Promise<Record<string, unknown>> {
+  return withClient(url, async (c) => {
+    const out: Record<string, unknown> = {}
+    for (const [t, order] of Object.entries(TABLE_ORDER)) out[t] = (await c.query(`SELECT * FROM ${t} ORDER BY ${order}`)).rows
+    const seqs = (await c.query(`SELECT schemaname || '.' || sequencename AS s FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1`)).rows
+    for (const { s } of seqs) out[`seq:${s}`] = (await c.query(`SELECT last_value::text, is_called FROM ${s}`)).rows[0]
+    return out
+  })
+}
+
+export const APP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/app.mjs')
+
+export function startTestApp(url: string) {
+  return startNodeProcess(APP, { env: { DATABASE_URL: url } })
+}
+
+/** fetch + JSON, throwing on an unexpected status so a test says what went wrong. */
+export function api(base: string) {
+  return async (method: string, p: string, json?: unknown, expected?: number): Promise<any> => {
+    const res = await fetch(base + p, {
+      method,
+      headers: json ? { 'content-type': 'application/json' } : {},
+      body: json ? JSON.stringify(json) : undefined,
+    })
+    const text = await res.text()
+    if (expected !== undefined && res.status !== expected) throw new Error(`${method} ${p}: expected ${expected}, got ${res.status} ${text}`)
+    return text ? JSON.parse(text) : undefined
+  }
+}
+
+/** Names of the triggers and schemas the snapshot mechanism creates; empty after a clean disconnect. */
+export async function trackingLeftovers(url: string): Promise<string[]> {
+  return withClient(url, async (c) => {
+    const { rows } = await c.query(
+      `SELECT 'schema ' || nspname AS x FROM pg_namespace WHERE nspname = '_venomqa'
+       UNION ALL SELECT 'trigger ' || tgname || ' on ' || tgrelid::regclass FROM pg_trigger WHERE tgname LIKE '\\_venomqa%'`,
+    )
+    return rows.map((r) => r.x)
+  })
+}
