@@ -8,9 +8,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigurationError(`PORT must be a port number, got "${process.env.PORT}"`)
 
   const app = createTodoApp(optionsFromEnv())
-  await app.listen(port, host)
-  console.log(`todo-app listening on ${app.url} (storage: ${app.storage})`)
+  const started = app.listen(port, host)
 
+  // Installed before the ready line: whoever waits for that line may signal us the moment it appears.
   let stopping = false
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -18,16 +18,22 @@ async function main(): Promise<void> {
       process.exit(1)
     }
     stopping = true
-    app.close().then(
-      () => process.exit(0),
-      (err: Error) => {
-        console.error(`todo-app: shutdown failed: ${err.message}`)
-        process.exit(1)
-      },
-    )
+    started
+      .catch(() => {})
+      .then(() => app.close())
+      .then(
+        () => process.exit(0),
+        (err: Error) => {
+          console.error(`todo-app: shutdown failed: ${err.message}`)
+          process.exit(1)
+        },
+      )
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+
+  await started
+  console.log(`todo-app listening on ${app.url} (storage: ${app.storage})`)
 }
 
 main().catch((err: Error) => {

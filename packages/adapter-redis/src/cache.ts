@@ -1,6 +1,6 @@
 import { type CachePort, type CacheStats, UserError } from '@venomqa/core'
 import type { Redis } from 'ioredis'
-import { type ConnectionOptions, type OwnedClient, chunks, closeClient, openClient, ping, prefixPattern, scanKeys } from './connection'
+import { type ConnectionOptions, type OwnedClient, chunks, closeClient, explained, openClient, ping, prefixPattern, scanKeys } from './connection'
 
 export interface RedisCacheOptions extends ConnectionOptions {
   /** Every key the port reads or writes is `prefix + key`; clear() and stats() stay within it. */
@@ -64,11 +64,15 @@ export class RedisCache implements CachePort {
     return Math.max(1, Math.round(ttl * 1000))
   }
 
+  #do<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return explained(`cache ${what}`, this.#client.where, run)
+  }
+
   async #wrongType<T>(key: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await run()
+      return await this.#do(`get "${key}"`, run)
     } catch (err) {
-      if (String((err as Error).message).startsWith('WRONGTYPE'))
+      if (/WRONGTYPE/.test(String((err as Error).message)))
         throw new UserError('E_CACHE_TYPE', `cache: key "${this.prefix + key}" holds a Redis ${await this.redis.type(this.prefix + key)}, not a string value`, { cause: err })
       throw err
     }
@@ -85,22 +89,24 @@ export class RedisCache implements CachePort {
     const full = this.#key(key)
     const text = this.#encode(key, value)
     const ms = this.#ttlMs(key, ttl)
-    if (ms === undefined) await this.redis.set(full, text)
-    else await this.redis.set(full, text, 'PX', ms)
+    await this.#do(`set "${key}"`, () => (ms === undefined ? this.redis.set(full, text) : this.redis.set(full, text, 'PX', ms)))
   }
 
   async delete(key: string): Promise<boolean> {
-    return (await this.redis.del(this.#key(key))) > 0
+    const full = this.#key(key)
+    return (await this.#do(`delete "${key}"`, () => this.redis.del(full))) > 0
   }
 
   async exists(key: string): Promise<boolean> {
-    return (await this.redis.exists(this.#key(key))) > 0
+    const full = this.#key(key)
+    return (await this.#do(`exists "${key}"`, () => this.redis.exists(full))) > 0
   }
 
   async getMany<T = unknown>(keys: string[]): Promise<Record<string, T | undefined>> {
     const out: Record<string, T | undefined> = {}
     if (keys.length === 0) return out
-    const raws = await this.redis.mget(keys.map((k) => this.#key(k)))
+    const full = keys.map((k) => this.#key(k))
+    const raws = await this.#do('getMany', () => this.redis.mget(full))
     keys.forEach((k, i) => {
       const raw = raws[i] ?? null
       if (raw === null) this.#misses++
@@ -120,14 +126,15 @@ export class RedisCache implements CachePort {
       if (ms === undefined) tx.set(full, text)
       else tx.set(full, text, 'PX', ms)
     }
-    const results = await tx.exec()
+    const results = await this.#do('setMany', () => tx.exec())
     const failed = results?.find(([err]) => err)
     if (failed) throw failed[0]
   }
 
   async deleteMany(keys: string[]): Promise<number> {
     if (keys.length === 0) return 0
-    return this.redis.del(...keys.map((k) => this.#key(k)))
+    const full = keys.map((k) => this.#key(k))
+    return this.#do('deleteMany', () => this.redis.del(...full))
   }
 
   async clear(): Promise<void> {
@@ -137,25 +144,31 @@ export class RedisCache implements CachePort {
           'E_CACHE_CLEAR',
           `cache: clear() with no prefix would empty the whole Redis DB ${this.redis.options.db ?? 0}; set the cache "prefix", or "wholeDb: true" if that is really what you want`,
         )
-      await this.redis.flushdb()
+      await this.#do('clear', () => this.redis.flushdb())
       return
     }
-    const keys = await scanKeys(this.redis, prefixPattern(this.prefix))
-    for (const batch of chunks(keys, 1000)) await this.redis.unlink(...batch)
+    await this.#do('clear', async () => {
+      const keys = await scanKeys(this.redis, prefixPattern(this.prefix))
+      for (const batch of chunks(keys, 1000)) await this.redis.unlink(...batch)
+    })
   }
 
   async getTtl(key: string): Promise<number> {
-    return this.redis.ttl(this.#key(key))
+    const full = this.#key(key)
+    return this.#do(`getTtl "${key}"`, () => this.redis.ttl(full))
   }
 
   async setTtl(key: string, ttl: number): Promise<boolean> {
     const ms = this.#ttlMs(key, ttl)!
-    return (await this.redis.pexpire(this.#key(key), ms)) === 1
+    const full = this.#key(key)
+    return (await this.#do(`setTtl "${key}"`, () => this.redis.pexpire(full, ms))) === 1
   }
 
   async stats(): Promise<CacheStats> {
     const total = this.#hits + this.#misses
-    const keys = this.prefix === '' ? await this.redis.dbsize() : (await scanKeys(this.redis, prefixPattern(this.prefix))).length
+    const keys = await this.#do('stats', async () =>
+      this.prefix === '' ? this.redis.dbsize() : (await scanKeys(this.redis, prefixPattern(this.prefix))).length,
+    )
     return {
       hits: this.#hits,
       misses: this.#misses,

@@ -1,3 +1,4 @@
+import { VenomError } from '@venomqa/core'
 import { Redis, type RedisOptions } from 'ioredis'
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
@@ -59,7 +60,7 @@ export async function closeClient(client: OwnedClient): Promise<void> {
     redis.disconnect()
   }
   await Promise.race([ended, new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())])
-  if (redis.status !== 'end') redis.disconnect()
+  if ((redis.status as string) !== 'end') redis.disconnect()
 }
 
 /** PING with a deadline: true when Redis answers. Never throws. */
@@ -118,4 +119,20 @@ export function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = []
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
   return out
+}
+
+/**
+ * Run a Redis call, and turn a driver error ("Connection is closed.", "Reached the max retries per request
+ * limit") into one that says which port, what operation and which server. Mistakes already explained
+ * (VenomError) pass through.
+ */
+export async function explained<T>(what: string, where: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (err) {
+    if (err instanceof VenomError) throw err
+    const reason = (err as Error)?.message ?? String(err)
+    const hint = /max retries|Connection is closed|ECONNREFUSED|ETIMEDOUT|ENOTFOUND/.test(reason) ? ' (is Redis running there?)' : ''
+    throw new VenomError('E_REDIS', `${what} failed on ${where}: ${reason}${hint}`, { cause: err })
+  }
 }

@@ -1,7 +1,7 @@
 import { type EnqueueOptions, type Job, type JobResult, type JobStatus, type QueuePort, UserError } from '@venomqa/core'
 import { type Job as BullJob, Queue, QueueEvents } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { type ConnectionOptions, type OwnedClient, closeClient, openClient, ping } from './connection'
+import { type ConnectionOptions, type OwnedClient, closeClient, explained, openClient, ping } from './connection'
 
 export interface BullQueueOptions extends ConnectionOptions {
   /** The queue used when a call names none. Default 'default'. */
@@ -79,6 +79,10 @@ export class BullQueue implements QueuePort {
     return this.#client.redis
   }
 
+  #do<T>(what: string, run: () => Promise<T>): Promise<T> {
+    return explained(`queue ${what}`, this.#client.where, run)
+  }
+
   #name(queue: string | undefined): string {
     const name = queue ?? this.defaultQueue
     if (typeof name !== 'string' || name === '' || name.includes(':'))
@@ -106,7 +110,15 @@ export class BullQueue implements QueuePort {
       this.#blockingTemplate ??= this.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: true })
       const events = new QueueEvents(name, { connection: this.#blockingTemplate, prefix: this.prefix })
       events.on('error', () => {})
-      pending = events.waitUntilReady().then(() => events)
+      pending = events.waitUntilReady().then(
+        () => events,
+        async (err) => {
+          // Forget a QueueEvents that could not connect, so the next call tries again.
+          this.#events.delete(name)
+          await events.close().catch(() => {})
+          throw err
+        },
+      )
       this.#events.set(name, pending)
     }
     return pending
@@ -118,22 +130,26 @@ export class BullQueue implements QueuePort {
   }
 
   async enqueue(name: string, data: unknown, options: EnqueueOptions = {}): Promise<string> {
-    if (options.attempts !== undefined && !(Number.isInteger(options.attempts) && options.attempts >= 1))
-      throw new UserError('E_QUEUE_OPTIONS', `queue: "attempts" must be an integer >= 1, got ${String(options.attempts)}`)
-    if (options.delayMs !== undefined && !(Number.isFinite(options.delayMs) && options.delayMs >= 0))
-      throw new UserError('E_QUEUE_OPTIONS', `queue: "delayMs" must be a number >= 0, got ${String(options.delayMs)}`)
-    const job = await this.queue(options.queue).add(name, data, {
-      delay: options.delayMs,
-      attempts: options.attempts,
-      jobId: options.jobId,
+    return this.#do('enqueue', async () => {
+      if (options.attempts !== undefined && !(Number.isInteger(options.attempts) && options.attempts >= 1))
+        throw new UserError('E_QUEUE_OPTIONS', `queue: "attempts" must be an integer >= 1, got ${String(options.attempts)}`)
+      if (options.delayMs !== undefined && !(Number.isFinite(options.delayMs) && options.delayMs >= 0))
+        throw new UserError('E_QUEUE_OPTIONS', `queue: "delayMs" must be a number >= 0, got ${String(options.delayMs)}`)
+      const job = await this.queue(options.queue).add(name, data, {
+        delay: options.delayMs,
+        attempts: options.attempts,
+        jobId: options.jobId,
+      })
+      return String(job.id)
     })
-    return String(job.id)
   }
 
   async getJob(id: string, queue?: string): Promise<Job | undefined> {
-    const job = await this.#job(id, queue)
-    if (!job) return undefined
-    return toJob(job, this.#name(queue), toJobStatus(await job.getState()))
+    return this.#do('getJob', async () => {
+      const job = await this.#job(id, queue)
+      if (!job) return undefined
+      return toJob(job, this.#name(queue), toJobStatus(await job.getState()))
+    })
   }
 
   /**
@@ -141,47 +157,57 @@ export class BullQueue implements QueuePort {
    * at the timeout. A job that does not exist is an error, since waiting for it could never end.
    */
   async getJobResult(id: string, options: { queue?: string; timeout?: number } = {}): Promise<JobResult | undefined> {
-    const queue = this.#name(options.queue)
-    const timeout = options.timeout ?? this.#defaultTimeout
-    const job = await this.#job(id, queue)
-    if (!job) throw new UserError('E_QUEUE_JOB', `queue "${queue}" has no job "${id}" (never added, cancelled, or removed when it finished)`)
-    const events = await this.#eventsFor(queue)
-    try {
-      const result = await job.waitUntilFinished(events, Math.max(1, timeout))
-      return { id, success: true, result }
-    } catch {
-      // Failed for good, or still running at the timeout: the stored state says which.
-    }
-    const now = await this.#job(id, queue)
-    if (!now) return undefined
-    const state = await now.getState()
-    if (state === 'failed') return { id, success: false, error: now.failedReason || 'failed' }
-    if (state === 'completed') return { id, success: true, result: now.returnvalue }
-    return undefined
+    return this.#do('getJobResult', async () => {
+      const queue = this.#name(options.queue)
+      const timeout = options.timeout ?? this.#defaultTimeout
+      const job = await this.#job(id, queue)
+      if (!job) throw new UserError('E_QUEUE_JOB', `queue "${queue}" has no job "${id}" (never added, cancelled, or removed when it finished)`)
+      const events = await this.#eventsFor(queue)
+      try {
+        const result = await job.waitUntilFinished(events, Math.max(1, timeout))
+        return { id, success: true, result }
+      } catch {
+        // Failed for good, or still running at the timeout: the stored state says which.
+      }
+      const now = await this.#job(id, queue)
+      if (!now) return undefined
+      const state = await now.getState()
+      if (state === 'failed') return { id, success: false, error: now.failedReason || 'failed' }
+      if (state === 'completed') return { id, success: true, result: now.returnvalue }
+      return undefined
+    })
   }
 
   /** Remove a job that has not started (waiting or delayed). False for an active or finished job. */
   async cancel(id: string, queue?: string): Promise<boolean> {
-    const job = await this.#job(id, queue)
-    if (!job) return false
-    const status = toJobStatus(await job.getState())
-    if (status !== 'waiting' && status !== 'delayed') return false
-    return (await this.queue(queue).remove(id)) === 1
+    return this.#do('cancel', async () => {
+      const job = await this.#job(id, queue)
+      if (!job) return false
+      const status = toJobStatus(await job.getState())
+      if (status !== 'waiting' && status !== 'delayed') return false
+      return (await this.queue(queue).remove(id)) === 1
+    })
   }
 
   /** Jobs not yet started: waiting, prioritized and delayed. */
   async length(queue?: string): Promise<number> {
-    return this.queue(queue).count()
+    return this.#do('length', async () => {
+      return this.queue(queue).count()
+    })
   }
 
   async getActiveJobs(queue?: string): Promise<Job[]> {
-    const jobs = await this.queue(queue).getActive(0, -1)
-    return jobs.filter(Boolean).map((j) => toJob(j, this.#name(queue), 'active'))
+    return this.#do('getActiveJobs', async () => {
+      const jobs = await this.queue(queue).getActive(0, -1)
+      return jobs.filter(Boolean).map((j) => toJob(j, this.#name(queue), 'active'))
+    })
   }
 
   async getFailedJobs(queue?: string): Promise<Job[]> {
-    const jobs = await this.queue(queue).getFailed(0, -1)
-    return jobs.filter(Boolean).map((j) => toJob(j, this.#name(queue), 'failed'))
+    return this.#do('getFailedJobs', async () => {
+      const jobs = await this.queue(queue).getFailed(0, -1)
+      return jobs.filter(Boolean).map((j) => toJob(j, this.#name(queue), 'failed'))
+    })
   }
 
   /**
@@ -189,31 +215,37 @@ export class BullQueue implements QueuePort {
    * finding the job an app enqueued when the app does not say its id.
    */
   async getJobs(options: { queue?: string; status?: JobStatus[]; limit?: number } = {}): Promise<Job[]> {
-    const wanted = options.status ?? ['waiting', 'delayed', 'active', 'completed', 'failed']
-    const bull = [...new Set(wanted.flatMap((s) => BULL_STATES[s] ?? []))]
-    if (bull.length === 0) return []
-    const name = this.#name(options.queue)
-    const limit = options.limit ?? 1000
-    const q = this.queue(name)
-    const out: Job[] = []
-    // One type per call, so each job's state is known without asking Redis per job.
-    for (const state of bull) {
-      for (const job of await q.getJobs([state], 0, limit - 1)) if (job) out.push(toJob(job, name, toJobStatus(state)))
-    }
-    return out.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''))
+    return this.#do('getJobs', async () => {
+      const wanted = options.status ?? ['waiting', 'delayed', 'active', 'completed', 'failed']
+      const bull = [...new Set(wanted.flatMap((s) => BULL_STATES[s] ?? []))]
+      if (bull.length === 0) return []
+      const name = this.#name(options.queue)
+      const limit = options.limit ?? 1000
+      const q = this.queue(name)
+      const out: Job[] = []
+      // One type per call, so each job's state is known without asking Redis per job.
+      for (const state of bull) {
+        for (const job of await q.getJobs([state], 0, limit - 1)) if (job) out.push(toJob(job, name, toJobStatus(state)))
+      }
+      return out.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''))
+    })
   }
 
   /** Move a failed job back to waiting. False when the job is not failed. */
   async retry(id: string, queue?: string): Promise<boolean> {
-    const job = await this.#job(id, queue)
-    if (!job || (await job.getState()) !== 'failed') return false
-    await job.retry('failed')
-    return true
+    return this.#do('retry', async () => {
+      const job = await this.#job(id, queue)
+      if (!job || (await job.getState()) !== 'failed') return false
+      await job.retry('failed')
+      return true
+    })
   }
 
   /** Remove every job of the queue, in every state, active ones included. */
   async clear(queue?: string): Promise<void> {
-    await this.queue(queue).obliterate({ force: true })
+    return this.#do('clear', async () => {
+      await this.queue(queue).obliterate({ force: true })
+    })
   }
 
   healthCheck(): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { type StateBackend, StateError } from '@venomqa/core'
 import type { Redis } from 'ioredis'
 import { type ConnectionOptions, type OwnedClient, chunks, closeClient, openClient, ping, prefixPattern, scanScope } from './connection'
+import { dumpBatch, restoreBatch } from './scripts'
 
 export interface RedisStateOptions extends ConnectionOptions {
   /** Keys in scope: those starting with this prefix (or any of these). */
@@ -22,13 +23,13 @@ interface Snapshot {
   keys: SavedKey[]
 }
 
-/** Keys per MULTI round trip. */
-const BATCH = 10_000
+/** Keys per script call: one round trip each, and a short enough pause for the server. */
+const BATCH = 2000
 
 /**
  * Redis state backend: a checkpoint DUMPs every key in scope with its TTL; a rollback deletes the keys in
- * scope and RESTOREs the saved ones, so keys created after the checkpoint are gone and changed or deleted
- * ones are back.
+ * scope that were not saved and RESTOREs the saved ones, so keys created after the checkpoint are gone and
+ * changed or deleted ones are back. Standalone Redis only (SCAN and the batch scripts are per node).
  *
  * TTLs keep running: a key restored at rollback gets the time it had left at the checkpoint minus the time
  * spent since. A key whose TTL ran out in the meantime is not restored, because it would have expired by
@@ -89,19 +90,14 @@ export class RedisState implements StateBackend {
     const keys = await scanScope(this.redis, this.#patterns)
     const saved: SavedKey[] = []
     for (const batch of chunks(keys, BATCH)) {
-      // MULTI, so that each key's value and TTL are read at the same instant.
-      const tx = this.redis.multi()
-      for (const key of batch) tx.dumpBuffer(key).pttl(key)
       // The TTLs are read after this instant, so a restored TTL errs on the short side, by one round trip.
       const sentAt = performance.now()
-      const replies = (await tx.exec()) ?? []
+      const dumped = await dumpBatch(this.redis, batch)
       batch.forEach((key, i) => {
-        const [dumpErr, dump] = replies[2 * i] ?? []
-        const [, pttl] = replies[2 * i + 1] ?? []
-        if (dumpErr) throw dumpErr
+        const { dump, pttl } = dumped[i]!
         // Gone between SCAN and DUMP (deleted or expired): not part of the state.
-        if (dump === null || dump === undefined || pttl === -2) return
-        saved.push({ key, dump: dump as Buffer, expiresAt: (pttl as number) > 0 ? sentAt + (pttl as number) : undefined })
+        if (dump === null || pttl === -2) return
+        saved.push({ key, dump, expiresAt: pttl > 0 ? sentAt + pttl : undefined })
       })
     }
     return { keys: saved }
@@ -118,32 +114,24 @@ export class RedisState implements StateBackend {
   async #restore(snapshot: Snapshot): Promise<void> {
     const current = await scanScope(this.redis, this.#patterns)
     const restoring = new Set(snapshot.keys.map((k) => k.key.toString('latin1')))
-    // Keys that RESTORE ... REPLACE will overwrite need no delete.
-    type Op = { kind: 'unlink'; key: Buffer } | { kind: 'restore'; saved: SavedKey }
-    const ops: Op[] = [
-      ...current.filter((k) => !restoring.has(k.toString('latin1'))).map((key) => ({ kind: 'unlink' as const, key })),
-      ...snapshot.keys.map((saved) => ({ kind: 'restore' as const, saved })),
-    ]
+    // Keys created since the checkpoint go; those RESTORE ... REPLACE overwrites need no delete.
+    const extra = current.filter((k) => !restoring.has(k.toString('latin1')))
+    type Op = { key: Buffer; saved?: SavedKey }
+    const ops: Op[] = [...extra.map((key) => ({ key })), ...snapshot.keys.map((saved) => ({ key: saved.key, saved }))]
     const failures: string[] = []
-    // Up to BATCH keys change in one MULTI, so the app never sees a half-restored state of a small scope.
     for (const batch of chunks(ops, BATCH)) {
-      const tx = this.redis.multi()
       const now = performance.now()
-      for (const op of batch) {
-        if (op.kind === 'unlink') tx.unlink(op.key)
-        else if (op.saved.expiresAt === undefined) tx.restore(op.saved.key, 0, op.saved.dump, 'REPLACE')
-        else {
-          const left = Math.floor(op.saved.expiresAt - now)
+      const failed = await restoreBatch(
+        this.redis,
+        batch.map(({ key, saved }) => {
+          if (!saved) return { key, ttl: -1 }
+          if (saved.expiresAt === undefined) return { key, ttl: 0, dump: saved.dump }
+          const left = Math.floor(saved.expiresAt - now)
           // Expired in the meantime: it stays absent, as it would be had the path never run.
-          if (left <= 0) tx.unlink(op.saved.key)
-          else tx.restore(op.saved.key, left, op.saved.dump, 'REPLACE')
-        }
-      }
-      const replies = (await tx.exec()) ?? []
-      replies.forEach(([err], i) => {
-        const op = batch[i]!
-        if (err) failures.push(`${(op.kind === 'unlink' ? op.key : op.saved.key).toString()}: ${err.message}`)
-      })
+          return left > 0 ? { key, ttl: left, dump: saved.dump } : { key, ttl: -1 }
+        }),
+      )
+      for (const f of failed) failures.push(`${f.key.toString()}: ${f.error}`)
     }
     if (failures.length > 0)
       throw new StateError(this.name, `could not restore ${failures.length} key(s): ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? '; ...' : ''}`)

@@ -2,6 +2,7 @@ import { StateError } from '@venomqa/core'
 import { SERVICES, describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
 import { RedisState } from '../src'
+import { restoreBatch } from '../src/scripts'
 import { DB_A, URL_A, flushOurDbs, rawClient, sleep, snapshotDb } from './helpers'
 
 const describeRedis = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
@@ -195,6 +196,19 @@ describeRedis('RedisState (dump-restore) against the real Redis (DB 1)', () => {
     } finally {
       await dead.disconnect()
     }
+  })
+
+  it('reports each key RESTORE refused, and still applies the rest of the batch', async () => {
+    await raw.set('good', 'v')
+    const dump = await raw.dumpBuffer('good')
+    const failed = await restoreBatch(raw, [
+      { key: Buffer.from('a'), ttl: 0, dump: dump! },
+      { key: Buffer.from('corrupt'), ttl: 0, dump: Buffer.from('not a dump payload') },
+      { key: Buffer.from('good'), ttl: -1 },
+    ])
+    expect(failed.map((f) => [f.key.toString(), f.error])).toEqual([['corrupt', expect.stringMatching(/payload version or checksum are wrong/)]])
+    expect(await raw.get('a')).toBe('v')
+    expect(await raw.exists('good', 'corrupt')).toBe(0)
   })
 
   it('refuses a scope given twice or an empty prefix', () => {

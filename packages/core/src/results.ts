@@ -58,6 +58,8 @@ export interface PathResult {
   rollback: { durationMs: number; backends: BackendTiming[] } | null
   nodes: NodeResult[]
   error?: ErrorInfo
+  /** The worker that ran this path, when paths ran in parallel (0, the main line, is left out). */
+  worker?: number
 }
 
 export interface BranchResult {
@@ -93,6 +95,8 @@ export interface JourneyResult {
   issues: Issue[]
   counts: Counts
   interrupted?: boolean
+  /** The worker that ran this journey, when journeys ran in parallel (0 is left out). */
+  worker?: number
 }
 
 export interface RunResult {

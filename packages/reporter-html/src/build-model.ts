@@ -1,4 +1,5 @@
 import {
+  type Counts,
   type ErrorInfo,
   type HttpExchange,
   type Issue,
@@ -9,6 +10,7 @@ import {
   type RecordedResponse,
   type RedactOptions,
   type RunResult,
+  type RunSummary,
   type Severity,
   type Status,
   type StepResult,
@@ -55,11 +57,31 @@ class HeaderTable {
   }
 }
 
+/** Origins are interned too: every request of a run goes to the same one or two. */
+class OriginTable {
+  readonly origins: string[] = []
+  private readonly index = new Map<string, number>()
+
+  /** The url split into an origin index and the rest, or the url whole when it has no origin. */
+  split(url: string): { o?: number; u: string } {
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url)
+    if (!m || m[0].length === url.length) return { u: url }
+    let o = this.index.get(m[0])
+    if (o === undefined) {
+      o = this.origins.length
+      this.origins.push(m[0])
+      this.index.set(m[0], o)
+    }
+    return { o, u: url.slice(m[0].length) }
+  }
+}
+
 /** Where a step is, so an issue can point at it: journey index, path label ('main' or 'a > b'), step name. */
 const stepKey = (journey: number, path: string, step: string) => `${journey}\u0000${path}\u0000${step}`
 
 class ModelBuilder {
   private readonly headers = new HeaderTable()
+  private readonly origins = new OriginTable()
   private readonly redact: RedactOptions
   private nextStepId = 0
   /** stepKey -> ids of the steps there (names may repeat within a path). */
@@ -76,7 +98,12 @@ class ModelBuilder {
       for (const issue of list(j.issues)) issues.push(this.issue(issue, i))
     })
     for (const issue of list(run.issues)) issues.push(this.issue(issue, this.journeyIndexOf(run, issue.journey)))
-    const summary = run.summary ?? summarize(list(run.journeys), list(run.issues))
+    const summary = validSummary(run.summary)
+      ? run.summary
+      : summarize(
+          list(run.journeys).map((j, i) => ({ ...j, status: journeys[i]!.s, counts: journeys[i]!.c, issues: list(j.issues).map((x) => ({ ...x, severity: severity(x.severity) })) })),
+          list(run.issues).map((x) => ({ ...x, severity: severity(x.severity) })),
+        )
     return {
       v: PAGE_MODEL_VERSION,
       title: this.options.title,
@@ -92,6 +119,7 @@ class ModelBuilder {
         summary,
       },
       hd: this.headers.lines,
+      og: this.origins.origins,
       journeys,
       issues,
       maxBodyChars: this.options.maxBodyChars,
@@ -111,7 +139,7 @@ class ModelBuilder {
       tags: list(j.tags).map(text),
       s: status(j.status),
       ms: ms(j.durationMs),
-      c: j.counts ?? countNodes(nodes),
+      c: countsOf(j.counts, nodes),
       x: this.nodes(nodes, index, 'main', j.startedAt),
     }
     if (j.description) out.d = text(j.description)
@@ -199,7 +227,9 @@ class ModelBuilder {
   }
 
   private request(r: RecordedRequest, maxChars: number): PageRequest {
-    const out: PageRequest = { m: text(r.method), u: redactText(text(r.url)), h: this.headers.add(redactHeaders(r.headers ?? {}, this.redact)) }
+    const { o, u } = this.origins.split(redactText(text(r.url)))
+    const out: PageRequest = { m: text(r.method), u, h: this.headers.add(redactHeaders(r.headers ?? {}, this.redact)) }
+    if (o !== undefined) out.o = o
     const b = pageBody(r.body, maxChars, this.redact)
     if (b) out.b = b
     return out
@@ -251,6 +281,22 @@ const severity = (s: unknown): Severity => (typeof s === 'string' && (SEVERITIES
 const text = (s: unknown): string => (typeof s === 'string' ? s : s === undefined || s === null ? '' : String(s))
 const ms = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) ? n : 0)
 const list = <T>(a: readonly T[] | undefined | null): readonly T[] => (Array.isArray(a) ? a : [])
+
+const isCount = (c: unknown): boolean =>
+  !!c && typeof c === 'object' && ['total', 'passed', 'failed'].every((k) => typeof (c as Record<string, unknown>)[k] === 'number')
+
+function countsOf(counts: Counts | undefined, nodes: readonly NodeResult[]): Counts {
+  if (counts && isCount(counts.steps) && isCount(counts.paths)) return counts
+  try {
+    return countNodes(nodes)
+  } catch {
+    return countNodes([])
+  }
+}
+
+function validSummary(s: RunSummary | undefined): s is RunSummary {
+  return !!s && isCount(s.journeys) && isCount(s.steps) && isCount(s.paths) && !!s.issues && typeof s.issues.total === 'number'
+}
 
 function sameExchange(x: HttpExchange, request: RecordedRequest, response: RecordedResponse | undefined): boolean {
   return x.request.method === request.method && x.request.url === request.url && x.response?.status === response?.status

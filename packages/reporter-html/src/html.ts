@@ -51,7 +51,8 @@ export function renderPage(data: PageData): string {
     '<head>',
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<meta http-equiv="Content-Security-Policy" content="${escapeHtml(contentSecurityPolicy(style, script))}">`,
+    // Generated from fixed text and base64 hashes only: nothing to escape, and quotes must stay literal.
+    `<meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(style, script)}">`,
     '<meta name="referrer" content="no-referrer">',
     `<meta name="generator" content="${escapeHtml(data.run.tool)}">`,
     `<title>${escapeHtml(title)}</title>`,

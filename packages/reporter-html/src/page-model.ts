@@ -12,8 +12,10 @@ export type PageBody = { j: unknown } | { t: string; cut?: number }
 export interface PageRequest {
   /** method */
   m: string
-  /** url */
+  /** url, without its origin when `o` is set */
   u: string
+  /** the url's origin, as an index into PageData.og */
+  o?: number
   /** header lines, as indexes into PageData.hd */
   h: number[]
   b?: PageBody
@@ -149,6 +151,8 @@ export interface PageData {
   }
   /** Header lines [name, value], shared: most requests repeat the same few. */
   hd: [string, string][]
+  /** URL origins (scheme://host:port), shared the same way. */
+  og: string[]
   journeys: PageJourney[]
   issues: PageIssue[]
   maxBodyChars: number

@@ -26,6 +26,7 @@ export interface CircuitStats {
   state: CircuitState
   /** Failures since the last success. */
   consecutiveFailures: number
+  /** Calls made (refused ones are counted in `rejected`). */
   calls: number
   successes: number
   failures: number

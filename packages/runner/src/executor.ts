@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import {
   AbortedError,
   type Action,
@@ -13,6 +14,7 @@ import {
   type JourneyResult,
   type Logger,
   type NodeResult,
+  type PathNode,
   type PathResult,
   type Ports,
   type Severity,
@@ -30,11 +32,25 @@ import { type UndiciHttpClient, isHttpResponseLike, sleep } from './http-client'
 import type { World } from './world'
 
 export interface ExecutorSettings {
+  parallelPaths?: number
   stepTimeout?: number
   journeyTimeout?: number
   retries?: number
   failFast?: boolean
   debug?: boolean
+}
+
+/** Where steps run: a World, the HTTP client bound to its app, and its ports. Lane 0 is the main line. */
+export interface Lane {
+  index: number
+  world: World
+  http: UndiciHttpClient
+  ports: Ports
+}
+
+/** A worker's lane for a parallel branch. `sync` puts its system at the main lane's checkpoint state. */
+export interface WorkerLane extends Lane {
+  sync(checkpoint: string, main: Lane): Promise<void>
 }
 
 export interface JourneyEnv {
@@ -43,6 +59,8 @@ export interface JourneyEnv {
   world: World
   http: UndiciHttpClient
   ports: Ports
+  /** Extra lanes for parallel paths (at most `count`); absent when paths run one at a time. */
+  workerLanes?: (count: number) => Promise<WorkerLane[]>
   bus: HookBus
   settings: ExecutorSettings
   /** The run's interrupt. */
@@ -65,18 +83,27 @@ class JourneyExecution {
   halted: ErrorInfo | undefined
   interrupted = false
 
+  readonly main: Lane
+
   constructor(env: JourneyEnv) {
+    // Every request in flight listens to this signal; parallel paths can have many at once.
+    setMaxListeners(1000, this.ac.signal)
     this.env = env
+    this.main = { index: 0, world: env.world, http: env.http, ports: env.ports }
   }
 
   get name(): string {
     return this.env.journey.name
   }
 
+  readonly onHookIssue = (issue: Issue): void => {
+    this.issues.push(issue)
+  }
+
   addIssue(fields: { path: string; step: string; severity: Severity; kind: ErrorKind; error: string; source: string; request?: Issue['request']; response?: Issue['response'] }): void {
     const issue = makeIssue({ journey: this.name, ...fields })
     this.issues.push(issue)
-    void this.env.bus.emit('issue', { issue })
+    void this.env.bus.emit('issue', { issue }, () => {})
   }
 
   halt(kind: ErrorKind, message: string): void {
@@ -109,8 +136,8 @@ class JourneyExecution {
           this.ac.abort(new TimeoutError(`journey "${journey.name}"`, timeout))
         }, timeout)
       }
-      await bus.emit('journeyStart', { journey: info, ctx: world.ctx }, { journey: journey.name })
-      nodes = await this.runLine(journey.steps, 'main')
+      await bus.emit('journeyStart', { journey: info, ctx: world.ctx }, this.onHookIssue, { journey: this.name })
+      nodes = await this.runLine(journey.steps, 'main', this.main)
     } catch (err) {
       // Only a bug in the runner or a backend gets here: the journey fails, loudly.
       this.addIssue({ path: 'main', step: 'journey', severity: 'critical', kind: 'crash', error: `runner crashed: ${errorMessage(err)}`, source: 'runner' })
@@ -139,7 +166,7 @@ class JourneyExecution {
       counts,
       ...(this.interrupted ? { interrupted: true } : {}),
     }
-    await bus.emit('journeyEnd', { journey: info, result }, { journey: journey.name })
+    await bus.emit('journeyEnd', { journey: info, result }, this.onHookIssue, { journey: this.name })
     return result
   }
 
@@ -151,7 +178,7 @@ class JourneyExecution {
       const t0 = performance.now()
       try {
         const backends = await world.rollback(open[0]!)
-        await bus.emit('rollback', { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, backends, reason: 'interrupt' }, { journey: this.name })
+        await bus.emit('rollback', { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, backends, reason: 'interrupt' }, this.onHookIssue, { journey: this.name })
       } catch (err) {
         this.addIssue({ path: 'main', step: `rollback ${open[0]}`, severity: 'critical', kind: 'state', error: errorMessage(err), source: 'state' })
       }
@@ -160,7 +187,7 @@ class JourneyExecution {
       this.addIssue({ path: 'main', step: 'release', severity: 'medium', kind: 'state', error: e, source: 'state' })
   }
 
-  async runLine(nodes: readonly JourneyNode[], pathName: string): Promise<NodeResult[]> {
+  async runLine(nodes: readonly JourneyNode[], pathName: string, lane: Lane): Promise<NodeResult[]> {
     const out: NodeResult[] = []
     let stoppedByFailFast = false
     for (const node of nodes) {
@@ -169,13 +196,13 @@ class JourneyExecution {
         continue
       }
       if (node.kind === 'step') {
-        const r = await this.runStep(node, pathName)
+        const r = await this.runStep(node, pathName, lane)
         out.push(r)
         if (r.status === 'failed' && this.env.settings.failFast) stoppedByFailFast = true
       } else if (node.kind === 'checkpoint') {
-        out.push(await this.runCheckpoint(node.name, pathName))
+        out.push(await this.runCheckpoint(node.name, pathName, lane))
       } else {
-        const r = await this.runBranch(node, pathName)
+        const r = await this.runBranch(node, pathName, lane)
         out.push(r)
         if (r.status === 'failed' && this.env.settings.failFast) stoppedByFailFast = true
       }
@@ -183,12 +210,12 @@ class JourneyExecution {
     return out
   }
 
-  async runCheckpoint(name: string, pathName: string): Promise<CheckpointResult> {
+  async runCheckpoint(name: string, pathName: string, lane: Lane): Promise<CheckpointResult> {
     const t0 = performance.now()
     try {
-      const backends = await this.env.world.checkpoint(name)
+      const backends = await lane.world.checkpoint(name)
       const durationMs = performance.now() - t0
-      await this.env.bus.emit('checkpoint', { journey: this.name, path: pathName, name, durationMs, backends }, { journey: this.name, path: pathName })
+      await this.env.bus.emit('checkpoint', { journey: this.name, path: pathName, name, durationMs, backends }, this.onHookIssue, { journey: this.name, path: pathName })
       return { kind: 'checkpoint', name, status: 'passed', durationMs, backends }
     } catch (err) {
       const message = errorMessage(err)
@@ -199,60 +226,36 @@ class JourneyExecution {
   }
 
   /** Restore the World to the checkpoint; on failure the journey halts: no path runs on unknown state. */
-  async restore(checkpoint: string, pathName: string, reason: 'before-path' | 'after-branch'): Promise<NonNullable<PathResult['rollback']> | ErrorInfo> {
+  async restore(checkpoint: string, pathName: string, reason: 'before-path' | 'after-branch', lane: Lane): Promise<NonNullable<PathResult['rollback']> | ErrorInfo> {
     const t0 = performance.now()
     try {
-      const backends = await this.env.world.rollback(checkpoint)
-      this.env.http.clearCache() // cached GETs describe the state that was just thrown away
+      const backends = await lane.world.rollback(checkpoint)
       const durationMs = performance.now() - t0
-      await this.env.bus.emit('rollback', { journey: this.name, path: pathName, checkpoint, durationMs, backends, reason }, { journey: this.name, path: pathName })
+      await this.env.bus.emit('rollback', { journey: this.name, path: pathName, checkpoint, durationMs, backends, reason }, this.onHookIssue, { journey: this.name, path: pathName })
       return { durationMs, backends }
     } catch (err) {
-      const message = `rollback to checkpoint "${checkpoint}" failed, so the branch stops here rather than run on unknown state: ${errorMessage(err)}`
+      const message = `${lane.index ? `worker ${lane.index}: ` : ''}rollback to checkpoint "${checkpoint}" failed, so the branch stops here rather than run on unknown state: ${errorMessage(err)}`
       this.addIssue({ path: pathName, step: `rollback ${checkpoint}`, severity: 'critical', kind: 'state', error: message, source: err instanceof StateError ? `state:${err.backend}` : 'state' })
       this.halted = { kind: 'state', message }
       return { kind: 'state', message }
     }
   }
 
-  async runBranch(node: BranchNode, pathName: string): Promise<BranchResult> {
+  async runBranch(node: BranchNode, pathName: string, lane: Lane): Promise<BranchResult> {
     const { bus } = this.env
     const t0 = performance.now()
     const where = { journey: this.name, path: pathName }
-    await bus.emit('branchStart', { journey: this.name, path: pathName, checkpoint: node.checkpoint, paths: node.paths.map((p) => p.name) }, where)
-    const paths: PathResult[] = []
-    let error: ErrorInfo | undefined
-    for (const p of node.paths) {
-      const childName = pathName === 'main' ? p.name : `${pathName} > ${p.name}`
-      if (this.halted) {
-        paths.push(skippedPath(p.name, p.steps, p.description))
-        continue
-      }
-      const pt0 = performance.now()
-      const restored = await this.restore(node.checkpoint, childName, 'before-path')
-      if ('kind' in restored) {
-        error = restored
-        paths.push({ ...skippedPath(p.name, p.steps, p.description), status: 'failed', error: restored })
-        continue
-      }
-      await bus.emit('pathStart', { journey: this.name, checkpoint: node.checkpoint, path: childName }, { journey: this.name, path: childName })
-      const nodes = await this.runLine(p.steps, childName)
-      const failed = nodes.some((n) => n.status === 'failed')
-      const result: PathResult = {
-        kind: 'path',
-        name: p.name,
-        ...(p.description ? { description: p.description } : {}),
-        status: failed || (this.halted && !failed && nodes.some((n) => n.status === 'skipped')) ? 'failed' : 'passed',
-        durationMs: performance.now() - pt0,
-        rollback: restored,
-        nodes,
-      }
-      paths.push(result)
-      await bus.emit('pathEnd', { journey: this.name, checkpoint: node.checkpoint, path: childName, result }, { journey: this.name, path: childName })
-    }
+    await bus.emit('branchStart', { journey: this.name, path: pathName, checkpoint: node.checkpoint, paths: node.paths.map((p) => p.name) }, this.onHookIssue, where)
+    const parallel = Math.min(this.env.settings.parallelPaths ?? 1, node.paths.length)
+    // Parallel paths only from the main line: a path already running on a worker keeps its branches there.
+    const paths =
+      parallel > 1 && lane.index === 0 && this.env.workerLanes
+        ? await this.runPathsInParallel(node, pathName, parallel)
+        : await this.runPathsInOrder(node, pathName, lane)
+    let error = paths.find((p) => p.error?.kind === 'state')?.error
     let finalRollback: BranchResult['finalRollback'] = null
     if (!this.halted) {
-      const restored = await this.restore(node.checkpoint, pathName, 'after-branch')
+      const restored = await this.restore(node.checkpoint, pathName, 'after-branch', lane)
       if ('kind' in restored) error = restored
       else finalRollback = restored
     }
@@ -265,12 +268,79 @@ class JourneyExecution {
       finalRollback,
       ...(error ? { error } : {}),
     }
-    await bus.emit('branchEnd', { journey: this.name, path: pathName, result }, where)
+    await bus.emit('branchEnd', { journey: this.name, path: pathName, result }, this.onHookIssue, where)
     return result
   }
 
-  async runStep(node: StepNode, pathName: string): Promise<StepResult> {
-    const { bus, settings, world } = this.env
+  async runPathsInOrder(node: BranchNode, pathName: string, lane: Lane): Promise<PathResult[]> {
+    const out: PathResult[] = []
+    for (const p of node.paths) out.push(await this.runPath(node, p, pathName, lane))
+    return out
+  }
+
+  /**
+   * Each worker lane is first made equal to the main lane at the checkpoint (its own app and database),
+   * then lanes take paths from one queue; each path starts with a rollback on its own lane. Results keep
+   * the definition order whatever the completion order.
+   */
+  async runPathsInParallel(node: BranchNode, pathName: string, parallel: number): Promise<PathResult[]> {
+    const main = this.main
+    const restored = await this.restore(node.checkpoint, pathName, 'before-path', main)
+    if ('kind' in restored) return node.paths.map((p) => ({ ...skippedPath(p.name, p.steps, p.description), status: 'failed' as const, error: restored }))
+    let lanes: Lane[] = [main]
+    try {
+      const workers = await this.env.workerLanes!(parallel - 1)
+      await Promise.all(workers.map((w) => w.sync(node.checkpoint, main)))
+      lanes = [main, ...workers]
+    } catch (err) {
+      const message = `could not prepare workers for the parallel paths of checkpoint "${node.checkpoint}", so the branch stops rather than run on unknown state: ${errorMessage(err)}`
+      this.addIssue({ path: pathName, step: `branch ${node.checkpoint}`, severity: 'critical', kind: 'state', error: message, source: 'workers' })
+      this.halted = { kind: 'state', message }
+      return node.paths.map((p) => ({ ...skippedPath(p.name, p.steps, p.description), status: 'failed' as const, error: { kind: 'state' as const, message } }))
+    }
+    const results: PathResult[] = new Array(node.paths.length)
+    let next = 0
+    await Promise.all(
+      lanes.map(async (lane) => {
+        while (next < node.paths.length) {
+          const i = next++
+          results[i] = await this.runPath(node, node.paths[i]!, pathName, lane)
+        }
+      }),
+    )
+    // The workers' checkpoints end with the branch; their next sync starts afresh.
+    for (const lane of lanes.slice(1))
+      for (const e of await lane.world.releaseAll()) this.addIssue({ path: pathName, step: 'release', severity: 'medium', kind: 'state', error: `worker ${lane.index}: ${e}`, source: 'state' })
+    return results
+  }
+
+  async runPath(node: BranchNode, p: PathNode, pathName: string, lane: Lane): Promise<PathResult> {
+    const { bus } = this.env
+    const childName = pathName === 'main' ? p.name : `${pathName} > ${p.name}`
+    if (this.halted) return skippedPath(p.name, p.steps, p.description)
+    const pt0 = performance.now()
+    const restored = await this.restore(node.checkpoint, childName, 'before-path', lane)
+    if ('kind' in restored) return { ...skippedPath(p.name, p.steps, p.description), status: 'failed', error: restored }
+    await bus.emit('pathStart', { journey: this.name, checkpoint: node.checkpoint, path: childName }, this.onHookIssue, { journey: this.name, path: childName })
+    const nodes = await this.runLine(p.steps, childName, lane)
+    const failed = nodes.some((n) => n.status === 'failed')
+    const result: PathResult = {
+      kind: 'path',
+      name: p.name,
+      ...(p.description ? { description: p.description } : {}),
+      status: failed || (this.halted && nodes.some((n) => n.status === 'skipped')) ? 'failed' : 'passed',
+      durationMs: performance.now() - pt0,
+      rollback: restored,
+      nodes,
+      ...(lane.index ? { worker: lane.index } : {}),
+    }
+    await bus.emit('pathEnd', { journey: this.name, checkpoint: node.checkpoint, path: childName, result }, this.onHookIssue, { journey: this.name, path: childName })
+    return result
+  }
+
+  async runStep(node: StepNode, pathName: string, lane: Lane): Promise<StepResult> {
+    const { bus, settings } = this.env
+    const { world } = lane
     const timeout = node.options.timeout ?? settings.stepTimeout
     const maxAttempts = 1 + (node.options.retries ?? settings.retries ?? 0)
     const startedAt = new Date().toISOString()
@@ -283,7 +353,7 @@ class JourneyExecution {
     let attempt = 0
     while (attempt < maxAttempts) {
       attempt++
-      if (bus.has('stepStart')) await bus.emit('stepStart', { journey: this.name, path: pathName, step: node.name, attempt, ctx: world.ctx }, where)
+      if (bus.has('stepStart')) await bus.emit('stepStart', { journey: this.name, path: pathName, step: node.name, attempt, ctx: world.ctx }, this.onHookIssue, where)
       const journeySignal = this.ac.signal
       // A step without its own timeout shares the journey's signal: one AbortController less per step.
       let stepSignal = journeySignal
@@ -299,12 +369,12 @@ class JourneyExecution {
         stepSignal = stepAc.signal
       }
       const attemptExchanges: HttpExchange[] = []
-      const http = this.env.http.bind(stepSignal, (e) => attemptExchanges.push(e))
+      const http = lane.http.bind(stepSignal, (e) => attemptExchanges.push(e))
       let value: unknown
       let thrown: unknown
       let threw = false
       try {
-        value = await raceAbort(invoke(node.action, { http, ctx: world.ctx, ports: this.env.ports, signal: stepSignal, log: stepLogger(logs, this.env.logger), journey: this.name, path: pathName, step: node.name, attempt }), stepSignal)
+        value = await raceAbort(invoke(node.action, { http, ctx: world.ctx, ports: lane.ports, signal: stepSignal, log: stepLogger(logs, this.env.logger), journey: this.name, path: pathName, step: node.name, attempt }), stepSignal)
       } catch (err) {
         threw = true
         thrown = err
@@ -316,7 +386,7 @@ class JourneyExecution {
       outcome = judge(node, threw, thrown, value, stepSignal, settings.debug)
       lastResponse = isHttpResponseLike(value) && (value as { exchange?: HttpExchange }).exchange ? (value as { exchange: HttpExchange }).exchange : attemptExchanges[attemptExchanges.length - 1]
       if (outcome.passed || attempt >= maxAttempts || this.halted) break
-      await bus.emit('stepRetry', { journey: this.name, path: pathName, step: node.name, attempt, error: outcome.message }, where)
+      await bus.emit('stepRetry', { journey: this.name, path: pathName, step: node.name, attempt, error: outcome.message }, this.onHookIssue, where)
       try {
         await sleep(node.options.retryDelay ?? 0, this.ac.signal)
       } catch {
@@ -348,7 +418,7 @@ class JourneyExecution {
         request: result.request,
         response: result.response,
       })
-    if (bus.has('stepEnd')) await bus.emit('stepEnd', { journey: this.name, path: pathName, step: node.name, result, ctx: world.ctx }, where)
+    if (bus.has('stepEnd')) await bus.emit('stepEnd', { journey: this.name, path: pathName, step: node.name, result, ctx: world.ctx }, this.onHookIssue, where)
     return result
   }
 }

@@ -11,11 +11,6 @@ interface Subscriber {
  */
 export class HookBus {
   readonly #subs = new Map<HookName, Subscriber[]>()
-  #onIssue: (issue: Issue) => void = () => {}
-
-  onIssue(fn: (issue: Issue) => void): void {
-    this.#onIssue = fn
-  }
 
   add(source: string, hooks: Partial<LifecycleHooks> | undefined): void {
     if (!hooks) return
@@ -32,7 +27,15 @@ export class HookBus {
     return (this.#subs.get(name)?.length ?? 0) > 0
   }
 
-  async emit<K extends HookName>(name: K, event: Parameters<LifecycleHooks[K]>[0], where: { journey?: string; path?: string; step?: string } = {}): Promise<void> {
+  /**
+   * Fire `name`. Issues from throwing hooks go to `onIssue`, so that concurrent journeys each keep their own.
+   */
+  async emit<K extends HookName>(
+    name: K,
+    event: Parameters<LifecycleHooks[K]>[0],
+    onIssue: (issue: Issue) => void,
+    where: { journey?: string; path?: string; step?: string } = {},
+  ): Promise<void> {
     const list = this.#subs.get(name)
     if (!list) return
     for (const sub of list) {
@@ -41,7 +44,7 @@ export class HookBus {
       } catch (err) {
         // An issue hook that throws must not recurse into itself.
         if (name === 'issue') continue
-        this.#onIssue(
+        onIssue(
           makeIssue({
             journey: where.journey ?? '',
             path: where.path ?? '',

@@ -118,6 +118,19 @@ export class UndiciHttpClient implements HttpClient {
     this.#shared.cache.clear()
   }
 
+  /** The headers every request sends (auth included): part of what a checkpoint saves. */
+  snapshotHeaders(): Record<string, string> {
+    return { ...this.#shared.headers }
+  }
+
+  restoreHeaders(headers: Record<string, string>): void {
+    const h = this.#shared.headers
+    for (const k of Object.keys(h)) delete h[k]
+    Object.assign(h, headers)
+    // Cached GETs describe the state that was just left behind.
+    this.#shared.cache.clear()
+  }
+
   async useAuth(key: string, obtain: () => Promise<string>, options: { scheme?: string; verify?: (http: HttpClient) => Promise<boolean> } = {}): Promise<string> {
     const known = this.#shared.tokens.get(key)
     if (known !== undefined) {

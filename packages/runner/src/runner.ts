@@ -26,6 +26,7 @@ import { executeJourney } from './executor'
 import { HookBus } from './hooks'
 import { UndiciHttpClient, createDispatcher, type TokenStore } from './http-client'
 import type { PluginEntry, Registry, RunnerOptions, SourcedJourney } from './types'
+import { WorkerPool } from './workers'
 import { World } from './world'
 
 export const RUNNER_VERSION = '0.1.0'
@@ -56,15 +57,14 @@ export class Runner {
   #ports?: Ports
   #backendFactories: (() => StateBackend | Promise<StateBackend>)[] = []
   #portFactories = new Map<string, () => unknown>()
+  #pool?: WorkerPool
 
   constructor(options: RunnerOptions) {
     this.options = options
-    this.bus.onIssue((issue) => this.#currentIssues().push(issue))
   }
 
-  #journeyIssues: Issue[] | undefined
-  #currentIssues(): Issue[] {
-    return this.#journeyIssues ?? this.runIssues
+  readonly #onRunIssue = (issue: Issue): void => {
+    this.runIssues.push(issue)
   }
 
   init(): Promise<void> {
@@ -139,23 +139,34 @@ export class Runner {
     const items = normalize(input)
     for (const { journey } of items) validateJourney(journey)
     checkPorts(items.map((i) => i.journey), this.registry.ports)
+    this.#checkParallel()
     const signal = combine(this.options.signal, runOptions.signal)
     const startedAt = new Date().toISOString()
     const t0 = performance.now()
-    await this.bus.emit('runStart', { journeys: items.map(({ journey: j, file }) => ({ name: j.name, tags: j.tags, description: j.description, file })), startedAt })
+    await this.bus.emit('runStart', { journeys: items.map(({ journey: j, file }) => ({ name: j.name, tags: j.tags, description: j.description, file })), startedAt }, this.#onRunIssue)
 
     const connectError = await this.#connect()
-    const journeys: JourneyResult[] = []
-    let stop = false
-    for (const item of items) {
-      if (connectError || stop || signal?.aborted) {
-        journeys.push(notRun(item, connectError ? `not run: ${connectError}` : undefined, !!signal?.aborted))
-        continue
-      }
-      const result = await this.#runOne(item, signal)
-      journeys.push(result)
-      if (result.status !== 'passed' && this.options.failFast) stop = true
-    }
+    const journeys: JourneyResult[] = new Array(items.length)
+    const workers = Math.max(1, Math.min(this.options.workers ?? 1, items.length))
+    // Fail-fast stops the journeys still running on other workers, cleanly: they roll back and say so.
+    const failFast = new AbortController()
+    const journeySignal = signal ? AbortSignal.any([signal, failFast.signal]) : failFast.signal
+    let next = 0
+    await Promise.all(
+      Array.from({ length: workers }, async (_, lane) => {
+        while (next < items.length) {
+          const i = next++
+          const item = items[i]!
+          if (connectError || journeySignal.aborted) {
+            journeys[i] = notRun(item, connectError ? `not run: ${connectError}` : undefined, journeySignal.aborted)
+            continue
+          }
+          const result = await this.#runOne(item, journeySignal, lane)
+          journeys[i] = result
+          if (result.status !== 'passed' && this.options.failFast && !failFast.signal.aborted) failFast.abort()
+        }
+      }),
+    )
     const interrupted = !!signal?.aborted
     const result: RunResult = {
       schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -170,7 +181,7 @@ export class Runner {
       issues: this.runIssues,
       summary: summarize(journeys, this.runIssues),
     }
-    await this.bus.emit('runEnd', { result })
+    await this.bus.emit('runEnd', { result }, this.#onRunIssue)
     // runEnd hooks may add issues: keep the summary true to them.
     result.summary = summarize(journeys, this.runIssues)
     return result
@@ -191,25 +202,72 @@ export class Runner {
     return undefined
   }
 
-  async #runOne(item: SourcedJourney, signal: AbortSignal | undefined): Promise<JourneyResult> {
+  #workerPool(): WorkerPool {
+    this.#dispatcher ??= createDispatcher(this.options.http?.connections)
+    this.#pool ??= new WorkerPool({
+      setup: this.options.workerSetup,
+      mainBaseUrl: this.options.baseUrl ?? '',
+      mainPorts: this.registry.ports,
+      makePorts,
+      dispatcher: () => (this.#dispatcher ??= createDispatcher(this.options.http?.connections)),
+      tokens: this.#tokens,
+      http: { ...this.options.http, headers: this.options.headers },
+    })
+    return this.#pool
+  }
+
+  /** Parallel runs are isolated or refused: never paths that silently see each other's writes. */
+  #checkParallel(): void {
+    const paths = this.options.parallelPaths ?? 1
+    const workers = this.options.workers ?? 1
+    for (const [key, n] of [['parallelPaths', paths], ['workers', workers]] as const)
+      if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${key} must be a whole number of 1 or more, got ${String(n)}`, { where: key })
+    if (Math.max(paths, workers) === 1 || this.options.workerSetup) return
+    const unsafe = this.registry.stateBackends.filter((b) => !b.parallelSafe)
+    if (!unsafe.length) return
+    const asked = paths > 1 ? `parallelPaths: ${paths}` : `workers: ${workers}`
+    throw new ConfigError(
+      `${asked} would run ${paths > 1 ? 'paths' : 'journeys'} at the same time against one system, but ${unsafe
+        .map((b) => `state backend "${b.name}" (${b.mechanism})`)
+        .join(', ')} ${unsafe.length > 1 ? 'are' : 'is'} not parallel-safe: they would see each other's writes and rollbacks. Choose one:\n` +
+        `  1. run one at a time: set ${paths > 1 ? 'parallelPaths' : 'workers'} to 1 (each path still starts from its checkpoint);\n` +
+        `  2. give every worker its own system: add a workerSetup (create: one app instance and database per worker; sync: copy the checkpoint state to it), see docs/parallel.md;\n` +
+        `  3. use only state backends that are parallel-safe.`,
+      { where: paths > 1 ? 'parallelPaths' : 'workers' },
+    )
+  }
+
+  async #runOne(item: SourcedJourney, signal: AbortSignal | undefined, laneIndex = 0): Promise<JourneyResult> {
     const { journey, file } = item
-    const issues: Issue[] = []
-    this.#journeyIssues = issues
     try {
       this.#dispatcher ??= createDispatcher(this.options.http?.connections)
-      const http = new UndiciHttpClient(
-        { ...this.options.http, baseUrl: journey.baseUrl ?? this.options.baseUrl ?? '', headers: this.options.headers },
-        { dispatcher: this.#dispatcher, tokens: this.#tokens },
-      )
-      const world = new World(this.registry.stateBackends, new Context())
+      let world: World
+      let http: UndiciHttpClient
+      let ports = this.ports
+      if (laneIndex === 0) {
+        http = new UndiciHttpClient(
+          { ...this.options.http, baseUrl: journey.baseUrl ?? this.options.baseUrl ?? '', headers: this.options.headers },
+          { dispatcher: this.#dispatcher, tokens: this.#tokens },
+        )
+        const client = http
+        world = new World(this.registry.stateBackends, new Context(), [
+          { snapshot: () => client.snapshotHeaders(), restore: (h) => client.restoreHeaders(h as Record<string, string>) },
+        ])
+      } else {
+        const lane = await this.#workerPool().lane(laneIndex)
+        ;({ world, http, ports } = lane)
+      }
+      const parallelPaths = (this.options.workers ?? 1) > 1 ? 1 : (this.options.parallelPaths ?? 1)
       const result = await executeJourney({
         journey,
         file,
         world,
         http,
-        ports: this.ports,
+        ports,
+        ...(parallelPaths > 1 ? { workerLanes: (count: number) => this.#workerPool().workerLanes(count, journey.name) } : {}),
         bus: this.bus,
         settings: {
+          parallelPaths,
           stepTimeout: this.options.stepTimeout,
           journeyTimeout: this.options.journeyTimeout,
           retries: this.options.retries,
@@ -219,15 +277,11 @@ export class Runner {
         runSignal: signal,
         logger: this.options.logger,
       })
-      // Hook issues raised while the journey ran belong to it.
-      for (const i of issues) if (!result.issues.includes(i)) result.issues.push(i)
-      if (issues.some((i) => i.severity === 'critical')) result.status = 'failed'
+      if (laneIndex) result.worker = laneIndex
       return result
     } catch (err) {
       const issue = makeIssue({ journey: journey.name, path: 'main', step: 'journey', severity: 'critical', kind: 'crash', error: `runner crashed: ${errorMessage(err)}`, source: 'runner' })
-      return { ...notRun(item, issue.error, false), issues: [...issues, issue] }
-    } finally {
-      this.#journeyIssues = undefined
+      return { ...notRun(item, issue.error, false), issues: [issue] }
     }
   }
 
@@ -243,6 +297,8 @@ export class Runner {
         }
       }
     this.#connected = false
+    if (this.#pool) errors.push(...(await this.#pool.close()))
+    this.#pool = undefined
     for (const fn of this.#closers.reverse()) {
       try {
         await fn()

@@ -30,7 +30,38 @@ export interface HttpClientOptions {
   onExchange?: (exchange: HttpExchange) => void
 }
 
+/** What one worker has for itself: an app instance (base URL) and the state backends of its system. */
+export interface WorkerResources {
+  baseUrl: string
+  stateBackends?: StateBackend[]
+  /** Ports of this worker's side services; the run's ports are used for names it does not give. */
+  ports?: Record<string, unknown>
+  /** Stop what `create` started. */
+  close?(): void | Promise<void>
+}
+
+/**
+ * Isolation by workers: each worker has its own World. Worker 0 is the run's own base URL and backends;
+ * `create` makes workers 1, 2, ... (e.g. one app process per worker, each with its own database).
+ */
+export interface WorkerSetup {
+  /** Called once per run for each extra worker, when first needed. */
+  create(index: number): Promise<WorkerResources>
+  /**
+   * Make worker `index`'s system equal to worker 0's, which stands at `checkpoint` right now. Called before
+   * the worker runs paths of a parallel branch; the worker's state backends are disconnected around it.
+   * Not needed for parallel journeys (`workers`), which each start from their worker's own state.
+   */
+  sync?(index: number, info: { checkpoint: string; journey: string }): Promise<void>
+}
+
 export interface RunnerOptions {
+  /** Run up to N paths of a branch at once, each on its own worker. Default 1. */
+  parallelPaths?: number
+  /** Run up to N journeys at once, each on its own worker. Default 1. */
+  workers?: number
+  /** Creates the workers that `parallelPaths` and `workers` need. Without it, N > 1 is refused unless every state backend is parallel-safe. */
+  workerSetup?: WorkerSetup
   baseUrl?: string
   /** Default headers on every request. */
   headers?: Record<string, string>

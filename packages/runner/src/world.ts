@@ -1,5 +1,11 @@
 import { type BackendTiming, type Context, type ContextSnapshot, StateBackend, StateError, errorMessage } from '@venomqa/core'
 
+/** Runner-side state that a checkpoint also saves, e.g. the HTTP client's auth header. */
+export interface Restorable<S = unknown> {
+  snapshot(): S
+  restore(snapshot: S): void
+}
+
 /**
  * The state of the system under test: every registered backend plus the journey's context.
  * Checkpoint and rollback fan out to all of them; checkpoints form a stack, as savepoints do, so rolling
@@ -8,11 +14,23 @@ import { type BackendTiming, type Context, type ContextSnapshot, StateBackend, S
 export class World {
   readonly backends: readonly StateBackend[]
   #ctx: Context
-  readonly #stack: { name: string; ctx: ContextSnapshot }[] = []
+  readonly #extras: readonly Restorable[]
+  readonly #stack: { name: string; ctx: ContextSnapshot; extras: unknown[] }[] = []
 
-  constructor(backends: readonly StateBackend[], ctx: Context) {
+  constructor(backends: readonly StateBackend[], ctx: Context, extras: readonly Restorable[] = []) {
     this.backends = backends
     this.#ctx = ctx
+    this.#extras = extras
+  }
+
+  /** The context as it was at an open checkpoint (a deep copy each time). */
+  contextAt(name: string): ContextSnapshot | undefined {
+    return this.#stack.find((c) => c.name === name)?.ctx
+  }
+
+  /** What the extras (HTTP headers...) were at an open checkpoint. */
+  extrasAt(name: string): unknown[] | undefined {
+    return this.#stack.find((c) => c.name === name)?.extras
   }
 
   get ctx(): Context {
@@ -28,6 +46,7 @@ export class World {
     const timings: BackendTiming[] = []
     // Snapshot the context first: if it cannot be copied, no backend has done any work yet.
     const ctx = this.#ctx.snapshot()
+    const extras = this.#extras.map((e) => e.snapshot())
     for (const b of this.backends) {
       const t0 = performance.now()
       try {
@@ -37,7 +56,7 @@ export class World {
       }
       timings.push({ backend: b.name, mechanism: b.mechanism, durationMs: performance.now() - t0 })
     }
-    this.#stack.push({ name, ctx })
+    this.#stack.push({ name, ctx, extras })
     return timings
   }
 
@@ -54,7 +73,9 @@ export class World {
       }
       timings.push({ backend: b.name, mechanism: b.mechanism, durationMs: performance.now() - t0 })
     }
-    this.#ctx.restore(this.#stack[index]!.ctx)
+    const saved = this.#stack[index]!
+    this.#ctx.restore(saved.ctx)
+    this.#extras.forEach((e, i) => e.restore(saved.extras[i]))
     this.#stack.length = index + 1
     return timings
   }

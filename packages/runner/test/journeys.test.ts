@@ -153,6 +153,31 @@ describe('checkpoints and branches against an app in its own process', () => {
   })
 })
 
+describe('the HTTP client is part of the World', () => {
+  it('restores the auth header a path changed', async () => {
+    const whoami: string[] = []
+    const j = journey('auth_restored', {
+      steps: [
+        ...signupAndLogin('first@example.test'),
+        checkpoint('as_first'),
+        branch('as_first', [
+          path('log_in_as_second', [
+            ...signupAndLogin('second@example.test'),
+            step('me', async ({ http }) => { whoami.push((await http.get('/api/me')).json().email) }),
+          ]),
+          path('still_first', [step('me', async ({ http }) => { whoami.push((await http.get('/api/me')).json().email) })]),
+        ]),
+        step('me_after', async ({ http }) => { whoami.push((await http.get('/api/me')).json().email) }),
+      ],
+    })
+    const runner = runnerFor()
+    const r = (await runner.run(j)).journeys[0]!
+    await runner.close()
+    expect(r.issues).toEqual([])
+    expect(whoami).toEqual(['second@example.test', 'first@example.test', 'first@example.test'])
+  })
+})
+
 describe('retries, timeouts and expected failures', () => {
   it('re-runs a failed step until it passes', async () => {
     let calls = 0

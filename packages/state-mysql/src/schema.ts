@@ -7,8 +7,8 @@ export interface TableInfo {
   insertable: string[]
   /** Primary key columns in key order; empty when the table has none. */
   primaryKey: string[]
-  /** Each primary key column's full type, for private tables that hold keys of this table. */
-  keyTypes: string[]
+  /** Full type of every insertable column (with character set and collation), for private copies of the rows. */
+  types: Map<string, string>
   hasAutoIncrement: boolean
 }
 
@@ -109,22 +109,18 @@ export async function readSchema(conn: Connection, database: string): Promise<Sc
   )
 
   const tables = new Map<string, TableInfo>()
-  for (const r of tableRows) tables.set(r.t, { name: r.t, insertable: [], primaryKey: [], keyTypes: [], hasAutoIncrement: false })
-  const typeOf = new Map<string, string>()
+  for (const r of tableRows) tables.set(r.t, { name: r.t, insertable: [], primaryKey: [], types: new Map(), hasAutoIncrement: false })
   for (const r of columnRows) {
     const table = tables.get(r.t)
     if (!table) continue
     const extra = String(r.e ?? '')
-    if (!/GENERATED/i.test(extra) || /DEFAULT_GENERATED/i.test(extra)) table.insertable.push(r.c)
+    // Generated columns are computed again on insert; MySQL 8 marks DEFAULT CURRENT_TIMESTAMP as DEFAULT_GENERATED.
+    if (/GENERATED/i.test(extra) && !/DEFAULT_GENERATED/i.test(extra)) continue
+    table.insertable.push(r.c)
+    table.types.set(r.c, r.cs ? `${r.ty} CHARACTER SET ${r.cs} COLLATE ${r.co}` : String(r.ty))
     if (/auto_increment/i.test(extra)) table.hasAutoIncrement = true
-    typeOf.set(`${r.t}\u0000${r.c}`, r.cs ? `${r.ty} CHARACTER SET ${r.cs} COLLATE ${r.co}` : String(r.ty))
   }
-  for (const r of keyRows) {
-    const table = tables.get(r.t)
-    if (!table) continue
-    table.primaryKey.push(r.c)
-    table.keyTypes.push(typeOf.get(`${r.t}\u0000${r.c}`) ?? 'varchar(255)')
-  }
+  for (const r of keyRows) tables.get(r.t)?.primaryKey.push(r.c)
 
   const byName = new Map<string, ForeignKey>()
   for (const r of fkRows) {

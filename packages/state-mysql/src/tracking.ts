@@ -29,16 +29,18 @@ export interface TrackedTable {
   readonly info: TableInfo
   /** The key log, for tables with a primary key; undefined means whole-table tracking. */
   readonly log?: string
-  /** The copy made at the base checkpoint. */
-  readonly base: string
+  /** Saved rows: the base (checkpoint id 0) and each checkpoint's rows that differ from it. */
+  readonly history: string
 }
 
 export function trackedTable(info: TableInfo): TrackedTable {
   return {
     name: info.name,
     info,
-    log: info.primaryKey.length ? privateName('log', info.name) : undefined,
-    base: privateName('base', info.name),
+    // Rows are told apart by primary key; a key with a generated column cannot be written back, so such a
+    // table (like one without a key) is tracked as a whole.
+    log: info.primaryKey.length && info.primaryKey.every((c) => info.insertable.includes(c)) ? privateName('log', info.name) : undefined,
+    history: privateName('hist', info.name),
   }
 }
 
@@ -49,8 +51,24 @@ export function wholeLogDdl(): string {
 }
 
 export function keyLogDdl(t: TrackedTable): string {
-  const cols = t.info.primaryKey.map((c, i) => `${ident(c)} ${t.info.keyTypes[i]} NOT NULL`).join(', ')
+  const cols = t.info.primaryKey.map((c) => `${ident(c)} ${t.info.types.get(c)} NOT NULL`).join(', ')
   return `CREATE TABLE ${ident(t.log!)} (${cols}, ${SEQ} BIGINT NOT NULL, PRIMARY KEY (${columnList(t.info.primaryKey)}), KEY (${SEQ})) ENGINE=InnoDB`
+}
+
+export const HISTORY_CP = '`_venomqa_cp`'
+export const HISTORY_PRESENT = '`_venomqa_present`'
+
+/**
+ * The history table of t: its insertable columns (all nullable but the key, no constraints) plus the
+ * checkpoint a row belongs to (0: the base) and whether the row existed then (a checkpoint saves, for a
+ * key that had been deleted, a row with present = 0). Plain DML on it replaces a CREATE TABLE per
+ * checkpoint, which costs tens of milliseconds on a busy server.
+ */
+export function historyDdl(t: TrackedTable): string {
+  const pk = t.log ? t.info.primaryKey : []
+  const cols = t.info.insertable.map((c) => `${ident(c)} ${t.info.types.get(c)} ${pk.includes(c) ? 'NOT NULL' : 'NULL'}`)
+  const key = pk.length ? `PRIMARY KEY (${HISTORY_CP}, ${columnList(pk)})` : `KEY (${HISTORY_CP})`
+  return `CREATE TABLE ${ident(t.history)} (${HISTORY_CP} INT NOT NULL, ${HISTORY_PRESENT} TINYINT NOT NULL, ${cols.join(', ')}, ${key}) ENGINE=InnoDB`
 }
 
 /** Mark a whole table as changed, from any session. */
@@ -97,10 +115,14 @@ export function trackingTriggers(schema: SchemaInfo, tracked: ReadonlyMap<string
   }
   // Every table, tracked or not, whose foreign key actions reach a tracked table.
   for (const name of schema.tables.keys()) {
-    const onDelete = cascadeStatements(schema, tracked, name, 'delete')
+    const onDelete = cascadeStatements(schema, tracked, name, 'delete', 'OLD')
     if (onDelete.length) out.push(trigger(privateName('bd', name), 'BEFORE DELETE', name, onDelete))
-    const onUpdate = cascadeStatements(schema, tracked, name, 'update')
-    if (onUpdate.length) out.push(trigger(privateName('bu', name), 'BEFORE UPDATE', name, onUpdate))
+    // ON UPDATE CASCADE may rewrite a child's primary key: its rows are recorded under their old keys before
+    // the update and under their new keys after it (InnoDB has cascaded by the time AFTER triggers run).
+    const beforeUpdate = cascadeStatements(schema, tracked, name, 'update', 'OLD')
+    if (beforeUpdate.length) out.push(trigger(privateName('bu', name), 'BEFORE UPDATE', name, beforeUpdate))
+    const afterUpdate = cascadeStatements(schema, tracked, name, 'update', 'NEW')
+    if (afterUpdate.length) out.push(trigger(privateName('cu', name), 'AFTER UPDATE', name, afterUpdate))
   }
   return out
 }
@@ -113,7 +135,13 @@ const MAX_CASCADE_DEPTH = 5
  * will change in other tables. They may record more than changes (a restore of an unchanged row is
  * harmless), never less.
  */
-function cascadeStatements(schema: SchemaInfo, tracked: ReadonlyMap<string, TrackedTable>, parent: string, event: 'delete' | 'update'): string[] {
+function cascadeStatements(
+  schema: SchemaInfo,
+  tracked: ReadonlyMap<string, TrackedTable>,
+  parent: string,
+  event: 'delete' | 'update',
+  row: 'OLD' | 'NEW',
+): string[] {
   const acts = (fk: ForeignKey, ev: 'delete' | 'update') => (ev === 'delete' ? fk.onDelete : fk.onUpdate) !== 'RESTRICT' && (ev === 'delete' ? fk.onDelete : fk.onUpdate) !== 'NO ACTION'
   const children = (table: string, ev: 'delete' | 'update', changedCols: readonly string[] | null) =>
     schema.foreignKeys.filter((fk) => fk.refTable === table && acts(fk, ev) && (changedCols === null || fk.refColumns.some((c) => changedCols.includes(c))))
@@ -138,7 +166,7 @@ function cascadeStatements(schema: SchemaInfo, tracked: ReadonlyMap<string, Trac
         subtree.push(...markWhole(child))
       } else {
         const chain = [...path, fk]
-        const statement = recordRowsSql(tracked.get(child), chain)
+        const statement = recordRowsSql(tracked.get(child), chain, row)
         if (statement) subtree.push(statement)
         const rule = ev === 'delete' ? fk.onDelete : fk.onUpdate
         // A deleted child cascades deletes further; a child whose key columns were set or updated cascades updates.
@@ -156,9 +184,9 @@ function cascadeStatements(schema: SchemaInfo, tracked: ReadonlyMap<string, Trac
 
 /**
  * Record the rows of the last table of `chain` that are linked, through the chain of foreign keys, to the
- * parent row (OLD) of the trigger. chain[0] references the parent; chain[i+1] references chain[i]'s table.
+ * trigger's parent row (`row`: OLD or NEW). chain[0] references the parent; chain[i+1] references chain[i]'s table.
  */
-function recordRowsSql(target: TrackedTable | undefined, chain: ForeignKey[]): string | undefined {
+function recordRowsSql(target: TrackedTable | undefined, chain: ForeignKey[], row: 'OLD' | 'NEW'): string | undefined {
   if (!target) return undefined
   const alias = (i: number) => `j${i}`
   const first = chain[0]!
@@ -167,7 +195,7 @@ function recordRowsSql(target: TrackedTable | undefined, chain: ForeignKey[]): s
     const fk = chain[i]!
     from += ` JOIN ${ident(chain[i - 1]!.table)} ${alias(i - 1)} ON ${joinOn(alias(i), alias(i - 1), fk.columns, fk.refColumns)}`
   }
-  const where = first.columns.map((c, i) => `${alias(0)}.${ident(c)} = OLD.${ident(first.refColumns[i]!)}`).join(' AND ')
+  const where = first.columns.map((c, i) => `${alias(0)}.${ident(c)} = ${row}.${ident(first.refColumns[i]!)}`).join(' AND ')
   const last = alias(chain.length - 1)
   if (!target.log)
     return `INSERT INTO ${ident(WHOLE_LOG)} (tbl, conn, ${SEQ}) SELECT ${literal(target.name)}, CONNECTION_ID(), ${PENDING} FROM DUAL

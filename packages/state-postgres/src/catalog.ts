@@ -112,7 +112,8 @@ WHERE c.relkind = 'r' AND n.nspname = ANY($1::text[])`
 export type Fingerprint = Map<string, { oid: string; shape: string; columns: string }>
 
 export async function fingerprint(client: pg.ClientBase, scope: Scope): Promise<Fingerprint> {
-  const { rows } = await client.query(FINGERPRINT_SQL, [schemasOf(scope)])
+  // Named, so the server plans it once per connection: it runs before every checkpoint and rollback.
+  const { rows } = await client.query({ name: 'venomqa-fingerprint', text: FINGERPRINT_SQL, values: [schemasOf(scope)] })
   const out: Fingerprint = new Map()
   for (const r of rows) {
     const [schema, ...rest] = (r.table as string).split('.')

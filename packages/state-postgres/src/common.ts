@@ -1,5 +1,23 @@
 import type pg from 'pg'
 import type { TrackedSequence, TrackedTable } from './catalog'
+import { bigintLiteral } from './sql'
+
+export type SequenceValues = { seq: TrackedSequence; lastValue: string; isCalled: boolean }[]
+
+/** Where each sequence stands, in one query. */
+export async function readSequences(client: pg.ClientBase, sequences: TrackedSequence[]): Promise<SequenceValues> {
+  if (!sequences.length) return []
+  const { rows } = await client.query(
+    sequences.map((s, i) => `SELECT ${i} AS i, last_value::text AS v, is_called AS c FROM ${s.sql}`).join(' UNION ALL '),
+  )
+  return rows.map((r) => ({ seq: sequences[r.i]!, lastValue: r.v as string, isCalled: r.c as boolean }))
+}
+
+/** One statement that puts every sequence back (setval is not undone by a rollback, which is the point). */
+export function setvalSql(values: SequenceValues): string {
+  if (!values.length) return 'SELECT 1'
+  return `SELECT ${values.map((s) => `setval('${s.seq.oid}'::oid::regclass, ${bigintLiteral(s.lastValue)}, ${s.isCalled})`).join(', ')}`
+}
 
 /** TRUNCATE every tracked table and restart its sequences, in one statement list. */
 export function truncateSql(tables: TrackedTable[], sequences: TrackedSequence[]): string {

@@ -59,7 +59,8 @@ function maskSecrets(text: string): string {
 /** Open one client; a failure becomes a StateError naming the server, the database and the cause. */
 export async function openClient(backend: string, url: string, connectTimeoutMs: number, purpose: string): Promise<pg.Client> {
   const target = describeTarget(url)
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: 'venomqa' })
+  // Named after the backend, so that an operator (or a test) can tell its sessions apart in pg_stat_activity.
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: `venomqa ${backend}`.slice(0, 63) })
   // A server that ends the session (admin shutdown, pg_terminate_backend) emits 'error' on an idle client;
   // without a listener Node would exit. The next query then fails with a clear message instead.
   client.on('error', () => {})

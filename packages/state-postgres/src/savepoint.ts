@@ -1,11 +1,12 @@
 import { StateError, type StateBackend } from '@venomqa/core'
 import type pg from 'pg'
-import { type Scope, findSequences, findTables } from './catalog'
+import { type Scope, type TrackedSequence, findSequences, findTables } from './catalog'
 import { CheckpointStack } from './checkpoints'
 import { type Target, describeTarget, openClient, step, where } from './connection'
 import { countRows, truncateSql } from './common'
 import type { ResolvedOptions } from './options'
 import { ident } from './sql'
+import { type SequenceValues, readSequences, setvalSql } from './common'
 
 /**
  * The `savepoint` mechanism: one connection, one transaction for the whole run, a SAVEPOINT per
@@ -20,9 +21,11 @@ export class PostgresSavepointBackend implements StateBackend {
   readonly target: Target
   readonly #options: ResolvedOptions
   readonly #scope: Scope
-  readonly #stack: CheckpointStack<string>
+  readonly #stack: CheckpointStack<{ savepoint: string; sequences: SequenceValues }>
   #client?: pg.Client
   #counter = 0
+  #sequences: TrackedSequence[] = []
+  #atConnect: SequenceValues = []
 
   constructor(options: ResolvedOptions) {
     this.#options = options
@@ -50,7 +53,11 @@ export class PostgresSavepointBackend implements StateBackend {
     if (this.#client) return
     const client = await openClient(this.name, this.#options.url, this.#options.connectTimeoutMs, 'open the run transaction')
     try {
-      await step(this.name, this.target, 'BEGIN', () => client.query('BEGIN'))
+      await step(this.name, this.target, 'BEGIN', async () => {
+        await client.query('BEGIN')
+        this.#sequences = await findSequences(client, this.#scope, (await findTables(client, this.#scope)).tables)
+        this.#atConnect = await readSequences(client, this.#sequences)
+      })
     } catch (err) {
       await client.end().catch(() => {})
       throw err
@@ -61,22 +68,27 @@ export class PostgresSavepointBackend implements StateBackend {
   async checkpoint(name: string): Promise<void> {
     const client = this.#connected()
     const savepoint = `venomqa_${++this.#counter}`
-    await step(this.name, this.target, `checkpoint "${name}" (SAVEPOINT)`, () => client.query(`SAVEPOINT ${ident(savepoint)}`))
-    this.#stack.push(name, savepoint)
+    const sequences = await step(this.name, this.target, `checkpoint "${name}" (SAVEPOINT)`, async () => {
+      await client.query(`SAVEPOINT ${ident(savepoint)}`)
+      return readSequences(client, this.#sequences)
+    })
+    this.#stack.push(name, { savepoint, sequences })
   }
 
   async rollback(name: string): Promise<void> {
     const client = this.#connected()
-    const savepoint = this.#stack.get(name)
-    await step(this.name, this.target, `rollback to "${name}" (ROLLBACK TO SAVEPOINT)`, () =>
-      client.query(`ROLLBACK TO SAVEPOINT ${ident(savepoint)}`),
-    )
+    const { savepoint, sequences } = this.#stack.get(name)
+    await step(this.name, this.target, `rollback to "${name}" (ROLLBACK TO SAVEPOINT)`, async () => {
+      await client.query(`ROLLBACK TO SAVEPOINT ${ident(savepoint)}`)
+      // Sequences are not transactional: without this, ids would go on from where the path left them.
+      await client.query(setvalSql(sequences))
+    })
     this.#stack.dropAfter(name)
   }
 
   async release(name: string): Promise<void> {
     if (!this.#client || !this.#stack.has(name)) return
-    const savepoint = this.#stack.get(name)
+    const { savepoint } = this.#stack.get(name)
     await step(this.name, this.target, `release "${name}" (RELEASE SAVEPOINT)`, () => this.#client!.query(`RELEASE SAVEPOINT ${ident(savepoint)}`))
     this.#stack.release(name)
   }
@@ -95,14 +107,17 @@ export class PostgresSavepointBackend implements StateBackend {
     return step(this.name, this.target, 'observe', async () => countRows(client, (await findTables(client, this.#scope)).tables))
   }
 
-  /** Roll the run's transaction back: the database is left as it was before connect. */
+  /** Roll the run's transaction back: the database, sequences included, is left as it was before connect. */
   async disconnect(): Promise<void> {
     const client = this.#client
     if (!client) return
     this.#client = undefined
     this.#stack.clear()
     try {
-      await client.query('ROLLBACK').catch(() => {})
+      await step(this.name, this.target, 'ROLLBACK the run transaction', async () => {
+        await client.query('ROLLBACK')
+        await client.query(setvalSql(this.#atConnect))
+      })
     } finally {
       await client.end().catch(() => {})
     }

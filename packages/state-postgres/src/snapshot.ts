@@ -16,14 +16,14 @@ import { type Target, describePgError, describeTarget, openClient, step, where }
 import type { ResolvedOptions } from './options'
 import { bigintLiteral } from './sql'
 import { S, installSql, restoreSql, triggerSql } from './tracking'
-import { countRows, truncateSql } from './common'
+import { type SequenceValues, countRows, readSequences, setvalSql, truncateSql } from './common'
 
 /** One advisory lock per database: two runs restoring the same tables would undo each other's work. */
 const LOCK_KEY = [1986948205, 1] as const
 
 interface SnapshotCheckpoint {
   mark: string
-  sequences: { seq: TrackedSequence; lastValue: string; isCalled: boolean }[]
+  sequences: SequenceValues
 }
 
 /**
@@ -89,15 +89,7 @@ export class PostgresSnapshotBackend implements StateBackend {
       // With no checkpoint open, nothing older than this one can ever be restored.
       if (this.#stack.size === 0) await client.query(`DELETE FROM ${S}.log`)
       const { rows } = await client.query(`UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text`)
-      const values = sequences.length
-        ? (
-            await client.query(
-              sequences.map((s, i) => `SELECT ${i} AS i, last_value::text AS v, is_called AS c FROM ${s.sql}`).join(' UNION ALL '),
-            )
-          ).rows
-        : []
-      const saved = values.map((r) => ({ seq: sequences[r.i]!, lastValue: r.v as string, isCalled: r.c as boolean }))
-      this.#stack.push(name, { mark: rows[0].mark, sequences: saved })
+      this.#stack.push(name, { mark: rows[0].mark, sequences: await readSequences(client, sequences) })
     })
   }
 
@@ -109,9 +101,9 @@ export class PostgresSnapshotBackend implements StateBackend {
     await step(this.name, this.target, `rollback to "${name}"`, async () => {
       try {
         const started = await client.query(
-          `BEGIN; SET LOCAL session_replication_role = replica; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}`,
+          `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}`,
         )
-        const dirty = (started as unknown as pg.QueryResult[])[2]!.rows.map((r) => r.rel as string)
+        const dirty = (started as unknown as pg.QueryResult[])[3]!.rows.map((r) => r.rel as string)
         const parts: string[] = []
         for (const oid of dirty) {
           const table = this.#byOid.get(oid)
@@ -120,8 +112,7 @@ export class PostgresSnapshotBackend implements StateBackend {
         }
         if (dirty.length) parts.push(`DELETE FROM ${S}.log WHERE seq > ${mark};`)
         parts.push(`UPDATE ${S}.state SET mark = ${mark};`)
-        if (cp.sequences.length)
-          parts.push(`SELECT ${cp.sequences.map((s) => `setval('${s.seq.oid}'::oid::regclass, ${bigintLiteral(s.lastValue)}, ${s.isCalled})`).join(', ')};`)
+        if (cp.sequences.length) parts.push(`${setvalSql(cp.sequences)};`)
         parts.push('COMMIT;')
         await client.query(parts.join('\n'))
       } catch (err) {

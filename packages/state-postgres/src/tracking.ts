@@ -1,6 +1,6 @@
 import type { TrackedTable } from './catalog'
 import { PRIVATE_SCHEMA } from './catalog'
-import { bigintLiteral, ident, literal } from './sql'
+import { bigintLiteral, ident } from './sql'
 
 /**
  * Change tracking for the snapshot mechanism, all inside one private schema so that dropping it removes
@@ -13,6 +13,15 @@ import { bigintLiteral, ident, literal } from './sql'
  * that changes them after a checkpoint.
  */
 export const S = ident(PRIVATE_SCHEMA)
+
+/**
+ * Row images are kept as the row's text form (what COPY uses), which reads back exactly for every type.
+ * The function is SECURITY DEFINER because the app may connect as a role that cannot write to the private
+ * schema; the SET clauses pin the settings that change how values print, whatever the app's session uses.
+ * One function per table, so that the key comparison is plain field access.
+ */
+const FUNCTION_HEADER = `LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres SET extra_float_digits = 3`
 
 export function installSql(): string {
   return `
@@ -29,39 +38,8 @@ CREATE INDEX log_rel_seq ON ${S}.log (rel, seq);
 CREATE UNLOGGED TABLE ${S}.state (mark bigint NOT NULL);
 INSERT INTO ${S}.state VALUES (0);
 
--- Row images are kept as the row's text form (what COPY uses), which reads back exactly for every type.
--- SECURITY DEFINER: the app may connect as a role that cannot write to this schema. The SET clauses pin
--- the settings that change how values print, whatever the app's session uses.
-CREATE FUNCTION ${S}.capture_row() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres SET extra_float_digits = 3 AS $fn$
-DECLARE
-  o jsonb;
-  n jsonb;
-  k text;
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    INSERT INTO ${S}.log (rel, existed, img) VALUES (TG_RELID, false, NEW::text);
-  ELSIF TG_OP = 'DELETE' THEN
-    INSERT INTO ${S}.log (rel, existed, img) VALUES (TG_RELID, true, OLD::text);
-  ELSE
-    o := to_jsonb(OLD);
-    n := to_jsonb(NEW);
-    INSERT INTO ${S}.log (rel, existed, img) VALUES (TG_RELID, true, OLD::text);
-    -- A changed key leaves a row under the new key that did not exist at the checkpoint.
-    FOREACH k IN ARRAY TG_ARGV LOOP
-      IF o -> k IS DISTINCT FROM n -> k THEN
-        INSERT INTO ${S}.log (rel, existed, img) VALUES (TG_RELID, false, NEW::text);
-        EXIT;
-      END IF;
-    END LOOP;
-  END IF;
-  RETURN NULL;
-END
-$fn$;
-
 -- TRUNCATE fires no row triggers: save every row first.
-CREATE FUNCTION ${S}.capture_truncate() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres SET extra_float_digits = 3 AS $fn$
+CREATE FUNCTION ${S}.capture_truncate() RETURNS trigger ${FUNCTION_HEADER} AS $fn$
 BEGIN
   EXECUTE format('INSERT INTO ${S}.log (rel, existed, img) SELECT %s, true, t::text FROM %s t', TG_RELID, TG_RELID::regclass);
   RETURN NULL;
@@ -69,8 +47,7 @@ END
 $fn$;
 
 -- A table without a primary key: one copy of the whole table per checkpoint, taken when it first changes.
-CREATE FUNCTION ${S}.capture_table() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp SET DateStyle = 'ISO, MDY' SET IntervalStyle = postgres SET extra_float_digits = 3 AS $fn$
+CREATE FUNCTION ${S}.capture_table() RETURNS trigger ${FUNCTION_HEADER} AS $fn$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM ${S}.log WHERE rel = TG_RELID AND seq > (SELECT mark FROM ${S}.state)) THEN
     EXECUTE format('INSERT INTO ${S}.log (rel, existed, img) SELECT %s, true, coalesce(array_agg(t)::text, ''{}'') FROM %s t', TG_RELID, TG_RELID::regclass);
@@ -84,8 +61,25 @@ $fn$;
 export function triggerSql(t: TrackedTable): string {
   if (t.primaryKey.length === 0)
     return `CREATE TRIGGER _venomqa_capture BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t.sql} FOR EACH STATEMENT EXECUTE FUNCTION ${S}.capture_table();`
-  const args = t.primaryKey.map(literal).join(', ')
-  return `CREATE TRIGGER _venomqa_capture AFTER INSERT OR UPDATE OR DELETE ON ${t.sql} FOR EACH ROW EXECUTE FUNCTION ${S}.capture_row(${args});
+  const fn = `${S}.${ident(`capture_${t.oid}`)}`
+  const keyChanged = t.primaryKey.map((k) => `OLD.${ident(k)} IS DISTINCT FROM NEW.${ident(k)}`).join(' OR ')
+  return `CREATE FUNCTION ${fn}() RETURNS trigger ${FUNCTION_HEADER} AS $fn$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO ${S}.log (rel, existed, img) VALUES (TG_RELID, false, NEW::text);
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO ${S}.log (rel, existed, img) VALUES (TG_RELID, true, OLD::text);
+  ELSE
+    INSERT INTO ${S}.log (rel, existed, img) VALUES (TG_RELID, true, OLD::text);
+    -- A changed key leaves a row under the new key that did not exist at the checkpoint.
+    IF ${keyChanged} THEN
+      INSERT INTO ${S}.log (rel, existed, img) VALUES (TG_RELID, false, NEW::text);
+    END IF;
+  END IF;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER _venomqa_capture AFTER INSERT OR UPDATE OR DELETE ON ${t.sql} FOR EACH ROW EXECUTE FUNCTION ${fn}();
 CREATE TRIGGER _venomqa_capture_truncate BEFORE TRUNCATE ON ${t.sql} FOR EACH STATEMENT EXECUTE FUNCTION ${S}.capture_truncate();`
 }
 

@@ -197,7 +197,7 @@ export function parseQuery(query: string): Term[] {
   const re = /([!-]?)(?:([A-Za-z-]+):)?(?:"([^"]*)"?|(\S+))/g
   for (const m of query.trim().matchAll(re)) {
     if (!m[0].trim()) continue
-    let field = m[2]?.toLowerCase()
+    let field: string | undefined = m[2]?.toLowerCase()
     let value = m[3] ?? m[4] ?? ''
     if (field && !FIELDS.has(field)) {
       value = `${m[2]}:${value}`

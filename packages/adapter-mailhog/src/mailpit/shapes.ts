@@ -104,15 +104,19 @@ export type MailpitMessageHeaders = Record<string, string[]>
 
 /**
  * A search query in Mailpit's syntax (https://mailpit.axllent.org/docs/usage/search-filters/) for the
- * parts of a filter it can express. Mailpit has no escape for a quote inside a quoted term, so quotes
- * are dropped; the exact filter is applied to the results anyway.
+ * parts of a filter it can express. Mailpit has no escape for a quote inside a quoted term, so a value
+ * with quotes becomes one term per piece between them; the results are a superset, and the exact
+ * filter is applied to them anyway.
  */
 export function mailpitQuery(filter: { to?: string; from?: string; subject?: string | RegExp }): string {
-  const term = (field: string, value: string) => `${field}:"${value.replace(/"/g, '').trim()}"`
   const terms: string[] = []
-  if (filter.to !== undefined && filter.to.replace(/"/g, '').trim()) terms.push(term('to', bareOf(filter.to)))
-  if (filter.from !== undefined && filter.from.replace(/"/g, '').trim()) terms.push(term('from', bareOf(filter.from)))
-  if (typeof filter.subject === 'string' && filter.subject.replace(/"/g, '').trim()) terms.push(term('subject', filter.subject))
+  const add = (field: string, value: string) => {
+    for (const piece of value.split('"').map((p) => p.trim()))
+      if (piece) terms.push(`${field}:"${piece}"`)
+  }
+  if (filter.to !== undefined) add('to', bareOf(filter.to))
+  if (filter.from !== undefined) add('from', bareOf(filter.from))
+  if (typeof filter.subject === 'string') add('subject', filter.subject)
   return terms.join(' ')
 }
 

@@ -74,6 +74,7 @@ export const PAGE_SCRIPT = String.raw`
   function pct(x) { return (Math.min(1, Math.max(0, x)) * 100).toFixed(3) + '%'; }
 
   // ---- bodies, headers, request and response -----------------------------------------------------
+  function fullUrl(rq) { return (typeof rq.o === 'number' ? D.og[rq.o] : '') + rq.u; }
   function pretty(text) {
     try { return JSON.stringify(JSON.parse(text), null, 2); } catch (e) { return text; }
   }
@@ -98,7 +99,7 @@ export const PAGE_SCRIPT = String.raw`
     return t;
   }
   function part(title, kids) { return el('div', 'part', [el('div', 'title', title), kids]); }
-  function requestPart(title, rq) { return part(title, [el('div', 'mono', rq.m + ' ' + rq.u), headersTable(rq.h), bodyView(rq.b)]); }
+  function requestPart(title, rq) { return part(title, [el('div', 'mono', rq.m + ' ' + fullUrl(rq)), headersTable(rq.h), bodyView(rq.b)]); }
   function responsePart(title, rs) { return part(title + ' \u00b7 ' + rs.s, [headersTable(rs.h), bodyView(rs.b)]); }
   function stepDetails(s) {
     var box = el('div', 'io-body');
@@ -110,7 +111,7 @@ export const PAGE_SCRIPT = String.raw`
         var x = s.ex[i];
         var head = 'Earlier request \u00b7 attempt ' + x.a + ' \u00b7 ' + fmtMs(x.ms) + (x.c ? ' \u00b7 from cache' : '');
         box.appendChild(part(head, [
-          el('div', 'mono', x.rq.m + ' ' + x.rq.u + (x.rs ? ' \u2192 ' + x.rs.s : '')),
+          el('div', 'mono', x.rq.m + ' ' + fullUrl(x.rq) + (x.rs ? ' \u2192 ' + x.rs.s : '')),
           x.e ? el('div', 'err', x.e) : null,
           x.rs ? bodyView(x.rs.b) : null
         ]));
@@ -141,8 +142,9 @@ export const PAGE_SCRIPT = String.raw`
     if (s.a) row.appendChild(flag(s.a + ' attempts'));
     if (s.to) row.appendChild(flag('timed out'));
     if (s.rq) {
+      // The row shows the path; the full URL is in the tooltip and in the details.
       var http = el('span', 'http', s.rq.m + ' ' + s.rq.u);
-      http.title = s.rq.m + ' ' + s.rq.u;
+      http.title = s.rq.m + ' ' + fullUrl(s.rq);
       row.appendChild(http);
     }
     if (s.rs) row.appendChild(el('span', 'code' + (s.rs.s >= 400 ? ' bad' : ''), String(s.rs.s)));
@@ -309,7 +311,7 @@ export const PAGE_SCRIPT = String.raw`
   }
   function stepHay(s) {
     if (s._h === undefined) {
-      s._h = lc([s.n, s.e && s.e.m, s.rq && s.rq.m + ' ' + s.rq.u, s.rs && s.rs.s, bodyText(s.rq && s.rq.b), bodyText(s.rs && s.rs.b)].join('\n'));
+      s._h = lc([s.n, s.e && s.e.m, s.rq && s.rq.m + ' ' + fullUrl(s.rq), s.rs && s.rs.s, bodyText(s.rq && s.rq.b), bodyText(s.rs && s.rs.b)].join('\n'));
     }
     return s._h;
   }
@@ -428,7 +430,7 @@ export const PAGE_SCRIPT = String.raw`
 
   // ---- issues -------------------------------------------------------------------------------------
   function issueEl(x) {
-    var where = [x.j || '(run)', x.p && x.p !== 'main' ? x.p : null, x.st || null].filter(Boolean).join(' \u203a ');
+    var where = [x.j || '(run)', x.p && x.p !== 'main' ? x.p.split(' > ').join(' \u203a ') : null, x.st || null].filter(Boolean).join(' \u203a ');
     var d = el('div', 'issue', [
       el('div', null, [el('span', 'sev ' + x.sv, x.sv), ' ', el('span', 'where', where), ' ', el('span', 'muted', x.k + (x.src ? ' \u00b7 ' + x.src : ''))]),
       el('div', 'msg', x.e),
@@ -574,6 +576,7 @@ export const PAGE_SCRIPT = String.raw`
       });
     });
     document.documentElement.setAttribute('data-ready', '1');
+    if (window.performance && performance.mark) performance.mark('venomqa-ready');
   }
 
   try {

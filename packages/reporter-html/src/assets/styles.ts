@@ -52,6 +52,8 @@ details > summary { cursor: pointer; }
 .panel > summary { padding: 8px 12px; }
 .panel > .body { padding: 4px 12px 12px; }
 .journey { border-left: 4px solid var(--skip); }
+/* Off-screen journeys skip layout and paint: a run of 10 000 steps stays responsive when all are open. */
+.journey[open] > .body { content-visibility: auto; contain-intrinsic-size: auto 1200px; }
 .journey.passed { border-left-color: var(--pass); }
 .journey.failed { border-left-color: var(--fail); }
 .journey > summary { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 10px; }
@@ -87,7 +89,7 @@ details > summary { cursor: pointer; }
 .empty { color: var(--muted); font-style: italic; padding: 4px 6px; }
 .timeline { margin: 6px 0 10px; }
 .tl-row { display: grid; grid-template-columns: minmax(90px, 28%) 1fr 64px; gap: 8px; align-items: center; font-size: 12px; line-height: 18px; }
-.tl-row .label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.tl-row .label { display: block; min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; text-align: left; }
 .tl-row .track { position: relative; height: 10px; background: var(--code); border-radius: 3px; }
 .tl-row .bar { position: absolute; top: 0; bottom: 0; min-width: 2px; border-radius: 3px; background: var(--pass); }
 .tl-row .bar.failed { background: var(--fail); }
@@ -119,6 +121,7 @@ details > summary { cursor: pointer; }
   main { max-width: none; padding: 0; }
   .controls, .no-print, .io > summary, .btn { display: none !important; }
   .panel { border-color: #999; break-inside: auto; }
+  .journey[open] > .body { content-visibility: visible; }
   .node, .issue, .tl-row, .card { break-inside: avoid; }
   pre { max-height: none; overflow: visible; }
   .node.failed > .row { background: none; }

@@ -117,7 +117,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       print(fmt.checkpoint(e.name, e.path, e.durationMs, e.backends))
     },
     branchStart(e) {
-      print(`${indent(e.path)}${p.magenta('⑂')} branch from ${p.bold(e.checkpoint)} ${p.dim(`(${e.paths.length} paths: ${e.paths.join(', ')})`)}`)
+      print(`${indent(e.path)}${p.magenta('⑂')} branch from ${p.bold(e.checkpoint)} ${p.dim(`(${plural(e.paths.length, 'path')}: ${e.paths.join(', ')})`)}`)
     },
     pathStart(e) {
       print(`${indent(e.path, -1)}${p.magenta('├')} path ${p.bold(leaf(e.path))}`)
@@ -152,6 +152,10 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
   }
 }
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
+}
+
 function indent(path: string, shift = 0): string {
   return '  '.repeat(Math.max(0, depthOf(path) + 1 + shift))
 }
@@ -162,8 +166,15 @@ function leaf(path: string): string {
 }
 
 function backendsText(backends: readonly BackendTiming[]): string {
-  return backends.map((b) => `${b.backend} ${b.mechanism} ${formatDuration(b.durationMs)}`).join(', ')
+  return backends.map((b) => `${backendLabel(b.backend, b.mechanism)} ${formatDuration(b.durationMs)}`).join(', ')
 }
+
+function backendLabel(name: string, mechanism: string): string {
+  return name === mechanism ? name : `${name} (${mechanism})`
+}
+
+/** Transport headers that say nothing about why a request failed; left out of terminal output. */
+const NOISY_RESPONSE_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'])
 
 /** Turns results and events into lines; shared by the live hooks and the after-the-fact tree. */
 class LineFormatter {
@@ -199,7 +210,8 @@ class LineFormatter {
     }
     if (r.response) {
       out.push(this.p.dim(`${pad}< HTTP ${r.response.status}`))
-      for (const [k, v] of Object.entries(redactHeaders(r.response.headers ?? {}, this.redact))) out.push(this.p.dim(`${pad}< ${k}: ${v}`))
+      for (const [k, v] of Object.entries(redactHeaders(r.response.headers ?? {}, this.redact)))
+        if (!NOISY_RESPONSE_HEADERS.has(k)) out.push(this.p.dim(`${pad}< ${k}: ${v}`))
       const body = bodyText(redactBody(r.response.body, this.redact), 500)
       if (body) for (const l of body.split('\n')) out.push(this.p.dim(`${pad}< ${l}`))
     }
@@ -213,7 +225,9 @@ class LineFormatter {
 
   rollback(checkpoint: string, reason: string, path: string, durationMs: number, backends: readonly BackendTiming[]): string {
     const detail = backends.length ? `: ${backendsText(backends)}` : ''
-    return `${indent(path)}${this.p.cyan('↺')} rollback to ${this.p.bold(checkpoint)} ${this.p.dim(`(${reason}) ${formatDuration(durationMs)}${detail}`)}`
+    // A rollback before a path belongs with the path's header line, which follows it.
+    const pad = reason === 'before-path' ? indent(path, -1) : indent(path)
+    return `${pad}${this.p.cyan('↺')} rollback to ${this.p.bold(checkpoint)} ${this.p.dim(`(${reason}) ${formatDuration(durationMs)}${detail}`)}`
   }
 
   pathEnd(path: string, status: Status, durationMs: number): string {
@@ -235,7 +249,7 @@ class LineFormatter {
         else if (n.kind === 'checkpoint') lines.push(this.checkpoint(n.result.name, n.path, n.result.durationMs, n.result.backends))
         else if (n.kind === 'branch') {
           const b = n.result
-          lines.push(`${indent(n.path)}${this.p.magenta('⑂')} branch from ${this.p.bold(b.checkpoint)} ${this.p.dim(`(${b.paths.length} paths: ${b.paths.map((x) => x.name).join(', ')})`)}`)
+          lines.push(`${indent(n.path)}${this.p.magenta('⑂')} branch from ${this.p.bold(b.checkpoint)} ${this.p.dim(`(${plural(b.paths.length, 'path')}: ${b.paths.map((x) => x.name).join(', ')})`)}`)
         } else {
           const r = n.result
           if (r.rollback) lines.push(this.rollback(n.checkpoint, 'before-path', n.path, r.rollback.durationMs, r.rollback.backends))
@@ -251,16 +265,16 @@ class LineFormatter {
     const p = this.p
     const s = run.summary
     const counts = (c: { passed: number; failed: number; skipped?: number; total: number }) =>
-      [p.green(`${c.passed} passed`), c.failed ? p.red(`${c.failed} failed`) : '', c.skipped ? p.yellow(`${c.skipped} skipped`) : '', p.dim(`(${c.total})`)]
+      `${[p.green(`${c.passed} passed`), c.failed ? p.red(`${c.failed} failed`) : '', c.skipped ? p.yellow(`${c.skipped} skipped`) : '']
         .filter(Boolean)
-        .join(', ')
+        .join(', ')} ${p.dim(`of ${c.total}`)}`
     const issues = SEVERITIES.filter((sev) => s.issues[sev] > 0).map((sev) => `${s.issues[sev]} ${sev}`)
     const lines = ['', p.dim('─'.repeat(60))]
     lines.push(`${'Journeys'.padEnd(10)}${counts(s.journeys)}`)
     lines.push(`${'Steps'.padEnd(10)}${counts(s.steps)}`)
     if (s.paths.total) lines.push(`${'Paths'.padEnd(10)}${counts(s.paths)}`)
     lines.push(`${'Issues'.padEnd(10)}${issues.length ? issues.join(', ') : p.dim('none')}`)
-    if (run.backends.length) lines.push(`${'State'.padEnd(10)}${run.backends.map((b) => `${b.name} (${b.mechanism})`).join(', ')}`)
+    if (run.backends.length) lines.push(`${'State'.padEnd(10)}${run.backends.map((b) => backendLabel(b.name, b.mechanism)).join(', ')}`)
     lines.push(`${'Duration'.padEnd(10)}${formatDuration(run.durationMs)}`)
 
     const all: Issue[] = [...run.journeys.flatMap((j) => j.issues), ...run.issues].sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
@@ -271,7 +285,8 @@ class LineFormatter {
         const where = [i.journey, i.path !== 'main' ? i.path : '', i.step].filter(Boolean).join(' › ')
         lines.push(`  ${p.red('✗')} ${p.bold(where || i.source)} [${sev}] ${p.dim(i.source)}`)
         lines.push(`      ${redactFreeText(i.error)}`)
-        if (i.request) lines.push(...this.exchange({ request: i.request, response: i.response }, '      '))
+        // A failed step's exchange was printed with the step already; other issues show theirs here.
+        if (i.request && i.source !== 'step') lines.push(...this.exchange({ request: i.request, response: i.response }, '      '))
         lines.push(`      ${p.cyan('Suggestion:')} ${i.suggestion}`)
       }
     }

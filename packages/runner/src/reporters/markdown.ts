@@ -23,7 +23,7 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
   const out: string[] = []
   const verdict = run.interrupted ? '⚠️ interrupted' : run.status === 'passed' ? '✅ passed' : '❌ failed'
   out.push('# VenomQA report', '')
-  out.push(`**Result:** ${verdict} · ${run.journeys.length} journeys · ${formatDuration(run.durationMs)} · ${run.startedAt} · ${run.tool.name} ${run.tool.version}`, '')
+  out.push(`**Result:** ${verdict} · ${run.journeys.length} journey${run.journeys.length === 1 ? '' : 's'} · ${formatDuration(run.durationMs)} · ${run.startedAt} · ${run.tool.name} ${run.tool.version}`, '')
   out.push('| | Total | Passed | Failed | Skipped |', '|---|---:|---:|---:|---:|')
   out.push(`| Journeys | ${s.journeys.total} | ${s.journeys.passed} | ${s.journeys.failed} | - |`)
   out.push(`| Steps | ${s.steps.total} | ${s.steps.passed} | ${s.steps.failed} | ${s.steps.skipped} |`)

@@ -1,0 +1,58 @@
+import { SMTPServer } from 'smtp-server'
+import type { MessageStore } from './store'
+
+/** 25 MB, Mailpit's default limit. */
+const MAX_SIZE = 25 * 1024 * 1024
+
+/**
+ * A real SMTP server that stores every message it is given. It accepts any sender, recipient and login
+ * (AUTH is optional), offers no STARTTLS (a self-signed certificate would make strict clients give up),
+ * and answers 250 only once the message is stored, so a mail the app has finished sending is already
+ * visible through the API.
+ */
+export function createCatcherSmtpServer(store: MessageStore): SMTPServer {
+  const server: SMTPServer = new SMTPServer({
+    name: store.hostname,
+    banner: 'VenomQA mail catcher',
+    authOptional: true,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    size: MAX_SIZE,
+    logger: false,
+    // A reverse DNS lookup per connection costs up to seconds where DNS is slow or absent.
+    disableReverseLookup: true,
+    // Connections a client keeps open (a pooled transport) get 421 after this long when the catcher closes.
+    closeTimeout: 500,
+    onAuth(auth, _session, callback) {
+      callback(null, { user: auth.username ?? 'anonymous' })
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = []
+      stream.on('data', (c: Buffer) => chunks.push(c))
+      stream.on('error', (err: Error) => callback(err))
+      stream.on('end', () => {
+        if ((stream as { sizeExceeded?: boolean }).sizeExceeded) {
+          store.stats.rejected++
+          const err = Object.assign(new Error(`message exceeds the ${MAX_SIZE} byte limit`), { responseCode: 552 })
+          return callback(err)
+        }
+        const envelope = {
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          helo: session.hostNameAppearsAs ?? '',
+          username: typeof session.user === 'string' ? session.user : '',
+        }
+        store.add(Buffer.concat(chunks), envelope).then(
+          () => callback(),
+          (err: Error) => {
+            store.stats.rejected++
+            callback(Object.assign(new Error(`could not store the message: ${err.message}`), { responseCode: 451 }))
+          },
+        )
+      })
+    },
+  })
+  // Without a listener a client's protocol error would be thrown as an unhandled 'error' event.
+  server.on('error', () => {})
+  return server
+}

@@ -1,0 +1,72 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import nodemailer from 'nodemailer'
+
+/** Deliver one message over real SMTP with nodemailer, as an app would. */
+export async function deliver(smtpUrl: string, mail: nodemailer.SendMailOptions): Promise<void> {
+  const transport = nodemailer.createTransport(smtpUrl)
+  try {
+    await transport.sendMail(mail)
+  } finally {
+    transport.close()
+  }
+}
+
+/** A 1x1 PNG: binary content whose bytes must come back unchanged. */
+export const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+)
+
+/** The mail the dialect tests read back: text, HTML, an inline image, a binary and a text attachment. */
+export function richMail(to = 'alice@example.com'): nodemailer.SendMailOptions {
+  return {
+    from: '"Shop" <shop@example.com>',
+    to,
+    cc: 'carol@example.com',
+    bcc: 'audit@example.com',
+    subject: 'Your invoice №42 – thank you',
+    text: 'Hello Alice,\nyour invoice is attached.\n',
+    html: '<p>Hello <b>Alice</b>, your invoice is attached.</p><img src="cid:logo@shop">',
+    headers: { 'X-Order-Id': 'ord-42' },
+    attachments: [
+      { filename: 'invoice.pdf', content: Buffer.from('%PDF-1.4 fake invoice'), contentType: 'application/pdf' },
+      { filename: 'pixel.png', content: PNG, contentType: 'image/png' },
+      { filename: 'logo.png', content: PNG, contentType: 'image/png', cid: 'logo@shop' },
+    ],
+  }
+}
+
+/** True if something accepts TCP connections at host:port. */
+export function accepts(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host })
+    s.once('connect', () => {
+      s.destroy()
+      resolve(true)
+    })
+    s.once('error', () => resolve(false))
+  })
+}
+
+/** A self-signed certificate for 127.0.0.1 / localhost, made with the machine's openssl. */
+export function selfSignedCert(): { key: string; cert: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'venomqa-mail-tls-'))
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    )
+    return { key: readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8') }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,128 @@
+import net from 'node:net'
+import { PLUGIN_API_VERSION, PluginError, type MailPort, isPlugin } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
+import { freePort } from '@venomqa/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import mailPlugin, { CatcherMailClient, MailHogClient, MailpitClient, startMailCatcher } from '../src'
+import { accepts, deliver } from './helpers'
+
+describe('the mail plugin', () => {
+  afterEach(() => {
+    delete process.env.VENOMQA_SMTP_URL
+    delete process.env.VENOMQA_MAIL_API_URL
+  })
+
+  it('is a plugin for this plugin API', () => {
+    expect(isPlugin(mailPlugin)).toBe(true)
+    expect(mailPlugin).toMatchObject({ name: '@venomqa/adapter-mailhog', apiVersion: PLUGIN_API_VERSION })
+  })
+
+  it('embedded (the default): starts a catcher, registers port, backend and health check, stops it on close', async () => {
+    const runner = createRunner({ plugins: [mailPlugin] })
+    await runner.init()
+    const mail = runner.registry.ports.get('mail') as CatcherMailClient
+    expect(mail).toBeInstanceOf(CatcherMailClient)
+    expect(runner.registry.stateBackends.map((b) => [b.name, b.mechanism, b.parallelSafe])).toEqual([['mail-catcher', 'memory', false]])
+    const [checkName, check] = [...runner.registry.healthChecks][0]!
+    expect(checkName).toMatch(/^mail catcher \(smtp:\/\/127\.0\.0\.1:\d+, API http:\/\/127\.0\.0\.1:\d+\)$/)
+    expect(await check()).toBe(true)
+
+    const smtpUrl = process.env.VENOMQA_SMTP_URL!
+    const apiUrl = process.env.VENOMQA_MAIL_API_URL!
+    expect(smtpUrl).toMatch(/^smtp:\/\/127\.0\.0\.1:\d+$/)
+    await deliver(smtpUrl, { from: 'app@example.com', to: 'a@example.com', subject: 'via env', text: 'x' })
+    expect((await mail.waitForEmail({ subject: 'via env', timeout: 2000 })).to).toEqual(['a@example.com'])
+    const smtpPort = Number(new URL(smtpUrl).port)
+    const httpPort = Number(new URL(apiUrl).port)
+    expect(await accepts(smtpPort)).toBe(true)
+    expect(await accepts(httpPort)).toBe(true)
+
+    expect(await runner.close()).toEqual([])
+    expect(await accepts(smtpPort)).toBe(false)
+    expect(await accepts(httpPort)).toBe(false)
+    expect(await check()).toBe(false)
+    expect(process.env.VENOMQA_SMTP_URL).toBeUndefined()
+    expect(process.env.VENOMQA_MAIL_API_URL).toBeUndefined()
+  })
+
+  it('embedded with fixed ports, so an app configured beforehand can be pointed at it', async () => {
+    const [smtpPort, httpPort] = [await freePort(), await freePort()]
+    const runner = createRunner({ plugins: [[mailPlugin, { smtpPort, httpPort, portName: 'inbox' }]] })
+    try {
+      await runner.init()
+      expect(process.env.VENOMQA_SMTP_URL).toBe(`smtp://127.0.0.1:${smtpPort}`)
+      expect(process.env.VENOMQA_MAIL_API_URL).toBe(`http://127.0.0.1:${httpPort}`)
+      expect(runner.registry.ports.has('inbox')).toBe(true)
+      expect(runner.registry.stateBackends[0]!.name).toBe('mail-catcher:inbox')
+    } finally {
+      await runner.close()
+    }
+    expect(await accepts(smtpPort)).toBe(false)
+  })
+
+  it('a taken SMTP port is a clear plugin error, and leaves nothing listening', async () => {
+    const blocker = net.createServer()
+    const port = await new Promise<number>((r) => blocker.listen(0, '127.0.0.1', () => r((blocker.address() as net.AddressInfo).port)))
+    const httpPort = await freePort()
+    try {
+      const runner = createRunner({ plugins: [[mailPlugin, { smtpPort: port, httpPort }]] })
+      const err = await runner.init().catch((e) => e)
+      expect(err).toBeInstanceOf(PluginError)
+      expect(err.message).toMatch(new RegExp(`cannot start the SMTP server: port ${port} on 127\\.0\\.0\\.1 is already in use`))
+      await runner.close()
+      expect(await accepts(httpPort)).toBe(false)
+      // and the other way round: SMTP gets up, HTTP cannot, SMTP is closed again
+      const smtpPort = await freePort()
+      const second = await startMailCatcher({ smtpPort, httpPort: port }).catch((e) => e)
+      expect(second.message).toMatch(/cannot start the HTTP server/)
+      expect(await accepts(smtpPort)).toBe(false)
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it('mode mailhog / mailpit: a client of the running server, with rollback on request', async () => {
+    const catcher = await startMailCatcher()
+    try {
+      for (const [mode, Client] of [['mailhog', MailHogClient], ['mailpit', MailpitClient]] as const) {
+        const runner = createRunner({ plugins: [[mailPlugin, { mode, url: catcher.apiUrl, smtp: catcher.smtpUrl, rollback: true }]] })
+        await runner.init()
+        const mail = runner.registry.ports.get('mail') as MailPort
+        expect(mail).toBeInstanceOf(Client)
+        expect(runner.registry.stateBackends.map((b) => [b.name, b.mechanism])).toEqual([[`${mode}:mail`, 'delete-newer']])
+        expect(await [...runner.registry.healthChecks.values()][0]!()).toBe(true)
+        await mail.send({ from: 'qa@example.com', to: 'a@example.com', subject: `via ${mode}`, text: 'x' })
+        expect((await mail.getLatest())?.subject).toBe(`via ${mode}`)
+        await runner.close()
+      }
+      // without `rollback`, a remote mailbox takes no part in checkpoints
+      const runner = createRunner({ plugins: [[mailPlugin, { mode: 'mailpit', url: catcher.apiUrl }]] })
+      await runner.init()
+      expect(runner.registry.stateBackends).toEqual([])
+      await runner.close()
+    } finally {
+      await catcher.close()
+    }
+  })
+
+  it('mistakes in options are plugin errors that name the option', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ mode: 'postfix' }, /option "mode" must be 'embedded', 'mailhog' or 'mailpit', got "postfix"/],
+      [{ mode: 'mailpit', url: 'localhost:8025' }, /option "url" must be an http\(s\):\/\/ URL/],
+      [{ mode: 'mailhog', smtp: 'http://x' }, /option "smtp" must be an smtp:\/\/ or smtps:\/\/ URL/],
+      [{ smtpPort: 70000 }, /option "smtpPort" must be a port from 0 to 65535/],
+      [{ url: 'http://x' }, /option "url" is for mode 'mailhog' or 'mailpit'/],
+      [{ mode: 'mailpit', smtpPort: 1025 }, /option "smtpPort" is for mode 'embedded'/],
+      [{ smtp_port: 1025 }, /unknown option "smtp_port"/],
+      [{ mode: 'mailpit', tls: { ca: 'missing-ca.pem' } }, /option "tls.ca": cannot read .*missing-ca\.pem/],
+    ]
+    for (const [options, message] of cases) {
+      const runner = createRunner({ plugins: [[mailPlugin, options]] })
+      const err = await runner.init().catch((e) => e)
+      expect(err, JSON.stringify(options)).toBeInstanceOf(PluginError)
+      expect(err.message).toMatch(message)
+      await runner.close()
+    }
+    expect(process.env.VENOMQA_SMTP_URL).toBeUndefined()
+  })
+})

@@ -1,0 +1,89 @@
+import { AbortedError, TimeoutError, errorKindOf } from '@venomqa/core'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { type MailCatcher, MailHogClient, MailWaitTimeoutError, MailpitClient, startMailCatcher } from '../src'
+import { deliver } from './helpers'
+
+describe('waitForEmail', () => {
+  let catcher: MailCatcher
+  beforeAll(async () => {
+    catcher = await startMailCatcher()
+  })
+  afterAll(() => catcher.close())
+  beforeEach(() => catcher.clear())
+
+  it('at the timeout, names the filter, the wait and what the mailbox held', async () => {
+    await deliver(catcher.smtpUrl, { from: 'app@example.com', to: 'bob@example.com', subject: 'Welcome', text: 'x' })
+    await deliver(catcher.smtpUrl, { from: 'app@example.com', to: 'carol@example.com', subject: 'Invoice', text: 'y' })
+    const client = catcher.client({ pollInterval: 50 })
+    const started = Date.now()
+    const err = await client.waitForEmail({ to: 'alice@example.com', subject: 'Password Reset', timeout: 400 }).catch((e) => e)
+    const waited = Date.now() - started
+    expect(err).toBeInstanceOf(MailWaitTimeoutError)
+    expect(err).toBeInstanceOf(TimeoutError)
+    expect(errorKindOf(err)).toBe('timeout')
+    expect(err.message).toContain('to "alice@example.com", subject "Password Reset"')
+    expect(err.message).toContain('within 400 ms')
+    expect(err.message).toContain('The mailbox holds 2 mails, none matching')
+    expect(err.message).toContain('"Invoice" from app@example.com to carol@example.com')
+    expect(err.mailboxTotal).toBe(2)
+    expect(waited).toBeGreaterThanOrEqual(400)
+  })
+
+  it('says the mailbox is empty and where the app should send, with a RegExp subject', async () => {
+    const client = catcher.client()
+    const err = await client.waitForEmail({ subject: /reset/i, timeout: 150 }).catch((e) => e)
+    expect(err.message).toContain('subject /reset/i')
+    expect(err.message).toContain(`The mailbox is empty: is the app sending to ${catcher.smtpUrl}?`)
+  })
+
+  for (const [dialect, make] of [
+    ['mailhog', (url: string) => new MailHogClient({ url, pollInterval: 50 })],
+    ['mailpit', (url: string) => new MailpitClient({ url, pollInterval: 50 })],
+  ] as const) {
+    it(`${dialect}: the timeout message counts the mails seen through the API`, async () => {
+      await deliver(catcher.smtpUrl, { from: 'app@example.com', to: 'bob@example.com', subject: 'Welcome', text: 'x' })
+      const client = make(catcher.apiUrl)
+      try {
+        const err = await client.waitForEmail({ from: 'nobody@example.com', timeout: 300 }).catch((e) => e)
+        expect(err).toBeInstanceOf(MailWaitTimeoutError)
+        expect(err.message).toMatch(new RegExp(`Looked \\d+ times at ${catcher.apiUrl} \\(${dialect} API\\)`))
+        expect(err.message).toContain('The mailbox holds 1 mail, none matching; newest: "Welcome" from app@example.com to bob@example.com')
+      } finally {
+        await client.close()
+      }
+    })
+  }
+
+  it('while the server is down, keeps trying and reports the last failure', async () => {
+    const client = new MailpitClient({ url: 'http://127.0.0.1:1', pollInterval: 50 })
+    try {
+      const err = await client.waitForEmail({ to: 'a@example.com', timeout: 300 }).catch((e) => e)
+      expect(err).toBeInstanceOf(MailWaitTimeoutError)
+      expect(err.message).toMatch(/The last look failed: .*ECONNREFUSED/)
+    } finally {
+      await client.close()
+    }
+  })
+
+  it('returns at once when a matching mail is already there, and wakes on arrival in-process', async () => {
+    const client = catcher.client({ pollInterval: 5_000 })
+    const waiting = client.waitForEmail({ to: 'alice@example.com', timeout: 4000 })
+    const sentAt = Date.now()
+    await deliver(catcher.smtpUrl, { from: 'app@example.com', to: 'alice@example.com', subject: 'Hi', text: 'x' })
+    const mail = await waiting
+    // the poll interval is 5 s: only the arrival event can have woken it this early
+    expect(Date.now() - sentAt).toBeLessThan(2000)
+    expect(mail.subject).toBe('Hi')
+    expect((await client.waitForEmail({ to: 'alice@example.com', timeout: 1 })).subject).toBe('Hi')
+  })
+
+  it('stops when its signal aborts', async () => {
+    const client = catcher.client()
+    const ac = new AbortController()
+    setTimeout(() => ac.abort(), 100)
+    const started = Date.now()
+    const err = await client.waitForEmail({ subject: 'never', timeout: 10_000, signal: ac.signal }).catch((e) => e)
+    expect(err).toBeInstanceOf(AbortedError)
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+})

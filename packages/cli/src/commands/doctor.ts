@@ -1,0 +1,114 @@
+import path from 'node:path'
+import { errorMessage } from '@venomqa/core'
+import type { ResolvedConfig } from '../config/load'
+import type { PluginSpec } from '../config/types'
+import { EXIT, type Io } from '../exit'
+import { discoverJourneyFiles, loadJourneys } from '../journeys/load'
+import { loadPlugin } from '../plugins/load'
+import { parseFlagValues } from './flags'
+import { type ConfigFlags, openSession, resolveConfig } from './session'
+
+export interface DoctorFlags extends ConfigFlags {
+  baseUrl?: string
+  timeout?: string
+}
+
+type Verdict = 'ok' | 'fail' | 'note'
+const MARK: Record<Verdict, string> = { ok: '✓', fail: '✗', note: '-' }
+
+/** Bound a check so one dead service cannot hang the doctor. */
+async function within<T>(ms: number, what: string, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      fn(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
+ * `venomqa doctor`: is everything a run needs in place? Config valid, each plugin loads and sets up,
+ * journeys load, the base URL answers, and every health check a plugin registered passes. One verdict
+ * line each; exit 1 when any check fails.
+ */
+export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number> {
+  const checkMs = 5000
+  let failed = 0
+  let total = 0
+  const line = (v: Verdict, what: string, detail: string) => {
+    if (v !== 'note') total++
+    if (v === 'fail') failed++
+    io.stdout.write(`${MARK[v]} ${what.padEnd(10)} ${detail}\n`)
+  }
+  const verdict = () => {
+    io.stdout.write(failed ? `\ndoctor: ${failed} of ${total} checks failed\n` : `\ndoctor: all ${total} checks passed\n`)
+    return failed ? EXIT.FAILED : EXIT.OK
+  }
+
+  let config: ResolvedConfig
+  try {
+    config = await resolveConfig(io, flags, flags.baseUrl ? parseFlagValues({ baseUrl: flags.baseUrl }) : {})
+    line('ok', 'config', `${config.file ? path.relative(io.cwd, config.file) : 'no config file (defaults, environment and flags)'}${config.profile ? `, profile ${config.profile}` : ''}`)
+  } catch (err) {
+    line('fail', 'config', errorMessage(err))
+    return verdict()
+  }
+
+  const good: PluginSpec[] = []
+  for (const spec of config.plugins) {
+    try {
+      const p = await loadPlugin(spec, { root: config.root })
+      good.push(spec)
+      line('ok', 'plugin', `${p.plugin.name} ${p.plugin.version ?? p.packageVersion ?? ''}${p.from ? ` (${path.relative(io.cwd, p.from) || p.from})` : p.source === 'built-in' ? ' (built in)' : ''}`)
+    } catch (err) {
+      line('fail', 'plugin', errorMessage(err))
+    }
+  }
+
+  try {
+    const files = await discoverJourneyFiles(config.journeys, config.root)
+    const journeys = await loadJourneys(files, config.root)
+    line(journeys.length ? 'ok' : 'fail', 'journeys', journeys.length ? `${journeys.length} journeys in ${files.length} files` : `no journeys match ${config.journeys.join(', ')}`)
+  } catch (err) {
+    line('fail', 'journeys', errorMessage(err))
+  }
+
+  let session: Awaited<ReturnType<typeof openSession>> | undefined
+  try {
+    session = await within(checkMs * 2, 'plugin setup', () => openSession(io, { ...config, plugins: good }, { debug: flags.debug }))
+    if (good.length) line('ok', 'setup', `${good.length} plugin${good.length === 1 ? '' : 's'} set up`)
+  } catch (err) {
+    line('fail', 'setup', `plugin setup failed: ${errorMessage(err)}`)
+  }
+
+  try {
+    if (!config.baseUrl) line('note', 'base URL', 'not set (baseUrl in config, VENOMQA_BASE_URL or --base-url); journeys must set their own')
+    else {
+      const started = Date.now()
+      const res = await fetch(config.baseUrl, { signal: AbortSignal.timeout(checkMs), redirect: 'manual' })
+      await res.arrayBuffer().catch(() => {})
+      line('ok', 'base URL', `${config.baseUrl} answered ${res.status} in ${Date.now() - started} ms`)
+    }
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause
+    line('fail', 'base URL', `${config.baseUrl} is not reachable: ${cause?.code ?? cause?.message ?? errorMessage(err)}`)
+  }
+
+  if (session) {
+    for (const [name, check] of session.runner.registry.healthChecks) {
+      try {
+        const ok = await within(checkMs, name, () => check())
+        line(ok ? 'ok' : 'fail', 'service', `${name}${ok ? ' is healthy' : ': health check said no'}`)
+      } catch (err) {
+        line('fail', 'service', `${name}: ${errorMessage(err)}`)
+      }
+    }
+    await session.runner.close().catch(() => {})
+  }
+  return verdict()
+}

@@ -1,0 +1,26 @@
+import { parseOverride } from '../config/env'
+import type { VenomConfigBase } from '../config/types'
+
+export interface ValueFlags {
+  baseUrl?: string
+  reporter?: string[]
+  failFast?: boolean
+  timeout?: string
+  journeyTimeout?: string
+  retries?: string
+  save?: string
+}
+
+/** Command-line values, checked like the config keys they override; errors name the flag. */
+export function parseFlagValues(flags: ValueFlags): Partial<VenomConfigBase> {
+  const out: Partial<VenomConfigBase> = {}
+  if (flags.baseUrl !== undefined) out.baseUrl = parseOverride(flags.baseUrl, 'baseUrl', 'string', '--base-url') as string
+  if (flags.timeout !== undefined) out.timeout = parseOverride(flags.timeout, 'timeout', 'int', '--timeout') as number
+  if (flags.journeyTimeout !== undefined)
+    out.journeyTimeout = parseOverride(flags.journeyTimeout, 'journeyTimeout', 'int', '--journey-timeout') as number
+  if (flags.retries !== undefined) out.retries = parseOverride(flags.retries, 'retries', 'int', '--retries') as number
+  if (flags.failFast) out.failFast = true
+  if (flags.save !== undefined) out.save = parseOverride(flags.save, 'save', 'string', '--save') as string
+  if (flags.reporter?.length) out.reporters = flags.reporter
+  return out
+}

@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { UserError } from '@venomqa/core'
+import { findConfigFile } from '../config/load'
+import { EXIT, type Io } from '../exit'
+
+export interface InitFlags {
+  force?: boolean
+  baseUrl?: string
+}
+
+const SCRIPT_NAME = 'test:api'
+const SCRIPT = 'venomqa run'
+
+function configFile(baseUrl: string): string {
+  return `import { defineConfig } from '@venomqa/cli'
+
+export default defineConfig({
+  // The API under test. \${VAR:-default} reads the environment.
+  baseUrl: '\${API_URL:-${baseUrl}}',
+  journeys: 'journeys/**/*.journey.ts',
+  reporters: ['console', 'junit:reports/junit.xml'],
+  timeout: 10_000,
+  // plugins: ['redis', ['postgres', { url: '\${DATABASE_URL}' }]],
+  profiles: {
+    ci: { retries: 1, reporters: ['console', 'junit:reports/junit.xml', 'markdown:reports/venomqa.md'] },
+  },
+})
+`
+}
+
+const EXAMPLE_JOURNEY = `import { branch, checkpoint, journey, path, step } from '@venomqa/core'
+
+// A first journey: check the API answers, save the state, then try two paths from it.
+export default journey('example', {
+  tags: ['smoke'],
+  steps: [
+    step('health', ({ http }) => http.get('/health')),
+    checkpoint('ready'),
+    branch('ready', [
+      path('root', [step('get_root', ({ http }) => http.get('/health'))]),
+      path('unknown_route', [step('get_missing', ({ http }) => http.get('/this-route-does-not-exist'), { expectFailure: true })]),
+    ]),
+  ],
+})
+`
+
+/**
+ * `venomqa init`: write venomqa.config.ts, journeys/example.journey.ts and a `test:api` script. Nothing
+ * that exists is overwritten without --force; when something would be, nothing at all is written.
+ */
+export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
+  const { atomicWriteFile } = await import('@venomqa/runner')
+  const dir = io.cwd
+  const baseUrl = flags.baseUrl ?? 'http://localhost:3000'
+  const files = [
+    { file: path.join(dir, 'venomqa.config.ts'), content: configFile(baseUrl) },
+    { file: path.join(dir, 'journeys', 'example.journey.ts'), content: EXAMPLE_JOURNEY },
+  ]
+  const conflicts: string[] = []
+  const existingConfig = findConfigFile(dir)
+  if (existingConfig && !flags.force) conflicts.push(path.basename(existingConfig))
+  for (const f of files) if (existsSync(f.file) && !flags.force && f.file !== existingConfig) conflicts.push(path.relative(dir, f.file))
+
+  const pkgFile = path.join(dir, 'package.json')
+  let pkgText: string | undefined
+  let pkg: { scripts?: Record<string, string> } | undefined
+  if (existsSync(pkgFile)) {
+    pkgText = await readFile(pkgFile, 'utf8')
+    try {
+      pkg = JSON.parse(pkgText)
+    } catch {
+      throw new UserError('E_INIT', 'package.json is not valid JSON; fix it first', { where: 'package.json' })
+    }
+    const existing = pkg?.scripts?.[SCRIPT_NAME]
+    if (existing !== undefined && existing !== SCRIPT && !flags.force) conflicts.push(`package.json scripts["${SCRIPT_NAME}"] ("${existing}")`)
+  }
+  if (conflicts.length)
+    throw new UserError('E_INIT_EXISTS', `not overwriting what exists: ${conflicts.join(', ')}. Nothing was written; use --force to replace them`, {
+      where: dir,
+    })
+
+  for (const f of files) {
+    await atomicWriteFile(f.file, f.content)
+    io.stdout.write(`created ${path.relative(dir, f.file)}\n`)
+  }
+  if (pkg && pkgText !== undefined) {
+    if (pkg.scripts?.[SCRIPT_NAME] !== SCRIPT) {
+      pkg.scripts = { ...pkg.scripts, [SCRIPT_NAME]: SCRIPT }
+      const indent = /^(\s+)"/m.exec(pkgText)?.[1] ?? '  '
+      await atomicWriteFile(pkgFile, `${JSON.stringify(pkg, null, indent)}${pkgText.endsWith('\n') ? '\n' : ''}`)
+      io.stdout.write(`added "${SCRIPT_NAME}": "${SCRIPT}" to package.json\n`)
+    }
+  } else io.stdout.write(`no package.json here: run the journeys with npx venomqa run\n`)
+  if (existingConfig && existingConfig !== files[0]!.file && flags.force)
+    io.stdout.write(`note: ${path.basename(existingConfig)} is still there; venomqa.config.ts is the one VenomQA reads now\n`)
+  io.stdout.write(`\nNext: npm install -D @venomqa/cli @venomqa/core, start your API, then npm run ${SCRIPT_NAME}\n`)
+  return EXIT.OK
+}

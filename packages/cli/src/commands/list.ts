@@ -1,0 +1,70 @@
+import path from 'node:path'
+import type { Journey, JourneyNode } from '@venomqa/core'
+import { EXIT, type Io, warn } from '../exit'
+import { discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
+import { type ConfigFlags, resolveConfig } from './session'
+
+export interface ListFlags extends ConfigFlags {
+  grep?: string
+  tag?: string[]
+  json?: boolean
+}
+
+/** `venomqa list`: every journey with its tags, file, and its steps, checkpoints, branches and paths. */
+export async function listCommand(args: string[], flags: ListFlags, io: Io): Promise<number> {
+  const config = await resolveConfig(io, flags)
+  const { patterns, names } = splitRunArgs(args, io.cwd)
+  const files = await discoverJourneyFiles(
+    patterns.length ? patterns.map((p) => path.relative(config.root, path.resolve(io.cwd, p))) : config.journeys,
+    config.root,
+  )
+  const journeys = filterJourneys(await loadJourneys(files, config.root, (m) => warn(io, m)), { names, grep: flags.grep, tags: flags.tag })
+  if (flags.json) {
+    io.stdout.write(`${JSON.stringify(journeys.map(({ journey, file }) => ({ name: journey.name, file, tags: journey.tags, description: journey.description, tree: tree(journey.steps) })), null, 2)}\n`)
+    return EXIT.OK
+  }
+  const lines: string[] = []
+  for (const { journey, file } of journeys) {
+    lines.push(`${journey.name}${journey.tags.length ? `  [${journey.tags.join(', ')}]` : ''}  ${file}`)
+    if (journey.description) lines.push(`  ${journey.description}`)
+    lines.push(...treeLines(journey.steps, '  '))
+  }
+  const tags = new Map<string, number>()
+  for (const { journey } of journeys) for (const t of journey.tags) tags.set(t, (tags.get(t) ?? 0) + 1)
+  lines.push(
+    '',
+    `${journeys.length} journey${journeys.length === 1 ? '' : 's'} in ${new Set(journeys.map((j) => j.file)).size} file(s)` +
+      (tags.size ? `; tags: ${[...tags].sort().map(([t, n]) => `${t} (${n})`).join(', ')}` : ''),
+  )
+  io.stdout.write(`${lines.join('\n')}\n`)
+  return EXIT.OK
+}
+
+type TreeNode = { kind: string; name: string; children?: TreeNode[] }
+
+function tree(nodes: readonly JourneyNode[]): TreeNode[] {
+  return nodes.map((n) =>
+    n.kind === 'branch'
+      ? { kind: 'branch', name: n.checkpoint, children: n.paths.map((p) => ({ kind: 'path', name: p.name, children: tree(p.steps) })) }
+      : { kind: n.kind, name: n.name },
+  )
+}
+
+function treeLines(nodes: readonly JourneyNode[], pad: string): string[] {
+  const out: string[] = []
+  for (const n of nodes) {
+    if (n.kind === 'step') out.push(`${pad}step ${n.name}${n.options.expectFailure ? ' (expects failure)' : ''}`)
+    else if (n.kind === 'checkpoint') out.push(`${pad}◆ checkpoint ${n.name}`)
+    else {
+      out.push(`${pad}⑂ branch from ${n.checkpoint}`)
+      n.paths.forEach((p, i) => {
+        const last = i === n.paths.length - 1
+        out.push(`${pad}  ${last ? '└' : '├'} path ${p.name}`)
+        out.push(...treeLines(p.steps, `${pad}  ${last ? ' ' : '│'}   `))
+      })
+    }
+  }
+  return out
+}
+
+export type { Journey }

@@ -1,0 +1,60 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { type RunResult, UserError, assertRunResult, errorMessage } from '@venomqa/core'
+import { EXIT, type Io, warn } from '../exit'
+import { instantiateReporters, parseReporterSpec } from '../reporters'
+import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
+
+export interface ReportFlags extends ConfigFlags {
+  reporter?: string[]
+}
+
+/** Read a saved results file; every way it can be wrong is a user error naming the file. */
+export async function readResults(file: string, cwd: string): Promise<RunResult> {
+  const abs = path.resolve(cwd, file)
+  let text: string
+  try {
+    text = await readFile(abs, 'utf8')
+  } catch (err) {
+    throw new UserError('E_RESULTS', `cannot read results file ${file}: ${errorMessage(err)}`, { where: file })
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    throw new UserError('E_RESULTS', `${file} is not JSON: ${errorMessage(err)}`, { where: file })
+  }
+  try {
+    assertRunResult(value, file)
+  } catch (err) {
+    throw new UserError('E_RESULTS', `${errorMessage(err)} (save one with venomqa run --save ${file})`, { where: file })
+  }
+  return value
+}
+
+/**
+ * `venomqa report <results.json> --reporter ...`: render a saved run again with any reporter, including
+ * reporters of the plugins in the config. Exit 0 when every report was written.
+ */
+export async function reportCommand(resultsFile: string, flags: ReportFlags, io: Io): Promise<number> {
+  const run = await readResults(resultsFile, io.cwd)
+  const config = await resolveConfig(io, flags, flags.reporter?.length ? { reporters: flags.reporter } : {})
+  const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
+  const session = await openSession(io, config, { reporters: requests, debug: flags.debug })
+  try {
+    const targets = instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), (name) =>
+      name === 'console' ? { stream: io.stdout } : {},
+    )
+    const { writeReports } = await import('@venomqa/runner')
+    const written = await writeReports(run, targets, {
+      cwd: io.cwd,
+      stdout: io.stdout,
+      warn: (m) => warn(io, m),
+      redact: config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined,
+    })
+    for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
+    return written.failures.length ? EXIT.FAILED : EXIT.OK
+  } finally {
+    await session.runner.close().catch(() => {})
+  }
+}

@@ -1,0 +1,113 @@
+import path from 'node:path'
+import { AbortedError, type Reporter, type RunResult, UserError } from '@venomqa/core'
+import type { VenomConfigBase } from '../config/types'
+import { EXIT, type Io, warn } from '../exit'
+import { discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
+import { forwardingHooks, instantiateReporters, parseReporterSpec } from '../reporters'
+import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
+import { parseFlagValues } from './flags'
+
+export interface RunFlags extends ConfigFlags {
+  baseUrl?: string
+  reporter?: string[]
+  grep?: string
+  tag?: string[]
+  failFast?: boolean
+  timeout?: string
+  journeyTimeout?: string
+  retries?: string
+  save?: string
+}
+
+/** `venomqa run [journeys...]`: discover, filter, run, report. Returns the exit code. */
+export async function runCommand(args: string[], flags: RunFlags, io: Io): Promise<number> {
+  const values: Partial<VenomConfigBase> = parseFlagValues(flags)
+  const config = await resolveConfig(io, flags, values)
+
+  const { patterns, names } = splitRunArgs(args, io.cwd)
+  const files = await discoverJourneyFiles(
+    patterns.length ? patterns.map((p) => path.relative(config.root, path.resolve(io.cwd, p))) : config.journeys,
+    config.root,
+  )
+  if (!files.length)
+    throw new UserError('E_NO_JOURNEYS', `no journey files match ${(patterns.length ? patterns : config.journeys).join(', ')} in ${config.root}`, {
+      where: config.file ? path.relative(io.cwd, config.file) : 'journeys',
+    })
+  const all = await loadJourneys(files, config.root, (m) => warn(io, m))
+  const selected = filterJourneys(all, { names, grep: flags.grep, tags: flags.tag })
+  if (!selected.length)
+    throw new UserError('E_NO_JOURNEYS', `no journey matches the filters (${describeFilters(flags)}); known: ${all.map((j) => j.journey.name).join(', ')}`)
+
+  const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
+  const active: Reporter[] = []
+  const controller = new AbortController()
+  const session = await openSession(io, config, {
+    reporters: requests,
+    hooks: forwardingHooks(() => active, (m) => warn(io, m)),
+    signal: controller.signal,
+    debug: flags.debug,
+  })
+  const stopSignals = onInterrupt(io, controller)
+  try {
+    const targets = instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), (name) =>
+      name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact: redactOptions(config.redactKeys) } : {},
+    )
+    active.push(...targets.map((t) => t.reporter))
+
+    const result: RunResult = await session.runner.run(selected.map(({ journey, file }) => ({ journey, file })))
+    const interrupted = controller.signal.aborted || result.interrupted
+
+    const { writeReports, renderJson, atomicWriteFile } = await import('@venomqa/runner')
+    let code: number = interrupted ? EXIT.INTERRUPTED : result.status === 'passed' ? EXIT.OK : EXIT.FAILED
+    if (config.save) {
+      const file = path.resolve(io.cwd, config.save)
+      await atomicWriteFile(file, renderJson(result, redactOptions(config.redactKeys)))
+      io.stderr.write(`venomqa: results saved to ${path.relative(io.cwd, file) || file}\n`)
+    }
+    const written = await writeReports(result, targets, {
+      cwd: io.cwd,
+      stdout: io.stdout,
+      warn: (m) => warn(io, m),
+      redact: redactOptions(config.redactKeys),
+    })
+    for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
+    if (written.failures.length && code === EXIT.OK) code = EXIT.FAILED
+    return code
+  } finally {
+    await session.runner.close().catch((err) => warn(io, `closing the runner failed: ${String(err)}`))
+    stopSignals()
+  }
+}
+
+function redactOptions(keys?: string[]) {
+  return keys?.length ? { extraKeys: keys } : undefined
+}
+
+function describeFilters(flags: RunFlags): string {
+  return [flags.grep ? `--grep ${flags.grep}` : '', ...(flags.tag ?? []).map((t) => `--tag ${t}`)].filter(Boolean).join(' ') || 'names'
+}
+
+/**
+ * Ctrl-C: the first one aborts the run's signal (the runner stops after the current request, rolls
+ * open checkpoints back and disconnects; the reports still get written, marked interrupted). A second
+ * one exits at once. SIGTERM (a CI job cancelled) is treated like the first Ctrl-C.
+ */
+export function onInterrupt(io: Io, controller: AbortController): () => void {
+  let count = 0
+  const handler = () => {
+    count++
+    if (count === 1) {
+      io.stderr.write('\nvenomqa: interrupted: finishing the current request, rolling back, writing reports (Ctrl-C again to quit now)\n')
+      controller.abort(new AbortedError('interrupted by the user'))
+    } else {
+      io.stderr.write('venomqa: quitting now\n')
+      process.exit(EXIT.INTERRUPTED)
+    }
+  }
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+  return () => {
+    process.off('SIGINT', handler)
+    process.off('SIGTERM', handler)
+  }
+}

@@ -1,0 +1,111 @@
+import type { LifecycleHooks, Logger, ReporterFactory, RunResult } from '@venomqa/core'
+import type { Registry, RunnerOptions, SourcedJourney } from '@venomqa/runner'
+import { type LoadConfigOptions, type ResolvedConfig, loadConfig } from '../config/load'
+import type { PluginSpec, VenomConfigBase } from '../config/types'
+import { type Io, warn } from '../exit'
+import { type LoadedPlugin, loadPlugins, runnerPluginEntries } from '../plugins/load'
+import { findPackage } from '../plugins/resolve'
+import { BUILTIN_REPORTERS, type ReporterRequest } from '../reporters'
+import { cliVersion } from '../version'
+
+/** The options every command that reads config shares. */
+export interface ConfigFlags {
+  config?: string
+  profile?: string
+  plugin?: string[]
+  debug?: boolean
+}
+
+export interface RunnerHandle {
+  init(): Promise<void>
+  readonly registry: Registry
+  run(journeys: SourcedJourney[] | unknown): Promise<RunResult>
+  close(): Promise<void>
+}
+
+export async function resolveConfig(io: Io, flags: ConfigFlags, values: Partial<VenomConfigBase> = {}): Promise<ResolvedConfig> {
+  const options: LoadConfigOptions = {
+    cwd: io.cwd,
+    configPath: flags.config,
+    profile: flags.profile,
+    env: io.env,
+    flags: values,
+    extraPlugins: flags.plugin,
+  }
+  return loadConfig(options)
+}
+
+/**
+ * Reporter names that are neither built in nor (as far as we can tell before init) from a configured
+ * plugin get their conventional package, `@venomqa/reporter-<name>`, loaded when it is installed.
+ */
+export function reporterPluginSpecs(requests: readonly ReporterRequest[], loaded: readonly PluginSpec[], root: string): string[] {
+  const out: string[] = []
+  for (const r of requests) {
+    if (BUILTIN_REPORTERS.includes(r.name)) continue
+    const pkg = `@venomqa/reporter-${r.name}`
+    const already = loaded.some((p) => (Array.isArray(p) ? p[0] : p) === pkg || (Array.isArray(p) ? p[0] : p) === `reporter-${r.name}`)
+    if (!already && !out.includes(pkg) && findPackage(pkg, root)) out.push(pkg)
+  }
+  return out
+}
+
+export interface Session {
+  config: ResolvedConfig
+  plugins: LoadedPlugin[]
+  runner: RunnerHandle
+}
+
+/** Load plugins and start a runner for the config (its init has run: registry filled, plugins set up). */
+export async function openSession(
+  io: Io,
+  config: ResolvedConfig,
+  extra: { reporters?: readonly ReporterRequest[]; hooks?: Partial<LifecycleHooks>; signal?: AbortSignal; debug?: boolean } = {},
+): Promise<Session> {
+  const specs = [...config.plugins, ...reporterPluginSpecs(extra.reporters ?? [], config.plugins, config.root)]
+  const plugins = await loadPlugins(specs, { root: config.root })
+  const { createRunner } = (await import('@venomqa/runner')) as unknown as { createRunner(o: RunnerOptions): RunnerHandle }
+  const options: RunnerOptions & { parallelPaths?: number; workers?: number } = {
+    baseUrl: config.baseUrl,
+    headers: config.headers,
+    stepTimeout: config.timeout,
+    journeyTimeout: config.journeyTimeout,
+    retries: config.retries,
+    failFast: config.failFast,
+    plugins: runnerPluginEntries(plugins),
+    hooks: extra.hooks,
+    signal: extra.signal,
+    debug: extra.debug,
+    logger: stderrLogger(io, !!extra.debug),
+    root: config.root,
+    profile: config.profile,
+    toolVersion: cliVersion(),
+    http: config.redactKeys ? { redactKeys: config.redactKeys } : undefined,
+    parallelPaths: config.parallelPaths,
+    workers: config.workers,
+  }
+  const runner = createRunner(options)
+  try {
+    await runner.init()
+  } catch (err) {
+    await runner.close().catch(() => {})
+    throw err
+  }
+  return { config, plugins, runner }
+}
+
+function stderrLogger(io: Io, debug: boolean): Logger {
+  const line = (level: string, message: string) => io.stderr.write(`venomqa: ${level}${message}\n`)
+  return {
+    debug: (m) => debug && line('debug: ', m),
+    info: (m) => line('', m),
+    warn: (m) => warn(io, m),
+    error: (m) => line('error: ', m),
+  }
+}
+
+/** The registry's reporter factories, with the built-ins underneath in case a runner did not register them. */
+export async function reporterFactories(registered: ReadonlyMap<string, ReporterFactory>): Promise<Map<string, ReporterFactory>> {
+  const { builtinReporters } = (await import('@venomqa/runner')) as unknown as { builtinReporters?: Record<string, ReporterFactory> }
+  return new Map([...Object.entries(builtinReporters ?? {}), ...registered])
+}

@@ -1,0 +1,55 @@
+import { ConfigError } from '@venomqa/core'
+import { baseShape, EXPECTED } from './schema'
+import { describeValue } from './issues'
+import type { VenomConfigBase } from './types'
+
+type Kind = 'string' | 'int' | 'bool' | 'list'
+
+/** VENOMQA_* variables and the key each one overrides. VENOMQA_PLUGINS adds to the config's plugins. */
+export const ENV_OVERRIDES: Record<string, { key: keyof VenomConfigBase; kind: Kind }> = {
+  VENOMQA_BASE_URL: { key: 'baseUrl', kind: 'string' },
+  VENOMQA_JOURNEYS: { key: 'journeys', kind: 'list' },
+  VENOMQA_TIMEOUT: { key: 'timeout', kind: 'int' },
+  VENOMQA_JOURNEY_TIMEOUT: { key: 'journeyTimeout', kind: 'int' },
+  VENOMQA_RETRIES: { key: 'retries', kind: 'int' },
+  VENOMQA_FAIL_FAST: { key: 'failFast', kind: 'bool' },
+  VENOMQA_REPORTERS: { key: 'reporters', kind: 'list' },
+  VENOMQA_PLUGINS: { key: 'plugins', kind: 'list' },
+  VENOMQA_SAVE: { key: 'save', kind: 'string' },
+  VENOMQA_PARALLEL_PATHS: { key: 'parallelPaths', kind: 'int' },
+  VENOMQA_WORKERS: { key: 'workers', kind: 'int' },
+  VENOMQA_REDACT_KEYS: { key: 'redactKeys', kind: 'list' },
+}
+
+/** A value from the environment or a command-line flag, converted and checked like the config key. */
+export function parseOverride(raw: string, key: keyof VenomConfigBase, kind: Kind, label: string): unknown {
+  let value: unknown = raw
+  if (kind === 'int') value = /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw
+  else if (kind === 'bool') {
+    const v = raw.trim().toLowerCase()
+    value = ['1', 'true', 'yes', 'on'].includes(v) ? true : ['0', 'false', 'no', 'off', ''].includes(v) ? false : raw
+  } else if (kind === 'list')
+    value = raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  const schema = baseShape[key as keyof typeof baseShape]
+  const checked = schema.safeParse(value)
+  if (!checked.success || (kind === 'bool' && typeof value !== 'boolean'))
+    throw new ConfigError(`${label}: expected ${EXPECTED[key] ?? 'a valid value'}, got ${describeValue(raw)}`, { where: label })
+  return value
+}
+
+/** The overrides VENOMQA_* variables make; plugins are returned apart because they add, not replace. */
+export function envOverrides(env: NodeJS.ProcessEnv): { overrides: Partial<VenomConfigBase>; plugins: string[] } {
+  const overrides: Record<string, unknown> = {}
+  let plugins: string[] = []
+  for (const [name, { key, kind }] of Object.entries(ENV_OVERRIDES)) {
+    const raw = env[name]
+    if (raw === undefined || raw.trim() === '') continue
+    const value = parseOverride(raw, key, kind, name)
+    if (key === 'plugins') plugins = value as string[]
+    else overrides[key] = value
+  }
+  return { overrides: overrides as Partial<VenomConfigBase>, plugins }
+}

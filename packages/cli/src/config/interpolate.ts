@@ -1,0 +1,39 @@
+import { ConfigError } from '@venomqa/core'
+import { keyPath } from './issues'
+
+const VAR = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
+
+/**
+ * Replace `${VAR}` and `${VAR:-default}` in every string of a config, from `env`. `$${VAR}` stays
+ * literal (`${VAR}`). A variable that is unset and has no default is an error naming the key.
+ * Only plain objects and arrays are walked: plugin objects in a TS config are left alone.
+ */
+export function interpolate(value: unknown, env: NodeJS.ProcessEnv, source: string, path: PropertyKey[] = []): unknown {
+  if (typeof value === 'string') return interpolateString(value, env, source, path)
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, source, [...path, i]))
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, source, [...path, k])
+    return out
+  }
+  return value
+}
+
+function interpolateString(text: string, env: NodeJS.ProcessEnv, source: string, path: PropertyKey[]): string {
+  return text.replace(VAR, (whole, escaped: string, name: string, fallback: string | undefined) => {
+    if (escaped) return whole.slice(1)
+    const v = env[name]
+    if (v !== undefined && v !== '') return v
+    if (fallback !== undefined) return fallback
+    throw new ConfigError(
+      `${keyPath(path)}: environment variable ${name} is not set (set it, or give a default: \${${name}:-value})`,
+      { where: source },
+    )
+  })
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false
+  const proto = Object.getPrototypeOf(v)
+  return proto === Object.prototype || proto === null
+}

@@ -1,0 +1,154 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { ConfigError, errorMessage } from '@venomqa/core'
+import { importUserFile } from '../load-module'
+import { envOverrides } from './env'
+import { formatIssues } from './issues'
+import { interpolate, isPlainObject } from './interpolate'
+import { deepMerge } from './merge'
+import { DEFAULT_JOURNEYS, configSchema } from './schema'
+import type { PluginSpec, ReporterSpec, VenomConfig, VenomConfigBase } from './types'
+
+/** Looked for in this order in the project directory; the first found wins. */
+export const CONFIG_FILES = [
+  'venomqa.config.ts',
+  'venomqa.config.mts',
+  'venomqa.config.js',
+  'venomqa.config.mjs',
+  'venomqa.yaml',
+  'venomqa.yml',
+  'venomqa.json',
+]
+
+export interface LoadConfigOptions {
+  cwd: string
+  /** --config */
+  configPath?: string
+  /** --profile (else VENOMQA_PROFILE) */
+  profile?: string
+  env?: NodeJS.ProcessEnv
+  /** Values from command-line flags: they win over everything. */
+  flags?: Partial<VenomConfigBase>
+  /** --plugin specs, added after the config's and VENOMQA_PLUGINS'. */
+  extraPlugins?: string[]
+  /** `venomqa report` and `init` work without a config file; `run` does too (flags only). */
+}
+
+/** The config a command works with: file, profile, environment and flags applied, validated. */
+export interface ResolvedConfig extends Omit<VenomConfigBase, 'journeys' | 'plugins' | 'reporters' | '$schema'> {
+  /** The project root: the config file's directory, else the working directory. */
+  root: string
+  /** The config file, if one was found. */
+  file?: string
+  profile?: string
+  journeys: string[]
+  plugins: PluginSpec[]
+  /** Empty when nothing named any: the command picks its default. */
+  reporters: ReporterSpec[]
+}
+
+export function findConfigFile(dir: string): string | undefined {
+  for (const name of CONFIG_FILES) {
+    const file = path.join(dir, name)
+    if (existsSync(file)) return file
+  }
+  return undefined
+}
+
+/** Read a config file as it is written (before interpolation and validation). */
+export async function readConfigFile(file: string, root: string): Promise<unknown> {
+  const rel = path.relative(process.cwd(), file) || file
+  const ext = path.extname(file)
+  if (ext === '.yaml' || ext === '.yml' || ext === '.json') {
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (err) {
+      throw new ConfigError(`cannot read ${rel}: ${errorMessage(err)}`, { where: rel })
+    }
+    if (ext === '.json') {
+      try {
+        return JSON.parse(text)
+      } catch (err) {
+        throw new ConfigError(`${rel} is not valid JSON: ${errorMessage(err)}`, { where: rel })
+      }
+    }
+    const YAML = await import('yaml')
+    const doc = YAML.parseDocument(text, { prettyErrors: true })
+    if (doc.errors.length) throw new ConfigError(`${rel} is not valid YAML: ${doc.errors[0]!.message}`, { where: rel })
+    return doc.toJS() ?? {}
+  }
+  let mod: Record<string, unknown>
+  try {
+    mod = await importUserFile(file, root)
+  } catch (err) {
+    throw new ConfigError(`could not load ${rel}: ${errorMessage(err)}`, { where: rel, cause: err })
+  }
+  let config = 'default' in mod ? mod.default : mod
+  if (typeof config === 'function') config = await (config as () => unknown)()
+  return config
+}
+
+/** Check a raw config against the schema; every problem becomes one line of one ConfigError. */
+export function validateConfig(raw: unknown, source: string): VenomConfig {
+  if (!isPlainObject(raw))
+    throw new ConfigError(`${source}: expected an object of config keys at the top level, got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}`, {
+      where: source,
+    })
+  const parsed = configSchema.safeParse(raw)
+  if (parsed.success) return parsed.data as VenomConfig
+  const lines = formatIssues(parsed.error.issues, raw)
+  throw new ConfigError(
+    lines.length === 1 ? `${source}: ${lines[0]}` : `${source} has ${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
+    { where: source },
+  )
+}
+
+export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedConfig> {
+  const env = options.env ?? process.env
+  let file: string | undefined
+  if (options.configPath) {
+    file = path.resolve(options.cwd, options.configPath)
+    if (!existsSync(file)) throw new ConfigError(`config file ${options.configPath} does not exist (resolved to ${file})`, { where: '--config' })
+  } else file = findConfigFile(options.cwd)
+  const root = file ? path.dirname(file) : options.cwd
+  const source = file ? path.relative(options.cwd, file) || path.basename(file) : '(no config file)'
+
+  let config: VenomConfig = {}
+  if (file) {
+    const raw = await readConfigFile(file, root)
+    config = validateConfig(interpolate(raw, env, source), source)
+  }
+
+  const profile = options.profile ?? (env.VENOMQA_PROFILE || undefined)
+  const { profiles, $schema: _schema, ...base } = config
+  let merged: VenomConfigBase = base
+  if (profile) {
+    const selected = profiles?.[profile]
+    if (!selected) {
+      const known = Object.keys(profiles ?? {})
+      throw new ConfigError(
+        `profile "${profile}" is not defined in ${source}${known.length ? ` (profiles: ${known.join(', ')})` : ' (it has no profiles)'}`,
+        { where: options.profile ? '--profile' : 'VENOMQA_PROFILE' },
+      )
+    }
+    const { $schema: _s, ...over } = selected
+    merged = deepMerge(base as Record<string, unknown>, over) as VenomConfigBase
+  }
+
+  const fromEnv = envOverrides(env)
+  merged = deepMerge(merged as Record<string, unknown>, fromEnv.overrides as Record<string, unknown>) as VenomConfigBase
+  merged = deepMerge(merged as Record<string, unknown>, (options.flags ?? {}) as Record<string, unknown>) as VenomConfigBase
+
+  const journeys = merged.journeys === undefined ? [DEFAULT_JOURNEYS] : Array.isArray(merged.journeys) ? merged.journeys : [merged.journeys]
+  return {
+    ...merged,
+    root,
+    file,
+    profile,
+    journeys,
+    plugins: [...(merged.plugins ?? []), ...fromEnv.plugins, ...(options.extraPlugins ?? [])],
+    reporters: (merged.reporters ?? []) as ReporterSpec[],
+  }
+}

@@ -1,0 +1,42 @@
+import { errorMessage, isUserError } from '@venomqa/core'
+
+/** Exit codes, DESIGN.md section 6. */
+export const EXIT = {
+  /** Every journey passed. */
+  OK: 0,
+  /** A journey failed (or a report could not be written). */
+  FAILED: 1,
+  /** Bad config, bad journey definition, unknown plugin, bad arguments. */
+  USAGE: 2,
+  /** Interrupted with Ctrl-C. */
+  INTERRUPTED: 130,
+} as const
+
+export interface Io {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+  cwd: string
+  env: NodeJS.ProcessEnv
+}
+
+/**
+ * Print an error the way a user should see it. A user's mistake is one `venomqa: <message>` line (plus
+ * where it is), no stack unless --debug. Anything else is a fault of VenomQA or a plugin: its stack is
+ * shown with --debug, and the exit code is 1.
+ */
+export function reportError(err: unknown, io: Pick<Io, 'stderr'>, debug = false): number {
+  const stack = debug && err instanceof Error && err.stack ? `\n${err.stack}` : ''
+  if (isUserError(err)) {
+    const where = (err as { where?: string }).where
+    const message = errorMessage(err)
+    const at = where && !message.includes(where) ? `\n  at ${where}` : ''
+    io.stderr.write(`venomqa: ${message}${at}${stack}\n`)
+    return EXIT.USAGE
+  }
+  io.stderr.write(`venomqa: unexpected error: ${errorMessage(err)}${stack || '\n  (run with --debug to see the stack)'}\n`)
+  return EXIT.FAILED
+}
+
+export function warn(io: Pick<Io, 'stderr'>, message: string): void {
+  io.stderr.write(`venomqa: warning: ${message}\n`)
+}

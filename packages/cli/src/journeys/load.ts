@@ -1,0 +1,117 @@
+import { existsSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { type Journey, UserError, errorMessage, isJourney, isUserError, validateJourney } from '@venomqa/core'
+import { importUserFile } from '../load-module'
+import { globFiles, hasMagic } from './glob'
+
+export interface LoadedJourney {
+  journey: Journey
+  /** Relative to the project root, for reports. */
+  file: string
+}
+
+export const JOURNEY_EXTENSIONS = '{ts,js,mts,mjs}'
+
+/**
+ * Split `venomqa run` arguments into files/globs and journey names: an argument that is an existing
+ * file, a directory or a glob selects files; anything else is a journey name.
+ */
+export function splitRunArgs(args: readonly string[], cwd: string): { patterns: string[]; names: string[] } {
+  const patterns: string[] = []
+  const names: string[] = []
+  for (const arg of args) {
+    const abs = path.resolve(cwd, arg)
+    if (hasMagic(arg)) patterns.push(arg)
+    else if (existsSync(abs) && statSync(abs).isDirectory()) patterns.push(`${arg.replace(/[\\/]+$/, '')}/**/*.journey.${JOURNEY_EXTENSIONS}`)
+    else if (existsSync(abs)) patterns.push(arg)
+    else names.push(arg)
+  }
+  return { patterns, names }
+}
+
+/** The journey files the patterns select, relative to `root`. */
+export async function discoverJourneyFiles(patterns: readonly string[], root: string): Promise<string[]> {
+  return globFiles(
+    patterns.map((p) => (path.isAbsolute(p) ? path.relative(root, p) : p)),
+    root,
+  )
+}
+
+/** A file's journeys: its default export and every named export that is a journey or a list of them. */
+export function journeysOf(mod: Record<string, unknown>): Journey[] {
+  const seen = new Set<Journey>()
+  const add = (v: unknown) => {
+    if (isJourney(v)) seen.add(v)
+    else if (Array.isArray(v)) for (const x of v) if (isJourney(x)) seen.add(x)
+  }
+  add(mod.default)
+  for (const [k, v] of Object.entries(mod)) if (k !== 'default') add(v)
+  return [...seen]
+}
+
+/**
+ * Import each file and collect its journeys. A file that fails to load, a journey definition mistake,
+ * or two journeys with one name are user errors that name the file.
+ */
+export async function loadJourneys(files: readonly string[], root: string, warn: (m: string) => void = () => {}): Promise<LoadedJourney[]> {
+  const out: LoadedJourney[] = []
+  const byName = new Map<string, string>()
+  for (const abs of files) {
+    const file = path.relative(root, abs) || abs
+    let mod: Record<string, unknown>
+    try {
+      mod = await importUserFile(abs, root)
+    } catch (err) {
+      if (isUserError(err)) throw new UserError((err as UserError).code, `${file}: ${errorMessage(err)}`, { where: file, cause: err })
+      throw new UserError('E_JOURNEY_LOAD', `could not load ${file}: ${errorMessage(err)}`, { where: file, cause: err })
+    }
+    const journeys = journeysOf(mod)
+    if (!journeys.length) warn(`${file} exports no journeys (export default journey(...) or an array of journeys)`)
+    for (const j of journeys) {
+      try {
+        validateJourney(j)
+      } catch (err) {
+        throw new UserError('E_DEFINITION', `${file}: ${errorMessage(err)}`, { where: file, cause: err })
+      }
+      const other = byName.get(j.name)
+      if (other)
+        throw new UserError('E_DUPLICATE_JOURNEY', `two journeys are named "${j.name}" (${other} and ${file}); journey names must be unique`, { where: file })
+      byName.set(j.name, file)
+      out.push({ journey: j, file })
+    }
+  }
+  return out
+}
+
+export interface JourneyFilter {
+  names?: string[]
+  grep?: string
+  tags?: string[]
+}
+
+/** Keep the journeys every given filter accepts: any of the names, the grep pattern, any of the tags. */
+export function filterJourneys<T extends { journey: Journey }>(all: readonly T[], filter: JourneyFilter): T[] {
+  let grep: RegExp | undefined
+  if (filter.grep) {
+    try {
+      grep = new RegExp(filter.grep, 'i')
+    } catch (err) {
+      throw new UserError('E_GREP', `--grep "${filter.grep}" is not a valid regular expression: ${errorMessage(err)}`, { where: '--grep' })
+    }
+  }
+  const tags = (filter.tags ?? []).flatMap((t) => t.split(',')).map((t) => t.trim().toLowerCase()).filter(Boolean)
+  const names = filter.names ?? []
+  const unknown = names.filter((n) => !all.some((x) => x.journey.name === n))
+  if (unknown.length)
+    throw new UserError(
+      'E_UNKNOWN_JOURNEY',
+      `no journey named ${unknown.map((n) => `"${n}"`).join(', ')} (and no such file); known journeys: ${all.map((x) => x.journey.name).join(', ') || 'none'}`,
+      { where: unknown[0] },
+    )
+  return all.filter(
+    (x) =>
+      (!names.length || names.includes(x.journey.name)) &&
+      (!grep || grep.test(x.journey.name)) &&
+      (!tags.length || x.journey.tags.some((t) => tags.includes(t))),
+  )
+}

@@ -1,0 +1,179 @@
+import { existsSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { PLUGIN_API_VERSION, type Plugin, PluginError, errorMessage, isPlugin } from '@venomqa/core'
+import type { PluginSpec } from '../config/types'
+import { importUserFile } from '../load-module'
+import { type FoundPackage, findPackage, isPathSpec, packageEntry, pluginCandidates, readPackageJson } from './resolve'
+import { satisfies } from './semver'
+
+export interface LoadedPlugin {
+  plugin: Plugin<any>
+  options?: Record<string, unknown>
+  /** What the user wrote, for messages. */
+  spec: string
+  source: 'built-in' | 'path' | 'package' | 'inline'
+  /** The file or package directory it came from. */
+  from?: string
+  packageName?: string
+  packageVersion?: string
+}
+
+export interface PluginLoadContext {
+  /** The user's project root: names resolve from here, not from where the CLI is installed. */
+  root: string
+  /** The @venomqa/core version this CLI runs with. */
+  coreVersion?: string
+}
+
+/** Names the CLI resolves without looking at node_modules: plugins the runner ships. */
+export const BUILTIN_PLUGINS = ['memory', 'http-control'] as const
+
+let cachedCoreVersion: string | undefined
+export function runningCoreVersion(): string {
+  if (!cachedCoreVersion) {
+    const require = createRequire(import.meta.url)
+    cachedCoreVersion = (require('@venomqa/core/package.json') as { version: string }).version
+  }
+  return cachedCoreVersion
+}
+
+function describeSpec(spec: PluginSpec): string {
+  const head = Array.isArray(spec) ? spec[0] : spec
+  return typeof head === 'string' ? head : `${(head as Plugin).name ?? 'inline plugin'} (inline)`
+}
+
+/** Load one plugin from config or --plugin, checking apiVersion and the core peer range. */
+export async function loadPlugin(spec: PluginSpec, ctx: PluginLoadContext): Promise<LoadedPlugin> {
+  const [head, options] = Array.isArray(spec) ? [spec[0], spec[1]] : [spec, undefined]
+  if (typeof head !== 'string') {
+    if (!isPlugin(head)) throw new PluginError(describeSpec(spec), `an inline plugin must be made with definePlugin({ name, version, apiVersion, ... })`)
+    checkApiVersion(head, describeSpec(spec))
+    return { plugin: head, options, spec: describeSpec(spec), source: 'inline' }
+  }
+  if ((BUILTIN_PLUGINS as readonly string[]).includes(head)) return loadBuiltin(head, options)
+  if (isPathSpec(head)) return loadFromPath(head, options, ctx)
+  return loadFromPackage(head, options, ctx)
+}
+
+/** Load every plugin in order; the same plugin named twice loads once (the later options win). */
+export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadContext): Promise<LoadedPlugin[]> {
+  const out: LoadedPlugin[] = []
+  for (const spec of specs) {
+    const loaded = await loadPlugin(spec, ctx)
+    const key = loaded.from ?? loaded.plugin
+    const twin = out.findIndex((p) => (p.from ?? p.plugin) === key && p.plugin.name === loaded.plugin.name)
+    if (twin >= 0) {
+      if (loaded.options) out[twin] = { ...out[twin]!, options: loaded.options }
+      continue
+    }
+    out.push(loaded)
+  }
+  return out
+}
+
+async function loadBuiltin(name: string, options?: Record<string, unknown>): Promise<LoadedPlugin> {
+  const runner = (await import('@venomqa/runner')) as Record<string, unknown>
+  const exportName = name === 'memory' ? 'memoryPorts' : 'httpControlPlugin'
+  const value = runner[exportName]
+  if (value === undefined) throw new PluginError(name, `this version of @venomqa/runner has no built-in "${name}" plugin (${exportName})`)
+  // A built-in may be a plugin, or a function that makes one from its options.
+  const plugin = isPlugin(value) ? value : typeof value === 'function' ? await (value as (o?: unknown) => unknown)(options ?? {}) : value
+  if (!isPlugin(plugin)) throw new PluginError(name, `@venomqa/runner's ${exportName} did not give a plugin`)
+  const version = readPackageJson(createRequire(import.meta.url).resolve('@venomqa/runner/package.json')).version
+  return {
+    plugin,
+    options: isPlugin(value) ? options : undefined,
+    spec: name,
+    source: 'built-in',
+    packageName: '@venomqa/runner',
+    packageVersion: version,
+  }
+}
+
+async function loadFromPath(spec: string, options: Record<string, unknown> | undefined, ctx: PluginLoadContext): Promise<LoadedPlugin> {
+  const abs = path.resolve(ctx.root, spec)
+  if (!existsSync(abs)) throw new PluginError(spec, `plugin file ${spec} does not exist (resolved from ${ctx.root} to ${abs})`)
+  if (statSync(abs).isDirectory()) {
+    const pkg = readPackageJson(path.join(abs, 'package.json'))
+    const entry = packageEntry(abs, pkg)
+    if (!entry) throw new PluginError(spec, `plugin directory ${spec} has no package.json entry (main or exports) to load`)
+    return fromPackage({ name: pkg.name ?? spec, dir: abs, pkg, entry }, spec, options, ctx)
+  }
+  const mod = await importPluginModule(abs, ctx.root, spec)
+  const plugin = await pluginFromModule(mod, spec, abs, options)
+  checkApiVersion(plugin, spec)
+  return { plugin, options, spec, source: 'path', from: abs }
+}
+
+async function loadFromPackage(spec: string, options: Record<string, unknown> | undefined, ctx: PluginLoadContext): Promise<LoadedPlugin> {
+  const candidates = pluginCandidates(spec)
+  for (const name of candidates) {
+    const found = findPackage(name, ctx.root)
+    if (found) return fromPackage(found, spec, options, ctx)
+  }
+  throw new PluginError(
+    spec,
+    `unknown plugin "${spec}": none of these packages is installed in ${ctx.root}:\n${candidates.map((c) => `  - ${c}`).join('\n')}\n` +
+      `Install the plugin (e.g. npm install -D ${candidates[candidates.length - 1]}) or give a path (./plugins/${spec}.ts).`,
+  )
+}
+
+async function fromPackage(found: FoundPackage, spec: string, options: Record<string, unknown> | undefined, ctx: PluginLoadContext): Promise<LoadedPlugin> {
+  const label = `${found.name}${found.pkg.version ? `@${found.pkg.version}` : ''}`
+  const coreVersion = ctx.coreVersion ?? runningCoreVersion()
+  const peer = found.pkg.peerDependencies?.['@venomqa/core']
+  if (peer) {
+    let ok: boolean
+    try {
+      ok = satisfies(coreVersion, peer)
+    } catch {
+      throw new PluginError(spec, `plugin ${label} declares peerDependencies["@venomqa/core"] = "${peer}", which is not a version range`)
+    }
+    if (!ok)
+      throw new PluginError(
+        spec,
+        `plugin ${label} needs @venomqa/core ${peer}, but this VenomQA runs @venomqa/core ${coreVersion}: install a version of ${found.name} made for ${coreVersion}, or a VenomQA that matches ${peer}`,
+      )
+  }
+  const mod = await importPluginModule(found.entry, ctx.root, spec)
+  const plugin = await pluginFromModule(mod, spec, found.entry, options)
+  checkApiVersion(plugin, spec, label)
+  return { plugin, options, spec, source: 'package', from: found.dir, packageName: found.name, packageVersion: found.pkg.version }
+}
+
+async function importPluginModule(file: string, root: string, spec: string): Promise<Record<string, unknown>> {
+  try {
+    if (/\.(c|m)?ts$/.test(file)) return await importUserFile(file, root)
+    return (await import(pathToFileURL(file).href)) as Record<string, unknown>
+  } catch (err) {
+    throw new PluginError(spec, `plugin "${spec}" failed to load from ${file}: ${errorMessage(err)}`, { cause: err })
+  }
+}
+
+/** The plugin a module exports: its default (also through a CJS `exports.default`), or a factory's result. */
+async function pluginFromModule(mod: Record<string, unknown>, spec: string, file: string, options?: Record<string, unknown>): Promise<Plugin<any>> {
+  const candidates = [mod.default, (mod.default as Record<string, unknown> | undefined)?.default, mod.plugin, mod]
+  for (const c of candidates) if (isPlugin(c)) return c
+  for (const c of candidates) {
+    if (typeof c === 'function') {
+      const made = await (c as (o: unknown) => unknown)(options ?? {})
+      if (isPlugin(made)) return made
+    }
+  }
+  throw new PluginError(spec, `${file} does not export a VenomQA plugin: its default export must be definePlugin({ name, version, apiVersion, setup })`)
+}
+
+function checkApiVersion(plugin: Plugin<any>, spec: string, label = `${plugin.name}${plugin.version ? `@${plugin.version}` : ''}`): void {
+  if (plugin.apiVersion !== PLUGIN_API_VERSION)
+    throw new PluginError(
+      spec,
+      `plugin ${label} is built for plugin API ${plugin.apiVersion}, but this VenomQA speaks plugin API ${PLUGIN_API_VERSION}: install a version of the plugin made for plugin API ${PLUGIN_API_VERSION}`,
+    )
+}
+
+/** The runner's `plugins` option. */
+export function runnerPluginEntries(loaded: readonly LoadedPlugin[]): (Plugin<any> | [Plugin<any>, Record<string, unknown>])[] {
+  return loaded.map((p) => (p.options ? [p.plugin, p.options] : p.plugin))
+}

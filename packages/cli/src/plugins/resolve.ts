@@ -1,0 +1,131 @@
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import path from 'node:path'
+
+export interface PackageJson {
+  name?: string
+  version?: string
+  type?: string
+  main?: string
+  module?: string
+  exports?: unknown
+  peerDependencies?: Record<string, string>
+}
+
+export interface FoundPackage {
+  name: string
+  /** The package directory, symlinks resolved. */
+  dir: string
+  pkg: PackageJson
+  /** The file `import(name)` loads. */
+  entry: string
+}
+
+/**
+ * The package names a plugin spec may mean, in the order DESIGN.md section 5 gives: the exact name;
+ * `@venomqa/<spec>` and `@venomqa/{adapter,state,reporter}-<spec>`; `venomqa-plugin-<spec>`.
+ * A scoped spec `@org/x` also tries `@org/venomqa-plugin-x`.
+ */
+export function pluginCandidates(spec: string): string[] {
+  const out = [spec]
+  const scoped = /^(@[^/]+)\/(.+)$/.exec(spec)
+  if (scoped) {
+    if (scoped[1] !== '@venomqa') out.push(`${scoped[1]}/venomqa-plugin-${scoped[2]}`)
+  } else {
+    out.push(`@venomqa/${spec}`, `@venomqa/adapter-${spec}`, `@venomqa/state-${spec}`, `@venomqa/reporter-${spec}`, `venomqa-plugin-${spec}`)
+  }
+  return [...new Set(out)]
+}
+
+/** `./x`, `../x`, `/x`, `C:\x`, or a file name with a script extension: a path, not a package name. */
+export function isPathSpec(spec: string): boolean {
+  return /^\.{1,2}([\\/]|$)/.test(spec) || path.isAbsolute(spec) || /^[A-Za-z]:[\\/]/.test(spec) || /\.(c|m)?(j|t)s$/.test(spec)
+}
+
+const VALID_NAME = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/
+
+/**
+ * Find an installed package the way Node does from `root`: `node_modules/<name>` in root and every
+ * parent directory, then NODE_PATH. Reads its package.json and picks the entry `import()` would load.
+ */
+export function findPackage(name: string, root: string): FoundPackage | undefined {
+  if (!VALID_NAME.test(name)) return undefined
+  const dirs: string[] = []
+  for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
+    if (path.basename(dir) !== 'node_modules') dirs.push(path.join(dir, 'node_modules'))
+    if (path.dirname(dir) === dir) break
+  }
+  for (const extra of (process.env.NODE_PATH ?? '').split(path.delimiter).filter(Boolean)) dirs.push(extra)
+  for (const nm of dirs) {
+    const pkgFile = path.join(nm, name, 'package.json')
+    if (!existsSync(pkgFile)) continue
+    const dir = realpathSync(path.dirname(pkgFile))
+    const pkg = readPackageJson(path.join(dir, 'package.json'))
+    const entry = packageEntry(dir, pkg)
+    if (entry) return { name, dir, pkg, entry }
+  }
+  return undefined
+}
+
+export function readPackageJson(file: string): PackageJson {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as PackageJson
+  } catch {
+    return {}
+  }
+}
+
+const CONDITIONS = ['node', 'import', 'module-sync', 'default']
+
+/** The file the package's `.` export maps to for `import()` under Node, else module/main/index.js. */
+export function packageEntry(dir: string, pkg: PackageJson): string | undefined {
+  if (pkg.exports !== undefined) {
+    const root = exportsRoot(pkg.exports)
+    const target = root === undefined ? undefined : pickTarget(root)
+    if (target) return path.join(dir, target)
+    return undefined
+  }
+  for (const candidate of [pkg.main, 'index.js', 'index.mjs', 'index.cjs']) {
+    if (!candidate) continue
+    const file = path.join(dir, candidate)
+    for (const f of [file, `${file}.js`, path.join(file, 'index.js')]) if (existsSync(f) && statSync(f).isFile()) return f
+  }
+  return undefined
+}
+
+function exportsRoot(exportsField: unknown): unknown {
+  if (typeof exportsField === 'string' || Array.isArray(exportsField)) return exportsField
+  if (exportsField && typeof exportsField === 'object') {
+    const keys = Object.keys(exportsField)
+    if (keys.some((k) => k.startsWith('.'))) return (exportsField as Record<string, unknown>)['.']
+    return exportsField
+  }
+  return undefined
+}
+
+function pickTarget(target: unknown): string | undefined {
+  if (typeof target === 'string') return target
+  if (Array.isArray(target)) {
+    for (const t of target) {
+      const found = pickTarget(t)
+      if (found) return found
+    }
+    return undefined
+  }
+  if (target && typeof target === 'object') {
+    for (const [cond, value] of Object.entries(target)) {
+      if (!CONDITIONS.includes(cond)) continue
+      const found = pickTarget(value)
+      if (found) return found
+    }
+  }
+  return undefined
+}
+
+/** The nearest package.json at or above a file, with its directory. */
+export function nearestPackage(from: string): { dir: string; pkg: PackageJson } | undefined {
+  for (let dir = path.dirname(from); ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json')
+    if (existsSync(file)) return { dir, pkg: readPackageJson(file) }
+    if (path.dirname(dir) === dir) return undefined
+  }
+}

@@ -1,0 +1,101 @@
+import { Command, CommanderError, Option } from 'commander'
+import { EXIT, type Io, reportError } from './exit'
+import { cliVersion } from './version'
+
+const collect = (value: string, previous: string[] = []) => [...previous, value]
+
+/**
+ * The `venomqa` command line. Each command's module (and with it zod, yaml, jiti, the runner and any
+ * plugin) is imported only when that command runs, so --help and --version stay fast.
+ */
+export async function main(argv: readonly string[], io: Io = defaultIo()): Promise<number> {
+  let code: number = EXIT.OK
+  let debug = argv.includes('--debug')
+  const program = new Command('venomqa')
+    .description('Stateful API testing: journeys, checkpoints, branches.')
+    .version(cliVersion(), '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: (s, write) => write(s.replace(/^error: /, 'venomqa: ')),
+    })
+
+  const withConfig = (cmd: Command) =>
+    cmd
+      .option('-c, --config <file>', 'config file (default: venomqa.config.{ts,mts,js,mjs} or venomqa.{yaml,yml,json})')
+      .option('--profile <name>', 'config profile to apply (or VENOMQA_PROFILE)')
+      .option('-p, --plugin <spec>', 'load a plugin: name, package or path (repeatable)', collect)
+      .option('--debug', 'show stacks and debug logs')
+
+  const action =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      code = await fn(...args)
+    }
+
+  withConfig(
+    program
+      .command('run')
+      .description('run journeys (all, or the given names, files, directories or globs)')
+      .argument('[journeys...]', 'journey names, files, directories or globs'),
+  )
+    .option('--base-url <url>', 'the API under test (overrides baseUrl)')
+    .option('-r, --reporter <name[:file]>', 'reporter, optionally with a file: console, json, junit, markdown, or a plugin\'s (repeatable)', collect)
+    .option('-g, --grep <pattern>', 'only journeys whose name matches this regular expression')
+    .option('-t, --tag <tag>', 'only journeys with this tag (repeatable; any matches)', collect)
+    .option('--fail-fast', "stop a journey's line at its first failed step")
+    .option('--timeout <ms>', 'step timeout in ms')
+    .option('--journey-timeout <ms>', 'journey timeout in ms')
+    .option('--retries <n>', 'retries of a failed step')
+    .option('--save <file>', 'save the results (JSON) to this file')
+    .action(action(async (journeys: string[], opts) => (await import('./commands/run')).runCommand(journeys, opts, io)))
+
+  withConfig(program.command('list').description('list journeys with their tags, checkpoints, branches and paths').argument('[journeys...]'))
+    .option('-g, --grep <pattern>', 'only journeys whose name matches')
+    .option('-t, --tag <tag>', 'only journeys with this tag (repeatable)', collect)
+    .option('--json', 'print JSON')
+    .action(action(async (journeys: string[], opts) => (await import('./commands/list')).listCommand(journeys, opts, io)))
+
+  program
+    .command('init')
+    .description('add venomqa.config.ts, journeys/example.journey.ts and a test:api script to this project')
+    .option('--base-url <url>', 'the API under test', 'http://localhost:3000')
+    .option('-f, --force', 'overwrite existing files')
+    .action(action(async (opts) => (await import('./commands/init')).initCommand(opts, io)))
+
+  withConfig(program.command('report').description('render a saved results file again').argument('<results>', 'a file written by venomqa run --save'))
+    .option('-r, --reporter <name[:file]>', 'reporter, optionally with a file (repeatable; default console)', collect)
+    .action(action(async (file: string, opts) => (await import('./commands/report')).reportCommand(file, opts, io)))
+
+  withConfig(program.command('plugins').description('show the configured plugins: what resolved, from where, which version'))
+    .option('--json', 'print JSON')
+    .action(action(async (opts) => (await import('./commands/plugins')).pluginsCommand(opts, io)))
+
+  withConfig(program.command('doctor').description('check config, plugins, journeys, the base URL and every service a plugin checks'))
+    .option('--base-url <url>', 'the API under test (overrides baseUrl)')
+    .action(action(async (opts) => (await import('./commands/doctor')).doctorCommand(opts, io)))
+
+  program.addOption(new Option('--debug').hideHelp())
+  try {
+    if (!argv.length) {
+      program.outputHelp()
+      return EXIT.OK
+    }
+    await program.parseAsync([...argv], { from: 'user' })
+    return code
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK
+      return EXIT.USAGE
+    }
+    debug ||= argv.includes('--debug')
+    return reportError(err, io, debug)
+  }
+}
+
+function defaultIo(): Io {
+  return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env }
+}

@@ -1,0 +1,219 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { RunResult } from '@venomqa/core'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { renderHtml } from '../src/index'
+import { colourCount, describeWithChromium, launchChromium } from './chromium'
+import { branch, checkoutRun, checkpoint, failedStep, journey, path as pathResult, resetClock, run, step } from './fixtures'
+
+const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-output')
+const SCRIPT_PAYLOAD = '<script>window.__xss=1</script>'
+const IMG_PAYLOAD = '<img src=x onerror="window.__xss=2">'
+
+/** Write a report under test-output/ and open it from disk, recording page errors and every request made. */
+async function openReport(browser: Browser, name: string, result: RunResult, viewport = { width: 1280, height: 900 }) {
+  mkdirSync(OUT, { recursive: true })
+  const file = path.join(OUT, `${name}.html`)
+  writeFileSync(file, renderHtml(result))
+  const page = await browser.newPage({ viewport })
+  const problems: string[] = []
+  const requests: string[] = []
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`)
+  })
+  page.on('request', (r) => requests.push(r.url()))
+  await page.goto(pathToFileURL(file).href)
+  await page.waitForSelector('html[data-ready]')
+  expect(await page.getAttribute('html', 'data-ready')).toBe('1')
+  return { page, problems, requests, url: pathToFileURL(file).href }
+}
+
+const stepRow = (page: Page, name: string) => page.locator('li.step').filter({ has: page.locator(':scope > .row > .n', { hasText: new RegExp(`^${name}$`) }) })
+const pathRow = (page: Page, name: string) => page.locator('li.path').filter({ has: page.locator(':scope > .row > .n', { hasText: new RegExp(`^${name}$`) }) })
+const journeyPanel = (page: Page, name: string) => page.locator('details.journey').filter({ has: page.locator(':scope > summary > .name', { hasText: new RegExp(`^${name}$`) }) })
+
+const describeBrowser = describeWithChromium()
+
+describeBrowser('HTML report in headless Chromium', () => {
+  let browser: Browser
+
+  beforeAll(async () => {
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+
+  it('shows a run with failures and a nested branch: expand a failed step, filter to failures', async () => {
+    const { page, problems, requests, url } = await openReport(browser, 'checkout', checkoutRun())
+    try {
+      // Summary cards.
+      await expect.poll(() => page.locator('.card', { hasText: 'Steps failed' }).locator('.value').textContent()).toBe('2')
+      expect(await page.locator('.card', { hasText: 'Journeys' }).locator('.detail').textContent()).toBe('1 passed \u00b7 2 failed')
+
+      // The nested branch is in the tree, pass and fail marked on every level.
+      const checkout = journeyPanel(page, 'checkout')
+      expect(await checkout.getAttribute('open')).not.toBeNull()
+      await expect.poll(() => pathRow(page, 'double_refund').getAttribute('class')).toContain('failed')
+      expect(await pathRow(page, 'refund').getAttribute('class')).toContain('passed')
+      expect(await pathRow(page, 'pay_by_card').locator('li.branch').first().locator('> .row .n').textContent()).toBe('from paid')
+
+      // Request and response are collapsed until the failed step is expanded.
+      const failed = stepRow(page, 'refund_again')
+      expect(await failed.locator('.err').textContent()).toBe('POST /api/refund_again answered 409')
+      const responseBody = failed.locator('pre.body', { hasText: 'already_refunded' })
+      expect(await responseBody.count()).toBe(0)
+      await failed.locator('details.io > summary').click()
+      await responseBody.waitFor({ state: 'visible' })
+      expect(await responseBody.textContent()).toContain('"error": "already_refunded"') // pretty-printed JSON
+      const detailText = await failed.locator('details.io').innerText()
+      expect(detailText).toContain('[REDACTED]')
+      expect(detailText).not.toContain('hunter2')
+      expect(detailText).not.toContain('abc.def.ghi')
+      expect(detailText).not.toContain('s3cr3t')
+
+      // Failed only: passing journeys, steps and paths disappear; failures and the branches holding them stay.
+      await page.locator('#failed-only').check()
+      await expect.poll(() => page.locator('.controls .count').textContent()).toBe('Showing 2 of 3 journeys')
+      expect(await journeyPanel(page, 'todos').isVisible()).toBe(false)
+      expect(await journeyPanel(page, 'quota').isVisible()).toBe(true)
+      expect(await stepRow(page, 'login').isVisible()).toBe(false)
+      expect(await stepRow(page, 'cart_still_there').isVisible()).toBe(false)
+      expect(await pathRow(page, 'refund').isVisible()).toBe(false)
+      expect(await pathRow(page, 'bad_card').isVisible()).toBe(false)
+      expect(await pathRow(page, 'double_refund').isVisible()).toBe(true)
+      expect(await failed.isVisible()).toBe(true)
+      expect(await stepRow(page, 'create_sixth').isVisible()).toBe(true)
+      expect(await stepRow(page, 'create_five').isVisible()).toBe(false)
+      await page.locator('#failed-only').uncheck()
+      await expect.poll(() => stepRow(page, 'login').isVisible()).toBe(true)
+
+      // Search narrows journeys and steps; a tag narrows journeys.
+      await page.locator('.controls input[type=search]').fill('create_sixth')
+      await expect.poll(() => page.locator('.controls .count').textContent()).toBe('Showing 1 of 3 journeys')
+      expect(await stepRow(page, 'create_sixth').isVisible()).toBe(true)
+      expect(await stepRow(page, 'create_five').isVisible()).toBe(false)
+      await page.locator('.controls input[type=search]').fill('')
+      await page.locator('.controls select[aria-label=Tag]').selectOption('payments')
+      await expect.poll(() => page.locator('.controls .count').textContent()).toBe('Showing 1 of 3 journeys')
+      expect(await journeyPanel(page, 'checkout').isVisible()).toBe(true)
+      await page.locator('.controls select[aria-label=Tag]').selectOption('')
+      await page.locator('.controls select[aria-label=Journey]').selectOption({ label: 'todos' })
+      await expect.poll(() => page.locator('.controls .count').textContent()).toBe('Showing 1 of 3 journeys')
+      expect(await journeyPanel(page, 'todos').isVisible()).toBe(true)
+      await page.locator('.controls select[aria-label=Journey]').selectOption('')
+
+      // An issue jumps to its step and opens its request and response.
+      const critical = page.locator('.issue', { hasText: 'create_sixth' })
+      expect(await critical.locator('.suggestion').textContent()).toContain('Server error')
+      await critical.getByRole('button', { name: 'Show step' }).click()
+      await stepRow(page, 'create_sixth').locator('pre.body', { hasText: 'Internal Server Error' }).waitFor({ state: 'visible' })
+
+      // Screenshot, and proof it is not blank: many colours, unlike a blank page of the same size.
+      mkdirSync(OUT, { recursive: true })
+      await page.evaluate(() => window.scrollTo(0, 0))
+      const shot = await page.screenshot({ path: path.join(OUT, 'checkout.png'), fullPage: true })
+      const blankPage = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+      const blank = await blankPage.screenshot()
+      await blankPage.close()
+      const report = await colourCount(browser, shot)
+      const empty = await colourCount(browser, blank)
+      expect(empty.colours).toBeLessThanOrEqual(2)
+      expect(report.colours).toBeGreaterThan(20)
+      expect(report.height).toBeGreaterThan(900)
+      expect(shot.length).toBeGreaterThan(blank.length * 5)
+
+      // Nothing but the file itself was requested, and the page logged no error (the CSP hashes match).
+      expect(requests).toEqual([url])
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('renders script and onerror payloads from names and bodies as text, running none of them', async () => {
+    resetClock()
+    const hostile = run([
+      journey(
+        SCRIPT_PAYLOAD,
+        [
+          step(IMG_PAYLOAD, { response: { status: 200, headers: { 'x-note': IMG_PAYLOAD }, body: { note: SCRIPT_PAYLOAD, html: IMG_PAYLOAD } } }),
+          checkpoint(`cp ${IMG_PAYLOAD}`),
+          branch(`cp ${IMG_PAYLOAD}`, [
+            pathResult(SCRIPT_PAYLOAD, [
+              failedStep(SCRIPT_PAYLOAD, 500, `</script><script>window.__xss=3</script>${IMG_PAYLOAD}`, {
+                error: { kind: 'http-status', message: `failed ${IMG_PAYLOAD}` },
+              }),
+            ]),
+          ]),
+        ],
+        { tags: [SCRIPT_PAYLOAD], description: IMG_PAYLOAD },
+      ),
+    ])
+    const { page, problems } = await openReport(browser, 'xss', hostile)
+    try {
+      // Open everything that holds data.
+      for (const summary of await page.locator('details.io > summary').all()) await summary.click()
+      await page.locator('.controls input[type=search]').fill('window.__xss')
+      await expect.poll(() => page.locator('.controls .count').textContent()).toBe('Showing 1 of 1 journey')
+      await page.locator('.controls input[type=search]').fill('')
+
+      expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined()
+      expect(await page.locator('img').count()).toBe(0)
+      expect(await page.locator('script').count()).toBe(2)
+
+      // The payloads are on screen as text.
+      await expect.poll(() => page.locator('.journey > summary > .name').first().textContent()).toBe(SCRIPT_PAYLOAD)
+      expect(await page.locator('.journey > summary > .name').getByText(SCRIPT_PAYLOAD, { exact: true }).isVisible()).toBe(true)
+      expect(await page.locator('.journey > summary > .tag').getByText(SCRIPT_PAYLOAD, { exact: true }).isVisible()).toBe(true)
+      expect(await page.locator('li.step > .row > .n').getByText(IMG_PAYLOAD, { exact: true }).isVisible()).toBe(true)
+      expect(await page.locator('li.path > .row > .n').getByText(SCRIPT_PAYLOAD, { exact: true }).isVisible()).toBe(true)
+      expect(await page.locator('.jmeta').getByText(IMG_PAYLOAD, { exact: true }).isVisible()).toBe(true)
+      expect(await page.locator('li.step .err').getByText(`failed ${IMG_PAYLOAD}`, { exact: true }).isVisible()).toBe(true)
+      expect(await page.locator('.issue .where').getByText(`${SCRIPT_PAYLOAD} \u203a ${SCRIPT_PAYLOAD} \u203a ${SCRIPT_PAYLOAD}`).isVisible()).toBe(true)
+      const failedBody = await stepRow(page, SCRIPT_PAYLOAD.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).locator('pre.body').last().textContent()
+      expect(failedBody).toBe(`</script><script>window.__xss=3</script>${IMG_PAYLOAD}`)
+      const okBody = await stepRow(page, IMG_PAYLOAD.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).locator('pre.body').last().textContent()
+      expect(JSON.parse(okBody!)).toEqual({ note: SCRIPT_PAYLOAD, html: IMG_PAYLOAD })
+      expect(await page.title()).toBe('VenomQA report \u2014 failed')
+      expect(problems).toEqual([])
+      expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined()
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('fits a phone screen and prints without its controls', async () => {
+    const { page } = await openReport(browser, 'phone', checkoutRun(), { width: 390, height: 844 })
+    try {
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+      expect(await page.locator('.controls').isVisible()).toBe(true)
+      await page.screenshot({ path: path.join(OUT, 'phone.png'), fullPage: true })
+      await page.emulateMedia({ media: 'print' })
+      expect(await page.locator('.controls').isVisible()).toBe(false)
+      expect(await stepRow(page, 'refund_again').isVisible()).toBe(true)
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('opens a big run with most journeys collapsed and truncated bodies noted', async () => {
+    resetClock()
+    const journeys = Array.from({ length: 40 }, (_, i) =>
+      journey(`journey-${i}`, [step('a'), i % 10 === 3 ? failedStep('b', 422, { error: 'x'.repeat(50_000) }) : step('b')]),
+    )
+    const { page } = await openReport(browser, 'big', run(journeys))
+    try {
+      // Only failed journeys start open (40 journeys: too many to open them all).
+      expect(await page.locator('details.journey[open]').count()).toBe(4)
+      const failed = stepRow(page, 'b').and(page.locator('.failed')).first()
+      await failed.locator('details.io > summary').click()
+      await expect.poll(() => failed.locator('.note').textContent()).toMatch(/^Body truncated: showing the first 16,000 of 50,0\d\d characters\.$/)
+    } finally {
+      await page.close()
+    }
+  })
+})

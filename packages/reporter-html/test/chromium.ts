@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs'
+import { isCI } from '@venomqa/test-utils'
+import { type Browser, chromium } from 'playwright-core'
+import { describe } from 'vitest'
+
+export const CHROMIUM = '/usr/bin/chromium'
+
+/**
+ * `describe` for tests that need Debian's Chromium. Missing: under CI the suite fails (a browser test that
+ * cannot run must not pass); elsewhere it is skipped with a loud warning. Install: apt-get install chromium.
+ */
+export function describeWithChromium(): typeof describe {
+  if (existsSync(CHROMIUM)) return describe
+  if (isCI) {
+    return ((title: string) =>
+      describe(title, () => {
+        throw new Error(`${CHROMIUM} is missing and CI is set: these browser tests cannot be skipped (apt-get install -y chromium)`)
+      })) as unknown as typeof describe
+  }
+  console.warn(`\n!!! SKIPPING: ${CHROMIUM} is missing. The HTML report browser tests did NOT run (apt-get install -y chromium).\n`)
+  return describe.skip as unknown as typeof describe
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  })
+}
+
+/**
+ * How many distinct colours a PNG holds, counted by the browser's own decoder in a blank page (the report's
+ * policy forbids images, so this runs elsewhere). Coarse buckets so antialiasing does not inflate it.
+ */
+export async function colourCount(browser: Browser, png: Buffer): Promise<{ colours: number; width: number; height: number }> {
+  const page = await browser.newPage()
+  try {
+    return await page.evaluate(async (dataUrl) => {
+      const img = new Image()
+      img.src = dataUrl
+      await img.decode()
+      const canvas = document.createElement('canvas')
+      canvas.width = img.naturalWidth
+      canvas.height = img.naturalHeight
+      const g = canvas.getContext('2d')!
+      g.drawImage(img, 0, 0)
+      const px = g.getImageData(0, 0, canvas.width, canvas.height).data
+      const seen = new Set<number>()
+      for (let i = 0; i < px.length; i += 4 * 7) seen.add(((px[i]! >> 4) << 8) | ((px[i + 1]! >> 4) << 4) | (px[i + 2]! >> 4))
+      return { colours: seen.size, width: canvas.width, height: canvas.height }
+    }, `data:image/png;base64,${png.toString('base64')}`)
+  } finally {
+    await page.close()
+  }
+}

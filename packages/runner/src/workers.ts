@@ -1,0 +1,116 @@
+import { Context, type Ports, type StateBackend, errorMessage } from '@venomqa/core'
+import type { Dispatcher } from 'undici'
+import type { Lane, WorkerLane } from './executor'
+import { type TokenStore, UndiciHttpClient } from './http-client'
+import type { HttpClientOptions, WorkerResources, WorkerSetup } from './types'
+import { World } from './world'
+
+interface Made {
+  baseUrl: string
+  backends: StateBackend[]
+  ports: Ports
+  close?: () => void | Promise<void>
+}
+
+export interface WorkerPoolOptions {
+  setup?: WorkerSetup
+  /** Worker 0: the run's own base URL and ports. */
+  mainBaseUrl: string
+  mainPorts: Map<string, unknown>
+  makePorts: (map: Map<string, unknown>) => Ports
+  dispatcher: () => Dispatcher
+  tokens: TokenStore
+  http: Omit<HttpClientOptions, 'baseUrl'>
+}
+
+/**
+ * The extra workers of a run, made on first use and kept until the run's runner closes. Without a
+ * setup, workers share worker 0's app and only get their own context: that is allowed only when every
+ * state backend is parallel-safe (see the refusal in Runner.run).
+ */
+export class WorkerPool {
+  readonly #o: WorkerPoolOptions
+  readonly #made = new Map<number, Promise<Made>>()
+
+  constructor(options: WorkerPoolOptions) {
+    this.#o = options
+  }
+
+  resources(index: number): Promise<Made> {
+    let made = this.#made.get(index)
+    if (!made) {
+      made = this.#create(index)
+      this.#made.set(index, made)
+      made.catch(() => this.#made.delete(index))
+    }
+    return made
+  }
+
+  async #create(index: number): Promise<Made> {
+    const { setup } = this.#o
+    if (!setup) return { baseUrl: this.#o.mainBaseUrl, backends: [], ports: this.#o.makePorts(this.#o.mainPorts) }
+    let res: WorkerResources
+    try {
+      res = await setup.create(index)
+    } catch (err) {
+      throw new Error(`workerSetup.create(${index}) failed: ${errorMessage(err)}`, { cause: err })
+    }
+    if (!res || typeof res.baseUrl !== 'string') throw new Error(`workerSetup.create(${index}) must return { baseUrl, stateBackends?, ports?, close? }`)
+    const backends = res.stateBackends ?? []
+    for (const b of backends) await b.connect()
+    const ports = new Map(this.#o.mainPorts)
+    for (const [k, v] of Object.entries(res.ports ?? {})) ports.set(k, v)
+    return { baseUrl: res.baseUrl, backends, ports: this.#o.makePorts(ports), close: res.close?.bind(res) }
+  }
+
+  /** A fresh lane on worker `index` for one journey: its own World, context and HTTP client. */
+  async lane(index: number, baseUrlOverride?: string): Promise<Lane> {
+    const made = await this.resources(index)
+    const http = new UndiciHttpClient({ ...this.#o.http, baseUrl: baseUrlOverride ?? made.baseUrl }, { dispatcher: this.#o.dispatcher(), tokens: this.#o.tokens })
+    const world = new World(made.backends, new Context(), [{ snapshot: () => http.snapshotHeaders(), restore: (h) => http.restoreHeaders(h as Record<string, string>) }])
+    return { index, world, http, ports: made.ports }
+  }
+
+  /** Lanes 1..count for the parallel paths of one journey's branch. */
+  async workerLanes(count: number, journey: string): Promise<WorkerLane[]> {
+    const out: WorkerLane[] = []
+    for (let i = 1; i <= count; i++) {
+      const lane = await this.lane(i)
+      const made = await this.resources(i)
+      out.push({
+        ...lane,
+        sync: async (checkpoint: string, main: Lane) => {
+          const ctx = main.world.contextAt(checkpoint)
+          const extras = main.world.extrasAt(checkpoint)
+          if (!ctx || !extras) throw new Error(`the main line has no open checkpoint "${checkpoint}"`)
+          await lane.world.releaseAll()
+          if (this.#o.setup?.sync) {
+            // The worker's connections go away while its database is replaced; they come back after.
+            for (const b of made.backends) await b.disconnect()
+            await this.#o.setup.sync(i, { checkpoint, journey })
+            for (const b of made.backends) await b.connect()
+          }
+          lane.world.ctx.restore(ctx)
+          lane.http.restoreHeaders(extras[0] as Record<string, string>)
+          await lane.world.checkpoint(checkpoint)
+        },
+      })
+    }
+    return out
+  }
+
+  async close(): Promise<string[]> {
+    const errors: string[] = []
+    for (const [index, made] of [...this.#made].reverse()) {
+      try {
+        const m = await made
+        for (const b of m.backends) await b.disconnect().catch((e: unknown) => errors.push(`worker ${index}, backend ${b.name}: ${errorMessage(e)}`))
+        await m.close?.()
+      } catch (err) {
+        errors.push(`worker ${index}: ${errorMessage(err)}`)
+      }
+    }
+    this.#made.clear()
+    return errors
+  }
+}

@@ -1,0 +1,77 @@
+/** Several journeys at once, each on its own worker (a todo app process of its own). */
+import { journey, step, type JourneyResult } from '@venomqa/core'
+import { createRunner, httpControlState, memoryState } from '@venomqa/runner'
+import { startTodoApp, type RunningProcess } from '@venomqa/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+let main: RunningProcess
+beforeAll(async () => {
+  main = await startTodoApp()
+})
+afterAll(async () => {
+  await main?.stop()
+})
+
+function workerSetup(started: RunningProcess[]) {
+  return {
+    async create() {
+      const app = await startTodoApp()
+      started.push(app)
+      return { baseUrl: app.url, stateBackends: [httpControlState({ url: app.url })], close: () => app.stop() }
+    },
+  }
+}
+
+const whereAmI = (name: string, ms: number) =>
+  journey(name, {
+    steps: [
+      step('slow', ({ http }) => http.get(`/api/slow?ms=${ms}`)),
+      step('sign_up', ({ http }) => http.post('/api/users', { json: { email: `${name}@example.test`, password: 'a long password', name } })),
+    ],
+  })
+
+describe('workers', () => {
+  it('runs journeys at once on separate workers and reports them in definition order', async () => {
+    const started: RunningProcess[] = []
+    const runner = createRunner({ baseUrl: main.url, stateBackends: [httpControlState({ url: main.url })], workers: 3, workerSetup: workerSetup(started) })
+    const journeys = [whereAmI('j0', 300), whereAmI('j1', 50), whereAmI('j2', 150), whereAmI('j3', 10), whereAmI('j4', 10), whereAmI('j5', 10)]
+    const t0 = Date.now()
+    const result = await runner.run(journeys)
+    const elapsed = Date.now() - t0
+    await runner.close()
+    expect(result.journeys.map((j) => j.name)).toEqual(['j0', 'j1', 'j2', 'j3', 'j4', 'j5'])
+    expect(result.journeys.every((j) => j.status === 'passed')).toBe(true)
+    expect(new Set(result.journeys.map((j) => j.worker ?? 0))).toEqual(new Set([0, 1, 2]))
+    expect(started).toHaveLength(2)
+    expect(started.every((a) => a.child.exitCode !== null || a.child.signalCode !== null)).toBe(true)
+    // Each worker talked to its own app.
+    const urlOf = new Map(result.journeys.map((j) => [j.worker ?? 0, j.baseUrl]))
+    expect(urlOf.get(0)).toBe(main.url)
+    expect(new Set(urlOf.values()).size).toBe(3)
+    expect(elapsed).toBeLessThan(300 + 50 + 150 + 30 + 2000)
+  })
+
+  it('fail-fast cancels the journeys running on other workers cleanly', async () => {
+    const started: RunningProcess[] = []
+    const runner = createRunner({ baseUrl: main.url, stateBackends: [httpControlState({ url: main.url })], workers: 2, failFast: true, workerSetup: workerSetup(started) })
+    const result = await runner.run([
+      journey('slow_one', { steps: [step('slow', ({ http }) => http.get('/api/slow?ms=3000')), step('after', () => {})] }),
+      journey('fails_fast', { steps: [step('boom', () => { throw new Error('boom') })] }),
+      journey('never_started', { steps: [step('x', () => {})] }),
+    ])
+    await runner.close()
+    const [slow, fails, never] = result.journeys as JourneyResult[]
+    expect(fails!.status).toBe('failed')
+    expect(slow!.interrupted).toBe(true)
+    expect(slow!.status).toBe('failed')
+    expect(slow!.durationMs).toBeLessThan(2500)
+    expect(never!.status).toBe('skipped')
+    expect(result.status).toBe('failed')
+  })
+
+  it('refuses workers over a backend that is not parallel-safe, explaining the choices', async () => {
+    const runner = createRunner({ baseUrl: main.url, stateBackends: [memoryState()], workers: 2 })
+    await expect(runner.run([whereAmI('a', 1), whereAmI('b', 1)])).rejects.toThrow(/workers: 2 would run journeys at the same time against one system, but state backend "memory" \(memory\) is not parallel-safe/)
+    await runner.close()
+  })
+})

@@ -1,0 +1,505 @@
+import { createHash } from 'node:crypto'
+import { type StateBackend, StateError } from '@venomqa/core'
+import type { Connection, RowDataPacket } from 'mysql2/promise'
+import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
+import { type Fingerprint, FINGERPRINT_SQL, diffFingerprint, fingerprintOf, readSchema } from './schema'
+import { PRIVATE_LIKE, columnList, ident, joinOn, literal, privateName } from './sql'
+import {
+  HISTORY_CP,
+  HISTORY_PRESENT,
+  PENDING,
+  RESTORING_FLAG,
+  SEQ,
+  type TrackedTable,
+  WHOLE_LOG,
+  historyDdl,
+  keyLogDdl,
+  markWholeSql,
+  trackedTable,
+  trackingTriggers,
+  wholeLogDdl,
+} from './tracking'
+
+export interface MysqlSnapshotOptions {
+  /** mysql://user:password@host:3306/database (mariadb:// works too). */
+  url: string
+  /** Overrides the database named in the url. */
+  database?: string
+  /** Track only these tables (default: every base table of the database). */
+  tables?: string[]
+  /** Leave these tables out. */
+  exclude?: string[]
+  /** The backend's name in results (default 'mysql'). */
+  name?: string
+  /** Seconds to wait for a lock held by the app (an open transaction) before failing. Default 10. */
+  lockWaitTimeout?: number
+}
+
+/**
+ * What a checkpoint saved of a table that differed from the base at the time: the rows of the changed keys
+ * ('rows'), or the whole table ('whole'). A table without an entry was equal to the base.
+ */
+type Delta = 'rows' | 'whole'
+
+interface Checkpoint {
+  readonly name: string
+  readonly id: number
+  /** Marks with a larger sequence are changes made since this checkpoint (or since the last rollback to it). */
+  seq: number
+  readonly fingerprint: Fingerprint
+  readonly autoIncrement: ReadonlyMap<string, string>
+  readonly deltas: ReadonlyMap<string, Delta>
+}
+
+/** What changed since a sequence number, read in one round trip. */
+interface Probe {
+  fingerprint: Fingerprint
+  autoIncrement: Map<string, string>
+  /** Tables with key marks newer than the sequence. */
+  rowsChanged: Set<string>
+  /** Tables marked as changed as a whole since the sequence. */
+  wholeChanged: Set<string>
+}
+
+const AUTO_INCREMENT_SQL = `SELECT TABLE_NAME AS t, AUTO_INCREMENT AS a FROM information_schema.TABLES
+  WHERE TABLE_SCHEMA = ? AND AUTO_INCREMENT IS NOT NULL AND TABLE_NAME NOT LIKE ?`
+
+/**
+ * Snapshot rollback for MySQL and MariaDB that works while the app under test runs as its own process with
+ * its own connection pool: rows are saved into private tables in the same database and copied back.
+ *
+ * Storage: the first checkpoint copies every tracked table once (the base). Later checkpoints save only the
+ * rows that differ from the base (the tracking triggers know which), so a checkpoint costs what changed
+ * since the base; when no checkpoint is open, the next one first brings the base up to date, at the same
+ * cost. A rollback restores only the rows changed since its checkpoint, in one transaction with foreign key
+ * checks off, then resets AUTO_INCREMENT counters that moved.
+ */
+export class MysqlSnapshotBackend implements StateBackend {
+  readonly name: string
+  readonly mechanism = 'snapshot'
+  readonly parallelSafe = false
+
+  readonly #options: MysqlSnapshotOptions
+  readonly #target: Target
+  #conn?: Connection
+  #tracked = new Map<string, TrackedTable>()
+  #installedFingerprint: Fingerprint = new Map()
+  #baseReady = false
+  readonly #checkpoints = new Map<string, Checkpoint>()
+  #seq = 0
+  #nextId = 1
+  #queue: Promise<void> = Promise.resolve()
+
+  constructor(options: MysqlSnapshotOptions) {
+    this.name = options.name ?? 'mysql'
+    this.#options = options
+    this.#target = parseTarget(this.name, options.url, options.database)
+  }
+
+  /** The tables this backend restores, known after connect(). */
+  get trackedTables(): string[] {
+    return [...this.#tracked.keys()]
+  }
+
+  /** Names of the open checkpoints. */
+  get checkpoints(): string[] {
+    return [...this.#checkpoints.keys()]
+  }
+
+  async connect(): Promise<void> {
+    if (this.#conn) return
+    const conn = await openConnection(this.name, this.#target, { multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true })
+    try {
+      await this.#prepareSession(conn)
+      await this.#takeLock(conn)
+      await this.#dropPrivateObjects(conn)
+      await this.#install(conn)
+      this.#conn = conn
+    } catch (err) {
+      await conn.end().catch(() => conn.destroy())
+      throw this.#wrap('connect', err)
+    }
+  }
+
+  checkpoint(name: string): Promise<void> {
+    return this.#run(`checkpoint "${name}"`, async (conn) => {
+      const existing = this.#checkpoints.get(name)
+      if (existing) await this.#drop(conn, existing)
+
+      let probe = await this.#probe(conn, -1)
+      const drift = diffFingerprint(this.#installedFingerprint, probe.fingerprint)
+      if (drift.length) {
+        if (this.#checkpoints.size)
+          throw new StateError(this.name, `checkpoint "${name}": the schema changed while checkpoints are open (${drift.join('; ')}); their state can no longer be restored`)
+        // No checkpoint depends on the old tracking: start over with the new schema.
+        await this.#dropPrivateObjects(conn)
+        await this.#install(conn)
+        probe = await this.#probe(conn, -1)
+      }
+
+      const deltas = new Map<string, Delta>()
+      const id = this.#nextId++
+      if (this.#checkpoints.size === 0) {
+        await this.#updateBase(conn, probe)
+      } else {
+        await this.#saveDeltas(conn, id, this.#seq + 1, probe, deltas)
+      }
+      const seq = ++this.#seq
+      this.#checkpoints.set(name, { name, id, seq, fingerprint: probe.fingerprint, autoIncrement: probe.autoIncrement, deltas })
+    })
+  }
+
+  rollback(name: string): Promise<void> {
+    return this.#run(`rollback to "${name}"`, async (conn) => {
+      const cp = this.#checkpoints.get(name)
+      if (!cp) throw new StateError(this.name, `rollback to "${name}": no such checkpoint (open: ${this.checkpoints.join(', ') || 'none'})`)
+      const probe = await this.#probe(conn, cp.seq)
+      const drift = diffFingerprint(cp.fingerprint, probe.fingerprint)
+      if (drift.length)
+        throw new StateError(
+          this.name,
+          `rollback to "${name}": the schema changed since the checkpoint (${drift.join('; ')}). A path ran DDL, which a snapshot cannot undo: the database is in an unknown state`,
+        )
+
+      const since = cp.seq
+      const next = ++this.#seq
+      const rows: string[] = []
+      for (const t of this.#tracked.values()) {
+        if (probe.wholeChanged.has(t.name)) {
+          rows.push(`DELETE FROM ${ident(t.name)}`, ...this.#insertSaved(t, cp, null))
+        } else if (probe.rowsChanged.has(t.name)) {
+          rows.push(
+            `DELETE x FROM ${ident(t.name)} x JOIN ${ident(t.log!)} l ON ${joinOn('x', 'l', t.info.primaryKey)} WHERE l.${SEQ} > ${since}`,
+            ...this.#insertSaved(t, cp, since),
+          )
+        }
+      }
+      // The restored rows now differ from every other checkpoint's copy as much as the path's changes did:
+      // they keep their marks, renumbered past every open checkpoint.
+      for (const table of probe.rowsChanged) rows.push(`UPDATE ${ident(this.#tracked.get(table)!.log!)} SET ${SEQ} = ${next} WHERE ${SEQ} > ${since}`)
+      if (probe.wholeChanged.size) rows.push(`UPDATE ${ident(WHOLE_LOG)} SET ${SEQ} = ${next} WHERE ${SEQ} > ${since}`)
+
+      // ALTER TABLE commits implicitly, so the counters are reset only after the COMMIT of the rows: inside
+      // the transaction it would commit half a restore. InnoDB never sets a counter below MAX(id)+1, and with
+      // the checkpoint's rows back that is at most the checkpoint's value, so the value sticks. Tables whose
+      // counter did not move are left alone (an ALTER costs about 2 ms); a failed INSERT moves a counter
+      // without changing a row, which is why every tracked table's counter is compared, not only restored ones.
+      const counters: string[] = []
+      for (const [table, value] of cp.autoIncrement)
+        if (this.#tracked.has(table) && probe.autoIncrement.get(table) !== value) counters.push(`ALTER TABLE ${ident(table)} AUTO_INCREMENT = ${value}`)
+
+      if (rows.length || counters.length) {
+        const statements = rows.length ? ['START TRANSACTION', 'SET FOREIGN_KEY_CHECKS = 0', ...rows, 'COMMIT', 'SET FOREIGN_KEY_CHECKS = 1'] : []
+        try {
+          await batch(conn, [...statements, ...counters])
+        } catch (err) {
+          await batch(conn, ['ROLLBACK', 'SET FOREIGN_KEY_CHECKS = 1']).catch(() => undefined)
+          throw new StateError(this.name, `rollback to "${name}" failed, the database is in an unknown state: ${describeSqlError(err)}${lockHint(err)}`, { cause: err })
+        }
+      }
+      cp.seq = next
+    })
+  }
+
+  release(name: string): Promise<void> {
+    return this.#run(`release "${name}"`, async (conn) => {
+      const cp = this.#checkpoints.get(name)
+      if (cp) await this.#drop(conn, cp)
+    })
+  }
+
+  /** Empty every tracked table and restart AUTO_INCREMENT at 1. Open checkpoints stay valid. */
+  reset(): Promise<void> {
+    return this.#run('reset', async (conn) => {
+      const statements = ['SET FOREIGN_KEY_CHECKS = 0']
+      // TRUNCATE fires no triggers: mark every table as changed by hand, so rollbacks and the base see it.
+      for (const t of this.#tracked.values()) statements.push(`TRUNCATE TABLE ${ident(t.name)}`, markWholeSql(t.name))
+      statements.push('SET FOREIGN_KEY_CHECKS = 1')
+      try {
+        await batch(conn, statements)
+      } catch (err) {
+        await batch(conn, ['SET FOREIGN_KEY_CHECKS = 1']).catch(() => undefined)
+        throw err
+      }
+    })
+  }
+
+  /** Row count of every tracked table. */
+  observe(): Promise<Record<string, unknown>> {
+    return this.#run('observe', (conn) => countRows(conn, this.trackedTables))
+  }
+
+  /** True when the database answers, on a connection of its own. Never throws. */
+  async healthCheck(): Promise<boolean> {
+    return ping(this.name, this.#target)
+  }
+
+  async disconnect(): Promise<void> {
+    const conn = this.#conn
+    if (!conn) return
+    await this.#run('disconnect', async () => {
+      try {
+        await this.#dropPrivateObjects(conn)
+        await conn.query('SELECT RELEASE_LOCK(?)', [lockName(this.#target.database)])
+      } finally {
+        this.#conn = undefined
+        this.#checkpoints.clear()
+        this.#baseReady = false
+        await conn.end().catch(() => conn.destroy())
+      }
+    })
+  }
+
+  // ---- setup -------------------------------------------------------------------------------------
+
+  async #prepareSession(conn: Connection): Promise<void> {
+    const wait = Math.max(1, Math.round(this.#options.lockWaitTimeout ?? 10))
+    // NO_AUTO_VALUE_ON_ZERO: a saved id 0 must come back as 0, not as a fresh AUTO_INCREMENT value.
+    // No strict mode: rows the server accepted once are re-inserted as they are.
+    // The restoring flag stays set for the whole session: this connection writes tracked tables only to restore them.
+    await conn.query(
+      `SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', SESSION lock_wait_timeout = ${wait},
+       SESSION innodb_lock_wait_timeout = ${wait}, ${RESTORING_FLAG} = 1`,
+    )
+    // MySQL 8 caches information_schema.TABLES.AUTO_INCREMENT for a day; MariaDB has no such cache or variable.
+    await conn.query('SET SESSION information_schema_stats_expiry = 0').catch(() => undefined)
+  }
+
+  /** One run per database: a second one would drop this run's tracking on connect. The lock dies with the connection. */
+  async #takeLock(conn: Connection): Promise<void> {
+    const [rows] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got', [lockName(this.#target.database)])
+    if (Number(rows[0]?.got) !== 1)
+      throw new StateError(
+        this.name,
+        `another VenomQA run is using database "${this.#target.database}" on ${this.#target.display} (its lock is held); run one at a time per database`,
+      )
+  }
+
+  /** Drop every private table and trigger: this run's at disconnect, a crashed run's at connect. */
+  async #dropPrivateObjects(conn: Connection): Promise<void> {
+    const db = this.#target.database
+    const [triggers] = await conn.query<RowDataPacket[]>(
+      'SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME LIKE ?',
+      [db, PRIVATE_LIKE],
+    )
+    // Triggers first, so the app's writes stop touching the tables about to go.
+    for (const r of triggers) await conn.query(`DROP TRIGGER IF EXISTS ${ident(r.n)}`)
+    const [tables] = await conn.query<RowDataPacket[]>(
+      'SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE ?',
+      [db, PRIVATE_LIKE],
+    )
+    if (tables.length) await conn.query(`DROP TABLE IF EXISTS ${tables.map((r) => ident(r.n)).join(', ')}`)
+    this.#baseReady = false
+  }
+
+  /** Read the schema, create the key logs and the triggers. */
+  async #install(conn: Connection): Promise<void> {
+    const db = this.#target.database
+    const schema = await readSchema(conn, db)
+    const names = [...schema.tables.keys()]
+    for (const [option, list] of [['tables', this.#options.tables], ['exclude', this.#options.exclude]] as const)
+      for (const table of list ?? [])
+        if (!schema.tables.has(table))
+          throw new StateError(this.name, `option "${option}" names "${table}", which is not a table of database "${db}" (tables: ${names.join(', ') || 'none'})`)
+    const wanted = new Set(this.#options.tables ?? names)
+    for (const table of this.#options.exclude ?? []) wanted.delete(table)
+    this.#tracked = new Map([...wanted].sort().map((table) => [table, trackedTable(schema.tables.get(table)!)]))
+
+    const step = async (what: string, privilege: string, sql: string) => {
+      try {
+        await conn.query(sql)
+      } catch (err) {
+        await this.#dropPrivateObjects(conn).catch(() => undefined)
+        const need = isPrivilegeError(err) ? ` (the user needs the ${privilege} privilege on \`${db}\`)` : ''
+        throw new StateError(this.name, `cannot ${what} in database "${db}" on ${this.#target.display}${need}: ${describeSqlError(err)}`, { cause: err })
+      }
+    }
+    await step('create its change log table', 'CREATE', wholeLogDdl())
+    for (const t of this.#tracked.values()) {
+      if (t.log) await step(`create the change log of table "${t.name}"`, 'CREATE', keyLogDdl(t))
+      await step(`create the copy table of table "${t.name}"`, 'CREATE', historyDdl(t))
+    }
+    for (const sql of trackingTriggers(schema, this.#tracked)) {
+      const table = /\bON `((?:[^`]|``)+)` FOR EACH ROW/.exec(sql)?.[1]?.replace(/``/g, '`')
+      await step(`create the change-tracking trigger on table "${table}"`, 'TRIGGER', sql)
+    }
+    const [rows] = await conn.query<RowDataPacket[]>(FINGERPRINT_SQL, [db])
+    this.#installedFingerprint = fingerprintOf(rows)
+  }
+
+  // ---- checkpoints -------------------------------------------------------------------------------
+
+  /** The schema, the AUTO_INCREMENT counters and which tables changed after sequence `since`: one round trip. */
+  async #probe(conn: Connection, since: number): Promise<Probe> {
+    const db = this.#target.database
+    const keyed = [...this.#tracked.values()].filter((t) => t.log)
+    const statements = [conn.format(FINGERPRINT_SQL, [db]), conn.format(AUTO_INCREMENT_SQL, [db, PRIVATE_LIKE])]
+    if (keyed.length)
+      statements.push(
+        keyed.map((t) => `SELECT ${literal(t.name)} AS t FROM DUAL WHERE EXISTS (SELECT 1 FROM ${ident(t.log!)} WHERE ${SEQ} > ${since})`).join(' UNION ALL '),
+      )
+    statements.push(`SELECT DISTINCT tbl AS t FROM ${ident(WHOLE_LOG)} WHERE ${SEQ} > ${since}`)
+    const results = (await batch(conn, statements)) as RowDataPacket[][]
+    const whole = results[results.length - 1]!
+    return {
+      fingerprint: fingerprintOf(results[0]!),
+      autoIncrement: new Map(results[1]!.map((r) => [String(r.t), String(r.a)])),
+      rowsChanged: new Set(keyed.length ? results[2]!.map((r) => String(r.t)) : []),
+      wholeChanged: new Set(whole.map((r) => String(r.t)).filter((t) => this.#tracked.has(t))),
+    }
+  }
+
+  /**
+   * With no checkpoint open, make the base equal to the tables: a full copy the first time, afterwards only
+   * the rows changed since (a whole table when it was marked as a whole). The marks are then forgotten.
+   */
+  async #updateBase(conn: Connection, probe: Probe): Promise<void> {
+    const full = !this.#baseReady
+    const statements = ['START TRANSACTION']
+    for (const t of this.#tracked.values()) {
+      const h = ident(t.history)
+      if (full || probe.wholeChanged.has(t.name)) {
+        statements.push(full ? `DELETE FROM ${h}` : `DELETE FROM ${h} WHERE ${HISTORY_CP} = 0`, saveAll(t, 0))
+      } else if (probe.rowsChanged.has(t.name)) {
+        statements.push(
+          `DELETE b FROM ${h} b JOIN ${ident(t.log!)} l ON ${joinOn('b', 'l', t.info.primaryKey)} WHERE b.${HISTORY_CP} = 0`,
+          `INSERT INTO ${h} (${HISTORY_CP}, ${HISTORY_PRESENT}, ${columnList(t.info.insertable)})
+             SELECT 0, 1, ${columnList(t.info.insertable, 's')} FROM ${ident(t.name)} s JOIN ${ident(t.log!)} l ON ${joinOn('s', 'l', t.info.primaryKey)}`,
+        )
+      }
+      if (t.log && (full || probe.rowsChanged.has(t.name))) statements.push(`DELETE FROM ${ident(t.log)}`)
+    }
+    if (full || probe.wholeChanged.size) statements.push(`DELETE FROM ${ident(WHOLE_LOG)}`)
+    if (statements.length === 1) return
+    statements.push('COMMIT')
+    try {
+      await batch(conn, statements)
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined)
+      throw err
+    }
+    this.#baseReady = true
+  }
+
+  /** Save, under checkpoint `id`, the rows that differ from the base; marks made so far are sealed with `seq`. */
+  async #saveDeltas(conn: Connection, id: number, seq: number, probe: Probe, deltas: Map<string, Delta>): Promise<void> {
+    const statements: string[] = []
+    for (const table of probe.rowsChanged) statements.push(`UPDATE ${ident(this.#tracked.get(table)!.log!)} SET ${SEQ} = ${seq} WHERE ${SEQ} = ${PENDING}`)
+    if (probe.wholeChanged.size) statements.push(`UPDATE ${ident(WHOLE_LOG)} SET ${SEQ} = ${seq} WHERE ${SEQ} = ${PENDING}`)
+    for (const t of this.#tracked.values()) {
+      if (probe.wholeChanged.has(t.name)) {
+        statements.push(saveAll(t, id))
+        deltas.set(t.name, 'whole')
+      } else if (probe.rowsChanged.has(t.name)) {
+        // One row per marked key; a key whose row is gone is saved with present = 0.
+        const pk = t.info.primaryKey
+        const values = t.info.insertable.map((c) => (pk.includes(c) ? `l.${ident(c)}` : `s.${ident(c)}`)).join(', ')
+        statements.push(
+          `INSERT INTO ${ident(t.history)} (${HISTORY_CP}, ${HISTORY_PRESENT}, ${columnList(t.info.insertable)})
+             SELECT ${id}, s.${ident(pk[0]!)} IS NOT NULL, ${values} FROM ${ident(t.log!)} l LEFT JOIN ${ident(t.name)} s ON ${joinOn('l', 's', pk)}`,
+        )
+        deltas.set(t.name, 'rows')
+      }
+    }
+    if (statements.length) await batch(conn, statements)
+  }
+
+  /**
+   * INSERT statements that put back the checkpoint's version of table t: every row, or (with `since`)
+   * only the rows marked after `since`. The checkpoint's version is the base, patched by its delta.
+   */
+  #insertSaved(t: TrackedTable, cp: Checkpoint, since: number | null): string[] {
+    const cols = t.info.insertable
+    const into = `INSERT INTO ${ident(t.name)} (${columnList(cols)})`
+    const h = ident(t.history)
+    const pk = t.info.primaryKey
+    const marked = (alias: string) => (since === null ? '' : ` JOIN ${ident(t.log!)} l ON ${joinOn(alias, 'l', pk)}`)
+    const where = (...conditions: string[]) => ` WHERE ${[...conditions, ...(since === null ? [] : [`l.${SEQ} > ${since}`])].join(' AND ')}`
+    const delta = cp.deltas.get(t.name)
+    const fromDelta = `${into} SELECT ${columnList(cols, 'r')} FROM ${h} r${marked('r')}${where(`r.${HISTORY_CP} = ${cp.id}`, `r.${HISTORY_PRESENT} = 1`)}`
+    if (delta === 'whole') return [fromDelta]
+    const fromBase = `${into} SELECT ${columnList(cols, 'b')} FROM ${h} b${marked('b')}`
+    if (!delta) return [`${fromBase}${where(`b.${HISTORY_CP} = 0`)}`]
+    // Base rows, except the keys the checkpoint saved itself.
+    return [
+      `${fromBase} LEFT JOIN ${h} k ON k.${HISTORY_CP} = ${cp.id} AND ${joinOn('b', 'k', pk)}${where(`b.${HISTORY_CP} = 0`, `k.${HISTORY_CP} IS NULL`)}`,
+      fromDelta,
+    ]
+  }
+
+  async #drop(conn: Connection, cp: Checkpoint): Promise<void> {
+    const statements = [...cp.deltas.keys()].map((table) => `DELETE FROM ${ident(this.#tracked.get(table)!.history)} WHERE ${HISTORY_CP} = ${cp.id}`)
+    this.#checkpoints.delete(cp.name)
+    await batch(conn, statements)
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------------
+
+  /** Operations run one at a time, on a live connection, and fail only with a StateError. */
+  async #run<T>(op: string, fn: (conn: Connection) => Promise<T>): Promise<T> {
+    const previous = this.#queue
+    let done!: () => void
+    this.#queue = new Promise<void>((resolve) => (done = resolve))
+    await previous
+    try {
+      const conn = this.#conn
+      if (!conn) throw new StateError(this.name, `${op}: not connected (connect() was not called, or failed)`)
+      return await fn(conn)
+    } catch (err) {
+      throw this.#wrap(op, err)
+    } finally {
+      done()
+    }
+  }
+
+  #wrap(op: string, err: unknown): StateError {
+    if (err instanceof StateError) return err
+    return new StateError(this.name, `${op} failed on ${this.#target.display}: ${describeSqlError(err)}${lockHint(err)}`, { cause: err })
+  }
+}
+
+/** Run statements in one round trip; one result per statement. */
+export async function batch(conn: Connection, statements: string[]): Promise<unknown[]> {
+  if (!statements.length) return []
+  const [results] = await conn.query(statements.join(';\n'))
+  return statements.length === 1 ? [results] : (results as unknown[])
+}
+
+/** Save every row of t under checkpoint `id`. */
+function saveAll(t: TrackedTable, id: number): string {
+  const cols = columnList(t.info.insertable)
+  return `INSERT INTO ${ident(t.history)} (${HISTORY_CP}, ${HISTORY_PRESENT}, ${cols}) SELECT ${id}, 1, ${cols} FROM ${ident(t.name)}`
+}
+
+export async function countRows(conn: Connection, tables: string[]): Promise<Record<string, number>> {
+  if (!tables.length) return {}
+  const [rows] = await conn.query<RowDataPacket[]>(tables.map((t) => `SELECT ${literal(t)} AS t, COUNT(*) AS n FROM ${ident(t)}`).join(' UNION ALL '))
+  return Object.fromEntries(rows.map((r) => [String(r.t), Number(r.n)]))
+}
+
+export async function ping(backend: string, target: Target): Promise<boolean> {
+  try {
+    const conn = await openConnection(backend, target)
+    try {
+      await conn.query('SELECT 1')
+      return true
+    } finally {
+      await conn.end().catch(() => conn.destroy())
+    }
+  } catch {
+    return false
+  }
+}
+
+/** GET_LOCK names are capped at 64 characters. */
+function lockName(database: string): string {
+  const name = `venomqa_state:${database}`
+  return name.length <= 64 ? name : `venomqa_state:${createHash('sha1').update(database).digest('hex')}`
+}
+
+function lockHint(err: unknown): string {
+  const code = (err as { code?: string }).code
+  return code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_DEADLOCK'
+    ? ' (a connection of the app under test probably holds an open transaction on a tracked table)'
+    : ''
+}

@@ -1,0 +1,114 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { SERVICES, startNodeProcess } from '@venomqa/test-utils'
+import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise'
+
+export const { host: HOST, port: PORT } = SERVICES.mysql
+export const urlFor = (database: string) => `mysql://root@${HOST}:${PORT}/${database}`
+
+/** A connection outside any backend: the tests' own eyes on the database (and, in some tests, the "app"). */
+export function admin(database?: string): Promise<Connection> {
+  return mysql.createConnection({ host: HOST, port: PORT, user: 'root', database, multipleStatements: true })
+}
+
+/** Create (or re-create) a database named venomqa_my_*: the only names these tests may use. */
+export async function freshDatabase(name: string, schema: string[] = FIXTURE_SCHEMA): Promise<void> {
+  if (!name.startsWith('venomqa_my_')) throw new Error(`test databases must be named venomqa_my_*, not ${name}`)
+  const conn = await admin()
+  try {
+    await conn.query(`DROP DATABASE IF EXISTS \`${name}\``)
+    await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`)
+    await conn.query(`USE \`${name}\``)
+    for (const sql of schema) await conn.query(sql)
+  } finally {
+    await conn.end()
+  }
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  const conn = await admin()
+  try {
+    await conn.query(`DROP DATABASE IF EXISTS \`${name}\``)
+  } finally {
+    await conn.end()
+  }
+}
+
+/**
+ * users <- todos <- comments, todos <- tags: every foreign key ON DELETE CASCADE, so deleting a user removes
+ * rows two tables away without firing their triggers. `tags` has no primary key.
+ */
+export const FIXTURE_SCHEMA = [
+  `CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(100) NOT NULL UNIQUE, name VARCHAR(100) NOT NULL) ENGINE=InnoDB`,
+  `CREATE TABLE todos (id INT AUTO_INCREMENT PRIMARY KEY, user_id INT NOT NULL, title VARCHAR(200) NOT NULL, done BOOLEAN NOT NULL DEFAULT FALSE,
+     FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE) ENGINE=InnoDB`,
+  `CREATE TABLE comments (id INT AUTO_INCREMENT PRIMARY KEY, todo_id INT NOT NULL, text TEXT NOT NULL,
+     FOREIGN KEY (todo_id) REFERENCES todos(id) ON DELETE CASCADE) ENGINE=InnoDB`,
+  `CREATE TABLE tags (todo_id INT NOT NULL, tag VARCHAR(50) NOT NULL, FOREIGN KEY (todo_id) REFERENCES todos(id) ON DELETE CASCADE) ENGINE=InnoDB`,
+]
+
+export const FIXTURE_APP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/app.mjs')
+
+export function startFixtureApp(database: string) {
+  return startNodeProcess(FIXTURE_APP, { env: { DATABASE_URL: urlFor(database) } })
+}
+
+export interface Dump {
+  rows: Record<string, unknown[]>
+  autoIncrement: Record<string, string | null>
+}
+
+/** Every row of every non-private table, in key order, and every AUTO_INCREMENT counter. */
+export async function dump(database: string): Promise<Dump> {
+  const conn = await admin(database)
+  try {
+    const [tables] = await conn.query<RowDataPacket[]>(
+      `SELECT TABLE_NAME AS t, AUTO_INCREMENT AS a FROM information_schema.TABLES
+        WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME NOT LIKE '\\\\_venomqa\\\\_%' ORDER BY TABLE_NAME`,
+      [database],
+    )
+    const out: Dump = { rows: {}, autoIncrement: {} }
+    for (const { t, a } of tables) {
+      const [rows] = await conn.query<RowDataPacket[]>(`SELECT * FROM \`${t}\` ORDER BY 1, 2`)
+      out.rows[t] = rows.map((r) => ({ ...r }))
+      out.autoIncrement[t] = a === null ? null : String(a)
+    }
+    return out
+  } finally {
+    await conn.end()
+  }
+}
+
+/** Names of the private tables and triggers in a database. */
+export async function privateObjects(database: string): Promise<string[]> {
+  const conn = await admin()
+  try {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE '\\\\_venomqa\\\\_%'
+       UNION ALL SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME LIKE '\\\\_venomqa\\\\_%'`,
+      [database, database],
+    )
+    return rows.map((r) => String(r.n)).sort()
+  } finally {
+    await conn.end()
+  }
+}
+
+/** A small JSON HTTP client for the app under test. */
+export function api(baseUrl: string) {
+  const call = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(baseUrl + url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const text = await res.text()
+    return { status: res.status, body: text ? JSON.parse(text) : null }
+  }
+  return {
+    get: (url: string) => call('GET', url),
+    post: (url: string, body?: unknown) => call('POST', url, body ?? {}),
+    patch: (url: string, body: unknown) => call('PATCH', url, body),
+    delete: (url: string) => call('DELETE', url),
+  }
+}

@@ -1,0 +1,264 @@
+import { StateError } from '@venomqa/core'
+import { describeWithService, freePort } from '@venomqa/test-utils'
+import type { Connection, RowDataPacket } from 'mysql2/promise'
+import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
+import { MysqlSnapshotBackend } from '../src'
+import { HOST, PORT, admin, dropDatabase, dump, freshDatabase, privateObjects, urlFor } from './helpers'
+
+const DB = 'venomqa_my_unit'
+const describe = await describeWithService('MariaDB', HOST, PORT)
+
+/** Unusual shapes: composite keys, a self-referencing cascade, generated columns, id 0, a key that changes. */
+const EDGE_SCHEMA = [
+  `CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, email VARCHAR(100) NOT NULL UNIQUE, name VARCHAR(100) NOT NULL)`,
+  `CREATE TABLE todos (id INT AUTO_INCREMENT PRIMARY KEY, user_id INT NOT NULL, title VARCHAR(200) NOT NULL, done BOOLEAN NOT NULL DEFAULT FALSE,
+     FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE)`,
+  `CREATE TABLE comments (id INT AUTO_INCREMENT PRIMARY KEY, todo_id INT NOT NULL, text TEXT NOT NULL,
+     FOREIGN KEY (todo_id) REFERENCES todos(id) ON DELETE CASCADE)`,
+  `CREATE TABLE tags (todo_id INT NOT NULL, tag VARCHAR(50) NOT NULL, FOREIGN KEY (todo_id) REFERENCES todos(id) ON DELETE CASCADE)`,
+  `CREATE TABLE memberships (user_id INT NOT NULL, team VARCHAR(30) NOT NULL, role VARCHAR(20) NOT NULL,
+     title_len INT AS (CHAR_LENGTH(role)) VIRTUAL, PRIMARY KEY (user_id, team),
+     FOREIGN KEY (user_id) REFERENCES users(id) ON DELETE CASCADE ON UPDATE CASCADE)`,
+  `CREATE TABLE folders (id INT PRIMARY KEY, parent_id INT NULL, name VARCHAR(50) NOT NULL,
+     FOREIGN KEY (parent_id) REFERENCES folders(id) ON DELETE CASCADE)`,
+]
+
+async function seed(conn: Connection) {
+  await conn.query(`INSERT INTO users (id, email, name) VALUES (0, 'zero@x.io', 'Zero'), (1, 'a@x.io', 'A'), (2, 'b@x.io', 'B'), (3, 'c@x.io', 'C')`)
+  await conn.query(`INSERT INTO todos (user_id, title) VALUES (1, 'one'), (2, 'two'), (0, 'zero')`)
+  await conn.query(`INSERT INTO comments (todo_id, text) VALUES (1, 'c1'), (2, 'c2')`)
+  await conn.query(`INSERT INTO tags (todo_id, tag) VALUES (1, 't1'), (2, 't2')`)
+  await conn.query(`INSERT INTO memberships (user_id, team, role) VALUES (1, 'red', 'lead'), (2, 'red', 'dev'), (3, 'blue', 'ops')`)
+  await conn.query(`INSERT INTO folders (id, parent_id, name) VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 2, 'a/b'), (4, NULL, 'other')`)
+}
+
+describe('MysqlSnapshotBackend', () => {
+  let app: Connection
+  let backend: MysqlSnapshotBackend
+
+  beforeEach(async () => {
+    await freshDatabase(DB, EDGE_SCHEMA)
+    // The "app": a connection the backend knows nothing about, in autocommit mode, as a real app's pool.
+    app = await admin(DB)
+    await app.query("SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_AUTO_VALUE_ON_ZERO')")
+    await seed(app)
+    backend = new MysqlSnapshotBackend({ url: urlFor(DB) })
+  })
+  afterEach(async () => {
+    await backend.disconnect()
+    await app.end()
+  })
+  afterAll(() => dropDatabase(DB))
+
+  it('restores composite keys, key updates, generated columns, id 0, and cascades through a self-reference and a table without a key', async () => {
+    await backend.connect()
+    await backend.checkpoint('cp')
+    const atCheckpoint = await dump(DB)
+
+    await app.query(`UPDATE users SET id = 7 WHERE id = 3`) // ON UPDATE CASCADE rewrites memberships' keys
+    await app.query(`UPDATE memberships SET role = 'boss', team = 'green' WHERE user_id = 1`)
+    await app.query(`DELETE FROM folders WHERE id = 1`) // cascades to 2, then 3, through the self-reference
+    await app.query(`DELETE FROM todos WHERE id = 1`) // cascades to comments and to tags (no primary key)
+    await app.query(`DELETE FROM users WHERE id = 0`)
+    await app.query(`INSERT INTO folders (id, parent_id, name) VALUES (9, 4, 'other/x')`)
+    const changed = await dump(DB)
+    expect(changed.rows.folders).toEqual([{ id: 4, parent_id: null, name: 'other' }, { id: 9, parent_id: 4, name: 'other/x' }])
+    expect(changed.rows.tags).toEqual([{ todo_id: 2, tag: 't2' }])
+
+    await backend.rollback('cp')
+    expect(await dump(DB)).toEqual(atCheckpoint)
+  })
+
+  it('keeps nested checkpoints apart, in any order of rollback', async () => {
+    await backend.connect()
+    await backend.checkpoint('outer')
+    const outer = await dump(DB)
+    await app.query(`INSERT INTO todos (user_id, title) VALUES (1, 'after outer')`)
+    await app.query(`UPDATE users SET name = 'A2' WHERE id = 1`)
+    await backend.checkpoint('inner')
+    const inner = await dump(DB)
+    expect(inner).not.toEqual(outer)
+
+    await app.query(`DELETE FROM users WHERE id = 1`)
+    await app.query(`INSERT INTO tags (todo_id, tag) VALUES (2, 'inner path')`)
+    await backend.rollback('inner')
+    expect(await dump(DB)).toEqual(inner)
+
+    await app.query(`INSERT INTO comments (todo_id, text) VALUES (2, 'again')`)
+    await backend.rollback('outer')
+    expect(await dump(DB)).toEqual(outer)
+
+    // The inner checkpoint is still whole after a rollback to the outer one.
+    await backend.rollback('inner')
+    expect(await dump(DB)).toEqual(inner)
+    await backend.release('inner')
+    expect(backend.checkpoints).toEqual(['outer'])
+    await backend.rollback('outer')
+    expect(await dump(DB)).toEqual(outer)
+
+    // With every checkpoint released, the next one starts from the current state (the base is brought up to date).
+    await backend.release('outer')
+    await app.query(`INSERT INTO users (email, name) VALUES ('later@x.io', 'Later')`)
+    await backend.checkpoint('later')
+    const later = await dump(DB)
+    await app.query(`DELETE FROM users`)
+    await backend.rollback('later')
+    expect(await dump(DB)).toEqual(later)
+  })
+
+  it('refuses to roll back over DDL, naming the table and the column', async () => {
+    await backend.connect()
+    await backend.checkpoint('before-ddl')
+    await app.query(`ALTER TABLE todos ADD COLUMN priority INT NOT NULL DEFAULT 0`)
+    const error = await backend.rollback('before-ddl').catch((e) => e)
+    expect(error).toBeInstanceOf(StateError)
+    expect(error.message).toContain('rollback to "before-ddl"')
+    expect(error.message).toContain('table `todos`: column `priority` was added')
+    expect(error.message).toContain('unknown state')
+
+    await app.query(`CREATE TABLE extra (id INT PRIMARY KEY)`)
+    expect((await backend.rollback('before-ddl').catch((e) => e)).message).toContain('table `extra` was created')
+  })
+
+  it('picks up a schema change made while no checkpoint is open', async () => {
+    await backend.connect()
+    await app.query(`CREATE TABLE notes (id INT AUTO_INCREMENT PRIMARY KEY, body TEXT)`)
+    await backend.checkpoint('cp')
+    expect(backend.trackedTables).toContain('notes')
+    const atCheckpoint = await dump(DB)
+    await app.query(`INSERT INTO notes (body) VALUES ('new table, tracked')`)
+    await backend.rollback('cp')
+    expect(await dump(DB)).toEqual(atCheckpoint)
+  })
+
+  it('cleans up a crashed run on the next connect, and refuses a second run on the same database', async () => {
+    await backend.connect()
+    await backend.checkpoint('cp')
+    const second = new MysqlSnapshotBackend({ url: urlFor(DB), name: 'second' })
+    const busy = await second.connect().catch((e) => e)
+    expect(busy).toBeInstanceOf(StateError)
+    expect(busy.message).toContain('another VenomQA run is using database "venomqa_my_unit"')
+
+    // A crash: the connection dies without disconnect(); its triggers and copies stay behind.
+    expect(await privateObjects(DB)).toContain('_venomqa_hist_users')
+    await killLockHolder()
+    backend = new MysqlSnapshotBackend({ url: urlFor(DB) })
+    await waitFor(async () => (await backend.connect().then(() => true, () => false)))
+    // The crashed run's copies are gone: this run starts with empty copy tables.
+    const root = await admin(DB)
+    const [rows] = await root.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM `_venomqa_hist_users`')
+    await root.end()
+    expect(Number(rows[0]!.n)).toBe(0)
+    await backend.disconnect()
+    expect(await privateObjects(DB)).toEqual([])
+  })
+
+  it('reset() empties the tracked tables and restarts AUTO_INCREMENT; a rollback brings everything back', async () => {
+    await backend.connect()
+    await backend.checkpoint('full')
+    const full = await dump(DB)
+    await backend.reset()
+    const empty = await dump(DB)
+    for (const rows of Object.values(empty.rows)) expect(rows).toEqual([])
+    expect(empty.autoIncrement).toMatchObject({ users: '1', todos: '1', comments: '1' })
+    await app.query(`INSERT INTO users (email, name) VALUES ('fresh@x.io', 'Fresh')`)
+    expect((await dump(DB)).rows.users).toEqual([{ id: 1, email: 'fresh@x.io', name: 'Fresh' }])
+    await backend.rollback('full')
+    expect(await dump(DB)).toEqual(full)
+  })
+
+  it('observe() counts the rows of each tracked table; tables and exclude choose them', async () => {
+    await backend.connect()
+    expect(await backend.observe()).toEqual({ comments: 2, folders: 4, memberships: 3, tags: 2, todos: 3, users: 4 })
+    await backend.disconnect()
+
+    backend = new MysqlSnapshotBackend({ url: urlFor(DB), exclude: ['folders', 'tags'] })
+    await backend.connect()
+    expect(backend.trackedTables).toEqual(['comments', 'memberships', 'todos', 'users'])
+    await backend.checkpoint('cp')
+    await app.query(`INSERT INTO folders (id, name) VALUES (50, 'untracked')`)
+    await backend.rollback('cp')
+    expect((await dump(DB)).rows.folders).toContainEqual({ id: 50, parent_id: null, name: 'untracked' })
+    await backend.disconnect()
+
+    backend = new MysqlSnapshotBackend({ url: urlFor(DB), tables: ['users', 'nope'] })
+    const error = await backend.connect().catch((e) => e)
+    expect(error).toBeInstanceOf(StateError)
+    expect(error.message).toContain('option "tables" names "nope", which is not a table of database "venomqa_my_unit"')
+    expect(await privateObjects(DB)).toEqual([])
+  })
+
+  it('says what is wrong when rolling back to a checkpoint that does not exist, or before connect', async () => {
+    const early = await backend.checkpoint('x').catch((e) => e)
+    expect(early).toBeInstanceOf(StateError)
+    expect(early.message).toContain('not connected')
+    await backend.connect()
+    await backend.checkpoint('a')
+    const error = await backend.rollback('b').catch((e) => e)
+    expect(error.message).toContain('rollback to "b": no such checkpoint (open: a)')
+  })
+})
+
+describe('MysqlSnapshotBackend errors', () => {
+  it('names the unreachable server, with the password masked', async () => {
+    const port = await freePort()
+    const backend = new MysqlSnapshotBackend({ url: `mysql://root:s3cret-pw@127.0.0.1:${port}/venomqa_my_none` })
+    const error = await backend.connect().catch((e) => e)
+    expect(error).toBeInstanceOf(StateError)
+    expect(error.message).toBe(
+      `state backend "mysql": cannot connect to mysql://root:***@127.0.0.1:${port}/venomqa_my_none: connection refused at 127.0.0.1:${port} (is MySQL/MariaDB running there?)`,
+    )
+    expect(error.message).not.toContain('s3cret')
+    expect(await backend.healthCheck()).toBe(false)
+  })
+
+  it('names a database that does not exist', async () => {
+    const backend = new MysqlSnapshotBackend({ url: urlFor('venomqa_my_missing') })
+    const error = await backend.connect().catch((e) => e)
+    expect(error.message).toContain('database "venomqa_my_missing" does not exist')
+  })
+
+  it('names the missing TRIGGER privilege and leaves nothing behind', async () => {
+    const db = 'venomqa_my_priv'
+    const user = 'venomqa_my_limited'
+    await freshDatabase(db)
+    const root = await admin()
+    try {
+      await root.query(`DROP USER IF EXISTS '${user}'@'%'`)
+      await root.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'pw-limited'`)
+      await root.query(`GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER ON \`${db}\`.* TO '${user}'@'%'`)
+      const backend = new MysqlSnapshotBackend({ url: `mysql://${user}:pw-limited@${HOST}:${PORT}/${db}` })
+      const error = await backend.connect().catch((e) => e)
+      expect(error).toBeInstanceOf(StateError)
+      expect(error.message).toMatch(/cannot create the change-tracking trigger on table "\w+" in database "venomqa_my_priv" on mysql:\/\/venomqa_my_limited:\*\*\*@/)
+      expect(error.message).toContain('needs the TRIGGER privilege')
+      expect(error.message).not.toContain('pw-limited')
+      expect(await privateObjects(db)).toEqual([])
+      expect(await backend.healthCheck()).toBe(true)
+    } finally {
+      await root.query(`DROP USER IF EXISTS '${user}'@'%'`)
+      await root.end()
+      await dropDatabase(db)
+    }
+  })
+})
+
+/** Kill, from the server side, the connection that holds the run lock: a crash, as the server sees it. */
+async function killLockHolder() {
+  const root = await admin()
+  try {
+    const [rows] = await root.query<RowDataPacket[]>('SELECT IS_USED_LOCK(?) AS id', [`venomqa_state:${DB}`])
+    expect(rows[0]?.id).toBeTruthy()
+    await root.query(`KILL ${Number(rows[0]!.id)}`)
+  } finally {
+    await root.end()
+  }
+}
+
+async function waitFor(fn: () => Promise<boolean>, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}

@@ -1,0 +1,202 @@
+import { StateError } from '@venomqa/core'
+import { describeWithService, freePort } from '@venomqa/test-utils'
+import { afterAll, afterEach, expect, it } from 'vitest'
+import { PostgresSnapshotBackend, postgresState } from '../src/index'
+import { ADMIN_URL, PG, SCHEMA, SEED, createDatabase, dbUrl, dropDatabase, dump, trackingLeftovers, withClient } from './helpers'
+
+const DB = 'venomqa_pg_snapshot'
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+
+describe('snapshot mechanism', () => {
+  const open: PostgresSnapshotBackend[] = []
+  let url = dbUrl(DB)
+
+  /** A fresh database and a connected backend; the test's own client plays the app. */
+  async function setup(options: Parameters<typeof postgresState>[0] = {}, extraSql = '') {
+    url = await createDatabase(DB, SCHEMA + SEED + extraSql)
+    const backend = postgresState({ url, ...options }) as PostgresSnapshotBackend
+    open.push(backend)
+    await backend.connect()
+    return backend
+  }
+  const sql = (text: string) => withClient(url, (c) => c.query(text))
+  const rows = async (text: string) => (await sql(text)).rows
+
+  afterEach(async () => {
+    for (const b of open.splice(0)) await b.disconnect().catch(() => {})
+  })
+  afterAll(() => dropDatabase(DB))
+
+  it('nested checkpoints: a rollback to the outer one drops the inner ones', async () => {
+    const backend = await setup()
+    await backend.checkpoint('outer')
+    await sql(`INSERT INTO users (email, name) VALUES ('x@e.com', 'X')`)
+    await backend.checkpoint('inner')
+    await sql(`INSERT INTO users (email, name) VALUES ('y@e.com', 'Y')`)
+    await backend.rollback('inner')
+    expect((await rows('SELECT email FROM users ORDER BY id')).map((r) => r.email)).toEqual(['ada@example.com', 'bob@example.com', 'x@e.com'])
+    // The same id again: the sequence went back to where it stood at "inner".
+    expect(await rows(`INSERT INTO users (email, name) VALUES ('z@e.com', 'Z') RETURNING id`)).toEqual([{ id: 4 }])
+    await backend.rollback('outer')
+    expect((await rows('SELECT email FROM users ORDER BY id')).map((r) => r.email)).toEqual(['ada@example.com', 'bob@example.com'])
+    expect(backend.checkpoints).toEqual(['outer'])
+    await expect(backend.rollback('inner')).rejects.toThrow(/no checkpoint "inner" \(open: outer\)/)
+  })
+
+  it('release forgets the checkpoint and the ones after it, and empties the change log', async () => {
+    const backend = await setup()
+    await backend.checkpoint('a')
+    await backend.checkpoint('b')
+    await sql(`UPDATE users SET name = 'changed'`)
+    await backend.release('a')
+    expect(backend.checkpoints).toEqual([])
+    expect(await rows('SELECT count(*)::int AS n FROM _venomqa.log')).toEqual([{ n: 0 }])
+    await expect(backend.rollback('a')).rejects.toBeInstanceOf(StateError)
+    await backend.release('never-taken') // already gone (e.g. dropped by an outer rollback): not an error
+    // Taking a checkpoint again works from the current state.
+    await backend.checkpoint('c')
+    await sql(`DELETE FROM users WHERE id = 2`)
+    await backend.rollback('c')
+    expect((await rows('SELECT name FROM users ORDER BY id')).map((r) => r.name)).toEqual(['changed', 'changed'])
+  })
+
+  it('restores TRUNCATE ... CASCADE, tables without a primary key, odd names, other schemas and every column type', async () => {
+    const extra = `
+      CREATE SCHEMA app;
+      CREATE TABLE app."Odd ""Name"" Table" (id bigint PRIMARY KEY, "Select" text);
+      INSERT INTO app."Odd ""Name"" Table" VALUES (1, 'one');
+      CREATE TABLE empty_no_pk (v int);
+      CREATE TABLE types (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), b bytea, f8 float8, f4 real, n numeric, arr text[],
+        j json, jb jsonb, iv interval, ts timestamp, tstz timestamptz, d date, t time, ip inet, r int4range, c text COLLATE "C", e boolean);
+      INSERT INTO types (b, f8, f4, n, arr, j, jb, iv, ts, tstz, d, t, ip, r, c, e) VALUES
+        ('\\x00ff10', 0.1 + 0.2, 3.14159, 123456789.123456789, '{"a,b", NULL, "c\\"d"}', '{"b": 1,  "a": [true]}', '{"k": {"n": null}}',
+         '1 year 2 mons 3 days 04:05:06.789', '2024-02-29 23:59:59.999999', '2024-06-01 12:00:00+02', '0044-03-15', '13:37', '10.0.0.1/8', '[1,10)', E'line\\nbreak', NULL),
+        (NULL, 'NaN', '-Infinity', NULL, '{}', 'null', '[]', '-1 day', '-infinity', 'infinity', '2000-01-01', '00:00', '::1', 'empty', '', true);`
+    const backend = await setup({ schemas: ['public', 'app'] }, extra)
+    expect(backend.tables).toContain('app.Odd "Name" Table')
+    await backend.checkpoint('cp')
+    const before = await dump(url)
+    // The text form of each row: exact to the byte (json keeps its spacing and key order, floats every digit).
+    const types = await rows('SELECT x::text AS row FROM types x ORDER BY id')
+    const odd = await rows(`SELECT * FROM app."Odd ""Name"" Table"`)
+    await sql(`
+      TRUNCATE users CASCADE;
+      INSERT INTO empty_no_pk VALUES (1), (2);
+      INSERT INTO audit_log (event) VALUES ('by hand');
+      UPDATE types SET f8 = 1, j = '{}', tstz = now();
+      DELETE FROM app."Odd ""Name"" Table";`)
+    expect(await rows('SELECT count(*)::int AS n FROM todos')).toEqual([{ n: 0 }])
+    await backend.rollback('cp')
+    expect(await dump(url)).toEqual(before)
+    expect(await rows('SELECT x::text AS row FROM types x ORDER BY id')).toEqual(types)
+    expect(types.map((r) => r.row).join()).toContain('{""b"": 1,  ""a"": [true]}')
+    expect(await rows(`SELECT * FROM app."Odd ""Name"" Table"`)).toEqual(odd)
+    expect(await rows('SELECT count(*)::int AS n FROM empty_no_pk')).toEqual([{ n: 0 }])
+  })
+
+  it('reset empties the tracked tables and restarts ids; a rollback to an open checkpoint still restores', async () => {
+    const backend = await setup()
+    await backend.checkpoint('cp')
+    const before = await dump(url)
+    await backend.reset()
+    expect(await backend.observe()).toEqual({
+      'public.audit_log': 0,
+      'public.comments': 0,
+      'public.sessions': 0,
+      'public.todo_tags': 0,
+      'public.todos': 0,
+      'public.users': 0,
+    })
+    expect(await rows(`INSERT INTO users (email, name) VALUES ('new@e.com', 'New') RETURNING id`)).toEqual([{ id: 1 }])
+    await backend.rollback('cp')
+    expect(await dump(url)).toEqual(before)
+  })
+
+  it('after a crash, the next connect removes what the dead run left and starts clean', async () => {
+    const crashed = await setup()
+    await crashed.checkpoint('cp')
+    await sql(`UPDATE users SET name = 'during the dead run'`)
+    // The run dies: its session ends without a disconnect, leaving triggers, functions and the log behind.
+    await withClient(ADMIN_URL, (c) => c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'venomqa %'`, [DB]))
+    expect(await trackingLeftovers(url)).toContain('trigger _venomqa_capture on users')
+    await expect(crashed.checkpoint('again')).rejects.toThrow(/checkpoint "again".*database "venomqa_pg_snapshot" at 127.0.0.1:5432/)
+
+    const next = postgresState({ url })
+    open.push(next)
+    await next.connect()
+    expect(next.cleanedLeftovers).toBe(true)
+    await next.checkpoint('cp')
+    await sql(`DELETE FROM users WHERE id = 2`)
+    await next.rollback('cp')
+    expect((await rows('SELECT name FROM users ORDER BY id')).map((r) => r.name)).toEqual(['during the dead run', 'during the dead run'])
+    await next.disconnect()
+    expect(await trackingLeftovers(url)).toEqual([])
+  })
+
+  it('refuses a second backend on the same database while the first is connected', async () => {
+    const first = await setup()
+    const second = postgresState({ url })
+    open.push(second)
+    await expect(second.connect()).rejects.toThrow(/another VenomQA snapshot backend is already tracking database "venomqa_pg_snapshot" at 127.0.0.1:5432 \(user "postgres"\) \(server pid \d+/)
+    await first.checkpoint('still-works')
+  })
+
+  it('DDL under a checkpoint stops checkpoint and rollback with a precise error; without a checkpoint it is taken in', async () => {
+    const backend = await setup()
+    await backend.checkpoint('cp')
+    await sql('ALTER TABLE todos ADD COLUMN priority int; CREATE TABLE extra (id int PRIMARY KEY); DROP TABLE audit_log')
+    const err = await backend.rollback('cp').catch((e) => e)
+    expect(err).toBeInstanceOf(StateError)
+    expect(err.message).toBe(
+      'state backend "postgres:venomqa_pg_snapshot": rollback to "cp": the schema of database "venomqa_pg_snapshot" at 127.0.0.1:5432 (user "postgres") ' +
+        'changed under checkpoint "cp": table public.audit_log was dropped or renamed; table public.todos: column(s) priority added; table public.extra was created. ' +
+        "The snapshot mechanism restores rows, not DDL; run migrations before the first checkpoint, or use mechanism 'template' for paths that change the schema.",
+    )
+    await expect(backend.checkpoint('cp2')).rejects.toThrow(/changed under checkpoint "cp"/)
+
+    // Once no checkpoint is open, tracking starts over on the new schema.
+    await backend.release('cp')
+    await backend.checkpoint('cp3')
+    expect(backend.tables).toContain('public.extra')
+    expect(backend.tables).not.toContain('public.audit_log')
+    await sql('INSERT INTO extra VALUES (1); UPDATE todos SET priority = 5')
+    await backend.rollback('cp3')
+    expect(await rows('SELECT count(*)::int AS n FROM extra')).toEqual([{ n: 0 }])
+    expect(await rows('SELECT DISTINCT priority FROM todos')).toEqual([{ priority: null }])
+  })
+
+  it('tracks only `tables`, minus `exclude`; names a table that does not exist', async () => {
+    const backend = await setup({ tables: ['users', 'public.todos', 'comments'], exclude: ['comments'] })
+    expect(backend.tables).toEqual(['public.todos', 'public.users'])
+    await backend.disconnect()
+    const wrong = postgresState({ url, tables: ['users', 'todoz'] })
+    open.push(wrong)
+    await expect(wrong.connect()).rejects.toThrow(/table\(s\) todoz not found in database "venomqa_pg_snapshot" .*schemas searched: public/)
+    const none = postgresState({ url, schemas: ['nothing_here'] })
+    open.push(none)
+    await expect(none.connect()).rejects.toThrow(/no tables to track in schema\(s\) nothing_here of database "venomqa_pg_snapshot"/)
+  })
+})
+
+describe('snapshot mechanism: connection errors', () => {
+  it('an unreachable server: names host, port and database, masks the password', async () => {
+    const port = await freePort()
+    const backend = postgresState({ url: `postgres://app:sekret@127.0.0.1:${port}/shop`, connectTimeoutMs: 2000 })
+    const err = await backend.connect().catch((e) => e)
+    expect(err).toBeInstanceOf(StateError)
+    expect(err.message).toMatch(new RegExp(`cannot connect to database "shop" at 127.0.0.1:${port} \\(user "app"\\) to track changes: connection refused`))
+    expect(err.message).toContain(`postgres://app:***@127.0.0.1:${port}/shop`)
+    expect(err.message).not.toContain('sekret')
+  })
+
+  it('a database that does not exist', async () => {
+    const backend = postgresState({ url: dbUrl('venomqa_pg_missing') })
+    await expect(backend.connect()).rejects.toThrow(/cannot connect to database "venomqa_pg_missing" .*the database does not exist/)
+  })
+
+  it('calls before connect say so', async () => {
+    const backend = postgresState({ url: dbUrl(DB) })
+    await expect(backend.checkpoint('x')).rejects.toThrow(/not connected to database "venomqa_pg_snapshot" .*call connect\(\) first/)
+    await backend.disconnect() // nothing to do, no error
+  })
+})
