@@ -78,22 +78,25 @@ export function createTodoApp(options: TodoAppOptions = {}): TodoApp {
   server.keepAliveTimeout = 30_000
   server.headersTimeout = 31_000
 
+  /**
+   * Storage, cache and queue start side by side (most of the startup time is loading their drivers).
+   * Whatever did start is in `services` even when another part failed, so stopIntegrations can close it.
+   */
   async function startIntegrations(): Promise<void> {
-    try {
-      await store.init()
-    } catch (err) {
-      throw new Error(`cannot use ${store.kind} at ${redactUrl(options.databaseUrl ?? '')}: ${(err as Error).message}`)
-    }
-    if (options.redisUrl) {
-      services.cache = await TodoCache.connect(options.redisUrl, options.redisPrefix ?? '', log)
-      services.events = await TodoEvents.start({
-        url: options.redisUrl,
-        prefix: options.bullmqPrefix ?? 'bull',
-        runWorker: !!options.runWorker,
-        log,
-      })
-    }
-    if (options.smtpUrl) services.mailer = await Mailer.create(options.smtpUrl)
+    const redisUrl = options.redisUrl
+    const results = await Promise.allSettled([
+      store.init().catch((err: Error) => {
+        throw new Error(`cannot use ${store.kind} at ${redactUrl(options.databaseUrl ?? '')}: ${err.message}`)
+      }),
+      redisUrl && TodoCache.connect(redisUrl, options.redisPrefix ?? '', log).then((cache) => (services.cache = cache)),
+      redisUrl &&
+        TodoEvents.start({ url: redisUrl, prefix: options.bullmqPrefix ?? 'bull', runWorker: !!options.runWorker, log }).then(
+          (events) => (services.events = events),
+        ),
+      options.smtpUrl && Mailer.create(options.smtpUrl).then((mailer) => (services.mailer = mailer)),
+    ])
+    const failed = results.find((r) => r.status === 'rejected')
+    if (failed) throw failed.reason
     if (options.webhookUrl) services.webhooks = new Webhooks(options.webhookUrl, log)
   }
 

@@ -7,6 +7,8 @@
  * Its query support is deliberately small (match_all, match, term, query_string, bool must/filter): enough
  * to check what the adapter sends and how it reads the answers, not a search engine.
  */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { Client, errors } from '@elastic/elasticsearch'
 import Mock from '@elastic/elasticsearch-mock'
 
@@ -48,6 +50,37 @@ export class FakeElasticsearch {
     return class ClosableMockConnection extends Base {
       async close(): Promise<void> {}
     } as any
+  }
+
+  /**
+   * Serve the same routes over real HTTP on 127.0.0.1, so the client's own HTTP connection (not the mock
+   * transport) is used. Returns the URL and a stop function.
+   */
+  async serveHttp(): Promise<{ url: string; stop: () => Promise<void> }> {
+    const server = http.createServer((req, res) => {
+      let data = ''
+      req.on('data', (chunk) => {
+        data += chunk
+      })
+      req.on('end', () => {
+        const u = new URL(req.url ?? '/', 'http://localhost')
+        const params = { method: req.method ?? 'GET', path: u.pathname, querystring: Object.fromEntries(u.searchParams), body: data ? JSON.parse(data) : null }
+        const resolver = this.mock.get(params as never)
+        let payload: unknown = resolver ? resolver(params as never) : { error: 'no such route in the fake', params }
+        let status = resolver ? 200 : 404
+        if (payload instanceof errors.ResponseError) {
+          status = payload.statusCode ?? 500
+          payload = payload.body
+        }
+        res.writeHead(status, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' })
+        res.end(typeof payload === 'string' ? payload : JSON.stringify(payload))
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    }
   }
 
   requestsTo(method: string, pathPattern: RegExp): LoggedRequest[] {

@@ -107,6 +107,11 @@ export abstract class MailClientBase implements MailPort {
     this.sender?.close()
   }
 
+  /** Where the timeout message says the client looked. */
+  protected get lookedAt(): string {
+    return `${this.location} (${this.dialect} API)`
+  }
+
   /** Resolve after `ms`, sooner if the backend knows a mail arrived, or when `signal` aborts. */
   protected waitForChange(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
@@ -121,7 +126,7 @@ export abstract class MailClientBase implements MailPort {
   }
 
   private async timeoutError(filter: EmailFilter, timeout: number, polls: number, lastError: unknown): Promise<Error> {
-    const where = `Looked ${polls} time${polls === 1 ? '' : 's'} at ${this.location} (${this.dialect} API).`
+    const where = `Looked ${polls} time${polls === 1 ? '' : 's'} at ${this.lookedAt}.`
     if (lastError !== undefined) return new MailWaitTimeoutError(filter, timeout, `${where} The last look failed: ${errorMessage(lastError)}`)
     let box: string
     let total: number | undefined

@@ -1,5 +1,5 @@
 import { VenomError } from '@venomqa/core'
-import { Redis, type RedisOptions } from 'ioredis'
+import { Redis } from 'ioredis'
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
 
@@ -21,7 +21,7 @@ export interface OwnedClient {
   readonly where: string
 }
 
-export function openClient(options: ConnectionOptions, extra: RedisOptions = {}): OwnedClient {
+export function openClient(options: ConnectionOptions): OwnedClient {
   if (options.redis) return { redis: options.redis, owned: false, where: describeClient(options.redis) }
   const url = options.url ?? DEFAULT_REDIS_URL
   const redis = new Redis(url, {
@@ -31,7 +31,6 @@ export function openClient(options: ConnectionOptions, extra: RedisOptions = {})
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
     ...(options.db !== undefined ? { db: options.db } : {}),
-    ...extra,
   })
   // Without a listener ioredis prints every connection error; the failing command reports it instead.
   redis.on('error', () => {})
@@ -65,7 +64,7 @@ export async function closeClient(client: OwnedClient): Promise<void> {
 
 /** PING with a deadline: true when Redis answers. Never throws. */
 export async function ping(redis: Redis, timeoutMs = 2000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
   try {
     const answer = await Promise.race([
       redis.ping(),
@@ -132,7 +131,7 @@ export async function explained<T>(what: string, where: string, run: () => Promi
   } catch (err) {
     if (err instanceof VenomError) throw err
     const reason = (err as Error)?.message ?? String(err)
-    const hint = /max retries|Connection is closed|ECONNREFUSED|ETIMEDOUT|ENOTFOUND/.test(reason) ? ' (is Redis running there?)' : ''
+    const hint = /max retries|Connection is closed|did not answer|ECONNREFUSED|ETIMEDOUT|ENOTFOUND/.test(reason) ? ' (is Redis running there?)' : ''
     throw new VenomError('E_REDIS', `${what} failed on ${where}: ${reason}${hint}`, { cause: err })
   }
 }

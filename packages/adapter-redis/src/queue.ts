@@ -62,7 +62,7 @@ export class BullQueue implements QueuePort {
   readonly #client: OwnedClient
   readonly #defaultTimeout: number
   readonly #queues = new Map<string, Queue>()
-  readonly #events = new Map<string, Promise<QueueEvents>>()
+  readonly #events = new Map<string, { events: QueueEvents; ready: Promise<QueueEvents> }>()
   #blockingTemplate: Redis | undefined
   #closed = false
 
@@ -80,7 +80,11 @@ export class BullQueue implements QueuePort {
   }
 
   #do<T>(what: string, run: () => Promise<T>): Promise<T> {
-    return explained(`queue ${what}`, this.#client.where, run)
+    return explained(`queue ${what}`, this.#client.where, async () => {
+      // BullMQ waits for a connection that is not ready without a deadline: check it first, with one.
+      if (this.redis.status !== 'ready' && !(await ping(this.redis, 3000))) throw new Error('Redis did not answer a PING')
+      return run()
+    })
   }
 
   #name(queue: string | undefined): string {
@@ -105,12 +109,12 @@ export class BullQueue implements QueuePort {
 
   /** QueueEvents needs a blocking connection of its own; BullMQ duplicates this template for each. */
   #eventsFor(name: string): Promise<QueueEvents> {
-    let pending = this.#events.get(name)
-    if (!pending) {
+    let entry = this.#events.get(name)
+    if (!entry) {
       this.#blockingTemplate ??= this.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: true })
       const events = new QueueEvents(name, { connection: this.#blockingTemplate, prefix: this.prefix })
       events.on('error', () => {})
-      pending = events.waitUntilReady().then(
+      const ready = events.waitUntilReady().then(
         () => events,
         async (err) => {
           // Forget a QueueEvents that could not connect, so the next call tries again.
@@ -119,9 +123,10 @@ export class BullQueue implements QueuePort {
           throw err
         },
       )
-      this.#events.set(name, pending)
+      entry = { events, ready }
+      this.#events.set(name, entry)
     }
-    return pending
+    return entry.ready
   }
 
   async #job(id: string, queue: string | undefined): Promise<BullJob | undefined> {
@@ -130,11 +135,11 @@ export class BullQueue implements QueuePort {
   }
 
   async enqueue(name: string, data: unknown, options: EnqueueOptions = {}): Promise<string> {
+    if (options.attempts !== undefined && !(Number.isInteger(options.attempts) && options.attempts >= 1))
+      throw new UserError('E_QUEUE_OPTIONS', `queue: "attempts" must be an integer >= 1, got ${String(options.attempts)}`)
+    if (options.delayMs !== undefined && !(Number.isFinite(options.delayMs) && options.delayMs >= 0))
+      throw new UserError('E_QUEUE_OPTIONS', `queue: "delayMs" must be a number >= 0, got ${String(options.delayMs)}`)
     return this.#do('enqueue', async () => {
-      if (options.attempts !== undefined && !(Number.isInteger(options.attempts) && options.attempts >= 1))
-        throw new UserError('E_QUEUE_OPTIONS', `queue: "attempts" must be an integer >= 1, got ${String(options.attempts)}`)
-      if (options.delayMs !== undefined && !(Number.isFinite(options.delayMs) && options.delayMs >= 0))
-        throw new UserError('E_QUEUE_OPTIONS', `queue: "delayMs" must be a number >= 0, got ${String(options.delayMs)}`)
       const job = await this.queue(options.queue).add(name, data, {
         delay: options.delayMs,
         attempts: options.attempts,
@@ -162,12 +167,21 @@ export class BullQueue implements QueuePort {
       const timeout = options.timeout ?? this.#defaultTimeout
       const job = await this.#job(id, queue)
       if (!job) throw new UserError('E_QUEUE_JOB', `queue "${queue}" has no job "${id}" (never added, cancelled, or removed when it finished)`)
-      const events = await this.#eventsFor(queue)
-      try {
-        const result = await job.waitUntilFinished(events, Math.max(1, timeout))
-        return { id, success: true, result }
-      } catch {
-        // Failed for good, or still running at the timeout: the stored state says which.
+      const deadline = performance.now() + timeout
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const events = await Promise.race([
+        this.#eventsFor(queue).catch(() => undefined),
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), timeout)
+        }),
+      ]).finally(() => clearTimeout(timer))
+      if (events) {
+        try {
+          const result = await job.waitUntilFinished(events, Math.max(1, Math.round(deadline - performance.now())))
+          return { id, success: true, result }
+        } catch {
+          // Failed for good, or still running at the timeout: the stored state says which.
+        }
       }
       const now = await this.#job(id, queue)
       if (!now) return undefined
@@ -255,8 +269,7 @@ export class BullQueue implements QueuePort {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    const events = await Promise.allSettled([...this.#events.values()])
-    await Promise.allSettled(events.map((e) => (e.status === 'fulfilled' ? e.value.close() : undefined)))
+    await Promise.allSettled([...this.#events.values()].map(({ events }) => events.close()))
     await Promise.allSettled([...this.#queues.values()].map((q) => q.close()))
     this.#events.clear()
     this.#queues.clear()

@@ -138,12 +138,14 @@ describeRedis('RedisCache against the real Redis (DB 1)', () => {
     await expect(cache.get('h')).rejects.toThrow(/key "app:h" holds a Redis hash/)
   })
 
-  it('healthCheck is true against Redis and false, without throwing, when nothing listens', async () => {
+  it('healthCheck is true against Redis and false, without throwing, when nothing listens; calls then fail saying where', async () => {
     expect(await cache.healthCheck()).toBe(true)
     const port = await freePort()
     const dead = new RedisCache({ url: `redis://127.0.0.1:${port}/1` })
     try {
       expect(await dead.healthCheck()).toBe(false)
+      await expect(dead.get('x')).rejects.toThrow(new RegExp(`cache get "x" failed on redis://127.0.0.1:${port}/1: .*\\(is Redis running there\\?\\)`))
+      await expect(dead.set('x', 1)).rejects.toThrow(/cache set "x" failed on/)
     } finally {
       await dead.close()
     }

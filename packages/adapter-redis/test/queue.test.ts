@@ -1,5 +1,5 @@
 import { UserError } from '@venomqa/core'
-import { SERVICES, describeWithService } from '@venomqa/test-utils'
+import { SERVICES, describeWithService, freePort } from '@venomqa/test-utils'
 import { type Job as BullJob, Worker } from 'bullmq'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { BullQueue, toJobStatus } from '../src'
@@ -182,7 +182,15 @@ describeRedis('BullQueue against the real Redis (DB 1) with a real BullMQ Worker
     ])
   })
 
-  it('healthCheck answers true', async () => {
+  it('healthCheck answers true; against a Redis that is not there, false, and calls fail saying where', async () => {
     expect(await queue.healthCheck()).toBe(true)
+    const port = await freePort()
+    const dead = new BullQueue({ url: `redis://127.0.0.1:${port}/1` })
+    try {
+      expect(await dead.healthCheck()).toBe(false)
+      await expect(dead.enqueue('x', {})).rejects.toThrow(new RegExp(`queue enqueue failed on redis://127.0.0.1:${port}/1: .*is Redis running there`))
+    } finally {
+      await dead.close()
+    }
   })
 })

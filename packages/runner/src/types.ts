@@ -49,7 +49,8 @@ export interface WorkerSetup {
   create(index: number): Promise<WorkerResources>
   /**
    * Make worker `index`'s system equal to worker 0's, which stands at `checkpoint` right now. Called before
-   * the worker runs paths of a parallel branch; the worker's state backends are disconnected around it.
+   * the worker runs paths of a parallel branch, after its own checkpoints were released; its state backends
+   * stay connected and take a fresh checkpoint right after.
    * Not needed for parallel journeys (`workers`), which each start from their worker's own state.
    */
   sync?(index: number, info: { checkpoint: string; journey: string }): Promise<void>

@@ -76,7 +76,6 @@ export class WorkerPool {
     const out: WorkerLane[] = []
     for (let i = 1; i <= count; i++) {
       const lane = await this.lane(i)
-      const made = await this.resources(i)
       out.push({
         ...lane,
         sync: async (checkpoint: string, main: Lane) => {
@@ -84,12 +83,7 @@ export class WorkerPool {
           const extras = main.world.extrasAt(checkpoint)
           if (!ctx || !extras) throw new Error(`the main line has no open checkpoint "${checkpoint}"`)
           await lane.world.releaseAll()
-          if (this.#o.setup?.sync) {
-            // The worker's connections go away while its database is replaced; they come back after.
-            for (const b of made.backends) await b.disconnect()
-            await this.#o.setup.sync(i, { checkpoint, journey })
-            for (const b of made.backends) await b.connect()
-          }
+          await this.#o.setup?.sync?.(i, { checkpoint, journey })
           lane.world.ctx.restore(ctx)
           lane.http.restoreHeaders(extras[0] as Record<string, string>)
           await lane.world.checkpoint(checkpoint)

@@ -2,7 +2,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { REDACTED } from '@venomqa/core'
-import { UndiciHttpClient } from '@venomqa/runner'
+import { UndiciHttpClient } from '../src/index'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
 let server: http.Server

@@ -3,7 +3,7 @@
  * rolled back through its control endpoint by the http-control backend).
  */
 import { branch, checkpoint, DefinitionError, journey, path, step, type HookName, type JourneyResult } from '@venomqa/core'
-import { createRunner, httpControlState, type Runner } from '@venomqa/runner'
+import { createRunner, httpControlState, type Runner } from '../src/index'
 import { startTodoApp, type RunningProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 

@@ -1,6 +1,6 @@
 /** Several journeys at once, each on its own worker (a todo app process of its own). */
 import { journey, step, type JourneyResult } from '@venomqa/core'
-import { createRunner, httpControlState, memoryState } from '@venomqa/runner'
+import { createRunner, httpControlState, memoryState } from '../src/index'
 import { startTodoApp, type RunningProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 

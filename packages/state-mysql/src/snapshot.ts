@@ -3,7 +3,7 @@ import { type StateBackend, StateError } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
 import { type Fingerprint, FINGERPRINT_SQL, diffFingerprint, fingerprintOf, readSchema } from './schema'
-import { PRIVATE_LIKE, columnList, ident, joinOn, literal, privateName } from './sql'
+import { PRIVATE_LIKE, columnList, ident, joinOn, literal } from './sql'
 import {
   HISTORY_CP,
   HISTORY_PRESENT,
@@ -66,13 +66,14 @@ const AUTO_INCREMENT_SQL = `SELECT TABLE_NAME AS t, AUTO_INCREMENT AS a FROM inf
 
 /**
  * Snapshot rollback for MySQL and MariaDB that works while the app under test runs as its own process with
- * its own connection pool: rows are saved into private tables in the same database and copied back.
+ * its own connection pool: rows are saved into private tables of the same database and copied back.
  *
- * Storage: the first checkpoint copies every tracked table once (the base). Later checkpoints save only the
- * rows that differ from the base (the tracking triggers know which), so a checkpoint costs what changed
- * since the base; when no checkpoint is open, the next one first brings the base up to date, at the same
- * cost. A rollback restores only the rows changed since its checkpoint, in one transaction with foreign key
- * checks off, then resets AUTO_INCREMENT counters that moved.
+ * The first checkpoint copies every tracked table once (the base). Later checkpoints save only the rows
+ * that differ from the base (the tracking triggers know which), so a checkpoint costs what changed since
+ * the base; when no checkpoint is open, the next one first brings the base up to date, at the same cost.
+ * A rollback restores only the rows changed since its checkpoint, in one transaction with foreign key
+ * checks off, then resets the AUTO_INCREMENT counters that moved. Checkpoints and rollbacks run DML only:
+ * every private table is created at connect.
  */
 export class MysqlSnapshotBackend implements StateBackend {
   readonly name: string

@@ -75,6 +75,8 @@ describe('MysqlSnapshotBackend', () => {
     const outer = await dump(DB)
     await app.query(`INSERT INTO todos (user_id, title) VALUES (1, 'after outer')`)
     await app.query(`UPDATE users SET name = 'A2' WHERE id = 1`)
+    await app.query(`DELETE FROM comments WHERE id = 2`) // saved by the inner checkpoint as "no such row"
+    await app.query(`INSERT INTO tags (todo_id, tag) VALUES (1, 'before inner')`) // no key: saved whole
     await backend.checkpoint('inner')
     const inner = await dump(DB)
     expect(inner).not.toEqual(outer)

@@ -73,7 +73,7 @@ export async function findTables(client: pg.ClientBase, scope: Scope): Promise<{
       columns: r.columns,
       identityAlways: r.identity_always,
     }))
-  const missing = (scope.tables ?? []).filter((t) => !tables.some((x) => matches(t, x.schema, x.name, scope.schemas)))
+  const missing = (scope.tables ?? []).filter((t) => !rows.some((x) => matches(t, x.schema, x.name, scope.schemas)))
   return { tables, missing }
 }
 
@@ -106,7 +106,8 @@ SELECT n.nspname::text || '.' || c.relname::text AS table, c.oid::int8::text AS 
   (SELECT string_agg(a.attname::text, ',' ORDER BY a.attnum) FROM pg_attribute a
      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'r' AND n.nspname = ANY($1::text[])`
+WHERE c.relkind = 'r' AND n.nspname = ANY($1::text[])
+ORDER BY 1`
 
 /** The shape of every table in scope: columns, types, constraints. DDL by a path changes it. */
 export type Fingerprint = Map<string, { oid: string; shape: string; columns: string }>

@@ -43,4 +43,4 @@ const plugin = definePlugin<PostgresStateOptions>({
 })
 
 export default plugin
-export { postgresWorkers, copyTables, type PostgresWorkersOptions, type WorkerApp } from './workers'
+export { postgresWorkers, copyTables, TableCopier, type PostgresWorkersOptions, type WorkerApp } from './workers'

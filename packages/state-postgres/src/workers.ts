@@ -43,6 +43,7 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
   }
   const admin = () => new pg.Client({ connectionString: urlOf(options.adminDatabase ?? 'postgres') })
   const apps = new Map<number, WorkerApp>()
+  const copiers = new Map<number, TableCopier>()
 
   return {
     async create(index: number) {
@@ -63,6 +64,8 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
         baseUrl: app.baseUrl,
         stateBackends: [postgresState({ ...options.state, url: urlOf(db), name: `postgres:${db}` })],
         close: async () => {
+          await copiers.get(index)?.close()
+          copiers.delete(index)
           await app.close()
           apps.delete(index)
           const a = admin()
@@ -76,7 +79,9 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
       }
     },
     async sync(index: number) {
-      await copyTables(options.url, urlOf(nameOf(index)))
+      let copier = copiers.get(index)
+      if (!copier) copiers.set(index, (copier = new TableCopier(options.url, urlOf(nameOf(index)))))
+      await copier.copy()
     },
   }
 }
@@ -87,50 +92,87 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
  * triggers and foreign keys off while it writes (needs the right to set session_replication_role).
  */
 export async function copyTables(from: string, to: string): Promise<void> {
-  const src = new pg.Client({ connectionString: from })
-  const dst = new pg.Client({ connectionString: to })
-  await src.connect()
-  await dst.connect()
+  const copier = new TableCopier(from, to)
   try {
-    const tables = await userTables(src)
-    const there = new Set(await userTables(dst))
-    const missing = tables.filter((t) => !there.has(t))
-    if (missing.length)
-      throw new StateError('postgres-workers', `the worker database has no table ${missing.join(', ')}: its app must create the same schema as the main one`)
-    await dst.query('BEGIN')
-    await dst.query('SET LOCAL session_replication_role = replica')
-    if (tables.length) await dst.query(`TRUNCATE ${tables.map(qualified).join(', ')}`)
-    for (const t of tables) {
-      const { rows } = await src.query(`SELECT coalesce(json_agg(x), '[]'::json) AS rows FROM ${qualified(t)} x`)
-      if ((rows[0].rows as unknown[]).length)
-        await dst.query(`INSERT INTO ${qualified(t)} SELECT * FROM json_populate_recordset(NULL::${qualified(t)}, $1)`, [JSON.stringify(rows[0].rows)])
-    }
-    const seqs = await src.query(
-      `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_venomqa')`,
-    )
-    for (const s of seqs.rows) {
-      const seq = `${ident(s.schema)}.${ident(s.name)}`
-      const { rows } = await src.query(`SELECT last_value, is_called FROM ${seq}`)
-      await dst.query('SELECT setval($1::regclass, $2, $3)', [seq, rows[0].last_value, rows[0].is_called])
-    }
-    await dst.query('COMMIT')
-  } catch (err) {
-    await dst.query('ROLLBACK').catch(() => {})
-    throw err instanceof StateError ? err : new StateError('postgres-workers', `copying ${maskUrl(from)} to ${maskUrl(to)} failed: ${errorMessage(err)}`)
+    await copier.copy()
   } finally {
-    await src.end().catch(() => {})
-    await dst.end().catch(() => {})
+    await copier.close()
   }
 }
 
-async function userTables(c: pg.Client): Promise<string[]> {
+/** Copies one database's table contents into another, keeping both connections for the next copy. */
+export class TableCopier {
+  readonly #from: string
+  readonly #to: string
+  #src?: pg.Client
+  #dst?: pg.Client
+
+  constructor(from: string, to: string) {
+    this.#from = from
+    this.#to = to
+  }
+
+  async #clients(): Promise<[pg.Client, pg.Client]> {
+    if (!this.#src) {
+      const c = new pg.Client({ connectionString: this.#from })
+      c.on('error', () => (this.#src = undefined))
+      await c.connect()
+      this.#src = c
+    }
+    if (!this.#dst) {
+      const c = new pg.Client({ connectionString: this.#to })
+      c.on('error', () => (this.#dst = undefined))
+      await c.connect()
+      this.#dst = c
+    }
+    return [this.#src, this.#dst]
+  }
+
+  async copy(): Promise<void> {
+    const [src, dst] = await this.#clients()
+    try {
+      const [tables, seqs] = await listRelations(src)
+      const there = new Set((await listRelations(dst))[0])
+      const missing = tables.filter((t) => !there.has(t))
+      if (missing.length)
+        throw new StateError('postgres-workers', `the worker database has no table ${missing.join(', ')}: its app must create the same schema as the main one`)
+      // Everything is read in one statement, so the copy is one consistent picture of the source.
+      const cols = [
+        ...tables.map((t, i) => `(SELECT coalesce(json_agg(x), '[]'::json) FROM ${qualified(t)} x) AS t${i}`),
+        ...seqs.map((q, i) => `(SELECT json_build_array(last_value, is_called) FROM ${qualified(q)}) AS s${i}`),
+      ]
+      const row = cols.length ? (await src.query(`SELECT ${cols.join(', ')}`)).rows[0] : {}
+      await dst.query('BEGIN')
+      await dst.query('SET LOCAL session_replication_role = replica')
+      if (tables.length) await dst.query(`TRUNCATE ${tables.map(qualified).join(', ')}`)
+      for (const [i, t] of tables.entries())
+        if ((row[`t${i}`] as unknown[]).length)
+          await dst.query(`INSERT INTO ${qualified(t)} SELECT * FROM json_populate_recordset(NULL::${qualified(t)}, $1)`, [JSON.stringify(row[`t${i}`])])
+      if (seqs.length) {
+        const values = seqs.map((q, i) => `setval('${qualified(q).replace(/'/g, "''")}'::regclass, ${Number(row[`s${i}`][0])}, ${row[`s${i}`][1] ? 'true' : 'false'})`)
+        await dst.query(`SELECT ${values.join(', ')}`)
+      }
+      await dst.query('COMMIT')
+    } catch (err) {
+      await dst.query('ROLLBACK').catch(() => {})
+      throw err instanceof StateError ? err : new StateError('postgres-workers', `copying ${maskUrl(this.#from)} to ${maskUrl(this.#to)} failed: ${errorMessage(err)}`)
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#src?.end().catch(() => {})
+    await this.#dst?.end().catch(() => {})
+    this.#src = this.#dst = undefined
+  }
+}
+
+async function listRelations(c: pg.Client): Promise<[string[], string[]]> {
   const { rows } = await c.query(
-    `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_venomqa') AND n.nspname NOT LIKE 'pg_toast%'
-      ORDER BY 1`,
+    `SELECT c.relkind::text AS kind, n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_venomqa') AND n.nspname NOT LIKE 'pg_toast%'
+      ORDER BY 2`,
   )
-  return rows.map((r) => r.name as string)
+  return [rows.filter((r) => r.kind !== 'S').map((r) => r.name), rows.filter((r) => r.kind === 'S').map((r) => r.name)]
 }
 
 function ident(name: string): string {

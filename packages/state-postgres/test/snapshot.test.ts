@@ -142,14 +142,14 @@ describe('snapshot mechanism', () => {
   })
 
   it('DDL under a checkpoint stops checkpoint and rollback with a precise error; without a checkpoint it is taken in', async () => {
-    const backend = await setup()
+    const backend = await setup({}, 'CREATE TABLE scratch (id int PRIMARY KEY);')
     await backend.checkpoint('cp')
-    await sql('ALTER TABLE todos ADD COLUMN priority int; CREATE TABLE extra (id int PRIMARY KEY); DROP TABLE audit_log')
+    await sql('ALTER TABLE todos ADD COLUMN priority int; CREATE TABLE extra (id int PRIMARY KEY); DROP TABLE scratch')
     const err = await backend.rollback('cp').catch((e) => e)
     expect(err).toBeInstanceOf(StateError)
     expect(err.message).toBe(
       'state backend "postgres:venomqa_pg_snapshot": rollback to "cp": the schema of database "venomqa_pg_snapshot" at 127.0.0.1:5432 (user "postgres") ' +
-        'changed under checkpoint "cp": table public.audit_log was dropped or renamed; table public.todos: column(s) priority added; table public.extra was created. ' +
+        'changed under checkpoint "cp": table public.scratch was dropped or renamed; table public.todos: column(s) priority added; table public.extra was created. ' +
         "The snapshot mechanism restores rows, not DDL; run migrations before the first checkpoint, or use mechanism 'template' for paths that change the schema.",
     )
     await expect(backend.checkpoint('cp2')).rejects.toThrow(/changed under checkpoint "cp"/)
@@ -158,7 +158,7 @@ describe('snapshot mechanism', () => {
     await backend.release('cp')
     await backend.checkpoint('cp3')
     expect(backend.tables).toContain('public.extra')
-    expect(backend.tables).not.toContain('public.audit_log')
+    expect(backend.tables).not.toContain('public.scratch')
     await sql('INSERT INTO extra VALUES (1); UPDATE todos SET priority = 5')
     await backend.rollback('cp3')
     expect(await rows('SELECT count(*)::int AS n FROM extra')).toEqual([{ n: 0 }])

@@ -19,7 +19,11 @@ export class CatcherMailClient extends MailClientBase {
     super({ sender: new SmtpSender(smtpUrl), pollInterval: options.pollInterval ?? 250, defaultTimeout: options.defaultTimeout })
     this.#store = store
     this.#isOpen = options.isOpen ?? (() => true)
-    this.location = `the mail catcher at ${smtpUrl}`
+    this.location = `the embedded mail catcher (SMTP ${smtpUrl})`
+  }
+
+  protected override get lookedAt(): string {
+    return this.location
   }
 
   protected async fetch(_filter: EmailFilter): Promise<CaughtEmail[]> {

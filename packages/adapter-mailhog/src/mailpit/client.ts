@@ -66,9 +66,9 @@ export class MailpitClient extends MailClientBase {
     return out
   }
 
-  async #read(id: string, created?: string): Promise<CaughtEmail> {
+  async #read(id: string, created?: string, fetched?: MailpitMessage): Promise<CaughtEmail> {
     const path = `/api/v1/message/${encodeURIComponent(id)}`
-    const message = await this.api.getJson<MailpitMessage>(path)
+    const message = fetched ?? (await this.api.getJson<MailpitMessage>(path))
     const rawHeaders = await this.api.getJson<MailpitMessageHeaders>(`${path}/headers`)
     const parts = [...(message.Attachments ?? []), ...(message.Inline ?? [])]
     const attachments: EmailAttachment[] = []
@@ -105,7 +105,7 @@ export class MailpitClient extends MailClientBase {
     const res = await this.api.call('GET', `/api/v1/message/${encodeURIComponent(id)}`, { ok: [200, 404] })
     if (res.status === 404) return undefined
     const message = res.json<MailpitMessage>()
-    return this.#cache.get(message.ID, () => this.#read(message.ID))
+    return this.#cache.get(message.ID, () => this.#read(message.ID, undefined, message))
   }
 
   async deleteAll(): Promise<void> {

@@ -72,19 +72,25 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!
 }
 
+/** The keys an object at this path may have, for "unknown key" messages. */
+function knownKeysAt(path: readonly Segment[]): string[] | undefined {
+  if (path.length === 0) return KNOWN_KEYS
+  if (path[0] === 'profiles' && path.length === 2) return KNOWN_KEYS.filter((k) => k !== 'profiles')
+  const p = path[0] === 'profiles' && path.length > 2 ? path.slice(2) : path
+  if (p[0] === 'reporters' && p.length === 2) return ['name', 'output', 'options']
+  return undefined
+}
+
 /** One line per problem: `retries: expected a whole number from 0 to 100, got "3x"`. */
 export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
   const lines: string[] = []
   for (const issue of issues) {
     const path = issue.path as Segment[]
     if (issue.code === 'unrecognized_keys') {
-      const inProfile = path[0] === 'profiles' && path.length === 2
-      const atTop = path.length === 0 || inProfile
+      const known = knownKeysAt(path)
       for (const key of issue.keys) {
-        const hint = atTop ? didYouMean(key, KNOWN_KEYS.filter((k) => !(inProfile && k === 'profiles'))) : undefined
-        lines.push(
-          `${keyPath([...path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}${atTop ? `; known keys: ${KNOWN_KEYS.join(', ')}` : ''}`,
-        )
+        const hint = known ? didYouMean(key, known) : undefined
+        lines.push(`${keyPath([...path, key])}: unknown key${hint ? ` (did you mean "${hint}"?)` : ''}${known ? `; known keys: ${known.join(', ')}` : ''}`)
       }
       continue
     }

@@ -57,8 +57,7 @@ export function findConfigFile(dir: string): string | undefined {
 }
 
 /** Read a config file as it is written (before interpolation and validation). */
-export async function readConfigFile(file: string, root: string): Promise<unknown> {
-  const rel = path.relative(process.cwd(), file) || file
+export async function readConfigFile(file: string, root: string, rel: string = path.basename(file)): Promise<unknown> {
   const ext = path.extname(file)
   if (ext === '.yaml' || ext === '.yml' || ext === '.json') {
     let text: string
@@ -117,7 +116,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
 
   let config: VenomConfig = {}
   if (file) {
-    const raw = await readConfigFile(file, root)
+    const raw = await readConfigFile(file, root, source)
     config = validateConfig(interpolate(raw, env, source), source)
   }
 

@@ -94,9 +94,12 @@ export const KNOWN_KEYS = [...Object.keys(baseShape), 'profiles']
 
 /** The JSON schema editors use for venomqa.json / venomqa.yaml (committed as schema/venomqa.schema.json). */
 export function configJsonSchema(): Record<string, unknown> {
+  const { $schema, ...rest } = z.toJSONSchema(configSchema, { target: 'draft-7', unrepresentable: 'any' })
   return {
-    ...z.toJSONSchema(configSchema, { target: 'draft-7', unrepresentable: 'any' }),
+    $schema,
     $id: 'https://unpkg.com/@venomqa/cli/schema/venomqa.schema.json',
     title: 'VenomQA config',
+    description: 'venomqa.json / venomqa.yaml. In venomqa.config.ts, defineConfig from @venomqa/cli gives the same help.',
+    ...rest,
   }
 }

@@ -119,7 +119,8 @@ details > summary { cursor: pointer; }
 @media print {
   body { background: #fff; color: #000; font-size: 11px; }
   main { max-width: none; padding: 0; }
-  .controls, .no-print, .io > summary, .btn { display: none !important; }
+  .controls, .no-print, .io > summary, .issue .btn { display: none !important; }
+  .tl-row .label { color: inherit; text-decoration: none; }
   .panel { border-color: #999; break-inside: auto; }
   .journey[open] > .body { content-visibility: visible; }
   .node, .issue, .tl-row, .card { break-inside: avoid; }

@@ -8,6 +8,13 @@ interface Scheduled {
   callback: () => void
 }
 
+export interface ClockSnapshot {
+  readonly frozen: boolean
+  readonly atMs: number
+  readonly offsetMs: number
+  readonly queue: readonly Scheduled[]
+}
+
 /** setTimeout cannot wait longer than this; a later deadline is reached in several hops. */
 const MAX_TIMER_MS = 2_147_483_647
 
@@ -98,6 +105,23 @@ export class ControllableClock implements TimePort {
   /** Resolves when the clock reaches now + ms: code under test can wait on this clock and be released by `advance`. */
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.scheduleAfter(ms, resolve))
+  }
+
+  /**
+   * The clock's state (time, frozen or not, pending callbacks) for a state backend to put back, so time
+   * moved in one branch path does not leak into the next. Unfrozen, what is kept is the offset from the
+   * real clock: after a restore, time runs on from where it would have been.
+   */
+  snapshot(): ClockSnapshot {
+    return { frozen: this.#frozen, atMs: this.#nowMs(), offsetMs: this.#nowMs() - Date.now(), queue: this.#queue.map((s) => ({ ...s })) }
+  }
+
+  restore(snapshot: ClockSnapshot): void {
+    this.#clearTimer()
+    this.#frozen = snapshot.frozen
+    this.#setBase(snapshot.frozen ? snapshot.atMs : Date.now() + snapshot.offsetMs)
+    this.#queue = snapshot.queue.map((s) => ({ ...s }))
+    this.#arm()
   }
 
   /** Drop every scheduled callback and the real timer. */

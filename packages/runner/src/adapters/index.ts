@@ -1,4 +1,4 @@
-export { ControllableClock } from './controllable-clock'
+export { ControllableClock, type ClockSnapshot } from './controllable-clock'
 export { TaskPool, type TaskPoolOptions } from './task-pool'
 export { LocalStorage } from './local-storage'
 export { MemoryCache, type MemoryCacheOptions } from './memory-cache'

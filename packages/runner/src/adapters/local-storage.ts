@@ -128,8 +128,12 @@ export class LocalStorage implements StoragePort {
     checkKey(key)
     const file = path.join(this.root, ...key.split('/'))
     // Belt and braces: checkKey already refuses anything that could resolve outside the root.
-    if (!file.startsWith(this.root + path.sep)) throw keyError(key, 'it resolves outside the storage directory')
+    if (!file.startsWith(this.#rootWithSep())) throw keyError(key, 'it resolves outside the storage directory')
     return file
+  }
+
+  #rootWithSep(): string {
+    return this.root.endsWith(path.sep) ? this.root : this.root + path.sep
   }
 
   async #walk(dir: string, prefix: string, visit: (key: string, file: string) => Promise<void>): Promise<void> {
@@ -151,7 +155,7 @@ export class LocalStorage implements StoragePort {
 
   /** Remove directories left empty by a delete, up to (not including) the root. */
   async #pruneEmptyDirs(dir: string): Promise<void> {
-    while (dir.startsWith(this.root + path.sep)) {
+    while (dir.startsWith(this.#rootWithSep()) && dir !== this.root) {
       try {
         await rmdir(dir)
       } catch {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { type Email, PLUGIN_API_VERSION, type Plugin, PluginError, type StateBackend, definePlugin } from '@venomqa/core'
-import { ControllableClock } from './controllable-clock'
+import { type ClockSnapshot, ControllableClock } from './controllable-clock'
 import { LocalStorage } from './local-storage'
 import { MemoryCache } from './memory-cache'
 import { MemoryMail } from './memory-mail'
@@ -23,7 +23,7 @@ export interface MemoryPortsOptions {
   storageDir?: string
   /** Jobs of one queue the queue port runs at once. Default 1. */
   queueConcurrency?: number
-  /** Register a state backend so branches roll the in-memory cache and mailbox back. Default true. */
+  /** Register a state backend so branches roll the in-memory cache, mailbox and clock back. Default true. */
   state?: boolean
 }
 
@@ -70,7 +70,14 @@ export function memoryPorts(options: MemoryPortsOptions = {}): Plugin<MemoryPort
       adapters = { clock, cache, mail, queue, pool, storage }
       const ports = { cache, mail, queue, storage, time: clock, concurrency: pool }
       for (const name of wanted) api.addPort(name, ports[name])
-      if (opts.state !== false && (wanted.has('cache') || wanted.has('mail'))) api.addStateBackend(memoryPortsState(wanted.has('cache') ? cache : undefined, wanted.has('mail') ? mail : undefined))
+      if (opts.state !== false)
+        api.addStateBackend(
+          memoryPortsState({
+            cache: wanted.has('cache') ? cache : undefined,
+            mail: wanted.has('mail') ? mail : undefined,
+            clock: wanted.has('time') ? clock : undefined,
+          }),
+        )
       api.onClose(() => {
         pool.cancelAll()
         queue.close()
@@ -83,22 +90,27 @@ export function memoryPorts(options: MemoryPortsOptions = {}): Plugin<MemoryPort
   }
 }
 
-/** Checkpoints the in-memory cache and mailbox, so a branch's paths each start from the same entries and mail. */
-export function memoryPortsState(cache?: MemoryCache, mail?: MemoryMail): StateBackend {
-  const saved = new Map<string, { cache?: ReturnType<MemoryCache['snapshot']>; mail?: Email[] }>()
+/**
+ * Checkpoints the in-memory cache, mailbox and clock, so each path of a branch starts from the same
+ * entries, mail and time. (Queue jobs and stored files are not rolled back.)
+ */
+export function memoryPortsState(parts: { cache?: MemoryCache; mail?: MemoryMail; clock?: ControllableClock }): StateBackend {
+  const { cache, mail, clock } = parts
+  const saved = new Map<string, { cache?: ReturnType<MemoryCache['snapshot']>; mail?: Email[]; clock?: ClockSnapshot }>()
   return {
     name: 'memory-ports',
     mechanism: 'snapshot',
     parallelSafe: false,
     async connect() {},
     async checkpoint(name) {
-      saved.set(name, { cache: cache?.snapshot(), mail: mail?.snapshot() })
+      saved.set(name, { cache: cache?.snapshot(), mail: mail?.snapshot(), clock: clock?.snapshot() })
     },
     async rollback(name) {
       const s = saved.get(name)
       if (!s) throw new PluginError(PLUGIN, `memory-ports: no checkpoint named "${name}"`)
       if (s.cache) cache?.restore(s.cache)
       if (s.mail) mail?.restore(s.mail)
+      if (s.clock) clock?.restore(s.clock)
     },
     async release(name) {
       saved.delete(name)

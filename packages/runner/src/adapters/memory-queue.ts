@@ -116,7 +116,10 @@ export class MemoryQueue implements QueuePort {
     return job && view(job)
   }
 
-  /** Wait until the job has finished (completed, failed or cancelled); undefined at the timeout or for an unknown id. */
+  /**
+   * Wait until the job has finished (completed, failed or cancelled); undefined at the timeout or if the
+   * job is cleared meanwhile. An unknown id is an error, as with the Redis queue.
+   */
   async getJobResult(id: string, options: { queue?: string; timeout?: number } = {}): Promise<JobResult | undefined> {
     const timeout = options.timeout ?? 30_000
     const finished = () => {
@@ -125,7 +128,8 @@ export class MemoryQueue implements QueuePort {
       return FINAL.has(job.status) ? job : undefined
     }
     const first = finished()
-    if (first === null) return undefined
+    if (first === null)
+      throw new UserError('E_QUEUE_JOB', `queue "${options.queue ?? this.#defaultQueue}" has no job "${id}" (never added, or cleared)`)
     if (first) return resultOf(first)
     return new Promise((resolve) => {
       const check = () => {

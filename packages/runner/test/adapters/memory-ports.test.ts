@@ -75,7 +75,7 @@ describe('memoryPorts plugin', () => {
     }
   })
 
-  it('its state backend rolls the cache and mailbox back to a checkpoint', async () => {
+  it('its state backend rolls the cache, mailbox and clock back to a checkpoint', async () => {
     const { api, ports, backends, close } = fakeApi()
     const plugin = memoryPorts()
     await plugin.setup!(api)
@@ -85,13 +85,24 @@ describe('memoryPorts plugin', () => {
     const { mail } = plugin.adapters!
     await cache.set('kept', 1)
     mail.deliver({ from: 'a@x.test', to: 'b@x.test', subject: 'before' })
+    const clock = ports.get('time') as ControllableClock
+    clock.freeze(new Date('2024-02-02T00:00:00Z'))
+    const reminders: string[] = []
+    clock.scheduleAfter(60_000, () => reminders.push('fired'))
     await state.checkpoint('cp')
+    clock.advance({ hours: 2 })
+    expect(reminders).toEqual(['fired'])
     await cache.set('added', 2)
     await cache.delete('kept')
     mail.deliver({ from: 'a@x.test', to: 'b@x.test', subject: 'after' })
     await state.rollback('cp')
     expect(await cache.getMany(['kept', 'added'])).toEqual({ kept: 1, added: undefined })
     expect((await mail.list()).map((m) => m.subject)).toEqual(['before'])
+    // Time is back, and the callback that fired after the checkpoint is pending again.
+    expect(clock.now().toISOString()).toBe('2024-02-02T00:00:00.000Z')
+    expect(clock.pending()).toHaveLength(1)
+    clock.advance({ minutes: 1 })
+    expect(reminders).toEqual(['fired', 'fired'])
     await expect(state.rollback('nope')).rejects.toThrow(/no checkpoint named "nope"/)
     await close()
   })

@@ -68,7 +68,7 @@ describe('MemoryQueue', () => {
     // Registering a processor later picks the waiting job up.
     queue.process('nobody-handles-this', ({ data }) => data)
     expect(await queue.getJobResult(id, { timeout: 2000 })).toMatchObject({ success: true, result: { x: 1 } })
-    expect(await queue.getJobResult('job-unknown', { timeout: 10_000 })).toBeUndefined()
+    await expect(queue.getJobResult('job-unknown', { timeout: 10_000 })).rejects.toThrow('queue "default" has no job "job-unknown"')
   })
 
   it('cancel works on waiting jobs only', async () => {

@@ -56,6 +56,17 @@ describe('CircuitBreaker', () => {
     expect(await circuit.execute(async () => 'x')).toBe('x')
   })
 
+  it('a failed trial reopens at once even below the threshold (after trip())', async () => {
+    const clock = new ControllableClock({ frozen: true })
+    const circuit = new CircuitBreaker({ failureThreshold: 3, recoveryTimeout: 100, clock })
+    circuit.trip()
+    clock.advance(100)
+    expect(circuit.state).toBe('half-open')
+    await expect(circuit.execute(fail())).rejects.toThrow('service down')
+    expect(circuit.state).toBe('open')
+    expect(circuit.stats().consecutiveFailures).toBe(1)
+  })
+
   it('in half-open state only one trial runs; calls meanwhile are refused', async () => {
     const clock = new ControllableClock({ frozen: true })
     const circuit = new CircuitBreaker({ failureThreshold: 1, recoveryTimeout: 10, clock })

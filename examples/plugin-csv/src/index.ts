@@ -1,0 +1,65 @@
+import { type Plugin, type Reporter, type RunResult, definePlugin, walkSteps } from '@venomqa/core'
+import { version } from '../package.json'
+
+export interface CsvReporterOptions {
+  /** One row per journey (default) or one per step, with its path. */
+  rows?: 'journey' | 'step'
+  /** Field separator. Default ','. */
+  delimiter?: string
+  /** File written when `--reporter csv` names none. Default 'venomqa-results.csv'. */
+  file?: string
+}
+
+const JOURNEY_COLUMNS = ['journey_name', 'success', 'duration_ms', 'total_steps', 'passed_steps', 'issue_count']
+const STEP_COLUMNS = ['journey_name', 'path', 'step_name', 'status', 'duration_ms', 'attempts', 'http_status']
+
+/** Quote a field when it holds the delimiter, a quote or a line break (RFC 4180); neutralise formulas. */
+export function csvField(value: unknown, delimiter = ','): string {
+  let s = value === undefined || value === null ? '' : String(value)
+  // A cell starting with = + - @ is run as a formula by spreadsheets: API text must not be.
+  if (/^[=+\-@\t\r]/.test(s) && typeof value === 'string') s = `'${s}`
+  return s.includes(delimiter) || /["\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+/** The CSV text for a run: a header row, then one row per journey or per step. */
+export function renderCsv(run: RunResult, options: CsvReporterOptions = {}): string {
+  const d = options.delimiter ?? ','
+  const line = (fields: unknown[]) => fields.map((f) => csvField(f, d)).join(d)
+  const rows: string[] = []
+  if (options.rows === 'step') {
+    rows.push(line(STEP_COLUMNS))
+    for (const j of run.journeys)
+      for (const { step, path } of walkSteps(j.nodes))
+        rows.push(line([j.name, path, step.name, step.status, Math.round(step.durationMs), step.attempts, step.response?.status ?? '']))
+  } else {
+    rows.push(line(JOURNEY_COLUMNS))
+    for (const j of run.journeys)
+      rows.push(line([j.name, j.status === 'passed', Math.round(j.durationMs), j.counts.steps.total, j.counts.steps.passed, j.issues.length]))
+  }
+  return `${rows.join('\r\n')}\r\n`
+}
+
+export function createCsvReporter(options: CsvReporterOptions = {}): Reporter {
+  return {
+    name: 'csv',
+    defaultFile: options.file ?? 'venomqa-results.csv',
+    render: (run) => renderCsv(run, options),
+  }
+}
+
+/**
+ * The plugin: `venomqa run --plugin csv --reporter csv:results.csv`, or in config
+ * `plugins: [['csv', { rows: 'step' }]], reporters: ['csv']`.
+ */
+const csvPlugin: Plugin<CsvReporterOptions> = definePlugin<CsvReporterOptions>({
+  name: 'venomqa-plugin-csv',
+  version,
+  // The plugin API this code was written against, as a literal: importing PLUGIN_API_VERSION would make
+  // the plugin claim whatever API the installed core speaks, and the check could never refuse it.
+  apiVersion: 1,
+  setup(api) {
+    api.addReporter('csv', ({ options }) => createCsvReporter({ ...api.options, ...(options as CsvReporterOptions) }))
+  },
+})
+
+export default csvPlugin

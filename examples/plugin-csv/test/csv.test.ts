@@ -1,0 +1,73 @@
+import { PLUGIN_API_VERSION, type RunResult, countNodes, summarize } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
+import { describe, expect, it } from 'vitest'
+import csvPlugin, { csvField, renderCsv } from '../src/index'
+
+function run(): RunResult {
+  const nodes = [
+    { kind: 'step' as const, name: 'login', status: 'passed' as const, expectFailure: false, attempts: 1, startedAt: '2024-01-01T00:00:00.000Z', durationMs: 12.4, response: { status: 200, headers: {} } },
+    {
+      kind: 'branch' as const,
+      checkpoint: 'cp',
+      status: 'failed' as const,
+      durationMs: 5,
+      finalRollback: null,
+      paths: [
+        {
+          kind: 'path' as const,
+          name: 'bad, "quoted"',
+          status: 'failed' as const,
+          durationMs: 4,
+          rollback: null,
+          nodes: [{ kind: 'step' as const, name: '=cmd()', status: 'failed' as const, expectFailure: false, attempts: 2, startedAt: '2024-01-01T00:00:00.000Z', durationMs: 3, response: { status: 500, headers: {} } }],
+        },
+      ],
+    },
+  ]
+  const journeys = [
+    { name: 'checkout', tags: [], status: 'failed' as const, startedAt: '2024-01-01T00:00:00.000Z', durationMs: 20.6, nodes, issues: [], counts: countNodes(nodes) },
+  ]
+  return {
+    schemaVersion: 1,
+    tool: { name: 'venomqa', version: '0.1.0' },
+    startedAt: '2024-01-01T00:00:00.000Z',
+    finishedAt: '2024-01-01T00:00:01.000Z',
+    durationMs: 1000,
+    status: 'failed',
+    interrupted: false,
+    backends: [],
+    journeys,
+    issues: [],
+    summary: summarize(journeys),
+  }
+}
+
+describe('venomqa-plugin-csv', () => {
+  it('is a plugin for this core and registers the csv reporter through the runner', async () => {
+    expect(csvPlugin.apiVersion).toBe(PLUGIN_API_VERSION)
+    const runner = createRunner({ plugins: [[csvPlugin, { rows: 'step' }]] })
+    await runner.init()
+    const factory = runner.registry.reporters.get('csv')
+    expect(factory).toBeTypeOf('function')
+    const reporter = factory!({ options: {} })
+    expect(reporter.defaultFile).toBe('venomqa-results.csv')
+    const text = String(await reporter.render!(run(), {} as never))
+    expect(text.split('\r\n')[0]).toBe('journey_name,path,step_name,status,duration_ms,attempts,http_status')
+    await runner.close()
+  })
+
+  it('writes the guide\'s journey columns by default', () => {
+    expect(renderCsv(run())).toBe('journey_name,success,duration_ms,total_steps,passed_steps,issue_count\r\ncheckout,false,21,2,1,0\r\n')
+  })
+
+  it('writes a row per step with its path, quoting what needs it and defusing formulas', () => {
+    const lines = renderCsv(run(), { rows: 'step' }).trimEnd().split('\r\n')
+    expect(lines[1]).toBe('checkout,main,login,passed,12,1,200')
+    expect(lines[2]).toBe(`checkout,"bad, ""quoted""",'=cmd(),failed,3,2,500`)
+  })
+
+  it('takes another delimiter', () => {
+    expect(csvField('a;b', ';')).toBe('"a;b"')
+    expect(renderCsv(run(), { delimiter: ';' }).split('\r\n')[1]).toBe('checkout;false;21;2;1;0')
+  })
+})

@@ -1,0 +1,211 @@
+import { ConfigError } from '@venomqa/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { loadConfig, validateConfig } from '../src/config/load'
+import { interpolate } from '../src/config/interpolate'
+import { deepMerge } from '../src/config/merge'
+import { tempDir } from './helpers/tmp'
+
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
+async function project(files: Record<string, string>) {
+  const t = await tempDir(files)
+  cleanups.push(t.remove)
+  return t.dir
+}
+
+function errorOf(fn: () => unknown): ConfigError {
+  try {
+    fn()
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError)
+    return err as ConfigError
+  }
+  throw new Error('expected a ConfigError')
+}
+
+async function asyncErrorOf(p: Promise<unknown>): Promise<ConfigError> {
+  try {
+    await p
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError)
+    return err as ConfigError
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('config validation', () => {
+  it('names the key path, what was expected and what was given, one line per problem', () => {
+    const err = errorOf(() =>
+      validateConfig(
+        { baseUrl: 'localhost:3000', retries: 'three', timeout: -5, plugins: [42], reporters: [{ name: 'junit', file: 'x' }], headers: { 'x-a': 1 } },
+        'venomqa.yaml',
+      ),
+    )
+    expect(err.where).toBe('venomqa.yaml')
+    const lines = err.message.split('\n')
+    expect(lines[0]).toBe('venomqa.yaml has 6 problems:')
+    expect(err.message).toContain('- baseUrl: expected an http(s) URL such as http://localhost:3000, got "localhost:3000"')
+    expect(err.message).toContain('- retries: expected a whole number from 0 to 100, got "three"')
+    expect(err.message).toContain('- timeout: expected a positive whole number of milliseconds, got -5')
+    expect(err.message).toContain('- plugins[0]: expected a plugin name, a path, a [name, options] pair, or a plugin object, got 42')
+    expect(err.message).toContain('- reporters[0].file: unknown key; known keys: name, output, options')
+    expect(err.message).toContain('- headers.x-a: expected a string, got 1')
+  })
+
+  it('suggests the key the user meant for an unknown one, also inside a profile', () => {
+    const err = errorOf(() => validateConfig({ baseURL: 'http://x', profiles: { ci: { retires: 1 } } }, 'venomqa.json'))
+    expect(err.message).toContain('baseURL: unknown key (did you mean "baseUrl"?)')
+    expect(err.message).toContain('profiles.ci.retires: unknown key (did you mean "retries"?)')
+  })
+
+  it('hides values of secret-looking keys in messages', () => {
+    const err = errorOf(() => validateConfig({ headers: { authorization: 12345 } }, 'c.json'))
+    expect(err.message).toContain('headers.authorization: expected a string, got a hidden value')
+    expect(err.message).not.toContain('12345')
+  })
+
+  it('accepts every documented key', () => {
+    const config = validateConfig(
+      {
+        $schema: './node_modules/@venomqa/cli/schema/venomqa.schema.json',
+        baseUrl: 'http://localhost:3000',
+        journeys: ['journeys/**/*.journey.ts', '!journeys/wip/**'],
+        plugins: ['redis', ['postgres', { url: 'postgres://x' }], './plugins/a.ts', { name: 'inline', version: '1.0.0', apiVersion: 1 }],
+        reporters: ['console', 'junit:out.xml', { name: 'markdown', output: 'r.md', options: {} }, ['csv', { rows: 'step' }]],
+        headers: { 'x-tenant': 'a' },
+        timeout: 1000,
+        journeyTimeout: 60000,
+        retries: 2,
+        failFast: true,
+        save: 'results.json',
+        parallelPaths: 2,
+        workers: 2,
+        redactKeys: ['x-tenant'],
+        profiles: { ci: { retries: 0 } },
+      },
+      'c.json',
+    )
+    expect(config.workers).toBe(2)
+  })
+
+  it('a config that is not an object says so', () => {
+    expect(errorOf(() => validateConfig(['a'], 'venomqa.yaml')).message).toBe('venomqa.yaml: expected an object of config keys at the top level, got a list')
+  })
+})
+
+describe('interpolation', () => {
+  const env = { API: 'http://api', EMPTY: '' }
+  it('replaces ${VAR} and ${VAR:-default} in every string, and keeps $${VAR} literal', () => {
+    expect(
+      interpolate({ a: '${API}/v1', b: ['${MISSING:-fallback}', '${EMPTY:-dflt}'], c: { d: 'x $${API} y' }, n: 3 }, env, 'f'),
+    ).toEqual({ a: 'http://api/v1', b: ['fallback', 'dflt'], c: { d: 'x ${API} y' }, n: 3 })
+  })
+  it('an unset variable without a default is an error naming the key and the variable', () => {
+    const err = errorOf(() => interpolate({ plugins: [['pg', { url: '${DB_URL}' }]] }, env, 'venomqa.yaml'))
+    expect(err.message).toBe('plugins[0][1].url: environment variable DB_URL is not set (set it, or give a default: ${DB_URL:-value})')
+    expect(err.where).toBe('venomqa.yaml')
+  })
+  it('leaves plugin objects (class instances, functions) alone', () => {
+    class P {
+      name = '${API}'
+    }
+    const p = new P()
+    expect((interpolate({ plugins: [p] }, env, 'f') as { plugins: unknown[] }).plugins[0]).toBe(p)
+  })
+})
+
+describe('deepMerge', () => {
+  it('merges objects key by key and replaces lists', () => {
+    expect(deepMerge({ headers: { a: '1', b: '2' }, reporters: ['console'], retries: 1 }, { headers: { b: '3' }, reporters: ['junit'] })).toEqual({
+      headers: { a: '1', b: '3' },
+      reporters: ['junit'],
+      retries: 1,
+    })
+  })
+})
+
+describe('loadConfig', () => {
+  it('reads a TS config with defineConfig, applies the profile, env overrides and flags in that order', async () => {
+    const dir = await project({
+      'venomqa.config.ts': `
+        import type { VenomConfig } from '../does-not-matter'
+        const config: VenomConfig = {
+          baseUrl: '\${API_URL:-http://localhost:3000}',
+          headers: { 'x-a': '1' },
+          retries: 1,
+          profiles: { ci: { retries: 3, headers: { 'x-b': '2' }, failFast: true } },
+        }
+        export default config
+      `,
+    })
+    const config = await loadConfig({
+      cwd: dir,
+      profile: 'ci',
+      env: { VENOMQA_TIMEOUT: '2500', VENOMQA_RETRIES: '4', VENOMQA_REPORTERS: 'console, junit:out.xml', VENOMQA_PLUGINS: 'csv' },
+      flags: { retries: 5 },
+      extraPlugins: ['./p.ts'],
+    })
+    expect(config).toMatchObject({
+      root: dir,
+      profile: 'ci',
+      baseUrl: 'http://localhost:3000',
+      headers: { 'x-a': '1', 'x-b': '2' },
+      failFast: true,
+      timeout: 2500,
+      retries: 5,
+      reporters: ['console', 'junit:out.xml'],
+      plugins: ['csv', './p.ts'],
+      journeys: ['journeys/**/*.journey.{ts,js,mts,mjs}'],
+    })
+    expect(config.file).toMatch(/venomqa\.config\.ts$/)
+  })
+
+  it('reads YAML with VENOMQA_PROFILE, and JSON; the first config file found wins', async () => {
+    const dir = await project({
+      'venomqa.yaml': 'baseUrl: http://yaml\nprofiles:\n  staging:\n    baseUrl: http://staging\n',
+      'venomqa.json': '{"baseUrl": "http://json"}',
+    })
+    expect((await loadConfig({ cwd: dir, env: {} })).baseUrl).toBe('http://yaml')
+    expect((await loadConfig({ cwd: dir, env: { VENOMQA_PROFILE: 'staging' } })).baseUrl).toBe('http://staging')
+    expect((await loadConfig({ cwd: dir, env: {}, configPath: 'venomqa.json' })).baseUrl).toBe('http://json')
+  })
+
+  it('works without a config file: the directory is the root, defaults apply', async () => {
+    const dir = await project({})
+    const config = await loadConfig({ cwd: dir, env: { VENOMQA_BASE_URL: 'http://env' } })
+    expect(config).toMatchObject({ root: dir, baseUrl: 'http://env', plugins: [], reporters: [] })
+    expect(config.file).toBeUndefined()
+  })
+
+  it('an unknown profile lists the known ones', async () => {
+    const dir = await project({ 'venomqa.yaml': 'profiles:\n  ci: {}\n  local: {}\n' })
+    const err = await asyncErrorOf(loadConfig({ cwd: dir, env: {}, profile: 'prod' }))
+    expect(err.message).toBe('profile "prod" is not defined in venomqa.yaml (profiles: ci, local)')
+    expect(err.where).toBe('--profile')
+  })
+
+  it('a bad environment override names the variable', async () => {
+    const dir = await project({})
+    const err = await asyncErrorOf(loadConfig({ cwd: dir, env: { VENOMQA_FAIL_FAST: 'maybe' } }))
+    expect(err.message).toBe('VENOMQA_FAIL_FAST: expected true or false, got "maybe"')
+    expect((await asyncErrorOf(loadConfig({ cwd: dir, env: { VENOMQA_RETRIES: '-1' } }))).message).toBe(
+      'VENOMQA_RETRIES: expected a whole number from 0 to 100, got "-1"',
+    )
+  })
+
+  it('broken YAML, broken JSON, a TS config that throws and a missing --config are clear errors', async () => {
+    const dir = await project({
+      'venomqa.yaml': 'baseUrl: [unclosed\n',
+      'bad.json': '{"baseUrl": ',
+      'throws.config.ts': 'throw new Error("config exploded")\nexport default {}',
+    })
+    expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {} }))).message).toMatch(/^venomqa\.yaml is not valid YAML: /)
+    expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {}, configPath: 'bad.json' }))).message).toMatch(/^bad\.json is not valid JSON: /)
+    expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {}, configPath: 'throws.config.ts' }))).message).toBe(
+      'could not load throws.config.ts: config exploded',
+    )
+    expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {}, configPath: 'nope.ts' }))).where).toBe('--config')
+  })
+})

@@ -1,0 +1,145 @@
+import { mkdir, symlink } from 'node:fs/promises'
+import path from 'node:path'
+import { PluginError } from '@venomqa/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { loadPlugin, loadPlugins } from '../src/plugins/load'
+import { findPackage, isPathSpec, pluginCandidates } from '../src/plugins/resolve'
+import { tempDir } from './helpers/tmp'
+
+const cleanups: (() => Promise<void>)[] = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
+
+/** A package in node_modules of a temp project, as npm would install it. */
+function pkg(name: string, opts: { apiVersion?: number; peer?: string; version?: string; esmOnly?: boolean; main?: string; factory?: boolean } = {}) {
+  const version = opts.version ?? '1.0.0'
+  const body = opts.factory
+    ? `export default (options) => ({ name: '${name}', version: '${version}', apiVersion: ${opts.apiVersion ?? 1}, setup(api) { api.addHealthCheck('from-factory:' + options.tag, async () => true) } })`
+    : `export default { name: '${name}', version: '${version}', apiVersion: ${opts.apiVersion ?? 1}, setup() {} }`
+  const manifest: Record<string, unknown> = { name, version, type: 'module' }
+  if (opts.peer) manifest.peerDependencies = { '@venomqa/core': opts.peer }
+  if (opts.main) manifest.main = opts.main
+  else manifest.exports = opts.esmOnly ? { '.': { import: './dist/index.js' } } : { '.': { types: './x.d.ts', import: './dist/index.js', require: './dist/index.cjs' } }
+  return {
+    [`node_modules/${name}/package.json`]: JSON.stringify(manifest),
+    [`node_modules/${name}/${opts.main ?? 'dist/index.js'}`]: body,
+  }
+}
+
+async function project(files: Record<string, string>) {
+  const t = await tempDir({ 'package.json': '{"name":"p","type":"module"}', ...files })
+  cleanups.push(t.remove)
+  return t.dir
+}
+
+async function pluginError(p: Promise<unknown>): Promise<PluginError> {
+  try {
+    await p
+  } catch (err) {
+    expect(err).toBeInstanceOf(PluginError)
+    return err as PluginError
+  }
+  throw new Error('expected a PluginError')
+}
+
+describe('plugin candidates', () => {
+  it('follow DESIGN.md section 5 order', () => {
+    expect(pluginCandidates('redis')).toEqual([
+      'redis',
+      '@venomqa/redis',
+      '@venomqa/adapter-redis',
+      '@venomqa/state-redis',
+      '@venomqa/reporter-redis',
+      'venomqa-plugin-redis',
+    ])
+    expect(pluginCandidates('@acme/audit')).toEqual(['@acme/audit', '@acme/venomqa-plugin-audit'])
+    expect(pluginCandidates('@venomqa/adapter-redis')).toEqual(['@venomqa/adapter-redis'])
+  })
+
+  it('tell paths from names', () => {
+    for (const p of ['./a', '../a/b.ts', '/abs/p.js', 'plugin.mjs', 'C:\\x\\y.js']) expect(isPathSpec(p)).toBe(true)
+    for (const p of ['csv', '@acme/x', 'venomqa-plugin-x']) expect(isPathSpec(p)).toBe(false)
+  })
+})
+
+describe('loading plugins from the project root', () => {
+  it('resolves a short name to the first candidate installed, from a parent node_modules too', async () => {
+    const dir = await project({ ...pkg('@venomqa/adapter-cache'), ...pkg('venomqa-plugin-cache'), 'sub/.keep': '' })
+    const loaded = await loadPlugin('cache', { root: path.join(dir, 'sub'), coreVersion: '0.1.0' })
+    expect(loaded).toMatchObject({ source: 'package', packageName: '@venomqa/adapter-cache', packageVersion: '1.0.0' })
+    expect(loaded.plugin.name).toBe('@venomqa/adapter-cache')
+  })
+
+  it('resolves @org/x to @org/venomqa-plugin-x, an ESM-only package and a main-only package', async () => {
+    const dir = await project({ ...pkg('@acme/venomqa-plugin-audit', { esmOnly: true }), ...pkg('venomqa-plugin-old-style', { main: 'lib/main.js' }) })
+    expect((await loadPlugin('@acme/audit', { root: dir, coreVersion: '0.1.0' })).packageName).toBe('@acme/venomqa-plugin-audit')
+    expect((await loadPlugin('old-style', { root: dir, coreVersion: '0.1.0' })).plugin.name).toBe('venomqa-plugin-old-style')
+  })
+
+  it('follows a symlinked package (pnpm, npm link) and reports its real directory', async () => {
+    const dir = await project({ ...pkg('venomqa-plugin-real') })
+    await mkdir(path.join(dir, 'node_modules/@x'), { recursive: true })
+    await symlink(path.join(dir, 'node_modules/venomqa-plugin-real'), path.join(dir, 'node_modules/@x/linked'))
+    const found = findPackage('@x/linked', dir)
+    expect(found?.dir).toBe(path.join(dir, 'node_modules/venomqa-plugin-real'))
+  })
+
+  it('an unknown name lists every candidate tried', async () => {
+    const dir = await project({})
+    const err = await pluginError(loadPlugin('nope', { root: dir, coreVersion: '0.1.0' }))
+    expect(err.message).toContain(`unknown plugin "nope": none of these packages is installed in ${dir}:`)
+    for (const c of pluginCandidates('nope')) expect(err.message).toContain(`  - ${c}\n`)
+  })
+
+  it('refuses a plugin for another apiVersion and one whose core peer range excludes this core', async () => {
+    const dir = await project({ ...pkg('venomqa-plugin-future', { apiVersion: 2 }), ...pkg('venomqa-plugin-old', { peer: '^9.0.0', version: '3.1.0' }) })
+    expect((await pluginError(loadPlugin('future', { root: dir, coreVersion: '0.1.0' }))).message).toBe(
+      'plugin venomqa-plugin-future@1.0.0 is built for plugin API 2, but this VenomQA speaks plugin API 1: install a version of the plugin made for plugin API 1',
+    )
+    expect((await pluginError(loadPlugin('old', { root: dir, coreVersion: '0.1.0' }))).message).toContain(
+      'plugin venomqa-plugin-old@3.1.0 needs @venomqa/core ^9.0.0, but this VenomQA runs @venomqa/core 0.1.0',
+    )
+    expect((await loadPlugin('old', { root: dir, coreVersion: '9.2.0' })).plugin.name).toBe('venomqa-plugin-old')
+  })
+
+  it('loads a TypeScript plugin by path, relative to the root', async () => {
+    const dir = await project({
+      'plugins/audit.ts': `import type { Plugin } from '@venomqa/core'\nconst p: Plugin = { name: 'audit', version: '0.0.1', apiVersion: 1 }\nexport default p\n`,
+    })
+    const loaded = await loadPlugin('./plugins/audit.ts', { root: dir })
+    expect(loaded).toMatchObject({ source: 'path', from: path.join(dir, 'plugins/audit.ts') })
+    expect((await pluginError(loadPlugin('./plugins/missing.ts', { root: dir }))).message).toContain('plugin file ./plugins/missing.ts does not exist')
+  })
+
+  it('a module without a plugin says what it must export', async () => {
+    const dir = await project({ 'not-a-plugin.mjs': 'export const x = 1' })
+    expect((await pluginError(loadPlugin('./not-a-plugin.mjs', { root: dir }))).message).toContain(
+      'does not export a VenomQA plugin: its default export must be definePlugin(',
+    )
+  })
+
+  it('calls a default-exported factory with the options', async () => {
+    const dir = await project({ ...pkg('venomqa-plugin-made', { factory: true }) })
+    const loaded = await loadPlugin(['made', { tag: 't1' }], { root: dir, coreVersion: '0.1.0' })
+    expect(loaded.plugin.name).toBe('venomqa-plugin-made')
+    expect(loaded.options).toEqual({ tag: 't1' })
+  })
+
+  it('checks inline plugin objects and loads a plugin listed twice once, with the later options', async () => {
+    const dir = await project({ ...pkg('venomqa-plugin-twice') })
+    const loaded = await loadPlugins(['twice', ['venomqa-plugin-twice', { a: 1 }]], { root: dir, coreVersion: '0.1.0' })
+    expect(loaded).toHaveLength(1)
+    expect(loaded[0]!.options).toEqual({ a: 1 })
+    const err = await pluginError(loadPlugin({ name: 'inline', version: '1', apiVersion: 7 } as never, { root: dir }))
+    expect(err.message).toContain('is built for plugin API 7')
+  })
+
+  it('resolves the built-in http-control plugin without looking at node_modules', async () => {
+    const dir = await project({})
+    const loaded = await loadPlugin(['http-control', { url: 'http://127.0.0.1:1' }], { root: dir })
+    expect(loaded).toMatchObject({ source: 'built-in', packageName: '@venomqa/runner', options: { url: 'http://127.0.0.1:1' } })
+    expect(loaded.plugin.name).toBe('http-control')
+  })
+})
+

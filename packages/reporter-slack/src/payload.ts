@@ -1,0 +1,147 @@
+import { type Issue, type RunResult, type Severity, SEVERITIES, redactText, severityRank, suggestionFor, summarize, walkSteps } from '@venomqa/core'
+import { type Block, LIMITS, type SlackPayload, escapeMrkdwn, fitMrkdwn, mrkdwn, plain } from './block-kit'
+import { type SlackReporterOptions, isHttpUrl, resolveSlackOptions } from './options'
+
+/** One line of "what failed", from an issue or from a failed step that raised none. */
+export interface Failure {
+  journey: string
+  path: string
+  step: string
+  severity: Severity
+  error: string
+  suggestion: string
+  status?: number
+}
+
+const SEVERITY_EMOJI: Record<Severity, string> = {
+  critical: ':red_circle:',
+  high: ':large_orange_circle:',
+  medium: ':large_yellow_circle:',
+  low: ':large_blue_circle:',
+  info: ':white_circle:',
+}
+
+const isFailed = (run: RunResult) => run.status !== 'passed' || !!run.interrupted
+
+/**
+ * Failing steps, worst first: issues by severity (in run order within a severity), then failed steps that
+ * raised no issue. Secrets in error text are masked again; a results file may come from anywhere.
+ */
+export function failuresOf(run: RunResult): Failure[] {
+  const issues: Issue[] = [...(run.journeys ?? []).flatMap((j) => j.issues ?? []), ...(run.issues ?? [])]
+  const ranked = issues
+    .map((issue, order) => ({ issue, order }))
+    .sort((a, b) => rank(a.issue.severity) - rank(b.issue.severity) || a.order - b.order)
+  const seen = new Set<string>()
+  const out: Failure[] = []
+  for (const { issue } of ranked) {
+    const key = `${issue.journey}\u0000${issue.path}\u0000${issue.step}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push({
+      journey: String(issue.journey ?? ''),
+      path: String(issue.path ?? 'main'),
+      step: String(issue.step ?? ''),
+      severity: SEVERITIES.includes(issue.severity) ? issue.severity : 'medium',
+      error: redactText(String(issue.error ?? '')),
+      suggestion: redactText(String(issue.suggestion ?? '')),
+      status: issue.response?.status,
+    })
+  }
+  for (const j of run.journeys ?? [])
+    for (const { step, path } of walkSteps(j.nodes ?? [])) {
+      if (step.status !== 'failed' || seen.has(`${j.name}\u0000${path}\u0000${step.name}`)) continue
+      seen.add(`${j.name}\u0000${path}\u0000${step.name}`)
+      const kind = step.error?.kind ?? 'crash'
+      out.push({
+        journey: j.name,
+        path,
+        step: step.name,
+        severity: 'high',
+        error: redactText(step.error?.message ?? 'failed'),
+        suggestion: suggestionFor(kind, step.response?.status),
+        status: step.response?.status,
+      })
+    }
+  return out
+}
+
+function rank(s: Severity): number {
+  const r = severityRank(s)
+  return r < 0 ? SEVERITIES.length : r
+}
+
+function fmtMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '?'
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
+}
+
+function headline(run: RunResult, j: RunResult['summary']['journeys'], title: string): { emoji: string; text: string } {
+  if (run.interrupted) return { emoji: ':warning:', text: `${title}: run interrupted, ${j.failed} of ${j.total} journeys failed` }
+  if (run.status === 'passed') return { emoji: ':white_check_mark:', text: `${title}: ${j.total === 1 ? 'the journey' : `all ${j.total} journeys`} passed` }
+  return { emoji: ':x:', text: `${title}: ${j.failed} of ${j.total} journeys failed` }
+}
+
+function counts(c: { passed: number; failed: number; skipped?: number; total: number }): string {
+  const parts = [`${c.passed} passed`, `${c.failed} failed`]
+  if (c.skipped) parts.push(`${c.skipped} skipped`)
+  return `${parts.join(' \u00b7 ')} (of ${c.total})`
+}
+
+function failureSection(f: Failure): Block {
+  const where = [f.journey, f.path !== 'main' ? f.path.split(' > ').join(' \u203a ') : '', f.step].filter(Boolean)
+  const location = where.map((w) => `*${fitMrkdwn(w, 150)}*`).join(' \u203a ')
+  const status = f.status !== undefined ? ` \`${f.status}\`` : ''
+  const lines = [`${SEVERITY_EMOJI[f.severity]} ${location}${status}`]
+  if (f.error) lines.push(`>${fitMrkdwn(f.error.replace(/\s+/g, ' '), 1200)}`)
+  if (f.suggestion) lines.push(`_${fitMrkdwn(f.suggestion.replace(/\s+/g, ' '), 800)}_`)
+  return { type: 'section', text: mrkdwn(lines.join('\n')) }
+}
+
+/** The Block Kit message for a run: status, counts, the worst failing steps with suggestions, a report link. */
+export function buildSlackPayload(run: RunResult, options: SlackReporterOptions = {}): SlackPayload {
+  const o = resolveSlackOptions(options)
+  const s = run.summary ?? summarize(run.journeys ?? [], run.issues ?? [])
+  const head = headline(run, s.journeys, o.title)
+  const blocks: Block[] = [{ type: 'header', text: plain(`${head.emoji} ${head.text}`, LIMITS.headerText) }]
+
+  const severities = SEVERITIES.filter((k) => s.issues[k]).map((k) => `${s.issues[k]} ${k}`)
+  blocks.push({
+    type: 'section',
+    fields: [
+      mrkdwn(`*Journeys*\n${counts(s.journeys)}`),
+      mrkdwn(`*Steps*\n${counts(s.steps)}`),
+      mrkdwn(`*Paths*\n${s.paths.total ? counts(s.paths) : 'none'}`),
+      mrkdwn(`*Issues*\n${severities.length ? severities.join(' \u00b7 ') : 'none'}`),
+    ],
+  })
+
+  const failures = isFailed(run) ? failuresOf(run) : []
+  const shown = failures.slice(0, o.maxFailures)
+  if (shown.length) {
+    blocks.push({ type: 'divider' })
+    blocks.push({ type: 'section', text: mrkdwn(`*Top failing steps* (${shown.length} of ${failures.length})`) })
+    for (const f of shown) blocks.push(failureSection(f))
+    if (failures.length > shown.length)
+      blocks.push({ type: 'context', elements: [mrkdwn(`\u2026 and ${failures.length - shown.length} more. The full list is in the report.`)] })
+  }
+
+  if (o.reportUrl && isHttpUrl(o.reportUrl) && o.reportUrl.length <= LIMITS.buttonUrl)
+    blocks.push({
+      type: 'actions',
+      elements: [{ type: 'button', text: plain('Open the HTML report', LIMITS.buttonText), url: o.reportUrl, action_id: 'venomqa_open_report', ...(isFailed(run) ? { style: 'danger' as const } : {}) }],
+    })
+
+  const backends = (run.backends ?? []).map((b) => `${b.name} (${b.mechanism})`).join(', ')
+  const context = [`Duration *${fmtMs(run.durationMs)}*`, `started ${escapeMrkdwn(run.startedAt)}`, escapeMrkdwn(`${run.tool?.name ?? 'venomqa'} ${run.tool?.version ?? ''}`.trim())]
+  if (backends) context.push(`state: ${fitMrkdwn(backends, 500)}`)
+  blocks.push({ type: 'context', elements: [mrkdwn(context.join(' \u00b7 '))] })
+
+  const text = fitMrkdwn(
+    `${head.text}: ${s.steps.failed} failed steps, ${s.issues.total} issues, ${fmtMs(run.durationMs)}${failures[0] ? `. First: ${failures[0].journey} \u203a ${failures[0].step}` : ''}`,
+    LIMITS.fallbackText,
+  )
+  return { text, blocks: blocks.slice(0, LIMITS.blocks) }
+}

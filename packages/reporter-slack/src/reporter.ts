@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { type ReportContext, type Reporter, type RunResult, errorMessage } from '@venomqa/core'
+import type { SlackPayload } from './block-kit'
+import { type SlackReporterOptions, checkSlackOptions, resolveSlackOptions } from './options'
+import { buildSlackPayload } from './payload'
+import { sendToSlack } from './send'
+
+export const SLACK_WEBHOOK_ENV = 'SLACK_WEBHOOK_URL'
+
+/** Write a file so a reader never sees half of it: a temp file next to it, then a rename. */
+async function writeAtomically(file: string, content: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true })
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+  try {
+    await writeFile(tmp, content)
+    await rename(tmp, file)
+  } catch (err) {
+    await rm(tmp, { force: true })
+    throw err
+  }
+}
+
+export interface SlackDelivery {
+  /** What happened, for callers that want to know (deliver itself only warns). */
+  outcome: 'sent' | 'skipped' | 'saved-only' | 'failed'
+  payload?: SlackPayload
+  attempts?: number
+}
+
+/**
+ * Build, save and send the message. Never throws: a problem (no URL, webhook down, bad file path) becomes
+ * one warning through ctx.warn, so a Slack outage never changes the run's exit code.
+ */
+export async function deliverToSlack(run: RunResult, options: SlackReporterOptions, ctx: ReportContext): Promise<SlackDelivery> {
+  let stage = 'building the message'
+  try {
+    const o = resolveSlackOptions({ ...options, ...checkSlackOptions(ctx.options ?? {}) })
+    const failed = run.status !== 'passed' || !!run.interrupted
+    if (o.onlyOnFailure && !failed) return { outcome: 'skipped' }
+    const payload = buildSlackPayload(run, o)
+
+    const saveTo = o.saveTo ?? ctx.target
+    if (saveTo) {
+      stage = `saving the payload to ${saveTo}`
+      await writeAtomically(path.resolve(ctx.cwd ?? process.cwd(), saveTo), `${JSON.stringify(payload, null, 2)}\n`)
+    }
+
+    const webhookUrl = o.webhookUrl || process.env[SLACK_WEBHOOK_ENV]
+    if (!webhookUrl) {
+      if (!saveTo) ctx.warn(`slack reporter: no webhook URL, nothing sent (set the ${SLACK_WEBHOOK_ENV} environment variable or the webhookUrl option)`)
+      return { outcome: saveTo ? 'saved-only' : 'failed', payload }
+    }
+    stage = 'posting to Slack'
+    const sent = await sendToSlack(payload, { ...o, webhookUrl })
+    return { outcome: 'sent', payload, attempts: sent.attempts }
+  } catch (err) {
+    ctx.warn(`slack reporter: ${stage} failed: ${errorMessage(err)}`)
+    return { outcome: 'failed' }
+  }
+}
+
+/** The `slack` reporter: posts a Block Kit summary of the finished run to an incoming webhook. */
+export function slackReporter(options: SlackReporterOptions = {}): Reporter {
+  const checked = checkSlackOptions(options as Record<string, unknown>, 'slack reporter options')
+  return {
+    name: 'slack',
+    async deliver(run, ctx) {
+      await deliverToSlack(run, checked, ctx)
+    },
+  }
+}

@@ -1,0 +1,106 @@
+import { ConfigError, makeIssue } from '@venomqa/core'
+import { describe, expect, it } from 'vitest'
+import { type Block, buildSlackPayload, checkSlackOptions, escapeMrkdwn, failuresOf } from '../src/index'
+import { fitMrkdwn, fitPlain } from '../src/block-kit'
+import { checkBlockKit } from './block-kit-check'
+import { failingRun, journey, passingRun, run, step } from './fixtures'
+
+const textOf = (b: Block | undefined): string => {
+  if (!b) return ''
+  if (b.type === 'header') return b.text.text
+  if (b.type === 'section') return [b.text?.text ?? '', ...(b.fields ?? []).map((f) => f.text)].join('\n')
+  if (b.type === 'context') return b.elements.map((e) => e.text).join('\n')
+  if (b.type === 'actions') return b.elements.map((e) => `${e.text.text} ${e.url}`).join('\n')
+  return ''
+}
+
+describe('buildSlackPayload', () => {
+  it('builds valid Block Kit for a failing run: status, counts, worst failures with suggestions, report link, duration', () => {
+    const payload = buildSlackPayload(failingRun(), { reportUrl: 'https://ci.example.com/runs/42/report.html' })
+    expect(checkBlockKit(payload)).toEqual([])
+    const [header, fields, divider, title, first, second, actions, context] = payload.blocks
+    expect(header).toEqual({ type: 'header', text: { type: 'plain_text', text: ':x: VenomQA: 2 of 3 journeys failed', emoji: true } })
+    expect(fields?.type === 'section' && fields.fields?.map((f) => f.text)).toEqual([
+      '*Journeys*\n1 passed \u00b7 2 failed (of 3)',
+      '*Steps*\n4 passed \u00b7 2 failed (of 6)',
+      '*Paths*\nnone',
+      '*Issues*\n1 critical \u00b7 1 high',
+    ])
+    expect(divider).toEqual({ type: 'divider' })
+    expect(textOf(title)).toBe('*Top failing steps* (2 of 2)')
+    // Critical first, though it came second in the run.
+    expect(textOf(first)).toBe(
+      ':red_circle: *quota* \u203a *create_sixth* `500`\n>POST /api/create_sixth answered 500\n_Server error: read the API\'s logs for the stack trace; the request in this issue reproduces it._',
+    )
+    expect(textOf(second)).toMatch(/^:large_orange_circle: \*checkout\* › \*pay\* `409`\n>POST \/api\/pay answered 409\n_Conflict: /)
+    expect(actions).toMatchObject({ type: 'actions', elements: [{ type: 'button', url: 'https://ci.example.com/runs/42/report.html', style: 'danger' }] })
+    expect(textOf(context)).toBe('Duration *1.2 s* \u00b7 started 2025-03-01T10:00:00.000Z \u00b7 venomqa 0.1.0 \u00b7 state: postgres (snapshot)')
+    expect(payload.text).toBe('VenomQA: 2 of 3 journeys failed: 2 failed steps, 2 issues, 1.2 s. First: quota \u203a create_sixth')
+  })
+
+  it('builds a short valid message for a passing run, without a button when no report URL is set', () => {
+    const payload = buildSlackPayload(passingRun(), { title: 'Nightly API' })
+    expect(checkBlockKit(payload)).toEqual([])
+    expect(textOf(payload.blocks[0])).toBe(':white_check_mark: Nightly API: all 2 journeys passed')
+    expect(payload.blocks.map((b) => b.type)).toEqual(['header', 'section', 'context'])
+  })
+
+  it('says when the run was interrupted', () => {
+    const payload = buildSlackPayload(run([journey('a', [step('x')])], { interrupted: true, status: 'failed' }))
+    expect(checkBlockKit(payload)).toEqual([])
+    expect(textOf(payload.blocks[0])).toBe(':warning: VenomQA: run interrupted, 0 of 1 journeys failed')
+  })
+
+  it('stays within every Block Kit limit for a huge run with hostile names', () => {
+    const long = 'n'.repeat(5000)
+    const hostile = '<!channel> <https://evil.example|click me> & *bold*'
+    const journeys = Array.from({ length: 80 }, (_, i) =>
+      journey(`${hostile} ${long} ${i}`, [step(`${hostile}${long}`, 'failed', 500, `${hostile} Bearer sk_live_123456 ${'e'.repeat(20_000)}`)]),
+    )
+    const payload = buildSlackPayload(run(journeys), { title: `${hostile}${long}`, maxFailures: 20, reportUrl: 'https://x.example/r' })
+    expect(checkBlockKit(payload)).toEqual([])
+    expect(payload.blocks.length).toBeLessThanOrEqual(50)
+    const all = JSON.stringify(payload)
+    expect(all).not.toContain('<!channel>')
+    expect(all).toContain('&lt;!channel&gt;')
+    expect(all).not.toContain('sk_live_123456')
+    expect(textOf(payload.blocks.at(-3))).toBe('\u2026 and 60 more. The full list is in the report.')
+  })
+
+  it('lists failed steps that raised no issue, with a suggestion from their status', () => {
+    const r = run([journey('silent', [step('a', 'failed', 404)], false)])
+    const failures = failuresOf(r)
+    expect(failures).toEqual([expect.objectContaining({ journey: 'silent', step: 'a', status: 404, suggestion: expect.stringMatching(/^Not found/) })])
+    expect(checkBlockKit(buildSlackPayload(r))).toEqual([])
+  })
+
+  it('puts run-level issues (no step) in the list too', () => {
+    const r = failingRun()
+    r.issues.push(makeIssue({ journey: '', path: 'main', step: 'runEnd', severity: 'critical', kind: 'hook', error: 'plugin x threw', source: 'plugin:x' }))
+    const failures = failuresOf(r)
+    expect(failures.map((f) => f.step)).toEqual(['create_sixth', 'runEnd', 'pay'])
+    expect(failures[1]).toMatchObject({ journey: '', severity: 'critical', suggestion: expect.stringMatching(/plugin hook threw/) })
+  })
+})
+
+describe('text fitting', () => {
+  it('escapes &, < and > and never cuts an entity or a surrogate pair in half', () => {
+    expect(escapeMrkdwn('a & <b> c')).toBe('a &amp; &lt;b&gt; c')
+    const fitted = fitMrkdwn('&'.repeat(100), 50)
+    expect(fitted.length).toBeLessThanOrEqual(50)
+    expect(fitted).toMatch(/^(&amp;)+\u2026$/)
+    const emoji = fitPlain('\u{1F600}'.repeat(100), 11)
+    expect(emoji.length).toBeLessThanOrEqual(11)
+    expect(emoji).toBe(`${'\u{1F600}'.repeat(5)}\u2026`)
+  })
+})
+
+describe('options', () => {
+  it('refuses bad options, naming the key', () => {
+    expect(() => checkSlackOptions({ onlyOnFailure: 'yes' })).toThrow(ConfigError)
+    expect(() => checkSlackOptions({ onlyOnFailure: 'yes' })).toThrow('reporters.slack.onlyOnFailure must be true or false')
+    expect(() => checkSlackOptions({ maxAttempts: 0 })).toThrow('reporters.slack.maxAttempts must be an integer from 1 to 10, got 0')
+    expect(() => checkSlackOptions({ reportUrl: 'javascript:alert(1)' })).toThrow('reporters.slack.reportUrl must be an http(s) URL')
+    expect(() => checkSlackOptions({ webhook: 'x' })).toThrow('reporters.slack.webhook is not an option of the slack reporter')
+  })
+})

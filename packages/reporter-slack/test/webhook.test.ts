@@ -1,0 +1,218 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { PLUGIN_API_VERSION, type PluginApi, type ReportContext, type ReporterFactory } from '@venomqa/core'
+import { freePort } from '@venomqa/test-utils'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import slackPlugin, { SLACK_WEBHOOK_ENV, SlackDeliveryError, buildSlackPayload, deliverToSlack, parseRetryAfter, sendToSlack, slackReporter } from '../src/index'
+import { checkBlockKit } from './block-kit-check'
+import { failingRun, passingRun } from './fixtures'
+
+type Reply = { status: number; headers?: Record<string, string>; body?: string } | 'hang'
+
+/** A local HTTP server standing in for Slack's incoming webhook; `reply(n)` answers the n-th request. */
+async function startWebhook(reply: (n: number) => Reply) {
+  const received: { at: number; body: string; contentType?: string }[] = []
+  const server = http.createServer((req, res) => {
+    let body = ''
+    req.setEncoding('utf8')
+    req.on('data', (d) => (body += d))
+    req.on('end', () => {
+      received.push({ at: Date.now(), body, contentType: req.headers['content-type'] })
+      const r = reply(received.length)
+      if (r === 'hang') return
+      res.writeHead(r.status, { 'content-type': 'text/plain', ...r.headers })
+      res.end(r.body ?? '')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    // Shaped like a real one: the path is the secret part.
+    url: `http://127.0.0.1:${port}/services/T0000/B0000/XXXXsecretXXXX`,
+    received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+let tmp: string
+const servers: { close(): Promise<void> }[] = []
+const webhook = async (reply: (n: number) => Reply) => {
+  const w = await startWebhook(reply)
+  servers.push(w)
+  return w
+}
+
+function context(options: Record<string, unknown> = {}, target?: string) {
+  const warnings: string[] = []
+  const ctx: ReportContext = { options, target, cwd: tmp, stdout: process.stdout, warn: (m) => warnings.push(m) }
+  return { ctx, warnings }
+}
+
+beforeAll(() => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'venomqa-slack-'))
+})
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()))
+})
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true })
+})
+
+describe('posting to an incoming webhook', () => {
+  it('posts the Block Kit payload as JSON', async () => {
+    const w = await webhook(() => ({ status: 200, body: 'ok' }))
+    const { ctx, warnings } = context()
+    const result = await deliverToSlack(failingRun(), { webhookUrl: w.url }, ctx)
+    expect(result.outcome).toBe('sent')
+    expect(w.received).toHaveLength(1)
+    expect(w.received[0]!.contentType).toBe('application/json; charset=utf-8')
+    const sent = JSON.parse(w.received[0]!.body)
+    expect(checkBlockKit(sent)).toEqual([])
+    expect(sent).toEqual(buildSlackPayload(failingRun(), {}))
+    expect(warnings).toEqual([])
+  })
+
+  it('retries a 429, waiting what Retry-After says, then succeeds', async () => {
+    const w = await webhook((n) => (n === 1 ? { status: 429, headers: { 'retry-after': '1' }, body: 'rate_limited' } : { status: 200, body: 'ok' }))
+    const { ctx, warnings } = context()
+    const result = await deliverToSlack(failingRun(), { webhookUrl: w.url, retryBaseDelayMs: 10 }, ctx)
+    expect(result).toMatchObject({ outcome: 'sent', attempts: 2 })
+    expect(w.received).toHaveLength(2)
+    expect(w.received[1]!.body).toBe(w.received[0]!.body)
+    // Backoff alone would have waited ~10 ms: the 1 s wait is Retry-After being honoured.
+    expect(w.received[1]!.at - w.received[0]!.at).toBeGreaterThanOrEqual(950)
+    expect(warnings).toEqual([])
+  })
+
+  it('retries 5xx with backoff, and a permanent 500 gives one warning and no throw', async () => {
+    const w = await webhook(() => ({ status: 500, body: 'rollup_error' }))
+    const { ctx, warnings } = context()
+    const retries: number[] = []
+    const reporter = slackReporter({ webhookUrl: w.url, maxAttempts: 3, retryBaseDelayMs: 20 })
+    await expect(reporter.deliver!(failingRun(), ctx)).resolves.toBeUndefined()
+    expect(w.received).toHaveLength(3)
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toBe('slack reporter: posting to Slack failed: ' + `127.0.0.1:${new URL(w.url).port} did not take the message after 3 attempts; last: HTTP 500 "rollup_error"`)
+    // The webhook path is a secret: never in a warning.
+    expect(warnings[0]).not.toContain('XXXXsecretXXXX')
+    // The programmatic API throws instead, and reports each wait.
+    await expect(
+      sendToSlack(buildSlackPayload(failingRun()), { webhookUrl: w.url, maxAttempts: 2, retryBaseDelayMs: 20, onRetry: (r) => retries.push(r.waitMs) }),
+    ).rejects.toBeInstanceOf(SlackDeliveryError)
+    expect(retries).toHaveLength(1)
+    expect(retries[0]).toBeGreaterThanOrEqual(10)
+    expect(retries[0]).toBeLessThanOrEqual(20)
+  })
+
+  it('does not retry a 4xx that will not change (invalid payload)', async () => {
+    const w = await webhook(() => ({ status: 400, body: 'invalid_blocks' }))
+    const { ctx, warnings } = context()
+    await deliverToSlack(failingRun(), { webhookUrl: w.url, retryBaseDelayMs: 10 }, ctx)
+    expect(w.received).toHaveLength(1)
+    expect(warnings).toEqual([`slack reporter: posting to Slack failed: 127.0.0.1:${new URL(w.url).port} refused the message: HTTP 400 "invalid_blocks"`])
+  })
+
+  it('gives up at once when Retry-After asks for more than maxRetryAfterMs', async () => {
+    const w = await webhook(() => ({ status: 429, headers: { 'retry-after': '120' } }))
+    const { ctx, warnings } = context()
+    await deliverToSlack(failingRun(), { webhookUrl: w.url, maxRetryAfterMs: 5000 }, ctx)
+    expect(w.received).toHaveLength(1)
+    expect(warnings[0]).toMatch(/asked to retry after 120 s, longer than the 5 s this reporter waits/)
+  })
+
+  it('warns when nothing listens or nothing answers, within the attempts and timeout given', async () => {
+    const port = await freePort()
+    const refused = context()
+    await deliverToSlack(failingRun(), { webhookUrl: `http://127.0.0.1:${port}/hook`, maxAttempts: 2, retryBaseDelayMs: 10 }, refused.ctx)
+    expect(refused.warnings).toHaveLength(1)
+    expect(refused.warnings[0]).toMatch(/did not take the message after 2 attempts; last: ECONNREFUSED/)
+
+    const w = await webhook(() => 'hang')
+    const silent = context()
+    await deliverToSlack(failingRun(), { webhookUrl: w.url, maxAttempts: 1, timeoutMs: 300 }, silent.ctx)
+    expect(w.received).toHaveLength(1)
+    expect(silent.warnings).toEqual([`slack reporter: posting to Slack failed: 127.0.0.1:${new URL(w.url).port} did not take the message after 1 attempt; last: no answer before the timeout`])
+  })
+})
+
+describe('options', () => {
+  it('onlyOnFailure skips a passing run and posts a failing one', async () => {
+    const w = await webhook(() => ({ status: 200, body: 'ok' }))
+    const passing = context()
+    expect((await deliverToSlack(passingRun(), { webhookUrl: w.url, onlyOnFailure: true }, passing.ctx)).outcome).toBe('skipped')
+    expect(w.received).toHaveLength(0)
+    expect(passing.warnings).toEqual([])
+    const failing = context()
+    expect((await deliverToSlack(failingRun(), { webhookUrl: w.url, onlyOnFailure: true }, failing.ctx)).outcome).toBe('sent')
+    expect(w.received).toHaveLength(1)
+  })
+
+  it('saveTo writes the payload JSON atomically, and works without a webhook', async () => {
+    const { ctx, warnings } = context()
+    const saved = await deliverToSlack(failingRun(), { saveTo: 'out/slack.json' }, ctx)
+    expect(saved.outcome).toBe('saved-only')
+    expect(JSON.parse(readFileSync(path.join(tmp, 'out/slack.json'), 'utf8'))).toEqual(buildSlackPayload(failingRun()))
+    expect(readdirSync(path.join(tmp, 'out'))).toEqual(['slack.json'])
+    expect(warnings).toEqual([])
+    // `--reporter slack:file.json` names the file as the target.
+    const target = context({}, 'target.json')
+    await deliverToSlack(passingRun(), {}, target.ctx)
+    expect(checkBlockKit(JSON.parse(readFileSync(path.join(tmp, 'target.json'), 'utf8')))).toEqual([])
+  })
+
+  it('reads SLACK_WEBHOOK_URL, and warns once when there is no URL at all', async () => {
+    const w = await webhook(() => ({ status: 200, body: 'ok' }))
+    const before = process.env[SLACK_WEBHOOK_ENV]
+    try {
+      delete process.env[SLACK_WEBHOOK_ENV]
+      const none = context()
+      await slackReporter().deliver!(failingRun(), none.ctx)
+      expect(none.warnings).toEqual(['slack reporter: no webhook URL, nothing sent (set the SLACK_WEBHOOK_URL environment variable or the webhookUrl option)'])
+      process.env[SLACK_WEBHOOK_ENV] = w.url
+      const fromEnv = context()
+      await slackReporter().deliver!(failingRun(), fromEnv.ctx)
+      expect(w.received).toHaveLength(1)
+      expect(fromEnv.warnings).toEqual([])
+    } finally {
+      if (before === undefined) delete process.env[SLACK_WEBHOOK_ENV]
+      else process.env[SLACK_WEBHOOK_ENV] = before
+    }
+  })
+
+  it('turns bad options given at report time into a warning, not a throw', async () => {
+    const { ctx, warnings } = context({ maxAttempts: 'many' })
+    await expect(slackReporter({ webhookUrl: 'http://127.0.0.1:9/x' }).deliver!(failingRun(), ctx)).resolves.toBeUndefined()
+    expect(warnings).toEqual(['slack reporter: building the message failed: reporters.slack.maxAttempts must be an integer from 1 to 10, got "many"'])
+  })
+
+  it('parses Retry-After as seconds or an HTTP date', () => {
+    expect(parseRetryAfter('3')).toBe(3000)
+    expect(parseRetryAfter('0.5')).toBe(500)
+    expect(parseRetryAfter(new Date(1_000_000 + 4000).toUTCString(), 1_000_000)).toBe(4000)
+    expect(parseRetryAfter('soon')).toBeUndefined()
+    expect(parseRetryAfter(undefined)).toBeUndefined()
+  })
+})
+
+describe('plugin', () => {
+  it('registers the slack reporter with the plugin options under the reporter options', async () => {
+    expect(slackPlugin.apiVersion).toBe(PLUGIN_API_VERSION)
+    const w = await webhook(() => ({ status: 200, body: 'ok' }))
+    const reporters = new Map<string, ReporterFactory>()
+    // A stand-in for the runner's plugin API: this plugin only calls addReporter.
+    const api = { options: { webhookUrl: w.url, onlyOnFailure: true }, addReporter: (n: string, f: ReporterFactory) => reporters.set(n, f) }
+    await slackPlugin.setup!(api as unknown as PluginApi<Record<string, unknown>>)
+    const reporter = reporters.get('slack')!({ options: { onlyOnFailure: false } })
+    expect(reporter.name).toBe('slack')
+    await reporter.deliver!(passingRun(), context().ctx)
+    expect(w.received).toHaveLength(1)
+    expect(() => reporters.get('slack')!({ options: { onlyOnFailure: 1 } })).toThrow('reporters.slack.onlyOnFailure must be true or false')
+  })
+})

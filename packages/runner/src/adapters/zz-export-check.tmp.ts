@@ -1,0 +1,4 @@
+export * from '../index'
+export * from './index'
+export * from '../fixture-cache'
+export * from '../circuit-breaker'

@@ -1,0 +1,133 @@
+/**
+ * The real thing: the example todo app as its own process with its own mysql2 pool, driven by a journey
+ * through createRunner, the state backend registered by this package's plugin.
+ */
+import { type BranchResult, type JourneyResult, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
+import { type RunningProcess, describeWithService, startTodoApp } from '@venomqa/test-utils'
+import { afterEach, expect, it } from 'vitest'
+import plugin from '../src'
+import { type Dump, HOST, PORT, dropDatabase, dump, freshDatabase, privateObjects, urlFor } from './helpers'
+
+const DB = 'venomqa_my_app'
+const describe = await describeWithService('MariaDB', HOST, PORT)
+
+/**
+ * signup, login, two todos and a comment; checkpoint; four paths that insert, update and delete rows in
+ * users, sessions, todos and comments (linked by foreign keys). Each path first checks it starts from the
+ * checkpoint state; ids handed out by AUTO_INCREMENT are recorded to compare across paths.
+ */
+function todoJourney(record: { atCheckpoint?: Dump; ids: Record<string, number> }) {
+  const checkStart = step('starts_at_checkpoint', async () => {
+    expect(await dump(DB)).toEqual(record.atCheckpoint)
+  })
+  return journey('todo_branches', {
+    steps: [
+      step('signup', ({ http }) => http.post('/api/users', { json: { email: 'ann@example.test', password: 'pw-123456', name: 'Ann' } })),
+      step('login', async ({ http, ctx }) => {
+        const res = await http.post('/api/auth/login', { json: { email: 'ann@example.test', password: 'pw-123456' } })
+        http.setAuthToken(res.json().token)
+        ctx.set('token', res.json().token)
+        return res
+      }),
+      step('todos', async ({ http, ctx }) => {
+        ctx.set('milk', (await http.post('/api/todos', { json: { title: 'milk' } })).json().id)
+        return http.post('/api/todos', { json: { title: 'bread' } })
+      }),
+      step('comment', ({ http, ctx }) => http.post(`/api/todos/${ctx.get('milk')}/comments`, { json: { text: 'skimmed' } })),
+      step('remember_checkpoint_state', async () => {
+        record.atCheckpoint = await dump(DB)
+      }),
+      checkpoint('ready'),
+      branch('ready', [
+        path('add_todo_and_comment', [
+          checkStart,
+          step('add', async ({ http }) => {
+            const todo = await http.post('/api/todos', { json: { title: 'eggs' } })
+            record.ids.first = todo.json().id
+            return http.post(`/api/todos/${todo.json().id}/comments`, { json: { text: 'a dozen' } })
+          }),
+        ]),
+        path('edit_and_delete', [
+          checkStart,
+          step('done', ({ http, ctx }) => http.patch(`/api/todos/${ctx.get('milk')}`, { json: { done: true } })),
+          step('delete_with_comments', ({ http, ctx }) => http.delete(`/api/todos/${ctx.get('milk')}`)),
+        ]),
+        path('second_user', [
+          checkStart,
+          step('signup_bob', ({ http }) => http.post('/api/users', { json: { email: 'bob@example.test', password: 'pw-123456', name: 'Bob' } })),
+          step('login_bob', ({ http }) => http.post('/api/auth/login', { json: { email: 'bob@example.test', password: 'pw-123456' } })),
+          step('duplicate_signup', ({ http }) => http.post('/api/users', { json: { email: 'ann@example.test', password: 'pw-123456', name: 'A' } }), {
+            expectFailure: true,
+          }),
+        ]),
+        path('add_again', [
+          checkStart,
+          step('add', async ({ http }) => {
+            const todo = await http.post('/api/todos', { json: { title: 'jam' } })
+            record.ids.again = todo.json().id
+            return todo
+          }),
+        ]),
+      ]),
+      step('main_line_back_at_checkpoint', async () => {
+        expect(await dump(DB)).toEqual(record.atCheckpoint)
+      }),
+    ],
+  })
+}
+
+const branchOf = (j: JourneyResult) => j.nodes.find((n): n is BranchResult => n.kind === 'branch')!
+const failedSteps = (b: BranchResult) =>
+  b.paths.flatMap((p) => p.nodes.filter((n) => n.kind === 'step' && n.status === 'failed').map((n) => `${p.name} > ${n.kind === 'step' ? n.name : ''}`))
+
+describe('a journey against the todo app in its own process (MariaDB)', () => {
+  let app: RunningProcess | undefined
+  afterEach(async () => {
+    await app?.stop()
+    app = undefined
+    await dropDatabase(DB)
+  })
+
+  async function run(mechanism: 'snapshot' | 'savepoint') {
+    await freshDatabase(DB, [])
+    app = await startTodoApp({ DATABASE_URL: urlFor(DB) })
+    const record: { atCheckpoint?: Dump; ids: Record<string, number> } = { ids: {} }
+    const runner = createRunner({ baseUrl: app.url, plugins: [[plugin, { url: urlFor(DB), mechanism }]] })
+    await runner.init()
+    try {
+      const result = await runner.run(todoJourney(record))
+      return { result, record, journey: result.journeys[0]! }
+    } finally {
+      await runner.close()
+    }
+  }
+
+  it('snapshot: every path starts from the checkpoint, ids continue as at the checkpoint, the run leaves the checkpoint state', async () => {
+    const { result, record, journey: j } = await run('snapshot')
+    expect(failedSteps(branchOf(j))).toEqual([])
+    expect(j.issues).toEqual([])
+    expect(j.status).toBe('passed')
+    expect(result.backends).toEqual([{ name: 'mysql', mechanism: 'snapshot', parallelSafe: false }])
+    const b = branchOf(j)
+    expect(b.paths.map((p) => p.rollback?.backends.map((t) => t.mechanism))).toEqual([['snapshot'], ['snapshot'], ['snapshot'], ['snapshot']])
+    expect(b.finalRollback?.backends[0]?.backend).toBe('mysql')
+    expect(record.ids.again).toBe(record.ids.first)
+    // After the run: the database is as it was at the checkpoint, and nothing private is left in it.
+    expect(await dump(DB)).toEqual(record.atCheckpoint)
+    expect(await privateObjects(DB)).toEqual([])
+  })
+
+  it('contrast: the same journey with a savepoint on the backend own connection fails, because the app writes leak', async () => {
+    const { record, journey: j } = await run('savepoint')
+    expect(j.status).toBe('failed')
+    // The first path starts clean; every later one sees what the earlier paths committed through the app.
+    expect(failedSteps(branchOf(j))).toEqual([
+      'edit_and_delete > starts_at_checkpoint',
+      'second_user > starts_at_checkpoint',
+      'add_again > starts_at_checkpoint',
+    ])
+    expect(record.ids.again).not.toBe(record.ids.first)
+    expect(await dump(DB)).not.toEqual(record.atCheckpoint)
+  })
+})

@@ -1,0 +1,69 @@
+import { StateError } from '@venomqa/core'
+import { describeWithService } from '@venomqa/test-utils'
+import type { RowDataPacket } from 'mysql2/promise'
+import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
+import { MysqlSavepointBackend } from '../src'
+import { HOST, PORT, dropDatabase, dump, freshDatabase, urlFor } from './helpers'
+
+const DB = 'venomqa_my_savepoint'
+const describe = await describeWithService('MariaDB', HOST, PORT)
+
+describe('MysqlSavepointBackend (app in the same process, on the backend connection)', () => {
+  let backend: MysqlSavepointBackend
+  beforeEach(async () => {
+    await freshDatabase(DB)
+    backend = new MysqlSavepointBackend({ url: urlFor(DB) })
+    await backend.connect()
+  })
+  afterEach(() => backend.disconnect())
+  afterAll(() => dropDatabase(DB))
+
+  const users = async () => (await backend.connection.query<RowDataPacket[]>('SELECT email FROM users ORDER BY id'))[0].map((r) => r.email)
+
+  it('rolls back what went through its connection, nested savepoints included', async () => {
+    const conn = backend.connection
+    await conn.query(`INSERT INTO users (email, name) VALUES ('a@x.io', 'A')`)
+    await backend.checkpoint('outer')
+    await conn.query(`INSERT INTO users (email, name) VALUES ('b@x.io', 'B')`)
+    await backend.checkpoint('inner')
+    await conn.query(`INSERT INTO users (email, name) VALUES ('c@x.io', 'C')`)
+    await backend.rollback('inner')
+    expect(await users()).toEqual(['a@x.io', 'b@x.io'])
+    await backend.rollback('outer')
+    expect(await users()).toEqual(['a@x.io'])
+    // MySQL drops every savepoint after the one rolled back to: say so instead of failing obscurely.
+    const error = await backend.rollback('inner').catch((e) => e)
+    expect(error).toBeInstanceOf(StateError)
+    expect(error.message).toContain('rollback to "inner": no such savepoint (open: outer)')
+    expect(await backend.observe()).toEqual({ comments: 0, tags: 0, todos: 0, users: 1 })
+  })
+
+  it('says the savepoints are gone when something committed the transaction', async () => {
+    await backend.checkpoint('cp')
+    await backend.connection.query('COMMIT')
+    const error = await backend.rollback('cp').catch((e) => e)
+    expect(error).toBeInstanceOf(StateError)
+    expect(error.message).toContain('the savepoint is gone: the transaction was committed')
+  })
+
+  it('undoes everything at disconnect, reset() included', async () => {
+    const before = await dump(DB)
+    await backend.connection.query(`INSERT INTO users (email, name) VALUES ('a@x.io', 'A')`)
+    await backend.reset()
+    expect(await backend.observe()).toEqual({ comments: 0, tags: 0, todos: 0, users: 0 })
+    await backend.disconnect()
+    const after = await dump(DB)
+    expect(after.rows).toEqual(before.rows)
+    // A known limit of savepoints: InnoDB does not give back AUTO_INCREMENT values on rollback.
+    expect(Number(after.autoIncrement.users)).toBe(Number(before.autoIncrement.users) + 1)
+    const closed = (() => {
+      try {
+        return backend.connection
+      } catch (e) {
+        return e
+      }
+    })()
+    expect(closed).toBeInstanceOf(StateError)
+    await backend.connect()
+  })
+})

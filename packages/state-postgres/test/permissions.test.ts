@@ -1,0 +1,73 @@
+import { describeWithService } from '@venomqa/test-utils'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { postgresState } from '../src/index'
+import { ADMIN_URL, PG, SCHEMA, SEED, createDatabase, dropDatabase, dump, trackingLeftovers, withClient } from './helpers'
+
+const DB = 'venomqa_pg_perm'
+const ROLE = 'venomqa_pg_limited'
+const LIMITED_URL = `postgres://${ROLE}@127.0.0.1:5432/${DB}`
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+
+async function dropRole() {
+  await withClient(ADMIN_URL, async (c) => {
+    const { rows } = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [ROLE])
+    if (!rows.length) return
+    await c.query(`REVOKE SET ON PARAMETER session_replication_role FROM ${ROLE}`)
+    await c.query(`DROP ROLE ${ROLE}`)
+  })
+}
+
+describe('snapshot mechanism without superuser', () => {
+  let url: string
+  const asAdmin = (text: string) => withClient(url, (c) => c.query(text))
+
+  beforeAll(async () => {
+    await dropDatabase(DB)
+    await dropRole()
+    url = await createDatabase(DB, SCHEMA + SEED)
+    await withClient(ADMIN_URL, (c) => c.query(`CREATE ROLE ${ROLE} LOGIN`))
+  })
+  afterAll(async () => {
+    await dropDatabase(DB)
+    await dropRole()
+  })
+
+  it('says which permission is missing, then works once it is granted', async () => {
+    const backend = postgresState({ url: LIMITED_URL })
+    await expect(backend.connect()).rejects.toThrow(
+      /user "venomqa_pg_limited" may not SET session_replication_role on database "venomqa_pg_perm" .*permission denied.*GRANT SET ON PARAMETER session_replication_role TO "venomqa_pg_limited"/,
+    )
+
+    await withClient(ADMIN_URL, (c) => c.query(`GRANT SET ON PARAMETER session_replication_role TO ${ROLE}`))
+    await expect(backend.connect()).rejects.toThrow(/install change tracking on database "venomqa_pg_perm" .*failed: permission denied: permission denied for database venomqa_pg_perm/)
+
+    await asAdmin(`GRANT CREATE ON DATABASE ${DB} TO ${ROLE}; GRANT USAGE ON SCHEMA public TO ${ROLE};
+      GRANT ALL ON ALL TABLES IN SCHEMA public TO ${ROLE}; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${ROLE};`)
+    await backend.connect()
+    try {
+      await backend.checkpoint('cp')
+      const before = await dump(url)
+      // The app writes as another role (here the superuser): the triggers still record its changes.
+      await asAdmin(`UPDATE users SET name = 'x'; INSERT INTO todos (user_id, title) VALUES (2, 'new'); DELETE FROM comments; DELETE FROM audit_log`)
+      await backend.rollback('cp')
+      expect(await dump(url)).toEqual(before)
+    } finally {
+      await backend.disconnect()
+    }
+    expect(await trackingLeftovers(url)).toEqual([])
+  })
+
+  it('an app connected as a role without any right on the tracking schema keeps working and is tracked', async () => {
+    const backend = postgresState({ url })
+    await backend.connect()
+    try {
+      await backend.checkpoint('cp')
+      const before = await dump(url)
+      await withClient(LIMITED_URL, (c) => c.query(`INSERT INTO users (email, name) VALUES ('l@e.com', 'L'); UPDATE todos SET done = true; TRUNCATE comments`))
+      await backend.rollback('cp')
+      expect(await dump(url)).toEqual(before)
+    } finally {
+      await backend.disconnect()
+    }
+  })
+})

@@ -1,0 +1,95 @@
+import { ConfigError, PLUGIN_API_VERSION, type PluginApi, type StateBackend, isPlugin } from '@venomqa/core'
+import { describeWithService, freePort } from '@venomqa/test-utils'
+import { expect, it, describe as plain } from 'vitest'
+import plugin, { PostgresSavepointBackend, PostgresSnapshotBackend, PostgresTemplateBackend, maskUrl, postgresState } from '../src/index'
+import { PG, dbUrl } from './helpers'
+
+/** A PluginApi that records what setup registers (the runner's own registry is tested in the runner). */
+function fakeApi(options: Record<string, unknown>) {
+  const registered = { backends: [] as StateBackend[], health: new Map<string, () => Promise<boolean>>(), closers: [] as (() => unknown)[] }
+  const api: PluginApi<any> = {
+    options,
+    root: process.cwd(),
+    log: { info() {}, warn() {}, debug() {} },
+    addReporter() {},
+    addPort() {},
+    addStateBackend: (b) => registered.backends.push(b as StateBackend),
+    addHook() {},
+    addHealthCheck: (name, check) => registered.health.set(name, check),
+    onClose: (fn) => registered.closers.push(fn),
+  }
+  return { api, registered }
+}
+
+plain('options', () => {
+  it('the default export is a plugin for this API version', () => {
+    expect(isPlugin(plugin)).toBe(true)
+    expect(plugin.name).toBe('@venomqa/state-postgres')
+    expect(plugin.apiVersion).toBe(PLUGIN_API_VERSION)
+    expect(plugin.version).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  it('picks the backend class from `mechanism`', () => {
+    const url = 'postgres://u@h/db'
+    expect(postgresState({ url })).toBeInstanceOf(PostgresSnapshotBackend)
+    expect(postgresState({ connectionString: url, mechanism: 'savepoint' })).toBeInstanceOf(PostgresSavepointBackend)
+    expect(postgresState({ url, mechanism: 'template' })).toBeInstanceOf(PostgresTemplateBackend)
+    expect(postgresState({ url }).name).toBe('postgres:db')
+    expect(postgresState({ url, name: 'orders-db' }).name).toBe('orders-db')
+  })
+
+  it('mistakes in options are ConfigErrors that name the key', () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{}, /`url` is required/],
+      [{ url: 'mysql://root@h/db' }, /`url` must be a postgres:\/\/ or postgresql:\/\/ URL, got mysql:\/\/root@h\/db/],
+      [{ url: 'postgres://u@h/db', mechanism: 'dump' }, /`mechanism` must be one of snapshot, savepoint, template, got "dump"/],
+      [{ url: 'postgres://u@h/db', tables: 'users' }, /`tables` must be a list of non-empty strings/],
+      [{ url: 'postgres://u@h/db', tables: [] }, /`tables` is empty/],
+      [{ url: 'postgres://u@h/db', schema: ['x'] }, /unknown option `schema`/],
+      [{ url: 'postgres://u@h/db', lockTimeoutMs: -1 }, /`lockTimeoutMs` must be a positive number/],
+    ]
+    for (const [options, message] of cases) {
+      const { api } = fakeApi(options)
+      let err: unknown
+      try {
+        plugin.setup!(api)
+      } catch (e) {
+        err = e
+      }
+      expect(err, JSON.stringify(options)).toBeInstanceOf(ConfigError)
+      expect((err as Error).message).toMatch(message)
+    }
+  })
+
+  it('never shows a password', () => {
+    expect(maskUrl('postgres://app:s3cret@db:5432/shop?sslmode=require')).toBe('postgres://app:***@db:5432/shop?sslmode=require')
+    expect(maskUrl('postgres://app@db/shop?password=s3cret')).toBe('postgres://app@db/shop?password=***')
+    let message = ''
+    try {
+      plugin.setup!(fakeApi({ url: 'mysql://app:s3cret@db/shop' }).api)
+    } catch (e) {
+      message = (e as Error).message
+    }
+    expect(message).toContain('mysql://app:***@db/shop')
+    expect(message).not.toContain('s3cret')
+  })
+})
+
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+
+describe('plugin setup', () => {
+  it('registers one backend with the chosen mechanism, a health check, and a close hook', async () => {
+    const { api, registered } = fakeApi({ url: dbUrl('postgres'), mechanism: 'template', name: 'main-db' })
+    await plugin.setup!(api)
+    expect(registered.backends.map((b) => [b.name, b.mechanism])).toEqual([['main-db', 'template']])
+    expect([...registered.health.keys()]).toEqual(['main-db'])
+    expect(await registered.health.get('main-db')!()).toBe(true)
+    expect(registered.closers).toHaveLength(1)
+    await registered.closers[0]!() // disconnect of a backend never connected: nothing to do
+
+    const port = await freePort()
+    const down = fakeApi({ url: `postgres://u:p@127.0.0.1:${port}/x`, connectTimeoutMs: 1000 })
+    await plugin.setup!(down.api)
+    expect(await [...down.registered.health.values()][0]!()).toBe(false)
+  })
+})

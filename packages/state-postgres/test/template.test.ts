@@ -1,0 +1,100 @@
+import { type RunningProcess, describeWithService } from '@venomqa/test-utils'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { type PostgresTemplateBackend, postgresState } from '../src/index'
+import { ADMIN_URL, PG, SCHEMA, SEED, api, createDatabase, databasesLike, dropDatabase, dump, startTestApp, withClient } from './helpers'
+
+const DB = 'venomqa_pg_template'
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+
+describe('template mechanism', () => {
+  let url: string
+  let app: RunningProcess
+  const open: PostgresTemplateBackend[] = []
+  const backend = () => {
+    const b = postgresState({ url, mechanism: 'template' })
+    open.push(b)
+    return b
+  }
+
+  beforeAll(async () => {
+    url = await createDatabase(DB, SCHEMA + SEED)
+    app = await startTestApp(url)
+  })
+  afterEach(async () => {
+    for (const b of open.splice(0)) await b.disconnect().catch(() => {})
+  })
+  afterAll(async () => {
+    await app?.stop()
+    await dropDatabase(DB)
+  })
+
+  it('round trip with the app in its own process: checkpoint copies the database, rollback replaces it, the app reconnects', async () => {
+    const b = backend()
+    expect([b.mechanism, b.parallelSafe]).toEqual(['template', false])
+    await b.connect()
+    const call = api(app.url)
+    await b.checkpoint('ready')
+    expect(b.copies).toEqual([`${DB}_vqcp_1`])
+    const before = await dump(url)
+    const appBefore = await call('GET', '/state', undefined, 200)
+
+    const first = await call('POST', '/users', { email: 'dave@example.com', name: 'Dave' }, 201)
+    await call('DELETE', '/todos/1', undefined, 204)
+    await b.rollback('ready')
+    // The app's pooled connections were ended; its pool opens new ones on the next request.
+    expect(await call('GET', '/state', undefined, 200)).toEqual(appBefore)
+    expect(await dump(url)).toEqual(before)
+    const again = await call('POST', '/users', { email: 'dave@example.com', name: 'Dave' }, 201)
+    expect(again.id).toBe(first.id)
+
+    await b.rollback('ready')
+    expect(await dump(url)).toEqual(before)
+    expect(await b.observe()).toMatchObject({ 'public.users': 2, 'public.todos': 3 })
+    await b.disconnect()
+    expect(await databasesLike(`${DB}_vq`)).toEqual([])
+  })
+
+  it('nested checkpoints and release drop the copies they no longer need', async () => {
+    const b = backend()
+    await b.connect()
+    await b.checkpoint('a')
+    await b.checkpoint('b')
+    await b.checkpoint('c')
+    expect(await databasesLike(`${DB}_vqcp`)).toEqual([`${DB}_vqcp_1`, `${DB}_vqcp_2`, `${DB}_vqcp_3`])
+    await b.rollback('b')
+    expect(b.checkpoints).toEqual(['a', 'b'])
+    expect(await databasesLike(`${DB}_vqcp`)).toEqual([`${DB}_vqcp_1`, `${DB}_vqcp_2`])
+    await b.release('a')
+    expect(await databasesLike(`${DB}_vqcp`)).toEqual([])
+    await expect(b.rollback('a')).rejects.toThrow(/no checkpoint "a"/)
+  })
+
+  it('reset empties the tables; a rollback brings everything back', async () => {
+    const b = backend()
+    await b.connect()
+    await b.checkpoint('cp')
+    const before = await dump(url)
+    await b.reset()
+    expect(await b.observe()).toMatchObject({ 'public.users': 0, 'public.todos': 0, 'public.comments': 0 })
+    await b.rollback('cp')
+    expect(await dump(url)).toEqual(before)
+  })
+
+  it('after a crash: copies left behind are dropped, and a database cut off mid-rollback is put back', async () => {
+    const crashed = backend()
+    await crashed.connect()
+    await crashed.checkpoint('cp')
+    const before = await dump(url)
+    await withClient(ADMIN_URL, async (c) => {
+      await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [`venomqa postgres:${DB}`])
+      // As if the run died between "rename the working database away" and "create it again from the copy".
+      await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [DB])
+      await c.query(`ALTER DATABASE ${DB} RENAME TO ${DB}_vqold`)
+    })
+    const next = backend()
+    await next.connect()
+    expect(next.cleanedLeftovers).toEqual([`${DB}_vqcp_1`])
+    expect(await databasesLike(`${DB}_vq`)).toEqual([])
+    expect(await dump(url)).toEqual(before)
+  })
+})
