@@ -165,6 +165,7 @@ describe('MailHog dialect', () => {
         'alice@example.com',
       ])
       expect((await client.list({ subject: /^Invoice/ })).map((m) => m.subject)).toEqual(['Invoice 7'])
+      expect((await client.list({ to: 'Alice <alice@example.com>' })).length).toBe(2) // a display name is allowed
       expect((await client.getLatest({ to: 'bob@example.com' }))?.subject).toBe('Welcome Bob')
     })
 

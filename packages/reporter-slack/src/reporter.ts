@@ -49,14 +49,14 @@ export async function deliverToSlack(run: RunResult, options: SlackReporterOptio
 
     const webhookUrl = o.webhookUrl || process.env[SLACK_WEBHOOK_ENV]
     if (!webhookUrl) {
-      if (!saveTo) ctx.warn(`slack reporter: no webhook URL, nothing sent (set the ${SLACK_WEBHOOK_ENV} environment variable or the webhookUrl option)`)
+      if (!saveTo) ctx.warn(`no webhook URL, nothing sent (set the ${SLACK_WEBHOOK_ENV} environment variable or the webhookUrl option)`)
       return { outcome: saveTo ? 'saved-only' : 'failed', payload }
     }
     stage = 'posting to Slack'
     const sent = await sendToSlack(payload, { ...o, webhookUrl })
     return { outcome: 'sent', payload, attempts: sent.attempts }
   } catch (err) {
-    ctx.warn(`slack reporter: ${stage} failed: ${errorMessage(err)}`)
+    ctx.warn(`${stage} failed: ${errorMessage(err)}`)
     return { outcome: 'failed' }
   }
 }

@@ -1,7 +1,7 @@
 import type { EmailFilter } from '@venomqa/core'
 import { HttpApi } from '../http-api'
 import { MailClientBase, type MailboxGlance } from '../mail-client'
-import { type CaughtEmail, decodeEncodedWords, emailFromParsed, parseMessage } from '../mime'
+import { type CaughtEmail, bareAddress, decodeEncodedWords, emailFromParsed, parseMessage } from '../mime'
 import { SmtpSender } from '../smtp-sender'
 import type { MailClientOptions } from '../types'
 import { defaultSmtpUrl, ParsedCache } from '../remote-common'
@@ -40,10 +40,10 @@ export class MailHogClient extends MailClientBase {
   /** MailHog searches one field at a time; the narrowest one the filter gives is sent, the rest is checked here. */
   protected async fetch(filter: EmailFilter): Promise<CaughtEmail[]> {
     const search =
-      filter.to !== undefined
-        ? { kind: 'to', query: filter.to }
-        : filter.from !== undefined
-          ? { kind: 'from', query: filter.from }
+      filter.to !== undefined && bareAddress(filter.to)
+        ? { kind: 'to', query: bareAddress(filter.to) }
+        : filter.from !== undefined && bareAddress(filter.from)
+          ? { kind: 'from', query: bareAddress(filter.from) }
           : typeof filter.subject === 'string' && filter.subject !== ''
             ? { kind: 'containing', query: filter.subject }
             : undefined

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { type Email, PLUGIN_API_VERSION, type Plugin, PluginError, type StateBackend, definePlugin } from '@venomqa/core'
+import { RUNNER_VERSION } from '../runner'
 import { type ClockSnapshot, ControllableClock } from './controllable-clock'
 import { LocalStorage } from './local-storage'
 import { MemoryCache } from './memory-cache'
@@ -50,7 +51,7 @@ export function memoryPorts(options: MemoryPortsOptions = {}): Plugin<MemoryPort
   let adapters: MemoryAdapters | undefined
   const plugin = definePlugin<MemoryPortsOptions>({
     name: PLUGIN,
-    version: '0.1.0',
+    version: RUNNER_VERSION,
     apiVersion: PLUGIN_API_VERSION,
     async setup(api) {
       const opts = checkOptions({ ...options, ...(api.options ?? {}) })

@@ -1,0 +1,43 @@
+/** The demo journeys pass against the todo app, and `node demo.mjs` (what `pnpm demo` runs) works end to end. */
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Journey } from '@venomqa/core'
+import { createRunner, httpControlState } from '@venomqa/runner'
+import { startTodoApp, type RunningProcess } from '@venomqa/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import lifecycle from '../journeys/todo-lifecycle.journey'
+import registration from '../journeys/registration.journey'
+import resilience from '../journeys/resilience.journey'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+let app: RunningProcess
+beforeAll(async () => {
+  app = await startTodoApp()
+})
+afterAll(async () => {
+  await app?.stop()
+})
+
+describe('demo journeys', () => {
+  it('all pass, with every path of every branch run and rolled back', async () => {
+    const runner = createRunner({ baseUrl: app.url, stateBackends: [httpControlState({ url: app.url })] })
+    const result = await runner.run([lifecycle, resilience, ...(registration as Journey[])])
+    await runner.close()
+    for (const j of result.journeys) expect(j.issues, j.name).toEqual([])
+    expect(result.status).toBe('passed')
+    const life = result.journeys[0]!
+    expect(life.counts.branches).toBe(3)
+    expect(life.counts.paths).toMatchObject({ total: 7, passed: 7 })
+  })
+
+  it('`node demo.mjs` starts the app, runs the journeys with the venomqa CLI, prints per-step results and stops the app', () => {
+    const res = spawnSync(process.execPath, [path.join(here, '../demo.mjs')], { encoding: 'utf8', env: { ...process.env, CI: 'true' }, timeout: 60_000 })
+    const out = res.stdout + res.stderr
+    expect(res.status, out).toBe(0)
+    expect(out).toContain('todo_lifecycle')
+    expect(out).toMatch(/mark_done/)
+    expect(out).toMatch(/create_sixth/)
+    expect(out).toMatch(/register_invalid_email/)
+  })
+})

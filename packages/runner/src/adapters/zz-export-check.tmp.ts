@@ -1,4 +1,0 @@
-export * from '../index'
-export * from './index'
-export * from '../fixture-cache'
-export * from '../circuit-breaker'
