@@ -7,7 +7,7 @@
  *   npx jiti bench/rollback/mysql.ts        (or `pnpm bench rollback`, which runs every section)
  */
 import { createRequire } from 'node:module'
-import { MysqlSavepointBackend, MysqlSnapshotBackend } from '../../packages/state-mysql/src/index'
+import { MysqlSavepointBackend, MysqlSnapshotBackend, type RollbackStats } from '../../packages/state-mysql/src/index'
 
 // mysql2 is a dependency of the state-mysql package, not of the bench: resolve it from there.
 const mysql = createRequire(new URL('../../packages/state-mysql/package.json', import.meta.url))('mysql2/promise') as typeof import('mysql2/promise')
@@ -94,6 +94,9 @@ async function changeHundredRows(c: Connection, round: number): Promise<void> {
   await c.query(`DELETE FROM t0 WHERE id = ${base + 500}`)
 }
 
+/** Where the snapshot rollbacks' time went, filled by benchSnapshot (medians, ms). */
+let breakdown: { probe: number; rows: number; counters: number; tables: number; countersReset: number } | undefined
+
 async function benchSnapshot(): Promise<MysqlBenchRow[]> {
   const backend = new MysqlSnapshotBackend({ url: URL_ })
   const app = await connect(DB)
@@ -101,6 +104,7 @@ async function benchSnapshot(): Promise<MysqlBenchRow[]> {
   const checkpoints: number[] = []
   const nested: number[] = []
   const rollbacks: number[] = []
+  const parts: RollbackStats[] = []
   try {
     await backend.connect()
     firstCheckpoint.push(await timed(() => backend.checkpoint('warm')))
@@ -116,8 +120,17 @@ async function benchSnapshot(): Promise<MysqlBenchRow[]> {
           await backend.release('inner')
         }
         rollbacks.push(await timed(() => backend.rollback('cp')))
+        parts.push(backend.lastRollback!)
       }
       await backend.release('cp')
+    }
+    const median = (f: (s: RollbackStats) => number) => quantile(parts.map(f), 0.5)
+    breakdown = {
+      probe: median((s) => s.probeMs),
+      rows: median((s) => s.rowsMs),
+      counters: median((s) => s.countersMs),
+      tables: median((s) => s.tablesRestored.length),
+      countersReset: median((s) => s.countersReset.length),
     }
   } finally {
     await app.end()
@@ -202,6 +215,11 @@ export async function runMysql(): Promise<void> {
   const cell = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(2)).padStart(10)
   console.log(`${'mechanism'.padEnd(48)}  cp median    cp p95   rb median    rb p95   (ms)`)
   for (const r of rows) console.log(`${r.mechanism.padEnd(48)}${cell(r.checkpointMedianMs)}${cell(r.checkpointP95Ms)}${cell(r.rollbackMedianMs)}${cell(r.rollbackP95Ms)}`)
+  if (breakdown)
+    console.log(
+      `snapshot rollback, median parts: read marks + schema + counters ${breakdown.probe.toFixed(2)} ms, rows of ${breakdown.tables} tables ${breakdown.rows.toFixed(2)} ms, ` +
+        `${breakdown.countersReset} AUTO_INCREMENT reset(s) ${breakdown.counters.toFixed(2)} ms`,
+    )
   const snapshot = rows[0]!
   const baseline = rows[rows.length - 1]!
   console.log(

@@ -17,7 +17,7 @@ const port = await new Promise((resolve, reject) => {
   })
 })
 const url = `http://127.0.0.1:${port}`
-const appMain = path.join(path.dirname(require.resolve('@venomqa/example-todo-app/package.json')), 'dist/server.js')
+const appMain = path.join(path.dirname(require.resolve('@venomqa/example-todo-app')), 'server.js')
 const app = spawn(process.execPath, [appMain], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: process.env.DEMO_DATABASE_URL ?? '' }, stdio: ['ignore', 'inherit', 'inherit'] })
 
 async function ready() {

@@ -99,7 +99,7 @@ describe('posting to an incoming webhook', () => {
     await expect(reporter.deliver!(failingRun(), ctx)).resolves.toBeUndefined()
     expect(w.received).toHaveLength(3)
     expect(warnings).toHaveLength(1)
-    expect(warnings[0]).toBe('slack reporter: posting to Slack failed: ' + `127.0.0.1:${new URL(w.url).port} did not take the message after 3 attempts; last: HTTP 500 "rollup_error"`)
+    expect(warnings[0]).toBe('posting to Slack failed: ' + `127.0.0.1:${new URL(w.url).port} did not take the message after 3 attempts; last: HTTP 500 "rollup_error"`)
     // The webhook path is a secret: never in a warning.
     expect(warnings[0]).not.toContain('XXXXsecretXXXX')
     // The programmatic API throws instead, and reports each wait.
@@ -116,7 +116,7 @@ describe('posting to an incoming webhook', () => {
     const { ctx, warnings } = context()
     await deliverToSlack(failingRun(), { webhookUrl: w.url, retryBaseDelayMs: 10 }, ctx)
     expect(w.received).toHaveLength(1)
-    expect(warnings).toEqual([`slack reporter: posting to Slack failed: 127.0.0.1:${new URL(w.url).port} refused the message: HTTP 400 "invalid_blocks"`])
+    expect(warnings).toEqual([`posting to Slack failed: 127.0.0.1:${new URL(w.url).port} refused the message: HTTP 400 "invalid_blocks"`])
   })
 
   it('gives up at once when Retry-After asks for more than maxRetryAfterMs', async () => {
@@ -138,7 +138,7 @@ describe('posting to an incoming webhook', () => {
     const silent = context()
     await deliverToSlack(failingRun(), { webhookUrl: w.url, maxAttempts: 1, timeoutMs: 300 }, silent.ctx)
     expect(w.received).toHaveLength(1)
-    expect(silent.warnings).toEqual([`slack reporter: posting to Slack failed: 127.0.0.1:${new URL(w.url).port} did not take the message after 1 attempt; last: no answer before the timeout`])
+    expect(silent.warnings).toEqual([`posting to Slack failed: 127.0.0.1:${new URL(w.url).port} did not take the message after 1 attempt; last: no answer before the timeout`])
   })
 })
 
@@ -174,7 +174,7 @@ describe('options', () => {
       delete process.env[SLACK_WEBHOOK_ENV]
       const none = context()
       await slackReporter().deliver!(failingRun(), none.ctx)
-      expect(none.warnings).toEqual(['slack reporter: no webhook URL, nothing sent (set the SLACK_WEBHOOK_URL environment variable or the webhookUrl option)'])
+      expect(none.warnings).toEqual(['no webhook URL, nothing sent (set the SLACK_WEBHOOK_URL environment variable or the webhookUrl option)'])
       process.env[SLACK_WEBHOOK_ENV] = w.url
       const fromEnv = context()
       await slackReporter().deliver!(failingRun(), fromEnv.ctx)
@@ -189,7 +189,7 @@ describe('options', () => {
   it('turns bad options given at report time into a warning, not a throw', async () => {
     const { ctx, warnings } = context({ maxAttempts: 'many' })
     await expect(slackReporter({ webhookUrl: 'http://127.0.0.1:9/x' }).deliver!(failingRun(), ctx)).resolves.toBeUndefined()
-    expect(warnings).toEqual(['slack reporter: building the message failed: reporters.slack.maxAttempts must be an integer from 1 to 10, got "many"'])
+    expect(warnings).toEqual(['building the message failed: reporters.slack.maxAttempts must be an integer from 1 to 10, got "many"'])
   })
 
   it('parses Retry-After as seconds or an HTTP date', () => {

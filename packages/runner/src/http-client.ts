@@ -65,14 +65,17 @@ export class UndiciHttpClient implements HttpClient {
       this.#onExchange = internal.onExchange
       return
     }
-    let base: URL
-    try {
-      base = new URL(options.baseUrl)
-    } catch {
-      throw new VenomError('E_BASE_URL', `base URL "${options.baseUrl}" is not a valid URL (expected e.g. http://localhost:3000)`)
+    // No base URL is fine for journeys that only use ports or absolute URLs; a relative request says so.
+    if (options.baseUrl) {
+      let base: URL
+      try {
+        base = new URL(options.baseUrl)
+      } catch {
+        throw new VenomError('E_BASE_URL', `base URL "${options.baseUrl}" is not a valid URL (expected e.g. http://localhost:3000)`)
+      }
+      if (base.protocol !== 'http:' && base.protocol !== 'https:')
+        throw new VenomError('E_BASE_URL', `base URL "${options.baseUrl}" must start with http:// or https://`)
     }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:')
-      throw new VenomError('E_BASE_URL', `base URL "${options.baseUrl}" must start with http:// or https://`)
     this.#shared = {
       options: { ...options, baseUrl: options.baseUrl.replace(/\/+$/, '') },
       dispatcher: deps.dispatcher ?? createDispatcher(options.connections),
@@ -277,7 +280,10 @@ export class UndiciHttpClient implements HttpClient {
 }
 
 function buildUrl(base: string, path: string, query?: RequestOptions['query']): string {
-  let url = /^https?:\/\//i.test(path) ? path : base + (path.startsWith('/') ? path : `/${path}`)
+  const absolute = /^https?:\/\//i.test(path)
+  if (!absolute && !base)
+    throw new VenomError('E_BASE_URL', `request to "${path}" needs a base URL: set baseUrl in the config, --base-url, or the journey's baseUrl (or use an absolute URL)`)
+  let url = absolute ? path : base + (path.startsWith('/') ? path : `/${path}`)
   if (query) {
     const params = new URLSearchParams()
     for (const [k, v] of Object.entries(query)) if (v !== undefined) params.append(k, String(v))

@@ -1,7 +1,7 @@
 import { mysqlStatePlugin } from './plugin'
 
 export { mysqlState, mysqlStatePlugin, PLUGIN_NAME, PLUGIN_VERSION } from './plugin'
-export { MysqlSnapshotBackend, type MysqlSnapshotOptions } from './snapshot'
+export { MysqlSnapshotBackend, type MysqlSnapshotOptions, type RollbackStats } from './snapshot'
 export { MysqlSavepointBackend, type MysqlSavepointOptions } from './savepoint'
 export { type MysqlStateOptions, type MysqlMechanism, validateOptions } from './options'
 export { maskUrl } from './connection'

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { type StateBackend, StateError } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
-import { type Fingerprint, FINGERPRINT_SQL, diffFingerprint, fingerprintOf, readSchema } from './schema'
+import { type Fingerprint, diffFingerprint, fingerprintOf, fingerprintSql, readSchema } from './schema'
 import { PRIVATE_LIKE, columnList, ident, joinOn, literal } from './sql'
 import {
   HISTORY_CP,
@@ -51,6 +51,20 @@ interface Checkpoint {
   readonly deltas: ReadonlyMap<string, Delta>
 }
 
+export interface RollbackStats {
+  checkpoint: string
+  /** Tables whose rows were put back. */
+  tablesRestored: string[]
+  /** Tables whose AUTO_INCREMENT counter was reset (one ALTER TABLE each). */
+  countersReset: string[]
+  /** Reading the schema, the counters and the change marks (one round trip). */
+  probeMs: number
+  /** Putting the rows back (one transaction, one round trip). */
+  rowsMs: number
+  /** The ALTER TABLE statements. */
+  countersMs: number
+}
+
 /** What changed since a sequence number, read in one round trip. */
 interface Probe {
   fingerprint: Fingerprint
@@ -62,7 +76,7 @@ interface Probe {
 }
 
 const AUTO_INCREMENT_SQL = `SELECT TABLE_NAME AS t, AUTO_INCREMENT AS a FROM information_schema.TABLES
-  WHERE TABLE_SCHEMA = ? AND AUTO_INCREMENT IS NOT NULL AND TABLE_NAME NOT LIKE ?`
+  WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) AND AUTO_INCREMENT IS NOT NULL`
 
 /**
  * Snapshot rollback for MySQL and MariaDB that works while the app under test runs as its own process with
@@ -79,6 +93,9 @@ export class MysqlSnapshotBackend implements StateBackend {
   readonly name: string
   readonly mechanism = 'snapshot'
   readonly parallelSafe = false
+
+  /** What the last rollback did and where its time went: for diagnosing a slow one. */
+  lastRollback?: RollbackStats
 
   readonly #options: MysqlSnapshotOptions
   readonly #target: Target
@@ -154,6 +171,7 @@ export class MysqlSnapshotBackend implements StateBackend {
     return this.#run(`rollback to "${name}"`, async (conn) => {
       const cp = this.#checkpoints.get(name)
       if (!cp) throw new StateError(this.name, `rollback to "${name}": no such checkpoint (open: ${this.checkpoints.join(', ') || 'none'})`)
+      const t0 = performance.now()
       const probe = await this.#probe(conn, cp.seq)
       const drift = diffFingerprint(cp.fingerprint, probe.fingerprint)
       if (drift.length)
@@ -185,18 +203,26 @@ export class MysqlSnapshotBackend implements StateBackend {
       // the checkpoint's rows back that is at most the checkpoint's value, so the value sticks. Tables whose
       // counter did not move are left alone (an ALTER costs about 2 ms); a failed INSERT moves a counter
       // without changing a row, which is why every tracked table's counter is compared, not only restored ones.
-      const counters: string[] = []
-      for (const [table, value] of cp.autoIncrement)
-        if (this.#tracked.has(table) && probe.autoIncrement.get(table) !== value) counters.push(`ALTER TABLE ${ident(table)} AUTO_INCREMENT = ${value}`)
+      const moved = [...cp.autoIncrement].filter(([table, value]) => this.#tracked.has(table) && probe.autoIncrement.get(table) !== value)
+      const counters = moved.map(([table, value]) => `ALTER TABLE ${ident(table)} AUTO_INCREMENT = ${value}`)
 
-      if (rows.length || counters.length) {
-        const statements = rows.length ? ['START TRANSACTION', 'SET FOREIGN_KEY_CHECKS = 0', ...rows, 'COMMIT', 'SET FOREIGN_KEY_CHECKS = 1'] : []
-        try {
-          await batch(conn, [...statements, ...counters])
-        } catch (err) {
-          await batch(conn, ['ROLLBACK', 'SET FOREIGN_KEY_CHECKS = 1']).catch(() => undefined)
-          throw new StateError(this.name, `rollback to "${name}" failed, the database is in an unknown state: ${describeSqlError(err)}${lockHint(err)}`, { cause: err })
-        }
+      const t1 = performance.now()
+      let t2 = t1
+      try {
+        if (rows.length) await batch(conn, ['START TRANSACTION', 'SET FOREIGN_KEY_CHECKS = 0', ...rows, 'COMMIT', 'SET FOREIGN_KEY_CHECKS = 1'])
+        t2 = performance.now()
+        if (counters.length) await batch(conn, counters)
+      } catch (err) {
+        await batch(conn, ['ROLLBACK', 'SET FOREIGN_KEY_CHECKS = 1']).catch(() => undefined)
+        throw new StateError(this.name, `rollback to "${name}" failed, the database is in an unknown state: ${describeSqlError(err)}${lockHint(err)}`, { cause: err })
+      }
+      this.lastRollback = {
+        checkpoint: name,
+        tablesRestored: [...this.#tracked.keys()].filter((t) => probe.wholeChanged.has(t) || probe.rowsChanged.has(t)),
+        countersReset: moved.map(([table]) => table),
+        probeMs: t1 - t0,
+        rowsMs: t2 - t1,
+        countersMs: performance.now() - t2,
       }
       cp.seq = next
     })
@@ -324,8 +350,8 @@ export class MysqlSnapshotBackend implements StateBackend {
       const table = /\bON `((?:[^`]|``)+)` FOR EACH ROW/.exec(sql)?.[1]?.replace(/``/g, '`')
       await step(`create the change-tracking trigger on table "${table}"`, 'TRIGGER', sql)
     }
-    const [rows] = await conn.query<RowDataPacket[]>(FINGERPRINT_SQL, [db])
-    this.#installedFingerprint = fingerprintOf(rows)
+    const [tables, columns] = (await batch(conn, fingerprintSql(conn.format.bind(conn), db, this.trackedTables))) as RowDataPacket[][]
+    this.#installedFingerprint = fingerprintOf(tables!, columns!)
   }
 
   // ---- checkpoints -------------------------------------------------------------------------------
@@ -334,7 +360,11 @@ export class MysqlSnapshotBackend implements StateBackend {
   async #probe(conn: Connection, since: number): Promise<Probe> {
     const db = this.#target.database
     const keyed = [...this.#tracked.values()].filter((t) => t.log)
-    const statements = [conn.format(FINGERPRINT_SQL, [db]), conn.format(AUTO_INCREMENT_SQL, [db, PRIVATE_LIKE])]
+    const tracked = this.trackedTables
+    const statements = [
+      ...fingerprintSql(conn.format.bind(conn), db, tracked),
+      tracked.length ? conn.format(AUTO_INCREMENT_SQL, [db, tracked]) : 'SELECT NULL AS t, NULL AS a FROM DUAL WHERE FALSE',
+    ]
     if (keyed.length)
       statements.push(
         keyed.map((t) => `SELECT ${literal(t.name)} AS t FROM DUAL WHERE EXISTS (SELECT 1 FROM ${ident(t.log!)} WHERE ${SEQ} > ${since})`).join(' UNION ALL '),
@@ -343,9 +373,9 @@ export class MysqlSnapshotBackend implements StateBackend {
     const results = (await batch(conn, statements)) as RowDataPacket[][]
     const whole = results[results.length - 1]!
     return {
-      fingerprint: fingerprintOf(results[0]!),
-      autoIncrement: new Map(results[1]!.map((r) => [String(r.t), String(r.a)])),
-      rowsChanged: new Set(keyed.length ? results[2]!.map((r) => String(r.t)) : []),
+      fingerprint: fingerprintOf(results[0]!, results[1]!),
+      autoIncrement: new Map(results[2]!.map((r) => [String(r.t), String(r.a)])),
+      rowsChanged: new Set(keyed.length ? results[3]!.map((r) => String(r.t)) : []),
       wholeChanged: new Set(whole.map((r) => String(r.t)).filter((t) => this.#tracked.has(t))),
     }
   }

@@ -43,10 +43,12 @@ export function describePgError(err: unknown): string {
   let msg = errorMessage(err)
   if (code === 'ECONNREFUSED') msg = 'connection refused (is PostgreSQL running, and on that port?)'
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') msg = 'host name not found'
-  else if (code === 'ETIMEDOUT' || /timeout/i.test(msg)) msg = `no answer in time (${msg})`
   else if (code === '28P01' || code === '28000') msg = `authentication failed: ${msg}`
   else if (code === '3D000') msg = `the database does not exist: ${msg}`
   else if (code === '42501') msg = `permission denied: ${msg}`
+  else if (code === '55P03')
+    msg = `${msg}: another connection holds a lock on a table (a request of the app still running, or a connection left idle in a transaction); see lockTimeoutMs`
+  else if (code === 'ETIMEDOUT' || /connection timeout|timeout expired/i.test(msg)) msg = `no answer in time (${msg})`
   if (e.detail) msg += ` (${e.detail})`
   if (e.hint) msg += ` Hint: ${e.hint}`
   return maskSecrets(msg)

@@ -165,6 +165,26 @@ describe('snapshot mechanism', () => {
     expect(await rows('SELECT DISTINCT priority FROM todos')).toEqual([{ priority: null }])
   })
 
+  it('a rollback blocked by a lock fails whole, with a clear error, and can be retried', async () => {
+    const backend = await setup({ lockTimeoutMs: 300 })
+    await backend.checkpoint('cp')
+    const before = await dump(url)
+    await sql(`INSERT INTO users (email, name) VALUES ('x@e.com', 'X'); UPDATE todos SET title = 'changed'`)
+    const changed = await dump(url)
+    // The app left a transaction open on a row the restore must rewrite.
+    await withClient(url, async (app) => {
+      await app.query(`BEGIN; UPDATE todos SET done = true WHERE id = 1`)
+      const err = await backend.rollback('cp').catch((e) => e)
+      expect(err).toBeInstanceOf(StateError)
+      expect(err.message).toMatch(/rollback to "cp" on database "venomqa_pg_snapshot" .* failed: canceling statement due to lock timeout: another connection holds a lock/)
+      await app.query('ROLLBACK')
+    })
+    // Nothing was half-restored, and the checkpoint is still there.
+    expect(await dump(url)).toEqual(changed)
+    await backend.rollback('cp')
+    expect(await dump(url)).toEqual(before)
+  })
+
   it('tracks only `tables`, minus `exclude`; names a table that does not exist', async () => {
     const backend = await setup({ tables: ['users', 'public.todos', 'comments'], exclude: ['comments'] })
     expect(backend.tables).toEqual(['public.todos', 'public.users'])

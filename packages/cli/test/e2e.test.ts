@@ -1,0 +1,309 @@
+import { readFileSync, existsSync, readdirSync } from 'node:fs'
+import path from 'node:path'
+import { type RunningProcess, startTodoApp } from '@venomqa/test-utils'
+import { Ajv } from 'ajv'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { RESULTS_SCHEMA_FILE } from '../scripts/schemas'
+import { checkJUnit } from './helpers/junit-shape'
+import { type CliResult, type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
+
+// End to end: the built `venomqa` binary, run in small fixture projects with their own package.json and
+// node_modules, against the example todo app (memory mode, its own process).
+let app: RunningProcess
+const projects: Project[] = []
+
+beforeAll(async () => {
+  assertBuilt()
+  app = await startTodoApp()
+})
+afterAll(async () => {
+  for (const p of projects) await p.remove()
+  await app?.stop()
+})
+beforeEach(async () => {
+  // Each run starts from an empty app.
+  await fetch(`${app.url}/__venomqa/reset`, { method: 'POST' })
+})
+
+async function project(fixture: string | null, env: Record<string, string> = {}): Promise<Project> {
+  const p = await makeProject(fixture, { TODO_URL: app.url, ...env })
+  projects.push(p)
+  return p
+}
+
+const noStack = (r: CliResult) => expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?/)
+const read = (p: Project, file: string) => readFileSync(path.join(p.dir, file), 'utf8')
+
+describe('venomqa run with a TypeScript config', () => {
+  let ts: Project
+  beforeAll(async () => {
+    ts = await project('ts-project')
+  })
+
+  it('runs passing journeys (branch, rollback through http-control) and exits 0', async () => {
+    const r = await ts.venomqa(['run', '--tag', 'smoke'])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('✓ create_todo POST')
+    expect(r.stdout).toContain('↺ rollback to logged_in (after-branch)')
+    expect(r.stdout).toContain('✓ no_todos_after_branch')
+    expect(r.stdout).toMatch(/Journeys {2}2 passed of 2/)
+    expect(r.stdout).toContain('Result: PASSED')
+  })
+
+  it('a failing journey exits 1', async () => {
+    const r = await ts.venomqa(['run', 'leaky_login'])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('✗ login_with_secrets POST')
+    expect(r.stdout).toContain('Result: FAILED')
+  })
+
+  it('filters by file argument and --grep', async () => {
+    const r = await ts.venomqa(['run', 'journeys/health.journey.ts', '--grep', '^sta'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('▶ stats')
+    expect(r.stdout).not.toContain('▶ health')
+  })
+
+  it('redacts the Authorization header, the cookie and the password field in console, JSON, JUnit and Markdown', async () => {
+    const r = await ts.venomqa(['run', '--tag', 'broken', '-r', 'console', '-r', 'json:out/results.json', '-r', 'junit:out/junit.xml', '-r', 'markdown:out/report.md'])
+    expect(r.code).toBe(1)
+    const outputs = { console: r.stdout, json: read(ts, 'out/results.json'), junit: read(ts, 'out/junit.xml'), markdown: read(ts, 'out/report.md') }
+    for (const [name, text] of Object.entries(outputs)) {
+      for (const secret of ['AUTH-SECRET-123', 'COOKIE-SECRET-456', 'PASSWORD-SECRET-789']) expect(text, `${name} leaks ${secret}`).not.toContain(secret)
+      expect(text, `${name} shows the request`).toContain('/api/auth/login')
+    }
+    expect(r.stdout).toContain('> authorization: [REDACTED]')
+    expect(r.stdout).toContain('> cookie: [REDACTED]')
+    expect(r.stdout).toContain('"password": "[REDACTED]"')
+    const step = JSON.parse(outputs.json).journeys[0].nodes[0]
+    expect(step.request.headers).toMatchObject({ authorization: '[REDACTED]', cookie: '[REDACTED]' })
+    expect(JSON.stringify(step.request.body)).toContain('[REDACTED]')
+    expect(outputs.junit).toContain('authorization: [REDACTED]')
+    expect(outputs.markdown).toContain('cookie: [REDACTED]')
+    expect(r.stderr).toContain('venomqa: junit report written to out/junit.xml')
+  })
+
+  it('writes JUnit XML that parses and has the JUnit shape, and JSON that validates against the results schema', async () => {
+    const r = await ts.venomqa(['run', '--tag', 'smoke', '--tag', 'broken', '-r', 'junit:out/all.xml', '-r', 'json:out/all.json', '--save', 'out/saved.json'])
+    expect(r.code).toBe(1)
+    const { problems, suites } = checkJUnit(read(ts, 'out/all.xml'))
+    expect(problems).toEqual([])
+    expect(suites.map((s) => s.name).sort()).toEqual(['health', 'leaky_login', 'todos'])
+    const todos = suites.find((s) => s.name === 'todos')!
+    expect(todos.cases.map((c) => c.name)).toEqual(['register', 'login', 'create > create_todo', 'path create', 'no_title > create_without_title', 'path no_title', 'no_todos_after_branch'])
+    const failed = suites.find((s) => s.name === 'leaky_login')!.cases[0]!
+    expect(failed.outcome).toBe('failure')
+    expect(failed.text).toContain('HTTP 401')
+
+    const validate = new Ajv({ strict: true, allErrors: true }).compile(JSON.parse(readFileSync(RESULTS_SCHEMA_FILE, 'utf8')))
+    for (const file of ['out/all.json', 'out/saved.json']) {
+      const json = JSON.parse(read(ts, file))
+      expect(validate(json), `${file}: ${JSON.stringify(validate.errors, null, 2)}`).toBe(true)
+    }
+  })
+
+  it('venomqa report re-renders a saved run with any reporter', async () => {
+    await ts.venomqa(['run', '--tag', 'broken', '--save', 'out/run.json', '-r', 'junit:out/first.xml', '-r', 'markdown:out/first.md'])
+    const r = await ts.venomqa(['report', 'out/run.json', '-r', 'junit:out/again.xml', '-r', 'markdown:out/again.md', '-r', 'console'])
+    expect(r.code).toBe(0)
+    expect(read(ts, 'out/again.xml')).toBe(read(ts, 'out/first.xml'))
+    expect(read(ts, 'out/again.md')).toBe(read(ts, 'out/first.md'))
+    expect(r.stdout).toContain('▶ leaky_login')
+    expect(r.stdout).toContain('Result: FAILED')
+    const bad = await ts.venomqa(['report', 'venomqa.config.ts'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/^venomqa: venomqa\.config\.ts is not JSON/)
+  })
+
+  it('--plugin by short name: venomqa-plugin-csv from the project, with its reporter', async () => {
+    const r = await ts.venomqa(['run', '--tag', 'smoke', '--plugin', 'csv', '-r', 'csv:out/results.csv'])
+    expect(r.code).toBe(0)
+    expect(read(ts, 'out/results.csv').split('\r\n').slice(0, 2)).toEqual([
+      'journey_name,success,duration_ms,total_steps,passed_steps,issue_count',
+      expect.stringMatching(/^health,true,\d+,1,1,0$/),
+    ])
+  })
+
+  it('a reporter no plugin registered is exit 2 naming the known ones', async () => {
+    const r = await ts.venomqa(['run', '--tag', 'smoke', '-r', 'nosuch'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('venomqa: unknown reporter "nosuch": no plugin registered it and @venomqa/reporter-nosuch is not installed. Known reporters: console, json, junit, markdown')
+    noStack(r)
+  })
+
+  it('a plugin for the wrong apiVersion is exit 2 with a clear message and no stack', async () => {
+    const r = await ts.venomqa(['run', '--plugin', 'future'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe(
+      'venomqa: plugin venomqa-plugin-future@5.0.0 is built for plugin API 2, but this VenomQA speaks plugin API 1: install a version of the plugin made for plugin API 1\n  at future\n',
+    )
+  })
+
+  it('a plugin whose @venomqa/core peer range excludes this core is exit 2', async () => {
+    const r = await ts.venomqa(['run', '--plugin', 'oldcore'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('venomqa: plugin venomqa-plugin-oldcore@1.4.0 needs @venomqa/core ^9.0.0, but this VenomQA runs @venomqa/core 0.1.0')
+    noStack(r)
+  })
+
+  it('an unknown plugin is exit 2 listing every candidate tried; --debug adds the stack', async () => {
+    const r = await ts.venomqa(['run', '--plugin', 'nope'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(`venomqa: unknown plugin "nope": none of these packages is installed in ${ts.dir}:`)
+    for (const c of ['nope', '@venomqa/nope', '@venomqa/adapter-nope', '@venomqa/state-nope', '@venomqa/reporter-nope', 'venomqa-plugin-nope'])
+      expect(r.stderr).toContain(`  - ${c}\n`)
+    noStack(r)
+    const debug = await ts.venomqa(['run', '--plugin', 'nope', '--debug'])
+    expect(debug.code).toBe(2)
+    expect(debug.stderr).toMatch(/\n\s+at .+:\d+:\d+/)
+  })
+
+  it('bad flags are exit 2 naming the flag', async () => {
+    const r = await ts.venomqa(['run', '--retries', 'many'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe('venomqa: --retries: expected a whole number from 0 to 100, got "many"\n')
+    expect((await ts.venomqa(['run', '--no-such-flag'])).code).toBe(2)
+    expect((await ts.venomqa(['run', '--profile', 'nope'])).stderr).toContain('profile "nope" is not defined in venomqa.config.ts (profiles: strict)')
+  })
+
+  it('Ctrl-C stops after the current request, rolls back, writes reports marked interrupted, exits 130', async () => {
+    const run = ts.spawn(['run', '--tag', 'slow', '--save', 'out/int.json', '-r', 'console', '-r', 'junit:out/int.xml'])
+    await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
+    await new Promise((r) => setTimeout(r, 200))
+    const sentAt = Date.now()
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(Date.now() - sentAt).toBeLessThan(10_000) // the slow request takes 20 s: it was cancelled
+    expect(r.code).toBe(130)
+    expect(r.stderr).toContain('venomqa: interrupted: finishing the current request, rolling back, writing reports')
+    expect(r.stdout).toContain('↺ rollback to registered (interrupt)')
+    expect(r.stdout).toContain('Result: INTERRUPTED')
+    const saved = JSON.parse(read(ts, 'out/int.json'))
+    expect(saved.interrupted).toBe(true)
+    expect(saved.journeys[0].interrupted).toBe(true)
+    expect(read(ts, 'out/int.xml')).toContain('<testsuites name="venomqa (interrupted)"')
+    expect(readdirSync(path.join(ts.dir, 'out')).filter((f) => f.endsWith('.tmp'))).toEqual([])
+  })
+
+  it('a second Ctrl-C exits at once, even while cleanup hangs', async () => {
+    const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-close.ts', '--save', 'out/int2.json'])
+    await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
+    run.child.kill('SIGINT')
+    await waitUntil(() => run.output().stderr.includes('closing slowly'), 'the hanging cleanup')
+    expect(existsSync(path.join(ts.dir, 'out/int2.json'))).toBe(true)
+    const sentAt = Date.now()
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(Date.now() - sentAt).toBeLessThan(3000)
+    expect(r.code).toBe(130)
+    expect(r.stderr).toContain('venomqa: quitting now')
+  })
+})
+
+describe('venomqa run with a YAML config', () => {
+  it('loads JS journeys, a plugin with options (interpolated), a TS plugin by path, and the profile', async () => {
+    const yaml = await project('yaml-project', { STAMP_LABEL: 'hello from env' })
+    const r = await yaml.venomqa(['run', '--profile', 'ci'])
+    expect(r.stderr).toBe('venomqa: stamp report written to out/stamp.txt\n')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('✓ register_again POST')
+    expect(read(yaml, 'out/stamp.txt')).toBe('hello from env: passed 1/1\n')
+    expect(read(yaml, 'out/audit.txt')).toBe(
+      ['signup main register passed', 'signup duplicate register_again passed', 'signup login login passed', 'signup main profile_header_sent passed', 'profile=ci', ''].join('\n'),
+    )
+  })
+
+  it('a broken config is exit 2 with a message naming each key', async () => {
+    const broken = await project('broken-config')
+    const r = await broken.venomqa(['run'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('venomqa: venomqa.yaml has 4 problems:')
+    expect(r.stderr).toContain('  - baseURL: unknown key (did you mean "baseUrl"?)')
+    expect(r.stderr).toContain('  - retries: expected a whole number from 0 to 100, got "three"')
+    expect(r.stderr).toContain('  - timeout: expected a positive whole number of milliseconds, got -5')
+    expect(r.stderr).toContain('  - reporters[0].file: unknown key; known keys: name, output, options')
+    noStack(r)
+  })
+})
+
+describe('the other commands', () => {
+  it('list shows journeys, tags and the paths tree; --json too', async () => {
+    const ts = await project('ts-project')
+    const r = await ts.venomqa(['list', '--tag', 'smoke'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('todos  [smoke]  journeys/todos.journey.ts')
+    expect(r.stdout).toContain('  ⑂ branch from logged_in\n    ├ path create\n    │   step create_todo\n    └ path no_title\n        step create_without_title (expects failure)')
+    expect(r.stdout).toContain('2 journeys in 2 file(s); tags: smoke (2)')
+    const json = JSON.parse((await ts.venomqa(['list', '--json'])).stdout)
+    expect(json.map((j: { name: string }) => j.name)).toEqual(['leaky_login', 'health', 'stats', 'slow', 'todos'])
+  })
+
+  it('plugins shows what resolved, its version and where from', async () => {
+    const yaml = await project('yaml-project')
+    const r = await yaml.venomqa(['plugins', '--plugin', 'csv'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/http-control\s+0\.1\.0\s+http-control\s+built into @venomqa\/runner@0\.1\.0 {2}\(options: url\)/)
+    expect(r.stdout).toMatch(/@acme\/venomqa-plugin-stamp\s+2\.3\.0\s+@acme\/stamp\s+node_modules\/@acme\/venomqa-plugin-stamp {2}\(options: label\)/)
+    expect(r.stdout).toMatch(/audit\s+0\.0\.1\s+\.\/plugins\/audit\.ts\s+plugins\/audit\.ts/)
+    expect(r.stdout).toMatch(/venomqa-plugin-csv\s+0\.1\.0\s+csv\s+\S*examples\/plugin-csv/)
+    const json = JSON.parse((await yaml.venomqa(['plugins', '--json'])).stdout)
+    expect(json.plugins.map((p: { source: string }) => p.source)).toEqual(['built-in', 'package', 'path'])
+  })
+
+  it('doctor gives a verdict per check and exits 1 when the API is unreachable', async () => {
+    const ts = await project('ts-project')
+    const ok = await ts.venomqa(['doctor'])
+    expect(ok.stdout).toMatch(/^✓ config {5}venomqa\.config\.ts$/m)
+    expect(ok.stdout).toMatch(/^✓ plugin {5}http-control 0\.1\.0 \(built in\)$/m)
+    expect(ok.stdout).toMatch(/^✓ journeys {3}5 journeys in 4 files$/m)
+    expect(ok.stdout).toMatch(/^✓ base URL {3}http:\/\/127\.0\.0\.1:\d+ answered \d+ in \d+ ms$/m)
+    expect(ok.stdout).toMatch(/^✓ service {4}http-control is healthy$/m)
+    expect(ok.stdout).toContain('doctor: all 6 checks passed')
+    expect(ok.code).toBe(0)
+    const down = await ts.venomqa(['doctor', '--plugin', 'nope'], { env: { TODO_URL: 'http://127.0.0.1:9' } })
+    expect(down.code).toBe(1)
+    expect(down.stdout).toMatch(/^✗ plugin {5}unknown plugin "nope"/m)
+    expect(down.stdout).toMatch(/^✗ base URL {3}http:\/\/127\.0\.0\.1:9 is not reachable: ECONNREFUSED$/m)
+    expect(down.stdout).toMatch(/^✗ service {4}http-control/m)
+    expect(down.stdout).toMatch(/doctor: 3 of \d+ checks failed/)
+  })
+
+  it('init scaffolds a project that runs, and never overwrites without --force', async () => {
+    const fresh = await project(null)
+    await import('node:fs/promises').then((fs) => fs.writeFile(path.join(fresh.dir, 'package.json'), '{\n    "name": "app",\n    "scripts": { "test": "vitest" }\n}\n'))
+    const r = await fresh.venomqa(['init', '--base-url', app.url])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('created venomqa.config.ts\ncreated journeys/example.journey.ts\nadded "test:api": "venomqa run" to package.json')
+    const pkg = read(fresh, 'package.json')
+    expect(JSON.parse(pkg).scripts).toEqual({ test: 'vitest', 'test:api': 'venomqa run' })
+    expect(pkg).toContain('\n    "name"') // indentation kept
+    const run = await fresh.venomqa(['run'])
+    expect(run.stdout).toContain('Result: PASSED')
+    expect(run.code).toBe(0)
+    expect(read(fresh, 'reports/junit.xml')).toContain('<testsuite name="example"')
+
+    await import('node:fs/promises').then((fs) => fs.writeFile(path.join(fresh.dir, 'journeys/example.journey.ts'), '// mine'))
+    const again = await fresh.venomqa(['init'])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain('venomqa: not overwriting what exists: venomqa.config.ts, journeys/example.journey.ts. Nothing was written; use --force to replace them')
+    expect(read(fresh, 'journeys/example.journey.ts')).toBe('// mine')
+    expect((await fresh.venomqa(['init', '--force'])).code).toBe(0)
+    expect(read(fresh, 'journeys/example.journey.ts')).toContain("journey('example'")
+  })
+
+  it('--help and --version answer without config, and unknown commands are exit 2', async () => {
+    const empty = await project(null)
+    const help = await empty.venomqa(['--help'])
+    expect(help.code).toBe(0)
+    for (const cmd of ['run', 'list', 'init', 'report', 'plugins', 'doctor']) expect(help.stdout).toContain(`  ${cmd} `)
+    const version = await empty.venomqa(['--version'])
+    expect(version.stdout).toBe(`${JSON.parse(readFileSync(path.join(__dirname, '../package.json'), 'utf8')).version}\n`)
+    const runHelp = await empty.venomqa(['run', '--help'])
+    for (const flag of ['--config', '--base-url', '--plugin', '--reporter', '--grep', '--tag', '--fail-fast', '--timeout', '--retries', '--profile', '--save', '--debug'])
+      expect(runHelp.stdout).toContain(flag)
+    const bad = await empty.venomqa(['frobnicate'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("venomqa: unknown command 'frobnicate'")
+  })
+})

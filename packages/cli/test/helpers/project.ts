@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { REPO_ROOT } from '@venomqa/test-utils'
+
+export const CLI_BIN = path.join(REPO_ROOT, 'packages/cli/dist/bin.js')
+const FIXTURES = path.join(REPO_ROOT, 'packages/cli/test/fixtures')
+
+/** What the e2e tests run: fail with the command to fix it when something is not built. */
+export function assertBuilt(): void {
+  const needed = {
+    'packages/cli/dist/bin.js': '@venomqa/cli',
+    'packages/runner/dist/index.js': '@venomqa/runner',
+    'packages/core/dist/index.js': '@venomqa/core',
+    'examples/plugin-csv/dist/index.js': 'venomqa-plugin-csv',
+    'examples/todo-app/dist/server.js': '@venomqa/example-todo-app',
+  }
+  const missing = Object.entries(needed).filter(([f]) => !existsSync(path.join(REPO_ROOT, f)))
+  if (missing.length)
+    throw new Error(`build first: ${missing.map(([, pkg]) => `pnpm --filter ${pkg} build`).join(' && ')} (missing ${missing.map(([f]) => f).join(', ')})`)
+}
+
+export interface CliResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+export interface Project {
+  dir: string
+  /** Run the built `venomqa` binary in the project, as a user would. */
+  venomqa(args: string[], options?: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<CliResult>
+  /** Start it and hand back the process, for signal tests. */
+  spawn(args: string[], options?: { env?: Record<string, string | undefined> }): { child: ChildProcess; output: () => CliResult; done: Promise<CliResult> }
+  remove(): Promise<void>
+}
+
+/** The environment of the user's shell, without anything VenomQA reads that the test did not set. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VENOMQA_') && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v
+  for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k]
+  else env[k] = v
+  return env
+}
+
+/**
+ * Copy a fixture project to a temp directory with a node_modules as an install would leave it:
+ * @venomqa/core, runner and cli link to the workspace packages, venomqa-plugin-csv to the example, and
+ * the fixture plugin packages (test/fixtures/packages) are copied in.
+ */
+export async function makeProject(fixture: string | null, baseEnv: Record<string, string | undefined> = {}): Promise<Project> {
+  const dir = await mkdtemp(path.join(tmpdir(), `venomqa-e2e-${fixture ?? 'empty'}-`))
+  if (fixture) await cp(path.join(FIXTURES, fixture), dir, { recursive: true })
+  const nm = path.join(dir, 'node_modules')
+  await mkdir(path.join(nm, '@venomqa'), { recursive: true })
+  for (const p of ['core', 'runner', 'cli']) await symlink(path.join(REPO_ROOT, 'packages', p), path.join(nm, '@venomqa', p), 'dir')
+  await symlink(path.join(REPO_ROOT, 'examples/plugin-csv'), path.join(nm, 'venomqa-plugin-csv'), 'dir')
+  const pkgs = path.join(FIXTURES, 'packages')
+  for (const entry of await readdir(pkgs)) {
+    if (entry.startsWith('@')) for (const sub of await readdir(path.join(pkgs, entry))) await cp(path.join(pkgs, entry, sub), path.join(nm, entry, sub), { recursive: true })
+    else await cp(path.join(pkgs, entry), path.join(nm, entry), { recursive: true })
+  }
+  const spawnCli = (args: string[], options: { env?: Record<string, string | undefined> } = {}) => {
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: dir, env: cleanEnv({ ...baseEnv, ...options.env }), stdio: ['ignore', 'pipe', 'pipe'] })
+    const out: CliResult = { code: null, signal: null, stdout: '', stderr: '' }
+    child.stdout!.on('data', (d) => (out.stdout += d))
+    child.stderr!.on('data', (d) => (out.stderr += d))
+    const done = new Promise<CliResult>((resolve) =>
+      child.on('close', (code, signal) => {
+        out.code = code
+        out.signal = signal
+        resolve(out)
+      }),
+    )
+    return { child, output: () => out, done }
+  }
+  return {
+    dir,
+    spawn: spawnCli,
+    async venomqa(args, options = {}) {
+      const run = spawnCli(args, options)
+      const timer = setTimeout(() => run.child.kill('SIGKILL'), options.timeoutMs ?? 25_000)
+      try {
+        return await run.done
+      } finally {
+        clearTimeout(timer)
+      }
+    },
+    remove: () => rm(dir, { recursive: true, force: true }),
+  }
+}
+
+/** Poll until `check` is true (for output a child process has not printed yet). */
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
