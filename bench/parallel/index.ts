@@ -18,6 +18,9 @@ const ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres'
 const DB = 'venomqa_bench_par'
 const MAIN = `postgres://postgres@127.0.0.1:5432/${DB}`
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
+// Whatever happens, the app processes this benchmark started do not outlive it.
+const children: ChildProcess[] = []
+process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')))
 
 async function admin(sql: string) {
   const c = new pg.Client({ connectionString: ADMIN })
@@ -33,6 +36,7 @@ async function startApp(databaseUrl: string): Promise<{ url: string; stop: () =>
     })
   })
   const child: ChildProcess = spawn(process.execPath, [server], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl }, stdio: 'ignore' })
+  children.push(child)
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; i < 200; i++) {
     try {

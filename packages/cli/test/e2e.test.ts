@@ -1,6 +1,6 @@
 import { readFileSync, existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
-import { type RunningProcess, startTodoApp } from '@venomqa/test-utils'
+import { type RunningProcess, freePort, startTodoApp } from '@venomqa/test-utils'
 import { Ajv } from 'ajv'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { RESULTS_SCHEMA_FILE } from '../scripts/schemas'
@@ -125,6 +125,26 @@ describe('venomqa run with a TypeScript config', () => {
     ])
   })
 
+  it('--reporter <name> loads @venomqa/reporter-<name> when it is installed', async () => {
+    const r = await ts.venomqa(['run', 'health', '-r', 'tally:out/tally.txt'])
+    expect(r.code).toBe(0)
+    expect(read(ts, 'out/tally.txt')).toBe('steps passed: 1\n')
+  })
+
+  it('without any base URL, a run is exit 2 saying where to set one', async () => {
+    const r = await ts.venomqa(['run', 'health', '--config', 'none.yaml'])
+    expect(r.code).toBe(2)
+    const bare = await project(null)
+    await import('node:fs/promises').then(async (fs) => {
+      await fs.mkdir(path.join(bare.dir, 'journeys'))
+      await fs.copyFile(path.join(ts.dir, 'journeys/health.journey.ts'), path.join(bare.dir, 'journeys/health.journey.ts'))
+    })
+    const none = await bare.venomqa(['run'])
+    expect(none.code).toBe(2)
+    expect(none.stderr).toBe('venomqa: no base URL for health, stats: set baseUrl in the config, VENOMQA_BASE_URL, or --base-url\n')
+    expect((await bare.venomqa(['run'], { env: { VENOMQA_BASE_URL: app.url } })).code).toBe(0)
+  })
+
   it('a reporter no plugin registered is exit 2 naming the known ones', async () => {
     const r = await ts.venomqa(['run', '--tag', 'smoke', '-r', 'nosuch'])
     expect(r.code).toBe(2)
@@ -136,7 +156,7 @@ describe('venomqa run with a TypeScript config', () => {
     const r = await ts.venomqa(['run', '--plugin', 'future'])
     expect(r.code).toBe(2)
     expect(r.stderr).toBe(
-      'venomqa: plugin venomqa-plugin-future@5.0.0 is built for plugin API 2, but this VenomQA speaks plugin API 1: install a version of the plugin made for plugin API 1\n  at future\n',
+      'venomqa: plugin venomqa-plugin-future@5.0.0 is built for plugin API 2, but this VenomQA speaks plugin API 1: install a version of the plugin made for plugin API 1\n',
     )
   })
 
@@ -261,10 +281,11 @@ describe('the other commands', () => {
     expect(ok.stdout).toMatch(/^✓ service {4}http-control is healthy$/m)
     expect(ok.stdout).toContain('doctor: all 6 checks passed')
     expect(ok.code).toBe(0)
-    const down = await ts.venomqa(['doctor', '--plugin', 'nope'], { env: { TODO_URL: 'http://127.0.0.1:9' } })
+    const nobody = `http://127.0.0.1:${await freePort()}`
+    const down = await ts.venomqa(['doctor', '--plugin', 'nope'], { env: { TODO_URL: nobody } })
     expect(down.code).toBe(1)
     expect(down.stdout).toMatch(/^✗ plugin {5}unknown plugin "nope"/m)
-    expect(down.stdout).toMatch(/^✗ base URL {3}http:\/\/127\.0\.0\.1:9 is not reachable: ECONNREFUSED$/m)
+    expect(down.stdout).toContain(`✗ base URL   ${nobody} is not reachable: ECONNREFUSED\n`)
     expect(down.stdout).toMatch(/^✗ service {4}http-control/m)
     expect(down.stdout).toMatch(/doctor: 3 of \d+ checks failed/)
   })

@@ -55,7 +55,8 @@ function transportReason(err: unknown): string {
   const e = err as { name?: string; code?: string; cause?: { code?: string } }
   if (e?.name === 'TimeoutError') return 'no answer before the timeout'
   const code = e?.code ?? e?.cause?.code
-  return code ? `${code}: ${errorMessage(err)}` : errorMessage(err)
+  const message = errorMessage(err)
+  return code && !message.includes(code) ? `${code}: ${message}` : message
 }
 
 /**

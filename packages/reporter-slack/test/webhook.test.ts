@@ -132,7 +132,7 @@ describe('posting to an incoming webhook', () => {
     const refused = context()
     await deliverToSlack(failingRun(), { webhookUrl: `http://127.0.0.1:${port}/hook`, maxAttempts: 2, retryBaseDelayMs: 10 }, refused.ctx)
     expect(refused.warnings).toHaveLength(1)
-    expect(refused.warnings[0]).toMatch(/did not take the message after 2 attempts; last: ECONNREFUSED/)
+    expect(refused.warnings[0]).toMatch(/did not take the message after 2 attempts; last: connect ECONNREFUSED/)
 
     const w = await webhook(() => 'hang')
     const silent = context()

@@ -38,6 +38,14 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
   if (!selected.length)
     throw new UserError('E_NO_JOURNEYS', `no journey matches the filters (${describeFilters(flags)}); known: ${all.map((j) => j.journey.name).join(', ')}`)
 
+  const homeless = selected.filter(({ journey }) => !journey.baseUrl)
+  if (!config.baseUrl && homeless.length)
+    throw new UserError(
+      'E_NO_BASE_URL',
+      `no base URL for ${homeless.map((j) => j.journey.name).join(', ')}: set baseUrl in the config, VENOMQA_BASE_URL, or --base-url`,
+      { where: config.file ? path.relative(io.cwd, config.file) : 'baseUrl' },
+    )
+
   const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
   const active: Reporter[] = []
   const controller = new AbortController()

@@ -1,0 +1,69 @@
+/**
+ * How fast `venomqa --version` and `venomqa --help` answer: the median wall time of N spawns of the
+ * built binary, next to a bare `node -e ''` (the floor no CLI can go under) and `venomqa list` (a real
+ * command that loads config, zod, jiti and journeys). Target: under 200 ms for --version and --help.
+ *
+ *   pnpm --filter @venomqa/cli build && pnpm bench cli-startup        # BENCH_N=30 for more spawns
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const BIN = path.join(ROOT, 'packages/cli/dist/bin.js')
+const N = Number(process.env.BENCH_N ?? 20)
+const TARGET_MS = 200
+
+if (!existsSync(BIN)) {
+  console.log('build the CLI first: pnpm --filter @venomqa/cli build')
+  process.exit(2)
+}
+
+// A tiny project for `venomqa list`: one TS journey, core linked from the workspace.
+const project = mkdtempSync(path.join(os.tmpdir(), 'venomqa-bench-startup-'))
+mkdirSync(path.join(project, 'journeys'))
+mkdirSync(path.join(project, 'node_modules/@venomqa'), { recursive: true })
+symlinkSync(path.join(ROOT, 'packages/core'), path.join(project, 'node_modules/@venomqa/core'), 'dir')
+writeFileSync(path.join(project, 'package.json'), '{"name":"bench","type":"module"}')
+writeFileSync(
+  path.join(project, 'journeys/a.journey.ts'),
+  "import { journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('s', ({ http }) => http.get('/'))] })\n",
+)
+
+const env = { ...process.env, NO_COLOR: '1' }
+for (const k of Object.keys(env)) if (k.startsWith('VENOMQA_')) delete env[k]
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]!
+}
+
+function time(label: string, args: string[]): number {
+  spawnSync(process.execPath, args, { cwd: project, env }) // warm the file system cache
+  const times: number[] = []
+  for (let i = 0; i < N; i++) {
+    const t = performance.now()
+    const r = spawnSync(process.execPath, args, { cwd: project, env, encoding: 'utf8' })
+    times.push(performance.now() - t)
+    if (r.status !== 0) throw new Error(`${label} exited ${r.status}: ${r.stderr}`)
+  }
+  return median(times)
+}
+
+try {
+  const node = time('node', ['-e', ''])
+  const version = time('--version', [BIN, '--version'])
+  const help = time('--help', [BIN, '--help'])
+  const list = time('list', [BIN, 'list'])
+  const row = (label: string, ms: number, note = '') =>
+    console.log(`  ${label.padEnd(22)} ${ms.toFixed(0).padStart(5)} ms   ${(ms / node).toFixed(2)}x node${note}`)
+  console.log(`venomqa startup, median of ${N} spawns (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(2)})`)
+  row("node -e ''", node)
+  row('venomqa --version', version, `   ${version < TARGET_MS ? 'under' : 'OVER'} the ${TARGET_MS} ms target; CLI's own cost ${(version - node).toFixed(0)} ms`)
+  row('venomqa --help', help, `   ${help < TARGET_MS ? 'under' : 'OVER'} the ${TARGET_MS} ms target; CLI's own cost ${(help - node).toFixed(0)} ms`)
+  row('venomqa list (1 TS)', list, '   loads config, zod, jiti and a journey')
+} finally {
+  rmSync(project, { recursive: true, force: true })
+}
