@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { chromium } from '../../packages/reporter-html/node_modules/playwright-core/index.mjs'
-import { renderHtml } from '../../packages/reporter-html/src/index'
+import { chromium } from 'playwright-core'
+import { renderHtml } from '@venomqa/reporter-html'
 import { bigRun } from '../../packages/reporter-html/test/big-run'
 
 const JOURNEYS = 200

@@ -146,6 +146,31 @@ async function pathCost(iterations: number): Promise<{ plain: Stats; tracked: St
   }
 }
 
+/** Snapshot rollback against the number of rows a path changed: it should follow the rows, not the tables. */
+async function scaling(counts: number[], iterations: number): Promise<{ rows: number; rollback: Stats }[]> {
+  const backend = postgresState({ url: DB_URL })
+  await backend.connect()
+  const pool = new pg.Pool({ connectionString: DB_URL, max: 1 })
+  const out: { rows: number; rollback: Stats }[] = []
+  try {
+    await backend.checkpoint('base')
+    for (const n of counts) {
+      const samples: number[] = []
+      for (let i = 0; i < iterations; i++) {
+        if (n) await pool.query(`UPDATE t4 SET name = name || '!' WHERE id <= ${n}`)
+        const t0 = performance.now()
+        await backend.rollback('base')
+        samples.push(performance.now() - t0)
+      }
+      out.push({ rows: n, rollback: stats(samples) })
+    }
+  } finally {
+    await backend.disconnect()
+    await pool.end()
+  }
+  return out
+}
+
 const ms = (n: number) => n.toFixed(2).padStart(9)
 
 export async function runPostgres(): Promise<void> {
@@ -168,6 +193,8 @@ export async function runPostgres(): Promise<void> {
       `\ntemplate / snapshot: rollback median ${(tpl.rollback.median / snap.rollback.median).toFixed(0)}x, p95 ${(tpl.rollback.p95 / snap.rollback.p95).toFixed(0)}x; ` +
         `checkpoint median ${(tpl.checkpoint.median / snap.checkpoint.median).toFixed(0)}x`,
     )
+    const scale = await scaling([0, 10, 100, 1000, 10_000], 20)
+    console.log(`snapshot rollback by rows changed: ${scale.map((s) => `${s.rows} rows ${s.rollback.median.toFixed(2)} ms`).join(', ')} (medians)`)
     const cost = await pathCost(100)
     console.log(
       `cost of change tracking on the app's writes (the 100-row path): ${cost.plain.median.toFixed(2)} ms -> ${cost.tracked.median.toFixed(2)} ms median ` +

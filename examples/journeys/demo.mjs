@@ -9,16 +9,20 @@ import { fileURLToPath } from 'node:url'
 const here = path.dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
 
-const port = await new Promise((resolve, reject) => {
-  const srv = net.createServer().once('error', reject)
-  srv.listen(0, '127.0.0.1', () => {
-    const p = srv.address().port
-    srv.close(() => resolve(p))
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const srv = net.createServer().once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const p = srv.address().port
+      srv.close(() => resolve(p))
+    })
   })
-})
+const port = await freePort()
+// The app mails through this port; the run's embedded mail catcher listens on it (see venomqa.config.ts).
+const smtpPort = await freePort()
 const url = `http://127.0.0.1:${port}`
 const appMain = path.join(path.dirname(require.resolve('@venomqa/example-todo-app')), 'server.js')
-const app = spawn(process.execPath, [appMain], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: process.env.DEMO_DATABASE_URL ?? '' }, stdio: ['ignore', 'inherit', 'inherit'] })
+const app = spawn(process.execPath, [appMain], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: process.env.DEMO_DATABASE_URL ?? '', SMTP_URL: `smtp://127.0.0.1:${smtpPort}` }, stdio: ['ignore', 'inherit', 'inherit'] })
 
 async function ready() {
   for (let i = 0; i < 200; i++) {
@@ -37,7 +41,7 @@ try {
   const cliPkg = require.resolve('@venomqa/cli/package.json')
   const bin = path.join(path.dirname(cliPkg), require(cliPkg).bin.venomqa)
   code = await new Promise((resolve) => {
-    const run = spawn(process.execPath, [bin, 'run', ...process.argv.slice(2)], { cwd: here, env: { ...process.env, TODO_APP_URL: url }, stdio: 'inherit' })
+    const run = spawn(process.execPath, [bin, 'run', ...process.argv.slice(2)], { cwd: here, env: { ...process.env, TODO_APP_URL: url, DEMO_SMTP_PORT: String(smtpPort) }, stdio: 'inherit' })
     run.on('exit', (c, signal) => resolve(c ?? (signal ? 130 : 1)))
   })
 } catch (err) {

@@ -1,12 +1,18 @@
 import { defineConfig } from '@venomqa/cli'
 
-// The demo script starts the todo app and passes its URL in TODO_APP_URL.
+// The demo script starts the todo app and passes its URL in TODO_APP_URL, and the SMTP port it gave the
+// app in DEMO_SMTP_PORT: the embedded mail catcher listens there for the run.
 const app = process.env.TODO_APP_URL ?? 'http://127.0.0.1:3000'
+const smtpPort = Number(process.env.DEMO_SMTP_PORT ?? 1025)
 
 export default defineConfig({
   baseUrl: app,
   journeys: ['journeys/**/*.journey.ts'],
-  // The todo app keeps its data in memory and rolls it back through its control endpoint.
-  plugins: [['http-control', { url: app }]],
+  plugins: [
+    // The todo app keeps its data in memory and rolls it back through its control endpoint.
+    ['http-control', { url: app }],
+    // A real SMTP server for the app's mail, read through the `mail` port, rolled back with checkpoints.
+    ['@venomqa/adapter-mailhog', { mode: 'embedded', smtpPort }],
+  ],
   timeout: 10_000,
 })

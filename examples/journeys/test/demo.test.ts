@@ -3,26 +3,35 @@ import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Journey } from '@venomqa/core'
+import { startMailCatcher, type MailCatcher } from '@venomqa/adapter-mailhog'
 import { createRunner, httpControlState } from '@venomqa/runner'
 import { startTodoApp, type RunningProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import passwordReset from '../journeys/password-reset.journey'
 import lifecycle from '../journeys/todo-lifecycle.journey'
 import registration from '../journeys/registration.journey'
 import resilience from '../journeys/resilience.journey'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 let app: RunningProcess
+let catcher: MailCatcher
 beforeAll(async () => {
-  app = await startTodoApp()
+  catcher = await startMailCatcher()
+  app = await startTodoApp({ SMTP_URL: catcher.smtpUrl })
 })
 afterAll(async () => {
   await app?.stop()
+  await catcher?.close()
 })
 
 describe('demo journeys', () => {
   it('all pass, with every path of every branch run and rolled back', async () => {
-    const runner = createRunner({ baseUrl: app.url, stateBackends: [httpControlState({ url: app.url })] })
-    const result = await runner.run([lifecycle, resilience, ...(registration as Journey[])])
+    const runner = createRunner({
+      baseUrl: app.url,
+      stateBackends: [httpControlState({ url: app.url }), catcher.stateBackend()],
+      ports: { mail: catcher.client() },
+    })
+    const result = await runner.run([lifecycle, resilience, passwordReset, ...(registration as Journey[])])
     await runner.close()
     for (const j of result.journeys) expect(j.issues, j.name).toEqual([])
     expect(result.status).toBe('passed')
@@ -39,5 +48,7 @@ describe('demo journeys', () => {
     expect(out).toMatch(/mark_done/)
     expect(out).toMatch(/create_sixth/)
     expect(out).toMatch(/register_invalid_email/)
+    expect(out).toMatch(/follow_the_link/)
+    expect(out).toMatch(/Result: PASSED/)
   })
 })

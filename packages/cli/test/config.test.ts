@@ -90,6 +90,28 @@ describe('config validation', () => {
     expect(config.workers).toBe(2)
   })
 
+  it('returns the config as written: a workerSetup or a plugin made from a class keeps its methods', () => {
+    class Setup {
+      async create() {
+        return { baseUrl: 'http://w' }
+      }
+    }
+    class AuditPlugin {
+      name = 'audit'
+      version = '1.0.0'
+      apiVersion = 1
+      setup() {}
+    }
+    const workerSetup = new Setup()
+    const plugin = new AuditPlugin()
+    const config = validateConfig({ workerSetup, plugins: [plugin] }, 'venomqa.config.ts')
+    expect(config.workerSetup).toBe(workerSetup)
+    expect(config.plugins![0]).toBe(plugin)
+    expect(errorOf(() => validateConfig({ workerSetup: 'postgres' }, 'venomqa.yaml')).message).toBe(
+      'venomqa.yaml: workerSetup: expected an object with a create(index) function (only in a venomqa.config.ts or .js), got "postgres"',
+    )
+  })
+
   it('a config that is not an object says so', () => {
     expect(errorOf(() => validateConfig(['a'], 'venomqa.yaml')).message).toBe('venomqa.yaml: expected an object of config keys at the top level, got a list')
   })

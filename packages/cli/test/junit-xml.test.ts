@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { renderJUnit } from '../../runner/src/reporters'
-import { sampleRun } from '../../runner/test/reporters/sample-run'
+import { renderJUnit } from '@venomqa/runner'
+import { sampleRun } from './helpers/sample-run'
 import { checkJUnit } from './helpers/junit-shape'
 
 // The junit reporter's output through a real XML parser, against the JUnit schema's shape. The same
 // check runs on the file a real `venomqa run` writes, in e2e.test.ts.
 describe('JUnit XML from the junit reporter', () => {
-  it('parses and has the JUnit shape, with markup and control characters from the API made safe', () => {
-    const { problems, suites } = checkJUnit(renderJUnit(sampleRun()))
+  it('parses and has the JUnit shape, with markup and control characters from the API made safe', async () => {
+    const { problems, suites } = checkJUnit(renderJUnit(await sampleRun()))
     expect(problems).toEqual([])
     expect(suites.map((s) => s.name)).toEqual(['checkout <&>', 'health'])
     const failure = suites[0]!.cases.find((c) => c.outcome === 'failure')!

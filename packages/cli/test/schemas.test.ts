@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
 import { describe, expect, it } from 'vitest'
-import { sampleRun } from '../../runner/test/reporters/sample-run'
+import { sampleRun } from './helpers/sample-run'
 import { CONFIG_SCHEMA_FILE, RESULTS_SCHEMA_FILE, schemaText } from '../scripts/schemas'
 import { configJsonSchema } from '../src/config/schema'
 import { resultsJsonSchema } from '../scripts/results-schema'
@@ -21,9 +21,9 @@ describe('published JSON schemas', () => {
     expect(validate({ baseURL: 'http://x' })).toBe(false)
   })
 
-  it('the results schema accepts a run and rejects a broken one', () => {
+  it('the results schema accepts a run and rejects a broken one', async () => {
     const validate = new Ajv({ strict: true, allErrors: true }).compile(JSON.parse(readFileSync(RESULTS_SCHEMA_FILE, 'utf8')))
-    const run = JSON.parse(JSON.stringify(sampleRun()))
+    const run = JSON.parse(JSON.stringify(await sampleRun()))
     expect(validate(run), JSON.stringify(validate.errors)).toBe(true)
     delete run.journeys[0].nodes[0].status
     run.summary.steps.total = -1

@@ -18,6 +18,10 @@ export interface StateBackend {
   readonly parallelSafe: boolean
   connect(): Promise<void>
   checkpoint(name: string): Promise<void>
+  /**
+   * Put the state back to checkpoint `name`. Checkpoints form a stack, as savepoints do: this also drops
+   * every checkpoint taken after `name`, and frees what they held (the World will not release them).
+   */
   rollback(name: string): Promise<void>
   release(name: string): Promise<void>
   /** Back to an empty, clean state (truncate, restart sequences). Optional. */
@@ -68,6 +72,8 @@ export interface Email {
   from: string
   to: string[]
   cc: string[]
+  /** Known only where the SMTP envelope was seen (the embedded catcher). */
+  bcc?: string[]
   subject: string
   text: string
   html?: string
@@ -95,8 +101,8 @@ export interface OutgoingEmail {
 export interface MailPort extends HealthCheckable {
   list(filter?: EmailFilter): Promise<Email[]>
   getLatest(filter?: EmailFilter): Promise<Email | undefined>
-  /** Poll until a matching mail arrives; rejects with a clear message at the timeout (ms). */
-  waitForEmail(filter: EmailFilter & { timeout?: number }): Promise<Email>
+  /** Poll until a matching mail arrives; rejects with a clear message at the timeout (ms) or when `signal` aborts. */
+  waitForEmail(filter: EmailFilter & { timeout?: number; signal?: AbortSignal }): Promise<Email>
   deleteAll(): Promise<void>
   send(mail: OutgoingEmail): Promise<void>
 }

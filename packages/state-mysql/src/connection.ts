@@ -11,7 +11,8 @@ export interface Target {
 
 /** A URL's password replaced by `***`, for anything a user may read. */
 export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@]*@/i, '$1***@')
+  // Greedy up to the last '@': a password may hold '@' or '/' when the user did not percent-encode it.
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:).*@([^@]*)$/i, '$1***@$2')
 }
 
 /** Parse `mysql://user:pass@host:port/db` (or `mariadb://`). `database` overrides the URL's path. */
@@ -81,5 +82,5 @@ export function describeSqlError(err: unknown): string {
 
 export function isPrivilegeError(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? ''
-  return /^ER_(TABLEACCESS|DBACCESS|SPECIFIC_ACCESS|ACCESS|COLUMNACCESS|PROCACCESS)_DENIED_ERROR$/.test(code) || code === 'ER_BINLOG_CREATE_ROUTINE_NEED_SUPER'
+  return /^ER_(TABLEACCESS|DBACCESS|SPECIFIC_ACCESS|ACCESS|COLUMNACCESS|PROCACCESS)_DENIED_ERROR$/.test(code)
 }

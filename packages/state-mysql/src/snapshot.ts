@@ -337,7 +337,13 @@ export class MysqlSnapshotBackend implements StateBackend {
         await conn.query(sql)
       } catch (err) {
         await this.#dropPrivateObjects(conn).catch(() => undefined)
-        const need = isPrivilegeError(err) ? ` (the user needs the ${privilege} privilege on \`${db}\`)` : ''
+        const code = (err as { code?: string }).code
+        const need =
+          code === 'ER_BINLOG_CREATE_ROUTINE_NEED_SUPER'
+            ? ' (binary logging is on: grant the user SUPER, or set log_bin_trust_function_creators = 1)'
+            : isPrivilegeError(err)
+              ? ` (the user needs the ${privilege} privilege on \`${db}\`)`
+              : ''
         throw new StateError(this.name, `cannot ${what} in database "${db}" on ${this.#target.display}${need}: ${describeSqlError(err)}`, { cause: err })
       }
     }

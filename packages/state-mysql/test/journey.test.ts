@@ -7,7 +7,7 @@ import { createRunner } from '@venomqa/runner'
 import { type RunningProcess, describeWithService, startTodoApp } from '@venomqa/test-utils'
 import { afterEach, expect, it } from 'vitest'
 import plugin from '../src'
-import { type Dump, HOST, PORT, dropDatabase, dump, freshDatabase, privateObjects, urlFor } from './helpers'
+import { type Dump, HOST, PORT, admin, dropDatabase, dump, freshDatabase, privateObjects, urlFor } from './helpers'
 
 const DB = 'venomqa_my_app'
 const describe = await describeWithService('MariaDB', HOST, PORT)
@@ -115,6 +115,44 @@ describe('a journey against the todo app in its own process (MariaDB)', () => {
     expect(record.ids.again).toBe(record.ids.first)
     // After the run: the database is as it was at the checkpoint, and nothing private is left in it.
     expect(await dump(DB)).toEqual(record.atCheckpoint)
+    expect(await privateObjects(DB)).toEqual([])
+  })
+
+  it('DDL run by a path stops the branch with a critical issue naming the change; no path runs on unknown state', async () => {
+    await freshDatabase(DB, [])
+    app = await startTodoApp({ DATABASE_URL: urlFor(DB) })
+    const ran: string[] = []
+    const runner = createRunner({ baseUrl: app.url, plugins: [[plugin, { url: urlFor(DB) }]] })
+    await runner.init()
+    try {
+      const result = await runner.run(
+        journey('migration_in_a_path', {
+          steps: [
+            step('signup', ({ http }) => http.post('/api/users', { json: { email: 'ddl@example.test', password: 'pw-123456', name: 'D' } })),
+            checkpoint('ready'),
+            branch('ready', [
+              path('migrates', [
+                step('alter', async () => {
+                  ran.push('migrates')
+                  const conn = await admin(DB)
+                  await conn.query('ALTER TABLE todos ADD COLUMN priority INT NOT NULL DEFAULT 0')
+                  await conn.end()
+                }),
+              ]),
+              path('after_migration', [step('noop', () => void ran.push('after_migration'))]),
+            ]),
+          ],
+        }),
+      )
+      const j = result.journeys[0]!
+      expect(j.status).toBe('failed')
+      expect(ran).toEqual(['migrates'])
+      const critical = j.issues.filter((i) => i.severity === 'critical')
+      expect(critical.length).toBeGreaterThan(0)
+      expect(critical[0]!.error).toContain('table `todos`: column `priority` was added')
+    } finally {
+      await runner.close()
+    }
     expect(await privateObjects(DB)).toEqual([])
   })
 

@@ -1,7 +1,7 @@
 import { ConfigError, PLUGIN_API_VERSION, type PluginApi, type StateBackend } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
-import plugin, { MysqlSavepointBackend, MysqlSnapshotBackend, type MysqlStateOptions, mysqlState } from '../src'
+import plugin, { MysqlSavepointBackend, MysqlSnapshotBackend, type MysqlStateOptions, maskUrl, mysqlState } from '../src'
 import { HOST, PORT, urlFor } from './helpers'
 
 /** What setup() registered, through a PluginApi that records the calls. */
@@ -63,4 +63,11 @@ describe('the plugin', () => {
     expect(mysqlState({ url: urlFor('x') })).toBeInstanceOf(MysqlSnapshotBackend)
     expect(mysqlState({ url: urlFor('x'), mechanism: 'savepoint' }).mechanism).toBe('savepoint')
   })
+})
+
+it('maskUrl() hides the password, even one with @ or / in it', () => {
+  expect(maskUrl('mysql://root:pw@db:3306/app')).toBe('mysql://root:***@db:3306/app')
+  expect(maskUrl('mysql://root:p@ss/w0rd@db:3306/app')).toBe('mysql://root:***@db:3306/app')
+  expect(maskUrl('mysql://root@db:3306/app')).toBe('mysql://root@db:3306/app')
+  expect(maskUrl('mariadb://:secret@db/app')).toBe('mariadb://:***@db/app')
 })

@@ -1,6 +1,9 @@
 import type pg from 'pg'
 import { qualified } from './sql'
 
+/** Where the snapshot mechanism keeps its log and functions; never tracked itself. */
+export const PRIVATE_SCHEMA = '_venomqa'
+
 /** A table the backend tracks, as the catalog describes it. */
 export interface TrackedTable {
   oid: string
@@ -33,8 +36,6 @@ function schemasOf(scope: Scope): string[] {
   const extra = (scope.tables ?? []).filter((t) => t.includes('.')).map((t) => t.split('.')[0]!)
   return [...new Set([...scope.schemas, ...extra])].filter((s) => s !== PRIVATE_SCHEMA)
 }
-
-export const PRIVATE_SCHEMA = '_venomqa'
 
 function matches(spec: string, schema: string, name: string, defaultSchemas: string[]): boolean {
   if (spec.includes('.')) return spec === `${schema}.${name}`
@@ -97,30 +98,49 @@ export async function findSequences(client: pg.ClientBase, scope: Scope, tables:
     .map((r) => ({ oid: r.oid, sql: qualified(r.schema, r.name), display: `${r.schema}.${r.name}` }))
 }
 
-const FINGERPRINT_SQL = `
-SELECT n.nspname::text || '.' || c.relname::text AS table, c.oid::int8::text AS oid,
-  md5(coalesce((SELECT string_agg(a.attnum || ':' || a.attname || ':' || format_type(a.atttypid, a.atttypmod) || ':' || a.attnotnull || ':' || a.attgenerated::text || ':' || a.attidentity::text, ',' ORDER BY a.attnum)
-     FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
-   || '|' || coalesce((SELECT string_agg(k.conname || ':' || k.contype::text || ':' || k.conkey::text, ',' ORDER BY k.conname)
-     FROM pg_constraint k WHERE k.conrelid = c.oid), '')) AS shape,
-  (SELECT string_agg(a.attname::text, ',' ORDER BY a.attnum) FROM pg_attribute a
-     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind = 'r' AND n.nspname = ANY($1::text[])
-ORDER BY 1`
+/**
+ * The shape of every table of the given schemas, as a plpgsql function in the private schema: its plan is
+ * cached, and a rollback can call it in the same round trip as the rest of its first statements.
+ */
+export const SHAPE_FUNCTION_SQL = `
+CREATE FUNCTION "${PRIVATE_SCHEMA}".shape(schemas text[])
+RETURNS TABLE (schema_name text, table_name text, table_oid text, shape text, columns text)
+LANGUAGE plpgsql STABLE AS $fn$
+BEGIN
+  RETURN QUERY
+  SELECT n.nspname::text, c.relname::text, c.oid::int8::text,
+    md5(coalesce((SELECT string_agg(a.attnum || ':' || a.attname || ':' || format_type(a.atttypid, a.atttypmod) || ':' || a.attnotnull
+         || ':' || a.attgenerated::text || ':' || a.attidentity::text, ',' ORDER BY a.attnum)
+       FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
+     || '|' || coalesce((SELECT string_agg(k.conname || ':' || k.contype::text || ':' || k.conkey::text, ',' ORDER BY k.conname)
+       FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid), '')),
+    (SELECT string_agg(a.attname::text, ',' ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
+       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'r' AND n.nspname = ANY(schemas)
+  ORDER BY 1, 2;
+END
+$fn$;`
 
 /** The shape of every table in scope: columns, types, constraints. DDL by a path changes it. */
 export type Fingerprint = Map<string, { oid: string; shape: string; columns: string }>
 
-export async function fingerprint(client: pg.ClientBase, scope: Scope): Promise<Fingerprint> {
-  // Named, so the server plans it once per connection: it runs before every checkpoint and rollback.
-  const { rows } = await client.query({ name: 'venomqa-fingerprint', text: FINGERPRINT_SQL, values: [schemasOf(scope)] })
+/** The statement that reads the shape (the function must be installed), for use in a multi-statement query. */
+export function shapeQuery(scope: Scope): string {
+  const list = schemasOf(scope).map((s) => `"${s.replace(/"/g, '""')}"`).join(',')
+  return `SELECT * FROM "${PRIVATE_SCHEMA}".shape('${`{${list}}`.replace(/'/g, "''")}'::text[])`
+}
+
+export function toFingerprint(rows: Record<string, string>[], scope: Scope): Fingerprint {
   const out: Fingerprint = new Map()
-  for (const r of rows) {
-    const [schema, ...rest] = (r.table as string).split('.')
-    if (inScope(scope, schema!, rest.join('.'))) out.set(r.table, { oid: r.oid, shape: r.shape, columns: r.columns ?? '' })
-  }
+  for (const r of rows)
+    if (inScope(scope, r.schema_name!, r.table_name!))
+      out.set(`${r.schema_name}.${r.table_name}`, { oid: r.table_oid!, shape: r.shape!, columns: r.columns ?? '' })
   return out
+}
+
+export async function fingerprint(client: pg.ClientBase, scope: Scope): Promise<Fingerprint> {
+  return toFingerprint((await client.query(shapeQuery(scope))).rows, scope)
 }
 
 /** What differs between two fingerprints, in words; empty when nothing does. */

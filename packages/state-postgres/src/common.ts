@@ -6,11 +6,16 @@ export type SequenceValues = { seq: TrackedSequence; lastValue: string; isCalled
 
 /** Where each sequence stands, in one query. */
 export async function readSequences(client: pg.ClientBase, sequences: TrackedSequence[]): Promise<SequenceValues> {
-  if (!sequences.length) return []
-  const { rows } = await client.query(
-    sequences.map((s, i) => `SELECT ${i} AS i, last_value::text AS v, is_called AS c FROM ${s.sql}`).join(' UNION ALL '),
-  )
-  return rows.map((r) => ({ seq: sequences[r.i]!, lastValue: r.v as string, isCalled: r.c as boolean }))
+  return toSequenceValues(sequences, (await client.query(readSequencesSql(sequences))).rows)
+}
+
+export function readSequencesSql(sequences: TrackedSequence[]): string {
+  if (!sequences.length) return 'SELECT 0 AS i WHERE false'
+  return sequences.map((s, i) => `SELECT ${i} AS i, last_value::text AS v, is_called AS c FROM ${s.sql}`).join(' UNION ALL ')
+}
+
+export function toSequenceValues(sequences: TrackedSequence[], rows: { i: number; v: string; c: boolean }[]): SequenceValues {
+  return rows.map((r) => ({ seq: sequences[r.i]!, lastValue: r.v, isCalled: r.c }))
 }
 
 /** One statement that puts every sequence back (setval is not undone by a rollback, which is the point). */

@@ -8,6 +8,8 @@ import {
   type TrackedTable,
   describeSchemaChanges,
   fingerprint,
+  shapeQuery,
+  toFingerprint,
   findSequences,
   findTables,
 } from './catalog'
@@ -16,7 +18,7 @@ import { type Target, describePgError, describeTarget, openClient, step, where }
 import type { ResolvedOptions } from './options'
 import { bigintLiteral } from './sql'
 import { S, installSql, restoreSql, triggerSql } from './tracking'
-import { type SequenceValues, countRows, readSequences, setvalSql, truncateSql } from './common'
+import { type SequenceValues, countRows, readSequencesSql, setvalSql, toSequenceValues, truncateSql } from './common'
 
 /** One advisory lock per database: two runs restoring the same tables would undo each other's work. */
 const LOCK_KEY = [1986948205, 1] as const
@@ -73,7 +75,7 @@ export class PostgresSnapshotBackend implements StateBackend {
       await this.#checkCanRestore(client)
       await this.#lock(client)
       this.#client = client
-      await this.#install()
+      await this.#install({ onConnect: true })
     } catch (err) {
       this.#client = undefined
       await client.end().catch(() => {})
@@ -83,27 +85,44 @@ export class PostgresSnapshotBackend implements StateBackend {
 
   async checkpoint(name: string): Promise<void> {
     const client = this.#connected()
-    await this.#checkSchema(`checkpoint "${name}"`, this.#stack.names.at(-1))
-    const sequences = this.#sequences
-    await step(this.name, this.target, `checkpoint "${name}"`, async () => {
+    const doing = `checkpoint "${name}"`
+    await step(this.name, this.target, doing, async () => {
+      // Read-only first: the schema and the sequences.
+      let [shape, seqs] = await this.#readShapeAndSequences(client)
+      const changes = describeSchemaChanges(this.#baseline, shape)
+      if (changes.length) {
+        const under = this.#stack.names.at(-1)
+        if (under !== undefined) throw this.#schemaChanged(doing, under, changes)
+        // No checkpoint open: nothing to protect, track the new schema from here on.
+        await this.#install({ onConnect: false })
+        ;[, seqs] = await this.#readShapeAndSequences(client)
+      }
       // With no checkpoint open, nothing older than this one can ever be restored.
-      if (this.#stack.size === 0) await client.query(`DELETE FROM ${S}.log`)
-      const { rows } = await client.query(`UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text`)
-      this.#stack.push(name, { mark: rows[0].mark, sequences: await readSequences(client, sequences) })
+      const purge = this.#stack.size === 0 ? `DELETE FROM ${S}.log; ` : ''
+      const results = (await client.query(
+        `${purge}UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text`,
+      )) as unknown as pg.QueryResult | pg.QueryResult[]
+      const marked = Array.isArray(results) ? results[results.length - 1]! : results
+      this.#stack.push(name, { mark: marked.rows[0].mark, sequences: seqs })
     })
   }
 
   async rollback(name: string): Promise<void> {
     const client = this.#connected()
     const cp = this.#stack.get(name)
-    await this.#checkSchema(`rollback to "${name}"`, name)
     const mark = bigintLiteral(cp.mark)
-    await step(this.name, this.target, `rollback to "${name}"`, async () => {
+    const doing = `rollback to "${name}"`
+    await step(this.name, this.target, doing, async () => {
       try {
-        const started = await client.query(
-          `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}`,
-        )
-        const dirty = (started as unknown as pg.QueryResult[])[3]!.rows.map((r) => r.rel as string)
+        // One round trip: open the transaction (foreign keys and triggers off; no need to wait for the WAL
+        // flush of throwaway test data), check the schema, find the tables changed since the mark.
+        const started = (await client.query(
+          `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; ` +
+            `${shapeQuery(this.#scope)}; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}`,
+        )) as unknown as pg.QueryResult[]
+        const changes = describeSchemaChanges(this.#baseline, toFingerprint(started[3]!.rows, this.#scope))
+        if (changes.length) throw this.#schemaChanged(doing, name, changes)
+        const dirty = started[4]!.rows.map((r) => r.rel as string)
         const parts: string[] = []
         for (const oid of dirty) {
           const table = this.#byOid.get(oid)
@@ -193,7 +212,7 @@ export class PostgresSnapshotBackend implements StateBackend {
     if (rows[0].ok) return
     const holder = await client
       .query(
-        `SELECT a.pid, a.application_name, a.client_addr::text AS addr, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        `SELECT a.pid, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
          WHERE l.locktype = 'advisory' AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
         [...LOCK_KEY],
       )
@@ -207,16 +226,19 @@ export class PostgresSnapshotBackend implements StateBackend {
     )
   }
 
-  /** Remove what a dead run left, find the tables, install the triggers: all in one transaction. */
-  async #install(): Promise<void> {
+  /**
+   * Find the tables and install the triggers, all in one transaction. On connect, a private schema already
+   * there was left by a run that died (the run lock is ours): it goes first.
+   */
+  async #install({ onConnect }: { onConnect: boolean }): Promise<void> {
     const client = this.#client!
     const t = this.target
     await step(this.name, t, 'install change tracking', async () => {
       await client.query('BEGIN')
       try {
         const { rows } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [PRIVATE_SCHEMA])
-        this.cleanedLeftovers = rows.length > 0
-        if (this.cleanedLeftovers) await client.query(`DROP SCHEMA ${S} CASCADE`)
+        if (onConnect) this.cleanedLeftovers = rows.length > 0
+        if (rows.length) await client.query(`DROP SCHEMA ${S} CASCADE`)
         const { tables, missing } = await findTables(client, this.#scope)
         if (missing.length)
           throw new StateError(this.name, `table(s) ${missing.join(', ')} not found in ${where(t)} (schemas searched: ${this.#options.schemas.join(', ')})`)
@@ -245,16 +267,17 @@ export class PostgresSnapshotBackend implements StateBackend {
     })
   }
 
+  async #readShapeAndSequences(client: pg.Client): Promise<[Fingerprint, SequenceValues]> {
+    const [shape, seqs] = (await client.query(`${shapeQuery(this.#scope)}; ${readSequencesSql(this.#sequences)}`)) as unknown as pg.QueryResult[]
+    return [toFingerprint(shape!.rows, this.#scope), toSequenceValues(this.#sequences, seqs!.rows)]
+  }
+
   /**
    * DDL under an open checkpoint cannot be undone by putting rows back: refuse, so that no path runs on
-   * unknown state. With no checkpoint open, tracking simply starts over on the new schema.
+   * unknown state.
    */
-  async #checkSchema(doing: string, under: string | undefined): Promise<void> {
-    const now = await step(this.name, this.target, doing, () => fingerprint(this.#client!, this.#scope))
-    const changes = describeSchemaChanges(this.#baseline, now)
-    if (!changes.length) return
-    if (under === undefined) return this.#install()
-    throw new StateError(
+  #schemaChanged(doing: string, under: string, changes: string[]): StateError {
+    return new StateError(
       this.name,
       `${doing}: the schema of ${where(this.target)} changed under checkpoint "${under}": ${changes.join('; ')}. ` +
         `The snapshot mechanism restores rows, not DDL; run migrations before the first checkpoint, or use mechanism 'template' for paths that change the schema.`,

@@ -1,5 +1,5 @@
 import type { TrackedTable } from './catalog'
-import { PRIVATE_SCHEMA } from './catalog'
+import { PRIVATE_SCHEMA, SHAPE_FUNCTION_SQL } from './catalog'
 import { bigintLiteral, ident } from './sql'
 
 /**
@@ -37,6 +37,7 @@ CREATE UNLOGGED TABLE ${S}.log (
 CREATE INDEX log_rel_seq ON ${S}.log (rel, seq);
 CREATE UNLOGGED TABLE ${S}.state (mark bigint NOT NULL);
 INSERT INTO ${S}.state VALUES (0);
+${SHAPE_FUNCTION_SQL}
 
 -- TRUNCATE fires no row triggers: save every row first.
 CREATE FUNCTION ${S}.capture_truncate() RETURNS trigger ${FUNCTION_HEADER} AS $fn$

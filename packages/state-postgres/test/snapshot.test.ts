@@ -158,6 +158,7 @@ describe('snapshot mechanism', () => {
     await backend.release('cp')
     await backend.checkpoint('cp3')
     expect(backend.tables).toContain('public.extra')
+    expect(backend.cleanedLeftovers).toBe(false) // its own tracking, replaced: not a dead run's
     expect(backend.tables).not.toContain('public.scratch')
     await sql('INSERT INTO extra VALUES (1); UPDATE todos SET priority = 5')
     await backend.rollback('cp3')

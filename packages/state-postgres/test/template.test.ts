@@ -80,6 +80,19 @@ describe('template mechanism', () => {
     expect(await dump(url)).toEqual(before)
   })
 
+  it('undoes DDL too: what the snapshot mechanism refuses', async () => {
+    const b = backend()
+    await b.connect()
+    await b.checkpoint('cp')
+    await withClient(url, (c) => c.query('ALTER TABLE todos ADD COLUMN priority int; CREATE TABLE extra (id int)'))
+    await b.rollback('cp')
+    const left = await withClient(url, (c) =>
+      c.query(`SELECT count(*)::int AS n FROM information_schema.columns WHERE table_name = 'todos' AND column_name = 'priority'
+               UNION ALL SELECT count(*)::int FROM information_schema.tables WHERE table_name = 'extra'`),
+    )
+    expect(left.rows).toEqual([{ n: 0 }, { n: 0 }])
+  })
+
   it('after a crash: copies left behind are dropped, and a database cut off mid-rollback is put back', async () => {
     const crashed = backend()
     await crashed.connect()

@@ -9,6 +9,8 @@ export interface ValueFlags {
   journeyTimeout?: string
   retries?: string
   save?: string
+  parallelPaths?: string
+  workers?: string
 }
 
 /** Command-line values, checked like the config keys they override; errors name the flag. */
@@ -21,6 +23,8 @@ export function parseFlagValues(flags: ValueFlags): Partial<VenomConfigBase> {
   if (flags.retries !== undefined) out.retries = parseOverride(flags.retries, 'retries', 'int', '--retries') as number
   if (flags.failFast) out.failFast = true
   if (flags.save !== undefined) out.save = parseOverride(flags.save, 'save', 'string', '--save') as string
+  if (flags.parallelPaths !== undefined) out.parallelPaths = parseOverride(flags.parallelPaths, 'parallelPaths', 'int', '--parallel-paths') as number
+  if (flags.workers !== undefined) out.workers = parseOverride(flags.workers, 'workers', 'int', '--workers') as number
   if (flags.reporter?.length) out.reporters = flags.reporter
   return out
 }

@@ -17,6 +17,8 @@ export interface RunFlags extends ConfigFlags {
   journeyTimeout?: string
   retries?: string
   save?: string
+  parallelPaths?: string
+  workers?: string
 }
 
 /** `venomqa run [journeys...]`: discover, filter, run, report. Returns the exit code. */
@@ -38,13 +40,10 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
   if (!selected.length)
     throw new UserError('E_NO_JOURNEYS', `no journey matches the filters (${describeFilters(flags)}); known: ${all.map((j) => j.journey.name).join(', ')}`)
 
+  // Journeys that only use ports or absolute URLs need no base URL; for the others, say where to set it.
   const homeless = selected.filter(({ journey }) => !journey.baseUrl)
   if (!config.baseUrl && homeless.length)
-    throw new UserError(
-      'E_NO_BASE_URL',
-      `no base URL for ${homeless.map((j) => j.journey.name).join(', ')}: set baseUrl in the config, VENOMQA_BASE_URL, or --base-url`,
-      { where: config.file ? path.relative(io.cwd, config.file) : 'baseUrl' },
-    )
+    warn(io, `no base URL (set baseUrl in the config, VENOMQA_BASE_URL or --base-url): relative requests in ${homeless.map((j) => j.journey.name).join(', ')} will fail`)
 
   const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
   const active: Reporter[] = []

@@ -65,7 +65,7 @@ export async function openSession(
   const specs = [...config.plugins, ...reporterPluginSpecs(extra.reporters ?? [], config.plugins, config.root)]
   const plugins = await loadPlugins(specs, { root: config.root })
   const { createRunner } = (await import('@venomqa/runner')) as unknown as { createRunner(o: RunnerOptions): RunnerHandle }
-  const options: RunnerOptions & { parallelPaths?: number; workers?: number } = {
+  const options: RunnerOptions = {
     baseUrl: config.baseUrl,
     headers: config.headers,
     stepTimeout: config.timeout,
@@ -83,6 +83,7 @@ export async function openSession(
     http: config.redactKeys ? { redactKeys: config.redactKeys } : undefined,
     parallelPaths: config.parallelPaths,
     workers: config.workers,
+    workerSetup: config.workerSetup,
   }
   const runner = createRunner(options)
   try {

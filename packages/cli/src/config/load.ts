@@ -96,7 +96,9 @@ export function validateConfig(raw: unknown, source: string): VenomConfig {
       where: source,
     })
   const parsed = configSchema.safeParse(raw)
-  if (parsed.success) return parsed.data as VenomConfig
+  // The schema only checks (no defaults, no coercion), so the value as written is returned: zod's copy
+  // would drop the prototype of a plugin or workerSetup made from a class.
+  if (parsed.success) return raw as VenomConfig
   const lines = formatIssues(parsed.error.issues, raw)
   throw new ConfigError(
     lines.length === 1 ? `${source}: ${lines[0]}` : `${source} has ${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join('\n')}`,

@@ -52,6 +52,10 @@ export const baseShape = {
   parallelPaths: z.number().int().min(1).optional().describe('Paths of a branch that may run at once.'),
   workers: z.number().int().min(1).optional().describe('Journeys that may run at once.'),
   redactKeys: z.array(z.string().min(1)).optional().describe('More header names or body keys to redact in reports.'),
+  workerSetup: z
+    .custom<{ create: unknown }>((v) => !!v && typeof v === 'object' && typeof (v as { create?: unknown }).create === 'function')
+    .optional()
+    .describe('TS/JS config only: creates the workers parallelPaths and workers need (see docs/parallel.md).'),
 }
 
 export const baseSchema = z.strictObject(baseShape)
@@ -85,6 +89,7 @@ export const EXPECTED: Record<string, string> = {
   parallelPaths: 'a whole number of at least 1',
   workers: 'a whole number of at least 1',
   redactKeys: 'a list of header names or body keys',
+  workerSetup: 'an object with a create(index) function (only in a venomqa.config.ts or .js)',
   'redactKeys[]': 'a header name or body key',
   profiles: 'an object of profile names to config overrides',
   'profiles.*': 'an object of config keys',

@@ -1,4 +1,5 @@
 import type { Plugin } from '@venomqa/core'
+import type { WorkerSetup } from '@venomqa/runner'
 
 /**
  * A plugin in config: a name or path resolved from the project root (`'redis'`, `'./plugins/audit.ts'`),
@@ -37,6 +38,8 @@ export interface VenomConfigBase {
   workers?: number
   /** More header names or body keys to redact in reports. */
   redactKeys?: string[]
+  /** Creates the workers `parallelPaths` and `workers` need (docs/parallel.md). TS/JS config only. */
+  workerSetup?: WorkerSetup
 }
 
 export interface VenomConfig extends VenomConfigBase {

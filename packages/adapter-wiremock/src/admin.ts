@@ -1,0 +1,216 @@
+import { type IWireMockFeatures, type IWireMockRequest, type IWireMockResponse, WireMock } from 'wiremock-captain'
+import { WireMockError, transportReason } from './errors'
+
+/** A stub mapping as WireMock's admin API returns it; kept opaque so that a rollback re-imports it unchanged. */
+export interface StubMapping {
+  id: string
+  request?: Record<string, unknown>
+  response?: Record<string, unknown>
+  scenarioName?: string
+  requiredScenarioState?: string
+  newScenarioState?: string
+  [key: string]: unknown
+}
+
+export interface ScenarioState {
+  name: string
+  state: string
+}
+
+/** A request as the journal logs it (`request` of a serve event, or an entry of /requests/find). */
+export interface LoggedRequest {
+  id?: string
+  url: string
+  method: string
+  headers?: Record<string, string | string[]>
+  body?: string
+  loggedDate?: number
+  loggedDateString?: string
+}
+
+/** A request pattern of the admin API: what /requests/count and /requests/find match on. */
+export interface RequestPattern {
+  method: string
+  url?: string
+  urlPath?: string
+  urlPathPattern?: string
+}
+
+export interface WireMockAdminOptions {
+  /** ms per admin call. Default 10 000. */
+  timeoutMs?: number
+}
+
+/**
+ * The admin REST API of one WireMock server. Stub creation goes through wiremock-captain, which builds the
+ * mapping JSON (matchers, body types, delays, scenarios); the calls captain lacks (import, scenario state,
+ * counting, finding) go straight to the admin API, which is the real contract. Every failure becomes a
+ * WireMockError that names the server and the call.
+ */
+export class WireMockAdmin {
+  /** The server's base URL, without a trailing slash. */
+  readonly baseUrl: string
+  readonly captain: WireMock
+  readonly #timeoutMs: number
+
+  constructor(url: string, options: WireMockAdminOptions = {}) {
+    this.baseUrl = normalizeBaseUrl(url)
+    // Captain resolves admin routes relative to its base URL, so a base with a path needs its trailing slash.
+    this.captain = new WireMock(`${this.baseUrl}/`)
+    this.#timeoutMs = options.timeoutMs ?? 10_000
+  }
+
+  /** One admin call; `ok` lists the statuses that are not errors (default: any 2xx). */
+  async call<T = unknown>(method: string, route: string, body?: unknown, ok?: (status: number) => boolean): Promise<{ status: number; json: T }> {
+    const url = `${this.baseUrl}/__admin/${route}`
+    let res: Response
+    try {
+      res = await fetch(url, {
+        method,
+        headers: body === undefined ? undefined : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      })
+    } catch (err) {
+      throw new WireMockError(`WireMock at ${this.baseUrl} is not reachable (${method} /__admin/${route}: ${transportReason(err)})`, { cause: err })
+    }
+    const text = await res.text()
+    const json = parseJson(text)
+    if (!(ok ? ok(res.status) : res.status >= 200 && res.status < 300))
+      throw new WireMockError(`WireMock at ${this.baseUrl} answered ${method} /__admin/${route} with ${res.status}: ${describeErrors(json, text)}`, { status: res.status })
+    return { status: res.status, json: json as T }
+  }
+
+  /** Create a stub through captain; its id. */
+  async register(request: IWireMockRequest, response: IWireMockResponse, features: IWireMockFeatures): Promise<string> {
+    let created: unknown
+    try {
+      created = await this.captain.register(request, response, features)
+    } catch (err) {
+      throw new WireMockError(`WireMock at ${this.baseUrl} is not reachable (POST /__admin/mappings: ${transportReason(err)})`, { cause: err })
+    }
+    const id = (created as { id?: unknown } | undefined)?.id
+    // Captain returns whatever JSON came back, also WireMock's 422 error document: no id means no stub.
+    if (typeof id !== 'string')
+      throw new WireMockError(`WireMock at ${this.baseUrl} refused the stub for ${request.method} ${request.endpoint}: ${describeErrors(created, '')}`)
+    return id
+  }
+
+  /** Delete one stub; false when there was none with that id. */
+  async deleteMapping(id: string): Promise<boolean> {
+    const { status } = await this.call('DELETE', `mappings/${encodeURIComponent(id)}`, undefined, (s) => s < 300 || s === 404)
+    return status !== 404
+  }
+
+  /** Every stub mapping, newest first (WireMock's order, which is also its matching order at equal priority). */
+  async mappings(): Promise<StubMapping[]> {
+    const { json } = await this.call<{ mappings?: StubMapping[]; meta?: { total?: number } }>('GET', 'mappings')
+    const list = json?.mappings
+    if (!Array.isArray(list)) throw new WireMockError(`WireMock at ${this.baseUrl} answered GET /__admin/mappings without a "mappings" list`)
+    if (typeof json.meta?.total === 'number' && json.meta.total !== list.length)
+      throw new WireMockError(`WireMock at ${this.baseUrl} returned ${list.length} of ${json.meta.total} mappings; a snapshot must have them all`)
+    return list
+  }
+
+  async deleteAllMappings(): Promise<void> {
+    await this.call('DELETE', 'mappings')
+  }
+
+  /**
+   * Replace every stub by `mappings` (ids kept). WireMock's import keeps the list's order, so the stub that
+   * won a match before still wins.
+   */
+  async importMappings(mappings: StubMapping[]): Promise<void> {
+    await this.call('POST', 'mappings/import', { mappings, importOptions: { duplicatePolicy: 'OVERWRITE', deleteAllNotInImport: true } })
+  }
+
+  async scenarios(): Promise<ScenarioState[]> {
+    const { json } = await this.call<{ scenarios?: { name?: string; id?: string; state?: string }[] }>('GET', 'scenarios')
+    if (!Array.isArray(json?.scenarios)) throw new WireMockError(`WireMock at ${this.baseUrl} answered GET /__admin/scenarios without a "scenarios" list`)
+    return json.scenarios.map((s) => ({ name: String(s.name ?? s.id), state: String(s.state) }))
+  }
+
+  async setScenarioState(name: string, state: string): Promise<void> {
+    await this.call('PUT', `scenarios/${encodeURIComponent(name)}/state`, { state })
+  }
+
+  async resetScenarios(): Promise<void> {
+    await this.call('POST', 'scenarios/reset')
+  }
+
+  async clearJournal(): Promise<void> {
+    await this.call('DELETE', 'requests')
+  }
+
+  /** Every request in the journal, oldest first. */
+  async journal(): Promise<LoggedRequest[]> {
+    const { json } = await this.call<{ requests?: { request?: LoggedRequest }[]; requestJournalDisabled?: boolean }>('GET', 'requests')
+    this.#journalOn(json?.requestJournalDisabled)
+    const events = Array.isArray(json?.requests) ? json.requests : []
+    // The journal lists newest first.
+    return events.map((e) => e.request).filter((r): r is LoggedRequest => !!r).reverse()
+  }
+
+  /** The requests matching `pattern`, oldest first. */
+  async findRequests(pattern: RequestPattern): Promise<LoggedRequest[]> {
+    const { json } = await this.call<{ requests?: LoggedRequest[]; requestJournalDisabled?: boolean }>('POST', 'requests/find', pattern)
+    this.#journalOn(json?.requestJournalDisabled)
+    const list = Array.isArray(json?.requests) ? [...json.requests] : []
+    return list.sort((a, b) => (a.loggedDate ?? 0) - (b.loggedDate ?? 0))
+  }
+
+  async countRequests(pattern: RequestPattern): Promise<number> {
+    const { json } = await this.call<{ count?: number; requestJournalDisabled?: boolean }>('POST', 'requests/count', pattern)
+    this.#journalOn(json?.requestJournalDisabled)
+    if (typeof json?.count !== 'number') throw new WireMockError(`WireMock at ${this.baseUrl} answered POST /__admin/requests/count without a count`)
+    return json.count
+  }
+
+  /** How many requests the journal holds; one cheap call. */
+  async journalSize(): Promise<number> {
+    const { json } = await this.call<{ meta?: { total?: number }; requests?: unknown[] }>('GET', 'requests?limit=1')
+    return json?.meta?.total ?? json?.requests?.length ?? 0
+  }
+
+  /** True when the server answers its health route (or, on WireMock 2, its mappings). Never throws. */
+  async healthy(timeoutMs = 2000): Promise<boolean> {
+    for (const route of ['health', 'mappings?limit=1']) {
+      try {
+        const res = await fetch(`${this.baseUrl}/__admin/${route}`, { signal: AbortSignal.timeout(timeoutMs) })
+        await res.arrayBuffer()
+        if (res.ok) return true
+        if (res.status !== 404) return false
+      } catch {
+        return false
+      }
+    }
+    return false
+  }
+
+  #journalOn(disabled: boolean | undefined): void {
+    if (disabled)
+      throw new WireMockError(`WireMock at ${this.baseUrl} runs with its request journal disabled (--no-request-journal): requests cannot be listed or counted`)
+  }
+}
+
+export function normalizeBaseUrl(url: string): string {
+  return url.replace(/\/+$/, '').replace(/\/__admin$/, '')
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** WireMock's error document ({errors: [{title, detail}]}) as one line; the raw text otherwise. */
+function describeErrors(json: unknown, text: string): string {
+  const errors = (json as { errors?: { title?: string; detail?: string }[] } | undefined)?.errors
+  if (Array.isArray(errors) && errors.length)
+    return errors.map((e) => [e.title, e.detail].filter(Boolean).join(': ')).join('; ')
+  const raw = text || (json === undefined ? '' : JSON.stringify(json))
+  return raw ? raw.slice(0, 300) : '(no body)'
+}

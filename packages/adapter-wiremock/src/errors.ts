@@ -1,0 +1,20 @@
+import { VenomError } from '@venomqa/core'
+
+/** WireMock could not be reached, or answered an admin call with an error. */
+export class WireMockError extends VenomError {
+  /** The HTTP status WireMock answered with; undefined when it did not answer at all. */
+  readonly status?: number
+  constructor(message: string, options?: { status?: number; cause?: unknown }) {
+    super('E_WIREMOCK', message, options)
+    this.status = options?.status
+  }
+}
+
+/** The network error under fetch's generic "fetch failed", e.g. "connect ECONNREFUSED 127.0.0.1:8080". */
+export function transportReason(err: unknown): string {
+  const e = err as Error & { cause?: Error & { code?: string } }
+  if (e?.name === 'TimeoutError') return 'no answer in time'
+  const cause = e?.cause
+  if (cause?.message) return cause.message
+  return e?.message ?? String(err)
+}

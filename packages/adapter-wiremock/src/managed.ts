@@ -1,0 +1,239 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import { ConfigError } from '@venomqa/core'
+import { WireMockAdmin } from './admin'
+import { WireMockError } from './errors'
+import { freePort } from './free-port'
+
+export interface StartWireMockOptions {
+  /** The port to listen on; 0 or unset picks a free one. */
+  port?: number
+  /** Bind address. Default 127.0.0.1, so the mock is not reachable from other machines. */
+  host?: string
+  /** The WireMock standalone jar; by default the one the `wiremock` npm package bundles. */
+  jar?: string
+  /** The java binary; by default $JAVA_HOME/bin/java, else `java` on the PATH. */
+  java?: string
+  /** Folders to resolve the `wiremock` npm package from, in order. Default: the working folder, then this package's. */
+  resolveFrom?: string[]
+  /** JVM options. Default: a client-style JIT and the serial GC, which start WireMock about a fifth faster. */
+  jvmArgs?: string[]
+  /** More WireMock command-line options, e.g. ['--verbose']. */
+  args?: string[]
+  /** ms to wait for /__admin/health. Default 60 000 (a loaded machine can take long to start a JVM). */
+  startTimeoutMs?: number
+  /** ms between SIGTERM and SIGKILL when stopping. Default 5000. */
+  stopGraceMs?: number
+}
+
+export interface ManagedWireMock {
+  readonly baseUrl: string
+  readonly port: number
+  /** The Java process's id. */
+  readonly pid: number
+  readonly jar: string
+  /** ms from spawning Java to the first healthy answer. */
+  readonly startupMs: number
+  readonly running: boolean
+  /** What WireMock printed (the last 64 KB). */
+  output(): string
+  /** SIGTERM, SIGKILL after the grace period, and wait until the Java process has exited. Safe to call twice. */
+  stop(): Promise<void>
+}
+
+export const DEFAULT_JVM_ARGS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC']
+const OUTPUT_LIMIT = 64 * 1024
+
+/** The `wiremock` npm package's standalone jar. A ConfigError that says how to install it when there is none. */
+export function findWireMockJar(resolveFrom: string[] = defaultResolveFrom()): string {
+  const tried: string[] = []
+  for (const dir of resolveFrom) {
+    let pkgJson: string
+    try {
+      pkgJson = createRequire(path.join(path.resolve(dir), 'noop.js')).resolve('wiremock/package.json')
+    } catch {
+      tried.push(`${dir} (no wiremock package)`)
+      continue
+    }
+    const buildDir = path.join(path.dirname(pkgJson), 'build')
+    const jar = existsSync(buildDir) ? readdirSync(buildDir).find((f) => /^wiremock.*\.jar$/.test(f)) : undefined
+    if (jar) return path.join(buildDir, jar)
+    tried.push(`${buildDir} (no jar in it)`)
+  }
+  throw new ConfigError(
+    `WireMock's jar was not found. Install the \`wiremock\` npm package, which bundles it (npm install --save-dev wiremock, or pnpm add -D wiremock), ` +
+      `or give the jar's path as managed: { jar: '/path/to/wiremock-standalone.jar' }. Looked in: ${tried.join('; ')}`,
+    { where: 'managed.jar' },
+  )
+}
+
+function defaultResolveFrom(): string[] {
+  const here = typeof __filename === 'string' ? path.dirname(__filename) : path.dirname(new URL(import.meta.url).pathname)
+  return [process.cwd(), here]
+}
+
+function defaultJava(): string {
+  const home = process.env.JAVA_HOME
+  if (home) {
+    const candidate = path.join(home, 'bin', process.platform === 'win32' ? 'java.exe' : 'java')
+    if (existsSync(candidate)) return candidate
+  }
+  return 'java'
+}
+
+function javaMissing(java: string, err: NodeJS.ErrnoException): ConfigError {
+  return new ConfigError(
+    `Java was not found (tried "${java}": ${err.code ?? err.message}). Managed WireMock runs on the machine's Java 11 or newer: ` +
+      `install a JRE (e.g. apt-get install openjdk-17-jre-headless, or brew install openjdk), set JAVA_HOME, or give managed: { java: '/path/to/java' }; ` +
+      `or run WireMock yourself and give its url instead of managed.`,
+    { where: 'managed.java' },
+  )
+}
+
+/** Start WireMock from its jar with the machine's Java and wait until it answers. */
+export async function startWireMock(options: StartWireMockOptions = {}): Promise<ManagedWireMock> {
+  const host = options.host ?? '127.0.0.1'
+  if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535))
+    throw new ConfigError(`managed WireMock: "port" must be a port number (0 for a free one), got ${JSON.stringify(options.port)}`, { where: 'managed.port' })
+  const jar = options.jar ?? findWireMockJar(options.resolveFrom)
+  if (!existsSync(jar)) throw new ConfigError(`managed WireMock: the jar "${jar}" does not exist`, { where: 'managed.jar' })
+  const fixedPort = options.port ? options.port : undefined
+  // A free port can be taken between our probe and Java's bind: try again on another one.
+  for (let attempt = 1; ; attempt++) {
+    const port = fixedPort ?? (await freePort(host))
+    try {
+      return await launch({ ...options, host, jar, port })
+    } catch (err) {
+      if (err instanceof PortTaken && !fixedPort && attempt < 3) continue
+      if (err instanceof PortTaken) throw new WireMockError(`managed WireMock: port ${port} on ${host} is already in use`)
+      throw err
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function launch(options: StartWireMockOptions & { host: string; jar: string; port: number }): Promise<ManagedWireMock> {
+  const java = options.java ?? defaultJava()
+  // Its own root folder: WireMock creates mappings/ and __files/ there and must not load a project's files.
+  const root = mkdtempSync(path.join(os.tmpdir(), 'venomqa-wiremock-'))
+  const args = [
+    ...(options.jvmArgs ?? DEFAULT_JVM_ARGS),
+    '-jar',
+    options.jar,
+    '--port',
+    String(options.port),
+    '--bind-address',
+    options.host,
+    '--root-dir',
+    root,
+    '--disable-banner',
+    ...(options.args ?? []),
+  ]
+  const startedAt = performance.now()
+  const child = spawn(java, args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true })
+  let out = ''
+  const collect = (chunk: Buffer) => {
+    out += chunk.toString()
+    if (out.length > OUTPUT_LIMIT) out = out.slice(-OUTPUT_LIMIT)
+  }
+  child.stdout!.on('data', collect)
+  child.stderr!.on('data', collect)
+  const spawnError = new Promise<never>((_, reject) => child.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' || err.code === 'EACCES' ? javaMissing(java, err) : err)))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const cleanup = () => rmSync(root, { recursive: true, force: true })
+  track(child, cleanup)
+
+  const baseUrl = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`
+  const admin = new WireMockAdmin(baseUrl)
+  const timeoutMs = options.startTimeoutMs ?? 60_000
+  try {
+    await Promise.race([spawnError, waitHealthy(admin, child, exited, timeoutMs, () => out)])
+  } catch (err) {
+    await kill(child, exited, 1000)
+    untrack(child, cleanup)
+    if (/Address already in use|BindException/i.test(out)) throw new PortTaken()
+    throw err
+  }
+  const startupMs = performance.now() - startedAt
+  // A forgotten stop() must not keep Node alive forever: the exit handler kills Java when Node ends.
+  child.on('error', () => {})
+  child.unref()
+  for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.()
+
+  let stopping: Promise<void> | undefined
+  return {
+    baseUrl,
+    port: options.port,
+    pid: child.pid!,
+    jar: options.jar,
+    startupMs,
+    get running() {
+      return child.exitCode === null && child.signalCode === null
+    },
+    output: () => out,
+    stop: () =>
+      (stopping ??= (async () => {
+        await kill(child, exited, options.stopGraceMs ?? 5000)
+        untrack(child, cleanup)
+      })()),
+  }
+}
+
+async function waitHealthy(admin: WireMockAdmin, child: ChildProcess, exited: Promise<void>, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let gone = false
+  void exited.then(() => (gone = true))
+  while (Date.now() < deadline) {
+    if (gone || child.exitCode !== null)
+      throw new WireMockError(`managed WireMock exited with code ${child.exitCode ?? child.signalCode} before it answered${tail(output())}`)
+    if (await admin.healthy(1000)) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new WireMockError(`managed WireMock did not answer ${admin.baseUrl}/__admin/health within ${timeoutMs} ms${tail(output())}`)
+}
+
+function tail(out: string): string {
+  const text = out.trim()
+  return text ? `; its output:\n${text.slice(-2000)}` : ''
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+async function kill(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+  child.kill('SIGTERM')
+  await exited
+  clearTimeout(timer)
+}
+
+// ---- never leave Java behind ------------------------------------------------------------------------
+
+const running = new Map<ChildProcess, () => void>()
+
+/** Kill what is still running when this process exits: an exit handler must be synchronous, so SIGKILL. */
+function onExit(): void {
+  for (const [child, cleanup] of running) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    try {
+      cleanup()
+    } catch {
+      // The folder may be in use by the dying process; it is only a temp folder.
+    }
+  }
+  running.clear()
+}
+
+function track(child: ChildProcess, cleanup: () => void): void {
+  if (running.size === 0) process.on('exit', onExit)
+  running.set(child, cleanup)
+}
+
+function untrack(child: ChildProcess, cleanup: () => void): void {
+  cleanup()
+  running.delete(child)
+  if (running.size === 0) process.removeListener('exit', onExit)
+}

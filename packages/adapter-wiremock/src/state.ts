@@ -1,0 +1,114 @@
+import { type StateBackend, StateError, errorMessage } from '@venomqa/core'
+import { type ScenarioState, type StubMapping, WireMockAdmin, type WireMockAdminOptions } from './admin'
+
+export interface WireMockStateOptions extends WireMockAdminOptions {
+  /** The WireMock server's base URL. */
+  url: string
+  /** Backend name in results. Default 'wiremock'. */
+  name?: string
+}
+
+interface Snapshot {
+  mappings: StubMapping[]
+  scenarios: ScenarioState[]
+}
+
+/**
+ * WireMock state backend. A checkpoint saves every stub mapping and the state of every scenario; a
+ * rollback puts back exactly those mappings (same ids, same order, so the same stub wins each match), sets
+ * each scenario to its saved state, and empties the request journal (WireMock cannot re-log requests, so
+ * after a rollback the journal holds only what the path itself caused).
+ */
+export class WireMockState implements StateBackend {
+  readonly name: string
+  readonly mechanism = 'mappings'
+  readonly parallelSafe = false
+  readonly admin: WireMockAdmin
+  readonly #snapshots = new Map<string, Snapshot>()
+  /** Open checkpoints, oldest first: they form a stack, as the World's do. */
+  readonly #order: string[] = []
+
+  constructor(options: WireMockStateOptions | WireMockAdmin, name?: string) {
+    if (options instanceof WireMockAdmin) {
+      this.admin = options
+      this.name = name ?? 'wiremock'
+    } else {
+      this.admin = new WireMockAdmin(options.url, options)
+      this.name = options.name ?? name ?? 'wiremock'
+    }
+  }
+
+  async #do<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run()
+    } catch (err) {
+      if (err instanceof StateError) throw err
+      throw new StateError(this.name, `${what} failed: ${errorMessage(err)}`, { cause: err })
+    }
+  }
+
+  async connect(): Promise<void> {
+    if (!(await this.admin.healthy(5000))) throw new StateError(this.name, `WireMock at ${this.admin.baseUrl} does not answer /__admin/health`)
+  }
+
+  async checkpoint(name: string): Promise<void> {
+    if (this.#snapshots.has(name)) throw new StateError(this.name, `checkpoint "${name}" already exists`)
+    const snapshot = await this.#do(`checkpoint "${name}"`, async () => {
+      const [mappings, scenarios] = await Promise.all([this.admin.mappings(), this.admin.scenarios()])
+      return { mappings, scenarios }
+    })
+    this.#snapshots.set(name, snapshot)
+    this.#order.push(name)
+  }
+
+  async rollback(name: string): Promise<void> {
+    const snapshot = this.#snapshots.get(name)
+    if (!snapshot) throw new StateError(this.name, `no checkpoint "${name}" (open: ${this.#order.join(', ') || 'none'})`)
+    await this.#do(`rollback to "${name}"`, () => this.#restore(snapshot))
+    for (const later of this.#order.splice(this.#order.indexOf(name) + 1)) this.#snapshots.delete(later)
+  }
+
+  async #restore(snapshot: Snapshot): Promise<void> {
+    // Delete first, so that nothing of the current set (nor its order) survives; the import then re-creates
+    // the saved stubs in their saved order.
+    await this.admin.deleteAllMappings()
+    if (snapshot.mappings.length) await this.admin.importMappings(snapshot.mappings)
+    // Re-created scenarios start over; put each back where it stood.
+    await Promise.all(snapshot.scenarios.map((s) => this.admin.setScenarioState(s.name, s.state)))
+    await this.admin.clearJournal()
+  }
+
+  async release(name: string): Promise<void> {
+    this.#snapshots.delete(name)
+    const i = this.#order.indexOf(name)
+    if (i >= 0) this.#order.splice(i, 1)
+  }
+
+  /** No stubs, an empty journal, scenarios at their start. */
+  async reset(): Promise<void> {
+    await this.#do('reset', async () => {
+      await this.admin.deleteAllMappings()
+      await this.admin.clearJournal()
+      await this.admin.resetScenarios()
+    })
+  }
+
+  async observe(): Promise<Record<string, unknown>> {
+    const [mappings, scenarios, requests] = await Promise.all([this.admin.mappings(), this.admin.scenarios(), this.admin.journalSize()])
+    return {
+      stubs: mappings.length,
+      scenarios: Object.fromEntries(scenarios.map((s) => [s.name, s.state])),
+      requests,
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    this.#snapshots.clear()
+    this.#order.length = 0
+  }
+
+  /** Open checkpoints, oldest first. */
+  get checkpoints(): readonly string[] {
+    return [...this.#order]
+  }
+}
