@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url'
 import type { Journey } from '@venomqa/core'
 import { startMailCatcher, type MailCatcher } from '@venomqa/adapter-mailhog'
 import { createRunner, httpControlState } from '@venomqa/runner'
-import { startTodoApp, type RunningProcess } from '@venomqa/test-utils'
+import { describeWithService, startTodoApp, type RunningProcess } from '@venomqa/test-utils'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import passwordReset from '../journeys/password-reset.journey'
 import lifecycle from '../journeys/todo-lifecycle.journey'
@@ -49,6 +50,34 @@ describe('demo journeys', () => {
     expect(out).toMatch(/create_sixth/)
     expect(out).toMatch(/register_invalid_email/)
     expect(out).toMatch(/follow_the_link/)
+    expect(out).toMatch(/Result: PASSED/)
+  })
+})
+
+const withPostgres = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
+withPostgres('the demo on PostgreSQL', () => {
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' })
+    await c.connect()
+    await c.query(sql).finally(() => c.end())
+  }
+  beforeAll(async () => {
+    await admin('DROP DATABASE IF EXISTS venomqa_demo_test WITH (FORCE)')
+    await admin('CREATE DATABASE venomqa_demo_test')
+  })
+  afterAll(async () => {
+    await admin('DROP DATABASE IF EXISTS venomqa_demo_test WITH (FORCE)')
+  })
+
+  it('`DEMO_DATABASE_URL=... node demo.mjs` rolls the app\'s tables back with the snapshot mechanism', () => {
+    const res = spawnSync(process.execPath, [path.join(here, '../demo.mjs')], {
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true', DEMO_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/venomqa_demo_test' },
+      timeout: 60_000,
+    })
+    const out = res.stdout + res.stderr
+    expect(res.status, out).toBe(0)
+    expect(out).toMatch(/rollback to one_todo \(before-path\) \d+ ms: postgres:venomqa_demo_test \(snapshot\)/)
     expect(out).toMatch(/Result: PASSED/)
   })
 })

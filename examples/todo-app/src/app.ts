@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { TodoAppOptions } from './config'
+import { type TodoAppOptions, redactUrl } from './config'
 import { HttpError, Router, sendJson } from './http'
 import { TodoCache } from './integrations/cache'
 import { TodoEvents } from './integrations/events'
@@ -25,9 +25,6 @@ export interface TodoApp {
 }
 
 const SHUTDOWN_GRACE_MS = 1000
-
-/** A URL without the password in it, for messages. */
-export const redactUrl = (url: string) => url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')
 
 export function createTodoApp(options: TodoAppOptions = {}): TodoApp {
   const logger = options.logger ?? console
@@ -88,11 +85,13 @@ export function createTodoApp(options: TodoAppOptions = {}): TodoApp {
       store.init().catch((err: Error) => {
         throw new Error(`cannot use ${store.kind} at ${redactUrl(options.databaseUrl ?? '')}: ${err.message}`)
       }),
-      redisUrl && TodoCache.connect(redisUrl, options.redisPrefix ?? '', log).then((cache) => (services.cache = cache)),
       redisUrl &&
-        TodoEvents.start({ url: redisUrl, prefix: options.bullmqPrefix ?? 'bull', runWorker: !!options.runWorker, log }).then(
-          (events) => (services.events = events),
-        ),
+        (async () => {
+          // The cache connects first because it fails fast when Redis is unreachable; BullMQ would wait forever.
+          TodoEvents.preload()
+          services.cache = await TodoCache.connect(redisUrl, options.redisPrefix ?? '', log)
+          services.events = await TodoEvents.start({ url: redisUrl, prefix: options.bullmqPrefix ?? 'bull', runWorker: !!options.runWorker, log })
+        })(),
       options.smtpUrl && Mailer.create(options.smtpUrl).then((mailer) => (services.mailer = mailer)),
     ])
     const failed = results.find((r) => r.status === 'rejected')

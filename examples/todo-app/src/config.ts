@@ -61,3 +61,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): TodoAppOpt
     logRequests: truthy(env.LOG_REQUESTS),
   }
 }
+
+/** A URL without the password in it, for messages. */
+export const redactUrl = (url: string) => url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')

@@ -123,10 +123,21 @@ function matchSegments(pattern: string[], parts: string[]): Record<string, strin
     const p = pattern[i]!
     if (p.startsWith(':')) {
       if (!parts[i]) return null
-      ;(params ??= {})[p.slice(1)] = decodeURIComponent(parts[i]!)
+      const value = safeDecode(parts[i]!)
+      if (value === null) return null
+      ;(params ??= {})[p.slice(1)] = value
     } else if (p !== parts[i]) return null
   }
   return params ?? {}
+}
+
+/** Malformed percent-encoding names no resource: treat it as no match (404), not a server error. */
+function safeDecode(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return null
+  }
 }
 
 function methodNotAllowed(method: string, path: string, allowed: string[]): HttpError {

@@ -134,6 +134,7 @@ describe('todo app in memory, as a separate process', () => {
     expect(wrong.status).toBe(405)
     expect(wrong.headers.get('allow')).toBe('GET, POST')
     expect((await api.get('/__venomqa/nope')).status).toBe(404)
+    expect((await api.get('/api/auth/reset/%E0%A4%A')).status).toBe(404)
   })
 
   it('says mail is not configured (503) without SMTP_URL, and payments likewise without PAYMENT_URL', async () => {
@@ -163,7 +164,7 @@ describe('todo app in memory, as a separate process', () => {
     expect(logged.child.exitCode).toBe(0)
   })
 
-  it('exits with a clear message on an unknown DATABASE_URL scheme or an unreachable database', async () => {
+  it('exits with a clear message on a bad DATABASE_URL or REDIS_URL, or an unreachable database or Redis', async () => {
     const run = async (env: Record<string, string>) => {
       const child = spawn(process.execPath, [TODO_APP_SERVER], { env: { ...process.env, PORT: String(await freePort()), ...env } })
       let out = ''
@@ -179,6 +180,12 @@ describe('todo app in memory, as a separate process', () => {
     expect(unreachable.code).toBe(1)
     expect(unreachable.out).toMatch(/cannot use postgres at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/)
     expect(unreachable.out).not.toContain('hunter2')
+    const noRedis = await run({ REDIS_URL: `redis://127.0.0.1:${await freePort()}/5` })
+    expect(noRedis.code).toBe(1)
+    expect(noRedis.out).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/5: connect ECONNREFUSED/)
+    const badRedis = await run({ REDIS_URL: 'http://127.0.0.1:6379' })
+    expect(badRedis.code).toBe(2)
+    expect(badRedis.out).toContain('REDIS_URL must start with redis://')
   })
 })
 

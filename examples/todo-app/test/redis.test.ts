@@ -96,10 +96,14 @@ describeRedis('todo app with Redis: cache and BullMQ queue', () => {
     expect(done.returnvalue).toEqual({ notified: true, todoId: todo.id })
   })
 
-  it('shuts down cleanly on SIGTERM with the worker, queue and cache connections open', async () => {
-    const second = await startTodoApp({ REDIS_URL, RUN_WORKER: '1' })
-    const u = await client(second.url).user()
-    await client(second.url).post('/api/todos', { title: 'x' }, u.token)
+  it('honours REDIS_PREFIX and BULLMQ_PREFIX, and shuts down cleanly on SIGTERM with worker, queue and cache open', async () => {
+    const second = await startTodoApp({ REDIS_URL, RUN_WORKER: '1', REDIS_PREFIX: 'second:', BULLMQ_PREFIX: 'second-bull' })
+    const secondApi = client(second.url)
+    const u = await secondApi.user()
+    const todo = (await secondApi.post('/api/todos', { title: 'x' }, u.token)).body
+    await secondApi.get(`/api/todos/${todo.id}`, u.token)
+    expect(await redis.exists(`second:todo:${todo.id}`)).toBe(1)
+    expect(await redis.keys('second-bull:todo-events:*')).not.toEqual([])
     await second.stop()
     expect(second.child.exitCode).toBe(0)
     expect(second.child.signalCode).toBe(null)

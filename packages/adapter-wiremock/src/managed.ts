@@ -1,12 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { randomUUID } from 'node:crypto'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { ConfigError } from '@venomqa/core'
 import { WireMockAdmin } from './admin'
 import { WireMockError } from './errors'
-import { freePort } from './free-port'
+import { freePort, isListening } from './free-port'
+import { startWatchdog } from './watchdog'
 
 export interface StartWireMockOptions {
   /** The port to listen on; 0 or unset picks a free one. */
@@ -27,6 +28,11 @@ export interface StartWireMockOptions {
   startTimeoutMs?: number
   /** ms between SIGTERM and SIGKILL when stopping. Default 5000. */
   stopGraceMs?: number
+  /**
+   * A tiny watchdog process stops Java if this process dies without stopping it (killed by a signal, where
+   * no exit handler runs). Default true.
+   */
+  watchdog?: boolean
 }
 
 export interface ManagedWireMock {
@@ -34,6 +40,8 @@ export interface ManagedWireMock {
   readonly port: number
   /** The Java process's id. */
   readonly pid: number
+  /** The watchdog's process id, if one runs. */
+  readonly watchdogPid?: number
   readonly jar: string
   /** ms from spawning Java to the first healthy answer. */
   readonly startupMs: number
@@ -51,14 +59,12 @@ const OUTPUT_LIMIT = 64 * 1024
 export function findWireMockJar(resolveFrom: string[] = defaultResolveFrom()): string {
   const tried: string[] = []
   for (const dir of resolveFrom) {
-    let pkgJson: string
-    try {
-      pkgJson = createRequire(path.join(path.resolve(dir), 'noop.js')).resolve('wiremock/package.json')
-    } catch {
-      tried.push(`${dir} (no wiremock package)`)
+    const pkgDir = findPackageDir(path.resolve(dir), 'wiremock')
+    if (!pkgDir) {
+      tried.push(`${dir} (no node_modules/wiremock in it or above it)`)
       continue
     }
-    const buildDir = path.join(path.dirname(pkgJson), 'build')
+    const buildDir = path.join(pkgDir, 'build')
     const jar = existsSync(buildDir) ? readdirSync(buildDir).find((f) => /^wiremock.*\.jar$/.test(f)) : undefined
     if (jar) return path.join(buildDir, jar)
     tried.push(`${buildDir} (no jar in it)`)
@@ -68,6 +74,18 @@ export function findWireMockJar(resolveFrom: string[] = defaultResolveFrom()): s
       `or give the jar's path as managed: { jar: '/path/to/wiremock-standalone.jar' }. Looked in: ${tried.join('; ')}`,
     { where: 'managed.jar' },
   )
+}
+
+/**
+ * node_modules/<name> in `dir` or the nearest folder above it: Node's own lookup, minus NODE_PATH and the
+ * global folders, so that what is found is what the project installed.
+ */
+function findPackageDir(dir: string, name: string): string | undefined {
+  for (let d = dir; ; d = path.dirname(d)) {
+    const candidate = path.join(d, 'node_modules', name)
+    if (existsSync(path.join(candidate, 'package.json'))) return candidate
+    if (path.dirname(d) === d) return undefined
+  }
 }
 
 function defaultResolveFrom(): string[] {
@@ -105,6 +123,7 @@ export async function startWireMock(options: StartWireMockOptions = {}): Promise
   for (let attempt = 1; ; attempt++) {
     const port = fixedPort ?? (await freePort(host))
     try {
+      if (await isListening(port, host)) throw new PortTaken()
       return await launch({ ...options, host, jar, port })
     } catch (err) {
       if (err instanceof PortTaken && !fixedPort && attempt < 3) continue
@@ -120,6 +139,14 @@ async function launch(options: StartWireMockOptions & { host: string; jar: strin
   const java = options.java ?? defaultJava()
   // Its own root folder: WireMock creates mappings/ and __files/ there and must not load a project's files.
   const root = mkdtempSync(path.join(os.tmpdir(), 'venomqa-wiremock-'))
+  // A stub only this instance loads (from its own root): readiness is this stub answering, so another
+  // server on the same port can never pass for ours.
+  const marker = randomUUID()
+  mkdirSync(path.join(root, 'mappings'))
+  writeFileSync(
+    path.join(root, 'mappings', 'venomqa-instance.json'),
+    JSON.stringify({ id: marker, request: { method: 'GET', urlPath: `/__venomqa/instance/${marker}` }, response: { status: 204 } }),
+  )
   const args = [
     ...(options.jvmArgs ?? DEFAULT_JVM_ARGS),
     '-jar',
@@ -144,14 +171,22 @@ async function launch(options: StartWireMockOptions & { host: string; jar: strin
   child.stderr!.on('data', collect)
   const spawnError = new Promise<never>((_, reject) => child.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'ENOENT' || err.code === 'EACCES' ? javaMissing(java, err) : err)))
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const cleanup = () => rmSync(root, { recursive: true, force: true })
+  const graceMs = options.stopGraceMs ?? 5000
+  const dog = child.pid !== undefined && options.watchdog !== false ? startWatchdog(child.pid, root, graceMs) : null
+  const cleanup = () => {
+    if (dog && dog.exitCode === null && dog.signalCode === null) dog.kill('SIGKILL')
+    rmSync(root, { recursive: true, force: true })
+  }
   track(child, cleanup)
 
   const baseUrl = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`
   const admin = new WireMockAdmin(baseUrl)
   const timeoutMs = options.startTimeoutMs ?? 60_000
   try {
-    await Promise.race([spawnError, waitHealthy(admin, child, exited, timeoutMs, () => out)])
+    await Promise.race([spawnError, waitReady(admin, marker, child, exited, timeoutMs, () => out)])
+    // The marker has done its job; the user's WireMock starts empty.
+    rmSync(path.join(root, 'mappings', 'venomqa-instance.json'), { force: true })
+    await admin.deleteMapping(marker)
   } catch (err) {
     await kill(child, exited, 1000)
     untrack(child, cleanup)
@@ -169,6 +204,7 @@ async function launch(options: StartWireMockOptions & { host: string; jar: strin
     baseUrl,
     port: options.port,
     pid: child.pid!,
+    watchdogPid: dog?.pid,
     jar: options.jar,
     startupMs,
     get running() {
@@ -177,23 +213,33 @@ async function launch(options: StartWireMockOptions & { host: string; jar: strin
     output: () => out,
     stop: () =>
       (stopping ??= (async () => {
-        await kill(child, exited, options.stopGraceMs ?? 5000)
+        await kill(child, exited, graceMs)
         untrack(child, cleanup)
       })()),
   }
 }
 
-async function waitHealthy(admin: WireMockAdmin, child: ChildProcess, exited: Promise<void>, timeoutMs: number, output: () => string): Promise<void> {
+async function waitReady(admin: WireMockAdmin, marker: string, child: ChildProcess, exited: Promise<void>, timeoutMs: number, output: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let gone = false
   void exited.then(() => (gone = true))
   while (Date.now() < deadline) {
     if (gone || child.exitCode !== null)
       throw new WireMockError(`managed WireMock exited with code ${child.exitCode ?? child.signalCode} before it answered${tail(output())}`)
-    if (await admin.healthy(1000)) return
+    if (await hasMarker(admin, marker)) return
     await new Promise((r) => setTimeout(r, 100))
   }
-  throw new WireMockError(`managed WireMock did not answer ${admin.baseUrl}/__admin/health within ${timeoutMs} ms${tail(output())}`)
+  throw new WireMockError(`managed WireMock was not ready on ${admin.baseUrl} within ${timeoutMs} ms${tail(output())}`)
+}
+
+async function hasMarker(admin: WireMockAdmin, marker: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${admin.baseUrl}/__admin/mappings/${marker}`, { signal: AbortSignal.timeout(1000) })
+    await res.arrayBuffer()
+    return res.ok
+  } catch {
+    return false
+  }
 }
 
 function tail(out: string): string {

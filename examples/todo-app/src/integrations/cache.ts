@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Todo } from '../storage'
+import { redactUrl } from '../config'
 import { redisOptionsFromUrl } from './redis'
 
 const TTL_SECONDS = 60
@@ -24,12 +25,19 @@ export class TodoCache {
     const { Redis } = await import('ioredis')
     // One retry per command: a cache that is down should cost a request milliseconds, not seconds.
     const redis = new Redis({ ...options, maxRetriesPerRequest: 1, lazyConnect: true })
-    redis.on('error', (err: Error) => log(`redis cache: ${err.message}`))
+    let lastError: Error | undefined
+    let connected = false
+    redis.on('error', (err: Error) => {
+      lastError = err
+      // Before the first connection, the failure is reported once, by the throw below.
+      if (connected) log(`redis cache: ${err.message}`)
+    })
     try {
       await redis.connect()
+      connected = true
     } catch (err) {
       redis.disconnect()
-      throw new Error(`cannot reach Redis at ${url}: ${(err as Error).message}`)
+      throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(lastError ?? (err as Error)).message}`)
     }
     return new TodoCache(redis, prefix, log)
   }

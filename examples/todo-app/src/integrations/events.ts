@@ -1,5 +1,6 @@
 import type { Queue, Worker } from 'bullmq'
 import type { Todo } from '../storage'
+import { redactUrl } from '../config'
 import { redisOptionsFromUrl } from './redis'
 
 export const QUEUE_NAME = 'todo-events'
@@ -20,6 +21,15 @@ export class TodoEvents {
     this.#worker = worker
   }
 
+  /** Start loading BullMQ (the slowest module to import) while other things connect. */
+  static preload(): void {
+    import('bullmq').catch(() => {})
+  }
+
+  /**
+   * Call once Redis is known to answer (the cache connects first): BullMQ reconnects forever, so
+   * against an unreachable Redis `waitUntilReady` would never settle.
+   */
   static async start(options: { url: string; prefix: string; runWorker: boolean; log: (message: string) => void }): Promise<TodoEvents> {
     const connection = redisOptionsFromUrl(options.url)
     // Loaded only when REDIS_URL is set: BullMQ is the slowest module of the app to import.
@@ -49,7 +59,7 @@ export class TodoEvents {
     } catch (err) {
       await worker?.close().catch(() => {})
       await queue.close().catch(() => {})
-      throw new Error(`cannot reach Redis for the BullMQ queue at ${options.url}: ${(err as Error).message}`)
+      throw new Error(`cannot reach Redis for the BullMQ queue at ${redactUrl(options.url)}: ${(err as Error).message}`)
     }
     return new TodoEvents(queue, worker)
   }
@@ -63,3 +73,4 @@ export class TodoEvents {
     await this.#queue.close()
   }
 }
+

@@ -1,5 +1,5 @@
 import type { RedisOptions } from 'ioredis'
-import { ConfigurationError } from '../config'
+import { ConfigurationError, redactUrl } from '../config'
 
 /** redis://[user:pass@]host:port/db as ioredis options, so BullMQ can own (and close) its connections. */
 export function redisOptionsFromUrl(url: string): RedisOptions {
@@ -7,12 +7,12 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   try {
     u = new URL(url)
   } catch {
-    throw new ConfigurationError(`REDIS_URL "${url}" is not a URL (expected redis://host:port/db)`)
+    throw new ConfigurationError(`REDIS_URL "${redactUrl(url)}" is not a URL (expected redis://host:port/db)`)
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
     throw new ConfigurationError(`REDIS_URL must start with redis:// or rediss://, got "${u.protocol}"`)
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0
-  if (!Number.isInteger(db) || db < 0) throw new ConfigurationError(`REDIS_URL "${url}" names the database "${u.pathname.slice(1)}", which is not a number`)
+  if (!Number.isInteger(db) || db < 0) throw new ConfigurationError(`REDIS_URL "${redactUrl(url)}" names the database "${u.pathname.slice(1)}", which is not a number`)
   return {
     host: u.hostname || '127.0.0.1',
     port: u.port ? Number(u.port) : 6379,

@@ -1,0 +1,36 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+
+/**
+ * Runs in its own small Node process: when the process that started WireMock is gone (its parent id
+ * changed: a killed test worker, a SIGKILLed CLI), it stops Java (SIGTERM, SIGKILL after the grace period)
+ * and removes WireMock's root folder. It ends by itself once Java has exited.
+ */
+const SCRIPT = `
+const [java, grace, root] = [Number(process.argv[1]), Number(process.argv[2]), process.argv[3]]
+const parent = process.ppid
+const alive = (pid) => { try { process.kill(pid, 0); return true } catch (e) { return e.code === 'EPERM' } }
+const clean = () => { try { require('node:fs').rmSync(root, { recursive: true, force: true }) } catch {} }
+const timer = setInterval(() => {
+  if (!alive(java)) { clearInterval(timer); return }
+  if (process.ppid === parent) return
+  clearInterval(timer)
+  try { process.kill(java, 'SIGTERM') } catch {}
+  const deadline = Date.now() + grace
+  const wait = setInterval(() => {
+    if (!alive(java)) { clearInterval(wait); clean(); return }
+    if (Date.now() > deadline) { try { process.kill(java, 'SIGKILL') } catch {}; clearInterval(wait); setTimeout(clean, 200) }
+  }, 100)
+}, 300)
+`
+
+/** Start the watchdog for a Java process; null where it cannot run. Never holds the caller's event loop. */
+export function startWatchdog(javaPid: number, root: string, graceMs: number): ChildProcess | null {
+  try {
+    const dog = spawn(process.execPath, ['-e', SCRIPT, String(javaPid), String(graceMs), root], { stdio: 'ignore', windowsHide: true })
+    dog.on('error', () => {})
+    dog.unref()
+    return dog
+  } catch {
+    return null
+  }
+}
