@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFile, readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { type Duration, type TimePort, UserError, durationToMs, errorMessage } from '@venomqa/core'
-import { TEMP_PREFIX, writeFileAtomic } from './adapters/atomic-write'
+import { TEMP_PREFIX, atomicWriteFile } from './atomic-write'
 
 export interface FixtureCacheOptions {
   /** Where entries live. Default `.venomqa-cache` in the current directory. */
@@ -170,7 +170,7 @@ export class FixtureCache {
     } catch (err) {
       throw new UserError('E_FIXTURE', `fixture "${name}": the result cannot be stored as JSON (${errorMessage(err)})`)
     }
-    await writeFileAtomic(this.#file(name, key), text)
+    await atomicWriteFile(this.#file(name, key), text)
     // Hand back what a later hit will return, so a miss and a hit never differ (Dates become strings, ...).
     return (JSON.parse(text) as EntryFile).value
   }

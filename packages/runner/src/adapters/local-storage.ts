@@ -2,7 +2,7 @@ import { constants } from 'node:fs'
 import { access, mkdir, readFile, readdir, rm, rmdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { type StoragePort, type StoredObject, UserError } from '@venomqa/core'
-import { TEMP_PREFIX, writeFileAtomic } from './atomic-write'
+import { TEMP_PREFIX, atomicWriteFile } from '../atomic-write'
 
 const CONTENT_TYPES: Record<string, string> = {
   '.json': 'application/json',
@@ -40,7 +40,7 @@ export class LocalStorage implements StoragePort {
     if (typeof content !== 'string' && !(content instanceof Uint8Array))
       throw new UserError('E_STORAGE', `storage.put("${key}"): content must be a string or a Uint8Array`)
     try {
-      await writeFileAtomic(file, content)
+      await atomicWriteFile(file, content)
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
       if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST')

@@ -1,32 +1,9 @@
-import { randomBytes } from 'node:crypto'
-import { mkdir, open, rename, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { type RedactOptions, type Reporter, type ReportContext, type RunResult, errorMessage } from '@venomqa/core'
+import { atomicWriteFile } from '../atomic-write'
 import { redactRun } from './redact-run'
 
-/**
- * Write a file so that readers see the old content or the new one, never a part: the data goes to a
- * temp file in the same directory (same file system, so rename is atomic), is flushed, then renamed over
- * the target. On any failure the temp file is removed and the target is left as it was.
- */
-export async function atomicWriteFile(file: string, data: string | Uint8Array): Promise<void> {
-  const dir = path.dirname(file)
-  await mkdir(dir, { recursive: true })
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  let handle: Awaited<ReturnType<typeof open>> | undefined
-  try {
-    handle = await open(tmp, 'wx', 0o644)
-    await handle.writeFile(data)
-    await handle.sync()
-    await handle.close()
-    handle = undefined
-    await rename(tmp, file)
-  } catch (err) {
-    await handle?.close().catch(() => {})
-    await unlink(tmp).catch(() => {})
-    throw err
-  }
-}
+export { atomicWriteFile }
 
 /** A reporter and where its output goes (`--reporter junit:out/junit.xml`). */
 export interface ReporterTarget {
