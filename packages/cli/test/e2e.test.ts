@@ -178,6 +178,21 @@ describe('venomqa run with a TypeScript config', () => {
     expect(debug.stderr).toMatch(/\n\s+at .+:\d+:\d+/)
   })
 
+  it('a bad journey definition is exit 2 naming the file, the journey and the step, before any request', async () => {
+    await import('node:fs/promises').then(async (fs) => {
+      await fs.mkdir(path.join(ts.dir, 'wip'), { recursive: true })
+      await fs.writeFile(
+        path.join(ts.dir, 'wip/bad.journey.ts'),
+        "import { branch, journey, path, step } from '@venomqa/core'\nexport default journey('bad', { steps: [step('a', ({ http }) => http.post('/api/users', { json: {} })), branch('nowhere', [path('p', [step('b', () => 1)])])] })\n",
+      )
+    })
+    const before = await (await fetch(`${app.url}/api/stats`)).json()
+    const r = await ts.venomqa(['run', 'wip'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe('venomqa: wip/bad.journey.ts: journey "bad", step "branch nowhere": branch names unknown checkpoint "nowhere" (no checkpoint is declared before it)\n')
+    expect(await (await fetch(`${app.url}/api/stats`)).json()).toEqual(before)
+  })
+
   it('bad flags are exit 2 naming the flag', async () => {
     const r = await ts.venomqa(['run', '--retries', 'many'])
     expect(r.code).toBe(2)

@@ -18,7 +18,10 @@ const SECRET_HEADERS = new Set([
   'x-xsrf-token',
 ])
 
-const SECRET_KEY = /pass(word|wd|phrase)?|secret|token|api[-_]?key|apikey|authorization|cookie|credential|private[-_]?key|session[-_]?id|^pin$|^otp$|^cvv$|card[-_]?number/i
+/** Keys whose string values are secrets. Anchored where a bare word would catch innocent keys (`passed`, `bypass`). */
+const SECRET_KEY = /password|passwd|passphrase|^pass$|secret|token|api[-_]?key|apikey|authorization|cookie|credential|private[-_]?key|session[-_]?id|card[-_]?number/i
+/** Keys secret whatever their type (a PIN may be a number). */
+const SECRET_ANY = /^(pin|otp|cvv|cvc|password|passwd|pass)$/i
 
 export interface RedactOptions {
   /** Extra header names or body keys to hide. */
@@ -46,8 +49,10 @@ export function redactValue(value: unknown, options?: RedactOptions, depth = 0):
   if (Array.isArray(value)) return value.map((v) => redactValue(v, options, depth + 1))
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value as Record<string, unknown>))
-      out[k] = isSecretKey(k, options) && v !== null && v !== undefined && typeof v !== 'object' ? REDACTED : redactValue(v, options, depth + 1)
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      const secret = typeof v === 'string' ? isSecretKey(k, options) : v !== null && v !== undefined && typeof v !== 'object' && SECRET_ANY.test(k)
+      out[k] = secret ? REDACTED : redactValue(v, options, depth + 1)
+    }
     return out
   }
   if (typeof value === 'string') return redactText(value)
@@ -55,11 +60,15 @@ export function redactValue(value: unknown, options?: RedactOptions, depth = 0):
 }
 
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g
-const FORM_SECRET = /((?:^|[&?])(?:password|passwd|token|access_token|refresh_token|api_key|apikey|secret|client_secret)=)[^&\s]*/gi
+const SECRET_NAMES = 'password|passwd|passphrase|token|access_token|refresh_token|id_token|api_key|apikey|secret|client_secret'
+/** `password=...` in a query, a form body or a sentence. */
+const KEY_VALUE = new RegExp(`(\\b(?:${SECRET_NAMES})=)[^&\\s"']*`, 'gi')
+/** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message). */
+const JSON_PAIR = new RegExp(`("(?:${SECRET_NAMES})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
 
 /** Mask tokens that appear inside free text (error messages, raw bodies, form bodies). */
 export function redactText(text: string): string {
-  return text.replace(BEARER, `$1 ${REDACTED}`).replace(FORM_SECRET, `$1${REDACTED}`)
+  return text.replace(BEARER, `$1 ${REDACTED}`).replace(KEY_VALUE, `$1${REDACTED}`).replace(JSON_PAIR, `$1"${REDACTED}"`)
 }
 
 /** Redact a body that may be a JSON string, a form string or plain text. */

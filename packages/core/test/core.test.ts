@@ -85,14 +85,19 @@ describe('redaction', () => {
       'content-type': 'json',
       'x-api-key': REDACTED,
     })
-    expect(redactBody({ user: { password: 'p', name: 'n' }, list: [{ access_token: 't' }], tokenCount: 3 })).toEqual({
+    expect(redactBody({ user: { password: 'p', name: 'n' }, list: [{ access_token: 't' }], tokenCount: 3, passed: true, bypass: 'x', pin: 1234 })).toEqual({
       user: { password: REDACTED, name: 'n' },
       list: [{ access_token: REDACTED }],
-      tokenCount: REDACTED,
+      tokenCount: 3,
+      passed: true,
+      bypass: 'x',
+      pin: REDACTED,
     })
     expect(redactBody('{"password":"p"}')).toBe(`{"password":"${REDACTED}"}`)
     expect(redactBody('user=a&password=p&x=1')).toBe(`user=a&password=${REDACTED}&x=1`)
     expect(redactText('failed with Bearer abc.def-ghi')).toBe(`failed with Bearer ${REDACTED}`)
+    expect(redactText('login failed for password=hunter2 and token=abc')).toBe(`login failed for password=${REDACTED} and token=${REDACTED}`)
+    expect(redactText('{"email":"a","password":"hun\\"ter2","x":1')).toBe(`{"email":"a","password":"${REDACTED}","x":1`)
   })
 })
 
