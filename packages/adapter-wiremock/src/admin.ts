@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { type IWireMockFeatures, type IWireMockRequest, type IWireMockResponse, WireMock } from 'wiremock-captain'
 import { WireMockError, transportReason } from './errors'
 
@@ -130,8 +131,32 @@ export class WireMockAdmin {
     return json.scenarios.map((s) => ({ name: String(s.name ?? s.id), state: String(s.state) }))
   }
 
+  /**
+   * Move a scenario to `state`. WireMock does not decode the name in PUT /__admin/scenarios/{name}/state, so
+   * a name with a space, slash or non-ASCII letter cannot go there; such a scenario is moved by a stub of
+   * its own, on a path nobody else uses, that sets the state when called once and is deleted right after
+   * (the journal entry it leaves is the caller's to clear).
+   */
   async setScenarioState(name: string, state: string): Promise<void> {
-    await this.call('PUT', `scenarios/${encodeURIComponent(name)}/state`, { state })
+    if (/^[A-Za-z0-9._~-]+$/.test(name)) {
+      await this.call('PUT', `scenarios/${name}/state`, { state })
+      return
+    }
+    const id = randomUUID()
+    const url = `/__venomqa/scenario-state/${id}`
+    await this.call('POST', 'mappings', { id, priority: 1, scenarioName: name, newScenarioState: state, request: { method: 'POST', urlPath: url }, response: { status: 204 } })
+    try {
+      let res: Response
+      try {
+        res = await fetch(`${this.baseUrl}${url}`, { method: 'POST', signal: AbortSignal.timeout(this.#timeoutMs) })
+        await res.arrayBuffer()
+      } catch (err) {
+        throw new WireMockError(`WireMock at ${this.baseUrl} is not reachable (POST ${url}: ${transportReason(err)})`, { cause: err })
+      }
+      if (res.status !== 204) throw new WireMockError(`WireMock at ${this.baseUrl} did not move scenario "${name}" to "${state}" (its helper stub answered ${res.status})`)
+    } finally {
+      await this.deleteMapping(id)
+    }
   }
 
   async resetScenarios(): Promise<void> {

@@ -58,8 +58,8 @@ const OUTPUT_LIMIT = 64 * 1024
 /** The `wiremock` npm package's standalone jar. A ConfigError that says how to install it when there is none. */
 export function findWireMockJar(resolveFrom: string[] = defaultResolveFrom()): string {
   const tried: string[] = []
-  for (const dir of resolveFrom) {
-    const pkgDir = findPackageDir(path.resolve(dir), 'wiremock')
+  for (const dir of new Set(resolveFrom.map((d) => path.resolve(d)))) {
+    const pkgDir = findPackageDir(dir, 'wiremock')
     if (!pkgDir) {
       tried.push(`${dir} (no node_modules/wiremock in it or above it)`)
       continue
@@ -88,7 +88,8 @@ function findPackageDir(dir: string, name: string): string | undefined {
   }
 }
 
-function defaultResolveFrom(): string[] {
+/** Where the `wiremock` package is looked for by default: the working folder, then this package's own. */
+export function defaultResolveFrom(): string[] {
   const here = typeof __filename === 'string' ? path.dirname(__filename) : path.dirname(new URL(import.meta.url).pathname)
   return [process.cwd(), here]
 }

@@ -82,11 +82,10 @@ export class WireMockPort implements MockPort {
 
   /** Requests in the journal, oldest first; `path` matches exactly, like countRequests. */
   async requests(filter: { method?: string; path?: string } = {}): Promise<MockRequest[]> {
-    const logged =
-      filter.method === undefined && filter.path === undefined
-        ? await this.admin.journal()
-        : await this.admin.findRequests(pattern(filter.method === undefined ? 'ANY' : checkMethod(filter.method, 'requests'), filter.path === undefined ? undefined : checkPath(filter.path, 'requests')))
-    return logged.map(toMockRequest)
+    if (filter.method === undefined && filter.path === undefined) return (await this.admin.journal()).map(toMockRequest)
+    const method = filter.method === undefined ? 'ANY' : checkMethod(filter.method, 'requests')
+    const path = filter.path === undefined ? undefined : checkPath(filter.path, 'requests')
+    return (await this.admin.findRequests(pattern(method, path))).map(toMockRequest)
   }
 
   async countRequests(method: string, path: string): Promise<number> {
@@ -107,8 +106,9 @@ export class WireMockPort implements MockPort {
     const count = await this.countRequests(method, path)
     if (!fits(count, bounds)) {
       const seen = (await this.requests()).map((r) => `${r.method} ${r.url}`)
+      const shown = seen.length > 20 ? `${seen.slice(0, 20).join(', ')} and ${seen.length - 20} more` : seen.join(', ')
       throw new AssertionFailed(
-        `expected ${method.toUpperCase()} ${path} ${describeBounds(bounds)}, got ${count}; the journal holds ${seen.length ? seen.join(', ') : 'no requests'}`,
+        `expected ${method.toUpperCase()} ${path} ${describeBounds(bounds)}, got ${count}; the journal holds ${seen.length ? shown : 'no requests'}`,
         { expected: bounds, actual: count },
       )
     }

@@ -1,7 +1,7 @@
 import { type PluginApi, PluginError, PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
 import { version } from '../package.json'
 import { WireMockAdmin } from './admin'
-import { type ManagedWireMock, type StartWireMockOptions, startWireMock } from './managed'
+import { type ManagedWireMock, type StartWireMockOptions, defaultResolveFrom, startWireMock } from './managed'
 import { WireMockPort } from './mock-port'
 import { WireMockState } from './state'
 
@@ -104,10 +104,10 @@ const wiremockPlugin = definePlugin<WireMockPluginOptions>({
     const resolved = resolveOptions(api.options)
     let server: ManagedWireMock | undefined
     if (resolved.managed) {
-      server = await startWireMock({ resolveFrom: [api.root, process.cwd()], ...resolved.managed }).catch((err: unknown) => {
+      server = await startWireMock({ resolveFrom: [api.root, ...defaultResolveFrom()], ...resolved.managed }).catch((err: unknown) => {
         // A ConfigError (no java, no jar) already says what to install: keep it as it is.
         if (err instanceof Error && err.name === 'ConfigError') throw err
-        fail(`could not start managed WireMock: ${(err as Error).message}`)
+        fail((err as Error).message)
       })
       const started = server
       // Registered before anything else can fail, so the Java process is stopped whatever happens next.

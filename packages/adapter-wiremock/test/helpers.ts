@@ -1,6 +1,28 @@
 import { execFileSync } from 'node:child_process'
-import { afterAll, beforeAll } from 'vitest'
+import { isCI } from '@venomqa/test-utils'
+import { afterAll, beforeAll, describe } from 'vitest'
 import { type ManagedWireMock, startWireMock } from '../src'
+
+/**
+ * `describe` for suites that run WireMock on the machine's Java. Without Java: under CI the suite fails (a
+ * test that cannot run must not pass); elsewhere it is skipped with a loud warning.
+ */
+export function describeWithJava(): typeof describe {
+  let found = true
+  try {
+    execFileSync(process.env.JAVA_HOME ? `${process.env.JAVA_HOME}/bin/java` : 'java', ['-version'], { stdio: 'ignore' })
+  } catch {
+    found = false
+  }
+  if (found) return describe
+  if (isCI)
+    return ((title: string) =>
+      describe(title, () => {
+        throw new Error('Java is not installed, and CI is set: the WireMock suites cannot be skipped')
+      })) as unknown as typeof describe
+  console.warn('\n!!! SKIPPING: Java is not installed, so WireMock cannot run. These tests did NOT run.\n')
+  return describe.skip as unknown as typeof describe
+}
 
 /**
  * One real WireMock (the `wiremock` npm package's jar on the machine's Java) for the whole test file,

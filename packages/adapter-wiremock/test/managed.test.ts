@@ -10,140 +10,144 @@ import { fileURLToPath } from 'node:url'
 import { ConfigError } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { WireMockError, WireMockPort, findWireMockJar, freePort, isListening, startWireMock } from '../src'
-import { processExists } from './helpers'
+import { describeWithJava, processExists } from './helpers'
 
-const PKG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const describeJava = describeWithJava()
 
-describe('startWireMock', () => {
-  it('starts on a free port, serves stubs, and stop() ends the Java process and frees the port', async () => {
-    const server = await startWireMock()
-    console.log(`managed WireMock started in ${Math.round(server.startupMs)} ms (pid ${server.pid}, port ${server.port})`)
-    try {
-      expect(server.baseUrl).toBe(`http://127.0.0.1:${server.port}`)
-      expect(server.jar).toMatch(/wiremock-standalone-3\.13\.2\.jar$/)
-      expect(server.running).toBe(true)
-      expect(processExists(server.pid)).toBe(true)
-      expect(processExists(server.watchdogPid!)).toBe(true)
-      const mock = new WireMockPort({ url: server.baseUrl })
-      // It starts empty, also after WireMock reloads its files (the readiness marker is gone for good).
-      expect(await mock.admin.mappings()).toEqual([])
-      await mock.admin.call('POST', 'mappings/reset')
-      expect(await mock.admin.mappings()).toEqual([])
-      await mock.stub({ method: 'GET', path: '/ping', body: 'pong' })
-      expect(await (await fetch(`${server.baseUrl}/ping`)).text()).toBe('pong')
-      // Its own root folder: no mappings/ or __files/ appear where the tests run.
-      expect(existsSync(path.join(process.cwd(), 'mappings'))).toBe(false)
-    } finally {
+describeJava('managed WireMock', () => {
+  const PKG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+  describe('startWireMock', () => {
+    it('starts on a free port, serves stubs, and stop() ends the Java process and frees the port', async () => {
+      const server = await startWireMock()
+      console.log(`managed WireMock started in ${Math.round(server.startupMs)} ms (pid ${server.pid}, port ${server.port})`)
+      try {
+        expect(server.baseUrl).toBe(`http://127.0.0.1:${server.port}`)
+        expect(server.jar).toMatch(/wiremock-standalone-3\.13\.2\.jar$/)
+        expect(server.running).toBe(true)
+        expect(processExists(server.pid)).toBe(true)
+        expect(processExists(server.watchdogPid!)).toBe(true)
+        const mock = new WireMockPort({ url: server.baseUrl })
+        // It starts empty, also after WireMock reloads its files (the readiness marker is gone for good).
+        expect(await mock.admin.mappings()).toEqual([])
+        await mock.admin.call('POST', 'mappings/reset')
+        expect(await mock.admin.mappings()).toEqual([])
+        await mock.stub({ method: 'GET', path: '/ping', body: 'pong' })
+        expect(await (await fetch(`${server.baseUrl}/ping`)).text()).toBe('pong')
+        // Its own root folder: no mappings/ or __files/ appear where the tests run.
+        expect(existsSync(path.join(process.cwd(), 'mappings'))).toBe(false)
+      } finally {
+        await server.stop()
+      }
+      expect(server.running).toBe(false)
+      expect(processExists(server.pid)).toBe(false)
+      expect(processExists(server.watchdogPid!)).toBe(false)
+      expect(await isListening(server.port)).toBe(false)
       await server.stop()
-    }
-    expect(server.running).toBe(false)
-    expect(processExists(server.pid)).toBe(false)
-    expect(processExists(server.watchdogPid!)).toBe(false)
-    expect(await isListening(server.port)).toBe(false)
-    await server.stop()
-  })
-
-  it('listens on a fixed port, and says so when that port is taken', async () => {
-    const port = await freePort()
-    const server = await startWireMock({ port })
-    try {
-      expect(server.baseUrl).toBe(`http://127.0.0.1:${port}`)
-      const err = await startWireMock({ port }).catch((e: unknown) => e)
-      expect(err).toBeInstanceOf(WireMockError)
-      expect((err as Error).message).toBe(`managed WireMock: port ${port} on 127.0.0.1 is already in use`)
-    } finally {
-      await server.stop()
-    }
-    expect(processExists(server.pid)).toBe(false)
-    expect(await isListening(port)).toBe(false)
-  })
-
-  it('says how to get Java when there is none', async () => {
-    const err = await startWireMock({ java: '/nonexistent/bin/java' }).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(ConfigError)
-    expect((err as ConfigError).where).toBe('managed.java')
-    expect((err as Error).message).toContain('Java was not found (tried "/nonexistent/bin/java": ENOENT)')
-    expect((err as Error).message).toContain('install a JRE')
-  })
-
-  it('reports a Java that exits at once, with its output', async () => {
-    const err = await startWireMock({ java: process.execPath, jvmArgs: ["-e", "console.error(\"not a JVM\"); process.exit(3)", "--"] }).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(WireMockError)
-    expect((err as Error).message).toMatch(/^managed WireMock exited with code 3 before it answered; its output:\nnot a JVM/)
-  })
-
-  it('says how to install the wiremock package when its jar is not found', async () => {
-    const empty = mkdtempSync(path.join(os.tmpdir(), 'no-wiremock-'))
-    try {
-      const err = (() => {
-        try {
-          findWireMockJar([empty])
-        } catch (e) {
-          return e
-        }
-      })()
-      expect(err).toBeInstanceOf(ConfigError)
-      expect((err as Error).message).toContain('Install the `wiremock` npm package, which bundles it (npm install --save-dev wiremock')
-      expect((err as Error).message).toContain(`${empty} (no node_modules/wiremock in it or above it)`)
-    } finally {
-      rmSync(empty, { recursive: true, force: true })
-    }
-    expect(findWireMockJar([PKG])).toMatch(/node_modules\/wiremock\/build\/wiremock-standalone-3\.13\.2\.jar$/)
-    await expect(startWireMock({ jar: '/nonexistent/wiremock.jar' })).rejects.toThrow('managed WireMock: the jar "/nonexistent/wiremock.jar" does not exist')
-  })
-})
-
-describe('the built package', () => {
-  const dist = path.join(PKG, 'dist')
-  const built = () => {
-    if (!existsSync(path.join(dist, 'index.js'))) throw new Error(`${dist} is missing: run \`pnpm --filter @venomqa/adapter-wiremock build\` first (turbo does before test)`)
-    if (statSync(path.join(dist, 'index.js')).mtimeMs < statSync(path.join(PKG, 'src/managed.ts')).mtimeMs)
-      throw new Error(`${dist} is older than src/managed.ts: rebuild with \`pnpm --filter @venomqa/adapter-wiremock build\``)
-  }
-
-  /** Run a script with Node in the package folder; its stdout. */
-  const node = (args: string[]) =>
-    new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { cwd: PKG, stdio: ['ignore', 'pipe', 'pipe'] })
-      let out = ''
-      let err = ''
-      child.stdout.on('data', (d) => (out += d))
-      child.stderr.on('data', (d) => (err += d))
-      // A script may end itself with SIGKILL on purpose; what it printed before counts.
-      child.once('exit', (code, signal) => (code === 0 || signal === 'SIGKILL' ? resolve(out) : reject(new Error(`node exited with ${code ?? signal}: ${err}`))))
     })
 
-  /** Start WireMock from the ESM build in a child Node, let `end` finish that Node, and check nothing is left. */
-  async function leavesNothing(end: string, waitMs: number) {
-    built()
-    const script = `
-      import { startWireMock } from ${JSON.stringify(path.join(dist, 'index.js'))}
-      const server = await startWireMock({ stopGraceMs: 2000 })
-      console.log(JSON.stringify({ pid: server.pid, port: server.port, dog: server.watchdogPid }))
-      ${end}
-    `
-    const { pid, port, dog } = JSON.parse(await node(['--input-type=module', '-e', script])) as { pid: number; port: number; dog: number }
-    expect(pid).toBeGreaterThan(0)
-    const deadline = Date.now() + waitMs
-    while ((processExists(pid) || processExists(dog)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-    expect(processExists(pid)).toBe(false)
-    expect(processExists(dog)).toBe(false)
-    expect(await isListening(port)).toBe(false)
-  }
+    it('listens on a fixed port, and says so when that port is taken', async () => {
+      const port = await freePort()
+      const server = await startWireMock({ port })
+      try {
+        expect(server.baseUrl).toBe(`http://127.0.0.1:${port}`)
+        const err = await startWireMock({ port }).catch((e: unknown) => e)
+        expect(err).toBeInstanceOf(WireMockError)
+        expect((err as Error).message).toBe(`managed WireMock: port ${port} on 127.0.0.1 is already in use`)
+      } finally {
+        await server.stop()
+      }
+      expect(processExists(server.pid)).toBe(false)
+      expect(await isListening(port)).toBe(false)
+    })
 
-  it('kills a WireMock that was never stopped when Node exits (ESM build)', async () => {
-    // No stop(): the process simply ends, and its exit handler kills Java.
-    await leavesNothing('', 2000)
+    it('says how to get Java when there is none', async () => {
+      const err = await startWireMock({ java: '/nonexistent/bin/java' }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as ConfigError).where).toBe('managed.java')
+      expect((err as Error).message).toContain('Java was not found (tried "/nonexistent/bin/java": ENOENT)')
+      expect((err as Error).message).toContain('install a JRE')
+    })
+
+    it('reports a Java that exits at once, with its output', async () => {
+      const err = await startWireMock({ java: process.execPath, jvmArgs: ["-e", "console.error(\"not a JVM\"); process.exit(3)", "--"] }).catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(WireMockError)
+      expect((err as Error).message).toMatch(/^managed WireMock exited with code 3 before it answered; its output:\nnot a JVM/)
+    })
+
+    it('says how to install the wiremock package when its jar is not found', async () => {
+      const empty = mkdtempSync(path.join(os.tmpdir(), 'no-wiremock-'))
+      try {
+        const err = (() => {
+          try {
+            findWireMockJar([empty])
+          } catch (e) {
+            return e
+          }
+        })()
+        expect(err).toBeInstanceOf(ConfigError)
+        expect((err as Error).message).toContain('Install the `wiremock` npm package, which bundles it (npm install --save-dev wiremock')
+        expect((err as Error).message).toContain(`${empty} (no node_modules/wiremock in it or above it)`)
+      } finally {
+        rmSync(empty, { recursive: true, force: true })
+      }
+      expect(findWireMockJar([PKG])).toMatch(/node_modules\/wiremock\/build\/wiremock-standalone-3\.13\.2\.jar$/)
+      await expect(startWireMock({ jar: '/nonexistent/wiremock.jar' })).rejects.toThrow('managed WireMock: the jar "/nonexistent/wiremock.jar" does not exist')
+    })
   })
 
-  it('the watchdog stops Java when Node is killed and no exit handler runs', async () => {
-    // SIGKILL: no handler of ours runs; the watchdog sees its parent gone and stops Java itself.
-    await leavesNothing("process.kill(process.pid, 'SIGKILL')", 6000)
-  })
+  describe('the built package', () => {
+    const dist = path.join(PKG, 'dist')
+    const built = () => {
+      if (!existsSync(path.join(dist, 'index.js'))) throw new Error(`${dist} is missing: run \`pnpm --filter @venomqa/adapter-wiremock build\` first (turbo does before test)`)
+      if (statSync(path.join(dist, 'index.js')).mtimeMs < statSync(path.join(PKG, 'src/managed.ts')).mtimeMs)
+        throw new Error(`${dist} is older than src/managed.ts: rebuild with \`pnpm --filter @venomqa/adapter-wiremock build\``)
+    }
 
-  it('finds the jar from the CommonJS build too', async () => {
-    built()
-    const out = await node(['-e', `console.log(require(${JSON.stringify(path.join(dist, 'index.cjs'))}).findWireMockJar())`])
-    expect(out.trim()).toMatch(/wiremock-standalone-3\.13\.2\.jar$/)
+    /** Run a script with Node in the package folder; its stdout. */
+    const node = (args: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, args, { cwd: PKG, stdio: ['ignore', 'pipe', 'pipe'] })
+        let out = ''
+        let err = ''
+        child.stdout.on('data', (d) => (out += d))
+        child.stderr.on('data', (d) => (err += d))
+        // A script may end itself with SIGKILL on purpose; what it printed before counts.
+        child.once('exit', (code, signal) => (code === 0 || signal === 'SIGKILL' ? resolve(out) : reject(new Error(`node exited with ${code ?? signal}: ${err}`))))
+      })
+
+    /** Start WireMock from the ESM build in a child Node, let `end` finish that Node, and check nothing is left. */
+    async function leavesNothing(end: string, waitMs: number) {
+      built()
+      const script = `
+        import { startWireMock } from ${JSON.stringify(path.join(dist, 'index.js'))}
+        const server = await startWireMock({ stopGraceMs: 2000 })
+        console.log(JSON.stringify({ pid: server.pid, port: server.port, dog: server.watchdogPid }))
+        ${end}
+      `
+      const { pid, port, dog } = JSON.parse(await node(['--input-type=module', '-e', script])) as { pid: number; port: number; dog: number }
+      expect(pid).toBeGreaterThan(0)
+      const deadline = Date.now() + waitMs
+      while ((processExists(pid) || processExists(dog)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      expect(processExists(pid)).toBe(false)
+      expect(processExists(dog)).toBe(false)
+      expect(await isListening(port)).toBe(false)
+    }
+
+    it('kills a WireMock that was never stopped when Node exits (ESM build)', async () => {
+      // No stop(): the process simply ends, and its exit handler kills Java.
+      await leavesNothing('', 2000)
+    })
+
+    it('the watchdog stops Java when Node is killed and no exit handler runs', async () => {
+      // SIGKILL: no handler of ours runs; the watchdog sees its parent gone and stops Java itself.
+      await leavesNothing("process.kill(process.pid, 'SIGKILL')", 6000)
+    })
+
+    it('finds the jar from the CommonJS build too', async () => {
+      built()
+      const out = await node(['-e', `console.log(require(${JSON.stringify(path.join(dist, 'index.cjs'))}).findWireMockJar())`])
+      expect(out.trim()).toMatch(/wiremock-standalone-3\.13\.2\.jar$/)
+    })
   })
 })

@@ -7,109 +7,122 @@ import { ConfigError, PluginError, type StateBackend } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { describe, expect, it } from 'vitest'
 import wiremockPlugin, { DEFAULT_WIREMOCK_URL, PLUGIN_NAME, WIREMOCK_URL_ENV, WireMockPort, freePort, isListening, resolveOptions } from '../src'
-import { useWireMock } from './helpers'
+import { describeWithJava, useWireMock } from './helpers'
 
-/** Java processes whose command line names this port. */
-function javaOnPort(port: number): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' })
-  return out.split('\n').filter((line) => line.includes('wiremock') && line.includes(` --port ${port} `) && !/^\s*\d+\s+Z/.test(line))
-}
+const describeJava = describeWithJava()
 
-describe('resolveOptions', () => {
-  it('defaults to WireMock on 127.0.0.1:8080 with the state backend and VENOMQA_WIREMOCK_URL', () => {
-    expect(resolveOptions(undefined)).toEqual({ url: DEFAULT_WIREMOCK_URL, managed: undefined, state: { name: undefined }, env: WIREMOCK_URL_ENV, timeoutMs: undefined })
-    expect(resolveOptions({ managed: { port: 9999, startTimeout: 5000 }, state: false, env: false })).toEqual({
-      url: undefined,
-      managed: { port: 9999, jar: undefined, java: undefined, jvmArgs: undefined, args: undefined, startTimeoutMs: 5000 },
-      state: undefined,
-      env: false,
-      timeoutMs: undefined,
+describeJava('the plugin', () => {
+  /** Java processes whose command line names this port. */
+  function javaOnPort(port: number): string[] {
+    const out = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' })
+    return out.split('\n').filter((line) => line.includes('wiremock') && line.includes(` --port ${port} `) && !/^\s*\d+\s+Z/.test(line))
+  }
+
+  describe('resolveOptions', () => {
+    it('defaults to WireMock on 127.0.0.1:8080 with the state backend and VENOMQA_WIREMOCK_URL', () => {
+      expect(resolveOptions(undefined)).toEqual({ url: DEFAULT_WIREMOCK_URL, managed: undefined, state: { name: undefined }, env: WIREMOCK_URL_ENV, timeoutMs: undefined })
+      expect(resolveOptions({ managed: { port: 9999, startTimeout: 5000 }, state: false, env: false })).toEqual({
+        url: undefined,
+        managed: { port: 9999, jar: undefined, java: undefined, jvmArgs: undefined, args: undefined, startTimeoutMs: 5000 },
+        state: undefined,
+        env: false,
+        timeoutMs: undefined,
+      })
+    })
+
+    it.each([
+      [{ urll: 'x' }, 'unknown option "urll" (known: url, managed, state, env, timeout)'],
+      [{ url: 'localhost:8080' }, 'option "url" must be an http:// or https:// URL, got "localhost:8080"'],
+      [{ url: 'http://127.0.0.1:8080', managed: true }, 'give "url" (a WireMock that already runs) or "managed" (start one), not both'],
+      [{ managed: 'yes' }, 'option "managed" must be true, false or an object, got "yes"'],
+      [{ managed: { port: 70000 } }, 'option "managed.port" must be a port number (0 for a free one), got number 70000'],
+      [{ managed: { prot: 1 } }, 'unknown option "managed.prot" (known: port, jar, java, jvmArgs, args, startTimeout)'],
+      [{ managed: { jvmArgs: '-Xmx64m' } }, 'option "managed.jvmArgs" must be a list of strings, got "-Xmx64m"'],
+      [{ state: { nme: 'x' } }, 'unknown option "state.nme" (known: name)'],
+      [{ env: 'NOT A NAME' }, 'option "env" must be an environment variable name or false, got "NOT A NAME"'],
+      [[], 'options must be an object, got a list'],
+    ])('refuses %j', (options, message) => {
+      let err: unknown
+      try {
+        resolveOptions(options)
+      } catch (e) {
+        err = e
+      }
+      expect(err).toBeInstanceOf(PluginError)
+      expect((err as Error).message).toBe(`${PLUGIN_NAME}: ${message}`)
     })
   })
 
-  it.each([
-    [{ urll: 'x' }, 'unknown option "urll" (known: url, managed, state, env, timeout)'],
-    [{ url: 'localhost:8080' }, 'option "url" must be an http:// or https:// URL, got "localhost:8080"'],
-    [{ url: 'http://127.0.0.1:8080', managed: true }, 'give "url" (a WireMock that already runs) or "managed" (start one), not both'],
-    [{ managed: 'yes' }, 'option "managed" must be true, false or an object, got "yes"'],
-    [{ managed: { port: 70000 } }, 'option "managed.port" must be a port number (0 for a free one), got number 70000'],
-    [{ managed: { prot: 1 } }, 'unknown option "managed.prot" (known: port, jar, java, jvmArgs, args, startTimeout)'],
-    [{ managed: { jvmArgs: '-Xmx64m' } }, 'option "managed.jvmArgs" must be a list of strings, got "-Xmx64m"'],
-    [{ state: { nme: 'x' } }, 'unknown option "state.nme" (known: name)'],
-    [{ env: 'NOT A NAME' }, 'option "env" must be an environment variable name or false, got "NOT A NAME"'],
-    [[], 'options must be an object, got a list'],
-  ])('refuses %j', (options, message) => {
-    let err: unknown
-    try {
-      resolveOptions(options)
-    } catch (e) {
-      err = e
-    }
-    expect(err).toBeInstanceOf(PluginError)
-    expect((err as Error).message).toBe(`${PLUGIN_NAME}: ${message}`)
-  })
-})
+  describe('managed WireMock in a runner', () => {
+    it('starts WireMock at init, registers port, backend and health check, sets the env var, and stops Java at close', async () => {
+      delete process.env[WIREMOCK_URL_ENV]
+      const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', plugins: [[wiremockPlugin, { managed: true }]] })
+      let port = 0
+      try {
+        await runner.init()
+        const mock = runner.registry.ports.get('mock') as WireMockPort
+        expect(mock).toBeInstanceOf(WireMockPort)
+        port = Number(new URL(mock.baseUrl).port)
+        expect(process.env[WIREMOCK_URL_ENV]).toBe(mock.baseUrl)
+        expect(javaOnPort(port)).toHaveLength(1)
+        expect(await runner.registry.healthChecks.get('wiremock')!()).toBe(true)
+        const backend = runner.registry.stateBackends.find((b: StateBackend) => b.name === 'wiremock')!
+        expect([backend.mechanism, backend.parallelSafe]).toEqual(['mappings', false])
+        expect(runner.registry.plugins).toEqual([{ name: PLUGIN_NAME, version: expect.any(String) }])
+      } finally {
+        expect(await runner.close()).toEqual([])
+      }
+      expect(process.env[WIREMOCK_URL_ENV]).toBeUndefined()
+      expect(javaOnPort(port)).toEqual([])
+      expect(await isListening(port)).toBe(false)
+    })
 
-describe('managed WireMock in a runner', () => {
-  it('starts WireMock at init, registers port, backend and health check, sets the env var, and stops Java at close', async () => {
-    delete process.env[WIREMOCK_URL_ENV]
-    const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', plugins: [[wiremockPlugin, { managed: true }]] })
-    let port = 0
-    try {
-      await runner.init()
-      const mock = runner.registry.ports.get('mock') as WireMockPort
-      expect(mock).toBeInstanceOf(WireMockPort)
-      port = Number(new URL(mock.baseUrl).port)
-      expect(process.env[WIREMOCK_URL_ENV]).toBe(mock.baseUrl)
-      expect(javaOnPort(port)).toHaveLength(1)
-      expect(await runner.registry.healthChecks.get('wiremock')!()).toBe(true)
-      const backend = runner.registry.stateBackends.find((b: StateBackend) => b.name === 'wiremock')!
-      expect([backend.mechanism, backend.parallelSafe]).toEqual(['mappings', false])
-      expect(runner.registry.plugins).toEqual([{ name: PLUGIN_NAME, version: expect.any(String) }])
-    } finally {
-      expect(await runner.close()).toEqual([])
-    }
-    expect(process.env[WIREMOCK_URL_ENV]).toBeUndefined()
-    expect(javaOnPort(port)).toEqual([])
-    expect(await isListening(port)).toBe(false)
-  })
-
-  it('fails init with the missing-Java message and leaves nothing running', async () => {
-    const port = await freePort()
-    const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', plugins: [[wiremockPlugin, { managed: { port, java: '/nonexistent/java' } }]] })
-    const err = await runner.init().catch((e: unknown) => e)
-    await runner.close()
-    expect(err).toBeInstanceOf(ConfigError)
-    expect((err as Error).message).toMatch(/^Java was not found/)
-    expect(javaOnPort(port)).toEqual([])
-  })
-})
-
-describe('an existing WireMock by URL', () => {
-  const wiremock = useWireMock()
-
-  it('uses it without starting anything, with the state backend optional', async () => {
-    const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', plugins: [[wiremockPlugin, { url: wiremock().baseUrl, state: false, env: 'MY_MOCK_URL' }]] })
-    try {
-      await runner.init()
-      expect((runner.registry.ports.get('mock') as WireMockPort).baseUrl).toBe(wiremock().baseUrl)
-      expect(runner.registry.stateBackends).toEqual([])
-      expect(process.env.MY_MOCK_URL).toBe(wiremock().baseUrl)
-    } finally {
+    it('fails init with the missing-Java message and leaves nothing running', async () => {
+      const port = await freePort()
+      const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', plugins: [[wiremockPlugin, { managed: { port, java: '/nonexistent/java' } }]] })
+      const err = await runner.init().catch((e: unknown) => e)
       await runner.close()
-    }
-    expect(process.env.MY_MOCK_URL).toBeUndefined()
-    // The server belongs to someone else: closing the run leaves it up.
-    expect(await isListening(wiremock().port)).toBe(true)
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as Error).message).toMatch(/^Java was not found/)
+      expect(javaOnPort(port)).toEqual([])
+    })
   })
 
-  it('reports an unreachable WireMock through its health check, without throwing', async () => {
-    const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', plugins: [[wiremockPlugin, { url: `http://127.0.0.1:${await freePort()}` }]] })
-    try {
-      await runner.init()
-      expect(await runner.registry.healthChecks.get('wiremock')!()).toBe(false)
-    } finally {
+  describe('an existing WireMock by URL', () => {
+    const wiremock = useWireMock()
+
+    it('uses it without starting anything, with the state backend optional', async () => {
+      const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', plugins: [[wiremockPlugin, { url: wiremock().baseUrl, state: false, env: 'MY_MOCK_URL' }]] })
+      try {
+        await runner.init()
+        expect((runner.registry.ports.get('mock') as WireMockPort).baseUrl).toBe(wiremock().baseUrl)
+        expect(runner.registry.stateBackends).toEqual([])
+        expect(process.env.MY_MOCK_URL).toBe(wiremock().baseUrl)
+      } finally {
+        await runner.close()
+      }
+      expect(process.env.MY_MOCK_URL).toBeUndefined()
+      // The server belongs to someone else: closing the run leaves it up.
+      expect(await isListening(wiremock().port)).toBe(true)
+    })
+
+    it('refuses to manage a WireMock on a port that is taken, naming the port', async () => {
+      const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', plugins: [[wiremockPlugin, { managed: { port: wiremock().port } }]] })
+      const err = await runner.init().catch((e: unknown) => e)
       await runner.close()
-    }
+      expect(err).toBeInstanceOf(PluginError)
+      expect((err as Error).message).toBe(`${PLUGIN_NAME}: managed WireMock: port ${wiremock().port} on 127.0.0.1 is already in use`)
+      expect(javaOnPort(wiremock().port)).toHaveLength(1)
+    })
+
+    it('reports an unreachable WireMock through its health check, without throwing', async () => {
+      const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', plugins: [[wiremockPlugin, { url: `http://127.0.0.1:${await freePort()}` }]] })
+      try {
+        await runner.init()
+        expect(await runner.registry.healthChecks.get('wiremock')!()).toBe(false)
+      } finally {
+        await runner.close()
+      }
+    })
   })
 })

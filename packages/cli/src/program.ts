@@ -80,6 +80,14 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('--base-url <url>', 'the API under test (overrides baseUrl)')
     .action(action(async (opts) => (await import('./commands/doctor')).doctorCommand(opts, io)))
 
+  program
+    .command('mail-catcher')
+    .description('run the embedded mail catcher (SMTP + MailHog and Mailpit APIs) until Ctrl-C; needs @venomqa/adapter-mailhog')
+    .option('--smtp-port <port>', 'SMTP port', '1025')
+    .option('--http-port <port>', 'HTTP API port', '8025')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .action(action(async (opts) => (await import('./commands/mail-catcher')).mailCatcherCommand(opts, io)))
+
   program.addOption(new Option('--debug').hideHelp())
   try {
     if (!argv.length) {
