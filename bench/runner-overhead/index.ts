@@ -2,7 +2,7 @@
  * Runner overhead: 500 x (create, read by the new id, delete) = 1,500 dependent requests against a local
  * keep-alive server, as a plain undici loop and as one VenomQA journey, each in its own process, in one
  * run. Prints whole-process time (node start to exit) and the cost per added request, from the
- * difference between N=500 and N=1000 rounds.
+ * difference between N=500 and N=2000 rounds.
  */
 import { execFileSync, fork } from 'node:child_process'
 import path from 'node:path'
@@ -35,7 +35,7 @@ const results: Record<string, { wall: number[]; inner: number[] }> = {}
 // Interleave the variants so that machine noise hits them alike.
 for (let r = 0; r < ROUNDS + 1; r++) {
   for (const script of ['raw.mjs', 'venom.mjs'])
-    for (const n of [500, 1000]) {
+    for (const n of [500, 2000]) {
       const res = runOnce(script, n)
       if (r === 0) continue // warm-up (disk cache, JIT of the server)
       const key = `${script}:${n}`
@@ -48,10 +48,10 @@ server.kill()
 
 const row = (script: string) => {
   const w500 = median(results[`${script}:500`]!.wall)
-  const w1000 = median(results[`${script}:1000`]!.wall)
+  const w2000 = median(results[`${script}:2000`]!.wall)
   const i500 = median(results[`${script}:500`]!.inner)
-  const i1000 = median(results[`${script}:1000`]!.inner)
-  return { w500, i500, perRequestMs: (i1000 - i500) / 1500, perRequestWallMs: (w1000 - w500) / 1500 }
+  const i2000 = median(results[`${script}:2000`]!.inner)
+  return { w500, i500, perRequestMs: (i2000 - i500) / 4500, perRequestWallMs: (w2000 - w500) / 4500 }
 }
 const raw = row('raw.mjs')
 const venom = row('venom.mjs')

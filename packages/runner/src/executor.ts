@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events'
 import {
   AbortedError,
   type Action,
+  type ActionArgs,
   type BranchNode,
   type BranchResult,
   type CheckpointResult,
@@ -368,13 +369,15 @@ class JourneyExecution {
         timer = setTimeout(() => stepAc.abort(new TimeoutError(`step "${node.name}"`, timeout)), timeout)
         stepSignal = stepAc.signal
       }
-      const attemptExchanges: HttpExchange[] = []
-      const http = lane.http.bind(stepSignal, (e) => attemptExchanges.push(e))
+      // Steps that share the journey's signal share one bound client; the step's exchanges are what the
+      // history gained while it ran.
+      const http = stepSignal === journeySignal ? (boundClients.get(lane) ?? bindClient(lane, journeySignal)) : lane.http.bind(stepSignal)
+      const historyBefore = lane.http.history.length
       let value: unknown
       let thrown: unknown
       let threw = false
       try {
-        value = await raceAbort(invoke(node.action, { http, ctx: world.ctx, ports: lane.ports, signal: stepSignal, log: stepLogger(logs, this.env.logger), journey: this.name, path: pathName, step: node.name, attempt }), stepSignal)
+        value = await raceAbort(invoke(node.action, new StepArgs(http, world.ctx, lane.ports, stepSignal, logs, this.env.logger, this.name, pathName, node.name, attempt)), stepSignal)
       } catch (err) {
         threw = true
         thrown = err
@@ -382,6 +385,7 @@ class JourneyExecution {
         clearTimeout(timer)
         unlink?.()
       }
+      const attemptExchanges = lane.http.history.slice(historyBefore)
       exchanges.push(...attemptExchanges)
       outcome = judge(node, threw, thrown, value, stepSignal, settings.debug)
       lastResponse = isHttpResponseLike(value) && (value as { exchange?: HttpExchange }).exchange ? (value as { exchange: HttpExchange }).exchange : attemptExchanges[attemptExchanges.length - 1]
@@ -403,9 +407,14 @@ class JourneyExecution {
       durationMs: performance.now() - t0,
       ...(!outcome.passed && outcome.timedOut ? { timedOut: true } : {}),
       ...(!outcome.passed ? { error: { kind: outcome.kind, message: outcome.message, ...(outcome.stack ? { stack: outcome.stack } : {}) } } : {}),
-      ...(lastResponse ? { request: lastResponse.request, ...(lastResponse.response ? { response: lastResponse.response } : {}) } : {}),
       ...(exchanges.length > 1 ? { exchanges } : {}),
       ...(logs.length ? { logs } : {}),
+    }
+    if (lastResponse) {
+      // Read through to the exchange, so its redacted form is only worked out if someone looks.
+      const ex = lastResponse
+      Object.defineProperty(result, 'request', { enumerable: true, configurable: true, get: () => ex.request })
+      if ('response' in ex) Object.defineProperty(result, 'response', { enumerable: true, configurable: true, get: () => ex.response })
     }
     if (!outcome.passed && outcome.kind !== 'aborted')
       this.addIssue({
@@ -477,6 +486,34 @@ function judge(node: StepNode, threw: boolean, thrown: unknown, value: unknown, 
   }
   if (expectFailure) return { passed: false, kind: 'expected-failure-missing', message: 'expected a failure, but the action returned normally' }
   return { passed: true }
+}
+
+/** The bound client a lane's steps share while the journey's signal is theirs. */
+const boundClients = new WeakMap<Lane, UndiciHttpClient>()
+function bindClient(lane: Lane, signal: AbortSignal): UndiciHttpClient {
+  const bound = lane.http.bind(signal)
+  boundClients.set(lane, bound)
+  return bound
+}
+
+/** An action's argument. The logger is made only if the action reads `log`. */
+class StepArgs implements ActionArgs {
+  #log?: Logger
+  constructor(
+    readonly http: ActionArgs['http'],
+    readonly ctx: ActionArgs['ctx'],
+    readonly ports: Ports,
+    readonly signal: AbortSignal,
+    private readonly logs: NonNullable<StepResult['logs']>,
+    private readonly outer: Logger | undefined,
+    readonly journey: string,
+    readonly path: string,
+    readonly step: string,
+    readonly attempt: number,
+  ) {}
+  get log(): Logger {
+    return (this.#log ??= stepLogger(this.logs, this.outer))
+  }
 }
 
 function stepLogger(into: NonNullable<StepResult['logs']>, outer?: Logger): Logger {

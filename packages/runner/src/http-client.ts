@@ -15,6 +15,7 @@ import {
   redactBody,
   redactHeaders,
   redactText,
+  redactValue,
 } from '@venomqa/core'
 import { Agent, type Dispatcher, request as undiciRequest } from 'undici'
 import type { HttpClientOptions } from './types'
@@ -181,26 +182,24 @@ export class UndiciHttpClient implements HttpClient {
       else headers[k.toLowerCase()] = v
     }
     let body: string | Uint8Array | undefined
-    let recordedBody: unknown
     if (options.json !== undefined) {
       body = JSON.stringify(options.json)
       headers['content-type'] ??= 'application/json'
-      recordedBody = options.json
     } else if (options.form !== undefined) {
       body = new URLSearchParams(options.form).toString()
       headers['content-type'] ??= 'application/x-www-form-urlencoded'
-      recordedBody = body
     } else if (options.body !== undefined) {
       body = options.body
-      recordedBody = typeof body === 'string' ? body : `<${body.byteLength} bytes>`
     }
+    // What history shows of the body: the text that was sent (redactBody parses JSON text itself).
+    const sentBody: string | undefined = body === undefined ? undefined : typeof body === 'string' ? body : `<${body.byteLength} bytes>`
 
     const useCache = method === 'GET' && (options.cache ?? shared.options.cacheGets ?? false)
     const cacheKey = useCache ? `${url} ${headers.authorization ?? ''}` : ''
     if (useCache) {
       const hit = shared.cache.get(cacheKey)
       if (hit) {
-        const exchange: HttpExchange = { ...hit.exchange, fromCache: true, durationMs: 0, startedAt: new Date().toISOString() }
+        const exchange: HttpExchange = { request: hit.exchange.request, response: hit.exchange.response, attempt: 1, fromCache: true, durationMs: 0, startedAt: new Date().toISOString() }
         this.#record(exchange)
         return makeResponse(method, url, hit.status, hit.headers, hit.bodyText, 0, exchange)
       }
@@ -235,30 +234,31 @@ export class UndiciHttpClient implements HttpClient {
         if (explicitTimeout !== undefined) timer = setTimeout(() => c.abort(new TimeoutError(`${method} ${url}`, explicitTimeout)), explicitTimeout)
         signal = c.signal
       }
+      const redactKeys = shared.options.redactKeys
       const recordedRequest = (): RecordedRequest => ({
         method,
         url: redactText(url),
-        headers: redactHeaders(headers, { extraKeys: shared.options.redactKeys }),
-        ...(recordedBody !== undefined ? { body: redactBody(recordedBody, { extraKeys: shared.options.redactKeys }) } : {}),
+        headers: redactHeaders(headers, { extraKeys: redactKeys }),
+        ...(sentBody !== undefined ? { body: parseRedacted(sentBody, headers['content-type'], redactKeys) } : {}),
       })
       try {
         const res = await undiciRequest(url, { method, headers, body, signal, dispatcher: shared.dispatcher, headersTimeout: timeout, bodyTimeout: timeout })
         const bodyText = method === 'HEAD' ? '' : await res.body.text()
         const durationMs = performance.now() - started
         const resHeaders = flattenHeaders(res.headers)
-        const recorded = recordResponse(res.statusCode, resHeaders, bodyText, shared.options.redactKeys)
-        const exchange: HttpExchange = { request: recordedRequest(), response: recorded.response, durationMs, attempt, startedAt }
+        const status = res.statusCode
+        const exchange = lazyExchange({ durationMs, attempt, startedAt }, recordedRequest, () => recordResponse(status, resHeaders, bodyText, redactKeys))
         this.#record(exchange)
         if (policy && attempt < maxAttempts && policy.statuses.includes(res.statusCode)) {
           await backoff(policy, attempt, this.#signal, res.headers['retry-after'])
           continue
         }
         if (useCache && res.statusCode < 400) shared.cache.set(cacheKey, { status: res.statusCode, headers: resHeaders, bodyText, exchange })
-        return makeResponse(method, url, res.statusCode, resHeaders, bodyText, durationMs, exchange, recorded.parsed)
+        return makeResponse(method, url, res.statusCode, resHeaders, bodyText, durationMs, exchange)
       } catch (err) {
         const durationMs = performance.now() - started
         const failure = classify(err, method, url, { requestSignal: controller?.signal, timeout, stepSignal: this.#signal, userSignal: options.signal })
-        this.#record({ request: recordedRequest(), error: failure.message, durationMs, attempt, startedAt })
+        this.#record(lazyExchange({ error: failure.message, durationMs, attempt, startedAt }, recordedRequest))
         const retryable = failure instanceof TransportError && failure.kind !== 'aborted'
         if (policy && attempt < maxAttempts && retryable) {
           await backoff(policy, attempt, this.#signal)
@@ -335,26 +335,50 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
   return out
 }
 
-/** The response as history keeps it, and the parsed JSON body (parsed once, shared with res.json()). */
-function recordResponse(status: number, headers: Record<string, string>, bodyText: string, redactKeys?: string[]): { response: RecordedResponse; parsed?: { value: unknown } } {
+/** The response as history keeps it: headers and body redacted, a JSON body parsed, a huge one cut. */
+function recordResponse(status: number, headers: Record<string, string>, bodyText: string, redactKeys?: string[]): RecordedResponse {
   const text = bodyText.length > MAX_RECORDED_BODY ? `${bodyText.slice(0, MAX_RECORDED_BODY)}... [${bodyText.length - MAX_RECORDED_BODY} more characters]` : bodyText
-  let body: unknown = text
-  let parsed: { value: unknown } | undefined
-  if (text && (headers['content-type'] ?? '').includes('json') && text.length === bodyText.length) {
-    try {
-      body = JSON.parse(text)
-      parsed = { value: body }
-    } catch {
-      /* keep the text */
-    }
+  return {
+    status,
+    headers: redactHeaders(headers, { extraKeys: redactKeys }),
+    ...(text ? { body: text.length === bodyText.length ? parseRedacted(text, headers['content-type'], redactKeys) : redactText(text) } : {}),
   }
-  return { response: { status, headers: redactHeaders(headers, { extraKeys: redactKeys }), ...(text ? { body: redactBody(body, { extraKeys: redactKeys }) } : {}) }, parsed }
 }
 
-function makeResponse(method: string, url: string, status: number, headers: Record<string, string>, bodyText: string, durationMs: number, exchange: HttpExchange, preParsed?: { value: unknown }): HttpResponse {
-  // redactBody built new objects for the history, so this parse is the action's alone.
-  let parsed: unknown = preParsed?.value
-  let parsedOnce = !!preParsed
+/** A JSON body as a redacted value, any other text redacted as text. */
+function parseRedacted(text: string, contentType: string | undefined, redactKeys?: string[]): unknown {
+  if ((contentType ?? '').includes('json')) {
+    try {
+      return redactValue(JSON.parse(text), { extraKeys: redactKeys })
+    } catch {
+      /* not JSON after all: keep it as text */
+    }
+  }
+  return redactBody(text, { extraKeys: redactKeys })
+}
+
+/**
+ * An exchange whose redacted request and response are worked out when first read, then kept. Most runs
+ * read few of them (a failed step's, a reporter's), and redacting every one as it happens was most of
+ * the client's cost per request. The inputs are strings taken at send time, so nothing the action does
+ * later can change what the record says.
+ */
+function lazyExchange(
+  fields: Omit<HttpExchange, 'request' | 'response'>,
+  request: () => RecordedRequest,
+  response?: () => RecordedResponse,
+): HttpExchange {
+  const ex = fields as HttpExchange
+  let req: RecordedRequest | undefined
+  let res: RecordedResponse | undefined
+  Object.defineProperty(ex, 'request', { enumerable: true, configurable: true, get: () => (req ??= request()) })
+  if (response) Object.defineProperty(ex, 'response', { enumerable: true, configurable: true, get: () => (res ??= response()) })
+  return ex
+}
+
+function makeResponse(method: string, url: string, status: number, headers: Record<string, string>, bodyText: string, durationMs: number, exchange: HttpExchange): HttpResponse {
+  let parsed: unknown
+  let parsedOnce = false
   return {
     status,
     ok: status >= 200 && status < 300,

@@ -85,6 +85,19 @@ describe('history and redaction', () => {
     expect(JSON.stringify(c.history)).not.toMatch(/hunter2|tok-123|k-123|secret|abc/)
   })
 
+  it('keeps what was sent and received, even if the action changes the objects afterwards', async () => {
+    script = () => ({ status: 201, body: { id: 1, tags: ['a'] } })
+    const c = client()
+    const payload = { title: 'first', list: [1] }
+    const res = await c.post('/todos', { json: payload })
+    payload.title = 'changed later'
+    payload.list.push(2)
+    res.json().tags.push('b')
+    expect(c.lastExchange()!.request.body).toEqual({ title: 'first', list: [1] })
+    expect(c.lastExchange()!.response!.body).toEqual({ id: 1, tags: ['a'] })
+    expect(JSON.parse(JSON.stringify(c.history[0]))).toMatchObject({ request: { method: 'POST' }, response: { status: 201 } })
+  })
+
   it('explains a body that is not JSON', async () => {
     script = () => ({ status: 200, body: undefined })
     const res = await client().get('/empty')
