@@ -1,5 +1,7 @@
 /** The demo journeys pass against the todo app, and `node demo.mjs` (what `pnpm demo` runs) works end to end. */
 import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Journey } from '@venomqa/core'
@@ -51,6 +53,33 @@ describe('demo journeys', () => {
     expect(out).toMatch(/register_invalid_email/)
     expect(out).toMatch(/follow_the_link/)
     expect(out).toMatch(/Result: PASSED/)
+  })
+
+  it('writes the HTML and Slack reports from `venomqa run`, and again from `venomqa report`', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'venomqa-demo-reports-'))
+    try {
+      const html = path.join(dir, 'report.html')
+      const slack = path.join(dir, 'slack.json')
+      const saved = path.join(dir, 'results.json')
+      const res = spawnSync(process.execPath, [path.join(here, '../demo.mjs'), '--reporter', `html:${html}`, '--reporter', `slack:${slack}`, '--save', saved], {
+        encoding: 'utf8',
+        env: { ...process.env, CI: 'true', SLACK_WEBHOOK_URL: '' },
+        timeout: 60_000,
+      })
+      expect(res.status, res.stdout + res.stderr).toBe(0)
+      const page = fs.readFileSync(html, 'utf8')
+      expect(page).toContain('todo_lifecycle')
+      expect(page).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/) // self-contained
+      expect(JSON.parse(fs.readFileSync(slack, 'utf8')).blocks.length).toBeGreaterThan(0)
+      // Re-render the saved run with another file name.
+      const again = path.join(dir, 'again.html')
+      const bin = path.join(here, '../node_modules/@venomqa/cli/dist/bin.js')
+      const rep = spawnSync(process.execPath, [bin, 'report', saved, '--reporter', `html:${again}`], { cwd: path.join(here, '..'), encoding: 'utf8', timeout: 30_000 })
+      expect(rep.status, rep.stdout + rep.stderr).toBe(0)
+      expect(fs.readFileSync(again, 'utf8')).toContain('password_reset')
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 
