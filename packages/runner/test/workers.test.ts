@@ -1,5 +1,5 @@
 /** Several journeys at once, each on its own worker (a todo app process of its own). */
-import { journey, step, type JourneyResult } from '@venomqa/core'
+import { checkpoint, journey, step, type JourneyResult } from '@venomqa/core'
 import { createRunner, httpControlState, memoryState } from '../src/index'
 import { startTodoApp, type RunningProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -67,6 +67,39 @@ describe('workers', () => {
     expect(slow!.durationMs).toBeLessThan(2500)
     expect(never!.status).toBe('skipped')
     expect(result.status).toBe('failed')
+  })
+
+  it('an interrupt stops every worker: current requests aborted, each worker rolled back to its checkpoint', async () => {
+    const started: RunningProcess[] = []
+    const ac = new AbortController()
+    const runner = createRunner({ baseUrl: main.url, stateBackends: [httpControlState({ url: main.url })], workers: 2, workerSetup: workerSetup(started), signal: ac.signal })
+    const slowAfterWrite = (name: string) =>
+      journey(name, {
+        steps: [
+          checkpoint('clean'),
+          step('write', ({ http }) => http.post('/api/users', { json: { email: `${name}@example.test`, password: 'a long password', name } })),
+          step('slow', ({ http }) => http.get('/api/slow?ms=5000')),
+          step('never', () => {}),
+        ],
+      })
+    const usersOn = async (url: string) => ((await (await fetch(`${url}/api/stats`)).json()) as { users: number }).users
+    const atStart = await usersOn(main.url) // earlier tests left users on the main app
+    const running = runner.run([slowAfterWrite('w0'), slowAfterWrite('w1')])
+    // Both journeys have written and wait on their slow request; Ctrl-C now.
+    await new Promise((r) => setTimeout(r, 600))
+    const during = await Promise.all([main.url, ...started.map((a) => a.url)].map(usersOn))
+    ac.abort()
+    const result = await running
+    const after = await Promise.all([main.url, ...started.map((a) => a.url)].map(usersOn))
+    await runner.close()
+    expect(during).toEqual([atStart + 1, 1])
+    expect(after).toEqual([atStart, 0]) // every worker rolled back to its checkpoint
+    expect(result.interrupted).toBe(true)
+    for (const j of result.journeys) {
+      expect(j.interrupted).toBe(true)
+      expect(j.durationMs).toBeLessThan(3000)
+      expect((j.nodes as { name?: string; status: string }[]).find((n) => n.name === 'never')?.status).toBe('skipped')
+    }
   })
 
   it('refuses workers over a backend that is not parallel-safe, explaining the choices', async () => {
