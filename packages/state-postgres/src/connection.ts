@@ -84,3 +84,20 @@ export async function step<T>(backend: string, target: Target, doing: string, fn
     throw new StateError(backend, `${doing} on ${where(target)} failed: ${describePgError(err)}`, { cause: err })
   }
 }
+
+/** True when the database at `url` accepts a connection. Never throws. */
+export async function databaseAnswers(name: string, url: string, connectTimeoutMs: number): Promise<boolean> {
+  try {
+    const client = await openClient(name, url, connectTimeoutMs, 'check health')
+    await client.end()
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The backend's open client, or a StateError saying connect() has not run. */
+export function connectedClient(client: pg.Client | undefined, name: string, target: Target): pg.Client {
+  if (!client) throw new StateError(name, `not connected to ${where(target)}: call connect() first`)
+  return client
+}

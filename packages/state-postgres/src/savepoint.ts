@@ -1,8 +1,8 @@
-import { StateError, type StateBackend } from '@venomqa/core'
+import type { StateBackend } from '@venomqa/core'
 import type pg from 'pg'
 import { type Scope, type TrackedSequence, findSequences, findTables } from './catalog'
 import { CheckpointStack } from './checkpoints'
-import { type Target, describeTarget, openClient, step, where } from './connection'
+import { type Target, connectedClient, databaseAnswers, describeTarget, openClient, step } from './connection'
 import { countRows, truncateSql } from './common'
 import type { ResolvedOptions } from './options'
 import { ident } from './sql'
@@ -123,18 +123,12 @@ export class PostgresSavepointBackend implements StateBackend {
     }
   }
 
-  async healthCheck(): Promise<boolean> {
-    try {
-      const client = await openClient(this.name, this.#options.url, this.#options.connectTimeoutMs, 'check health')
-      await client.end()
-      return true
-    } catch {
-      return false
-    }
+  /** True when the database answers. Never throws. */
+  healthCheck(): Promise<boolean> {
+    return databaseAnswers(this.name, this.#options.url, this.#options.connectTimeoutMs)
   }
 
   #connected(): pg.Client {
-    if (!this.#client) throw new StateError(this.name, `not connected to ${where(this.target)}: call connect() first`)
-    return this.#client
+    return connectedClient(this.#client, this.name, this.target)
   }
 }

@@ -14,7 +14,7 @@ import {
   findTables,
 } from './catalog'
 import { CheckpointStack } from './checkpoints'
-import { type Target, describePgError, describeTarget, openClient, step, where } from './connection'
+import { type Target, describePgError, connectedClient, databaseAnswers, describeTarget, openClient, step, where } from './connection'
 import type { ResolvedOptions } from './options'
 import { bigintLiteral } from './sql'
 import { S, installSql, restoreSql, triggerSql } from './tracking'
@@ -175,19 +175,12 @@ export class PostgresSnapshotBackend implements StateBackend {
   }
 
   /** True when the database answers. Never throws. */
-  async healthCheck(): Promise<boolean> {
-    try {
-      const client = await openClient(this.name, this.#options.url, this.#options.connectTimeoutMs, 'check health')
-      await client.end()
-      return true
-    } catch {
-      return false
-    }
+  healthCheck(): Promise<boolean> {
+    return databaseAnswers(this.name, this.#options.url, this.#options.connectTimeoutMs)
   }
 
   #connected(): pg.Client {
-    if (!this.#client) throw new StateError(this.name, `not connected to ${where(this.target)}: call connect() first`)
-    return this.#client
+    return connectedClient(this.#client, this.name, this.target)
   }
 
   async #checkCanRestore(client: pg.Client): Promise<void> {

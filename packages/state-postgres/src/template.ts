@@ -3,7 +3,7 @@ import { StateError, type StateBackend } from '@venomqa/core'
 import type pg from 'pg'
 import { type Scope, findSequences, findTables } from './catalog'
 import { CheckpointStack } from './checkpoints'
-import { type Target, describePgError, describeTarget, openClient, step, where } from './connection'
+import { type Target, describePgError, connectedClient, databaseAnswers, describeTarget, openClient, step, where } from './connection'
 import { countRows, truncateSql } from './common'
 import { type ResolvedOptions, withDatabase } from './options'
 import { ident, literal } from './sql'
@@ -141,19 +141,13 @@ export class PostgresTemplateBackend implements StateBackend {
     }
   }
 
-  async healthCheck(): Promise<boolean> {
-    try {
-      const client = await openClient(this.name, this.#options.url, this.#options.connectTimeoutMs, 'check health')
-      await client.end()
-      return true
-    } catch {
-      return false
-    }
+  /** True when the database answers. Never throws. */
+  healthCheck(): Promise<boolean> {
+    return databaseAnswers(this.name, this.#options.url, this.#options.connectTimeoutMs)
   }
 
   #connected(): pg.Client {
-    if (!this.#admin) throw new StateError(this.name, `not connected to ${where(this.target)}: call connect() first`)
-    return this.#admin
+    return connectedClient(this.#admin, this.name, this.target)
   }
 
   #marker(): string {
