@@ -1,4 +1,8 @@
+import { HttpApi } from './http-api'
+import { MailClientBase } from './mail-client'
 import type { CaughtEmail } from './mime'
+import { SmtpSender } from './smtp-sender'
+import type { MailClientOptions } from './types'
 
 /** MailHog and Mailpit both take SMTP on 1025 by default, on the host that serves the API. */
 export function defaultSmtpUrl(apiUrl: string): string {
@@ -29,5 +33,36 @@ export class ParsedCache {
 
   clear(): void {
     this.#entries.clear()
+  }
+}
+
+/** Both APIs cap a page at 250 messages. */
+const PAGE = 250
+
+/** What MailHog and Mailpit clients share: the HTTP API, SMTP for `send`, paging and the parse cache. */
+export abstract class RemoteMailClient extends MailClientBase {
+  readonly location: string
+  readonly api: HttpApi
+  protected readonly maxMessages: number
+  protected readonly cache = new ParsedCache()
+
+  constructor(options: MailClientOptions) {
+    const smtp = options.smtp ?? defaultSmtpUrl(options.url)
+    super({ sender: new SmtpSender(smtp, options.tls), pollInterval: options.pollInterval, defaultTimeout: options.defaultTimeout })
+    this.api = new HttpApi(options.url, { tls: options.tls, auth: options.auth, timeout: options.requestTimeout })
+    this.location = this.api.baseUrl
+    this.maxMessages = options.maxMessages ?? 1000
+  }
+
+  /** Every page of a listing, newest first, up to `maxMessages`. */
+  protected async allPages<T>(page: (start: number, limit: number) => Promise<{ items: T[]; total: number }>): Promise<T[]> {
+    const out: T[] = []
+    for (let start = 0; out.length < this.maxMessages; ) {
+      const { items, total } = await page(start, Math.min(PAGE, this.maxMessages - out.length))
+      out.push(...items)
+      start += items.length
+      if (items.length === 0 || start >= total) break
+    }
+    return out
   }
 }

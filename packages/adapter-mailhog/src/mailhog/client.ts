@@ -1,10 +1,7 @@
 import type { EmailFilter } from '@venomqa/core'
-import { HttpApi } from '../http-api'
-import { MailClientBase, type MailboxGlance } from '../mail-client'
+import type { MailboxGlance } from '../mail-client'
 import { type CaughtEmail, bareAddress, decodeEncodedWords, emailFromParsed, parseMessage } from '../mime'
-import { SmtpSender } from '../smtp-sender'
-import type { MailClientOptions } from '../types'
-import { defaultSmtpUrl, ParsedCache } from '../remote-common'
+import { RemoteMailClient } from '../remote-common'
 import {
   type MailHogMessage,
   type MailHogMessages,
@@ -13,29 +10,14 @@ import {
   pathToAddress,
 } from './shapes'
 
-/** MailHog caps a page at 250. */
-const PAGE = 250
-
 /**
  * MailPort over MailHog's HTTP API: v2 to list and search (`GET /api/v2/messages`, `GET /api/v2/search`),
  * v1 to read one message and to delete (`GET|DELETE /api/v1/messages/{id}`, `DELETE /api/v1/messages`).
  * A v2 list carries each whole message, which is parsed (mailparser) into text, HTML, headers and
  * attachments; parsed mails are cached by id, since MailHog never changes a stored message.
  */
-export class MailHogClient extends MailClientBase {
+export class MailHogClient extends RemoteMailClient {
   readonly dialect = 'mailhog'
-  readonly location: string
-  readonly api: HttpApi
-  readonly #maxMessages: number
-  readonly #cache = new ParsedCache()
-
-  constructor(options: MailClientOptions) {
-    const smtp = options.smtp ?? defaultSmtpUrl(options.url)
-    super({ sender: new SmtpSender(smtp, options.tls), pollInterval: options.pollInterval, defaultTimeout: options.defaultTimeout })
-    this.api = new HttpApi(options.url, { tls: options.tls, auth: options.auth, timeout: options.requestTimeout })
-    this.location = this.api.baseUrl
-    this.#maxMessages = options.maxMessages ?? 1000
-  }
 
   /** MailHog searches one field at a time; the narrowest one the filter gives is sent, the rest is checked here. */
   protected async fetch(filter: EmailFilter): Promise<CaughtEmail[]> {
@@ -51,23 +33,17 @@ export class MailHogClient extends MailClientBase {
     return Promise.all(messages.map((m) => this.#toEmail(m)))
   }
 
-  async #pages(search?: { kind: string; query: string }): Promise<MailHogMessage[]> {
-    const out: MailHogMessage[] = []
-    for (let start = 0; out.length < this.#maxMessages; ) {
-      const limit = Math.min(PAGE, this.#maxMessages - out.length)
+  #pages(search?: { kind: string; query: string }): Promise<MailHogMessage[]> {
+    return this.allPages(async (start, limit) => {
       const page = search
         ? await this.api.getJson<MailHogMessages>('/api/v2/search', { kind: search.kind, query: search.query, start, limit })
         : await this.api.getJson<MailHogMessages>('/api/v2/messages', { start, limit })
-      const items = page.items ?? []
-      out.push(...items)
-      start += items.length
-      if (items.length === 0 || start >= page.total) break
-    }
-    return out
+      return { items: page.items ?? [], total: page.total }
+    })
   }
 
   async #toEmail(m: MailHogMessage): Promise<CaughtEmail> {
-    return this.#cache.get(m.ID, async () =>
+    return this.cache.get(m.ID, async () =>
       emailFromParsed(m.ID, await parseMessage(mailhogRawText(m)), new Date(m.Created), {
         from: pathToAddress(m.From),
         to: (m.To ?? []).map(pathToAddress),
@@ -86,7 +62,7 @@ export class MailHogClient extends MailClientBase {
 
   async deleteAll(): Promise<void> {
     await this.api.call('DELETE', '/api/v1/messages')
-    this.#cache.clear()
+    this.cache.clear()
   }
 
   /** Every stored id (for the rollback backend). */

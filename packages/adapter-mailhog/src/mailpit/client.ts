@@ -1,11 +1,8 @@
 import type { EmailAttachment, EmailFilter } from '@venomqa/core'
 import { matchesFilter } from '../filter'
-import { HttpApi } from '../http-api'
-import { MailClientBase, type MailboxGlance } from '../mail-client'
+import type { MailboxGlance } from '../mail-client'
 import { type CaughtEmail, decodeEncodedWords } from '../mime'
-import { defaultSmtpUrl, ParsedCache } from '../remote-common'
-import { SmtpSender } from '../smtp-sender'
-import type { MailClientOptions } from '../types'
+import { RemoteMailClient } from '../remote-common'
 import {
   type MailpitAppInformation,
   type MailpitAttachment,
@@ -16,33 +13,19 @@ import {
   mailpitQuery,
 } from './shapes'
 
-const PAGE = 250
-
 /**
  * MailPort over Mailpit's API v1. Lists and searches return summaries (`GET /api/v1/messages`,
  * `GET /api/v1/search?query=`); only the summaries that pass the filter are read in full
  * (`GET /api/v1/message/{ID}`, its `/headers` and each attachment's `/part/{PartID}`), once per id.
  * Reading a message marks it read in Mailpit, as opening it in the web UI does.
  */
-export class MailpitClient extends MailClientBase {
+export class MailpitClient extends RemoteMailClient {
   readonly dialect = 'mailpit'
-  readonly location: string
-  readonly api: HttpApi
-  readonly #maxMessages: number
-  readonly #cache = new ParsedCache()
-
-  constructor(options: MailClientOptions) {
-    const smtp = options.smtp ?? defaultSmtpUrl(options.url)
-    super({ sender: new SmtpSender(smtp, options.tls), pollInterval: options.pollInterval, defaultTimeout: options.defaultTimeout })
-    this.api = new HttpApi(options.url, { tls: options.tls, auth: options.auth, timeout: options.requestTimeout })
-    this.location = this.api.baseUrl
-    this.#maxMessages = options.maxMessages ?? 1000
-  }
 
   protected async fetch(filter: EmailFilter): Promise<CaughtEmail[]> {
     const summaries = await this.#summaries(mailpitQuery(filter))
     const wanted = summaries.filter((s) => matchesFilter(summaryAsEmail(s), filter))
-    return Promise.all(wanted.map((s) => this.#cache.get(s.ID, () => this.#read(s.ID, s.Created))))
+    return Promise.all(wanted.map((s) => this.cache.get(s.ID, () => this.#read(s.ID, s.Created))))
   }
 
   /** Without a filter, Mailpit's own `latest` answers in one request. */
@@ -51,19 +34,13 @@ export class MailpitClient extends MailClientBase {
     return this.get('latest')
   }
 
-  async #summaries(query: string): Promise<MailpitMessageSummary[]> {
-    const out: MailpitMessageSummary[] = []
-    for (let start = 0; out.length < this.#maxMessages; ) {
-      const limit = Math.min(PAGE, this.#maxMessages - out.length)
+  #summaries(query: string): Promise<MailpitMessageSummary[]> {
+    return this.allPages(async (start, limit) => {
       const page = query
         ? await this.api.getJson<MailpitMessagesSummary>('/api/v1/search', { query, start, limit })
         : await this.api.getJson<MailpitMessagesSummary>('/api/v1/messages', { start, limit })
-      const items = page.messages ?? []
-      out.push(...items)
-      start += items.length
-      if (items.length === 0 || start >= page.messages_count) break
-    }
-    return out
+      return { items: page.messages ?? [], total: page.messages_count }
+    })
   }
 
   async #read(id: string, created?: string, fetched?: MailpitMessage): Promise<CaughtEmail> {
@@ -105,12 +82,12 @@ export class MailpitClient extends MailClientBase {
     const res = await this.api.call('GET', `/api/v1/message/${encodeURIComponent(id)}`, { ok: [200, 404] })
     if (res.status === 404) return undefined
     const message = res.json<MailpitMessage>()
-    return this.#cache.get(message.ID, () => this.#read(message.ID, undefined, message))
+    return this.cache.get(message.ID, () => this.#read(message.ID, undefined, message))
   }
 
   async deleteAll(): Promise<void> {
     await this.api.call('DELETE', '/api/v1/messages')
-    this.#cache.clear()
+    this.cache.clear()
   }
 
   async ids(): Promise<string[]> {
