@@ -1,4 +1,5 @@
 import type { Email, EmailAttachment } from '@venomqa/core'
+import libmime from 'libmime'
 import { type AddressObject, type HeaderValue, type ParsedMail, simpleParser } from 'mailparser'
 
 /**
@@ -44,24 +45,14 @@ export function canonicalHeaderKey(name: string): string {
     .join('-')
 }
 
-/** Decode RFC 2047 encoded words (`=?UTF-8?B?...?=`), as found in raw Subject or From headers. */
+/**
+ * Decode RFC 2047 encoded words (`=?UTF-8?B?...?=`), as found in raw Subject or From headers. libmime joins
+ * the bytes of adjacent words of one charset before decoding them, so a character that a mailer split across
+ * two words (an emoji's four UTF-8 bytes, say) comes out whole; the whitespace between them is dropped, as
+ * RFC 2047 section 6.2 says. Text outside encoded words is kept as it is.
+ */
 export function decodeEncodedWords(value: string): string {
-  // Whitespace between two adjacent encoded words is not part of the text (RFC 2047, section 6.2).
-  const joined = value.replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?[^?]+\?[BbQq]\?[^?]*\?=)/g, '$1')
-  return joined.replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (whole, charset: string, enc: string, text: string) => {
-    try {
-      const bytes =
-        enc.toUpperCase() === 'B'
-          ? Buffer.from(text, 'base64')
-          : Buffer.from(
-              text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
-              'latin1',
-            )
-      return new TextDecoder(charset.split('*')[0]!.toLowerCase()).decode(bytes)
-    } catch {
-      return whole
-    }
-  })
+  return libmime.decodeWords(value)
 }
 
 /** The bare address of `Name <addr>` or `addr`, lower-cased for comparison. */

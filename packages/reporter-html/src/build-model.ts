@@ -17,6 +17,7 @@ import {
   SEVERITIES,
   countNodes,
   redactHeaders,
+  redactRun,
   redactText,
   summarize,
 } from '@venomqa/core'
@@ -309,5 +310,7 @@ function offset(from: string | undefined, to: string | undefined): number | unde
 }
 
 export function buildPageModel(run: RunResult, options: ResolvedHtmlOptions): PageData {
-  return new ModelBuilder(options).build(run)
+  // The whole run first, with the same code as every other reporter: a secret found in a header or body
+  // is then masked in every error, log and issue too. The per-field redaction below stays as a second net.
+  return new ModelBuilder(options).build(redactRun(run, { extraKeys: options.redactKeys }))
 }

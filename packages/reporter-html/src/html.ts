@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { RunResult } from '@venomqa/core'
-import { PAGE_SCRIPT } from './assets/script'
+import { PAGE_SCRIPT } from './generated/page-script'
 import { PAGE_STYLES } from './assets/styles'
 import { buildPageModel } from './build-model'
 import { type HtmlReportOptions, resolveHtmlOptions } from './options'

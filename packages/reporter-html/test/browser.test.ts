@@ -200,6 +200,68 @@ describeBrowser('HTML report in headless Chromium', () => {
     }
   })
 
+  it('expands and collapses all, jumps from both timelines, focuses search on /, opens failed steps for print', async () => {
+    const { page, problems } = await openReport(browser, 'navigation', checkoutRun())
+    try {
+      const openJourneys = () => page.locator('details.journey[open]').count()
+      expect(await openJourneys()).toBe(3)
+      await page.getByRole('button', { name: 'Collapse all' }).click()
+      expect(await openJourneys()).toBe(0)
+      await page.getByRole('button', { name: 'Expand all' }).click()
+      expect(await openJourneys()).toBe(3)
+
+      // The run timeline opens a collapsed journey.
+      await page.getByRole('button', { name: 'Collapse all' }).click()
+      await page.locator('details.panel', { hasText: 'Run timeline' }).locator('button.label', { hasText: /^quota$/ }).click()
+      expect(await journeyPanel(page, 'quota').getAttribute('open')).not.toBeNull()
+      expect(await openJourneys()).toBe(1)
+
+      // A journey timeline opens the step's request and response.
+      await page.getByRole('button', { name: 'Expand all' }).click()
+      const refundAgain = stepRow(page, 'refund_again')
+      expect(await refundAgain.locator('details.io').getAttribute('open')).toBeNull()
+      await journeyPanel(page, 'checkout').locator('.tl button.label', { hasText: 'pay_by_card \u203a double_refund \u203a refund_again' }).click()
+      await refundAgain.locator('pre.body', { hasText: 'already_refunded' }).waitFor({ state: 'visible' })
+
+      // "/" focuses the search box, but not while typing in it.
+      await page.locator('body').click({ position: { x: 2, y: 2 } })
+      await page.keyboard.press('/')
+      const search = page.locator('.controls input[type=search]')
+      expect(await search.evaluate((e) => e === document.activeElement)).toBe(true)
+      await page.keyboard.type('a/b')
+      expect(await search.inputValue()).toBe('a/b')
+      await search.fill('')
+
+      // Before printing: every visible journey open, failed steps' details open (with content), passed ones not.
+      await page.getByRole('button', { name: 'Collapse all' }).click()
+      await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')))
+      expect(await openJourneys()).toBe(3)
+      const sixth = stepRow(page, 'create_sixth').locator('details.io')
+      expect(await sixth.getAttribute('open')).not.toBeNull()
+      expect(await sixth.locator('pre.body', { hasText: 'Internal Server Error' }).count()).toBe(1)
+      expect(await stepRow(page, 'login').locator('details.io').getAttribute('open')).toBeNull()
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('says so on the page when the data block cannot be read', async () => {
+    mkdirSync(OUT, { recursive: true })
+    const file = path.join(OUT, 'broken.html')
+    const html = renderHtml(checkoutRun())
+    writeFileSync(file, html.replace(/(<script type="application\/json" id="venomqa-data">)[^<]*/, '$1{"truncated":'))
+    const page = await browser.newPage()
+    try {
+      await page.goto(pathToFileURL(file).href)
+      await page.waitForSelector('html[data-ready]')
+      expect(await page.getAttribute('html', 'data-ready')).toBe('error')
+      expect(await page.locator('#app pre.err').textContent()).toMatch(/^This report could not be displayed: .*JSON/)
+    } finally {
+      await page.close()
+    }
+  })
+
   it('opens a big run with most journeys collapsed and truncated bodies noted', async () => {
     resetClock()
     const journeys = Array.from({ length: 40 }, (_, i) =>

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto'
 import { ConfigError, PLUGIN_API_VERSION, type PluginApi, type ReporterFactory, type RunResult } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import htmlPlugin, { DEFAULT_HTML_FILE, type PageData, buildPageModel, htmlReporter, jsonForScript, renderHtml, resolveHtmlOptions } from '../src/index'
-import { PAGE_SCRIPT } from '../src/assets/script'
+import { PAGE_SCRIPT } from '../src/generated/page-script'
 import { PAGE_STYLES } from '../src/assets/styles'
 import { bigRun } from './big-run'
 import { checkoutRun, failedStep, journey, resetClock, run, step } from './fixtures'
@@ -28,9 +29,22 @@ describe('renderHtml', () => {
   })
 
   it('never builds DOM from strings in the page script', () => {
-    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', 'setAttribute(\'style\'', 'srcdoc'])
+    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', 'setAttribute(\'style\'', 'srcdoc', 'DOMParser', 'createContextualFragment'])
       expect(PAGE_SCRIPT, sink).not.toContain(sink)
     expect(PAGE_STYLES).not.toContain('</style')
+  })
+
+  it('inlines the bundled page code as the one script the policy allows, by its hash', () => {
+    const html = renderHtml(checkoutRun())
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)?.[1]
+    expect(script).toBe(PAGE_SCRIPT)
+    // The bundle of src/page: its modules are all there, and nothing of the build tool's module system.
+    for (const part of ['readPageData', 'ReportPage', 'TreeRenderer', 'Matcher', 'journeyTimeline', 'renderIssues'])
+      expect(PAGE_SCRIPT, part).toContain(part)
+    expect(PAGE_SCRIPT).not.toMatch(/\b(require|import)\s*\(|^\s*(import|export)\s/m)
+    expect(PAGE_SCRIPT).not.toMatch(/<\/script|<!--/i)
+    const hash = createHash('sha256').update(script!, 'utf8').digest('base64')
+    expect(html).toContain(`script-src 'sha256-${hash}'`)
   })
 
   it('keeps </script>, <!-- and line separators in data from breaking out, and reads them back intact', () => {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { exports as resolveExports } from 'resolve.exports'
 
 export interface PackageJson {
   name?: string
@@ -74,49 +75,27 @@ export function readPackageJson(file: string): PackageJson {
   }
 }
 
-const CONDITIONS = ['node', 'import', 'module-sync', 'default']
-
-/** The file the package's `.` export maps to for `import()` under Node, else module/main/index.js. */
+/**
+ * The file the package's `.` export maps to for `import()` under Node (conditions `node`, `import`,
+ * `module-sync`, `default`, in the package's key order), else module/main/index.js. A package whose exports
+ * map has no `.` entry, or none for these conditions, cannot be imported: undefined.
+ */
 export function packageEntry(dir: string, pkg: PackageJson): string | undefined {
   if (pkg.exports !== undefined) {
-    const root = exportsRoot(pkg.exports)
-    const target = root === undefined ? undefined : pickTarget(root)
-    if (target) return path.join(dir, target)
-    return undefined
+    let targets: string[] | void
+    try {
+      targets = resolveExports({ ...pkg, name: pkg.name ?? path.basename(dir) }, '.', { conditions: ['module-sync'] })
+    } catch {
+      // resolve.exports throws for a missing "." entry or no matching condition: not importable.
+      return undefined
+    }
+    const target = targets?.[0]
+    return target ? path.join(dir, target) : undefined
   }
   for (const candidate of [pkg.main, 'index.js', 'index.mjs', 'index.cjs']) {
     if (!candidate) continue
     const file = path.join(dir, candidate)
     for (const f of [file, `${file}.js`, path.join(file, 'index.js')]) if (existsSync(f) && statSync(f).isFile()) return f
-  }
-  return undefined
-}
-
-function exportsRoot(exportsField: unknown): unknown {
-  if (typeof exportsField === 'string' || Array.isArray(exportsField)) return exportsField
-  if (exportsField && typeof exportsField === 'object') {
-    const keys = Object.keys(exportsField)
-    if (keys.some((k) => k.startsWith('.'))) return (exportsField as Record<string, unknown>)['.']
-    return exportsField
-  }
-  return undefined
-}
-
-function pickTarget(target: unknown): string | undefined {
-  if (typeof target === 'string') return target
-  if (Array.isArray(target)) {
-    for (const t of target) {
-      const found = pickTarget(t)
-      if (found) return found
-    }
-    return undefined
-  }
-  if (target && typeof target === 'object') {
-    for (const [cond, value] of Object.entries(target)) {
-      if (!CONDITIONS.includes(cond)) continue
-      const found = pickTarget(value)
-      if (found) return found
-    }
   }
   return undefined
 }

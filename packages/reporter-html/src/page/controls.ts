@@ -1,0 +1,86 @@
+/** The filter bar: search, failed only, tag, journey, expand and collapse all, and the match count. */
+import type { PageData } from '../page-model'
+import { button, el, select } from './dom'
+import type { Filters } from './filters'
+import { lower } from './format'
+
+/** Typing settles for this long before the search runs, so a big report stays responsive. */
+const SEARCH_DELAY_MS = 150
+
+export interface ControlActions {
+  /** The filters changed; `autoOpen` opens matching journeys (search, failed only, a chosen journey). */
+  filter(autoOpen: boolean): void
+  revealJourney(index: number): void
+  expandAll(): void
+  collapseAll(): void
+}
+
+export class Controls {
+  readonly element: HTMLDivElement
+  readonly search: HTMLInputElement
+  private readonly failedOnly: HTMLInputElement
+  private readonly tag: HTMLSelectElement | null
+  private readonly journey: HTMLSelectElement
+  private readonly count: HTMLSpanElement
+
+  constructor(data: PageData, filters: Filters, actions: ControlActions) {
+    this.search = el('input')
+    this.search.type = 'search'
+    this.search.placeholder = 'Search steps, URLs, errors, bodies (press /)'
+    this.search.setAttribute('aria-label', 'Search')
+    this.failedOnly = el('input')
+    this.failedOnly.type = 'checkbox'
+    this.failedOnly.id = 'failed-only'
+    const failedLabel = el('label', null, [this.failedOnly, 'Failed only'])
+
+    const tags = [...new Set(data.journeys.flatMap((j) => j.tags))].sort()
+    this.tag = tags.length ? select('Tag', [['', 'All tags'], ...tags.map((t): [string, string] => [t, t])]) : null
+    this.journey = select('Journey', [['', 'All journeys'], ...data.journeys.map((j, i): [string, string] => [String(i), j.n])])
+    this.count = el('span', 'count')
+
+    let timer: ReturnType<typeof setTimeout> | undefined
+    this.search.addEventListener('input', () => {
+      clearTimeout(timer)
+      timer = setTimeout(() => {
+        filters.query = lower(this.search.value.trim())
+        actions.filter(true)
+      }, SEARCH_DELAY_MS)
+    })
+    this.failedOnly.addEventListener('change', () => {
+      filters.failedOnly = this.failedOnly.checked
+      actions.filter(true)
+    })
+    const tag = this.tag
+    tag?.addEventListener('change', () => {
+      filters.tag = tag.value
+      actions.filter(false)
+    })
+    this.journey.addEventListener('change', () => {
+      filters.journey = this.journey.value
+      actions.filter(filters.journey !== '')
+      if (filters.journey !== '') actions.revealJourney(Number(filters.journey))
+    })
+
+    this.element = el('div', 'controls', [
+      this.search,
+      failedLabel,
+      this.tag,
+      this.journey,
+      button('Expand all', 'btn', () => actions.expandAll()),
+      button('Collapse all', 'btn', () => actions.collapseAll()),
+      this.count,
+    ])
+  }
+
+  /** Put every control back to "no filter" (the caller resets the filters themselves). */
+  clear(): void {
+    this.search.value = ''
+    this.failedOnly.checked = false
+    if (this.tag) this.tag.value = ''
+    this.journey.value = ''
+  }
+
+  showCount(text: string): void {
+    this.count.textContent = text
+  }
+}

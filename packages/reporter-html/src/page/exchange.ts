@@ -1,0 +1,57 @@
+/** A step's request, response, earlier attempts, log and stack, as shown when its details are opened. */
+import type { PageBody, PageRequest, PageResponse, PageStep } from '../page-model'
+import type { Report } from './data'
+import { isJsonBody } from './data'
+import { type Child, el } from './dom'
+import { formatMs, prettyJson } from './format'
+
+function bodyView(body: PageBody | undefined): Child {
+  if (!body) return el('div', 'empty', '(no body)')
+  if (isJsonBody(body)) return el('pre', 'body', JSON.stringify(body.j, null, 2))
+  if (body.cut) {
+    return [
+      el('div', 'note', `Body truncated: showing the first ${body.t.length.toLocaleString()} of ${body.cut.toLocaleString()} characters.`),
+      el('pre', 'body', body.t),
+    ]
+  }
+  return el('pre', 'body', prettyJson(body.t))
+}
+
+function headersTable(report: Report, ids: number[] | undefined): HTMLTableElement | null {
+  if (!ids || !ids.length) return null
+  const table = el('table')
+  for (const [name, value] of report.headers(ids)) table.appendChild(el('tr', null, [el('td', null, name), el('td', null, value)]))
+  return table
+}
+
+function part(title: string, kids: Child): HTMLDivElement {
+  return el('div', 'part', [el('div', 'title', title), kids])
+}
+
+export function requestPart(report: Report, title: string, request: PageRequest): HTMLDivElement {
+  return part(title, [el('div', 'mono', `${request.m} ${report.url(request)}`), headersTable(report, request.h), bodyView(request.b)])
+}
+
+export function responsePart(report: Report, title: string, response: PageResponse): HTMLDivElement {
+  return part(`${title} \u00b7 ${response.s}`, [headersTable(report, response.h), bodyView(response.b)])
+}
+
+export function stepDetails(report: Report, step: PageStep): HTMLDivElement {
+  const box = el('div', 'io-body')
+  if (step.rq) box.appendChild(requestPart(report, 'Request', step.rq))
+  if (step.rs) box.appendChild(responsePart(report, 'Response', step.rs))
+  else if (step.rq) box.appendChild(el('div', 'empty', 'No response arrived.'))
+  for (const x of step.ex ?? []) {
+    const head = `Earlier request \u00b7 attempt ${x.a} \u00b7 ${formatMs(x.ms)}${x.c ? ' \u00b7 from cache' : ''}`
+    box.appendChild(
+      part(head, [
+        el('div', 'mono', `${x.rq.m} ${report.url(x.rq)}${x.rs ? ` \u2192 ${x.rs.s}` : ''}`),
+        x.e ? el('div', 'err', x.e) : null,
+        x.rs ? bodyView(x.rs.b) : null,
+      ]),
+    )
+  }
+  if (step.lg) box.appendChild(part('Log', el('pre', null, step.lg.map(([level, message]) => `${level.toUpperCase()} ${message}`).join('\n'))))
+  if (step.e?.st) box.appendChild(part('Stack', el('pre', null, step.e.st)))
+  return box
+}

@@ -1,0 +1,89 @@
+/** A journey's panel: a summary line at once, its body (timeline and tree) the first time it opens. */
+import type { Counts } from '@venomqa/core'
+import type { PageJourney } from '../page-model'
+import type { Report } from './data'
+import { append, el, flag, icon } from './dom'
+import { formatMs } from './format'
+import { journeyTimeline } from './timeline'
+import { type NodeRecord, type StepIndex, TreeRenderer } from './tree'
+
+function countsText(c: Counts): string {
+  let text = `${c.steps.passed}/${c.steps.total} steps`
+  if (c.paths.total) text += ` \u00b7 ${c.paths.passed}/${c.paths.total} paths`
+  return text
+}
+
+export interface JourneyHost {
+  report: Report
+  steps: StepIndex
+  revealStep(id: number): void
+  /** Called once the body is built, so the current filters apply to it. */
+  built(view: JourneyView): void
+}
+
+export class JourneyView {
+  readonly details: HTMLDetailsElement
+  /** false while the filters hide it */
+  visible = true
+  records: NodeRecord[] = []
+  /** "nothing matches", shown when filters hide every node */
+  emptyNote: HTMLDivElement | null = null
+  private isBuilt = false
+
+  constructor(
+    readonly journey: PageJourney,
+    readonly index: number,
+    private readonly host: JourneyHost,
+  ) {
+    const j = journey
+    this.details = el('details', `panel journey ${j.s}`)
+    this.details.id = `journey-${index}`
+    this.details.appendChild(
+      el('summary', null, [
+        icon(j.s),
+        el('span', 'name', j.n),
+        j.tags.map((t) => el('span', 'tag', t)),
+        j.ir ? flag('interrupted') : null,
+        el('span', 'stats', `${countsText(j.c)} \u00b7 ${formatMs(j.ms)}`),
+      ]),
+    )
+    this.details.addEventListener('toggle', () => {
+      if (this.details.open) this.build()
+    })
+  }
+
+  get built(): boolean {
+    return this.isBuilt
+  }
+
+  /** Open the panel, its body built now. */
+  open(): void {
+    this.details.open = true
+    this.build()
+  }
+
+  build(): void {
+    if (this.isBuilt) return
+    this.isBuilt = true
+    const j = this.journey
+    const body = el('div', 'body')
+    const meta: string[] = []
+    if (j.d) meta.push(j.d)
+    if (j.f) meta.push(`file: ${j.f}`)
+    if (j.u) meta.push(`base URL: ${j.u}`)
+    if (meta.length) body.appendChild(el('div', 'jmeta', meta.join(' \u00b7 ')))
+    append(
+      body,
+      journeyTimeline(j, (id) => this.host.revealStep(id)),
+    )
+    const ol = el('ol', 'tree')
+    this.records = new TreeRenderer(this.host.report, this.host.steps, this.index).nodes(j.x, ol)
+    body.appendChild(ol)
+    if (!j.x.length) body.appendChild(el('div', 'empty', 'This journey has no steps.'))
+    this.emptyNote = el('div', 'empty', 'Nothing in this journey matches the filters (see its issues).')
+    this.emptyNote.hidden = true
+    body.appendChild(this.emptyNote)
+    this.details.appendChild(body)
+    this.host.built(this)
+  }
+}

@@ -1,0 +1,39 @@
+/** The page header and the summary cards. */
+import type { PageData } from '../page-model'
+import { badge, el } from './dom'
+import { formatDate, formatMs } from './format'
+import { SEVERITIES } from './issues'
+
+export function renderHeader(data: PageData): HTMLElement {
+  const r = data.run
+  const backends = r.backends.map((b) => `${b.name} (${b.mechanism})`).join(', ')
+  return el('header', 'header', [
+    el('h1', null, data.title),
+    badge(r.status, true),
+    r.interrupted ? el('span', 'badge failed big', 'interrupted') : null,
+    el('span', 'meta', [formatDate(r.startedAt), ' \u00b7 ', formatMs(r.durationMs), ' \u00b7 ', r.tool, backends ? ` \u00b7 state: ${backends}` : '']),
+  ])
+}
+
+function card(label: string, value: string | number, detail: string | null, mood?: 'good' | 'bad' | null): HTMLDivElement {
+  return el('div', `card${mood ? ` ${mood}` : ''}`, [
+    el('div', 'label', label),
+    el('div', 'value', String(value)),
+    detail ? el('div', 'detail', detail) : null,
+  ])
+}
+
+export function renderCards(data: PageData): HTMLElement {
+  const s = data.run.summary
+  const severities = SEVERITIES.filter((k) => s.issues[k])
+    .map((k) => `${s.issues[k]} ${k}`)
+    .join(' \u00b7 ')
+  return el('section', 'cards', [
+    card('Journeys', s.journeys.total, `${s.journeys.passed} passed \u00b7 ${s.journeys.failed} failed`, s.journeys.failed ? 'bad' : 'good'),
+    card('Paths', s.paths.total, `${s.paths.passed} passed \u00b7 ${s.paths.failed} failed`, s.paths.failed ? 'bad' : null),
+    card('Steps passed', s.steps.passed, `of ${s.steps.total}${s.steps.skipped ? ` \u00b7 ${s.steps.skipped} skipped` : ''}`, 'good'),
+    card('Steps failed', s.steps.failed, null, s.steps.failed ? 'bad' : null),
+    card('Duration', formatMs(data.run.durationMs), formatDate(data.run.startedAt)),
+    card('Issues', s.issues.total, severities || 'none', s.issues.critical || s.issues.high ? 'bad' : null),
+  ])
+}
