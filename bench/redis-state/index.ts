@@ -8,7 +8,7 @@ import { RedisState } from '../../packages/adapter-redis/src/index'
 
 const URL = process.env.REDIS_BENCH_URL ?? 'redis://127.0.0.1:6379/2'
 // A second backend's client does the seeding, so the bench needs no Redis client of its own.
-const helper = new RedisState({ url: URL, name: 'helper' })
+const helper = new RedisState({ url: URL, wholeDb: true, name: 'helper' })
 const raw = helper.redis
 const ms = (t0: number) => performance.now() - t0
 const fmt = (n: number) => n.toFixed(1).padStart(8)

@@ -179,19 +179,20 @@ export function apiContract(get: () => ContractContext): void {
     expect((await api.post('/api/todos', { title: 'over' }, u.token)).status).toBe(403)
 
     stub.stub.chargeStatus = 201
-    const before = stub.requests.length
+    // Only the charges: the webhooks of the todos above are sent without waiting and may still be arriving.
+    const charges = () => stub.requests.filter((r) => r.url === '/v1/charges')
+    const before = charges().length
     const upgrade = await api.post('/api/upgrade', undefined, u.token)
     expect(upgrade).toMatchObject({ status: 200, body: { premium: true, user: { id: u.id, premium: true } } })
-    expect(stub.requests.slice(before)).toEqual([
+    expect(charges().slice(before)).toEqual([
       { method: 'POST', url: '/v1/charges', body: { amount: 500, currency: 'usd', userId: u.id } },
     ])
     expect((await api.get('/api/me', u.token)).body.premium).toBe(true)
     expect((await api.post('/api/todos', { title: 'premium room' }, u.token)).status).toBe(201)
     // Already premium: no second charge.
-    const charges = () => stub.requests.filter((r) => r.url === '/v1/charges').length
-    const charged = charges()
+    const charged = charges().length
     expect(await api.post('/api/upgrade', undefined, u.token)).toMatchObject({ status: 200, body: { premium: true, charged: false } })
-    expect(charges()).toBe(charged)
+    expect(charges()).toHaveLength(charged)
   })
 
   it("answers 402 with the provider's status when the charge is not a 201", async () => {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { type RunningProcess, TODO_APP_SERVER, freePort, startTodoApp } from '@venomqa/test-utils'
+import { type RunningProcess, TODO_APP_SERVER, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createTodoApp } from '../src'
 import { TEST_QUOTA, apiContract } from './contract'
@@ -116,15 +116,18 @@ describe('todo app in memory, as a separate process', () => {
     expect((await api.get('/api/slow?ms=abc')).status).toBe(422)
     const start = (await api.get('/api/slow/stats')).body
 
-    const startedAt = Date.now()
     const controller = new AbortController()
     const pending = api.call('GET', '/api/slow?ms=600', { signal: controller.signal })
     await eventually(async () => (await api.get('/api/slow/stats')).body.pending === start.pending + 1)
+    // The app starts its 600 ms timer in the same tick as it counts the request as pending: before now.
+    const timerStartedBy = Date.now()
     controller.abort()
     await expect(pending).rejects.toThrow()
-    await eventually(async () => (await api.get('/api/slow/stats')).body.aborted === start.aborted + 1, 500)
-    // Past the 600 ms: a timer left running would have fired and counted the request as completed.
-    await new Promise((r) => setTimeout(r, Math.max(0, 800 - (Date.now() - startedAt))))
+    await eventually(async () => (await api.get('/api/slow/stats')).body.aborted === start.aborted + 1)
+    // Past the 600 ms: a timer left running would have fired and counted the request as completed. What is
+    // checked is that something does NOT happen, so only waiting can show it; the wait is measured from a
+    // moment known to be after the timer started, not from before the request was sent.
+    await new Promise((r) => setTimeout(r, Math.max(0, timerStartedBy + 600 + 200 - Date.now())))
     expect((await api.get('/api/slow/stats')).body).toEqual({ pending: start.pending, completed: start.completed, aborted: start.aborted + 1 })
   })
 
@@ -166,7 +169,8 @@ describe('todo app in memory, as a separate process', () => {
 
   it('exits with a clear message on a bad DATABASE_URL or REDIS_URL, or an unreachable database or Redis', async () => {
     const run = async (env: Record<string, string>) => {
-      const child = spawn(process.execPath, [TODO_APP_SERVER], { env: { ...process.env, PORT: String(await freePort()), ...env } })
+      // PORT=0: the app never gets as far as listening here, and if it did the OS would pick a free port.
+      const child = spawn(process.execPath, [TODO_APP_SERVER], { env: { ...process.env, PORT: '0', ...env } })
       let out = ''
       child.stdout.on('data', (d) => (out += d))
       child.stderr.on('data', (d) => (out += d))
@@ -176,11 +180,13 @@ describe('todo app in memory, as a separate process', () => {
     const unknown = await run({ DATABASE_URL: 'mongodb://localhost/x' })
     expect(unknown.code).toBe(2)
     expect(unknown.out).toContain('DATABASE_URL has the scheme "mongodb"')
-    const unreachable = await run({ DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${await freePort()}/none` })
+    // Port 1: nothing listens there, and no test or other user program can start listening there (it is
+    // privileged), unlike a port found free a moment ago.
+    const unreachable = await run({ DATABASE_URL: 'postgres://postgres:hunter2@127.0.0.1:1/none' })
     expect(unreachable.code).toBe(1)
     expect(unreachable.out).toMatch(/cannot use postgres at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1/)
     expect(unreachable.out).not.toContain('hunter2')
-    const noRedis = await run({ REDIS_URL: `redis://127.0.0.1:${await freePort()}/5` })
+    const noRedis = await run({ REDIS_URL: 'redis://127.0.0.1:1/5' })
     expect(noRedis.code).toBe(1)
     expect(noRedis.out).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+\/5: connect ECONNREFUSED/)
     const badRedis = await run({ REDIS_URL: 'http://127.0.0.1:6379' })

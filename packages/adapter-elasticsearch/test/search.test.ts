@@ -9,7 +9,7 @@
 import { Client, errors } from '@elastic/elasticsearch'
 import Mock from '@elastic/elasticsearch-mock'
 import { type PluginApi, PluginError, UserError } from '@venomqa/core'
-import { freePort } from '@venomqa/test-utils'
+import { CLOSED_PORT } from '@venomqa/test-utils'
 import { beforeEach, describe, expect, it } from 'vitest'
 import plugin, { ElasticsearchSearch, SearchError } from '../src/index'
 import { FakeElasticsearch } from './fake-elasticsearch'
@@ -176,7 +176,7 @@ describe('healthCheck (never throws)', () => {
   })
 
   it('is false against a real port where nothing listens (real client, no mock)', async () => {
-    const port = await freePort()
+    const port = CLOSED_PORT
     const unreachable = new ElasticsearchSearch({ node: `http://127.0.0.1:${port}` })
     try {
       expect(await unreachable.healthCheck()).toBe(false)

@@ -1,7 +1,11 @@
 import type { OutgoingEmail } from '@venomqa/core'
 import { VenomError, errorMessage } from '@venomqa/core'
 import nodemailer, { type Transporter } from 'nodemailer'
+import type SMTPTransport from 'nodemailer/lib/smtp-transport'
 import type { TlsOptions } from './types'
+
+/** nodemailer's SMTP options; URL query options (`?name=`, `?pool=`...) are passed on as they come. */
+type SmtpOptions = SMTPTransport.Options & Record<string, unknown>
 
 /** Sends mail over SMTP with nodemailer; one transport, opened on first use, closed by `close`. */
 export class SmtpSender {
@@ -15,10 +19,7 @@ export class SmtpSender {
   }
 
   async send(mail: OutgoingEmail): Promise<void> {
-    this.#transport ??= nodemailer.createTransport({
-      url: this.smtpUrl,
-      tls: { rejectUnauthorized: this.#tls?.rejectUnauthorized, ca: this.#tls?.ca },
-    } as Parameters<typeof nodemailer.createTransport>[0])
+    this.#transport ??= nodemailer.createTransport(smtpTransportOptions(this.smtpUrl, this.#tls))
     try {
       await this.#transport.sendMail({
         from: mail.from,
@@ -33,7 +34,10 @@ export class SmtpSender {
         })),
       })
     } catch (err) {
-      throw new VenomError('E_MAIL_SEND', `sending mail through ${redactUrl(this.smtpUrl)} failed: ${errorMessage(err)}`, {
+      const hint = /certificate/i.test(errorMessage(err))
+        ? ' (the SMTP server\'s TLS certificate is not trusted: give `tls: { ca }` with the PEM of the CA that signed it, or `tls: { rejectUnauthorized: false }` for a test server you trust)'
+        : ''
+      throw new VenomError('E_MAIL_SEND', `sending mail through ${redactUrl(this.smtpUrl)} failed: ${errorMessage(err)}${hint}`, {
         cause: err,
       })
     }
@@ -43,6 +47,36 @@ export class SmtpSender {
     this.#transport?.close()
     this.#transport = undefined
   }
+}
+
+/**
+ * nodemailer's options for an SMTP URL plus TLS settings. nodemailer itself cannot take both: given
+ * `{ url, tls }` it keeps only what the URL says, so a private CA or `rejectUnauthorized: false` would
+ * never reach the STARTTLS handshake. The URL is read the way nodemailer reads it (smtps: is implicit TLS;
+ * credentials; query options, `tls.*` ones included), and settings given in code win over the URL's.
+ */
+export function smtpTransportOptions(smtpUrl: string, tls?: TlsOptions): SmtpOptions {
+  let url: URL
+  try {
+    url = new URL(smtpUrl)
+  } catch {
+    throw new VenomError('E_MAIL_SEND', `not an SMTP URL: ${redactUrl(smtpUrl)} (expected e.g. smtp://127.0.0.1:1025)`)
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw new VenomError('E_MAIL_SEND', `not an SMTP URL: ${redactUrl(smtpUrl)} (expected smtp:// or smtps://)`)
+  const options: SmtpOptions = { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), secure: url.protocol === 'smtps:' }
+  if (url.port) options.port = Number(url.port)
+  if (url.username || url.password)
+    options.auth = { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+  const urlTls: Record<string, unknown> = {}
+  for (const [key, text] of url.searchParams) {
+    const value = text === 'true' ? true : text === 'false' ? false : text !== '' && !Number.isNaN(Number(text)) ? Number(text) : text
+    if (key.startsWith('tls.')) urlTls[key.slice(4)] = value
+    else if (!key.includes('.')) options[key] = value
+  }
+  const given = Object.fromEntries(Object.entries({ ca: tls?.ca, rejectUnauthorized: tls?.rejectUnauthorized }).filter(([, v]) => v !== undefined))
+  if (Object.keys(urlTls).length || Object.keys(given).length) options.tls = { ...urlTls, ...given }
+  return options
 }
 
 /** The URL without its password, for messages. */

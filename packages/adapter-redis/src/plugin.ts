@@ -18,7 +18,10 @@ export interface RedisPluginOptions {
   cache?: boolean | { prefix?: string; wholeDb?: boolean }
   /** The `queue` port on BullMQ. On by default. `name` is the default queue, `prefix` BullMQ's key prefix. */
   queue?: boolean | { name?: string; prefix?: string; defaultTimeout?: number }
-  /** The state backend. On by default; with no prefix anywhere it covers the whole selected DB. */
+  /**
+   * The state backend. On by default, and then it needs a scope: a prefix (`state.prefix`, or the shared
+   * `prefix`) or `state: { wholeDb: true }`.
+   */
   state?: boolean | { prefix?: string | string[]; wholeDb?: boolean; name?: string }
 }
 
@@ -78,9 +81,16 @@ export function resolveOptions(raw: unknown) {
   check('state.wholeDb', state?.wholeDb, isBool(state?.wholeDb), 'true or false')
   check('state.name', state?.name, isString(state?.name) && state!.name !== '', 'a non-empty string')
   if (state?.wholeDb && statePrefix !== undefined) fail('give "state.prefix" or "state.wholeDb: true", not both')
+  const sharedPrefix = options.prefix === '' ? undefined : options.prefix
+  if (state && !state.wholeDb && statePrefix === undefined && sharedPrefix === undefined)
+    fail(
+      'the state backend needs a scope, because a rollback deletes every key in scope that the checkpoint did not ' +
+        "have. Give the app's key prefix: ['@venomqa/adapter-redis', { prefix: 'myapp:' }] (or " +
+        "{ state: { prefix: ['myapp:', 'sess:'] } }); or { state: { wholeDb: true } } to roll back every key of " +
+        'the selected DB, deleting what other programs wrote there; or { state: false } for no Redis rollback',
+    )
 
   const connection = { url: options.url ?? DEFAULT_REDIS_URL, db: options.db }
-  const sharedPrefix = options.prefix === '' ? undefined : options.prefix
   return {
     connection,
     cache: cache && { ...connection, prefix: cache.prefix ?? sharedPrefix ?? '', wholeDb: cache.wholeDb },

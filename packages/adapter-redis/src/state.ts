@@ -4,9 +4,12 @@ import { type ConnectionOptions, type OwnedClient, chunks, closeClient, openClie
 import { dumpBatch, restoreBatch } from './scripts'
 
 export interface RedisStateOptions extends ConnectionOptions {
-  /** Keys in scope: those starting with this prefix (or any of these). */
+  /** Keys in scope: those starting with this prefix (or any of these). This or `wholeDb` is required. */
   prefix?: string | string[]
-  /** Every key of the selected DB is in scope. The default when no prefix is given. */
+  /**
+   * Every key of the selected DB is in scope: a rollback also deletes keys other programs wrote there
+   * after the checkpoint. Never implied; give it only for a DB that belongs to the system under test.
+   */
   wholeDb?: boolean
   /** Backend name in results. Default 'redis'. */
   name?: string
@@ -22,6 +25,11 @@ interface SavedKey {
 interface Snapshot {
   keys: SavedKey[]
 }
+
+const NO_SCOPE =
+  'no scope given. A rollback deletes every key in scope that the checkpoint did not have, so say which ' +
+  'keys are the app\'s: `prefix: \'myapp:\'` (or a list of prefixes), or `wholeDb: true` to take every key of ' +
+  'the selected DB, those of other programs included'
 
 /** Keys per script call: one round trip each, and a short enough pause for the server. */
 const BATCH = 2000
@@ -52,6 +60,9 @@ export class RedisState implements StateBackend {
       throw new StateError(this.name, `"prefix" must be a non-empty string or a list of them, got ${JSON.stringify(options.prefix)}`)
     if (options.wholeDb && prefixes.length > 0)
       throw new StateError(this.name, 'give either "prefix" or "wholeDb: true", not both')
+    // A rollback deletes every key in scope the checkpoint did not have: a scope chosen by default would
+    // delete what other programs sharing the DB wrote, so the caller has to say which keys are the app's.
+    if (!options.wholeDb && prefixes.length === 0) throw new StateError(this.name, NO_SCOPE)
     this.#patterns = prefixes.length > 0 ? prefixes.map(prefixPattern) : [undefined]
     this.#client = openClient(options)
   }

@@ -1,5 +1,5 @@
 import { UserError } from '@venomqa/core'
-import { SERVICES, describeWithService, freePort } from '@venomqa/test-utils'
+import { CLOSED_PORT, SERVICES, describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
 import { RedisCache } from '../src'
 import { DB_A, URL_A, flushOurDbs, rawClient, sleep } from './helpers'
@@ -140,7 +140,7 @@ describeRedis('RedisCache against the real Redis (DB 1)', () => {
 
   it('healthCheck is true against Redis and false, without throwing, when nothing listens; calls then fail saying where', async () => {
     expect(await cache.healthCheck()).toBe(true)
-    const port = await freePort()
+    const port = CLOSED_PORT
     const dead = new RedisCache({ url: `redis://127.0.0.1:${port}/1` })
     try {
       expect(await dead.healthCheck()).toBe(false)

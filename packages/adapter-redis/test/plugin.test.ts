@@ -33,11 +33,31 @@ it('is a plugin for this API version', () => {
   expect(redisPlugin.version).toMatch(/^\d+\.\d+\.\d+/)
 })
 
-it('resolves defaults: cache, queue and whole-DB state on redis://127.0.0.1:6379', () => {
-  const r = resolveOptions(undefined)
-  expect(r.cache).toMatchObject({ url: 'redis://127.0.0.1:6379', prefix: '' })
+it('resolves defaults: cache, queue and state on redis://127.0.0.1:6379', () => {
+  const r = resolveOptions({ prefix: 'app:' })
+  expect(r.cache).toMatchObject({ url: 'redis://127.0.0.1:6379', prefix: 'app:' })
   expect(r.queue).toMatchObject({ url: 'redis://127.0.0.1:6379' })
-  expect(r.state).toMatchObject({ url: 'redis://127.0.0.1:6379', prefix: undefined })
+  expect(r.state).toMatchObject({ url: 'redis://127.0.0.1:6379', prefix: 'app:' })
+  expect(resolveOptions({ state: false }).cache).toMatchObject({ prefix: '' })
+})
+
+it('never picks the state scope itself: without a prefix or wholeDb it says how to give one', () => {
+  for (const options of [undefined, {}, { prefix: '' }, { state: true }, { state: {} }, { state: { wholeDb: false } }, { cache: { prefix: 'c:' } }]) {
+    let err: unknown
+    try {
+      resolveOptions(options)
+    } catch (e) {
+      err = e
+    }
+    expect(err, JSON.stringify(options)).toBeInstanceOf(PluginError)
+    const message = (err as Error).message
+    expect(message).toMatch(/^@venomqa\/adapter-redis: the state backend needs a scope/)
+    expect(message).toContain("['@venomqa/adapter-redis', { prefix: 'myapp:' }]")
+    expect(message).toContain('{ state: { wholeDb: true } }')
+    expect(message).toContain('{ state: false }')
+  }
+  expect(resolveOptions({ state: { wholeDb: true } }).state).toMatchObject({ wholeDb: true, prefix: undefined })
+  expect(resolveOptions({ state: { prefix: ['a:', 'b:'] } }).state).toMatchObject({ prefix: ['a:', 'b:'] })
 })
 
 it('shares the top-level prefix with cache and state unless they name their own', () => {

@@ -1,5 +1,5 @@
 import { UserError } from '@venomqa/core'
-import { SERVICES, describeWithService, freePort } from '@venomqa/test-utils'
+import { CLOSED_PORT, SERVICES, describeWithService } from '@venomqa/test-utils'
 import { type Job as BullJob, Worker } from 'bullmq'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { BullQueue, toJobStatus } from '../src'
@@ -184,7 +184,7 @@ describeRedis('BullQueue against the real Redis (DB 1) with a real BullMQ Worker
 
   it('healthCheck answers true; against a Redis that is not there, false, and calls fail saying where', async () => {
     expect(await queue.healthCheck()).toBe(true)
-    const port = await freePort()
+    const port = CLOSED_PORT
     const dead = new BullQueue({ url: `redis://127.0.0.1:${port}/1` })
     try {
       expect(await dead.healthCheck()).toBe(false)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { StateError } from '@venomqa/core'
 import { SERVICES, describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
@@ -161,6 +162,34 @@ describeRedis('RedisState (dump-restore) against the real Redis (DB 1)', () => {
     }
   })
 
+  it("with a prefix, what another program writes outside it survives a rollback; with the whole DB it would not", async () => {
+    const run = randomUUID().slice(0, 8)
+    const prefix = `venomqa-test-${run}:`
+    const theirs = `other-program-${run}`
+    const scoped = new RedisState({ url: URL_A, prefix })
+    const other = rawClient(DB_A) // its own connection, as another program sharing the DB would have
+    try {
+      await raw.set(`${prefix}cart`, 'apple')
+      await other.set(`${theirs}:config`, 'v1')
+      await scoped.checkpoint('cp')
+      await whole.checkpoint('cp')
+      await raw.set(`${prefix}cart`, 'apple,pear')
+      await other.set(`${theirs}:session`, 'written after the checkpoint')
+      await other.set(`${theirs}:config`, 'v2')
+
+      await scoped.rollback('cp')
+      expect(await raw.get(`${prefix}cart`)).toBe('apple')
+      expect(await raw.mget(`${theirs}:session`, `${theirs}:config`)).toEqual(['written after the checkpoint', 'v2'])
+
+      // The same rollback over the whole DB takes the other program's work away: what the prefix prevents.
+      await whole.rollback('cp')
+      expect(await raw.mget(`${theirs}:session`, `${theirs}:config`)).toEqual([null, 'v1'])
+    } finally {
+      await scoped.disconnect()
+      await other.quit()
+    }
+  })
+
   it('restores 10 000 keys exactly (content, not speed)', async () => {
     const pipe = raw.pipeline()
     for (let i = 0; i < 10_000; i++) {
@@ -189,7 +218,7 @@ describeRedis('RedisState (dump-restore) against the real Redis (DB 1)', () => {
   })
 
   it('fails with a StateError naming the backend when Redis cannot be reached', async () => {
-    const dead = new RedisState({ url: 'redis://127.0.0.1:1/1', name: 'redis-dead' })
+    const dead = new RedisState({ url: 'redis://127.0.0.1:1/1', name: 'redis-dead', prefix: 'dead:' })
     try {
       await expect(dead.connect()).rejects.toThrow(/state backend "redis-dead": cannot reach Redis at redis:\/\/127.0.0.1:1\/1/)
       await expect(dead.checkpoint('x')).rejects.toBeInstanceOf(StateError)
@@ -214,5 +243,13 @@ describeRedis('RedisState (dump-restore) against the real Redis (DB 1)', () => {
   it('refuses a scope given twice or an empty prefix', () => {
     expect(() => new RedisState({ prefix: 'a:', wholeDb: true })).toThrow(/either "prefix" or "wholeDb: true"/)
     expect(() => new RedisState({ prefix: '' })).toThrow(/non-empty string/)
+  })
+
+  it('refuses to guess a scope, and says how to give one', () => {
+    for (const options of [{}, { url: URL_A }, { url: URL_A, wholeDb: false }, { url: URL_A, prefix: [] }]) {
+      const attempt = () => new RedisState(options)
+      expect(attempt).toThrow(StateError)
+      expect(attempt).toThrow(/state backend "redis": no scope given\..*`prefix: 'myapp:'`.*`wholeDb: true`/)
+    }
   })
 })

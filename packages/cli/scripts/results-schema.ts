@@ -23,6 +23,8 @@ const errorKind = z.enum([
   'hook',
   'port-missing',
   'crash',
+  'stray-error',
+  'stall',
 ])
 const severity = z.enum(['critical', 'high', 'medium', 'low', 'info'])
 const headers = z.record(z.string(), z.string())

@@ -7,11 +7,40 @@ async function start(argv: string[]): Promise<void> {
     process.stdout.write(`${cliVersion()}\n`)
     return
   }
+  const finished = await guardProcess(argv.includes('--debug'))
   const { main } = await import('./program')
   const code = await main(argv)
+  finished()
   // Let stdout drain, then leave even if a plugin left a handle open.
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
   process.exit(code)
+}
+
+/**
+ * The last word on faults no command caught. While a runner works it takes stray errors and stalls
+ * itself (and turns them into issues, with rollback and reports); outside of that, a stray error is one
+ * clear line and exit 1, never a raw stack trace, and a command that can no longer finish never exits 0.
+ */
+async function guardProcess(debug: boolean): Promise<() => void> {
+  const { errorMessage, redactText } = await import('@venomqa/core')
+  const runnerTakesIt = () => (globalThis as Record<symbol, unknown>)[Symbol.for('venomqa.faults.armed')] === true
+  let done = false
+  const fatal = (what: string) => (error: unknown) => {
+    if (runnerTakesIt()) return
+    const stack = debug && error instanceof Error && error.stack ? `\n${redactText(error.stack)}` : '\n  (run with --debug to see the stack)'
+    process.stderr.write(`venomqa: unexpected error (${what}): ${redactText(errorMessage(error))}${stack}\n`)
+    process.exit(1)
+  }
+  process.on('uncaughtException', fatal('thrown where nothing caught it'))
+  process.on('unhandledRejection', fatal('a promise rejected that nothing awaited'))
+  process.on('beforeExit', () => {
+    if (done || runnerTakesIt()) return
+    process.stderr.write('venomqa: stopped before finishing: the command waited on something that can never happen (run with --debug, and report it)\n')
+    process.exit(1)
+  })
+  return () => {
+    done = true
+  }
 }
 
 void start(process.argv.slice(2))

@@ -53,6 +53,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('--save <file>', 'save the results (JSON) to this file')
     .option('--parallel-paths <n>', 'run up to n paths of a branch at once (each on its own worker)')
     .option('--workers <n>', 'run up to n journeys at once (each on its own worker)')
+    .option('--plugin-timeout <ms>', "abandon a plugin's setup, hook or close that takes longer (default 60000)")
+    .option('--require-state', 'refuse to run checkpoints when no state backend is registered')
     .action(action(async (journeys: string[], opts) => (await import('./commands/run')).runCommand(journeys, opts, io)))
 
   withConfig(program.command('list').description('list journeys with their tags, checkpoints, branches and paths').argument('[journeys...]'))

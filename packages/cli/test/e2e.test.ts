@@ -217,7 +217,7 @@ describe('venomqa run with a TypeScript config', () => {
     expect(saved.interrupted).toBe(true)
     expect(saved.journeys[0].interrupted).toBe(true)
     expect(read(ts, 'out/int.xml')).toContain('<testsuites name="venomqa (interrupted)"')
-    expect(readdirSync(path.join(ts.dir, 'out')).filter((f) => f.endsWith('.tmp'))).toEqual([])
+    expect(readdirSync(path.join(ts.dir, 'out')).filter((f) => f.startsWith('.venomqa-tmp-'))).toEqual([])
   })
 
   it('a second Ctrl-C exits at once, even while cleanup hangs', async () => {

@@ -1,22 +1,36 @@
 import { AssertionFailed } from './errors'
+import { REDACTED, knownSecrets, labelNamesSecret, redactBody, redactText, redactValue } from './redact'
 
-/** Assertions for actions. Each throws AssertionFailed, which fails the step with expected and actual shown. */
+/**
+ * Assertions for actions. Each throws AssertionFailed, which fails the step with expected and actual shown.
+ *
+ * A failure is built from its parts (label, expected, actual), and the values are masked before any text
+ * is made of them: the whole value when the label names a secret (`token`, `body.refresh_token`), a
+ * nested secret field by its key, and any value the HTTP client has seen in a secret place (a token from
+ * a response compared under an innocent label). The message and the error's `expected` and `actual`
+ * carry only the masked values, so no report, log or `--debug` print can show more.
+ */
 
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new AssertionFailed(message)
 }
 
 export function assertEqual<T>(actual: unknown, expected: T, label = 'value'): asserts actual is T {
-  if (!deepEqual(actual, expected))
-    throw new AssertionFailed(`${label}: expected ${show(expected)}, got ${show(actual)}`, { expected, actual })
+  if (deepEqual(actual, expected)) return
+  const secret = labelNamesSecret(label)
+  const shownExpected = secret ? REDACTED : maskValue(expected)
+  const shownActual = secret ? REDACTED : maskValue(actual)
+  throw new AssertionFailed(`${label}: expected ${show(shownExpected)}, got ${show(shownActual)}`, { expected: shownExpected, actual: shownActual })
 }
 
 /** The response's status is one of `expected`. */
 export function assertStatus(res: { status: number; method?: string; url?: string; bodyText?: string }, ...expected: number[]): void {
   if (!expected.includes(res.status)) {
-    const body = res.bodyText ? `: ${res.bodyText.length > 200 ? `${res.bodyText.slice(0, 200)}...` : res.bodyText}` : ''
+    // Redacted whole, then cut: a cut JSON body could no longer be parsed to find its secret fields.
+    const text = res.bodyText ? String(redactBody(res.bodyText)) : ''
+    const body = text ? `: ${text.length > 200 ? `${text.slice(0, 200)}...` : text}` : ''
     throw new AssertionFailed(
-      `${res.method ? `${res.method} ${res.url} ` : ''}expected status ${expected.join(' or ')}, got ${res.status}${body}`,
+      `${res.method ? `${res.method} ${redactText(res.url ?? '')} ` : ''}expected status ${expected.join(' or ')}, got ${res.status}${body}`,
       { expected, actual: res.status },
     )
   }
@@ -32,7 +46,30 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
 }
 
+/** A value as an assertion may show it: secret fields and known secret values replaced by the mask. */
+function maskValue(value: unknown, depth = 0): unknown {
+  if (knownSecrets.has(value)) return REDACTED
+  if (depth > 50) return REDACTED
+  if (Array.isArray(value)) return value.map((v) => maskValue(v, depth + 1))
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const redacted = redactValue(value) as Record<string, unknown>
+    return Object.fromEntries(Object.entries(redacted).map(([k, v]) => [k, maskValue(v, depth + 1)]))
+  }
+  if (value && typeof value === 'object') {
+    // A class instance (a response, a Date) is shown as its JSON, so it goes through the same masking.
+    let plain: unknown
+    try {
+      plain = JSON.parse(JSON.stringify(value) ?? 'null')
+    } catch {
+      return redactText(String(value))
+    }
+    return maskValue(plain, depth + 1)
+  }
+  return typeof value === 'string' ? redactText(value) : value
+}
+
 function show(v: unknown): string {
+  if (v === REDACTED) return REDACTED
   try {
     const s = JSON.stringify(v)
     return s === undefined ? String(v) : s.length > 300 ? `${s.slice(0, 300)}...` : s

@@ -111,6 +111,10 @@ export type ErrorKind =
   | 'hook'
   | 'port-missing'
   | 'crash'
+  /** Thrown outside the awaited chain (a timer callback, a promise nobody awaited) while something ran. */
+  | 'stray-error'
+  /** Awaited something that could never settle, or ran past the plugin timeout. */
+  | 'stall'
 
 export function isUserError(err: unknown): err is UserError {
   return err instanceof UserError || (typeof err === 'object' && err !== null && (err as { name?: string }).name !== undefined && ['UserError', 'DefinitionError', 'ConfigError', 'PluginError'].includes((err as Error).name))
@@ -123,19 +127,55 @@ export function errorKindOf(err: unknown): ErrorKind {
   if (err instanceof AbortedError) return 'aborted'
   if (err instanceof StateError) return 'state'
   if (err instanceof AssertionFailed) return 'assertion'
-  const name = (err as Error | undefined)?.name
+  let name: unknown
+  try {
+    name = (err as Error | undefined)?.name
+  } catch {
+    return 'crash'
+  }
   if (name === 'AssertionError') return 'assertion'
   if (name === 'TimeoutError') return 'timeout'
   if (name === 'AbortError') return 'aborted'
   return 'crash'
 }
 
+/**
+ * A readable message for any thrown value, never throwing itself: user code may reject with `undefined`,
+ * `null`, a string, or an object whose `message` getter and `toString` both throw.
+ */
 export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name
-  if (typeof err === 'string') return err
   try {
-    return JSON.stringify(err)
+    if (err === undefined) return 'undefined was thrown (no Error object, so no message)'
+    if (err === null) return 'null was thrown (no Error object, so no message)'
+    if (typeof err === 'string') return err || 'an empty string was thrown'
+    if (typeof err !== 'object' && typeof err !== 'function') return `${typeof err} ${String(err)} was thrown`
+    const message = readMessage(err)
+    if (message) return message
+    if (err instanceof Error) return err.name || 'Error'
+    const json = JSON.stringify(err)
+    if (json !== undefined && json !== '{}') return json
+    const text = String(err)
+    if (text && text !== '[object Object]') return text
+    return `${constructorName(err)} was thrown (no message)`
   } catch {
-    return String(err)
+    return `${constructorName(err)} was thrown, and reading its message threw too`
+  }
+}
+
+function readMessage(err: object): string | undefined {
+  try {
+    const m = (err as { message?: unknown }).message
+    return typeof m === 'string' && m ? m : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function constructorName(err: unknown): string {
+  try {
+    const name = (err as { constructor?: { name?: unknown } } | null)?.constructor?.name
+    return typeof name === 'string' && name ? `an object of class ${name}` : 'a value'
+  } catch {
+    return 'a value'
   }
 }

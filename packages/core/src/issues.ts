@@ -1,4 +1,4 @@
-import type { ErrorKind } from './errors'
+import { type ErrorKind, errorMessage } from './errors'
 import type { RecordedRequest, RecordedResponse } from './http'
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info'
@@ -59,6 +59,9 @@ const KIND_SUGGESTIONS: Record<ErrorKind, string> = {
   hook: 'A plugin hook threw; the run went on. Fix the plugin, or remove it from the config.',
   'port-missing': 'A step needs a port no plugin provides: add the adapter plugin to the config.',
   crash: 'The action threw an unexpected error: read the error and its stack (run with --debug).',
+  'stray-error':
+    'Code started by this step threw or rejected where nothing awaited it (a timer callback, a promise not returned or awaited): await every promise the step starts.',
+  stall: 'It waited for something that never happened: give the step a timeout, and make sure every promise it returns settles.',
 }
 
 /** A suggestion from the status code when there is one, else from the error kind. */
@@ -75,6 +78,8 @@ export function suggestionFor(kind: ErrorKind, status?: number): string {
 export function makeIssue(fields: Omit<Issue, 'suggestion' | 'timestamp'> & { suggestion?: string; timestamp?: string }): Issue {
   return {
     ...fields,
+    // Every issue has a readable error, whatever value the code that failed threw.
+    error: typeof fields.error === 'string' && fields.error ? fields.error : errorMessage(fields.error),
     suggestion: fields.suggestion ?? suggestionFor(fields.kind, fields.response?.status),
     timestamp: fields.timestamp ?? new Date().toISOString(),
   }

@@ -175,6 +175,8 @@ export interface PluginApi<Options = Record<string, unknown>> {
   readonly root: string
   /** The active profile, if any. */
   readonly profile?: string
+  /** The run's base URL (config `baseUrl`, `--base-url`), if one is set: the app under test. */
+  readonly baseUrl?: string
   readonly log: PluginLogger
   addReporter(name: string, factory: ReporterFactory): void
   /** Register a port (cache, mail, ...). A factory is called once, lazily, when a run needs it. */
@@ -183,7 +185,10 @@ export interface PluginApi<Options = Record<string, unknown>> {
   addHook<K extends HookName>(name: K, fn: LifecycleHooks[K]): void
   /** A service `venomqa doctor` checks. */
   addHealthCheck(name: string, check: HealthCheckable['healthCheck']): void
-  /** Called when the run ends (after reports), in reverse order of registration: stop servers, close pools. */
+  /**
+   * Called when the run ends, before the reports are written (so a failure to close is in them), in
+   * reverse order of registration: stop servers, close pools.
+   */
   onClose(fn: () => void | Promise<void>): void
 }
 

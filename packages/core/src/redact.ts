@@ -1,7 +1,11 @@
+import type { RunResult } from './results'
+
 /**
- * Secret redaction, used by the HTTP history and by every reporter. Header names and JSON keys are
- * matched case-insensitively; nested objects and arrays are walked; strings that look like bearer tokens
- * in free text are masked too.
+ * Secret redaction, used by the HTTP history, by assertions and by every reporter. A secret is found two
+ * ways: by where it sits (a secret header, a secret-named field or query parameter, the credentials of a
+ * URL, a cookie) and by what it is (a value already seen in such a place, wherever it turns up later:
+ * an assertion message, a log line, an error from a plugin). The second way is what makes a leak through
+ * a side door impossible: a token copied from a response into any text is masked there too.
  */
 export const REDACTED = '[REDACTED]'
 
@@ -18,10 +22,10 @@ const SECRET_HEADERS = new Set([
   'x-xsrf-token',
 ])
 
-/** Keys whose string values are secrets. Anchored where a bare word would catch innocent keys (`passed`, `bypass`). */
+/** Keys whose values are secrets. Anchored where a bare word would catch innocent keys (`passed`, `bypass`). */
 const SECRET_KEY = /password|passwd|passphrase|^pass$|secret|token|api[-_]?key|apikey|authorization|cookie|credential|private[-_]?key|session[-_]?id|card[-_]?number/i
-/** Keys secret whatever their type (a PIN may be a number). */
-const SECRET_ANY = /^(pin|otp|cvv|cvc|password|passwd|pass)$/i
+/** Short words that are secret only as the whole key (a PIN may be a number, `pin_code` too). */
+const SECRET_WORD = /^(pin|otp|cvv|cvc)$/i
 
 export interface RedactOptions {
   /** Extra header names or body keys to hide. */
@@ -32,43 +36,90 @@ export function isSecretKey(key: string, options?: RedactOptions): boolean {
   const k = key.toLowerCase()
   if (SECRET_HEADERS.has(k)) return true
   if (options?.extraKeys?.some((e) => e.toLowerCase() === k)) return true
-  return SECRET_KEY.test(key)
+  return SECRET_KEY.test(key) || SECRET_WORD.test(key)
+}
+
+/**
+ * A key that names a secret itself (`token`, `refresh_token`, `apiKey`, `credentials`), not something about
+ * one (`tokenCount`, `token_expires_in`, `passwordPolicy`): its value is masked whatever its type, since a
+ * numeric token, a `refresh_token` array and an `apiKey: { value }` object hide a secret as well as a
+ * string does.
+ */
+const NAMES_A_SECRET = /(?:password|passwd|passphrase|^pass|secrets?|tokens?|api[-_]?keys?|authorization|cookies?|credentials?|private[-_]?keys?|session[-_]?ids?|card[-_]?numbers?)$|(?:^|[-_])(?:pin|otp|cvv|cvc)$/i
+
+/** Whether the value under `key` is masked: any string under a secret key, anything under a key naming one. */
+function secretEntry(key: string, v: unknown, options?: RedactOptions): boolean {
+  // A boolean (`password_set: true`) is one bit and an absent value nothing: neither hides a secret.
+  if (v === null || v === undefined || typeof v === 'boolean') return false
+  if (!isSecretKey(key, options)) return false
+  return typeof v === 'string' || NAMES_A_SECRET.test(key) || !!options?.extraKeys?.some((e) => e.toLowerCase() === key.toLowerCase()) || SECRET_HEADERS.has(key.toLowerCase())
 }
 
 export function redactHeaders(headers: Record<string, string | string[] | undefined>, options?: RedactOptions): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined) continue
-    out[k.toLowerCase()] = isSecretKey(k, options) ? REDACTED : Array.isArray(v) ? v.join(', ') : v
+    out[k.toLowerCase()] = isSecretKey(k, options) ? REDACTED : redactText(Array.isArray(v) ? v.join(', ') : String(v))
   }
   return out
 }
 
 export function redactValue(value: unknown, options?: RedactOptions, depth = 0): unknown {
-  if (depth > 50) return value
+  if (depth > 50) return REDACTED
   if (Array.isArray(value)) return value.map((v) => redactValue(v, options, depth + 1))
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      const secret = typeof v === 'string' ? isSecretKey(k, options) : v !== null && v !== undefined && typeof v !== 'object' && SECRET_ANY.test(k)
-      out[k] = secret ? REDACTED : redactValue(v, options, depth + 1)
-    }
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      out[k] = secretEntry(k, v, options) ? REDACTED : redactValue(v, options, depth + 1)
     return out
   }
   if (typeof value === 'string') return redactText(value)
   return value
 }
 
-const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g
-const SECRET_NAMES = 'password|passwd|passphrase|token|access_token|refresh_token|id_token|api_key|apikey|secret|client_secret'
-/** `password=...` in a query, a form body or a sentence. */
-const KEY_VALUE = new RegExp(`(\\b(?:${SECRET_NAMES})=)[^&\\s"']*`, 'gi')
-/** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message). */
-const JSON_PAIR = new RegExp(`("(?:${SECRET_NAMES})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
+/** Words that make a query parameter, a form field or a `name: value` pair in text secret. */
+const NAME_WORDS = 'password|passwd|passphrase|secret|token|api[-_]?key|apikey|credential|private[-_]?key|session[-_]?id|sessionid|signature'
+/**
+ * A whole name holding one of those words (`access_token`, `X-Amz-Security-Token`, `client_secret`). The
+ * parts around the word are bounded, and every pattern below starts a name only where no name character
+ * precedes it: a 20 000-letter word in a body is then tried once, not from each of its letters.
+ */
+const SECRET_NAME = `[\\w.-]{0,64}?(?:${NAME_WORDS})[\\w.-]{0,64}`
 
-/** Mask tokens that appear inside free text (error messages, raw bodies, form bodies). */
+/** `scheme://user:pass@host`: the whole user part goes, since a token is often the user name. */
+const URL_CREDENTIALS = /(?<![\w+.-])([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/?#@"'<>]+@/gi
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g
+/** `password=...` in a query, a form body or a sentence. */
+const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)[^&\\s"'#]*`, 'gi')
+/** Query parameters too short to match by word (`?key=`, `&sig=`) are secret only in a query. */
+const SHORT_QUERY = /([?&](?:key|sig|auth)=)[^&\s"'#]*/gi
+/** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message). */
+const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
+/**
+ * `token: abc` in a log line or an error. Assertion messages say `label: expected ..., got ...`, so the
+ * word `expected` after a secret label is not the value: masking it would hide nothing and show the values.
+ */
+const NAME_COLON = new RegExp(`((?<![\\w.-])${SECRET_NAME}"?\\s*:\\s*"?)(?!expected\\b|\\[REDACTED\\])[^\\s&"',;]+`, 'gi')
+/**
+ * An assertion message about a secret label, written before assertions masked their own values (a
+ * results file from an older version): both values go.
+ */
+const SECRET_ASSERTION = new RegExp(`((?<!\\S)[^\\s:]{0,64}?(?:${NAME_WORDS})[^\\s:]{0,64}: expected )(?!\\[REDACTED\\], got \\[REDACTED\\])(.*?)(, got )(.*)$`, 'gim')
+/** `Cookie: a=b; c=d` or `"set-cookie": ["sid=..."]` in text: the rest of the line is cookies. */
+const COOKIE_LINE = /\b((?:set-)?cookie"?\s*[:=]\s*(?:\[\s*)?"?)(?!\[REDACTED\])[^\r\n"\]]+/gi
+
+/** Mask secrets inside free text (error messages, raw bodies, form bodies, URLs, log lines). */
 export function redactText(text: string): string {
-  return text.replace(BEARER, `$1 ${REDACTED}`).replace(KEY_VALUE, `$1${REDACTED}`).replace(JSON_PAIR, `$1"${REDACTED}"`)
+  const masked = text
+    .replace(URL_CREDENTIALS, `$1${REDACTED}@`)
+    .replace(BEARER, `$1 ${REDACTED}`)
+    .replace(SECRET_ASSERTION, `$1${REDACTED}$3${REDACTED}`)
+    .replace(JSON_PAIR, `$1"${REDACTED}"`)
+    .replace(KEY_VALUE, `$1${REDACTED}`)
+    .replace(SHORT_QUERY, `$1${REDACTED}`)
+    .replace(NAME_COLON, `$1${REDACTED}`)
+    .replace(COOKIE_LINE, `$1${REDACTED}`)
+  return knownSecrets.mask(masked)
 }
 
 /** Redact a body that may be a JSON string, a form string or plain text. */
@@ -85,4 +136,262 @@ export function redactBody(body: unknown, options?: RedactOptions): unknown {
     return redactText(body)
   }
   return redactValue(body, options)
+}
+
+/** A label (`token`, `body.refresh_token`, `res.headers['set-cookie']`, `api key`) that names a secret. */
+export function labelNamesSecret(label: string, options?: RedactOptions): boolean {
+  if (isSecretKey(label.trim().replace(/\s+/g, '_'), options)) return true
+  return label.split(/[^A-Za-z0-9_-]+/).some((part) => part !== '' && isSecretKey(part, options))
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Values known to be secret
+
+/** Shorter values are not remembered: masking every `42` or `true` would garble every report. */
+const MIN_KNOWN = 4
+/** Inside longer text only values this long are masked, so a short PIN does not eat digits of a duration. */
+const MIN_KNOWN_IN_TEXT = 6
+const MAX_KNOWN = 4096
+const MAX_PENDING = 64
+
+/**
+ * Secret values seen so far. Sources are read lazily (most exchanges are never shown, and parsing every
+ * body at send time was the HTTP client's main cost), but a bounded queue means none is ever dropped.
+ */
+export class KnownSecrets {
+  readonly #values = new Set<string>()
+  #pending: (() => Iterable<string>)[] = []
+  #pattern: RegExp | null = null
+  #patternStale = false
+
+  /** Remember values now. */
+  add(values: Iterable<unknown>): void {
+    for (const v of values) {
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint') continue
+      const s = String(v)
+      if (s.length < MIN_KNOWN || s === REDACTED || this.#values.has(s)) continue
+      this.#values.add(s)
+      this.#patternStale = true
+      if (this.#values.size > MAX_KNOWN) this.#values.delete(this.#values.values().next().value as string)
+    }
+  }
+
+  /** Remember the values a source yields when they are first needed. */
+  addLater(source: () => Iterable<string>): void {
+    this.#pending.push(source)
+    if (this.#pending.length > MAX_PENDING) this.#drain()
+  }
+
+  /** The value, as a whole, is a known secret. */
+  has(value: unknown): boolean {
+    this.#drain()
+    return (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') && this.#values.has(String(value))
+  }
+
+  get size(): number {
+    this.#drain()
+    return this.#values.size
+  }
+
+  /** Every known secret inside `text`, as written, URL-encoded or JSON-escaped, replaced by the mask. */
+  mask(text: string): string {
+    this.#drain()
+    if (this.#values.size === 0) return text
+    if (this.#patternStale) this.#pattern = this.#build()
+    return this.#pattern ? text.replace(this.#pattern, REDACTED) : text
+  }
+
+  clear(): void {
+    this.#values.clear()
+    this.#pending = []
+    this.#pattern = null
+    this.#patternStale = false
+  }
+
+  #drain(): void {
+    while (this.#pending.length) {
+      const batch = this.#pending
+      this.#pending = []
+      for (const source of batch) {
+        try {
+          this.add(source())
+        } catch {
+          /* a source that cannot be read holds nothing we could find either */
+        }
+      }
+    }
+  }
+
+  #build(): RegExp | null {
+    this.#patternStale = false
+    const forms = new Set<string>()
+    for (const v of this.#values) {
+      if (v.length < MIN_KNOWN_IN_TEXT) continue
+      forms.add(v)
+      forms.add(encodeURIComponent(v))
+      forms.add(JSON.stringify(v).slice(1, -1))
+    }
+    if (!forms.size) return null
+    const alternatives = [...forms].sort((a, b) => b.length - a.length).map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    return new RegExp(alternatives.join('|'), 'g')
+  }
+}
+
+/** This process's secrets: fed by the HTTP client, read by assertions, redactText and every reporter. */
+export const knownSecrets = new KnownSecrets()
+
+const COOKIE_ATTRIBUTES = new Set(['path', 'domain', 'expires', 'max-age', 'samesite', 'secure', 'httponly', 'priority', 'partitioned'])
+
+/** The secret parts of one header value: the whole value, a bearer token, each cookie's value. */
+export function secretsOfHeader(name: string, value: string): string[] {
+  const out = [value]
+  const scheme = /^\s*(?:Bearer|Basic|Digest|Token)\s+(\S+)/i.exec(value)
+  if (scheme?.[1]) out.push(scheme[1])
+  if (/cookie/i.test(name))
+    for (const m of value.matchAll(/(?:^|[;,])\s*([^=;,\s]+)=([^;,]*)/g))
+      if (m[1] && !COOKIE_ATTRIBUTES.has(m[1].toLowerCase())) out.push(m[2]!.trim(), `${m[1]}=${m[2]!.trim()}`)
+  return out
+}
+
+/** The secrets of a URL: its credentials and the values of its secret query parameters. */
+export function secretsOfUrl(url: string): string[] {
+  const out: string[] = []
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return out
+  }
+  for (const part of [parsed.username, parsed.password])
+    if (part) out.push(part, safeDecode(part))
+  for (const [k, v] of parsed.searchParams) if (isSecretQueryName(k)) out.push(v)
+  return out
+}
+
+function isSecretQueryName(name: string): boolean {
+  return isSecretKey(name) || new RegExp(`^${SECRET_NAME}$`, 'i').test(name) || /^(key|sig|auth)$/i.test(name)
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
+/** Leaves (strings, numbers) of a parsed body that sit under a secret key, at any depth. */
+export function secretsOfValue(value: unknown, options?: RedactOptions): string[] {
+  const out: string[] = []
+  const leaves = (v: unknown, depth: number): void => {
+    if (depth > 50 || v === null || v === undefined) return
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') out.push(String(v))
+    else if (typeof v === 'object') for (const x of Object.values(v as object)) leaves(x, depth + 1)
+  }
+  const walk = (v: unknown, depth: number): void => {
+    if (depth > 50 || !v || typeof v !== 'object') return
+    for (const [k, x] of Object.entries(v as object)) {
+      if (secretEntry(k, x, options)) leaves(x, depth + 1)
+      else walk(x, depth + 1)
+    }
+  }
+  walk(value, 0)
+  return out
+}
+
+/** A quick look before parsing a body: no secret-looking name, nothing to find. */
+const MAY_HOLD_SECRET = new RegExp(`${NAME_WORDS}|pass|pin|otp|cvv|cvc|cookie|authorization|credential`, 'i')
+
+/** The secrets of a body sent or received as text: JSON fields or form fields with secret names. */
+export function secretsOfBodyText(text: string, options?: RedactOptions): string[] {
+  if (!text || !(MAY_HOLD_SECRET.test(text) || options?.extraKeys?.length)) return []
+  const trimmed = text.trim()
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      return secretsOfValue(JSON.parse(trimmed), options)
+    } catch {
+      /* not JSON: try it as a form */
+    }
+  }
+  if (!/^[^\s=&]+=[^\s]*$/.test(trimmed)) return []
+  const out: string[] = []
+  for (const [k, v] of new URLSearchParams(trimmed)) if (isSecretKey(k, options) || isSecretQueryName(k)) out.push(v)
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------------
+// A whole run
+
+/**
+ * A copy of a run with every secret masked, whatever produced it. The runner already redacts what it
+ * records; reporters run this again because a results file may come from anywhere (an older version, a
+ * plugin, a hand-edited file) and a leaked token in a CI artifact cannot be taken back.
+ *
+ * Secrets found in the run's own headers, bodies and URLs are also masked wherever else they appear in
+ * it (an error message quoting a cookie). Only `headers` and `body` values go through key-based
+ * redaction: the result model's own keys (`passed`, `tokens` in counts...) are not secrets.
+ */
+export function redactRun(run: RunResult, options?: RedactOptions): RunResult {
+  return redactResults(run, options)
+}
+
+/** `redactRun` for any part of the results model: a step result as a live reporter gets it, an issue. */
+export function redactResults<T>(results: T, options?: RedactOptions): T {
+  const local = new KnownSecrets()
+  harvest(results, local, options, 0)
+  const text = (s: string) => local.mask(redactText(s))
+  const deep = (v: unknown, depth: number): unknown =>
+    typeof v === 'string' ? text(v) : depth > 50 ? v : Array.isArray(v) ? v.map((x) => deep(x, depth + 1)) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x, depth + 1)])) : v
+  const walk = (value: unknown, depth: number): unknown => {
+    if (typeof value === 'string') return text(value)
+    if (depth > 50) return value
+    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1))
+    if (value && typeof value === 'object') {
+      const out: Record<string, unknown> = {}
+      for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+        if (key === 'headers' && v && typeof v === 'object' && !Array.isArray(v)) out[key] = deep(redactHeaders(v as Record<string, string>, options), 0)
+        else if (key === 'body') out[key] = deep(redactBody(v, options), 0)
+        else out[key] = walk(v, depth + 1)
+      }
+      return out
+    }
+    return value
+  }
+  return walk(results, 0) as T
+}
+
+/** Collect what the run itself shows to be secret: secret headers, secret body fields, URL credentials. */
+function harvest(value: unknown, into: KnownSecrets, options: RedactOptions | undefined, depth: number): void {
+  if (depth > 50 || !value || typeof value !== 'object') return
+  if (Array.isArray(value)) {
+    for (const v of value) harvest(v, into, options, depth + 1)
+    return
+  }
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (key === 'headers' && v && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [name, hv] of Object.entries(v as Record<string, unknown>))
+        if (isSecretKey(name, options) && hv !== undefined && hv !== null)
+          for (const one of Array.isArray(hv) ? hv : [hv]) into.add(secretsOfHeader(name, String(one)).filter((s) => s !== REDACTED))
+    } else if (key === 'body') {
+      into.add(typeof v === 'string' ? secretsOfBodyText(v, options) : secretsOfValue(v, options))
+    } else if ((key === 'url' || key === 'baseUrl') && typeof v === 'string') {
+      into.add(secretsOfUrl(v))
+    } else harvest(v, into, options, depth + 1)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Text from the API on a terminal
+
+/** C0 controls but tab and newline, DEL, and C1 controls (U+009B is a CSI on some terminals). */
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g
+const NAMED: Record<string, string> = { '\r': '\\r' }
+
+/**
+ * Text that cannot drive a terminal: escape sequences (a title-changing OSC, cursor moves, a screen
+ * clear) and lone carriage returns are shown as visible escapes (`\x1b]0;...`), so an API response can
+ * neither rewrite what was printed before it nor hide itself. Tabs and newlines stay.
+ */
+export function escapeControlChars(text: string): string {
+  return text.replace(/\r\n/g, '\n').replace(CONTROL, (c) => NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
 }

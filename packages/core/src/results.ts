@@ -193,3 +193,18 @@ export function assertRunResult(value: unknown, source = 'results'): asserts val
     throw new Error(`${source}: schemaVersion ${String(v.schemaVersion)} is not supported (this version reads ${RESULTS_SCHEMA_VERSION})`)
   if (!Array.isArray(v.journeys)) throw new Error(`${source}: "journeys" must be an array`)
 }
+
+/**
+ * Make a results file written by an older VenomQA safe to render: issues written without a readable
+ * `error` (a step that rejected with `undefined`, before every issue had one) get one. Returns the run.
+ */
+export function repairRunResult(run: RunResult): RunResult {
+  const fix = (issues: unknown) => {
+    if (!Array.isArray(issues)) return
+    for (const issue of issues as { error?: unknown }[])
+      if (issue && typeof issue === 'object' && (typeof issue.error !== 'string' || !issue.error)) issue.error = '(no message was recorded for this issue)'
+  }
+  fix(run.issues)
+  for (const j of run.journeys) fix(j?.issues)
+  return run
+}

@@ -11,6 +11,10 @@ export function validateJourney(j: Journey): void {
   if (!Array.isArray(j.steps) || j.steps.length === 0) throw new DefinitionError(j.name, 'a journey needs at least one step')
   if (j.timeout !== undefined && !(typeof j.timeout === 'number' && j.timeout > 0))
     throw new DefinitionError(j.name, `timeout must be a positive number of ms, got ${String(j.timeout)}`)
+  if (j.baseUrl !== undefined) {
+    const problem = httpUrlProblem(j.baseUrl)
+    if (problem) throw new DefinitionError(j.name, `baseUrl ${problem}`)
+  }
   const allCheckpoints = new Set<string>()
   walk(j, j.steps, [], allCheckpoints, 'main line')
 }
@@ -81,4 +85,21 @@ function containsCheckpoint(nodes: readonly JourneyNode[], name: string): boolea
   return nodes.some(
     (n) => (n.kind === 'checkpoint' && n.name === name) || (n.kind === 'branch' && n.paths?.some((p) => containsCheckpoint(p.steps ?? [], name))),
   )
+}
+
+/**
+ * Why a value is not an absolute http(s) URL, or undefined when it is one. Credentials in it are never
+ * echoed back: the message shows the value with any `user:pass@` masked.
+ */
+export function httpUrlProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !value.trim()) return `must be an http:// or https:// URL, got ${value === '' ? 'an empty string' : typeof value}`
+  const shown = JSON.stringify(value.replace(/\/\/[^/@\s]*@/, '//***@'))
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return `must be an absolute http:// or https:// URL, got ${shown}`
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must use http:// or https://, got ${shown}`
+  return undefined
 }

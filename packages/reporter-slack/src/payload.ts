@@ -1,4 +1,4 @@
-import { type Issue, type RunResult, type Severity, SEVERITIES, redactText, severityRank, suggestionFor, summarize, walkSteps } from '@venomqa/core'
+import { type Issue, type RunResult, type Severity, SEVERITIES, redactRun, redactText, severityRank, suggestionFor, summarize, walkSteps } from '@venomqa/core'
 import { type Block, LIMITS, type SlackPayload, escapeMrkdwn, fitMrkdwn, mrkdwn, plain } from './block-kit'
 import { type SlackReporterOptions, isHttpUrl, resolveSlackOptions } from './options'
 
@@ -101,7 +101,10 @@ function failureSection(f: Failure): Block {
 }
 
 /** The Block Kit message for a run: status, counts, the worst failing steps with suggestions, a report link. */
-export function buildSlackPayload(run: RunResult, options: SlackReporterOptions = {}): SlackPayload {
+export function buildSlackPayload(input: RunResult, options: SlackReporterOptions = {}): SlackPayload {
+  // Redacted whole, like every report: a cookie or token from an exchange is masked in every error it
+  // shows, and the saved copy of the payload is this same object.
+  const run = redactRun(input)
   const o = resolveSlackOptions(options)
   const s = run.summary ?? summarize(run.journeys ?? [], run.issues ?? [])
   const head = headline(run, s.journeys, o.title)

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { PLUGIN_API_VERSION, type PluginApi, type ReportContext, type ReporterFactory } from '@venomqa/core'
-import { freePort } from '@venomqa/test-utils'
+import { CLOSED_PORT } from '@venomqa/test-utils'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import slackPlugin, { SLACK_WEBHOOK_ENV, SlackDeliveryError, buildSlackPayload, deliverToSlack, parseRetryAfter, sendToSlack, slackReporter } from '../src/index'
 import { checkBlockKit } from './block-kit-check'
@@ -128,7 +128,7 @@ describe('posting to an incoming webhook', () => {
   })
 
   it('warns when nothing listens or nothing answers, within the attempts and timeout given', async () => {
-    const port = await freePort()
+    const port = CLOSED_PORT
     const refused = context()
     await deliverToSlack(failingRun(), { webhookUrl: `http://127.0.0.1:${port}/hook`, maxAttempts: 2, retryBaseDelayMs: 10 }, refused.ctx)
     expect(refused.warnings).toHaveLength(1)

@@ -1,19 +1,47 @@
-import { randomBytes } from 'node:crypto'
-import { mkdir, open, rename, unlink } from 'node:fs/promises'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import path from 'node:path'
 
 /** Temp files start with this, so listings can leave half-written files out. */
 export const TEMP_PREFIX = '.venomqa-tmp-'
 
 /**
+ * Which machine wrote a temp file. A pid says nothing about a process on another machine (a directory
+ * shared over the network, a container with its own pid namespace and host name), so only temp files of
+ * this host are judged by their pid.
+ */
+const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8)
+
+/** `<prefix><target>-<host>-<pid>-<random>`: the name a writer gives its temp file. */
+const TEMP_NAME = /-([0-9a-f]{8})-(\d+)-[0-9a-f]{12}$/
+
+/**
+ * A temp file this old is left over whatever its name says: no write takes this long, and after it a pid
+ * may already belong to another process.
+ */
+export const STALE_TEMP_AGE_MS = 60 * 60 * 1000
+
+/** A directory is swept at most this often per process, so many writes into one directory stay cheap. */
+const SWEEP_INTERVAL_MS = 60 * 1000
+const sweptAt = new Map<string, number>()
+
+function tempPathFor(file: string, pid = process.pid): string {
+  return path.join(path.dirname(file), `${TEMP_PREFIX}${path.basename(file)}-${HOST_TAG}-${pid}-${randomBytes(6).toString('hex')}`)
+}
+
+/**
  * Write a file so that readers see the old content or the new one, never a part: the data goes to a
  * temp file in the same directory (same file system, so rename is atomic), is flushed, then renamed over
- * the target. On any failure the temp file is removed and the target is left as it was.
+ * the target. On any failure the temp file is removed and the target is left as it was. A writer killed
+ * before it could clean up (SIGKILL, a power cut) leaves its temp file behind; the next write into that
+ * directory removes such files (see `removeStaleTempFiles`).
  */
 export async function atomicWriteFile(file: string, data: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file)
   await mkdir(dir, { recursive: true })
-  const tmp = path.join(dir, `${TEMP_PREFIX}${path.basename(file)}-${process.pid}-${randomBytes(6).toString('hex')}`)
+  await sweep(dir)
+  const tmp = tempPathFor(file)
   let handle: Awaited<ReturnType<typeof open>> | undefined
   try {
     handle = await open(tmp, 'wx', 0o644)
@@ -26,5 +54,52 @@ export async function atomicWriteFile(file: string, data: string | Uint8Array): 
     await handle?.close().catch(() => {})
     await unlink(tmp).catch(() => {})
     throw err
+  }
+}
+
+async function sweep(dir: string): Promise<void> {
+  const key = path.resolve(dir)
+  const now = Date.now()
+  if (now - (sweptAt.get(key) ?? Number.NEGATIVE_INFINITY) < SWEEP_INTERVAL_MS) return
+  sweptAt.set(key, now)
+  // Tidying up is a courtesy: it must never make the write itself fail.
+  await removeStaleTempFiles(dir).catch(() => {})
+}
+
+/**
+ * Remove the temp files in `dir` whose writer is gone: written on this host by a process that no longer
+ * runs, or older than `STALE_TEMP_AGE_MS`. A temp file of a live writer, in this process or another, is
+ * never touched: removing it would make that writer's rename fail. Returns the names removed.
+ */
+export async function removeStaleTempFiles(dir: string, now = Date.now()): Promise<string[]> {
+  const removed: string[] = []
+  for (const name of await readdir(dir)) {
+    if (!name.startsWith(TEMP_PREFIX)) continue
+    const full = path.join(dir, name)
+    const match = TEMP_NAME.exec(name)
+    const writerGone = match?.[1] === HOST_TAG && !isRunning(Number(match[2]))
+    if (!writerGone) {
+      const info = await stat(full).catch(() => undefined)
+      if (!info?.isFile() || now - info.mtimeMs < STALE_TEMP_AGE_MS) continue
+    }
+    try {
+      await unlink(full)
+      removed.push(name)
+    } catch {
+      // Gone already (another writer swept it, or its writer renamed it), or not ours to remove.
+    }
+  }
+  return removed
+}
+
+/** Whether a process with this pid runs on this host. Signal 0 checks without sending anything. */
+function isRunning(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    // EPERM: it runs, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

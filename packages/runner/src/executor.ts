@@ -1,7 +1,6 @@
 import { setMaxListeners } from 'node:events'
 import {
   AbortedError,
-  type Action,
   type ActionArgs,
   type BranchNode,
   type BranchResult,
@@ -27,7 +26,9 @@ import {
   errorKindOf,
   errorMessage,
   makeIssue,
+  redactText,
 } from '@venomqa/core'
+import { StallError, StrayError, faults } from './faults'
 import type { HookBus } from './hooks'
 import { type UndiciHttpClient, isHttpResponseLike, sleep } from './http-client'
 import type { World } from './world'
@@ -101,10 +102,25 @@ class JourneyExecution {
     this.issues.push(issue)
   }
 
+  /** `issue` hooks still running; awaited before the journey's result is made, so their issues are in it. */
+  readonly #issueHooks: Promise<void>[] = []
+
   addIssue(fields: { path: string; step: string; severity: Severity; kind: ErrorKind; error: string; source: string; request?: Issue['request']; response?: Issue['response'] }): void {
     const issue = makeIssue({ journey: this.name, ...fields })
     this.issues.push(issue)
-    void this.env.bus.emit('issue', { issue }, () => {})
+    if (this.env.bus.has('issue')) this.#issueHooks.push(this.env.bus.emit('issue', { issue }, this.onHookIssue, { journey: this.name, path: fields.path, step: fields.step }))
+  }
+
+  /** A stray error from code a step started, arriving after that step ended: the journey fails, naming the step. */
+  lateFault(pathName: string, step: string, error: unknown): void {
+    this.addIssue({
+      path: pathName,
+      step,
+      severity: 'critical',
+      kind: 'stray-error',
+      error: `code started by step "${step}" failed after the step had ended: ${errorMessage(error)}`,
+      source: 'step',
+    })
   }
 
   halt(kind: ErrorKind, message: string): void {
@@ -148,6 +164,7 @@ class JourneyExecution {
       this.env.runSignal?.removeEventListener('abort', onRunAbort)
       await this.closeCheckpoints()
     }
+    while (this.#issueHooks.length) await this.#issueHooks.shift()
     if (this.halted?.kind === 'timeout')
       this.addIssue({ path: 'main', step: 'journey', severity: 'high', kind: 'timeout', error: this.halted.message, source: 'runner' })
     const counts = countNodes(nodes)
@@ -178,13 +195,14 @@ class JourneyExecution {
     if (this.interrupted && open.length && !(this.halted?.kind === 'state')) {
       const t0 = performance.now()
       try {
-        const backends = await world.rollback(open[0]!)
+        const backends = await guardState(`rollback to checkpoint "${open[0]}"`, () => world.rollback(open[0]!))
         await bus.emit('rollback', { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, backends, reason: 'interrupt' }, this.onHookIssue, { journey: this.name })
       } catch (err) {
         this.addIssue({ path: 'main', step: `rollback ${open[0]}`, severity: 'critical', kind: 'state', error: errorMessage(err), source: 'state' })
       }
     }
-    for (const e of await world.releaseAll())
+    const released = await guardState('releasing checkpoints', () => world.releaseAll()).catch((err: unknown) => [errorMessage(err)])
+    for (const e of released)
       this.addIssue({ path: 'main', step: 'release', severity: 'medium', kind: 'state', error: e, source: 'state' })
   }
 
@@ -214,7 +232,7 @@ class JourneyExecution {
   async runCheckpoint(name: string, pathName: string, lane: Lane): Promise<CheckpointResult> {
     const t0 = performance.now()
     try {
-      const backends = await lane.world.checkpoint(name)
+      const backends = await guardState(`checkpoint "${name}"`, () => lane.world.checkpoint(name))
       const durationMs = performance.now() - t0
       await this.env.bus.emit('checkpoint', { journey: this.name, path: pathName, name, durationMs, backends }, this.onHookIssue, { journey: this.name, path: pathName })
       return { kind: 'checkpoint', name, status: 'passed', durationMs, backends }
@@ -230,7 +248,7 @@ class JourneyExecution {
   async restore(checkpoint: string, pathName: string, reason: 'before-path' | 'after-branch', lane: Lane): Promise<NonNullable<PathResult['rollback']> | ErrorInfo> {
     const t0 = performance.now()
     try {
-      const backends = await lane.world.rollback(checkpoint)
+      const backends = await guardState(`rollback to checkpoint "${checkpoint}"`, () => lane.world.rollback(checkpoint))
       const durationMs = performance.now() - t0
       await this.env.bus.emit('rollback', { journey: this.name, path: pathName, checkpoint, durationMs, backends, reason }, this.onHookIssue, { journey: this.name, path: pathName })
       return { durationMs, backends }
@@ -347,6 +365,7 @@ class JourneyExecution {
     const startedAt = new Date().toISOString()
     const t0 = performance.now()
     const where = { journey: this.name, path: pathName, step: node.name }
+    const label = `step "${node.name}" of journey "${this.name}"${pathName === 'main' ? '' : `, path "${pathName}"`}`
     const exchanges: HttpExchange[] = []
     const logs: NonNullable<StepResult['logs']> = []
     let outcome: Outcome = { passed: false, kind: 'crash', message: 'step did not run' }
@@ -377,7 +396,11 @@ class JourneyExecution {
       let thrown: unknown
       let threw = false
       try {
-        value = await raceAbort(invoke(node.action, new StepArgs(http, world.ctx, lane.ports, stepSignal, logs, this.env.logger, this.name, pathName, node.name, attempt)), stepSignal)
+        const args = new StepArgs(http, world.ctx, lane.ports, stepSignal, logs, this.env.logger, this.name, pathName, node.name, attempt)
+        value = await raceAbort(
+          faults.guard(label, () => node.action(args), { onLate: (error) => this.lateFault(pathName, node.name, error) }),
+          stepSignal,
+        )
       } catch (err) {
         threw = true
         thrown = err
@@ -389,7 +412,8 @@ class JourneyExecution {
       exchanges.push(...attemptExchanges)
       outcome = judge(node, threw, thrown, value, stepSignal, settings.debug)
       lastResponse = isHttpResponseLike(value) && (value as { exchange?: HttpExchange }).exchange ? (value as { exchange: HttpExchange }).exchange : attemptExchanges[attemptExchanges.length - 1]
-      if (outcome.passed || attempt >= maxAttempts || this.halted) break
+      // Code that escaped the step, or a step that can never finish: no retry, the state is suspect.
+      if (outcome.passed || attempt >= maxAttempts || this.halted || outcome.kind === 'stray-error' || outcome.kind === 'stall') break
       await bus.emit('stepRetry', { journey: this.name, path: pathName, step: node.name, attempt, error: outcome.message }, this.onHookIssue, where)
       try {
         await sleep(node.options.retryDelay ?? 0, this.ac.signal)
@@ -420,7 +444,7 @@ class JourneyExecution {
       this.addIssue({
         path: pathName,
         step: node.name,
-        severity: 'high',
+        severity: outcome.kind === 'stray-error' || outcome.kind === 'stall' ? 'critical' : 'high',
         kind: outcome.kind,
         error: attempt > 1 ? `${outcome.message} (after ${attempt} attempts)` : outcome.message,
         source: 'step',
@@ -432,12 +456,9 @@ class JourneyExecution {
   }
 }
 
-function invoke(action: Action, args: Parameters<Action>[0]): Promise<unknown> {
-  try {
-    return Promise.resolve(action(args))
-  } catch (err) {
-    return Promise.reject(err)
-  }
+/** A state backend's work runs guarded: a backend promise that can never settle fails the branch instead of ending the process. */
+function guardState<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  return faults.guard(label, fn)
 }
 
 /** Settle with the action, or reject at the abort: the runner moves on at the deadline, not when the action returns. */
@@ -471,8 +492,14 @@ function judge(node: StepNode, threw: boolean, thrown: unknown, value: unknown, 
       if (reason instanceof AbortedError) return { passed: false, kind: 'aborted', message: 'interrupted before the step finished' }
       return { passed: false, kind: 'timeout', message: errorMessage(reason), timedOut: true }
     }
+    // Escaped or never-settling code is a fault of the test, never the failure a step expected.
+    // Messages and stacks are redacted here already, so a result is safe before any reporter sees it.
+    if (thrown instanceof StrayError)
+      return { passed: false, kind: 'stray-error', message: redactText(errorMessage(thrown)), ...(debug && thrown.error instanceof Error && thrown.error.stack ? { stack: redactText(thrown.error.stack) } : {}) }
+    if (thrown instanceof StallError)
+      return { passed: false, kind: 'stall', message: `${errorMessage(thrown)}; give the step a timeout (step option or --timeout) so a hang fails at the deadline` }
     if (expectFailure) return { passed: true }
-    return { passed: false, kind: errorKindOf(thrown), message: errorMessage(thrown), ...(debug && thrown instanceof Error && thrown.stack ? { stack: thrown.stack } : {}) }
+    return { passed: false, kind: errorKindOf(thrown), message: redactText(errorMessage(thrown)), ...(debug && thrown instanceof Error && thrown.stack ? { stack: redactText(thrown.stack) } : {}) }
   }
   if (isHttpResponseLike(value)) {
     const { status } = value

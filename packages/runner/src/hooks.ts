@@ -1,16 +1,28 @@
-import { type HookName, type Issue, type LifecycleHooks, errorMessage, makeIssue } from '@venomqa/core'
+import { type HookName, type Issue, type LifecycleHooks, TimeoutError, errorMessage, makeIssue } from '@venomqa/core'
+import { StallError, StrayError, faults } from './faults'
 
 interface Subscriber {
   source: string
   fn: (event: any) => unknown
 }
 
+/** How long a plugin's setup, hook or onClose may take before it is abandoned with a critical issue. */
+export const DEFAULT_PLUGIN_TIMEOUT_MS = 60_000
+
 /**
- * Fires lifecycle hooks in registration order and awaits each. A hook that throws becomes an issue
- * attributed to its source (plugin, reporter, hooks option); the run goes on.
+ * Fires lifecycle hooks in registration order and awaits each, inside a guard (see faults.ts) with the
+ * plugin timeout. A hook that throws becomes a medium issue attributed to its source (plugin, reporter,
+ * hooks option) and the run goes on; one that never settles, or runs past the timeout, is abandoned
+ * with a critical issue naming it. Every issue a hook causes is itself given to the `issue` hooks, except
+ * one caused by an `issue` hook (no recursion).
  */
 export class HookBus {
   readonly #subs = new Map<HookName, Subscriber[]>()
+  readonly timeoutMs: number
+
+  constructor(options: { timeoutMs?: number } = {}) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS
+  }
 
   add(source: string, hooks: Partial<LifecycleHooks> | undefined): void {
     if (!hooks) return
@@ -28,7 +40,7 @@ export class HookBus {
   }
 
   /**
-   * Fire `name`. Issues from throwing hooks go to `onIssue`, so that concurrent journeys each keep their own.
+   * Fire `name`. Issues from failing hooks go to `onIssue`, so that concurrent journeys each keep their own.
    */
   async emit<K extends HookName>(
     name: K,
@@ -39,22 +51,26 @@ export class HookBus {
     const list = this.#subs.get(name)
     if (!list) return
     for (const sub of list) {
+      const label = `${sub.source} "${name}" hook`
       try {
-        await sub.fn(event)
+        await faults.guard(label, () => sub.fn(event), { timeoutMs: this.timeoutMs })
       } catch (err) {
-        // An issue hook that throws must not recurse into itself.
-        if (name === 'issue') continue
-        onIssue(
-          makeIssue({
-            journey: where.journey ?? '',
-            path: where.path ?? '',
-            step: where.step ?? `hook:${name}`,
-            severity: 'medium',
-            kind: 'hook',
-            error: `${sub.source} threw in its "${name}" hook: ${errorMessage(err)}`,
-            source: sub.source,
-          }),
-        )
+        const abandoned = err instanceof StallError || err instanceof TimeoutError
+        const issue = makeIssue({
+          journey: where.journey ?? '',
+          path: where.path ?? '',
+          step: where.step ?? `hook:${name}`,
+          severity: abandoned || err instanceof StrayError ? 'critical' : 'medium',
+          kind: abandoned ? 'stall' : err instanceof StrayError ? 'stray-error' : 'hook',
+          error: abandoned
+            ? `${errorMessage(err)}; the run went on without it (raise pluginTimeout if the hook is slow on purpose)`
+            : err instanceof StrayError
+              ? errorMessage(err)
+              : `${sub.source} threw in its "${name}" hook: ${errorMessage(err)}`,
+          source: sub.source,
+        })
+        onIssue(issue)
+        if (name !== 'issue') await this.emit('issue', { issue }, onIssue, where)
       }
     }
   }

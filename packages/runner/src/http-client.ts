@@ -12,10 +12,15 @@ import {
   TimeoutError,
   TransportError,
   VenomError,
+  isSecretKey,
+  knownSecrets,
   redactBody,
   redactHeaders,
   redactText,
   redactValue,
+  secretsOfBodyText,
+  secretsOfHeader,
+  secretsOfUrl,
 } from '@venomqa/core'
 import { Agent, type Dispatcher, request as undiciRequest } from 'undici'
 import type { HttpClientOptions } from './types'
@@ -193,6 +198,7 @@ export class UndiciHttpClient implements HttpClient {
     }
     // What history shows of the body: the text that was sent (redactBody parses JSON text itself).
     const sentBody: string | undefined = body === undefined ? undefined : typeof body === 'string' ? body : `<${body.byteLength} bytes>`
+    rememberSecrets(url, headers, sentBody, shared.options.redactKeys)
 
     const useCache = method === 'GET' && (options.cache ?? shared.options.cacheGets ?? false)
     const cacheKey = useCache ? `${url} ${headers.authorization ?? ''}` : ''
@@ -247,6 +253,7 @@ export class UndiciHttpClient implements HttpClient {
         const durationMs = performance.now() - started
         const resHeaders = flattenHeaders(res.headers)
         const status = res.statusCode
+        rememberSecrets(undefined, resHeaders, bodyText, shared.options.redactKeys)
         const exchange = lazyExchange({ durationMs, attempt, startedAt }, recordedRequest, () => recordResponse(status, resHeaders, bodyText, redactKeys))
         this.#record(exchange)
         if (policy && attempt < maxAttempts && policy.statuses.includes(res.statusCode)) {
@@ -333,6 +340,21 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
     if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v
   }
   return out
+}
+
+/**
+ * Tell the process which values this message holds in secret places (secret headers, cookies, URL
+ * credentials and query parameters, secret body fields), so they are masked wherever they turn up later:
+ * an assertion comparing a token under an innocent label, a log line, a plugin's error. Read lazily,
+ * like the history, since most messages hold none.
+ */
+function rememberSecrets(url: string | undefined, headers: Record<string, string>, bodyText: string | undefined, redactKeys?: string[]): void {
+  knownSecrets.addLater(() => {
+    const found: string[] = url ? secretsOfUrl(url) : []
+    for (const [name, value] of Object.entries(headers)) if (isSecretKey(name, { extraKeys: redactKeys })) found.push(...secretsOfHeader(name, value))
+    if (bodyText) found.push(...secretsOfBodyText(bodyText, { extraKeys: redactKeys }))
+    return found
+  })
 }
 
 /** The response as history keeps it: headers and body redacted, a JSON body parsed, a huge one cut. */

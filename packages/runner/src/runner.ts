@@ -1,6 +1,7 @@
 import {
   ConfigError,
   Context,
+  type ErrorKind,
   type Issue,
   type Journey,
   type JourneyResult,
@@ -10,6 +11,7 @@ import {
   type PluginApi,
   PluginError,
   type Ports,
+  TimeoutError,
   RESULTS_SCHEMA_VERSION,
   type RunResult,
   type StateBackend,
@@ -23,7 +25,8 @@ import {
 } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import { executeJourney } from './executor'
-import { HookBus } from './hooks'
+import { StallError, StrayError, faults, type FaultOrigin } from './faults'
+import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { UndiciHttpClient, createDispatcher, type TokenStore } from './http-client'
 import type { PluginEntry, Registry, RunnerOptions, SourcedJourney } from './types'
 import { WorkerPool } from './workers'
@@ -46,12 +49,18 @@ export function createRunner(options: RunnerOptions = {}): Runner {
 export class Runner {
   readonly options: RunnerOptions
   readonly registry: Registry = { reporters: new Map(), ports: new Map(), stateBackends: [], healthChecks: new Map(), plugins: [] }
-  readonly bus = new HookBus()
+  readonly bus: HookBus
   /** Issues not tied to one journey: plugin hooks outside a journey, backend connect failures. */
   readonly runIssues: Issue[] = []
+  /** What went wrong in the last close(): a backend that did not disconnect, an onClose that threw. */
+  readonly closeIssues: Issue[] = []
   #initialized?: Promise<void>
   #connected = false
-  #closers: (() => void | Promise<void>)[] = []
+  #closers: { plugin: string; fn: () => void | Promise<void> }[] = []
+  /** Set when a plugin's setup never finished: nothing can run, every journey fails with this reason. */
+  #fatal?: string
+  /** Which plugin registered each reporter, port and backend name: two plugins may not claim one name. */
+  readonly #claims = new Map<string, string>()
   #dispatcher?: Dispatcher
   #tokens: TokenStore = new Map()
   #ports?: Ports
@@ -61,15 +70,62 @@ export class Runner {
 
   constructor(options: RunnerOptions) {
     this.options = options
+    this.bus = new HookBus({ timeoutMs: this.pluginTimeoutMs })
+  }
+
+  get pluginTimeoutMs(): number {
+    return this.options.pluginTimeout ?? DEFAULT_PLUGIN_TIMEOUT_MS
   }
 
   readonly #onRunIssue = (issue: Issue): void => {
     this.runIssues.push(issue)
   }
 
+  /** While the runner works, stray errors and stalls become issues of this run (see faults.ts). */
+  #arm(): () => void {
+    return faults.arm({
+      unattributed: (error: unknown, origin: FaultOrigin) =>
+        this.runIssues.push(
+          makeIssue({
+            journey: '',
+            path: '',
+            step: 'run',
+            severity: 'critical',
+            kind: 'stray-error',
+            error: `${origin === 'uncaughtException' ? 'an error was thrown' : 'a promise rejected'} outside any step, hook or plugin call, where nothing awaited it: ${errorMessage(error)}`,
+            source: 'runner',
+          }),
+        ),
+      stalled: () => {
+        // Nothing guarded is waiting, yet the run has not finished: a fault in the runner itself. Never
+        // let that end the process with code 0.
+        this.options.logger?.error('the run stopped before it finished: nothing was left to wait for (an internal fault; run with --debug and report it)')
+        process.exitCode = 1
+      },
+    })
+  }
+
   init(): Promise<void> {
-    this.#initialized ??= this.#init()
+    this.#initialized ??= this.#armed(() => this.#init())
     return this.#initialized
+  }
+
+  async #armed<T>(fn: () => Promise<T>): Promise<T> {
+    const disarm = this.#arm()
+    try {
+      return await fn()
+    } finally {
+      disarm()
+    }
+  }
+
+  /** Refuse a second plugin that registers a name another one already has. */
+  #claim(kind: 'reporter' | 'port' | 'state backend', name: string, plugin: string): void {
+    const key = `${kind}:${name}`
+    const owner = this.#claims.get(key)
+    if (owner && owner !== plugin)
+      throw new PluginError(plugin, `plugins "${owner}" and "${plugin}" both register a ${kind} named "${name}"; remove one of them from the config, or give one of them another name in its options`)
+    this.#claims.set(key, plugin)
   }
 
   async #init(): Promise<void> {
@@ -100,28 +156,41 @@ export class Runner {
       options: options ?? {},
       root: this.options.root ?? process.cwd(),
       profile: this.options.profile,
+      baseUrl: this.options.baseUrl,
       log: {
         info: (m) => this.options.logger?.info(`[${name}] ${m}`),
         warn: (m) => this.options.logger?.warn(`[${name}] ${m}`),
         debug: (m) => this.options.logger?.debug(`[${name}] ${m}`),
       },
-      addReporter: (rname, factory) => this.registry.reporters.set(rname, factory),
+      addReporter: (rname, factory) => {
+        this.#claim('reporter', rname, name)
+        this.registry.reporters.set(rname, factory)
+      },
       addPort: (pname, port) => {
+        this.#claim('port', pname, name)
         if (typeof port === 'function') this.#portFactories.set(pname, port as () => unknown)
         else this.registry.ports.set(pname, port)
       },
       addStateBackend: (b) => {
-        if (typeof b === 'function') this.#backendFactories.push(b)
-        else this.registry.stateBackends.push(b)
+        if (typeof b === 'function') this.#backendFactories.push(async () => this.#claimBackend(await b(), name))
+        else this.registry.stateBackends.push(this.#claimBackend(b, name))
       },
       addHook: (hook, fn) => this.bus.on(hook, source, fn as (e: unknown) => unknown),
       addHealthCheck: (hname, check) => this.registry.healthChecks.set(hname, check),
-      onClose: (fn) => this.#closers.push(fn),
+      onClose: (fn) => this.#closers.push({ plugin: name, fn }),
     }
     try {
-      await plugin.setup?.(api)
+      await faults.guard(`plugin "${name}" setup`, () => plugin.setup?.(api), { timeoutMs: this.pluginTimeoutMs })
     } catch (err) {
-      if (err instanceof VenomError) throw err
+      if (err instanceof StallError || err instanceof TimeoutError) {
+        // Abandoned, not refused: the config is fine, the plugin hung. The run goes on to fail every
+        // journey with this reason, so reports get written and the exit code is 1.
+        const message = `${errorMessage(err)}; nothing ran${err instanceof TimeoutError ? ' (raise pluginTimeout if its setup is slow on purpose)' : ''}`
+        this.#fatal ??= message
+        this.runIssues.push(makeIssue({ journey: '', path: '', step: `setup ${name}`, severity: 'critical', kind: 'stall', error: message, source }))
+        return
+      }
+      if (err instanceof VenomError && !(err instanceof StrayError)) throw err
       throw new PluginError(name, `plugin "${name}" failed in setup: ${errorMessage(err)}`, { cause: err })
     }
     this.bus.add(source, plugin.hooks)
@@ -133,19 +202,31 @@ export class Runner {
     return this.#ports
   }
 
+  #claimBackend(b: StateBackend, plugin: string): StateBackend {
+    this.#claim('state backend', b.name, plugin)
+    return b
+  }
+
   /** Run journeys in order. Definition and configuration mistakes throw before any request is sent. */
-  async run(input: JourneyInput | readonly JourneyInput[], runOptions: RunOptions = {}): Promise<RunResult> {
+  run(input: JourneyInput | readonly JourneyInput[], runOptions: RunOptions = {}): Promise<RunResult> {
+    return this.#armed(() => this.#run(input, runOptions))
+  }
+
+  async #run(input: JourneyInput | readonly JourneyInput[], runOptions: RunOptions): Promise<RunResult> {
     await this.init()
     const items = normalize(input)
     for (const { journey } of items) validateJourney(journey)
     checkPorts(items.map((i) => i.journey), this.registry.ports)
     this.#checkParallel()
+    this.#checkState(items)
     const signal = combine(this.options.signal, runOptions.signal)
     const startedAt = new Date().toISOString()
     const t0 = performance.now()
     await this.bus.emit('runStart', { journeys: items.map(({ journey: j, file }) => ({ name: j.name, tags: j.tags, description: j.description, file })), startedAt }, this.#onRunIssue)
 
-    const connectError = await this.#connect()
+    const notRunBecause: { reason: string; kind: 'stall' | 'state' } | undefined = this.#fatal
+      ? { reason: this.#fatal, kind: 'stall' }
+      : await this.#connect().then((reason) => (reason ? { reason, kind: 'state' as const } : undefined))
     const journeys: JourneyResult[] = new Array(items.length)
     const workers = Math.max(1, Math.min(this.options.workers ?? 1, items.length))
     // Fail-fast stops the journeys still running on other workers, cleanly: they roll back and say so.
@@ -157,8 +238,8 @@ export class Runner {
         while (next < items.length) {
           const i = next++
           const item = items[i]!
-          if (connectError || journeySignal.aborted) {
-            journeys[i] = notRun(item, connectError ? `not run: ${connectError}` : undefined, journeySignal.aborted)
+          if (notRunBecause || journeySignal.aborted) {
+            journeys[i] = notRun(item, notRunBecause && { ...notRunBecause, reason: `not run: ${notRunBecause.reason}` }, journeySignal.aborted)
             continue
           }
           const result = await this.#runOne(item, journeySignal, lane)
@@ -191,7 +272,7 @@ export class Runner {
     if (this.#connected) return undefined
     for (const b of this.registry.stateBackends) {
       try {
-        await b.connect()
+        await faults.guard(`state backend "${b.name}" connect`, () => b.connect(), { timeoutMs: this.pluginTimeoutMs })
       } catch (err) {
         const message = `state backend "${b.name}" could not connect: ${errorMessage(err)}`
         this.runIssues.push(makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}` }))
@@ -214,6 +295,26 @@ export class Runner {
       http: { ...this.options.http, headers: this.options.headers },
     })
     return this.#pool
+  }
+
+  /**
+   * Checkpoints with no state backend restore only the context and the HTTP headers, so a path may pass
+   * on data an earlier path left behind. Say so loudly once per run, or refuse when rollback is required.
+   */
+  #checkState(items: SourcedJourney[]): void {
+    if (this.registry.stateBackends.length) return
+    const using = items.filter(({ journey }) => hasCheckpoint(journey.steps)).map(({ journey }) => journey.name)
+    if (!using.length) return
+    const names = using.map((n) => `"${n}"`).join(', ')
+    const how =
+      'add a state backend plugin for the system under test (e.g. @venomqa/state-postgres, @venomqa/state-mysql, @venomqa/adapter-redis with a prefix, or http-control for an app with a reset endpoint)'
+    if (this.options.requireState)
+      throw new ConfigError(`${names} ${using.length > 1 ? 'have' : 'has'} checkpoints, but no state backend is registered and requireState is on, so nothing would be rolled back: ${how}`, {
+        where: 'requireState',
+      })
+    const message = `no state backend is registered: the checkpoints of ${names} restore only the context and HTTP headers, not the system under test, so a path can see what an earlier path wrote; ${how}, or set requireState (--require-state) to make this an error`
+    this.options.logger?.warn(message)
+    this.runIssues.push(makeIssue({ journey: '', path: '', step: 'state', severity: 'info', kind: 'state', error: message, source: 'runner' }))
   }
 
   /** Parallel runs are isolated or refused: never paths that silently see each other's writes. */
@@ -281,36 +382,51 @@ export class Runner {
       return result
     } catch (err) {
       const issue = makeIssue({ journey: journey.name, path: 'main', step: 'journey', severity: 'critical', kind: 'crash', error: `runner crashed: ${errorMessage(err)}`, source: 'runner' })
-      return { ...notRun(item, issue.error, false), issues: [issue] }
+      return { ...notRun(item, { reason: issue.error, kind: 'crash' }, false), issues: [issue] }
     }
   }
 
-  /** Disconnect backends, run plugins' onClose (newest first), close the HTTP pool. Errors are collected. */
-  async close(): Promise<string[]> {
-    const errors: string[] = []
+  /**
+   * Disconnect backends, run plugins' onClose (newest first), close the HTTP pool. Nothing is dropped:
+   * every failure is in the returned messages and in `closeIssues` (a backend that did not disconnect
+   * may have left its tracking objects behind: critical), and a close that hangs is abandoned at the
+   * plugin timeout.
+   */
+  close(): Promise<string[]> {
+    return this.#armed(() => this.#close())
+  }
+
+  async #close(): Promise<string[]> {
+    this.closeIssues.length = 0
+    const fail = (step: string, severity: 'critical' | 'medium', source: string, message: string) =>
+      this.closeIssues.push(makeIssue({ journey: '', path: '', step, severity, kind: 'state', error: message, source }))
     if (this.#connected)
       for (const b of this.registry.stateBackends) {
         try {
-          await b.disconnect()
+          await faults.guard(`state backend "${b.name}" disconnect`, () => b.disconnect(), { timeoutMs: this.pluginTimeoutMs })
         } catch (err) {
-          errors.push(`state backend "${b.name}": ${errorMessage(err)}`)
+          fail(`disconnect ${b.name}`, 'critical', `state:${b.name}`, `state backend "${b.name}" did not disconnect cleanly, so what it set up in the system under test may still be there: ${errorMessage(err)}`)
         }
       }
     this.#connected = false
-    if (this.#pool) errors.push(...(await this.#pool.close()))
+    if (this.#pool) for (const e of await this.#pool.close()) fail('close workers', 'critical', 'workers', e)
     this.#pool = undefined
-    for (const fn of this.#closers.reverse()) {
+    for (const { plugin, fn } of this.#closers.reverse()) {
       try {
-        await fn()
+        await faults.guard(`plugin "${plugin}" onClose`, fn, { timeoutMs: this.pluginTimeoutMs })
       } catch (err) {
-        errors.push(errorMessage(err))
+        fail(`close ${plugin}`, 'medium', `plugin:${plugin}`, `plugin "${plugin}" failed to close: ${errorMessage(err)}`)
       }
     }
     this.#closers = []
     await this.#dispatcher?.close().catch(() => {})
     this.#dispatcher = undefined
-    return errors
+    return this.closeIssues.map((i) => i.error)
   }
+}
+
+function hasCheckpoint(nodes: Journey['steps']): boolean {
+  return nodes.some((n) => n.kind === 'checkpoint' || (n.kind === 'branch' && n.paths.some((p) => hasCheckpoint(p.steps))))
 }
 
 function normalize(input: JourneyInput | readonly JourneyInput[]): SourcedJourney[] {
@@ -358,18 +474,18 @@ export function makePorts(map: Map<string, unknown>): Ports {
   return ports as Ports
 }
 
-function notRun(item: SourcedJourney, reason: string | undefined, interrupted: boolean): JourneyResult {
+function notRun(item: SourcedJourney, why: { reason: string; kind: ErrorKind } | undefined, interrupted: boolean): JourneyResult {
   const { journey, file } = item
   return {
     name: journey.name,
     ...(journey.description ? { description: journey.description } : {}),
     tags: [...journey.tags],
     ...(file ? { file } : {}),
-    status: reason || interrupted ? (reason ? 'failed' : 'skipped') : 'skipped',
+    status: why ? 'failed' : 'skipped',
     startedAt: new Date().toISOString(),
     durationMs: 0,
     nodes: [],
-    issues: reason ? [makeIssue({ journey: journey.name, path: 'main', step: 'journey', severity: 'critical', kind: 'state', error: reason, source: 'runner' })] : [],
+    issues: why ? [makeIssue({ journey: journey.name, path: 'main', step: 'journey', severity: 'critical', kind: why.kind, error: why.reason, source: 'runner' })] : [],
     counts: countNodes([]),
     ...(interrupted ? { interrupted: true } : {}),
   }

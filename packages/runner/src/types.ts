@@ -68,6 +68,16 @@ export interface RunnerOptions {
   headers?: Record<string, string>
   /** Default step timeout, ms (a step's own `timeout` wins). */
   stepTimeout?: number
+  /**
+   * How long, in ms, a plugin's setup, a hook, a backend's connect or disconnect and an onClose may take
+   * before it is abandoned with a critical issue naming it. Default 60 000.
+   */
+  pluginTimeout?: number
+  /**
+   * Refuse to run journeys with checkpoints or branches when no state backend is registered (by default
+   * they run, restoring only the context and the HTTP client's headers, with a warning and an info issue).
+   */
+  requireState?: boolean
   /** Default journey timeout, ms (a journey's own `timeout` wins). */
   journeyTimeout?: number
   /** Default retries for every step (a step's own `retries` wins). */

@@ -30,14 +30,39 @@ const whereAmI = (name: string, ms: number) =>
     ],
   })
 
+/** Resolves for every caller once `n` callers are waiting: only journeys that run at the same time get past it. */
+function meeting(n: number): () => Promise<void> {
+  let arrived = 0
+  let open!: () => void
+  const all = new Promise<void>((resolve) => (open = resolve))
+  return () => {
+    if (++arrived === n) open()
+    return all
+  }
+}
+
+/** Poll until `check` holds; fail with `what` after timeoutMs. */
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
 describe('workers', () => {
   it('runs journeys at once on separate workers and reports them in definition order', async () => {
     const started: RunningProcess[] = []
     const runner = createRunner({ baseUrl: main.url, stateBackends: [httpControlState({ url: main.url })], workers: 3, workerSetup: workerSetup(started) })
-    const journeys = [whereAmI('j0', 300), whereAmI('j1', 50), whereAmI('j2', 150), whereAmI('j3', 10), whereAmI('j4', 10), whereAmI('j5', 10)]
-    const t0 = Date.now()
+    // j0, j1 and j2 each wait for the other two: run one after another, they would time out and fail. This
+    // shows they ran at once without a bound on the wall-clock time, which starting two apps makes vary.
+    const meet = meeting(3)
+    const together = (name: string) =>
+      journey(name, {
+        steps: [step('meet', () => meet(), { timeout: 20_000 }), ...whereAmI(name, 10).steps],
+      })
+    const journeys = [together('j0'), together('j1'), together('j2'), whereAmI('j3', 10), whereAmI('j4', 10), whereAmI('j5', 10)]
     const result = await runner.run(journeys)
-    const elapsed = Date.now() - t0
     await runner.close()
     expect(result.journeys.map((j) => j.name)).toEqual(['j0', 'j1', 'j2', 'j3', 'j4', 'j5'])
     expect(result.journeys.every((j) => j.status === 'passed')).toBe(true)
@@ -48,7 +73,7 @@ describe('workers', () => {
     const urlOf = new Map(result.journeys.map((j) => [j.worker ?? 0, j.baseUrl]))
     expect(urlOf.get(0)).toBe(main.url)
     expect(new Set(urlOf.values()).size).toBe(3)
-    expect(elapsed).toBeLessThan(300 + 50 + 150 + 30 + 2000)
+    expect(new Set(result.journeys.slice(0, 3).map((j) => j.worker ?? 0))).toEqual(new Set([0, 1, 2]))
   })
 
   it('fail-fast cancels the journeys running on other workers cleanly', async () => {
@@ -85,8 +110,11 @@ describe('workers', () => {
     const usersOn = async (url: string) => ((await (await fetch(`${url}/api/stats`)).json()) as { users: number }).users
     const atStart = await usersOn(main.url) // earlier tests left users on the main app
     const running = runner.run([slowAfterWrite('w0'), slowAfterWrite('w1')])
-    // Both journeys have written and wait on their slow request; Ctrl-C now.
-    await new Promise((r) => setTimeout(r, 600))
+    // Ctrl-C once both journeys have written and wait on their slow request (the second worker's app
+    // takes a moment to start, so this is waited for, not assumed after a fixed time).
+    const slowPending = async (url: string) => ((await (await fetch(`${url}/api/slow/stats`)).json()) as { pending: number }).pending
+    const waiting = async (url: string, users: number) => (await usersOn(url)) === users && (await slowPending(url)) >= 1
+    await waitUntil(async () => started.length === 1 && (await waiting(main.url, atStart + 1)) && (await waiting(started[0]!.url, 1)), 'both journeys to write and wait on their slow request')
     const during = await Promise.all([main.url, ...started.map((a) => a.url)].map(usersOn))
     ac.abort()
     const result = await running

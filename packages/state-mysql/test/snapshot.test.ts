@@ -1,5 +1,5 @@
 import { StateError } from '@venomqa/core'
-import { describeWithService, freePort } from '@venomqa/test-utils'
+import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
 import { MysqlSnapshotBackend } from '../src'
@@ -203,7 +203,7 @@ describe('MysqlSnapshotBackend', () => {
 
 describe('MysqlSnapshotBackend errors', () => {
   it('names the unreachable server, with the password masked', async () => {
-    const port = await freePort()
+    const port = CLOSED_PORT
     const backend = new MysqlSnapshotBackend({ url: `mysql://root:s3cret-pw@127.0.0.1:${port}/venomqa_my_none` })
     const error = await backend.connect().catch((e) => e)
     expect(error).toBeInstanceOf(StateError)

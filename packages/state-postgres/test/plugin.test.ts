@@ -1,5 +1,5 @@
 import { ConfigError, PLUGIN_API_VERSION, type PluginApi, type StateBackend, isPlugin } from '@venomqa/core'
-import { describeWithService, freePort } from '@venomqa/test-utils'
+import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { expect, it, describe as plain } from 'vitest'
 import plugin, { PostgresSavepointBackend, PostgresSnapshotBackend, PostgresTemplateBackend, maskUrl, postgresState } from '../src/index'
 import { PG, dbUrl } from './helpers'
@@ -87,7 +87,7 @@ describe('plugin setup', () => {
     expect(registered.closers).toHaveLength(1)
     await registered.closers[0]!() // disconnect of a backend never connected: nothing to do
 
-    const port = await freePort()
+    const port = CLOSED_PORT
     const down = fakeApi({ url: `postgres://u:p@127.0.0.1:${port}/x`, connectTimeoutMs: 1000 })
     await plugin.setup!(down.api)
     expect(await [...down.registered.health.values()][0]!()).toBe(false)

@@ -1,5 +1,5 @@
 import { StateError } from '@venomqa/core'
-import { describeWithService, freePort } from '@venomqa/test-utils'
+import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { afterAll, afterEach, expect, it } from 'vitest'
 import { PostgresSnapshotBackend, postgresState } from '../src/index'
 import { ADMIN_URL, PG, SCHEMA, SEED, createDatabase, dbUrl, dropDatabase, dump, trackingLeftovers, withClient } from './helpers'
@@ -201,7 +201,7 @@ describe('snapshot mechanism', () => {
 
 describe('snapshot mechanism: connection errors', () => {
   it('an unreachable server: names host, port and database, masks the password', async () => {
-    const port = await freePort()
+    const port = CLOSED_PORT
     const backend = postgresState({ url: `postgres://app:sekret@127.0.0.1:${port}/shop`, connectTimeoutMs: 2000 })
     const err = await backend.connect().catch((e) => e)
     expect(err).toBeInstanceOf(StateError)

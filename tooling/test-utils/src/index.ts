@@ -44,7 +44,13 @@ export async function describeWithService(name: string, host: string, port: numb
   return describe.skip
 }
 
-/** A TCP port nobody is listening on right now. */
+/**
+ * A port nothing listens on, for tests of "connection refused": 1 is privileged and unused, so unlike a
+ * port found free a moment ago, no other test or program can start listening there in the meantime.
+ */
+export const CLOSED_PORT = 1
+
+/** A TCP port nobody is listening on right now (anyone may take it the next moment). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer()
@@ -83,26 +89,50 @@ export async function waitForHttp(url: string, timeoutMs = 15_000, child?: Child
   throw new Error(`${url} did not answer within ${timeoutMs} ms: ${String(last)}`)
 }
 
-/** Start a node script as its own process on a free port (passed as PORT) and wait for readyPath. */
+/** The line a server started by `startNodeProcess` prints once it listens: `... listening on http://host:port ...`. */
+const LISTENING = /listening on (http:\/\/[^\s/]+)/
+
+/**
+ * Start a node script as its own process and wait for readyPath. The script gets PORT=0, so the OS picks
+ * a port at the moment it binds, and prints where it listens (`listening on http://host:port`). A port
+ * picked here and bound later by the child could be taken in between, by another test or anyone, and the
+ * readiness check would then be answered by that other server.
+ */
 export async function startNodeProcess(
   script: string,
   options: { env?: Record<string, string | undefined>; readyPath?: string; args?: string[]; timeoutMs?: number } = {},
 ): Promise<RunningProcess> {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
+  const timeoutMs = options.timeoutMs ?? 15_000
   let out = ''
   const child = spawn(process.execPath, [script, ...(options.args ?? [])], {
-    env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, ...options.env, PORT: '0', HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  child.stdout!.on('data', (d) => (out += d))
-  child.stderr!.on('data', (d) => (out += d))
+  let url: string
   try {
-    await waitForHttp(url + (options.readyPath ?? '/health'), options.timeoutMs ?? 15_000, child)
+    url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${script} did not say where it listens within ${timeoutMs} ms`)), timeoutMs)
+      const onData = (d: Buffer) => {
+        out += d
+        const found = LISTENING.exec(out)?.[1]
+        if (found) {
+          clearTimeout(timer)
+          resolve(found)
+        }
+      }
+      child.stdout!.on('data', onData)
+      child.stderr!.on('data', (d) => (out += d))
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer)
+        reject(new Error(`${script} exited (${code ?? signal}) before it listened`))
+      })
+    })
+    await waitForHttp(url + (options.readyPath ?? '/health'), timeoutMs, child)
   } catch (err) {
     child.kill('SIGKILL')
     throw new Error(`${(err as Error).message}\n--- output of ${script} ---\n${out}`)
   }
+  const port = Number(new URL(url).port)
   return {
     child,
     url,

@@ -11,6 +11,8 @@ export interface ValueFlags {
   save?: string
   parallelPaths?: string
   workers?: string
+  pluginTimeout?: string
+  requireState?: boolean
 }
 
 /** Command-line values, checked like the config keys they override; errors name the flag. */
@@ -25,6 +27,8 @@ export function parseFlagValues(flags: ValueFlags): Partial<VenomConfigBase> {
   if (flags.save !== undefined) out.save = parseOverride(flags.save, 'save', 'string', '--save') as string
   if (flags.parallelPaths !== undefined) out.parallelPaths = parseOverride(flags.parallelPaths, 'parallelPaths', 'int', '--parallel-paths') as number
   if (flags.workers !== undefined) out.workers = parseOverride(flags.workers, 'workers', 'int', '--workers') as number
+  if (flags.pluginTimeout !== undefined) out.pluginTimeout = parseOverride(flags.pluginTimeout, 'pluginTimeout', 'int', '--plugin-timeout') as number
+  if (flags.requireState) out.requireState = true
   if (flags.reporter?.length) out.reporters = flags.reporter
   return out
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { type RunResult, UserError, assertRunResult, errorMessage } from '@venomqa/core'
+import { type RunResult, UserError, assertRunResult, errorMessage, repairRunResult } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
@@ -29,7 +29,7 @@ export async function readResults(file: string, cwd: string): Promise<RunResult>
   } catch (err) {
     throw new UserError('E_RESULTS', `${errorMessage(err)} (save one with venomqa run --save ${file})`, { where: file })
   }
-  return value
+  return repairRunResult(value)
 }
 
 /**

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { AbortedError, type Reporter, type RunResult, UserError } from '@venomqa/core'
+import { AbortedError, errorMessage, type Issue, type Reporter, type RunResult, UserError, summarize } from '@venomqa/core'
 import type { VenomConfigBase } from '../config/types'
 import { EXIT, type Io, warn } from '../exit'
 import { discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
@@ -19,6 +19,8 @@ export interface RunFlags extends ConfigFlags {
   save?: string
   parallelPaths?: string
   workers?: string
+  pluginTimeout?: string
+  requireState?: boolean
 }
 
 /** `venomqa run [journeys...]`: discover, filter, run, report. Returns the exit code. */
@@ -59,31 +61,71 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
     const targets = instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact: redactOptions(config.redactKeys) } : {},
     )
+    checkReportFiles(targets, config.save, io.cwd)
     active.push(...targets.map((t) => t.reporter))
 
     const result: RunResult = await session.runner.run(selected.map(({ journey, file }) => ({ journey, file })))
-    const interrupted = controller.signal.aborted || result.interrupted
-
     const { writeReports, renderJson, atomicWriteFile } = await import('@venomqa/runner')
-    let code: number = interrupted ? EXIT.INTERRUPTED : result.status === 'passed' ? EXIT.OK : EXIT.FAILED
-    if (config.save) {
-      const file = path.resolve(io.cwd, config.save)
-      await atomicWriteFile(file, renderJson(result, redactOptions(config.redactKeys)))
-      io.stderr.write(`venomqa: results saved to ${path.relative(io.cwd, file) || file}\n`)
+    const redact = redactOptions(config.redactKeys)
+    const saveFile = config.save ? path.resolve(io.cwd, config.save) : undefined
+    const save = async () => {
+      if (saveFile) await atomicWriteFile(saveFile, renderJson(result, redact))
     }
-    const written = await writeReports(result, targets, {
-      cwd: io.cwd,
-      stdout: io.stdout,
-      warn: (m) => warn(io, m),
-      redact: redactOptions(config.redactKeys),
-    })
+    const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact }
+    await save()
+    if (saveFile) io.stderr.write(`venomqa: results saved to ${path.relative(io.cwd, saveFile) || saveFile}\n`)
+    const written = await writeReports(result, targets, reportCtx)
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
+
+    // Close once the reports are out (a cleanup that hangs must not hold them back, and a second Ctrl-C
+    // still leaves them), then write the files again with what closing found: a backend that did not
+    // disconnect, a plugin that failed to close. Reporters that deliver (a webhook) are not sent twice.
+    await session.runner.close()
+    if (addCloseIssues(result, session.runner.closeIssues, io)) {
+      await save()
+      await writeReports(result, targets.filter(writesAFile), reportCtx)
+    }
+    const interrupted = controller.signal.aborted || result.interrupted
+    let code: number = interrupted ? EXIT.INTERRUPTED : result.status === 'passed' ? EXIT.OK : EXIT.FAILED
     if (written.failures.length && code === EXIT.OK) code = EXIT.FAILED
     return code
   } finally {
-    await session.runner.close().catch((err) => warn(io, `closing the runner failed: ${String(err)}`))
+    // Closing twice is harmless: this one is for the paths that did not reach the close above.
+    await session.runner.close().catch((err) => warn(io, `closing the runner failed: ${errorMessage(err)}`))
     stopSignals()
   }
+}
+
+/** Two outputs that would land in one file: the second would silently replace the first. Refused before the run. */
+export function checkReportFiles(targets: readonly { reporter: Reporter; target?: string }[], save: string | undefined, cwd: string): void {
+  const owners = new Map<string, string>()
+  const claim = (file: string | undefined, who: string) => {
+    if (!file || file === '-') return
+    const resolved = path.resolve(cwd, file)
+    const first = owners.get(resolved)
+    if (first)
+      throw new UserError('E_REPORT_CLASH', `${first} and ${who} would both write ${path.relative(cwd, resolved) || resolved}; give one of them another file`, {
+        where: '--reporter',
+      })
+    owners.set(resolved, who)
+  }
+  if (save) claim(save, '--save')
+  for (const { reporter, target } of targets) if (reporter.render) claim(target ?? reporter.defaultFile, `reporter "${reporter.name}"`)
+}
+
+/** Add what closing found to the results; true when there was anything. */
+function addCloseIssues(result: RunResult, issues: readonly Issue[], io: Io): boolean {
+  if (!issues.length) return false
+  for (const issue of issues) warn(io, issue.error)
+  result.issues.push(...issues)
+  result.summary = summarize(result.journeys, result.issues)
+  if (issues.some((i) => i.severity === 'critical')) result.status = 'failed'
+  return true
+}
+
+function writesAFile(t: { reporter: Reporter; target?: string }): boolean {
+  const dest = t.target ?? t.reporter.defaultFile
+  return !!t.reporter.render && !t.reporter.deliver && !!dest && dest !== '-'
 }
 
 function redactOptions(keys?: string[]) {

@@ -1,4 +1,5 @@
-import type { LifecycleHooks, Logger, ReporterFactory, RunResult } from '@venomqa/core'
+import type { Issue, LifecycleHooks, Logger, ReporterFactory, RunResult } from '@venomqa/core'
+import { escapeControlChars, redactText } from '@venomqa/core'
 import type { Registry, RunnerOptions, SourcedJourney } from '@venomqa/runner'
 import { type LoadConfigOptions, type ResolvedConfig, loadConfig } from '../config/load'
 import type { PluginSpec, VenomConfigBase } from '../config/types'
@@ -20,7 +21,9 @@ export interface RunnerHandle {
   init(): Promise<void>
   readonly registry: Registry
   run(journeys: SourcedJourney[] | unknown): Promise<RunResult>
-  close(): Promise<void>
+  close(): Promise<unknown>
+  /** What went wrong in the last close(), as issues for the reports. */
+  readonly closeIssues: readonly Issue[]
 }
 
 export async function resolveConfig(io: Io, flags: ConfigFlags, values: Partial<VenomConfigBase> = {}): Promise<ResolvedConfig> {
@@ -69,6 +72,8 @@ export async function openSession(
     baseUrl: config.baseUrl,
     headers: config.headers,
     stepTimeout: config.timeout,
+    pluginTimeout: config.pluginTimeout,
+    requireState: config.requireState,
     journeyTimeout: config.journeyTimeout,
     retries: config.retries,
     failFast: config.failFast,
@@ -96,11 +101,13 @@ export async function openSession(
 }
 
 function stderrLogger(io: Io, debug: boolean): Logger {
-  const line = (level: string, message: string) => io.stderr.write(`venomqa: ${level}${message}\n`)
+  // Stack traces, plugin messages and action logs quote URLs, tokens and API text: masked and escaped
+  // like every report, since a terminal or a CI log keeps what it is shown.
+  const line = (level: string, message: string) => io.stderr.write(`venomqa: ${level}${escapeControlChars(redactText(String(message)))}\n`)
   return {
     debug: (m) => debug && line('debug: ', m),
     info: (m) => line('', m),
-    warn: (m) => warn(io, m),
+    warn: (m) => warn(io, escapeControlChars(redactText(String(m)))),
     error: (m) => line('error: ', m),
   }
 }

@@ -18,6 +18,8 @@ export const ENV_OVERRIDES: Record<string, { key: keyof VenomConfigBase; kind: K
   VENOMQA_SAVE: { key: 'save', kind: 'string' },
   VENOMQA_PARALLEL_PATHS: { key: 'parallelPaths', kind: 'int' },
   VENOMQA_WORKERS: { key: 'workers', kind: 'int' },
+  VENOMQA_PLUGIN_TIMEOUT: { key: 'pluginTimeout', kind: 'int' },
+  VENOMQA_REQUIRE_STATE: { key: 'requireState', kind: 'bool' },
   VENOMQA_REDACT_KEYS: { key: 'redactKeys', kind: 'list' },
 }
 

@@ -3,32 +3,39 @@ import { keyPath } from './issues'
 
 const VAR = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
 
+/** A variable that is unset and has no default, at a key path. */
+export interface UnsetVariable {
+  path: PropertyKey[]
+  message: string
+}
+
 /**
  * Replace `${VAR}` and `${VAR:-default}` in every string of a config, from `env`. `$${VAR}` stays
- * literal (`${VAR}`). A variable that is unset and has no default is an error naming the key.
+ * literal (`${VAR}`). A variable that is unset and has no default is an error naming the key; with
+ * `unset` given, each is collected there instead (and left empty), so all problems are told at once.
  * Only plain objects and arrays are walked: plugin objects in a TS config are left alone.
  */
-export function interpolate(value: unknown, env: NodeJS.ProcessEnv, source: string, path: PropertyKey[] = []): unknown {
-  if (typeof value === 'string') return interpolateString(value, env, source, path)
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, source, [...path, i]))
+export function interpolate(value: unknown, env: NodeJS.ProcessEnv, source: string, path: PropertyKey[] = [], unset?: UnsetVariable[]): unknown {
+  if (typeof value === 'string') return interpolateString(value, env, source, path, unset)
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, source, [...path, i], unset))
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, source, [...path, k])
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, source, [...path, k], unset)
     return out
   }
   return value
 }
 
-function interpolateString(text: string, env: NodeJS.ProcessEnv, source: string, path: PropertyKey[]): string {
+function interpolateString(text: string, env: NodeJS.ProcessEnv, source: string, path: PropertyKey[], unset?: UnsetVariable[]): string {
   return text.replace(VAR, (whole, escaped: string, name: string, fallback: string | undefined) => {
     if (escaped) return whole.slice(1)
     const v = env[name]
     if (v !== undefined && v !== '') return v
     if (fallback !== undefined) return fallback
-    throw new ConfigError(
-      `${keyPath(path)}: environment variable ${name} is not set (set it, or give a default: \${${name}:-value})`,
-      { where: source },
-    )
+    const message = `${keyPath(path)}: environment variable ${name} is not set (set it, or give a default: \${${name}:-value})`
+    if (!unset) throw new ConfigError(message, { where: source })
+    unset.push({ path, message })
+    return ''
   })
 }
 

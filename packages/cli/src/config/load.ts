@@ -3,9 +3,10 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { ConfigError, errorMessage } from '@venomqa/core'
 import { importUserFile } from '../load-module'
+import { parsePluginFlag } from '../plugins/flag'
 import { envOverrides } from './env'
-import { formatIssues } from './issues'
-import { interpolate, isPlainObject } from './interpolate'
+import { formatIssues, keyPath } from './issues'
+import { type UnsetVariable, interpolate, isPlainObject } from './interpolate'
 import { deepMerge } from './merge'
 import { DEFAULT_JOURNEYS, configSchema } from './schema'
 import type { PluginSpec, ReporterSpec, VenomConfig, VenomConfigBase } from './types'
@@ -85,12 +86,21 @@ export async function readConfigFile(file: string, root: string, rel: string = p
     throw new ConfigError(`could not load ${rel}: ${errorMessage(err)}`, { where: rel, cause: err })
   }
   let config = 'default' in mod ? mod.default : mod
-  if (typeof config === 'function') config = await (config as () => unknown)()
+  if (typeof config === 'function') {
+    try {
+      config = await (config as () => unknown)()
+    } catch (err) {
+      throw new ConfigError(`${rel} exports a function that threw while making the config: ${errorMessage(err)}`, { where: rel, cause: err })
+    }
+  }
   return config
 }
 
-/** Check a raw config against the schema; every problem becomes one line of one ConfigError. */
-export function validateConfig(raw: unknown, source: string): VenomConfig {
+/**
+ * Check a raw config against the schema; every problem becomes one line of one ConfigError, together
+ * with the unset variables interpolation found (a key whose variable is unset is not blamed twice).
+ */
+export function validateConfig(raw: unknown, source: string, unset: readonly UnsetVariable[] = []): VenomConfig {
   if (!isPlainObject(raw))
     throw new ConfigError(`${source}: expected an object of config keys at the top level, got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}`, {
       where: source,
@@ -98,8 +108,10 @@ export function validateConfig(raw: unknown, source: string): VenomConfig {
   const parsed = configSchema.safeParse(raw)
   // The schema only checks (no defaults, no coercion), so the value as written is returned: zod's copy
   // would drop the prototype of a plugin or workerSetup made from a class.
-  if (parsed.success) return raw as VenomConfig
-  const lines = formatIssues(parsed.error.issues, raw)
+  if (parsed.success && !unset.length) return raw as VenomConfig
+  const unsetKeys = new Set(unset.map((u) => keyPath(u.path)))
+  const schemaIssues = parsed.success ? [] : parsed.error.issues.filter((i) => !unsetKeys.has(keyPath(i.path)))
+  const lines = [...unset.map((u) => u.message), ...formatIssues(schemaIssues, raw)]
   throw new ConfigError(
     lines.length === 1 ? `${source}: ${lines[0]}` : `${source} has ${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
     { where: source },
@@ -119,7 +131,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
   let config: VenomConfig = {}
   if (file) {
     const raw = await readConfigFile(file, root, source)
-    config = validateConfig(interpolate(raw, env, source), source)
+    const unset: UnsetVariable[] = []
+    config = validateConfig(interpolate(raw, env, source, [], unset), source, unset)
   }
 
   const profile = options.profile ?? (env.VENOMQA_PROFILE || undefined)
@@ -149,7 +162,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     file,
     profile,
     journeys,
-    plugins: [...(merged.plugins ?? []), ...fromEnv.plugins, ...(options.extraPlugins ?? [])],
+    plugins: [...(merged.plugins ?? []), ...fromEnv.plugins, ...(options.extraPlugins ?? []).map(parsePluginFlag)],
     reporters: (merged.reporters ?? []) as ReporterSpec[],
   }
 }

@@ -52,6 +52,13 @@ export const baseShape = {
   parallelPaths: z.number().int().min(1).optional().describe('Paths of a branch that may run at once.'),
   workers: z.number().int().min(1).optional().describe('Journeys that may run at once.'),
   redactKeys: z.array(z.string().min(1)).optional().describe('More header names or body keys to redact in reports.'),
+  pluginTimeout: ms
+    .optional()
+    .describe("How long a plugin's setup, a hook, a backend's connect or disconnect, or an onClose may take, in ms, before it is abandoned with a critical issue. Default 60000."),
+  requireState: z
+    .boolean()
+    .optional()
+    .describe('Refuse to run journeys with checkpoints when no state backend is registered (otherwise a warning and an info issue).'),
   workerSetup: z
     .custom<{ create: unknown }>((v) => !!v && typeof v === 'object' && typeof (v as { create?: unknown }).create === 'function')
     .optional()
@@ -89,6 +96,8 @@ export const EXPECTED: Record<string, string> = {
   parallelPaths: 'a whole number of at least 1',
   workers: 'a whole number of at least 1',
   redactKeys: 'a list of header names or body keys',
+  pluginTimeout: 'a positive whole number of milliseconds',
+  requireState: 'true or false',
   workerSetup: 'an object with a create(index) function (only in a venomqa.config.ts or .js)',
   'redactKeys[]': 'a header name or body key',
   profiles: 'an object of profile names to config overrides',

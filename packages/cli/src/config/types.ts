@@ -36,6 +36,13 @@ export interface VenomConfigBase {
   parallelPaths?: number
   /** Journeys that may run at once (passed to the runner). */
   workers?: number
+  /**
+   * How long a plugin's setup, a hook, a backend's connect or disconnect, or an onClose may take, in ms,
+   * before it is abandoned with a critical issue naming it. Default 60000.
+   */
+  pluginTimeout?: number
+  /** Refuse to run journeys with checkpoints when no state backend is registered. */
+  requireState?: boolean
   /** More header names or body keys to redact in reports. */
   redactKeys?: string[]
   /** Creates the workers `parallelPaths` and `workers` need (docs/parallel.md). TS/JS config only. */

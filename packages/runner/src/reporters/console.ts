@@ -10,12 +10,14 @@ import {
   SEVERITIES,
   type Status,
   type StepResult,
+  escapeControlChars,
   redactBody,
+  redactResults,
   redactHeaders,
   redactText,
   severityRank,
 } from '@venomqa/core'
-import { STATUS_SYMBOL, bodyText, depthOf, flatten, formatDuration } from './format'
+import { STATUS_SYMBOL, bodyText, depthOf, flatten, formatDuration, printable } from './format'
 import { redactFreeText, redactRun } from './redact-run'
 
 export interface ConsoleReporterOptions {
@@ -99,39 +101,47 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       print(p.bold(`VenomQA: running ${e.journeys.length} journey${e.journeys.length === 1 ? '' : 's'}`))
     },
     journeyStart(e) {
-      current = e.journey.name
-      const tags = e.journey.tags.length ? ` ${p.dim(`[${e.journey.tags.join(', ')}]`)}` : ''
-      print(`\n${p.bold(`▶ ${e.journey.name}`)}${tags}${e.journey.file ? ` ${p.dim(e.journey.file)}` : ''}`)
+      const { name, tags: tagList, file } = printable({ name: e.journey.name, tags: e.journey.tags, file: e.journey.file })
+      current = name
+      const tags = tagList.length ? ` ${p.dim(`[${tagList.join(', ')}]`)}` : ''
+      print(`\n${p.bold(`▶ ${name}`)}${tags}${file ? ` ${p.dim(file)}` : ''}`)
     },
     stepStart(e) {
-      current = `${e.journey} › ${e.path === 'main' ? '' : `${e.path} › `}${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`
+      current = escapeControlChars(`${e.journey} › ${e.path === 'main' ? '' : `${e.path} › `}${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`)
       drawProgress()
     },
     stepRetry(e) {
-      print(`${indent(e.path)}${p.yellow('↻')} ${e.step} ${p.dim(`retry ${e.attempt}: ${redactFreeText(e.error)}`)}`)
+      print(`${indent(e.path)}${p.yellow('↻')} ${escapeControlChars(e.step)} ${p.dim(`retry ${e.attempt}: ${escapeControlChars(redactFreeText(e.error))}`)}`)
     },
     stepEnd(e) {
-      for (const line of fmt.step(e.result, e.path)) print(line)
+      // The live line sees the result as a report would: redacted whole (a secret from its exchange is masked
+      // in its error too) and escaped, so what the API said cannot drive the terminal.
+      for (const line of fmt.step(printable(redactResults(e.result, opts.redact)), e.path)) print(line)
     },
-    checkpoint(e) {
+    // Names come from journey definitions, which may be built from data: escaped like everything else.
+    checkpoint(event) {
+      const e = printable(event)
       print(fmt.checkpoint(e.name, e.path, e.durationMs, e.backends))
     },
-    branchStart(e) {
+    branchStart(event) {
+      const e = printable(event)
       print(`${indent(e.path)}${p.magenta('⑂')} branch from ${p.bold(e.checkpoint)} ${p.dim(`(${plural(e.paths.length, 'path')}: ${e.paths.join(', ')})`)}`)
     },
-    pathStart(e) {
+    pathStart(event) {
+      const e = printable(event)
       print(`${indent(e.path, -1)}${p.magenta('├')} path ${p.bold(leaf(e.path))}`)
     },
-    rollback(e) {
+    rollback(event) {
+      const e = printable(event)
       print(fmt.rollback(e.checkpoint, e.reason, e.path, e.durationMs, e.backends))
     },
     pathEnd(e) {
-      print(fmt.pathEnd(e.path, e.result.status, e.result.durationMs))
+      print(fmt.pathEnd(escapeControlChars(e.path), e.result.status, e.result.durationMs))
     },
     journeyEnd(e) {
       journeysDone++
       current = ''
-      print(fmt.journeyEnd(e.result))
+      print(fmt.journeyEnd({ ...e.result, name: escapeControlChars(e.result.name) }))
     },
     runEnd() {
       current = ''
@@ -143,7 +153,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     name: 'console',
     hooks,
     render(run) {
-      const safe = redactRun(run, opts.redact)
+      const safe = printable(redactRun(run, opts.redact))
       const lines: string[] = []
       if (!live) lines.push(...fmt.tree(safe))
       lines.push(...fmt.summary(safe))
@@ -206,14 +216,15 @@ class LineFormatter {
       out.push(this.p.dim(`${pad}> ${r.request.method} ${redactText(r.request.url)}`))
       for (const [k, v] of Object.entries(redactHeaders(r.request.headers ?? {}, this.redact))) out.push(this.p.dim(`${pad}> ${k}: ${v}`))
       const body = bodyText(redactBody(r.request.body, this.redact), 500)
-      if (body) for (const l of body.split('\n')) out.push(this.p.dim(`${pad}> ${l}`))
+      // Escaped again after formatting: re-serialising JSON turns escapes back into raw C1 characters.
+      if (body) for (const l of escapeControlChars(body).split('\n')) out.push(this.p.dim(`${pad}> ${l}`))
     }
     if (r.response) {
       out.push(this.p.dim(`${pad}< HTTP ${r.response.status}`))
       for (const [k, v] of Object.entries(redactHeaders(r.response.headers ?? {}, this.redact)))
         if (!NOISY_RESPONSE_HEADERS.has(k)) out.push(this.p.dim(`${pad}< ${k}: ${v}`))
       const body = bodyText(redactBody(r.response.body, this.redact), 500)
-      if (body) for (const l of body.split('\n')) out.push(this.p.dim(`${pad}< ${l}`))
+      if (body) for (const l of escapeControlChars(body).split('\n')) out.push(this.p.dim(`${pad}< ${l}`))
     }
     return out
   }

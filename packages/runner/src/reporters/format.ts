@@ -1,4 +1,17 @@
-import type { NodeResult, RecordedRequest, RecordedResponse, Status } from '@venomqa/core'
+import { type NodeResult, type RecordedRequest, type RecordedResponse, type Status, escapeControlChars } from '@venomqa/core'
+
+/**
+ * A copy of a value (a run, a step result) with every string escaped for a terminal: text that came from
+ * the API (bodies, headers, error messages) can then be printed without driving the terminal it lands on.
+ */
+export function printable<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return escapeControlChars(value) as T
+  if (depth > 50 || !value || typeof value !== 'object') return value
+  if (Array.isArray(value)) return value.map((v) => printable(v, depth + 1)) as T
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[escapeControlChars(k)] = printable(v, depth + 1)
+  return out as T
+}
 
 /** `12 ms`, `1.24 s`, `2 m 05 s`. */
 export function formatDuration(ms: number): string {

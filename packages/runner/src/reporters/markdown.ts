@@ -7,8 +7,9 @@ import {
   type RunResult,
   SEVERITIES,
   type Status,
+  escapeControlChars,
 } from '@venomqa/core'
-import { exchangeText, flatten, formatDuration } from './format'
+import { exchangeText, flatten, formatDuration, printable } from './format'
 import { redactRun } from './redact-run'
 
 const ICON: Record<Status, string> = { passed: '✅', failed: '❌', skipped: '⏭️' }
@@ -18,7 +19,8 @@ const ICON: Record<Status, string> = { passed: '✅', failed: '❌', skipped: '�
  * its steps and paths, then the issues grouped by severity with their suggestions.
  */
 export function renderMarkdown(input: RunResult, redact?: RedactOptions): string {
-  const run = redactRun(input, redact)
+  // Escaped as well as redacted: a Markdown file is read with `cat` in a terminal as often as on GitHub.
+  const run = printable(redactRun(input, redact))
   const s = run.summary
   const out: string[] = []
   const verdict = run.interrupted ? '⚠️ interrupted' : run.status === 'passed' ? '✅ passed' : '❌ failed'
@@ -89,7 +91,8 @@ function issueSection(i: Issue): string[] {
   out.push(`- **Error** (${i.kind}, from ${inline(i.source)}): ${inline(i.error)}`)
   out.push(`- **Suggestion:** ${inline(i.suggestion)}`)
   if (i.request || i.response) {
-    const text = exchangeText(i.request, i.response)
+    // Again after formatting: re-serialising a JSON body turns its escapes back into raw C1 characters.
+    const text = escapeControlChars(exchangeText(i.request, i.response))
     const fence = '`'.repeat(Math.max(3, longestRun(text, '`') + 1))
     out.push('', '<details><summary>Request and response</summary>', '', `${fence}http`, text, fence, '', '</details>')
   }

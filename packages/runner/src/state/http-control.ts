@@ -79,13 +79,20 @@ export function httpControlState(options: HttpControlOptions): HttpControlState 
   return new HttpControlState(options)
 }
 
-/** The built-in `http-control` plugin: `plugins: [['http-control', { url: 'http://localhost:3000' }]]`. */
-export const httpControlPlugin = definePlugin<HttpControlOptions>({
+/** The built-in `http-control` plugin: `plugins: [['http-control', { url: 'http://localhost:3000' }]]`; the url defaults to baseUrl. */
+export const httpControlPlugin = definePlugin<Partial<HttpControlOptions>>({
   name: 'http-control',
   version: '0.1.0',
   apiVersion: PLUGIN_API_VERSION,
   setup(api) {
-    const backend = new HttpControlState(api.options)
+    // The app under test is the usual control target, so `--plugin http-control` needs no options.
+    const url = api.options.url ?? api.baseUrl
+    if (!url)
+      throw new ConfigError(
+        "http-control needs the app's URL: set baseUrl (or --base-url), or give the plugin a url option (--plugin 'http-control?url=http://127.0.0.1:3000')",
+        { where: 'url' },
+      )
+    const backend = new HttpControlState({ ...api.options, url })
     api.addStateBackend(backend)
     api.addHealthCheck('http-control', async () => {
       try {

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream'
 import type { Reporter, RunResult } from '@venomqa/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { atomicWriteFile, createJsonReporter, createMarkdownReporter, writeReports } from '../../src/reporters'
+import { TEMP_PREFIX } from '../../src/atomic-write'
 import { leakedSecrets, sampleRun } from './sample-run'
 
 let dir: string
@@ -39,7 +40,7 @@ describe('atomicWriteFile', () => {
     await import('node:fs/promises').then((fs) => fs.mkdir(path.join(blocked, 'inner'), { recursive: true }))
     await expect(atomicWriteFile(blocked, 'new')).rejects.toThrow()
     expect(await readFile(file, 'utf8')).toBe('old content')
-    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([])
+    expect((await readdir(dir)).filter((f) => f.startsWith(TEMP_PREFIX))).toEqual([])
   })
 
   it('a reader polling during many rewrites only ever sees a whole document', async () => {

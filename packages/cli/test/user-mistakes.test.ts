@@ -1,0 +1,174 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { type RunningProcess, startTodoApp } from '@venomqa/test-utils'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
+
+// Every user mistake is exit 2 with one clear message, before any request reaches the app; state is touched
+// only where the user said so. The built `venomqa` binary runs in small projects made per test.
+
+/** An app that only counts what reaches it: a mistake caught before the run must leave it at zero. */
+let counter: { url: string; hits: string[]; close(): Promise<void> }
+let todo: RunningProcess
+const projects: Project[] = []
+
+beforeAll(async () => {
+  assertBuilt()
+  const hits: string[] = []
+  const server = http.createServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`)
+    res.setHeader('content-type', 'application/json')
+    res.end('{}')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  counter = {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hits,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
+  todo = await startTodoApp()
+})
+afterAll(async () => {
+  for (const p of projects) await p.remove()
+  await counter?.close()
+  await todo?.stop()
+})
+beforeEach(() => {
+  counter.hits.length = 0
+})
+
+const JOURNEY = `import { journey, step } from '@venomqa/core'
+export default journey('ping', { steps: [step('ping', ({ http }) => http.get('/ping'))] })
+`
+
+async function project(files: Record<string, string>): Promise<Project> {
+  const p = await makeProject(null, { APP_URL: counter.url, TODO_URL: todo.url })
+  projects.push(p)
+  for (const [name, text] of Object.entries({ 'journeys/ping.journey.ts': JOURNEY, ...files })) {
+    await mkdir(path.dirname(path.join(p.dir, name)), { recursive: true })
+    await writeFile(path.join(p.dir, name), text)
+  }
+  return p
+}
+
+/** Exit 2, one message, no stack trace, and nothing sent to the app. */
+function expectRefused(r: CliResult, message: RegExp): void {
+  expect(r.code, r.stdout + r.stderr).toBe(2)
+  expect(r.stderr).toMatch(message)
+  expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?/)
+  expect(r.stderr).not.toMatch(/unexpected error|runner crashed/)
+  expect(counter.hits).toEqual([])
+}
+
+describe('user mistakes: exit 2, one clear message, no request sent', () => {
+  it('a config file that exports a function that throws names the file', async () => {
+    const p = await project({ 'venomqa.config.mjs': `export default () => { throw new Error('DATABASE_HOST missing') }\n` })
+    expectRefused(await p.venomqa(['run']), /venomqa\.config\.mjs exports a function that threw while making the config: DATABASE_HOST missing/)
+  })
+
+  it('an unset variable, a misspelt key and a wrong type are reported together', async () => {
+    const p = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\nretires: 2\ntimeout: soon\nheaders:\n  x-token: ${NOT_SET_ANYWHERE}\n' })
+    const r = await p.venomqa(['run'])
+    expectRefused(r, /venomqa\.yaml has 3 problems:/)
+    expect(r.stderr).toMatch(/headers\["x-token"\]|headers\.x-token/)
+    expect(r.stderr).toMatch(/environment variable NOT_SET_ANYWHERE is not set/)
+    expect(r.stderr).toMatch(/retires.*did you mean "retries"/i)
+    expect(r.stderr).toMatch(/timeout: expected a positive whole number of milliseconds, got "soon"/)
+  })
+
+  it('a journey whose baseUrl is not an http(s) URL is a definition error', async () => {
+    const journey = `import { journey, step } from '@venomqa/core'
+export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('ping', ({ http }) => http.get('/ping'))] })
+`
+    const p = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n', 'journeys/ping.journey.ts': journey })
+    expectRefused(await p.venomqa(['run']), /journey "elsewhere": baseUrl must use http:\/\/ or https:\/\/, got "localhost:3000"/)
+  })
+
+  it('two reporters that would write one file are refused before the run', async () => {
+    const p = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n' })
+    expectRefused(
+      await p.venomqa(['run', '--reporter', 'junit:out/report.xml', '--reporter', 'markdown:./out/../out/report.xml']),
+      /reporter "junit" and reporter "markdown" would both write out\/report\.xml; give one of them another file/,
+    )
+    expectRefused(await p.venomqa(['run', '--reporter', 'json:results.json', '--save', 'results.json']), /--save and reporter "json" would both write results\.json/)
+  })
+
+  it('two plugins that register the same reporter name are refused, naming both', async () => {
+    const plugin = (name: string) => `export default { name: '${name}', version: '1.0.0', apiVersion: 1, setup(api) { api.addReporter('audit', () => ({ name: 'audit' })) } }\n`
+    const p = await project({
+      'venomqa.config.mjs': `export default { baseUrl: process.env.APP_URL, plugins: ['./plugins/one.mjs', './plugins/two.mjs'] }\n`,
+      'plugins/one.mjs': plugin('audit-one'),
+      'plugins/two.mjs': plugin('audit-two'),
+    })
+    expectRefused(await p.venomqa(['run']), /plugins "audit-one" and "audit-two" both register a reporter named "audit"/)
+  })
+
+  it('--require-state refuses checkpoints with no state backend', async () => {
+    const journey = `import { branch, checkpoint, journey, path, step } from '@venomqa/core'
+export default journey('branches', { steps: [checkpoint('c'), branch('c', [path('a', [step('ping', ({ http }) => http.get('/ping'))])])] })
+`
+    const p = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n', 'journeys/ping.journey.ts': journey })
+    expectRefused(await p.venomqa(['run', '--require-state']), /"branches" has checkpoints, but no state backend is registered and requireState is on/)
+  })
+})
+
+describe('state is touched only where the user said so', () => {
+  it('checkpoints with no state backend run, with a warning once and an info issue that says how to add one', async () => {
+    const journey = (name: string) => `import { branch, checkpoint, journey, path, step } from '@venomqa/core'
+export default journey('${name}', { steps: [checkpoint('c'), branch('c', [path('a', [step('ping', ({ http }) => http.get('/ping'))])])] })
+`
+    const p = await project({
+      'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n',
+      'journeys/ping.journey.ts': journey('one'),
+      'journeys/two.journey.ts': journey('two'),
+    })
+    const r = await p.venomqa(['run', '--save', 'results.json'])
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    expect(r.stderr.match(/warning: no state backend is registered/g)).toHaveLength(1)
+    expect(r.stderr).toMatch(/checkpoints of "one", "two" restore only the context and HTTP headers/)
+    const { readFileSync } = await import('node:fs')
+    const saved = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
+    expect(saved.issues).toContainEqual(expect.objectContaining({ severity: 'info', kind: 'state', error: expect.stringMatching(/add a state backend plugin/) }))
+  })
+
+  it('--plugin takes options: http-control with its url, and with none it controls the base URL', async () => {
+    const journey = `import { assertEqual, branch, checkpoint, journey, path, step } from '@venomqa/core'
+const count = async (http) => (await http.get('/api/stats')).json().users
+export default journey('rolled_back', {
+  steps: [
+    checkpoint('empty'),
+    branch('empty', [
+      path('adds_a_user', [step('sign_up', ({ http }) => http.post('/api/users', { json: { email: 'p@example.test', password: 'correct horse', name: 'P' } }))]),
+      path('sees_none', [step('count', async ({ http }) => assertEqual(await count(http), 0, 'users'))]),
+    ]),
+  ],
+})
+`
+    await fetch(`${todo.url}/__venomqa/reset`, { method: 'POST' })
+    const p = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.TODO_URL }\n', 'journeys/ping.journey.ts': journey })
+    const withUrl = await p.venomqa(['run', '--plugin', `http-control?url=${encodeURIComponent(todo.url)}&prefix=/__venomqa`])
+    expect(withUrl.code, withUrl.stdout + withUrl.stderr).toBe(0)
+    expect(withUrl.stdout).toMatch(/State +http-control/)
+    const plain = await p.venomqa(['run', '--plugin', 'http-control'])
+    expect(plain.code, plain.stdout + plain.stderr).toBe(0)
+    expect(plain.stderr).not.toMatch(/no state backend/)
+  })
+
+  it('--plugin options that are not key=value pairs are refused, naming the plugin', async () => {
+    const p = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n' })
+    expectRefused(await p.venomqa(['run', '--plugin', 'http-control?url=x&=oops']), /--plugin http-control: an option has no name/)
+  })
+
+  it('a plugin whose onClose throws: a warning line and an issue in the saved results, never dropped', async () => {
+    const plugin = `export default { name: 'bad-close', version: '1.0.0', apiVersion: 1, setup(api) { api.onClose(() => { throw new Error('pool already ended') }) } }\n`
+    const p = await project({ 'venomqa.config.mjs': `export default { baseUrl: process.env.APP_URL, plugins: ['./plugins/bad-close.mjs'] }\n`, 'plugins/bad-close.mjs': plugin })
+    const r = await p.venomqa(['run', '--save', 'results.json'])
+    expect(r.code, r.stdout + r.stderr).toBe(0) // a medium issue: the journeys passed
+    expect(r.stderr).toMatch(/warning: plugin "bad-close" failed to close: pool already ended/)
+    const { readFileSync } = await import('node:fs')
+    const saved = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
+    expect(saved.issues).toContainEqual(expect.objectContaining({ severity: 'medium', source: 'plugin:bad-close', step: 'close bad-close' }))
+  })
+})

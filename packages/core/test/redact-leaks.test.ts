@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  AssertionFailed,
+  REDACTED,
+  type RunResult,
+  assertEqual,
+  assertStatus,
+  escapeControlChars,
+  knownSecrets,
+  redactBody,
+  redactRun,
+  redactText,
+} from '../src'
+
+afterEach(() => knownSecrets.clear())
+
+function failureOf(fn: () => void): AssertionFailed {
+  try {
+    fn()
+  } catch (err) {
+    if (err instanceof AssertionFailed) return err
+    throw err
+  }
+  throw new Error('expected an assertion failure')
+}
+
+describe('assertion messages mask values, keep labels', () => {
+  it('a label that names a secret hides both values, not the word "expected"', () => {
+    const err = failureOf(() => assertEqual('tok-real-7f3a9c', 'x', 'token'))
+    expect(err.message).toBe(`token: expected ${REDACTED}, got ${REDACTED}`)
+    expect(err.actual).toBe(REDACTED)
+    expect(err.expected).toBe(REDACTED)
+    // A path to a secret field is a secret label too.
+    expect(failureOf(() => assertEqual('tok-real-7f3a9c', 'x', "res.json().data['refresh_token']")).message).not.toContain('tok-real-7f3a9c')
+  })
+
+  it('a value seen in a secret place is masked under an innocent label', () => {
+    knownSecrets.addLater(() => ['sess-9d8e7f6a5b'])
+    const err = failureOf(() => assertEqual('sess-9d8e7f6a5b', 'other', 'data'))
+    expect(err.message).toBe(`data: expected "other", got ${REDACTED}`)
+    // Inside a longer string and nested in an object too.
+    expect(failureOf(() => assertEqual({ note: 'id sess-9d8e7f6a5b' }, {}, 'body')).message).not.toContain('sess-9d8e7f6a5b')
+  })
+
+  it('secret fields nested in compared objects are masked by key, whatever their type', () => {
+    const err = failureOf(() => assertEqual({ user: 'ada', token: 918273645, refresh_token: ['r1-abcdef'], apiKey: { value: 'k-123456' } }, {}, 'body'))
+    expect(err.message).toContain('"user":"ada"')
+    for (const leak of ['918273645', 'r1-abcdef', 'k-123456']) expect(err.message).not.toContain(leak)
+  })
+
+  it('assertStatus masks the body by key before cutting it, and the URL', () => {
+    const body = JSON.stringify({ padding: 'p'.repeat(150), refresh_token: ['rt-1234567'], token: 55554444 })
+    const err = failureOf(() => assertStatus({ status: 401, method: 'GET', url: 'http://ada:pw-secret@api.test/x?api-key=k-998877', bodyText: body }, 200))
+    for (const leak of ['rt-1234567', '55554444', 'pw-secret', 'k-998877']) expect(err.message).not.toContain(leak)
+    expect(err.message).toContain('api.test/x')
+  })
+})
+
+describe('redaction of places that were side doors', () => {
+  it('non-string values of secret-named fields, but not counts about them', () => {
+    expect(redactBody({ token: 12345678, refresh_token: ['a', 'b'], apiKey: { value: 'v' }, tokenCount: 3, password_set: true })).toEqual({
+      token: REDACTED,
+      refresh_token: REDACTED,
+      apiKey: REDACTED,
+      tokenCount: 3,
+      password_set: true,
+    })
+  })
+
+  it('credentials and secret query parameters in URLs', () => {
+    expect(redactText('GET http://user:pass@host.test/a')).toBe(`GET http://${REDACTED}@host.test/a`)
+    expect(redactText('https://tok123@git.test/r.git')).toBe(`https://${REDACTED}@git.test/r.git`)
+    expect(redactText('/x?api_key=a1&api-key=a2&access_token=a3&X-Amz-Security-Token=a4&key=a5&page=2')).toBe(
+      `/x?api_key=${REDACTED}&api-key=${REDACTED}&access_token=${REDACTED}&X-Amz-Security-Token=${REDACTED}&key=${REDACTED}&page=2`,
+    )
+    // An email in a path is not a credential.
+    expect(redactText('http://host.test/users/ada@example.test')).toBe('http://host.test/users/ada@example.test')
+  })
+
+  it('cookie lines in free text', () => {
+    expect(redactText('set-cookie: sid=abc123; Path=/')).toBe(`set-cookie: ${REDACTED}`)
+    expect(redactText('{"cookie":"sid=abc123"}')).toBe(`{"cookie":"${REDACTED}"}`)
+  })
+
+  it('a run masks its own header, cookie and body secrets wherever else they appear', () => {
+    const run = {
+      journeys: [
+        {
+          name: 'j',
+          nodes: [
+            {
+              kind: 'step',
+              name: 's',
+              error: { kind: 'assertion', message: 'session was sid-0a1b2c3d4e, user 42' },
+              request: { method: 'GET', url: 'http://h.test/', headers: { cookie: 'sid=sid-0a1b2c3d4e' } },
+              response: { status: 200, headers: {}, body: { data: { secret: 700800900 } } },
+              logs: [{ level: 'info', message: 'got 700800900' }],
+            },
+          ],
+          issues: [],
+        },
+      ],
+      issues: [],
+    } as unknown as RunResult
+    const text = JSON.stringify(redactRun(run))
+    expect(text).not.toContain('sid-0a1b2c3d4e')
+    expect(text).not.toContain('700800900')
+    expect(text).toContain('user 42')
+  })
+})
+
+describe('escapeControlChars', () => {
+  it('shows escape sequences and carriage returns as text, keeps tabs and newlines', () => {
+    const osc = '\x1b]0;pwned\x07'
+    const out = escapeControlChars(`a${osc}\x1b[2J\x1b[1A\rb\tc\r\nd\u009b31m`)
+    expect(out).toBe('a\\x1b]0;pwned\\x07\\x1b[2J\\x1b[1A\\rb\tc\nd\\x9b31m')
+    expect(out).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/)
+  })
+})

@@ -1,0 +1,172 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { TimeoutError, VenomError, errorMessage } from '@venomqa/core'
+
+/**
+ * Faults of user and plugin code that no `await` can see, turned into results instead of a dead process.
+ *
+ * Every piece of user or plugin code the runner calls (a step attempt, a hook, a plugin's setup, a state
+ * backend's checkpoint) runs inside a *guard*. While a runner is armed, this module listens to the process:
+ * - `uncaughtException` / `unhandledRejection`: the error goes to the guard whose code started the failing
+ *   callback (async context follows timers and promises), or to the newest guard still running; the guard's
+ *   promise rejects with a {@link StrayError}, so the step fails and the run goes on as the semantics say.
+ * - `beforeExit` while a guard is open: nothing is left that could settle it (no socket, no timer), so
+ *   Node is about to exit mid-run with code 0. The newest open guard rejects with a {@link StallError}
+ *   naming what never settled; the runner then rolls back, reports and exits 1.
+ */
+
+/** Code started inside a guard threw or rejected where nothing awaited it. */
+export class StrayError extends VenomError {
+  readonly origin: FaultOrigin
+  readonly error: unknown
+  constructor(label: string, error: unknown, origin: FaultOrigin) {
+    super('E_STRAY', `${label}: ${errorMessage(error)} (${describeOrigin(origin)})`, { cause: error })
+    this.origin = origin
+    this.error = error
+  }
+}
+
+/** A guarded promise that can never settle: nothing else was left for Node to wait on. */
+export class StallError extends VenomError {
+  constructor(label: string) {
+    super('E_STALL', `${label} never settled: it waits on a promise that nothing can resolve any more (no timer, socket or request is left to do it)`)
+  }
+}
+
+export type FaultOrigin = 'uncaughtException' | 'unhandledRejection'
+
+function describeOrigin(origin: FaultOrigin): string {
+  return origin === 'uncaughtException' ? 'thrown outside the awaited chain, e.g. in a timer callback' : 'a promise rejected that nothing awaited'
+}
+
+/** Who armed the monitor: it takes what no guard can. */
+export interface FaultOwner {
+  /** An error thrown while no guard was running. */
+  unattributed(error: unknown, origin: FaultOrigin): void
+  /** Node is about to exit while this owner is busy and no guard is open: something unguarded stalled. */
+  stalled(): void
+}
+
+export interface GuardOptions {
+  /** Reject with a TimeoutError naming the guard after this many ms. */
+  timeoutMs?: number
+  /** A stray error from code this guard started, arriving after the guard settled. */
+  onLate?: (error: unknown, origin: FaultOrigin) => void
+}
+
+interface OpenGuard {
+  readonly label: string
+  readonly onLate?: GuardOptions['onLate']
+  settled: boolean
+  reject(error: unknown): void
+}
+
+class FaultMonitor {
+  readonly #context = new AsyncLocalStorage<OpenGuard>()
+  /** Insertion-ordered: the newest open guard is the last one. */
+  readonly #open = new Set<OpenGuard>()
+  readonly #owners: FaultOwner[] = []
+
+  readonly #onUncaught = (error: unknown) => this.#fault(error, 'uncaughtException')
+  readonly #onUnhandled = (reason: unknown) => this.#fault(reason, 'unhandledRejection')
+  readonly #onBeforeExit = () => this.#stall()
+
+  get armed(): boolean {
+    return this.#owners.length > 0
+  }
+
+  /** Listen to the process until the returned function is called. Owners nest (newest takes the fault). */
+  arm(owner: FaultOwner): () => void {
+    if (!this.#owners.length) {
+      process.on('uncaughtException', this.#onUncaught)
+      process.on('unhandledRejection', this.#onUnhandled)
+      process.on('beforeExit', this.#onBeforeExit)
+      setArmedFlag(true)
+    }
+    this.#owners.push(owner)
+    let disarmed = false
+    return () => {
+      if (disarmed) return
+      disarmed = true
+      const i = this.#owners.lastIndexOf(owner)
+      if (i >= 0) this.#owners.splice(i, 1)
+      if (!this.#owners.length) {
+        process.off('uncaughtException', this.#onUncaught)
+        process.off('unhandledRejection', this.#onUnhandled)
+        process.off('beforeExit', this.#onBeforeExit)
+        setArmedFlag(false)
+      }
+    }
+  }
+
+  /**
+   * Run `fn` inside a guard. Settles as `fn` does, or rejects first with a StrayError (code it started
+   * threw unawaited), a StallError (it can never settle) or a TimeoutError (`timeoutMs` passed).
+   */
+  guard<T>(label: string, fn: () => T | PromiseLike<T>, options: GuardOptions = {}): Promise<T> {
+    let timer: NodeJS.Timeout | undefined
+    const open: OpenGuard = { label, onLate: options.onLate, settled: false, reject: () => {} }
+    const promise = new Promise<T>((resolve, reject) => {
+      open.reject = reject
+      let value: T | PromiseLike<T>
+      try {
+        value = this.#context.run(open, fn)
+      } catch (err) {
+        reject(err)
+        return
+      }
+      Promise.resolve(value).then(resolve, reject)
+      if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
+        const ms = options.timeoutMs
+        // Unref'd: the deadline must not keep the process alive by itself, or a promise that can never
+        // settle would wait for the timeout instead of being seen as stalled at once.
+        timer = setTimeout(() => reject(new TimeoutError(label, ms)), ms)
+        timer.unref()
+      }
+    })
+    this.#open.add(open)
+    const done = () => {
+      clearTimeout(timer)
+      open.settled = true
+      this.#open.delete(open)
+    }
+    promise.then(done, done)
+    return promise
+  }
+
+  #fault(error: unknown, origin: FaultOrigin): void {
+    const started = this.#context.getStore()
+    if (started && !started.settled) return started.reject(new StrayError(started.label, error, origin))
+    if (started?.onLate) return started.onLate(error, origin)
+    const newest = this.#newestOpen()
+    if (newest) return newest.reject(new StrayError(newest.label, error, origin))
+    this.#owners[this.#owners.length - 1]?.unattributed(error, origin)
+  }
+
+  #stall(): void {
+    const newest = this.#newestOpen()
+    if (!newest) return this.#owners[this.#owners.length - 1]?.stalled()
+    newest.reject(new StallError(newest.label))
+    // Node exits right after 'beforeExit' unless the loop has work again. What the rejection sets off may
+    // be promise callbacks only (an outer guard awaiting the same dead end), so keep the loop alive one
+    // more turn: if it empties again, 'beforeExit' comes back for the next open guard.
+    setImmediate(() => {})
+  }
+
+  #newestOpen(): OpenGuard | undefined {
+    let last: OpenGuard | undefined
+    for (const g of this.#open) if (!g.settled) last = g
+    return last
+  }
+}
+
+/** One monitor per process: process events are process-wide. */
+export const faults = new FaultMonitor()
+
+/**
+ * Other listeners (the CLI's last-resort handlers) step aside while a runner is armed; a global flag
+ * lets them see that without loading this module.
+ */
+const ARMED = Symbol.for('venomqa.faults.armed')
+function setArmedFlag(armed: boolean): void {
+  ;(globalThis as Record<symbol, unknown>)[ARMED] = armed
+}

@@ -1,0 +1,111 @@
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { REPO_ROOT } from '@venomqa/test-utils'
+import { describe, expect, it } from 'vitest'
+
+// The fault monitor listens to process events (uncaughtException, unhandledRejection, beforeExit), which
+// the test runner's own worker also listens to: each case runs in a Node process of its own, against the
+// built runner, and prints what it saw as JSON.
+const RUNNER = pathToFileURL(path.join(REPO_ROOT, 'packages/runner/dist/index.js')).href
+
+function inChild(body: string): { out: any; status: number | null; stderr: string } {
+  const script = `import { faults, StallError, StrayError } from '${RUNNER}'
+const seen = []
+const owner = { unattributed: (e, origin) => seen.push({ unattributed: String(e?.message ?? e), origin }), stalled: () => seen.push({ stalled: true }) }
+const describe = (err) => ({ name: err?.constructor?.name, message: err?.message })
+// Not a top-level await: Node ends a module whose top-level await never settles with exit code 13
+// before 'beforeExit', and the CLI (like most programs) runs from a plain async function.
+void (async () => {
+${body}
+})()
+`
+  const res = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 })
+  const line = res.stdout.trim().split('\n').pop() ?? ''
+  let out: unknown
+  try {
+    out = JSON.parse(line)
+  } catch {
+    throw new Error(`child printed no JSON (status ${res.status}):\n${res.stdout}\n${res.stderr}`)
+  }
+  return { out, status: res.status, stderr: res.stderr }
+}
+
+describe('fault monitor', () => {
+  it('gives a timer throw to the guard whose code started it, even while a newer guard runs', () => {
+    const { out } = inChild(`
+const disarm = faults.arm(owner)
+const first = faults.guard('step "first"', () => { setTimeout(() => { throw new Error('from first') }, 20); return new Promise((r) => setTimeout(r, 200)) })
+const second = faults.guard('step "second"', () => new Promise((r) => setTimeout(() => r('second done'), 100)))
+const results = await Promise.allSettled([first, second])
+disarm()
+console.log(JSON.stringify({ results: results.map((r) => r.status === 'fulfilled' ? r.value : describe(r.reason)), seen }))
+`)
+    expect(out.results).toEqual([
+      { name: 'StrayError', message: 'step "first": from first (thrown outside the awaited chain, e.g. in a timer callback)' },
+      'second done',
+    ])
+    expect(out.seen).toEqual([])
+  })
+
+  it('gives a rejection nobody awaited to the guard that made it, and one from a guard that already ended to its onLate', () => {
+    const { out } = inChild(`
+const disarm = faults.arm(owner)
+const late = []
+const early = await faults.guard('step "a"', async () => { Promise.reject(new Error('unawaited')); await new Promise((r) => setTimeout(r, 50)) }).catch(describe)
+await faults.guard('step "b"', () => { setTimeout(() => Promise.reject(new Error('after b ended')), 10) }, { onLate: (e, origin) => late.push({ message: e.message, origin }) })
+await new Promise((r) => setTimeout(r, 100))
+disarm()
+console.log(JSON.stringify({ early, late, seen }))
+`)
+    expect(out.early).toEqual({ name: 'StrayError', message: 'step "a": unawaited (a promise rejected that nothing awaited)' })
+    expect(out.late).toEqual([{ message: 'after b ended', origin: 'unhandledRejection' }])
+    expect(out.seen).toEqual([])
+  })
+
+  it('an error outside every guard goes to the owner', () => {
+    const { out } = inChild(`
+const disarm = faults.arm(owner)
+setTimeout(() => { throw new Error('nobody runs') }, 5)
+await new Promise((r) => setTimeout(r, 50))
+disarm()
+console.log(JSON.stringify({ seen }))
+`)
+    expect(out.seen).toEqual([{ unattributed: 'nobody runs', origin: 'uncaughtException' }])
+  })
+
+  it('when nothing is left to settle a guard, the newest open one fails with a StallError instead of the process exiting 0', () => {
+    const { out, status } = inChild(`
+const disarm = faults.arm(owner)
+const outer = faults.guard('plugin "p" setup', () => new Promise(() => {}), { timeoutMs: 60_000 })
+const inner = faults.guard('step "hangs"', () => new Promise(() => {}))
+const order = []
+inner.catch((e) => order.push(describe(e)))
+await outer.catch((e) => order.push(describe(e)))
+disarm()
+console.log(JSON.stringify({ order, seen }))
+`)
+    expect(status).toBe(0)
+    expect(out.order.map((e: { message: string }) => e.message)).toEqual([
+      expect.stringMatching(/^step "hangs" never settled/),
+      expect.stringMatching(/^plugin "p" setup never settled/),
+    ])
+    expect(out.order[0].name).toBe('StallError')
+  })
+
+  it('a timeout names the guard, and disarming removes every listener', () => {
+    const { out } = inChild(`
+const before = ['uncaughtException', 'unhandledRejection', 'beforeExit'].map((e) => process.listenerCount(e))
+const disarm = faults.arm(owner)
+const during = ['uncaughtException', 'unhandledRejection', 'beforeExit'].map((e) => process.listenerCount(e))
+const err = await faults.guard('plugin "slow" "stepEnd" hook', () => new Promise((r) => setTimeout(r, 5_000)), { timeoutMs: 50 }).catch(describe)
+disarm()
+const after = ['uncaughtException', 'unhandledRejection', 'beforeExit'].map((e) => process.listenerCount(e))
+console.log(JSON.stringify({ err, before, during, after }))
+process.exit(0)
+`)
+    expect(out.err).toEqual({ name: 'TimeoutError', message: 'plugin "slow" "stepEnd" hook timed out after 50 ms' })
+    expect(out.during).toEqual(out.before.map((n: number) => n + 1))
+    expect(out.after).toEqual(out.before)
+  })
+})

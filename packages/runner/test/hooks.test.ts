@@ -1,0 +1,105 @@
+import { type Issue, definePlugin, journey, step } from '@venomqa/core'
+import { describe, expect, it } from 'vitest'
+import { createRunner } from '../src/index'
+
+// Hooks run in-process here: no HTTP, no stray errors (those are tested in their own processes).
+const quiet = journey('quiet', { steps: [step('noop', () => undefined)] })
+
+describe('hooks', () => {
+  it('an issue a throwing hook causes is given to the issue hooks too', async () => {
+    const told: Issue[] = []
+    const runner = createRunner({
+      plugins: [
+        definePlugin({ name: 'breaks', version: '1.0.0', apiVersion: 1, hooks: { stepEnd: () => { throw new Error('stepEnd broke') } } }),
+        definePlugin({ name: 'listens', version: '1.0.0', apiVersion: 1, hooks: { issue: ({ issue }) => void told.push(issue) } }),
+      ],
+    })
+    const result = await runner.run(quiet)
+    await runner.close()
+    const issue = result.journeys[0]!.issues[0]!
+    expect(issue).toMatchObject({ severity: 'medium', kind: 'hook', source: 'plugin:breaks', step: 'noop', error: 'plugin:breaks threw in its "stepEnd" hook: stepEnd broke' })
+    expect(told).toEqual([issue])
+  })
+
+  it('an issue hook that throws becomes an issue itself, once, without calling the issue hooks again', async () => {
+    let calls = 0
+    const runner = createRunner({
+      plugins: [
+        definePlugin({ name: 'breaks', version: '1.0.0', apiVersion: 1, hooks: { stepEnd: () => { throw new Error('first') } } }),
+        definePlugin({
+          name: 'bad-listener',
+          version: '1.0.0',
+          apiVersion: 1,
+          hooks: {
+            issue: () => {
+              calls++
+              throw new Error('issue hook broke')
+            },
+          },
+        }),
+      ],
+    })
+    const result = await runner.run(quiet)
+    await runner.close()
+    expect(calls).toBe(1)
+    expect(result.journeys[0]!.issues.map((i) => [i.source, i.error])).toEqual([
+      ['plugin:breaks', 'plugin:breaks threw in its "stepEnd" hook: first'],
+      ['plugin:bad-listener', 'plugin:bad-listener threw in its "issue" hook: issue hook broke'],
+    ])
+    expect(result.status).toBe('passed') // medium issues never fail a run
+  })
+
+  it('a failed step\'s issue reaches the issue hooks before the journey ends, and a throwing issue hook is kept', async () => {
+    const runner = createRunner({
+      plugins: [definePlugin({ name: 'bad-listener', version: '1.0.0', apiVersion: 1, hooks: { issue: async () => { await new Promise((r) => setTimeout(r, 20)); throw new Error('late and broken') } } })],
+    })
+    const result = await runner.run(journey('fails', { steps: [step('boom', () => { throw new Error('step failed') })] }))
+    await runner.close()
+    expect(result.journeys[0]!.issues.map((i) => i.error)).toEqual(['step failed', 'plugin:bad-listener threw in its "issue" hook: late and broken'])
+  })
+
+  it('a hook past pluginTimeout is abandoned with a critical issue naming it, and the run goes on', async () => {
+    const runner = createRunner({
+      pluginTimeout: 100,
+      plugins: [definePlugin({ name: 'slow', version: '1.0.0', apiVersion: 1, hooks: { stepStart: () => new Promise((r) => setTimeout(r, 5_000)) } })],
+    })
+    const t0 = performance.now()
+    const result = await runner.run(journey('two_steps', { steps: [step('a', () => undefined), step('b', () => undefined)] }))
+    await runner.close()
+    expect(performance.now() - t0).toBeLessThan(4_000)
+    const j = result.journeys[0]!
+    expect(j.issues.map((i) => [i.step, i.severity, i.kind, i.error])).toEqual([
+      ['a', 'critical', 'stall', 'plugin:slow "stepStart" hook timed out after 100 ms; the run went on without it (raise pluginTimeout if the hook is slow on purpose)'],
+      ['b', 'critical', 'stall', 'plugin:slow "stepStart" hook timed out after 100 ms; the run went on without it (raise pluginTimeout if the hook is slow on purpose)'],
+    ])
+    expect(j.counts.steps.passed).toBe(2)
+    expect(result.status).toBe('failed')
+  })
+
+  it('close() reports a backend that did not disconnect and an onClose that threw, never drops them', async () => {
+    const runner = createRunner({
+      stateBackends: [
+        {
+          name: 'sticky',
+          mechanism: 'test',
+          parallelSafe: true,
+          connect: async () => {},
+          checkpoint: async () => {},
+          rollback: async () => {},
+          release: async () => {},
+          disconnect: async () => {
+            throw new Error('could not drop the tracking schema')
+          },
+        },
+      ],
+      plugins: [definePlugin({ name: 'closer', version: '1.0.0', apiVersion: 1, setup: (api) => api.onClose(() => { throw new Error('pool already ended') }) })],
+    })
+    await runner.run(quiet)
+    const messages = await runner.close()
+    expect(runner.closeIssues.map((i) => [i.severity, i.source, i.error])).toEqual([
+      ['critical', 'state:sticky', 'state backend "sticky" did not disconnect cleanly, so what it set up in the system under test may still be there: could not drop the tracking schema'],
+      ['medium', 'plugin:closer', 'plugin "closer" failed to close: pool already ended'],
+    ])
+    expect(messages).toEqual(runner.closeIssues.map((i) => i.error))
+  })
+})
