@@ -1,0 +1,34 @@
+import { definePlugin } from '@venomqa/core'
+import { PgProxyBackend } from './backend'
+import { type PgProxyStateOptions, resolveOptions } from './options'
+
+export { PgProxy, ProxyError, type PgProxyOptions, type ProxyStats } from './proxy'
+export { PgProxyBackend } from './backend'
+export { ControlClient, startControlServer, type ProxyStatus } from './control'
+export { resolveOptions, parseListen, type PgProxyStateOptions } from './options'
+export type { RefusalRecord } from './refusals'
+
+/** A backend for the `proxy` mechanism. Options are checked here. */
+export function pgProxyState(options: PgProxyStateOptions, warn?: (message: string) => void): PgProxyBackend {
+  return new PgProxyBackend(resolveOptions(options), warn)
+}
+
+/**
+ * The plugin: `plugins: [['@venomqa/pg-proxy', { control: 'http://127.0.0.1:6544' }]]` (a proxy started
+ * with `venomqa-pg-proxy`) or `{ upstream: '${DATABASE_URL}', listen: '127.0.0.1:6543' }` (started here)
+ * registers one backend and a health check for `venomqa doctor`.
+ */
+const plugin = definePlugin<PgProxyStateOptions>({
+  name: '@venomqa/pg-proxy',
+  version: __VENOMQA_PKG_VERSION__,
+  apiVersion: 1,
+  setup(api) {
+    const backend = pgProxyState(api.options, (m) => api.log.warn(m))
+    api.addStateBackend(backend)
+    api.addHealthCheck(backend.name, () => backend.healthCheck())
+    // The runner disconnects its backends; this covers a run that ends before it gets there.
+    api.onClose(() => backend.disconnect())
+  },
+})
+
+export default plugin

@@ -1,0 +1,123 @@
+import type { Message } from './protocol/frames'
+import { commandComplete, parseFields } from './protocol/messages'
+import { ServerError } from './upstream'
+
+/** What an upstream message answers: the frontend message it was sent for. */
+export type Expect = 'parse' | 'bind' | 'describe' | 'close' | 'execute' | 'sync' | 'query'
+
+/** What happens to the answers: passed to the client, dropped (the proxy's own), or passed with another command tag. */
+export type Disposition = 'forward' | 'swallow' | { retag: string }
+
+export interface Op {
+  readonly expect?: Expect
+  readonly mode: Disposition
+  /** Answers made by the proxy, sent when every earlier answer has gone (no upstream message involved). */
+  readonly synthetic?: Buffer[]
+  /** For 'sync' and 'query': called at ReadyForQuery with the first error, if any. */
+  done?(error?: ServerError): void
+  error?: ServerError
+}
+
+const TERMINAL: Record<Exclude<Expect, 'sync' | 'query'>, string> = {
+  parse: '1',
+  bind: '2',
+  close: '3',
+  describe: 'Tn',
+  execute: 'CIs',
+}
+
+/**
+ * The answers of one connection's messages, in order. Each upstream message belongs to the oldest
+ * unanswered op; an error in the extended protocol makes the server skip everything up to the next Sync,
+ * so those ops are dropped as the server drops them.
+ */
+export class OpQueue {
+  readonly #ops: Op[] = []
+  /** Set between an extended-protocol error and the Sync the connection has not sent yet. */
+  #skipping?: ServerError
+
+  constructor(private readonly send: (data: Buffer) => void) {}
+
+  /** True while messages up to the next Sync are to be dropped, not sent. */
+  get skipping(): boolean {
+    return !!this.#skipping
+  }
+
+  /** After an error the proxy itself answered: drop everything up to the next Sync, as the server would. */
+  skipUntilSync(error: ServerError): void {
+    this.#skipping = error
+  }
+
+  get pending(): number {
+    return this.#ops.length
+  }
+
+  push(op: Op): void {
+    if (this.#skipping) {
+      // The server is discarding messages until Sync: so are we.
+      if (op.expect !== 'sync') return
+      op.error ??= this.#skipping
+      this.#skipping = undefined
+    }
+    this.#ops.push(op)
+    this.#flushSynthetic()
+  }
+
+  /** Route one upstream message; returns false when nothing was waiting for it (a protocol surprise). */
+  receive(m: Message): boolean {
+    const t = m.type
+    const head = this.#ops[0]
+    // Asynchronous messages can come at any time; notices and parameter changes of the proxy's own
+    // statements (a replay of settings, a savepoint undone) stay here.
+    if (t === 'A') {
+      this.send(m.raw)
+      return true
+    }
+    if (t === 'N' || t === 'S') {
+      if (head?.mode !== 'swallow') this.send(m.raw)
+      return true
+    }
+    if (!head) return false
+    if (t === 'E') {
+      head.error ??= new ServerError(parseFields(m.body))
+      if (head.mode !== 'swallow') this.send(m.raw)
+      if (head.expect !== 'sync' && head.expect !== 'query') this.#skipToSync()
+      return true
+    }
+    if (t === 'Z') {
+      if (head.expect !== 'sync' && head.expect !== 'query') return false
+      this.#ops.shift()
+      head.done?.(head.error)
+      this.#flushSynthetic()
+      return true
+    }
+    if (head.mode === 'forward') this.send(m.raw)
+    else if (head.mode !== 'swallow') this.send(t === 'C' ? commandComplete(head.mode.retag) : m.raw)
+    const terminal = head.expect && head.expect !== 'sync' && head.expect !== 'query' && TERMINAL[head.expect].includes(t)
+    if (terminal) {
+      this.#ops.shift()
+      this.#flushSynthetic()
+    }
+    return true
+  }
+
+  /** The server dropped every message up to the Sync: their ops (and the proxy's own answers) go too. */
+  #skipToSync(): void {
+    const error = this.#ops[0]!.error
+    this.#ops.shift()
+    while (this.#ops.length && this.#ops[0]!.expect !== 'sync') this.#ops.shift()
+    // The Sync's ReadyForQuery reports the error of the batch to whoever waits on it.
+    if (this.#ops[0]) this.#ops[0].error ??= error
+    else this.#skipping = error
+  }
+
+  #flushSynthetic(): void {
+    while (this.#ops.length && this.#ops[0]!.synthetic) for (const b of this.#ops.shift()!.synthetic!) this.send(b)
+  }
+
+  /** The connection is gone: settle whoever waits, with `error`. */
+  failAll(error: ServerError): void {
+    this.#skipping = undefined
+    for (const op of this.#ops.splice(0)) op.done?.(op.error ?? error)
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * PostgreSQL v3 message framing. Every message after the startup packet is a type byte and an Int32 length
+ * that counts itself but not the type byte; the startup packet (and SSLRequest, GSSENCRequest,
+ * CancelRequest) has no type byte.
+ */
+
+export interface Message {
+  /** The type byte as a character ('Q', 'P', ...); '' for an untyped startup-phase packet. */
+  readonly type: string
+  /** The payload after the length. */
+  readonly body: Buffer
+  /** The whole message as it came, to forward without re-encoding. */
+  readonly raw: Buffer
+}
+
+/** Messages larger than this are a protocol violation (or an attack), not data. */
+const MAX_MESSAGE = 1024 * 1024 * 1024
+
+/** Cuts a byte stream into messages; keeps the tail until the rest arrives. */
+export class FrameReader {
+  #pending: Buffer = Buffer.alloc(0)
+  /** True while the next message is a startup-phase packet, without a type byte. */
+  untyped: boolean
+
+  constructor(options: { untyped?: boolean } = {}) {
+    this.untyped = options.untyped ?? false
+  }
+
+  /** Append bytes; return every complete message now available, in order. */
+  push(chunk: Buffer): Message[] {
+    this.#pending = this.#pending.length ? Buffer.concat([this.#pending, chunk]) : chunk
+    const out: Message[] = []
+    let at = 0
+    for (;;) {
+      const header = this.untyped ? 4 : 5
+      if (this.#pending.length - at < header) break
+      const length = this.#pending.readInt32BE(at + header - 4)
+      if (length < 4 || length > MAX_MESSAGE) throw new ProtocolError(`invalid message length ${length}`)
+      const end = at + header - 4 + length
+      if (end > this.#pending.length) break
+      const raw = this.#pending.subarray(at, end)
+      out.push({ type: this.untyped ? '' : String.fromCharCode(raw[0]!), body: raw.subarray(header), raw })
+      at = end
+      // Only the first packet of a connection (or the one after an SSL refusal) is untyped; the caller
+      // sets `untyped` again when it expects another.
+      if (this.untyped) {
+        this.untyped = false
+        this.#pending = this.#pending.subarray(at)
+        // The caller decides whether more untyped packets follow: hand back what we have so far.
+        return out
+      }
+    }
+    this.#pending = this.#pending.subarray(at)
+    return out
+  }
+
+  /** Bytes received but not yet part of a complete message. */
+  get buffered(): number {
+    return this.#pending.length
+  }
+
+  /** Re-run framing on what is buffered (after the caller changed `untyped`). */
+  drain(): Message[] {
+    return this.push(Buffer.alloc(0))
+  }
+}
+
+export class ProtocolError extends Error {
+  override name = 'ProtocolError'
+}
+
+/** Reads the fields of one message body in order. */
+export class BodyReader {
+  at = 0
+  constructor(readonly body: Buffer) {}
+
+  int16(): number {
+    const v = this.body.readInt16BE(this.at)
+    this.at += 2
+    return v
+  }
+
+  int32(): number {
+    const v = this.body.readInt32BE(this.at)
+    this.at += 4
+    return v
+  }
+
+  byte(): string {
+    return String.fromCharCode(this.body[this.at++]!)
+  }
+
+  cstring(): string {
+    const end = this.body.indexOf(0, this.at)
+    if (end < 0) throw new ProtocolError('unterminated string in message')
+    const s = this.body.toString('utf8', this.at, end)
+    this.at = end + 1
+    return s
+  }
+
+  bytes(n: number): Buffer {
+    const b = this.body.subarray(this.at, this.at + n)
+    this.at += n
+    return b
+  }
+
+  rest(): Buffer {
+    const b = this.body.subarray(this.at)
+    this.at = this.body.length
+    return b
+  }
+}
+
+/** Builds one message: type byte (or none), length, then the parts. */
+export function message(type: string, ...parts: (Buffer | string | number)[]): Buffer {
+  const buffers = parts.map(part)
+  const length = 4 + buffers.reduce((n, b) => n + b.length, 0)
+  const head = Buffer.alloc(type ? 5 : 4)
+  if (type) head.write(type, 0, 'latin1')
+  head.writeInt32BE(length, type ? 1 : 0)
+  return Buffer.concat([head, ...buffers])
+}
+
+/** A string part is a C string; a number part is an Int32. Use int16() for 16-bit fields. */
+function part(p: Buffer | string | number): Buffer {
+  if (Buffer.isBuffer(p)) return p
+  if (typeof p === 'string') return Buffer.from(`${p}\0`, 'utf8')
+  const b = Buffer.alloc(4)
+  b.writeInt32BE(p)
+  return b
+}
+
+export function int16(n: number): Buffer {
+  const b = Buffer.alloc(2)
+  b.writeInt16BE(n)
+  return b
+}

@@ -1,0 +1,440 @@
+import { randomBytes, randomInt } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import net from 'node:net'
+import { UpstreamLock, type WaitStats } from './lock'
+import { md5Matches } from './protocol/auth'
+import { FrameReader, message } from './protocol/frames'
+import {
+  authenticationOk,
+  backendKeyData,
+  cancelRequest,
+  errorResponse,
+  parameterStatus,
+  parse,
+  readStartupPacket,
+  readyForQuery,
+  type ServerError as ErrorFields,
+  sync,
+} from './protocol/messages'
+import { CAVEATS, type RefusalRecord, replicationRefused } from './refusals'
+import { type Hub, INTERNAL, Session } from './session'
+import { Upstream, type UpstreamTarget, parseUpstreamUrl } from './upstream'
+
+export interface PgProxyOptions {
+  /** postgres://user:password@host:port/database: the database the app's data lives in. */
+  upstream: string
+  /** Where the app connects. Default host 127.0.0.1, port 0 (any free port; see `port` once listening). */
+  host?: string
+  port?: number
+  /** Required from every client when set (md5); without it only loopback clients are accepted. */
+  password?: string
+  /** How long a connection may sit idle inside a transaction while another waits, ms. Default 5000. */
+  idleInTransactionTimeoutMs?: number
+  /** How long to wait for the upstream server at start, ms. Default 5000. */
+  connectTimeoutMs?: number
+}
+
+export interface ProxyStats extends WaitStats {
+  /** Client connections accepted so far, and open now. */
+  connections: number
+  open: number
+}
+
+type Caveat = keyof typeof CAVEATS
+
+/** A sequence's position, to put back after ROLLBACK TO (sequences are not transactional). */
+interface SequenceValue {
+  oid: string
+  lastValue: string
+  isCalled: boolean
+}
+
+/** Reads every sequence of the database in one call; a temporary function, gone with the base transaction. */
+const SEQUENCES_FUNCTION = `
+CREATE FUNCTION pg_temp.venomqa_sequences(OUT seq oid, OUT last_value int8, OUT is_called bool) RETURNS SETOF record
+LANGUAGE plpgsql AS $venomqa$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+           WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_temp%'
+           ORDER BY c.oid LOOP
+    seq := r.oid;
+    EXECUTE format('SELECT last_value, is_called FROM %s', r.oid::regclass) INTO last_value, is_called;
+    RETURN NEXT;
+  END LOOP;
+END
+$venomqa$`
+
+const READ_SEQUENCES = 'SELECT seq::int8::text, last_value::text, is_called::text FROM pg_temp.venomqa_sequences()'
+
+export class ProxyError extends Error {
+  override name = 'ProxyError'
+}
+
+/**
+ * The transaction proxy: the app's connections in front, one upstream session behind, inside one
+ * transaction that is never committed. The app's transactions become savepoints and run one at a time;
+ * a checkpoint is one more savepoint (and the sequences' positions), a rollback one round trip.
+ */
+export class PgProxy extends EventEmitter implements Hub {
+  readonly lock = new UpstreamLock()
+  readonly idleInTransactionTimeoutMs: number
+  appliedSettings: string | undefined = ''
+  borrowing?: Promise<void>
+  #changeWaiters: (() => void)[] = []
+  readonly target: UpstreamTarget
+  readonly refusals: RefusalRecord[] = []
+  readonly warnings: string[] = []
+  #upstream?: Upstream
+  #server?: net.Server
+  readonly #options: PgProxyOptions
+  readonly #sessions = new Map<number, { session: Session; socket: net.Socket; pid: number; secret: number }>()
+  readonly #checkpoints: { name: string; savepoint: string; sequences: SequenceValue[] }[] = []
+  readonly #caveatsSaid = new Set<Caveat>()
+  #atStart: SequenceValue[] = []
+  #nextId = 1
+  #counter = 0
+  #connections = 0
+  #lost?: Error
+  #stopping = false
+
+  constructor(options: PgProxyOptions) {
+    super()
+    this.#options = options
+    this.target = parseUpstreamUrl(options.upstream)
+    this.idleInTransactionTimeoutMs = options.idleInTransactionTimeoutMs ?? 5000
+  }
+
+  get upstream(): Upstream {
+    if (!this.#upstream) throw new ProxyError('the proxy is not started')
+    return this.#upstream
+  }
+
+  /** The port the proxy listens on (after start). */
+  get port(): number {
+    return (this.#server?.address() as net.AddressInfo | null)?.port ?? 0
+  }
+
+  get host(): string {
+    return this.#options.host ?? '127.0.0.1'
+  }
+
+  /** The URL the app should use: the upstream's user and database, the proxy's host and port. */
+  get url(): string {
+    const u = new URL(this.#options.upstream)
+    u.hostname = this.host.includes(':') ? `[${this.host}]` : this.host
+    u.port = String(this.port)
+    u.password = this.#options.password ? encodeURIComponent(this.#options.password) : ''
+    return u.toString()
+  }
+
+  get stats(): ProxyStats {
+    return { ...this.lock.stats, connections: this.#connections, open: this.#sessions.size }
+  }
+
+  /** Checkpoint names, oldest first. */
+  get checkpoints(): string[] {
+    return this.#checkpoints.map((c) => c.name)
+  }
+
+  /** Connect upstream, open the base transaction, listen. */
+  async start(): Promise<void> {
+    const upstream = await Upstream.connect(this.target, { timeoutMs: this.#options.connectTimeoutMs })
+    this.#upstream = upstream
+    upstream.onClose((err) => this.#upstreamLost(err))
+    await this.#prepareInternalStatements(upstream)
+    await upstream.run(`BEGIN; ${SEQUENCES_FUNCTION}`)
+    this.#atStart = toSequences((await upstream.run(READ_SEQUENCES)).rows)
+    this.#server = net.createServer((socket) => this.#accept(socket))
+    await new Promise<void>((resolve, reject) => {
+      this.#server!.once('error', reject)
+      this.#server!.listen(this.#options.port ?? 0, this.host, () => resolve())
+    })
+  }
+
+  async #prepareInternalStatements(upstream: Upstream): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      let error: Error | undefined
+      upstream.listen((m) => {
+        if (m.type === 'E') error ??= new ProxyError(`preparing the proxy's statements failed: ${m.body.toString('utf8').replace(/\0/g, ' ')}`)
+        if (m.type === 'Z') (error ? reject(error) : resolve())
+      })
+      upstream.write([...Object.values(INTERNAL).map(([name, sql]) => parse(name, sql)), sync()])
+    })
+  }
+
+  // ---- checkpoints ---------------------------------------------------------------------------------
+
+  /** A savepoint under everything the app did so far, and the sequences' positions. */
+  async checkpoint(name: string): Promise<void> {
+    await this.#exclusive(async (upstream) => {
+      const existing = this.#checkpoints.findIndex((c) => c.name === name)
+      const drop = existing >= 0 ? `RELEASE SAVEPOINT ${this.#checkpoints[existing]!.savepoint}; ` : ''
+      const savepoint = `venomqa_cp_${++this.#counter}`
+      const result = await upstream.run(`${drop}SAVEPOINT ${savepoint}; ${READ_SEQUENCES}`)
+      if (existing >= 0) this.#checkpoints.splice(existing)
+      this.#checkpoints.push({ name, savepoint, sequences: toSequences(result.rows) })
+    })
+  }
+
+  /** Everything since the checkpoint undone, sequences put back; the checkpoint stays, later ones go. */
+  async rollback(name: string): Promise<void> {
+    const i = this.#find(name)
+    await this.#exclusive(async (upstream) => {
+      const cp = this.#checkpoints[i]!
+      await upstream.run(`ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${setvalSql(cp.sequences)}`)
+      this.#checkpoints.splice(i + 1)
+      // SETs made since the checkpoint were undone with it: the next connection applies its own again.
+      this.appliedSettings = undefined
+    })
+  }
+
+  /** Forget the checkpoint and every later one; what was done since stays. */
+  async release(name: string): Promise<void> {
+    const i = this.#checkpoints.findIndex((c) => c.name === name)
+    if (i < 0) return
+    await this.#exclusive(async (upstream) => {
+      await upstream.run(`RELEASE SAVEPOINT ${this.#checkpoints[i]!.savepoint}`)
+      this.#checkpoints.splice(i)
+    })
+  }
+
+  /** Run SQL on the upstream session between the app's transactions (inside the base transaction). */
+  query(sql: string): Promise<(string | null)[][]> {
+    return this.#exclusive(async (upstream) => {
+      await upstream.run('SAVEPOINT venomqa_query')
+      const r = await upstream.simpleQuery(sql)
+      await upstream.run(r.error ? 'ROLLBACK TO SAVEPOINT venomqa_query; RELEASE SAVEPOINT venomqa_query' : 'RELEASE SAVEPOINT venomqa_query')
+      if (r.error) throw r.error
+      return r.rows
+    })
+  }
+
+  #find(name: string): number {
+    const i = this.#checkpoints.findIndex((c) => c.name === name)
+    if (i < 0) throw new ProxyError(`no checkpoint "${name}" (open: ${this.checkpoints.join(', ') || 'none'})`)
+    return i
+  }
+
+  async #exclusive<T>(fn: (upstream: Upstream) => Promise<T>): Promise<T> {
+    if (this.#lost) throw new ProxyError(`the upstream session is lost: ${this.#lost.message}`)
+    const upstream = this.upstream
+    const holder = {}
+    await this.lock.acquire(holder)
+    try {
+      return await fn(upstream)
+    } finally {
+      this.lock.release(holder)
+      this.notifyChange()
+    }
+  }
+
+  /** Roll the base transaction back (the database is as before start), end every connection, close. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return
+    this.#stopping = true
+    this.lock.close(new ProxyError('the proxy is stopping'))
+    this.notifyChange()
+    const server = this.#server
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve()
+    for (const { session } of this.#sessions.values())
+      session.terminate({ severity: 'FATAL', code: '57P01', message: 'venomqa-pg-proxy is stopping: everything done through it is rolled back' })
+    this.#sessions.clear()
+    const upstream = this.#upstream
+    if (upstream && !upstream.closed) {
+      // Ending the session rolls the base transaction back, whatever a statement of the app was doing.
+      await upstream.close()
+      // Sequences are not transactional: put back where they stood at start, from a session of their own.
+      if (this.#atStart.length) {
+        const fresh = await Upstream.connect(this.target, { timeoutMs: this.#options.connectTimeoutMs })
+        try {
+          await fresh.run(setvalSql(this.#atStart))
+        } finally {
+          await fresh.close()
+        }
+      }
+    }
+    await closed
+  }
+
+  // ---- the app's connections -----------------------------------------------------------------------
+
+  #accept(socket: net.Socket): void {
+    socket.setNoDelay(true)
+    const reader = new FrameReader({ untyped: true })
+    let session: Session | undefined
+    let awaitingPassword: { params: Record<string, string>; salt: Buffer } | undefined
+    const fail = (error: ErrorFields) => {
+      socket.end(errorResponse(error))
+    }
+    socket.on('error', () => {})
+    socket.on('close', () => session?.close())
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        let messages = reader.push(chunk)
+        while (messages.length) {
+          for (const m of messages) {
+            if (session) session.receive(m)
+            else if (awaitingPassword) {
+              const pending = awaitingPassword
+              awaitingPassword = undefined
+              const user = pending.params.user ?? ''
+              if (m.type !== 'p' || !md5Matches(m.body.toString('utf8').replace(/\0$/, ''), user, this.#options.password!, pending.salt))
+                return fail({ severity: 'FATAL', code: '28P01', message: `password authentication failed for user "${user}"` })
+              session = this.#open(socket, pending.params)
+            } else {
+              const packet = readStartupPacket(m)
+              if (packet.kind === 'ssl' || packet.kind === 'gssenc') {
+                // As PostgreSQL without TLS: 'N', and the client goes on in the clear (or gives up).
+                socket.write('N')
+                reader.untyped = true
+              } else if (packet.kind === 'cancel') {
+                this.#cancel(packet.pid, packet.secret)
+                socket.end()
+                return
+              } else if (packet.kind === 'unsupported')
+                return fail({ severity: 'FATAL', code: '0A000', message: `unsupported frontend protocol ${packet.version >> 16}.${packet.version & 0xffff}` })
+              else {
+                const refusal = this.#admit(socket, packet.params)
+                if (refusal) return fail(refusal)
+                if (this.#options.password) {
+                  awaitingPassword = { params: packet.params, salt: randomBytes(4) }
+                  socket.write(message('R', 5, awaitingPassword.salt))
+                } else session = this.#open(socket, packet.params)
+              }
+            }
+          }
+          messages = reader.drain()
+        }
+      } catch (err) {
+        fail({ severity: 'FATAL', code: '08P01', message: `venomqa-pg-proxy: ${(err as Error).message}` })
+      }
+    })
+  }
+
+  /** Why a connection may not come in, or nothing. */
+  #admit(socket: net.Socket, params: Record<string, string>): ErrorFields | undefined {
+    if (this.#lost) return { severity: 'FATAL', code: '08006', message: `venomqa-pg-proxy lost its upstream session: ${this.#lost.message}` }
+    if (this.#stopping) return { severity: 'FATAL', code: '57P03', message: 'venomqa-pg-proxy is stopping' }
+    const replication = params.replication?.toLowerCase()
+    if (replication && !['false', 'off', 'no', '0'].includes(replication)) {
+      this.refused({ reason: 'replication', what: 'replication connection', code: replicationRefused.code, message: replicationRefused.message })
+      return replicationRefused
+    }
+    if (!this.#options.password && !isLoopback(socket.remoteAddress))
+      return {
+        severity: 'FATAL',
+        code: '28000',
+        message: `venomqa-pg-proxy accepts connections from ${socket.remoteAddress} only with a password: start it with --password (or the password option)`,
+      }
+    const database = params.database || params.user
+    if (database && database !== this.target.database)
+      return {
+        severity: 'FATAL',
+        code: '3D000',
+        message: `database "${database}" does not exist behind venomqa-pg-proxy, which serves "${this.target.database}" only`,
+      }
+    return undefined
+  }
+
+  #open(socket: net.Socket, params: Record<string, string>): Session {
+    const id = this.#nextId++
+    this.#connections++
+    const settings = startupSettings(params)
+    const session = new Session(id, socket, this, settings.map(([k, v]) => `SET ${quoteIdent(k)} TO ${quoteLiteral(v)}`))
+    const pid = 1_000_000 + id
+    const secret = randomInt(1, 2 ** 31 - 1)
+    this.#sessions.set(pid, { session, socket, pid, secret })
+    const reported = new Map(this.upstream.parameters)
+    for (const [k, v] of settings) if (reported.has(k)) reported.set(k, v)
+    socket.cork()
+    socket.write(authenticationOk())
+    for (const [k, v] of reported) socket.write(parameterStatus(k, v))
+    socket.write(backendKeyData(pid, secret))
+    socket.write(readyForQuery('I'))
+    socket.uncork()
+    this.caveat('frozen-clock')
+    return session
+  }
+
+  /** A cancel for one of our connections goes to the server when that connection has a statement running. */
+  #cancel(pid: number, secret: number): void {
+    const entry = this.#sessions.get(pid)
+    if (!entry || entry.secret !== secret || !entry.session.owning || !this.#upstream) return
+    const s = net.connect({ host: this.target.host, port: this.target.port }, () => s.end(cancelRequest(this.#upstream!.pid, this.#upstream!.secret)))
+    s.on('error', () => {})
+  }
+
+  // ---- Hub ---------------------------------------------------------------------------------------
+
+  changed(): Promise<void> {
+    return new Promise((resolve) => this.#changeWaiters.push(resolve))
+  }
+
+  notifyChange(): void {
+    for (const resolve of this.#changeWaiters.splice(0)) resolve()
+  }
+
+  caveat(kind: Caveat): void {
+    if (this.#caveatsSaid.has(kind)) return
+    this.#caveatsSaid.add(kind)
+    this.warnings.push(CAVEATS[kind])
+    this.emit('warning', CAVEATS[kind])
+  }
+
+  refused(record: RefusalRecord): void {
+    this.refusals.push(record)
+    this.emit('refusal', record)
+  }
+
+  ended(session: Session): void {
+    for (const [pid, entry] of this.#sessions) if (entry.session === session) this.#sessions.delete(pid)
+  }
+
+  #upstreamLost(err?: Error): void {
+    if (this.#stopping) return
+    this.#lost = err ?? new Error('the server closed the connection')
+    this.lock.close(new ProxyError(`the upstream session is lost: ${this.#lost.message}`))
+    for (const { session } of this.#sessions.values())
+      session.terminate({ severity: 'FATAL', code: '08006', message: `venomqa-pg-proxy lost its upstream session: ${this.#lost.message}` })
+    this.emit('lost', this.#lost)
+  }
+
+  /** The upstream session is gone; every checkpoint with it. */
+  get lost(): Error | undefined {
+    return this.#lost
+  }
+}
+
+function toSequences(rows: (string | null)[][]): SequenceValue[] {
+  return rows.map(([oid, lastValue, isCalled]) => ({ oid: oid!, lastValue: lastValue!, isCalled: isCalled === 'true' }))
+}
+
+function setvalSql(values: SequenceValue[]): string {
+  if (!values.length) return 'SELECT 1'
+  return `SELECT ${values.map((s) => `pg_catalog.setval(${Number(s.oid)}::oid::regclass, ${BigInt(s.lastValue)}, ${s.isCalled})`).join(', ')}`
+}
+
+/** Startup parameters that are session settings (everything but who, where and how to connect). */
+function startupSettings(params: Record<string, string>): [string, string][] {
+  const out: [string, string][] = []
+  for (const [k, v] of Object.entries(params)) {
+    if (k === 'user' || k === 'database' || k === 'replication' || k === 'options') continue
+    out.push([k, v])
+  }
+  // `options: -c name=value --name=value`, as libpq passes PGOPTIONS.
+  for (const m of (params.options ?? '').matchAll(/(?:-c\s*|--)([\w.]+)=((?:\\\s|\S)*)/g)) out.push([m[1]!.replace(/-/g, '_'), m[2]!.replace(/\\(\s)/g, '$1')])
+  return out
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))
+}

@@ -1,0 +1,65 @@
+import type { ServerError } from './protocol/messages'
+import type { Caveat, Refusal } from './sql'
+
+/** What the proxy refused, for the backend to turn into a critical issue. */
+export interface RefusalRecord {
+  readonly reason: Refusal | 'replication' | 'idle-in-transaction'
+  readonly what: string
+  readonly code: string
+  readonly message: string
+}
+
+const FIX = 'use the snapshot mechanism of @venomqa/state-postgres for this app'
+
+/** The error a refused statement gets: SQLSTATE as PostgreSQL would use, and the fix. */
+export function refusalError(reason: Refusal, what: string): ServerError {
+  if (reason === 'listen')
+    return {
+      severity: 'ERROR',
+      code: '0A000',
+      message: `venomqa-pg-proxy refuses LISTEN: notifications are delivered at commit, and the proxy never commits`,
+      hint: `Notifications cannot reach this app through the proxy; ${FIX}.`,
+    }
+  if (reason === 'two-phase')
+    return {
+      severity: 'ERROR',
+      code: '0A000',
+      message: `venomqa-pg-proxy refuses ${what}: two-phase commit needs a real commit, and the proxy never commits`,
+      hint: `${FIX[0]!.toUpperCase()}${FIX.slice(1)}.`,
+    }
+  return {
+    severity: 'ERROR',
+    code: '25001',
+    message: `venomqa-pg-proxy refuses ${what}: it cannot run inside a transaction block, and behind the proxy everything runs inside one`,
+    hint: `Run it against the database directly (before the run, or in setup), or ${FIX}.`,
+  }
+}
+
+export const replicationRefused: ServerError = {
+  severity: 'FATAL',
+  code: '0A000',
+  message: 'venomqa-pg-proxy refuses replication connections: the proxy serves one never-committed transaction, which has no WAL to stream',
+  hint: `Connect replication clients to the database itself, or ${FIX}.`,
+}
+
+export function idleInTransactionError(idleMs: number): ServerError {
+  return {
+    severity: 'FATAL',
+    code: '25P03',
+    message: `venomqa-pg-proxy: this connection stayed idle inside a transaction for ${idleMs} ms while another connection waited for the database; the proxy runs one transaction at a time, so the other could never go on`,
+    detail: 'The app holds a transaction open on one connection while it waits for work on another one (or forgot to end a transaction).',
+    hint: `${FIX[0]!.toUpperCase()}${FIX.slice(1)}, or raise idleInTransactionTimeoutMs if the app is only slow.`,
+  }
+}
+
+/** Said once per proxy, the first time it applies. */
+export const CAVEATS: Record<Caveat | 'frozen-clock' | 'set-transaction', string> = {
+  'frozen-clock':
+    'now(), current_timestamp and transaction_timestamp() return the start of the proxy\'s base transaction for every statement of the run; clock_timestamp() still moves',
+  'advisory-lock':
+    'advisory locks never contend between the app\'s connections behind the proxy (they all share one database session), and transaction-level ones are held until the proxy stops',
+  'row-lock':
+    'row and table locks (SELECT ... FOR UPDATE, LOCK) never contend between the app\'s connections behind the proxy: its transactions run one at a time in one database session',
+  'set-transaction':
+    'SET TRANSACTION is accepted and ignored behind the proxy: every transaction of the app runs with the characteristics of the proxy\'s base transaction',
+}

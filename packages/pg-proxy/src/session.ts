@@ -1,0 +1,707 @@
+import type net from 'node:net'
+import { OpQueue } from './ops'
+import { BodyReader, type Message, message } from './protocol/frames'
+import {
+  type ServerError as ErrorFields,
+  bindNoParams,
+  commandComplete,
+  emptyQueryResponse,
+  errorResponse,
+  execute,
+  noticeResponse,
+  query,
+  readyForQuery,
+} from './protocol/messages'
+import type { UpstreamLock } from './lock'
+import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError } from './refusals'
+import { type Statement, type StatementKind, caveatsOf, classify, splitStatements } from './sql'
+import { ServerError, type Upstream } from './upstream'
+
+/** The proxy's prepared statements on the upstream session: the savepoint that stands for the app's transaction. */
+export const INTERNAL = {
+  savepoint: ['venomqa.tx_savepoint', 'SAVEPOINT venomqa_tx'],
+  release: ['venomqa.tx_release', 'RELEASE SAVEPOINT venomqa_tx'],
+  rollback: ['venomqa.tx_rollback', 'ROLLBACK TO SAVEPOINT venomqa_tx'],
+} as const
+
+/** What a session needs from the proxy. */
+export interface Hub {
+  readonly lock: UpstreamLock
+  readonly upstream: Upstream
+  readonly idleInTransactionTimeoutMs: number
+  /** Session settings the upstream session has now, as a key; undefined when unknown (after a rollback). */
+  appliedSettings: string | undefined
+  /** Set while a connection borrows an idle owner's session to prepare statements. */
+  borrowing?: Promise<void>
+  /** Resolves at the next moment a waiting prepare-only batch might get through. */
+  changed(): Promise<void>
+  notifyChange(): void
+  caveat(kind: keyof typeof CAVEATS): void
+  refused(record: RefusalRecord): void
+  ended(session: Session): void
+}
+
+/**
+ * Where the app's transaction stands. `implicit`: the proxy's savepoint covers statements outside any
+ * BEGIN (PostgreSQL's autocommit: all or nothing), until their Sync or the end of their Query.
+ */
+type Tx = 'none' | 'implicit' | 'explicit' | 'failed'
+
+/** A prepared statement or portal of the app, as the proxy sees it. */
+interface Prepared {
+  readonly kind: StatementKind
+  readonly text: string
+}
+
+const UNKNOWN: Prepared = { kind: { kind: 'other' }, text: '' }
+
+const FRONTEND_EXTENDED = new Set(['P', 'B', 'D', 'E', 'C', 'H'])
+
+/** Messages that only prepare (nothing runs, nothing is bound): Parse, Describe of a statement, Close, Flush. */
+const preparesOnly = (m: Message) => m.type === 'P' || m.type === 'C' || m.type === 'H' || (m.type === 'D' && m.body[0] === 0x53)
+
+/** One connection of the app: its messages, its transaction, its names on the shared upstream session. */
+export class Session {
+  readonly #socket: net.Socket
+  readonly #hub: Hub
+  readonly #queue: OpQueue
+  readonly #inbox: Message[] = []
+  readonly #statements = new Map<string, Prepared>()
+  readonly #portals = new Map<string, Prepared>()
+  /** Session settings, as SET statements: replayed whenever this connection gets the upstream after another. */
+  readonly #settings: string[]
+  /** Settings made inside the app's open transaction: kept at COMMIT, dropped at ROLLBACK. */
+  #pendingSettings: string[] = []
+  /** Settings of the current batch, not yet known to have succeeded. */
+  #batchSettings: string[] = []
+  #tx: Tx = 'none'
+  #owner = false
+  #running = false
+  #closed = false
+  /** Extended-protocol messages sent since the last Sync: the connection is mid-batch. */
+  #unsynced = 0
+  /** The proxy answered an error itself in this batch (a refusal). */
+  #batchRefused = false
+  #idleTimer?: NodeJS.Timeout
+
+  constructor(
+    readonly id: number,
+    socket: net.Socket,
+    hub: Hub,
+    startupSettings: string[],
+  ) {
+    this.#socket = socket
+    this.#hub = hub
+    this.#settings = startupSettings
+    this.#queue = new OpQueue((data) => this.#toClient(data))
+  }
+
+  get transaction(): Tx {
+    return this.#tx
+  }
+
+  get owning(): boolean {
+    return this.#owner
+  }
+
+  /** Messages of the connection, as they arrive. Copy data goes straight up: the server is waiting for it. */
+  receive(m: Message): void {
+    if (this.#closed) return
+    this.#stopIdleTimer()
+    if (m.type === 'd' || m.type === 'c' || m.type === 'f') {
+      if (this.#owner) this.#hub.upstream.write(m.raw)
+      return
+    }
+    this.#inbox.push(m)
+    // After the rest of the chunk: a batch is seen whole (prepareAside needs its Sync).
+    queueMicrotask(() => void this.#drain())
+  }
+
+  /** The client went away: undo its open transaction, forget its statements, let the others in. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#stopIdleTimer()
+    this.#inbox.length = 0
+    this.#inbox.push({ type: 'X', body: Buffer.alloc(0), raw: Buffer.alloc(0) })
+    void this.#drain()
+  }
+
+  /** The proxy is stopping or lost its upstream: end the connection with this error. */
+  terminate(error: ErrorFields): void {
+    this.#toClient(errorResponse(error))
+    this.#closed = true
+    this.#stopIdleTimer()
+    this.#queue.failAll(new ServerError({ C: error.code, M: error.message }))
+    this.#socket.end()
+  }
+
+  /** The lock tells its owner that someone waits: a connection idle in a transaction gets a deadline. */
+  onContention(): void {
+    if (this.#idleHolding() && !this.#idleTimer) {
+      this.#idleTimer = setTimeout(() => void this.#idleTimeout(), this.#hub.idleInTransactionTimeoutMs)
+      this.#idleTimer.unref()
+    }
+  }
+
+  // ---- the message loop ----------------------------------------------------------------------------
+
+  async #drain(): Promise<void> {
+    if (this.#running) return
+    this.#running = true
+    try {
+      while (this.#inbox.length) {
+        const m = this.#inbox.shift()!
+        if (m.type === 'X') {
+          await this.#end()
+          return
+        }
+        if (await this.#prepareAside(m)) continue
+        await this.#acquire()
+        while (this.#hub.borrowing) await this.#hub.borrowing
+        await this.#handle(m)
+        this.#maybeRelease()
+      }
+      if (this.#idleHolding()) {
+        if (this.#hub.lock.waiting) this.onContention()
+        this.#hub.notifyChange()
+      }
+    } catch (err) {
+      this.#fatal(err)
+    } finally {
+      this.#running = false
+    }
+  }
+
+  async #handle(m: Message): Promise<void> {
+    if (m.type === 'Q') return this.#simpleQuery(new BodyReader(m.body).cstring())
+    if (m.type === 'S') return this.#sync()
+    if (m.type === 'F') return this.#functionCall(m)
+    if (FRONTEND_EXTENDED.has(m.type)) return this.#extended(m)
+    throw new ServerError({ C: '08P01', M: `unexpected message type "${m.type}"` })
+  }
+
+  async #acquire(): Promise<void> {
+    if (this.#owner) return
+    await this.#hub.lock.acquire(this)
+    this.#owner = true
+    this.#hub.upstream.listen((m) => {
+      if (!this.#queue.receive(m)) this.#fatal(new Error(`unexpected "${m.type}" from the server`))
+    })
+    await this.#applySettings()
+  }
+
+  /** At a transaction boundary with nothing in flight, others may have the upstream. */
+  #maybeRelease(): void {
+    if (!this.#owner || this.#tx !== 'none' || this.#unsynced || this.#queue.pending) return
+    if (this.#inbox.length && !this.#hub.lock.waiting) return
+    this.#owner = false
+    this.#hub.lock.release(this)
+    this.#hub.notifyChange()
+  }
+
+  /** Holding the upstream with nothing to do: inside a transaction, or mid-batch. */
+  idleHolding(): boolean {
+    return this.#idleHolding()
+  }
+
+  /** The upstream's messages are this connection's again (after another borrowed the session). */
+  listenUpstream(): void {
+    this.#hub.upstream.listen((m) => {
+      if (!this.#queue.receive(m)) this.#fatal(new Error(`unexpected "${m.type}" from the server`))
+    })
+  }
+
+  /**
+   * A batch that only prepares statements (Parse, Describe, Close up to Sync: what a blocking PQprepare
+   * sends) may run while the owner sits idle inside its transaction, in a savepoint of its own. A
+   * single-threaded app (pgbench -j 1) that prepares on one connection while another holds a transaction
+   * would otherwise wait for itself. True when the batch was answered.
+   */
+  async #prepareAside(first: Message): Promise<boolean> {
+    if (this.#owner || this.#tx !== 'none' || this.#unsynced || !preparesOnly(first)) return false
+    const end = this.#inbox.findIndex((m) => m.type === 'S')
+    if (end < 0 || !this.#inbox.slice(0, end).every(preparesOnly)) return false
+    for (;;) {
+      const owner = this.#hub.lock.owner
+      if (!(owner instanceof Session) || this.#hub.upstream.status === 'E') return false
+      if (owner.idleHolding() && !this.#hub.borrowing) {
+        const batch = [first, ...this.#inbox.splice(0, end + 1)]
+        let done = () => {}
+        this.#hub.borrowing = new Promise<void>((resolve) => (done = resolve))
+        try {
+          await this.#runAside(batch)
+        } finally {
+          this.#hub.borrowing = undefined
+          owner.listenUpstream()
+          done()
+        }
+        return true
+      }
+      await this.#hub.changed()
+    }
+  }
+
+  /**
+   * Inside a savepoint that is always rolled back: the connection's own settings apply to the Parse
+   * (search_path decides what a name means), and neither they nor an error touch the owner's
+   * transaction. Prepared statements are not transactional: they stay.
+   */
+  async #runAside(batch: Message[]): Promise<void> {
+    this.listenUpstream()
+    await this.#internal(['SAVEPOINT venomqa_aside', 'RESET ALL', ...this.#settings].join('; '))
+    for (const m of batch.slice(0, -1)) this.#forwardExtended(m)
+    const done = this.#track('sync', 'swallow')
+    this.#hub.upstream.write(message('S'))
+    await done
+    await this.#internal('ROLLBACK TO SAVEPOINT venomqa_aside; RELEASE SAVEPOINT venomqa_aside')
+    this.#ready()
+  }
+
+  /** Holding the upstream with nothing to do: inside a transaction, or mid-batch. */
+  #idleHolding(): boolean {
+    return this.#owner && !this.#inbox.length && !this.#queue.pending && (this.#tx !== 'none' || this.#unsynced > 0)
+  }
+
+  async #idleTimeout(): Promise<void> {
+    this.#idleTimer = undefined
+    while (this.#hub.borrowing) await this.#hub.borrowing
+    if (!this.#idleHolding() || this.#closed) return
+    const error = idleInTransactionError(this.#hub.idleInTransactionTimeoutMs)
+    this.#hub.refused({ reason: 'idle-in-transaction', what: 'idle in transaction', code: error.code, message: error.message })
+    this.terminate(error)
+    await this.#end()
+  }
+
+  #stopIdleTimer(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer)
+    this.#idleTimer = undefined
+  }
+
+  #fatal(err: unknown): void {
+    if (this.#closed) return
+    this.terminate({ severity: 'FATAL', code: (err as ServerError).code || '08P01', message: `venomqa-pg-proxy: ${(err as Error).message}` })
+    void this.#end()
+  }
+
+  /** Undo what the connection left open, then let go. Runs once, at the end of the connection. */
+  async #end(): Promise<void> {
+    this.#closed = true
+    this.#stopIdleTimer()
+    const named = [...this.#statements.keys()].filter(Boolean)
+    const dirty = this.#tx !== 'none' || this.#unsynced > 0 || named.length > 0
+    try {
+      while (this.#hub.borrowing) await this.#hub.borrowing
+      if (dirty && !this.#hub.upstream.closed) {
+        await this.#acquire()
+        await this.#waitForQueue()
+        if (this.#unsynced) await this.#syncUpstream()
+        if (this.#tx !== 'none' || this.#hub.upstream.status === 'E') await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
+        // Close, not DEALLOCATE: closing a statement that does not exist (its Parse failed) is no error,
+        // and an error here would abort the base transaction.
+        if (named.length) {
+          for (const _ of named) this.#queue.push({ expect: 'close', mode: 'swallow' })
+          const done = this.#track('sync', 'swallow')
+          this.#hub.upstream.write([...named.map((n) => message('C', Buffer.from('S'), this.#upstreamName(n))), message('S')])
+          await done
+        }
+      }
+    } catch {
+      // The upstream is gone or broken: the proxy reports that on its own.
+    } finally {
+      this.#tx = 'none'
+      this.#owner = false
+      this.#hub.lock.abandon(this)
+      this.#hub.notifyChange()
+      this.#hub.ended(this)
+      if (!this.#socket.destroyed) this.#socket.end()
+    }
+  }
+
+  /** Statements other connections cannot see: names are per connection on the server, shared here. */
+  #upstreamName(name: string): string {
+    return name ? `vq${this.id}.${name}` : ''
+  }
+
+  // ---- simple query ----------------------------------------------------------------------------------
+
+  async #simpleQuery(sql: string): Promise<void> {
+    const statements = splitStatements(sql)
+    if (!statements.length) {
+      this.#toClient(emptyQueryResponse())
+      return this.#ready()
+    }
+    const kinds = statements.map((s) => this.#inspect(s))
+    const plain = kinds.every((k) => k.kind === 'other' || k.kind === 'session-setting')
+    if (plain) await this.#plainQuery(sql, statements.filter((_, i) => kinds[i]!.kind === 'session-setting').map((s) => s.text), statements.some(isCopy))
+    else await this.#statementByStatement(statements, kinds)
+    this.#ready()
+  }
+
+  /** No transaction control inside: the server runs the text as written, every result goes back. */
+  async #plainQuery(sql: string, settings: string[], copy = false): Promise<void> {
+    const upstream = this.#hub.upstream
+    if (this.#tx === 'none') {
+      // Autocommit: all or nothing, as PostgreSQL runs a Query message outside a transaction block. The
+      // RELEASE goes in the same round trip; after an error it fails too, and the rollback follows. Not
+      // after a COPY: the server would take the RELEASE for a message inside the copy data.
+      this.#queue.push({ expect: 'query', mode: 'swallow' })
+      const result = this.#track('query', 'forward')
+      const release = copy ? undefined : this.#track('query', 'swallow')
+      upstream.write([query(INTERNAL.savepoint[1]), query(sql), ...(copy ? [] : [query(INTERNAL.release[1])])])
+      const error = await result
+      await release
+      if (error) await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
+      else if (copy) await this.#internal(INTERNAL.release[1])
+      else this.#keepSettings(settings)
+      return
+    }
+    const error = await this.#forwardQuery(sql)
+    this.#afterInTransaction(error, settings)
+  }
+
+  /** Transaction control, refusals or SET TRANSACTION inside: one statement at a time, each mapped. */
+  async #statementByStatement(statements: Statement[], kinds: StatementKind[]): Promise<void> {
+    for (let i = 0; i < statements.length; i++) {
+      const ok = await this.#runStatement(statements[i]!, kinds[i]!, statements.length > 1)
+      if (!ok) break
+    }
+    if (this.#tx === 'implicit') await this.#endImplicit(this.#hub.upstream.status === 'E')
+  }
+
+  /** One statement of a simple query; false when it failed (the rest of the query is skipped). */
+  async #runStatement(statement: Statement, kind: StatementKind, inMulti: boolean): Promise<boolean> {
+    switch (kind.kind) {
+      case 'begin':
+        await this.#begin()
+        return true
+      case 'commit':
+      case 'rollback':
+        await this.#finish(kind.kind, kind.chain)
+        return true
+      case 'set-transaction':
+        this.#toClient(commandComplete('SET'))
+        return true
+      case 'refused':
+        await this.#refuse(kind.reason, kind.what)
+        return false
+      case 'savepoint':
+        if (this.#tx === 'none' || this.#tx === 'implicit') {
+          this.#toClient(errorResponse({ severity: 'ERROR', code: '25P01', message: `${kind.verb} can only be used in transaction blocks` }))
+          if (this.#tx === 'implicit') await this.#endImplicit(true)
+          return false
+        }
+        return this.#afterInTransaction(await this.#forwardQuery(statement.text), [])
+      default: {
+        if (this.#tx === 'none' && inMulti) await this.#openImplicit()
+        if (this.#tx === 'none') {
+          await this.#plainQuery(statement.text, kind.kind === 'session-setting' ? [statement.text] : [])
+          return this.#hub.upstream.status !== 'E'
+        }
+        const error = await this.#forwardQuery(statement.text)
+        if (this.#tx === 'implicit') {
+          if (error) await this.#endImplicit(true)
+          else if (kind.kind === 'session-setting') this.#batchSettings.push(statement.text)
+          return !error
+        }
+        return this.#afterInTransaction(error, kind.kind === 'session-setting' ? [statement.text] : [])
+      }
+    }
+  }
+
+  async #begin(): Promise<void> {
+    if (this.#tx === 'explicit' || this.#tx === 'failed') {
+      this.#toClient(noticeResponse({ severity: 'WARNING', code: '25001', message: 'there is already a transaction in progress' }))
+    } else if (this.#tx === 'none') await this.#internal(INTERNAL.savepoint[1])
+    if (this.#tx !== 'failed') this.#tx = 'explicit'
+    this.#toClient(commandComplete('BEGIN'))
+  }
+
+  /** COMMIT or ROLLBACK of the app's transaction: RELEASE or ROLLBACK TO of the proxy's savepoint. */
+  async #finish(verb: 'commit' | 'rollback', chain: boolean): Promise<void> {
+    if (this.#tx === 'none') {
+      this.#toClient(noticeResponse({ severity: 'WARNING', code: '25P01', message: 'there is no transaction in progress' }))
+      this.#toClient(commandComplete(verb === 'commit' ? 'COMMIT' : 'ROLLBACK'))
+      return
+    }
+    const keep = verb === 'commit' && this.#tx !== 'failed'
+    await this.#internal(keep ? INTERNAL.release[1] : `${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
+    if (keep) this.#keepSettings([...this.#pendingSettings, ...this.#batchSettings])
+    this.#pendingSettings = []
+    this.#batchSettings = []
+    this.#tx = 'none'
+    this.#toClient(commandComplete(keep ? 'COMMIT' : 'ROLLBACK'))
+    if (chain) {
+      await this.#internal(INTERNAL.savepoint[1])
+      this.#tx = 'explicit'
+    }
+  }
+
+  async #refuse(reason: Parameters<typeof refusalError>[0], what: string): Promise<void> {
+    const error = refusalError(reason, what)
+    this.#hub.refused({ reason, what, code: error.code, message: error.message })
+    this.#toClient(errorResponse(error))
+    await this.#failTransaction()
+  }
+
+  /** An error the proxy answered itself fails the app's transaction as a server error would. */
+  async #failTransaction(): Promise<void> {
+    if (this.#tx === 'implicit') await this.#endImplicit(true)
+    else if (this.#tx === 'explicit') {
+      // Puts the server's transaction into the aborted state, so that what follows fails as it should
+      // and ROLLBACK TO SAVEPOINT of the app's own savepoints still works.
+      await this.#internal(`DO $venomqa$ BEGIN RAISE EXCEPTION 'refused by venomqa-pg-proxy'; END $venomqa$`)
+      this.#tx = 'failed'
+    }
+  }
+
+  async #openImplicit(): Promise<void> {
+    await this.#internal(INTERNAL.savepoint[1])
+    this.#tx = 'implicit'
+  }
+
+  async #endImplicit(failed: boolean): Promise<void> {
+    await this.#internal(failed ? `${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}` : INTERNAL.release[1])
+    if (!failed) this.#keepSettings(this.#batchSettings)
+    this.#batchSettings = []
+    this.#tx = 'none'
+  }
+
+  /** Inside the app's transaction, the server's state is the app's: an error there fails it. */
+  #afterInTransaction(error: ServerError | undefined, settings: string[]): boolean {
+    this.#tx = this.#hub.upstream.status === 'E' ? 'failed' : 'explicit'
+    if (!error && this.#tx === 'explicit') this.#pendingSettings.push(...settings)
+    return !error
+  }
+
+  async #forwardQuery(sql: string): Promise<ServerError | undefined> {
+    const done = this.#track('query', 'forward')
+    this.#hub.upstream.write(query(sql))
+    return done
+  }
+
+  async #functionCall(m: Message): Promise<void> {
+    const opened = this.#tx === 'none'
+    if (opened) await this.#openImplicit()
+    const done = this.#track('query', 'forward')
+    this.#hub.upstream.write(m.raw)
+    const error = await done
+    if (opened) await this.#endImplicit(!!error)
+    else this.#afterInTransaction(error, [])
+    this.#ready()
+  }
+
+  // ---- extended query ------------------------------------------------------------------------------
+
+  async #extended(m: Message): Promise<void> {
+    if (this.#queue.skipping) return // the server would discard it until Sync
+    if (this.#tx === 'none') await this.#openImplicitPipelined()
+    this.#unsynced++
+    this.#forwardExtended(m)
+  }
+
+  /** Parse, Bind, Describe, Close, Execute, Flush: names made the connection's own, Execute mapped. */
+  #forwardExtended(m: Message): void {
+    const r = new BodyReader(m.body)
+    const upstream = this.#hub.upstream
+    switch (m.type) {
+      case 'P': {
+        const name = r.cstring()
+        const sql = r.cstring()
+        const first = splitStatements(sql)[0]
+        this.#statements.set(name, { kind: first ? this.#inspect(first) : { kind: 'other' }, text: first?.text ?? '' })
+        this.#queue.push({ expect: 'parse', mode: 'forward' })
+        upstream.write(message('P', this.#upstreamName(name), sql, r.rest()))
+        return
+      }
+      case 'B': {
+        const portal = r.cstring()
+        const statement = r.cstring()
+        this.#portals.set(portal, this.#statements.get(statement) ?? UNKNOWN)
+        this.#queue.push({ expect: 'bind', mode: 'forward' })
+        upstream.write(message('B', this.#upstreamName(portal), this.#upstreamName(statement), r.rest()))
+        return
+      }
+      case 'D':
+      case 'C': {
+        const target = r.byte()
+        const name = r.cstring()
+        if (m.type === 'C') (target === 'S' ? this.#statements : this.#portals).delete(name)
+        this.#queue.push({ expect: m.type === 'D' ? 'describe' : 'close', mode: 'forward' })
+        upstream.write(message(m.type, Buffer.from(target, 'latin1'), this.#upstreamName(name)))
+        return
+      }
+      case 'E':
+        this.#execute(r.cstring(), r.int32())
+        return
+      case 'H':
+        upstream.write(m.raw)
+        return
+    }
+  }
+
+  /** Execute: the app's transaction control becomes the proxy's savepoint statements. */
+  #execute(portal: string, maxRows: number): void {
+    const { kind, text } = this.#portals.get(portal) ?? UNKNOWN
+    const upstream = this.#hub.upstream
+    switch (kind.kind) {
+      case 'begin':
+        if (this.#tx === 'explicit' || this.#tx === 'failed')
+          this.#synthetic(noticeResponse({ severity: 'WARNING', code: '25001', message: 'there is already a transaction in progress' }))
+        if (this.#tx !== 'failed') this.#tx = 'explicit'
+        this.#synthetic(commandComplete('BEGIN'))
+        return
+      case 'commit':
+      case 'rollback': {
+        const keep = kind.kind === 'commit' && this.#tx !== 'failed'
+        const tag = keep ? 'COMMIT' : 'ROLLBACK'
+        this.#internalPipelined(keep ? [INTERNAL.release] : [INTERNAL.rollback, INTERNAL.release], tag)
+        if (keep) this.#keepSettings([...this.#pendingSettings, ...this.#batchSettings])
+        this.#pendingSettings = []
+        this.#batchSettings = []
+        this.#tx = 'none'
+        // Statements after it in the same batch are autocommit again; with AND CHAIN, a new transaction.
+        this.#internalPipelined([INTERNAL.savepoint])
+        this.#tx = kind.chain ? 'explicit' : 'implicit'
+        return
+      }
+      case 'set-transaction':
+        this.#synthetic(commandComplete('SET'))
+        return
+      case 'refused': {
+        const error = refusalError(kind.reason, kind.what)
+        this.#hub.refused({ reason: kind.reason, what: kind.what, code: error.code, message: error.message })
+        this.#synthetic(errorResponse(error))
+        this.#batchRefused = true
+        this.#queue.skipUntilSync(new ServerError({ C: error.code, M: error.message }))
+        return
+      }
+      case 'savepoint':
+        if (this.#tx === 'implicit') {
+          const error = { severity: 'ERROR', code: '25P01', message: `${kind.verb} can only be used in transaction blocks` } as const
+          this.#synthetic(errorResponse(error))
+          this.#batchRefused = true
+          this.#queue.skipUntilSync(new ServerError({ C: error.code, M: error.message }))
+          return
+        }
+        break
+      case 'session-setting':
+        // A SET with parameters cannot be replayed as text; SET takes none, so the text is the setting.
+        this.#batchSettings.push(text)
+        break
+    }
+    this.#queue.push({ expect: 'execute', mode: 'forward' })
+    upstream.write(execute(this.#upstreamName(portal), maxRows))
+  }
+
+  /** Sync ends a batch: an autocommit batch is kept (RELEASE) or undone (ROLLBACK TO) as a whole. */
+  async #sync(): Promise<void> {
+    const upstream = this.#hub.upstream
+    const implicit = this.#tx === 'implicit'
+    if (implicit && !this.#queue.skipping) this.#internalPipelined([INTERNAL.release])
+    const done = this.#track('sync', 'swallow')
+    upstream.write(message('S'))
+    const error = await done
+    this.#unsynced = 0
+    const refused = this.#batchRefused
+    this.#batchRefused = false
+    if (implicit || this.#tx === 'implicit') {
+      if (error || upstream.status === 'E') await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
+      else this.#keepSettings(this.#batchSettings)
+      this.#batchSettings = []
+      this.#tx = 'none'
+    } else if (this.#tx === 'explicit' || this.#tx === 'failed') {
+      this.#tx = upstream.status === 'E' ? 'failed' : 'explicit'
+      if (refused && this.#tx === 'explicit') await this.#failTransaction()
+    }
+    this.#ready()
+  }
+
+  /** The proxy's savepoint ahead of the batch's first message, in the same round trip. */
+  async #openImplicitPipelined(): Promise<void> {
+    this.#internalPipelined([INTERNAL.savepoint])
+    this.#tx = 'implicit'
+  }
+
+  /** Run prepared internal statements in line with the app's messages (unnamed portal); the last may answer as `tag`. */
+  #internalPipelined(statements: readonly (readonly [string, string])[], tag?: string): void {
+    const out: Buffer[] = []
+    statements.forEach(([name], i) => {
+      const last = i === statements.length - 1
+      this.#queue.push({ expect: 'bind', mode: 'swallow' })
+      this.#queue.push({ expect: 'execute', mode: last && tag ? { retag: tag } : 'swallow' })
+      out.push(bindNoParams('', name), execute(''))
+    })
+    this.#hub.upstream.write(out)
+  }
+
+  // ---- shared helpers ------------------------------------------------------------------------------
+
+  /** Classify a statement, and say once what behaves differently behind the proxy. */
+  #inspect(statement: Statement): StatementKind {
+    for (const caveat of caveatsOf(statement)) this.#hub.caveat(caveat)
+    const kind = classify(statement)
+    if (kind.kind === 'set-transaction') this.#hub.caveat('set-transaction')
+    return kind
+  }
+
+  #track(expect: 'query' | 'sync', mode: 'forward' | 'swallow'): Promise<ServerError | undefined> {
+    return new Promise((resolve) => this.#queue.push({ expect, mode, done: resolve }))
+  }
+
+  /** One of the proxy's own statements, as a simple query, answers dropped. */
+  async #internal(sql: string): Promise<ServerError | undefined> {
+    const done = this.#track('query', 'swallow')
+    this.#hub.upstream.write(query(sql))
+    return done
+  }
+
+  #synthetic(data: Buffer): void {
+    this.#queue.push({ mode: 'forward', synthetic: [data] })
+  }
+
+  async #waitForQueue(): Promise<void> {
+    while (this.#queue.pending) {
+      const done = this.#track('query', 'swallow')
+      this.#hub.upstream.write(query(''))
+      await done
+    }
+  }
+
+  async #syncUpstream(): Promise<void> {
+    const done = this.#track('sync', 'swallow')
+    this.#hub.upstream.write(message('S'))
+    await done
+    this.#unsynced = 0
+  }
+
+  #ready(): void {
+    this.#toClient(readyForQuery(this.#tx === 'explicit' ? 'T' : this.#tx === 'failed' ? 'E' : 'I'))
+  }
+
+  #keepSettings(settings: string[]): void {
+    if (!settings.length) return
+    this.#settings.push(...settings)
+    this.#hub.appliedSettings = this.#settingsKey()
+  }
+
+  #settingsKey(): string {
+    return this.#settings.join(';\n')
+  }
+
+  /** The upstream session takes this connection's settings when another connection had it before. */
+  async #applySettings(): Promise<void> {
+    const key = this.#settingsKey()
+    if (this.#hub.appliedSettings === key) return
+    const sql = ['RESET ALL', ...this.#settings].join('; ')
+    const error = await this.#internal(`SAVEPOINT venomqa_settings; ${sql}; RELEASE SAVEPOINT venomqa_settings`)
+    if (error) await this.#internal('ROLLBACK TO SAVEPOINT venomqa_settings; RELEASE SAVEPOINT venomqa_settings')
+    this.#hub.appliedSettings = error ? undefined : key
+  }
+
+  #toClient(data: Buffer): void {
+    if (!this.#socket.destroyed && this.#socket.writable) this.#socket.write(data)
+  }
+}
+
+const isCopy = (s: Statement) => /^\s*COPY\b/i.test(s.code)

@@ -1,0 +1,157 @@
+/**
+ * Just enough SQL lexing to find statement boundaries and the words a statement starts with: quotes,
+ * quoted identifiers, E'' strings, dollar quoting and both comment styles are skipped, so a ';' or a
+ * keyword inside them never counts.
+ */
+
+export interface Statement {
+  /** The statement as written, without the ';' that ended it. */
+  readonly text: string
+  /** The same with comments removed and literals emptied: what the classifier reads. */
+  readonly code: string
+}
+
+export function splitStatements(sql: string): Statement[] {
+  const out: Statement[] = []
+  let start = 0
+  let code = ''
+  let i = 0
+  const n = sql.length
+  const finish = (end: number) => {
+    const text = sql.slice(start, end).trim()
+    if (code.trim()) out.push({ text, code: code.trim() })
+    code = ''
+    start = end + 1
+  }
+  while (i < n) {
+    const c = sql[i]!
+    const next = sql[i + 1]
+    if (c === '-' && next === '-') {
+      const end = sql.indexOf('\n', i)
+      i = end < 0 ? n : end
+      code += ' '
+    } else if (c === '/' && next === '*') {
+      i = skipBlockComment(sql, i)
+      code += ' '
+    } else if (c === "'") {
+      const escapes = /[eE]/.test(sql[i - 1] ?? '') && !/[\w$]/.test(sql[i - 2] ?? '')
+      i = skipQuoted(sql, i, "'", escapes)
+      code += "''"
+    } else if (c === '"') {
+      const end = skipQuoted(sql, i, '"', false)
+      code += sql.slice(i, end)
+      i = end
+    } else if (c === '$' && !/[\w$]/.test(sql[i - 1] ?? '')) {
+      const tag = /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(sql.slice(i))?.[0]
+      if (tag) {
+        const end = sql.indexOf(tag, i + tag.length)
+        i = end < 0 ? n : end + tag.length
+        code += "''"
+      } else {
+        code += c
+        i++
+      }
+    } else if (c === ';') {
+      finish(i)
+      i++
+    } else {
+      code += c
+      i++
+    }
+  }
+  finish(n)
+  return out
+}
+
+function skipBlockComment(sql: string, from: number): number {
+  let depth = 0
+  let i = from
+  while (i < sql.length) {
+    if (sql[i] === '/' && sql[i + 1] === '*') {
+      depth++
+      i += 2
+    } else if (sql[i] === '*' && sql[i + 1] === '/') {
+      depth--
+      i += 2
+      if (depth === 0) return i
+    } else i++
+  }
+  return i
+}
+
+/** Index just past the closing quote; a doubled quote is part of the string. */
+function skipQuoted(sql: string, from: number, quote: string, backslashEscapes: boolean): number {
+  let i = from + 1
+  while (i < sql.length) {
+    const c = sql[i]
+    if (backslashEscapes && c === '\\') i += 2
+    else if (c === quote && sql[i + 1] === quote) i += 2
+    else if (c === quote) return i + 1
+    else i++
+  }
+  return i
+}
+
+/** What the proxy must do about one statement. */
+export type StatementKind =
+  | { kind: 'begin' }
+  | { kind: 'commit'; chain: boolean }
+  | { kind: 'rollback'; chain: boolean }
+  /** SAVEPOINT, RELEASE, ROLLBACK TO: the app's own, inside its transaction. */
+  | { kind: 'savepoint'; verb: string }
+  /** SET TRANSACTION: the base transaction's characteristics cannot change. */
+  | { kind: 'set-transaction' }
+  /** A session setting (SET, RESET, not LOCAL): replayed when the connection gets the upstream again. */
+  | { kind: 'session-setting' }
+  | { kind: 'refused'; reason: Refusal; what: string }
+  | { kind: 'other' }
+
+export type Refusal = 'listen' | 'two-phase' | 'not-in-transaction-block'
+
+/** Statements PostgreSQL refuses inside a transaction block ("cannot run inside a transaction block"). */
+const NO_TRANSACTION_BLOCK: [RegExp, string][] = [
+  [/^VACUUM\b/, 'VACUUM'],
+  [/^(CREATE|DROP)\s+DATABASE\b/, '$1 DATABASE'],
+  [/^ALTER\s+DATABASE\b.*\bSET\s+TABLESPACE\b/, 'ALTER DATABASE SET TABLESPACE'],
+  [/^(CREATE|DROP)\s+TABLESPACE\b/, '$1 TABLESPACE'],
+  [/^ALTER\s+SYSTEM\b/, 'ALTER SYSTEM'],
+  [/^(CREATE\s+(UNIQUE\s+)?INDEX|DROP\s+INDEX)\s+CONCURRENTLY\b/, '$1 CONCURRENTLY'],
+  [/^REINDEX\b.*\bCONCURRENTLY\b/, 'REINDEX CONCURRENTLY'],
+  [/^REINDEX\s+(\(.*\)\s*)?(SYSTEM|DATABASE)\b/, 'REINDEX $2'],
+  [/^CLUSTER\s*(\(\s*VERBOSE\s*\))?\s*(VERBOSE\s*)?$/, 'CLUSTER without a table'],
+  [/^DISCARD\s+ALL\b/, 'DISCARD ALL'],
+  [/^(CREATE|DROP)\s+SUBSCRIPTION\b/, '$1 SUBSCRIPTION'],
+  [/^ALTER\s+SUBSCRIPTION\b.*\b(REFRESH|ENABLE|DISABLE|CONNECTION)\b/, 'ALTER SUBSCRIPTION'],
+  [/^ALTER\s+TABLE\b.*\bDETACH\s+PARTITION\b.*\bCONCURRENTLY\b/, 'ALTER TABLE DETACH PARTITION CONCURRENTLY'],
+]
+
+export function classify(statement: Statement): StatementKind {
+  const s = statement.code.replace(/\s+/g, ' ').toUpperCase()
+  if (/^(BEGIN|START\s+TRANSACTION)\b/.test(s)) return { kind: 'begin' }
+  if (/^(COMMIT|ROLLBACK)\s+PREPARED\b/.test(s) || /^PREPARE\s+TRANSACTION\b/.test(s))
+    return { kind: 'refused', reason: 'two-phase', what: s.split(' ').slice(0, 2).join(' ') }
+  if (/^ROLLBACK\s+(WORK\s+|TRANSACTION\s+)?TO\b/.test(s)) return { kind: 'savepoint', verb: 'ROLLBACK TO SAVEPOINT' }
+  if (/^(COMMIT|END)\b/.test(s)) return { kind: 'commit', chain: /\bAND\s+CHAIN\b/.test(s) && !/\bAND\s+NO\s+CHAIN\b/.test(s) }
+  if (/^(ROLLBACK|ABORT)\b/.test(s)) return { kind: 'rollback', chain: /\bAND\s+CHAIN\b/.test(s) && !/\bAND\s+NO\s+CHAIN\b/.test(s) }
+  if (/^SAVEPOINT\b/.test(s)) return { kind: 'savepoint', verb: 'SAVEPOINT' }
+  if (/^RELEASE\b/.test(s)) return { kind: 'savepoint', verb: 'RELEASE SAVEPOINT' }
+  if (/^LISTEN\b/.test(s)) return { kind: 'refused', reason: 'listen', what: 'LISTEN' }
+  for (const [pattern, what] of NO_TRANSACTION_BLOCK) {
+    const m = pattern.exec(s)
+    if (m) return { kind: 'refused', reason: 'not-in-transaction-block', what: what.replace(/\$(\d)/g, (_, d) => (m[Number(d)] ?? '').replace(/\s+/g, ' ').trim()) }
+  }
+  if (/^SET\s+TRANSACTION\b/.test(s)) return { kind: 'set-transaction' }
+  if (/^(SET|RESET)\b/.test(s) && !/^SET\s+LOCAL\b/.test(s) && !/^SET\s+CONSTRAINTS\b/.test(s)) return { kind: 'session-setting' }
+  return { kind: 'other' }
+}
+
+/** Behaviours that differ behind the proxy without breaking anything: the app is told once. */
+export type Caveat = 'advisory-lock' | 'row-lock'
+
+export function caveatsOf(statement: Statement): Caveat[] {
+  const s = statement.code.toUpperCase()
+  const out: Caveat[] = []
+  if (/\bPG_(TRY_)?ADVISORY_(XACT_)?LOCK(_SHARED)?\s*\(/.test(s)) out.push('advisory-lock')
+  if (/\bFOR\s+(NO\s+KEY\s+)?(UPDATE|SHARE|KEY\s+SHARE)\b/.test(s) || /^\s*LOCK\b/.test(s)) out.push('row-lock')
+  return out
+}

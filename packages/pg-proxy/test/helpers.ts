@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { PgProxy, type PgProxyOptions } from '../src/index'
+
+export const PG = { host: '127.0.0.1', port: 5432 }
+export const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
+export const dbUrl = (db: string) => `postgres://postgres@127.0.0.1:5432/${db}`
+export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures')
+
+/** A database name of this test process only: venomqa_proxy_<pid>_<suffix>. */
+export const dbName = (suffix: string) => `venomqa_proxy_${process.pid}_${suffix}`
+
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+function checkName(db: string) {
+  if (!/^venomqa_proxy_\d+_[a-z0-9_]+$/.test(db)) throw new Error(`refusing to touch database ${db}`)
+}
+
+export async function createDatabase(db: string, setup?: string): Promise<string> {
+  checkName(db)
+  await withClient(ADMIN_URL, async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
+    await c.query(`CREATE DATABASE ${db}`)
+  })
+  if (setup) await withClient(dbUrl(db), (c) => c.query(setup))
+  return dbUrl(db)
+}
+
+export async function dropDatabase(db: string): Promise<void> {
+  checkName(db)
+  await withClient(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`))
+}
+
+export async function startProxy(db: string, options: Partial<PgProxyOptions> = {}): Promise<PgProxy> {
+  const proxy = new PgProxy({ upstream: dbUrl(db), ...options })
+  await proxy.start()
+  return proxy
+}
+
+/**
+ * Every row of every table of the app's schemas (as JSON, sorted) and every sequence's position, as the
+ * proxy's session sees them (the app's data lives in its uncommitted transaction: only it can see it).
+ */
+export function dump(proxy: PgProxy): Promise<Record<string, unknown>> {
+  return dumpWith((sql) => proxy.query(sql))
+}
+
+/** The same dump through any connection (a plain pg client on a reference database, say). */
+export function dumpClient(client: pg.Client): Promise<Record<string, unknown>> {
+  return dumpWith(async (sql) => (await client.query<(string | null)[]>({ text: sql, rowMode: 'array' })).rows)
+}
+
+async function dumpWith(q: (sql: string) => Promise<(string | null)[][]>): Promise<Record<string, unknown>> {
+  const relations = (kind: string) =>
+    q(`SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind = '${kind}' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1`)
+  const out: Record<string, unknown> = {}
+  for (const [t] of await relations('r')) out[t!] = (await q(`SELECT to_jsonb(x)::text FROM ${t} x ORDER BY 1`)).map((r) => r[0])
+  for (const [s] of await relations('S')) out[`seq ${s}`] = (await q(`SELECT last_value || ' ' || is_called FROM ${s}`))[0]![0]
+  return out
+}
+
+/** Run a program to its end; its stdout, or an error with everything it printed. */
+export function run(command: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<string> {
+  return runBoth(command, args, options).then((r) => r.stdout)
+}
+
+/** Run a program to its end; stdout and stderr, or an error with everything it printed. */
+export function runBoth(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; input?: string } = {},
+): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (err += d))
+    child.on('error', reject)
+    child.on('close', (code) => (code === 0 ? resolve({ stdout: out, stderr: err }) : reject(new Error(`${command} ${args.join(' ')} exited ${code}\n${out}\n${err}`))))
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+/** A node script from fixtures/, as its own process; its stdout parsed as JSON. */
+export async function runFixture(script: string, env: Record<string, string>): Promise<any> {
+  const out = await run(process.execPath, [path.join(FIXTURES, script)], { env })
+  return JSON.parse(out.trim().split('\n').pop()!)
+}
+
+/** Wait until `check` holds: for states the test cannot await directly (a connection queued in the proxy). */
+export async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    if (check()) return
+    await new Promise((r) => setTimeout(r, 5))
+  }
+  throw new Error(`never happened: ${what}`)
+}

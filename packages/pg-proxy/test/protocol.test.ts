@@ -1,0 +1,110 @@
+/**
+ * Protocol details through the proxy: cancel requests, a TLS request answered as PostgreSQL without TLS
+ * answers it, and session settings kept apart per connection although they share one upstream session.
+ */
+import { describeWithService } from '@venomqa/test-utils'
+import pg from 'pg'
+import postgres from 'postgres'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { PgProxy } from '../src/index'
+import { PG, createDatabase, dbName, dropDatabase, startProxy, until } from './helpers'
+
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+const DB = dbName('protocol')
+
+describe('protocol details', () => {
+  let proxy: PgProxy
+
+  beforeAll(async () => {
+    await createDatabase(DB, "CREATE SCHEMA other; CREATE TABLE public.t (v text); CREATE TABLE other.t (v text); INSERT INTO public.t VALUES ('public'); INSERT INTO other.t VALUES ('other')")
+    proxy = await startProxy(DB)
+  })
+
+  afterAll(async () => {
+    await proxy?.stop()
+    await dropDatabase(DB)
+  })
+
+  it('a cancel request stops the running statement (57014); the connection and the base transaction go on', async () => {
+    const sql = postgres(proxy.url, { max: 1, onnotice: () => {} })
+    try {
+      await sql`INSERT INTO t VALUES ('before')`
+      const slow = sql`SELECT pg_sleep(60)`
+      const outcome = slow.then(
+        () => 'finished',
+        (e: { code?: string }) => e.code,
+      )
+      await until(() => proxy.lock.owner !== undefined, 'the slow statement runs')
+      slow.cancel()
+      expect(await outcome).toBe('57014')
+      expect((await sql`SELECT v FROM t ORDER BY v`).map((r) => r.v)).toEqual(['before', 'public'])
+    } finally {
+      await sql.end()
+    }
+  })
+
+  it('a TLS request is answered "no": sslmode=prefer goes on in the clear, require is refused by the client', async () => {
+    const prefer = postgres(proxy.url, { ssl: 'prefer', max: 1 })
+    expect((await prefer`SELECT 1 AS x`)[0]).toEqual({ x: 1 })
+    await prefer.end()
+    const c = new pg.Client({ connectionString: proxy.url, ssl: { rejectUnauthorized: false } })
+    c.on('error', () => {})
+    await expect(c.connect()).rejects.toThrow(/does not support SSL/)
+  })
+
+  it('SET on one connection is not seen by another; each keeps its own', async () => {
+    const a = new pg.Client({ connectionString: proxy.url, application_name: 'conn a' })
+    const b = new pg.Client({ connectionString: proxy.url, application_name: 'conn b' })
+    await a.connect()
+    await b.connect()
+    try {
+      await a.query('SET search_path = other')
+      const read = async (c: pg.Client) => (await c.query("SELECT v, current_setting('application_name') AS app FROM t")).rows[0]
+      expect(await read(a)).toEqual({ v: 'other', app: 'conn a' })
+      expect(await read(b)).toEqual({ v: 'public', app: 'conn b' })
+      expect(await read(a)).toEqual({ v: 'other', app: 'conn a' })
+      await b.query('BEGIN')
+      await b.query('SET search_path = other')
+      await b.query('ROLLBACK')
+      expect(await read(b)).toEqual({ v: 'public', app: 'conn b' })
+    } finally {
+      await a.end()
+      await b.end()
+    }
+  })
+})
+
+describe('the upstream session lost', () => {
+  it('ends the app\'s connections with 08006, and the next rollback fails: no path runs on unknown state', async () => {
+    const db = `${DB}_lost`
+    await createDatabase(db, 'CREATE TABLE t (v text)')
+    const { pgProxyState } = await import('../src/index')
+    const backend = pgProxyState({ upstream: `postgres://postgres@127.0.0.1:5432/${db}` }, () => {})
+    await backend.connect()
+    try {
+      await backend.checkpoint('start')
+      const app = new pg.Client({ connectionString: backend.url })
+      const ended = new Promise<Error>((resolve) => app.on('error', resolve))
+      await app.connect()
+      await app.query("INSERT INTO t VALUES ('x')")
+      await withAdmin((c) => c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'venomqa pg-proxy'", [db]))
+      const error = (await ended) as { code?: string; message: string }
+      expect([error.code, error.message]).toEqual(['08006', 'venomqa-pg-proxy lost its upstream session: terminating connection due to administrator command'])
+      await expect(backend.rollback('start')).rejects.toThrow(/rollback to "start" failed: the upstream session is lost/)
+      await app.end().catch(() => {})
+    } finally {
+      await backend.disconnect().catch(() => {})
+      await dropDatabase(db)
+    }
+  })
+})
+
+async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' })
+  await c.connect()
+  try {
+    return await fn(c)
+  } finally {
+    await c.end()
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * What the proxy cannot keep is refused with a clear error and a SQLSTATE, never a hang; the backend turns
+ * each refusal into a failed step (a critical issue); what merely differs is said once.
+ */
+import net from 'node:net'
+import { StateError } from '@venomqa/core'
+import { describeWithService } from '@venomqa/test-utils'
+import pg from 'pg'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { type PgProxy, pgProxyState } from '../src/index'
+import { FrameReader } from '../src/protocol/frames'
+import { parse, parseFields, startupMessage, sync, terminate } from '../src/protocol/messages'
+import { PG, createDatabase, dbName, dbUrl, dropDatabase, dump, startProxy } from './helpers'
+
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+const DB = dbName('refusals')
+
+async function connect(url: string, options: Partial<pg.ClientConfig> = {}): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url, ...options })
+  c.on('error', () => {})
+  await c.connect()
+  return c
+}
+
+const codeOf = (p: Promise<unknown>) => p.then(() => 'no error', (e: { code?: string; message: string }) => `${e.code}: ${e.message}`)
+
+describe('refusals', () => {
+  let proxy: PgProxy
+  let client: pg.Client
+
+  beforeAll(async () => {
+    await createDatabase(DB, 'CREATE TABLE t (id serial PRIMARY KEY, v text)')
+    proxy = await startProxy(DB)
+    client = await connect(proxy.url)
+  })
+
+  afterAll(async () => {
+    await client?.end().catch(() => {})
+    await proxy?.stop()
+    await dropDatabase(DB)
+  })
+
+  const cases: [string, RegExp][] = [
+    ['LISTEN jobs', /^0A000: venomqa-pg-proxy refuses LISTEN: notifications are delivered at commit, and the proxy never commits$/],
+    ["PREPARE TRANSACTION 'x'", /^0A000: venomqa-pg-proxy refuses PREPARE TRANSACTION: two-phase commit needs a real commit/],
+    ["COMMIT PREPARED 'x'", /^0A000: venomqa-pg-proxy refuses COMMIT PREPARED/],
+    ["ROLLBACK PREPARED 'x'", /^0A000: venomqa-pg-proxy refuses ROLLBACK PREPARED/],
+    ['VACUUM t', /^25001: venomqa-pg-proxy refuses VACUUM: it cannot run inside a transaction block/],
+    ['CREATE DATABASE other', /^25001: venomqa-pg-proxy refuses CREATE DATABASE: /],
+    ['CREATE INDEX CONCURRENTLY t_v ON t (v)', /^25001: venomqa-pg-proxy refuses CREATE INDEX CONCURRENTLY: /],
+    ['DISCARD ALL', /^25001: venomqa-pg-proxy refuses DISCARD ALL: /],
+    ['ALTER SYSTEM SET work_mem = 1', /^25001: venomqa-pg-proxy refuses ALTER SYSTEM: /],
+  ]
+
+  it('each refused statement: its message and SQLSTATE, by simple and by extended protocol; the connection goes on', async () => {
+    for (const [i, [sql, expected]] of cases.entries()) {
+      expect(await codeOf(client.query(sql)), sql).toMatch(expected)
+      // pg sends a named query through Parse/Bind/Execute.
+      expect(await codeOf(client.query({ name: `refused_${i}`, text: sql })), `${sql} (extended)`).toMatch(expected)
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
+    }
+    expect(proxy.refusals.map((r) => r.what)).toContain('VACUUM')
+  })
+
+  it('inside a transaction a refusal fails it, as a server error would: 25P02 until ROLLBACK, COMMIT answers ROLLBACK', async () => {
+    await client.query('BEGIN')
+    await client.query("INSERT INTO t (v) VALUES ('lost')")
+    expect(await codeOf(client.query('VACUUM'))).toMatch(/^25001: /)
+    expect(await codeOf(client.query('SELECT 1'))).toMatch(/^25P02: current transaction is aborted/)
+    expect((await client.query('COMMIT')).command).toBe('ROLLBACK')
+    expect((await client.query("SELECT count(*)::int AS n FROM t WHERE v = 'lost'")).rows).toEqual([{ n: 0 }])
+  })
+
+  it('a replication connection is refused at startup', async () => {
+    const err = await connect(proxy.url, { replication: 'database' } as Partial<pg.ClientConfig>).then(
+      async (c) => {
+        await c.end()
+        return undefined
+      },
+      (e: { code?: string; message: string }) => e,
+    )
+    expect(err?.code).toBe('0A000')
+    expect(err?.message).toMatch(/^venomqa-pg-proxy refuses replication connections/)
+  })
+
+  it('another database, or a non-loopback client without a password, is turned away with a reason', async () => {
+    const other = new URL(proxy.url)
+    other.pathname = '/postgres'
+    expect(await codeOf(connect(other.toString()))).toMatch(/^3D000: database "postgres" does not exist behind venomqa-pg-proxy/)
+  })
+
+  it('the backend reports refusals at its next step, once, as a StateError', async () => {
+    const backend = pgProxyState({ upstream: dbUrl(DB) }, () => {})
+    await backend.connect()
+    try {
+      await backend.checkpoint('start')
+      const app = await connect(backend.url)
+      await codeOf(app.query('LISTEN jobs'))
+      await app.end()
+      const err = await backend.rollback('start').catch((e) => e)
+      expect(err).toBeInstanceOf(StateError)
+      expect(err.message).toMatch(/rollback to "start": the proxy refused what the app did.*refuses LISTEN.*\[0A000\]/)
+      await backend.rollback('start') // reported once
+    } finally {
+      await backend.disconnect()
+    }
+  })
+
+  it('says once that advisory and row locks do not contend, and that now() is frozen', async () => {
+    await client.query('SELECT pg_advisory_xact_lock(1)')
+    await client.query('SELECT pg_try_advisory_lock(2)')
+    await client.query('SELECT * FROM t FOR UPDATE')
+    await client.query('SELECT * FROM t FOR SHARE')
+    const said = proxy.warnings.filter((w) => /advisory|row and table locks|now\(\)/.test(w))
+    expect(said).toHaveLength(3)
+  })
+})
+
+describe('a connection idle inside a transaction while another waits', () => {
+  let proxy: PgProxy
+
+  beforeAll(async () => {
+    await createDatabase(`${DB}_idle`, 'CREATE TABLE t (id serial PRIMARY KEY, v text)')
+    proxy = await startProxy(`${DB}_idle`, { idleInTransactionTimeoutMs: 300 })
+    await proxy.checkpoint('start')
+  })
+
+  afterAll(async () => {
+    await proxy?.stop()
+    await dropDatabase(`${DB}_idle`)
+  })
+
+  it('gets FATAL 25P03 naming the situation and the fix; its transaction is undone; the waiting one goes on', async () => {
+    const atStart = await dump(proxy)
+    const idle = await connect(proxy.url)
+    const waiting = await connect(proxy.url)
+    const ended = new Promise<{ code?: string; message: string }>((resolve) => idle.once('error', resolve))
+    await idle.query('BEGIN')
+    await idle.query("INSERT INTO t (v) VALUES ('never committed')")
+    const other = waiting.query('SELECT count(*)::int AS n FROM t')
+    const err = await ended
+    expect(err.code).toBe('25P03')
+    expect(err.message).toMatch(/stayed idle inside a transaction for 300 ms while another connection waited/)
+    expect(proxy.refusals.at(-1)).toMatchObject({ reason: 'idle-in-transaction', code: '25P03' })
+    expect((await other).rows).toEqual([{ n: 0 }])
+    await waiting.end()
+    await idle.end().catch(() => {})
+    // The row is gone; the sequence moved on, as on PostgreSQL (nextval is not transactional)...
+    expect((await dump(proxy))['public.t']).toEqual([])
+    // ...until a rollback puts it back too.
+    await proxy.rollback('start')
+    expect(await dump(proxy)).toEqual(atStart)
+  })
+})
+
+describe('statements prepared beside a connection idle in its transaction', () => {
+  let proxy: PgProxy
+
+  beforeAll(async () => {
+    await createDatabase(`${DB}_aside`, 'CREATE TABLE t (id serial PRIMARY KEY, v text)')
+    proxy = await startProxy(`${DB}_aside`, { idleInTransactionTimeoutMs: 60_000 })
+  })
+
+  afterAll(async () => {
+    await proxy?.stop()
+    await dropDatabase(`${DB}_aside`)
+  })
+
+  /** A raw connection that sends only Parse + Sync, as libpq's PQprepare does; resolves with the answer's types and error. */
+  async function prepareOnly(url: string, sql: string): Promise<string> {
+    const u = new URL(url)
+    const socket = net.connect({ host: u.hostname, port: Number(u.port) })
+    const reader = new FrameReader()
+    const seen: string[] = []
+    return new Promise((resolve, reject) => {
+      socket.on('error', reject)
+      socket.on('connect', () => socket.write(startupMessage({ user: 'postgres', database: decodeURIComponent(u.pathname.slice(1)) })))
+      let ready = 0
+      socket.on('data', (chunk) => {
+        for (const m of reader.push(chunk)) {
+          if (m.type === 'E') seen.push(`E ${parseFields(m.body).C}`)
+          else if (m.type === '1') seen.push('ParseComplete')
+          if (m.type === 'Z' && ++ready === 1) socket.write(Buffer.concat([parse('s1', sql), sync()]))
+          else if (m.type === 'Z') {
+            seen.push(`Z ${m.body.toString('latin1')}`)
+            socket.end(terminate())
+            resolve(seen.join(', '))
+          }
+        }
+      })
+    })
+  }
+
+  it('a Parse error there does not touch the idle transaction, which then commits', async () => {
+    const owner = await connect(proxy.url)
+    await owner.query('BEGIN')
+    await owner.query("INSERT INTO t (v) VALUES ('kept')")
+    expect(await prepareOnly(proxy.url, 'SELEC oops')).toBe('E 42601, Z I')
+    expect(await prepareOnly(proxy.url, 'SELECT v FROM t')).toBe('ParseComplete, Z I')
+    await owner.query("INSERT INTO t (v) VALUES ('also kept')")
+    expect((await owner.query('COMMIT')).command).toBe('COMMIT')
+    expect((await owner.query('SELECT v FROM t ORDER BY id')).rows).toEqual([{ v: 'kept' }, { v: 'also kept' }])
+    await owner.end()
+  })
+})

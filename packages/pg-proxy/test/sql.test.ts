@@ -1,0 +1,29 @@
+import { expect, it } from 'vitest'
+import { caveatsOf, classify, splitStatements } from '../src/sql'
+
+it('splits at top-level semicolons only: quotes, E-strings, identifiers, dollar quotes and comments are skipped', () => {
+  const sql = `SELECT 'a;b', E'c\\';d', "e;f" FROM t; -- x; y
+  DO $body$ BEGIN PERFORM 1; END $body$; /* c; /* nested; */ */ SELECT $$;$$;;`
+  expect(splitStatements(sql).map((s) => s.text)).toEqual([`SELECT 'a;b', E'c\\';d', "e;f" FROM t`, '-- x; y\n  DO $body$ BEGIN PERFORM 1; END $body$', '/* c; /* nested; */ */ SELECT $$;$$'])
+})
+
+it('classifies transaction control, refusals and settings by their first words, not by what is quoted', () => {
+  const kind = (sql: string) => {
+    const k = classify(splitStatements(sql)[0]!)
+    return 'what' in k ? `${k.kind}:${k.what}` : k.kind
+  }
+  expect(['begin', 'START TRANSACTION ISOLATION LEVEL SERIALIZABLE', 'commit', 'END', 'ROLLBACK', 'abort', 'COMMIT AND CHAIN'].map(kind)).toEqual([
+    'begin', 'begin', 'commit', 'commit', 'rollback', 'rollback', 'commit',
+  ])
+  expect(['ROLLBACK TO SAVEPOINT a', 'rollback to a', 'SAVEPOINT a', 'RELEASE a'].map(kind)).toEqual(['savepoint', 'savepoint', 'savepoint', 'savepoint'])
+  expect(kind('/* hi */ vacuum analyze t')).toBe('refused:VACUUM')
+  expect(kind("PREPARE TRANSACTION 'x'")).toBe('refused:PREPARE TRANSACTION')
+  expect(kind('create unique index concurrently i on t(x)')).toBe('refused:CREATE UNIQUE INDEX CONCURRENTLY')
+  expect(kind('LISTEN x')).toBe('refused:LISTEN')
+  expect(kind("SELECT 'VACUUM'")).toBe('other')
+  expect(kind('SET search_path = a')).toBe('session-setting')
+  expect(kind('SET LOCAL search_path = a')).toBe('other')
+  expect(kind('SET TRANSACTION ISOLATION LEVEL SERIALIZABLE')).toBe('set-transaction')
+  expect(caveatsOf(splitStatements("SELECT pg_advisory_xact_lock(1), 'FOR UPDATE'")[0]!)).toEqual(['advisory-lock'])
+  expect(caveatsOf(splitStatements('SELECT * FROM t FOR NO KEY UPDATE')[0]!)).toEqual(['row-lock'])
+})

@@ -1,0 +1,141 @@
+/**
+ * The example todo app, as its own process with its own pool of 5, connected to the proxy; the proxy
+ * started on its own from the command line (`venomqa-pg-proxy`, as for an app in a container); the run
+ * drives it through the plugin's `control` option. Every path starts from the checkpoint, ids repeat
+ * across paths, the main line ends at the checkpoint.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type Journey, assertEqual, assertStatus, branch, checkpoint, journey, path as pathOf, step } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
+import { type RunningProcess, TODO_APP_SERVER, describeWithService, startTodoApp } from '@venomqa/test-utils'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import plugin from '../src/index'
+import { PG, createDatabase, dbName, dbUrl, dropDatabase, withClient } from './helpers'
+
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js')
+for (const file of [CLI, TODO_APP_SERVER]) if (!existsSync(file)) throw new Error(`build first: ${file} is missing (pnpm turbo run build --filter @venomqa/pg-proxy...)`)
+const DB = dbName('todo')
+
+/** Start `venomqa-pg-proxy` on free ports; resolve with the URLs it prints. */
+function startCli(upstream: string): Promise<{ child: ChildProcess; url: string; control: string; output: () => string }> {
+  const child = spawn(process.execPath, [CLI, '--upstream', upstream, '--listen', '127.0.0.1:0', '--control', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  return new Promise((resolve, reject) => {
+    // A guard against a proxy that never starts, so the failure shows its output (not a timed assertion).
+    const guard = setTimeout(() => reject(new Error(`venomqa-pg-proxy did not say where it listens:\n${out}`)), 15_000)
+    const onData = (d: Buffer) => {
+      out += d
+      const url = /listening on (postgres\S+)/.exec(out)?.[1]
+      const control = /control on (http\S+)/.exec(out)?.[1]
+      if (url && control) {
+        clearTimeout(guard)
+        resolve({ child, url, control, output: () => out })
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', (d) => (out += d))
+    child.once('exit', (code) => reject(new Error(`venomqa-pg-proxy exited ${code}:\n${out}`)))
+  })
+}
+
+const titles = async (http: { get(p: string): Promise<{ json(): unknown }> }) =>
+  ((await http.get('/api/todos')).json() as { title: string }[]).map((t) => t.title).sort()
+
+function todoJourney(): Journey {
+  const add = (name: string) =>
+    pathOf(name, [
+      step('add_rows', async ({ http, ctx }) => {
+        const todo = await http.post('/api/todos', { json: { title: 'extra' } })
+        assertStatus(todo, 201)
+        assertEqual(todo.json().id, ctx.require<number>('todoId') + 1, 'id of the new todo')
+        const comment = await http.post(`/api/todos/${todo.json().id}/comments`, { json: { text: 'more' } })
+        assertEqual(comment.json().id, ctx.require<number>('commentId') + 1, 'id of the new comment')
+        const bob = await http.post('/api/users', { json: { email: 'bob@example.test', password: 'a long password', name: 'Bob' } })
+        assertStatus(bob, 201)
+        return bob
+      }),
+      step('sees_checkpoint_plus_own_rows', async ({ http }) => assertEqual(await titles(http), ['base', 'extra'], 'todos')),
+    ])
+  return journey('todo_through_the_proxy', {
+    steps: [
+      step('sign_up', ({ http }) => http.post('/api/users', { json: { email: 'alice@example.test', password: 'a long password', name: 'Alice' } })),
+      step('log_in', async ({ http }) => {
+        const res = await http.post('/api/auth/login', { json: { email: 'alice@example.test', password: 'a long password' } })
+        http.setAuthToken(res.json().token)
+        return res
+      }),
+      step('base_todo_with_comment', async ({ http, ctx }) => {
+        const todo = await http.post('/api/todos', { json: { title: 'base' } })
+        ctx.set('todoId', todo.json().id)
+        const comment = await http.post(`/api/todos/${todo.json().id}/comments`, { json: { text: 'first' } })
+        ctx.set('commentId', comment.json().id)
+        return comment
+      }),
+      checkpoint('ready'),
+      branch('ready', [
+        add('add'),
+        pathOf('update_and_delete', [
+          step('sees_checkpoint', async ({ http }) => assertEqual(await titles(http), ['base'], 'todos')),
+          step('update_then_delete', async ({ http, ctx }) => {
+            assertStatus(await http.patch(`/api/todos/${ctx.require('todoId')}`, { json: { done: true } }), 200)
+            assertStatus(await http.delete(`/api/todos/${ctx.require('todoId')}`), 204)
+            const stats = (await http.get('/api/stats')).json()
+            assertEqual([stats.todos, stats.comments], [0, 0], 'todos and comments after the delete')
+          }),
+        ]),
+        add('add_again'),
+      ]),
+      step('main_line_back_at_checkpoint', async ({ http }) => {
+        assertEqual(await titles(http), ['base'], 'todos')
+        const stats = (await http.get('/api/stats')).json()
+        assertEqual([stats.users, stats.todos, stats.comments], [1, 1, 1], 'users, todos, comments')
+      }),
+    ],
+  })
+}
+
+describe('the todo app in its own process, behind venomqa-pg-proxy started from the command line', () => {
+  let proxy: Awaited<ReturnType<typeof startCli>>
+  let app: RunningProcess
+
+  beforeAll(async () => {
+    await createDatabase(DB)
+    proxy = await startCli(dbUrl(DB))
+    app = await startTodoApp({ DATABASE_URL: proxy.url }) // creates its tables through the proxy
+  })
+
+  afterAll(async () => {
+    await app?.stop()
+    proxy?.child.kill('SIGTERM')
+    if (proxy && proxy.child.exitCode === null) await new Promise((r) => proxy.child.once('exit', r))
+    await dropDatabase(DB)
+  })
+
+  it('passes with mechanism "proxy"; the database itself never saw a committed row; the proxy said what differs', async () => {
+    const runner = createRunner({ baseUrl: app.url, plugins: [[plugin, { control: proxy.control }]] })
+    let result
+    try {
+      result = await runner.run(todoJourney())
+    } finally {
+      await runner.close()
+    }
+    const j = result.journeys[0]!
+    expect(j.issues).toEqual([])
+    expect(j.status).toBe('passed')
+    expect(result.backends).toEqual([{ name: 'pg-proxy:control', mechanism: 'proxy', parallelSafe: false }])
+    const br = j.nodes.find((n) => n.kind === 'branch')
+    if (br?.kind !== 'branch') throw new Error('no branch result')
+    expect(br.paths.map((p) => [p.name, p.status, p.rollback?.backends[0]?.mechanism])).toEqual([
+      ['add', 'passed', 'proxy'],
+      ['update_and_delete', 'passed', 'proxy'],
+      ['add_again', 'passed', 'proxy'],
+    ])
+    // Everything lives in the proxy's open transaction: another session sees no table at all.
+    expect(await withClient(dbUrl(DB), async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'")).rows[0].n)).toBe(0)
+    expect(proxy.output()).toMatch(/warning: advisory locks never contend/)
+  })
+})
