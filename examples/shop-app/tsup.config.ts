@@ -1,0 +1,6 @@
+import { defineConfig } from 'tsup'
+import { preset } from '../../tsup.preset'
+
+// No `clean`: other suites may spawn dist/server.js while this package rebuilds; overwriting the files in
+// place never leaves a moment with no server to start.
+export default defineConfig(preset({ entry: ['src/index.ts', 'src/server.ts'], format: ['esm'], clean: false }))

@@ -1,0 +1,147 @@
+import path from 'node:path'
+import { type ExplorationResult, type Issue, RESULTS_SCHEMA_VERSION, type RunResult, UserError, errorMessage, summarize } from '@venomqa/core'
+import type { VenomConfigBase } from '../config/types'
+import { DEFAULT_EXPLORATIONS } from '../config/schema'
+import { EXIT, type Io, warn } from '../exit'
+import { type ExploreValueFlags, parseExploreFlags } from '../explorations/flags'
+import { discoverExplorationFiles, loadExplorations, selectExplorations, splitExploreArgs } from '../explorations/load'
+import { isLiveTerminal, progressPrinter } from '../explorations/progress'
+import { instantiateReporters, parseReporterSpec } from '../reporters'
+import { cliVersion } from '../version'
+import { checkReportFiles, onInterrupt } from './run'
+import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
+import { parseFlagValues } from './flags'
+
+export interface ExploreFlags extends ConfigFlags, ExploreValueFlags {
+  baseUrl?: string
+  reporter?: string[]
+  save?: string
+  /** `--emit <dir>` a directory; `--no-emit` false. */
+  emit?: string | boolean
+  /** `--no-shrink` false. */
+  shrink?: boolean
+  prefixReplay?: boolean
+  pluginTimeout?: string
+}
+
+/**
+ * `venomqa explore [files...]`: load the explorations, explore each with the config's plugins (state
+ * backends, invariants), report, save. Exit 0 no violation, 1 a violation or a crash, 2 a definition or
+ * config mistake (no rollback-capable backend included), 130 on Ctrl-C.
+ */
+export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io): Promise<number> {
+  const values: Partial<VenomConfigBase> = parseFlagValues({ baseUrl: flags.baseUrl, reporter: flags.reporter, save: flags.save, pluginTimeout: flags.pluginTimeout })
+  const overrides = parseExploreFlags(flags)
+  const config = await resolveConfig(io, flags, values)
+
+  const { patterns, names } = splitExploreArgs(args, io.cwd)
+  const globs = patterns.length ? patterns.map((p) => path.relative(config.root, path.resolve(io.cwd, p))) : configured(config.explore)
+  const files = await discoverExplorationFiles(globs, config.root)
+  if (!files.length) throw new UserError('E_NO_JOURNEYS', `no exploration files match ${globs.join(', ')} in ${config.root}`, { where: config.file ? path.relative(io.cwd, config.file) : 'explore' })
+  const selected = selectExplorations(await loadExplorations(files, config.root, (m) => warn(io, m)), names)
+  if (!selected.length) throw new UserError('E_NO_JOURNEYS', `the files matching ${globs.join(', ')} export no exploration`)
+
+  const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
+  const controller = new AbortController()
+  const session = await openSession(io, config, { reporters: requests, signal: controller.signal, debug: flags.debug })
+  const stopSignals = onInterrupt(io, controller)
+  const redact = config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined
+  try {
+    const { runner } = session
+    const targets = instantiateReporters(requests, await reporterFactories(runner.registry.reporters), (name) =>
+      name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact } : {},
+    )
+    checkReportFiles(targets, config.save, io.cwd)
+    for (const { reporter } of targets) runner.addReporter(reporter)
+
+    const { explore } = await import('@venomqa/explore')
+    const startedAt = new Date().toISOString()
+    const t0 = performance.now()
+    const explorations: ExplorationResult[] = []
+    const live = isLiveTerminal(io.stderr, io.env)
+    for (const { exploration, file } of selected) {
+      if (controller.signal.aborted) break
+      const progress = progressPrinter(io.stderr, exploration.name, { live })
+      try {
+        const result = await explore(exploration, {
+          runner,
+          root: config.root,
+          file,
+          baseUrl: config.baseUrl,
+          signal: controller.signal,
+          overrides,
+          shrink: flags.shrink !== false,
+          emitDir: flags.emit === false ? false : typeof flags.emit === 'string' ? flags.emit : undefined,
+          prefixReplay: !!flags.prefixReplay,
+          logger: runner.options.logger,
+          onProgress: (p) => progress.update(p),
+        })
+        progress.done()
+        io.stderr.write(`venomqa: explored ${exploration.name} (${result.strategy}, depth ${result.depth}, seed ${result.seed}): ${result.stats.transitions} transitions, ${result.stats.states} states, ${result.violations.length} violation${result.violations.length === 1 ? '' : 's'}\n`)
+        explorations.push(result)
+      } finally {
+        progress.done()
+      }
+    }
+
+    const result: RunResult = {
+      schemaVersion: RESULTS_SCHEMA_VERSION,
+      tool: { name: 'venomqa', version: cliVersion() },
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      durationMs: performance.now() - t0,
+      status: 'passed',
+      interrupted: controller.signal.aborted,
+      backends: runner.registry.stateBackends.map((b) => ({ name: b.name, mechanism: b.mechanism, parallelSafe: b.parallelSafe })),
+      journeys: [],
+      explorations,
+      issues: runner.runIssues,
+      summary: summarize([], runner.runIssues, explorations),
+    }
+    finish(result)
+    // runStart is not fired: its event lists journeys, and an exploration is none. runEnd carries the run.
+    await runner.bus.emit('runEnd', { result }, (issue) => runner.runIssues.push(issue))
+    finish(result)
+
+    const { writeReports, renderJson, atomicWriteFile } = await import('@venomqa/runner')
+    const saveFile = config.save ? path.resolve(io.cwd, config.save) : undefined
+    const save = async () => {
+      if (saveFile) await atomicWriteFile(saveFile, renderJson(result, redact))
+    }
+    const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact }
+    await runner.close()
+    addIssues(result, runner.closeIssues, io)
+    await save()
+    if (saveFile) io.stderr.write(`venomqa: results saved to ${path.relative(io.cwd, saveFile) || saveFile}\n`)
+    const written = await writeReports(result, targets, reportCtx)
+    for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
+    for (const x of explorations) for (const v of x.violations) if (v.emittedFile) io.stderr.write(`venomqa: regression journey written to ${v.emittedFile}\n`)
+
+    if (result.interrupted) return EXIT.INTERRUPTED
+    if (result.status !== 'passed' || written.failures.length) return EXIT.FAILED
+    return EXIT.OK
+  } finally {
+    await session.runner.close().catch((err) => warn(io, `closing the runner failed: ${errorMessage(err)}`))
+    stopSignals()
+  }
+}
+
+function configured(globs: string | string[] | undefined): string[] {
+  if (globs === undefined) return [DEFAULT_EXPLORATIONS]
+  return Array.isArray(globs) ? globs : [globs]
+}
+
+/** Status and summary from the explorations and the run's issues: failed on any violation, crash or critical issue. */
+function finish(result: RunResult): void {
+  const explorations = result.explorations ?? []
+  result.summary = summarize([], result.issues, explorations)
+  const failed = explorations.some((x) => x.status === 'failed') || result.issues.some((i) => i.severity === 'critical')
+  result.status = failed ? 'failed' : 'passed'
+}
+
+function addIssues(result: RunResult, issues: readonly Issue[], io: Io): void {
+  if (!issues.length) return
+  for (const issue of issues) warn(io, issue.error)
+  result.issues.push(...issues)
+  finish(result)
+}

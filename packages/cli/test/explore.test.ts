@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { REPO_ROOT, describeWithService, type RunningProcess, startShopApp } from '@venomqa/test-utils'
+import pg from 'pg'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
+
+// End to end: `venomqa explore` (the built binary) in a fixture project, against the example shop app
+// (every planted bug on) in its own process over PostgreSQL, with the state-postgres snapshot backend.
+const DB = `venomqa_explore_${process.pid}_cli`
+const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
+const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DB}`
+const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
+
+async function sql<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url })
+  c.on('error', () => {})
+  await c.connect()
+  try {
+    return await fn(c)
+  } finally {
+    await c.end()
+  }
+}
+
+/** Every row of every table and every sequence's value: equal dumps, the database as it was. */
+const dump = () =>
+  sql(DATABASE_URL, async (c) => {
+    const out: string[] = []
+    for (const { tablename } of (await c.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows)
+      out.push(`${tablename}: ${JSON.stringify((await c.query(`SELECT * FROM public."${tablename}" t ORDER BY t::text`)).rows)}`)
+    for (const s of (await c.query(`SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1`)).rows) out.push(`${s.sequencename}: ${s.last_value}`)
+    return out.join('\n')
+  })
+
+/** The exploration of the package's own tests, as a user's file; with HANG_CREATE_ORDER, create_order says so and waits for Ctrl-C. */
+const EXPLORATION = readFileSync(path.join(REPO_ROOT, 'packages/explore/test/shop.ts'), 'utf8')
+  .replace(
+    "async ({ http, ctx }) => {\n    const res = await http.post(`/api/products/${ctx.require('productId')}/orders`",
+    `async ({ http, ctx, signal }) => {
+    if (process.env.HANG_CREATE_ORDER) {
+      process.stderr.write('ACTION create_order\\n')
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
+    }
+    const res = await http.post(\`/api/products/\${ctx.require('productId')}/orders\``,
+  )
+
+if (!EXPLORATION.includes('HANG_CREATE_ORDER')) throw new Error('packages/explore/test/shop.ts changed: update the create_order replacement here')
+
+let app: RunningProcess
+const projects: Project[] = []
+
+async function project(config: object): Promise<Project> {
+  const p = await makeProject(null, { SHOP_URL: app.url, DATABASE_URL, CI: 'true' })
+  projects.push(p)
+  await symlink(path.join(REPO_ROOT, 'packages/state-postgres'), path.join(p.dir, 'node_modules/@venomqa/state-postgres'), 'dir')
+  await writeFile(path.join(p.dir, 'package.json'), JSON.stringify({ name: 'shop-tests', private: true, type: 'module' }))
+  await writeFile(path.join(p.dir, 'venomqa.json'), JSON.stringify(config))
+  await mkdir(path.join(p.dir, 'explore'))
+  await writeFile(path.join(p.dir, 'explore/shop.ts'), EXPLORATION)
+  await writeFile(path.join(p.dir, 'explore/shop.explore.ts'), `import { shopExploration } from './shop'\nexport default shopExploration()\n`)
+  return p
+}
+
+const withPostgres = { baseUrl: '${SHOP_URL}', plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}' }]] }
+
+describe('venomqa explore', () => {
+  beforeAll(async () => {
+    assertBuilt()
+    await sql(ADMIN_URL, async (c) => {
+      await c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
+      await c.query(`CREATE DATABASE ${DB}`)
+    })
+    app = await startShopApp({ DATABASE_URL, SHOP_BUGS: 'all' })
+  })
+  afterAll(async () => {
+    for (const p of projects) await p.remove()
+    await app?.stop()
+    await sql(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`))
+  })
+
+  it('finds the violations, reports them, saves explorations beside no journeys, writes regression journeys and exits 1', async () => {
+    const p = await project(withPostgres)
+    const before = await dump()
+    const r = await p.venomqa(['explore', '--save', 'results.json', '--seed', '3', '--emit', 'regressions'])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('◇ exploration shop failed dfs, depth 4, seed 3')
+    expect(r.stdout).toContain('create_product → create_order → refund → refund')
+    expect(r.stdout).toContain('refunded 1200 of 1000')
+    expect(r.stdout).toContain('create_product → create_order → refund → ship')
+    expect(r.stdout).toMatch(/Explored {2}0 passed, 1 failed of 1, 2 violations/)
+    expect(r.stdout).toContain('Result: FAILED')
+    // Plain lines in CI: a progress line, then what was explored.
+    expect(r.stderr).toMatch(/venomqa: explore shop: \d+ transitions, \d+ states, [\d.]+\/s, \d+ violations? so far/)
+    expect(r.stderr).toContain('venomqa: explored shop (dfs, depth 4, seed 3)')
+    const saved = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
+    expect(saved.schemaVersion).toBe(2)
+    expect(saved.journeys).toEqual([])
+    expect(saved.status).toBe('failed')
+    expect(saved.explorations).toHaveLength(1)
+    const [x] = saved.explorations
+    expect(x.seed).toBe(3)
+    expect(x.violations.map((v: any) => v.invariant).sort()).toEqual(['no_5xx', 'refunds never exceed the charge'])
+    for (const v of x.violations) {
+      expect(v.reproduced).toEqual({ attempts: 3, failures: 3 })
+      expect(v.emittedFile).toMatch(/^regressions\/.+\.journey\.ts$/)
+      expect(readFileSync(path.join(p.dir, v.emittedFile), 'utf8')).toContain("journey('")
+    }
+    expect(saved.summary.explorations).toEqual({ total: 1, passed: 0, failed: 1, violations: 2, flaky: 0 })
+    expect(await dump()).toBe(before)
+  })
+
+  it('--depth, --strategy, --budget and --no-emit: a search too shallow for the bugs passes with exit 0', async () => {
+    const p = await project(withPostgres)
+    const r = await p.venomqa(['explore', '--depth', '2', '--strategy', 'bfs', '--no-emit', '--save', 'r.json'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Result: PASSED')
+    const [x] = JSON.parse(readFileSync(path.join(p.dir, 'r.json'), 'utf8')).explorations
+    expect([x.depth, x.strategy, x.violations]).toEqual([2, 'bfs', []])
+    const budget = await p.venomqa(['explore', '--budget', '2', '--no-emit', '--save', 'b.json'])
+    const [y] = JSON.parse(readFileSync(path.join(p.dir, 'b.json'), 'utf8')).explorations
+    expect(y.truncated).toEqual({ reason: 'transitions', limit: 2 })
+    expect(budget.stdout).toContain('truncated: transitions budget of 2 used up')
+  })
+
+  it('refuses to explore without a rollback-capable state backend: exit 2, naming the fix, no stack', async () => {
+    const p = await project({ baseUrl: '${SHOP_URL}' })
+    const r = await p.venomqa(['explore'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/venomqa: exploration "shop" needs a state backend that can roll back/)
+    expect(r.stderr).toContain('--prefix-replay')
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?/)
+  })
+
+  it('a bad flag is exit 2', async () => {
+    const p = await project(withPostgres)
+    const r = await p.venomqa(['explore', '--strategy', 'sideways'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--strategy must be dfs, bfs or random, got "sideways"')
+  })
+
+  it('Ctrl-C mid-exploration: exit 130, a partial report marked interrupted, the database as at the start', async () => {
+    const p = await project(withPostgres)
+    const before = await dump()
+    const run = p.spawn(['explore', '--depth', '6', '--save', 'partial.json', '--no-emit'], { env: { HANG_CREATE_ORDER: '1' } })
+    await waitUntil(() => run.output().stderr.includes('ACTION create_order'), 'the exploration to reach its second action')
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(r.code).toBe(130)
+    expect(r.stderr).toContain('venomqa: interrupted')
+    expect(r.stdout).toContain('Result: INTERRUPTED')
+    const saved = JSON.parse(readFileSync(path.join(p.dir, 'partial.json'), 'utf8'))
+    expect(saved.interrupted).toBe(true)
+    expect(saved.explorations[0].interrupted).toBe(true)
+    expect(await dump()).toBe(before)
+  })
+})

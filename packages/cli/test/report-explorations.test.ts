@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs'
+import { symlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { explorationRun, leakedExplorationSecrets } from '@venomqa/fixtures'
+import { REPO_ROOT } from '@venomqa/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { checkJUnit } from './helpers/junit-shape'
+import { type Project, assertBuilt, makeProject } from './helpers/project'
+
+// End to end: the built `venomqa report` re-renders a saved run of `venomqa explore` (two explorations,
+// two violations, one flaky, one truncated search, secrets in the exchanges) with every reporter.
+let p: Project
+
+beforeAll(async () => {
+  assertBuilt()
+  p = await makeProject(null)
+  for (const name of ['reporter-html', 'reporter-slack']) await symlink(path.join(REPO_ROOT, 'packages', name), path.join(p.dir, 'node_modules/@venomqa', name), 'dir')
+  // As `--save` writes it: JSON, secrets and all (the reporters must mask them on their own).
+  await writeFile(path.join(p.dir, 'explored.json'), JSON.stringify(explorationRun(), null, 2))
+})
+afterAll(async () => {
+  await p?.remove()
+})
+
+const read = (file: string) => readFileSync(path.join(p.dir, file), 'utf8')
+
+describe('venomqa report on a saved exploration run', () => {
+  it('renders the explorations with console, json, junit, markdown, html and slack', async () => {
+    const r = await p.venomqa(['report', 'explored.json', '-r', 'console', '-r', 'json:out/again.json', '-r', 'junit:out/junit.xml', '-r', 'markdown:out/report.md', '-r', 'html:out/report.html', '-r', 'slack:out/slack.json'])
+    expect(r.stderr).not.toMatch(/error|failed to/i)
+    expect(r.code).toBe(0)
+    const outputs = {
+      console: r.stdout,
+      json: read('out/again.json'),
+      junit: read('out/junit.xml'),
+      markdown: read('out/report.md'),
+      html: read('out/report.html'),
+      slack: read('out/slack.json'),
+    }
+    for (const [name, text] of Object.entries(outputs)) {
+      expect(leakedExplorationSecrets(text), name).toEqual([])
+      expect(text, `${name} names the exploration`).toContain('shop')
+      expect(text, `${name} names the broken invariant`).toContain('stock_never_negative')
+    }
+
+    expect(r.stdout).toContain('◇ exploration shop failed dfs, depth 5, seed 1234')
+    expect(r.stdout).toContain('Explored  1 passed, 1 failed of 2, 2 violations (1 flaky)')
+    expect(r.stdout).toContain('Result: FAILED')
+    expect(JSON.parse(outputs.json).explorations[0].violations[1].flaky).toBe(true)
+    const { problems, suites } = checkJUnit(outputs.junit)
+    expect(problems).toEqual([])
+    expect(suites.map((s) => s.name)).toEqual(['explore shop', 'explore catalog'])
+    expect(outputs.markdown).toContain('1. **create_product** `POST http://127.0.0.1:4010/api/products → 201`')
+    expect(outputs.html).toContain('"inv":"stock_never_negative"')
+    expect(JSON.parse(outputs.slack).blocks[0].text.text).toBe(':x: VenomQA: 1 of 2 explorations failed')
+  })
+})

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { DefinitionError, action, assertRunResult, exploration, invariant, step, validateLoadedExploration } from '../src/index'
+
+const create = action('create', ({ http }) => http.post('/api/things', { json: {} }))
+const remove = action('remove', ({ http, ctx }) => http.delete(`/api/things/${ctx.require('id')}`), { when: (v) => v.ctx.has('id') })
+
+describe('exploration()', () => {
+  it('fills the defaults of EXPLORATION.md: depth 5, dfs, dedupe on, random seed left unset', () => {
+    const e = exploration('things', { actions: [create, remove] })
+    expect(e).toMatchObject({ kind: 'exploration', name: 'things', depth: 5, strategy: 'dfs', dedupe: true, setup: [], invariants: [] })
+    expect(e.seed).toBeUndefined()
+  })
+
+  it.each([
+    ['no action', { actions: [] }, /at least one action/],
+    ['depth 0', { actions: [create], depth: 0 }, /depth must be a whole number of 1 or more, got 0/],
+    ['an unknown strategy', { actions: [create], strategy: 'astar' as never }, /strategy must be 'dfs', 'bfs' or 'random', got "astar"/],
+    ['a budget of -1', { actions: [create], budget: { transitions: -1 } }, /budget\.transitions must be a positive number, got -1/],
+    ['two actions with one name', { actions: [create, action('create', () => undefined)] }, /two actions are named "create"/],
+    ['an invariant after no action', { actions: [create], invariants: [invariant('x', () => true, { after: ['delete'] })] }, /invariant "x": after names "delete", which is no action \(actions: create\)/],
+    ['an invariant named like a built-in', { actions: [create], invariants: [invariant('no_5xx', () => true)] }, /two invariants are named "no_5xx" \(a built-in one has this name\)/],
+    ['a setup item that is not a step', { actions: [create], setup: [{ kind: 'checkpoint', name: 'c' }] as never }, /setup item 1 is not a step/],
+    ['maxPerPath 0', { actions: [action('a', () => undefined, { maxPerPath: 0 })] }, /action "a": maxPerPath must be a whole number of 1 or more, got 0/],
+  ])('refuses %s with a DefinitionError naming the exploration', (_what, options, message) => {
+    const attempt = () => exploration('things', options as never)
+    expect(attempt).toThrow(DefinitionError)
+    expect(attempt).toThrow(message)
+    expect(attempt).toThrow(/^exploration "things": /)
+  })
+
+  it('with an action source, `after` is checked once the source has loaded', () => {
+    const source = { kind: 'action-source' as const, name: 'doc', load: async () => [] }
+    const e = exploration('mixed', { actions: [create, source], invariants: [invariant('later', () => true, { after: ['from_doc'] })] })
+    expect(e.actions).toHaveLength(2)
+    expect(() => validateLoadedExploration('mixed', [create], [invariant('later', () => true, { after: ['from_doc'] })])).toThrow(/after names "from_doc", which is no action/)
+  })
+
+  it('invariant.response is a check of the last response only', () => {
+    const v = invariant.response('json_answers', (res) => res.headers['content-type']?.includes('json'))
+    expect(v.response).toBeTypeOf('function')
+    expect(exploration('r', { actions: [create], invariants: [v], setup: [step('login', () => undefined)] }).invariants).toEqual([v])
+  })
+})
+
+describe('results files', () => {
+  it('a schemaVersion 1 file is read as a run with no exploration; an unknown version is refused', () => {
+    const v1 = { schemaVersion: 1, journeys: [], issues: [] } as Record<string, unknown>
+    assertRunResult(v1)
+    expect(v1).toMatchObject({ schemaVersion: 2, explorations: [] })
+    expect(() => assertRunResult({ schemaVersion: 3, journeys: [] }, 'old.json')).toThrow('old.json: schemaVersion 3 is not supported (this version reads 1 and 2)')
+  })
+})

@@ -1,0 +1,117 @@
+import type { Exploration, ExplorationResult, ExploreAction, HttpExchange, Invariant, Logger, Rng, TakenAction } from '@venomqa/core'
+import type { Runner } from '@venomqa/runner'
+
+/**
+ * The contracts between the parts of the engine: the search (search/), the sequence runner every part
+ * replays through (sequence.ts), the shrinker (shrink/) and the journey emitter (emit/).
+ */
+
+/** How `explore()` is run. */
+export interface ExploreOptions {
+  /** An initialised runner: its plugins are set up, its registry holds the state backends, ports and invariants. */
+  runner: Runner
+  /** The project root: emitted files and action sources resolve from here. */
+  root: string
+  /** The exploration file, relative to the root, for reports and the emitted journey's imports. */
+  file?: string
+  baseUrl?: string
+  /** Interrupts the exploration (Ctrl-C): roll back to the root, release, return a partial result marked interrupted. */
+  signal?: AbortSignal
+  /** Command-line overrides of the definition's settings. */
+  overrides?: Partial<Pick<Exploration, 'depth' | 'strategy' | 'seed' | 'dedupe' | 'budget'>>
+  /** Shrink violations (default true). */
+  shrink?: boolean
+  /** Where regression journeys are written, relative to the root (default `journeys/regressions`); false: none. */
+  emitDir?: string | false
+  /**
+   * Reset to the root and replay the path's prefix before every edge instead of rolling back: what
+   * fuzzers without rollback do. Slow; for comparison (bench/explore) and for systems with no
+   * rollback-capable backend, when asked for explicitly.
+   */
+  prefixReplay?: boolean
+  logger?: Logger
+  onProgress?: (progress: ExploreProgress) => void
+}
+
+export interface ExploreProgress {
+  transitions: number
+  states: number
+  transitionsPerSecond: number
+  violations: number
+  depth: number
+}
+
+/** One action of a sequence with what it did, as the sequence runner reports it. */
+export interface SequenceStepRun extends TakenAction {
+  exchanges: HttpExchange[]
+  /** The context after the action, for the emitter (ids flowing through `ctx`). */
+  ctxAfter: Record<string, unknown>
+  /** The context before it. */
+  ctxBefore: Record<string, unknown>
+  /** False when the action's `when` did not allow it in the state it reached (the shrinker drops such edges). */
+  enabled: boolean
+}
+
+/** What running a sequence of actions from the root showed. */
+export interface SequenceRun {
+  steps: SequenceStepRun[]
+  /** The invariant's verdict after the last action: the violation message, or undefined when it held. */
+  violation?: string
+  probes: HttpExchange[]
+}
+
+/**
+ * Runs a sequence of actions from the root (rolls back to the root first) and checks one invariant
+ * after the last action: what the shrinker and the confirmation (3 times from the root) replay through.
+ */
+export interface SequenceRunner {
+  run(sequence: readonly TakenAction[], invariant: Invariant | BuiltinInvariantName): Promise<SequenceRun>
+}
+
+export type BuiltinInvariantName = 'no_5xx' | 'request_error'
+
+/** The invariant a sequence is checked against: a defined one, or a built-in one by name. */
+export type InvariantRef = Invariant | BuiltinInvariantName
+
+/**
+ * Shrink a sequence that breaks `invariant` to a minimal one (EXPLORATION.md section 4): every attempt
+ * replays from the root through `runner`; phases, each until no progress: drop edges whose `when` was
+ * false, delta debugging over the sequence, then simpler inputs (from the action's own `inputs`).
+ */
+export type ShrinkFn = (input: {
+  sequence: readonly TakenAction[]
+  invariant: InvariantRef
+  actions: ReadonlyMap<string, ExploreAction<any>>
+  runner: SequenceRunner
+  rng: Rng
+  limits: { attempts: number; timeMs: number }
+}) => Promise<{ sequence: TakenAction[]; attempts: number }>
+
+/** Replay a sequence from the root `times` times: how many broke the invariant, and the last run that did. */
+export type ConfirmFn = (input: {
+  sequence: readonly TakenAction[]
+  invariant: InvariantRef
+  runner: SequenceRunner
+  times: number
+}) => Promise<{ attempts: number; failures: number; run: SequenceRun }>
+
+/**
+ * Write the regression journey for a violation; returns the file written, relative to the root. The
+ * same (invariant, sequence) always gives the same file name and content.
+ */
+export type EmitFn = (input: {
+  exploration: Exploration
+  /** The exploration file, relative to the root (the journey imports the invariant from it). */
+  explorationFile?: string
+  root: string
+  dir: string
+  invariant: string
+  /** Stable id of (invariant, minimal sequence); the file is `<invariant>-<short id>.journey.ts`. */
+  id: string
+  run: SequenceRun
+  /** The base URL the requests were made against, stripped from their URLs (default: the exploration's, else each URL's origin). */
+  baseUrl?: string
+}) => Promise<string>
+
+/** The result of `explore()`. */
+export type { ExplorationResult }

@@ -1,0 +1,50 @@
+import { type ExploreAction, type StateView, type TakenAction, errorMessage } from '@venomqa/core'
+import { stableJson } from './hash'
+import { rngFor } from './rng'
+
+/** An edge out of a state: an action with one of its inputs. */
+export interface Edge extends TakenAction {
+  def: ExploreAction<any>
+}
+
+/** Whether an action may run in this state: its `when`, and `maxPerPath`. */
+export function isEnabled(action: ExploreAction<any>, view: StateView): boolean {
+  const { maxPerPath, when } = action.options
+  if (maxPerPath !== undefined && view.count(action.name) >= maxPerPath) return false
+  return when ? when(view) === true : true
+}
+
+/**
+ * The edges out of a state, in the order of the actions, then of their inputs. Inputs come from a
+ * generator seeded by the seed and the path, so the same path always gets the same inputs.
+ * `onEnabled` is told each action that is enabled here (coverage).
+ */
+export function edgesAt(actions: readonly ExploreAction<any>[], view: StateView, seed: number, pathKey: string, onEnabled?: (action: string) => void): Edge[] {
+  const edges: Edge[] = []
+  for (const def of actions) {
+    let enabled: boolean
+    try {
+      enabled = isEnabled(def, view)
+    } catch (err) {
+      throw new Error(`action "${def.name}": when() threw: ${errorMessage(err)} (when must be pure and may only read the view)`)
+    }
+    if (!enabled) continue
+    onEnabled?.(def.name)
+    const inputs = def.options.inputs ? def.options.inputs(view, rngFor(seed, `${pathKey}|${def.name}`)) : [undefined]
+    if (!Array.isArray(inputs)) throw new Error(`action "${def.name}": inputs() must return an array, got ${typeof inputs}`)
+    // Two equal inputs are one edge.
+    const seen = new Set<string>()
+    for (const input of inputs) {
+      const key = stableJson(input)
+      if (seen.has(key)) continue
+      seen.add(key)
+      edges.push({ action: def.name, input, def })
+    }
+  }
+  return edges
+}
+
+/** A path as text: the key of a place in the search. */
+export function pathKey(path: readonly TakenAction[]): string {
+  return stableJson(path.map((t) => [t.action, t.input]))
+}

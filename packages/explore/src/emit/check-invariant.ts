@@ -1,0 +1,88 @@
+import {
+  type ActionArgs,
+  AssertionFailed,
+  type Exploration,
+  type Invariant,
+  type InvariantArgs,
+  type LastAction,
+  type ResponseView,
+  type TakenAction,
+  errorMessage,
+  isInvariant,
+} from '@venomqa/core'
+
+/**
+ * Check one of an exploration's invariants from inside a journey step, as the exploration checks it
+ * after an action: what the emitted regression journey ends with. A violation (a throw, `false`, or a
+ * string) fails the step with an AssertionFailed carrying the invariant's message.
+ *
+ * The journey has no access to the state backends, so `now` and `before` are empty here: an invariant
+ * that compares observations holds vacuously in a journey.
+ */
+export async function checkInvariant(exploration: Exploration, name: string, args: ActionArgs, taken: { path: readonly TakenAction[] }): Promise<void> {
+  const invariant = await findInvariant(exploration, name, args)
+  const last = lastAction(args, taken.path)
+  let verdict: unknown
+  try {
+    verdict = invariant.response ? await invariant.response(responseView(last)) : await invariant.check(invariantArgs(args, last, taken.path))
+  } catch (err) {
+    throw new AssertionFailed(`invariant "${name}" broken: ${errorMessage(err)}`)
+  }
+  const problem = violationOf(verdict)
+  if (problem !== undefined) throw new AssertionFailed(`invariant "${name}" broken: ${problem}`)
+}
+
+/** What a check's result says: a string is the violation's message, `false` a violation without one. */
+export function violationOf(verdict: unknown): string | undefined {
+  if (verdict === false) return 'the check returned false'
+  if (typeof verdict === 'string') return verdict
+  return undefined
+}
+
+async function findInvariant(exploration: Exploration, name: string, args: ActionArgs): Promise<Invariant> {
+  const direct = exploration.invariants.find((v): v is Invariant => isInvariant(v) && v.name === name)
+  if (direct) return direct
+  // Built by a source (an OpenAPI document): loaded as the exploration loads it.
+  for (const source of exploration.invariants) {
+    if (isInvariant(source)) continue
+    const loaded = await source.load({ root: process.cwd(), baseUrl: args.http.baseUrl, signal: args.signal })
+    const found = loaded.find((v) => v.name === name)
+    if (found) return found
+  }
+  const known = exploration.invariants.filter(isInvariant).map((v) => v.name)
+  throw new AssertionFailed(`the exploration "${exploration.name}" has no invariant "${name}" (it has: ${known.join(', ') || 'none'})`)
+}
+
+/** The last action of the sequence with the last request it made (recorded, secrets redacted). */
+function lastAction(args: ActionArgs, path: readonly TakenAction[]): LastAction | undefined {
+  const taken = path[path.length - 1]
+  if (!taken) return undefined
+  const exchange = args.http.lastExchange()
+  return { action: taken.action, input: taken.input, request: exchange?.request, response: exchange?.response }
+}
+
+function invariantArgs(args: ActionArgs, last: LastAction | undefined, path: readonly TakenAction[]): InvariantArgs {
+  return { http: args.http, ctx: args.ctx, ports: args.ports, last, path, now: {}, before: {}, signal: args.signal }
+}
+
+function responseView(last: LastAction | undefined): ResponseView {
+  const response = last?.response
+  const body = response?.body
+  return {
+    status: response?.status ?? 0,
+    headers: response?.headers ?? {},
+    json: () => (typeof body === 'string' ? parseOrUndefined(body) : body),
+    text: typeof body === 'string' ? body : body === undefined ? '' : JSON.stringify(body),
+    request: last?.request,
+    action: last?.action ?? '',
+    input: last?.input,
+  }
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Writing JavaScript values as source in the house style (2 spaces, single quotes, trailing commas,
+ * lines up to 160), for the emitted journey.
+ */
+
+export const LINE_WIDTH = 160
+
+/** A piece of source standing for a value: `ctx.require('todoId')`, `process.env.VENOMQA_SECRET_PASSWORD`. */
+export class Code {
+  constructor(readonly code: string) {}
+}
+
+export function quote(text: string): string {
+  const escaped = text.replace(/[\\'\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    if (c === '\\') return '\\\\'
+    if (c === "'") return "\\'"
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  })
+  return `'${escaped}'`
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
+
+export function propertyKey(key: string): string {
+  return IDENTIFIER.test(key) ? key : quote(key)
+}
+
+/** `.id`, `[0]`, `['content-type']`: one step of a property access. */
+export function accessor(key: string | number): string {
+  if (typeof key === 'number') return `[${key}]`
+  return IDENTIFIER.test(key) ? `.${key}` : `[${quote(key)}]`
+}
+
+/**
+ * A value as source. One line when it fits in `width` columns (the caller says how much of the line is
+ * left), else objects and arrays are broken one entry a line, indented from `indent`.
+ */
+export function literal(value: unknown, indent: string, width = LINE_WIDTH - indent.length): string {
+  const flat = flatLiteral(value)
+  if (flat.length <= width || !isBreakable(value)) return flat
+  const inner = indent + '  '
+  const entries = Array.isArray(value)
+    ? value.map((v) => literal(v, inner, LINE_WIDTH - inner.length - 1))
+    : Object.entries(value as Record<string, unknown>).map(([k, v]) => `${propertyKey(k)}: ${literal(v, inner, LINE_WIDTH - inner.length - propertyKey(k).length - 3)}`)
+  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}']
+  return `${open}\n${entries.map((e) => `${inner}${e},\n`).join('')}${indent}${close}`
+}
+
+function isBreakable(value: unknown): boolean {
+  return Array.isArray(value) ? value.length > 0 : isPlainObject(value) && Object.keys(value).length > 0
+}
+
+export function flatLiteral(value: unknown): string {
+  if (value instanceof Code) return value.code
+  if (value === undefined) return 'undefined'
+  if (value === null) return 'null'
+  if (typeof value === 'string') return quote(value)
+  if (typeof value === 'number') return Number.isFinite(value) ? (Object.is(value, -0) ? '0' : String(value)) : 'null'
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'boolean') return String(value)
+  if (Array.isArray(value)) return `[${value.map(flatLiteral).join(', ')}]`
+  if (isPlainObject(value)) {
+    const entries = Object.entries(value)
+    return entries.length ? `{ ${entries.map(([k, v]) => `${propertyKey(k)}: ${flatLiteral(v)}`).join(', ')} }` : '{}'
+  }
+  return quote(String(value))
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && !(value instanceof Code) && !Array.isArray(value)
+}

@@ -1,0 +1,88 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { type Exploration, isAction, knownSecrets } from '@venomqa/core'
+import { atomicWriteFile } from '@venomqa/runner'
+import type { BuiltinInvariantName, EmitFn } from '../contracts'
+import { journeyBaseName } from './names'
+import { planJourney } from './plan'
+import { renderJourney } from './render'
+
+export { checkInvariant, violationOf } from './check-invariant'
+
+/** A regression journey that cannot be written (no exploration file to import from, or a secret would leak). */
+export class EmitError extends Error {
+  override name = 'EmitError'
+}
+
+const BUILTINS: readonly string[] = ['no_5xx', 'request_error'] satisfies BuiltinInvariantName[]
+
+/**
+ * Write the regression journey of a violation: `<dir>/<invariant>-<short id>.journey.ts`, relative to
+ * the root (EXPLORATION.md section 4). The journey imports the exploration from its file, to run its
+ * setup and its invariant: code cannot be copied out of a closure faithfully, and a setup that logs in
+ * keeps its credentials where the user put them. Returns the file written, relative to the root.
+ */
+export const emitJourney: EmitFn = async (input) => {
+  if (!input.explorationFile)
+    throw new EmitError(`cannot write a regression journey for "${input.invariant}": the exploration's file is not known (it imports the setup and the invariant from it)`)
+  const base = journeyBaseName(input.invariant, input.id)
+  const file = path.join(input.root, input.dir, `${base}.journey.ts`)
+  const text = journeySource({ ...input, explorationFile: input.explorationFile, journeyFile: file, journeyName: base })
+  // The last guard: a secret this process has seen must never reach a file the user commits.
+  if (knownSecrets.mask(text) !== text) throw new EmitError(`refusing to write ${base}.journey.ts: it would hold a secret value`)
+  // Found again: the same name and the same text; leave the file (and its modification time) alone.
+  if ((await readFile(file, 'utf8').catch(() => undefined)) !== text) await atomicWriteFile(file, text)
+  return toPosix(path.relative(input.root, file))
+}
+
+type SourceInput = Parameters<EmitFn>[0] & { explorationFile: string; journeyFile: string; journeyName: string }
+
+/** The journey's text (what `emitJourney` writes). */
+export function journeySource(input: SourceInput): string {
+  const { exploration, run } = input
+  const builtin = BUILTINS.includes(input.invariant) ? (input.invariant as BuiltinInvariantName) : undefined
+  const setupSteps = exploration.setup.flatMap((n) => (n.kind === 'step' ? [n.name] : []))
+  const plan = planJourney(run, { baseUrl: input.baseUrl ?? exploration.baseUrl, reservedKeys: new Set(setupSteps) })
+  if (builtin) endAtTheViolation(plan.steps[plan.steps.length - 1], builtin)
+  return renderJourney({
+    plan,
+    journeyName: input.journeyName,
+    invariant: input.invariant,
+    builtin,
+    exploration: {
+      name: exploration.name,
+      file: toPosix(input.explorationFile),
+      importPath: importPath(input.journeyFile, path.join(input.root, input.explorationFile)),
+      hasBaseUrl: exploration.baseUrl !== undefined,
+      setupSteps,
+    },
+    sequence: run.steps.map((s) => ({ action: s.action, input: s.input })),
+    timeouts: actionTimeouts(exploration),
+  })
+}
+
+/**
+ * A built-in invariant judges the last request: the last action's requests after the one that
+ * answered 5xx (or failed) are not written, so the final check reads that very request.
+ */
+function endAtTheViolation(step: ReturnType<typeof planJourney>['steps'][number] | undefined, builtin: BuiltinInvariantName): void {
+  if (!step) return
+  const broke = step.requests.map((r) => (builtin === 'no_5xx' ? /^answered 5\d\d$/.test(r.outcome) : r.outcome.startsWith('failed'))).lastIndexOf(true)
+  if (broke >= 0) step.requests.length = broke + 1
+}
+
+function actionTimeouts(exploration: Exploration): Map<string, number> {
+  const out = new Map<string, number>()
+  for (const a of exploration.actions) if (isAction(a) && a.options.timeout) out.set(a.name, a.options.timeout)
+  return out
+}
+
+/** The exploration module as the journey imports it: relative, `/`-separated, without a `.ts` extension. */
+function importPath(from: string, to: string): string {
+  const rel = toPosix(path.relative(path.dirname(from), to)).replace(/\.ts$/, '')
+  return rel.startsWith('.') ? rel : `./${rel}`
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/')
+}

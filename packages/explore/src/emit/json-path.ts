@@ -1,0 +1,60 @@
+import { deepEqual } from '@venomqa/core'
+import { accessor } from './code'
+
+export type JsonPath = (string | number)[]
+
+/** Every place in `body` that holds `value` (deep equality for objects), in document order. */
+export function pathsOf(body: unknown, value: unknown): JsonPath[] {
+  const found: JsonPath[] = []
+  const walk = (node: unknown, at: JsonPath, depth: number): void => {
+    if (depth > 50) return
+    if (node === value || (typeof value === 'object' && value !== null && deepEqual(node, value))) {
+      found.push(at)
+      return
+    }
+    if (Array.isArray(node)) node.forEach((v, i) => walk(v, [...at, i], depth + 1))
+    else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(v, [...at, k], depth + 1)
+  }
+  walk(body, [], 0)
+  return found
+}
+
+/** Every primitive leaf of `body` with where it sits. */
+export function leavesOf(body: unknown): { path: JsonPath; value: string | number }[] {
+  const out: { path: JsonPath; value: string | number }[] = []
+  const walk = (node: unknown, at: JsonPath, depth: number): void => {
+    if (depth > 50) return
+    if (typeof node === 'string' || (typeof node === 'number' && Number.isFinite(node))) out.push({ path: at, value: node })
+    else if (Array.isArray(node)) node.forEach((v, i) => walk(v, [...at, i], depth + 1))
+    else if (node && typeof node === 'object') for (const [k, v] of Object.entries(node)) walk(v, [...at, k], depth + 1)
+  }
+  walk(body, [], 0)
+  return out
+}
+
+/**
+ * The path a context key was most likely read from: the one whose last key is the context key itself
+ * (`token` for `token`), then one the key ends with (`id` for `todoId`), then a plain `id`, then the
+ * shortest, then the first in the document.
+ */
+export function bestPath(paths: readonly JsonPath[], ctxKey: string): JsonPath | undefined {
+  const score = (p: JsonPath): number => {
+    const last = String(p[p.length - 1] ?? '').toLowerCase()
+    const key = ctxKey.toLowerCase()
+    if (last === key) return 0
+    if (last && key.endsWith(last)) return 1
+    if (last === 'id') return 2
+    return 3
+  }
+  return [...paths].sort((a, b) => score(a) - score(b) || a.length - b.length)[0]
+}
+
+/** `.user.id`, `[0].id`: a path as property accesses. */
+export function accessPath(path: JsonPath): string {
+  return path.map(accessor).join('')
+}
+
+/** A name for a value read from a response: `id`, `user_id`, `items_0_id`. */
+export function pathName(path: JsonPath): string {
+  return path.map(String).join('_') || 'body'
+}

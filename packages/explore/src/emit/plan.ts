@@ -1,0 +1,351 @@
+import { type HttpExchange, REDACTED, deepEqual, isSecretKey, knownSecrets } from '@venomqa/core'
+import type { SequenceRun, SequenceStepRun } from '../contracts'
+import { Code, isPlainObject, quote } from './code'
+import { type JsonPath, bestPath, leavesOf, pathName, pathsOf } from './json-path'
+import { SecretRefs, isSecretValue } from './secrets'
+
+/**
+ * What the emitted journey does, worked out from one replay of the minimal sequence: the concrete
+ * requests of each step, and how values flow between them. A value a later request sends that an
+ * earlier step put in the context, or an earlier response held, is written as `ctx.require(key)` and
+ * set from the response where it came from: never as the literal id of one run.
+ */
+export interface JourneyPlan {
+  steps: StepPlan[]
+  secrets: SecretRefs
+}
+
+export interface StepPlan {
+  action: string
+  input: unknown
+  requests: RequestPlan[]
+  /** Context keys the action set to values no response held (from its input, or constants). */
+  literalSets: { key: string; value: unknown }[]
+  deletes: string[]
+}
+
+export interface RequestPlan {
+  method: string
+  /** The path after the base URL, in parts: text, or source for a value that flows through the context. */
+  path: (string | Code)[]
+  query?: Record<string, unknown>
+  body?: { kind: 'json' | 'form' | 'text'; value: unknown }
+  headers?: Record<string, unknown>
+  /** What the request got when the violation was found, for a comment. */
+  outcome: string
+  /** Context keys set from this response: `ctx.set(key, res.json()<path>)`. */
+  sets: { key: string; path: JsonPath; secret: boolean }[]
+}
+
+export interface PlanOptions {
+  /** Stripped from recorded URLs; the origin is stripped when the URL does not start with it. */
+  baseUrl?: string
+  /** Names the journey uses already (setup steps), for keys made up for values that flow. */
+  reservedKeys?: ReadonlySet<string>
+}
+
+/** Headers the HTTP client sets by itself, or that a body implies: never written. */
+const IMPLIED_HEADERS = new Set(['content-type', 'content-length', 'user-agent', 'accept', 'accept-encoding', 'host', 'connection', 'transfer-encoding'])
+
+export function planJourney(run: SequenceRun, options: PlanOptions = {}): JourneyPlan {
+  const secrets = new SecretRefs()
+  const flow = new Flow(run, secrets, options)
+  const commonHeaders = headersOnEveryRequest(run.steps.flatMap((s) => s.exchanges))
+  const steps = run.steps.map((step) => flow.step(step, commonHeaders))
+  return { steps, secrets }
+}
+
+/** Where a value the journey may send again came from: a context key, or a place in a response. */
+interface ResponseOrigin {
+  request: RequestPlan
+  action: string
+  path: JsonPath
+  value: string | number
+}
+
+class Flow {
+  /** Context keys by the value they hold (as text), most recent binding last. */
+  readonly #ctxByValue = new Map<string, { key: string; value: unknown }[]>()
+  /** Values seen in responses and not (yet) in the context, by value as text: the latest place wins. */
+  readonly #inResponses = new Map<string, ResponseOrigin>()
+  readonly #madeUpKeys = new Set<string>()
+  #ctxNow: Record<string, unknown> = {}
+  /** What the current step's input holds: each value as text, under its key and under '' (any key). */
+  #inputNow = new Set<string>()
+
+  constructor(
+    run: SequenceRun,
+    readonly secrets: SecretRefs,
+    readonly options: PlanOptions,
+  ) {
+    const first = run.steps[0]?.ctxBefore ?? {}
+    // What the setup put in the context (a user id from the sign-up) may be sent again: the journey runs
+    // the setup, so the same keys hold this run's values.
+    for (const [key, value] of Object.entries(first)) this.#bind(key, value)
+  }
+
+  step(step: SequenceStepRun, commonHeaders: ReadonlySet<string>): StepPlan {
+    this.#ctxNow = step.ctxBefore
+    this.#inputNow = new Set(leavesOf(step.input).flatMap(({ path, value }) => [inputKey('', value), inputKey(String(path[path.length - 1] ?? ''), value)]))
+    const exchanges = withoutClientRetries(step.exchanges)
+    const { set, deleted } = contextChanges(step.ctxBefore, step.ctxAfter)
+    const origins = new Map(set.map(([key, value]) => [key, originOf(key, value, exchanges)] as const))
+    const requests: RequestPlan[] = []
+    exchanges.forEach((exchange, j) => {
+      const request = this.#request(exchange, commonHeaders)
+      requests.push(request)
+      for (const [key, value] of set) {
+        const origin = origins.get(key)
+        if (origin?.exchange !== j) continue
+        request.sets.push({ key, path: origin.path, secret: origin.secret })
+        this.#bind(key, value)
+      }
+      this.#remember(step.action, request, exchange)
+    })
+    const literalSets = set.filter(([key]) => !origins.get(key)).map(([key, value]) => ({ key, value: this.#contextLiteral(key, value) }))
+    for (const key of deleted) this.#unbind(key)
+    return { action: step.action, input: step.input, requests, literalSets, deletes: deleted }
+  }
+
+  #request(exchange: HttpExchange, commonHeaders: ReadonlySet<string>): RequestPlan {
+    const url = this.#relative(exchange.request.url)
+    const [pathPart, queryPart] = splitOnce(url, '?')
+    const plan: RequestPlan = {
+      method: exchange.request.method.toUpperCase(),
+      path: pathPart.split('/').flatMap((segment, i, all) => (i === 0 ? [segment] : ['/', this.#segment(segment, safeDecode(all[i - 1]!))])),
+      outcome: exchange.response ? `answered ${exchange.response.status}` : `failed: ${exchange.error ?? 'no response'}`,
+      sets: [],
+    }
+    const query = queryPart === undefined ? undefined : this.#query(queryPart)
+    if (query) plan.query = query
+    else if (queryPart !== undefined) plan.path.push(`?${queryPart}`)
+    const body = this.#body(exchange)
+    if (body) plan.body = body
+    const headers = this.#headers(exchange.request.headers, commonHeaders)
+    if (headers) plan.headers = headers
+    return plan
+  }
+
+  #relative(url: string): string {
+    const base = this.options.baseUrl?.replace(/\/+$/, '')
+    if (base && url.startsWith(base)) return url.slice(base.length) || '/'
+    const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url)
+    return origin ? url.slice(origin[0].length) || '/' : url
+  }
+
+  /** A part of a request path; `before` is the part before it (`products` for `/products/7`), which says what an id names. */
+  #segment(raw: string, before: string): string | Code {
+    const text = safeDecode(raw)
+    if (text === '') return raw
+    if (isSecretValue(text)) return new Code(`\${${this.#secret(undefined, 'a part of a request path').code}}`)
+    const code = this.#flowing(text, { inPath: true, key: before })
+    if (!code) return raw
+    const encoded = encodeURIComponent(text) === raw
+    return new Code(encoded ? `\${${code.code}}` : `\${encodeURIComponent(String(${code.code}))}`)
+  }
+
+  /** The query as an object, or undefined when a name repeats (then it stays in the path as it was). */
+  #query(text: string): Record<string, unknown> | undefined {
+    const params = [...new URLSearchParams(text)]
+    if (new Set(params.map(([k]) => k)).size !== params.length) return undefined
+    const out: Record<string, unknown> = {}
+    for (const [key, value] of params) {
+      if (isSecretValue(value, key)) out[key] = this.#secret(key, `the query parameter "${key}"`)
+      else {
+        const code = this.#flowing(value, { key, loose: true })
+        out[key] = code ? new Code(`String(${code.code})`) : value
+      }
+    }
+    return out
+  }
+
+  #body(exchange: HttpExchange): RequestPlan['body'] {
+    const { body, headers } = exchange.request
+    if (body === undefined) return undefined
+    const type = headers['content-type'] ?? ''
+    if (typeof body !== 'string') return { kind: 'json', value: this.#jsonValue(body, undefined) }
+    if (type.includes('application/x-www-form-urlencoded')) {
+      const form = this.#query(body)
+      if (form) return { kind: 'form', value: form }
+    }
+    if (isSecretValue(body)) return { kind: 'text', value: this.#secret('body', 'the request body') }
+    return { kind: 'text', value: body }
+  }
+
+  /** A JSON body with secrets replaced and flowing values as context reads. */
+  #jsonValue(value: unknown, key: string | undefined): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.#jsonValue(v, key))
+    if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.#jsonValue(v, k)]))
+    if (isSecretValue(value, key)) return this.#secretOrContext(key)
+    if (typeof value === 'string' || typeof value === 'number') return this.#flowing(value, { key }) ?? value
+    return value
+  }
+
+  /**
+   * A redacted value under a key the context also has (a token the action read from the context): the
+   * context's; else an environment variable.
+   */
+  #secretOrContext(key: string | undefined): Code {
+    if (key && Object.hasOwn(this.#ctxNow, key)) return new Code(`ctx.require(${quote(key)})`)
+    return this.#secret(key, key ? `"${key}" in a request body` : 'a value in a request body')
+  }
+
+  #headers(headers: Record<string, string>, common: ReadonlySet<string>): Record<string, unknown> | undefined {
+    const out: Record<string, unknown> = {}
+    for (const [name, value] of Object.entries(headers)) {
+      // Secret headers (Authorization, Cookie, API keys) are never written: the setup logs in again.
+      if (IMPLIED_HEADERS.has(name) || common.has(name) || isSecretKey(name) || isSecretValue(value)) continue
+      out[name] = value
+    }
+    return Object.keys(out).length ? out : undefined
+  }
+
+  /**
+   * Source for a value the request sends that came from earlier in the run, or undefined for a literal.
+   * A value flows only when it came from an id-like place (a context key or a response field named like
+   * an id) and the step's input did not supply it. Outside a path, a number must also be sent where an id
+   * is expected (a key named like an id, or like the thing the id names: `product` for `productId`):
+   * ids start at 1 in a fresh database, so small numbers coincide with them all the time, and a quantity
+   * of 1 is not the product with id 1. When several context keys hold the value, the one that names what
+   * the value is sent as wins (`/products/1` is the `productId`, not an `orderId` that is also 1).
+   */
+  #flowing(value: string | number, where: { key?: string; inPath?: boolean; loose?: boolean }): Code | undefined {
+    const asText = String(value)
+    // Ids go in paths; anywhere else, a value the input sent at that place is the input's.
+    if (!where.inPath && this.#inputNow.has(inputKey(where.key ?? '', value))) return undefined
+    const numeric = typeof value === 'number' || (!where.inPath && where.loose === true && /^\d+$/.test(asText))
+    const fits = (source: string) =>
+      where.inPath || (ID_NAME.test(source) && (!numeric || where.key === undefined || ID_NAME.test(where.key) || namesTheSame(where.key, source)))
+    const bound = (this.#ctxByValue.get(asText) ?? []).filter((b) => (where.inPath || where.loose || typeof b.value === typeof value) && fits(b.key))
+    const chosen = bound.findLast((b) => where.key !== undefined && namesTheSame(where.key, b.key)) ?? bound.at(-1)
+    if (chosen) return new Code(`ctx.require(${quote(chosen.key)})`)
+    const seen = this.#inResponses.get(asText)
+    if (!seen || !fits(String(seen.path[seen.path.length - 1]))) return undefined
+    if (!where.inPath && !where.loose && typeof seen.value !== typeof value) return undefined
+    const key = this.#madeUpKey(`${seen.action}.${pathName(seen.path)}`)
+    seen.request.sets.push({ key, path: seen.path, secret: false })
+    this.#bind(key, seen.value)
+    return new Code(`ctx.require(${quote(key)})`)
+  }
+
+  #contextLiteral(key: string, value: unknown): unknown {
+    if (isSecretValue(value, key) || (isSecretKey(key) && value !== null && typeof value !== 'boolean'))
+      return this.#secret(key, `the context value "${key}"`)
+    return this.#jsonValue(value, key)
+  }
+
+  #secret(key: string | undefined, where: string): Code {
+    return this.secrets.ref(key, where)
+  }
+
+  /** Remember the primitive values of a response, for requests made later. */
+  #remember(action: string, request: RequestPlan, exchange: HttpExchange): void {
+    for (const { path, value } of leavesOf(exchange.response?.body)) {
+      const text = String(value)
+      if (text === '' || text === REDACTED || knownSecrets.has(value)) continue
+      this.#inResponses.set(text, { request, action, path, value })
+    }
+  }
+
+  #bind(key: string, value: unknown): void {
+    this.#unbind(key)
+    if (typeof value !== 'string' && typeof value !== 'number') return
+    if (value === '' || isSecretValue(value, key)) return
+    const text = String(value)
+    const list = this.#ctxByValue.get(text) ?? []
+    list.push({ key, value })
+    this.#ctxByValue.set(text, list)
+  }
+
+  #unbind(key: string): void {
+    for (const [text, list] of this.#ctxByValue) {
+      const kept = list.filter((b) => b.key !== key)
+      if (kept.length) this.#ctxByValue.set(text, kept)
+      else this.#ctxByValue.delete(text)
+    }
+  }
+
+  #madeUpKey(wanted: string): string {
+    let key = wanted
+    for (let n = 2; this.#madeUpKeys.has(key) || this.options.reservedKeys?.has(key) || Object.hasOwn(this.#ctxNow, key); n++) key = `${wanted}_${n}`
+    this.#madeUpKeys.add(key)
+    return key
+  }
+}
+
+/** `id`, `todoId`, `todo_id`, `ID`, `todoIds`; not `paid` or `valid`. */
+const ID_NAME = /(?:^id|Id|_id|ID|-id)s?$/
+
+function inputKey(key: string, value: unknown): string {
+  return `${key}\u0000${String(value)}`
+}
+
+/** What a name is about, for comparing: `productId`, `product_id` and `products` all name `product`. */
+function stemOf(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .replace(/ids?$/, '')
+    .replace(/(?:es|s)$/, '')
+}
+
+/** True when two names are about the same thing: `products` and `productId`, `deletedProductId` and `productId`. */
+function namesTheSame(a: string, b: string): boolean {
+  const [x, y] = [stemOf(a), stemOf(b)]
+  return x.length >= 2 && y.length >= 2 && (x.includes(y) || y.includes(x))
+}
+
+/** Context keys the step set or changed, and the ones it removed. */
+export function contextChanges(before: Record<string, unknown>, after: Record<string, unknown>): { set: [string, unknown][]; deleted: string[] } {
+  const set = Object.entries(after).filter(([k, v]) => !Object.hasOwn(before, k) || !deepEqual(before[k], v))
+  const deleted = Object.keys(before).filter((k) => !Object.hasOwn(after, k))
+  return { set, deleted }
+}
+
+/**
+ * The response a context value was read from: the first of the step's exchanges that holds it. A
+ * secret was redacted when recorded, so for a secret key the place is the redacted field of that name.
+ */
+function originOf(key: string, value: unknown, exchanges: readonly HttpExchange[]): { exchange: number; path: JsonPath; secret: boolean } | undefined {
+  if (value === undefined || value === null || typeof value === 'boolean') return undefined
+  const secret = isSecretValue(value, key) || knownSecrets.has(value)
+  for (const [j, exchange] of exchanges.entries()) {
+    const body = exchange.response?.body
+    const path = bestPath(pathsOf(body, value), key)
+    if (path && path.length > 0) return { exchange: j, path, secret }
+    if (secret) {
+      const redacted = pathsOf(body, REDACTED).filter((p) => String(p[p.length - 1]) === key || isSecretKey(String(p[p.length - 1])))
+      const at = bestPath(redacted, key)
+      if (at) return { exchange: j, path: at, secret }
+    }
+  }
+  return undefined
+}
+
+/** The HTTP client retries by itself: a repeated attempt of the same request is not written twice. */
+function withoutClientRetries(exchanges: readonly HttpExchange[]): HttpExchange[] {
+  return exchanges.filter((e, i) => {
+    const next = exchanges[i + 1]
+    return !(next && next.attempt > 1 && next.request.method === e.request.method && next.request.url === e.request.url)
+  })
+}
+
+/** Headers every request of the run sent with the same value: the client's own (config, setup), not a step's. */
+function headersOnEveryRequest(exchanges: readonly HttpExchange[]): Set<string> {
+  if (exchanges.length < 2) return new Set()
+  const [first, ...rest] = exchanges
+  return new Set(Object.entries(first!.request.headers).filter(([k, v]) => rest.every((e) => e.request.headers[k] === v)).map(([k]) => k))
+}
+
+function splitOnce(text: string, separator: string): [string, string | undefined] {
+  const i = text.indexOf(separator)
+  return i < 0 ? [text, undefined] : [text.slice(0, i), text.slice(i + 1)]
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}

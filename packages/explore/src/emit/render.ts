@@ -1,0 +1,187 @@
+import { type TakenAction, isSecretKey, redactText } from '@venomqa/core'
+import type { BuiltinInvariantName } from '../contracts'
+import { Code, LINE_WIDTH, isPlainObject, literal, quote } from './code'
+import { accessPath } from './json-path'
+import type { JourneyPlan, RequestPlan, StepPlan } from './plan'
+import { isSecretValue, type SecretRefs } from './secrets'
+
+export interface RenderInput {
+  plan: JourneyPlan
+  journeyName: string
+  invariant: string
+  /** Set when the invariant is a built-in one: the last step asserts on the last response directly. */
+  builtin?: BuiltinInvariantName
+  exploration: { name: string; file: string; importPath: string; hasBaseUrl: boolean; setupSteps: readonly string[] }
+  /** The minimal sequence, as the exploration took it (the invariant's `path`). */
+  sequence: readonly TakenAction[]
+  /** Each action's own timeout, carried over to its steps. */
+  timeouts: ReadonlyMap<string, number>
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'])
+const STEP_INDENT = ' '.repeat(8)
+const BODY_INDENT = ' '.repeat(10)
+const CHECKPOINT = 'before_regression'
+
+/** The journey file's text. Everything in it derives from the input: no time, no run-specific id. */
+export function renderJourney(input: RenderInput): string {
+  const { plan, exploration } = input
+  const names = stepNames(plan.steps, exploration.setupSteps)
+  const steps = plan.steps.map((s, i) => renderStep(s, names[i]!, input.timeouts.get(s.action)))
+  steps.push(input.builtin ? renderBuiltinCheck(input.builtin) : renderInvariantCheck(input.invariant, exploration.setupSteps))
+  const sequence = input.builtin ? '' : `\n/** The minimal sequence as the exploration took it: the invariant's \`path\`. */\nconst sequence = ${literal(safeSequence(input.sequence, plan.secrets), '', LINE_WIDTH - 17)}\n`
+  const imports = [
+    `import { ${input.builtin ? 'assert, ' : ''}branch, checkpoint, journey, path, step } from '@venomqa/core'`,
+    ...(input.builtin ? [] : [`import { checkInvariant } from '@venomqa/explore'`]),
+    `import exploration from ${quote(exploration.importPath)}`,
+  ]
+  return [
+    ...header(input),
+    ...imports,
+    sequence,
+    `export default journey(${quote(input.journeyName)}, {`,
+    `  tags: ['regression'],`,
+    ...(exploration.hasBaseUrl ? ['  baseUrl: exploration.baseUrl,'] : []),
+    '  steps: [',
+    '    // Taken before the setup: the branch puts every state backend back here once the path has run.',
+    `    checkpoint(${quote(CHECKPOINT)}),`,
+    `    branch(${quote(CHECKPOINT)}, [`,
+    `      path('sequence', [`,
+    `${STEP_INDENT}// The exploration's own setup: it signs up and logs in again, so no credential is written here.`,
+    `${STEP_INDENT}...exploration.setup,`,
+    ...steps,
+    '      ]),',
+    '    ]),',
+    '  ],',
+    '})',
+    '',
+  ].join('\n')
+}
+
+function header(input: RenderInput): string[] {
+  const n = input.plan.steps.length
+  const lines = [
+    `// Regression journey for the invariant ${JSON.stringify(input.invariant)} of the exploration ${JSON.stringify(input.exploration.name)} (${input.exploration.file}).`,
+    `// Exploration found ${n} action${n === 1 ? '' : 's'} from the root state that break it. This journey makes the same requests, with ids`,
+    '// flowing through the context, and checks the same invariant: it fails while the bug exists and passes once it is fixed.',
+    '// Found again, the same bug rewrites this file: its name and content depend only on the invariant and the sequence.',
+  ]
+  const secrets = input.plan.secrets.used
+  if (secrets.length) {
+    lines.push('// Secrets are never written here; set these environment variables to send the values they stand for:')
+    for (const [name, where] of secrets) lines.push(`//   ${name}: ${where}`)
+  }
+  return lines
+}
+
+/** Step names differ within a line: the action's name, numbered from its second use; never a setup step's. */
+function stepNames(steps: readonly StepPlan[], setup: readonly string[]): string[] {
+  const used = new Set(setup)
+  return steps.map((s) => {
+    let name = s.action
+    for (let n = 2; used.has(name); n++) name = `${s.action} (${n})`
+    used.add(name)
+    return name
+  })
+}
+
+function renderStep(step: StepPlan, name: string, timeout: number | undefined): string {
+  const lines: string[] = []
+  const variables = responseVariables(step.requests)
+  step.requests.forEach((request, i) => lines.push(...renderRequest(request, variables[i], timeout)))
+  for (const { key, value } of step.literalSets) lines.push(`ctx.set(${quote(key)}, ${literal(value, BODY_INDENT, LINE_WIDTH - BODY_INDENT.length - key.length - 14)})`)
+  for (const key of step.deletes) lines.push(`ctx.delete(${quote(key)})`)
+  if (!lines.length) return `${STEP_INDENT}step(${quote(name)}, () => {}), // made no request`
+  const body = lines.join('\n')
+  const uses = ['http', 'ctx'].filter((v) => new RegExp(`\\b${v}\\.`).test(body))
+  const params = uses.length ? `{ ${uses.join(', ')} }` : '_args'
+  const async = step.requests.length ? 'async ' : ''
+  const indented = body
+    .split('\n')
+    .map((l) => (l ? `${BODY_INDENT}${l}` : l))
+    .join('\n')
+  return `${STEP_INDENT}step(${quote(name)}, ${async}(${params}) => {\n${indented}\n${STEP_INDENT}}),`
+}
+
+/** `res` for the one response read, `res1`, `res2`... when several are; none for a response nobody reads. */
+function responseVariables(requests: readonly RequestPlan[]): (string | undefined)[] {
+  const read = requests.map((r) => r.sets.length > 0)
+  const count = read.filter(Boolean).length
+  let n = 0
+  return read.map((r) => (r ? (count === 1 ? 'res' : `res${++n}`) : undefined))
+}
+
+/**
+ * The lines of one request, relative to the step body's indentation. The action's own timeout becomes
+ * each request's: a request that hung in the exploration fails at the same deadline here.
+ */
+function renderRequest(request: RequestPlan, variable: string | undefined, timeout: number | undefined): string[] {
+  const lines = [`// ${comment(request.outcome)}`]
+  const method = request.method
+  const callee = METHODS.has(method) ? `http.${method.toLowerCase()}(` : `http.request(${quote(method)}, `
+  const prefix = `${variable ? `const ${variable} = ` : ''}await ${callee}${pathSource(request.path)}`
+  const options: Record<string, unknown> = {}
+  if (request.query) options.query = request.query
+  if (request.body) options[request.body.kind === 'text' ? 'body' : request.body.kind] = request.body.value
+  if (request.headers) options.headers = request.headers
+  if (timeout) options.timeout = timeout
+  if (Object.keys(options).length === 0) lines.push(`${prefix})`)
+  else lines.push(`${prefix}, ${literal(options, '', LINE_WIDTH - BODY_INDENT.length - prefix.length - 3)})`)
+  for (const set of request.sets) {
+    if (set.secret) lines.push('// a secret: read from the response, never written here')
+    lines.push(`ctx.set(${quote(set.key)}, ${variable}.json()${accessPath(set.path)})`)
+  }
+  return lines
+}
+
+/** A quoted path, or a template literal when a part of it is read from the context. */
+function pathSource(parts: readonly (string | Code)[]): string {
+  if (!parts.some((p) => p instanceof Code)) return quote(parts.join(''))
+  const text = parts.map((p) => (p instanceof Code ? p.code : p.replace(/[\\`]|\$\{/g, (m) => `\\${m}`))).join('')
+  return `\`${text}\``
+}
+
+function comment(text: string): string {
+  return redactText(text).split('\n')[0]!.slice(0, 140)
+}
+
+function renderInvariantCheck(invariant: string, setup: readonly string[]): string {
+  const name = uniqueName(`check ${invariant}`, setup)
+  return [
+    `${STEP_INDENT}// The same invariant, from the exploration: its probes run here and its verdict fails the step.`,
+    `${STEP_INDENT}step(${quote(name)}, async (args) => {`,
+    `${BODY_INDENT}await checkInvariant(exploration, ${quote(invariant)}, args, { path: sequence })`,
+    `${STEP_INDENT}}),`,
+  ].join('\n')
+}
+
+function renderBuiltinCheck(builtin: BuiltinInvariantName): string {
+  const check =
+    builtin === 'no_5xx'
+      ? `assert((last?.response?.status ?? 0) < 500, \`no_5xx: \${last?.request.method} \${last?.request.url} answered \${last?.response?.status}\`)`
+      : `assert(last !== undefined && last.error === undefined, \`request_error: \${last?.request.method} \${last?.request.url} failed: \${last?.error}\`)`
+  return [
+    `${STEP_INDENT}// The built-in invariant ${builtin}, on the last request of the sequence.`,
+    `${STEP_INDENT}step(${quote(`check ${builtin}`)}, ({ http }) => {`,
+    `${BODY_INDENT}const last = http.lastExchange()`,
+    `${BODY_INDENT}${check}`,
+    `${STEP_INDENT}}),`,
+  ].join('\n')
+}
+
+function uniqueName(name: string, taken: readonly string[]): string {
+  let out = name
+  for (let n = 2; taken.includes(out); n++) out = `${name} (${n})`
+  return out
+}
+
+/** The sequence's inputs with their secrets replaced by environment variables. */
+function safeSequence(sequence: readonly TakenAction[], secrets: SecretRefs): unknown[] {
+  const clean = (value: unknown, key: string | undefined): unknown => {
+    if (Array.isArray(value)) return value.map((v) => clean(v, key))
+    if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v, k)]))
+    if (isSecretValue(value, key) || (key !== undefined && isSecretKey(key) && typeof value === 'number')) return secrets.ref(key, `"${key ?? 'input'}" in an action's input`)
+    return value
+  }
+  return sequence.map((s) => ({ action: s.action, input: clean(s.input, undefined) }))
+}

@@ -1,0 +1,247 @@
+import type { ExploreAction, HttpExchange, TakenAction } from '@venomqa/core'
+import { runAction } from './action-run'
+import type { Budget, Truncation } from './budgets'
+import type { InvariantRef } from './contracts'
+import type { Coverage } from './coverage'
+import { type Edge, edgesAt, pathKey } from './edges'
+import type { Observation } from './fingerprint'
+import { type ActionEffect, appliesAfter, checkInvariant } from './invariants'
+import { type LaneEnv, fingerprintHere, observeAll } from './lane-env'
+import type { Timings } from './timings'
+import { actionFault, classifyEdge } from './transition'
+import { stateView } from './view'
+
+/** A violation as the search first met it, before shrinking. */
+export interface FoundViolation {
+  invariant: InvariantRef
+  sequence: TakenAction[]
+  message: string
+  /** The last action's requests. */
+  exchanges: HttpExchange[]
+  probes: HttpExchange[]
+}
+
+export interface ExplorerEnv extends LaneEnv {
+  actions: readonly ExploreAction<any>[]
+  /** Every invariant checked after each action: the built-in ones by name, then the defined ones. */
+  invariants: readonly InvariantRef[]
+  seed: number
+  maxDepth: number
+  dedupe: boolean
+  /** Reset to the root and replay the path instead of rolling back to its last checkpoint. */
+  prefixReplay: boolean
+  budget: Budget
+  coverage: Coverage
+  rollbackTimings: Timings
+  onViolation(found: FoundViolation): void
+  /** The action's own code failed (not the API): worth telling, not a violation. */
+  onActionFault(action: string, message: string, exchange?: HttpExchange): void
+  onTransition?(): void
+}
+
+/**
+ * What taking an edge led to. Only `expand` may be descended into: the others are a state seen at the
+ * same or a shallower depth (`merged`), an edge the API refused, one that failed or broke an invariant,
+ * or the end of the exploration (`interrupted`).
+ */
+export type TakeResult = 'expand' | 'merged' | 'refused' | 'failed' | 'violated' | 'interrupted'
+
+interface Frame {
+  taken?: TakenAction
+  observation: Observation
+  fingerprint: string
+  edges?: Edge[]
+}
+
+/** The checkpoint of the state at depth k. */
+const checkpointName = (k: number) => `d${k}`
+
+/**
+ * The search space as the strategies see it: a stack of states from the root (d0) to the current one,
+ * each with its checkpoint. An edge is taken from the current state; the state it reaches becomes the
+ * current one only by `descend` (a checkpoint); `backTo(k)` rolls back to dk, dropping every later one
+ * (checkpoints are a stack in every backend). With `prefixReplay`, no checkpoint but the root is taken:
+ * going back resets to the root and replays the path.
+ */
+export class Explorer {
+  readonly env: ExplorerEnv
+  readonly stats = { transitions: 0, merged: 0, maxDepthReached: 0 }
+  /** Every distinct fingerprint reached. */
+  readonly states = new Set<string>()
+  truncated?: Truncation
+  interrupted = false
+  #frames: Frame[] = []
+  /** The state an edge reached, until `descend` makes it current. */
+  #pending?: Frame
+  /** False once an edge ran from the current state: the system is then past it. */
+  #atFrame = true
+  /** Fingerprint -> the shallowest depth it was reached at, in this pass. */
+  #seen = new Map<string, number>()
+  #violations = 0
+
+  constructor(env: ExplorerEnv) {
+    this.env = env
+  }
+
+  get depth(): number {
+    return this.#frames.length - 1
+  }
+
+  get maxDepth(): number {
+    return this.env.maxDepth
+  }
+
+  get violationsFound(): number {
+    return this.#violations
+  }
+
+  get path(): TakenAction[] {
+    return this.#frames.slice(1).map((f) => f.taken!)
+  }
+
+  /** Checkpoint the root (after setup): d0. */
+  async start(): Promise<void> {
+    await this.env.lane.world.checkpoint(checkpointName(0))
+    const observation = await observeAll(this.env)
+    const fingerprint = fingerprintHere(this.env, observation)
+    this.#frames = [{ observation, fingerprint }]
+    this.states.add(fingerprint)
+    this.beginPass()
+  }
+
+  /** A new pass of iterative deepening: states are expanded again, to the new depth. */
+  beginPass(): void {
+    this.#seen = new Map([[this.#frames[0]!.fingerprint, 0]])
+  }
+
+  /** True once Ctrl-C or a budget ends the search; says which, the first time. */
+  stopped(): boolean {
+    if (this.interrupted || this.truncated) return true
+    if (this.env.signal.aborted) return (this.interrupted = true)
+    const used = this.env.budget.exhausted({ transitions: this.stats.transitions, states: this.states.size })
+    if (used) this.truncated = used
+    return !!used
+  }
+
+  /** The edges out of the current state (worked out once per state). */
+  edges(): Edge[] {
+    const frame = this.#frames[this.depth]!
+    if (!frame.edges) {
+      const path = this.path
+      frame.edges = edgesAt(this.env.actions, stateView(this.env.lane.world.ctx, path), this.env.seed, pathKey(path), (a) => this.env.coverage.enabled(a))
+    }
+    return frame.edges
+  }
+
+  /** Take an edge from the current state: run the action, observe, check the invariants. */
+  async take(edge: Edge): Promise<TakeResult> {
+    const { env } = this
+    const k = this.depth
+    const parent = this.#frames[k]!
+    if (!this.#atFrame) throw new Error('an edge must start from the current state: call backTo() first')
+    this.#atFrame = false
+    this.#pending = undefined
+    this.stats.transitions++
+    env.coverage.taken(edge.action)
+    const taken: TakenAction = { action: edge.action, input: edge.input }
+    const path = [...this.path, taken]
+    const pathName = path.map((t) => t.action).join(' > ')
+    const attempt = await runAction(env, edge.def, edge.input, pathName)
+    if (env.signal.aborted) return this.#interrupted()
+    const effect: ActionEffect = { ...taken, def: edge.def, attempt }
+    const observation = await observeAll(env)
+    const fingerprint = fingerprintHere(env, observation)
+    this.states.add(fingerprint)
+    this.stats.maxDepthReached = Math.max(this.stats.maxDepthReached, k + 1)
+    const kind = classifyEdge(effect, fingerprint !== parent.fingerprint)
+    if (kind === 'refused') env.coverage.refused(edge.action)
+    const fault = actionFault(effect)
+    if (fault !== undefined) env.onActionFault(edge.action, fault, attempt.shown)
+
+    let violated = false
+    for (const invariant of env.invariants) {
+      // An invariant that looks at the system has no known state to look at after a transport failure,
+      // a 5xx or a broken action. The built-in ones and response invariants judge the action itself.
+      if (typeof invariant !== 'string' && !invariant.response && kind === 'failed') continue
+      if (!appliesAfter(invariant, edge.action)) continue
+      const verdict = await checkInvariant(env, invariant, { effect, path, pathName, now: observation, before: parent.observation })
+      if (env.signal.aborted) return this.#interrupted()
+      if (verdict.held) continue
+      violated = true
+      this.#violations++
+      env.onViolation({ invariant, sequence: path, message: verdict.message, exchanges: attempt.exchanges, probes: verdict.probes })
+    }
+    env.onTransition?.()
+    if (violated) return 'violated'
+    if (kind !== 'ok') return kind
+    this.#pending = { taken, observation, fingerprint }
+    if (env.dedupe) {
+      const seenAt = this.#seen.get(fingerprint)
+      if (seenAt !== undefined && seenAt <= k + 1) {
+        this.stats.merged++
+        return 'merged'
+      }
+      this.#seen.set(fingerprint, k + 1)
+    }
+    return 'expand'
+  }
+
+  /** Make the state the last edge reached the current one (checkpoint d(k+1)). */
+  async descend(): Promise<void> {
+    const next = this.#pending
+    if (!next) throw new Error('descend() without an edge that may be expanded')
+    if (!this.env.prefixReplay) await this.env.lane.world.checkpoint(checkpointName(this.depth + 1))
+    this.#frames.push(next)
+    this.#pending = undefined
+    this.#atFrame = true
+  }
+
+  /** Put the system back to the state at depth k. */
+  async backTo(k: number): Promise<void> {
+    if (k > this.depth) throw new Error(`backTo(${k}) from depth ${this.depth}`)
+    if (k === this.depth && this.#atFrame) return
+    this.#frames.length = k + 1
+    this.#pending = undefined
+    if (this.env.prefixReplay) {
+      await this.#rollback(0)
+      await this.#replay(this.path)
+    } else await this.#rollback(k)
+    this.#atFrame = true
+  }
+
+  /** Roll back to the root, whatever happened: how the search ends, and how Ctrl-C leaves the system. */
+  async finish(): Promise<void> {
+    if (!this.#frames.length) return
+    this.#frames.length = 1
+    this.#pending = undefined
+    await this.#rollback(0)
+    this.#atFrame = true
+  }
+
+  async #rollback(k: number): Promise<void> {
+    const t0 = performance.now()
+    const backends = await this.env.lane.world.rollback(checkpointName(k))
+    const total = performance.now() - t0
+    let spent = 0
+    for (const b of backends) {
+      this.env.rollbackTimings.add(b.backend, b.durationMs)
+      spent += b.durationMs
+    }
+    // What the World restores itself: the context and the HTTP client's headers.
+    this.env.rollbackTimings.add('context', Math.max(0, total - spent))
+  }
+
+  /** Prefix replay: run the path's actions again from the root, with no checks (they held the first time). */
+  async #replay(path: readonly TakenAction[]): Promise<void> {
+    for (const [i, t] of path.entries()) {
+      if (this.env.signal.aborted) return
+      const def = this.env.actions.find((a) => a.name === t.action)!
+      await runAction(this.env, def, t.input, path.slice(0, i + 1).map((x) => x.action).join(' > '))
+    }
+  }
+
+  #interrupted(): TakeResult {
+    this.interrupted = true
+    return 'interrupted'
+  }
+}

@@ -1,0 +1,6 @@
+export type { BuiltinInvariantName, ConfirmFn, EmitFn, ExploreOptions, ExploreProgress, InvariantRef, SequenceRun, SequenceRunner, SequenceStepRun, ShrinkFn } from './contracts'
+export { explore, DEFAULT_EMIT_DIR } from './explore'
+export { SeededRng } from './rng'
+export { fingerprintOf } from './fingerprint'
+export { confirmSequence, shrinkSequence } from './shrink'
+export { EmitError, checkInvariant, emitJourney } from './emit'

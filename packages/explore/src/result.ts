@@ -1,0 +1,62 @@
+import type { Exploration, ExplorationResult, Issue, ViolationResult } from '@venomqa/core'
+import type { Coverage } from './coverage'
+import type { Explorer } from './explorer'
+import type { SearchSettings } from './settings'
+import type { Timings } from './timings'
+
+export interface ResultParts {
+  exploration: Exploration
+  file?: string
+  settings: SearchSettings
+  startedAt: string
+  durationMs: number
+  /** How long the search itself ran (no setup, shrinking or confirmation): transitions per second. */
+  searchMs: number
+  /** Absent when the search never started (setup failed, a crash before the root). */
+  explorer?: Explorer
+  requests: number
+  coverage: Coverage
+  rollbackTimings: Timings
+  observeTimings: Timings
+  violations: ViolationResult[]
+  issues: Issue[]
+  /** The exploration could not run as defined (setup failed, a crash). */
+  broken: boolean
+  interrupted: boolean
+}
+
+/** The exploration's result: failed when an invariant broke or it could not run. */
+export function buildResult(p: ResultParts): ExplorationResult {
+  const x = p.explorer
+  const transitions = x?.stats.transitions ?? 0
+  const seconds = p.searchMs / 1000
+  const failed = p.broken || p.violations.length > 0 || p.issues.some((i) => i.severity === 'critical')
+  return {
+    name: p.exploration.name,
+    ...(p.exploration.description ? { description: p.exploration.description } : {}),
+    tags: [...p.exploration.tags],
+    ...(p.file ? { file: p.file } : {}),
+    status: failed ? 'failed' : 'passed',
+    startedAt: p.startedAt,
+    durationMs: p.durationMs,
+    seed: p.settings.seed,
+    strategy: p.settings.strategy,
+    depth: p.settings.depth,
+    dedupe: p.settings.dedupe,
+    ...(x?.truncated ? { truncated: x.truncated } : {}),
+    ...(p.interrupted ? { interrupted: true } : {}),
+    stats: {
+      transitions,
+      states: x?.states.size ?? 0,
+      merged: x?.stats.merged ?? 0,
+      requests: p.requests,
+      transitionsPerSecond: seconds > 0 ? Math.round((transitions / seconds) * 10) / 10 : 0,
+      maxDepthReached: x?.stats.maxDepthReached ?? 0,
+    },
+    timings: { rollback: p.rollbackTimings.stats(), observe: p.observeTimings.stats() },
+    coverage: p.coverage.result(),
+    neverEnabled: x ? p.coverage.neverEnabled() : [],
+    violations: p.violations,
+    issues: p.issues,
+  }
+}

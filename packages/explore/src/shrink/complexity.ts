@@ -1,0 +1,49 @@
+import { canonicalJson } from './canonical'
+
+/**
+ * How complex an input is, compared field by field in this order (the documented order of the input
+ * phase):
+ * 1. size: keys, array items and leaves (fewer keys first; `undefined` and `null` weigh nothing),
+ * 2. magnitude: the sum of the numbers' absolute values, `true` counting 1 (smaller numbers first),
+ * 3. text: the total length of the strings (shorter strings first),
+ * 4. its canonical JSON, shorter then alphabetically first: only so that the order is total and stable.
+ */
+export interface Complexity {
+  size: number
+  magnitude: number
+  text: number
+  json: string
+}
+
+export function complexityOf(value: unknown): Complexity {
+  const c = { size: 0, magnitude: 0, text: 0 }
+  measure(value, c, 0)
+  return { ...c, json: canonicalJson(value ?? null) }
+}
+
+function measure(value: unknown, into: Omit<Complexity, 'json'>, depth: number): void {
+  if (value === undefined || value === null || depth > 50) return
+  into.size++
+  if (typeof value === 'number') into.magnitude += Number.isFinite(value) ? Math.abs(value) : Number.MAX_SAFE_INTEGER
+  else if (typeof value === 'bigint') into.magnitude += Math.abs(Number(value))
+  else if (typeof value === 'boolean') into.magnitude += value ? 1 : 0
+  else if (typeof value === 'string') into.text += value.length
+  else if (Array.isArray(value)) for (const v of value) measure(v, into, depth + 1)
+  else if (typeof value === 'object') for (const v of Object.values(value)) measure(v, into, depth + 1)
+}
+
+/** Negative when `a` is simpler than `b`. */
+export function compareComplexity(a: Complexity, b: Complexity): number {
+  return a.size - b.size || a.magnitude - b.magnitude || a.text - b.text || a.json.length - b.json.length || (a.json < b.json ? -1 : a.json > b.json ? 1 : 0)
+}
+
+/** The offered inputs strictly simpler than `current`, simplest first, each once. */
+export function simplerInputs(current: unknown, offered: readonly unknown[]): unknown[] {
+  const mine = complexityOf(current)
+  const seen = new Set<string>()
+  return offered
+    .map((input) => ({ input, c: complexityOf(input) }))
+    .filter(({ c }) => compareComplexity(c, mine) < 0 && !seen.has(c.json) && seen.add(c.json))
+    .sort((a, b) => compareComplexity(a.c, b.c))
+    .map(({ input }) => input)
+}

@@ -1,0 +1,101 @@
+import type { ExploreAction, Rng, TakenAction } from '@venomqa/core'
+import type { SequenceRun, ShrinkFn } from '../contracts'
+import { simplerInputs } from './complexity'
+import { ddmin } from './ddmin'
+import { Trials } from './trials'
+import { viewAt } from './view'
+
+type ShrinkInput = Parameters<ShrinkFn>[0]
+
+/** The smallest sequence known to break the invariant, with the replay that showed it. */
+interface Best {
+  sequence: TakenAction[]
+  run: SequenceRun
+}
+
+/**
+ * Shrink a failing sequence (EXPLORATION.md section 4). Every attempt is a replay from the root through
+ * the sequence runner. Like fast-check's model-based shrinking, first drop what never ran, then remove
+ * parts of the sequence, then simplify each step's input; unlike it, inputs are not shrunk by a
+ * generator but chosen among those the action itself offers, so every candidate is an edge the search
+ * could have taken. The phases repeat as long as one of them makes progress; when a limit is reached the
+ * best sequence found so far is kept.
+ */
+export async function shrink(input: ShrinkInput, clock: () => number = Date.now): Promise<{ sequence: TakenAction[]; attempts: number }> {
+  const trials = new Trials(input.runner, input.invariant, input.limits, clock)
+  const first = await trials.run(input.sequence)
+  // Not failing again from the root: nothing to shrink; the confirmation reports it as flaky.
+  if (!first || first.violation === undefined) return { sequence: [...input.sequence], attempts: trials.attempts }
+  const best: Best = { sequence: [...input.sequence], run: first }
+  let progress = true
+  while (progress && !trials.exhausted) {
+    progress = false
+    for (const phase of [dropDisabled, deltaDebug, simplifyInputs]) if (await repeat(() => phase(best, trials, input))) progress = true
+  }
+  return { sequence: best.sequence, attempts: trials.attempts }
+}
+
+/** Run a phase until it makes no more progress; true if it made any. */
+async function repeat(phase: () => Promise<boolean>): Promise<boolean> {
+  let any = false
+  while (await phase()) any = true
+  return any
+}
+
+/** Replay `candidate`; if it still breaks the invariant it becomes the best. Undefined: a limit was reached. */
+async function attempt(candidate: TakenAction[], best: Best, trials: Trials): Promise<boolean | undefined> {
+  const run = await trials.run(candidate)
+  if (!run) return undefined
+  if (run.violation === undefined) return false
+  best.sequence = candidate
+  best.run = run
+  return true
+}
+
+/** Phase 1: edges whose `when` was false in the replay did nothing; the sequence without them is tried. */
+async function dropDisabled(best: Best, trials: Trials): Promise<boolean> {
+  const kept = best.sequence.filter((_, i) => best.run.steps[i]?.enabled !== false)
+  if (kept.length === best.sequence.length || kept.length === 0) return false
+  return (await attempt(kept, best, trials)) === true
+}
+
+/** Phase 2: delta debugging over the steps. */
+async function deltaDebug(best: Best, trials: Trials): Promise<boolean> {
+  const before = best.sequence.length
+  await ddmin(best.sequence, (candidate) => attempt(candidate, best, trials))
+  return best.sequence.length < before
+}
+
+/**
+ * Phase 3: for each step, the inputs its action offers in the state the replay reached there, simplest
+ * first (see `complexityOf`), strictly simpler than the step's input: the first that still breaks the
+ * invariant replaces it.
+ */
+async function simplifyInputs(best: Best, trials: Trials, input: ShrinkInput): Promise<boolean> {
+  let progress = false
+  for (let i = 0; i < best.sequence.length; i++) {
+    const step = best.sequence[i]!
+    for (const simpler of offeredInputs(input.actions.get(step.action), best, i, input.rng)) {
+      const candidate = best.sequence.map((s, j) => (j === i ? { action: s.action, input: simpler } : s))
+      const verdict = await attempt(candidate, best, trials)
+      if (verdict === undefined) return progress
+      if (verdict) {
+        progress = true
+        break
+      }
+    }
+  }
+  return progress
+}
+
+function offeredInputs(action: ExploreAction<any> | undefined, best: Best, index: number, rng: Rng): unknown[] {
+  const inputs = action?.options.inputs
+  if (!inputs) return []
+  const ctxBefore = best.run.steps[index]?.ctxBefore ?? best.run.steps[index - 1]?.ctxAfter ?? {}
+  try {
+    return simplerInputs(best.sequence[index]!.input, inputs(viewAt(best.sequence, index, ctxBefore), rng))
+  } catch {
+    // An `inputs` that throws out of the state it was written for offers nothing here.
+    return []
+  }
+}

@@ -1,0 +1,31 @@
+import { errorMessage } from '@venomqa/core'
+import type { ActionEffect } from './invariants'
+
+/**
+ * What an edge did to the search:
+ * - `ok`: the action went through (or answered an error but changed the state): descend if new;
+ * - `refused`: a 4xx that changed nothing (the API said no): not descended into;
+ * - `failed`: a transport error, a 5xx that changed nothing, or the action's own code failed (an
+ *   assertion on a 2xx, a crash): the state is not one to build on.
+ */
+export type EdgeKind = 'ok' | 'refused' | 'failed'
+
+export function classifyEdge(effect: ActionEffect, changedState: boolean): EdgeKind {
+  const { outcome, shown } = effect.attempt
+  if (outcome.passed) return 'ok'
+  const status = shown?.response?.status
+  if (status !== undefined && status >= 400) {
+    if (changedState) return 'ok'
+    return status < 500 ? 'refused' : 'failed'
+  }
+  return 'failed'
+}
+
+/** Why the action's own code failed, when that is what happened (not the API's answer, not the network). */
+export function actionFault(effect: ActionEffect): string | undefined {
+  const { outcome, shown } = effect.attempt
+  if (outcome.passed) return undefined
+  if (['timeout', 'connection-refused', 'connection-reset', 'dns', 'tls', 'transport', 'aborted'].includes(outcome.kind)) return undefined
+  if (shown?.response && shown.response.status >= 400) return undefined
+  return outcome.message || errorMessage(outcome)
+}

@@ -1,0 +1,212 @@
+/**
+ * The emitted journey, end to end. A short sequence really runs against the example todo app in its own
+ * process (in memory, rolled back through its control endpoints); the journey written from that run is
+ * then run by the built `venomqa` CLI, in a project of its own, against two instances of the app: one
+ * where the invariant breaks (the regular quota lets a user keep 5 open todos, the rule says 1) and one
+ * where it is fixed (TODO_QUOTA=1 refuses the second). Needs the built packages (core, runner, cli,
+ * explore) and the built todo app, as every test that spawns the CLI.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { type Exploration, type ExploreAction, type TakenAction, actionAsStep, branch, checkpoint, errorMessage, isAction, journey, path as journeyPath, step } from '@venomqa/core'
+import { createRunner, httpControlState } from '@venomqa/runner'
+import { REPO_ROOT, type RunningProcess, startTodoApp } from '@venomqa/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SequenceRun, SequenceStepRun } from '../src/contracts'
+import { checkInvariant, emitJourney } from '../src/emit'
+
+const CLI = path.join(REPO_ROOT, 'packages/cli/dist/bin.js')
+const INVARIANT = 'a user has at most one open todo'
+
+const EXPLORATION_SOURCE = `import { action, assertStatus, exploration, invariant, step } from '@venomqa/core'
+
+const user = { email: 'regression@example.test', password: 'a long password', name: 'Regression' }
+
+const createTodo = action('create_todo', async ({ http, ctx, input }) => {
+  const res = await http.post('/api/todos', { json: { title: input.title } })
+  if (res.status === 201) ctx.set('todoId', res.json().id)
+  return res
+}, { inputs: () => [{ title: 'first' }, { title: 'second' }] })
+
+const comment = action('add_comment', async ({ http, ctx }) => {
+  const res = await http.post(\`/api/todos/\${ctx.require('todoId')}/comments\`, { json: { text: 'why' } })
+  assertStatus(res, 201)
+  ctx.set('commentId', res.json().id)
+  return res
+}, { when: (v) => v.ctx.has('todoId') })
+
+export default exploration('todos', {
+  setup: [
+    step('sign_up', async ({ http }) => assertStatus(await http.post('/api/users', { json: user }), 201)),
+    step('log_in', async ({ http }) => {
+      const res = await http.post('/api/auth/login', { json: { email: user.email, password: user.password } })
+      assertStatus(res, 200)
+      http.setAuthToken(res.json().token)
+    }),
+  ],
+  actions: [createTodo, comment],
+  invariants: [
+    invariant(${JSON.stringify(INVARIANT)}, async ({ http }) => {
+      const open = (await http.get('/api/todos')).json().filter((t: { done: boolean }) => !t.done).length
+      return open <= 1 || \`\${open} open todos\`
+    }),
+  ],
+})
+`
+
+const CONFIG = `export default {
+  baseUrl: process.env.APP_URL,
+  plugins: [['http-control', { url: process.env.APP_URL }]],
+}
+`
+
+let buggy: RunningProcess
+let fixed: RunningProcess
+let project: string
+
+beforeAll(async () => {
+  for (const built of ['packages/core/dist/index.js', 'packages/runner/dist/index.js', 'packages/explore/dist/index.js', 'packages/cli/dist/bin.js'])
+    if (!existsSync(path.join(REPO_ROOT, built))) throw new Error(`${built} is missing: build the packages first (pnpm build)`)
+  if (!(await readFile(path.join(REPO_ROOT, 'packages/explore/dist/index.js'), 'utf8')).includes('checkInvariant'))
+    throw new Error('packages/explore/dist is older than checkInvariant: build @venomqa/explore first')
+  ;[buggy, fixed] = await Promise.all([startTodoApp(), startTodoApp({ TODO_QUOTA: '1' })])
+  project = await mkdtemp(path.join(os.tmpdir(), 'venomqa-regression-'))
+  await mkdir(path.join(project, 'node_modules/@venomqa'), { recursive: true })
+  for (const pkg of ['core', 'runner', 'cli', 'explore']) await symlink(path.join(REPO_ROOT, 'packages', pkg), path.join(project, 'node_modules/@venomqa', pkg), 'dir')
+  await mkdir(path.join(project, 'explore'))
+  await writeFile(path.join(project, 'explore/todos.explore.ts'), EXPLORATION_SOURCE)
+  await writeFile(path.join(project, 'venomqa.config.ts'), CONFIG)
+  await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'regression-project', private: true, type: 'module' }))
+})
+
+afterAll(async () => {
+  await Promise.all([buggy?.stop(), fixed?.stop()])
+  if (project) await rm(project, { recursive: true, force: true })
+})
+
+/**
+ * Run `sequence` from a checkpoint taken before the setup, as a journey on the real runner, recording
+ * what each action did: the SequenceRun the exploration's sequence runner would give for it. The branch
+ * rolls the app back afterwards.
+ */
+async function runSequence(exploration: Exploration, sequence: readonly TakenAction[], baseUrl: string): Promise<SequenceRun> {
+  const actions = new Map(exploration.actions.filter(isAction).map((a) => [a.name, a as ExploreAction<any>]))
+  const steps: SequenceStepRun[] = []
+  let violation: string | undefined
+  const recorded = (taken: TakenAction, i: number) =>
+    step(`${i + 1} ${taken.action}`, async (args) => {
+      const ctxBefore = { ...args.ctx.snapshot() }
+      const from = args.http.history.length
+      await actionAsStep(actions.get(taken.action)!, taken.input)(args)
+      steps.push({ ...taken, exchanges: args.http.history.slice(from), ctxBefore, ctxAfter: { ...args.ctx.snapshot() }, enabled: true })
+    })
+  const verdict = step('verdict', async (args) => {
+    await checkInvariant(exploration, INVARIANT, args, { path: sequence }).catch((err) => (violation = errorMessage(err)))
+  })
+  const runner = createRunner({ baseUrl, stateBackends: [httpControlState({ url: baseUrl })] })
+  try {
+    const result = await runner.run(
+      journey('sequence', {
+        steps: [checkpoint('root'), branch('root', [journeyPath('run', [...exploration.setup, ...sequence.map(recorded), verdict])])],
+      }),
+    )
+    expect(result.status, JSON.stringify(result.issues)).toBe('passed')
+  } finally {
+    await runner.close()
+  }
+  return { steps, violation, probes: [] }
+}
+
+interface CliRun {
+  code: number | null
+  output: string
+}
+
+function runJourneys(appUrl: string): Promise<CliRun> {
+  const child = spawn(process.execPath, [CLI, 'run', '--reporter', 'console'], {
+    cwd: project,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', APP_URL: appUrl },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.on('data', (d) => (output += d))
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })))
+}
+
+async function stats(appUrl: string): Promise<unknown> {
+  return (await fetch(`${appUrl}/api/stats`)).json()
+}
+
+describe('the emitted journey', () => {
+  let file: string
+  let text: string
+
+  it('is written from a real run of the sequence, with ids through the context', async () => {
+    const exploration = ((await import(pathToFileURL(path.join(project, 'explore/todos.explore.ts')).href)) as { default: Exploration }).default
+    const sequence = [
+      { action: 'create_todo', input: { title: 'first' } },
+      { action: 'add_comment', input: undefined },
+      { action: 'create_todo', input: { title: 'second' } },
+    ]
+    const run = await runSequence(exploration, sequence, buggy.url)
+    expect(run.violation).toBe(`invariant "${INVARIANT}" broken: 2 open todos`)
+    file = await emitJourney({ exploration, explorationFile: 'explore/todos.explore.ts', root: project, dir: 'journeys/regressions', invariant: INVARIANT, id: '5eed5eed00', run, baseUrl: buggy.url })
+    expect(file).toBe('journeys/regressions/a-user-has-at-most-one-open-todo-5eed5eed.journey.ts')
+    text = await readFile(path.join(project, file), 'utf8')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the emitted source, not a template
+    expect(text).toContain("await http.post(`/api/todos/${ctx.require('todoId')}/comments`, { json: { text: 'why' } })")
+    expect(text).toContain("ctx.set('todoId', res.json().id)")
+    expect(text).toContain("ctx.set('commentId', res.json().id)")
+    expect(text).not.toMatch(/\/api\/todos\/\d/)
+    expect(text).not.toMatch(/authorization|bearer|a long password/i)
+    // The same run gives the same file.
+    expect(await emitJourney({ exploration, explorationFile: 'explore/todos.explore.ts', root: project, dir: 'journeys/regressions', invariant: INVARIANT, id: '5eed5eed00', run, baseUrl: buggy.url })).toBe(file)
+    expect(await readFile(path.join(project, file), 'utf8')).toBe(text)
+  })
+
+  it('type-checks', () => {
+    const tsconfig = {
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'Bundler',
+        lib: ['ES2023', 'DOM'],
+        types: ['node'],
+        typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')],
+        skipLibCheck: true,
+      },
+      include: ['journeys/**/*.ts', 'explore/**/*.ts'],
+    }
+    return writeFile(path.join(project, 'tsconfig.json'), JSON.stringify(tsconfig)).then(() => {
+      const tsc = spawnSync(path.join(REPO_ROOT, 'node_modules/.bin/tsc'), ['-p', project], { encoding: 'utf8' })
+      expect(tsc.stdout + tsc.stderr).toBe('')
+      expect(tsc.status).toBe(0)
+    })
+  })
+
+  it('fails with venomqa run while the bug exists, and leaves the app as it found it', async () => {
+    const before = await stats(buggy.url)
+    const first = await runJourneys(buggy.url)
+    expect(first.code, first.output).toBe(1)
+    expect(first.output).toContain(`invariant "${INVARIANT}" broken: 2 open todos`)
+    expect(await stats(buggy.url)).toEqual(before)
+    // Run again: the setup's sign-up would be refused (409) had the first run left its user behind.
+    const second = await runJourneys(buggy.url)
+    expect(second.code, second.output).toBe(1)
+    expect(second.output).toContain(`invariant "${INVARIANT}" broken: 2 open todos`)
+  })
+
+  it('passes with venomqa run once the bug is fixed', async () => {
+    const before = await stats(fixed.url)
+    const run = await runJourneys(fixed.url)
+    expect(run.code, run.output).toBe(0)
+    expect(await stats(fixed.url)).toEqual(before)
+  })
+})

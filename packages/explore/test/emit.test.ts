@@ -1,0 +1,178 @@
+/**
+ * The journey emitter on a hand-built run: what it writes is pinned by a golden file, is the same on
+ * every emission, holds no secret and no id of the run, and is formatted in the house style.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type HttpExchange, action, exploration, invariant, step } from '@venomqa/core'
+import { REPO_ROOT } from '@venomqa/test-utils'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { SequenceRun, SequenceStepRun } from '../src/contracts'
+import { emitJourney } from '../src/emit'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const GOLDEN = path.join(here, 'golden/open-todos-c0ffee12.journey.ts.txt')
+const BASE = 'http://127.0.0.1:4010'
+const TOKEN = 'sekret-token-0123456789'
+const NEW_TOKEN = 'rotated-token-9876543210'
+const PASSWORD = 'correct horse battery'
+
+const todos = exploration('todos', {
+  setup: [step('log_in', () => undefined)],
+  actions: [
+    action('create_todo', () => undefined, { inputs: () => [{ title: 'a' }] }),
+    action('add_comment', () => undefined),
+    action('read_comment', () => undefined),
+    action('change_password', () => undefined, { timeout: 5000 }),
+  ],
+  invariants: [invariant('open todos', () => true)],
+})
+
+function exchange(method: string, url: string, body: unknown, status: number, response: unknown, headers: Record<string, string> = {}): HttpExchange {
+  return {
+    request: { method, url: BASE + url, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'user-agent': 'venomqa', ...headers }, body },
+    response: { status, headers: { 'content-type': 'application/json' }, body: response },
+    durationMs: 3,
+    attempt: 1,
+    startedAt: '2024-01-01T00:00:00.000Z',
+  }
+}
+
+function stepRun(action: string, input: unknown, exchanges: HttpExchange[], ctxBefore: Record<string, unknown>, ctxAfter: Record<string, unknown>): SequenceStepRun {
+  return { action, input, exchanges, ctxBefore, ctxAfter, enabled: true }
+}
+
+// The setup put the user's id and a token in the context; ids 41, 42 and 900 are this run's.
+const setupCtx = { userId: 7, token: TOKEN }
+const run: SequenceRun = {
+  steps: [
+    stepRun('create_todo', { title: 'a' }, [exchange('POST', '/api/todos', { title: 'a' }, 201, { id: 41, title: 'a', done: false, userId: 7 }, { 'x-trace': 'create' })], setupCtx, {
+      ...setupCtx,
+      todoId: 41,
+    }),
+    stepRun('add_comment', { qty: 41 }, [exchange('POST', '/api/todos/41/comments', { text: 'why', todoId: 41, qty: 41 }, 201, { id: 900, todoId: 41, text: 'why' })], { ...setupCtx, todoId: 41 }, {
+      ...setupCtx,
+      todoId: 41,
+    }),
+    stepRun('read_comment', undefined, [exchange('GET', '/api/todos/41/comments/900?expand=true&ownerId=7', undefined, 200, { id: 900 })], { ...setupCtx, todoId: 41 }, { ...setupCtx, todoId: 41 }),
+    stepRun(
+      'change_password',
+      { password: PASSWORD },
+      [exchange('POST', '/api/me/password', { password: PASSWORD, api_key: 'abcdefgh-key' }, 200, { token: NEW_TOKEN, user: { id: 7 } }, { 'x-api-key': 'abcdefgh-key' })],
+      { ...setupCtx, todoId: 41 },
+      { ...setupCtx, todoId: 41, token: NEW_TOKEN, mode: 'strict' },
+    ),
+    stepRun('create_todo', { title: 'a' }, [exchange('POST', '/api/todos', { title: 'a' }, 201, { id: 42, title: 'a', done: false, userId: 7 })], { ...setupCtx, todoId: 41, token: NEW_TOKEN, mode: 'strict' }, {
+      ...setupCtx,
+      todoId: 42,
+      token: NEW_TOKEN,
+      mode: 'strict',
+    }),
+  ],
+  violation: '2 open todos',
+  probes: [],
+}
+
+const dirs: string[] = []
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true })
+})
+
+async function emitInto(root: string): Promise<{ file: string; text: string }> {
+  const file = await emitJourney({ exploration: todos, explorationFile: 'explore/todos.explore.ts', root, dir: 'journeys/regressions', invariant: 'open todos', id: 'c0ffee12deadbeef', run, baseUrl: BASE })
+  return { file, text: await readFile(path.join(root, file), 'utf8') }
+}
+
+describe('emitJourney', () => {
+  it('writes the golden journey, the same file and text every time', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
+    dirs.push(root)
+    const first = await emitInto(root)
+    expect(first.file).toBe('journeys/regressions/open-todos-c0ffee12.journey.ts')
+    expect(first.text).toBe(await readFile(GOLDEN, 'utf8'))
+    const again = await emitInto(root)
+    expect(again).toEqual(first)
+    expect(await readdir(path.join(root, 'journeys/regressions'))).toEqual(['open-todos-c0ffee12.journey.ts'])
+    const elsewhere = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
+    dirs.push(elsewhere)
+    expect((await emitInto(elsewhere)).text).toBe(first.text)
+  })
+
+  it('writes no secret: not from a header, a request body, a response or the context', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
+    dirs.push(root)
+    const { text } = await emitInto(root)
+    for (const secret of [TOKEN, NEW_TOKEN, PASSWORD, 'abcdefgh-key', 'Bearer']) expect(text).not.toContain(secret)
+    expect(text).not.toMatch(/authorization|x-api-key/i)
+    expect(text).toContain('password: process.env.VENOMQA_SECRET_PASSWORD')
+    expect(text).toContain("ctx.set('token', res.json().token)")
+  })
+
+  it('sends ids through the context, never as literals of the run', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
+    dirs.push(root)
+    const { text } = await emitInto(root)
+    expect(text.replaceAll('qty: 41', '')).not.toMatch(/\b(41|42|900)\b/)
+    expect(text).toContain("ctx.set('todoId', res.json().id)")
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the emitted source, not a template
+    expect(text).toContain("`/api/todos/${ctx.require('todoId')}/comments`")
+    // 900 was in a response, not in the context: the journey keeps it under a key of its own.
+    expect(text).toContain("ctx.set('add_comment.id', res.json().id)")
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the emitted source, not a template
+    expect(text).toContain("`/api/todos/${ctx.require('todoId')}/comments/${ctx.require('add_comment.id')}`")
+    expect(text).toContain("query: { expand: 'true', ownerId: String(ctx.require('userId')) }")
+    // A number the input holds, under a key that names no id, stays as it was.
+    expect(text).toContain("json: { text: 'why', todoId: ctx.require('todoId'), qty: 41 }")
+  })
+
+  it('sends a number through the context only where an id is expected, under the key that names it', async () => {
+    // A fresh database numbers every table from 1: the product, its order and its reservation are all 1
+    // here. The actions wrote `quantity: 1` and `name: 'Widget'` themselves, with no input.
+    const shopper = { userId: 7 }
+    const withProduct = { ...shopper, productId: 1 }
+    const withOrder = { ...withProduct, orderId: 1 }
+    const shopRun: SequenceRun = {
+      steps: [
+        stepRun('create_product', undefined, [exchange('POST', '/api/products', { sku: 'W-1', name: 'Widget' }, 201, { id: 1, sku: 'W-1', name: 'Widget' })], shopper, withProduct),
+        stepRun('create_order', undefined, [exchange('POST', '/api/products/1/orders', { quantity: 1 }, 201, { id: 1, productId: 1, quantity: 1 })], withProduct, withOrder),
+        stepRun('reorder', undefined, [exchange('POST', '/api/products/1/orders', { quantity: 1, productId: 1, name: 'Widget' }, 201, { id: 2, productId: 1, quantity: 1 })], withOrder, {
+          ...withOrder,
+          orderId: 2,
+        }),
+        stepRun('delete_product', undefined, [exchange('DELETE', '/api/products/1', undefined, 204, undefined)], { ...withOrder, orderId: 2 }, { ...shopper, orderId: 2, deletedProductId: 1 }),
+      ],
+      violation: 'still readable',
+      probes: [],
+    }
+    const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
+    dirs.push(root)
+    const file = await emitJourney({ exploration: todos, explorationFile: 'explore/todos.explore.ts', root, dir: 'journeys/regressions', invariant: 'open todos', id: 'abcdef0123', run: shopRun, baseUrl: BASE })
+    const text = await readFile(path.join(root, file), 'utf8')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the emitted source, not a template
+    expect(text).toContain("await http.post(`/api/products/${ctx.require('productId')}/orders`, { json: { quantity: 1 } })")
+    expect(text).toContain("json: { quantity: 1, productId: ctx.require('productId'), name: 'Widget' }")
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the emitted source, not a template
+    expect(text).toContain("await http.delete(`/api/products/${ctx.require('productId')}`)")
+    expect(text).toContain("ctx.set('deletedProductId', ctx.require('productId'))")
+    expect(text).not.toMatch(/ctx\.require\('orderId'\)|create_product\.name/)
+  })
+
+  it('is formatted in the house style (biome leaves it as it is)', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
+    dirs.push(root)
+    const { text } = await emitInto(root)
+    // The repository's formatter settings (biome.jsonc), in a project of their own.
+    const houseStyle = {
+      formatter: { enabled: true, indentStyle: 'space', indentWidth: 2, lineWidth: 160 },
+      javascript: { formatter: { quoteStyle: 'single', semicolons: 'asNeeded', trailingCommas: 'all', arrowParentheses: 'always' } },
+    }
+    await writeFile(path.join(root, 'biome.json'), JSON.stringify(houseStyle))
+    const biome = path.join(REPO_ROOT, 'node_modules/.bin/biome')
+    const out = spawnSync(biome, ['format', '--stdin-file-path=regression.journey.ts'], { input: text, encoding: 'utf8', cwd: root })
+    expect(out.stderr).toBe('')
+    expect(out.stdout).toBe(text)
+  })
+})

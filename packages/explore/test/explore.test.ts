@@ -1,0 +1,191 @@
+import { type ActionSource, ConfigError, type ExplorationResult, PLUGIN_API_VERSION, action, definePlugin, invariant } from '@venomqa/core'
+import { CLOSED_PORT, describeWithService, type RunningProcess } from '@venomqa/test-utils'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { explore } from '../src'
+import { dropDatabase, dumpDatabase, exploreShop, shopRunner, startShop } from './helpers'
+import { createOrder, createProduct, refund, setup, ship, shopExploration } from './shop'
+
+const DB = `venomqa_explore_${process.pid}_main`
+const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
+
+/** What must be equal between two runs of one seed. */
+const outline = (r: ExplorationResult) => ({
+  transitions: r.stats.transitions,
+  states: r.stats.states,
+  merged: r.stats.merged,
+  coverage: r.coverage,
+  violations: r.violations.map((v) => ({ id: v.id, invariant: v.invariant, sequence: v.sequence.map((s) => [s.action, s.input]) })),
+})
+const byInvariant = (r: ExplorationResult, name: string) => r.violations.filter((v) => v.invariant === name)
+const actionsOf = (r: ExplorationResult, name: string) => byInvariant(r, name).map((v) => v.sequence.map((s) => s.action))
+
+describe('explore() against the shop app (every planted bug on) over PostgreSQL', () => {
+  let app: RunningProcess
+  let env: { databaseUrl: string; baseUrl: string }
+  beforeAll(async () => {
+    const s = await startShop(DB)
+    app = s.app
+    env = { databaseUrl: s.url, baseUrl: s.app.url }
+  })
+  afterAll(async () => {
+    await app?.stop()
+    await dropDatabase(DB)
+  })
+
+  it('dfs finds a hand-written invariant broken and a 500 (no_5xx), each shrunk, reproduced 3/3, and leaves the database as it found it', async () => {
+    const before = await dumpDatabase(env.databaseUrl)
+    const r = await exploreShop(shopExploration(), env)
+    expect(await dumpDatabase(env.databaseUrl)).toBe(before)
+    expect(r.status).toBe('failed')
+    expect(r.truncated).toBeUndefined()
+    expect(actionsOf(r, 'refunds never exceed the charge')).toEqual([['create_product', 'create_order', 'refund', 'refund']])
+    expect(actionsOf(r, 'no_5xx')).toEqual([['create_product', 'create_order', 'refund', 'ship']])
+    for (const v of r.violations) {
+      expect(v.reproduced).toEqual({ attempts: 3, failures: 3 })
+      expect(v.flaky).toBe(false)
+      expect(v.id).toMatch(/^[0-9a-f]{40}$/)
+    }
+    const [overCharge] = byInvariant(r, 'refunds never exceed the charge')
+    expect(overCharge!.message).toBe('refunded 1200 of 1000')
+    expect(overCharge!.probes.map((p) => `${p.request.method} ${new URL(p.request.url).pathname} ${p.response?.status}`)).toEqual(['GET /api/orders/1 200'])
+    const [crash] = byInvariant(r, 'no_5xx')
+    expect(crash!.sequence.at(-1)!.exchanges.at(-1)!.response!.status).toBe(500)
+    // Secrets never reach the result: the token the setup logged in with is masked.
+    expect(JSON.stringify(r)).not.toMatch(/Bearer [A-Za-z0-9]/)
+    expect(r.issues.filter((i) => i.source.startsWith('invariant:'))).toHaveLength(2)
+    expect(r.stats.maxDepthReached).toBe(4)
+    expect(Object.keys(r.timings.rollback)).toEqual(expect.arrayContaining(['context']))
+    expect(Object.keys(r.timings.observe)).toHaveLength(1)
+  })
+
+  it('the same seed twice in a row gives the same transitions, states and violations (dfs and random)', async () => {
+    const e = shopExploration({ seed: 12345 })
+    const a = await exploreShop(e, env)
+    const b = await exploreShop(e, env)
+    expect(outline(b)).toEqual(outline(a))
+    const walks = shopExploration({ seed: 99, strategy: 'random', dedupe: false })
+    const c = await exploreShop(walks, env)
+    const d = await exploreShop(walks, env)
+    expect(outline(d)).toEqual(outline(c))
+    expect(c.seed).toBe(99)
+  })
+
+  it('bfs (iterative deepening) and random walks each find the same violations as dfs', async () => {
+    const dfsIds = (await exploreShop(shopExploration(), env)).violations.map((v) => v.id).sort()
+    for (const strategy of ['bfs', 'random'] as const) {
+      const r = await exploreShop(shopExploration({ strategy }), env)
+      expect(r.strategy).toBe(strategy)
+      expect(r.violations.map((v) => v.id).sort()).toEqual(dfsIds)
+    }
+  })
+
+  it('budgets end the search honestly: truncated names the budget, and the counts stop there', async () => {
+    const byTransitions = await exploreShop(shopExploration({ budget: { transitions: 3 } }), env)
+    expect(byTransitions.truncated).toEqual({ reason: 'transitions', limit: 3 })
+    expect(byTransitions.stats.transitions).toBe(3)
+    const byStates = await exploreShop(shopExploration({ budget: { states: 2 } }), env)
+    expect(byStates.truncated).toEqual({ reason: 'states', limit: 2 })
+    expect(byStates.stats.states).toBe(2)
+    const byTime = await exploreShop(shopExploration({ budget: { timeMs: 1 } }), env)
+    expect(byTime.truncated).toEqual({ reason: 'time', limit: 1 })
+    // A budget the search never reaches truncates nothing.
+    const roomy = await exploreShop(shopExploration({ budget: { transitions: 10_000 } }), env)
+    expect(roomy.truncated).toBeUndefined()
+  })
+
+  it('command-line overrides win over the definition, and dedupe: false explores every path to the depth', async () => {
+    const merged = await exploreShop(shopExploration(), env)
+    const exhaustive = await exploreShop(shopExploration(), env, { overrides: { dedupe: false } })
+    expect(exhaustive.dedupe).toBe(false)
+    expect(exhaustive.stats.merged).toBe(0)
+    expect(exhaustive.stats.transitions).toBeGreaterThan(merged.stats.transitions)
+    const shallow = await exploreShop(shopExploration(), env, { overrides: { depth: 2 } })
+    expect(shallow.depth).toBe(2)
+    expect(shallow.stats.maxDepthReached).toBe(2)
+    expect(shallow.violations).toEqual([])
+    expect(shallow.status).toBe('passed')
+  })
+
+  it('request_error: a transport failure is a violation, found and confirmed like any other', async () => {
+    const unreachable = action('call_the_void', ({ http }) => http.get(`http://127.0.0.1:${CLOSED_PORT}/nothing`, { retry: false }), { maxPerPath: 1 })
+    const r = await exploreShop(shopExploration({ actions: [createProduct, unreachable], invariants: [], depth: 2 }), env)
+    expect(actionsOf(r, 'request_error')).toEqual([['call_the_void']])
+    expect(byInvariant(r, 'request_error')[0]!.message).toMatch(/^call_the_void: /)
+    expect(byInvariant(r, 'request_error')[0]!.reproduced).toEqual({ attempts: 3, failures: 3 })
+  })
+
+  it('lists actions that were never enabled, and counts refused edges', async () => {
+    const never = action('never', () => undefined, { when: () => false })
+    // Deleting a product that has an order answers 409 on the fixed app... here a delete of an id that does not exist: 404, nothing changed.
+    const missing = action('delete_missing', ({ http }) => http.delete('/api/products/999999'), { maxPerPath: 1 })
+    const r = await exploreShop(shopExploration({ actions: [createProduct, missing, never], invariants: [], depth: 2 }), env)
+    expect(r.neverEnabled).toEqual(['never'])
+    expect(r.coverage.find((c) => c.action === 'delete_missing')).toMatchObject({ refused: expect.any(Number) })
+    expect(r.coverage.find((c) => c.action === 'delete_missing')!.refused).toBeGreaterThan(0)
+    expect(r.coverage.find((c) => c.action === 'never')).toEqual({ action: 'never', taken: 0, enabled: 0, refused: 0 })
+  })
+
+  it('checks the invariants plugins add with api.addInvariant', async () => {
+    const plugin = definePlugin({
+      name: 'ship-answers-200',
+      version: '1.0.0',
+      apiVersion: PLUGIN_API_VERSION,
+      setup(api) {
+        api.addInvariant(invariant.response('ship answers 200', (res) => res.action !== 'ship' || res.status === 200 || `ship answered ${res.status}`))
+      },
+    })
+    const r = await exploreShop(shopExploration({ invariants: [] }), env, { plugins: [plugin] })
+    expect(actionsOf(r, 'ship answers 200')).toEqual([['create_product', 'create_order', 'refund', 'ship']])
+    expect(byInvariant(r, 'ship answers 200')[0]!.message).toBe('ship answered 500')
+  })
+
+  it('loads action sources before it starts', async () => {
+    const source: ActionSource = { kind: 'action-source', name: 'shop actions', load: async () => [createOrder, refund, ship] }
+    const r = await exploreShop(shopExploration({ actions: [createProduct, source] }), env)
+    expect(r.coverage.map((c) => c.action)).toEqual(['create_product', 'create_order', 'refund', 'ship'])
+    expect(r.violations.length).toBe(2)
+  })
+
+  it('Ctrl-C mid-exploration: rolls back, releases, returns a partial result marked interrupted, the database as at the start', async () => {
+    const before = await dumpDatabase(env.databaseUrl)
+    const controller = new AbortController()
+    const r = await exploreShop(shopExploration({ dedupe: false }), env, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.transitions === 3) controller.abort()
+      },
+    })
+    expect(r.interrupted).toBe(true)
+    expect(r.stats.transitions).toBe(3)
+    expect(await dumpDatabase(env.databaseUrl)).toBe(before)
+  })
+
+  it('prefix replay (reset to the root, replay the path) does the same search as rollback', async () => {
+    const rollback = await exploreShop(shopExploration({ dedupe: false }), env)
+    const replay = await exploreShop(shopExploration({ dedupe: false }), env, { prefixReplay: true })
+    expect(outline(replay)).toEqual(outline(rollback))
+    // It pays for it in requests: every path is sent again from the root.
+    expect(replay.stats.requests).toBeGreaterThan(rollback.stats.requests)
+  })
+
+  it('refuses to explore without a rollback-capable state backend, naming the fix, before any request', async () => {
+    const runner = shopRunner(env.databaseUrl, env.baseUrl, { state: false })
+    try {
+      const error = await explore(shopExploration(), { runner, root: process.cwd(), emitDir: false }).catch((e) => e)
+      expect(error).toBeInstanceOf(ConfigError)
+      expect(error.message).toMatch(/needs a state backend that can roll back/)
+      expect(error.message).toMatch(/@venomqa\/state-postgres/)
+      expect(error.message).toMatch(/--prefix-replay/)
+    } finally {
+      await runner.close()
+    }
+  })
+
+  it('a setup that fails is a failed exploration, not a search from a wrong root', async () => {
+    const broken = [...setup.slice(0, 1), { ...setup[1]!, action: ({ http }: any) => http.post('/api/auth/login', { json: { email: 'nobody@shop.test', password: 'wrong-pw' } }) }]
+    const r = await exploreShop(shopExploration({ setup: broken as typeof setup }), env)
+    expect(r.status).toBe('failed')
+    expect(r.stats.transitions).toBe(0)
+    expect(r.issues[0]!.error).toMatch(/setup step "log_in" failed/)
+  })
+})

@@ -1,0 +1,166 @@
+/**
+ * The shrinker and the confirmation. The sequence runner here is the unit's input, not a mock of a
+ * service: its verdict is a pure predicate over the sequence (and `when` a pure predicate over what ran
+ * before), so the minimal sequence is known in advance and every claim below can be checked exactly.
+ */
+import { type ExploreAction, type Rng, type TakenAction, action } from '@venomqa/core'
+import { describe, expect, it } from 'vitest'
+import type { SequenceRun, SequenceRunner } from '../src/contracts'
+import { compareComplexity, complexityOf, confirmSequence, shrinkSequence, simplerInputs } from '../src/shrink'
+import { shrink } from '../src/shrink/shrink'
+
+const t = (action: string, input?: unknown): TakenAction => ({ action, input })
+
+interface PredicateRunner extends SequenceRunner {
+  calls: TakenAction[][]
+}
+
+/** Replays by evaluating `broken` over the steps that ran; a step runs when `enabled` says so. */
+function predicateRunner(broken: (ran: TakenAction[]) => boolean, enabled: (ranBefore: TakenAction[], next: TakenAction) => boolean = () => true): PredicateRunner {
+  const calls: TakenAction[][] = []
+  return {
+    calls,
+    async run(sequence): Promise<SequenceRun> {
+      calls.push(sequence.map((s) => ({ ...s })))
+      const ran: TakenAction[] = []
+      const steps = sequence.map((s) => {
+        const on = enabled(ran, s)
+        if (on) ran.push(s)
+        return { ...s, exchanges: [], ctxBefore: {}, ctxAfter: {}, enabled: on }
+      })
+      return { steps, probes: [], violation: broken(ran) ? 'broken' : undefined }
+    },
+  }
+}
+
+/** `wanted` appears in `seq` in order (other steps may sit between). */
+function containsInOrder(seq: readonly TakenAction[], wanted: readonly string[]): boolean {
+  let i = 0
+  for (const s of seq) if (s.action === wanted[i]) i++
+  return i === wanted.length
+}
+
+const rng: Rng = { int: (min) => min, float: () => 0, bool: () => false, pick: (items) => items[0]! }
+const noActions = new Map<string, ExploreAction<any>>()
+const roomy = { attempts: 10_000, timeMs: 60_000 }
+
+describe('shrinkSequence', () => {
+  it('reaches the known minimum by delta debugging, 1-minimal: removing any single step passes', async () => {
+    const minimum = ['order', 'pay', 'refund', 'refund']
+    const broken = (ran: TakenAction[]) => containsInOrder(ran, minimum)
+    const noisy = ['browse', 'order', 'browse', 'search', 'pay', 'browse', 'refund', 'search', 'browse', 'refund', 'logout', 'browse'].map((a) => t(a))
+    expect(broken(noisy)).toBe(true)
+    const runner = predicateRunner(broken)
+    const { sequence, attempts } = await shrinkSequence({ sequence: noisy, invariant: 'no_5xx', actions: noActions, runner, rng, limits: roomy })
+    expect(sequence.map((s) => s.action)).toEqual(minimum)
+    for (let i = 0; i < sequence.length; i++) expect(broken(sequence.filter((_, j) => j !== i))).toBe(false)
+    expect(attempts).toBe(runner.calls.length)
+  })
+
+  it('finds a minimum whose steps are far apart, and keeps a sequence that is minimal already', async () => {
+    const broken = (ran: TakenAction[]) => ran.filter((s) => s.action === 'a').length >= 3 && ran.some((s) => s.action === 'b')
+    const long = [t('a'), ...Array.from({ length: 20 }, () => t('x')), t('a'), t('x'), t('a'), ...Array.from({ length: 9 }, () => t('x')), t('b')]
+    const shrunk = await shrinkSequence({ sequence: long, invariant: 'no_5xx', actions: noActions, runner: predicateRunner(broken), rng, limits: roomy })
+    expect(shrunk.sequence.map((s) => s.action)).toEqual(['a', 'a', 'a', 'b'])
+    const again = await shrinkSequence({ sequence: shrunk.sequence, invariant: 'no_5xx', actions: noActions, runner: predicateRunner(broken), rng, limits: roomy })
+    expect(again.sequence).toEqual(shrunk.sequence)
+  })
+
+  it('first drops the edges whose `when` was false when replayed', async () => {
+    // A refund may run only after an order; the bug needs an order and two refunds.
+    const enabled = (before: TakenAction[], next: TakenAction) => next.action !== 'refund' || before.some((s) => s.action === 'order')
+    const broken = (ran: TakenAction[]) => containsInOrder(ran, ['order', 'refund', 'refund'])
+    const runner = predicateRunner(broken, enabled)
+    const found = [t('refund'), t('refund'), t('order'), t('refund'), t('refund')]
+    const { sequence } = await shrinkSequence({ sequence: found, invariant: 'no_5xx', actions: noActions, runner, rng, limits: roomy })
+    // The first replay is the sequence as found; the second, that sequence without its two disabled edges.
+    expect(runner.calls[0]).toEqual(found)
+    expect(runner.calls[1]).toEqual([t('order'), t('refund'), t('refund')])
+    expect(sequence).toEqual([t('order'), t('refund'), t('refund')])
+  })
+
+  it("simplifies inputs to the simplest the action offers that still breaks the invariant", async () => {
+    const order = action('order', () => undefined, { inputs: () => [{ qty: 1 }, { qty: 10 }, { qty: 5, note: 'rush' }, { qty: 5 }, { qty: 7 }] })
+    const rename = action('rename', () => undefined, { inputs: () => ['x', 'a much longer title', 'ab'] })
+    const actions = new Map<string, ExploreAction<any>>([
+      ['order', order],
+      ['rename', rename],
+    ])
+    // Broken by an order of 5 or more followed by a rename to a title of 2 characters or more.
+    const broken = (ran: TakenAction[]) => {
+      const i = ran.findIndex((s) => s.action === 'order' && (s.input as { qty: number }).qty >= 5)
+      return i >= 0 && ran.slice(i + 1).some((s) => s.action === 'rename' && (s.input as string).length >= 2)
+    }
+    const found = [t('order', { qty: 10 }), t('rename', 'a much longer title')]
+    const { sequence } = await shrinkSequence({ sequence: found, invariant: 'no_5xx', actions, runner: predicateRunner(broken), rng, limits: roomy })
+    expect(sequence).toEqual([t('order', { qty: 5 }), t('rename', 'ab')])
+  })
+
+  it('orders inputs simplest first: fewer keys, then smaller numbers, then shorter strings', () => {
+    const offered = [{ qty: 5, note: 'rush' }, { qty: 3 }, { title: 'long title' }, { title: 'a' }, {}, { qty: -1 }]
+    // Size first (one key beats two), then the numbers' magnitude (a string weighs nothing there), then text length.
+    expect(simplerInputs({ qty: 9, note: 'x', extra: true }, offered)).toEqual([{}, { title: 'a' }, { title: 'long title' }, { qty: -1 }, { qty: 3 }, { qty: 5, note: 'rush' }])
+    expect(simplerInputs({ qty: 3 }, offered)).toEqual([{}, { title: 'a' }, { title: 'long title' }, { qty: -1 }])
+    expect(compareComplexity(complexityOf({ b: 1, a: 2 }), complexityOf({ a: 2, b: 1 }))).toBe(0)
+  })
+
+  it('stops at the attempt limit and keeps the best sequence found so far', async () => {
+    const broken = (ran: TakenAction[]) => containsInOrder(ran, ['order', 'pay', 'refund', 'refund'])
+    const noisy = ['order', 'pay', 'refund', 'refund', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x'].map((a) => t(a))
+    const runner = predicateRunner(broken)
+    const { sequence, attempts } = await shrinkSequence({ sequence: noisy, invariant: 'no_5xx', actions: noActions, runner, rng, limits: { attempts: 4, timeMs: 60_000 } })
+    expect(runner.calls.length).toBe(4)
+    expect(attempts).toBe(4)
+    expect(broken(sequence)).toBe(true)
+    expect(sequence.length).toBeLessThan(noisy.length)
+    // The best is one of the replays that broke it, the shortest of them.
+    const failing = runner.calls.filter(broken)
+    expect(sequence.length).toBe(Math.min(...failing.map((c) => c.length)))
+  })
+
+  it('stops at the time limit (a clock that moves 10 ms per replay) and keeps the best so far', async () => {
+    const broken = (ran: TakenAction[]) => containsInOrder(ran, ['order', 'refund'])
+    const noisy = ['x', 'order', 'x', 'x', 'refund', 'x', 'x', 'x'].map((a) => t(a))
+    let now = 0
+    const inner = predicateRunner(broken)
+    const runner: SequenceRunner = {
+      run: async (sequence, invariant) => {
+        now += 10
+        return inner.run(sequence, invariant)
+      },
+    }
+    const { sequence, attempts } = await shrink({ sequence: noisy, invariant: 'no_5xx', actions: noActions, runner, rng, limits: { attempts: 10_000, timeMs: 25 } }, () => now)
+    expect(attempts).toBe(3)
+    expect(inner.calls.length).toBe(3)
+    expect(broken(sequence)).toBe(true)
+  })
+
+  it('returns the sequence as found when it does not break the invariant again from the root', async () => {
+    const runner = predicateRunner(() => false)
+    const found = [t('a'), t('b')]
+    const { sequence, attempts } = await shrinkSequence({ sequence: found, invariant: 'no_5xx', actions: noActions, runner, rng, limits: roomy })
+    expect(sequence).toEqual(found)
+    expect(attempts).toBe(1)
+  })
+})
+
+describe('confirmSequence', () => {
+  it('counts every replay that broke the invariant', async () => {
+    const runner = predicateRunner(() => true)
+    const confirmed = await confirmSequence({ sequence: [t('a')], invariant: 'no_5xx', runner, times: 3 })
+    expect(confirmed).toMatchObject({ attempts: 3, failures: 3, run: { violation: 'broken' } })
+    expect(runner.calls.length).toBe(3)
+  })
+
+  it('shows a flaky violation: fewer failures than replays, with a run that did break it', async () => {
+    let replay = 0
+    // Broken on the first and third replay only: a pure function of the replay's number.
+    const runner: SequenceRunner = {
+      run: async (sequence) => ({ steps: [], probes: [], violation: ++replay % 2 === 1 ? `broken on replay ${replay} of ${sequence.length} step` : undefined }),
+    }
+    const confirmed = await confirmSequence({ sequence: [t('a')], invariant: 'no_5xx', runner, times: 4 })
+    expect(confirmed.attempts).toBe(4)
+    expect(confirmed.failures).toBe(2)
+    expect(confirmed.run.violation).toBe('broken on replay 3 of 1 step')
+  })
+})

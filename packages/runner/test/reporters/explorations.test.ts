@@ -1,0 +1,180 @@
+import { PassThrough } from 'node:stream'
+import { type ExplorationResult, assertRunResult, knownSecrets, summarize } from '@venomqa/core'
+import { explorationRun, leakedExplorationSecrets } from '@venomqa/fixtures'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { createConsoleReporter, renderJUnit, renderJson, renderMarkdown } from '../../src/reporters'
+import { sampleRun } from './sample-run'
+
+// Every built-in reporter on a run of `venomqa explore`: `shop` broke two invariants (one flaky), `catalog`
+// ran out of time. Nothing is remembered from an HTTP client here: what masks the secrets is the reporters'.
+beforeEach(() => knownSecrets.clear())
+
+/** The text between the opening tag of the element containing `marker` and its closing tag. */
+function element(xml: string, tag: string, marker: string): string {
+  const at = xml.indexOf(marker)
+  const start = xml.lastIndexOf(`<${tag}`, at)
+  return xml.slice(start, xml.indexOf(`</${tag}>`, at) + tag.length + 3)
+}
+
+async function consoleText(run = explorationRun()): Promise<string> {
+  const stream = new PassThrough()
+  return String(await createConsoleReporter({ stream, color: false, progress: false }).render!(run, {} as never))
+}
+
+describe('json reporter on explorations', () => {
+  it('is the model, redacted to the action inputs, and reads back', () => {
+    const json = renderJson(explorationRun())
+    expect(leakedExplorationSecrets(json)).toEqual([])
+    const back = JSON.parse(json)
+    assertRunResult(back)
+    const [stock, refund] = back.explorations![0]!.violations
+    expect(stock!.sequence.map((s) => s.action)).toEqual(['create_product', 'create_order', 'create_order'])
+    expect(refund!.sequence[0]!.input).toEqual({ email: 'ada@example.com', password: '[REDACTED]' })
+    expect(refund!.sequence[0]!.exchanges[0]!.request.headers).toMatchObject({ cookie: '[REDACTED]', 'x-api-key': '[REDACTED]' })
+    expect(back.explorations![0]!.issues[1]!.request!.url).toBe('http://127.0.0.1:4010/api/orders/1/refund?api_key=[REDACTED]')
+    expect(back.summary.explorations).toEqual({ total: 2, passed: 1, failed: 1, violations: 2, flaky: 1 })
+  })
+})
+
+describe('junit reporter on explorations', () => {
+  const xml = renderJUnit(explorationRun())
+
+  it('has a testsuite per exploration and a testcase per invariant, built-ins included', () => {
+    expect(xml.match(/<testsuite /g)).toHaveLength(2)
+    expect(xml).toContain('<testsuite name="explore shop" id="0" package="venomqa"')
+    expect(xml).toMatch(/<testsuite name="explore shop" [^>]* tests="3" failures="1" errors="0" skipped="0"/)
+    expect(xml).toMatch(/<testsuite name="explore catalog" [^>]* tests="2" failures="0" errors="0" skipped="0"/)
+    expect([...xml.matchAll(/<testcase name="([^"]+)" classname="explore\.shop"/g)].map((m) => m[1])).toEqual(['invariant no_5xx', 'invariant request_error', 'invariant stock_never_negative'])
+    expect(xml).toMatch(/<testsuites name="venomqa" tests="5" failures="1" errors="0"/)
+  })
+
+  it('fails a broken invariant with its minimal sequence as request lines, the reproduction count and the regression journey', () => {
+    const failure = element(xml, 'failure', 'invariant "stock_never_negative"')
+    expect(failure).toContain('type="invariant"')
+    expect(failure).toContain(
+      [
+        'Minimal sequence (3 actions, shrunk from 5):',
+        '  1. create_product: POST http://127.0.0.1:4010/api/products -> 201',
+        '  2. create_order: POST http://127.0.0.1:4010/api/products/7/orders -> 201',
+        '  3. create_order: POST http://127.0.0.1:4010/api/products/7/orders -> 201',
+        'Probes after the last action:',
+        '  GET http://127.0.0.1:4010/api/products/7 -> 200',
+        'Reproduced 3 of 3 attempts from the root.',
+        'Regression journey: journeys/regressions/stock_never_negative-3f9a2c.journey.ts',
+      ].join('\n'),
+    )
+    expect(failure).toContain('authorization: [REDACTED]')
+  })
+
+  it('marks a flaky violation as Playwright marks a flaky test: a passing case holding a <flakyFailure>', () => {
+    const flaky = element(xml, 'testcase', '<testcase name="invariant no_5xx" classname="explore.shop"')
+    expect(flaky).not.toContain('<failure')
+    expect(flaky).toMatch(/<flakyFailure message="POST \/api\/orders\/1\/refund answered 500" type="invariant">\n\s+<stackTrace><!\[CDATA\[invariant "no_5xx" \[high\] FLAKY/)
+    expect(flaky).toContain('Reproduced 2 of 5 attempts from the root (flaky).')
+    expect(flaky).toContain('  1. login: POST http://127.0.0.1:4010/api/auth/login -> 200')
+  })
+
+  it('says in system-out that a truncated exploration skipped the rest of its search', () => {
+    const catalog = element(xml, 'testsuite', 'name="explore catalog"')
+    expect(catalog).toContain('<property name="truncated" value="time budget of 1 m 00 s"/>')
+    expect(element(catalog, 'system-out', 'exploration catalog')).toContain('truncated: the time budget of 1 m 00 s ran out before the search covered depth 8; the rest was skipped')
+    expect(catalog).toContain('never enabled: delete_category')
+    expect(catalog).toContain('rollback memory: p50 0.4 ms, p95 0.9 ms, max 3.0 ms (3000)')
+  })
+
+  it('fails an exploration that could not run with an error case carrying its issue', () => {
+    const broken: ExplorationResult = { ...explorationRun().explorations![1]!, status: 'failed', truncated: undefined, issues: [] }
+    broken.issues.push({ journey: 'catalog', path: 'main', step: 'setup', severity: 'critical', kind: 'crash', error: 'setup failed: 503', suggestion: 'check the API', source: 'explore', timestamp: '' })
+    const out = renderJUnit(explorationRun({ explorations: [broken] }))
+    expect(out).toMatch(/<testcase name="exploration" classname="explore\.catalog" time="60\.050">\n\s+<error message="setup failed: 503" type="crash">/)
+  })
+
+  it('redacts every secret and leaves the journeys of a mixed run as they were', () => {
+    expect(leakedExplorationSecrets(xml)).toEqual([])
+    const mixed = sampleRun()
+    mixed.explorations = explorationRun().explorations
+    const out = renderJUnit(mixed)
+    expect(out).toContain(renderJUnit(sampleRun()).split('\n').slice(2, -3).join('\n'))
+    expect(out.match(/<testsuite /g)).toHaveLength(4)
+  })
+})
+
+describe('markdown reporter on explorations', () => {
+  const md = renderMarkdown(explorationRun())
+
+  it('summarises explorations and violations, and a run of explorations only counts no journey', () => {
+    expect(md).toContain('**Result:** ❌ failed · 2 explorations · 1 m 05 s')
+    expect(md).toContain('| Explorations | 2 | 1 | 1 | - |')
+    expect(md).not.toContain('| Journeys |')
+    expect(md).toContain('**Violations:** 2 (1 flaky)')
+    expect(md).toContain('| shop | ❌ failed | 2 (1 flaky) | 412 | 57 | 4.21 s |')
+    expect(md).toContain('| catalog | ✅ passed (truncated) | 0 | 3000 | 3001 | 1 m 00 s |')
+  })
+
+  it('has a section per exploration: settings, stats, truncation, coverage, never-enabled actions, timings', () => {
+    expect(md).toContain('### ❌ Exploration shop')
+    expect(md).toContain('**Settings:** seed `1234` · strategy `dfs` · depth 5 · dedupe on')
+    expect(md).toContain('| 412 | 57 | 201 | 530 | 118.4 | 5 | 4.21 s |')
+    expect(md).toContain('**Settings:** seed `42` · strategy `bfs` · depth 8 · dedupe off')
+    expect(md).toContain('> ⚠️ **Truncated:** the time budget of 1 m 00 s ran out before the search covered depth 8')
+    expect(md).toContain('| refund_order | 82 | 90 | 30 |')
+    expect(md).toContain('**Never enabled:** `delete_category`')
+    expect(md).toContain('| Rollback | postgres | 412 | 3.1 ms | 7.8 ms | 21 ms |')
+    expect(md).toContain('| Observe | postgres | 413 | 1.2 ms | 2.9 ms | 9.0 ms |')
+    expect(renderMarkdown(explorationRun({ explorations: [{ ...explorationRun().explorations![1]!, interrupted: true }] }))).toContain('> ⚠️ **Interrupted:**')
+  })
+
+  it('lists each violation with its minimal sequence as numbered requests, flaky flagged, the regression journey named', () => {
+    expect(md).toContain(
+      [
+        '##### ❌ `stock_never_negative` (critical)',
+        '',
+        'product 7 has stock -1 after 2 orders &lt;b&gt;|oversold|&lt;/b&gt; (sent Bearer [REDACTED])',
+        '',
+        'Reproduced 3 of 3 attempts from the root · shrunk from 5 actions to 3 · regression journey `journeys/regressions/stock_never_negative-3f9a2c.journey.ts`',
+        '',
+        'Minimal sequence:',
+        '',
+        '1. **create_product** `POST http://127.0.0.1:4010/api/products → 201`',
+        '2. **create_order** `POST http://127.0.0.1:4010/api/products/7/orders → 201`',
+        '3. **create_order** `POST http://127.0.0.1:4010/api/products/7/orders → 201`',
+      ].join('\n'),
+    )
+    expect(md).toContain('##### ⚠️ `no_5xx` (high) · **flaky**')
+    expect(md).toContain('Reproduced 2 of 5 attempts from the root (flaky: it broke on some attempts only)')
+  })
+
+  it('redacts, and escapes the control characters an API sent', () => {
+    expect(leakedExplorationSecrets(md)).toEqual([])
+    expect(md).not.toMatch(/[\u001b\u0007]/)
+    expect(md).toContain('"note": "ok \\\\x1b[2J\\\\x1b]0;pwned\\\\x07 | done"')
+  })
+})
+
+describe('console reporter on explorations', () => {
+  it('prints each exploration and counts explorations and violations above the result', async () => {
+    const text = await consoleText()
+    expect(leakedExplorationSecrets(text)).toEqual([])
+    expect(text).toContain('◇ exploration shop failed dfs, depth 5, seed 1234')
+    expect(text).toContain('◇ exploration catalog passed bfs, depth 8, seed 42, no dedupe (truncated: time budget of 1 m 00 s used up)')
+    expect(text).toContain('  ✗ no_5xx [high] flaky, reproduced 2/5')
+    expect(text).toContain('      regression journey: journeys/regressions/stock_never_negative-3f9a2c.journey.ts')
+    expect(text).toContain('  rollback: postgres p50 3.1 ms p95 7.8 ms, context p50 0.1 ms p95 0.2 ms')
+    expect(text).not.toContain('Journeys ')
+    expect(text.trimEnd().split('\n').slice(-6)).toEqual([
+      'Explored  1 passed, 1 failed of 2, 2 violations (1 flaky)',
+      'Issues    1 critical, 1 high',
+      'State     postgres (snapshot)',
+      'Duration  1 m 05 s',
+      '',
+      'Result: FAILED',
+    ])
+  })
+
+  it('a passing exploration run ends PASSED with no violation', async () => {
+    const passed = explorationRun().explorations![1]!
+    const text = await consoleText(explorationRun({ status: 'passed', explorations: [passed], summary: summarize([], [], [passed]) }))
+    expect(text).toContain('Explored  1 passed of 1, 0 violations')
+    expect(text.trimEnd().endsWith('Result: PASSED')).toBe(true)
+  })
+})
