@@ -1,13 +1,53 @@
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { defineConfig } from 'vitest/config'
+import { type Plugin, defineConfig } from 'vitest/config'
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
+
+const VERSION_CONSTANT = '__VENOMQA_PKG_VERSION__'
+const VERSION_IDENTIFIER = new RegExp(`(?<![\\w$])${VERSION_CONSTANT}(?![\\w$])`, 'g')
+
+/** The version in the package.json nearest above `file`: the package the file belongs to. */
+function versionOf(file: string, cache: Map<string, string>): string {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const cached = cache.get(dir)
+    if (cached !== undefined) return cached
+    const manifest = path.join(dir, 'package.json')
+    if (existsSync(manifest)) {
+      const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version ?? ''
+      cache.set(dir, version)
+      return version
+    }
+    if (path.dirname(dir) === dir) throw new Error(`${file}: no package.json above it to read ${VERSION_CONSTANT} from`)
+  }
+}
+
+/**
+ * What tsup's `define` does for dist (tsup.preset.ts), for source files imported by tests. A single
+ * vitest `define` would not do: a test in one package imports the src of others, and each file must see
+ * its own package's version.
+ */
+function packageVersionConstant(): Plugin {
+  const cache = new Map<string, string>()
+  return {
+    name: 'venomqa-package-version',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!code.includes(VERSION_CONSTANT) || id.includes('/node_modules/')) return null
+      const file = id.split('?')[0]!
+      // Identifiers only, as esbuild's define: not a longer name that contains this one.
+      return { code: code.replace(VERSION_IDENTIFIER, JSON.stringify(versionOf(file, cache))), map: null }
+    },
+  }
+}
 
 /**
  * Tests import workspace packages from source, so a change in core is seen without a rebuild.
  * End-to-end tests that spawn the built binary use dist, which turbo builds before `test`.
  */
 export const shared = defineConfig({
+  plugins: [packageVersionConstant()],
   resolve: {
     alias: {
       '@venomqa/core': src('core'),

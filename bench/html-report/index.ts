@@ -11,7 +11,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { chromium } from 'playwright-core'
 import { renderHtml } from '@venomqa/reporter-html'
-import { bigRun } from '../../packages/reporter-html/test/big-run'
+import { bigRun } from '@venomqa/fixtures'
 
 const JOURNEYS = 200
 const STEPS = 50
@@ -36,7 +36,9 @@ const htmlBytes = Buffer.byteLength(html)
 
 console.log(`HTML report, ${JOURNEYS} journeys x ${STEPS} steps (${result.summary.steps.total} steps, ${result.summary.issues.total} issues)`)
 console.log(`  results JSON         ${mb(rawBytes)} MB`)
-console.log(`  HTML report          ${mb(htmlBytes)} MB   (${(htmlBytes / rawBytes).toFixed(2)}x the results JSON; budget 5 MB: ${((htmlBytes / (5 * 1024 * 1024)) * 100).toFixed(0)}% used)`)
+console.log(
+  `  HTML report          ${mb(htmlBytes)} MB   (${(htmlBytes / rawBytes).toFixed(2)}x the results JSON; budget 5 MB: ${((htmlBytes / (5 * 1024 * 1024)) * 100).toFixed(0)}% used)`,
+)
 console.log(`  render (node)        ${median(renderTimes).toFixed(0)} ms median of ${renderTimes.length}`)
 
 if (!existsSync(CHROMIUM)) {
@@ -92,9 +94,15 @@ try {
     await page.close()
   }
   const open = median(loads)
-  console.log(`  open in Chromium     load event ${open.toFixed(0)} ms, first paint ${median(paints).toFixed(0)} ms, page ready ${median(readies).toFixed(0)} ms (median of ${OPENS})`)
-  console.log(`                       wall clock from goto to painted and ready: ${median(wall).toFixed(0)} ms; ${(2000 / Math.max(open, median(paints))).toFixed(1)}x under the 2 s budget`)
-  console.log(`  interactions         failed-only filter ${failedOnly.toFixed(0)} ms; expand all ${JOURNEYS} journeys ${expandAll.toFixed(0)} ms (${(expandAll / Math.max(1, median(readies))).toFixed(1)}x the first render)`)
+  console.log(
+    `  open in Chromium     load event ${open.toFixed(0)} ms, first paint ${median(paints).toFixed(0)} ms, page ready ${median(readies).toFixed(0)} ms (median of ${OPENS})`,
+  )
+  console.log(
+    `                       wall clock from goto to painted and ready: ${median(wall).toFixed(0)} ms; ${(2000 / Math.max(open, median(paints))).toFixed(1)}x under the 2 s budget`,
+  )
+  console.log(
+    `  interactions         failed-only filter ${failedOnly.toFixed(0)} ms; expand all ${JOURNEYS} journeys ${expandAll.toFixed(0)} ms (${(expandAll / Math.max(1, median(readies))).toFixed(1)}x the first render)`,
+  )
 } finally {
   await browser.close()
   rmSync(dir, { recursive: true, force: true })

@@ -20,7 +20,9 @@ const MAIN = `postgres://postgres@127.0.0.1:5432/${DB}`
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
 // Whatever happens, the app processes this benchmark started do not outlive it.
 const children: ChildProcess[] = []
-process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')))
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL')
+})
 
 async function admin(sql: string) {
   const c = new pg.Client({ connectionString: ADMIN })
@@ -35,7 +37,10 @@ async function startApp(databaseUrl: string): Promise<{ url: string; stop: () =>
       s.close(() => resolve(n))
     })
   })
-  const child: ChildProcess = spawn(process.execPath, [server], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl }, stdio: 'ignore' })
+  const child: ChildProcess = spawn(process.execPath, [server], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl },
+    stdio: 'ignore',
+  })
   children.push(child)
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; i < 200; i++) {

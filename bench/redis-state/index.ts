@@ -4,7 +4,7 @@
  * counts, against writing the same keys with one pipeline, and against DUMPing keys one round trip at a
  * time. Uses Redis DB 2 only, emptied before and after.
  */
-import { RedisState } from '../../packages/adapter-redis/src/index'
+import { RedisState } from '@venomqa/adapter-redis'
 
 const URL = process.env.REDIS_BENCH_URL ?? 'redis://127.0.0.1:6379/2'
 // A second backend's client does the seeding, so the bench needs no Redis client of its own.
@@ -49,7 +49,9 @@ for (const n of [1_000, 10_000, 50_000]) {
   const size = await raw.dbsize()
   if (size !== n) throw new Error(`rollback left ${size} keys, expected ${n}`)
   await state.release(`n${n}`)
-  console.log(`${String(n).padStart(7)} ${fmt(seedMs)}   ${fmt(cpMs)}  ${fmt(rbMs)}   ${(cpMs / seedMs).toFixed(2).padStart(12)}x  ${(rbMs / seedMs).toFixed(2).padStart(12)}x`)
+  console.log(
+    `${String(n).padStart(7)} ${fmt(seedMs)}   ${fmt(cpMs)}  ${fmt(rbMs)}   ${(cpMs / seedMs).toFixed(2).padStart(12)}x  ${(rbMs / seedMs).toFixed(2).padStart(12)}x`,
+  )
 }
 
 // One DUMP per round trip, as a naive implementation would do it.
@@ -63,7 +65,9 @@ for (const key of await raw.keys('*')) {
   await raw.pttl(key)
 }
 const naive = ms(t0)
-console.log(`10k keys: batched checkpoint ${pipelined.toFixed(1)} ms vs one round trip per key ${naive.toFixed(1)} ms: ${(naive / pipelined).toFixed(1)}x faster`)
+console.log(
+  `10k keys: batched checkpoint ${pipelined.toFixed(1)} ms vs one round trip per key ${naive.toFixed(1)} ms: ${(naive / pipelined).toFixed(1)}x faster`,
+)
 
 await raw.flushdb()
 await state.disconnect()

@@ -6,12 +6,8 @@
  *
  *   npx jiti bench/rollback/mysql.ts        (or `pnpm bench rollback`, which runs every section)
  */
-import { createRequire } from 'node:module'
-import { MysqlSavepointBackend, MysqlSnapshotBackend, type RollbackStats } from '../../packages/state-mysql/src/index'
-
-// mysql2 is a dependency of the state-mysql package, not of the bench: resolve it from there.
-const mysql = createRequire(new URL('../../packages/state-mysql/package.json', import.meta.url))('mysql2/promise') as typeof import('mysql2/promise')
-type Connection = import('mysql2/promise').Connection
+import { MysqlSavepointBackend, MysqlSnapshotBackend, type RollbackStats } from '@venomqa/state-mysql'
+import mysql, { type Connection } from 'mysql2/promise'
 
 const DB = 'venomqa_my_bench'
 const HOST = process.env.MYSQL_HOST ?? '127.0.0.1'
@@ -64,7 +60,10 @@ async function createBenchDatabase(): Promise<void> {
     await c.query(`USE ${DB}`)
     // 10,000 numbers without MariaDB's sequence engine or MySQL's recursion limit.
     const numbers = `(SELECT a.d + 10 * b.d + 100 * c.d + 1000 * e.d + 1 AS n FROM ${['a', 'b', 'c', 'e']
-      .map((x) => `(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) ${x}`)
+      .map(
+        (x) =>
+          `(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9) ${x}`,
+      )
       .join(', ')})`
     for (let i = 0; i < TABLES; i++) {
       const fk = i === 0 ? '' : ', parent_id INT NOT NULL, FOREIGN KEY (parent_id) REFERENCES t0(id) ON DELETE CASCADE'
@@ -171,13 +170,23 @@ async function benchWholeTableCopy(): Promise<MysqlBenchRow> {
   const rollbacks: number[] = []
   try {
     for (let round = 0; round < 3; round++) {
-      checkpoints.push(await timed(() => c.query(tables.map((t) => `DROP TABLE IF EXISTS _copy_${t}; CREATE TABLE _copy_${t} LIKE ${t}; INSERT INTO _copy_${t} SELECT * FROM ${t}`).join(';'))))
+      checkpoints.push(
+        await timed(() =>
+          c.query(tables.map((t) => `DROP TABLE IF EXISTS _copy_${t}; CREATE TABLE _copy_${t} LIKE ${t}; INSERT INTO _copy_${t} SELECT * FROM ${t}`).join(';')),
+        ),
+      )
       for (let p = 0; p < 2; p++) {
         await changeHundredRows(c, round * 2 + p)
         rollbacks.push(
           await timed(() =>
             c.query(
-              ['SET FOREIGN_KEY_CHECKS = 0', 'START TRANSACTION', ...tables.flatMap((t) => [`DELETE FROM ${t}`, `INSERT INTO ${t} SELECT * FROM _copy_${t}`]), 'COMMIT', 'SET FOREIGN_KEY_CHECKS = 1'].join(';'),
+              [
+                'SET FOREIGN_KEY_CHECKS = 0',
+                'START TRANSACTION',
+                ...tables.flatMap((t) => [`DELETE FROM ${t}`, `INSERT INTO ${t} SELECT * FROM _copy_${t}`]),
+                'COMMIT',
+                'SET FOREIGN_KEY_CHECKS = 1',
+              ].join(';'),
             ),
           ),
         )
@@ -214,7 +223,8 @@ export async function runMysql(): Promise<void> {
   const rows = await benchMysql()
   const cell = (n: number) => (Number.isNaN(n) ? '-' : n.toFixed(2)).padStart(10)
   console.log(`${'mechanism'.padEnd(48)}  cp median    cp p95   rb median    rb p95   (ms)`)
-  for (const r of rows) console.log(`${r.mechanism.padEnd(48)}${cell(r.checkpointMedianMs)}${cell(r.checkpointP95Ms)}${cell(r.rollbackMedianMs)}${cell(r.rollbackP95Ms)}`)
+  for (const r of rows)
+    console.log(`${r.mechanism.padEnd(48)}${cell(r.checkpointMedianMs)}${cell(r.checkpointP95Ms)}${cell(r.rollbackMedianMs)}${cell(r.rollbackP95Ms)}`)
   if (breakdown)
     console.log(
       `snapshot rollback, median parts: read marks + schema + counters ${breakdown.probe.toFixed(2)} ms, rows of ${breakdown.tables} tables ${breakdown.rows.toFixed(2)} ms, ` +

@@ -2,12 +2,9 @@
  * PostgreSQL: checkpoint and rollback latency per mechanism on 10 tables x 10,000 rows, where a path
  * changes 100 rows (updates, inserts and deletes over three tables linked by foreign keys).
  */
-import { createRequire } from 'node:module'
 import type { StateBackend } from '@venomqa/core'
-import { postgresState } from '../../packages/state-postgres/src/index'
-
-// pg is a dependency of the state-postgres package, not of the bench: resolve it from there.
-const pg = createRequire(new URL('../../packages/state-postgres/package.json', import.meta.url))('pg') as typeof import('pg')
+import { postgresState } from '@venomqa/state-postgres'
+import pg from 'pg'
 
 const DB = 'venomqa_pg_bench'
 const HOST = process.env.PGHOST ?? '127.0.0.1'
@@ -48,7 +45,9 @@ async function createBenchDatabase() {
   await admin(async (c) => {
     for (let i = 0; i < TABLES; i++) {
       const fk = i === 0 ? '' : ', parent_id int REFERENCES t0(id) ON DELETE CASCADE'
-      await c.query(`CREATE TABLE t${i} (id serial PRIMARY KEY, name text NOT NULL, amount numeric(12,2), payload text, updated_at timestamptz NOT NULL DEFAULT now()${fk})`)
+      await c.query(
+        `CREATE TABLE t${i} (id serial PRIMARY KEY, name text NOT NULL, amount numeric(12,2), payload text, updated_at timestamptz NOT NULL DEFAULT now()${fk})`,
+      )
       await c.query(
         `INSERT INTO t${i} (name, amount, payload${i === 0 ? '' : ', parent_id'})
          SELECT 'row ' || g, g * 1.5, repeat(md5(g::text), 4)${i === 0 ? '' : ', 1 + (g % 10000)'} FROM generate_series(1, ${ROWS}) g`,
@@ -82,11 +81,7 @@ interface Row {
   note: string
 }
 
-async function measure(
-  mechanism: 'snapshot' | 'savepoint' | 'template',
-  iterations: number,
-  expected: string,
-): Promise<Row> {
+async function measure(mechanism: 'snapshot' | 'savepoint' | 'template', iterations: number, expected: string): Promise<Row> {
   const backend = postgresState({ url: DB_URL, mechanism }) as StateBackend & { query?: (s: string) => Promise<unknown> }
   await backend.connect()
   // The app under test: its own pool, except for savepoint, which only sees writes made on its connection.

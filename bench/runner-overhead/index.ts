@@ -1,16 +1,45 @@
 /**
- * Runner overhead: 500 x (create, read by the new id, delete) = 1,500 dependent requests against a local
- * keep-alive server, as a plain undici loop and as one VenomQA journey, each in its own process, in one
- * run. Prints whole-process time (node start to exit) and the cost per added request, from the
- * difference between N=500 and N=2000 rounds.
+ * Runner overhead: 500 x (create, read by the new id, delete) = 1,500 dependent requests against one local
+ * keep-alive server, each variant in its own process, all interleaved in one run:
+ *
+ *   raw      a plain undici loop (the floor)
+ *   client   VenomQA's HTTP client alone, no journey (what the client costs, apart from the steps)
+ *   library  one journey of 1,500 steps through createRunner().run()
+ *   cli      the same journey as a `.journey.ts`, through `venomqa run`
+ *   pactum   the same flow written for Pactum
+ *
+ * Whole process is node start to exit at N=500. The cost per added request comes from the difference
+ * between N=500 and N=2000 (in-process time, so start-up cancels out). Peak memory is the process's max RSS
+ * at N=500. Medians of ROUNDS (default 5) after one warm-up round.
+ *
+ *   pnpm --filter @venomqa/runner build && pnpm --filter @venomqa/cli build && pnpm bench runner-overhead
  */
-import { execFileSync, fork } from 'node:child_process'
-import path from 'node:path'
+import { spawnSync, fork } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
+const ROOT = path.resolve(here, '../..')
+const CLI = path.join(ROOT, 'packages/cli/dist/bin.js')
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
+const SMALL = 500
+const LARGE = 2000
+
+if (!existsSync(CLI)) {
+  console.log('build the CLI first: pnpm --filter @venomqa/cli build')
+  process.exit(2)
+}
+
+// A project for `venomqa run`: the journey file, core linked from the workspace, no config.
+const project = mkdtempSync(path.join(os.tmpdir(), 'venomqa-bench-overhead-'))
+mkdirSync(path.join(project, 'journeys'))
+mkdirSync(path.join(project, 'node_modules/@venomqa'), { recursive: true })
+symlinkSync(path.join(ROOT, 'packages/core'), path.join(project, 'node_modules/@venomqa/core'), 'dir')
+writeFileSync(path.join(project, 'package.json'), '{"name":"bench-overhead","type":"module"}')
+copyFileSync(path.join(here, 'overhead.journey.ts'), path.join(project, 'journeys/overhead.journey.ts'))
 
 const port = await new Promise<number>((resolve) => {
   const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -22,47 +51,92 @@ const server = fork(path.join(here, 'server.mjs'), [], { env: { ...process.env, 
 await new Promise((r) => server.once('message', r))
 const target = `http://127.0.0.1:${port}`
 
-function runOnce(script: string, n: number): { wallMs: number; innerMs: number } {
+interface Variant {
+  name: string
+  label: string
+  args: string[]
+  cwd?: string
+  /** Also run at N=2000, for the cost per added request. */
+  perRequest: boolean
+}
+const script = (file: string) => [path.join(here, file)]
+const variants: Variant[] = [
+  { name: 'raw', label: 'raw undici loop', args: script('raw.mjs'), perRequest: true },
+  { name: 'client', label: 'VenomQA client only', args: script('client.mjs'), perRequest: true },
+  { name: 'library', label: 'VenomQA library API', args: script('venom.mjs'), perRequest: true },
+  { name: 'cli', label: 'VenomQA `venomqa run`', args: [CLI, 'run', '--base-url', target], cwd: project, perRequest: false },
+  { name: 'pactum', label: 'Pactum 3.9.1', args: script('pactum.mjs'), perRequest: false },
+]
+
+interface Sample {
+  wallMs: number
+  innerMs?: number
+  cpuMs: number
+  maxRssKb: number
+}
+
+function runOnce(v: Variant, n: number): Sample {
+  const env: NodeJS.ProcessEnv = { ...process.env, TARGET: target, N: String(n), NO_COLOR: '1', CI: 'true' }
+  for (const k of Object.keys(env)) if (k.startsWith('VENOMQA_')) delete env[k]
   const t0 = performance.now()
-  const out = execFileSync(process.execPath, [path.join(here, script)], { env: { ...process.env, TARGET: target, N: String(n) }, encoding: 'utf8' })
+  const r = spawnSync(process.execPath, ['--import', path.join(here, 'usage.mjs'), ...v.args], { cwd: v.cwd ?? here, env, encoding: 'utf8', maxBuffer: 64 << 20 })
   const wallMs = performance.now() - t0
-  return { wallMs, innerMs: JSON.parse(out).innerMs }
+  if (r.status !== 0) throw new Error(`${v.name} (N=${n}) exited ${r.status}:\n${r.stderr}\n${r.stdout.slice(-2000)}`)
+  const usage = JSON.parse(/BENCH_USAGE (.*)/.exec(r.stderr)![1]!)
+  const inner = v.name === 'cli' ? undefined : JSON.parse(r.stdout).innerMs
+  return { wallMs, innerMs: inner, ...usage }
+}
+
+const samples = new Map<string, Sample[]>()
+try {
+  // Interleave the variants so that machine noise hits them alike; round 0 warms caches and is dropped.
+  for (let round = 0; round <= ROUNDS; round++)
+    for (const v of variants)
+      for (const n of v.perRequest ? [SMALL, LARGE] : [SMALL]) {
+        const s = runOnce(v, n)
+        if (round === 0) continue
+        const key = `${v.name}:${n}`
+        samples.set(key, [...(samples.get(key) ?? []), s])
+      }
+} finally {
+  server.kill()
+  rmSync(project, { recursive: true, force: true })
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+const stat = (name: string, n: number, pick: (s: Sample) => number) => median(samples.get(`${name}:${n}`)!.map(pick))
+const row = (v: Variant) => ({
+  wall: stat(v.name, SMALL, (s) => s.wallMs),
+  cpu: stat(v.name, SMALL, (s) => s.cpuMs),
+  rssMiB: stat(v.name, SMALL, (s) => s.maxRssKb) / 1024,
+  perRequest: v.perRequest ? (stat(v.name, LARGE, (s) => s.innerMs!) - stat(v.name, SMALL, (s) => s.innerMs!)) / (3 * (LARGE - SMALL)) : undefined,
+  perRequestCpu: v.perRequest ? (stat(v.name, LARGE, (s) => s.cpuMs) - stat(v.name, SMALL, (s) => s.cpuMs)) / (3 * (LARGE - SMALL)) : undefined,
+})
+const rows = Object.fromEntries(variants.map((v) => [v.name, row(v)])) as Record<string, ReturnType<typeof row>>
+const { raw, library, cli, pactum } = rows as Required<typeof rows>
 
-const results: Record<string, { wall: number[]; inner: number[] }> = {}
-// Interleave the variants so that machine noise hits them alike.
-for (let r = 0; r < ROUNDS + 1; r++) {
-  for (const script of ['raw.mjs', 'venom.mjs'])
-    for (const n of [500, 2000]) {
-      const res = runOnce(script, n)
-      if (r === 0) continue // warm-up (disk cache, JIT of the server)
-      const key = `${script}:${n}`
-      results[key] ??= { wall: [], inner: [] }
-      results[key]!.wall.push(res.wallMs)
-      results[key]!.inner.push(res.innerMs)
-    }
-}
-server.kill()
-
-const row = (script: string) => {
-  const w500 = median(results[`${script}:500`]!.wall)
-  const w2000 = median(results[`${script}:2000`]!.wall)
-  const i500 = median(results[`${script}:500`]!.inner)
-  const i2000 = median(results[`${script}:2000`]!.inner)
-  return { w500, i500, perRequestMs: (i2000 - i500) / 4500, perRequestWallMs: (w2000 - w500) / 4500 }
-}
-const raw = row('raw.mjs')
-const venom = row('venom.mjs')
-const f = (x: number, d = 3) => x.toFixed(d)
-console.log(`runner-overhead: 1,500 dependent requests (500 x create/read/delete), median of ${ROUNDS} runs, node ${process.version}`)
+const f = (x: number | undefined, d: number) => (x === undefined ? '-' : x.toFixed(d))
+console.log(`runner-overhead: ${3 * SMALL} dependent requests (${SMALL} x create/read/delete), median of ${ROUNDS} interleaved runs`)
+console.log(`node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
 console.log('')
-console.log('| variant      | whole process (s) | in-process (ms) | per added request (ms) |')
-console.log('|--------------|-------------------|-----------------|------------------------|')
-console.log(`| raw undici   | ${f(raw.w500 / 1000)}             | ${f(raw.i500, 0).padStart(5)}           | ${f(raw.perRequestMs)}                  |`)
-console.log(`| VenomQA      | ${f(venom.w500 / 1000)}             | ${f(venom.i500, 0).padStart(5)}           | ${f(venom.perRequestMs)}                  |`)
+console.log('| variant               | whole process (s) | process CPU (s) | peak RSS (MiB) | per added request (ms) | its CPU (ms) |')
+console.log('|-----------------------|-------------------|-----------------|----------------|------------------------|--------------|')
+for (const v of variants) {
+  const r = rows[v.name]!
+  console.log(`| ${v.label.padEnd(21)} | ${f(r.wall / 1000, 3).padStart(17)} | ${f(r.cpu / 1000, 3).padStart(15)} | ${f(r.rssMiB, 1).padStart(14)} | ${f(r.perRequest, 3).padStart(22)} | ${f(r.perRequestCpu, 3).padStart(12)} |`)
+}
 console.log('')
-console.log(`ratio VenomQA / raw, per added request: ${f(venom.perRequestMs / raw.perRequestMs, 2)}x (target <= 1.10x)`)
-console.log(`ratio VenomQA / raw, whole process:     ${f(venom.w500 / raw.w500, 2)}x`)
-console.log('peers measured on this kind of machine for the same flow (whole process): Pactum 0.58 s, Step CI 2.3 s, Newman 15.6 s')
+const ratio = (label: string, value: number, target: number) =>
+  console.log(`| ${label.padEnd(46)} | ${`${value.toFixed(2)}x`.padStart(6)} | <= ${target.toFixed(2)}x | ${value <= target ? 'met' : `missed by ${((value / target - 1) * 100).toFixed(0)}%`} |`)
+console.log('| ratio                                          | value  | target   | result |')
+console.log('|------------------------------------------------|--------|----------|--------|')
+ratio('library / raw, per added request', library.perRequest! / raw.perRequest!, 1.1)
+ratio('library / Pactum, whole process', library.wall / pactum.wall, 0.85)
+ratio('venomqa run / library, whole process', cli.wall / library.wall, 1.1)
+ratio('library / raw, peak memory (1,500 steps)', library.rssMiB / raw.rssMiB, 1.2)
+console.log('')
+// Wall time on a busy machine hides work that CPU time shows: both are printed.
+const client = rows.client!
+console.log(`per added request, CPU: library / raw ${(library.perRequestCpu! / raw.perRequestCpu!).toFixed(2)}x, client only / raw ${(client.perRequestCpu! / raw.perRequestCpu!).toFixed(2)}x; wall: client only / raw ${(client.perRequest! / raw.perRequest!).toFixed(2)}x`)
+console.log(`whole process: library / raw ${(library.wall / raw.wall).toFixed(2)}x, raw / Pactum ${(raw.wall / pactum.wall).toFixed(2)}x; CPU library / Pactum ${(library.cpu / pactum.cpu).toFixed(2)}x, venomqa run / library ${(cli.cpu / library.cpu).toFixed(2)}x`)
+console.log(`peak memory: venomqa run / raw ${(cli.rssMiB / raw.rssMiB).toFixed(2)}x`)

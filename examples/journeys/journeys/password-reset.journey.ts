@@ -15,7 +15,7 @@ export default journey('password_reset', {
       path('reset_by_mail', [
         step('forgot_password', ({ http }) => http.post('/api/auth/forgot-password', { json: { email } })),
         step('follow_the_link', async ({ http, ports, ctx, signal }) => {
-          const mail = await ports.require('mail').waitForEmail({ to: email, subject: 'Password Reset', timeout: 10_000, signal })
+          const mail = await ports.require('mail').waitForEmail({ to: email, subject: 'Password Reset', timeoutMs: 10_000, signal })
           const link = RESET_LINK.exec(mail.text)?.[0]
           assert(link, `no reset link in the mail: ${mail.text}`)
           ctx.set('link', link)

@@ -1,14 +1,18 @@
-import { type Plugin, type Reporter, type RunResult, definePlugin, walkSteps } from '@venomqa/core'
+import { type Plugin, type Reporter, type RunResult, definePlugin, parseOptions, walkSteps } from '@venomqa/core'
+import { z } from 'zod'
 import { version } from '../package.json'
 
-export interface CsvReporterOptions {
+/** The options, as a zod schema: VenomQA checks them and names `plugins[N].key` in every error. */
+export const csvReporterOptions = z.strictObject({
   /** One row per journey (default) or one per step, with its path. */
-  rows?: 'journey' | 'step'
+  rows: z.enum(['journey', 'step'], { error: "expected 'journey' or 'step'" }).optional(),
   /** Field separator. Default ','. */
-  delimiter?: string
+  delimiter: z.string().length(1, { error: 'expected one character' }).optional(),
   /** File written when `--reporter csv` names none. Default 'venomqa-results.csv'. */
-  file?: string
-}
+  file: z.string().min(1, { error: 'expected a file path' }).optional(),
+})
+
+export type CsvReporterOptions = z.input<typeof csvReporterOptions>
 
 const JOURNEY_COLUMNS = ['journey_name', 'success', 'duration_ms', 'total_steps', 'passed_steps', 'issue_count']
 const STEP_COLUMNS = ['journey_name', 'path', 'step_name', 'status', 'duration_ms', 'attempts', 'http_status']
@@ -51,14 +55,16 @@ export function createCsvReporter(options: CsvReporterOptions = {}): Reporter {
  * The plugin: `venomqa run --plugin csv --reporter csv:results.csv`, or in config
  * `plugins: [['csv', { rows: 'step' }]], reporters: ['csv']`.
  */
-const csvPlugin: Plugin<CsvReporterOptions> = definePlugin<CsvReporterOptions>({
+const csvPlugin: Plugin<CsvReporterOptions> = definePlugin({
   name: 'venomqa-plugin-csv',
   version,
+  options: csvReporterOptions,
   // The plugin API this code was written against, as a literal: importing PLUGIN_API_VERSION would make
   // the plugin claim whatever API the installed core speaks, and the check could never refuse it.
   apiVersion: 1,
   setup(api) {
-    api.addReporter('csv', ({ options }) => createCsvReporter({ ...api.options, ...(options as CsvReporterOptions) }))
+    // Per-reporter options (`{ name: 'csv', options }`) are checked the same way, and win.
+    api.addReporter('csv', ({ options }) => createCsvReporter({ ...api.options, ...parseOptions(csvReporterOptions, options, 'reporters.csv') }))
   },
 })
 

@@ -28,7 +28,7 @@ function run(): RunResult {
     { name: 'checkout', tags: [], status: 'failed' as const, startedAt: '2024-01-01T00:00:00.000Z', durationMs: 20.6, nodes, issues: [], counts: countNodes(nodes) },
   ]
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: 'venomqa', version: '0.1.0' },
     startedAt: '2024-01-01T00:00:00.000Z',
     finishedAt: '2024-01-01T00:00:01.000Z',
@@ -69,5 +69,12 @@ describe('venomqa-plugin-csv', () => {
   it('takes another delimiter', () => {
     expect(csvField('a;b', ';')).toBe('"a;b"')
     expect(renderCsv(run(), { delimiter: ';' }).split('\r\n')[1]).toBe('checkout;false;21;2;1;0')
+  })
+
+  it('refuses wrong options through its schema, naming each key', async () => {
+    const runner = createRunner({ plugins: [[csvPlugin, { rows: 'cell', delimiter: ';;' }]] })
+    await expect(runner.init()).rejects.toThrow(
+      `2 problems with plugin options:\n  - plugins[0].rows: expected 'journey' or 'step', got "cell"\n  - plugins[0].delimiter: expected one character, got ";;"`,
+    )
   })
 })

@@ -1,5 +1,5 @@
 import { elasticsearchPlugin } from './plugin'
 
 export { ElasticsearchSearch, SearchError, type ElasticsearchSearchOptions, type RefreshMode } from './search'
-export { elasticsearchPlugin, type ElasticsearchPluginOptions } from './plugin'
+export { elasticsearchPlugin, elasticsearchPluginOptions, type ElasticsearchPluginOptions } from './plugin'
 export default elasticsearchPlugin

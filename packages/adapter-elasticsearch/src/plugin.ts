@@ -1,10 +1,46 @@
 import { PLUGIN_API_VERSION, PluginError, definePlugin } from '@venomqa/core'
+import { Client } from '@elastic/elasticsearch'
+import { z } from 'zod'
 import { ElasticsearchSearch, type ElasticsearchSearchOptions } from './search'
 
-export type ElasticsearchPluginOptions = ElasticsearchSearchOptions & {
-  /** The port name. Default 'search'. */
-  portName?: string
+const isHttpNode = (n: unknown) => {
+  const url = typeof n === 'string' ? n : n instanceof URL ? n.href : (n as { url?: URL | string } | null)?.url?.toString()
+  return !!url && /^https?:\/\/[^/]/.test(url)
 }
+/** What the client library checks itself (auth, tls, its own options), passed through as given. */
+const passThrough = () => z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null, { error: 'expected an object' })
+
+/** The options of the Elasticsearch plugin. */
+export const elasticsearchPluginOptions = z
+  .strictObject({
+    /** `http://localhost:9200`, or several nodes. Required unless `client` or `clientOptions` names the cluster. */
+    node: z
+      .custom<string | string[] | URL | Record<string, unknown>>((v) => (Array.isArray(v) ? v.length > 0 && v.every(isHttpNode) : isHttpNode(v)), {
+        error: 'expected an http:// or https:// URL (e.g. "http://localhost:9200")',
+      })
+      .optional(),
+    auth: passThrough().optional(),
+    tls: passThrough().optional(),
+    /** Prepended to every index name, to keep test runs apart. Lowercase, as index names are. */
+    indexPrefix: z
+      .string()
+      .refine((p) => p === p.toLowerCase(), { error: 'expected a lowercase string (Elasticsearch index names are lowercase)' })
+      .optional(),
+    refresh: z.union([z.boolean(), z.literal('wait_for')], { error: 'expected true, false or "wait_for"' }).optional(),
+    /** Per request, ms. Default 30 000. */
+    requestTimeoutMs: z.number({ error: 'expected a positive number of milliseconds' }).positive({ error: 'expected a positive number of milliseconds' }).optional(),
+    requestTimeout: z.unknown().refine(() => false, { error: 'renamed to requestTimeoutMs (milliseconds)' }).optional(),
+    clientOptions: passThrough().optional(),
+    client: z.instanceof(Client, { error: 'expected an @elastic/elasticsearch Client' }).optional(),
+    /** The port name. Default 'search'. */
+    portName: z.string().min(1, { error: 'expected a non-empty string' }).default('search'),
+  })
+  .refine((o) => o.client || o.node !== undefined || o.clientOptions?.node || o.clientOptions?.nodes || o.clientOptions?.cloud, {
+    error: 'is required (e.g. { node: "http://localhost:9200" })',
+    path: ['node'],
+  })
+
+export type ElasticsearchPluginOptions = z.input<typeof elasticsearchPluginOptions>
 
 const NAME = '@venomqa/adapter-elasticsearch'
 
@@ -14,42 +50,22 @@ const NAME = '@venomqa/adapter-elasticsearch'
  *
  *   plugins: [['elasticsearch', { node: 'http://localhost:9200', indexPrefix: 'qa-' }]]
  */
-export const elasticsearchPlugin = definePlugin<ElasticsearchPluginOptions>({
+export const elasticsearchPlugin = definePlugin({
   name: NAME,
-  version: '0.1.0',
+  version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
+  options: elasticsearchPluginOptions,
   setup(api) {
-    const options = checkOptions(api.options ?? {})
+    const options = api.options
     let search: ElasticsearchSearch
     try {
-      search = new ElasticsearchSearch(options)
+      // The client library checks auth, tls and its own options itself.
+      search = new ElasticsearchSearch(options as ElasticsearchSearchOptions)
     } catch (err) {
       throw new PluginError(NAME, `plugin "${NAME}": ${(err as Error).message}`, { cause: err })
     }
-    api.addPort(options.portName ?? 'search', search)
+    api.addPort(options.portName, search)
     api.addHealthCheck('elasticsearch', () => search.healthCheck())
     api.onClose(() => search.close())
   },
 })
-
-/** Options may come from YAML: name the one that is wrong. */
-function checkOptions(o: ElasticsearchPluginOptions): ElasticsearchPluginOptions {
-  const fail = (key: string, expected: string): never => {
-    throw new PluginError(NAME, `plugin "${NAME}": option "${key}" must be ${expected}, got ${JSON.stringify((o as Record<string, unknown>)[key])}`)
-  }
-  if (!o.client && o.node === undefined && !o.clientOptions?.node && !o.clientOptions?.nodes && !o.clientOptions?.cloud)
-    throw new PluginError(NAME, `plugin "${NAME}": option "node" is required (e.g. { node: "http://localhost:9200" })`)
-  if (o.node !== undefined) {
-    const nodes = Array.isArray(o.node) ? o.node : [o.node]
-    for (const n of nodes) {
-      const url = typeof n === 'string' ? n : n instanceof URL ? n.href : (n as { url?: URL | string })?.url?.toString()
-      if (!url || !/^https?:\/\/[^/]/.test(url)) fail('node', 'an http:// or https:// URL (e.g. "http://localhost:9200")')
-    }
-  }
-  if (o.indexPrefix !== undefined && (typeof o.indexPrefix !== 'string' || o.indexPrefix !== o.indexPrefix.toLowerCase()))
-    fail('indexPrefix', 'a lowercase string (Elasticsearch index names are lowercase)')
-  if (o.refresh !== undefined && o.refresh !== true && o.refresh !== false && o.refresh !== 'wait_for') fail('refresh', 'true, false or "wait_for"')
-  if (o.requestTimeout !== undefined && !(typeof o.requestTimeout === 'number' && o.requestTimeout > 0)) fail('requestTimeout', 'a number of ms greater than 0')
-  if (o.portName !== undefined && (typeof o.portName !== 'string' || o.portName === '')) fail('portName', 'a non-empty string')
-  return o
-}

@@ -17,7 +17,7 @@ export interface ElasticsearchSearchOptions {
    */
   refresh?: RefreshMode
   /** Per-request timeout, ms. Default 30 000. */
-  requestTimeout?: number
+  requestTimeoutMs?: number
   /** Any other client option (maxRetries, default 1 here; Connection for a mock transport; cloud; ...). */
   clientOptions?: Partial<ClientOptions>
   /** Use this client instead of creating one; `close()` then leaves it open. */
@@ -69,7 +69,7 @@ export class ElasticsearchSearch implements SearchPort {
       throw new UserError('E_CONFIG', 'elasticsearch: option "node" is required (e.g. "http://localhost:9200")', { where: 'node' })
     try {
       this.client = new Client({
-        requestTimeout: options.requestTimeout ?? 30_000,
+        requestTimeout: options.requestTimeoutMs ?? 30_000,
         // The client's default (3, with backoff) makes each call to a node that is down take ~8 s.
         maxRetries: 1,
         ...options.clientOptions,

@@ -8,10 +8,11 @@
  */
 import { Client, errors } from '@elastic/elasticsearch'
 import Mock from '@elastic/elasticsearch-mock'
-import { type PluginApi, PluginError, UserError } from '@venomqa/core'
+import { ConfigError, type PluginApi, UserError, parseOptions } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
 import { CLOSED_PORT } from '@venomqa/test-utils'
 import { beforeEach, describe, expect, it } from 'vitest'
-import plugin, { ElasticsearchSearch, SearchError } from '../src/index'
+import plugin, { ElasticsearchSearch, SearchError, elasticsearchPluginOptions } from '../src/index'
 import { FakeElasticsearch } from './fake-elasticsearch'
 
 let es: FakeElasticsearch
@@ -195,7 +196,8 @@ function fakeApi(options: Record<string, unknown>) {
   const healthChecks = new Map<string, () => Promise<boolean>>()
   const closers: (() => unknown)[] = []
   const api = {
-    options,
+    // Checked and defaulted by the schema, as the runner does before setup.
+    options: parseOptions(elasticsearchPluginOptions, options, 'plugins[0]'),
     root: process.cwd(),
     log: { info() {}, warn() {}, debug() {} },
     addPort: (name: string, port: unknown) => ports.set(name, port),
@@ -230,13 +232,16 @@ describe('plugin (default export)', () => {
   })
 
   it.each([
-    [{}, 'option "node" is required'],
-    [{ node: 'localhost:9200' }, 'option "node" must be an http:// or https:// URL'],
-    [{ node: 'http://localhost:9200', indexPrefix: 'QA-' }, 'option "indexPrefix" must be a lowercase string'],
-    [{ node: 'http://localhost:9200', refresh: 'sometimes' }, 'option "refresh" must be true, false or "wait_for", got "sometimes"'],
-  ])('refuses options %j with a PluginError naming the option', (options, message) => {
-    const { api } = fakeApi(options)
-    expect(() => plugin.setup!(api as PluginApi<any>)).toThrow(PluginError)
-    expect(() => plugin.setup!(api as PluginApi<any>)).toThrow(message)
+    [{}, 'plugins[0].node: is required (e.g. { node: "http://localhost:9200" })'],
+    [{ node: 'localhost:9200' }, 'plugins[0].node: expected an http:// or https:// URL (e.g. "http://localhost:9200"), got "localhost:9200"'],
+    [{ node: 'http://localhost:9200', indexPrefix: 'QA-' }, 'plugins[0].indexPrefix: expected a lowercase string (Elasticsearch index names are lowercase), got "QA-"'],
+    [{ node: 'http://localhost:9200', refresh: 'sometimes' }, 'plugins[0].refresh: expected true, false or "wait_for", got "sometimes"'],
+    [{ node: 'http://localhost:9200', requestTimeout: 5000 }, 'plugins[0].requestTimeout: renamed to requestTimeoutMs (milliseconds)'],
+  ])('refuses options %j with a ConfigError naming plugins[N].key', async (options, message) => {
+    const runner = createRunner({ plugins: [[plugin, options]] })
+    const err = await runner.init().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toBe(message)
+    await runner.close()
   })
 })

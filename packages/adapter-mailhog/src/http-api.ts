@@ -34,7 +34,7 @@ export class HttpApi {
   readonly #agent: Agent
   readonly #timeout: number
 
-  constructor(url: string, options: { tls?: TlsOptions; auth?: BasicAuth; timeout?: number } = {}) {
+  constructor(url: string, options: { tls?: TlsOptions; auth?: BasicAuth; timeoutMs?: number } = {}) {
     const u = new URL(url)
     let auth = options.auth
     if (!auth && (u.username || u.password))
@@ -43,7 +43,7 @@ export class HttpApi {
     u.password = ''
     this.baseUrl = u.toString().replace(/\/+$/, '')
     if (auth) this.#authHeader = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`
-    this.#timeout = options.timeout ?? 10_000
+    this.#timeout = options.timeoutMs ?? 10_000
     this.#agent = new Agent({
       connect: { ca: options.tls?.ca, rejectUnauthorized: options.tls?.rejectUnauthorized ?? true },
       keepAliveTimeout: 2_000,

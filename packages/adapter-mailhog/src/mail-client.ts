@@ -1,17 +1,17 @@
 import type { EmailFilter, MailPort, OutgoingEmail } from '@venomqa/core'
-import { AbortedError, TimeoutError, TransportError, VenomError, errorMessage } from '@venomqa/core'
+import { AbortedError, TimeoutError, TransportError, VenomError, errorMessage, refuseRenamed } from '@venomqa/core'
 import { MailApiError } from './http-api'
 import { describeFilter, describeMail, matchesFilter, pickFilter } from './filter'
 import type { CaughtEmail } from './mime'
 import type { SmtpSender } from './smtp-sender'
 
 export interface WaitOptions extends EmailFilter {
-  /** ms; default the client's `defaultTimeout` (10 000). */
-  timeout?: number
+  /** ms; default the client's `defaultTimeoutMs` (10 000). */
+  timeoutMs?: number
   /** Stop waiting when aborted: pass the action's `signal`. */
   signal?: AbortSignal
-  /** ms between looks; default the client's `pollInterval` (100). */
-  pollInterval?: number
+  /** ms between looks; default the client's `pollIntervalMs` (100). */
+  pollIntervalMs?: number
 }
 
 /** What the timeout message says about the mailbox. */
@@ -42,14 +42,15 @@ export abstract class MailClientBase implements MailPort {
   abstract readonly dialect: string
   /** Where the client reads mail, for messages. */
   abstract readonly location: string
-  protected readonly pollInterval: number
-  protected readonly defaultTimeout: number
+  protected readonly pollIntervalMs: number
+  protected readonly defaultTimeoutMs: number
   protected readonly sender?: SmtpSender
 
-  constructor(options: { sender?: SmtpSender; pollInterval?: number; defaultTimeout?: number }) {
+  constructor(options: { sender?: SmtpSender; pollIntervalMs?: number; defaultTimeoutMs?: number }) {
+    refuseRenamed(options, { pollInterval: 'pollIntervalMs', defaultTimeout: 'defaultTimeoutMs' }, 'mail client options')
     this.sender = options.sender
-    this.pollInterval = options.pollInterval ?? 100
-    this.defaultTimeout = options.defaultTimeout ?? 10_000
+    this.pollIntervalMs = options.pollIntervalMs ?? 100
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? 10_000
   }
 
   protected abstract fetch(filter: EmailFilter): Promise<CaughtEmail[]>
@@ -72,9 +73,10 @@ export abstract class MailClientBase implements MailPort {
    * clear the box (deleteAll) or roll back to a checkpoint first when an older one could match.
    */
   async waitForEmail(options: WaitOptions): Promise<CaughtEmail> {
+    refuseRenamed(options, { timeout: 'timeoutMs', pollInterval: 'pollIntervalMs' }, 'mail.waitForEmail()')
     const filter = pickFilter(options)
-    const timeout = options.timeout ?? this.defaultTimeout
-    const interval = options.pollInterval ?? this.pollInterval
+    const timeout = options.timeoutMs ?? this.defaultTimeoutMs
+    const interval = options.pollIntervalMs ?? this.pollIntervalMs
     const deadline = Date.now() + timeout
     let polls = 0
     let lastError: unknown

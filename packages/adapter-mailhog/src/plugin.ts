@@ -1,76 +1,90 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { PLUGIN_API_VERSION, PluginError, definePlugin, errorMessage } from '@venomqa/core'
+import { PLUGIN_API_VERSION, type PluginCommand, PluginError, definePlugin, errorMessage } from '@venomqa/core'
+import { z } from 'zod'
 import { type MailCatcher, startMailCatcher } from './catcher'
 import type { MailClientBase } from './mail-client'
 import { MailHogClient } from './mailhog/client'
 import { MailpitClient } from './mailpit/client'
 import { RemoteMailboxState } from './remote-state'
+import { serveMailCatcher } from './serve'
 import type { BasicAuth, TlsOptions } from './types'
 
 export const PLUGIN_NAME = '@venomqa/adapter-mailhog'
-export const PLUGIN_VERSION = '0.1.0'
+export const PLUGIN_VERSION = __VENOMQA_PKG_VERSION__
 
-export interface MailPluginOptions {
-  /** 'embedded' (default) starts a mail catcher for the run; 'mailhog' and 'mailpit' use a running server. */
-  mode?: 'embedded' | 'mailhog' | 'mailpit'
-  /** mailhog/mailpit: the HTTP API. Default http://127.0.0.1:8025. */
-  url?: string
-  /** mailhog/mailpit: where `send` delivers. Default: the API host, port 1025. */
-  smtp?: string
-  /** mailhog/mailpit over https: `ca` (PEM text, or a file path relative to the project root), `rejectUnauthorized`. */
-  tls?: TlsOptions
-  /** mailhog/mailpit: basic auth for the API (or put user:password in `url`). */
-  auth?: BasicAuth
-  /** embedded: SMTP port to listen on; 0 (default) picks a free one. Fix it when the app's SMTP address is fixed. */
-  smtpPort?: number
-  /** embedded: HTTP API port; 0 (default) picks a free one. */
-  httpPort?: number
-  /** embedded: interface to listen on. Default 127.0.0.1. */
-  host?: string
-  /** mailhog/mailpit: take part in checkpoints by deleting mail that arrived after one. Default false. */
-  rollback?: boolean
-  /** The port name. Default 'mail'. */
-  portName?: string
-  /** waitForEmail timeout when the call gives none, ms. Default 10 000. */
-  defaultTimeout?: number
-  /** ms between waitForEmail looks. */
-  pollInterval?: number
-}
+const port = z
+  .number()
+  .int({ error: 'expected a port from 0 to 65535' })
+  .min(0, { error: 'expected a port from 0 to 65535' })
+  .max(65535, { error: 'expected a port from 0 to 65535' })
+const ms = z.number({ error: 'expected a positive number of milliseconds' }).positive({ error: 'expected a positive number of milliseconds' })
+const urlOf = (protocols: string[], expected: string) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol)
+      } catch {
+        return false
+      }
+    },
+    { error: `expected ${expected}` },
+  )
+const renamed = (to: string) => z.unknown().refine(() => false, { error: `renamed to ${to} (milliseconds)` }).optional()
+const REMOTE_ONLY = ['url', 'smtp', 'tls', 'auth', 'rollback'] as const
+const EMBEDDED_ONLY = ['smtpPort', 'httpPort', 'host'] as const
 
-const KNOWN = new Set([
-  'mode', 'url', 'smtp', 'tls', 'auth', 'smtpPort', 'httpPort', 'host', 'rollback', 'portName', 'defaultTimeout', 'pollInterval',
-])
+/** The options of the mail plugin. */
+export const mailPluginOptions = z
+  .strictObject({
+    /** 'embedded' (default) starts a mail catcher for the run; 'mailhog' and 'mailpit' use a running server. */
+    mode: z.enum(['embedded', 'mailhog', 'mailpit'], { error: "expected 'embedded', 'mailhog' or 'mailpit'" }).default('embedded'),
+    /** mailhog/mailpit: the HTTP API. Default http://127.0.0.1:8025. */
+    url: urlOf(['http:', 'https:'], 'an http(s):// URL').optional(),
+    /** mailhog/mailpit: where `send` delivers. Default: the API host, port 1025. */
+    smtp: urlOf(['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL').optional(),
+    /** mailhog/mailpit over https: `ca` (PEM text, or a file path relative to the project root), `rejectUnauthorized`. */
+    tls: z
+      .strictObject({
+        ca: z.union([z.string(), z.instanceof(Buffer), z.array(z.union([z.string(), z.instanceof(Buffer)]))]).optional(),
+        rejectUnauthorized: z.boolean().optional(),
+      })
+      .optional(),
+    /** mailhog/mailpit: basic auth for the API (or put user:password in `url`). */
+    auth: z.strictObject({ username: z.string(), password: z.string() }).optional(),
+    /** embedded: SMTP port to listen on; 0 (default) picks a free one. Fix it when the app's SMTP address is fixed. */
+    smtpPort: port.optional(),
+    /** embedded: HTTP API port; 0 (default) picks a free one. */
+    httpPort: port.optional(),
+    /** embedded: interface to listen on. Default 127.0.0.1. */
+    host: z.string().min(1).optional(),
+    /** mailhog/mailpit: take part in checkpoints by deleting mail that arrived after one. Default false. */
+    rollback: z.boolean().optional(),
+    /** The port name. Default 'mail'. */
+    portName: z.string().min(1).default('mail'),
+    /** waitForEmail timeout when the call gives none, ms. Default 10 000. */
+    defaultTimeoutMs: ms.optional(),
+    /** ms between waitForEmail looks. */
+    pollIntervalMs: ms.optional(),
+    defaultTimeout: renamed('defaultTimeoutMs'),
+    pollInterval: renamed('pollIntervalMs'),
+  })
+  .superRefine((o, ctx) => {
+    // Options of the other mode would be silently ignored: name them.
+    const foreign = o.mode === 'embedded' ? REMOTE_ONLY : EMBEDDED_ONLY
+    for (const key of foreign)
+      if (o[key] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: o.mode === 'embedded' ? "is for mode 'mailhog' or 'mailpit'; the embedded catcher does not use it" : `is for mode 'embedded'; with mode '${o.mode}' give \`url\` and \`smtp\``,
+        })
+  })
+
+export type MailPluginOptions = z.input<typeof mailPluginOptions>
 
 function fail(message: string): never {
   throw new PluginError(PLUGIN_NAME, message)
-}
-
-function checkOptions(o: MailPluginOptions): void {
-  for (const key of Object.keys(o)) if (!KNOWN.has(key)) fail(`unknown option "${key}"; known options: ${[...KNOWN].join(', ')}`)
-  if (o.mode !== undefined && !['embedded', 'mailhog', 'mailpit'].includes(o.mode))
-    fail(`option "mode" must be 'embedded', 'mailhog' or 'mailpit', got ${JSON.stringify(o.mode)}`)
-  for (const key of ['url', 'smtp'] as const) {
-    const v = o[key]
-    if (v === undefined) continue
-    let ok = false
-    try {
-      const u = new URL(v)
-      ok = key === 'url' ? ['http:', 'https:'].includes(u.protocol) : ['smtp:', 'smtps:'].includes(u.protocol)
-    } catch {}
-    if (!ok) fail(`option "${key}" must be ${key === 'url' ? 'an http(s)://' : 'an smtp:// or smtps://'} URL, got ${JSON.stringify(v)}`)
-  }
-  for (const key of ['smtpPort', 'httpPort'] as const) {
-    const v = o[key]
-    if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 65535)) fail(`option "${key}" must be a port from 0 to 65535, got ${JSON.stringify(v)}`)
-  }
-  if ((o.mode ?? 'embedded') === 'embedded') {
-    for (const key of ['url', 'smtp', 'tls', 'auth', 'rollback'] as const)
-      if (o[key] !== undefined) fail(`option "${key}" is for mode 'mailhog' or 'mailpit'; the embedded catcher does not use it`)
-  } else {
-    for (const key of ['smtpPort', 'httpPort', 'host'] as const)
-      if (o[key] !== undefined) fail(`option "${key}" is for mode 'embedded'; with mode '${o.mode}' give \`url\` and \`smtp\``)
-  }
 }
 
 /** `ca` may be PEM text or a file; a file path is read relative to the project root. */
@@ -93,15 +107,17 @@ function resolveTls(tls: TlsOptions | undefined, root: string): TlsOptions | und
  * `VENOMQA_SMTP_URL` and `VENOMQA_MAIL_API_URL` for an app started after setup, in the same process or
  * as a child that inherits the environment.
  */
-export const mailPlugin = definePlugin<MailPluginOptions>({
+export const mailPlugin = definePlugin({
   name: PLUGIN_NAME,
   version: PLUGIN_VERSION,
   apiVersion: PLUGIN_API_VERSION,
+  options: mailPluginOptions,
+  commands(api) {
+    api.addCommand('mail-catcher', mailCatcherCommand)
+  },
   async setup(api) {
-    const options = (api.options ?? {}) as MailPluginOptions
-    checkOptions(options)
-    const portName = options.portName ?? 'mail'
-    const mode = options.mode ?? 'embedded'
+    const options = api.options
+    const { portName, mode } = options
     if (mode === 'embedded') {
       let catcher: MailCatcher
       try {
@@ -117,7 +133,7 @@ export const mailPlugin = definePlugin<MailPluginOptions>({
         restoreEnv('VENOMQA_SMTP_URL', catcher.smtpUrl, previous.smtp)
         restoreEnv('VENOMQA_MAIL_API_URL', catcher.apiUrl, previous.api)
       })
-      const client = catcher.client({ pollInterval: options.pollInterval, defaultTimeout: options.defaultTimeout })
+      const client = catcher.client({ pollIntervalMs: options.pollIntervalMs, defaultTimeoutMs: options.defaultTimeoutMs })
       api.addPort(portName, client)
       api.addStateBackend(catcher.stateBackend(portName === 'mail' ? 'mail-catcher' : `mail-catcher:${portName}`))
       api.addHealthCheck(`mail catcher (${catcher.smtpUrl}, API ${catcher.apiUrl})`, () => client.healthCheck())
@@ -129,8 +145,8 @@ export const mailPlugin = definePlugin<MailPluginOptions>({
       smtp: options.smtp,
       tls: resolveTls(options.tls, api.root),
       auth: options.auth,
-      pollInterval: options.pollInterval,
-      defaultTimeout: options.defaultTimeout,
+      pollIntervalMs: options.pollIntervalMs,
+      defaultTimeoutMs: options.defaultTimeoutMs,
     }
     const client: MailClientBase & { ids(): Promise<string[]>; deleteIds(ids: string[]): Promise<void> } =
       mode === 'mailhog' ? new MailHogClient(clientOptions) : new MailpitClient(clientOptions)
@@ -146,4 +162,20 @@ function restoreEnv(key: string, ours: string, previous: string | undefined): vo
   if (process.env[key] !== ours) return
   if (previous === undefined) delete process.env[key]
   else process.env[key] = previous
+}
+
+/** `venomqa mail-catcher`: the embedded catcher in the foreground until Ctrl-C (docs/cli.md). */
+const mailCatcherCommand: PluginCommand = {
+  description: 'run the embedded mail catcher (SMTP + MailHog and Mailpit APIs) until Ctrl-C',
+  options: [
+    { flags: '--smtp-port <port>', description: 'SMTP port', default: '1025' },
+    { flags: '--http-port <port>', description: 'HTTP API port', default: '8025' },
+    { flags: '--host <host>', description: 'address to listen on', default: '127.0.0.1' },
+  ],
+  async run({ options, stdout }) {
+    const args: string[] = []
+    for (const [flag, key] of [['--smtp-port', 'smtpPort'], ['--http-port', 'httpPort'], ['--host', 'host']] as const)
+      if (typeof options[key] === 'string') args.push(flag, options[key])
+    await serveMailCatcher(args, { stdout })
+  },
 }

@@ -1,3 +1,4 @@
+import { refuseRenamed } from '@venomqa/core'
 import { HttpApi } from './http-api'
 import { MailClientBase } from './mail-client'
 import type { CaughtEmail } from './mime'
@@ -48,8 +49,9 @@ export abstract class RemoteMailClient extends MailClientBase {
 
   constructor(options: MailClientOptions) {
     const smtp = options.smtp ?? defaultSmtpUrl(options.url)
-    super({ sender: new SmtpSender(smtp, options.tls), pollInterval: options.pollInterval, defaultTimeout: options.defaultTimeout })
-    this.api = new HttpApi(options.url, { tls: options.tls, auth: options.auth, timeout: options.requestTimeout })
+    refuseRenamed(options, { requestTimeout: 'requestTimeoutMs', pollInterval: 'pollIntervalMs', defaultTimeout: 'defaultTimeoutMs' }, 'mail client options')
+    super({ sender: new SmtpSender(smtp, options.tls), pollIntervalMs: options.pollIntervalMs, defaultTimeoutMs: options.defaultTimeoutMs })
+    this.api = new HttpApi(options.url, { tls: options.tls, auth: options.auth, timeoutMs: options.requestTimeoutMs })
     this.location = this.api.baseUrl
     this.maxMessages = options.maxMessages ?? 1000
   }

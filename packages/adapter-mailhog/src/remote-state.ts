@@ -1,5 +1,4 @@
-import type { StateBackend } from '@venomqa/core'
-import { StateError, errorMessage } from '@venomqa/core'
+import { CheckpointStack, type StateBackend, StateError, errorMessage } from '@venomqa/core'
 
 /** What a remote mailbox must offer to take part in checkpoints. */
 export interface IdMailbox {
@@ -19,12 +18,18 @@ export class RemoteMailboxState implements StateBackend {
   readonly mechanism = 'delete-newer'
   readonly parallelSafe = false
   readonly #mailbox: IdMailbox
-  readonly #snapshots = new Map<string, Set<string>>()
-  readonly #order: string[] = []
+  /** The ids present at each checkpoint. */
+  readonly #stack: CheckpointStack<Set<string>>
 
   constructor(mailbox: IdMailbox, name = 'mailbox') {
     this.#mailbox = mailbox
     this.name = name
+    this.#stack = new CheckpointStack(name)
+  }
+
+  /** Names of the open checkpoints, oldest first. */
+  get checkpoints(): string[] {
+    return this.#stack.names
   }
 
   async connect(): Promise<void> {
@@ -32,27 +37,15 @@ export class RemoteMailboxState implements StateBackend {
   }
 
   async checkpoint(name: string): Promise<void> {
-    if (this.#snapshots.has(name)) throw new StateError(this.name, `checkpoint "${name}" already exists`)
-    this.#snapshots.set(name, new Set(await this.#ids('checkpoint')))
-    this.#order.push(name)
+    await this.#stack.take(name, async () => new Set(await this.#ids('checkpoint')))
   }
 
   async rollback(name: string): Promise<void> {
-    const kept = this.#snapshots.get(name)
-    if (!kept) throw new StateError(this.name, `no checkpoint "${name}" to roll back to`)
-    const newer = (await this.#ids('rollback')).filter((id) => !kept.has(id))
-    try {
-      await this.#mailbox.deleteIds(newer)
-    } catch (err) {
-      throw new StateError(this.name, `rollback could not delete ${newer.length} mail(s) at ${this.#mailbox.location}: ${errorMessage(err)}`, { cause: err })
-    }
-    for (const later of this.#order.splice(this.#order.indexOf(name) + 1)) this.#snapshots.delete(later)
+    await this.#stack.rollback(name, (kept) => this.#deleteNewer(kept))
   }
 
   async release(name: string): Promise<void> {
-    this.#snapshots.delete(name)
-    const i = this.#order.indexOf(name)
-    if (i >= 0) this.#order.splice(i, 1)
+    await this.#stack.release(name)
   }
 
   async observe(): Promise<Record<string, unknown>> {
@@ -60,8 +53,16 @@ export class RemoteMailboxState implements StateBackend {
   }
 
   async disconnect(): Promise<void> {
-    this.#snapshots.clear()
-    this.#order.length = 0
+    this.#stack.clear()
+  }
+
+  async #deleteNewer(kept: Set<string>): Promise<void> {
+    const newer = (await this.#ids('rollback')).filter((id) => !kept.has(id))
+    try {
+      await this.#mailbox.deleteIds(newer)
+    } catch (err) {
+      throw new StateError(this.name, `rollback could not delete ${newer.length} mail(s) at ${this.#mailbox.location}: ${errorMessage(err)}`, { cause: err })
+    }
   }
 
   async #ids(during: string): Promise<string[]> {

@@ -21,11 +21,11 @@ export interface MailClientOptions {
   /** Basic auth for the API; credentials in `url` work too. */
   auth?: BasicAuth
   /** Per request, ms. Default 10 000. */
-  requestTimeout?: number
+  requestTimeoutMs?: number
   /** How often `waitForEmail` looks, ms. Default 100. */
-  pollInterval?: number
+  pollIntervalMs?: number
   /** `waitForEmail` timeout when the call gives none, ms. Default 10 000. */
-  defaultTimeout?: number
+  defaultTimeoutMs?: number
   /** At most this many mails are read by one `list`. Default 1000. */
   maxMessages?: number
 }

@@ -62,7 +62,7 @@ describe('Email Testing Workflow against the todo app in its own process', () =>
             }),
             step('wait_for_mail', async ({ ports, ctx, signal }) => {
               // the plugin's clients also take the step's signal, so a step timeout stops the wait
-              const mail = await ports.require<MailClientBase>('mail').waitForEmail({ to: email, subject: 'Password Reset', timeout: 10_000, signal })
+              const mail = await ports.require<MailClientBase>('mail').waitForEmail({ to: email, subject: 'Password Reset', timeoutMs: 10_000, signal })
               check(mail.text.toLowerCase().includes('reset'), 'the mail does not mention a reset')
               const link = RESET_LINK.exec(mail.text)?.[0]
               check(link, `no reset link in the mail: ${mail.text}`)
@@ -135,7 +135,7 @@ describe('Email Testing Workflow against the todo app in its own process', () =>
           steps: [
             // The app answers 202 for an unknown address too, but sends nothing.
             step('forgot_password', ({ http }) => http.post('/api/auth/forgot-password', { json: { email: 'ghost@example.test' } })),
-            step('wait_for_mail', ({ ports }) => ports.require('mail').waitForEmail({ to: 'ghost@example.test', timeout: 500 })),
+            step('wait_for_mail', ({ ports }) => ports.require('mail').waitForEmail({ to: 'ghost@example.test', timeoutMs: 500 })),
           ],
         }),
       )
@@ -164,7 +164,7 @@ describe('the plugin hands its catcher to an app started for the run', () => {
             signup(email, 'old-password-1'),
             step('forgot_password', ({ http }) => http.post('/api/auth/forgot-password', { json: { email } })),
             step('wait_for_mail', async ({ ports }) => {
-              const mail = await ports.require('mail').waitForEmail({ to: email, subject: 'Password Reset', timeout: 10_000 })
+              const mail = await ports.require('mail').waitForEmail({ to: email, subject: 'Password Reset', timeoutMs: 10_000 })
               check(RESET_LINK.test(mail.text), 'no reset link')
             }),
           ],

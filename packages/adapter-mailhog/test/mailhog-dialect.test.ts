@@ -29,7 +29,7 @@ describe('MailHog dialect', () => {
   let client: MailHogClient
   beforeAll(async () => {
     catcher = await startMailCatcher()
-    client = new MailHogClient({ url: catcher.apiUrl, smtp: catcher.smtpUrl, pollInterval: 50 })
+    client = new MailHogClient({ url: catcher.apiUrl, smtp: catcher.smtpUrl, pollIntervalMs: 50 })
   })
   afterAll(async () => {
     await client.close()
@@ -170,7 +170,7 @@ describe('MailHog dialect', () => {
     })
 
     it('waitForEmail sees a mail that arrives while it waits', async () => {
-      const waiting = client.waitForEmail({ to: 'late@example.com', subject: 'Password Reset', timeout: 5000 })
+      const waiting = client.waitForEmail({ to: 'late@example.com', subject: 'Password Reset', timeoutMs: 5000 })
       setTimeout(() => void deliver(catcher.smtpUrl, { from: 'app@example.com', to: 'late@example.com', subject: 'Password Reset', text: 'go' }), 300)
       const mail = await waiting
       expect(mail.subject).toBe('Password Reset')

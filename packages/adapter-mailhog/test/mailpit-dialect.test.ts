@@ -41,7 +41,7 @@ describe('Mailpit dialect', () => {
   let client: MailpitClient
   beforeAll(async () => {
     catcher = await startMailCatcher()
-    client = new MailpitClient({ url: catcher.apiUrl, smtp: catcher.smtpUrl, pollInterval: 50 })
+    client = new MailpitClient({ url: catcher.apiUrl, smtp: catcher.smtpUrl, pollIntervalMs: 50 })
   })
   afterAll(async () => {
     await client.close()
@@ -186,7 +186,7 @@ describe('Mailpit dialect', () => {
     })
 
     it('waitForEmail, send, deleteAll, ids, deleteIds, info, healthCheck', async () => {
-      const waiting = client.waitForEmail({ to: 'late@example.com', timeout: 5000 })
+      const waiting = client.waitForEmail({ to: 'late@example.com', timeoutMs: 5000 })
       setTimeout(() => void client.send({ from: 'qa@example.com', to: 'late@example.com', subject: 'Late', text: 'x' }), 300)
       expect((await waiting).subject).toBe('Late')
       await client.send({ from: 'qa@example.com', to: 'z@example.com', subject: 'Second', text: 'y' })
@@ -248,7 +248,7 @@ describe('Mailpit dialect', () => {
         expect(err.message).toMatch(/tls\.ca/)
         // a wait gives up at once: no timeout can fix a certificate
         const started = Date.now()
-        await expect(c.waitForEmail({ subject: 'x', timeout: 25_000 })).rejects.toBeInstanceOf(TransportError)
+        await expect(c.waitForEmail({ subject: 'x', timeoutMs: 25_000 })).rejects.toBeInstanceOf(TransportError)
         expect(Date.now() - started).toBeLessThan(15_000)
       } finally {
         await c.close()

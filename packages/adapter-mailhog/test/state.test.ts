@@ -63,8 +63,14 @@ describe('mail in checkpoints', () => {
       expect(subjects()).toEqual(['one'])
       await state.rollback('outer')
       expect(subjects()).toEqual([])
-      await expect(state.rollback('inner')).rejects.toThrow(/no checkpoint "inner"/)
-      await expect(state.checkpoint('outer')).rejects.toThrow(/already exists/)
+      await expect(state.rollback('inner')).rejects.toThrow('no checkpoint "inner" (open: outer)')
+      // Taking an open name again replaces it: the rollback goes to the new one.
+      await deliver(catcher.smtpUrl, mail('three'))
+      await state.checkpoint('outer')
+      await deliver(catcher.smtpUrl, mail('four'))
+      await state.rollback('outer')
+      expect(subjects()).toEqual(['three'])
+      expect(state.checkpoints).toEqual(['outer'])
     })
   })
 

@@ -14,9 +14,9 @@ describe('waitForEmail', () => {
   it('at the timeout, names the filter, the wait and what the mailbox held', async () => {
     await deliver(catcher.smtpUrl, { from: 'app@example.com', to: 'bob@example.com', subject: 'Welcome', text: 'x' })
     await deliver(catcher.smtpUrl, { from: 'app@example.com', to: 'carol@example.com', subject: 'Invoice', text: 'y' })
-    const client = catcher.client({ pollInterval: 50 })
+    const client = catcher.client({ pollIntervalMs: 50 })
     const started = Date.now()
-    const err = await client.waitForEmail({ to: 'alice@example.com', subject: 'Password Reset', timeout: 400 }).catch((e) => e)
+    const err = await client.waitForEmail({ to: 'alice@example.com', subject: 'Password Reset', timeoutMs: 400 }).catch((e) => e)
     const waited = Date.now() - started
     expect(err).toBeInstanceOf(MailWaitTimeoutError)
     expect(err).toBeInstanceOf(TimeoutError)
@@ -31,20 +31,20 @@ describe('waitForEmail', () => {
 
   it('says the mailbox is empty and where the app should send, with a RegExp subject', async () => {
     const client = catcher.client()
-    const err = await client.waitForEmail({ subject: /reset/i, timeout: 150 }).catch((e) => e)
+    const err = await client.waitForEmail({ subject: /reset/i, timeoutMs: 150 }).catch((e) => e)
     expect(err.message).toContain('subject /reset/i')
     expect(err.message).toContain(`The mailbox is empty: is the app sending to ${catcher.smtpUrl}?`)
   })
 
   for (const [dialect, make] of [
-    ['mailhog', (url: string) => new MailHogClient({ url, pollInterval: 50 })],
-    ['mailpit', (url: string) => new MailpitClient({ url, pollInterval: 50 })],
+    ['mailhog', (url: string) => new MailHogClient({ url, pollIntervalMs: 50 })],
+    ['mailpit', (url: string) => new MailpitClient({ url, pollIntervalMs: 50 })],
   ] as const) {
     it(`${dialect}: the timeout message counts the mails seen through the API`, async () => {
       await deliver(catcher.smtpUrl, { from: 'app@example.com', to: 'bob@example.com', subject: 'Welcome', text: 'x' })
       const client = make(catcher.apiUrl)
       try {
-        const err = await client.waitForEmail({ from: 'nobody@example.com', timeout: 300 }).catch((e) => e)
+        const err = await client.waitForEmail({ from: 'nobody@example.com', timeoutMs: 300 }).catch((e) => e)
         expect(err).toBeInstanceOf(MailWaitTimeoutError)
         expect(err.message).toMatch(new RegExp(`Looked \\d+ times at ${catcher.apiUrl} \\(${dialect} API\\)`))
         expect(err.message).toContain('The mailbox holds 1 mail, none matching; newest: "Welcome" from app@example.com to bob@example.com')
@@ -55,9 +55,9 @@ describe('waitForEmail', () => {
   }
 
   it('while the server is down, keeps trying and reports the last failure', async () => {
-    const client = new MailpitClient({ url: 'http://127.0.0.1:1', pollInterval: 50 })
+    const client = new MailpitClient({ url: 'http://127.0.0.1:1', pollIntervalMs: 50 })
     try {
-      const err = await client.waitForEmail({ to: 'a@example.com', timeout: 300 }).catch((e) => e)
+      const err = await client.waitForEmail({ to: 'a@example.com', timeoutMs: 300 }).catch((e) => e)
       expect(err).toBeInstanceOf(MailWaitTimeoutError)
       expect(err.message).toMatch(/The last look failed: .*ECONNREFUSED/)
     } finally {
@@ -67,14 +67,14 @@ describe('waitForEmail', () => {
 
   it('returns at once when a matching mail is already there, and wakes on arrival in-process', async () => {
     // a poll interval longer than the test's own timeout: only the arrival event can wake the wait in time
-    const client = catcher.client({ pollInterval: 60_000 })
-    const waiting = client.waitForEmail({ to: 'alice@example.com', timeout: 60_000 })
+    const client = catcher.client({ pollIntervalMs: 60_000 })
+    const waiting = client.waitForEmail({ to: 'alice@example.com', timeoutMs: 60_000 })
     const sentAt = Date.now()
     await deliver(catcher.smtpUrl, { from: 'app@example.com', to: 'alice@example.com', subject: 'Hi', text: 'x' })
     const mail = await waiting
     expect(Date.now() - sentAt).toBeLessThan(20_000)
     expect(mail.subject).toBe('Hi')
-    expect((await client.waitForEmail({ to: 'alice@example.com', timeout: 1 })).subject).toBe('Hi')
+    expect((await client.waitForEmail({ to: 'alice@example.com', timeoutMs: 1 })).subject).toBe('Hi')
   })
 
   it('stops when its signal aborts', async () => {
@@ -82,7 +82,7 @@ describe('waitForEmail', () => {
     const ac = new AbortController()
     setTimeout(() => ac.abort(), 100)
     const started = Date.now()
-    const err = await client.waitForEmail({ subject: 'never', timeout: 10_000, signal: ac.signal }).catch((e) => e)
+    const err = await client.waitForEmail({ subject: 'never', timeoutMs: 10_000, signal: ac.signal }).catch((e) => e)
     expect(err).toBeInstanceOf(AbortedError)
     expect(Date.now() - started).toBeLessThan(5000)
   })

@@ -1,4 +1,4 @@
-import { type CachePort, type CacheStats, UserError } from '@venomqa/core'
+import { type CachePort, type CacheSetOptions, type CacheStats, UserError, cacheTtlMs } from '@venomqa/core'
 import type { Redis } from 'ioredis'
 import { type ConnectionOptions, type OwnedClient, chunks, closeClient, explained, openClient, ping, prefixPattern, scanKeys } from './connection'
 
@@ -57,11 +57,10 @@ export class RedisCache implements CachePort {
     }
   }
 
-  #ttlMs(key: string, ttl: number | undefined): number | undefined {
-    if (ttl === undefined) return undefined
-    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0)
-      throw new UserError('E_CACHE_TTL', `cache: the TTL for "${key}" must be a positive number of seconds, got ${String(ttl)}`)
-    return Math.max(1, Math.round(ttl * 1000))
+  /** Whole milliseconds for PX/PEXPIRE (Redis takes integers); at least 1, so a tiny TTL still expires. */
+  #ttlMs(where: string, options: CacheSetOptions | undefined): number | undefined {
+    const ms = cacheTtlMs(options, `cache.${where}`)
+    return ms === undefined ? undefined : Math.max(1, Math.round(ms))
   }
 
   #do<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -85,10 +84,10 @@ export class RedisCache implements CachePort {
     return this.#decode<T>(raw)
   }
 
-  async set(key: string, value: unknown, ttl?: number): Promise<void> {
+  async set(key: string, value: unknown, options?: CacheSetOptions): Promise<void> {
     const full = this.#key(key)
     const text = this.#encode(key, value)
-    const ms = this.#ttlMs(key, ttl)
+    const ms = this.#ttlMs(`set("${key}", ...)`, options)
     await this.#do(`set "${key}"`, () => (ms === undefined ? this.redis.set(full, text) : this.redis.set(full, text, 'PX', ms)))
   }
 
@@ -116,11 +115,12 @@ export class RedisCache implements CachePort {
     return out
   }
 
-  async setMany(entries: Record<string, unknown>, ttl?: number): Promise<void> {
+  async setMany(entries: Record<string, unknown>, options?: CacheSetOptions): Promise<void> {
+    const ms = this.#ttlMs('setMany(...)', options)
     const list = Object.entries(entries)
     if (list.length === 0) return
     // Encode everything first, so a bad value writes nothing.
-    const encoded = list.map(([k, v]) => [this.#key(k), this.#encode(k, v), this.#ttlMs(k, ttl)] as const)
+    const encoded = list.map(([k, v]) => [this.#key(k), this.#encode(k, v), ms] as const)
     const tx = this.redis.multi()
     for (const [full, text, ms] of encoded) {
       if (ms === undefined) tx.set(full, text)
@@ -153,15 +153,28 @@ export class RedisCache implements CachePort {
     })
   }
 
-  async getTtl(key: string): Promise<number> {
+  /** Milliseconds left; -1 no expiry; -2 no such key (Redis PTTL). */
+  async getTtlMs(key: string): Promise<number> {
     const full = this.#key(key)
-    return this.#do(`getTtl "${key}"`, () => this.redis.ttl(full))
+    return this.#do(`getTtlMs "${key}"`, () => this.redis.pttl(full))
   }
 
-  async setTtl(key: string, ttl: number): Promise<boolean> {
-    const ms = this.#ttlMs(key, ttl)!
+  /** Expire the key after `ttlMs`; 0 or less deletes it, as Redis PEXPIRE does. False if there is no such key. */
+  async setTtlMs(key: string, ttlMs: number): Promise<boolean> {
+    if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs))
+      throw new UserError('E_CACHE_TTL', `cache.setTtlMs("${key}", ${String(ttlMs)}): ttlMs must be a number of milliseconds`)
     const full = this.#key(key)
-    return (await this.#do(`setTtl "${key}"`, () => this.redis.pexpire(full, ms))) === 1
+    return (await this.#do(`setTtlMs "${key}"`, () => this.redis.pexpire(full, Math.round(ttlMs)))) === 1
+  }
+
+  /** Renamed: refused loudly, since its number was seconds. */
+  async getTtl(): Promise<never> {
+    throw new UserError('E_CACHE_TTL', 'cache.getTtl() is now cache.getTtlMs(), which answers in milliseconds')
+  }
+
+  /** Renamed: refused loudly, since its number was seconds. */
+  async setTtl(): Promise<never> {
+    throw new UserError('E_CACHE_TTL', 'cache.setTtl(key, seconds) is now cache.setTtlMs(key, milliseconds)')
   }
 
   async stats(): Promise<CacheStats> {

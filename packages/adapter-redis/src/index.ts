@@ -1,4 +1,4 @@
-export { default, default as redisPlugin, PLUGIN_NAME, resolveOptions, type RedisPluginOptions } from './plugin'
+export { default, default as redisPlugin, PLUGIN_NAME, redisPluginOptions, resolveOptions, type RedisPluginOptions } from './plugin'
 export { RedisCache, type RedisCacheOptions } from './cache'
 export { BullQueue, toJobStatus, type BullQueueOptions } from './queue'
 export { RedisState, type RedisStateOptions } from './state'

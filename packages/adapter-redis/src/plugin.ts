@@ -1,5 +1,5 @@
-import { type PluginApi, PluginError, PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
-import { version } from '../package.json'
+import { PluginError, PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
+import { z } from 'zod'
 import { RedisCache } from './cache'
 import { DEFAULT_REDIS_URL } from './connection'
 import { BullQueue } from './queue'
@@ -7,79 +7,63 @@ import { RedisState } from './state'
 
 export const PLUGIN_NAME = '@venomqa/adapter-redis'
 
-export interface RedisPluginOptions {
+const text = z.string({ error: 'expected a string' })
+const nonEmpty = z.string({ error: 'expected a non-empty string' }).min(1, { error: 'expected a non-empty string' })
+const bool = z.boolean({ error: 'expected true or false' })
+/** `true`/absent: on with defaults; `false`: off; an object: on with these settings. */
+const section = <T extends z.ZodRawShape>(shape: T, expected: string) =>
+  z.union([z.boolean(), z.strictObject(shape)], { error: `expected true, false or an object with ${expected}` }).optional()
+
+/** The options of the Redis plugin. */
+export const redisPluginOptions = z.strictObject({
   /** Default redis://127.0.0.1:6379; the path selects the DB. */
-  url?: string
+  url: z.string().regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' }).optional(),
   /** Key prefix for the cache port and the state backend, unless they name their own. */
-  prefix?: string
+  prefix: text.optional(),
   /** DB index; wins over the one in the URL. */
-  db?: number
+  db: z.number().int({ error: 'expected an integer >= 0' }).min(0, { error: 'expected an integer >= 0' }).optional(),
   /** The `cache` port. On by default. */
-  cache?: boolean | { prefix?: string; wholeDb?: boolean }
+  cache: section({ prefix: text.optional(), wholeDb: bool.optional() }, 'prefix, wholeDb'),
   /** The `queue` port on BullMQ. On by default. `name` is the default queue, `prefix` BullMQ's key prefix. */
-  queue?: boolean | { name?: string; prefix?: string; defaultTimeout?: number }
+  queue: section(
+    {
+      name: nonEmpty.refine((n) => !n.includes(':'), { error: 'expected a non-empty queue name without ":"' }).optional(),
+      prefix: nonEmpty.optional(),
+      /** getJobResult's wait when the call gives none, ms. Default 30 000. */
+      defaultTimeoutMs: z.number({ error: 'expected a positive number of milliseconds' }).positive({ error: 'expected a positive number of milliseconds' }).optional(),
+      defaultTimeout: z.unknown().refine(() => false, { error: 'renamed to defaultTimeoutMs (milliseconds)' }).optional(),
+    },
+    'name, prefix, defaultTimeoutMs',
+  ),
   /**
    * The state backend. On by default, and then it needs a scope: a prefix (`state.prefix`, or the shared
    * `prefix`) or `state: { wholeDb: true }`.
    */
-  state?: boolean | { prefix?: string | string[]; wholeDb?: boolean; name?: string }
-}
+  state: section(
+    { prefix: z.union([nonEmpty, z.array(nonEmpty).min(1)], { error: 'expected a non-empty string or a list of them' }).optional(), wholeDb: bool.optional(), name: nonEmpty.optional() },
+    'prefix, wholeDb, name',
+  ),
+})
 
-type Section = 'cache' | 'queue' | 'state'
+export type RedisPluginOptions = z.input<typeof redisPluginOptions>
+type Checked = z.output<typeof redisPluginOptions>
 
 function fail(message: string): never {
   throw new PluginError(PLUGIN_NAME, `${PLUGIN_NAME}: ${message}`)
 }
 
-function describe(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'string' ? `"${value}"` : `${typeof value} ${String(value)}`
-}
-
-function check(where: string, value: unknown, ok: boolean, expected: string): void {
-  if (value !== undefined && !ok) fail(`option "${where}" must be ${expected}, got ${describe(value)}`)
-}
-
-const isString = (v: unknown) => typeof v === 'string'
-const isBool = (v: unknown) => typeof v === 'boolean'
-
-function section<T extends object>(options: RedisPluginOptions, key: Section, allowed: string[]): T | undefined {
-  const value = options[key]
-  if (value === undefined || value === true) return {} as T
+/** A section's settings: undefined when it is off. */
+function settings<T extends object>(value: boolean | T | undefined): T | undefined {
   if (value === false) return undefined
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`option "${key}" must be true, false or an object, got ${describe(value)}`)
-  for (const k of Object.keys(value)) if (!allowed.includes(k)) fail(`unknown option "${key}.${k}" (known: ${allowed.join(', ')})`)
-  return value as T
+  return value === undefined || value === true ? ({} as T) : value
 }
 
-/** Check the options and resolve defaults; every mistake names the option. */
-export function resolveOptions(raw: unknown) {
-  if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) fail(`options must be an object, got ${describe(raw)}`)
-  const options = (raw ?? {}) as RedisPluginOptions
-  const known = ['url', 'prefix', 'db', 'cache', 'queue', 'state']
-  for (const k of Object.keys(options)) if (!known.includes(k)) fail(`unknown option "${k}" (known: ${known.join(', ')})`)
-  check('url', options.url, isString(options.url) && /^rediss?:\/\//.test(options.url!), 'a redis:// or rediss:// URL')
-  check('prefix', options.prefix, isString(options.prefix), 'a string')
-  check('db', options.db, Number.isInteger(options.db) && options.db! >= 0, 'an integer >= 0')
-
-  const cache = section<Exclude<RedisPluginOptions['cache'], boolean | undefined>>(options, 'cache', ['prefix', 'wholeDb'])
-  check('cache.prefix', cache?.prefix, isString(cache?.prefix), 'a string')
-  check('cache.wholeDb', cache?.wholeDb, isBool(cache?.wholeDb), 'true or false')
-
-  const queue = section<Exclude<RedisPluginOptions['queue'], boolean | undefined>>(options, 'queue', ['name', 'prefix', 'defaultTimeout'])
-  check('queue.name', queue?.name, isString(queue?.name) && queue!.name !== '' && !queue!.name!.includes(':'), 'a non-empty queue name without ":"')
-  check('queue.prefix', queue?.prefix, isString(queue?.prefix) && queue!.prefix !== '', 'a non-empty string')
-  check('queue.defaultTimeout', queue?.defaultTimeout, typeof queue?.defaultTimeout === 'number' && queue!.defaultTimeout! > 0, 'a number of ms > 0')
-
-  const state = section<Exclude<RedisPluginOptions['state'], boolean | undefined>>(options, 'state', ['prefix', 'wholeDb', 'name'])
+/** Resolve defaults and check what spans several options; each option's own type is the schema's job. */
+export function resolveOptions(options: Checked) {
+  const cache = settings(options.cache)
+  const queue = settings(options.queue)
+  const state = settings(options.state)
   const statePrefix = state?.prefix
-  check(
-    'state.prefix',
-    statePrefix,
-    (isString(statePrefix) && statePrefix !== '') || (Array.isArray(statePrefix) && statePrefix.length > 0 && statePrefix.every((p) => isString(p) && p !== '')),
-    'a non-empty string or a list of them',
-  )
-  check('state.wholeDb', state?.wholeDb, isBool(state?.wholeDb), 'true or false')
-  check('state.name', state?.name, isString(state?.name) && state!.name !== '', 'a non-empty string')
   if (state?.wholeDb && statePrefix !== undefined) fail('give "state.prefix" or "state.wholeDb: true", not both')
   const sharedPrefix = options.prefix === '' ? undefined : options.prefix
   if (state && !state.wholeDb && statePrefix === undefined && sharedPrefix === undefined)
@@ -94,7 +78,7 @@ export function resolveOptions(raw: unknown) {
   return {
     connection,
     cache: cache && { ...connection, prefix: cache.prefix ?? sharedPrefix ?? '', wholeDb: cache.wholeDb },
-    queue: queue && { ...connection, name: queue.name, prefix: queue.prefix, defaultTimeout: queue.defaultTimeout },
+    queue: queue && { ...connection, name: queue.name, prefix: queue.prefix, defaultTimeoutMs: queue.defaultTimeoutMs },
     state: state && {
       ...connection,
       name: state.name,
@@ -108,11 +92,12 @@ export function resolveOptions(raw: unknown) {
  * The Redis plugin: registers the `cache` and `queue` ports, a `dump-restore` state backend and a `redis`
  * health check. Nothing connects until first use; the run's end closes every connection.
  */
-const redisPlugin = definePlugin<RedisPluginOptions>({
+const redisPlugin = definePlugin({
   name: PLUGIN_NAME,
-  version,
+  version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
-  setup(api: PluginApi<RedisPluginOptions>) {
+  options: redisPluginOptions,
+  setup(api) {
     const resolved = resolveOptions(api.options)
     const closers: (() => Promise<void>)[] = []
     let health: (() => Promise<boolean>) | undefined

@@ -1,4 +1,4 @@
-import { type EnqueueOptions, type Job, type JobResult, type JobStatus, type QueuePort, UserError } from '@venomqa/core'
+import { type EnqueueOptions, type Job, type JobResult, type JobStatus, type QueuePort, UserError, refuseRenamed } from '@venomqa/core'
 import { type Job as BullJob, Queue, QueueEvents } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { type ConnectionOptions, type OwnedClient, closeClient, explained, openClient, ping } from './connection'
@@ -9,7 +9,7 @@ export interface BullQueueOptions extends ConnectionOptions {
   /** BullMQ's key prefix. Default 'bull', as in BullMQ. */
   prefix?: string
   /** getJobResult's wait when the call gives none, ms. Default 30 000. */
-  defaultTimeout?: number
+  defaultTimeoutMs?: number
 }
 
 const STATUS: Record<string, JobStatus> = {
@@ -69,7 +69,8 @@ export class BullQueue implements QueuePort {
   constructor(options: BullQueueOptions = {}) {
     this.defaultQueue = options.name ?? 'default'
     this.prefix = options.prefix ?? 'bull'
-    this.#defaultTimeout = options.defaultTimeout ?? 30_000
+    refuseRenamed(options, { defaultTimeout: 'defaultTimeoutMs' }, 'BullQueue()')
+    this.#defaultTimeout = options.defaultTimeoutMs ?? 30_000
     this.#client = openClient(options)
     if (this.#client.redis.options.keyPrefix)
       throw new UserError('E_QUEUE_CONFIG', 'queue: BullMQ cannot use an ioredis client with keyPrefix; use the queue "prefix" option instead')
@@ -161,10 +162,11 @@ export class BullQueue implements QueuePort {
    * Wait until the job completes or fails for good (retries included). Undefined when it has not finished
    * at the timeout. A job that does not exist is an error, since waiting for it could never end.
    */
-  async getJobResult(id: string, options: { queue?: string; timeout?: number } = {}): Promise<JobResult | undefined> {
+  async getJobResult(id: string, options: { queue?: string; timeoutMs?: number } = {}): Promise<JobResult | undefined> {
+    refuseRenamed(options, { timeout: 'timeoutMs' }, 'queue.getJobResult()')
     return this.#do('getJobResult', async () => {
       const queue = this.#name(options.queue)
-      const timeout = options.timeout ?? this.#defaultTimeout
+      const timeout = options.timeoutMs ?? this.#defaultTimeout
       const job = await this.#job(id, queue)
       if (!job) throw new UserError('E_QUEUE_JOB', `queue "${queue}" has no job "${id}" (never added, cancelled, or removed when it finished)`)
       const deadline = performance.now() + timeout

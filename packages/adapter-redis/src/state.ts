@@ -1,4 +1,4 @@
-import { type StateBackend, StateError } from '@venomqa/core'
+import { CheckpointStack, type StateBackend, StateError } from '@venomqa/core'
 import type { Redis } from 'ioredis'
 import { type ConnectionOptions, type OwnedClient, chunks, closeClient, openClient, ping, prefixPattern, scanScope } from './connection'
 import { dumpBatch, restoreBatch } from './scripts'
@@ -50,8 +50,7 @@ export class RedisState implements StateBackend {
   /** The SCAN patterns in scope; [undefined] for the whole DB. */
   readonly #patterns: (string | undefined)[]
   readonly #client: OwnedClient
-  readonly #snapshots = new Map<string, Snapshot>()
-  readonly #order: string[] = []
+  readonly #stack: CheckpointStack<Snapshot>
 
   constructor(options: RedisStateOptions = {}) {
     this.name = options.name ?? 'redis'
@@ -65,6 +64,12 @@ export class RedisState implements StateBackend {
     if (!options.wholeDb && prefixes.length === 0) throw new StateError(this.name, NO_SCOPE)
     this.#patterns = prefixes.length > 0 ? prefixes.map(prefixPattern) : [undefined]
     this.#client = openClient(options)
+    this.#stack = new CheckpointStack(this.name)
+  }
+
+  /** Names of the open checkpoints, oldest first. */
+  get checkpoints(): string[] {
+    return this.#stack.names
   }
 
   get redis(): Redis {
@@ -91,10 +96,7 @@ export class RedisState implements StateBackend {
   }
 
   async checkpoint(name: string): Promise<void> {
-    if (this.#snapshots.has(name)) throw new StateError(this.name, `checkpoint "${name}" already exists`)
-    const snapshot = await this.#do(`checkpoint "${name}"`, () => this.#dump())
-    this.#snapshots.set(name, snapshot)
-    this.#order.push(name)
+    await this.#stack.take(name, () => this.#do(`checkpoint "${name}"`, () => this.#dump()))
   }
 
   async #dump(): Promise<Snapshot> {
@@ -115,11 +117,7 @@ export class RedisState implements StateBackend {
   }
 
   async rollback(name: string): Promise<void> {
-    const snapshot = this.#snapshots.get(name)
-    if (!snapshot) throw new StateError(this.name, `no checkpoint "${name}"`)
-    await this.#do(`rollback to "${name}"`, () => this.#restore(snapshot))
-    // Checkpoints taken after this one describe a future that no longer exists.
-    for (const later of this.#order.splice(this.#order.indexOf(name) + 1)) this.#snapshots.delete(later)
+    await this.#stack.rollback(name, (snapshot) => this.#do(`rollback to "${name}"`, () => this.#restore(snapshot)))
   }
 
   async #restore(snapshot: Snapshot): Promise<void> {
@@ -149,9 +147,7 @@ export class RedisState implements StateBackend {
   }
 
   async release(name: string): Promise<void> {
-    this.#snapshots.delete(name)
-    const i = this.#order.indexOf(name)
-    if (i >= 0) this.#order.splice(i, 1)
+    await this.#stack.release(name)
   }
 
   /** Delete every key in scope. */
@@ -172,8 +168,7 @@ export class RedisState implements StateBackend {
   }
 
   async disconnect(): Promise<void> {
-    this.#snapshots.clear()
-    this.#order.length = 0
+    this.#stack.clear()
     await closeClient(this.#client)
   }
 }

@@ -39,24 +39,24 @@ describeRedis('RedisCache against the real Redis (DB 1)', () => {
     expect(await cache.get('plain')).toBe('hello world')
   })
 
-  it('applies TTLs: getTtl, setTtl, and expiry', async () => {
-    await cache.set('short', 1, 0.2)
-    await cache.set('long', 1, 60)
+  it('applies TTLs in milliseconds: getTtlMs, setTtlMs, and expiry', async () => {
+    await cache.set('short', 1, { ttlMs: 200 })
+    await cache.set('long', 1, { ttlMs: 60_000 })
     await cache.set('forever', 1)
-    expect(await cache.getTtl('long')).toBeGreaterThan(55)
-    expect(await cache.getTtl('long')).toBeLessThanOrEqual(60)
-    expect(await cache.getTtl('forever')).toBe(-1)
-    expect(await cache.getTtl('missing')).toBe(-2)
-    expect(await cache.setTtl('forever', 120)).toBe(true)
-    expect(await cache.getTtl('forever')).toBeGreaterThan(115)
-    expect(await cache.setTtl('missing', 10)).toBe(false)
+    expect(await cache.getTtlMs('long')).toBeGreaterThan(55_000)
+    expect(await cache.getTtlMs('long')).toBeLessThanOrEqual(60_000)
+    expect(await cache.getTtlMs('forever')).toBe(-1)
+    expect(await cache.getTtlMs('missing')).toBe(-2)
+    expect(await cache.setTtlMs('forever', 120_000)).toBe(true)
+    expect(await cache.getTtlMs('forever')).toBeGreaterThan(115_000)
+    expect(await cache.setTtlMs('missing', 10_000)).toBe(false)
     await sleep(400)
     expect(await cache.get('short')).toBeUndefined()
     expect(await cache.exists('short')).toBe(false)
   })
 
   it('getMany, setMany with a TTL on every key, deleteMany', async () => {
-    await cache.setMany({ a: 1, b: { x: 2 }, c: 'three' }, 30)
+    await cache.setMany({ a: 1, b: { x: 2 }, c: 'three' }, { ttlMs: 30_000 })
     expect(await cache.getMany(['a', 'b', 'c', 'd'])).toEqual({ a: 1, b: { x: 2 }, c: 'three', d: undefined })
     for (const k of ['a', 'b', 'c']) {
       const ttl = await raw.ttl(`app:${k}`)
@@ -128,8 +128,10 @@ describeRedis('RedisCache against the real Redis (DB 1)', () => {
   })
 
   it('explains user mistakes: bad TTL, a value JSON cannot hold, a key of another type', async () => {
-    await expect(cache.set('k', 1, 0)).rejects.toThrow(/TTL for "k" must be a positive number/)
-    await expect(cache.set('k', 1, -5)).rejects.toBeInstanceOf(UserError)
+    await expect(cache.set('k', 1, { ttlMs: 0 })).rejects.toThrow(/cache.set\("k", \.\.\.\): ttlMs must be a number of milliseconds greater than 0/)
+    await expect(cache.set('k', 1, { ttlMs: -5 })).rejects.toBeInstanceOf(UserError)
+    await expect(cache.set('k', 1, 60 as never)).rejects.toThrow('the TTL is now given as { ttlMs } in milliseconds')
+    await expect((cache as unknown as { setTtl(k: string, s: number): Promise<boolean> }).setTtl('k', 5)).rejects.toThrow('cache.setTtlMs(key, milliseconds)')
     await expect(cache.set('k', undefined)).rejects.toThrow(/value for "k" is undefined/)
     const circular: Record<string, unknown> = {}
     circular.self = circular

@@ -45,16 +45,16 @@ describeRedis('the Redis plugin in runs', () => {
         const cache = ports.require('cache')
         const got = await cache.getMany(['cart', 'price', 'session', 'temp'])
         check(JSON.stringify(got) === JSON.stringify({ cart: ['apple'], price: 10, session: 'abc', temp: undefined }), `not the checkpoint state: ${JSON.stringify(got)}`)
-        const ttl = await cache.getTtl('session')
-        check(ttl > 0 && ttl <= 600, `session TTL is ${ttl}, expected (0, 600]`)
-        check((await cache.getTtl('cart')) === -1, 'cart gained a TTL')
+        const ttl = await cache.getTtlMs('session')
+        check(ttl > 0 && ttl <= 600_000, `session TTL is ${ttl} ms, expected (0, 600 000]`)
+        check((await cache.getTtlMs('cart')) === -1, 'cart gained a TTL')
       })
       const j = journey('redis_branch', {
         requires: ['cache'],
         steps: [
           step('seed', async ({ ports }) => {
             await ports.cache!.setMany({ cart: ['apple'], price: 10 })
-            await ports.cache!.set('session', 'abc', 600)
+            await ports.cache!.set('session', 'abc', { ttlMs: 600_000 })
           }),
           checkpoint('seeded'),
           branch('seeded', [
@@ -63,8 +63,8 @@ describeRedis('the Redis plugin in runs', () => {
               expectCheckpointState,
               step('change_keys', async ({ ports }) => {
                 await ports.cache!.set('cart', ['apple', 'pear'])
-                await ports.cache!.set('price', 12, 5)
-                await ports.cache!.setTtl('session', 1)
+                await ports.cache!.set('price', 12, { ttlMs: 5000 })
+                await ports.cache!.setTtlMs('session', 1000)
               }),
             ]),
             path('expire', [
@@ -125,8 +125,8 @@ describeRedis('the Redis plugin in runs', () => {
       const id = ctx.get<number>('todoId')!
       const cached = await ports.cache!.get<{ id: number; title: string }>(String(id))
       check(cached?.title === 'buy milk', `cache todo:${id} is ${JSON.stringify(cached)}, expected the cached 'buy milk'`)
-      const ttl = await ports.cache!.getTtl(String(id))
-      check(ttl > 0 && ttl <= 60, `cache TTL ${ttl}, expected (0, 60]`)
+      const ttl = await ports.cache!.getTtlMs(String(id))
+      check(ttl > 0 && ttl <= 60_000, `cache TTL ${ttl} ms, expected (0, 60 000]`)
       const jobs = (await ports.require<BullQueue>('queue').getJobs()).filter((j) => j.name === 'todo-created')
       check(jobs.length === 1 && jobs[0]!.status === 'completed', `queue holds ${JSON.stringify(jobs.map((j) => [j.id, j.status]))}, expected the one completed job`)
       const titles = (http.get('/api/todos') as Promise<{ json(): { title: string }[] }>).then((r) => r.json().map((t) => t.title))
@@ -150,7 +150,7 @@ describeRedis('the Redis plugin in runs', () => {
         step('job_was_queued_and_done', async ({ ports, ctx }) => {
           const queue = ports.require<BullQueue>('queue')
           const job = await jobFor(queue, ctx.get<number>('todoId')!)
-          const result = await queue.getJobResult(job.id, { timeout: 10_000 })
+          const result = await queue.getJobResult(job.id, { timeoutMs: 10_000 })
           check(result?.success === true, `job ${job.id}: ${JSON.stringify(result)}`)
           check(JSON.stringify(result!.result) === JSON.stringify({ notified: true, todoId: ctx.get('todoId') }), `job result ${JSON.stringify(result!.result)}`)
         }),
@@ -170,10 +170,10 @@ describeRedis('the Redis plugin in runs', () => {
               const res = await http.post('/api/todos', { json: { title: 'second' } })
               const queue = ports.require<BullQueue>('queue')
               const job = await jobFor(queue, res.json().id)
-              check((await queue.getJobResult(job.id, { timeout: 10_000 }))?.success === true, 'second job did not complete')
+              check((await queue.getJobResult(job.id, { timeoutMs: 10_000 }))?.success === true, 'second job did not complete')
               return res
             }),
-            step('cache_a_stale_value', async ({ ports }) => void (await ports.cache!.set('999', { title: 'junk' }, 30))),
+            step('cache_a_stale_value', async ({ ports }) => void (await ports.cache!.set('999', { title: 'junk' }, { ttlMs: 30_000 }))),
           ]),
           path('delete', [
             expectCheckpoint,

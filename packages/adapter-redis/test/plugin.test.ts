@@ -1,7 +1,7 @@
-import { PLUGIN_API_VERSION, type PluginApi, PluginError, type StateBackend } from '@venomqa/core'
+import { ConfigError, PLUGIN_API_VERSION, type PluginApi, PluginError, type StateBackend, parseOptions } from '@venomqa/core'
 import { SERVICES, describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import redisPlugin, { BullQueue, RedisCache, RedisState, resolveOptions } from '../src'
+import redisPlugin, { BullQueue, RedisCache, RedisState, redisPluginOptions, resolveOptions } from '../src'
 import { URL_A, flushOurDbs } from './helpers'
 
 const describeRedis = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
@@ -45,7 +45,7 @@ it('never picks the state scope itself: without a prefix or wholeDb it says how 
   for (const options of [undefined, {}, { prefix: '' }, { state: true }, { state: {} }, { state: { wholeDb: false } }, { cache: { prefix: 'c:' } }]) {
     let err: unknown
     try {
-      resolveOptions(options)
+      resolveOptions(parseOptions(redisPluginOptions, options ?? {}, 'options'))
     } catch (e) {
       err = e
     }
@@ -68,26 +68,28 @@ it('shares the top-level prefix with cache and state unless they name their own'
   expect(resolveOptions({ cache: false, queue: false, state: false })).toMatchObject({ cache: undefined, queue: undefined, state: undefined })
 })
 
-it.each([
-  [{ url: 'http://localhost' }, /option "url" must be a redis:\/\/ or rediss:\/\/ URL, got "http:\/\/localhost"/],
-  [{ db: -1 }, /option "db" must be an integer >= 0/],
-  [{ cache: 'yes' }, /option "cache" must be true, false or an object/],
-  [{ cache: { prefx: 'a' } }, /unknown option "cache.prefx" \(known: prefix, wholeDb\)/],
-  [{ queue: { name: 'a:b' } }, /option "queue.name" must be a non-empty queue name without ":"/],
-  [{ state: { prefix: [] } }, /option "state.prefix" must be a non-empty string or a list of them/],
-  [{ state: { prefix: 'a:', wholeDb: true } }, /"state.prefix" or "state.wholeDb: true", not both/],
-  [{ urll: 'redis://x' }, /unknown option "urll"/],
-  ['redis://x', /options must be an object/],
-])('refuses bad options with a message naming the option: %j', (options, message) => {
+it('the schema names every wrong option at once, each at its key', () => {
   let err: unknown
   try {
-    resolveOptions(options)
+    parseOptions(redisPluginOptions, { url: 'http://localhost', db: -1, cache: 'yes', queue: { name: 'a:b', defaultTimeout: 5 }, state: { prefix: [] }, urll: 'redis://x' }, 'plugins[0]')
   } catch (e) {
     err = e
   }
-  expect(err).toBeInstanceOf(PluginError)
-  expect((err as Error).message).toMatch(message)
-  expect((err as PluginError).plugin).toBe('@venomqa/adapter-redis')
+  expect(err).toBeInstanceOf(ConfigError)
+  const lines = (err as Error).message.split('\n').slice(1).map((l) => l.replace(/^ {2}- /, ''))
+  expect(lines).toEqual([
+    'plugins[0].url: expected a redis:// or rediss:// URL, got "http://localhost"',
+    'plugins[0].db: expected an integer >= 0, got -1',
+    'plugins[0].cache: expected true, false or an object with prefix, wholeDb, got "yes"',
+    'plugins[0].queue.name: expected a non-empty queue name without ":", got "a:b"',
+    'plugins[0].queue.defaultTimeout: renamed to defaultTimeoutMs (milliseconds)',
+    'plugins[0].state.prefix: expected array to have >=1 items, got a list of 0',
+    'plugins[0].urll: unknown option',
+  ])
+})
+
+it('refuses state.prefix together with state.wholeDb', () => {
+  expect(() => resolveOptions({ state: { prefix: 'a:', wholeDb: true } })).toThrow(/"state.prefix" or "state.wholeDb: true", not both/)
 })
 
 describeRedis('setup against the real Redis (DB 1)', () => {

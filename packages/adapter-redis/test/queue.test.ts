@@ -57,7 +57,7 @@ describeRedis('BullQueue against the real Redis (DB 1) with a real BullMQ Worker
 
   it('a job the worker completes: enqueue, getJobResult, getJob', async () => {
     const id = await queue.enqueue('double', { n: 21 })
-    expect(await queue.getJobResult(id, { timeout: 10_000 })).toEqual({ id, success: true, result: { doubled: 42 } })
+    expect(await queue.getJobResult(id, { timeoutMs: 10_000 })).toEqual({ id, success: true, result: { doubled: 42 } })
     const job = await queue.getJob(id)
     expect(job).toMatchObject({ id, name: 'double', queue: WORKED, data: { n: 21 }, status: 'completed', attempts: 1, result: { doubled: 42 } })
     expect(job!.createdAt).toMatch(/^\d{4}-/)
@@ -66,31 +66,31 @@ describeRedis('BullQueue against the real Redis (DB 1) with a real BullMQ Worker
 
   it('getJobResult of a job that already finished answers at once', async () => {
     const id = await queue.enqueue('double', { n: 1 })
-    await queue.getJobResult(id, { timeout: 10_000 })
-    expect(await queue.getJobResult(id, { timeout: 10_000 })).toEqual({ id, success: true, result: { doubled: 2 } })
+    await queue.getJobResult(id, { timeoutMs: 10_000 })
+    expect(await queue.getJobResult(id, { timeoutMs: 10_000 })).toEqual({ id, success: true, result: { doubled: 2 } })
   })
 
   it('a job that fails: the result says why, and it is among the failed jobs', async () => {
     const id = await queue.enqueue('boom', {}, { jobId: 'boom-1' })
     expect(id).toBe('boom-1')
-    expect(await queue.getJobResult(id, { timeout: 10_000 })).toEqual({ id, success: false, error: 'boom: the processor failed' })
+    expect(await queue.getJobResult(id, { timeoutMs: 10_000 })).toEqual({ id, success: false, error: 'boom: the processor failed' })
     expect(await queue.getJob(id)).toMatchObject({ status: 'failed', error: 'boom: the processor failed', attempts: 1 })
     expect((await queue.getFailedJobs()).map((j) => j.id)).toContain('boom-1')
   })
 
   it('attempts: a job that fails once then succeeds reports success after its second attempt', async () => {
     const id = await queue.enqueue('flaky', {}, { attempts: 3 })
-    expect(await queue.getJobResult(id, { timeout: 10_000 })).toEqual({ id, success: true, result: 'second time lucky' })
+    expect(await queue.getJobResult(id, { timeoutMs: 10_000 })).toEqual({ id, success: true, result: 'second time lucky' })
     expect((await queue.getJob(id))!.attempts).toBe(2)
   })
 
   it('retry() moves a failed job back, and the worker then completes it', async () => {
     fixed = false
     const id = await queue.enqueue('fail-until-fixed', {})
-    expect(await queue.getJobResult(id, { timeout: 10_000 })).toMatchObject({ success: false, error: 'not fixed yet' })
+    expect(await queue.getJobResult(id, { timeoutMs: 10_000 })).toMatchObject({ success: false, error: 'not fixed yet' })
     fixed = true
     expect(await queue.retry(id)).toBe(true)
-    expect(await queue.getJobResult(id, { timeout: 10_000 })).toEqual({ id, success: true, result: 'fixed' })
+    expect(await queue.getJobResult(id, { timeoutMs: 10_000 })).toEqual({ id, success: true, result: 'fixed' })
     // Only a failed job can be retried.
     expect(await queue.retry(id)).toBe(false)
     expect(await queue.retry('no-such-job')).toBe(false)
@@ -107,14 +107,14 @@ describeRedis('BullQueue against the real Redis (DB 1) with a real BullMQ Worker
     expect((await queue.getJob(id))!.status).toBe('active')
     expect(await queue.cancel(id)).toBe(false) // running: not cancellable
     releaseHold()
-    expect(await queue.getJobResult(id, { timeout: 10_000 })).toEqual({ id, success: true, result: 'released' })
+    expect(await queue.getJobResult(id, { timeoutMs: 10_000 })).toEqual({ id, success: true, result: 'released' })
     expect((await queue.getActiveJobs()).map((j) => j.id)).not.toContain(id)
   })
 
   it('getJobResult answers undefined at the timeout for a job nobody processes', async () => {
     const id = await queue.enqueue('double', { n: 1 }, { queue: IDLE })
     const started = Date.now()
-    expect(await queue.getJobResult(id, { queue: IDLE, timeout: 300 })).toBeUndefined()
+    expect(await queue.getJobResult(id, { queue: IDLE, timeoutMs: 300 })).toBeUndefined()
     expect(Date.now() - started).toBeGreaterThanOrEqual(290)
     expect((await queue.getJob(id, IDLE))!.status).toBe('waiting')
   })
@@ -146,16 +146,16 @@ describeRedis('BullQueue against the real Redis (DB 1) with a real BullMQ Worker
     }
 
     const failed = await queue.enqueue('boom', {})
-    await queue.getJobResult(failed, { timeout: 10_000 })
+    await queue.getJobResult(failed, { timeoutMs: 10_000 })
     expect((await queue.getFailedJobs()).length).toBeGreaterThan(0)
     await queue.clear()
     expect(await queue.getFailedJobs()).toEqual([])
     const id = await queue.enqueue('double', { n: 5 })
-    expect(await queue.getJobResult(id, { timeout: 10_000 })).toMatchObject({ success: true, result: { doubled: 10 } })
+    expect(await queue.getJobResult(id, { timeoutMs: 10_000 })).toMatchObject({ success: true, result: { doubled: 10 } })
   })
 
   it('explains user mistakes: unknown job, bad queue name, bad options', async () => {
-    await expect(queue.getJobResult('nope', { timeout: 100 })).rejects.toThrow(/queue "work" has no job "nope"/)
+    await expect(queue.getJobResult('nope', { timeoutMs: 100 })).rejects.toThrow(/queue "work" has no job "nope"/)
     await expect(queue.enqueue('x', {}, { queue: 'a:b' })).rejects.toBeInstanceOf(UserError)
     await expect(queue.enqueue('x', {}, { attempts: 0 })).rejects.toThrow(/"attempts" must be an integer >= 1/)
     await expect(queue.enqueue('x', {}, { delayMs: -1 })).rejects.toThrow(/"delayMs"/)
@@ -167,7 +167,7 @@ describeRedis('BullQueue against the real Redis (DB 1) with a real BullMQ Worker
     const waiting = await queue.enqueue('double', { n: 1 }, { queue: IDLE })
     const delayed = await queue.enqueue('double', { n: 2 }, { queue: IDLE, delayMs: 60_000 })
     const done = await queue.enqueue('double', { n: 3 })
-    await queue.getJobResult(done, { timeout: 10_000 })
+    await queue.getJobResult(done, { timeoutMs: 10_000 })
     const idle = await queue.getJobs({ queue: IDLE })
     expect(idle.map((j) => [j.id, j.status]).sort()).toEqual([[delayed, 'delayed'], [waiting, 'waiting']].sort())
     expect((await queue.getJobs({ queue: IDLE, status: ['delayed'] })).map((j) => j.id)).toEqual([delayed])

@@ -127,9 +127,16 @@ describeRedis('RedisState (dump-restore) against the real Redis (DB 1)', () => {
     expect(await raw.get('n')).toBe('0')
   })
 
-  it('release forgets a checkpoint; a duplicate name is refused', async () => {
+  it('release forgets a checkpoint; taking an open name again replaces it and the later ones', async () => {
+    await raw.set('n', 'first')
     await whole.checkpoint('cp')
-    await expect(whole.checkpoint('cp')).rejects.toBeInstanceOf(StateError)
+    await whole.checkpoint('inner')
+    await raw.set('n', 'second')
+    await whole.checkpoint('cp')
+    expect(whole.checkpoints).toEqual(['cp'])
+    await raw.set('n', 'third')
+    await whole.rollback('cp')
+    expect(await raw.get('n')).toBe('second')
     await whole.release('cp')
     await expect(whole.rollback('cp')).rejects.toThrow(/state backend "redis": no checkpoint "cp"/)
     await whole.release('never-existed')

@@ -5,6 +5,7 @@ export {
   DEFAULT_WIREMOCK_URL,
   WIREMOCK_URL_ENV,
   resolveOptions,
+  wiremockPluginOptions,
   type WireMockPluginOptions,
   type ManagedOptions,
 } from './plugin'

@@ -1,5 +1,5 @@
-import { type PluginApi, PluginError, PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
-import { version } from '../package.json'
+import { PluginError, PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
+import { z } from 'zod'
 import { WireMockAdmin } from './admin'
 import { type ManagedWireMock, type StartWireMockOptions, defaultResolveFrom, startWireMock } from './managed'
 import { WireMockPort } from './mock-port'
@@ -11,84 +11,62 @@ export const DEFAULT_WIREMOCK_URL = 'http://127.0.0.1:8080'
 /** The environment variable that holds WireMock's base URL once the plugin is set up. */
 export const WIREMOCK_URL_ENV = 'VENOMQA_WIREMOCK_URL'
 
-export interface ManagedOptions {
+const ms = z.number({ error: 'expected a positive number of milliseconds' }).positive({ error: 'expected a positive number of milliseconds' })
+const renamed = (to: string) => z.unknown().refine(() => false, { error: `renamed to ${to} (milliseconds)` }).optional()
+const strings = z.array(z.string(), { error: 'expected a list of strings' })
+
+const managedOptions = z.strictObject({
   /** Fixed port (so that an app started beforehand can be pointed at it); 0 or unset picks a free one. */
-  port?: number
-  jar?: string
-  java?: string
-  jvmArgs?: string[]
-  args?: string[]
-  /** ms. Default 60 000. */
-  startTimeout?: number
-}
+  port: z.number().int().min(0).max(65535, { error: 'expected a port number (0 for a free one)' }).optional(),
+  jar: z.string().min(1, { error: 'expected the path of a WireMock standalone jar' }).optional(),
+  java: z.string().min(1, { error: 'expected the path of a java binary' }).optional(),
+  jvmArgs: strings.optional(),
+  args: strings.optional(),
+  /** How long WireMock may take to start, ms. Default 60 000. */
+  startTimeoutMs: ms.optional(),
+  startTimeout: renamed('startTimeoutMs'),
+})
 
-export interface WireMockPluginOptions {
-  /** An existing WireMock server. Default http://127.0.0.1:8080 when `managed` is not set. */
-  url?: string
-  /** Start WireMock from the `wiremock` npm package's jar with the machine's Java; stopped when the run ends. */
-  managed?: boolean | ManagedOptions
-  /** The state backend (mechanism 'mappings'). On by default. */
-  state?: boolean | { name?: string }
-  /** Environment variable set to WireMock's base URL, for an app started after setup; false for none. */
-  env?: string | false
-  /** ms per admin call. Default 10 000. */
-  timeout?: number
-}
+/** The options of the WireMock plugin. */
+export const wiremockPluginOptions = z
+  .strictObject({
+    /** An existing WireMock server. Default http://127.0.0.1:8080 when `managed` is not set. */
+    url: z.string().regex(/^https?:\/\/[^/]/, { error: 'expected an http:// or https:// URL' }).optional(),
+    /** Start WireMock from the `wiremock` npm package's jar with the machine's Java; stopped when the run ends. */
+    managed: z.union([z.boolean(), managedOptions], { error: 'expected true, false or an object with port, jar, java, jvmArgs, args, startTimeoutMs' }).optional(),
+    /** The state backend (mechanism 'mappings'). On by default. */
+    state: z.union([z.boolean(), z.strictObject({ name: z.string().min(1, { error: 'expected a non-empty string' }).optional() })], { error: 'expected true, false or { name }' }).optional(),
+    /** Environment variable set to WireMock's base URL, for an app started after setup; false for none. */
+    env: z.union([z.literal(false), z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name or false' })], { error: 'expected an environment variable name or false' }).optional(),
+    /** Per admin call, ms. Default 10 000. */
+    timeoutMs: ms.optional(),
+    timeout: renamed('timeoutMs'),
+  })
+  .refine((o) => !(o.url !== undefined && o.managed !== undefined && o.managed !== false), {
+    error: 'give "url" (a WireMock that already runs) or "managed" (start one), not both',
+    path: ['managed'],
+  })
 
-function fail(message: string): never {
-  throw new PluginError(PLUGIN_NAME, `${PLUGIN_NAME}: ${message}`)
-}
+export type WireMockPluginOptions = z.input<typeof wiremockPluginOptions>
+export type ManagedOptions = z.input<typeof managedOptions>
 
-function show(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value === 'string' ? `"${value}"` : `${typeof value} ${String(value)}`
-}
-
-function check(where: string, value: unknown, ok: boolean, expected: string): void {
-  if (value !== undefined && !ok) fail(`option "${where}" must be ${expected}, got ${show(value)}`)
-}
-
-const isStringList = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string')
-
-/** Check the options and resolve defaults; every mistake names the option. */
-export function resolveOptions(raw: unknown) {
-  if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) fail(`options must be an object, got ${show(raw)}`)
-  const options = (raw ?? {}) as WireMockPluginOptions
-  const known = ['url', 'managed', 'state', 'env', 'timeout']
-  for (const k of Object.keys(options)) if (!known.includes(k)) fail(`unknown option "${k}" (known: ${known.join(', ')})`)
-  check('url', options.url, typeof options.url === 'string' && /^https?:\/\/[^/]/.test(options.url), 'an http:// or https:// URL')
-  check('env', options.env, options.env === false || (typeof options.env === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(options.env)), 'an environment variable name or false')
-  check('timeout', options.timeout, typeof options.timeout === 'number' && options.timeout > 0, 'a number of ms > 0')
-
-  let managed: StartWireMockOptions | undefined
+/** Resolve defaults; each option was checked by the schema. */
+export function resolveOptions(options: z.output<typeof wiremockPluginOptions>) {
   const m = options.managed
-  if (m === true) managed = {}
-  else if (m !== undefined && m !== false) {
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) fail(`option "managed" must be true, false or an object, got ${show(m)}`)
-    const allowed = ['port', 'jar', 'java', 'jvmArgs', 'args', 'startTimeout']
-    for (const k of Object.keys(m)) if (!allowed.includes(k)) fail(`unknown option "managed.${k}" (known: ${allowed.join(', ')})`)
-    check('managed.port', m.port, Number.isInteger(m.port) && m.port! >= 0 && m.port! <= 65535, 'a port number (0 for a free one)')
-    check('managed.jar', m.jar, typeof m.jar === 'string' && m.jar !== '', 'the path of a WireMock standalone jar')
-    check('managed.java', m.java, typeof m.java === 'string' && m.java !== '', 'the path of a java binary')
-    check('managed.jvmArgs', m.jvmArgs, isStringList(m.jvmArgs), 'a list of strings')
-    check('managed.args', m.args, isStringList(m.args), 'a list of strings')
-    check('managed.startTimeout', m.startTimeout, typeof m.startTimeout === 'number' && m.startTimeout > 0, 'a number of ms > 0')
-    managed = { port: m.port, jar: m.jar, java: m.java, jvmArgs: m.jvmArgs, args: m.args, startTimeoutMs: m.startTimeout }
-  }
-  if (managed && options.url !== undefined) fail('give "url" (a WireMock that already runs) or "managed" (start one), not both')
-
+  const managed: StartWireMockOptions | undefined =
+    m === true ? {} : m ? { port: m.port, jar: m.jar, java: m.java, jvmArgs: m.jvmArgs, args: m.args, startTimeoutMs: m.startTimeoutMs } : undefined
   const s = options.state
-  if (s !== undefined && typeof s !== 'boolean' && (typeof s !== 'object' || s === null || Array.isArray(s))) fail(`option "state" must be true, false or an object, got ${show(s)}`)
-  if (typeof s === 'object') {
-    for (const k of Object.keys(s)) if (k !== 'name') fail(`unknown option "state.${k}" (known: name)`)
-    check('state.name', s.name, typeof s.name === 'string' && s.name !== '', 'a non-empty string')
-  }
   return {
     url: managed ? undefined : (options.url ?? DEFAULT_WIREMOCK_URL),
     managed,
     state: s === false ? undefined : { name: typeof s === 'object' ? s.name : undefined },
     env: options.env === undefined ? WIREMOCK_URL_ENV : options.env,
-    timeoutMs: options.timeout,
+    timeoutMs: options.timeoutMs,
   }
+}
+
+function fail(message: string): never {
+  throw new PluginError(PLUGIN_NAME, `${PLUGIN_NAME}: ${message}`)
 }
 
 /**
@@ -96,11 +74,12 @@ export function resolveOptions(raw: unknown) {
  * With `managed`, setup starts WireMock (so its URL is known before any journey runs) and the run's end stops
  * the Java process. The base URL goes into VENOMQA_WIREMOCK_URL (see `env`) for an app started afterwards.
  */
-const wiremockPlugin = definePlugin<WireMockPluginOptions>({
+const wiremockPlugin = definePlugin({
   name: PLUGIN_NAME,
-  version,
+  version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
-  async setup(api: PluginApi<WireMockPluginOptions>) {
+  options: wiremockPluginOptions,
+  async setup(api) {
     const resolved = resolveOptions(api.options)
     let server: ManagedWireMock | undefined
     if (resolved.managed) {

@@ -1,4 +1,4 @@
-import { type StateBackend, StateError, errorMessage } from '@venomqa/core'
+import { CheckpointStack, type StateBackend, StateError, errorMessage } from '@venomqa/core'
 import { type ScenarioState, type StubMapping, WireMockAdmin, type WireMockAdminOptions } from './admin'
 
 export interface WireMockStateOptions extends WireMockAdminOptions {
@@ -24,9 +24,7 @@ export class WireMockState implements StateBackend {
   readonly mechanism = 'mappings'
   readonly parallelSafe = false
   readonly admin: WireMockAdmin
-  readonly #snapshots = new Map<string, Snapshot>()
-  /** Open checkpoints, oldest first: they form a stack, as the World's do. */
-  readonly #order: string[] = []
+  readonly #stack: CheckpointStack<Snapshot>
 
   constructor(options: WireMockStateOptions | WireMockAdmin, name?: string) {
     if (options instanceof WireMockAdmin) {
@@ -36,6 +34,7 @@ export class WireMockState implements StateBackend {
       this.admin = new WireMockAdmin(options.url, options)
       this.name = options.name ?? name ?? 'wiremock'
     }
+    this.#stack = new CheckpointStack(this.name)
   }
 
   async #do<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -52,20 +51,16 @@ export class WireMockState implements StateBackend {
   }
 
   async checkpoint(name: string): Promise<void> {
-    if (this.#snapshots.has(name)) throw new StateError(this.name, `checkpoint "${name}" already exists`)
-    const snapshot = await this.#do(`checkpoint "${name}"`, async () => {
-      const [mappings, scenarios] = await Promise.all([this.admin.mappings(), this.admin.scenarios()])
-      return { mappings, scenarios }
-    })
-    this.#snapshots.set(name, snapshot)
-    this.#order.push(name)
+    await this.#stack.take(name, () =>
+      this.#do(`checkpoint "${name}"`, async () => {
+        const [mappings, scenarios] = await Promise.all([this.admin.mappings(), this.admin.scenarios()])
+        return { mappings, scenarios }
+      }),
+    )
   }
 
   async rollback(name: string): Promise<void> {
-    const snapshot = this.#snapshots.get(name)
-    if (!snapshot) throw new StateError(this.name, `no checkpoint "${name}" (open: ${this.#order.join(', ') || 'none'})`)
-    await this.#do(`rollback to "${name}"`, () => this.#restore(snapshot))
-    for (const later of this.#order.splice(this.#order.indexOf(name) + 1)) this.#snapshots.delete(later)
+    await this.#stack.rollback(name, (snapshot) => this.#do(`rollback to "${name}"`, () => this.#restore(snapshot)))
   }
 
   async #restore(snapshot: Snapshot): Promise<void> {
@@ -79,9 +74,7 @@ export class WireMockState implements StateBackend {
   }
 
   async release(name: string): Promise<void> {
-    this.#snapshots.delete(name)
-    const i = this.#order.indexOf(name)
-    if (i >= 0) this.#order.splice(i, 1)
+    await this.#stack.release(name)
   }
 
   /** No stubs, an empty journal, scenarios at their start. */
@@ -103,12 +96,11 @@ export class WireMockState implements StateBackend {
   }
 
   async disconnect(): Promise<void> {
-    this.#snapshots.clear()
-    this.#order.length = 0
+    this.#stack.clear()
   }
 
   /** Open checkpoints, oldest first. */
   get checkpoints(): readonly string[] {
-    return [...this.#order]
+    return this.#stack.names
   }
 }

@@ -3,10 +3,10 @@
  * the npm package's jar and gone after runner.close()) or given by URL.
  */
 import { execFileSync } from 'node:child_process'
-import { ConfigError, PluginError, type StateBackend } from '@venomqa/core'
+import { ConfigError, PluginError, type StateBackend, parseOptions } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { describe, expect, it } from 'vitest'
-import wiremockPlugin, { DEFAULT_WIREMOCK_URL, PLUGIN_NAME, WIREMOCK_URL_ENV, WireMockPort, freePort, isListening, resolveOptions } from '../src'
+import wiremockPlugin, { DEFAULT_WIREMOCK_URL, PLUGIN_NAME, WIREMOCK_URL_ENV, WireMockPort, freePort, isListening, resolveOptions, wiremockPluginOptions } from '../src'
 import { describeWithJava, useWireMock } from './helpers'
 
 const describeJava = describeWithJava()
@@ -18,10 +18,12 @@ describeJava('the plugin', () => {
     return out.split('\n').filter((line) => line.includes('wiremock') && line.includes(` --port ${port} `) && !/^\s*\d+\s+Z/.test(line))
   }
 
-  describe('resolveOptions', () => {
+  describe('options', () => {
+    const resolve = (options: unknown) => resolveOptions(parseOptions(wiremockPluginOptions, options ?? {}, 'plugins[0]'))
+
     it('defaults to WireMock on 127.0.0.1:8080 with the state backend and VENOMQA_WIREMOCK_URL', () => {
-      expect(resolveOptions(undefined)).toEqual({ url: DEFAULT_WIREMOCK_URL, managed: undefined, state: { name: undefined }, env: WIREMOCK_URL_ENV, timeoutMs: undefined })
-      expect(resolveOptions({ managed: { port: 9999, startTimeout: 5000 }, state: false, env: false })).toEqual({
+      expect(resolve(undefined)).toEqual({ url: DEFAULT_WIREMOCK_URL, managed: undefined, state: { name: undefined }, env: WIREMOCK_URL_ENV, timeoutMs: undefined })
+      expect(resolve({ managed: { port: 9999, startTimeoutMs: 5000 }, state: false, env: false })).toEqual({
         url: undefined,
         managed: { port: 9999, jar: undefined, java: undefined, jvmArgs: undefined, args: undefined, startTimeoutMs: 5000 },
         state: undefined,
@@ -31,25 +33,26 @@ describeJava('the plugin', () => {
     })
 
     it.each([
-      [{ urll: 'x' }, 'unknown option "urll" (known: url, managed, state, env, timeout)'],
-      [{ url: 'localhost:8080' }, 'option "url" must be an http:// or https:// URL, got "localhost:8080"'],
-      [{ url: 'http://127.0.0.1:8080', managed: true }, 'give "url" (a WireMock that already runs) or "managed" (start one), not both'],
-      [{ managed: 'yes' }, 'option "managed" must be true, false or an object, got "yes"'],
-      [{ managed: { port: 70000 } }, 'option "managed.port" must be a port number (0 for a free one), got number 70000'],
-      [{ managed: { prot: 1 } }, 'unknown option "managed.prot" (known: port, jar, java, jvmArgs, args, startTimeout)'],
-      [{ managed: { jvmArgs: '-Xmx64m' } }, 'option "managed.jvmArgs" must be a list of strings, got "-Xmx64m"'],
-      [{ state: { nme: 'x' } }, 'unknown option "state.nme" (known: name)'],
-      [{ env: 'NOT A NAME' }, 'option "env" must be an environment variable name or false, got "NOT A NAME"'],
-      [[], 'options must be an object, got a list'],
-    ])('refuses %j', (options, message) => {
+      [{ urll: 'x' }, 'plugins[0].urll: unknown option'],
+      [{ url: 'localhost:8080' }, 'plugins[0].url: expected an http:// or https:// URL, got "localhost:8080"'],
+      [{ url: 'http://127.0.0.1:8080', managed: true }, 'plugins[0].managed: give "url" (a WireMock that already runs) or "managed" (start one), not both'],
+      [{ managed: 'yes' }, 'plugins[0].managed: expected true, false or an object with port, jar, java, jvmArgs, args, startTimeoutMs, got "yes"'],
+      [{ managed: { port: 70000 } }, 'plugins[0].managed.port: expected a port number (0 for a free one), got 70000'],
+      [{ managed: { prot: 1 } }, 'plugins[0].managed.prot: unknown option'],
+      [{ managed: { jvmArgs: '-Xmx64m' } }, 'plugins[0].managed: expected true, false or an object with port, jar, java, jvmArgs, args, startTimeoutMs, got an object'],
+      [{ managed: { startTimeout: 5000 } }, 'plugins[0].managed.startTimeout: renamed to startTimeoutMs (milliseconds)'],
+      [{ timeout: 5000 }, 'plugins[0].timeout: renamed to timeoutMs (milliseconds)'],
+      [{ state: { nme: 'x' } }, 'plugins[0].state.nme: unknown option'],
+      [{ env: 'NOT A NAME' }, 'plugins[0].env: expected an environment variable name or false, got "NOT A NAME"'],
+    ])('refuses %j, naming the key', (options, message) => {
       let err: unknown
       try {
-        resolveOptions(options)
+        resolve(options)
       } catch (e) {
         err = e
       }
-      expect(err).toBeInstanceOf(PluginError)
-      expect((err as Error).message).toBe(`${PLUGIN_NAME}: ${message}`)
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as Error).message).toBe(message)
     })
   })
 

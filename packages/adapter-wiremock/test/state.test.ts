@@ -134,10 +134,17 @@ describeJava('the WireMock state backend', () => {
       await expect(state.rollback('two')).rejects.toThrow('state backend "wiremock": no checkpoint "two" (open: one)')
     })
 
-    it('release forgets a checkpoint; names are unique while open', async () => {
+    it('release forgets a checkpoint and the later ones; taking an open name again replaces it', async () => {
       await state.checkpoint('cp')
-      await expect(state.checkpoint('cp')).rejects.toThrow(StateError)
+      await mock.stub({ method: 'GET', path: '/a', body: 'a' })
+      await state.checkpoint('cp')
+      expect(state.checkpoints).toEqual(['cp'])
+      await mock.stub({ method: 'GET', path: '/b', body: 'b' })
+      await state.rollback('cp')
+      expect((await mock.admin.mappings()).map((m) => (m.response as { body: string }).body)).toEqual(['a'])
+      await state.checkpoint('later')
       await state.release('cp')
+      expect(state.checkpoints).toEqual([])
       await expect(state.rollback('cp')).rejects.toThrow(/no checkpoint "cp"/)
       await state.checkpoint('cp')
       expect(state.checkpoints).toEqual(['cp'])

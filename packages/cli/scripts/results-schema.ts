@@ -138,8 +138,47 @@ const journeyResult = z
   .meta({ id: 'JourneyResult' })
 
 const n = z.number().int().min(0)
+const timingStats = z.looseObject({ count: n, p50: ms, p95: ms, max: ms }).meta({ id: 'TimingStats' })
+const violation = z
+  .looseObject({
+    invariant: z.string(),
+    severity,
+    message: z.string(),
+    sequence: z.array(z.looseObject({ action: z.string(), input: z.unknown(), exchanges: z.array(exchange) })),
+    probes: z.array(exchange),
+    foundLength: n,
+    reproduced: z.looseObject({ attempts: n, failures: n }),
+    flaky: z.boolean(),
+    emittedFile: z.string().optional(),
+    id: z.string(),
+  })
+  .meta({ id: 'ViolationResult' })
+const explorationResult = z
+  .looseObject({
+    name: z.string(),
+    description: z.string().optional(),
+    tags: z.array(z.string()),
+    file: z.string().optional(),
+    status,
+    startedAt: isoDate,
+    durationMs: ms,
+    seed: z.number().int(),
+    strategy: z.enum(['dfs', 'bfs', 'random']),
+    depth: z.number().int().min(1),
+    dedupe: z.boolean(),
+    truncated: z.looseObject({ reason: z.enum(['transitions', 'time', 'states']), limit: z.number() }).optional(),
+    interrupted: z.boolean().optional(),
+    stats: z.looseObject({ transitions: n, states: n, merged: n, requests: n, transitionsPerSecond: z.number().min(0), maxDepthReached: n }),
+    timings: z.looseObject({ rollback: z.record(z.string(), timingStats), observe: z.record(z.string(), timingStats) }),
+    coverage: z.array(z.looseObject({ action: z.string(), taken: n, enabled: n, refused: n })),
+    neverEnabled: z.array(z.string()),
+    violations: z.array(violation),
+    issues: z.array(issue),
+  })
+  .meta({ id: 'ExplorationResult' })
+
 export const runResultSchema = z.looseObject({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.literal(2),
   tool: z.looseObject({ name: z.literal('venomqa'), version: z.string() }),
   startedAt: isoDate,
   finishedAt: isoDate,
@@ -148,12 +187,14 @@ export const runResultSchema = z.looseObject({
   interrupted: z.boolean(),
   backends: z.array(z.looseObject({ name: z.string(), mechanism: z.string(), parallelSafe: z.boolean() })),
   journeys: z.array(journeyResult),
+  explorations: z.array(explorationResult).optional(),
   issues: z.array(issue),
   summary: z.looseObject({
     journeys: z.looseObject({ total: n, passed: n, failed: n }),
     steps: tally,
     paths: tally,
     issues: z.looseObject({ total: n, critical: n, high: n, medium: n, low: n, info: n }),
+    explorations: z.looseObject({ total: n, passed: n, failed: n, violations: n, flaky: n }).optional(),
   }),
 })
 
@@ -162,8 +203,8 @@ export function resultsJsonSchema(): Record<string, unknown> {
   return {
     $schema: schema.$schema,
     $id: 'https://unpkg.com/@venomqa/core/schema/results.schema.json',
-    title: 'VenomQA results (schemaVersion 1)',
-    description: 'A finished VenomQA run: what `venomqa run --save` and the json reporter write, and `venomqa report` reads.',
+    title: 'VenomQA results (schemaVersion 2)',
+    description: 'A finished VenomQA run: what `venomqa run --save`, `venomqa explore --save` and the json reporter write, and `venomqa report` reads (it also reads schemaVersion 1 files).',
     ...schema,
   }
 }

@@ -57,6 +57,27 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('--require-state', 'refuse to run checkpoints when no state backend is registered')
     .action(action(async (journeys: string[], opts) => (await import('./commands/run')).runCommand(journeys, opts, io)))
 
+  withConfig(
+    program
+      .command('explore')
+      .description('explore: let VenomQA choose action sequences, check invariants, shrink what breaks one into a regression journey')
+      .argument('[files...]', 'exploration names, files, directories or globs (default: config explore, else **/*.explore.ts)'),
+  )
+    .option('--base-url <url>', 'the API under test (overrides baseUrl)')
+    .option('--depth <n>', 'at most n actions on a path')
+    .option('--budget <n>', 'at most n transitions (actions taken) in all')
+    .option('--time <duration>', 'stop the search after this long: 500ms, 60s, 2m (a plain number is seconds)')
+    .option('--seed <n>', 'seed of the search (default: random, printed and saved)')
+    .option('--strategy <name>', 'dfs, bfs (iterative deepening) or random')
+    .option('--emit <dir>', 'write regression journeys here (default journeys/regressions)')
+    .option('--no-emit', 'write no regression journey')
+    .option('--no-shrink', 'report violations as found, without shrinking them')
+    .option('--prefix-replay', 'reset to the root and replay each path instead of rolling back (slow; needed without a rollback-capable state backend)')
+    .option('-r, --reporter <name[:file]>', 'reporter, optionally with a file: console, json, junit, markdown, or a plugin\'s (repeatable)', collect)
+    .option('--save <file>', 'save the results (JSON) to this file')
+    .option('--plugin-timeout <ms>', "abandon a plugin's setup, hook or close that takes longer (default 60000)")
+    .action(action(async (files: string[], opts) => (await import('./commands/explore')).exploreCommand(files, opts, io)))
+
   withConfig(program.command('list').description('list journeys with their tags, checkpoints, branches and paths').argument('[journeys...]'))
     .option('-g, --grep <pattern>', 'only journeys whose name matches')
     .option('-t, --tag <tag>', 'only journeys with this tag (repeatable)', collect)
@@ -82,19 +103,18 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('--base-url <url>', 'the API under test (overrides baseUrl)')
     .action(action(async (opts) => (await import('./commands/doctor')).doctorCommand(opts, io)))
 
-  program
-    .command('mail-catcher')
-    .description('run the embedded mail catcher (SMTP + MailHog and Mailpit APIs) until Ctrl-C; needs @venomqa/adapter-mailhog')
-    .option('--smtp-port <port>', 'SMTP port', '1025')
-    .option('--http-port <port>', 'HTTP API port', '8025')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .action(action(async (opts) => (await import('./commands/mail-catcher')).mailCatcherCommand(opts, io)))
-
+  program.addHelpText('after', '\nPlugins add commands too, such as `venomqa mail-catcher` from @venomqa/adapter-mailhog.')
   program.addOption(new Option('--debug').hideHelp())
   try {
     if (!argv.length) {
       program.outputHelp()
       return EXIT.OK
+    }
+    const name = argv.find((a) => !a.startsWith('-'))
+    // Only a name no built-in command has costs a look at the plugins, so --help stays fast.
+    if (name && name !== 'help' && !program.commands.some((c) => c.name() === name || c.aliases().includes(name))) {
+      const { addPluginCommand } = await import('./commands/plugin-command')
+      await addPluginCommand(program, name, io, (c) => (code = c))
     }
     await program.parseAsync([...argv], { from: 'user' })
     return code

@@ -1,4 +1,4 @@
-import { HOOK_NAMES, type LifecycleHooks, PluginError, type Reporter, type ReporterFactory, errorMessage } from '@venomqa/core'
+import { PluginError, type Reporter, type ReporterFactory } from '@venomqa/core'
 import type { ReporterSpec } from './config/types'
 
 export interface ReporterRequest {
@@ -43,26 +43,4 @@ export function instantiateReporters(
     const options = { ...extraOptions(r.name), ...r.options }
     return { reporter: factory({ target: r.target, options }), target: r.target, options }
   })
-}
-
-/**
- * Lifecycle hooks that fan out to reporters created later (reporters from plugins only exist after the
- * runner's init). A reporter's hook that throws is reported and never stops the run.
- */
-export function forwardingHooks(reporters: () => readonly Reporter[], onError: (message: string) => void): Partial<LifecycleHooks> {
-  const hooks: Record<string, (e: unknown) => Promise<void>> = {}
-  for (const name of HOOK_NAMES) {
-    hooks[name] = async (e: unknown) => {
-      for (const r of reporters()) {
-        const fn = r.hooks?.[name] as ((e: unknown) => unknown) | undefined
-        if (!fn) continue
-        try {
-          await fn.call(r.hooks, e)
-        } catch (err) {
-          onError(`reporter ${r.name}: ${name} hook failed: ${errorMessage(err)}`)
-        }
-      }
-    }
-  }
-  return hooks as Partial<LifecycleHooks>
 }

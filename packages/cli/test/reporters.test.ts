@@ -1,6 +1,7 @@
-import type { Reporter, ReporterFactory } from '@venomqa/core'
+import { type ReporterFactory, journey, step } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
 import { describe, expect, it } from 'vitest'
-import { forwardingHooks, instantiateReporters, parseReporterSpec } from '../src/reporters'
+import { instantiateReporters, parseReporterSpec } from '../src/reporters'
 
 describe('reporter specs', () => {
   it('read name[:file], objects and [name, options]', () => {
@@ -18,14 +19,20 @@ describe('reporter specs', () => {
     )
   })
 
-  it('hooks reach reporters created after the runner started, and a throwing hook is reported, not thrown', async () => {
+  it('reporters added after init get their hooks through the runner, and a throwing hook is an issue of the run', async () => {
     const seen: string[] = []
-    const reporters: Reporter[] = []
-    const errors: string[] = []
-    const hooks = forwardingHooks(() => reporters, (m) => errors.push(m))
-    reporters.push({ name: 'a', hooks: { stepStart: () => void seen.push('a') } }, { name: 'b', hooks: { stepStart: () => { throw new Error('boom') } } }, { name: 'c', hooks: { stepStart: () => void seen.push('c') } })
-    await hooks.stepStart!({} as never)
+    const runner = createRunner({ pluginTimeout: 200 })
+    await runner.init()
+    runner.addReporter({ name: 'a', hooks: { journeyStart: () => void seen.push('a') } })
+    runner.addReporter({ name: 'b', hooks: { journeyStart: () => { throw new Error('boom') } } })
+    runner.addReporter({ name: 'c', hooks: { journeyStart: () => void seen.push('c') } })
+    // A hook that never settles is abandoned at pluginTimeout, like a plugin's.
+    runner.addReporter({ name: 'd', hooks: { journeyEnd: () => new Promise<void>(() => {}) } })
+    const result = await runner.run(journey('j', { steps: [step('s', () => {})] }))
+    await runner.close()
     expect(seen).toEqual(['a', 'c'])
-    expect(errors).toEqual(['reporter b: stepStart hook failed: boom'])
+    const issues = result.journeys[0]!.issues.map((i) => [i.source, i.severity, i.kind])
+    expect(issues).toContainEqual(['reporter:b', 'medium', 'hook'])
+    expect(issues).toContainEqual(['reporter:d', 'critical', 'stall'])
   })
 })

@@ -1,10 +1,13 @@
+import type { ErrorCode } from './error-codes'
+
 /**
  * Error types. A `UserError` is a mistake in the user's input (config, journey definition, plugin name):
  * the CLI prints its message alone, without a stack trace, and exits 2.
  */
 export class VenomError extends Error {
-  readonly code: string
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  /** One of ERROR_CODES (error-codes.ts), where each is explained. */
+  readonly code: ErrorCode
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = new.target.name
     this.code = code
@@ -14,7 +17,7 @@ export class VenomError extends Error {
 export class UserError extends VenomError {
   /** Where the mistake is: a file, a config key path, or `journey > step`. */
   readonly where?: string
-  constructor(code: string, message: string, options?: { where?: string; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { where?: string; cause?: unknown }) {
     super(code, message, options)
     this.where = options?.where
   }
@@ -24,8 +27,9 @@ export class UserError extends VenomError {
 export class DefinitionError extends UserError {
   readonly journey: string
   readonly step?: string
-  constructor(journey: string, message: string, step?: string) {
-    super('E_DEFINITION', `journey "${journey}"${step ? `, step "${step}"` : ''}: ${message}`, {
+  /** `of` says what is defined: a journey, or an exploration (its name is in `journey` all the same). */
+  constructor(journey: string, message: string, step?: string, of: 'journey' | 'exploration' = 'journey') {
+    super('E_DEFINITION', `${of} "${journey}"${step ? `, step "${step}"` : ''}: ${message}`, {
       where: step ? `${journey} > ${step}` : journey,
     })
     this.journey = journey

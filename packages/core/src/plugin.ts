@@ -1,7 +1,9 @@
 import type { Context } from './context'
 import type { Journey } from './dsl'
+import type { Invariant } from './explore'
 import type { Issue } from './issues'
 import type { HealthCheckable, PortName, StateBackend } from './ports'
+import type { StandardSchemaV1 } from './options'
 import type { BackendTiming, BranchResult, JourneyResult, PathResult, RunResult, StepResult } from './results'
 
 /** The plugin API this version of core speaks. A plugin built for another is refused at load. */
@@ -169,7 +171,10 @@ export interface PluginLogger {
 
 /** What a plugin's `setup` receives. */
 export interface PluginApi<Options = Record<string, unknown>> {
-  /** Options from `[name, options]` in the config, or {}. */
+  /**
+   * The plugin's options: from `[name, options]` in the config or `--plugin 'name?key=value'`, else {}.
+   * With an `options` schema, the schema's output: checked, with its defaults filled in.
+   */
   readonly options: Options
   /** The user's project root. */
   readonly root: string
@@ -190,16 +195,73 @@ export interface PluginApi<Options = Record<string, unknown>> {
    * reverse order of registration: stop servers, close pools.
    */
   onClose(fn: () => void | Promise<void>): void
+  /** An invariant every exploration checks, beside its own (`venomqa explore`). */
+  addInvariant(invariant: Invariant): void
 }
+
+// ---- commands ------------------------------------------------------------------------------------
+
+/** One option of a plugin command, in commander's notation: `--smtp-port <port>`, `--verbose`. */
+export interface PluginCommandOption {
+  readonly flags: string
+  readonly description: string
+  /** The value when the user gives none (a string, as if typed). */
+  readonly default?: string
+}
+
+export interface PluginCommandContext {
+  /** Option values by camel-cased name (`--smtp-port` is `smtpPort`): strings, or true for a flag. */
+  readonly options: Record<string, string | boolean | undefined>
+  /** Positional arguments after the command name. */
+  readonly args: readonly string[]
+  readonly stdout: NodeJS.WritableStream
+  readonly stderr: NodeJS.WritableStream
+  /** Where the command was started. */
+  readonly cwd: string
+}
+
+/** A `venomqa <name>` command a plugin provides, such as `venomqa mail-catcher`. */
+export interface PluginCommand {
+  readonly description: string
+  readonly options?: readonly PluginCommandOption[]
+  /** Do the work; resolve with the exit code (default 0). Throw a UserError for a mistake of the user's (exit 2). */
+  run(ctx: PluginCommandContext): number | void | Promise<number | void>
+}
+
+/**
+ * What a plugin's `commands` receives. Commands are declared without `setup`: `venomqa <name>` must not
+ * start what a run needs (servers, connections), so a command starts what it needs itself.
+ */
+export interface PluginCommandApi<Options = Record<string, unknown>> {
+  readonly options: Options
+  readonly root: string
+  readonly log: PluginLogger
+  addCommand(name: string, command: PluginCommand): void
+}
+
+// ---- plugins -------------------------------------------------------------------------------------
 
 export interface Plugin<Options = Record<string, unknown>> {
   readonly name: string
   readonly version: string
   readonly apiVersion: number
+  /**
+   * The options' schema: any Standard Schema (zod 4, valibot, arktype). The runner checks the user's
+   * options against it before any plugin is set up and reports every problem at once, naming each key
+   * (`plugins[1].lockWaitTimeoutMs`); `api.options` is then the schema's output.
+   */
+  readonly options?: StandardSchemaV1<unknown, Options>
   setup?(api: PluginApi<Options>): void | Promise<void>
+  /** Commands the plugin adds to `venomqa` (see PluginCommandApi). */
+  commands?(api: PluginCommandApi<Options>): void
   hooks?: Partial<LifecycleHooks>
 }
 
+/**
+ * Make a plugin. With an `options` schema, `api.options` is typed as the schema's output:
+ *
+ *   definePlugin({ name, version, apiVersion: 1, options: z.object({ url: z.url() }), setup(api) { api.options.url } })
+ */
 export function definePlugin<Options = Record<string, unknown>>(plugin: Plugin<Options>): Plugin<Options> {
   return plugin
 }

@@ -3,6 +3,9 @@
  * through `ports`. Every method is async so that a real service and an in-memory one look alike.
  */
 
+import { UserError } from './errors'
+import { refuseRenamed } from './options'
+
 export interface HealthCheckable {
   /** True when the service answers. Never throws. */
   healthCheck(): Promise<boolean>
@@ -41,20 +44,40 @@ export interface CacheStats {
   keys?: number
 }
 
+export interface CacheSetOptions {
+  /** Milliseconds until the entry expires. */
+  ttlMs?: number
+}
+
+/**
+ * The `ttlMs` of a cache `set`/`setMany` call, checked: a positive number of milliseconds, or undefined.
+ * A bare number is refused: it was a TTL in seconds before, and reading it as milliseconds would expire
+ * the entry a thousand times too soon without a word.
+ */
+export function cacheTtlMs(options: CacheSetOptions | number | undefined, where: string): number | undefined {
+  if (typeof options === 'number') throw new UserError('E_CACHE_TTL', `${where}: the TTL is now given as { ttlMs } in milliseconds, e.g. { ttlMs: ${options * 1000} } for ${options} s`)
+  refuseRenamed(options, { ttl: 'ttlMs' }, where)
+  const ttlMs = options?.ttlMs
+  if (ttlMs !== undefined && !(typeof ttlMs === 'number' && Number.isFinite(ttlMs) && ttlMs > 0))
+    throw new UserError('E_CACHE_TTL', `${where}: ttlMs must be a number of milliseconds greater than 0, got ${String(ttlMs)}`)
+  return ttlMs
+}
+
 export interface CachePort extends HealthCheckable {
   get<T = unknown>(key: string): Promise<T | undefined>
-  /** ttl in seconds. */
-  set(key: string, value: unknown, ttl?: number): Promise<void>
+  /** `ttlMs`: expire after this many milliseconds (default: the adapter's, else never). */
+  set(key: string, value: unknown, options?: CacheSetOptions): Promise<void>
   delete(key: string): Promise<boolean>
   exists(key: string): Promise<boolean>
   getMany<T = unknown>(keys: string[]): Promise<Record<string, T | undefined>>
-  setMany(entries: Record<string, unknown>, ttl?: number): Promise<void>
+  setMany(entries: Record<string, unknown>, options?: CacheSetOptions): Promise<void>
   deleteMany(keys: string[]): Promise<number>
   /** Remove every key the port owns (within its prefix). */
   clear(): Promise<void>
-  /** Seconds left; -1 no expiry; -2 no such key. */
-  getTtl(key: string): Promise<number>
-  setTtl(key: string, ttl: number): Promise<boolean>
+  /** Milliseconds left; -1 no expiry; -2 no such key. */
+  getTtlMs(key: string): Promise<number>
+  /** Expire the key after `ttlMs` milliseconds (0 or less deletes it); false when there is no such key. */
+  setTtlMs(key: string, ttlMs: number): Promise<boolean>
   stats(): Promise<CacheStats>
 }
 
@@ -102,7 +125,7 @@ export interface MailPort extends HealthCheckable {
   list(filter?: EmailFilter): Promise<Email[]>
   getLatest(filter?: EmailFilter): Promise<Email | undefined>
   /** Poll until a matching mail arrives; rejects with a clear message at the timeout (ms) or when `signal` aborts. */
-  waitForEmail(filter: EmailFilter & { timeout?: number; signal?: AbortSignal }): Promise<Email>
+  waitForEmail(filter: EmailFilter & { timeoutMs?: number; signal?: AbortSignal }): Promise<Email>
   deleteAll(): Promise<void>
   send(mail: OutgoingEmail): Promise<void>
 }
@@ -142,7 +165,7 @@ export interface QueuePort extends HealthCheckable {
   enqueue(name: string, data: unknown, options?: EnqueueOptions): Promise<string>
   getJob(id: string, queue?: string): Promise<Job | undefined>
   /** Wait for the job to finish; undefined at the timeout (ms). */
-  getJobResult(id: string, options?: { queue?: string; timeout?: number }): Promise<JobResult | undefined>
+  getJobResult(id: string, options?: { queue?: string; timeoutMs?: number }): Promise<JobResult | undefined>
   cancel(id: string, queue?: string): Promise<boolean>
   length(queue?: string): Promise<number>
   getActiveJobs(queue?: string): Promise<Job[]>
@@ -292,9 +315,9 @@ export interface ConcurrencyPort {
   spawn<T>(task: (signal: AbortSignal) => Promise<T> | T): string
   /** Start `fn` for every item with at most `limit` running at once; returns the task ids in item order. */
   mapAsync<I, T>(items: Iterable<I>, fn: (item: I, signal: AbortSignal) => Promise<T> | T, options?: { limit?: number }): string[]
-  join<T = unknown>(id: string, options?: { timeout?: number }): Promise<TaskResult<T>>
+  join<T = unknown>(id: string, options?: { timeoutMs?: number }): Promise<TaskResult<T>>
   /** Wait for every task; at the timeout (ms), unfinished ones are cancelled and reported as failed. */
-  joinAll<T = unknown>(ids: string[], options?: { timeout?: number }): Promise<TaskResult<T>[]>
+  joinAll<T = unknown>(ids: string[], options?: { timeoutMs?: number }): Promise<TaskResult<T>[]>
   cancel(id: string): boolean
   status(id: string): TaskStatus | undefined
 }

@@ -328,8 +328,9 @@ export function secretsOfBodyText(text: string, options?: RedactOptions): string
  * plugin, a hand-edited file) and a leaked token in a CI artifact cannot be taken back.
  *
  * Secrets found in the run's own headers, bodies and URLs are also masked wherever else they appear in
- * it (an error message quoting a cookie). Only `headers` and `body` values go through key-based
- * redaction: the result model's own keys (`passed`, `tokens` in counts...) are not secrets.
+ * it (an error message quoting a cookie). Only `headers`, `body` and an exploration action's `input`
+ * go through key-based redaction: the result model's own keys (`passed`, `tokens` in counts...) are not
+ * secrets.
  */
 export function redactRun(run: RunResult, options?: RedactOptions): RunResult {
   return redactResults(run, options)
@@ -351,6 +352,8 @@ export function redactResults<T>(results: T, options?: RedactOptions): T {
       for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
         if (key === 'headers' && v && typeof v === 'object' && !Array.isArray(v)) out[key] = deep(redactHeaders(v as Record<string, string>, options), 0)
         else if (key === 'body') out[key] = deep(redactBody(v, options), 0)
+        // An exploration action's input is what it sent: a short password there is masked by its key.
+        else if (key === 'input') out[key] = deep(redactValue(v, options), 0)
         else out[key] = walk(v, depth + 1)
       }
       return out
@@ -372,7 +375,7 @@ function harvest(value: unknown, into: KnownSecrets, options: RedactOptions | un
       for (const [name, hv] of Object.entries(v as Record<string, unknown>))
         if (isSecretKey(name, options) && hv !== undefined && hv !== null)
           for (const one of Array.isArray(hv) ? hv : [hv]) into.add(secretsOfHeader(name, String(one)).filter((s) => s !== REDACTED))
-    } else if (key === 'body') {
+    } else if (key === 'body' || key === 'input') {
       into.add(typeof v === 'string' ? secretsOfBodyText(v, options) : secretsOfValue(v, options))
     } else if ((key === 'url' || key === 'baseUrl') && typeof v === 'string') {
       into.add(secretsOfUrl(v))

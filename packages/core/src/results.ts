@@ -1,9 +1,11 @@
 import type { ErrorKind } from './errors'
 import type { HttpExchange, RecordedRequest, RecordedResponse } from './http'
-import type { Issue } from './issues'
+import type { Issue, Severity } from './issues'
 
 /** Bumped when the JSON form of a run changes incompatibly. */
-export const RESULTS_SCHEMA_VERSION = 1
+/** 2 added `explorations`; files of version 1 are still read (as runs with no exploration). */
+export const RESULTS_SCHEMA_VERSION = 2
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2]
 
 export type Status = 'passed' | 'failed' | 'skipped'
 
@@ -110,9 +112,93 @@ export interface RunResult {
   /** Which rollback mechanism each state backend used. */
   backends: { name: string; mechanism: string; parallelSafe: boolean }[]
   journeys: JourneyResult[]
+  /** Explorations run (`venomqa explore`); empty for a run of journeys only. */
+  explorations?: ExplorationResult[]
   /** Issues not tied to one journey (plugin load, reporter failures, runEnd hooks). */
   issues: Issue[]
   summary: RunSummary
+}
+
+/** Percentiles of one kind of timing, ms. */
+export interface TimingStats {
+  count: number
+  p50: number
+  p95: number
+  max: number
+}
+
+/** One action of a violation's minimal sequence, as it ran when the violation was confirmed. */
+export interface SequenceStep {
+  action: string
+  input: unknown
+  /** The requests it sent (redacted), the last one's response included. */
+  exchanges: HttpExchange[]
+}
+
+export interface ViolationResult {
+  invariant: string
+  severity: Severity
+  /** What the invariant said (redacted). */
+  message: string
+  /** The shortest sequence from the root found to break it. */
+  sequence: SequenceStep[]
+  /** The invariant's own probe requests after the last action. */
+  probes: HttpExchange[]
+  /** How long the sequence was when first found, before shrinking. */
+  foundLength: number
+  /** Confirmed from the root: how many of the attempts broke the invariant again. */
+  reproduced: { attempts: number; failures: number }
+  /** Broke it on some attempts only. */
+  flaky: boolean
+  /** The regression journey written for it, relative to the project root. */
+  emittedFile?: string
+  /** Stable across runs: the invariant and the minimal sequence's actions and inputs. */
+  id: string
+}
+
+export interface ActionCoverage {
+  action: string
+  /** Edges taken with this action. */
+  taken: number
+  /** States where `when` allowed it. */
+  enabled: number
+  /** Edges that answered 4xx and changed nothing. */
+  refused: number
+}
+
+export interface ExplorationResult {
+  name: string
+  description?: string
+  tags: string[]
+  file?: string
+  /** Failed when an invariant broke or the exploration could not run. */
+  status: Status
+  startedAt: string
+  durationMs: number
+  seed: number
+  strategy: 'dfs' | 'bfs' | 'random'
+  depth: number
+  dedupe: boolean
+  /** Set when a budget ended the search before it covered everything to the depth. */
+  truncated?: { reason: 'transitions' | 'time' | 'states'; limit: number }
+  interrupted?: boolean
+  stats: {
+    transitions: number
+    /** Distinct states reached (fingerprints). */
+    states: number
+    /** Transitions that reached a state already seen at the same or a shallower depth (not expanded). */
+    merged: number
+    requests: number
+    transitionsPerSecond: number
+    maxDepthReached: number
+  }
+  /** Per state backend, and `context` for the context and HTTP headers. */
+  timings: { rollback: Record<string, TimingStats>; observe: Record<string, TimingStats> }
+  coverage: ActionCoverage[]
+  /** Actions whose `when` never allowed them anywhere the search went. */
+  neverEnabled: string[]
+  violations: ViolationResult[]
+  issues: Issue[]
 }
 
 export interface RunSummary {
@@ -120,6 +206,7 @@ export interface RunSummary {
   steps: Counts['steps']
   paths: Counts['paths']
   issues: { total: number; critical: number; high: number; medium: number; low: number; info: number }
+  explorations?: { total: number; passed: number; failed: number; violations: number; flaky: number }
 }
 
 function emptyCounts(): Counts {
@@ -150,12 +237,16 @@ export function countNodes(nodes: readonly NodeResult[], into: Counts = emptyCou
   return into
 }
 
-export function summarize(journeys: readonly JourneyResult[], runIssues: readonly Issue[] = []): RunSummary {
+export function summarize(journeys: readonly JourneyResult[], runIssues: readonly Issue[] = [], explorations: readonly ExplorationResult[] = []): RunSummary {
   const s: RunSummary = {
     journeys: { total: journeys.length, passed: 0, failed: 0 },
     steps: { total: 0, passed: 0, failed: 0, skipped: 0 },
     paths: { total: 0, passed: 0, failed: 0, skipped: 0 },
     issues: { total: 0, critical: 0, high: 0, medium: 0, low: 0, info: 0 },
+  }
+  const countIssue = (i: Issue) => {
+    s.issues.total++
+    s.issues[i.severity]++
   }
   for (const j of journeys) {
     if (j.status === 'passed') s.journeys.passed++
@@ -164,15 +255,19 @@ export function summarize(journeys: readonly JourneyResult[], runIssues: readonl
       s.steps[k] += j.counts.steps[k]
       s.paths[k] += j.counts.paths[k]
     }
-    for (const i of j.issues) {
-      s.issues.total++
-      s.issues[i.severity]++
+    for (const i of j.issues) countIssue(i)
+  }
+  if (explorations.length) {
+    const e = (s.explorations = { total: explorations.length, passed: 0, failed: 0, violations: 0, flaky: 0 })
+    for (const x of explorations) {
+      if (x.status === 'passed') e.passed++
+      else e.failed++
+      e.violations += x.violations.length
+      e.flaky += x.violations.filter((v) => v.flaky).length
+      for (const i of x.issues) countIssue(i)
     }
   }
-  for (const i of runIssues) {
-    s.issues.total++
-    s.issues[i.severity]++
-  }
+  for (const i of runIssues) countIssue(i)
   return s
 }
 
@@ -185,13 +280,21 @@ export function* walkSteps(nodes: readonly NodeResult[], pathName = 'main'): Gen
   }
 }
 
-/** A loose check that a parsed value is a results file this version can read. */
+/**
+ * A loose check that a parsed value is a results file this version can read. A version 1 file is
+ * upgraded in place: it is a run with no exploration.
+ */
 export function assertRunResult(value: unknown, source = 'results'): asserts value is RunResult {
-  const v = value as Partial<RunResult> | null
+  const v = value as Omit<Partial<RunResult>, 'schemaVersion'> & { schemaVersion?: number }
   if (!v || typeof v !== 'object') throw new Error(`${source}: not a VenomQA results object`)
-  if (v.schemaVersion !== RESULTS_SCHEMA_VERSION)
-    throw new Error(`${source}: schemaVersion ${String(v.schemaVersion)} is not supported (this version reads ${RESULTS_SCHEMA_VERSION})`)
+  if (!READABLE_SCHEMA_VERSIONS.includes(v.schemaVersion as number))
+    throw new Error(`${source}: schemaVersion ${String(v.schemaVersion)} is not supported (this version reads ${READABLE_SCHEMA_VERSIONS.join(' and ')})`)
   if (!Array.isArray(v.journeys)) throw new Error(`${source}: "journeys" must be an array`)
+  if (v.explorations !== undefined && !Array.isArray(v.explorations)) throw new Error(`${source}: "explorations" must be an array`)
+  if ((v.schemaVersion as number) === 1) {
+    v.schemaVersion = RESULTS_SCHEMA_VERSION
+    v.explorations = []
+  }
 }
 
 /**
@@ -206,5 +309,6 @@ export function repairRunResult(run: RunResult): RunResult {
   }
   fix(run.issues)
   for (const j of run.journeys) fix(j?.issues)
+  for (const x of run.explorations ?? []) fix(x?.issues)
   return run
 }

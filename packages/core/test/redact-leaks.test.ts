@@ -107,6 +107,33 @@ describe('redaction of places that were side doors', () => {
     expect(text).not.toContain('700800900')
     expect(text).toContain('user 42')
   })
+
+  it("an exploration's sequences, probes, action inputs, messages and issues", () => {
+    const exchange = (url: string, headers: Record<string, string>, body: unknown) => ({ request: { method: 'POST', url, headers, body }, response: { status: 500, headers: { 'set-cookie': 'sid=sid-5e6f7a8b9c' }, body: { session: 'sid-5e6f7a8b9c' } }, durationMs: 1, attempt: 1, startedAt: '' })
+    const run = {
+      journeys: [],
+      explorations: [
+        {
+          name: 'x',
+          violations: [
+            {
+              invariant: 'no_5xx',
+              // Four characters: too short to be masked as a known value inside text, so only its key hides it.
+              sequence: [{ action: 'login', input: { user: 'ada', pin: 4711, password: 'pw12' }, exchanges: [exchange('http://h.test/login?api_key=key-1a2b3c4d', { authorization: 'Bearer tok-9z8y7x6w' }, { password: 'pw12' })] }],
+              probes: [exchange('http://h.test/me', { 'x-api-key': 'key-probe-0000' }, null)],
+              message: 'answered 500 for Bearer tok-9z8y7x6w',
+            },
+          ],
+          issues: [{ error: 'broke after sid-5e6f7a8b9c', suggestion: 'key-1a2b3c4d', request: { method: 'GET', url: 'http://h.test/?token=tok-issue-1111', headers: {} } }],
+        },
+      ],
+      issues: [],
+    } as unknown as RunResult
+    const text = JSON.stringify(redactRun(run))
+    for (const secret of ['pw12', '4711', 'key-1a2b3c4d', 'tok-9z8y7x6w', 'key-probe-0000', 'sid-5e6f7a8b9c', 'tok-issue-1111']) expect(text, secret).not.toContain(secret)
+    const step = (redactRun(run).explorations![0]!.violations[0]!.sequence[0]!)
+    expect(step.input).toEqual({ user: 'ada', pin: REDACTED, password: REDACTED })
+  })
 })
 
 describe('escapeControlChars', () => {

@@ -1,6 +1,7 @@
 import {
   type Counts,
   type ErrorInfo,
+  type ExplorationResult,
   type HttpExchange,
   type Issue,
   type JourneyResult,
@@ -14,6 +15,8 @@ import {
   type Severity,
   type Status,
   type StepResult,
+  type TimingStats,
+  type ViolationResult,
   SEVERITIES,
   countNodes,
   redactHeaders,
@@ -28,6 +31,7 @@ import {
   type PageData,
   type PageError,
   type PageExchange,
+  type PageExploration,
   type PageIssue,
   type PageJourney,
   type PageNode,
@@ -35,6 +39,8 @@ import {
   type PageRequest,
   type PageResponse,
   type PageStep,
+  type PageTiming,
+  type PageViolation,
 } from './page-model'
 
 /** Header lines are interned: a run repeats `content-type: application/json` thousands of times. */
@@ -98,6 +104,12 @@ class ModelBuilder {
     ;list(run.journeys).forEach((j, i) => {
       for (const issue of list(j.issues)) issues.push(this.issue(issue, i))
     })
+    const explorations = list(run.explorations)
+      .filter((x) => !!x && typeof x === 'object')
+      .map((x) => this.exploration(x))
+    // A violation is shown with its exploration; the exploration's other issues (a setup that failed) join the list.
+    for (const x of list(run.explorations))
+      for (const issue of list(x?.issues)) if (!text(issue.source).startsWith('invariant:')) issues.push(this.issue(issue, undefined))
     for (const issue of list(run.issues)) issues.push(this.issue(issue, this.journeyIndexOf(run, issue.journey)))
     const summary = validSummary(run.summary)
       ? run.summary
@@ -105,6 +117,7 @@ class ModelBuilder {
           list(run.journeys).map((j, i) => ({ ...j, status: journeys[i]!.s, counts: journeys[i]!.c, issues: list(j.issues).map((x) => ({ ...x, severity: severity(x.severity) })) })),
           list(run.issues).map((x) => ({ ...x, severity: severity(x.severity) })),
         )
+    if (explorations.length && !validExplorationCounts(summary.explorations)) summary.explorations = explorationCounts(explorations)
     return {
       v: PAGE_MODEL_VERSION,
       title: this.options.title,
@@ -122,6 +135,7 @@ class ModelBuilder {
       hd: this.headers.lines,
       og: this.origins.origins,
       journeys,
+      explorations,
       issues,
       maxBodyChars: this.options.maxBodyChars,
     }
@@ -227,6 +241,66 @@ class ModelBuilder {
     })
   }
 
+  private exploration(x: ExplorationResult): PageExploration {
+    const st = (x.stats ?? {}) as Partial<ExplorationResult['stats']>
+    const timings = (byBackend: Record<string, TimingStats> | undefined): PageTiming[] =>
+      Object.entries(byBackend && typeof byBackend === 'object' ? byBackend : {}).map(([backend, t]) => [text(backend), ms(t?.count), ms(t?.p50), ms(t?.p95), ms(t?.max)])
+    const out: PageExploration = {
+      n: text(x.name),
+      tags: list(x.tags).map(text),
+      s: status(x.status),
+      ms: ms(x.durationMs),
+      seed: ms(x.seed),
+      st: text(x.strategy),
+      dp: ms(x.depth),
+      dd: !!x.dedupe,
+      stats: {
+        transitions: ms(st.transitions),
+        states: ms(st.states),
+        merged: ms(st.merged),
+        requests: ms(st.requests),
+        perSecond: ms(st.transitionsPerSecond),
+        deepest: ms(st.maxDepthReached),
+      },
+      rb: timings(x.timings?.rollback),
+      ob: timings(x.timings?.observe),
+      cov: list(x.coverage).map((c) => [text(c.action), ms(c.taken), ms(c.enabled), ms(c.refused)]),
+      ne: list(x.neverEnabled).map(text),
+      v: list(x.violations).map((v) => this.violation(v)),
+    }
+    if (x.description) out.d = text(x.description)
+    if (x.file) out.f = text(x.file)
+    if (x.truncated && typeof x.truncated.reason === 'string') out.tr = [x.truncated.reason, ms(x.truncated.limit)]
+    if (x.interrupted) out.ir = 1
+    return out
+  }
+
+  private violation(v: ViolationResult): PageViolation {
+    const exchange = (x: HttpExchange): PageExchange => {
+      const out: PageExchange = { a: ms(x.attempt), ms: ms(x.durationMs), rq: this.request(x.request, this.options.maxBodyChars) }
+      if (x.response) out.rs = this.response(x.response, this.options.maxBodyChars)
+      if (x.error) out.e = redactText(text(x.error))
+      return out
+    }
+    const out: PageViolation = {
+      inv: text(v.invariant),
+      sv: severity(v.severity),
+      m: redactText(text(v.message)),
+      seq: list(v.sequence).map((step) => {
+        const s = { a: text(step.action), ex: list(step.exchanges).filter((x) => x?.request).map(exchange) } as PageViolation['seq'][number]
+        const input = inputText(step.input)
+        if (input) s.in = input
+        return s
+      }),
+      pr: list(v.probes).filter((x) => x?.request).map(exchange),
+      fl: ms(v.foundLength),
+      rp: [ms(v.reproduced?.failures), ms(v.reproduced?.attempts)],
+    }
+    if (v.flaky) out.fk = 1
+    if (v.emittedFile) out.f = text(v.emittedFile)
+    return out
+  }
+
   private request(r: RecordedRequest, maxChars: number): PageRequest {
     const { o, u } = this.origins.split(redactText(text(r.url)))
     const out: PageRequest = { m: text(r.method), u, h: this.headers.add(redactHeaders(r.headers ?? {}, this.redact)) }
@@ -297,6 +371,27 @@ function countsOf(counts: Counts | undefined, nodes: readonly NodeResult[]): Cou
 
 function validSummary(s: RunSummary | undefined): s is RunSummary {
   return !!s && isCount(s.journeys) && isCount(s.steps) && isCount(s.paths) && !!s.issues && typeof s.issues.total === 'number'
+}
+
+function validExplorationCounts(e: RunSummary['explorations']): boolean {
+  return isCount(e) && typeof e!.violations === 'number' && typeof e!.flaky === 'number'
+}
+
+function explorationCounts(xs: readonly PageExploration[]): NonNullable<RunSummary['explorations']> {
+  const passed = xs.filter((x) => x.s === 'passed').length
+  const violations = xs.flatMap((x) => x.v)
+  return { total: xs.length, passed, failed: xs.length - passed, violations: violations.length, flaky: violations.filter((v) => v.fk).length }
+}
+
+/** An action's input as one line of JSON (already redacted with the run), or nothing when it had none. */
+function inputText(input: unknown): string | undefined {
+  if (input === undefined || input === null) return undefined
+  try {
+    const json = JSON.stringify(input)
+    return json === undefined || json === '{}' ? undefined : redactText(json.length > 500 ? `${json.slice(0, 500)}\u2026` : json)
+  } catch {
+    return undefined
+  }
 }
 
 function sameExchange(x: HttpExchange, request: RecordedRequest, response: RecordedResponse | undefined): boolean {

@@ -1,10 +1,10 @@
 import { PLUGIN_API_VERSION, type Reporter, type RunResult, definePlugin } from '@venomqa/core'
 import { renderHtml } from './html'
-import { type HtmlReportOptions, resolveHtmlOptions } from './options'
+import { type HtmlReportOptions, htmlReportOptions, resolveHtmlOptions, withoutUndefined } from './options'
 
 export { renderHtml, escapeHtml, jsonForScript } from './html'
 export { buildPageModel } from './build-model'
-export { resolveHtmlOptions, DEFAULT_MAX_BODY_CHARS, DEFAULT_TITLE } from './options'
+export { resolveHtmlOptions, htmlReportOptions, DEFAULT_MAX_BODY_CHARS, DEFAULT_TITLE } from './options'
 export type { HtmlReportOptions } from './options'
 export type * from './page-model'
 
@@ -25,24 +25,25 @@ export function htmlReporter(options: HtmlReportOptions = {}): Reporter {
   }
 }
 
-const plugin = definePlugin<HtmlReportOptions>({
+const plugin = definePlugin({
   name: '@venomqa/reporter-html',
-  version: '0.1.0',
+  version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
+  options: htmlReportOptions,
   setup(api) {
-    const pluginOptions = userOptions(api.options as Record<string, unknown>, 'plugins.reporter-html')
+    const pluginOptions = withoutUndefined(api.options)
     api.addReporter('html', ({ options }) => htmlReporter({ ...pluginOptions, ...userOptions(options, 'reporters.html') }))
   },
 })
 
 /**
- * Check options (a ConfigError names the bad key) and keep only the keys that were set, so options given
- * later (reporter, then report context) override earlier ones without erasing them with defaults.
+ * Check options (one ConfigError names every wrong key) and keep only the keys that were set, so options
+ * given later (reporter, then report context) override earlier ones without erasing them with defaults.
  */
 function userOptions(options: Record<string, unknown> | undefined, where: string): HtmlReportOptions {
   if (!options) return {}
   resolveHtmlOptions(options, where)
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as HtmlReportOptions
+  return withoutUndefined(options)
 }
 
 export default plugin

@@ -135,6 +135,56 @@ export interface PageIssue {
   rs?: PageResponse
 }
 
+/** An action of a violation's minimal sequence: its name, its input as JSON text, what it sent. */
+export interface PageSequenceStep {
+  a: string
+  in?: string
+  ex: PageExchange[]
+}
+
+export interface PageViolation {
+  /** invariant */
+  inv: string
+  sv: Severity
+  m: string
+  seq: PageSequenceStep[]
+  /** the invariant's probe requests after the last action */
+  pr: PageExchange[]
+  /** length when first found, before shrinking */
+  fl: number
+  /** reproduced: [failures, attempts] */
+  rp: [number, number]
+  fk?: 1
+  /** the regression journey written for it */
+  f?: string
+}
+
+/** [backend, count, p50, p95, max] */
+export type PageTiming = [string, number, number, number, number]
+
+export interface PageExploration {
+  n: string
+  d?: string
+  tags: string[]
+  f?: string
+  s: Status
+  ms: number
+  seed: number
+  st: string
+  dp: number
+  dd: boolean
+  /** truncated: the budget and its limit */
+  tr?: [string, number]
+  ir?: 1
+  stats: { transitions: number; states: number; merged: number; requests: number; perSecond: number; deepest: number }
+  rb: PageTiming[]
+  ob: PageTiming[]
+  /** [action, taken, enabled, refused] */
+  cov: [string, number, number, number][]
+  ne: string[]
+  v: PageViolation[]
+}
+
 export interface PageData {
   v: typeof PAGE_MODEL_VERSION
   title: string
@@ -154,6 +204,7 @@ export interface PageData {
   /** URL origins (scheme://host:port), shared the same way. */
   og: string[]
   journeys: PageJourney[]
+  explorations: PageExploration[]
   issues: PageIssue[]
   maxBodyChars: number
 }

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import type { RunResult } from '@venomqa/core'
+import { type ExplorationResult, type RunResult, summarize } from '@venomqa/core'
+import { explorationRun, leakedExplorationSecrets } from '@venomqa/fixtures'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { renderHtml } from '../src/index'
@@ -153,10 +154,14 @@ describeBrowser('HTML report in headless Chromium', () => {
         { tags: [SCRIPT_PAYLOAD], description: IMG_PAYLOAD },
       ),
     ])
+    hostile.explorations = [hostileExploration()]
+    hostile.summary = summarize(hostile.journeys, hostile.issues, hostile.explorations)
     const { page, problems } = await openReport(browser, 'xss', hostile)
     try {
       // Open everything that holds data.
       for (const summary of await page.locator('details.io > summary').all()) await summary.click()
+      for (const summary of await page.locator('details.violation > summary').all()) await summary.click()
+      await page.locator('details.violation .part').first().waitFor({ state: 'visible' })
       await page.locator('.controls input[type=search]').fill('window.__xss')
       await expect.poll(() => page.locator('.controls .count').textContent()).toBe('Showing 1 of 1 journey')
       await page.locator('.controls input[type=search]').fill('')
@@ -178,9 +183,92 @@ describeBrowser('HTML report in headless Chromium', () => {
       expect(failedBody).toBe(`</script><script>window.__xss=3</script>${IMG_PAYLOAD}`)
       const okBody = await stepRow(page, IMG_PAYLOAD.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).locator('pre.body').last().textContent()
       expect(JSON.parse(okBody!)).toEqual({ note: SCRIPT_PAYLOAD, html: IMG_PAYLOAD })
+      const exploration = page.locator('details.exploration')
+      expect(await exploration.locator(':scope > summary > .name').textContent()).toBe(SCRIPT_PAYLOAD)
+      expect(await exploration.locator(':scope > summary > .tag').textContent()).toBe(IMG_PAYLOAD)
+      expect(await exploration.locator('.violation .inv').textContent()).toBe(IMG_PAYLOAD)
+      expect(await exploration.locator('.violation .msg').textContent()).toBe(`broke ${SCRIPT_PAYLOAD}`)
+      expect(await exploration.locator('.sequence .n').textContent()).toBe(SCRIPT_PAYLOAD)
+      expect(await exploration.locator('.sequence .muted').textContent()).toBe(` ${JSON.stringify({ note: IMG_PAYLOAD })}`)
+      expect(await exploration.locator('.violation pre.body').last().textContent()).toBe(`</script><script>window.__xss=4</script>${IMG_PAYLOAD}`)
+      expect(await exploration.locator('.violation .facts').last().textContent()).toBe(`Regression journey: ${IMG_PAYLOAD}`)
+      expect(await exploration.locator('table.coverage td').first().textContent()).toBe(SCRIPT_PAYLOAD)
+      expect(await exploration.locator('table.timings td').nth(1).textContent()).toBe(IMG_PAYLOAD)
+      expect(await exploration.locator('.note', { hasText: 'Never enabled' }).textContent()).toContain(SCRIPT_PAYLOAD)
       expect(await page.title()).toBe('VenomQA report \u2014 failed')
       expect(problems).toEqual([])
       expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined()
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('shows explorations: summary, truncation, coverage and timings; a violation opens to its minimal requests and responses', async () => {
+    const { page, problems, requests, url } = await openReport(browser, 'explorations', explorationRun())
+    try {
+      await expect.poll(() => page.locator('.card', { hasText: 'Violations' }).locator('.value').textContent()).toBe('2')
+      expect(await page.locator('.card', { hasText: 'Violations' }).locator('.detail').textContent()).toBe('1 flaky')
+      expect(await page.locator('.card', { hasText: 'Explorations' }).locator('.detail').textContent()).toBe('1 passed \u00b7 1 failed')
+      // A run of explorations only: no journey cards, no journey list.
+      expect(await page.locator('.card', { hasText: 'Journeys' }).count()).toBe(0)
+      expect(await page.locator('.journeys-section').isVisible()).toBe(false)
+
+      const shop = page.locator('details.exploration', { has: page.locator(':scope > summary > .name', { hasText: /^shop$/ }) })
+      expect(await shop.getAttribute('open')).not.toBeNull()
+      expect(await shop.locator(':scope > summary .stats').textContent()).toBe('2 violations (1 flaky) \u00b7 412 transitions \u00b7 57 states \u00b7 4.21 s')
+      expect(await shop.locator('.xmeta').textContent()).toBe('seed 1234 \u00b7 strategy dfs \u00b7 depth 5 \u00b7 dedupe on')
+
+      const stock = shop.locator('details.violation', { hasText: 'stock_never_negative' })
+      const refund = shop.locator('details.violation', { hasText: 'no_5xx' })
+      expect(await stock.locator('.flag').count()).toBe(0)
+      expect(await refund.locator('.flag').textContent()).toBe('flaky')
+      expect(await stock.locator('summary .msg').textContent()).toBe('product 7 has stock -1 after 2 orders <b>|oversold|</b> (sent Bearer [REDACTED])')
+
+      // The requests are built and shown only once the violation is opened.
+      const firstRequest = stock.locator('.part', { hasText: '1. create_product \u00b7 request' })
+      expect(await firstRequest.count()).toBe(0)
+      await stock.locator(':scope > summary').click()
+      await firstRequest.waitFor({ state: 'visible' })
+      expect(await stock.locator('ol.sequence > li').allInnerTexts()).toEqual([
+        expect.stringMatching(/^create_product \{"name":"Lamp <script>","stock":1\}\s+POST http:\/\/127\.0\.0\.1:4010\/api\/products \u2192 201$/),
+        expect.stringMatching(/^create_order \{"productId":7\}\s+POST http:\/\/127\.0\.0\.1:4010\/api\/products\/7\/orders \u2192 201$/),
+        expect.stringMatching(/^create_order \{"productId":7\}\s+POST http:\/\/127\.0\.0\.1:4010\/api\/products\/7\/orders \u2192 201$/),
+      ])
+      expect(await firstRequest.locator('pre.body').textContent()).toContain('"name": "Lamp <script>"')
+      const lastResponse = stock.locator('.part', { hasText: 'Response \u00b7 201' }).nth(2)
+      expect(JSON.parse((await lastResponse.locator('pre.body').textContent())!)).toMatchObject({ id: 2, stock: -1 })
+      expect(await stock.locator('.part', { hasText: 'Probe \u00b7 request' }).locator('.mono').textContent()).toBe('GET http://127.0.0.1:4010/api/products/7')
+      expect(await stock.locator('.facts').allTextContents()).toEqual([
+        'Reproduced 3 of 3 attempts from the root. Shrunk from 5 actions to 3.',
+        'Regression journey: journeys/regressions/stock_never_negative-3f9a2c.journey.ts',
+      ])
+
+      // The flaky one, with its login: every secret of the exchange is masked on screen.
+      await refund.locator(':scope > summary').click()
+      await refund.locator('.part', { hasText: '2. refund_order \u00b7 request' }).waitFor({ state: 'visible' })
+      expect(await refund.locator('.facts').first().textContent()).toBe('Reproduced 2 of 5 attempts from the root: flaky, it broke on some attempts only.')
+      const loginRequest = await refund.locator('.part', { hasText: '1. login \u00b7 request' }).textContent()
+      expect(loginRequest).toContain('[REDACTED]')
+      expect(leakedExplorationSecrets((await page.locator('body').textContent()) ?? '')).toEqual([])
+
+      const catalog = page.locator('details.exploration', { has: page.locator(':scope > summary > .name', { hasText: /^catalog$/ }) })
+      expect(await catalog.locator(':scope > summary .flag').textContent()).toBe('truncated')
+      expect(await catalog.locator('.note').first().textContent()).toBe(
+        'Truncated: the time budget of 1 min 0 s ran out before the search covered depth 8; the invariants held only on what was explored.',
+      )
+      expect(await catalog.locator('.empty').textContent()).toBe('No invariant was broken.')
+      expect(await catalog.locator('table.coverage tbody tr').allInnerTexts()).toEqual(['list_categories\t1500\t1500\t0', 'create_category\t1500\t1500\t0', 'delete_category\t0\t0\t0'])
+      expect(await catalog.locator('.note', { hasText: 'Never enabled' }).textContent()).toContain('delete_category')
+      expect(await shop.locator('table.timings tbody tr').allInnerTexts()).toEqual([
+        'Rollback\tpostgres\t412\t3.1 ms\t7.8 ms\t21 ms',
+        'Rollback\tcontext\t412\t0.1 ms\t0.2 ms\t1.0 ms',
+        'Observe\tpostgres\t413\t1.2 ms\t2.9 ms\t9.0 ms',
+      ])
+
+      mkdirSync(OUT, { recursive: true })
+      await page.screenshot({ path: path.join(OUT, 'explorations.png'), fullPage: true })
+      expect(requests).toEqual([url])
+      expect(problems).toEqual([])
     } finally {
       await page.close()
     }
@@ -279,3 +367,35 @@ describeBrowser('HTML report in headless Chromium', () => {
     }
   })
 })
+
+/** An exploration whose every field from the definition or the API holds markup that would run if parsed. */
+function hostileExploration(): ExplorationResult {
+  const x = explorationRun().explorations![0]!
+  const exchange = x.violations[0]!.sequence[0]!.exchanges[0]!
+  return {
+    ...x,
+    name: SCRIPT_PAYLOAD,
+    tags: [IMG_PAYLOAD],
+    description: IMG_PAYLOAD,
+    coverage: [{ action: SCRIPT_PAYLOAD, taken: 1, enabled: 1, refused: 0 }],
+    neverEnabled: [SCRIPT_PAYLOAD],
+    timings: { rollback: { [IMG_PAYLOAD]: { count: 1, p50: 1, p95: 1, max: 1 } }, observe: {} },
+    violations: [
+      {
+        ...x.violations[0]!,
+        invariant: IMG_PAYLOAD,
+        message: `broke ${SCRIPT_PAYLOAD}`,
+        emittedFile: IMG_PAYLOAD,
+        probes: [],
+        sequence: [
+          {
+            action: SCRIPT_PAYLOAD,
+            input: { note: IMG_PAYLOAD },
+            exchanges: [{ ...exchange, response: { status: 500, headers: { 'x-note': IMG_PAYLOAD }, body: `</script><script>window.__xss=4</script>${IMG_PAYLOAD}` } }],
+          },
+        ],
+      },
+    ],
+    issues: [],
+  }
+}

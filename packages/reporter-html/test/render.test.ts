@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import htmlPlugin, { DEFAULT_HTML_FILE, type PageData, buildPageModel, htmlReporter, jsonForScript, renderHtml, resolveHtmlOptions } from '../src/index'
 import { PAGE_SCRIPT } from '../src/generated/page-script'
 import { PAGE_STYLES } from '../src/assets/styles'
-import { bigRun } from './big-run'
+import { bigRun, explorationRun, leakedExplorationSecrets } from '@venomqa/fixtures'
 import { checkoutRun, failedStep, journey, resetClock, run, step } from './fixtures'
 
 /** The data block of a rendered page, parsed back. */
@@ -141,15 +141,45 @@ describe('renderHtml', () => {
     expect(data.issues[0]!.sv).toBe('medium')
     expect(data.run.summary.journeys.total).toBe(1)
   })
+
+  it('puts explorations in the page data, redacted, with the violations out of the issue list', () => {
+    const html = renderHtml(explorationRun())
+    expect(leakedExplorationSecrets(html)).toEqual([])
+    const data = pageData(html)
+    expect(data.explorations.map((x) => [x.n, x.s, x.tr, x.v.length])).toEqual([
+      ['shop', 'failed', undefined, 2],
+      ['catalog', 'passed', ['time', 60_000], 0],
+    ])
+    const [stock, refund] = data.explorations[0]!.v
+    expect(stock).toMatchObject({ inv: 'stock_never_negative', sv: 'critical', fl: 5, rp: [3, 3], f: 'journeys/regressions/stock_never_negative-3f9a2c.journey.ts' })
+    expect(stock!.fk).toBeUndefined()
+    expect(stock!.seq.map((s) => [s.a, s.ex.map((x) => `${x.rq.m} ${x.rq.u} ${x.rs?.s}`)])).toEqual([
+      ['create_product', ['POST /api/products 201']],
+      ['create_order', ['POST /api/products/7/orders 201']],
+      ['create_order', ['POST /api/products/7/orders 201']],
+    ])
+    expect(refund).toMatchObject({ inv: 'no_5xx', fk: 1, rp: [2, 5] })
+    expect(refund!.seq[0]!.in).toBe('{"email":"ada@example.com","password":"[REDACTED]"}')
+    expect(data.run.summary.explorations).toEqual({ total: 2, passed: 1, failed: 1, violations: 2, flaky: 1 })
+    expect(data.issues).toEqual([])
+  })
+
+  it('renders malformed explorations without crashing', () => {
+    const weird = { ...explorationRun(), summary: undefined, explorations: [null, { name: 7, status: 'odd', violations: 'no', stats: null, timings: 3, coverage: [{ action: 1 }], truncated: true }] } as unknown as RunResult
+    const data = pageData(renderHtml(weird))
+    expect(data.explorations).toHaveLength(1)
+    expect(data.explorations[0]).toMatchObject({ n: '7', s: 'failed', v: [], rb: [], cov: [['1', 0, 0, 0]] })
+    expect(data.run.summary.explorations).toEqual({ total: 1, passed: 0, failed: 1, violations: 0, flaky: 0 })
+  })
 })
 
 describe('options', () => {
   it('rejects bad options naming the key', () => {
     expect(() => resolveHtmlOptions({ maxBodyChars: -1 })).toThrow(ConfigError)
-    expect(() => resolveHtmlOptions({ maxBodyChars: -1 })).toThrow('reporters.html.maxBodyChars must be a positive integer, got -1')
-    expect(() => resolveHtmlOptions({ titel: 'x' })).toThrow('reporters.html.titel is not an option of the html reporter')
-    expect(() => resolveHtmlOptions({ redactKeys: 'x' })).toThrow('reporters.html.redactKeys must be an array of strings')
-    expect(() => htmlReporter({ title: 3 as unknown as string })).toThrow('html reporter options.title must be a string')
+    expect(() => resolveHtmlOptions({ maxBodyChars: -1 })).toThrow('reporters.html.maxBodyChars: expected a positive whole number, got -1')
+    expect(() => resolveHtmlOptions({ titel: 'x' })).toThrow('reporters.html.titel: unknown option')
+    expect(() => resolveHtmlOptions({ redactKeys: 'x' })).toThrow('reporters.html.redactKeys: expected a list of header names or body keys, got "x"')
+    expect(() => htmlReporter({ title: 3 as unknown as string })).toThrow('html reporter options.title: expected a string, got 3')
   })
 })
 

@@ -1,20 +1,21 @@
 import { PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
-import { type SlackReporterOptions, checkSlackOptions } from './options'
+import { parseSlackOptions, slackReporterOptions } from './options'
 import { slackReporter } from './reporter'
 
 export { buildSlackPayload, failuresOf, type Failure } from './payload'
 export { sendToSlack, parseRetryAfter, SlackDeliveryError, type SendOptions, type SendResult } from './send'
 export { slackReporter, deliverToSlack, SLACK_WEBHOOK_ENV, type SlackDelivery } from './reporter'
-export { checkSlackOptions, resolveSlackOptions, SLACK_DEFAULTS, type SlackReporterOptions } from './options'
+export { parseSlackOptions, resolveSlackOptions, slackReporterOptions, SLACK_DEFAULTS, type SlackReporterOptions } from './options'
 export { LIMITS as SLACK_LIMITS, escapeMrkdwn, type SlackPayload, type Block } from './block-kit'
 
-const plugin = definePlugin<SlackReporterOptions>({
+const plugin = definePlugin({
   name: '@venomqa/reporter-slack',
-  version: '0.1.0',
+  version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
+  options: slackReporterOptions,
   setup(api) {
-    const pluginOptions = checkSlackOptions((api.options ?? {}) as Record<string, unknown>, 'plugins.reporter-slack')
-    api.addReporter('slack', ({ options }) => slackReporter({ ...pluginOptions, ...checkSlackOptions(options ?? {}, 'reporters.slack') }))
+    const pluginOptions = parseSlackOptions(api.options)
+    api.addReporter('slack', ({ options }) => slackReporter({ ...pluginOptions, ...parseSlackOptions(options ?? {}, 'reporters.slack') }))
   },
 })
 

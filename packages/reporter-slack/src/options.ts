@@ -1,27 +1,37 @@
-import { ConfigError } from '@venomqa/core'
+import { parseOptions } from '@venomqa/core'
+import { z } from 'zod'
 
-export interface SlackReporterOptions {
-  /** The incoming webhook. Default: the SLACK_WEBHOOK_URL environment variable. */
-  webhookUrl?: string
-  /** Where the HTML report is published; adds an "Open report" button. */
-  reportUrl?: string
-  /** Post only when the run failed. Default false. */
-  onlyOnFailure?: boolean
-  /** Also write the payload as JSON to this file (relative to where the run started). */
-  saveTo?: string
-  /** Header prefix. Default "VenomQA". */
-  title?: string
-  /** How many failing steps the message lists. Default 5, at most 20. */
-  maxFailures?: number
-  /** Attempts in all, for 429 and 5xx answers and network errors. Default 4. */
-  maxAttempts?: number
-  /** First backoff in ms; doubles each attempt. Default 1000. */
-  retryBaseDelayMs?: number
-  /** Longest Retry-After honoured, in ms; a longer one gives up instead of holding the run. Default 30 000. */
-  maxRetryAfterMs?: number
-  /** Per-request timeout in ms. Default 10 000. */
-  timeoutMs?: number
+const int = (min: number, max: number) => {
+  const expected = { error: `expected a whole number from ${min} to ${max}` }
+  return z.number(expected).int(expected).min(min, expected).max(max, expected)
 }
+const text = z.string({ error: 'expected a string' })
+
+/** Options of the slack reporter: as the plugin's options, or per reporter (`{ name: 'slack', options }`). */
+export const slackReporterOptions = z.strictObject({
+  /** The incoming webhook. Default: the SLACK_WEBHOOK_URL environment variable. */
+  webhookUrl: text.optional(),
+  /** Where the HTML report is published; adds an "Open report" button. */
+  reportUrl: text.refine((u) => u === '' || isHttpUrl(u), { error: 'expected an http(s) URL' }).optional(),
+  /** Post only when the run failed. Default false. */
+  onlyOnFailure: z.boolean({ error: 'expected true or false' }).optional(),
+  /** Also write the payload as JSON to this file (relative to where the run started). */
+  saveTo: text.optional(),
+  /** Header prefix. Default "VenomQA". */
+  title: text.optional(),
+  /** How many failing steps the message lists. Default 5, at most 20. */
+  maxFailures: int(0, 20).optional(),
+  /** Attempts in all, for 429 and 5xx answers and network errors. Default 4. */
+  maxAttempts: int(1, 10).optional(),
+  /** First backoff in ms; doubles each attempt. Default 1000. */
+  retryBaseDelayMs: int(0, 60_000).optional(),
+  /** Longest Retry-After honoured, in ms; a longer one gives up instead of holding the run. Default 30 000. */
+  maxRetryAfterMs: int(0, 600_000).optional(),
+  /** Per-request timeout in ms. Default 10 000. */
+  timeoutMs: int(1, 600_000).optional(),
+})
+
+export type SlackReporterOptions = z.input<typeof slackReporterOptions>
 
 export interface ResolvedSlackOptions {
   webhookUrl?: string
@@ -46,32 +56,10 @@ export const SLACK_DEFAULTS = {
   timeoutMs: 10_000,
 } as const
 
-const STRING_KEYS = ['webhookUrl', 'reportUrl', 'saveTo', 'title'] as const
-const INTEGER_KEYS: Record<string, [min: number, max: number]> = {
-  maxFailures: [0, 20],
-  maxAttempts: [1, 10],
-  retryBaseDelayMs: [0, 60_000],
-  maxRetryAfterMs: [0, 600_000],
-  timeoutMs: [1, 600_000],
-}
-
-/** Check options from a config file; a ConfigError names the key and what was expected. */
-export function checkSlackOptions(raw: Record<string, unknown>, where = 'reporters.slack'): SlackReporterOptions {
-  const known = new Set<string>([...STRING_KEYS, 'onlyOnFailure', ...Object.keys(INTEGER_KEYS)])
-  for (const [key, value] of Object.entries(raw)) {
-    if (value === undefined) continue
-    const at = `${where}.${key}`
-    if (!known.has(key)) throw new ConfigError(`${at} is not an option of the slack reporter (known: ${[...known].join(', ')})`, { where: at })
-    if ((STRING_KEYS as readonly string[]).includes(key) && typeof value !== 'string')
-      throw new ConfigError(`${at} must be a string`, { where: at })
-    if (key === 'onlyOnFailure' && typeof value !== 'boolean') throw new ConfigError(`${at} must be true or false`, { where: at })
-    const range = INTEGER_KEYS[key]
-    if (range && !(Number.isInteger(value) && (value as number) >= range[0] && (value as number) <= range[1]))
-      throw new ConfigError(`${at} must be an integer from ${range[0]} to ${range[1]}, got ${JSON.stringify(value)}`, { where: at })
-  }
-  if (typeof raw.reportUrl === 'string' && raw.reportUrl && !isHttpUrl(raw.reportUrl))
-    throw new ConfigError(`${where}.reportUrl must be an http(s) URL`, { where: `${where}.reportUrl` })
-  return Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)) as SlackReporterOptions
+/** Check options from a config file: one ConfigError naming every wrong key; keys left undefined are dropped. */
+export function parseSlackOptions(raw: Record<string, unknown>, where = 'reporters.slack'): SlackReporterOptions {
+  const set = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined))
+  return parseOptions(slackReporterOptions, set, where)
 }
 
 export function resolveSlackOptions(options: SlackReporterOptions): ResolvedSlackOptions {

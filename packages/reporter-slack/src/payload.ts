@@ -1,4 +1,4 @@
-import { type Issue, type RunResult, type Severity, SEVERITIES, redactRun, redactText, severityRank, suggestionFor, summarize, walkSteps } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type RunResult, type Severity, SEVERITIES, redactRun, redactText, severityRank, suggestionFor, summarize, walkSteps } from '@venomqa/core'
 import { type Block, LIMITS, type SlackPayload, escapeMrkdwn, fitMrkdwn, mrkdwn, plain } from './block-kit'
 import { type SlackReporterOptions, isHttpUrl, resolveSlackOptions } from './options'
 
@@ -78,10 +78,28 @@ function fmtMs(ms: number): string {
   return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`
 }
 
-function headline(run: RunResult, j: RunResult['summary']['journeys'], title: string): { emoji: string; text: string } {
-  if (run.interrupted) return { emoji: ':warning:', text: `${title}: run interrupted, ${j.failed} of ${j.total} journeys failed` }
-  if (run.status === 'passed') return { emoji: ':white_check_mark:', text: `${title}: ${j.total === 1 ? 'the journey' : `all ${j.total} journeys`} passed` }
-  return { emoji: ':x:', text: `${title}: ${j.failed} of ${j.total} journeys failed` }
+function headline(run: RunResult, s: RunResult['summary'], title: string): { emoji: string; text: string } {
+  // A run of `venomqa explore` has no journey: its verdict is about explorations.
+  const [c, noun] = s.explorations && !s.journeys.total ? [s.explorations, 'exploration'] : [s.journeys, 'journey']
+  if (run.interrupted) return { emoji: ':warning:', text: `${title}: run interrupted, ${c.failed} of ${c.total} ${noun}s failed` }
+  if (run.status === 'passed') return { emoji: ':white_check_mark:', text: `${title}: ${c.total === 1 ? `the ${noun}` : `all ${c.total} ${noun}s`} passed` }
+  return { emoji: ':x:', text: `${title}: ${c.failed} of ${c.total} ${noun}s failed` }
+}
+
+/** One line per exploration: its verdict, violations (flaky ones counted), and a search that stopped short. */
+function explorationLine(x: ExplorationResult): string {
+  const flaky = x.violations.filter((v) => v.flaky).length
+  const emoji = x.interrupted ? ':warning:' : x.status === 'passed' ? ':white_check_mark:' : ':x:'
+  const found = x.violations.length ? `${x.violations.length} violation${x.violations.length === 1 ? '' : 's'}${flaky ? ` (${flaky} flaky)` : ''}` : 'no violation'
+  const invariants = [...new Set(x.violations.map((v) => v.invariant))]
+  const parts = [
+    `${emoji} *${fitMrkdwn(x.name, 150)}*`,
+    invariants.length ? `${found}: ${invariants.slice(0, 5).map((i) => `\`${fitMrkdwn(i.replace(/`/g, "'"), 100)}\``).join(', ')}${invariants.length > 5 ? ` and ${invariants.length - 5} more` : ''}` : found,
+    `${x.stats.transitions} transitions, ${x.stats.states} states`,
+  ]
+  if (x.truncated) parts.push(`truncated (${x.truncated.reason} budget)`)
+  if (x.interrupted) parts.push('interrupted')
+  return parts.join(' \u00b7 ')
 }
 
 function counts(c: { passed: number; failed: number; skipped?: number; total: number }): string {
@@ -106,20 +124,33 @@ export function buildSlackPayload(input: RunResult, options: SlackReporterOption
   // shows, and the saved copy of the payload is this same object.
   const run = redactRun(input)
   const o = resolveSlackOptions(options)
-  const s = run.summary ?? summarize(run.journeys ?? [], run.issues ?? [])
-  const head = headline(run, s.journeys, o.title)
+  const s = run.summary ?? summarize(run.journeys ?? [], run.issues ?? [], run.explorations ?? [])
+  const head = headline(run, s, o.title)
   const blocks: Block[] = [{ type: 'header', text: plain(`${head.emoji} ${head.text}`, LIMITS.headerText) }]
 
   const severities = SEVERITIES.filter((k) => s.issues[k]).map((k) => `${s.issues[k]} ${k}`)
-  blocks.push({
-    type: 'section',
-    fields: [
-      mrkdwn(`*Journeys*\n${counts(s.journeys)}`),
-      mrkdwn(`*Steps*\n${counts(s.steps)}`),
-      mrkdwn(`*Paths*\n${s.paths.total ? counts(s.paths) : 'none'}`),
-      mrkdwn(`*Issues*\n${severities.length ? severities.join(' \u00b7 ') : 'none'}`),
-    ],
-  })
+  const explorations = run.explorations ?? []
+  const fields = s.journeys.total || !s.explorations ? [mrkdwn(`*Journeys*\n${counts(s.journeys)}`), mrkdwn(`*Steps*\n${counts(s.steps)}`), mrkdwn(`*Paths*\n${s.paths.total ? counts(s.paths) : 'none'}`)] : []
+  if (s.explorations) {
+    const e = s.explorations
+    fields.push(mrkdwn(`*Explorations*\n${counts(e)}`), mrkdwn(`*Violations*\n${e.violations}${e.flaky ? ` (${e.flaky} flaky)` : ''}`))
+  }
+  fields.push(mrkdwn(`*Issues*\n${severities.length ? severities.join(' \u00b7 ') : 'none'}`))
+  blocks.push({ type: 'section', fields })
+  if (explorations.length) {
+    const lines = explorations.map(explorationLine)
+    // One section holds 3000 characters: the lines that do not fit are counted, not cut mid-line.
+    let text = ''
+    let shown = 0
+    for (const line of lines) {
+      const next = text ? `${text}\n${line}` : line
+      if (next.length > LIMITS.sectionText - 80) break
+      text = next
+      shown++
+    }
+    if (shown < lines.length) text += `\n\u2026 and ${lines.length - shown} more exploration${lines.length - shown === 1 ? '' : 's'} in the report.`
+    blocks.push({ type: 'section', text: mrkdwn(text) })
+  }
 
   const failures = isFailed(run) ? failuresOf(run) : []
   const shown = failures.slice(0, o.maxFailures)
@@ -143,7 +174,7 @@ export function buildSlackPayload(input: RunResult, options: SlackReporterOption
   blocks.push({ type: 'context', elements: [mrkdwn(context.join(' \u00b7 '))] })
 
   const text = fitMrkdwn(
-    `${head.text}: ${s.steps.failed} failed steps, ${s.issues.total} issues, ${fmtMs(run.durationMs)}${failures[0] ? `. First: ${failures[0].journey} \u203a ${failures[0].step}` : ''}`,
+    `${head.text}: ${s.explorations ? `${s.explorations.violations} violations, ` : ''}${s.journeys.total || !s.explorations ? `${s.steps.failed} failed steps, ` : ''}${s.issues.total} issues, ${fmtMs(run.durationMs)}${failures[0] ? `. First: ${failures[0].journey} \u203a ${failures[0].step}` : ''}`,
     LIMITS.fallbackText,
   )
   return { text, blocks: blocks.slice(0, LIMITS.blocks) }

@@ -3,7 +3,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { type ReportContext, type Reporter, type RunResult, errorMessage } from '@venomqa/core'
 import type { SlackPayload } from './block-kit'
-import { type SlackReporterOptions, checkSlackOptions, resolveSlackOptions } from './options'
+import { type SlackReporterOptions, parseSlackOptions, resolveSlackOptions } from './options'
 import { buildSlackPayload } from './payload'
 import { sendToSlack } from './send'
 
@@ -36,7 +36,7 @@ export interface SlackDelivery {
 export async function deliverToSlack(run: RunResult, options: SlackReporterOptions, ctx: ReportContext): Promise<SlackDelivery> {
   let stage = 'building the message'
   try {
-    const o = resolveSlackOptions({ ...options, ...checkSlackOptions(ctx.options ?? {}) })
+    const o = resolveSlackOptions({ ...options, ...parseSlackOptions(ctx.options ?? {}) })
     const failed = run.status !== 'passed' || !!run.interrupted
     if (o.onlyOnFailure && !failed) return { outcome: 'skipped' }
     const payload = buildSlackPayload(run, o)
@@ -63,7 +63,7 @@ export async function deliverToSlack(run: RunResult, options: SlackReporterOptio
 
 /** The `slack` reporter: posts a Block Kit summary of the finished run to an incoming webhook. */
 export function slackReporter(options: SlackReporterOptions = {}): Reporter {
-  const checked = checkSlackOptions(options as Record<string, unknown>, 'slack reporter options')
+  const checked = parseSlackOptions(options as Record<string, unknown>, 'slack reporter options')
   return {
     name: 'slack',
     async deliver(run, ctx) {

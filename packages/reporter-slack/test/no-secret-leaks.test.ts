@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Writable } from 'node:stream'
-import { AssertionFailed, type Issue, type JourneyResult, type StepResult, assertEqual, assertStatus, countNodes, knownSecrets, makeIssue } from '@venomqa/core'
+import { AssertionFailed, type ExplorationResult, type Issue, type JourneyResult, type StepResult, assertEqual, assertStatus, countNodes, knownSecrets, makeIssue, summarize } from '@venomqa/core'
 import { renderHtml } from '@venomqa/reporter-html'
 import { createConsoleReporter, createJsonReporter, renderJUnit, renderJson, renderMarkdown, writeReports } from '@venomqa/runner'
 import fc from 'fast-check'
@@ -13,7 +13,8 @@ import { run as makeRun } from './fixtures'
 /**
  * Every reporter, fed runs whose secrets sit in every place a secret can sit (headers, cookies, nested
  * body fields of any type, URL credentials, secret query parameters) and are quoted again in assertion
- * messages, errors and logs: none of the secret values may appear in any output. Nothing is remembered
+ * messages, errors and logs, in a journey and in an exploration (its violations' sequences, probes,
+ * action inputs, messages and issues): none of the secret values may appear in any output. Nothing is remembered
  * from an HTTP client here (the registry is emptied), so what masks them is the reporters' own redaction.
  */
 
@@ -169,6 +170,48 @@ function journeyFor(cases: { p: Placement; quote: string }[]): JourneyResult {
   }
 }
 
+/**
+ * An exploration whose one violation's minimal sequence sent the requests of `cases` (the last one's
+ * exchange again as the invariant's probe), each action's input the request body, quoted again in the
+ * violation's message and its issue.
+ */
+function explorationFor(cases: { p: Placement; quote: string }[]): ExplorationResult {
+  const exchanges = cases.map(({ p }, n) => exchangeFor(p, n + 100))
+  const message = cases.map(({ p, quote: kind }, n) => messageFor(kind, p, exchanges[n]!)).join('; ')
+  const asHttp = (ex: Exchange) => ({ request: ex.request, response: ex.response, attempt: 1, durationMs: 9, startedAt: '2025-03-01T10:00:01.000Z' })
+  const last = exchanges.at(-1)!
+  return {
+    name: 'leaky_exploration',
+    tags: [],
+    status: 'failed',
+    startedAt: '2025-03-01T10:00:01.000Z',
+    durationMs: 300,
+    seed: 7,
+    strategy: 'dfs',
+    depth: 4,
+    dedupe: true,
+    truncated: { reason: 'transitions', limit: 100 },
+    stats: { transitions: 100, states: 20, merged: 5, requests: 120, transitionsPerSecond: 300, maxDepthReached: 4 },
+    timings: { rollback: { memory: { count: 100, p50: 1, p95: 2, max: 3 } }, observe: {} },
+    coverage: [{ action: 'act_0', taken: 10, enabled: 10, refused: 0 }],
+    neverEnabled: [],
+    violations: [
+      {
+        invariant: 'no_5xx',
+        severity: 'high',
+        message,
+        sequence: exchanges.map((ex, n) => ({ action: `act_${n}`, input: ex.request.body, exchanges: [asHttp(ex)] })),
+        probes: [asHttp(last)],
+        foundLength: exchanges.length + 2,
+        reproduced: { attempts: 3, failures: 2 },
+        flaky: true,
+        id: 'no_5xx-1',
+      },
+    ],
+    issues: [makeIssue({ journey: 'leaky_exploration', path: 'act_0', step: 'no_5xx', severity: 'high', kind: 'assertion', error: message, source: 'invariant:no_5xx', request: last.request, response: last.response })],
+  }
+}
+
 class Capture extends Writable {
   text = ''
   override _write(chunk: Buffer, _enc: string, done: () => void) {
@@ -189,11 +232,15 @@ beforeEach(() => knownSecrets.clear())
 describe('no reporter shows a secret', () => {
   it('whatever the body, headers, URLs and messages that carry it', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.record({ p: placement, quote }), { minLength: 1, maxLength: 5 }), async (cases) => {
+      fc.asyncProperty(fc.array(fc.record({ p: placement, quote }), { minLength: 1, maxLength: 5 }), fc.array(fc.record({ p: placement, quote }), { minLength: 1, maxLength: 4 }), async (cases, explored) => {
         knownSecrets.clear()
-        const secrets = cases.map((c) => String(c.p.secret))
-        const run = makeRun([journeyFor(cases)])
-        expect(secrets.some((s) => JSON.stringify(run).includes(s))).toBe(true)
+        const secrets = [...cases, ...explored].map((c) => String(c.p.secret))
+        const journeys = [journeyFor(cases)]
+        const explorations = [explorationFor(explored)]
+        const run = makeRun(journeys, { explorations, summary: summarize(journeys, [], explorations) })
+        // Planted where the reporters will find them: the exploration's secrets are in its own exchanges.
+        const exploration = JSON.stringify(run.explorations)
+        expect(explored.every((c) => exploration.includes(String(c.p.secret)))).toBe(true)
 
         const live = new Capture()
         const consoleReporter = createConsoleReporter({ stream: live, color: false, progress: false, verbose: true })

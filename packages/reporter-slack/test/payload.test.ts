@@ -1,7 +1,8 @@
-import { ConfigError, makeIssue } from '@venomqa/core'
+import { ConfigError, makeIssue, summarize } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
-import { type Block, buildSlackPayload, checkSlackOptions, escapeMrkdwn, failuresOf } from '../src/index'
+import { type Block, buildSlackPayload, escapeMrkdwn, parseSlackOptions, failuresOf } from '../src/index'
 import { fitMrkdwn, fitPlain } from '../src/block-kit'
+import { explorationRun, leakedExplorationSecrets } from '@venomqa/fixtures'
 import { checkBlockKit } from './block-kit-check'
 import { failingRun, journey, passingRun, run, step } from './fixtures'
 
@@ -43,6 +44,32 @@ describe('buildSlackPayload', () => {
     expect(checkBlockKit(payload)).toEqual([])
     expect(textOf(payload.blocks[0])).toBe(':white_check_mark: Nightly API: all 2 journeys passed')
     expect(payload.blocks.map((b) => b.type)).toEqual(['header', 'section', 'context'])
+  })
+
+  it('gives a run of explorations one line per exploration, with its violations and flaky ones, and no secret', () => {
+    const payload = buildSlackPayload(explorationRun())
+    expect(checkBlockKit(payload)).toEqual([])
+    expect(leakedExplorationSecrets(JSON.stringify(payload))).toEqual([])
+    const [header, fields, lines] = payload.blocks
+    expect(textOf(header)).toBe(':x: VenomQA: 1 of 2 explorations failed')
+    expect(fields?.type === 'section' && fields.fields?.map((f) => f.text)).toEqual(['*Explorations*\n1 passed \u00b7 1 failed (of 2)', '*Violations*\n2 (1 flaky)', '*Issues*\n1 critical \u00b7 1 high'])
+    expect(textOf(lines).split('\n')).toEqual([
+      ':x: *shop* \u00b7 2 violations (1 flaky): `stock_never_negative`, `no_5xx` \u00b7 412 transitions, 57 states',
+      ':white_check_mark: *catalog* \u00b7 no violation \u00b7 3000 transitions, 3001 states \u00b7 truncated (time budget)',
+    ])
+    expect(payload.text).toBe('VenomQA: 1 of 2 explorations failed: 2 violations, 2 issues, 1 min 5 s')
+  })
+
+  it('adds the explorations to the counts of a run that has journeys too', () => {
+    const r = failingRun()
+    r.explorations = explorationRun().explorations
+    r.summary = summarize(r.journeys, r.issues, r.explorations)
+    const payload = buildSlackPayload(r)
+    expect(checkBlockKit(payload)).toEqual([])
+    expect(textOf(payload.blocks[0])).toBe(':x: VenomQA: 2 of 3 journeys failed')
+    const fields = payload.blocks[1]
+    expect(fields?.type === 'section' && fields.fields?.map((f) => f.text.split('\n')[0])).toEqual(['*Journeys*', '*Steps*', '*Paths*', '*Explorations*', '*Violations*', '*Issues*'])
+    expect(textOf(payload.blocks[2])).toContain('*shop* \u00b7 2 violations (1 flaky)')
   })
 
   it('says when the run was interrupted', () => {
@@ -100,10 +127,10 @@ describe('text fitting', () => {
 
 describe('options', () => {
   it('refuses bad options, naming the key', () => {
-    expect(() => checkSlackOptions({ onlyOnFailure: 'yes' })).toThrow(ConfigError)
-    expect(() => checkSlackOptions({ onlyOnFailure: 'yes' })).toThrow('reporters.slack.onlyOnFailure must be true or false')
-    expect(() => checkSlackOptions({ maxAttempts: 0 })).toThrow('reporters.slack.maxAttempts must be an integer from 1 to 10, got 0')
-    expect(() => checkSlackOptions({ reportUrl: 'javascript:alert(1)' })).toThrow('reporters.slack.reportUrl must be an http(s) URL')
-    expect(() => checkSlackOptions({ webhook: 'x' })).toThrow('reporters.slack.webhook is not an option of the slack reporter')
+    expect(() => parseSlackOptions({ onlyOnFailure: 'yes' })).toThrow(ConfigError)
+    expect(() => parseSlackOptions({ onlyOnFailure: 'yes' })).toThrow('reporters.slack.onlyOnFailure: expected true or false, got "yes"')
+    expect(() => parseSlackOptions({ maxAttempts: 0 })).toThrow('reporters.slack.maxAttempts: expected a whole number from 1 to 10, got 0')
+    expect(() => parseSlackOptions({ reportUrl: 'javascript:alert(1)' })).toThrow('reporters.slack.reportUrl: expected an http(s) URL')
+    expect(() => parseSlackOptions({ webhook: 'x' })).toThrow('reporters.slack.webhook: unknown option')
   })
 })

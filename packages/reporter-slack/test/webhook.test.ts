@@ -189,7 +189,7 @@ describe('options', () => {
   it('turns bad options given at report time into a warning, not a throw', async () => {
     const { ctx, warnings } = context({ maxAttempts: 'many' })
     await expect(slackReporter({ webhookUrl: 'http://127.0.0.1:9/x' }).deliver!(failingRun(), ctx)).resolves.toBeUndefined()
-    expect(warnings).toEqual(['building the message failed: reporters.slack.maxAttempts must be an integer from 1 to 10, got "many"'])
+    expect(warnings).toEqual(['building the message failed: reporters.slack.maxAttempts: expected a whole number from 1 to 10, got "many"'])
   })
 
   it('parses Retry-After as seconds or an HTTP date', () => {
@@ -213,6 +213,6 @@ describe('plugin', () => {
     expect(reporter.name).toBe('slack')
     await reporter.deliver!(passingRun(), context().ctx)
     expect(w.received).toHaveLength(1)
-    expect(() => reporters.get('slack')!({ options: { onlyOnFailure: 1 } })).toThrow('reporters.slack.onlyOnFailure must be true or false')
+    expect(() => reporters.get('slack')!({ options: { onlyOnFailure: 1 } })).toThrow('reporters.slack.onlyOnFailure: expected true or false, got 1')
   })
 })

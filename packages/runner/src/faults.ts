@@ -6,9 +6,10 @@ import { TimeoutError, VenomError, errorMessage } from '@venomqa/core'
  *
  * Every piece of user or plugin code the runner calls (a step attempt, a hook, a plugin's setup, a state
  * backend's checkpoint) runs inside a *guard*. While a runner is armed, this module listens to the process:
- * - `uncaughtException` / `unhandledRejection`: the error goes to the guard whose code started the failing
- *   callback (async context follows timers and promises), or to the newest guard still running; the guard's
- *   promise rejects with a {@link StrayError}, so the step fails and the run goes on as the semantics say.
+ * - `uncaughtException` / `unhandledRejection`: the error goes to the guard running, the newest one still
+ *   open; when several run at once (parallel paths), to the guard whose code started the failing callback
+ *   (async context follows timers and promises). The guard's promise rejects with a {@link StrayError}, so
+ *   the step fails and the run goes on as the semantics say.
  * - `beforeExit` while a guard is open: nothing is left that could settle it (no socket, no timer), so
  *   Node is about to exit mid-run with code 0. The newest open guard rejects with a {@link StallError}
  *   naming what never settled; the runner then rolls back, reports and exits 1.
@@ -40,6 +41,13 @@ function describeOrigin(origin: FaultOrigin): string {
 
 /** Who armed the monitor: it takes what no guard can. */
 export interface FaultOwner {
+  /**
+   * Several guards of this owner run at once (parallel paths, workers): follow each one's async context,
+   * so a stray error goes to the guard whose code started it. Costs a promise hook on every promise of
+   * the process (Node 20), so it is asked for only then; with one guard at a time, the newest open guard
+   * is the one running.
+   */
+  concurrent?: boolean
   /** An error thrown while no guard was running. */
   unattributed(error: unknown, origin: FaultOrigin): void
   /** Node is about to exit while this owner is busy and no guard is open: something unguarded stalled. */
@@ -65,6 +73,8 @@ class FaultMonitor {
   /** Insertion-ordered: the newest open guard is the last one. */
   readonly #open = new Set<OpenGuard>()
   readonly #owners: FaultOwner[] = []
+  /** Armed owners that run guards at once: while any is armed, guards follow their async context. */
+  #concurrentOwners = 0
 
   readonly #onUncaught = (error: unknown) => this.#fault(error, 'uncaughtException')
   readonly #onUnhandled = (reason: unknown) => this.#fault(reason, 'unhandledRejection')
@@ -83,10 +93,12 @@ class FaultMonitor {
       setArmedFlag(true)
     }
     this.#owners.push(owner)
+    if (owner.concurrent) this.#concurrentOwners++
     let disarmed = false
     return () => {
       if (disarmed) return
       disarmed = true
+      if (owner.concurrent) this.#concurrentOwners--
       const i = this.#owners.lastIndexOf(owner)
       if (i >= 0) this.#owners.splice(i, 1)
       if (!this.#owners.length) {
@@ -109,7 +121,7 @@ class FaultMonitor {
       open.reject = reject
       let value: T | PromiseLike<T>
       try {
-        value = this.#context.run(open, fn)
+        value = this.#concurrentOwners > 0 ? this.#context.run(open, fn) : fn()
       } catch (err) {
         reject(err)
         return

@@ -6,13 +6,14 @@ import {
   type Journey,
   type JourneyResult,
   type LifecycleHooks,
-  PLUGIN_API_VERSION,
-  type Plugin,
   type PluginApi,
+  type PluginLogger,
   PluginError,
   type Ports,
   TimeoutError,
   RESULTS_SCHEMA_VERSION,
+  StateError,
+  type Reporter,
   type RunResult,
   type StateBackend,
   VenomError,
@@ -25,14 +26,16 @@ import {
 } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import { executeJourney } from './executor'
+import type { Lane } from './execution/lanes'
 import { StallError, StrayError, faults, type FaultOrigin } from './faults'
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { UndiciHttpClient, createDispatcher, type TokenStore } from './http-client'
-import type { PluginEntry, Registry, RunnerOptions, SourcedJourney } from './types'
+import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
+import type { RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
 import { WorkerPool } from './workers'
 import { World } from './world'
 
-export const RUNNER_VERSION = '0.1.0'
+export const RUNNER_VERSION = __VENOMQA_PKG_VERSION__
 
 export interface RunOptions {
   /** Interrupt this run (in addition to the runner's own signal). */
@@ -48,7 +51,7 @@ export function createRunner(options: RunnerOptions = {}): Runner {
 
 export class Runner {
   readonly options: RunnerOptions
-  readonly registry: Registry = { reporters: new Map(), ports: new Map(), stateBackends: [], healthChecks: new Map(), plugins: [] }
+  readonly registry: Registry = { reporters: new Map(), ports: new Map(), stateBackends: [], healthChecks: new Map(), plugins: [], invariants: [] }
   readonly bus: HookBus
   /** Issues not tied to one journey: plugin hooks outside a journey, backend connect failures. */
   readonly runIssues: Issue[] = []
@@ -84,6 +87,7 @@ export class Runner {
   /** While the runner works, stray errors and stalls become issues of this run (see faults.ts). */
   #arm(): () => void {
     return faults.arm({
+      concurrent: Math.max(this.options.parallelPaths ?? 1, this.options.workers ?? 1) > 1,
       unattributed: (error: unknown, origin: FaultOrigin) =>
         this.runIssues.push(
           makeIssue({
@@ -131,9 +135,9 @@ export class Runner {
   async #init(): Promise<void> {
     const builtins = await loadBuiltinReporters()
     for (const [name, factory] of builtins) this.registry.reporters.set(name, factory)
-    for (const entry of this.options.plugins ?? []) await this.#setupPlugin(entry)
+    for (const checked of await checkPluginEntries(this.options.plugins ?? [])) await this.#setupPlugin(checked)
     this.bus.add('hooks', this.options.hooks)
-    for (const r of this.options.reporters ?? []) this.bus.add(`reporter:${r.name}`, r.hooks)
+    for (const r of this.options.reporters ?? []) this.addReporter(r)
     for (const b of this.options.stateBackends ?? []) this.registry.stateBackends.push(b)
     for (const f of this.#backendFactories) this.registry.stateBackends.push(await f())
     for (const [name, port] of Object.entries(this.options.ports ?? {})) this.registry.ports.set(name, port)
@@ -141,27 +145,51 @@ export class Runner {
     this.#ports = makePorts(this.registry.ports)
   }
 
-  async #setupPlugin(entry: PluginEntry): Promise<void> {
-    const [plugin, options] = Array.isArray(entry) ? entry : [entry, {}]
-    const name = (plugin as Plugin | undefined)?.name ?? '(unnamed plugin)'
-    if (!plugin || typeof plugin !== 'object' || typeof plugin.name !== 'string')
-      throw new PluginError(name, `plugin "${name}" is not a plugin object (expected definePlugin({ name, version, apiVersion, ... }))`)
-    if (plugin.apiVersion !== PLUGIN_API_VERSION)
-      throw new PluginError(
-        name,
-        `plugin "${name}" was built for plugin API version ${String(plugin.apiVersion)}, but this VenomQA speaks version ${PLUGIN_API_VERSION}; install a version of the plugin made for this VenomQA`,
-      )
+  /**
+   * Follow the run live with a reporter: its hooks go through the same bus as plugins' hooks, with the
+   * same failure rules and timeout. For reporters made after init (a plugin's reporter exists only then).
+   */
+  addReporter(reporter: Reporter): void {
+    this.bus.add(`reporter:${reporter.name}`, reporter.hooks)
+  }
+
+  /**
+   * The commands plugins add through their `commands` hook, by name. Nothing is set up: options are
+   * checked, then only `commands` runs. Two plugins adding one command name is refused.
+   */
+  async commands(): Promise<Map<string, RegisteredCommand>> {
+    const found = new Map<string, RegisteredCommand>()
+    for (const { plugin, name, options } of await checkPluginEntries(this.options.plugins ?? [])) {
+      plugin.commands?.({
+        options,
+        root: this.options.root ?? process.cwd(),
+        log: this.#pluginLog(name),
+        addCommand: (command, definition) => {
+          const owner = found.get(command)?.plugin
+          if (owner && owner !== name) throw new PluginError(name, `plugins "${owner}" and "${name}" both add a command named "${command}"; remove one of them`)
+          found.set(command, { plugin: name, command: definition })
+        },
+      })
+    }
+    return found
+  }
+
+  #pluginLog(name: string): PluginLogger {
+    return {
+      info: (m) => this.options.logger?.info(`[${name}] ${m}`),
+      warn: (m) => this.options.logger?.warn(`[${name}] ${m}`),
+      debug: (m) => this.options.logger?.debug(`[${name}] ${m}`),
+    }
+  }
+
+  async #setupPlugin({ plugin, name, options }: CheckedPlugin): Promise<void> {
     const source = `plugin:${name}`
     const api: PluginApi<any> = {
-      options: options ?? {},
+      options,
       root: this.options.root ?? process.cwd(),
       profile: this.options.profile,
       baseUrl: this.options.baseUrl,
-      log: {
-        info: (m) => this.options.logger?.info(`[${name}] ${m}`),
-        warn: (m) => this.options.logger?.warn(`[${name}] ${m}`),
-        debug: (m) => this.options.logger?.debug(`[${name}] ${m}`),
-      },
+      log: this.#pluginLog(name),
       addReporter: (rname, factory) => {
         this.#claim('reporter', rname, name)
         this.registry.reporters.set(rname, factory)
@@ -178,6 +206,7 @@ export class Runner {
       addHook: (hook, fn) => this.bus.on(hook, source, fn as (e: unknown) => unknown),
       addHealthCheck: (hname, check) => this.registry.healthChecks.set(hname, check),
       onClose: (fn) => this.#closers.push({ plugin: name, fn }),
+      addInvariant: (invariant) => this.registry.invariants.push(invariant),
     }
     try {
       await faults.guard(`plugin "${name}" setup`, () => plugin.setup?.(api), { timeoutMs: this.pluginTimeoutMs })
@@ -422,6 +451,34 @@ export class Runner {
     await this.#dispatcher?.close().catch(() => {})
     this.#dispatcher = undefined
     return this.closeIssues.map((i) => i.error)
+  }
+
+  /**
+   * What an exploration (@venomqa/explore) runs on: the state backends connected, a lane with a World
+   * over them (the context and the HTTP client's headers included), an HTTP client on the run's pool,
+   * and the ports. While it is open, stray errors and stalls become issues of the run, as in `run()`;
+   * `done()` ends that. Throws a StateError when a backend cannot connect or a plugin's setup hung.
+   */
+  async explorationEnv(options: { baseUrl?: string } = {}): Promise<{ lane: Lane; done(): void }> {
+    await this.init()
+    if (this.#fatal) throw new StateError('runner', this.#fatal)
+    const disarm = this.#arm()
+    try {
+      const problem = await this.#connect()
+      if (problem) throw new StateError('runner', problem)
+    } catch (err) {
+      disarm()
+      throw err
+    }
+    this.#dispatcher ??= createDispatcher(this.options.http?.connections)
+    const http = new UndiciHttpClient(
+      { ...this.options.http, baseUrl: options.baseUrl ?? this.options.baseUrl ?? '', headers: this.options.headers },
+      { dispatcher: this.#dispatcher, tokens: this.#tokens },
+    )
+    const world = new World(this.registry.stateBackends, new Context(), [
+      { snapshot: () => http.snapshotHeaders(), restore: (h) => http.restoreHeaders(h as Record<string, string>) },
+    ])
+    return { lane: { index: 0, world, http, ports: this.ports }, done: disarm }
   }
 }
 

@@ -1,17 +1,23 @@
 import type {
   HttpExchange,
+  Invariant,
   Journey,
   LifecycleHooks,
   Logger,
   Plugin,
+  PluginCommand,
   Reporter,
   ReporterFactory,
   RetryPolicy,
   StateBackend,
 } from '@venomqa/core'
 
-/** A plugin with the options it was given (`[name, options]` in config). */
-export type PluginEntry = Plugin<any> | [Plugin<any>, Record<string, unknown>]
+/**
+ * A plugin with the options it was given: the plugin alone, `[plugin, options]`, or, to have option
+ * errors name where the user wrote them, `{ plugin, options, where }` (`where` such as `plugins[2]` or
+ * `--plugin redis`; default `plugins[<index in this list>]`).
+ */
+export type PluginEntry = Plugin<any> | [Plugin<any>, unknown] | { plugin: Plugin<any>; options?: unknown; where?: string }
 
 export interface HttpClientOptions {
   baseUrl: string
@@ -104,6 +110,12 @@ export interface RunnerOptions {
   toolVersion?: string
 }
 
+/** A command a plugin added, with the plugin it came from. */
+export interface RegisteredCommand {
+  plugin: string
+  command: PluginCommand
+}
+
 /** What plugins registered, for the CLI to look up reporters by name and for `doctor`. */
 export interface Registry {
   reporters: Map<string, ReporterFactory>
@@ -111,6 +123,8 @@ export interface Registry {
   stateBackends: StateBackend[]
   healthChecks: Map<string, () => Promise<boolean>>
   plugins: { name: string; version: string }[]
+  /** Invariants plugins add (`api.addInvariant`): every exploration checks them. */
+  invariants: Invariant[]
 }
 
 export interface SourcedJourney {

@@ -1,4 +1,4 @@
-import { type BackendTiming, type Context, type ContextSnapshot, StateBackend, StateError, errorMessage } from '@venomqa/core'
+import { type BackendTiming, CheckpointStack, type Context, type ContextSnapshot, type StateBackend, StateError, errorMessage } from '@venomqa/core'
 
 /** Runner-side state that a checkpoint also saves, e.g. the HTTP client's auth header. */
 export interface Restorable<S = unknown> {
@@ -6,16 +6,24 @@ export interface Restorable<S = unknown> {
   restore(snapshot: S): void
 }
 
+/** What the World itself saves at a checkpoint; the backends save their own. */
+interface Saved {
+  ctx: ContextSnapshot
+  extras: unknown[]
+}
+
 /**
  * The state of the system under test: every registered backend plus the journey's context.
- * Checkpoint and rollback fan out to all of them; checkpoints form a stack, as savepoints do, so rolling
- * back to one drops every checkpoint taken after it.
+ * Checkpoint and rollback fan out to all of them. The World keeps its checkpoints in a CheckpointStack,
+ * as every backend does, so all of them follow one rule (see CheckpointStack): rolling back to a
+ * checkpoint drops every later one, releasing one releases the later ones too, and taking an open name
+ * again replaces it.
  */
 export class World {
   readonly backends: readonly StateBackend[]
   #ctx: Context
   readonly #extras: readonly Restorable[]
-  readonly #stack: { name: string; ctx: ContextSnapshot; extras: unknown[] }[] = []
+  readonly #stack = new CheckpointStack<Saved>('world')
 
   constructor(backends: readonly StateBackend[], ctx: Context, extras: readonly Restorable[] = []) {
     this.backends = backends
@@ -25,12 +33,12 @@ export class World {
 
   /** The context as it was at an open checkpoint (a deep copy each time). */
   contextAt(name: string): ContextSnapshot | undefined {
-    return this.#stack.find((c) => c.name === name)?.ctx
+    return this.#stack.find(name)?.ctx
   }
 
   /** What the extras (HTTP headers...) were at an open checkpoint. */
   extrasAt(name: string): unknown[] | undefined {
-    return this.#stack.find((c) => c.name === name)?.extras
+    return this.#stack.find(name)?.extras
   }
 
   get ctx(): Context {
@@ -39,52 +47,43 @@ export class World {
 
   /** Checkpoints open right now, oldest first. */
   get open(): string[] {
-    return this.#stack.map((c) => c.name)
+    return this.#stack.names
   }
 
   async checkpoint(name: string): Promise<BackendTiming[]> {
-    const timings: BackendTiming[] = []
-    // Snapshot the context first: if it cannot be copied, no backend has done any work yet.
-    const ctx = this.#ctx.snapshot()
-    const extras = this.#extras.map((e) => e.snapshot())
-    for (const b of this.backends) {
-      const t0 = performance.now()
+    // Copy the context first: if it cannot be copied, no backend has done any work yet.
+    const saved: Saved = { ctx: this.#ctx.snapshot(), extras: this.#extras.map((e) => e.snapshot()) }
+    let timings: BackendTiming[] = []
+    await this.#stack.take(name, async () => {
       try {
-        await b.checkpoint(name)
+        timings = await this.#fanOut(`checkpoint "${name}"`, (b) => b.checkpoint(name))
       } catch (err) {
-        throw err instanceof StateError ? err : new StateError(b.name, `checkpoint "${name}" failed: ${errorMessage(err)}`, { cause: err })
+        // The World does not open the checkpoint, so no backend may keep it open either.
+        await this.#releaseEverywhere(name)
+        throw err
       }
-      timings.push({ backend: b.name, mechanism: b.mechanism, durationMs: performance.now() - t0 })
-    }
-    this.#stack.push({ name, ctx, extras })
+      return saved
+    })
     return timings
   }
 
   async rollback(name: string): Promise<BackendTiming[]> {
-    const index = this.#stack.findIndex((c) => c.name === name)
-    if (index < 0) throw new StateError('world', `no open checkpoint "${name}" (open: ${this.open.join(', ') || 'none'})`)
-    const timings: BackendTiming[] = []
-    for (const b of this.backends) {
-      const t0 = performance.now()
-      try {
-        await b.rollback(name)
-      } catch (err) {
-        throw err instanceof StateError ? err : new StateError(b.name, `rollback to "${name}" failed: ${errorMessage(err)}`, { cause: err })
-      }
-      timings.push({ backend: b.name, mechanism: b.mechanism, durationMs: performance.now() - t0 })
-    }
-    const saved = this.#stack[index]!
-    this.#ctx.restore(saved.ctx)
-    this.#extras.forEach((e, i) => e.restore(saved.extras[i]))
-    this.#stack.length = index + 1
+    let timings: BackendTiming[] = []
+    await this.#stack.rollback(name, async (saved) => {
+      timings = await this.#fanOut(`rollback to "${name}"`, (b) => b.rollback(name))
+      this.#ctx.restore(saved.ctx)
+      this.#extras.forEach((e, i) => e.restore(saved.extras[i]))
+    })
     return timings
   }
 
-  /** Release every open checkpoint, newest first. Errors are collected, not thrown, so all get a chance. */
+  /**
+   * Release every open checkpoint, newest first, so that each release frees one checkpoint. Errors are
+   * collected, not thrown, so all get a chance.
+   */
   async releaseAll(): Promise<string[]> {
     const errors: string[] = []
-    while (this.#stack.length) {
-      const { name } = this.#stack.pop()!
+    for (const { name } of this.#stack.clear().reverse()) {
       for (const b of this.backends) {
         try {
           await b.release(name)
@@ -94,5 +93,25 @@ export class World {
       }
     }
     return errors
+  }
+
+  /** Call every backend in turn, timing each; the first failure stops the rest, as a StateError. */
+  async #fanOut(doing: string, call: (b: StateBackend) => Promise<void>): Promise<BackendTiming[]> {
+    const timings: BackendTiming[] = []
+    for (const b of this.backends) {
+      const t0 = performance.now()
+      try {
+        await call(b)
+      } catch (err) {
+        throw err instanceof StateError ? err : new StateError(b.name, `${doing} failed: ${errorMessage(err)}`, { cause: err })
+      }
+      timings.push({ backend: b.name, mechanism: b.mechanism, durationMs: performance.now() - t0 })
+    }
+    return timings
+  }
+
+  /** Best effort: the checkpoint's own failure is what gets reported, and the journey stops on it. */
+  async #releaseEverywhere(name: string): Promise<void> {
+    for (const b of this.backends) await b.release(name).catch(() => {})
   }
 }

@@ -13,6 +13,8 @@ function inChild(body: string): { out: any; status: number | null; stderr: strin
   const script = `import { faults, StallError, StrayError } from '${RUNNER}'
 const seen = []
 const owner = { unattributed: (e, origin) => seen.push({ unattributed: String(e?.message ?? e), origin }), stalled: () => seen.push({ stalled: true }) }
+// Guards that run at once (parallel paths) follow their async context; one at a time, the newest open guard is the running one.
+const concurrentOwner = { ...owner, concurrent: true }
 const describe = (err) => ({ name: err?.constructor?.name, message: err?.message })
 // Not a top-level await: Node ends a module whose top-level await never settles with exit code 13
 // before 'beforeExit', and the CLI (like most programs) runs from a plain async function.
@@ -32,9 +34,9 @@ ${body}
 }
 
 describe('fault monitor', () => {
-  it('gives a timer throw to the guard whose code started it, even while a newer guard runs', () => {
+  it('with guards running at once, gives a timer throw to the guard whose code started it, even while a newer guard runs', () => {
     const { out } = inChild(`
-const disarm = faults.arm(owner)
+const disarm = faults.arm(concurrentOwner)
 const first = faults.guard('step "first"', () => { setTimeout(() => { throw new Error('from first') }, 20); return new Promise((r) => setTimeout(r, 200)) })
 const second = faults.guard('step "second"', () => new Promise((r) => setTimeout(() => r('second done'), 100)))
 const results = await Promise.allSettled([first, second])
@@ -48,9 +50,9 @@ console.log(JSON.stringify({ results: results.map((r) => r.status === 'fulfilled
     expect(out.seen).toEqual([])
   })
 
-  it('gives a rejection nobody awaited to the guard that made it, and one from a guard that already ended to its onLate', () => {
+  it('with guards running at once, gives a rejection nobody awaited to the guard that made it, and one from a guard that already ended to its onLate', () => {
     const { out } = inChild(`
-const disarm = faults.arm(owner)
+const disarm = faults.arm(concurrentOwner)
 const late = []
 const early = await faults.guard('step "a"', async () => { Promise.reject(new Error('unawaited')); await new Promise((r) => setTimeout(r, 50)) }).catch(describe)
 await faults.guard('step "b"', () => { setTimeout(() => Promise.reject(new Error('after b ended')), 10) }, { onLate: (e, origin) => late.push({ message: e.message, origin }) })
@@ -61,6 +63,17 @@ console.log(JSON.stringify({ early, late, seen }))
     expect(out.early).toEqual({ name: 'StrayError', message: 'step "a": unawaited (a promise rejected that nothing awaited)' })
     expect(out.late).toEqual([{ message: 'after b ended', origin: 'unhandledRejection' }])
     expect(out.seen).toEqual([])
+  })
+
+  it('one guard at a time: a stray error goes to the guard running now, with no async context followed', () => {
+    const { out } = inChild(`
+const disarm = faults.arm(owner)
+const first = await faults.guard('step "first"', () => { setTimeout(() => { throw new Error('from first, late') }, 30) })
+const second = await faults.guard('step "second"', () => new Promise((r) => setTimeout(r, 200))).catch(describe)
+disarm()
+console.log(JSON.stringify({ first: first ?? null, second, seen }))
+`)
+    expect(out).toEqual({ first: null, second: { name: 'StrayError', message: 'step "second": from first, late (thrown outside the awaited chain, e.g. in a timer callback)' }, seen: [] })
   })
 
   it('an error outside every guard goes to the owner', () => {

@@ -1,27 +1,28 @@
-import { type Plugin, PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
-import { type MysqlStateOptions, validateOptions } from './options'
+import { type Plugin, PLUGIN_API_VERSION, definePlugin, parseOptions } from '@venomqa/core'
+import { type MysqlStateOptions, mysqlStateOptions } from './options'
 import { MysqlSavepointBackend } from './savepoint'
 import { MysqlSnapshotBackend } from './snapshot'
 
 export const PLUGIN_NAME = '@venomqa/state-mysql'
-export const PLUGIN_VERSION = '0.1.0'
+export const PLUGIN_VERSION = __VENOMQA_PKG_VERSION__
 
 /** A state backend for MySQL or MariaDB with the chosen mechanism (snapshot by default). */
 export function mysqlState(options: MysqlStateOptions & { mechanism: 'savepoint' }): MysqlSavepointBackend
 export function mysqlState(options: MysqlStateOptions & { mechanism?: 'snapshot' }): MysqlSnapshotBackend
 export function mysqlState(options: MysqlStateOptions): MysqlSnapshotBackend | MysqlSavepointBackend
 export function mysqlState(options: MysqlStateOptions): MysqlSnapshotBackend | MysqlSavepointBackend {
-  const valid = validateOptions(options, 'mysqlState()')
+  const valid = parseOptions(mysqlStateOptions, options, 'mysqlState()')
   return valid.mechanism === 'savepoint' ? new MysqlSavepointBackend(valid) : new MysqlSnapshotBackend(valid)
 }
 
 /** Registers the backend and a health check named after it (`venomqa doctor`). */
-export const mysqlStatePlugin: Plugin<MysqlStateOptions> = definePlugin<MysqlStateOptions>({
+export const mysqlStatePlugin: Plugin<MysqlStateOptions> = definePlugin({
   name: PLUGIN_NAME,
   version: PLUGIN_VERSION,
   apiVersion: PLUGIN_API_VERSION,
+  options: mysqlStateOptions,
   setup(api) {
-    const options = validateOptions(api.options, PLUGIN_NAME)
+    const options = api.options
     const backend = options.mechanism === 'savepoint' ? new MysqlSavepointBackend(options) : new MysqlSnapshotBackend(options)
     api.addStateBackend(backend)
     api.addHealthCheck(backend.name, () => backend.healthCheck())

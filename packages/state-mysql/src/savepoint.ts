@@ -1,4 +1,4 @@
-import { type StateBackend, StateError } from '@venomqa/core'
+import { CheckpointStack, type StateBackend, StateError } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, openConnection, parseTarget } from './connection'
 import { PRIVATE_LIKE, ident } from './sql'
@@ -31,8 +31,8 @@ export class MysqlSavepointBackend implements StateBackend {
   readonly #options: MysqlSavepointOptions
   readonly #target: Target
   #conn?: Connection
-  /** Open savepoints, oldest first; MySQL drops every later one when it rolls back to or releases one. */
-  #stack: { name: string; savepoint: string }[] = []
+  /** Savepoint names by checkpoint. MySQL, like the stack, drops every later one when it rolls back to or releases one. */
+  readonly #stack: CheckpointStack<string>
   #nextId = 1
   #tables: string[] = []
 
@@ -40,6 +40,12 @@ export class MysqlSavepointBackend implements StateBackend {
     this.name = options.name ?? 'mysql'
     this.#options = options
     this.#target = parseTarget(this.name, options.url, options.database)
+    this.#stack = new CheckpointStack(this.name)
+  }
+
+  /** Names of the open checkpoints, oldest first. */
+  get checkpoints(): string[] {
+    return this.#stack.names
   }
 
   /** The connection, inside the transaction, that the app under test must use for its queries. */
@@ -70,27 +76,26 @@ export class MysqlSavepointBackend implements StateBackend {
 
   async checkpoint(name: string): Promise<void> {
     const conn = this.#require(`checkpoint "${name}"`)
-    const existing = this.#stack.findIndex((s) => s.name === name)
-    if (existing >= 0) this.#stack.splice(existing, 1)
     const savepoint = `venomqa_sp_${this.#nextId++}`
-    await this.#query(conn, `checkpoint "${name}"`, `SAVEPOINT ${ident(savepoint)}`)
-    this.#stack.push({ name, savepoint })
+    await this.#stack.take(
+      name,
+      async () => {
+        await this.#query(conn, `checkpoint "${name}"`, `SAVEPOINT ${ident(savepoint)}`)
+        return savepoint
+      },
+      (gone) => this.#releaseSavepoint(conn, gone[0]!.name, gone[0]!.data),
+    )
   }
 
+  /** ROLLBACK TO SAVEPOINT destroys the later savepoints itself: nothing is left to free for them. */
   async rollback(name: string): Promise<void> {
     const conn = this.#require(`rollback to "${name}"`)
-    const index = this.#stack.findIndex((s) => s.name === name)
-    if (index < 0) throw new StateError(this.name, `rollback to "${name}": no such savepoint (open: ${this.#stack.map((s) => s.name).join(', ') || 'none'})`)
-    await this.#query(conn, `rollback to "${name}"`, `ROLLBACK TO SAVEPOINT ${ident(this.#stack[index]!.savepoint)}`)
-    this.#stack.length = index + 1
+    await this.#stack.rollback(name, (savepoint) => this.#query(conn, `rollback to "${name}"`, `ROLLBACK TO SAVEPOINT ${ident(savepoint)}`))
   }
 
+  /** Releasing the oldest savepoint released releases the later ones with it. */
   async release(name: string): Promise<void> {
-    const conn = this.#require(`release "${name}"`)
-    const index = this.#stack.findIndex((s) => s.name === name)
-    if (index < 0) return
-    await this.#query(conn, `release "${name}"`, `RELEASE SAVEPOINT ${ident(this.#stack[index]!.savepoint)}`)
-    this.#stack.length = index
+    await this.#stack.release(name, (gone) => this.#releaseSavepoint(this.#require(`release "${name}"`), name, gone[0]!.data))
   }
 
   /**
@@ -116,7 +121,7 @@ export class MysqlSavepointBackend implements StateBackend {
     const conn = this.#conn
     if (!conn) return
     this.#conn = undefined
-    this.#stack = []
+    this.#stack.clear()
     try {
       await conn.query('ROLLBACK')
     } finally {
@@ -127,6 +132,10 @@ export class MysqlSavepointBackend implements StateBackend {
   #require(op: string): Connection {
     if (!this.#conn) throw new StateError(this.name, `${op}: not connected (connect() was not called, or failed)`)
     return this.#conn
+  }
+
+  #releaseSavepoint(conn: Connection, name: string, savepoint: string): Promise<void> {
+    return this.#query(conn, `release "${name}"`, `RELEASE SAVEPOINT ${ident(savepoint)}`)
   }
 
   async #query(conn: Connection, op: string, sql: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { type StateBackend, StateError } from '@venomqa/core'
+import { CheckpointStack, type OpenCheckpoint, type StateBackend, StateError } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
 import { type Fingerprint, diffFingerprint, fingerprintOf, fingerprintSql, readSchema } from './schema'
@@ -31,8 +31,8 @@ export interface MysqlSnapshotOptions {
   exclude?: string[]
   /** The backend's name in results (default 'mysql'). */
   name?: string
-  /** Seconds to wait for a lock held by the app (an open transaction) before failing. Default 10. */
-  lockWaitTimeout?: number
+  /** How long to wait for a lock held by the app (an open transaction) before failing, ms. Default 10 000. */
+  lockWaitTimeoutMs?: number
 }
 
 /**
@@ -42,7 +42,6 @@ export interface MysqlSnapshotOptions {
 type Delta = 'rows' | 'whole'
 
 interface Checkpoint {
-  readonly name: string
   readonly id: number
   /** Marks with a larger sequence are changes made since this checkpoint (or since the last rollback to it). */
   seq: number
@@ -103,7 +102,7 @@ export class MysqlSnapshotBackend implements StateBackend {
   #tracked = new Map<string, TrackedTable>()
   #installedFingerprint: Fingerprint = new Map()
   #baseReady = false
-  readonly #checkpoints = new Map<string, Checkpoint>()
+  readonly #stack: CheckpointStack<Checkpoint>
   #seq = 0
   #nextId = 1
   #queue: Promise<void> = Promise.resolve()
@@ -112,6 +111,7 @@ export class MysqlSnapshotBackend implements StateBackend {
     this.name = options.name ?? 'mysql'
     this.#options = options
     this.#target = parseTarget(this.name, options.url, options.database)
+    this.#stack = new CheckpointStack(this.name)
   }
 
   /** The tables this backend restores, known after connect(). */
@@ -121,7 +121,7 @@ export class MysqlSnapshotBackend implements StateBackend {
 
   /** Names of the open checkpoints. */
   get checkpoints(): string[] {
-    return [...this.#checkpoints.keys()]
+    return this.#stack.names
   }
 
   async connect(): Promise<void> {
@@ -140,99 +140,103 @@ export class MysqlSnapshotBackend implements StateBackend {
   }
 
   checkpoint(name: string): Promise<void> {
-    return this.#run(`checkpoint "${name}"`, async (conn) => {
-      const existing = this.#checkpoints.get(name)
-      if (existing) await this.#drop(conn, existing)
-
-      let probe = await this.#probe(conn, -1)
-      const drift = diffFingerprint(this.#installedFingerprint, probe.fingerprint)
-      if (drift.length) {
-        if (this.#checkpoints.size)
-          throw new StateError(this.name, `checkpoint "${name}": the schema changed while checkpoints are open (${drift.join('; ')}); their state can no longer be restored`)
-        // No checkpoint depends on the old tracking: start over with the new schema.
-        await this.#dropPrivateObjects(conn)
-        await this.#install(conn)
-        probe = await this.#probe(conn, -1)
-      }
-
-      const deltas = new Map<string, Delta>()
-      const id = this.#nextId++
-      if (this.#checkpoints.size === 0) {
-        await this.#updateBase(conn, probe)
-      } else {
-        await this.#saveDeltas(conn, id, this.#seq + 1, probe, deltas)
-      }
-      const seq = ++this.#seq
-      this.#checkpoints.set(name, { name, id, seq, fingerprint: probe.fingerprint, autoIncrement: probe.autoIncrement, deltas })
-    })
+    return this.#run(`checkpoint "${name}"`, (conn) =>
+      this.#stack.take(name, () => this.#capture(conn, name), (gone) => this.#forget(conn, gone)),
+    )
   }
 
   rollback(name: string): Promise<void> {
-    return this.#run(`rollback to "${name}"`, async (conn) => {
-      const cp = this.#checkpoints.get(name)
-      if (!cp) throw new StateError(this.name, `rollback to "${name}": no such checkpoint (open: ${this.checkpoints.join(', ') || 'none'})`)
-      const t0 = performance.now()
-      const probe = await this.#probe(conn, cp.seq)
-      const drift = diffFingerprint(cp.fingerprint, probe.fingerprint)
-      if (drift.length)
-        throw new StateError(
-          this.name,
-          `rollback to "${name}": the schema changed since the checkpoint (${drift.join('; ')}). A path ran DDL, which a snapshot cannot undo: the database is in an unknown state`,
-        )
-
-      const since = cp.seq
-      const next = ++this.#seq
-      const rows: string[] = []
-      for (const t of this.#tracked.values()) {
-        if (probe.wholeChanged.has(t.name)) {
-          rows.push(`DELETE FROM ${ident(t.name)}`, ...this.#insertSaved(t, cp, null))
-        } else if (probe.rowsChanged.has(t.name)) {
-          rows.push(
-            `DELETE x FROM ${ident(t.name)} x JOIN ${ident(t.log!)} l ON ${joinOn('x', 'l', t.info.primaryKey)} WHERE l.${SEQ} > ${since}`,
-            ...this.#insertSaved(t, cp, since),
-          )
-        }
-      }
-      // The restored rows now differ from every other checkpoint's copy as much as the path's changes did:
-      // they keep their marks, renumbered past every open checkpoint.
-      for (const table of probe.rowsChanged) rows.push(`UPDATE ${ident(this.#tracked.get(table)!.log!)} SET ${SEQ} = ${next} WHERE ${SEQ} > ${since}`)
-      if (probe.wholeChanged.size) rows.push(`UPDATE ${ident(WHOLE_LOG)} SET ${SEQ} = ${next} WHERE ${SEQ} > ${since}`)
-
-      // ALTER TABLE commits implicitly, so the counters are reset only after the COMMIT of the rows: inside
-      // the transaction it would commit half a restore. InnoDB never sets a counter below MAX(id)+1, and with
-      // the checkpoint's rows back that is at most the checkpoint's value, so the value sticks. Tables whose
-      // counter did not move are left alone (an ALTER costs about 2 ms); a failed INSERT moves a counter
-      // without changing a row, which is why every tracked table's counter is compared, not only restored ones.
-      const moved = [...cp.autoIncrement].filter(([table, value]) => this.#tracked.has(table) && probe.autoIncrement.get(table) !== value)
-      const counters = moved.map(([table, value]) => `ALTER TABLE ${ident(table)} AUTO_INCREMENT = ${value}`)
-
-      const t1 = performance.now()
-      let t2 = t1
-      try {
-        if (rows.length) await batch(conn, ['START TRANSACTION', 'SET FOREIGN_KEY_CHECKS = 0', ...rows, 'COMMIT', 'SET FOREIGN_KEY_CHECKS = 1'])
-        t2 = performance.now()
-        if (counters.length) await batch(conn, counters)
-      } catch (err) {
-        await batch(conn, ['ROLLBACK', 'SET FOREIGN_KEY_CHECKS = 1']).catch(() => undefined)
-        throw new StateError(this.name, `rollback to "${name}" failed, the database is in an unknown state: ${describeSqlError(err)}${lockHint(err)}`, { cause: err })
-      }
-      this.lastRollback = {
-        checkpoint: name,
-        tablesRestored: [...this.#tracked.keys()].filter((t) => probe.wholeChanged.has(t) || probe.rowsChanged.has(t)),
-        countersReset: moved.map(([table]) => table),
-        probeMs: t1 - t0,
-        rowsMs: t2 - t1,
-        countersMs: performance.now() - t2,
-      }
-      cp.seq = next
-    })
+    return this.#run(`rollback to "${name}"`, (conn) =>
+      this.#stack.rollback(name, (cp) => this.#restore(conn, name, cp), (gone) => this.#forget(conn, gone)),
+    )
   }
 
   release(name: string): Promise<void> {
-    return this.#run(`release "${name}"`, async (conn) => {
-      const cp = this.#checkpoints.get(name)
-      if (cp) await this.#drop(conn, cp)
-    })
+    // Not open (an outer rollback dropped it, or the backend is disconnected): nothing to do.
+    if (!this.#stack.has(name)) return Promise.resolve()
+    return this.#run(`release "${name}"`, (conn) => this.#stack.release(name, (gone) => this.#forget(conn, gone)))
+  }
+
+  /** With no checkpoint open, bring the base up to date; under an open one, save what differs from the base. */
+  async #capture(conn: Connection, name: string): Promise<Checkpoint> {
+    let probe = await this.#probe(conn, -1)
+    const drift = diffFingerprint(this.#installedFingerprint, probe.fingerprint)
+    if (drift.length) {
+      if (this.#stack.size)
+        throw new StateError(this.name, `checkpoint "${name}": the schema changed while checkpoints are open (${drift.join('; ')}); their state can no longer be restored`)
+      // No checkpoint depends on the old tracking: start over with the new schema.
+      await this.#dropPrivateObjects(conn)
+      await this.#install(conn)
+      probe = await this.#probe(conn, -1)
+    }
+
+    const deltas = new Map<string, Delta>()
+    const id = this.#nextId++
+    if (this.#stack.size === 0) {
+      await this.#updateBase(conn, probe)
+    } else {
+      await this.#saveDeltas(conn, id, this.#seq + 1, probe, deltas)
+    }
+    const seq = ++this.#seq
+    return { id, seq, fingerprint: probe.fingerprint, autoIncrement: probe.autoIncrement, deltas }
+  }
+
+  /** Put back the rows changed since the checkpoint, then the AUTO_INCREMENT counters that moved. */
+  async #restore(conn: Connection, name: string, cp: Checkpoint): Promise<void> {
+    const t0 = performance.now()
+    const probe = await this.#probe(conn, cp.seq)
+    const drift = diffFingerprint(cp.fingerprint, probe.fingerprint)
+    if (drift.length)
+      throw new StateError(
+        this.name,
+        `rollback to "${name}": the schema changed since the checkpoint (${drift.join('; ')}). A path ran DDL, which a snapshot cannot undo: the database is in an unknown state`,
+      )
+
+    const since = cp.seq
+    const next = ++this.#seq
+    const rows: string[] = []
+    for (const t of this.#tracked.values()) {
+      if (probe.wholeChanged.has(t.name)) {
+        rows.push(`DELETE FROM ${ident(t.name)}`, ...this.#insertSaved(t, cp, null))
+      } else if (probe.rowsChanged.has(t.name)) {
+        rows.push(
+          `DELETE x FROM ${ident(t.name)} x JOIN ${ident(t.log!)} l ON ${joinOn('x', 'l', t.info.primaryKey)} WHERE l.${SEQ} > ${since}`,
+          ...this.#insertSaved(t, cp, since),
+        )
+      }
+    }
+    // The restored rows now differ from every other checkpoint's copy as much as the path's changes did:
+    // they keep their marks, renumbered past every open checkpoint.
+    for (const table of probe.rowsChanged) rows.push(`UPDATE ${ident(this.#tracked.get(table)!.log!)} SET ${SEQ} = ${next} WHERE ${SEQ} > ${since}`)
+    if (probe.wholeChanged.size) rows.push(`UPDATE ${ident(WHOLE_LOG)} SET ${SEQ} = ${next} WHERE ${SEQ} > ${since}`)
+
+    // ALTER TABLE commits implicitly, so the counters are reset only after the COMMIT of the rows: inside
+    // the transaction it would commit half a restore. InnoDB never sets a counter below MAX(id)+1, and with
+    // the checkpoint's rows back that is at most the checkpoint's value, so the value sticks. Tables whose
+    // counter did not move are left alone (an ALTER costs about 2 ms); a failed INSERT moves a counter
+    // without changing a row, which is why every tracked table's counter is compared, not only restored ones.
+    const moved = [...cp.autoIncrement].filter(([table, value]) => this.#tracked.has(table) && probe.autoIncrement.get(table) !== value)
+    const counters = moved.map(([table, value]) => `ALTER TABLE ${ident(table)} AUTO_INCREMENT = ${value}`)
+
+    const t1 = performance.now()
+    let t2 = t1
+    try {
+      if (rows.length) await batch(conn, ['START TRANSACTION', 'SET FOREIGN_KEY_CHECKS = 0', ...rows, 'COMMIT', 'SET FOREIGN_KEY_CHECKS = 1'])
+      t2 = performance.now()
+      if (counters.length) await batch(conn, counters)
+    } catch (err) {
+      await batch(conn, ['ROLLBACK', 'SET FOREIGN_KEY_CHECKS = 1']).catch(() => undefined)
+      throw new StateError(this.name, `rollback to "${name}" failed, the database is in an unknown state: ${describeSqlError(err)}${lockHint(err)}`, { cause: err })
+    }
+    this.lastRollback = {
+      checkpoint: name,
+      tablesRestored: [...this.#tracked.keys()].filter((t) => probe.wholeChanged.has(t) || probe.rowsChanged.has(t)),
+      countersReset: moved.map(([table]) => table),
+      probeMs: t1 - t0,
+      rowsMs: t2 - t1,
+      countersMs: performance.now() - t2,
+    }
+    cp.seq = next
   }
 
   /** Empty every tracked table and restart AUTO_INCREMENT at 1. Open checkpoints stay valid. */
@@ -270,7 +274,7 @@ export class MysqlSnapshotBackend implements StateBackend {
         await conn.query('SELECT RELEASE_LOCK(?)', [lockName(this.#target.database)])
       } finally {
         this.#conn = undefined
-        this.#checkpoints.clear()
+        this.#stack.clear()
         this.#baseReady = false
         await conn.end().catch(() => conn.destroy())
       }
@@ -280,7 +284,7 @@ export class MysqlSnapshotBackend implements StateBackend {
   // ---- setup -------------------------------------------------------------------------------------
 
   async #prepareSession(conn: Connection): Promise<void> {
-    const wait = Math.max(1, Math.round(this.#options.lockWaitTimeout ?? 10))
+    const wait = Math.max(1, Math.ceil((this.#options.lockWaitTimeoutMs ?? 10_000) / 1000))
     // NO_AUTO_VALUE_ON_ZERO: a saved id 0 must come back as 0, not as a fresh AUTO_INCREMENT value.
     // No strict mode: rows the server accepted once are re-inserted as they are.
     // The restoring flag stays set for the whole session: this connection writes tracked tables only to restore them.
@@ -464,9 +468,11 @@ export class MysqlSnapshotBackend implements StateBackend {
     ]
   }
 
-  async #drop(conn: Connection, cp: Checkpoint): Promise<void> {
-    const statements = [...cp.deltas.keys()].map((table) => `DELETE FROM ${ident(this.#tracked.get(table)!.history)} WHERE ${HISTORY_CP} = ${cp.id}`)
-    this.#checkpoints.delete(cp.name)
+  /** Delete the rows that checkpoints no longer open saved (the base, checkpoint 0, stays). */
+  async #forget(conn: Connection, gone: OpenCheckpoint<Checkpoint>[]): Promise<void> {
+    const statements = gone.flatMap(({ data: cp }) =>
+      [...cp.deltas.keys()].map((table) => `DELETE FROM ${ident(this.#tracked.get(table)!.history)} WHERE ${HISTORY_CP} = ${cp.id}`),
+    )
     await batch(conn, statements)
   }
 

@@ -34,8 +34,27 @@ describe('MysqlSavepointBackend (app in the same process, on the backend connect
     // MySQL drops every savepoint after the one rolled back to: say so instead of failing obscurely.
     const error = await backend.rollback('inner').catch((e) => e)
     expect(error).toBeInstanceOf(StateError)
-    expect(error.message).toContain('rollback to "inner": no such savepoint (open: outer)')
+    expect(error.message).toContain('no checkpoint "inner" (open: outer)')
     expect(await backend.observe()).toEqual({ comments: 0, tags: 0, todos: 0, users: 1 })
+  })
+
+  it('taking an open name again releases its savepoint and the later ones, then sets a new one', async () => {
+    const conn = backend.connection
+    await backend.checkpoint('a')
+    await conn.query(`INSERT INTO users (email, name) VALUES ('a@x.io', 'A')`)
+    await backend.checkpoint('b')
+    await conn.query(`INSERT INTO users (email, name) VALUES ('b@x.io', 'B')`)
+    await backend.checkpoint('a')
+    expect(backend.checkpoints).toEqual(['a'])
+    await conn.query(`INSERT INTO users (email, name) VALUES ('c@x.io', 'C')`)
+    await backend.rollback('a')
+    expect(await users()).toEqual(['a@x.io', 'b@x.io'])
+    // MySQL itself no longer knows the old savepoints: they were released, not left behind.
+    await expect(conn.query('ROLLBACK TO SAVEPOINT venomqa_sp_1')).rejects.toMatchObject({ code: 'ER_SP_DOES_NOT_EXIST' })
+    await expect(conn.query('ROLLBACK TO SAVEPOINT venomqa_sp_2')).rejects.toMatchObject({ code: 'ER_SP_DOES_NOT_EXIST' })
+    await backend.release('a')
+    await backend.release('a') // no longer open: nothing to do
+    expect(backend.checkpoints).toEqual([])
   })
 
   it('says the savepoints are gone when something committed the transaction', async () => {

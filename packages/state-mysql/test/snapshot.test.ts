@@ -32,6 +32,25 @@ async function seed(conn: Connection) {
   await conn.query(`INSERT INTO folders (id, parent_id, name) VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 2, 'a/b'), (4, NULL, 'other')`)
 }
 
+/** Rows that open checkpoints saved beside the base (checkpoint 0), in every private copy table. */
+async function savedRows(database: string): Promise<number> {
+  const conn = await admin(database)
+  try {
+    const [tables] = await conn.query<RowDataPacket[]>(
+      `SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE '\\_venomqa\\_hist\\_%'`,
+      [database],
+    )
+    let total = 0
+    for (const { n } of tables) {
+      const [rows] = await conn.query<RowDataPacket[]>(`SELECT COUNT(*) AS c FROM \`${n}\` WHERE \`_venomqa_cp\` <> 0`)
+      total += Number(rows[0]!.c)
+    }
+    return total
+  } finally {
+    await conn.end()
+  }
+}
+
 describe('MysqlSnapshotBackend', () => {
   let app: Connection
   let backend: MysqlSnapshotBackend
@@ -69,7 +88,7 @@ describe('MysqlSnapshotBackend', () => {
     expect(await dump(DB)).toEqual(atCheckpoint)
   })
 
-  it('keeps nested checkpoints apart, in any order of rollback', async () => {
+  it('keeps nested checkpoints apart; a rollback to the outer one drops the inner one and its saved rows', async () => {
     await backend.connect()
     await backend.checkpoint('outer')
     const outer = await dump(DB)
@@ -80,6 +99,7 @@ describe('MysqlSnapshotBackend', () => {
     await backend.checkpoint('inner')
     const inner = await dump(DB)
     expect(inner).not.toEqual(outer)
+    expect(await savedRows(DB)).toBeGreaterThan(0)
 
     await app.query(`DELETE FROM users WHERE id = 1`)
     await app.query(`INSERT INTO tags (todo_id, tag) VALUES (2, 'inner path')`)
@@ -90,13 +110,23 @@ describe('MysqlSnapshotBackend', () => {
     await backend.rollback('outer')
     expect(await dump(DB)).toEqual(outer)
 
-    // The inner checkpoint is still whole after a rollback to the outer one.
-    await backend.rollback('inner')
-    expect(await dump(DB)).toEqual(inner)
-    await backend.release('inner')
+    // The inner checkpoint described a future that no longer happened: it is gone, and so are its saved rows.
     expect(backend.checkpoints).toEqual(['outer'])
+    expect((await backend.rollback('inner').catch((e) => e)).message).toContain('no checkpoint "inner" (open: outer)')
+    expect(await savedRows(DB)).toBe(0)
+
+    // Taken again, it starts from the current state; taking the outer one again replaces both.
+    await app.query(`INSERT INTO todos (user_id, title) VALUES (1, 'before the new inner')`)
+    await backend.checkpoint('inner')
+    const innerAgain = await dump(DB)
+    await app.query(`DELETE FROM todos`)
+    await backend.rollback('inner')
+    expect(await dump(DB)).toEqual(innerAgain)
+    await backend.checkpoint('outer')
+    expect(backend.checkpoints).toEqual(['outer'])
+    await app.query(`DELETE FROM todos`)
     await backend.rollback('outer')
-    expect(await dump(DB)).toEqual(outer)
+    expect(await dump(DB)).toEqual(innerAgain)
 
     // With every checkpoint released, the next one starts from the current state (the base is brought up to date).
     await backend.release('outer')
@@ -197,7 +227,7 @@ describe('MysqlSnapshotBackend', () => {
     await backend.connect()
     await backend.checkpoint('a')
     const error = await backend.rollback('b').catch((e) => e)
-    expect(error.message).toContain('rollback to "b": no such checkpoint (open: a)')
+    expect(error.message).toContain('no checkpoint "b" (open: a)')
   })
 })
 

@@ -1,6 +1,5 @@
 import { PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
-import { version } from '../package.json'
-import { type PostgresStateOptions, resolveOptions } from './options'
+import { type PostgresStateOptions, type ResolvedOptions, postgresStateOptions, resolveOptions } from './options'
 import { PostgresSavepointBackend } from './savepoint'
 import { PostgresSnapshotBackend } from './snapshot'
 import { PostgresTemplateBackend } from './template'
@@ -8,7 +7,7 @@ import { PostgresTemplateBackend } from './template'
 export { PostgresSnapshotBackend } from './snapshot'
 export { PostgresSavepointBackend } from './savepoint'
 export { PostgresTemplateBackend } from './template'
-export { maskUrl, resolveOptions } from './options'
+export { maskUrl, postgresStateOptions, resolveOptions } from './options'
 export type { PostgresMechanism, PostgresStateOptions } from './options'
 
 export type PostgresStateBackend = PostgresSnapshotBackend | PostgresSavepointBackend | PostgresTemplateBackend
@@ -19,7 +18,10 @@ export function postgresState(options: PostgresStateOptions & { mechanism: 'temp
 export function postgresState(options: PostgresStateOptions & { mechanism?: 'snapshot' }): PostgresSnapshotBackend
 export function postgresState(options: PostgresStateOptions): PostgresStateBackend
 export function postgresState(options: PostgresStateOptions): PostgresStateBackend {
-  const resolved = resolveOptions(options)
+  return backendFor(resolveOptions(options))
+}
+
+function backendFor(resolved: ResolvedOptions): PostgresStateBackend {
   if (resolved.mechanism === 'savepoint') return new PostgresSavepointBackend(resolved)
   if (resolved.mechanism === 'template') return new PostgresTemplateBackend(resolved)
   return new PostgresSnapshotBackend(resolved)
@@ -29,12 +31,13 @@ export function postgresState(options: PostgresStateOptions): PostgresStateBacke
  * The plugin: `plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}' }]]` registers one
  * backend and a health check for `venomqa doctor`.
  */
-const plugin = definePlugin<PostgresStateOptions>({
+const plugin = definePlugin({
   name: '@venomqa/state-postgres',
-  version,
+  version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
+  options: postgresStateOptions,
   setup(api) {
-    const backend = postgresState(api.options)
+    const backend = backendFor(api.options)
     api.addStateBackend(backend)
     api.addHealthCheck(backend.name, () => backend.healthCheck())
     // The runner disconnects its backends; this covers a run that ends before it gets there.

@@ -1,9 +1,8 @@
-import { StateError, type StateBackend } from '@venomqa/core'
+import { type OpenCheckpoint, StateError } from '@venomqa/core'
 import type pg from 'pg'
 import {
   PRIVATE_SCHEMA,
   type Fingerprint,
-  type Scope,
   type TrackedSequence,
   type TrackedTable,
   describeSchemaChanges,
@@ -13,12 +12,12 @@ import {
   findSequences,
   findTables,
 } from './catalog'
-import { CheckpointStack } from './checkpoints'
-import { type Target, describePgError, connectedClient, databaseAnswers, describeTarget, openClient, step, where } from './connection'
-import type { ResolvedOptions } from './options'
+import { PostgresBackend } from './backend'
+import { describePgError, where } from './connection'
 import { bigintLiteral } from './sql'
 import { S, installSql, restoreSql, triggerSql } from './tracking'
-import { type SequenceValues, countRows, readSequencesSql, setvalSql, toSequenceValues, truncateSql } from './common'
+import { type SequenceValues, readSequencesSql, setvalSql, toSequenceValues, truncateSql } from './common'
+import { ObservedCounts } from './observed-counts'
 
 /** One advisory lock per database: two runs restoring the same tables would undo each other's work. */
 const LOCK_KEY = [1986948205, 1] as const
@@ -33,94 +32,70 @@ interface SnapshotCheckpoint {
  * record what every statement changes; a rollback puts back, in one transaction with foreign keys and
  * triggers off, only the rows changed since the checkpoint, and resets the sequences.
  */
-export class PostgresSnapshotBackend implements StateBackend {
+export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint> {
   readonly mechanism = 'snapshot'
-  readonly parallelSafe = false
-  readonly name: string
-  readonly target: Target
-  readonly #options: ResolvedOptions
-  readonly #scope: Scope
-  #client?: pg.Client
   #tables: TrackedTable[] = []
   #byOid = new Map<string, TrackedTable>()
   #sequences: TrackedSequence[] = []
   #baseline: Fingerprint = new Map()
-  readonly #stack: CheckpointStack<SnapshotCheckpoint>
+  /** Row counts for observe(), kept between calls and recounted where the log says something changed. */
+  readonly observed = new ObservedCounts()
   /** True when the last connect found and removed tracking left by a run that died. */
   cleanedLeftovers = false
-
-  constructor(options: ResolvedOptions) {
-    this.#options = options
-    this.target = describeTarget(options.url)
-    this.name = options.name ?? `postgres:${this.target.database}`
-    this.#scope = { schemas: options.schemas, tables: options.tables, exclude: options.exclude }
-    this.#stack = new CheckpointStack(this.name)
-  }
 
   /** The tables being tracked, `schema.name`. */
   get tables(): string[] {
     return this.#tables.map((t) => `${t.schema}.${t.name}`)
   }
 
-  get checkpoints(): string[] {
-    return this.#stack.names
+  protected connectsTo() {
+    return { url: this.options.url, purpose: 'track changes' }
   }
 
-  async connect(): Promise<void> {
-    if (this.#client) return
-    const client = await openClient(this.name, this.#options.url, this.#options.connectTimeoutMs, 'track changes')
-    try {
-      // Row images are read back as text: pin the settings that decide how they parse.
-      await client.query(`SET lock_timeout = ${Math.round(this.#options.lockTimeoutMs)}; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = postgres; SET extra_float_digits = 3`)
-      await this.#checkCanRestore(client)
-      await this.#lock(client)
-      this.#client = client
-      await this.#install({ onConnect: true })
-    } catch (err) {
-      this.#client = undefined
-      await client.end().catch(() => {})
-      throw err
-    }
+  protected async prepare(client: pg.Client): Promise<void> {
+    // Row images are read back as text: pin the settings that decide how they parse.
+    await client.query(`SET lock_timeout = ${Math.round(this.options.lockTimeoutMs)}; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = postgres; SET extra_float_digits = 3`)
+    await this.#checkCanRestore(client)
+    await this.#lock(client)
+    await this.#install(client, { onConnect: true })
   }
 
-  async checkpoint(name: string): Promise<void> {
-    const client = this.#connected()
+  protected capture(client: pg.Client, name: string): Promise<SnapshotCheckpoint> {
     const doing = `checkpoint "${name}"`
-    await step(this.name, this.target, doing, async () => {
+    return this.step(doing, async () => {
       // Read-only first: the schema and the sequences.
       let [shape, seqs] = await this.#readShapeAndSequences(client)
       const changes = describeSchemaChanges(this.#baseline, shape)
       if (changes.length) {
-        const under = this.#stack.names.at(-1)
+        const under = this.stack.names.at(-1)
         if (under !== undefined) throw this.#schemaChanged(doing, under, changes)
         // No checkpoint open: nothing to protect, track the new schema from here on.
-        await this.#install({ onConnect: false })
+        await this.#install(client, { onConnect: false })
         ;[, seqs] = await this.#readShapeAndSequences(client)
       }
       // With no checkpoint open, nothing older than this one can ever be restored.
-      const purge = this.#stack.size === 0 ? `DELETE FROM ${S}.log; ` : ''
+      const purge = this.stack.size === 0 ? `DELETE FROM ${S}.log; ` : ''
+      if (purge) this.observed.invalidate()
       const results = (await client.query(
         `${purge}UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text`,
       )) as unknown as pg.QueryResult | pg.QueryResult[]
       const marked = Array.isArray(results) ? results[results.length - 1]! : results
-      this.#stack.push(name, { mark: marked.rows[0].mark, sequences: seqs })
+      return { mark: marked.rows[0].mark, sequences: seqs }
     })
   }
 
-  async rollback(name: string): Promise<void> {
-    const client = this.#connected()
-    const cp = this.#stack.get(name)
+  protected async restore(client: pg.Client, name: string, cp: SnapshotCheckpoint): Promise<void> {
     const mark = bigintLiteral(cp.mark)
     const doing = `rollback to "${name}"`
-    await step(this.name, this.target, doing, async () => {
+    await this.step(doing, async () => {
       try {
         // One round trip: open the transaction (foreign keys and triggers off; no need to wait for the WAL
         // flush of throwaway test data), check the schema, find the tables changed since the mark.
         const started = (await client.query(
           `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; ` +
-            `${shapeQuery(this.#scope)}; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}`,
+            `${shapeQuery(this.scope)}; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}`,
         )) as unknown as pg.QueryResult[]
-        const changes = describeSchemaChanges(this.#baseline, toFingerprint(started[3]!.rows, this.#scope))
+        const changes = describeSchemaChanges(this.#baseline, toFingerprint(started[3]!.rows, this.scope))
         if (changes.length) throw this.#schemaChanged(doing, name, changes)
         const dirty = started[4]!.rows.map((r) => r.rel as string)
         const parts: string[] = []
@@ -130,6 +105,8 @@ export class PostgresSnapshotBackend implements StateBackend {
           parts.push(restoreSql(table, mark))
         }
         if (dirty.length) parts.push(`DELETE FROM ${S}.log WHERE seq > ${mark};`)
+        // The restored tables' counts are what they were at the mark, which the log no longer says.
+        this.observed.invalidate(dirty)
         parts.push(`UPDATE ${S}.state SET mark = ${mark};`)
         if (cp.sequences.length) parts.push(`${setvalSql(cp.sequences)};`)
         parts.push('COMMIT;')
@@ -139,48 +116,32 @@ export class PostgresSnapshotBackend implements StateBackend {
         throw err
       }
     })
-    this.#stack.dropAfter(name)
   }
 
-  async release(name: string): Promise<void> {
-    if (!this.#client) return
-    this.#stack.release(name)
-    if (this.#stack.size === 0)
-      await step(this.name, this.target, `release "${name}"`, () => this.#client!.query(`DELETE FROM ${S}.log`))
+  /** With no checkpoint left, the change log is of no more use: empty it. */
+  protected async released(client: pg.Client, gone: OpenCheckpoint<SnapshotCheckpoint>[]): Promise<void> {
+    if (this.stack.size === 0) {
+      this.observed.invalidate()
+      await this.step(`release "${gone[0]!.name}"`, () => client.query(`DELETE FROM ${S}.log`))
+    }
+  }
+
+  /** Drop every trigger, function and table the backend created. */
+  protected async leave(client: pg.Client): Promise<void> {
+    await this.step('remove change tracking', () => client.query(`DROP SCHEMA IF EXISTS ${S} CASCADE`))
   }
 
   /** Empty every tracked table and restart its sequences (a rollback to an open checkpoint still works). */
   async reset(): Promise<void> {
-    const client = this.#connected()
-    await step(this.name, this.target, 'reset', () => client.query(truncateSql(this.#tables, this.#sequences)))
+    const client = this.connected()
+    this.observed.invalidate()
+    await this.step('reset', () => client.query(truncateSql(this.#tables, this.#sequences)))
   }
 
   /** Row counts per tracked table. */
   async observe(): Promise<Record<string, unknown>> {
-    const client = this.#connected()
-    return step(this.name, this.target, 'observe', () => countRows(client, this.#tables))
-  }
-
-  /** Drop every trigger, function and table the backend created. */
-  async disconnect(): Promise<void> {
-    const client = this.#client
-    if (!client) return
-    this.#client = undefined
-    this.#stack.clear()
-    try {
-      await step(this.name, this.target, 'remove change tracking', () => client.query(`DROP SCHEMA IF EXISTS ${S} CASCADE`))
-    } finally {
-      await client.end().catch(() => {})
-    }
-  }
-
-  /** True when the database answers. Never throws. */
-  healthCheck(): Promise<boolean> {
-    return databaseAnswers(this.name, this.#options.url, this.#options.connectTimeoutMs)
-  }
-
-  #connected(): pg.Client {
-    return connectedClient(this.#client, this.name, this.target)
+    const client = this.connected()
+    return this.step('observe', () => this.observed.read(client, this.#tables))
   }
 
   async #checkCanRestore(client: pg.Client): Promise<void> {
@@ -199,7 +160,7 @@ export class PostgresSnapshotBackend implements StateBackend {
   }
 
   async #lock(client: pg.Client): Promise<void> {
-    const { rows } = await step(this.name, this.target, 'take the run lock', () =>
+    const { rows } = await this.step('take the run lock', () =>
       client.query('SELECT pg_try_advisory_lock($1, $2) AS ok', [...LOCK_KEY]),
     )
     if (rows[0].ok) return
@@ -223,22 +184,23 @@ export class PostgresSnapshotBackend implements StateBackend {
    * Find the tables and install the triggers, all in one transaction. On connect, a private schema already
    * there was left by a run that died (the run lock is ours): it goes first.
    */
-  async #install({ onConnect }: { onConnect: boolean }): Promise<void> {
-    const client = this.#client!
+  async #install(client: pg.Client, { onConnect }: { onConnect: boolean }): Promise<void> {
     const t = this.target
-    await step(this.name, t, 'install change tracking', async () => {
+    // A new log and maybe new tables: nothing counted before still holds.
+    this.observed.invalidate()
+    await this.step('install change tracking', async () => {
       await client.query('BEGIN')
       try {
         const { rows } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [PRIVATE_SCHEMA])
         if (onConnect) this.cleanedLeftovers = rows.length > 0
         if (rows.length) await client.query(`DROP SCHEMA ${S} CASCADE`)
-        const { tables, missing } = await findTables(client, this.#scope)
+        const { tables, missing } = await findTables(client, this.scope)
         if (missing.length)
-          throw new StateError(this.name, `table(s) ${missing.join(', ')} not found in ${where(t)} (schemas searched: ${this.#options.schemas.join(', ')})`)
+          throw new StateError(this.name, `table(s) ${missing.join(', ')} not found in ${where(t)} (schemas searched: ${this.options.schemas.join(', ')})`)
         if (!tables.length)
           throw new StateError(
             this.name,
-            `no tables to track in schema(s) ${this.#options.schemas.join(', ')} of ${where(t)}: create them (run the migrations) before the run starts, or set \`schemas\` or \`tables\``,
+            `no tables to track in schema(s) ${this.options.schemas.join(', ')} of ${where(t)}: create them (run the migrations) before the run starts, or set \`schemas\` or \`tables\``,
           )
         await client.query(installSql())
         for (const table of tables) {
@@ -250,8 +212,8 @@ export class PostgresSnapshotBackend implements StateBackend {
         }
         this.#tables = tables
         this.#byOid = new Map(tables.map((x) => [x.oid, x]))
-        this.#sequences = await findSequences(client, this.#scope, tables)
-        this.#baseline = await fingerprint(client, this.#scope)
+        this.#sequences = await findSequences(client, this.scope, tables)
+        this.#baseline = await fingerprint(client, this.scope)
         await client.query('COMMIT')
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {})
@@ -261,8 +223,8 @@ export class PostgresSnapshotBackend implements StateBackend {
   }
 
   async #readShapeAndSequences(client: pg.Client): Promise<[Fingerprint, SequenceValues]> {
-    const [shape, seqs] = (await client.query(`${shapeQuery(this.#scope)}; ${readSequencesSql(this.#sequences)}`)) as unknown as pg.QueryResult[]
-    return [toFingerprint(shape!.rows, this.#scope), toSequenceValues(this.#sequences, seqs!.rows)]
+    const [shape, seqs] = (await client.query(`${shapeQuery(this.scope)}; ${readSequencesSql(this.#sequences)}`)) as unknown as pg.QueryResult[]
+    return [toFingerprint(shape!.rows, this.scope), toSequenceValues(this.#sequences, seqs!.rows)]
   }
 
   /**

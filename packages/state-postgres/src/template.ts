@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
-import { StateError, type StateBackend } from '@venomqa/core'
+import { type OpenCheckpoint, StateError } from '@venomqa/core'
 import type pg from 'pg'
-import { type Scope, findSequences, findTables } from './catalog'
-import { CheckpointStack } from './checkpoints'
-import { type Target, describePgError, connectedClient, databaseAnswers, describeTarget, openClient, step, where } from './connection'
+import { PostgresBackend } from './backend'
+import { findSequences, findTables } from './catalog'
+import { describePgError, openClient, where } from './connection'
 import { countRows, truncateSql } from './common'
-import { type ResolvedOptions, withDatabase } from './options'
+import { withDatabase } from './options'
 import { ident, literal } from './sql'
 
 const LOCK_KEY = 1986948205
@@ -19,83 +19,56 @@ const IN_USE = '55006'
  * but slow, and it ends every connection to the working database: the app must reconnect (pg's Pool does
  * on its next query, provided the app listens to the pool's 'error' event).
  */
-export class PostgresTemplateBackend implements StateBackend {
+export class PostgresTemplateBackend extends PostgresBackend<string> {
   readonly mechanism = 'template'
-  readonly parallelSafe = false
-  readonly name: string
-  readonly target: Target
-  readonly #options: ResolvedOptions
-  readonly #scope: Scope
-  readonly #stack: CheckpointStack<string>
-  #admin?: pg.Client
   #owner = ''
   #counter = 0
   /** Databases removed by the last connect: copies left by a run that died. */
   cleanedLeftovers: string[] = []
 
-  constructor(options: ResolvedOptions) {
-    this.#options = options
-    this.target = describeTarget(options.url)
-    this.name = options.name ?? `postgres:${this.target.database}`
-    this.#scope = { schemas: options.schemas, tables: options.tables, exclude: options.exclude }
-    this.#stack = new CheckpointStack(this.name)
-  }
-
-  get checkpoints(): string[] {
-    return this.#stack.names
-  }
-
   /** The checkpoint copies, oldest first. */
   get copies(): string[] {
-    return this.checkpoints.map((n) => this.#stack.get(n))
+    return this.checkpoints.map((n) => this.stack.get(n))
   }
 
-  async connect(): Promise<void> {
-    if (this.#admin) return
-    const db = this.target.database
-    const admin = await openClient(
-      this.name,
-      withDatabase(this.#options.url, this.#options.adminDatabase),
-      this.#options.connectTimeoutMs,
-      `copy and replace database "${db}" (the template mechanism works from database "${this.#options.adminDatabase}"; set \`adminDatabase\` to use another)`,
-    )
-    try {
-      const { rows } = await step(this.name, this.target, 'check privileges', () =>
-        admin.query(`SELECT rolsuper OR rolcreatedb AS ok FROM pg_roles WHERE rolname = current_user`),
-      )
-      if (!rows[0]?.ok)
-        throw new StateError(this.name, `user "${this.target.user}" may not create databases, which the template mechanism needs for ${where(this.target)}: ALTER ROLE "${this.target.user}" CREATEDB`)
-      const lock = await step(this.name, this.target, 'take the run lock', () => admin.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_KEY, db]))
-      if (!lock.rows[0].ok)
-        throw new StateError(this.name, `another VenomQA template backend is already working on ${where(this.target)}: give each parallel run its own database`)
-      await this.#recoverAndClean(admin)
-      const owner = await admin.query('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [db])
-      if (!owner.rows.length) throw new StateError(this.name, `cannot use ${where(this.target)}: the database does not exist`)
-      this.#owner = owner.rows[0].owner
-    } catch (err) {
-      await admin.end().catch(() => {})
-      throw err
+  /** The backend's client is an admin session on another database: the working one gets replaced. */
+  protected connectsTo() {
+    return {
+      url: withDatabase(this.options.url, this.options.adminDatabase),
+      purpose: `copy and replace database "${this.target.database}" (the template mechanism works from database "${this.options.adminDatabase}"; set \`adminDatabase\` to use another)`,
     }
-    this.#admin = admin
   }
 
-  async checkpoint(name: string): Promise<void> {
-    const admin = this.#connected()
+  protected async prepare(admin: pg.Client): Promise<void> {
+    const db = this.target.database
+    const { rows } = await this.step('check privileges', () =>
+      admin.query(`SELECT rolsuper OR rolcreatedb AS ok FROM pg_roles WHERE rolname = current_user`),
+    )
+    if (!rows[0]?.ok)
+      throw new StateError(this.name, `user "${this.target.user}" may not create databases, which the template mechanism needs for ${where(this.target)}: ALTER ROLE "${this.target.user}" CREATEDB`)
+    const lock = await this.step('take the run lock', () => admin.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_KEY, db]))
+    if (!lock.rows[0].ok)
+      throw new StateError(this.name, `another VenomQA template backend is already working on ${where(this.target)}: give each parallel run its own database`)
+    await this.#recoverAndClean(admin)
+    const owner = await admin.query('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [db])
+    if (!owner.rows.length) throw new StateError(this.name, `cannot use ${where(this.target)}: the database does not exist`)
+    this.#owner = owner.rows[0].owner
+  }
+
+  protected async capture(admin: pg.Client, name: string): Promise<string> {
     const db = this.target.database
     const copy = this.#copyName(++this.#counter)
-    await step(this.name, this.target, `checkpoint "${name}" (copy to database "${copy}")`, async () => {
+    await this.step(`checkpoint "${name}" (copy to database "${copy}")`, async () => {
       await this.#whileAlone(admin, db, () => admin.query(`CREATE DATABASE ${ident(copy)} TEMPLATE ${ident(db)}`))
       await admin.query(`COMMENT ON DATABASE ${ident(copy)} IS ${literal(this.#marker())}`)
     })
-    for (const dropped of this.#stack.push(name, copy)) await this.#drop(dropped.data)
+    return copy
   }
 
-  async rollback(name: string): Promise<void> {
-    const admin = this.#connected()
-    const copy = this.#stack.get(name)
+  protected async restore(admin: pg.Client, name: string, copy: string): Promise<void> {
     const db = this.target.database
     const old = this.#oldName()
-    await step(this.name, this.target, `rollback to "${name}" (database "${db}" from "${copy}")`, async () => {
+    await this.step(`rollback to "${name}" (database "${db}" from "${copy}")`, async () => {
       // Rename first, drop last: if the copy cannot be made, the working database is put back, never lost.
       await this.#whileAlone(admin, db, () => admin.query(`ALTER DATABASE ${ident(db)} RENAME TO ${ident(old)}`))
       try {
@@ -107,47 +80,33 @@ export class PostgresTemplateBackend implements StateBackend {
       }
       await admin.query(`DROP DATABASE ${ident(old)} WITH (FORCE)`)
     })
-    for (const dropped of this.#stack.dropAfter(name)) await this.#drop(dropped.data)
   }
 
-  async release(name: string): Promise<void> {
-    if (!this.#admin) return
-    for (const dropped of this.#stack.release(name)) await this.#drop(dropped.data)
+  /** A copy that no open checkpoint refers to is dropped: released, replaced, or rolled back past. */
+  protected async released(admin: pg.Client, gone: OpenCheckpoint<string>[]): Promise<void> {
+    for (const { data: copy } of gone) await this.#drop(admin, copy)
+  }
+
+  protected dropped(admin: pg.Client, gone: OpenCheckpoint<string>[]): Promise<void> {
+    return this.released(admin, gone)
+  }
+
+  /** Drop every checkpoint copy, newest first. */
+  protected async leave(admin: pg.Client, open: OpenCheckpoint<string>[]): Promise<void> {
+    for (const { data: copy } of open.reverse()) await this.#drop(admin, copy)
   }
 
   async reset(): Promise<void> {
-    this.#connected()
+    this.connected()
     await this.#withWorkingDb('reset', async (client) => {
-      const { tables } = await findTables(client, this.#scope)
-      if (tables.length) await client.query(truncateSql(tables, await findSequences(client, this.#scope, tables)))
+      const { tables } = await findTables(client, this.scope)
+      if (tables.length) await client.query(truncateSql(tables, await findSequences(client, this.scope, tables)))
     })
   }
 
   async observe(): Promise<Record<string, unknown>> {
-    this.#connected()
-    return this.#withWorkingDb('observe', async (client) => countRows(client, (await findTables(client, this.#scope)).tables))
-  }
-
-  /** Drop every checkpoint copy. */
-  async disconnect(): Promise<void> {
-    const admin = this.#admin
-    if (!admin) return
-    const copies = this.#stack.clear().map((c) => c.data)
-    try {
-      for (const copy of copies.reverse()) await this.#drop(copy)
-    } finally {
-      this.#admin = undefined
-      await admin.end().catch(() => {})
-    }
-  }
-
-  /** True when the database answers. Never throws. */
-  healthCheck(): Promise<boolean> {
-    return databaseAnswers(this.name, this.#options.url, this.#options.connectTimeoutMs)
-  }
-
-  #connected(): pg.Client {
-    return connectedClient(this.#admin, this.name, this.target)
+    this.connected()
+    return this.#withWorkingDb('observe', async (client) => countRows(client, (await findTables(client, this.scope)).tables))
   }
 
   #marker(): string {
@@ -167,8 +126,8 @@ export class PostgresTemplateBackend implements StateBackend {
     return `vq_${createHash('sha1').update(this.target.database).digest('hex').slice(0, 12)}_old`
   }
 
-  async #drop(copy: string): Promise<void> {
-    await step(this.name, this.target, `drop checkpoint copy "${copy}"`, () => this.#admin!.query(`DROP DATABASE IF EXISTS ${ident(copy)} WITH (FORCE)`))
+  async #drop(admin: pg.Client, copy: string): Promise<void> {
+    await this.step(`drop checkpoint copy "${copy}"`, () => admin.query(`DROP DATABASE IF EXISTS ${ident(copy)} WITH (FORCE)`))
   }
 
   /** End every other session on `db` and run `fn`; a pool that reconnects in between gets a few more tries. */
@@ -206,9 +165,9 @@ export class PostgresTemplateBackend implements StateBackend {
   }
 
   async #withWorkingDb<T>(doing: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = await openClient(this.name, this.#options.url, this.#options.connectTimeoutMs, doing)
+    const client = await openClient(this.name, this.options.url, this.options.connectTimeoutMs, doing)
     try {
-      return await step(this.name, this.target, doing, () => fn(client))
+      return await this.step(doing, () => fn(client))
     } finally {
       await client.end().catch(() => {})
     }

@@ -1,14 +1,15 @@
-import { ConfigError, PLUGIN_API_VERSION, type PluginApi, type StateBackend, isPlugin } from '@venomqa/core'
+import { ConfigError, PLUGIN_API_VERSION, type PluginApi, type StateBackend, isPlugin, parseOptions } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { expect, it, describe as plain } from 'vitest'
-import plugin, { PostgresSavepointBackend, PostgresSnapshotBackend, PostgresTemplateBackend, maskUrl, postgresState } from '../src/index'
+import plugin, { PostgresSavepointBackend, PostgresSnapshotBackend, PostgresTemplateBackend, maskUrl, postgresState, postgresStateOptions } from '../src/index'
 import { PG, dbUrl } from './helpers'
 
 /** A PluginApi that records what setup registers (the runner's own registry is tested in the runner). */
 function fakeApi(options: Record<string, unknown>) {
   const registered = { backends: [] as StateBackend[], health: new Map<string, () => Promise<boolean>>(), closers: [] as (() => unknown)[] }
   const api: PluginApi<any> = {
-    options,
+    // Checked and defaulted by the schema, as the runner does before setup.
+    options: parseOptions(postgresStateOptions, options, 'plugins[0]'),
     root: process.cwd(),
     log: { info() {}, warn() {}, debug() {} },
     addReporter() {},
@@ -17,6 +18,7 @@ function fakeApi(options: Record<string, unknown>) {
     addHook() {},
     addHealthCheck: (name, check) => registered.health.set(name, check),
     onClose: (fn) => registered.closers.push(fn),
+    addInvariant() {},
   }
   return { api, registered }
 }
@@ -38,40 +40,32 @@ plain('options', () => {
     expect(postgresState({ url, name: 'orders-db' }).name).toBe('orders-db')
   })
 
-  it('mistakes in options are ConfigErrors that name the key', () => {
-    const cases: [Record<string, unknown>, RegExp][] = [
-      [{}, /`url` is required/],
-      [{ url: 'mysql://root@h/db' }, /`url` must be a postgres:\/\/ or postgresql:\/\/ URL, got mysql:\/\/root@h\/db/],
-      [{ url: 'postgres://u@h/db', mechanism: 'dump' }, /`mechanism` must be one of snapshot, savepoint, template, got "dump"/],
-      [{ url: 'postgres://u@h/db', tables: 'users' }, /`tables` must be a list of non-empty strings/],
-      [{ url: 'postgres://u@h/db', tables: [] }, /`tables` is empty/],
-      [{ url: 'postgres://u@h/db', schema: ['x'] }, /unknown option `schema`/],
-      [{ url: 'postgres://u@h/db', lockTimeoutMs: -1 }, /`lockTimeoutMs` must be a positive number/],
+  it('mistakes in options are one ConfigError naming each key, passwords masked', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{}, "postgresState().url: is required, e.g. url: '${DATABASE_URL}'"],
+      [{ url: 'mysql://root:s3cret@h/db' }, 'postgresState().url: expected a postgres:// or postgresql:// URL, got "mysql://[REDACTED]@h/db"'],
+      [{ url: 'postgres://u@h/db', mechanism: 'dump' }, 'postgresState().mechanism: expected one of snapshot, savepoint, template, got "dump"'],
+      [{ url: 'postgres://u@h/db', tables: 'users' }, 'postgresState().tables: expected a list of non-empty table names, got "users"'],
+      [{ url: 'postgres://u@h/db', tables: [] }, 'postgresState().tables: expected at least one table'],
+      [{ url: 'postgres://u@h/db', schema: ['x'] }, 'postgresState().schema: unknown option'],
+      [{ url: 'postgres://u@h/db', lockTimeoutMs: -1 }, 'postgresState().lockTimeoutMs: expected a positive number of milliseconds, got -1'],
     ]
     for (const [options, message] of cases) {
-      const { api } = fakeApi(options)
       let err: unknown
       try {
-        plugin.setup!(api)
+        postgresState(options as never)
       } catch (e) {
         err = e
       }
       expect(err, JSON.stringify(options)).toBeInstanceOf(ConfigError)
-      expect((err as Error).message).toMatch(message)
+      expect((err as Error).message).toContain(message)
+      expect((err as Error).message).not.toContain('s3cret')
     }
   })
 
   it('never shows a password', () => {
     expect(maskUrl('postgres://app:s3cret@db:5432/shop?sslmode=require')).toBe('postgres://app:***@db:5432/shop?sslmode=require')
     expect(maskUrl('postgres://app@db/shop?password=s3cret')).toBe('postgres://app@db/shop?password=***')
-    let message = ''
-    try {
-      plugin.setup!(fakeApi({ url: 'mysql://app:s3cret@db/shop' }).api)
-    } catch (e) {
-      message = (e as Error).message
-    }
-    expect(message).toContain('mysql://app:***@db/shop')
-    expect(message).not.toContain('s3cret')
   })
 })
 

@@ -52,6 +52,25 @@ describe('savepoint mechanism, app in the same process using the backend\'s conn
     expect(await dump(url)).toEqual(before)
   })
 
+  it('taking an open name again releases its savepoint and the later ones, then sets a new one', async () => {
+    const backend = postgresState({ url, mechanism: 'savepoint' })
+    await backend.connect()
+    try {
+      await backend.checkpoint('a')
+      await backend.query(`UPDATE users SET name = 'after a'`)
+      await backend.checkpoint('b')
+      await backend.query(`UPDATE users SET name = 'after b'`)
+      await backend.checkpoint('a')
+      expect(backend.checkpoints).toEqual(['a'])
+      // Released in the database too, not only forgotten by the backend.
+      await expect(backend.query('ROLLBACK TO SAVEPOINT venomqa_1')).rejects.toThrow(/savepoint "venomqa_1" does not exist/)
+      await backend.rollback('a') // also ends the aborted state the failed statement left
+      expect((await backend.query('SELECT DISTINCT name FROM users')).rows).toEqual([{ name: 'after b' }])
+    } finally {
+      await backend.disconnect()
+    }
+  })
+
   it('does nothing for writes made on other connections (documented; the contrast test shows it with an app process)', async () => {
     const backend = postgresState({ url, mechanism: 'savepoint' })
     await backend.connect()

@@ -60,6 +60,23 @@ describe('snapshot mechanism', () => {
     expect((await rows('SELECT name FROM users ORDER BY id')).map((r) => r.name)).toEqual(['changed', 'changed'])
   })
 
+  it('taking an open name again replaces it and the later ones, and starts the change log afresh', async () => {
+    const backend = await setup()
+    await backend.checkpoint('a')
+    await sql(`INSERT INTO users (email, name) VALUES ('x@e.com', 'X')`)
+    await backend.checkpoint('b')
+    await sql(`UPDATE users SET name = 'changed'`)
+    await backend.checkpoint('a')
+    expect(backend.checkpoints).toEqual(['a'])
+    // Nothing older than the new "a" can be restored any more: the log holds no change.
+    expect(await rows('SELECT count(*)::int AS n FROM _venomqa.log')).toEqual([{ n: 0 }])
+    const atNewA = await rows('SELECT * FROM users ORDER BY id')
+    await sql(`DELETE FROM users WHERE email = 'x@e.com'`)
+    await backend.rollback('a')
+    expect(await rows('SELECT * FROM users ORDER BY id')).toEqual(atNewA)
+    await expect(backend.rollback('b')).rejects.toThrow(/no checkpoint "b" \(open: a\)/)
+  })
+
   it('restores TRUNCATE ... CASCADE, tables without a primary key, odd names, other schemas and every column type', async () => {
     const extra = `
       CREATE SCHEMA app;

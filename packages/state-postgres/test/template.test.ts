@@ -69,6 +69,17 @@ describe('template mechanism', () => {
     await expect(b.rollback('a')).rejects.toThrow(/no checkpoint "a"/)
   })
 
+  it('taking an open name again drops its copy and the later ones, then copies anew', async () => {
+    const b = backend()
+    await b.connect()
+    await b.checkpoint('a')
+    await b.checkpoint('b')
+    await b.checkpoint('a')
+    expect(b.checkpoints).toEqual(['a'])
+    expect(b.copies).toEqual([`${DB}_vqcp_3`])
+    expect(await databasesLike(`${DB}_vqcp`)).toEqual([`${DB}_vqcp_3`])
+  })
+
   it('reset empties the tables; a rollback brings everything back', async () => {
     const b = backend()
     await b.connect()

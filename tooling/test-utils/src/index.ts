@@ -35,7 +35,7 @@ export async function describeWithService(name: string, host: string, port: numb
   const up = await canConnect(host, port)
   if (up) return describe
   if (isCI) {
-    return ((title: string, fn: () => void) =>
+    return ((title: string, _fn: () => void) =>
       describe(title, () => {
         throw new Error(`${name} is not reachable at ${host}:${port}, and CI is set: this suite cannot be skipped`)
       })) as unknown as typeof describe
@@ -159,4 +159,15 @@ export const TODO_APP_SERVER = path.join(REPO_ROOT, 'examples/todo-app/dist/serv
  */
 export function startTodoApp(env: Record<string, string | undefined> = {}): Promise<RunningProcess> {
   return startNodeProcess(TODO_APP_SERVER, { env: { DATABASE_URL: undefined, ...env } })
+}
+
+export const SHOP_APP_SERVER = path.join(REPO_ROOT, 'examples/shop-app/dist/server.js')
+
+/**
+ * Start the example shop app (examples/shop-app, planted sequence bugs) as a separate process on
+ * PostgreSQL: env needs DATABASE_URL. SHOP_BUGS picks the bugs (`all`, `none` or a comma list); left out,
+ * it is `all`, whatever the calling process has in its own environment, so a test says what it runs.
+ */
+export function startShopApp(env: Record<string, string | undefined> & { DATABASE_URL: string }): Promise<RunningProcess> {
+  return startNodeProcess(SHOP_APP_SERVER, { env: { SHOP_BUGS: undefined, ...env } })
 }

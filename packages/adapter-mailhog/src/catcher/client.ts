@@ -14,9 +14,9 @@ export class CatcherMailClient extends MailClientBase {
   constructor(
     store: MessageStore,
     smtpUrl: string,
-    options: { pollInterval?: number; defaultTimeout?: number; isOpen?: () => boolean } = {},
+    options: { pollIntervalMs?: number; defaultTimeoutMs?: number; isOpen?: () => boolean } = {},
   ) {
-    super({ sender: new SmtpSender(smtpUrl), pollInterval: options.pollInterval ?? 250, defaultTimeout: options.defaultTimeout })
+    super({ sender: new SmtpSender(smtpUrl), pollIntervalMs: options.pollIntervalMs ?? 250, defaultTimeoutMs: options.defaultTimeoutMs })
     this.#store = store
     this.#isOpen = options.isOpen ?? (() => true)
     this.location = `the embedded mail catcher (SMTP ${smtpUrl})`

@@ -36,7 +36,7 @@ export interface MailCatcher {
   /** The mails received, newest first. */
   messages(): CaughtEmail[]
   /** A MailPort that reads the mailbox in-process and wakes at each arrival. */
-  client(options?: { pollInterval?: number; defaultTimeout?: number }): CatcherMailClient
+  client(options?: { pollIntervalMs?: number; defaultTimeoutMs?: number }): CatcherMailClient
   /** A state backend (mechanism 'memory'): rollback puts the mailbox back as it was at the checkpoint. */
   stateBackend(name?: string): MailCatcherState
   /** Empty the mailbox. */

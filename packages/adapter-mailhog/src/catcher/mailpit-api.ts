@@ -13,7 +13,7 @@ import { addressesOf, canonicalHeaderKey, headerFields, splitHeaderAndBody } fro
 import { startLimit } from './mailhog-api'
 import type { MessageStore, StoredMessage } from './store'
 
-export const CATCHER_VERSION = '0.1.0'
+export const CATCHER_VERSION = __VENOMQA_PKG_VERSION__
 
 function addressList(list: { name: string; address: string }[]): MailpitAddress[] {
   return list.map((a) => ({ Name: a.name, Address: a.address }))

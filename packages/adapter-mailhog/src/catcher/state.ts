@@ -1,5 +1,4 @@
-import type { StateBackend } from '@venomqa/core'
-import { StateError } from '@venomqa/core'
+import { CheckpointStack, type StateBackend } from '@venomqa/core'
 import type { MailboxSnapshot, MessageStore } from './store'
 
 /**
@@ -12,34 +11,31 @@ export class MailCatcherState implements StateBackend {
   readonly mechanism = 'memory'
   readonly parallelSafe = false
   readonly #store: MessageStore
-  readonly #snapshots = new Map<string, MailboxSnapshot>()
-  readonly #order: string[] = []
+  readonly #stack: CheckpointStack<MailboxSnapshot>
 
   constructor(store: MessageStore, name = 'mail-catcher') {
     this.#store = store
     this.name = name
+    this.#stack = new CheckpointStack(name)
+  }
+
+  /** Names of the open checkpoints, oldest first. */
+  get checkpoints(): string[] {
+    return this.#stack.names
   }
 
   async connect(): Promise<void> {}
 
   async checkpoint(name: string): Promise<void> {
-    if (this.#snapshots.has(name)) throw new StateError(this.name, `checkpoint "${name}" already exists`)
-    this.#snapshots.set(name, this.#store.snapshot())
-    this.#order.push(name)
+    await this.#stack.take(name, () => this.#store.snapshot())
   }
 
   async rollback(name: string): Promise<void> {
-    const snapshot = this.#snapshots.get(name)
-    if (!snapshot) throw new StateError(this.name, `no checkpoint "${name}" to roll back to`)
-    this.#store.restore(snapshot)
-    // Checkpoints taken after this one describe a future that no longer happened.
-    for (const later of this.#order.splice(this.#order.indexOf(name) + 1)) this.#snapshots.delete(later)
+    await this.#stack.rollback(name, (snapshot) => this.#store.restore(snapshot))
   }
 
   async release(name: string): Promise<void> {
-    this.#snapshots.delete(name)
-    const i = this.#order.indexOf(name)
-    if (i >= 0) this.#order.splice(i, 1)
+    await this.#stack.release(name)
   }
 
   async reset(): Promise<void> {
@@ -52,7 +48,6 @@ export class MailCatcherState implements StateBackend {
   }
 
   async disconnect(): Promise<void> {
-    this.#snapshots.clear()
-    this.#order.length = 0
+    this.#stack.clear()
   }
 }

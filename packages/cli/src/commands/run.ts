@@ -3,7 +3,7 @@ import { AbortedError, errorMessage, type Issue, type Reporter, type RunResult, 
 import type { VenomConfigBase } from '../config/types'
 import { EXIT, type Io, warn } from '../exit'
 import { discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
-import { forwardingHooks, instantiateReporters, parseReporterSpec } from '../reporters'
+import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
 import { parseFlagValues } from './flags'
 
@@ -48,11 +48,9 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
     warn(io, `no base URL (set baseUrl in the config, VENOMQA_BASE_URL or --base-url): relative requests in ${homeless.map((j) => j.journey.name).join(', ')} will fail`)
 
   const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
-  const active: Reporter[] = []
   const controller = new AbortController()
   const session = await openSession(io, config, {
     reporters: requests,
-    hooks: forwardingHooks(() => active, (m) => warn(io, m)),
     signal: controller.signal,
     debug: flags.debug,
   })
@@ -62,7 +60,8 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact: redactOptions(config.redactKeys) } : {},
     )
     checkReportFiles(targets, config.save, io.cwd)
-    active.push(...targets.map((t) => t.reporter))
+    // Reporters that follow the run live go through the runner's hook bus, like plugins' hooks.
+    for (const { reporter } of targets) session.runner.addReporter(reporter)
 
     const result: RunResult = await session.runner.run(selected.map(({ journey, file }) => ({ journey, file })))
     const { writeReports, renderJson, atomicWriteFile } = await import('@venomqa/runner')

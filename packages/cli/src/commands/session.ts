@@ -1,6 +1,6 @@
-import type { Issue, LifecycleHooks, Logger, ReporterFactory, RunResult } from '@venomqa/core'
+import type { Logger, ReporterFactory } from '@venomqa/core'
 import { escapeControlChars, redactText } from '@venomqa/core'
-import type { Registry, RunnerOptions, SourcedJourney } from '@venomqa/runner'
+import type { Runner, RunnerOptions } from '@venomqa/runner'
 import { type LoadConfigOptions, type ResolvedConfig, loadConfig } from '../config/load'
 import type { PluginSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
@@ -15,15 +15,6 @@ export interface ConfigFlags {
   profile?: string
   plugin?: string[]
   debug?: boolean
-}
-
-export interface RunnerHandle {
-  init(): Promise<void>
-  readonly registry: Registry
-  run(journeys: SourcedJourney[] | unknown): Promise<RunResult>
-  close(): Promise<unknown>
-  /** What went wrong in the last close(), as issues for the reports. */
-  readonly closeIssues: readonly Issue[]
 }
 
 export async function resolveConfig(io: Io, flags: ConfigFlags, values: Partial<VenomConfigBase> = {}): Promise<ResolvedConfig> {
@@ -56,18 +47,20 @@ export function reporterPluginSpecs(requests: readonly ReporterRequest[], loaded
 export interface Session {
   config: ResolvedConfig
   plugins: LoadedPlugin[]
-  runner: RunnerHandle
+  runner: Runner
 }
 
 /** Load plugins and start a runner for the config (its init has run: registry filled, plugins set up). */
 export async function openSession(
   io: Io,
   config: ResolvedConfig,
-  extra: { reporters?: readonly ReporterRequest[]; hooks?: Partial<LifecycleHooks>; signal?: AbortSignal; debug?: boolean } = {},
+  extra: { reporters?: readonly ReporterRequest[]; signal?: AbortSignal; debug?: boolean } = {},
 ): Promise<Session> {
-  const specs = [...config.plugins, ...reporterPluginSpecs(extra.reporters ?? [], config.plugins, config.root)]
-  const plugins = await loadPlugins(specs, { root: config.root })
-  const { createRunner } = (await import('@venomqa/runner')) as unknown as { createRunner(o: RunnerOptions): RunnerHandle }
+  const reporterSpecs = reporterPluginSpecs(extra.reporters ?? [], config.plugins, config.root)
+  const specs = [...config.plugins, ...reporterSpecs]
+  const where = [...config.pluginWhere, ...reporterSpecs.map((pkg) => `--reporter ${pkg.replace('@venomqa/reporter-', '')}`)]
+  const plugins = await loadPlugins(specs, { root: config.root }, where)
+  const { createRunner } = await import('@venomqa/runner')
   const options: RunnerOptions = {
     baseUrl: config.baseUrl,
     headers: config.headers,
@@ -78,7 +71,6 @@ export async function openSession(
     retries: config.retries,
     failFast: config.failFast,
     plugins: runnerPluginEntries(plugins),
-    hooks: extra.hooks,
     signal: extra.signal,
     debug: extra.debug,
     logger: stderrLogger(io, !!extra.debug),
@@ -100,7 +92,7 @@ export async function openSession(
   return { config, plugins, runner }
 }
 
-function stderrLogger(io: Io, debug: boolean): Logger {
+export function stderrLogger(io: Io, debug: boolean): Logger {
   // Stack traces, plugin messages and action logs quote URLs, tokens and API text: masked and escaped
   // like every report, since a terminal or a CI log keeps what it is shown.
   const line = (level: string, message: string) => io.stderr.write(`venomqa: ${level}${escapeControlChars(redactText(String(message)))}\n`)
@@ -114,6 +106,6 @@ function stderrLogger(io: Io, debug: boolean): Logger {
 
 /** The registry's reporter factories, with the built-ins underneath in case a runner did not register them. */
 export async function reporterFactories(registered: ReadonlyMap<string, ReporterFactory>): Promise<Map<string, ReporterFactory>> {
-  const { builtinReporters } = (await import('@venomqa/runner')) as unknown as { builtinReporters?: Record<string, ReporterFactory> }
-  return new Map([...Object.entries(builtinReporters ?? {}), ...registered])
+  const { builtinReporters } = await import('@venomqa/runner')
+  return new Map([...Object.entries(builtinReporters), ...registered])
 }

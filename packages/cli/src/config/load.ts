@@ -45,6 +45,8 @@ export interface ResolvedConfig extends Omit<VenomConfigBase, 'journeys' | 'plug
   profile?: string
   journeys: string[]
   plugins: PluginSpec[]
+  /** Where each of `plugins` was written, for option errors: `plugins[0]`, `VENOMQA_PLUGINS`, `--plugin redis?`. */
+  pluginWhere: string[]
   /** Empty when nothing named any: the command picks its default. */
   reporters: ReporterSpec[]
 }
@@ -163,6 +165,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     profile,
     journeys,
     plugins: [...(merged.plugins ?? []), ...fromEnv.plugins, ...(options.extraPlugins ?? []).map(parsePluginFlag)],
+    pluginWhere: [
+      ...(merged.plugins ?? []).map((_, i) => `plugins[${i}]`),
+      ...fromEnv.plugins.map((_, i) => `VENOMQA_PLUGINS[${i}]`),
+      // `--plugin 'mysql?lockWaitTimeoutMs=x'`: the key reads as it was typed, after the "?".
+      ...(options.extraPlugins ?? []).map((spec) => `--plugin ${spec.split('?')[0]}?`),
+    ],
     reporters: (merged.reporters ?? []) as ReporterSpec[],
   }
 }

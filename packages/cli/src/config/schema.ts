@@ -1,7 +1,8 @@
 import { z } from 'zod'
 
 const DEFAULT_JOURNEYS = 'journeys/**/*.journey.{ts,js,mts,mjs}'
-export { DEFAULT_JOURNEYS }
+const DEFAULT_EXPLORATIONS = '**/*.explore.{ts,js,mts,mjs}'
+export { DEFAULT_EXPLORATIONS, DEFAULT_JOURNEYS }
 
 const options = z.record(z.string(), z.unknown())
 
@@ -41,6 +42,10 @@ export const baseShape = {
     .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
     .optional()
     .describe(`Journey files: globs relative to the project root. Default ${DEFAULT_JOURNEYS}.`),
+  explore: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .optional()
+    .describe(`Exploration files (venomqa explore): globs relative to the project root. Default ${DEFAULT_EXPLORATIONS}.`),
   plugins: z.array(pluginSpec).optional().describe('Plugins: a package name or short name, a path, or [name, options].'),
   reporters: z.array(reporterSpec).optional().describe('Reporters: "name", "name:file", { name, output, options } or [name, options]. Default ["console"].'),
   headers: z.record(z.string(), z.string()).optional().describe('Headers sent with every request.'),
@@ -82,6 +87,7 @@ export const EXPECTED: Record<string, string> = {
   $schema: 'a string',
   baseUrl: 'an http(s) URL such as http://localhost:3000',
   journeys: 'a glob or a list of globs',
+  explore: 'a glob or a list of globs',
   plugins: 'a list of plugins',
   'plugins[]': 'a plugin name, a path, a [name, options] pair, or a plugin object',
   reporters: 'a list of reporters',

@@ -17,6 +17,8 @@ export interface VenomConfigBase {
   baseUrl?: string
   /** Journey files, as globs relative to the project root. Default `journeys/**\/*.journey.{ts,js,mts,mjs}`. */
   journeys?: string | string[]
+  /** Exploration files (`venomqa explore`), as globs relative to the project root. Default `**\/*.explore.{ts,js,mts,mjs}`. */
+  explore?: string | string[]
   plugins?: PluginSpec[]
   /** Default `['console']`. */
   reporters?: ReporterSpec[]

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { PLUGIN_API_VERSION, type Plugin, PluginError, errorMessage, isPlugin } from '@venomqa/core'
+import type { PluginEntry } from '@venomqa/runner'
 import type { PluginSpec } from '../config/types'
 import { importUserFile } from '../load-module'
 import { type FoundPackage, findPackage, isPathSpec, packageEntry, pluginCandidates, readPackageJson } from './resolve'
@@ -13,6 +14,8 @@ export interface LoadedPlugin {
   options?: Record<string, unknown>
   /** What the user wrote, for messages. */
   spec: string
+  /** Where the user wrote it, for option errors: `plugins[2]`, `--plugin redis?`. */
+  where?: string
   source: 'built-in' | 'path' | 'package' | 'inline'
   /** The file or package directory it came from. */
   from?: string
@@ -58,14 +61,14 @@ export async function loadPlugin(spec: PluginSpec, ctx: PluginLoadContext): Prom
 }
 
 /** Load every plugin in order; the same plugin named twice loads once (the later options win). */
-export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadContext): Promise<LoadedPlugin[]> {
+export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadContext, where: readonly string[] = []): Promise<LoadedPlugin[]> {
   const out: LoadedPlugin[] = []
-  for (const spec of specs) {
-    const loaded = await loadPlugin(spec, ctx)
+  for (const [i, spec] of specs.entries()) {
+    const loaded = { ...(await loadPlugin(spec, ctx)), where: where[i] ?? `plugins[${i}]` }
     const key = loaded.from ?? loaded.plugin
     const twin = out.findIndex((p) => (p.from ?? p.plugin) === key && p.plugin.name === loaded.plugin.name)
     if (twin >= 0) {
-      if (loaded.options) out[twin] = { ...out[twin]!, options: loaded.options }
+      if (loaded.options) out[twin] = { ...out[twin]!, options: loaded.options, where: loaded.where }
       continue
     }
     out.push(loaded)
@@ -74,22 +77,11 @@ export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadC
 }
 
 async function loadBuiltin(name: string, options?: Record<string, unknown>): Promise<LoadedPlugin> {
-  const runner = (await import('@venomqa/runner')) as Record<string, unknown>
-  const exportName = name === 'memory' ? 'memoryPorts' : 'httpControlPlugin'
-  const value = runner[exportName]
-  if (value === undefined) throw new PluginError(name, `this version of @venomqa/runner has no built-in "${name}" plugin (${exportName})`)
-  // A built-in may be a plugin, or a function that makes one from its options.
-  const plugin = isPlugin(value) ? value : typeof value === 'function' ? await (value as (o?: unknown) => unknown)(options ?? {}) : value
-  if (!isPlugin(plugin)) throw new PluginError(name, `@venomqa/runner's ${exportName} did not give a plugin`)
+  const { memoryPorts, httpControlPlugin } = await import('@venomqa/runner')
+  // memory is a factory (its options may also come from code); with none, its plugin reads api.options.
+  const plugin = name === 'memory' ? memoryPorts() : httpControlPlugin
   const version = readPackageJson(createRequire(import.meta.url).resolve('@venomqa/runner/package.json')).version
-  return {
-    plugin,
-    options: isPlugin(value) ? options : undefined,
-    spec: name,
-    source: 'built-in',
-    packageName: '@venomqa/runner',
-    packageVersion: version,
-  }
+  return { plugin, options, spec: name, source: 'built-in', packageName: '@venomqa/runner', packageVersion: version }
 }
 
 async function loadFromPath(spec: string, options: Record<string, unknown> | undefined, ctx: PluginLoadContext): Promise<LoadedPlugin> {
@@ -173,7 +165,7 @@ function checkApiVersion(plugin: Plugin<any>, spec: string, label = `${plugin.na
     )
 }
 
-/** The runner's `plugins` option. */
-export function runnerPluginEntries(loaded: readonly LoadedPlugin[]): (Plugin<any> | [Plugin<any>, Record<string, unknown>])[] {
-  return loaded.map((p) => (p.options ? [p.plugin, p.options] : p.plugin))
+/** The runner's `plugins` option; the runner checks each plugin's options and names `where` in errors. */
+export function runnerPluginEntries(loaded: readonly LoadedPlugin[]): PluginEntry[] {
+  return loaded.map((p) => ({ plugin: p.plugin, options: p.options, where: p.where }))
 }

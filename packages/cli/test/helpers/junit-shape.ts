@@ -4,8 +4,9 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser'
  * Check a JUnit report against the shape of the JUnit XSD that Jenkins (junit-10.xsd) and GitLab read:
  * well-formed XML; <testsuites> holding <testsuite> elements with name, tests, failures, errors, time,
  * timestamp (ISO 8601 without zone) and hostname; children in order properties?, testcase*, system-out?,
- * system-err?; each <testcase> with name, classname and time and at most one of failure/error/skipped;
- * failures and errors with message and type; and counts that agree with the testcases. Returns the
+ * system-err?; each <testcase> with name, classname and time and at most one of failure/error/skipped,
+ * or, passing, Surefire's flakyFailure/flakyError; failures and errors with message and type; and counts
+ * that agree with the testcases. Returns the
  * problems found (empty when valid) and the parsed document.
  */
 export function checkJUnit(xml: string): { problems: string[]; suites: Suite[] } {
@@ -42,7 +43,8 @@ export interface Suite {
   failures: number
   errors: number
   skipped: number
-  cases: { name: string; classname: string; outcome: 'passed' | 'failure' | 'error' | 'skipped'; text: string }[]
+  /** `flaky`: the texts of its Surefire <flakyFailure> elements, on a case that passed. */
+  cases: { name: string; classname: string; outcome: 'passed' | 'failure' | 'error' | 'skipped'; text: string; flaky: string[] }[]
   systemOut: string
 }
 
@@ -81,7 +83,22 @@ function checkSuite(node: Ordered, problems: string[]): Suite {
     const o = outcomes[0]
     const outcome = (o ? tag(o) : 'passed') as Suite['cases'][number]['outcome']
     if (o && outcome !== 'skipped') for (const k of ['message', 'type']) if (attrs(o)[k] === undefined) problems.push(`${label}: <${outcome}> needs ${k}`)
-    suite.cases.push({ name: ca.name ?? '', classname: ca.classname ?? '', outcome, text: o ? textOf(o, outcome) : '' })
+    // Maven Surefire's flaky test (Jenkins reads it; Playwright writes it): a passing case whose failures did not repeat.
+    const flaky = children(child, 'testcase').filter((c) => tag(c) === 'flakyFailure' || tag(c) === 'flakyError')
+    if (flaky.length && o) problems.push(`${label}: <testcase name="${ca.name}"> is flaky and has a <${outcome}> too`)
+    for (const f of flaky) {
+      for (const k of ['message', 'type']) if (attrs(f)[k] === undefined) problems.push(`${label}: <${tag(f)}> needs ${k}`)
+      if (children(f, tag(f)).some((c) => !['stackTrace', 'system-out', 'system-err', '#text'].includes(tag(c)))) problems.push(`${label}: <${tag(f)}> may hold only stackTrace, system-out and system-err`)
+    }
+    const others = children(child, 'testcase').filter((c) => !['failure', 'error', 'skipped', 'flakyFailure', 'flakyError', 'system-out', 'system-err', 'properties', '#text'].includes(tag(c)))
+    for (const c of others) problems.push(`${label}: <testcase name="${ca.name}"> may not hold <${tag(c)}>`)
+    suite.cases.push({
+      name: ca.name ?? '',
+      classname: ca.classname ?? '',
+      outcome,
+      text: o ? textOf(o, outcome) : '',
+      flaky: flaky.map((f) => children(f, tag(f)).filter((c) => tag(c) === 'stackTrace').map((c) => textOf(c, 'stackTrace')).join('')),
+    })
     suite.tests++
     if (outcome === 'failure') suite.failures++
     if (outcome === 'error') suite.errors++

@@ -104,6 +104,32 @@ details > summary { cursor: pointer; }
 .sev.critical { background: var(--critical); } .sev.high { background: var(--high); } .sev.medium { background: var(--medium); }
 .sev.low { background: var(--low); } .sev.info { background: var(--info); }
 .flash { outline: 3px solid var(--accent); outline-offset: 2px; }
+.exploration { border-left: 4px solid var(--skip); }
+.exploration.passed { border-left-color: var(--pass); }
+.exploration.failed { border-left-color: var(--fail); }
+.exploration > summary { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 10px; }
+.exploration > summary .name { font-weight: 600; word-break: break-word; }
+.exploration > summary .stats, .violation > summary .stats { margin-left: auto; color: var(--muted); font-size: 12.5px; white-space: nowrap; }
+.exploration h3 { font-size: 14px; margin: 14px 0 4px; }
+.xmeta { font-family: var(--mono); font-size: 12.5px; margin: 4px 0 8px; }
+table.grid { border-collapse: collapse; font-size: 12.5px; margin: 4px 0 8px; }
+table.grid th, table.grid td { padding: 2px 10px 2px 0; text-align: left; border-bottom: 1px solid var(--line); word-break: break-word; }
+table.grid th { color: var(--muted); font-weight: 600; }
+table.grid td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.violation { margin: 6px 0; padding: 6px 8px; border: 1px solid var(--line); border-left: 4px solid var(--fail); border-radius: 6px; }
+.violation.flaky { border-left-color: var(--medium); }
+.violation > summary { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 10px; }
+.violation .inv { font-family: var(--mono); font-weight: 700; word-break: break-word; }
+.violation .msg { flex-basis: 100%; white-space: pre-wrap; word-break: break-word; margin: 2px 0; }
+.violation .facts { font-size: 12.5px; margin: 2px 0; }
+.violation .title { font-weight: 600; font-size: 12.5px; margin-top: 6px; }
+.violation .part { margin: 6px 0; }
+.violation .part > .title { font-weight: 600; font-size: 12.5px; }
+.violation table { border-collapse: collapse; font-family: var(--mono); font-size: 12px; margin: 4px 0; }
+.violation td { padding: 1px 8px 1px 0; vertical-align: top; word-break: break-all; }
+.sequence { margin: 4px 0; padding-left: 24px; }
+.sequence .n { font-weight: 600; }
+.sequence .mono { word-break: break-all; }
 [hidden] { display: none !important; }
 @media (max-width: 640px) {
   main { padding: 8px; }
@@ -114,7 +140,8 @@ details > summary { cursor: pointer; }
   .err, .io { margin-left: 8px; }
   .tl-row { grid-template-columns: minmax(70px, 35%) 1fr 48px; }
   .controls select { max-width: 46%; }
-  .journey > summary .stats { margin-left: 0; }
+  .journey > summary .stats, .exploration > summary .stats, .violation > summary .stats { margin-left: 0; white-space: normal; }
+  table.grid { display: block; overflow-x: auto; }
 }
 @media print {
   body { background: #fff; color: #000; font-size: 11px; }

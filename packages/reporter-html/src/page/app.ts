@@ -2,9 +2,10 @@
 import type { PageIssue } from '../page-model'
 import { Controls } from './controls'
 import { Report } from './data'
-import { el, flash, hiddenInside } from './dom'
+import { append, el, flash, hiddenInside } from './dom'
 import { type Filters, Matcher, noFilters } from './filters'
 import { formatDate, plural } from './format'
+import { renderExplorations } from './explorations'
 import { type IssueRecord, renderIssues } from './issues'
 import { JourneyView } from './journeys'
 import { renderCards, renderHeader } from './summary'
@@ -41,7 +42,12 @@ export class ReportPage {
         rendered: (record) => this.issues.push(record),
       }),
     )
-    app.appendChild(el('h2', null, 'Journeys'))
+    append(app, renderExplorations(this.report))
+    // A run of explorations only has no journey to list: its journey section stays, hidden, so filters still work.
+    const journeysSection = el('section', 'journeys-section')
+    journeysSection.hidden = !data.journeys.length && !!data.explorations?.length
+    app.appendChild(journeysSection)
+    journeysSection.appendChild(el('h2', null, 'Journeys'))
     this.controls = new Controls(data, this.filters, {
       filter: (autoOpen) => this.applyFilters(autoOpen),
       revealJourney: (index) => this.revealJourney(index),
@@ -52,8 +58,8 @@ export class ReportPage {
         for (const view of this.journeys) view.details.open = false
       },
     })
-    app.appendChild(this.controls.element)
-    if (data.journeys.length > 1) app.appendChild(runTimeline(data, (index) => this.revealJourney(index)))
+    journeysSection.appendChild(this.controls.element)
+    if (data.journeys.length > 1) journeysSection.appendChild(runTimeline(data, (index) => this.revealJourney(index)))
 
     const list = el('div', 'journeys')
     const openAll = data.journeys.length <= OPEN_ALL_UP_TO
@@ -71,8 +77,8 @@ export class ReportPage {
       if (openAll || (journey.s === 'failed' && openedFailed++ < AUTO_OPEN)) view.open()
     })
     this.noMatch = el('div', 'empty', 'No journey matches the filters.')
-    app.appendChild(list)
-    app.appendChild(this.noMatch)
+    journeysSection.appendChild(list)
+    journeysSection.appendChild(this.noMatch)
     app.appendChild(el('p', 'muted', `Generated ${formatDate(data.generatedAt)} by ${data.run.tool}. Secrets in headers and bodies are redacted.`))
     this.applyFilters(false)
   }

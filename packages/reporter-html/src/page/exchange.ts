@@ -1,5 +1,5 @@
 /** A step's request, response, earlier attempts, log and stack, as shown when its details are opened. */
-import type { PageBody, PageRequest, PageResponse, PageStep } from '../page-model'
+import type { PageBody, PageExchange, PageRequest, PageResponse, PageStep } from '../page-model'
 import type { Report } from './data'
 import { isJsonBody } from './data'
 import { type Child, el } from './dom'
@@ -34,6 +34,14 @@ export function requestPart(report: Report, title: string, request: PageRequest)
 
 export function responsePart(report: Report, title: string, response: PageResponse): HTMLDivElement {
   return part(`${title} \u00b7 ${response.s}`, [headersTable(report, response.h), bodyView(response.b)])
+}
+
+/** One whole exchange, as a step's: the request, then the response or why none came. */
+export function exchangeParts(report: Report, title: string, x: PageExchange): HTMLDivElement[] {
+  const parts = [requestPart(report, `${title} \u00b7 request`, x.rq)]
+  if (x.rs) parts.push(responsePart(report, 'Response', x.rs))
+  else parts.push(part('Response', el('div', 'err', x.e ?? 'No response arrived.')))
+  return parts
 }
 
 export function stepDetails(report: Report, step: PageStep): HTMLDivElement {

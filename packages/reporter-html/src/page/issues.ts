@@ -52,7 +52,9 @@ export function renderIssues(host: IssuesHost): HTMLElement {
   section.id = 'issues'
   section.appendChild(el('h2', null, `Issues (${issues.length})`))
   if (!issues.length) {
-    section.appendChild(el('div', 'empty', 'No issues.'))
+    // A broken invariant is an issue too, counted in the summary, but it is shown with its exploration.
+    const violations = host.report.data.explorations?.some((x) => x.v.length)
+    section.appendChild(el('div', 'empty', violations ? 'No issues besides the violations, shown with their explorations.' : 'No issues.'))
     return section
   }
   for (const severity of SEVERITIES) {

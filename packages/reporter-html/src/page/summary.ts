@@ -28,11 +28,16 @@ export function renderCards(data: PageData): HTMLElement {
   const severities = SEVERITIES.filter((k) => s.issues[k])
     .map((k) => `${s.issues[k]} ${k}`)
     .join(' \u00b7 ')
+  const x = s.explorations
+  // A run of explorations only has no journey, path or step to count.
+  const journeys = s.journeys.total > 0 || !x
   return el('section', 'cards', [
-    card('Journeys', s.journeys.total, `${s.journeys.passed} passed \u00b7 ${s.journeys.failed} failed`, s.journeys.failed ? 'bad' : 'good'),
-    card('Paths', s.paths.total, `${s.paths.passed} passed \u00b7 ${s.paths.failed} failed`, s.paths.failed ? 'bad' : null),
-    card('Steps passed', s.steps.passed, `of ${s.steps.total}${s.steps.skipped ? ` \u00b7 ${s.steps.skipped} skipped` : ''}`, 'good'),
-    card('Steps failed', s.steps.failed, null, s.steps.failed ? 'bad' : null),
+    journeys ? card('Journeys', s.journeys.total, `${s.journeys.passed} passed \u00b7 ${s.journeys.failed} failed`, s.journeys.failed ? 'bad' : 'good') : null,
+    journeys ? card('Paths', s.paths.total, `${s.paths.passed} passed \u00b7 ${s.paths.failed} failed`, s.paths.failed ? 'bad' : null) : null,
+    journeys ? card('Steps passed', s.steps.passed, `of ${s.steps.total}${s.steps.skipped ? ` \u00b7 ${s.steps.skipped} skipped` : ''}`, 'good') : null,
+    journeys ? card('Steps failed', s.steps.failed, null, s.steps.failed ? 'bad' : null) : null,
+    x ? card('Explorations', x.total, `${x.passed} passed \u00b7 ${x.failed} failed`, x.failed ? 'bad' : 'good') : null,
+    x ? card('Violations', x.violations, x.flaky ? `${x.flaky} flaky` : null, x.violations ? 'bad' : 'good') : null,
     card('Duration', formatMs(data.run.durationMs), formatDate(data.run.startedAt)),
     card('Issues', s.issues.total, severities || 'none', s.issues.critical || s.issues.high ? 'bad' : null),
   ])

@@ -7,6 +7,7 @@ export { MemoryQueue, type MemoryQueueOptions, type JobContext, type JobProcesso
 export {
   memoryPorts,
   memoryPortsState,
+  memoryPortsOptions,
   MEMORY_PORT_NAMES,
   type MemoryPortName,
   type MemoryPortsOptions,

@@ -1,4 +1,4 @@
-import { type CachePort, type CacheStats, type TimePort, UserError } from '@venomqa/core'
+import { type CachePort, type CacheSetOptions, type CacheStats, type TimePort, UserError, cacheTtlMs, refuseRenamed } from '@venomqa/core'
 
 interface Entry {
   /** Values are kept as JSON text, as a Redis cache would: what comes back is a copy, and what cannot be serialised is refused. */
@@ -10,21 +10,22 @@ interface Entry {
 export interface MemoryCacheOptions {
   /** Expiry follows this clock (e.g. a ControllableClock, so `advance` expires entries). Default: the real clock. */
   clock?: Pick<TimePort, 'now'>
-  /** TTL in seconds for `set` without one. Default: no expiry. */
-  defaultTtl?: number
+  /** TTL in milliseconds for `set` without one. Default: no expiry. */
+  defaultTtlMs?: number
 }
 
 /** The cache port in memory, with TTLs and hit/miss stats, for unit tests and local runs. */
 export class MemoryCache implements CachePort {
   readonly #entries = new Map<string, Entry>()
   readonly #clock?: Pick<TimePort, 'now'>
-  readonly #defaultTtl?: number
+  readonly #defaultTtlMs?: number
   #hits = 0
   #misses = 0
 
   constructor(options: MemoryCacheOptions = {}) {
     this.#clock = options.clock
-    if (options.defaultTtl !== undefined) this.#defaultTtl = checkTtl(options.defaultTtl, 'MemoryCache({ defaultTtl })')
+    refuseRenamed(options, { defaultTtl: 'defaultTtlMs' }, 'MemoryCache()')
+    this.#defaultTtlMs = cacheTtlMs({ ttlMs: options.defaultTtlMs }, 'MemoryCache({ defaultTtlMs })')
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
@@ -37,10 +38,9 @@ export class MemoryCache implements CachePort {
     return JSON.parse(entry.json) as T
   }
 
-  async set(key: string, value: unknown, ttl?: number): Promise<void> {
+  async set(key: string, value: unknown, options?: CacheSetOptions): Promise<void> {
     const json = serialise(key, value)
-    const seconds = ttl === undefined ? this.#defaultTtl : checkTtl(ttl, `cache.set("${key}", ..., ttl)`)
-    this.#entries.set(key, { json, expiresAt: seconds === undefined ? undefined : this.#now() + seconds * 1000 })
+    this.#entries.set(key, { json, expiresAt: this.#expiresAt(cacheTtlMs(options, `cache.set("${key}", ...)`)) })
   }
 
   async delete(key: string): Promise<boolean> {
@@ -59,10 +59,9 @@ export class MemoryCache implements CachePort {
     return out
   }
 
-  async setMany(entries: Record<string, unknown>, ttl?: number): Promise<void> {
+  async setMany(entries: Record<string, unknown>, options?: CacheSetOptions): Promise<void> {
     // Serialise everything first: one bad value must not leave half of the entries written.
-    const seconds = ttl === undefined ? this.#defaultTtl : checkTtl(ttl, 'cache.setMany(..., ttl)')
-    const expiresAt = seconds === undefined ? undefined : this.#now() + seconds * 1000
+    const expiresAt = this.#expiresAt(cacheTtlMs(options, 'cache.setMany(...)'))
     const prepared = Object.entries(entries).map(([key, value]) => [key, { json: serialise(key, value), expiresAt }] as const)
     for (const [key, entry] of prepared) this.#entries.set(key, entry)
   }
@@ -77,22 +76,32 @@ export class MemoryCache implements CachePort {
     this.#entries.clear()
   }
 
-  /** Seconds left, rounded up; -1 no expiry; -2 no such key (as Redis TTL answers). */
-  async getTtl(key: string): Promise<number> {
+  /** Milliseconds left; -1 no expiry; -2 no such key (as Redis PTTL answers). */
+  async getTtlMs(key: string): Promise<number> {
     const entry = this.#live(key)
     if (!entry) return -2
     if (entry.expiresAt === undefined) return -1
-    return Math.ceil((entry.expiresAt - this.#now()) / 1000)
+    return entry.expiresAt - this.#now()
   }
 
-  /** Set a key's TTL in seconds; 0 or less deletes it, as Redis EXPIRE does. False if there is no such key. */
-  async setTtl(key: string, ttl: number): Promise<boolean> {
+  /** Set a key's TTL in milliseconds; 0 or less deletes it, as Redis PEXPIRE does. False if there is no such key. */
+  async setTtlMs(key: string, ttlMs: number): Promise<boolean> {
     const entry = this.#live(key)
     if (!entry) return false
-    if (typeof ttl !== 'number' || Number.isNaN(ttl)) throw new UserError('E_CACHE', `cache.setTtl("${key}", ${ttl}): ttl must be a number of seconds`)
-    if (ttl <= 0) this.#entries.delete(key)
-    else entry.expiresAt = this.#now() + ttl * 1000
+    if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs)) throw new UserError('E_CACHE_TTL', `cache.setTtlMs("${key}", ${ttlMs}): ttlMs must be a number of milliseconds`)
+    if (ttlMs <= 0) this.#entries.delete(key)
+    else entry.expiresAt = this.#now() + ttlMs
     return true
+  }
+
+  /** Renamed: refused loudly, since its number was seconds. */
+  async getTtl(): Promise<never> {
+    throw new UserError('E_CACHE_TTL', 'cache.getTtl() is now cache.getTtlMs(), which answers in milliseconds')
+  }
+
+  /** Renamed: refused loudly, since its number was seconds. */
+  async setTtl(): Promise<never> {
+    throw new UserError('E_CACHE_TTL', 'cache.setTtl(key, seconds) is now cache.setTtlMs(key, milliseconds)')
   }
 
   async stats(): Promise<CacheStats> {
@@ -122,6 +131,11 @@ export class MemoryCache implements CachePort {
     for (const [k, e] of snapshot) this.#entries.set(k, { ...e })
   }
 
+  #expiresAt(ttlMs: number | undefined): number | undefined {
+    const ms = ttlMs ?? this.#defaultTtlMs
+    return ms === undefined ? undefined : this.#now() + ms
+  }
+
   #now(): number {
     return this.#clock ? this.#clock.now().getTime() : Date.now()
   }
@@ -138,19 +152,13 @@ export class MemoryCache implements CachePort {
   }
 }
 
-function checkTtl(ttl: number, where: string): number {
-  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl <= 0)
-    throw new UserError('E_CACHE', `${where}: ttl must be a number of seconds greater than 0, got ${String(ttl)}`)
-  return ttl
-}
-
 function serialise(key: string, value: unknown): string {
   let json: string | undefined
   try {
     json = JSON.stringify(value)
   } catch (err) {
-    throw new UserError('E_CACHE', `cache key "${key}": the value cannot be stored as JSON (${(err as Error).message})`, { where: key })
+    throw new UserError('E_CACHE_VALUE', `cache key "${key}": the value cannot be stored as JSON (${(err as Error).message})`, { where: key })
   }
-  if (json === undefined) throw new UserError('E_CACHE', `cache key "${key}": ${typeof value} values cannot be stored as JSON`, { where: key })
+  if (json === undefined) throw new UserError('E_CACHE_VALUE', `cache key "${key}": ${typeof value} values cannot be stored as JSON`, { where: key })
   return json
 }

@@ -1,4 +1,4 @@
-import { type Email, type EmailFilter, type MailPort, type OutgoingEmail, type TimePort, UserError } from '@venomqa/core'
+import { type Email, type EmailFilter, type MailPort, type OutgoingEmail, type TimePort, UserError, refuseRenamed } from '@venomqa/core'
 
 /** What `deliver` accepts: an email with only the fields a test cares about. */
 export type IncomingEmail = Partial<Omit<Email, 'to' | 'cc'>> & {
@@ -12,7 +12,7 @@ export interface MemoryMailOptions {
   /** Stamps `receivedAt`. Default: the real clock. */
   clock?: Pick<TimePort, 'now'>
   /** Default timeout of `waitForEmail`, ms. Default 10 000. */
-  waitTimeout?: number
+  waitTimeoutMs?: number
 }
 
 /**
@@ -29,7 +29,8 @@ export class MemoryMail implements MailPort {
 
   constructor(options: MemoryMailOptions = {}) {
     this.#clock = options.clock
-    this.#waitTimeout = options.waitTimeout ?? 10_000
+    refuseRenamed(options, { waitTimeout: 'waitTimeoutMs' }, 'MemoryMail()')
+    this.#waitTimeout = options.waitTimeoutMs ?? 10_000
   }
 
   /** Put a message in the mailbox (as a mail catcher receiving it) and wake anyone waiting for it. */
@@ -50,8 +51,9 @@ export class MemoryMail implements MailPort {
   }
 
   /** The first matching message, waiting for it to arrive; rejects at the timeout, saying what was there. */
-  waitForEmail(filter: EmailFilter & { timeout?: number }): Promise<Email> {
-    const { timeout = this.#waitTimeout, ...criteria } = filter ?? {}
+  waitForEmail(filter: EmailFilter & { timeoutMs?: number }): Promise<Email> {
+    refuseRenamed(filter, { timeout: 'timeoutMs' }, 'mail.waitForEmail()')
+    const { timeoutMs: timeout = this.#waitTimeout, ...criteria } = filter ?? {}
     const found = () => this.#inbox.find((m) => matches(m, criteria))
     const now = found()
     if (now) return Promise.resolve(copy(now))

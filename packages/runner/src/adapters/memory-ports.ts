@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { type Email, PLUGIN_API_VERSION, type Plugin, PluginError, type StateBackend, definePlugin } from '@venomqa/core'
+import { CheckpointStack, type Email, PLUGIN_API_VERSION, type Plugin, type StateBackend, definePlugin, parseOptions } from '@venomqa/core'
+import { z } from 'zod'
 import { RUNNER_VERSION } from '../runner'
 import { type ClockSnapshot, ControllableClock } from './controllable-clock'
 import { LocalStorage } from './local-storage'
@@ -13,20 +14,28 @@ import { TaskPool } from './task-pool'
 export const MEMORY_PORT_NAMES = ['cache', 'mail', 'queue', 'storage', 'time', 'concurrency'] as const
 export type MemoryPortName = (typeof MEMORY_PORT_NAMES)[number]
 
-export interface MemoryPortsOptions {
+const A_DATE = 'expected true, false or a date (e.g. "2024-01-01T00:00:00Z")'
+const wholeAtLeastOne = z.number().int({ error: 'expected a whole number of 1 or more' }).min(1, { error: 'expected a whole number of 1 or more' })
+
+/** The options of the `memory` plugin (from config, `--plugin` or `memoryPorts({...})`). */
+export const memoryPortsOptions = z.strictObject({
   /** Which ports to register. Default: all six. */
-  ports?: MemoryPortName[]
+  ports: z.array(z.enum(MEMORY_PORT_NAMES, { error: `expected one of ${MEMORY_PORT_NAMES.join(', ')}` })).optional(),
   /** Start the clock frozen: `true` at the current instant, or at this date (ISO string or Date). */
-  freezeTime?: boolean | string | Date
+  freezeTime: z
+    .union([z.boolean(), z.date(), z.string().refine((s) => !Number.isNaN(new Date(s).getTime()), { error: A_DATE })], { error: A_DATE })
+    .optional(),
   /** Most tasks the concurrency port runs at once. Default: no limit. */
-  maxWorkers?: number
+  maxWorkers: wholeAtLeastOne.optional(),
   /** Storage directory, relative to the project root. Default: a fresh temp directory, removed when the run closes. */
-  storageDir?: string
+  storageDir: z.string().min(1, { error: 'expected a directory path' }).optional(),
   /** Jobs of one queue the queue port runs at once. Default 1. */
-  queueConcurrency?: number
+  queueConcurrency: wholeAtLeastOne.optional(),
   /** Register a state backend so branches roll the in-memory cache, mailbox and clock back. Default true. */
-  state?: boolean
-}
+  state: z.boolean({ error: 'expected true or false' }).optional(),
+})
+
+export type MemoryPortsOptions = z.input<typeof memoryPortsOptions>
 
 /** The adapters behind one `memoryPorts` plugin, reachable for tests that drive them directly. */
 export interface MemoryAdapters {
@@ -49,12 +58,15 @@ const PLUGIN = 'memory'
  */
 export function memoryPorts(options: MemoryPortsOptions = {}): Plugin<MemoryPortsOptions> & { readonly adapters?: MemoryAdapters } {
   let adapters: MemoryAdapters | undefined
-  const plugin = definePlugin<MemoryPortsOptions>({
+  const fromCode = parseOptions(memoryPortsOptions, options, 'memoryPorts()')
+  const plugin = definePlugin({
     name: PLUGIN,
     version: RUNNER_VERSION,
     apiVersion: PLUGIN_API_VERSION,
+    options: memoryPortsOptions,
     async setup(api) {
-      const opts = checkOptions({ ...options, ...(api.options ?? {}) })
+      // Options from config win over the ones memoryPorts() was called with.
+      const opts = { ...fromCode, ...api.options }
       const wanted = new Set<MemoryPortName>(opts.ports ?? MEMORY_PORT_NAMES)
       const clock = new ControllableClock(frozenAt(opts.freezeTime))
       const cache = new MemoryCache({ clock })
@@ -97,27 +109,27 @@ export function memoryPorts(options: MemoryPortsOptions = {}): Plugin<MemoryPort
  */
 export function memoryPortsState(parts: { cache?: MemoryCache; mail?: MemoryMail; clock?: ControllableClock }): StateBackend {
   const { cache, mail, clock } = parts
-  const saved = new Map<string, { cache?: ReturnType<MemoryCache['snapshot']>; mail?: Email[]; clock?: ClockSnapshot }>()
+  const stack = new CheckpointStack<{ cache?: ReturnType<MemoryCache['snapshot']>; mail?: Email[]; clock?: ClockSnapshot }>('memory-ports')
   return {
     name: 'memory-ports',
     mechanism: 'snapshot',
     parallelSafe: false,
     async connect() {},
     async checkpoint(name) {
-      saved.set(name, { cache: cache?.snapshot(), mail: mail?.snapshot(), clock: clock?.snapshot() })
+      await stack.take(name, () => ({ cache: cache?.snapshot(), mail: mail?.snapshot(), clock: clock?.snapshot() }))
     },
     async rollback(name) {
-      const s = saved.get(name)
-      if (!s) throw new PluginError(PLUGIN, `memory-ports: no checkpoint named "${name}"`)
-      if (s.cache) cache?.restore(s.cache)
-      if (s.mail) mail?.restore(s.mail)
-      if (s.clock) clock?.restore(s.clock)
+      await stack.rollback(name, (s) => {
+        if (s.cache) cache?.restore(s.cache)
+        if (s.mail) mail?.restore(s.mail)
+        if (s.clock) clock?.restore(s.clock)
+      })
     },
     async release(name) {
-      saved.delete(name)
+      await stack.release(name)
     },
     async disconnect() {
-      saved.clear()
+      stack.clear()
     },
   }
 }
@@ -126,26 +138,4 @@ function frozenAt(freeze: MemoryPortsOptions['freezeTime']): { frozen?: boolean;
   if (freeze === undefined || freeze === false) return {}
   if (freeze === true) return { frozen: true }
   return { frozen: true, at: freeze instanceof Date ? freeze : new Date(freeze) }
-}
-
-/** Options may come from YAML: check each one and name it when it is wrong. */
-function checkOptions(o: MemoryPortsOptions): MemoryPortsOptions {
-  const fail = (key: string, expected: string, got: unknown): never => {
-    throw new PluginError(PLUGIN, `plugin "memory": option "${key}" must be ${expected}, got ${JSON.stringify(got)}`)
-  }
-  if (o.ports !== undefined) {
-    if (!Array.isArray(o.ports)) fail('ports', `a list of ${MEMORY_PORT_NAMES.join(', ')}`, o.ports)
-    for (const p of o.ports!) if (!MEMORY_PORT_NAMES.includes(p)) fail('ports', `a list of ${MEMORY_PORT_NAMES.join(', ')}`, p)
-  }
-  const f = o.freezeTime
-  if (f !== undefined && typeof f !== 'boolean') {
-    const date = f instanceof Date ? f : typeof f === 'string' ? new Date(f) : undefined
-    if (!date || Number.isNaN(date.getTime())) fail('freezeTime', 'true, false or a date (e.g. "2024-01-01T00:00:00Z")', f)
-  }
-  if (o.maxWorkers !== undefined && !(Number.isInteger(o.maxWorkers) && o.maxWorkers > 0)) fail('maxWorkers', 'a whole number of 1 or more', o.maxWorkers)
-  if (o.queueConcurrency !== undefined && !(Number.isInteger(o.queueConcurrency) && o.queueConcurrency > 0))
-    fail('queueConcurrency', 'a whole number of 1 or more', o.queueConcurrency)
-  if (o.storageDir !== undefined && (typeof o.storageDir !== 'string' || o.storageDir === '')) fail('storageDir', 'a directory path', o.storageDir)
-  if (o.state !== undefined && typeof o.state !== 'boolean') fail('state', 'true or false', o.state)
-  return o
 }

@@ -7,6 +7,7 @@ import {
   type TimePort,
   UserError,
   errorMessage,
+  refuseRenamed,
 } from '@venomqa/core'
 
 /** What a processor receives for each attempt. */
@@ -81,12 +82,12 @@ export class MemoryQueue implements QueuePort {
   }
 
   async enqueue(name: string, data: unknown, options: EnqueueOptions = {}): Promise<string> {
-    if (this.#closed) throw new UserError('E_QUEUE', `queue.enqueue("${name}"): the queue is closed`)
+    if (this.#closed) throw new UserError('E_QUEUE_CLOSED', `queue.enqueue("${name}"): the queue is closed`)
     if (typeof name !== 'string' || !name) throw new UserError('E_QUEUE', 'queue.enqueue(name, data): name must be a non-empty string')
     const attempts = options.attempts ?? 1
-    if (!Number.isInteger(attempts) || attempts < 1) throw new UserError('E_QUEUE', `queue.enqueue("${name}"): attempts must be a whole number of 1 or more`)
+    if (!Number.isInteger(attempts) || attempts < 1) throw new UserError('E_QUEUE_OPTIONS', `queue.enqueue("${name}"): attempts must be a whole number of 1 or more`)
     const delay = options.delayMs ?? 0
-    if (!Number.isFinite(delay) || delay < 0) throw new UserError('E_QUEUE', `queue.enqueue("${name}"): delayMs must be 0 or more`)
+    if (!Number.isFinite(delay) || delay < 0) throw new UserError('E_QUEUE_OPTIONS', `queue.enqueue("${name}"): delayMs must be 0 or more`)
     // Same id twice keeps the first job, as BullMQ does.
     if (options.jobId !== undefined && this.#jobs.has(options.jobId)) return options.jobId
     let dataJson: string | undefined
@@ -120,8 +121,9 @@ export class MemoryQueue implements QueuePort {
    * Wait until the job has finished (completed, failed or cancelled); undefined at the timeout or if the
    * job is cleared meanwhile. An unknown id is an error, as with the Redis queue.
    */
-  async getJobResult(id: string, options: { queue?: string; timeout?: number } = {}): Promise<JobResult | undefined> {
-    const timeout = options.timeout ?? 30_000
+  async getJobResult(id: string, options: { queue?: string; timeoutMs?: number } = {}): Promise<JobResult | undefined> {
+    refuseRenamed(options, { timeout: 'timeoutMs' }, 'queue.getJobResult()')
+    const timeout = options.timeoutMs ?? 30_000
     const finished = () => {
       const job = this.#find(id, options.queue)
       if (!job) return null

@@ -1,4 +1,4 @@
-import { type ConcurrencyPort, type TaskResult, type TaskStatus, UserError, errorMessage } from '@venomqa/core'
+import { type ConcurrencyPort, type TaskResult, type TaskStatus, UserError, errorMessage, refuseRenamed } from '@venomqa/core'
 
 export interface TaskPoolOptions {
   /** Most tasks running at once across the pool. Default: no limit. */
@@ -72,17 +72,18 @@ export class TaskPool implements ConcurrencyPort {
     return tasks.map((t) => t.id)
   }
 
-  async join<T = unknown>(id: string, options: { timeout?: number } = {}): Promise<TaskResult<T>> {
+  async join<T = unknown>(id: string, options: { timeoutMs?: number } = {}): Promise<TaskResult<T>> {
     const [result] = await this.joinAll<T>([id], options)
     return result
   }
 
-  async joinAll<T = unknown>(ids: string[], options: { timeout?: number } = {}): Promise<TaskResult<T>[]> {
+  async joinAll<T = unknown>(ids: string[], options: { timeoutMs?: number } = {}): Promise<TaskResult<T>[]> {
+    refuseRenamed(options, { timeout: 'timeoutMs' }, 'concurrency.joinAll()')
     const tasks = ids.map((id) => this.#get(id))
     const all = Promise.all(tasks.map((t) => t.settled))
-    if (options.timeout === undefined) return (await all) as TaskResult<T>[]
-    const timeout = options.timeout
-    if (!Number.isFinite(timeout) || timeout < 0) throw new UserError('E_TASK', `joinAll: timeout must be 0 ms or more, got ${timeout}`)
+    if (options.timeoutMs === undefined) return (await all) as TaskResult<T>[]
+    const timeout = options.timeoutMs
+    if (!Number.isFinite(timeout) || timeout < 0) throw new UserError('E_TASK', `joinAll: timeoutMs must be 0 ms or more, got ${timeout}`)
     let timer: ReturnType<typeof setTimeout> | undefined
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeout)

@@ -1,5 +1,6 @@
 import {
   type BackendTiming,
+  type ExplorationResult,
   type Issue,
   type JourneyResult,
   type LifecycleHooks,
@@ -17,13 +18,14 @@ import {
   redactText,
   severityRank,
 } from '@venomqa/core'
-import { STATUS_SYMBOL, bodyText, depthOf, flatten, formatDuration, printable } from './format'
+import pc from 'picocolors'
+import { STATUS_SYMBOL, bodyText, budgetText, depthOf, flatten, formatDuration, formatFineDuration, printable } from './format'
 import { redactFreeText, redactRun } from './redact-run'
 
 export interface ConsoleReporterOptions {
   /** Where live lines go. Default process.stdout. */
   stream?: NodeJS.WritableStream
-  /** Colours; default: only when the stream is a TTY and NO_COLOR is unset. */
+  /** Colours; default: as `colorsWanted` says for the stream (NO_COLOR, FORCE_COLOR, TTY). */
   color?: boolean
   /** A live progress line; default: on a TTY outside CI. */
   progress?: boolean
@@ -32,20 +34,19 @@ export interface ConsoleReporterOptions {
   redact?: RedactOptions
 }
 
-type Paint = (s: string) => string
-interface Palette {
-  green: Paint
-  red: Paint
-  yellow: Paint
-  cyan: Paint
-  dim: Paint
-  bold: Paint
-  magenta: Paint
-}
+type Palette = Pick<ReturnType<typeof pc.createColors>, 'green' | 'red' | 'yellow' | 'cyan' | 'dim' | 'bold' | 'magenta'>
 
-function palette(on: boolean): Palette {
-  const c = (open: number, close: number): Paint => (on ? (s) => `\x1b[${open}m${s}\x1b[${close}m` : (s) => s)
-  return { green: c(32, 39), red: c(31, 39), yellow: c(33, 39), cyan: c(36, 39), dim: c(2, 22), bold: c(1, 22), magenta: c(35, 39) }
+/**
+ * Whether to colour `stream`, by picocolors' rule: NO_COLOR or --no-color turn colours off; FORCE_COLOR
+ * or --color turn them on (so a CI log can have them); otherwise a TTY that is not TERM=dumb has them.
+ * picocolors decides once, for process.stdout, when it loads; this asks about the stream the reporter
+ * writes to, when the reporter is made. Unlike picocolors, CI alone does not turn colours on: CI output
+ * often lands in files and artifacts, and FORCE_COLOR says when it should.
+ */
+export function colorsWanted(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = process.argv): boolean {
+  if (env.NO_COLOR || argv.includes('--no-color')) return false
+  if (env.FORCE_COLOR || argv.includes('--color')) return true
+  return isTTY(stream) && env.TERM !== 'dumb'
 }
 
 function isCI(): boolean {
@@ -64,9 +65,9 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
   const stream = opts.stream ?? process.stdout
   const toFile = !!opts.target && opts.target !== '-'
   const tty = !toFile && isTTY(stream)
-  const colorOn = opts.color ?? (tty && !process.env.NO_COLOR)
+  const colorOn = opts.color ?? (!toFile && colorsWanted(stream))
   const progressOn = !toFile && (opts.progress ?? (tty && !isCI()))
-  const p = palette(colorOn)
+  const p: Palette = pc.createColors(colorOn)
   const fmt = new LineFormatter(p, opts.redact, opts.verbose ?? false)
 
   /** Set once hooks fired: render then prints only the summary, the rest was printed live. */
@@ -155,7 +156,8 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     render(run) {
       const safe = printable(redactRun(run, opts.redact))
       const lines: string[] = []
-      if (!live) lines.push(...fmt.tree(safe))
+      if (!live && (safe.journeys.length || !safe.explorations?.length)) lines.push(...fmt.tree(safe))
+      for (const x of safe.explorations ?? []) lines.push(...explorationSummary(x, p))
       lines.push(...fmt.summary(safe))
       return `${lines.join('\n')}\n`
     },
@@ -281,14 +283,18 @@ class LineFormatter {
         .join(', ')} ${p.dim(`of ${c.total}`)}`
     const issues = SEVERITIES.filter((sev) => s.issues[sev] > 0).map((sev) => `${s.issues[sev]} ${sev}`)
     const lines = ['', p.dim('─'.repeat(60))]
-    lines.push(`${'Journeys'.padEnd(10)}${counts(s.journeys)}`)
-    lines.push(`${'Steps'.padEnd(10)}${counts(s.steps)}`)
+    // A run of explorations only has no journey to count.
+    if (s.journeys.total || !s.explorations) {
+      lines.push(`${'Journeys'.padEnd(10)}${counts(s.journeys)}`)
+      lines.push(`${'Steps'.padEnd(10)}${counts(s.steps)}`)
+    }
+    if (s.explorations) lines.push(`${'Explored'.padEnd(10)}${counts(s.explorations)}, ${s.explorations.violations} violation${s.explorations.violations === 1 ? '' : 's'}${s.explorations.flaky ? ` (${s.explorations.flaky} flaky)` : ''}`)
     if (s.paths.total) lines.push(`${'Paths'.padEnd(10)}${counts(s.paths)}`)
     lines.push(`${'Issues'.padEnd(10)}${issues.length ? issues.join(', ') : p.dim('none')}`)
     if (run.backends.length) lines.push(`${'State'.padEnd(10)}${run.backends.map((b) => backendLabel(b.name, b.mechanism)).join(', ')}`)
     lines.push(`${'Duration'.padEnd(10)}${formatDuration(run.durationMs)}`)
 
-    const all: Issue[] = [...run.journeys.flatMap((j) => j.issues), ...run.issues].sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
+    const all: Issue[] = [...run.journeys.flatMap((j) => j.issues), ...(run.explorations ?? []).flatMap((x) => x.issues.filter((i) => !i.source.startsWith('invariant:'))), ...run.issues].sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
     if (all.length) {
       lines.push('', p.bold('Issues'))
       for (const i of all) {
@@ -305,4 +311,34 @@ class LineFormatter {
     lines.push('', `Result: ${verdict}`)
     return lines
   }
+}
+
+/**
+ * One exploration: how far the search went, how fast, what it covered, and each violation with its
+ * minimal sequence, reproduction count and the regression journey written for it.
+ */
+function explorationSummary(x: ExplorationResult, p: Palette): string[] {
+  const verdict = x.interrupted ? p.yellow('interrupted') : x.status === 'passed' ? p.green('passed') : p.red('failed')
+  const truncated = x.truncated ? p.yellow(` (truncated: ${budgetText(x.truncated)} used up)`) : ''
+  const lines = ['', `${p.bold(`◇ exploration ${x.name}`)} ${verdict} ${p.dim(`${x.strategy}, depth ${x.depth}, seed ${x.seed}${x.dedupe ? '' : ', no dedupe'}`)}${truncated}`]
+  const s = x.stats
+  lines.push(
+    `  ${s.transitions} transitions, ${s.states} states${x.dedupe ? ` (${s.merged} merged: states with one fingerprint are one state)` : ''}, ${s.requests} requests, ${s.transitionsPerSecond} transitions/s, deepest path ${s.maxDepthReached}`,
+  )
+  const timing = (label: string, byBackend: Record<string, { p50: number; p95: number }>) => {
+    const parts = Object.entries(byBackend).map(([name, t]) => `${name} p50 ${formatFineDuration(t.p50)} p95 ${formatFineDuration(t.p95)}`)
+    if (parts.length) lines.push(p.dim(`  ${label}: ${parts.join(', ')}`))
+  }
+  timing('rollback', x.timings.rollback)
+  timing('observe', x.timings.observe)
+  lines.push(p.dim(`  coverage: ${x.coverage.map((c) => `${c.action} ${c.taken}${c.refused ? ` (${c.refused} refused)` : ''}`).join(', ')}`))
+  if (x.neverEnabled.length) lines.push(p.yellow(`  never enabled: ${x.neverEnabled.join(', ')}`))
+  for (const v of x.violations) {
+    const reproduced = v.reproduced.attempts ? `reproduced ${v.reproduced.failures}/${v.reproduced.attempts}` : 'not confirmed'
+    lines.push(`  ${p.red('✗')} ${p.bold(v.invariant)} [${v.severity}] ${v.flaky ? p.yellow(`flaky, ${reproduced}`) : p.dim(reproduced)}`)
+    lines.push(`      ${v.sequence.map((step) => step.action).join(' → ')}${v.foundLength !== v.sequence.length ? p.dim(` (shrunk from ${v.foundLength})`) : ''}`)
+    lines.push(`      ${redactFreeText(v.message)}`)
+    if (v.emittedFile) lines.push(`      ${p.cyan('regression journey:')} ${v.emittedFile}`)
+  }
+  return lines
 }

@@ -1,4 +1,4 @@
-import { type NodeResult, type RecordedRequest, type RecordedResponse, type Status, escapeControlChars } from '@venomqa/core'
+import { type ExplorationResult, type HttpExchange, type NodeResult, type RecordedRequest, type RecordedResponse, type Status, escapeControlChars } from '@venomqa/core'
 
 /**
  * A copy of a value (a run, a step result) with every string escaped for a terminal: text that came from
@@ -29,6 +29,21 @@ export const STATUS_SYMBOL: Record<Status, string> = { passed: 'âœ“', failed: 'â
 export function requestLine(request?: RecordedRequest, response?: RecordedResponse): string | undefined {
   if (!request) return undefined
   return `${request.method} ${request.url}${response ? ` -> ${response.status}` : ''}`
+}
+
+/** A timing of a few milliseconds (a rollback, an observation): `3.1 ms`, where `3 ms` would hide the difference. */
+export function formatFineDuration(ms: number): string {
+  return Number.isFinite(ms) && ms >= 0 && ms < 10 ? `${ms.toFixed(1)} ms` : formatDuration(ms)
+}
+
+/** The budget that ended an exploration early: `time budget of 60.00 s`, `transitions budget of 5000`. */
+export function budgetText(t: NonNullable<ExplorationResult['truncated']>): string {
+  return `${t.reason} budget of ${t.reason === 'time' ? formatDuration(t.limit) : t.limit}`
+}
+
+/** One request of an exploration's sequence: `POST http://host/api/x -> 201`, or why no response came. */
+export function exchangeLine(e: HttpExchange): string {
+  return `${e.request.method} ${e.request.url} -> ${e.response ? e.response.status : `failed: ${e.error ?? 'no response'}`}`
 }
 
 /** A body as text for a report: JSON pretty-printed, cut at `max` characters. */

@@ -1,17 +1,19 @@
 import { hostname } from 'node:os'
-import type { Issue, JourneyResult, RedactOptions, Reporter, ReporterFactory, RunResult, StepResult } from '@venomqa/core'
-import { exchangeText, flatten } from './format'
+import type { ExplorationResult, Issue, JourneyResult, RedactOptions, Reporter, ReporterFactory, RunResult, StepResult, ViolationResult } from '@venomqa/core'
+import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration } from './format'
 import { redactRun } from './redact-run'
 
 /**
  * JUnit XML in the shape Jenkins (junit-10.xsd) and GitLab read: <testsuites> with one <testsuite> per
  * journey, a <testcase> per step (main line and paths) and per path; failures carry the error, the
- * request and the response. Times are seconds.
+ * request and the response. An exploration is a <testsuite> too, with a <testcase> per invariant. Times
+ * are seconds.
  */
 export function renderJUnit(input: RunResult, redact?: RedactOptions): string {
   const run = redactRun(input, redact)
   const host = safeHostname()
   const suites = run.journeys.map((j, i) => suiteFor(j, i, host))
+  for (const x of run.explorations ?? []) suites.push(explorationSuite(x, suites.length, host))
   if (run.issues.length) suites.push(runIssuesSuite(run, suites.length, host))
   const totals = suites.reduce(
     (t, s) => ({ tests: t.tests + s.tests, failures: t.failures + s.failures, errors: t.errors + s.errors, skipped: t.skipped + s.skipped }),
@@ -43,6 +45,8 @@ interface Case {
   message?: string
   type?: string
   detail?: string
+  /** Failures seen on some attempts only, on a case that counts as passed. */
+  flaky?: { message: string; type: string; detail: string }[]
 }
 
 function suiteFor(j: JourneyResult, id: number, host: string): Suite {
@@ -176,8 +180,118 @@ function runIssuesSuite(run: RunResult, id: number, host: string): Suite {
   return { xml, ...suite }
 }
 
+/** The invariants every exploration checks, whatever its definition names. */
+const BUILTIN_INVARIANTS = ['no_5xx', 'request_error']
+
+/**
+ * An exploration: a <testcase> per invariant (the built-ins and every one a violation names), failed with
+ * each violation's minimal sequence, its reproduction count and the regression journey written for it.
+ */
+function explorationSuite(x: ExplorationResult, id: number, host: string): Suite {
+  const classname = `explore.${x.name}`
+  const invariants = [...new Set([...BUILTIN_INVARIANTS, ...x.violations.map((v) => v.invariant)])]
+  const cases: Case[] = invariants.map((invariant) => {
+    const violations = x.violations.filter((v) => v.invariant === invariant)
+    const confirmed = violations.filter((v) => !v.flaky)
+    const name = `invariant ${invariant}`
+    if (confirmed.length)
+      return {
+        name,
+        classname,
+        durationMs: 0,
+        status: 'failed',
+        message: confirmed[0]!.message,
+        type: 'invariant',
+        // A case holds one <failure>: flaky violations of the same invariant are listed in it too.
+        detail: violations.map(violationText).join('\n\n'),
+      }
+    return { name, classname, durationMs: 0, status: 'passed', flaky: violations.map((v) => ({ message: v.message, type: 'invariant', detail: violationText(v) })) }
+  })
+  const others = x.issues.filter((i) => !i.source.startsWith('invariant:'))
+  // An exploration that could not run (a failed setup, a crash) broke no invariant but must fail in CI.
+  if (x.status === 'failed' && !x.violations.length)
+    cases.push({
+      name: 'exploration',
+      classname,
+      durationMs: x.durationMs,
+      status: 'error',
+      message: others[0]?.error ?? (x.interrupted ? 'exploration interrupted' : 'exploration failed'),
+      type: others[0]?.kind ?? 'exploration-failed',
+      detail: others.map(issueText).join('\n\n'),
+    })
+  const count = (s: Case['status']) => cases.filter((c) => c.status === s).length
+  const suite = { tests: cases.length, failures: count('failed'), errors: count('error'), skipped: count('skipped') }
+  const s = x.stats
+  const properties = [
+    ['kind', 'exploration'],
+    ['tags', x.tags.join(',')],
+    ['file', x.file ?? ''],
+    ['status', x.status],
+    ['interrupted', String(!!x.interrupted)],
+    ['seed', String(x.seed)],
+    ['strategy', x.strategy],
+    ['depth', String(x.depth)],
+    ['dedupe', String(x.dedupe)],
+    ['truncated', x.truncated ? budgetText(x.truncated) : 'false'],
+    ['transitions', String(s.transitions)],
+    ['states', String(s.states)],
+    ['requests', String(s.requests)],
+  ]
+  const timings = (label: string, byBackend: ExplorationResult['timings']['rollback']) =>
+    Object.entries(byBackend).map(([backend, t]) => `${label} ${backend}: p50 ${formatFineDuration(t.p50)}, p95 ${formatFineDuration(t.p95)}, max ${formatFineDuration(t.max)} (${t.count})`)
+  const systemOut = [
+    `exploration ${x.name}: ${x.status}${x.interrupted ? ' (interrupted)' : ''} (${x.strategy}, depth ${x.depth}, seed ${x.seed}${x.dedupe ? '' : ', no dedupe'})`,
+    // Invariants that held did so only on what was explored: a CI reader must see that the search stopped short.
+    x.truncated ? `truncated: the ${budgetText(x.truncated)} ran out before the search covered depth ${x.depth}; the rest was skipped` : '',
+    x.interrupted ? 'interrupted: the search was stopped before it finished' : '',
+    `${s.transitions} transitions, ${s.states} states, ${s.merged} merged, ${s.requests} requests, ${s.transitionsPerSecond} transitions/s, deepest path ${s.maxDepthReached}`,
+    ...x.coverage.map((c) => `action ${c.action}: taken ${c.taken}, enabled ${c.enabled}, refused ${c.refused}`),
+    x.neverEnabled.length ? `never enabled: ${x.neverEnabled.join(', ')}` : '',
+    ...timings('rollback', x.timings.rollback),
+    ...timings('observe', x.timings.observe),
+    ...others.map((i) => `[${i.severity}] ${i.step}: ${i.error}\n  suggestion: ${i.suggestion}`),
+  ]
+    .filter(Boolean)
+    .join('\n')
+  const xml = [
+    `  <testsuite name="${attr(`explore ${x.name}`)}" id="${id}" package="venomqa" hostname="${attr(host)}" tests="${suite.tests}" failures="${suite.failures}" errors="${suite.errors}" skipped="${suite.skipped}" time="${seconds(x.durationMs)}" timestamp="${timestamp(x.startedAt)}"${x.file ? ` file="${attr(x.file)}"` : ''}>`,
+    '    <properties>',
+    ...properties.map(([k, v]) => `      <property name="${attr(k!)}" value="${attr(v!)}"/>`),
+    '    </properties>',
+    ...cases.map(caseXml),
+    `    <system-out>${cdata(systemOut)}</system-out>`,
+    '    <system-err></system-err>',
+    '  </testsuite>',
+  ].join('\n')
+  return { xml, ...suite }
+}
+
+/** A violation as a CI log shows it: the minimal sequence line by line, then the request that broke it. */
+function violationText(v: ViolationResult): string {
+  const shrunk = v.foundLength > v.sequence.length ? `, shrunk from ${v.foundLength}` : ''
+  const lines = [`invariant "${v.invariant}" [${v.severity}]${v.flaky ? ' FLAKY' : ''}: ${v.message}`, `Minimal sequence (${v.sequence.length} action${v.sequence.length === 1 ? '' : 's'}${shrunk}):`]
+  v.sequence.forEach((step, i) => {
+    const [first, ...more] = step.exchanges
+    lines.push(`  ${i + 1}. ${step.action}: ${first ? exchangeLine(first) : '(no request)'}`)
+    for (const e of more) lines.push(`     ${exchangeLine(e)}`)
+  })
+  if (v.probes.length) lines.push('Probes after the last action:', ...v.probes.map((e) => `  ${exchangeLine(e)}`))
+  const r = v.reproduced
+  lines.push(r.attempts ? `Reproduced ${r.failures} of ${r.attempts} attempts from the root${v.flaky ? ' (flaky)' : ''}.` : 'Not confirmed from the root.')
+  if (v.emittedFile) lines.push(`Regression journey: ${v.emittedFile}`)
+  const last = v.sequence.at(-1)?.exchanges.at(-1)
+  if (last) lines.push('', 'Last request and response:', exchangeText(last.request, last.response))
+  return lines.join('\n')
+}
+
 function caseXml(c: Case): string {
   const open = `    <testcase name="${attr(c.name)}" classname="${attr(c.classname)}" time="${seconds(c.durationMs)}"`
+  if (c.status === 'passed' && c.flaky?.length) {
+    // Maven Surefire's element for a failure that did not repeat, as Playwright writes a flaky test: the
+    // case passes, and Jenkins and GitLab list it as flaky rather than failed.
+    const flaky = c.flaky.map((f) => `      <flakyFailure message="${attr(f.message)}" type="${attr(f.type)}">\n        <stackTrace>${cdata(f.detail)}</stackTrace>\n      </flakyFailure>`)
+    return `${open}>\n${flaky.join('\n')}\n    </testcase>`
+  }
   if (c.status === 'passed') return `${open}/>`
   if (c.status === 'skipped') return `${open}>\n      <skipped/>\n    </testcase>`
   const tag = c.status === 'error' ? 'error' : 'failure'

@@ -1,4 +1,5 @@
 import {
+  type ExplorationResult,
   type Issue,
   type JourneyResult,
   type RedactOptions,
@@ -7,16 +8,18 @@ import {
   type RunResult,
   SEVERITIES,
   type Status,
+  type ViolationResult,
   escapeControlChars,
 } from '@venomqa/core'
-import { exchangeText, flatten, formatDuration, printable } from './format'
+import { budgetText, exchangeLine, exchangeText, flatten, formatDuration, formatFineDuration, printable } from './format'
 import { redactRun } from './redact-run'
 
 const ICON: Record<Status, string> = { passed: '✅', failed: '❌', skipped: '⏭️' }
 
 /**
  * A Markdown report for pull requests and CI summaries: a summary table, one section per journey with
- * its steps and paths, then the issues grouped by severity with their suggestions.
+ * its steps and paths, one per exploration with its violations, then the issues grouped by severity with
+ * their suggestions.
  */
 export function renderMarkdown(input: RunResult, redact?: RedactOptions): string {
   // Escaped as well as redacted: a Markdown file is read with `cat` in a terminal as often as on GitHub.
@@ -25,11 +28,20 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
   const out: string[] = []
   const verdict = run.interrupted ? '⚠️ interrupted' : run.status === 'passed' ? '✅ passed' : '❌ failed'
   out.push('# VenomQA report', '')
-  out.push(`**Result:** ${verdict} · ${run.journeys.length} journey${run.journeys.length === 1 ? '' : 's'} · ${formatDuration(run.durationMs)} · ${run.startedAt} · ${run.tool.name} ${run.tool.version}`, '')
+  const explorations = run.explorations ?? []
+  // A run of explorations only has no journey, step or path to count.
+  const journeysToo = run.journeys.length > 0 || !explorations.length
+  const what = [journeysToo ? plural(run.journeys.length, 'journey') : '', explorations.length ? plural(explorations.length, 'exploration') : ''].filter(Boolean).join(' · ')
+  out.push(`**Result:** ${verdict} · ${what} · ${formatDuration(run.durationMs)} · ${run.startedAt} · ${run.tool.name} ${run.tool.version}`, '')
   out.push('| | Total | Passed | Failed | Skipped |', '|---|---:|---:|---:|---:|')
-  out.push(`| Journeys | ${s.journeys.total} | ${s.journeys.passed} | ${s.journeys.failed} | - |`)
-  out.push(`| Steps | ${s.steps.total} | ${s.steps.passed} | ${s.steps.failed} | ${s.steps.skipped} |`)
-  out.push(`| Paths | ${s.paths.total} | ${s.paths.passed} | ${s.paths.failed} | ${s.paths.skipped} |`, '')
+  if (journeysToo) {
+    out.push(`| Journeys | ${s.journeys.total} | ${s.journeys.passed} | ${s.journeys.failed} | - |`)
+    out.push(`| Steps | ${s.steps.total} | ${s.steps.passed} | ${s.steps.failed} | ${s.steps.skipped} |`)
+    out.push(`| Paths | ${s.paths.total} | ${s.paths.passed} | ${s.paths.failed} | ${s.paths.skipped} |`)
+  }
+  if (s.explorations) out.push(`| Explorations | ${s.explorations.total} | ${s.explorations.passed} | ${s.explorations.failed} | - |`)
+  out.push('')
+  if (s.explorations) out.push(`**Violations:** ${s.explorations.violations}${s.explorations.flaky ? ` (${s.explorations.flaky} flaky)` : ''}`, '')
   out.push(`**Issues:** ${s.issues.total ? SEVERITIES.filter((v) => s.issues[v]).map((v) => `${s.issues[v]} ${v}`).join(', ') : 'none'}`, '')
   if (run.backends.length)
     out.push(`**State backends:** ${run.backends.map((b) => `${cell(b.name)} (${cell(b.mechanism)}${b.parallelSafe ? ', parallel-safe' : ''})`).join(', ')}`, '')
@@ -44,7 +56,22 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
     for (const j of run.journeys) out.push(...journeySection(j))
   }
 
-  const issues = [...run.journeys.flatMap((j) => j.issues), ...run.issues]
+  if (explorations.length) {
+    out.push('## Explorations', '', '| Exploration | Status | Violations | Transitions | States | Duration |', '|---|---|---:|---:|---:|---:|')
+    for (const x of explorations) {
+      const flaky = x.violations.filter((v) => v.flaky).length
+      const notes = [x.truncated ? 'truncated' : '', x.interrupted ? 'interrupted' : ''].filter(Boolean).join(', ')
+      out.push(
+        `| ${cell(x.name)} | ${ICON[x.status]} ${x.status}${notes ? ` (${notes})` : ''} | ${x.violations.length}${flaky ? ` (${flaky} flaky)` : ''} | ${x.stats.transitions} | ${x.stats.states} | ${formatDuration(x.durationMs)} |`,
+      )
+    }
+    out.push('')
+    for (const x of explorations) out.push(...explorationSection(x))
+  }
+
+  // A violation is shown with its exploration; the exploration's other issues (a setup that failed) are listed here.
+  const explorationIssues = explorations.flatMap((x) => x.issues.filter((i) => !i.source.startsWith('invariant:')))
+  const issues = [...run.journeys.flatMap((j) => j.issues), ...explorationIssues, ...run.issues]
   if (issues.length) {
     out.push('## Issues', '')
     for (const sev of SEVERITIES) {
@@ -84,6 +111,76 @@ function journeySection(j: JourneyResult): string[] {
   }
   out.push('')
   return out
+}
+
+function explorationSection(x: ExplorationResult): string[] {
+  const out = [`### ${ICON[x.status]} Exploration ${heading(x.name)}`, '']
+  const meta = [
+    x.description ? inline(x.description) : '',
+    x.tags.length ? `Tags: ${x.tags.map((t) => `\`${t.replace(/`/g, '')}\``).join(' ')}` : '',
+    x.file ? `File: \`${x.file.replace(/`/g, '')}\`` : '',
+  ].filter(Boolean)
+  if (meta.length) out.push(meta.join(' · '), '')
+  out.push(`**Settings:** seed \`${x.seed}\` · strategy \`${x.strategy}\` · depth ${x.depth} · dedupe ${x.dedupe ? 'on' : 'off'}`, '')
+  const s = x.stats
+  out.push('| Transitions | States | Merged | Requests | Transitions/s | Deepest path | Duration |', '|---:|---:|---:|---:|---:|---:|---:|')
+  out.push(`| ${s.transitions} | ${s.states} | ${s.merged} | ${s.requests} | ${s.transitionsPerSecond} | ${s.maxDepthReached} | ${formatDuration(x.durationMs)} |`, '')
+  // What held, held only on what was explored: say so where a reader would take the section as a pass.
+  if (x.truncated) out.push(`> ⚠️ **Truncated:** the ${budgetText(x.truncated)} ran out before the search covered depth ${x.depth}; the invariants held only on what was explored.`, '')
+  if (x.interrupted) out.push('> ⚠️ **Interrupted:** the search was stopped before it finished.', '')
+
+  if (x.violations.length) {
+    out.push(`#### Violations (${x.violations.length})`, '')
+    for (const v of x.violations) out.push(...violationSection(v))
+  } else out.push('No invariant was broken.', '')
+
+  if (x.coverage.length) {
+    out.push('#### Action coverage', '', '| Action | Taken | Enabled | Refused |', '|---|---:|---:|---:|')
+    for (const c of x.coverage) out.push(`| ${cell(c.action)} | ${c.taken} | ${c.enabled} | ${c.refused} |`)
+    out.push('')
+  }
+  if (x.neverEnabled.length) out.push(`**Never enabled:** ${x.neverEnabled.map((a) => `\`${code(a)}\``).join(', ')} (their \`when\` allowed them in no state the search reached)`, '')
+
+  const timings = [
+    ...Object.entries(x.timings.rollback).map(([backend, t]) => ['Rollback', backend, t] as const),
+    ...Object.entries(x.timings.observe).map(([backend, t]) => ['Observe', backend, t] as const),
+  ]
+  if (timings.length) {
+    out.push('#### Timings', '', '| Timing | Backend | Count | p50 | p95 | Max |', '|---|---|---:|---:|---:|---:|')
+    for (const [kind, backend, t] of timings) out.push(`| ${kind} | ${cell(backend)} | ${t.count} | ${formatFineDuration(t.p50)} | ${formatFineDuration(t.p95)} | ${formatFineDuration(t.max)} |`)
+    out.push('')
+  }
+  return out
+}
+
+function violationSection(v: ViolationResult): string[] {
+  const r = v.reproduced
+  const out = [`##### ${v.flaky ? '⚠️' : '❌'} \`${code(v.invariant)}\` (${v.severity})${v.flaky ? ' · **flaky**' : ''}`, '', inline(v.message), '']
+  const facts = [
+    r.attempts ? `Reproduced ${r.failures} of ${r.attempts} attempts from the root${v.flaky ? ' (flaky: it broke on some attempts only)' : ''}` : 'Not confirmed from the root',
+    v.foundLength > v.sequence.length ? `shrunk from ${v.foundLength} actions to ${v.sequence.length}` : '',
+    v.emittedFile ? `regression journey \`${code(v.emittedFile)}\`` : '',
+  ].filter(Boolean)
+  out.push(`${facts.join(' · ')}`, '')
+  out.push('Minimal sequence:', '')
+  v.sequence.forEach((step, i) => {
+    const requests = step.exchanges.map((e) => `\`${code(exchangeLine(e).replace(/ -> /, ' → '))}\``).join(', ')
+    out.push(`${i + 1}. **${cell(step.action)}** ${requests || '_(no request)_'}`)
+  })
+  out.push('')
+  if (v.probes.length) out.push(`Probes after the last action: ${v.probes.map((e) => `\`${code(exchangeLine(e).replace(/ -> /, ' → '))}\``).join(', ')}`, '')
+  const exchanges = [...v.sequence.flatMap((s) => s.exchanges), ...v.probes]
+  if (exchanges.length) {
+    // Again after formatting: re-serialising a JSON body turns its escapes back into raw C1 characters.
+    const text = escapeControlChars(exchanges.map((e) => exchangeText(e.request, e.response) + (e.error ? `\n(${e.error})` : '')).join('\n\n---\n\n'))
+    const fence = '`'.repeat(Math.max(3, longestRun(text, '`') + 1))
+    out.push('<details><summary>Requests and responses</summary>', '', `${fence}http`, text, fence, '', '</details>', '')
+  }
+  return out
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
 function issueSection(i: Issue): string[] {

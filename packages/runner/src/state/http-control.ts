@@ -1,16 +1,21 @@
-import { type StateBackend, StateError, definePlugin, PLUGIN_API_VERSION, ConfigError } from '@venomqa/core'
+import { type StateBackend, StateError, definePlugin, PLUGIN_API_VERSION, ConfigError, parseOptions } from '@venomqa/core'
 import { request } from 'undici'
+import { z } from 'zod'
 
-export interface HttpControlOptions {
+/** The options of the `http-control` plugin; `url` defaults to the run's baseUrl there. */
+export const httpControlOptions = z.strictObject({
   /** The app's base URL; the control routes are under `prefix`. */
-  url: string
+  url: z.string().regex(/^https?:\/\/[^/]/, { error: 'expected an http:// or https:// URL' }).optional(),
   /** Default '/__venomqa'. */
-  prefix?: string
-  headers?: Record<string, string>
-  name?: string
-  /** ms per control call. Default 10 000. */
-  timeout?: number
-}
+  prefix: z.string().optional(),
+  headers: z.record(z.string(), z.string(), { error: 'expected an object of header names to string values' }).optional(),
+  name: z.string().min(1, { error: 'expected a non-empty string' }).optional(),
+  /** Per control call, ms. Default 10 000. */
+  timeoutMs: z.number({ error: 'expected a positive number of milliseconds' }).positive({ error: 'expected a positive number of milliseconds' }).optional(),
+  timeout: z.unknown().refine(() => false, { error: 'renamed to timeoutMs (milliseconds)' }).optional(),
+})
+
+export type HttpControlOptions = Omit<z.input<typeof httpControlOptions>, 'url' | 'timeout'> & { url: string }
 
 /**
  * Drives an app that implements the control protocol: POST {prefix}/checkpoint|rollback|release with
@@ -26,7 +31,7 @@ export class HttpControlState implements StateBackend {
 
   constructor(options: HttpControlOptions) {
     if (!options?.url) throw new ConfigError('http-control: option "url" is required (the app\'s base URL)', { where: 'url' })
-    this.#opts = options
+    this.#opts = parseOptions(httpControlOptions, options, 'httpControlState()') as HttpControlOptions
     this.#base = options.url.replace(/\/+$/, '') + (options.prefix ?? '/__venomqa')
     this.name = options.name ?? 'http-control'
   }
@@ -39,7 +44,7 @@ export class HttpControlState implements StateBackend {
         method,
         headers: { 'content-type': 'application/json', ...this.#opts.headers },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#opts.timeout ?? 10_000),
+        signal: AbortSignal.timeout(this.#opts.timeoutMs ?? 10_000),
       })
     } catch (err) {
       throw new StateError(this.name, `${method} ${url} failed: ${(err as Error).message}`, { cause: err })
@@ -80,10 +85,11 @@ export function httpControlState(options: HttpControlOptions): HttpControlState 
 }
 
 /** The built-in `http-control` plugin: `plugins: [['http-control', { url: 'http://localhost:3000' }]]`; the url defaults to baseUrl. */
-export const httpControlPlugin = definePlugin<Partial<HttpControlOptions>>({
+export const httpControlPlugin = definePlugin({
   name: 'http-control',
-  version: '0.1.0',
+  version: __VENOMQA_PKG_VERSION__,
   apiVersion: PLUGIN_API_VERSION,
+  options: httpControlOptions,
   setup(api) {
     // The app under test is the usual control target, so `--plugin http-control` needs no options.
     const url = api.options.url ?? api.baseUrl

@@ -1,5 +1,4 @@
-import type { StateBackend } from '@venomqa/core'
-import { StateError } from '@venomqa/core'
+import { CheckpointStack, type StateBackend } from '@venomqa/core'
 
 /**
  * A state backend over a plain object that steps change through `state.data`. For tests of journeys that
@@ -10,37 +9,37 @@ export class MemoryState<T extends object = Record<string, unknown>> implements 
   readonly mechanism = 'memory'
   readonly parallelSafe = false
   data: T
-  readonly #snapshots = new Map<string, T>()
-  readonly #order: string[] = []
+  readonly #stack: CheckpointStack<T>
 
   constructor(initial: T = {} as T, name = 'memory') {
     this.data = structuredClone(initial)
     this.name = name
+    this.#stack = new CheckpointStack(name)
+  }
+
+  /** Names of the open checkpoints, oldest first. */
+  get checkpoints(): string[] {
+    return this.#stack.names
   }
 
   async connect(): Promise<void> {}
   async disconnect(): Promise<void> {
-    this.#snapshots.clear()
-    this.#order.length = 0
+    this.#stack.clear()
   }
 
   async checkpoint(name: string): Promise<void> {
-    if (this.#snapshots.has(name)) throw new StateError(this.name, `checkpoint "${name}" already exists`)
-    this.#snapshots.set(name, structuredClone(this.data))
-    this.#order.push(name)
+    await this.#stack.take(name, () => structuredClone(this.data))
   }
 
   async rollback(name: string): Promise<void> {
-    const snap = this.#snapshots.get(name)
-    if (!snap) throw new StateError(this.name, `no checkpoint "${name}"`)
-    this.data = structuredClone(snap)
-    for (const later of this.#order.splice(this.#order.indexOf(name) + 1)) this.#snapshots.delete(later)
+    // A copy again: the path after the rollback must not change what a later rollback restores.
+    await this.#stack.rollback(name, (saved) => {
+      this.data = structuredClone(saved)
+    })
   }
 
   async release(name: string): Promise<void> {
-    this.#snapshots.delete(name)
-    const i = this.#order.indexOf(name)
-    if (i >= 0) this.#order.splice(i, 1)
+    await this.#stack.release(name)
   }
 
   async reset(): Promise<void> {

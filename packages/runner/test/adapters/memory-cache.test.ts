@@ -8,19 +8,19 @@ describe('MemoryCache: the guide patterns', () => {
   it('test_cache_expiration: a 60 s entry exists, reports its TTL, and expires when time moves on', async () => {
     const clock = new ControllableClock({ frozen: true })
     const cache = new MemoryCache({ clock })
-    await cache.set('session:abc123', { user_id: 1 }, 60)
+    await cache.set('session:abc123', { user_id: 1 }, { ttlMs: 60_000 })
     expect(await cache.exists('session:abc123')).toBe(true)
-    const ttl = await cache.getTtl('session:abc123')
+    const ttl = await cache.getTtlMs('session:abc123')
     expect(ttl).toBeGreaterThan(0)
-    expect(ttl).toBeLessThanOrEqual(60)
+    expect(ttl).toBeLessThanOrEqual(60_000)
 
     clock.advance({ seconds: 59 })
-    expect(await cache.getTtl('session:abc123')).toBe(1)
+    expect(await cache.getTtlMs('session:abc123')).toBe(1000)
     expect(await cache.get('session:abc123')).toEqual({ user_id: 1 })
     clock.advance({ seconds: 1 })
     expect(await cache.exists('session:abc123')).toBe(false)
     expect(await cache.get('session:abc123')).toBeUndefined()
-    expect(await cache.getTtl('session:abc123')).toBe(-2)
+    expect(await cache.getTtlMs('session:abc123')).toBe(-2)
 
     const stats = await cache.stats()
     expect(stats).toMatchObject({ hits: 1, misses: 1, hitRate: 50, keys: 0 })
@@ -29,7 +29,7 @@ describe('MemoryCache: the guide patterns', () => {
   it('test_cache_invalidation: after delete, the next read misses', async () => {
     const cache = new MemoryCache()
     await cache.set('user:1', { name: 'John', role: 'user' })
-    expect(await cache.getTtl('user:1')).toBe(-1)
+    expect(await cache.getTtlMs('user:1')).toBe(-1)
     expect(await cache.delete('user:1')).toBe(true)
     expect(await cache.get('user:1')).toBeUndefined()
     expect(await cache.delete('user:1')).toBe(false)
@@ -50,39 +50,39 @@ describe('MemoryCache', () => {
 
   it('getMany / setMany / deleteMany, and setMany writes nothing when one value cannot be stored', async () => {
     const cache = new MemoryCache()
-    await cache.setMany({ a: 1, b: 'two' }, 30)
+    await cache.setMany({ a: 1, b: 'two' }, { ttlMs: 30_000 })
     expect(await cache.getMany(['a', 'b', 'c'])).toEqual({ a: 1, b: 'two', c: undefined })
-    expect(await cache.getTtl('a')).toBe(30)
+    expect(await cache.getTtlMs('a')).toBe(30_000)
     await expect(cache.setMany({ x: 1, y: 10n })).rejects.toThrow(/cache key "y": the value cannot be stored as JSON/)
     expect(await cache.exists('x')).toBe(false)
     expect(await cache.deleteMany(['a', 'b', 'nope'])).toBe(2)
   })
 
-  it('setTtl extends or removes an expiry; 0 deletes, as Redis EXPIRE does; missing key is false', async () => {
+  it('setTtlMs extends or removes an expiry; 0 deletes, as Redis PEXPIRE does; missing key is false', async () => {
     const clock = new ControllableClock({ frozen: true })
     const cache = new MemoryCache({ clock })
-    await cache.set('k', 'v', 10)
-    expect(await cache.setTtl('k', 100)).toBe(true)
+    await cache.set('k', 'v', { ttlMs: 10_000 })
+    expect(await cache.setTtlMs('k', 100_000)).toBe(true)
     clock.advance({ seconds: 50 })
-    expect(await cache.getTtl('k')).toBe(50)
-    expect(await cache.setTtl('k', 0)).toBe(true)
+    expect(await cache.getTtlMs('k')).toBe(50_000)
+    expect(await cache.setTtlMs('k', 0)).toBe(true)
     expect(await cache.exists('k')).toBe(false)
-    expect(await cache.setTtl('missing', 5)).toBe(false)
+    expect(await cache.setTtlMs('missing', 5000)).toBe(false)
   })
 
   it('follows the real clock when none is given', async () => {
     const cache = new MemoryCache()
-    await cache.set('short', 1, 0.05)
+    await cache.set('short', 1, { ttlMs: 50 })
     expect(await cache.exists('short')).toBe(true)
     await new Promise((r) => setTimeout(r, 80))
     expect(await cache.exists('short')).toBe(false)
   })
 
-  it('defaultTtl applies to set without a ttl; clear() empties it; stats reset on demand', async () => {
+  it('defaultTtlMs applies to set without a ttl; clear() empties it; stats reset on demand', async () => {
     const clock = new ControllableClock({ frozen: true })
-    const cache = new MemoryCache({ clock, defaultTtl: 5 })
+    const cache = new MemoryCache({ clock, defaultTtlMs: 5000 })
     await cache.set('a', 1)
-    expect(await cache.getTtl('a')).toBe(5)
+    expect(await cache.getTtlMs('a')).toBe(5000)
     await cache.get('a')
     await cache.get('zzz')
     await cache.get('zzz')
@@ -95,11 +95,19 @@ describe('MemoryCache', () => {
 
   it('refuses bad TTLs and unstorable values with errors that name the key', async () => {
     const cache = new MemoryCache()
-    await expect(cache.set('k', 1, 0)).rejects.toThrow(/cache.set\("k", \.\.\., ttl\): ttl must be a number of seconds greater than 0/)
-    await expect(cache.set('k', 1, -3)).rejects.toBeInstanceOf(UserError)
+    await expect(cache.set('k', 1, { ttlMs: 0 })).rejects.toThrow(/cache.set\("k", \.\.\.\): ttlMs must be a number of milliseconds greater than 0/)
+    await expect(cache.set('k', 1, { ttlMs: -3 })).rejects.toBeInstanceOf(UserError)
     await expect(cache.set('fn', () => 1)).rejects.toThrow(/cache key "fn": function values cannot be stored/)
     const circular: Record<string, unknown> = {}
     circular.self = circular
     await expect(cache.set('loop', circular)).rejects.toThrow(/cache key "loop"/)
+  })
+
+  it('refuses the old seconds-based calls, naming the new ones, instead of reading seconds as milliseconds', async () => {
+    const cache = new MemoryCache()
+    await expect(cache.set('k', 1, 60 as never)).rejects.toThrow('the TTL is now given as { ttlMs } in milliseconds, e.g. { ttlMs: 60000 } for 60 s')
+    await expect(cache.set('k', 1, { ttl: 60 } as never)).rejects.toThrow('"ttl" is now "ttlMs"')
+    await expect((cache as unknown as { getTtl(k: string): Promise<number> }).getTtl('k')).rejects.toThrow('cache.getTtl() is now cache.getTtlMs()')
+    expect(() => new MemoryCache({ defaultTtl: 5 } as never)).toThrow('"defaultTtl" is now "defaultTtlMs"')
   })
 })

@@ -21,14 +21,14 @@ describe('MemoryMail', () => {
   it('waitForEmail resolves when the mail arrives later', async () => {
     const mail = new MemoryMail()
     setTimeout(() => mail.deliver({ from: 'a@x.test', to: 'user@example.com', subject: 'Password Reset', text: 'reset: /api/auth/reset/abc' }), 20)
-    const email = await mail.waitForEmail({ to: 'user@example.com', subject: 'Password Reset', timeout: 5000 })
+    const email = await mail.waitForEmail({ to: 'user@example.com', subject: 'Password Reset', timeoutMs: 5000 })
     expect(email.text).toMatch(/\/reset\/abc/)
   })
 
   it('waitForEmail rejects at the timeout, saying what it waited for and what was there', async () => {
     const mail = new MemoryMail()
     mail.deliver({ from: 'a@x.test', to: 'other@example.com', subject: 'Hello' })
-    await expect(mail.waitForEmail({ to: 'user@example.com', timeout: 30 })).rejects.toThrow(
+    await expect(mail.waitForEmail({ to: 'user@example.com', timeoutMs: 30 })).rejects.toThrow(
       'no email matching to="user@example.com" arrived within 30 ms (1 in the mailbox; latest: "Hello" to other@example.com)',
     )
   })

@@ -55,13 +55,13 @@ describe('memoryPorts in a run', () => {
       steps: [
         step('login', async ({ http, ports }) => {
           const res = await http.post('/api/auth/login', { json: { email: 'a@example.com', password: 'pw' } })
-          await ports.cache!.set('auth:token', res.json().token, res.json().expiresIn)
+          await ports.cache!.set('auth:token', res.json().token, { ttlMs: res.json().expiresIn * 1000 })
           return res
         }),
         step('fetch_items_in_parallel', async ({ http, ports }) => {
           const pool = ports.require('concurrency')
           const ids = pool.mapAsync([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], (id, signal) => http.get(`/api/items/${id}`, { signal }))
-          const results = await pool.joinAll<{ status: number }>(ids, { timeout: 10_000 })
+          const results = await pool.joinAll<{ status: number }>(ids, { timeoutMs: 10_000 })
           const failed = results.filter((r) => !r.success || r.value!.status !== 200)
           if (failed.length) throw new Error(`${failed.length} item requests failed`)
         }),

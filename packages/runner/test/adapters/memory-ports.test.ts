@@ -1,13 +1,14 @@
 import { access, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { PLUGIN_API_VERSION, type PluginApi, PluginError, type StateBackend } from '@venomqa/core'
+import { ConfigError, PLUGIN_API_VERSION, type PluginApi, type StateBackend } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { ControllableClock } from '../../src/adapters/controllable-clock'
 import { LocalStorage } from '../../src/adapters/local-storage'
 import { MemoryCache } from '../../src/adapters/memory-cache'
 import { type MemoryPortsOptions, memoryPorts } from '../../src/adapters/memory-ports'
 import { TaskPool } from '../../src/adapters/task-pool'
+import { createRunner } from '../../src/runner'
 
 /** The slice of the plugin API memoryPorts uses, recording what it registers. */
 function fakeApi(options: Record<string, unknown> = {}, root = process.cwd()) {
@@ -47,7 +48,7 @@ describe('memoryPorts plugin', () => {
     expect(ports.get('concurrency')).toBeInstanceOf(TaskPool)
     expect(time.frozen).toBe(true)
     expect(time.now().toISOString()).toBe('2024-01-01T00:00:00.000Z')
-    await cache.set('session', 'x', 60)
+    await cache.set('session', 'x', { ttlMs: 60_000 })
     time.advance({ minutes: 1 })
     expect(await cache.exists('session')).toBe(false)
 
@@ -103,19 +104,23 @@ describe('memoryPorts plugin', () => {
     expect(clock.pending()).toHaveLength(1)
     clock.advance({ minutes: 1 })
     expect(reminders).toEqual(['fired', 'fired'])
-    await expect(state.rollback('nope')).rejects.toThrow(/no checkpoint named "nope"/)
+    await expect(state.rollback('nope')).rejects.toThrow('state backend "memory-ports": no checkpoint "nope" (open: cp)')
     await close()
   })
 
-  it.each([
-    [{ ports: ['cache', 'redis'] }, /option "ports" must be a list of cache, mail, queue, storage, time, concurrency, got "redis"/],
-    [{ freezeTime: 'yesterday-ish' }, /option "freezeTime" must be true, false or a date/],
-    [{ maxWorkers: 0 }, /option "maxWorkers" must be a whole number of 1 or more, got 0/],
-    [{ storageDir: 42 }, /option "storageDir" must be a directory path/],
-  ])('refuses bad options %j with a PluginError naming the option', async (options, message) => {
-    const { api } = fakeApi(options)
-    const setup = memoryPorts().setup!(api)
-    await expect(setup).rejects.toBeInstanceOf(PluginError)
-    await expect(memoryPorts().setup!(fakeApi(options).api)).rejects.toThrow(message)
+  it('refuses bad options from config through its schema, every problem at once, naming plugins[N].key', async () => {
+    const runner = createRunner({ plugins: [[memoryPorts(), { ports: ['cache', 'redis'], freezeTime: 'yesterday-ish', maxWorkers: 0, storageDir: 42 }]] })
+    const err = await runner.init().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    const message = (err as Error).message
+    expect(message).toContain('4 problems with plugin options')
+    expect(message).toContain('plugins[0].ports[1]: expected one of cache, mail, queue, storage, time, concurrency, got "redis"')
+    expect(message).toContain('plugins[0].freezeTime: expected true, false or a date (e.g. "2024-01-01T00:00:00Z"), got "yesterday-ish"')
+    expect(message).toContain('plugins[0].maxWorkers: expected a whole number of 1 or more, got 0')
+    expect(message).toContain('plugins[0].storageDir: expected string, got 42')
+  })
+
+  it('checks the options memoryPorts() is called with in code too', () => {
+    expect(() => memoryPorts({ maxWorkers: 0 })).toThrow('memoryPorts().maxWorkers: expected a whole number of 1 or more, got 0')
   })
 })

@@ -11,7 +11,7 @@ describe('MemoryQueue: the guide pattern', () => {
     const jobId = await queue.enqueue('send_notification', { user_id: 123, message: 'Hello!' }, { queue: 'test' })
     // Jobs run asynchronously: right after enqueue the job is still waiting.
     expect((await queue.getJob(jobId))?.status).toBe('waiting')
-    const result = await queue.getJobResult(jobId, { timeout: 5000 })
+    const result = await queue.getJobResult(jobId, { timeoutMs: 5000 })
     expect(result).toEqual({ id: jobId, success: true, result: { sentTo: 123 } })
     expect(await queue.getFailedJobs('test')).toEqual([])
   })
@@ -62,13 +62,13 @@ describe('MemoryQueue', () => {
   it('getJobResult answers undefined at the timeout while no worker takes the job', async () => {
     const queue = new MemoryQueue()
     const id = await queue.enqueue('nobody-handles-this', { x: 1 })
-    expect(await queue.getJobResult(id, { timeout: 30 })).toBeUndefined()
+    expect(await queue.getJobResult(id, { timeoutMs: 30 })).toBeUndefined()
     expect((await queue.getJob(id))?.status).toBe('waiting')
     expect(await queue.length()).toBe(1)
     // Registering a processor later picks the waiting job up.
     queue.process('nobody-handles-this', ({ data }) => data)
-    expect(await queue.getJobResult(id, { timeout: 2000 })).toMatchObject({ success: true, result: { x: 1 } })
-    await expect(queue.getJobResult('job-unknown', { timeout: 10_000 })).rejects.toThrow('queue "default" has no job "job-unknown"')
+    expect(await queue.getJobResult(id, { timeoutMs: 2000 })).toMatchObject({ success: true, result: { x: 1 } })
+    await expect(queue.getJobResult('job-unknown', { timeoutMs: 10_000 })).rejects.toThrow('queue "default" has no job "job-unknown"')
   })
 
   it('cancel works on waiting jobs only', async () => {
@@ -92,7 +92,7 @@ describe('MemoryQueue', () => {
     expect((await queue.getJob(id))?.status).toBe('delayed')
     expect(await queue.length()).toBe(1)
     clock.advance({ minutes: 1 })
-    expect(await queue.getJobResult(id, { timeout: 2000 })).toMatchObject({ success: true, result: 'reminded ann' })
+    expect(await queue.getJobResult(id, { timeoutMs: 2000 })).toMatchObject({ success: true, result: 'reminded ann' })
   })
 
   it('runs one job per queue at a time by default; active jobs are visible', async () => {

@@ -27,7 +27,7 @@ describe('TaskPool: the guide example', () => {
       return { userId, status: 200 }
     }
     const taskIds = concurrency.mapAsync(Array.from({ length: 100 }, (_, i) => i), makeRequest)
-    const results = await concurrency.joinAll<{ userId: number }>(taskIds, { timeout: 30_000 })
+    const results = await concurrency.joinAll<{ userId: number }>(taskIds, { timeoutMs: 30_000 })
     const successful = results.filter((r) => r.success)
     expect(successful).toHaveLength(100)
     expect(results.map((r) => r.value!.userId)).toEqual(Array.from({ length: 100 }, (_, i) => i))
@@ -87,7 +87,7 @@ describe('TaskPool', () => {
       signals.push(signal)
       return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
     })
-    const results = await pool.joinAll([quick, ...stuck], { timeout: 50 })
+    const results = await pool.joinAll([quick, ...stuck], { timeoutMs: 50 })
     expect(results[0]).toMatchObject({ success: true, value: 'done' })
     for (const r of results.slice(1)) {
       expect(r.success).toBe(false)
@@ -100,7 +100,7 @@ describe('TaskPool', () => {
   it('join with a timeout returns a failed result at the deadline', async () => {
     const pool = new TaskPool()
     const id = pool.spawn((signal) => new Promise((_r, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))))
-    const result = await pool.join(id, { timeout: 20 })
+    const result = await pool.join(id, { timeoutMs: 20 })
     expect(result).toMatchObject({ id, success: false })
     expect(result.error).toMatch(/timed out after 20 ms/)
   })

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream'
 import { Context, type LifecycleHooks } from '@venomqa/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createConsoleReporter } from '../../src/reporters'
 import { leakedSecrets, sampleRun } from './sample-run'
 
@@ -43,10 +43,17 @@ async function replay(hooks: Partial<LifecycleHooks>) {
   return run
 }
 
-const savedCI = process.env.CI
+// Colours follow NO_COLOR and FORCE_COLOR: every test starts with neither set, whatever the shell has.
+const saved = { CI: process.env.CI, NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR }
+beforeEach(() => {
+  delete process.env.NO_COLOR
+  delete process.env.FORCE_COLOR
+})
 afterEach(() => {
-  if (savedCI === undefined) delete process.env.CI
-  else process.env.CI = savedCI
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k]
+    else process.env[k] = v
+  }
 })
 
 describe('console reporter', () => {
@@ -111,6 +118,42 @@ describe('console reporter', () => {
     await replay(r.hooks!)
     expect(out.text()).toContain('\x1b[32m')
     expect(out.text()).not.toContain('\r\x1b[2K')
+  })
+
+  it('FORCE_COLOR colours output that is not a TTY, as a CI log, with no progress line', async () => {
+    process.env.FORCE_COLOR = '1'
+    const out = capture(false)
+    const r = createConsoleReporter({ stream: out.stream })
+    const run = await replay(r.hooks!)
+    const text = out.text() + (await r.render!(run, {} as never))
+    expect(text).toContain('\x1b[32m✓\x1b[39m')
+    expect(text).toContain('Result: \x1b[31m\x1b[1mFAILED\x1b[22m\x1b[39m')
+    expect(text).not.toContain('\r\x1b[2K')
+  })
+
+  it('NO_COLOR turns colours off on a TTY, even with FORCE_COLOR set; the progress line stays', async () => {
+    delete process.env.CI
+    process.env.NO_COLOR = '1'
+    process.env.FORCE_COLOR = '1'
+    const out = capture(true)
+    const r = createConsoleReporter({ stream: out.stream })
+    const run = await replay(r.hooks!)
+    const text = out.text() + (await r.render!(run, {} as never))
+    expect(text).toContain('\r\x1b[2K')
+    expect(text.replaceAll('\r\x1b[2K', '')).not.toContain('\x1b[')
+    expect(text).toContain('✓ login')
+  })
+
+  it('an explicit color option wins over NO_COLOR and FORCE_COLOR', async () => {
+    process.env.FORCE_COLOR = '1'
+    const plain = capture(true)
+    await replay(createConsoleReporter({ stream: plain.stream, color: false, progress: false }).hooks!)
+    expect(plain.text()).not.toContain('\x1b[')
+    delete process.env.FORCE_COLOR
+    process.env.NO_COLOR = '1'
+    const coloured = capture(false)
+    await replay(createConsoleReporter({ stream: coloured.stream, color: true }).hooks!)
+    expect(coloured.text()).toContain('\x1b[32m✓\x1b[39m')
   })
 
   it('with a file target prints nothing live and renders the whole run', async () => {

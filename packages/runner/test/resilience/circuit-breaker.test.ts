@@ -96,7 +96,7 @@ describe('CircuitBreaker', () => {
 
   it('errors the caller does not count (isFailureError) pass through without opening it', async () => {
     const circuit = new CircuitBreaker({ failureThreshold: 1, isFailureError: (e) => !(e instanceof UserError) })
-    await expect(circuit.execute(() => Promise.reject(new UserError('E_X', 'bad input')))).rejects.toThrow('bad input')
+    await expect(circuit.execute(() => Promise.reject(new UserError('E_CONFIG', 'bad input')))).rejects.toThrow('bad input')
     expect(circuit.state).toBe('closed')
   })
 

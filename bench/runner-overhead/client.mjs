@@ -1,0 +1,18 @@
+// The same flow through VenomQA's HTTP client alone, without journeys and steps: what the client costs,
+// apart from the step machinery around it.
+import { UndiciHttpClient } from '@venomqa/runner'
+const n = Number(process.env.N)
+const http = new UndiciHttpClient({ baseUrl: process.env.TARGET })
+const t0 = performance.now()
+for (let i = 0; i < n; i++) {
+  const c = await http.post('/items', { json: { name: `item ${i}` } })
+  if (c.status !== 201) throw new Error('create failed')
+  const { id } = c.json()
+  const r = await http.get(`/items/${id}`)
+  r.json()
+  if (r.status !== 200) throw new Error('read failed')
+  const d = await http.delete(`/items/${id}`)
+  if (d.status !== 204) throw new Error('delete failed')
+}
+const ms = performance.now() - t0
+process.stdout.write(JSON.stringify({ innerMs: ms }))

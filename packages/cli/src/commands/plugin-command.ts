@@ -1,0 +1,18 @@
+import type { Command } from 'commander'
+import type { Io } from '../exit'
+import { findPluginCommand } from '../plugins/commands'
+
+/**
+ * Register `venomqa <name>` from the plugin that adds it, if any (else commander reports the unknown
+ * command as usual, with its suggestion). `setCode` receives the command's exit code.
+ */
+export async function addPluginCommand(program: Command, name: string, io: Io, setCode: (code: number) => void): Promise<void> {
+  const found = await findPluginCommand(name, io)
+  if (!found) return
+  const { plugin, command } = found
+  const cmd = program.command(name).description(`${command.description} (from ${plugin})`).argument('[args...]')
+  for (const o of command.options ?? []) cmd.option(o.flags, o.description, o.default)
+  cmd.action(async (args: string[], opts: Record<string, string | boolean | undefined>) => {
+    setCode((await command.run({ options: opts, args, stdout: io.stdout, stderr: io.stderr, cwd: io.cwd })) ?? 0)
+  })
+}

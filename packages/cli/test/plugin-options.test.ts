@@ -1,0 +1,95 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, assertBuilt, makeProject } from './helpers/project'
+
+// Plugin options are checked against each plugin's schema by the runner, all at once, before any plugin
+// is set up; and plugins add commands. Both through the built `venomqa` binary, in small projects.
+
+const projects: Project[] = []
+beforeAll(() => assertBuilt())
+afterAll(async () => {
+  for (const p of projects) await p.remove()
+})
+
+async function project(files: Record<string, string>): Promise<Project> {
+  const p = await makeProject(null)
+  projects.push(p)
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(p.dir, file)), { recursive: true })
+    await writeFile(path.join(p.dir, file), text)
+  }
+  return p
+}
+
+const JOURNEY = `import { journey, step } from '@venomqa/core'
+export default journey('noop', { steps: [step('nothing', () => {})] })
+`
+
+describe('plugin options', () => {
+  it('lists every problem of every plugin at once, naming plugins[N].key and the --plugin flag; exit 2', async () => {
+    const p = await project({
+      'venomqa.json': JSON.stringify({ plugins: ['http-control', ['memory', { ports: ['cache', 'redis'], maxWorkers: 0 }]] }),
+      'journeys/noop.journey.mjs': JOURNEY,
+    })
+    const r = await p.venomqa(['run', '--plugin', 'csv?rows=cell&delimiter=;;'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain('venomqa: 4 problems with plugin options:')
+    expect(r.stderr).toContain('  - plugins[1].ports[1]: expected one of cache, mail, queue, storage, time, concurrency, got "redis"')
+    expect(r.stderr).toContain('  - plugins[1].maxWorkers: expected a whole number of 1 or more, got 0')
+    expect(r.stderr).toContain(`  - --plugin csv?rows: expected 'journey' or 'step', got "cell"`)
+    expect(r.stderr).toContain('  - --plugin csv?delimiter: expected one character, got ";;"')
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('refuses an old duration name, naming the new one', async () => {
+    const p = await project({ 'venomqa.json': JSON.stringify({ plugins: [['http-control', { url: 'http://127.0.0.1:1', timeout: 5 }]] }), 'journeys/noop.journey.mjs': JOURNEY })
+    const r = await p.venomqa(['run'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('venomqa: plugins[0].timeout: renamed to timeoutMs (milliseconds)')
+  })
+})
+
+/** A third-party plugin package that adds `venomqa hello`. */
+const HELLO = {
+  'node_modules/venomqa-plugin-hello/package.json': JSON.stringify({ name: 'venomqa-plugin-hello', version: '1.0.0', type: 'module', main: 'index.mjs', venomqa: { commands: ['hello'] } }),
+  'node_modules/venomqa-plugin-hello/index.mjs': `export default {
+  name: 'venomqa-plugin-hello', version: '1.0.0', apiVersion: 1,
+  setup() { throw new Error('a command must not set the plugin up') },
+  commands(api) {
+    api.addCommand('hello', {
+      description: 'say hello',
+      options: [{ flags: '--name <name>', description: 'who', default: 'world' }],
+      run({ options, args, stdout }) {
+        stdout.write('hello ' + options.name + ' (' + (api.options.greeting ?? '-') + ') ' + args.join(',') + '\\n')
+        return 3
+      },
+    })
+  },
+}
+`,
+}
+
+describe('commands from plugins', () => {
+  it('runs a command of an installed plugin that is not configured, with its options, arguments and exit code', async () => {
+    const p = await project(HELLO)
+    const r = await p.venomqa(['hello', '--name', 'Ann', 'x', 'y'])
+    expect(r.stdout).toBe('hello Ann (-) x,y\n')
+    expect(r.code).toBe(3)
+    expect((await p.venomqa(['hello', '--help'])).stdout).toContain('say hello (from venomqa-plugin-hello)')
+  })
+
+  it('gives a configured plugin its checked options', async () => {
+    const p = await project({ ...HELLO, 'venomqa.json': JSON.stringify({ plugins: [['hello', { greeting: 'hi' }]] }) })
+    const r = await p.venomqa(['hello'])
+    expect(r.stdout).toBe('hello world (hi) \n')
+    expect(r.code).toBe(3)
+  })
+
+  it('a name no command and no plugin has is still an unknown command (exit 2)', async () => {
+    const p = await project(HELLO)
+    const r = await p.venomqa(['helo'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("unknown command 'helo'")
+  })
+})

@@ -1,0 +1,149 @@
+import { ConfigError } from './errors'
+import { redactText } from './redact'
+
+/**
+ * The Standard Schema v1 interface (https://standardschema.dev), declared here so core needs no
+ * dependency: zod 4, valibot and arktype schemas all implement it. A plugin declares its options with
+ * one; the runner checks them before any setup runs.
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly '~standard': StandardSchemaV1.Props<Input, Output>
+}
+
+export declare namespace StandardSchemaV1 {
+  export interface Props<Input = unknown, Output = Input> {
+    readonly version: 1
+    readonly vendor: string
+    readonly validate: (value: unknown) => Result<Output> | Promise<Result<Output>>
+    readonly types?: Types<Input, Output> | undefined
+  }
+  export type Result<Output> = SuccessResult<Output> | FailureResult
+  export interface SuccessResult<Output> {
+    readonly value: Output
+    readonly issues?: undefined
+  }
+  export interface FailureResult {
+    readonly issues: ReadonlyArray<Issue>
+  }
+  export interface Issue {
+    readonly message: string
+    readonly path?: ReadonlyArray<PropertyKey | PathSegment> | undefined
+  }
+  export interface PathSegment {
+    readonly key: PropertyKey
+  }
+  export interface Types<Input = unknown, Output = Input> {
+    readonly input: Input
+    readonly output: Output
+  }
+  export type InferInput<Schema extends StandardSchemaV1> = NonNullable<Schema['~standard']['types']>['input']
+  export type InferOutput<Schema extends StandardSchemaV1> = NonNullable<Schema['~standard']['types']>['output']
+}
+
+export function isStandardSchema(value: unknown): value is StandardSchemaV1 {
+  const props = (value as { '~standard'?: { version?: unknown; validate?: unknown } } | null)?.['~standard']
+  return typeof props === 'object' && props !== null && props.version === 1 && typeof props.validate === 'function'
+}
+
+/**
+ * `plugins[1].tls.ca`, `plugins[0].ports[2]`: how a user points at a key under `where`. A `where` that
+ * ends in `?` (`--plugin mysql?`) takes the first key as written in the flag: `--plugin mysql?url`.
+ */
+export function optionPath(where: string, path: StandardSchemaV1.Issue['path'] = []): string {
+  let out = where
+  for (const part of path) {
+    const key = typeof part === 'object' && part !== null ? part.key : part
+    if (typeof key === 'number') out += `[${key}]`
+    else if (typeof key === 'string' && /^[A-Za-z_$][\w$-]*$/.test(key)) out += out && !out.endsWith('?') ? `.${key}` : key
+    else out += `[${JSON.stringify(String(key))}]`
+  }
+  return out.endsWith('?') ? out.slice(0, -1) : out
+}
+
+/** What the user wrote, in a few words: `"abc"`, `-1`, `a list of 2`, `nothing`; credentials in URLs masked. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (value === null) return 'null'
+  if (typeof value === 'string') return JSON.stringify(redactText(value.length > 60 ? `${value.slice(0, 57)}...` : value))
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  if (Array.isArray(value)) return `a list of ${value.length}`
+  if (typeof value === 'function') return 'a function'
+  if (value instanceof Date) return 'a date'
+  return 'an object'
+}
+
+function valueAt(root: unknown, path: StandardSchemaV1.Issue['path'] = []): unknown {
+  let v = root
+  for (const part of path) {
+    if (v === null || typeof v !== 'object') return undefined
+    v = (v as Record<PropertyKey, unknown>)[typeof part === 'object' && part !== null ? part.key : part]
+  }
+  return v
+}
+
+/**
+ * One line per issue: `plugins[1].lockWaitTimeoutMs: expected a positive number of milliseconds, got "10"`.
+ *
+ * Standard Schema gives only a message and a path. A schema should phrase its messages as what it
+ * expects; library defaults such as zod's "Invalid input: expected number, received string" are cut to
+ * the expectation, and what the user actually wrote is added from the input, with passwords in URLs
+ * and tokens masked like everywhere else. An unknown key is reported at its own path, from the `keys` list
+ * zod's unrecognized_keys issue carries.
+ */
+export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>, input: unknown, where: string): string[] {
+  const lines: string[] = []
+  for (const issue of issues) {
+    const path = issue.path ?? []
+    const unknownKeys = (issue as { code?: unknown; keys?: unknown }).code === 'unrecognized_keys' ? (issue as { keys?: unknown }).keys : undefined
+    if (Array.isArray(unknownKeys)) {
+      for (const key of unknownKeys) lines.push(`${optionPath(where, [...path, String(key)])}: unknown option`)
+      continue
+    }
+    const message = issue.message.replace(/^[A-Z][a-z]+( [a-z]+)?: (?=expected )/, '').replace(/, received \w+$/, '')
+    const got = message.startsWith('expected ') ? `, got ${describeValue(valueAt(input, path))}` : ''
+    lines.push(`${optionPath(where, path)}: ${message}${got}`)
+  }
+  return lines
+}
+
+export type OptionCheck<Output> = { ok: true; value: Output } | { ok: false; problems: string[] }
+
+/** Check `input` against `schema`; problems are formatted lines (see formatOptionIssues). */
+export async function checkOptions<Output>(schema: StandardSchemaV1<unknown, Output>, input: unknown, where: string): Promise<OptionCheck<Output>> {
+  return toCheck(await schema['~standard'].validate(input), input, where)
+}
+
+/**
+ * The synchronous form, for code that builds a backend or port directly (`postgresState({...})`): a
+ * schema that validates asynchronously cannot be used there. Throws one ConfigError listing every problem.
+ */
+export function parseOptions<Output>(schema: StandardSchemaV1<unknown, Output>, input: unknown, where: string): Output {
+  const result = schema['~standard'].validate(input)
+  if (result instanceof Promise) throw new TypeError(`${where}: the options schema validates asynchronously; use checkOptions`)
+  const checked = toCheck(result, input, where)
+  if (!checked.ok) throw optionsError(checked.problems, where)
+  return checked.value
+}
+
+function toCheck<Output>(result: StandardSchemaV1.Result<Output>, input: unknown, where: string): OptionCheck<Output> {
+  return result.issues ? { ok: false, problems: formatOptionIssues(result.issues, input, where) } : { ok: true, value: result.value }
+}
+
+/** One ConfigError for every problem found (exit 2 in the CLI). */
+export function optionsError(problems: readonly string[], where: string): ConfigError {
+  const message = problems.length === 1 ? problems[0]! : `${problems.length} problems with plugin options:\n${problems.map((p) => `  - ${p}`).join('\n')}`
+  return new ConfigError(message, { where })
+}
+
+/**
+ * Refuse an option that was renamed (every duration became `...Ms` in milliseconds): an old name would
+ * otherwise be ignored without a word, or read in the wrong unit.
+ *
+ *   refuseRenamed(filter, { timeout: 'timeoutMs' }, 'mail.waitForEmail()')
+ */
+export function refuseRenamed(options: object | undefined, renames: Readonly<Record<string, string>>, where: string): void {
+  if (!options) return
+  const used = Object.keys(renames).filter((old) => (options as Record<string, unknown>)[old] !== undefined)
+  if (used.length)
+    throw new ConfigError(`${where}: ${used.map((old) => `"${old}" is now "${renames[old]}" (milliseconds)`).join('; ')}`, { where })
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, type StandardSchemaV1, checkOptions, formatOptionIssues, optionPath, parseOptions, refuseRenamed } from '../src/index'
+
+/** A Standard Schema written by hand: core must work with any library, not only zod. */
+function schema(issues: StandardSchemaV1.Issue[]): StandardSchemaV1<unknown, { ok: true }> {
+  return { '~standard': { version: 1, vendor: 'test', validate: () => (issues.length ? { issues } : { value: { ok: true } }) } }
+}
+
+describe('plugin option issues', () => {
+  it('name each key under where, as the user would point at it', () => {
+    expect(optionPath('plugins[1]', ['tls', 'ca'])).toBe('plugins[1].tls.ca')
+    expect(optionPath('plugins[0]', ['ports', 2, { key: 'x y' }])).toBe('plugins[0].ports[2]["x y"]')
+    expect(optionPath('--plugin mysql?', ['url'])).toBe('--plugin mysql?url')
+    expect(optionPath('--plugin mysql?', [])).toBe('--plugin mysql')
+  })
+
+  it('cut library phrasing to the expectation, add what was written (URL passwords masked), expand unknown keys', () => {
+    const input = { a: 'x', url: 'mysql://root:hunter2@db/app', lockWaitTimeout: 10 }
+    const lines = formatOptionIssues(
+      [
+        { message: 'Invalid input: expected number, received string', path: ['a'] },
+        { message: 'expected a postgres:// URL', path: ['url'] },
+        { message: 'renamed to lockWaitTimeoutMs (milliseconds)', path: ['lockWaitTimeout'] },
+        { message: 'Unrecognized keys: "b", "c"', path: [], code: 'unrecognized_keys', keys: ['b', 'c'] } as StandardSchemaV1.Issue,
+      ],
+      input,
+      'plugins[1]',
+    )
+    expect(lines).toEqual([
+      'plugins[1].a: expected number, got "x"',
+      'plugins[1].url: expected a postgres:// URL, got "mysql://[REDACTED]@db/app"',
+      'plugins[1].lockWaitTimeout: renamed to lockWaitTimeoutMs (milliseconds)',
+      'plugins[1].b: unknown option',
+      'plugins[1].c: unknown option',
+    ])
+  })
+
+  it('parseOptions throws one ConfigError listing every problem; checkOptions returns them', async () => {
+    const bad = schema([
+      { message: 'expected a string', path: ['x'] },
+      { message: 'expected a number', path: ['y'] },
+    ])
+    expect(() => parseOptions(bad, { x: 1 }, 'plugins[0]')).toThrow(ConfigError)
+    expect(() => parseOptions(bad, { x: 1 }, 'plugins[0]')).toThrow('2 problems with plugin options:\n  - plugins[0].x: expected a string, got 1\n  - plugins[0].y: expected a number, got nothing')
+    expect(await checkOptions(bad, {}, 'p')).toEqual({ ok: false, problems: ['p.x: expected a string, got nothing', 'p.y: expected a number, got nothing'] })
+    expect(await checkOptions(schema([]), {}, 'p')).toEqual({ ok: true, value: { ok: true } })
+  })
+
+  it('refuseRenamed names the new option and ignores unset old ones', () => {
+    expect(() => refuseRenamed({ timeout: 5 }, { timeout: 'timeoutMs' }, 'mail.waitForEmail()')).toThrow('mail.waitForEmail(): "timeout" is now "timeoutMs" (milliseconds)')
+    expect(() => refuseRenamed({ timeout: undefined, timeoutMs: 5 }, { timeout: 'timeoutMs' }, 'x')).not.toThrow()
+  })
+})

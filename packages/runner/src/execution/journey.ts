@@ -1,0 +1,335 @@
+import { setMaxListeners } from 'node:events'
+import {
+  AbortedError,
+  type BranchNode,
+  type BranchResult,
+  type CheckpointResult,
+  type ErrorInfo,
+  type Issue,
+  type Journey,
+  type JourneyNode,
+  type JourneyResult,
+  type Logger,
+  type NodeResult,
+  type PathNode,
+  type PathResult,
+  type Ports,
+  StateError,
+  TimeoutError,
+  countNodes,
+  errorMessage,
+  makeIssue,
+} from '@venomqa/core'
+import { faults } from '../faults'
+import type { HookBus } from '../hooks'
+import type { UndiciHttpClient } from '../http-client'
+import type { World } from '../world'
+import { JourneyEvents } from './events'
+import { type Lane, type WorkerLane, runOnLanes } from './lanes'
+import { skipped, skippedPath } from './skipped'
+import { type IssueFields, runStep } from './step'
+
+export interface ExecutorSettings {
+  parallelPaths?: number
+  stepTimeout?: number
+  journeyTimeout?: number
+  retries?: number
+  failFast?: boolean
+  debug?: boolean
+}
+
+export interface JourneyEnv {
+  journey: Journey
+  file?: string
+  world: World
+  http: UndiciHttpClient
+  ports: Ports
+  /** Extra lanes for parallel paths (at most `count`); absent when paths run one at a time. */
+  workerLanes?: (count: number) => Promise<WorkerLane[]>
+  bus: HookBus
+  settings: ExecutorSettings
+  /** The run's interrupt. */
+  runSignal?: AbortSignal
+  logger?: Logger
+}
+
+/**
+ * Why nothing more of a journey may run. `interrupt`: the run was interrupted (Ctrl-C, fail-fast in
+ * another worker); `timeout`: the journey's deadline; `state`: a checkpoint or rollback failed, so the
+ * system is in an unknown state.
+ */
+export interface StopReason {
+  kind: 'interrupt' | 'timeout' | 'state'
+  message: string
+}
+
+/** Runs one journey with the semantics of DESIGN.md §3. Never throws: a crash is a failed journey with a critical issue. */
+export async function executeJourney(env: JourneyEnv): Promise<JourneyResult> {
+  return new JourneyExecution(env).run()
+}
+
+/** Walks a journey's line, checkpoints, branches and paths, on the main lane and on worker lanes. */
+class JourneyExecution {
+  readonly env: JourneyEnv
+  readonly issues: Issue[] = []
+  readonly events: JourneyEvents
+  readonly main: Lane
+  /** Aborted by the one stop rule; every step's signal and request hangs off it. */
+  readonly #ac = new AbortController()
+  /** `issue` hooks still running; awaited before the journey's result is made, so their issues are in it. */
+  readonly #issueHooks: Promise<void>[] = []
+  /** The first reason the journey stopped, if it did. */
+  stopped: StopReason | undefined
+  /** The run was interrupted while this journey ran (even if something else stopped it first). */
+  interrupted = false
+
+  constructor(env: JourneyEnv) {
+    // Every request in flight listens to this signal; parallel paths can have many at once.
+    setMaxListeners(1000, this.#ac.signal)
+    this.env = env
+    this.events = new JourneyEvents(env.bus, env.journey.name, (issue) => this.issues.push(issue))
+    this.main = { index: 0, world: env.world, http: env.http, ports: env.ports }
+  }
+
+  get name(): string {
+    return this.env.journey.name
+  }
+
+  get signal(): AbortSignal {
+    return this.#ac.signal
+  }
+
+  get timeoutMs(): number | undefined {
+    return this.env.journey.timeout ?? this.env.settings.journeyTimeout
+  }
+
+  /**
+   * The one stop rule: the first reason wins and is what the result reports; every step still running
+   * is aborted through the journey's signal; nothing more starts. An interrupt is remembered whatever
+   * stopped the journey first, since it decides the rollback on the way out.
+   */
+  stop(reason: StopReason): void {
+    if (reason.kind === 'interrupt') this.interrupted = true
+    if (this.stopped) return
+    this.stopped = reason
+    this.#ac.abort(reason.kind === 'timeout' ? new TimeoutError(`journey "${this.name}"`, this.timeoutMs ?? 0) : new AbortedError(reason.message))
+  }
+
+  addIssue(fields: IssueFields): void {
+    const issue = makeIssue({ journey: this.name, ...fields })
+    this.issues.push(issue)
+    if (this.events.has('issue')) this.#issueHooks.push(this.events.emit('issue', { issue }, { path: fields.path, step: fields.step }))
+  }
+
+  async run(): Promise<JourneyResult> {
+    const { journey, world } = this.env
+    const startedAt = new Date().toISOString()
+    const t0 = performance.now()
+    const info = { name: journey.name, tags: journey.tags, description: journey.description, file: this.env.file }
+    let nodes: NodeResult[] = []
+    let timer: NodeJS.Timeout | undefined
+    const onRunAbort = () => this.stop({ kind: 'interrupt', message: 'run interrupted' })
+    try {
+      if (this.env.runSignal?.aborted) onRunAbort()
+      this.env.runSignal?.addEventListener('abort', onRunAbort, { once: true })
+      const timeout = this.timeoutMs
+      if (timeout) timer = setTimeout(() => this.stop({ kind: 'timeout', message: `journey "${journey.name}" timed out after ${timeout} ms` }), timeout)
+      await this.events.emit('journeyStart', { journey: info, ctx: world.ctx })
+      nodes = await this.runLine(journey.steps, 'main', this.main)
+    } catch (err) {
+      // Only a bug in the runner or a backend gets here: the journey fails, loudly.
+      this.addIssue({ path: 'main', step: 'journey', severity: 'critical', kind: 'crash', error: `runner crashed: ${errorMessage(err)}`, source: 'runner' })
+      if (this.env.settings.debug && err instanceof Error && err.stack) this.env.logger?.error(err.stack)
+    } finally {
+      clearTimeout(timer)
+      this.env.runSignal?.removeEventListener('abort', onRunAbort)
+      await this.closeCheckpoints()
+    }
+    while (this.#issueHooks.length) await this.#issueHooks.shift()
+    if (this.stopped?.kind === 'timeout') this.addIssue({ path: 'main', step: 'journey', severity: 'high', kind: 'timeout', error: this.stopped.message, source: 'runner' })
+    const counts = countNodes(nodes)
+    const anyFailed = counts.steps.failed > 0 || counts.paths.failed > 0 || nodes.some((n) => n.status === 'failed')
+    const critical = this.issues.some((i) => i.severity === 'critical')
+    const result: JourneyResult = {
+      name: journey.name,
+      ...(journey.description ? { description: journey.description } : {}),
+      tags: [...journey.tags],
+      ...(this.env.file ? { file: this.env.file } : {}),
+      baseUrl: this.env.http.baseUrl,
+      status: anyFailed || critical || this.stopped ? 'failed' : 'passed',
+      startedAt,
+      durationMs: performance.now() - t0,
+      nodes,
+      issues: this.issues,
+      counts,
+      ...(this.interrupted ? { interrupted: true } : {}),
+    }
+    await this.events.emit('journeyEnd', { journey: info, result })
+    return result
+  }
+
+  /** On interrupt, put the system back to the oldest open checkpoint; then release every checkpoint. */
+  async closeCheckpoints(): Promise<void> {
+    const { world } = this.env
+    const open = world.open
+    if (this.interrupted && open.length && this.stopped?.kind !== 'state') {
+      const t0 = performance.now()
+      try {
+        const backends = await guardState(`rollback to checkpoint "${open[0]}"`, () => world.rollback(open[0]!))
+        await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, backends, reason: 'interrupt' }, { path: 'main' })
+      } catch (err) {
+        this.addIssue({ path: 'main', step: `rollback ${open[0]}`, severity: 'critical', kind: 'state', error: errorMessage(err), source: 'state' })
+      }
+    }
+    const problems = await guardState('releasing checkpoints', () => world.releaseAll()).catch((err: unknown) => [errorMessage(err)])
+    for (const e of problems) this.addIssue({ path: 'main', step: 'release', severity: 'medium', kind: 'state', error: e, source: 'state' })
+  }
+
+  /** A line of nodes. After a failure under failFast, the rest of this line is skipped (not the journey). */
+  async runLine(nodes: readonly JourneyNode[], pathName: string, lane: Lane): Promise<NodeResult[]> {
+    const out: NodeResult[] = []
+    let failedFast = false
+    for (const node of nodes) {
+      if (this.stopped || failedFast) {
+        out.push(skipped(node))
+        continue
+      }
+      const result = await this.runNode(node, pathName, lane)
+      out.push(result)
+      if (result.status === 'failed' && node.kind !== 'checkpoint' && this.env.settings.failFast) failedFast = true
+    }
+    return out
+  }
+
+  runNode(node: JourneyNode, pathName: string, lane: Lane): Promise<NodeResult> {
+    if (node.kind === 'step')
+      return runStep(node, {
+        journey: this.name,
+        path: pathName,
+        lane,
+        signal: this.signal,
+        settings: this.env.settings,
+        events: this.events,
+        logger: this.env.logger,
+        stopped: () => !!this.stopped,
+        addIssue: (fields) => this.addIssue(fields),
+      })
+    if (node.kind === 'checkpoint') return this.runCheckpoint(node.name, pathName, lane)
+    return this.runBranch(node, pathName, lane)
+  }
+
+  async runCheckpoint(name: string, pathName: string, lane: Lane): Promise<CheckpointResult> {
+    const t0 = performance.now()
+    try {
+      const backends = await guardState(`checkpoint "${name}"`, () => lane.world.checkpoint(name))
+      const durationMs = performance.now() - t0
+      await this.events.emit('checkpoint', { journey: this.name, path: pathName, name, durationMs, backends }, { path: pathName })
+      return { kind: 'checkpoint', name, status: 'passed', durationMs, backends }
+    } catch (err) {
+      const message = errorMessage(err)
+      this.addIssue({ path: pathName, step: `checkpoint ${name}`, severity: 'critical', kind: 'state', error: message, source: 'state' })
+      this.stop({ kind: 'state', message })
+      return { kind: 'checkpoint', name, status: 'failed', durationMs: performance.now() - t0, backends: [], error: { kind: 'state', message } }
+    }
+  }
+
+  /** Restore the World to the checkpoint; on failure the journey stops: no path runs on unknown state. */
+  async restore(checkpoint: string, pathName: string, reason: 'before-path' | 'after-branch', lane: Lane): Promise<NonNullable<PathResult['rollback']> | ErrorInfo> {
+    const t0 = performance.now()
+    try {
+      const backends = await guardState(`rollback to checkpoint "${checkpoint}"`, () => lane.world.rollback(checkpoint))
+      const durationMs = performance.now() - t0
+      await this.events.emit('rollback', { journey: this.name, path: pathName, checkpoint, durationMs, backends, reason }, { path: pathName })
+      return { durationMs, backends }
+    } catch (err) {
+      const message = `${lane.index ? `worker ${lane.index}: ` : ''}rollback to checkpoint "${checkpoint}" failed, so the branch stops here rather than run on unknown state: ${errorMessage(err)}`
+      this.addIssue({ path: pathName, step: `rollback ${checkpoint}`, severity: 'critical', kind: 'state', error: message, source: err instanceof StateError ? `state:${err.backend}` : 'state' })
+      this.stop({ kind: 'state', message })
+      return { kind: 'state', message }
+    }
+  }
+
+  async runBranch(node: BranchNode, pathName: string, lane: Lane): Promise<BranchResult> {
+    const t0 = performance.now()
+    const where = { path: pathName }
+    await this.events.emit('branchStart', { journey: this.name, path: pathName, checkpoint: node.checkpoint, paths: node.paths.map((p) => p.name) }, where)
+    const parallel = Math.min(this.env.settings.parallelPaths ?? 1, node.paths.length)
+    // Parallel paths only from the main line: a path already running on a worker keeps its branches there.
+    const paths =
+      parallel > 1 && lane.index === 0 && this.env.workerLanes
+        ? await this.runPathsInParallel(node, pathName, parallel)
+        : await runOnLanes([lane], node.paths, (p, l) => this.runPath(node, p, pathName, l))
+    let error = paths.find((p) => p.error?.kind === 'state')?.error
+    let finalRollback: BranchResult['finalRollback'] = null
+    if (!this.stopped) {
+      const restored = await this.restore(node.checkpoint, pathName, 'after-branch', lane)
+      if ('kind' in restored) error = restored
+      else finalRollback = restored
+    }
+    const result: BranchResult = {
+      kind: 'branch',
+      checkpoint: node.checkpoint,
+      status: error || paths.some((p) => p.status === 'failed') ? 'failed' : paths.every((p) => p.status === 'skipped') ? 'skipped' : 'passed',
+      durationMs: performance.now() - t0,
+      paths,
+      finalRollback,
+      ...(error ? { error } : {}),
+    }
+    await this.events.emit('branchEnd', { journey: this.name, path: pathName, result }, where)
+    return result
+  }
+
+  /**
+   * Each worker lane is first made equal to the main lane at the checkpoint (its own app and database),
+   * then lanes take paths from one queue; each path starts with a rollback on its own lane.
+   */
+  async runPathsInParallel(node: BranchNode, pathName: string, parallel: number): Promise<PathResult[]> {
+    const failAll = (error: ErrorInfo) => node.paths.map((p) => ({ ...skippedPath(p.name, p.steps, p.description), status: 'failed' as const, error }))
+    const restored = await this.restore(node.checkpoint, pathName, 'before-path', this.main)
+    if ('kind' in restored) return failAll(restored)
+    let workers: WorkerLane[]
+    try {
+      workers = await this.env.workerLanes!(parallel - 1)
+      await Promise.all(workers.map((w) => w.sync(node.checkpoint, this.main)))
+    } catch (err) {
+      const message = `could not prepare workers for the parallel paths of checkpoint "${node.checkpoint}", so the branch stops rather than run on unknown state: ${errorMessage(err)}`
+      this.addIssue({ path: pathName, step: `branch ${node.checkpoint}`, severity: 'critical', kind: 'state', error: message, source: 'workers' })
+      this.stop({ kind: 'state', message })
+      return failAll({ kind: 'state', message })
+    }
+    const results = await runOnLanes([this.main, ...workers], node.paths, (p, lane) => this.runPath(node, p, pathName, lane))
+    // The workers' checkpoints end with the branch; their next sync starts afresh.
+    for (const w of workers)
+      for (const e of await w.world.releaseAll()) this.addIssue({ path: pathName, step: 'release', severity: 'medium', kind: 'state', error: `worker ${w.index}: ${e}`, source: 'state' })
+    return results
+  }
+
+  async runPath(node: BranchNode, p: PathNode, pathName: string, lane: Lane): Promise<PathResult> {
+    const childName = pathName === 'main' ? p.name : `${pathName} > ${p.name}`
+    if (this.stopped) return skippedPath(p.name, p.steps, p.description)
+    const t0 = performance.now()
+    const restored = await this.restore(node.checkpoint, childName, 'before-path', lane)
+    if ('kind' in restored) return { ...skippedPath(p.name, p.steps, p.description), status: 'failed', error: restored }
+    const where = { path: childName }
+    await this.events.emit('pathStart', { journey: this.name, checkpoint: node.checkpoint, path: childName }, where)
+    const nodes = await this.runLine(p.steps, childName, lane)
+    const failed = nodes.some((n) => n.status === 'failed')
+    const result: PathResult = {
+      kind: 'path',
+      name: p.name,
+      ...(p.description ? { description: p.description } : {}),
+      status: failed || (this.stopped && nodes.some((n) => n.status === 'skipped')) ? 'failed' : 'passed',
+      durationMs: performance.now() - t0,
+      rollback: restored,
+      nodes,
+      ...(lane.index ? { worker: lane.index } : {}),
+    }
+    await this.events.emit('pathEnd', { journey: this.name, checkpoint: node.checkpoint, path: childName, result }, where)
+    return result
+  }
+}
+
+/** A state backend's work runs guarded: a backend promise that can never settle fails the branch instead of ending the process. */
+function guardState<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  return faults.guard(label, fn)
+}

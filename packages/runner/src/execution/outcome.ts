@@ -1,0 +1,56 @@
+import { AbortedError, type ErrorKind, type StepNode, TimeoutError, errorKindOf, errorMessage, redactText } from '@venomqa/core'
+import { StallError, StrayError } from '../faults'
+import { isHttpResponseLike } from '../http-client'
+
+/** How one attempt of a step ended. */
+export type Outcome = { passed: true } | { passed: false; kind: ErrorKind; message: string; stack?: string; timedOut?: boolean }
+
+/** What the action did: returned a value, or threw. */
+export type Settled = { threw: false; value: unknown } | { threw: true; error: unknown }
+
+/**
+ * The step outcome rule of DESIGN.md section 3: a step fails if its action throws or returns an HTTP
+ * response with status >= 400, and `expectFailure` inverts that. A deadline, an interrupt, code that
+ * escaped the step and a step that can never settle are never the failure a step expected.
+ */
+export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal: AbortSignal, debug?: boolean): Outcome {
+  const expectFailure = !!node.options.expectFailure
+  if (settled.threw) {
+    const thrown = settled.error
+    if (signal.aborted && (thrown === signal.reason || thrown instanceof TimeoutError || thrown instanceof AbortedError)) {
+      const reason = signal.reason
+      if (reason instanceof AbortedError)
+        return { passed: false, kind: 'aborted', message: reason.message === 'run interrupted' ? 'interrupted before the step finished' : `stopped before the step finished: ${reason.message}` }
+      return { passed: false, kind: 'timeout', message: errorMessage(reason), timedOut: true }
+    }
+    // Messages and stacks are redacted here already, so a result is safe before any reporter sees it.
+    if (thrown instanceof StrayError)
+      return { passed: false, kind: 'stray-error', message: redactText(errorMessage(thrown)), ...stackOf(thrown.error, debug) }
+    if (thrown instanceof StallError)
+      return { passed: false, kind: 'stall', message: `${errorMessage(thrown)}; give the step a timeout (step option or --timeout) so a hang fails at the deadline` }
+    if (expectFailure) return { passed: true }
+    return { passed: false, kind: errorKindOf(thrown), message: redactText(errorMessage(thrown)), ...stackOf(thrown, debug) }
+  }
+  const value = settled.value
+  if (isHttpResponseLike(value)) {
+    const { status } = value
+    const r = value as { method?: string; url?: string }
+    if (status >= 400) {
+      if (expectFailure) return { passed: true }
+      return { passed: false, kind: 'http-status', message: `HTTP ${status}${r.method ? ` from ${r.method} ${r.url}` : ''}` }
+    }
+    if (expectFailure) return { passed: false, kind: 'expected-failure-missing', message: `expected a failure, but the API answered HTTP ${status}${r.method ? ` to ${r.method} ${r.url}` : ''}` }
+    return { passed: true }
+  }
+  if (expectFailure) return { passed: false, kind: 'expected-failure-missing', message: 'expected a failure, but the action returned normally' }
+  return { passed: true }
+}
+
+/** A fault of the test itself (not of the API): critical, and never retried, since the state is suspect. */
+export function isFaultOfTheTest(outcome: Outcome): boolean {
+  return !outcome.passed && (outcome.kind === 'stray-error' || outcome.kind === 'stall')
+}
+
+function stackOf(error: unknown, debug?: boolean): { stack?: string } {
+  return debug && error instanceof Error && error.stack ? { stack: redactText(error.stack) } : {}
+}

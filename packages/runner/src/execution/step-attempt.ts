@@ -1,0 +1,112 @@
+import { type Action, type ActionArgs, type HttpExchange, type StepNode, TimeoutError } from '@venomqa/core'
+import { faults } from '../faults'
+import { type UndiciHttpClient, isHttpResponseLike } from '../http-client'
+import type { Lane } from './lanes'
+import { type Outcome, type Settled, judge } from './outcome'
+
+export interface AttemptInput {
+  /** The step's options (expectFailure) and name (for the deadline's message). */
+  node: Pick<StepNode, 'name' | 'options' | 'action'>
+  lane: Lane
+  /** The journey's signal: interrupt, journey timeout, a stop. The attempt's own deadline is linked to it. */
+  signal: AbortSignal
+  timeoutMs?: number
+  /** Names the attempt in a stray-error or stall message: `step "pay" of journey "checkout"`. */
+  label: string
+  /** The action's argument, made for the client and signal of this attempt. */
+  args(http: UndiciHttpClient, signal: AbortSignal): ActionArgs
+  /** A stray error from code this attempt started, arriving after it ended. */
+  onLate?: (error: unknown) => void
+  debug?: boolean
+}
+
+export interface AttemptResult {
+  outcome: Outcome
+  settled: Settled
+  /** Every exchange the lane's client recorded while the action ran. */
+  exchanges: HttpExchange[]
+  /** The exchange the step is shown with: the response the action returned, else its last request. */
+  shown?: HttpExchange
+}
+
+/**
+ * Run a step's action once: with its deadline (linked to the journey's signal, so an interrupt or a
+ * journey timeout ends it too), inside a fault guard (code it starts but does not await still counts as
+ * its own), moving on at the deadline even if the action ignores its signal, and judged by the outcome
+ * rule. Never throws. This is the unit a journey and an exploration both run steps with.
+ */
+export async function attemptStep(input: AttemptInput): Promise<AttemptResult> {
+  const { lane, node } = input
+  const deadline = input.timeoutMs ? linkedDeadline(input.signal, input.timeoutMs, `step "${node.name}"`) : undefined
+  const signal = deadline?.signal ?? input.signal
+  const http = signal === input.signal ? sharedClient(lane, signal) : lane.http.bind(signal)
+  const historyBefore = lane.http.history.length
+  let settled: Settled
+  try {
+    const args = input.args(http, signal)
+    const value = await raceAbort(
+      faults.guard(input.label, () => node.action(args as Parameters<Action>[0]), { onLate: input.onLate }),
+      signal,
+    )
+    settled = { threw: false, value }
+  } catch (error) {
+    settled = { threw: true, error }
+  } finally {
+    deadline?.dispose()
+  }
+  const exchanges = lane.http.history.slice(historyBefore)
+  const returned = !settled.threw && isHttpResponseLike(settled.value) ? (settled.value as { exchange?: HttpExchange }).exchange : undefined
+  return { outcome: judge(node, settled, signal, input.debug), settled, exchanges, shown: returned ?? exchanges[exchanges.length - 1] }
+}
+
+/** A signal that aborts at `timeoutMs`, or when `parent` does. */
+function linkedDeadline(parent: AbortSignal, timeoutMs: number, what: string): { signal: AbortSignal; dispose(): void } {
+  const ac = new AbortController()
+  const onParentAbort = () => ac.abort(parent.reason)
+  if (parent.aborted) onParentAbort()
+  else parent.addEventListener('abort', onParentAbort, { once: true })
+  const timer = setTimeout(() => ac.abort(new TimeoutError(what, timeoutMs)), timeoutMs)
+  return {
+    signal: ac.signal,
+    dispose() {
+      clearTimeout(timer)
+      parent.removeEventListener('abort', onParentAbort)
+    },
+  }
+}
+
+/**
+ * Steps without a deadline of their own share the journey's signal, and so one bound client per lane:
+ * one AbortController and one client less per step. Keyed by the signal too, since a worker's lane
+ * serves the journeys of a run one after another, each with its own signal.
+ */
+const sharedClients = new WeakMap<Lane, { signal: AbortSignal; client: UndiciHttpClient }>()
+function sharedClient(lane: Lane, signal: AbortSignal): UndiciHttpClient {
+  const cached = sharedClients.get(lane)
+  if (cached?.signal === signal) return cached.client
+  const client = lane.http.bind(signal)
+  sharedClients.set(lane, { signal, client })
+  return client
+}
+
+/** Settle with the action, or reject at the abort: the runner moves on at the deadline, not when the action returns. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {})
+    return Promise.reject(signal.reason)
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(v)
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(e)
+      },
+    )
+  })
+}

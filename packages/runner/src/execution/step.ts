@@ -1,0 +1,168 @@
+import { type ActionArgs, type ErrorKind, type HttpExchange, type Issue, type Logger, type Ports, type Severity, type StepNode, type StepResult, errorMessage } from '@venomqa/core'
+import { sleep } from '../http-client'
+import type { JourneyEvents } from './events'
+import type { Lane } from './lanes'
+import { type Outcome, isFaultOfTheTest } from './outcome'
+import { type AttemptResult, attemptStep } from './step-attempt'
+
+export interface IssueFields {
+  path: string
+  step: string
+  severity: Severity
+  kind: ErrorKind
+  error: string
+  source: string
+  request?: Issue['request']
+  response?: Issue['response']
+}
+
+/** What a step needs from the journey it runs in. */
+export interface StepEnv {
+  journey: string
+  path: string
+  lane: Lane
+  /** The journey's signal. */
+  signal: AbortSignal
+  settings: { stepTimeout?: number; retries?: number; debug?: boolean }
+  events: JourneyEvents
+  logger?: Logger
+  /** True once the journey stopped: no further attempt. */
+  stopped(): boolean
+  addIssue(fields: IssueFields): void
+}
+
+/**
+ * Run a step with its retries: each attempt fires `stepStart`, a retry fires `stepRetry` and waits the
+ * step's `retryDelay`; the result keeps the last attempt's outcome and every attempt's exchanges. A
+ * failed step is a high issue (critical when the test itself was at fault); an interrupted one is none.
+ */
+export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult> {
+  const { events, lane } = env
+  const where = { path: env.path, step: node.name }
+  const maxAttempts = 1 + (node.options.retries ?? env.settings.retries ?? 0)
+  const label = `step "${node.name}" of journey "${env.journey}"${env.path === 'main' ? '' : `, path "${env.path}"`}`
+  const startedAt = new Date().toISOString()
+  const t0 = performance.now()
+  const exchanges: HttpExchange[] = []
+  const logs: NonNullable<StepResult['logs']> = []
+  let attempt = 0
+  let last: AttemptResult
+  for (;;) {
+    attempt++
+    if (events.has('stepStart')) await events.emit('stepStart', { journey: env.journey, path: env.path, step: node.name, attempt, ctx: lane.world.ctx }, where)
+    const n = attempt
+    last = await attemptStep({
+      node,
+      lane,
+      signal: env.signal,
+      timeoutMs: node.options.timeout ?? env.settings.stepTimeout,
+      label,
+      args: (http, signal) => new StepArgs(http, lane.world.ctx, lane.ports, signal, logs, env.logger, env.journey, env.path, node.name, n),
+      onLate: (error) => env.addIssue(lateFault(env.path, node.name, error)),
+      debug: env.settings.debug,
+    })
+    exchanges.push(...last.exchanges)
+    if (!shouldRetry(last.outcome, attempt, maxAttempts, env.stopped())) break
+    await events.emit('stepRetry', { journey: env.journey, path: env.path, step: node.name, attempt, error: last.outcome.passed ? '' : last.outcome.message }, where)
+    try {
+      await sleep(node.options.retryDelay ?? 0, env.signal)
+    } catch {
+      break
+    }
+  }
+  const result = stepResult(node, last.outcome, { attempt, startedAt, durationMs: performance.now() - t0, exchanges, logs, shown: last.shown })
+  const { outcome } = last
+  if (!outcome.passed && outcome.kind !== 'aborted')
+    env.addIssue({
+      path: env.path,
+      step: node.name,
+      severity: isFaultOfTheTest(outcome) ? 'critical' : 'high',
+      kind: outcome.kind,
+      error: attempt > 1 ? `${outcome.message} (after ${attempt} attempts)` : outcome.message,
+      source: 'step',
+      request: result.request,
+      response: result.response,
+    })
+  if (events.has('stepEnd')) await events.emit('stepEnd', { journey: env.journey, path: env.path, step: node.name, result, ctx: lane.world.ctx }, where)
+  return result
+}
+
+/** Another attempt only for a plain failure, with attempts left, while the journey runs. */
+function shouldRetry(outcome: Outcome, attempt: number, maxAttempts: number, stopped: boolean): boolean {
+  return !outcome.passed && attempt < maxAttempts && !stopped && !isFaultOfTheTest(outcome)
+}
+
+function stepResult(
+  node: StepNode,
+  outcome: Outcome,
+  run: { attempt: number; startedAt: string; durationMs: number; exchanges: HttpExchange[]; logs: NonNullable<StepResult['logs']>; shown?: HttpExchange },
+): StepResult {
+  const result: StepResult = {
+    kind: 'step',
+    name: node.name,
+    status: outcome.passed ? 'passed' : 'failed',
+    expectFailure: !!node.options.expectFailure,
+    attempts: run.attempt,
+    startedAt: run.startedAt,
+    durationMs: run.durationMs,
+    ...(!outcome.passed && outcome.timedOut ? { timedOut: true } : {}),
+    ...(!outcome.passed ? { error: { kind: outcome.kind, message: outcome.message, ...(outcome.stack ? { stack: outcome.stack } : {}) } } : {}),
+    ...(run.exchanges.length > 1 ? { exchanges: run.exchanges } : {}),
+    ...(run.logs.length ? { logs: run.logs } : {}),
+  }
+  const ex = run.shown
+  if (ex) {
+    // Read through to the exchange, so its redacted form is only worked out if someone looks.
+    Object.defineProperty(result, 'request', { enumerable: true, configurable: true, get: () => ex.request })
+    if ('response' in ex) Object.defineProperty(result, 'response', { enumerable: true, configurable: true, get: () => ex.response })
+  }
+  return result
+}
+
+/** A stray error from code a step started, arriving after that step ended: the journey fails, naming the step. */
+function lateFault(path: string, step: string, error: unknown): IssueFields {
+  return {
+    path,
+    step,
+    severity: 'critical',
+    kind: 'stray-error',
+    error: `code started by step "${step}" failed after the step had ended: ${errorMessage(error)}`,
+    source: 'step',
+  }
+}
+
+/** An action's argument. The logger is made only if the action reads `log`. */
+export class StepArgs implements ActionArgs {
+  #log?: Logger
+  constructor(
+    readonly http: ActionArgs['http'],
+    readonly ctx: ActionArgs['ctx'],
+    readonly ports: Ports,
+    readonly signal: AbortSignal,
+    private readonly logs: NonNullable<StepResult['logs']>,
+    private readonly outer: Logger | undefined,
+    readonly journey: string,
+    readonly path: string,
+    readonly step: string,
+    readonly attempt: number,
+  ) {}
+  get log(): Logger {
+    return (this.#log ??= stepLogger(this.logs, this.outer))
+  }
+}
+
+function stepLogger(into: NonNullable<StepResult['logs']>, outer?: Logger): Logger {
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, data?: unknown) => {
+    into.push({ level, message: data === undefined ? message : `${message} ${safeJson(data)}` })
+    outer?.[level](message, data)
+  }
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
+}
+
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v)
+  } catch {
+    return String(v)
+  }
+}

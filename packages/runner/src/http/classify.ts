@@ -1,0 +1,54 @@
+import { TimeoutError, TransportError } from '@venomqa/core'
+
+/** The signals a request listens to, most specific last: the step's, the caller's own, the request's. */
+export interface FailureContext {
+  method: string
+  url: string
+  /** The client's headers/body timeout, named in the error when undici gives up waiting. */
+  timeoutMs: number
+  /** The step's (or the run's) signal: its reason wins, so a deadline reads as the deadline. */
+  stepSignal?: AbortSignal
+  /** A signal the caller passed with the request. */
+  userSignal?: AbortSignal
+  /** The signal linking the two above with the request's own timeout. */
+  requestSignal?: AbortSignal
+}
+
+export interface ClassifiedFailure {
+  error: Error
+  /** Whether sending the request again may succeed: a network fault may, an abort or a timeout may not. */
+  retryable: boolean
+}
+
+/**
+ * The one place that decides what a failed request means: which error the action sees, and whether a
+ * retry may help. Used before sending (a step already aborted), and for whatever undici throws.
+ */
+export function classifyFailure(err: unknown, ctx: FailureContext): ClassifiedFailure {
+  const { method, url } = ctx
+  // An abort names its cause; the step's deadline (or the run's interrupt) is the cause users act on.
+  if (ctx.stepSignal?.aborted) return final(abortError(ctx.stepSignal, method, url))
+  if (ctx.userSignal?.aborted) return final(new TransportError('aborted', method, url, 'request aborted by its signal'))
+  if (ctx.requestSignal?.aborted) return final(abortError(ctx.requestSignal, method, url))
+  const e = err as { code?: string; message?: string; cause?: { code?: string } } | undefined
+  const code = e?.code ?? e?.cause?.code ?? ''
+  const msg = e?.message ?? String(err)
+  const transport = (kind: TransportError['kind'], message: string) => ({ error: new TransportError(kind, method, url, message, { cause: err }), retryable: true })
+  if (code === 'ECONNREFUSED') return transport('connection-refused', `connection refused (${code})`)
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return transport('connection-reset', `connection reset: ${msg}`)
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return transport('dns', `host not found (${code})`)
+  if (/CERT|SSL|TLS/i.test(code) || /certificate|ssl|tls/i.test(msg)) return transport('tls', msg)
+  // The server took longer than the client waits: sending it again would wait as long once more.
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return final(new TimeoutError(`${method} ${url}`, ctx.timeoutMs))
+  return transport('transport', `${code ? `${code}: ` : ''}${msg}`)
+}
+
+function final(error: Error): ClassifiedFailure {
+  return { error, retryable: false }
+}
+
+/** An aborted signal's own reason when it is an error (a TimeoutError, an interrupt), else a plain abort. */
+function abortError(signal: AbortSignal, method: string, url: string): Error {
+  const reason = signal.reason
+  return reason instanceof Error ? reason : new TransportError('aborted', method, url, 'request aborted')
+}

@@ -1,0 +1,189 @@
+import {
+  type HttpExchange,
+  type RecordedRequest,
+  type RecordedResponse,
+  isSecretKey,
+  knownSecrets,
+  redactBody,
+  redactHeaders,
+  redactText,
+  redactValue,
+  secretsOfBodyText,
+  secretsOfHeader,
+  secretsOfUrl,
+} from '@venomqa/core'
+import type { ReceivedResponse } from './attempt'
+import type { SentRequest } from './prepare'
+
+/** Bodies kept in history are cut here: reports must stay small even when an API answers megabytes. */
+export const MAX_RECORDED_BODY = 64 * 1024
+
+export interface RecordFields {
+  durationMs: number
+  attempt: number
+  /** When the attempt started, as Date.now() gave it. */
+  startedAtMs: number
+  error?: string
+  fromCache?: boolean
+}
+
+/**
+ * One exchange as history keeps it. A run holds every exchange until its report is written, so a record
+ * keeps only the strings that went over the wire; the redacted request and response (headers redacted, a
+ * JSON body parsed and redacted) are worked out when first read, which most exchanges never are.
+ *
+ * `request`, `response` and `startedAt` are own enumerable accessors, so JSON, `Object.entries` (the report
+ * redaction walks results that way) and spreading see them like plain fields. Their getters are shared by
+ * every record: no closure per exchange.
+ */
+export class ExchangeRecord implements HttpExchange {
+  // Declared, not class fields: fields would be defined before the accessors, in another order and shape.
+  declare readonly request: RecordedRequest
+  declare readonly response?: RecordedResponse
+  declare readonly error?: string
+  declare readonly durationMs: number
+  declare readonly attempt: number
+  declare readonly startedAt: string
+  declare readonly fromCache?: boolean
+  readonly #sent: SentRequest
+  readonly #received: ReceivedResponse | undefined
+  readonly #redactKeys: string[] | undefined
+  /** Epoch ms until first read, then the ISO string: formatting a date costs more than the rest of a record. */
+  #startedAt: number | string
+  #request?: RecordedRequest
+  #response?: RecordedResponse
+
+  /** `sent` and `received` as taken at send and receive time; no `received` for a request that failed. */
+  constructor(sent: SentRequest, received: ReceivedResponse | undefined, redactKeys: string[] | undefined, fields: RecordFields) {
+    this.#sent = sent
+    this.#received = received
+    this.#redactKeys = redactKeys
+    this.#startedAt = fields.startedAtMs
+    // Accessors first: the record reads request, response, then the rest, as it always has.
+    // Two defineProperty calls keep one shape for every record and cost a third of one defineProperties.
+    Object.defineProperty(this, 'request', requestAccessor)
+    if (received) Object.defineProperty(this, 'response', responseAccessor)
+    if (fields.error !== undefined) this.error = fields.error
+    this.durationMs = fields.durationMs
+    this.attempt = fields.attempt
+    Object.defineProperty(this, 'startedAt', startedAtAccessor)
+    if (fields.fromCache) this.fromCache = true
+  }
+
+  /** A response served from the GET cache: the same recorded messages, a new entry in history. */
+  static cached(hit: ExchangeRecord): ExchangeRecord {
+    return new ExchangeRecord(hit.#sent, hit.#received, hit.#redactKeys, { durationMs: 0, attempt: 1, startedAtMs: Date.now(), fromCache: true })
+  }
+
+  /** The response as received, for a cache hit to answer with. */
+  static received(record: ExchangeRecord): ReceivedResponse | undefined {
+    return record.#received
+  }
+
+  static startedAtOf(record: ExchangeRecord): string {
+    if (typeof record.#startedAt === 'number') record.#startedAt = new Date(record.#startedAt).toISOString()
+    return record.#startedAt
+  }
+
+  static requestOf(record: ExchangeRecord): RecordedRequest {
+    const sent = record.#sent
+    const redactKeys = record.#redactKeys
+    return (record.#request ??= {
+      method: sent.method,
+      url: redactText(sent.url),
+      headers: redactHeaders(sent.headers, { extraKeys: redactKeys }),
+      ...(sent.text !== undefined ? { body: parseRedacted(sent.text, sent.headers['content-type'], redactKeys) } : {}),
+    })
+  }
+
+  static responseOf(record: ExchangeRecord): RecordedResponse | undefined {
+    const received = record.#received
+    if (!received) return undefined
+    return (record.#response ??= recordResponse(received, record.#redactKeys))
+  }
+}
+
+const requestAccessor: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: ExchangeRecord) {
+    return ExchangeRecord.requestOf(this)
+  },
+}
+const startedAtAccessor: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: ExchangeRecord) {
+    return ExchangeRecord.startedAtOf(this)
+  },
+}
+const responseAccessor: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: ExchangeRecord) {
+    return ExchangeRecord.responseOf(this)
+  },
+}
+
+/** The response as history shows it: headers and body redacted, a JSON body parsed, a huge one cut. */
+function recordResponse({ status, headers, bodyText }: ReceivedResponse, redactKeys?: string[]): RecordedResponse {
+  const cut = bodyText.length > MAX_RECORDED_BODY
+  const text = cut ? `${bodyText.slice(0, MAX_RECORDED_BODY)}... [${bodyText.length - MAX_RECORDED_BODY} more characters]` : bodyText
+  return {
+    status,
+    headers: redactHeaders(headers, { extraKeys: redactKeys }),
+    ...(text ? { body: cut ? redactText(text) : parseRedacted(text, headers['content-type'], redactKeys) } : {}),
+  }
+}
+
+/** A JSON body as a redacted value, any other text redacted as text. */
+function parseRedacted(text: string, contentType: string | undefined, redactKeys?: string[]): unknown {
+  if ((contentType ?? '').includes('json')) {
+    try {
+      return redactValue(JSON.parse(text), { extraKeys: redactKeys })
+    } catch {
+      /* not JSON after all: keep it as text */
+    }
+  }
+  return redactBody(text, { extraKeys: redactKeys })
+}
+
+/**
+ * Tell the process which values this message holds in secret places (secret headers, cookies, URL
+ * credentials and query parameters, secret body fields), so they are masked wherever they turn up later:
+ * an assertion comparing a token under an innocent label, a log line, a plugin's error. Read lazily,
+ * like the history, since most messages hold none.
+ */
+export function rememberSecrets(url: string | undefined, headers: Readonly<Record<string, string>>, bodyText: string | undefined, redactKeys?: string[]): void {
+  knownSecrets.addLater(() => {
+    // Only a URL with credentials or a query can hold one: parsing every URL was most of this work.
+    const found: string[] = url && (url.includes('@') || url.includes('?')) ? secretsOfUrl(url) : []
+    found.push(...secretsOfHeaders(headers, redactKeys))
+    if (bodyText) found.push(...secretsOfBodyText(bodyText, { extraKeys: redactKeys }))
+    return found
+  })
+}
+
+/** A client's default headers are one object shared by its requests: their secrets are read once. */
+const headerSecrets = new WeakMap<object, readonly string[]>()
+function secretsOfHeaders(headers: Readonly<Record<string, string>>, redactKeys?: string[]): readonly string[] {
+  const known = Object.isFrozen(headers) ? headerSecrets.get(headers) : undefined
+  if (known) return known
+  const found: string[] = []
+  for (const name of Object.keys(headers)) if (isSecretHeader(name, redactKeys)) found.push(...secretsOfHeader(name, headers[name]!))
+  if (Object.isFrozen(headers)) headerSecrets.set(headers, found)
+  return found
+}
+
+/** Header names repeat in every response (`content-type`, `date`...): what each one is, is decided once. */
+const secretHeaderNames = new Map<string, boolean>()
+function isSecretHeader(name: string, redactKeys?: string[]): boolean {
+  if (redactKeys?.length) return isSecretKey(name, { extraKeys: redactKeys })
+  let secret = secretHeaderNames.get(name)
+  if (secret === undefined) {
+    secret = isSecretKey(name)
+    // Bounded: an API that invents header names cannot grow it without end.
+    if (secretHeaderNames.size < 1024) secretHeaderNames.set(name, secret)
+  }
+  return secret
+}

@@ -1,0 +1,53 @@
+import { PLUGIN_API_VERSION, type Plugin, PluginError, checkOptions, optionsError } from '@venomqa/core'
+import type { PluginEntry } from './types'
+
+/** A plugin ready to set up: its shape and apiVersion checked, its options the schema's output. */
+export interface CheckedPlugin {
+  plugin: Plugin<any>
+  name: string
+  options: unknown
+}
+
+/** `{ plugin, options, where }` from any entry form; `where` defaults to the entry's place in the list. */
+export function normalizeEntry(entry: PluginEntry, index: number): { plugin: Plugin<any>; options: unknown; where: string } {
+  if (Array.isArray(entry)) return { plugin: entry[0], options: entry[1], where: `plugins[${index}]` }
+  if (entry && typeof entry === 'object' && 'plugin' in entry && !('apiVersion' in entry))
+    return { plugin: entry.plugin, options: entry.options, where: entry.where ?? `plugins[${index}]` }
+  return { plugin: entry as Plugin<any>, options: undefined, where: `plugins[${index}]` }
+}
+
+function checkShape(plugin: Plugin<any> | undefined): string {
+  const name = plugin?.name ?? '(unnamed plugin)'
+  if (!plugin || typeof plugin !== 'object' || typeof plugin.name !== 'string')
+    throw new PluginError(name, `plugin "${name}" is not a plugin object (expected definePlugin({ name, version, apiVersion, ... }))`)
+  if (plugin.apiVersion !== PLUGIN_API_VERSION)
+    throw new PluginError(
+      name,
+      `plugin "${name}" was built for plugin API version ${String(plugin.apiVersion)}, but this VenomQA speaks version ${PLUGIN_API_VERSION}; install a version of the plugin made for this VenomQA`,
+    )
+  return name
+}
+
+/**
+ * Check every entry before any plugin is set up, so a wrong option never leaves half the plugins
+ * started. Options of all plugins are checked against their schemas and every problem is reported in one
+ * ConfigError (`plugins[1].lockWaitTimeoutMs: ...`); a plugin without a schema gets its options as given.
+ */
+export async function checkPluginEntries(entries: readonly PluginEntry[]): Promise<CheckedPlugin[]> {
+  const checked: CheckedPlugin[] = []
+  const problems: string[] = []
+  for (const [index, entry] of entries.entries()) {
+    const { plugin, options, where } = normalizeEntry(entry, index)
+    const name = checkShape(plugin)
+    const given = options ?? {}
+    if (!plugin.options) {
+      checked.push({ plugin, name, options: given })
+      continue
+    }
+    const result = await checkOptions(plugin.options, given, where)
+    if (result.ok) checked.push({ plugin, name, options: result.value })
+    else problems.push(...result.problems)
+  }
+  if (problems.length) throw optionsError(problems, 'plugins')
+  return checked
+}

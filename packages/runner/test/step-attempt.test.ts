@@ -1,0 +1,111 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { AbortedError, AssertionFailed, Context, type StepNode } from '@venomqa/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Lane, attemptStep, runOnLanes } from '../src/executor'
+import { UndiciHttpClient, createDispatcher } from '../src/http-client'
+import { World } from '../src/world'
+
+// One attempt of a step, as a journey and an exploration both run it, against a real local server.
+let server: http.Server
+let baseUrl: string
+let slowRequestClosed: Promise<void>
+let markSlowClosed: () => void
+const dispatcher = createDispatcher()
+
+beforeAll(async () => {
+  slowRequestClosed = new Promise((resolve) => (markSlowClosed = resolve))
+  server = http.createServer((req, res) => {
+    if (req.url === '/slow') {
+      req.socket.on('close', () => markSlowClosed())
+      return // never answers: only an abort ends it
+    }
+    res.statusCode = req.url === '/missing' ? 404 : 200
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify({ url: req.url }))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+  await dispatcher.close()
+})
+
+function lane(): Lane {
+  return { index: 0, world: new World([], new Context(), []), http: new UndiciHttpClient({ baseUrl }, { dispatcher }), ports: {} as Lane['ports'] }
+}
+
+function node(action: StepNode['action'], options: StepNode['options'] = {}): Pick<StepNode, 'name' | 'options' | 'action'> {
+  return { name: 'the_step', action, options }
+}
+
+const attempt = (n: ReturnType<typeof node>, l: Lane, extra: { signal?: AbortSignal; timeoutMs?: number } = {}) =>
+  attemptStep({ node: n, lane: l, signal: extra.signal ?? new AbortController().signal, timeoutMs: extra.timeoutMs, label: 'step "the_step"', args: (http, signal) => ({ http, signal, ctx: l.world.ctx }) as never })
+
+describe('attemptStep', () => {
+  it('passes on a 2xx answer, shown by the exchange it returned, keeping only this attempt\'s exchanges', async () => {
+    const l = lane()
+    await l.http.get('/before') // not this attempt's
+    const r = await attempt(node(async ({ http }) => { await http.get('/one'); return http.get('/two') }), l)
+    expect(r.outcome).toEqual({ passed: true })
+    expect(r.exchanges.map((e) => e.request.url)).toEqual([`${baseUrl}/one`, `${baseUrl}/two`])
+    expect(r.shown?.request.url).toBe(`${baseUrl}/two`)
+  })
+
+  it('fails on a status >= 400, and expectFailure inverts both ways', async () => {
+    const l = lane()
+    expect((await attempt(node(({ http }) => http.get('/missing')), l)).outcome).toMatchObject({ passed: false, kind: 'http-status', message: `HTTP 404 from GET ${baseUrl}/missing` })
+    expect((await attempt(node(({ http }) => http.get('/missing'), { expectFailure: true }), l)).outcome).toEqual({ passed: true })
+    expect((await attempt(node(({ http }) => http.get('/ok'), { expectFailure: true }), l)).outcome).toMatchObject({ passed: false, kind: 'expected-failure-missing' })
+  })
+
+  it('a thrown error is the failure, with its kind; with expectFailure it is the expected one', async () => {
+    const l = lane()
+    const failing = node(() => {
+      throw new AssertionFailed('total: expected 3, got 2')
+    })
+    expect((await attempt(failing, l)).outcome).toEqual({ passed: false, kind: 'assertion', message: 'total: expected 3, got 2' })
+    expect((await attempt({ ...failing, options: { expectFailure: true } }, l)).outcome).toEqual({ passed: true })
+  })
+
+  it('moves on at its deadline even when the action ignores its signal, and cancels the request in flight', async () => {
+    const l = lane()
+    let sawAbort = false
+    const r = await attempt(
+      node(async ({ http, signal }) => {
+        signal.addEventListener('abort', () => (sawAbort = true))
+        await Promise.all([http.get('/slow').catch(() => {}), new Promise(() => {})])
+      }),
+      l,
+      { timeoutMs: 150 },
+    )
+    expect(r.outcome).toEqual({ passed: false, kind: 'timeout', message: 'step "the_step" timed out after 150 ms', timedOut: true })
+    expect(sawAbort).toBe(true)
+    await slowRequestClosed // the server saw the request go away
+  })
+
+  it('an interrupt of the journey\'s signal ends it as aborted, never as an expected failure', async () => {
+    const l = lane()
+    const ac = new AbortController()
+    setTimeout(() => ac.abort(new AbortedError('run interrupted')), 50)
+    const r = await attempt(node(() => new Promise(() => {}), { expectFailure: true }), l, { signal: ac.signal, timeoutMs: 5_000 })
+    expect(r.outcome).toEqual({ passed: false, kind: 'aborted', message: 'interrupted before the step finished' })
+  })
+})
+
+describe('runOnLanes', () => {
+  it('keeps the items\' order whatever the order they finish in, and never runs two items at once on one lane', async () => {
+    const lanes = [lane(), { ...lane(), index: 1 }, { ...lane(), index: 2 }]
+    const busy = new Set<number>()
+    const results = await runOnLanes(lanes, [50, 10, 30, 5, 20], async (ms, l) => {
+      expect(busy.has(l.index)).toBe(false)
+      busy.add(l.index)
+      await new Promise((r) => setTimeout(r, ms))
+      busy.delete(l.index)
+      return `${ms}ms`
+    })
+    expect(results).toEqual(['50ms', '10ms', '30ms', '5ms', '20ms'])
+  })
+})

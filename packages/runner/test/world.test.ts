@@ -1,0 +1,104 @@
+/** The World keeps its checkpoints by the same rule as its backends, and never opens one they do not all have. */
+import { Context, type StateBackend, StateError } from '@venomqa/core'
+import { describe, expect, it } from 'vitest'
+import { MemoryState } from '../src/index'
+import { World } from '../src/world'
+
+/** A backend that records every call and fails the checkpoints named in `failOn`. */
+function recording(name: string, failOn: string[] = []) {
+  const calls: string[] = []
+  const backend: StateBackend = {
+    name,
+    mechanism: 'recording',
+    parallelSafe: false,
+    async connect() {},
+    async disconnect() {},
+    async checkpoint(cp) {
+      calls.push(`checkpoint ${cp}`)
+      if (failOn.includes(cp)) throw new Error(`cannot save "${cp}"`)
+    },
+    async rollback(cp) {
+      calls.push(`rollback ${cp}`)
+    },
+    async release(cp) {
+      calls.push(`release ${cp}`)
+    },
+  }
+  return { backend, calls }
+}
+
+describe('World', () => {
+  it('rolls back to an older checkpoint: the backends and the context go back, the later checkpoints go away', async () => {
+    const memory = new MemoryState({ n: 0 })
+    const ctx = new Context()
+    const world = new World([memory], ctx)
+    ctx.set('step', 'a')
+    await world.checkpoint('a')
+    memory.data.n = 1
+    ctx.set('step', 'b')
+    await world.checkpoint('b')
+    memory.data.n = 2
+    await world.rollback('a')
+    expect([memory.data.n, ctx.get('step')]).toEqual([0, 'a'])
+    expect(world.open).toEqual(['a'])
+    expect(memory.checkpoints).toEqual(['a'])
+    expect(world.contextAt('b')).toBeUndefined()
+  })
+
+  it('a rollback to a checkpoint that is not open names the open ones and calls no backend', async () => {
+    const { backend, calls } = recording('rec')
+    const world = new World([backend], new Context())
+    await world.checkpoint('a')
+    const err = await world.rollback('nope').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StateError)
+    expect((err as Error).message).toBe('state backend "world": no checkpoint "nope" (open: a)')
+    expect(calls).toEqual(['checkpoint a'])
+  })
+
+  it('taking an open name again replaces it, in the World and in every backend', async () => {
+    const memory = new MemoryState({ n: 0 })
+    const ctx = new Context({ at: 'first' })
+    const world = new World([memory], ctx)
+    await world.checkpoint('a')
+    await world.checkpoint('b')
+    memory.data.n = 5
+    ctx.set('at', 'second')
+    await world.checkpoint('a')
+    expect([world.open, memory.checkpoints]).toEqual([['a'], ['a']])
+    expect(world.contextAt('a')).toEqual({ at: 'second' })
+    memory.data.n = 9
+    await world.rollback('a')
+    expect(memory.data.n).toBe(5)
+  })
+
+  it('a checkpoint that fails in one backend is open nowhere: the others release it', async () => {
+    const first = new MemoryState({}, 'first')
+    const failing = recording('failing', ['b'])
+    const last = new MemoryState({}, 'last')
+    const world = new World([first, failing.backend, last], new Context())
+    await world.checkpoint('a')
+    // A checkpoint "b" the last backend kept from an earlier failure must not outlive this one either.
+    await last.checkpoint('b')
+
+    const err = await world.checkpoint('b').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StateError)
+    expect((err as StateError).backend).toBe('failing')
+    expect((err as Error).message).toContain('checkpoint "b" failed: cannot save "b"')
+    expect(world.open).toEqual(['a'])
+    expect(first.checkpoints).toEqual(['a'])
+    expect(last.checkpoints).toEqual(['a'])
+    expect(failing.calls).toEqual(['checkpoint a', 'checkpoint b', 'release b'])
+  })
+
+  it('releaseAll releases newest first and collects errors instead of stopping at the first', async () => {
+    const { backend, calls } = recording('rec')
+    const broken: StateBackend = { ...recording('broken').backend, release: async () => Promise.reject(new Error('gone')) }
+    const world = new World([broken, backend], new Context())
+    await world.checkpoint('a')
+    await world.checkpoint('b')
+    const errors = await world.releaseAll()
+    expect(errors).toEqual(['broken: release "b" failed: gone', 'broken: release "a" failed: gone'])
+    expect(calls).toEqual(['checkpoint a', 'checkpoint b', 'release b', 'release a'])
+    expect(world.open).toEqual([])
+  })
+})

@@ -1,0 +1,104 @@
+import { CheckpointStack, type OpenCheckpoint, type StateBackend } from '@venomqa/core'
+import type pg from 'pg'
+import type { Scope } from './catalog'
+import { type Target, connectedClient, databaseAnswers, describeTarget, openClient, step } from './connection'
+import type { ResolvedOptions } from './options'
+
+/**
+ * What the three PostgreSQL mechanisms share: the backend's own client and its guard, the health check,
+ * and the checkpoint stack of `@venomqa/core`, which decides what a repeated name, a rollback to an older
+ * checkpoint and a release do. A mechanism says only how to open its client, capture, restore and free a
+ * checkpoint, and how to leave at disconnect.
+ */
+export abstract class PostgresBackend<T> implements StateBackend {
+  abstract readonly mechanism: string
+  readonly parallelSafe = false
+  readonly name: string
+  readonly target: Target
+  protected readonly options: ResolvedOptions
+  protected readonly scope: Scope
+  protected readonly stack: CheckpointStack<T>
+  #client?: pg.Client
+
+  constructor(options: ResolvedOptions) {
+    this.options = options
+    this.target = describeTarget(options.url)
+    this.name = options.name ?? `postgres:${this.target.database}`
+    this.scope = { schemas: options.schemas, tables: options.tables, exclude: options.exclude }
+    this.stack = new CheckpointStack(this.name)
+  }
+
+  /** Names of the open checkpoints, oldest first. */
+  get checkpoints(): string[] {
+    return this.stack.names
+  }
+
+  async connect(): Promise<void> {
+    if (this.#client) return
+    const { url, purpose } = this.connectsTo()
+    const client = await openClient(this.name, url, this.options.connectTimeoutMs, purpose)
+    try {
+      await this.prepare(client)
+    } catch (err) {
+      await client.end().catch(() => {})
+      throw err
+    }
+    this.#client = client
+  }
+
+  async checkpoint(name: string): Promise<void> {
+    const client = this.connected()
+    await this.stack.take(name, () => this.capture(client, name), (gone) => this.released(client, gone))
+  }
+
+  async rollback(name: string): Promise<void> {
+    const client = this.connected()
+    await this.stack.rollback(name, (data) => this.restore(client, name, data), (gone) => this.dropped(client, gone))
+  }
+
+  /** Nothing is open once disconnected, so a release then has nothing to do. */
+  async release(name: string): Promise<void> {
+    await this.stack.release(name, (gone) => this.released(this.connected(), gone))
+  }
+
+  async disconnect(): Promise<void> {
+    const client = this.#client
+    if (!client) return
+    this.#client = undefined
+    try {
+      await this.leave(client, this.stack.clear())
+    } finally {
+      await client.end().catch(() => {})
+    }
+  }
+
+  /** True when the database answers. Never throws. */
+  healthCheck(): Promise<boolean> {
+    return databaseAnswers(this.name, this.options.url, this.options.connectTimeoutMs)
+  }
+
+  /** The backend's own client, or a StateError saying connect() has not run. */
+  protected connected(): pg.Client {
+    return connectedClient(this.#client, this.name, this.target)
+  }
+
+  /** Run `fn`; an error becomes a StateError that says what was being done where. */
+  protected step<R>(doing: string, fn: () => Promise<R>): Promise<R> {
+    return step(this.name, this.target, doing, fn)
+  }
+
+  /** Where the backend's client connects, and what for (said when it cannot). */
+  protected abstract connectsTo(): { url: string; purpose: string }
+  /** Set the new client up; on failure connect() closes it. */
+  protected abstract prepare(client: pg.Client): Promise<void>
+  /** Save the state as it is now. */
+  protected abstract capture(client: pg.Client, name: string): Promise<T>
+  /** Put the state back as `data` saved it. */
+  protected abstract restore(client: pg.Client, name: string, data: T): Promise<void>
+  /** Checkpoints released, or replaced by a checkpoint of the same name: free what they hold. */
+  protected async released(_client: pg.Client, _gone: OpenCheckpoint<T>[]): Promise<void> {}
+  /** Checkpoints a rollback dropped (taken after the one restored): free what they hold. */
+  protected async dropped(_client: pg.Client, _gone: OpenCheckpoint<T>[]): Promise<void> {}
+  /** Disconnect: undo what the backend set up; `open` are the checkpoints still open, oldest first. */
+  protected abstract leave(client: pg.Client, open: OpenCheckpoint<T>[]): Promise<void>
+}
