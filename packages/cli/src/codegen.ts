@@ -1,0 +1,66 @@
+/**
+ * Small helpers to write TypeScript source the way this repository's code looks: two spaces, single
+ * quotes, no semicolons. Used by the commands that write journeys (`generate`, `import postman`).
+ */
+
+/** A TypeScript string literal in single quotes. */
+export function quote(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}'`
+}
+
+/** Escape text for the inside of a template literal. */
+export function templateText(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${')
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
+
+/** An object key: bare when it is an identifier, quoted otherwise. */
+export function propertyKey(key: string): string {
+  return IDENTIFIER.test(key) ? key : quote(key)
+}
+
+/** A lower_snake_case name (journey and step names), never empty. */
+export function snakeCase(text: string, fallback = 'unnamed'): string {
+  const words = text
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean)
+  const name = words.join('_') || fallback
+  return /^[0-9]/.test(name) ? `_${name}` : name
+}
+
+/** A kebab-case file name stem. */
+export function kebabCase(text: string, fallback = 'unnamed'): string {
+  return snakeCase(text, fallback).replace(/^_/, '').replace(/_/g, '-')
+}
+
+/** `name`, or `name_2`, `name_3`... when taken; remembers what it hands out. */
+export function uniqueNamer(separator = '_'): (name: string) => string {
+  const taken = new Set<string>()
+  return (name) => {
+    let candidate = name
+    for (let i = 2; taken.has(candidate); i++) candidate = `${name}${separator}${i}`
+    taken.add(candidate)
+    return candidate
+  }
+}
+
+/**
+ * A value as a TypeScript expression: objects and arrays on one line when they fit in `width`, one
+ * property a line otherwise. `raw` marks a string that is already an expression (a ctx read, say).
+ */
+export function literal(value: unknown, indent = '', width = 100, raw: (s: string) => string | undefined = () => undefined): string {
+  if (typeof value === 'string') return raw(value) ?? quote(value)
+  if (value === null || typeof value !== 'object') return value === undefined ? 'undefined' : JSON.stringify(value)
+  const inner = `${indent}  `
+  const entries = Array.isArray(value)
+    ? value.map((v) => literal(v, inner, width, raw))
+    : Object.entries(value).map(([k, v]) => `${propertyKey(k)}: ${literal(v, inner, width, raw)}`)
+  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{ ', ' }']
+  if (!entries.length) return Array.isArray(value) ? '[]' : '{}'
+  const oneLine = `${open}${entries.join(', ')}${close}`
+  if (oneLine.length + indent.length <= width && !oneLine.includes('\n')) return oneLine
+  return `${open.trim()}\n${entries.map((e) => `${inner}${e},`).join('\n')}\n${indent}${close.trim()}`
+}

@@ -1,0 +1,27 @@
+import { EXIT, type Io } from '../exit'
+import { generateJourneys } from '../generate/journeys'
+import { writeJourneyFiles } from '../journey-files'
+
+export interface GenerateFlags {
+  openapi: string
+  out?: string
+  tag?: string[]
+  force?: boolean
+}
+
+/**
+ * `venomqa generate --openapi <file|url>`: one journey file per tag of the document. A document that does
+ * not load, an unknown tag, an output directory that is a file, or files that would be overwritten
+ * without --force are exit 2, and then nothing is written.
+ */
+export async function generateCommand(flags: GenerateFlags, io: Io): Promise<number> {
+  const { loadDocument, operations } = await import('@venomqa/openapi')
+  const doc = await loadDocument(flags.openapi, { root: io.cwd })
+  const tags = flags.tag?.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean)
+  const generated = generateJourneys(doc, operations(doc), { tags, source: flags.openapi })
+  const outDir = flags.out ?? 'journeys'
+  const written = await writeJourneyFiles(outDir, generated.files, { force: flags.force, cwd: io.cwd })
+  generated.files.forEach((f, i) => io.stdout.write(`created ${written[i]}  (${generated.journeys[f.name]!.join(', ')})\n`))
+  io.stdout.write(`\nLook for "venomqa generate:" comments: values sampled from the schemas, to make real. Then: venomqa run ${outDir} --base-url <url>\n`)
+  return EXIT.OK
+}

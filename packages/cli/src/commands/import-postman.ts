@@ -1,0 +1,43 @@
+import { EXIT, type Io, warn } from '../exit'
+import { writeJourneyFiles } from '../journey-files'
+import { readCollection, readEnvironment } from '../postman/collection'
+import { NOT_TRANSLATED, importCollection } from '../postman/emit'
+
+export interface ImportPostmanFlags {
+  out?: string
+  environment?: string
+  force?: boolean
+}
+
+/**
+ * `venomqa import postman <collection.json>`: write one journey per folder of a Postman v2.1 collection.
+ * Whatever could not be translated is in the files as marked comments and listed here; the import still
+ * succeeds (exit 0), since the rest of each journey is usable. A collection or environment that cannot be
+ * read, or files that would be overwritten without --force, are exit 2 and write nothing.
+ */
+export async function importPostmanCommand(collectionFile: string, flags: ImportPostmanFlags, io: Io): Promise<number> {
+  const collection = await readCollection(collectionFile, io.cwd)
+  const environment = flags.environment ? await readEnvironment(flags.environment, io.cwd) : []
+  const imported = importCollection(collection, environment)
+  if (!imported.files.length) {
+    io.stdout.write(`${collectionFile} has no request: nothing to write\n`)
+    return EXIT.OK
+  }
+  const outDir = flags.out ?? 'journeys'
+  const written = await writeJourneyFiles(outDir, imported.files, { force: flags.force, cwd: io.cwd })
+  for (const file of written) io.stdout.write(`created ${file}\n`)
+  if (imported.base)
+    io.stdout.write(
+      `\nRequests to {{${imported.base.name}}} are relative: run them with --base-url ${imported.base.value || '<url>'} (or baseUrl in venomqa.config.ts).\n`,
+    )
+  if (imported.leftovers.length) {
+    const n = imported.leftovers.length
+    io.stdout.write(`\n${n} ${n === 1 ? 'thing was' : 'things were'} not translated; each is in its file, after "${NOT_TRANSLATED}" or as a note below:\n`)
+    const shown = (file: string) => written.find((w) => w.endsWith(file)) ?? file
+    for (const l of imported.leftovers) io.stdout.write(`  ${shown(l.file)}  ${l.journey} > ${l.step} (${l.what}): ${l.line}\n`)
+  }
+  for (const u of imported.unshared)
+    warn(io, `journey ${u.journey} reads {{${u.variable}}}, which only ${u.setBy.join(', ')} sets: each journey has its own ctx, so put those requests in one folder or set it in ${u.journey}`)
+  io.stdout.write(`\nNext: venomqa run ${outDir}\n`)
+  return EXIT.OK
+}

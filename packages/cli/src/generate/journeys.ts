@@ -1,0 +1,431 @@
+import type { JsonSchema, OpenApiDocument, Operation } from '@venomqa/openapi'
+import { ConfigError } from '@venomqa/core'
+import { kebabCase, literal, quote, snakeCase, uniqueNamer } from '../codegen'
+import type { JourneyFile } from '../journey-files'
+import { UNIQUE_EMAIL, sample } from './sample'
+
+/**
+ * OpenAPI operations -> one journey file per tag. For each resource a tag creates (a POST on a collection
+ * whose 2xx answer is an object with an id), a journey creates it (after its parents, when its path needs
+ * their ids), reads it back, saves a checkpoint, and branches: one path per operation on the resource
+ * (update and read back, actions the document links to, delete and read again expecting 404). Ids go
+ * through ctx. Operations of the tag that are in no such flow and need no id get a smoke journey; the
+ * rest are listed at the end of the file. Everything sampled is marked for a person to look at.
+ */
+
+const NO_TAG = 'default'
+const FILL_IN = '// venomqa generate:'
+
+export interface Generated {
+  files: JourneyFile[]
+  /** Per file: the journeys in it. */
+  journeys: Record<string, string[]>
+}
+
+export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options: { tags?: string[]; source: string }): Generated {
+  const byTag = new Map<string, Operation[]>()
+  for (const op of ops) {
+    const tag = op.tags[0] ?? NO_TAG
+    byTag.set(tag, [...(byTag.get(tag) ?? []), op])
+  }
+  const wanted = options.tags?.length ? options.tags : [...byTag.keys()]
+  const unknown = wanted.filter((t) => !byTag.has(t))
+  if (unknown.length)
+    throw new ConfigError(`${options.source} has no operation tagged ${unknown.map((t) => `"${t}"`).join(', ')}; its tags: ${[...byTag.keys()].join(', ') || 'none'}`, {
+      where: `--tag ${unknown[0]}`,
+    })
+  const model = new Model(doc, ops)
+  const fileName = uniqueNamer('-')
+  const files: JourneyFile[] = []
+  const journeys: Record<string, string[]> = {}
+  for (const tag of wanted) {
+    const writer = new TagWriter(model, tag, byTag.get(tag)!, options.source)
+    const name = `${fileName(kebabCase(tag, NO_TAG))}.journey.ts`
+    files.push({ name, content: writer.write() })
+    journeys[name] = writer.journeyNames
+  }
+  return { files, journeys }
+}
+
+/** A resource a create operation makes, with what the document lets a journey do to it. */
+interface Resource {
+  noun: string
+  create: Operation
+  createStatus: number[]
+  /** The path parameter other operations name it by, and where its value is in the create's answer. */
+  param: string
+  idPath: string[]
+  read?: Operation
+  update?: Operation
+  remove?: Operation
+  /** Other operations that take its id (links, or paths below the item), such as `POST /orders/{id}/ship`. */
+  actions: Operation[]
+}
+
+class Model {
+  readonly resources: Resource[]
+  readonly login?: { op: Operation; tokenProperty: string }
+  readonly signUp?: Operation
+
+  constructor(
+    readonly doc: OpenApiDocument,
+    readonly ops: Operation[],
+  ) {
+    this.resources = ops.flatMap((op) => this.resource(op) ?? [])
+    this.login = this.findLogin()
+    this.signUp = this.login && ops.find((op) => op !== this.login!.op && !op.secured && op.method === 'POST' && op.requestBody && this.coversLogin(op))
+  }
+
+  /** The resource that gives path parameter `param` its value. */
+  creatorOf(param: string): Resource | undefined {
+    return this.resources.find((r) => r.param === param)
+  }
+
+  private resource(create: Operation): Resource | undefined {
+    if (create.method !== 'POST' || /\}$/.test(create.path)) return undefined
+    const success = Object.entries(create.responses).filter(([s]) => /^2\d\d$/.test(s))
+    const schema = success.map(([, r]) => jsonSchema(r.content)).find((s) => s && propertiesOf(s))
+    if (!schema) return undefined
+    const props = propertiesOf(schema)!
+    const links = success.flatMap(([, r]) => r.links)
+    const linked = links.flatMap((l) => {
+      const target = this.ops.find((o) => o.operationId === l.operationId)
+      const entry = Object.entries(l.parameters).find(([, expr]) => expr.startsWith('$response.body#/'))
+      return target && entry ? [{ target, param: entry[0], idPath: entry[1].slice('$response.body#/'.length).split('/').filter(Boolean) }] : []
+    })
+    let param: string | undefined
+    let idPath: string[] = []
+    let targets: Operation[]
+    if (linked.length) {
+      ;({ param, idPath } = linked[0]!)
+      targets = linked.filter((l) => l.param === param).map((l) => l.target)
+    } else {
+      // No links: the item is the collection path plus one parameter, and the id a property of that name or `id`.
+      const item = this.ops.find((o) => new RegExp(`^${escapeRegExp(create.path)}/\\{([^}]+)\\}$`).test(o.path))
+      if (!item) return undefined
+      param = /\{([^}]+)\}$/.exec(item.path)![1]!
+      const idProp = [param, 'id', `${param}`.replace(/Id$/, '_id')].find((p) => p in props)
+      if (!idProp) return undefined
+      idPath = [idProp]
+      targets = this.ops.filter((o) => o !== create && o.path.startsWith(item.path) && o.path.split('{').length >= 2)
+    }
+    const endsWithParam = (o: Operation) => o.path.endsWith(`{${param}}`)
+    const read = targets.find((o) => o.method === 'GET' && endsWithParam(o))
+    const update = targets.find((o) => (o.method === 'PATCH' || o.method === 'PUT') && endsWithParam(o))
+    const remove = targets.find((o) => o.method === 'DELETE' && endsWithParam(o))
+    return {
+      noun: snakeCase(param.replace(/_?[iI]d$/, '') || singular(lastSegment(create.path))),
+      create,
+      createStatus: success.map(([s]) => Number(s)),
+      param,
+      idPath,
+      read,
+      update,
+      remove,
+      actions: targets.filter((o) => o !== read && o !== update && o !== remove && o.path.includes(`{${param}}`)),
+    }
+  }
+
+  /** An open POST whose answer holds a token: the way in. */
+  private findLogin(): { op: Operation; tokenProperty: string } | undefined {
+    for (const op of this.ops) {
+      if (op.secured || op.method !== 'POST' || !op.requestBody) continue
+      for (const [status, r] of Object.entries(op.responses)) {
+        const props = /^2/.test(status) ? propertiesOf(jsonSchema(r.content)) : undefined
+        const token = props && Object.keys(props).find((p) => /^(access_?)?token$/i.test(p))
+        if (token) return { op, tokenProperty: token }
+      }
+    }
+    return undefined
+  }
+
+  private coversLogin(op: Operation): boolean {
+    const need: string[] = this.login!.op.requestBody?.schema?.required ?? []
+    const has = Object.keys(propertiesOf(op.requestBody?.schema) ?? {})
+    return need.length > 0 && need.every((k) => has.includes(k))
+  }
+}
+
+/** Writes the file of one tag. */
+class TagWriter {
+  readonly journeyNames: string[] = []
+  private readonly core = new Set(['journey', 'step'])
+  private readonly covered = new Set<Operation>()
+  private credentials = false
+  private journeyName = uniqueNamer()
+
+  constructor(
+    private readonly model: Model,
+    private readonly tag: string,
+    private readonly ops: Operation[],
+    private readonly source: string,
+  ) {}
+
+  write(): string {
+    const resources = this.model.resources.filter((r) => this.ops.includes(r.create))
+    const blocks = resources.map((r) => this.crudJourney(r))
+    const smoke = this.smokeJourney()
+    if (smoke) blocks.push(smoke)
+    const left = this.ops.filter((o) => !this.covered.has(o))
+    const head = [
+      `// Generated from ${this.source} (tag "${this.tag}") by venomqa generate: a starting point to edit.`,
+      `// Values marked "${FILL_IN.slice(3)}" were sampled from the schemas: put in ones that mean something for your API.`,
+    ]
+    const server = this.model.doc.servers?.[0]?.url
+    if (server) head.push(`// Paths are relative to the run's base URL; the document's server is ${server}.`)
+    const imports = `import { ${[...this.core].sort(byImportOrder).join(', ')} } from '@venomqa/core'`
+    const lines = [...head, imports, '']
+    if (this.credentials) lines.push(...this.credentialsBlock(), '')
+    lines.push(blocks.join('\n\n'))
+    if (left.length)
+      lines.push('', '// Not in a journey above (they need an id no operation here creates, or a body to write by hand):', ...left.map((o) => `//   ${o.method} ${o.path}${o.operationId ? ` (${o.operationId})` : ''}`))
+    return `${lines.join('\n')}\n`
+  }
+
+  private crudJourney(r: Resource): string {
+    const steps: string[] = [...this.authSteps([r.create, r.read, r.update, r.remove, ...r.actions])]
+    // Parents first: creating an order needs a product whose id is in the order's path.
+    const parents = parentChain(this.model, r)
+    for (const p of parents) steps.push(this.createStep(p))
+    steps.push(this.createStep(r))
+    this.covered.add(r.create)
+    if (r.read) {
+      steps.push(this.callStep(r.read, snakeCase(r.read.operationId ?? `get_${r.noun}`)))
+      this.covered.add(r.read)
+    }
+    // The tag's reads that need no id (lists) go here too: one sign-up per file, one journey to run.
+    for (const o of this.idFreeReads()) steps.push(this.callStep(o, snakeCase(o.operationId ?? `${o.method} ${o.path}`)))
+    const paths: string[] = []
+    if (r.update) {
+      paths.push(this.updatePath(r, r.update))
+      this.covered.add(r.update)
+    }
+    for (const action of r.actions.filter((a) => a.method !== 'GET' || !a.path.endsWith(`{${r.param}}`))) {
+      // An action whose path needs an id nothing here makes, or whose body is not JSON, is left to write by hand.
+      const unknownIds = [...action.path.matchAll(/\{([^}]+)\}/g)].some((m) => !this.model.creatorOf(m[1]!))
+      if (unknownIds || (action.requestBody && !/json/i.test(action.requestBody.contentType))) continue
+      const name = snakeCase(action.operationId ?? `${action.method} ${action.path}`)
+      const call = this.callStep(action, name)
+      paths.push(`path(${quote(name)}, [\n${indent(call, 2)},\n])`)
+      this.covered.add(action)
+    }
+    if (r.remove) {
+      paths.push(this.deletePath(r, r.remove))
+      this.covered.add(r.remove)
+    }
+    if (paths.length) {
+      this.core.add('checkpoint').add('branch').add('path')
+      const cp = `${r.noun}_created`
+      steps.push(`checkpoint(${quote(cp)})`, `branch(${quote(cp)}, [\n${paths.map((p) => `${indent(p, 2)},`).join('\n')}\n])`)
+    }
+    return this.journey(this.ops.filter((o) => this.model.resources.some((x) => x.create === o)).length > 1 ? `${snakeCase(this.tag)}_${r.noun}` : snakeCase(this.tag), steps, `Create ${/^[aeiou]/.test(r.noun) ? 'an' : 'a'} ${r.noun.replace(/_/g, ' ')}, read it${r.update ? ', update it' : ''}${r.remove ? ', delete it' : ''}.`)
+  }
+
+  private smokeJourney(): string | undefined {
+    const calls = this.ops.filter((o) => !this.covered.has(o) && !o.path.includes('{') && o.method === 'GET')
+    if (!calls.length) return undefined
+    const steps = [...this.authSteps(calls), ...this.idFreeReads().map((o) => this.callStep(o, snakeCase(o.operationId ?? `${o.method} ${o.path}`)))]
+    return this.journey(`${snakeCase(this.tag)}_reads`, steps, 'Every read of this tag that needs no id.')
+  }
+
+  /** GETs of this tag with no path parameter not yet in a journey, now taken. */
+  private idFreeReads(): Operation[] {
+    const reads = this.ops.filter((o) => !this.covered.has(o) && !o.path.includes('{') && o.method === 'GET')
+    for (const o of reads) this.covered.add(o)
+    return reads
+  }
+
+  private journey(name: string, steps: string[], description: string): string {
+    const unique = this.journeyName(name)
+    this.journeyNames.push(unique)
+    const camel = unique.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+    const exportName = RESERVED.has(camel) ? `${camel}Journey` : camel
+    return [
+      `export const ${exportName} = journey(${quote(unique)}, {`,
+      `  description: ${quote(description)},`,
+      `  tags: ['generated', ${quote(this.tag)}],`,
+      '  steps: [',
+      ...steps.map((s) => `${indent(s, 4)},`),
+      '  ],',
+      '})',
+    ].join('\n')
+  }
+
+  /** Sign up and log in when one of `ops` needs credentials and the document has an open login. */
+  private authSteps(ops: Array<Operation | undefined>): string[] {
+    if (!ops.some((o) => o?.secured)) return []
+    const login = this.model.login
+    if (!login) {
+      return [
+        `// ${FILL_IN.slice(3)} these operations need credentials: give a token (API_TOKEN) or log in here.\nstep('authenticate', ({ http }) => http.setAuthToken(process.env.API_TOKEN ?? ''))`,
+      ]
+    }
+    this.credentials = true
+    this.core.add('assertStatus')
+    const steps: string[] = []
+    const signUp = this.model.signUp
+    if (signUp) {
+      this.covered.add(signUp)
+      const body = this.body(signUp, 'credentials')
+      steps.push(this.stepText(snakeCase(signUp.operationId ?? 'sign_up'), signUp, body, [], false))
+    }
+    this.covered.add(login.op)
+    const loginBody = this.body(login.op, 'credentials')
+    const token = `res.json().${login.tokenProperty}`
+    steps.push(this.stepText(snakeCase(login.op.operationId ?? 'log_in'), login.op, loginBody, [`http.setAuthToken(${token})`], false))
+    return steps
+  }
+
+  /** `const credentials = {...}`: what sign-up and log-in share, with an email of its own each run. */
+  private credentialsBlock(): string[] {
+    const schema = this.model.signUp?.requestBody?.schema ?? this.model.login?.op.requestBody?.schema
+    const { value } = sample(schema, 'credentials')
+    return [`const credentials = ${this.literal(value, '')}`]
+  }
+
+  private createStep(r: Resource): string {
+    const body = this.body(r.create)
+    const id = `res.json()${r.idPath.map((k) => (/^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${quote(k)}]`)).join('')}`
+    return this.stepText(snakeCase(r.create.operationId ?? `create_${r.noun}`), r.create, body, [`ctx.set(${quote(r.param)}, ${id})`], true)
+  }
+
+  private callStep(op: Operation, name: string): string {
+    return this.stepText(name, op, this.body(op), [], true)
+  }
+
+  private updatePath(r: Resource, update: Operation): string {
+    const body = this.body(update)
+    const steps = [this.stepText(snakeCase(update.operationId ?? `update_${r.noun}`), update, body, [], true)]
+    if (r.read) {
+      // Read it back: what the update sent is what a read answers.
+      const sent = typeof body.value === 'object' && body.value && !Array.isArray(body.value) ? Object.entries(body.value) : []
+      const readProps = propertiesOf(jsonSchema(r.read.responses['200']?.content ?? {})) ?? {}
+      const checks = sent.filter(([k, v]) => k in readProps && (typeof v !== 'string' || v !== UNIQUE_EMAIL)).map(([k, v]) => `assertEqual(res.json().${k}, ${this.literal(v, '')}, ${quote(k)})`)
+      if (checks.length) this.core.add('assertEqual')
+      steps.push(this.stepText(`${snakeCase(r.read.operationId ?? `get_${r.noun}`)}_after_update`, r.read, { value: undefined, review: [] }, checks, true))
+    }
+    return `path('update', [\n${steps.map((s) => `${indent(s, 2)},`).join('\n')}\n])`
+  }
+
+  private deletePath(r: Resource, remove: Operation): string {
+    const steps = [this.stepText(snakeCase(remove.operationId ?? `delete_${r.noun}`), remove, { value: undefined, review: [] }, [], true)]
+    const gone = r.read && ['404', '410'].filter((s) => r.read!.responses[s])
+    if (r.read && gone?.length) {
+      // Deleted means gone: a read answers 404 (or 410), not the old resource.
+      steps.push(this.stepText(`${snakeCase(r.read.operationId ?? `get_${r.noun}`)}_after_delete`, r.read, { value: undefined, review: [] }, [], true, gone.map(Number)))
+    }
+    return `path('delete', [\n${steps.map((s) => `${indent(s, 2)},`).join('\n')}\n])`
+  }
+
+  private body(op: Operation, credentials?: 'credentials'): { value: unknown; review: string[] } {
+    if (!op.requestBody) return { value: undefined, review: [] }
+    const s = sample(op.requestBody.schema, 'body')
+    if (credentials && s.value && typeof s.value === 'object') {
+      // Sign-up and log-in send the shared credentials; whatever else sign-up needs stays as sampled.
+      const fields = this.model.login!.op.requestBody?.schema?.required ?? []
+      for (const k of fields) if (k in (s.value as object)) (s.value as Record<string, unknown>)[k] = `\u0001credentials.${k}`
+    }
+    return { value: s.value, review: s.needsReview }
+  }
+
+  /**
+   * One step: the request, its documented success statuses (or `expected`, the statuses a failure path
+   * waits for), then `after` lines. A step expecting a 4xx does not return the response, which would fail it.
+   */
+  private stepText(name: string, op: Operation, body: { value: unknown; review: string[] }, after: string[], usesIds: boolean, expected?: number[]): string {
+    const url = this.url(op, usesIds)
+    const options: string[] = []
+    if (body.value !== undefined) options.push(`json: ${this.literal(body.value, '  ')}`)
+    const query = op.parameters.filter((p) => p.in === 'query' && p.required)
+    if (query.length) options.push(`query: ${this.literal(Object.fromEntries(query.map((p) => [p.name, queryValue(p.example ?? sample(p.schema, `query.${p.name}`, p.name).value, p.schema)])), '  ')}`)
+    const call = `http.${op.method.toLowerCase()}(${url}${options.length ? `, { ${options.join(', ')} }` : ''})`
+    const statuses = expected ?? Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s)).map(Number)
+    const usesCtx = url.includes('ctx.') || after.some((a) => a.includes('ctx.'))
+    const lines: string[] = []
+    if (body.value !== undefined && !isCredentials(body.value)) lines.push(`${FILL_IN} a body sampled from the schema${body.review.length ? `; fill in: ${body.review.join(', ')}` : ''}`)
+    lines.push(`const res = await ${call}`)
+    if (statuses.length) {
+      this.core.add('assertStatus')
+      lines.push(`assertStatus(res, ${statuses.join(', ')})`)
+    }
+    lines.push(...after)
+    if (!expected) lines.push('return res')
+    return `step(${quote(name)}, async (${usesCtx ? '{ http, ctx }' : '{ http }'}) => {\n${lines.map((l) => `  ${l}`).join('\n')}\n})`
+  }
+
+  /** The path, its parameters read from ctx (ids made earlier) or marked to fill in. */
+  private url(op: Operation, usesIds: boolean): string {
+    if (!op.path.includes('{')) return quote(op.path)
+    const text = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+      if (usesIds && this.model.creatorOf(name)) return `\${ctx.require(${quote(name)})}`
+      const param = op.parameters.find((p) => p.name === name && p.in === 'path')
+      return `\${${quote(String(param?.example ?? sample(param?.schema, name, name).value ?? name))} /* ${FILL_IN.slice(3)} fill in ${name} */}`
+    })
+    return `\`${text}\``
+  }
+
+  private literal(value: unknown, indentBy: string): string {
+    return literal(value, indentBy, 110, (s) => {
+      // Unique per run and per file, so that sign-ups of several journeys never clash.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the generated journey's template literal
+      if (s === UNIQUE_EMAIL) return '`user-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`'
+      if (s.startsWith('\u0001')) return s.slice(1)
+      return undefined
+    })
+  }
+}
+
+/** The resources whose ids the create's path needs, outermost first. */
+function parentChain(model: Model, r: Resource, seen = new Set<Resource>([r])): Resource[] {
+  const params = [...r.create.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)
+  return params.flatMap((p) => {
+    const parent = model.creatorOf(p)
+    if (!parent || seen.has(parent)) return []
+    seen.add(parent)
+    return [...parentChain(model, parent, seen), parent]
+  })
+}
+
+function jsonSchema(content: Record<string, JsonSchema | undefined>): JsonSchema | undefined {
+  const type = Object.keys(content).find((t) => /json/i.test(t) || t === '*/*')
+  return type ? content[type] : undefined
+}
+
+function propertiesOf(schema: JsonSchema | undefined): Record<string, JsonSchema> | undefined {
+  if (!schema) return undefined
+  if (schema.properties) return schema.properties
+  if (Array.isArray(schema.allOf)) return Object.assign({}, ...schema.allOf.map((s: JsonSchema) => s.properties ?? {}))
+  return undefined
+}
+
+function lastSegment(p: string): string {
+  return p.split('/').filter((s) => s && !s.startsWith('{')).pop() ?? 'item'
+}
+
+function singular(word: string): string {
+  return word.endsWith('ies') ? `${word.slice(0, -3)}y` : word.endsWith('s') ? word.slice(0, -1) : word
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** `type` imports and lower-case names in the order Biome sorts them. */
+const byImportOrder = (a: string, b: string) => a.localeCompare(b)
+
+function indent(text: string, n: number): string {
+  const pad = ' '.repeat(n)
+  return text
+    .split('\n')
+    .map((l) => (l ? pad + l : l))
+    .join('\n')
+}
+
+const isCredentials = (value: unknown) => typeof value === 'object' && value !== null && Object.values(value).some((v) => typeof v === 'string' && v.startsWith('\u0001credentials.'))
+
+/** A query parameter is a string, number or boolean: an array is sent comma-separated (OpenAPI's default `form` style, explode aside). */
+function queryValue(value: unknown, schema: JsonSchema | undefined): string | number | boolean {
+  if (Array.isArray(value)) return value.length ? value.join(',') : String(sample(schema?.items, 'query', '').value ?? '')
+  return typeof value === 'number' || typeof value === 'boolean' ? value : typeof value === 'string' ? value : JSON.stringify(value)
+}
+
+/** Names a `const` cannot have. */
+const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield', 'let', 'static', 'implements', 'interface', 'package', 'private', 'protected', 'public', 'await'])

@@ -1,0 +1,109 @@
+import type { JsonSchema } from '@venomqa/openapi'
+
+/**
+ * A value for a request body or parameter, written into a journey for a person to read and edit: the
+ * schema's own example, default, const or first enum value when it has one, else a plain value of its
+ * type inside its bounds. Objects get their required properties only (the least a server must accept).
+ * `needsReview` says where a value could not be made to fit (a pattern it does not match), so the journey
+ * can say "fill in" there.
+ */
+export interface Sample {
+  value: unknown
+  /** Places (`body.sku`) whose value is a guess that may not satisfy the schema. */
+  needsReview: string[]
+}
+
+/** A string the sampler writes that the journey replaces with an expression. */
+export const UNIQUE_EMAIL = '\u0000unique-email'
+
+export function sample(schema: JsonSchema | undefined, place: string, name = ''): Sample {
+  const needsReview: string[] = []
+  const value = sampleValue(schema, place, name, needsReview, 0)
+  return { value, needsReview }
+}
+
+function sampleValue(schema: JsonSchema | undefined, place: string, name: string, review: string[], depth: number): unknown {
+  if (!schema || typeof schema !== 'object' || depth > 6) return null
+  if (schema.example !== undefined) return schema.example
+  if (Array.isArray(schema.examples) && schema.examples.length) return schema.examples[0]
+  if (schema.const !== undefined) return schema.const
+  if (schema.default !== undefined) return schema.default
+  if (Array.isArray(schema.enum) && schema.enum.length) return schema.enum[0]
+  const variant = schema.oneOf?.[0] ?? schema.anyOf?.[0]
+  if (variant) return sampleValue(variant, place, name, review, depth + 1)
+  if (Array.isArray(schema.allOf)) return sampleValue(mergeAllOf(schema.allOf), place, name, review, depth + 1)
+  const type = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== 'null') : schema.type
+  switch (type ?? (schema.properties ? 'object' : undefined)) {
+    case 'object': {
+      const required: string[] = Array.isArray(schema.required) ? schema.required : []
+      const props: Record<string, JsonSchema> = schema.properties ?? {}
+      // A change with nothing required still needs something to change (minProperties): its first property.
+      const keys = required.length ? required : (schema.minProperties ?? 0) > 0 || depth === 0 ? Object.keys(props).slice(0, 1) : []
+      return Object.fromEntries(keys.map((k) => [k, sampleValue(props[k], `${place}.${k}`, k, review, depth + 1)]))
+    }
+    case 'array': {
+      const min = schema.minItems ?? 0
+      return min > 0 ? Array.from({ length: min }, () => sampleValue(schema.items, `${place}[]`, name, review, depth + 1)) : []
+    }
+    case 'integer':
+    case 'number':
+      return number(schema)
+    case 'boolean':
+      return true
+    case 'string':
+      return string(schema, place, name, review)
+    default:
+      return null
+  }
+}
+
+function mergeAllOf(parts: JsonSchema[]): JsonSchema {
+  const merged: JsonSchema = { type: 'object', properties: {}, required: [] }
+  for (const p of parts) {
+    Object.assign(merged.properties, p.properties ?? {})
+    merged.required.push(...(p.required ?? []))
+  }
+  return merged
+}
+
+/** 10, moved inside the bounds: small enough for a price, large enough for a stock that orders can draw on. */
+function number(schema: JsonSchema): number {
+  let n = 10
+  const min = schema.minimum ?? (schema.exclusiveMinimum !== undefined && typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum + 1 : undefined)
+  const max = schema.maximum ?? (typeof schema.exclusiveMaximum === 'number' ? schema.exclusiveMaximum - 1 : undefined)
+  if (min !== undefined && n < min) n = min
+  if (max !== undefined && n > max) n = max
+  if (schema.multipleOf) n = Math.ceil(n / schema.multipleOf) * schema.multipleOf
+  return n
+}
+
+const FORMATS: Record<string, string> = {
+  'date-time': '2025-01-01T00:00:00Z',
+  date: '2025-01-01',
+  time: '00:00:00Z',
+  uuid: '00000000-0000-4000-8000-000000000000',
+  uri: 'https://example.test/',
+  url: 'https://example.test/',
+  hostname: 'example.test',
+  ipv4: '192.0.2.1',
+  ipv6: '2001:db8::1',
+}
+
+function string(schema: JsonSchema, place: string, name: string, review: string[]): string {
+  if (schema.format === 'email' || /^e-?mail$/i.test(name)) return UNIQUE_EMAIL
+  if (schema.format && FORMATS[schema.format]) return FORMATS[schema.format]!
+  // The property's name reads better than "string" and fits most patterns.
+  let s = name.replace(/[^A-Za-z0-9]/g, '') || 'text'
+  if (/password/i.test(name)) s = 'a long password 1'
+  const min = schema.minLength ?? 0
+  while (s.length < min) s += 'x'
+  if (schema.maxLength !== undefined) s = s.slice(0, schema.maxLength)
+  if (schema.pattern) {
+    let fits = false
+    try {
+      fits = new RegExp(schema.pattern, 'u').test(s)
+    } catch {}
+    if (!fits) review.push(`${place} must match ${schema.pattern}`)
+  }
+  return s
+}

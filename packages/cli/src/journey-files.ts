@@ -1,0 +1,32 @@
+import { existsSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { ConfigError, UserError } from '@venomqa/core'
+
+export interface JourneyFile {
+  /** A file name inside the output directory, such as `products.journey.ts`. */
+  name: string
+  content: string
+}
+
+/**
+ * Write generated journey files into `outDir`. Nothing that exists is overwritten without `force`: if any
+ * file would be, nothing at all is written and the error names every one. Each file is written atomically,
+ * so an interrupted run never leaves half a journey behind. Returns the paths written, relative to `cwd`.
+ */
+export async function writeJourneyFiles(outDir: string, files: readonly JourneyFile[], options: { force?: boolean; cwd: string; flag?: string }): Promise<string[]> {
+  const dir = path.resolve(options.cwd, outDir)
+  const flag = options.flag ?? '--out'
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new ConfigError(`${flag} ${outDir} is a file, not a directory: give a directory to write the journeys into`, { where: `${flag} ${outDir}` })
+  const targets = files.map((f) => ({ ...f, file: path.join(dir, f.name) }))
+  const conflicts = targets.filter((t) => existsSync(t.file)).map((t) => path.relative(options.cwd, t.file))
+  if (conflicts.length && !options.force)
+    throw new UserError('E_OUTPUT_EXISTS', `not overwriting what exists: ${conflicts.join(', ')}. Nothing was written; use --force to replace them`, { where: outDir })
+  const { atomicWriteFile } = await import('@venomqa/runner')
+  const written: string[] = []
+  for (const t of targets) {
+    await atomicWriteFile(t.file, t.content)
+    written.push(path.relative(options.cwd, t.file))
+  }
+  return written
+}

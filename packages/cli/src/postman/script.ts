@@ -1,0 +1,388 @@
+import { type Node, parse } from 'acorn'
+import { quote } from '../codegen'
+
+/**
+ * Translate a Postman script (pre-request or test) into the body of a VenomQA step. The script is parsed
+ * (acorn), and each statement is translated as a whole or not at all: a statement this translator does
+ * not know is kept as `// venomqa import: not translated: <line>` comments and reported, never dropped.
+ *
+ * What it knows: `pm.collectionVariables`, `pm.environment`, `pm.globals` and `pm.variables` get, set,
+ * unset and has (all of them one context: `ctx`); `pm.response.json()`, `.text()`, `.code`,
+ * `.headers.get(name)`; `pm.response.to.have.status(n)`, `.to.be.ok`, `.to.be.success`, `.to.have.header(h)`;
+ * `pm.test(name, fn)`; `pm.expect(x)` chains (eql, equal, ok, true, false, null, undefined, exist, empty,
+ * a/an, above, below, least, most, include, property, lengthOf, oneOf, match, with `not`); the legacy
+ * `tests[name] = cond`, `responseBody` and `responseCode.code`. Code without any of these is copied as is.
+ */
+
+export const NOT_TRANSLATED = '// venomqa import: not translated:'
+
+export interface ScriptTranslation {
+  /** Lines of TypeScript, unindented. */
+  lines: string[]
+  /** Source lines left as comments. */
+  untranslated: string[]
+  /** Names declared at the top level (to keep two scripts of one step apart). */
+  declared: string[]
+  /** Statuses asserted with `pm.response.to.have.status(n)`. */
+  statuses: number[]
+  /** Helpers and core exports the lines use. */
+  uses: Set<string>
+}
+
+/** Globals of the Postman sandbox: an expression without any of them is plain JavaScript, copied as is. */
+const SANDBOX = new Set(['pm', 'postman', 'tests', 'responseBody', 'responseCode', 'responseHeaders', 'responseTime', 'require', 'xml2Json', 'request'])
+const SCOPES = new Set(['collectionVariables', 'environment', 'globals', 'variables'])
+const FILLERS = new Set(['to', 'be', 'been', 'is', 'that', 'which', 'and', 'has', 'have', 'with', 'at', 'of', 'same', 'does', 'still', 'deep'])
+
+class Untranslatable extends Error {}
+const no = (why = 'unknown'): never => {
+  throw new Untranslatable(why)
+}
+
+export function translateScript(source: string, phase: 'prerequest' | 'test'): ScriptTranslation {
+  const out: ScriptTranslation = { lines: [], untranslated: [], declared: [], statuses: [], uses: new Set() }
+  let program: any
+  try {
+    program = parse(source, { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true })
+  } catch (err) {
+    // A script that does not parse is kept whole: there is no statement to translate.
+    out.lines.push(`// venomqa import: the script does not parse (${(err as Error).message})`)
+    for (const line of source.split('\n')) if (line.trim()) keep(out, line)
+    return out
+  }
+  const t = new Translator(source, phase, out)
+  out.lines.push(...t.statements(program.body))
+  for (const node of program.body)
+    if (node.type === 'VariableDeclaration') for (const d of node.declarations) if (d.id.type === 'Identifier') out.declared.push(d.id.name)
+  return out
+}
+
+function keep(out: ScriptTranslation, line: string): string {
+  out.untranslated.push(line.trim())
+  return `${NOT_TRANSLATED} ${line.trim()}`
+}
+
+class Translator {
+  constructor(
+    private readonly source: string,
+    private readonly phase: 'prerequest' | 'test',
+    private readonly out: ScriptTranslation,
+  ) {}
+
+  /** Each statement translated, or kept as comments when it cannot be. */
+  statements(nodes: any[]): string[] {
+    return nodes.flatMap((node) => {
+      try {
+        return this.statement(node)
+      } catch (err) {
+        if (!(err instanceof Untranslatable)) throw err
+        return this.text(node)
+          .split('\n')
+          .filter((l) => l.trim())
+          .map((l) => keep(this.out, l))
+      }
+    })
+  }
+
+  private statement(node: any): string[] {
+    if (!this.usesSandbox(node)) return dedent(this.text(node), this.column(node))
+    switch (node.type) {
+      case 'ExpressionStatement':
+        return this.expressionStatement(node.expression)
+      case 'VariableDeclaration':
+        return [`${node.kind === 'var' ? 'let' : node.kind} ${node.declarations.map((d: any) => `${this.text(d.id)}${d.init ? ` = ${this.expr(d.init)}` : ''}`).join(', ')}`]
+      case 'IfStatement': {
+        const lines = [`if (${this.expr(node.test)}) {`, ...indent(this.block(node.consequent))]
+        if (!node.alternate) return [...lines, '}']
+        if (node.alternate.type === 'IfStatement') {
+          const [first, ...rest] = this.statement(node.alternate)
+          return [...lines, `} else ${first}`, ...rest]
+        }
+        return [...lines, '} else {', ...indent(this.block(node.alternate)), '}']
+      }
+      case 'BlockStatement':
+        return ['{', ...indent(this.statements(node.body)), '}']
+      case 'ReturnStatement':
+        return [node.argument ? `return ${this.expr(node.argument)}` : 'return']
+      case 'ForOfStatement':
+        return [`for (${this.text(node.left)} of ${this.expr(node.right)}) {`, ...indent(this.block(node.body)), '}']
+      default:
+        return no()
+    }
+  }
+
+  private block(node: any): string[] {
+    return node.type === 'BlockStatement' ? this.statements(node.body) : this.statements([node])
+  }
+
+  private expressionStatement(e: any): string[] {
+    const path = this.calleePath(e)
+    if (path === 'pm.test') return this.pmTest(e)
+    // Legacy tests: tests['name'] = condition
+    if (e.type === 'AssignmentExpression' && e.left.type === 'MemberExpression' && e.left.object.type === 'Identifier' && e.left.object.name === 'tests') {
+      this.out.uses.add('assert')
+      const name = e.left.computed ? this.expr(e.left.property) : quote(e.left.property.name)
+      return [`assert(${this.expr(e.right)}, ${name})`]
+    }
+    return [this.expr(e)]
+  }
+
+  private pmTest(call: any): string[] {
+    const [name, fn] = call.arguments
+    if (!name || !fn || (fn.type !== 'FunctionExpression' && fn.type !== 'ArrowFunctionExpression') || fn.async || fn.params.length) return no()
+    this.out.uses.add('pmTest')
+    const body = fn.body.type === 'BlockStatement' ? this.statements(fn.body.body) : this.expressionStatement(fn.body)
+    return [`pmTest(${this.expr(name)}, () => {`, ...indent(body), '})']
+  }
+
+  /** An expression: copied when it touches nothing of Postman's, rebuilt around what it does. */
+  expr(node: any): string {
+    if (!this.usesSandbox(node)) return this.text(node)
+    const known = this.sandboxExpr(node)
+    if (known !== undefined) return known
+    switch (node.type) {
+      case 'MemberExpression':
+        return `${this.expr(node.object)}${node.computed ? `${node.optional ? '?.' : ''}[${this.expr(node.property)}]` : `${node.optional ? '?.' : '.'}${node.property.name}`}`
+      case 'ChainExpression':
+        return this.expr(node.expression)
+      case 'CallExpression':
+        return `${this.expr(node.callee)}${node.optional ? '?.' : ''}(${node.arguments.map((a: any) => this.expr(a)).join(', ')})`
+      case 'BinaryExpression':
+      case 'LogicalExpression':
+        return `${this.operand(node.left)} ${node.operator} ${this.operand(node.right)}`
+      case 'UnaryExpression':
+        return `${node.operator}${/^[a-z]/.test(node.operator) ? ' ' : ''}${this.operand(node.argument)}`
+      case 'ConditionalExpression':
+        return `${this.operand(node.test)} ? ${this.operand(node.consequent)} : ${this.operand(node.alternate)}`
+      case 'AssignmentExpression':
+        return `${this.expr(node.left)} ${node.operator} ${this.expr(node.right)}`
+      case 'TemplateLiteral':
+        return `\`${node.quasis.map((q: any, i: number) => q.value.raw + (i < node.expressions.length ? `\${${this.expr(node.expressions[i])}}` : '')).join('')}\``
+      case 'ArrayExpression':
+        return `[${node.elements.map((el: any) => (el ? this.expr(el) : '')).join(', ')}]`
+      case 'ObjectExpression':
+        return `{ ${node.properties.map((p: any) => (p.type === 'Property' && !p.computed && p.kind === 'init' && !p.method && !p.shorthand ? `${this.text(p.key)}: ${this.expr(p.value)}` : no())).join(', ')} }`
+      case 'ArrowFunctionExpression':
+      case 'FunctionExpression': {
+        if (node.async || node.generator) return no()
+        const params = `(${node.params.map((p: any) => this.text(p)).join(', ')})`
+        if (node.body.type !== 'BlockStatement') return `${params} => ${this.expr(node.body)}`
+        return `${params} => {\n${indent(this.statements(node.body.body)).join('\n')}\n}`
+      }
+      default:
+        return no()
+    }
+  }
+
+  private operand(node: any): string {
+    const text = this.expr(node)
+    return /^(BinaryExpression|LogicalExpression|ConditionalExpression|AssignmentExpression|ArrowFunctionExpression)$/.test(node.type) ? `(${text})` : text
+  }
+
+  /** The forms of the Postman sandbox this translator knows, or undefined to rebuild the node from its parts. */
+  private sandboxExpr(node: any): string | undefined {
+    const path = this.calleePath(node)
+    const args: any[] = node.type === 'CallExpression' ? node.arguments : []
+    const scope = path?.match(/^pm\.(\w+)\.(get|set|unset|has)$/)
+    if (scope && SCOPES.has(scope[1]!)) {
+      const key = args[0] ? this.expr(args[0]) : no()
+      this.out.uses.add('variable')
+      if (scope[2] === 'get') return `variable(ctx, ${key})`
+      if (scope[2] === 'set') return `ctx.set(${key}, ${args[1] ? this.expr(args[1]) : 'undefined'})`
+      if (scope[2] === 'unset') return `ctx.delete(${key})`
+      return `(variable(ctx, ${key}) !== undefined)`
+    }
+    if (path === 'pm.expect') return no('pm.expect without an assertion')
+    if (path?.startsWith('pm.response') || path === 'responseBody' || path?.startsWith('responseCode') || path?.startsWith('responseHeaders')) {
+      if (this.phase !== 'test') return no('the response exists only in test scripts')
+      return this.response(node, path, args)
+    }
+    const asserted = this.expectation(node)
+    if (asserted !== undefined) return asserted
+    // pm.sendRequest, setNextRequest, pm.info, pm.cookies, pm.iterationData, require(...): nothing to map them to.
+    if (node.type === 'Identifier' || path !== undefined) return no()
+    return undefined
+  }
+
+  private response(node: any, path: string, args: any[]): string {
+    switch (path) {
+      case 'pm.response.json':
+        return node.type === 'CallExpression' ? 'res.json()' : no()
+      case 'pm.response.text':
+        return node.type === 'CallExpression' ? 'res.text()' : no()
+      case 'responseBody':
+        return 'res.bodyText'
+      case 'pm.response.code':
+      case 'responseCode.code':
+        return 'res.status'
+      case 'pm.response.headers.get':
+      case 'responseHeaders':
+        if (path === 'responseHeaders') return 'res.headers'
+        return args[0]?.type === 'Literal' && typeof args[0].value === 'string' ? `res.headers[${quote(args[0].value.toLowerCase())}]` : `res.headers[String(${this.expr(args[0] ?? no())}).toLowerCase()]`
+      case 'pm.response.to.have.status': {
+        const status = args[0]?.type === 'Literal' && typeof args[0].value === 'number' ? args[0].value : no('a status that is not a number')
+        this.out.uses.add('assertStatus')
+        this.out.statuses.push(status)
+        return `assertStatus(res, ${status})`
+      }
+      case 'pm.response.to.be.ok':
+        this.out.uses.add('assertStatus')
+        this.out.statuses.push(200)
+        return 'assertStatus(res, 200)'
+      case 'pm.response.to.be.success':
+        this.out.uses.add('assert')
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: generated source
+        return "assert(res.status >= 200 && res.status < 300, `expected a 2xx status, got ${res.status}`)"
+      case 'pm.response.to.have.header': {
+        this.out.uses.add('assert')
+        const name = args[0]?.type === 'Literal' && typeof args[0].value === 'string' ? args[0].value.toLowerCase() : no()
+        return `assert(res.headers[${quote(name)}] !== undefined, ${quote(`the response has a ${name} header`)})`
+      }
+      default:
+        return no()
+    }
+  }
+
+  /** `pm.expect(actual).to.<words>.<assertion>(args)` as a core assertion. */
+  private expectation(node: any): string | undefined {
+    const words: Array<{ word: string; args?: any[] }> = []
+    let cur = node
+    while (this.calleePath(cur) !== 'pm.expect') {
+      if (cur.type === 'CallExpression' && cur.callee.type === 'MemberExpression' && !cur.callee.computed) {
+        words.unshift({ word: cur.callee.property.name, args: cur.arguments })
+        cur = cur.callee.object
+      } else if (cur.type === 'MemberExpression' && !cur.computed) {
+        words.unshift({ word: cur.property.name })
+        cur = cur.object
+      } else break
+    }
+    if (cur.type !== 'CallExpression' || this.calleePath(cur) !== 'pm.expect' || !words.length) return undefined
+    const actualNode = cur.arguments[0] ?? no()
+    const actual = this.operand(actualNode)
+    const label = this.text(actualNode)
+    const negate = words.filter((w) => w.word === 'not').length % 2 === 1
+    const rest = words.filter((w) => !FILLERS.has(w.word) && w.word !== 'not')
+    if (rest.length !== 1) return no()
+    const { word, args = [] } = rest[0]!
+    const arg = (i = 0) => (args[i] ? this.expr(args[i]) : no())
+    const check = (condition: string, what: string) => {
+      this.out.uses.add('assert')
+      return `assert(${negate ? `!(${condition})` : condition}, ${quote(`${label} ${negate ? 'is not' : 'is'} ${what}`)})`
+    }
+    const equal = (expected: string) => {
+      if (negate) {
+        this.out.uses.add('deepEqual')
+        return check(`deepEqual(${actual}, ${expected})`, `equal to ${expected}`)
+      }
+      this.out.uses.add('assertEqual')
+      return `assertEqual(${actual}, ${expected}, ${quote(label)})`
+    }
+    switch (word) {
+      case 'eql':
+      case 'eqls':
+      case 'equal':
+      case 'equals':
+      case 'eq':
+        return equal(arg())
+      case 'true':
+      case 'false':
+      case 'null':
+      case 'undefined':
+        return equal(word)
+      case 'ok':
+        return check(actual, 'truthy')
+      case 'exist':
+        return check(`${actual} !== undefined && ${actual} !== null`, 'present')
+      case 'empty':
+        return check(`Object.keys(${actual}).length === 0`, 'empty')
+      case 'a':
+      case 'an': {
+        const type = args[0]?.type === 'Literal' && typeof args[0].value === 'string' ? args[0].value.toLowerCase() : no()
+        const test =
+          type === 'array' ? `Array.isArray(${actual})` : type === 'null' ? `${actual} === null` : type === 'object' ? `typeof ${actual} === 'object' && ${actual} !== null && !Array.isArray(${actual})` : `typeof ${actual} === ${quote(type)}`
+        return check(test, `${word} ${type}`)
+      }
+      case 'above':
+      case 'gt':
+      case 'greaterThan':
+        return check(`${actual} > ${arg()}`, `above ${arg()}`)
+      case 'below':
+      case 'lt':
+      case 'lessThan':
+        return check(`${actual} < ${arg()}`, `below ${arg()}`)
+      case 'least':
+      case 'gte':
+        return check(`${actual} >= ${arg()}`, `at least ${arg()}`)
+      case 'most':
+      case 'lte':
+        return check(`${actual} <= ${arg()}`, `at most ${arg()}`)
+      case 'include':
+      case 'includes':
+      case 'contain':
+      case 'contains':
+        return check(`${actual}.includes(${arg()})`, `including ${arg()}`)
+      case 'property':
+        if (args.length > 1 && !negate) {
+          this.out.uses.add('assertEqual')
+          return `assertEqual(${actual}?.[${arg()}], ${arg(1)}, ${quote(`${label}.${args[0].value ?? 'property'}`)})`
+        }
+        return check(`${actual}?.[${arg()}] !== undefined`, `having the property ${arg()}`)
+      case 'lengthOf':
+      case 'length':
+        if (negate) return check(`${actual}.length === ${arg()}`, `of length ${arg()}`)
+        this.out.uses.add('assertEqual')
+        return `assertEqual(${actual}.length, ${arg()}, ${quote(`${label}.length`)})`
+      case 'oneOf':
+        return check(`${arg()}.includes(${actual})`, `one of ${arg()}`)
+      case 'match':
+        return check(`${arg()}.test(${actual})`, `matching ${arg()}`)
+      default:
+        return no()
+    }
+  }
+
+  /** `pm.environment.set` for a call or member chain of plain names, else undefined. */
+  private calleePath(node: any): string | undefined {
+    let cur = node.type === 'CallExpression' ? node.callee : node
+    const parts: string[] = []
+    while (cur.type === 'MemberExpression' && !cur.computed) {
+      parts.unshift(cur.property.name)
+      cur = cur.object
+    }
+    if (cur.type !== 'Identifier' || !SANDBOX.has(cur.name)) return undefined
+    return [cur.name, ...parts].join('.')
+  }
+
+  private usesSandbox(node: Node): boolean {
+    let found = false
+    const visit = (n: any, parentKey?: string) => {
+      if (found || !n || typeof n.type !== 'string') return
+      // `x.pm` or `{ pm: 1 }` name a property, not the sandbox.
+      if (n.type === 'Identifier' && SANDBOX.has(n.name) && parentKey !== 'property' && parentKey !== 'key') found = true
+      for (const [k, v] of Object.entries(n)) {
+        if (Array.isArray(v)) for (const c of v) visit(c, k)
+        else if (v && typeof v === 'object') visit(v, k)
+      }
+    }
+    visit(node)
+    return found
+  }
+
+  private text(node: Node): string {
+    return this.source.slice(node.start, node.end)
+  }
+
+  /** The column a node starts at, to re-indent the lines of code copied as is. */
+  private column(node: Node): number {
+    return node.start - (this.source.lastIndexOf('\n', node.start - 1) + 1)
+  }
+}
+
+function indent(lines: string[]): string[] {
+  return lines.flatMap((l) => l.split('\n')).map((l) => (l ? `  ${l}` : l))
+}
+
+/** Lines after the first lose the indentation the statement had in the script. */
+function dedent(text: string, column: number): string[] {
+  return text.split('\n').map((line, i) => (i ? line.replace(new RegExp(`^ {0,${column}}`), '') : line))
+}

@@ -1,0 +1,214 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { symlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { REPO_ROOT, type RunningProcess, describeWithService, startShopApp, startTodoApp } from '@venomqa/test-utils'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, assertBuilt, makeProject } from './helpers/project'
+
+// End to end: `venomqa generate` and `venomqa import postman` (the built binary) write journeys, and
+// `venomqa run` runs them against the example apps, each in its own process.
+const projects: Project[] = []
+afterAll(async () => {
+  for (const p of projects) await p.remove()
+})
+
+const read = (p: Project, file: string) => readFileSync(path.join(p.dir, file), 'utf8')
+const TSC = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc')
+
+/** Type-check the project's journeys as a user's editor would (strict), with @venomqa/core's published types. */
+async function typecheck(p: Project, dir: string): Promise<string> {
+  await writeFile(
+    path.join(p.dir, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', types: ['node'], typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')], skipLibCheck: true }, include: [`${dir}/**/*.ts`] }),
+  )
+  try {
+    execFileSync(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: p.dir, encoding: 'utf8' })
+    return ''
+  } catch (err) {
+    return String((err as { stdout?: string }).stdout || err)
+  }
+}
+
+describe('venomqa import postman', () => {
+  let app: RunningProcess
+  let p: Project
+  beforeAll(async () => {
+    assertBuilt()
+    app = await startTodoApp()
+    p = await makeProject('postman-project', { TODO_URL: app.url })
+    projects.push(p)
+  })
+  afterAll(async () => {
+    await app?.stop()
+  })
+
+  it('turns folders into journeys whose translated tests pass against the todo app', async () => {
+    const r = await p.venomqa(['import', 'postman', 'todos.postman_collection.json', '--environment', 'local.postman_environment.json', '--out', 'journeys'])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('created journeys/todos.journey.ts')
+    expect(r.stdout).toContain('created journeys/health.journey.ts')
+    expect(r.stdout).not.toContain('not translated')
+    const todos = read(p, 'journeys/todos.journey.ts')
+    // The chained id: set by the create's test script, read by the later requests' URLs.
+    expect(todos).toContain("ctx.set('todoId', res.json().id)")
+    expect(todos).toContain("http.get(`/api/todos/${variable(ctx, 'todoId')}`")
+    // The environment's value wins over the collection's.
+    expect(todos).toContain("password: 'a long password'")
+    expect(todos).toContain("assertEqual(todo.done, false, 'todo.done')")
+    // No Postman call is left (their source text remains only as assertion labels).
+    expect(todos).not.toMatch(/^\s*pm\.|[(,] pm\./m)
+
+    const run = await p.venomqa(['run', 'journeys'])
+    expect(run.stdout).toContain('✓ get_deleted_todo GET')
+    expect(run.stdout).toMatch(/Journeys {2}2 passed of 2/)
+    expect(run.code).toBe(0)
+  })
+
+  it('a translated test fails its step when the app answers otherwise', async () => {
+    await p.venomqa(['import', 'postman', 'todos.postman_collection.json', '--environment', 'local.postman_environment.json', '--out', 'changed'])
+    const file = path.join(p.dir, 'changed/todos.journey.ts')
+    await writeFile(file, readFileSync(file, 'utf8').replace("assertEqual(todo.done, false, 'todo.done')", "assertEqual(todo.done, true, 'todo.done')"))
+    const run = await p.venomqa(['run', 'changed/todos.journey.ts'])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain('is the one created: todo.done: expected true, got false')
+  })
+
+  it('keeps what it cannot translate as marked comments, and lists each line', async () => {
+    const r = await p.venomqa(['import', 'postman', 'sync.postman_collection.json', '--out', 'sync'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("sync/health.journey.ts  health > health (pre-request script): pm.sendRequest('https://example.test/warm-up', function (err, res) {")
+    expect(r.stdout).toContain("sync/health.journey.ts  health > health (test script): postman.setNextRequest('Health')")
+    const file = read(p, 'sync/health.journey.ts')
+    expect(file).toContain("// venomqa import: not translated: postman.setNextRequest('Health')")
+    expect(file).toContain("// venomqa import: not translated: pm.sendRequest('https://example.test/warm-up', function (err, res) {")
+    expect(file).toContain('// venomqa import: not translated: console.log(res)')
+    // The rest of the script is translated around it, in order.
+    expect(file).toMatch(/assertStatus\(res, 200\)\n.*setNextRequest.*\n\s+assertEqual\(res\.json\(\)\.ok, true/)
+    const run = await p.venomqa(['run', 'sync'])
+    expect(run.code).toBe(0)
+  })
+
+  it('a collection that is not v2.1, a file where the output directory should be, and existing files are exit 2', async () => {
+    const old = await p.venomqa(['import', 'postman', 'v2.0.postman_collection.json', '--out', 'old'])
+    expect(old.code).toBe(2)
+    expect(old.stderr).toContain('venomqa: v2.0.postman_collection.json at info.schema: "https://schema.getpostman.com/json/collection/v2.0.0/collection.json": only Postman collections v2.1 are read')
+    expect(existsSync(path.join(p.dir, 'old'))).toBe(false)
+
+    const notJson = await p.venomqa(['import', 'postman', 'venomqa.config.ts'])
+    expect(notJson.code).toBe(2)
+    expect(notJson.stderr).toMatch(/^venomqa: venomqa.config.ts is not JSON \(/)
+
+    const intoFile = await p.venomqa(['import', 'postman', 'todos.postman_collection.json', '--out', 'package.json'])
+    expect(intoFile.code).toBe(2)
+    expect(intoFile.stderr).toContain('venomqa: --out package.json is a file, not a directory')
+
+    await p.venomqa(['import', 'postman', 'sync.postman_collection.json', '--out', 'again'])
+    await writeFile(path.join(p.dir, 'again/health.journey.ts'), '// mine\n')
+    const again = await p.venomqa(['import', 'postman', 'sync.postman_collection.json', '--out', 'again'])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain('not overwriting what exists: again/health.journey.ts')
+    expect(read(p, 'again/health.journey.ts')).toBe('// mine\n')
+    const forced = await p.venomqa(['import', 'postman', 'sync.postman_collection.json', '--out', 'again', '--force'])
+    expect(forced.code).toBe(0)
+    expect(read(p, 'again/health.journey.ts')).toContain("journey('health'")
+  })
+})
+
+describe('venomqa generate from a third-party document', () => {
+  const examples = path.join(REPO_ROOT, 'packages/cli/node_modules/@readme/oas-examples/3.0/json')
+  it.each(['petstore.json', 'petstore-expanded.json'])('%s (@readme/oas-examples) gives journeys that type-check', async (doc) => {
+    const p = await makeProject(null)
+    projects.push(p)
+    const r = await p.venomqa(['generate', '--openapi', path.join(examples, doc), '--out', 'journeys'])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    const files = readdirSync(path.join(p.dir, 'journeys'))
+    expect(files.length).toBeGreaterThan(0)
+    expect(await typecheck(p, 'journeys')).toBe('')
+    const list = await p.venomqa(['list', 'journeys'])
+    expect(list.code).toBe(0)
+  })
+
+  it('petstore-expanded: create, read, then a branch that deletes and reads 404', async () => {
+    const p = await makeProject(null)
+    projects.push(p)
+    await p.venomqa(['generate', '--openapi', path.join(examples, 'petstore-expanded.json'), '--out', 'journeys'])
+    const file = read(p, 'journeys/default.journey.ts')
+    expect(file).toContain("const res = await http.post('/pets', { json: { name: 'name' } })")
+    expect(file).toContain("ctx.set('id', res.json().id)")
+    expect(file).toContain("http.delete(`/pets/${ctx.require('id')}`)")
+    expect(file).toContain('assertStatus(res, 204)')
+  })
+
+  it('an unknown tag and a document that does not load are exit 2, naming them', async () => {
+    const p = await makeProject(null)
+    projects.push(p)
+    const tag = await p.venomqa(['generate', '--openapi', path.join(examples, 'petstore.json'), '--tag', 'pets'])
+    expect(tag.code).toBe(2)
+    expect(tag.stderr).toContain('has no operation tagged "pets"; its tags: pet, store, user')
+    await writeFile(path.join(p.dir, 'broken.json'), '{"openapi": "3.1.0", "paths": {"/a": {"get": {"responses": {"200": {"$ref": "#/components/responses/Nope"}}}}}}')
+    const broken = await p.venomqa(['generate', '--openapi', 'broken.json'])
+    expect(broken.code).toBe(2)
+    expect(broken.stderr).toContain('broken.json#/paths/~1a/get/responses/200/$ref')
+    expect(existsSync(path.join(p.dir, 'journeys'))).toBe(false)
+  })
+})
+
+const DB = `venomqa_generate_${process.pid}_cli`
+const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
+const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DB}`
+const withPostgres = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
+
+async function sql(url: string, query: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url })
+  c.on('error', () => {})
+  await c.connect()
+  try {
+    await c.query(query)
+  } finally {
+    await c.end()
+  }
+}
+
+withPostgres('venomqa generate for the shop app', () => {
+  let app: RunningProcess
+  beforeAll(async () => {
+    assertBuilt()
+    await sql(ADMIN_URL, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
+    await sql(ADMIN_URL, `CREATE DATABASE ${DB}`)
+    app = await startShopApp({ DATABASE_URL, SHOP_BUGS: 'none' })
+  })
+  afterAll(async () => {
+    await app?.stop()
+    await sql(ADMIN_URL, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
+  })
+
+  it('writes a journey file per tag that type-checks and passes against the fixed app', async () => {
+    const p = await makeProject(null, { SHOP_URL: app.url, DATABASE_URL })
+    projects.push(p)
+    await symlink(path.join(REPO_ROOT, 'packages/state-postgres'), path.join(p.dir, 'node_modules/@venomqa/state-postgres'), 'dir')
+    await writeFile(path.join(p.dir, 'venomqa.json'), JSON.stringify({ baseUrl: '${SHOP_URL}', plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}', mechanism: 'snapshot' }]] }))
+    const r = await p.venomqa(['generate', '--openapi', path.join(REPO_ROOT, 'examples/shop-app/openapi.json'), '--out', 'journeys'])
+    expect(r.code).toBe(0)
+    expect(readdirSync(path.join(p.dir, 'journeys')).sort()).toEqual(['meta.journey.ts', 'orders.journey.ts', 'products.journey.ts', 'reservations.journey.ts', 'users.journey.ts'])
+    const products = read(p, 'journeys/products.journey.ts')
+    expect(products).toContain("ctx.set('productId', res.json().id)")
+    expect(products).toContain("branch('product_created', [")
+    expect(products).toMatch(/step\('get_product_after_delete'[\s\S]*assertStatus\(res, 404\)/)
+    // An order needs a product first: its path takes the product's id.
+    expect(read(p, 'journeys/orders.journey.ts')).toMatch(/step\('create_product'[\s\S]*step\('create_order'[\s\S]*\/api\/products\/\$\{ctx\.require\('productId'\)\}\/orders/)
+    expect(await typecheck(p, 'journeys')).toBe('')
+
+    const run = await p.venomqa(['run', 'journeys'], { timeoutMs: 60_000 })
+    expect(run.stderr).toBe('')
+    expect(run.stdout).toMatch(/Journeys {2}5 passed of 5/)
+    expect(run.code).toBe(0)
+
+    const again = await p.venomqa(['generate', '--openapi', path.join(REPO_ROOT, 'examples/shop-app/openapi.json'), '--out', 'journeys'])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toContain('not overwriting what exists: journeys/meta.journey.ts, journeys/users.journey.ts')
+  })
+})

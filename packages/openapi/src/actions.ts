@@ -1,0 +1,136 @@
+import { type ActionSource, type ExploreAction, type ExploreActionArgs, type HttpMethod, type ReadonlyContext, type StateView, action } from '@venomqa/core'
+import { SLOTS, slotKey } from './bindings'
+import { type Model, type OpenApiOptions, loadModel } from './model'
+import { type Operation, describeOperation, isJson } from './operations'
+import { type BodyVariant, bodyVariants, typicalValue } from './sample'
+
+/**
+ * The input of an OpenAPI action: which sampled body to send, and for a path parameter with more than
+ * one resource in the context, which one (`another`: the second of its kind; default the first).
+ */
+export interface OpenApiInput {
+  body?: BodyVariant
+  another?: string[]
+}
+
+/** Actions from an OpenAPI document: one per operation (after include / exclude; the auth operations are the setup's). */
+export function openApiActions(source: string, options: OpenApiOptions = {}): ActionSource {
+  return {
+    kind: 'action-source',
+    name: `openapi:${source}`,
+    async load(env) {
+      const model = await loadModel(source, options, env.root)
+      return model.selected.map((op) => operationAction(model, op))
+    },
+  }
+}
+
+/** The context key holding the size of a collection just before a create on it (for no_leak_on_failed_create). */
+export function listedBeforeKey(listPath: string): string {
+  return `listed before POST ${listPath}`
+}
+
+/** The list operation of the collection a POST creates in: a GET on the same path. */
+export function listOperationOf(model: Model, op: Operation): Operation | undefined {
+  if (op.method !== 'POST') return undefined
+  return model.all.find((o) => o.method === 'GET' && o.path === op.path)
+}
+
+function operationAction(model: Model, op: Operation): ExploreAction<OpenApiInput> {
+  const consumer = model.bindings.consumers.find((c) => c.op === op)
+  const keys = consumer?.keys ?? {}
+  const bodies = op.requestBody ? bodyVariants(op.requestBody.schema, model.doc) : []
+  const list = listOperationOf(model, op)
+  return action<OpenApiInput>(
+    op.id,
+    async ({ http, ctx, input }: ExploreActionArgs<OpenApiInput>) => {
+      const path = fillPath(op.path, keys, ctx, input?.another ?? [])
+      if (list) {
+        // The collection as it was: a failed create must leave it so. Kept as text, so that no id of a response is mistaken for it.
+        const before = await http.get(path)
+        const size = collectionSize(before.status < 300 ? safeJson(before.bodyText) : undefined)
+        if (size !== undefined) ctx.set(listedBeforeKey(op.path), `${size} items`)
+      }
+      const variant = input?.body ?? 'sample'
+      const body = bodies.find((b) => b.variant === variant)?.body
+      const res = await http.request(op.method as HttpMethod, path, requestOptions(op, body, model))
+      if (res.status >= 200 && res.status < 300) remember(model, op, ctx, safeJson(res.bodyText), res.headers.location)
+      return res
+    },
+    {
+      description: `${describeOperation(op)}${op.summary ? `: ${op.summary}` : ''}`,
+      when: (view) => Object.values(keys).every((key) => view.ctx.has(slotKey(key, 1))),
+      inputs: (view) => inputsOf(bodies.map((b) => b.variant), keys, view),
+    },
+  )
+}
+
+/**
+ * Each body variant with the first resource of every kind; the typical body also with each other one
+ * (the same resource again, or another one).
+ */
+function inputsOf(variants: BodyVariant[], keys: Record<string, string>, view: StateView): OpenApiInput[] {
+  const bodies = variants.length ? variants : [undefined]
+  const inputs: OpenApiInput[] = bodies.map((body) => (body ? { body } : {}))
+  for (const key of new Set(Object.values(keys)))
+    if (view.ctx.has(slotKey(key, 2))) inputs.push({ ...(bodies[0] ? { body: bodies[0] } : {}), another: [key] })
+  return inputs
+}
+
+function fillPath(template: string, keys: Record<string, string>, ctx: ReadonlyContext & { require<T>(key: string): T }, another: readonly string[]): string {
+  return template.replace(/\{([^}]+)\}/g, (_, param: string) => {
+    const key = keys[param]!
+    return encodeURIComponent(String(ctx.require(slotKey(key, another.includes(key) ? 2 : 1))))
+  })
+}
+
+function requestOptions(op: Operation, body: unknown, model: Model) {
+  const query: Record<string, string | number | boolean> = {}
+  const headers: Record<string, string> = {}
+  for (const p of op.parameters) {
+    if (!p.required || (p.in !== 'query' && p.in !== 'header')) continue
+    const value = p.example ?? (p.schema ? typicalValue(p.schema, model.doc) : undefined)
+    if (value === undefined || value === null) continue
+    const text = typeof value === 'object' ? JSON.stringify(value) : (value as string | number | boolean)
+    if (p.in === 'query') query[p.name] = text
+    else headers[p.name] = String(text)
+  }
+  const options: { json?: unknown; body?: string; query?: typeof query; headers?: typeof headers } = {}
+  if (op.requestBody && body !== undefined) {
+    if (isJson(op.requestBody.contentType)) options.json = body
+    else {
+      options.body = typeof body === 'string' ? body : JSON.stringify(body)
+      headers['content-type'] = op.requestBody.contentType
+    }
+  }
+  if (Object.keys(query).length) options.query = query
+  if (Object.keys(headers).length) options.headers = headers
+  return options
+}
+
+/** Ids from a 2xx response go to the first free slot of their kind; one already held is not taken twice. */
+function remember(model: Model, op: Operation, ctx: ExploreActionArgs['ctx'], body: unknown, location: string | undefined): void {
+  for (const [key, value] of model.bindings.valuesFrom(op, body, location)) {
+    const slots = Array.from({ length: SLOTS }, (_, i) => slotKey(key, i + 1))
+    if (slots.some((s) => ctx.get(s) === value)) continue
+    ctx.set(slots.find((s) => !ctx.has(s)) ?? slots[SLOTS - 1]!, value)
+  }
+}
+
+/** How many items a list response holds: an array, or the one array property of an envelope. */
+export function collectionSize(body: unknown): number | undefined {
+  if (Array.isArray(body)) return body.length
+  if (body && typeof body === 'object') {
+    const arrays = Object.values(body).filter(Array.isArray)
+    if (arrays.length === 1) return arrays[0]!.length
+  }
+  return undefined
+}
+
+export function safeJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto'
+import { ConfigError, type StepNode, step } from '@venomqa/core'
+import { safeJson } from './actions'
+import { resolvePointer } from './document'
+import { type Model, type OpenApiAuth, type OpenApiOptions, loadModel } from './model'
+import { describeOperation } from './operations'
+import { typicalValue } from './sample'
+
+/**
+ * The setup steps auth from the config makes: a bearer token set on the client, or a sign-up (if named)
+ * then a log-in whose response's token is sent from then on. Without credentials, the sign-up's body is
+ * sampled from its schema with a fresh email, so every run is a new user with nothing of its own yet.
+ */
+export function openApiSetup(source: string, options: OpenApiOptions = {}): StepNode[] {
+  const auth = options.auth
+  if (!auth) return []
+  if ('bearer' in auth) return [step('authorize', ({ http }) => http.setAuthToken(auth.bearer))]
+  if (!auth.signUp && !auth.credentials) throw new ConfigError('openapi.auth: a login needs credentials, or a signUp operation to make them with', { where: 'openapi.auth' })
+  const model = () => loadModel(source, options, options.root ?? process.cwd())
+  let credentials: Record<string, unknown> | undefined
+  const steps: StepNode[] = []
+  if (auth.signUp) {
+    const signUp = auth.signUp
+    steps.push(
+      step('sign_up', async ({ http }) => {
+        const m = await model()
+        const op = m.byId.get(signUp)!
+        credentials = auth.credentials ?? freshCredentials(m, op.requestBody?.schema)
+        const res = await http.request(op.method as never, op.path, { json: credentials })
+        if (res.status >= 300) throw new Error(`sign-up ${describeOperation(op)} answered ${res.status}: ${res.bodyText.slice(0, 200)}`)
+        return res
+      }),
+    )
+  }
+  steps.push(
+    step('log_in', async ({ http }) => {
+      const m = await model()
+      const op = m.byId.get(auth.login)!
+      const body = loginBody(m, op.requestBody?.schema, credentials ?? auth.credentials ?? {})
+      const res = await http.request(op.method as never, op.path, { json: body })
+      if (res.status >= 300) throw new Error(`log-in ${describeOperation(op)} answered ${res.status}: ${res.bodyText.slice(0, 200)}`)
+      http.setAuthToken(tokenOf(auth, safeJson(res.bodyText), describeOperation(op)))
+      return res
+    }),
+  )
+  return steps
+}
+
+/**
+ * The sign-up body: sampled, every string made unique to this run. A sampled password is a placeholder
+ * ('string'), and the password is a secret: a body that sent the same text would be withheld from the journeys.
+ */
+function freshCredentials(m: Model, schema: Record<string, any> | undefined): Record<string, unknown> {
+  const sampled = (schema ? typicalValue(schema, m.doc, true) : undefined) as Record<string, unknown> | undefined
+  const out: Record<string, unknown> = { ...(sampled && typeof sampled === 'object' ? sampled : {}) }
+  const nonce = randomBytes(4).toString('hex')
+  for (const [key, value] of Object.entries(out)) {
+    const format = schema?.properties?.[key]?.format
+    if (format === 'email' || /email/i.test(key)) out[key] = `venomqa-${nonce}@example.com`
+    else if (typeof value === 'string') out[key] = `${value}-${nonce}`.slice(-(schema?.properties?.[key]?.maxLength ?? 200))
+  }
+  return out
+}
+
+/** The log-in body: the credentials, restricted to the properties the log-in schema has (when it says). */
+function loginBody(_m: Model, schema: Record<string, any> | undefined, credentials: Record<string, unknown>): Record<string, unknown> {
+  const properties = schema?.properties
+  if (!properties) return credentials
+  return Object.fromEntries(Object.entries(credentials).filter(([k]) => Object.hasOwn(properties, k)))
+}
+
+function tokenOf(auth: Extract<OpenApiAuth, { login: string }>, body: unknown, operation: string): string {
+  const pointers = auth.token ? [auth.token] : ['/token', '/accessToken', '/access_token']
+  for (const pointer of pointers) {
+    const value = resolvePointer(body, pointer)
+    if (typeof value === 'string' && value) return value
+  }
+  throw new Error(`log-in ${operation}: no token at ${pointers.join(' or ')} of its response (set openapi.auth.token to its JSON pointer)`)
+}

@@ -1,0 +1,149 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { dereference } from '@readme/openapi-parser'
+import { ConfigError, errorMessage } from '@venomqa/core'
+import YAML from 'yaml'
+
+/** An OpenAPI 3.0 or 3.1 document with every `$ref` resolved (shared objects stay shared). */
+export interface OpenApiDocument {
+  openapi: string
+  info?: { title?: string; version?: string }
+  servers?: { url: string }[]
+  paths?: Record<string, Record<string, unknown>>
+  components?: { schemas?: Record<string, JsonSchema>; [key: string]: unknown }
+  security?: Record<string, string[]>[]
+  [key: string]: unknown
+}
+
+export type JsonSchema = Record<string, any>
+
+export interface LoadedDocument {
+  document: OpenApiDocument
+  /** The file or URL as the user named it, for messages. */
+  source: string
+  /** Its absolute path or URL. */
+  location: string
+}
+
+const loaded = new WeakMap<object, LoadedDocument>()
+
+/** Where a document came from, for messages: the name the user gave. */
+export function sourceOf(doc: OpenApiDocument): string {
+  return loaded.get(doc)?.source ?? 'the OpenAPI document'
+}
+
+export function isUrl(source: string): boolean {
+  return /^https?:\/\//i.test(source)
+}
+
+/**
+ * Read, parse and dereference an OpenAPI 3.0 or 3.1 document (a file, relative to `root`, or an http(s)
+ * URL; JSON or YAML). Every mistake is a ConfigError naming the file and the place in it: the line and
+ * column of a syntax error, the JSON pointer of a `$ref` that points nowhere.
+ */
+export async function loadDocument(source: string, options: { root: string }): Promise<OpenApiDocument> {
+  const location = isUrl(source) ? source : path.resolve(options.root, source)
+  const text = await readSource(source, location)
+  const raw = parseText(source, text)
+  checkVersion(source, raw)
+  checkLocalRefs(source, raw)
+  let document: OpenApiDocument
+  try {
+    // The parser reads the document again itself so that relative external `$ref`s resolve from its place.
+    document = (await dereference(location as never, { dereference: { circular: 'ignore' } })) as unknown as OpenApiDocument
+  } catch (err) {
+    throw new ConfigError(`${source}: ${errorMessage(err)}`, { where: source, cause: err })
+  }
+  loaded.set(document, { document, source, location })
+  return document
+}
+
+async function readSource(source: string, location: string): Promise<string> {
+  if (!isUrl(location)) {
+    try {
+      return await readFile(location, 'utf8')
+    } catch (err) {
+      throw new ConfigError(`cannot read the OpenAPI document ${source}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errorMessage(err)}`, { where: source })
+    }
+  }
+  let res: Response
+  try {
+    res = await fetch(location, { signal: AbortSignal.timeout(30_000) })
+  } catch (err) {
+    throw new ConfigError(`cannot fetch the OpenAPI document ${source}: ${errorMessage(err)}`, { where: source })
+  }
+  if (!res.ok) throw new ConfigError(`cannot fetch the OpenAPI document ${source}: it answered ${res.status}`, { where: source })
+  return res.text()
+}
+
+/** JSON when it looks like JSON (its errors say where), else YAML (a superset). */
+function parseText(source: string, text: string): Record<string, unknown> {
+  let value: unknown
+  if (/^\s*[{[]/.test(text)) {
+    try {
+      value = JSON.parse(text)
+    } catch (err) {
+      throw new ConfigError(`${source}${jsonErrorPlace(text, errorMessage(err))}: not valid JSON: ${errorMessage(err)}`, { where: source })
+    }
+  } else {
+    const doc = YAML.parseDocument(text, { prettyErrors: true })
+    const [first] = doc.errors
+    if (first) {
+      const at = first.linePos?.[0]
+      throw new ConfigError(`${source}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML: ${first.message.split('\n')[0]}`, { where: source })
+    }
+    value = doc.toJS()
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${source}: an OpenAPI document is an object, got ${Array.isArray(value) ? 'an array' : typeof value}`, { where: source })
+  return value as Record<string, unknown>
+}
+
+/** `:line:col` of a JSON.parse error, from the position Node puts in its message. */
+function jsonErrorPlace(text: string, message: string): string {
+  const lineCol = /line (\d+) column (\d+)/.exec(message)
+  if (lineCol) return `:${lineCol[1]}:${lineCol[2]}`
+  const position = /position (\d+)/.exec(message)
+  if (!position) return ''
+  const before = text.slice(0, Number(position[1])).split('\n')
+  return `:${before.length}:${before[before.length - 1]!.length + 1}`
+}
+
+function checkVersion(source: string, raw: Record<string, unknown>): void {
+  const version = raw.openapi
+  if (typeof version === 'string' && /^3\.[01]\./.test(version)) return
+  const got = raw.swagger ? `Swagger ${String(raw.swagger)}` : version === undefined ? 'no "openapi" field' : `openapi ${JSON.stringify(version)}`
+  throw new ConfigError(`${source}#/openapi: OpenAPI 3.0 or 3.1 expected, got ${got}`, { where: source })
+}
+
+/**
+ * Every `$ref` inside the document must name something in it: the parser would report a missing one
+ * without saying where the `$ref` is, and that is what the user has to fix.
+ */
+function checkLocalRefs(source: string, raw: Record<string, unknown>): void {
+  const walk = (node: unknown, pointer: string): void => {
+    if (!node || typeof node !== 'object') return
+    if (Array.isArray(node)) return node.forEach((item, i) => walk(item, `${pointer}/${i}`))
+    const ref = (node as { $ref?: unknown }).$ref
+    if (typeof ref === 'string' && ref.startsWith('#') && resolvePointer(raw, ref.slice(1)) === undefined)
+      throw new ConfigError(`${source}#${pointer}/$ref: "${ref}" points to nothing in the document`, { where: `${source}#${pointer}/$ref` })
+    for (const [key, value] of Object.entries(node)) walk(value, `${pointer}/${escapePointer(key)}`)
+  }
+  walk(raw, '')
+}
+
+export function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1')
+}
+
+/** The value at a JSON pointer (`/a/b`, `''` the whole), or undefined. */
+export function resolvePointer(value: unknown, pointer: string): unknown {
+  if (pointer === '') return value
+  if (!pointer.startsWith('/')) return undefined
+  let at: unknown = value
+  for (const part of pointer.slice(1).split('/')) {
+    const key = decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')
+    if (!at || typeof at !== 'object' || !Object.hasOwn(at, key)) return undefined
+    at = (at as Record<string, unknown>)[key]
+  }
+  return at
+}

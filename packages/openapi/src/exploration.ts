@@ -1,0 +1,20 @@
+import { type Exploration, type ExplorationOptions, exploration } from '@venomqa/core'
+import { openApiActions } from './actions'
+import { openApiSetup } from './auth'
+import { openApiInvariants } from './invariants'
+import type { OpenApiOptions } from './model'
+
+/**
+ * An exploration made of a document alone: its auth as setup, one action per operation, and the
+ * invariants it implies. What `venomqa explore --openapi` runs.
+ */
+export function openApiExploration(source: string, options: OpenApiOptions & Omit<Partial<ExplorationOptions>, 'actions' | 'invariants' | 'setup'> & { name?: string } = {}): Exploration {
+  const { auth, include, exclude, root, name, ...rest } = options
+  const openapi: OpenApiOptions = { auth, include, exclude, root }
+  return exploration(name ?? `openapi ${source}`, {
+    ...rest,
+    setup: openApiSetup(source, openapi),
+    actions: [openApiActions(source, openapi)],
+    invariants: [openApiInvariants(source, openapi)],
+  })
+}

@@ -1,0 +1,125 @@
+import { type Invariant, type InvariantArgs, type InvariantSource, type ResponseView, invariant } from '@venomqa/core'
+import { collectionSize, listOperationOf, listedBeforeKey, safeJson } from './actions'
+import { type Model, type OpenApiOptions, loadModel } from './model'
+import { type Operation, describeOperation, isJson, matchPath, responseFor } from './operations'
+
+/** The invariants an OpenAPI document implies, by name. */
+export const OPENAPI_INVARIANTS = ['status_documented', 'response_schema', 'content_type', 'use_after_free', 'no_leak_on_failed_create'] as const
+
+/**
+ * Invariants from an OpenAPI document: every response has a documented status, matches its schema and
+ * has a documented content type; after a 2xx DELETE of X, every operation that reads X answers 404 or
+ * 410 (probed); a 4xx create leaves its collection as it was (probed through the list operation). They
+ * judge the actions of the document's operations (by name); hand-written actions are left alone.
+ */
+export function openApiInvariants(source: string, options: OpenApiOptions = {}): InvariantSource {
+  return {
+    kind: 'invariant-source',
+    name: `openapi:${source}`,
+    async load(env) {
+      const model = await loadModel(source, options, env.root)
+      return [statusDocumented(model), responseSchema(model), contentType(model), useAfterFree(model), noLeakOnFailedCreate(model)]
+    },
+  }
+}
+
+/** The operation an action was built for, judged on the request it actually sent. */
+function operationOf(model: Model, actionName: string, method: string | undefined, url: string | undefined): Operation | undefined {
+  const op = model.byId.get(actionName)
+  if (!op || (method && method.toUpperCase() !== op.method)) return undefined
+  if (url && !matchPath(op.path, pathOf(url))) return undefined
+  return op
+}
+
+function pathOf(url: string): string {
+  return new URL(url, 'http://x').pathname
+}
+
+function judged(model: Model, res: ResponseView): Operation | undefined {
+  return operationOf(model, res.action, res.request?.method, res.request?.url)
+}
+
+function statusDocumented(model: Model): Invariant {
+  return invariant.response('status_documented', (res) => {
+    const op = judged(model, res)
+    if (!op || responseFor(op, res.status)) return
+    return `${describeOperation(op)} answered ${res.status}, which the document does not list (it lists ${Object.keys(op.responses).join(', ') || 'none'})`
+  }, { description: 'every response has a status the document lists for its operation' })
+}
+
+function responseSchema(model: Model): Invariant {
+  return invariant.response('response_schema', (res) => {
+    const op = judged(model, res)
+    const documented = op && responseFor(op, res.status)
+    if (!op || !documented || !res.text) return
+    const type = mediaType(res.headers)
+    const entry = Object.entries(documented.spec.content).find(([t]) => t === type) ?? Object.entries(documented.spec.content).find(([t]) => isJson(t))
+    const schema = entry?.[1]
+    if (!schema || !isJson(entry[0])) return
+    const body = safeJson(res.text)
+    if (body === undefined) return `${describeOperation(op)} answered ${res.status} with a body that is not JSON, where the document gives a JSON schema`
+    const error = model.schemas.check(schema, body)
+    if (error) return `${describeOperation(op)} answered ${res.status} with a body that does not match its schema: ${error}`
+  }, { description: 'every response body matches the schema the document gives for its operation and status' })
+}
+
+function contentType(model: Model): Invariant {
+  return invariant.response('content_type', (res) => {
+    const op = judged(model, res)
+    const documented = op && responseFor(op, res.status)
+    if (!op || !documented || !res.text) return
+    const types = Object.keys(documented.spec.content)
+    if (!types.length) return
+    const type = mediaType(res.headers)
+    if (types.some((t) => mediaMatches(t, type))) return
+    return `${describeOperation(op)} answered ${res.status} with content-type ${type || '(none)'}, where the document lists ${types.join(', ')}`
+  }, { description: 'every response body has a content type the document lists for its operation and status' })
+}
+
+function mediaType(headers: Record<string, string>): string {
+  const value = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? ''
+  return value.split(';')[0]!.trim().toLowerCase()
+}
+
+function mediaMatches(documented: string, actual: string): boolean {
+  const [type, sub] = documented.toLowerCase().split('/')
+  const [aType, aSub] = actual.split('/')
+  return (type === '*' || type === aType) && (sub === '*' || sub === aSub)
+}
+
+/** Every GET whose path is the deleted one's, or under it with no further parameter. */
+function readersOf(model: Model, deleted: Operation): Operation[] {
+  return model.all.filter((o) => o.method === 'GET' && (o.path === deleted.path || (o.path.startsWith(`${deleted.path}/`) && !o.path.slice(deleted.path.length).includes('{'))))
+}
+
+function useAfterFree(model: Model): Invariant {
+  return invariant('use_after_free', async ({ http, last }: InvariantArgs) => {
+    const status = last?.response?.status ?? 0
+    const op = last && operationOf(model, last.action, last.request?.method, last.request?.url)
+    if (op?.method !== 'DELETE' || status < 200 || status > 299) return
+    const deletedPath = pathOf(last!.request!.url)
+    const base = new URL(http.baseUrl || 'http://x').pathname.replace(/\/$/, '')
+    const relative = deletedPath.startsWith(base) ? deletedPath.slice(base.length) : deletedPath
+    for (const reader of readersOf(model, op)) {
+      const probe = await http.get(`${relative}${reader.path.slice(op.path.length)}`)
+      if (probe.status !== 404 && probe.status !== 410)
+        return `after ${describeOperation(op)} answered ${status}, ${describeOperation(reader)} still answers ${probe.status} (404 or 410 expected)`
+    }
+  }, { description: 'after a 2xx DELETE of a resource, every operation that reads it answers 404 or 410' })
+}
+
+function noLeakOnFailedCreate(model: Model): Invariant {
+  return invariant('no_leak_on_failed_create', async ({ http, ctx, last }: InvariantArgs) => {
+    const response = last?.response
+    const op = last && operationOf(model, last.action, last.request?.method, last.request?.url)
+    const list = op && listOperationOf(model, op)
+    if (!op || !list || !response || response.status < 400 || response.status > 499) return
+    const before = ctx.get<string>(listedBeforeKey(op.path))
+    if (before === undefined) return
+    const url = new URL(last.request!.url)
+    const probe = await http.get(`${url.pathname.slice(new URL(http.baseUrl || 'http://x').pathname.replace(/\/$/, '').length)}`)
+    const size = collectionSize(safeJson(probe.bodyText))
+    if (size !== undefined && `${size} items` !== before)
+      return `${describeOperation(op)} answered ${response.status}, yet ${describeOperation(list)} went from ${before} to ${size} items (a failed create must leave the collection as it was)`
+  }, { description: 'a create that answers 4xx leaves its collection as it was' })
+}

@@ -1,0 +1,68 @@
+import { ConfigError } from '@venomqa/core'
+import { Bindings } from './bindings'
+import { type OpenApiDocument, loadDocument, sourceOf } from './document'
+import { type Operation, operations } from './operations'
+import { SchemaChecker } from './schema'
+import { type Selection, selectOperations } from './select'
+
+/** Auth from the config: a bearer token, or a login operation (after a sign-up operation, if named). */
+export type OpenApiAuth =
+  | { bearer: string }
+  | {
+      /** The operationId (or `METHOD /path`) of the login operation. */
+      login: string
+      /** Called first with the same credentials, when given. */
+      signUp?: string
+      /** The login body. Default, with `signUp`: sampled from the sign-up schema, with a fresh email. */
+      credentials?: Record<string, unknown>
+      /** JSON pointer of the token in the login response. Default: `/token`, `/accessToken` or `/access_token`. */
+      token?: string
+    }
+
+export interface OpenApiOptions extends Selection {
+  auth?: OpenApiAuth
+  /** Relative files resolve from here (default: the exploration's root). */
+  root?: string
+}
+
+/** A loaded document with what actions and invariants share: its operations, id bindings, schema checker. */
+export interface Model {
+  doc: OpenApiDocument
+  source: string
+  all: Operation[]
+  /** After include / exclude, without the auth operations. */
+  selected: Operation[]
+  byId: Map<string, Operation>
+  bindings: Bindings
+  schemas: SchemaChecker
+}
+
+const cache = new Map<string, Promise<Model>>()
+
+/** One load per (document, root, selection): the action and the invariant sources share it. */
+export function loadModel(source: string, options: OpenApiOptions, root: string): Promise<Model> {
+  const key = JSON.stringify([source, options.root ?? root, options.include, options.exclude, authOperations(options.auth)])
+  let model = cache.get(key)
+  if (!model) {
+    model = buildModel(source, options, options.root ?? root)
+    model.catch(() => cache.delete(key))
+    cache.set(key, model)
+  }
+  return model
+}
+
+async function buildModel(source: string, options: OpenApiOptions, root: string): Promise<Model> {
+  const doc = await loadDocument(source, { root })
+  const all = operations(doc)
+  const byId = new Map(all.map((o) => [o.id, o]))
+  const auth = authOperations(options.auth)
+  for (const [role, id] of Object.entries(auth))
+    if (!byId.has(id)) throw new ConfigError(`${sourceOf(doc)}: auth.${role} names "${id}", which is no operation of the document`, { where: `openapi.auth.${role}` })
+  const selected = selectOperations(all, options, sourceOf(doc)).filter((o) => !Object.values(auth).includes(o.id))
+  return { doc, source: sourceOf(doc), all, selected, byId, bindings: new Bindings(all, doc), schemas: new SchemaChecker(doc.openapi) }
+}
+
+function authOperations(auth: OpenApiAuth | undefined): Record<string, string> {
+  if (!auth || 'bearer' in auth) return {}
+  return { login: auth.login, ...(auth.signUp ? { signUp: auth.signUp } : {}) }
+}

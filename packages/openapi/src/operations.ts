@@ -1,0 +1,140 @@
+import type { JsonSchema, OpenApiDocument } from './document'
+
+export type HttpMethodName = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'PATCH' | 'TRACE'
+
+export interface Parameter {
+  name: string
+  in: 'path' | 'query' | 'header' | 'cookie'
+  required: boolean
+  schema?: JsonSchema
+  example?: unknown
+}
+
+export interface Link {
+  /** The operation the link leads to (by operationId). */
+  operationId: string
+  /** Parameter name to runtime expression, e.g. `productId: '$response.body#/id'`. */
+  parameters: Record<string, string>
+}
+
+export interface ResponseSpec {
+  description?: string
+  /** Schema by media type (`application/json`...); undefined for a media type without one. */
+  content: Record<string, JsonSchema | undefined>
+  headers: string[]
+  links: Link[]
+}
+
+export interface Operation {
+  /** The operationId, or `METHOD /path` when the document gives none: the action's name. */
+  id: string
+  operationId?: string
+  method: HttpMethodName
+  path: string
+  tags: string[]
+  summary?: string
+  parameters: Parameter[]
+  requestBody?: { required: boolean; contentType: string; schema?: JsonSchema }
+  /** By status as the document writes it: `200`, `4XX`, `default`. */
+  responses: Record<string, ResponseSpec>
+  /** Does the operation need credentials (its own `security`, else the document's)? */
+  secured: boolean
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
+
+/** Every operation of a dereferenced document, in the document's order. */
+export function operations(doc: OpenApiDocument): Operation[] {
+  const out: Operation[] = []
+  for (const [p, item] of Object.entries(doc.paths ?? {})) {
+    if (!item || typeof item !== 'object') continue
+    const shared = (item as { parameters?: unknown[] }).parameters ?? []
+    for (const method of METHODS) {
+      const op = (item as Record<string, any>)[method]
+      if (!op || typeof op !== 'object') continue
+      const m = method.toUpperCase() as HttpMethodName
+      out.push({
+        id: typeof op.operationId === 'string' ? op.operationId : `${m} ${p}`,
+        operationId: typeof op.operationId === 'string' ? op.operationId : undefined,
+        method: m,
+        path: p,
+        tags: Array.isArray(op.tags) ? op.tags.map(String) : [],
+        summary: op.summary,
+        parameters: mergeParameters(shared, op.parameters ?? []),
+        requestBody: requestBody(op.requestBody),
+        responses: Object.fromEntries(Object.entries((op.responses ?? {}) as Record<string, any>).map(([status, r]) => [status, response(r)])),
+        secured: (op.security ?? doc.security ?? []).some((s: Record<string, unknown>) => Object.keys(s).length > 0),
+      })
+    }
+  }
+  return out
+}
+
+/** `METHOD /path (operationId)`: how messages name an operation. */
+export function describeOperation(op: Operation): string {
+  return `${op.method} ${op.path}${op.operationId ? ` (${op.operationId})` : ''}`
+}
+
+/** An operation's own parameters override the path item's of the same name and place. */
+function mergeParameters(shared: unknown[], own: unknown[]): Parameter[] {
+  const byKey = new Map<string, Parameter>()
+  for (const p of [...shared, ...own] as any[]) {
+    if (!p || typeof p.name !== 'string') continue
+    byKey.set(`${p.in}:${p.name}`, { name: p.name, in: p.in, required: p.in === 'path' || !!p.required, schema: p.schema, example: p.example })
+  }
+  return [...byKey.values()]
+}
+
+function requestBody(body: any): Operation['requestBody'] {
+  if (!body || typeof body !== 'object' || !body.content) return undefined
+  const types = Object.keys(body.content)
+  const contentType = types.find(isJson) ?? types[0]
+  if (!contentType) return undefined
+  return { required: !!body.required, contentType, schema: body.content[contentType]?.schema }
+}
+
+function response(r: any): ResponseSpec {
+  const content = Object.fromEntries(Object.entries((r?.content ?? {}) as Record<string, any>).map(([type, media]) => [type, media?.schema as JsonSchema | undefined]))
+  const links = Object.values((r?.links ?? {}) as Record<string, any>)
+    .filter((l) => typeof l?.operationId === 'string')
+    .map((l) => ({ operationId: l.operationId as string, parameters: Object.fromEntries(Object.entries(l.parameters ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string> }))
+  return { description: r?.description, content, headers: Object.keys(r?.headers ?? {}), links }
+}
+
+export function isJson(mediaType: string): boolean {
+  return /^application\/(.+\+)?json\b/i.test(mediaType) || mediaType === '*/*'
+}
+
+/** The documented response for a status: exact, then its range (`4XX`), then `default`. */
+export function responseFor(op: Operation, status: number): { key: string; spec: ResponseSpec } | undefined {
+  for (const key of [String(status), `${String(status)[0]}XX`, `${String(status)[0]}xx`, 'default']) {
+    const spec = op.responses[key]
+    if (spec) return { key, spec }
+  }
+  return undefined
+}
+
+/** The operation's 2xx responses with a JSON schema. */
+export function successSchemas(op: Operation): { status: string; schema: JsonSchema }[] {
+  return Object.entries(op.responses)
+    .filter(([status]) => /^2/.test(status))
+    .flatMap(([status, r]) => Object.entries(r.content).filter(([type, schema]) => isJson(type) && schema).map(([, schema]) => ({ status, schema: schema! })))
+}
+
+/** Matches a concrete path (`/api/products/7`) against a template (`/api/products/{productId}`): the parameters, or undefined. */
+export function matchPath(template: string, concrete: string): Record<string, string> | undefined {
+  const t = template.split('/')
+  const c = concrete.split('/')
+  if (t.length !== c.length) return undefined
+  const params: Record<string, string> = {}
+  for (let i = 0; i < t.length; i++) {
+    const name = /^\{(.+)\}$/.exec(t[i]!)?.[1]
+    if (name) params[name] = decodeURIComponent(c[i]!)
+    else if (t[i] !== c[i]) return undefined
+  }
+  return params
+}
+
+export function pathParameters(op: Operation): string[] {
+  return [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)
+}

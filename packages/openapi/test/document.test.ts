@@ -1,0 +1,98 @@
+/**
+ * Documents nobody here wrote (the petstores of @readme/oas-examples, OpenAPI 3.0 in YAML and 3.1 in
+ * JSON) load, and their actions, bodies and schema checks are built without error; every mistake in a
+ * document or the selection is a ConfigError naming the file and the place, and exit 2 through the CLI.
+ */
+import { spawn } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import { ConfigError } from '@venomqa/core'
+import { REPO_ROOT } from '@venomqa/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SchemaChecker, bodyVariants, loadDocument, openApiActions, openApiInvariants, operations } from '../src'
+
+const examples = path.dirname(createRequire(import.meta.url).resolve('@readme/oas-examples/package.json'))
+const env = { root: REPO_ROOT, signal: new AbortController().signal }
+
+describe.each([
+  ['3.0, YAML', path.join(examples, '3.0/yaml/petstore.yaml')],
+  ['3.1, JSON', path.join(examples, '3.1/json/petstore.json')],
+])('the petstore of @readme/oas-examples (%s)', (_, file) => {
+  it('parses, and gives one action per operation, bodies for each, and compiled schema checks', async () => {
+    const doc = await loadDocument(file, { root: REPO_ROOT })
+    const ops = operations(doc)
+    expect(ops.map((o) => o.id)).toContain('addPet')
+    const actions = await openApiActions(file).load(env)
+    expect(actions.map((a) => a.name)).toEqual(ops.map((o) => o.id))
+    const addPet = ops.find((o) => o.id === 'addPet')!
+    const bodies = bodyVariants(addPet.requestBody?.schema, doc)
+    expect(bodies.map((b) => b.variant)).toEqual(expect.arrayContaining(['sample', 'required', 'empty', 'enum-last']))
+    expect(bodies.find((b) => b.variant === 'enum-last')!.body).toMatchObject({ status: 'sold' })
+    const schemas = new SchemaChecker(doc.openapi)
+    let compiled = 0
+    for (const op of ops)
+      for (const response of Object.values(op.responses))
+        for (const schema of Object.values(response.content))
+          if (schema) {
+            schemas.validator(schema)
+            compiled++
+          }
+    expect(compiled).toBeGreaterThan(5)
+    // A pet from its own sample matches the Pet schema; one without its required name does not, and the message says where.
+    const pet = ops.find((o) => o.id === 'getPetById')!.responses['200']!.content['application/json']!
+    expect(schemas.check(pet, bodies[0]!.body)).toBeUndefined()
+    expect(schemas.check(pet, { photoUrls: [] })).toMatch(/must have required property 'name'/)
+    expect((await openApiInvariants(file).load(env)).map((i) => i.name)).toEqual(['status_documented', 'response_schema', 'content_type', 'use_after_free', 'no_leak_on_failed_create'])
+  })
+})
+
+describe('mistakes are ConfigErrors naming the file and the place', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-errors-'))
+    await writeFile(path.join(dir, 'broken.json'), '{\n  "openapi": "3.1.0",\n  "paths": {,\n}\n')
+    await writeFile(path.join(dir, 'broken.yaml'), 'openapi: 3.0.3\npaths:\n  /a: [unclosed\n')
+    const dangling = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Nope' } } } } } } } } }
+    await writeFile(path.join(dir, 'dangling.json'), JSON.stringify(dangling, null, 2))
+    await writeFile(path.join(dir, 'ok.json'), JSON.stringify({ ...dangling, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } } } }))
+    await writeFile(path.join(dir, 'venomqa.json'), JSON.stringify({ baseUrl: 'http://127.0.0.1:9', openapi: { include: ['listThings', 'deleteEverything'] } }))
+  })
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+
+  it.each([
+    ['broken.json', /^broken\.json:3:13: not valid JSON/],
+    ['broken.yaml', /^broken\.yaml:4:1: not valid YAML/],
+    ['dangling.json', /^dangling\.json#\/paths\/~1things\/get\/responses\/200\/content\/application~1json\/schema\/\$ref: "#\/components\/schemas\/Nope" points to nothing/],
+    ['missing.json', /^cannot read the OpenAPI document missing\.json: no such file/],
+  ])('%s', async (file, message) => {
+    const err = await loadDocument(file, { root: dir }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toMatch(message)
+  })
+
+  it('an include that names no operation', async () => {
+    const err = await openApiActions('ok.json', { include: ['listThings', 'deleteEverything'] }).load({ ...env, root: dir }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toBe('ok.json: include names "deleteEverything", which matches no operation, tag or METHOD /path of the document')
+  })
+
+  it.each([
+    ['broken.json', 'broken.json:3:13'],
+    ['dangling.json', 'dangling.json#/paths/~1things/get/responses/200/content/application~1json/schema/$ref'],
+    ['ok.json', 'include names "deleteEverything"'],
+  ])('venomqa explore --openapi %s: exit 2, naming the place', async (file, place) => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'packages/cli/dist/bin.js'), 'explore', '--openapi', file, '--no-emit'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (d) => (output += d))
+    child.stderr.on('data', (d) => (output += d))
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(code, output).toBe(2)
+    expect(output).toContain(place)
+  })
+})

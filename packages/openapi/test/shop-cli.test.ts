@@ -1,0 +1,134 @@
+/**
+ * The proof of `venomqa explore --openapi` on the example shop app (its own process, PostgreSQL, the
+ * snapshot backend), with the built CLI and nothing but the app's OpenAPI document and a config: no
+ * hand-written action or invariant. The bugs that break a rule every API should keep are found, shrunk
+ * and written out as journeys that fail on the buggy app and pass on the fixed one; the fixed app shows
+ * no violation. Needs the built packages (core, runner, explore, openapi, cli, state-postgres) and shop app.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { RunResult } from '@venomqa/core'
+import { REPO_ROOT, describeWithService } from '@venomqa/test-utils'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { SHOP_DOCUMENT, dropDatabase, startShop } from './helpers'
+
+const CLI = path.join(REPO_ROOT, 'packages/cli/dist/bin.js')
+const PACKAGES = ['core', 'runner', 'cli', 'explore', 'openapi', 'state-postgres']
+
+/** README's table, as the document's generic rules see each bug: the rule, and the minimal sequence of operations after sign-up and log-in. */
+const BUGS = [
+  { bug: 'crash_ship_after_refund', invariant: 'no_5xx', operations: ['createProduct', 'createOrder', 'createRefund', 'shipOrder'] },
+  { bug: 'crash_ship_after_refund', invariant: 'status_documented', operations: ['createProduct', 'createOrder', 'createRefund', 'shipOrder'] },
+  { bug: 'null_price_after_cancel', invariant: 'response_schema', operations: ['createProduct', 'createOrder', 'cancelOrder'] },
+  { bug: 'read_after_delete', invariant: 'use_after_free', operations: ['createProduct', 'createOrder', 'deleteProduct'] },
+  { bug: 'leak_duplicate_sku', invariant: 'no_leak_on_failed_create', operations: ['createProduct', 'createProduct'] },
+] as const
+
+const DB = { buggy: `venomqa_openapi_${process.pid}_cli_buggy`, fixed: `venomqa_openapi_${process.pid}_cli_fixed` }
+const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
+
+type Shop = Awaited<ReturnType<typeof startShop>>
+
+/** A project as a user has it: the document, a config with base URL, state backend and `openapi` auth; no explore file. */
+async function makeProject(): Promise<string> {
+  for (const built of PACKAGES) if (!existsSync(path.join(REPO_ROOT, 'packages', built, 'dist/index.js'))) throw new Error(`packages/${built}/dist is missing: build the packages first`)
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-cli-'))
+  await mkdir(path.join(dir, 'node_modules/@venomqa'), { recursive: true })
+  for (const pkg of PACKAGES) await symlink(path.join(REPO_ROOT, 'packages', pkg), path.join(dir, 'node_modules/@venomqa', pkg), 'dir')
+  await copyFile(SHOP_DOCUMENT, path.join(dir, 'openapi.json'))
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'openapi-proof', private: true, type: 'module' }))
+  await writeFile(
+    path.join(dir, 'venomqa.config.ts'),
+    [
+      'export default {',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
+      "  baseUrl: '${APP_URL}',",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
+      "  plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}', mechanism: 'snapshot' }]],",
+      "  openapi: { auth: { signUp: 'signUp', login: 'logIn' } },",
+      '  timeout: 10_000,',
+      '}',
+      '',
+    ].join('\n'),
+  )
+  return dir
+}
+
+async function cli(project: string, shop: Shop | undefined, args: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: project,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', APP_URL: shop?.baseUrl ?? 'http://127.0.0.1:9', DATABASE_URL: shop?.databaseUrl ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.on('data', (d) => (output += d))
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  return { code, output }
+}
+
+const results = async (project: string, file: string) => JSON.parse(await readFile(path.join(project, file), 'utf8')) as RunResult
+
+describe('venomqa explore --openapi on the shop app, with its OpenAPI document only', () => {
+  let buggy: Shop
+  let fixed: Shop
+  let project: string
+  /** The emitted journey of each rule, from the exploration. */
+  const emitted = new Map<string, string>()
+
+  beforeAll(async () => {
+    project = await makeProject()
+    ;[buggy, fixed] = await Promise.all([startShop(DB.buggy, 'all'), startShop(DB.fixed, 'none')])
+  })
+  afterAll(async () => {
+    await Promise.all([buggy?.app.stop(), fixed?.app.stop()])
+    await Promise.all([dropDatabase(DB.buggy), dropDatabase(DB.fixed)])
+    if (project) await rm(project, { recursive: true, force: true })
+  })
+
+  it('finds the bugs that break a generic rule, shrunk to their minimal sequence, reproduced 3/3, written out as journeys', async () => {
+    const run = await cli(project, buggy, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '4', '--save', 'out/explore.json'])
+    expect(run.code, run.output).toBe(1)
+    const [exploration] = (await results(project, 'out/explore.json')).explorations!
+    for (const known of BUGS) {
+      const found = exploration!.violations.filter((v) => v.invariant === known.invariant)
+      expect(found.map((v) => v.sequence.map((s) => s.action)), `${known.bug} (${known.invariant})`).toEqual([known.operations])
+      expect(found[0]!.reproduced, known.bug).toEqual({ attempts: 3, failures: 3 })
+      expect(found[0]!.emittedFile, known.bug).toMatch(/^journeys\/regressions\/.+\.journey\.ts$/)
+      emitted.set(known.invariant, found[0]!.emittedFile!)
+    }
+    // The other planted bugs break the shop's own rules, which no document states: nothing else is reported.
+    expect(exploration!.violations).toHaveLength(BUGS.length)
+    expect(existsSync(path.join(project, 'journeys/regressions/openapi.exploration.ts'))).toBe(true)
+  }, 60_000)
+
+  it('each emitted journey fails under `venomqa run` against the buggy app, for its own rule', async () => {
+    expect(emitted.size, 'the exploration above ran').toBe(BUGS.length)
+    const run = await cli(project, buggy, ['run', '--reporter', 'console', '--save', 'out/buggy.json'])
+    expect(run.code, run.output).toBe(1)
+    const journeys = (await results(project, 'out/buggy.json')).journeys
+    expect(journeys).toHaveLength(BUGS.length)
+    for (const known of BUGS) {
+      const journey = journeys.find((j) => j.file?.endsWith(emitted.get(known.invariant)!))
+      expect(journey?.status, `${known.bug}\n${run.output}`).toBe('failed')
+      expect(journey!.issues.map((i) => i.error).join('\n'), known.bug).toContain(known.invariant)
+    }
+  }, 30_000)
+
+  it('each emitted journey passes under `venomqa run` against the fixed app', async () => {
+    const run = await cli(project, fixed, ['run', '--reporter', 'console', '--save', 'out/fixed.json'])
+    expect(run.code, run.output).toBe(0)
+    expect((await results(project, 'out/fixed.json')).journeys.map((j) => j.status)).toEqual(BUGS.map(() => 'passed'))
+  }, 30_000)
+
+  it('finds no violation on the fixed app', async () => {
+    const run = await cli(project, fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '4', '--no-emit', '--save', 'out/clean.json'])
+    expect(run.code, run.output).toBe(0)
+    const [exploration] = (await results(project, 'out/clean.json')).explorations!
+    expect(exploration!.violations).toEqual([])
+    expect(exploration!.stats.transitions).toBeGreaterThan(50)
+  }, 60_000)
+})
