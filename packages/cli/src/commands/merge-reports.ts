@@ -1,0 +1,71 @@
+import { readdir, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { UserError, errorMessage } from '@venomqa/core'
+import { EXIT, type Io, warn } from '../exit'
+import { instantiateReporters, parseReporterSpec } from '../reporters'
+import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
+import { readResults } from './report'
+import { checkReportFiles } from './run'
+import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
+
+export interface MergeReportsFlags extends ConfigFlags {
+  reporter?: string[]
+  save?: string
+}
+
+/**
+ * `venomqa merge-reports <files or dirs...>`: join the shards of one split (`--shard i/n --save`) into
+ * one run, check that every shard is there, once, and from the same split (exit 2 otherwise), then
+ * render it with every reporter as `venomqa report` does and save it. Exit 1 when the merged run failed.
+ */
+export async function mergeReportsCommand(inputs: string[], flags: MergeReportsFlags, io: Io): Promise<number> {
+  const files = await resultFiles(inputs, io.cwd, flags.save)
+  const shards: ShardFile[] = []
+  for (const file of files) shards.push({ file, run: await readResults(file, io.cwd) })
+  const merged = mergeShards(checkShards(shards))
+  io.stderr.write(`venomqa: merged ${shards.length} shards: ${merged.journeys.length} journeys, ${merged.explorations?.length ?? 0} explorations\n`)
+
+  const config = await resolveConfig(io, flags, flags.reporter?.length ? { reporters: flags.reporter } : {})
+  const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
+  const session = await openSession(io, config, { reporters: requests, debug: flags.debug })
+  const redact = config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined
+  try {
+    const targets = instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), (name) => (name === 'console' ? { stream: io.stdout } : {}))
+    checkReportFiles(targets, flags.save, io.cwd)
+    const { writeReports, renderJson, atomicWriteFile } = await import('@venomqa/runner')
+    if (flags.save) {
+      const saveFile = path.resolve(io.cwd, flags.save)
+      await atomicWriteFile(saveFile, renderJson(merged, redact))
+      io.stderr.write(`venomqa: merged results saved to ${path.relative(io.cwd, saveFile) || saveFile}\n`)
+    }
+    const written = await writeReports(merged, targets, { cwd: io.cwd, stdout: io.stdout, warn: (m) => warn(io, m), redact })
+    for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
+    if (merged.interrupted) return EXIT.INTERRUPTED
+    return merged.status === 'passed' && !written.failures.length ? EXIT.OK : EXIT.FAILED
+  } finally {
+    await session.runner.close().catch(() => {})
+  }
+}
+
+/**
+ * The files given, with each directory standing for the .json files directly in it (sorted, so the order
+ * is stable), except the --save file: merging again into the same directory must not read the last merge.
+ */
+async function resultFiles(inputs: readonly string[], cwd: string, save: string | undefined): Promise<string[]> {
+  const saved = save && path.resolve(cwd, save)
+  const out: string[] = []
+  for (const input of inputs) {
+    const abs = path.resolve(cwd, input)
+    let isDir: boolean
+    try {
+      isDir = (await stat(abs)).isDirectory()
+    } catch (err) {
+      throw new UserError('E_RESULTS', `cannot read results file ${input}: ${errorMessage(err)}`, { where: input })
+    }
+    if (!isDir) out.push(input)
+    else
+      for (const name of (await readdir(abs)).filter((n) => n.endsWith('.json')).sort())
+        if (path.join(abs, name) !== saved) out.push(path.join(input, name))
+  }
+  return out
+}

@@ -1,0 +1,177 @@
+import {
+  type ActionCoverage,
+  type ExplorationResult,
+  type Issue,
+  RESULTS_SCHEMA_VERSION,
+  type RunResult,
+  type ShardInfo,
+  type Status,
+  type TimingStats,
+  UserError,
+  summarize,
+} from '@venomqa/core'
+import { journeyId } from './split'
+
+/** A results file and the run it holds. */
+export interface ShardFile {
+  file: string
+  run: RunResult
+}
+
+type Sharded = ShardFile & { shard: ShardInfo }
+
+const label = (s: ShardInfo) => `${s.index}/${s.total}`
+
+/**
+ * Check that the files are every shard of one split, once each. Anything else is a usage error naming
+ * the files: a merged report that silently lacks a shard would pass a CI job that should not pass.
+ */
+export function checkShards(files: readonly ShardFile[]): Sharded[] {
+  if (!files.length) throw new UserError('E_MERGE', 'no results files to merge: give the files (or a directory of them) that venomqa run --shard ... --save wrote')
+  const unsharded = files.filter((f) => !f.run.shard)
+  if (unsharded.length)
+    throw new UserError('E_MERGE', `${names(unsharded)} ${unsharded.length === 1 ? 'is not a shard: it was' : 'are not shards: they were'} saved without --shard`, { where: unsharded[0]!.file })
+  const sharded: Sharded[] = files.map((f) => ({ ...f, shard: f.run.shard! }))
+
+  const splits = groupBy(sharded, (f) => `${f.shard.splitId}/${f.shard.total}`)
+  if (splits.size > 1) {
+    const described = [...splits.values()].map((group) => `${names(group)} (split ${group[0]!.shard.splitId} in ${group[0]!.shard.total})`)
+    throw new UserError('E_MERGE', `the files come from different splits: ${described.join('; ')}. Merge the shards of one run, with the same journeys, filters and settings`, {
+      where: sharded[0]!.file,
+    })
+  }
+
+  const byIndex = groupBy(sharded, (f) => String(f.shard.index))
+  for (const group of byIndex.values())
+    if (group.length > 1) throw new UserError('E_MERGE', `shard ${label(group[0]!.shard)} is given twice: ${names(group)}`, { where: group[1]!.file })
+  const total = sharded[0]!.shard.total
+  const missing = Array.from({ length: total }, (_, k) => k + 1).filter((i) => !byIndex.has(String(i)))
+  if (missing.length) {
+    const given = [...sharded].sort((a, b) => a.shard.index - b.shard.index).map((f) => `${label(f.shard)} ${f.file}`)
+    throw new UserError('E_MERGE', `missing shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${total}`).join(', ')} (given: ${given.join(', ')})`)
+  }
+  return [...sharded].sort((a, b) => a.shard.index - b.shard.index)
+}
+
+/**
+ * The shards as one run: journeys and explorations in the unsharded order, each exploration's parts
+ * joined into one, issues once each, and the totals counted again. The shards ran side by side, so the
+ * run took as long as its slowest shard.
+ */
+export function mergeShards(shards: readonly Sharded[]): RunResult {
+  const order = shards[0]!.shard.order
+  const runs = shards.map((s) => s.run)
+  const journeys = inOrder(
+    runs.flatMap((r) => r.journeys),
+    (j) => journeyId(j.file, j.name),
+    order,
+  )
+  const explorations = [...groupBy(runs.flatMap((r) => r.explorations ?? []), (x) => x.name).values()].map(mergeExploration)
+  const issues = distinctIssues(runs.flatMap((r) => r.issues))
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: runs[0]!.tool,
+    startedAt: runs.map((r) => r.startedAt).sort()[0]!,
+    finishedAt: runs.map((r) => r.finishedAt).sort().at(-1)!,
+    durationMs: Math.max(...runs.map((r) => r.durationMs)),
+    status: runs.some((r) => r.status === 'failed') ? 'failed' : 'passed',
+    interrupted: runs.some((r) => r.interrupted),
+    backends: [...groupBy(runs.flatMap((r) => r.backends), (b) => b.name).values()].map((g) => g[0]!),
+    journeys,
+    explorations: inOrder(explorations, (x) => x.name, order),
+    issues,
+    summary: summarize(journeys, issues, explorations),
+  }
+}
+
+/** One exploration explored by several shards, each from its share of the root's edges. */
+export function mergeExploration(parts: readonly ExplorationResult[]): ExplorationResult {
+  const first = parts[0]!
+  if (parts.length === 1) return first
+  const sum = (pick: (s: ExplorationResult['stats']) => number) => parts.reduce((t, x) => t + pick(x.stats), 0)
+  const truncated = parts.find((x) => x.truncated)?.truncated
+  const interrupted = parts.some((x) => x.interrupted)
+  return {
+    ...first,
+    status: mergedStatus(parts.map((x) => x.status)),
+    startedAt: parts.map((x) => x.startedAt).sort()[0]!,
+    durationMs: Math.max(...parts.map((x) => x.durationMs)),
+    ...(truncated ? { truncated } : {}),
+    ...(interrupted ? { interrupted } : {}),
+    stats: {
+      transitions: sum((s) => s.transitions),
+      // Each shard counts the states it reached; one reached by two shards is counted twice.
+      states: sum((s) => s.states),
+      merged: sum((s) => s.merged),
+      requests: sum((s) => s.requests),
+      // The shards searched at the same time: their rates add up.
+      transitionsPerSecond: Math.round(sum((s) => s.transitionsPerSecond) * 10) / 10,
+      maxDepthReached: Math.max(...parts.map((x) => x.stats.maxDepthReached)),
+    },
+    timings: {
+      rollback: mergeTimings(parts.map((x) => x.timings.rollback)),
+      observe: mergeTimings(parts.map((x) => x.timings.observe)),
+    },
+    coverage: mergeCoverage(parts.map((x) => x.coverage)),
+    // Never enabled anywhere means in none of the shards' parts of the search.
+    neverEnabled: first.neverEnabled.filter((a) => parts.every((x) => x.neverEnabled.includes(a))),
+    violations: [...groupBy(parts.flatMap((x) => x.violations), (v) => v.id).values()].map((g) => g[0]!),
+    issues: distinctIssues(parts.flatMap((x) => x.issues)),
+  }
+}
+
+function mergedStatus(statuses: readonly Status[]): Status {
+  if (statuses.includes('failed')) return 'failed'
+  return statuses.every((s) => s === 'skipped') ? 'skipped' : 'passed'
+}
+
+/**
+ * Timings of one backend from several shards. Count and max are exact; the percentiles are the shards'
+ * weighted by their counts, since the samples themselves are not saved.
+ */
+function mergeTimings(all: readonly Record<string, TimingStats>[]): Record<string, TimingStats> {
+  const out: Record<string, TimingStats> = {}
+  for (const [name, stats] of groupBy(all.flatMap((t) => Object.entries(t)), ([name]) => name)) {
+    const list = stats.map(([, s]) => s)
+    const count = list.reduce((t, s) => t + s.count, 0)
+    const weighted = (pick: (s: TimingStats) => number) => (count ? Math.round((list.reduce((t, s) => t + pick(s) * s.count, 0) / count) * 1000) / 1000 : 0)
+    out[name] = { count, p50: weighted((s) => s.p50), p95: weighted((s) => s.p95), max: Math.max(...list.map((s) => s.max)) }
+  }
+  return out
+}
+
+function mergeCoverage(all: readonly ActionCoverage[][]): ActionCoverage[] {
+  return [...groupBy(all.flat(), (c) => c.action).values()].map((list) => ({
+    ...list[0]!,
+    taken: list.reduce((t, c) => t + c.taken, 0),
+    enabled: list.reduce((t, c) => t + c.enabled, 0),
+    refused: list.reduce((t, c) => t + c.refused, 0),
+  }))
+}
+
+/** Each shard reports what every shard meets (a plugin's warning, a violation found twice) once. */
+function distinctIssues(issues: readonly Issue[]): Issue[] {
+  return [...groupBy(issues, ({ timestamp: _, ...rest }) => JSON.stringify(rest)).values()].map((g) => g[0]!)
+}
+
+/** Put items in the split's order; anything the order does not name (a newer writer's extra) goes last. */
+function inOrder<T>(items: readonly T[], idOf: (item: T) => string, order: readonly string[]): T[] {
+  const rank = new Map(order.map((id, k) => [id, k]))
+  const at = (item: T) => rank.get(idOf(item)) ?? order.length
+  return [...items].sort((a, b) => at(a) - at(b))
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>()
+  for (const item of items) {
+    const k = key(item)
+    const list = out.get(k)
+    if (list) list.push(item)
+    else out.set(k, [item])
+  }
+  return out
+}
+
+function names(files: readonly ShardFile[]): string {
+  return files.map((f) => f.file).join(', ')
+}

@@ -1,0 +1,107 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import type { RunResult } from '@venomqa/core'
+import { type RunningProcess, startTodoApp } from '@venomqa/test-utils'
+import { Ajv } from 'ajv'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { RESULTS_SCHEMA_FILE } from '../scripts/schemas'
+import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
+
+// End to end: `venomqa run --shard i/n` in separate processes of the built binary, then
+// `venomqa merge-reports`, against the example todo app (memory mode, its own process).
+let app: RunningProcess
+let project: Project
+// Four journeys, one of them failing: health, stats, leaky_login, todos (with a branch).
+const SUITE = ['--tag', 'smoke', '--tag', 'broken', '--tag', 'stats']
+
+beforeAll(async () => {
+  assertBuilt()
+  app = await startTodoApp()
+  project = await makeProject('ts-project', { TODO_URL: app.url })
+})
+afterAll(async () => {
+  await project?.remove()
+  await app?.stop()
+})
+
+/** Each run starts from an empty app, as each CI machine would with its own. */
+async function run(args: string[]): Promise<CliResult> {
+  await fetch(`${app.url}/__venomqa/reset`, { method: 'POST' })
+  return project.venomqa(args)
+}
+const readRun = (file: string): RunResult => JSON.parse(readFileSync(path.join(project.dir, file), 'utf8'))
+const outline = (r: RunResult) => r.journeys.map((j) => ({ name: j.name, status: j.status, counts: j.counts }))
+
+describe('venomqa run --shard and merge-reports', () => {
+  let whole: CliResult
+  const shards: CliResult[] = []
+  beforeAll(async () => {
+    whole = await run(['run', ...SUITE, '--save', 'out/whole.json'])
+    for (const i of [1, 2, 3]) shards.push(await run(['run', ...SUITE, '--shard', `${i}/3`, '--save', `out/shards/shard-${i}.json`]))
+  }, 120_000)
+
+  it('deals the journeys by file and name, 2 + 1 + 1, each shard saving a valid results file that records the split', () => {
+    expect(whole.code).toBe(1)
+    const saved = [1, 2, 3].map((i) => readRun(`out/shards/shard-${i}.json`))
+    expect(saved.map((r) => r.journeys.map((j) => j.name))).toEqual([['leaky_login', 'todos'], ['health'], ['stats']])
+    expect(shards.map((s) => s.code)).toEqual([1, 0, 0])
+    expect(shards[1]!.stderr).toContain('venomqa: shard 2/3: 1 of 4 journeys')
+    const splitIds = new Set(saved.map((r) => r.shard?.splitId))
+    expect(splitIds.size).toBe(1)
+    expect(saved.map((r) => [r.shard?.index, r.shard?.total])).toEqual([[1, 3], [2, 3], [3, 3]])
+    expect(readRun('out/whole.json').shard).toBeUndefined()
+    const validate = new Ajv({ strict: true, allErrors: true }).compile(JSON.parse(readFileSync(RESULTS_SCHEMA_FILE, 'utf8')))
+    for (const r of saved) expect(validate(r), JSON.stringify(validate.errors, null, 2)).toBe(true)
+  })
+
+  it('merged, the shards give the unsharded run: same journeys in the same order, statuses, totals, verdict', async () => {
+    const merged = await project.venomqa(['merge-reports', 'out/shards', '--save', 'out/merged.json', '-r', 'console', '-r', 'junit:out/merged.xml'])
+    expect(merged.code).toBe(whole.code)
+    const a = readRun('out/whole.json')
+    const b = readRun('out/merged.json')
+    expect(outline(b)).toEqual(outline(a))
+    expect(b.summary).toEqual(a.summary)
+    expect(b.status).toBe(a.status)
+    expect(b.shard).toBeUndefined()
+    expect(merged.stdout).toContain('▶ leaky_login')
+    expect(merged.stdout).toMatch(/Journeys {2}3 passed, 1 failed of 4/)
+    expect(merged.stdout).toContain('Result: FAILED')
+    expect(readFileSync(path.join(project.dir, 'out/merged.xml'), 'utf8')).toContain('name="todos"')
+    // Merging again into the same directory leaves the previous merge out.
+    const again = await project.venomqa(['merge-reports', 'out/shards', '--save', 'out/shards/merged.json', '-r', 'json:out/again.json'])
+    expect(again.code).toBe(1)
+    expect(outline(readRun('out/again.json'))).toEqual(outline(a))
+  })
+
+  it('a missing shard is exit 2 naming it and the files given', async () => {
+    const r = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/shards/shard-3.json'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe('venomqa: missing shard 2/3 (given: 1/3 out/shards/shard-1.json, 3/3 out/shards/shard-3.json)\n')
+  })
+
+  it('a shard of another split (other journeys selected) is exit 2 naming the files of each split', async () => {
+    const other = await run(['run', '--tag', 'smoke', '--shard', '2/3', '--save', 'out/other/shard-2.json'])
+    expect(other.code).toBe(0)
+    const r = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/other/shard-2.json', 'out/shards/shard-3.json'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^venomqa: the files come from different splits: out\/shards\/shard-1\.json, out\/shards\/shard-3\.json \(split [0-9a-f]{16} in 3\); out\/other\/shard-2\.json \(split [0-9a-f]{16} in 3\)/)
+  })
+
+  it('the same shard twice, or a run saved without --shard, is exit 2', async () => {
+    const twice = await project.venomqa(['merge-reports', ...[1, 2, 3, 2].map((i) => `out/shards/shard-${i}.json`)])
+    expect(twice.code).toBe(2)
+    expect(twice.stderr).toContain('venomqa: shard 2/3 is given twice: out/shards/shard-2.json, out/shards/shard-2.json')
+    const whole = await project.venomqa(['merge-reports', 'out/whole.json'])
+    expect(whole.code).toBe(2)
+    expect(whole.stderr).toContain('venomqa: out/whole.json is not a shard: it was saved without --shard')
+  })
+
+  it('a bad --shard value is exit 2 before anything runs', async () => {
+    for (const bad of ['4/3', '0/3', '1/0', 'two/3', '1']) {
+      const r = await project.venomqa(['run', ...SUITE, '--shard', bad])
+      expect(r.code, bad).toBe(2)
+      expect(r.stderr, bad).toContain(`venomqa: --shard "${bad}" is not a shard: write i/n with 1 <= i <= n`)
+      expect(r.stdout, bad).toBe('')
+    }
+  })
+})
