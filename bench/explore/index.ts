@@ -3,10 +3,14 @@
  * search by rolling back to the parent state after each edge (DFS over the stack of checkpoints) and by
  * prefix replay (back to the root, then the path replayed before each edge: what fuzzers without
  * rollback do), depth 5, deduplication off so both do the same work, in one interleaved run. Then rollback
- * DFS with deduplication on: how many transitions merging states saved.
+ * DFS with deduplication on: how many transitions merging states saved. The same twice: with the
+ * `snapshot` mechanism (@venomqa/state-postgres, triggers and a change log) and with the `proxy`
+ * mechanism (@venomqa/pg-proxy: the app's connections go through a proxy that holds one transaction,
+ * a rollback is one ROLLBACK TO SAVEPOINT), each on a shop app and database of its own.
  */
 import { action, assertStatus, type Exploration, type ExplorationResult, exploration, invariant, step } from '@venomqa/core'
 import { explore } from '@venomqa/explore'
+import { pgProxyState } from '@venomqa/pg-proxy'
 import { createRunner } from '@venomqa/runner'
 import { postgresState } from '@venomqa/state-postgres'
 import { startShopApp } from '@venomqa/test-utils'
@@ -84,68 +88,83 @@ interface Sample {
   seconds: number
 }
 
-await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
-await admin(`CREATE DATABASE ${DB}`)
-const url = `${BASE}/${DB}`
-const app = await startShopApp({ DATABASE_URL: url, SHOP_BUGS: 'none' })
+const DBS = [`${DB}_snapshot`, `${DB}_proxy`]
+for (const db of DBS) {
+  await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
+  await admin(`CREATE DATABASE ${db}`)
+}
+const snapshotUrl = `${BASE}/${DBS[0]}`
+const proxy = pgProxyState({ upstream: `${BASE}/${DBS[1]}` })
+await proxy.connect() // the shop app below reaches its database through this proxy
+const apps = [await startShopApp({ DATABASE_URL: snapshotUrl, SHOP_BUGS: 'none' }), await startShopApp({ DATABASE_URL: proxy.url, SHOP_BUGS: 'none' })]
+const runners = {
+  snapshot: createRunner({ baseUrl: apps[0]!.url, stateBackends: [postgresState({ url: snapshotUrl })] }),
+  proxy: createRunner({ baseUrl: apps[1]!.url, stateBackends: [proxy] }),
+}
 try {
-  const runner = createRunner({ baseUrl: app.url, stateBackends: [postgresState({ url })] })
   const samples: Sample[] = []
-  try {
-    const modes: [string, () => Promise<ExplorationResult>][] = [
-      ['rollback DFS', () => explore(shop(false), { runner, root: process.cwd(), emitDir: false, shrink: false })],
-      ['prefix replay', () => explore(shop(false), { runner, root: process.cwd(), emitDir: false, shrink: false, prefixReplay: true })],
-    ]
-    for (let round = 0; round < ROUNDS; round++)
-      // Interleaved, alternating which goes first, so a drift in the machine's load hits both alike.
-      for (const [mode, run] of round % 2 ? [...modes].reverse() : modes) {
-        const t0 = performance.now()
-        const result = await run()
-        samples.push({ mode, result, seconds: (performance.now() - t0) / 1000 })
-      }
-    const deduped = await explore(shop(true), { runner, root: process.cwd(), emitDir: false, shrink: false })
-    console.log(`exploration of the shop app, depth 5, dedupe off, ${ROUNDS} rounds each (medians), PostgreSQL snapshot mechanism\n`)
-    console.log('| mode | transitions | transitions/s | requests | rollback p50 / p95 | observe p50 / p95 |')
-    console.log('|---|---|---|---|---|---|')
-    const rows = new Map<string, { tps: number }>()
-    for (const mode of ['rollback DFS', 'prefix replay']) {
-      const mine = samples.filter((s) => s.mode === mode)
-      const median = (f: (s: Sample) => number) => pct(mine.map(f), 0.5)
-      const tps = median((s) => s.result.stats.transitionsPerSecond)
-      rows.set(mode, { tps })
-      const rb = mine.map((s) => s.result.timings.rollback.snapshot ?? Object.values(s.result.timings.rollback)[0])
-      const ob = mine.map((s) => Object.values(s.result.timings.observe)[0])
-      console.log(
-        `| ${mode} | ${median((s) => s.result.stats.transitions)} | ${tps.toFixed(1)} | ${median((s) => s.result.stats.requests)} | ` +
-          `${pct(
-            rb.map((t) => t?.p50 ?? 0),
-            0.5,
-          ).toFixed(2)} / ${pct(
-            rb.map((t) => t?.p95 ?? 0),
-            0.5,
-          ).toFixed(2)} ms | ` +
-          `${pct(
-            ob.map((t) => t?.p50 ?? 0),
-            0.5,
-          ).toFixed(2)} / ${pct(
-            ob.map((t) => t?.p95 ?? 0),
-            0.5,
-          ).toFixed(2)} ms |`,
-      )
-    }
-    const ratio = rows.get('rollback DFS')!.tps / rows.get('prefix replay')!.tps
-    const full = pct(
-      samples.filter((s) => s.mode === 'rollback DFS').map((s) => s.result.stats.transitions),
-      0.5,
-    )
-    console.log(`\nrollback DFS / prefix replay, transitions per second: ${ratio.toFixed(2)}x`)
-    console.log(
-      `dedupe on: ${deduped.stats.transitions} transitions and ${deduped.stats.states} states instead of ${full} transitions (${(100 * (1 - deduped.stats.transitions / full)).toFixed(0)}% saved, ${deduped.stats.merged} merged)`,
-    )
-  } finally {
-    await runner.close()
+  const modes: [string, () => Promise<ExplorationResult>][] = []
+  for (const [mechanism, runner] of Object.entries(runners)) {
+    modes.push([`${mechanism}: rollback DFS`, () => explore(shop(false), { runner, root: process.cwd(), emitDir: false, shrink: false })])
+    modes.push([`${mechanism}: prefix replay`, () => explore(shop(false), { runner, root: process.cwd(), emitDir: false, shrink: false, prefixReplay: true })])
   }
+  for (let round = 0; round < ROUNDS; round++)
+    // Interleaved, in a rotating order, so a drift in the machine's load hits every mode alike.
+    for (let i = 0; i < modes.length; i++) {
+      const [mode, run] = modes[(i + round) % modes.length]!
+      const t0 = performance.now()
+      const result = await run()
+      samples.push({ mode, result, seconds: (performance.now() - t0) / 1000 })
+    }
+  const deduped = await explore(shop(true), { runner: runners.snapshot, root: process.cwd(), emitDir: false, shrink: false })
+  console.log(`exploration of the shop app, depth 5, dedupe off, ${ROUNDS} rounds each (medians)\n`)
+  console.log('| mode | transitions | transitions/s | requests | rollback p50 / p95 | observe p50 / p95 |')
+  console.log('|---|---|---|---|---|---|')
+  const tps = new Map<string, number>()
+  for (const [mode] of modes) {
+    const mine = samples.filter((s) => s.mode === mode)
+    const median = (f: (s: Sample) => number) => pct(mine.map(f), 0.5)
+    tps.set(
+      mode,
+      median((s) => s.result.stats.transitionsPerSecond),
+    )
+    // The state backend's own timings (not the context's, which every mode pays alike).
+    const backendTimings = (t: Record<string, { p50: number; p95: number }>) => Object.entries(t).find(([name]) => name !== 'context')?.[1]
+    const rb = mine.map((s) => backendTimings(s.result.timings.rollback))
+    const ob = mine.map((s) => backendTimings(s.result.timings.observe))
+    console.log(
+      `| ${mode} | ${median((s) => s.result.stats.transitions)} | ${tps.get(mode)!.toFixed(1)} | ${median((s) => s.result.stats.requests)} | ` +
+        `${pct(
+          rb.map((t) => t?.p50 ?? 0),
+          0.5,
+        ).toFixed(2)} / ${pct(
+          rb.map((t) => t?.p95 ?? 0),
+          0.5,
+        ).toFixed(2)} ms | ` +
+        `${pct(
+          ob.map((t) => t?.p50 ?? 0),
+          0.5,
+        ).toFixed(2)} / ${pct(
+          ob.map((t) => t?.p95 ?? 0),
+          0.5,
+        ).toFixed(2)} ms |`,
+    )
+  }
+  const ratio = (a: string, b: string) => (tps.get(a)! / tps.get(b)!).toFixed(2)
+  console.log(
+    `\nrollback DFS / prefix replay, transitions per second: snapshot ${ratio('snapshot: rollback DFS', 'snapshot: prefix replay')}x, proxy ${ratio('proxy: rollback DFS', 'proxy: prefix replay')}x`,
+  )
+  console.log(`proxy / snapshot, rollback DFS transitions per second: ${ratio('proxy: rollback DFS', 'snapshot: rollback DFS')}x`)
+  const full = pct(
+    samples.filter((s) => s.mode === 'snapshot: rollback DFS').map((s) => s.result.stats.transitions),
+    0.5,
+  )
+  console.log(
+    `dedupe on (snapshot): ${deduped.stats.transitions} transitions and ${deduped.stats.states} states instead of ${full} transitions (${(100 * (1 - deduped.stats.transitions / full)).toFixed(0)}% saved, ${deduped.stats.merged} merged)`,
+  )
 } finally {
-  await app.stop()
-  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
+  for (const runner of Object.values(runners)) await runner.close()
+  for (const app of apps) await app.stop()
+  await proxy.disconnect().catch(() => {})
+  for (const db of DBS) await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
 }

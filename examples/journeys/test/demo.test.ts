@@ -91,11 +91,12 @@ withPostgres('the demo on PostgreSQL', () => {
     await c.query(sql).finally(() => c.end())
   }
   beforeAll(async () => {
+    // Not created here: the demo creates a database that does not exist yet.
     await admin('DROP DATABASE IF EXISTS venomqa_demo_test WITH (FORCE)')
-    await admin('CREATE DATABASE venomqa_demo_test')
   })
   afterAll(async () => {
     await admin('DROP DATABASE IF EXISTS venomqa_demo_test WITH (FORCE)')
+    await admin('DROP DATABASE IF EXISTS venomqa_demo_proxy_test WITH (FORCE)')
   })
 
   it('`DEMO_DATABASE_URL=... node demo.mjs` rolls the app\'s tables back with the snapshot mechanism', () => {
@@ -106,7 +107,41 @@ withPostgres('the demo on PostgreSQL', () => {
     })
     const out = res.stdout + res.stderr
     expect(res.status, out).toBe(0)
+    expect(out).toContain('demo: created the database "venomqa_demo_test"')
     expect(out).toMatch(/rollback to one_todo \(before-path\) \d+ ms: postgres:venomqa_demo_test \(snapshot\)/)
     expect(out).toMatch(/Result: PASSED/)
   })
+
+  it('`DEMO_STATE=proxy` puts venomqa-pg-proxy in front of the app: rolled back by the proxy mechanism, the database untouched after', async () => {
+    // A database of its own: the snapshot demo above keeps its main line's writes (sign-ups), as journeys do.
+    await admin('DROP DATABASE IF EXISTS venomqa_demo_proxy_test WITH (FORCE)')
+    await admin('CREATE DATABASE venomqa_demo_proxy_test')
+    const url = 'postgres://postgres@127.0.0.1:5432/venomqa_demo_proxy_test'
+    const before = await tableCounts(url)
+    const res = spawnSync(process.execPath, [path.join(here, '../demo.mjs')], {
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true', DEMO_DATABASE_URL: url, DEMO_STATE: 'proxy' },
+      timeout: 60_000,
+    })
+    const out = res.stdout + res.stderr
+    expect(res.status, out).toBe(0)
+    expect(out).toMatch(/rollback to one_todo \(before-path\) \d+ ms: pg-proxy:control \(proxy\)/)
+    expect(out).toMatch(/Result: PASSED/)
+    // Everything the app did stayed in the proxy's transaction, rolled back when it stopped.
+    expect(await tableCounts(url)).toEqual(before)
+  })
 })
+
+/** Every public table of the database with its row count. */
+async function tableCounts(url: string): Promise<Record<string, number>> {
+  const c = new pg.Client({ connectionString: url })
+  await c.connect()
+  try {
+    const { rows } = await c.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)
+    const out: Record<string, number> = {}
+    for (const { tablename } of rows) out[tablename] = (await c.query(`SELECT count(*)::int AS n FROM public."${tablename}"`)).rows[0].n
+    return out
+  } finally {
+    await c.end()
+  }
+}

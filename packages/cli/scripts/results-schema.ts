@@ -196,6 +196,10 @@ export const runResultSchema = z.looseObject({
     issues: z.looseObject({ total: n, critical: n, high: n, medium: n, low: n, info: n }),
     explorations: z.looseObject({ total: n, passed: n, failed: n, violations: n, flaky: n }).optional(),
   }),
+  shard: z
+    .looseObject({ index: z.number().int().min(1), total: z.number().int().min(1), splitId: z.string(), order: z.array(z.string()) })
+    .meta({ id: 'ShardInfo' })
+    .optional(),
 })
 
 export function resultsJsonSchema(): Record<string, unknown> {

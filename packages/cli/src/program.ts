@@ -55,6 +55,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('--workers <n>', 'run up to n journeys at once (each on its own worker)')
     .option('--plugin-timeout <ms>', "abandon a plugin's setup, hook or close that takes longer (default 60000)")
     .option('--require-state', 'refuse to run checkpoints when no state backend is registered')
+    .option('--shard <i/n>', 'run only shard i of n (journeys by file and name); merge the saved shards with merge-reports')
     .action(action(async (journeys: string[], opts) => (await import('./commands/run')).runCommand(journeys, opts, io)))
 
   withConfig(
@@ -64,6 +65,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       .argument('[files...]', 'exploration names, files, directories or globs (default: config explore, else **/*.explore.ts)'),
   )
     .option('--base-url <url>', 'the API under test (overrides baseUrl)')
+    .option('--openapi <file|url>', 'explore the operations of an OpenAPI 3.0/3.1 document, with no exploration file (auth, include, exclude: config openapi)')
     .option('--depth <n>', 'at most n actions on a path')
     .option('--budget <n>', 'at most n transitions (actions taken) in all')
     .option('--time <duration>', 'stop the search after this long: 500ms, 60s, 2m (a plain number is seconds)')
@@ -76,6 +78,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('-r, --reporter <name[:file]>', 'reporter, optionally with a file: console, json, junit, markdown, or a plugin\'s (repeatable)', collect)
     .option('--save <file>', 'save the results (JSON) to this file')
     .option('--plugin-timeout <ms>', "abandon a plugin's setup, hook or close that takes longer (default 60000)")
+    .option('--shard <i/n>', "explore only shard i of n of each exploration's root subtrees (needs a fixed --seed)")
     .action(action(async (files: string[], opts) => (await import('./commands/explore')).exploreCommand(files, opts, io)))
 
   withConfig(program.command('list').description('list journeys with their tags, checkpoints, branches and paths').argument('[journeys...]'))
@@ -89,11 +92,17 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .description('add venomqa.config.ts, journeys/example.journey.ts and a test:api script to this project')
     .option('--base-url <url>', 'the API under test', 'http://localhost:3000')
     .option('-f, --force', 'overwrite existing files')
+    .option('--plugin <name>', 'instead, scaffold a publishable plugin package venomqa-plugin-<name> in ./venomqa-plugin-<name>')
     .action(action(async (opts) => (await import('./commands/init')).initCommand(opts, io)))
 
   withConfig(program.command('report').description('render a saved results file again').argument('<results>', 'a file written by venomqa run --save'))
     .option('-r, --reporter <name[:file]>', 'reporter, optionally with a file (repeatable; default console)', collect)
     .action(action(async (file: string, opts) => (await import('./commands/report')).reportCommand(file, opts, io)))
+
+  withConfig(program.command('merge-reports').description('merge the results of every shard of a split (--shard i/n --save) into one run and report it').argument('<results...>', 'results files, or directories of them'))
+    .option('-r, --reporter <name[:file]>', 'reporter, optionally with a file (repeatable; default console)', collect)
+    .option('--save <file>', 'save the merged results (JSON) to this file')
+    .action(action(async (files: string[], opts) => (await import('./commands/merge-reports')).mergeReportsCommand(files, opts, io)))
 
   withConfig(program.command('plugins').description('show the configured plugins: what resolved, from where, which version'))
     .option('--json', 'print JSON')
@@ -102,6 +111,28 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
   withConfig(program.command('doctor').description('check config, plugins, journeys, the base URL and every service a plugin checks'))
     .option('--base-url <url>', 'the API under test (overrides baseUrl)')
     .action(action(async (opts) => (await import('./commands/doctor')).doctorCommand(opts, io)))
+
+  program
+    .command('generate')
+    .description('write journeys from an OpenAPI document: one file per tag, with a create, read, update, delete flow where there is one')
+    .requiredOption('--openapi <file|url>', 'the OpenAPI 3.0 or 3.1 document (JSON or YAML)')
+    .option('-o, --out <dir>', 'where to write the journeys', 'journeys')
+    .option('-t, --tag <tag>', 'only this tag (repeatable)', collect)
+    .option('-f, --force', 'overwrite existing files')
+    .option('--debug', 'show stacks')
+    .action(action(async (opts) => (await import('./commands/generate')).generateCommand(opts, io)))
+
+  program
+    .command('import')
+    .description('turn what other tools run into journeys')
+    .command('postman')
+    .description('write journeys from a Postman v2.1 collection: a folder is a journey, a request a step, scripts translated')
+    .argument('<collection>', 'the collection file (JSON, Collection v2.1)')
+    .option('-e, --environment <file>', 'a Postman environment file whose values win over the collection variables')
+    .option('-o, --out <dir>', 'where to write the journeys', 'journeys')
+    .option('-f, --force', 'overwrite existing files')
+    .option('--debug', 'show stacks')
+    .action(action(async (file: string, opts) => (await import('./commands/import-postman')).importPostmanCommand(file, opts, io)))
 
   program.addHelpText('after', '\nPlugins add commands too, such as `venomqa mail-catcher` from @venomqa/adapter-mailhog.')
   program.addOption(new Option('--debug').hideHelp())

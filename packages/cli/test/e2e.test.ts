@@ -268,7 +268,7 @@ describe('the other commands', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('todos  [smoke]  journeys/todos.journey.ts')
     expect(r.stdout).toContain('  ⑂ branch from logged_in\n    ├ path create\n    │   step create_todo\n    └ path no_title\n        step create_without_title (expects failure)')
-    expect(r.stdout).toContain('2 journeys in 2 file(s); tags: smoke (2)')
+    expect(r.stdout).toContain('2 journeys in 2 files; tags: smoke (2)')
     const json = JSON.parse((await ts.venomqa(['list', '--json'])).stdout)
     expect(json.map((j: { name: string }) => j.name)).toEqual(['leaky_login', 'health', 'stats', 'slow', 'todos'])
   })
@@ -300,7 +300,7 @@ describe('the other commands', () => {
     expect(down.code).toBe(1)
     expect(down.stdout).toMatch(/^✗ plugin {5}unknown plugin "nope"/m)
     expect(down.stdout).toContain(`✗ base URL   ${nobody} is not reachable: ECONNREFUSED\n`)
-    expect(down.stdout).toMatch(/^✗ service {4}http-control/m)
+    expect(down.stdout).toMatch(new RegExp(`^✗ service {4}http-control: .*${nobody.replace(/\./g, '\\.')}.*ECONNREFUSED`, 'm')) // the cause, as run names it
     expect(down.stdout).toMatch(/doctor: 3 of \d+ checks failed/)
   })
 
@@ -310,6 +310,7 @@ describe('the other commands', () => {
     const r = await fresh.venomqa(['init', '--base-url', app.url])
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('created venomqa.config.ts\ncreated journeys/example.journey.ts\nadded "test:api": "venomqa run" to package.json')
+    expect(r.stdout).toContain('\nNext: start your API, then npm run test:api\n') // the packages are installed: no install advice
     const pkg = read(fresh, 'package.json')
     expect(JSON.parse(pkg).scripts).toEqual({ test: 'vitest', 'test:api': 'venomqa run' })
     expect(pkg).toContain('\n    "name"') // indentation kept
@@ -325,6 +326,14 @@ describe('the other commands', () => {
     expect(read(fresh, 'journeys/example.journey.ts')).toBe('// mine')
     expect((await fresh.venomqa(['init', '--force'])).code).toBe(0)
     expect(read(fresh, 'journeys/example.journey.ts')).toContain("journey('example'")
+  })
+
+  it('init without the packages installed says which to install', async () => {
+    const bare = await project(null)
+    await import('node:fs/promises').then((fs) => fs.unlink(path.join(bare.dir, 'node_modules/@venomqa/core')))
+    const r = await bare.venomqa(['init'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('no package.json here: run the journeys with npx venomqa run\n\nNext: npm install -D @venomqa/core, then start your API, then npx venomqa run\n')
   })
 
   it('--help and --version answer without config, and unknown commands are exit 2', async () => {

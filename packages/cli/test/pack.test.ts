@@ -26,14 +26,14 @@ afterAll(async () => {
 
 describe('packed packages in a plain npm project', () => {
   it(
-    'npm install of the core, runner, explore, cli and venomqa-plugin-csv tarballs, then npx venomqa run --plugin csv',
+    'npm install of the core, runner, explore, openapi, cli and venomqa-plugin-csv tarballs, then npx venomqa run --plugin csv',
     async () => {
       const tarballs = path.join(dir, 'tarballs')
       await mkdir(tarballs)
-      for (const pkg of ['packages/core', 'packages/runner', 'packages/explore', 'packages/cli', 'examples/plugin-csv'])
+      for (const pkg of ['packages/core', 'packages/runner', 'packages/explore', 'packages/openapi', 'packages/cli', 'examples/plugin-csv'])
         await exec('pnpm', ['pack', '--pack-destination', tarballs], { cwd: path.join(REPO_ROOT, pkg) })
       const files = (await readdir(tarballs)).sort()
-      expect(files).toEqual(['venomqa-cli-0.1.0.tgz', 'venomqa-core-0.1.0.tgz', 'venomqa-explore-0.1.0.tgz', 'venomqa-plugin-csv-0.1.0.tgz', 'venomqa-runner-0.1.0.tgz'])
+      expect(files).toEqual(['venomqa-cli-0.1.0.tgz', 'venomqa-core-0.1.0.tgz', 'venomqa-explore-0.1.0.tgz', 'venomqa-openapi-0.1.0.tgz', 'venomqa-plugin-csv-0.1.0.tgz', 'venomqa-runner-0.1.0.tgz'])
 
       const project = path.join(dir, 'project')
       await mkdir(path.join(project, 'journeys'), { recursive: true })

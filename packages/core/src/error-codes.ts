@@ -10,8 +10,12 @@ export const ERROR_CODES = {
   E_GREP: 'the --grep pattern is not a valid regular expression',
   E_INIT: '`venomqa init` cannot read the project (package.json is not valid JSON)',
   E_INIT_EXISTS: '`venomqa init` would overwrite existing files and --force was not given',
+  E_OUTPUT_EXISTS: '`venomqa generate` or `venomqa import` would overwrite existing files and --force was not given',
+  E_IMPORT: 'a file to import (a Postman collection or environment) cannot be read, is not JSON, or is not of a format this version reads',
   E_REPORT_CLASH: 'two reporters (or a reporter and --save) would write the same file',
   E_RESULTS: 'a results file cannot be read, is not JSON, or is not a results file this version reads',
+  E_SHARD: 'the --shard value is not i/n with 1 <= i <= n, or a sharded exploration has no fixed seed',
+  E_MERGE: '`venomqa merge-reports` was given files that are not all the shards of one split',
 
   // Journeys and their definition
   E_DEFINITION: 'a journey definition cannot run (bad step, unknown checkpoint, invalid option)',

@@ -2,7 +2,7 @@ import type { Context } from './context'
 import type { Journey } from './dsl'
 import type { Invariant } from './explore'
 import type { Issue } from './issues'
-import type { HealthCheckable, PortName, StateBackend } from './ports'
+import type { PortName, StateBackend } from './ports'
 import type { StandardSchemaV1 } from './options'
 import type { BackendTiming, BranchResult, JourneyResult, PathResult, RunResult, StepResult } from './results'
 
@@ -21,10 +21,14 @@ export interface JourneyInfo {
 export interface RunStartEvent {
   journeys: JourneyInfo[]
   startedAt: string
+  /** How many workers may run at once (`workers`, or `parallelPaths`), when more than one. */
+  workers?: number
 }
 export interface JourneyStartEvent {
   journey: JourneyInfo
   ctx: Context
+  /** The worker running the journey, when journeys run in parallel (0 is left out). */
+  worker?: number
 }
 export interface JourneyEndEvent {
   journey: JourneyInfo
@@ -66,6 +70,8 @@ export interface PathStartEvent {
   journey: string
   checkpoint: string
   path: string
+  /** The worker running the path, when paths run in parallel (0, the main line, is left out). */
+  worker?: number
 }
 export interface PathEndEvent {
   journey: string
@@ -169,6 +175,13 @@ export interface PluginLogger {
   debug(message: string): void
 }
 
+/**
+ * A check `venomqa doctor` runs: `true` when the service is healthy. When it is not, return a string that
+ * says why (`'connection refused at 127.0.0.1:6379'`) or throw: doctor shows the reason. A bare `false`
+ * can only say that the check failed, so prefer a reason.
+ */
+export type HealthCheck = () => boolean | string | Promise<boolean | string>
+
 /** What a plugin's `setup` receives. */
 export interface PluginApi<Options = Record<string, unknown>> {
   /**
@@ -188,8 +201,8 @@ export interface PluginApi<Options = Record<string, unknown>> {
   addPort(name: PortName, port: unknown | (() => unknown | Promise<unknown>)): void
   addStateBackend(backend: StateBackend | (() => StateBackend | Promise<StateBackend>)): void
   addHook<K extends HookName>(name: K, fn: LifecycleHooks[K]): void
-  /** A service `venomqa doctor` checks. */
-  addHealthCheck(name: string, check: HealthCheckable['healthCheck']): void
+  /** A service `venomqa doctor` checks (see HealthCheck). */
+  addHealthCheck(name: string, check: HealthCheck): void
   /**
    * Called when the run ends, before the reports are written (so a failure to close is in them), in
    * reverse order of registration: stop servers, close pools.

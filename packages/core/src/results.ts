@@ -117,6 +117,25 @@ export interface RunResult {
   /** Issues not tied to one journey (plugin load, reporter failures, runEnd hooks). */
   issues: Issue[]
   summary: RunSummary
+  /** Set when this run is one shard of a split (`--shard i/n`); `venomqa merge-reports` joins the shards. */
+  shard?: ShardInfo
+}
+
+/** Which part of a split a run is, and enough to put the parts back together. */
+export interface ShardInfo {
+  /** 1-based, as in `--shard 2/3`. */
+  index: number
+  total: number
+  /**
+   * A hash of what was split (the sorted journey ids; or each exploration's name, seed and settings):
+   * shards of one split have the same one, so a file from another split is caught when merging.
+   */
+  splitId: string
+  /**
+   * Every journey id (`file#name`) or exploration name of the whole split, in the order an unsharded
+   * run has them: the merge puts the results back in this order and can tell what is missing.
+   */
+  order: string[]
 }
 
 /** Percentiles of one kind of timing, ms. */

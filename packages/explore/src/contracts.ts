@@ -31,6 +31,12 @@ export interface ExploreOptions {
   prefixReplay?: boolean
   logger?: Logger
   onProgress?: (progress: ExploreProgress) => void
+  /**
+   * Explore only this share of the root's subtrees (`venomqa explore --shard 2/3`): of the edges out of
+   * the root, in their order (fixed by the seed), edge k is taken when k mod total is index - 1. The
+   * other shards take the rest, on other machines.
+   */
+  rootShare?: { index: number; total: number }
 }
 
 export interface ExploreProgress {

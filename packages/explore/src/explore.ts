@@ -82,6 +82,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
         maxDepth: settings.depth,
         dedupe: settings.dedupe,
         prefixReplay,
+        rootShare: options.rootShare,
         budget,
         coverage,
         rollbackTimings,

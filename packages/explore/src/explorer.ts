@@ -37,6 +37,8 @@ export interface ExplorerEnv extends LaneEnv {
   /** The action's own code failed (not the API): worth telling, not a violation. */
   onActionFault(action: string, message: string, exchange?: HttpExchange): void
   onTransition?(): void
+  /** Take only this share of the root's edges (see ExploreOptions.rootShare). */
+  rootShare?: { index: number; total: number }
 }
 
 /**
@@ -128,7 +130,8 @@ export class Explorer {
     const frame = this.#frames[this.depth]!
     if (!frame.edges) {
       const path = this.path
-      frame.edges = edgesAt(this.env.actions, stateView(this.env.lane.world.ctx, path), this.env.seed, pathKey(path), (a) => this.env.coverage.enabled(a))
+      const edges = edgesAt(this.env.actions, stateView(this.env.lane.world.ctx, path), this.env.seed, pathKey(path), (a) => this.env.coverage.enabled(a))
+      frame.edges = this.depth === 0 ? shareOf(edges, this.env.rootShare) : edges
     }
     return frame.edges
   }
@@ -244,4 +247,10 @@ export class Explorer {
     this.interrupted = true
     return 'interrupted'
   }
+}
+
+/** One shard's edges out of the root: dealt in order, so the shards together take every edge once. */
+function shareOf(edges: Edge[], share: ExplorerEnv['rootShare']): Edge[] {
+  if (!share || share.total <= 1) return edges
+  return edges.filter((_, k) => k % share.total === share.index - 1)
 }

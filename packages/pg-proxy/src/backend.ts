@@ -1,3 +1,4 @@
+import { countRows } from './observe'
 import { StateError, type StateBackend } from '@venomqa/core'
 import { ControlClient } from './control'
 import { type ResolvedOptions, maskUrl } from './options'
@@ -75,7 +76,9 @@ export class PgProxyBackend implements StateBackend {
       rollback: (n) => proxy.rollback(n),
       release: (n) => proxy.release(n),
       refusals: async () => proxy.refusals,
-      observe: async () => ({ ...(await countRows(proxy)), checkpoints: proxy.checkpoints, waits: proxy.stats.waits }),
+      // The state only (row counts): exploration fingerprints it, so nothing that changes without the
+      // data changing (wait counters, the checkpoint stack) may be in it.
+      observe: () => countRows(proxy),
       stop: () => proxy.stop(),
     }
   }
@@ -94,10 +97,7 @@ export class PgProxyBackend implements StateBackend {
       rollback: (n) => client.command('rollback', n),
       release: (n) => client.command('release', n),
       refusals: async () => (await client.status()).refusals,
-      observe: async () => {
-        const s = await client.status()
-        return { checkpoints: s.checkpoints, waits: s.stats.waits }
-      },
+      observe: () => client.observe(),
       stop: async () => {},
     }
   }
@@ -169,12 +169,3 @@ export class PgProxyBackend implements StateBackend {
 }
 
 /** Rows per table of the app's schemas, in one round trip: a cheap fingerprint. */
-async function countRows(proxy: PgProxy): Promise<Record<string, number>> {
-  const tables = await proxy.query(
-    `SELECT format('%I.%I', n.nspname, c.relname) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1`,
-  )
-  if (!tables.length) return {}
-  const rows = await proxy.query(tables.map(([t]) => `SELECT '${t!.replace(/'/g, "''")}', count(*)::text FROM ${t}`).join(' UNION ALL '))
-  return Object.fromEntries(rows.map(([t, n]) => [t!.replace(/"/g, ''), Number(n)]))
-}

@@ -1,6 +1,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { PgProxy, ProxyStats } from './proxy'
+import { countRows } from './observe'
 import type { RefusalRecord } from './refusals'
 
 /** What GET /status answers. */
@@ -29,7 +30,7 @@ export function proxyStatus(proxy: PgProxy): ProxyStatus {
 /**
  * A small HTTP API for a proxy started on its own (`venomqa-pg-proxy --control`), so that a run in
  * another process takes its checkpoints: POST /checkpoint, /rollback, /release with `{ "name": ... }`,
- * GET /status.
+ * GET /status, and GET /observe (row counts per table).
  */
 export async function startControlServer(proxy: PgProxy, host: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
@@ -54,6 +55,7 @@ class BadRequest extends Error {}
 async function handle(proxy: PgProxy, req: http.IncomingMessage): Promise<unknown> {
   const path = new URL(req.url ?? '/', 'http://x').pathname
   if (req.method === 'GET' && path === '/status') return proxyStatus(proxy)
+  if (req.method === 'GET' && path === '/observe') return countRows(proxy)
   if (req.method !== 'POST' || !['/checkpoint', '/rollback', '/release'].includes(path)) throw new BadRequest(`no route ${req.method} ${path}`)
   let raw = ''
   for await (const chunk of req) raw += chunk
@@ -76,6 +78,10 @@ export class ControlClient {
 
   status(): Promise<ProxyStatus> {
     return this.#call('GET', '/status')
+  }
+
+  observe(): Promise<Record<string, number>> {
+    return this.#call('GET', '/observe')
   }
 
   async command(verb: 'checkpoint' | 'rollback' | 'release', name: string): Promise<void> {

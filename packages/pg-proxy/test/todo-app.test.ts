@@ -12,7 +12,7 @@ import { type Journey, assertEqual, assertStatus, branch, checkpoint, journey, p
 import { createRunner } from '@venomqa/runner'
 import { type RunningProcess, TODO_APP_SERVER, describeWithService, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import plugin from '../src/index'
+import plugin, { pgProxyState } from '../src/index'
 import { PG, createDatabase, dbName, dbUrl, dropDatabase, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
@@ -137,5 +137,24 @@ describe('the todo app in its own process, behind venomqa-pg-proxy started from 
     // Everything lives in the proxy's open transaction: another session sees no table at all.
     expect(await withClient(dbUrl(DB), async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'")).rows[0].n)).toBe(0)
     expect(proxy.output()).toMatch(/warning: advisory locks never contend/)
+  })
+
+  it('observe() through the control port is the row counts only: equal while nothing changes, changed by a write, back after a rollback', async () => {
+    const backend = pgProxyState({ control: proxy.control }, () => {})
+    await backend.connect()
+    try {
+      await backend.checkpoint('observed')
+      const before = await backend.observe()
+      expect(Object.values(before).every((n) => typeof n === 'number')).toBe(true)
+      expect(await backend.observe()).toEqual(before) // no counters, no checkpoint list: state only
+      await fetch(`${app.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'obs@example.test', password: 'a long password', name: 'O' }) })
+      const after = await backend.observe()
+      expect(after).not.toEqual(before)
+      await backend.rollback('observed')
+      expect(await backend.observe()).toEqual(before)
+    } finally {
+      await backend.release('observed')
+      await backend.disconnect()
+    }
   })
 })

@@ -251,7 +251,12 @@ export class Runner {
     const signal = combine(this.options.signal, runOptions.signal)
     const startedAt = new Date().toISOString()
     const t0 = performance.now()
-    await this.bus.emit('runStart', { journeys: items.map(({ journey: j, file }) => ({ name: j.name, tags: j.tags, description: j.description, file })), startedAt }, this.#onRunIssue)
+    const atOnce = this.#atOnce(items.length)
+    await this.bus.emit(
+      'runStart',
+      { journeys: items.map(({ journey: j, file }) => ({ name: j.name, tags: j.tags, description: j.description, file })), startedAt, ...(atOnce > 1 ? { workers: atOnce } : {}) },
+      this.#onRunIssue,
+    )
 
     const notRunBecause: { reason: string; kind: 'stall' | 'state' } | undefined = this.#fatal
       ? { reason: this.#fatal, kind: 'stall' }
@@ -295,6 +300,12 @@ export class Runner {
     // runEnd hooks may add issues: keep the summary true to them.
     result.summary = summarize(journeys, this.runIssues)
     return result
+  }
+
+  /** How many workers may be busy at once: journeys on workers, or else the paths of a branch. */
+  #atOnce(journeys: number): number {
+    const workers = this.options.workers ?? 1
+    return workers > 1 ? Math.min(workers, journeys) : (this.options.parallelPaths ?? 1)
   }
 
   async #connect(): Promise<string | undefined> {
@@ -406,6 +417,7 @@ export class Runner {
         },
         runSignal: signal,
         logger: this.options.logger,
+        worker: laneIndex,
       })
       if (laneIndex) result.worker = laneIndex
       return result

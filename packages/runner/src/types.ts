@@ -1,4 +1,5 @@
 import type {
+  HealthCheck,
   HttpExchange,
   Invariant,
   Journey,
@@ -121,7 +122,7 @@ export interface Registry {
   reporters: Map<string, ReporterFactory>
   ports: Map<string, unknown>
   stateBackends: StateBackend[]
-  healthChecks: Map<string, () => Promise<boolean>>
+  healthChecks: Map<string, HealthCheck>
   plugins: { name: string; version: string }[]
   /** Invariants plugins add (`api.addInvariant`): every exploration checks them. */
   invariants: Invariant[]

@@ -1,7 +1,7 @@
 import { CheckpointStack, type OpenCheckpoint, type StateBackend } from '@venomqa/core'
 import type pg from 'pg'
 import type { Scope } from './catalog'
-import { type Target, connectedClient, databaseAnswers, describeTarget, openClient, step } from './connection'
+import { type Target, connectedClient, databaseAnswers, databaseProblem, describeTarget, openClient, step } from './connection'
 import type { ResolvedOptions } from './options'
 
 /**
@@ -75,6 +75,11 @@ export abstract class PostgresBackend<T> implements StateBackend {
   /** True when the database answers. Never throws. */
   healthCheck(): Promise<boolean> {
     return databaseAnswers(this.name, this.options.url, this.options.connectTimeoutMs)
+  }
+
+  /** `true` when the database answers, else why not: the plugin's health check for `venomqa doctor`. */
+  async healthReport(): Promise<true | string> {
+    return (await databaseProblem(this.name, this.options.url, this.options.connectTimeoutMs)) ?? true
   }
 
   /** The backend's own client, or a StateError saying connect() has not run. */

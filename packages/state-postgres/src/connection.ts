@@ -87,12 +87,17 @@ export async function step<T>(backend: string, target: Target, doing: string, fn
 
 /** True when the database at `url` accepts a connection. Never throws. */
 export async function databaseAnswers(name: string, url: string, connectTimeoutMs: number): Promise<boolean> {
+  return (await databaseProblem(name, url, connectTimeoutMs)) === undefined
+}
+
+/** Why the database does not answer (what `venomqa doctor` shows), or undefined when it does. Never throws. */
+export async function databaseProblem(name: string, url: string, connectTimeoutMs: number): Promise<string | undefined> {
   try {
     const client = await openClient(name, url, connectTimeoutMs, 'check health')
     await client.end()
-    return true
-  } catch {
-    return false
+    return undefined
+  } catch (err) {
+    return errorMessage(err)
   }
 }
 

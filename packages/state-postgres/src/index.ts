@@ -39,7 +39,7 @@ const plugin = definePlugin({
   setup(api) {
     const backend = backendFor(api.options)
     api.addStateBackend(backend)
-    api.addHealthCheck(backend.name, () => backend.healthCheck())
+    api.addHealthCheck(backend.name, () => backend.healthReport())
     // The runner disconnects its backends; this covers a run that ends before it gets there.
     api.onClose(() => backend.disconnect())
   },

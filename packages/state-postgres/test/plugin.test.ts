@@ -1,4 +1,4 @@
-import { ConfigError, PLUGIN_API_VERSION, type PluginApi, type StateBackend, isPlugin, parseOptions } from '@venomqa/core'
+import { ConfigError, PLUGIN_API_VERSION, type HealthCheck, type PluginApi, type StateBackend, isPlugin, parseOptions } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { expect, it, describe as plain } from 'vitest'
 import plugin, { PostgresSavepointBackend, PostgresSnapshotBackend, PostgresTemplateBackend, maskUrl, postgresState, postgresStateOptions } from '../src/index'
@@ -6,7 +6,7 @@ import { PG, dbUrl } from './helpers'
 
 /** A PluginApi that records what setup registers (the runner's own registry is tested in the runner). */
 function fakeApi(options: Record<string, unknown>) {
-  const registered = { backends: [] as StateBackend[], health: new Map<string, () => Promise<boolean>>(), closers: [] as (() => unknown)[] }
+  const registered = { backends: [] as StateBackend[], health: new Map<string, HealthCheck>(), closers: [] as (() => unknown)[] }
   const api: PluginApi<any> = {
     // Checked and defaulted by the schema, as the runner does before setup.
     options: parseOptions(postgresStateOptions, options, 'plugins[0]'),
@@ -84,6 +84,9 @@ describe('plugin setup', () => {
     const port = CLOSED_PORT
     const down = fakeApi({ url: `postgres://u:p@127.0.0.1:${port}/x`, connectTimeoutMs: 1000 })
     await plugin.setup!(down.api)
-    expect(await [...down.registered.health.values()][0]!()).toBe(false)
+    // doctor shows why: the refused connection, with the password masked.
+    const why = await [...down.registered.health.values()][0]!()
+    expect(why).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}.*(ECONNREFUSED|refused)`, 'i'))
+    expect(why).not.toContain('u:p@')
   })
 })

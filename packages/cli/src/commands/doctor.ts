@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { errorMessage } from '@venomqa/core'
+import { errorMessage, plural } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
@@ -46,7 +46,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number>
     io.stdout.write(`${MARK[v]} ${what.padEnd(10)} ${detail}\n`)
   }
   const verdict = () => {
-    io.stdout.write(failed ? `\ndoctor: ${failed} of ${total} checks failed\n` : `\ndoctor: all ${total} checks passed\n`)
+    io.stdout.write(failed ? `\ndoctor: ${failed} of ${plural(total, 'check')} failed\n` : `\ndoctor: ${total === 1 ? 'the one check' : `all ${total} checks`} passed\n`)
     return failed ? EXIT.FAILED : EXIT.OK
   }
 
@@ -73,7 +73,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number>
   try {
     const files = await discoverJourneyFiles(config.journeys, config.root)
     const journeys = await loadJourneys(files, config.root)
-    line(journeys.length ? 'ok' : 'fail', 'journeys', journeys.length ? `${journeys.length} journeys in ${files.length} files` : `no journeys match ${config.journeys.join(', ')}`)
+    line(journeys.length ? 'ok' : 'fail', 'journeys', journeys.length ? `${plural(journeys.length, 'journey')} in ${plural(files.length, 'file')}` : `no journeys match ${config.journeys.join(', ')}`)
   } catch (err) {
     line('fail', 'journeys', errorMessage(err))
   }
@@ -81,7 +81,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number>
   let session: Awaited<ReturnType<typeof openSession>> | undefined
   try {
     session = await within(checkMs * 2, 'plugin setup', () => openSession(io, { ...config, plugins: good }, { debug: flags.debug }))
-    if (good.length) line('ok', 'setup', `${good.length} plugin${good.length === 1 ? '' : 's'} set up`)
+    if (good.length) line('ok', 'setup', `${plural(good.length, 'plugin')} set up`)
   } catch (err) {
     line('fail', 'setup', `plugin setup failed: ${errorMessage(err)}`)
   }
@@ -102,8 +102,10 @@ export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number>
   if (session) {
     for (const [name, check] of session.runner.registry.healthChecks) {
       try {
-        const ok = await within(checkMs, name, () => check())
-        line(ok ? 'ok' : 'fail', 'service', `${name}${ok ? ' is healthy' : ': health check said no'}`)
+        const answer = await within(checkMs, name, async () => check())
+        if (answer === true) line('ok', 'service', `${name} is healthy`)
+        else if (typeof answer === 'string' && answer.trim()) line('fail', 'service', `${name}: ${answer}`)
+        else line('fail', 'service', `${name}: unhealthy (its health check gave no reason; run with --debug, or check the service's own logs)`)
       } catch (err) {
         line('fail', 'service', `${name}: ${errorMessage(err)}`)
       }

@@ -5,12 +5,15 @@ import { DEFAULT_EXPLORATIONS } from '../config/schema'
 import { EXIT, type Io, warn } from '../exit'
 import { type ExploreValueFlags, parseExploreFlags } from '../explorations/flags'
 import { discoverExplorationFiles, loadExplorations, selectExplorations, splitExploreArgs } from '../explorations/load'
+import { openApiExploration } from '../explorations/openapi'
 import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { cliVersion } from '../version'
 import { checkReportFiles, onInterrupt } from './run'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
 import { parseFlagValues } from './flags'
+import { explorationShard } from '../shard/explorations'
+import { parseShard } from '../shard/split'
 
 export interface ExploreFlags extends ConfigFlags, ExploreValueFlags {
   baseUrl?: string
@@ -22,6 +25,10 @@ export interface ExploreFlags extends ConfigFlags, ExploreValueFlags {
   shrink?: boolean
   prefixReplay?: boolean
   pluginTimeout?: string
+  /** `--openapi <file|url>`: explore the operations of an OpenAPI document, with no exploration file. */
+  openapi?: string
+  /** `i/n`: explore only this shard of each exploration's root subtrees. */
+  shard?: string
 }
 
 /**
@@ -32,14 +39,17 @@ export interface ExploreFlags extends ConfigFlags, ExploreValueFlags {
 export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io): Promise<number> {
   const values: Partial<VenomConfigBase> = parseFlagValues({ baseUrl: flags.baseUrl, reporter: flags.reporter, save: flags.save, pluginTimeout: flags.pluginTimeout })
   const overrides = parseExploreFlags(flags)
+  const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
   const config = await resolveConfig(io, flags, values)
 
   const { patterns, names } = splitExploreArgs(args, io.cwd)
   const globs = patterns.length ? patterns.map((p) => path.relative(config.root, path.resolve(io.cwd, p))) : configured(config.explore)
-  const files = await discoverExplorationFiles(globs, config.root)
-  if (!files.length) throw new UserError('E_NO_JOURNEYS', `no exploration files match ${globs.join(', ')} in ${config.root}`, { where: config.file ? path.relative(io.cwd, config.file) : 'explore' })
-  const selected = selectExplorations(await loadExplorations(files, config.root, (m) => warn(io, m)), names)
+  const files = flags.openapi === undefined ? await discoverExplorationFiles(globs, config.root) : []
+  if (!files.length && flags.openapi === undefined) throw new UserError('E_NO_JOURNEYS', `no exploration files match ${globs.join(', ')} in ${config.root}`, { where: config.file ? path.relative(io.cwd, config.file) : 'explore' })
+  const selected =
+    flags.openapi === undefined ? selectExplorations(await loadExplorations(files, config.root, (m) => warn(io, m)), names) : [await openApiExploration(flags.openapi, config, flags.emit)]
   if (!selected.length) throw new UserError('E_NO_JOURNEYS', `the files matching ${globs.join(', ')} export no exploration`)
+  const shard = shardSpec && explorationShard(selected.map((x) => x.exploration), overrides, shardSpec)
 
   const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
   const controller = new AbortController()
@@ -75,9 +85,10 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
           prefixReplay: !!flags.prefixReplay,
           logger: runner.options.logger,
           onProgress: (p) => progress.update(p),
+          rootShare: shardSpec,
         })
         progress.done()
-        io.stderr.write(`venomqa: explored ${exploration.name} (${result.strategy}, depth ${result.depth}, seed ${result.seed}): ${result.stats.transitions} transitions, ${result.stats.states} states, ${result.violations.length} violation${result.violations.length === 1 ? '' : 's'}\n`)
+        io.stderr.write(`venomqa: explored ${exploration.name} (${result.strategy}, depth ${result.depth}, seed ${result.seed}${shard ? `, shard ${shard.index}/${shard.total}` : ''}): ${result.stats.transitions} transitions, ${result.stats.states} states, ${result.violations.length} violation${result.violations.length === 1 ? '' : 's'}\n`)
         explorations.push(result)
       } finally {
         progress.done()
@@ -97,6 +108,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       explorations,
       issues: runner.runIssues,
       summary: summarize([], runner.runIssues, explorations),
+      ...(shard ? { shard } : {}),
     }
     finish(result)
     // runStart is not fired: its event lists journeys, and an exploration is none. runEnd carries the run.

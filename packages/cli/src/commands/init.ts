@@ -8,6 +8,8 @@ import { EXIT, type Io } from '../exit'
 export interface InitFlags {
   force?: boolean
   baseUrl?: string
+  /** Scaffold a plugin package instead of a project. */
+  plugin?: string
 }
 
 const SCRIPT_NAME = 'test:api'
@@ -51,6 +53,7 @@ export default journey('example', {
  * that exists is overwritten without --force; when something would be, nothing at all is written.
  */
 export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
+  if (flags.plugin !== undefined) return (await import('./init-plugin')).initPluginCommand(flags.plugin, flags, io)
   const { atomicWriteFile } = await import('@venomqa/runner')
   const dir = io.cwd
   const baseUrl = flags.baseUrl ?? 'http://localhost:3000'
@@ -95,6 +98,16 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
   } else io.stdout.write(`no package.json here: run the journeys with npx venomqa run\n`)
   if (existingConfig && existingConfig !== files[0]!.file && flags.force)
     io.stdout.write(`note: ${path.basename(existingConfig)} is still there; venomqa.config.ts is the one VenomQA reads now\n`)
-  io.stdout.write(`\nNext: npm install -D @venomqa/cli @venomqa/core, start your API, then npm run ${SCRIPT_NAME}\n`)
+  const missing = ['@venomqa/cli', '@venomqa/core'].filter((name) => !installedFrom(dir, name))
+  const run = pkg ? `npm run ${SCRIPT_NAME}` : 'npx venomqa run'
+  io.stdout.write(`\nNext: ${missing.length ? `npm install -D ${missing.join(' ')}, then ` : ''}start your API, then ${run}\n`)
   return EXIT.OK
+}
+
+/** Whether `name` resolves from `dir` as Node would find it: in a node_modules of `dir` or of a parent. */
+function installedFrom(dir: string, name: string): boolean {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    if (existsSync(path.join(at, 'node_modules', name, 'package.json'))) return true
+    if (path.dirname(at) === at) return false
+  }
 }

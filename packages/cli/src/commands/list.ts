@@ -1,5 +1,5 @@
 import path from 'node:path'
-import type { Journey, JourneyNode } from '@venomqa/core'
+import { type Journey, type JourneyNode, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
 import { type ConfigFlags, resolveConfig } from './session'
@@ -33,7 +33,7 @@ export async function listCommand(args: string[], flags: ListFlags, io: Io): Pro
   for (const { journey } of journeys) for (const t of journey.tags) tags.set(t, (tags.get(t) ?? 0) + 1)
   lines.push(
     '',
-    `${journeys.length} journey${journeys.length === 1 ? '' : 's'} in ${new Set(journeys.map((j) => j.file)).size} file(s)` +
+    `${plural(journeys.length, 'journey')} in ${plural(new Set(journeys.map((j) => j.file)).size, 'file')}` +
       (tags.size ? `; tags: ${[...tags].sort().map(([t, n]) => `${t} (${n})`).join(', ')}` : ''),
   )
   io.stdout.write(`${lines.join('\n')}\n`)

@@ -6,6 +6,8 @@ import { discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
 import { parseFlagValues } from './flags'
+import { journeyShard } from '../shard/journeys'
+import { parseShard } from '../shard/split'
 
 export interface RunFlags extends ConfigFlags {
   baseUrl?: string
@@ -21,11 +23,15 @@ export interface RunFlags extends ConfigFlags {
   workers?: string
   pluginTimeout?: string
   requireState?: boolean
+  /** `i/n`: run only this shard of the selected journeys. */
+  shard?: string
 }
 
 /** `venomqa run [journeys...]`: discover, filter, run, report. Returns the exit code. */
 export async function runCommand(args: string[], flags: RunFlags, io: Io): Promise<number> {
   const values: Partial<VenomConfigBase> = parseFlagValues(flags)
+  // A bad --shard is refused before the config and the journeys are loaded.
+  const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
   const config = await resolveConfig(io, flags, values)
 
   const { patterns, names } = splitRunArgs(args, io.cwd)
@@ -42,8 +48,11 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
   if (!selected.length)
     throw new UserError('E_NO_JOURNEYS', `no journey matches the filters (${describeFilters(flags)}); known: ${all.map((j) => j.journey.name).join(', ')}`)
 
+  const { journeys: toRun, shard } = shardSpec ? journeyShard(selected, shardSpec) : { journeys: selected, shard: undefined }
+  if (shard) io.stderr.write(`venomqa: shard ${shard.index}/${shard.total}: ${toRun.length} of ${selected.length} journeys\n`)
+
   // Journeys that only use ports or absolute URLs need no base URL; for the others, say where to set it.
-  const homeless = selected.filter(({ journey }) => !journey.baseUrl)
+  const homeless = toRun.filter(({ journey }) => !journey.baseUrl)
   if (!config.baseUrl && homeless.length)
     warn(io, `no base URL (set baseUrl in the config, VENOMQA_BASE_URL or --base-url): relative requests in ${homeless.map((j) => j.journey.name).join(', ')} will fail`)
 
@@ -63,7 +72,8 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
     // Reporters that follow the run live go through the runner's hook bus, like plugins' hooks.
     for (const { reporter } of targets) session.runner.addReporter(reporter)
 
-    const result: RunResult = await session.runner.run(selected.map(({ journey, file }) => ({ journey, file })))
+    const result: RunResult = await session.runner.run(toRun.map(({ journey, file }) => ({ journey, file })))
+    if (shard) result.shard = shard
     const { writeReports, renderJson, atomicWriteFile } = await import('@venomqa/runner')
     const redact = redactOptions(config.redactKeys)
     const saveFile = config.save ? path.resolve(io.cwd, config.save) : undefined

@@ -30,6 +30,26 @@ const reporterSpec = z.union([
 
 const ms = z.number().int().positive()
 
+const operationPatterns = z.array(z.string().min(1)).min(1)
+
+/** `venomqa explore --openapi`: which operations, and how to authenticate. */
+const openapiSchema = z.strictObject({
+  include: operationPatterns.optional().describe('Operations to explore: operationIds, tags or "METHOD /path" globs. Default: every operation.'),
+  exclude: operationPatterns.optional().describe('Operations left out: operationIds, tags or "METHOD /path" globs.'),
+  auth: z
+    .union([
+      z.strictObject({ bearer: z.string().min(1).describe('A bearer token sent with every request.') }),
+      z.strictObject({
+        login: z.string().min(1).describe('The login operation (operationId or "METHOD /path").'),
+        signUp: z.string().min(1).optional().describe('A sign-up operation called first with the same credentials.'),
+        credentials: z.record(z.string(), z.unknown()).optional().describe('The login body. Default, with signUp: sampled from its schema, with a fresh email.'),
+        token: z.string().startsWith('/').optional().describe('JSON pointer of the token in the login response. Default /token, /accessToken or /access_token.'),
+      }),
+    ])
+    .optional()
+    .describe('Authentication: a bearer token, or a login operation (after a sign-up operation, if named).'),
+})
+
 /** Every key a config (and each profile) may set. */
 export const baseShape = {
   $schema: z.string().optional().describe('The JSON schema of this file, for editors.'),
@@ -46,6 +66,7 @@ export const baseShape = {
     .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
     .optional()
     .describe(`Exploration files (venomqa explore): globs relative to the project root. Default ${DEFAULT_EXPLORATIONS}.`),
+  openapi: openapiSchema.optional().describe('venomqa explore --openapi: the operations to explore and how to authenticate.'),
   plugins: z.array(pluginSpec).optional().describe('Plugins: a package name or short name, a path, or [name, options].'),
   reporters: z.array(reporterSpec).optional().describe('Reporters: "name", "name:file", { name, output, options } or [name, options]. Default ["console"].'),
   headers: z.record(z.string(), z.string()).optional().describe('Headers sent with every request.'),
@@ -88,6 +109,10 @@ export const EXPECTED: Record<string, string> = {
   baseUrl: 'an http(s) URL such as http://localhost:3000',
   journeys: 'a glob or a list of globs',
   explore: 'a glob or a list of globs',
+  openapi: 'an object with include, exclude and auth',
+  'openapi.include': 'a list of operationIds, tags or "METHOD /path" globs',
+  'openapi.exclude': 'a list of operationIds, tags or "METHOD /path" globs',
+  'openapi.auth': '{ bearer } or { login, signUp?, credentials?, token? }',
   plugins: 'a list of plugins',
   'plugins[]': 'a plugin name, a path, a [name, options] pair, or a plugin object',
   reporters: 'a list of reporters',

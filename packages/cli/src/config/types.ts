@@ -19,6 +19,8 @@ export interface VenomConfigBase {
   journeys?: string | string[]
   /** Exploration files (`venomqa explore`), as globs relative to the project root. Default `**\/*.explore.{ts,js,mts,mjs}`. */
   explore?: string | string[]
+  /** `venomqa explore --openapi`: which operations to explore, and how to authenticate. */
+  openapi?: OpenApiConfig
   plugins?: PluginSpec[]
   /** Default `['console']`. */
   reporters?: ReporterSpec[]
@@ -54,4 +56,11 @@ export interface VenomConfigBase {
 export interface VenomConfig extends VenomConfigBase {
   /** Named overrides, deep-merged over the rest: `--profile ci` or VENOMQA_PROFILE=ci. */
   profiles?: Record<string, VenomConfigBase>
+}
+
+/** The `openapi` key: operations by operationId, tag or `METHOD /path` glob; auth by bearer token or a login operation. */
+export interface OpenApiConfig {
+  include?: string[]
+  exclude?: string[]
+  auth?: { bearer: string } | { login: string; signUp?: string; credentials?: Record<string, unknown>; token?: string }
 }

@@ -50,6 +50,8 @@ export interface JourneyEnv {
   settings: ExecutorSettings
   /** The run's interrupt. */
   runSignal?: AbortSignal
+  /** The worker running this journey, when journeys run in parallel. */
+  worker?: number
   logger?: Logger
 }
 
@@ -134,7 +136,7 @@ class JourneyExecution {
       this.env.runSignal?.addEventListener('abort', onRunAbort, { once: true })
       const timeout = this.timeoutMs
       if (timeout) timer = setTimeout(() => this.stop({ kind: 'timeout', message: `journey "${journey.name}" timed out after ${timeout} ms` }), timeout)
-      await this.events.emit('journeyStart', { journey: info, ctx: world.ctx })
+      await this.events.emit('journeyStart', { journey: info, ctx: world.ctx, ...(this.env.worker ? { worker: this.env.worker } : {}) })
       nodes = await this.runLine(journey.steps, 'main', this.main)
     } catch (err) {
       // Only a bug in the runner or a backend gets here: the journey fails, loudly.
@@ -311,7 +313,7 @@ class JourneyExecution {
     const restored = await this.restore(node.checkpoint, childName, 'before-path', lane)
     if ('kind' in restored) return { ...skippedPath(p.name, p.steps, p.description), status: 'failed', error: restored }
     const where = { path: childName }
-    await this.events.emit('pathStart', { journey: this.name, checkpoint: node.checkpoint, path: childName }, where)
+    await this.events.emit('pathStart', { journey: this.name, checkpoint: node.checkpoint, path: childName, ...(lane.index ? { worker: lane.index } : {}) }, where)
     const nodes = await this.runLine(p.steps, childName, lane)
     const failed = nodes.some((n) => n.status === 'failed')
     const result: PathResult = {

@@ -12,6 +12,7 @@ import {
   type Status,
   type StepResult,
   escapeControlChars,
+  plural,
   redactBody,
   redactResults,
   redactHeaders,
@@ -21,6 +22,7 @@ import {
 import pc from 'picocolors'
 import { STATUS_SYMBOL, bodyText, budgetText, depthOf, flatten, formatDuration, formatFineDuration, printable } from './format'
 import { redactFreeText, redactRun } from './redact-run'
+import { withWorkerBoard } from './worker-board'
 
 export interface ConsoleReporterOptions {
   /** Where live lines go. Default process.stdout. */
@@ -99,7 +101,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     runStart(e) {
       live = !toFile
       journeysTotal = e.journeys.length
-      print(p.bold(`VenomQA: running ${e.journeys.length} journey${e.journeys.length === 1 ? '' : 's'}`))
+      print(p.bold(`VenomQA: running ${plural(e.journeys.length, 'journey')}`))
     },
     journeyStart(e) {
       const { name, tags: tagList, file } = printable({ name: e.journey.name, tags: e.journey.tags, file: e.journey.file })
@@ -152,7 +154,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
 
   return {
     name: 'console',
-    hooks,
+    hooks: withWorkerBoard(hooks, { stream, enabled: progressOn, journeyLines: (j) => fmt.journey(printable(redactResults(j, opts.redact))) }),
     render(run) {
       const safe = printable(redactRun(run, opts.redact))
       const lines: string[] = []
@@ -162,10 +164,6 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       return `${lines.join('\n')}\n`
     },
   }
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
 function indent(path: string, shift = 0): string {
@@ -254,23 +252,27 @@ class LineFormatter {
 
   /** The whole run as the live hooks would have printed it, for `venomqa report` and file targets. */
   tree(run: RunResult): string[] {
-    const lines: string[] = [this.p.bold(`VenomQA: ${run.journeys.length} journey${run.journeys.length === 1 ? '' : 's'}`)]
-    for (const j of run.journeys) {
-      lines.push('', `${this.p.bold(`▶ ${j.name}`)}${j.tags.length ? ` ${this.p.dim(`[${j.tags.join(', ')}]`)}` : ''}${j.file ? ` ${this.p.dim(j.file)}` : ''}`)
-      for (const n of flatten(j.nodes)) {
-        if (n.kind === 'step') lines.push(...this.step(n.result, n.path))
-        else if (n.kind === 'checkpoint') lines.push(this.checkpoint(n.result.name, n.path, n.result.durationMs, n.result.backends))
-        else if (n.kind === 'branch') {
-          const b = n.result
-          lines.push(`${indent(n.path)}${this.p.magenta('⑂')} branch from ${this.p.bold(b.checkpoint)} ${this.p.dim(`(${plural(b.paths.length, 'path')}: ${b.paths.map((x) => x.name).join(', ')})`)}`)
-        } else {
-          const r = n.result
-          if (r.rollback) lines.push(this.rollback(n.checkpoint, 'before-path', n.path, r.rollback.durationMs, r.rollback.backends))
-          lines.push(this.pathEnd(n.path, r.status, r.durationMs))
-        }
+    const lines: string[] = [this.p.bold(`VenomQA: ${plural(run.journeys.length, 'journey')}`)]
+    for (const j of run.journeys) lines.push('', ...this.journey(j))
+    return lines
+  }
+
+  /** One journey as the live hooks would have printed it. */
+  journey(j: JourneyResult): string[] {
+    const lines = [`${this.p.bold(`▶ ${j.name}`)}${j.tags.length ? ` ${this.p.dim(`[${j.tags.join(', ')}]`)}` : ''}${j.file ? ` ${this.p.dim(j.file)}` : ''}`]
+    for (const n of flatten(j.nodes)) {
+      if (n.kind === 'step') lines.push(...this.step(n.result, n.path))
+      else if (n.kind === 'checkpoint') lines.push(this.checkpoint(n.result.name, n.path, n.result.durationMs, n.result.backends))
+      else if (n.kind === 'branch') {
+        const b = n.result
+        lines.push(`${indent(n.path)}${this.p.magenta('⑂')} branch from ${this.p.bold(b.checkpoint)} ${this.p.dim(`(${plural(b.paths.length, 'path')}: ${b.paths.map((x) => x.name).join(', ')})`)}`)
+      } else {
+        const r = n.result
+        if (r.rollback) lines.push(this.rollback(n.checkpoint, 'before-path', n.path, r.rollback.durationMs, r.rollback.backends))
+        lines.push(this.pathEnd(n.path, r.status, r.durationMs))
       }
-      lines.push(this.journeyEnd(j))
     }
+    lines.push(this.journeyEnd(j))
     return lines
   }
 
@@ -323,7 +325,7 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   const lines = ['', `${p.bold(`◇ exploration ${x.name}`)} ${verdict} ${p.dim(`${x.strategy}, depth ${x.depth}, seed ${x.seed}${x.dedupe ? '' : ', no dedupe'}`)}${truncated}`]
   const s = x.stats
   lines.push(
-    `  ${s.transitions} transitions, ${s.states} states${x.dedupe ? ` (${s.merged} merged: states with one fingerprint are one state)` : ''}, ${s.requests} requests, ${s.transitionsPerSecond} transitions/s, deepest path ${s.maxDepthReached}`,
+    `  ${plural(s.transitions, 'transition')}, ${plural(s.states, 'state')}${x.dedupe ? ` (${s.merged} merged: states with one fingerprint are one state)` : ''}, ${plural(s.requests, 'request')}, ${s.transitionsPerSecond} transitions/s, deepest path ${s.maxDepthReached}`,
   )
   const timing = (label: string, byBackend: Record<string, { p50: number; p95: number }>) => {
     const parts = Object.entries(byBackend).map(([name, t]) => `${name} p50 ${formatFineDuration(t.p50)} p95 ${formatFineDuration(t.p95)}`)

@@ -10,6 +10,7 @@ import {
   type Status,
   type ViolationResult,
   escapeControlChars,
+  plural,
 } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatDuration, formatFineDuration, printable } from './format'
 import { redactRun } from './redact-run'
@@ -105,7 +106,7 @@ function journeySection(j: JourneyResult): string[] {
     } else if (n.kind === 'checkpoint')
       out.push(`| ${cell(n.path)} | ◆ checkpoint **${cell(n.result.name)}** | ${ICON[n.result.status]} | ${cell(n.result.backends.map((b) => `${b.backend}: ${b.mechanism}`).join(', '))} | ${formatDuration(n.result.durationMs)} |`)
     else if (n.kind === 'branch')
-      out.push(`| ${cell(n.path)} | ⑂ branch from **${cell(n.result.checkpoint)}** (${n.result.paths.length} paths) | ${ICON[n.result.status]} | | ${formatDuration(n.result.durationMs)} |`)
+      out.push(`| ${cell(n.path)} | ⑂ branch from **${cell(n.result.checkpoint)}** (${plural(n.result.paths.length, 'path')}) | ${ICON[n.result.status]} | | ${formatDuration(n.result.durationMs)} |`)
     else
       out.push(`| ${cell(n.path)} | path **${cell(n.path)}** ${n.result.rollback ? `(rollback ${formatDuration(n.result.rollback.durationMs)})` : ''} | ${ICON[n.result.status]} ${n.result.status} | | ${formatDuration(n.result.durationMs)} |`)
   }
@@ -177,10 +178,6 @@ function violationSection(v: ViolationResult): string[] {
     out.push('<details><summary>Requests and responses</summary>', '', `${fence}http`, text, fence, '', '</details>', '')
   }
   return out
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`
 }
 
 function issueSection(i: Issue): string[] {

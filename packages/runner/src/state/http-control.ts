@@ -100,13 +100,10 @@ export const httpControlPlugin = definePlugin({
       )
     const backend = new HttpControlState({ ...api.options, url })
     api.addStateBackend(backend)
+    // A failed observe throws an error that says what went wrong where: doctor shows it as the reason.
     api.addHealthCheck('http-control', async () => {
-      try {
-        await backend.observe()
-        return true
-      } catch {
-        return false
-      }
+      await backend.observe()
+      return true
     })
   },
 })

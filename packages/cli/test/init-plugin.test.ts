@@ -1,0 +1,128 @@
+import { execFile } from 'node:child_process'
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { REPO_ROOT, type RunningProcess, startTodoApp } from '@venomqa/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CORE_PEER_RANGE, PLUGIN_TOOLCHAIN, pluginNames } from '../src/commands/init-plugin'
+import { CLI_BIN, assertBuilt, cleanEnv } from './helpers/project'
+
+const exec = promisify(execFile)
+
+// `venomqa init --plugin x` as a plugin author runs it: the scaffold is installed with plain npm (core and
+// runner from their packed tarballs, the build tools from the npm registry), tested, built and packed; the
+// tarball is installed into an empty project beside the packed core, runner, explore and cli, and
+// `npx venomqa run --plugin x` runs a journey against the todo app in its own process.
+let dir: string
+let app: RunningProcess | undefined
+
+beforeAll(async () => {
+  assertBuilt()
+  dir = await mkdtemp(path.join(tmpdir(), 'venomqa-init-plugin-'))
+})
+afterAll(async () => {
+  await app?.stop()
+  if (dir) await rm(dir, { recursive: true, force: true })
+})
+
+function npmEnv(): NodeJS.ProcessEnv {
+  const env = cleanEnv()
+  for (const k of Object.keys(env)) if (k.startsWith('npm_') || k.startsWith('PNPM_') || k === 'INIT_CWD') delete env[k]
+  env.NO_COLOR = '1' // the scaffold's own vitest output is read below
+  return env
+}
+
+/** `dir` and the packages/ directories of the workspace packages it depends on at run time, transitively. */
+async function runtimeWorkspacePackages(dir: string, seen = new Set<string>()): Promise<string[]> {
+  if (seen.has(dir)) return [...seen]
+  seen.add(dir)
+  const manifest = JSON.parse(await readFile(path.join(REPO_ROOT, 'packages', dir, 'package.json'), 'utf8'))
+  for (const [name, range] of Object.entries<string>({ ...manifest.dependencies, ...manifest.peerDependencies }))
+    if (range.startsWith('workspace:') && name.startsWith('@venomqa/')) await runtimeWorkspacePackages(name.slice('@venomqa/'.length), seen)
+  return [...seen]
+}
+
+describe('venomqa init --plugin', () => {
+  it('names the package so that --plugin <name> finds it', () => {
+    expect(pluginNames('x')).toEqual({ short: 'x', pkg: 'venomqa-plugin-x', dir: 'venomqa-plugin-x' })
+    expect(pluginNames('@acme/audit')).toEqual({ short: '@acme/audit', pkg: '@acme/venomqa-plugin-audit', dir: 'venomqa-plugin-audit' })
+    expect(pluginNames('venomqa-plugin-x').pkg).toBe('venomqa-plugin-x')
+    expect(() => pluginNames('Bad Name')).toThrow(/is not a plugin name/)
+  })
+
+  it('builds and tests its scaffold with the tools the repository builds with', async () => {
+    const root = JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')).devDependencies
+    const cli = JSON.parse(await readFile(path.join(REPO_ROOT, 'packages/cli/package.json'), 'utf8')).dependencies
+    expect(PLUGIN_TOOLCHAIN).toEqual({ zod: cli.zod, tsup: root.tsup, typescript: root.typescript, vitest: root.vitest, '@types/node': root['@types/node'] })
+    // The same peer range as the repository's own plugins.
+    const csv = JSON.parse(await readFile(path.join(REPO_ROOT, 'examples/plugin-csv/package.json'), 'utf8'))
+    expect(`workspace:${CORE_PEER_RANGE}`).toBe(csv.peerDependencies['@venomqa/core'])
+  })
+
+  it(
+    'gives a package that tests, builds, packs, installs in an empty project and runs with --plugin x',
+    async () => {
+      const env = npmEnv()
+      const init = await exec(process.execPath, [CLI_BIN, 'init', '--plugin', 'x'], { cwd: dir, env })
+      expect(init.stdout).toContain('created venomqa-plugin-x/package.json\n')
+      const plugin = path.join(dir, 'venomqa-plugin-x')
+      const manifest = JSON.parse(await readFile(path.join(plugin, 'package.json'), 'utf8'))
+      expect(manifest.name).toBe('venomqa-plugin-x')
+      expect(manifest.peerDependencies).toEqual({ '@venomqa/core': '>=0.1.0 <1.0.0' })
+      expect(manifest.dependencies).toEqual({ zod: PLUGIN_TOOLCHAIN.zod })
+      expect(await readFile(path.join(plugin, 'src/index.ts'), 'utf8')).toContain('export const options = z.strictObject(')
+      expect(await readFile(path.join(plugin, 'README.md'), 'utf8')).toContain('npx venomqa run --plugin x')
+      // Run again, it refuses to write over the package.
+      await expect(exec(process.execPath, [CLI_BIN, 'init', '--plugin', 'x'], { cwd: dir, env })).rejects.toMatchObject({ code: 2 })
+
+      const tarballs = path.join(dir, 'tarballs')
+      await mkdir(tarballs)
+      for (const pkg of await runtimeWorkspacePackages('cli'))
+        await exec('pnpm', ['pack', '--pack-destination', tarballs], { cwd: path.join(REPO_ROOT, 'packages', pkg) })
+      const venomqa = (await readdir(tarballs)).sort().map((f) => path.join(tarballs, f))
+      const tarball = (name: string) => venomqa.find((f) => path.basename(f) === `venomqa-${name}-0.1.0.tgz`)!
+      const [core, runner] = [tarball('core'), tarball('runner')]
+
+      // --no-save: the scaffold's package.json keeps its registry ranges, as it will be published.
+      const install = ['install', '--no-audit', '--no-fund', '--loglevel=error']
+      await exec('npm', [...install, '--no-save', core, runner], { cwd: plugin, env, timeout: 180_000 })
+      const tested = await exec('npm', ['test'], { cwd: plugin, env, timeout: 60_000 })
+      expect(tested.stdout).toMatch(/Tests\s+\S*2 passed/)
+      await exec('npm', ['run', 'typecheck'], { cwd: plugin, env, timeout: 60_000 })
+      const packed = await exec('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: plugin, env, timeout: 60_000 }) // prepack builds
+      const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[]
+      expect(info!.files.map((f) => f.path).sort()).toEqual(
+        expect.arrayContaining(['README.md', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json']),
+      )
+      expect(info!.files.some((f) => f.path.startsWith('src/') || f.path.startsWith('test/'))).toBe(false)
+
+      const project = path.join(dir, 'project')
+      await mkdir(path.join(project, 'journeys'), { recursive: true })
+      await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'uses-x', private: true, type: 'module' }))
+      await writeFile(
+        path.join(project, 'journeys/todos.journey.ts'),
+        `import { journey, step } from '@venomqa/core'
+export default journey('todos', {
+  steps: [
+    step('health', ({ http }) => http.get('/health')),
+    step('slow', ({ http }) => http.get('/api/slow?ms=80')),
+  ],
+})
+`,
+      )
+      await exec('npm', [...install, ...venomqa, path.join(tarballs, info!.filename)], { cwd: project, env, timeout: 180_000 })
+      app = await startTodoApp()
+      const run = await exec('npx', ['venomqa', 'run', '--base-url', app.url, '--plugin', 'x?slowMs=50', '--reporter', 'console', '--reporter', 'x:out/slow.txt'], {
+        cwd: project,
+        env,
+        timeout: 60_000,
+      })
+      expect(run.stdout).toContain('Result: PASSED')
+      expect(await readFile(path.join(project, 'out/slow.txt'), 'utf8')).toMatch(/^steps that took 50 ms or more: 1\n\d+ ms {2}todos › main › slow \(passed\)\n$/)
+      const listed = await exec('npx', ['venomqa', 'plugins', '--plugin', 'x'], { cwd: project, env })
+      expect(listed.stdout).toMatch(/venomqa-plugin-x\s+0\.0\.1\s+x\s+node_modules\/venomqa-plugin-x/)
+    },
+    420_000,
+  )
+})
