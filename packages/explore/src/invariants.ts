@@ -1,5 +1,5 @@
 import { type ExploreAction, type HttpExchange, type HttpResponse, type Invariant, type InvariantArgs, type ResponseView, type TakenAction, errorMessage, redactText } from '@venomqa/core'
-import { type AttemptResult, attemptStep } from '@venomqa/runner'
+import { type AttemptResult, attemptStep, exchangeStatus } from '@venomqa/runner'
 import type { BuiltinInvariantName, InvariantRef } from './contracts'
 import type { Observation } from './fingerprint'
 import type { LaneEnv } from './lane-env'
@@ -49,9 +49,13 @@ export function checkBuiltin(name: BuiltinInvariantName, effect: ActionEffect): 
 /** A response of 500 or more that the action's `allowStatus` does not allow (default: status < 500). */
 function serverError({ def, attempt }: ActionEffect): string | undefined {
   const allowed = def.options.allowStatus ?? ((status: number) => status < 500)
-  const bad = attempt.exchanges.find((e) => e.response && !allowed(e.response.status))
-  if (!bad?.response) return undefined
-  return `${def.name}: HTTP ${bad.response.status} from ${bad.request.method} ${redactText(bad.request.url)}`
+  // The status as received: the redacted response is worked out only for the message of a violation.
+  const bad = attempt.exchanges.find((e) => {
+    const status = exchangeStatus(e)
+    return status !== undefined && !allowed(status)
+  })
+  if (!bad) return undefined
+  return `${def.name}: HTTP ${exchangeStatus(bad)} from ${bad.request.method} ${redactText(bad.request.url)}`
 }
 
 /** The action failed on a transport error or ran past its deadline. */

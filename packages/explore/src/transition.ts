@@ -1,4 +1,5 @@
 import { errorMessage } from '@venomqa/core'
+import { exchangeStatus } from '@venomqa/runner'
 import type { ActionEffect } from './invariants'
 
 /**
@@ -13,7 +14,7 @@ export type EdgeKind = 'ok' | 'refused' | 'failed'
 export function classifyEdge(effect: ActionEffect, changedState: boolean): EdgeKind {
   const { outcome, shown } = effect.attempt
   if (outcome.passed) return 'ok'
-  const status = shown?.response?.status
+  const status = shown && exchangeStatus(shown)
   if (status !== undefined && status >= 400) {
     if (changedState) return 'ok'
     return status < 500 ? 'refused' : 'failed'
@@ -26,6 +27,7 @@ export function actionFault(effect: ActionEffect): string | undefined {
   const { outcome, shown } = effect.attempt
   if (outcome.passed) return undefined
   if (['timeout', 'connection-refused', 'connection-reset', 'dns', 'tls', 'transport', 'aborted'].includes(outcome.kind)) return undefined
-  if (shown?.response && shown.response.status >= 400) return undefined
+  const status = shown && exchangeStatus(shown)
+  if (status !== undefined && status >= 400) return undefined
   return outcome.message || errorMessage(outcome)
 }

@@ -1,9 +1,5 @@
-import { existsSync, statSync } from 'node:fs'
-import path from 'node:path'
-import { type Exploration, UserError, errorMessage, isExploration, isUserError } from '@venomqa/core'
-import { JOURNEY_EXTENSIONS } from '../journeys/load'
-import { globFiles, hasMagic } from '../journeys/glob'
-import { importUserFile } from '../load-module'
+import { type Exploration, UserError, isExploration } from '@venomqa/core'
+import { discoverJourneyFiles, exportsOf, importDefinitionFile, splitRunArgs } from '../journeys/load'
 
 export interface LoadedExploration {
   exploration: Exploration
@@ -16,35 +12,15 @@ export interface LoadedExploration {
  * an exploration's name.
  */
 export function splitExploreArgs(args: readonly string[], cwd: string): { patterns: string[]; names: string[] } {
-  const patterns: string[] = []
-  const names: string[] = []
-  for (const arg of args) {
-    const abs = path.resolve(cwd, arg)
-    if (hasMagic(arg)) patterns.push(arg)
-    else if (existsSync(abs) && statSync(abs).isDirectory()) patterns.push(`${arg.replace(/[\\/]+$/, '')}/**/*.explore.${JOURNEY_EXTENSIONS}`)
-    else if (existsSync(abs)) patterns.push(arg)
-    else names.push(arg)
-  }
-  return { patterns, names }
+  return splitRunArgs(args, cwd, 'explore')
 }
 
-export function discoverExplorationFiles(patterns: readonly string[], root: string): Promise<string[]> {
-  return globFiles(
-    patterns.map((p) => (path.isAbsolute(p) ? path.relative(root, p) : p)),
-    root,
-  )
-}
+/** The exploration files the patterns select, relative to `root`: found as journey files are. */
+export const discoverExplorationFiles = discoverJourneyFiles
 
 /** A file's explorations: its default export and every named export that is one or a list of them. */
 export function explorationsOf(mod: Record<string, unknown>): Exploration[] {
-  const seen = new Set<Exploration>()
-  const add = (v: unknown) => {
-    if (isExploration(v)) seen.add(v)
-    else if (Array.isArray(v)) for (const x of v) if (isExploration(x)) seen.add(x)
-  }
-  add(mod.default)
-  for (const [k, v] of Object.entries(mod)) if (k !== 'default') add(v)
-  return [...seen]
+  return exportsOf(mod, isExploration)
 }
 
 /**
@@ -55,14 +31,7 @@ export async function loadExplorations(files: readonly string[], root: string, w
   const out: LoadedExploration[] = []
   const byName = new Map<string, string>()
   for (const abs of files) {
-    const file = path.relative(root, abs) || abs
-    let mod: Record<string, unknown>
-    try {
-      mod = await importUserFile(abs, root)
-    } catch (err) {
-      if (isUserError(err)) throw new UserError((err as UserError).code, `${file}: ${errorMessage(err)}`, { where: file, cause: err })
-      throw new UserError('E_JOURNEY_LOAD', `could not load ${file}: ${errorMessage(err)}`, { where: file, cause: err })
-    }
+    const { file, mod } = await importDefinitionFile(abs, root)
     const found = explorationsOf(mod)
     if (!found.length) warn(`${file} exports no exploration (export default exploration(...))`)
     for (const exploration of found) {

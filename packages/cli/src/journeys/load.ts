@@ -13,23 +13,23 @@ export interface LoadedJourney {
 export const JOURNEY_EXTENSIONS = '{ts,js,mts,mjs}'
 
 /**
- * Split `venomqa run` arguments into files/globs and journey names: an argument that is an existing
- * file, a directory or a glob selects files; anything else is a journey name.
+ * Split `venomqa run` (or `explore`) arguments into files/globs and names: an argument that is an existing
+ * file, a directory (its `**\/*.<kind>.{ts,js,mts,mjs}`) or a glob selects files; anything else is a name.
  */
-export function splitRunArgs(args: readonly string[], cwd: string): { patterns: string[]; names: string[] } {
+export function splitRunArgs(args: readonly string[], cwd: string, kind: 'journey' | 'explore' = 'journey'): { patterns: string[]; names: string[] } {
   const patterns: string[] = []
   const names: string[] = []
   for (const arg of args) {
     const abs = path.resolve(cwd, arg)
     if (hasMagic(arg)) patterns.push(arg)
-    else if (existsSync(abs) && statSync(abs).isDirectory()) patterns.push(`${arg.replace(/[\\/]+$/, '')}/**/*.journey.${JOURNEY_EXTENSIONS}`)
+    else if (existsSync(abs) && statSync(abs).isDirectory()) patterns.push(`${arg.replace(/[\\/]+$/, '')}/**/*.${kind}.${JOURNEY_EXTENSIONS}`)
     else if (existsSync(abs)) patterns.push(arg)
     else names.push(arg)
   }
   return { patterns, names }
 }
 
-/** The journey files the patterns select, relative to `root`. */
+/** The files the patterns select (journeys, explorations), relative to `root`. */
 export async function discoverJourneyFiles(patterns: readonly string[], root: string): Promise<string[]> {
   return globFiles(
     patterns.map((p) => (path.isAbsolute(p) ? path.relative(root, p) : p)),
@@ -37,16 +37,35 @@ export async function discoverJourneyFiles(patterns: readonly string[], root: st
   )
 }
 
-/** A file's journeys: its default export and every named export that is a journey or a list of them. */
-export function journeysOf(mod: Record<string, unknown>): Journey[] {
-  const seen = new Set<Journey>()
+/** The values of a module's exports that `is` accepts: its default export first, then every named export, lists flattened. */
+export function exportsOf<T>(mod: Record<string, unknown>, is: (v: unknown) => v is T): T[] {
+  const seen = new Set<T>()
   const add = (v: unknown) => {
-    if (isJourney(v)) seen.add(v)
-    else if (Array.isArray(v)) for (const x of v) if (isJourney(x)) seen.add(x)
+    if (is(v)) seen.add(v)
+    else if (Array.isArray(v)) for (const x of v) if (is(x)) seen.add(x)
   }
   add(mod.default)
   for (const [k, v] of Object.entries(mod)) if (k !== 'default') add(v)
   return [...seen]
+}
+
+/** A file's journeys: its default export and every named export that is a journey or a list of them. */
+export function journeysOf(mod: Record<string, unknown>): Journey[] {
+  return exportsOf(mod, isJourney)
+}
+
+/**
+ * Import a user's definition file. A file that fails to load (a definition mistake throws as the file
+ * is imported) is a user error naming the file.
+ */
+export async function importDefinitionFile(abs: string, root: string): Promise<{ file: string; mod: Record<string, unknown> }> {
+  const file = path.relative(root, abs) || abs
+  try {
+    return { file, mod: await importUserFile(abs, root) }
+  } catch (err) {
+    if (isUserError(err)) throw new UserError((err as UserError).code, `${file}: ${errorMessage(err)}`, { where: file, cause: err })
+    throw new UserError('E_JOURNEY_LOAD', `could not load ${file}: ${errorMessage(err)}`, { where: file, cause: err })
+  }
 }
 
 /**
@@ -57,14 +76,7 @@ export async function loadJourneys(files: readonly string[], root: string, warn:
   const out: LoadedJourney[] = []
   const byName = new Map<string, string>()
   for (const abs of files) {
-    const file = path.relative(root, abs) || abs
-    let mod: Record<string, unknown>
-    try {
-      mod = await importUserFile(abs, root)
-    } catch (err) {
-      if (isUserError(err)) throw new UserError((err as UserError).code, `${file}: ${errorMessage(err)}`, { where: file, cause: err })
-      throw new UserError('E_JOURNEY_LOAD', `could not load ${file}: ${errorMessage(err)}`, { where: file, cause: err })
-    }
+    const { file, mod } = await importDefinitionFile(abs, root)
     const journeys = journeysOf(mod)
     if (!journeys.length) warn(`${file} exports no journeys (export default journey(...) or an array of journeys)`)
     for (const j of journeys) {

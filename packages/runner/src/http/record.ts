@@ -96,6 +96,11 @@ export class ExchangeRecord implements HttpExchange {
     })
   }
 
+  /** The status as received, without working out the redacted response. */
+  static statusOf(record: ExchangeRecord): number | undefined {
+    return record.#received?.status
+  }
+
   static responseOf(record: ExchangeRecord): RecordedResponse | undefined {
     const received = record.#received
     if (!received) return undefined
@@ -154,6 +159,14 @@ function parseRedacted(text: string, contentType: string | undefined, redactKeys
  * an assertion comparing a token under an innocent label, a log line, a plugin's error. Read lazily,
  * like the history, since most messages hold none.
  */
+/**
+ * An exchange's response status. Reading `response` works out its redacted form (headers, a parsed and
+ * redacted body); code that only needs the status, after every action of an exploration, asks here.
+ */
+export function exchangeStatus(exchange: HttpExchange): number | undefined {
+  return exchange instanceof ExchangeRecord ? ExchangeRecord.statusOf(exchange) : exchange.response?.status
+}
+
 export function rememberSecrets(url: string | undefined, headers: Readonly<Record<string, string>>, bodyText: string | undefined, redactKeys?: string[]): void {
   knownSecrets.addLater(() => {
     // Only a URL with credentials or a query can hold one: parsing every URL was most of this work.
