@@ -8,11 +8,14 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { isJourney, type Journey } from '@venomqa/core'
 import { createRunner, httpControlState, memoryPorts } from '@venomqa/runner'
-import { REPO_ROOT, startTodoApp, type RunningProcess } from '@venomqa/test-utils'
+import { REPO_ROOT, codeFences, startTodoApp, type RunningProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs/advanced.md'), 'utf8')
+const DOC = path.join(REPO_ROOT, 'docs/advanced.md')
+const doc = fs.readFileSync(DOC, 'utf8')
 const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
+/** The code blocks of the doc that are not run, by language, with the reason. Every ```ts block runs below. */
+const NOT_PROGRAMS: Record<string, string> = { '': 'output shown, not a program' }
 const here = path.join(REPO_ROOT, 'examples/journeys')
 let app: RunningProcess
 const written: string[] = []
@@ -43,6 +46,12 @@ describe('docs/advanced.md', () => {
       expect.arrayContaining(['Response caching', 'The fixture cache', 'Retry with backoff', 'The circuit breaker', 'The controllable clock', 'The task pool', 'Local storage', 'Chaos', 'Health checks']),
     )
     expect(blocks.length).toBeGreaterThanOrEqual(15)
+  })
+
+  it('runs every example: the ```ts blocks below are all of them, whole, and no other block is a program', () => {
+    const fences = codeFences(DOC)
+    expect(fences.filter((f) => f.lang === 'ts').map((f) => f.code)).toEqual(blocks)
+    expect(fences.filter((f) => f.lang !== 'ts' && !(f.lang in NOT_PROGRAMS)).map((f) => `${f.lang || '(no language)'}: ${f.code.split('\n', 1)[0]}`)).toEqual([])
   })
 
   for (const [i, block] of blocks.entries()) {

@@ -6,11 +6,14 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { isJourney, type Journey } from '@venomqa/core'
 import { createRunner, httpControlState, memoryPorts } from '@venomqa/runner'
-import { REPO_ROOT, startTodoApp, type RunningProcess } from '@venomqa/test-utils'
+import { REPO_ROOT, codeFences, startTodoApp, type RunningProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs/journeys.md'), 'utf8')
+const DOC = path.join(REPO_ROOT, 'docs/journeys.md')
+const doc = fs.readFileSync(DOC, 'utf8')
 const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
+/** The code blocks of the doc that are not run, by language, with the reason. Every ```ts block runs below. */
+const NOT_PROGRAMS: Record<string, string> = { text: "a run's console output" }
 const here = path.join(REPO_ROOT, 'examples/journeys')
 let app: RunningProcess
 const written: string[] = []
@@ -34,6 +37,12 @@ async function load(index: number): Promise<Record<string, unknown>> {
 describe('docs/journeys.md', () => {
   it('has examples', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(7)
+  })
+
+  it('runs every example: the ```ts blocks below are all of them, whole, and no other block is a program', () => {
+    const fences = codeFences(DOC)
+    expect(fences.filter((f) => f.lang === 'ts').map((f) => f.code)).toEqual(blocks)
+    expect(fences.filter((f) => f.lang !== 'ts' && !(f.lang in NOT_PROGRAMS)).map((f) => `${f.lang || '(no language)'}: ${f.code.split('\n', 1)[0]}`)).toEqual([])
   })
 
   for (const [i, block] of blocks.entries()) {

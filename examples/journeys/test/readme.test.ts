@@ -20,17 +20,17 @@ const READMES = ['README.md', ...fs.readdirSync(path.join(REPO_ROOT, 'packages')
 const ELSEWHERE: Record<string, string> = {
   'packages/adapter-elasticsearch/README.md 1': 'needs Elasticsearch: packages/adapter-elasticsearch/test/readme-example.test.ts',
   'packages/pg-proxy/README.md 1': 'needs PostgreSQL and the proxy binary: packages/pg-proxy/test/readme-example.test.ts',
-  'packages/adapter-mailhog/README.md 1': 'sends through an SMTP server with nodemailer: not run',
-  'packages/adapter-mailhog/README.md 2': 'needs a MailHog or Mailpit API: not run',
-  'packages/adapter-redis/README.md 1': 'needs Redis: not run',
+  'packages/adapter-mailhog/README.md 1': 'starts a mail catcher and sends to it with nodemailer: packages/adapter-mailhog/test/readme-example.test.ts',
+  'packages/adapter-mailhog/README.md 2': 'needs a Mailpit API and the app sending mail to it: packages/adapter-mailhog/test/readme-example.test.ts',
+  'packages/adapter-redis/README.md 1': 'needs Redis: packages/adapter-redis/test/readme-example.test.ts',
   'packages/adapter-redis/README.md 2': 'a fragment (a type), not a program',
-  'packages/adapter-wiremock/README.md 1': 'needs WireMock (Java): not run',
-  'packages/adapter-wiremock/README.md 2': 'needs WireMock (Java): not run',
+  'packages/adapter-wiremock/README.md 1': 'needs WireMock (Java): packages/adapter-wiremock/test/readme-example.test.ts',
+  'packages/adapter-wiremock/README.md 2': 'needs WireMock (Java): packages/adapter-wiremock/test/readme-example.test.ts',
   'packages/explore/README.md 1': 'needs the shop app on PostgreSQL: packages/explore/test/docs.test.ts',
   'packages/openapi/README.md 1': 'needs an OpenAPI document: packages/openapi/test/readme.test.ts',
   'packages/openapi/README.md 2': 'a fragment, not a program',
-  'packages/state-mysql/README.md 1': 'needs MySQL or MariaDB: not run',
-  'packages/state-postgres/README.md 2': 'imports the README journey as ./todo.journey and needs the app on PostgreSQL at port 3000: not run',
+  'packages/state-mysql/README.md 1': 'needs MySQL or MariaDB and the app on it: packages/state-mysql/test/readme-example.test.ts',
+  'packages/state-postgres/README.md 2': 'imports the README journey as ./todo.journey and needs the app on PostgreSQL: packages/state-postgres/test/readme-example.test.ts',
 }
 const written: string[] = []
 let app: RunningProcess | undefined

@@ -28,7 +28,7 @@ function run(): RunResult {
     { name: 'checkout', tags: [], status: 'failed' as const, startedAt: '2024-01-01T00:00:00.000Z', durationMs: 20.6, nodes, issues: [], counts: countNodes(nodes) },
   ]
   return {
-    schemaVersion: 2,
+    schemaVersion: 3,
     tool: { name: 'venomqa', version: '0.1.0' },
     startedAt: '2024-01-01T00:00:00.000Z',
     finishedAt: '2024-01-01T00:00:01.000Z',

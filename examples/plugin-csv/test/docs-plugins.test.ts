@@ -11,12 +11,15 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { CheckpointStack, type Plugin, type PluginCommand, type StateBackend, isJourney, isPlugin, journey, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
-import { REPO_ROOT, type RunningProcess, startTodoApp } from '@venomqa/test-utils'
+import { REPO_ROOT, type RunningProcess, codeFences, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const exec = promisify(execFile)
-const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs/plugins.md'), 'utf8')
+const DOC = path.join(REPO_ROOT, 'docs/plugins.md')
+const doc = fs.readFileSync(DOC, 'utf8')
 const blocks = [...doc.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)
+/** The code blocks of the doc that are not run, by language, with the reason. Every ```ts block runs below. */
+const NOT_PROGRAMS: Record<string, string> = { sh: 'commands to type', json: 'a package.json to write', '': 'output shown, not a program' }
 const here = path.join(REPO_ROOT, 'examples/plugin-csv')
 const scratch = path.join(here, '.docs-plugins')
 const written: string[] = [scratch]
@@ -64,6 +67,12 @@ const reportCtx = { options: {}, cwd: process.cwd(), stdout: process.stdout, war
 describe('docs/plugins.md', () => {
   it('has its examples', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(10)
+  })
+
+  it('runs every example: the ```ts blocks below are all of them, whole, and no other block is a program', () => {
+    const fences = codeFences(DOC)
+    expect(fences.filter((f) => f.lang === 'ts').map((f) => f.code)).toEqual(blocks)
+    expect(fences.filter((f) => f.lang !== 'ts' && !(f.lang in NOT_PROGRAMS)).map((f) => `${f.lang || '(no language)'}: ${f.code.split('\n', 1)[0]}`)).toEqual([])
   })
 
   for (const [i, code] of blocks.entries()) {

@@ -27,6 +27,14 @@ export class RedisCache implements CachePort {
     this.#client = openClient(options)
   }
 
+  /**
+   * The same port on another Redis DB, with `keyPrefix` put before its prefix: a worker's copy for
+   * parallel paths (redisWorkers).
+   */
+  twin(connection: ConnectionOptions, keyPrefix = ''): RedisCache {
+    return new RedisCache({ ...connection, prefix: keyPrefix + this.prefix, wholeDb: this.#wholeDb })
+  }
+
   /** The underlying client, for what the port does not cover. */
   get redis(): Redis {
     return this.#client.redis

@@ -23,7 +23,7 @@ export interface OwnedClient {
 
 export function openClient(options: ConnectionOptions): OwnedClient {
   if (options.redis) return { redis: options.redis, owned: false, where: describeClient(options.redis) }
-  const url = options.url ?? DEFAULT_REDIS_URL
+  const url = withDb(options.url ?? DEFAULT_REDIS_URL, options.db)
   const redis = new Redis(url, {
     // Connect on first use: registering a plugin must not touch the network.
     lazyConnect: true,
@@ -35,6 +35,19 @@ export function openClient(options: ConnectionOptions): OwnedClient {
   // Without a listener ioredis prints every connection error; the failing command reports it instead.
   redis.on('error', () => {})
   return { redis, owned: true, where: describeClient(redis) }
+}
+
+/** `db` put in the URL's path: ioredis takes a URL's DB over a `db` option, and `db` must win. */
+function withDb(url: string, db: number | undefined): string {
+  if (db === undefined) return url
+  try {
+    const u = new URL(url)
+    u.pathname = `/${db}`
+    return u.toString()
+  } catch {
+    // Not a URL ioredis would understand either: let it say so.
+    return url
+  }
 }
 
 export function describeClient(redis: Redis): string {

@@ -80,6 +80,14 @@ export class BullQueue implements QueuePort {
     return this.#client.redis
   }
 
+  /**
+   * The same port on another Redis DB, with `keyPrefix` put before BullMQ's prefix: a worker's copy for
+   * parallel paths (redisWorkers).
+   */
+  twin(connection: ConnectionOptions, keyPrefix = ''): BullQueue {
+    return new BullQueue({ ...connection, name: this.defaultQueue, prefix: keyPrefix + this.prefix, defaultTimeoutMs: this.#defaultTimeout })
+  }
+
   #do<T>(what: string, run: () => Promise<T>): Promise<T> {
     return explained(`queue ${what}`, this.#client.where, async () => {
       // BullMQ waits for a connection that is not ready without a deadline: check it first, with one.

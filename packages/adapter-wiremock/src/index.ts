@@ -10,7 +10,7 @@ export {
   type ManagedOptions,
 } from './plugin'
 export { WireMockPort, STARTED, type WireMockPortOptions } from './mock-port'
-export { WireMockState, type WireMockStateOptions } from './state'
+export { WireMockState, putMappings, readMappings, type MappingsSnapshot, type WireMockStateOptions } from './state'
 export {
   WireMockAdmin,
   normalizeBaseUrl,
@@ -23,3 +23,6 @@ export {
 export { startWireMock, findWireMockJar, DEFAULT_JVM_ARGS, type StartWireMockOptions, type ManagedWireMock } from './managed'
 export { WireMockError } from './errors'
 export { freePort, isListening } from './free-port'
+export { wiremockWorkers, type WireMockWorkersOptions, type WireMockWorkerResources } from './workers'
+// Where users import a worker setup, they find the function that composes it with others.
+export { composeWorkers, type WorkerApp } from '@venomqa/core'

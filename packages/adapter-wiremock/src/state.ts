@@ -8,9 +8,31 @@ export interface WireMockStateOptions extends WireMockAdminOptions {
   name?: string
 }
 
-interface Snapshot {
+/** What a checkpoint keeps of a WireMock server. */
+export interface MappingsSnapshot {
   mappings: StubMapping[]
   scenarios: ScenarioState[]
+}
+type Snapshot = MappingsSnapshot
+
+/** A WireMock server's stub mappings and scenario states, as {@link putMappings} puts them back. */
+export async function readMappings(admin: WireMockAdmin): Promise<MappingsSnapshot> {
+  const [mappings, scenarios] = await Promise.all([admin.mappings(), admin.scenarios()])
+  return { mappings, scenarios }
+}
+
+/**
+ * Make a server's stubs exactly `snapshot`'s (same ids, same order, so the same stub wins each match), its
+ * scenarios stand where they stood, and its request journal empty (WireMock cannot re-log requests).
+ */
+export async function putMappings(admin: WireMockAdmin, snapshot: MappingsSnapshot): Promise<void> {
+  // Delete first, so that nothing of the current set (nor its order) survives; the import then re-creates
+  // the saved stubs in their saved order.
+  await admin.deleteAllMappings()
+  if (snapshot.mappings.length) await admin.importMappings(snapshot.mappings)
+  // Re-created scenarios start over; put each back where it stood.
+  await Promise.all(snapshot.scenarios.map((s) => admin.setScenarioState(s.name, s.state)))
+  await admin.clearJournal()
 }
 
 /**
@@ -52,10 +74,7 @@ export class WireMockState implements StateBackend {
 
   async checkpoint(name: string): Promise<void> {
     await this.#stack.take(name, () =>
-      this.#do(`checkpoint "${name}"`, async () => {
-        const [mappings, scenarios] = await Promise.all([this.admin.mappings(), this.admin.scenarios()])
-        return { mappings, scenarios }
-      }),
+      this.#do(`checkpoint "${name}"`, () => readMappings(this.admin)),
     )
   }
 
@@ -64,13 +83,7 @@ export class WireMockState implements StateBackend {
   }
 
   async #restore(snapshot: Snapshot): Promise<void> {
-    // Delete first, so that nothing of the current set (nor its order) survives; the import then re-creates
-    // the saved stubs in their saved order.
-    await this.admin.deleteAllMappings()
-    if (snapshot.mappings.length) await this.admin.importMappings(snapshot.mappings)
-    // Re-created scenarios start over; put each back where it stood.
-    await Promise.all(snapshot.scenarios.map((s) => this.admin.setScenarioState(s.name, s.state)))
-    await this.admin.clearJournal()
+    await putMappings(this.admin, snapshot)
   }
 
   async release(name: string): Promise<void> {

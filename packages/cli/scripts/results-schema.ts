@@ -119,14 +119,14 @@ const nodeResult: z.ZodType = z.union([stepResult, checkpointResult, branchResul
 const tally = z.looseObject({ total: z.number().int().min(0), passed: z.number().int().min(0), failed: z.number().int().min(0), skipped: z.number().int().min(0) })
 const counts = z.looseObject({ steps: tally, paths: tally, branches: z.number().int().min(0), checkpoints: z.number().int().min(0) })
 
-const journeyResult = z
+const journeyResult: z.ZodType = z
   .looseObject({
     name: z.string(),
     description: z.string().optional(),
     tags: z.array(z.string()),
     file: z.string().optional(),
     baseUrl: z.string().optional(),
-    status,
+    status: z.enum(['passed', 'failed', 'skipped', 'flaky']),
     startedAt: isoDate,
     durationMs: ms,
     nodes: z.array(nodeResult),
@@ -134,6 +134,11 @@ const journeyResult = z
     counts,
     interrupted: z.boolean().optional(),
     worker: z.number().int().optional(),
+    repeatEachIndex: z.number().int().min(0).optional(),
+    attempt: z.number().int().min(1).optional(),
+    get earlierAttempts() {
+      return z.array(journeyResult).optional()
+    },
   })
   .meta({ id: 'JourneyResult' })
 
@@ -174,11 +179,12 @@ const explorationResult = z
     neverEnabled: z.array(z.string()),
     violations: z.array(violation),
     issues: z.array(issue),
+    workers: z.array(z.looseObject({ worker: n, transitions: n, states: n, requests: n, searchMs: ms })).optional(),
   })
   .meta({ id: 'ExplorationResult' })
 
 export const runResultSchema = z.looseObject({
-  schemaVersion: z.literal(2),
+  schemaVersion: z.literal(3),
   tool: z.looseObject({ name: z.literal('venomqa'), version: z.string() }),
   startedAt: isoDate,
   finishedAt: isoDate,
@@ -190,7 +196,7 @@ export const runResultSchema = z.looseObject({
   explorations: z.array(explorationResult).optional(),
   issues: z.array(issue),
   summary: z.looseObject({
-    journeys: z.looseObject({ total: n, passed: n, failed: n }),
+    journeys: z.looseObject({ total: n, passed: n, failed: n, skipped: n, flaky: n }),
     steps: tally,
     paths: tally,
     issues: z.looseObject({ total: n, critical: n, high: n, medium: n, low: n, info: n }),
@@ -207,8 +213,8 @@ export function resultsJsonSchema(): Record<string, unknown> {
   return {
     $schema: schema.$schema,
     $id: 'https://unpkg.com/@venomqa/core/schema/results.schema.json',
-    title: 'VenomQA results (schemaVersion 2)',
-    description: 'A finished VenomQA run: what `venomqa run --save`, `venomqa explore --save` and the json reporter write, and `venomqa report` reads (it also reads schemaVersion 1 files).',
+    title: 'VenomQA results (schemaVersion 3)',
+    description: 'A finished VenomQA run: what `venomqa run --save`, `venomqa explore --save` and the json reporter write, and `venomqa report` reads (it also reads schemaVersion 1 and 2 files).',
     ...schema,
   }
 }

@@ -1,10 +1,26 @@
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 
-type Jiti = { import(id: string, opts?: { default?: boolean }): Promise<unknown> }
-const instances = new Map<string, Jiti>()
+/** What the CLI uses of jiti: importing, and (for `run --watch`) the transform and resolution it applies. */
+export interface UserModuleTools {
+  import(id: string, opts?: { default?: boolean }): Promise<unknown>
+  /** The module's code as jiti runs it: TypeScript stripped, `import` and `export ... from` made calls. */
+  transform(opts: { source: string; filename: string; ts?: boolean; async?: boolean }): string
+  /** Where jiti resolves `id` from `parentURL` (a `file:` URL), or undefined with `try` when nothing is there. */
+  esmResolve(id: string, opts: { parentURL: string; try: true }): string | undefined
+}
+
+const instances = new Map<string, UserModuleTools>()
 
 const NATIVE = new Set(['.js', '.mjs', '.cjs'])
+
+/**
+ * Bumped by `forgetUserModules`: JavaScript files imported natively get a new URL, so Node, which keeps
+ * an ES module for the life of the process, evaluates them again. Zero (no query) outside `run --watch`.
+ */
+let generation = 0
 
 /**
  * Import a user file (config, journey, plugin). TypeScript goes through jiti, loaded only when a TS file
@@ -12,12 +28,68 @@ const NATIVE = new Set(['.js', '.mjs', '.cjs'])
  * `interopDefault` is off: a journey file's named exports must be its own, not its default's fields.
  */
 export async function importUserFile(file: string, root: string): Promise<Record<string, unknown>> {
-  if (NATIVE.has(path.extname(file))) return (await import(pathToFileURL(file).href)) as Record<string, unknown>
+  if (NATIVE.has(path.extname(file))) {
+    const url = pathToFileURL(file).href
+    return (await import(generation ? `${url}?venomqa-reload=${generation}` : url)) as Record<string, unknown>
+  }
+  return (await (await userModuleTools(root)).import(file)) as Record<string, unknown>
+}
+
+/** The jiti instance that loads the user's files under `root` (one per root, created on first use). */
+export async function userModuleTools(root: string): Promise<UserModuleTools> {
   let jiti = instances.get(root)
   if (!jiti) {
     const { createJiti } = await import('jiti')
-    jiti = createJiti(pathToFileURL(path.join(root, 'package.json')).href, { interopDefault: false, moduleCache: true }) as Jiti
+    jiti = createJiti(pathToFileURL(path.join(root, 'package.json')).href, { interopDefault: false, moduleCache: true }) as unknown as UserModuleTools
     instances.set(root, jiti)
   }
-  return (await jiti.import(file)) as Record<string, unknown>
+  return jiti
+}
+
+/**
+ * jiti keeps what it evaluates (TypeScript, transpiled JavaScript, CommonJS, JSON) in Node's require
+ * cache, the one object every `require` shares, whatever file it was made for.
+ */
+const requireCache = (root: string) => createRequire(path.join(root, 'package.json')).cache
+
+const inNodeModules = (file: string) => file.split(path.sep).includes('node_modules')
+const isUnder = (file: string, dir: string) => file === dir || file.startsWith(dir + path.sep)
+
+/** The user's files that jiti has loaded: under `root` (or among `also`), outside node_modules. */
+export function loadedUserFiles(root: string, also: ReadonlySet<string> = new Set()): string[] {
+  return Object.keys(requireCache(root)).filter((file) => !inNodeModules(file) && (isUnder(file, root) || also.has(file)))
+}
+
+/**
+ * Make the next imports read the user's files again (`venomqa run --watch`, between runs). Within one
+ * run a module shared by several journey files stays one instance, as in `venomqa run`; across runs each
+ * is evaluated anew. Packages in node_modules are kept. What cannot be forgotten: a JavaScript ES module
+ * imported by another file (Node offers no way to drop one); see `isNativeEsModule`.
+ */
+export function forgetUserModules(root: string, also: ReadonlySet<string> = new Set()): void {
+  generation++
+  const cache = requireCache(root)
+  for (const file of loadedUserFiles(root, also)) delete cache[file]
+}
+
+/**
+ * Whether a file is a JavaScript ES module that Node, not jiti, evaluates (as jiti decides: `.mjs`, or
+ * `.js` under a package.json with `"type": "module"`). Only a journey or config file of that kind is
+ * reloaded by `forgetUserModules`; one that such a file imports keeps its first version.
+ */
+export function isNativeEsModule(file: string): boolean {
+  const ext = path.extname(file)
+  if (ext === '.mjs') return true
+  return ext === '.js' && packageTypeOf(path.dirname(file)) === 'module'
+}
+
+function packageTypeOf(dir: string): string | undefined {
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      return (JSON.parse(readFileSync(path.join(d, 'package.json'), 'utf8')) as { type?: string }).type
+    } catch {
+      // No package.json here (or not JSON, which Node would refuse too): look further up.
+    }
+    if (path.dirname(d) === d) return undefined
+  }
 }

@@ -50,13 +50,24 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('--timeout <ms>', 'step timeout in ms')
     .option('--journey-timeout <ms>', 'journey timeout in ms')
     .option('--retries <n>', 'retries of a failed step')
+    .option('--journey-retries <n>', 'retries of a failed journey, from scratch (a journey that then passes is flaky)')
+    .option('--fail-on-flaky', 'exit 1 when a journey is flaky (failed, then passed on a retry)')
+    .option('--repeat-each <n>', 'run every journey n times (to find flaky ones); each run is its own result')
+    .option('--last-failed', 'run only the journeys that failed in the last run (recorded in .venomqa/last-run.json)')
+    .option('--allow-only', 'allow journey.only when CI is set (otherwise exit 2)')
     .option('--save <file>', 'save the results (JSON) to this file')
     .option('--parallel-paths <n>', 'run up to n paths of a branch at once (each on its own worker)')
     .option('--workers <n>', 'run up to n journeys at once (each on its own worker)')
     .option('--plugin-timeout <ms>', "abandon a plugin's setup, hook or close that takes longer (default 60000)")
     .option('--require-state', 'refuse to run checkpoints when no state backend is registered')
     .option('--shard <i/n>', 'run only shard i of n (journeys by file and name); merge the saved shards with merge-reports')
-    .action(action(async (journeys: string[], opts) => (await import('./commands/run')).runCommand(journeys, opts, io)))
+    .option('--har <file>', 'write every HTTP exchange of the run to this file as HAR 1.2 (redacted)')
+    .option('-w, --watch', 'stay on: rerun the journeys whose files (or what they import) change, all of them when the config changes')
+    .action(
+      action(async (journeys: string[], opts) =>
+        opts.watch ? (await import('./commands/watch')).watchCommand(journeys, opts, io) : (await import('./commands/run')).runCommand(journeys, opts, io),
+      ),
+    )
 
   withConfig(
     program
@@ -79,6 +90,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('--save <file>', 'save the results (JSON) to this file')
     .option('--plugin-timeout <ms>', "abandon a plugin's setup, hook or close that takes longer (default 60000)")
     .option('--shard <i/n>', "explore only shard i of n of each exploration's root subtrees (needs a fixed --seed)")
+    .option('--workers <n>', "explore each exploration on n workers at once, each on its own system (config workerSetup)")
+    .option('--har <file>', 'write every HTTP exchange of the explorations to this file as HAR 1.2 (redacted)')
     .action(action(async (files: string[], opts) => (await import('./commands/explore')).exploreCommand(files, opts, io)))
 
   withConfig(program.command('list').description('list journeys with their tags, checkpoints, branches and paths').argument('[journeys...]'))

@@ -95,7 +95,7 @@ describe('venomqa explore', () => {
     expect(r.stderr).toMatch(/venomqa: explore shop: \d+ transitions, \d+ states, [\d.]+\/s, \d+ violations? so far/)
     expect(r.stderr).toContain('venomqa: explored shop (dfs, depth 4, seed 3)')
     const saved = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
-    expect(saved.schemaVersion).toBe(2)
+    expect(saved.schemaVersion).toBe(3)
     expect(saved.journeys).toEqual([])
     expect(saved.status).toBe('failed')
     expect(saved.explorations).toHaveLength(1)

@@ -48,6 +48,8 @@ export interface StepNode {
   readonly name: string
   readonly action: Action
   readonly options: StepOptions
+  /** 'skip' (`step.skip(...)`): the step is reported as skipped and its action never runs. */
+  readonly mode?: 'skip'
 }
 
 export interface CheckpointNode {
@@ -79,6 +81,12 @@ export interface JourneyOptions {
   baseUrl?: string
   /** Ports every step may use; checked before the journey starts. */
   requires?: PortName[]
+  /**
+   * Run the whole journey again, from a fresh context and with the state backends rolled back to where
+   * they stood before it, up to this many more times when it fails. One that fails and then passes is
+   * `flaky`. Default: the run's `journeyRetries` (`--journey-retries`), else 0.
+   */
+  retries?: number
   steps: JourneyNode[]
 }
 
@@ -90,12 +98,25 @@ export interface Journey {
   readonly timeout?: number
   readonly baseUrl?: string
   readonly requires: readonly PortName[]
+  /** Whole-journey retries, when the journey sets them (see JourneyOptions.retries). */
+  readonly retries?: number
+  /**
+   * 'skip' (`journey.skip(...)`): reported as skipped, never run. 'only' (`journey.only(...)`): when any
+   * journey of a run has it, only those run.
+   */
+  readonly mode?: 'skip' | 'only'
   readonly steps: readonly JourneyNode[]
 }
 
-export function step(name: string, action: Action, options: StepOptions = {}): StepNode {
-  return { kind: 'step', name, action, options }
+export interface StepFunction {
+  (name: string, action: Action, options?: StepOptions): StepNode
+  /** A step that is reported as skipped and never runs; the rest of its line runs as usual. */
+  skip(name: string, action: Action, options?: StepOptions): StepNode
 }
+
+export const step: StepFunction = Object.assign((name: string, action: Action, options: StepOptions = {}): StepNode => ({ kind: 'step', name, action, options }), {
+  skip: (name: string, action: Action, options: StepOptions = {}): StepNode => ({ kind: 'step', name, action, options, mode: 'skip' }),
+})
 
 export function checkpoint(name: string): CheckpointNode {
   return { kind: 'checkpoint', name }
@@ -109,8 +130,19 @@ export function path(name: string, steps: JourneyNode[], options: { description?
   return { kind: 'path', name, steps, description: options.description }
 }
 
-/** Define a journey. The definition is validated now: a mistake throws a DefinitionError naming it. */
-export function journey(name: string, options: JourneyOptions): Journey {
+export interface JourneyFunction {
+  /** Define a journey. The definition is validated now: a mistake throws a DefinitionError naming it. */
+  (name: string, options: JourneyOptions): Journey
+  /** A journey that is reported as skipped and never runs. */
+  skip(name: string, options: JourneyOptions): Journey
+  /**
+   * Focus: when any journey of a run is defined with `only`, only those run. Refused when CI is set,
+   * unless `venomqa run --allow-only`, so a forgotten `only` cannot quietly shrink a CI run.
+   */
+  only(name: string, options: JourneyOptions): Journey
+}
+
+function defineJourney(name: string, options: JourneyOptions, mode?: Journey['mode']): Journey {
   const j: Journey = {
     kind: 'journey',
     name,
@@ -119,11 +151,18 @@ export function journey(name: string, options: JourneyOptions): Journey {
     timeout: options.timeout,
     baseUrl: options.baseUrl,
     requires: options.requires ?? [],
+    ...(options.retries !== undefined ? { retries: options.retries } : {}),
+    ...(mode ? { mode } : {}),
     steps: options.steps,
   }
   validateJourney(j)
   return j
 }
+
+export const journey: JourneyFunction = Object.assign((name: string, options: JourneyOptions): Journey => defineJourney(name, options), {
+  skip: (name: string, options: JourneyOptions): Journey => defineJourney(name, options, 'skip'),
+  only: (name: string, options: JourneyOptions): Journey => defineJourney(name, options, 'only'),
+})
 
 /**
  * Data-driven journeys: one journey per case. `build` returns the journey for a case; names must differ.
@@ -139,6 +178,15 @@ export function journeysFor<C>(cases: readonly C[], build: (testCase: C, index: 
     seen.add(j.name)
   }
   return out
+}
+
+/**
+ * What a run keeps once `journey.only` is considered: when any of the journeys is defined with `only`,
+ * those alone (`focused` lists them); otherwise all of them.
+ */
+export function focusJourneys<T extends { journey: Journey }>(items: readonly T[]): { items: T[]; focused: T[] } {
+  const focused = items.filter((x) => x.journey.mode === 'only')
+  return { items: focused.length ? focused : [...items], focused }
 }
 
 export function isJourney(value: unknown): value is Journey {

@@ -12,7 +12,7 @@ export const ERROR_CODES = {
   E_INIT_EXISTS: '`venomqa init` would overwrite existing files and --force was not given',
   E_OUTPUT_EXISTS: '`venomqa generate` or `venomqa import` would overwrite existing files and --force was not given',
   E_IMPORT: 'a file to import (a Postman collection or environment) cannot be read, is not JSON, or is not of a format this version reads',
-  E_REPORT_CLASH: 'two reporters (or a reporter and --save) would write the same file',
+  E_REPORT_CLASH: 'two reporters (or a reporter, --save and --har) would write the same file',
   E_RESULTS: 'a results file cannot be read, is not JSON, or is not a results file this version reads',
   E_SHARD: 'the --shard value is not i/n with 1 <= i <= n, or a sharded exploration has no fixed seed',
   E_MERGE: '`venomqa merge-reports` was given files that are not all the shards of one split',
@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   E_DUPLICATE_JOURNEY: 'two journeys have the same name',
   E_NO_JOURNEYS: 'no journey file matches the patterns, or no journey matches the filters',
   E_UNKNOWN_JOURNEY: 'a journey asked for by name does not exist',
+  E_ONLY: 'a journey is defined with journey.only while CI is set, and --allow-only was not given',
+  E_LAST_RUN: 'the record of the last run (.venomqa/last-run.json) that --last-failed reads is not valid',
 
   // While a journey runs
   E_ASSERTION: 'an expectation in a step failed',

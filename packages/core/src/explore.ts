@@ -205,6 +205,11 @@ export interface ExplorationOptions {
   seed?: number
   /** Merge states with the same fingerprint (default true). `false` makes the search exhaustive to the depth. */
   dedupe?: boolean
+  /**
+   * Explore on this many workers at once (default 1), each with a system of its own from the config's
+   * `workerSetup`: the search tree is shared among them, from the root's edges down. `--workers` wins.
+   */
+  workers?: number
 }
 
 export interface Exploration {
@@ -221,6 +226,7 @@ export interface Exploration {
   readonly strategy: SearchStrategy
   readonly seed?: number
   readonly dedupe: boolean
+  readonly workers?: number
 }
 
 export const DEFAULT_EXPLORATION_DEPTH = 5
@@ -241,6 +247,7 @@ export function exploration(name: string, options: ExplorationOptions): Explorat
     strategy: options.strategy ?? 'dfs',
     seed: options.seed,
     dedupe: options.dedupe ?? true,
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
   }
   validateExploration(e)
   return e
@@ -264,6 +271,7 @@ export function validateExploration(e: Exploration): void {
   if (!Number.isInteger(e.depth) || e.depth < 1) throw where(`depth must be a whole number of 1 or more, got ${String(e.depth)}`)
   if (!['dfs', 'bfs', 'random'].includes(e.strategy)) throw where(`strategy must be 'dfs', 'bfs' or 'random', got ${JSON.stringify(e.strategy)}`)
   if (e.seed !== undefined && !Number.isInteger(e.seed)) throw where(`seed must be a whole number, got ${String(e.seed)}`)
+  if (e.workers !== undefined && !(Number.isInteger(e.workers) && e.workers >= 1)) throw where(`workers must be a whole number of 1 or more, got ${String(e.workers)}`)
   for (const [key, value] of Object.entries(e.budget ?? {}))
     if (value !== undefined && !(typeof value === 'number' && value > 0)) throw where(`budget.${key} must be a positive number, got ${String(value)}`)
   for (const [i, node] of e.setup.entries())

@@ -16,6 +16,14 @@ export interface JourneyInfo {
   tags: readonly string[]
   description?: string
   file?: string
+  /** Which repetition (0-based) when the run repeats every journey (`--repeat-each n`, n > 1). */
+  repeatEachIndex?: number
+  /** For a journey that may be retried (journey `retries`): this attempt's number, 1 for the first. */
+  attempt?: number
+  /** For a journey that may be retried: how many attempts it may take in all. */
+  maxAttempts?: number
+  /** Skipped on purpose (`journey.skip`): it starts and ends at once, with every step skipped. */
+  skipped?: boolean
 }
 
 export interface RunStartEvent {
@@ -33,6 +41,8 @@ export interface JourneyStartEvent {
 export interface JourneyEndEvent {
   journey: JourneyInfo
   result: JourneyResult
+  /** This attempt failed and the journey runs again from scratch: `result` is not its final result. */
+  willRetry?: boolean
 }
 export interface StepStartEvent {
   journey: string

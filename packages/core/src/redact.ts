@@ -338,6 +338,23 @@ export function redactRun(run: RunResult, options?: RedactOptions): RunResult {
 
 /** `redactRun` for any part of the results model: a step result as a live reporter gets it, an issue. */
 export function redactResults<T>(results: T, options?: RedactOptions): T {
+  // A copy this function made is already safe: a run is redacted once for the results file and every
+  // reporter, and each reporter redacting it again (it may be called on any file) costs nothing.
+  const key = optionsKey(options)
+  if (results && typeof results === 'object' && redactedCopies.get(results) === key) return results
+  const out = redactFresh(results, options)
+  if (out && typeof out === 'object') redactedCopies.set(out, key)
+  return out
+}
+
+/** Copies made by redactResults, with the options they were made with. */
+const redactedCopies = new WeakMap<object, string>()
+
+function optionsKey(options?: RedactOptions): string {
+  return options?.extraKeys?.length ? JSON.stringify(options.extraKeys) : ''
+}
+
+function redactFresh<T>(results: T, options?: RedactOptions): T {
   const local = new KnownSecrets()
   harvest(results, local, options, 0)
   const text = (s: string) => local.mask(redactText(s))

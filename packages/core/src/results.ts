@@ -2,12 +2,21 @@ import type { ErrorKind } from './errors'
 import type { HttpExchange, RecordedRequest, RecordedResponse } from './http'
 import type { Issue, Severity } from './issues'
 
-/** Bumped when the JSON form of a run changes incompatibly. */
-/** 2 added `explorations`; files of version 1 are still read (as runs with no exploration). */
-export const RESULTS_SCHEMA_VERSION = 2
-export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2]
+/**
+ * Bumped when the JSON form of a run changes incompatibly. 2 added `explorations`; 3 added the journey
+ * status `flaky`, journeys skipped on purpose, retried journeys' earlier attempts and repetitions, and
+ * `skipped` and `flaky` in the journey counts. Files of versions 1 and 2 are still read (see assertRunResult).
+ */
+export const RESULTS_SCHEMA_VERSION = 3
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2, 3]
 
 export type Status = 'passed' | 'failed' | 'skipped'
+
+/**
+ * A journey's status: a step's, or `flaky` for a journey that failed and then passed on a retry (it
+ * counts as passed unless the run is told to fail on flaky journeys).
+ */
+export type JourneyStatus = Status | 'flaky'
 
 export interface ErrorInfo {
   kind: ErrorKind
@@ -90,7 +99,7 @@ export interface JourneyResult {
   tags: string[]
   file?: string
   baseUrl?: string
-  status: Status
+  status: JourneyStatus
   startedAt: string
   durationMs: number
   nodes: NodeResult[]
@@ -99,6 +108,12 @@ export interface JourneyResult {
   interrupted?: boolean
   /** The worker that ran this journey, when journeys ran in parallel (0 is left out). */
   worker?: number
+  /** Which repetition this is (0-based) when the run repeats every journey (`--repeat-each n`, n > 1). */
+  repeatEachIndex?: number
+  /** Set when the journey ran more than once (journey `retries`): this run's number, 1 for the first. */
+  attempt?: number
+  /** The attempts before this one, oldest first, each a whole result of its own (failed ones). */
+  earlierAttempts?: JourneyResult[]
 }
 
 export interface RunResult {
@@ -218,10 +233,26 @@ export interface ExplorationResult {
   neverEnabled: string[]
   violations: ViolationResult[]
   issues: Issue[]
+  /** Set when the exploration ran on several workers (`--workers`): what each one did. */
+  workers?: ExplorationWorkerStats[]
+}
+
+/** One worker of an exploration on several: what it searched (its share of the totals) and sent. */
+export interface ExplorationWorkerStats {
+  /** 0 is the run's own app and backends; 1, 2, ... come from the workerSetup. */
+  worker: number
+  transitions: number
+  /** Distinct states it recorded; states reached by two workers count in each. */
+  states: number
+  /** Requests it sent: its setup, its search (edges it took only to reach its share included), and its shrinking. */
+  requests: number
+  /** How long its search ran, ms. */
+  searchMs: number
 }
 
 export interface RunSummary {
-  journeys: { total: number; passed: number; failed: number }
+  /** `passed` leaves out `flaky`; `skipped` are journeys skipped on purpose or not run at all. */
+  journeys: { total: number; passed: number; failed: number; skipped: number; flaky: number }
   steps: Counts['steps']
   paths: Counts['paths']
   issues: { total: number; critical: number; high: number; medium: number; low: number; info: number }
@@ -258,7 +289,7 @@ export function countNodes(nodes: readonly NodeResult[], into: Counts = emptyCou
 
 export function summarize(journeys: readonly JourneyResult[], runIssues: readonly Issue[] = [], explorations: readonly ExplorationResult[] = []): RunSummary {
   const s: RunSummary = {
-    journeys: { total: journeys.length, passed: 0, failed: 0 },
+    journeys: { total: journeys.length, passed: 0, failed: 0, skipped: 0, flaky: 0 },
     steps: { total: 0, passed: 0, failed: 0, skipped: 0 },
     paths: { total: 0, passed: 0, failed: 0, skipped: 0 },
     issues: { total: 0, critical: 0, high: 0, medium: 0, low: 0, info: 0 },
@@ -268,7 +299,7 @@ export function summarize(journeys: readonly JourneyResult[], runIssues: readonl
     s.issues[i.severity]++
   }
   for (const j of journeys) {
-    if (j.status === 'passed') s.journeys.passed++
+    if (j.status === 'passed' || j.status === 'flaky' || j.status === 'skipped') s.journeys[j.status]++
     else s.journeys.failed++
     for (const k of ['total', 'passed', 'failed', 'skipped'] as const) {
       s.steps[k] += j.counts.steps[k]
@@ -290,6 +321,36 @@ export function summarize(journeys: readonly JourneyResult[], runIssues: readonl
   return s
 }
 
+/**
+ * The status of a run of journeys: failed when a journey failed, one was not run (a skipped journey that
+ * was interrupted; one skipped on purpose does not count), a critical issue was raised, or, with
+ * `failOnFlaky`, a journey was flaky.
+ */
+export function runStatusOf(journeys: readonly JourneyResult[], runIssues: readonly Issue[], options: { failOnFlaky?: boolean } = {}): 'passed' | 'failed' {
+  const bad = (j: JourneyResult) => j.status === 'failed' || (j.status === 'skipped' && !!j.interrupted) || (j.status === 'flaky' && !!options.failOnFlaky)
+  return journeys.some(bad) || runIssues.some((i) => i.severity === 'critical') ? 'failed' : 'passed'
+}
+
+/**
+ * One journey's result from all its attempts, oldest first: the last attempt, with the others kept in
+ * `earlierAttempts`. A journey whose last attempt passed after an earlier one failed is `flaky`.
+ */
+export function settleAttempts(attempts: readonly JourneyResult[]): JourneyResult {
+  const last = attempts.at(-1)
+  if (!last) throw new Error('settleAttempts needs at least one attempt')
+  if (attempts.length === 1) return last
+  const numbered = attempts.map((a, i) => ({ ...a, attempt: i + 1 }))
+  const final = numbered.at(-1)!
+  const earlierAttempts = numbered.slice(0, -1)
+  const flaky = final.status === 'passed' && earlierAttempts.some((a) => a.status === 'failed')
+  return { ...final, status: flaky ? 'flaky' : final.status, earlierAttempts }
+}
+
+/** What reporters print after a journey's name: ` (repeat #2)` for the second repetition, else nothing. */
+export function repeatLabel(j: Pick<JourneyResult, 'repeatEachIndex'>): string {
+  return typeof j.repeatEachIndex === 'number' ? ` (repeat #${j.repeatEachIndex + 1})` : ''
+}
+
 /** Walk every step result, with the path it ran in ('main' or 'a > b'). */
 export function* walkSteps(nodes: readonly NodeResult[], pathName = 'main'): Generator<{ step: StepResult; path: string }> {
   for (const n of nodes) {
@@ -300,20 +361,32 @@ export function* walkSteps(nodes: readonly NodeResult[], pathName = 'main'): Gen
 }
 
 /**
- * A loose check that a parsed value is a results file this version can read. A version 1 file is
- * upgraded in place: it is a run with no exploration.
+ * A loose check that a parsed value is a results file this version can read. An older file is upgraded
+ * in place: version 1 is a run with no exploration; before version 3, the journey counts lacked skipped
+ * and flaky (a skipped journey was counted as failed), so they are counted again from the journeys.
  */
 export function assertRunResult(value: unknown, source = 'results'): asserts value is RunResult {
   const v = value as Omit<Partial<RunResult>, 'schemaVersion'> & { schemaVersion?: number }
   if (!v || typeof v !== 'object') throw new Error(`${source}: not a VenomQA results object`)
-  if (!READABLE_SCHEMA_VERSIONS.includes(v.schemaVersion as number))
-    throw new Error(`${source}: schemaVersion ${String(v.schemaVersion)} is not supported (this version reads ${READABLE_SCHEMA_VERSIONS.join(' and ')})`)
+  if (!READABLE_SCHEMA_VERSIONS.includes(v.schemaVersion as number)) {
+    const readable = `${READABLE_SCHEMA_VERSIONS.slice(0, -1).join(', ')} and ${READABLE_SCHEMA_VERSIONS.at(-1)}`
+    throw new Error(`${source}: schemaVersion ${String(v.schemaVersion)} is not supported (this version reads ${readable})`)
+  }
   if (!Array.isArray(v.journeys)) throw new Error(`${source}: "journeys" must be an array`)
   if (v.explorations !== undefined && !Array.isArray(v.explorations)) throw new Error(`${source}: "explorations" must be an array`)
-  if ((v.schemaVersion as number) === 1) {
-    v.schemaVersion = RESULTS_SCHEMA_VERSION
-    v.explorations = []
+  const version = v.schemaVersion as number
+  if (version === RESULTS_SCHEMA_VERSION) return
+  if (version === 1) v.explorations = []
+  const counts = v.summary?.journeys as Partial<RunSummary['journeys']> | undefined
+  if (counts && typeof counts === 'object') {
+    const statuses = v.journeys.map((j) => (j as Partial<JourneyResult> | null)?.status)
+    counts.total = statuses.length
+    counts.passed = statuses.filter((x) => x === 'passed').length
+    counts.skipped = statuses.filter((x) => x === 'skipped').length
+    counts.flaky = 0
+    counts.failed = counts.total - counts.passed - counts.skipped
   }
+  v.schemaVersion = RESULTS_SCHEMA_VERSION
 }
 
 /**

@@ -11,6 +11,8 @@ export function validateJourney(j: Journey): void {
   if (!Array.isArray(j.steps) || j.steps.length === 0) throw new DefinitionError(j.name, 'a journey needs at least one step')
   if (j.timeout !== undefined && !(typeof j.timeout === 'number' && j.timeout > 0))
     throw new DefinitionError(j.name, `timeout must be a positive number of ms, got ${String(j.timeout)}`)
+  if (j.retries !== undefined && !(Number.isInteger(j.retries) && j.retries >= 0 && j.retries <= 100))
+    throw new DefinitionError(j.name, `retries must be a whole number from 0 to 100, got ${String(j.retries)}`)
   if (j.baseUrl !== undefined) {
     const problem = httpUrlProblem(j.baseUrl)
     if (problem) throw new DefinitionError(j.name, `baseUrl ${problem}`)

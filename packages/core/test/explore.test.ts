@@ -46,7 +46,7 @@ describe('results files', () => {
   it('a schemaVersion 1 file is read as a run with no exploration; an unknown version is refused', () => {
     const v1 = { schemaVersion: 1, journeys: [], issues: [] } as Record<string, unknown>
     assertRunResult(v1)
-    expect(v1).toMatchObject({ schemaVersion: 2, explorations: [] })
-    expect(() => assertRunResult({ schemaVersion: 3, journeys: [] }, 'old.json')).toThrow('old.json: schemaVersion 3 is not supported (this version reads 1 and 2)')
+    expect(v1).toMatchObject({ schemaVersion: 3, explorations: [] })
+    expect(() => assertRunResult({ schemaVersion: 4, journeys: [] }, 'old.json')).toThrow('old.json: schemaVersion 4 is not supported (this version reads 1, 2 and 3)')
   })
 })

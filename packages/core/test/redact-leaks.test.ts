@@ -136,6 +136,31 @@ describe('redaction of places that were side doors', () => {
   })
 })
 
+describe('a redacted copy is redacted once', () => {
+  const run = () =>
+    ({
+      journeys: [{ name: 'j', nodes: [{ kind: 'step', name: 's', request: { method: 'GET', url: 'http://h.test/', headers: { 'x-shop-key': 'shop-key-5a6b7c8d', authorization: 'Bearer tok-1a2b3c4d' } } }], issues: [] }],
+      issues: [],
+    }) as unknown as RunResult
+
+  it('redacting a copy again with the same options gives the copy back; the original is copied afresh', () => {
+    const original = run()
+    const safe = redactRun(original)
+    expect(redactRun(safe)).toBe(safe)
+    expect(redactRun(original)).not.toBe(safe)
+    expect(JSON.stringify(safe)).not.toContain('tok-1a2b3c4d')
+  })
+
+  it('other options redact the copy again: a key named only now is masked', () => {
+    const safe = redactRun(run())
+    expect(JSON.stringify(safe)).toContain('shop-key-5a6b7c8d')
+    const stricter = redactRun(safe, { extraKeys: ['x-shop-key'] })
+    expect(stricter).not.toBe(safe)
+    expect(JSON.stringify(stricter)).not.toContain('shop-key-5a6b7c8d')
+    expect(redactRun(stricter, { extraKeys: ['x-shop-key'] })).toBe(stricter)
+  })
+})
+
 describe('escapeControlChars', () => {
   it('shows escape sequences and carriage returns as text, keeps tabs and newlines', () => {
     const osc = '\x1b]0;pwned\x07'

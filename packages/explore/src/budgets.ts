@@ -27,3 +27,18 @@ export class Budget {
     return undefined
   }
 }
+
+/**
+ * Worker `lane`'s share (0-based, of `lanes`) of the exploration's budgets. Transitions and states are
+ * dealt like the edges, the first workers one more when the budget does not divide: together they are the
+ * budget, and each worker's share does not depend on how fast the others go, so the same seed explores
+ * the same states. Time is not divided: the workers search at the same time, each until the deadline.
+ */
+export function budgetShare(limits: ExplorationBudget, lane: number, lanes: number): ExplorationBudget {
+  if (lanes <= 1) return limits
+  const share = (total: number | undefined) => (total === undefined ? undefined : Math.floor(total / lanes) + (lane < total % lanes ? 1 : 0))
+  const out: ExplorationBudget = { ...limits }
+  if (limits.transitions !== undefined) out.transitions = share(limits.transitions)
+  if (limits.states !== undefined) out.states = share(limits.states)
+  return out
+}

@@ -37,6 +37,14 @@ export interface ExploreOptions {
    * other shards take the rest, on other machines.
    */
   rootShare?: { index: number; total: number }
+  /**
+   * Explore on this many workers at once (`venomqa explore --workers N`; default the definition's
+   * `workers`, else 1). Worker 0 is the runner's own app and backends; the others come from the runner's
+   * `workerSetup`, each a system of its own, synced to worker 0's before the setup runs on each. The
+   * search tree is shared among them as among shards (see `rootShare`), and a shard's part among its
+   * workers. Violations are shrunk on the worker that met them; the result is one, as one worker's.
+   */
+  workers?: number
 }
 
 export interface ExploreProgress {

@@ -20,6 +20,16 @@ export class Coverage {
     this.#of(action).refused++
   }
 
+  /** Add what another explorer of the same exploration counted. */
+  addAll(other: Coverage): void {
+    for (const c of other.result()) {
+      const mine = this.#of(c.action)
+      mine.taken += c.taken
+      mine.enabled += c.enabled
+      mine.refused += c.refused
+    }
+  }
+
   result(): ActionCoverage[] {
     return [...this.#byAction.values()].map((c) => ({ ...c }))
   }

@@ -5,6 +5,8 @@ import { rngFor } from './rng'
 /** An edge out of a state: an action with one of its inputs. */
 export interface Edge extends TakenAction {
   def: ExploreAction<any>
+  /** Its place among every edge out of its state: a state's edges are numbered the same in every explorer. */
+  index: number
 }
 
 /** Whether an action may run in this state: its `when`, and `maxPerPath`. */
@@ -38,7 +40,7 @@ export function edgesAt(actions: readonly ExploreAction<any>[], view: StateView,
       const key = stableJson(input)
       if (seen.has(key)) continue
       seen.add(key)
-      edges.push({ action: def.name, input, def })
+      edges.push({ action: def.name, input, def, index: edges.length })
     }
   }
   return edges

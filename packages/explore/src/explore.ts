@@ -1,28 +1,21 @@
-import { ConfigError, type Exploration, type ExplorationResult, type Issue, type ViolationResult, errorMessage, makeIssue } from '@venomqa/core'
-import type { Runner } from '@venomqa/runner'
+import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, type ViolationResult, errorMessage, makeIssue } from '@venomqa/core'
+import type { Lane, Runner, World } from '@venomqa/runner'
+import type { Truncation } from './budgets'
 import { emitJourney } from './emit'
 import type { ExploreOptions } from './contracts'
-import { Budget } from './budgets'
 import { Coverage } from './coverage'
 import { loadDefinition } from './definition'
-import { Explorer } from './explorer'
-import type { LaneEnv } from './lane-env'
-import { buildResult } from './result'
-import { rngFor } from './rng'
-import { bfs } from './search/bfs'
-import { dfs } from './search/dfs'
-import { randomWalks } from './search/random'
-import { LaneSequenceRunner } from './sequence'
-import { type SearchSettings, resolveSettings } from './settings'
-import { runSetup } from './setup'
+import { LaneSearch } from './lane-search'
+import { type FoundOnLane, mergeFound } from './merge'
+import { type SearchTotals, buildResult } from './result'
+import { resolveSettings } from './settings'
 import { confirmSequence, shrinkSequence } from './shrink'
 import { Timings } from './timings'
-import { FoundViolations, settleViolations, unsettledViolations } from './violations'
+import { settleViolations, unsettledViolations } from './violations'
 
 export const DEFAULT_EMIT_DIR = 'journeys/regressions'
 /** Taken before the setup runs: the exploration leaves the system as it found it. */
 const BEFORE_SETUP = 'before-setup'
-const ROOT = 'd0'
 
 /**
  * Explore: run the setup, checkpoint the root, search (dfs, bfs or random) rolling back instead of
@@ -30,6 +23,11 @@ const ROOT = 'd0'
  * violation. Definition and configuration mistakes throw (a DefinitionError, a ConfigError) before
  * anything runs; everything after that is in the result, never thrown. Ends with the system rolled back
  * to where it was before the setup, and every checkpoint released (on Ctrl-C too).
+ *
+ * On several workers, each worker's system is first made equal to worker 0's (the workerSetup's
+ * `sync`), then every worker runs the setup and searches the part of the tree dealt to it (see Split),
+ * all at the same time; what they met is merged as one search would have met it, each violation is
+ * shrunk on the worker that met it, and every worker's system is rolled back to where it started.
  */
 export async function explore(exploration: Exploration, options: ExploreOptions): Promise<ExplorationResult> {
   const startedAt = new Date().toISOString()
@@ -37,8 +35,10 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
   const { runner } = options
   await runner.init()
   const settings = resolveSettings(exploration, options.overrides)
+  const workers = resolveWorkers(exploration, options.workers)
   const prefixReplay = !!options.prefixReplay
   requireRollback(exploration, runner, prefixReplay)
+  requireWorkerSetup(exploration, runner, workers)
   const signal = options.signal ?? new AbortController().signal
   const baseUrl = exploration.baseUrl ?? options.baseUrl ?? runner.options.baseUrl
   const definition = await loadDefinition(exploration, runner.registry.invariants, { root: options.root, baseUrl, signal })
@@ -54,64 +54,68 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     await addIssue(makeIssue({ journey: exploration.name, path: '', step: 'state', severity: 'info', kind: 'state', error: message, source: 'explore' }))
   }
 
-  const { lane, done } = await runner.explorationEnv({ baseUrl })
-  const observeTimings = new Timings()
-  const rollbackTimings = new Timings()
-  const coverage = new Coverage(definition.actions.map((a) => a.name))
-  const env: LaneEnv = { exploration: exploration.name, lane, signal, stepTimeout: runner.options.stepTimeout, logger: options.logger, debug: runner.options.debug, observeTimings }
-  const found = new FoundViolations()
-  const faults = new Set<string>()
-  let explorer: Explorer | undefined
+  const { lane, done } = await runner.explorationEnv({ baseUrl, workers })
+  const lanes: Lane[] = [lane]
+  const searches: LaneSearch[] = []
+  /** Every distinct state any worker recorded. */
+  const states = new Set<string>()
+  const progress = () => {
+    const transitions = searches.reduce((t, s) => t + (s.explorer?.stats.transitions ?? 0), 0)
+    const seconds = Math.max(0, ...searches.map((s) => s.budget?.elapsedMs ?? 0)) / 1000
+    const depth = Math.max(0, ...searches.map((s) => s.explorer?.depth ?? 0))
+    const violations = searches.reduce((t, s) => t + s.found.size, 0)
+    options.onProgress?.({ transitions, states: states.size, transitionsPerSecond: seconds > 0 ? transitions / seconds : 0, violations, depth })
+  }
+  let found: FoundOnLane[] = []
   let violations: ViolationResult[] = []
   let broken = false
   let settled = false
-  let searchMs = 0
   try {
     await lane.world.checkpoint(BEFORE_SETUP)
-    const setupFailed = await runSetup(env, exploration.setup, runner.options.retries)
-    if (setupFailed && !signal.aborted) {
-      broken = true
-      await addIssue(setupFailed)
-    } else if (!setupFailed) {
-      const budget = new Budget(settings.budget)
-      explorer = new Explorer({
-        ...env,
-        actions: definition.actions,
-        invariants: definition.invariants,
-        seed: settings.seed,
-        maxDepth: settings.depth,
-        dedupe: settings.dedupe,
-        prefixReplay,
-        rootShare: options.rootShare,
-        budget,
-        coverage,
-        rollbackTimings,
-        onViolation: (v) => found.add(v),
-        onActionFault: (action, message, exchange) => {
-          // Once per action and message: the same broken action fails the same way from every state.
-          const key = `${action}\n${message}`
-          if (faults.has(key)) return
-          faults.add(key)
-          void addIssue(
-            makeIssue({ journey: exploration.name, path: '', step: action, severity: 'medium', kind: 'assertion', error: `action "${action}" failed: ${message}`, source: 'action', request: exchange?.request, response: exchange?.response }),
-          )
-        },
-        onTransition: () => {
-          const x = explorer!
-          const seconds = budget.elapsedMs / 1000
-          options.onProgress?.({ transitions: x.stats.transitions, states: x.states.size, transitionsPerSecond: seconds > 0 ? x.stats.transitions / seconds : 0, violations: found.size, depth: x.depth })
-        },
-      })
-      await explorer.start()
-      await search(explorer, settings).finally(() => (searchMs = budget.elapsedMs))
-      await explorer.finish()
-      settled = true
-      violations = await settleViolations(found.list(), {
+    if (workers > 1) await startWorkers(runner, lanes, workers, exploration.name)
+    for (const [worker, l] of lanes.entries())
+      searches.push(
+        new LaneSearch({
+          exploration,
+          actions: definition.actions,
+          invariants: definition.invariants,
+          settings,
+          lane: l,
+          worker,
+          workers,
+          rootShare: options.rootShare,
+          prefixReplay,
+          signal,
+          stepTimeout: runner.options.stepTimeout,
+          retries: runner.options.retries,
+          logger: options.logger,
+          debug: runner.options.debug,
+          onNewState: (fingerprint) => states.add(fingerprint),
+          onTransition: progress,
+        }),
+      )
+    await Promise.all(searches.map((s) => s.run()))
+    // What each worker met, in the workers' order: the same result whatever their pace.
+    const told = new Set<string>()
+    for (const s of searches)
+      for (const { issue, key } of s.issues) {
+        if (key !== undefined && told.has(key)) continue
+        if (key !== undefined) told.add(key)
+        await addIssue(issue)
+      }
+    broken = searches.some((s) => s.broken)
+    found = mergeFound(
+      searches.map((s) => s.found),
+      settings.strategy,
+    )
+    settled = true
+    violations = await settleViolations(
+      found.map((f) => ({ found: f.found, lane: f.lane, runner: searches[f.lane]!.sequenceRunner(), ...(f.lane > 0 ? { baseUrl: lanes[f.lane]!.http.baseUrl } : {}) })),
+      {
         exploration,
         explorationFile: options.file,
         root: options.root,
         actions: new Map(definition.actions.map((a) => [a.name, a])),
-        runner: new LaneSequenceRunner({ ...env, actions: new Map(definition.actions.map((a) => [a.name, a])), root: ROOT }),
         seed: settings.seed,
         shrink: options.shrink !== false,
         emitDir: options.emitDir === undefined ? DEFAULT_EMIT_DIR : options.emitDir,
@@ -121,8 +125,8 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
         confirmFn: confirmSequence,
         emitFn: emitJourney,
         onEmitError: (message) => void addIssue(makeIssue({ journey: exploration.name, path: '', step: 'emit', severity: 'medium', kind: 'crash', error: message, source: 'explore' })),
-      })
-    }
+      },
+    )
   } catch (err) {
     if (!signal.aborted) {
       broken = true
@@ -130,37 +134,103 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
       if (runner.options.debug && err instanceof Error && err.stack) options.logger?.error(err.stack)
     }
   } finally {
-    await leaveAsFound(lane.world, async (step, error, severity) =>
-      addIssue(makeIssue({ journey: exploration.name, path: '', step, severity, kind: 'state', error, source: 'state' })),
-    )
+    for (const [worker, l] of lanes.entries())
+      await leaveAsFound(l.world, async (step, error, severity) =>
+        addIssue(makeIssue({ journey: exploration.name, path: '', step, severity, kind: 'state', error: workers > 1 ? `worker ${worker}: ${error}` : error, source: 'state' })),
+      )
     done()
   }
-  // Interrupted before the violations were settled: report them as the search met them.
-  if (!settled) violations = unsettledViolations(found.list())
+  // Interrupted (or crashed) before the violations were settled: report them as the search met them.
+  if (!settled) violations = unsettledViolations(found.map((f) => f.found))
   for (const v of violations) await addIssue(violationIssue(exploration.name, v))
+
+  const coverage = new Coverage(definition.actions.map((a) => a.name))
+  const rollbackTimings = new Timings()
+  const observeTimings = new Timings()
+  for (const s of searches) {
+    coverage.addAll(s.coverage)
+    rollbackTimings.addAll(s.rollbackTimings)
+    observeTimings.addAll(s.env.observeTimings)
+  }
   return buildResult({
     exploration,
     file: options.file,
     settings,
     startedAt,
     durationMs: performance.now() - t0,
-    searchMs,
-    explorer,
-    requests: lane.http.history.length,
+    searchMs: Math.max(0, ...searches.map((s) => s.searchMs)),
+    search: totals(searches, states, settings.budget),
+    requests: lanes.reduce((t, l) => t + l.http.history.length, 0),
     coverage,
     rollbackTimings,
     observeTimings,
     violations,
     issues,
+    ...(workers > 1 ? { workers: workerStats(searches) } : {}),
     broken,
     interrupted: signal.aborted,
   })
 }
 
-function search(explorer: Explorer, settings: SearchSettings): Promise<unknown> {
-  if (settings.strategy === 'bfs') return bfs(explorer)
-  if (settings.strategy === 'random') return randomWalks(explorer, rngFor(settings.seed, 'walks'))
-  return dfs(explorer)
+/** Workers from the command line or the API, else the definition's, else 1. */
+function resolveWorkers(e: Exploration, given: number | undefined): number {
+  const workers = given ?? e.workers ?? 1
+  if (!Number.isInteger(workers) || workers < 1) throw new ConfigError(`workers must be a whole number of 1 or more, got ${String(workers)}`, { where: 'workers' })
+  return workers
+}
+
+/**
+ * Add workers 1..n-1 from the runner's workerSetup to `lanes` (which holds worker 0), each synced to
+ * worker 0's system as it stands before the setup (checkpoint `before-setup` there), so every worker
+ * starts from the same data and ends rolled back to it. A setup without `sync` leaves each worker's
+ * system as its `create` made it. Each is added once synced, so a failure leaves those before it to be
+ * rolled back.
+ */
+async function startWorkers(runner: Runner, lanes: Lane[], workers: number, exploration: string): Promise<void> {
+  const main = lanes[0]!
+  let made: Awaited<ReturnType<Runner['explorationWorkerLanes']>>
+  try {
+    made = await runner.explorationWorkerLanes(workers - 1, exploration)
+  } catch (err) {
+    throw new Error(`its ${workers - 1} extra worker${workers === 2 ? '' : 's'} could not be started: ${errorMessage(err)}`, { cause: err })
+  }
+  for (const l of made) {
+    try {
+      await l.sync(BEFORE_SETUP, main)
+    } catch (err) {
+      throw new Error(`worker ${l.index} could not be made equal to worker 0 before the setup: ${errorMessage(err)}`, { cause: err })
+    }
+    lanes.push(l)
+  }
+}
+
+/** The search's counts over every worker; none when no worker got as far as the root. */
+function totals(searches: readonly LaneSearch[], states: ReadonlySet<string>, budget: Exploration['budget']): SearchTotals | undefined {
+  const explorers = searches.flatMap((s) => (s.explorer ? [s.explorer] : []))
+  if (!explorers.length) return undefined
+  const cut = explorers.find((x) => x.truncated)?.truncated
+  return {
+    transitions: explorers.reduce((t, x) => t + x.stats.transitions, 0),
+    states: states.size,
+    merged: explorers.reduce((t, x) => t + x.stats.merged, 0),
+    maxDepthReached: Math.max(...explorers.map((x) => x.stats.maxDepthReached)),
+    // A worker ends on its share of a budget; the result names the exploration's whole budget.
+    ...(cut ? { truncated: { reason: cut.reason, limit: budgetLimit(budget, cut.reason) ?? cut.limit } } : {}),
+  }
+}
+
+function budgetLimit(budget: Exploration['budget'], reason: Truncation['reason']): number | undefined {
+  return reason === 'time' ? budget.timeMs : budget[reason]
+}
+
+function workerStats(searches: readonly LaneSearch[]): ExplorationWorkerStats[] {
+  return searches.map((s) => ({
+    worker: s.options.worker,
+    transitions: s.explorer?.stats.transitions ?? 0,
+    states: s.explorer?.states.size ?? 0,
+    requests: s.options.lane.http.history.length,
+    searchMs: Math.round(s.searchMs),
+  }))
 }
 
 /** No rollback, no exploration: the search branches by rolling back. Prefix replay must be asked for. */
@@ -174,8 +244,18 @@ function requireRollback(e: Exploration, runner: Runner, prefixReplay: boolean):
   )
 }
 
+/** Workers search at the same time, each rolling back its own system: each needs one of its own. */
+function requireWorkerSetup(e: Exploration, runner: Runner, workers: number): void {
+  if (workers === 1 || runner.options.workerSetup) return
+  throw new ConfigError(
+    `exploration "${e.name}" would run on ${workers} workers, but no workerSetup is configured: workers search at the same time and each rolls back the system it explores, so each needs a system of its own. ` +
+      `Add a workerSetup to the config (e.g. postgresWorkers from @venomqa/state-postgres: one app and database per worker, see docs/parallel.md), or explore on 1 worker`,
+    { where: 'workers' },
+  )
+}
+
 /** Roll back to before the setup and release every checkpoint; what fails is told, never thrown. */
-async function leaveAsFound(world: import('@venomqa/runner').World, report: (step: string, error: string, severity: 'critical' | 'medium') => Promise<void>): Promise<void> {
+async function leaveAsFound(world: World, report: (step: string, error: string, severity: 'critical' | 'medium') => Promise<void>): Promise<void> {
   if (world.open.includes(BEFORE_SETUP)) {
     try {
       await world.rollback(BEFORE_SETUP)

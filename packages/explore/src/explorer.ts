@@ -7,6 +7,7 @@ import { type Edge, edgesAt, pathKey } from './edges'
 import type { Observation } from './fingerprint'
 import { type ActionEffect, appliesAfter, checkInvariant } from './invariants'
 import { type LaneEnv, fingerprintHere, observeAll } from './lane-env'
+import { type Group, Split } from './split'
 import type { Timings } from './timings'
 import { actionFault, classifyEdge } from './transition'
 import { stateView } from './view'
@@ -19,6 +20,11 @@ export interface FoundViolation {
   /** The last action's requests. */
   exchanges: HttpExchange[]
   probes: HttpExchange[]
+  /**
+   * Where it was met: the index of each edge of the sequence among every edge out of its state. The same
+   * in every explorer of a split, and in the order a depth-first search meets places.
+   */
+  position: number[]
 }
 
 export interface ExplorerEnv extends LaneEnv {
@@ -37,8 +43,10 @@ export interface ExplorerEnv extends LaneEnv {
   /** The action's own code failed (not the API): worth telling, not a violation. */
   onActionFault(action: string, message: string, exchange?: HttpExchange): void
   onTransition?(): void
-  /** Take only this share of the root's edges (see ExploreOptions.rootShare). */
-  rootShare?: { index: number; total: number }
+  /** A state this explorer records was reached for the first time (its fingerprint). */
+  onNewState?(fingerprint: string): void
+  /** Take only the edges dealt to this explorer (shards, workers); default the whole tree. */
+  split?: Split
 }
 
 /**
@@ -50,8 +58,12 @@ export type TakeResult = 'expand' | 'merged' | 'refused' | 'failed' | 'violated'
 
 interface Frame {
   taken?: TakenAction
+  /** The index of the edge taken to get here, among its state's edges. */
+  index?: number
   observation: Observation
   fingerprint: string
+  /** The explorers this state belongs to (see Split). */
+  group: Group
   edges?: Edge[]
 }
 
@@ -67,14 +79,18 @@ const checkpointName = (k: number) => `d${k}`
  */
 export class Explorer {
   readonly env: ExplorerEnv
+  /** What this explorer records; a transition it takes only to reach its share of a split is not counted. */
   readonly stats = { transitions: 0, merged: 0, maxDepthReached: 0 }
-  /** Every distinct fingerprint reached. */
+  /** Every distinct fingerprint this explorer recorded reaching. */
   readonly states = new Set<string>()
+  readonly #split: Split
   truncated?: Truncation
   interrupted = false
   #frames: Frame[] = []
   /** The state an edge reached, until `descend` makes it current. */
   #pending?: Frame
+  /** The group each dealt edge leads into. */
+  #groups = new WeakMap<Edge, Group>()
   /** False once an edge ran from the current state: the system is then past it. */
   #atFrame = true
   /** Fingerprint -> the shallowest depth it was reached at, in this pass. */
@@ -83,6 +99,7 @@ export class Explorer {
 
   constructor(env: ExplorerEnv) {
     this.env = env
+    this.#split = env.split ?? new Split([])
   }
 
   get depth(): number {
@@ -101,13 +118,22 @@ export class Explorer {
     return this.#frames.slice(1).map((f) => f.taken!)
   }
 
+  /** The indices of the path's edges (see FoundViolation.position). */
+  get #position(): number[] {
+    return this.#frames.slice(1).map((f) => f.index!)
+  }
+
   /** Checkpoint the root (after setup): d0. */
   async start(): Promise<void> {
     await this.env.lane.world.checkpoint(checkpointName(0))
+    // Fingerprints name the login the setup made as such, so the same state has one fingerprint on
+    // every worker, whose setups logged in with tokens of their own.
+    this.env.rootAuthorization = this.env.lane.http.snapshotHeaders().authorization
     const observation = await observeAll(this.env)
     const fingerprint = fingerprintHere(this.env, observation)
-    this.#frames = [{ observation, fingerprint }]
-    this.states.add(fingerprint)
+    const group = this.#split.root()
+    this.#frames = [{ observation, fingerprint, group }]
+    if (this.#split.records(group)) this.#newState(fingerprint)
     this.beginPass()
   }
 
@@ -125,13 +151,18 @@ export class Explorer {
     return !!used
   }
 
-  /** The edges out of the current state (worked out once per state). */
+  /** The edges out of the current state dealt to this explorer (worked out once per state). */
   edges(): Edge[] {
     const frame = this.#frames[this.depth]!
     if (!frame.edges) {
       const path = this.path
-      const edges = edgesAt(this.env.actions, stateView(this.env.lane.world.ctx, path), this.env.seed, pathKey(path), (a) => this.env.coverage.enabled(a))
-      frame.edges = this.depth === 0 ? shareOf(edges, this.env.rootShare) : edges
+      const records = this.#split.records(frame.group)
+      const all = edgesAt(this.env.actions, stateView(this.env.lane.world.ctx, path), this.env.seed, pathKey(path), (a) => records && this.env.coverage.enabled(a))
+      const groups = this.#split.deal(frame.group, all.length)
+      frame.edges = all.filter((edge, k) => {
+        this.#groups.set(edge, groups[k]!)
+        return this.#split.mine(groups[k]!)
+      })
     }
     return frame.edges
   }
@@ -144,8 +175,14 @@ export class Explorer {
     if (!this.#atFrame) throw new Error('an edge must start from the current state: call backTo() first')
     this.#atFrame = false
     this.#pending = undefined
-    this.stats.transitions++
-    env.coverage.taken(edge.action)
+    const group = this.#groups.get(edge) ?? parent.group
+    // An edge this explorer takes only to reach its share below is run and judged all the same (its
+    // outcome decides where the search goes), but counted by the explorer that records it.
+    const records = this.#split.records(group)
+    if (records) {
+      this.stats.transitions++
+      env.coverage.taken(edge.action)
+    }
     const taken: TakenAction = { action: edge.action, input: edge.input }
     const path = [...this.path, taken]
     const pathName = path.map((t) => t.action).join(' > ')
@@ -154,12 +191,12 @@ export class Explorer {
     const effect: ActionEffect = { ...taken, def: edge.def, attempt }
     const observation = await observeAll(env)
     const fingerprint = fingerprintHere(env, observation)
-    this.states.add(fingerprint)
+    if (records) this.#newState(fingerprint)
     this.stats.maxDepthReached = Math.max(this.stats.maxDepthReached, k + 1)
     const kind = classifyEdge(effect, fingerprint !== parent.fingerprint)
-    if (kind === 'refused') env.coverage.refused(edge.action)
+    if (records && kind === 'refused') env.coverage.refused(edge.action)
     const fault = actionFault(effect)
-    if (fault !== undefined) env.onActionFault(edge.action, fault, attempt.shown)
+    if (records && fault !== undefined) env.onActionFault(edge.action, fault, attempt.shown)
 
     let violated = false
     for (const invariant of env.invariants) {
@@ -171,17 +208,18 @@ export class Explorer {
       if (env.signal.aborted) return this.#interrupted()
       if (verdict.held) continue
       violated = true
+      if (!records) continue
       this.#violations++
-      env.onViolation({ invariant, sequence: path, message: verdict.message, exchanges: attempt.exchanges, probes: verdict.probes })
+      env.onViolation({ invariant, sequence: path, message: verdict.message, exchanges: attempt.exchanges, probes: verdict.probes, position: [...this.#position, edge.index] })
     }
-    env.onTransition?.()
+    if (records) env.onTransition?.()
     if (violated) return 'violated'
     if (kind !== 'ok') return kind
-    this.#pending = { taken, observation, fingerprint }
+    this.#pending = { taken, index: edge.index, observation, fingerprint, group }
     if (env.dedupe) {
       const seenAt = this.#seen.get(fingerprint)
       if (seenAt !== undefined && seenAt <= k + 1) {
-        this.stats.merged++
+        if (records) this.stats.merged++
         return 'merged'
       }
       this.#seen.set(fingerprint, k + 1)
@@ -247,10 +285,10 @@ export class Explorer {
     this.interrupted = true
     return 'interrupted'
   }
-}
 
-/** One shard's edges out of the root: dealt in order, so the shards together take every edge once. */
-function shareOf(edges: Edge[], share: ExplorerEnv['rootShare']): Edge[] {
-  if (!share || share.total <= 1) return edges
-  return edges.filter((_, k) => k % share.total === share.index - 1)
+  #newState(fingerprint: string): void {
+    if (this.states.has(fingerprint)) return
+    this.states.add(fingerprint)
+    this.env.onNewState?.(fingerprint)
+  }
 }

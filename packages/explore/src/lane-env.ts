@@ -14,6 +14,8 @@ export interface LaneEnv {
   logger?: Logger
   debug?: boolean
   observeTimings: Timings
+  /** The Authorization header at the root (the setup's login), once the search has started. */
+  rootAuthorization?: string
 }
 
 /** Every state backend's `observe()`, timed per backend. Backends without one say nothing. */
@@ -28,7 +30,18 @@ export async function observeAll(env: LaneEnv): Promise<Observation> {
   return out
 }
 
-/** The fingerprint of the state the lane is in, given what the backends observed. */
+/** Stands for the root's Authorization header in fingerprints. */
+const ROOT_LOGIN = '\u0000the setup login'
+
+/**
+ * The fingerprint of the state the lane is in, given what the backends observed. The backends are named
+ * by their place and the setup's login as such, not by value: each worker of an exploration has
+ * backends and a token of its own, and the same state must have the same fingerprint on all of them.
+ * Within one lane this tells apart exactly the states the names and values do.
+ */
 export function fingerprintHere(env: LaneEnv, observation: Observation): string {
-  return fingerprintOf(observation, env.lane.world.ctx.keys(), env.lane.http.snapshotHeaders().authorization)
+  const byPlace: Observation = {}
+  for (const [k, b] of env.lane.world.backends.entries()) if (b.name in observation) byPlace[k] = observation[b.name]
+  const authorization = env.lane.http.snapshotHeaders().authorization
+  return fingerprintOf(byPlace, env.lane.world.ctx.keys(), authorization !== undefined && authorization === env.rootAuthorization ? ROOT_LOGIN : authorization)
 }

@@ -1,8 +1,18 @@
-import type { Exploration, ExplorationResult, Issue, ViolationResult } from '@venomqa/core'
+import type { Exploration, ExplorationResult, ExplorationWorkerStats, Issue, ViolationResult } from '@venomqa/core'
+import type { Truncation } from './budgets'
 import type { Coverage } from './coverage'
-import type { Explorer } from './explorer'
 import type { SearchSettings } from './settings'
 import type { Timings } from './timings'
+
+/** What the search counted, over every lane. */
+export interface SearchTotals {
+  transitions: number
+  /** Distinct states (fingerprints) reached. */
+  states: number
+  merged: number
+  maxDepthReached: number
+  truncated?: Truncation
+}
 
 export interface ResultParts {
   exploration: Exploration
@@ -13,13 +23,15 @@ export interface ResultParts {
   /** How long the search itself ran (no setup, shrinking or confirmation): transitions per second. */
   searchMs: number
   /** Absent when the search never started (setup failed, a crash before the root). */
-  explorer?: Explorer
+  search?: SearchTotals
   requests: number
   coverage: Coverage
   rollbackTimings: Timings
   observeTimings: Timings
   violations: ViolationResult[]
   issues: Issue[]
+  /** Set when the exploration ran on several workers. */
+  workers?: ExplorationWorkerStats[]
   /** The exploration could not run as defined (setup failed, a crash). */
   broken: boolean
   interrupted: boolean
@@ -27,8 +39,8 @@ export interface ResultParts {
 
 /** The exploration's result: failed when an invariant broke or it could not run. */
 export function buildResult(p: ResultParts): ExplorationResult {
-  const x = p.explorer
-  const transitions = x?.stats.transitions ?? 0
+  const x = p.search
+  const transitions = x?.transitions ?? 0
   const seconds = p.searchMs / 1000
   const failed = p.broken || p.violations.length > 0 || p.issues.some((i) => i.severity === 'critical')
   return {
@@ -47,16 +59,17 @@ export function buildResult(p: ResultParts): ExplorationResult {
     ...(p.interrupted ? { interrupted: true } : {}),
     stats: {
       transitions,
-      states: x?.states.size ?? 0,
-      merged: x?.stats.merged ?? 0,
+      states: x?.states ?? 0,
+      merged: x?.merged ?? 0,
       requests: p.requests,
       transitionsPerSecond: seconds > 0 ? Math.round((transitions / seconds) * 10) / 10 : 0,
-      maxDepthReached: x?.stats.maxDepthReached ?? 0,
+      maxDepthReached: x?.maxDepthReached ?? 0,
     },
     timings: { rollback: p.rollbackTimings.stats(), observe: p.observeTimings.stats() },
     coverage: p.coverage.result(),
     neverEnabled: x ? p.coverage.neverEnabled() : [],
     violations: p.violations,
     issues: p.issues,
+    ...(p.workers ? { workers: p.workers } : {}),
   }
 }

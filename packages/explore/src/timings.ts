@@ -10,6 +10,11 @@ export class Timings {
     list.push(ms)
   }
 
+  /** Add another's samples to these. */
+  addAll(other: Timings): void {
+    for (const [name, samples] of other.#samples) for (const ms of samples) this.add(name, ms)
+  }
+
   stats(): Record<string, TimingStats> {
     const out: Record<string, TimingStats> = {}
     for (const [name, samples] of this.#samples) out[name] = statsOf(samples)

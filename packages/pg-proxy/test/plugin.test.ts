@@ -1,11 +1,11 @@
-import { ConfigError, type PluginApi, type StateBackend, isPlugin } from '@venomqa/core'
+import { ConfigError, type HealthCheck, type PluginApi, type StateBackend, isPlugin } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { expect, it, describe as plain } from 'vitest'
 import plugin, { PgProxyBackend, pgProxyState } from '../src/index'
 import { PG, dbUrl } from './helpers'
 
 function fakeApi(options: Record<string, unknown>) {
-  const registered = { backends: [] as StateBackend[], health: new Map<string, () => Promise<boolean>>(), closers: [] as (() => unknown)[] }
+  const registered = { backends: [] as StateBackend[], health: new Map<string, HealthCheck>(), closers: [] as (() => unknown)[] }
   const api: PluginApi<any> = {
     options,
     root: process.cwd(),

@@ -5,6 +5,7 @@ import {
   type HttpExchange,
   type Issue,
   type JourneyResult,
+  type JourneyStatus,
   type NodeResult,
   type PathResult,
   type RecordedRequest,
@@ -19,6 +20,7 @@ import {
   type ViolationResult,
   SEVERITIES,
   countNodes,
+  curlText,
   redactHeaders,
   redactRun,
   redactText,
@@ -152,7 +154,7 @@ class ModelBuilder {
     const out: PageJourney = {
       n: text(j.name),
       tags: list(j.tags).map(text),
-      s: status(j.status),
+      s: journeyStatus(j.status),
       ms: ms(j.durationMs),
       c: countsOf(j.counts, nodes),
       x: this.nodes(nodes, index, 'main', j.startedAt),
@@ -163,6 +165,10 @@ class ModelBuilder {
     const t0 = offset(runStartedAt, j.startedAt)
     if (t0 !== undefined) out.t0 = t0
     if (j.interrupted) out.ir = 1
+    if (typeof j.repeatEachIndex === 'number') out.rp = ms(j.repeatEachIndex)
+    if (typeof j.attempt === 'number') out.at = ms(j.attempt)
+    const earlier = list(j.earlierAttempts).filter((a) => !!a && typeof a === 'object')
+    if (earlier.length) out.ea = earlier.map((a, i) => ({ a: typeof a.attempt === 'number' ? a.attempt : i + 1, s: status(a.status), m: redactText(failureLine(a)) }))
     return out
   }
 
@@ -215,16 +221,18 @@ class ModelBuilder {
     if (typeof s.attempts === 'number' && s.attempts > 1) out.a = s.attempts
     if (s.timedOut) out.to = 1
     if (s.error) out.e = this.error(s.error)
-    if (s.request) out.rq = this.request(s.request, this.options.maxBodyChars)
+    // A failed step's requests carry the curl command that sends each again.
+    const failed = s.status === 'failed'
+    if (s.request) out.rq = this.request(s.request, this.options.maxBodyChars, failed)
     if (s.response) out.rs = this.response(s.response, this.options.maxBodyChars)
-    const earlier = this.earlierExchanges(s)
+    const earlier = this.earlierExchanges(s, failed)
     if (earlier.length) out.ex = earlier
     if (list(s.logs).length) out.lg = list(s.logs).map((l) => [text(l.level), redactText(text(l.message))])
     return out
   }
 
   /** Every exchange but the one already shown as the step's request and response. */
-  private earlierExchanges(s: StepResult): PageExchange[] {
+  private earlierExchanges(s: StepResult, withCurl: boolean): PageExchange[] {
     const all = list(s.exchanges).filter((x) => x && x.request)
     if (all.length === 0) return []
     const last = all[all.length - 1]!
@@ -233,7 +241,7 @@ class ModelBuilder {
     // Earlier attempts matter for their status and error; their bodies get a quarter of the budget.
     const budget = Math.max(200, Math.floor(this.options.maxBodyChars / 4))
     return rest.map((x) => {
-      const out: PageExchange = { a: ms(x.attempt), ms: ms(x.durationMs), rq: this.request(x.request, budget) }
+      const out: PageExchange = { a: ms(x.attempt), ms: ms(x.durationMs), rq: this.request(x.request, budget, withCurl) }
       if (x.response) out.rs = this.response(x.response, budget)
       if (x.error) out.e = redactText(x.error)
       if (x.fromCache) out.c = 1
@@ -301,12 +309,16 @@ class ModelBuilder {
     return out
   }
 
-  private request(r: RecordedRequest, maxChars: number): PageRequest {
-    const { o, u } = this.origins.split(redactText(text(r.url)))
-    const out: PageRequest = { m: text(r.method), u, h: this.headers.add(redactHeaders(r.headers ?? {}, this.redact)) }
+  private request(r: RecordedRequest, maxChars: number, withCurl = false): PageRequest {
+    const url = redactText(text(r.url))
+    const { o, u } = this.origins.split(url)
+    const headers = redactHeaders(r.headers ?? {}, this.redact)
+    const out: PageRequest = { m: text(r.method), u, h: this.headers.add(headers) }
     if (o !== undefined) out.o = o
     const b = pageBody(r.body, maxChars, this.redact)
     if (b) out.b = b
+    // From the whole body, not the page's cut of it: a command that sends part of a body reproduces nothing.
+    if (withCurl) out.cu = curlText({ method: text(r.method), url, headers, ...(r.body !== undefined ? { body: r.body } : {}) })
     return out
   }
 
@@ -352,6 +364,23 @@ class ModelBuilder {
 // A results file may come from anywhere: the page only ever sees the shapes it expects.
 const STATUSES = new Set<string>(['passed', 'failed', 'skipped'])
 const status = (s: unknown): Status => (typeof s === 'string' && STATUSES.has(s) ? (s as Status) : 'failed')
+const journeyStatus = (s: unknown): JourneyStatus => (s === 'flaky' ? 'flaky' : status(s))
+
+/** Why an attempt failed, in one line: its first failed step, or else its first issue. */
+function failureLine(j: JourneyResult): string {
+  const walk = (nodes: readonly NodeResult[], path: string): string | undefined => {
+    for (const n of list(nodes)) {
+      if (n?.kind === 'step' && n.status === 'failed') return `${path === 'main' ? '' : `${path} \u203a `}${text(n.name)}: ${text(n.error?.message) || 'failed'}`
+      if (n?.kind === 'branch')
+        for (const p of list(n.paths)) {
+          const found = walk(p.nodes, path === 'main' ? text(p.name) : `${path} > ${text(p.name)}`)
+          if (found) return found
+        }
+    }
+    return undefined
+  }
+  return walk(j.nodes, 'main') ?? (text(list(j.issues)[0]?.error) || 'failed')
+}
 const severity = (s: unknown): Severity => (typeof s === 'string' && (SEVERITIES as readonly string[]).includes(s) ? (s as Severity) : 'medium')
 const text = (s: unknown): string => (typeof s === 'string' ? s : s === undefined || s === null ? '' : String(s))
 const ms = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) ? n : 0)

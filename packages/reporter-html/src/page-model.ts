@@ -2,7 +2,7 @@
  * The data embedded in the page. Keys are short on purpose: a run of 200 journeys x 50 steps holds 10 000
  * steps, and every byte per step costs 10 kB. Everything here has been redacted and truncated already.
  */
-import type { Counts, ErrorKind, RunSummary, Severity, Status } from '@venomqa/core'
+import type { Counts, ErrorKind, JourneyStatus, RunSummary, Severity, Status } from '@venomqa/core'
 
 export const PAGE_MODEL_VERSION = 1
 
@@ -19,6 +19,8 @@ export interface PageRequest {
   /** header lines, as indexes into PageData.hd */
   h: number[]
   b?: PageBody
+  /** a failed step's request as curl: `# set ...` lines, then the command (whole, never cut) */
+  cu?: string
 }
 
 export interface PageResponse {
@@ -103,13 +105,27 @@ export interface PageBranch {
 
 export type PageNode = PageStep | PageCheckpoint | PageBranch
 
+/** An earlier attempt of a retried journey: its number, its status, why it failed (one line). */
+export interface PageAttempt {
+  a: number
+  s: Status
+  m: string
+}
+
 export interface PageJourney {
   n: string
   d?: string
   tags: string[]
   f?: string
   u?: string
-  s: Status
+  /** `flaky`: failed, then passed on a retry */
+  s: JourneyStatus
+  /** repetition, 0-based (`--repeat-each`) */
+  rp?: number
+  /** which attempt the steps are, when the journey was retried */
+  at?: number
+  /** the attempts before it */
+  ea?: PageAttempt[]
   /** ms since the run started */
   t0?: number
   ms: number

@@ -1,4 +1,4 @@
-import { type ExplorationResult, type Issue, type RunResult, type Severity, SEVERITIES, redactRun, redactText, severityRank, suggestionFor, summarize, walkSteps } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type RunResult, type Severity, SEVERITIES, curlText, redactRun, redactText, severityRank, suggestionFor, summarize, walkSteps } from '@venomqa/core'
 import { type Block, LIMITS, type SlackPayload, escapeMrkdwn, fitMrkdwn, mrkdwn, plain } from './block-kit'
 import { type SlackReporterOptions, isHttpUrl, resolveSlackOptions } from './options'
 
@@ -11,6 +11,8 @@ export interface Failure {
   error: string
   suggestion: string
   status?: number
+  /** The failing request as a curl command (comments and command), when there was one. */
+  curl?: string
 }
 
 const SEVERITY_EMOJI: Record<Severity, string> = {
@@ -46,6 +48,7 @@ export function failuresOf(run: RunResult): Failure[] {
       error: redactText(String(issue.error ?? '')),
       suggestion: redactText(String(issue.suggestion ?? '')),
       status: issue.response?.status,
+      ...(issue.request ? { curl: curlText(issue.request) } : {}),
     })
   }
   for (const j of run.journeys ?? [])
@@ -61,6 +64,7 @@ export function failuresOf(run: RunResult): Failure[] {
         error: redactText(step.error?.message ?? 'failed'),
         suggestion: suggestionFor(kind, step.response?.status),
         status: step.response?.status,
+        ...(step.request ? { curl: curlText(step.request) } : {}),
       })
     }
   return out
@@ -115,6 +119,9 @@ function failureSection(f: Failure): Block {
   const lines = [`${SEVERITY_EMOJI[f.severity]} ${location}${status}`]
   if (f.error) lines.push(`>${fitMrkdwn(f.error.replace(/\s+/g, ' '), 1200)}`)
   if (f.suggestion) lines.push(`_${fitMrkdwn(f.suggestion.replace(/\s+/g, ' '), 800)}_`)
+  // The request as curl, only whole (a command cut short reproduces nothing) and only where it fits the block.
+  const curl = f.curl && !f.curl.includes('```') ? `\`\`\`${escapeMrkdwn(f.curl)}\`\`\`` : undefined
+  if (curl && lines.join('\n').length + curl.length + 1 <= LIMITS.sectionText) lines.push(curl)
   return { type: 'section', text: mrkdwn(lines.join('\n')) }
 }
 

@@ -1,26 +1,11 @@
-import { randomBytes } from 'node:crypto'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { type ReportContext, type Reporter, type RunResult, errorMessage } from '@venomqa/core'
+import { type ReportContext, type Reporter, type RunResult, atomicWriteFile, errorMessage } from '@venomqa/core'
 import type { SlackPayload } from './block-kit'
 import { type SlackReporterOptions, parseSlackOptions, resolveSlackOptions } from './options'
 import { buildSlackPayload } from './payload'
 import { sendToSlack } from './send'
 
 export const SLACK_WEBHOOK_ENV = 'SLACK_WEBHOOK_URL'
-
-/** Write a file so a reader never sees half of it: a temp file next to it, then a rename. */
-async function writeAtomically(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true })
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-  try {
-    await writeFile(tmp, content)
-    await rename(tmp, file)
-  } catch (err) {
-    await rm(tmp, { force: true })
-    throw err
-  }
-}
 
 export interface SlackDelivery {
   /** What happened, for callers that want to know (deliver itself only warns). */
@@ -44,7 +29,8 @@ export async function deliverToSlack(run: RunResult, options: SlackReporterOptio
     const saveTo = o.saveTo ?? ctx.target
     if (saveTo) {
       stage = `saving the payload to ${saveTo}`
-      await writeAtomically(path.resolve(ctx.cwd ?? process.cwd(), saveTo), `${JSON.stringify(payload, null, 2)}\n`)
+      // Core's writer, the one every report goes through: a reader sees the old payload or the new one.
+      await atomicWriteFile(path.resolve(ctx.cwd ?? process.cwd(), saveTo), `${JSON.stringify(payload, null, 2)}\n`)
     }
 
     const webhookUrl = o.webhookUrl || process.env[SLACK_WEBHOOK_ENV]

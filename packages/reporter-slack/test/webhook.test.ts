@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { PLUGIN_API_VERSION, type PluginApi, type ReportContext, type ReporterFactory } from '@venomqa/core'
+import { PLUGIN_API_VERSION, type PluginApi, type ReportContext, type ReporterFactory, STALE_TEMP_AGE_MS, TEMP_PREFIX } from '@venomqa/core'
 import { CLOSED_PORT } from '@venomqa/test-utils'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import slackPlugin, { SLACK_WEBHOOK_ENV, SlackDeliveryError, buildSlackPayload, deliverToSlack, parseRetryAfter, sendToSlack, slackReporter } from '../src/index'
@@ -165,6 +165,32 @@ describe('options', () => {
     const target = context({}, 'target.json')
     await deliverToSlack(passingRun(), {}, target.ctx)
     expect(checkBlockKit(JSON.parse(readFileSync(path.join(tmp, 'target.json'), 'utf8')))).toEqual([])
+  })
+
+  it("saveTo goes through core's atomic writer: a failed write leaves no temp file, and a dead writer's leftover is swept", async () => {
+    const dir = path.join(tmp, 'atomic')
+    mkdirSync(dir)
+    // What a writer killed mid-write an hour ago left, named the way core's writer names its temp files:
+    // only that writer sweeps it (the reporter's own writer had other names and no sweep).
+    const leftover = `${TEMP_PREFIX}slack.json-killed-mid-write`
+    writeFileSync(path.join(dir, leftover), '{"half":')
+    const longAgo = new Date(Date.now() - STALE_TEMP_AGE_MS - 60_000)
+    utimesSync(path.join(dir, leftover), longAgo, longAgo)
+    const first = context()
+    expect((await deliverToSlack(failingRun(), { saveTo: 'atomic/slack.json' }, first.ctx)).outcome).toBe('saved-only')
+    expect(readdirSync(dir)).toEqual(['slack.json'])
+    const saved = readFileSync(path.join(dir, 'slack.json'), 'utf8')
+
+    // A write that fails at the rename (a directory stands where the file should go): a warning, no temp
+    // file left behind, and the payload written before is untouched.
+    mkdirSync(path.join(dir, 'taken.json', 'inside'), { recursive: true })
+    const failed = context()
+    expect((await deliverToSlack(passingRun(), { saveTo: 'atomic/taken.json' }, failed.ctx)).outcome).toBe('failed')
+    expect(failed.warnings).toHaveLength(1)
+    expect(failed.warnings[0]).toMatch(/^saving the payload to atomic\/taken\.json failed: /)
+    expect(readdirSync(dir).sort()).toEqual(['slack.json', 'taken.json'])
+    expect(readdirSync(path.join(dir, 'taken.json'))).toEqual(['inside'])
+    expect(readFileSync(path.join(dir, 'slack.json'), 'utf8')).toBe(saved)
   })
 
   it('reads SLACK_WEBHOOK_URL, and warns once when there is no URL at all', async () => {

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFile, readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { type Duration, type TimePort, UserError, durationToMs, errorMessage } from '@venomqa/core'
-import { TEMP_PREFIX, atomicWriteFile } from './atomic-write'
+import { type Duration, TEMP_PREFIX, type TimePort, UserError, atomicWriteFile, durationToMs, errorMessage } from '@venomqa/core'
 
 export interface FixtureCacheOptions {
   /** Where entries live. Default `.venomqa-cache` in the current directory. */

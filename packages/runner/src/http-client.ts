@@ -62,7 +62,8 @@ export class UndiciHttpClient implements HttpClient {
       history: [],
       headers: Object.freeze(Object.fromEntries(Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]))),
     }
-    this.#onExchange = options.onExchange
+    // options.onExchange is called for every view through the shared options: not here as well, or the
+    // client's own requests would be reported twice.
   }
 
   /** A view of this client whose requests are cancelled by `signal` and reported to `onExchange`. */

@@ -19,14 +19,19 @@ import {
   VenomError,
   countNodes,
   errorMessage,
+  focusJourneys,
   isJourney,
+  type JourneyInfo,
   makeIssue,
+  runStatusOf,
   summarize,
   validateJourney,
 } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import { executeJourney } from './executor'
-import type { Lane } from './execution/lanes'
+import type { Lane, WorkerLane } from './execution/lanes'
+import { type SettleAttempt, runWithRetries } from './execution/retries'
+import { skipped } from './execution/skipped'
 import { StallError, StrayError, faults, type FaultOrigin } from './faults'
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { UndiciHttpClient, createDispatcher, type TokenStore } from './http-client'
@@ -43,6 +48,11 @@ export interface RunOptions {
 }
 
 export type JourneyInput = Journey | SourcedJourney
+
+/** One run of a journey: with `--repeat-each n`, each journey is n units, told apart by `repeatEachIndex`. */
+interface RunUnit extends SourcedJourney {
+  repeatEachIndex?: number
+}
 
 /** Create a runner. Plugins are set up on `init()` (or the first `run()`). */
 export function createRunner(options: RunnerOptions = {}): Runner {
@@ -85,9 +95,9 @@ export class Runner {
   }
 
   /** While the runner works, stray errors and stalls become issues of this run (see faults.ts). */
-  #arm(): () => void {
+  #arm(atOnce = 1): () => void {
     return faults.arm({
-      concurrent: Math.max(this.options.parallelPaths ?? 1, this.options.workers ?? 1) > 1,
+      concurrent: Math.max(this.options.parallelPaths ?? 1, this.options.workers ?? 1, atOnce) > 1,
       unattributed: (error: unknown, origin: FaultOrigin) =>
         this.runIssues.push(
           makeIssue({
@@ -243,42 +253,44 @@ export class Runner {
 
   async #run(input: JourneyInput | readonly JourneyInput[], runOptions: RunOptions): Promise<RunResult> {
     await this.init()
-    const items = normalize(input)
+    // `journey.only` focuses the run on those journeys, here as in the CLI, so code that calls run() gets it too.
+    const { items } = focusJourneys(normalize(input))
     for (const { journey } of items) validateJourney(journey)
     checkPorts(items.map((i) => i.journey), this.registry.ports)
     this.#checkParallel()
     this.#checkState(items)
+    const units = repeatUnits(items, this.options.repeatEach ?? 1)
     const signal = combine(this.options.signal, runOptions.signal)
     const startedAt = new Date().toISOString()
     const t0 = performance.now()
-    const atOnce = this.#atOnce(items.length)
+    const atOnce = this.#atOnce(units.length)
     await this.bus.emit(
       'runStart',
-      { journeys: items.map(({ journey: j, file }) => ({ name: j.name, tags: j.tags, description: j.description, file })), startedAt, ...(atOnce > 1 ? { workers: atOnce } : {}) },
+      { journeys: units.map((u) => this.#info(u)), startedAt, ...(atOnce > 1 ? { workers: atOnce } : {}) },
       this.#onRunIssue,
     )
 
     const notRunBecause: { reason: string; kind: 'stall' | 'state' } | undefined = this.#fatal
       ? { reason: this.#fatal, kind: 'stall' }
       : await this.#connect().then((reason) => (reason ? { reason, kind: 'state' as const } : undefined))
-    const journeys: JourneyResult[] = new Array(items.length)
-    const workers = Math.max(1, Math.min(this.options.workers ?? 1, items.length))
+    const journeys: JourneyResult[] = new Array(units.length)
+    const workers = Math.max(1, Math.min(this.options.workers ?? 1, units.length))
     // Fail-fast stops the journeys still running on other workers, cleanly: they roll back and say so.
     const failFast = new AbortController()
     const journeySignal = signal ? AbortSignal.any([signal, failFast.signal]) : failFast.signal
     let next = 0
     await Promise.all(
       Array.from({ length: workers }, async (_, lane) => {
-        while (next < items.length) {
+        while (next < units.length) {
           const i = next++
-          const item = items[i]!
+          const unit = units[i]!
           if (notRunBecause || journeySignal.aborted) {
-            journeys[i] = notRun(item, notRunBecause && { ...notRunBecause, reason: `not run: ${notRunBecause.reason}` }, journeySignal.aborted)
+            journeys[i] = notRun(unit, notRunBecause && { ...notRunBecause, reason: `not run: ${notRunBecause.reason}` }, journeySignal.aborted)
             continue
           }
-          const result = await this.#runOne(item, journeySignal, lane)
+          const result = await this.#runUnit(unit, journeySignal, lane)
           journeys[i] = result
-          if (result.status !== 'passed' && this.options.failFast && !failFast.signal.aborted) failFast.abort()
+          if (result.status === 'failed' && this.options.failFast && !failFast.signal.aborted) failFast.abort()
         }
       }),
     )
@@ -289,7 +301,7 @@ export class Runner {
       startedAt,
       finishedAt: new Date().toISOString(),
       durationMs: performance.now() - t0,
-      status: journeys.every((j) => j.status === 'passed') && !this.runIssues.some((i) => i.severity === 'critical') ? 'passed' : 'failed',
+      status: runStatusOf(journeys, this.runIssues, { failOnFlaky: this.options.failOnFlaky }),
       interrupted,
       backends: this.registry.stateBackends.map((b) => ({ name: b.name, mechanism: b.mechanism, parallelSafe: b.parallelSafe })),
       journeys,
@@ -297,8 +309,56 @@ export class Runner {
       summary: summarize(journeys, this.runIssues),
     }
     await this.bus.emit('runEnd', { result }, this.#onRunIssue)
-    // runEnd hooks may add issues: keep the summary true to them.
+    // runEnd hooks may add issues: keep the summary and the status true to them.
     result.summary = summarize(journeys, this.runIssues)
+    result.status = runStatusOf(journeys, this.runIssues, { failOnFlaky: this.options.failOnFlaky })
+    return result
+  }
+
+  /** What hooks are told about a unit before it runs. */
+  #info(unit: RunUnit): JourneyInfo {
+    const { journey: j, file, repeatEachIndex } = unit
+    return {
+      name: j.name,
+      tags: j.tags,
+      description: j.description,
+      file,
+      ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}),
+      ...(j.mode === 'skip' ? { skipped: true } : {}),
+    }
+  }
+
+  /** A journey skipped on purpose, a journey with retries, or a plain journey. */
+  async #runUnit(unit: RunUnit, signal: AbortSignal, laneIndex: number): Promise<JourneyResult> {
+    if (unit.journey.mode === 'skip') return this.#skip(unit, laneIndex)
+    const retries = unit.journey.retries ?? this.options.journeyRetries ?? 0
+    if (!retries) return this.#runOne(unit, signal, laneIndex)
+    const maxAttempts = retries + 1
+    let backends: readonly StateBackend[]
+    try {
+      backends = laneIndex === 0 ? this.registry.stateBackends : (await this.#workerPool().resources(laneIndex)).backends
+    } catch (err) {
+      return this.#crashed(unit, err)
+    }
+    return runWithRetries({
+      journey: unit.journey.name,
+      maxAttempts,
+      backends,
+      stopped: () => signal.aborted,
+      attempt: (attempt, settle) => this.#runOne(unit, signal, laneIndex, { attempt, maxAttempts }, settle),
+      notRun: (issue) => ({ ...notRun(unit, { reason: issue.error, kind: 'state' }, false), issues: [issue] }),
+    })
+  }
+
+  /** `journey.skip`: every step reported as skipped; `journeyStart` and `journeyEnd` fire so live reporters show it. */
+  async #skip(unit: RunUnit, laneIndex: number): Promise<JourneyResult> {
+    const nodes = unit.journey.steps.map(skipped)
+    const result: JourneyResult = { ...notRun(unit, undefined, false), nodes, counts: countNodes(nodes) }
+    const info = this.#info(unit)
+    const onIssue = (issue: Issue) => result.issues.push(issue)
+    const where = { journey: unit.journey.name }
+    await this.bus.emit('journeyStart', { journey: info, ctx: new Context(), ...(laneIndex ? { worker: laneIndex } : {}) }, onIssue, where)
+    await this.bus.emit('journeyEnd', { journey: info, result }, onIssue, where)
     return result
   }
 
@@ -329,6 +389,7 @@ export class Runner {
       setup: this.options.workerSetup,
       mainBaseUrl: this.options.baseUrl ?? '',
       mainPorts: this.registry.ports,
+      mainBackends: this.registry.stateBackends,
       makePorts,
       dispatcher: () => (this.#dispatcher ??= createDispatcher(this.options.http?.connections)),
       tokens: this.#tokens,
@@ -378,8 +439,8 @@ export class Runner {
     )
   }
 
-  async #runOne(item: SourcedJourney, signal: AbortSignal | undefined, laneIndex = 0): Promise<JourneyResult> {
-    const { journey, file } = item
+  async #runOne(item: RunUnit, signal: AbortSignal | undefined, laneIndex = 0, retry?: { attempt: number; maxAttempts: number }, settle?: SettleAttempt): Promise<JourneyResult> {
+    const { journey, file, repeatEachIndex } = item
     try {
       this.#dispatcher ??= createDispatcher(this.options.http?.connections)
       let world: World
@@ -418,13 +479,19 @@ export class Runner {
         runSignal: signal,
         logger: this.options.logger,
         worker: laneIndex,
+        ...(repeatEachIndex !== undefined || retry ? { run: { ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}), ...retry } } : {}),
+        ...(settle ? { settle } : {}),
       })
       if (laneIndex) result.worker = laneIndex
       return result
     } catch (err) {
-      const issue = makeIssue({ journey: journey.name, path: 'main', step: 'journey', severity: 'critical', kind: 'crash', error: `runner crashed: ${errorMessage(err)}`, source: 'runner' })
-      return { ...notRun(item, { reason: issue.error, kind: 'crash' }, false), issues: [issue] }
+      return this.#crashed(item, err)
     }
+  }
+
+  #crashed(item: RunUnit, err: unknown): JourneyResult {
+    const issue = makeIssue({ journey: item.journey.name, path: 'main', step: 'journey', severity: 'critical', kind: 'crash', error: `runner crashed: ${errorMessage(err)}`, source: 'runner' })
+    return { ...notRun(item, { reason: issue.error, kind: 'crash' }, false), issues: [issue] }
   }
 
   /**
@@ -470,11 +537,12 @@ export class Runner {
    * over them (the context and the HTTP client's headers included), an HTTP client on the run's pool,
    * and the ports. While it is open, stray errors and stalls become issues of the run, as in `run()`;
    * `done()` ends that. Throws a StateError when a backend cannot connect or a plugin's setup hung.
+   * `workers`: how many lanes the exploration runs at once (see `explorationWorkerLanes`).
    */
-  async explorationEnv(options: { baseUrl?: string } = {}): Promise<{ lane: Lane; done(): void }> {
+  async explorationEnv(options: { baseUrl?: string; workers?: number } = {}): Promise<{ lane: Lane; done(): void }> {
     await this.init()
     if (this.#fatal) throw new StateError('runner', this.#fatal)
-    const disarm = this.#arm()
+    const disarm = this.#arm(options.workers)
     try {
       const problem = await this.#connect()
       if (problem) throw new StateError('runner', problem)
@@ -491,6 +559,15 @@ export class Runner {
       { snapshot: () => http.snapshotHeaders(), restore: (h) => http.restoreHeaders(h as Record<string, string>) },
     ])
     return { lane: { index: 0, world, http, ports: this.ports }, done: disarm }
+  }
+
+  /**
+   * The lanes of workers 1..count for an exploration shared among workers, from the workerSetup (each
+   * made on first use and kept until close, as for parallel paths). The caller checks there is a
+   * workerSetup: without one, these lanes would have no state backend of their own.
+   */
+  explorationWorkerLanes(count: number, exploration: string): Promise<WorkerLane[]> {
+    return this.#workerPool().workerLanes(count, exploration)
   }
 }
 
@@ -543,8 +620,18 @@ export function makePorts(map: Map<string, unknown>): Ports {
   return ports as Ports
 }
 
-function notRun(item: SourcedJourney, why: { reason: string; kind: ErrorKind } | undefined, interrupted: boolean): JourneyResult {
-  const { journey, file } = item
+/**
+ * Each journey `times` times, the whole list over again for each repetition (as Playwright's
+ * --repeat-each does), so one repetition of a journey does not run right after another.
+ */
+function repeatUnits(items: readonly SourcedJourney[], times: number): RunUnit[] {
+  if (!Number.isInteger(times) || times < 1) throw new ConfigError(`repeatEach must be a whole number of 1 or more, got ${String(times)}`, { where: 'repeatEach' })
+  if (times === 1) return [...items]
+  return Array.from({ length: times }, (_, repeatEachIndex) => items.map((item) => ({ ...item, repeatEachIndex }))).flat()
+}
+
+function notRun(item: RunUnit, why: { reason: string; kind: ErrorKind } | undefined, interrupted: boolean): JourneyResult {
+  const { journey, file, repeatEachIndex } = item
   return {
     name: journey.name,
     ...(journey.description ? { description: journey.description } : {}),
@@ -557,6 +644,7 @@ function notRun(item: SourcedJourney, why: { reason: string; kind: ErrorKind } |
     issues: why ? [makeIssue({ journey: journey.name, path: 'main', step: 'journey', severity: 'critical', kind: why.kind, error: why.reason, source: 'runner' })] : [],
     counts: countNodes([]),
     ...(interrupted ? { interrupted: true } : {}),
+    ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}),
   }
 }
 

@@ -11,6 +11,7 @@ import type {
   ReporterFactory,
   RetryPolicy,
   StateBackend,
+  WorkerSetup,
 } from '@venomqa/core'
 
 /**
@@ -37,31 +38,8 @@ export interface HttpClientOptions {
   onExchange?: (exchange: HttpExchange) => void
 }
 
-/** What one worker has for itself: an app instance (base URL) and the state backends of its system. */
-export interface WorkerResources {
-  baseUrl: string
-  stateBackends?: StateBackend[]
-  /** Ports of this worker's side services; the run's ports are used for names it does not give. */
-  ports?: Record<string, unknown>
-  /** Stop what `create` started. */
-  close?(): void | Promise<void>
-}
-
-/**
- * Isolation by workers: each worker has its own World. Worker 0 is the run's own base URL and backends;
- * `create` makes workers 1, 2, ... (e.g. one app process per worker, each with its own database).
- */
-export interface WorkerSetup {
-  /** Called once per run for each extra worker, when first needed. */
-  create(index: number): Promise<WorkerResources>
-  /**
-   * Make worker `index`'s system equal to worker 0's, which stands at `checkpoint` right now. Called before
-   * the worker runs paths of a parallel branch, after its own checkpoints were released; its state backends
-   * stay connected and take a fresh checkpoint right after.
-   * Not needed for parallel journeys (`workers`), which each start from their worker's own state.
-   */
-  sync?(index: number, info: { checkpoint: string; journey: string }): Promise<void>
-}
+// Worker setups are made by plugin packages too, which see only core: the types live there.
+export type { MainSystem, WorkerResources, WorkerSetup, WorkerSyncInfo } from '@venomqa/core'
 
 export interface RunnerOptions {
   /** Run up to N paths of a branch at once, each on its own worker. Default 1. */
@@ -89,6 +67,15 @@ export interface RunnerOptions {
   journeyTimeout?: number
   /** Default retries for every step (a step's own `retries` wins). */
   retries?: number
+  /**
+   * Default retries of a whole journey that fails (a journey's own `retries` wins): it runs again from a
+   * fresh context, with the state backends rolled back to where they stood before its first attempt.
+   */
+  journeyRetries?: number
+  /** Run every journey this many times (a whole number of 1 or more); each run is its own result. Default 1. */
+  repeatEach?: number
+  /** A flaky journey (failed, then passed on a retry) fails the run. Default false: it counts as passed. */
+  failOnFlaky?: boolean
   /** Stop a journey's line at its first failed step. */
   failFast?: boolean
   http?: Omit<HttpClientOptions, 'baseUrl' | 'headers'>

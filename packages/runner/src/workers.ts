@@ -1,4 +1,4 @@
-import { Context, type Ports, type StateBackend, errorMessage } from '@venomqa/core'
+import { Context, type MainSystem, type Ports, type StateBackend, errorMessage } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import type { Lane, WorkerLane } from './executor'
 import { type TokenStore, UndiciHttpClient } from './http-client'
@@ -17,6 +17,8 @@ export interface WorkerPoolOptions {
   /** Worker 0: the run's own base URL and ports. */
   mainBaseUrl: string
   mainPorts: Map<string, unknown>
+  /** Worker 0's state backends, for setups that copy them (in-memory state) or check they copy them all. */
+  mainBackends: readonly StateBackend[]
   makePorts: (map: Map<string, unknown>) => Ports
   dispatcher: () => Dispatcher
   tokens: TokenStore
@@ -51,16 +53,21 @@ export class WorkerPool {
     if (!setup) return { baseUrl: this.#o.mainBaseUrl, backends: [], ports: this.#o.makePorts(this.#o.mainPorts) }
     let res: WorkerResources
     try {
-      res = await setup.create(index)
+      res = await setup.create(index, this.#main())
     } catch (err) {
       throw new Error(`workerSetup.create(${index}) failed: ${errorMessage(err)}`, { cause: err })
     }
-    if (!res || typeof res.baseUrl !== 'string') throw new Error(`workerSetup.create(${index}) must return { baseUrl, stateBackends?, ports?, close? }`)
+    if (!res || typeof res !== 'object' || (res.baseUrl !== undefined && typeof res.baseUrl !== 'string'))
+      throw new Error(`workerSetup.create(${index}) must return { baseUrl?, stateBackends?, ports?, close? }`)
     const backends = res.stateBackends ?? []
     for (const b of backends) await b.connect()
     const ports = new Map(this.#o.mainPorts)
     for (const [k, v] of Object.entries(res.ports ?? {})) ports.set(k, v)
-    return { baseUrl: res.baseUrl, backends, ports: this.#o.makePorts(ports), close: res.close?.bind(res) }
+    return { baseUrl: res.baseUrl ?? this.#o.mainBaseUrl, backends, ports: this.#o.makePorts(ports), close: res.close?.bind(res) }
+  }
+
+  #main(): MainSystem {
+    return { baseUrl: this.#o.mainBaseUrl, ports: this.#o.mainPorts, stateBackends: this.#o.mainBackends }
   }
 
   /** A fresh lane on worker `index` for one journey: its own World, context and HTTP client. */
@@ -73,6 +80,10 @@ export class WorkerPool {
 
   /** Lanes 1..count for the parallel paths of one journey's branch. */
   async workerLanes(count: number, journey: string): Promise<WorkerLane[]> {
+    // Workers are made at once: each may start an app process, create a database, start a server.
+    const made = await Promise.allSettled(Array.from({ length: count }, (_, k) => this.resources(k + 1)))
+    const failed = made.find((r) => r.status === 'rejected')
+    if (failed) throw (failed as PromiseRejectedResult).reason
     const out: WorkerLane[] = []
     for (let i = 1; i <= count; i++) {
       const lane = await this.lane(i)
@@ -83,7 +94,7 @@ export class WorkerPool {
           const extras = main.world.extrasAt(checkpoint)
           if (!ctx || !extras) throw new Error(`the main line has no open checkpoint "${checkpoint}"`)
           await lane.world.releaseAll()
-          await this.#o.setup?.sync?.(i, { checkpoint, journey })
+          await this.#o.setup?.sync?.(i, { checkpoint, journey, main: this.#main() })
           lane.world.ctx.restore(ctx)
           lane.http.restoreHeaders(extras[0] as Record<string, string>)
           await lane.world.checkpoint(checkpoint)

@@ -5,5 +5,8 @@ export { MysqlSnapshotBackend, type MysqlSnapshotOptions, type RollbackStats } f
 export { MysqlSavepointBackend, type MysqlSavepointOptions } from './savepoint'
 export { type MysqlStateOptions, type MysqlMechanism, mysqlStateOptions } from './options'
 export { maskUrl } from './connection'
+export { mysqlWorkers, MysqlCopier, type MysqlWorkersOptions, type MysqlWorkerResources } from './workers'
+// Where users import a worker setup, they find the function that composes it with others.
+export { composeWorkers, type WorkerApp } from '@venomqa/core'
 
 export default mysqlStatePlugin

@@ -1,38 +1,47 @@
-import { ConfigError, StateError, errorMessage } from '@venomqa/core'
+import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup, errorMessage } from '@venomqa/core'
 import pg from 'pg'
+import { PostgresBackend } from './backend'
 import { maskUrl } from './options'
 import { postgresState } from './index'
 import type { PostgresStateOptions } from './options'
 
-/** What `startApp` returns: the worker's app instance. */
-export interface WorkerApp {
-  baseUrl: string
-  close(): void | Promise<void>
+export type { WorkerApp } from '@venomqa/core'
+
+/** What a postgres part gives the app of each worker. */
+export interface PostgresWorkerResources {
+  /** The worker's own database. */
+  databaseUrl: string
 }
 
 export interface PostgresWorkersOptions {
   /** The main database, the one worker 0 (the run's own app) uses. */
   url: string
-  /** Start the app for worker `index` against `databaseUrl` (its own, empty database; the app creates its schema). */
-  startApp(index: number, databaseUrl: string): Promise<WorkerApp>
+  /**
+   * Start the app for worker `index` against `databaseUrl` (its own, empty database; the app creates its
+   * schema). Leave it out inside composeWorkers, whose startApp gets every part's resources.
+   */
+  startApp?(index: number, databaseUrl: string, resources: WorkerAppResources<PostgresWorkerResources>): Promise<WorkerApp>
   /** Options for each worker's state backend (mechanism, tables, exclude...). */
   state?: Omit<PostgresStateOptions, 'url' | 'connectionString'>
   /** Database to connect to while creating and dropping worker databases. Default 'postgres'. */
   adminDatabase?: string
   /** Name of worker databases: default `<main database>_w<index>`. */
   databaseName?(index: number, mainDatabase: string): string
+  /** The environment variable that carries the worker's database URL to its app (`resources.env`). Default DATABASE_URL. */
+  env?: string
 }
 
 /**
- * A `workerSetup` for apps on PostgreSQL: each worker gets its own database (created empty; its app
- * creates the schema) and its own snapshot backend. Before a worker runs paths of a parallel branch, the
- * rows and sequence values of every table the main database has at that checkpoint are copied into it, in
- * one transaction, so it starts exactly where the main line stands. The main database is only read: its
- * app keeps its connections.
+ * Worker setup (and part for composeWorkers) for apps on PostgreSQL: each worker gets its own database
+ * (created empty; its app creates the schema) and its own snapshot backend. Before a worker runs paths of
+ * a parallel branch, the rows and sequence values of every table the main database has at that checkpoint
+ * are copied into it, in one transaction, so it starts exactly where the main line stands. The main
+ * database is only read: its app keeps its connections.
  */
 export function postgresWorkers(options: PostgresWorkersOptions) {
   if (!options?.url) throw new ConfigError('postgresWorkers: `url` (the main database) is required', { where: 'url' })
-  if (typeof options.startApp !== 'function') throw new ConfigError('postgresWorkers: `startApp(index, databaseUrl)` is required', { where: 'startApp' })
+  if (options.startApp !== undefined && typeof options.startApp !== 'function')
+    throw new ConfigError('postgresWorkers: `startApp(index, databaseUrl)` must be a function', { where: 'startApp' })
   const main = new URL(options.url)
   const mainDb = decodeURIComponent(main.pathname.slice(1))
   const nameOf = (i: number) => options.databaseName?.(i, mainDb) ?? `${mainDb}_w${i}`
@@ -42,11 +51,12 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
     return u.toString()
   }
   const admin = () => new pg.Client({ connectionString: urlOf(options.adminDatabase ?? 'postgres') })
-  const apps = new Map<number, WorkerApp>()
   const copiers = new Map<number, TableCopier>()
 
-  return {
-    async create(index: number) {
+  const part: WorkerPart<PostgresWorkerResources> = {
+    part: 'postgresWorkers',
+    needsApp: true,
+    async prepare(index: number) {
       const db = nameOf(index)
       const c = admin()
       await c.connect()
@@ -58,16 +68,14 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
       } finally {
         await c.end()
       }
-      const app = await options.startApp(index, urlOf(db))
-      apps.set(index, app)
+      const databaseUrl = urlOf(db)
       return {
-        baseUrl: app.baseUrl,
-        stateBackends: [postgresState({ ...options.state, url: urlOf(db), name: `postgres:${db}` })],
+        resources: { databaseUrl },
+        env: { [options.env ?? 'DATABASE_URL']: databaseUrl },
+        stateBackends: [postgresState({ ...options.state, url: databaseUrl, name: `postgres:${db}` })],
         close: async () => {
           await copiers.get(index)?.close()
           copiers.delete(index)
-          await app.close()
-          apps.delete(index)
           const a = admin()
           await a.connect()
           try {
@@ -83,7 +91,11 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
       if (!copier) copiers.set(index, (copier = new TableCopier(options.url, urlOf(nameOf(index)))))
       await copier.copy()
     },
+    // Any backend of the run on PostgreSQL: each worker has a database of its own, with its own backend.
+    covers: (b: StateBackend) => b instanceof PostgresBackend || b.mechanism === 'proxy',
   }
+  const startApp = options.startApp
+  return asWorkerSetup(part, startApp && ((index, resources) => startApp(index, resources.databaseUrl, resources)), 'startApp(index, databaseUrl)')
 }
 
 /**

@@ -82,7 +82,27 @@ export function controlRoutes(router: Router, services: Services): void {
     return [200, { ok: true }]
   })
   router.on('GET', `${CONTROL_PREFIX}/state`, () => [200, state()])
+  // The whole state as JSON (Maps as entry lists), and back: how a worker's app of parallel paths is made
+  // equal to the main one's at a checkpoint. Checkpoints are left as they are.
+  router.on('GET', `${CONTROL_PREFIX}/export`, () => [200, exportData(store.snapshot())])
+  router.on('POST', `${CONTROL_PREFIX}/import`, async ({ req }) => {
+    store.restore(importData(await readJson(req)))
+    return [200, { ok: true, ...store.describe() }]
+  })
   router.under(CONTROL_PREFIX, ({ req }) => {
     throw new HttpError(404, { error: `no control route ${req.method} ${req.url}` })
   })
+}
+
+const MAPS = ['users', 'userIdByEmail', 'sessions', 'todos', 'comments', 'passwordResets'] as const
+
+function exportData(data: MemoryData): Record<string, unknown> {
+  return { ...Object.fromEntries(MAPS.map((k) => [k, [...data[k].entries()]])), nextId: data.nextId }
+}
+
+function importData(body: unknown): MemoryData {
+  const doc = body as Record<string, unknown> | null
+  if (!doc || typeof doc !== 'object' || typeof doc.nextId !== 'object' || MAPS.some((k) => !Array.isArray(doc[k])))
+    throw new HttpError(400, { error: `expected what GET ${CONTROL_PREFIX}/export returns: ${MAPS.join(', ')} (entry lists) and nextId` })
+  return { ...Object.fromEntries(MAPS.map((k) => [k, new Map(doc[k] as [unknown, unknown][])])), nextId: doc.nextId } as unknown as MemoryData
 }

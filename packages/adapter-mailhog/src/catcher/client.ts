@@ -22,6 +22,11 @@ export class CatcherMailClient extends MailClientBase {
     this.location = `the embedded mail catcher (SMTP ${smtpUrl})`
   }
 
+  /** The mailbox this client reads. */
+  get store(): MessageStore {
+    return this.#store
+  }
+
   protected override get lookedAt(): string {
     return this.location
   }

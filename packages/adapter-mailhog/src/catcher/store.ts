@@ -127,6 +127,16 @@ export class MessageStore extends EventEmitter {
     return { messages: [...this.#messages], read: this.#messages.map((m) => m.read) }
   }
 
+  /**
+   * Hold copies of another mailbox's messages at `snapshot` (same ids, read flags of their own): a worker's
+   * catcher made equal to the main one's at a checkpoint.
+   */
+  copyFrom(snapshot: MailboxSnapshot): void {
+    this.#messages = snapshot.messages.map((m, i) => ({ ...m, read: snapshot.read[i]! }))
+    // New arrivals number on from the copied ones.
+    for (const m of this.#messages) this.#seq = Math.max(this.#seq, m.seq)
+  }
+
   /** Back to the snapshot: later arrivals go, messages deleted since come back, read flags as they were. */
   restore(snapshot: MailboxSnapshot): void {
     this.#messages = [...snapshot.messages]

@@ -3,10 +3,11 @@ import { type ExplorationResult, type Issue, RESULTS_SCHEMA_VERSION, type RunRes
 import type { VenomConfigBase } from '../config/types'
 import { DEFAULT_EXPLORATIONS } from '../config/schema'
 import { EXIT, type Io, warn } from '../exit'
-import { type ExploreValueFlags, parseExploreFlags } from '../explorations/flags'
+import { type ExploreValueFlags, parseExploreFlags, parseWorkersFlag } from '../explorations/flags'
 import { discoverExplorationFiles, loadExplorations, selectExplorations, splitExploreArgs } from '../explorations/load'
 import { openApiExploration } from '../explorations/openapi'
 import { isLiveTerminal, progressPrinter } from '../explorations/progress'
+import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { cliVersion } from '../version'
 import { checkReportFiles, onInterrupt } from './run'
@@ -29,6 +30,10 @@ export interface ExploreFlags extends ConfigFlags, ExploreValueFlags {
   openapi?: string
   /** `i/n`: explore only this shard of each exploration's root subtrees. */
   shard?: string
+  /** `n`: explore each exploration on n workers at once (config workerSetup). */
+  workers?: string
+  /** Write every HTTP exchange of the explorations to this file as HAR 1.2. */
+  har?: string
 }
 
 /**
@@ -39,6 +44,7 @@ export interface ExploreFlags extends ConfigFlags, ExploreValueFlags {
 export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io): Promise<number> {
   const values: Partial<VenomConfigBase> = parseFlagValues({ baseUrl: flags.baseUrl, reporter: flags.reporter, save: flags.save, pluginTimeout: flags.pluginTimeout })
   const overrides = parseExploreFlags(flags)
+  const workers = parseWorkersFlag(flags.workers)
   const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
   const config = await resolveConfig(io, flags, values)
 
@@ -52,8 +58,9 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const shard = shardSpec && explorationShard(selected.map((x) => x.exploration), overrides, shardSpec)
 
   const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
+  const har = await harOutput(flags.har, io.cwd)
   const controller = new AbortController()
-  const session = await openSession(io, config, { reporters: requests, signal: controller.signal, debug: flags.debug })
+  const session = await openSession(io, config, { reporters: requests, signal: controller.signal, debug: flags.debug, onExchange: har?.recorder.onExchange })
   const stopSignals = onInterrupt(io, controller)
   const redact = config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined
   try {
@@ -61,7 +68,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     const targets = instantiateReporters(requests, await reporterFactories(runner.registry.reporters), (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact } : {},
     )
-    checkReportFiles(targets, config.save, io.cwd)
+    checkReportFiles(targets, config.save, io.cwd, har?.given)
     for (const { reporter } of targets) runner.addReporter(reporter)
 
     const { explore } = await import('@venomqa/explore')
@@ -86,9 +93,10 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
           logger: runner.options.logger,
           onProgress: (p) => progress.update(p),
           rootShare: shardSpec,
+          workers,
         })
         progress.done()
-        io.stderr.write(`venomqa: explored ${exploration.name} (${result.strategy}, depth ${result.depth}, seed ${result.seed}${shard ? `, shard ${shard.index}/${shard.total}` : ''}): ${result.stats.transitions} transitions, ${result.stats.states} states, ${result.violations.length} violation${result.violations.length === 1 ? '' : 's'}\n`)
+        io.stderr.write(`venomqa: explored ${exploration.name} (${result.strategy}, depth ${result.depth}, seed ${result.seed}${shard ? `, shard ${shard.index}/${shard.total}` : ''}${result.workers ? `, ${result.workers.length} workers` : ''}): ${result.stats.transitions} transitions, ${result.stats.states} states, ${result.violations.length} violation${result.violations.length === 1 ? '' : 's'}\n`)
         explorations.push(result)
       } finally {
         progress.done()
@@ -128,9 +136,10 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     const written = await writeReports(result, targets, reportCtx)
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
     for (const x of explorations) for (const v of x.violations) if (v.emittedFile) io.stderr.write(`venomqa: regression journey written to ${v.emittedFile}\n`)
+    const harWritten = har ? await writeHar(har, io) : true
 
     if (result.interrupted) return EXIT.INTERRUPTED
-    if (result.status !== 'passed' || written.failures.length) return EXIT.FAILED
+    if (result.status !== 'passed' || written.failures.length || !harWritten) return EXIT.FAILED
     return EXIT.OK
   } finally {
     await session.runner.close().catch((err) => warn(io, `closing the runner failed: ${errorMessage(err)}`))

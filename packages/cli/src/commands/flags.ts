@@ -8,6 +8,8 @@ export interface ValueFlags {
   timeout?: string
   journeyTimeout?: string
   retries?: string
+  journeyRetries?: string
+  failOnFlaky?: boolean
   save?: string
   parallelPaths?: string
   workers?: string
@@ -23,6 +25,8 @@ export function parseFlagValues(flags: ValueFlags): Partial<VenomConfigBase> {
   if (flags.journeyTimeout !== undefined)
     out.journeyTimeout = parseOverride(flags.journeyTimeout, 'journeyTimeout', 'int', '--journey-timeout') as number
   if (flags.retries !== undefined) out.retries = parseOverride(flags.retries, 'retries', 'int', '--retries') as number
+  if (flags.journeyRetries !== undefined) out.journeyRetries = parseOverride(flags.journeyRetries, 'journeyRetries', 'int', '--journey-retries') as number
+  if (flags.failOnFlaky) out.failOnFlaky = true
   if (flags.failFast) out.failFast = true
   if (flags.save !== undefined) out.save = parseOverride(flags.save, 'save', 'string', '--save') as string
   if (flags.parallelPaths !== undefined) out.parallelPaths = parseOverride(flags.parallelPaths, 'parallelPaths', 'int', '--parallel-paths') as number

@@ -20,12 +20,18 @@ export async function listCommand(args: string[], flags: ListFlags, io: Io): Pro
   )
   const journeys = filterJourneys(await loadJourneys(files, config.root, (m) => warn(io, m)), { names, grep: flags.grep, tags: flags.tag })
   if (flags.json) {
-    io.stdout.write(`${JSON.stringify(journeys.map(({ journey, file }) => ({ name: journey.name, file, tags: journey.tags, description: journey.description, tree: tree(journey.steps) })), null, 2)}\n`)
+    io.stdout.write(
+      `${JSON.stringify(
+        journeys.map(({ journey, file }) => ({ name: journey.name, file, tags: journey.tags, description: journey.description, ...(journey.mode ? { mode: journey.mode } : {}), tree: tree(journey.steps) })),
+        null,
+        2,
+      )}\n`,
+    )
     return EXIT.OK
   }
   const lines: string[] = []
   for (const { journey, file } of journeys) {
-    lines.push(`${journey.name}${journey.tags.length ? `  [${journey.tags.join(', ')}]` : ''}  ${file}`)
+    lines.push(`${journey.name}${journey.mode ? ` (${journey.mode})` : ''}${journey.tags.length ? `  [${journey.tags.join(', ')}]` : ''}  ${file}`)
     if (journey.description) lines.push(`  ${journey.description}`)
     lines.push(...treeLines(journey.steps, '  '))
   }
@@ -53,7 +59,7 @@ function tree(nodes: readonly JourneyNode[]): TreeNode[] {
 function treeLines(nodes: readonly JourneyNode[], pad: string): string[] {
   const out: string[] = []
   for (const n of nodes) {
-    if (n.kind === 'step') out.push(`${pad}step ${n.name}${n.options.expectFailure ? ' (expects failure)' : ''}`)
+    if (n.kind === 'step') out.push(`${pad}step ${n.name}${n.options.expectFailure ? ' (expects failure)' : ''}${n.mode === 'skip' ? ' (skip)' : ''}`)
     else if (n.kind === 'checkpoint') out.push(`${pad}◆ checkpoint ${n.name}`)
     else {
       out.push(`${pad}⑂ branch from ${n.checkpoint}`)

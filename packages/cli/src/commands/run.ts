@@ -1,13 +1,17 @@
 import path from 'node:path'
-import { AbortedError, errorMessage, type Issue, type Reporter, type RunResult, UserError, summarize } from '@venomqa/core'
+import { AbortedError, ConfigError, errorMessage, type Issue, type Reporter, type RunResult, type ShardInfo, UserError, redactRun, summarize } from '@venomqa/core'
+import type { ResolvedConfig } from '../config/load'
 import type { VenomConfigBase } from '../config/types'
 import { EXIT, type Io, warn } from '../exit'
-import { discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
+import { type LoadedJourney, discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
+import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
+import { LAST_RUN_FILE, readLastRun, selectLastFailed, writeLastRun } from '../last-run'
+import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
 import { parseFlagValues } from './flags'
 import { journeyShard } from '../shard/journeys'
-import { parseShard } from '../shard/split'
+import { type ShardSpec, parseShard } from '../shard/split'
 
 export interface RunFlags extends ConfigFlags {
   baseUrl?: string
@@ -25,6 +29,16 @@ export interface RunFlags extends ConfigFlags {
   requireState?: boolean
   /** `i/n`: run only this shard of the selected journeys. */
   shard?: string
+  /** Write every HTTP exchange of the run to this file as HAR 1.2. */
+  har?: string
+  journeyRetries?: string
+  failOnFlaky?: boolean
+  /** Run every journey this many times. */
+  repeatEach?: string
+  /** Run only the journeys that failed in the last run. */
+  lastFailed?: boolean
+  /** Allow `journey.only` when CI is set. */
+  allowOnly?: boolean
 }
 
 /** `venomqa run [journeys...]`: discover, filter, run, report. Returns the exit code. */
@@ -32,8 +46,20 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
   const values: Partial<VenomConfigBase> = parseFlagValues(flags)
   // A bad --shard is refused before the config and the journeys are loaded.
   const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
+  const repeatEach = flags.repeatEach === undefined ? undefined : parseRepeatEach(flags.repeatEach)
   const config = await resolveConfig(io, flags, values)
 
+  const { files, names } = await findJourneyFiles(args, config, io)
+  const all = await loadJourneys(files, config.root, (m) => warn(io, m))
+  const { journeys: sharded, shard } = chooseJourneys(all, names, flags, io, shardSpec)
+  // After the shard split, as Playwright does: each shard of a split reruns its own failures.
+  const toRun = flags.lastFailed ? await lastFailedOnly(sharded, config.root, io) : sharded
+  if (!toRun) return EXIT.OK
+  return executeRun(config, toRun, flags, io, { shard, repeatEach })
+}
+
+/** The journey files the arguments (else the config's globs) select, and the arguments that are journey names. */
+export async function findJourneyFiles(args: readonly string[], config: ResolvedConfig, io: Io): Promise<{ files: string[]; names: string[] }> {
   const { patterns, names } = splitRunArgs(args, io.cwd)
   const files = await discoverJourneyFiles(
     patterns.length ? patterns.map((p) => path.relative(config.root, path.resolve(io.cwd, p))) : config.journeys,
@@ -43,32 +69,62 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
     throw new UserError('E_NO_JOURNEYS', `no journey files match ${(patterns.length ? patterns : config.journeys).join(', ')} in ${config.root}`, {
       where: config.file ? path.relative(io.cwd, config.file) : 'journeys',
     })
-  const all = await loadJourneys(files, config.root, (m) => warn(io, m))
-  const selected = filterJourneys(all, { names, grep: flags.grep, tags: flags.tag })
-  if (!selected.length)
+  return { files, names }
+}
+
+/** The loaded journeys a run takes: `journey.only` checked in CI, the filters, the focus, then this shard's part. */
+export function chooseJourneys(
+  all: readonly LoadedJourney[],
+  names: string[],
+  flags: RunFlags,
+  io: Io,
+  shardSpec: ShardSpec | undefined,
+): { journeys: LoadedJourney[]; shard?: ShardInfo } {
+  refuseOnlyInCi(all, io.env, flags.allowOnly)
+  const filtered = filterJourneys(all, { names, grep: flags.grep, tags: flags.tag })
+  if (!filtered.length)
     throw new UserError('E_NO_JOURNEYS', `no journey matches the filters (${describeFilters(flags)}); known: ${all.map((j) => j.journey.name).join(', ')}`)
+  const focus = focusSelection(filtered)
+  if (focus.note) io.stderr.write(`venomqa: ${focus.note}\n`)
+  const selected = focus.items
 
-  const { journeys: toRun, shard } = shardSpec ? journeyShard(selected, shardSpec) : { journeys: selected, shard: undefined }
-  if (shard) io.stderr.write(`venomqa: shard ${shard.index}/${shard.total}: ${toRun.length} of ${selected.length} journeys\n`)
+  const { journeys, shard } = shardSpec ? journeyShard(selected, shardSpec) : { journeys: selected, shard: undefined }
+  if (shard) io.stderr.write(`venomqa: shard ${shard.index}/${shard.total}: ${journeys.length} of ${selected.length} journeys\n`)
+  return { journeys, shard }
+}
 
+/**
+ * Run the chosen journeys: open a session, run, save, write the reports, close. Ctrl-C interrupts it
+ * (see onInterrupt). Returns the exit code. `venomqa run` does this once, `run --watch` after each change.
+ */
+export async function executeRun(
+  config: ResolvedConfig,
+  toRun: readonly LoadedJourney[],
+  flags: RunFlags,
+  io: Io,
+  { shard, repeatEach }: { shard?: ShardInfo; repeatEach?: number },
+): Promise<number> {
   // Journeys that only use ports or absolute URLs need no base URL; for the others, say where to set it.
   const homeless = toRun.filter(({ journey }) => !journey.baseUrl)
   if (!config.baseUrl && homeless.length)
     warn(io, `no base URL (set baseUrl in the config, VENOMQA_BASE_URL or --base-url): relative requests in ${homeless.map((j) => j.journey.name).join(', ')} will fail`)
 
   const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
+  const har = await harOutput(flags.har, io.cwd)
   const controller = new AbortController()
   const session = await openSession(io, config, {
     reporters: requests,
     signal: controller.signal,
     debug: flags.debug,
+    onExchange: har?.recorder.onExchange,
+    ...(repeatEach !== undefined ? { repeatEach } : {}),
   })
   const stopSignals = onInterrupt(io, controller)
   try {
     const targets = instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact: redactOptions(config.redactKeys) } : {},
     )
-    checkReportFiles(targets, config.save, io.cwd)
+    checkReportFiles(targets, config.save, io.cwd, har?.given)
     // Reporters that follow the run live go through the runner's hook bus, like plugins' hooks.
     for (const { reporter } of targets) session.runner.addReporter(reporter)
 
@@ -76,27 +132,33 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
     if (shard) result.shard = shard
     const { writeReports, renderJson, atomicWriteFile } = await import('@venomqa/runner')
     const redact = redactOptions(config.redactKeys)
+    // Redacted once for the results file and every reporter (redacting the copy again is free).
+    let safe = redactRun(result, redact)
     const saveFile = config.save ? path.resolve(io.cwd, config.save) : undefined
     const save = async () => {
-      if (saveFile) await atomicWriteFile(saveFile, renderJson(result, redact))
+      if (saveFile) await atomicWriteFile(saveFile, renderJson(safe, redact))
     }
     const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact }
     await save()
     if (saveFile) io.stderr.write(`venomqa: results saved to ${path.relative(io.cwd, saveFile) || saveFile}\n`)
-    const written = await writeReports(result, targets, reportCtx)
+    const written = await writeReports(safe, targets, reportCtx)
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
+    const harWritten = har ? await writeHar(har, io) : true
 
     // Close once the reports are out (a cleanup that hangs must not hold them back, and a second Ctrl-C
     // still leaves them), then write the files again with what closing found: a backend that did not
     // disconnect, a plugin that failed to close. Reporters that deliver (a webhook) are not sent twice.
     await session.runner.close()
     if (addCloseIssues(result, session.runner.closeIssues, io)) {
+      safe = redactRun(result, redact)
       await save()
-      await writeReports(result, targets.filter(writesAFile), reportCtx)
+      await writeReports(safe, targets.filter(writesAFile), reportCtx)
     }
     const interrupted = controller.signal.aborted || result.interrupted
+    // What --last-failed reads next time: every run that finished records its failures, passed or not.
+    if (!interrupted) await writeLastRun(config.root, result).catch((err) => warn(io, `could not record the run in ${LAST_RUN_FILE}: ${errorMessage(err)}`))
     let code: number = interrupted ? EXIT.INTERRUPTED : result.status === 'passed' ? EXIT.OK : EXIT.FAILED
-    if (written.failures.length && code === EXIT.OK) code = EXIT.FAILED
+    if ((written.failures.length || !harWritten) && code === EXIT.OK) code = EXIT.FAILED
     return code
   } finally {
     // Closing twice is harmless: this one is for the paths that did not reach the close above.
@@ -106,7 +168,7 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
 }
 
 /** Two outputs that would land in one file: the second would silently replace the first. Refused before the run. */
-export function checkReportFiles(targets: readonly { reporter: Reporter; target?: string }[], save: string | undefined, cwd: string): void {
+export function checkReportFiles(targets: readonly { reporter: Reporter; target?: string }[], save: string | undefined, cwd: string, har?: string): void {
   const owners = new Map<string, string>()
   const claim = (file: string | undefined, who: string) => {
     if (!file || file === '-') return
@@ -119,6 +181,7 @@ export function checkReportFiles(targets: readonly { reporter: Reporter; target?
     owners.set(resolved, who)
   }
   if (save) claim(save, '--save')
+  if (har) claim(har, '--har')
   for (const { reporter, target } of targets) if (reporter.render) claim(target ?? reporter.defaultFile, `reporter "${reporter.name}"`)
 }
 
@@ -139,6 +202,37 @@ function writesAFile(t: { reporter: Reporter; target?: string }): boolean {
 
 function redactOptions(keys?: string[]) {
   return keys?.length ? { extraKeys: keys } : undefined
+}
+
+/** `--repeat-each n`: a whole number of 1 or more, or a usage error naming the flag. */
+export function parseRepeatEach(value: string): number {
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN
+  if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError(`--repeat-each: expected a whole number of 1 or more, got "${value}"`, { where: '--repeat-each' })
+  return n
+}
+
+/**
+ * `--last-failed`: the selected journeys that failed in the last run. When there is no record of a last
+ * run, when nothing failed in it, or when none of its failures is selected now, it says so and returns
+ * undefined: nothing runs and the exit code is 0 (see docs/cli.md for how this differs from Playwright).
+ */
+async function lastFailedOnly<T extends { journey: { name: string }; file: string }>(selected: readonly T[], root: string, io: Io): Promise<T[] | undefined> {
+  const picked = selectLastFailed(selected, await readLastRun(root))
+  const say = (m: string) => io.stderr.write(`venomqa: --last-failed: ${m}\n`)
+  switch (picked.kind) {
+    case 'no-record':
+      say(`no record of a last run (${LAST_RUN_FILE} is written after every run that finishes): nothing to run`)
+      return undefined
+    case 'none-failed':
+      say(`no journey failed in the last run${picked.lastRun.finishedAt ? ` (finished ${picked.lastRun.finishedAt})` : ''}: nothing to run`)
+      return undefined
+    case 'none-selected':
+      say(`none of the journeys that failed in the last run (${picked.lastRun.failedJourneys.join(', ')}) is among those selected now: nothing to run`)
+      return undefined
+    case 'selected':
+      say(`running ${picked.items.length === 1 ? 'the journey' : `the ${picked.items.length} journeys`} that failed in the last run: ${picked.items.map((x) => x.journey.name).join(', ')}`)
+      return picked.items
+  }
 }
 
 function describeFilters(flags: RunFlags): string {

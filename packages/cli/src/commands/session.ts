@@ -1,6 +1,6 @@
-import type { Logger, ReporterFactory } from '@venomqa/core'
+import type { HttpExchange, ReporterFactory } from '@venomqa/core'
 import { escapeControlChars, redactText } from '@venomqa/core'
-import type { Runner, RunnerOptions } from '@venomqa/runner'
+import type { Runner, RunnerOptions, StepAwareLogger } from '@venomqa/runner'
 import { type LoadConfigOptions, type ResolvedConfig, loadConfig } from '../config/load'
 import type { PluginSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
@@ -54,7 +54,7 @@ export interface Session {
 export async function openSession(
   io: Io,
   config: ResolvedConfig,
-  extra: { reporters?: readonly ReporterRequest[]; signal?: AbortSignal; debug?: boolean } = {},
+  extra: { reporters?: readonly ReporterRequest[]; signal?: AbortSignal; debug?: boolean; onExchange?: (exchange: HttpExchange) => void; repeatEach?: number } = {},
 ): Promise<Session> {
   const reporterSpecs = reporterPluginSpecs(extra.reporters ?? [], config.plugins, config.root)
   const specs = [...config.plugins, ...reporterSpecs]
@@ -69,6 +69,9 @@ export async function openSession(
     requireState: config.requireState,
     journeyTimeout: config.journeyTimeout,
     retries: config.retries,
+    journeyRetries: config.journeyRetries,
+    failOnFlaky: config.failOnFlaky,
+    ...(extra.repeatEach !== undefined ? { repeatEach: extra.repeatEach } : {}),
     failFast: config.failFast,
     plugins: runnerPluginEntries(plugins),
     signal: extra.signal,
@@ -77,7 +80,7 @@ export async function openSession(
     root: config.root,
     profile: config.profile,
     toolVersion: cliVersion(),
-    http: config.redactKeys ? { redactKeys: config.redactKeys } : undefined,
+    http: config.redactKeys || extra.onExchange ? { redactKeys: config.redactKeys, onExchange: extra.onExchange } : undefined,
     parallelPaths: config.parallelPaths,
     workers: config.workers,
     workerSetup: config.workerSetup,
@@ -92,15 +95,36 @@ export async function openSession(
   return { config, plugins, runner }
 }
 
-export function stderrLogger(io: Io, debug: boolean): Logger {
+export function stderrLogger(io: Io, debug: boolean): StepAwareLogger {
   // Stack traces, plugin messages and action logs quote URLs, tokens and API text: masked and escaped
   // like every report, since a terminal or a CI log keeps what it is shown.
-  const line = (level: string, message: string) => io.stderr.write(`venomqa: ${level}${escapeControlChars(redactText(String(message)))}\n`)
+  const safe = (text: string) => escapeControlChars(redactText(text))
+  const line = (level: string, message: string) => io.stderr.write(`venomqa: ${level}${safe(String(message))}\n`)
   return {
     debug: (m) => debug && line('debug: ', m),
     info: (m) => line('', m),
-    warn: (m) => warn(io, escapeControlChars(redactText(String(m)))),
+    warn: (m) => warn(io, safe(String(m))),
     error: (m) => line('error: ', m),
+    // A step's own lines (its action's `log`) say which step wrote them: `venomqa:` is for the tool's messages.
+    forStep(place) {
+      const prefix = `  [${safe(place.label).replace(/\n/g, ' ')}] `
+      const stepLine = (level: string, message: string, data: unknown) =>
+        io.stderr.write(`${prefix}${level}${safe(data === undefined ? String(message) : `${String(message)} ${jsonText(data)}`)}\n`)
+      return {
+        debug: (m, data) => debug && stepLine('debug: ', m, data),
+        info: (m, data) => stepLine('', m, data),
+        warn: (m, data) => stepLine('warning: ', m, data),
+        error: (m, data) => stepLine('error: ', m, data),
+      }
+    },
+  }
+}
+
+function jsonText(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
   }
 }
 

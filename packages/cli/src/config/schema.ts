@@ -73,6 +73,14 @@ export const baseShape = {
   timeout: ms.optional().describe('Default step timeout in ms.'),
   journeyTimeout: ms.optional().describe('Default journey timeout in ms.'),
   retries: z.number().int().min(0).max(100).optional().describe('Default retries of a failed step.'),
+  journeyRetries: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .optional()
+    .describe("Default retries of a failed journey, each from scratch (a journey's own retries wins); one that fails, then passes, is flaky."),
+  failOnFlaky: z.boolean().optional().describe('Fail the run (exit 1) when a journey is flaky: failed, then passed on a retry.'),
   failFast: z.boolean().optional().describe("Stop a journey's line at its first failed step."),
   save: z.string().min(1).optional().describe('Save the results (JSON) to this file after each run.'),
   parallelPaths: z.number().int().min(1).optional().describe('Paths of a branch that may run at once.'),
@@ -122,6 +130,8 @@ export const EXPECTED: Record<string, string> = {
   timeout: 'a positive whole number of milliseconds',
   journeyTimeout: 'a positive whole number of milliseconds',
   retries: 'a whole number from 0 to 100',
+  journeyRetries: 'a whole number from 0 to 100',
+  failOnFlaky: 'true or false',
   failFast: 'true or false',
   save: 'a file path',
   parallelPaths: 'a whole number of at least 1',

@@ -32,6 +32,10 @@ export interface VenomConfigBase {
   journeyTimeout?: number
   /** Default retries for a failed step. */
   retries?: number
+  /** Default retries of a whole journey that fails, run from scratch (a journey's own `retries` wins). */
+  journeyRetries?: number
+  /** Exit 1 when a journey is flaky (failed, then passed on a retry). Default false. */
+  failOnFlaky?: boolean
   /** Stop a journey's line at its first failed step. */
   failFast?: boolean
   /** Save the results model (JSON) here after every run. */

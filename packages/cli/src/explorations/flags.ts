@@ -32,6 +32,11 @@ export function parseExploreFlags(flags: ExploreValueFlags): ExploreOverrides {
   return out
 }
 
+/** `--workers n`: how many workers explore each exploration at once (undefined: the definition's, else 1). */
+export function parseWorkersFlag(text: string | undefined): number | undefined {
+  return text === undefined ? undefined : wholeNumber(text, '--workers', 1)
+}
+
 function wholeNumber(text: string, flag: string, min: number): number {
   const n = Number(text)
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min)

@@ -84,10 +84,16 @@ export function mergeShards(shards: readonly Sharded[]): RunResult {
   }
 }
 
-/** One exploration explored by several shards, each from its share of the root's edges. */
+/**
+ * One exploration explored by several shards, each on its part of the tree (see @venomqa/explore's
+ * Split). A transition, an action's coverage or a violation is recorded by one shard only, so with
+ * `dedupe: false` the sums are the unsharded search's (with merging on, each shard merges only the states
+ * it has seen). A shard counts the distinct states of its own part: one reached in two parts counts twice.
+ */
 export function mergeExploration(parts: readonly ExplorationResult[]): ExplorationResult {
-  const first = parts[0]!
-  if (parts.length === 1) return first
+  // What each shard's own workers did belongs to that shard's run, not to the merged one.
+  const { workers: _, ...first } = parts[0]!
+  if (parts.length === 1) return parts[0]!
   const sum = (pick: (s: ExplorationResult['stats']) => number) => parts.reduce((t, x) => t + pick(x.stats), 0)
   const truncated = parts.find((x) => x.truncated)?.truncated
   const interrupted = parts.some((x) => x.interrupted)

@@ -5,7 +5,8 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser'
  * well-formed XML; <testsuites> holding <testsuite> elements with name, tests, failures, errors, time,
  * timestamp (ISO 8601 without zone) and hostname; children in order properties?, testcase*, system-out?,
  * system-err?; each <testcase> with name, classname and time and at most one of failure/error/skipped,
- * or, passing, Surefire's flakyFailure/flakyError; failures and errors with message and type; and counts
+ * or, passing, Surefire's flakyFailure/flakyError, or, failing, Surefire's rerunFailure/rerunError after
+ * its failure/error (a retried test, as Playwright writes it); failures and errors with message and type; and counts
  * that agree with the testcases. Returns the
  * problems found (empty when valid) and the parsed document.
  */
@@ -43,8 +44,11 @@ export interface Suite {
   failures: number
   errors: number
   skipped: number
-  /** `flaky`: the texts of its Surefire <flakyFailure> elements, on a case that passed. */
-  cases: { name: string; classname: string; outcome: 'passed' | 'failure' | 'error' | 'skipped'; text: string; flaky: string[] }[]
+  /**
+   * `flaky`: the texts of its Surefire <flakyFailure>/<flakyError> elements, on a case that passed;
+   * `reruns`: those of its <rerunFailure>/<rerunError> elements, on a case that failed.
+   */
+  cases: { name: string; classname: string; outcome: 'passed' | 'failure' | 'error' | 'skipped'; text: string; flaky: string[]; reruns: string[] }[]
   systemOut: string
 }
 
@@ -86,11 +90,17 @@ function checkSuite(node: Ordered, problems: string[]): Suite {
     // Maven Surefire's flaky test (Jenkins reads it; Playwright writes it): a passing case whose failures did not repeat.
     const flaky = children(child, 'testcase').filter((c) => tag(c) === 'flakyFailure' || tag(c) === 'flakyError')
     if (flaky.length && o) problems.push(`${label}: <testcase name="${ca.name}"> is flaky and has a <${outcome}> too`)
-    for (const f of flaky) {
+    const reruns = children(child, 'testcase').filter((c) => tag(c) === 'rerunFailure' || tag(c) === 'rerunError')
+    if (reruns.length && (!o || outcome === 'skipped')) problems.push(`${label}: <testcase name="${ca.name}"> has a <${tag(reruns[0]!)}> but no failure or error`)
+    const kids = children(child, 'testcase').map(tag)
+    if (reruns.length && o && kids.indexOf(tag(reruns[0]!)) < kids.indexOf(outcome)) problems.push(`${label}: <testcase name="${ca.name}">: a rerun element comes before its ${outcome}`)
+    for (const f of [...flaky, ...reruns]) {
       for (const k of ['message', 'type']) if (attrs(f)[k] === undefined) problems.push(`${label}: <${tag(f)}> needs ${k}`)
       if (children(f, tag(f)).some((c) => !['stackTrace', 'system-out', 'system-err', '#text'].includes(tag(c)))) problems.push(`${label}: <${tag(f)}> may hold only stackTrace, system-out and system-err`)
     }
-    const others = children(child, 'testcase').filter((c) => !['failure', 'error', 'skipped', 'flakyFailure', 'flakyError', 'system-out', 'system-err', 'properties', '#text'].includes(tag(c)))
+    const others = children(child, 'testcase').filter(
+      (c) => !['failure', 'error', 'skipped', 'flakyFailure', 'flakyError', 'rerunFailure', 'rerunError', 'system-out', 'system-err', 'properties', '#text'].includes(tag(c)),
+    )
     for (const c of others) problems.push(`${label}: <testcase name="${ca.name}"> may not hold <${tag(c)}>`)
     suite.cases.push({
       name: ca.name ?? '',
@@ -98,6 +108,7 @@ function checkSuite(node: Ordered, problems: string[]): Suite {
       outcome,
       text: o ? textOf(o, outcome) : '',
       flaky: flaky.map((f) => children(f, tag(f)).filter((c) => tag(c) === 'stackTrace').map((c) => textOf(c, 'stackTrace')).join('')),
+      reruns: reruns.map((f) => children(f, tag(f)).filter((c) => tag(c) === 'stackTrace').map((c) => textOf(c, 'stackTrace')).join('')),
     })
     suite.tests++
     if (outcome === 'failure') suite.failures++

@@ -30,6 +30,7 @@ pre { margin: 4px 0; padding: 8px; background: var(--code); border: 1px solid va
 .badge.passed { background: var(--pass-bg); color: var(--pass); }
 .badge.failed { background: var(--fail-bg); color: var(--fail); }
 .badge.skipped { background: var(--skip-bg); color: var(--skip); }
+.badge.flaky { background: var(--skip-bg); color: var(--medium); }
 .badge.big { font-size: 14px; padding: 3px 12px; }
 .tag { display: inline-block; padding: 0 6px; border: 1px solid var(--line); border-radius: 4px; font-size: 11.5px; color: var(--muted); margin-left: 4px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; }
@@ -56,6 +57,10 @@ details > summary { cursor: pointer; }
 .journey[open] > .body { content-visibility: auto; contain-intrinsic-size: auto 1200px; }
 .journey.passed { border-left-color: var(--pass); }
 .journey.failed { border-left-color: var(--fail); }
+/* Flaky: passed on a retry after a failure; marked apart so it is not read as a plain pass. */
+.journey.flaky { border-left-color: var(--medium); }
+.attempts { margin: 4px 0 8px; padding-left: 18px; font-size: 12.5px; }
+.attempts li { margin: 2px 0; word-break: break-word; }
 .journey > summary { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 10px; }
 .journey > summary .name { font-weight: 600; word-break: break-word; }
 .journey > summary .stats { margin-left: auto; color: var(--muted); font-size: 12.5px; white-space: nowrap; }
@@ -69,6 +74,7 @@ details > summary { cursor: pointer; }
 .passed > .row .icon, .icon.passed { color: var(--pass); }
 .failed > .row .icon, .icon.failed { color: var(--fail); }
 .skipped > .row .icon, .icon.skipped { color: var(--skip); }
+.icon.flaky { color: var(--medium); font-weight: 700; }
 .node.failed > .row { background: var(--fail-bg); }
 .row .n { font-weight: 550; word-break: break-word; }
 .row .kind { font-size: 11px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); }
@@ -85,6 +91,11 @@ details > summary { cursor: pointer; }
 .io table { border-collapse: collapse; font-family: var(--mono); font-size: 12px; margin: 4px 0; }
 .io td { padding: 1px 8px 1px 0; vertical-align: top; word-break: break-all; }
 .io td:first-child { color: var(--muted); white-space: nowrap; }
+.curl-box { margin: 4px 0; }
+.curl-box > .title { font-size: 12px; color: var(--muted); }
+.curl-box .btn.copy { padding: 0 8px; font-size: 11px; }
+/* One command, one line: wrapping would not change what is copied, but keeping it whole shows where it ends. */
+pre.curl { white-space: pre; }
 .note { font-size: 12px; color: var(--high); }
 .empty { color: var(--muted); font-style: italic; padding: 4px 6px; }
 .timeline { margin: 6px 0 10px; }
@@ -94,6 +105,7 @@ details > summary { cursor: pointer; }
 .tl-row .bar { position: absolute; top: 0; bottom: 0; min-width: 2px; border-radius: 3px; background: var(--pass); }
 .tl-row .bar.failed { background: var(--fail); }
 .tl-row .bar.skipped { background: var(--skip); }
+.tl-row .bar.flaky { background: var(--medium); }
 .tl-row .t { text-align: right; color: var(--muted); white-space: nowrap; }
 .issue { padding: 8px 0; border-top: 1px solid var(--line); }
 .issue:first-child { border-top: 0; }

@@ -2,7 +2,7 @@
 import type { PageData } from '../page-model'
 import { button, el, select } from './dom'
 import type { Filters } from './filters'
-import { lower } from './format'
+import { journeyLabel, lower } from './format'
 
 /** Typing settles for this long before the search runs, so a big report stays responsive. */
 const SEARCH_DELAY_MS = 150
@@ -35,7 +35,7 @@ export class Controls {
 
     const tags = [...new Set(data.journeys.flatMap((j) => j.tags))].sort()
     this.tag = tags.length ? select('Tag', [['', 'All tags'], ...tags.map((t): [string, string] => [t, t])]) : null
-    this.journey = select('Journey', [['', 'All journeys'], ...data.journeys.map((j, i): [string, string] => [String(i), j.n])])
+    this.journey = select('Journey', [['', 'All journeys'], ...data.journeys.map((j, i): [string, string] => [String(i), journeyLabel(j)])])
     this.count = el('span', 'count')
 
     let timer: ReturnType<typeof setTimeout> | undefined

@@ -2,7 +2,7 @@
  * DOM construction. Text from the report data only ever becomes a Text node (createTextNode, or a property
  * such as `title` or `value`): nothing here parses markup.
  */
-import type { Status } from '@venomqa/core'
+import type { JourneyStatus } from '@venomqa/core'
 
 /** What `el` and `append` accept as children: nodes, text, and holes that are skipped. */
 export type Child = Node | string | number | null | undefined | false | Child[]
@@ -25,9 +25,9 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: st
   return element
 }
 
-const ICONS: Record<string, string> = { passed: '\u2713', failed: '\u2717', skipped: '\u2013' }
+const ICONS: Record<string, string> = { passed: '\u2713', failed: '\u2717', skipped: '\u2013', flaky: '!' }
 
-export function icon(status: Status): HTMLSpanElement {
+export function icon(status: JourneyStatus): HTMLSpanElement {
   const span = el('span', `icon ${status}`, ICONS[status] ?? '?')
   span.title = status
   return span

@@ -2,7 +2,7 @@
 import type { PageBody, PageExchange, PageRequest, PageResponse, PageStep } from '../page-model'
 import type { Report } from './data'
 import { isJsonBody } from './data'
-import { type Child, el } from './dom'
+import { type Child, button, el } from './dom'
 import { formatMs, prettyJson } from './format'
 
 function bodyView(body: PageBody | undefined): Child {
@@ -29,7 +29,24 @@ function part(title: string, kids: Child): HTMLDivElement {
 }
 
 export function requestPart(report: Report, title: string, request: PageRequest): HTMLDivElement {
-  return part(title, [el('div', 'mono', `${request.m} ${report.url(request)}`), headersTable(report, request.h), bodyView(request.b)])
+  return part(title, [el('div', 'mono', `${request.m} ${report.url(request)}`), headersTable(report, request.h), bodyView(request.b), curlView(request)])
+}
+
+/** A failed step's request as a curl command to paste into a terminal, with a button that copies it. */
+function curlView(request: PageRequest): Child {
+  const curl = request.cu
+  if (!curl) return null
+  const pre = el('pre', 'curl', curl)
+  const copy = button('Copy', 'btn copy', () => {
+    // The clipboard API may be refused (a page opened from a file in some browsers): select the text instead.
+    const select = () => getSelection()?.selectAllChildren(pre)
+    const done = () => {
+      copy.textContent = 'Copied'
+    }
+    if (navigator.clipboard) navigator.clipboard.writeText(curl).then(done, select)
+    else select()
+  })
+  return el('div', 'curl-box', [el('div', 'title', ['As a curl command ', copy]), pre])
 }
 
 export function responsePart(report: Report, title: string, response: PageResponse): HTMLDivElement {
@@ -56,6 +73,7 @@ export function stepDetails(report: Report, step: PageStep): HTMLDivElement {
         el('div', 'mono', `${x.rq.m} ${report.url(x.rq)}${x.rs ? ` \u2192 ${x.rs.s}` : ''}`),
         x.e ? el('div', 'err', x.e) : null,
         x.rs ? bodyView(x.rs.b) : null,
+        curlView(x.rq),
       ]),
     )
   }

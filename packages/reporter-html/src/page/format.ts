@@ -1,5 +1,10 @@
 /** Formatting of numbers, dates and text for display. Pure functions: no DOM. */
 
+/** A journey's name, with its repetition when the run repeated every journey (`--repeat-each`). */
+export function journeyLabel(j: { n: string; rp?: number }): string {
+  return typeof j.rp === 'number' ? `${j.n} (repeat #${j.rp + 1})` : j.n
+}
+
 /** Lower-cased text of any value; null and undefined give ''. Search compares in lower case. */
 export function lower(value: unknown): string {
   return String(value === null || value === undefined ? '' : value).toLowerCase()

@@ -3,7 +3,7 @@ import type { Counts } from '@venomqa/core'
 import type { PageJourney } from '../page-model'
 import type { Report } from './data'
 import { append, el, flag, icon } from './dom'
-import { formatMs } from './format'
+import { formatMs, plural } from './format'
 import { journeyTimeline } from './timeline'
 import { type NodeRecord, type StepIndex, TreeRenderer } from './tree'
 
@@ -42,8 +42,12 @@ export class JourneyView {
       el('summary', null, [
         icon(j.s),
         el('span', 'name', j.n),
+        typeof j.rp === 'number' ? flag(`repeat #${j.rp + 1}`) : null,
         j.tags.map((t) => el('span', 'tag', t)),
         j.ir ? flag('interrupted') : null,
+        j.s === 'flaky' ? el('span', 'badge flaky', 'flaky') : null,
+        j.s === 'skipped' && !j.ir ? flag('skipped') : null,
+        j.at ? flag(`attempt ${j.at}`) : null,
         el('span', 'stats', `${countsText(j.c)} \u00b7 ${formatMs(j.ms)}`),
       ]),
     )
@@ -72,6 +76,11 @@ export class JourneyView {
     if (j.f) meta.push(`file: ${j.f}`)
     if (j.u) meta.push(`base URL: ${j.u}`)
     if (meta.length) body.appendChild(el('div', 'jmeta', meta.join(' \u00b7 ')))
+    if (j.ea?.length) {
+      // A retried journey: why each earlier attempt failed; the tree below is the last attempt.
+      body.appendChild(el('div', 'jmeta', `Ran ${plural(j.ea.length + 1, 'time')}; the steps below are attempt ${j.at ?? j.ea.length + 1}${j.s === 'flaky' ? ', which passed: flaky' : ''}.`))
+      body.appendChild(el('ul', 'attempts', j.ea.map((a) => el('li', null, [icon(a.s), ` attempt ${a.a} ${a.s}: `, a.m]))))
+    }
     append(
       body,
       journeyTimeline(j, (id) => this.host.revealStep(id)),

@@ -23,6 +23,14 @@ function card(label: string, value: string | number, detail: string | null, mood
   ])
 }
 
+/** Passed and failed, then flaky and skipped when there are any (older results files have no such counts). */
+function journeyCounts(c: PageData['run']['summary']['journeys']): string {
+  const parts = [`${c.passed} passed`, `${c.failed} failed`]
+  if (c.flaky) parts.push(`${c.flaky} flaky`)
+  if (c.skipped) parts.push(`${c.skipped} skipped`)
+  return parts.join(' \u00b7 ')
+}
+
 export function renderCards(data: PageData): HTMLElement {
   const s = data.run.summary
   const severities = SEVERITIES.filter((k) => s.issues[k])
@@ -32,7 +40,7 @@ export function renderCards(data: PageData): HTMLElement {
   // A run of explorations only has no journey, path or step to count.
   const journeys = s.journeys.total > 0 || !x
   return el('section', 'cards', [
-    journeys ? card('Journeys', s.journeys.total, `${s.journeys.passed} passed \u00b7 ${s.journeys.failed} failed`, s.journeys.failed ? 'bad' : 'good') : null,
+    journeys ? card('Journeys', s.journeys.total, journeyCounts(s.journeys), s.journeys.failed ? 'bad' : 'good') : null,
     journeys ? card('Paths', s.paths.total, `${s.paths.passed} passed \u00b7 ${s.paths.failed} failed`, s.paths.failed ? 'bad' : null) : null,
     journeys ? card('Steps passed', s.steps.passed, `of ${s.steps.total}${s.steps.skipped ? ` \u00b7 ${s.steps.skipped} skipped` : ''}`, 'good') : null,
     journeys ? card('Steps failed', s.steps.failed, null, s.steps.failed ? 'bad' : null) : null,

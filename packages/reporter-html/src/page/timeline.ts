@@ -1,15 +1,15 @@
 /** Timelines: a journey's steps, and the run's journeys, as bars on a shared time axis. */
-import type { Status } from '@venomqa/core'
+import type { JourneyStatus } from '@venomqa/core'
 import type { PageData, PageJourney, PageNode, PageStep } from '../page-model'
 import { button, el, onFirstOpen } from './dom'
-import { formatMs, percent, plural } from './format'
+import { formatMs, journeyLabel, percent, plural } from './format'
 
 interface Bar {
   label: string
   /** ms from the start of the axis */
   start: number
   ms: number
-  status: Status
+  status: JourneyStatus
   onClick?: () => void
 }
 
@@ -95,7 +95,7 @@ export function runTimeline(data: PageData, revealJourney: (index: number) => vo
       data.journeys.map((journey, index) => ({ journey, index })),
       data.run.durationMs || 0,
       ({ journey }) => ({ start: typeof journey.t0 === 'number' ? journey.t0 : undefined, ms: journey.ms }),
-      ({ journey, index }, start) => ({ label: journey.n, start, ms: journey.ms, status: journey.s, onClick: () => revealJourney(index) }),
+      ({ journey, index }, start) => ({ label: journeyLabel(journey), start, ms: journey.ms, status: journey.s, onClick: () => revealJourney(index) }),
     )
     return el('div', 'body', bars(items, total))
   })

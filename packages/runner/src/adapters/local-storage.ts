@@ -1,8 +1,7 @@
 import { constants } from 'node:fs'
 import { access, mkdir, readFile, readdir, rm, rmdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { type StoragePort, type StoredObject, UserError } from '@venomqa/core'
-import { TEMP_PREFIX, atomicWriteFile } from '../atomic-write'
+import { type StoragePort, type StoredObject, TEMP_PREFIX, UserError, atomicWriteFile } from '@venomqa/core'
 
 const CONTENT_TYPES: Record<string, string> = {
   '.json': 'application/json',

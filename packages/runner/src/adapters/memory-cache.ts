@@ -120,6 +120,11 @@ export class MemoryCache implements CachePort {
     return true
   }
 
+  /** A new, empty cache with this one's settings, on the clock `clockFor` gives for this one's: for a worker of parallel paths. */
+  twin(clockFor: (clock: Pick<TimePort, 'now'> | undefined) => Pick<TimePort, 'now'> | undefined = (c) => c): MemoryCache {
+    return new MemoryCache({ clock: clockFor(this.#clock), defaultTtlMs: this.#defaultTtlMs })
+  }
+
   /** Every live key and its JSON value and expiry, for a state backend to save and put back. */
   snapshot(): Map<string, { json: string; expiresAt?: number }> {
     for (const key of [...this.#entries.keys()]) this.#live(key)

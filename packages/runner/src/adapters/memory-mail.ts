@@ -26,6 +26,8 @@ export class MemoryMail implements MailPort {
   readonly #clock?: Pick<TimePort, 'now'>
   readonly #waitTimeout: number
   #nextId = 1
+  /** Ids are `<prefix><n>`; a worker's twin has its own prefix, so its ids never repeat those it copies. */
+  #idPrefix = 'mail-'
 
   constructor(options: MemoryMailOptions = {}) {
     this.#clock = options.clock
@@ -115,6 +117,16 @@ export class MemoryMail implements MailPort {
     return true
   }
 
+  /**
+   * A new, empty mailbox with this one's settings, for a worker of parallel paths: on the clock
+   * `clockFor` gives for this one's, and with ids of its own (`mail-<tag>-<n>`).
+   */
+  twin(options: { tag: string; clockFor?: (clock: Pick<TimePort, 'now'> | undefined) => Pick<TimePort, 'now'> | undefined }): MemoryMail {
+    const twin = new MemoryMail({ clock: options.clockFor ? options.clockFor(this.#clock) : this.#clock, waitTimeoutMs: this.#waitTimeout })
+    twin.#idPrefix = `mail-${options.tag}-`
+    return twin
+  }
+
   /** The mailbox as it is now, for a state backend to put back. */
   snapshot(): Email[] {
     return [...this.#inbox]
@@ -130,7 +142,7 @@ export class MemoryMail implements MailPort {
     const to = list(mail.to)
     if (to.length === 0) throw new UserError('E_MAIL', `mail.deliver("${mail.subject}"): "to" needs at least one address`)
     return {
-      id: mail.id ?? `mail-${this.#nextId++}`,
+      id: mail.id ?? `${this.#idPrefix}${this.#nextId++}`,
       from: mail.from,
       to,
       cc: list(mail.cc),

@@ -107,10 +107,10 @@ export function memoryPorts(options: MemoryPortsOptions = {}): Plugin<MemoryPort
  * Checkpoints the in-memory cache, mailbox and clock, so each path of a branch starts from the same
  * entries, mail and time. (Queue jobs and stored files are not rolled back.)
  */
-export function memoryPortsState(parts: { cache?: MemoryCache; mail?: MemoryMail; clock?: ControllableClock }): StateBackend {
+export function memoryPortsState(parts: MemoryPortsParts): StateBackend {
   const { cache, mail, clock } = parts
   const stack = new CheckpointStack<{ cache?: ReturnType<MemoryCache['snapshot']>; mail?: Email[]; clock?: ClockSnapshot }>('memory-ports')
-  return {
+  const backend: StateBackend = {
     name: 'memory-ports',
     mechanism: 'snapshot',
     parallelSafe: false,
@@ -132,6 +132,22 @@ export function memoryPortsState(parts: { cache?: MemoryCache; mail?: MemoryMail
       stack.clear()
     },
   }
+  PARTS.set(backend, parts)
+  return backend
+}
+
+/** What a memory-ports state backend rolls back. */
+export interface MemoryPortsParts {
+  cache?: MemoryCache
+  mail?: MemoryMail
+  clock?: ControllableClock
+}
+
+const PARTS = new WeakMap<StateBackend, MemoryPortsParts>()
+
+/** The adapters behind a backend made by memoryPortsState, for memoryWorkers to give each worker its own. */
+export function memoryPortsParts(backend: StateBackend): MemoryPortsParts | undefined {
+  return PARTS.get(backend)
 }
 
 function frozenAt(freeze: MemoryPortsOptions['freezeTime']): { frozen?: boolean; at?: Date } {

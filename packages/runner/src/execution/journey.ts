@@ -15,6 +15,8 @@ import {
   type PathResult,
   type Ports,
   StateError,
+  type StepNode,
+  type StepResult,
   TimeoutError,
   countNodes,
   errorMessage,
@@ -26,6 +28,7 @@ import type { UndiciHttpClient } from '../http-client'
 import type { World } from '../world'
 import { JourneyEvents } from './events'
 import { type Lane, type WorkerLane, runOnLanes } from './lanes'
+import type { SettleAttempt } from './retries'
 import { skipped, skippedPath } from './skipped'
 import { type IssueFields, runStep } from './step'
 
@@ -53,6 +56,10 @@ export interface JourneyEnv {
   /** The worker running this journey, when journeys run in parallel. */
   worker?: number
   logger?: Logger
+  /** Which repetition (`--repeat-each`) and which attempt (journey retries) this run of the journey is. */
+  run?: { repeatEachIndex?: number; attempt?: number; maxAttempts?: number }
+  /** Makes the result `journeyEnd` reports and `executeJourney` returns from this attempt's own (retries). */
+  settle?: SettleAttempt
 }
 
 /**
@@ -127,7 +134,7 @@ class JourneyExecution {
     const { journey, world } = this.env
     const startedAt = new Date().toISOString()
     const t0 = performance.now()
-    const info = { name: journey.name, tags: journey.tags, description: journey.description, file: this.env.file }
+    const info = { name: journey.name, tags: journey.tags, description: journey.description, file: this.env.file, ...this.env.run }
     let nodes: NodeResult[] = []
     let timer: NodeJS.Timeout | undefined
     const onRunAbort = () => this.stop({ kind: 'interrupt', message: 'run interrupted' })
@@ -152,7 +159,8 @@ class JourneyExecution {
     const counts = countNodes(nodes)
     const anyFailed = counts.steps.failed > 0 || counts.paths.failed > 0 || nodes.some((n) => n.status === 'failed')
     const critical = this.issues.some((i) => i.severity === 'critical')
-    const result: JourneyResult = {
+    const repeatEachIndex = this.env.run?.repeatEachIndex
+    const own: JourneyResult = {
       name: journey.name,
       ...(journey.description ? { description: journey.description } : {}),
       tags: [...journey.tags],
@@ -165,8 +173,11 @@ class JourneyExecution {
       issues: this.issues,
       counts,
       ...(this.interrupted ? { interrupted: true } : {}),
+      ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}),
     }
-    await this.events.emit('journeyEnd', { journey: info, result })
+    // A retried journey's attempt is reported as what it makes of the journey so far (flaky, say).
+    const { result, willRetry } = this.env.settle ? this.env.settle(own) : { result: own, willRetry: false }
+    await this.events.emit('journeyEnd', { journey: info, result, ...(willRetry ? { willRetry } : {}) })
     return result
   }
 
@@ -204,6 +215,7 @@ class JourneyExecution {
   }
 
   runNode(node: JourneyNode, pathName: string, lane: Lane): Promise<NodeResult> {
+    if (node.kind === 'step' && node.mode === 'skip') return this.skipStep(node, pathName, lane)
     if (node.kind === 'step')
       return runStep(node, {
         journey: this.name,
@@ -218,6 +230,13 @@ class JourneyExecution {
       })
     if (node.kind === 'checkpoint') return this.runCheckpoint(node.name, pathName, lane)
     return this.runBranch(node, pathName, lane)
+  }
+
+  /** A step defined with `step.skip`: reported as skipped (with a `stepEnd`, so live reporters show it), never run. */
+  async skipStep(node: StepNode, pathName: string, lane: Lane): Promise<NodeResult> {
+    const result = skipped(node) as StepResult
+    if (this.events.has('stepEnd')) await this.events.emit('stepEnd', { journey: this.name, path: pathName, step: node.name, result, ctx: lane.world.ctx }, { path: pathName, step: node.name })
+    return result
   }
 
   async runCheckpoint(name: string, pathName: string, lane: Lane): Promise<CheckpointResult> {

@@ -1,5 +1,6 @@
 import { type ActionArgs, type ErrorKind, type HttpExchange, type Issue, type Logger, type Ports, type Severity, type StepNode, type StepResult, errorMessage } from '@venomqa/core'
 import { sleep } from '../http-client'
+import { rememberShown } from '../http/record'
 import type { JourneyEvents } from './events'
 import type { Lane } from './lanes'
 import { type Outcome, isFaultOfTheTest } from './outcome'
@@ -115,6 +116,7 @@ function stepResult(
     // Read through to the exchange, so its redacted form is only worked out if someone looks.
     Object.defineProperty(result, 'request', { enumerable: true, configurable: true, get: () => ex.request })
     if ('response' in ex) Object.defineProperty(result, 'response', { enumerable: true, configurable: true, get: () => ex.response })
+    rememberShown(result, ex)
   }
   return result
 }
@@ -147,8 +149,32 @@ export class StepArgs implements ActionArgs {
     readonly attempt: number,
   ) {}
   get log(): Logger {
-    return (this.#log ??= stepLogger(this.logs, this.outer))
+    return (this.#log ??= stepLogger(this.logs, this.outer && stepSink(this.outer, { journey: this.journey, path: this.path, step: this.step })))
   }
+}
+
+/** Where a step's own log line comes from, and the label that says so (`checkout › pay`, `checkout › a > b › pay`). */
+export interface StepPlace {
+  journey: string
+  path: string
+  step: string
+  label: string
+}
+
+/**
+ * A logger that can show a step's own lines (what its action writes through `log`) apart from the tool's
+ * messages: `forStep` gives the logger for one step. The CLI's prints `  [checkout › pay] message`.
+ */
+export interface StepAwareLogger extends Logger {
+  forStep?(place: StepPlace): Logger
+}
+
+/** The run's logger for one step's lines: its own `forStep`, else every message prefixed with `[label]`. */
+function stepSink(outer: StepAwareLogger, where: Omit<StepPlace, 'label'>): Logger {
+  const place: StepPlace = { ...where, label: `${where.journey} › ${where.path === 'main' ? '' : `${where.path} › `}${where.step}` }
+  if (outer.forStep) return outer.forStep(place)
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, data?: unknown) => outer[level](`[${place.label}] ${message}`, data)
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
 }
 
 function stepLogger(into: NonNullable<StepResult['logs']>, outer?: Logger): Logger {

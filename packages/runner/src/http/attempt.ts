@@ -1,4 +1,5 @@
 import { TimeoutError } from '@venomqa/core'
+import { EventEmitter } from 'node:events'
 import { type Dispatcher, request } from 'undici'
 import { type ClassifiedFailure, classifyFailure } from './classify'
 import type { PreparedRequest } from './prepare'
@@ -48,7 +49,7 @@ export async function sendOnce(prepared: PreparedRequest, o: AttemptOptions): Pr
 
 interface LinkedSignal {
   /** What undici listens to. */
-  signal?: AbortSignal
+  signal?: AbortSignal | EventEmitter
   /** The controller's signal when this request made one (its own timeout or its caller's signal). */
   own?: AbortSignal
   dispose(): void
@@ -62,7 +63,7 @@ const NOTHING_TO_DISPOSE = () => {}
  * signal is passed as it is and the client-wide timeout is left to undici's own timers.
  */
 function linkSignals(o: AttemptOptions, method: string, url: string): LinkedSignal {
-  if (o.requestTimeoutMs === undefined && !o.userSignal) return { signal: o.stepSignal, dispose: NOTHING_TO_DISPOSE }
+  if (o.requestTimeoutMs === undefined && !o.userSignal) return { signal: o.stepSignal && abortEmitter(o.stepSignal), dispose: NOTHING_TO_DISPOSE }
   const controller = new AbortController()
   const sources = [o.stepSignal, o.userSignal].filter((s): s is AbortSignal => s !== undefined)
   const onAbort = function (this: AbortSignal) {
@@ -100,4 +101,24 @@ function joinHeaders(h: Record<string, string | string[] | undefined>): Record<s
     if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v
   }
   return out
+}
+
+/**
+ * The step's signal as undici sees it: an emitter that says 'abort' when the signal does. A step's signal
+ * lives for the whole journey; undici adds and removes a listener on it for every request, and on an
+ * AbortSignal (an EventTarget) that costs a few times what the rest of the client does per request, most
+ * of it in garbage collection. undici accepts an EventEmitter with `aborted` and `reason` just as well.
+ */
+const emitters = new WeakMap<AbortSignal, EventEmitter>()
+function abortEmitter(signal: AbortSignal): EventEmitter & { aborted: boolean; reason: unknown } {
+  let emitter = emitters.get(signal)
+  if (!emitter) {
+    const made = new EventEmitter()
+    made.setMaxListeners(0)
+    Object.defineProperties(made, { aborted: { get: () => signal.aborted }, reason: { get: () => signal.reason } })
+    if (!signal.aborted) signal.addEventListener('abort', () => made.emit('abort'), { once: true })
+    emitters.set(signal, made)
+    emitter = made
+  }
+  return emitter as EventEmitter & { aborted: boolean; reason: unknown }
 }

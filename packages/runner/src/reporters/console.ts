@@ -2,7 +2,9 @@ import {
   type BackendTiming,
   type ExplorationResult,
   type Issue,
+  type JourneyInfo,
   type JourneyResult,
+  type JourneyStatus,
   type LifecycleHooks,
   type RedactOptions,
   type Reporter,
@@ -11,18 +13,22 @@ import {
   SEVERITIES,
   type Status,
   type StepResult,
+  curlCommand,
   escapeControlChars,
   plural,
   redactBody,
   redactResults,
   redactHeaders,
   redactText,
+  repeatLabel,
   severityRank,
 } from '@venomqa/core'
 import pc from 'picocolors'
 import { STATUS_SYMBOL, bodyText, budgetText, depthOf, flatten, formatDuration, formatFineDuration, printable } from './format'
 import { redactFreeText, redactRun } from './redact-run'
 import { withWorkerBoard } from './worker-board'
+import { requestSummary, stepRequests } from './reproduce'
+import { shownRequestLine } from '../http/record'
 
 export interface ConsoleReporterOptions {
   /** Where live lines go. Default process.stdout. */
@@ -107,7 +113,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       const { name, tags: tagList, file } = printable({ name: e.journey.name, tags: e.journey.tags, file: e.journey.file })
       current = name
       const tags = tagList.length ? ` ${p.dim(`[${tagList.join(', ')}]`)}` : ''
-      print(`\n${p.bold(`▶ ${name}`)}${tags}${file ? ` ${p.dim(file)}` : ''}`)
+      print(`\n${p.bold(`▶ ${name}${runLabel(e.journey)}`)}${tags}${file ? ` ${p.dim(file)}` : ''}`)
     },
     stepStart(e) {
       current = escapeControlChars(`${e.journey} › ${e.path === 'main' ? '' : `${e.path} › `}${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`)
@@ -119,7 +125,8 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     stepEnd(e) {
       // The live line sees the result as a report would: redacted whole (a secret from its exchange is masked
       // in its error too) and escaped, so what the API said cannot drive the terminal.
-      for (const line of fmt.step(printable(redactResults(e.result, opts.redact)), e.path)) print(line)
+      const line = passedLine(e.result, opts.verbose) ?? redactResults(e.result, opts.redact)
+      for (const text of fmt.step(printable(line), e.path, line)) print(text)
     },
     // Names come from journey definitions, which may be built from data: escaped like everything else.
     checkpoint(event) {
@@ -142,9 +149,9 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       print(fmt.pathEnd(escapeControlChars(e.path), e.result.status, e.result.durationMs))
     },
     journeyEnd(e) {
-      journeysDone++
+      if (!e.willRetry) journeysDone++
       current = ''
-      print(fmt.journeyEnd({ ...e.result, name: escapeControlChars(e.result.name) }))
+      print(fmt.journeyEnd({ ...e.result, name: escapeControlChars(e.result.name) }, e.willRetry))
     },
     runEnd() {
       current = ''
@@ -154,16 +161,58 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
 
   return {
     name: 'console',
-    hooks: withWorkerBoard(hooks, { stream, enabled: progressOn, journeyLines: (j) => fmt.journey(printable(redactResults(j, opts.redact))) }),
+    hooks: withWorkerBoard(hooks, { stream, enabled: progressOn, journeyLines: (j) => {
+        const raw = redactResults(j, opts.redact)
+        return fmt.journey(printable(raw), raw)
+      },
+    }),
     render(run) {
-      const safe = printable(redactRun(run, opts.redact))
+      const redacted = redactRun(run, opts.redact)
+      // After a live run the steps were printed already: the summary needs the journeys' issues, not
+      // their steps, and escaping every step again would cost as much as printing them.
+      const safe = printable(live ? { ...redacted, journeys: redacted.journeys.map((j) => ({ ...j, nodes: [] })) } : redacted)
       const lines: string[] = []
-      if (!live && (safe.journeys.length || !safe.explorations?.length)) lines.push(...fmt.tree(safe))
+      if (!live && (safe.journeys.length || !safe.explorations?.length)) lines.push(...fmt.tree(safe, redacted))
       for (const x of safe.explorations ?? []) lines.push(...explorationSummary(x, p))
       lines.push(...fmt.summary(safe))
       return `${lines.join('\n')}\n`
     },
   }
+}
+
+/**
+ * The live line of a passed step, when not verbose: its name, request line and timing only. Its URL is
+ * masked as text when printed (the secrets of its exchange were remembered when it was sent and received),
+ * so the step's headers and bodies, which this line never shows, are not redacted on every step.
+ */
+function passedLine(r: StepResult, verbose: boolean | undefined): StepResult | undefined {
+  if (verbose || r.status !== 'passed') return undefined
+  const { kind, name, status, expectFailure, attempts, startedAt, durationMs } = r
+  const line: StepResult = { kind, name, status, expectFailure, attempts, startedAt, durationMs }
+  // A result made by this runner knows its exchange; one from elsewhere (a file, a plugin) has plain fields.
+  const shown = shownRequestLine(r) ?? (r.request && { method: r.request.method, url: r.request.url, status: r.response?.status })
+  if (shown) {
+    line.request = { method: shown.method, url: shown.url, headers: {} }
+    if (shown.status !== undefined) line.response = { status: shown.status, headers: {} }
+  }
+  return line
+}
+
+/** After a journey's name as it starts: which repetition, which attempt of how many, skipped. */
+function runLabel(j: JourneyInfo): string {
+  const attempt = j.attempt && j.maxAttempts && j.maxAttempts > 1 ? ` (attempt ${j.attempt} of ${j.maxAttempts})` : ''
+  return `${repeatLabel(j)}${attempt}${j.skipped ? ' (skipped)' : ''}`
+}
+
+/** After a journey's name in its result: which repetition and which attempt. */
+function resultLabel(j: JourneyResult): string {
+  return `${repeatLabel(j)}${j.attempt ? ` (attempt ${j.attempt})` : ''}`
+}
+
+/** Why an attempt failed, in one line: its first failed step, or else its first issue. */
+function firstFailure(j: JourneyResult): string {
+  for (const n of flatten(j.nodes)) if (n.kind === 'step' && n.result.status === 'failed') return `${n.path === 'main' ? '' : `${n.path} › `}${n.name}: ${n.result.error?.message ?? 'failed'}`
+  return j.issues[0]?.error ?? 'failed'
 }
 
 function indent(path: string, shift = 0): string {
@@ -194,11 +243,12 @@ class LineFormatter {
     private readonly verbose: boolean,
   ) {}
 
-  status(s: Status, text: string = STATUS_SYMBOL[s]): string {
+  status(s: JourneyStatus, text: string = STATUS_SYMBOL[s] ?? '?'): string {
     return s === 'passed' ? this.p.green(text) : s === 'failed' ? this.p.red(text) : this.p.yellow(text)
   }
 
-  step(r: StepResult, path: string): string[] {
+  /** `raw` is the result before escaping, for the curl commands of a failed step (see stepRequests). */
+  step(r: StepResult, path: string, raw?: StepResult): string[] {
     const pad = indent(path)
     const http = r.request ? ` ${this.p.dim(`${r.request.method} ${redactText(r.request.url)}${r.response ? ` → ${r.response.status}` : ''}`)}` : ''
     const flags = [r.expectFailure ? 'expected failure' : '', r.attempts > 1 ? `${r.attempts} attempts` : '', r.timedOut ? 'timed out' : '']
@@ -207,6 +257,7 @@ class LineFormatter {
     const lines = [`${pad}${this.status(r.status)} ${r.name}${http} ${this.p.dim(formatDuration(r.durationMs))}${flags ? ` ${this.p.yellow(`(${flags})`)}` : ''}`]
     if (r.status === 'failed' && r.error) lines.push(`${pad}  ${this.p.red(redactFreeText(r.error.message))}`)
     if (r.status === 'failed' || this.verbose) lines.push(...this.exchange(r, `${pad}  `))
+    if (r.status === 'failed' && raw) lines.push(...this.reproduce(raw, `${pad}  `))
     return lines
   }
 
@@ -229,6 +280,25 @@ class LineFormatter {
     return out
   }
 
+  /**
+   * Every request of a failed step, each with its status and the curl command that sends it again (the
+   * variables a redacted value needs, as comments above it). On one line each, so it pastes as it is.
+   */
+  reproduce(raw: StepResult, pad: string): string[] {
+    const requests = stepRequests(raw)
+    if (!requests.length) return []
+    const several = requests.length > 1
+    const out = [this.p.dim(`${pad}${several ? `${requests.length} requests; reproduce each with curl:` : 'reproduce with curl:'}`)]
+    requests.forEach((x, i) => {
+      const { command, comments } = curlCommand(x.request)
+      const inner = several ? `${pad}   ` : pad
+      if (several) out.push(`${pad}${i + 1}. ${requestSummary(x)}`)
+      for (const c of comments) out.push(this.p.dim(`${inner}${escapeControlChars(c)}`))
+      out.push(`${inner}${command}`)
+    })
+    return out
+  }
+
   checkpoint(name: string, path: string, durationMs: number, backends: readonly BackendTiming[]): string {
     const detail = backends.length ? `: ${backendsText(backends)}` : ''
     return `${indent(path)}${this.p.cyan('◆')} checkpoint ${this.p.bold(name)} ${this.p.dim(`${formatDuration(durationMs)}${detail}`)}`
@@ -245,23 +315,33 @@ class LineFormatter {
     return `${indent(path, -1)}${this.p.magenta('└')} path ${leaf(path)} ${this.status(status, status)} ${this.p.dim(formatDuration(durationMs))}`
   }
 
-  journeyEnd(j: JourneyResult): string {
-    const interrupted = j.interrupted ? ` ${this.p.yellow('(interrupted)')}` : ''
-    return `${this.status(j.status)} ${this.p.bold(j.name)} ${this.status(j.status, j.status)} ${this.p.dim(formatDuration(j.durationMs))}${interrupted}`
+  /** `retried`: this attempt failed and the journey ran again. */
+  journeyEnd(j: JourneyResult, retried = false): string {
+    const notes = [
+      j.interrupted ? this.p.yellow('(interrupted)') : '',
+      j.status === 'flaky' ? this.p.yellow(`(passed on attempt ${j.attempt} after ${plural(j.earlierAttempts?.length ?? 0, 'failed attempt')})`) : '',
+      retried ? this.p.yellow('(retrying from scratch: a fresh context, the state rolled back)') : '',
+    ].filter(Boolean)
+    return `${this.status(j.status)} ${this.p.bold(`${j.name}${resultLabel(j)}`)} ${this.status(j.status, j.status)} ${this.p.dim(formatDuration(j.durationMs))}${notes.length ? ` ${notes.join(' ')}` : ''}`
   }
 
   /** The whole run as the live hooks would have printed it, for `venomqa report` and file targets. */
-  tree(run: RunResult): string[] {
+  tree(run: RunResult, raw?: RunResult): string[] {
     const lines: string[] = [this.p.bold(`VenomQA: ${plural(run.journeys.length, 'journey')}`)]
-    for (const j of run.journeys) lines.push('', ...this.journey(j))
+    run.journeys.forEach((j, i) => lines.push('', ...this.journey(j, raw?.journeys[i])))
     return lines
   }
 
   /** One journey as the live hooks would have printed it. */
-  journey(j: JourneyResult): string[] {
-    const lines = [`${this.p.bold(`▶ ${j.name}`)}${j.tags.length ? ` ${this.p.dim(`[${j.tags.join(', ')}]`)}` : ''}${j.file ? ` ${this.p.dim(j.file)}` : ''}`]
-    for (const n of flatten(j.nodes)) {
-      if (n.kind === 'step') lines.push(...this.step(n.result, n.path))
+  journey(j: JourneyResult, raw?: JourneyResult, attempt: 'earlier' | 'last' | 'only' = 'only'): string[] {
+    // A retried journey: each earlier attempt first, as it was printed live, then the last one.
+    if (j.earlierAttempts?.length && attempt === 'only')
+      return [...j.earlierAttempts.flatMap((a, i) => [...this.journey(a, raw?.earlierAttempts?.[i], 'earlier'), '']), ...this.journey(j, raw, 'last')]
+    const lines = [`${this.p.bold(`▶ ${j.name}${resultLabel(j)}`)}${j.tags.length ? ` ${this.p.dim(`[${j.tags.join(', ')}]`)}` : ''}${j.file ? ` ${this.p.dim(j.file)}` : ''}`]
+    // The same tree before escaping, node for node: failed steps take their curl commands from it.
+    const rawNodes = raw ? [...flatten(raw.nodes)] : []
+    for (const [i, n] of [...flatten(j.nodes)].entries()) {
+      if (n.kind === 'step') lines.push(...this.step(n.result, n.path, rawNodes[i]?.kind === 'step' ? rawNodes[i].result : undefined))
       else if (n.kind === 'checkpoint') lines.push(this.checkpoint(n.result.name, n.path, n.result.durationMs, n.result.backends))
       else if (n.kind === 'branch') {
         const b = n.result
@@ -272,22 +352,23 @@ class LineFormatter {
         lines.push(this.pathEnd(n.path, r.status, r.durationMs))
       }
     }
-    lines.push(this.journeyEnd(j))
+    lines.push(this.journeyEnd(j, attempt === 'earlier'))
     return lines
   }
 
   summary(run: RunResult): string[] {
     const p = this.p
     const s = run.summary
-    const counts = (c: { passed: number; failed: number; skipped?: number; total: number }) =>
-      `${[p.green(`${c.passed} passed`), c.failed ? p.red(`${c.failed} failed`) : '', c.skipped ? p.yellow(`${c.skipped} skipped`) : '']
+    // `flaky` only for journeys: an exploration's flaky count is of its violations, said after them.
+    const counts = (c: { passed: number; failed: number; skipped?: number; total: number }, flaky = 0) =>
+      `${[p.green(`${c.passed} passed`), c.failed ? p.red(`${c.failed} failed`) : '', flaky ? p.yellow(`${flaky} flaky`) : '', c.skipped ? p.yellow(`${c.skipped} skipped`) : '']
         .filter(Boolean)
         .join(', ')} ${p.dim(`of ${c.total}`)}`
     const issues = SEVERITIES.filter((sev) => s.issues[sev] > 0).map((sev) => `${s.issues[sev]} ${sev}`)
     const lines = ['', p.dim('─'.repeat(60))]
     // A run of explorations only has no journey to count.
     if (s.journeys.total || !s.explorations) {
-      lines.push(`${'Journeys'.padEnd(10)}${counts(s.journeys)}`)
+      lines.push(`${'Journeys'.padEnd(10)}${counts(s.journeys, s.journeys.flaky)}`)
       lines.push(`${'Steps'.padEnd(10)}${counts(s.steps)}`)
     }
     if (s.explorations) lines.push(`${'Explored'.padEnd(10)}${counts(s.explorations)}, ${s.explorations.violations} violation${s.explorations.violations === 1 ? '' : 's'}${s.explorations.flaky ? ` (${s.explorations.flaky} flaky)` : ''}`)
@@ -295,6 +376,15 @@ class LineFormatter {
     lines.push(`${'Issues'.padEnd(10)}${issues.length ? issues.join(', ') : p.dim('none')}`)
     if (run.backends.length) lines.push(`${'State'.padEnd(10)}${run.backends.map((b) => backendLabel(b.name, b.mechanism)).join(', ')}`)
     lines.push(`${'Duration'.padEnd(10)}${formatDuration(run.durationMs)}`)
+    // Flaky journeys pass, so they are easy to miss: each is named, with the failures that came first.
+    const flaky = run.journeys.filter((j) => j.status === 'flaky')
+    if (flaky.length) {
+      lines.push('', p.bold(p.yellow('Flaky')))
+      for (const j of flaky) {
+        lines.push(`  ${p.yellow(STATUS_SYMBOL.flaky)} ${p.bold(`${j.name}${repeatLabel(j)}`)} passed on attempt ${j.attempt}`)
+        for (const a of j.earlierAttempts ?? []) lines.push(`      attempt ${a.attempt} failed: ${redactFreeText(firstFailure(a))}`)
+      }
+    }
 
     const all: Issue[] = [...run.journeys.flatMap((j) => j.issues), ...(run.explorations ?? []).flatMap((x) => x.issues.filter((i) => !i.source.startsWith('invariant:'))), ...run.issues].sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
     if (all.length) {

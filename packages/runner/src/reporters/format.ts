@@ -1,4 +1,4 @@
-import { type ExplorationResult, type HttpExchange, type NodeResult, type RecordedRequest, type RecordedResponse, type Status, escapeControlChars } from '@venomqa/core'
+import { type ExplorationResult, type HttpExchange, type JourneyStatus, type NodeResult, type RecordedRequest, type RecordedResponse, escapeControlChars } from '@venomqa/core'
 
 /**
  * A copy of a value (a run, a step result) with every string escaped for a terminal: text that came from
@@ -23,7 +23,7 @@ export function formatDuration(ms: number): string {
   return `${m} m ${String(s).padStart(2, '0')} s`
 }
 
-export const STATUS_SYMBOL: Record<Status, string> = { passed: '✓', failed: '✗', skipped: '↷' }
+export const STATUS_SYMBOL: Record<JourneyStatus, string> = { passed: '✓', failed: '✗', skipped: '↷', flaky: '⚠' }
 
 /** The request line of a recorded exchange: `POST /api/todos -> 201`. Path only when the host is the base. */
 export function requestLine(request?: RecordedRequest, response?: RecordedResponse): string | undefined {

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os'
-import type { ExplorationResult, Issue, JourneyResult, RedactOptions, Reporter, ReporterFactory, RunResult, StepResult, ViolationResult } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, repeatLabel } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration } from './format'
 import { redactRun } from './redact-run'
+import { reproduceScript } from './reproduce'
 
 /**
  * JUnit XML in the shape Jenkins (junit-10.xsd) and GitLab read: <testsuites> with one <testsuite> per
@@ -37,6 +38,16 @@ interface Suite {
   skipped: number
 }
 
+/** A failure of one attempt, as Maven Surefire's retry elements hold it. */
+interface AttemptFailure {
+  message: string
+  type: string
+  detail: string
+  /** Written as <flakyError>/<rerunError> rather than <flakyFailure>/<rerunFailure>. */
+  error?: boolean
+  durationMs?: number
+}
+
 interface Case {
   name: string
   classname: string
@@ -46,18 +57,91 @@ interface Case {
   type?: string
   detail?: string
   /** Failures seen on some attempts only, on a case that counts as passed. */
-  flaky?: { message: string; type: string; detail: string }[]
+  flaky?: AttemptFailure[]
+  /** On a failed case of a retried journey: the later attempts' failures (the first one is the case's own). */
+  reruns?: AttemptFailure[]
 }
 
 function suiteFor(j: JourneyResult, id: number, host: string): Suite {
+  const cases = withEarlierAttempts(j, casesOf(j))
+  const count = (s: Case['status']) => cases.filter((c) => c.status === s).length
+  const suite = { tests: cases.length, failures: count('failed'), errors: count('error'), skipped: count('skipped') }
+  const earlier = j.earlierAttempts ?? []
+  const properties = [
+    ['tags', j.tags.join(',')],
+    ['file', j.file ?? ''],
+    ['baseUrl', j.baseUrl ?? ''],
+    ['status', j.status],
+    ['interrupted', String(!!j.interrupted)],
+    ['steps', `${j.counts.steps.passed}/${j.counts.steps.total} passed`],
+    ['paths', `${j.counts.paths.passed}/${j.counts.paths.total} passed`],
+    ...(earlier.length ? [['attempts', String(earlier.length + 1)]] : []),
+    ...(j.repeatEachIndex !== undefined ? [['repeatEachIndex', String(j.repeatEachIndex)]] : []),
+  ]
+  const systemOut = [
+    `journey ${j.name}${repeatLabel(j)}: ${j.status}${j.interrupted ? ' (interrupted)' : ''}${earlier.length ? ` on attempt ${j.attempt}` : ''}`,
+    ...earlier.map((a) => `attempt ${a.attempt}: ${a.status}${a.issues.length ? `: ${a.issues[0]!.error}` : ''}`),
+    ...j.issues.map((i) => `[${i.severity}] ${i.path} > ${i.step}: ${i.error}\n  suggestion: ${i.suggestion}`),
+    ...[...flatten(j.nodes)].flatMap((n) => (n.kind === 'step' ? (n.result.logs ?? []).map((l) => `[${l.level}] ${n.path} > ${n.name}: ${l.message}`) : [])),
+  ].join('\n')
+  const name = `${j.name}${repeatLabel(j)}`
+  const xml = [
+    `  <testsuite name="${attr(name)}" id="${id}" package="venomqa" hostname="${attr(host)}" tests="${suite.tests}" failures="${suite.failures}" errors="${suite.errors}" skipped="${suite.skipped}" time="${seconds(j.durationMs)}" timestamp="${timestamp(j.startedAt)}"${j.file ? ` file="${attr(j.file)}"` : ''}>`,
+    '    <properties>',
+    ...properties.map(([k, v]) => `      <property name="${attr(k!)}" value="${attr(v!)}"/>`),
+    '    </properties>',
+    ...cases.map(caseXml),
+    `    <system-out>${cdata(systemOut)}</system-out>`,
+    '    <system-err></system-err>',
+    '  </testsuite>',
+  ].join('\n')
+  return { xml, ...suite }
+}
+
+/**
+ * The testcases of a retried journey, as Playwright's JUnit reporter writes a retried test: its last
+ * attempt's cases, where a case that failed on an earlier attempt and passed on the last is flaky
+ * (passing, with a Surefire <flakyFailure> per failure), and one that still failed keeps its first
+ * failure as <failure> and the later ones as <rerunFailure>. A case that failed on an earlier attempt
+ * only and is not in the last one (the journey crashed there) is added the same way.
+ */
+function withEarlierAttempts(j: JourneyResult, finalCases: Case[]): Case[] {
+  const attempts = [...(j.earlierAttempts ?? [])].map(casesOf)
+  if (!attempts.length) return finalCases
+  const failuresOf = (name: string, list: Case[][]) => list.flatMap((cases) => cases.filter((c) => c.name === name && isFailure(c)).map(asFailure))
+  const out = finalCases.map((c): Case => {
+    const earlier = failuresOf(c.name, attempts)
+    if (!earlier.length) return c
+    if (isFailure(c)) {
+      const [first, ...rest] = [...earlier, asFailure(c)]
+      return { ...c, status: first!.error ? 'error' : 'failed', message: first!.message, type: first!.type, detail: first!.detail, reruns: rest }
+    }
+    return c.status === 'passed' ? { ...c, flaky: [...(c.flaky ?? []), ...earlier] } : c
+  })
+  const known = new Set(finalCases.map((c) => c.name))
+  for (const cases of attempts)
+    for (const c of cases)
+      if (isFailure(c) && !known.has(c.name)) {
+        known.add(c.name)
+        out.push({ name: c.name, classname: c.classname, durationMs: 0, status: 'passed', flaky: failuresOf(c.name, attempts) })
+      }
+  return out
+}
+
+const isFailure = (c: Case) => c.status === 'failed' || c.status === 'error'
+const asFailure = (c: Case): AttemptFailure => ({ message: c.message ?? '', type: c.type ?? (c.status === 'error' ? 'error' : 'failure'), detail: c.detail ?? c.message ?? '', error: c.status === 'error', durationMs: c.durationMs })
+
+/** One attempt's testcases: a step (main line and paths) and a path each, and what failed on its own. */
+function casesOf(j: JourneyResult): Case[] {
+  const classname = `${j.name}${repeatLabel(j)}`
   const cases: Case[] = []
   for (const n of flatten(j.nodes)) {
-    if (n.kind === 'step') cases.push(stepCase(j, n.path, n.result))
+    if (n.kind === 'step') cases.push({ ...stepCase(j, n.path, n.result), classname })
     else if (n.kind === 'path') {
       const r = n.result
       cases.push({
         name: `path ${n.path}`,
-        classname: j.name,
+        classname,
         durationMs: r.durationMs,
         status: r.status,
         message: r.status === 'failed' ? r.error?.message ?? `path "${n.path}" failed` : undefined,
@@ -69,7 +153,7 @@ function suiteFor(j: JourneyResult, id: number, host: string): Suite {
       const label = n.kind === 'checkpoint' ? `checkpoint ${n.result.name}` : `branch ${n.result.checkpoint}`
       cases.push({
         name: n.path === 'main' ? label : `${n.path} > ${label}`,
-        classname: j.name,
+        classname,
         durationMs: n.result.durationMs,
         status: 'error',
         message: n.result.error?.message ?? `${label} failed`,
@@ -82,7 +166,7 @@ function suiteFor(j: JourneyResult, id: number, host: string): Suite {
   if (j.status === 'failed' && !cases.some((c) => c.status === 'failed' || c.status === 'error')) {
     cases.push({
       name: 'journey',
-      classname: j.name,
+      classname,
       durationMs: j.durationMs,
       status: 'error',
       message: j.issues[0]?.error ?? (j.interrupted ? 'journey interrupted' : 'journey failed'),
@@ -90,33 +174,7 @@ function suiteFor(j: JourneyResult, id: number, host: string): Suite {
       detail: j.issues.map(issueText).join('\n\n'),
     })
   }
-  const count = (s: Case['status']) => cases.filter((c) => c.status === s).length
-  const suite = { tests: cases.length, failures: count('failed'), errors: count('error'), skipped: count('skipped') }
-  const properties = [
-    ['tags', j.tags.join(',')],
-    ['file', j.file ?? ''],
-    ['baseUrl', j.baseUrl ?? ''],
-    ['status', j.status],
-    ['interrupted', String(!!j.interrupted)],
-    ['steps', `${j.counts.steps.passed}/${j.counts.steps.total} passed`],
-    ['paths', `${j.counts.paths.passed}/${j.counts.paths.total} passed`],
-  ]
-  const systemOut = [
-    `journey ${j.name}: ${j.status}${j.interrupted ? ' (interrupted)' : ''}`,
-    ...j.issues.map((i) => `[${i.severity}] ${i.path} > ${i.step}: ${i.error}\n  suggestion: ${i.suggestion}`),
-    ...[...flatten(j.nodes)].flatMap((n) => (n.kind === 'step' ? (n.result.logs ?? []).map((l) => `[${l.level}] ${n.path} > ${n.name}: ${l.message}`) : [])),
-  ].join('\n')
-  const xml = [
-    `  <testsuite name="${attr(j.name)}" id="${id}" package="venomqa" hostname="${attr(host)}" tests="${suite.tests}" failures="${suite.failures}" errors="${suite.errors}" skipped="${suite.skipped}" time="${seconds(j.durationMs)}" timestamp="${timestamp(j.startedAt)}"${j.file ? ` file="${attr(j.file)}"` : ''}>`,
-    '    <properties>',
-    ...properties.map(([k, v]) => `      <property name="${attr(k!)}" value="${attr(v!)}"/>`),
-    '    </properties>',
-    ...cases.map(caseXml),
-    `    <system-out>${cdata(systemOut)}</system-out>`,
-    '    <system-err></system-err>',
-    '  </testsuite>',
-  ].join('\n')
-  return { xml, ...suite }
+  return cases
 }
 
 function stepCase(j: JourneyResult, path: string, r: StepResult): Case {
@@ -129,6 +187,9 @@ function stepCase(j: JourneyResult, path: string, r: StepResult): Case {
     r.request || r.response ? `\n${exchangeText(r.request, r.response)}` : '',
     r.error?.stack ? `\n${r.error.stack}` : '',
   ]
+  // Every request the step made, as curl commands to paste into a terminal (variables for redacted values).
+  const script = reproduceScript(r, '->')
+  if (script) parts.push(`\nReproduce with curl:\n${script}`)
   const suggestion = j.issues.find((i) => i.step === r.name && i.path === path)?.suggestion
   if (suggestion) parts.push(`\nSuggestion: ${suggestion}`)
   return {
@@ -289,13 +350,22 @@ function caseXml(c: Case): string {
   if (c.status === 'passed' && c.flaky?.length) {
     // Maven Surefire's element for a failure that did not repeat, as Playwright writes a flaky test: the
     // case passes, and Jenkins and GitLab list it as flaky rather than failed.
-    const flaky = c.flaky.map((f) => `      <flakyFailure message="${attr(f.message)}" type="${attr(f.type)}">\n        <stackTrace>${cdata(f.detail)}</stackTrace>\n      </flakyFailure>`)
-    return `${open}>\n${flaky.join('\n')}\n    </testcase>`
+    return `${open}>\n${c.flaky.map((f) => retryXml('flaky', f)).join('\n')}\n    </testcase>`
   }
   if (c.status === 'passed') return `${open}/>`
   if (c.status === 'skipped') return `${open}>\n      <skipped/>\n    </testcase>`
   const tag = c.status === 'error' ? 'error' : 'failure'
-  return `${open}>\n      <${tag} message="${attr(c.message ?? '')}" type="${attr(c.type ?? tag)}">${cdata(c.detail ?? c.message ?? '')}</${tag}>\n    </testcase>`
+  const own = `      <${tag} message="${attr(c.message ?? '')}" type="${attr(c.type ?? tag)}">${cdata(c.detail ?? c.message ?? '')}</${tag}>`
+  // A retried journey that still failed: the retries' failures as Surefire's rerun elements, as Playwright writes them.
+  const reruns = (c.reruns ?? []).map((f) => `\n${retryXml('rerun', f)}`).join('')
+  return `${open}>\n${own}${reruns}\n    </testcase>`
+}
+
+/** <flakyFailure>, <flakyError>, <rerunFailure> or <rerunError>, with its text in a <stackTrace>. */
+function retryXml(kind: 'flaky' | 'rerun', f: AttemptFailure): string {
+  const tag = `${kind}${f.error ? 'Error' : 'Failure'}`
+  const time = f.durationMs !== undefined ? ` time="${seconds(f.durationMs)}"` : ''
+  return `      <${tag} message="${attr(f.message)}" type="${attr(f.type)}"${time}>\n        <stackTrace>${cdata(f.detail)}</stackTrace>\n      </${tag}>`
 }
 
 /** XML 1.0 cannot carry most control characters at all, even escaped: drop them. */

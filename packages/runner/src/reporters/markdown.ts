@@ -2,20 +2,22 @@ import {
   type ExplorationResult,
   type Issue,
   type JourneyResult,
+  type JourneyStatus,
   type RedactOptions,
   type Reporter,
   type ReporterFactory,
   type RunResult,
   SEVERITIES,
-  type Status,
   type ViolationResult,
   escapeControlChars,
   plural,
+  repeatLabel,
 } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatDuration, formatFineDuration, printable } from './format'
 import { redactRun } from './redact-run'
+import { reproduceScript } from './reproduce'
 
-const ICON: Record<Status, string> = { passed: '✅', failed: '❌', skipped: '⏭️' }
+const ICON: Record<JourneyStatus, string> = { passed: '✅', failed: '❌', skipped: '⏭️', flaky: '⚠️' }
 
 /**
  * A Markdown report for pull requests and CI summaries: a summary table, one section per journey with
@@ -24,7 +26,8 @@ const ICON: Record<Status, string> = { passed: '✅', failed: '❌', skipped: '�
  */
 export function renderMarkdown(input: RunResult, redact?: RedactOptions): string {
   // Escaped as well as redacted: a Markdown file is read with `cat` in a terminal as often as on GitHub.
-  const run = printable(redactRun(input, redact))
+  const redacted = redactRun(input, redact)
+  const run = printable(redacted)
   const s = run.summary
   const out: string[] = []
   const verdict = run.interrupted ? '⚠️ interrupted' : run.status === 'passed' ? '✅ passed' : '❌ failed'
@@ -36,13 +39,16 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
   out.push(`**Result:** ${verdict} · ${what} · ${formatDuration(run.durationMs)} · ${run.startedAt} · ${run.tool.name} ${run.tool.version}`, '')
   out.push('| | Total | Passed | Failed | Skipped |', '|---|---:|---:|---:|---:|')
   if (journeysToo) {
-    out.push(`| Journeys | ${s.journeys.total} | ${s.journeys.passed} | ${s.journeys.failed} | - |`)
+    out.push(`| Journeys | ${s.journeys.total} | ${s.journeys.passed}${s.journeys.flaky ? ` (+${s.journeys.flaky} flaky)` : ''} | ${s.journeys.failed} | ${s.journeys.skipped ?? '-'} |`)
     out.push(`| Steps | ${s.steps.total} | ${s.steps.passed} | ${s.steps.failed} | ${s.steps.skipped} |`)
     out.push(`| Paths | ${s.paths.total} | ${s.paths.passed} | ${s.paths.failed} | ${s.paths.skipped} |`)
   }
   if (s.explorations) out.push(`| Explorations | ${s.explorations.total} | ${s.explorations.passed} | ${s.explorations.failed} | - |`)
   out.push('')
   if (s.explorations) out.push(`**Violations:** ${s.explorations.violations}${s.explorations.flaky ? ` (${s.explorations.flaky} flaky)` : ''}`, '')
+  // Flaky journeys count as passed: named here, as they would not be in a count of failures.
+  const flaky = run.journeys.filter((j) => j.status === 'flaky')
+  if (flaky.length) out.push(`**Flaky:** ${plural(flaky.length, 'journey')} failed, then passed on a retry: ${flaky.map((j) => `[${cell(journeyTitle(j))}](#${anchor(j)})`).join(', ')}`, '')
   out.push(`**Issues:** ${s.issues.total ? SEVERITIES.filter((v) => s.issues[v]).map((v) => `${s.issues[v]} ${v}`).join(', ') : 'none'}`, '')
   if (run.backends.length)
     out.push(`**State backends:** ${run.backends.map((b) => `${cell(b.name)} (${cell(b.mechanism)}${b.parallelSafe ? ', parallel-safe' : ''})`).join(', ')}`, '')
@@ -51,10 +57,10 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
     out.push('## Journeys', '', '| Journey | Status | Steps | Paths | Issues | Duration |', '|---|---|---:|---:|---:|---:|')
     for (const j of run.journeys)
       out.push(
-        `| [${cell(j.name)}](#${anchor(j)}) | ${ICON[j.status]} ${j.status}${j.interrupted ? ' (interrupted)' : ''} | ${j.counts.steps.passed}/${j.counts.steps.total} | ${j.counts.paths.passed}/${j.counts.paths.total} | ${j.issues.length} | ${formatDuration(j.durationMs)} |`,
+        `| [${cell(journeyTitle(j))}](#${anchor(j)}) | ${ICON[j.status] ?? ''} ${j.status}${j.interrupted ? ' (interrupted)' : ''} | ${j.counts.steps.passed}/${j.counts.steps.total} | ${j.counts.paths.passed}/${j.counts.paths.total} | ${j.issues.length} | ${formatDuration(j.durationMs)} |`,
       )
     out.push('')
-    for (const j of run.journeys) out.push(...journeySection(j))
+    run.journeys.forEach((j, i) => out.push(...journeySection(j, redacted.journeys[i])))
   }
 
   if (explorations.length) {
@@ -87,8 +93,9 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
   return `${out.join('\n')}\n`
 }
 
-function journeySection(j: JourneyResult): string[] {
-  const out = [`### ${ICON[j.status]} ${heading(j.name)}`, '']
+/** `raw` is the journey before escaping, for the curl commands of its failed steps. */
+function journeySection(j: JourneyResult, raw?: JourneyResult): string[] {
+  const out = [`### ${ICON[j.status] ?? ''} ${heading(journeyTitle(j))}`, '']
   const meta = [
     j.description ? inline(j.description) : '',
     j.tags.length ? `Tags: ${j.tags.map((t) => `\`${t.replace(/`/g, '')}\``).join(' ')}` : '',
@@ -96,6 +103,7 @@ function journeySection(j: JourneyResult): string[] {
     j.baseUrl ? `Base URL: ${inline(j.baseUrl)}` : '',
   ].filter(Boolean)
   if (meta.length) out.push(meta.join(' · '), '')
+  out.push(...attemptsList(j))
   out.push('| Path | Step | Status | Request | Duration |', '|---|---|---|---|---:|')
   for (const n of flatten(j.nodes)) {
     if (n.kind === 'step') {
@@ -111,6 +119,24 @@ function journeySection(j: JourneyResult): string[] {
       out.push(`| ${cell(n.path)} | path **${cell(n.path)}** ${n.result.rollback ? `(rollback ${formatDuration(n.result.rollback.durationMs)})` : ''} | ${ICON[n.result.status]} ${n.result.status} | | ${formatDuration(n.result.durationMs)} |`)
   }
   out.push('')
+  if (raw) out.push(...reproduceSections(raw))
+  return out
+}
+
+/**
+ * Each failed step's requests as curl commands, in a block to paste into a terminal: the variables a
+ * redacted value needs are named in comments above each command.
+ */
+function reproduceSections(j: JourneyResult): string[] {
+  const out: string[] = []
+  for (const n of flatten(j.nodes)) {
+    if (n.kind !== 'step' || n.result.status !== 'failed') continue
+    const script = reproduceScript(n.result)
+    if (!script) continue
+    const where = [n.path === 'main' ? '' : n.path, n.result.name].filter(Boolean).join(' › ')
+    const fence = '`'.repeat(Math.max(3, longestRun(script, '`') + 1))
+    out.push(`**Reproduce ${cell(escapeControlChars(where))}** with curl:`, '', `${fence}sh`, script, fence, '')
+  }
   return out
 }
 
@@ -194,6 +220,27 @@ function issueSection(i: Issue): string[] {
   return out
 }
 
+/** A retried journey's earlier attempts, each with why it failed; the table below is the last attempt. */
+function attemptsList(j: JourneyResult): string[] {
+  const earlier = j.earlierAttempts ?? []
+  if (!earlier.length) return []
+  const out = [`Ran ${plural(earlier.length + 1, 'time')}; the steps below are attempt ${j.attempt}${j.status === 'flaky' ? ', which passed: **flaky**' : ''}.`, '']
+  for (const a of earlier) out.push(`- Attempt ${a.attempt}: ${ICON[a.status] ?? ''} ${a.status}: ${inline(failureOf(a))}`)
+  out.push('')
+  return out
+}
+
+/** Why an attempt failed, in one line: its first failed step, or else its first issue. */
+function failureOf(j: JourneyResult): string {
+  for (const n of flatten(j.nodes)) if (n.kind === 'step' && n.result.status === 'failed') return `${n.path === 'main' ? '' : `${n.path} › `}${n.name}: ${n.result.error?.message ?? 'failed'}`
+  return j.issues[0]?.error ?? 'failed'
+}
+
+/** A journey's name with its repetition and attempt, when it has them. */
+function journeyTitle(j: JourneyResult): string {
+  return `${j.name}${repeatLabel(j)}${j.attempt ? ` (attempt ${j.attempt})` : ''}`
+}
+
 function longestRun(text: string, ch: string): number {
   let best = 0
   let cur = 0
@@ -224,7 +271,7 @@ function code(s: string): string {
 
 /** GitHub's heading anchor for a journey section (`### ✅ name`): emoji and punctuation dropped, spaces to hyphens. */
 function anchor(j: JourneyResult): string {
-  return `${ICON[j.status]} ${heading(j.name)}`
+  return `${ICON[j.status] ?? ''} ${heading(journeyTitle(j))}`
     .toLowerCase()
     .replace(/[^\p{L}\p{N}\s_-]/gu, '')
     .replace(/\s/g, '-')

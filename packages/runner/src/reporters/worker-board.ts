@@ -132,7 +132,8 @@ export function withWorkerBoard(lines: Hooks, options: BoardOptions): Hooks {
       if (w !== undefined && w !== workerOf(e.journey, 'main')) board!.setWorker(w, '')
     },
     journeyEnd(e) {
-      journeys.done++
+      // An attempt that will be retried is not a journey done: the next attempt is the same journey.
+      if (!e.willRetry) journeys.done++
       board!.setWorker(journeyWorker.get(e.journey.name) ?? 0, '')
       board!.print(['', ...options.journeyLines(e.result)])
       total()

@@ -1,8 +1,8 @@
 import path from 'node:path'
-import { type RedactOptions, type Reporter, type ReportContext, type RunResult, errorMessage } from '@venomqa/core'
-import { atomicWriteFile } from '../atomic-write'
+import { type RedactOptions, type Reporter, type ReportContext, type RunResult, atomicWriteFile, errorMessage } from '@venomqa/core'
 import { redactRun } from './redact-run'
 
+// Core's writer, the only one, re-exported for the runner's users.
 export { atomicWriteFile }
 
 /** A reporter and where its output goes (`--reporter junit:out/junit.xml`). */

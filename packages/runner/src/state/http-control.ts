@@ -19,7 +19,8 @@ export type HttpControlOptions = Omit<z.input<typeof httpControlOptions>, 'url' 
 
 /**
  * Drives an app that implements the control protocol: POST {prefix}/checkpoint|rollback|release with
- * {"name"}, POST {prefix}/reset, GET {prefix}/state. The app does the work, so rollback is real for an
+ * {"name"}, POST {prefix}/reset, GET {prefix}/state; and, for parallel paths on workers, GET {prefix}/export
+ * and POST {prefix}/import of the app's whole state. The app does the work, so rollback is real for an
  * app in its own process even when it keeps its data in memory.
  */
 export class HttpControlState implements StateBackend {
@@ -27,16 +28,36 @@ export class HttpControlState implements StateBackend {
   readonly mechanism = 'http-control'
   readonly parallelSafe = false
   readonly #base: string
+  readonly #prefix: string
   readonly #opts: HttpControlOptions
 
   constructor(options: HttpControlOptions) {
     if (!options?.url) throw new ConfigError('http-control: option "url" is required (the app\'s base URL)', { where: 'url' })
     this.#opts = parseOptions(httpControlOptions, options, 'httpControlState()') as HttpControlOptions
-    this.#base = options.url.replace(/\/+$/, '') + (options.prefix ?? '/__venomqa')
+    this.#prefix = options.prefix ?? '/__venomqa'
+    this.#base = options.url.replace(/\/+$/, '') + this.#prefix
     this.name = options.name ?? 'http-control'
   }
 
-  async #call(method: 'GET' | 'POST', route: string, body?: unknown): Promise<unknown> {
+  /** The same backend for another instance of the app (a worker's), under `name`. */
+  forApp(url: string, name: string): HttpControlState {
+    return new HttpControlState({ ...this.#opts, url, name })
+  }
+
+  /**
+   * The app's whole state, from GET {prefix}/export: what {@link importState} puts into another instance
+   * of the app. An optional route of the protocol, needed only by httpControlWorkers.
+   */
+  async exportState(): Promise<unknown> {
+    return this.#call('GET', 'export', undefined, 'export')
+  }
+
+  /** Replace the app's state by one {@link exportState} returned (POST {prefix}/import); checkpoints are left as they are. */
+  async importState(state: unknown): Promise<void> {
+    await this.#call('POST', 'import', state ?? null, 'import')
+  }
+
+  async #call(method: 'GET' | 'POST', route: string, body?: unknown, optional?: 'export' | 'import'): Promise<unknown> {
     const url = `${this.#base}/${route}`
     let res
     try {
@@ -50,6 +71,12 @@ export class HttpControlState implements StateBackend {
       throw new StateError(this.name, `${method} ${url} failed: ${(err as Error).message}`, { cause: err })
     }
     const text = await res.body.text()
+    if ((res.statusCode === 404 || res.statusCode === 405) && optional)
+      throw new StateError(
+        this.name,
+        `${method} ${url} answered ${res.statusCode}: the app has no ${optional} route. Parallel paths with httpControlWorkers copy the main app's state ` +
+          `into each worker's app through GET ${this.#prefix}/export and POST ${this.#prefix}/import; add both to the app (docs/parallel.md)`,
+      )
     if (res.statusCode >= 400)
       throw new StateError(this.name, `${method} ${url} answered ${res.statusCode}: ${text.slice(0, 300)}`)
     try {

@@ -9,7 +9,7 @@ describe('json reporter', () => {
     expect(leakedSecrets(text)).toEqual([])
     const parsed = JSON.parse(text)
     assertRunResult(parsed)
-    expect(parsed.schemaVersion).toBe(2)
+    expect(parsed.schemaVersion).toBe(3)
     expect(parsed.journeys).toHaveLength(2)
     expect(parsed.summary.steps).toEqual({ total: 5, passed: 3, failed: 1, skipped: 1 })
   })

@@ -24,6 +24,9 @@ beforeAll(async () => {
     if (req.url === '/login') {
       res.writeHead(200, { 'content-type': 'application/json', 'set-cookie': `sid=${SESSION}; Path=/; HttpOnly` })
       res.end(JSON.stringify({ token: TOKEN, user: { id: 7, name: 'ada' } }))
+    } else if (req.url?.startsWith('/items/')) {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ ok: true }))
     } else if (req.url?.startsWith('/hostile')) {
       res.writeHead(500, { 'content-type': 'text/plain', 'x-title': 'ok' })
       res.end(HOSTILE)
@@ -53,8 +56,8 @@ const login = (assertion: (res: { json(): any; headers: Record<string, string> }
     return res
   })
 
-async function runWithConsole(journeys: ReturnType<typeof journey>[], stream: Capture, color?: boolean, baseUrl = base) {
-  const reporter = createConsoleReporter({ stream, color, verbose: true })
+async function runWithConsole(journeys: ReturnType<typeof journey>[], stream: Capture, color?: boolean, baseUrl = base, verbose = true) {
+  const reporter = createConsoleReporter({ stream, color, verbose })
   const runner = createRunner({ baseUrl, reporters: [reporter] })
   const result = await runner.run(journeys)
   await runner.close()
@@ -96,6 +99,33 @@ describe('secrets from the API stay out of every output', () => {
     )
     expect(live.text).toContain('page=2')
     for (const out of [live.text, rendered, renderMarkdown(result), renderJson(result)]) for (const s of SECRETS) expect(out).not.toContain(s)
+  })
+})
+
+describe('the short line of a passed step', () => {
+  it('masks a secret its own exchange held, though only its request line is printed', async () => {
+    const live = new Capture()
+    const use = step('use', async ({ http, ctx }) => {
+      const token = ctx.require<string>('token')
+      const res = await http.get(`/items/${token}?page=3`, { headers: { authorization: `Bearer ${token}` } })
+      assertStatus(res, 200)
+      return res
+    })
+    const signIn = step('login', async ({ http, ctx }) => {
+      const res = await http.post('/login', { json: { email: 'ada@example.test' } })
+      ctx.set('token', res.json().token)
+      return res
+    })
+    const { result, rendered } = await runWithConsole(
+      [journey('short', { steps: [signIn, use] })],
+      live,
+      false,
+      base,
+      false,
+    )
+    expect(result.status).toBe('passed')
+    expect(live.text).toMatch(/✓ use GET http:\/\/127\.0\.0\.1:\d+\/items\/\[REDACTED\]\?page=3 → 200/)
+    for (const out of [live.text, rendered]) for (const s of SECRETS) expect(out).not.toContain(s)
   })
 })
 

@@ -124,7 +124,7 @@ export function sampleRun(overrides: Partial<RunResult> = {}): RunResult {
   health.counts = countNodes(health.nodes)
   const journeys = [checkout, health]
   return {
-    schemaVersion: 2,
+    schemaVersion: 3,
     tool: { name: 'venomqa', version: '0.1.0' },
     startedAt: '2024-05-01T10:00:00.000Z',
     finishedAt: '2024-05-01T10:00:02.005Z',

@@ -2,10 +2,9 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
-import type { Reporter, RunResult } from '@venomqa/core'
+import { type Reporter, type RunResult, TEMP_PREFIX } from '@venomqa/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { atomicWriteFile, createJsonReporter, createMarkdownReporter, writeReports } from '../../src/reporters'
-import { TEMP_PREFIX } from '../../src/atomic-write'
 import { leakedSecrets, sampleRun } from './sample-run'
 
 let dir: string
@@ -79,7 +78,7 @@ describe('writeReports', () => {
     expect(res.failures).toEqual([])
     expect(res.files.map((f) => path.relative(dir, f.file))).toEqual([path.join('out', 'results.json'), 'venomqa-report.md'])
     const json = await readFile(path.join(dir, 'out/results.json'), 'utf8')
-    expect(JSON.parse(json).schemaVersion).toBe(2)
+    expect(JSON.parse(json).schemaVersion).toBe(3)
     expect(leakedSecrets(json)).toEqual([])
     expect(leakedSecrets(await readFile(path.join(dir, 'venomqa-report.md'), 'utf8'))).toEqual([])
     expect(JSON.parse(out.text()).journeys).toHaveLength(2)
@@ -101,7 +100,7 @@ describe('writeReports', () => {
     expect(res.failures).toEqual([{ reporter: 'broken', error: 'render exploded' }])
     expect(warnings.join('\n')).toContain('reporter broken failed: render exploded')
     expect(await readFile(path.join(dir, 'broken.txt'), 'utf8')).toBe('previous report')
-    expect(JSON.parse(await readFile(path.join(dir, 'ok.json'), 'utf8')).schemaVersion).toBe(2)
+    expect(JSON.parse(await readFile(path.join(dir, 'ok.json'), 'utf8')).schemaVersion).toBe(3)
     expect((await readdir(dir)).sort()).toEqual(['broken.txt', 'ok.json'])
   })
 

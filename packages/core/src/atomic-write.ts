@@ -1,3 +1,5 @@
+// The one atomic file writer of VenomQA: the runner's reports, the CLI's files and plugins (a reporter that
+// saves its own output) all write through it, so every temp file has one name pattern and one sweeper.
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
@@ -9,9 +11,10 @@ export const TEMP_PREFIX = '.venomqa-tmp-'
 /**
  * Which machine wrote a temp file. A pid says nothing about a process on another machine (a directory
  * shared over the network, a container with its own pid namespace and host name), so only temp files of
- * this host are judged by their pid.
+ * this host are judged by their pid. Computed on the first write: importing core costs nothing.
  */
-const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8)
+let hostTag: string | undefined
+const thisHost = () => (hostTag ??= createHash('sha256').update(hostname()).digest('hex').slice(0, 8))
 
 /** `<prefix><target>-<host>-<pid>-<random>`: the name a writer gives its temp file. */
 const TEMP_NAME = /-([0-9a-f]{8})-(\d+)-[0-9a-f]{12}$/
@@ -27,7 +30,7 @@ const SWEEP_INTERVAL_MS = 60 * 1000
 const sweptAt = new Map<string, number>()
 
 function tempPathFor(file: string, pid = process.pid): string {
-  return path.join(path.dirname(file), `${TEMP_PREFIX}${path.basename(file)}-${HOST_TAG}-${pid}-${randomBytes(6).toString('hex')}`)
+  return path.join(path.dirname(file), `${TEMP_PREFIX}${path.basename(file)}-${thisHost()}-${pid}-${randomBytes(6).toString('hex')}`)
 }
 
 /**
@@ -77,7 +80,7 @@ export async function removeStaleTempFiles(dir: string, now = Date.now()): Promi
     if (!name.startsWith(TEMP_PREFIX)) continue
     const full = path.join(dir, name)
     const match = TEMP_NAME.exec(name)
-    const writerGone = match?.[1] === HOST_TAG && !isRunning(Number(match[2]))
+    const writerGone = match?.[1] === thisHost() && !isRunning(Number(match[2]))
     if (!writerGone) {
       const info = await stat(full).catch(() => undefined)
       if (!info?.isFile() || now - info.mtimeMs < STALE_TEMP_AGE_MS) continue

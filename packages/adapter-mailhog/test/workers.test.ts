@@ -1,0 +1,110 @@
+/**
+ * Parallel paths on mail catcher workers: each worker has its own catcher and its own instance of a small
+ * app that sends mail over SMTP. At each sync the worker's mailbox becomes a copy of the main one's at the
+ * checkpoint. Every path checks it starts with exactly the checkpoint's mail, empties the mailbox, has the
+ * app send its own, and sees only that.
+ */
+import { type MailPort, type RunResult, assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
+import { type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type MailCatcher, mailCatcherWorkers, startMailCatcher } from '../src'
+import { accepts } from './helpers'
+
+const APP = new URL('./fixtures/mailer-app.mjs', import.meta.url).pathname
+const startApp = (smtpUrl: string) => startNodeProcess(APP, { env: { SMTP_URL: smtpUrl } })
+const subjects = async (mail: MailPort) => (await mail.list()).map((m) => m.subject)
+
+function parallelJourney(run: number) {
+  const paths = Array.from({ length: 8 }, (_, i) =>
+    path(`p${i}`, [
+      step('starts_with_checkpoint_mail', async ({ ports }) => {
+        const mail = ports.require<MailPort>('mail')
+        assertEqual(await subjects(mail), [`welcome-${run}`], `mail at the start of p${i}`)
+        await mail.deleteAll()
+      }),
+      step('app_sends_its_own', async ({ http, ports }) => {
+        assertStatus(await http.post('/send', { json: { to: `p${i}@example.test`, subject: `p${i}` } }), 202)
+        await ports.require<MailPort>('mail').waitForEmail({ subject: `p${i}`, timeoutMs: 10_000 })
+        assertEqual(await subjects(ports.require<MailPort>('mail')), [`p${i}`], `mail seen by p${i}`)
+      }),
+    ]),
+  )
+  return journey(`mail_parallel_${run}`, {
+    requires: ['mail'],
+    steps: [
+      step('welcome_mail', async ({ http, ports }) => {
+        const mail = ports.require<MailPort>('mail')
+        await mail.deleteAll()
+        assertStatus(await http.post('/send', { json: { to: 'a@example.test', subject: `welcome-${run}` } }), 202)
+        await mail.waitForEmail({ subject: `welcome-${run}`, timeoutMs: 10_000 })
+      }),
+      checkpoint('welcomed'),
+      branch('welcomed', paths),
+      step('main_line_back_at_checkpoint', async ({ ports }) => {
+        assertEqual(await subjects(ports.require<MailPort>('mail')), [`welcome-${run}`], 'mail after the branch')
+      }),
+    ],
+  })
+}
+
+function expectParallelPass(result: RunResult, run: number): void {
+  const j = result.journeys[0]!
+  expect(j.issues, `run ${run}`).toEqual([])
+  expect(j.status).toBe('passed')
+  const br = j.nodes.find((n) => n.kind === 'branch')
+  if (br?.kind !== 'branch') throw new Error('no branch')
+  expect(br.paths.map((p) => p.name)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'])
+  expect(new Set(br.paths.map((p) => p.worker ?? 0)).size).toBe(4)
+}
+
+describe('mailCatcherWorkers', () => {
+  let catcher: MailCatcher
+  let app: RunningProcess
+  beforeAll(async () => {
+    catcher = await startMailCatcher()
+    app = await startApp(catcher.smtpUrl)
+  })
+  afterAll(async () => {
+    await app?.stop()
+    await catcher?.close()
+  })
+
+  it('runs 8 paths on 4 workers, each catcher holding the checkpoint mail plus its own, 20 times over', async () => {
+    const smtpUrls: string[] = []
+    const runner = createRunner({
+      baseUrl: app.url,
+      // The catcher is found through the run's mail port.
+      ports: { mail: catcher.client() },
+      stateBackends: [catcher.stateBackend()],
+      parallelPaths: 4,
+      workerSetup: mailCatcherWorkers({
+        async startApp(_index, smtpUrl) {
+          smtpUrls.push(smtpUrl)
+          const w = await startApp(smtpUrl)
+          return { baseUrl: w.url, close: () => w.stop() }
+        },
+      }),
+    })
+    try {
+      for (let run = 0; run < 20; run++) expectParallelPass(await runner.run(parallelJourney(run)), run)
+    } finally {
+      await runner.close()
+    }
+    expect(new Set(smtpUrls).size).toBe(3)
+    // The workers' catchers are closed with the run.
+    for (const url of smtpUrls) expect(await accepts(Number(new URL(url).port))).toBe(false)
+  }, 120_000)
+
+  it('refuses to copy from a mail port that is not the embedded catcher', async () => {
+    const runner = createRunner({
+      baseUrl: app.url,
+      ports: { mail: { list: async () => [] } },
+      parallelPaths: 2,
+      workerSetup: mailCatcherWorkers({ startApp: async () => ({ baseUrl: app.url }) }),
+    })
+    const j = (await runner.run(journey('x', { steps: [checkpoint('c'), branch('c', [path('a', [step('s', () => {})]), path('b', [step('t', () => {})])])] }))).journeys[0]!
+    await runner.close()
+    expect(j.issues.map((i) => i.error).join('\n')).toMatch(/mailCatcherWorkers: the run's "mail" port is not the embedded mail catcher \(a MailHog or Mailpit server cannot be copied\)/)
+  })
+})

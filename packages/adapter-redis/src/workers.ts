@@ -1,0 +1,247 @@
+import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup } from '@venomqa/core'
+import type { Redis } from 'ioredis'
+import { RedisCache } from './cache'
+import { DEFAULT_REDIS_URL, type OwnedClient, chunks, closeClient, describeClient, openClient, prefixPattern, scanScope } from './connection'
+import { BullQueue } from './queue'
+import { dumpBatch, restoreBatch } from './scripts'
+import { RedisState } from './state'
+
+/** What a redis part gives the app of each worker. */
+export interface RedisWorkerResources {
+  /** The worker's Redis: the main one's server, and the worker's own DB (`redis://host:6379/<db>`). */
+  redisUrl: string
+  /** With `keyPrefix`: what the app must put before every key it writes (its cache prefix, BullMQ's prefix); '' with a DB per worker. */
+  redisKeyPrefix: string
+}
+
+export interface RedisWorkersOptions {
+  /** The main Redis and DB (`redis://host:6379/<db>`), worker 0's. Default redis://127.0.0.1:6379. */
+  url?: string
+  /** The app's keys, copied at each sync: a prefix or several, as for the state backend. This or `wholeDb` is required. */
+  prefix?: string | string[]
+  /** Every key of the main DB is the app's (each worker's DB is then the app's alone too). */
+  wholeDb?: boolean
+  /** The DB of worker `index`. Default: the main DB's index + `index` (DB 0's workers use DBs 1, 2, 3...). */
+  db?(index: number, mainDb: number): number
+  /**
+   * Isolate workers by key prefix instead, in the main DB: worker `index`'s copy of a key is `keyPrefix(index)
+   * + key`, and its app must put `resources.redisKeyPrefix` before every key it writes. Needs `prefix`.
+   */
+  keyPrefix?(index: number): string
+  /** Start the app for worker `index` against `redisUrl`. Leave it out inside composeWorkers, whose startApp gets every part's resources. */
+  startApp?(index: number, redisUrl: string, resources: WorkerAppResources<RedisWorkerResources>): Promise<WorkerApp>
+  /** The environment variable that carries the worker's Redis URL to its app (`resources.env`). Default REDIS_URL. */
+  env?: string
+}
+
+const PART = 'redisWorkers'
+/** Keys per script call, as the state backend does. */
+const BATCH = 2000
+
+/** One worker's view: its DB (or key prefix), and clients on the main DB and on its own. */
+interface Worker {
+  main: OwnedClient
+  mine: OwnedClient
+  /** Put before every main key to get the worker's key; empty with a DB per worker. */
+  keyPrefix: Buffer
+}
+
+/**
+ * Worker setup (and part for composeWorkers) for apps that keep state in Redis: each worker gets a DB of
+ * its own (or, with `keyPrefix`, a key prefix in the main DB), its own state backend, and its own copy of
+ * the run's `cache` and `queue` ports when they are on the main DB. At each sync the app's keys in the
+ * main DB, at the checkpoint, are copied into the worker's with DUMP/RESTORE, their TTLs still running,
+ * and the worker's keys in scope that the main DB does not have are deleted.
+ */
+export function redisWorkers(options: RedisWorkersOptions) {
+  const o = options ?? ({} as RedisWorkersOptions)
+  const prefixes = o.prefix === undefined ? [] : Array.isArray(o.prefix) ? o.prefix : [o.prefix]
+  if (prefixes.some((p) => typeof p !== 'string' || p === ''))
+    throw new ConfigError(`${PART}: \`prefix\` must be a non-empty string or a list of them, got ${JSON.stringify(o.prefix)}`, { where: 'prefix' })
+  if (o.wholeDb && prefixes.length) throw new ConfigError(`${PART}: give \`prefix\` or \`wholeDb: true\`, not both`, { where: 'prefix' })
+  if (!o.wholeDb && !prefixes.length)
+    throw new ConfigError(
+      `${PART}: say which keys are the app's, the ones copied to every worker: \`prefix: 'myapp:'\` (or a list), or \`wholeDb: true\` when the main DB is the app's alone`,
+      { where: 'prefix' },
+    )
+  if (o.keyPrefix && o.db) throw new ConfigError(`${PART}: give \`db\` (a DB per worker) or \`keyPrefix\` (a key prefix per worker), not both`, { where: 'keyPrefix' })
+  if (o.keyPrefix && o.wholeDb)
+    throw new ConfigError(`${PART}: with \`wholeDb\` every key of the main DB is the app's, workers' keys included; give the app's \`prefix\` to isolate workers by \`keyPrefix\``, {
+      where: 'keyPrefix',
+    })
+  for (const key of ['db', 'keyPrefix', 'startApp'] as const)
+    if (o[key] !== undefined && typeof o[key] !== 'function') throw new ConfigError(`${PART}: \`${key}\` must be a function of the worker's index`, { where: key })
+  const url = o.url ?? DEFAULT_REDIS_URL
+  const mainDb = dbOf(url)
+  const workers = new Map<number, Worker>()
+
+  /** Worker `index`'s DB and key prefix, checked against the main's scope. */
+  const placeOf = (index: number): { db: number; keyPrefix: string } => {
+    if (o.keyPrefix) {
+      const keyPrefix = o.keyPrefix(index)
+      if (typeof keyPrefix !== 'string' || keyPrefix === '')
+        throw new ConfigError(`${PART}: keyPrefix(${index}) must return a non-empty string, got ${JSON.stringify(keyPrefix)}`, { where: 'keyPrefix' })
+      // The main's rollback deletes the keys in its scope that its checkpoint lacks: a worker's keys must lie outside it.
+      const clash = prefixes.flatMap((p) => prefixes.filter((q) => (keyPrefix + p).startsWith(q) || q.startsWith(keyPrefix + p)).map((q) => [p, q]))
+      if (clash.length)
+        throw new ConfigError(
+          `${PART}: worker ${index}'s keys ("${keyPrefix}${clash[0]![0]}...") would be inside the main's scope ("${clash[0]![1]}..."), whose rollback deletes them; choose a keyPrefix that no prefix of the app starts with`,
+          { where: 'keyPrefix' },
+        )
+      return { db: mainDb, keyPrefix }
+    }
+    const db = o.db ? o.db(index, mainDb) : mainDb + index
+    if (!Number.isInteger(db) || db < 0) throw new ConfigError(`${PART}: db(${index}) must return a DB index (an integer >= 0), got ${JSON.stringify(db)}`, { where: 'db' })
+    if (db === mainDb) throw new ConfigError(`${PART}: worker ${index} would use the main DB ${mainDb}; give each worker a DB of its own (or use keyPrefix)`, { where: 'db' })
+    return { db, keyPrefix: '' }
+  }
+
+  const part: WorkerPart<RedisWorkerResources> = {
+    part: PART,
+    needsApp: true,
+    async prepare(index, main) {
+      const { db, keyPrefix } = placeOf(index)
+      const connection = { url, db }
+      const worker: Worker = { main: openClient({ url, db: mainDb }), mine: openClient(connection), keyPrefix: Buffer.from(keyPrefix) }
+      try {
+        await claim(worker, scopeOf(prefixes, keyPrefix), index)
+      } catch (err) {
+        await Promise.all([closeClient(worker.main), closeClient(worker.mine)])
+        if (err instanceof ConfigError) throw err
+        throw new StateError(`redis:w${index}`, `cannot use Redis DB ${db} at ${worker.mine.where}: ${(err as Error).message}`, { cause: err })
+      }
+      workers.set(index, worker)
+      // The run's ports on the main DB get a twin on the worker's; ports elsewhere stay shared.
+      const mainWhere = worker.main.where
+      const ports: Record<string, unknown> = {}
+      for (const [name, port] of main.ports)
+        if ((port instanceof RedisCache || port instanceof BullQueue) && describeClient(port.redis) === mainWhere) ports[name] = port.twin(connection, keyPrefix)
+      const redisUrl = withDb(url, db)
+      return {
+        resources: { redisUrl, redisKeyPrefix: keyPrefix },
+        env: { [o.env ?? 'REDIS_URL']: redisUrl },
+        stateBackends: [
+          new RedisState({ ...connection, name: `redis:w${index}`, ...(o.wholeDb ? { wholeDb: true } : { prefix: prefixes.map((p) => keyPrefix + p) }) }),
+        ],
+        ports,
+        close: async () => {
+          workers.delete(index)
+          await Promise.allSettled(Object.values(ports).map((p) => (p as RedisCache | BullQueue).close()))
+          try {
+            await removeKeys(worker.mine.redis, scopeOf(prefixes, keyPrefix), markerOf(worker))
+            await worker.mine.redis.del(markerOf(worker))
+          } finally {
+            await Promise.all([closeClient(worker.main), closeClient(worker.mine)])
+          }
+        },
+      }
+    },
+    async sync(index) {
+      const worker = workers.get(index)
+      if (!worker) throw new Error(`worker ${index} was not created`)
+      try {
+        await copyKeys(worker, prefixes, `redis:w${index}`)
+      } catch (err) {
+        if (err instanceof StateError) throw err
+        throw new StateError(`redis:w${index}`, `copying the main DB (${worker.main.where}) to worker ${index}'s (${worker.mine.where}) failed: ${(err as Error).message}`, { cause: err })
+      }
+    },
+    covers: (b: StateBackend) => b instanceof RedisState,
+  }
+  const startApp = o.startApp
+  return asWorkerSetup(part, startApp && ((index, resources) => startApp(index, resources.redisUrl, resources)), 'startApp(index, redisUrl)')
+}
+
+/** SCAN patterns of a scope: the prefixes (each after `keyPrefix`), or every key. */
+function scopeOf(prefixes: string[], keyPrefix: string): (string | undefined)[] {
+  return prefixes.length ? prefixes.map((p) => prefixPattern(keyPrefix + p)) : [undefined]
+}
+
+/** Says that the keys in scope around it are a worker's: written by this package, to be deleted at will. */
+const MARKER = '__venomqa_worker__'
+const markerOf = (worker: Worker) => Buffer.concat([worker.keyPrefix, Buffer.from(MARKER)])
+const isMarker = (worker: Worker, key: Buffer) => key.equals(markerOf(worker))
+
+/**
+ * Make the worker's place (DB or key prefix) its own: keys in scope there are deleted, unless no worker
+ * wrote them (no marker): those are someone else's, and refused rather than lost.
+ */
+async function claim(worker: Worker, patterns: (string | undefined)[], index: number): Promise<void> {
+  const redis = worker.mine.redis
+  const found = (await scanScope(redis, patterns)).filter((k) => !isMarker(worker, k))
+  if (found.length && !(await redis.exists(markerOf(worker))))
+    throw new ConfigError(
+      `${PART}: worker ${index}'s place (${worker.mine.where}${worker.keyPrefix.length ? `, keys under "${worker.keyPrefix}"` : ''}) already holds ${found.length} key(s) of the app's scope that no worker wrote (${found
+        .slice(0, 3)
+        .map((k) => `"${k.toString()}"`)
+        .join(', ')}${found.length > 3 ? ', ...' : ''}); a worker deletes them. Give workers places of their own with ${worker.keyPrefix.length ? 'keyPrefix(index)' : 'db(index)'}, or empty that one`,
+      { where: worker.keyPrefix.length ? 'keyPrefix' : 'db' },
+    )
+  await redis.set(markerOf(worker), `worker ${index}`)
+  await removeKeys(redis, patterns, markerOf(worker))
+}
+
+async function removeKeys(redis: Redis, patterns: (string | undefined)[], keep?: Buffer): Promise<void> {
+  const keys = (await scanScope(redis, patterns)).filter((k) => !keep || !k.equals(keep))
+  for (const batch of chunks(keys, BATCH)) await redis.unlink(...batch)
+}
+
+/**
+ * The main DB's keys in scope, DUMPed with their remaining TTL, RESTOREd (REPLACE) under the worker's
+ * names; the worker's keys in scope the main does not have are deleted. TTLs keep running: a key gets
+ * what it had left when dumped minus the time since.
+ */
+async function copyKeys(worker: Worker, prefixes: string[], backend: string): Promise<void> {
+  const mainKeys = await scanScope(worker.main.redis, scopeOf(prefixes, ''))
+  const rename = (key: Buffer) => (worker.keyPrefix.length ? Buffer.concat([worker.keyPrefix, key]) : key)
+  const saved: { key: Buffer; dump: Buffer; expiresAt?: number }[] = []
+  for (const batch of chunks(mainKeys, BATCH)) {
+    const sentAt = performance.now()
+    const dumped = await dumpBatch(worker.main.redis, batch)
+    batch.forEach((key, i) => {
+      const { dump, pttl } = dumped[i]!
+      // Gone between SCAN and DUMP: not part of the state.
+      if (dump === null || pttl === -2) return
+      saved.push({ key: rename(key), dump, expiresAt: pttl > 0 ? sentAt + pttl : undefined })
+    })
+  }
+  const keep = new Set(saved.map((s) => s.key.toString('latin1')))
+  const stale = (await scanScope(worker.mine.redis, scopeOf(prefixes, worker.keyPrefix.toString()))).filter((k) => !keep.has(k.toString('latin1')) && !isMarker(worker, k))
+  const ops: { key: Buffer; ttl: number; dump?: Buffer }[] = stale.map((key) => ({ key, ttl: -1 }))
+  const failures: string[] = []
+  for (const batch of chunks([...ops, ...saved.map((s) => ({ key: s.key, ttl: 0, dump: s.dump, expiresAt: s.expiresAt }))], BATCH)) {
+    const now = performance.now()
+    const failed = await restoreBatch(
+      worker.mine.redis,
+      batch.map((op) => {
+        const expiresAt = (op as { expiresAt?: number }).expiresAt
+        if (!op.dump || expiresAt === undefined) return op
+        const left = Math.floor(expiresAt - now)
+        // Expired since it was dumped: absent on the main DB by now too.
+        return left > 0 ? { key: op.key, ttl: left, dump: op.dump } : { key: op.key, ttl: -1 }
+      }),
+    )
+    for (const f of failed) failures.push(`${f.key.toString()}: ${f.error}`)
+  }
+  if (failures.length)
+    throw new StateError(backend, `could not copy ${failures.length} key(s) to ${worker.mine.where}: ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? '; ...' : ''}`)
+}
+
+function dbOf(url: string): number {
+  let path = ''
+  try {
+    path = new URL(url).pathname.replace(/^\//, '')
+  } catch {
+    throw new ConfigError(`${PART}: \`url\` is not a valid redis:// URL`, { where: 'url' })
+  }
+  if (path === '') return 0
+  const db = Number(path)
+  if (!Number.isInteger(db) || db < 0) throw new ConfigError(`${PART}: the path of \`url\` must be a DB index, as in redis://host:6379/2`, { where: 'url' })
+  return db
+}
+
+function withDb(url: string, db: number): string {
+  const u = new URL(url)
+  u.pathname = `/${db}`
+  return u.toString()
+}

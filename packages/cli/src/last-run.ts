@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { type RunResult, UserError, errorMessage } from '@venomqa/core'
+import { journeyId } from './shard/split'
+
+/**
+ * Where `venomqa run` records how its last run ended, for `--last-failed`: under the project root, in a
+ * directory of VenomQA's own that a project can git-ignore (as Playwright's test-results/.last-run.json
+ * and Vitest's cache are).
+ */
+export const LAST_RUN_FILE = '.venomqa/last-run.json'
+
+/** What the file holds: the run's status and the id (`file#name`) of every journey that failed in it. */
+export interface LastRun {
+  version: 1
+  status: 'passed' | 'failed'
+  finishedAt: string
+  failedJourneys: string[]
+}
+
+export function lastRunPath(root: string): string {
+  return path.join(root, LAST_RUN_FILE)
+}
+
+/** The record of a finished run. A journey that failed in any repetition is listed once; a flaky one passed. */
+export function lastRunOf(run: RunResult): LastRun {
+  const failed = run.journeys.filter((j) => j.status === 'failed').map((j) => journeyId(j.file, j.name))
+  return { version: 1, status: run.status, finishedAt: run.finishedAt, failedJourneys: [...new Set(failed)] }
+}
+
+/** Write the record atomically (a run interrupted while writing never leaves half a file). */
+export async function writeLastRun(root: string, run: RunResult): Promise<void> {
+  const { atomicWriteFile } = await import('@venomqa/runner')
+  await atomicWriteFile(lastRunPath(root), `${JSON.stringify(lastRunOf(run), null, 2)}\n`)
+}
+
+/** The record, or undefined when there is none yet. One that cannot be read as a record is a user error naming the file. */
+export async function readLastRun(root: string): Promise<LastRun | undefined> {
+  let text: string
+  try {
+    text = await readFile(lastRunPath(root), 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new UserError('E_LAST_RUN', `--last-failed: cannot read ${LAST_RUN_FILE}: ${errorMessage(err)}`, { where: LAST_RUN_FILE })
+  }
+  let value: Partial<LastRun>
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw new UserError('E_LAST_RUN', `--last-failed: ${LAST_RUN_FILE} is not JSON; delete it, and a run without --last-failed writes it again`, { where: LAST_RUN_FILE })
+  }
+  if (!value || typeof value !== 'object' || !Array.isArray(value.failedJourneys) || value.failedJourneys.some((id) => typeof id !== 'string'))
+    throw new UserError('E_LAST_RUN', `--last-failed: ${LAST_RUN_FILE} does not list the failed journeys ("failedJourneys": [...]); delete it, and a run without --last-failed writes it again`, {
+      where: LAST_RUN_FILE,
+    })
+  return { version: 1, status: value.status === 'passed' ? 'passed' : 'failed', finishedAt: String(value.finishedAt ?? ''), failedJourneys: value.failedJourneys }
+}
+
+/** What `--last-failed` leaves of the journeys the other filters selected, or why it leaves none. */
+export type LastFailedSelection<T> =
+  | { kind: 'no-record' }
+  | { kind: 'none-failed'; lastRun: LastRun }
+  | { kind: 'none-selected'; lastRun: LastRun }
+  | { kind: 'selected'; items: T[]; lastRun: LastRun }
+
+/** The selected journeys that failed in the last run, in the order they were selected. */
+export function selectLastFailed<T extends { journey: { name: string }; file: string }>(selected: readonly T[], lastRun: LastRun | undefined): LastFailedSelection<T> {
+  if (!lastRun) return { kind: 'no-record' }
+  if (!lastRun.failedJourneys.length) return { kind: 'none-failed', lastRun }
+  const failed = new Set(lastRun.failedJourneys)
+  const items = selected.filter((x) => failed.has(journeyId(x.file, x.journey.name)))
+  return items.length ? { kind: 'selected', items, lastRun } : { kind: 'none-selected', lastRun }
+}

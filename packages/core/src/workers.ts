@@ -1,0 +1,285 @@
+/**
+ * Workers for parallel paths: what a `workerSetup` is, and the parts it can be composed of. A worker is a
+ * system of its own (an app instance, its database, its Redis DB, its mail catcher...), synced to the main
+ * line's checkpoint before it runs paths. Each package that knows a service gives a part for it
+ * (`postgresWorkers`, `redisWorkers`, ...); `composeWorkers` joins the parts of one system and starts one
+ * app per worker with every part's resources. See docs/parallel.md.
+ */
+import { ConfigError, VenomError, errorMessage } from './errors'
+import type { StateBackend } from './ports'
+
+/** What a worker setup learns about worker 0: the run's own app, ports and state backends. */
+export interface MainSystem {
+  /** The run's base URL. */
+  readonly baseUrl: string
+  /** The run's ports by name (plugins' and the runner option's). */
+  readonly ports: ReadonlyMap<string, unknown>
+  /** The run's own state backends. */
+  readonly stateBackends: readonly StateBackend[]
+}
+
+export interface WorkerSyncInfo {
+  /** The checkpoint worker 0 stands at. */
+  checkpoint: string
+  journey: string
+  main: MainSystem
+}
+
+/** What one worker has for itself: an app instance (base URL) and the state backends of its system. */
+export interface WorkerResources {
+  /**
+   * The worker's app. Left out, the worker sends its requests to the run's own app: only right when all
+   * the state its paths touch is in the worker's own backends and ports (in-memory ports, for instance).
+   */
+  baseUrl?: string
+  stateBackends?: StateBackend[]
+  /** Ports of this worker's side services; the run's ports are used for names it does not give. */
+  ports?: Record<string, unknown>
+  /** Stop what `create` started. */
+  close?(): void | Promise<void>
+}
+
+/**
+ * Isolation by workers: each worker has its own World. Worker 0 is the run's own base URL and backends;
+ * `create` makes workers 1, 2, ... (e.g. one app process per worker, each with its own database).
+ */
+export interface WorkerSetup {
+  /** Called once per run for each extra worker, when first needed. */
+  create(index: number, main: MainSystem): Promise<WorkerResources>
+  /**
+   * Make worker `index`'s system equal to worker 0's, which stands at `checkpoint` right now. Called before
+   * the worker runs paths of a parallel branch, after its own checkpoints were released; its state backends
+   * stay connected and take a fresh checkpoint right after.
+   * Not needed for parallel journeys (`workers`), which each start from their worker's own state.
+   */
+  sync?(index: number, info: WorkerSyncInfo): Promise<void>
+}
+
+/** An app instance a worker setup started: its base URL, and how to stop it. */
+export interface WorkerApp {
+  baseUrl: string
+  close?(): void | Promise<void>
+}
+
+/** What a part made for one worker, before the worker's app starts. */
+export interface PreparedWorkerPart<R extends object = object> {
+  /** What the app needs to reach this part (`{ databaseUrl }`, `{ redisUrl }`...): handed to `startApp`. */
+  resources?: R
+  /** The same, as environment variables for an app configured from its environment (`DATABASE_URL`...). */
+  env?: Record<string, string>
+  /** The worker's state backends for this part; a function when they need the app's base URL. */
+  stateBackends?: StateBackend[] | ((app: { baseUrl: string }) => StateBackend[])
+  /** The worker's ports for this part, by name. */
+  ports?: Record<string, unknown>
+  /** Undo `prepare` (drop the database, stop the server). Called after the app was stopped. */
+  close?(): void | Promise<void>
+}
+
+/** One side of a worker's system, for `composeWorkers`. Each package's `<service>Workers(...)` returns one. */
+export interface WorkerPart<R extends object = object> {
+  /** The part's name in messages: 'postgresWorkers', 'redisWorkers'... */
+  readonly part: string
+  /** True when what the part prepares is used through an app (a database, a mail server), so each worker needs one. */
+  readonly needsApp: boolean
+  /** Make worker `index`'s own copy of this side of the system (create a database, start a server). */
+  prepare(index: number, main: MainSystem): Promise<PreparedWorkerPart<R>>
+  /** Copy worker 0's state of this side, at the checkpoint, into worker `index`'s. */
+  sync?(index: number, info: WorkerSyncInfo): Promise<void>
+  /** True for the run's state backends this part gives every worker a copy of (see the check in `composeWorkers`). */
+  covers?(backend: StateBackend): boolean
+  /** Set when the part was given its own `startApp`: it is then a whole setup, not a part to compose. */
+  readonly ownStartApp?: boolean
+}
+
+/** What `startApp` receives: every part's resources, and `env` with all their environment variables. */
+export type WorkerAppResources<R extends object = object> = R & { env: Record<string, string> }
+
+export interface ComposeWorkersOptions<R extends object = object> {
+  /** Start worker `index`'s app against its own resources (database URL, Redis URL, SMTP URL...). */
+  startApp(index: number, resources: WorkerAppResources<R>): Promise<WorkerApp>
+}
+
+type ResourcesOf<P> = P extends WorkerPart<infer R> ? R : never
+type Intersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never
+/** The resources of several parts, merged: `{ databaseUrl } & { redisUrl }`. */
+export type ComposedResources<P extends readonly WorkerPart<any>[]> = [ResourcesOf<P[number]>] extends [never] ? object : Intersection<ResourcesOf<P[number]>> & object
+
+/** A worker setup made of parts. */
+export interface ComposedWorkers extends WorkerSetup {
+  readonly parts: readonly WorkerPart[]
+}
+
+/**
+ * One worker setup from the parts of a system: each part prepares its side of every worker (a database, a
+ * Redis DB, a mail catcher...), then `startApp` starts the worker's app with all their resources at once,
+ * and at each parallel branch every part copies worker 0's state at the checkpoint into the worker's.
+ *
+ *   workerSetup: composeWorkers(postgresWorkers({ url }), redisWorkers({ url, wholeDb: true }), mailCatcherWorkers(),
+ *     { startApp: (index, r) => startMyApp({ DATABASE_URL: r.databaseUrl, REDIS_URL: r.redisUrl, SMTP_URL: r.smtpUrl }) })
+ */
+export function composeWorkers<P extends WorkerPart<any>[]>(...args: [...parts: P, options: ComposeWorkersOptions<ComposedResources<P>>]): ComposedWorkers
+export function composeWorkers<P extends WorkerPart<any>[]>(...parts: P): ComposedWorkers
+export function composeWorkers(...args: unknown[]): ComposedWorkers {
+  const last = args[args.length - 1]
+  const hasOptions = args.length > 0 && !isPart(last) && typeof last === 'object' && last !== null
+  const options = hasOptions ? (last as Partial<ComposeWorkersOptions>) : undefined
+  const parts = (hasOptions ? args.slice(0, -1) : args) as unknown[]
+  if (parts.length === 0)
+    throw new ConfigError('composeWorkers: give the parts of the system, e.g. composeWorkers(postgresWorkers({ url }), redisWorkers({ url, wholeDb: true }), { startApp })', { where: 'workerSetup' })
+  parts.forEach((p, i) => {
+    if (!isPart(p))
+      throw new ConfigError(
+        `composeWorkers: argument ${i + 1} is not a worker part (such as postgresWorkers(...) or redisWorkers(...)); the options, { startApp }, come last`,
+        { where: 'workerSetup' },
+      )
+    if (p.ownStartApp)
+      throw new ConfigError(
+        `composeWorkers: ${p.part} was given its own startApp; inside composeWorkers one startApp, the last argument, starts each worker's app with every part's resources: move it there`,
+        { where: 'workerSetup' },
+      )
+  })
+  if (options && typeof options.startApp !== 'function')
+    throw new ConfigError('composeWorkers: the last argument must be { startApp(index, resources) } or a worker part', { where: 'workerSetup' })
+  return composed('composeWorkers', parts as WorkerPart[], options?.startApp)
+}
+
+/**
+ * A part as a whole worker setup, for a system with this one side: `postgresWorkers({ url, startApp })`.
+ * Without `startApp`, a part that needs an app can only be composed; its `create` says so.
+ */
+export function asWorkerSetup<R extends object>(
+  part: WorkerPart<R>,
+  startApp: ((index: number, resources: WorkerAppResources<R>) => Promise<WorkerApp>) | undefined,
+  usage: string,
+): WorkerPart<R> & ComposedWorkers {
+  const setup = startApp || !part.needsApp ? composed(part.part, [part], startApp as ComposeWorkersOptions['startApp'] | undefined) : undefined
+  return {
+    ...part,
+    ownStartApp: !!startApp,
+    parts: [part],
+    // Alone, its failures name it as they do in a composition.
+    ...(setup?.sync ? { sync: setup.sync } : {}),
+    async create(index: number, main: MainSystem) {
+      if (!setup)
+        throw new ConfigError(
+          `${part.part}: each worker needs its own app: give ${usage}, or put ${part.part}(...) in composeWorkers(..., { startApp(index, resources) }) with the other parts of the system`,
+          { where: 'startApp' },
+        )
+      return setup.create(index, main)
+    },
+  }
+}
+
+function isPart(value: unknown): value is WorkerPart {
+  return !!value && typeof value === 'object' && typeof (value as WorkerPart).prepare === 'function' && typeof (value as WorkerPart).part === 'string'
+}
+
+/** Keys two parts both gave: a mistake, since the app would get one of them silently. */
+function mergeInto(into: Record<string, unknown>, owners: Map<string, string>, from: Record<string, unknown> | undefined, part: string, what: string, label: string): void {
+  for (const [key, value] of Object.entries(from ?? {})) {
+    const owner = owners.get(key)
+    if (owner !== undefined)
+      throw new ConfigError(`${label}: ${owner} and ${part} both give the ${what} "${key}"; a worker can have only one (write a workerSetup by hand for a system with two)`, {
+        where: 'workerSetup',
+      })
+    owners.set(key, part)
+    into[key] = value
+  }
+}
+
+function composed(label: string, parts: readonly WorkerPart[], startApp: ComposeWorkersOptions['startApp'] | undefined): ComposedWorkers {
+  const needApp = parts.filter((p) => p.needsApp).map((p) => p.part)
+  if (needApp.length && !startApp)
+    throw new ConfigError(
+      `${label}: ${needApp.join(', ')} ${needApp.length > 1 ? 'need' : 'needs'} an app per worker, started against the worker's own resources: add { startApp(index, resources) } as the last argument`,
+      { where: 'workerSetup' },
+    )
+  return {
+    parts,
+    async create(index, main) {
+      refuseShared(label, parts, main)
+      const prepared: { part: WorkerPart; made: PreparedWorkerPart }[] = []
+      const undo = async () => {
+        for (const { made } of prepared.reverse()) await Promise.resolve(made.close?.()).catch(() => {})
+      }
+      let app: WorkerApp | undefined
+      try {
+        for (const part of parts) prepared.push({ part, made: (await named(part.part, index, () => part.prepare(index, main))) ?? {} })
+        const resources: Record<string, unknown> = {}
+        const env: Record<string, string> = {}
+        const resourceOwners = new Map<string, string>()
+        const envOwners = new Map<string, string>()
+        for (const { part, made } of prepared) {
+          mergeInto(resources, resourceOwners, made.resources as Record<string, unknown> | undefined, part.part, 'resource', label)
+          mergeInto(env, envOwners, made.env, part.part, 'environment variable', label)
+        }
+        if (startApp) {
+          app = await startApp(index, { ...resources, env } as WorkerAppResources)
+          if (!app || typeof app.baseUrl !== 'string')
+            throw new ConfigError(`${label}: startApp(${index}, ...) must return { baseUrl, close }, got ${describe(app)}`, { where: 'startApp' })
+        }
+        const started = app
+        const stateBackends: StateBackend[] = []
+        const ports: Record<string, unknown> = {}
+        const portOwners = new Map<string, string>()
+        for (const { part, made } of prepared) {
+          const backends = typeof made.stateBackends === 'function' ? made.stateBackends({ baseUrl: started?.baseUrl ?? main.baseUrl }) : (made.stateBackends ?? [])
+          stateBackends.push(...backends)
+          mergeInto(ports, portOwners, made.ports, part.part, 'port', label)
+        }
+        return {
+          ...(started ? { baseUrl: started.baseUrl } : {}),
+          stateBackends,
+          ports,
+          close: async () => {
+            const errors: string[] = []
+            if (started?.close) await Promise.resolve(started.close()).catch((e: unknown) => errors.push(`the app: ${errorMessage(e)}`))
+            for (const { part, made } of [...prepared].reverse())
+              await Promise.resolve(made.close?.()).catch((e: unknown) => errors.push(`${part.part}: ${errorMessage(e)}`))
+            if (errors.length) throw new Error(`closing worker ${index}: ${errors.join('; ')}`)
+          },
+        }
+      } catch (err) {
+        if (app?.close) await Promise.resolve(app.close()).catch(() => {})
+        await undo()
+        throw err
+      }
+    },
+    async sync(index, info) {
+      for (const part of parts) if (part.sync) await named(part.part, index, () => part.sync!(index, info))
+    },
+  }
+}
+
+/**
+ * A state backend of the run that no part copies would be shared by every worker, so their paths would see
+ * and undo each other's writes: refused, as the runner refuses parallel paths without workers.
+ */
+function refuseShared(label: string, parts: readonly WorkerPart[], main: MainSystem): void {
+  const shared = main.stateBackends.filter((b) => !b.parallelSafe && !parts.some((p) => p.covers?.(b)))
+  if (shared.length === 0) return
+  const names = shared.map((b) => `"${b.name}" (${b.mechanism})`).join(', ')
+  throw new ConfigError(
+    `${label}: the run's state backend${shared.length > 1 ? 's' : ''} ${names} would be shared by every worker, so paths running at once would see each other's writes. ` +
+      `Give every worker its own copy: add the matching part (postgresWorkers, mysqlWorkers, redisWorkers, wiremockWorkers, mailCatcherWorkers, httpControlWorkers, memoryWorkers) with composeWorkers; see docs/parallel.md`,
+    { where: 'workerSetup' },
+  )
+}
+
+/** Run a part's step; an error that does not say where it came from gets the part and the worker. */
+async function named<T>(part: string, index: number, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (err) {
+    if (err instanceof VenomError) throw err
+    // The worker's state is unknown: as for a state backend's failure, the branch stops.
+    throw new VenomError('E_STATE', `${part}: worker ${index}: ${errorMessage(err)}`, { cause: err })
+  }
+}
+
+/** What came back instead of a WorkerApp, without its values (they may hold credentials). */
+function describe(value: unknown): string {
+  if (value === null || typeof value !== 'object') return value === undefined || value === null ? String(value) : `a ${typeof value}`
+  const keys = Object.keys(value)
+  return keys.length ? `an object with ${keys.join(', ')}` : 'an empty object'
+}

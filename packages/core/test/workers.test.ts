@@ -1,0 +1,95 @@
+/**
+ * composeWorkers without services: the order it prepares, starts and closes things in, what startApp
+ * receives, and the mistakes it refuses. The real services are in each package's workers test.
+ */
+import { describe, expect, it } from 'vitest'
+import { type MainSystem, type StateBackend, type WorkerPart, asWorkerSetup, composeWorkers } from '../src/index'
+
+const main: MainSystem = { baseUrl: 'http://main', ports: new Map(), stateBackends: [] }
+
+function backend(name: string, parallelSafe = false): StateBackend {
+  const noop = async () => {}
+  return { name, mechanism: 'test', parallelSafe, connect: noop, checkpoint: noop, rollback: noop, release: noop, disconnect: noop }
+}
+
+/** A part that records what happens to it in `log`. */
+function part(name: string, log: string[], made: { resources?: Record<string, string>; env?: Record<string, string>; ports?: Record<string, unknown> } = {}): WorkerPart<any> {
+  return {
+    part: name,
+    needsApp: true,
+    async prepare(index) {
+      log.push(`prepare ${name} ${index}`)
+      return { ...made, stateBackends: (app: { baseUrl: string }) => [backend(`${name}@${app.baseUrl}`)], close: () => void log.push(`close ${name} ${index}`) }
+    },
+    async sync(index, info) {
+      log.push(`sync ${name} ${index} at ${info.checkpoint}`)
+    },
+    covers: (b) => b.name === name,
+  }
+}
+
+describe('composeWorkers', () => {
+  it('prepares every part, starts one app with all their resources, and closes the app before the parts, in reverse', async () => {
+    const log: string[] = []
+    const setup = composeWorkers(part('db', log, { resources: { databaseUrl: 'pg://w1' }, env: { DATABASE_URL: 'pg://w1' } }), part('mail', log, { resources: { smtpUrl: 'smtp://w1' }, env: { SMTP_URL: 'smtp://w1' }, ports: { mail: 'mailbox 1' } }), {
+      async startApp(index, resources) {
+        log.push(`start app ${index} with ${JSON.stringify(resources)}`)
+        return { baseUrl: 'http://app1', close: () => void log.push(`stop app ${index}`) }
+      },
+    })
+    const made = await setup.create(1, { ...main, stateBackends: [backend('db'), backend('mail'), backend('safe', true)] })
+    expect(made.baseUrl).toBe('http://app1')
+    expect(made.stateBackends!.map((b) => b.name)).toEqual(['db@http://app1', 'mail@http://app1'])
+    expect(made.ports).toEqual({ mail: 'mailbox 1' })
+    await setup.sync!(1, { checkpoint: 'base', journey: 'j', main })
+    await made.close!()
+    expect(log).toEqual([
+      'prepare db 1',
+      'prepare mail 1',
+      `start app 1 with ${JSON.stringify({ databaseUrl: 'pg://w1', smtpUrl: 'smtp://w1', env: { DATABASE_URL: 'pg://w1', SMTP_URL: 'smtp://w1' } })}`,
+      'sync db 1 at base',
+      'sync mail 1 at base',
+      'stop app 1',
+      'close mail 1',
+      'close db 1',
+    ])
+  })
+
+  it('undoes the parts already prepared when a later one or the app fails', async () => {
+    const log: string[] = []
+    const failing: WorkerPart = { part: 'brokenWorkers', needsApp: true, prepare: async () => Promise.reject(new Error('no server')) }
+    const setup = composeWorkers(part('db', log), failing, { startApp: async () => ({ baseUrl: 'http://x' }) })
+    await expect(setup.create(2, main)).rejects.toThrow('brokenWorkers: worker 2: no server')
+    expect(log).toEqual(['prepare db 2', 'close db 2'])
+
+    const noApp = composeWorkers(part('db', log), { startApp: async () => ({ url: 'http://x' }) as never })
+    await expect(noApp.create(3, main)).rejects.toThrow('composeWorkers: startApp(3, ...) must return { baseUrl, close }, got an object with url')
+    expect(log.slice(-2)).toEqual(['prepare db 3', 'close db 3'])
+  })
+
+  it('refuses a backend of the run that no part copies, two parts giving one resource, and parts with no app to start', async () => {
+    const log: string[] = []
+    await expect(composeWorkers(part('db', log), { startApp: async () => ({ baseUrl: 'x' }) }).create(1, { ...main, stateBackends: [backend('db'), backend('redis:app')] })).rejects.toThrow(
+      /composeWorkers: the run's state backend "redis:app" \(test\) would be shared by every worker, so paths running at once would see each other's writes/,
+    )
+    await expect(
+      composeWorkers(part('pg', log, { resources: { databaseUrl: 'a' } }), part('mysql', log, { resources: { databaseUrl: 'b' } }), { startApp: async () => ({ baseUrl: 'x' }) }).create(1, main),
+    ).rejects.toThrow('composeWorkers: pg and mysql both give the resource "databaseUrl"; a worker can have only one')
+    expect(() => composeWorkers(part('db', log), part('mail', log))).toThrow(
+      'composeWorkers: db, mail need an app per worker, started against the worker\'s own resources: add { startApp(index, resources) } as the last argument',
+    )
+    expect(() => composeWorkers()).toThrow(/composeWorkers: give the parts of the system/)
+    expect(() => composeWorkers({ startApp: async () => ({ baseUrl: 'x' }) } as never)).toThrow(/composeWorkers: give the parts of the system/)
+    expect(() => composeWorkers('postgres' as never, { startApp: async () => ({ baseUrl: 'x' }) })).toThrow(/composeWorkers: argument 1 is not a worker part/)
+  })
+
+  it('a part alone: its create says how to give it an app, and inside composeWorkers its own startApp is refused', async () => {
+    const alone = asWorkerSetup(part('db', []), undefined, 'startApp(index, databaseUrl)')
+    await expect(alone.create(1, main)).rejects.toThrow(
+      'db: each worker needs its own app: give startApp(index, databaseUrl), or put db(...) in composeWorkers(..., { startApp(index, resources) }) with the other parts of the system',
+    )
+    const withApp = asWorkerSetup(part('db', []), async () => ({ baseUrl: 'http://w' }), 'startApp(index, databaseUrl)')
+    expect((await withApp.create(1, main)).baseUrl).toBe('http://w')
+    expect(() => composeWorkers(withApp, { startApp: async () => ({ baseUrl: 'x' }) })).toThrow(/composeWorkers: db was given its own startApp/)
+  })
+})

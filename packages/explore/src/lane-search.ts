@@ -1,0 +1,160 @@
+import { type Exploration, type ExploreAction, type HttpExchange, type Issue, type Logger, errorMessage, makeIssue } from '@venomqa/core'
+import type { Lane } from '@venomqa/runner'
+import { Budget, budgetShare } from './budgets'
+import type { InvariantRef, SequenceRunner } from './contracts'
+import { Coverage } from './coverage'
+import { Explorer } from './explorer'
+import type { LaneEnv } from './lane-env'
+import { rngFor } from './rng'
+import { bfs } from './search/bfs'
+import { dfs } from './search/dfs'
+import { randomWalks } from './search/random'
+import { LaneSequenceRunner } from './sequence'
+import type { SearchSettings } from './settings'
+import { runSetup } from './setup'
+import { Split } from './split'
+import { Timings } from './timings'
+import { FoundViolations } from './violations'
+
+/** The checkpoint of the root: the state after the setup, where every search and replay starts. */
+export const ROOT = 'd0'
+
+export interface LaneSearchOptions {
+  exploration: Exploration
+  actions: readonly ExploreAction<any>[]
+  invariants: readonly InvariantRef[]
+  settings: SearchSettings
+  lane: Lane
+  /** This lane's place among the exploration's workers (0-based), and how many there are. */
+  worker: number
+  workers: number
+  /** This run's shard of the search (`--shard i/n`), split again among the workers. */
+  rootShare?: { index: number; total: number }
+  prefixReplay: boolean
+  signal: AbortSignal
+  stepTimeout?: number
+  retries?: number
+  logger?: Logger
+  debug?: boolean
+  /** A state recorded by this lane, for the exploration's count of distinct states. */
+  onNewState(fingerprint: string): void
+  onTransition(): void
+}
+
+/** An issue this lane met, and for an action's fault the key it is told once by (over every lane). */
+export interface LaneIssue {
+  issue: Issue
+  key?: string
+}
+
+/**
+ * One worker's part of an exploration, on its own lane (World, HTTP client, ports): run the setup,
+ * checkpoint the root, search the edges dealt to it, roll back to the root. What it met is kept for the
+ * exploration to merge; its violations are replayed on this lane (`sequenceRunner`). Nothing is thrown:
+ * a failed setup or a crash is one of its issues.
+ */
+export class LaneSearch {
+  readonly options: LaneSearchOptions
+  readonly env: LaneEnv
+  readonly coverage: Coverage
+  readonly rollbackTimings = new Timings()
+  readonly found = new FoundViolations()
+  explorer?: Explorer
+  budget?: Budget
+  /** How long its search ran, ms. */
+  searchMs = 0
+  /** Its setup failed or it crashed: the exploration did not run as defined. */
+  broken = false
+  #crashed = false
+  readonly #issues: LaneIssue[] = []
+  readonly #faults = new Set<string>()
+
+  constructor(options: LaneSearchOptions) {
+    this.options = options
+    const o = options
+    this.env = { exploration: o.exploration.name, lane: o.lane, signal: o.signal, stepTimeout: o.stepTimeout, logger: o.logger, debug: o.debug, observeTimings: new Timings() }
+    this.coverage = new Coverage(o.actions.map((a) => a.name))
+  }
+
+  get issues(): readonly LaneIssue[] {
+    return this.#issues
+  }
+
+  /** Replays sequences from this lane's root; none when the lane crashed (its state is not known). */
+  sequenceRunner(): SequenceRunner | undefined {
+    if (this.#crashed) return undefined
+    return new LaneSequenceRunner({ ...this.env, actions: new Map(this.options.actions.map((a) => [a.name, a])), root: ROOT })
+  }
+
+  async run(): Promise<void> {
+    const o = this.options
+    try {
+      const setupFailed = await runSetup(this.env, o.exploration.setup, o.retries)
+      if (setupFailed) {
+        if (!o.signal.aborted) {
+          this.broken = true
+          this.#issues.push({ issue: this.#onWorker(setupFailed) })
+        }
+        return
+      }
+      const budget = (this.budget = new Budget(budgetShare(o.settings.budget, o.worker, o.workers)))
+      const levels = [...(o.rootShare ? [o.rootShare] : []), ...(o.workers > 1 ? [{ index: o.worker + 1, total: o.workers }] : [])]
+      const explorer = (this.explorer = new Explorer({
+        ...this.env,
+        actions: o.actions,
+        invariants: o.invariants,
+        seed: o.settings.seed,
+        maxDepth: o.settings.depth,
+        dedupe: o.settings.dedupe,
+        prefixReplay: o.prefixReplay,
+        split: new Split(levels),
+        budget,
+        coverage: this.coverage,
+        rollbackTimings: this.rollbackTimings,
+        onViolation: (v) => this.found.add(v),
+        onActionFault: (action, message, exchange) => this.#fault(action, message, exchange),
+        onTransition: o.onTransition,
+        onNewState: o.onNewState,
+      }))
+      await explorer.start()
+      await search(explorer, o.settings).finally(() => (this.searchMs = budget.elapsedMs))
+      await explorer.finish()
+    } catch (err) {
+      if (o.signal.aborted) return
+      this.broken = this.#crashed = true
+      const issue = makeIssue({ journey: o.exploration.name, path: '', step: 'exploration', severity: 'critical', kind: 'crash', error: `exploration crashed: ${errorMessage(err)}`, source: 'explore' })
+      this.#issues.push({ issue: this.#onWorker(issue) })
+      if (o.debug && err instanceof Error && err.stack) o.logger?.error(err.stack)
+    }
+  }
+
+  /** Once per action and message: the same broken action fails the same way from every state. */
+  #fault(action: string, message: string, exchange?: HttpExchange): void {
+    const key = `${action}\n${message}`
+    if (this.#faults.has(key)) return
+    this.#faults.add(key)
+    const issue = makeIssue({
+      journey: this.options.exploration.name,
+      path: '',
+      step: action,
+      severity: 'medium',
+      kind: 'assertion',
+      error: `action "${action}" failed: ${message}`,
+      source: 'action',
+      request: exchange?.request,
+      response: exchange?.response,
+    })
+    this.#issues.push({ issue, key })
+  }
+
+  /** With several workers, a lane's own failure says which worker it happened on. */
+  #onWorker(issue: Issue): Issue {
+    return this.options.workers > 1 ? { ...issue, error: `worker ${this.options.worker}: ${issue.error}` } : issue
+  }
+}
+
+function search(explorer: Explorer, settings: SearchSettings): Promise<unknown> {
+  if (settings.strategy === 'bfs') return bfs(explorer)
+  if (settings.strategy === 'random') return randomWalks(explorer, rngFor(settings.seed, 'walks'))
+  return dfs(explorer)
+}

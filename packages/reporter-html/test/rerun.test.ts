@@ -1,0 +1,96 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { type RunResult, journey, step } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildPageModel, renderHtml, resolveHtmlOptions } from '../src/index'
+import { describeWithChromium, launchChromium } from './chromium'
+
+// A flaky journey (failed, then passed on a retry), a skipped one and a repeated one, in the HTML report:
+// the page's data, and the page itself in headless Chromium.
+const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-output')
+let run: RunResult
+
+beforeAll(async () => {
+  let confirm = 0
+  const runner = createRunner({ repeatEach: 2 })
+  run = await runner.run([
+    journey('checkout', {
+      retries: 1,
+      steps: [
+        step('confirm', () => {
+          if (++confirm === 1) throw new Error('confirm <service> down')
+        }),
+      ],
+    }),
+    journey.skip('refund', { steps: [step('refund', () => {})] }),
+  ])
+  await runner.close()
+})
+
+describe('page data of reruns', () => {
+  it('keeps the flaky status, the attempt, why each earlier attempt failed, the repetition and the counts', () => {
+    const data = buildPageModel(run, resolveHtmlOptions({}))
+    expect(data.journeys.map((j) => [j.n, j.s, j.rp, j.at])).toEqual([
+      ['checkout', 'flaky', 0, 2],
+      ['refund', 'skipped', 0, undefined],
+      ['checkout', 'passed', 1, undefined],
+      ['refund', 'skipped', 1, undefined],
+    ])
+    expect(data.journeys[0]!.ea).toEqual([{ a: 1, s: 'failed', m: 'confirm: confirm <service> down' }])
+    expect(data.run.summary.journeys).toEqual({ total: 4, passed: 1, failed: 0, skipped: 2, flaky: 1 })
+  })
+})
+
+const describeBrowser = describeWithChromium()
+
+describeBrowser('reruns in the HTML report in headless Chromium', () => {
+  let browser: Browser
+  beforeAll(async () => {
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+
+  it('marks the flaky journey, lists its failed attempt as text, and shows skipped journeys and repetitions', async () => {
+    mkdirSync(OUT, { recursive: true })
+    const file = path.join(OUT, 'reruns.html')
+    writeFileSync(file, renderHtml(run))
+    const page = await browser.newPage()
+    const problems: string[] = []
+    page.on('pageerror', (e) => problems.push(e.message))
+    try {
+      await page.goto(pathToFileURL(file).href)
+      await page.waitForSelector('html[data-ready]')
+      expect(await page.locator('.card', { hasText: 'Journeys' }).locator('.detail').textContent()).toBe('1 passed \u00b7 0 failed \u00b7 1 flaky \u00b7 2 skipped')
+      const panels = page.locator('details.journey')
+      expect(await panels.count()).toBe(4)
+      const flaky = panels.nth(0)
+      expect(await flaky.getAttribute('class')).toContain('flaky')
+      expect(await flaky.locator(':scope > summary').textContent()).toMatch(/checkout[\s\S]*repeat #1[\s\S]*flaky[\s\S]*attempt 2/)
+      // Opened as a reader would (it may be open already: only a click on a closed panel opens it).
+      if ((await flaky.getAttribute('open')) === null) await flaky.locator(':scope > summary').click()
+      const attempts = flaky.locator('ul.attempts > li')
+      await attempts.first().waitFor()
+      expect(await attempts.count()).toBe(1)
+      // What the API said stays text: the angle brackets are shown, not parsed.
+      expect(await attempts.first().textContent()).toContain('attempt 1 failed: confirm: confirm <service> down')
+      expect(await panels.nth(1).locator(':scope > summary').textContent()).toMatch(/refund[\s\S]*repeat #1[\s\S]*skipped/)
+      expect(await panels.nth(2).locator(':scope > summary').textContent()).toMatch(/checkout[\s\S]*repeat #2/)
+      // The journey filter and the run timeline tell the repetitions apart.
+      expect(await page.locator('select[aria-label="Journey"] option').allTextContents()).toEqual([
+        'All journeys',
+        'checkout (repeat #1)',
+        'refund (repeat #1)',
+        'checkout (repeat #2)',
+        'refund (repeat #2)',
+      ])
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+})

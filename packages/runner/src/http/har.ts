@@ -1,0 +1,218 @@
+import { STATUS_CODES } from 'node:http'
+import { type HttpExchange, type RecordedRequest, type RecordedResponse, redactText } from '@venomqa/core'
+
+/**
+ * Every HTTP exchange of a run as an HTTP Archive (HAR 1.2), for browser dev tools, proxies and replay
+ * (Playwright's `routeFromHAR`). What it holds is what reports hold: headers and bodies redacted, response
+ * bodies cut at the history's limit. The runner's history does not tell the reason phrase, the HTTP version
+ * or the phases of a request: the standard phrase, `HTTP/1.1` and the whole duration as `wait` stand in.
+ */
+
+export interface HarNameValue {
+  name: string
+  value: string
+}
+
+export interface HarEntry {
+  startedDateTime: string
+  time: number
+  request: {
+    method: string
+    url: string
+    httpVersion: string
+    cookies: HarNameValue[]
+    headers: HarNameValue[]
+    queryString: HarNameValue[]
+    postData?: { mimeType: string; text: string }
+    headersSize: number
+    bodySize: number
+  }
+  response: {
+    status: number
+    statusText: string
+    httpVersion: string
+    cookies: HarNameValue[]
+    headers: HarNameValue[]
+    content: { size: number; mimeType: string; text?: string; comment?: string }
+    redirectURL: string
+    headersSize: number
+    bodySize: number
+    /** Why no response came (a connection refused, a timeout): the field browsers write for it. */
+    _error?: string
+  }
+  cache: Record<string, never>
+  timings: { send: number; wait: number; receive: number }
+  /** The attempt of the request, when the HTTP client retried it. */
+  _attempt?: number
+  /** Served from the journey's GET cache, not sent. */
+  _fromCache?: boolean
+}
+
+export interface HarLog {
+  log: {
+    version: '1.2'
+    creator: { name: string; version: string }
+    pages: []
+    entries: HarEntry[]
+    comment?: string
+  }
+}
+
+const HTTP_VERSION = 'HTTP/1.1'
+
+/** One exchange as a HAR entry. */
+export function harEntry(exchange: HttpExchange): HarEntry {
+  const time = Math.max(0, round(exchange.durationMs))
+  const entry: HarEntry = {
+    startedDateTime: exchange.startedAt,
+    time,
+    request: harRequest(exchange.request),
+    response: exchange.response ? harResponse(exchange.response) : noResponse(exchange.error),
+    cache: {},
+    timings: { send: 0, wait: time, receive: 0 },
+  }
+  if (exchange.attempt > 1) entry._attempt = exchange.attempt
+  if (exchange.fromCache) entry._fromCache = true
+  return entry
+}
+
+function harRequest(r: RecordedRequest): HarEntry['request'] {
+  const url = normalUrl(r.url)
+  const text = bodyText(r.body)
+  const out: HarEntry['request'] = {
+    method: r.method,
+    url,
+    httpVersion: HTTP_VERSION,
+    cookies: [],
+    headers: nameValues(r.headers),
+    queryString: queryOf(url),
+    headersSize: -1,
+    bodySize: text === undefined ? 0 : Buffer.byteLength(text),
+  }
+  if (text !== undefined) out.postData = { mimeType: header(r.headers, 'content-type') ?? '', text }
+  return out
+}
+
+/** A response body the history cut ends with this (see MAX_RECORDED_BODY). */
+const CUT = /\.\.\. \[(\d+) more characters\]$/
+
+function harResponse(r: RecordedResponse): HarEntry['response'] {
+  const text = bodyText(r.body) ?? ''
+  const cut = CUT.exec(text)
+  return {
+    status: r.status,
+    statusText: STATUS_CODES[r.status] ?? '',
+    httpVersion: HTTP_VERSION,
+    cookies: [],
+    headers: nameValues(r.headers),
+    content: {
+      size: Buffer.byteLength(text),
+      mimeType: header(r.headers, 'content-type') ?? 'x-unknown',
+      ...(text ? { text } : {}),
+      ...(cut ? { comment: `cut: ${cut[1]} more characters were received than reports keep` } : {}),
+    },
+    redirectURL: header(r.headers, 'location') ?? '',
+    headersSize: -1,
+    bodySize: -1,
+  }
+}
+
+/** A request that got no response: status 0, as browsers record one. */
+function noResponse(error: string | undefined): HarEntry['response'] {
+  return {
+    status: 0,
+    statusText: '',
+    httpVersion: '',
+    cookies: [],
+    headers: [],
+    content: { size: 0, mimeType: 'x-unknown' },
+    redirectURL: '',
+    headersSize: -1,
+    bodySize: -1,
+    _error: error ?? 'no response',
+  }
+}
+
+/**
+ * The run's exchanges, collected for a HAR file: pass `onExchange` to the HTTP client (`http.onExchange`
+ * of the runner). Only a run that writes a HAR has one. Each exchange becomes its entry as it is recorded,
+ * kept as JSON text: the raw response it came from can then go, and the run holds no more than the file.
+ */
+export class HarRecorder {
+  readonly #entries: { at: number; order: number; json: string }[] = []
+  #unrecorded = 0
+
+  readonly onExchange = (exchange: HttpExchange): void => {
+    // Called from inside the HTTP client: an exchange the file cannot take must never fail the request.
+    try {
+      const entry = harEntry(exchange)
+      this.#entries.push({ at: Date.parse(entry.startedDateTime) || 0, order: this.#entries.length, json: JSON.stringify(entry) })
+    } catch {
+      this.#unrecorded++
+    }
+  }
+
+  get count(): number {
+    return this.#entries.length
+  }
+
+  /**
+   * The HAR document, entries in the order they started. Every string is masked once more with every
+   * secret the run learned, so a token that turned up in a response only after a request that carried it
+   * in an innocent place is hidden there too.
+   */
+  render(creator: { name: string; version: string }): string {
+    const entries = [...this.#entries].sort((a, b) => a.at - b.at || a.order - b.order).map((e) => masked(JSON.parse(e.json)) as HarEntry)
+    const har: HarLog = { log: { version: '1.2', creator, pages: [], entries, ...(this.#unrecorded ? { comment: `${this.#unrecorded} exchanges could not be recorded` } : {}) } }
+    return `${JSON.stringify(har, null, 2)}\n`
+  }
+}
+
+function masked(value: unknown): unknown {
+  if (typeof value === 'string') return redactText(value)
+  if (Array.isArray(value)) return value.map(masked)
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v)]))
+  return value
+}
+
+/** A URL as a HAR reader parses it: `[REDACTED]` and other characters a URL may not hold, percent-encoded. */
+function normalUrl(url: string): string {
+  try {
+    return new URL(url).href
+  } catch {
+    return url
+  }
+}
+
+function queryOf(url: string): HarNameValue[] {
+  try {
+    return [...new URL(url).searchParams].map(([name, value]) => ({ name, value }))
+  } catch {
+    return []
+  }
+}
+
+function nameValues(headers: Record<string, string> | undefined): HarNameValue[] {
+  return Object.entries(headers ?? {}).map(([name, value]) => ({ name, value: String(value) }))
+}
+
+function header(headers: Record<string, string> | undefined, name: string): string | undefined {
+  for (const [k, v] of Object.entries(headers ?? {})) if (k.toLowerCase() === name) return String(v)
+  return undefined
+}
+
+/** A recorded body as text: a parsed JSON body serialised again. */
+function bodyText(body: unknown): string | undefined {
+  // A JSON `null` was a body too (`json: null` sends `null`); no body at all leaves the field out.
+  if (body === undefined) return undefined
+  if (typeof body === 'string') return body
+  try {
+    return JSON.stringify(body) ?? String(body)
+  } catch {
+    return String(body)
+  }
+}
+
+function round(ms: number): number {
+  return Number.isFinite(ms) ? Math.round(ms * 1000) / 1000 : 0
+}

@@ -1,0 +1,67 @@
+/** A step's own log lines (`log` in its action) reach the run's logger marked with the step that wrote them. */
+import { type Logger, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { describe, expect, it } from 'vitest'
+import { type StepAwareLogger, type StepPlace, createRunner } from '../src/index'
+
+const logging = journey('checkout', {
+  steps: [
+    step('login', ({ log }) => {
+      log.info('logged in', { user: 'ann' })
+    }),
+    checkpoint('cart'),
+    branch('cart', [
+      path('bad_card', [
+        step('pay', ({ log }) => {
+          log.warn('card declined')
+          log.error('giving up')
+        }),
+      ]),
+    ]),
+  ],
+})
+
+function recorder(): { logger: Logger; lines: string[] } {
+  const lines: string[] = []
+  const at = (level: string) => (message: string, data?: unknown) => lines.push(`${level} ${message}${data === undefined ? '' : ` ${JSON.stringify(data)}`}`)
+  return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } }
+}
+
+describe('step log lines', () => {
+  it('a logger with forStep gets a logger per step, told the journey, path and step', async () => {
+    const places: StepPlace[] = []
+    const own = recorder()
+    const tool = recorder()
+    const logger: StepAwareLogger = {
+      ...tool.logger,
+      forStep(place) {
+        places.push(place)
+        return own.logger
+      },
+    }
+    const runner = createRunner({ logger })
+    const result = await runner.run(logging)
+    await runner.close()
+    expect(places).toEqual([
+      { journey: 'checkout', path: 'main', step: 'login', label: 'checkout › login' },
+      { journey: 'checkout', path: 'bad_card', step: 'pay', label: 'checkout › bad_card › pay' },
+    ])
+    expect(own.lines).toEqual(['info logged in {"user":"ann"}', 'warn card declined', 'error giving up'])
+    // The tool's own message (no state backend for the checkpoint) stays on the logger itself.
+    expect(tool.lines.some((l) => l.startsWith('warn no state backend'))).toBe(true)
+    expect(tool.lines.some((l) => l.includes('card declined'))).toBe(false)
+    // The results keep the lines as the step wrote them.
+    expect(result.journeys[0]!.nodes[0]).toMatchObject({ logs: [{ level: 'info', message: 'logged in {"user":"ann"}' }] })
+  })
+
+  it('a plain logger gets each step line prefixed with where it came from', async () => {
+    const plain = recorder()
+    const runner = createRunner({ logger: plain.logger })
+    await runner.run(logging)
+    await runner.close()
+    expect(plain.lines.filter((l) => l.includes('['))).toEqual([
+      'info [checkout › login] logged in {"user":"ann"}',
+      'warn [checkout › bad_card › pay] card declined',
+      'error [checkout › bad_card › pay] giving up',
+    ])
+  })
+})

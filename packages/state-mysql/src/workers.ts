@@ -1,0 +1,290 @@
+import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup } from '@venomqa/core'
+import type { Connection, RowDataPacket } from 'mysql2/promise'
+import { type Target, describeSqlError, openConnection, parseTarget } from './connection'
+import type { MysqlStateOptions } from './options'
+import { mysqlState } from './plugin'
+import { MysqlSavepointBackend } from './savepoint'
+import { MysqlSnapshotBackend, batch } from './snapshot'
+import { PRIVATE_LIKE, columnList, ident } from './sql'
+
+/** What a mysql part gives the app of each worker. */
+export interface MysqlWorkerResources {
+  /** The worker's own database, on the main database's server. */
+  databaseUrl: string
+}
+
+export interface MysqlWorkersOptions {
+  /** The main database (mysql:// or mariadb://), the one worker 0 (the run's own app) uses. */
+  url: string
+  /** Start the app for worker `index` against `databaseUrl`. Leave it out inside composeWorkers, whose startApp gets every part's resources. */
+  startApp?(index: number, databaseUrl: string, resources: WorkerAppResources<MysqlWorkerResources>): Promise<WorkerApp>
+  /** Options for each worker's state backend (always the snapshot mechanism: the app has connections of its own). */
+  state?: Omit<MysqlStateOptions, 'url' | 'database' | 'mechanism' | 'name'>
+  /** Name of worker databases: default `<main database>_w<index>`. */
+  databaseName?(index: number, mainDatabase: string): string
+  /**
+   * 'copy' (default): a worker's database starts as a copy of the main one, tables and rows, before its app
+   * starts (so an app that runs its migrations finds them done). 'app': it starts empty and the app creates
+   * the schema. Only tables are copied, not views, triggers or routines.
+   */
+  schema?: 'copy' | 'app'
+  /** The environment variable that carries the worker's database URL to its app (`resources.env`). Default DATABASE_URL. */
+  env?: string
+}
+
+const PART = 'mysqlWorkers'
+
+/**
+ * Worker setup (and part for composeWorkers) for apps on MySQL or MariaDB: each worker gets a database of
+ * its own on the main database's server, and its own snapshot backend. Before a worker runs paths of a
+ * parallel branch, every table's rows are copied from the main database, which stands at the checkpoint,
+ * in one transaction with foreign key checks off, then each AUTO_INCREMENT counter that differs is set to
+ * the main one's (ALTER TABLE commits on its own, so the counters follow the rows' commit). The main
+ * database is only read.
+ */
+export function mysqlWorkers(options: MysqlWorkersOptions) {
+  if (!options?.url) throw new ConfigError(`${PART}: \`url\` (the main database) is required`, { where: 'url' })
+  if (options.startApp !== undefined && typeof options.startApp !== 'function')
+    throw new ConfigError(`${PART}: \`startApp(index, databaseUrl)\` must be a function`, { where: 'startApp' })
+  if (options.schema !== undefined && options.schema !== 'copy' && options.schema !== 'app')
+    throw new ConfigError(`${PART}: \`schema\` must be 'copy' or 'app', got ${JSON.stringify(options.schema)}`, { where: 'schema' })
+  if ((options.state as { mechanism?: unknown } | undefined)?.mechanism === 'savepoint')
+    throw new ConfigError(`${PART}: a worker's app has its own connections, so its backend must use the snapshot mechanism, not savepoint`, { where: 'state.mechanism' })
+  const main = mainTarget(options.url)
+  const nameOf = (i: number) => options.databaseName?.(i, main.database) ?? `${main.database}_w${i}`
+  const urlOf = (db: string) => {
+    const u = new URL(options.url)
+    u.pathname = `/${encodeURIComponent(db)}`
+    return u.toString()
+  }
+  const copiers = new Map<number, MysqlCopier>()
+
+  const part: WorkerPart<MysqlWorkerResources> = {
+    part: PART,
+    needsApp: true,
+    async prepare(index: number) {
+      const db = nameOf(index)
+      const copier = new MysqlCopier(main, db)
+      copiers.set(index, copier)
+      try {
+        await copier.createDatabase()
+        if (options.schema !== 'app') {
+          await copier.copySchema()
+          await copier.copyRows()
+        }
+      } catch (err) {
+        copiers.delete(index)
+        await copier.dropDatabase().catch(() => {})
+        await copier.close()
+        throw err
+      }
+      const databaseUrl = urlOf(db)
+      return {
+        resources: { databaseUrl },
+        env: { [options.env ?? 'DATABASE_URL']: databaseUrl },
+        stateBackends: [mysqlState({ ...options.state, url: databaseUrl, mechanism: 'snapshot', name: `mysql:${db}` })],
+        close: async () => {
+          copiers.delete(index)
+          try {
+            await copier.dropDatabase()
+          } finally {
+            await copier.close()
+          }
+        },
+      }
+    },
+    async sync(index: number) {
+      const copier = copiers.get(index)
+      if (!copier) throw new Error(`worker ${index} was not created`)
+      await copier.copyRows()
+    },
+    covers: (b: StateBackend) => b instanceof MysqlSnapshotBackend || b instanceof MysqlSavepointBackend,
+  }
+  const startApp = options.startApp
+  return asWorkerSetup(part, startApp && ((index, resources) => startApp(index, resources.databaseUrl, resources)), 'startApp(index, databaseUrl)')
+}
+
+/** The main database's URL, parsed; a mistake in it is the config's. */
+function mainTarget(url: string): Target {
+  try {
+    return parseTarget(PART, url)
+  } catch (err) {
+    throw new ConfigError(`${PART}: \`url\`: ${(err as Error).message.replace(/^state backend "[^"]*": /, '')}`, { where: 'url' })
+  }
+}
+
+interface TableInfo {
+  name: string
+  /** Columns a row can be inserted through: generated ones are computed again. */
+  columns: string[]
+}
+
+/** Errors of a copy made with a stale list of tables or columns. */
+const SCHEMA_CHANGED = new Set(['ER_NO_SUCH_TABLE', 'ER_BAD_FIELD_ERROR', 'ER_WRONG_VALUE_COUNT_ON_ROW', 'ER_NON_INSERTABLE_TABLE'])
+
+/**
+ * Copies the main database into one worker's, on one connection to their server (both databases are on
+ * it, so rows go across with INSERT ... SELECT, never through this process).
+ */
+export class MysqlCopier {
+  readonly #main: Target
+  readonly #worker: string
+  #conn?: Connection
+  /** The main database's tables and columns as last read: read again only when a copy fails on them. */
+  #known?: TableInfo[]
+
+  constructor(main: Target, workerDatabase: string) {
+    this.#main = main
+    this.#worker = workerDatabase
+  }
+
+  get #where(): string {
+    return `database "${this.#worker}" on ${this.#main.display}`
+  }
+
+  async #connection(): Promise<Connection> {
+    if (this.#conn) return this.#conn
+    const conn = await openConnection(PART, this.#main, { multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true })
+    conn.on('error', () => (this.#conn = undefined))
+    // NO_AUTO_VALUE_ON_ZERO: a row with id 0 is copied as 0, not given a fresh AUTO_INCREMENT value.
+    await conn.query("SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', SESSION lock_wait_timeout = 10, SESSION innodb_lock_wait_timeout = 10")
+    // MySQL 8 caches information_schema.TABLES.AUTO_INCREMENT for a day; MariaDB has no such cache or variable.
+    await conn.query('SET SESSION information_schema_stats_expiry = 0').catch(() => undefined)
+    this.#conn = conn
+    return conn
+  }
+
+  async #do<T>(what: string, run: (conn: Connection) => Promise<T>): Promise<T> {
+    try {
+      return await run(await this.#connection())
+    } catch (err) {
+      if (err instanceof StateError) throw err
+      throw new StateError(`mysql:${this.#worker}`, `${what} (${this.#where}) failed: ${describeSqlError(err)}`, { cause: err })
+    }
+  }
+
+  /** A fresh, empty database with the main one's character set and collation. */
+  async createDatabase(): Promise<void> {
+    await this.#do('creating the worker database', async (conn) => {
+      const [rows] = await conn.query<RowDataPacket[]>(
+        'SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?',
+        [this.#main.database],
+      )
+      const charset = rows[0] ? ` CHARACTER SET ${rows[0].cs} COLLATE ${rows[0].co}` : ''
+      await batch(conn, [`DROP DATABASE IF EXISTS ${ident(this.#worker)}`, `CREATE DATABASE ${ident(this.#worker)}${charset}`])
+    })
+  }
+
+  async dropDatabase(): Promise<void> {
+    await this.#do('dropping the worker database', (conn) => batch(conn, [`DROP DATABASE IF EXISTS ${ident(this.#worker)}`]))
+  }
+
+  /** Create the main database's tables (keys, foreign keys, counters) in the worker's. */
+  async copySchema(): Promise<void> {
+    await this.#do('copying the tables', async (conn) => {
+      const tables = await this.#tables(conn, this.#main.database)
+      const ddl: string[] = []
+      for (const t of tables) {
+        const [rows] = await conn.query<RowDataPacket[]>(`SHOW CREATE TABLE ${ident(this.#main.database)}.${ident(t.name)}`)
+        ddl.push(String(rows[0]!['Create Table']))
+      }
+      // SHOW CREATE TABLE names a table and its foreign keys' targets without their database: create them in the worker's.
+      await batch(conn, [`USE ${ident(this.#worker)}`, 'SET FOREIGN_KEY_CHECKS = 0', ...ddl, 'SET FOREIGN_KEY_CHECKS = 1', `USE ${ident(this.#main.database)}`])
+    })
+  }
+
+  /**
+   * Make the worker's tables hold exactly the main ones' rows (one transaction, foreign key checks off), then
+   * set the AUTO_INCREMENT counters that differ. The worker's snapshot backend sees these writes through its
+   * triggers like any other, so its next checkpoint saves them.
+   */
+  async copyRows(): Promise<void> {
+    await this.#do('copying the rows of the main database', async (conn) => {
+      let tables = this.#known ?? (await this.#readTables(conn))
+      try {
+        await this.#copy(conn, tables)
+      } catch (err) {
+        if (!this.#known || !SCHEMA_CHANGED.has((err as { code?: string }).code ?? '')) throw err
+        // A migration since the last copy: read the tables again, once.
+        tables = await this.#readTables(conn)
+        await this.#copy(conn, tables)
+      }
+      await this.#copyCounters(conn, tables)
+    })
+  }
+
+  /** The main database's tables, checked against the worker's; kept for the next copies. */
+  async #readTables(conn: Connection): Promise<TableInfo[]> {
+    this.#known = undefined
+    const tables = await this.#tables(conn, this.#main.database)
+    const there = new Set((await this.#tables(conn, this.#worker)).map((t) => t.name))
+    const missing = tables.filter((t) => !there.has(t.name)).map((t) => t.name)
+    if (missing.length)
+      throw new StateError(
+        `mysql:${this.#worker}`,
+        `the worker database has no table ${missing.join(', ')}: its app must create the same schema as the main one (or use schema: 'copy')`,
+      )
+    this.#known = tables
+    return tables
+  }
+
+  async #copy(conn: Connection, tables: readonly TableInfo[]): Promise<void> {
+    const from = ident(this.#main.database)
+    const to = ident(this.#worker)
+    const rows = tables.flatMap((t) => {
+      const cols = columnList(t.columns)
+      return [`DELETE FROM ${to}.${ident(t.name)}`, `INSERT INTO ${to}.${ident(t.name)} (${cols}) SELECT ${cols} FROM ${from}.${ident(t.name)}`]
+    })
+    try {
+      await batch(conn, ['START TRANSACTION', 'SET FOREIGN_KEY_CHECKS = 0', ...rows, 'COMMIT', 'SET FOREIGN_KEY_CHECKS = 1'])
+    } catch (err) {
+      await batch(conn, ['ROLLBACK', 'SET FOREIGN_KEY_CHECKS = 1']).catch(() => undefined)
+      throw err
+    }
+  }
+
+  /** Set the worker's counters that differ from the main ones, read after the copy: InnoDB moves one up past the ids just inserted. */
+  async #copyCounters(conn: Connection, tables: readonly TableInfo[]): Promise<void> {
+    if (!tables.length) return
+    // Naming the tables keeps MariaDB from opening every table of both databases, private ones included.
+    const [rows] = await conn.query<RowDataPacket[]>(
+      'SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t, AUTO_INCREMENT AS a FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?, ?) AND TABLE_NAME IN (?) AND AUTO_INCREMENT IS NOT NULL',
+      [this.#main.database, this.#worker, tables.map((t) => t.name)],
+    )
+    const counter = (db: string, table: string) => rows.find((r) => r.s === db && r.t === table)?.a
+    const counters = tables.flatMap((t) => {
+      const want = counter(this.#main.database, t.name)
+      return want !== undefined && want !== null && String(want) !== String(counter(this.#worker, t.name))
+        ? [`ALTER TABLE ${ident(this.#worker)}.${ident(t.name)} AUTO_INCREMENT = ${BigInt(String(want))}`]
+        : []
+    })
+    if (counters.length) await batch(conn, counters)
+  }
+
+  /** The base tables of a database (VenomQA's private ones left out), with their insertable columns. */
+  async #tables(conn: Connection, database: string): Promise<TableInfo[]> {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT t.TABLE_NAME AS t, c.COLUMN_NAME AS c, c.EXTRA AS e
+         FROM information_schema.TABLES t JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME
+        WHERE t.TABLE_SCHEMA = ? AND t.TABLE_TYPE = 'BASE TABLE' AND t.TABLE_NAME NOT LIKE ?
+        ORDER BY t.TABLE_NAME, c.ORDINAL_POSITION`,
+      [database, PRIVATE_LIKE],
+    )
+    const out = new Map<string, TableInfo>()
+    for (const r of rows) {
+      let table = out.get(r.t)
+      if (!table) out.set(r.t, (table = { name: String(r.t), columns: [] }))
+      const extra = String(r.e ?? '')
+      // Generated columns are computed again on insert; MySQL 8 marks DEFAULT CURRENT_TIMESTAMP as DEFAULT_GENERATED.
+      if (/GENERATED/i.test(extra) && !/DEFAULT_GENERATED/i.test(extra)) continue
+      table.columns.push(String(r.c))
+    }
+    return [...out.values()]
+  }
+
+  async close(): Promise<void> {
+    const conn = this.#conn
+    this.#conn = undefined
+    await conn?.end().catch(() => conn.destroy())
+  }
+}

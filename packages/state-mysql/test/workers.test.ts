@@ -1,0 +1,130 @@
+/**
+ * Parallel paths on MariaDB/MySQL workers: a small app on its own connection pool, one process and one
+ * database per worker (a copy of the main one's tables), each synced to the checkpoint's rows and
+ * AUTO_INCREMENT counters before it runs paths. Every path inserts, deletes and checks it sees exactly the
+ * checkpoint's rows plus its own changes, ids continuing from the checkpoint's.
+ */
+import { assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
+import { type RunningProcess, describeWithService } from '@venomqa/test-utils'
+import type { RowDataPacket } from 'mysql2/promise'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { composeWorkers, mysqlState, mysqlWorkers } from '../src'
+import { HOST, PORT, admin, dropDatabase, freshDatabase, startFixtureApp, urlFor } from './helpers'
+
+const DB = 'venomqa_my_workers'
+const d = await describeWithService('MySQL/MariaDB', HOST, PORT)
+
+type Row = { title: string; comments: number }
+
+function parallelJourney(run: number) {
+  const paths = Array.from({ length: 8 }, (_, i) =>
+    path(`p${i}`, [
+      step('change_rows', async ({ http, ctx }) => {
+        const user = ctx.require<number>('userId')
+        assertEqual((await http.get(`/users/${user}/todos`)).json(), [{ title: 'base-1', comments: 1 }, { title: 'base-2', comments: 0 }], `rows at the start of p${i}`)
+        const first = await http.post('/todos', { json: { userId: user, title: `p${i}-a` } })
+        assertStatus(first, 201)
+        // The counter was copied with the rows: the next id is the checkpoint's next id on every worker.
+        assertEqual(first.json().id, ctx.require<number>('nextId'), `first id on p${i}`)
+        assertStatus(await http.post(`/todos/${first.json().id}/comments`, { json: { text: `on p${i}` } }), 201)
+        assertStatus(await http.post('/todos', { json: { userId: user, title: `p${i}-b` } }), 201)
+        assertStatus(await http.delete(`/todos/${ctx.require<number>('lastId')}`), 204)
+      }),
+      step('sees_checkpoint_plus_own', async ({ http, ctx }) => {
+        const rows = (await http.get(`/users/${ctx.require<number>('userId')}/todos`)).json() as Row[]
+        assertEqual(rows, [{ title: 'base-1', comments: 1 }, { title: `p${i}-a`, comments: 1 }, { title: `p${i}-b`, comments: 0 }], `rows seen by p${i}`)
+      }),
+    ]),
+  )
+  return journey(`mysql_parallel_${run}`, {
+    steps: [
+      step('base_rows', async ({ http, ctx }) => {
+        const user = await http.post('/users', { json: { email: `u${run}@example.test`, name: 'U' } })
+        assertStatus(user, 201)
+        ctx.set('userId', user.json().id)
+        const one = await http.post('/todos', { json: { userId: user.json().id, title: 'base-1' } })
+        await http.post(`/todos/${one.json().id}/comments`, { json: { text: 'base' } })
+        const two = await http.post('/todos', { json: { userId: user.json().id, title: 'base-2' } })
+        ctx.set('lastId', two.json().id)
+        // The highest id is gone again: the counter stands past every row, so only a copied counter gives it.
+        const gone = await http.post('/todos', { json: { userId: user.json().id, title: 'gone' } })
+        assertStatus(await http.delete(`/todos/${gone.json().id}`), 204)
+        ctx.set('nextId', gone.json().id + 1)
+      }),
+      checkpoint('base'),
+      branch('base', paths),
+      step('main_line_back_at_base', async ({ http, ctx }) => {
+        const rows = (await http.get(`/users/${ctx.require<number>('userId')}/todos`)).json()
+        assertEqual(rows, [{ title: 'base-1', comments: 1 }, { title: 'base-2', comments: 0 }], 'rows after the branch')
+      }),
+    ],
+  })
+}
+
+async function workerDatabases(): Promise<string[]> {
+  const conn = await admin()
+  try {
+    const [rows] = await conn.query<RowDataPacket[]>(`SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '${DB}\\_w%'`)
+    return rows.map((r) => String(r.n))
+  } finally {
+    await conn.end()
+  }
+}
+
+d('mysqlWorkers', () => {
+  let app: RunningProcess
+  beforeAll(async () => {
+    await freshDatabase(DB)
+    app = await startFixtureApp(DB)
+  })
+  afterAll(async () => {
+    await app?.stop()
+    await dropDatabase(DB)
+    for (const db of await workerDatabases()) await dropDatabase(db)
+  })
+
+  it('runs 8 paths on 4 workers, each seeing only the checkpoint rows plus its own changes, 20 times over', async () => {
+    const apps: RunningProcess[] = []
+    const runner = createRunner({
+      baseUrl: app.url,
+      stateBackends: [mysqlState({ url: urlFor(DB) })],
+      parallelPaths: 4,
+      workerSetup: mysqlWorkers({
+        url: urlFor(DB),
+        async startApp(index, databaseUrl) {
+          expect(databaseUrl).toBe(urlFor(`${DB}_w${index}`))
+          const w = await startFixtureApp(`${DB}_w${index}`)
+          apps.push(w)
+          return { baseUrl: w.url, close: () => w.stop() }
+        },
+      }),
+    })
+    try {
+      for (let run = 0; run < 20; run++) {
+        const j = (await runner.run(parallelJourney(run))).journeys[0]!
+        expect(j.issues, `run ${run}`).toEqual([])
+        expect(j.status).toBe('passed')
+        const br = j.nodes.find((n) => n.kind === 'branch')
+        if (br?.kind !== 'branch') throw new Error('no branch')
+        expect(br.paths.map((p) => p.name)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'])
+        expect(new Set(br.paths.map((p) => p.worker ?? 0)).size).toBe(4)
+      }
+    } finally {
+      await runner.close()
+    }
+    expect(apps).toHaveLength(3)
+    expect(apps.every((w) => w.child.exitCode !== null || w.child.signalCode !== null)).toBe(true)
+    // Worker databases are dropped when the run ends.
+    expect(await workerDatabases()).toEqual([])
+  }, 180_000)
+
+  it('refuses a main url without a database, the savepoint mechanism for workers, and a startApp given twice', () => {
+    expect(() => mysqlWorkers({ url: `mysql://root@${HOST}:${PORT}/` })).toThrow(/^mysqlWorkers: `url`: no database named: put it in the url/)
+    expect(() => mysqlWorkers({ url: urlFor(DB), state: { mechanism: 'savepoint' } as never })).toThrow(/its backend must use the snapshot mechanism, not savepoint/)
+    const withApp = mysqlWorkers({ url: urlFor(DB), startApp: async () => ({ baseUrl: 'http://127.0.0.1:1' }) })
+    expect(() => composeWorkers(withApp, { startApp: async () => ({ baseUrl: 'http://127.0.0.1:1' }) })).toThrow(
+      /composeWorkers: mysqlWorkers was given its own startApp; inside composeWorkers one startApp, the last argument/,
+    )
+  })
+})
