@@ -1,4 +1,4 @@
-import { type Plugin, type Reporter, type RunResult, definePlugin, parseOptions, walkSteps } from '@venomqa/core'
+import { type JourneyResult, type Plugin, type Reporter, type RunResult, definePlugin, parseOptions, walkSteps } from '@venomqa/core'
 import { z } from 'zod'
 import { version } from '../package.json'
 
@@ -14,8 +14,17 @@ export const csvReporterOptions = z.strictObject({
 
 export type CsvReporterOptions = z.input<typeof csvReporterOptions>
 
-const JOURNEY_COLUMNS = ['journey_name', 'success', 'duration_ms', 'total_steps', 'passed_steps', 'issue_count']
+// `status` comes last: a sheet that reads the first six columns by place keeps reading them.
+const JOURNEY_COLUMNS = ['journey_name', 'success', 'duration_ms', 'total_steps', 'passed_steps', 'issue_count', 'status']
 const STEP_COLUMNS = ['journey_name', 'path', 'step_name', 'status', 'duration_ms', 'attempts', 'http_status']
+
+/**
+ * A journey succeeded when it passed in the end: `passed`, or `flaky` (failed, then passed on a retry; it
+ * fails the run only under `--fail-on-flaky`, and `status` tells it apart). `failed` and `skipped` did not.
+ */
+export function journeySucceeded(j: Pick<JourneyResult, 'status'>): boolean {
+  return j.status === 'passed' || j.status === 'flaky'
+}
 
 /** Quote a field when it holds the delimiter, a quote or a line break (RFC 4180); neutralise formulas. */
 export function csvField(value: unknown, delimiter = ','): string {
@@ -38,7 +47,7 @@ export function renderCsv(run: RunResult, options: CsvReporterOptions = {}): str
   } else {
     rows.push(line(JOURNEY_COLUMNS))
     for (const j of run.journeys)
-      rows.push(line([j.name, j.status === 'passed', Math.round(j.durationMs), j.counts.steps.total, j.counts.steps.passed, j.issues.length]))
+      rows.push(line([j.name, journeySucceeded(j), Math.round(j.durationMs), j.counts.steps.total, j.counts.steps.passed, j.issues.length, j.status]))
   }
   return `${rows.join('\r\n')}\r\n`
 }

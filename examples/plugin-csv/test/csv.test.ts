@@ -1,4 +1,4 @@
-import { PLUGIN_API_VERSION, type RunResult, countNodes, summarize } from '@venomqa/core'
+import { PLUGIN_API_VERSION, type RunResult, countNodes, journey, step, summarize } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { describe, expect, it } from 'vitest'
 import csvPlugin, { csvField, renderCsv } from '../src/index'
@@ -57,7 +57,40 @@ describe('venomqa-plugin-csv', () => {
   })
 
   it('writes the guide\'s journey columns by default', () => {
-    expect(renderCsv(run())).toBe('journey_name,success,duration_ms,total_steps,passed_steps,issue_count\r\ncheckout,false,21,2,1,0\r\n')
+    expect(renderCsv(run())).toBe('journey_name,success,duration_ms,total_steps,passed_steps,issue_count,status\r\ncheckout,false,21,2,1,0,failed\r\n')
+  })
+
+  it('counts a flaky journey (failed, then passed on a retry) as a success, and says which it was in status: a real run', async () => {
+    let tries = 0
+    const runner = createRunner({})
+    const result = await runner.run([
+      journey('steady', { steps: [step('ok', () => {})] }),
+      journey('sometimes', {
+        retries: 1,
+        steps: [
+          step('first_try_fails', () => {
+            if (++tries === 1) throw new Error('not this time')
+          }),
+        ],
+      }),
+      journey('broken', { steps: [step('always_fails', () => Promise.reject(new Error('never')))] }),
+      journey.skip('parked', { steps: [step('not_run', () => {})] }),
+    ])
+    await runner.close()
+    expect(result.journeys.map((j) => j.status)).toEqual(['passed', 'flaky', 'failed', 'skipped'])
+    const rows = renderCsv(result)
+      .trimEnd()
+      .split('\r\n')
+      .map((l) => l.split(','))
+    const columns = rows[0]!
+    const pick = (row: string[]) => ['journey_name', 'success', 'status'].map((c) => row[columns.indexOf(c)])
+    expect(rows.map(pick)).toEqual([
+      ['journey_name', 'success', 'status'],
+      ['steady', 'true', 'passed'],
+      ['sometimes', 'true', 'flaky'],
+      ['broken', 'false', 'failed'],
+      ['parked', 'false', 'skipped'],
+    ])
   })
 
   it('writes a row per step with its path, quoting what needs it and defusing formulas', () => {
@@ -68,7 +101,7 @@ describe('venomqa-plugin-csv', () => {
 
   it('takes another delimiter', () => {
     expect(csvField('a;b', ';')).toBe('"a;b"')
-    expect(renderCsv(run(), { delimiter: ';' }).split('\r\n')[1]).toBe('checkout;false;21;2;1;0')
+    expect(renderCsv(run(), { delimiter: ';' }).split('\r\n')[1]).toBe('checkout;false;21;2;1;0;failed')
   })
 
   it('refuses wrong options through its schema, naming each key', async () => {

@@ -95,7 +95,7 @@ describe('docs/plugins.md', () => {
         const runner = await setUp(plugin!, { delimiter: ';' })
         const csv = await runner.registry.reporters.get('csv')!({ options: {} }).render!(await sampleRun(), reportCtx)
         await runner.close()
-        expect(csv).toMatch(/^journey_name;success;duration_ms;total_steps;passed_steps;issue_count\r\nsample;true;\d+;2;2;0\r\n$/)
+        expect(csv).toMatch(/^journey_name;success;duration_ms;total_steps;passed_steps;issue_count;status\r\nsample;true;\d+;2;2;0;passed\r\n$/)
       } else if (code.includes("addReporter('slow-steps'")) {
         const runner = await setUp(plugin!, { slowMs: 20 })
         const text = await runner.registry.reporters.get('slow-steps')!({ options: {} }).render!(await sampleRun(), reportCtx)

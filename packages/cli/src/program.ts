@@ -115,6 +115,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
   withConfig(program.command('merge-reports').description('merge the results of every shard of a split (--shard i/n --save) into one run and report it').argument('<results...>', 'results files, or directories of them'))
     .option('-r, --reporter <name[:file]>', 'reporter, optionally with a file (repeatable; default console)', collect)
     .option('--save <file>', 'save the merged results (JSON) to this file')
+    .option('--fail-on-flaky', 'exit 1 when a journey is flaky (failed, then passed on a retry), whatever the shards were run with')
     .action(action(async (files: string[], opts) => (await import('./commands/merge-reports')).mergeReportsCommand(files, opts, io)))
 
   withConfig(program.command('plugins').description('show the configured plugins: what resolved, from where, which version'))

@@ -120,8 +120,8 @@ describe('venomqa run with a TypeScript config', () => {
     const r = await ts.venomqa(['run', '--tag', 'smoke', '--plugin', 'csv', '-r', 'csv:out/results.csv'])
     expect(r.code).toBe(0)
     expect(read(ts, 'out/results.csv').split('\r\n').slice(0, 2)).toEqual([
-      'journey_name,success,duration_ms,total_steps,passed_steps,issue_count',
-      expect.stringMatching(/^health,true,\d+,1,1,0$/),
+      'journey_name,success,duration_ms,total_steps,passed_steps,issue_count,status',
+      expect.stringMatching(/^health,true,\d+,1,1,0,passed$/),
     ])
   })
 

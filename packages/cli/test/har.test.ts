@@ -1,7 +1,8 @@
 /**
  * End to end: `venomqa run --har` and `venomqa explore --har` with the built CLI against the todo app in its
  * own process. The file is checked by a HAR 1.2 validator (har-validator, on the HAR JSON schema) and
- * replayed in headless Chromium by Playwright's routeFromHAR; it holds no secret.
+ * replayed in headless Chromium by Playwright's routeFromHAR; it holds no secret, and each entry names
+ * the step that sent it.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -23,7 +24,11 @@ interface Har {
   log: {
     version: string
     creator: { name: string; version: string }
-    entries: { request: { method: string; url: string; headers: { name: string; value: string }[]; postData?: { text: string } }; response: { status: number; content: { text?: string } } }[]
+    entries: {
+      request: { method: string; url: string; headers: { name: string; value: string }[]; postData?: { text: string } }
+      response: { status: number; content: { text?: string } }
+      _venomqa?: { journey: string; path: string; step: string }
+    }[]
   }
 }
 
@@ -62,8 +67,37 @@ describe('venomqa run --har', () => {
     expect(JSON.parse(log.entries[3]!.request.postData!.text)).toEqual({ title: TRICKY_TITLE })
   })
 
-  it('validates as HAR 1.2', async () => {
-    await expect(validateHar(readHar('out/run.har'))).resolves.toBeTruthy()
+  it('names the journey, path and step of every entry', () => {
+    const { log } = readHar('out/run.har')
+    expect(log.entries.map((e) => e._venomqa)).toEqual(
+      ['sign_up', 'log_in', 'add_todo_too_long', 'add_todo_tricky', 'list_todos'].map((step) => ({ journey: 'reproduce', path: 'main', step })),
+    )
+  })
+
+  it('validates as HAR 1.2, with the step named in each entry', async () => {
+    const har = readHar('out/run.har')
+    expect(har.log.entries.every((e) => e._venomqa)).toBe(true)
+    await expect(validateHar(har)).resolves.toBeTruthy()
+  })
+
+  it("names each path of a branch in its requests' entries (a journey with a checkpoint and two paths)", async () => {
+    const branched = await makeProject('ts-project', { TODO_URL: app.url })
+    try {
+      const r = await branched.venomqa(['run', 'todos', '--har', 'out/todos.har'])
+      expect(r.code).toBe(0)
+      const har = JSON.parse(readFileSync(path.join(branched.dir, 'out/todos.har'), 'utf8')) as Har
+      const origin = new URL(app.url).origin
+      expect(har.log.entries.map((e) => [`${e.request.method} ${e.request.url.slice(origin.length)}`, e._venomqa])).toEqual([
+        ['POST /api/users', { journey: 'todos', path: 'main', step: 'register' }],
+        ['POST /api/auth/login', { journey: 'todos', path: 'main', step: 'login' }],
+        ['POST /api/todos', { journey: 'todos', path: 'create', step: 'create_todo' }],
+        ['POST /api/todos', { journey: 'todos', path: 'no_title', step: 'create_without_title' }],
+        ['GET /api/todos', { journey: 'todos', path: 'main', step: 'no_todos_after_branch' }],
+      ])
+      await expect(validateHar(har)).resolves.toBeTruthy()
+    } finally {
+      await branched.remove()
+    }
   })
 
   it('holds no secret: the password, the API key and the session token are redacted', () => {

@@ -61,7 +61,7 @@ describe('packed packages in a plain npm project', () => {
       const run = await exec('npx', ['venomqa', 'run', '--plugin', 'csv'], { cwd: project, env: { ...env, TODO_URL: app.url }, timeout: 30_000 })
       expect(run.stdout).toContain('✓ ping GET')
       expect(run.stdout).toContain('Result: PASSED')
-      expect(await readFile(path.join(project, 'out/results.csv'), 'utf8')).toMatch(/^journey_name,success,duration_ms,total_steps,passed_steps,issue_count\r\nhealth,true,\d+,1,1,0\r\n$/)
+      expect(await readFile(path.join(project, 'out/results.csv'), 'utf8')).toMatch(/^journey_name,success,duration_ms,total_steps,passed_steps,issue_count,status\r\nhealth,true,\d+,1,1,0,passed\r\n$/)
       const plugins = await exec('npx', ['venomqa', 'plugins', '--plugin', 'csv'], { cwd: project, env: { ...env, TODO_URL: app.url } })
       expect(plugins.stdout).toMatch(/venomqa-plugin-csv\s+0\.1\.0\s+csv\s+node_modules\/venomqa-plugin-csv/)
     },

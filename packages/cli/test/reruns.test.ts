@@ -115,6 +115,45 @@ describe('journey retries and the flaky status', () => {
     ])
     expect(checkJUnit(read('out/merged.xml')).problems).toEqual([])
   })
+
+  it('merge-reports --fail-on-flaky fails the merged run on a flaky journey; the merge judges, not the shards', async () => {
+    const status = (file: string) => json(file).status as string
+    const shards = async (dir: string, extra: string[]) => {
+      // checkout signs its user up: each split starts from an empty app, as a new pipeline would.
+      await fetch(`${app.url}/__venomqa/reset`, { method: 'POST' })
+      const env = { FLAKY_KEY: randomUUID() }
+      const codes: (number | null)[] = []
+      for (const i of [1, 2]) codes.push((await venomqa(['run', 'checkout', 'health', '--shard', `${i}/2`, '--save', `${dir}/${i}.json`, ...extra], env)).code)
+      // The shard that ran checkout, which was flaky in it.
+      const flakyShard = [1, 2].find((i) => json(`${dir}/${i}.json`).journeys.some((j: { status: string }) => j.status === 'flaky'))
+      expect(flakyShard).toBeDefined()
+      return { codes, flakyShard: `${dir}/${flakyShard}.json` }
+    }
+
+    // Shards run without the flag: both pass; the merge fails only when it is told to.
+    const plain = await shards('out/plain', [])
+    expect(plain.codes).toEqual([0, 0])
+    const lenient = await venomqa(['merge-reports', 'out/plain', '--save', 'out/plain-merged.json'])
+    expect(lenient.code).toBe(0)
+    expect(status('out/plain-merged.json')).toBe('passed')
+    const strict = await venomqa(['merge-reports', 'out/plain', '--fail-on-flaky', '-r', 'console', '--save', 'out/strict-merged.json'])
+    expect(strict.code).toBe(1)
+    expect(strict.stdout).toMatch(/Journeys {2}1 passed, 1 flaky of 2/)
+    expect(strict.stdout).toContain('Result: FAILED')
+    expect(status('out/strict-merged.json')).toBe('failed')
+    // The variable (and so the config key) is the flag's equal, as for venomqa run.
+    expect((await venomqa(['merge-reports', 'out/plain'], { VENOMQA_FAIL_ON_FLAKY: '1' })).code).toBe(1)
+
+    // Shards run with the flag: the flaky one fails its job and saves "failed"; merged without the flag,
+    // the run passes, as one venomqa run without it would.
+    const flagged = await shards('out/flagged', ['--fail-on-flaky'])
+    expect([...flagged.codes].sort()).toEqual([0, 1])
+    expect(status(flagged.flakyShard)).toBe('failed')
+    const merged = await venomqa(['merge-reports', 'out/flagged', '--save', 'out/flagged-merged.json'])
+    expect(merged.code).toBe(0)
+    expect(status('out/flagged-merged.json')).toBe('passed')
+    expect((await venomqa(['merge-reports', 'out/flagged', '--fail-on-flaky'])).code).toBe(1)
+  })
 })
 
 describe('--repeat-each', () => {

@@ -67,6 +67,24 @@ $venomqa$`
 
 const READ_SEQUENCES = 'SELECT seq::int8::text, last_value::text, is_called::text FROM pg_temp.venomqa_sequences()'
 
+/** Row counts of every table the app can see, in one round trip: what observe() reads after every step of an exploration. */
+const ROW_COUNTS_FUNCTION = `
+CREATE FUNCTION pg_temp.venomqa_row_counts(OUT name text, OUT n int8) RETURNS SETOF record
+LANGUAGE plpgsql AS $venomqa$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT c.oid, format('%I.%I', ns.nspname, c.relname) AS qualified FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace ns ON ns.oid = c.relnamespace
+           WHERE c.relkind IN ('r', 'p') AND ns.nspname NOT IN ('pg_catalog', 'information_schema') AND ns.nspname NOT LIKE 'pg\\_%'
+           ORDER BY 2 LOOP
+    name := r.qualified;
+    EXECUTE format('SELECT count(*) FROM %s', r.oid::regclass) INTO n;
+    RETURN NEXT;
+  END LOOP;
+END
+$venomqa$`
+
+export const READ_ROW_COUNTS = 'SELECT name, n::text FROM pg_temp.venomqa_row_counts()'
+
 export class ProxyError extends Error {
   override name = 'ProxyError'
 }
@@ -143,7 +161,8 @@ export class PgProxy extends EventEmitter implements Hub {
     this.#upstream = upstream
     upstream.onClose((err) => this.#upstreamLost(err))
     await this.#prepareInternalStatements(upstream)
-    await upstream.run(`BEGIN; ${SEQUENCES_FUNCTION}`)
+    // Made inside the base transaction, before any checkpoint: no rollback removes them, the end of the run does.
+    await upstream.run(`BEGIN; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}`)
     this.#atStart = toSequences((await upstream.run(READ_SEQUENCES)).rows)
     this.#server = net.createServer((socket) => this.#accept(socket))
     await new Promise<void>((resolve, reject) => {

@@ -16,6 +16,7 @@ import type { UpstreamLock } from './lock'
 import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError } from './refusals'
 import { type Statement, type StatementKind, caveatsOf, classify, splitStatements } from './sql'
 import { ServerError, type Upstream } from './upstream'
+import { writeCoalesced } from './write'
 
 /** The proxy's prepared statements on the upstream session: the savepoint that stands for the app's transaction. */
 export const INTERNAL = {
@@ -700,7 +701,9 @@ export class Session {
   }
 
   #toClient(data: Buffer): void {
-    if (!this.#socket.destroyed && this.#socket.writable) this.#socket.write(data)
+    const socket = this.#socket
+    if (socket.destroyed || !socket.writable) return
+    writeCoalesced(socket, data)
   }
 }
 

@@ -1,6 +1,7 @@
 import net from 'node:net'
 import { AUTH, ScramClient, md5Password } from './protocol/auth'
 import { BodyReader, FrameReader, type Message } from './protocol/frames'
+import { writeCoalesced } from './write'
 import {
   type Fields,
   type TxStatus,
@@ -192,11 +193,8 @@ export class Upstream {
   }
 
   write(data: Buffer | Buffer[]): void {
-    if (Array.isArray(data)) {
-      this.socket.cork()
-      for (const d of data) this.socket.write(d)
-      this.socket.uncork()
-    } else this.socket.write(data)
+    if (Array.isArray(data)) for (const d of data) writeCoalesced(this.socket, d)
+    else writeCoalesced(this.socket, data)
   }
 
   /**
@@ -239,3 +237,4 @@ export class Upstream {
     })
   }
 }
+

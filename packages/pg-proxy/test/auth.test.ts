@@ -1,7 +1,8 @@
 /**
- * Upstream authentication: md5 and SCRAM-SHA-256 against the real server when its pg_hba.conf asks the
- * test roles for a password, and always against a small fake server in this file that speaks exactly
- * those exchanges (labelled as such). Downstream: a proxy with a password asks its clients for it.
+ * Upstream authentication: md5 and SCRAM-SHA-256 against a real PostgreSQL of this file's own (a private
+ * cluster whose pg_hba.conf asks the test roles for a password; the shared server trusts everyone), and
+ * against a small fake server in this file that speaks exactly those exchanges (labelled as such).
+ * Downstream: a proxy with a password asks its clients for it.
  */
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto'
 import net from 'node:net'
@@ -10,61 +11,42 @@ import { afterAll, beforeAll, expect, it, describe as plain } from 'vitest'
 import { FrameReader } from '../src/protocol/frames'
 import { Upstream, parseUpstreamUrl } from '../src/upstream'
 import { PG, createDatabase, dbName, dropDatabase, startProxy, withClient } from './helpers'
+import { type PrivateCluster, describeWithPrivateCluster, startPrivateCluster } from './private-cluster'
 import { PgProxy } from '../src/index'
 
-const ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres'
 const ROLES = { md5: 'venomqa_proxy_md5', scram: 'venomqa_proxy_scram' } as const
+/** How the server asks each role for its password, as the upstream's error names it. */
+const ASKED = { md5: 'md5', scram: 'SCRAM-SHA-256' } as const
 const PASSWORD = 'a pass; with spaces'
-
-/** True when the server refuses the role without its password: pg_hba.conf asks it for one. */
-async function serverAsksPassword(role: string): Promise<boolean> {
-  // Upstream.connect closes its socket when it cannot answer; a half-authenticated session left open
-  // would hold up every DROP DATABASE on the server until authentication_timeout.
-  const answer = await Upstream.connect(parseUpstreamUrl(`postgres://${role}@127.0.0.1:5432/postgres`)).then(
-    async (u) => {
-      await u.close()
-      return 'trusted'
-    },
-    (e: Error) => e.message,
-  )
-  return /asks for a password/.test(answer)
-}
+/** The database the roles log in to, on the private cluster. */
+const APP_DB = 'venomqa_auth'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = dbName('auth')
 
-describe('upstream authentication against the real server', () => {
-  let enforced = false
+describeWithPrivateCluster()('upstream authentication against a real server that asks for passwords (a private cluster)', () => {
+  let cluster: PrivateCluster | undefined
   beforeAll(async () => {
-    await withClient(ADMIN, async (c) => {
+    cluster = await startPrivateCluster([
+      `host all ${ROLES.md5} 127.0.0.1/32 md5`,
+      `host all ${ROLES.scram} 127.0.0.1/32 scram-sha-256`,
+      'host all postgres 127.0.0.1/32 trust',
+    ])
+    await withClient(cluster.url('postgres', 'postgres'), async (c) => {
       for (const [method, role] of Object.entries(ROLES)) {
+        // The password is stored as the method will check it: an md5 hash cannot answer SCRAM, nor the reverse.
         await c.query(`SET password_encryption = '${method === 'md5' ? 'md5' : 'scram-sha-256'}'`)
-        await c.query(`DROP ROLE IF EXISTS ${role}`)
         await c.query(`CREATE ROLE ${role} LOGIN PASSWORD '${PASSWORD.replace(/'/g, "''")}'`)
       }
-    })
-    await createDatabase(DB)
-    await withClient(`postgres://postgres@127.0.0.1:5432/${DB}`, (c) => c.query(`GRANT ALL ON SCHEMA public TO ${ROLES.md5}, ${ROLES.scram}`))
-    enforced = (await serverAsksPassword(ROLES.md5)) && (await serverAsksPassword(ROLES.scram))
-    if (!enforced)
-      console.warn(
-        `\n!!! SKIPPING the real-server md5/SCRAM tests: pg_hba.conf of 127.0.0.1:5432 trusts ${ROLES.md5} and ${ROLES.scram}; add\n` +
-          `    host all ${ROLES.md5} 127.0.0.1/32 md5\n    host all ${ROLES.scram} 127.0.0.1/32 scram-sha-256\n` +
-          '!!! before the trust line to run them. The fake-server tests below still run.\n',
-      )
-  })
-  afterAll(async () => {
-    await dropDatabase(DB)
-    await withClient(ADMIN, async (c) => {
-      for (const role of Object.values(ROLES)) await c.query(`DROP ROLE IF EXISTS ${role}`)
+      await c.query(`CREATE DATABASE ${APP_DB}`)
     })
   })
+  afterAll(() => cluster?.stop())
 
-  for (const [method, role] of Object.entries(ROLES)) {
-    it(`${method}: the proxy logs in with the password of the URL, and fails clearly without it`, async (ctx) => {
-      if (!enforced) return ctx.skip()
-      const url = `postgres://${role}:${encodeURIComponent(PASSWORD)}@127.0.0.1:5432/${DB}`
-      const proxy = new PgProxy({ upstream: url })
+  for (const method of ['md5', 'scram'] as const) {
+    const role = ROLES[method]
+    it(`${method}: the proxy logs in with the password of the URL, and fails clearly without it`, async () => {
+      const proxy = new PgProxy({ upstream: cluster!.url(role, APP_DB, PASSWORD) })
       await proxy.start()
       try {
         const rows = await proxy.query('SELECT current_user')
@@ -72,15 +54,15 @@ describe('upstream authentication against the real server', () => {
       } finally {
         await proxy.stop()
       }
-      const wrong = await Upstream.connect(parseUpstreamUrl(`postgres://${role}:wrong@127.0.0.1:5432/${DB}`)).catch((e) => e)
+      const wrong = await Upstream.connect(parseUpstreamUrl(cluster!.url(role, APP_DB, 'wrong'))).catch((e) => e)
       expect(wrong.code).toBe('28P01')
-      const none = await Upstream.connect(parseUpstreamUrl(`postgres://${role}@127.0.0.1:5432/${DB}`)).catch((e) => e)
-      expect(none.message).toMatch(/asks for a password .* and the upstream URL has none/)
+      const none = await Upstream.connect(parseUpstreamUrl(cluster!.url(role, APP_DB))).catch((e) => e)
+      expect(none.message).toBe(`the server asks for a password (${ASKED[method]}) for user "${role}", and the upstream URL has none`)
     })
   }
 })
 
-// ---- a fake server, for the client side of md5 and SCRAM wherever pg_hba.conf cannot be changed ----
+// ---- a fake server: the client side of md5 and SCRAM, even where no PostgreSQL can be started ----
 
 type Method = 'md5' | 'scram'
 

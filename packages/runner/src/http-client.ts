@@ -3,6 +3,7 @@ import { Agent, type Dispatcher } from 'undici'
 import { type AttemptOptions, type ReceivedResponse, sendOnce } from './http/attempt'
 import { classifyFailure } from './http/classify'
 import { prepareRequest } from './http/prepare'
+import { exchangeOrigin } from './http/origin'
 import { ExchangeRecord, rememberSecrets } from './http/record'
 import { UndiciResponse } from './http/response'
 import { type ResolvedRetryPolicy, clientRetryPolicy, requestRetryPolicy, retryDelay } from './http/retry-policy'
@@ -14,6 +15,9 @@ const DEFAULT_TIMEOUT = 30_000
 export function createDispatcher(connections = 16): Dispatcher {
   return new Agent({ connections, pipelining: 1, keepAliveTimeout: 10_000 })
 }
+
+/** Told of each exchange as it is recorded, with the step that made it when a step did. */
+type ExchangeHook = NonNullable<HttpClientOptions['onExchange']>
 
 /** Tokens kept across journeys of one run (see HttpClient.useAuth). */
 export type TokenStore = Map<string, string>
@@ -43,9 +47,9 @@ interface ClientShared {
 export class UndiciHttpClient implements HttpClient {
   readonly #shared: ClientShared
   readonly #signal?: AbortSignal
-  readonly #onExchange?: (e: HttpExchange) => void
+  readonly #onExchange?: ExchangeHook
 
-  constructor(options: HttpClientOptions, deps: { dispatcher?: Dispatcher; tokens?: TokenStore } = {}, internal?: { shared: ClientShared; signal?: AbortSignal; onExchange?: (e: HttpExchange) => void }) {
+  constructor(options: HttpClientOptions, deps: { dispatcher?: Dispatcher; tokens?: TokenStore } = {}, internal?: { shared: ClientShared; signal?: AbortSignal; onExchange?: ExchangeHook }) {
     if (internal) {
       this.#shared = internal.shared
       this.#signal = internal.signal
@@ -67,8 +71,13 @@ export class UndiciHttpClient implements HttpClient {
   }
 
   /** A view of this client whose requests are cancelled by `signal` and reported to `onExchange`. */
-  bind(signal: AbortSignal, onExchange?: (e: HttpExchange) => void): UndiciHttpClient {
+  bind(signal: AbortSignal, onExchange?: ExchangeHook): UndiciHttpClient {
     return new UndiciHttpClient(this.#shared.options, {}, { shared: this.#shared, signal, onExchange })
+  }
+
+  /** True when something listens to this client's exchanges: only then is the step of each request worth knowing. */
+  get reportsExchanges(): boolean {
+    return !!(this.#onExchange || this.#shared.options.onExchange)
   }
 
   get baseUrl(): string {
@@ -196,8 +205,10 @@ export class UndiciHttpClient implements HttpClient {
 
   #record(exchange: HttpExchange): void {
     this.#shared.history.push(exchange)
-    this.#onExchange?.(exchange)
-    this.#shared.options.onExchange?.(exchange)
+    if (!this.reportsExchanges) return
+    const origin = exchangeOrigin()
+    this.#onExchange?.(exchange, origin)
+    this.#shared.options.onExchange?.(exchange, origin)
   }
 }
 

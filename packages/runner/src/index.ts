@@ -17,6 +17,7 @@ export { type AttemptInput, type AttemptResult, type Lane, type Outcome, type Wo
 export { StepArgs, type StepAwareLogger, type StepPlace } from './execution/step'
 export { exchangeStatus } from './http/record'
 export { HarRecorder, harEntry, type HarEntry, type HarLog, type HarNameValue } from './http/har'
+export type { ExchangeOrigin } from './http/origin'
 // The curl builder lives in core, where reporter plugins (HTML, Slack) can reach it; reporters find it here too.
 export { CURL_BODY_FILE, curlCommand, curlText, variableName, type CurlCommand, type CurlVariable } from '@venomqa/core'
 export * from './adapters'

@@ -13,6 +13,7 @@ import type {
   StateBackend,
   WorkerSetup,
 } from '@venomqa/core'
+import type { ExchangeOrigin } from './http/origin'
 
 /**
  * A plugin with the options it was given: the plugin alone, `[plugin, options]`, or, to have option
@@ -34,8 +35,11 @@ export interface HttpClientOptions {
   connections?: number
   /** Extra header or body keys to redact in history. */
   redactKeys?: string[]
-  /** Called with each exchange as it is recorded. */
-  onExchange?: (exchange: HttpExchange) => void
+  /**
+   * Called with each exchange as it is recorded, and the step that made it (its journey, path and name;
+   * undefined for a request made outside of a step, such as a plugin's hook).
+   */
+  onExchange?: (exchange: HttpExchange, origin?: ExchangeOrigin) => void
 }
 
 // Worker setups are made by plugin packages too, which see only core: the types live there.

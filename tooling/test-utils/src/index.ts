@@ -4,7 +4,20 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe } from 'vitest'
 
-export { type ExampleFiles, codeFences, recordingRunner, runExample, stepsRun, tsBlock, tsBlocks } from './readme'
+export {
+  type ExampleFiles,
+  type ExampleRun,
+  JS_LANGS,
+  codeFences,
+  jsBlock,
+  jsBlocks,
+  recordingRunner,
+  runExample,
+  runExampleInFolder,
+  stepsRun,
+  tsBlock,
+  tsBlocks,
+} from './readme'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 export const isCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0'

@@ -39,6 +39,30 @@ export function tsBlock(markdownFile: string, firstLine: string): string {
   return found[0]!
 }
 
+/** The languages a ```js block may be written with: the README programs that run under plain `node`. */
+export const JS_LANGS: readonly string[] = ['js', 'javascript', 'mjs', 'cjs']
+
+/** The JavaScript blocks of a Markdown file (```js and its aliases, see JS_LANGS), in order. */
+export function jsBlocks(markdownFile: string): string[] {
+  return codeFences(markdownFile)
+    .filter((f) => JS_LANGS.includes(f.lang))
+    .map((f) => f.code)
+}
+
+/**
+ * The one JavaScript block of a Markdown file that names `file` on its first line: `// report.mjs`, or
+ * `// report.mjs: how to run it`.
+ */
+export function jsBlock(markdownFile: string, file: string): string {
+  const names = (code: string) => {
+    const first = code.split('\n', 1)[0]!.trim()
+    return first === `// ${file}` || first.startsWith(`// ${file}:`)
+  }
+  const found = jsBlocks(markdownFile).filter(names)
+  if (found.length !== 1) throw new Error(`${markdownFile}: expected one \`\`\`js block starting with "// ${file}", found ${found.length}`)
+  return found[0]!
+}
+
 export interface ExampleFiles {
   /** A folder of its own, created here and removed afterwards; inside the package, so the example's other imports resolve from the package's dependencies. */
   dir: string
@@ -52,26 +76,60 @@ export interface ExampleFiles {
   env?: Record<string, string>
 }
 
+/** What an example run in its folder left: what it logged, and the files it was expected to write. */
+export interface ExampleRun {
+  logged: unknown[][]
+  /** Each file named in `outputs`, as the example left it; undefined when it wrote none there. */
+  outputs: Record<string, string | undefined>
+}
+
 /**
  * Write the example's files, import the entry, and hand back every console.log call it made (silenced
  * meanwhile). The folder is removed and the environment put back afterwards, whether the example ran or threw.
  */
-export async function runExample({ dir, files, entry, imports = {}, env = {} }: ExampleFiles): Promise<unknown[][]> {
+export async function runExample(example: ExampleFiles): Promise<unknown[][]> {
+  return (await execute(example, { inFolder: false, outputs: [] })).logged
+}
+
+/**
+ * As runExample, for a program that works in its folder, as `node report.mjs` run there would: the
+ * working directory is the folder while it runs (its relative paths, such as `results.json`, are the
+ * folder's; put input files in `files`), and the files named in `outputs` are read back before the
+ * folder is removed. Needs a test pool with processes of their own (vitest's `forks`, this repository's
+ * default): a worker thread cannot change the directory.
+ */
+export function runExampleInFolder(example: ExampleFiles, outputs: readonly string[]): Promise<ExampleRun> {
+  return execute(example, { inFolder: true, outputs })
+}
+
+async function execute(
+  { dir, files, entry, imports = {}, env = {} }: ExampleFiles,
+  how: { inFolder: boolean; outputs: readonly string[] },
+): Promise<ExampleRun> {
   if (!(entry in files)) throw new Error(`runExample: the entry ${entry} is not one of the files ${Object.keys(files).join(', ')}`)
   fs.mkdirSync(dir, { recursive: true })
   const logged: unknown[][] = []
   const log = console.log
   const before = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
+  const cwd = process.cwd()
   try {
     const pointed = new Set<string>()
-    for (const [name, code] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), pointImports(code, imports, pointed))
+    // Only programs import packages: a data file (a results.json) is written as it is.
+    for (const [name, code] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), PROGRAM.test(name) ? pointImports(code, imports, pointed) : code)
     const unused = Object.keys(imports).filter((name) => !pointed.has(name))
     if (unused.length) throw new Error(`runExample: the example does not import ${unused.join(', ')}`)
     Object.assign(process.env, env)
     console.log = (...args: unknown[]) => void logged.push(args)
+    if (how.inFolder) process.chdir(dir)
     await import(/* @vite-ignore */ path.join(dir, entry))
-    return logged
+    const outputs: ExampleRun['outputs'] = {}
+    for (const name of how.outputs) {
+      const file = path.join(dir, name)
+      outputs[name] = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined
+    }
+    return { logged, outputs }
   } finally {
+    if (how.inFolder) process.chdir(cwd)
     console.log = log
     for (const [k, v] of Object.entries(before)) {
       if (v === undefined) delete process.env[k]
@@ -80,6 +138,8 @@ export async function runExample({ dir, files, entry, imports = {}, env = {} }: 
     fs.rmSync(dir, { recursive: true, force: true })
   }
 }
+
+const PROGRAM = /\.[cm]?[jt]sx?$/
 
 /**
  * Replace each quoted package name, and only whole names (`'@venomqa/x'`, not `'@venomqa/x/y'`), by its

@@ -11,21 +11,28 @@ import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from 
 export interface MergeReportsFlags extends ConfigFlags {
   reporter?: string[]
   save?: string
+  /** A flaky journey fails the merged run (exit 1), whatever the shards were run with. */
+  failOnFlaky?: boolean
 }
 
 /**
  * `venomqa merge-reports <files or dirs...>`: join the shards of one split (`--shard i/n --save`) into
  * one run, check that every shard is there, once, and from the same split (exit 2 otherwise), then
- * render it with every reporter as `venomqa report` does and save it. Exit 1 when the merged run failed.
+ * render it with every reporter as `venomqa report` does and save it. Exit 1 when the merged run failed:
+ * judged again as `venomqa run` judges a run, with this command's `failOnFlaky` (flag, env or config).
  */
 export async function mergeReportsCommand(inputs: string[], flags: MergeReportsFlags, io: Io): Promise<number> {
   const files = await resultFiles(inputs, io.cwd, flags.save)
   const shards: ShardFile[] = []
   for (const file of files) shards.push({ file, run: await readResults(file, io.cwd) })
-  const merged = mergeShards(checkShards(shards))
+  const checked = checkShards(shards)
+  const config = await resolveConfig(io, flags, {
+    ...(flags.reporter?.length ? { reporters: flags.reporter } : {}),
+    ...(flags.failOnFlaky ? { failOnFlaky: true } : {}),
+  })
+  const merged = mergeShards(checked, { failOnFlaky: config.failOnFlaky })
   io.stderr.write(`venomqa: merged ${shards.length} shards: ${merged.journeys.length} journeys, ${merged.explorations?.length ?? 0} explorations\n`)
 
-  const config = await resolveConfig(io, flags, flags.reporter?.length ? { reporters: flags.reporter } : {})
   const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug })
   const redact = config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined

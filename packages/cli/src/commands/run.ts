@@ -132,16 +132,17 @@ export async function executeRun(
     if (shard) result.shard = shard
     const { writeReports, renderJson, atomicWriteFile } = await import('@venomqa/runner')
     const redact = redactOptions(config.redactKeys)
-    // Redacted once for the results file and every reporter (redacting the copy again is free).
-    let safe = redactRun(result, redact)
+    // Redacted once, when the results file or a reporter first needs it (redacting the copy again is free).
+    let safe: RunResult | undefined
+    const safeRun = () => (safe ??= redactRun(result, redact))
     const saveFile = config.save ? path.resolve(io.cwd, config.save) : undefined
     const save = async () => {
-      if (saveFile) await atomicWriteFile(saveFile, renderJson(safe, redact))
+      if (saveFile) await atomicWriteFile(saveFile, renderJson(safeRun(), redact))
     }
     const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact }
     await save()
     if (saveFile) io.stderr.write(`venomqa: results saved to ${path.relative(io.cwd, saveFile) || saveFile}\n`)
-    const written = await writeReports(safe, targets, reportCtx)
+    const written = await writeReports(safe ?? result, targets, reportCtx)
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
     const harWritten = har ? await writeHar(har, io) : true
 
@@ -150,9 +151,9 @@ export async function executeRun(
     // disconnect, a plugin that failed to close. Reporters that deliver (a webhook) are not sent twice.
     await session.runner.close()
     if (addCloseIssues(result, session.runner.closeIssues, io)) {
-      safe = redactRun(result, redact)
+      safe = undefined
       await save()
-      await writeReports(safe, targets.filter(writesAFile), reportCtx)
+      await writeReports(safe ?? result, targets.filter(writesAFile), reportCtx)
     }
     const interrupted = controller.signal.aborted || result.interrupted
     // What --last-failed reads next time: every run that finished records its failures, passed or not.

@@ -1,6 +1,6 @@
 import type { HttpExchange, ReporterFactory } from '@venomqa/core'
 import { escapeControlChars, redactText } from '@venomqa/core'
-import type { Runner, RunnerOptions, StepAwareLogger } from '@venomqa/runner'
+import type { ExchangeOrigin, Runner, RunnerOptions, StepAwareLogger } from '@venomqa/runner'
 import { type LoadConfigOptions, type ResolvedConfig, loadConfig } from '../config/load'
 import type { PluginSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
@@ -54,7 +54,7 @@ export interface Session {
 export async function openSession(
   io: Io,
   config: ResolvedConfig,
-  extra: { reporters?: readonly ReporterRequest[]; signal?: AbortSignal; debug?: boolean; onExchange?: (exchange: HttpExchange) => void; repeatEach?: number } = {},
+  extra: { reporters?: readonly ReporterRequest[]; signal?: AbortSignal; debug?: boolean; onExchange?: (exchange: HttpExchange, origin?: ExchangeOrigin) => void; repeatEach?: number } = {},
 ): Promise<Session> {
   const reporterSpecs = reporterPluginSpecs(extra.reporters ?? [], config.plugins, config.root)
   const specs = [...config.plugins, ...reporterSpecs]

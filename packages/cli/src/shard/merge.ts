@@ -8,6 +8,7 @@ import {
   type Status,
   type TimingStats,
   UserError,
+  runStatusOf,
   summarize,
 } from '@venomqa/core'
 import { journeyId } from './split'
@@ -53,12 +54,18 @@ export function checkShards(files: readonly ShardFile[]): Sharded[] {
   return [...sharded].sort((a, b) => a.shard.index - b.shard.index)
 }
 
+/** How the merged run is judged: as `venomqa run` judges one (see mergedRunStatus). */
+export interface MergeOptions {
+  /** A flaky journey fails the merged run (`--fail-on-flaky`, `failOnFlaky`). */
+  failOnFlaky?: boolean
+}
+
 /**
  * The shards as one run: journeys and explorations in the unsharded order, each exploration's parts
  * joined into one, issues once each, and the totals counted again. The shards ran side by side, so the
  * run took as long as its slowest shard.
  */
-export function mergeShards(shards: readonly Sharded[]): RunResult {
+export function mergeShards(shards: readonly Sharded[], options: MergeOptions = {}): RunResult {
   const order = shards[0]!.shard.order
   const runs = shards.map((s) => s.run)
   const journeys = inOrder(
@@ -74,7 +81,7 @@ export function mergeShards(shards: readonly Sharded[]): RunResult {
     startedAt: runs.map((r) => r.startedAt).sort()[0]!,
     finishedAt: runs.map((r) => r.finishedAt).sort().at(-1)!,
     durationMs: Math.max(...runs.map((r) => r.durationMs)),
-    status: runs.some((r) => r.status === 'failed') ? 'failed' : 'passed',
+    status: mergedRunStatus(journeys, explorations, issues, options),
     interrupted: runs.some((r) => r.interrupted),
     backends: [...groupBy(runs.flatMap((r) => r.backends), (b) => b.name).values()].map((g) => g[0]!),
     journeys,
@@ -124,6 +131,22 @@ export function mergeExploration(parts: readonly ExplorationResult[]): Explorati
     violations: [...groupBy(parts.flatMap((x) => x.violations), (v) => v.id).values()].map((g) => g[0]!),
     issues: distinctIssues(parts.flatMap((x) => x.issues)),
   }
+}
+
+/**
+ * The merged run's status, judged again from what it holds, as `venomqa run` and `venomqa explore` judge
+ * theirs: failed when a journey failed or was not run, an exploration failed, or an issue is critical;
+ * and, with `failOnFlaky`, when a journey is flaky. A shard's own status is not taken as it is: a shard
+ * saved with `--fail-on-flaky` says failed for a flaky journey, and it is the merge's setting that decides.
+ */
+function mergedRunStatus(
+  journeys: RunResult['journeys'],
+  explorations: readonly ExplorationResult[],
+  issues: readonly Issue[],
+  options: MergeOptions,
+): RunResult['status'] {
+  if (explorations.some((x) => x.status === 'failed')) return 'failed'
+  return runStatusOf(journeys, issues, { failOnFlaky: options.failOnFlaky })
 }
 
 function mergedStatus(statuses: readonly Status[]): Status {

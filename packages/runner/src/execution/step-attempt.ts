@@ -1,6 +1,7 @@
 import { type Action, type ActionArgs, type HttpExchange, type StepNode, TimeoutError } from '@venomqa/core'
 import { faults } from '../faults'
 import { type UndiciHttpClient, isHttpResponseLike } from '../http-client'
+import { withExchangeOrigin } from '../http/origin'
 import type { Lane } from './lanes'
 import { type Outcome, type Settled, judge } from './outcome'
 
@@ -17,6 +18,8 @@ export interface AttemptInput {
   args(http: UndiciHttpClient, signal: AbortSignal): ActionArgs
   /** A stray error from code this attempt started, arriving after it ended. */
   onLate?: (error: unknown) => void
+  /** Where the step runs, told with each of its exchanges to the client's exchange hook (a HAR names the step). */
+  origin?: { journey: string; path: string }
   debug?: boolean
 }
 
@@ -44,10 +47,10 @@ export async function attemptStep(input: AttemptInput): Promise<AttemptResult> {
   let settled: Settled
   try {
     const args = input.args(http, signal)
-    const value = await raceAbort(
-      faults.guard(input.label, () => node.action(args as Parameters<Action>[0]), { onLate: input.onLate }),
-      signal,
-    )
+    const act = () => node.action(args as Parameters<Action>[0])
+    // Only when something records the exchanges: following the step through its awaits is not free.
+    const origin = input.origin && lane.http.reportsExchanges ? { ...input.origin, step: node.name } : undefined
+    const value = await raceAbort(faults.guard(input.label, origin ? () => withExchangeOrigin(origin, act) : act, { onLate: input.onLate }), signal)
     settled = { threw: false, value }
   } catch (error) {
     settled = { threw: true, error }

@@ -60,6 +60,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       label,
       args: (http, signal) => new StepArgs(http, lane.world.ctx, lane.ports, signal, logs, env.logger, env.journey, env.path, node.name, n),
       onLate: (error) => env.addIssue(lateFault(env.path, node.name, error)),
+      origin: { journey: env.journey, path: env.path },
       debug: env.settings.debug,
     })
     exchanges.push(...last.exchanges)

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import { type HttpExchange, type RecordedRequest, type RecordedResponse, redactText } from '@venomqa/core'
+import type { ExchangeOrigin } from './origin'
 
 /**
  * Every HTTP exchange of a run as an HTTP Archive (HAR 1.2), for browser dev tools, proxies and replay
@@ -46,6 +47,8 @@ export interface HarEntry {
   _attempt?: number
   /** Served from the journey's GET cache, not sent. */
   _fromCache?: boolean
+  /** The step that sent the request (journey, path, step); left out for one made outside of a step. */
+  _venomqa?: ExchangeOrigin
 }
 
 export interface HarLog {
@@ -60,8 +63,8 @@ export interface HarLog {
 
 const HTTP_VERSION = 'HTTP/1.1'
 
-/** One exchange as a HAR entry. */
-export function harEntry(exchange: HttpExchange): HarEntry {
+/** One exchange as a HAR entry, naming the step that made it when it is known. */
+export function harEntry(exchange: HttpExchange, origin?: ExchangeOrigin): HarEntry {
   const time = Math.max(0, round(exchange.durationMs))
   const entry: HarEntry = {
     startedDateTime: exchange.startedAt,
@@ -73,6 +76,8 @@ export function harEntry(exchange: HttpExchange): HarEntry {
   }
   if (exchange.attempt > 1) entry._attempt = exchange.attempt
   if (exchange.fromCache) entry._fromCache = true
+  // HAR readers keep fields that start with `_` (custom fields, HAR 1.2) and ignore what they do not know.
+  if (origin) entry._venomqa = { journey: origin.journey, path: origin.path, step: origin.step }
   return entry
 }
 
@@ -142,10 +147,10 @@ export class HarRecorder {
   readonly #entries: { at: number; order: number; json: string }[] = []
   #unrecorded = 0
 
-  readonly onExchange = (exchange: HttpExchange): void => {
+  readonly onExchange = (exchange: HttpExchange, origin?: ExchangeOrigin): void => {
     // Called from inside the HTTP client: an exchange the file cannot take must never fail the request.
     try {
-      const entry = harEntry(exchange)
+      const entry = harEntry(exchange, origin)
       this.#entries.push({ at: Date.parse(entry.startedDateTime) || 0, order: this.#entries.length, json: JSON.stringify(entry) })
     } catch {
       this.#unrecorded++

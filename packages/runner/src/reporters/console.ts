@@ -25,7 +25,7 @@ import {
 } from '@venomqa/core'
 import pc from 'picocolors'
 import { STATUS_SYMBOL, bodyText, budgetText, depthOf, flatten, formatDuration, formatFineDuration, printable } from './format'
-import { redactFreeText, redactRun } from './redact-run'
+import { redactFreeText, redactRun, redactingItself } from './redact-run'
 import { withWorkerBoard } from './worker-board'
 import { requestSummary, stepRequests } from './reproduce'
 import { shownRequestLine } from '../http/record'
@@ -159,7 +159,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     },
   }
 
-  return {
+  return redactingItself({
     name: 'console',
     hooks: withWorkerBoard(hooks, { stream, enabled: progressOn, journeyLines: (j) => {
         const raw = redactResults(j, opts.redact)
@@ -167,17 +167,17 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       },
     }),
     render(run) {
-      const redacted = redactRun(run, opts.redact)
       // After a live run the steps were printed already: the summary needs the journeys' issues, not
-      // their steps, and escaping every step again would cost as much as printing them.
-      const safe = printable(live ? { ...redacted, journeys: redacted.journeys.map((j) => ({ ...j, nodes: [] })) } : redacted)
+      // their steps, and redacting and escaping every step again would cost as much as printing them.
+      const redacted = redactRun(live ? { ...run, journeys: run.journeys.map((j) => ({ ...j, nodes: [] })) } : run, opts.redact)
+      const safe = printable(redacted)
       const lines: string[] = []
       if (!live && (safe.journeys.length || !safe.explorations?.length)) lines.push(...fmt.tree(safe, redacted))
       for (const x of safe.explorations ?? []) lines.push(...explorationSummary(x, p))
       lines.push(...fmt.summary(safe))
       return `${lines.join('\n')}\n`
     },
-  }
+  })
 }
 
 /**

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { type RedactOptions, type Reporter, type ReportContext, type RunResult, atomicWriteFile, errorMessage } from '@venomqa/core'
-import { redactRun } from './redact-run'
+import { redactRun, redactsItself } from './redact-run'
 
 // Core's writer, the only one, re-exported for the runner's users.
 export { atomicWriteFile }
@@ -39,7 +39,9 @@ export async function writeReports(
   reporters: readonly (Reporter | ReporterTarget)[],
   ctx: WriteReportsContext,
 ): Promise<WriteReportsResult> {
-  const safe = redactRun(run, ctx.redact)
+  // Redacted when the first reporter needs it, once for all of them; a results file's copy is not redacted again.
+  let safe: RunResult | undefined
+  const safeRun = () => (safe ??= redactRun(run, ctx.redact))
   const stdout = ctx.stdout ?? process.stdout
   const result: WriteReportsResult = { files: [], failures: [], warnings: [] }
   for (const entry of reporters) {
@@ -56,7 +58,7 @@ export async function writeReports(
     }
     try {
       if (reporter.render) {
-        const output = await reporter.render(safe, reportCtx)
+        const output = await reporter.render(redactsItself(reporter) ? run : safeRun(), reportCtx)
         const dest = target ?? reporter.defaultFile
         if (!dest || dest === '-') await writeToStream(stdout, output)
         else {
@@ -65,7 +67,7 @@ export async function writeReports(
           result.files.push({ reporter: reporter.name, file })
         }
       }
-      if (reporter.deliver) await reporter.deliver(safe, reportCtx)
+      if (reporter.deliver) await reporter.deliver(redactsItself(reporter) ? run : safeRun(), reportCtx)
     } catch (err) {
       result.failures.push({ reporter: reporter.name, error: errorMessage(err) })
       ctx.warn?.(`reporter ${reporter.name} failed: ${errorMessage(err)}`)

@@ -1,9 +1,10 @@
 /** HAR entries from real exchanges: the HTTP client against a local server, the recorder on its onExchange. */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { CLOSED_PORT } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HarRecorder, type HarLog, UndiciHttpClient } from '../../src/index'
+import { type ExchangeOrigin, HarRecorder, type HarLog, UndiciHttpClient, createRunner } from '../../src/index'
 
 let server: http.Server
 let base: string
@@ -75,5 +76,59 @@ describe('HarRecorder', () => {
     const har = new HarRecorder()
     expect(har.count).toBe(0)
     expect(JSON.parse(har.render({ name: 'venomqa', version: '0' })).log.entries).toEqual([])
+  })
+})
+
+describe('the step of each exchange', () => {
+  it('is told to the hook with each exchange: journey, path (nested too) and step, also for a request the step started in a callback', async () => {
+    const seen: [string, ExchangeOrigin | undefined][] = []
+    const har = new HarRecorder()
+    const onExchange = (exchange: Parameters<HarRecorder['onExchange']>[0], origin?: ExchangeOrigin) => {
+      seen.push([exchange.request.url.slice(base.length), origin])
+      har.onExchange(exchange, origin)
+    }
+    const runner = createRunner({ baseUrl: base, http: { onExchange, retry: false } })
+    try {
+      const result = await runner.run([
+        journey('orders', {
+          steps: [
+            step('login', ({ http }) => http.post('/login', { json: { user: 'ann' } })),
+            checkpoint('in'),
+            branch('in', [
+              path('buy', [
+                step('add', ({ http }) => http.post('/cart', { json: { sku: 1 } })),
+                checkpoint('added'),
+                branch('added', [path('pay', [step('charge', ({ http }) => http.post('/pay', { json: { amount: 3 } }))])]),
+              ]),
+              // The request is sent from a timer the action started: it is still this step's.
+              path('later', [step('deferred', ({ http }) => new Promise((resolve) => setTimeout(() => resolve(http.post('/later', { json: {} })), 1)))]),
+            ]),
+          ],
+        }),
+      ])
+      expect(result.status).toBe('passed')
+    } finally {
+      await runner.close()
+    }
+    const at = (path: string, step: string): ExchangeOrigin => ({ journey: 'orders', path, step })
+    expect(seen).toEqual([
+      ['/login', at('main', 'login')],
+      ['/cart', at('buy', 'add')],
+      ['/pay', at('buy > pay', 'charge')],
+      ['/later', at('later', 'deferred')],
+    ])
+    const entries = (JSON.parse(har.render({ name: 'venomqa', version: '0' })) as HarLog).log.entries
+    expect(entries.map((e) => e._venomqa)).toEqual(seen.map(([, origin]) => origin))
+
+    // A request made outside of any step is told with no origin, and its entry has none.
+    const outside = new HarRecorder()
+    let told: [ExchangeOrigin | undefined] | undefined
+    const client = new UndiciHttpClient({ baseUrl: base, retry: false, onExchange: (e, origin) => {
+      told = [origin]
+      outside.onExchange(e, origin)
+    } })
+    await client.get('/alone')
+    expect(told).toEqual([undefined])
+    expect((JSON.parse(outside.render({ name: 'venomqa', version: '0' })) as HarLog).log.entries[0]).not.toHaveProperty('_venomqa')
   })
 })

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { type Reporter, type RunResult, TEMP_PREFIX } from '@venomqa/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { atomicWriteFile, createJsonReporter, createMarkdownReporter, writeReports } from '../../src/reporters'
+import { atomicWriteFile, createConsoleReporter, createJsonReporter, createMarkdownReporter, writeReports } from '../../src/reporters'
 import { leakedSecrets, sampleRun } from './sample-run'
 
 let dir: string
@@ -116,5 +116,24 @@ describe('writeReports', () => {
     const res = await writeReports(sampleRun(), [delivering], { cwd: dir })
     expect(leakedSecrets(JSON.stringify(seen))).toEqual([])
     expect(res.warnings).toEqual([{ reporter: 'hook', message: 'webhook slow' }])
+  })
+
+  it('redacts once for every reporter; the console, which masks what it prints, gets the run as it is', async () => {
+    const seen: RunResult[] = []
+    const capture = (name: string): Reporter => ({ name, render: (run) => (seen.push(run), '') })
+    const out = sink()
+    const console = createConsoleReporter({ stream: out.stream, color: false })
+    const run = sampleRun()
+    await writeReports(run, [capture('a'), console, capture('b')], { cwd: dir, stdout: out.stream })
+    expect(seen[0]).toBe(seen[1])
+    expect(seen[0]).not.toBe(run)
+    expect(leakedSecrets(JSON.stringify(seen[0]))).toEqual([])
+    // What the console printed from the unredacted run is still masked.
+    expect(out.text()).toContain('Result:')
+    expect(leakedSecrets(out.text())).toEqual([])
+    // A reporter made by a plugin cannot claim to redact itself: it has no way to set the mark.
+    const plugin: Reporter = { ...console, name: 'copy-of-console', render: (r) => (seen.push(r), '') }
+    await writeReports(run, [plugin], { cwd: dir })
+    expect(seen[2]).not.toBe(run)
   })
 })
