@@ -107,7 +107,8 @@ export class PgProxy extends EventEmitter implements Hub {
   #server?: net.Server
   readonly #options: PgProxyOptions
   readonly #sessions = new Map<number, { session: Session; socket: net.Socket; pid: number; secret: number }>()
-  readonly #checkpoints: { name: string; savepoint: string; sequences: SequenceValue[] }[] = []
+  /** `settings`: the connection settings the upstream session held when the savepoint was taken (appliedSettings then). */
+  readonly #checkpoints: { name: string; savepoint: string; sequences: SequenceValue[]; settings: string | undefined }[] = []
   readonly #caveatsSaid = new Set<Caveat>()
   #atStart: SequenceValue[] = []
   #nextId = 1
@@ -192,7 +193,7 @@ export class PgProxy extends EventEmitter implements Hub {
       const savepoint = `venomqa_cp_${++this.#counter}`
       const result = await upstream.run(`${drop}SAVEPOINT ${savepoint}; ${READ_SEQUENCES}`)
       if (existing >= 0) this.#checkpoints.splice(existing)
-      this.#checkpoints.push({ name, savepoint, sequences: toSequences(result.rows) })
+      this.#checkpoints.push({ name, savepoint, sequences: toSequences(result.rows), settings: this.appliedSettings })
     })
   }
 
@@ -203,8 +204,9 @@ export class PgProxy extends EventEmitter implements Hub {
       const cp = this.#checkpoints[i]!
       await upstream.run(`ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${setvalSql(cp.sequences)}`)
       this.#checkpoints.splice(i + 1)
-      // SETs made since the checkpoint were undone with it: the next connection applies its own again.
-      this.appliedSettings = undefined
+      // SETs made since the checkpoint were undone with it: the session holds the settings it held then, so
+      // a connection with those needs no RESET ALL round trip before its next statement (most rollbacks).
+      this.appliedSettings = cp.settings
     })
   }
 

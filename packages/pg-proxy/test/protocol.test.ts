@@ -72,6 +72,41 @@ describe('protocol details', () => {
       await b.end()
     }
   })
+
+  it('a rollback puts the session back to the settings it held at the checkpoint: each connection still reads with its own', async () => {
+    const a = new pg.Client({ connectionString: proxy.url, application_name: 'conn a' })
+    const b = new pg.Client({ connectionString: proxy.url, application_name: 'conn b' })
+    await a.connect()
+    await b.connect()
+    const read = async (c: pg.Client) => (await c.query("SELECT v, current_setting('application_name') AS app FROM t")).rows[0]
+    try {
+      await a.query('SET search_path = other')
+      expect(await read(a)).toEqual({ v: 'other', app: 'conn a' })
+      // Taken while the session holds a's settings; b's are applied after it, then undone by the rollback.
+      await proxy.checkpoint('with_a')
+      expect(await read(b)).toEqual({ v: 'public', app: 'conn b' })
+      await proxy.rollback('with_a')
+      expect(await read(b)).toEqual({ v: 'public', app: 'conn b' })
+      expect(await read(a)).toEqual({ v: 'other', app: 'conn a' })
+      // Taken while it holds b's (the read just above applied them back); a's, applied after it, are undone.
+      expect(await read(b)).toEqual({ v: 'public', app: 'conn b' })
+      await proxy.checkpoint('with_b')
+      expect(await read(a)).toEqual({ v: 'other', app: 'conn a' })
+      await proxy.rollback('with_b')
+      expect(await read(b)).toEqual({ v: 'public', app: 'conn b' })
+      expect(await read(a)).toEqual({ v: 'other', app: 'conn a' })
+      // A SET made after the checkpoint is the connection's own: it stays, though the session forgot it.
+      await proxy.checkpoint('before_set')
+      await b.query('SET search_path = other')
+      expect(await read(b)).toEqual({ v: 'other', app: 'conn b' })
+      await proxy.rollback('before_set')
+      expect(await read(b)).toEqual({ v: 'other', app: 'conn b' })
+    } finally {
+      await a.end()
+      await b.end()
+      await proxy.release('with_a')
+    }
+  })
 })
 
 describe('the upstream session lost', () => {
