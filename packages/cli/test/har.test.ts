@@ -138,6 +138,20 @@ describe('venomqa explore --har', () => {
     for (const secret of [PASSWORD, API_KEY]) expect(text).not.toContain(secret)
     expect(text).not.toMatch(TOKEN_LIKE)
   })
+
+  it('names the setup step or the action, with the sequence that led to it, of every entry', () => {
+    const entries = readHar('out/explore.har').log.entries
+    const origins = entries.map((e) => e._venomqa!)
+    expect(origins.every((o) => o && o.journey.length > 0)).toBe(true)
+    expect(origins.slice(0, 2).map((o) => [o.path, o.step])).toEqual([
+      ['setup', expect.any(String)],
+      ['setup', expect.any(String)],
+    ])
+    const actions = origins.filter((o) => o.path !== 'setup')
+    expect(actions.length).toBeGreaterThan(0)
+    // An action's path is the sequence of actions taken from the root, ending with this one.
+    for (const o of actions) expect(o.path === 'sequence' || o.path.split(' > ').at(-1) === o.step, JSON.stringify(o)).toBe(true)
+  })
 })
 
 // ---------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ export function runAction(env: LaneEnv, def: ExploreAction<any>, input: unknown,
     timeoutMs: def.options.timeout ?? env.stepTimeout,
     label: `action "${def.name}" of exploration "${env.exploration}"`,
     args: (http, signal) => new StepArgs(http, lane.world.ctx, lane.ports, signal, logs, env.logger, env.exploration, pathName, def.name, 1),
+    origin: { journey: env.exploration, path: pathName },
     debug: env.debug,
   })
 }

@@ -19,6 +19,7 @@ export async function runSetup(env: LaneEnv, steps: readonly JourneyNode[], retr
         timeoutMs: node.options.timeout ?? env.stepTimeout,
         label: `setup step "${node.name}" of exploration "${env.exploration}"`,
         args: (http, signal) => new StepArgs(http, env.lane.world.ctx, env.lane.ports, signal, logs, env.logger, env.exploration, 'setup', node.name, attempt),
+        origin: { journey: env.exploration, path: 'setup' },
         debug: env.debug,
       })
       const { outcome } = result
