@@ -2,6 +2,7 @@ import { type ActionArgs, type ErrorKind, type HttpExchange, type Issue, type Lo
 import { sleep } from '../http-client'
 import { rememberShown } from '../http/record'
 import type { JourneyEvents } from './events'
+import { isoNow } from './iso-now'
 import type { Lane } from './lanes'
 import { type Outcome, isFaultOfTheTest } from './outcome'
 import { type AttemptResult, attemptStep } from './step-attempt'
@@ -42,7 +43,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
   const where = { path: env.path, step: node.name }
   const maxAttempts = 1 + (node.options.retries ?? env.settings.retries ?? 0)
   const label = `step "${node.name}" of journey "${env.journey}"${env.path === 'main' ? '' : `, path "${env.path}"`}`
-  const startedAt = new Date().toISOString()
+  const startedAt = isoNow()
   const t0 = performance.now()
   const exchanges: HttpExchange[] = []
   const logs: NonNullable<StepResult['logs']> = []
