@@ -1,4 +1,4 @@
-import type { RecordedRequest } from './http'
+import { type RecordedRequest, wireBody } from './http'
 import { REDACTED } from './redact'
 
 /**
@@ -45,7 +45,7 @@ export function curlCommand(request: RecordedRequest): CurlCommand {
     const parts = value === '' ? [{ text: `${name};` }] : [{ text: `${name}: ` }, ...withVariables(String(value), () => ({ key: name, from: `header ${name}` }), names)]
     words.push('-H', shellWord(parts))
   }
-  const body = bodyText(request.body)
+  const body = wireBody(request.body)
   if (body !== undefined) {
     // Without a content type of its own, curl would label a --data body as a form.
     if (!headers.some(([k]) => k.toLowerCase() === 'content-type')) words.push('-H', literal('content-type:'))
@@ -135,18 +135,6 @@ const bodyName: Namer = (before) => {
   const form = json ? undefined : /(?:^|[&\s])([^=&\s]+)=$/.exec(before)
   const key = json ? unescapeJson(json[1]!) : form ? safeDecode(form[1]!) : /([A-Za-z0-9_.-]+)["']?\s*:\s*["']?$/.exec(before)?.[1]
   return key === undefined ? { from: 'part of the body' } : { key, from: `body field ${key}` }
-}
-
-/** The body as it went out: text as it is, a parsed JSON body serialised again. */
-function bodyText(body: unknown): string | undefined {
-  // A JSON `null` was a body too (`json: null` sends `null`); no body at all leaves the field out.
-  if (body === undefined) return undefined
-  if (typeof body === 'string') return body
-  try {
-    return JSON.stringify(body) ?? String(body)
-  } catch {
-    return String(body)
-  }
 }
 
 /** A word of literal text: bare when nothing in it means anything to a shell. */

@@ -107,3 +107,17 @@ export interface HttpClient {
 /** Status codes whose requests are safe to retry for an idempotent method. */
 export const RETRYABLE_STATUSES: readonly number[] = [502, 503, 504]
 export const IDEMPOTENT_METHODS: readonly HttpMethod[] = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']
+
+/**
+ * A recorded body as it went over the wire: text as it is, a parsed JSON body serialised again. A JSON
+ * `null` was a body too (`json: null` sends `null`); no body at all is undefined.
+ */
+export function wireBody(body: unknown): string | undefined {
+  if (body === undefined) return undefined
+  if (typeof body === 'string') return body
+  try {
+    return JSON.stringify(body) ?? String(body)
+  } catch {
+    return String(body)
+  }
+}

@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http'
-import { type HttpExchange, type RecordedRequest, type RecordedResponse, redactText } from '@venomqa/core'
+import { type HttpExchange, type RecordedRequest, type RecordedResponse, redactText, wireBody } from '@venomqa/core'
 import type { ExchangeOrigin } from './origin'
 
 /**
@@ -83,7 +83,7 @@ export function harEntry(exchange: HttpExchange, origin?: ExchangeOrigin): HarEn
 
 function harRequest(r: RecordedRequest): HarEntry['request'] {
   const url = normalUrl(r.url)
-  const text = bodyText(r.body)
+  const text = wireBody(r.body)
   const out: HarEntry['request'] = {
     method: r.method,
     url,
@@ -102,7 +102,7 @@ function harRequest(r: RecordedRequest): HarEntry['request'] {
 const CUT = /\.\.\. \[(\d+) more characters\]$/
 
 function harResponse(r: RecordedResponse): HarEntry['response'] {
-  const text = bodyText(r.body) ?? ''
+  const text = wireBody(r.body) ?? ''
   const cut = CUT.exec(text)
   return {
     status: r.status,
@@ -204,18 +204,6 @@ function nameValues(headers: Record<string, string> | undefined): HarNameValue[]
 function header(headers: Record<string, string> | undefined, name: string): string | undefined {
   for (const [k, v] of Object.entries(headers ?? {})) if (k.toLowerCase() === name) return String(v)
   return undefined
-}
-
-/** A recorded body as text: a parsed JSON body serialised again. */
-function bodyText(body: unknown): string | undefined {
-  // A JSON `null` was a body too (`json: null` sends `null`); no body at all leaves the field out.
-  if (body === undefined) return undefined
-  if (typeof body === 'string') return body
-  try {
-    return JSON.stringify(body) ?? String(body)
-  } catch {
-    return String(body)
-  }
 }
 
 function round(ms: number): number {

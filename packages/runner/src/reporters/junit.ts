@@ -62,10 +62,35 @@ interface Case {
   reruns?: AttemptFailure[]
 }
 
+/** One <testsuite>: its counts worked out from its cases, its properties, cases and log. */
+function testsuite(o: {
+  name: string
+  id: number
+  host: string
+  durationMs: number
+  startedAt: string
+  file?: string
+  properties: string[][]
+  cases: Case[]
+  systemOut: string
+}): Suite {
+  const count = (s: Case['status']) => o.cases.filter((c) => c.status === s).length
+  const suite = { tests: o.cases.length, failures: count('failed'), errors: count('error'), skipped: count('skipped') }
+  const xml = [
+    `  <testsuite name="${attr(o.name)}" id="${o.id}" package="venomqa" hostname="${attr(o.host)}" tests="${suite.tests}" failures="${suite.failures}" errors="${suite.errors}" skipped="${suite.skipped}" time="${seconds(o.durationMs)}" timestamp="${timestamp(o.startedAt)}"${o.file ? ` file="${attr(o.file)}"` : ''}>`,
+    o.properties.length ? '    <properties>' : '    <properties></properties>',
+    ...o.properties.map(([k, v]) => `      <property name="${attr(k!)}" value="${attr(v!)}"/>`),
+    ...(o.properties.length ? ['    </properties>'] : []),
+    ...o.cases.map(caseXml),
+    `    <system-out>${cdata(o.systemOut)}</system-out>`,
+    '    <system-err></system-err>',
+    '  </testsuite>',
+  ].join('\n')
+  return { xml, ...suite }
+}
+
 function suiteFor(j: JourneyResult, id: number, host: string): Suite {
   const cases = withEarlierAttempts(j, casesOf(j))
-  const count = (s: Case['status']) => cases.filter((c) => c.status === s).length
-  const suite = { tests: cases.length, failures: count('failed'), errors: count('error'), skipped: count('skipped') }
   const earlier = j.earlierAttempts ?? []
   const properties = [
     ['tags', j.tags.join(',')],
@@ -84,18 +109,7 @@ function suiteFor(j: JourneyResult, id: number, host: string): Suite {
     ...j.issues.map((i) => `[${i.severity}] ${i.path} > ${i.step}: ${i.error}\n  suggestion: ${i.suggestion}`),
     ...[...flatten(j.nodes)].flatMap((n) => (n.kind === 'step' ? (n.result.logs ?? []).map((l) => `[${l.level}] ${n.path} > ${n.name}: ${l.message}`) : [])),
   ].join('\n')
-  const name = `${j.name}${repeatLabel(j)}`
-  const xml = [
-    `  <testsuite name="${attr(name)}" id="${id}" package="venomqa" hostname="${attr(host)}" tests="${suite.tests}" failures="${suite.failures}" errors="${suite.errors}" skipped="${suite.skipped}" time="${seconds(j.durationMs)}" timestamp="${timestamp(j.startedAt)}"${j.file ? ` file="${attr(j.file)}"` : ''}>`,
-    '    <properties>',
-    ...properties.map(([k, v]) => `      <property name="${attr(k!)}" value="${attr(v!)}"/>`),
-    '    </properties>',
-    ...cases.map(caseXml),
-    `    <system-out>${cdata(systemOut)}</system-out>`,
-    '    <system-err></system-err>',
-    '  </testsuite>',
-  ].join('\n')
-  return { xml, ...suite }
+  return testsuite({ name: `${j.name}${repeatLabel(j)}`, id, host, durationMs: j.durationMs, startedAt: j.startedAt, file: j.file, properties, cases, systemOut })
 }
 
 /**
@@ -228,17 +242,7 @@ function runIssuesSuite(run: RunResult, id: number, host: string): Suite {
     type: i.kind,
     detail: issueText(i),
   }))
-  const count = (s: Case['status']) => cases.filter((c) => c.status === s).length
-  const suite = { tests: cases.length, failures: 0, errors: count('error'), skipped: 0 }
-  const xml = [
-    `  <testsuite name="run" id="${id}" package="venomqa" hostname="${attr(host)}" tests="${suite.tests}" failures="0" errors="${suite.errors}" skipped="0" time="0.000" timestamp="${timestamp(run.startedAt)}">`,
-    '    <properties></properties>',
-    ...cases.map(caseXml),
-    `    <system-out>${cdata(run.issues.map(issueText).join('\n\n'))}</system-out>`,
-    '    <system-err></system-err>',
-    '  </testsuite>',
-  ].join('\n')
-  return { xml, ...suite }
+  return testsuite({ name: 'run', id, host, durationMs: 0, startedAt: run.startedAt, properties: [], cases, systemOut: run.issues.map(issueText).join('\n\n') })
 }
 
 /** The invariants every exploration checks, whatever its definition names. */
@@ -280,8 +284,6 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
       type: others[0]?.kind ?? 'exploration-failed',
       detail: others.map(issueText).join('\n\n'),
     })
-  const count = (s: Case['status']) => cases.filter((c) => c.status === s).length
-  const suite = { tests: cases.length, failures: count('failed'), errors: count('error'), skipped: count('skipped') }
   const s = x.stats
   const properties = [
     ['kind', 'exploration'],
@@ -314,17 +316,7 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
   ]
     .filter(Boolean)
     .join('\n')
-  const xml = [
-    `  <testsuite name="${attr(`explore ${x.name}`)}" id="${id}" package="venomqa" hostname="${attr(host)}" tests="${suite.tests}" failures="${suite.failures}" errors="${suite.errors}" skipped="${suite.skipped}" time="${seconds(x.durationMs)}" timestamp="${timestamp(x.startedAt)}"${x.file ? ` file="${attr(x.file)}"` : ''}>`,
-    '    <properties>',
-    ...properties.map(([k, v]) => `      <property name="${attr(k!)}" value="${attr(v!)}"/>`),
-    '    </properties>',
-    ...cases.map(caseXml),
-    `    <system-out>${cdata(systemOut)}</system-out>`,
-    '    <system-err></system-err>',
-    '  </testsuite>',
-  ].join('\n')
-  return { xml, ...suite }
+  return testsuite({ name: `explore ${x.name}`, id, host, durationMs: x.durationMs, startedAt: x.startedAt, file: x.file, properties, cases, systemOut })
 }
 
 /** A violation as a CI log shows it: the minimal sequence line by line, then the request that broke it. */
