@@ -12,7 +12,7 @@ import redisPlugin, { RedisCache } from '@venomqa/adapter-redis'
 import { type MailPort, type WorkerSetup, assertEqual, assertStatus, branch, checkpoint, journey, path as pathNode, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import postgresPlugin from '@venomqa/state-postgres'
-import { REPO_ROOT, type RunningProcess, TODO_APP_SERVER, describeWithService, freePort, startTodoApp } from '@venomqa/test-utils'
+import { REPO_ROOT, type RunningProcess, TODO_APP_SERVER, describeWithService, freePort, startTodoApp, expectBranchOnWorkers } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -168,15 +168,7 @@ d('parallel paths on composed PostgreSQL + Redis + mail workers', () => {
       workerSetup: config.workerSetup,
     })
     try {
-      for (let run = 0; run < 20; run++) {
-        const j = (await runner.run(parallelJourney(run))).journeys[0]!
-        expect(j.issues, `run ${run}`).toEqual([])
-        expect(j.status).toBe('passed')
-        const br = j.nodes.find((n) => n.kind === 'branch')
-        if (br?.kind !== 'branch') throw new Error('no branch')
-        expect(br.paths.map((p) => p.name)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'])
-        expect(new Set(br.paths.map((p) => p.worker ?? 0)).size).toBe(4)
-      }
+      for (let run = 0; run < 20; run++) expectBranchOnWorkers(await runner.run(parallelJourney(run)), run)
     } finally {
       await runner.close()
     }

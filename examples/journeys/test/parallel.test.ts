@@ -6,7 +6,7 @@
 import { assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { postgresState, postgresWorkers } from '@venomqa/state-postgres'
-import { describeWithService, startTodoApp, type RunningProcess } from '@venomqa/test-utils'
+import { describeWithService, startTodoApp, type RunningProcess, expectBranchOnWorkers } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 
@@ -96,16 +96,7 @@ d('parallel paths on PostgreSQL workers', () => {
       }),
     })
     try {
-      for (let run = 0; run < 20; run++) {
-        const result = await runner.run(parallelJourney(run))
-        const j = result.journeys[0]!
-        expect(j.issues, `run ${run}`).toEqual([])
-        expect(j.status).toBe('passed')
-        const br = j.nodes.find((n) => n.kind === 'branch')!
-        if (br.kind !== 'branch') throw new Error('no branch')
-        expect(br.paths.map((p) => p.name)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'])
-        expect(new Set(br.paths.map((p) => p.worker ?? 0)).size).toBe(4)
-      }
+      for (let run = 0; run < 20; run++) expectBranchOnWorkers(await runner.run(parallelJourney(run)), run)
     } finally {
       await runner.close()
     }

@@ -4,9 +4,9 @@
  * checkpoint. Every path checks it starts with exactly the checkpoint's mail, empties the mailbox, has the
  * app send its own, and sees only that.
  */
-import { type MailPort, type RunResult, assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { type MailPort, assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
-import { type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
+import { type RunningProcess, startNodeProcess, expectBranchOnWorkers } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type MailCatcher, mailCatcherWorkers, startMailCatcher } from '../src'
 import { accepts } from './helpers'
@@ -48,16 +48,6 @@ function parallelJourney(run: number) {
   })
 }
 
-function expectParallelPass(result: RunResult, run: number): void {
-  const j = result.journeys[0]!
-  expect(j.issues, `run ${run}`).toEqual([])
-  expect(j.status).toBe('passed')
-  const br = j.nodes.find((n) => n.kind === 'branch')
-  if (br?.kind !== 'branch') throw new Error('no branch')
-  expect(br.paths.map((p) => p.name)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'])
-  expect(new Set(br.paths.map((p) => p.worker ?? 0)).size).toBe(4)
-}
-
 describe('mailCatcherWorkers', () => {
   let catcher: MailCatcher
   let app: RunningProcess
@@ -87,7 +77,7 @@ describe('mailCatcherWorkers', () => {
       }),
     })
     try {
-      for (let run = 0; run < 20; run++) expectParallelPass(await runner.run(parallelJourney(run)), run)
+      for (let run = 0; run < 20; run++) expectBranchOnWorkers(await runner.run(parallelJourney(run)), run)
     } finally {
       await runner.close()
     }

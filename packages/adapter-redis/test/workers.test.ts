@@ -4,9 +4,9 @@
  * the `cache` port, which each worker gets a copy of. Every path checks it starts from the checkpoint's keys
  * (values, TTLs, the id counter), changes them, and sees only its own changes.
  */
-import { type CachePort, type RunResult, assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { type CachePort, assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
-import { type RunningProcess, SERVICES, describeWithService, startNodeProcess } from '@venomqa/test-utils'
+import { type RunningProcess, SERVICES, describeWithService, startNodeProcess, expectBranchOnWorkers } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import redisPlugin, { type RedisWorkersOptions, redisWorkers } from '../src'
 import { rawClient } from './helpers'
@@ -79,16 +79,6 @@ function parallelJourney(run: number) {
   })
 }
 
-function expectParallelPass(result: RunResult, run: number): void {
-  const j = result.journeys[0]!
-  expect(j.issues, `run ${run}`).toEqual([])
-  expect(j.status).toBe('passed')
-  const br = j.nodes.find((n) => n.kind === 'branch')
-  if (br?.kind !== 'branch') throw new Error('no branch')
-  expect(br.paths.map((p) => p.name)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'])
-  expect(new Set(br.paths.map((p) => p.worker ?? 0)).size).toBe(4)
-}
-
 async function keysOf(db: number, pattern: string): Promise<string[]> {
   const r = rawClient(db)
   try {
@@ -132,7 +122,7 @@ d('redisWorkers', () => {
         }),
       })
       try {
-        for (let run = 0; run < 20; run++) expectParallelPass(await runner.run(parallelJourney(run)), run)
+        for (let run = 0; run < 20; run++) expectBranchOnWorkers(await runner.run(parallelJourney(run)), run)
       } finally {
         await runner.close()
         await main.stop()

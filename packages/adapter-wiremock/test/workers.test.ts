@@ -4,9 +4,9 @@
  * and scenario states are copied and the worker's journal emptied. Every path checks it starts from the
  * checkpoint (stubs, where a scenario stands, an empty journal), adds a stub of its own, and sees only it.
  */
-import { type MockPort, type RunResult, assertEqual, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { type MockPort, assertEqual, branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
-import { type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
+import { type RunningProcess, startNodeProcess, expectBranchOnWorkers } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import wiremockPlugin, { type ManagedWireMock, startWireMock, wiremockWorkers } from '../src'
 import { describeWithJava } from './helpers'
@@ -55,16 +55,6 @@ function parallelJourney(run: number) {
   })
 }
 
-function expectParallelPass(result: RunResult, run: number): void {
-  const j = result.journeys[0]!
-  expect(j.issues, `run ${run}`).toEqual([])
-  expect(j.status).toBe('passed')
-  const br = j.nodes.find((n) => n.kind === 'branch')
-  if (br?.kind !== 'branch') throw new Error('no branch')
-  expect(br.paths.map((p) => p.name)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'])
-  expect(new Set(br.paths.map((p) => p.worker ?? 0)).size).toBe(4)
-}
-
 describeWithJava()('wiremockWorkers', () => {
   let wiremock: ManagedWireMock
   let app: RunningProcess
@@ -94,7 +84,7 @@ describeWithJava()('wiremockWorkers', () => {
       }),
     })
     try {
-      for (let run = 0; run < 20; run++) expectParallelPass(await runner.run(parallelJourney(run)), run)
+      for (let run = 0; run < 20; run++) expectBranchOnWorkers(await runner.run(parallelJourney(run)), run)
     } finally {
       await runner.close()
     }

@@ -5,7 +5,7 @@
  * the checkpoint state plus its own writes, ids continuing from the checkpoint's.
  */
 import { assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
-import { type RunningProcess, startNodeProcess, startTodoApp } from '@venomqa/test-utils'
+import { type RunningProcess, startNodeProcess, startTodoApp, expectBranchOnWorkers } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRunner, httpControlState, httpControlWorkers } from '../src/index'
 
@@ -76,15 +76,7 @@ describe('httpControlWorkers', () => {
       }),
     })
     try {
-      for (let run = 0; run < 20; run++) {
-        const j = (await runner.run(parallelJourney(run))).journeys[0]!
-        expect(j.issues, `run ${run}`).toEqual([])
-        expect(j.status).toBe('passed')
-        const br = j.nodes.find((n) => n.kind === 'branch')
-        if (br?.kind !== 'branch') throw new Error('no branch')
-        expect(br.paths.map((p) => p.name)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'])
-        expect(new Set(br.paths.map((p) => p.worker ?? 0)).size).toBe(4)
-      }
+      for (let run = 0; run < 20; run++) expectBranchOnWorkers(await runner.run(parallelJourney(run)), run)
     } finally {
       await runner.close()
     }

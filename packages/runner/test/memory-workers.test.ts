@@ -3,9 +3,10 @@
  * mailbox, clock and state, copied from the main line's at the checkpoint. Every path checks it starts from
  * the checkpoint, changes everything, yields (so paths interleave) and checks it sees only its own changes.
  */
-import { type CachePort, type JourneyResult, type MailPort, type TimePort, assertEqual, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { type CachePort, type MailPort, type TimePort, assertEqual, branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { type MemoryState, composeWorkers, createRunner, memoryPorts, memoryState, memoryWorkers } from '../src/index'
+import { expectBranchOnWorkers } from '@venomqa/test-utils'
 
 const T0 = Date.parse('2030-01-01T00:00:00Z')
 /** Let the other lanes run: a shared port would show their writes here. */
@@ -69,12 +70,6 @@ function parallelJourney(run: number) {
   })
 }
 
-function branchOf(j: JourneyResult) {
-  const br = j.nodes.find((n) => n.kind === 'branch')
-  if (br?.kind !== 'branch') throw new Error('no branch')
-  return br
-}
-
 describe('memoryWorkers', () => {
   it('runs 8 paths on 4 workers, each with its own copy of the checkpoint state, 20 times over', async () => {
     const store: Store = memoryState({ notes: [] as string[] }, 'store')
@@ -88,14 +83,7 @@ describe('memoryWorkers', () => {
       workerSetup: memoryWorkers(),
     })
     try {
-      for (let run = 0; run < 20; run++) {
-        const j = (await runner.run(parallelJourney(run))).journeys[0]!
-        expect(j.issues, `run ${run}`).toEqual([])
-        expect(j.status, `run ${run}`).toBe('passed')
-        const br = branchOf(j)
-        expect(br.paths.map((p) => p.name)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'])
-        expect(new Set(br.paths.map((p) => p.worker ?? 0)).size).toBe(4)
-      }
+      for (let run = 0; run < 20; run++) expectBranchOnWorkers(await runner.run(parallelJourney(run)), run)
     } finally {
       await runner.close()
     }

@@ -18,6 +18,7 @@ export {
   tsBlock,
   tsBlocks,
 } from './readme'
+export { expectBranchOnWorkers } from './parallel'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 export const isCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0'
