@@ -2,6 +2,7 @@ import { type HttpClient, type HttpExchange, type HttpMethod, type HttpResponse,
 import { Agent, type Dispatcher } from 'undici'
 import { type AttemptOptions, type ReceivedResponse, sendOnce } from './http/attempt'
 import { classifyFailure } from './http/classify'
+import { DetachedRequests } from './http/detached'
 import { prepareRequest } from './http/prepare'
 import { exchangeOrigin } from './http/origin'
 import { ExchangeRecord, rememberSecrets } from './http/record'
@@ -28,6 +29,8 @@ interface ClientShared {
   options: HttpClientOptions
   dispatcher: Dispatcher
   tokens: TokenStore
+  /** Requests their steps stopped waiting for; shared by a run's clients, waited for before a rollback. */
+  detached: DetachedRequests
   retry: ResolvedRetryPolicy | false
   cache: Map<string, { exchange: ExchangeRecord; received: ReceivedResponse }>
   history: HttpExchange[]
@@ -49,7 +52,7 @@ export class UndiciHttpClient implements HttpClient {
   readonly #signal?: AbortSignal
   readonly #onExchange?: ExchangeHook
 
-  constructor(options: HttpClientOptions, deps: { dispatcher?: Dispatcher; tokens?: TokenStore } = {}, internal?: { shared: ClientShared; signal?: AbortSignal; onExchange?: ExchangeHook }) {
+  constructor(options: HttpClientOptions, deps: { dispatcher?: Dispatcher; tokens?: TokenStore; detached?: DetachedRequests } = {}, internal?: { shared: ClientShared; signal?: AbortSignal; onExchange?: ExchangeHook }) {
     if (internal) {
       this.#shared = internal.shared
       this.#signal = internal.signal
@@ -61,6 +64,7 @@ export class UndiciHttpClient implements HttpClient {
       options: { ...options, baseUrl: options.baseUrl.replace(/\/+$/, '') },
       dispatcher: deps.dispatcher ?? createDispatcher(options.connections),
       tokens: deps.tokens ?? new Map(),
+      detached: deps.detached ?? new DetachedRequests(),
       retry: clientRetryPolicy(options.retry),
       cache: new Map(),
       history: [],
@@ -114,6 +118,11 @@ export class UndiciHttpClient implements HttpClient {
   /** The headers every request sends (auth included): part of what a checkpoint saves. */
   snapshotHeaders(): Record<string, string> {
     return { ...this.#shared.headers }
+  }
+
+  /** Wait for the requests steps stopped waiting for (see http/detached); undefined when there are none. */
+  settleDetached(): Promise<void> | undefined {
+    return this.#shared.detached.settle()
   }
 
   restoreHeaders(headers: Record<string, string>): void {
@@ -177,7 +186,7 @@ export class UndiciHttpClient implements HttpClient {
     }
 
     const policy = requestRetryPolicy(method, options.retry, shared.retry)
-    const attemptOptions: AttemptOptions = { dispatcher: shared.dispatcher, timeoutMs, requestTimeoutMs: options.timeout, stepSignal: this.#signal, userSignal: options.signal }
+    const attemptOptions: AttemptOptions = { dispatcher: shared.dispatcher, timeoutMs, requestTimeoutMs: options.timeout, stepSignal: this.#signal, userSignal: options.signal, detached: shared.detached }
     for (let attempt = 1; ; attempt++) {
       const startedAtMs = Date.now()
       const result = await sendOnce(prepared, attemptOptions)

@@ -35,10 +35,11 @@ import { skipped } from './execution/skipped'
 import { StallError, StrayError, faults, type FaultOrigin } from './faults'
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { UndiciHttpClient, createDispatcher, type TokenStore } from './http-client'
+import { DetachedRequests, STOP_GRACE_MS } from './http/detached'
 import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
 import type { RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
 import { WorkerPool } from './workers'
-import { World } from './world'
+import { type World, laneWorld } from './world'
 
 export const RUNNER_VERSION = __VENOMQA_PKG_VERSION__
 
@@ -76,6 +77,10 @@ export class Runner {
   readonly #claims = new Map<string, string>()
   #dispatcher?: Dispatcher
   #tokens: TokenStore = new Map()
+  /** Requests their steps stopped waiting for, on every lane: each rollback waits for them first. */
+  readonly #detached = new DetachedRequests((what) =>
+    this.options.logger?.warn(`${what} got no answer after its step stopped (it is given ${STOP_GRACE_MS} ms): if the app still acts on it, that is not rolled back`),
+  )
   #ports?: Ports
   #backendFactories: (() => StateBackend | Promise<StateBackend>)[] = []
   #portFactories = new Map<string, () => unknown>()
@@ -344,6 +349,7 @@ export class Runner {
       journey: unit.journey.name,
       maxAttempts,
       backends,
+      settle: () => this.#detached.settle(),
       stopped: () => signal.aborted,
       attempt: (attempt, settle) => this.#runOne(unit, signal, laneIndex, { attempt, maxAttempts }, settle),
       notRun: (issue) => ({ ...notRun(unit, { reason: issue.error, kind: 'state' }, false), issues: [issue] }),
@@ -393,6 +399,7 @@ export class Runner {
       makePorts,
       dispatcher: () => (this.#dispatcher ??= createDispatcher(this.options.http?.connections)),
       tokens: this.#tokens,
+      detached: this.#detached,
       http: { ...this.options.http, headers: this.options.headers },
     })
     return this.#pool
@@ -449,12 +456,9 @@ export class Runner {
       if (laneIndex === 0) {
         http = new UndiciHttpClient(
           { ...this.options.http, baseUrl: journey.baseUrl ?? this.options.baseUrl ?? '', headers: this.options.headers },
-          { dispatcher: this.#dispatcher, tokens: this.#tokens },
+          { dispatcher: this.#dispatcher, tokens: this.#tokens, detached: this.#detached },
         )
-        const client = http
-        world = new World(this.registry.stateBackends, new Context(), [
-          { snapshot: () => client.snapshotHeaders(), restore: (h) => client.restoreHeaders(h as Record<string, string>) },
-        ])
+        world = laneWorld(this.registry.stateBackends, http)
       } else {
         const lane = await this.#workerPool().lane(laneIndex)
         ;({ world, http, ports } = lane)
@@ -553,11 +557,9 @@ export class Runner {
     this.#dispatcher ??= createDispatcher(this.options.http?.connections)
     const http = new UndiciHttpClient(
       { ...this.options.http, baseUrl: options.baseUrl ?? this.options.baseUrl ?? '', headers: this.options.headers },
-      { dispatcher: this.#dispatcher, tokens: this.#tokens },
+      { dispatcher: this.#dispatcher, tokens: this.#tokens, detached: this.#detached },
     )
-    const world = new World(this.registry.stateBackends, new Context(), [
-      { snapshot: () => http.snapshotHeaders(), restore: (h) => http.restoreHeaders(h as Record<string, string>) },
-    ])
+    const world = laneWorld(this.registry.stateBackends, http)
     return { lane: { index: 0, world, http, ports: this.ports }, done: disarm }
   }
 

@@ -1,9 +1,10 @@
-import { Context, type MainSystem, type Ports, type StateBackend, errorMessage } from '@venomqa/core'
+import { type MainSystem, type Ports, type StateBackend, errorMessage } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import type { Lane, WorkerLane } from './executor'
 import { type TokenStore, UndiciHttpClient } from './http-client'
+import type { DetachedRequests } from './http/detached'
 import type { HttpClientOptions, WorkerResources, WorkerSetup } from './types'
-import { World } from './world'
+import { laneWorld } from './world'
 
 interface Made {
   baseUrl: string
@@ -22,6 +23,7 @@ export interface WorkerPoolOptions {
   makePorts: (map: Map<string, unknown>) => Ports
   dispatcher: () => Dispatcher
   tokens: TokenStore
+  detached: DetachedRequests
   http: Omit<HttpClientOptions, 'baseUrl'>
 }
 
@@ -73,8 +75,8 @@ export class WorkerPool {
   /** A fresh lane on worker `index` for one journey: its own World, context and HTTP client. */
   async lane(index: number, baseUrlOverride?: string): Promise<Lane> {
     const made = await this.resources(index)
-    const http = new UndiciHttpClient({ ...this.#o.http, baseUrl: baseUrlOverride ?? made.baseUrl }, { dispatcher: this.#o.dispatcher(), tokens: this.#o.tokens })
-    const world = new World(made.backends, new Context(), [{ snapshot: () => http.snapshotHeaders(), restore: (h) => http.restoreHeaders(h as Record<string, string>) }])
+    const http = new UndiciHttpClient({ ...this.#o.http, baseUrl: baseUrlOverride ?? made.baseUrl }, { dispatcher: this.#o.dispatcher(), tokens: this.#o.tokens, detached: this.#o.detached })
+    const world = laneWorld(made.backends, http)
     return { index, world, http, ports: made.ports }
   }
 

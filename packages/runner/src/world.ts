@@ -1,4 +1,5 @@
-import { type BackendTiming, CheckpointStack, type Context, type ContextSnapshot, type StateBackend, StateError, errorMessage } from '@venomqa/core'
+import { type BackendTiming, CheckpointStack, Context, type ContextSnapshot, type StateBackend, StateError, errorMessage } from '@venomqa/core'
+import type { UndiciHttpClient } from './http-client'
 
 /** Runner-side state that a checkpoint also saves, e.g. the HTTP client's auth header. */
 export interface Restorable<S = unknown> {
@@ -24,11 +25,17 @@ export class World {
   #ctx: Context
   readonly #extras: readonly Restorable[]
   readonly #stack = new CheckpointStack<Saved>('world')
+  readonly #settle?: () => Promise<void> | undefined
 
-  constructor(backends: readonly StateBackend[], ctx: Context, extras: readonly Restorable[] = []) {
+  /**
+   * `settle`, when given, is waited for before every rollback: what the app may still be doing for the
+   * run (requests whose steps stopped waiting for them) must be done before it is undone.
+   */
+  constructor(backends: readonly StateBackend[], ctx: Context, extras: readonly Restorable[] = [], settle?: () => Promise<void> | undefined) {
     this.backends = backends
     this.#ctx = ctx
     this.#extras = extras
+    this.#settle = settle
   }
 
   /** The context as it was at an open checkpoint (a deep copy each time). */
@@ -68,6 +75,8 @@ export class World {
   }
 
   async rollback(name: string): Promise<BackendTiming[]> {
+    const settling = this.#settle?.()
+    if (settling) await settling
     let timings: BackendTiming[] = []
     await this.#stack.rollback(name, async (saved) => {
       timings = await this.#fanOut(`rollback to "${name}"`, (b) => b.rollback(name))
@@ -114,4 +123,12 @@ export class World {
   async #releaseEverywhere(name: string): Promise<void> {
     for (const b of this.backends) await b.release(name).catch(() => {})
   }
+}
+
+/**
+ * The World of a lane whose requests go through `http`: the client's headers (the login) are part of
+ * every checkpoint, and its requests still in flight end before any rollback.
+ */
+export function laneWorld(backends: readonly StateBackend[], http: UndiciHttpClient): World {
+  return new World(backends, new Context(), [{ snapshot: () => http.snapshotHeaders(), restore: (h) => http.restoreHeaders(h as Record<string, string>) }], () => http.settleDetached())
 }

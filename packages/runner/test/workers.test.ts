@@ -1,7 +1,7 @@
 /** Several journeys at once, each on its own worker (a todo app process of its own). */
 import { checkpoint, journey, step, type JourneyResult } from '@venomqa/core'
 import { createRunner, httpControlState, memoryState } from '../src/index'
-import { startTodoApp, type RunningProcess } from '@venomqa/test-utils'
+import { type RunningProcess, startTodoApp, waitUntil } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 let main: RunningProcess
@@ -38,15 +38,6 @@ function meeting(n: number): () => Promise<void> {
   return () => {
     if (++arrived === n) open()
     return all
-  }
-}
-
-/** Poll until `check` holds; fail with `what` after timeoutMs. */
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
   }
 }
 

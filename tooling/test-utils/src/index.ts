@@ -64,6 +64,15 @@ export async function describeWithService(name: string, host: string, port: numb
  * A port nothing listens on, for tests of "connection refused": 1 is privileged and unused, so unlike a
  * port found free a moment ago, no other test or program can start listening there in the meantime.
  */
+/** Poll until `check` holds (output a child has not printed yet, a count an app has not reached); fail naming `what` after timeoutMs. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
 export const CLOSED_PORT = 1
 
 /** A TCP port nobody is listening on right now (anyone may take it the next moment). */

@@ -94,11 +94,4 @@ export async function makeProject(fixture: string | null, baseEnv: Record<string
   }
 }
 
-/** Poll until `check` is true (for output a child process has not printed yet). */
-export async function waitUntil(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
+export { waitUntil } from '@venomqa/test-utils'

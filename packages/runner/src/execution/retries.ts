@@ -17,6 +17,8 @@ export interface RetryInput {
   maxAttempts: number
   /** The state backends of the lane the journey runs on: their state before the first attempt is restored before every retry. */
   backends: readonly StateBackend[]
+  /** Requests an earlier attempt's steps stopped waiting for end before the rollback (see World). */
+  settle?: () => Promise<void> | undefined
   /** True once the run is interrupted (or stopped by fail-fast elsewhere): no new attempt starts. */
   stopped(): boolean
   /** Run attempt `n` from scratch (a fresh context and HTTP client); `settle` makes its result before `journeyEnd`. */
@@ -33,7 +35,7 @@ export interface RetryInput {
  * `flaky` (see settleAttempts).
  */
 export async function runWithRetries(input: RetryInput): Promise<JourneyResult> {
-  const start = new World(input.backends, new Context())
+  const start = new World(input.backends, new Context(), [], input.settle)
   const stateIssue = (step: string, severity: Issue['severity'], error: string) =>
     makeIssue({ journey: input.journey, path: 'main', step, severity, kind: 'state', error, source: 'state' })
   try {

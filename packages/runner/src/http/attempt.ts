@@ -1,7 +1,8 @@
 import { TimeoutError } from '@venomqa/core'
-import { EventEmitter } from 'node:events'
+import type { EventEmitter } from 'node:events'
 import { type Dispatcher, request } from 'undici'
 import { type ClassifiedFailure, classifyFailure } from './classify'
+import { type DetachedRequests, stepStop, untilStepStops } from './detached'
 import type { PreparedRequest } from './prepare'
 
 /** A response as received: the body read once, as text. */
@@ -22,6 +23,8 @@ export interface AttemptOptions {
   requestTimeoutMs?: number
   stepSignal?: AbortSignal
   userSignal?: AbortSignal
+  /** Where a request goes when its step stops waiting for it (see untilStepStops). */
+  detached: DetachedRequests
 }
 
 export type AttemptResult =
@@ -33,15 +36,24 @@ export async function sendOnce(prepared: PreparedRequest, o: AttemptOptions): Pr
   const { method, url, headers } = prepared.sent
   const started = performance.now()
   const link = linkSignals(o, method, url)
+  const receiving = receive(prepared, o, link)
   try {
-    const res = await request(url, { method, headers, body: prepared.body, signal: link.signal, dispatcher: o.dispatcher, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs })
-    const bodyText = method === 'HEAD' ? '' : await res.body.text()
-    const retryAfter = res.headers['retry-after']
-    const response: ReceivedResponse = { status: res.statusCode, headers: flattenHeaders(res.headers), bodyText, ...(retryAfter !== undefined ? { retryAfter } : {}) }
+    const response = await (o.stepSignal ? untilStepStops(receiving, o.stepSignal, o.detached, `${method} ${url}`) : receiving)
     return { ok: true, response, durationMs: performance.now() - started }
   } catch (err) {
     const failure = classifyFailure(err, { method, url, timeoutMs: o.timeoutMs, stepSignal: o.stepSignal, userSignal: o.userSignal, requestSignal: link.own })
     return { ok: false, failure, durationMs: performance.now() - started }
+  }
+}
+
+/** The request and its body, to the end: it may outlive the step that sent it (see untilStepStops). */
+async function receive(prepared: PreparedRequest, o: AttemptOptions, link: LinkedSignal): Promise<ReceivedResponse> {
+  const { method, url, headers } = prepared.sent
+  try {
+    const res = await request(url, { method, headers, body: prepared.body, signal: link.signal, dispatcher: o.dispatcher, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs })
+    const bodyText = method === 'HEAD' ? '' : await res.body.text()
+    const retryAfter = res.headers['retry-after']
+    return { status: res.statusCode, headers: flattenHeaders(res.headers), bodyText, ...(retryAfter !== undefined ? { retryAfter } : {}) }
   } finally {
     link.dispose()
   }
@@ -58,21 +70,21 @@ interface LinkedSignal {
 const NOTHING_TO_DISPOSE = () => {}
 
 /**
- * The signal one attempt is sent with. An AbortController per request costs more than anything else the
- * client does, so one is made only when the request has its own timeout or signal; otherwise the step's
- * signal is passed as it is and the client-wide timeout is left to undici's own timers.
+ * The signal one attempt's connection is cut by: the step's, once its grace is over (see stepStop), the
+ * caller's own, at once, and the request's own timeout. An AbortController per request costs more than
+ * anything else the client does, so one is made only when the request has its own timeout or signal;
+ * otherwise the step's stop is passed as it is and the client-wide timeout is left to undici's timers.
  */
 function linkSignals(o: AttemptOptions, method: string, url: string): LinkedSignal {
-  if (o.requestTimeoutMs === undefined && !o.userSignal) return { signal: o.stepSignal && abortEmitter(o.stepSignal), dispose: NOTHING_TO_DISPOSE }
+  const step = o.stepSignal && stepStop(o.stepSignal)
+  if (o.requestTimeoutMs === undefined && !o.userSignal) return { signal: step, dispose: NOTHING_TO_DISPOSE }
   const controller = new AbortController()
-  const sources = [o.stepSignal, o.userSignal].filter((s): s is AbortSignal => s !== undefined)
-  const onAbort = function (this: AbortSignal) {
-    controller.abort(this.reason)
-  }
-  for (const source of sources) {
-    if (source.aborted) controller.abort(source.reason)
-    else source.addEventListener('abort', onAbort, { once: true })
-  }
+  const onStepCut = () => controller.abort(o.stepSignal?.reason)
+  const onUserAbort = () => controller.abort(o.userSignal?.reason)
+  if (step?.aborted) onStepCut()
+  else step?.once('abort', onStepCut)
+  if (o.userSignal?.aborted) onUserAbort()
+  else o.userSignal?.addEventListener('abort', onUserAbort, { once: true })
   const timeoutMs = o.requestTimeoutMs
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new TimeoutError(`${method} ${url}`, timeoutMs)), timeoutMs)
   return {
@@ -80,7 +92,8 @@ function linkSignals(o: AttemptOptions, method: string, url: string): LinkedSign
     own: controller.signal,
     dispose() {
       clearTimeout(timer)
-      for (const source of sources) source.removeEventListener('abort', onAbort)
+      step?.off('abort', onStepCut)
+      o.userSignal?.removeEventListener('abort', onUserAbort)
     },
   }
 }
@@ -101,24 +114,4 @@ function joinHeaders(h: Record<string, string | string[] | undefined>): Record<s
     if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v
   }
   return out
-}
-
-/**
- * The step's signal as undici sees it: an emitter that says 'abort' when the signal does. A step's signal
- * lives for the whole journey; undici adds and removes a listener on it for every request, and on an
- * AbortSignal (an EventTarget) that costs a few times what the rest of the client does per request, most
- * of it in garbage collection. undici accepts an EventEmitter with `aborted` and `reason` just as well.
- */
-const emitters = new WeakMap<AbortSignal, EventEmitter>()
-function abortEmitter(signal: AbortSignal): EventEmitter & { aborted: boolean; reason: unknown } {
-  let emitter = emitters.get(signal)
-  if (!emitter) {
-    const made = new EventEmitter()
-    made.setMaxListeners(0)
-    Object.defineProperties(made, { aborted: { get: () => signal.aborted }, reason: { get: () => signal.reason } })
-    if (!signal.aborted) signal.addEventListener('abort', () => made.emit('abort'), { once: true })
-    emitters.set(signal, made)
-    emitter = made
-  }
-  return emitter as EventEmitter & { aborted: boolean; reason: unknown }
 }

@@ -1,0 +1,80 @@
+/**
+ * Ctrl-C while the app is still handling a write, against the fixture app in its own process with its own
+ * pool: the run rolls back only once the app has answered, so the write is undone too. Cancelling the
+ * request and rolling back at once would let the app commit after the rollback (a dirty database).
+ */
+import { type Logger, checkpoint, journey, step } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
+import { type RunningProcess, describeWithService, waitUntil } from '@venomqa/test-utils'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { postgresState } from '../src/index'
+import { PG, SCHEMA, SEED, api, createDatabase, dropDatabase, dump, startTestApp } from './helpers'
+
+const DB = `venomqa_pg_interrupt_${process.pid}`
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+
+describe('an interrupt while the app is still writing', () => {
+  let url: string
+  let app: RunningProcess
+
+  beforeAll(async () => {
+    url = await createDatabase(DB, SCHEMA + SEED)
+    app = await startTestApp(url)
+  })
+  afterAll(async () => {
+    await app?.stop()
+    await dropDatabase(DB)
+  })
+
+  const pendingWrites = async () => ((await api(app.url)('GET', '/users/slowly')) as { pending: number }).pending
+
+  /** A journey whose write takes the app `ms`, interrupted once the app has received it; what the run logged and how long the interrupt took. */
+  async function interruptMidWrite(ms: number) {
+    const warnings: string[] = []
+    const logger: Logger = { info() {}, debug() {}, error() {}, warn: (m) => warnings.push(m) }
+    const ac = new AbortController()
+    const runner = createRunner({ baseUrl: app.url, stateBackends: [postgresState({ url })], signal: ac.signal, logger })
+    const before = await dump(url)
+    try {
+      const running = runner.run([
+        journey('slow_write', {
+          steps: [
+            checkpoint('start'),
+            step('write', ({ http }) => http.post(`/users/slowly?ms=${ms}`, { json: { email: `slow${ms}@example.com`, name: 'Slow' } })),
+            step('never', () => {}),
+          ],
+        }),
+      ])
+      await waitUntil(async () => (await pendingWrites()) === 1, 'the app to receive the write')
+      const interruptedAt = performance.now()
+      ac.abort()
+      const result = await running
+      const stoppedMs = performance.now() - interruptedAt
+      return { result, before, warnings, stoppedMs }
+    } finally {
+      await runner.close()
+    }
+  }
+
+  it('a write the app finishes within the grace is rolled back with the rest', async () => {
+    const run = await interruptMidWrite(300)
+    expect(run.result.interrupted).toBe(true)
+    expect(run.result.journeys[0]!.nodes.find((n) => 'name' in n && n.name === 'write')).toMatchObject({ status: 'failed', error: { kind: 'aborted', message: 'interrupted before the step finished' } })
+    // The app has answered (nothing is pending), so a late commit would show now: there is none.
+    expect(await pendingWrites()).toBe(0)
+    expect(await dump(url)).toEqual(run.before)
+    expect(run.warnings).toEqual([])
+  })
+
+  it('a write the app has not answered when the grace is over is cut off, and the run says it may not be rolled back', async () => {
+    const run = await interruptMidWrite(3000)
+    expect(run.result.interrupted).toBe(true)
+    expect(run.stoppedMs).toBeLessThan(2500) // the grace (1 s), not the app's 3 s
+    expect(run.warnings).toEqual([
+      `POST ${app.url}/users/slowly?ms=3000 got no answer after its step stopped (it is given 1000 ms): if the app still acts on it, that is not rolled back`,
+    ])
+    // What the warning says: once the app gets to it, its write is there.
+    await waitUntil(async () => (await pendingWrites()) === 0, 'the app to finish the write')
+    expect((await dump(url)).users).toHaveLength((run.before.users as unknown[]).length + 1)
+  })
+})
