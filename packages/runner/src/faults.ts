@@ -127,7 +127,9 @@ class FaultMonitor {
         return
       }
       Promise.resolve(value).then(resolve, reject)
-      if (options.timeoutMs !== undefined && options.timeoutMs > 0) {
+      // A value that is not a promise settles the guard at the next microtask: no deadline can pass first,
+      // and a timer per call is most of what guarding a synchronous hook costs.
+      if (options.timeoutMs !== undefined && options.timeoutMs > 0 && isThenable(value)) {
         const ms = options.timeoutMs
         // Unref'd: the deadline must not keep the process alive by itself, or a promise that can never
         // settle would wait for the timeout instead of being seen as stalled at once.
@@ -169,6 +171,10 @@ class FaultMonitor {
     for (const g of this.#open) if (!g.settled) last = g
     return last
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function'
 }
 
 /** One monitor per process: process events are process-wide. */

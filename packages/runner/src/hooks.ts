@@ -4,6 +4,8 @@ import { StallError, StrayError, faults } from './faults'
 interface Subscriber {
   source: string
   fn: (event: any) => unknown
+  /** Names the hook in its guard and its issues: made once, not at every event. */
+  label: string
 }
 
 /** How long a plugin's setup, hook or onClose may take before it is abandoned with a critical issue. */
@@ -32,7 +34,7 @@ export class HookBus {
   on(name: HookName, source: string, fn: (event: any) => unknown): void {
     let list = this.#subs.get(name)
     if (!list) this.#subs.set(name, (list = []))
-    list.push({ source, fn })
+    list.push({ source, fn, label: `${source} "${name}" hook` })
   }
 
   has(name: HookName): boolean {
@@ -51,9 +53,8 @@ export class HookBus {
     const list = this.#subs.get(name)
     if (!list) return
     for (const sub of list) {
-      const label = `${sub.source} "${name}" hook`
       try {
-        await faults.guard(label, () => sub.fn(event), { timeoutMs: this.timeoutMs })
+        await faults.guard(sub.label, () => sub.fn(event), { timeoutMs: this.timeoutMs })
       } catch (err) {
         const abandoned = err instanceof StallError || err instanceof TimeoutError
         const issue = makeIssue({

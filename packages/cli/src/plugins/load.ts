@@ -7,7 +7,6 @@ import type { PluginEntry } from '@venomqa/runner'
 import type { PluginSpec } from '../config/types'
 import { importUserFile } from '../load-module'
 import { type FoundPackage, findPackage, isPathSpec, packageEntry, pluginCandidates, readPackageJson } from './resolve'
-import { satisfies } from './semver'
 
 export interface LoadedPlugin {
   plugin: Plugin<any>
@@ -117,6 +116,8 @@ async function fromPackage(found: FoundPackage, spec: string, options: Record<st
   const coreVersion = ctx.coreVersion ?? runningCoreVersion()
   const peer = found.pkg.peerDependencies?.['@venomqa/core']
   if (peer) {
+    // Loaded here, not at start-up: a run without plugin packages never needs it.
+    const { satisfies } = await import('./semver')
     let ok: boolean
     try {
       ok = satisfies(coreVersion, peer)

@@ -1,6 +1,7 @@
 import { type Action, type ActionArgs, type HttpExchange, type StepNode, TimeoutError } from '@venomqa/core'
 import { faults } from '../faults'
 import { type UndiciHttpClient, isHttpResponseLike } from '../http-client'
+import { stepStop } from '../http/detached'
 import { withExchangeOrigin } from '../http/origin'
 import type { Lane } from './lanes'
 import { type Outcome, type Settled, judge } from './outcome'
@@ -92,22 +93,27 @@ function sharedClient(lane: Lane, signal: AbortSignal): UndiciHttpClient {
   return client
 }
 
-/** Settle with the action, or reject at the abort: the runner moves on at the deadline, not when the action returns. */
+/**
+ * Settle with the action, or reject at the abort: the runner moves on at the deadline, not when the action
+ * returns. Listens through the signal's stop emitter (see http/detached): an EventEmitter listener costs
+ * a fraction of an AbortSignal's, and this runs for every step.
+ */
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
     promise.catch(() => {})
     return Promise.reject(signal.reason)
   }
+  const stop = stepStop(signal)
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
+    const onStop = () => reject(signal.reason)
+    stop.once('stop', onStop)
     promise.then(
       (v) => {
-        signal.removeEventListener('abort', onAbort)
+        stop.off('stop', onStop)
         resolve(v)
       },
       (e) => {
-        signal.removeEventListener('abort', onAbort)
+        stop.off('stop', onStop)
         reject(e)
       },
     )

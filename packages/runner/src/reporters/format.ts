@@ -1,16 +1,28 @@
 import { type ExplorationResult, type HttpExchange, type JourneyStatus, type NodeResult, type RecordedRequest, type RecordedResponse, escapeControlChars } from '@venomqa/core'
 
 /**
- * A copy of a value (a run, a step result) with every string escaped for a terminal: text that came from
- * the API (bodies, headers, error messages) can then be printed without driving the terminal it lands on.
+ * A value (a run, a step result) with every string escaped for a terminal: text that came from the API
+ * (bodies, headers, error messages) can then be printed without driving the terminal it lands on. A copy
+ * when anything needed escaping, else the value itself: never change what it returns.
  */
 export function printable<T>(value: T, depth = 0): T {
   if (typeof value === 'string') return escapeControlChars(value) as T
   if (depth > 50 || !value || typeof value !== 'object') return value
+  // The usual case: nothing to escape, and the value as it is will do (no copy per printed line).
+  if (depth === 0 && !hasControlChars(value)) return value
   if (Array.isArray(value)) return value.map((v) => printable(v, depth + 1)) as T
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[escapeControlChars(k)] = printable(v, depth + 1)
   return out as T
+}
+
+/** Whether printable would change anything in `value`: a string (a key or a value) with a control character. */
+function hasControlChars(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return escapeControlChars(value) !== value
+  if (depth > 50 || !value || typeof value !== 'object') return false
+  if (Array.isArray(value)) return value.some((v) => hasControlChars(v, depth + 1))
+  for (const k in value) if (hasControlChars(k) || hasControlChars((value as Record<string, unknown>)[k], depth + 1)) return true
+  return false
 }
 
 /** `12 ms`, `1.24 s`, `2 m 05 s`. */

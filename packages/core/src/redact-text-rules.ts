@@ -1,0 +1,56 @@
+/**
+ * The patterns that find secrets in free text by where they sit (redactText in ./redact applies them),
+ * kept apart so that a test can check the quick pre-test (MAYBE_SECRET) against every one of them.
+ */
+
+export const REDACTED = '[REDACTED]'
+
+/** Words that make a query parameter, a form field or a `name: value` pair in text secret. */
+export const NAME_WORDS = 'password|passwd|passphrase|secret|token|api[-_]?key|apikey|credential|private[-_]?key|session[-_]?id|sessionid|signature'
+/**
+ * A whole name holding one of those words (`access_token`, `X-Amz-Security-Token`, `client_secret`). The
+ * parts around the word are bounded, and every pattern below starts a name only where no name character
+ * precedes it: a 20 000-letter word in a body is then tried once, not from each of its letters.
+ */
+export const SECRET_NAME = `[\\w.-]{0,64}?(?:${NAME_WORDS})[\\w.-]{0,64}`
+
+/** `scheme://user:pass@host`: the whole user part goes, since a token is often the user name. */
+const URL_CREDENTIALS = /(?<![\w+.-])([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/?#@"'<>]+@/gi
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g
+/** `password=...` in a query, a form body or a sentence. */
+const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)[^&\\s"'#]*`, 'gi')
+/** Query parameters too short to match by word (`?key=`, `&sig=`) are secret only in a query. */
+const SHORT_QUERY = /([?&](?:key|sig|auth)=)[^&\s"'#]*/gi
+/** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message). */
+const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
+/**
+ * `token: abc` in a log line or an error. Assertion messages say `label: expected ..., got ...`, so the
+ * word `expected` after a secret label is not the value: masking it would hide nothing and show the values.
+ */
+const NAME_COLON = new RegExp(`((?<![\\w.-])${SECRET_NAME}"?\\s*:\\s*"?)(?!expected\\b|\\[REDACTED\\])[^\\s&"',;]+`, 'gi')
+/**
+ * An assertion message about a secret label, written before assertions masked their own values (a
+ * results file from an older version): both values go.
+ */
+const SECRET_ASSERTION = new RegExp(`((?<!\\S)[^\\s:]{0,64}?(?:${NAME_WORDS})[^\\s:]{0,64}: expected )(?!\\[REDACTED\\], got \\[REDACTED\\])(.*?)(, got )(.*)$`, 'gim')
+/** `Cookie: a=b; c=d` or `"set-cookie": ["sid=..."]` in text: the rest of the line is cookies. */
+const COOKIE_LINE = /\b((?:set-)?cookie"?\s*[:=]\s*(?:\[\s*)?"?)(?!\[REDACTED\])[^\r\n"\]]+/gi
+
+/** What redactText replaces in free text, in this order. */
+export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
+  [URL_CREDENTIALS, `$1${REDACTED}@`],
+  [BEARER, `$1 ${REDACTED}`],
+  [SECRET_ASSERTION, `$1${REDACTED}$3${REDACTED}`],
+  [JSON_PAIR, `$1"${REDACTED}"`],
+  [KEY_VALUE, `$1${REDACTED}`],
+  [SHORT_QUERY, `$1${REDACTED}`],
+  [NAME_COLON, `$1${REDACTED}`],
+  [COOKIE_LINE, `$1${REDACTED}`],
+]
+
+/**
+ * Matches any text one of TEXT_RULES can match: each needs an `@`, Bearer or Basic, a cookie, a short
+ * query key or a secret word. Most text (a URL, a step's message) has none of them, and one test then
+ * saves eight replaces.
+ */
+export const MAYBE_SECRET = new RegExp(`@|bearer|basic|cookie|[?&](?:key|sig|auth)=|${NAME_WORDS}`, 'i')
