@@ -23,6 +23,7 @@ import {
   isJourney,
   type JourneyInfo,
   makeIssue,
+  redactText,
   runStatusOf,
   summarize,
   validateJourney,
@@ -79,7 +80,7 @@ export class Runner {
   #tokens: TokenStore = new Map()
   /** Requests their steps stopped waiting for, on every lane: each rollback waits for them first. */
   readonly #detached = new DetachedRequests((what) =>
-    this.options.logger?.warn(`${what} got no answer after its step stopped (it is given ${STOP_GRACE_MS} ms): if the app still acts on it, that is not rolled back`),
+    this.options.logger?.warn(`${redactText(what)} got no answer after its step stopped (it is given ${STOP_GRACE_MS} ms): if the app still acts on it, that is not rolled back`),
   )
   #ports?: Ports
   #backendFactories: (() => StateBackend | Promise<StateBackend>)[] = []
