@@ -105,8 +105,11 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   }
   const stop = stepStop(signal)
   return new Promise<T>((resolve, reject) => {
-    const onStop = () => reject(signal.reason)
-    stop.once('stop', onStop)
+    const onStop = () => {
+      stop.off('stop', onStop)
+      reject(signal.reason)
+    }
+    stop.on('stop', onStop)
     promise.then(
       (v) => {
         stop.off('stop', onStop)

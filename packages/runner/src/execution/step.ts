@@ -1,11 +1,11 @@
 import { type ActionArgs, type ErrorKind, type HttpExchange, type Issue, type Logger, type Ports, type Severity, type StepNode, type StepResult, errorMessage } from '@venomqa/core'
 import { sleep } from '../http-client'
-import { rememberShown } from '../http/record'
 import type { JourneyEvents } from './events'
 import { isoNow } from './iso-now'
 import type { Lane } from './lanes'
 import { type Outcome, isFaultOfTheTest } from './outcome'
 import { type AttemptResult, attemptStep } from './step-attempt'
+import { StepRecord, type StepRun } from './step-record'
 
 export interface IssueFields {
   path: string
@@ -95,32 +95,8 @@ function shouldRetry(outcome: Outcome, attempt: number, maxAttempts: number, sto
   return !outcome.passed && attempt < maxAttempts && !stopped && !isFaultOfTheTest(outcome)
 }
 
-function stepResult(
-  node: StepNode,
-  outcome: Outcome,
-  run: { attempt: number; startedAt: string; durationMs: number; exchanges: HttpExchange[]; logs: NonNullable<StepResult['logs']>; shown?: HttpExchange },
-): StepResult {
-  const result: StepResult = {
-    kind: 'step',
-    name: node.name,
-    status: outcome.passed ? 'passed' : 'failed',
-    expectFailure: !!node.options.expectFailure,
-    attempts: run.attempt,
-    startedAt: run.startedAt,
-    durationMs: run.durationMs,
-    ...(!outcome.passed && outcome.timedOut ? { timedOut: true } : {}),
-    ...(!outcome.passed ? { error: { kind: outcome.kind, message: outcome.message, ...(outcome.stack ? { stack: outcome.stack } : {}) } } : {}),
-    ...(run.exchanges.length > 1 ? { exchanges: run.exchanges } : {}),
-    ...(run.logs.length ? { logs: run.logs } : {}),
-  }
-  const ex = run.shown
-  if (ex) {
-    // Read through to the exchange, so its redacted form is only worked out if someone looks.
-    Object.defineProperty(result, 'request', { enumerable: true, configurable: true, get: () => ex.request })
-    if ('response' in ex) Object.defineProperty(result, 'response', { enumerable: true, configurable: true, get: () => ex.response })
-    rememberShown(result, ex)
-  }
-  return result
+function stepResult(node: StepNode, outcome: Outcome, run: StepRun): StepResult {
+  return new StepRecord(node.name, !!node.options.expectFailure, outcome, run)
 }
 
 /** A stray error from code a step started, arriving after that step ended: the journey fails, naming the step. */

@@ -57,10 +57,12 @@ export function untilStepStops<T>(work: Promise<T>, signal: AbortSignal, detache
   const stop = stepStop(signal)
   return new Promise<T>((resolve, reject) => {
     const onStop = () => {
+      stop.off('stop', onStop)
       detached.add(work, what)
       reject(signal.reason)
     }
-    stop.once('stop', onStop)
+    // on + off, not once: once wraps the listener in a new function every time.
+    stop.on('stop', onStop)
     work.then(
       (v) => {
         stop.off('stop', onStop)

@@ -136,25 +136,6 @@ const responseAccessor: PropertyDescriptor = {
   },
 }
 
-/** The exchange a step result shows, so a live reporter can print its request line without working out the rest. */
-const shownExchanges = new WeakMap<object, HttpExchange>()
-
-export function rememberShown(result: object, exchange: HttpExchange): void {
-  shownExchanges.set(result, exchange)
-}
-
-/**
- * The method, URL (as sent: the caller masks it like any text) and status of the exchange a step result
- * shows: for a recorded exchange, without redacting its headers and body, which a passed step's live line
- * never prints.
- */
-export function shownRequestLine(result: object): { method: string; url: string; status?: number } | undefined {
-  const ex = shownExchanges.get(result)
-  if (!ex) return undefined
-  if (ex instanceof ExchangeRecord) return ExchangeRecord.lineOf(ex)
-  return { method: ex.request.method, url: ex.request.url, ...(ex.response ? { status: ex.response.status } : {}) }
-}
-
 /** The response as history shows it: headers and body redacted, a JSON body parsed, a huge one cut. */
 function recordResponse({ status, headers, bodyText }: ReceivedResponse, redactKeys?: string[]): RecordedResponse {
   const cut = bodyText.length > MAX_RECORDED_BODY

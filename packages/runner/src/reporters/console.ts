@@ -28,7 +28,7 @@ import { STATUS_SYMBOL, bodyText, budgetText, depthOf, flatten, formatDuration, 
 import { redactFreeText, redactRun, redactingItself } from './redact-run'
 import { withWorkerBoard } from './worker-board'
 import { requestSummary, stepRequests } from './reproduce'
-import { shownRequestLine } from '../http/record'
+import { shownRequestLine } from '../execution/step-record'
 
 export interface ConsoleReporterOptions {
   /** Where live lines go. Default process.stdout. */
