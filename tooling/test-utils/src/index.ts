@@ -29,8 +29,12 @@ export const SERVICES = {
   redis: { host: '127.0.0.1', port: 6379 },
 } as const
 
-/** True if something accepts TCP connections at host:port within timeoutMs. */
-export function canConnect(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+/**
+ * True if something accepts TCP connections at host:port within timeoutMs. A service that is down refuses
+ * at once; the timeout only has to outlast a machine so busy that a local connect takes a while (seen at
+ * over 1 s with both cores saturated), where a shorter one skips a suite whose service is up.
+ */
+export function canConnect(host: string, port: number, timeoutMs = 10_000): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port })
     const done = (ok: boolean) => {
