@@ -1,7 +1,7 @@
 import { type Action, type ActionArgs, type HttpExchange, type StepNode, TimeoutError } from '@venomqa/core'
 import { faults } from '../faults'
 import { type UndiciHttpClient, isHttpResponseLike } from '../http-client'
-import { stepStop } from '../http/detached'
+import { untilStepStops } from '../http/detached'
 import { withExchangeOrigin } from '../http/origin'
 import type { Lane } from './lanes'
 import { type Outcome, type Settled, judge } from './outcome'
@@ -51,7 +51,8 @@ export async function attemptStep(input: AttemptInput): Promise<AttemptResult> {
     const act = () => node.action(args as Parameters<Action>[0])
     // Only when something records the exchanges: following the step through its awaits is not free.
     const origin = input.origin && lane.http.reportsExchanges ? { ...input.origin, step: node.name } : undefined
-    const value = await raceAbort(faults.guard(input.label, origin ? () => withExchangeOrigin(origin, act) : act, { onLate: input.onLate }), signal)
+    // The runner moves on at the deadline, not when the action returns.
+    const value = await untilStepStops(faults.guard(input.label, origin ? () => withExchangeOrigin(origin, act) : act, { onLate: input.onLate }), signal, letGo)
     settled = { threw: false, value }
   } catch (error) {
     settled = { threw: true, error }
@@ -93,32 +94,7 @@ function sharedClient(lane: Lane, signal: AbortSignal): UndiciHttpClient {
   return client
 }
 
-/**
- * Settle with the action, or reject at the abort: the runner moves on at the deadline, not when the action
- * returns. Listens through the signal's stop emitter (see http/detached): an EventEmitter listener costs
- * a fraction of an AbortSignal's, and this runs for every step.
- */
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {})
-    return Promise.reject(signal.reason)
-  }
-  const stop = stepStop(signal)
-  return new Promise<T>((resolve, reject) => {
-    const onStop = () => {
-      stop.off('stop', onStop)
-      reject(signal.reason)
-    }
-    stop.on('stop', onStop)
-    promise.then(
-      (v) => {
-        stop.off('stop', onStop)
-        resolve(v)
-      },
-      (e) => {
-        stop.off('stop', onStop)
-        reject(e)
-      },
-    )
-  })
+/** An action the step no longer waits for: what it ends with is no one's concern (the fault guard sees its strays). */
+function letGo(action: Promise<unknown>): void {
+  action.catch(() => {})
 }

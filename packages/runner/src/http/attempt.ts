@@ -38,7 +38,7 @@ export async function sendOnce(prepared: PreparedRequest, o: AttemptOptions): Pr
   const link = linkSignals(o, method, url)
   const receiving = receive(prepared, o, link)
   try {
-    const response = await (o.stepSignal ? untilStepStops(receiving, o.stepSignal, o.detached, `${method} ${url}`) : receiving)
+    const response = await (o.stepSignal ? untilStepStops(receiving, o.stepSignal, (left) => o.detached.add(left, `${method} ${url}`)) : receiving)
     return { ok: true, response, durationMs: performance.now() - started }
   } catch (err) {
     const failure = classifyFailure(err, { method, url, timeoutMs: o.timeoutMs, stepSignal: o.stepSignal, userSignal: o.userSignal, requestSignal: link.own })

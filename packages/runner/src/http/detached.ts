@@ -45,23 +45,23 @@ export function stepStop(signal: AbortSignal): StepStop {
 }
 
 /**
- * Wait for `work` (a request on its way), or reject with the step signal's reason as soon as it aborts:
- * the step moves on at once, while the request, now detached, is left to finish within the grace and is
- * handed to `detached` so that a rollback can wait for it.
+ * Wait for `work`, or reject with the step signal's reason as soon as the signal aborts: the step moves
+ * on at once, and `leftBehind` is handed the work it no longer waits for (a request, to be waited for
+ * before a rollback; an action, to be let go). Listens on the signal's stop emitter with on + off, not
+ * once (which wraps the listener in a new function every time): this runs for every step and request.
  */
-export function untilStepStops<T>(work: Promise<T>, signal: AbortSignal, detached: DetachedRequests, what: string): Promise<T> {
+export function untilStepStops<T>(work: Promise<T>, signal: AbortSignal, leftBehind: (work: Promise<T>) => void): Promise<T> {
   if (signal.aborted) {
-    detached.add(work, what)
+    leftBehind(work)
     return Promise.reject(signal.reason)
   }
   const stop = stepStop(signal)
   return new Promise<T>((resolve, reject) => {
     const onStop = () => {
       stop.off('stop', onStop)
-      detached.add(work, what)
+      leftBehind(work)
       reject(signal.reason)
     }
-    // on + off, not once: once wraps the listener in a new function every time.
     stop.on('stop', onStop)
     work.then(
       (v) => {
@@ -96,10 +96,6 @@ export class DetachedRequests {
     )
     this.#pending.add(tracked)
     void tracked.finally(() => this.#pending.delete(tracked))
-  }
-
-  get size(): number {
-    return this.#pending.size
   }
 
   /** Resolves once every detached request has ended; undefined when none is pending (the usual case). */
