@@ -3,9 +3,9 @@ import { copyFile, mkdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ExplorationResult, RunResult } from '@venomqa/core'
 import { REPO_ROOT, type RunningProcess, SHOP_APP_SERVER, describeWithService, startShopApp } from '@venomqa/test-utils'
-import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
+import { ADMIN_URL, dumpDatabase, sql } from './helpers/postgres'
 
 // End to end: `venomqa explore --shard i/n` in separate processes of the built binary, then
 // `venomqa merge-reports` over the three results files, compared with the unsharded run; and
@@ -13,34 +13,14 @@ import { type CliResult, type Project, assertBuilt, makeProject } from './helper
 // (examples/shop-app/explore/shop.explore.ts: seed 1, dedupe off, every path to depth 4), against the
 // app with every planted bug on, in its own process over PostgreSQL.
 const DB = `venomqa_explore_${process.pid}_shards`
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
 const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DB}`
 const SHOP_EXPLORATION = path.join(REPO_ROOT, 'examples/shop-app/explore/shop.explore.ts')
 const SLOW = { timeoutMs: 180_000 }
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
-async function sql<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url })
-  c.on('error', () => {})
-  await c.connect()
-  try {
-    return await fn(c)
-  } finally {
-    await c.end()
-  }
-}
-
 const databases = () => sql(ADMIN_URL, async (c) => (await c.query('SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1', [`${DB}%`])).rows.map((r) => r.datname))
 
-/** Every row of every table and every sequence's value: equal dumps, the database as it was. */
-const dump = () =>
-  sql(DATABASE_URL, async (c) => {
-    const out: string[] = []
-    for (const { tablename } of (await c.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows)
-      out.push(`${tablename}: ${JSON.stringify((await c.query(`SELECT * FROM public."${tablename}" t ORDER BY t::text`)).rows)}`)
-    for (const s of (await c.query(`SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1`)).rows) out.push(`${s.sequencename}: ${s.last_value}`)
-    return out.join('\n')
-  })
+const dump = () => dumpDatabase(DATABASE_URL)
 
 /**
  * The user's config: the app under test and its database, and a workerSetup that starts one more shop

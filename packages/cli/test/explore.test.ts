@@ -2,37 +2,18 @@ import { readFileSync } from 'node:fs'
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { REPO_ROOT, describeWithService, type RunningProcess, startShopApp } from '@venomqa/test-utils'
-import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
+import { ADMIN_URL, dumpDatabase, sql } from './helpers/postgres'
 
 // End to end: `venomqa explore` (the built binary) in a fixture project, against the example shop app
 // (every planted bug on) in its own process over PostgreSQL, with the state-postgres snapshot backend.
 const DB = `venomqa_explore_${process.pid}_cli`
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
 const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DB}`
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
-async function sql<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url })
-  c.on('error', () => {})
-  await c.connect()
-  try {
-    return await fn(c)
-  } finally {
-    await c.end()
-  }
-}
 
-/** Every row of every table and every sequence's value: equal dumps, the database as it was. */
-const dump = () =>
-  sql(DATABASE_URL, async (c) => {
-    const out: string[] = []
-    for (const { tablename } of (await c.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)).rows)
-      out.push(`${tablename}: ${JSON.stringify((await c.query(`SELECT * FROM public."${tablename}" t ORDER BY t::text`)).rows)}`)
-    for (const s of (await c.query(`SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1`)).rows) out.push(`${s.sequencename}: ${s.last_value}`)
-    return out.join('\n')
-  })
+const dump = () => dumpDatabase(DATABASE_URL)
 
 /** The exploration of the package's own tests, as a user's file; with HANG_CREATE_ORDER, create_order says so and waits for Ctrl-C. */
 const EXPLORATION = readFileSync(path.join(REPO_ROOT, 'packages/explore/test/shop.ts'), 'utf8')

@@ -5,12 +5,11 @@
  * `node report.mjs` run there would.
  */
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type RunResult, assertStatus, journey, step } from '@venomqa/core'
 import { createRunner, renderJson } from '@venomqa/runner'
-import { jsBlock, runExampleInFolder } from '@venomqa/test-utils'
+import { jsBlock, listenLocally, runExampleInFolder } from '@venomqa/test-utils'
 import { beforeAll, expect, it } from 'vitest'
 
 const PKG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -30,18 +29,7 @@ function startApi(): Promise<{ url: string; close(): Promise<void> }> {
       json(404, { error: 'not_found', path: req.url })
     })
   })
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        close: () =>
-          new Promise<void>((r) => {
-            server.closeAllConnections()
-            server.close(() => r())
-          }),
-      }),
-    ),
-  )
+  return listenLocally(server)
 }
 
 let run: RunResult

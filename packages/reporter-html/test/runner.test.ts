@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import nodePath from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { createRunner, writeReports } from '@venomqa/runner'
+import { listenLocally } from '@venomqa/test-utils'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import htmlPlugin from '../src/index'
@@ -28,14 +28,7 @@ function startApi() {
       json(404, { error: 'not_found', path: req.url })
     })
   })
-  return new Promise<{ url: string; close(): Promise<void> }>((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()) }),
-      }),
-    ),
-  )
+  return listenLocally(server)
 }
 
 const describeBrowser = describeWithChromium()

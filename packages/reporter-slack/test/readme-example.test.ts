@@ -8,12 +8,11 @@
  * incoming webhook (a mock), records what it is sent and answers `ok` as Slack does.
  */
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type RunResult, assertStatus, journey, step } from '@venomqa/core'
 import { createRunner, renderJson } from '@venomqa/runner'
-import { jsBlock, runExampleInFolder } from '@venomqa/test-utils'
+import { jsBlock, listenLocally, runExampleInFolder } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { checkBlockKit } from './block-kit-check'
 
@@ -35,18 +34,7 @@ function serve(handle: (req: http.IncomingMessage, body: string, res: http.Serve
     req.on('data', (d) => (body += d))
     req.on('end', () => handle(req, body, res))
   })
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        close: () =>
-          new Promise<void>((r) => {
-            server.closeAllConnections()
-            server.close(() => r())
-          }),
-      }),
-    ),
-  )
+  return listenLocally(server)
 }
 
 let run: RunResult

@@ -1,8 +1,8 @@
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import { journey, step } from '@venomqa/core'
 import { createRunner, writeReports } from '@venomqa/runner'
+import { listenLocally } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import slackPlugin from '../src/index'
 import { checkBlockKit } from './block-kit-check'
@@ -21,15 +21,7 @@ function startServer() {
       res.writeHead(200).end('ok')
     })
   })
-  return new Promise<{ url: string; hooks: typeof hooks; close(): Promise<void> }>((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        hooks,
-        close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()) }),
-      }),
-    ),
-  )
+  return listenLocally(server).then((s) => ({ ...s, hooks }))
 }
 
 describe('the slack reporter on a real run', () => {

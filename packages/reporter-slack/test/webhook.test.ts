@@ -1,10 +1,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { PLUGIN_API_VERSION, type PluginApi, type ReportContext, type ReporterFactory, STALE_TEMP_AGE_MS, TEMP_PREFIX } from '@venomqa/core'
-import { CLOSED_PORT } from '@venomqa/test-utils'
+import { CLOSED_PORT, listenLocally } from '@venomqa/test-utils'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import slackPlugin, { SLACK_WEBHOOK_ENV, SlackDeliveryError, buildSlackPayload, deliverToSlack, parseRetryAfter, sendToSlack, slackReporter } from '../src/index'
 import { checkBlockKit } from './block-kit-check'
@@ -27,18 +26,9 @@ async function startWebhook(reply: (n: number) => Reply) {
       res.end(r.body ?? '')
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    // Shaped like a real one: the path is the secret part.
-    url: `http://127.0.0.1:${port}/services/T0000/B0000/XXXXsecretXXXX`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+  const local = await listenLocally(server)
+  // Shaped like a real one: the path is the secret part.
+  return { url: `${local.url}/services/T0000/B0000/XXXXsecretXXXX`, received, close: local.close }
 }
 
 let tmp: string

@@ -1,17 +1,17 @@
 /** The HTTP client against a local keep-alive server whose answers each test scripts. */
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { REDACTED } from '@venomqa/core'
+import { type LocalServer, listenLocally } from '@venomqa/test-utils'
 import { UndiciHttpClient } from '../src/index'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
-let server: http.Server
+let server: LocalServer
 let base: string
 let hits: { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }[] = []
 let script: (req: http.IncomingMessage, n: number) => { status: number; body?: unknown; headers?: Record<string, string> }
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  const app = http.createServer((req, res) => {
     let body = ''
     req.on('data', (d) => (body += d))
     req.on('end', () => {
@@ -21,10 +21,10 @@ beforeAll(async () => {
       res.end(out.body === undefined ? '' : JSON.stringify(out.body))
     })
   })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  server = await listenLocally(app)
+  base = server.url
 })
-afterAll(() => new Promise<void>((r) => server.close(() => r())))
+afterAll(() => server.close())
 beforeEach(() => {
   hits = []
   script = () => ({ status: 200, body: { ok: true } })
@@ -144,13 +144,11 @@ describe('cancellation', () => {
   })
 
   it('aborts at the per-request timeout', async () => {
-    const slow = http.createServer((_req, res) => setTimeout(() => res.end('late'), 2000))
-    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r))
-    const c = new UndiciHttpClient({ baseUrl: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`, retry: false })
+    const slow = await listenLocally(http.createServer((_req, res) => setTimeout(() => res.end('late'), 2000)))
+    const c = new UndiciHttpClient({ baseUrl: slow.url, retry: false })
     const t0 = Date.now()
     await expect(c.get('/', { timeout: 100 })).rejects.toMatchObject({ code: 'E_TIMEOUT' })
     expect(Date.now() - t0).toBeLessThan(1500)
-    slow.closeAllConnections()
-    await new Promise<void>((r) => slow.close(() => r()))
+    await slow.close()
   })
 })

@@ -1,13 +1,13 @@
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { AbortedError, AssertionFailed, Context, type StepNode } from '@venomqa/core'
+import { type LocalServer, listenLocally } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Lane, attemptStep, runOnLanes } from '../src/executor'
 import { UndiciHttpClient, createDispatcher } from '../src/http-client'
 import { World } from '../src/world'
 
 // One attempt of a step, as a journey and an exploration both run it, against a real local server.
-let server: http.Server
+let server: LocalServer
 let baseUrl: string
 let slowRequestClosed: Promise<void>
 let markSlowClosed: () => void
@@ -15,7 +15,7 @@ const dispatcher = createDispatcher()
 
 beforeAll(async () => {
   slowRequestClosed = new Promise((resolve) => (markSlowClosed = resolve))
-  server = http.createServer((req, res) => {
+  const app = http.createServer((req, res) => {
     if (req.url === '/slow') {
       req.socket.on('close', () => markSlowClosed())
       return // never answers: only an abort ends it
@@ -24,12 +24,11 @@ beforeAll(async () => {
     res.setHeader('content-type', 'application/json')
     res.end(JSON.stringify({ url: req.url }))
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  server = await listenLocally(app)
+  baseUrl = server.url
 })
 afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
+  await server.close()
   await dispatcher.close()
 })
 

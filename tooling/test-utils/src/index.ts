@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import type http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -68,6 +69,32 @@ export async function describeWithService(name: string, host: string, port: numb
  * A port nothing listens on, for tests of "connection refused": 1 is privileged and unused, so unlike a
  * port found free a moment ago, no other test or program can start listening there in the meantime.
  */
+/** A test's own HTTP server, listening on a free loopback port. */
+export interface LocalServer {
+  url: string
+  port: number
+  /** Ends open keep-alive connections too: `server.close()` alone would wait for the client to drop them. */
+  close(): Promise<void>
+}
+
+export function listenLocally(server: http.Server): Promise<LocalServer> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        port,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections()
+            server.close(() => done())
+          }),
+      })
+    })
+  })
+}
+
 /** Poll until `check` holds (output a child has not printed yet, a count an app has not reached); fail naming `what` after timeoutMs. */
 export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
