@@ -1,6 +1,7 @@
 import { TimeoutError } from '@venomqa/core'
 import type { EventEmitter } from 'node:events'
-import { type Dispatcher, request } from 'undici'
+import type { Dispatcher } from 'undici'
+import { request } from './undici'
 import { type ClassifiedFailure, classifyFailure } from './classify'
 import { type DetachedRequests, stepStop, untilStepStops } from './detached'
 import type { PreparedRequest } from './prepare'

@@ -1,5 +1,5 @@
 import { type StateBackend, StateError, definePlugin, PLUGIN_API_VERSION, ConfigError, parseOptions } from '@venomqa/core'
-import { request } from 'undici'
+import { request } from '../http/undici'
 import { z } from 'zod'
 
 /** The options of the `http-control` plugin; `url` defaults to the run's baseUrl there. */
