@@ -4,10 +4,10 @@
  * against the same app, and get the status the steps got. The redacted Authorization and API key are
  * variables the commands name; the test sets them, as a user would.
  */
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { type RunningProcess, isCI, startTodoApp } from '@venomqa/test-utils'
+import { type RunningProcess, describeWithCommand, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TRICKY_TITLE } from './fixtures/reproduce-project/journeys/reproduce.journey'
 import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
@@ -23,18 +23,7 @@ let project: Project
 let run: CliResult
 let token: string
 
-const haveCurl = (() => {
-  try {
-    execFileSync('curl', ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-})()
-if (!haveCurl && !isCI) console.warn('\n!!! SKIPPING: curl is missing. The curl reproduction tests did NOT run (apt-get install -y curl).\n')
-
 beforeAll(async () => {
-  if (!haveCurl) throw new Error('curl is missing and CI is set: these tests cannot be skipped (apt-get install -y curl)')
   assertBuilt()
   app = await startTodoApp()
   project = await makeProject('reproduce-project', { TODO_URL: app.url, API_KEY, RUN_ID, USER_PASSWORD: PASSWORD })
@@ -48,7 +37,7 @@ afterAll(async () => {
   await app?.stop()
 })
 
-const describeWithCurl = haveCurl || isCI ? describe : describe.skip
+const describeWithCurl = describeWithCommand('curl', 'apt-get install -y curl')
 
 /** Run what a report printed (comment lines and the command) in bash, as pasted; curl prints the status. */
 function paste(script: string, env: Record<string, string>): Promise<string> {

@@ -3,13 +3,13 @@
  * bash runs each command, curl sends it to a server in this process, and the server gets byte for byte
  * what the request had.
  */
-import { execFile, execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { type IncomingMessage, type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { isCI } from '@venomqa/test-utils'
+import { describeWithCommand } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CURL_BODY_FILE, REDACTED, type RecordedRequest, curlCommand, curlText, variableName } from '../src/index'
 
@@ -99,16 +99,7 @@ interface Received {
   body: Buffer
 }
 
-const haveCurl = (() => {
-  try {
-    execFileSync('curl', ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-})()
-if (!haveCurl && !isCI) console.warn('\n!!! SKIPPING: curl is missing. The curl quoting tests did NOT run (apt-get install -y curl).\n')
-const describeWithCurl = haveCurl ? describe : isCI ? describe : describe.skip
+const describeWithCurl = describeWithCommand('curl', 'apt-get install -y curl')
 
 describeWithCurl('the commands, run by bash and curl', () => {
   let server: Server
@@ -117,7 +108,6 @@ describeWithCurl('the commands, run by bash and curl', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'venomqa-curl-'))
 
   beforeAll(async () => {
-    if (!haveCurl) throw new Error('curl is missing and CI is set: these tests cannot be skipped (apt-get install -y curl)')
     server = createServer((req, res) => {
       const chunks: Buffer[] = []
       req.on('data', (c: Buffer) => chunks.push(c))

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import type http from 'node:http'
 import net from 'node:net'
 import path from 'node:path'
@@ -53,15 +53,28 @@ export function canConnect(host: string, port: number, timeoutMs = 10_000): Prom
  * that cannot run must not pass); elsewhere it is skipped with a loud warning.
  */
 export async function describeWithService(name: string, host: string, port: number) {
-  const up = await canConnect(host, port)
-  if (up) return describe
+  if (await canConnect(host, port)) return describe
+  return describeUnavailable(`${name} is not reachable at ${host}:${port}`)
+}
+
+/** `describe` for tests that run a program (curl), with the same rules as describeWithService. */
+export function describeWithCommand(command: string, install: string) {
+  try {
+    execFileSync(command, ['--version'], { stdio: 'ignore' })
+    return describe
+  } catch {
+    return describeUnavailable(`${command} is missing (${install})`)
+  }
+}
+
+function describeUnavailable(why: string) {
   if (isCI) {
     return ((title: string, _fn: () => void) =>
       describe(title, () => {
-        throw new Error(`${name} is not reachable at ${host}:${port}, and CI is set: this suite cannot be skipped`)
+        throw new Error(`${why}, and CI is set: this suite cannot be skipped`)
       })) as unknown as typeof describe
   }
-  console.warn(`\n!!! SKIPPING: ${name} is not reachable at ${host}:${port}. These tests did NOT run.\n`)
+  console.warn(`\n!!! SKIPPING: ${why}. These tests did NOT run.\n`)
   return describe.skip
 }
 

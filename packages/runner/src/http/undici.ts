@@ -6,7 +6,7 @@ import type { Dispatcher, Agent as UndiciAgent } from 'undici'
  * EventSource, the cache stores and the mocks: about a third of the runner's import time, for nothing the
  * runner calls. The files are required, not imported: an ES module importing CommonJS has Node scan each
  * file for its export names first. undici has no exports map and is pinned (package.json);
- * test/undici-parts.test.ts checks these files against what undici's own index exports.
+ * test/http/undici.test.ts checks these files against what undici's own index exports.
  */
 const requireUndici = createRequire(import.meta.url)
 export const Agent: typeof UndiciAgent = requireUndici('undici/lib/dispatcher/agent.js')

@@ -41,7 +41,7 @@ describe("the runner's undici parts", () => {
     expect(await res.body.json()).toEqual({ method: 'GET', url: '/state', body: '' })
   })
 
-  it("reject a URL undici rejects, with undici's error", async () => {
+  it("reject a URL undici rejects, with undici's error", () => {
     const thrown = (send: () => unknown) => {
       try {
         send()
