@@ -1,21 +1,25 @@
 import { type StateBackend, StateError, definePlugin, PLUGIN_API_VERSION, ConfigError, parseOptions } from '@venomqa/core'
 import { request } from '../http/undici'
-import { z } from 'zod'
+import type { z } from 'zod'
+import { type ZodApi, lazySchema } from '../lazy-zod'
 
-/** The options of the `http-control` plugin; `url` defaults to the run's baseUrl there. */
-export const httpControlOptions = z.strictObject({
-  /** The app's base URL; the control routes are under `prefix`. */
-  url: z.string().regex(/^https?:\/\/[^/]/, { error: 'expected an http:// or https:// URL' }).optional(),
-  /** Default '/__venomqa'. */
-  prefix: z.string().optional(),
-  headers: z.record(z.string(), z.string(), { error: 'expected an object of header names to string values' }).optional(),
-  name: z.string().min(1, { error: 'expected a non-empty string' }).optional(),
-  /** Per control call, ms. Default 10 000. */
-  timeoutMs: z.number({ error: 'expected a positive number of milliseconds' }).positive({ error: 'expected a positive number of milliseconds' }).optional(),
-  timeout: z.unknown().refine(() => false, { error: 'renamed to timeoutMs (milliseconds)' }).optional(),
-})
+const buildHttpControlOptions = (z: ZodApi) =>
+  z.strictObject({
+    /** The app's base URL; the control routes are under `prefix`. */
+    url: z.string().regex(/^https?:\/\/[^/]/, { error: 'expected an http:// or https:// URL' }).optional(),
+    /** Default '/__venomqa'. */
+    prefix: z.string().optional(),
+    headers: z.record(z.string(), z.string(), { error: 'expected an object of header names to string values' }).optional(),
+    name: z.string().min(1, { error: 'expected a non-empty string' }).optional(),
+    /** Per control call, ms. Default 10 000. */
+    timeoutMs: z.number({ error: 'expected a positive number of milliseconds' }).positive({ error: 'expected a positive number of milliseconds' }).optional(),
+    timeout: z.unknown().refine(() => false, { error: 'renamed to timeoutMs (milliseconds)' }).optional(),
+  })
 
-export type HttpControlOptions = Omit<z.input<typeof httpControlOptions>, 'url' | 'timeout'> & { url: string }
+/** The options of the `http-control` plugin; `url` defaults to the run's baseUrl there. Built on first use (see lazySchema). */
+export const httpControlOptions = lazySchema(buildHttpControlOptions)
+
+export type HttpControlOptions = Omit<z.input<ReturnType<typeof buildHttpControlOptions>>, 'url' | 'timeout'> & { url: string }
 
 /**
  * Drives an app that implements the control protocol: POST {prefix}/checkpoint|rollback|release with

@@ -1,0 +1,58 @@
+/** zod is loaded when the runner's own option schemas are first used, not when the runner is imported. */
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { z } from 'zod'
+import { describe, expect, it } from 'vitest'
+import { lazySchema } from '../src/lazy-zod'
+import { httpControlOptions, httpControlState } from '../src/state/http-control'
+import { memoryPorts, memoryPortsOptions } from '../src/adapters/memory-ports'
+
+describe('lazySchema', () => {
+  it('builds the schema once, on first use, with the same zod the code imports', () => {
+    let builds = 0
+    const schema = lazySchema((zod) => {
+      builds++
+      return zod.strictObject({ port: zod.number().int() })
+    })
+    expect(builds).toBe(0)
+    expect(schema.parse({ port: 3 })).toEqual({ port: 3 })
+    expect(schema.safeParse({ port: 'x' }).success).toBe(false)
+    expect(builds).toBe(1)
+    expect(schema).toBeInstanceOf(z.ZodObject)
+    expect(Object.keys(schema.shape)).toEqual(['port'])
+    expect('~standard' in schema).toBe(true)
+    expect(schema['~standard'].validate({ port: 1.5 })).toMatchObject({ issues: [expect.objectContaining({ path: ['port'] })] })
+    expect(builds).toBe(1)
+  })
+
+  it("is the runner's plugin option schemas, with their messages", () => {
+    expect(memoryPortsOptions).toBeInstanceOf(z.ZodObject)
+    expect(httpControlOptions.safeParse({ url: 'ftp://x' }).error?.issues[0]?.message).toBe('expected an http:// or https:// URL')
+    expect(() => memoryPorts({ ports: ['nope' as 'cache'] })).toThrow('memoryPorts().ports[0]: expected one of cache, mail, queue, storage, time, concurrency, got "nope"')
+    expect(() => httpControlState({ url: 'http://127.0.0.1:1', timeoutMs: -1 })).toThrow('httpControlState().timeoutMs: expected a positive number of milliseconds, got -1')
+  })
+})
+
+describe('the built runner', () => {
+  // A child process, so that nothing this test file loaded counts. zod marks globalThis when its core loads.
+  const dist = pathToFileURL(path.join(import.meta.dirname, '../dist/index.js')).href
+  const run = (script: string) => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const runner = await import(${JSON.stringify(dist)});\n${script}`], {
+      encoding: 'utf8',
+      cwd: import.meta.dirname,
+    })
+    expect(r.stderr).toBe('')
+    return JSON.parse(r.stdout)
+  }
+
+  it('does not load zod when imported and run without the memory or http-control options', () => {
+    expect(run(`const r = runner.createRunner({}); await r.close(); console.log(JSON.stringify('__zod_globalConfig' in globalThis))`)).toBe(false)
+  })
+
+  it('loads the zod that import gives, once memoryPorts() checks its options', () => {
+    const script = `runner.memoryPorts({ ports: ['cache'] }); const loaded = '__zod_globalConfig' in globalThis; const { z } = await import('zod');
+      console.log(JSON.stringify({ loaded, same: Object.getPrototypeOf(runner.memoryPortsOptions) === Object.getPrototypeOf(z.strictObject({})) }))`
+    expect(run(script)).toEqual({ loaded: true, same: true })
+  })
+})
