@@ -127,7 +127,7 @@ describe('venomqa explore --shard, merged; venomqa explore --workers', () => {
   it('merged, the shards give the unsharded exploration: transitions, coverage, violations and verdict; states and requests are the shards\' sums', async () => {
     const merged = await project.venomqa(['merge-reports', 'out/shards', '--save', 'out/merged.json', '-r', 'console'])
     expect(merged.code, merged.stderr).toBe(whole.code)
-    expect(merged.stderr).toContain('venomqa: merged 3 shards: 0 journeys, 1 explorations')
+    expect(merged.stderr).toContain('venomqa: merged 3 shards: 0 journeys, 1 exploration')
     const a = exploration('out/whole.json')
     const b = exploration('out/merged.json')
     expect(same(b)).toEqual(same(a))

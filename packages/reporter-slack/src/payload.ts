@@ -1,4 +1,4 @@
-import { type ExplorationResult, type Issue, type RunResult, type Severity, SEVERITIES, curlText, redactRun, redactText, severityRank, suggestionFor, summarize, walkSteps } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type RunResult, type Severity, SEVERITIES, curlText, plural, redactRun, redactText, severityRank, suggestionFor, summarize, walkSteps } from '@venomqa/core'
 import { type Block, LIMITS, type SlackPayload, escapeMrkdwn, fitMrkdwn, mrkdwn, plain } from './block-kit'
 import { type SlackReporterOptions, isHttpUrl, resolveSlackOptions } from './options'
 
@@ -85,9 +85,9 @@ function fmtMs(ms: number): string {
 function headline(run: RunResult, s: RunResult['summary'], title: string): { emoji: string; text: string } {
   // A run of `venomqa explore` has no journey: its verdict is about explorations.
   const [c, noun] = s.explorations && !s.journeys.total ? [s.explorations, 'exploration'] : [s.journeys, 'journey']
-  if (run.interrupted) return { emoji: ':warning:', text: `${title}: run interrupted, ${c.failed} of ${c.total} ${noun}s failed` }
+  if (run.interrupted) return { emoji: ':warning:', text: `${title}: run interrupted, ${c.failed} of ${plural(c.total, noun)} failed` }
   if (run.status === 'passed') return { emoji: ':white_check_mark:', text: `${title}: ${c.total === 1 ? `the ${noun}` : `all ${c.total} ${noun}s`} passed` }
-  return { emoji: ':x:', text: `${title}: ${c.failed} of ${c.total} ${noun}s failed` }
+  return { emoji: ':x:', text: `${title}: ${c.failed} of ${plural(c.total, noun)} failed` }
 }
 
 /** One line per exploration: its verdict, violations (flaky ones counted), and a search that stopped short. */
@@ -181,7 +181,7 @@ export function buildSlackPayload(input: RunResult, options: SlackReporterOption
   blocks.push({ type: 'context', elements: [mrkdwn(context.join(' \u00b7 '))] })
 
   const text = fitMrkdwn(
-    `${head.text}: ${s.explorations ? `${s.explorations.violations} violations, ` : ''}${s.journeys.total || !s.explorations ? `${s.steps.failed} failed steps, ` : ''}${s.issues.total} issues, ${fmtMs(run.durationMs)}${failures[0] ? `. First: ${failures[0].journey} \u203a ${failures[0].step}` : ''}`,
+    `${head.text}: ${s.explorations ? `${plural(s.explorations.violations, 'violation')}, ` : ''}${s.journeys.total || !s.explorations ? `${plural(s.steps.failed, 'failed step')}, ` : ''}${plural(s.issues.total, 'issue')}, ${fmtMs(run.durationMs)}${failures[0] ? `. First: ${failures[0].journey} \u203a ${failures[0].step}` : ''}`,
     LIMITS.fallbackText,
   )
   return { text, blocks: blocks.slice(0, LIMITS.blocks) }

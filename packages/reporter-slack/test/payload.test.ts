@@ -39,6 +39,11 @@ describe('buildSlackPayload', () => {
     expect(payload.text).toBe('VenomQA: 2 of 3 journeys failed: 2 failed steps, 2 issues, 1.2 s. First: quota \u203a create_sixth')
   })
 
+  it('counts one failed step and one issue in the singular', () => {
+    const payload = buildSlackPayload(run([journey('checkout', [step('login'), step('pay', 'failed', 409)])], { durationMs: 800 }))
+    expect(payload.text).toBe('VenomQA: 1 of 1 journey failed: 1 failed step, 1 issue, 800 ms. First: checkout \u203a pay')
+  })
+
   it('builds a short valid message for a passing run, without a button when no report URL is set', () => {
     const payload = buildSlackPayload(passingRun(), { title: 'Nightly API' })
     expect(checkBlockKit(payload)).toEqual([])
@@ -75,7 +80,7 @@ describe('buildSlackPayload', () => {
   it('says when the run was interrupted', () => {
     const payload = buildSlackPayload(run([journey('a', [step('x')])], { interrupted: true, status: 'failed' }))
     expect(checkBlockKit(payload)).toEqual([])
-    expect(textOf(payload.blocks[0])).toBe(':warning: VenomQA: run interrupted, 0 of 1 journeys failed')
+    expect(textOf(payload.blocks[0])).toBe(':warning: VenomQA: run interrupted, 0 of 1 journey failed')
   })
 
   it('stays within every Block Kit limit for a huge run with hostile names', () => {

@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { UserError, errorMessage } from '@venomqa/core'
+import { UserError, errorMessage, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
@@ -31,7 +31,7 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
     ...(flags.failOnFlaky ? { failOnFlaky: true } : {}),
   })
   const merged = mergeShards(checked, { failOnFlaky: config.failOnFlaky })
-  io.stderr.write(`venomqa: merged ${shards.length} shards: ${merged.journeys.length} journeys, ${merged.explorations?.length ?? 0} explorations\n`)
+  io.stderr.write(`venomqa: merged ${plural(shards.length, 'shard')}: ${plural(merged.journeys.length, 'journey')}, ${plural(merged.explorations?.length ?? 0, 'exploration')}\n`)
 
   const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug })

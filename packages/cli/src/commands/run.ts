@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { AbortedError, ConfigError, errorMessage, type Issue, type Reporter, type RunResult, type ShardInfo, UserError, redactRun, summarize } from '@venomqa/core'
+import { AbortedError, ConfigError, errorMessage, type Issue, type Reporter, type RunResult, type ShardInfo, UserError, plural, redactRun, summarize } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
 import type { VenomConfigBase } from '../config/types'
 import { EXIT, type Io, warn } from '../exit'
@@ -89,7 +89,7 @@ export function chooseJourneys(
   const selected = focus.items
 
   const { journeys, shard } = shardSpec ? journeyShard(selected, shardSpec) : { journeys: selected, shard: undefined }
-  if (shard) io.stderr.write(`venomqa: shard ${shard.index}/${shard.total}: ${journeys.length} of ${selected.length} journeys\n`)
+  if (shard) io.stderr.write(`venomqa: shard ${shard.index}/${shard.total}: ${journeys.length} of ${plural(selected.length, 'journey')}\n`)
   return { journeys, shard }
 }
 
