@@ -50,6 +50,8 @@ export interface StepStartEvent {
   step: string
   attempt: number
   ctx: Context
+  /** The worker the step runs on, when journeys or paths run in parallel (0, the main line, is left out). */
+  worker?: number
 }
 export interface StepEndEvent {
   journey: string
@@ -57,6 +59,8 @@ export interface StepEndEvent {
   step: string
   result: StepResult
   ctx: Context
+  /** The worker the step runs on, when journeys or paths run in parallel (0, the main line, is left out). */
+  worker?: number
 }
 export interface StepRetryEvent {
   journey: string
@@ -64,6 +68,8 @@ export interface StepRetryEvent {
   step: string
   attempt: number
   error: string
+  /** The worker the step runs on, when journeys or paths run in parallel (0, the main line, is left out). */
+  worker?: number
 }
 export interface BranchStartEvent {
   journey: string
@@ -80,7 +86,7 @@ export interface PathStartEvent {
   journey: string
   checkpoint: string
   path: string
-  /** The worker running the path, when paths run in parallel (0, the main line, is left out). */
+  /** The worker running the path: a parallel path's, else its journey's (0, the main line, is left out). */
   worker?: number
 }
 export interface PathEndEvent {

@@ -1,5 +1,5 @@
 /** Several journeys at once, each on its own worker (a todo app process of its own). */
-import { checkpoint, journey, step, type JourneyResult } from '@venomqa/core'
+import { checkpoint, definePlugin, journey, step, type JourneyResult } from '@venomqa/core'
 import { createRunner, httpControlState, memoryState } from '../src/index'
 import { type RunningProcess, startTodoApp, waitUntil } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -44,7 +44,13 @@ function meeting(n: number): () => Promise<void> {
 describe('workers', () => {
   it('runs journeys at once on separate workers and reports them in definition order', async () => {
     const started: RunningProcess[] = []
-    const runner = createRunner({ baseUrl: main.url, stateBackends: [httpControlState({ url: main.url })], workers: 3, workerSetup: workerSetup(started) })
+    // Which worker each step event says it ran on, by journey: it must be the worker its journey ran on.
+    const stepWorkers = new Map<string, Set<number | undefined>>()
+    const seen = (e: { journey: string; worker?: number }) => {
+      stepWorkers.set(e.journey, (stepWorkers.get(e.journey) ?? new Set()).add(e.worker))
+    }
+    const listener = definePlugin({ name: 'listens', version: '1.0.0', apiVersion: 1, hooks: { stepStart: seen, stepEnd: seen } })
+    const runner = createRunner({ baseUrl: main.url, stateBackends: [httpControlState({ url: main.url })], workers: 3, workerSetup: workerSetup(started), plugins: [listener] })
     // j0, j1 and j2 each wait for the other two: run one after another, they would time out and fail. This
     // shows they ran at once without a bound on the wall-clock time, which starting two apps makes vary.
     const meet = meeting(3)
@@ -65,6 +71,7 @@ describe('workers', () => {
     expect(urlOf.get(0)).toBe(main.url)
     expect(new Set(urlOf.values()).size).toBe(3)
     expect(new Set(result.journeys.slice(0, 3).map((j) => j.worker ?? 0))).toEqual(new Set([0, 1, 2]))
+    for (const j of result.journeys) expect([...stepWorkers.get(j.name)!], j.name).toEqual([j.worker])
   })
 
   it('fail-fast cancels the journeys running on other workers cleanly', async () => {

@@ -1,5 +1,6 @@
 import type { HookName, Issue, LifecycleHooks } from '@venomqa/core'
 import type { HookBus } from '../hooks'
+import type { Lane } from './lanes'
 
 /** Where in a journey an event happened; the journey is the emitter's own. */
 export interface Where {
@@ -16,7 +17,21 @@ export class JourneyEvents {
     readonly bus: HookBus,
     readonly journey: string,
     private readonly onIssue: (issue: Issue) => void,
+    /** The worker running the journey, when journeys run in parallel (0 otherwise). */
+    private readonly worker = 0,
   ) {}
+
+  /**
+   * An event of a step or path with the worker it runs on (`worker`): a parallel path's, else the
+   * journey's; left out on the main line. A live reporter cannot tell two runs of one journey apart by
+   * name (`--repeat-each` with workers). Set on the event as made: the main line's events keep one shape
+   * and cost no copy.
+   */
+  onWorker<E extends object>(lane: Pick<Lane, 'index'>, event: E): E & { worker?: number } {
+    const worker = lane.index || this.worker
+    if (worker) (event as E & { worker?: number }).worker = worker
+    return event
+  }
 
   has(name: HookName): boolean {
     return this.bus.has(name)
@@ -26,3 +41,4 @@ export class JourneyEvents {
     return this.bus.emit(name, event, this.onIssue, { journey: this.journey, ...where })
   }
 }
+

@@ -96,7 +96,7 @@ class JourneyExecution {
     // Every request in flight listens to this signal; parallel paths can have many at once.
     setMaxListeners(1000, this.#ac.signal)
     this.env = env
-    this.events = new JourneyEvents(env.bus, env.journey.name, (issue) => this.issues.push(issue))
+    this.events = new JourneyEvents(env.bus, env.journey.name, (issue) => this.issues.push(issue), env.worker)
     this.main = { index: 0, world: env.world, http: env.http, ports: env.ports }
   }
 
@@ -174,6 +174,8 @@ class JourneyExecution {
       counts,
       ...(this.interrupted ? { interrupted: true } : {}),
       ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}),
+      // Set before journeyEnd fires: a live reporter places the journey's end by its worker.
+      ...(this.env.worker ? { worker: this.env.worker } : {}),
     }
     // A retried journey's attempt is reported as what it makes of the journey so far (flaky, say).
     const { result, willRetry } = this.env.settle ? this.env.settle(own) : { result: own, willRetry: false }
@@ -235,7 +237,8 @@ class JourneyExecution {
   /** A step defined with `step.skip`: reported as skipped (with a `stepEnd`, so live reporters show it), never run. */
   async skipStep(node: StepNode, pathName: string, lane: Lane): Promise<NodeResult> {
     const result = skipped(node) as StepResult
-    if (this.events.has('stepEnd')) await this.events.emit('stepEnd', { journey: this.name, path: pathName, step: node.name, result, ctx: lane.world.ctx }, { path: pathName, step: node.name })
+    if (this.events.has('stepEnd'))
+      await this.events.emit('stepEnd', this.events.onWorker(lane, { journey: this.name, path: pathName, step: node.name, result, ctx: lane.world.ctx }), { path: pathName, step: node.name })
     return result
   }
 
@@ -332,7 +335,7 @@ class JourneyExecution {
     const restored = await this.restore(node.checkpoint, childName, 'before-path', lane)
     if ('kind' in restored) return { ...skippedPath(p.name, p.steps, p.description), status: 'failed', error: restored }
     const where = { path: childName }
-    await this.events.emit('pathStart', { journey: this.name, checkpoint: node.checkpoint, path: childName, ...(lane.index ? { worker: lane.index } : {}) }, where)
+    await this.events.emit('pathStart', this.events.onWorker(lane, { journey: this.name, checkpoint: node.checkpoint, path: childName }), where)
     const nodes = await this.runLine(p.steps, childName, lane)
     const failed = nodes.some((n) => n.status === 'failed')
     const result: PathResult = {

@@ -51,7 +51,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
   let last: AttemptResult
   for (;;) {
     attempt++
-    if (events.has('stepStart')) await events.emit('stepStart', { journey: env.journey, path: env.path, step: node.name, attempt, ctx: lane.world.ctx }, where)
+    if (events.has('stepStart')) await events.emit('stepStart', events.onWorker(lane, { journey: env.journey, path: env.path, step: node.name, attempt, ctx: lane.world.ctx }), where)
     const n = attempt
     last = await attemptStep({
       node,
@@ -66,7 +66,8 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
     })
     exchanges.push(...last.exchanges)
     if (!shouldRetry(last.outcome, attempt, maxAttempts, env.stopped())) break
-    await events.emit('stepRetry', { journey: env.journey, path: env.path, step: node.name, attempt, error: last.outcome.passed ? '' : last.outcome.message }, where)
+    const error = last.outcome.passed ? '' : last.outcome.message
+    await events.emit('stepRetry', events.onWorker(lane, { journey: env.journey, path: env.path, step: node.name, attempt, error }), where)
     try {
       await sleep(node.options.retryDelay ?? 0, env.signal)
     } catch {
@@ -86,7 +87,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       request: result.request,
       response: result.response,
     })
-  if (events.has('stepEnd')) await events.emit('stepEnd', { journey: env.journey, path: env.path, step: node.name, result, ctx: lane.world.ctx }, where)
+  if (events.has('stepEnd')) await events.emit('stepEnd', events.onWorker(lane, { journey: env.journey, path: env.path, step: node.name, result, ctx: lane.world.ctx }), where)
   return result
 }
 

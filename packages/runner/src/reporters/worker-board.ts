@@ -93,48 +93,44 @@ export function withWorkerBoard(lines: Hooks, options: BoardOptions): Hooks {
   let board: WorkerBoard | undefined
   const journeys = { total: 0, done: 0 }
   const steps = { passed: 0, failed: 0, skipped: 0 }
-  const journeyWorker = new Map<string, number>()
-  const pathWorker = new Map<string, number>()
-  /** A path runs where its parallel ancestor was sent; a path that was not sent anywhere, where its journey runs. */
-  const workerOf = (journey: string, path: string): number => {
-    for (let p = path; p && p !== 'main'; p = p.includes(' > ') ? p.slice(0, p.lastIndexOf(' > ')) : '') {
-      const w = pathWorker.get(`${journey}\n${p}`)
-      if (w !== undefined) return w
-    }
-    return journeyWorker.get(journey) ?? 0
-  }
+  /** Workers running a journey now: a path that ends there leaves the line to its journey. */
+  const journeyWorkers = new Set<number>()
   const total = () => {
     const failed = steps.failed ? `, ${steps.failed} failed` : ''
     const skipped = steps.skipped ? `, ${steps.skipped} skipped` : ''
     board?.setTotal(`[${journeys.done}/${journeys.total} journeys] steps: ${steps.passed} passed${failed}${skipped}`)
   }
 
+  // Every event says which worker it comes from (the main line, 0, is left out): two runs of one journey
+  // at once (`--repeat-each` with workers) have one name, so a name cannot say which line is whose.
   const boarded: Hooks = {
     journeyStart(e) {
       const w = e.worker ?? 0
-      journeyWorker.set(e.journey.name, w)
+      journeyWorkers.add(w)
       board!.setWorker(w, escapeControlChars(e.journey.name))
     },
     pathStart(e) {
-      if (e.worker !== undefined) pathWorker.set(`${e.journey}\n${e.path}`, e.worker)
-      board!.setWorker(workerOf(e.journey, e.path), escapeControlChars(`${e.journey} › ${e.path}`))
+      board!.setWorker(e.worker ?? 0, escapeControlChars(`${e.journey} › ${e.path}`))
     },
     stepStart(e) {
       const where = e.path === 'main' ? '' : `${e.path} › `
-      board!.setWorker(workerOf(e.journey, e.path), escapeControlChars(`${e.journey} › ${where}${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`))
+      board!.setWorker(e.worker ?? 0, escapeControlChars(`${e.journey} › ${where}${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`))
     },
     stepEnd(e) {
       steps[e.result.status]++
       total()
     },
     pathEnd(e) {
-      const w = pathWorker.get(`${e.journey}\n${e.path}`)
-      if (w !== undefined && w !== workerOf(e.journey, 'main')) board!.setWorker(w, '')
+      // A parallel path's worker is idle once the path ends (its journey runs on the main line).
+      const w = e.result.worker
+      if (w !== undefined && !journeyWorkers.has(w)) board!.setWorker(w, '')
     },
     journeyEnd(e) {
       // An attempt that will be retried is not a journey done: the next attempt is the same journey.
       if (!e.willRetry) journeys.done++
-      board!.setWorker(journeyWorker.get(e.journey.name) ?? 0, '')
+      const w = e.result.worker ?? 0
+      journeyWorkers.delete(w)
+      board!.setWorker(w, '')
       board!.print(['', ...options.journeyLines(e.result)])
       total()
     },

@@ -92,8 +92,11 @@ afterEach(() => {
   }
 })
 
-/** Two journeys that wait for each other in their first step, so both workers are busy at once; the screen is kept as it was then. */
-async function runTwoWorkers(stream: Writable, onMeet: () => void = () => {}) {
+/**
+ * Two journeys that wait for each other in their first step, so both workers are busy at once; the screen
+ * is kept as it was then. With `repeatEach: 2`, one journey run twice: two journeys of one name at once.
+ */
+async function runTwoWorkers(stream: Writable, onMeet: () => void = () => {}, names = ['alpha', 'beta'], repeatEach = 1) {
   const meet = meeting(2)
   let seen = false
   const together = (name: string) =>
@@ -109,10 +112,10 @@ async function runTwoWorkers(stream: Writable, onMeet: () => void = () => {}) {
         step('after', async () => {}),
       ],
     })
-  const runner = createRunner({ workers: 2, reporters: [] })
+  const runner = createRunner({ workers: 2, repeatEach, reporters: [] })
   runner.addReporter(createConsoleReporter({ stream }))
   try {
-    return await runner.run([together('alpha'), together('beta')])
+    return await runner.run(names.map(together))
   } finally {
     await runner.close()
   }
@@ -133,6 +136,19 @@ describe('the console with workers on a TTY (a fake one: a stream with isTTY and
     expect(tty.writes).toBeGreaterThan(6)
     // One column is kept free: a line as wide as the terminal would wrap on some of them.
     for (const l of during) expect(l.length, l).toBeLessThanOrEqual(59)
+  })
+
+  it('keeps each worker on its own line when two runs of one journey run at once (--repeat-each)', async () => {
+    const tty = new FakeTerminal(60)
+    let during: string[] = []
+    const result = await runTwoWorkers(tty, () => (during = tty.lines()), ['same'], 2)
+    expect(result.status).toBe('passed')
+    expect(during.slice(-3)).toEqual([
+      'worker 0  same › a_long_step_name_that_does_not_fit_the_te…',
+      'worker 1  same › a_long_step_name_that_does_not_fit_the_te…',
+      '[0/2 journeys] steps: 0 passed',
+    ])
+    expect(tty.lines().some((l) => l.startsWith('worker '))).toBe(false)
   })
 
   it('prints each journey whole when it ends, never interleaved, and takes the board away at the end', async () => {
