@@ -360,7 +360,7 @@ export class Runner {
   /** `journey.skip`: every step reported as skipped; `journeyStart` and `journeyEnd` fire so live reporters show it. */
   async #skip(unit: RunUnit, laneIndex: number): Promise<JourneyResult> {
     const nodes = unit.journey.steps.map(skipped)
-    const result: JourneyResult = { ...notRun(unit, undefined, false), nodes, counts: countNodes(nodes) }
+    const result: JourneyResult = { ...notRun(unit, undefined, false), nodes, counts: countNodes(nodes), ...(laneIndex ? { worker: laneIndex } : {}) }
     const info = this.#info(unit)
     const onIssue = (issue: Issue) => result.issues.push(issue)
     const where = { journey: unit.journey.name }

@@ -41,4 +41,3 @@ export class JourneyEvents {
     return this.bus.emit(name, event, this.onIssue, { journey: this.journey, ...where })
   }
 }
-
