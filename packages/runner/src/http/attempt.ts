@@ -34,7 +34,7 @@ export type AttemptResult =
 
 /** Send the request once. Never throws: a failure comes back classified. */
 export async function sendOnce(prepared: PreparedRequest, o: AttemptOptions): Promise<AttemptResult> {
-  const { method, url, headers } = prepared.sent
+  const { method, url } = prepared.sent
   const started = performance.now()
   const link = linkSignals(o, method, url)
   const receiving = receive(prepared, o, link)
