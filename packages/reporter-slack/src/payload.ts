@@ -94,12 +94,12 @@ function headline(run: RunResult, s: RunResult['summary'], title: string): { emo
 function explorationLine(x: ExplorationResult): string {
   const flaky = x.violations.filter((v) => v.flaky).length
   const emoji = x.interrupted ? ':warning:' : x.status === 'passed' ? ':white_check_mark:' : ':x:'
-  const found = x.violations.length ? `${x.violations.length} violation${x.violations.length === 1 ? '' : 's'}${flaky ? ` (${flaky} flaky)` : ''}` : 'no violation'
+  const found = x.violations.length ? `${plural(x.violations.length, 'violation')}${flaky ? ` (${flaky} flaky)` : ''}` : 'no violation'
   const invariants = [...new Set(x.violations.map((v) => v.invariant))]
   const parts = [
     `${emoji} *${fitMrkdwn(x.name, 150)}*`,
     invariants.length ? `${found}: ${invariants.slice(0, 5).map((i) => `\`${fitMrkdwn(i.replace(/`/g, "'"), 100)}\``).join(', ')}${invariants.length > 5 ? ` and ${invariants.length - 5} more` : ''}` : found,
-    `${x.stats.transitions} transitions, ${x.stats.states} states`,
+    `${plural(x.stats.transitions, 'transition')}, ${plural(x.stats.states, 'state')}`,
   ]
   if (x.truncated) parts.push(`truncated (${x.truncated.reason} budget)`)
   if (x.interrupted) parts.push('interrupted')
@@ -155,7 +155,7 @@ export function buildSlackPayload(input: RunResult, options: SlackReporterOption
       text = next
       shown++
     }
-    if (shown < lines.length) text += `\n\u2026 and ${lines.length - shown} more exploration${lines.length - shown === 1 ? '' : 's'} in the report.`
+    if (shown < lines.length) text += `\n\u2026 and ${plural(lines.length - shown, 'more exploration', 'more explorations')} in the report.`
     blocks.push({ type: 'section', text: mrkdwn(text) })
   }
 

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { type InspectOptions, inspect } from 'node:util'
 import type * as Zod from 'zod'
 
 /** zod's `z`, for the functions that build a schema. */
@@ -27,19 +28,29 @@ export function loadZod(): typeof Zod {
 
 /**
  * A zod schema built the first time anything reads it, then that schema in every respect: its methods,
- * its Standard Schema interface, its prototype (`instanceof`). `build` gets zod's `z`.
+ * its Standard Schema interface, its prototype (`instanceof`), and writes (a test's spy) go to it too.
+ * `build` gets zod's `z`. Printed (`console.log`), it shows the schema, not the proxy's empty target.
  */
 export function lazySchema<Schema extends object>(build: (z: ZodApi) => Schema): Schema {
   let schema: Schema | undefined
   const real = () => (schema ??= build(loadZod().z))
-  return new Proxy({} as Schema, {
+  // Node prints a proxy's target without asking the proxy: the target says what to print instead.
+  const target = { [inspect.custom]: (depth: number, options: InspectOptions, show: typeof inspect) => show(real(), { ...options, depth }) }
+  return new Proxy(target as unknown as Schema, {
     get: (_target, key) => Reflect.get(real(), key),
+    set: (_target, key, value) => Reflect.set(real(), key, value),
     has: (_target, key) => Reflect.has(real(), key),
+    deleteProperty: (_target, key) => Reflect.deleteProperty(real(), key),
     ownKeys: () => Reflect.ownKeys(real()),
-    getOwnPropertyDescriptor(_target, key) {
+    getOwnPropertyDescriptor(target, key) {
       const descriptor = Reflect.getOwnPropertyDescriptor(real(), key)
-      // A proxy may not report a property its (empty) target lacks as non-configurable.
-      return descriptor && { ...descriptor, configurable: true }
+      // A proxy reports a property as non-configurable only if its target has it so (see defineProperty).
+      return descriptor && (Reflect.getOwnPropertyDescriptor(target, key)?.configurable === false ? descriptor : { ...descriptor, configurable: true })
+    },
+    defineProperty(target, key, descriptor) {
+      // A non-configurable property must exist on the target as well, or the proxy may not say it defined it.
+      if (!descriptor.configurable && !Reflect.defineProperty(target, key, descriptor)) return false
+      return Reflect.defineProperty(real(), key, descriptor)
     },
     getPrototypeOf: () => Reflect.getPrototypeOf(real()),
   })

@@ -354,6 +354,10 @@ export class Runner {
       stopped: () => signal.aborted,
       attempt: (attempt, settle) => this.#runOne(unit, signal, laneIndex, { attempt, maxAttempts }, settle),
       notRun: (issue) => ({ ...notRun(unit, { reason: issue.error, kind: 'state' }, false), issues: [issue] }),
+      ended: async (result) => {
+        const info = { ...this.#info(unit), attempt: result.attempt ?? 1, maxAttempts }
+        await this.bus.emit('journeyEnd', { journey: info, result }, (issue) => result.issues.push(issue), { journey: unit.journey.name })
+      },
     })
   }
 

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { inspect } from 'node:util'
 import { z } from 'zod'
 import { describe, expect, it } from 'vitest'
 import { lazySchema } from '../src/lazy-zod'
@@ -24,6 +25,24 @@ describe('lazySchema', () => {
     expect('~standard' in schema).toBe(true)
     expect(schema['~standard'].validate({ port: 1.5 })).toMatchObject({ issues: [expect.objectContaining({ path: ['port'] })] })
     expect(builds).toBe(1)
+  })
+
+  it('takes writes as the schema would, and prints as the schema', () => {
+    const schema = lazySchema((zod) => zod.strictObject({ port: zod.number() }))
+    const calls: unknown[] = []
+    const original = schema.safeParse
+    schema.safeParse = ((input: unknown) => {
+      calls.push(input)
+      return original(input)
+    }) as typeof schema.safeParse
+    expect(schema.safeParse({ port: 1 }).success).toBe(true)
+    expect(calls).toEqual([{ port: 1 }])
+    Object.defineProperty(schema, 'note', { value: 'fixed' })
+    expect((schema as unknown as { note: string }).note).toBe('fixed')
+    expect(Reflect.ownKeys(schema)).toContain('note')
+    expect(Object.getOwnPropertyDescriptor(schema, 'note')).toEqual({ value: 'fixed', writable: false, enumerable: false, configurable: false })
+    expect(delete (schema as { safeParse?: unknown }).safeParse).toBe(true)
+    expect(inspect(schema, { depth: 0 })).toBe(inspect(z.strictObject({ port: z.number() }), { depth: 0 }))
   })
 
   it("is the runner's plugin option schemas, with their messages", () => {

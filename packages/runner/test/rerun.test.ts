@@ -108,6 +108,26 @@ describe('journey retries', () => {
     expect(run.status).toBe('failed')
   })
 
+  it('when the state cannot be put back for a retry, the journey ends there, and journeyEnd says so', async () => {
+    const state = new MemoryState<Store>({ orders: [] })
+    const broken = Object.assign(new MemoryState({}, 'broken'), {
+      rollback: async (name: string) => {
+        if (name === BEFORE_JOURNEY_CHECKPOINT) throw new Error('snapshot lost')
+      },
+    })
+    const { journey: j, seen } = orderJourney(state, 1, { retries: 2 })
+    const log = hooksLog()
+    const runner = createRunner({ stateBackends: [state, broken], plugins: [{ name: 'log', version: '1.0.0', apiVersion: 1, hooks: log.hooks }] })
+    const run = await runner.run(j)
+    await runner.close()
+    expect(seen).toHaveLength(1)
+    expect(run.journeys[0]!.status).toBe('failed')
+    expect(run.journeys[0]!.issues.some((i) => i.severity === 'critical' && i.error.includes('snapshot lost'))).toBe(true)
+    // The attempt said a retry would follow; the last word is the journey's final result.
+    expect(log.events).toEqual(['start order 1/3', 'end order failed (retry)', 'end order failed'])
+    expect(log.ends.at(-1)!.result).toEqual(run.journeys[0])
+  })
+
   it('a state backend that cannot save the state before the journey: not run, a critical issue, no attempt', async () => {
     const state = new MemoryState<Store>({ orders: [] })
     const broken = Object.assign(new MemoryState({}, 'broken'), {

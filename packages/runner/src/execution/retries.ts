@@ -25,6 +25,11 @@ export interface RetryInput {
   attempt(n: number, settle: SettleAttempt): Promise<JourneyResult>
   /** The result of a journey that could not start (its state could not be saved), failed with `issue`. */
   notRun(issue: Issue): JourneyResult
+  /**
+   * Tell the journey's final result when its last `journeyEnd` promised a retry that did not come (the
+   * state could not be put back for it): live reporters would otherwise wait for it forever.
+   */
+  ended(result: JourneyResult): Promise<void>
 }
 
 /**
@@ -51,6 +56,8 @@ export async function runWithRetries(input: RetryInput): Promise<JourneyResult> 
   }
   const attempts: JourneyResult[] = []
   const later: Issue[] = []
+  /** The last attempt's journeyEnd said a retry follows, and none did. */
+  let retryPromised = false
   try {
     for (let n = 1; n <= input.maxAttempts; n++) {
       if (n > 1) {
@@ -58,6 +65,7 @@ export async function runWithRetries(input: RetryInput): Promise<JourneyResult> 
           await faults.guard('rolling back before a journey retry', () => start.rollback(BEFORE_JOURNEY_CHECKPOINT))
         } catch (err) {
           later.push(stateIssue('journey', 'critical', `not retried: the state could not be put back to where the journey started, so attempt ${n} would run on unknown state: ${errorMessage(err)}`))
+          retryPromised = true
           break
         }
       }
@@ -79,5 +87,6 @@ export async function runWithRetries(input: RetryInput): Promise<JourneyResult> 
     final.issues = [...final.issues, ...later]
     if (later.some((i) => i.severity === 'critical')) final.status = 'failed'
   }
+  if (retryPromised) await input.ended(final)
   return final
 }

@@ -95,6 +95,8 @@ export function withWorkerBoard(lines: Hooks, options: BoardOptions): Hooks {
   const steps = { passed: 0, failed: 0, skipped: 0 }
   /** Workers running a journey now: a path that ends there leaves the line to its journey. */
   const journeyWorkers = new Set<number>()
+  /** Paths open on each worker a branch sent paths to: a nested path's end leaves the line to its parent. */
+  const openPaths = new Map<number, number>()
   const total = () => {
     const failed = steps.failed ? `, ${steps.failed} failed` : ''
     const skipped = steps.skipped ? `, ${steps.skipped} skipped` : ''
@@ -110,7 +112,9 @@ export function withWorkerBoard(lines: Hooks, options: BoardOptions): Hooks {
       board!.setWorker(w, escapeControlChars(e.journey.name))
     },
     pathStart(e) {
-      board!.setWorker(e.worker ?? 0, escapeControlChars(`${e.journey} › ${e.path}`))
+      const w = e.worker ?? 0
+      if (!journeyWorkers.has(w)) openPaths.set(w, (openPaths.get(w) ?? 0) + 1)
+      board!.setWorker(w, escapeControlChars(`${e.journey} › ${e.path}`))
     },
     stepStart(e) {
       const where = e.path === 'main' ? '' : `${e.path} › `
@@ -121,9 +125,13 @@ export function withWorkerBoard(lines: Hooks, options: BoardOptions): Hooks {
       total()
     },
     pathEnd(e) {
-      // A parallel path's worker is idle once the path ends (its journey runs on the main line).
+      // A worker a branch sent a path to is idle once that path, and every path nested in it, has ended.
       const w = e.result.worker
-      if (w !== undefined && !journeyWorkers.has(w)) board!.setWorker(w, '')
+      if (w === undefined || journeyWorkers.has(w)) return
+      const open = (openPaths.get(w) ?? 1) - 1
+      if (open > 0) return void openPaths.set(w, open)
+      openPaths.delete(w)
+      board!.setWorker(w, '')
     },
     journeyEnd(e) {
       // An attempt that will be retried is not a journey done: the next attempt is the same journey.

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream'
-import { branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { branch, checkpoint, definePlugin, journey, path, step } from '@venomqa/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createConsoleReporter, createRunner } from '../../src/index'
 
@@ -189,6 +189,24 @@ describe('the console with workers on a TTY (a fake one: a stream with isTTY and
       await runner.close()
     }
     expect(during.slice(-3)).toEqual(['worker 0  fork › left › wait', 'worker 1  fork › right › wait', '[0/1 journeys] steps: 0 passed'])
+  })
+
+  it("keeps a path's worker busy on the board until the paths nested in it have ended", async () => {
+    const tty = new FakeTerminal(80)
+    const meet = meeting(2)
+    let afterNested: string[] = []
+    // The nested branch's end, seen by a plugin hooked before the console: the board has taken the nested path's end.
+    const look = definePlugin({ name: 'look', version: '1.0.0', apiVersion: 1, hooks: { branchEnd: (e) => void (e.path === 'right' && (afterNested = tty.lines())) } })
+    const runner = createRunner({ parallelPaths: 2, reporters: [], plugins: [look] })
+    runner.addReporter(createConsoleReporter({ stream: tty }))
+    const nested = [step('wait', () => meet()), checkpoint('inner'), branch('inner', [path('deep', [step('x', () => {})])]), step('after', () => {})]
+    try {
+      const result = await runner.run(journey('fork', { steps: [checkpoint('start'), branch('start', [path('left', [step('wait', () => meet())]), path('right', nested)])] }))
+      expect(result.status).toBe('passed')
+    } finally {
+      await runner.close()
+    }
+    expect(afterNested.find((l) => l.startsWith('worker 1'))).toBe('worker 1  fork › right > deep › x')
   })
 
   it('in CI (CI=true) the same run is plain lines, with no board and no cursor movement', async () => {
