@@ -32,6 +32,15 @@ function orderJourney(state: MemoryState<Store>, failures: number, options: { re
   return { journey: j, seen }
 }
 
+/** A second backend whose `method` fails for the state saved before a journey, and only for that one. */
+function failsBeforeJourney(method: 'checkpoint' | 'rollback', message: string): MemoryState {
+  return Object.assign(new MemoryState({}, 'broken'), {
+    [method]: async (name: string) => {
+      if (name === BEFORE_JOURNEY_CHECKPOINT) throw new Error(message)
+    },
+  })
+}
+
 function hooksLog() {
   const events: string[] = []
   const ends: JourneyEndEvent[] = []
@@ -110,11 +119,7 @@ describe('journey retries', () => {
 
   it('when the state cannot be put back for a retry, the journey ends there, and journeyEnd says so', async () => {
     const state = new MemoryState<Store>({ orders: [] })
-    const broken = Object.assign(new MemoryState({}, 'broken'), {
-      rollback: async (name: string) => {
-        if (name === BEFORE_JOURNEY_CHECKPOINT) throw new Error('snapshot lost')
-      },
-    })
+    const broken = failsBeforeJourney('rollback', 'snapshot lost')
     const { journey: j, seen } = orderJourney(state, 1, { retries: 2 })
     const log = hooksLog()
     const runner = createRunner({ stateBackends: [state, broken], plugins: [{ name: 'log', version: '1.0.0', apiVersion: 1, hooks: log.hooks }] })
@@ -130,11 +135,7 @@ describe('journey retries', () => {
 
   it('a state backend that cannot save the state before the journey: not run, a critical issue, no attempt', async () => {
     const state = new MemoryState<Store>({ orders: [] })
-    const broken = Object.assign(new MemoryState({}, 'broken'), {
-      checkpoint: async (name: string) => {
-        if (name === BEFORE_JOURNEY_CHECKPOINT) throw new Error('disk full')
-      },
-    })
+    const broken = failsBeforeJourney('checkpoint', 'disk full')
     const { journey: j, seen } = orderJourney(state, 1, { retries: 1 })
     const runner = createRunner({ stateBackends: [state, broken] })
     const run = await runner.run(j)
