@@ -353,7 +353,7 @@ export class Runner {
       settle: () => this.#detached.settle(),
       stopped: () => signal.aborted,
       attempt: (attempt, settle) => this.#runOne(unit, signal, laneIndex, { attempt, maxAttempts }, settle),
-      notRun: (issue) => ({ ...notRun(unit, { reason: issue.error, kind: 'state' }, false), issues: [issue] }),
+      notRun: (issue) => this.#announce(unit, laneIndex, { ...notRun(unit, { reason: issue.error, kind: 'state' }, false), issues: [issue] }),
       ended: async (result) => {
         const info = { ...this.#info(unit), attempt: result.attempt ?? 1, maxAttempts }
         await this.bus.emit('journeyEnd', { journey: info, result }, (issue) => result.issues.push(issue), { journey: unit.journey.name })
@@ -362,9 +362,14 @@ export class Runner {
   }
 
   /** `journey.skip`: every step reported as skipped; `journeyStart` and `journeyEnd` fire so live reporters show it. */
-  async #skip(unit: RunUnit, laneIndex: number): Promise<JourneyResult> {
+  #skip(unit: RunUnit, laneIndex: number): Promise<JourneyResult> {
     const nodes = unit.journey.steps.map(skipped)
-    const result: JourneyResult = { ...notRun(unit, undefined, false), nodes, counts: countNodes(nodes), ...(laneIndex ? { worker: laneIndex } : {}) }
+    return this.#announce(unit, laneIndex, { ...notRun(unit, undefined, false), nodes, counts: countNodes(nodes) })
+  }
+
+  /** A journey that never ran a step, told to live reporters as one that started and ended at once. */
+  async #announce(unit: RunUnit, laneIndex: number, notRunResult: JourneyResult): Promise<JourneyResult> {
+    const result: JourneyResult = laneIndex ? { ...notRunResult, worker: laneIndex } : notRunResult
     const info = this.#info(unit)
     const onIssue = (issue: Issue) => result.issues.push(issue)
     const where = { journey: unit.journey.name }

@@ -133,14 +133,17 @@ describe('journey retries', () => {
     expect(log.ends.at(-1)!.result).toEqual(run.journeys[0])
   })
 
-  it('a state backend that cannot save the state before the journey: not run, a critical issue, no attempt', async () => {
+  it('a state backend that cannot save the state before the journey: not run, a critical issue, no attempt; live reporters told', async () => {
     const state = new MemoryState<Store>({ orders: [] })
     const broken = failsBeforeJourney('checkpoint', 'disk full')
     const { journey: j, seen } = orderJourney(state, 1, { retries: 1 })
-    const runner = createRunner({ stateBackends: [state, broken] })
+    const log = hooksLog()
+    const runner = createRunner({ stateBackends: [state, broken], plugins: [{ name: 'log', version: '1.0.0', apiVersion: 1, hooks: log.hooks }] })
     const run = await runner.run(j)
     await runner.close()
     expect(seen).toEqual([])
+    expect(log.events).toEqual(['start order', 'end order failed'])
+    expect(log.ends[0]!.result).toEqual(run.journeys[0])
     expect(run.journeys[0]!.status).toBe('failed')
     expect(run.journeys[0]!.issues[0]).toMatchObject({ severity: 'critical', kind: 'state' })
     expect(run.journeys[0]!.issues[0]!.error).toContain('disk full')

@@ -23,8 +23,8 @@ export interface RetryInput {
   stopped(): boolean
   /** Run attempt `n` from scratch (a fresh context and HTTP client); `settle` makes its result before `journeyEnd`. */
   attempt(n: number, settle: SettleAttempt): Promise<JourneyResult>
-  /** The result of a journey that could not start (its state could not be saved), failed with `issue`. */
-  notRun(issue: Issue): JourneyResult
+  /** The result of a journey that could not start (its state could not be saved), failed with `issue`, once told to live reporters. */
+  notRun(issue: Issue): Promise<JourneyResult>
   /**
    * Tell the journey's final result when its last `journeyEnd` promised a retry that did not come (the
    * state could not be put back for it): live reporters would otherwise wait for it forever.
