@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { type ExplorationResult, type Issue, RESULTS_SCHEMA_VERSION, type RunResult, UserError, errorMessage, summarize } from '@venomqa/core'
+import { type ExplorationResult, type Issue, RESULTS_SCHEMA_VERSION, type RunResult, UserError, errorMessage, plural, summarize } from '@venomqa/core'
 import type { VenomConfigBase } from '../config/types'
 import { DEFAULT_EXPLORATIONS } from '../config/schema'
 import { EXIT, type Io, warn } from '../exit'
@@ -96,7 +96,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
           workers,
         })
         progress.done()
-        io.stderr.write(`venomqa: explored ${exploration.name} (${result.strategy}, depth ${result.depth}, seed ${result.seed}${shard ? `, shard ${shard.index}/${shard.total}` : ''}${result.workers ? `, ${result.workers.length} workers` : ''}): ${result.stats.transitions} transitions, ${result.stats.states} states, ${result.violations.length} violation${result.violations.length === 1 ? '' : 's'}\n`)
+        io.stderr.write(`venomqa: explored ${exploration.name} (${result.strategy}, depth ${result.depth}, seed ${result.seed}${shard ? `, shard ${shard.index}/${shard.total}` : ''}${result.workers ? `, ${plural(result.workers.length, 'worker')}` : ''}): ${plural(result.stats.transitions, 'transition')}, ${plural(result.stats.states, 'state')}, ${plural(result.violations.length, 'violation')}\n`)
         explorations.push(result)
       } finally {
         progress.done()

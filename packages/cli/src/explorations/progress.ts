@@ -1,4 +1,4 @@
-import { escapeControlChars } from '@venomqa/core'
+import { escapeControlChars, plural } from '@venomqa/core'
 
 interface Progress {
   transitions: number
@@ -23,7 +23,7 @@ export function progressPrinter(stream: NodeJS.WritableStream, name: string, opt
   let last = Number.NEGATIVE_INFINITY
   let shown = false
   const text = (p: Progress) =>
-    `explore ${label}: ${p.transitions} transitions, ${p.states} states, ${p.transitionsPerSecond.toFixed(1)}/s, ${p.violations} violation${p.violations === 1 ? '' : 's'} so far`
+    `explore ${label}: ${plural(p.transitions, 'transition')}, ${plural(p.states, 'state')}, ${p.transitionsPerSecond.toFixed(1)}/s, ${plural(p.violations, 'violation')} so far`
   return {
     update(p) {
       const now = performance.now()
