@@ -13,6 +13,7 @@ import {
   SEVERITIES,
   type Status,
   type StepResult,
+  type StepStartEvent,
   curlCommand,
   escapeControlChars,
   plural,
@@ -115,10 +116,16 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       const tags = tagList.length ? ` ${p.dim(`[${tagList.join(', ')}]`)}` : ''
       print(`\n${p.bold(`▶ ${name}${runLabel(e.journey)}`)}${tags}${file ? ` ${p.dim(file)}` : ''}`)
     },
-    stepStart(e) {
-      current = escapeControlChars(`${e.journey} › ${e.path === 'main' ? '' : `${e.path} › `}${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`)
-      drawProgress()
-    },
+    // Only the progress line shows a step as it starts. Without one, no stepStart hook at all: the runner
+    // then makes no stepStart event, which is most of what a passed step's line costs otherwise.
+    ...(progressOn
+      ? {
+          stepStart(e: StepStartEvent) {
+            current = escapeControlChars(`${e.journey} › ${e.path === 'main' ? '' : `${e.path} › `}${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`)
+            drawProgress()
+          },
+        }
+      : {}),
     stepRetry(e) {
       print(`${indent(e.path)}${p.yellow('↻')} ${escapeControlChars(e.step)} ${p.dim(`retry ${e.attempt}: ${escapeControlChars(redactFreeText(e.error))}`)}`)
     },

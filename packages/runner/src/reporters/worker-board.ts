@@ -90,6 +90,8 @@ export interface BoardOptions {
  * would interleave otherwise) while the board shows what every worker does now and the total so far.
  */
 export function withWorkerBoard(lines: Hooks, options: BoardOptions): Hooks {
+  // No board where it cannot be shown: the lines' own hooks, with nothing in between.
+  if (!options.enabled) return lines
   let board: WorkerBoard | undefined
   const journeys = { total: 0, done: 0 }
   const steps = { passed: 0, failed: 0, skipped: 0 }
