@@ -57,6 +57,15 @@ afterEach(() => {
 })
 
 describe('console reporter', () => {
+  it('listens to stepStart only when it shows a progress line, so in CI the runner makes no stepStart event for it', () => {
+    process.env.CI = 'true'
+    expect(createConsoleReporter({ stream: capture(true).stream }).hooks?.stepStart).toBeUndefined()
+    expect(createConsoleReporter({ stream: capture(false).stream }).hooks?.stepStart).toBeUndefined()
+    delete process.env.CI
+    expect(createConsoleReporter({ stream: capture(true).stream }).hooks?.stepStart).toBeTypeOf('function')
+    expect(createConsoleReporter({ stream: capture(false).stream, progress: true }).hooks?.stepStart).toBeTypeOf('function')
+  })
+
   it('prints plain per-step lines with status and duration, checkpoint, rollback and branch markers (no TTY)', async () => {
     const out = capture(false)
     const r = createConsoleReporter({ stream: out.stream })
