@@ -32,13 +32,25 @@ function orderJourney(state: MemoryState<Store>, failures: number, options: { re
   return { journey: j, seen }
 }
 
-/** A second backend whose `method` fails for the state saved before a journey, and only for that one. */
-function failsBeforeJourney(method: 'checkpoint' | 'rollback', message: string): MemoryState {
-  return Object.assign(new MemoryState({}, 'broken'), {
+/**
+ * The order journey, failing once, with `retries`, beside a second backend whose `method` fails for the
+ * state saved before a journey (and only for that one); journey hooks logged.
+ */
+async function runWithBrokenState(method: 'checkpoint' | 'rollback', message: string, retries: number) {
+  const state = new MemoryState<Store>({ orders: [] })
+  const broken = Object.assign(new MemoryState({}, 'broken'), {
     [method]: async (name: string) => {
       if (name === BEFORE_JOURNEY_CHECKPOINT) throw new Error(message)
     },
   })
+  const { journey: j, seen } = orderJourney(state, 1, { retries })
+  const log = hooksLog()
+  const runner = createRunner({ stateBackends: [state, broken], plugins: [{ name: 'log', version: '1.0.0', apiVersion: 1, hooks: log.hooks }] })
+  try {
+    return { run: await runner.run(j), seen, log }
+  } finally {
+    await runner.close()
+  }
 }
 
 function hooksLog() {
@@ -118,13 +130,7 @@ describe('journey retries', () => {
   })
 
   it('when the state cannot be put back for a retry, the journey ends there, and journeyEnd says so', async () => {
-    const state = new MemoryState<Store>({ orders: [] })
-    const broken = failsBeforeJourney('rollback', 'snapshot lost')
-    const { journey: j, seen } = orderJourney(state, 1, { retries: 2 })
-    const log = hooksLog()
-    const runner = createRunner({ stateBackends: [state, broken], plugins: [{ name: 'log', version: '1.0.0', apiVersion: 1, hooks: log.hooks }] })
-    const run = await runner.run(j)
-    await runner.close()
+    const { run, seen, log } = await runWithBrokenState('rollback', 'snapshot lost', 2)
     expect(seen).toHaveLength(1)
     expect(run.journeys[0]!.status).toBe('failed')
     expect(run.journeys[0]!.issues.some((i) => i.severity === 'critical' && i.error.includes('snapshot lost'))).toBe(true)
@@ -134,13 +140,7 @@ describe('journey retries', () => {
   })
 
   it('a state backend that cannot save the state before the journey: not run, a critical issue, no attempt; live reporters told', async () => {
-    const state = new MemoryState<Store>({ orders: [] })
-    const broken = failsBeforeJourney('checkpoint', 'disk full')
-    const { journey: j, seen } = orderJourney(state, 1, { retries: 1 })
-    const log = hooksLog()
-    const runner = createRunner({ stateBackends: [state, broken], plugins: [{ name: 'log', version: '1.0.0', apiVersion: 1, hooks: log.hooks }] })
-    const run = await runner.run(j)
-    await runner.close()
+    const { run, seen, log } = await runWithBrokenState('checkpoint', 'disk full', 1)
     expect(seen).toEqual([])
     expect(log.events).toEqual(['start order', 'end order failed'])
     expect(log.ends[0]!.result).toEqual(run.journeys[0])
