@@ -474,7 +474,8 @@ export class Runner {
         ;({ world, http, ports } = lane)
       }
       const parallelPaths = (this.options.workers ?? 1) > 1 ? 1 : (this.options.parallelPaths ?? 1)
-      const result = await executeJourney({
+      // The journey's result says its worker itself (before journeyEnd fires): nothing to add here.
+      return await executeJourney({
         journey,
         file,
         world,
@@ -496,8 +497,6 @@ export class Runner {
         ...(repeatEachIndex !== undefined || retry ? { run: { ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}), ...retry } } : {}),
         ...(settle ? { settle } : {}),
       })
-      if (laneIndex) result.worker = laneIndex
-      return result
     } catch (err) {
       return this.#crashed(item, err)
     }
