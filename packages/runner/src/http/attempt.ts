@@ -52,9 +52,8 @@ async function receive(prepared: PreparedRequest, o: AttemptOptions, link: Linke
   const { method, url, headers } = prepared.sent
   try {
     const res = await request(url, { method, headers, body: prepared.body, signal: link.signal, dispatcher: o.dispatcher, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs })
-    const bodyText = method === 'HEAD' ? '' : await res.body.text()
     const retryAfter = res.headers['retry-after']
-    return { status: res.statusCode, headers: flattenHeaders(res.headers), bodyText, ...(retryAfter !== undefined ? { retryAfter } : {}) }
+    return { status: res.statusCode, headers: flattenHeaders(res.headers), bodyText: res.bodyText, ...(retryAfter !== undefined ? { retryAfter } : {}) }
   } finally {
     link.dispose()
   }

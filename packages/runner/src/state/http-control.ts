@@ -74,7 +74,7 @@ export class HttpControlState implements StateBackend {
     } catch (err) {
       throw new StateError(this.name, `${method} ${url} failed: ${(err as Error).message}`, { cause: err })
     }
-    const text = await res.body.text()
+    const text = res.bodyText
     if ((res.statusCode === 404 || res.statusCode === 405) && optional)
       throw new StateError(
         this.name,
