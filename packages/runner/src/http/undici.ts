@@ -54,7 +54,13 @@ export function request(url: string, o: RequestOptions): Promise<TextResponse> {
   const options: Dispatcher.DispatchOptions = { origin: u.origin, path, method: o.method, headers: o.headers, body: o.body, headersTimeout: o.headersTimeout, bodyTimeout: o.bodyTimeout }
   const dispatcher = o.dispatcher ?? getGlobalDispatcher()
   return new Promise((resolve, reject) => {
-    dispatcher.dispatch(options, new TextResponseHandler(o.signal, resolve, reject))
+    const handler = new TextResponseHandler(o.signal, resolve, reject)
+    // undici's own dispatchers report a refused request through onError; one of another make may throw.
+    try {
+      dispatcher.dispatch(options, handler)
+    } catch (err) {
+      handler.onError(err as Error)
+    }
   })
 }
 

@@ -1,6 +1,6 @@
 /** The runner loads only the parts of undici it uses (src/http/undici.ts): they must be undici's own. */
 import { spawnSync } from 'node:child_process'
-import { EventEmitter } from 'node:events'
+import { EventEmitter, getEventListeners } from 'node:events'
 import http from 'node:http'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -197,5 +197,15 @@ describe("a response read to its end, as undici.request and body.text() read it"
     const [headers, body] = await Promise.all([same('/no-headers', { headersTimeout: 100 }), same('/half-body', { bodyTimeout: 100 })])
     expect(headers).toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT' })
     expect(body).toMatchObject({ code: 'UND_ERR_BODY_TIMEOUT' })
+  })
+})
+
+describe('a dispatcher that throws instead of calling onError', () => {
+  it('rejects with its error and stops listening to the signal', async () => {
+    const ac = new AbortController()
+    const thrower = { dispatch: () => { throw new Error('refused') } } as unknown as InstanceType<typeof Agent>
+    await expect(request('http://127.0.0.1:1/x', { method: 'GET', dispatcher: thrower, signal: ac.signal })).rejects.toThrow('refused')
+    // No abort listener is left behind on the caller's signal.
+    expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0)
   })
 })
