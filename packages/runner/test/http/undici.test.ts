@@ -191,6 +191,8 @@ describe("a response read to its end, as undici.request and body.text() read it"
     const b = await outcome(undici.request(`${app.url}/no-headers`, { method: 'GET', dispatcher, signal: emitter() }).then((r) => r.body.text()))
     expect(a).toEqual(b)
     expect(a).toMatchObject({ error: 'RequestAbortedError' })
+    // undici's own class, not one of the same name: code that checks `instanceof` sees what undici would give.
+    await expect(request(`${app.url}/no-headers`, { method: 'GET', dispatcher, signal: emitter() })).rejects.toBeInstanceOf(undici.errors.RequestAbortedError)
   })
 
   it("undici's headers and body timeouts reject with its own errors", async () => {
