@@ -1,5 +1,5 @@
 import { ConfigError } from '@venomqa/core'
-import { baseShape, EXPECTED } from './schema'
+import { EXPECTED, keySchema } from './schema'
 import { describeValue } from './issues'
 import type { VenomConfigBase } from './types'
 
@@ -37,8 +37,7 @@ export function parseOverride(raw: string, key: keyof VenomConfigBase, kind: Kin
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean)
-  const schema = baseShape[key as keyof typeof baseShape]
-  const checked = schema.safeParse(value)
+  const checked = keySchema(key).safeParse(value)
   if (!checked.success || (kind === 'bool' && typeof value !== 'boolean'))
     throw new ConfigError(`${label}: expected ${EXPECTED[key] ?? 'a valid value'}, got ${describeValue(raw)}`, { where: label })
   return value

@@ -1,5 +1,5 @@
 import { isSecretKey } from '@venomqa/core'
-import type { z } from 'zod'
+import type * as z from 'zod/mini'
 import { EXPECTED, KNOWN_KEYS } from './schema'
 
 type Segment = PropertyKey

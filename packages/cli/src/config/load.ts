@@ -107,7 +107,7 @@ export function validateConfig(raw: unknown, source: string, unset: readonly Uns
     throw new ConfigError(`${source}: expected an object of config keys at the top level, got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}`, {
       where: source,
     })
-  const parsed = configSchema.safeParse(raw)
+  const parsed = configSchema().safeParse(raw)
   // The schema only checks (no defaults, no coercion), so the value as written is returned: zod's copy
   // would drop the prototype of a plugin or workerSetup made from a class.
   if (parsed.success && !unset.length) return raw as VenomConfig

@@ -1,115 +1,136 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
+import en from 'zod/v4/locales/en.js'
+
+// zod/mini, bundled into the CLI (see tsup.config.ts), with only the English messages: the whole of zod is 95
+// modules that cost `venomqa run` about 50 ms to load, where what this schema uses, tree-shaken into one
+// file, costs a few. The config is only checked, never transformed, so the mini API is all it needs.
+z.config(en())
 
 const DEFAULT_JOURNEYS = 'journeys/**/*.journey.{ts,js,mts,mjs}'
 const DEFAULT_EXPLORATIONS = '**/*.explore.{ts,js,mts,mjs}'
 export { DEFAULT_EXPLORATIONS, DEFAULT_JOURNEYS }
 
-const options = z.record(z.string(), z.unknown())
+const nonEmpty = () => z.string().check(z.minLength(1))
+/** `schema`, optional, described for the JSON schema editors use. */
+const described = <T extends z.core.$ZodType>(schema: T, description: string) => z.optional(schema).check(z.describe(description))
+
+const options = () => z.record(z.string(), z.unknown())
 
 /** A plugin object written inline in a TS/JS config (checked fully when it is loaded). */
-const pluginObject = z.looseObject({
-  name: z.string(),
-  apiVersion: z.number(),
-})
+const pluginObject = () =>
+  z.looseObject({
+    name: z.string(),
+    apiVersion: z.number(),
+  })
 
-const pluginSpec = z.union([
-  z.string().min(1),
-  z.tuple([z.union([z.string().min(1), pluginObject]), options]),
-  pluginObject,
-])
+const pluginSpec = () => z.union([nonEmpty(), z.tuple([z.union([nonEmpty(), pluginObject()]), options()]), pluginObject()])
 
-const reporterSpec = z.union([
-  z.string().min(1),
-  z.strictObject({
-    name: z.string().min(1).describe('A built-in reporter (console, json, junit, markdown) or one a plugin adds.'),
-    output: z.string().min(1).optional().describe('File to write; "-" means stdout.'),
-    options: options.optional(),
-  }),
-  z.tuple([z.string().min(1), options]),
-])
+const reporterSpec = () =>
+  z.union([
+    nonEmpty(),
+    z.strictObject({
+      name: nonEmpty().check(z.describe('A built-in reporter (console, json, junit, markdown) or one a plugin adds.')),
+      output: described(nonEmpty(), 'File to write; "-" means stdout.'),
+      options: z.optional(options()),
+    }),
+    z.tuple([nonEmpty(), options()]),
+  ])
 
-const ms = z.number().int().positive()
+const ms = () => z.int().check(z.positive())
+const globs = () => z.union([nonEmpty(), z.array(nonEmpty()).check(z.minLength(1))])
 
-const operationPatterns = z.array(z.string().min(1)).min(1)
+const operationPatterns = () => z.array(nonEmpty()).check(z.minLength(1))
 
 /** `venomqa explore --openapi`: which operations, and how to authenticate. */
-const openapiSchema = z.strictObject({
-  include: operationPatterns.optional().describe('Operations to explore: operationIds, tags or "METHOD /path" globs. Default: every operation.'),
-  exclude: operationPatterns.optional().describe('Operations left out: operationIds, tags or "METHOD /path" globs.'),
-  auth: z
-    .union([
-      z.strictObject({ bearer: z.string().min(1).describe('A bearer token sent with every request.') }),
-      z.strictObject({
-        login: z.string().min(1).describe('The login operation (operationId or "METHOD /path").'),
-        signUp: z.string().min(1).optional().describe('A sign-up operation called first with the same credentials.'),
-        credentials: z.record(z.string(), z.unknown()).optional().describe('The login body. Default, with signUp: sampled from its schema, with a fresh email.'),
-        token: z.string().startsWith('/').optional().describe('JSON pointer of the token in the login response. Default /token, /accessToken or /access_token.'),
-      }),
-    ])
-    .optional()
-    .describe('Authentication: a bearer token, or a login operation (after a sign-up operation, if named).'),
-})
+const openapiSchema = () =>
+  z.strictObject({
+    include: described(operationPatterns(), 'Operations to explore: operationIds, tags or "METHOD /path" globs. Default: every operation.'),
+    exclude: described(operationPatterns(), 'Operations left out: operationIds, tags or "METHOD /path" globs.'),
+    auth: described(
+      z.union([
+        z.strictObject({ bearer: nonEmpty().check(z.describe('A bearer token sent with every request.')) }),
+        z.strictObject({
+          login: nonEmpty().check(z.describe('The login operation (operationId or "METHOD /path").')),
+          signUp: described(nonEmpty(), 'A sign-up operation called first with the same credentials.'),
+          credentials: described(z.record(z.string(), z.unknown()), 'The login body. Default, with signUp: sampled from its schema, with a fresh email.'),
+          token: described(z.string().check(z.startsWith('/')), 'JSON pointer of the token in the login response. Default /token, /accessToken or /access_token.'),
+        }),
+      ]),
+      'Authentication: a bearer token, or a login operation (after a sign-up operation, if named).',
+    ),
+  })
 
-/** Every key a config (and each profile) may set. */
-export const baseShape = {
-  $schema: z.string().optional().describe('The JSON schema of this file, for editors.'),
-  baseUrl: z
-    .string()
-    .refine((s) => /^https?:\/\/[^/]+/i.test(s), { message: 'expected an http(s) URL' })
-    .optional()
-    .describe('The API under test, e.g. http://localhost:3000.'),
-  journeys: z
-    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-    .optional()
-    .describe(`Journey files: globs relative to the project root. Default ${DEFAULT_JOURNEYS}.`),
-  explore: z
-    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-    .optional()
-    .describe(`Exploration files (venomqa explore): globs relative to the project root. Default ${DEFAULT_EXPLORATIONS}.`),
-  openapi: openapiSchema.optional().describe('venomqa explore --openapi: the operations to explore and how to authenticate.'),
-  plugins: z.array(pluginSpec).optional().describe('Plugins: a package name or short name, a path, or [name, options].'),
-  reporters: z.array(reporterSpec).optional().describe('Reporters: "name", "name:file", { name, output, options } or [name, options]. Default ["console"].'),
-  headers: z.record(z.string(), z.string()).optional().describe('Headers sent with every request.'),
-  timeout: ms.optional().describe('Default step timeout in ms.'),
-  journeyTimeout: ms.optional().describe('Default journey timeout in ms.'),
-  retries: z.number().int().min(0).max(100).optional().describe('Default retries of a failed step.'),
-  journeyRetries: z
-    .number()
-    .int()
-    .min(0)
-    .max(100)
-    .optional()
-    .describe("Default retries of a failed journey, each from scratch (a journey's own retries wins); one that fails, then passes, is flaky."),
-  failOnFlaky: z.boolean().optional().describe('Fail the run (exit 1) when a journey is flaky: failed, then passed on a retry.'),
-  failFast: z.boolean().optional().describe("Stop a journey's line at its first failed step."),
-  save: z.string().min(1).optional().describe('Save the results (JSON) to this file after each run.'),
-  parallelPaths: z.number().int().min(1).optional().describe('Paths of a branch that may run at once.'),
-  workers: z.number().int().min(1).optional().describe('Journeys that may run at once.'),
-  redactKeys: z.array(z.string().min(1)).optional().describe('More header names or body keys to redact in reports.'),
-  pluginTimeout: ms
-    .optional()
-    .describe("How long a plugin's setup, a hook, a backend's connect or disconnect, or an onClose may take, in ms, before it is abandoned with a critical issue. Default 60000."),
-  requireState: z
-    .boolean()
-    .optional()
-    .describe('Refuse to run journeys with checkpoints when no state backend is registered (otherwise a warning and an info issue).'),
-  workerSetup: z
-    .custom<{ create: unknown }>((v) => !!v && typeof v === 'object' && typeof (v as { create?: unknown }).create === 'function')
-    .optional()
-    .describe('TS/JS config only: creates the workers parallelPaths and workers need (see docs/parallel.md).'),
+/**
+ * Every key a config (and each profile) may set, each schema made when first asked for: a run with no
+ * config file checks only the flags it was given (`--base-url`), and making every schema costs about as
+ * much as loading zod/mini.
+ */
+const keySchemas = {
+  $schema: () => described(z.string(), 'The JSON schema of this file, for editors.'),
+  baseUrl: () =>
+    described(
+      z.string().check(z.refine((s) => /^https?:\/\/[^/]+/i.test(s), { message: 'expected an http(s) URL' })),
+      'The API under test, e.g. http://localhost:3000.',
+    ),
+  journeys: () => described(globs(), `Journey files: globs relative to the project root. Default ${DEFAULT_JOURNEYS}.`),
+  explore: () => described(globs(), `Exploration files (venomqa explore): globs relative to the project root. Default ${DEFAULT_EXPLORATIONS}.`),
+  openapi: () => described(openapiSchema(), 'venomqa explore --openapi: the operations to explore and how to authenticate.'),
+  plugins: () => described(z.array(pluginSpec()), 'Plugins: a package name or short name, a path, or [name, options].'),
+  reporters: () => described(z.array(reporterSpec()), 'Reporters: "name", "name:file", { name, output, options } or [name, options]. Default ["console"].'),
+  headers: () => described(z.record(z.string(), z.string()), 'Headers sent with every request.'),
+  timeout: () => described(ms(), 'Default step timeout in ms.'),
+  journeyTimeout: () => described(ms(), 'Default journey timeout in ms.'),
+  retries: () => described(z.int().check(z.gte(0), z.lte(100)), 'Default retries of a failed step.'),
+  journeyRetries: () =>
+    described(
+      z.int().check(z.gte(0), z.lte(100)),
+      "Default retries of a failed journey, each from scratch (a journey's own retries wins); one that fails, then passes, is flaky.",
+    ),
+  failOnFlaky: () => described(z.boolean(), 'Fail the run (exit 1) when a journey is flaky: failed, then passed on a retry.'),
+  failFast: () => described(z.boolean(), "Stop a journey's line at its first failed step."),
+  save: () => described(nonEmpty(), 'Save the results (JSON) to this file after each run.'),
+  parallelPaths: () => described(z.int().check(z.gte(1)), 'Paths of a branch that may run at once.'),
+  workers: () => described(z.int().check(z.gte(1)), 'Journeys that may run at once.'),
+  redactKeys: () => described(z.array(nonEmpty()), 'More header names or body keys to redact in reports.'),
+  pluginTimeout: () =>
+    described(
+      ms(),
+      "How long a plugin's setup, a hook, a backend's connect or disconnect, or an onClose may take, in ms, before it is abandoned with a critical issue. Default 60000.",
+    ),
+  requireState: () =>
+    described(z.boolean(), 'Refuse to run journeys with checkpoints when no state backend is registered (otherwise a warning and an info issue).'),
+  workerSetup: () =>
+    described(
+      z.custom<{ create: unknown }>((v) => !!v && typeof v === 'object' && typeof (v as { create?: unknown }).create === 'function'),
+      'TS/JS config only: creates the workers parallelPaths and workers need (see docs/parallel.md).',
+    ),
 }
 
-export const baseSchema = z.strictObject(baseShape)
+export type ConfigKey = keyof typeof keySchemas
 
-export const configSchema = z.strictObject({
-  ...baseShape,
-  profiles: z
-    .record(z.string(), baseSchema)
-    .optional()
-    .describe('Named overrides deep-merged over the rest; select with --profile or VENOMQA_PROFILE.'),
-})
+const madeKeySchemas: { [K in ConfigKey]?: ReturnType<(typeof keySchemas)[K]> } = {}
 
-export type ConfigKey = keyof typeof baseShape
+/** The schema of one config key. */
+export function keySchema<K extends ConfigKey>(key: K): ReturnType<(typeof keySchemas)[K]> {
+  return (madeKeySchemas[key] ??= keySchemas[key]() as never) as ReturnType<(typeof keySchemas)[K]>
+}
+
+function makeConfigSchema() {
+  const baseShape = Object.fromEntries(Object.keys(keySchemas).map((k) => [k, keySchema(k as ConfigKey)])) as {
+    [K in ConfigKey]: ReturnType<(typeof keySchemas)[K]>
+  }
+  return z.strictObject({
+    ...baseShape,
+    profiles: described(z.record(z.string(), z.strictObject(baseShape)), 'Named overrides deep-merged over the rest; select with --profile or VENOMQA_PROFILE.'),
+  })
+}
+
+let madeConfigSchema: ReturnType<typeof makeConfigSchema> | undefined
+
+/** The schema of a whole config file. */
+export function configSchema(): ReturnType<typeof makeConfigSchema> {
+  return (madeConfigSchema ??= makeConfigSchema())
+}
 
 /** What each key expects, in words, for error messages ("expected <this>, got ..."). */
 export const EXPECTED: Record<string, string> = {
@@ -145,11 +166,11 @@ export const EXPECTED: Record<string, string> = {
   'profiles.*': 'an object of config keys',
 }
 
-export const KNOWN_KEYS = [...Object.keys(baseShape), 'profiles']
+export const KNOWN_KEYS = [...Object.keys(keySchemas), 'profiles']
 
 /** The JSON schema editors use for venomqa.json / venomqa.yaml (committed as schema/venomqa.schema.json). */
 export function configJsonSchema(): Record<string, unknown> {
-  const { $schema, ...rest } = z.toJSONSchema(configSchema, { target: 'draft-7', unrepresentable: 'any' })
+  const { $schema, ...rest } = z.toJSONSchema(configSchema(), { target: 'draft-7', unrepresentable: 'any' })
   return {
     $schema,
     $id: 'https://unpkg.com/@venomqa/cli/schema/venomqa.schema.json',
