@@ -43,36 +43,76 @@ export class HookBus {
 
   /**
    * Fire `name`. Issues from failing hooks go to `onIssue`, so that concurrent journeys each keep their own.
+   * Undefined when every hook was done when it returned (the usual case: a reporter printing a line), so
+   * that firing a hook per step makes no promise; a promise when one is not.
    */
-  async emit<K extends HookName>(
+  emit<K extends HookName>(
     name: K,
     event: Parameters<LifecycleHooks[K]>[0],
     onIssue: (issue: Issue) => void,
     where: { journey?: string; path?: string; step?: string } = {},
-  ): Promise<void> {
+  ): Promise<void> | undefined {
     const list = this.#subs.get(name)
-    if (!list) return
-    for (const sub of list) {
+    if (!list) return undefined
+    for (let i = 0; i < list.length; i++) {
+      let pending: Promise<unknown> | undefined
       try {
-        await faults.guard(sub.label, () => sub.fn(event), { timeoutMs: this.timeoutMs })
+        pending = this.#call(list[i]!, event)
       } catch (err) {
-        const abandoned = err instanceof StallError || err instanceof TimeoutError
-        const issue = makeIssue({
-          journey: where.journey ?? '',
-          path: where.path ?? '',
-          step: where.step ?? `hook:${name}`,
-          severity: abandoned || err instanceof StrayError ? 'critical' : 'medium',
-          kind: abandoned ? 'stall' : err instanceof StrayError ? 'stray-error' : 'hook',
-          error: abandoned
-            ? `${errorMessage(err)}; the run went on without it (raise pluginTimeout if the hook is slow on purpose)`
-            : err instanceof StrayError
-              ? errorMessage(err)
-              : `${sub.source} threw in its "${name}" hook: ${errorMessage(err)}`,
-          source: sub.source,
-        })
-        onIssue(issue)
-        if (name !== 'issue') await this.emit('issue', { issue }, onIssue, where)
+        pending = Promise.reject(err)
+      }
+      if (pending) return this.#emitFrom(name, event, onIssue, where, list, i, pending)
+    }
+    return undefined
+  }
+
+  /** Call one hook in its guard: its promise, or undefined when it was done when it returned. */
+  #call(sub: Subscriber, event: unknown): Promise<unknown> | undefined {
+    const value = faults.guardMaybeSync(sub.label, () => sub.fn(event), { timeoutMs: this.timeoutMs })
+    return value instanceof Promise ? value : undefined
+  }
+
+  /** The rest of an emit from hook `i`, whose call is `pending`: each hook awaited in turn. */
+  async #emitFrom(
+    name: HookName,
+    event: unknown,
+    onIssue: (issue: Issue) => void,
+    where: { journey?: string; path?: string; step?: string },
+    list: readonly Subscriber[],
+    i: number,
+    pending: Promise<unknown> | undefined,
+  ): Promise<void> {
+    for (;;) {
+      try {
+        await pending
+      } catch (err) {
+        await this.#failed(name, list[i]!, err, onIssue, where)
+      }
+      if (++i >= list.length) return
+      try {
+        pending = this.#call(list[i]!, event)
+      } catch (err) {
+        pending = Promise.reject(err)
       }
     }
+  }
+
+  async #failed(name: HookName, sub: Subscriber, err: unknown, onIssue: (issue: Issue) => void, where: { journey?: string; path?: string; step?: string }): Promise<void> {
+    const abandoned = err instanceof StallError || err instanceof TimeoutError
+    const issue = makeIssue({
+      journey: where.journey ?? '',
+      path: where.path ?? '',
+      step: where.step ?? `hook:${name}`,
+      severity: abandoned || err instanceof StrayError ? 'critical' : 'medium',
+      kind: abandoned ? 'stall' : err instanceof StrayError ? 'stray-error' : 'hook',
+      error: abandoned
+        ? `${errorMessage(err)}; the run went on without it (raise pluginTimeout if the hook is slow on purpose)`
+        : err instanceof StrayError
+          ? errorMessage(err)
+          : `${sub.source} threw in its "${name}" hook: ${errorMessage(err)}`,
+      source: sub.source,
+    })
+    onIssue(issue)
+    if (name !== 'issue') await this.emit('issue', { issue }, onIssue, where)
   }
 }

@@ -121,4 +121,31 @@ process.exit(0)
     expect(out.during).toEqual(out.before.map((n: number) => n + 1))
     expect(out.after).toEqual(out.before)
   })
+
+  it('guardMaybeSync: a synchronous call returns or throws at once, with no promise; a promise is guarded with its timeout', () => {
+    const { out } = inChild(`
+const disarm = faults.arm(concurrentOwner)
+const value = faults.guardMaybeSync('reporter "stepEnd" hook', () => 42, { timeoutMs: 50 })
+let thrown
+try {
+  faults.guardMaybeSync('reporter "stepEnd" hook', () => { throw new Error('sync boom') }, { timeoutMs: 50 })
+} catch (err) {
+  thrown = describe(err)
+}
+const pending = faults.guardMaybeSync('plugin "slow" "stepEnd" hook', () => new Promise((r) => setTimeout(r, 5_000)), { timeoutMs: 50 })
+const isPromise = pending instanceof Promise
+const err = await pending.catch(describe)
+const resolved = await faults.guardMaybeSync('plugin "quick" hook', () => Promise.resolve('done'), { timeoutMs: 1_000 })
+disarm()
+console.log(JSON.stringify({ value, thrown, isPromise, err, resolved }))
+process.exit(0)
+`)
+    expect(out).toEqual({
+      value: 42,
+      thrown: { name: 'Error', message: 'sync boom' },
+      isPromise: true,
+      err: { name: 'TimeoutError', message: 'plugin "slow" "stepEnd" hook timed out after 50 ms' },
+      resolved: 'done',
+    })
+  })
 })

@@ -1,6 +1,6 @@
 import { type Issue, definePlugin, journey, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
-import { createRunner } from '../src/index'
+import { HookBus, createRunner } from '../src/index'
 
 // Hooks run in-process here: no HTTP, no stray errors (those are tested in their own processes).
 const quiet = journey('quiet', { steps: [step('noop', () => undefined)] })
@@ -101,5 +101,35 @@ describe('hooks', () => {
       ['medium', 'plugin:closer', 'plugin "closer" failed to close: pool already ended'],
     ])
     expect(messages).toEqual(runner.closeIssues.map((i) => i.error))
+  })
+
+  it('the bus: hooks that are done when they return make no promise; a throwing or async one is awaited, and each hook runs in order', async () => {
+    const bus = new HookBus({ timeoutMs: 1_000 })
+    const order: string[] = []
+    bus.on('stepEnd', 'reporter:a', () => void order.push('a'))
+    bus.on('stepEnd', 'reporter:b', () => void order.push('b'))
+    const issues: Issue[] = []
+    const event = { journey: 'j', path: 'main', step: 's' } as never
+    expect(bus.emit('stepEnd', event, (i) => issues.push(i))).toBeUndefined()
+    expect(order).toEqual(['a', 'b'])
+
+    bus.on('stepEnd', 'plugin:throws', () => {
+      order.push('throws')
+      throw new Error('sync boom')
+    })
+    bus.on('stepEnd', 'plugin:slow', async () => {
+      await new Promise((r) => setTimeout(r, 20))
+      order.push('slow')
+    })
+    bus.on('stepEnd', 'reporter:last', () => void order.push('last'))
+    order.length = 0
+    const pending = bus.emit('stepEnd', event, (i) => issues.push(i), { journey: 'j', step: 's' })
+    expect(pending).toBeInstanceOf(Promise)
+    // Hooks before the throwing one ran at once; the rest wait their turn.
+    expect(order).toEqual(['a', 'b', 'throws'])
+    await pending
+    expect(order).toEqual(['a', 'b', 'throws', 'slow', 'last'])
+    expect(issues).toHaveLength(1)
+    expect(issues[0]).toMatchObject({ severity: 'medium', kind: 'hook', source: 'plugin:throws', journey: 'j', step: 's', error: 'plugin:throws threw in its "stepEnd" hook: sync boom' })
   })
 })

@@ -37,7 +37,8 @@ export class JourneyEvents {
     return this.bus.has(name)
   }
 
-  emit<K extends HookName>(name: K, event: Parameters<LifecycleHooks[K]>[0], where: Where = {}): Promise<void> {
-    return this.bus.emit(name, event, this.onIssue, { journey: this.journey, ...where })
+  /** Undefined when every hook was done when it returned (see HookBus.emit). */
+  emit<K extends HookName>(name: K, event: Parameters<LifecycleHooks[K]>[0], where: Where = {}): Promise<void> | undefined {
+    return this.bus.emit(name, event, this.onIssue, { journey: this.journey, path: where.path, step: where.step })
   }
 }

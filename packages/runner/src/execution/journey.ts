@@ -127,7 +127,10 @@ class JourneyExecution {
   addIssue(fields: IssueFields): void {
     const issue = makeIssue({ journey: this.name, ...fields })
     this.issues.push(issue)
-    if (this.events.has('issue')) this.#issueHooks.push(this.events.emit('issue', { issue }, { path: fields.path, step: fields.step }))
+    if (this.events.has('issue')) {
+      const pending = this.events.emit('issue', { issue }, { path: fields.path, step: fields.step })
+      if (pending) this.#issueHooks.push(pending)
+    }
   }
 
   async run(): Promise<JourneyResult> {

@@ -28,6 +28,7 @@ import pc from 'picocolors'
 import { STATUS_SYMBOL, bodyText, budgetText, depthOf, flatten, formatDuration, formatFineDuration, printable } from './format'
 import { redactFreeText, redactRun, redactingItself } from './redact-run'
 import { withWorkerBoard } from './worker-board'
+import { BatchedWrites } from './batched-writes'
 import { requestSummary, stepRequests } from './reproduce'
 import { shownRequestLine } from '../execution/step-record'
 
@@ -78,6 +79,11 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
   const progressOn = !toFile && (opts.progress ?? (tty && !isCI()))
   const p: Palette = pc.createColors(colorOn)
   const fmt = new LineFormatter(p, opts.redact, opts.verbose ?? false)
+  // Off a terminal (a CI log, a pipe, a file) the live lines are written in batches, in order with every
+  // other write to stdout and stderr: a write per step was most of what the console cost a run. A terminal
+  // gets each line as it is made: its progress line and worker board move the cursor.
+  const out = tty ? undefined : new BatchedWrites(stream)
+  const write = (text: string) => (out ? out.write(text) : stream.write(text))
 
   /** Set once hooks fired: render then prints only the summary, the rest was printed live. */
   let live = false
@@ -88,25 +94,26 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
 
   const clearProgress = () => {
     if (progressShown) {
-      stream.write('\r\x1b[2K')
+      write('\r\x1b[2K')
       progressShown = false
     }
   }
   const print = (line: string) => {
     if (toFile) return
     clearProgress()
-    stream.write(`${line}\n`)
+    write(`${line}\n`)
     drawProgress()
   }
   const drawProgress = () => {
     if (!progressOn || !current) return
-    stream.write(`\r\x1b[2K${p.cyan('…')} ${p.dim(`[${journeysDone}/${journeysTotal}]`)} ${current}`)
+    write(`\r\x1b[2K${p.cyan('…')} ${p.dim(`[${journeysDone}/${journeysTotal}]`)} ${current}`)
     progressShown = true
   }
 
   const hooks: Partial<LifecycleHooks> = {
     runStart(e) {
       live = !toFile
+      if (live) out?.start()
       journeysTotal = e.journeys.length
       print(p.bold(`VenomQA: running ${plural(e.journeys.length, 'journey')}`))
     },
@@ -132,7 +139,11 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     stepEnd(e) {
       // The live line sees the result as a report would: redacted whole (a secret from its exchange is masked
       // in its error too) and escaped, so what the API said cannot drive the terminal.
-      const line = passedLine(e.result, opts.verbose) ?? redactResults(e.result, opts.redact)
+      if (!opts.verbose && e.result.status === 'passed') {
+        print(fmt.passedStep(e.result, e.path))
+        return
+      }
+      const line = redactResults(e.result, opts.redact)
       for (const text of fmt.step(printable(line), e.path, line)) print(text)
     },
     // Names come from journey definitions, which may be built from data: escaped like everything else.
@@ -163,6 +174,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     runEnd() {
       current = ''
       clearProgress()
+      out?.stop()
     },
   }
 
@@ -185,24 +197,6 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       return `${lines.join('\n')}\n`
     },
   })
-}
-
-/**
- * The live line of a passed step, when not verbose: its name, request line and timing only. Its URL is
- * masked as text when printed (the secrets of its exchange were remembered when it was sent and received),
- * so the step's headers and bodies, which this line never shows, are not redacted on every step.
- */
-function passedLine(r: StepResult, verbose: boolean | undefined): StepResult | undefined {
-  if (verbose || r.status !== 'passed') return undefined
-  const { kind, name, status, expectFailure, attempts, startedAt, durationMs } = r
-  const line: StepResult = { kind, name, status, expectFailure, attempts, startedAt, durationMs }
-  // A result made by this runner knows its exchange; one from elsewhere (a file, a plugin) has plain fields.
-  const shown = shownRequestLine(r) ?? (r.request && { method: r.request.method, url: r.request.url, status: r.response?.status })
-  if (shown) {
-    line.request = { method: shown.method, url: shown.url, headers: {} }
-    if (shown.status !== undefined) line.response = { status: shown.status, headers: {} }
-  }
-  return line
 }
 
 /** After a journey's name as it starts: which repetition, which attempt of how many, skipped. */
@@ -252,6 +246,23 @@ class LineFormatter {
 
   status(s: JourneyStatus, text: string = STATUS_SYMBOL[s] ?? '?'): string {
     return s === 'passed' ? this.p.green(text) : s === 'failed' ? this.p.red(text) : this.p.yellow(text)
+  }
+
+  /**
+   * The live line of a passed step, when not verbose: `✓ name METHOD url → status 12 ms`, as step() would
+   * print it, made straight from the result. Only the name, method and URL are shown, so only they are
+   * escaped, and the URL is masked as text: the secrets of its exchange were remembered when it was sent
+   * and received, so its headers and bodies, which this line never shows, are not redacted on every step.
+   * This runs once per step of every run, so it stays one small function.
+   */
+  passedStep(r: StepResult, path: string): string {
+    // A result made by this runner knows its exchange; one from elsewhere (a file, a plugin) has plain fields.
+    const shown = shownRequestLine(r) ?? (r.request && { method: r.request.method, url: r.request.url, status: r.response?.status })
+    const http = shown
+      ? ` ${this.p.dim(`${escapeControlChars(shown.method)} ${redactText(escapeControlChars(shown.url))}${shown.status !== undefined ? ` → ${shown.status}` : ''}`)}`
+      : ''
+    const flags = r.expectFailure ? (r.attempts > 1 ? `expected failure, ${r.attempts} attempts` : 'expected failure') : r.attempts > 1 ? `${r.attempts} attempts` : ''
+    return `${indent(path)}${this.status('passed')} ${escapeControlChars(r.name)}${http} ${this.p.dim(formatDuration(r.durationMs))}${flags ? ` ${this.p.yellow(`(${flags})`)}` : ''}`
   }
 
   /** `raw` is the result before escaping, for the curl commands of a failed step (see stepRequests). */

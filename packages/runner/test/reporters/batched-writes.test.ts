@@ -1,0 +1,130 @@
+import { PassThrough } from 'node:stream'
+import { afterEach, describe, expect, it } from 'vitest'
+import { BatchedWrites } from '../../src/reporters/batched-writes'
+
+/** A stream that keeps what reached it, one entry per write that reached it. */
+function sink() {
+  const stream = new PassThrough()
+  const writes: string[] = []
+  stream.on('data', (d) => writes.push(String(d)))
+  return { stream, writes }
+}
+
+const started: BatchedWrites[] = []
+afterEach(() => {
+  for (const b of started.splice(0)) b.stop()
+})
+function batcher(stream: NodeJS.WritableStream, options?: ConstructorParameters<typeof BatchedWrites>[1]) {
+  const b = new BatchedWrites(stream, options)
+  started.push(b)
+  return b
+}
+
+describe('BatchedWrites', () => {
+  it('gathers writes into one, written after the delay', async () => {
+    const { stream, writes } = sink()
+    const b = batcher(stream, { delayMs: 20 })
+    b.start()
+    b.write('one\n')
+    b.write('two\n')
+    b.write('three\n')
+    expect(writes).toEqual([])
+    await new Promise((r) => setTimeout(r, 60))
+    expect(writes).toEqual(['one\ntwo\nthree\n'])
+  })
+
+  it('writes the batch once it holds maxChars', () => {
+    const { stream, writes } = sink()
+    const b = batcher(stream, { delayMs: 10_000, maxChars: 10 })
+    b.start()
+    b.write('12345')
+    expect(writes).toEqual([])
+    b.write('67890')
+    expect(writes).toEqual(['1234567890'])
+  })
+
+  it('any other write to the stream first writes out what was gathered, so the order is kept', () => {
+    const { stream, writes } = sink()
+    const b = batcher(stream, { delayMs: 10_000 })
+    b.start()
+    b.write('✓ step one\n')
+    b.write('✓ step two\n')
+    stream.write('a step printed this\n')
+    b.write('✓ step three\n')
+    b.stop()
+    expect(writes.join('')).toBe('✓ step one\n✓ step two\na step printed this\n✓ step three\n')
+  })
+
+  it('a write to stderr (a warning, an error) first writes out what was gathered for stdout', () => {
+    const log: string[] = []
+    const { stream } = sink()
+    stream.on('data', (d) => log.push(`out: ${d}`))
+    const stderrWrite = process.stderr.write
+    // Stands in for the terminal: what reaches stderr goes to the same log as the stream, in order.
+    process.stderr.write = ((chunk: string) => {
+      log.push(`err: ${chunk}`)
+      return true
+    }) as typeof process.stderr.write
+    try {
+      const b = batcher(stream, { delayMs: 10_000 })
+      b.start()
+      b.write('line 1\n')
+      process.stderr.write('warning\n')
+      b.write('line 2\n')
+      b.stop()
+    } finally {
+      process.stderr.write = stderrWrite
+    }
+    expect(log).toEqual(['out: line 1\n', 'err: warning\n', 'out: line 2\n'])
+  })
+
+  it('stop() writes out the rest and gives the streams their write back; not started, writes go straight through', () => {
+    const { stream, writes } = sink()
+    const own = stream.write
+    const stdoutWrite = process.stdout.write
+    const b = batcher(stream, { delayMs: 10_000 })
+    b.write('before start\n')
+    expect(writes).toEqual(['before start\n'])
+    b.start()
+    expect(stream.write).not.toBe(own)
+    b.write('gathered\n')
+    b.stop()
+    expect(writes).toEqual(['before start\n', 'gathered\n'])
+    expect(stream.write).toBe(own)
+    expect(process.stdout.write).toBe(stdoutWrite)
+    b.write('after stop\n')
+    expect(writes.at(-1)).toBe('after stop\n')
+  })
+
+  it('leaves a write someone put over its own in place at stop(), and still passes writes on', () => {
+    const { stream, writes } = sink()
+    const b = batcher(stream, { delayMs: 10_000 })
+    b.start()
+    const ours = stream.write
+    const theirs = function (this: unknown, ...args: unknown[]) {
+      return (ours as (...a: unknown[]) => boolean).apply(stream, args)
+    } as typeof stream.write
+    stream.write = theirs
+    b.write('gathered\n')
+    stream.write('theirs\n')
+    b.stop()
+    expect(stream.write).toBe(theirs)
+    stream.write('after\n')
+    expect(writes.join('')).toBe('gathered\ntheirs\nafter\n')
+  })
+
+  it('writes what was gathered when the process exits mid-batch', () => {
+    const { stream, writes } = sink()
+    const before = process.listeners('exit')
+    const b = batcher(stream, { delayMs: 10_000 })
+    b.start()
+    const added = process.listeners('exit').filter((l) => !before.includes(l))
+    expect(added).toHaveLength(1)
+    b.write('the last line before exit\n')
+    // What process.exit() would call: the listener, synchronously (not the real exit, in a test worker).
+    added[0]!.call(process, 0)
+    expect(writes).toEqual(['the last line before exit\n'])
+    b.stop()
+    expect(process.listeners('exit')).toEqual(before)
+  })
+})
