@@ -7,6 +7,7 @@ async function start(argv: string[]): Promise<void> {
     process.stdout.write(`${cliVersion()}\n`)
     return
   }
+  for (const stream of [process.stdout, process.stderr]) dropOutputOnClosedPipe(stream)
   const finished = await guardProcess(argv.includes('--debug'))
   const { main } = await import('./program')
   const code = await main(argv)
@@ -14,6 +15,23 @@ async function start(argv: string[]): Promise<void> {
   // Let stdout drain, then leave even if a plugin left a handle open.
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
   process.exit(code)
+}
+
+/**
+ * A reader that went away (`venomqa run | head`): what is left to print has nowhere to go, and that is no
+ * fault of the run. Without this, the EPIPE is an error nobody handles, which fails whatever step is
+ * running or ends the process with "unexpected error" before rollback and reports. The run finishes;
+ * its output to that stream is dropped.
+ */
+function dropOutputOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+    stream.write = ((_chunk: unknown, encoding?: unknown, callback?: unknown) => {
+      const done = typeof encoding === 'function' ? encoding : callback
+      if (typeof done === 'function') process.nextTick(done as () => void)
+      return true
+    }) as typeof stream.write
+  })
 }
 
 /**
