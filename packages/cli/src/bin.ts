@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { dropOutputOnClosedPipe } from './closed-pipe'
+
 // The `venomqa` executable. `--version` answers without loading anything else; every command loads
 // what it needs when it runs (see program.ts).
 async function start(argv: string[]): Promise<void> {
@@ -15,23 +17,6 @@ async function start(argv: string[]): Promise<void> {
   // Let stdout drain, then leave even if a plugin left a handle open.
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
   process.exit(code)
-}
-
-/**
- * A reader that went away (`venomqa run | head`): what is left to print has nowhere to go, and that is no
- * fault of the run. Without this, the EPIPE is an error nobody handles, which fails whatever step is
- * running or ends the process with "unexpected error" before rollback and reports. The run finishes;
- * its output to that stream is dropped.
- */
-function dropOutputOnClosedPipe(stream: NodeJS.WriteStream): void {
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err
-    stream.write = ((_chunk: unknown, encoding?: unknown, callback?: unknown) => {
-      const done = typeof encoding === 'function' ? encoding : callback
-      if (typeof done === 'function') process.nextTick(done as () => void)
-      return true
-    }) as typeof stream.write
-  })
 }
 
 /**

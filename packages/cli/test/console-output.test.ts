@@ -73,4 +73,15 @@ describe('console output off a terminal', () => {
     const saved = JSON.parse(readFileSync(path.join(project.dir, 'results.json'), 'utf8'))
     expect(saved.summary.steps).toMatchObject({ total: 6, passed: 6 })
   })
+
+  it('a reader that is gone before anything is written (venomqa run | true): the run passes, no reporter fails', async () => {
+    const run = project.spawn(['run', '--save', 'results.json'], { env: { CI: 'true' } })
+    run.child.stdout!.destroy()
+    const r = await run.done
+    expect(r.stderr).not.toContain('unexpected error')
+    expect(r.stderr).not.toContain('failed')
+    expect(r.code).toBe(0)
+    const saved = JSON.parse(readFileSync(path.join(project.dir, 'results.json'), 'utf8'))
+    expect(saved.summary.steps).toMatchObject({ total: 6, passed: 6 })
+  })
 })

@@ -120,6 +120,7 @@ class FaultMonitor {
     try {
       value = this.#call(open, fn)
     } catch (err) {
+      open.settled = true
       return Promise.reject(err)
     }
     return this.#await(open, value, options)
@@ -132,8 +133,18 @@ class FaultMonitor {
    */
   guardMaybeSync<T>(label: string, fn: () => T | PromiseLike<T>, options: GuardOptions = {}): T | Promise<T> {
     const open = this.#openGuard(label, options)
-    const value = this.#call(open, fn)
-    return isThenable(value) ? this.#await(open, value, options) : value
+    let value: T | PromiseLike<T>
+    try {
+      value = this.#call(open, fn)
+    } catch (err) {
+      open.settled = true
+      throw err
+    }
+    if (isThenable(value)) return this.#await(open, value, options)
+    // Done: a fault from what it started comes later, and is a late one (onLate, else the newest open
+    // guard); the async context that leads a fault back here reads this flag.
+    open.settled = true
+    return value
   }
 
   #openGuard(label: string, options: GuardOptions): OpenGuard {

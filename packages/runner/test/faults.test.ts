@@ -148,4 +148,26 @@ process.exit(0)
       resolved: 'done',
     })
   })
+
+  it('with guards running at once, a fault from what a finished synchronous call started is a late one, never lost', () => {
+    const { out } = inChild(`
+const disarm = faults.arm(concurrentOwner)
+const late = []
+const step = faults.guard('step "open"', () => new Promise((r) => setTimeout(r, 300)))
+// A reporter's hook that returned at once, having started a timer that throws: the step still open takes it.
+faults.guardMaybeSync('reporter "stepEnd" hook', () => { setTimeout(() => { throw new Error('from a hook timer') }, 20) })
+const stepOutcome = await step.then(() => 'passed', describe)
+// A step that threw at once, having started a timer that throws: its onLate hears of it.
+const threw = await faults.guard('step "throws"', () => { setTimeout(() => { throw new Error('from a timer') }, 20); throw new Error('at once') }, { onLate: (e) => late.push(String(e?.message ?? e)) }).catch(describe)
+await new Promise((r) => setTimeout(r, 100))
+disarm()
+console.log(JSON.stringify({ stepOutcome, threw, late, seen }))
+process.exit(0)
+`)
+    expect(out.stepOutcome.name).toBe('StrayError')
+    expect(out.stepOutcome.message).toContain('step "open": from a hook timer')
+    expect(out.threw).toEqual({ name: 'Error', message: 'at once' })
+    expect(out.late).toEqual(['from a timer'])
+    expect(out.seen).toEqual([])
+  })
 })

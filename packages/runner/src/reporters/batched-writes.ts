@@ -6,15 +6,17 @@
  * line into a pipe on a two-core machine; see bench/runner-overhead). Gathered, 1,500 lines take a few
  * dozen writes.
  *
- * Order: while batching, every other write to this stream, to process.stdout and to process.stderr
- * (a step's own console.log, a plugin's warning, the CLI's last-resort error) first writes out what was
- * gathered, so what reaches a log reads in the order it happened, also when stdout and stderr go to one
- * file. Writes that bypass the stream objects (fs.writeSync(1), a child process's inherited stdout) can
- * land ahead of up to `delayMs` of gathered lines.
+ * Order: while batching, every other write to the batched streams, to process.stdout and to
+ * process.stderr (a step's own console.log, a plugin's warning, the CLI's last-resort error) first writes
+ * out what was gathered, so what reaches a log reads in the order it happened, also when stdout and stderr
+ * go to one file. All batchers of the process share one queue, so two of them (two live reporters) keep
+ * one order too. Writes that bypass the stream objects (fs.writeSync(1), a child process's inherited
+ * stdout) can land ahead of up to `delayMs` of gathered lines.
  *
- * Loss: the batch is written when it reaches `maxChars`, after `delayMs`, on stop(), and on process exit
- * (process.stdout and stderr write synchronously to files and pipes on POSIX, so nothing is lost when the
- * process exits mid-run).
+ * Loss: the batch is written when it reaches `maxChars`, after `delayMs`, on stop(), and on process exit.
+ * On Linux, process.stdout and stderr write files and pipes synchronously, so a process that exits
+ * mid-run has written every line; on macOS pipes are asynchronous, and an exit can cut the last batch
+ * short there, as it can any write still pending.
  */
 export interface BatchedWritesOptions {
   /** Longest a gathered write waits. Default 50 ms: live output still reads as live. */
@@ -26,23 +28,87 @@ export interface BatchedWritesOptions {
 type WriteFn = NodeJS.WritableStream['write']
 
 interface Interception {
-  stream: NodeJS.WritableStream
-  /** What `write` was before this batcher replaced it: where the batch goes, and what other writes call. */
+  /** What `write` was before it was replaced: what other writes call after the batch is out. */
   previous: WriteFn
   replacement: WriteFn
 }
+
+/** The queue every batcher of the process writes to, and the stream writes replaced while any batches. */
+class SharedQueue {
+  #items: { stream: NodeJS.WritableStream; text: string }[] = []
+  #chars = 0
+  #timer: NodeJS.Timeout | undefined
+  #batchers = 0
+  readonly #interceptions = new Map<NodeJS.WritableStream, Interception>()
+  readonly #onExit = () => this.flush()
+
+  join(stream: NodeJS.WritableStream): void {
+    if (this.#batchers++ === 0) process.on('exit', this.#onExit)
+    for (const s of [stream, process.stdout, process.stderr]) if (!this.#interceptions.has(s)) this.#intercept(s)
+  }
+
+  leave(): void {
+    this.flush()
+    if (--this.#batchers > 0) return
+    process.off('exit', this.#onExit)
+    for (const [stream, i] of this.#interceptions) {
+      // Put the old write back only if nothing replaced ours since; else ours stays, passing writes on.
+      if (stream.write === i.replacement) stream.write = i.previous
+    }
+    this.#interceptions.clear()
+  }
+
+  push(stream: NodeJS.WritableStream, text: string, delayMs: number, maxChars: number): void {
+    this.#items.push({ stream, text })
+    this.#chars += text.length
+    if (this.#chars >= maxChars) this.flush()
+    else if (!this.#timer) {
+      // Unref'd: a pending batch must not keep the process alive (the exit listener writes it).
+      this.#timer = setTimeout(() => this.flush(), delayMs)
+      this.#timer.unref()
+    }
+  }
+
+  /** Write out what was gathered: one write per run of lines for one stream. */
+  flush(): void {
+    if (this.#timer) {
+      clearTimeout(this.#timer)
+      this.#timer = undefined
+    }
+    if (!this.#items.length) return
+    const items = this.#items
+    this.#items = []
+    this.#chars = 0
+    let i = 0
+    while (i < items.length) {
+      const { stream } = items[i]!
+      let text = ''
+      for (; i < items.length && items[i]!.stream === stream; i++) text += items[i]!.text
+      // Through the stream's write as it is now, so that whoever wraps it after us still sees the batch;
+      // our own wrapper's flush finds nothing pending by then.
+      stream.write(text)
+    }
+  }
+
+  #intercept(stream: NodeJS.WritableStream): void {
+    const previous = stream.write
+    const queue = this
+    const replacement = function (this: NodeJS.WritableStream, ...args: Parameters<WriteFn>) {
+      queue.flush()
+      return (previous as (...a: unknown[]) => boolean).apply(this, args)
+    } as WriteFn
+    stream.write = replacement
+    this.#interceptions.set(stream, { previous, replacement })
+  }
+}
+
+const queue = new SharedQueue()
 
 export class BatchedWrites {
   readonly #stream: NodeJS.WritableStream
   readonly #delayMs: number
   readonly #maxChars: number
-  #pending: string[] = []
-  #chars = 0
-  #timer: NodeJS.Timeout | undefined
-  #interceptions: Interception[] = []
-  /** Set by stop(): a replacement left in place (something replaced it in turn) only passes writes on. */
-  #stopped = true
-  readonly #onExit = () => this.flush()
+  #started = false
 
   constructor(stream: NodeJS.WritableStream, options: BatchedWritesOptions = {}) {
     this.#stream = stream
@@ -52,65 +118,26 @@ export class BatchedWrites {
 
   /** Start gathering writes (until stop()). */
   start(): void {
-    if (!this.#stopped) return
-    this.#stopped = false
-    const streams = new Set<NodeJS.WritableStream>([this.#stream, process.stdout, process.stderr])
-    for (const stream of streams) this.#intercept(stream)
-    process.once('exit', this.#onExit)
+    if (this.#started) return
+    this.#started = true
+    queue.join(this.#stream)
   }
 
   /** Write `text` in a later batch, or now when not started. */
   write(text: string): void {
-    if (this.#stopped) {
-      this.#stream.write(text)
-      return
-    }
-    this.#pending.push(text)
-    this.#chars += text.length
-    if (this.#chars >= this.#maxChars) this.flush()
-    else if (!this.#timer) {
-      // Unref'd: a pending batch must not keep the process alive (the exit listener writes it).
-      this.#timer = setTimeout(() => this.flush(), this.#delayMs)
-      this.#timer.unref()
-    }
+    if (this.#started) queue.push(this.#stream, text, this.#delayMs, this.#maxChars)
+    else this.#stream.write(text)
   }
 
-  /** Write out what was gathered, in one write. */
+  /** Write out what was gathered. */
   flush(): void {
-    if (this.#timer) {
-      clearTimeout(this.#timer)
-      this.#timer = undefined
-    }
-    if (!this.#pending.length) return
-    const text = this.#pending.length === 1 ? this.#pending[0]! : this.#pending.join('')
-    this.#pending = []
-    this.#chars = 0
-    // Through the stream's write as it is now, so that whoever wraps it after us still sees the batch; our
-    // own wrapper's flush finds nothing pending by then.
-    this.#stream.write(text)
+    queue.flush()
   }
 
-  /** Write out what was gathered and give the streams their own `write` back. */
+  /** Write out what was gathered; the last batcher to stop gives the streams their own `write` back. */
   stop(): void {
-    if (this.#stopped) return
-    this.flush()
-    this.#stopped = true
-    process.off('exit', this.#onExit)
-    for (const i of this.#interceptions) {
-      // Put the old write back only if nothing replaced ours since; else ours stays, passing writes on.
-      if (i.stream.write === i.replacement) i.stream.write = i.previous
-    }
-    this.#interceptions = []
-  }
-
-  #intercept(stream: NodeJS.WritableStream): void {
-    const previous = stream.write
-    const batcher = this
-    const replacement = function (this: NodeJS.WritableStream, ...args: Parameters<WriteFn>) {
-      batcher.flush()
-      return (previous as (...a: unknown[]) => boolean).apply(this, args)
-    } as WriteFn
-    stream.write = replacement
-    this.#interceptions.push({ stream, previous, replacement })
+    if (!this.#started) return
+    this.#started = false
+    queue.leave()
   }
 }

@@ -251,8 +251,9 @@ class LineFormatter {
   /**
    * The live line of a passed step, when not verbose: `✓ name METHOD url → status 12 ms`, as step() would
    * print it, made straight from the result. Only the name, method and URL are shown, so only they are
-   * escaped, and the URL is masked as text: the secrets of its exchange were remembered when it was sent
-   * and received, so its headers and bodies, which this line never shows, are not redacted on every step.
+   * escaped, and the name and URL are masked as text (a name made from data can hold a token): the
+   * secrets of its exchange were remembered when it was sent and received, so its headers and bodies,
+   * which this line never shows, are not redacted on every step.
    * This runs once per step of every run, so it stays one small function.
    */
   passedStep(r: StepResult, path: string): string {
@@ -262,7 +263,7 @@ class LineFormatter {
       ? ` ${this.p.dim(`${escapeControlChars(shown.method)} ${redactText(escapeControlChars(shown.url))}${shown.status !== undefined ? ` → ${shown.status}` : ''}`)}`
       : ''
     const flags = r.expectFailure ? (r.attempts > 1 ? `expected failure, ${r.attempts} attempts` : 'expected failure') : r.attempts > 1 ? `${r.attempts} attempts` : ''
-    return `${indent(path)}${this.status('passed')} ${escapeControlChars(r.name)}${http} ${this.p.dim(formatDuration(r.durationMs))}${flags ? ` ${this.p.yellow(`(${flags})`)}` : ''}`
+    return `${indent(path)}${this.status('passed')} ${redactText(escapeControlChars(r.name))}${http} ${this.p.dim(formatDuration(r.durationMs))}${flags ? ` ${this.p.yellow(`(${flags})`)}` : ''}`
   }
 
   /** `raw` is the result before escaping, for the curl commands of a failed step (see stepRequests). */

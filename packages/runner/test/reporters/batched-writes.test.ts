@@ -127,4 +127,29 @@ describe('BatchedWrites', () => {
     b.stop()
     expect(process.listeners('exit')).toEqual(before)
   })
+
+  it('two batchers keep one order between them, and once both stopped no write is left replaced', () => {
+    const log: string[] = []
+    const a = new PassThrough()
+    const b = new PassThrough()
+    a.on('data', (d) => log.push(`a: ${d}`))
+    b.on('data', (d) => log.push(`b: ${d}`))
+    const writes = { a: a.write, b: b.write, stdout: process.stdout.write, stderr: process.stderr.write }
+    const first = batcher(a, { delayMs: 10_000 })
+    const second = batcher(b, { delayMs: 10_000 })
+    first.start()
+    second.start()
+    first.write('1\n')
+    second.write('2\n')
+    second.write('3\n')
+    first.write('4\n')
+    expect(log).toEqual([])
+    // Stopped in the order they started (as hooks run), not the reverse.
+    first.stop()
+    expect(log).toEqual(['a: 1\n', 'b: 2\n3\n', 'a: 4\n'])
+    second.write('5\n')
+    second.stop()
+    expect(log.at(-1)).toBe('b: 5\n')
+    expect({ a: a.write, b: b.write, stdout: process.stdout.write, stderr: process.stderr.write }).toEqual(writes)
+  })
 })

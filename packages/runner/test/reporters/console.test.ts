@@ -84,6 +84,27 @@ describe('console reporter', () => {
     expect(text).toContain('Result: FAILED')
   })
 
+  it("a passed step's live line masks a secret in the step's name and URL, as a failed step's would", async () => {
+    const out = capture(false)
+    const r = createConsoleReporter({ stream: out.stream })
+    const ctx = new Context()
+    const result = {
+      kind: 'step',
+      name: 'login with password=hunter2-very-secret',
+      status: 'passed',
+      attempts: 1,
+      startedAt: new Date(0).toISOString(),
+      durationMs: 3,
+      request: { method: 'GET', url: 'http://127.0.0.1:3000/me?token=hunter2-very-secret', headers: {} },
+      response: { status: 200, headers: {} },
+    }
+    await r.hooks!.runStart?.({ journeys: [{ name: 'j', tags: [] }], startedAt: new Date(0).toISOString() })
+    await r.hooks!.stepEnd?.({ journey: 'j', path: 'main', step: result.name, result: result as never, ctx })
+    await r.hooks!.runEnd?.({ result: sampleRun() })
+    expect(out.text()).toContain('✓ login with password=[REDACTED] GET http://127.0.0.1:3000/me?token=[REDACTED] → 200 3 ms')
+    expect(out.text()).not.toContain('hunter2')
+  })
+
   it('shows the failed request with headers and body redacted', async () => {
     const out = capture(false)
     const r = createConsoleReporter({ stream: out.stream })
