@@ -120,7 +120,6 @@ class FaultMonitor {
     try {
       value = this.#call(open, fn)
     } catch (err) {
-      open.settled = true
       return Promise.reject(err)
     }
     return this.#await(open, value, options)
@@ -133,13 +132,7 @@ class FaultMonitor {
    */
   guardMaybeSync<T>(label: string, fn: () => T | PromiseLike<T>, options: GuardOptions = {}): T | Promise<T> {
     const open = this.#openGuard(label, options)
-    let value: T | PromiseLike<T>
-    try {
-      value = this.#call(open, fn)
-    } catch (err) {
-      open.settled = true
-      throw err
-    }
+    const value = this.#call(open, fn)
     if (isThenable(value)) return this.#await(open, value, options)
     // Done: a fault from what it started comes later, and is a late one (onLate, else the newest open
     // guard); the async context that leads a fault back here reads this flag.
@@ -151,8 +144,14 @@ class FaultMonitor {
     return { label, onLate: options.onLate, settled: false, reject: () => {} }
   }
 
+  /** Call `fn` in the guard's async context; a throw settles the guard (what it started faults late). */
   #call<T>(open: OpenGuard, fn: () => T): T {
-    return this.#concurrentOwners > 0 ? this.#context.run(open, fn) : fn()
+    try {
+      return this.#concurrentOwners > 0 ? this.#context.run(open, fn) : fn()
+    } catch (err) {
+      open.settled = true
+      throw err
+    }
   }
 
   /** The guard's promise for a value `fn` returned: open until the value settles. */
