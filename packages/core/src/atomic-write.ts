@@ -1,7 +1,7 @@
 // The one atomic file writer of VenomQA: the runner's reports, the CLI's files and plugins (a reporter that
 // saves its own output) all write through it, so every temp file has one name pattern and one sweeper.
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises'
+import { mkdir, open, readdir, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import path from 'node:path'
 
@@ -39,8 +39,18 @@ function tempPathFor(file: string, pid = process.pid): string {
  * the target. On any failure the temp file is removed and the target is left as it was. A writer killed
  * before it could clean up (SIGKILL, a power cut) leaves its temp file behind; the next write into that
  * directory removes such files (see `removeStaleTempFiles`).
+ *
+ * What is not a regular file is written into, never replaced: a rename over `/dev/null` (`-r json:/dev/null`)
+ * or a named pipe would put a plain file in its place, and as root that breaks /dev/null for the whole
+ * machine. A symbolic link is followed: the file it points to is replaced, the link stays.
  */
-export async function atomicWriteFile(file: string, data: string | Uint8Array): Promise<void> {
+export async function atomicWriteFile(target: string, data: string | Uint8Array): Promise<void> {
+  const file = await realpath(target).catch(() => target)
+  const existing = await stat(file).catch(() => undefined)
+  if (existing && !existing.isFile()) {
+    await writeFile(file, data)
+    return
+  }
   const dir = path.dirname(file)
   await mkdir(dir, { recursive: true })
   await sweep(dir)
