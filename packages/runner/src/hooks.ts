@@ -1,6 +1,9 @@
 import { type HookName, type Issue, type LifecycleHooks, TimeoutError, errorMessage, makeIssue } from '@venomqa/core'
 import { StallError, StrayError, faults } from './faults'
 
+/** Where an event happened, for the issues its hooks cause. */
+type Where = { journey?: string; path?: string; step?: string }
+
 interface Subscriber {
   source: string
   fn: (event: any) => unknown
@@ -50,26 +53,28 @@ export class HookBus {
     name: K,
     event: Parameters<LifecycleHooks[K]>[0],
     onIssue: (issue: Issue) => void,
-    where: { journey?: string; path?: string; step?: string } = {},
+    where: Where = {},
   ): Promise<void> | undefined {
     const list = this.#subs.get(name)
     if (!list) return undefined
     for (let i = 0; i < list.length; i++) {
-      let pending: Promise<unknown> | undefined
-      try {
-        pending = this.#call(list[i]!, event)
-      } catch (err) {
-        pending = Promise.reject(err)
-      }
+      const pending = this.#call(list[i]!, event)
       if (pending) return this.#emitFrom(name, event, onIssue, where, list, i, pending)
     }
     return undefined
   }
 
-  /** Call one hook in its guard: its promise, or undefined when it was done when it returned. */
+  /**
+   * Call one hook in its guard: undefined when it was done when it returned, else its promise (a rejected
+   * one when it threw, so that one path reports every failure).
+   */
   #call(sub: Subscriber, event: unknown): Promise<unknown> | undefined {
-    const value = faults.guardMaybeSync(sub.label, () => sub.fn(event), { timeoutMs: this.timeoutMs })
-    return value instanceof Promise ? value : undefined
+    try {
+      const value = faults.guardMaybeSync(sub.label, () => sub.fn(event), { timeoutMs: this.timeoutMs })
+      return value instanceof Promise ? value : undefined
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   /** The rest of an emit from hook `i`, whose call is `pending`: each hook awaited in turn. */
@@ -77,7 +82,7 @@ export class HookBus {
     name: HookName,
     event: unknown,
     onIssue: (issue: Issue) => void,
-    where: { journey?: string; path?: string; step?: string },
+    where: Where,
     list: readonly Subscriber[],
     i: number,
     pending: Promise<unknown> | undefined,
@@ -89,15 +94,11 @@ export class HookBus {
         await this.#failed(name, list[i]!, err, onIssue, where)
       }
       if (++i >= list.length) return
-      try {
-        pending = this.#call(list[i]!, event)
-      } catch (err) {
-        pending = Promise.reject(err)
-      }
+      pending = this.#call(list[i]!, event)
     }
   }
 
-  async #failed(name: HookName, sub: Subscriber, err: unknown, onIssue: (issue: Issue) => void, where: { journey?: string; path?: string; step?: string }): Promise<void> {
+  async #failed(name: HookName, sub: Subscriber, err: unknown, onIssue: (issue: Issue) => void, where: Where): Promise<void> {
     const abandoned = err instanceof StallError || err instanceof TimeoutError
     const issue = makeIssue({
       journey: where.journey ?? '',

@@ -129,11 +129,6 @@ export class BatchedWrites {
     else this.#stream.write(text)
   }
 
-  /** Write out what was gathered. */
-  flush(): void {
-    queue.flush()
-  }
-
   /** Write out what was gathered; the last batcher to stop gives the streams their own `write` back. */
   stop(): void {
     if (!this.#started) return

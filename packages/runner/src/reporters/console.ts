@@ -82,8 +82,8 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
   // Off a terminal (a CI log, a pipe, a file) the live lines are written in batches, in order with every
   // other write to stdout and stderr: a write per step was most of what the console cost a run. A terminal
   // gets each line as it is made: its progress line and worker board move the cursor.
-  const out = tty ? undefined : new BatchedWrites(stream)
-  const write = (text: string) => (out ? out.write(text) : stream.write(text))
+  const out = new BatchedWrites(stream)
+  const write = (text: string) => out.write(text)
 
   /** Set once hooks fired: render then prints only the summary, the rest was printed live. */
   let live = false
@@ -113,7 +113,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
   const hooks: Partial<LifecycleHooks> = {
     runStart(e) {
       live = !toFile
-      if (live) out?.start()
+      if (live && !tty) out.start()
       journeysTotal = e.journeys.length
       print(p.bold(`VenomQA: running ${plural(e.journeys.length, 'journey')}`))
     },
@@ -174,7 +174,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     runEnd() {
       current = ''
       clearProgress()
-      out?.stop()
+      out.stop()
     },
   }
 
