@@ -263,12 +263,25 @@ export function secretsOfValue(value: unknown, options?: RedactOptions): string[
   return out
 }
 
-/** A quick look before parsing a body: no secret-looking name, nothing to find. */
-const MAY_HOLD_SECRET = new RegExp(`${NAME_WORDS}|pass|pin|otp|cvv|cvc|cookie|authorization|credential`, 'i')
+/**
+ * A quick look before parsing a body: no secret-looking name, nothing to find. Made from the key rules
+ * themselves (their words, unanchored), so that a word added there cannot be missed here: a hand-kept list
+ * once left out `card_number`, whose values were then never remembered as secrets.
+ */
+const unanchored = (re: RegExp) => re.source.replace(/[\^$]/g, '')
+const MAY_HOLD_SECRET = new RegExp(`${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}`, 'i')
+
+/**
+ * Whether secretsOfBodyText could find anything in `text`: a look for secret-looking names, no parsing.
+ * False is certain; true means only that the body is worth parsing.
+ */
+export function mayHoldSecrets(text: string, options?: RedactOptions): boolean {
+  return !!text && (!!options?.extraKeys?.length || MAY_HOLD_SECRET.test(text))
+}
 
 /** The secrets of a body sent or received as text: JSON fields or form fields with secret names. */
 export function secretsOfBodyText(text: string, options?: RedactOptions): string[] {
-  if (!text || !(MAY_HOLD_SECRET.test(text) || options?.extraKeys?.length)) return []
+  if (!mayHoldSecrets(text, options)) return []
   const trimmed = text.trim()
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {

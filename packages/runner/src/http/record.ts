@@ -4,6 +4,7 @@ import {
   type RecordedResponse,
   isSecretKey,
   knownSecrets,
+  mayHoldSecrets,
   redactBody,
   redactHeaders,
   redactText,
@@ -174,24 +175,34 @@ export function exchangeStatus(exchange: HttpExchange): number | undefined {
 }
 
 export function rememberSecrets(url: string | undefined, headers: Readonly<Record<string, string>>, bodyText: string | undefined, redactKeys?: string[]): void {
+  // What can hold none is told apart now, by cheap looks (no parsing), and never queued: most messages
+  // hold none, and a queued reading per message was most of what masking a console line cost.
+  // Only a URL with credentials or a query can hold one: parsing every URL was most of this work.
+  const inUrl = !!url && (url.includes('@') || url.includes('?'))
+  const inHeaders = secretsOfHeaders(headers, redactKeys)
+  const inBody = !!bodyText && mayHoldSecrets(bodyText, { extraKeys: redactKeys })
+  if (!inUrl && !inHeaders.length && !inBody) return
   knownSecrets.addLater(() => {
-    // Only a URL with credentials or a query can hold one: parsing every URL was most of this work.
-    const found: string[] = url && (url.includes('@') || url.includes('?')) ? secretsOfUrl(url) : []
-    found.push(...secretsOfHeaders(headers, redactKeys))
-    if (bodyText) found.push(...secretsOfBodyText(bodyText, { extraKeys: redactKeys }))
+    const found: string[] = inUrl ? secretsOfUrl(url!) : []
+    found.push(...inHeaders)
+    if (inBody) found.push(...secretsOfBodyText(bodyText!, { extraKeys: redactKeys }))
     return found
   })
 }
 
 /** A client's default headers are one object shared by its requests: their secrets are read once. */
 const headerSecrets = new WeakMap<object, readonly string[]>()
+/** What most messages' headers hold: shared, so that finding nothing allocates nothing. */
+const NO_SECRETS: readonly string[] = Object.freeze([])
 function secretsOfHeaders(headers: Readonly<Record<string, string>>, redactKeys?: string[]): readonly string[] {
-  const known = Object.isFrozen(headers) ? headerSecrets.get(headers) : undefined
+  const frozen = Object.isFrozen(headers)
+  const known = frozen ? headerSecrets.get(headers) : undefined
   if (known) return known
-  const found: string[] = []
-  for (const name of Object.keys(headers)) if (isSecretHeader(name, redactKeys)) found.push(...secretsOfHeader(name, headers[name]!))
-  if (Object.isFrozen(headers)) headerSecrets.set(headers, found)
-  return found
+  let found: string[] | undefined
+  for (const name of Object.keys(headers)) if (isSecretHeader(name, redactKeys)) (found ??= []).push(...secretsOfHeader(name, headers[name]!))
+  const secrets = found ?? NO_SECRETS
+  if (frozen) headerSecrets.set(headers, secrets)
+  return secrets
 }
 
 /** Header names repeat in every response (`content-type`, `date`...): what each one is, is decided once. */

@@ -1,6 +1,6 @@
 /** What history keeps of a request: compact records, redacted when read, shared defaults never copied. */
 import { REDACTED, knownSecrets } from '@venomqa/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ExchangeRecord, rememberSecrets } from '../../src/http/record'
 import { prepareRequest } from '../../src/http/prepare'
 
@@ -102,5 +102,24 @@ describe('rememberSecrets', () => {
     rememberSecrets('http://u:pw-secret-1@api.test/x?token=q-secret-2', { authorization: 'Bearer b-secret-3', accept: 'text/plain' }, '{"password":"p-secret-4","name":"ada lovelace"}')
     const masked = knownSecrets.mask('pw-secret-1 q-secret-2 b-secret-3 p-secret-4 ada lovelace')
     expect(masked).toBe(`${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} ada lovelace`)
+  })
+
+  it('queues nothing for a message that can hold none, and still finds each kind of secret alone', () => {
+    const queued = vi.spyOn(knownSecrets, 'addLater')
+    try {
+      rememberSecrets('http://api.test/items/7', { 'content-type': 'application/json', date: 'Mon' }, '{"id":7,"name":"item 7"}')
+      rememberSecrets(undefined, Object.freeze({ accept: 'application/json' }), undefined)
+      expect(queued).not.toHaveBeenCalled()
+
+      rememberSecrets('http://api.test/x?sig=s-secret-1', {}, undefined)
+      rememberSecrets(undefined, { cookie: 'sid=c-secret-2' }, undefined)
+      rememberSecrets(undefined, {}, '{"refresh_token":"r-secret-3"}')
+      // A redactKeys entry makes any body worth reading: its key may be any word.
+      rememberSecrets(undefined, {}, '{"ssn":"n-secret-4"}', ['ssn'])
+      expect(queued).toHaveBeenCalledTimes(4)
+    } finally {
+      queued.mockRestore()
+    }
+    expect(knownSecrets.mask('s-secret-1 c-secret-2 r-secret-3 n-secret-4 item 7')).toBe(`${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} item 7`)
   })
 })
