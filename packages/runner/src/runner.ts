@@ -291,7 +291,10 @@ export class Runner {
           const i = next++
           const unit = units[i]!
           if (notRunBecause || journeySignal.aborted) {
-            journeys[i] = notRun(unit, notRunBecause && { ...notRunBecause, reason: `not run: ${notRunBecause.reason}` }, journeySignal.aborted)
+            // Told to live reporters too: a console that never names the journey would leave its summary's
+            // counts unexplained.
+            const why = notRunBecause && { ...notRunBecause, reason: `not run: ${notRunBecause.reason}` }
+            journeys[i] = await this.#announce(unit, lane, notRun(unit, why, journeySignal.aborted))
             continue
           }
           const result = await this.#runUnit(unit, journeySignal, lane)

@@ -150,6 +150,28 @@ describe('journey retries', () => {
   })
 })
 
+describe('journeys that never run are told to live reporters', () => {
+  it('a state backend that cannot connect: every journey not run, each with its start and end', async () => {
+    const unreachable = Object.assign(new MemoryState({}, 'unreachable'), { connect: async () => { throw new Error('connection refused') } })
+    const log = hooksLog()
+    const runner = createRunner({ stateBackends: [unreachable], hooks: log.hooks })
+    const run = await runner.run([journey('a', { steps: [step('s', () => {})] }), journey('b', { steps: [step('s', () => {})] })])
+    await runner.close()
+    expect(log.events).toEqual(['start a', 'end a failed', 'start b', 'end b failed'])
+    expect(log.ends.map((e) => e.result)).toEqual(run.journeys)
+    expect(run.journeys[0]!.issues[0]!.error).toContain('not run: state backend "unreachable" could not connect: connection refused')
+  })
+
+  it('fail-fast: the journeys after the failure are skipped, each with its start and end', async () => {
+    const log = hooksLog()
+    const runner = createRunner({ failFast: true, hooks: log.hooks })
+    const run = await runner.run([journey('fails', { steps: [step('boom', () => { throw new Error('boom') })] }), journey('later', { steps: [step('s', () => {})] })])
+    await runner.close()
+    expect(log.events).toEqual(['start fails', 'end fails failed', 'start later', 'end later skipped'])
+    expect(run.journeys[1]).toMatchObject({ name: 'later', status: 'skipped', interrupted: true })
+  })
+})
+
 describe('--repeat-each', () => {
   it('runs every journey n times, the whole list again for each repetition, each its own result', async () => {
     let a = 0
