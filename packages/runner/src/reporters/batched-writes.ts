@@ -41,6 +41,19 @@ class SharedQueue {
   #batchers = 0
   readonly #interceptions = new Map<NodeJS.WritableStream, Interception>()
   readonly #onExit = () => this.flush()
+  /**
+   * A write that threw in the timer's flush, where no caller could be told (it would have been a stray
+   * error, failing whichever step was running): thrown to the next push or leave instead, whose caller,
+   * a reporter's hook, reports it as the reporter's own failure.
+   */
+  #failure: { error: unknown } | undefined
+  readonly #flushOnTimer = () => {
+    try {
+      this.flush()
+    } catch (error) {
+      this.#failure ??= { error }
+    }
+  }
 
   join(stream: NodeJS.WritableStream): void {
     if (this.#batchers++ === 0) process.on('exit', this.#onExit)
@@ -48,8 +61,15 @@ class SharedQueue {
   }
 
   leave(): void {
-    this.flush()
-    if (--this.#batchers > 0) return
+    try {
+      this.flush()
+    } finally {
+      if (--this.#batchers === 0) this.#release()
+    }
+    this.#throwFailure()
+  }
+
+  #release(): void {
     process.off('exit', this.#onExit)
     for (const [stream, i] of this.#interceptions) {
       // Put the old write back only if nothing replaced ours since; else ours stays, passing writes on.
@@ -58,13 +78,20 @@ class SharedQueue {
     this.#interceptions.clear()
   }
 
+  #throwFailure(): void {
+    const failure = this.#failure
+    this.#failure = undefined
+    if (failure) throw failure.error
+  }
+
   push(stream: NodeJS.WritableStream, text: string, delayMs: number, maxChars: number): void {
     this.#items.push({ stream, text })
     this.#chars += text.length
+    this.#throwFailure()
     if (this.#chars >= maxChars) this.flush()
     else if (!this.#timer) {
       // Unref'd: a pending batch must not keep the process alive (the exit listener writes it).
-      this.#timer = setTimeout(() => this.flush(), delayMs)
+      this.#timer = setTimeout(this.#flushOnTimer, delayMs)
       this.#timer.unref()
     }
   }

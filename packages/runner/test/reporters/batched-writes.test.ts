@@ -113,6 +113,33 @@ describe('BatchedWrites', () => {
     expect(writes.join('')).toBe('gathered\ntheirs\nafter\n')
   })
 
+  it("a write that throws in the timer's flush is thrown to the next write, not left to become a stray error", async () => {
+    const stray: unknown[] = []
+    const onStray = (err: unknown) => void stray.push(err)
+    process.on('uncaughtException', onStray)
+    try {
+      const { stream, writes } = sink()
+      const write = stream.write.bind(stream)
+      let broken = true
+      stream.write = ((...args: Parameters<typeof write>) => {
+        if (broken) throw new Error('stream is gone')
+        return write(...args)
+      }) as typeof stream.write
+      const b = batcher(stream, { delayMs: 5 })
+      b.start()
+      b.write('lost with the broken write\n')
+      await new Promise((r) => setTimeout(r, 40))
+      expect(stray).toEqual([])
+      broken = false
+      // The caller of the next write (a reporter's hook) is told, and its line is kept.
+      expect(() => b.write('kept\n')).toThrow('stream is gone')
+      b.stop()
+      expect(writes.join('')).toBe('kept\n')
+    } finally {
+      process.off('uncaughtException', onStray)
+    }
+  })
+
   it('writes what was gathered when the process exits mid-batch', () => {
     const { stream, writes } = sink()
     const before = process.listeners('exit')
