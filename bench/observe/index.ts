@@ -5,6 +5,7 @@
  * same change.
  */
 import { postgresState } from '@venomqa/state-postgres'
+import { withPgClient } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
 
 const DB = 'venomqa_pg_bench_observe'
@@ -13,26 +14,16 @@ const TABLES = 10
 const ROWS = 10_000
 const ROUNDS = 200
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url })
-  await c.connect()
-  try {
-    return await fn(c)
-  } finally {
-    await c.end()
-  }
-}
-
 const pct = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)]!
 const fmt = (xs: number[]) => `${pct(xs, 0.5).toFixed(3)} / ${pct(xs, 0.95).toFixed(3)} ms`
 
-await withClient(`${BASE}/postgres`, async (c) => {
+await withPgClient(`${BASE}/postgres`, async (c) => {
   await c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
   await c.query(`CREATE DATABASE ${DB}`)
 })
 const url = `${BASE}/${DB}`
 try {
-  await withClient(url, async (c) => {
+  await withPgClient(url, async (c) => {
     for (let i = 0; i < TABLES; i++) {
       await c.query(`CREATE TABLE t${i} (id serial PRIMARY KEY, name text NOT NULL, payload text)`)
       await c.query(`INSERT INTO t${i} (name, payload) SELECT 'row ' || g, repeat(md5(g::text), 4) FROM generate_series(1, ${ROWS}) g`)
@@ -83,5 +74,5 @@ try {
     `incremental / full (p50): ${(pct(incremental, 0.5) / pct(fullCount, 0.5)).toFixed(3)}x; observe / rollback (p50): ${(pct(incremental, 0.5) / pct(rollback, 0.5)).toFixed(3)}x`,
   )
 } finally {
-  await withClient(`${BASE}/postgres`, (c) => c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`))
+  await withPgClient(`${BASE}/postgres`, (c) => c.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`))
 }

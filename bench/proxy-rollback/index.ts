@@ -8,6 +8,7 @@
  */
 import { PgProxy } from '@venomqa/pg-proxy'
 import { postgresState } from '@venomqa/state-postgres'
+import { withPgClient } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
 
 const HOST = process.env.PGHOST ?? '127.0.0.1'
@@ -17,23 +18,12 @@ const TABLES = 10
 const ROWS = 10_000
 const ITERATIONS = Number(process.env.ITERATIONS ?? 200)
 
-async function withClient<T>(url: string, fn: (c: import('pg').Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url })
-  c.on('error', () => {})
-  await c.connect()
-  try {
-    return await fn(c)
-  } finally {
-    await c.end()
-  }
-}
-
 async function createBenchDatabase(db: string): Promise<void> {
-  await withClient(`${BASE}/postgres`, async (c) => {
+  await withPgClient(`${BASE}/postgres`, async (c) => {
     await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
     await c.query(`CREATE DATABASE ${db}`)
   })
-  await withClient(`${BASE}/${db}`, async (c) => {
+  await withPgClient(`${BASE}/${db}`, async (c) => {
     for (let i = 0; i < TABLES; i++) {
       const fk = i === 0 ? '' : ', parent_id int REFERENCES t0(id) ON DELETE CASCADE'
       await c.query(
@@ -82,8 +72,8 @@ let snapshotPool: import('pg').Pool | undefined
 let proxyPool: import('pg').Pool | undefined
 try {
   const expected = {
-    snapshot: await withClient(`${BASE}/${DBS.snapshot}`, async (c) => (await c.query(FINGERPRINT)).rows[0].md5),
-    proxy: await withClient(`${BASE}/${DBS.proxy}`, async (c) => (await c.query(FINGERPRINT)).rows[0].md5),
+    snapshot: await withPgClient(`${BASE}/${DBS.snapshot}`, async (c) => (await c.query(FINGERPRINT)).rows[0].md5),
+    proxy: await withPgClient(`${BASE}/${DBS.proxy}`, async (c) => (await c.query(FINGERPRINT)).rows[0].md5),
   }
   await snapshot.connect()
   await proxy.start()
@@ -103,7 +93,7 @@ try {
     await proxy.release('inner')
   }
   const restored = {
-    snapshot: (await withClient(`${BASE}/${DBS.snapshot}`, async (c) => (await c.query(FINGERPRINT)).rows[0].md5)) === expected.snapshot,
+    snapshot: (await withPgClient(`${BASE}/${DBS.snapshot}`, async (c) => (await c.query(FINGERPRINT)).rows[0].md5)) === expected.snapshot,
     proxy: (await proxy.query(FINGERPRINT))[0]![0] === expected.proxy,
   }
   const ms = (n: number) => `${n.toFixed(3).padStart(8)} ms`
@@ -121,7 +111,7 @@ try {
   await proxyPool?.end()
   await snapshot.disconnect().catch(() => {})
   await proxy.stop().catch(() => {})
-  await withClient(`${BASE}/postgres`, async (c) => {
+  await withPgClient(`${BASE}/postgres`, async (c) => {
     for (const db of Object.values(DBS)) await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
   })
 }

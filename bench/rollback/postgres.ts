@@ -4,6 +4,7 @@
  */
 import type { StateBackend } from '@venomqa/core'
 import { postgresState } from '@venomqa/state-postgres'
+import { withPgClient } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
 
 const DB = 'venomqa_pg_bench'
@@ -26,16 +27,7 @@ export function stats(samples: number[]): Stats {
   return { median: at(0.5), p95: at(0.95), n: s.length }
 }
 
-async function admin<T>(fn: (c: import('pg').Client) => Promise<T>, url = ADMIN_URL): Promise<T> {
-  const c = new pg.Client({ connectionString: url })
-  c.on('error', () => {})
-  await c.connect()
-  try {
-    return await fn(c)
-  } finally {
-    await c.end()
-  }
-}
+const admin = <T>(fn: (c: import('pg').Client) => Promise<T>, url = ADMIN_URL): Promise<T> => withPgClient(url, fn)
 
 async function createBenchDatabase() {
   await admin(async (c) => {

@@ -2,48 +2,22 @@ import { type Exploration, type Plugin } from '@venomqa/core'
 import { type Runner, createRunner } from '@venomqa/runner'
 import { postgresState } from '@venomqa/state-postgres'
 import { type RunningProcess, startShopApp } from '@venomqa/test-utils'
-import pg from 'pg'
+import { pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
 import { type ExploreOptions, explore } from '../src'
 
-export const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
-export const dbUrl = (db: string) => `postgres://postgres@127.0.0.1:5432/${db}`
-
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url })
-  client.on('error', () => {})
-  await client.connect()
-  try {
-    return await fn(client)
-  } finally {
-    await client.end()
-  }
-}
+export { PG_ADMIN_URL as ADMIN_URL, pgDatabaseUrl as dbUrl } from '@venomqa/test-utils/postgres'
 
 /** Only databases named venomqa_explore_* are ever created or dropped here. */
-function checkName(db: string): void {
-  if (!/^venomqa_explore_[a-z0-9_]+$/.test(db)) throw new Error(`refusing to touch database ${db}`)
-}
-
-export async function createDatabase(db: string): Promise<string> {
-  checkName(db)
-  await withClient(ADMIN_URL, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
-    await c.query(`CREATE DATABASE ${db}`)
-  })
-  return dbUrl(db)
-}
-
-export async function dropDatabase(db: string): Promise<void> {
-  checkName(db)
-  await withClient(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`))
-}
+const databases = pgTestDatabases(/^venomqa_explore_[a-z0-9_]+$/)
+export const createDatabase = (db: string) => databases.create(db)
+export const dropDatabase = databases.drop
 
 /**
  * Everything in the database's public schema: every row of every table (ordered), every sequence's
  * value, and which schemas exist. Two equal dumps: the database is as it was.
  */
 export async function dumpDatabase(url: string): Promise<string> {
-  return withClient(url, async (c) => {
+  return withPgClient(url, async (c) => {
     const out: string[] = []
     const schemas = await c.query(`SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg_%' AND nspname <> 'information_schema' ORDER BY 1`)
     out.push(`schemas: ${schemas.rows.map((r) => r.nspname).join(',')}`)

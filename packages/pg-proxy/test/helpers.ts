@@ -2,48 +2,22 @@ import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { pgDatabaseUrl, pgTestDatabases } from '@venomqa/test-utils/postgres'
 import { PgProxy, type PgProxyOptions } from '../src/index'
 
 export const PG = { host: '127.0.0.1', port: 5432 }
-export const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
-export const dbUrl = (db: string) => `postgres://postgres@127.0.0.1:5432/${db}`
+export { PG_ADMIN_URL as ADMIN_URL, pgDatabaseUrl as dbUrl, withPgClient as withClient } from '@venomqa/test-utils/postgres'
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures')
 
 /** A database name of this test process only: venomqa_proxy_<pid>_<suffix>. */
 export const dbName = (suffix: string) => `venomqa_proxy_${process.pid}_${suffix}`
 
-export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url })
-  client.on('error', () => {})
-  await client.connect()
-  try {
-    return await fn(client)
-  } finally {
-    await client.end().catch(() => {})
-  }
-}
-
-function checkName(db: string) {
-  if (!/^venomqa_proxy_\d+_[a-z0-9_]+$/.test(db)) throw new Error(`refusing to touch database ${db}`)
-}
-
-export async function createDatabase(db: string, setup?: string): Promise<string> {
-  checkName(db)
-  await withClient(ADMIN_URL, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
-    await c.query(`CREATE DATABASE ${db}`)
-  })
-  if (setup) await withClient(dbUrl(db), (c) => c.query(setup))
-  return dbUrl(db)
-}
-
-export async function dropDatabase(db: string): Promise<void> {
-  checkName(db)
-  await withClient(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`))
-}
+const databases = pgTestDatabases(/^venomqa_proxy_\d+_[a-z0-9_]+$/)
+export const createDatabase = databases.create
+export const dropDatabase = databases.drop
 
 export async function startProxy(db: string, options: Partial<PgProxyOptions> = {}): Promise<PgProxy> {
-  const proxy = new PgProxy({ upstream: dbUrl(db), ...options })
+  const proxy = new PgProxy({ upstream: pgDatabaseUrl(db), ...options })
   await proxy.start()
   return proxy
 }

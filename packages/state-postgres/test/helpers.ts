@@ -1,49 +1,18 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startNodeProcess } from '@venomqa/test-utils'
-import pg from 'pg'
+import { PG_ADMIN_URL, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
 
 export const PG = { host: '127.0.0.1', port: 5432 }
-export const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
-export const dbUrl = (db: string) => `postgres://postgres@127.0.0.1:5432/${db}`
-
-export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url })
-  client.on('error', () => {})
-  await client.connect()
-  try {
-    return await fn(client)
-  } finally {
-    await client.end()
-  }
-}
+export { PG_ADMIN_URL as ADMIN_URL, pgDatabaseUrl as dbUrl, withPgClient as withClient } from '@venomqa/test-utils/postgres'
 
 /** Only databases named venomqa_pg_* are ever created or dropped here. */
-function checkName(db: string) {
-  if (!/^venomqa_pg_[a-z0-9_]+$/.test(db)) throw new Error(`refusing to touch database ${db}`)
-}
-
-export async function createDatabase(db: string, setup?: string): Promise<string> {
-  checkName(db)
-  await withClient(ADMIN_URL, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
-    await c.query(`CREATE DATABASE ${db}`)
-  })
-  if (setup) await withClient(dbUrl(db), (c) => c.query(setup))
-  return dbUrl(db)
-}
-
-/** Drop the database and any copy the template mechanism may have left. */
-export async function dropDatabase(db: string): Promise<void> {
-  checkName(db)
-  await withClient(ADMIN_URL, async (c) => {
-    const { rows } = await c.query(`SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $2`, [db, `${db}\\_vq%`])
-    for (const r of rows) await c.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`)
-  })
-}
+const databases = pgTestDatabases(/^venomqa_pg_[a-z0-9_]+$/)
+export const createDatabase = databases.create
+export const dropDatabase = databases.drop
 
 export async function databasesLike(prefix: string): Promise<string[]> {
-  return withClient(ADMIN_URL, async (c) =>
+  return withPgClient(PG_ADMIN_URL, async (c) =>
     (await c.query(`SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1`, [`${prefix}%`])).rows.map((r) => r.datname),
   )
 }
@@ -93,7 +62,7 @@ export const TABLE_ORDER: Record<string, string> = {
 
 /** Every row of every table, and every sequence's position: two equal dumps mean equal databases. */
 export async function dump(url: string): Promise<Record<string, unknown>> {
-  return withClient(url, async (c) => {
+  return withPgClient(url, async (c) => {
     const out: Record<string, unknown> = {}
     for (const [t, order] of Object.entries(TABLE_ORDER)) out[t] = (await c.query(`SELECT * FROM ${t} ORDER BY ${order}`)).rows
     const seqs = (await c.query(`SELECT schemaname || '.' || sequencename AS s FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1`)).rows
@@ -124,7 +93,7 @@ export function api(base: string) {
 
 /** Names of the triggers and schemas the snapshot mechanism creates; empty after a clean disconnect. */
 export async function trackingLeftovers(url: string): Promise<string[]> {
-  return withClient(url, async (c) => {
+  return withPgClient(url, async (c) => {
     const { rows } = await c.query(
       `SELECT 'schema ' || nspname AS x FROM pg_namespace WHERE nspname = '_venomqa'
        UNION ALL SELECT 'trigger ' || tgname || ' on ' || tgrelid::regclass FROM pg_trigger WHERE tgname LIKE '\\_venomqa%'`,
