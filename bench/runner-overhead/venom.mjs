@@ -18,7 +18,9 @@ for (let i = 0; i < n; i++) {
     }),
   )
 }
-const runner = createRunner({ baseUrl: process.env.TARGET })
+// bench/cli-phases gives its phases plugin here, to split this process's time as it splits `venomqa run`'s.
+const plugins = process.env.BENCH_PLUGIN ? [(await import(process.env.BENCH_PLUGIN)).default] : []
+const runner = createRunner({ baseUrl: process.env.TARGET, plugins })
 const t0 = performance.now()
 const result = await runner.run(journey('overhead', { steps }))
 const ms = performance.now() - t0
