@@ -10,44 +10,25 @@
  *
  *   pnpm --filter @venomqa/runner build && pnpm --filter @venomqa/cli build && pnpm bench cli-phases
  */
-import { fork, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { CLI, ROOT, makeCliProject, requireBuiltCli, startItemsServer } from '../cli-project'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const ROOT = path.resolve(here, '../..')
 const OVERHEAD = path.join(ROOT, 'bench/runner-overhead')
-const CLI = path.join(ROOT, 'packages/cli/dist/bin.js')
 const ROUNDS = Number(process.env.ROUNDS ?? 9)
 const N = 500
 
-if (!existsSync(CLI)) {
-  console.log('build the CLI first: pnpm --filter @venomqa/cli build')
-  process.exit(2)
-}
-
+requireBuiltCli()
 // The project `venomqa run` runs in: runner-overhead's journey file, this plugin, core from the workspace.
-const project = mkdtempSync(path.join(os.tmpdir(), 'venomqa-bench-phases-'))
-mkdirSync(path.join(project, 'journeys'))
-mkdirSync(path.join(project, 'node_modules/@venomqa'), { recursive: true })
-symlinkSync(path.join(ROOT, 'packages/core'), path.join(project, 'node_modules/@venomqa/core'), 'dir')
-writeFileSync(path.join(project, 'package.json'), '{"name":"bench-phases","type":"module"}')
+const project = makeCliProject('bench-phases')
 copyFileSync(path.join(OVERHEAD, 'overhead.journey.ts'), path.join(project, 'journeys/overhead.journey.ts'))
 copyFileSync(path.join(here, 'phases.mjs'), path.join(project, 'phases.mjs'))
 const jsonReport = path.join(project, 'report.json')
-
-const port = await new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as net.AddressInfo).port
-    s.close(() => resolve(p))
-  })
-})
-const server = fork(path.join(OVERHEAD, 'server.mjs'), [], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' })
-await new Promise((r) => server.once('message', r))
-const target = `http://127.0.0.1:${port}`
+const { server, target } = await startItemsServer()
 
 type Phase = 'beforeRun' | 'run' | 'afterRun'
 type Phases = Record<Phase, { wall: number; cpu: number }>

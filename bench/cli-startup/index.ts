@@ -6,27 +6,17 @@
  *   pnpm --filter @venomqa/cli build && pnpm bench cli-startup        # BENCH_N=30 for more spawns
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { CLI as BIN, makeCliProject, requireBuiltCli } from '../cli-project'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-const BIN = path.join(ROOT, 'packages/cli/dist/bin.js')
 const N = Number(process.env.BENCH_N ?? 20)
 const TARGET_MS = 200
 
-if (!existsSync(BIN)) {
-  console.log('build the CLI first: pnpm --filter @venomqa/cli build')
-  process.exit(2)
-}
-
+requireBuiltCli()
 // A tiny project for `venomqa list`: one TS journey, core linked from the workspace.
-const project = mkdtempSync(path.join(os.tmpdir(), 'venomqa-bench-startup-'))
-mkdirSync(path.join(project, 'journeys'))
-mkdirSync(path.join(project, 'node_modules/@venomqa'), { recursive: true })
-symlinkSync(path.join(ROOT, 'packages/core'), path.join(project, 'node_modules/@venomqa/core'), 'dir')
-writeFileSync(path.join(project, 'package.json'), '{"name":"bench","type":"module"}')
+const project = makeCliProject('bench-startup')
 writeFileSync(
   path.join(project, 'journeys/a.journey.ts'),
   "import { journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('s', ({ http }) => http.get('/'))] })\n",

@@ -18,42 +18,23 @@
  *
  *   pnpm --filter @venomqa/runner build && pnpm --filter @venomqa/cli build && pnpm bench runner-overhead
  */
-import { spawnSync, fork } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, copyFileSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { CLI, makeCliProject, requireBuiltCli, startItemsServer } from '../cli-project'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const ROOT = path.resolve(here, '../..')
-const CLI = path.join(ROOT, 'packages/cli/dist/bin.js')
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
 const SMALL = 500
 const LARGE = 2000
 
-if (!existsSync(CLI)) {
-  console.log('build the CLI first: pnpm --filter @venomqa/cli build')
-  process.exit(2)
-}
-
+requireBuiltCli()
 // A project for `venomqa run`: the journey file, core linked from the workspace, no config.
-const project = mkdtempSync(path.join(os.tmpdir(), 'venomqa-bench-overhead-'))
-mkdirSync(path.join(project, 'journeys'))
-mkdirSync(path.join(project, 'node_modules/@venomqa'), { recursive: true })
-symlinkSync(path.join(ROOT, 'packages/core'), path.join(project, 'node_modules/@venomqa/core'), 'dir')
-writeFileSync(path.join(project, 'package.json'), '{"name":"bench-overhead","type":"module"}')
+const project = makeCliProject('bench-overhead')
 copyFileSync(path.join(here, 'overhead.journey.ts'), path.join(project, 'journeys/overhead.journey.ts'))
-
-const port = await new Promise<number>((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => {
-    const p = (s.address() as net.AddressInfo).port
-    s.close(() => resolve(p))
-  })
-})
-const server = fork(path.join(here, 'server.mjs'), [], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' })
-await new Promise((r) => server.once('message', r))
-const target = `http://127.0.0.1:${port}`
+const { server, target } = await startItemsServer()
 
 interface Variant {
   name: string

@@ -1,0 +1,46 @@
+/**
+ * What the benches that spawn the built `venomqa` share: where it is, a throwaway project for it to run
+ * in, and the items API the runner-overhead journey talks to.
+ */
+import { type ChildProcess, fork } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export const CLI = path.join(ROOT, 'packages/cli/dist/bin.js')
+
+/** Stop with a hint when the CLI was not built: the benches run its dist. */
+export function requireBuiltCli(): void {
+  if (existsSync(CLI)) return
+  console.log('build the CLI first: pnpm --filter @venomqa/cli build')
+  process.exit(2)
+}
+
+/**
+ * A new project in the temp directory: a `journeys` folder, core linked from the workspace, no config.
+ * The caller removes it (rmSync with recursive) when done.
+ */
+export function makeCliProject(name: string): string {
+  const project = mkdtempSync(path.join(os.tmpdir(), `venomqa-${name}-`))
+  mkdirSync(path.join(project, 'journeys'))
+  mkdirSync(path.join(project, 'node_modules/@venomqa'), { recursive: true })
+  symlinkSync(path.join(ROOT, 'packages/core'), path.join(project, 'node_modules/@venomqa/core'), 'dir')
+  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name, type: 'module' }))
+  return project
+}
+
+/** runner-overhead's keep-alive items API in a process of its own, on a free port; kill `server` when done. */
+export async function startItemsServer(): Promise<{ server: ChildProcess; target: string }> {
+  const port = await new Promise<number>((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(p))
+    })
+  })
+  const server = fork(path.join(ROOT, 'bench/runner-overhead/server.mjs'), [], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' })
+  await new Promise((r) => server.once('message', r))
+  return { server, target: `http://127.0.0.1:${port}` }
+}
