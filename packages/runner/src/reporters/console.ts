@@ -137,12 +137,13 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       print(`${indent(e.path)}${p.yellow('↻')} ${escapeControlChars(e.step)} ${p.dim(`retry ${e.attempt}: ${escapeControlChars(redactFreeText(e.error))}`)}`)
     },
     stepEnd(e) {
-      // The live line sees the result as a report would: redacted whole (a secret from its exchange is masked
-      // in its error too) and escaped, so what the API said cannot drive the terminal.
+      // A passed step shows only its name and request line: escaped and masked as text (see passedStep).
       if (!opts.verbose && e.result.status === 'passed') {
         print(fmt.passedStep(e.result, e.path))
         return
       }
+      // Any other sees the result as a report would: redacted whole (a secret from its exchange is masked in
+      // its error too) and escaped, so what the API said cannot drive the terminal.
       const line = redactResults(e.result, opts.redact)
       for (const text of fmt.step(printable(line), e.path, line)) print(text)
     },

@@ -20,11 +20,17 @@ function batcher(stream: NodeJS.WritableStream, options?: ConstructorParameters<
   return b
 }
 
+/** A sink and a batcher on it, already gathering. */
+function gathering(options: ConstructorParameters<typeof BatchedWrites>[1]) {
+  const { stream, writes } = sink()
+  const b = batcher(stream, options)
+  b.start()
+  return { stream, writes, b }
+}
+
 describe('BatchedWrites', () => {
   it('gathers writes into one, written after the delay', async () => {
-    const { stream, writes } = sink()
-    const b = batcher(stream, { delayMs: 20 })
-    b.start()
+    const { writes, b } = gathering({ delayMs: 20 })
     b.write('one\n')
     b.write('two\n')
     b.write('three\n')
@@ -34,9 +40,7 @@ describe('BatchedWrites', () => {
   })
 
   it('writes the batch once it holds maxChars', () => {
-    const { stream, writes } = sink()
-    const b = batcher(stream, { delayMs: 10_000, maxChars: 10 })
-    b.start()
+    const { writes, b } = gathering({ delayMs: 10_000, maxChars: 10 })
     b.write('12345')
     expect(writes).toEqual([])
     b.write('67890')
@@ -44,9 +48,7 @@ describe('BatchedWrites', () => {
   })
 
   it('any other write to the stream first writes out what was gathered, so the order is kept', () => {
-    const { stream, writes } = sink()
-    const b = batcher(stream, { delayMs: 10_000 })
-    b.start()
+    const { stream, writes, b } = gathering({ delayMs: 10_000 })
     b.write('✓ step one\n')
     b.write('✓ step two\n')
     stream.write('a step printed this\n')
@@ -97,9 +99,7 @@ describe('BatchedWrites', () => {
   })
 
   it('leaves a write someone put over its own in place at stop(), and still passes writes on', () => {
-    const { stream, writes } = sink()
-    const b = batcher(stream, { delayMs: 10_000 })
-    b.start()
+    const { stream, writes, b } = gathering({ delayMs: 10_000 })
     const ours = stream.write
     const theirs = function (this: unknown, ...args: unknown[]) {
       return (ours as (...a: unknown[]) => boolean).apply(stream, args)
