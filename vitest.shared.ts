@@ -61,6 +61,10 @@ export const shared = defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // A package's test files run one after another (several share a fixture: a Redis DB, a template
+    // database), while `pnpm test` runs two packages at once. So what one package's tests touch on a shared
+    // service is its own: database names under its own prefix, Redis DB indexes no other package uses
+    // (adapter-redis 1, 2, 10-15; todo-app 5; examples/journeys 6-9), ports from the OS.
     fileParallelism: false,
   },
 })
