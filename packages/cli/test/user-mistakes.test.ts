@@ -86,6 +86,18 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expectRefused(await p.venomqa(['run']), /journey "elsewhere": baseUrl must use http:\/\/ or https:\/\/, got "localhost:3000"/)
   })
 
+  it('journey files that define nothing are not blamed on a filter; filters that leave nothing are quoted', async () => {
+    const empty = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n', 'journeys/ping.journey.ts': 'export const notAJourney = 1\n' })
+    const r = await empty.venomqa(['run'])
+    expectRefused(r, /venomqa: the journey files export no journeys \(export default journey\(\.\.\.\) or an array of journeys\)\n$/)
+    expect(r.stderr).toContain('journeys/ping.journey.ts exports no journeys')
+    expect(r.stderr).not.toContain('filter')
+
+    const p = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n' })
+    expectRefused(await p.venomqa(['run', 'pnig']), /venomqa: no journey named "pnig" \(and no such file\); known journeys: ping\n$/)
+    expectRefused(await p.venomqa(['run', 'ping', '--grep', 'x', '--tag', 'smoke']), /venomqa: no journey matches "ping", --grep x, --tag smoke; known: ping\n$/)
+  })
+
   it('two reporters that would write one file are refused before the run', async () => {
     const p = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n' })
     expectRefused(

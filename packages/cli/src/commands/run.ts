@@ -81,9 +81,11 @@ export function chooseJourneys(
   shardSpec: ShardSpec | undefined,
 ): { journeys: LoadedJourney[]; shard?: ShardInfo } {
   refuseOnlyInCi(all, io.env, flags.allowOnly)
+  // The files were found but define nothing (each was named in a warning as it loaded): no filter is to blame.
+  if (!all.length) throw new UserError('E_NO_JOURNEYS', 'the journey files export no journeys (export default journey(...) or an array of journeys)')
   const filtered = filterJourneys(all, { names, grep: flags.grep, tags: flags.tag })
   if (!filtered.length)
-    throw new UserError('E_NO_JOURNEYS', `no journey matches the filters (${describeFilters(flags)}); known: ${all.map((j) => j.journey.name).join(', ')}`)
+    throw new UserError('E_NO_JOURNEYS', `no journey matches ${describeFilters(names, flags)}; known: ${all.map((j) => j.journey.name).join(', ')}`)
   const focus = focusSelection(filtered)
   if (focus.note) io.stderr.write(`venomqa: ${focus.note}\n`)
   const selected = focus.items
@@ -236,8 +238,9 @@ async function lastFailedOnly<T extends { journey: { name: string }; file: strin
   }
 }
 
-function describeFilters(flags: RunFlags): string {
-  return [flags.grep ? `--grep ${flags.grep}` : '', ...(flags.tag ?? []).map((t) => `--tag ${t}`)].filter(Boolean).join(' ') || 'names'
+/** What the user asked for, in their words: `"checkout", --grep pay, --tag smoke`. */
+function describeFilters(names: readonly string[], flags: RunFlags): string {
+  return [...names.map((n) => JSON.stringify(n)), ...(flags.grep ? [`--grep ${flags.grep}`] : []), ...(flags.tag ?? []).map((t) => `--tag ${t}`)].join(', ')
 }
 
 /**
