@@ -1,4 +1,5 @@
-import { type ErrorKind, errorMessage } from './errors'
+import type { ErrorCode } from './error-codes'
+import { type ErrorKind, VenomError, errorMessage } from './errors'
 import type { RecordedRequest, RecordedResponse } from './http'
 
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info'
@@ -62,6 +63,17 @@ const KIND_SUGGESTIONS: Record<ErrorKind, string> = {
   'stray-error':
     'Code started by this step threw or rejected where nothing awaited it (a timer callback, a promise not returned or awaited): await every promise the step starts.',
   stall: 'It waited for something that never happened: give the step a timeout, and make sure every promise it returns settles.',
+}
+
+/** Errors whose code says more than their kind does ('crash' for both): what to do about each. */
+const CODE_SUGGESTIONS: Partial<Record<ErrorCode, string>> = {
+  E_CONTEXT_MISSING:
+    "A step read a value that no earlier step of this path set: set it with ctx.set() in an earlier step, check the key's spelling, and remember that each path of a branch starts from the context saved at its checkpoint, never from a sibling path's.",
+}
+
+/** The suggestion for what a step threw, when its error code has one of its own; undefined otherwise. */
+export function suggestionForError(err: unknown): string | undefined {
+  return err instanceof VenomError ? CODE_SUGGESTIONS[err.code] : undefined
 }
 
 /** A suggestion from the status code when there is one, else from the error kind. */

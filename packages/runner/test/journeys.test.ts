@@ -151,6 +151,30 @@ describe('checkpoints and branches against an app in its own process', () => {
     expect(r.issues).toHaveLength(1)
     expect(r.issues[0]).toMatchObject({ journey: 'sibling_failure', path: 'fails', step: 'boom', severity: 'high', error: 'boom' })
   })
+
+  it('a path that reads what only its sibling set is told that each path starts from the checkpoint context', async () => {
+    const j = journey('sibling_context', {
+      steps: [
+        step('health', ({ http }) => http.get('/health')),
+        checkpoint('start'),
+        branch('start', [
+          path('sets', [step('set_coupon', ({ ctx }) => void ctx.set('coupon', 'SAVE10'))]),
+          path('reads', [step('use_coupon', ({ ctx }) => void ctx.require('coupon'))]),
+          path('throws', [step('boom', () => { throw new Error('boom') })]),
+        ]),
+      ],
+    })
+    const runner = runnerFor()
+    const r = (await runner.run(j)).journeys[0]!
+    await runner.close()
+    expect(r.issues.map((i) => [i.path, i.kind, i.error])).toEqual([
+      ['reads', 'crash', 'context has no "coupon" (it is empty)'],
+      ['throws', 'crash', 'boom'],
+    ])
+    expect(r.issues[0]!.suggestion).toMatch(/set it with ctx\.set\(\) in an earlier step.*each path of a branch starts from the context saved at its checkpoint/)
+    // An error without a code of its own keeps the suggestion of its kind.
+    expect(r.issues[1]!.suggestion).toBe('The action threw an unexpected error: read the error and its stack (run with --debug).')
+  })
 })
 
 describe('the HTTP client is part of the World', () => {

@@ -1,9 +1,12 @@
-import { AbortedError, type ErrorKind, type StepNode, TimeoutError, errorKindOf, errorMessage, redactText } from '@venomqa/core'
+import { AbortedError, type ErrorKind, type StepNode, TimeoutError, errorKindOf, errorMessage, redactText, suggestionForError } from '@venomqa/core'
 import { StallError, StrayError } from '../faults'
 import { isHttpResponseLike } from '../http-client'
 
 /** How one attempt of a step ended. */
-export type Outcome = { passed: true } | { passed: false; kind: ErrorKind; message: string; stack?: string; timedOut?: boolean }
+export type Outcome =
+  | { passed: true }
+  /** `suggestion`: the error's own, when its code has one (see suggestionForError); else the issue's comes from its kind. */
+  | { passed: false; kind: ErrorKind; message: string; stack?: string; timedOut?: boolean; suggestion?: string }
 
 /** What the action did: returned a value, or threw. */
 export type Settled = { threw: false; value: unknown } | { threw: true; error: unknown }
@@ -29,7 +32,8 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
     if (thrown instanceof StallError)
       return { passed: false, kind: 'stall', message: `${errorMessage(thrown)}; give the step a timeout (step option or --timeout) so a hang fails at the deadline` }
     if (expectFailure) return { passed: true }
-    return { passed: false, kind: errorKindOf(thrown), message: redactText(errorMessage(thrown)), ...stackOf(thrown, debug) }
+    const suggestion = suggestionForError(thrown)
+    return { passed: false, kind: errorKindOf(thrown), message: redactText(errorMessage(thrown)), ...stackOf(thrown, debug), ...(suggestion ? { suggestion } : {}) }
   }
   const value = settled.value
   if (isHttpResponseLike(value)) {

@@ -83,6 +83,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       severity: isFaultOfTheTest(outcome) ? 'critical' : 'high',
       kind: outcome.kind,
       error: attempt > 1 ? `${outcome.message} (after ${attempt} attempts)` : outcome.message,
+      ...(outcome.suggestion ? { suggestion: outcome.suggestion } : {}),
       source: 'step',
       request: result.request,
       response: result.response,
