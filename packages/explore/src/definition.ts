@@ -17,6 +17,10 @@ export async function loadDefinition(e: Exploration, pluginInvariants: readonly 
     if (isAction(entry)) actions.push(entry)
     else actions.push(...(await fromSource(e.name, entry.name, () => entry.load(env))))
   }
+  // Only sources, and none gave an action (a document with no operations, a selection that kept none):
+  // a search with nothing to do would end at once and pass, a green that tested nothing.
+  if (!actions.length)
+    throw new DefinitionError(e.name, `there is no action to explore: ${e.actions.map((s) => `source "${s.name}"`).join(', ')} gave none`, undefined, 'exploration')
   const invariants: Invariant[] = []
   for (const entry of e.invariants) {
     if (isInvariant(entry)) invariants.push(entry)

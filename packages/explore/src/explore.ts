@@ -37,11 +37,13 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
   const settings = resolveSettings(exploration, options.overrides)
   const workers = resolveWorkers(exploration, options.workers)
   const prefixReplay = !!options.prefixReplay
-  requireRollback(exploration, runner, prefixReplay)
-  requireWorkerSetup(exploration, runner, workers)
   const signal = options.signal ?? new AbortController().signal
   const baseUrl = exploration.baseUrl ?? options.baseUrl ?? runner.options.baseUrl
+  // The definition first: a mistake in what the user wrote (or in the document it was built from) is
+  // theirs to fix whatever the setup, so it is told before what the setup lacks.
   const definition = await loadDefinition(exploration, runner.registry.invariants, { root: options.root, baseUrl, signal })
+  requireRollback(exploration, runner, prefixReplay)
+  requireWorkerSetup(exploration, runner, workers)
 
   const issues: Issue[] = []
   const addIssue = async (issue: Issue) => {
@@ -51,7 +53,9 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
   if (!runner.registry.stateBackends.length) {
     const message = `exploration "${exploration.name}" runs by prefix replay with no state backend: going back to the root restores the context and HTTP headers only, not what the API stored, so each path starts from what the earlier ones left`
     options.logger?.warn(message)
-    await addIssue(makeIssue({ journey: exploration.name, path: '', step: 'state', severity: 'info', kind: 'state', error: message, source: 'explore' }))
+    // Its own suggestion: the one of kind 'state' speaks of a backend that failed, and here there is none.
+    const suggestion = 'Add a state backend that can roll back the system under test (@venomqa/state-postgres, @venomqa/state-mysql, @venomqa/adapter-redis, http-control) so that every path starts from the same state.'
+    await addIssue(makeIssue({ journey: exploration.name, path: '', step: 'state', severity: 'info', kind: 'state', error: message, suggestion, source: 'explore' }))
   }
 
   const { lane, done } = await runner.explorationEnv({ baseUrl, workers })

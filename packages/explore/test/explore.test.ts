@@ -1,4 +1,4 @@
-import { type ActionSource, ConfigError, type ExplorationResult, PLUGIN_API_VERSION, action, definePlugin, invariant } from '@venomqa/core'
+import { type ActionSource, ConfigError, DefinitionError, type ExplorationResult, PLUGIN_API_VERSION, action, definePlugin, invariant } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService, type RunningProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { explore } from '../src'
@@ -144,6 +144,23 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     const r = await exploreShop(shopExploration({ actions: [createProduct, source] }), env)
     expect(r.coverage.map((c) => c.action)).toEqual(['create_product', 'create_order', 'refund', 'ship'])
     expect(r.violations.length).toBe(2)
+  })
+
+  it('refuses action sources that give no action, before any request: nothing explored is not a pass', async () => {
+    const empty: ActionSource = { kind: 'action-source', name: 'no actions', load: async () => [] }
+    const before = await dumpDatabase(env.databaseUrl)
+    // Without a state backend too: what the definition lacks is told first.
+    for (const state of [undefined, false] as const) {
+      const runner = shopRunner(env.databaseUrl, env.baseUrl, state === false ? { state } : {})
+      try {
+        const error = await explore(shopExploration({ actions: [empty, empty] }), { runner, root: process.cwd(), emitDir: false }).catch((e) => e)
+        expect(error).toBeInstanceOf(DefinitionError)
+        expect(error.message).toBe('exploration "shop": there is no action to explore: source "no actions", source "no actions" gave none')
+      } finally {
+        await runner.close()
+      }
+    }
+    expect(await dumpDatabase(env.databaseUrl)).toBe(before)
   })
 
   it('Ctrl-C mid-exploration: rolls back, releases, returns a partial result marked interrupted, the database as at the start', async () => {

@@ -103,6 +103,10 @@ describe('exploration on several workers, merged', () => {
   it('the root edges dealt among 2 and 3 workers: the merged counts and coverage are the one-worker run', async () => {
     const one = await run(wide)
     expect(one.stats.transitions).toBe(25)
+    // No state backend: prefix replay, said once as info, with the fix rather than a failed backend's advice.
+    expect(one.issues.map((i) => [i.severity, i.step, i.suggestion])).toEqual([
+      ['info', 'state', expect.stringMatching(/^Add a state backend that can roll back the system under test .* so that every path starts from the same state\.$/)],
+    ])
     for (const workers of [2, 3]) {
       const r = await run(wide, { workers })
       expect(outline(r), `${workers} workers`).toEqual(outline(one))

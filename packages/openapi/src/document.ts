@@ -46,6 +46,7 @@ export async function loadDocument(source: string, options: { root: string }): P
   const text = await readSource(source, location)
   const raw = parseText(source, text)
   checkVersion(source, raw)
+  checkPaths(source, raw)
   checkLocalRefs(source, raw)
   let document: OpenApiDocument
   try {
@@ -113,6 +114,27 @@ function checkVersion(source: string, raw: Record<string, unknown>): void {
   if (typeof version === 'string' && /^3\.[01]\./.test(version)) return
   const got = raw.swagger ? `Swagger ${String(raw.swagger)}` : version === undefined ? 'no "openapi" field' : `openapi ${JSON.stringify(version)}`
   throw new ConfigError(`${source}#/openapi: OpenAPI 3.0 or 3.1 expected, got ${got}`, { where: source })
+}
+
+const OPERATION_KEYS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
+
+/**
+ * `paths` holds path items and they hold operations, all objects. The parser resolves `$ref`s and does
+ * not look at the rest: a `paths` of the wrong type would otherwise read as a document with no operation.
+ */
+function checkPaths(source: string, raw: Record<string, unknown>): void {
+  const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v)
+  const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v)
+  const refuse = (pointer: string, what: string, got: unknown) =>
+    new ConfigError(`${source}#${pointer}: expected ${what}, got ${kindOf(got)}`, { where: `${source}#${pointer}` })
+  if (raw.paths === undefined) return
+  if (!isObject(raw.paths)) throw refuse('/paths', 'an object of path items', raw.paths)
+  for (const [p, item] of Object.entries(raw.paths)) {
+    const at = `/paths/${escapePointer(p)}`
+    if (!isObject(item)) throw refuse(at, 'a path item (an object)', item)
+    for (const method of OPERATION_KEYS)
+      if (item[method] !== undefined && !isObject(item[method])) throw refuse(`${at}/${method}`, 'an operation (an object)', item[method])
+  }
 }
 
 /**

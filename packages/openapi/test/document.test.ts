@@ -4,7 +4,7 @@
  * document or the selection is a ConfigError naming the file and the place, and exit 2 through the CLI.
  */
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
@@ -57,6 +57,12 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     const dangling = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Nope' } } } } } } } } }
     await writeFile(path.join(dir, 'dangling.json'), JSON.stringify(dangling, null, 2))
     await writeFile(path.join(dir, 'ok.json'), JSON.stringify({ ...dangling, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } } } }))
+    await writeFile(path.join(dir, 'paths-number.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: 5 }))
+    await writeFile(path.join(dir, 'operation-string.yaml'), 'openapi: 3.0.3\ninfo: { title: t, version: "1" }\npaths:\n  /things/{id}:\n    get: listThings\n')
+    // Beside a config that selects nothing, so that what the document lacks is all there is to report.
+    await mkdir(path.join(dir, 'bare'))
+    await writeFile(path.join(dir, 'bare/no-operations.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {} }))
+    await writeFile(path.join(dir, 'bare/venomqa.json'), JSON.stringify({ baseUrl: 'http://127.0.0.1:9' }))
     await writeFile(path.join(dir, 'venomqa.json'), JSON.stringify({ baseUrl: 'http://127.0.0.1:9', openapi: { include: ['listThings', 'deleteEverything'] } }))
   })
   afterAll(() => rm(dir, { recursive: true, force: true }))
@@ -66,6 +72,9 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     ['broken.yaml', /^broken\.yaml:4:1: not valid YAML/],
     ['dangling.json', /^dangling\.json#\/paths\/~1things\/get\/responses\/200\/content\/application~1json\/schema\/\$ref: "#\/components\/schemas\/Nope" points to nothing/],
     ['missing.json', /^cannot read the OpenAPI document missing\.json: no such file/],
+    // Read as a document without operations, these would explore nothing and pass.
+    ['paths-number.json', /^paths-number\.json#\/paths: expected an object of path items, got number$/],
+    ['operation-string.yaml', /^operation-string\.yaml#\/paths\/~1things~1\{id\}\/get: expected an operation \(an object\), got string$/],
   ])('%s', async (file, message) => {
     const err = await loadDocument(file, { root: dir }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)
@@ -82,9 +91,12 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     ['broken.json', 'broken.json:3:13'],
     ['dangling.json', 'dangling.json#/paths/~1things/get/responses/200/content/application~1json/schema/$ref'],
     ['ok.json', 'include names "deleteEverything"'],
+    ['paths-number.json', 'paths-number.json#/paths: expected an object of path items'],
+    // A document with no operation is not a search that found nothing: exit 2, never a pass.
+    ['bare/no-operations.json', 'there is no action to explore: source "openapi:no-operations.json" gave none'],
   ])('venomqa explore --openapi %s: exit 2, naming the place', async (file, place) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'packages/cli/dist/bin.js'), 'explore', '--openapi', file, '--no-emit'], {
-      cwd: dir,
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'packages/cli/dist/bin.js'), 'explore', '--openapi', path.basename(file), '--no-emit'], {
+      cwd: path.join(dir, path.dirname(file)),
       env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
