@@ -98,6 +98,11 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expectRefused(await p.venomqa(['run', 'ping', '--grep', 'x', '--tag', 'smoke']), /venomqa: no journey matches "ping", --grep x, --tag smoke; known: ping\n$/)
   })
 
+  it('venomqa report on a file that is not JSON says so in one line', async () => {
+    const p = await project({ 'results.json': 'hello\nworld\n' })
+    expectRefused(await p.venomqa(['report', 'results.json']), /^venomqa: results\.json is not JSON: [^\n]*is not valid JSON\n$/)
+  })
+
   it('two reporters that would write one file are refused before the run', async () => {
     const p = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n' })
     expectRefused(

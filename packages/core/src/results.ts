@@ -367,7 +367,8 @@ export function* walkSteps(nodes: readonly NodeResult[], pathName = 'main'): Gen
  */
 export function assertRunResult(value: unknown, source = 'results'): asserts value is RunResult {
   const v = value as Omit<Partial<RunResult>, 'schemaVersion'> & { schemaVersion?: number }
-  if (!v || typeof v !== 'object') throw new Error(`${source}: not a VenomQA results object`)
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${source}: not a VenomQA results object`)
+  if (v.schemaVersion === undefined) throw new Error(`${source}: not a VenomQA results file (it has no schemaVersion)`)
   if (!READABLE_SCHEMA_VERSIONS.includes(v.schemaVersion as number)) {
     const readable = `${READABLE_SCHEMA_VERSIONS.slice(0, -1).join(', ')} and ${READABLE_SCHEMA_VERSIONS.at(-1)}`
     throw new Error(`${source}: schemaVersion ${String(v.schemaVersion)} is not supported (this version reads ${readable})`)

@@ -49,4 +49,9 @@ describe('results files', () => {
     expect(v1).toMatchObject({ schemaVersion: 3, explorations: [] })
     expect(() => assertRunResult({ schemaVersion: 4, journeys: [] }, 'old.json')).toThrow('old.json: schemaVersion 4 is not supported (this version reads 1, 2 and 3)')
   })
+
+  it('JSON that is no results file is called that, not an unsupported version', () => {
+    expect(() => assertRunResult({ name: 'my-app', version: '1.0.0' }, 'package.json')).toThrow('package.json: not a VenomQA results file (it has no schemaVersion)')
+    expect(() => assertRunResult([{ schemaVersion: 3 }], 'list.json')).toThrow('list.json: not a VenomQA results object')
+  })
 })

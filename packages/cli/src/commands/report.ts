@@ -22,7 +22,8 @@ export async function readResults(file: string, cwd: string): Promise<RunResult>
   try {
     value = JSON.parse(text)
   } catch (err) {
-    throw new UserError('E_RESULTS', `${file} is not JSON: ${errorMessage(err)}`, { where: file })
+    // V8's message quotes the start of the text, line breaks and all: one line of it is enough.
+    throw new UserError('E_RESULTS', `${file} is not JSON: ${errorMessage(err).replace(/\s+/g, ' ')}`, { where: file })
   }
   try {
     assertRunResult(value, file)
