@@ -32,7 +32,7 @@ export async function runSetup(env: LaneEnv, steps: readonly JourneyNode[], retr
         severity: outcome.kind === 'aborted' ? 'info' : 'critical',
         kind: outcome.kind,
         error: `setup step "${node.name}" failed, so nothing was explored: ${outcome.message}`,
-        ...(outcome.suggestion ? { suggestion: outcome.suggestion } : {}),
+        suggestion: outcome.suggestion,
         source: 'step',
         request: result.shown?.request,
         response: result.shown?.response,

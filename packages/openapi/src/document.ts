@@ -116,7 +116,8 @@ function checkVersion(source: string, raw: Record<string, unknown>): void {
   throw new ConfigError(`${source}#/openapi: OpenAPI 3.0 or 3.1 expected, got ${got}`, { where: source })
 }
 
-const OPERATION_KEYS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
+/** The keys of a path item that hold an operation, in the order the specification lists them. */
+export const OPERATION_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
 
 /**
  * `paths` holds path items and they hold operations, all objects. The parser resolves `$ref`s and does
@@ -132,7 +133,7 @@ function checkPaths(source: string, raw: Record<string, unknown>): void {
   for (const [p, item] of Object.entries(raw.paths)) {
     const at = `/paths/${escapePointer(p)}`
     if (!isObject(item)) throw refuse(at, 'a path item (an object)', item)
-    for (const method of OPERATION_KEYS)
+    for (const method of OPERATION_METHODS)
       if (item[method] !== undefined && !isObject(item[method])) throw refuse(`${at}/${method}`, 'an operation (an object)', item[method])
   }
 }

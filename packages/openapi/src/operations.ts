@@ -1,4 +1,4 @@
-import type { JsonSchema, OpenApiDocument } from './document'
+import { type JsonSchema, OPERATION_METHODS, type OpenApiDocument } from './document'
 
 export type HttpMethodName = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'PATCH' | 'TRACE'
 
@@ -41,15 +41,13 @@ export interface Operation {
   secured: boolean
 }
 
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const
-
 /** Every operation of a dereferenced document, in the document's order. */
 export function operations(doc: OpenApiDocument): Operation[] {
   const out: Operation[] = []
   for (const [p, item] of Object.entries(doc.paths ?? {})) {
     if (!item || typeof item !== 'object') continue
     const shared = (item as { parameters?: unknown[] }).parameters ?? []
-    for (const method of METHODS) {
+    for (const method of OPERATION_METHODS) {
       const op = (item as Record<string, any>)[method]
       if (!op || typeof op !== 'object') continue
       const m = method.toUpperCase() as HttpMethodName

@@ -13,6 +13,8 @@ export interface IssueFields {
   severity: Severity
   kind: ErrorKind
   error: string
+  /** The error's own suggestion (see suggestionForError); without one, makeIssue gives the kind's. */
+  suggestion?: string
   source: string
   request?: Issue['request']
   response?: Issue['response']
@@ -83,7 +85,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       severity: isFaultOfTheTest(outcome) ? 'critical' : 'high',
       kind: outcome.kind,
       error: attempt > 1 ? `${outcome.message} (after ${attempt} attempts)` : outcome.message,
-      ...(outcome.suggestion ? { suggestion: outcome.suggestion } : {}),
+      suggestion: outcome.suggestion,
       source: 'step',
       request: result.request,
       response: result.response,
