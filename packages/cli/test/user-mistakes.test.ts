@@ -100,7 +100,7 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
 
   it('venomqa report on a file that is not JSON says so in one line', async () => {
     const p = await project({ 'results.json': 'hello\nworld\n' })
-    expectRefused(await p.venomqa(['report', 'results.json']), /^venomqa: results\.json is not JSON: [^\n]*is not valid JSON\n$/)
+    expectRefused(await p.venomqa(['report', 'results.json']), /^venomqa: results\.json is not JSON: [^\n]*is not valid JSON \(a results file is what venomqa run --save writes\)\n$/)
   })
 
   it('two reporters that would write one file are refused before the run', async () => {

@@ -23,7 +23,9 @@ export async function readResults(file: string, cwd: string): Promise<RunResult>
     value = JSON.parse(text)
   } catch (err) {
     // V8's message quotes the start of the text, line breaks and all: one line of it is enough.
-    throw new UserError('E_RESULTS', `${file} is not JSON: ${errorMessage(err).replace(/\s+/g, ' ')}`, { where: file })
+    throw new UserError('E_RESULTS', `${file} is not JSON: ${errorMessage(err).replace(/\s+/g, ' ')} (a results file is what venomqa run --save writes)`, {
+      where: file,
+    })
   }
   try {
     assertRunResult(value, file)
