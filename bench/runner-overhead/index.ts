@@ -7,6 +7,8 @@
  *   library  one journey of 1,500 steps through createRunner().run()
  *   cli      the same journey as a `.journey.ts`, through `venomqa run`
  *   pactum   the same flow written for Pactum
+ *   library + console   the library with the console reporter `venomqa run` prints with (in no target: it
+ *            splits what the CLI itself costs from what printing a line per step costs)
  *
  * Whole process is node start to exit at N=500. The cost per added request comes from the difference
  * between N=500 and N=2000 (in-process time, so start-up cancels out). Peak memory is the process's max RSS
@@ -41,6 +43,7 @@ interface Variant {
   label: string
   args: string[]
   cwd?: string
+  env?: NodeJS.ProcessEnv
   /** Also run at N=2000, for the cost per added request. */
   perRequest: boolean
 }
@@ -50,6 +53,9 @@ const variants: Variant[] = [
   { name: 'client', label: 'VenomQA client only', args: script('client.mjs'), perRequest: true },
   { name: 'library', label: 'VenomQA library API', args: script('venom.mjs'), perRequest: true },
   { name: 'cli', label: 'VenomQA `venomqa run`', args: [CLI, 'run', '--base-url', target], cwd: project, perRequest: false },
+  // Not in a target: the library with the console `venomqa run` prints with, to tell what the CLI costs
+  // from what printing a line per step costs.
+  { name: 'libconsole', label: 'library + console', args: script('venom.mjs'), env: { BENCH_CONSOLE: '1' }, perRequest: false },
   { name: 'pactum', label: 'Pactum 3.9.1', args: script('pactum.mjs'), perRequest: false },
 ]
 
@@ -61,14 +67,15 @@ interface Sample {
 }
 
 function runOnce(v: Variant, n: number): Sample {
-  const env: NodeJS.ProcessEnv = { ...process.env, TARGET: target, N: String(n), NO_COLOR: '1', CI: 'true' }
+  const env: NodeJS.ProcessEnv = { ...process.env, TARGET: target, N: String(n), NO_COLOR: '1', CI: 'true', ...v.env }
   for (const k of Object.keys(env)) if (k.startsWith('VENOMQA_')) delete env[k]
   const t0 = performance.now()
   const r = spawnSync(process.execPath, ['--import', path.join(here, 'usage.mjs'), ...v.args], { cwd: v.cwd ?? here, env, encoding: 'utf8', maxBuffer: 64 << 20 })
   const wallMs = performance.now() - t0
   if (r.status !== 0) throw new Error(`${v.name} (N=${n}) exited ${r.status}:\n${r.stderr}\n${r.stdout.slice(-2000)}`)
   const usage = JSON.parse(/BENCH_USAGE (.*)/.exec(r.stderr)![1]!)
-  const inner = v.name === 'cli' ? undefined : JSON.parse(r.stdout).innerMs
+  // The scripts print their result last, after the console's lines when it is attached.
+  const inner = v.name === 'cli' ? undefined : JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('\n') + 1)).innerMs
   return { wallMs, innerMs: inner, ...usage }
 }
 
@@ -130,6 +137,8 @@ ratio('library / raw, per added request', paired((r) => perRequestIn('library', 
 ratio('library / Pactum, whole process', paired((r) => sample('library', SMALL, r).wallMs / sample('pactum', SMALL, r).wallMs), 0.85)
 ratio('venomqa run / library, whole process', paired((r) => sample('cli', SMALL, r).wallMs / sample('library', SMALL, r).wallMs), 1.1)
 ratio('library / raw, peak memory (1,500 steps)', paired((r) => sample('library', SMALL, r).maxRssKb / sample('raw', SMALL, r).maxRssKb), 1.2)
+const aside = paired((r) => sample('cli', SMALL, r).wallMs / sample('libconsole', SMALL, r).wallMs)
+console.log(`| ${'(no target) venomqa run / library + console'.padEnd(46)} | ${`${aside.median.toFixed(2)}x`.padStart(6)} | ${`${aside.low.toFixed(2)}-${aside.high.toFixed(2)}x`.padStart(11)} |          |        |`)
 console.log('')
 // Wall time on a busy machine hides work that CPU time shows: both are printed.
 const client = rows.client!

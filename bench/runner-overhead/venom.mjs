@@ -1,6 +1,6 @@
 // The same flow as one VenomQA journey of 3 x N dependent steps, run by @venomqa/runner.
 import { assertStatus, journey, step } from '@venomqa/core'
-import { createRunner } from '@venomqa/runner'
+import { builtinReporters, createRunner } from '@venomqa/runner'
 const n = Number(process.env.N)
 const steps = []
 for (let i = 0; i < n; i++) {
@@ -20,7 +20,9 @@ for (let i = 0; i < n; i++) {
 }
 // bench/cli-phases gives its phases plugin here, to split this process's time as it splits `venomqa run`'s.
 const plugins = process.env.BENCH_PLUGIN ? [(await import(process.env.BENCH_PLUGIN)).default] : []
-const runner = createRunner({ baseUrl: process.env.TARGET, plugins })
+// BENCH_CONSOLE: the console reporter `venomqa run` prints with, a line per step on stdout, before the result.
+const reporters = process.env.BENCH_CONSOLE ? [builtinReporters.console({ options: {} })] : []
+const runner = createRunner({ baseUrl: process.env.TARGET, plugins, reporters })
 const t0 = performance.now()
 const result = await runner.run(journey('overhead', { steps }))
 const ms = performance.now() - t0
