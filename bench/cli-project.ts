@@ -44,3 +44,22 @@ export async function startItemsServer(): Promise<{ server: ChildProcess; target
   await new Promise((r) => server.once('message', r))
   return { server, target: `http://127.0.0.1:${port}` }
 }
+
+/**
+ * The environment a benched process runs in: this one with `extra`, less every VENOMQA_* variable of the
+ * shell, which would change what the CLI or the runner does from one developer's machine to the next.
+ */
+export function benchEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra }
+  for (const k of Object.keys(env)) if (k.startsWith('VENOMQA_')) delete env[k]
+  return env
+}
+
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+/** The median of per-round values with their quartiles: how far the rounds disagree shows how far to trust the median. */
+export function spread(xs: readonly number[]): { median: number; low: number; high: number } {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))]!
+  return { median: median(sorted), low: at(0.25), high: at(0.75) }
+}

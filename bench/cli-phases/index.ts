@@ -15,7 +15,7 @@ import { copyFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { CLI, ROOT, makeCliProject, requireBuiltCli, startItemsServer } from '../cli-project'
+import { CLI, ROOT, benchEnv, makeCliProject, median, requireBuiltCli, startItemsServer } from '../cli-project'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const OVERHEAD = path.join(ROOT, 'bench/runner-overhead')
@@ -41,15 +41,13 @@ const variants = [
 ]
 
 function runOnce(v: (typeof variants)[number]): Phases {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const env = benchEnv({
     TARGET: target,
     N: String(N),
     NO_COLOR: '1',
     CI: 'true',
     BENCH_PLUGIN: pathToFileURL(path.join(here, 'phases.mjs')).href,
-  }
-  for (const k of Object.keys(env)) if (k.startsWith('VENOMQA_')) delete env[k]
+  })
   const r = spawnSync(process.execPath, v.args, { cwd: v.cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 })
   const line = /BENCH_PHASES (.*)/.exec(r.stderr)
   if (r.status !== 0 || !line) throw new Error(`${v.name} exited ${r.status}:\n${r.stderr}\n${r.stdout.slice(-2000)}`)
@@ -68,7 +66,6 @@ try {
   rmSync(project, { recursive: true, force: true })
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const med = (name: string, phase: Phase, kind: 'wall' | 'cpu') => median(samples.get(name)!.map((s) => s[phase][kind]))
 const ms = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(0))
 

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { CLI as BIN, makeCliProject, requireBuiltCli } from '../cli-project'
+import { CLI as BIN, benchEnv, makeCliProject, median, requireBuiltCli } from '../cli-project'
 
 const N = Number(process.env.BENCH_N ?? 20)
 const TARGET_MS = 200
@@ -22,13 +22,7 @@ writeFileSync(
   "import { journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('s', ({ http }) => http.get('/'))] })\n",
 )
 
-const env = { ...process.env, NO_COLOR: '1' }
-for (const k of Object.keys(env)) if (k.startsWith('VENOMQA_')) delete env[k]
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]!
-}
+const env = benchEnv({ NO_COLOR: '1' })
 
 function time(label: string, args: string[]): number {
   spawnSync(process.execPath, args, { cwd: project, env }) // warm the file system cache

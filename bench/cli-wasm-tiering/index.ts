@@ -17,7 +17,7 @@ import { spawnSync } from 'node:child_process'
 import { copyFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { CLI, ROOT, makeCliProject, requireBuiltCli, startItemsServer } from '../cli-project'
+import { CLI, ROOT, benchEnv, makeCliProject, median, requireBuiltCli, spread, startItemsServer } from '../cli-project'
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7)
 const SIZES = [1, 10, 100, 500, 2000]
@@ -39,8 +39,7 @@ interface Sample {
 }
 
 function runOnce(nodeArgs: string[], n: number): Sample {
-  const env: NodeJS.ProcessEnv = { ...process.env, N: String(n), NO_COLOR: '1', CI: 'true' }
-  for (const k of Object.keys(env)) if (k.startsWith('VENOMQA_')) delete env[k]
+  const env = benchEnv({ N: String(n), NO_COLOR: '1', CI: 'true' })
   const t0 = performance.now()
   const r = spawnSync(process.execPath, [...nodeArgs, '--import', USAGE, CLI, 'run', '--base-url', target], {
     cwd: project,
@@ -67,12 +66,6 @@ try {
   rmSync(project, { recursive: true, force: true })
 }
 
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b)
-const median = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!
-const quartiles = (xs: number[]) => {
-  const s = sorted(xs)
-  return [s[Math.round(0.25 * (s.length - 1))]!, s[Math.round(0.75 * (s.length - 1))]!]
-}
 const of = (name: string, n: number) => samples.get(`${name}:${n}`)!
 
 console.log(`cli-wasm-tiering: venomqa run of the runner-overhead journey, median of ${ROUNDS} interleaved runs`)
@@ -88,10 +81,9 @@ console.log('|----------|--------------------|-------------------|--------------
 for (const n of SIZES) {
   const base = of('baseline', n)
   const up = of('tier-up', n)
-  const ratios = base.map((s, i) => s.wallMs / up[i]!.wallMs)
-  const [low, high] = quartiles(ratios)
+  const ratio = spread(base.map((s, i) => s.wallMs / up[i]!.wallMs))
   const ms = (xs: Sample[], pick: (s: Sample) => number) => median(xs.map(pick)).toFixed(0)
   console.log(
-    `| ${String(3 * n).padStart(8)} | ${ms(base, (s) => s.wallMs).padStart(18)} | ${ms(up, (s) => s.wallMs).padStart(17)} | ${`${median(ratios).toFixed(2)}x`.padStart(24)} | ${`${low!.toFixed(2)}-${high!.toFixed(2)}x`.padStart(11)} | ${ms(base, (s) => s.cpuMs).padStart(17)} | ${ms(up, (s) => s.cpuMs).padStart(16)} |`,
+    `| ${String(3 * n).padStart(8)} | ${ms(base, (s) => s.wallMs).padStart(18)} | ${ms(up, (s) => s.wallMs).padStart(17)} | ${`${ratio.median.toFixed(2)}x`.padStart(24)} | ${`${ratio.low.toFixed(2)}-${ratio.high.toFixed(2)}x`.padStart(11)} | ${ms(base, (s) => s.cpuMs).padStart(17)} | ${ms(up, (s) => s.cpuMs).padStart(16)} |`,
   )
 }

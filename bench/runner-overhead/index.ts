@@ -25,7 +25,7 @@ import { copyFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CLI, makeCliProject, requireBuiltCli, startItemsServer } from '../cli-project'
+import { CLI, benchEnv, makeCliProject, median, requireBuiltCli, spread, startItemsServer } from '../cli-project'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const ROUNDS = Number(process.env.ROUNDS ?? 5)
@@ -67,8 +67,7 @@ interface Sample {
 }
 
 function runOnce(v: Variant, n: number): Sample {
-  const env: NodeJS.ProcessEnv = { ...process.env, TARGET: target, N: String(n), NO_COLOR: '1', CI: 'true', ...v.env }
-  for (const k of Object.keys(env)) if (k.startsWith('VENOMQA_')) delete env[k]
+  const env = benchEnv({ TARGET: target, N: String(n), NO_COLOR: '1', CI: 'true', ...v.env })
   const t0 = performance.now()
   const r = spawnSync(process.execPath, ['--import', path.join(here, 'usage.mjs'), ...v.args], { cwd: v.cwd ?? here, env, encoding: 'utf8', maxBuffer: 64 << 20 })
   const wallMs = performance.now() - t0
@@ -95,7 +94,6 @@ try {
   rmSync(project, { recursive: true, force: true })
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 const stat = (name: string, n: number, pick: (s: Sample) => number) => median(samples.get(`${name}:${n}`)!.map(pick))
 const row = (v: Variant) => ({
   wall: stat(v.name, SMALL, (s) => s.wallMs),
@@ -107,12 +105,8 @@ const row = (v: Variant) => ({
 // One round's sample of a variant (rounds are 0-based here: the warm-up round is not kept).
 const sample = (name: string, n: number, round: number) => samples.get(`${name}:${n}`)![round]!
 const perRequestIn = (name: string, round: number) => (sample(name, LARGE, round).innerMs! - sample(name, SMALL, round).innerMs!) / (3 * (LARGE - SMALL))
-/** A ratio per round, its median and quartiles: how far the rounds disagree shows how far to trust the median. */
-const paired = (ratioIn: (round: number) => number) => {
-  const sorted = Array.from({ length: ROUNDS }, (_, r) => ratioIn(r)).sort((a, b) => a - b)
-  const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))]!
-  return { median: median(sorted), low: at(0.25), high: at(0.75) }
-}
+/** A ratio per round, its median and quartiles. */
+const paired = (ratioIn: (round: number) => number) => spread(Array.from({ length: ROUNDS }, (_, r) => ratioIn(r)))
 const rows = Object.fromEntries(variants.map((v) => [v.name, row(v)])) as Record<string, ReturnType<typeof row>>
 const { raw, library, cli, pactum } = rows as Required<typeof rows>
 
@@ -127,9 +121,10 @@ for (const v of variants) {
   console.log(`| ${v.label.padEnd(21)} | ${f(r.wall / 1000, 3).padStart(17)} | ${f(r.cpu / 1000, 3).padStart(15)} | ${f(r.rssMiB, 1).padStart(14)} | ${f(r.perRequest, 3).padStart(22)} | ${f(r.perRequestCpu, 3).padStart(12)} |`)
 }
 console.log('')
-const ratio = (label: string, r: ReturnType<typeof paired>, target: number) =>
+/** One row of the ratio table; without a target, the row only informs. */
+const ratio = (label: string, r: ReturnType<typeof paired>, target?: number) =>
   console.log(
-    `| ${label.padEnd(46)} | ${`${r.median.toFixed(2)}x`.padStart(6)} | ${`${r.low.toFixed(2)}-${r.high.toFixed(2)}x`.padStart(11)} | <= ${target.toFixed(2)}x | ${r.median <= target ? 'met' : `missed by ${((r.median / target - 1) * 100).toFixed(0)}%`} |`,
+    `| ${label.padEnd(46)} | ${`${r.median.toFixed(2)}x`.padStart(6)} | ${`${r.low.toFixed(2)}-${r.high.toFixed(2)}x`.padStart(11)} | ${target === undefined ? '        ' : `<= ${target.toFixed(2)}x`} | ${target === undefined ? '      ' : r.median <= target ? 'met' : `missed by ${((r.median / target - 1) * 100).toFixed(0)}%`} |`,
   )
 console.log('| ratio                                          | median | quartiles   | target   | result |')
 console.log('|------------------------------------------------|--------|-------------|----------|--------|')
@@ -137,8 +132,7 @@ ratio('library / raw, per added request', paired((r) => perRequestIn('library', 
 ratio('library / Pactum, whole process', paired((r) => sample('library', SMALL, r).wallMs / sample('pactum', SMALL, r).wallMs), 0.85)
 ratio('venomqa run / library, whole process', paired((r) => sample('cli', SMALL, r).wallMs / sample('library', SMALL, r).wallMs), 1.1)
 ratio('library / raw, peak memory (1,500 steps)', paired((r) => sample('library', SMALL, r).maxRssKb / sample('raw', SMALL, r).maxRssKb), 1.2)
-const aside = paired((r) => sample('cli', SMALL, r).wallMs / sample('libconsole', SMALL, r).wallMs)
-console.log(`| ${'(no target) venomqa run / library + console'.padEnd(46)} | ${`${aside.median.toFixed(2)}x`.padStart(6)} | ${`${aside.low.toFixed(2)}-${aside.high.toFixed(2)}x`.padStart(11)} |          |        |`)
+ratio('(no target) venomqa run / library + console', paired((r) => sample('cli', SMALL, r).wallMs / sample('libconsole', SMALL, r).wallMs))
 console.log('')
 // Wall time on a busy machine hides work that CPU time shows: both are printed.
 const client = rows.client!

@@ -16,17 +16,15 @@ export const BASELINE_WASM_FLAGS = ['--no-wasm-dynamic-tiering', '--no-wasm-tier
  * these flags in NODE_OPTIONS, so the process's own arguments are the only place to look.
  */
 export function chosenWasmTiering(execArgv: readonly string[]): boolean {
-  return execArgv.some((arg) => /^--(?:no-)?(?:wasm|liftoff)[-_]/.test(arg) || /^--(?:no-)?liftoff$/.test(arg))
+  return execArgv.some((arg) => /^--(?:no-)?(?:wasm[-_]|liftoff(?:$|[-_=]))/.test(arg))
 }
 
 /**
  * Keep this process's WebAssembly on the baseline tier, unless the user chose otherwise. Must run before
- * anything compiles a WebAssembly module (undici compiles llhttp when the runner loads it). Returns
- * whether the flags were set.
+ * anything compiles a WebAssembly module (undici compiles llhttp when the runner loads it).
  */
-export async function keepWasmOnBaselineTier(execArgv: readonly string[] = process.execArgv): Promise<boolean> {
-  if (chosenWasmTiering(execArgv)) return false
+export async function keepWasmOnBaselineTier(execArgv: readonly string[] = process.execArgv): Promise<void> {
+  if (chosenWasmTiering(execArgv)) return
   const { setFlagsFromString } = await import('node:v8')
   for (const flag of BASELINE_WASM_FLAGS) setFlagsFromString(flag)
-  return true
 }
