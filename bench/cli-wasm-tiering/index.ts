@@ -1,11 +1,14 @@
 /**
- * What keeping WebAssembly on V8's baseline tier does to `venomqa run` (packages/cli/src/wasm-tiering.ts).
- * The runner-overhead journey at 3, 30, 300, 1,500 and 6,000 dependent requests, each size both ways,
- * interleaved in one run:
+ * How `venomqa run` compiles WebAssembly (packages/cli/src/wasm-tiering.ts). The runner-overhead journey at
+ * 3, 30, 300, 1,500 and 6,000 dependent requests, each size three ways, interleaved in one run:
  *
- *   baseline   the CLI as shipped: WebAssembly (undici's llhttp) stays on Liftoff
+ *   shipped    the CLI as it is: a run of fewer than 300 steps keeps WebAssembly (undici's llhttp) on
+ *              Liftoff, set just before the run; a longer one gets V8's default
  *   tier-up    `node --wasm-dynamic-tiering venomqa run`: the user chose V8's default, so the CLI leaves
  *              it alone and V8 optimises llhttp with TurboFan once it is warm
+ *   baseline   `node --no-wasm-dynamic-tiering --no-wasm-tier-up venomqa run`: Liftoff at every size, set
+ *              from the start (what the CLI did before: a flag set at start-up also costs Node's built-in
+ *              code cache, see wasm-tiering.ts)
  *
  * Whole process, wall and CPU (all threads, read at exit: a compile still running then is not counted,
  * though the process waits for it). Medians of ROUNDS (default 7) after a warm-up round; the ratio is the
@@ -29,8 +32,9 @@ copyFileSync(path.join(ROOT, 'bench/runner-overhead/overhead.journey.ts'), path.
 const { server, target } = await startItemsServer()
 
 const variants = [
-  { name: 'baseline', nodeArgs: [] as string[] },
+  { name: 'shipped', nodeArgs: [] as string[] },
   { name: 'tier-up', nodeArgs: ['--wasm-dynamic-tiering'] },
+  { name: 'baseline', nodeArgs: ['--no-wasm-dynamic-tiering', '--no-wasm-tier-up'] },
 ]
 
 interface Sample {
@@ -76,14 +80,23 @@ console.log(
     .join(' ')}`,
 )
 console.log('')
-console.log('| requests | baseline wall (ms) | tier-up wall (ms) | baseline / tier-up, wall | quartiles   | baseline CPU (ms) | tier-up CPU (ms) |')
-console.log('|----------|--------------------|-------------------|--------------------------|-------------|-------------------|------------------|')
+console.log(
+  '| requests | shipped wall (ms) | tier-up wall (ms) | baseline wall (ms) | shipped / tier-up | quartiles   | shipped / baseline | quartiles   | CPU: shipped / tier-up / baseline (ms) |',
+)
+console.log(
+  '|----------|-------------------|-------------------|--------------------|-------------------|-------------|--------------------|-------------|----------------------------------------|',
+)
 for (const n of SIZES) {
-  const base = of('baseline', n)
-  const up = of('tier-up', n)
-  const ratio = spread(base.map((s, i) => s.wallMs / up[i]!.wallMs))
+  const [shipped, up, base] = ['shipped', 'tier-up', 'baseline'].map((name) => of(name, n))
+  const ratio = (other: Sample[]) => {
+    const r = spread(shipped!.map((s, i) => s.wallMs / other[i]!.wallMs))
+    return [`${r.median.toFixed(2)}x`, `${r.low.toFixed(2)}-${r.high.toFixed(2)}x`]
+  }
   const ms = (xs: Sample[], pick: (s: Sample) => number) => median(xs.map(pick)).toFixed(0)
+  const [vsUp, vsUpQ] = ratio(up!)
+  const [vsBase, vsBaseQ] = ratio(base!)
+  const cpu = [shipped!, up!, base!].map((xs) => ms(xs, (s) => s.cpuMs)).join(' / ')
   console.log(
-    `| ${String(3 * n).padStart(8)} | ${ms(base, (s) => s.wallMs).padStart(18)} | ${ms(up, (s) => s.wallMs).padStart(17)} | ${`${ratio.median.toFixed(2)}x`.padStart(24)} | ${`${ratio.low.toFixed(2)}-${ratio.high.toFixed(2)}x`.padStart(11)} | ${ms(base, (s) => s.cpuMs).padStart(17)} | ${ms(up, (s) => s.cpuMs).padStart(16)} |`,
+    `| ${String(3 * n).padStart(8)} | ${ms(shipped!, (s) => s.wallMs).padStart(17)} | ${ms(up!, (s) => s.wallMs).padStart(17)} | ${ms(base!, (s) => s.wallMs).padStart(18)} | ${vsUp!.padStart(17)} | ${vsUpQ!.padStart(11)} | ${vsBase!.padStart(18)} | ${vsBaseQ!.padStart(11)} | ${cpu.padStart(38)} |`,
   )
 }

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { dropOutputOnClosedPipe } from './closed-pipe'
-import { keepWasmOnBaselineTier } from './wasm-tiering'
 
 // The `venomqa` executable. `--version` answers without loading anything else; every command loads
 // what it needs when it runs (see program.ts).
@@ -10,9 +9,6 @@ async function start(argv: string[]): Promise<void> {
     process.stdout.write(`${cliVersion()}\n`)
     return
   }
-  // Before anything loads undici (see wasm-tiering.ts): a short run no longer waits at exit for V8 to
-  // finish optimising an HTTP parser it will not use again.
-  await keepWasmOnBaselineTier()
   for (const stream of [process.stdout, process.stderr]) dropOutputOnClosedPipe(stream)
   const finished = await guardProcess(argv.includes('--debug'))
   const { main } = await import('./program')

@@ -1,14 +1,23 @@
+import type { Journey, JourneyNode } from '@venomqa/core'
+
 /**
  * The V8 flags that keep WebAssembly on Liftoff, V8's baseline compiler, with no optimising tier-up.
  *
  * Why: undici parses HTTP with llhttp compiled to WebAssembly. After a few requests V8 starts optimising
- * llhttp's one large state-machine function with TurboFan on a background thread: 250 to 330 ms of CPU
- * on a two-core machine. A process that ends before that compile does waits for it, because exit joins
- * V8's worker threads: a `venomqa run` of a few requests spent about 200 ms of its 450 ms waiting there.
- * In a longer run the compile competes with the run and the API for the cores. Liftoff's code parses a
- * response about as fast in these runs: bench/cli-wasm-tiering measures both ways.
+ * llhttp's one large state-machine function with TurboFan on a background thread: 100 to 330 ms of CPU,
+ * by how busy the machine is. A process that ends before that compile does waits for it, because exit
+ * joins V8's worker threads: a `venomqa run` of a few requests spent a third of its time waiting there.
+ * A longer run gains from the optimised parser once the compile is done, on a machine with a core to
+ * spare: bench/cli-wasm-tiering measures both ways at five sizes.
  */
 export const BASELINE_WASM_FLAGS = ['--no-wasm-dynamic-tiering', '--no-wasm-tier-up'] as const
+
+/**
+ * Runs of fewer planned steps than this keep WebAssembly on the baseline tier; longer ones get V8's
+ * default. Where the two meet in bench/cli-wasm-tiering: at 300 requests both take the same time, below
+ * it the baseline tier is faster (a third at 30), above it V8's default (8% at 1,500 with a core free).
+ */
+export const BASELINE_TIER_MAX_STEPS = 300
 
 /**
  * Whether the user chose how V8 compiles WebAssembly in this process (`node --wasm-dynamic-tiering
@@ -19,12 +28,23 @@ export function chosenWasmTiering(execArgv: readonly string[]): boolean {
   return execArgv.some((arg) => /^--(?:no-)?(?:wasm[-_]|liftoff(?:$|[-_=]))/.test(arg))
 }
 
+/** How many steps a run of these journeys starts: every step of every path of every branch, times repeatEach. */
+export function plannedSteps(journeys: readonly Journey[], repeatEach = 1): number {
+  const count = (nodes: readonly JourneyNode[]): number =>
+    nodes.reduce((n, node) => n + (node.kind === 'step' ? 1 : node.kind === 'branch' ? node.paths.reduce((p, path) => p + count(path.steps), 0) : 0), 0)
+  return journeys.reduce((n, j) => n + count(j.steps), 0) * repeatEach
+}
+
 /**
- * Keep this process's WebAssembly on the baseline tier, unless the user chose otherwise. Must run before
- * anything compiles a WebAssembly module (undici compiles llhttp when the runner loads it).
+ * Keep this process's WebAssembly on the baseline tier when the run is short (`steps` below
+ * BASELINE_TIER_MAX_STEPS) and the user chose nothing. Called just before the run, not at start-up:
+ * changing a V8 flag changes the hash V8 checks Node's built-in code cache against, so every built-in
+ * module loaded after it is compiled from source (about 20 ms more before a run, measured). By the run
+ * they are loaded; llhttp is compiled at the first request, so the flags still reach it.
  */
-export async function keepWasmOnBaselineTier(execArgv: readonly string[] = process.execArgv): Promise<void> {
-  if (chosenWasmTiering(execArgv)) return
+export async function keepShortRunOnBaselineTier(steps: number, execArgv: readonly string[] = process.execArgv): Promise<boolean> {
+  if (steps >= BASELINE_TIER_MAX_STEPS || chosenWasmTiering(execArgv)) return false
   const { setFlagsFromString } = await import('node:v8')
   for (const flag of BASELINE_WASM_FLAGS) setFlagsFromString(flag)
+  return true
 }

@@ -4,7 +4,8 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BASELINE_WASM_FLAGS, chosenWasmTiering } from '../src/wasm-tiering'
+import { branch, checkpoint, journey, path as pathNode, step } from '@venomqa/core'
+import { BASELINE_TIER_MAX_STEPS, BASELINE_WASM_FLAGS, chosenWasmTiering, plannedSteps } from '../src/wasm-tiering'
 import { CLI_BIN, type Project, assertBuilt, cleanEnv, makeProject } from './helpers/project'
 
 describe('chosenWasmTiering: the user\'s own choice of how V8 compiles WebAssembly is kept', () => {
@@ -26,9 +27,25 @@ describe('chosenWasmTiering: the user\'s own choice of how V8 compiles WebAssemb
   })
 })
 
+describe('plannedSteps: how many steps a run starts, to tell a short run from a long one', () => {
+  const ok = () => undefined
+  it('counts every step of every path of every branch, nested, and repeatEach times', () => {
+    const j = journey('j', {
+      steps: [
+        step('a', ok),
+        checkpoint('c'),
+        branch('c', [pathNode('p1', [step('b', ok), checkpoint('d'), branch('d', [pathNode('q1', [step('e', ok)]), pathNode('q2', [step('f', ok), step('g', ok)])])]), pathNode('p2', [step('h', ok)])]),
+      ],
+    })
+    expect(plannedSteps([j])).toBe(6)
+    expect(plannedSteps([j, journey('k', { steps: [step.skip('s', ok)] })], 3)).toBe(21)
+    expect(plannedSteps([])).toBe(0)
+  })
+})
+
 // The real thing: the built CLI runs a journey of 30 requests through undici, with V8 tracing each
 // WebAssembly compile. Three requests are enough for V8's default to start optimising llhttp.
-describe('venomqa run keeps undici\'s WebAssembly on the baseline tier', () => {
+describe('venomqa run keeps undici\'s WebAssembly on the baseline tier in a short run', () => {
   let server: http.Server
   let baseUrl: string
   let project: Project
@@ -46,14 +63,17 @@ describe('venomqa run keeps undici\'s WebAssembly on the baseline tier', () => {
       path.join(project.dir, 'package.json'),
       JSON.stringify({ name: 'wasm-tiering', type: 'module' }),
     )
-    await writeFile(
-      path.join(project.dir, 'ping.journey.ts'),
-      [
-        "import { journey, step } from '@venomqa/core'",
-        "export default journey('ping', { steps: Array.from({ length: 30 }, (_, i) => step(`ping_${i}`, ({ http }) => http.get('/ping'))) })",
-        '',
-      ].join('\n'),
-    )
+    const pings = (name: string, count: number) =>
+      writeFile(
+        path.join(project.dir, `${name}.journey.ts`),
+        [
+          "import { journey, step } from '@venomqa/core'",
+          `export default journey('${name}', { steps: Array.from({ length: ${count} }, (_, i) => step(\`ping_\${i}\`, ({ http }) => http.get('/ping'))) })`,
+          '',
+        ].join('\n'),
+      )
+    await pings('ping', 30)
+    await pings('long', BASELINE_TIER_MAX_STEPS)
   })
   afterAll(async () => {
     await project?.remove()
@@ -61,9 +81,9 @@ describe('venomqa run keeps undici\'s WebAssembly on the baseline tier', () => {
   })
 
   /** `node <nodeArgs> venomqa run`, tracing WebAssembly compiles (asynchronously: the API runs in this process). */
-  const runTraced = (nodeArgs: string[]) =>
+  const runTraced = (nodeArgs: string[], file = 'ping.journey.ts') =>
     new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--trace-wasm-compilation-times', ...nodeArgs, CLI_BIN, 'run', 'ping.journey.ts', '--base-url', baseUrl], {
+      const child = spawn(process.execPath, ['--trace-wasm-compilation-times', ...nodeArgs, CLI_BIN, 'run', file, '--base-url', baseUrl], {
         cwd: project.dir,
         env: cleanEnv({ NO_COLOR: '1' }),
       })
@@ -74,12 +94,19 @@ describe('venomqa run keeps undici\'s WebAssembly on the baseline tier', () => {
       child.on('close', (code) => resolve({ code, out }))
     })
 
-  it('compiles llhttp with Liftoff and never with TurboFan', async () => {
+  it('compiles llhttp with Liftoff and never with TurboFan in a short run', async () => {
     const { code, out } = await runTraced([])
     expect(code, out).toBe(0)
     expect(out).toContain('30 passed of 30')
     expect(out).toMatch(/using Liftoff/)
     expect(out).not.toMatch(/using TurboFan/)
+  })
+
+  it(`leaves V8's default to a run of ${BASELINE_TIER_MAX_STEPS} steps or more, which gains from the optimised parser`, async () => {
+    const { code, out } = await runTraced([], 'long.journey.ts')
+    expect(code, out).toBe(0)
+    expect(out).toContain(`${BASELINE_TIER_MAX_STEPS} passed of ${BASELINE_TIER_MAX_STEPS}`)
+    expect(out).toMatch(/using TurboFan/)
   })
 
   it('leaves V8 as the user asked when node is given a wasm flag (and then V8 does optimise: the check can fail)', async () => {

@@ -12,6 +12,7 @@ import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from 
 import { parseFlagValues } from './flags'
 import { journeyShard } from '../shard/journeys'
 import { type ShardSpec, parseShard } from '../shard/split'
+import { keepShortRunOnBaselineTier, plannedSteps } from '../wasm-tiering'
 
 export interface RunFlags extends ConfigFlags {
   baseUrl?: string
@@ -55,6 +56,9 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
   // After the shard split, as Playwright does: each shard of a split reruns its own failures.
   const toRun = flags.lastFailed ? await lastFailedOnly(sharded, config.root, io) : sharded
   if (!toRun) return EXIT.OK
+  // Not for --watch, whose process lives on: a short run no longer waits at exit for V8 to finish
+  // optimising an HTTP parser it will not use again (see wasm-tiering.ts).
+  await keepShortRunOnBaselineTier(plannedSteps(toRun.map((j) => j.journey), repeatEach))
   return executeRun(config, toRun, flags, io, { shard, repeatEach })
 }
 
