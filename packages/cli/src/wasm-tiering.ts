@@ -30,9 +30,15 @@ export function chosenWasmTiering(execArgv: readonly string[]): boolean {
 
 /** How many steps a run of these journeys starts: every step of every path of every branch, times repeatEach. */
 export function plannedSteps(journeys: readonly Journey[], repeatEach = 1): number {
-  const count = (nodes: readonly JourneyNode[]): number =>
-    nodes.reduce((n, node) => n + (node.kind === 'step' ? 1 : node.kind === 'branch' ? node.paths.reduce((p, path) => p + count(path.steps), 0) : 0), 0)
-  return journeys.reduce((n, j) => n + count(j.steps), 0) * repeatEach
+  let steps = 0
+  const visit = (nodes: readonly JourneyNode[]) => {
+    for (const node of nodes) {
+      if (node.kind === 'step') steps++
+      else if (node.kind === 'branch') for (const path of node.paths) visit(path.steps)
+    }
+  }
+  for (const j of journeys) visit(j.steps)
+  return steps * repeatEach
 }
 
 /**
@@ -42,9 +48,8 @@ export function plannedSteps(journeys: readonly Journey[], repeatEach = 1): numb
  * module loaded after it is compiled from source (about 20 ms more before a run, measured). By the run
  * they are loaded; llhttp is compiled at the first request, so the flags still reach it.
  */
-export async function keepShortRunOnBaselineTier(steps: number, execArgv: readonly string[] = process.execArgv): Promise<boolean> {
-  if (steps >= BASELINE_TIER_MAX_STEPS || chosenWasmTiering(execArgv)) return false
+export async function keepShortRunOnBaselineTier(steps: number, execArgv: readonly string[] = process.execArgv): Promise<void> {
+  if (steps >= BASELINE_TIER_MAX_STEPS || chosenWasmTiering(execArgv)) return
   const { setFlagsFromString } = await import('node:v8')
   for (const flag of BASELINE_WASM_FLAGS) setFlagsFromString(flag)
-  return true
 }
