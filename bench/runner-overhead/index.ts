@@ -11,7 +11,8 @@
  *            splits what the CLI itself costs from what printing a line per step costs)
  *
  * Whole process is node start to exit at N=500. The cost per added request comes from the difference
- * between N=500 and N=2000 (in-process time, so start-up cancels out). Peak memory is the process's max RSS
+ * between N=500 and N=2000 (in-process time, so start-up cancels out; whole-process time for `venomqa run`,
+ * which prints none, and for the library + console it is compared with). Peak memory is the process's max RSS
  * at N=500. The table gives medians of ROUNDS (default 5) after one warm-up round. Each ratio is the median
  * of the ratios within a round: the variants of one round ran seconds apart, so a slow minute of the
  * machine hits both sides of a ratio alike, where a ratio of two medians may pair different minutes. The
@@ -46,17 +47,20 @@ interface Variant {
   env?: NodeJS.ProcessEnv
   /** Also run at N=2000, for the cost per added request. */
   perRequest: boolean
+  /** Prints the run's own time (innerMs) last on stdout: `venomqa run` does not, its time is the whole process's. */
+  inner: boolean
 }
 const script = (file: string) => [path.join(here, file)]
 const variants: Variant[] = [
-  { name: 'raw', label: 'raw undici loop', args: script('raw.mjs'), perRequest: true },
-  { name: 'client', label: 'VenomQA client only', args: script('client.mjs'), perRequest: true },
-  { name: 'library', label: 'VenomQA library API', args: script('venom.mjs'), perRequest: true },
-  { name: 'cli', label: 'VenomQA `venomqa run`', args: [CLI, 'run', '--base-url', target], cwd: project, perRequest: false },
+  { name: 'raw', label: 'raw undici loop', args: script('raw.mjs'), perRequest: true, inner: true },
+  { name: 'client', label: 'VenomQA client only', args: script('client.mjs'), perRequest: true, inner: true },
+  { name: 'library', label: 'VenomQA library API', args: script('venom.mjs'), perRequest: true, inner: true },
+  { name: 'cli', label: 'VenomQA `venomqa run`', args: [CLI, 'run', '--base-url', target], cwd: project, perRequest: true, inner: false },
   // Not in a target: the library with the console `venomqa run` prints with, to tell what the CLI costs
   // from what printing a line per step costs.
-  { name: 'libconsole', label: 'library + console', args: script('venom.mjs'), env: { BENCH_CONSOLE: '1' }, perRequest: false },
-  { name: 'pactum', label: 'Pactum 3.9.1', args: script('pactum.mjs'), perRequest: false },
+  // Both at N=2000 as well, to split what the CLI costs once (start-up) from what it costs per step.
+  { name: 'libconsole', label: 'library + console', args: script('venom.mjs'), env: { BENCH_CONSOLE: '1' }, perRequest: true, inner: true },
+  { name: 'pactum', label: 'Pactum 3.9.1', args: script('pactum.mjs'), perRequest: false, inner: true },
 ]
 
 interface Sample {
@@ -74,7 +78,7 @@ function runOnce(v: Variant, n: number): Sample {
   if (r.status !== 0) throw new Error(`${v.name} (N=${n}) exited ${r.status}:\n${r.stderr}\n${r.stdout.slice(-2000)}`)
   const usage = JSON.parse(/BENCH_USAGE (.*)/.exec(r.stderr)![1]!)
   // The scripts print their result last, after the console's lines when it is attached.
-  const inner = v.name === 'cli' ? undefined : JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('\n') + 1)).innerMs
+  const inner = !v.inner ? undefined : JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('\n') + 1)).innerMs
   return { wallMs, innerMs: inner, ...usage }
 }
 
@@ -99,12 +103,14 @@ const row = (v: Variant) => ({
   wall: stat(v.name, SMALL, (s) => s.wallMs),
   cpu: stat(v.name, SMALL, (s) => s.cpuMs),
   rssMiB: stat(v.name, SMALL, (s) => s.maxRssKb) / 1024,
-  perRequest: v.perRequest ? (stat(v.name, LARGE, (s) => s.innerMs!) - stat(v.name, SMALL, (s) => s.innerMs!)) / (3 * (LARGE - SMALL)) : undefined,
+  perRequest: v.perRequest && v.inner ? (stat(v.name, LARGE, (s) => s.innerMs!) - stat(v.name, SMALL, (s) => s.innerMs!)) / (3 * (LARGE - SMALL)) : undefined,
   perRequestCpu: v.perRequest ? (stat(v.name, LARGE, (s) => s.cpuMs) - stat(v.name, SMALL, (s) => s.cpuMs)) / (3 * (LARGE - SMALL)) : undefined,
 })
 // One round's sample of a variant (rounds are 0-based here: the warm-up round is not kept).
 const sample = (name: string, n: number, round: number) => samples.get(`${name}:${n}`)![round]!
 const perRequestIn = (name: string, round: number) => (sample(name, LARGE, round).innerMs! - sample(name, SMALL, round).innerMs!) / (3 * (LARGE - SMALL))
+// `venomqa run` prints no time of its own: per added request from whole-process times (start-up cancels out).
+const perRequestWhole = (name: string, round: number) => (sample(name, LARGE, round).wallMs - sample(name, SMALL, round).wallMs) / (3 * (LARGE - SMALL))
 /** A ratio per round, its median and quartiles. */
 const paired = (ratioIn: (round: number) => number) => spread(Array.from({ length: ROUNDS }, (_, r) => ratioIn(r)))
 const rows = Object.fromEntries(variants.map((v) => [v.name, row(v)])) as Record<string, ReturnType<typeof row>>
@@ -133,7 +139,13 @@ ratio('library / Pactum, whole process', paired((r) => sample('library', SMALL, 
 ratio('venomqa run / library, whole process', paired((r) => sample('cli', SMALL, r).wallMs / sample('library', SMALL, r).wallMs), 1.1)
 ratio('library / raw, peak memory (1,500 steps)', paired((r) => sample('library', SMALL, r).maxRssKb / sample('raw', SMALL, r).maxRssKb), 1.2)
 ratio('(no target) venomqa run / library + console', paired((r) => sample('cli', SMALL, r).wallMs / sample('libconsole', SMALL, r).wallMs))
+ratio('(no target) the same, per added request', paired((r) => perRequestWhole('cli', r) / perRequestWhole('libconsole', r)))
 console.log('')
+// What `venomqa run` adds is mostly paid once: a TypeScript loader, the argument parser, config and plugins,
+// the last-run record. Split from what it adds per step, by the extra 4,500 requests at N=2000.
+const once = spread(Array.from({ length: ROUNDS }, (_, r) => sample('cli', SMALL, r).wallMs - sample('libconsole', SMALL, r).wallMs))
+const consoleCost = spread(Array.from({ length: ROUNDS }, (_, r) => sample('libconsole', SMALL, r).wallMs - sample('library', SMALL, r).wallMs))
+console.log(`venomqa run - library + console at ${3 * SMALL} requests: ${once.median.toFixed(0)} ms (quartiles ${once.low.toFixed(0)} to ${once.high.toFixed(0)}); the console - nothing: ${consoleCost.median.toFixed(0)} ms (${consoleCost.low.toFixed(0)} to ${consoleCost.high.toFixed(0)})`)
 // Wall time on a busy machine hides work that CPU time shows: both are printed.
 const client = rows.client!
 console.log(`per added request, CPU: library / raw ${(library.perRequestCpu! / raw.perRequestCpu!).toFixed(2)}x, client only / raw ${(client.perRequestCpu! / raw.perRequestCpu!).toFixed(2)}x; wall: client only / raw ${(client.perRequest! / raw.perRequest!).toFixed(2)}x`)
