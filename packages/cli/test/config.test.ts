@@ -224,7 +224,7 @@ describe('loadConfig', () => {
       'throws.config.ts': 'throw new Error("config exploded")\nexport default {}',
     })
     expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {} }))).message).toMatch(/^venomqa\.yaml is not valid YAML: /)
-    expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {}, configPath: 'bad.json' }))).message).toMatch(/^bad\.json is not valid JSON: /)
+    expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {}, configPath: 'bad.json' }))).message).toMatch(/^bad\.json:1:13 is not valid JSON: Unexpected end of JSON input$/)
     expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {}, configPath: 'throws.config.ts' }))).message).toBe(
       'could not load throws.config.ts: config exploded',
     )

@@ -113,7 +113,7 @@ describe('venomqa run with a TypeScript config', () => {
     expect(r.stdout).toContain('Result: FAILED')
     const bad = await ts.venomqa(['report', 'venomqa.config.ts'])
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toMatch(/^venomqa: venomqa\.config\.ts is not JSON/)
+    expect(bad.stderr).toMatch(/^venomqa: venomqa\.config\.ts:1:1 is not JSON/)
   })
 
   it('--plugin by short name: venomqa-plugin-csv from the project, with its reporter', async () => {

@@ -99,7 +99,7 @@ describe('venomqa import postman', () => {
 
     const notJson = await p.venomqa(['import', 'postman', 'venomqa.config.ts'])
     expect(notJson.code).toBe(2)
-    expect(notJson.stderr).toMatch(/^venomqa: venomqa.config.ts is not JSON \(/)
+    expect(notJson.stderr).toMatch(/^venomqa: venomqa.config.ts:1:1 is not JSON \(/)
 
     const intoFile = await p.venomqa(['import', 'postman', 'todos.postman_collection.json', '--out', 'package.json'])
     expect(intoFile.code).toBe(2)

@@ -98,9 +98,11 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expectRefused(await p.venomqa(['run', 'ping', '--grep', 'x', '--tag', 'smoke']), /venomqa: no journey matches "ping", --grep x, --tag smoke; known: ping\n$/)
   })
 
-  it('venomqa report on a file that is not JSON says so in one line', async () => {
-    const p = await project({ 'results.json': 'hello\nworld\n' })
-    expectRefused(await p.venomqa(['report', 'results.json']), /^venomqa: results\.json is not JSON: [^\n]*is not valid JSON \(a results file is what venomqa run --save writes\)\n$/)
+  it('venomqa report on a file that is not JSON says so in one line, with the line and column', async () => {
+    const p = await project({ 'results.json': 'hello\nworld\n', 'broken.json': '{\n  "version": 1,\n  "journeys": [,]\n}\n' })
+    expectRefused(await p.venomqa(['report', 'results.json']), /^venomqa: results\.json:1:1 is not JSON: [^\n]*is not valid JSON \(a results file is what venomqa run --save writes\)\n$/)
+    // Node 20 says "Unexpected token ','" with no position: the place is found all the same.
+    expectRefused(await p.venomqa(['report', 'broken.json']), /^venomqa: broken\.json:3:16 is not JSON: Unexpected token ','[^\n]* \(a results file is what venomqa run --save writes\)\n$/)
   })
 
   it('two reporters that would write one file are refused before the run', async () => {

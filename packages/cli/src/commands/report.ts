@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { type RunResult, UserError, assertRunResult, errorMessage, repairRunResult } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
+import { describeJsonError } from '../json-place'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
 
@@ -22,10 +23,8 @@ export async function readResults(file: string, cwd: string): Promise<RunResult>
   try {
     value = JSON.parse(text)
   } catch (err) {
-    // V8's message quotes the start of the text, line breaks and all: one line of it is enough.
-    throw new UserError('E_RESULTS', `${file} is not JSON: ${errorMessage(err).replace(/\s+/g, ' ')} (a results file is what venomqa run --save writes)`, {
-      where: file,
-    })
+    const { place, reason } = describeJsonError(text, err)
+    throw new UserError('E_RESULTS', `${file}${place} is not JSON: ${reason} (a results file is what venomqa run --save writes)`, { where: `${file}${place}` })
   }
   try {
     assertRunResult(value, file)

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { ConfigError, errorMessage } from '@venomqa/core'
+import { describeJsonError } from '../json-place'
 import { importUserFile } from '../load-module'
 import { parsePluginFlag } from '../plugins/flag'
 import { envOverrides } from './env'
@@ -73,7 +74,8 @@ export async function readConfigFile(file: string, root: string, rel: string = p
       try {
         return JSON.parse(text)
       } catch (err) {
-        throw new ConfigError(`${rel} is not valid JSON: ${errorMessage(err)}`, { where: rel })
+        const { place, reason } = describeJsonError(text, err)
+        throw new ConfigError(`${rel}${place} is not valid JSON: ${reason}`, { where: `${rel}${place}` })
       }
     }
     const YAML = await import('yaml')

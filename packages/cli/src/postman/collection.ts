@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { UserError } from '@venomqa/core'
+import { describeJsonError } from '../json-place'
 
 /**
  * The parts of a Postman collection v2.1 (https://schema.postman.com/collection/json/v2.1.0/draft-07/docs/index.html)
@@ -83,7 +84,8 @@ async function readJson(file: string, cwd: string, what: string): Promise<unknow
   try {
     return JSON.parse(text)
   } catch (err) {
-    throw new UserError('E_IMPORT', `${shown} is not JSON (${(err as Error).message}): a ${what} is a JSON file`, { where: shown })
+    const { place, reason } = describeJsonError(text, err)
+    throw new UserError('E_IMPORT', `${shown}${place} is not JSON (${reason}): a ${what} is a JSON file`, { where: `${shown}${place}` })
   }
 }
 

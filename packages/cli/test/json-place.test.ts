@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import { describeJsonError } from '../src/json-place'
+
+/** What describeJsonError says of `text`, which must not be JSON. */
+function describe_(text: string) {
+  try {
+    JSON.parse(text)
+  } catch (err) {
+    return describeJsonError(text, err)
+  }
+  throw new Error(`${JSON.stringify(text)} is JSON`)
+}
+
+describe('describeJsonError', () => {
+  it('places an error whose message has no position (an unexpected token) by line and column', () => {
+    expect(describe_('{\n  "a": 1,\n  "b": }\n')).toEqual({ place: ':3:8', reason: expect.stringMatching(/^Unexpected token '}', .* is not valid JSON$/) })
+    expect(describe_('{"a": NaN}').place).toBe(':1:7')
+    expect(describe_('\uFEFF{}').place).toBe(':1:1')
+  })
+
+  it('places an error whose message has a position at that position', () => {
+    expect(describe_('[1,\n 2\n 3]')).toEqual({ place: ':3:2', reason: expect.stringMatching(/^Expected ',' or '\]' after array element in JSON at position 8/) })
+    // Windows line ends: the column counts from the line's start, as an editor shows it.
+    expect(describe_('{\r\n  "a": 1,\r\n}').place).toBe(':3:1')
+  })
+
+  it('places the end of a file cut short at its end, and an empty file at its start', () => {
+    expect(describe_('{"a": ')).toEqual({ place: ':1:7', reason: 'Unexpected end of JSON input' })
+    expect(describe_('')).toEqual({ place: ':1:1', reason: 'Unexpected end of JSON input' })
+  })
+
+  it('puts the message on one line', () => {
+    expect(describe_('{\n\n  "a":\n\n}').reason).not.toMatch(/\n/)
+  })
+})
