@@ -13,12 +13,13 @@ import { type MailPort, type WorkerSetup, assertEqual, assertStatus, branch, che
 import { createRunner } from '@venomqa/runner'
 import postgresPlugin from '@venomqa/state-postgres'
 import { REPO_ROOT, type RunningProcess, TODO_APP_SERVER, describeWithService, freePort, startTodoApp, expectBranchOnWorkers } from '@venomqa/test-utils'
-import pg from 'pg'
+import { PG_ADMIN_URL, pgDatabaseUrl, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signUpAndLogIn } from './todo-sign-in'
 
-const ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres'
 const DB = 'venomqa_compose_main'
-const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DB}`
+const DATABASE_URL = pgDatabaseUrl(DB)
+const databases = pgTestDatabases(/^venomqa_compose_main$/)
 /** DB 6 is the main app's; its workers get 7, 8 and 9 (the main DB's index + the worker's). */
 const REDIS_DBS = [6, 7, 8, 9]
 const REDIS_URL = 'redis://127.0.0.1:6379/6'
@@ -26,16 +27,6 @@ const REDIS_URL = 'redis://127.0.0.1:6379/6'
 const postgres = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 // Both services are needed: the one that is missing decides (skipped here, failing under CI).
 const d = postgres === describe ? await describeWithService('Redis', '127.0.0.1', 6379) : postgres
-
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: ADMIN })
-  await c.connect()
-  try {
-    return (await c.query(sql)).rows
-  } finally {
-    await c.end()
-  }
-}
 
 /** A whole-DB handle on one of our Redis DBs, to empty it or count its keys. */
 async function withRedisDb<T>(db: number, use: (r: RedisCache) => Promise<T>): Promise<T> {
@@ -109,12 +100,7 @@ function parallelJourney(run: number) {
   return journey(`compose_parallel_${run}`, {
     requires: ['mail'],
     steps: [
-      step('sign_up', ({ http }) => http.post('/api/users', { json: { email, password: 'a long password', name: 'C' } })),
-      step('log_in', async ({ http }) => {
-        const res = await http.post('/api/auth/login', { json: { email, password: 'a long password' } })
-        http.setAuthToken(res.json().token)
-        return res
-      }),
+      ...signUpAndLogIn(email, 'C'),
       step('base_rows', async ({ http, ctx }) => {
         const first = await http.post('/api/todos', { json: { title: 'base-1' } })
         ctx.set('firstId', first.json().id)
@@ -141,15 +127,14 @@ d('parallel paths on composed PostgreSQL + Redis + mail workers', () => {
   let app: RunningProcess
   let smtpPort: number
   beforeAll(async () => {
-    await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
-    await admin(`CREATE DATABASE ${DB}`)
+    await databases.create(DB)
     await flushRedis()
     smtpPort = await freePort()
     app = await startTodoApp({ DATABASE_URL, REDIS_URL, SMTP_URL: `smtp://127.0.0.1:${smtpPort}` })
   })
   afterAll(async () => {
     await app?.stop()
-    await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
+    await databases.drop(DB)
     await flushRedis()
   })
 
@@ -173,7 +158,7 @@ d('parallel paths on composed PostgreSQL + Redis + mail workers', () => {
       await runner.close()
     }
     // Worker databases and Redis DBs are left empty when the run ends.
-    expect(await admin(`SELECT datname FROM pg_database WHERE datname LIKE '${DB}_w%'`)).toEqual([])
+    expect((await withPgClient(PG_ADMIN_URL, (c) => c.query(`SELECT datname FROM pg_database WHERE datname LIKE '${DB}_w%'`))).rows).toEqual([])
     for (const db of [7, 8, 9]) expect((await withRedisDb(db, (r) => r.stats())).keys, `Redis DB ${db}`).toBe(0)
   }, 180_000)
 })

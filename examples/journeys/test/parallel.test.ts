@@ -7,24 +7,15 @@ import { assertEqual, assertStatus, branch, checkpoint, journey, path, step } fr
 import { createRunner } from '@venomqa/runner'
 import { postgresState, postgresWorkers } from '@venomqa/state-postgres'
 import { describeWithService, startTodoApp, type RunningProcess, expectBranchOnWorkers } from '@venomqa/test-utils'
-import pg from 'pg'
+import { PG_ADMIN_URL, pgDatabaseUrl, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { signUpAndLogIn } from './todo-sign-in'
 
-const ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres'
 const DB = 'venomqa_par_main'
-const MAIN_URL = `postgres://postgres@127.0.0.1:5432/${DB}`
+const MAIN_URL = pgDatabaseUrl(DB)
+const databases = pgTestDatabases(/^venomqa_par_main$/)
 
 const d = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
-
-async function admin(sql: string) {
-  const c = new pg.Client({ connectionString: ADMIN })
-  await c.connect()
-  try {
-    await c.query(sql)
-  } finally {
-    await c.end()
-  }
-}
 
 function parallelJourney(run: number) {
   const email = `par${run}@example.test`
@@ -46,12 +37,7 @@ function parallelJourney(run: number) {
   )
   return journey(`parallel_${run}`, {
     steps: [
-      step('sign_up', ({ http }) => http.post('/api/users', { json: { email, password: 'a long password', name: 'P' } })),
-      step('log_in', async ({ http }) => {
-        const res = await http.post('/api/auth/login', { json: { email, password: 'a long password' } })
-        http.setAuthToken(res.json().token)
-        return res
-      }),
+      ...signUpAndLogIn(email, 'P'),
       step('base_rows', async ({ http, ctx }) => {
         await http.post('/api/todos', { json: { title: 'base-1' } })
         const res = await http.post('/api/todos', { json: { title: 'base-2' } })
@@ -71,13 +57,12 @@ function parallelJourney(run: number) {
 d('parallel paths on PostgreSQL workers', () => {
   let app: RunningProcess
   beforeAll(async () => {
-    await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
-    await admin(`CREATE DATABASE ${DB}`)
+    await databases.create(DB)
     app = await startTodoApp({ DATABASE_URL: MAIN_URL })
   })
   afterAll(async () => {
     await app?.stop()
-    await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
+    await databases.drop(DB)
   })
 
   it('runs 8 paths on 4 workers, each seeing only the checkpoint state plus its own writes, 20 times over', async () => {
@@ -103,10 +88,7 @@ d('parallel paths on PostgreSQL workers', () => {
     expect(workerApps).toHaveLength(3)
     expect(workerApps.every((w) => w.child.exitCode !== null || w.child.signalCode !== null)).toBe(true)
     // Worker databases are dropped when the run ends.
-    const c = new pg.Client({ connectionString: ADMIN })
-    await c.connect()
-    const { rows } = await c.query(`SELECT datname FROM pg_database WHERE datname LIKE '${DB}_w%'`)
-    await c.end()
+    const { rows } = await withPgClient(PG_ADMIN_URL, (c) => c.query(`SELECT datname FROM pg_database WHERE datname LIKE '${DB}_w%'`))
     expect(rows).toEqual([])
   }, 180_000)
 
