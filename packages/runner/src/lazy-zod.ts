@@ -28,7 +28,8 @@ export function loadZod(): typeof Zod {
 
 /**
  * A zod schema built the first time anything reads it, then that schema in every respect: its methods,
- * its Standard Schema interface, its prototype (`instanceof`), and writes (a test's spy) go to it too.
+ * its Standard Schema interface, its prototype (`instanceof`), and writes (a test's spy) go to it too;
+ * `Object.freeze` freezes it.
  * `build` gets zod's `z`. Printed (`console.log`), it shows the schema, not the proxy's empty target.
  */
 export function lazySchema<Schema extends object>(build: (z: ZodApi) => Schema): Schema {
@@ -53,5 +54,14 @@ export function lazySchema<Schema extends object>(build: (z: ZodApi) => Schema):
       return Reflect.defineProperty(real(), key, descriptor)
     },
     getPrototypeOf: () => Reflect.getPrototypeOf(real()),
+    preventExtensions(target) {
+      // A proxy whose target is not extensible must report exactly the target's properties (Object.freeze
+      // would throw otherwise): the target becomes a copy of the schema, then both are closed.
+      const built = real()
+      Reflect.deleteProperty(target, inspect.custom)
+      for (const key of Reflect.ownKeys(built)) Reflect.defineProperty(target, key, Reflect.getOwnPropertyDescriptor(built, key)!)
+      Reflect.setPrototypeOf(target, Reflect.getPrototypeOf(built))
+      return Reflect.preventExtensions(built) && Reflect.preventExtensions(target)
+    },
   })
 }

@@ -9,6 +9,16 @@ import { lazySchema } from '../src/lazy-zod'
 import { httpControlOptions, httpControlState } from '../src/state/http-control'
 import { memoryPorts, memoryPortsOptions } from '../src/adapters/memory-ports'
 
+/** The message `fn` throws. */
+function errorOf(fn: () => unknown): string {
+  try {
+    fn()
+  } catch (err) {
+    return (err as Error).message
+  }
+  throw new Error('it did not throw')
+}
+
 describe('lazySchema', () => {
   it('builds the schema once, on first use, with the same zod the code imports', () => {
     let builds = 0
@@ -43,6 +53,30 @@ describe('lazySchema', () => {
     expect(Object.getOwnPropertyDescriptor(schema, 'note')).toEqual({ value: 'fixed', writable: false, enumerable: false, configurable: false })
     expect(delete (schema as { safeParse?: unknown }).safeParse).toBe(true)
     expect(inspect(schema, { depth: 0 })).toBe(inspect(z.strictObject({ port: z.number() }), { depth: 0 }))
+  })
+
+  it('freezes as the schema would: refusing writes, printing as the schema', () => {
+    const schema = lazySchema((zod) => zod.strictObject({ port: zod.number() }))
+    // zod binds a method to its schema on first use: a schema frozen before that cannot bind it, with or
+    // without the proxy, so this one is used first, as a plain zod schema would have to be.
+    expect(schema.parse({ port: 1 })).toEqual({ port: 1 })
+    expect(Object.freeze(schema)).toBe(schema)
+    expect(Object.isFrozen(schema)).toBe(true)
+    expect(schema.parse({ port: 2 })).toEqual({ port: 2 })
+    expect(schema).toBeInstanceOf(z.ZodObject)
+    // A module is strict code: a write a frozen object refuses throws.
+    expect(() => {
+      schema.safeParse = (() => ({ success: true })) as unknown as typeof schema.safeParse
+    }).toThrow(TypeError)
+    const plainUsed = z.strictObject({ port: z.number() })
+    plainUsed.parse({ port: 1 })
+    expect(Reflect.ownKeys(schema)).toEqual(Reflect.ownKeys(plainUsed))
+    expect(inspect(schema, { depth: 0 })).toBe(inspect(plainUsed, { depth: 0 }))
+
+    const unused = lazySchema((zod) => zod.string())
+    const plain = z.string()
+    for (const s of [unused, plain]) Object.freeze(s)
+    expect(() => unused.parse('x')).toThrow(errorOf(() => plain.parse('x')))
   })
 
   it("is the runner's plugin option schemas, with their messages", () => {
