@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs'
-import http, { type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { Router, createJsonServer, listen, stopListening } from '@venomqa/example-app-kit'
 import { type BugId, parseBugs } from './bugs'
 import { Database } from './db'
-import { HttpError, Router, sendJson } from './http'
 import { orderRoutes } from './routes/orders'
 import { productRoutes } from './routes/products'
 import { userRoutes } from './routes/users'
@@ -32,8 +30,6 @@ export interface ShopApp {
   readonly routes: readonly { method: string; path: string }[]
 }
 
-const SHUTDOWN_GRACE_MS = 1000
-
 export function createShopApp(options: ShopAppOptions): ShopApp {
   const logger = options.logger ?? console
   const log = (message: string) => logger.error(`shop-app: ${message}`)
@@ -60,31 +56,7 @@ export function createShopApp(options: ShopAppOptions): ShopApp {
   productRoutes(router, shop)
   orderRoutes(router, shop)
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const target = req.url ?? '/'
-    const q = target.indexOf('?')
-    try {
-      const { handler, params } = router.match(req.method ?? 'GET', q < 0 ? target : target.slice(0, q))
-      const result = await handler({ req, res, params, query: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)) })
-      if (result) sendJson(res, result[0], result[1], result[2])
-    } catch (err) {
-      if (err instanceof HttpError) return sendJson(res, err.status, err.body, err.headers)
-      log(`${req.method} ${target} failed: ${(err as Error).stack ?? String(err)}`)
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' })
-      else res.destroy()
-    }
-  }
-
-  const server = http.createServer({ keepAlive: true }, (req, res) => {
-    if (options.logRequests) {
-      const started = performance.now()
-      res.once('finish', () => logger.log(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`))
-    }
-    void handle(req, res)
-  })
-  // Exploration sends thousands of requests over a few reused connections.
-  server.keepAliveTimeout = 30_000
-  server.headersTimeout = 31_000
+  const server = createJsonServer(router, { log, logRequests: options.logRequests, logger })
 
   let closing: Promise<void> | undefined
 
@@ -99,31 +71,17 @@ export function createShopApp(options: ShopAppOptions): ShopApp {
     async listen(port = 0, host = '127.0.0.1') {
       try {
         await db.init()
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject)
-          server.listen(port, host, () => {
-            server.off('error', reject)
-            resolve()
-          })
-        })
+        url = await listen(server, port, host)
       } catch (err) {
         await db.close().catch(() => {})
         throw err
       }
-      const address = server.address() as AddressInfo
-      url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
       return url
     },
 
     close() {
       closing ??= (async () => {
-        if (server.listening) {
-          const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-          server.closeIdleConnections()
-          const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS)
-          await closed
-          clearTimeout(grace)
-        }
+        await stopListening(server)
         await db.close()
       })()
       return closing

@@ -1,7 +1,6 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type http from 'node:http'
+import { Router, createJsonServer, listen, stopListening } from '@venomqa/example-app-kit'
 import { type TodoAppOptions, redactUrl } from './config'
-import { HttpError, Router, sendJson } from './http'
 import { TodoCache } from './integrations/cache'
 import { TodoEvents } from './integrations/events'
 import { Mailer } from './integrations/mailer'
@@ -24,8 +23,6 @@ export interface TodoApp {
   readonly server: http.Server
 }
 
-const SHUTDOWN_GRACE_MS = 1000
-
 export function createTodoApp(options: TodoAppOptions = {}): TodoApp {
   const logger = options.logger ?? console
   const log = (message: string) => logger.error(`todo-app: ${message}`)
@@ -47,33 +44,7 @@ export function createTodoApp(options: TodoAppOptions = {}): TodoApp {
   todoRoutes(router, services)
   controlRoutes(router, services)
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const target = req.url ?? '/'
-    const q = target.indexOf('?')
-    try {
-      const { handler, params } = router.match(req.method ?? 'GET', q < 0 ? target : target.slice(0, q))
-      const result = await handler({ req, res, params, query: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)) })
-      if (result) sendJson(res, result[0], result[1], result[2])
-    } catch (err) {
-      if (err instanceof HttpError) return sendJson(res, err.status, err.body, err.headers)
-      log(`${req.method} ${target} failed: ${(err as Error).stack ?? String(err)}`)
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' })
-      else res.destroy()
-    }
-  }
-
-  const server = http.createServer({ keepAlive: true }, (req, res) => {
-    if (options.logRequests) {
-      const started = performance.now()
-      res.once('finish', () =>
-        logger.log(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`),
-      )
-    }
-    void handle(req, res)
-  })
-  // Clients (the runner's undici pool, benchmarks) reuse connections across many requests.
-  server.keepAliveTimeout = 30_000
-  server.headersTimeout = 31_000
+  const server = createJsonServer(router, { log, logRequests: options.logRequests, logger })
 
   /**
    * Storage, cache and queue start side by side (most of the startup time is loading their drivers).
@@ -119,40 +90,20 @@ export function createTodoApp(options: TodoAppOptions = {}): TodoApp {
     async listen(port = 0, host = '127.0.0.1') {
       try {
         await startIntegrations()
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject)
-          server.listen(port, host, () => {
-            server.off('error', reject)
-            resolve()
-          })
-        })
+        url = await listen(server, port, host)
       } catch (err) {
         await stopIntegrations()
         throw err
       }
-      const address = server.address() as AddressInfo
-      url = `http://${displayHost(address.address)}:${address.port}`
       return url
     },
 
     close() {
       closing ??= (async () => {
-        if (server.listening) {
-          const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-          server.closeIdleConnections()
-          const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS)
-          await closed
-          clearTimeout(grace)
-        }
+        await stopListening(server)
         await stopIntegrations()
       })()
       return closing
     },
   }
-}
-
-function displayHost(address: string): string {
-  if (address === '0.0.0.0') return '127.0.0.1'
-  if (address === '::') return 'localhost'
-  return address.includes(':') ? `[${address}]` : address
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import { HttpError } from './http'
+import { HttpError } from '@venomqa/example-app-kit'
 import type { TodoCache } from './integrations/cache'
 import type { TodoEvents } from './integrations/events'
 import type { Mailer } from './integrations/mailer'

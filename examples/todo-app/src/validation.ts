@@ -1,4 +1,4 @@
-import { invalid, notFound } from './http'
+import { invalid, notFound } from '@venomqa/example-app-kit'
 
 type Body = Record<string, unknown>
 

@@ -1,4 +1,4 @@
-import { HttpError, type Router, invalid, notFound, readJson } from '../http'
+import { HttpError, type Router, invalid, notFound, readJson } from '@venomqa/example-app-kit'
 import type { Queryable } from '../db'
 import type { Shop } from '../shop'
 import { idParam, optionalInt, optionalString, requiredInt, requiredString } from '../validation'

@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import { HttpError, type Router, readJson } from '../http'
-import { hashPassword, newToken, verifyPassword } from '../passwords'
+import { HttpError, type Router, hashPassword, newToken, readJson, verifyPassword } from '@venomqa/example-app-kit'
 import type { Shop } from '../shop'
 import { optionalString, requiredEmail, requiredPassword, requiredString } from '../validation'
 

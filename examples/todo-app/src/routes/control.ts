@@ -1,4 +1,4 @@
-import { HttpError, type Router, notFound, readJson } from '../http'
+import { HttpError, type Router, notFound, readJson } from '@venomqa/example-app-kit'
 import type { Services } from '../services'
 import { MemoryStore } from '../storage'
 import type { MemoryData } from '../storage/memory'

@@ -1,4 +1,4 @@
-import type { Router } from '../http'
+import type { Router } from '@venomqa/example-app-kit'
 import type { Services } from '../services'
 import { intQuery } from '../validation'
 

@@ -1,4 +1,4 @@
-import { type Router, invalid, notFound, readJson } from '../http'
+import { type Router, invalid, notFound, readJson } from '@venomqa/example-app-kit'
 import { type Services, requireUser } from '../services'
 import { idParam, optionalBoolean, optionalString, requiredString } from '../validation'
 

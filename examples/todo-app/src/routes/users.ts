@@ -1,6 +1,5 @@
 import { chargeUpgrade } from '../integrations/payments'
-import { HttpError, type Router, readJson } from '../http'
-import { hashPassword, newToken, verifyPassword } from '../passwords'
+import { HttpError, type Router, hashPassword, newToken, readJson, verifyPassword } from '@venomqa/example-app-kit'
 import { type Services, requireUser } from '../services'
 import { optionalString, requiredEmail, requiredPassword, requiredString } from '../validation'
 

@@ -69,12 +69,13 @@ interface Route {
 }
 
 /**
- * Exact paths are a map lookup; paths with `:params` are matched segment by segment. The app has
- * about twenty routes, so nothing cleverer pays off.
+ * Exact paths are a map lookup; paths with `:params` are matched segment by segment. An app has a
+ * couple of dozen routes, so nothing cleverer pays off.
  */
 export class Router {
   readonly #exact = new Map<string, Map<string, Handler>>()
   readonly #patterns: Route[] = []
+  readonly #prefixes: { prefix: string; handler: Handler }[] = []
   readonly #listed: { method: string; path: string }[] = []
 
   on(method: string, path: string, handler: Handler): this {
@@ -88,7 +89,13 @@ export class Router {
     return this
   }
 
-  /** Every route, as registered (`/api/orders/:orderId`), so a test can hold them against openapi.json. */
+  /** Every method and path under `prefix` goes to `handler` (the todo app's control routes). */
+  under(prefix: string, handler: Handler): this {
+    this.#prefixes.push({ prefix, handler })
+    return this
+  }
+
+  /** Every route added with `on`, as written (`/api/orders/:orderId`): what a test holds against an OpenAPI document. */
   routes(): readonly { method: string; path: string }[] {
     return this.#listed
   }
@@ -110,6 +117,8 @@ export class Router {
       allowed.push(route.method)
     }
     if (allowed.length) throw methodNotAllowed(method, path, allowed)
+    for (const { prefix, handler } of this.#prefixes)
+      if (path === prefix || path.startsWith(prefix + '/')) return { handler, params: { rest: path.slice(prefix.length + 1) } }
     throw notFound(`no route for ${method} ${path}`)
   }
 }
