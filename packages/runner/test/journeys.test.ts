@@ -2,7 +2,7 @@
  * Journey semantics against the example todo app running as its own process (in-memory storage,
  * rolled back through its control endpoint by the http-control backend).
  */
-import { branch, checkpoint, DefinitionError, journey, path, step, type HookName, type JourneyResult } from '@venomqa/core'
+import { assertStatus, branch, checkpoint, DefinitionError, journey, path, step, type HookName, type JourneyResult } from '@venomqa/core'
 import { createRunner, httpControlState, type Runner } from '../src/index'
 import { startTodoApp, type RunningProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -271,11 +271,13 @@ describe('retries, timeouts and expected failures', () => {
     expect(r.issues.some((i) => i.kind === 'timeout' && i.step === 'journey')).toBe(true)
   })
 
-  it('expectFailure passes on a 4xx and on a thrown error, and fails on a 2xx, never crashing', async () => {
+  it('expectFailure passes on a 4xx and on a thrown error, and fails on a 2xx or a request never answered, never crashing', async () => {
     const j = journey('expect_failure', {
       steps: [
         step('status_4xx', ({ http }) => http.post('/api/auth/login', { json: { email: 'nobody@x.test', password: 'x' } }), { expectFailure: true }),
         step('thrown', () => { throw new TypeError('bad thing') }, { expectFailure: true }),
+        step('asserted', async ({ http }) => assertStatus(await http.post('/api/todos', { json: {} }), 201), { expectFailure: true }),
+        // Nothing listens there: an API that is down refuses nothing.
         step('refused', ({ http }) => http.get('http://127.0.0.1:1/nothing', { retry: false }), { expectFailure: true }),
         step('unexpected_success', ({ http }) => http.get('/health'), { expectFailure: true }),
       ],
@@ -283,9 +285,16 @@ describe('retries, timeouts and expected failures', () => {
     const runner = runnerFor()
     const r = (await runner.run(j)).journeys[0]!
     await runner.close()
-    expect((r.nodes as any[]).map((n) => n.status)).toEqual(['passed', 'passed', 'passed', 'failed'])
-    expect(r.issues).toHaveLength(1)
-    expect(r.issues[0]).toMatchObject({ step: 'unexpected_success', kind: 'expected-failure-missing' })
+    expect((r.nodes as any[]).map((n) => n.status)).toEqual(['passed', 'passed', 'passed', 'failed', 'failed'])
+    expect(r.issues).toMatchObject([
+      {
+        step: 'refused',
+        kind: 'connection-refused',
+        error: 'GET http://127.0.0.1:1/nothing: connection refused (ECONNREFUSED); the step expects the API to answer with a failure, and it never answered',
+        suggestion: expect.stringContaining('Nothing is listening'),
+      },
+      { step: 'unexpected_success', kind: 'expected-failure-missing' },
+    ])
   })
 })
 

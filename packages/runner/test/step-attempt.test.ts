@@ -1,5 +1,5 @@
 import http from 'node:http'
-import { AbortedError, AssertionFailed, Context, type StepNode } from '@venomqa/core'
+import { AbortedError, AssertionFailed, Context, type StepNode, TimeoutError, TransportError } from '@venomqa/core'
 import { type LocalServer, listenLocally } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Lane, attemptStep, runOnLanes } from '../src/executor'
@@ -67,6 +67,25 @@ describe('attemptStep', () => {
     })
     expect((await attempt(failing, l)).outcome).toEqual({ passed: false, kind: 'assertion', message: 'total: expected 3, got 2' })
     expect((await attempt({ ...failing, options: { expectFailure: true } }, l)).outcome).toEqual({ passed: true })
+  })
+
+  it('a request the API never answered is never the expected failure: refused, reset, a request timeout', async () => {
+    const l = lane()
+    const expected = { expectFailure: true }
+    const refused = await attempt(node(({ http }) => http.get('http://127.0.0.1:1/nothing', { retry: false }), expected), l)
+    expect(refused.outcome).toMatchObject({
+      passed: false,
+      kind: 'connection-refused',
+      message: 'GET http://127.0.0.1:1/nothing: connection refused (ECONNREFUSED); the step expects the API to answer with a failure, and it never answered',
+    })
+    const reset = node(() => {
+      throw new TransportError('connection-reset', 'POST', `${baseUrl}/x`, 'connection reset: other side closed')
+    }, expected)
+    expect((await attempt(reset, l)).outcome).toMatchObject({ passed: false, kind: 'connection-reset' })
+    const timedOut = node(() => {
+      throw new TimeoutError(`GET ${baseUrl}/x`, 100)
+    }, expected)
+    expect((await attempt(timedOut, l)).outcome).toMatchObject({ passed: false, kind: 'timeout', message: expect.stringMatching(/timed out after 100 ms; the step expects/) })
   })
 
   it('moves on at its deadline even when the action ignores its signal, and cancels the request in flight', async () => {

@@ -1,4 +1,4 @@
-import { AbortedError, type ErrorKind, type StepNode, TimeoutError, errorKindOf, errorMessage, redactText, suggestionForError } from '@venomqa/core'
+import { AbortedError, type ErrorKind, type StepNode, TimeoutError, TransportError, errorKindOf, errorMessage, redactText, suggestionForError } from '@venomqa/core'
 import { StallError, StrayError } from '../faults'
 import { isHttpResponseLike } from '../http-client'
 
@@ -14,7 +14,8 @@ export type Settled = { threw: false; value: unknown } | { threw: true; error: u
 /**
  * The step outcome rule of DESIGN.md section 3: a step fails if its action throws or returns an HTTP
  * response with status >= 400, and `expectFailure` inverts that. A deadline, an interrupt, code that
- * escaped the step and a step that can never settle are never the failure a step expected.
+ * escaped the step and a step that can never settle are never the failure a step expected; nor is a
+ * request the API never answered (see unanswered).
  */
 export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal: AbortSignal, debug?: boolean): Outcome {
   const expectFailure = !!node.options.expectFailure
@@ -31,9 +32,10 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
       return { passed: false, kind: 'stray-error', message: redactText(errorMessage(thrown)), ...stackOf(thrown.error, debug) }
     if (thrown instanceof StallError)
       return { passed: false, kind: 'stall', message: `${errorMessage(thrown)}; give the step a timeout (step option or --timeout) so a hang fails at the deadline` }
-    if (expectFailure) return { passed: true }
+    if (expectFailure && !unanswered(thrown)) return { passed: true }
     const suggestion = suggestionForError(thrown)
-    return { passed: false, kind: errorKindOf(thrown), message: redactText(errorMessage(thrown)), ...stackOf(thrown, debug), ...(suggestion ? { suggestion } : {}) }
+    const message = redactText(errorMessage(thrown)) + (expectFailure ? '; the step expects the API to answer with a failure, and it never answered' : '')
+    return { passed: false, kind: errorKindOf(thrown), message, ...stackOf(thrown, debug), ...(suggestion ? { suggestion } : {}) }
   }
   const value = settled.value
   if (isHttpResponseLike(value)) {
@@ -48,6 +50,15 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
   }
   if (expectFailure) return { passed: false, kind: 'expected-failure-missing', message: 'expected a failure, but the action returned normally' }
   return { passed: true }
+}
+
+/**
+ * A request that got no answer: refused, reset, a host not found, a TLS failure, a request's own timeout.
+ * With `expectFailure` it is not the failure expected: an API that is down, or that never received the
+ * request, refuses nothing, and a suite of negative tests must not pass against it.
+ */
+function unanswered(thrown: unknown): boolean {
+  return thrown instanceof TransportError || thrown instanceof TimeoutError
 }
 
 /** A fault of the test itself (not of the API): critical, and never retried, since the state is suspect. */
