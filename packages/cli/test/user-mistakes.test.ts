@@ -149,7 +149,12 @@ export default journey('${name}', { steps: [checkpoint('c'), branch('c', [path('
     expect(r.stderr).toMatch(/checkpoints of "one", "two" restore only the context and HTTP headers/)
     const { readFileSync } = await import('node:fs')
     const saved = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
-    expect(saved.issues).toContainEqual(expect.objectContaining({ severity: 'info', kind: 'state', error: expect.stringMatching(/add a state backend plugin/) }))
+    expect(saved.issues).toContainEqual(
+      expect.objectContaining({ severity: 'info', kind: 'state', error: expect.stringMatching(/add a state backend plugin/), suggestion: expect.stringMatching(/^Nothing failed: /) }),
+    )
+    // Marked as what informs, not as a failure; not told that a backend failed.
+    expect(r.stdout).toMatch(/^ {2}i state \[info\] runner$/m)
+    expect(r.stdout).not.toContain('could not checkpoint or roll back')
   })
 
   it('--plugin takes options: http-control with its url, and with none it controls the base URL', async () => {

@@ -435,7 +435,9 @@ export class Runner {
       })
     const message = `no state backend is registered: the checkpoints of ${names} restore only the context and HTTP headers, not the system under test, so a path can see what an earlier path wrote; ${how}, or set requireState (--require-state) to make this an error`
     this.options.logger?.warn(message)
-    this.runIssues.push(makeIssue({ journey: '', path: '', step: 'state', severity: 'info', kind: 'state', error: message, source: 'runner' }))
+    // Its own suggestion: the kind's is for a backend that failed, and nothing failed here.
+    const suggestion = 'Nothing failed: the paths ran, but not each from the same data. Register a state backend for the system under test to roll it back between paths.'
+    this.runIssues.push(makeIssue({ journey: '', path: '', step: 'state', severity: 'info', kind: 'state', error: message, source: 'runner', suggestion }))
   }
 
   /** Parallel runs are isolated or refused: never paths that silently see each other's writes. */

@@ -200,6 +200,12 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
   })
 }
 
+/** An issue's mark: a failure's cross for critical and high, a warning's `!` for medium and low, `i` for what only informs. */
+function issueMark(severity: Issue['severity'], p: Palette): string {
+  if (severity === 'critical' || severity === 'high') return p.red('✗')
+  return severity === 'info' ? p.cyan('i') : p.yellow('!')
+}
+
 /** After a journey's name as it starts: which repetition, which attempt of how many, skipped. */
 function runLabel(j: JourneyInfo): string {
   const attempt = j.attempt && j.maxAttempts && j.maxAttempts > 1 ? ` (attempt ${j.attempt} of ${j.maxAttempts})` : ''
@@ -412,7 +418,7 @@ class LineFormatter {
       for (const i of all) {
         const sev = i.severity === 'critical' || i.severity === 'high' ? p.red(i.severity) : p.yellow(i.severity)
         const where = [i.journey, i.path !== 'main' ? i.path : '', i.step].filter(Boolean).join(' › ')
-        lines.push(`  ${p.red('✗')} ${p.bold(where || i.source)} [${sev}] ${p.dim(i.source)}`)
+        lines.push(`  ${issueMark(i.severity, p)} ${p.bold(where || i.source)} [${sev}] ${p.dim(i.source)}`)
         lines.push(`      ${redactFreeText(i.error)}`)
         // A failed step's exchange was printed with the step already; other issues show theirs here.
         if (i.request && i.source !== 'step') lines.push(...this.exchange({ request: i.request, response: i.response }, '      '))

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream'
-import { Context, type LifecycleHooks } from '@venomqa/core'
+import { Context, type Issue, type LifecycleHooks, makeIssue } from '@venomqa/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createConsoleReporter } from '../../src/reporters'
 import { leakedSecrets, sampleRun } from './sample-run'
@@ -194,6 +194,16 @@ describe('console reporter', () => {
     const text = String(await r.render!(run, {} as never))
     expect(text).toContain('▶ checkout')
     expect(text).not.toContain('\x1b[')
+  })
+
+  it('marks an issue by its severity: a cross for a failure, `!` for a warning, `i` for what only informs', async () => {
+    const run = sampleRun()
+    const runIssue = (severity: Issue['severity'], step: string) => makeIssue({ journey: '', path: '', step, severity, kind: 'hook', error: 'e', source: 'runner' })
+    run.issues.push(runIssue('medium', 'a_warning'), runIssue('info', 'a_note'))
+    const text = String(await createConsoleReporter({ stream: capture(false).stream }).render!(run, {} as never))
+    expect(text).toMatch(/^ {2}✗ checkout <&> › bad_card › pay \[high\] step$/m)
+    expect(text).toMatch(/^ {2}! a_warning \[medium\] runner$/m)
+    expect(text).toMatch(/^ {2}i a_note \[info\] runner$/m)
   })
 
   it('says INTERRUPTED for an interrupted run', async () => {
