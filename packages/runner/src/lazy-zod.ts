@@ -29,7 +29,7 @@ export function loadZod(): typeof Zod {
 /**
  * A zod schema built the first time anything reads it, then that schema in every respect: its methods,
  * its Standard Schema interface, its prototype (`instanceof`), and writes (a test's spy) go to it too;
- * `Object.freeze` freezes it.
+ * `Object.freeze`, `seal` and `preventExtensions` close it.
  * `build` gets zod's `z`. Printed (`console.log`), it shows the schema, not the proxy's empty target.
  */
 export function lazySchema<Schema extends object>(build: (z: ZodApi) => Schema): Schema {
@@ -37,11 +37,20 @@ export function lazySchema<Schema extends object>(build: (z: ZodApi) => Schema):
   const real = () => (schema ??= build(loadZod().z))
   // Node prints a proxy's target without asking the proxy: the target says what to print instead.
   const target = { [inspect.custom]: (depth: number, options: InspectOptions, show: typeof inspect) => show(real(), { ...options, depth }) }
+  /**
+   * Once the proxy is closed (preventExtensions, seal, freeze), its target is a copy of the schema that the
+   * proxy must report exactly: a change made to the schema is made to the copy too.
+   */
+  const mirror = (target: object, key: PropertyKey): boolean => {
+    if (Reflect.isExtensible(target)) return true
+    const descriptor = Reflect.getOwnPropertyDescriptor(real(), key)
+    return descriptor ? Reflect.defineProperty(target, key, descriptor) : Reflect.deleteProperty(target, key)
+  }
   return new Proxy(target as unknown as Schema, {
     get: (_target, key) => Reflect.get(real(), key),
-    set: (_target, key, value) => Reflect.set(real(), key, value),
+    set: (target, key, value) => Reflect.set(real(), key, value) && mirror(target, key),
     has: (_target, key) => Reflect.has(real(), key),
-    deleteProperty: (_target, key) => Reflect.deleteProperty(real(), key),
+    deleteProperty: (target, key) => Reflect.deleteProperty(real(), key) && mirror(target, key),
     ownKeys: () => Reflect.ownKeys(real()),
     getOwnPropertyDescriptor(target, key) {
       const descriptor = Reflect.getOwnPropertyDescriptor(real(), key)
@@ -49,9 +58,10 @@ export function lazySchema<Schema extends object>(build: (z: ZodApi) => Schema):
       return descriptor && (Reflect.getOwnPropertyDescriptor(target, key)?.configurable === false ? descriptor : { ...descriptor, configurable: true })
     },
     defineProperty(target, key, descriptor) {
-      // A non-configurable property must exist on the target as well, or the proxy may not say it defined it.
-      if (!descriptor.configurable && !Reflect.defineProperty(target, key, descriptor)) return false
-      return Reflect.defineProperty(real(), key, descriptor)
+      // A non-configurable property must exist on the target as well, or the proxy may not say it defined
+      // it (a closed target gets it from mirror).
+      if (Reflect.isExtensible(target) && !descriptor.configurable && !Reflect.defineProperty(target, key, descriptor)) return false
+      return Reflect.defineProperty(real(), key, descriptor) && mirror(target, key)
     },
     getPrototypeOf: () => Reflect.getPrototypeOf(real()),
     preventExtensions(target) {

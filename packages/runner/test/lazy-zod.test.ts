@@ -79,6 +79,36 @@ describe('lazySchema', () => {
     expect(() => unused.parse('x')).toThrow(errorOf(() => plain.parse('x')))
   })
 
+  it('after seal or preventExtensions, takes writes and deletes as the schema would, and reports them', () => {
+    const make = (zod: typeof z) => {
+      const schema = zod.strictObject({ port: zod.number() })
+      schema.parse({ port: 1 })
+      Object.defineProperty(schema, 'note', { value: 'a', writable: true, enumerable: true, configurable: true })
+      return schema
+    }
+    const sealed = lazySchema(make) as ReturnType<typeof make> & { note: string }
+    const plainSealed = make(z) as ReturnType<typeof make> & { note: string }
+    for (const s of [sealed, plainSealed]) {
+      Object.seal(s)
+      s.note = 'b'
+      expect(Reflect.deleteProperty(s, 'note')).toBe(false)
+    }
+    expect(Object.isSealed(sealed)).toBe(true)
+    expect(Object.getOwnPropertyDescriptor(sealed, 'note')).toEqual(Object.getOwnPropertyDescriptor(plainSealed, 'note'))
+    expect(inspect(sealed, { depth: 0 })).toBe(inspect(plainSealed, { depth: 0 }))
+
+    const closed = lazySchema(make) as ReturnType<typeof make> & { note?: string }
+    const plainClosed = make(z) as ReturnType<typeof make> & { note?: string }
+    for (const s of [closed, plainClosed]) {
+      Object.preventExtensions(s)
+      expect(delete s.note).toBe(true)
+      expect(Reflect.defineProperty(s, 'added', { value: 1 })).toBe(false)
+    }
+    expect(Reflect.ownKeys(closed)).toEqual(Reflect.ownKeys(plainClosed))
+    expect(closed.parse({ port: 3 })).toEqual({ port: 3 })
+    expect(inspect(closed, { depth: 0 })).toBe(inspect(plainClosed, { depth: 0 }))
+  })
+
   it("is the runner's plugin option schemas, with their messages", () => {
     expect(memoryPortsOptions).toBeInstanceOf(z.ZodObject)
     expect(httpControlOptions.safeParse({ url: 'ftp://x' }).error?.issues[0]?.message).toBe('expected an http:// or https:// URL')
