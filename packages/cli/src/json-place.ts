@@ -16,16 +16,18 @@ export function describeJsonError(text: string, err: unknown): { place: string; 
 }
 
 /**
- * Node 20 gives a position for some errors only ("Unexpected token '}', ..." has none; Node 22 adds line
- * and column to every one): the others are found by jsonc-parser, which reads plain JSON as JSON.parse
- * does. It is loaded here, on the error path only.
+ * V8 ends some messages with the error's position ("... in JSON at position 7", on newer Node followed by
+ * "(line 1 column 8)"); others name only the token ("Unexpected token '}', ...") and quote the text
+ * around it, which may itself read "at position": only the message's end is read. The rest are placed by
+ * jsonc-parser, which reads plain JSON as JSON.parse does; it is loaded here, on the error path only.
+ * Columns count characters (code points) from 1, as an editor shows them.
  */
 function jsonErrorPlace(text: string, message: string): string {
-  const position = /at position (\d+)/.exec(message)
+  const position = / JSON at position (\d+)(?: \(line \d+ column \d+\))?$/.exec(message)
   const offset = position ? Number(position[1]) : firstSyntaxError(text)
   if (offset === undefined) return ''
-  const before = text.slice(0, offset).split('\n')
-  return `:${before.length}:${before[before.length - 1]!.length + 1}`
+  const lines = text.slice(0, offset).split(/\r\n?|\n/)
+  return `:${lines.length}:${[...lines[lines.length - 1]!].length + 1}`
 }
 
 function firstSyntaxError(text: string): number | undefined {

@@ -24,6 +24,15 @@ describe('describeJsonError', () => {
     expect(describe_('{\r\n  "a": 1,\r\n}').place).toBe(':3:1')
   })
 
+  it('reads the position from the end of the message, never from the text it quotes', () => {
+    expect(describe_('{"at position 1":}').place).toBe(':1:18')
+  })
+
+  it('counts a column in characters and a line at each line end, CR alone included', () => {
+    expect(describe_('{"😀": }').place).toBe(':1:7')
+    expect(describe_('{\r"a": 1,\r"b": }').place).toBe(':3:6')
+  })
+
   it('places the end of a file cut short at its end, and an empty file at its start', () => {
     expect(describe_('{"a": ')).toEqual({ place: ':1:7', reason: 'Unexpected end of JSON input' })
     expect(describe_('')).toEqual({ place: ':1:1', reason: 'Unexpected end of JSON input' })

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -103,6 +104,12 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expectRefused(await p.venomqa(['report', 'results.json']), /^venomqa: results\.json:1:1 is not JSON: [^\n]*is not valid JSON \(a results file is what venomqa run --save writes\)\n$/)
     // Node 20 says "Unexpected token ','" with no position: the place is found all the same.
     expectRefused(await p.venomqa(['report', 'broken.json']), /^venomqa: broken\.json:3:16 is not JSON: Unexpected token ','[^\n]* \(a results file is what venomqa run --save writes\)\n$/)
+  })
+
+  it('venomqa init in a project whose package.json is not JSON names the place and writes nothing', async () => {
+    const p = await project({ 'package.json': '{\n  "name": "x",\n}\n' })
+    expectRefused(await p.venomqa(['init']), /^venomqa: package\.json:3:1 is not valid JSON \(Expected double-quoted property name in JSON at position 17\); fix it first\n$/)
+    expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
   })
 
   it('two reporters that would write one file are refused before the run', async () => {

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { UserError } from '@venomqa/core'
 import { findConfigFile } from '../config/load'
 import { EXIT, type Io } from '../exit'
+import { describeJsonError } from '../json-place'
 
 export interface InitFlags {
   force?: boolean
@@ -73,8 +74,9 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
     pkgText = await readFile(pkgFile, 'utf8')
     try {
       pkg = JSON.parse(pkgText)
-    } catch {
-      throw new UserError('E_INIT', 'package.json is not valid JSON; fix it first', { where: 'package.json' })
+    } catch (err) {
+      const { place, reason } = describeJsonError(pkgText, err)
+      throw new UserError('E_INIT', `package.json${place} is not valid JSON (${reason}); fix it first`, { where: `package.json${place}` })
     }
     const existing = pkg?.scripts?.[SCRIPT_NAME]
     if (existing !== undefined && existing !== SCRIPT && !flags.force) conflicts.push(`package.json scripts["${SCRIPT_NAME}"] ("${existing}")`)
