@@ -72,6 +72,25 @@ describe('createJsonServer', () => {
     expect(logged).toEqual([expect.stringMatching(/^GET \/fault failed: Error: boom\n/)])
   })
 
+  it('stops listening once a request in flight has its answer, when it comes within the grace period', async () => {
+    let arrived: () => void = () => {}
+    const inHandler = new Promise<void>((resolve) => (arrived = resolve))
+    const router = new Router().on('GET', '/late', async () => {
+      arrived()
+      // Set before stopListening's grace timer, so it always fires first.
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      return [200, { late: true }]
+    })
+    server = createJsonServer(router, { log: () => {} })
+    const url = await listen(server, 0, '127.0.0.1')
+    const late = fetch(`${url}/late`)
+    await inHandler
+    await stopListening(server)
+    const res = await late
+    expect([res.status, await res.json()]).toEqual([200, { late: true }])
+    server = undefined
+  })
+
   it('stops listening with a request still open: the grace period over, the request is cut', async () => {
     let arrived: () => void = () => {}
     const inHandler = new Promise<void>((resolve) => (arrived = resolve))

@@ -8,7 +8,7 @@ import type { Journey } from '@venomqa/core'
 import { startMailCatcher, type MailCatcher } from '@venomqa/adapter-mailhog'
 import { createRunner, httpControlState } from '@venomqa/runner'
 import { describeWithService, startTodoApp, type RunningProcess } from '@venomqa/test-utils'
-import pg from 'pg'
+import { PG_ADMIN_URL, withPgClient } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import passwordReset from '../journeys/password-reset.journey'
 import lifecycle from '../journeys/todo-lifecycle.journey'
@@ -85,11 +85,7 @@ describe('demo journeys', () => {
 
 const withPostgres = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 withPostgres('the demo on PostgreSQL', () => {
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' })
-    await c.connect()
-    await c.query(sql).finally(() => c.end())
-  }
+  const admin = (sql: string) => withPgClient(PG_ADMIN_URL, (c) => c.query(sql))
   beforeAll(async () => {
     // Not created here: the demo creates a database that does not exist yet.
     await admin('DROP DATABASE IF EXISTS venomqa_demo_test WITH (FORCE)')
@@ -134,14 +130,10 @@ withPostgres('the demo on PostgreSQL', () => {
 
 /** Every public table of the database with its row count. */
 async function tableCounts(url: string): Promise<Record<string, number>> {
-  const c = new pg.Client({ connectionString: url })
-  await c.connect()
-  try {
+  return withPgClient(url, async (c) => {
     const { rows } = await c.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)
     const out: Record<string, number> = {}
     for (const { tablename } of rows) out[tablename] = (await c.query(`SELECT count(*)::int AS n FROM public."${tablename}"`)).rows[0].n
     return out
-  } finally {
-    await c.end()
-  }
+  })
 }

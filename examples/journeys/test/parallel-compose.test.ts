@@ -19,7 +19,7 @@ import { signUpAndLogIn } from './todo-sign-in'
 
 const DB = 'venomqa_compose_main'
 const DATABASE_URL = pgDatabaseUrl(DB)
-const databases = pgTestDatabases(/^venomqa_compose_main$/)
+const databases = pgTestDatabases(new RegExp(`^${DB}$`))
 /** DB 6 is the main app's; its workers get 7, 8 and 9 (the main DB's index + the worker's). */
 const REDIS_DBS = [6, 7, 8, 9]
 const REDIS_URL = 'redis://127.0.0.1:6379/6'

@@ -13,7 +13,7 @@ import { signUpAndLogIn } from './todo-sign-in'
 
 const DB = 'venomqa_par_main'
 const MAIN_URL = pgDatabaseUrl(DB)
-const databases = pgTestDatabases(/^venomqa_par_main$/)
+const databases = pgTestDatabases(new RegExp(`^${DB}$`))
 
 const d = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 

@@ -11,26 +11,20 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { REPO_ROOT, describeWithService, startTodoApp, type RunningProcess } from '@venomqa/test-utils'
 import { Ajv } from 'ajv'
-import pg from 'pg'
+import { pgDatabaseUrl, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const NODE_MODULES = path.join(here, '../node_modules')
 const CLI = path.join(NODE_MODULES, '@venomqa/cli/dist/bin.js')
-const ADMIN = 'postgres://postgres@127.0.0.1:5432/postgres'
 const DB = `venomqa_trust_${process.pid}`
-const DB_URL = `postgres://postgres@127.0.0.1:5432/${DB}`
+const DB_URL = pgDatabaseUrl(DB)
+const databases = pgTestDatabases(/^venomqa_trust_\d+$/)
 
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
 async function sql<T = Record<string, unknown>>(url: string, text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url })
-  await c.connect()
-  try {
-    return (await c.query(text)).rows as T[]
-  } finally {
-    await c.end()
-  }
+  return withPgClient(url, async (c) => (await c.query(text)).rows as T[])
 }
 
 /** Every row of every table of the app, and every sequence's position: what "exactly as it was" means. */
@@ -141,14 +135,13 @@ const projects: string[] = []
 describe('a run ends finished, interrupted, or failed with a reason (CLI, todo app on PostgreSQL)', () => {
   let before: Record<string, unknown>
   beforeAll(async () => {
-    await sql(ADMIN, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
-    await sql(ADMIN, `CREATE DATABASE ${DB}`)
+    await databases.create(DB)
     app = await startTodoApp({ DATABASE_URL: DB_URL })
     before = await dumpDatabase()
   })
   afterAll(async () => {
     await app?.stop()
-    await sql(ADMIN, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
+    await databases.drop(DB)
     for (const dir of projects) await rm(dir, { recursive: true, force: true })
   })
 

@@ -1,3 +1,5 @@
+import { ConfigurationError } from '@venomqa/example-app-kit'
+
 /**
  * The planted sequence bugs. Each one is a single `bugs.has(id)` switch in the code, so turning it off
  * gives the fixed app that openapi.json describes. README.md lists the rule each one breaks and its minimal
@@ -18,13 +20,6 @@ export const NONDETERMINISTIC_BUGS = ['flaky_stock'] as const
 
 export type BugId = (typeof DETERMINISTIC_BUGS)[number] | (typeof NONDETERMINISTIC_BUGS)[number]
 export const BUG_IDS: readonly BugId[] = [...DETERMINISTIC_BUGS, ...NONDETERMINISTIC_BUGS]
-
-export class ConfigurationError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'ConfigurationError'
-  }
-}
 
 /**
  * `SHOP_BUGS`: unset or `all` = every deterministic bug; `none` = the fixed app; otherwise a comma list of

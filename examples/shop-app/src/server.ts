@@ -1,15 +1,11 @@
 #!/usr/bin/env node
-import { runMain } from '@venomqa/example-app-kit'
-import { ConfigurationError, createShopApp, parseBugs } from './index'
-
-/** A URL without the password in it, for messages. */
-const redactUrl = (url: string) => url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')
+import { ConfigurationError, redactUrl, runMain } from '@venomqa/example-app-kit'
+import { createShopApp, parseBugs } from './index'
 
 /** `node dist/server.js`: the shop app configured from the environment (see README). */
 runMain({
   name: 'shop-app',
   defaultPort: 3100,
-  configurationError: ConfigurationError,
   start(port, host) {
     const databaseUrl = process.env.DATABASE_URL ?? ''
     if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigurationError('DATABASE_URL must be a postgres:// URL (the shop app keeps its data in PostgreSQL only)')

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process'
 import { SHOP_APP_SERVER } from '@venomqa/test-utils'
 import { describe, expect, it } from 'vitest'
-import { BUG_IDS, ConfigurationError, DETERMINISTIC_BUGS, parseBugs } from '../src/bugs'
+import { ConfigurationError } from '@venomqa/example-app-kit'
+import { BUG_IDS, DETERMINISTIC_BUGS, parseBugs } from '../src/bugs'
 import { assertFreshBuild } from './support'
 
 describe('SHOP_BUGS', () => {

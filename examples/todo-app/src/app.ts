@@ -1,6 +1,6 @@
 import type http from 'node:http'
-import { Router, createJsonServer, listen, stopListening } from '@venomqa/example-app-kit'
-import { type TodoAppOptions, redactUrl } from './config'
+import { Router, createJsonServer, listen, redactUrl, stopListening } from '@venomqa/example-app-kit'
+import type { TodoAppOptions } from './config'
 import { TodoCache } from './integrations/cache'
 import { TodoEvents } from './integrations/events'
 import { Mailer } from './integrations/mailer'

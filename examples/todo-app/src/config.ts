@@ -1,3 +1,5 @@
+import { ConfigurationError } from '@venomqa/example-app-kit'
+
 /** Everything the app can be configured with; `optionsFromEnv` maps the environment onto it. */
 export interface TodoAppOptions {
   /** postgres://..., mysql://... (or mariadb://...); unset, '' or 'memory' keeps the data in memory. */
@@ -28,13 +30,6 @@ export interface TodoAppOptions {
   logger?: Pick<Console, 'log' | 'error'>
 }
 
-export class ConfigurationError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'ConfigurationError'
-  }
-}
-
 function positiveInt(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined
   const n = Number(raw)
@@ -61,6 +56,3 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): TodoAppOpt
     logRequests: truthy(env.LOG_REQUESTS),
   }
 }
-
-/** A URL without the password in it, for messages. */
-export const redactUrl = (url: string) => url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')

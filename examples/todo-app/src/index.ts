@@ -1,5 +1,5 @@
 export { createTodoApp, type TodoApp } from './app'
-export { ConfigurationError, optionsFromEnv, redactUrl, type TodoAppOptions } from './config'
+export { optionsFromEnv, type TodoAppOptions } from './config'
 export { QUEUE_NAME, TODO_CREATED, type TodoCreatedJob } from './integrations/events'
 export { RESET_MAIL_FROM, RESET_MAIL_SUBJECT } from './integrations/mailer'
 export { UPGRADE_PRICE } from './integrations/payments'

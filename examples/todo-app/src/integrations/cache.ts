@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis'
 import type { Todo } from '../storage'
-import { redactUrl } from '../config'
+import { redactUrl } from '@venomqa/example-app-kit'
 import { redisOptionsFromUrl } from './redis'
 
 const TTL_SECONDS = 60

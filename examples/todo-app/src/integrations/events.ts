@@ -1,6 +1,6 @@
 import type { Queue, Worker } from 'bullmq'
 import type { Todo } from '../storage'
-import { redactUrl } from '../config'
+import { redactUrl } from '@venomqa/example-app-kit'
 import { redisOptionsFromUrl } from './redis'
 
 export const QUEUE_NAME = 'todo-events'

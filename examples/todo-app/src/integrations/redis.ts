@@ -1,5 +1,5 @@
 import type { RedisOptions } from 'ioredis'
-import { ConfigurationError, redactUrl } from '../config'
+import { ConfigurationError, redactUrl } from '@venomqa/example-app-kit'
 
 /** redis://[user:pass@]host:port/db as ioredis options, so BullMQ can own (and close) its connections. */
 export function redisOptionsFromUrl(url: string): RedisOptions {

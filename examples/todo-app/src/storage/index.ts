@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../config'
+import { ConfigurationError } from '@venomqa/example-app-kit'
 import { MemoryStore } from './memory'
 import { MysqlStore } from './mysql'
 import { PostgresStore } from './postgres'
