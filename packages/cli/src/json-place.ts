@@ -7,13 +7,16 @@ const STRICT_JSON = { disallowComments: true, allowTrailingComma: false, allowEm
 
 /**
  * A JSON.parse error of `text`, told for its file: `place` is `:line:column` to follow the file's name ('' when
- * it cannot be told), `reason` is V8's message on one line (it quotes the text around the error, line
- * breaks and all).
+ * it cannot be told), `reason` is V8's message without the text it quotes around the error: the place
+ * says where, and a config or a collection may hold a secret right there.
  */
 export function describeJsonError(text: string, err: unknown): { place: string; reason: string } {
   const message = errorMessage(err)
-  return { place: jsonErrorPlace(text, message), reason: message.replace(/\s+/g, ' ') }
+  return { place: jsonErrorPlace(text, message), reason: message.replace(QUOTED_TEXT, '').replace(/\s+/g, ' ') }
 }
+
+/** `, "<text>" is not valid JSON` or `, ..."<text>"... is not valid JSON`, after "Unexpected token 'x'". */
+const QUOTED_TEXT = /, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/
 
 /**
  * V8 ends some messages with the error's position ("... in JSON at position 7", on newer Node followed by

@@ -13,7 +13,7 @@ function describe_(text: string) {
 
 describe('describeJsonError', () => {
   it('places an error whose message has no position (an unexpected token) by line and column', () => {
-    expect(describe_('{\n  "a": 1,\n  "b": }\n')).toEqual({ place: ':3:8', reason: expect.stringMatching(/^Unexpected token '}', .* is not valid JSON$/) })
+    expect(describe_('{\n  "a": 1,\n  "b": }\n')).toEqual({ place: ':3:8', reason: "Unexpected token '}'" })
     expect(describe_('{"a": NaN}').place).toBe(':1:7')
     expect(describe_('\uFEFF{}').place).toBe(':1:1')
   })
@@ -38,7 +38,10 @@ describe('describeJsonError', () => {
     expect(describe_('')).toEqual({ place: ':1:1', reason: 'Unexpected end of JSON input' })
   })
 
-  it('puts the message on one line', () => {
-    expect(describe_('{\n\n  "a":\n\n}').reason).not.toMatch(/\n/)
+  it('leaves out the text V8 quotes around the error: a secret may stand there', () => {
+    const config = '{\n  "url": "postgres://app:s3cr3t-pw@db/app",\n  "pool": }\n'
+    expect(describe_(config)).toEqual({ place: ':3:11', reason: "Unexpected token '}'" })
+    const long = `{"token": "${'x'.repeat(40)}-s3cr3t", "a": tru}`
+    expect(describe_(long).reason).toBe("Unexpected token '}'")
   })
 })
