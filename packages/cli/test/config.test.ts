@@ -217,13 +217,19 @@ describe('loadConfig', () => {
     )
   })
 
+  it('a YAML config that does not parse is named with its line and column, and its text is not shown: a secret may stand on that line', async () => {
+    const dir = await project({ 'venomqa.yaml': 'baseUrl: http://x\nplugins:\n  - [postgres, { url: postgres://app:s3cr3t@db/app, password: hunter2 pool: 3 }]\n' })
+    const message = (await asyncErrorOf(loadConfig({ cwd: dir, env: {} }))).message
+    expect(message).toBe('venomqa.yaml:3:63 is not valid YAML: Block collections are not allowed within flow collections')
+  })
+
   it('broken YAML, broken JSON, a TS config that throws and a missing --config are clear errors', async () => {
     const dir = await project({
       'venomqa.yaml': 'baseUrl: [unclosed\n',
       'bad.json': '{"baseUrl": ',
       'throws.config.ts': 'throw new Error("config exploded")\nexport default {}',
     })
-    expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {} }))).message).toMatch(/^venomqa\.yaml is not valid YAML: /)
+    expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {} }))).message).toMatch(/^venomqa\.yaml:2:1 is not valid YAML: [^\n]+$/)
     expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {}, configPath: 'bad.json' }))).message).toMatch(/^bad\.json:1:13 is not valid JSON: Unexpected end of JSON input$/)
     expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {}, configPath: 'throws.config.ts' }))).message).toBe(
       'could not load throws.config.ts: config exploded',

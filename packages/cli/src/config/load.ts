@@ -80,7 +80,15 @@ export async function readConfigFile(file: string, root: string, rel: string = p
     }
     const YAML = await import('yaml')
     const doc = YAML.parseDocument(text, { prettyErrors: true })
-    if (doc.errors.length) throw new ConfigError(`${rel} is not valid YAML: ${doc.errors[0]!.message}`, { where: rel })
+    const [first] = doc.errors
+    if (first) {
+      // The place and the first line of the message, without yaml's code frame: it shows the config's
+      // line, and a secret may stand on it.
+      const at = first.linePos?.[0]
+      const place = at ? `:${at.line}:${at.col}` : ''
+      const reason = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+      throw new ConfigError(`${rel}${place} is not valid YAML: ${reason}`, { where: `${rel}${place}` })
+    }
     return doc.toJS() ?? {}
   }
   let mod: Record<string, unknown>
