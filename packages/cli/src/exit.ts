@@ -1,4 +1,4 @@
-import { errorMessage, isUserError } from '@venomqa/core'
+import { errorMessage, isUserError, redactCredentials, redactText } from '@venomqa/core'
 
 /** Exit codes, DESIGN.md section 6. */
 export const EXIT = {
@@ -25,18 +25,22 @@ export interface Io {
  * shown with --debug, and the exit code is 1.
  */
 export function reportError(err: unknown, io: Pick<Io, 'stderr'>, debug = false): number {
-  const stack = debug && err instanceof Error && err.stack ? `\n${err.stack}` : ''
+  // Masked like every other output: a message may carry what a user wrote (a URL with its password) or
+  // what a plugin's driver said about it. A user error's message is the CLI's own, `key: problem`: only
+  // what is a secret by its form is masked there, where redactText would take `x-token: environment
+  // variable ...` for a token's value.
+  const stack = debug && err instanceof Error && err.stack ? `\n${redactText(err.stack)}` : ''
   if (isUserError(err)) {
     const where = (err as { where?: string }).where
-    const message = errorMessage(err)
-    const at = where && !message.includes(where) ? `\n  at ${where}` : ''
+    const message = redactCredentials(errorMessage(err))
+    const at = where && !message.includes(where) ? `\n  at ${redactCredentials(where)}` : ''
     io.stderr.write(`venomqa: ${message}${at}${stack}\n`)
     return EXIT.USAGE
   }
-  io.stderr.write(`venomqa: unexpected error: ${errorMessage(err)}${stack || '\n  (run with --debug to see the stack)'}\n`)
+  io.stderr.write(`venomqa: unexpected error: ${redactText(errorMessage(err))}${stack || '\n  (run with --debug to see the stack)'}\n`)
   return EXIT.FAILED
 }
 
 export function warn(io: Pick<Io, 'stderr'>, message: string): void {
-  io.stderr.write(`venomqa: warning: ${message}\n`)
+  io.stderr.write(`venomqa: warning: ${redactCredentials(message)}\n`)
 }

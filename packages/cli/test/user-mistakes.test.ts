@@ -112,6 +112,16 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
   })
 
+  it('an error that carries a password is printed masked, with --debug too', async () => {
+    const p = await project({ 'venomqa.config.mjs': "throw new Error('cannot reach postgres://app:s3cr3t@db/app')\nexport default {}\n" })
+    for (const args of [['run'], ['run', '--debug']]) {
+      const r = await p.venomqa(args)
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toContain('postgres://[REDACTED]@db/app')
+      expect(r.stdout + r.stderr).not.toContain('s3cr3t')
+    }
+  })
+
   it('two reporters that would write one file are refused before the run', async () => {
     const p = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n' })
     expectRefused(

@@ -36,10 +36,15 @@ const SECRET_ASSERTION = new RegExp(`((?<!\\S)[^\\s:]{0,64}?(?:${NAME_WORDS})[^\
 /** `Cookie: a=b; c=d` or `"set-cookie": ["sid=..."]` in text: the rest of the line is cookies. */
 const COOKIE_LINE = /\b((?:set-)?cookie"?\s*[:=]\s*(?:\[\s*)?"?)(?!\[REDACTED\])[^\r\n"\]]+/gi
 
-/** What redactText replaces in free text, in this order. */
-export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
+/** The rules that find a secret by its form alone, whatever the words around it: never a false alarm. */
+export const CREDENTIAL_RULES: readonly (readonly [RegExp, string])[] = [
   [URL_CREDENTIALS, `$1${REDACTED}@`],
   [BEARER, `$1 ${REDACTED}`],
+]
+
+/** What redactText replaces in free text, in this order. */
+export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
+  ...CREDENTIAL_RULES,
   [SECRET_ASSERTION, `$1${REDACTED}$3${REDACTED}`],
   [JSON_PAIR, `$1"${REDACTED}"`],
   [KEY_VALUE, `$1${REDACTED}`],

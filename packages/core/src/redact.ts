@@ -1,4 +1,4 @@
-import { MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, TEXT_RULES } from './redact-text-rules'
+import { CREDENTIAL_RULES, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, TEXT_RULES } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -83,6 +83,18 @@ export function redactText(text: string): string {
   if (!MAYBE_SECRET.test(text)) return knownSecrets.mask(text)
   let masked = text
   for (const [pattern, replacement] of TEXT_RULES) masked = masked.replace(pattern, replacement)
+  return knownSecrets.mask(masked)
+}
+
+/**
+ * The sure part of redactText: the credentials of a URL, a Bearer or Basic value, and every value already
+ * seen in a secret place. For messages whose `name: value` shapes are the tool's own
+ * (`headers.x-token: environment variable NOT_SET is not set`), where redactText's rule for `token: abc`
+ * would hide a word of the message, not a secret.
+ */
+export function redactCredentials(text: string): string {
+  let masked = text
+  for (const [pattern, replacement] of CREDENTIAL_RULES) masked = masked.replace(pattern, replacement)
   return knownSecrets.mask(masked)
 }
 

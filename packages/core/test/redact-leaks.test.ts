@@ -8,6 +8,7 @@ import {
   escapeControlChars,
   knownSecrets,
   redactBody,
+  redactCredentials,
   redactRun,
   redactText,
 } from '../src'
@@ -133,6 +134,19 @@ describe('redaction of places that were side doors', () => {
     for (const secret of ['pw12', '4711', 'key-1a2b3c4d', 'tok-9z8y7x6w', 'key-probe-0000', 'sid-5e6f7a8b9c', 'tok-issue-1111']) expect(text, secret).not.toContain(secret)
     const step = (redactRun(run).explorations![0]!.violations[0]!.sequence[0]!)
     expect(step.input).toEqual({ user: 'ada', pin: REDACTED, password: REDACTED })
+  })
+})
+
+describe('redactCredentials', () => {
+  it('masks what is a secret by its form, and values seen in a secret place, but no word of a message', () => {
+    knownSecrets.addLater(() => ['sess-9d8e7f6a5b'])
+    expect(redactCredentials('could not load venomqa.config.ts: cannot reach postgres://app:s3cr3t@db/app')).toBe(
+      'could not load venomqa.config.ts: cannot reach postgres://[REDACTED]@db/app',
+    )
+    expect(redactCredentials('plugin "audit" failed: 401 for Bearer abc.def.ghi, session sess-9d8e7f6a5b')).toBe('plugin "audit" failed: 401 for Bearer [REDACTED], session [REDACTED]')
+    const message = 'headers.x-token: environment variable NOT_SET is not set (set it, or give a default: ${NOT_SET:-value})'
+    expect(redactCredentials(message)).toBe(message)
+    expect(redactText(message)).not.toBe(message)
   })
 })
 
