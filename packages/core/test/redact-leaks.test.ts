@@ -144,6 +144,7 @@ describe('redactCredentials', () => {
       'could not load venomqa.config.ts: cannot reach postgres://[REDACTED]@db/app',
     )
     expect(redactCredentials('plugin "audit" failed: 401 for Bearer abc.def.ghi, session sess-9d8e7f6a5b')).toBe('plugin "audit" failed: 401 for Bearer [REDACTED], session [REDACTED]')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR:-default} syntax, quoted by the message
     const message = 'headers.x-token: environment variable NOT_SET is not set (set it, or give a default: ${NOT_SET:-value})'
     expect(redactCredentials(message)).toBe(message)
     expect(redactText(message)).not.toBe(message)
