@@ -29,7 +29,7 @@ export function reportError(err: unknown, io: Pick<Io, 'stderr'>, debug = false)
   // what a plugin's driver said about it. A user error's message is the CLI's own, `key: problem`: only
   // what is a secret by its form is masked there, where redactText would take `x-token: environment
   // variable ...` for a token's value.
-  const stack = debug && err instanceof Error && err.stack ? `\n${redactText(err.stack)}` : ''
+  const stack = debug ? stacksOf(err) : ''
   if (isUserError(err)) {
     const where = (err as { where?: string }).where
     const message = redactCredentials(errorMessage(err))
@@ -39,6 +39,13 @@ export function reportError(err: unknown, io: Pick<Io, 'stderr'>, debug = false)
   }
   io.stderr.write(`venomqa: unexpected error: ${redactText(errorMessage(err))}${stack || '\n  (run with --debug to see the stack)'}\n`)
   return EXIT.FAILED
+}
+
+/** With --debug: the error's stack, then its causes' (a user's file that threw is the cause of "could not load"). */
+function stacksOf(err: unknown): string {
+  let out = ''
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e.stack) out += `\n${depth ? 'Caused by: ' : ''}${redactText(e.stack)}`
+  return out
 }
 
 export function warn(io: Pick<Io, 'stderr'>, message: string): void {

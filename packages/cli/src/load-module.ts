@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { errorMessage } from '@venomqa/core'
 
 /** What the CLI uses of jiti: importing, and (for `run --watch`) the transform and resolution it applies. */
 export interface UserModuleTools {
@@ -33,6 +34,28 @@ export async function importUserFile(file: string, root: string): Promise<Record
     return (await import(generation ? `${url}?venomqa-reload=${generation}` : url)) as Record<string, unknown>
   }
   return (await (await userModuleTools(root)).import(file)) as Record<string, unknown>
+}
+
+/**
+ * Why importing the user's file `abs` failed, and where in it (`:line:column`, or '' when it cannot be
+ * told): jiti names the place of a syntax error at the end of its message, and a throw while the file ran
+ * has the file in its stack. Node's own syntax errors in a JavaScript file name no place one can read.
+ */
+export function loadFailure(err: unknown, abs: string): { place: string; message: string } {
+  const message = errorMessage(err)
+  const parse = /^(?:ParseError: )?([\s\S]*?)\s*\n\s*(\S+):(\d+):(\d+)\s*$/.exec(message)
+  // Its column counts from 0 (babel's); an editor's, as every other place here, from 1.
+  if (parse && parse[2] === abs) return { place: `:${parse[3]}:${Number(parse[4]) + 1}`, message: parse[1]! }
+  const url = pathToFileURL(abs).href
+  const stack = err instanceof Error && err.stack ? err.stack.split('\n').slice(1) : []
+  for (const frame of stack) {
+    const at = /\(?(\S+?):(\d+):(\d+)\)?$/.exec(frame.trim())
+    if (!at || (at[1] !== abs && at[1] !== url)) continue
+    // jiti keeps each line where it was, but rewrites within lines (an export, an imported name made
+    // `(0, _mod.name)`, its imports at the start of line 1): only the line is the file's.
+    return { place: NATIVE.has(path.extname(abs)) ? `:${at[2]}:${at[3]}` : `:${at[2]}`, message }
+  }
+  return { place: '', message }
 }
 
 /** The jiti instance that loads the user's files under `root` (one per root, created on first use). */

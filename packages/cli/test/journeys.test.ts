@@ -81,8 +81,8 @@ describe('journey files', () => {
     }
     expect((await fail(['bad.journey.mjs'])).message).toBe('bad.journey.mjs: journey "bad": a journey needs at least one step')
     const syntax = await fail(['syntax.journey.ts'])
-    expect(syntax.message).toMatch(/^could not load syntax\.journey\.ts: /)
-    expect(syntax.where).toBe('syntax.journey.ts')
+    expect(syntax.message).toMatch(/^could not load syntax\.journey\.ts:1:24: Unexpected token/)
+    expect(syntax.where).toBe('syntax.journey.ts:1:24')
     expect((await fail(['dup1.journey.mjs', 'dup2.journey.mjs'])).message).toBe(
       'two journeys are named "same" (dup1.journey.mjs and dup2.journey.mjs); journey names must be unique',
     )

@@ -66,7 +66,7 @@ function expectRefused(r: CliResult, message: RegExp): void {
 describe('user mistakes: exit 2, one clear message, no request sent', () => {
   it('a config file that exports a function that throws names the file', async () => {
     const p = await project({ 'venomqa.config.mjs': `export default () => { throw new Error('DATABASE_HOST missing') }\n` })
-    expectRefused(await p.venomqa(['run']), /venomqa\.config\.mjs exports a function that threw while making the config: DATABASE_HOST missing/)
+    expectRefused(await p.venomqa(['run']), /venomqa\.config\.mjs:1:30 exports a function that threw while making the config: DATABASE_HOST missing/)
   })
 
   it('an unset variable, a misspelt key and a wrong type are reported together', async () => {
@@ -110,6 +110,17 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     const p = await project({ 'package.json': '{\n  "name": "x",\n}\n' })
     expectRefused(await p.venomqa(['init']), /^venomqa: package\.json:3:1 is not valid JSON \(Expected double-quoted property name in JSON at position 17\); fix it first\n$/)
     expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
+  })
+
+  it('a journey file that throws or does not parse is named with the line (and column) where; --debug shows its own stack', async () => {
+    const p = await project({
+      'journeys/ping.journey.ts': "import { journey, step } from '@venomqa/core'\n\ninterface Env { url: string }\nconst host = process.env.NOT_SET_ANYWHERE.trim()\nexport default journey('j', { steps: [step('s', () => {})] })\n",
+      'journeys/typo.journey.ts': "import { journey, step } from '@venomqa/core'\nexport default journey('t', { steps: [step('s', () => {} ]})\n",
+    })
+    expectRefused(await p.venomqa(['run', 'journeys/ping.journey.ts']), /^venomqa: could not load journeys\/ping\.journey\.ts:4: Cannot read properties of undefined \(reading 'trim'\)\n$/)
+    expectRefused(await p.venomqa(['run', 'journeys/typo.journey.ts']), /^venomqa: could not load journeys\/typo\.journey\.ts:2:58: Unexpected token, expected ","\n$/)
+    const debug = await p.venomqa(['run', 'journeys/ping.journey.ts', '--debug'])
+    expect(debug.stderr).toMatch(/\nCaused by: TypeError: Cannot read properties of undefined \(reading 'trim'\)\n\s+at \S*journeys\/ping\.journey\.ts:4:\d+/)
   })
 
   it('an error that carries a password is printed masked, with --debug too', async () => {

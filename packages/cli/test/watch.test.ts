@@ -142,7 +142,7 @@ describe('venomqa run --watch', () => {
     const beta = readFileSync(path.join(p.dir, 'journeys/beta.journey.ts'), 'utf8')
     await edit(p, 'journeys/beta.journey.ts', (t) => `${t}\nexport const broken = journey('beta_2', {\n`)
     const broken = await w.settled('the watcher after a syntax error', { ran: false })
-    expect(broken.stderr).toMatch(/^venomqa: journeys\/beta\.journey\.ts changed\nvenomqa: could not load journeys\/beta\.journey\.ts: /)
+    expect(broken.stderr).toMatch(/^venomqa: journeys\/beta\.journey\.ts changed\nvenomqa: could not load journeys\/beta\.journey\.ts:\d+:\d+: Unexpected token/)
     expect(broken.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?/)
     expect(broken.stderr.endsWith(`venomqa: watching 6 files\n${WAITING}`)).toBe(true)
     expect(broken.stdout).toBe('')

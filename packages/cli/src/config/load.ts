@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { ConfigError, errorMessage } from '@venomqa/core'
 import { describeJsonError } from '../json-place'
-import { importUserFile } from '../load-module'
+import { importUserFile, loadFailure } from '../load-module'
 import { parsePluginFlag } from '../plugins/flag'
 import { envOverrides } from './env'
 import { formatIssues, keyPath } from './issues'
@@ -95,14 +95,16 @@ export async function readConfigFile(file: string, root: string, rel: string = p
   try {
     mod = await importUserFile(file, root)
   } catch (err) {
-    throw new ConfigError(`could not load ${rel}: ${errorMessage(err)}`, { where: rel, cause: err })
+    const { place, message } = loadFailure(err, file)
+    throw new ConfigError(`could not load ${rel}${place}: ${message}`, { where: `${rel}${place}`, cause: err })
   }
   let config = 'default' in mod ? mod.default : mod
   if (typeof config === 'function') {
     try {
       config = await (config as () => unknown)()
     } catch (err) {
-      throw new ConfigError(`${rel} exports a function that threw while making the config: ${errorMessage(err)}`, { where: rel, cause: err })
+      const { place, message } = loadFailure(err, file)
+      throw new ConfigError(`${rel}${place} exports a function that threw while making the config: ${message}`, { where: `${rel}${place}`, cause: err })
     }
   }
   return config

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { type Journey, UserError, errorMessage, isJourney, isUserError, validateJourney } from '@venomqa/core'
-import { importUserFile } from '../load-module'
+import { importUserFile, loadFailure } from '../load-module'
 import { globFiles, hasMagic } from './glob'
 
 export interface LoadedJourney {
@@ -63,8 +63,9 @@ export async function importDefinitionFile(abs: string, root: string): Promise<{
   try {
     return { file, mod: await importUserFile(abs, root) }
   } catch (err) {
-    if (isUserError(err)) throw new UserError((err as UserError).code, `${file}: ${errorMessage(err)}`, { where: file, cause: err })
-    throw new UserError('E_JOURNEY_LOAD', `could not load ${file}: ${errorMessage(err)}`, { where: file, cause: err })
+    const { place, message } = loadFailure(err, abs)
+    if (isUserError(err)) throw new UserError((err as UserError).code, `${file}${place}: ${message}`, { where: `${file}${place}`, cause: err })
+    throw new UserError('E_JOURNEY_LOAD', `could not load ${file}${place}: ${message}`, { where: `${file}${place}`, cause: err })
   }
 }
 

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url'
 import { PLUGIN_API_VERSION, type Plugin, PluginError, errorMessage, isPlugin } from '@venomqa/core'
 import type { PluginEntry } from '@venomqa/runner'
 import type { PluginSpec } from '../config/types'
-import { importUserFile } from '../load-module'
+import { importUserFile, loadFailure } from '../load-module'
 import { type FoundPackage, findPackage, isPathSpec, packageEntry, pluginCandidates, readPackageJson } from './resolve'
 
 export interface LoadedPlugin {
@@ -141,7 +141,8 @@ async function importPluginModule(file: string, root: string, spec: string): Pro
     if (/\.(c|m)?ts$/.test(file)) return await importUserFile(file, root)
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>
   } catch (err) {
-    throw new PluginError(spec, `plugin "${spec}" failed to load from ${file}: ${errorMessage(err)}`, { cause: err })
+    const { place, message } = loadFailure(err, file)
+    throw new PluginError(spec, `plugin "${spec}" failed to load from ${file}${place}: ${message}`, { cause: err })
   }
 }
 
