@@ -26,11 +26,12 @@ async function start(argv: string[]): Promise<void> {
  */
 async function guardProcess(debug: boolean): Promise<() => void> {
   const { errorMessage, redactText } = await import('@venomqa/core')
+  const { stacksOf } = await import('./exit')
   const runnerTakesIt = () => (globalThis as Record<symbol, unknown>)[Symbol.for('venomqa.faults.armed')] === true
   let done = false
   const fatal = (what: string) => (error: unknown) => {
     if (runnerTakesIt()) return
-    const stack = debug && error instanceof Error && error.stack ? `\n${redactText(error.stack)}` : '\n  (run with --debug to see the stack)'
+    const stack = debug ? stacksOf(error) : '\n  (run with --debug to see the stack)'
     process.stderr.write(`venomqa: unexpected error (${what}): ${redactText(errorMessage(error))}${stack}\n`)
     process.exit(1)
   }

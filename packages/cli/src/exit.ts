@@ -31,18 +31,19 @@ export function reportError(err: unknown, io: Pick<Io, 'stderr'>, debug = false)
   // variable ...` for a token's value.
   const stack = debug ? stacksOf(err) : ''
   if (isUserError(err)) {
-    const where = (err as { where?: string }).where
+    const rawWhere = (err as { where?: string }).where
+    const where = rawWhere && redactCredentials(rawWhere)
     const message = redactCredentials(errorMessage(err))
-    const at = where && !message.includes(where) ? `\n  at ${redactCredentials(where)}` : ''
+    const at = where && !message.includes(where) ? `\n  at ${where}` : ''
     io.stderr.write(`venomqa: ${message}${at}${stack}\n`)
     return EXIT.USAGE
   }
-  io.stderr.write(`venomqa: unexpected error: ${redactText(errorMessage(err))}${stack || '\n  (run with --debug to see the stack)'}\n`)
+  io.stderr.write(`venomqa: unexpected error: ${redactText(errorMessage(err))}${debug ? stack : '\n  (run with --debug to see the stack)'}\n`)
   return EXIT.FAILED
 }
 
-/** With --debug: the error's stack, then its causes' (a user's file that threw is the cause of "could not load"). */
-function stacksOf(err: unknown): string {
+/** With --debug: the error's stack, then its causes' (a user's file that threw is the cause of "could not load"), masked. */
+export function stacksOf(err: unknown): string {
   let out = ''
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e.stack) out += `\n${depth ? 'Caused by: ' : ''}${redactText(e.stack)}`
   return out

@@ -43,20 +43,23 @@ export async function importUserFile(file: string, root: string): Promise<Record
  */
 export function loadFailure(err: unknown, abs: string): { place: string; message: string } {
   const message = errorMessage(err)
-  const parse = /^(?:ParseError: )?([\s\S]*?)\s*\n\s*(\S+):(\d+):(\d+)\s*$/.exec(message)
+  const parse = /^(?:ParseError: )?([\s\S]*?)\s*\n\s*(.+):(\d+):(\d+)\s*$/.exec(message)
   // Its column counts from 0 (babel's); an editor's, as every other place here, from 1.
   if (parse && parse[2] === abs) return { place: `:${parse[3]}:${Number(parse[4]) + 1}`, message: parse[1]! }
-  const url = pathToFileURL(abs).href
+  // The file as a stack names it: its path, or its URL (with `run --watch`'s reload query on it).
+  const inFile = new RegExp(`(?:^|[ (])(?:${escapeRegExp(abs)}|${escapeRegExp(pathToFileURL(abs).href)}(?:\\?[^:]*)?):(\\d+):(\\d+)\\)?$`)
   const stack = err instanceof Error && err.stack ? err.stack.split('\n').slice(1) : []
   for (const frame of stack) {
-    const at = /\(?(\S+?):(\d+):(\d+)\)?$/.exec(frame.trim())
-    if (!at || (at[1] !== abs && at[1] !== url)) continue
+    const at = inFile.exec(frame.trim())
+    if (!at) continue
     // jiti keeps each line where it was, but rewrites within lines (an export, an imported name made
     // `(0, _mod.name)`, its imports at the start of line 1): only the line is the file's.
-    return { place: NATIVE.has(path.extname(abs)) ? `:${at[2]}:${at[3]}` : `:${at[2]}`, message }
+    return { place: NATIVE.has(path.extname(abs)) ? `:${at[1]}:${at[2]}` : `:${at[1]}`, message }
   }
   return { place: '', message }
 }
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /** The jiti instance that loads the user's files under `root` (one per root, created on first use). */
 export async function userModuleTools(root: string): Promise<UserModuleTools> {

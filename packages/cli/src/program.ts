@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import type * as Commander from 'commander'
+import { redactCredentials } from '@venomqa/core'
 import { EXIT, type Io, reportError } from './exit'
 import { cliVersion } from './version'
 
@@ -26,7 +27,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(s.replace(/^error: /, 'venomqa: ')),
+      // Masked: an unknown option is quoted whole (`--base-url-x=http://user:password@host`).
+      outputError: (s, write) => write(redactCredentials(s.replace(/^error: /, 'venomqa: '))),
     })
 
   const withConfig = (cmd: Command) =>

@@ -221,6 +221,11 @@ describe('loadConfig', () => {
     const dir = await project({ 'venomqa.yaml': 'baseUrl: http://x\nplugins:\n  - [postgres, { url: postgres://app:s3cr3t@db/app, password: hunter2 pool: 3 }]\n' })
     const message = (await asyncErrorOf(loadConfig({ cwd: dir, env: {} }))).message
     expect(message).toBe('venomqa.yaml:3:63 is not valid YAML: Block collections are not allowed within flow collections')
+    // Nor the source some of yaml's messages end with; nor a crash for an alias with no anchor.
+    const header = await project({ 'venomqa.yaml': 'baseUrl: http://x\nheaders:\n  x-password: |hunter2\n' })
+    expect((await asyncErrorOf(loadConfig({ cwd: header, env: {} }))).message).toBe('venomqa.yaml:3:16 is not valid YAML: Block scalar header includes extra characters')
+    const alias = await project({ 'venomqa.yaml': 'baseUrl: *nowhere\n' })
+    expect((await asyncErrorOf(loadConfig({ cwd: alias, env: {} }))).message).toMatch(/^venomqa\.yaml(:\d+:\d+)? is not valid YAML: Unresolved alias/)
   })
 
   it('broken YAML, broken JSON, a TS config that throws and a missing --config are clear errors', async () => {

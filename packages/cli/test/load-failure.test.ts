@@ -25,6 +25,15 @@ describe('loadFailure', () => {
     })
   })
 
+  it('finds a file whose path has spaces and parentheses, and one imported again by run --watch', () => {
+    const abs = '/p a(1)/journeys/a.journey.ts'
+    expect(loadFailure(new Error(`ParseError: Missing semicolon.  \n ${abs}:3:23`), abs)).toEqual({ place: ':3:24', message: 'Missing semicolon.' })
+    expect(loadFailure(thrown('boom', [`run (${abs}:5:3)`]), abs).place).toBe(':5')
+    const mjs = '/p a(1)/journeys/b.journey.mjs'
+    const reloaded = `${pathToFileURL(mjs).href}?venomqa-reload=2:3:17`
+    expect(loadFailure(thrown('boom', [reloaded]), mjs).place).toBe(':3:17')
+  })
+
   it('names no place when neither the message nor the stack is about the file', () => {
     expect(loadFailure(new Error('ParseError: Unexpected token  \n /p/other.ts:1:0'), '/p/journeys/a.journey.ts').place).toBe('')
     expect(loadFailure(thrown('boom', ['/p/helpers.ts:3:1']), '/p/journeys/a.journey.ts')).toEqual({ place: '', message: 'boom' })

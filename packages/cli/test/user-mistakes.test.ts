@@ -123,7 +123,7 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expect(debug.stderr).toMatch(/\nCaused by: TypeError: Cannot read properties of undefined \(reading 'trim'\)\n\s+at \S*journeys\/ping\.journey\.ts:4:\d+/)
   })
 
-  it('an error that carries a password is printed masked, with --debug too', async () => {
+  it('an error that carries a password is printed masked, with --debug too, and so is a mistyped option', async () => {
     const p = await project({ 'venomqa.config.mjs': "throw new Error('cannot reach postgres://app:s3cr3t@db/app')\nexport default {}\n" })
     for (const args of [['run'], ['run', '--debug']]) {
       const r = await p.venomqa(args)
@@ -131,6 +131,10 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
       expect(r.stderr).toContain('postgres://[REDACTED]@db/app')
       expect(r.stdout + r.stderr).not.toContain('s3cr3t')
     }
+    const typo = await p.venomqa(['run', '--base-url-x=http://app:s3cr3t@db/x'])
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toContain("unknown option '--base-url-x=http://[REDACTED]@db/x'")
+    expect(typo.stdout + typo.stderr).not.toContain('s3cr3t')
   })
 
   it('two reporters that would write one file are refused before the run', async () => {

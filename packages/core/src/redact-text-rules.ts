@@ -17,6 +17,8 @@ export const SECRET_NAME = `[\\w.-]{0,64}?(?:${NAME_WORDS})[\\w.-]{0,64}`
 /** `scheme://user:pass@host`: the whole user part goes, since a token is often the user name. */
 const URL_CREDENTIALS = /(?<![\w+.-])([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/?#@"'<>]+@/gi
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g
+/** The same, for a value long enough to be a credential: in a message, "Bearer or Basic" is words. */
+const BEARER_VALUE = /\b(Bearer|Basic)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*/g
 /** `password=...` in a query, a form body or a sentence. */
 const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)[^&\\s"'#]*`, 'gi')
 /** Query parameters too short to match by word (`?key=`, `&sig=`) are secret only in a query. */
@@ -36,15 +38,19 @@ const SECRET_ASSERTION = new RegExp(`((?<!\\S)[^\\s:]{0,64}?(?:${NAME_WORDS})[^\
 /** `Cookie: a=b; c=d` or `"set-cookie": ["sid=..."]` in text: the rest of the line is cookies. */
 const COOKIE_LINE = /\b((?:set-)?cookie"?\s*[:=]\s*(?:\[\s*)?"?)(?!\[REDACTED\])[^\r\n"\]]+/gi
 
-/** The rules that find a secret by its form alone, whatever the words around it: never a false alarm. */
+/**
+ * The rules that find a secret by its form alone (redactCredentials): the credentials of a URL, a long
+ * Bearer or Basic value. They leave the words of a message alone, at the price of a short Basic value.
+ */
 export const CREDENTIAL_RULES: readonly (readonly [RegExp, string])[] = [
   [URL_CREDENTIALS, `$1${REDACTED}@`],
-  [BEARER, `$1 ${REDACTED}`],
+  [BEARER_VALUE, `$1 ${REDACTED}`],
 ]
 
 /** What redactText replaces in free text, in this order. */
 export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
-  ...CREDENTIAL_RULES,
+  [URL_CREDENTIALS, `$1${REDACTED}@`],
+  [BEARER, `$1 ${REDACTED}`],
   [SECRET_ASSERTION, `$1${REDACTED}$3${REDACTED}`],
   [JSON_PAIR, `$1"${REDACTED}"`],
   [KEY_VALUE, `$1${REDACTED}`],

@@ -143,11 +143,12 @@ describe('redactCredentials', () => {
     expect(redactCredentials('could not load venomqa.config.ts: cannot reach postgres://app:s3cr3t@db/app')).toBe(
       'could not load venomqa.config.ts: cannot reach postgres://[REDACTED]@db/app',
     )
-    expect(redactCredentials('plugin "audit" failed: 401 for Bearer abc.def.ghi, session sess-9d8e7f6a5b')).toBe('plugin "audit" failed: 401 for Bearer [REDACTED], session [REDACTED]')
+    expect(redactCredentials('plugin "audit" failed: 401 for Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig, session sess-9d8e7f6a5b')).toBe('plugin "audit" failed: 401 for Bearer [REDACTED], session [REDACTED]')
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR:-default} syntax, quoted by the message
     const message = 'headers.x-token: environment variable NOT_SET is not set (set it, or give a default: ${NOT_SET:-value})'
     expect(redactCredentials(message)).toBe(message)
     expect(redactText(message)).not.toBe(message)
+    for (const words of ['the scheme must be Bearer or Basic', 'Basic auth failed for the admin user']) expect(redactCredentials(words)).toBe(words)
   })
 })
 

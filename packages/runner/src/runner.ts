@@ -436,7 +436,7 @@ export class Runner {
     const message = `no state backend is registered: the checkpoints of ${names} restore only the context and HTTP headers, not the system under test, so a path can see what an earlier path wrote; ${how}, or set requireState (--require-state) to make this an error`
     this.options.logger?.warn(message)
     // Its own suggestion: the kind's is for a backend that failed, and nothing failed here.
-    const suggestion = 'Nothing failed: the paths ran, but not each from the same data. Register a state backend for the system under test to roll it back between paths.'
+    const suggestion = 'Nothing failed: the paths ran, but each may have started from data an earlier path left. Register a state backend for the system under test to roll it back between paths.'
     this.runIssues.push(makeIssue({ journey: '', path: '', step: 'state', severity: 'info', kind: 'state', error: message, source: 'runner', suggestion }))
   }
 

@@ -20,6 +20,7 @@ beforeAll(async () => {
       req.socket.on('close', () => markSlowClosed())
       return // never answers: only an abort ends it
     }
+    if (req.url === '/hang') return // never answers either, for a request's own timeout
     res.statusCode = req.url === '/missing' ? 404 : 200
     res.setHeader('content-type', 'application/json')
     res.end(JSON.stringify({ url: req.url }))
@@ -69,7 +70,7 @@ describe('attemptStep', () => {
     expect((await attempt({ ...failing, options: { expectFailure: true } }, l)).outcome).toEqual({ passed: true })
   })
 
-  it('a request the API never answered is never the expected failure: refused, reset, a request timeout', async () => {
+  it('a request the API never answered is never the expected failure: refused, reset, a request timeout; another timeout is', async () => {
     const l = lane()
     const expected = { expectFailure: true }
     const refused = await attempt(node(({ http }) => http.get('http://127.0.0.1:1/nothing', { retry: false }), expected), l)
@@ -82,10 +83,13 @@ describe('attemptStep', () => {
       throw new TransportError('connection-reset', 'POST', `${baseUrl}/x`, 'connection reset: other side closed')
     }, expected)
     expect((await attempt(reset, l)).outcome).toMatchObject({ passed: false, kind: 'connection-reset' })
-    const timedOut = node(() => {
-      throw new TimeoutError(`GET ${baseUrl}/x`, 100)
+    const timedOut = await attempt(node(({ http }) => http.get('/hang', { timeout: 100, retry: false }), expected), l)
+    expect(timedOut.outcome).toMatchObject({ passed: false, kind: 'timeout', message: `GET ${baseUrl}/hang timed out after 100 ms; the step expects the API to answer with a failure, and it never answered` })
+    // A timeout of the step's own waiting (a mail that must not come) is the failure it expects.
+    const waited = node(() => {
+      throw new TimeoutError('waiting for a mail to nobody@example.test', 100)
     }, expected)
-    expect((await attempt(timedOut, l)).outcome).toMatchObject({ passed: false, kind: 'timeout', message: expect.stringMatching(/timed out after 100 ms; the step expects/) })
+    expect((await attempt(waited, l)).outcome).toEqual({ passed: true })
   })
 
   it('moves on at its deadline even when the action ignores its signal, and cancels the request in flight', async () => {

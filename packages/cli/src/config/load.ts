@@ -60,6 +60,17 @@ export function findConfigFile(dir: string): string | undefined {
   return undefined
 }
 
+/**
+ * What yaml says is wrong, without the text it quotes: its code frame shows the config's line, and the
+ * end of some messages the source itself ("Block scalar header includes extra characters: |hunter2"),
+ * where a secret may stand. The place is given apart.
+ */
+function yamlReason(message: string): string {
+  const firstLine = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
+  const colon = firstLine.indexOf(': ')
+  return colon < 0 ? firstLine : firstLine.slice(0, colon)
+}
+
 /** Read a config file as it is written (before interpolation and validation). */
 export async function readConfigFile(file: string, root: string, rel: string = path.basename(file)): Promise<unknown> {
   const ext = path.extname(file)
@@ -82,14 +93,16 @@ export async function readConfigFile(file: string, root: string, rel: string = p
     const doc = YAML.parseDocument(text, { prettyErrors: true })
     const [first] = doc.errors
     if (first) {
-      // The place and the first line of the message, without yaml's code frame: it shows the config's
-      // line, and a secret may stand on it.
       const at = first.linePos?.[0]
       const place = at ? `:${at.line}:${at.col}` : ''
-      const reason = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
-      throw new ConfigError(`${rel}${place} is not valid YAML: ${reason}`, { where: `${rel}${place}` })
+      throw new ConfigError(`${rel}${place} is not valid YAML: ${yamlReason(first.message)}`, { where: `${rel}${place}` })
     }
-    return doc.toJS() ?? {}
+    try {
+      return doc.toJS() ?? {}
+    } catch (err) {
+      // An alias whose anchor is nowhere: yaml finds out only now, with no place.
+      throw new ConfigError(`${rel} is not valid YAML: ${yamlReason(errorMessage(err))}`, { where: rel })
+    }
   }
   let mod: Record<string, unknown>
   try {

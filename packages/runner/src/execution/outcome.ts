@@ -1,5 +1,6 @@
 import { AbortedError, type ErrorKind, type StepNode, TimeoutError, TransportError, errorKindOf, errorMessage, redactText, suggestionForError } from '@venomqa/core'
 import { StallError, StrayError } from '../faults'
+import { RequestTimeoutError } from '../http/classify'
 import { isHttpResponseLike } from '../http-client'
 
 /** How one attempt of a step ended. */
@@ -53,12 +54,13 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
 }
 
 /**
- * A request that got no answer: refused, reset, a host not found, a TLS failure, a request's own timeout.
- * With `expectFailure` it is not the failure expected: an API that is down, or that never received the
- * request, refuses nothing, and a suite of negative tests must not pass against it.
+ * An HTTP request of the step's client that got no answer: refused, reset, a host not found, a TLS
+ * failure, a timeout. With `expectFailure` it is not the failure expected: an API that is down, or that
+ * never received the request, refuses nothing, and a suite of negative tests must not pass against it.
+ * Any other timeout the step throws (waiting for a mail that should not come) is its own failure.
  */
 function unanswered(thrown: unknown): boolean {
-  return thrown instanceof TransportError || thrown instanceof TimeoutError
+  return thrown instanceof TransportError || thrown instanceof RequestTimeoutError
 }
 
 /** A fault of the test itself (not of the API): critical, and never retried, since the state is suspect. */

@@ -1,8 +1,7 @@
-import { TimeoutError } from '@venomqa/core'
 import type { EventEmitter } from 'node:events'
 import type { Dispatcher } from 'undici'
 import { request } from './undici'
-import { type ClassifiedFailure, classifyFailure } from './classify'
+import { type ClassifiedFailure, RequestTimeoutError, classifyFailure } from './classify'
 import { type DetachedRequests, stepStop, untilStepStops } from './detached'
 import type { PreparedRequest } from './prepare'
 
@@ -86,7 +85,7 @@ function linkSignals(o: AttemptOptions, method: string, url: string): LinkedSign
   if (o.userSignal?.aborted) onUserAbort()
   else o.userSignal?.addEventListener('abort', onUserAbort, { once: true })
   const timeoutMs = o.requestTimeoutMs
-  const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new TimeoutError(`${method} ${url}`, timeoutMs)), timeoutMs)
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new RequestTimeoutError(`${method} ${url}`, timeoutMs)), timeoutMs)
   return {
     signal: controller.signal,
     own: controller.signal,

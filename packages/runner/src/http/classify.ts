@@ -1,5 +1,17 @@
 import { TimeoutError, TransportError } from '@venomqa/core'
 
+/**
+ * An HTTP request that got no answer in time (the client's timeout or the request's own): a TimeoutError
+ * like any other, told apart so that a step which expects a failure is not given this one (see outcome.ts).
+ */
+export class RequestTimeoutError extends TimeoutError {
+  constructor(what: string, timeoutMs: number) {
+    super(what, timeoutMs)
+    // Still a TimeoutError to a step that catches it by name.
+    this.name = 'TimeoutError'
+  }
+}
+
 /** The signals a request listens to, most specific last: the step's, the caller's own, the request's. */
 export interface FailureContext {
   method: string
@@ -39,7 +51,7 @@ export function classifyFailure(err: unknown, ctx: FailureContext): ClassifiedFa
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return transport('dns', `host not found (${code})`)
   if (/CERT|SSL|TLS/i.test(code) || /certificate|ssl|tls/i.test(msg)) return transport('tls', msg)
   // The server took longer than the client waits: sending it again would wait as long once more.
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return final(new TimeoutError(`${method} ${url}`, ctx.timeoutMs))
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return final(new RequestTimeoutError(`${method} ${url}`, ctx.timeoutMs))
   return transport('transport', `${code ? `${code}: ` : ''}${msg}`)
 }
 

@@ -201,9 +201,12 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
 }
 
 /** An issue's mark: a failure's cross for critical and high, a warning's `!` for medium and low, `i` for what only informs. */
-function issueMark(severity: Issue['severity'], p: Palette): string {
-  if (severity === 'critical' || severity === 'high') return p.red('✗')
-  return severity === 'info' ? p.cyan('i') : p.yellow('!')
+const SEVERITY_MARK: Record<Issue['severity'], string> = { critical: '✗', high: '✗', medium: '!', low: '!', info: 'i' }
+
+/** The colour of an issue's mark and severity: red for a failure, yellow for a warning, cyan for what informs. */
+function severityColour(severity: Issue['severity'], p: Palette): (text: string) => string {
+  if (severity === 'critical' || severity === 'high') return p.red
+  return severity === 'info' ? p.cyan : p.yellow
 }
 
 /** After a journey's name as it starts: which repetition, which attempt of how many, skipped. */
@@ -416,9 +419,9 @@ class LineFormatter {
     if (all.length) {
       lines.push('', p.bold('Issues'))
       for (const i of all) {
-        const sev = i.severity === 'critical' || i.severity === 'high' ? p.red(i.severity) : p.yellow(i.severity)
+        const colour = severityColour(i.severity, p)
         const where = [i.journey, i.path !== 'main' ? i.path : '', i.step].filter(Boolean).join(' › ')
-        lines.push(`  ${issueMark(i.severity, p)} ${p.bold(where || i.source)} [${sev}] ${p.dim(i.source)}`)
+        lines.push(`  ${colour(SEVERITY_MARK[i.severity])} ${p.bold(where || i.source)} [${colour(i.severity)}] ${p.dim(i.source)}`)
         lines.push(`      ${redactFreeText(i.error)}`)
         // A failed step's exchange was printed with the step already; other issues show theirs here.
         if (i.request && i.source !== 'step') lines.push(...this.exchange({ request: i.request, response: i.response }, '      '))
