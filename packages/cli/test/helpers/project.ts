@@ -64,6 +64,8 @@ export async function makeProject(fixture: string | null, baseEnv: Record<string
     if (entry.startsWith('@')) for (const sub of await readdir(path.join(pkgs, entry))) await cp(path.join(pkgs, entry, sub), path.join(nm, entry, sub), { recursive: true })
     else await cp(path.join(pkgs, entry), path.join(nm, entry), { recursive: true })
   }
+  /** The CLIs started here that have not exited, each with its kill: remove() ends them, so a test that failed halfway leaves none. */
+  const running = new Map<Promise<CliResult>, () => void>()
   const spawnCli = (args: string[], options: { env?: Record<string, string | undefined> } = {}) => {
     const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: dir, env: cleanEnv({ ...baseEnv, ...options.env }), stdio: ['ignore', 'pipe', 'pipe'] })
     const out: CliResult = { code: null, signal: null, stdout: '', stderr: '' }
@@ -73,9 +75,11 @@ export async function makeProject(fixture: string | null, baseEnv: Record<string
       child.on('close', (code, signal) => {
         out.code = code
         out.signal = signal
+        running.delete(done)
         resolve(out)
       }),
     )
+    running.set(done, () => child.kill('SIGKILL'))
     return { child, output: () => out, done }
   }
   return {
@@ -90,7 +94,12 @@ export async function makeProject(fixture: string | null, baseEnv: Record<string
         clearTimeout(timer)
       }
     },
-    remove: () => rm(dir, { recursive: true, force: true }),
+    async remove() {
+      const left = [...running]
+      for (const [, kill] of left) kill()
+      await Promise.all(left.map(([done]) => done))
+      await rm(dir, { recursive: true, force: true })
+    },
   }
 }
 
