@@ -15,6 +15,19 @@ export function describeJsonError(text: string, err: unknown): { place: string; 
   return { place: jsonErrorPlace(text, message), reason: message.replace(QUOTED_TEXT, '').replace(/\s+/g, ' ') }
 }
 
+/**
+ * `text` parsed as JSON, or the error `fail` makes from where the first syntax error is (`:line:column`
+ * to follow the file's name) and why (see describeJsonError).
+ */
+export function parseJsonText<T = unknown>(text: string, fail: (place: string, reason: string) => Error): T {
+  try {
+    return JSON.parse(text) as T
+  } catch (err) {
+    const { place, reason } = describeJsonError(text, err)
+    throw fail(place, reason)
+  }
+}
+
 /** `, "<text>" is not valid JSON` or `, ..."<text>"... is not valid JSON`, after "Unexpected token 'x'". */
 const QUOTED_TEXT = /, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/
 

@@ -80,10 +80,7 @@ export function redactValue(value: unknown, options?: RedactOptions, depth = 0):
 
 /** Mask secrets inside free text (error messages, raw bodies, form bodies, URLs, log lines). */
 export function redactText(text: string): string {
-  if (!MAYBE_SECRET.test(text)) return knownSecrets.mask(text)
-  let masked = text
-  for (const [pattern, replacement] of TEXT_RULES) masked = masked.replace(pattern, replacement)
-  return knownSecrets.mask(masked)
+  return MAYBE_SECRET.test(text) ? maskBy(TEXT_RULES, text) : knownSecrets.mask(text)
 }
 
 /**
@@ -93,8 +90,13 @@ export function redactText(text: string): string {
  * would hide a word of the message, not a secret.
  */
 export function redactCredentials(text: string): string {
+  return maskBy(CREDENTIAL_RULES, text)
+}
+
+/** `text` with every rule's pattern replaced, in order, then every known secret masked. */
+function maskBy(rules: readonly (readonly [RegExp, string])[], text: string): string {
   let masked = text
-  for (const [pattern, replacement] of CREDENTIAL_RULES) masked = masked.replace(pattern, replacement)
+  for (const [pattern, replacement] of rules) masked = masked.replace(pattern, replacement)
   return knownSecrets.mask(masked)
 }
 

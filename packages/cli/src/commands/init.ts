@@ -4,7 +4,7 @@ import path from 'node:path'
 import { UserError } from '@venomqa/core'
 import { findConfigFile } from '../config/load'
 import { EXIT, type Io } from '../exit'
-import { describeJsonError } from '../json-place'
+import { parseJsonText } from '../json-place'
 
 export interface InitFlags {
   force?: boolean
@@ -72,12 +72,7 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
   let pkg: { scripts?: Record<string, string> } | undefined
   if (existsSync(pkgFile)) {
     pkgText = await readFile(pkgFile, 'utf8')
-    try {
-      pkg = JSON.parse(pkgText)
-    } catch (err) {
-      const { place, reason } = describeJsonError(pkgText, err)
-      throw new UserError('E_INIT', `package.json${place} is not valid JSON (${reason}); fix it first`, { where: `package.json${place}` })
-    }
+    pkg = parseJsonText(pkgText, (place, reason) => new UserError('E_INIT', `package.json${place} is not valid JSON (${reason}); fix it first`, { where: `package.json${place}` }))
     const existing = pkg?.scripts?.[SCRIPT_NAME]
     if (existing !== undefined && existing !== SCRIPT && !flags.force) conflicts.push(`package.json scripts["${SCRIPT_NAME}"] ("${existing}")`)
   }

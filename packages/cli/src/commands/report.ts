@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { type RunResult, UserError, assertRunResult, errorMessage, repairRunResult } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
-import { describeJsonError } from '../json-place'
+import { parseJsonText } from '../json-place'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
 
@@ -19,13 +19,10 @@ export async function readResults(file: string, cwd: string): Promise<RunResult>
   } catch (err) {
     throw new UserError('E_RESULTS', `cannot read results file ${file}: ${errorMessage(err)}`, { where: file })
   }
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (err) {
-    const { place, reason } = describeJsonError(text, err)
-    throw new UserError('E_RESULTS', `${file}${place} is not JSON: ${reason} (a results file is what venomqa run --save writes)`, { where: `${file}${place}` })
-  }
+  const value = parseJsonText(
+    text,
+    (place, reason) => new UserError('E_RESULTS', `${file}${place} is not JSON: ${reason} (a results file is what venomqa run --save writes)`, { where: `${file}${place}` }),
+  )
   try {
     assertRunResult(value, file)
   } catch (err) {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { ConfigError, errorMessage } from '@venomqa/core'
-import { describeJsonError } from '../json-place'
+import { parseJsonText } from '../json-place'
 import { importUserFile, loadFailure } from '../load-module'
 import { parsePluginFlag } from '../plugins/flag'
 import { envOverrides } from './env'
@@ -81,14 +81,7 @@ export async function readConfigFile(file: string, root: string, rel: string = p
     } catch (err) {
       throw new ConfigError(`cannot read ${rel}: ${errorMessage(err)}`, { where: rel })
     }
-    if (ext === '.json') {
-      try {
-        return JSON.parse(text)
-      } catch (err) {
-        const { place, reason } = describeJsonError(text, err)
-        throw new ConfigError(`${rel}${place} is not valid JSON: ${reason}`, { where: `${rel}${place}` })
-      }
-    }
+    if (ext === '.json') return parseJsonText(text, (place, reason) => new ConfigError(`${rel}${place} is not valid JSON: ${reason}`, { where: `${rel}${place}` }))
     const YAML = await import('yaml')
     const doc = YAML.parseDocument(text, { prettyErrors: true })
     const [first] = doc.errors

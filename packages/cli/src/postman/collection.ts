@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { UserError } from '@venomqa/core'
-import { describeJsonError } from '../json-place'
+import { parseJsonText } from '../json-place'
 
 /**
  * The parts of a Postman collection v2.1 (https://schema.postman.com/collection/json/v2.1.0/draft-07/docs/index.html)
@@ -81,12 +81,7 @@ async function readJson(file: string, cwd: string, what: string): Promise<unknow
   } catch (err) {
     throw new UserError('E_IMPORT', `cannot read the ${what} ${shown}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { where: shown })
   }
-  try {
-    return JSON.parse(text)
-  } catch (err) {
-    const { place, reason } = describeJsonError(text, err)
-    throw new UserError('E_IMPORT', `${shown}${place} is not JSON (${reason}): a ${what} is a JSON file`, { where: `${shown}${place}` })
-  }
+  return parseJsonText(text, (place, reason) => new UserError('E_IMPORT', `${shown}${place} is not JSON (${reason}): a ${what} is a JSON file`, { where: `${shown}${place}` }))
 }
 
 export async function readCollection(file: string, cwd: string): Promise<Collection> {
