@@ -31,18 +31,55 @@ let generation = 0
 export async function importUserFile(file: string, root: string): Promise<Record<string, unknown>> {
   if (NATIVE.has(path.extname(file))) {
     const url = pathToFileURL(file).href
-    return (await import(generation ? `${url}?venomqa-reload=${generation}` : url)) as Record<string, unknown>
+    try {
+      return (await import(generation ? `${url}?venomqa-reload=${generation}` : url)) as Record<string, unknown>
+    } catch (err) {
+      if (err instanceof SyntaxError && !frameInFile(err, file)) {
+        const place = await syntaxErrorPlace(file)
+        if (place) syntaxPlaces.set(err, place)
+      }
+      throw err
+    }
   }
   return (await (await userModuleTools(root)).import(file)) as Record<string, unknown>
+}
+
+/** The places syntaxErrorPlace found, by error: loadFailure reads them. */
+const syntaxPlaces = new WeakMap<Error, string>()
+
+/**
+ * Where the syntax error is that Node met importing a JavaScript file (`:line:column`, or `:line`), or
+ * undefined. Node's module loader keeps the place out of the error (only a crash prints it), so it is
+ * asked again: `node --check` prints the place of the same parse. A process, but only on this path.
+ */
+export async function syntaxErrorPlace(file: string): Promise<string | undefined> {
+  const { execFile } = await import('node:child_process')
+  const stderr = await new Promise<string>((resolve) =>
+    execFile(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 }, (_err, _stdout, err) => resolve(err ?? '')),
+  )
+  // `<file>:<line>`, the line of source, then a caret under the place (absent at the end of the input).
+  const lines = stderr.split(/\r?\n/)
+  const head = lines.findIndex((l) => l.startsWith(`${file}:`) && /^\d+$/.test(l.slice(file.length + 1)))
+  if (head < 0) return undefined
+  const line = lines[head]!.slice(file.length + 1)
+  const caret = /^[ \t]*\^/.exec(lines[head + 2] ?? '')
+  return caret ? `:${line}:${caret[0].length}` : `:${line}`
+}
+
+function frameInFile(err: Error, file: string): boolean {
+  return !!err.stack && (err.stack.includes(`${file}:`) || err.stack.includes(`${pathToFileURL(file).href}`))
 }
 
 /**
  * Why importing the user's file `abs` failed, and where in it (`:line:column`, or '' when it cannot be
  * told): jiti names the place of a syntax error at the end of its message, and a throw while the file ran
- * has the file in its stack. Node's own syntax errors in a JavaScript file name no place one can read.
+ * has the file in its stack, and a syntax error Node met in a JavaScript file has the place importUserFile
+ * asked `node --check` for.
  */
 export function loadFailure(err: unknown, abs: string): { place: string; message: string } {
   const message = errorMessage(err)
+  const checked = err instanceof Error ? syntaxPlaces.get(err) : undefined
+  if (checked) return { place: checked, message }
   const parse = /^(?:ParseError: )?([\s\S]*?)\s*\n\s*(.+):(\d+):(\d+)\s*$/.exec(message)
   // Its column counts from 0 (babel's); an editor's, as every other place here, from 1.
   if (parse && parse[2] === abs) return { place: `:${parse[3]}:${Number(parse[4]) + 1}`, message: parse[1]! }

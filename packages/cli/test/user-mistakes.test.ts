@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, rmSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -121,6 +121,22 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expectRefused(await p.venomqa(['run', 'journeys/typo.journey.ts']), /^venomqa: could not load journeys\/typo\.journey\.ts:2:58: Unexpected token, expected ","\n$/)
     const debug = await p.venomqa(['run', 'journeys/ping.journey.ts', '--debug'])
     expect(debug.stderr).toMatch(/\nCaused by: TypeError: Cannot read properties of undefined \(reading 'trim'\)\n\s+at \S*journeys\/ping\.journey\.ts:4:\d+/)
+  })
+
+  it("a JavaScript journey or config that does not parse is named with the place Node's own parser found", async () => {
+    const p = await project({
+      'journeys/comma.journey.mjs': 'export const a = 1\nexport default {\n  name: "x",,\n}\n',
+      'journeys/unended.journey.mjs': 'export default [\n',
+      'venomqa.config.mjs': 'export default {\n\tbaseUrl: "http://127.0.0.1:9" +,\n}\n',
+    })
+    const config = await p.venomqa(['run', 'journeys/comma.journey.mjs'])
+    expectRefused(config, /^venomqa: could not load venomqa\.config\.mjs:2:\d+: Unexpected token ','\n$/)
+    // A tab before the place counts as one column, as in an editor that shows it as one character.
+    expect(config.stderr).toContain('venomqa.config.mjs:2:33:')
+    rmSync(path.join(p.dir, 'venomqa.config.mjs'))
+    expectRefused(await p.venomqa(['run', 'journeys/comma.journey.mjs']), /^venomqa: could not load journeys\/comma\.journey\.mjs:3:13: Unexpected token ','\n$/)
+    // At the end of the input there is no column to point at.
+    expectRefused(await p.venomqa(['run', 'journeys/unended.journey.mjs']), /^venomqa: could not load journeys\/unended\.journey\.mjs:2: Unexpected end of input\n$/)
   })
 
   it('an error that carries a password is printed masked, with --debug too, and so is a mistyped option', async () => {
