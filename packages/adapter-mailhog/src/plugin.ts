@@ -8,7 +8,7 @@ import { MailHogClient } from './mailhog/client'
 import { MailpitClient } from './mailpit/client'
 import { RemoteMailboxState } from './remote-state'
 import { serveMailCatcher } from './serve'
-import type { BasicAuth, TlsOptions } from './types'
+import type { TlsOptions } from './types'
 
 export const PLUGIN_NAME = '@venomqa/adapter-mailhog'
 export const PLUGIN_VERSION = __VENOMQA_PKG_VERSION__
