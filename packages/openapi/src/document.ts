@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { dereference } from '@readme/openapi-parser'
-import { ConfigError, errorMessage } from '@venomqa/core'
+import { ConfigError, errorMessage, parseJsonText } from '@venomqa/core'
+import type * as JsoncParser from 'jsonc-parser'
 import YAML from 'yaml'
 
 /** An OpenAPI 3.0 or 3.1 document with every `$ref` resolved (shared objects stay shared). */
@@ -81,11 +83,8 @@ async function readSource(source: string, location: string): Promise<string> {
 function parseText(source: string, text: string): Record<string, unknown> {
   let value: unknown
   if (/^\s*[{[]/.test(text)) {
-    try {
-      value = JSON.parse(text)
-    } catch (err) {
-      throw new ConfigError(`${source}${jsonErrorPlace(text, errorMessage(err))}: not valid JSON: ${errorMessage(err)}`, { where: source })
-    }
+    // The reason without the text V8 quotes around the error: a document's examples may hold a key there.
+    value = parseJsonText(text, (place, reason) => new ConfigError(`${source}${place}: not valid JSON: ${reason}`, { where: source }), firstSyntaxError)
   } else {
     const doc = YAML.parseDocument(text, { prettyErrors: true })
     const [first] = doc.errors
@@ -99,14 +98,16 @@ function parseText(source: string, text: string): Record<string, unknown> {
   return value as Record<string, unknown>
 }
 
-/** `:line:col` of a JSON.parse error, from the position Node puts in its message. */
-function jsonErrorPlace(text: string, message: string): string {
-  const lineCol = /line (\d+) column (\d+)/.exec(message)
-  if (lineCol) return `:${lineCol[1]}:${lineCol[2]}`
-  const position = /position (\d+)/.exec(message)
-  if (!position) return ''
-  const before = text.slice(0, Number(position[1])).split('\n')
-  return `:${before.length}:${before[before.length - 1]!.length + 1}`
+/** jsonc-parser held to plain JSON: no comments, no trailing commas, no empty file. */
+const STRICT_JSON = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false }
+
+/** Where the first syntax error is, for the messages V8 gives no position ("Unexpected token ','"). */
+function firstSyntaxError(text: string): number | undefined {
+  // Required, not imported: its package has no ES entry Node can load by name, only a UMD main.
+  const { parse } = createRequire(import.meta.url)('jsonc-parser') as typeof JsoncParser
+  const errors: JsoncParser.ParseError[] = []
+  parse(text, errors, STRICT_JSON)
+  return errors[0]?.offset
 }
 
 function checkVersion(source: string, raw: Record<string, unknown>): void {

@@ -53,6 +53,7 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-errors-'))
     await writeFile(path.join(dir, 'broken.json'), '{\n  "openapi": "3.1.0",\n  "paths": {,\n}\n')
+    await writeFile(path.join(dir, 'token.json'), '{\n  "openapi": "3.1.0",\n  "x-api-key": "sk_live_0123456789abcdef",\n  "info": }\n')
     await writeFile(path.join(dir, 'broken.yaml'), 'openapi: 3.0.3\npaths:\n  /a: [unclosed\n')
     const dangling = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Nope' } } } } } } } } }
     await writeFile(path.join(dir, 'dangling.json'), JSON.stringify(dangling, null, 2))
@@ -69,6 +70,8 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
 
   it.each([
     ['broken.json', /^broken\.json:3:13: not valid JSON/],
+    // V8 gives no position for an unexpected token, and quotes the text around it: placed all the same, unquoted.
+    ['token.json', /^token\.json:4:11: not valid JSON: Unexpected token '\}'$/],
     ['broken.yaml', /^broken\.yaml:4:1: not valid YAML/],
     ['dangling.json', /^dangling\.json#\/paths\/~1things\/get\/responses\/200\/content\/application~1json\/schema\/\$ref: "#\/components\/schemas\/Nope" points to nothing/],
     ['missing.json', /^cannot read the OpenAPI document missing\.json: no such file/],
