@@ -123,6 +123,15 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expect(debug.stderr).toMatch(/\nCaused by: TypeError: Cannot read properties of undefined \(reading 'trim'\)\n\s+at \S*journeys\/ping\.journey\.ts:4:\d+/)
   })
 
+  it('explore --openapi without a base URL is refused before anything runs: each operation would fail and nothing be explored', async () => {
+    const document = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } } } }
+    const p = await project({ 'openapi.json': JSON.stringify(document) })
+    expectRefused(
+      await p.venomqa(['explore', '--openapi', 'openapi.json']),
+      /^venomqa: explore --openapi needs the base URL of the API: set baseUrl in the config, VENOMQA_BASE_URL or --base-url\n$/,
+    )
+  })
+
   it("a JavaScript journey or config that does not parse is named with the place Node's own parser found", async () => {
     const p = await project({
       'journeys/comma.journey.mjs': 'export const a = 1\nexport default {\n  name: "x",,\n}\n',

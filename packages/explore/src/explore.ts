@@ -148,6 +148,10 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
   if (!settled) violations = unsettledViolations(found.map((f) => f.found))
   for (const v of violations) await addIssue(violationIssue(exploration.name, v))
 
+  const search = totals(searches, states, settings.budget)
+  // Nothing was explored, so nothing was checked: never a pass. A shard's share of the root may be empty.
+  if (search?.transitions === 0 && !signal.aborted && !broken && !options.rootShare) await addIssue(nothingExplored(exploration.name))
+
   const coverage = new Coverage(definition.actions.map((a) => a.name))
   const rollbackTimings = new Timings()
   const observeTimings = new Timings()
@@ -163,7 +167,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     startedAt,
     durationMs: performance.now() - t0,
     searchMs: Math.max(0, ...searches.map((s) => s.searchMs)),
-    search: totals(searches, states, settings.budget),
+    search,
     requests: lanes.reduce((t, l) => t + l.http.history.length, 0),
     coverage,
     rollbackTimings,
@@ -173,6 +177,20 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     ...(workers > 1 ? { workers: workerStats(searches) } : {}),
     broken,
     interrupted: signal.aborted,
+  })
+}
+
+function nothingExplored(name: string): Issue {
+  return makeIssue({
+    journey: name,
+    path: '',
+    step: 'exploration',
+    severity: 'critical',
+    kind: 'assertion',
+    error: `exploration "${name}" took no action: none could run in the state after the setup, so no invariant was checked`,
+    suggestion:
+      "Check each action's `when` against the state the setup leaves (the context keys it sets), and that its path parameters can be bound; the coverage lists the actions never enabled.",
+    source: 'explore',
   })
 }
 

@@ -9,7 +9,7 @@ import { type ActionEffect, appliesAfter, checkInvariant } from './invariants'
 import { type LaneEnv, fingerprintHere, observeAll } from './lane-env'
 import { type Group, Split } from './split'
 import type { Timings } from './timings'
-import { actionFault, classifyEdge } from './transition'
+import { type ActionFault, actionFault, classifyEdge } from './transition'
 import { stateView } from './view'
 
 /** A violation as the search first met it, before shrinking. */
@@ -41,7 +41,7 @@ export interface ExplorerEnv extends LaneEnv {
   rollbackTimings: Timings
   onViolation(found: FoundViolation): void
   /** The action's own code failed (not the API): worth telling, not a violation. */
-  onActionFault(action: string, message: string, exchange?: HttpExchange): void
+  onActionFault(action: string, fault: ActionFault, exchange?: HttpExchange): void
   onTransition?(): void
   /** A state this explorer records was reached for the first time (its fingerprint). */
   onNewState?(fingerprint: string): void

@@ -14,6 +14,7 @@ import type { SearchSettings } from './settings'
 import { runSetup } from './setup'
 import { Split } from './split'
 import { Timings } from './timings'
+import type { ActionFault } from './transition'
 import { FoundViolations } from './violations'
 
 /** The checkpoint of the root: the state after the setup, where every search and replay starts. */
@@ -112,7 +113,7 @@ export class LaneSearch {
         coverage: this.coverage,
         rollbackTimings: this.rollbackTimings,
         onViolation: (v) => this.found.add(v),
-        onActionFault: (action, message, exchange) => this.#fault(action, message, exchange),
+        onActionFault: (action, fault, exchange) => this.#fault(action, fault, exchange),
         onTransition: o.onTransition,
         onNewState: o.onNewState,
       }))
@@ -128,21 +129,26 @@ export class LaneSearch {
     }
   }
 
-  /** Once per action and message: the same broken action fails the same way from every state. */
-  #fault(action: string, message: string, exchange?: HttpExchange): void {
-    const key = `${action}\n${message}`
+  /**
+   * Once per action and message: the same broken action fails the same way from every state. Critical:
+   * an edge the exploration could not take as defined was never explored, so a run that met one cannot
+   * pass (an assertion the action makes is a finding, as a step's is in a journey; a crash is the test's).
+   */
+  #fault(action: string, fault: ActionFault, exchange?: HttpExchange): void {
+    const key = `${action}\n${fault.message}`
     if (this.#faults.has(key)) return
     this.#faults.add(key)
     const issue = makeIssue({
       journey: this.options.exploration.name,
       path: '',
       step: action,
-      severity: 'medium',
-      kind: 'assertion',
-      error: `action "${action}" failed: ${message}`,
+      severity: 'critical',
+      kind: fault.kind,
+      error: `action "${action}" failed: ${fault.message}`,
       source: 'action',
       request: exchange?.request,
       response: exchange?.response,
+      ...(fault.suggestion ? { suggestion: fault.suggestion } : {}),
     })
     this.#issues.push({ issue, key })
   }

@@ -1,4 +1,4 @@
-import { errorMessage } from '@venomqa/core'
+import { type ErrorKind, errorMessage } from '@venomqa/core'
 import { exchangeStatus } from '@venomqa/runner'
 import type { ActionEffect } from './invariants'
 
@@ -23,11 +23,19 @@ export function classifyEdge(effect: ActionEffect, changedState: boolean): EdgeK
 }
 
 /** Why the action's own code failed, when that is what happened (not the API's answer, not the network). */
-export function actionFault(effect: ActionEffect): string | undefined {
+export function actionFault(effect: ActionEffect): ActionFault | undefined {
   const { outcome, shown } = effect.attempt
   if (outcome.passed) return undefined
   if (['timeout', 'connection-refused', 'connection-reset', 'dns', 'tls', 'transport', 'aborted'].includes(outcome.kind)) return undefined
   const status = shown && exchangeStatus(shown)
   if (status !== undefined && status >= 400) return undefined
-  return outcome.message || errorMessage(outcome)
+  return { message: outcome.message || errorMessage(outcome), kind: outcome.kind, ...(outcome.suggestion ? { suggestion: outcome.suggestion } : {}) }
+}
+
+/** An action whose own code failed: an assertion it made, an error it threw, a request it could not make. */
+export interface ActionFault {
+  message: string
+  kind: ErrorKind
+  /** The error's own suggestion, when its code has one. */
+  suggestion?: string
 }

@@ -126,8 +126,8 @@ interface CliRun {
   output: string
 }
 
-function runJourneys(appUrl: string): Promise<CliRun> {
-  const child = spawn(process.execPath, [CLI, 'run', '--reporter', 'console'], {
+function runJourneys(appUrl: string, files: string[] = []): Promise<CliRun> {
+  const child = spawn(process.execPath, [CLI, 'run', ...files, '--reporter', 'console'], {
     cwd: project,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', APP_URL: appUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -208,5 +208,23 @@ describe('the emitted journey', () => {
     const run = await runJourneys(fixed.url)
     expect(run.code, run.output).toBe(0)
     expect(await stats(fixed.url)).toEqual(before)
+  })
+
+  it('fails, never passes, when the replay cannot go the way the exploration went', async () => {
+    // Without the log-in every request is refused: the ids the sequence needs never come, and the last
+    // check would hold for want of todos. A token left unset, a header gone, do the same.
+    const diverged = text.replace('...exploration.setup,', '').replace(/journey\('([^']+)'/, "journey('$1-without-log-in'")
+    expect(diverged).not.toBe(text)
+    const file = 'journeys/diverged/without-log-in.journey.ts'
+    await mkdir(path.join(project, 'journeys/diverged'), { recursive: true })
+    await writeFile(path.join(project, file), diverged)
+    try {
+      const run = await runJourneys(buggy.url, [file])
+      expect(run.code, run.output).toBe(1)
+      expect(run.output).toMatch(/✗ create_todo POST \S+\/api\/todos → 401/)
+      expect(run.output).toContain('expected status 201, got 401')
+    } finally {
+      await rm(path.join(project, 'journeys/diverged'), { recursive: true, force: true })
+    }
   })
 })

@@ -1,4 +1,4 @@
-import { type ActionSource, ConfigError, DefinitionError, type ExplorationResult, PLUGIN_API_VERSION, action, definePlugin, invariant } from '@venomqa/core'
+import { type ActionSource, ConfigError, DefinitionError, type ExplorationResult, PLUGIN_API_VERSION, action, assertStatus, definePlugin, invariant } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService, type RunningProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { explore } from '../src'
@@ -123,6 +123,41 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     expect(r.coverage.find((c) => c.action === 'delete_missing')).toMatchObject({ refused: expect.any(Number) })
     expect(r.coverage.find((c) => c.action === 'delete_missing')!.refused).toBeGreaterThan(0)
     expect(r.coverage.find((c) => c.action === 'never')).toEqual({ action: 'never', taken: 0, enabled: 0, refused: 0 })
+  })
+
+  it("an action whose own code fails is a critical issue and fails the exploration, once per action and message", async () => {
+    // A bug in the test (a crash), and an assertion the action makes on a 2xx: either way the edge was never explored as defined.
+    const crash = action('crash', ({ http }) => http.get('/api/products').then((res) => (res.json() as any).nope.deeper), { maxPerPath: 1 })
+    const check = action('check', async ({ http }) => assertStatus(await http.get('/api/products'), 299), { maxPerPath: 1 })
+    const r = await exploreShop(shopExploration({ actions: [createProduct, crash, check], invariants: [], depth: 2 }), env)
+    expect(r.status).toBe('failed')
+    expect(r.violations).toEqual([])
+    const faults = r.issues.filter((i) => i.source === 'action')
+    // The crash reads the same from every state; the failed check quotes the body, which differs by state.
+    expect(faults.filter((i) => i.step === 'crash').map((i) => [i.severity, i.kind, i.error])).toEqual([
+      ['critical', 'crash', `action "crash" failed: Cannot read properties of undefined (reading 'deeper')`],
+    ])
+    const checks = faults.filter((i) => i.step === 'check')
+    expect(checks.length).toBeGreaterThan(0)
+    for (const i of checks) {
+      expect([i.severity, i.kind]).toEqual(['critical', 'assertion'])
+      expect(i.error).toMatch(/^action "check" failed: GET \S+\/api\/products expected status 299, got 200/)
+    }
+  })
+
+  it('an exploration that took no action checked nothing: a critical issue, never a pass', async () => {
+    const never = action('never', () => undefined, { when: () => false })
+    const r = await exploreShop(shopExploration({ actions: [never], invariants: [], depth: 2 }), env)
+    expect(r.stats.transitions).toBe(0)
+    expect(r.status).toBe('failed')
+    expect(r.issues.map((i) => [i.severity, i.error])).toContainEqual([
+      'critical',
+      'exploration "shop" took no action: none could run in the state after the setup, so no invariant was checked',
+    ])
+    // A shard whose part of the root is empty took none either, and that is no fault of the definition.
+    const share = await exploreShop(shopExploration({ actions: [createProduct], invariants: [], depth: 1 }), env, { rootShare: { index: 2, total: 2 }, seed: 1 })
+    expect(share.stats.transitions).toBe(0)
+    expect(share.status).toBe('passed')
   })
 
   it('checks the invariants plugins add with api.addInvariant', async () => {

@@ -1,11 +1,11 @@
 import path from 'node:path'
-import { type ExplorationResult, type Issue, RESULTS_SCHEMA_VERSION, type RunResult, UserError, errorMessage, plural, summarize } from '@venomqa/core'
+import { ConfigError, type ExplorationResult, type Issue, RESULTS_SCHEMA_VERSION, type RunResult, UserError, errorMessage, plural, summarize } from '@venomqa/core'
 import type { VenomConfigBase } from '../config/types'
 import { DEFAULT_EXPLORATIONS } from '../config/schema'
 import { EXIT, type Io, warn } from '../exit'
 import { type ExploreValueFlags, parseExploreFlags, parseWorkersFlag } from '../explorations/flags'
 import { discoverExplorationFiles, loadExplorations, selectExplorations, splitExploreArgs } from '../explorations/load'
-import { openApiExploration } from '../explorations/openapi'
+import { authVariable, openApiExploration } from '../explorations/openapi'
 import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
@@ -48,6 +48,10 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
   const config = await resolveConfig(io, flags, values)
 
+  // Every operation of a document is a request to the API: without its address, each would fail and nothing be explored.
+  if (flags.openapi !== undefined && !config.baseUrl)
+    throw new ConfigError('explore --openapi needs the base URL of the API: set baseUrl in the config, VENOMQA_BASE_URL or --base-url', { where: '--openapi' })
+
   const { patterns, names } = splitExploreArgs(args, io.cwd)
   const globs = patterns.length ? patterns.map((p) => path.relative(config.root, path.resolve(io.cwd, p))) : configured(config.explore)
   const files = flags.openapi === undefined ? await discoverExplorationFiles(globs, config.root) : []
@@ -55,6 +59,9 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const selected =
     flags.openapi === undefined ? selectExplorations(await loadExplorations(files, config.root, (m) => warn(io, m)), names) : [await openApiExploration(flags.openapi, config, flags.emit)]
   if (!selected.length) throw new UserError('E_NO_JOURNEYS', `the files matching ${globs.join(', ')} export no exploration`)
+  const homeless = selected.filter(({ exploration }) => !exploration.baseUrl)
+  if (!config.baseUrl && homeless.length)
+    warn(io, `no base URL (set baseUrl in the config, VENOMQA_BASE_URL or --base-url): relative requests in ${homeless.map((x) => x.exploration.name).join(', ')} will fail`)
   const shard = shardSpec && explorationShard(selected.map((x) => x.exploration), overrides, shardSpec)
 
   const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
@@ -135,7 +142,10 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     if (saveFile) io.stderr.write(`venomqa: results saved to ${path.relative(io.cwd, saveFile) || saveFile}\n`)
     const written = await writeReports(result, targets, reportCtx)
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
-    for (const x of explorations) for (const v of x.violations) if (v.emittedFile) io.stderr.write(`venomqa: regression journey written to ${v.emittedFile}\n`)
+    const emitted = explorations.flatMap((x) => x.violations.flatMap((v) => (v.emittedFile ? [v.emittedFile] : [])))
+    for (const file of emitted) io.stderr.write(`venomqa: regression journey written to ${file}\n`)
+    const needs = flags.openapi !== undefined && emitted.length ? authVariable(config.openapi ?? {}) : undefined
+    if (needs) io.stderr.write(`venomqa: the regression journeys send what openapi.auth gave this exploration: set ${needs} when you run them\n`)
     const harWritten = har ? await writeHar(har, io) : true
 
     if (result.interrupted) return EXIT.INTERRUPTED

@@ -38,23 +38,49 @@ function moduleSource(document: string, options: OpenApiConfig): string {
     '// The exploration `venomqa explore --openapi` ran: the regression journeys beside this file import it, for the',
     '// setup (auth) and the invariant they check. Written again by each `venomqa explore --openapi`; paths are from the project root.',
   ]
+  const needs: string[] = []
   let authSource = 'undefined'
   if (auth && 'bearer' in auth) {
-    lines.push('// The bearer token is read from VENOMQA_OPENAPI_BEARER.')
-    authSource = "{ bearer: process.env.VENOMQA_OPENAPI_BEARER ?? '' }"
+    needs.push(BEARER_VARIABLE)
+    authSource = `{ bearer: fromEnvironment(${JSON.stringify(BEARER_VARIABLE)}) }`
   } else if (auth) {
     const { credentials, ...rest } = auth
-    if (credentials) lines.push('// The login credentials are read from VENOMQA_OPENAPI_CREDENTIALS (JSON).')
-    authSource = credentials ? `{ ...${JSON.stringify(rest)}, credentials: JSON.parse(process.env.VENOMQA_OPENAPI_CREDENTIALS ?? '{}') }` : JSON.stringify(rest)
+    if (credentials) needs.push(CREDENTIALS_VARIABLE)
+    authSource = credentials ? `{ ...${JSON.stringify(rest)}, credentials: JSON.parse(fromEnvironment(${JSON.stringify(CREDENTIALS_VARIABLE)})) }` : JSON.stringify(rest)
   }
   const selection = { ...(options.include ? { include: options.include } : {}), ...(options.exclude ? { exclude: options.exclude } : {}) }
   return [
     ...lines,
     "import { openApiExploration } from '@venomqa/openapi'",
     '',
+    ...(needs.length
+      ? [
+          `// ${needs[0] === BEARER_VARIABLE ? 'The bearer token' : 'The login credentials (JSON)'} the exploration used: without it every request would be refused, and a`,
+          '// regression journey would replay nothing of what broke the invariant.',
+          'function fromEnvironment(name: string): string {',
+          '  const value = process.env[name]',
+          "  if (!value) throw new Error(`set ${name}: the regression journeys send what openapi.auth in the config gave venomqa explore`)",
+          '  return value',
+          '}',
+          '',
+        ]
+      : []),
     `export default openApiExploration(${JSON.stringify(document)}, { name: ${JSON.stringify(`openapi ${document}`)}, auth: ${authSource}, ...${JSON.stringify(selection)} })`,
     '',
   ].join('\n')
+}
+
+/** Where the regression journeys of an `openapi.auth` with a bearer token read it. */
+export const BEARER_VARIABLE = 'VENOMQA_OPENAPI_BEARER'
+/** Where they read the login credentials of an `openapi.auth` with a log-in, as JSON. */
+export const CREDENTIALS_VARIABLE = 'VENOMQA_OPENAPI_CREDENTIALS'
+
+/** The environment variable the regression journeys of this `openapi.auth` need, if any: `explore` says so. */
+export function authVariable(options: OpenApiConfig): string | undefined {
+  const auth = options.auth
+  if (!auth) return undefined
+  if ('bearer' in auth) return BEARER_VARIABLE
+  return auth.credentials ? CREDENTIALS_VARIABLE : undefined
 }
 
 async function writeIfChanged(file: string, text: string): Promise<void> {

@@ -33,6 +33,8 @@ export interface RequestPlan {
   headers?: Record<string, unknown>
   /** What the request got when the violation was found, for a comment. */
   outcome: string
+  /** The status the exploration's request was answered with (none when it got no answer). */
+  status?: number
   /** Context keys set from this response: `ctx.set(key, res.json()<path>)`. */
   sets: { key: string; path: JsonPath; secret: boolean }[]
 }
@@ -114,6 +116,7 @@ class Flow {
       method: exchange.request.method.toUpperCase(),
       path: pathPart.split('/').flatMap((segment, i, all) => (i === 0 ? [segment] : ['/', this.#segment(segment, safeDecode(all[i - 1]!))])),
       outcome: exchange.response ? `answered ${exchange.response.status}` : `failed: ${exchange.error ?? 'no response'}`,
+      ...(exchange.response ? { status: exchange.response.status } : {}),
       sets: [],
     }
     const query = queryPart === undefined ? undefined : this.#query(queryPart)

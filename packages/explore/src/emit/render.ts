@@ -27,11 +27,14 @@ const CHECKPOINT = 'before_regression'
 export function renderJourney(input: RenderInput): string {
   const { plan, exploration } = input
   const names = stepNames(plan.steps, exploration.setupSteps)
-  const steps = plan.steps.map((s, i) => renderStep(s, names[i]!, input.timeouts.get(s.action)))
+  // The last action's answers are the ones a fix changes (the invariant is judged after it): never checked.
+  const last = plan.steps.length - 1
+  const steps = plan.steps.map((s, i) => renderStep(s, names[i]!, input.timeouts.get(s.action), i < last))
   steps.push(input.builtin ? renderBuiltinCheck(input.builtin) : renderInvariantCheck(input.invariant, exploration.setupSteps))
   const sequence = input.builtin ? '' : `\n/** The minimal sequence as the exploration took it: the invariant's \`path\`. */\nconst sequence = ${literal(safeSequence(input.sequence, plan.secrets), '', LINE_WIDTH - 17)}\n`
+  const asserted = plan.steps.slice(0, last).some((s) => s.requests.some(replayNeedsAnswer))
   const imports = [
-    `import { ${input.builtin ? 'assert, ' : ''}branch, checkpoint, journey, path, step } from '@venomqa/core'`,
+    `import { ${input.builtin ? 'assert, ' : ''}${asserted ? 'assertStatus, ' : ''}branch, checkpoint, journey, path, step } from '@venomqa/core'`,
     ...(input.builtin ? [] : [`import { checkInvariant } from '@venomqa/explore'`]),
     `import exploration from ${quote(exploration.importPath)}`,
   ]
@@ -85,10 +88,10 @@ function stepNames(steps: readonly StepPlan[], setup: readonly string[]): string
   })
 }
 
-function renderStep(step: StepPlan, name: string, timeout: number | undefined): string {
+function renderStep(step: StepPlan, name: string, timeout: number | undefined, checked: boolean): string {
   const lines: string[] = []
   const variables = responseVariables(step.requests)
-  step.requests.forEach((request, i) => lines.push(...renderRequest(request, variables[i], timeout)))
+  step.requests.forEach((request, i) => lines.push(...renderRequest(request, variables[i], timeout, checked)))
   for (const { key, value } of step.literalSets) lines.push(`ctx.set(${quote(key)}, ${literal(value, BODY_INDENT, LINE_WIDTH - BODY_INDENT.length - key.length - 14)})`)
   for (const key of step.deletes) lines.push(`ctx.delete(${quote(key)})`)
   if (!lines.length) return `${STEP_INDENT}step(${quote(name)}, () => {}), // made no request`
@@ -115,7 +118,7 @@ function responseVariables(requests: readonly RequestPlan[]): (string | undefine
  * The lines of one request, relative to the step body's indentation. The action's own timeout becomes
  * each request's: a request that hung in the exploration fails at the same deadline here.
  */
-function renderRequest(request: RequestPlan, variable: string | undefined, timeout: number | undefined): string[] {
+function renderRequest(request: RequestPlan, variable: string | undefined, timeout: number | undefined, checked: boolean): string[] {
   const lines = [`// ${comment(request.outcome)}`]
   const method = request.method
   const callee = METHODS.has(method) ? `http.${method.toLowerCase()}(` : `http.request(${quote(method)}, `
@@ -127,11 +130,23 @@ function renderRequest(request: RequestPlan, variable: string | undefined, timeo
   if (timeout) options.timeout = timeout
   if (Object.keys(options).length === 0) lines.push(`${prefix})`)
   else lines.push(`${prefix}, ${literal(options, '', LINE_WIDTH - BODY_INDENT.length - prefix.length - 3)})`)
+  if (checked && replayNeedsAnswer(request)) lines.push(`assertStatus(${variable}, ${request.status}) // the replay needs what this answer gives`)
   for (const set of request.sets) {
     if (set.secret) lines.push('// a secret: read from the response, never written here')
     lines.push(`ctx.set(${quote(set.key)}, ${variable}.json()${accessPath(set.path)})`)
   }
   return lines
+}
+
+/**
+ * A request whose answer the replay reads (an id, a token) must be answered as in the exploration: one
+ * that is not (a 401 for want of a token, a header the environment no longer sets) would carry the rest
+ * of the journey on with nothing, to a last check that then holds for want of the state the bug needs,
+ * and the regression would pass with the bug still there. Only these are checked, and not in the last
+ * action: any other answer, and the last action's, may be what the fix changes.
+ */
+function replayNeedsAnswer(request: RequestPlan): request is RequestPlan & { status: number } {
+  return request.sets.length > 0 && request.status !== undefined && request.status < 400
 }
 
 /** A quoted path, or a template literal when a part of it is read from the context. */

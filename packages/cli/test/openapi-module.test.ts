@@ -1,0 +1,70 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ResolvedConfig } from '../src/config/load'
+import { BEARER_VARIABLE, CREDENTIALS_VARIABLE, openApiExploration } from '../src/explorations/openapi'
+
+// The module `explore --openapi` writes beside its regression journeys imports @venomqa/openapi: the
+// project lives in this package, so that it is found as a user's node_modules would have it.
+const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const created = { 201: { description: 'created' } }
+const DOCUMENT = {
+  openapi: '3.1.0',
+  info: { title: 't', version: '1' },
+  paths: {
+    '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } },
+    '/users': { post: { operationId: 'signUp', responses: created } },
+    '/login': { post: { operationId: 'logIn', responses: created } },
+  },
+}
+const TOKEN = 'tok_the-exploration-used-0123456789'
+
+let root: string
+beforeAll(async () => {
+  root = await mkdtemp(path.join(packageDir, '.openapi-module-'))
+  await writeFile(path.join(root, 'openapi.json'), JSON.stringify(DOCUMENT))
+})
+afterAll(() => rm(root, { recursive: true, force: true }))
+
+let written = 0
+
+/** Write the module as `explore --openapi` does with this `openapi` config (each time to a new directory: an import is cached), and import it with `env` set. */
+async function writeAndImport(openapi: ResolvedConfig['openapi'], env: Record<string, string | undefined>): Promise<{ text: string; loaded: unknown }> {
+  const config = { root, baseUrl: 'http://127.0.0.1:9', openapi } as ResolvedConfig
+  const { file } = await openApiExploration('openapi.json', config, `regressions-${++written}`)
+  const text = await readFile(path.join(root, file), 'utf8')
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
+  Object.assign(process.env, env)
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k]
+  try {
+    const loaded = await import(pathToFileURL(path.join(root, file)).href).then((m) => m.default, (err: unknown) => err)
+    return { text, loaded }
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]
+    else process.env[k] = v
+  }
+}
+
+describe('the exploration module of explore --openapi', () => {
+  it('reads a bearer token from VENOMQA_OPENAPI_BEARER, never writes it, and refuses to load without it', async () => {
+    const unset = await writeAndImport({ auth: { bearer: TOKEN } }, { [BEARER_VARIABLE]: undefined })
+    expect(unset.text).not.toContain(TOKEN)
+    expect(unset.text).toContain(`fromEnvironment("${BEARER_VARIABLE}")`)
+    // Without it each request would be refused and a regression journey replay nothing: an error naming the variable.
+    expect(unset.loaded).toBeInstanceOf(Error)
+    expect((unset.loaded as Error).message).toBe(`set ${BEARER_VARIABLE}: the regression journeys send what openapi.auth in the config gave venomqa explore`)
+    const set = await writeAndImport({ auth: { bearer: TOKEN } }, { [BEARER_VARIABLE]: TOKEN })
+    expect(set.loaded).toMatchObject({ kind: 'exploration', name: 'openapi openapi.json' })
+  })
+
+  it('reads log-in credentials from VENOMQA_OPENAPI_CREDENTIALS, and needs no variable when the exploration makes its own user', async () => {
+    const auth = { signUp: 'signUp', login: 'logIn', credentials: { email: 'ada@example.test', password: 'correct horse battery' } }
+    const unset = await writeAndImport({ auth }, { [CREDENTIALS_VARIABLE]: undefined })
+    expect(unset.text).not.toContain('correct horse battery')
+    expect((unset.loaded as Error).message).toBe(`set ${CREDENTIALS_VARIABLE}: the regression journeys send what openapi.auth in the config gave venomqa explore`)
+    const own = await writeAndImport({ auth: { signUp: 'signUp', login: 'logIn' } }, {})
+    expect(own.text).not.toContain('fromEnvironment')
+    expect(own.loaded).toMatchObject({ kind: 'exploration' })
+  })
+})
