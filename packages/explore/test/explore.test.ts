@@ -155,7 +155,7 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
       'exploration "shop" took no action: none could run in the state after the setup, so no invariant was checked',
     ])
     // A shard whose part of the root is empty took none either, and that is no fault of the definition.
-    const share = await exploreShop(shopExploration({ actions: [createProduct], invariants: [], depth: 1 }), env, { rootShare: { index: 2, total: 2 }, seed: 1 })
+    const share = await exploreShop(shopExploration({ actions: [createProduct], invariants: [], depth: 1 }), env, { rootShare: { index: 2, total: 2 }, overrides: { seed: 1 } })
     expect(share.stats.transitions).toBe(0)
     expect(share.status).toBe('passed')
   })
