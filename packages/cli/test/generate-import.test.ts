@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { symlink, writeFile } from 'node:fs/promises'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { REPO_ROOT, type RunningProcess, describeWithService, startShopApp, startTodoApp } from '@venomqa/test-utils'
 import pg from 'pg'
@@ -31,6 +33,67 @@ async function typecheck(p: Project, dir: string): Promise<string> {
   }
 }
 
+/** The environment's secret password (local.postman_environment.json), which the imported journey reads from VENOMQA_SECRET_PASSWORD. */
+const TODO_SECRETS = { VENOMQA_SECRET_PASSWORD: 'a long password' }
+
+/**
+ * Every kind of secret in secrets.postman_collection.json and secrets.postman_environment.json, with the
+ * environment variable the imported journey reads it from.
+ */
+const SECRETS = {
+  VENOMQA_SECRET_BEARER_TOKEN: 'sk_live_COLLECTIONTOKEN123', // the collection's bearer auth
+  VENOMQA_SECRET_BASIC_PASSWORD: 'BASICPASS77', // a request's basic auth
+  VENOMQA_SECRET_X_API_KEY: 'APIKEYAUTH321', // a request's apikey auth, in the X-API-KEY header
+  VENOMQA_SECRET_X_SECRET_TOKEN: 'HEADERSECRET999', // a hard-coded header with a secret name
+  VENOMQA_SECRET_API_KEY: 'QUERYKEY444', // a hard-coded ?api_key= in a URL
+  VENOMQA_SECRET_CLIENT_SECRET: 'BODYSECRET888', // a hard-coded "client_secret" in a JSON body
+  VENOMQA_SECRET_CLIENT_REF: 'ENVSECRETKEY111', // an environment variable of type secret
+  VENOMQA_SECRET_PASSWORD: 'ENVPASSWORD222', // an environment variable named password
+  VENOMQA_SECRET_DB_PASSWORD: 'DBPASS555', // a collection variable named dbPassword
+}
+
+/**
+ * A server that answers 200 only when each request of the secrets collection carries the right secrets,
+ * and 401 naming what was wrong (never a value) otherwise.
+ */
+async function startSecretsServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const basic = `Basic ${Buffer.from(`admin:${SECRETS.VENOMQA_SECRET_BASIC_PASSWORD}`).toString('base64')}`
+  const checks = (req: http.IncomingMessage, url: URL, body: Record<string, unknown>): Record<string, boolean> => {
+    if (url.pathname === '/users')
+      return {
+        bearer: req.headers.authorization === `Bearer ${SECRETS.VENOMQA_SECRET_BEARER_TOKEN}`,
+        header: req.headers['x-secret-token'] === SECRETS.VENOMQA_SECRET_X_SECRET_TOKEN,
+        typeSecret: req.headers['x-client-ref'] === SECRETS.VENOMQA_SECRET_CLIENT_REF,
+        plain: req.headers['x-region'] === 'eu-west-1',
+        query: url.searchParams.get('api_key') === SECRETS.VENOMQA_SECRET_API_KEY && url.searchParams.get('page') === '1',
+      }
+    if (url.pathname === '/login')
+      return {
+        basic: req.headers.authorization === basic,
+        body:
+          body.user === 'admin' &&
+          body.password === SECRETS.VENOMQA_SECRET_PASSWORD &&
+          body.db === SECRETS.VENOMQA_SECRET_DB_PASSWORD &&
+          body.client_secret === SECRETS.VENOMQA_SECRET_CLIENT_SECRET,
+      }
+    if (url.pathname === '/keyed') return { apikey: req.headers['x-api-key'] === SECRETS.VENOMQA_SECRET_X_API_KEY }
+    return { path: false }
+  }
+  const server = http.createServer((req, res) => {
+    let text = ''
+    req.on('data', (d) => (text += d))
+    req.on('end', () => {
+      const wrong = Object.entries(checks(req, new URL(req.url ?? '/', 'http://x'), text ? JSON.parse(text) : {}))
+        .filter(([, ok]) => !ok)
+        .map(([name]) => name)
+      res.writeHead(wrong.length ? 401 : 200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ wrong }))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
+}
+
 describe('venomqa import postman', () => {
   let app: RunningProcess
   let p: Project
@@ -46,7 +109,10 @@ describe('venomqa import postman', () => {
 
   it('turns folders into journeys whose translated tests pass against the todo app', async () => {
     const r = await p.venomqa(['import', 'postman', 'todos.postman_collection.json', '--environment', 'local.postman_environment.json', '--out', 'journeys'])
-    expect(r.stderr).toBe('')
+    // The environment's password is a secret: only where to set it is said, on stderr.
+    expect(r.stderr).toBe(
+      'venomqa: no secret is written in the journeys; they read it from this environment variable, to set before venomqa run:\n  VENOMQA_SECRET_PASSWORD: the Postman variable {{password}}\n',
+    )
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('created journeys/todos.journey.ts')
     expect(r.stdout).toContain('created journeys/health.journey.ts')
@@ -55,13 +121,15 @@ describe('venomqa import postman', () => {
     // The chained id: set by the create's test script, read by the later requests' URLs.
     expect(todos).toContain("ctx.set('todoId', res.json().id)")
     expect(todos).toContain("http.get(`/api/todos/${variable(ctx, 'todoId')}`")
-    // The environment's value wins over the collection's.
-    expect(todos).toContain("password: 'a long password'")
+    // The environment's value wins over the collection's; a secret one is read from the environment.
+    expect(todos).toContain('password: process.env.VENOMQA_SECRET_PASSWORD')
+    expect(todos).not.toContain('a long password')
+    expect(todos).not.toContain('collection password')
     expect(todos).toContain("assertEqual(todo.done, false, 'todo.done')")
     // No Postman call is left (their source text remains only as assertion labels).
     expect(todos).not.toMatch(/^\s*pm\.|[(,] pm\./m)
 
-    const run = await p.venomqa(['run', 'journeys'])
+    const run = await p.venomqa(['run', 'journeys'], { env: TODO_SECRETS })
     expect(run.stdout).toContain('✓ get_deleted_todo GET')
     expect(run.stdout).toMatch(/Journeys {2}2 passed of 2/)
     expect(run.code).toBe(0)
@@ -71,9 +139,47 @@ describe('venomqa import postman', () => {
     await p.venomqa(['import', 'postman', 'todos.postman_collection.json', '--environment', 'local.postman_environment.json', '--out', 'changed'])
     const file = path.join(p.dir, 'changed/todos.journey.ts')
     await writeFile(file, readFileSync(file, 'utf8').replace("assertEqual(todo.done, false, 'todo.done')", "assertEqual(todo.done, true, 'todo.done')"))
-    const run = await p.venomqa(['run', 'changed/todos.journey.ts'])
+    const run = await p.venomqa(['run', 'changed/todos.journey.ts'], { env: TODO_SECRETS })
     expect(run.code).toBe(1)
     expect(run.stdout).toContain('is the one created: todo.done: expected true, got false')
+  })
+
+  it('writes no secret: the journeys read each from an environment variable their header names', async () => {
+    const server = await startSecretsServer()
+    try {
+      const r = await p.venomqa(['import', 'postman', 'secrets.postman_collection.json', '--environment', 'secrets.postman_environment.json', '--out', 'secrets'])
+      expect(r.code).toBe(0)
+      const files = readdirSync(path.join(p.dir, 'secrets')).map((f) => read(p, `secrets/${f}`))
+      const written = [...files, r.stdout].join('\n')
+      for (const value of Object.values(SECRETS)) expect(written).not.toContain(value)
+
+      const [users] = files as [string]
+      expect(users).toContain('// Secrets are never written here; set these environment variables to send the values they stand for:')
+      for (const name of Object.keys(SECRETS)) {
+        expect(users).toMatch(new RegExp(`^//   ${name}: \\S`, 'm'))
+        expect(users).toContain(`process.env.${name}`)
+        // Listed once on stderr, whatever the number of reads.
+        expect(r.stderr.split(`  ${name}: `)).toHaveLength(2)
+      }
+      expect(r.stderr).toContain('VENOMQA_SECRET_CLIENT_REF: the Postman variable {{clientRef}}')
+      expect(r.stderr).toContain('VENOMQA_SECRET_BEARER_TOKEN: the bearer token in the auth of the collection')
+      // What is not a secret stays as it was; a reference to a secret variable stays a reference.
+      expect(users).toContain("region: 'eu-west-1'")
+      expect(users).toContain("userName: 'admin'")
+      expect(users).toContain("emptyToken: ''")
+      expect(users).toContain("'X-Client-Ref': `${variable(ctx, 'clientRef')}`")
+      expect(users).toContain("password: `${variable(ctx, 'password')}`")
+      expect(await typecheck(p, 'secrets')).toBe('')
+
+      // The journey sends each secret, from the environment: without it the server refuses every request.
+      const run = await p.venomqa(['run', 'secrets', '--base-url', server.url], { env: SECRETS })
+      expect(run.stdout).toMatch(/Journeys {2}1 passed of 1/)
+      expect(run.code).toBe(0)
+      const unset = await p.venomqa(['run', 'secrets', '--base-url', server.url])
+      expect(unset.code).toBe(1)
+    } finally {
+      await server.close()
+    }
   })
 
   it('keeps what it cannot translate as marked comments, and lists each line', async () => {

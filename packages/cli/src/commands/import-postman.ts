@@ -2,6 +2,7 @@ import { EXIT, type Io, warn } from '../exit'
 import { writeJourneyFiles } from '../journey-files'
 import { readCollection, readEnvironment } from '../postman/collection'
 import { NOT_TRANSLATED, importCollection } from '../postman/emit'
+import { secretsNotice } from '../postman/secrets'
 
 export interface ImportPostmanFlags {
   out?: string
@@ -26,6 +27,7 @@ export async function importPostmanCommand(collectionFile: string, flags: Import
   const outDir = flags.out ?? 'journeys'
   const written = await writeJourneyFiles(outDir, imported.files, { force: flags.force, cwd: io.cwd })
   for (const file of written) io.stdout.write(`created ${file}\n`)
+  if (imported.secrets.length) io.stderr.write(secretsNotice(imported.secrets))
   if (imported.base)
     io.stdout.write(
       `\nRequests to {{${imported.base.name}}} are relative: run them with --base-url ${imported.base.value || '<url>'} (or baseUrl in venomqa.config.ts).\n`,

@@ -12,6 +12,8 @@ import { parseJsonText } from '../json-place'
 export interface Variable {
   key: string
   value: unknown
+  /** Postman's `"type": "secret"`: the value is hidden in Postman, and never written by an import. */
+  secret?: boolean
 }
 
 export interface Script {
@@ -121,7 +123,8 @@ function readVariables(list: unknown, place: string, fail: Fail): Variable[] {
   if (!Array.isArray(list)) return fail(place, 'must be an array of { key, value }')
   return list.flatMap((v, i) => {
     if (!isObject(v) || typeof v.key !== 'string') return fail(`${place}[${i}]`, 'a variable needs a string "key"')
-    return v.disabled === true || v.enabled === false ? [] : [{ key: v.key, value: v.value ?? '' }]
+    if (v.disabled === true || v.enabled === false) return []
+    return [{ key: v.key, value: v.value ?? '', ...(v.type === 'secret' ? { secret: true } : {}) }]
   })
 }
 

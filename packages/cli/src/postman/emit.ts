@@ -1,7 +1,9 @@
+import { isSecretKey } from '@venomqa/core'
 import { kebabCase, literal, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import type { JourneyFile } from '../journey-files'
 import { type Auth, type Body, type Collection, type Folder, type Request, type Script, type Variable, isFolder } from './collection'
 import { NOT_TRANSLATED, type ScriptTranslation, translateScript } from './script'
+import { type SecretEnv, SecretEnvs, credentialSpans, isSecretVariable, splitScheme } from './secrets'
 
 /**
  * Postman collection -> journey files. A top-level folder is a journey (its sub-folders' requests are
@@ -26,6 +28,17 @@ export interface Imported {
   base?: { name: string; value?: string }
   /** Variables a journey reads that only another journey's scripts set: each journey has a context of its own. */
   unshared: Array<{ journey: string; variable: string; setBy: string[] }>
+  /** The environment variables the files read their secrets from, each once, in the order first used. */
+  secrets: SecretEnv[]
+}
+
+/** Literal text, or an expression (a variable read, an environment variable) inside a template. */
+type Piece = { text: string } | { code: string }
+
+/** A literal that is a secret as a whole (an auth credential, a secret header's value): how to name and describe it. */
+interface WholeSecret {
+  key: string
+  standsFor: string
 }
 
 /** Postman's dynamic variables that have a plain equivalent. */
@@ -42,8 +55,10 @@ const VARIABLE = /\{\{([^{}]+)\}\}/g
 export function importCollection(collection: Collection, environment: Variable[] = []): Imported {
   const values = new Map<string, unknown>()
   for (const v of [...collection.variables, ...environment]) values.set(v.key, v.value)
+  const secretVariables = secretVariableKeys([...collection.variables, ...environment], values)
+  const secrets = new SecretEnvs()
   const baseName = baseVariable(collection.root)
-  const base = baseName ? { name: baseName, value: typeof values.get(baseName) === 'string' ? (values.get(baseName) as string) : undefined } : undefined
+  const base = baseName ? { name: baseName, value: shownBaseValue(values.get(baseName), secretVariables.has(baseName)) } : undefined
 
   const fileName = uniqueNamer('-')
   const journeyName = uniqueNamer()
@@ -53,16 +68,32 @@ export function importCollection(collection: Collection, environment: Variable[]
   if (loose.length) groups.push({ name: collection.name, folders: [], requests: loose.map((request) => ({ request, folders: [] })) })
   for (const item of collection.root.items) if (isFolder(item)) groups.push({ name: item.name, folders: [item], requests: flatten(item, [item]) })
 
+  const read = new Set<string>()
   const files = groups
     .filter((g) => g.requests.length)
     .map((g) => {
       const file = `${fileName(kebabCase(g.name, 'requests'))}.journey.ts`
-      const writer = new JourneyWriter(collection, values, base?.name, journeyName(snakeCase(g.name, 'requests')), (what, step, line) =>
+      const writer = new JourneyWriter(collection, { values, secretVariables, secrets }, base, journeyName(snakeCase(g.name, 'requests')), (what, step, line) =>
         leftovers.push({ file, journey: writer.name, step, what, line }),
       )
-      return { name: file, content: writer.write(g.folders[0], g.requests) }
+      const content = writer.write(g.folders[0], g.requests)
+      for (const name of writer.readsEnv) read.add(name)
+      return { name: file, content }
     })
-  return { files, leftovers, base, unshared: unshared(files, values) }
+  const secretsRead = secrets.all.filter((s) => read.has(s.name))
+  return { files, leftovers, base, unshared: unshared(files, values), secrets: secretsRead }
+}
+
+/** The keys whose (final) value is a secret: marked so by the collection or the environment, or named so. */
+function secretVariableKeys(definitions: Variable[], values: Map<string, unknown>): Set<string> {
+  const marked = new Set(definitions.filter((v) => v.secret).map((v) => v.key))
+  return new Set([...values].filter(([key, value]) => isSecretVariable({ key, value, secret: marked.has(key) })).map(([key]) => key))
+}
+
+/** The base URL's value, to show in the output and the files; none when it is, or holds, a credential. */
+function shownBaseValue(value: unknown, secret: boolean): string | undefined {
+  if (typeof value !== 'string' || secret) return undefined
+  return credentialSpans(value).some((s) => s.secret) ? undefined : value
 }
 
 /**
@@ -106,20 +137,34 @@ function baseVariable(root: Folder): string | undefined {
   return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0]
 }
 
+/** What every file of one import shares: the variables, which of them are secret, and the secrets' names. */
+interface ImportScope {
+  values: Map<string, unknown>
+  secretVariables: Set<string>
+  secrets: SecretEnvs
+}
+
 class JourneyWriter {
   private readonly uses = new Set<string>()
   private readonly stepName = uniqueNamer()
   private stepNow = ''
+  private requestNow = ''
+  /** The environment variables this file reads, in the order first used: its header lists them. */
+  readonly readsEnv = new Set<string>()
+  private readonly values: Map<string, unknown>
   /** What the current step could not translate outside its scripts, to mark in the file. */
   private notes: string[] = []
 
   constructor(
     private readonly collection: Collection,
-    private readonly values: Map<string, unknown>,
-    private readonly base: string | undefined,
+    private readonly scope: ImportScope,
+    /** The base URL's variable, and its value when it can be shown (not a credential). */
+    private readonly base: Imported['base'],
     readonly name: string,
     private readonly leftover: (what: string, step: string, line: string) => void,
-  ) {}
+  ) {
+    this.values = scope.values
+  }
 
   write(folder: Folder | undefined, requests: Array<{ request: Request; folders: Folder[] }>): string {
     const steps = requests.map(({ request, folders }) => this.step(request, folders))
@@ -134,11 +179,14 @@ class JourneyWriter {
     ]
     if (this.base)
       lines.push(
-        `// Requests to {{${this.base}}} are relative: give the run a base URL (--base-url, or baseUrl in venomqa.config.ts)${typeof this.values.get(this.base) === 'string' ? `; the collection's is ${this.values.get(this.base)}` : ''}.`,
+        `// Requests to {{${this.base.name}}} are relative: give the run a base URL (--base-url, or baseUrl in venomqa.config.ts)${this.base.value !== undefined ? `; the collection's is ${this.base.value}` : ''}.`,
       )
+    // The variables block reads secrets too: write it first, so that the header lists them all.
+    const variables = this.uses.has('variable') ? [...this.variablesBlock(), ''] : []
+    lines.push(...this.secretsHeader())
     if (this.uses.has('randomUUID')) lines.push("import { randomUUID } from 'node:crypto'")
     lines.push(`import { ${core.join(', ')} } from '@venomqa/core'`, '')
-    if (this.uses.has('variable')) lines.push(...this.variablesBlock(), '')
+    lines.push(...variables)
     if (this.uses.has('pmTest')) lines.push(...PM_TEST, '')
     const options = [`tags: ['postman']`]
     if (folder?.name) options.unshift(`description: ${quote(folder.name)}`)
@@ -146,20 +194,59 @@ class JourneyWriter {
     return lines.join('\n')
   }
 
+  /** The same words as the exploration emitter's header, so that a user sees one convention. */
+  private secretsHeader(): string[] {
+    if (!this.readsEnv.size) return []
+    return [
+      '// Secrets are never written here; set these environment variables to send the values they stand for:',
+      ...[...this.readsEnv].map((name) => `//   ${name}: ${this.scope.secrets.standsFor(name)}`),
+    ]
+  }
+
   private variablesBlock(): string[] {
-    const initial = Object.fromEntries([...this.values].filter(([k]) => k !== this.base))
+    // literal() writes strings; a marker no Postman value holds (a NUL) stands for the code reading a secret.
+    const codes = new Map<string, string>()
+    const valueOrMarker = (key: string, value: unknown) => {
+      const code = this.variableCode(key, value)
+      if (code === undefined) return value
+      const marker = `\u0000secret${codes.size}`
+      codes.set(marker, code)
+      return marker
+    }
+    const initial = Object.fromEntries([...this.values].filter(([k]) => k !== this.base?.name).map(([k, v]) => [k, valueOrMarker(k, v)]))
     return [
       '// The collection variables, then the environment values, which win. Scripts set theirs in ctx.',
-      `const variables: Record<string, unknown> = ${literal(initial, '', 120)}`,
+      `const variables: Record<string, unknown> = ${literal(initial, '', 120, (s) => codes.get(s))}`,
       '',
       '/** A Postman variable: what a script set during the run, else its value above. Postman variables have no type. */',
       'const variable = (ctx: Context, name: string): any => (ctx.has(name) ? ctx.get(name) : variables[name])',
     ]
   }
 
+  /**
+   * The code for a variable's value when it must not be written: `process.env.X` for a secret variable, a
+   * template for a value holding a credential (`https://user:pass@host`). Undefined: write it as it is.
+   */
+  private variableCode(key: string, value: unknown): string | undefined {
+    if (this.scope.secretVariables.has(key)) return this.envRead(String(value), key, `the Postman variable {{${key}}}`)
+    if (typeof value !== 'string') return undefined
+    const pieces = credentialSpans(value).map((span) =>
+      span.secret ? { code: this.envRead(span.text, span.label ?? key, `${span.label ? `the ${span.label} value` : 'a credential'} in the Postman variable {{${key}}}`) } : { text: span.text },
+    )
+    return pieces.some((p) => 'code' in p) ? asTemplate(pieces) : undefined
+  }
+
+  /** `process.env.NAME` for a secret value, its name remembered for the header and the output. */
+  private envRead(value: string, key: string, standsFor: string): string {
+    const name = this.scope.secrets.name(value, key, standsFor)
+    this.readsEnv.add(name)
+    return `process.env.${name}`
+  }
+
   private step(request: Request, folders: Folder[]): string {
     const name = this.stepName(snakeCase(request.name, 'request'))
     this.stepNow = name
+    this.requestNow = request.name
     const scripts = [...this.collectionScripts(), ...folders.flatMap((f) => f.scripts), ...request.scripts]
     const pre = this.scripts(scripts.filter((s) => s.listen === 'prerequest'), 'prerequest')
     const tests = this.scripts(scripts.filter((s) => s.listen === 'test'), 'test')
@@ -206,14 +293,14 @@ class JourneyWriter {
   }
 
   /** `http.post(url, { headers, json })` for the request. */
-  private call(request: Request, auth: Auth | undefined): string {
+  private call(request: Request, auth: { auth: Auth; owner: string } | undefined): string {
     const options: string[] = []
     const headers: Record<string, string> = {}
     const body = this.body(request.body)
     for (const h of request.headers) {
       // The client sets the JSON content type itself for a json body.
       if (h.key.toLowerCase() === 'content-type' && /json/i.test(h.value) && body?.startsWith('json:')) continue
-      headers[h.key] = this.template(h.value, 'header')
+      headers[h.key] = this.template(h.value, 'header', this.secretHeader(h.key))
     }
     Object.assign(headers, this.authHeaders(auth))
     if (Object.keys(headers).length) options.push(`headers: ${literal(headers, '', 160, (s) => s)}`)
@@ -225,41 +312,81 @@ class JourneyWriter {
     return known ? `http.${method}(${args})` : `http.request(${quote(request.method)} as never, ${args})`
   }
 
+  /** A header whose name says it carries a credential (Authorization, X-API-Key, Cookie, X-Secret-Token...). */
+  private secretHeader(name: string): WholeSecret | undefined {
+    return isSecretKey(name) ? { key: name, standsFor: `the ${name} header of request "${this.requestNow}"` } : undefined
+  }
+
   private url(raw: string): string {
     const trimmed = raw.trim()
-    const prefix = this.base ? `{{${this.base}}}` : undefined
+    const prefix = this.base ? `{{${this.base.name}}}` : undefined
     const rest = prefix && trimmed.startsWith(prefix) ? trimmed.slice(prefix.length) || '/' : trimmed
     return this.template(rest, 'URL')
   }
 
-  /** A `{{var}}` text as a string literal, or a template literal reading the variables. */
-  private template(text: string, what: string): string {
-    return /\{\{[^{}]+\}\}/.test(text) ? `\`${this.templateInner(text, what)}\`` : quote(text)
+  /**
+   * A `{{var}}` text as a string literal, or a template literal reading the variables and the secrets'
+   * environment variables. `whole`: the text's literal parts are a secret (a credential, a secret header).
+   */
+  private template(text: string, what: string, whole?: WholeSecret): string {
+    const pieces = this.pieces(text, what, whole)
+    return pieces.some((p) => 'code' in p) ? asTemplate(pieces) : quote(text)
   }
 
   /** The inside of a template literal (no backticks) for a `{{var}}` text. */
-  private templateInner(text: string, what: string): string {
-    let out = ''
-    let last = 0
-    for (const m of text.matchAll(VARIABLE)) {
-      out += templateText(text.slice(last, m.index)) + this.variableRead(m[1]!.trim(), m[0], what)
-      last = m.index! + m[0].length
-    }
-    return out + templateText(text.slice(last))
+  private templateInner(text: string, what: string, whole?: WholeSecret): string {
+    return templateOf(this.pieces(text, what, whole))
   }
 
-  private variableRead(name: string, original: string, what: string): string {
+  /** The text as one expression: a single variable read alone, else a template or a string literal. */
+  private expression(text: string, what: string, whole?: WholeSecret): string {
+    const pieces = this.pieces(text, what, whole)
+    const only = pieces.length === 1 ? pieces[0]! : undefined
+    return only && 'code' in only ? only.code : this.template(text, what, whole)
+  }
+
+  /** The text cut into its literal parts and its `{{var}}` reads; secrets among the literals read from the environment. */
+  private pieces(text: string, what: string, whole?: WholeSecret): Piece[] {
+    const out: Piece[] = []
+    let last = 0
+    for (const m of text.matchAll(VARIABLE)) {
+      out.push(...this.literalPieces(text.slice(last, m.index), what, whole), this.variableRead(m[1]!.trim(), m[0], what))
+      last = m.index! + m[0].length
+    }
+    out.push(...this.literalPieces(text.slice(last), what, whole))
+    return out
+  }
+
+  /**
+   * Literal text as written, except its secrets: all of it (but an auth scheme such as `Bearer `) when
+   * it is `whole`ly a secret, else the credentials core's redaction finds in it (`api_key=...`).
+   */
+  private literalPieces(text: string, what: string, whole: WholeSecret | undefined): Piece[] {
+    if (!text) return []
+    if (whole) {
+      const { before, credential, after } = splitScheme(text)
+      if (!credential) return [{ text }]
+      return [{ text: before }, { code: this.envRead(credential, whole.key, whole.standsFor) }, { text: after }].filter((p) => !('text' in p) || p.text)
+    }
+    return credentialSpans(text).map((span) => {
+      if (!span.secret) return { text: span.text }
+      const standsFor = `${span.label ? `the ${span.label} value` : 'a credential'} in the ${what} of request "${this.requestNow}"`
+      return { code: this.envRead(span.text, span.label ?? what, standsFor) }
+    })
+  }
+
+  private variableRead(name: string, original: string, what: string): Piece {
     if (name.startsWith('$')) {
       const dynamic = DYNAMIC[name]
       if (!dynamic) {
         this.note(what, `${original} (a dynamic variable with no equivalent: the text is sent as is)`)
-        return templateText(original)
+        return { text: original }
       }
       if (dynamic.uses) this.uses.add(dynamic.uses)
-      return `\${${dynamic.expr}}`
+      return { code: dynamic.expr }
     }
     this.uses.add('variable')
-    return `\${variable(ctx, ${quote(name)})}`
+    return { code: `variable(ctx, ${quote(name)})` }
   }
 
   private body(body: Body | undefined): string | undefined {
@@ -269,7 +396,7 @@ class JourneyWriter {
       return this.jsonBody(body.raw) ?? `body: ${this.template(body.raw, 'body')}`
     }
     if (body.mode === 'urlencoded')
-      return `form: ${literal(Object.fromEntries((body.fields ?? []).map((f) => [f.key, this.template(f.value, 'body')])), '', 160, (s) => s)}`
+      return `form: ${literal(Object.fromEntries((body.fields ?? []).map((f) => [f.key, this.template(f.value, 'body', this.secretField(f.key))])), '', 160, (s) => s)}`
     this.note('body', `a ${body.mode} body (not sent: write it by hand)`)
     return undefined
   }
@@ -304,26 +431,51 @@ class JourneyWriter {
       return undefined
     }
     const restore = (s: string) => s.replace(/@@vq(?:raw)?(\d+)@@/g, (_, n) => names[Number(n)]!)
-    const expression = (s: string): string | undefined => {
+    // Each string becomes its code here, where its key is known (a secret key's literal is read from the
+    // environment); literal() then writes the code in place of a NUL marker no JSON text holds.
+    const codes = new Map<string, string>()
+    const code = (s: string, key: string | undefined): string => {
       const whole = /^@@vqraw(\d+)@@$/.exec(s)
-      if (whole) return this.templateInner(names[Number(whole[1])]!, 'body').replace(/^\$\{(.*)\}$/, '$1')
-      return s.includes('@@vq') ? this.template(restore(s), 'body') : undefined
+      const marker = `\u0000code${codes.size}`
+      codes.set(marker, whole ? this.expression(names[Number(whole[1])]!, 'body') : this.template(restore(s), 'body', key === undefined ? undefined : this.secretField(key)))
+      return marker
     }
-    const keysRestored = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(keysRestored) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [restore(k), keysRestored(x)])) : v
-    return `json: ${literal(keysRestored(value), '', 140, expression)}`
+    const withCode = (v: unknown, key?: string): unknown => {
+      if (typeof v === 'string') return code(v, key)
+      if (Array.isArray(v)) return v.map((x) => withCode(x, key))
+      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [restore(k), withCode(x, restore(k))]))
+      return v
+    }
+    return `json: ${literal(withCode(value), '', 140, (s) => codes.get(s))}`
   }
 
-  private auth(request: Request, folders: Folder[]): Auth | undefined {
-    return request.auth ?? [...folders].reverse().find((f) => f.auth)?.auth ?? this.collection.root.auth
+  /** A body field whose name says it holds a secret (`password`, `client_secret`, `api_key`). */
+  private secretField(key: string): WholeSecret | undefined {
+    return isSecretKey(key) ? { key, standsFor: `the "${key}" field in the body of request "${this.requestNow}"` } : undefined
   }
 
-  private authHeaders(auth: Auth | undefined): Record<string, string> {
-    if (!auth || auth.type === 'noauth') return {}
+  /** The request's auth, else its nearest folder's, else the collection's, with whose it is (to describe its secrets). */
+  private auth(request: Request, folders: Folder[]): { auth: Auth; owner: string } | undefined {
+    if (request.auth) return { auth: request.auth, owner: `request "${request.name}"` }
+    const folder = [...folders].reverse().find((f) => f.auth)
+    if (folder?.auth) return { auth: folder.auth, owner: `folder "${folder.name}"` }
+    return this.collection.root.auth ? { auth: this.collection.root.auth, owner: 'the collection' } : undefined
+  }
+
+  /** The auth's header. Its credential (token, password, API key) is always read from the environment or a variable. */
+  private authHeaders(owned: { auth: Auth; owner: string } | undefined): Record<string, string> {
+    if (!owned || owned.auth.type === 'noauth') return {}
+    const { auth, owner } = owned
     const field = (key: string) => this.templateInner(String(auth.fields[key] ?? ''), 'auth')
-    if (auth.type === 'bearer') return { Authorization: `\`Bearer ${field('token')}\`` }
-    if (auth.type === 'basic') return { Authorization: `\`Basic \${Buffer.from(\`${field('username')}:${field('password')}\`).toString('base64')}\`` }
-    if (auth.type === 'apikey' && auth.fields.in !== 'query') return { [String(auth.fields.key ?? 'X-API-Key')]: `\`${field('value')}\`` }
+    const secretField = (key: string, name: string, what: string) =>
+      this.templateInner(String(auth.fields[key] ?? ''), 'auth', { key: name, standsFor: `the ${what} in the auth of ${owner}` })
+    if (auth.type === 'bearer') return { Authorization: `\`Bearer ${secretField('token', 'bearer token', 'bearer token')}\`` }
+    if (auth.type === 'basic')
+      return { Authorization: `\`Basic \${Buffer.from(\`${field('username')}:${secretField('password', 'basic password', 'basic auth password')}\`).toString('base64')}\`` }
+    if (auth.type === 'apikey' && auth.fields.in !== 'query') {
+      const header = String(auth.fields.key ?? 'X-API-Key')
+      return { [header]: `\`${secretField('value', header, `${header} API key`)}\`` }
+    }
     this.note('auth', `${auth.type} auth (not sent: add the header by hand)`)
     return {}
   }
@@ -341,6 +493,16 @@ const PM_TEST = [
   '  }',
   '}',
 ]
+
+/** Pieces as the inside of a template literal (no backticks). */
+function templateOf(pieces: Piece[]): string {
+  return pieces.map((p) => ('code' in p ? `\${${p.code}}` : templateText(p.text))).join('')
+}
+
+/** Pieces as a template literal. */
+function asTemplate(pieces: Piece[]): string {
+  return `\`${templateOf(pieces)}\``
+}
 
 function indentBy(text: string, by: string): string {
   return text

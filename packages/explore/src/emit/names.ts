@@ -20,13 +20,3 @@ export function shortId(id: string): string {
 export function journeyBaseName(invariant: string, id: string): string {
   return `${slug(invariant)}-${shortId(id)}`
 }
-
-/** `refresh_token` -> `VENOMQA_SECRET_REFRESH_TOKEN`, `apiKey` -> `VENOMQA_SECRET_API_KEY`. */
-export function secretEnvName(key: string | undefined): string {
-  const words = (key ?? '')
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toUpperCase()
-    .replace(/[^A-Z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-  return `VENOMQA_SECRET_${words || 'VALUE'}`
-}

@@ -1,6 +1,5 @@
-import { REDACTED, isSecretKey, knownSecrets, redactText } from '@venomqa/core'
+import { REDACTED, isSecretKey, knownSecrets, redactText, secretEnvName } from '@venomqa/core'
 import { Code } from './code'
-import { secretEnvName } from './names'
 
 /**
  * Whether a value must never be written into the emitted journey: it was redacted when recorded, sits
