@@ -126,11 +126,17 @@ describe('loading plugins from the project root', () => {
     expect(loaded.options).toEqual({ tag: 't1' })
   })
 
-  it('checks inline plugin objects and loads a plugin listed twice once, with the later options', async () => {
+  it('checks inline plugin objects; a plugin named again without options, or with the same, loads once; with others, it is another instance', async () => {
     const dir = await project({ ...pkg('venomqa-plugin-twice') })
-    const loaded = await loadPlugins(['twice', ['venomqa-plugin-twice', { a: 1 }]], { root: dir, coreVersion: '0.1.0' })
-    expect(loaded).toHaveLength(1)
-    expect(loaded[0]!.options).toEqual({ a: 1 })
+    const ctx = { root: dir, coreVersion: '0.1.0' }
+    const once = await loadPlugins(['twice', ['venomqa-plugin-twice', { a: 1 }], 'twice', ['twice', { a: 1 }]], ctx)
+    expect(once.map((l) => [l.options, l.where])).toEqual([[{ a: 1 }, 'plugins[3]']])
+    // Two databases, each its own backend: neither entry is dropped for the other.
+    const two = await loadPlugins([['twice', { db: 'orders' }], ['twice', { db: 'users' }], 'twice'], ctx, ['plugins[0]', 'plugins[1]', '--plugin twice'])
+    expect(two.map((l) => [l.options, l.where])).toEqual([
+      [{ db: 'orders' }, 'plugins[0]'],
+      [{ db: 'users' }, 'plugins[1]'],
+    ])
     const err = await pluginError(loadPlugin({ name: 'inline', version: '1', apiVersion: 7 } as never, { root: dir }))
     expect(err.message).toContain('is built for plugin API 7')
   })

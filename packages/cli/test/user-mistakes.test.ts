@@ -181,6 +181,26 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expectRefused(await p.venomqa(['run']), /plugins "audit-one" and "audit-two" both register a reporter named "audit"/)
   })
 
+  it('one plugin listed twice with other options is set up twice; two entries that claim one name are refused, naming both', async () => {
+    // A state backend per entry, named by its options, and a health check of a name the options give.
+    const plugin = `export default { name: 'two-dbs', version: '1.0.0', apiVersion: 1, setup(api) {
+  const name = api.options.name
+  api.addStateBackend({ name, mechanism: 'snapshot', parallelSafe: false, async connect() {}, async checkpoint() {}, async rollback() {}, async release() {}, async disconnect() {} })
+  api.addHealthCheck(api.options.check ?? name, () => true)
+} }\n`
+    const config = (entries: object[]) => `export default { baseUrl: process.env.APP_URL, plugins: ${JSON.stringify(entries.map((o) => ['./plugins/two-dbs.mjs', o]))} }\n`
+    const p = await project({ 'plugins/two-dbs.mjs': plugin, 'venomqa.config.mjs': config([{ name: 'orders-db' }, { name: 'users-db' }]) })
+    const listed = await p.venomqa(['doctor'])
+    expect(listed.stdout).toContain('✓ setup      2 plugins set up')
+    expect(listed.stdout).toMatch(/✓ service +orders-db is healthy\n✓ service +users-db is healthy/)
+    counter.hits.length = 0 // the doctor's look at the base URL; the refusals below send nothing
+    await writeFile(path.join(p.dir, 'venomqa.config.mjs'), config([{ name: 'db' }, { name: 'db', other: true }]))
+    expectRefused(await p.venomqa(['run']), /plugins "two-dbs \(plugins\[0\]\)" and "two-dbs \(plugins\[1\]\)" both register a state backend named "db"/)
+    // A health check kept only once would report a service nobody checked as healthy.
+    await writeFile(path.join(p.dir, 'venomqa.config.mjs'), config([{ name: 'a', check: 'control' }, { name: 'b', check: 'control' }]))
+    expectRefused(await p.venomqa(['run']), /plugins "two-dbs \(plugins\[0\]\)" and "two-dbs \(plugins\[1\]\)" both register a health check named "control"/)
+  })
+
   it('--require-state refuses checkpoints with no state backend', async () => {
     const journey = `import { branch, checkpoint, journey, path, step } from '@venomqa/core'
 export default journey('branches', { steps: [checkpoint('c'), branch('c', [path('a', [step('ping', ({ http }) => http.get('/ping'))])])] })

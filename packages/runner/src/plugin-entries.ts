@@ -6,6 +6,11 @@ export interface CheckedPlugin {
   plugin: Plugin<any>
   name: string
   options: unknown
+  /**
+   * Who this entry is in messages and claims: the plugin's name, or, when the list holds the plugin more
+   * than once (two databases, each its own state-postgres), its name and place: `name (plugins[2])`.
+   */
+  owner: string
 }
 
 /** `{ plugin, options, where }` from any entry form; `where` defaults to the entry's place in the list. */
@@ -41,13 +46,15 @@ export async function checkPluginEntries(entries: readonly PluginEntry[]): Promi
     const name = checkShape(plugin)
     const given = options ?? {}
     if (!plugin.options) {
-      checked.push({ plugin, name, options: given })
+      checked.push({ plugin, name, options: given, owner: where })
       continue
     }
     const result = await checkOptions(plugin.options, given, where)
-    if (result.ok) checked.push({ plugin, name, options: result.value })
+    if (result.ok) checked.push({ plugin, name, options: result.value, owner: where })
     else problems.push(...result.problems)
   }
   if (problems.length) throw optionsError(problems, 'plugins')
-  return checked
+  const count = new Map<string, number>()
+  for (const c of checked) count.set(c.name, (count.get(c.name) ?? 0) + 1)
+  return checked.map((c) => ({ ...c, owner: count.get(c.name)! > 1 ? `${c.name} (${c.owner})` : c.name }))
 }

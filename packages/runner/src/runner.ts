@@ -140,7 +140,7 @@ export class Runner {
   }
 
   /** Refuse a second plugin that registers a name another one already has. */
-  #claim(kind: 'reporter' | 'port' | 'state backend', name: string, plugin: string): void {
+  #claim(kind: 'reporter' | 'port' | 'state backend' | 'health check', name: string, plugin: string): void {
     const key = `${kind}:${name}`
     const owner = this.#claims.get(key)
     if (owner && owner !== plugin)
@@ -198,7 +198,7 @@ export class Runner {
     }
   }
 
-  async #setupPlugin({ plugin, name, options }: CheckedPlugin): Promise<void> {
+  async #setupPlugin({ plugin, owner: name, options }: CheckedPlugin): Promise<void> {
     const source = `plugin:${name}`
     const api: PluginApi<any> = {
       options,
@@ -220,7 +220,11 @@ export class Runner {
         else this.registry.stateBackends.push(this.#claimBackend(b, name))
       },
       addHook: (hook, fn) => this.bus.on(hook, source, fn as (e: unknown) => unknown),
-      addHealthCheck: (hname, check) => this.registry.healthChecks.set(hname, check),
+      addHealthCheck: (hname, check) => {
+        // Two checks of one name would keep only the last: a service nobody checked, reported healthy.
+        this.#claim('health check', hname, name)
+        this.registry.healthChecks.set(hname, check)
+      },
       onClose: (fn) => this.#closers.push({ plugin: name, fn }),
       addInvariant: (invariant) => this.registry.invariants.push(invariant),
     }

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { errorMessage, plural } from '@venomqa/core'
+import { errorMessage, plural, redactCredentials } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
@@ -29,6 +29,17 @@ async function within<T>(ms: number, what: string, fn: () => Promise<T>): Promis
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * The base URL without its user and password: fetch refuses a URL that carries them, and any answer is
+ * what the check wants to see (a 401 included), not a log-in.
+ */
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url)
+  parsed.username = ''
+  parsed.password = ''
+  return parsed.href
 }
 
 /**
@@ -81,7 +92,9 @@ export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number>
   let session: Awaited<ReturnType<typeof openSession>> | undefined
   try {
     session = await within(checkMs * 2, 'plugin setup', () => openSession(io, { ...config, plugins: good }, { debug: flags.debug }))
-    if (good.length) line('ok', 'setup', `${plural(good.length, 'plugin')} set up`)
+    // What was set up, not what was listed: one plugin named twice with the same options is one.
+    const setUp = session.runner.registry.plugins.length
+    if (setUp) line('ok', 'setup', `${plural(setUp, 'plugin')} set up`)
   } catch (err) {
     line('fail', 'setup', `plugin setup failed: ${errorMessage(err)}`)
   }
@@ -90,13 +103,13 @@ export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number>
     if (!config.baseUrl) line('note', 'base URL', 'not set (baseUrl in config, VENOMQA_BASE_URL or --base-url); journeys must set their own')
     else {
       const started = Date.now()
-      const res = await fetch(config.baseUrl, { signal: AbortSignal.timeout(checkMs), redirect: 'manual' })
+      const res = await fetch(withoutCredentials(config.baseUrl), { signal: AbortSignal.timeout(checkMs), redirect: 'manual' })
       await res.arrayBuffer().catch(() => {})
-      line('ok', 'base URL', `${config.baseUrl} answered ${res.status} in ${Date.now() - started} ms`)
+      line('ok', 'base URL', `${redactCredentials(config.baseUrl)} answered ${res.status} in ${Date.now() - started} ms`)
     }
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause
-    line('fail', 'base URL', `${config.baseUrl} is not reachable: ${cause?.code ?? cause?.message ?? errorMessage(err)}`)
+    line('fail', 'base URL', `${redactCredentials(config.baseUrl ?? '')} is not reachable: ${redactCredentials(cause?.code ?? cause?.message ?? errorMessage(err))}`)
   }
 
   if (session) {

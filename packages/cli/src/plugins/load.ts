@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { isDeepStrictEqual } from 'node:util'
 import { PLUGIN_API_VERSION, type Plugin, PluginError, isPlugin } from '@venomqa/core'
 import type { PluginEntry } from '@venomqa/runner'
 import type { PluginSpec } from '../config/types'
@@ -59,13 +60,18 @@ export async function loadPlugin(spec: PluginSpec, ctx: PluginLoadContext): Prom
   return loadFromPackage(head, options, ctx)
 }
 
-/** Load every plugin in order; the same plugin named twice loads once (the later options win). */
+/**
+ * Load every plugin in order. The same plugin named again without options, or with the same ones (the
+ * config's, then `--plugin` or VENOMQA_PLUGINS), loads once, with the options given. Named with other
+ * options, it is another instance: each entry is set up with its own (two databases, each its own
+ * state-postgres), never one dropped for the other.
+ */
 export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadContext, where: readonly string[] = []): Promise<LoadedPlugin[]> {
   const out: LoadedPlugin[] = []
   for (const [i, spec] of specs.entries()) {
     const loaded = { ...(await loadPlugin(spec, ctx)), where: where[i] ?? `plugins[${i}]` }
     const key = loaded.from ?? loaded.plugin
-    const twin = out.findIndex((p) => (p.from ?? p.plugin) === key && p.plugin.name === loaded.plugin.name)
+    const twin = out.findIndex((p) => (p.from ?? p.plugin) === key && p.plugin.name === loaded.plugin.name && sameInstance(p.options, loaded.options))
     if (twin >= 0) {
       if (loaded.options) out[twin] = { ...out[twin]!, options: loaded.options, where: loaded.where }
       continue
@@ -73,6 +79,11 @@ export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadC
     out.push(loaded)
   }
   return out
+}
+
+/** Two entries of one plugin are one instance when either gives no options, or both give the same. */
+function sameInstance(a: Record<string, unknown> | undefined, b: Record<string, unknown> | undefined): boolean {
+  return !a || !b || isDeepStrictEqual(a, b)
 }
 
 async function loadBuiltin(name: string, options?: Record<string, unknown>): Promise<LoadedPlugin> {
