@@ -70,9 +70,16 @@ export class AbortedError extends VenomError {
 /** A state backend failed to checkpoint or roll back: the state is unknown, so the branch stops. */
 export class StateError extends VenomError {
   readonly backend: string
-  constructor(backend: string, message: string, options?: { cause?: unknown }) {
+  /**
+   * The system under test is not in the state the run believes (a proxy refused what the app did), as
+   * opposed to a backend that could not do its own work. Wherever it is met, even while checkpoints are
+   * released at a journey's end, it is a critical issue: the journey cannot pass on a state nobody knows.
+   */
+  readonly stateIsWrong: boolean
+  constructor(backend: string, message: string, options?: { cause?: unknown; stateIsWrong?: boolean }) {
     super('E_STATE', `state backend "${backend}": ${message}`, options)
     this.backend = backend
+    this.stateIsWrong = options?.stateIsWrong ?? false
   }
 }
 

@@ -285,7 +285,7 @@ async function leaveAsFound(world: World, report: (step: string, error: string, 
       await report('rollback', `could not roll the system back to where it was before the exploration: ${errorMessage(err)}`, 'critical')
     }
   }
-  for (const problem of await world.releaseAll()) await report('release', problem, 'medium')
+  for (const problem of await world.releaseAll()) await report('release', problem.error, problem.severity)
 }
 
 function violationIssue(exploration: string, v: ViolationResult): Issue {

@@ -1,7 +1,7 @@
 import { countRows } from './observe'
-import { StateError, type StateBackend } from '@venomqa/core'
-import { ControlClient } from './control'
-import { type ResolvedOptions, maskUrl } from './options'
+import { StateError, type StateBackend, errorMessage } from '@venomqa/core'
+import { ControlClient, type ProxyStatus } from './control'
+import { type ResolvedOptions, maskSecrets, maskUrl } from './options'
 import { PgProxy } from './proxy'
 import type { RefusalRecord } from './refusals'
 import { Upstream, parseUpstreamUrl } from './upstream'
@@ -9,6 +9,8 @@ import { Upstream, parseUpstreamUrl } from './upstream'
 /** How the backend reaches the proxy: one in this process, or one started on its own. */
 interface Driver {
   readonly url: string
+  /** How many refusals the proxy had made before the backend attached: none of them is this run's. */
+  readonly refusedBefore: number
   checkpoint(name: string): Promise<void>
   rollback(name: string): Promise<void>
   release(name: string): Promise<void>
@@ -29,7 +31,7 @@ export class PgProxyBackend implements StateBackend {
   readonly #options: ResolvedOptions
   readonly #warn: (message: string) => void
   #driver?: Driver
-  /** Refusals already reported as an error: each is reported once. */
+  /** How many of the proxy's refusals were reported (or made before this run): each is reported once. */
   #reported = 0
 
   constructor(options: ResolvedOptions, warn: (message: string) => void = (m) => console.warn(`[venomqa pg-proxy] ${m}`)) {
@@ -39,7 +41,10 @@ export class PgProxyBackend implements StateBackend {
     this.name = options.name ?? `pg-proxy:${database}`
   }
 
-  /** The URL the app must use as its DATABASE_URL (after connect). */
+  /**
+   * The URL the app must use as its DATABASE_URL (after connect). With `control`, the standalone proxy's,
+   * its password masked (its control port has no authentication; the app was started with the password).
+   */
   get url(): string {
     return this.#connected().url
   }
@@ -49,7 +54,10 @@ export class PgProxyBackend implements StateBackend {
 
   async connect(): Promise<void> {
     if (this.#driver) return
-    this.#driver = this.#options.upstream ? await this.#startInProcess(this.#options.upstream) : await this.#attach(this.#options.control!)
+    const driver = this.#options.upstream ? await this.#startInProcess(this.#options.upstream) : await this.#attach(this.#options.control!)
+    // A standalone proxy keeps the refusals of earlier runs and of sessions opened before this one.
+    this.#reported = driver.refusedBefore
+    this.#driver = driver
   }
 
   async #startInProcess(upstream: string): Promise<Driver> {
@@ -72,6 +80,7 @@ export class PgProxyBackend implements StateBackend {
     this.proxy = proxy
     return {
       url: proxy.url,
+      refusedBefore: 0,
       checkpoint: (n) => proxy.checkpoint(n),
       rollback: (n) => proxy.rollback(n),
       release: (n) => proxy.release(n),
@@ -85,14 +94,16 @@ export class PgProxyBackend implements StateBackend {
 
   async #attach(control: string): Promise<Driver> {
     const client = new ControlClient(control)
-    let url: string
+    let status: ProxyStatus
     try {
-      url = (await client.status()).url
+      status = await client.status()
     } catch (err) {
       throw new StateError(this.name, `no venomqa-pg-proxy answers at ${control}: ${(err as Error).message}`, { cause: err })
     }
     return {
-      url,
+      // Its password masked: the app was started with the real one.
+      url: status.url,
+      refusedBefore: status.refusals.length,
       checkpoint: (n) => client.command('checkpoint', n),
       rollback: (n) => client.command('rollback', n),
       release: (n) => client.command('release', n),
@@ -111,52 +122,102 @@ export class PgProxyBackend implements StateBackend {
   }
 
   async release(name: string): Promise<void> {
-    if (!this.#driver) return
-    await this.#step(`release "${name}"`, (d) => d.release(name))
+    const driver = this.#driver
+    if (!driver) return
+    const doing = `release "${name}"`
+    // Released whatever the app did: a release keeps the state as it is, so no refusal makes it unsafe.
+    await this.#call(doing, () => driver.release(name))
+    const refused = await this.#unreportedRefusals(driver, doing)
+    // The state is wrong: a critical issue, though met while checkpoints are let go (see StateError).
+    if (refused.length) throw refusedError(this.name, doing, refused)
   }
 
   async observe(): Promise<Record<string, unknown>> {
     return this.#step('observe', (d) => d.observe())
   }
 
-  /** Roll everything back (the database is as before connect) and end the app's connections. */
+  /**
+   * Roll everything back (the database is as before connect) and end the app's connections. Fails when
+   * the proxy refused something that no checkpoint, rollback or release failed on (a journey without
+   * checkpoints): the run ended on a state that is not what the app meant.
+   */
   async disconnect(): Promise<void> {
     const driver = this.#driver
     this.#driver = undefined
     this.proxy = undefined
-    await driver?.stop()
+    if (!driver) return
+    let unreported: RefusalRecord[]
+    try {
+      unreported = await this.#unreportedRefusals(driver, 'disconnect')
+    } finally {
+      await driver.stop()
+    }
+    if (unreported.length)
+      throw new StateError(
+        this.name,
+        `the proxy refused what the app did after its last checkpoint or rollback, so the run ended on a state that is not what the app meant: ${listRefusals(unreported)}`,
+        { stateIsWrong: true },
+      )
   }
 
   /** True when the database (or the standalone proxy) answers. Never throws. */
   async healthCheck(): Promise<boolean> {
+    return (await this.healthReport()) === true
+  }
+
+  /** `true` when the database (or the standalone proxy) answers, else why not, for `venomqa doctor`. Never throws. */
+  async healthReport(): Promise<true | string> {
     try {
-      if (this.#options.control) return !(await new ControlClient(this.#options.control).status()).lost
-      const upstream = await Upstream.connect(parseUpstreamUrl(this.#options.upstream!), { timeoutMs: this.#options.connectTimeoutMs })
-      await upstream.close()
+      return this.#options.control ? await this.#proxyHealth(this.#options.control) : await this.#databaseHealth(this.#options.upstream!)
+    } catch (err) {
+      return maskSecrets(errorMessage(err))
+    }
+  }
+
+  async #proxyHealth(control: string): Promise<true | string> {
+    let status: ProxyStatus
+    try {
+      status = await new ControlClient(control).status()
+    } catch (err) {
+      return `no venomqa-pg-proxy answers at ${control}: ${maskSecrets(errorMessage(err))}`
+    }
+    return status.lost ? `the venomqa-pg-proxy at ${control} lost its upstream session: ${maskSecrets(status.lost)}` : true
+  }
+
+  async #databaseHealth(upstream: string): Promise<true | string> {
+    try {
+      const session = await Upstream.connect(parseUpstreamUrl(upstream), { timeoutMs: this.#options.connectTimeoutMs })
+      await session.close()
       return true
-    } catch {
-      return false
+    } catch (err) {
+      return `cannot connect to ${maskUrl(upstream)}: ${maskSecrets(errorMessage(err))}`
     }
   }
 
   /** Anything the proxy refused since the last step fails this one: the app did something the proxy cannot keep. */
   async #step<T>(doing: string, fn: (d: Driver) => Promise<T>): Promise<T> {
     const driver = this.#connected()
+    const refused = await this.#unreportedRefusals(driver, doing)
+    if (refused.length) throw refusedError(this.name, doing, refused)
+    return this.#call(doing, () => fn(driver))
+  }
+
+  /** What the proxy refused since the last report; from now on they count as reported. */
+  async #unreportedRefusals(driver: Driver, doing: string): Promise<RefusalRecord[]> {
     let refusals: RefusalRecord[]
     try {
       refusals = (await driver.refusals()).slice(this.#reported)
     } catch (err) {
       throw new StateError(this.name, `${doing}: the proxy does not answer: ${(err as Error).message}`, { cause: err })
     }
-    if (refusals.length) {
-      this.#reported += refusals.length
-      throw new StateError(
-        this.name,
-        `${doing}: the proxy refused what the app did, so the state is not what the app meant: ${refusals.map((r) => `${r.message} [${r.code}]`).join('; ')}`,
-      )
-    }
+    this.#reported += refusals.length
+    return refusals
+  }
+
+  /** Run one command of the proxy; its failure is a StateError that says what was being done. */
+  async #call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn(driver)
+      return await fn()
     } catch (err) {
       throw new StateError(this.name, `${doing} failed: ${(err as Error).message}`, { cause: err })
     }
@@ -168,4 +229,11 @@ export class PgProxyBackend implements StateBackend {
   }
 }
 
-/** Rows per table of the app's schemas, in one round trip: a cheap fingerprint. */
+/** What was refused, with the SQLSTATEs, for a StateError. */
+function listRefusals(refusals: readonly RefusalRecord[]): string {
+  return refusals.map((r) => `${r.message} [${r.code}]`).join('; ')
+}
+
+function refusedError(backend: string, doing: string, refused: readonly RefusalRecord[]): StateError {
+  return new StateError(backend, `${doing}: the proxy refused what the app did, so the state is not what the app meant: ${listRefusals(refused)}`, { stateIsWrong: true })
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { startControlServer } from './control'
-import { parseListen } from './options'
+import { maskUrl, parseListen } from './options'
 import { PgProxy } from './proxy'
 
 const USAGE = `usage: venomqa-pg-proxy --upstream postgres://user[:password]@host:port/db [options]
@@ -15,35 +15,80 @@ const USAGE = `usage: venomqa-pg-proxy --upstream postgres://user[:password]@hos
 
 Everything the app does through the proxy is rolled back when it stops (Ctrl-C).`
 
+/** A mistake in the command line: said with the usage, exit 2. */
+class UsageError extends Error {}
+
+const FLAGS = {
+  upstream: { type: 'string' },
+  listen: { type: 'string', default: '127.0.0.1:6543' },
+  control: { type: 'string', default: '127.0.0.1:6544' },
+  password: { type: 'string' },
+  'idle-in-transaction-timeout': { type: 'string', default: '5000' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+interface CliOptions {
+  upstream: string
+  listen: { host: string; port: number }
+  control: { host: string; port: number }
+  password?: string
+  idleInTransactionTimeoutMs: number
+}
+
+/** The command line, checked (`'help'` for --help): every mistake is a UsageError. */
+function readArgs(): CliOptions | 'help' {
+  const values = parseFlags()
+  if (values.help) return 'help'
+  const upstream = values.upstream ?? process.env.DATABASE_URL
+  if (!upstream) throw new UsageError('--upstream (or DATABASE_URL) is required')
+  const idle = Number(values['idle-in-transaction-timeout'])
+  if (!Number.isFinite(idle) || idle <= 0) throw new UsageError('--idle-in-transaction-timeout must be a positive number of milliseconds')
+  return {
+    upstream,
+    listen: hostPort('--listen', values.listen),
+    control: hostPort('--control', values.control),
+    password: values.password,
+    idleInTransactionTimeoutMs: idle,
+  }
+}
+
+/** parseArgs throws a plain error for an unknown option or a stray argument: a usage mistake all the same. */
+function parseFlags() {
+  try {
+    return parseArgs({ options: FLAGS }).values
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+}
+
+function hostPort(flag: string, value: string): { host: string; port: number } {
+  try {
+    return parseListen(value)
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`)
+  }
+}
+
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      upstream: { type: 'string' },
-      listen: { type: 'string', default: '127.0.0.1:6543' },
-      control: { type: 'string', default: '127.0.0.1:6544' },
-      password: { type: 'string' },
-      'idle-in-transaction-timeout': { type: 'string', default: '5000' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  })
-  if (values.help) {
+  let options: CliOptions | 'help'
+  try {
+    options = readArgs()
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err
+    console.error(`venomqa-pg-proxy: ${err.message}\n\n${USAGE}`)
+    return 2
+  }
+  if (options === 'help') {
     console.log(USAGE)
     return 0
   }
-  const upstream = values.upstream ?? process.env.DATABASE_URL
-  const idle = Number(values['idle-in-transaction-timeout'])
-  if (!upstream || !Number.isFinite(idle) || idle <= 0) {
-    console.error(USAGE)
-    return 2
-  }
-  const listen = parseListen(values.listen!)
-  const control = parseListen(values.control!)
-  const proxy = new PgProxy({ upstream, host: listen.host, port: listen.port, password: values.password, idleInTransactionTimeoutMs: idle })
+  const { upstream, listen, control, password, idleInTransactionTimeoutMs } = options
+  const proxy = new PgProxy({ upstream, host: listen.host, port: listen.port, password, idleInTransactionTimeoutMs })
   proxy.on('warning', (m: string) => console.error(`warning: ${m}`))
   proxy.on('refusal', (r: { message: string; code: string }) => console.error(`refused: ${r.message} [${r.code}]`))
   await proxy.start()
   const server = await startControlServer(proxy, control.host, control.port)
-  console.log(`venomqa-pg-proxy listening on ${proxy.url.replace(/:[^:@/]*@/, ':***@')}`)
+  console.log(`venomqa-pg-proxy listening on ${maskUrl(proxy.url)}`)
   console.log(`control on ${server.url} (POST /checkpoint, /rollback, /release {"name": ...}; GET /status)`)
   const lost = new Promise<number>((resolve) =>
     proxy.once('lost', (err: Error) => {

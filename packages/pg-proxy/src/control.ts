@@ -2,10 +2,12 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { PgProxy, ProxyStats } from './proxy'
 import { countRows } from './observe'
+import { maskUrl } from './options'
 import type { RefusalRecord } from './refusals'
 
 /** What GET /status answers. */
 export interface ProxyStatus {
+  /** Where the app connects, its password masked: the control port has no authentication. */
   url: string
   database: string
   checkpoints: string[]
@@ -17,7 +19,7 @@ export interface ProxyStatus {
 
 export function proxyStatus(proxy: PgProxy): ProxyStatus {
   return {
-    url: proxy.url,
+    url: maskUrl(proxy.url),
     database: proxy.target.database,
     checkpoints: proxy.checkpoints,
     stats: proxy.stats,
@@ -89,11 +91,18 @@ export class ControlClient {
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(new URL(path, this.base), {
-      method,
-      headers: body ? { 'content-type': 'application/json' } : undefined,
-      body: body ? JSON.stringify(body) : undefined,
-    })
+    let res: Response
+    try {
+      res = await fetch(new URL(path, this.base), {
+        method,
+        headers: body ? { 'content-type': 'application/json' } : undefined,
+        body: body ? JSON.stringify(body) : undefined,
+      })
+    } catch (err) {
+      // fetch says only "fetch failed"; why (connection refused, say) is in its cause.
+      const cause = (err as { cause?: { message?: string } }).cause?.message
+      throw new Error(cause ? `${(err as Error).message}: ${cause}` : (err as Error).message, { cause: err })
+    }
     const json = (await res.json()) as T & { error?: string }
     if (!res.ok) throw new Error(json.error ?? `${res.status} from ${this.base}${path}`)
     return json

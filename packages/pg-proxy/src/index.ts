@@ -25,7 +25,7 @@ const plugin = definePlugin<PgProxyStateOptions>({
   setup(api) {
     const backend = pgProxyState(api.options, (m) => api.log.warn(m))
     api.addStateBackend(backend)
-    api.addHealthCheck(backend.name, () => backend.healthCheck())
+    api.addHealthCheck(backend.name, () => backend.healthReport())
     // The runner disconnects its backends; this covers a run that ends before it gets there.
     api.onClose(() => backend.disconnect())
   },

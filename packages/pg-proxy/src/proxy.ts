@@ -261,21 +261,31 @@ export class PgProxy extends EventEmitter implements Hub {
     for (const { session } of this.#sessions.values())
       session.terminate({ severity: 'FATAL', code: '57P01', message: 'venomqa-pg-proxy is stopping: everything done through it is rolled back' })
     this.#sessions.clear()
-    const upstream = this.#upstream
-    if (upstream && !upstream.closed) {
+    try {
       // Ending the session rolls the base transaction back, whatever a statement of the app was doing.
-      await upstream.close()
-      // Sequences are not transactional: put back where they stood at start, from a session of their own.
-      if (this.#atStart.length) {
-        const fresh = await Upstream.connect(this.target, { timeoutMs: this.#options.connectTimeoutMs })
-        try {
-          await fresh.run(setvalSql(this.#atStart))
-        } finally {
-          await fresh.close()
-        }
-      }
+      const upstream = this.#upstream
+      if (upstream && !upstream.closed) await upstream.close()
+      // A lost session rolled it back too, but not the sequences: they are put back in either case.
+      await this.#restoreSequences()
+    } finally {
+      await closed
     }
-    await closed
+  }
+
+  /** Sequences are not transactional: put them back where they stood at start, from a session of their own. */
+  async #restoreSequences(): Promise<void> {
+    if (!this.#atStart.length) return
+    let fresh: Upstream
+    try {
+      fresh = await Upstream.connect(this.target, { timeoutMs: this.#options.connectTimeoutMs })
+    } catch (err) {
+      throw new ProxyError(`could not put the sequences back where they stood at start (no new session): ${(err as Error).message}`)
+    }
+    try {
+      await fresh.run(setvalSql(this.#atStart))
+    } finally {
+      await fresh.close()
+    }
   }
 
   // ---- the app's connections -----------------------------------------------------------------------

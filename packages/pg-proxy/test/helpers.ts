@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
@@ -8,6 +8,8 @@ import { PgProxy, type PgProxyOptions } from '../src/index'
 export const PG = { host: '127.0.0.1', port: 5432 }
 export { PG_ADMIN_URL as ADMIN_URL, pgDatabaseUrl as dbUrl, withPgClient as withClient } from '@venomqa/test-utils/postgres'
 export const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures')
+/** The built `venomqa-pg-proxy` command. */
+export const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js')
 
 /** A database name of this test process only: venomqa_proxy_<pid>_<suffix>. */
 export const dbName = (suffix: string) => `venomqa_proxy_${process.pid}_${suffix}`
@@ -81,4 +83,43 @@ export async function until(check: () => boolean, what: string): Promise<void> {
     await new Promise((r) => setTimeout(r, 5))
   }
   throw new Error(`never happened: ${what}`)
+}
+
+/** A `venomqa-pg-proxy` started by a test: where it listens (as it printed it), and all it printed so far. */
+export interface StartedCli {
+  child: ChildProcess
+  url: string
+  control: string
+  output(): string
+  /** Its exit code, once it exits. */
+  exited: Promise<number | null>
+}
+
+/** Start `venomqa-pg-proxy` on free ports (and `args`); resolve with the URLs it prints. */
+export function startCli(upstream: string, args: string[] = []): Promise<StartedCli> {
+  const child = spawn(process.execPath, [CLI, '--upstream', upstream, '--listen', '127.0.0.1:0', '--control', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  let out = ''
+  return new Promise((resolve, reject) => {
+    // A guard against a proxy that never starts, so the failure shows its output (not a timed assertion).
+    const guard = setTimeout(() => reject(new Error(`venomqa-pg-proxy did not say where it listens:\n${out}`)), 15_000)
+    const onData = (d: Buffer) => {
+      out += d
+      const url = /listening on (postgres\S+)/.exec(out)?.[1]
+      const control = /control on (http\S+)/.exec(out)?.[1]
+      if (url && control) {
+        clearTimeout(guard)
+        resolve({ child, url, control, output: () => out, exited })
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', (d) => (out += d))
+    void exited.then((code) => reject(new Error(`venomqa-pg-proxy exited ${code}:\n${out}`)))
+  })
+}
+
+/** Stop it as Ctrl-C would (if it still runs), and wait for it to exit. */
+export async function stopCli(cli: StartedCli): Promise<void> {
+  if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGTERM')
+  await cli.exited
 }

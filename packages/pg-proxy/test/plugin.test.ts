@@ -1,8 +1,9 @@
 import { ConfigError, type HealthCheck, type PluginApi, type StateBackend, isPlugin } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { expect, it, describe as plain } from 'vitest'
-import plugin, { PgProxyBackend, pgProxyState } from '../src/index'
-import { PG, dbUrl } from './helpers'
+import plugin, { PgProxyBackend, pgProxyState, startControlServer } from '../src/index'
+import { maskUrl } from '../src/options'
+import { PG, dbUrl, startProxy, until, withClient } from './helpers'
 
 function fakeApi(options: Record<string, unknown>) {
   const registered = { backends: [] as StateBackend[], health: new Map<string, HealthCheck>(), closers: [] as (() => unknown)[] }
@@ -53,23 +54,60 @@ plain('options', () => {
       expect((err as Error).message).toMatch(message)
     }
   })
+
+  it('maskUrl hides the whole password, also one with an @ in it (the host starts after the last @, as node-pg reads it)', () => {
+    expect(maskUrl('postgres://postgres:up@secret@127.0.0.1:5999/db')).toBe('postgres://postgres:***@127.0.0.1:5999/db')
+    expect(maskUrl('postgres://app:s3cret@db:5432/app?password=other&sslmode=disable')).toBe('postgres://app:***@db:5432/app?password=***&sslmode=disable')
+    expect(maskUrl('postgres://app@db/app')).toBe('postgres://app@db/app')
+    // Not a URL the parser takes (a / in the password): masked up to the last @ all the same.
+    expect(maskUrl('postgres://app:a/b@c@db/app')).toBe('postgres://app:***@db/app')
+  })
 })
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 
 describe('plugin setup and health check (what `venomqa doctor` runs)', () => {
-  it('registers one backend, its health check and a close hook; the check answers false for a dead server or proxy', async () => {
+  it('registers one backend, its health check and a close hook; the check says why a server or proxy is down, never the password', async () => {
     const { api, registered } = fakeApi({ upstream: dbUrl('postgres'), name: 'main-db' })
     await plugin.setup!(api)
     expect(registered.backends.map((b) => [b.name, b.mechanism])).toEqual([['main-db', 'proxy']])
     expect(await registered.health.get('main-db')!()).toBe(true)
     await registered.closers[0]!()
-    const down = fakeApi({ upstream: `postgres://u@127.0.0.1:${CLOSED_PORT}/x`, connectTimeoutMs: 1000 })
+    const down = fakeApi({ upstream: `postgres://u:up@s3cret@127.0.0.1:${CLOSED_PORT}/x`, connectTimeoutMs: 1000 })
     await plugin.setup!(down.api)
-    expect(await [...down.registered.health.values()][0]!()).toBe(false)
+    const downReason = await [...down.registered.health.values()][0]!()
+    expect(downReason).toMatch(new RegExp(`^cannot connect to postgres://u:\\*\\*\\*@127\\.0\\.0\\.1:${CLOSED_PORT}/x: .*ECONNREFUSED`))
+    expect(downReason).not.toMatch(/s3cret/)
     const noProxy = fakeApi({ control: `http://127.0.0.1:${CLOSED_PORT}` })
     await plugin.setup!(noProxy.api)
-    expect(await [...noProxy.registered.health.values()][0]!()).toBe(false)
+    expect(await [...noProxy.registered.health.values()][0]!()).toMatch(
+      // The reason fetch gives is in the error's cause ("bad port" for this one, a port fetch never asks).
+      new RegExp(`^no venomqa-pg-proxy answers at http://127\\.0\\.0\\.1:${CLOSED_PORT}: fetch failed: \\S`),
+    )
+  })
+
+  it('the health check of a standalone proxy that lost its upstream session says so', async () => {
+    const proxy = await startProxy('postgres')
+    const control = await startControlServer(proxy, '127.0.0.1', 0)
+    try {
+      const { api, registered } = fakeApi({ control: control.url })
+      await plugin.setup!(api)
+      const check = [...registered.health.values()][0]!
+      expect(await check()).toBe(true)
+      await withClient(dbUrl('postgres'), (c) => c.query('SELECT pg_terminate_backend($1)', [proxy.upstream.pid]))
+      await until(() => !!proxy.lost, 'the proxy notices its session is gone')
+      expect(await check()).toMatch(/^the venomqa-pg-proxy at http:\/\/127\.0\.0\.1:\d+ lost its upstream session: terminating connection due to administrator command/)
+    } finally {
+      await control.close()
+      await proxy.stop()
+    }
+  })
+
+  it('a proxy that cannot start names the upstream with its whole password masked', async () => {
+    const backend = pgProxyState({ upstream: `postgres://u:up@s3cret@127.0.0.1:${CLOSED_PORT}/x`, connectTimeoutMs: 1000 }, () => {})
+    const err = await backend.connect().catch((e: Error) => e)
+    expect((err as Error).message).toMatch(new RegExp(`cannot start the proxy in front of postgres://u:\\*\\*\\*@127\\.0\\.0\\.1:${CLOSED_PORT}/x: `))
+    expect((err as Error).message).not.toMatch(/s3cret/)
   })
 
   it('a rollback before connect, or to an unknown checkpoint, is a StateError that says so', async () => {

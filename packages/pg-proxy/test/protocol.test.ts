@@ -7,7 +7,7 @@ import pg from 'pg'
 import postgres from 'postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
-import { PG, createDatabase, dbName, dropDatabase, startProxy, until } from './helpers'
+import { PG, createDatabase, dbName, dbUrl, dropDatabase, startProxy, until, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = dbName('protocol')
@@ -110,9 +110,9 @@ describe('protocol details', () => {
 })
 
 describe('the upstream session lost', () => {
-  it('ends the app\'s connections with 08006, and the next rollback fails: no path runs on unknown state', async () => {
+  it('ends the app\'s connections with 08006, and the next rollback fails: no path runs on unknown state; the sequences are put back at stop', async () => {
     const db = `${DB}_lost`
-    await createDatabase(db, 'CREATE TABLE t (v text)')
+    await createDatabase(db, 'CREATE TABLE t (id serial, v text)')
     const { pgProxyState } = await import('../src/index')
     const backend = pgProxyState({ upstream: `postgres://postgres@127.0.0.1:5432/${db}` }, () => {})
     await backend.connect()
@@ -121,12 +121,16 @@ describe('the upstream session lost', () => {
       const app = new pg.Client({ connectionString: backend.url })
       const ended = new Promise<Error>((resolve) => app.on('error', resolve))
       await app.connect()
-      await app.query("INSERT INTO t VALUES ('x')")
+      await app.query("INSERT INTO t (v) VALUES ('x')")
       await withAdmin((c) => c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'venomqa pg-proxy'", [db]))
       const error = (await ended) as { code?: string; message: string }
       expect([error.code, error.message]).toEqual(['08006', 'venomqa-pg-proxy lost its upstream session: terminating connection due to administrator command'])
       await expect(backend.rollback('start')).rejects.toThrow(/rollback to "start" failed: the upstream session is lost/)
       await app.end().catch(() => {})
+      await backend.disconnect()
+      // The insert's nextval outlived the lost session (sequences are not transactional): stopping undid it.
+      const sequence = await withClient(dbUrl(db), (c) => c.query('SELECT last_value::int, is_called FROM t_id_seq'))
+      expect(sequence.rows).toEqual([{ last_value: 1, is_called: false }])
     } finally {
       await backend.disconnect().catch(() => {})
       await dropDatabase(db)

@@ -3,11 +3,12 @@
  * each refusal into a failed step (a critical issue); what merely differs is said once.
  */
 import net from 'node:net'
-import { StateError } from '@venomqa/core'
+import { StateError, checkpoint, journey, step } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
 import { describeWithService } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type PgProxy, pgProxyState } from '../src/index'
+import { type PgProxy, pgProxyState, startControlServer } from '../src/index'
 import { FrameReader } from '../src/protocol/frames'
 import { parse, parseFields, startupMessage, sync, terminate } from '../src/protocol/messages'
 import { PG, createDatabase, dbName, dbUrl, dropDatabase, dump, startProxy } from './helpers'
@@ -106,6 +107,56 @@ describe('refusals', () => {
     }
   })
 
+  it('a refusal after the last checkpoint or rollback fails the release, as a state known to be wrong; one after every checkpoint is let go fails the disconnect', async () => {
+    const backend = pgProxyState({ upstream: dbUrl(DB) }, () => {})
+    await backend.connect()
+    try {
+      await backend.checkpoint('start')
+      const app = await connect(backend.url)
+      await codeOf(app.query('LISTEN jobs'))
+      await app.end()
+      const err = await backend.release('start').catch((e) => e)
+      expect(err).toBeInstanceOf(StateError)
+      expect(err.stateIsWrong).toBe(true)
+      expect(err.message).toMatch(/release "start": the proxy refused what the app did, so the state is not what the app meant: venomqa-pg-proxy refuses LISTEN/)
+      // Told once: the disconnect has nothing left to say about it.
+      const app2 = await connect(backend.url)
+      await codeOf(app2.query('VACUUM'))
+      await app2.end()
+    } finally {
+      const err = await backend.disconnect().catch((e) => e)
+      expect(err).toBeInstanceOf(StateError)
+      expect(err.stateIsWrong).toBe(true)
+      expect(err.message).toMatch(/the run ended on a state that is not what the app meant: venomqa-pg-proxy refuses VACUUM/)
+      expect(err.message).not.toContain('LISTEN')
+    }
+  })
+
+  it('a run whose last step is refused does not pass: the journey fails with a critical issue at its release', async () => {
+    const backend = pgProxyState({ upstream: dbUrl(DB) }, () => {})
+    const listens = journey('listens_at_the_end', {
+      steps: [
+        checkpoint('start'),
+        step('listen_and_ignore_the_error', async () => {
+          const app = await connect(backend.url)
+          await codeOf(app.query('LISTEN jobs'))
+          await app.end()
+        }),
+      ],
+    })
+    const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', stateBackends: [backend] })
+    try {
+      const result = await runner.run(listens)
+      expect(result.status).toBe('failed')
+      expect(result.journeys[0]!.status).toBe('failed')
+      expect(result.journeys[0]!.issues.map((i) => [i.step, i.severity])).toEqual([['release', 'critical']])
+      expect(result.journeys[0]!.issues[0]!.error).toMatch(/not what the app meant: venomqa-pg-proxy refuses LISTEN/)
+    } finally {
+      await runner.close()
+    }
+    expect(runner.closeIssues).toEqual([])
+  })
+
   it('says once that advisory and row locks do not contend, and that now() is frozen', async () => {
     await client.query('SELECT pg_advisory_xact_lock(1)')
     await client.query('SELECT pg_try_advisory_lock(2)')
@@ -113,6 +164,48 @@ describe('refusals', () => {
     await client.query('SELECT * FROM t FOR SHARE')
     const said = proxy.warnings.filter((w) => /advisory|row and table locks|now\(\)/.test(w))
     expect(said).toHaveLength(3)
+  })
+})
+
+describe('a standalone proxy driven over its control port', () => {
+  let proxy: PgProxy
+  let control: Awaited<ReturnType<typeof startControlServer>>
+
+  beforeAll(async () => {
+    await createDatabase(`${DB}_control`, 'CREATE TABLE t (id serial PRIMARY KEY, v text)')
+    proxy = await startProxy(`${DB}_control`)
+    control = await startControlServer(proxy, '127.0.0.1', 0)
+  })
+
+  afterAll(async () => {
+    await control?.close()
+    await proxy?.stop()
+    await dropDatabase(`${DB}_control`)
+  })
+
+  const refuseListen = async () => {
+    const stray = await connect(proxy.url)
+    await codeOf(stray.query('LISTEN jobs'))
+    await stray.end()
+  }
+
+  it('a run is failed only by what was refused during it: not before it started, not in an earlier run', async () => {
+    await refuseListen() // a stray session before any run
+    const first = pgProxyState({ control: control.url }, () => {})
+    await first.connect()
+    await first.checkpoint('start')
+    await refuseListen()
+    await expect(first.rollback('start')).rejects.toThrow(/rollback to "start": the proxy refused what the app did.*refuses LISTEN/)
+    await first.release('start')
+    await first.disconnect()
+
+    const later = pgProxyState({ control: control.url }, () => {})
+    await later.connect()
+    await later.checkpoint('start')
+    await later.rollback('start')
+    await later.release('start')
+    await later.disconnect()
+    expect(proxy.refusals).toHaveLength(2)
   })
 })
 

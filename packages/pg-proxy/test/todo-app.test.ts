@@ -4,43 +4,17 @@
  * drives it through the plugin's `control` option. Every path starts from the checkpoint, ids repeat
  * across paths, the main line ends at the checkpoint.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { type Journey, assertEqual, assertStatus, branch, checkpoint, journey, path as pathOf, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { type RunningProcess, TODO_APP_SERVER, describeWithService, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import plugin, { pgProxyState } from '../src/index'
-import { PG, createDatabase, dbName, dbUrl, dropDatabase, withClient } from './helpers'
+import { CLI, PG, type StartedCli, createDatabase, dbName, dbUrl, dropDatabase, startCli, stopCli, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '../dist/cli.js')
 for (const file of [CLI, TODO_APP_SERVER]) if (!existsSync(file)) throw new Error(`build first: ${file} is missing (pnpm turbo run build --filter @venomqa/pg-proxy...)`)
 const DB = dbName('todo')
-
-/** Start `venomqa-pg-proxy` on free ports; resolve with the URLs it prints. */
-function startCli(upstream: string): Promise<{ child: ChildProcess; url: string; control: string; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, '--upstream', upstream, '--listen', '127.0.0.1:0', '--control', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let out = ''
-  return new Promise((resolve, reject) => {
-    // A guard against a proxy that never starts, so the failure shows its output (not a timed assertion).
-    const guard = setTimeout(() => reject(new Error(`venomqa-pg-proxy did not say where it listens:\n${out}`)), 15_000)
-    const onData = (d: Buffer) => {
-      out += d
-      const url = /listening on (postgres\S+)/.exec(out)?.[1]
-      const control = /control on (http\S+)/.exec(out)?.[1]
-      if (url && control) {
-        clearTimeout(guard)
-        resolve({ child, url, control, output: () => out })
-      }
-    }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', (d) => (out += d))
-    child.once('exit', (code) => reject(new Error(`venomqa-pg-proxy exited ${code}:\n${out}`)))
-  })
-}
 
 const titles = async (http: { get(p: string): Promise<{ json(): unknown }> }) =>
   ((await http.get('/api/todos')).json() as { title: string }[]).map((t) => t.title).sort()
@@ -99,7 +73,7 @@ function todoJourney(): Journey {
 }
 
 describe('the todo app in its own process, behind venomqa-pg-proxy started from the command line', () => {
-  let proxy: Awaited<ReturnType<typeof startCli>>
+  let proxy: StartedCli
   let app: RunningProcess
 
   beforeAll(async () => {
@@ -110,8 +84,7 @@ describe('the todo app in its own process, behind venomqa-pg-proxy started from 
 
   afterAll(async () => {
     await app?.stop()
-    proxy?.child.kill('SIGTERM')
-    if (proxy && proxy.child.exitCode === null) await new Promise((r) => proxy.child.once('exit', r))
+    if (proxy) await stopCli(proxy)
     await dropDatabase(DB)
   })
 

@@ -1,6 +1,12 @@
 import { type BackendTiming, CheckpointStack, Context, type ContextSnapshot, type StateBackend, StateError, errorMessage } from '@venomqa/core'
 import type { UndiciHttpClient } from './http-client'
 
+/** A checkpoint a backend could not release, and how much that matters (see World.releaseAll). */
+export interface ReleaseProblem {
+  error: string
+  severity: 'critical' | 'medium'
+}
+
 /** Runner-side state that a checkpoint also saves, e.g. the HTTP client's auth header. */
 export interface Restorable<S = unknown> {
   snapshot(): S
@@ -87,21 +93,23 @@ export class World {
   }
 
   /**
-   * Release every open checkpoint, newest first, so that each release frees one checkpoint. Errors are
-   * collected, not thrown, so all get a chance.
+   * Release every open checkpoint, newest first, so that each release frees one checkpoint. Problems are
+   * collected, not thrown, so all get a chance: a release that failed is cleanup left undone (medium),
+   * one that found the state wrong (a StateError that says so) is critical.
    */
-  async releaseAll(): Promise<string[]> {
-    const errors: string[] = []
+  async releaseAll(): Promise<ReleaseProblem[]> {
+    const problems: ReleaseProblem[] = []
     for (const { name } of this.#stack.clear().reverse()) {
       for (const b of this.backends) {
         try {
           await b.release(name)
         } catch (err) {
-          errors.push(`${b.name}: release "${name}" failed: ${errorMessage(err)}`)
+          const severity = err instanceof StateError && err.stateIsWrong ? 'critical' : 'medium'
+          problems.push({ error: `${b.name}: release "${name}" failed: ${errorMessage(err)}`, severity })
         }
       }
     }
-    return errors
+    return problems
   }
 
   /** Call every backend in turn, timing each; the first failure stops the rest, as a StateError. */

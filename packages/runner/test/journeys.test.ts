@@ -2,7 +2,7 @@
  * Journey semantics against the example todo app running as its own process (in-memory storage,
  * rolled back through its control endpoint by the http-control backend).
  */
-import { assertStatus, branch, checkpoint, DefinitionError, journey, path, step, type HookName, type JourneyResult } from '@venomqa/core'
+import { assertStatus, branch, checkpoint, DefinitionError, journey, path, StateError, step, type HookName, type JourneyResult } from '@venomqa/core'
 import { createRunner, httpControlState, type Runner } from '../src/index'
 import { startTodoApp, type RunningProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -338,6 +338,34 @@ describe('crashes and hooks', () => {
     expect(r.status).toBe('failed')
     expect(r.issues[0]).toMatchObject({ severity: 'critical', kind: 'state' })
     expect(r.issues[0]!.error).toContain('disk on fire')
+  })
+
+  it('a release that finds the state wrong fails the journey; one that could not release leaves it passed, with a medium issue', async () => {
+    const real = httpControlState({ url: app.url })
+    const releasing = (error: Error) => ({
+      ...real,
+      name: 'releasing',
+      connect: () => real.connect(),
+      checkpoint: (n: string) => real.checkpoint(n),
+      rollback: (n: string) => real.rollback(n),
+      disconnect: () => real.disconnect(),
+      async release(n: string) {
+        await real.release(n)
+        throw error
+      },
+    })
+    const j = journey('release_fails', { steps: [checkpoint('cp'), step('a', () => {})] })
+    const statuses: [string, string][] = []
+    for (const error of [new StateError('releasing', 'the app did what the proxy cannot keep', { stateIsWrong: true }), new Error('savepoint already gone')]) {
+      const runner = createRunner({ baseUrl: app.url, stateBackends: [releasing(error)] })
+      const r = (await runner.run(j)).journeys[0]!
+      await runner.close()
+      statuses.push([r.status, r.issues.map((i) => `${i.step} ${i.severity}`).join()])
+    }
+    expect(statuses).toEqual([
+      ['failed', 'release critical'],
+      ['passed', 'release medium'],
+    ])
   })
 
   it('fires every hook, in order, and a throwing hook becomes an issue while the run goes on', async () => {

@@ -97,8 +97,22 @@ describe('World', () => {
     await world.checkpoint('a')
     await world.checkpoint('b')
     const errors = await world.releaseAll()
-    expect(errors).toEqual(['broken: release "b" failed: gone', 'broken: release "a" failed: gone'])
+    expect(errors).toEqual([
+      { error: 'broken: release "b" failed: gone', severity: 'medium' },
+      { error: 'broken: release "a" failed: gone', severity: 'medium' },
+    ])
     expect(calls).toEqual(['checkpoint a', 'checkpoint b', 'release b', 'release a'])
     expect(world.open).toEqual([])
+  })
+
+  it('a release that finds the state wrong is critical; one that could not release is cleanup left undone', async () => {
+    const wrong: StateBackend = { ...recording('proxy').backend, release: async () => Promise.reject(new StateError('proxy', 'the app did LISTEN', { stateIsWrong: true })) }
+    const stuck: StateBackend = { ...recording('db').backend, release: async () => Promise.reject(new StateError('db', 'savepoint gone')) }
+    const world = new World([wrong, stuck], new Context())
+    await world.checkpoint('a')
+    expect(await world.releaseAll()).toEqual([
+      { error: 'proxy: release "a" failed: state backend "proxy": the app did LISTEN', severity: 'critical' },
+      { error: 'db: release "a" failed: state backend "db": savepoint gone', severity: 'medium' },
+    ])
   })
 })

@@ -25,7 +25,7 @@ import {
 import { faults } from '../faults'
 import type { HookBus } from '../hooks'
 import type { UndiciHttpClient } from '../http-client'
-import type { World } from '../world'
+import type { ReleaseProblem, World } from '../world'
 import { JourneyEvents } from './events'
 import { type Lane, type WorkerLane, runOnLanes } from './lanes'
 import type { SettleAttempt } from './retries'
@@ -199,8 +199,8 @@ class JourneyExecution {
         this.addIssue({ path: 'main', step: `rollback ${open[0]}`, severity: 'critical', kind: 'state', error: errorMessage(err), source: 'state' })
       }
     }
-    const problems = await guardState('releasing checkpoints', () => world.releaseAll()).catch((err: unknown) => [errorMessage(err)])
-    for (const e of problems) this.addIssue({ path: 'main', step: 'release', severity: 'medium', kind: 'state', error: e, source: 'state' })
+    const problems = await guardState('releasing checkpoints', () => world.releaseAll()).catch((err: unknown): ReleaseProblem[] => [{ error: errorMessage(err), severity: 'medium' }])
+    for (const p of problems) this.addIssue({ path: 'main', step: 'release', severity: p.severity, kind: 'state', error: p.error, source: 'state' })
   }
 
   /** A line of nodes. After a failure under failFast, the rest of this line is skipped (not the journey). */
@@ -327,7 +327,7 @@ class JourneyExecution {
     const results = await runOnLanes([this.main, ...workers], node.paths, (p, lane) => this.runPath(node, p, pathName, lane))
     // The workers' checkpoints end with the branch; their next sync starts afresh.
     for (const w of workers)
-      for (const e of await w.world.releaseAll()) this.addIssue({ path: pathName, step: 'release', severity: 'medium', kind: 'state', error: `worker ${w.index}: ${e}`, source: 'state' })
+      for (const p of await w.world.releaseAll()) this.addIssue({ path: pathName, step: 'release', severity: p.severity, kind: 'state', error: `worker ${w.index}: ${p.error}`, source: 'state' })
     return results
   }
 

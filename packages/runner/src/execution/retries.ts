@@ -80,7 +80,7 @@ export async function runWithRetries(input: RetryInput): Promise<JourneyResult> 
       if (!willRetry(result)) break
     }
   } finally {
-    for (const e of await start.releaseAll()) later.push(stateIssue('release', 'medium', e))
+    for (const p of await start.releaseAll()) later.push(stateIssue('release', p.severity, p.error))
   }
   const final = settleAttempts(attempts)
   if (later.length) {

@@ -1,0 +1,76 @@
+/**
+ * `venomqa-pg-proxy` as a user runs it: usage mistakes, what its control port shows, and what it leaves
+ * in the database when its upstream session is lost.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { describeWithService } from '@venomqa/test-utils'
+import pg from 'pg'
+import { afterAll, beforeAll, expect, it, describe as plain } from 'vitest'
+import { CLI, PG, type StartedCli, createDatabase, dbName, dbUrl, dropDatabase, startCli, stopCli, withClient } from './helpers'
+
+if (!existsSync(CLI)) throw new Error(`build first: ${CLI} is missing (pnpm --filter @venomqa/pg-proxy build)`)
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+const DB = dbName('cli')
+
+/** Run the command to its end: its exit code and what it printed on stderr. */
+function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DATABASE_URL: '' } })
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stderr }))
+  })
+}
+
+plain('usage mistakes', () => {
+  it('exit 2 with the mistake and the usage, whatever the mistake', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--bogus'], /Unknown option '--bogus'/],
+      [[], /--upstream \(or DATABASE_URL\) is required/],
+      [['--upstream', 'postgres://u@127.0.0.1/db', 'stray'], /Unexpected argument 'stray'/],
+      [['--upstream', 'postgres://u@127.0.0.1/db', '--listen', 'nowhere'], /--listen: expected host:port, got "nowhere"/],
+      [['--upstream', 'postgres://u@127.0.0.1/db', '--idle-in-transaction-timeout', '0'], /--idle-in-transaction-timeout must be a positive number/],
+    ]
+    for (const [args, said] of cases) {
+      const { code, stderr } = await runCli(args)
+      expect([code, stderr], args.join(' ')).toEqual([2, expect.stringMatching(said)])
+      expect(stderr).toContain('usage: venomqa-pg-proxy')
+    }
+  })
+})
+
+describe('venomqa-pg-proxy', () => {
+  beforeAll(() => createDatabase(DB, 'CREATE TABLE t (id serial PRIMARY KEY, v text)'))
+  afterAll(() => dropDatabase(DB))
+
+  it('GET /status shows where the app connects with the password masked, as the command prints it', async () => {
+    const cli = await startCli(dbUrl(DB), ['--password', 's3cret'])
+    try {
+      const status = await (await fetch(`${cli.control}/status`)).text()
+      expect(status).not.toContain('s3cret')
+      expect(JSON.parse(status).url).toBe(cli.url)
+      expect(cli.url).toMatch(/^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\//)
+    } finally {
+      await stopCli(cli)
+    }
+  })
+
+  it('the upstream session lost: it says so and exits 1, and the sequences are as before it started', async () => {
+    let cli: StartedCli | undefined
+    try {
+      cli = await startCli(dbUrl(DB))
+      await withClient(cli.url, (c) => c.query("INSERT INTO t (v) VALUES ('advances the sequence')"))
+      await withClient(dbUrl('postgres'), (c) =>
+        c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'venomqa pg-proxy'", [DB]),
+      )
+      expect(await cli.exited).toBe(1)
+      expect(cli.output()).toMatch(/the upstream session is lost: terminating connection due to administrator command/)
+      const sequence = await withClient(dbUrl(DB), (c: pg.Client) => c.query('SELECT last_value::int, is_called FROM t_id_seq'))
+      expect(sequence.rows).toEqual([{ last_value: 1, is_called: false }])
+    } finally {
+      if (cli) await stopCli(cli)
+    }
+  })
+})
