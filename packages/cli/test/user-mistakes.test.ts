@@ -201,6 +201,16 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expectRefused(await p.venomqa(['run']), /plugins "two-dbs \(plugins\[0\]\)" and "two-dbs \(plugins\[1\]\)" both register a health check named "control"/)
   })
 
+  it('doctor looks at a base URL that carries a user and password without sending them, and never prints the password', async () => {
+    const p = await project({})
+    const withPassword = counter.url.replace('http://', 'http://admin:BASEURLPASS@')
+    const r = await p.venomqa(['doctor', '--base-url', withPassword])
+    expect(r.stdout).toMatch(/✓ base URL +http:\/\/\[REDACTED\]@127\.0\.0\.1:\d+\/? answered \d+ in \d+ ms/)
+    expect(r.stdout + r.stderr).not.toContain('BASEURLPASS')
+    expect(counter.hits).toEqual(['GET /'])
+    counter.hits.length = 0
+  })
+
   it('--require-state refuses checkpoints with no state backend', async () => {
     const journey = `import { branch, checkpoint, journey, path, step } from '@venomqa/core'
 export default journey('branches', { steps: [checkpoint('c'), branch('c', [path('a', [step('ping', ({ http }) => http.get('/ping'))])])] })
