@@ -96,6 +96,22 @@ describe('venomqa run --shard and merge-reports', () => {
     expect(whole.stderr).toContain('venomqa: out/whole.json is not a shard: it was saved without --shard')
   })
 
+  it('a shard whose file holds less than its part (a --last-failed rerun) is exit 2 naming what is in no file, never a pass without it', async () => {
+    const failing = shards.findIndex((r) => r.code === 1) + 1
+    const part = readRun(`out/shards/shard-${failing}.json`).journeys
+    expect(part.length).toBeGreaterThan(1)
+    // Its failures recorded by a run of that shard last (other tests run other things), then rerun alone.
+    expect((await run(['run', ...SUITE, '--shard', `${failing}/3`])).code).toBe(1)
+    const rerun = await run(['run', ...SUITE, '--shard', `${failing}/3`, '--last-failed', '--save', `out/rerun/shard-${failing}.json`])
+    expect(readRun(`out/rerun/shard-${failing}.json`).journeys.length).toBeLessThan(part.length)
+    const files = [1, 2, 3].map((i) => (i === failing ? `out/rerun/shard-${i}.json` : `out/shards/shard-${i}.json`))
+    const r = await project.venomqa(['merge-reports', ...files])
+    expect(r.code, r.stdout).toBe(2)
+    expect(r.stderr).toMatch(
+      new RegExp(`^venomqa: \\d+ journeys? of the split (is|are) in no file: \\S+#\\w+ \\(shard ${failing}/3, out/rerun/shard-${failing}\\.json\\).*A shard saved with --last-failed holds only what it reran`),
+    )
+  })
+
   it('a bad --shard value is exit 2 before anything runs', async () => {
     for (const bad of ['4/3', '0/3', '1/0', 'two/3', '1']) {
       const r = await project.venomqa(['run', ...SUITE, '--shard', bad])

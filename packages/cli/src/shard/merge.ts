@@ -8,10 +8,11 @@ import {
   type Status,
   type TimingStats,
   UserError,
+  plural,
   runStatusOf,
   summarize,
 } from '@venomqa/core'
-import { journeyId } from './split'
+import { dealShard, journeyId } from './split'
 
 /** A results file and the run it holds. */
 export interface ShardFile {
@@ -51,7 +52,31 @@ export function checkShards(files: readonly ShardFile[]): Sharded[] {
     const given = [...sharded].sort((a, b) => a.shard.index - b.shard.index).map((f) => `${label(f.shard)} ${f.file}`)
     throw new UserError('E_MERGE', `missing shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${total}`).join(', ')} (given: ${given.join(', ')})`)
   }
-  return [...sharded].sort((a, b) => a.shard.index - b.shard.index)
+  const ordered = [...sharded].sort((a, b) => a.shard.index - b.shard.index)
+  checkEveryPart(ordered)
+  return ordered
+}
+
+/**
+ * Every journey and exploration of the split is in the file of the shard it was dealt to. A file can hold
+ * less than its part: `--last-failed` saves only the journeys it reran. Merged, the rest would be neither
+ * run nor missed, and the run could pass without them.
+ */
+function checkEveryPart(shards: readonly Sharded[]): void {
+  const held = new Set(shards.flatMap(({ run }) => [...run.journeys.map((j) => journeyId(j.file, j.name)), ...(run.explorations ?? []).map((x) => x.name)]))
+  const order = shards[0]!.shard.order
+  const absent = order.filter((id) => !held.has(id))
+  if (!absent.length) return
+  const shardOf = (id: string) => shards.find((s) => dealShard(order, (x) => x, s.shard).includes(id))
+  const described = absent.map((id) => {
+    const s = shardOf(id)
+    return `${id}${s ? ` (shard ${label(s.shard)}, ${s.file})` : ''}`
+  })
+  throw new UserError(
+    'E_MERGE',
+    `${plural(absent.length, 'journey')} of the split ${absent.length === 1 ? 'is' : 'are'} in no file: ${described.join(', ')}. A shard saved with --last-failed holds only what it reran: merge the results of each shard's whole run`,
+    { where: shardOf(absent[0]!)?.file },
+  )
 }
 
 /** How the merged run is judged: as `venomqa run` judges one (see mergedRunStatus). */
