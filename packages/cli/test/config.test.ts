@@ -60,6 +60,11 @@ describe('config validation', () => {
     expect(err.message).toContain('profiles.ci.retires: unknown key (did you mean "retries"?)')
   })
 
+  it('a nested key with a shape of its own says what it expects, not zod\'s "Invalid input"', () => {
+    for (const auth of [{ bearer: 12345 }, { login: 'logIn', credentials: 'x' }])
+      expect(errorOf(() => validateConfig({ openapi: { auth } }, 'c.json')).message).toContain('openapi.auth: expected { bearer } or { login, signUp?, credentials?, token? }, got')
+  })
+
   it('hides values of secret-looking keys in messages', () => {
     const err = errorOf(() => validateConfig({ headers: { authorization: 12345 } }, 'c.json'))
     expect(err.message).toContain('headers.authorization: expected a string, got a hidden value')

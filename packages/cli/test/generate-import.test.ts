@@ -261,6 +261,28 @@ describe('venomqa generate from a third-party document', () => {
     expect(broken.stderr).toContain('broken.json#/paths/~1a/get/responses/200/$ref')
     expect(existsSync(path.join(p.dir, 'journeys'))).toBe(false)
   })
+
+  it('names journeys once across files; a tag that makes no journey gets no file, and a document that makes none is exit 2', async () => {
+    const p = await makeProject(null)
+    projects.push(p)
+    const list = (tag: string) => ({ get: { tags: [tag], operationId: `list_${tag.length}`, responses: { 200: { description: 'ok' } } } })
+    // Two tags that are one name as a journey's (pets_owners), and one whose only operation needs an id nothing creates.
+    const paths = { '/a': list('Pets & Owners'), '/b': list('pets-owners'), '/c/{id}': { get: { tags: ['orphans'], parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'ok' } } } } }
+    await writeFile(path.join(p.dir, 'tags.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths }))
+    const r = await p.venomqa(['generate', '--openapi', 'tags.json', '--out', 'gen'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(readdirSync(path.join(p.dir, 'gen')).sort()).toEqual(['pets-owners-2.journey.ts', 'pets-owners.journey.ts'])
+    expect(r.stderr).toContain('venomqa: no journey for tag "orphans": its operations need an id no operation creates, or a body to write by hand (GET /c/{id})')
+    const listed = await p.venomqa(['list', 'gen'])
+    expect(listed.code, listed.stderr).toBe(0)
+    await writeFile(path.join(p.dir, 'orphans.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/c/{id}': paths['/c/{id}'] } }))
+    const none = await p.venomqa(['generate', '--openapi', 'orphans.json', '--out', 'none'])
+    expect(none.code).toBe(2)
+    expect(none.stderr).toMatch(/^venomqa: orphans\.json gives no journey to write: each of its operations needs an id no operation creates, or a body to write by hand \(GET \/c\/\{id\}\)/)
+    await writeFile(path.join(p.dir, 'empty.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {} }))
+    expect((await p.venomqa(['generate', '--openapi', 'empty.json', '--out', 'none'])).stderr).toMatch(/^venomqa: empty\.json has no operation to write a journey for/)
+    expect(existsSync(path.join(p.dir, 'none'))).toBe(false)
+  })
 })
 
 const DB = `venomqa_generate_${process.pid}_cli`

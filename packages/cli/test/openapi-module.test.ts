@@ -1,9 +1,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ResolvedConfig } from '../src/config/load'
-import { BEARER_VARIABLE, CREDENTIALS_VARIABLE, openApiExploration } from '../src/explorations/openapi'
+import { BEARER_VARIABLE, CREDENTIALS_VARIABLE, URL_VARIABLE, openApiExploration } from '../src/explorations/openapi'
 
 // The module `explore --openapi` writes beside its regression journeys imports @venomqa/openapi: the
 // project lives in this package, so that it is found as a user's node_modules would have it.
@@ -30,9 +32,9 @@ afterAll(() => rm(root, { recursive: true, force: true }))
 let written = 0
 
 /** Write the module as `explore --openapi` does with this `openapi` config (each time to a new directory: an import is cached), and import it with `env` set. */
-async function writeAndImport(openapi: ResolvedConfig['openapi'], env: Record<string, string | undefined>): Promise<{ text: string; loaded: unknown }> {
+async function writeAndImport(openapi: ResolvedConfig['openapi'], env: Record<string, string | undefined>, document = 'openapi.json'): Promise<{ text: string; loaded: unknown }> {
   const config = { root, baseUrl: 'http://127.0.0.1:9', openapi } as ResolvedConfig
-  const { file } = await openApiExploration('openapi.json', config, `regressions-${++written}`)
+  const { file } = await openApiExploration(document, config, `regressions-${++written}`)
   const text = await readFile(path.join(root, file), 'utf8')
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
   Object.assign(process.env, env)
@@ -66,5 +68,22 @@ describe('the exploration module of explore --openapi', () => {
     const own = await writeAndImport({ auth: { signUp: 'signUp', login: 'logIn' } }, {})
     expect(own.text).not.toContain('fromEnvironment')
     expect(own.loaded).toMatchObject({ kind: 'exploration' })
+  })
+
+  it('reads a document URL that holds a key from VENOMQA_OPENAPI_URL, and names the exploration with the key masked', async () => {
+    const server = http.createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify(DOCUMENT)))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/openapi.json?api_key=KEY0123456789`
+      const unset = await writeAndImport({}, { [URL_VARIABLE]: undefined }, url)
+      expect(unset.text).not.toContain('KEY0123456789')
+      expect(unset.text).toContain('name: "openapi http://127.0.0.1:')
+      expect(unset.text).toContain('?api_key=[REDACTED]"')
+      expect((unset.loaded as Error).message).toBe(`set ${URL_VARIABLE}: the regression journeys send what openapi.auth in the config gave venomqa explore`)
+      const set = await writeAndImport({}, { [URL_VARIABLE]: url }, url)
+      expect(set.loaded).toMatchObject({ kind: 'exploration', name: expect.stringMatching(/\?api_key=\[REDACTED\]$/) })
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+    }
   })
 })

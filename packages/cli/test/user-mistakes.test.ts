@@ -169,6 +169,18 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
       /reporter "junit" and reporter "markdown" would both write out\/report\.xml; give one of them another file/,
     )
     expectRefused(await p.venomqa(['run', '--reporter', 'json:results.json', '--save', 'results.json']), /--save and reporter "json" would both write results\.json/)
+    expectRefused(await p.venomqa(['run', '--save', 'results.json', '--har', 'results.json']), /^venomqa: --save and --har would both write results\.json; give one of them another file\n$/)
+  })
+
+  it('an output that is a directory is refused before the run: found after it, it would lose the results and the reports', async () => {
+    const p = await project({
+      'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n',
+      'explore/x.explore.mjs': "import { action, exploration } from '@venomqa/core'\nexport default exploration('x', { actions: [action('a', () => {})] })\n",
+    })
+    await mkdir(path.join(p.dir, 'adir'))
+    expectRefused(await p.venomqa(['run', '--save', 'adir']), /^venomqa: --save would write adir, which is a directory; give a file\n$/)
+    expectRefused(await p.venomqa(['run', '-r', 'junit:adir']), /^venomqa: reporter "junit" would write adir, which is a directory; give a file\n {2}at --reporter\n$/)
+    expectRefused(await p.venomqa(['explore', '--save', 'adir']), /--save would write adir, which is a directory; give a file/)
   })
 
   it('two plugins that register the same reporter name are refused, naming both', async () => {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { dereference } from '@readme/openapi-parser'
-import { ConfigError, errorMessage, parseJsonText } from '@venomqa/core'
+import { ConfigError, errorMessage, parseJsonText, redactText } from '@venomqa/core'
 import type * as JsoncParser from 'jsonc-parser'
 import YAML from 'yaml'
 
@@ -43,8 +43,10 @@ export function isUrl(source: string): boolean {
  * URL; JSON or YAML). Every mistake is a ConfigError naming the file and the place in it: the line and
  * column of a syntax error, the JSON pointer of a `$ref` that points nowhere.
  */
-export async function loadDocument(source: string, options: { root: string }): Promise<OpenApiDocument> {
-  const location = isUrl(source) ? source : path.resolve(options.root, source)
+export async function loadDocument(given: string, options: { root: string }): Promise<OpenApiDocument> {
+  const location = isUrl(given) ? given : path.resolve(options.root, given)
+  // A URL may carry a key (`?api_key=...`): every message names it masked.
+  const source = isUrl(given) ? redactText(given) : given
   const text = await readSource(source, location)
   const raw = parseText(source, text)
   checkVersion(source, raw)
@@ -52,10 +54,13 @@ export async function loadDocument(source: string, options: { root: string }): P
   checkLocalRefs(source, raw)
   let document: OpenApiDocument
   try {
-    // The parser reads the document again itself so that relative external `$ref`s resolve from its place.
-    document = (await dereference(location as never, { dereference: { circular: 'ignore' } })) as unknown as OpenApiDocument
+    // A file is read again by the parser, so that relative external `$ref`s resolve from its place. A URL
+    // is not: the parser refuses to fetch from loopback and private addresses, where an API under test
+    // serves its document, so the text already fetched is dereferenced as it is.
+    const input = isUrl(given) ? raw : location
+    document = (await dereference(input as never, { dereference: { circular: 'ignore' } })) as unknown as OpenApiDocument
   } catch (err) {
-    throw new ConfigError(`${source}: ${errorMessage(err)}`, { where: source, cause: err })
+    throw new ConfigError(`${source}: ${redactText(errorMessage(err))}`, { where: source, cause: err })
   }
   loaded.set(document, { document, source, location })
   return document
@@ -73,7 +78,7 @@ async function readSource(source: string, location: string): Promise<string> {
   try {
     res = await fetch(location, { signal: AbortSignal.timeout(30_000) })
   } catch (err) {
-    throw new ConfigError(`cannot fetch the OpenAPI document ${source}: ${errorMessage(err)}`, { where: source })
+    throw new ConfigError(`cannot fetch the OpenAPI document ${source}: ${redactText(errorMessage(err))}`, { where: source })
   }
   if (!res.ok) throw new ConfigError(`cannot fetch the OpenAPI document ${source}: it answered ${res.status}`, { where: source })
   return res.text()
@@ -81,6 +86,7 @@ async function readSource(source: string, location: string): Promise<string> {
 
 /** JSON when it looks like JSON (its errors say where), else YAML (a superset). */
 function parseText(source: string, text: string): Record<string, unknown> {
+  if (!text.trim()) throw new ConfigError(`${source}: the document is empty`, { where: source })
   let value: unknown
   if (/^\s*[{[]/.test(text)) {
     // The reason without the text V8 quotes around the error: a document's examples may hold a key there.
@@ -94,7 +100,8 @@ function parseText(source: string, text: string): Record<string, unknown> {
     }
     value = doc.toJS()
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(`${source}: an OpenAPI document is an object, got ${Array.isArray(value) ? 'an array' : typeof value}`, { where: source })
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new ConfigError(`${source}: an OpenAPI document is an object, got ${value === null || value === undefined ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`, { where: source })
   return value as Record<string, unknown>
 }
 
@@ -134,8 +141,13 @@ function checkPaths(source: string, raw: Record<string, unknown>): void {
   for (const [p, item] of Object.entries(raw.paths)) {
     const at = `/paths/${escapePointer(p)}`
     if (!isObject(item)) throw refuse(at, 'a path item (an object)', item)
-    for (const method of OPERATION_METHODS)
-      if (item[method] !== undefined && !isObject(item[method])) throw refuse(`${at}/${method}`, 'an operation (an object)', item[method])
+    for (const method of OPERATION_METHODS) {
+      const operation = item[method]
+      if (operation === undefined) continue
+      if (!isObject(operation)) throw refuse(`${at}/${method}`, 'an operation (an object)', operation)
+      // Read as an object, a string's characters would be its documented statuses.
+      if (operation.responses !== undefined && !isObject(operation.responses)) throw refuse(`${at}/${method}/responses`, 'an object of responses by status', operation.responses)
+    }
   }
 }
 

@@ -1,6 +1,6 @@
-import { ConfigError } from '@venomqa/core'
+import { ConfigError, errorMessage } from '@venomqa/core'
 import { Bindings } from './bindings'
-import { type OpenApiDocument, loadDocument, sourceOf } from './document'
+import { type OpenApiDocument, escapePointer, loadDocument, sourceOf } from './document'
 import { type Operation, operations } from './operations'
 import { SchemaChecker } from './schema'
 import { type Selection, selectOperations } from './select'
@@ -59,7 +59,27 @@ async function buildModel(source: string, options: OpenApiOptions, root: string)
   for (const [role, id] of Object.entries(auth))
     if (!byId.has(id)) throw new ConfigError(`${sourceOf(doc)}: auth.${role} names "${id}", which is no operation of the document`, { where: `openapi.auth.${role}` })
   const selected = selectOperations(all, options, sourceOf(doc)).filter((o) => !Object.values(auth).includes(o.id))
-  return { doc, source: sourceOf(doc), all, selected, byId, bindings: new Bindings(all, doc), schemas: new SchemaChecker(doc.openapi) }
+  const schemas = new SchemaChecker(doc.openapi)
+  compileResponseSchemas(all, schemas, sourceOf(doc))
+  return { doc, source: sourceOf(doc), all, selected, byId, bindings: new Bindings(all, doc), schemas }
+}
+
+/**
+ * Every response schema compiled before anything runs: one that is not JSON Schema (`"type": "objekt"`)
+ * is the document's mistake, told here with its place, not a violation of `response_schema` by the API.
+ */
+function compileResponseSchemas(all: readonly Operation[], schemas: SchemaChecker, source: string): void {
+  for (const op of all)
+    for (const [status, spec] of Object.entries(op.responses))
+      for (const [mediaType, schema] of Object.entries(spec.content)) {
+        if (!schema) continue
+        try {
+          schemas.validator(schema)
+        } catch (err) {
+          const pointer = `/paths/${escapePointer(op.path)}/${op.method.toLowerCase()}/responses/${escapePointer(status)}/content/${escapePointer(mediaType)}/schema`
+          throw new ConfigError(`${source}#${pointer}: not a valid JSON Schema: ${errorMessage(err)}`, { where: `${source}#${pointer}` })
+        }
+      }
 }
 
 function authOperations(auth: OpenApiAuth | undefined): Record<string, string> {

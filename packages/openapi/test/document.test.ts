@@ -4,6 +4,8 @@
  * document or the selection is a ConfigError naming the file and the place, and exit 2 through the CLI.
  */
 import { spawn } from 'node:child_process'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import os from 'node:os'
@@ -12,6 +14,7 @@ import { ConfigError } from '@venomqa/core'
 import { REPO_ROOT } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SchemaChecker, bodyVariants, loadDocument, openApiActions, openApiInvariants, operations } from '../src'
+import { sourceOf } from '../src/document'
 
 const examples = path.dirname(createRequire(import.meta.url).resolve('@readme/oas-examples/package.json'))
 const env = { root: REPO_ROOT, signal: new AbortController().signal }
@@ -48,12 +51,46 @@ describe.each([
   })
 })
 
+describe('a document at a URL', () => {
+  const DOCUMENT = JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } } } })
+  let server: http.Server
+  let base: string
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      if (!req.url?.startsWith('/openapi.json')) return void res.writeHead(404).end()
+      res.setHeader('content-type', 'application/json')
+      res.end(DOCUMENT)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  it('loads from the loopback address where an API under test serves it', async () => {
+    const doc = await loadDocument(`${base}/openapi.json`, { root: REPO_ROOT })
+    expect(operations(doc).map((o) => o.id)).toEqual(['listThings'])
+  })
+
+  it('is named with its key masked, in every message', async () => {
+    const err = await loadDocument(`${base}/missing.json?api_key=KEY123secret`, { root: REPO_ROOT }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toBe(`cannot fetch the OpenAPI document ${base}/missing.json?api_key=[REDACTED]: it answered 404`)
+    const doc = await loadDocument(`${base}/openapi.json?access_token=QTOKEN99`, { root: REPO_ROOT })
+    expect(sourceOf(doc)).toBe(`${base}/openapi.json?access_token=[REDACTED]`)
+  })
+})
+
 describe('mistakes are ConfigErrors naming the file and the place', () => {
   let dir: string
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-errors-'))
     await writeFile(path.join(dir, 'broken.json'), '{\n  "openapi": "3.1.0",\n  "paths": {,\n}\n')
     await writeFile(path.join(dir, 'token.json'), '{\n  "openapi": "3.1.0",\n  "x-api-key": "sk_live_0123456789abcdef",\n  "info": }\n')
+    const health = (op: object) => JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/health': { get: op } } })
+    await writeFile(path.join(dir, 'responses-string.json'), health({ operationId: 'health', responses: 'nope' }))
+    await writeFile(path.join(dir, 'bad-schema.json'), health({ operationId: 'health', responses: { 200: { description: 'ok', content: { 'application/json': { schema: { type: 'objekt' } } } } } }))
+    await writeFile(path.join(dir, 'empty.yaml'), '')
+    await writeFile(path.join(dir, 'null.json'), 'null\n')
     await writeFile(path.join(dir, 'broken.yaml'), 'openapi: 3.0.3\npaths:\n  /a: [unclosed\n')
     const dangling = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Nope' } } } } } } } } }
     await writeFile(path.join(dir, 'dangling.json'), JSON.stringify(dangling, null, 2))
@@ -75,6 +112,10 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     ['broken.yaml', /^broken\.yaml:4:1: not valid YAML/],
     ['dangling.json', /^dangling\.json#\/paths\/~1things\/get\/responses\/200\/content\/application~1json\/schema\/\$ref: "#\/components\/schemas\/Nope" points to nothing/],
     ['missing.json', /^cannot read the OpenAPI document missing\.json: no such file/],
+    // A string of responses would read as statuses "0", "1"...; an empty or null document as an object.
+    ['responses-string.json', /^responses-string\.json#\/paths\/~1health\/get\/responses: expected an object of responses by status, got string$/],
+    ['empty.yaml', /^empty\.yaml: the document is empty$/],
+    ['null.json', /^null\.json: an OpenAPI document is an object, got null$/],
     // Read as a document without operations, these would explore nothing and pass.
     ['paths-number.json', /^paths-number\.json#\/paths: expected an object of path items, got number$/],
     ['operation-string.yaml', /^operation-string\.yaml#\/paths\/~1things~1\{id\}\/get: expected an operation \(an object\), got string$/],
@@ -82,6 +123,12 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     const err = await loadDocument(file, { root: dir }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)
     expect((err as Error).message).toMatch(message)
+  })
+
+  it('a response schema that is not JSON Schema is the document\'s mistake, named by its place, not a violation by the API', async () => {
+    const err = await openApiInvariants('bad-schema.json').load({ ...env, root: dir }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toMatch(/^bad-schema\.json#\/paths\/~1health\/get\/responses\/200\/content\/application~1json\/schema: not a valid JSON Schema: schema is invalid: data\/type must be/)
   })
 
   it('an include that names no operation', async () => {

@@ -5,7 +5,7 @@ import { DEFAULT_EXPLORATIONS } from '../config/schema'
 import { EXIT, type Io, warn } from '../exit'
 import { type ExploreValueFlags, parseExploreFlags, parseWorkersFlag } from '../explorations/flags'
 import { discoverExplorationFiles, loadExplorations, selectExplorations, splitExploreArgs } from '../explorations/load'
-import { authVariable, openApiExploration } from '../explorations/openapi'
+import { moduleVariables, openApiExploration } from '../explorations/openapi'
 import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
@@ -144,8 +144,8 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
     const emitted = explorations.flatMap((x) => x.violations.flatMap((v) => (v.emittedFile ? [v.emittedFile] : [])))
     for (const file of emitted) io.stderr.write(`venomqa: regression journey written to ${file}\n`)
-    const needs = flags.openapi !== undefined && emitted.length ? authVariable(config.openapi ?? {}) : undefined
-    if (needs) io.stderr.write(`venomqa: the regression journeys send what openapi.auth gave this exploration: set ${needs} when you run them\n`)
+    const needs = flags.openapi !== undefined && emitted.length ? moduleVariables(flags.openapi, config.openapi ?? {}) : []
+    if (needs.length) io.stderr.write(`venomqa: the regression journeys read what this exploration used from the environment: set ${needs.join(' and ')} when you run them\n`)
     const harWritten = har ? await writeHar(har, io) : true
 
     if (result.interrupted) return EXIT.INTERRUPTED

@@ -1,3 +1,4 @@
+import { redactText } from '@venomqa/core'
 import { EXIT, type Io } from '../exit'
 import { generateJourneys } from '../generate/journeys'
 import { writeJourneyFiles } from '../journey-files'
@@ -18,10 +19,13 @@ export async function generateCommand(flags: GenerateFlags, io: Io): Promise<num
   const { loadDocument, operations } = await import('@venomqa/openapi')
   const doc = await loadDocument(flags.openapi, { root: io.cwd })
   const tags = flags.tag?.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean)
-  const generated = generateJourneys(doc, operations(doc), { tags, source: flags.openapi })
+  // A URL may carry a key (`?api_key=...`): the files and the output name it masked.
+  const generated = generateJourneys(doc, operations(doc), { tags, source: redactText(flags.openapi) })
   const outDir = flags.out ?? 'journeys'
   const written = await writeJourneyFiles(outDir, generated.files, { force: flags.force, cwd: io.cwd })
   generated.files.forEach((f, i) => io.stdout.write(`created ${written[i]}  (${generated.journeys[f.name]!.join(', ')})\n`))
+  for (const { tag, operations: left } of generated.unwritten)
+    io.stderr.write(`venomqa: no journey for tag "${tag}": its operations need an id no operation creates, or a body to write by hand (${left.join(', ')})\n`)
   io.stdout.write(`\nLook for "venomqa generate:" comments: values sampled from the schemas, to make real. Then: venomqa run ${outDir} --base-url <url>\n`)
   return EXIT.OK
 }

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs'
 import path from 'node:path'
 import { AbortedError, ConfigError, errorMessage, type Issue, type Reporter, type RunResult, type ShardInfo, UserError, plural, redactRun, summarize } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
@@ -180,16 +181,27 @@ export function checkReportFiles(targets: readonly { reporter: Reporter; target?
   const claim = (file: string | undefined, who: string) => {
     if (!file || file === '-') return
     const resolved = path.resolve(cwd, file)
+    // Found only once the run is over, it would lose the run: the results, and the reports after them.
+    if (isDirectory(resolved))
+      throw new ConfigError(`${who} would write ${path.relative(cwd, resolved) || resolved}, which is a directory; give a file`, { where: who.startsWith('reporter') ? '--reporter' : who })
     const first = owners.get(resolved)
     if (first)
       throw new UserError('E_REPORT_CLASH', `${first} and ${who} would both write ${path.relative(cwd, resolved) || resolved}; give one of them another file`, {
-        where: '--reporter',
+        where: who.startsWith('reporter') ? '--reporter' : who,
       })
     owners.set(resolved, who)
   }
   if (save) claim(save, '--save')
   if (har) claim(har, '--har')
   for (const { reporter, target } of targets) if (reporter.render) claim(target ?? reporter.defaultFile, `reporter "${reporter.name}"`)
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return statSync(file).isDirectory()
+  } catch {
+    return false
+  }
 }
 
 /** Add what closing found to the results; true when there was anything. */

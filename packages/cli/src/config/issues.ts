@@ -24,6 +24,8 @@ function expectedFor(path: readonly Segment[]): string | undefined {
   if (p.length === 1) return EXPECTED[head]
   if (p.length === 2 && typeof second === 'number') return EXPECTED[`${head}[]`]
   if (p.length === 2 && (head === 'headers' || head === 'profiles')) return EXPECTED[`${head}.*`]
+  // A nested key with an entry of its own (`openapi.auth`): zod's own words for a union are "Invalid input".
+  if (p.every((seg) => typeof seg === 'string')) return EXPECTED[p.join('.')]
   return undefined
 }
 

@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { redactText } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
 import type { OpenApiConfig } from '../config/types'
 import type { LoadedExploration } from './load'
@@ -20,7 +21,7 @@ export async function openApiExploration(source: string, config: ResolvedConfig,
   const document = isUrl(source) ? source : toPosix(path.relative(config.root, path.resolve(config.root, source)))
   const options = config.openapi ?? {}
   await openapi.loadDocument(document, { root: config.root })
-  const exploration = openapi.openApiExploration(document, { ...options, name: `openapi ${document}`, root: config.root })
+  const exploration = openapi.openApiExploration(document, { ...options, name: explorationName(document), root: config.root })
   // The sources are loaded now for their errors (an include naming nothing): the engine would report them later and less plainly.
   const env = { root: config.root, baseUrl: config.baseUrl, signal: new AbortController().signal }
   for (const s of [...exploration.actions, ...exploration.invariants]) if (s.kind === 'action-source' || s.kind === 'invariant-source') await s.load(env)
@@ -31,14 +32,22 @@ export async function openApiExploration(source: string, config: ResolvedConfig,
   return { exploration, file }
 }
 
+/** Its name in every output: a URL's key (`?api_key=...`) masked. */
+function explorationName(document: string): string {
+  return `openapi ${redactText(document)}`
+}
+
 /** The module's text. Credentials never reach it: they are read from the environment when given. */
 function moduleSource(document: string, options: OpenApiConfig): string {
+  // A document URL with a key in it is read from the environment too: the module is committed.
+  const urlHasSecret = redactText(document) !== document
+  const needs: string[] = urlHasSecret ? [URL_VARIABLE] : []
+  const documentSource = urlHasSecret ? `fromEnvironment(${JSON.stringify(URL_VARIABLE)})` : JSON.stringify(document)
   const auth = options.auth
   const lines = [
     '// The exploration `venomqa explore --openapi` ran: the regression journeys beside this file import it, for the',
     '// setup (auth) and the invariant they check. Written again by each `venomqa explore --openapi`; paths are from the project root.',
   ]
-  const needs: string[] = []
   let authSource = 'undefined'
   if (auth && 'bearer' in auth) {
     needs.push(BEARER_VARIABLE)
@@ -55,8 +64,8 @@ function moduleSource(document: string, options: OpenApiConfig): string {
     '',
     ...(needs.length
       ? [
-          `// ${needs[0] === BEARER_VARIABLE ? 'The bearer token' : 'The login credentials (JSON)'} the exploration used: without it every request would be refused, and a`,
-          '// regression journey would replay nothing of what broke the invariant.',
+          `// Read from the environment: ${needs.join(', ')}. Without what the exploration used (its document, its`,
+          '// credentials), a regression journey would replay nothing of what broke the invariant.',
           'function fromEnvironment(name: string): string {',
           '  const value = process.env[name]',
           "  if (!value) throw new Error(`set ${name}: the regression journeys send what openapi.auth in the config gave venomqa explore`)",
@@ -65,22 +74,25 @@ function moduleSource(document: string, options: OpenApiConfig): string {
           '',
         ]
       : []),
-    `export default openApiExploration(${JSON.stringify(document)}, { name: ${JSON.stringify(`openapi ${document}`)}, auth: ${authSource}, ...${JSON.stringify(selection)} })`,
+    `export default openApiExploration(${documentSource}, { name: ${JSON.stringify(explorationName(document))}, auth: ${authSource}, ...${JSON.stringify(selection)} })`,
     '',
   ].join('\n')
 }
 
+/** Where the regression journeys read a document URL that holds a key. */
+export const URL_VARIABLE = 'VENOMQA_OPENAPI_URL'
 /** Where the regression journeys of an `openapi.auth` with a bearer token read it. */
 export const BEARER_VARIABLE = 'VENOMQA_OPENAPI_BEARER'
 /** Where they read the login credentials of an `openapi.auth` with a log-in, as JSON. */
 export const CREDENTIALS_VARIABLE = 'VENOMQA_OPENAPI_CREDENTIALS'
 
-/** The environment variable the regression journeys of this `openapi.auth` need, if any: `explore` says so. */
-export function authVariable(options: OpenApiConfig): string | undefined {
+/** The environment variables the regression journeys of this document and `openapi.auth` need: `explore` says so. */
+export function moduleVariables(document: string, options: OpenApiConfig): string[] {
   const auth = options.auth
-  if (!auth) return undefined
-  if ('bearer' in auth) return BEARER_VARIABLE
-  return auth.credentials ? CREDENTIALS_VARIABLE : undefined
+  const variables = redactText(document) !== document ? [URL_VARIABLE] : []
+  if (auth && 'bearer' in auth) variables.push(BEARER_VARIABLE)
+  else if (auth?.credentials) variables.push(CREDENTIALS_VARIABLE)
+  return variables
 }
 
 async function writeIfChanged(file: string, text: string): Promise<void> {

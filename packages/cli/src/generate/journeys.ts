@@ -1,5 +1,5 @@
 import type { JsonSchema, OpenApiDocument, Operation } from '@venomqa/openapi'
-import { ConfigError } from '@venomqa/core'
+import { ConfigError, redactText } from '@venomqa/core'
 import { kebabCase, literal, quote, snakeCase, uniqueNamer } from '../codegen'
 import type { JourneyFile } from '../journey-files'
 import { UNIQUE_EMAIL, sample } from './sample'
@@ -20,6 +20,8 @@ export interface Generated {
   files: JourneyFile[]
   /** Per file: the journeys in it. */
   journeys: Record<string, string[]>
+  /** Tags whose operations make no journey (each needs an id nothing creates, or a body to write): no file for them. */
+  unwritten: { tag: string; operations: string[] }[]
 }
 
 export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options: { tags?: string[]; source: string }): Generated {
@@ -36,15 +38,31 @@ export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options
     })
   const model = new Model(doc, ops)
   const fileName = uniqueNamer('-')
+  // One namer for every file: `venomqa run` refuses two journeys of one name, whichever files they are in.
+  const journeyName = uniqueNamer()
   const files: JourneyFile[] = []
   const journeys: Record<string, string[]> = {}
+  const unwritten: Generated['unwritten'] = []
   for (const tag of wanted) {
-    const writer = new TagWriter(model, tag, byTag.get(tag)!, options.source)
+    const writer = new TagWriter(model, tag, byTag.get(tag)!, options.source, journeyName)
+    const content = writer.write()
+    // A file with no journey would only be a list of operations, and `venomqa run` would warn about it.
+    if (!writer.journeyNames.length) {
+      unwritten.push({ tag, operations: byTag.get(tag)!.map((o) => `${o.method} ${o.path}`) })
+      continue
+    }
     const name = `${fileName(kebabCase(tag, NO_TAG))}.journey.ts`
-    files.push({ name, content: writer.write() })
+    files.push({ name, content })
     journeys[name] = writer.journeyNames
   }
-  return { files, journeys }
+  if (!files.length)
+    throw new ConfigError(
+      ops.length
+        ? `${options.source} gives no journey to write: each of its operations needs an id no operation creates, or a body to write by hand (${unwritten.flatMap((u) => u.operations).join(', ')})`
+        : `${options.source} has no operation to write a journey for`,
+      { where: '--openapi' },
+    )
+  return { files, journeys, unwritten }
 }
 
 /** A resource a create operation makes, with what the document lets a journey do to it. */
@@ -152,13 +170,13 @@ class TagWriter {
   private readonly core = new Set(['journey', 'step'])
   private readonly covered = new Set<Operation>()
   private credentials = false
-  private journeyName = uniqueNamer()
 
   constructor(
     private readonly model: Model,
     private readonly tag: string,
     private readonly ops: Operation[],
     private readonly source: string,
+    private readonly journeyName: (name: string) => string,
   ) {}
 
   write(): string {
@@ -172,7 +190,7 @@ class TagWriter {
       `// Values marked "${FILL_IN.slice(3)}" were sampled from the schemas: put in ones that mean something for your API.`,
     ]
     const server = this.model.doc.servers?.[0]?.url
-    if (server) head.push(`// Paths are relative to the run's base URL; the document's server is ${server}.`)
+    if (server) head.push(`// Paths are relative to the run's base URL; the document's server is ${redactText(server)}.`)
     const imports = `import { ${[...this.core].sort(byImportOrder).join(', ')} } from '@venomqa/core'`
     const lines = [...head, imports, '']
     if (this.credentials) lines.push(...this.credentialsBlock(), '')
