@@ -55,7 +55,7 @@ describe('the exploration module of explore --openapi', () => {
     expect(unset.text).toContain(`fromEnvironment("${BEARER_VARIABLE}")`)
     // Without it each request would be refused and a regression journey replay nothing: an error naming the variable.
     expect(unset.loaded).toBeInstanceOf(Error)
-    expect((unset.loaded as Error).message).toBe(`set ${BEARER_VARIABLE}: the regression journeys send what openapi.auth in the config gave venomqa explore`)
+    expect((unset.loaded as Error).message).toBe(`set ${BEARER_VARIABLE}: the regression journeys beside this module need what venomqa explore --openapi used`)
     const set = await writeAndImport({ auth: { bearer: TOKEN } }, { [BEARER_VARIABLE]: TOKEN })
     expect(set.loaded).toMatchObject({ kind: 'exploration', name: 'openapi openapi.json' })
   })
@@ -64,7 +64,7 @@ describe('the exploration module of explore --openapi', () => {
     const auth = { signUp: 'signUp', login: 'logIn', credentials: { email: 'ada@example.test', password: 'correct horse battery' } }
     const unset = await writeAndImport({ auth }, { [CREDENTIALS_VARIABLE]: undefined })
     expect(unset.text).not.toContain('correct horse battery')
-    expect((unset.loaded as Error).message).toBe(`set ${CREDENTIALS_VARIABLE}: the regression journeys send what openapi.auth in the config gave venomqa explore`)
+    expect((unset.loaded as Error).message).toBe(`set ${CREDENTIALS_VARIABLE}: the regression journeys beside this module need what venomqa explore --openapi used`)
     const own = await writeAndImport({ auth: { signUp: 'signUp', login: 'logIn' } }, {})
     expect(own.text).not.toContain('fromEnvironment')
     expect(own.loaded).toMatchObject({ kind: 'exploration' })
@@ -79,7 +79,7 @@ describe('the exploration module of explore --openapi', () => {
       expect(unset.text).not.toContain('KEY0123456789')
       expect(unset.text).toContain('name: "openapi http://127.0.0.1:')
       expect(unset.text).toContain('?api_key=[REDACTED]"')
-      expect((unset.loaded as Error).message).toBe(`set ${URL_VARIABLE}: the regression journeys send what openapi.auth in the config gave venomqa explore`)
+      expect((unset.loaded as Error).message).toBe(`set ${URL_VARIABLE}: the regression journeys beside this module need what venomqa explore --openapi used`)
       const set = await writeAndImport({}, { [URL_VARIABLE]: url }, url)
       expect(set.loaded).toMatchObject({ kind: 'exploration', name: expect.stringMatching(/\?api_key=\[REDACTED\]$/) })
     } finally {

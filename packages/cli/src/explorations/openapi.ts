@@ -68,7 +68,8 @@ function moduleSource(document: string, options: OpenApiConfig): string {
           '// credentials), a regression journey would replay nothing of what broke the invariant.',
           'function fromEnvironment(name: string): string {',
           '  const value = process.env[name]',
-          "  if (!value) throw new Error(`set ${name}: the regression journeys send what openapi.auth in the config gave venomqa explore`)",
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the module's own template literal
+          "  if (!value) throw new Error(`set ${name}: the regression journeys beside this module need what venomqa explore --openapi used`)",
           '  return value',
           '}',
           '',
