@@ -86,4 +86,18 @@ describe('the exploration module of explore --openapi', () => {
       await new Promise((resolve) => server.close(resolve))
     }
   })
+
+  it('says when the document secures operations and no openapi.auth is set: they would all be refused', async () => {
+    const secured = { ...DOCUMENT, security: [{ bearerAuth: [] }], components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } } }
+    await writeFile(path.join(root, 'secured.json'), JSON.stringify(secured))
+    const warnings: string[] = []
+    const config = { root, baseUrl: 'http://127.0.0.1:9' } as ResolvedConfig
+    await openApiExploration('secured.json', config, false, (m) => warnings.push(m))
+    expect(warnings).toEqual([
+      'secured.json secures 3 of its operations and openapi.auth is not set: they will be refused (401), and what only they reach is not explored. Set openapi.auth in the config ({ bearer } or { login, signUp? })',
+    ])
+    warnings.length = 0
+    await openApiExploration('secured.json', { ...config, openapi: { auth: { bearer: 'x' } } } as ResolvedConfig, false, (m) => warnings.push(m))
+    expect(warnings).toEqual([])
+  })
 })

@@ -57,7 +57,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const files = flags.openapi === undefined ? await discoverExplorationFiles(globs, config.root) : []
   if (!files.length && flags.openapi === undefined) throw new UserError('E_NO_JOURNEYS', `no exploration files match ${globs.join(', ')} in ${config.root}`, { where: config.file ? path.relative(io.cwd, config.file) : 'explore' })
   const selected =
-    flags.openapi === undefined ? selectExplorations(await loadExplorations(files, config.root, (m) => warn(io, m)), names) : [await openApiExploration(flags.openapi, config, flags.emit)]
+    flags.openapi === undefined ? selectExplorations(await loadExplorations(files, config.root, (m) => warn(io, m)), names) : [await openApiExploration(flags.openapi, config, flags.emit, (m) => warn(io, m))]
   if (!selected.length) throw new UserError('E_NO_JOURNEYS', `the files matching ${globs.join(', ')} export no exploration`)
   const homeless = selected.filter(({ exploration }) => !exploration.baseUrl)
   if (!config.baseUrl && homeless.length)

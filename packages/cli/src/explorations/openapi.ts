@@ -16,11 +16,17 @@ const DEFAULT_EMIT_DIR = 'journeys/regressions'
  * journeys are emitted, the exploration is written as a module beside them: an emitted journey runs the
  * exploration's setup and invariant from it, under `venomqa run`, with no explore file in the project.
  */
-export async function openApiExploration(source: string, config: ResolvedConfig, emit: string | boolean | undefined): Promise<LoadedExploration> {
+export async function openApiExploration(source: string, config: ResolvedConfig, emit: string | boolean | undefined, warn: (message: string) => void = () => {}): Promise<LoadedExploration> {
   const openapi = await import('@venomqa/openapi')
   const document = isUrl(source) ? source : toPosix(path.relative(config.root, path.resolve(config.root, source)))
   const options = config.openapi ?? {}
-  await openapi.loadDocument(document, { root: config.root })
+  const doc = await openapi.loadDocument(document, { root: config.root })
+  // Without credentials each secured operation answers 401: refused, and nothing behind it is explored.
+  const secured = openapi.operations(doc).filter((o) => o.secured)
+  if (secured.length && !options.auth)
+    warn(
+      `${redactText(document)} secures ${secured.length} of its operations and openapi.auth is not set: they will be refused (401), and what only they reach is not explored. Set openapi.auth in the config ({ bearer } or { login, signUp? })`,
+    )
   const exploration = openapi.openApiExploration(document, { ...options, name: explorationName(document), root: config.root })
   // The sources are loaded now for their errors (an include naming nothing): the engine would report them later and less plainly.
   const env = { root: config.root, baseUrl: config.baseUrl, signal: new AbortController().signal }
