@@ -19,6 +19,10 @@ export async function writeJourneyFiles(outDir: string, files: readonly JourneyF
   if (existsSync(dir) && !statSync(dir).isDirectory())
     throw new ConfigError(`${flag} ${outDir} is a file, not a directory: give a directory to write the journeys into`, { where: `${flag} ${outDir}` })
   const targets = files.map((f) => ({ ...f, file: path.join(dir, f.name) }))
+  // Not even --force replaces a directory: found halfway through, it would leave half the files written.
+  const directories = targets.filter((t) => existsSync(t.file) && statSync(t.file).isDirectory()).map((t) => path.relative(options.cwd, t.file))
+  if (directories.length)
+    throw new UserError('E_OUTPUT_EXISTS', `a directory stands where a journey file goes: ${directories.join(', ')}. Nothing was written; move it, or give another ${flag}`, { where: outDir })
   const conflicts = targets.filter((t) => existsSync(t.file)).map((t) => path.relative(options.cwd, t.file))
   if (conflicts.length && !options.force)
     throw new UserError('E_OUTPUT_EXISTS', `not overwriting what exists: ${conflicts.join(', ')}. Nothing was written; use --force to replace them`, { where: outDir })

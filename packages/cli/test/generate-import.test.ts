@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
-import { symlink, writeFile } from 'node:fs/promises'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -220,6 +220,12 @@ describe('venomqa import postman', () => {
     const forced = await p.venomqa(['import', 'postman', 'sync.postman_collection.json', '--out', 'again', '--force'])
     expect(forced.code).toBe(0)
     expect(read(p, 'again/health.journey.ts')).toContain("journey('health'")
+    // A directory where a file goes: refused before anything is written, --force or not.
+    await mkdir(path.join(p.dir, 'dirs/health.journey.ts'), { recursive: true })
+    const blocked = await p.venomqa(['import', 'postman', 'sync.postman_collection.json', '--out', 'dirs', '--force'])
+    expect(blocked.code).toBe(2)
+    expect(blocked.stderr).toContain('venomqa: a directory stands where a journey file goes: dirs/health.journey.ts. Nothing was written')
+    expect(readdirSync(path.join(p.dir, 'dirs'))).toEqual(['health.journey.ts'])
   })
 })
 

@@ -123,6 +123,11 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expect(debug.stderr).toMatch(/\nCaused by: TypeError: Cannot read properties of undefined \(reading 'trim'\)\n\s+at \S*journeys\/ping\.journey\.ts:4:\d+/)
   })
 
+  it('explore --emit with no directory is refused: the journeys would land in the root, their imports broken', async () => {
+    const p = await project({})
+    expectRefused(await p.venomqa(['explore', '--emit', '']), /^venomqa: --emit needs the directory to write the regression journeys into \(or --no-emit for none\)\n$/)
+  })
+
   it('explore --openapi without a base URL is refused before anything runs: each operation would fail and nothing be explored', async () => {
     const document = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } } } }
     const p = await project({ 'openapi.json': JSON.stringify(document) })

@@ -48,6 +48,9 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
   const config = await resolveConfig(io, flags, values)
 
+  // An empty one would write the journeys into the project's root, where their imports do not resolve.
+  if (typeof flags.emit === 'string' && !flags.emit.trim())
+    throw new ConfigError('--emit needs the directory to write the regression journeys into (or --no-emit for none)', { where: '--emit' })
   // Every operation of a document is a request to the API: without its address, each would fail and nothing be explored.
   if (flags.openapi !== undefined && !config.baseUrl)
     throw new ConfigError('explore --openapi needs the base URL of the API: set baseUrl in the config, VENOMQA_BASE_URL or --base-url', { where: '--openapi' })
