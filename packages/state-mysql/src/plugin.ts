@@ -25,6 +25,6 @@ export const mysqlStatePlugin: Plugin<MysqlStateOptions> = definePlugin({
     const options = api.options
     const backend = options.mechanism === 'savepoint' ? new MysqlSavepointBackend(options) : new MysqlSnapshotBackend(options)
     api.addStateBackend(backend)
-    api.addHealthCheck(backend.name, () => backend.healthCheck())
+    api.addHealthCheck(backend.name, () => backend.healthReport())
   },
 })

@@ -2,7 +2,7 @@ import { CheckpointStack, type StateBackend, StateError } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, openConnection, parseTarget } from './connection'
 import { PRIVATE_LIKE, ident } from './sql'
-import { countRows, ping } from './snapshot'
+import { countRows, databaseProblem } from './snapshot'
 
 export interface MysqlSavepointOptions {
   url: string
@@ -113,7 +113,12 @@ export class MysqlSavepointBackend implements StateBackend {
   }
 
   async healthCheck(): Promise<boolean> {
-    return ping(this.name, this.#target)
+    return (await databaseProblem(this.name, this.#target)) === undefined
+  }
+
+  /** `true` when the database answers, else why not: the plugin's health check for `venomqa doctor`. */
+  async healthReport(): Promise<true | string> {
+    return (await databaseProblem(this.name, this.#target)) ?? true
   }
 
   /** Roll the whole transaction back: nothing done through the connection outlives the run. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { CheckpointStack, type OpenCheckpoint, type StateBackend, StateError } from '@venomqa/core'
+import { CheckpointStack, type OpenCheckpoint, type StateBackend, StateError, errorMessage, redactText } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
 import { type Fingerprint, diffFingerprint, fingerprintOf, fingerprintSql, readSchema } from './schema'
@@ -262,7 +262,12 @@ export class MysqlSnapshotBackend implements StateBackend {
 
   /** True when the database answers, on a connection of its own. Never throws. */
   async healthCheck(): Promise<boolean> {
-    return ping(this.name, this.#target)
+    return (await databaseProblem(this.name, this.#target)) === undefined
+  }
+
+  /** `true` when the database answers, else why not: the plugin's health check for `venomqa doctor`. */
+  async healthReport(): Promise<true | string> {
+    return (await databaseProblem(this.name, this.#target)) ?? true
   }
 
   async disconnect(): Promise<void> {
@@ -520,17 +525,19 @@ export async function countRows(conn: Connection, tables: string[]): Promise<Rec
   return Object.fromEntries(rows.map((r) => [String(r.t), Number(r.n)]))
 }
 
-export async function ping(backend: string, target: Target): Promise<boolean> {
+/** Why the database does not answer, on a connection of its own (the password masked), or undefined when it does. Never throws. */
+export async function databaseProblem(backend: string, target: Target): Promise<string | undefined> {
   try {
     const conn = await openConnection(backend, target)
     try {
       await conn.query('SELECT 1')
-      return true
+      return undefined
     } finally {
       await conn.end().catch(() => conn.destroy())
     }
-  } catch {
-    return false
+  } catch (err) {
+    // openConnection names the server with its password masked already; anything else is masked here.
+    return err instanceof StateError ? err.message : redactText(errorMessage(err))
   }
 }
 

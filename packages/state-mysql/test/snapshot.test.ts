@@ -242,6 +242,8 @@ describe('MysqlSnapshotBackend errors', () => {
     )
     expect(error.message).not.toContain('s3cret')
     expect(await backend.healthCheck()).toBe(false)
+    // What `venomqa doctor` prints: the reason, the password masked.
+    expect(await backend.healthReport()).toBe(error.message)
   })
 
   it('names a database that does not exist', async () => {
@@ -267,6 +269,7 @@ describe('MysqlSnapshotBackend errors', () => {
       expect(error.message).not.toContain('pw-limited')
       expect(await privateObjects(db)).toEqual([])
       expect(await backend.healthCheck()).toBe(true)
+      expect(await backend.healthReport()).toBe(true)
     } finally {
       await root.query(`DROP USER IF EXISTS '${user}'@'%'`)
       await root.end()
