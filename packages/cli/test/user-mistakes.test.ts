@@ -213,9 +213,17 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     counter.hits.length = 0 // the doctor's look at the base URL; the refusals below send nothing
     await writeFile(path.join(p.dir, 'venomqa.config.mjs'), config([{ name: 'db' }, { name: 'db', other: true }]))
     expectRefused(await p.venomqa(['run']), /plugins "two-dbs \(plugins\[0\]\)" and "two-dbs \(plugins\[1\]\)" both register a state backend named "db"/)
-    // A health check kept only once would report a service nobody checked as healthy.
+    // Two instances check two services under the plugin's one name: each keeps its own.
     await writeFile(path.join(p.dir, 'venomqa.config.mjs'), config([{ name: 'a', check: 'control' }, { name: 'b', check: 'control' }]))
-    expectRefused(await p.venomqa(['run']), /plugins "two-dbs \(plugins\[0\]\)" and "two-dbs \(plugins\[1\]\)" both register a health check named "control"/)
+    expect((await p.venomqa(['doctor'])).stdout).toMatch(/✓ service +control is healthy\n✓ service +control \(plugins\[1\]\) is healthy/)
+    counter.hits.length = 0
+    // Two plugins, one name: one check would replace the other, and a service nobody checked be reported healthy.
+    await writeFile(path.join(p.dir, 'plugins/other.mjs'), plugin.replace("name: 'two-dbs'", "name: 'other'"))
+    await writeFile(
+      path.join(p.dir, 'venomqa.config.mjs'),
+      `export default { baseUrl: process.env.APP_URL, plugins: [['./plugins/two-dbs.mjs', { name: 'a', check: 'control' }], ['./plugins/other.mjs', { name: 'b', check: 'control' }]] }\n`,
+    )
+    expectRefused(await p.venomqa(['run']), /plugins "two-dbs" and "other" both register a health check named "control"/)
   })
 
   it('doctor looks at a base URL that carries a user and password without sending them, and never prints the password', async () => {

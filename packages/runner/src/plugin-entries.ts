@@ -11,6 +11,8 @@ export interface CheckedPlugin {
    * than once (two databases, each its own state-postgres), its name and place: `name (plugins[2])`.
    */
   owner: string
+  /** Where the entry was written: `plugins[2]`, `--plugin redis`. */
+  where: string
 }
 
 /** `{ plugin, options, where }` from any entry form; `where` defaults to the entry's place in the list. */
@@ -46,11 +48,11 @@ export async function checkPluginEntries(entries: readonly PluginEntry[]): Promi
     const name = checkShape(plugin)
     const given = options ?? {}
     if (!plugin.options) {
-      checked.push({ plugin, name, options: given, owner: where })
+      checked.push({ plugin, name, options: given, owner: where, where })
       continue
     }
     const result = await checkOptions(plugin.options, given, where)
-    if (result.ok) checked.push({ plugin, name, options: result.value, owner: where })
+    if (result.ok) checked.push({ plugin, name, options: result.value, owner: where, where })
     else problems.push(...result.problems)
   }
   if (problems.length) throw optionsError(problems, 'plugins')

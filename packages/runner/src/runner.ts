@@ -198,7 +198,7 @@ export class Runner {
     }
   }
 
-  async #setupPlugin({ plugin, owner: name, options }: CheckedPlugin): Promise<void> {
+  async #setupPlugin({ plugin, name: pluginName, owner: name, options, where }: CheckedPlugin): Promise<void> {
     const source = `plugin:${name}`
     const api: PluginApi<any> = {
       options,
@@ -221,9 +221,13 @@ export class Runner {
       },
       addHook: (hook, fn) => this.bus.on(hook, source, fn as (e: unknown) => unknown),
       addHealthCheck: (hname, check) => {
-        // Two checks of one name would keep only the last: a service nobody checked, reported healthy.
-        this.#claim('health check', hname, name)
-        this.registry.healthChecks.set(hname, check)
+        // Two instances of one plugin (two Redis databases) check two services under the plugin's one
+        // name: each keeps its own, named by its place. Two plugins are refused (see #claim): one check
+        // would replace the other, and a service nobody checked be reported healthy.
+        const owner = this.#claims.get(`health check:${hname}`)
+        const unique = owner && owner !== name && owner.startsWith(`${pluginName} (`) ? `${hname} (${where})` : hname
+        this.#claim('health check', unique, name)
+        this.registry.healthChecks.set(unique, check)
       },
       onClose: (fn) => this.#closers.push({ plugin: name, fn }),
       addInvariant: (invariant) => this.registry.invariants.push(invariant),
