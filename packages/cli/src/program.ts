@@ -173,7 +173,10 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     return code
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.OK
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.OK
+      // Help asked for is a success; help shown because a command group was named without its command
+      // (`venomqa import`) is a usage mistake, which commander marks with a non-zero exit code.
+      if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE
       return EXIT.USAGE
     }
     debug ||= argv.includes('--debug')

@@ -349,5 +349,10 @@ describe('the other commands', () => {
     const bad = await empty.venomqa(['frobnicate'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain("venomqa: unknown command 'frobnicate'")
+    // A command group without its command is a mistake too: its help, on stderr, and exit 2.
+    const group = await empty.venomqa(['import'])
+    expect(group.code).toBe(2)
+    expect(group.stderr).toContain('Usage: venomqa import [options] [command]')
+    expect((await empty.venomqa(['import', '--help'])).code).toBe(0)
   })
 })
