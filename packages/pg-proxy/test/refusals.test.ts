@@ -95,9 +95,7 @@ describe('refusals', () => {
     await backend.connect()
     try {
       await backend.checkpoint('start')
-      const app = await connect(backend.url)
-      await codeOf(app.query('LISTEN jobs'))
-      await app.end()
+      await appRuns(backend, 'LISTEN jobs')
       const err = await backend.rollback('start').catch((e) => e)
       expect(err).toBeInstanceOf(StateError)
       expect(err.message).toMatch(/rollback to "start": the proxy refused what the app did.*refuses LISTEN.*\[0A000\]/)
@@ -112,17 +110,13 @@ describe('refusals', () => {
     await backend.connect()
     try {
       await backend.checkpoint('start')
-      const app = await connect(backend.url)
-      await codeOf(app.query('LISTEN jobs'))
-      await app.end()
+      await appRuns(backend, 'LISTEN jobs')
       const err = await backend.release('start').catch((e) => e)
       expect(err).toBeInstanceOf(StateError)
       expect(err.stateIsWrong).toBe(true)
       expect(err.message).toMatch(/release "start": the proxy refused what the app did, so the state is not what the app meant: venomqa-pg-proxy refuses LISTEN/)
       // Told once: the disconnect has nothing left to say about it.
-      const app2 = await connect(backend.url)
-      await codeOf(app2.query('VACUUM'))
-      await app2.end()
+      await appRuns(backend, 'VACUUM')
     } finally {
       const err = await backend.disconnect().catch((e) => e)
       expect(err).toBeInstanceOf(StateError)
@@ -138,9 +132,7 @@ describe('refusals', () => {
       steps: [
         checkpoint('start'),
         step('listen_and_ignore_the_error', async () => {
-          const app = await connect(backend.url)
-          await codeOf(app.query('LISTEN jobs'))
-          await app.end()
+          await appRuns(backend, 'LISTEN jobs')
         }),
       ],
     })
@@ -296,3 +288,10 @@ describe('statements prepared beside a connection idle in its transaction', () =
     await owner.end()
   })
 })
+
+/** The app runs `sql` through the proxy, which refuses it; the error is ignored, as an app might. */
+async function appRuns(backend: { url: string }, sql: string): Promise<void> {
+  const app = await connect(backend.url)
+  await codeOf(app.query(sql))
+  await app.end()
+}
