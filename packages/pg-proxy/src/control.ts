@@ -61,12 +61,22 @@ async function handle(proxy: PgProxy, req: http.IncomingMessage): Promise<unknow
   if (req.method !== 'POST' || !['/checkpoint', '/rollback', '/release'].includes(path)) throw new BadRequest(`no route ${req.method} ${path}`)
   let raw = ''
   for await (const chunk of req) raw += chunk
-  const name = (JSON.parse(raw || '{}') as { name?: unknown }).name
+  const name = parseBody(raw).name
   if (typeof name !== 'string' || !name) throw new BadRequest('the body must be {"name": "<checkpoint>"}')
   if (path === '/checkpoint') await proxy.checkpoint(name)
   else if (path === '/rollback') await proxy.rollback(name)
   else await proxy.release(name)
   return { ok: true, checkpoints: proxy.checkpoints }
+}
+
+/** The request's JSON body; text that is not JSON is the caller's mistake (400), not a refusal of the proxy (409). */
+function parseBody(raw: string): { name?: unknown } {
+  try {
+    const body: unknown = JSON.parse(raw || '{}')
+    return body && typeof body === 'object' ? (body as { name?: unknown }) : {}
+  } catch {
+    throw new BadRequest('the body must be JSON: {"name": "<checkpoint>"}')
+  }
 }
 
 function reply(res: http.ServerResponse, status: number, body: unknown): void {

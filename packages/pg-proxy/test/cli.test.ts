@@ -52,6 +52,11 @@ describe('venomqa-pg-proxy', () => {
       expect(status).not.toContain('s3cret')
       expect(JSON.parse(status).url).toBe(cli.url)
       expect(cli.url).toMatch(/^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\//)
+      // A body that is not JSON is the caller's mistake (400); a checkpoint the proxy cannot take, its refusal (409).
+      const post = (route: string, body: string) => fetch(`${cli.control}${route}`, { method: 'POST', body })
+      const notJson = await post('/checkpoint', 'start')
+      expect([notJson.status, await notJson.json()]).toEqual([400, { error: 'the body must be JSON: {"name": "<checkpoint>"}' }])
+      expect((await post('/rollback', JSON.stringify({ name: 'never-taken' }))).status).toBe(409)
     } finally {
       await stopCli(cli)
     }
