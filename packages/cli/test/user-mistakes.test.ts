@@ -307,4 +307,15 @@ export default journey('rolled_back', {
     const saved = JSON.parse(readFileSync(path.join(p.dir, 'results.json'), 'utf8'))
     expect(saved.issues).toContainEqual(expect.objectContaining({ severity: 'medium', source: 'plugin:bad-close', step: 'close bad-close' }))
   })
+
+  it('a backend that cannot disconnect fails the run after the summary: the verdict printed last is FAILED', async () => {
+    const plugin = `export default { name: 'stuck', version: '1.0.0', apiVersion: 1, setup(api) {
+  api.addStateBackend({ name: 'stuck', mechanism: 'snapshot', parallelSafe: false, async connect() {}, async checkpoint() {}, async rollback() {}, async release() {}, async disconnect() { throw new Error('left its tables behind') } })
+} }\n`
+    const p = await project({ 'venomqa.config.mjs': `export default { baseUrl: process.env.APP_URL, plugins: ['./plugins/stuck.mjs'] }\n`, 'plugins/stuck.mjs': plugin })
+    const r = await p.venomqa(['run'])
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    expect(r.stderr).toMatch(/left its tables behind/)
+    expect(r.stdout).toMatch(/Result: PASSED\n[\s\S]*\nResult: FAILED \(closing found a critical problem, in the warning above\)\n$/)
+  })
 })

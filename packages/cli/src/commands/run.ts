@@ -157,10 +157,13 @@ export async function executeRun(
     // still leaves them), then write the files again with what closing found: a backend that did not
     // disconnect, a plugin that failed to close. Reporters that deliver (a webhook) are not sent twice.
     await session.runner.close()
+    const passedBeforeClose = result.status === 'passed'
     if (addCloseIssues(result, session.runner.closeIssues, io)) {
       safe = undefined
       await save()
       await writeReports(safe ?? result, targets.filter(writesAFile), reportCtx)
+      // The console's summary said PASSED before closing found this: the last word must be the verdict.
+      if (passedBeforeClose && result.status === 'failed') io.stdout.write('\nResult: FAILED (closing found a critical problem, in the warning above)\n')
     }
     const interrupted = controller.signal.aborted || result.interrupted
     // What --last-failed reads next time: every run that finished records its failures, passed or not.
