@@ -66,8 +66,10 @@ export async function syntaxErrorPlace(file: string): Promise<string | undefined
   return caret ? `:${line}:${caret[0].length}` : `:${line}`
 }
 
+/** Whether a frame of the stack is in `file`: a header Node puts above a CommonJS syntax error is none. */
 function frameInFile(err: Error, file: string): boolean {
-  return !!err.stack && (err.stack.includes(`${file}:`) || err.stack.includes(`${pathToFileURL(file).href}`))
+  const url = pathToFileURL(file).href
+  return (err.stack ?? '').split('\n').some((line) => /^\s+at /.test(line) && (line.includes(`${file}:`) || line.includes(url)))
 }
 
 /**

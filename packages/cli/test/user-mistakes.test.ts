@@ -141,6 +141,9 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     const p = await project({
       'journeys/comma.journey.mjs': 'export const a = 1\nexport default {\n  name: "x",,\n}\n',
       'journeys/unended.journey.mjs': 'export default [\n',
+      'journeys/common.journey.cjs': 'const x = 1\nmodule.exports = {\n  a: 1,,\n}\n',
+      // A SyntaxError thrown while the file runs is placed by its frame, as any other throw.
+      'journeys/parse.journey.mjs': 'const a = 1\nJSON.parse("{x")\nexport default {}\n',
       'venomqa.config.mjs': 'export default {\n\tbaseUrl: "http://127.0.0.1:9" +,\n}\n',
     })
     const config = await p.venomqa(['run', 'journeys/comma.journey.mjs'])
@@ -149,6 +152,8 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expect(config.stderr).toContain('venomqa.config.mjs:2:33:')
     rmSync(path.join(p.dir, 'venomqa.config.mjs'))
     expectRefused(await p.venomqa(['run', 'journeys/comma.journey.mjs']), /^venomqa: could not load journeys\/comma\.journey\.mjs:3:13: Unexpected token ','\n$/)
+    expectRefused(await p.venomqa(['run', 'journeys/common.journey.cjs']), /^venomqa: could not load journeys\/common\.journey\.cjs:3:8: Unexpected token ','\n$/)
+    expectRefused(await p.venomqa(['run', 'journeys/parse.journey.mjs']), /^venomqa: could not load journeys\/parse\.journey\.mjs:2:6: /)
     // At the end of the input there is no column to point at.
     expectRefused(await p.venomqa(['run', 'journeys/unended.journey.mjs']), /^venomqa: could not load journeys\/unended\.journey\.mjs:2: Unexpected end of input\n$/)
   })
