@@ -55,6 +55,9 @@ export function mailCatcherWorkers(options: MailCatcherWorkersOptions = {}) {
   const part: WorkerPart<MailCatcherWorkerResources> = {
     part: PART,
     needsApp: true,
+    check(main) {
+      mainStore(main)
+    },
     async prepare(index, main) {
       mainStore(main)
       const catcher = await startMailCatcher({ host: options.host })

@@ -97,4 +97,21 @@ describe('mailCatcherWorkers', () => {
     await runner.close()
     expect(j.issues.map((i) => i.error).join('\n')).toMatch(/mailCatcherWorkers: the run's "mail" port is not the embedded mail catcher \(a MailHog or Mailpit server cannot be copied\)/)
   })
+
+  it('says so too when the remote server is also the run\'s state backend, rather than ask for the part that is already there', async () => {
+    // What the plugin registers in mode 'mailpit' with rollback: a port and a backend that cannot be shared.
+    const remote = { name: 'mailpit:mail', mechanism: 'delete-newer', parallelSafe: false, async connect() {}, async checkpoint() {}, async rollback() {}, async release() {}, async disconnect() {} }
+    const runner = createRunner({
+      baseUrl: app.url,
+      ports: { mail: { list: async () => [] } },
+      stateBackends: [remote],
+      parallelPaths: 2,
+      workerSetup: mailCatcherWorkers({ startApp: async () => ({ baseUrl: app.url }) }),
+    })
+    const j = (await runner.run(journey('x', { steps: [checkpoint('c'), branch('c', [path('a', [step('s', () => {})]), path('b', [step('t', () => {})])])] }))).journeys[0]!
+    await runner.close()
+    const errors = j.issues.map((i) => i.error).join('\n')
+    expect(errors).toMatch(/a MailHog or Mailpit server cannot be copied/)
+    expect(errors).not.toMatch(/would be shared by every worker/)
+  })
 })

@@ -1,4 +1,4 @@
-import { VenomError } from '@venomqa/core'
+import { ConfigError, VenomError } from '@venomqa/core'
 import { Redis } from 'ioredis'
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
@@ -33,8 +33,40 @@ export function openClient(options: ConnectionOptions): OwnedClient {
     ...(options.db !== undefined ? { db: options.db } : {}),
   })
   // Without a listener ioredis prints every connection error; the failing command reports it instead.
-  redis.on('error', () => {})
+  // But a DB the server does not have (`/16` of 16) fails only the SELECT ioredis sends on connecting,
+  // and ioredis then goes on in DB 0: the connection is closed instead, so that nothing lands there.
+  redis.on('error', (err: Error) => {
+    if (!DB_OUT_OF_RANGE.test(err.message)) return
+    noSuchDb.set(redis, err)
+    redis.disconnect()
+  })
   return { redis, owned: true, where: describeClient(redis) }
+}
+
+const DB_OUT_OF_RANGE = /DB index is out of range|invalid DB index/i
+/** The SELECT a client's connection failed on, when its DB does not exist (see openClient). */
+const noSuchDb = new WeakMap<Redis, Error>()
+
+/**
+ * The client is in the DB it was opened for, or a ConfigError names the DB: a DB index the server does
+ * not have is a mistake in the config, told before anything is read or written.
+ */
+export async function requireDb(client: OwnedClient, where: string): Promise<void> {
+  let failure: Error | undefined
+  await client.redis.select(client.redis.options.db ?? 0).catch((err: Error) => (failure = err))
+  const refused = noSuchDb.get(client.redis) ?? (failure && DB_OUT_OF_RANGE.test(failure.message) ? failure : undefined)
+  if (refused) throw dbMissing(client, refused, where)
+  if (failure) throw failure
+}
+
+/** The ConfigError of a client whose DB the server does not have, if that is why it is closed. */
+export function missingDbError(client: OwnedClient, where: string): ConfigError | undefined {
+  const refused = noSuchDb.get(client.redis)
+  return refused && dbMissing(client, refused, where)
+}
+
+function dbMissing(client: OwnedClient, refused: Error, where: string): ConfigError {
+  return new ConfigError(`Redis DB ${client.redis.options.db ?? 0} does not exist at ${client.where} (${refused.message}): the server has fewer DBs, see its "databases" setting`, { where })
 }
 
 /** `db` put in the URL's path: ioredis takes a URL's DB over a `db` option, and `db` must win. */

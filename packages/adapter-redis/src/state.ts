@@ -1,6 +1,6 @@
 import { CheckpointStack, type StateBackend, StateError } from '@venomqa/core'
 import type { Redis } from 'ioredis'
-import { type ConnectionOptions, type OwnedClient, chunks, closeClient, openClient, ping, prefixPattern, scanScope } from './connection'
+import { type ConnectionOptions, type OwnedClient, chunks, closeClient, missingDbError, openClient, ping, prefixPattern, requireDb, scanScope } from './connection'
 import { dumpBatch, restoreBatch } from './scripts'
 
 export interface RedisStateOptions extends ConnectionOptions {
@@ -92,7 +92,12 @@ export class RedisState implements StateBackend {
   }
 
   async connect(): Promise<void> {
-    if (!(await ping(this.redis, 5000))) throw new StateError(this.name, `cannot reach Redis at ${this.#client.where}`)
+    const reached = await ping(this.redis, 5000)
+    // A DB the server does not have closes the connection (see openClient): that is what to say, not "cannot reach".
+    const missing = missingDbError(this.#client, 'db')
+    if (missing) throw missing
+    if (!reached) throw new StateError(this.name, `cannot reach Redis at ${this.#client.where}`)
+    await requireDb(this.#client, 'db')
   }
 
   async checkpoint(name: string): Promise<void> {

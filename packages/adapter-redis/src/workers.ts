@@ -1,7 +1,7 @@
 import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup } from '@venomqa/core'
 import type { Redis } from 'ioredis'
 import { RedisCache } from './cache'
-import { DEFAULT_REDIS_URL, type OwnedClient, chunks, closeClient, describeClient, openClient, prefixPattern, scanScope } from './connection'
+import { DEFAULT_REDIS_URL, type OwnedClient, chunks, closeClient, describeClient, openClient, prefixPattern, requireDb, scanScope } from './connection'
 import { BullQueue } from './queue'
 import { dumpBatch, restoreBatch } from './scripts'
 import { RedisState } from './state'
@@ -104,6 +104,7 @@ export function redisWorkers(options: RedisWorkersOptions) {
       const connection = { url, db }
       const worker: Worker = { main: openClient({ url, db: mainDb }), mine: openClient(connection), keyPrefix: Buffer.from(keyPrefix) }
       try {
+        await requireDb(worker.mine, 'db')
         await claim(worker, scopeOf(prefixes, keyPrefix), index)
       } catch (err) {
         await Promise.all([closeClient(worker.main), closeClient(worker.mine)])

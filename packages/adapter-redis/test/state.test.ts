@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { StateError } from '@venomqa/core'
+import { ConfigError, StateError } from '@venomqa/core'
 import { SERVICES, describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
 import { RedisState } from '../src'
@@ -231,6 +231,24 @@ describeRedis('RedisState (dump-restore) against the real Redis (DB 1)', () => {
       await expect(dead.checkpoint('x')).rejects.toBeInstanceOf(StateError)
     } finally {
       await dead.disconnect()
+    }
+  })
+
+  it('a DB the server does not have is a config error naming it, never DB 0 (where ioredis would go on)', async () => {
+    const { RedisCache } = await import('../src')
+    const databases = Number(((await raw.config('GET', 'databases')) as string[])[1])
+    const url = `redis://${SERVICES.redis.host}:${SERVICES.redis.port}/${databases}`
+    const missing = new RedisState({ url, prefix: 'nodb:' })
+    const cache = new RedisCache({ url, prefix: 'nodb:' })
+    try {
+      const err = await missing.connect().catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as Error).message).toMatch(new RegExp(`^Redis DB ${databases} does not exist at redis://127\\.0\\.0\\.1:\\d+/${databases} \\(ERR DB index is out of range\\)`))
+      // A port on it fails its commands rather than write to DB 0.
+      await expect(cache.set('k', 'v')).rejects.toThrow()
+    } finally {
+      await missing.disconnect()
+      await cache.close()
     }
   })
 

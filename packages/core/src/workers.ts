@@ -87,6 +87,11 @@ export interface WorkerPart<R extends object = object> {
   sync?(index: number, info: WorkerSyncInfo): Promise<void>
   /** True for the run's state backends this part gives every worker a copy of (see the check in `composeWorkers`). */
   covers?(backend: StateBackend): boolean
+  /**
+   * Throw when the run's system is one this part cannot copy (a remote mail server), saying why: asked
+   * before the check for shared backends, whose message would only tell the user to add this part.
+   */
+  check?(main: MainSystem): void
   /** Set when the part was given its own `startApp`: it is then a whole setup, not a part to compose. */
   readonly ownStartApp?: boolean
 }
@@ -197,6 +202,7 @@ function composed(label: string, parts: readonly WorkerPart[], startApp: Compose
   return {
     parts,
     async create(index, main) {
+      for (const part of parts) part.check?.(main)
       refuseShared(label, parts, main)
       const prepared: { part: WorkerPart; made: PreparedWorkerPart }[] = []
       const undo = async () => {

@@ -355,7 +355,7 @@ export class Runner {
     try {
       backends = laneIndex === 0 ? this.registry.stateBackends : (await this.#workerPool().resources(laneIndex)).backends
     } catch (err) {
-      return this.#crashed(unit, err)
+      return this.#workerFailed(unit, laneIndex, err)
     }
     return runWithRetries({
       journey: unit.journey.name,
@@ -483,7 +483,12 @@ export class Runner {
         )
         world = laneWorld(this.registry.stateBackends, http)
       } else {
-        const lane = await this.#workerPool().lane(laneIndex)
+        let lane: Lane
+        try {
+          lane = await this.#workerPool().lane(laneIndex)
+        } catch (err) {
+          return this.#workerFailed(item, laneIndex, err)
+        }
         ;({ world, http, ports } = lane)
       }
       const parallelPaths = (this.options.workers ?? 1) > 1 ? 1 : (this.options.parallelPaths ?? 1)
@@ -513,6 +518,21 @@ export class Runner {
     } catch (err) {
       return this.#crashed(item, err)
     }
+  }
+
+  /** The journey's worker could not be made: the setup's failure, not the runner's, and nothing of the journey ran. */
+  #workerFailed(item: RunUnit, laneIndex: number, err: unknown): JourneyResult {
+    const issue = makeIssue({
+      journey: item.journey.name,
+      path: 'main',
+      step: 'journey',
+      severity: 'critical',
+      kind: 'state',
+      error: `worker ${laneIndex} could not be made, so the journey did not run: ${errorMessage(err)}`,
+      suggestion: 'The worker setup failed to give this worker its own app and state: read the error, and see docs/parallel.md.',
+      source: 'workers',
+    })
+    return { ...notRun(item, { reason: issue.error, kind: 'state' }, false), issues: [issue] }
   }
 
   #crashed(item: RunUnit, err: unknown): JourneyResult {

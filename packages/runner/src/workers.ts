@@ -1,4 +1,4 @@
-import { type MainSystem, type Ports, type StateBackend, errorMessage } from '@venomqa/core'
+import { ConfigError, type MainSystem, type Ports, type StateBackend, errorMessage } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import type { Lane, WorkerLane } from './executor'
 import { type TokenStore, UndiciHttpClient } from './http-client'
@@ -62,6 +62,7 @@ export class WorkerPool {
     if (!res || typeof res !== 'object' || (res.baseUrl !== undefined && typeof res.baseUrl !== 'string'))
       throw new Error(`workerSetup.create(${index}) must return { baseUrl?, stateBackends?, ports?, close? }`)
     const backends = res.stateBackends ?? []
+    refuseSharedBackends(index, backends, this.#o.mainBackends)
     for (const b of backends) await b.connect()
     const ports = new Map(this.#o.mainPorts)
     for (const [k, v] of Object.entries(res.ports ?? {})) ports.set(k, v)
@@ -120,4 +121,21 @@ export class WorkerPool {
     this.#made.clear()
     return errors
   }
+}
+
+/**
+ * A worker with fewer state backends than the run has of those that cannot be shared would run its paths
+ * on the run's own database at the same time as the others: each path would see the others' writes and
+ * no rollback would keep them apart. The ready-made setups refuse this when composed (see composeWorkers);
+ * this is the same rule for a setup written by hand.
+ */
+function refuseSharedBackends(index: number, own: readonly StateBackend[], main: readonly StateBackend[]): void {
+  const unshareable = main.filter((b) => !b.parallelSafe)
+  if (own.length >= unshareable.length) return
+  const names = unshareable.map((b) => `"${b.name}" (${b.mechanism})`).join(', ')
+  throw new ConfigError(
+    `workerSetup.create(${index}) gave ${own.length} state backend${own.length === 1 ? '' : 's'} for the run's ${unshareable.length} that cannot be shared (${names}): ` +
+      "each worker needs its own copy of each, with its own app, or paths running at once would see each other's writes. Return them as stateBackends, or use the ready-made setups (see docs/parallel.md)",
+    { where: 'workerSetup' },
+  )
 }

@@ -133,4 +133,24 @@ describe('workers', () => {
     await expect(runner.run([whereAmI('a', 1), whereAmI('b', 1)])).rejects.toThrow(/workers: 2 would run journeys at the same time against one system, but state backend "memory" \(memory\) is not parallel-safe/)
     await runner.close()
   })
+
+  it('a worker setup written by hand that gives a worker none of its own state backends is refused: its journeys would share the run\'s', async () => {
+    // Each journey would sign up on the run's own app and database, at the same time as the others.
+    const shared = { async create() { return {} } }
+    const runner = createRunner({ baseUrl: main.url, stateBackends: [httpControlState({ url: main.url })], workers: 2, workerSetup: shared })
+    try {
+      const result = await runner.run([whereAmI('a', 1), whereAmI('b', 1)])
+      expect(result.status).toBe('failed')
+      // The second journey goes to worker 1, whose setup gave it nothing of its own.
+      const onWorker = result.journeys.find((j) => j.name === 'b')!
+      expect(onWorker.status).toBe('failed')
+      expect(onWorker.issues.map((i) => [i.severity, i.source])).toEqual([['critical', 'workers']])
+      expect(onWorker.issues[0]!.error).toBe(
+        'worker 1 could not be made, so the journey did not run: workerSetup.create(1) gave 0 state backends for the run\'s 1 that cannot be shared ("http-control" (http-control)): each worker needs its own copy of each, with its own app, or paths running at once would see each other\'s writes. Return them as stateBackends, or use the ready-made setups (see docs/parallel.md)',
+      )
+      expect(onWorker.issues[0]!.suggestion).toMatch(/^The worker setup failed to give this worker its own app and state/)
+    } finally {
+      await runner.close()
+    }
+  })
 })

@@ -62,6 +62,11 @@ export interface JourneyEnv {
   settle?: SettleAttempt
 }
 
+
+/** Not the state backends' suggestion: what failed is making the workers, before any state was touched. */
+const WORKERS_SUGGESTION =
+  "The workers for the branch's parallel paths could not be made as the worker setup says, so the branch stopped rather than run its paths at once on one system: read the error, and see docs/parallel.md."
+
 /**
  * Why nothing more of a journey may run. `interrupt`: the run was interrupted (Ctrl-C, fail-fast in
  * another worker); `timeout`: the journey's deadline; `state`: a checkpoint or rollback failed, so the
@@ -320,7 +325,7 @@ class JourneyExecution {
       await Promise.all(workers.map((w) => w.sync(node.checkpoint, this.main)))
     } catch (err) {
       const message = `could not prepare workers for the parallel paths of checkpoint "${node.checkpoint}", so the branch stops rather than run on unknown state: ${errorMessage(err)}`
-      this.addIssue({ path: pathName, step: `branch ${node.checkpoint}`, severity: 'critical', kind: 'state', error: message, source: 'workers' })
+      this.addIssue({ path: pathName, step: `branch ${node.checkpoint}`, severity: 'critical', kind: 'state', error: message, source: 'workers', suggestion: WORKERS_SUGGESTION })
       this.stop({ kind: 'state', message })
       return failAll({ kind: 'state', message })
     }
