@@ -97,6 +97,7 @@ export class RedisState implements StateBackend {
     const missing = missingDbError(this.#client, 'db')
     if (missing) throw missing
     if (!reached) throw new StateError(this.name, `cannot reach Redis at ${this.#client.where}`)
+    // A client the caller gave has no listener of ours: its failed SELECT is found by asking again.
     await requireDb(this.#client, 'db')
   }
 

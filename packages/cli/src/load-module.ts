@@ -52,7 +52,7 @@ const syntaxPlaces = new WeakMap<Error, string>()
  * undefined. Node's module loader keeps the place out of the error (only a crash prints it), so it is
  * asked again: `node --check` prints the place of the same parse. A process, but only on this path.
  */
-export async function syntaxErrorPlace(file: string): Promise<string | undefined> {
+async function syntaxErrorPlace(file: string): Promise<string | undefined> {
   const { execFile } = await import('node:child_process')
   const stderr = await new Promise<string>((resolve) =>
     execFile(process.execPath, ['--check', file], { encoding: 'utf8', timeout: 10_000 }, (_err, _stdout, err) => resolve(err ?? '')),

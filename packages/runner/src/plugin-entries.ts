@@ -41,22 +41,22 @@ function checkShape(plugin: Plugin<any> | undefined): string {
  * ConfigError (`plugins[1].lockWaitTimeoutMs: ...`); a plugin without a schema gets its options as given.
  */
 export async function checkPluginEntries(entries: readonly PluginEntry[]): Promise<CheckedPlugin[]> {
-  const checked: CheckedPlugin[] = []
+  const checked: Omit<CheckedPlugin, 'owner'>[] = []
   const problems: string[] = []
   for (const [index, entry] of entries.entries()) {
     const { plugin, options, where } = normalizeEntry(entry, index)
     const name = checkShape(plugin)
     const given = options ?? {}
     if (!plugin.options) {
-      checked.push({ plugin, name, options: given, owner: where, where })
+      checked.push({ plugin, name, options: given, where })
       continue
     }
     const result = await checkOptions(plugin.options, given, where)
-    if (result.ok) checked.push({ plugin, name, options: result.value, owner: where, where })
+    if (result.ok) checked.push({ plugin, name, options: result.value, where })
     else problems.push(...result.problems)
   }
   if (problems.length) throw optionsError(problems, 'plugins')
   const count = new Map<string, number>()
   for (const c of checked) count.set(c.name, (count.get(c.name) ?? 0) + 1)
-  return checked.map((c) => ({ ...c, owner: count.get(c.name)! > 1 ? `${c.name} (${c.owner})` : c.name }))
+  return checked.map((c) => ({ ...c, owner: count.get(c.name)! > 1 ? `${c.name} (${c.where})` : c.name }))
 }

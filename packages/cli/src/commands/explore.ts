@@ -11,7 +11,7 @@ import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { cliVersion } from '../version'
 import { checkReportFiles, onInterrupt } from './run'
-import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
+import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
 import { parseFlagValues } from './flags'
 import { explorationShard } from '../shard/explorations'
 import { parseShard } from '../shard/split'
@@ -62,9 +62,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const selected =
     flags.openapi === undefined ? selectExplorations(await loadExplorations(files, config.root, (m) => warn(io, m)), names) : [await openApiExploration(flags.openapi, config, flags.emit, (m) => warn(io, m))]
   if (!selected.length) throw new UserError('E_NO_JOURNEYS', `the files matching ${globs.join(', ')} export no exploration`)
-  const homeless = selected.filter(({ exploration }) => !exploration.baseUrl)
-  if (!config.baseUrl && homeless.length)
-    warn(io, `no base URL (set baseUrl in the config, VENOMQA_BASE_URL or --base-url): relative requests in ${homeless.map((x) => x.exploration.name).join(', ')} will fail`)
+  warnWithoutBaseUrl(io, config.baseUrl, selected.map(({ exploration }) => exploration))
   const shard = shardSpec && explorationShard(selected.map((x) => x.exploration), overrides, shardSpec)
 
   const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)

@@ -9,7 +9,7 @@ import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
 import { LAST_RUN_FILE, readLastRun, selectLastFailed, writeLastRun } from '../last-run'
 import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
-import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
+import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
 import { parseFlagValues } from './flags'
 import { journeyShard } from '../shard/journeys'
 import { type ShardSpec, parseShard } from '../shard/split'
@@ -111,10 +111,7 @@ export async function executeRun(
   io: Io,
   { shard, repeatEach }: { shard?: ShardInfo; repeatEach?: number },
 ): Promise<number> {
-  // Journeys that only use ports or absolute URLs need no base URL; for the others, say where to set it.
-  const homeless = toRun.filter(({ journey }) => !journey.baseUrl)
-  if (!config.baseUrl && homeless.length)
-    warn(io, `no base URL (set baseUrl in the config, VENOMQA_BASE_URL or --base-url): relative requests in ${homeless.map((j) => j.journey.name).join(', ')} will fail`)
+  warnWithoutBaseUrl(io, config.baseUrl, toRun.map(({ journey }) => journey))
 
   const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
   const har = await harOutput(flags.har, io.cwd)

@@ -133,3 +133,13 @@ export async function reporterFactories(registered: ReadonlyMap<string, Reporter
   const { builtinReporters } = await import('@venomqa/runner')
   return new Map([...Object.entries(builtinReporters), ...registered])
 }
+
+/**
+ * Say once, before anything runs, which journeys or explorations will fail for want of a base URL: those
+ * without one of their own, when the run has none (one that uses only ports or absolute URLs needs none).
+ */
+export function warnWithoutBaseUrl(io: Io, baseUrl: string | undefined, items: readonly { name: string; baseUrl?: string }[]): void {
+  const homeless = items.filter((x) => !x.baseUrl)
+  if (!baseUrl && homeless.length)
+    warn(io, `no base URL (set baseUrl in the config, VENOMQA_BASE_URL or --base-url): relative requests in ${homeless.map((x) => x.name).join(', ')} will fail`)
+}

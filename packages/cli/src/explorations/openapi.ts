@@ -45,22 +45,18 @@ function explorationName(document: string): string {
 
 /** The module's text. Credentials never reach it: they are read from the environment when given. */
 function moduleSource(document: string, options: OpenApiConfig): string {
+  const needs = moduleVariables(document, options)
   // A document URL with a key in it is read from the environment too: the module is committed.
-  const urlHasSecret = redactText(document) !== document
-  const needs: string[] = urlHasSecret ? [URL_VARIABLE] : []
-  const documentSource = urlHasSecret ? `fromEnvironment(${JSON.stringify(URL_VARIABLE)})` : JSON.stringify(document)
+  const documentSource = needs.includes(URL_VARIABLE) ? `fromEnvironment(${JSON.stringify(URL_VARIABLE)})` : JSON.stringify(document)
   const auth = options.auth
   const lines = [
     '// The exploration `venomqa explore --openapi` ran: the regression journeys beside this file import it, for the',
     '// setup (auth) and the invariant they check. Written again by each `venomqa explore --openapi`; paths are from the project root.',
   ]
   let authSource = 'undefined'
-  if (auth && 'bearer' in auth) {
-    needs.push(BEARER_VARIABLE)
-    authSource = `{ bearer: fromEnvironment(${JSON.stringify(BEARER_VARIABLE)}) }`
-  } else if (auth) {
+  if (auth && 'bearer' in auth) authSource = `{ bearer: fromEnvironment(${JSON.stringify(BEARER_VARIABLE)}) }`
+  else if (auth) {
     const { credentials, ...rest } = auth
-    if (credentials) needs.push(CREDENTIALS_VARIABLE)
     authSource = credentials ? `{ ...${JSON.stringify(rest)}, credentials: JSON.parse(fromEnvironment(${JSON.stringify(CREDENTIALS_VARIABLE)})) }` : JSON.stringify(rest)
   }
   const selection = { ...(options.include ? { include: options.include } : {}), ...(options.exclude ? { exclude: options.exclude } : {}) }
