@@ -10,6 +10,8 @@ export const PLUGIN_NAME = '@venomqa/adapter-redis'
 const text = z.string({ error: 'expected a string' })
 const nonEmpty = z.string({ error: 'expected a non-empty string' }).min(1, { error: 'expected a non-empty string' })
 const bool = z.boolean({ error: 'expected true or false' })
+/** The name a port is registered under: another than the default when two instances of the plugin run. */
+const portName = z.string({ error: 'expected a port name' }).regex(/^[A-Za-z_$][\w$]*$/, { error: 'expected a port name: letters, digits, _ or $, not starting with a digit' })
 /** `true`/absent: on with defaults; `false`: off; an object: on with these settings. */
 const section = <T extends z.ZodRawShape>(shape: T, expected: string) =>
   z.union([z.boolean(), z.strictObject(shape)], { error: `expected true, false or an object with ${expected}` }).optional()
@@ -22,8 +24,8 @@ export const redisPluginOptions = z.strictObject({
   prefix: text.optional(),
   /** DB index; wins over the one in the URL. */
   db: z.number().int({ error: 'expected an integer >= 0' }).min(0, { error: 'expected an integer >= 0' }).optional(),
-  /** The `cache` port. On by default. */
-  cache: section({ prefix: text.optional(), wholeDb: bool.optional() }, 'prefix, wholeDb'),
+  /** The `cache` port. On by default. `port` registers it under another name (a second Redis instance). */
+  cache: section({ prefix: text.optional(), wholeDb: bool.optional(), port: portName.optional() }, 'prefix, wholeDb, port'),
   /** The `queue` port on BullMQ. On by default. `name` is the default queue, `prefix` BullMQ's key prefix. */
   queue: section(
     {
@@ -32,8 +34,9 @@ export const redisPluginOptions = z.strictObject({
       /** getJobResult's wait when the call gives none, ms. Default 30 000. */
       defaultTimeoutMs: z.number({ error: 'expected a positive number of milliseconds' }).positive({ error: 'expected a positive number of milliseconds' }).optional(),
       defaultTimeout: z.unknown().refine(() => false, { error: 'renamed to defaultTimeoutMs (milliseconds)' }).optional(),
+      port: portName.optional(),
     },
-    'name, prefix, defaultTimeoutMs',
+    'name, prefix, defaultTimeoutMs, port',
   ),
   /**
    * The state backend. On by default, and then it needs a scope: a prefix (`state.prefix`, or the shared
@@ -77,8 +80,8 @@ export function resolveOptions(options: Checked) {
   const connection = { url: options.url ?? DEFAULT_REDIS_URL, db: options.db }
   return {
     connection,
-    cache: cache && { ...connection, prefix: cache.prefix ?? sharedPrefix ?? '', wholeDb: cache.wholeDb },
-    queue: queue && { ...connection, name: queue.name, prefix: queue.prefix, defaultTimeoutMs: queue.defaultTimeoutMs },
+    cache: cache && { ...connection, prefix: cache.prefix ?? sharedPrefix ?? '', wholeDb: cache.wholeDb, port: cache.port ?? 'cache' },
+    queue: queue && { ...connection, name: queue.name, prefix: queue.prefix, defaultTimeoutMs: queue.defaultTimeoutMs, port: queue.port ?? 'queue' },
     state: state && {
       ...connection,
       name: state.name,
@@ -89,8 +92,9 @@ export function resolveOptions(options: Checked) {
 }
 
 /**
- * The Redis plugin: registers the `cache` and `queue` ports, a `dump-restore` state backend and a `redis`
- * health check. Nothing connects until first use; the run's end closes every connection.
+ * The Redis plugin: registers the `cache` and `queue` ports (or the names `cache.port` and `queue.port`
+ * give), a `dump-restore` state backend and a `redis` health check. Nothing connects until first use; the
+ * run's end closes every connection.
  */
 const redisPlugin = definePlugin({
   name: PLUGIN_NAME,
@@ -103,14 +107,16 @@ const redisPlugin = definePlugin({
     let health: (() => Promise<boolean>) | undefined
 
     if (resolved.cache) {
-      const cache = new RedisCache(resolved.cache)
-      api.addPort('cache', cache)
+      const { port, ...options } = resolved.cache
+      const cache = new RedisCache(options)
+      api.addPort(port, cache)
       closers.push(() => cache.close())
       health ??= () => cache.healthCheck()
     }
     if (resolved.queue) {
-      const queue = new BullQueue(resolved.queue)
-      api.addPort('queue', queue)
+      const { port, ...options } = resolved.queue
+      const queue = new BullQueue(options)
+      api.addPort(port, queue)
       closers.push(() => queue.close())
       health ??= () => queue.healthCheck()
     }

@@ -187,6 +187,58 @@ describeRedis('the Redis plugin in runs', () => {
     })
   }
 
+  it('two instances on two DBs: the second names its cache port, and each DB is rolled back by its own backend', async () => {
+    const [rawA, rawB] = [rawClient(DB_A), rawClient(DB_B)]
+    const runner = createRunner({
+      baseUrl: 'http://127.0.0.1:1',
+      plugins: [
+        [redisPlugin, { url: URL_A, prefix: 'two:', queue: false }],
+        // Both default to a `cache` port and a backend named `redis`, which the runner would refuse twice.
+        [redisPlugin, { url: URL_B, prefix: 'sess:', queue: false, cache: { port: 'sessions' }, state: { name: 'redis-sessions' } }],
+      ],
+    })
+    try {
+      const sessions = (ports: { require<T>(name: string): T }) => ports.require<CachePort>('sessions')
+      const sawCheckpoint = step('sees_checkpoint_state', async ({ ports }) => {
+        const [cart, token] = [await ports.cache!.get('cart'), await sessions(ports).get('token')]
+        check(cart === 1 && token === 'abc', `not the checkpoint state: cart ${JSON.stringify(cart)}, token ${JSON.stringify(token)}`)
+      })
+      const j = journey('two_redis', {
+        requires: ['cache', 'sessions'],
+        steps: [
+          step('seed', async ({ ports }) => {
+            await ports.cache!.set('cart', 1)
+            await sessions(ports).set('token', 'abc')
+          }),
+          checkpoint('seeded'),
+          branch('seeded', [
+            path('change_both', [
+              step('change', async ({ ports }) => {
+                await ports.cache!.set('cart', 2)
+                await sessions(ports).delete('token')
+                await sessions(ports).set('other', true)
+              }),
+            ]),
+            path('after', [sawCheckpoint]),
+          ]),
+        ],
+      })
+      const result = await runner.run(j)
+      expect(failures(result)).toEqual([])
+      expect(result.backends.map((b) => b.name).sort()).toEqual(['redis', 'redis-sessions'])
+      // Each port wrote to its own DB, and each DB is back at the checkpoint.
+      expect(await rawA.keys('two:*')).toEqual(['two:cart'])
+      expect(await rawA.get('two:cart')).toBe('1')
+      expect(await rawB.keys('sess:*')).toEqual(['sess:token'])
+      expect(await rawB.get('sess:token')).toBe('"abc"')
+    } finally {
+      await runner.close()
+      await rawA.quit()
+      await rawB.quit()
+      await flushOurDbs()
+    }
+  })
+
   it('a journey against the todo app checks its cache and queue through ports, and a branch rolls Redis back (DB 2)', async () => {
     const todo = await freshApp()
     const runner = createRunner({

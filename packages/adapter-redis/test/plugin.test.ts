@@ -68,10 +68,19 @@ it('shares the top-level prefix with cache and state unless they name their own'
   expect(resolveOptions({ cache: false, queue: false, state: false })).toMatchObject({ cache: undefined, queue: undefined, state: undefined })
 })
 
+it('registers the ports as cache and queue unless cache.port and queue.port name them otherwise', () => {
+  expect(resolveOptions({ state: false })).toMatchObject({ cache: { port: 'cache' }, queue: { port: 'queue' } })
+  expect(resolveOptions({ state: false, cache: { port: 'sessions' }, queue: { port: 'mailQueue' } })).toMatchObject({ cache: { port: 'sessions' }, queue: { port: 'mailQueue' } })
+})
+
 it('the schema names every wrong option at once, each at its key', () => {
   let err: unknown
   try {
-    parseOptions(redisPluginOptions, { url: 'http://localhost', db: -1, cache: 'yes', queue: { name: 'a:b', defaultTimeout: 5 }, state: { prefix: [] }, urll: 'redis://x' }, 'plugins[0]')
+    parseOptions(
+      redisPluginOptions,
+      { url: 'http://localhost', db: -1, cache: 'yes', queue: { name: 'a:b', defaultTimeout: 5, port: '2nd' }, state: { prefix: [] }, urll: 'redis://x' },
+      'plugins[0]',
+    )
   } catch (e) {
     err = e
   }
@@ -80,9 +89,10 @@ it('the schema names every wrong option at once, each at its key', () => {
   expect(lines).toEqual([
     'plugins[0].url: expected a redis:// or rediss:// URL, got "http://localhost"',
     'plugins[0].db: expected an integer >= 0, got -1',
-    'plugins[0].cache: expected true, false or an object with prefix, wholeDb, got "yes"',
+    'plugins[0].cache: expected true, false or an object with prefix, wholeDb, port, got "yes"',
     'plugins[0].queue.name: expected a non-empty queue name without ":", got "a:b"',
     'plugins[0].queue.defaultTimeout: renamed to defaultTimeoutMs (milliseconds)',
+    'plugins[0].queue.port: expected a port name: letters, digits, _ or $, not starting with a digit, got "2nd"',
     'plugins[0].state.prefix: expected array to have >=1 items, got a list of 0',
     'plugins[0].urll: unknown option',
   ])
