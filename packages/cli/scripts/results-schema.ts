@@ -206,6 +206,7 @@ export const runResultSchema = z.looseObject({
     .looseObject({ index: z.number().int().min(1), total: z.number().int().min(1), splitId: z.string(), order: z.array(z.string()) })
     .meta({ id: 'ShardInfo' })
     .optional(),
+  rerunOf: z.looseObject({ finishedAt: z.string() }).optional(),
 })
 
 export function resultsJsonSchema(): Record<string, unknown> {

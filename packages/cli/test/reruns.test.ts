@@ -156,6 +156,73 @@ describe('journey retries and the flaky status', () => {
   })
 })
 
+describe('merge-reports with --last-failed reruns', () => {
+  it("puts each rerun of a shard over that shard's run, in the order they ran: failed, failed, then passed is flaky", async () => {
+    const env = { FLAKY_KEY: randomUUID(), SOMETIMES_FAILURES: '2' }
+    const shard = (i: number, extra: string[]) => venomqa(['run', 'health', 'sometimes', '--shard', `${i}/2`, ...extra], env)
+    // Dealt by file and name: health to shard 1, sometimes to shard 2. Shard 2 runs last, as it would on a
+    // machine of its own: its record is the one --last-failed reads.
+    expect((await shard(1, ['--save', 'out/rr/1.json'])).code).toBe(0)
+    expect((await shard(2, ['--save', 'out/rr/2.json'])).code).toBe(1)
+    expect((await shard(2, ['--last-failed', '--save', 'out/rr/2-rerun-a.json'])).code).toBe(1)
+    expect((await shard(2, ['--last-failed', '--save', 'out/rr/2-rerun-b.json'])).code).toBe(0)
+    // Each rerun names the run whose failures it reran.
+    expect(json('out/rr/2.json').rerunOf).toBeUndefined()
+    expect(json('out/rr/2-rerun-a.json').rerunOf).toEqual({ finishedAt: json('out/rr/2.json').finishedAt })
+    expect(json('out/rr/2-rerun-b.json').rerunOf).toEqual({ finishedAt: json('out/rr/2-rerun-a.json').finishedAt })
+
+    const merged = await venomqa(['merge-reports', 'out/rr', '-r', 'console', '-r', 'junit:out/rr-merged.xml', '--save', 'out/rr-merged.json'])
+    expect(merged.code, merged.stdout + merged.stderr).toBe(0)
+    expect(merged.stderr).toContain('venomqa: merged 2 shards and 2 --last-failed reruns: 2 journeys, 0 explorations')
+    expect(merged.stdout).toMatch(/Journeys {2}1 passed, 1 flaky of 2/)
+    expect(merged.stdout).toContain('attempt 1 failed: unstable: HTTP 503')
+    const results = json('out/rr-merged.json')
+    expect(results.rerunOf).toBeUndefined()
+    expect(results.journeys.map((j: { name: string; status: string }) => [j.name, j.status])).toEqual([
+      ['health', 'passed'],
+      ['sometimes', 'flaky'],
+    ])
+    expect(results.journeys[1]).toMatchObject({ attempt: 3 })
+    expect(results.journeys[1].earlierAttempts.map((a: { attempt: number; status: string }) => [a.attempt, a.status])).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+    ])
+    expect(checkJUnit(read('out/rr-merged.xml')).problems).toEqual([])
+    expect((await venomqa(['merge-reports', 'out/rr', '--fail-on-flaky'])).code).toBe(1)
+
+    // Up to the first rerun only, the journey still failed, and so does the merge.
+    const partial = await venomqa(['merge-reports', 'out/rr/1.json', 'out/rr/2.json', 'out/rr/2-rerun-a.json', '--save', 'out/rr-partial.json'])
+    expect(partial.code).toBe(1)
+    expect(json('out/rr-partial.json').journeys[1]).toMatchObject({ name: 'sometimes', status: 'failed', attempt: 2 })
+  })
+
+  it('refuses a rerun that does not follow from the files given, or two reruns of one run, naming the files', async () => {
+    const env = { FLAKY_KEY: randomUUID(), SOMETIMES_FAILURES: '3' }
+    const shard = (i: number, extra: string[]) => venomqa(['run', 'health', 'sometimes', '--shard', `${i}/2`, ...extra], env)
+    expect((await shard(1, ['--save', 'out/gap/1.json'])).code).toBe(0)
+    expect((await shard(2, ['--save', 'out/gap/2.json'])).code).toBe(1)
+    expect((await shard(2, ['--last-failed', '--save', 'out/gap/2-rerun-a.json'])).code).toBe(1)
+    expect((await shard(2, ['--last-failed', '--save', 'out/gap/2-rerun-b.json'])).code).toBe(1)
+
+    // The first rerun left out: what the second would replace is not there.
+    const gap = await venomqa(['merge-reports', 'out/gap/1.json', 'out/gap/2.json', 'out/gap/2-rerun-b.json'])
+    expect(gap.code).toBe(2)
+    expect(gap.stderr).toBe(
+      `venomqa: out/gap/2-rerun-b.json reruns the failures of a run of shard 2/2 that finished ${json('out/gap/2-rerun-a.json').finishedAt}, which is none of the files given (out/gap/2.json finished ${json('out/gap/2.json').finishedAt}): merge one pipeline's files, each shard's whole run with the reruns saved after it\n`,
+    )
+    noStack(gap)
+
+    // The same rerun given twice (a copy under another name): which one counts cannot be told.
+    const { copyFile } = await import('node:fs/promises')
+    await copyFile(path.join(project.dir, 'out/gap/2-rerun-a.json'), path.join(project.dir, 'out/gap-copy.json'))
+    const twice = await venomqa(['merge-reports', 'out/gap', 'out/gap-copy.json'])
+    expect(twice.code).toBe(2)
+    expect(twice.stderr).toBe(
+      `venomqa: out/gap/2-rerun-a.json, out/gap-copy.json each rerun the failures of one run of shard 2/2 (finished ${json('out/gap/2.json').finishedAt}): give one of them\n`,
+    )
+  })
+})
+
 describe('--repeat-each', () => {
   it('runs each journey n times, each repetition its own labelled result', async () => {
     const r = await venomqa(['run', 'health', '--repeat-each', '3', '-r', 'console', '-r', 'json:out/repeat.json', '-r', 'junit:out/repeat.xml'])

@@ -134,6 +134,11 @@ export interface RunResult {
   summary: RunSummary
   /** Set when this run is one shard of a split (`--shard i/n`); `venomqa merge-reports` joins the shards. */
   shard?: ShardInfo
+  /**
+   * Set when this run ran only the journeys that failed in an earlier one (`--last-failed`): when that
+   * run finished, as its record said. `venomqa merge-reports` puts a shard's reruns over its whole run.
+   */
+  rerunOf?: { finishedAt: string }
 }
 
 /** Which part of a split a run is, and enough to put the parts back together. */

@@ -31,7 +31,10 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
     ...(flags.failOnFlaky ? { failOnFlaky: true } : {}),
   })
   const merged = mergeShards(checked, { failOnFlaky: config.failOnFlaky })
-  io.stderr.write(`venomqa: merged ${plural(shards.length, 'shard')}: ${plural(merged.journeys.length, 'journey')}, ${plural(merged.explorations?.length ?? 0, 'exploration')}\n`)
+  const reruns = shards.filter((s) => s.run.rerunOf).length
+  io.stderr.write(
+    `venomqa: merged ${plural(checked.length, 'shard')}${reruns ? ` and ${plural(reruns, '--last-failed rerun')}` : ''}: ${plural(merged.journeys.length, 'journey')}, ${plural(merged.explorations?.length ?? 0, 'exploration')}\n`,
+  )
 
   const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug })

@@ -55,12 +55,13 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
   const all = await loadJourneys(files, config.root, (m) => warn(io, m))
   const { journeys: sharded, shard } = chooseJourneys(all, names, flags, io, shardSpec)
   // After the shard split, as Playwright does: each shard of a split reruns its own failures.
-  const toRun = flags.lastFailed ? await lastFailedOnly(sharded, config.root, io) : sharded
-  if (!toRun) return EXIT.OK
+  const rerun = flags.lastFailed ? await lastFailedOnly(sharded, config.root, io) : { items: sharded, rerunOf: undefined }
+  if (!rerun) return EXIT.OK
+  const toRun = rerun.items
   // Not for --watch, whose process lives on: a short run no longer waits at exit for V8 to finish
   // optimising an HTTP parser it will not use again (see wasm-tiering.ts).
   await keepShortRunOnBaselineTier(plannedSteps(toRun.map((j) => j.journey), repeatEach))
-  return executeRun(config, toRun, flags, io, { shard, repeatEach })
+  return executeRun(config, toRun, flags, io, { shard, repeatEach, rerunOf: rerun.rerunOf })
 }
 
 /** The journey files the arguments (else the config's globs) select, and the arguments that are journey names. */
@@ -109,7 +110,7 @@ export async function executeRun(
   toRun: readonly LoadedJourney[],
   flags: RunFlags,
   io: Io,
-  { shard, repeatEach }: { shard?: ShardInfo; repeatEach?: number },
+  { shard, repeatEach, rerunOf }: { shard?: ShardInfo; repeatEach?: number; rerunOf?: RunResult['rerunOf'] },
 ): Promise<number> {
   warnWithoutBaseUrl(io, config.baseUrl, toRun.map(({ journey }) => journey))
 
@@ -134,6 +135,7 @@ export async function executeRun(
 
     const result: RunResult = await session.runner.run(toRun.map(({ journey, file }) => ({ journey, file })))
     if (shard) result.shard = shard
+    if (rerunOf) result.rerunOf = rerunOf
     const { writeReports, renderJson, atomicWriteFile } = await import('@venomqa/runner')
     const redact = redactOptions(config.redactKeys)
     // Redacted once, when the results file or a reporter first needs it (redacting the copy again is free).
@@ -231,11 +233,16 @@ export function parseRepeatEach(value: string): number {
 }
 
 /**
- * `--last-failed`: the selected journeys that failed in the last run. When there is no record of a last
- * run, when nothing failed in it, or when none of its failures is selected now, it says so and returns
- * undefined: nothing runs and the exit code is 0 (see docs/cli.md for how this differs from Playwright).
+ * `--last-failed`: the selected journeys that failed in the last run, and which run that was (its results
+ * record it, so that merge-reports can put a shard's rerun over that shard's run). When there is no record
+ * of a last run, when nothing failed in it, or when none of its failures is selected now, it says so and
+ * returns undefined: nothing runs and the exit code is 0 (see docs/cli.md for how this differs from Playwright).
  */
-async function lastFailedOnly<T extends { journey: { name: string }; file: string }>(selected: readonly T[], root: string, io: Io): Promise<T[] | undefined> {
+async function lastFailedOnly<T extends { journey: { name: string }; file: string }>(
+  selected: readonly T[],
+  root: string,
+  io: Io,
+): Promise<{ items: T[]; rerunOf: { finishedAt: string } } | undefined> {
   const picked = selectLastFailed(selected, await readLastRun(root))
   const say = (m: string) => io.stderr.write(`venomqa: --last-failed: ${m}\n`)
   switch (picked.kind) {
@@ -250,7 +257,7 @@ async function lastFailedOnly<T extends { journey: { name: string }; file: strin
       return undefined
     case 'selected':
       say(`running ${picked.items.length === 1 ? 'the journey' : `the ${picked.items.length} journeys`} that failed in the last run: ${picked.items.map((x) => x.journey.name).join(', ')}`)
-      return picked.items
+      return { items: picked.items, rerunOf: { finishedAt: picked.lastRun.finishedAt } }
   }
 }
 

@@ -4,7 +4,6 @@ import {
   type Issue,
   RESULTS_SCHEMA_VERSION,
   type RunResult,
-  type ShardInfo,
   type Status,
   type TimingStats,
   UserError,
@@ -12,17 +11,11 @@ import {
   runStatusOf,
   summarize,
 } from '@venomqa/core'
+import { type ShardFile, type Sharded, groupBy, label, names } from './files'
+import { withReruns } from './reruns'
 import { dealShard, journeyId } from './split'
 
-/** A results file and the run it holds. */
-export interface ShardFile {
-  file: string
-  run: RunResult
-}
-
-type Sharded = ShardFile & { shard: ShardInfo }
-
-const label = (s: ShardInfo) => `${s.index}/${s.total}`
+export type { ShardFile } from './files'
 
 /**
  * Check that the files are every shard of one split, once each. Anything else is a usage error naming
@@ -43,16 +36,15 @@ export function checkShards(files: readonly ShardFile[]): Sharded[] {
     })
   }
 
-  const byIndex = groupBy(sharded, (f) => String(f.shard.index))
-  for (const group of byIndex.values())
-    if (group.length > 1) throw new UserError('E_MERGE', `shard ${label(group[0]!.shard)} is given twice: ${names(group)}`, { where: group[1]!.file })
+  // A shard's whole run, with any --last-failed reruns of it put over it: one file's worth each.
+  const byIndex = new Map([...groupBy(sharded, (f) => String(f.shard.index))].map(([index, group]) => [index, withReruns(group)]))
   const total = sharded[0]!.shard.total
   const missing = Array.from({ length: total }, (_, k) => k + 1).filter((i) => !byIndex.has(String(i)))
   if (missing.length) {
     const given = [...sharded].sort((a, b) => a.shard.index - b.shard.index).map((f) => `${label(f.shard)} ${f.file}`)
     throw new UserError('E_MERGE', `missing shard${missing.length === 1 ? '' : 's'} ${missing.map((i) => `${i}/${total}`).join(', ')} (given: ${given.join(', ')})`)
   }
-  const ordered = [...sharded].sort((a, b) => a.shard.index - b.shard.index)
+  const ordered = [...byIndex.values()].sort((a, b) => a.shard.index - b.shard.index)
   checkEveryPart(ordered)
   return ordered
 }
@@ -213,19 +205,4 @@ function inOrder<T>(items: readonly T[], idOf: (item: T) => string, order: reado
   const rank = new Map(order.map((id, k) => [id, k]))
   const at = (item: T) => rank.get(idOf(item)) ?? order.length
   return [...items].sort((a, b) => at(a) - at(b))
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>()
-  for (const item of items) {
-    const k = key(item)
-    const list = out.get(k)
-    if (list) list.push(item)
-    else out.set(k, [item])
-  }
-  return out
-}
-
-function names(files: readonly ShardFile[]): string {
-  return files.map((f) => f.file).join(', ')
 }

@@ -1,0 +1,29 @@
+import type { RunResult, ShardInfo } from '@venomqa/core'
+
+/** A results file and the run it holds. */
+export interface ShardFile {
+  file: string
+  run: RunResult
+}
+
+/** A results file saved with `--shard`. */
+export type Sharded = ShardFile & { shard: ShardInfo }
+
+/** `2/3`, as the user wrote the shard. */
+export const label = (s: ShardInfo) => `${s.index}/${s.total}`
+
+/** The files' names, for an error that names them. */
+export function names(files: readonly ShardFile[]): string {
+  return files.map((f) => f.file).join(', ')
+}
+
+export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>()
+  for (const item of items) {
+    const k = key(item)
+    const list = out.get(k)
+    if (list) list.push(item)
+    else out.set(k, [item])
+  }
+  return out
+}
