@@ -54,6 +54,57 @@ function parallelJourney(run: number) {
   })
 }
 
+/** Everything the todo app keeps, as rows, sequences included: to tell whether a run left anything behind. */
+function appState() {
+  return withPgClient(MAIN_URL, async (c) => {
+    const out: Record<string, unknown> = {}
+    for (const t of ['users', 'sessions', 'todos', 'comments', 'password_resets']) out[t] = (await c.query(`SELECT * FROM ${t} ORDER BY 1`)).rows
+    for (const { s } of (await c.query(`SELECT sequencename AS s FROM pg_sequences WHERE schemaname = 'public' ORDER BY 1`)).rows)
+      out[`seq:${s}`] = (await c.query(`SELECT last_value::text, is_called FROM ${s}`)).rows[0]
+    return out
+  })
+}
+
+/** A step that adds a todo, and one that checks the titles of every todo the user sees. */
+const addTodo = (title: string) => step(`add_${title}`, async ({ http }) => assertStatus(await http.post('/api/todos', { json: { title } }), 201))
+const seesTodos = (label: string, titles: string[]) =>
+  step(`sees_${label}`, async ({ http }) => {
+    const seen = ((await http.get('/api/todos')).json() as { title: string }[]).map((t) => t.title).sort()
+    assertEqual(seen, [...titles].sort(), `todos seen by ${label}`)
+  })
+
+/**
+ * A branch inside a path while the paths of the outer branch run on the workers: `outer_b` is still
+ * running on the worker when `outer_a` reaches its own branch.
+ */
+function nestedJourney(run: number) {
+  return journey(`nested_${run}`, {
+    steps: [
+      ...signUpAndLogIn(`nested${run}@example.test`, 'N'),
+      addTodo('base'),
+      checkpoint('start'),
+      branch('start', [
+        path('outer_a', [
+          addTodo('a'),
+          checkpoint('a_done'),
+          branch('a_done', [
+            path('inner_1', [addTodo('a1'), seesTodos('inner_1', ['base', 'a', 'a1'])]),
+            path('inner_2', [addTodo('a2'), seesTodos('inner_2', ['base', 'a', 'a2'])]),
+            path('inner_3', [seesTodos('inner_3', ['base', 'a'])]),
+          ]),
+          seesTodos('outer_a_after', ['base', 'a']),
+        ]),
+        path('outer_b', [
+          addTodo('b'),
+          step('slow', ({ http }) => http.get('/api/slow?ms=1500')),
+          seesTodos('outer_b', ['base', 'b']),
+        ]),
+      ]),
+      seesTodos('main_after', ['base']),
+    ],
+  })
+}
+
 d('parallel paths on PostgreSQL workers', () => {
   let app: RunningProcess
   beforeAll(async () => {
@@ -91,6 +142,95 @@ d('parallel paths on PostgreSQL workers', () => {
     const { rows } = await withPgClient(PG_ADMIN_URL, (c) => c.query(`SELECT datname FROM pg_database WHERE datname LIKE '${DB}_w%'`))
     expect(rows).toEqual([])
   }, 180_000)
+
+  it('a branch inside a path keeps its paths on that path\'s lane while the outer paths have the workers', async () => {
+    const runner = createRunner({
+      baseUrl: app.url,
+      stateBackends: [postgresState({ url: MAIN_URL })],
+      parallelPaths: 2,
+      workerSetup: postgresWorkers({
+        url: MAIN_URL,
+        async startApp(_index, databaseUrl) {
+          const w = await startTodoApp({ DATABASE_URL: databaseUrl })
+          return { baseUrl: w.url, close: () => w.stop() }
+        },
+      }),
+    })
+    try {
+      for (let run = 0; run < 3; run++) {
+        const j = (await runner.run(nestedJourney(run))).journeys[0]!
+        expect(j.issues, `run ${run}`).toEqual([])
+        expect(j.status, `run ${run}`).toBe('passed')
+        const outer = j.nodes.find((n) => n.kind === 'branch')!
+        if (outer.kind !== 'branch') throw new Error('no branch')
+        // The outer paths ran at once, one on the main system and one on the worker.
+        expect(outer.paths.map((p) => [p.name, p.worker ?? 0]), `run ${run}`).toEqual([
+          ['outer_a', 0],
+          ['outer_b', 1],
+        ])
+        // The inner ones, on outer_a's lane (the main one), one after another.
+        const inner = outer.paths[0]!.nodes.find((n) => n.kind === 'branch')!
+        if (inner.kind !== 'branch') throw new Error('no inner branch')
+        expect(inner.paths.map((p) => [p.name, p.status, p.worker ?? 0]), `run ${run}`).toEqual([
+          ['inner_1', 'passed', 0],
+          ['inner_2', 'passed', 0],
+          ['inner_3', 'passed', 0],
+        ])
+      }
+    } finally {
+      await runner.close()
+    }
+  }, 120_000)
+
+  it('a journey that runs out of time in a path is put back to its first checkpoint, on its own and with parallel paths', async () => {
+    const rollbacks: string[] = []
+    let atCheckpoint: unknown
+    const timesOut = (run: number) =>
+      journey(`times_out_${run}`, {
+        timeout: 1000,
+        steps: [
+          ...signUpAndLogIn(`late${run}@example.test`, 'L'),
+          step('remember_the_state', async () => {
+            atCheckpoint = await appState()
+          }),
+          checkpoint('start'),
+          branch('start', [
+            path('one', [addTodo('one'), step('slow', ({ http }) => http.get('/api/slow?ms=3000'))]),
+            path('two', [addTodo('two'), step('slow', ({ http }) => http.get('/api/slow?ms=3000'))]),
+          ]),
+        ],
+      })
+    for (const parallelPaths of [1, 2]) {
+      const runner = createRunner({
+        baseUrl: app.url,
+        stateBackends: [postgresState({ url: MAIN_URL })],
+        parallelPaths,
+        workerSetup: postgresWorkers({
+          url: MAIN_URL,
+          async startApp(_index, databaseUrl) {
+            const w = await startTodoApp({ DATABASE_URL: databaseUrl })
+            return { baseUrl: w.url, close: () => w.stop() }
+          },
+        }),
+        hooks: { rollback: (e) => void rollbacks.push(`${e.checkpoint} (${e.reason})`) },
+      })
+      try {
+        rollbacks.length = 0
+        const j = (await runner.run(timesOut(parallelPaths))).journeys[0]!
+        expect(j.status).toBe('failed')
+        // The steps under way when time ran out (one, or one per path running at once) failed with the
+        // journey's deadline, and the journey says so too.
+        expect(j.issues.map((i) => `${i.path}/${i.step} ${i.kind}`).sort()).toEqual(
+          parallelPaths === 1 ? ['main/journey timeout', 'one/slow timeout'] : ['main/journey timeout', 'one/slow timeout', 'two/slow timeout'],
+        )
+        // The path cut short never had its branch's rollback: the journey's end put the system back.
+        expect(rollbacks.at(-1)).toBe('start (timeout)')
+        expect(await appState()).toEqual(atCheckpoint)
+      } finally {
+        await runner.close()
+      }
+    }
+  }, 120_000)
 
   it('refuses parallel paths over a backend that is not parallel-safe, with no workers', async () => {
     const runner = createRunner({ baseUrl: app.url, stateBackends: [postgresState({ url: MAIN_URL })], parallelPaths: 4 })

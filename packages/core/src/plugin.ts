@@ -108,8 +108,12 @@ export interface RollbackEvent {
   checkpoint: string
   durationMs: number
   backends: BackendTiming[]
-  /** 'before-path' or 'after-branch'. */
-  reason: 'before-path' | 'after-branch' | 'interrupt'
+  /**
+   * 'before-path' and 'after-branch' are a branch's own rollbacks. When a journey is stopped, the system
+   * is put back to its oldest open checkpoint: 'interrupt' (Ctrl-C, fail-fast elsewhere), 'timeout' (the
+   * journey's), 'stopped' (its workers failed).
+   */
+  reason: 'before-path' | 'after-branch' | 'interrupt' | 'timeout' | 'stopped'
 }
 export interface IssueEvent {
   issue: Issue

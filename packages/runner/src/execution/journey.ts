@@ -69,11 +69,12 @@ const WORKERS_SUGGESTION =
 
 /**
  * Why nothing more of a journey may run. `interrupt`: the run was interrupted (Ctrl-C, fail-fast in
- * another worker); `timeout`: the journey's deadline; `state`: a checkpoint or rollback failed, so the
- * system is in an unknown state.
+ * another worker); `timeout`: the journey's deadline; `state`: a checkpoint or rollback of the run's own
+ * system failed, so its state is unknown; `workers`: a worker could not be made, or its checkpoint or
+ * rollback failed (the run's own system is still known).
  */
 export interface StopReason {
-  kind: 'interrupt' | 'timeout' | 'state'
+  kind: 'interrupt' | 'timeout' | 'state' | 'workers'
   message: string
 }
 
@@ -96,6 +97,12 @@ class JourneyExecution {
   stopped: StopReason | undefined
   /** The run was interrupted while this journey ran (even if something else stopped it first). */
   interrupted = false
+  /**
+   * A branch's paths are running on the workers. A branch inside one of those paths runs its own paths
+   * one after another on its path's lane: the workers are taken, and one worker running two paths at
+   * once would have each undo the other's state.
+   */
+  #workersBusy = false
 
   constructor(env: JourneyEnv) {
     // Every request in flight listens to this signal; parallel paths can have many at once.
@@ -191,15 +198,22 @@ class JourneyExecution {
     return result
   }
 
-  /** On interrupt, put the system back to the oldest open checkpoint; then release every checkpoint. */
+  /**
+   * When the journey was stopped (interrupted, out of time, or its workers failed), put the system back to
+   * the oldest open checkpoint: a path cut short never had its branch's rollback, and its writes must not
+   * outlive the journey. Not when the system's own checkpoint or rollback failed: its state is unknown,
+   * and rolling back again could make it worse. Then release every checkpoint.
+   */
   async closeCheckpoints(): Promise<void> {
     const { world } = this.env
     const open = world.open
-    if (this.interrupted && open.length && this.stopped?.kind !== 'state') {
+    const stop = this.stopped?.kind
+    if (stop && stop !== 'state' && open.length) {
       const t0 = performance.now()
+      const reason = stop === 'workers' ? 'stopped' : stop
       try {
         const backends = await guardState(`rollback to checkpoint "${open[0]}"`, () => world.rollback(open[0]!))
-        await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, backends, reason: 'interrupt' }, { path: 'main' })
+        await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, backends, reason }, { path: 'main' })
       } catch (err) {
         this.addIssue({ path: 'main', step: `rollback ${open[0]}`, severity: 'critical', kind: 'state', error: errorMessage(err), source: 'state' })
       }
@@ -260,7 +274,7 @@ class JourneyExecution {
     } catch (err) {
       const message = errorMessage(err)
       this.addIssue({ path: pathName, step: `checkpoint ${name}`, severity: 'critical', kind: 'state', error: message, source: 'state' })
-      this.stop({ kind: 'state', message })
+      this.stop({ kind: lane.index ? 'workers' : 'state', message })
       return { kind: 'checkpoint', name, status: 'failed', durationMs: performance.now() - t0, backends: [], error: { kind: 'state', message } }
     }
   }
@@ -276,7 +290,7 @@ class JourneyExecution {
     } catch (err) {
       const message = `${lane.index ? `worker ${lane.index}: ` : ''}rollback to checkpoint "${checkpoint}" failed, so the branch stops here rather than run on unknown state: ${errorMessage(err)}`
       this.addIssue({ path: pathName, step: `rollback ${checkpoint}`, severity: 'critical', kind: 'state', error: message, source: err instanceof StateError ? `state:${err.backend}` : 'state' })
-      this.stop({ kind: 'state', message })
+      this.stop({ kind: lane.index ? 'workers' : 'state', message })
       return { kind: 'state', message }
     }
   }
@@ -286,9 +300,10 @@ class JourneyExecution {
     const where = { path: pathName }
     await this.events.emit('branchStart', { journey: this.name, path: pathName, checkpoint: node.checkpoint, paths: node.paths.map((p) => p.name) }, where)
     const parallel = Math.min(this.env.settings.parallelPaths ?? 1, node.paths.length)
-    // Parallel paths only from the main line: a path already running on a worker keeps its branches there.
+    // Parallel paths only from the main lane, and only while no branch has the workers (see #workersBusy):
+    // a branch inside a path keeps its paths on that path's lane.
     const paths =
-      parallel > 1 && lane.index === 0 && this.env.workerLanes
+      parallel > 1 && lane.index === 0 && this.env.workerLanes && !this.#workersBusy
         ? await this.runPathsInParallel(node, pathName, parallel)
         : await runOnLanes([lane], node.paths, (p, l) => this.runPath(node, p, pathName, l))
     let error = paths.find((p) => p.error?.kind === 'state')?.error
@@ -316,6 +331,15 @@ class JourneyExecution {
    * then lanes take paths from one queue; each path starts with a rollback on its own lane.
    */
   async runPathsInParallel(node: BranchNode, pathName: string, parallel: number): Promise<PathResult[]> {
+    this.#workersBusy = true
+    try {
+      return await this.#runPathsOnWorkers(node, pathName, parallel)
+    } finally {
+      this.#workersBusy = false
+    }
+  }
+
+  async #runPathsOnWorkers(node: BranchNode, pathName: string, parallel: number): Promise<PathResult[]> {
     const failAll = (error: ErrorInfo) => node.paths.map((p) => ({ ...skippedPath(p.name, p.steps, p.description), status: 'failed' as const, error }))
     const restored = await this.restore(node.checkpoint, pathName, 'before-path', this.main)
     if ('kind' in restored) return failAll(restored)
@@ -326,7 +350,7 @@ class JourneyExecution {
     } catch (err) {
       const message = `could not prepare workers for the parallel paths of checkpoint "${node.checkpoint}", so the branch stops rather than run on unknown state: ${errorMessage(err)}`
       this.addIssue({ path: pathName, step: `branch ${node.checkpoint}`, severity: 'critical', kind: 'state', error: message, source: 'workers', suggestion: WORKERS_SUGGESTION })
-      this.stop({ kind: 'state', message })
+      this.stop({ kind: 'workers', message })
       return failAll({ kind: 'state', message })
     }
     const results = await runOnLanes([this.main, ...workers], node.paths, (p, lane) => this.runPath(node, p, pathName, lane))
