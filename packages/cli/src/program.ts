@@ -41,6 +41,11 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
   const action =
     <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
     async (...args: A) => {
+      // The program has a --debug of its own (for `venomqa --debug <command>`), and commander gives an
+      // option the program and the command both have to the program, wherever it stands: the command's
+      // options (the last argument but one) would never see it.
+      const opts = args.at(-2) as { debug?: boolean } | undefined
+      if (opts && program.opts().debug) opts.debug = true
       code = await fn(...args)
     }
 

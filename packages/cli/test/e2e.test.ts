@@ -178,6 +178,15 @@ describe('venomqa run with a TypeScript config', () => {
     expect(debug.stderr).toMatch(/\n\s+at .+:\d+:\d+/)
   })
 
+  it('--debug shows the request and response of every step, passed ones too, before or after the command', async () => {
+    for (const args of [['run', 'health', '--debug'], ['--debug', 'run', 'health']]) {
+      const r = await ts.venomqa(args)
+      expect(r.code, args.join(' ')).toBe(0)
+      expect(r.stdout, args.join(' ')).toMatch(/> GET http:\/\/127\.0\.0\.1:\d+\/health\n[\s\S]*< HTTP 200\n/)
+    }
+    expect((await ts.venomqa(['run', 'health'])).stdout).not.toContain('> GET')
+  })
+
   it('a bad journey definition is exit 2 naming the file, the journey and the step, before any request', async () => {
     await import('node:fs/promises').then(async (fs) => {
       await fs.mkdir(path.join(ts.dir, 'wip'), { recursive: true })

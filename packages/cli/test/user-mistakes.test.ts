@@ -191,6 +191,26 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expectRefused(await p.venomqa(['run', '--save', 'adir']), /^venomqa: --save would write adir, which is a directory; give a file\n$/)
     expectRefused(await p.venomqa(['run', '-r', 'junit:adir']), /^venomqa: reporter "junit" would write adir, which is a directory; give a file\n {2}at --reporter\n$/)
     expectRefused(await p.venomqa(['explore', '--save', 'adir']), /--save would write adir, which is a directory; give a file/)
+    // A file where a directory of the path should be: its directory could never be made.
+    await writeFile(path.join(p.dir, 'afile'), 'x')
+    expectRefused(await p.venomqa(['run', '--save', 'afile/deeper/results.json']), /^venomqa: --save would write afile\/deeper\/results\.json, but afile is a file, not a directory; give another path\n$/)
+    expectRefused(await p.venomqa(['run', '-r', 'junit:afile/j.xml']), /^venomqa: reporter "junit" would write afile\/j\.xml, but afile is a file, not a directory; give another path\n {2}at --reporter\n$/)
+  })
+
+  it('a results file that cannot be written once the run is over is a warning and exit 1; the reports are still written', async () => {
+    // The step puts a file where the results' directory goes: the path was fine when the run began.
+    const p = await project({
+      'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n',
+      'journeys/ping.journey.ts': `import { writeFileSync } from 'node:fs'\nimport { journey, step } from '@venomqa/core'\nexport default journey('ping', { steps: [step('ping', ({ http }) => { writeFileSync('out', 'in the way'); return http.get('/ping') })] })\n`,
+    })
+    const r = await p.venomqa(['run', '--save', 'out/results.json', '-r', 'console', '-r', 'junit:report.xml'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/^venomqa: warning: --save: could not write the results to out\/results\.json: .+\n/m)
+    expect(r.stderr).not.toMatch(/unexpected error/)
+    // The summary, written before, said PASSED: the last line printed is the verdict of the exit code.
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('Result: FAILED (an output could not be written, in the warning above)')
+    expect(existsSync(path.join(p.dir, 'report.xml'))).toBe(true)
+    counter.hits.length = 0
   })
 
   it('two plugins that register the same reporter name are refused, naming both', async () => {

@@ -11,6 +11,7 @@ import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { cliVersion } from '../version'
 import { checkReportFiles, onInterrupt } from './run'
+import { saveResults } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
 import { parseFlagValues } from './flags'
 import { explorationShard } from '../shard/explorations'
@@ -131,16 +132,13 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     await runner.bus.emit('runEnd', { result }, (issue) => runner.runIssues.push(issue))
     finish(result)
 
-    const { writeReports, renderJson, atomicWriteFile } = await import('@venomqa/runner')
+    const { writeReports } = await import('@venomqa/runner')
     const saveFile = config.save ? path.resolve(io.cwd, config.save) : undefined
-    const save = async () => {
-      if (saveFile) await atomicWriteFile(saveFile, renderJson(result, redact))
-    }
     const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact }
     await runner.close()
     addIssues(result, runner.closeIssues, io)
-    await save()
-    if (saveFile) io.stderr.write(`venomqa: results saved to ${path.relative(io.cwd, saveFile) || saveFile}\n`)
+    const saved = saveFile ? await saveResults(saveFile, result, redact, io) : true
+    if (saveFile && saved) io.stderr.write(`venomqa: results saved to ${path.relative(io.cwd, saveFile) || saveFile}\n`)
     const written = await writeReports(result, targets, reportCtx)
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
     const emitted = explorations.flatMap((x) => x.violations.flatMap((v) => (v.emittedFile ? [v.emittedFile] : [])))
@@ -150,7 +148,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     const harWritten = har ? await writeHar(har, io) : true
 
     if (result.interrupted) return EXIT.INTERRUPTED
-    if (result.status !== 'passed' || written.failures.length || !harWritten) return EXIT.FAILED
+    if (result.status !== 'passed' || written.failures.length || !harWritten || !saved) return EXIT.FAILED
     return EXIT.OK
   } finally {
     await session.runner.close().catch((err) => warn(io, `closing the runner failed: ${errorMessage(err)}`))

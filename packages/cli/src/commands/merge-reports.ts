@@ -6,6 +6,7 @@ import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { readResults } from './report'
 import { checkReportFiles } from './run'
+import { saveResults } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
 
 export interface MergeReportsFlags extends ConfigFlags {
@@ -42,16 +43,14 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
   try {
     const targets = instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), (name) => (name === 'console' ? { stream: io.stdout } : {}))
     checkReportFiles(targets, flags.save, io.cwd)
-    const { writeReports, renderJson, atomicWriteFile } = await import('@venomqa/runner')
-    if (flags.save) {
-      const saveFile = path.resolve(io.cwd, flags.save)
-      await atomicWriteFile(saveFile, renderJson(merged, redact))
-      io.stderr.write(`venomqa: merged results saved to ${path.relative(io.cwd, saveFile) || saveFile}\n`)
-    }
+    const { writeReports } = await import('@venomqa/runner')
+    const saveFile = flags.save && path.resolve(io.cwd, flags.save)
+    const saved = saveFile ? await saveResults(saveFile, merged, redact, io) : true
+    if (saveFile && saved) io.stderr.write(`venomqa: merged results saved to ${path.relative(io.cwd, saveFile) || saveFile}\n`)
     const written = await writeReports(merged, targets, { cwd: io.cwd, stdout: io.stdout, warn: (m) => warn(io, m), redact })
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
     if (merged.interrupted) return EXIT.INTERRUPTED
-    return merged.status === 'passed' && !written.failures.length ? EXIT.OK : EXIT.FAILED
+    return merged.status === 'passed' && !written.failures.length && saved ? EXIT.OK : EXIT.FAILED
   } finally {
     await session.runner.close().catch(() => {})
   }

@@ -9,6 +9,7 @@ import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
 import { LAST_RUN_FILE, readLastRun, selectLastFailed, writeLastRun } from '../last-run'
 import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
+import { saveResults } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
 import { parseFlagValues } from './flags'
 import { journeyShard } from '../shard/journeys'
@@ -136,18 +137,21 @@ export async function executeRun(
     const result: RunResult = await session.runner.run(toRun.map(({ journey, file }) => ({ journey, file })))
     if (shard) result.shard = shard
     if (rerunOf) result.rerunOf = rerunOf
-    const { writeReports, renderJson, atomicWriteFile } = await import('@venomqa/runner')
+    const { writeReports } = await import('@venomqa/runner')
     const redact = redactOptions(config.redactKeys)
     // Redacted once, when the results file or a reporter first needs it (redacting the copy again is free).
     let safe: RunResult | undefined
     const safeRun = () => (safe ??= redactRun(result, redact))
     const saveFile = config.save ? path.resolve(io.cwd, config.save) : undefined
-    const save = async () => {
-      if (saveFile) await atomicWriteFile(saveFile, renderJson(safeRun(), redact))
+    let saved = true
+    const save = async (): Promise<boolean> => {
+      if (!saveFile) return false
+      const ok = await saveResults(saveFile, safeRun(), redact, io)
+      saved &&= ok
+      return ok
     }
     const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact }
-    await save()
-    if (saveFile) io.stderr.write(`venomqa: results saved to ${path.relative(io.cwd, saveFile) || saveFile}\n`)
+    if (await save()) io.stderr.write(`venomqa: results saved to ${path.relative(io.cwd, saveFile!) || saveFile}\n`)
     const written = await writeReports(safe ?? result, targets, reportCtx)
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
     const harWritten = har ? await writeHar(har, io) : true
@@ -168,7 +172,12 @@ export async function executeRun(
     // What --last-failed reads next time: every run that finished records its failures, passed or not.
     if (!interrupted) await writeLastRun(config.root, result).catch((err) => warn(io, `could not record the run in ${LAST_RUN_FILE}: ${errorMessage(err)}`))
     let code: number = interrupted ? EXIT.INTERRUPTED : result.status === 'passed' ? EXIT.OK : EXIT.FAILED
-    if ((written.failures.length || !harWritten) && code === EXIT.OK) code = EXIT.FAILED
+    if ((written.failures.length || !harWritten || !saved) && code === EXIT.OK) {
+      code = EXIT.FAILED
+      // The console's summary said PASSED: the last word must be the verdict the exit code gives.
+      if (targets.some((t) => t.reporter.name === 'console' && (t.target ?? '-') === '-'))
+        io.stdout.write('\nResult: FAILED (an output could not be written, in the warning above)\n')
+    }
     return code
   } finally {
     // Closing twice is harmless: this one is for the paths that did not reach the close above.
@@ -186,6 +195,11 @@ export function checkReportFiles(targets: readonly { reporter: Reporter; target?
     // Found only once the run is over, it would lose the run: the results, and the reports after them.
     if (isDirectory(resolved))
       throw new ConfigError(`${who} would write ${path.relative(cwd, resolved) || resolved}, which is a directory; give a file`, { where: who.startsWith('reporter') ? '--reporter' : who })
+    const inTheWay = fileAbove(resolved)
+    if (inTheWay)
+      throw new ConfigError(`${who} would write ${path.relative(cwd, resolved) || resolved}, but ${path.relative(cwd, inTheWay) || inTheWay} is a file, not a directory; give another path`, {
+        where: who.startsWith('reporter') ? '--reporter' : who,
+      })
     const first = owners.get(resolved)
     if (first)
       throw new UserError('E_REPORT_CLASH', `${first} and ${who} would both write ${path.relative(cwd, resolved) || resolved}; give one of them another file`, {
@@ -204,6 +218,18 @@ function isDirectory(file: string): boolean {
   } catch {
     return false
   }
+}
+
+/** The nearest existing path above `file`, when it is not a directory: the file's directory could not be made. */
+function fileAbove(file: string): string | undefined {
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    try {
+      return statSync(dir).isDirectory() ? undefined : dir
+    } catch {
+      // Not there yet: it is made when the file is written; look further up.
+    }
+  }
+  return undefined
 }
 
 /** Add what closing found to the results; true when there was anything. */

@@ -1,0 +1,20 @@
+import path from 'node:path'
+import { type RedactOptions, type RunResult, errorMessage } from '@venomqa/core'
+import { type Io, warn } from '../exit'
+
+/**
+ * Write the results file (`--save`), or warn when it cannot be written (no permission, a full disk):
+ * a warning and exit code 1, as for a report, and the reports after it are still written. Paths that
+ * cannot be a file at all were refused before the run (checkReportFiles). True when it was written.
+ */
+export async function saveResults(file: string, run: RunResult, redact: RedactOptions | undefined, io: Io): Promise<boolean> {
+  const { renderJson, atomicWriteFile } = await import('@venomqa/runner')
+  const shown = path.relative(io.cwd, file) || file
+  try {
+    await atomicWriteFile(file, renderJson(run, redact))
+    return true
+  } catch (err) {
+    warn(io, `--save: could not write the results to ${shown}: ${errorMessage(err)}`)
+    return false
+  }
+}
