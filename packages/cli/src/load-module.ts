@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { errorMessage } from '@venomqa/core'
+import { errorMessage, isUserError, redactText } from '@venomqa/core'
 
 /** What the CLI uses of jiti: importing, and (for `run --watch`) the transform and resolution it applies. */
 export interface UserModuleTools {
@@ -79,6 +79,13 @@ function frameInFile(err: Error, file: string): boolean {
  * asked `node --check` for.
  */
 export function loadFailure(err: unknown, abs: string): { place: string; message: string } {
+  const found = placeOf(err, abs)
+  // What the user's code threw (`vault: password=...`) is foreign text, masked as free text; the CLI's
+  // own messages keep their `key: problem` shapes, which only credentials are masked in (see reportError).
+  return isUserError(err) ? found : { ...found, message: redactText(found.message) }
+}
+
+function placeOf(err: unknown, abs: string): { place: string; message: string } {
   const message = errorMessage(err)
   const checked = err instanceof Error ? syntaxPlaces.get(err) : undefined
   if (checked) return { place: checked, message }

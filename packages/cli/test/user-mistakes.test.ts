@@ -87,6 +87,42 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expectRefused(await p.venomqa(['run']), /journey "elsewhere": baseUrl must use http:\/\/ or https:\/\/, got "localhost:3000"/)
   })
 
+  it('a base URL with a query or fragment is refused (the config, --base-url, a journey\'s), its secrets masked: each request\'s path would land inside the query', async () => {
+    const p = await project({ 'venomqa.config.mjs': `export default { baseUrl: process.env.APP_URL + '/api?version=2' }\n` })
+    expectRefused(await p.venomqa(['run']), /baseUrl: expected a URL with no query \(\?\.\.\.\) or fragment \(#\.\.\.\): each request's path is added at its end/)
+    const flag = await p.venomqa(['run', '--base-url', 'http://127.0.0.1:1/?api_key=K-SECRET-1'])
+    expectRefused(flag, /expected a URL with no query/)
+    expect(flag.stderr).not.toContain('K-SECRET-1')
+    const journey = `import { journey, step } from '@venomqa/core'
+export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps: [step('ping', ({ http }) => http.get('/ping'))] })
+`
+    const q = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n', 'journeys/ping.journey.ts': journey })
+    expectRefused(await q.venomqa(['run']), /journey "elsewhere": baseUrl must have no query \(\?\.\.\.\) or fragment \(#\.\.\.\), got "http:\/\/127\.0\.0\.1:1\/#top"/)
+  })
+
+  it('what the user\'s code threw while loading is masked as free text: a password=, token= or api_key= in it never reaches the log', async () => {
+    const secret = 'vault: password=PW-CLEAR-1 api_key=AK-CLEAR-2 token=TK-CLEAR-3'
+    const clean = (r: CliResult) => {
+      for (const s of ['PW-CLEAR-1', 'AK-CLEAR-2', 'TK-CLEAR-3']) expect(r.stderr).not.toContain(s)
+      expect(r.stderr).toContain('password=[REDACTED]')
+    }
+    const fn = await project({ 'venomqa.config.mjs': `export default async () => { throw new Error(${JSON.stringify(secret)}) }\n` })
+    const r1 = await fn.venomqa(['run'])
+    expectRefused(r1, /venomqa\.config\.mjs:1:\d+ exports a function that threw while making the config: vault: password=\[REDACTED\]/)
+    clean(r1)
+    const top = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n', 'journeys/ping.journey.ts': `throw new Error(${JSON.stringify(secret)})\n` })
+    const r2 = await top.venomqa(['run'])
+    expectRefused(r2, /could not load journeys\/ping\.journey\.ts:1: vault: password=\[REDACTED\]/)
+    clean(r2)
+    const plugin = await project({
+      'venomqa.config.mjs': "export default { baseUrl: process.env.APP_URL, plugins: ['./plug.mjs'] }\n",
+      'plug.mjs': `export default { name: 'p', version: '1.0.0', apiVersion: 1, setup() { throw new Error(${JSON.stringify(secret)}) } }\n`,
+    })
+    const r3 = await plugin.venomqa(['run'])
+    expectRefused(r3, /plugin "p" failed in setup: vault: password=\[REDACTED\]/)
+    clean(r3)
+  })
+
   it('journey files that define nothing are not blamed on a filter; filters that leave nothing are quoted', async () => {
     const empty = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n', 'journeys/ping.journey.ts': 'export const notAJourney = 1\n' })
     const r = await empty.venomqa(['run'])

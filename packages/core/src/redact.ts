@@ -231,8 +231,8 @@ export function secretsOfHeader(name: string, value: string): string[] {
   return out
 }
 
-/** The secrets of a URL: its credentials and the values of its secret query parameters. */
-export function secretsOfUrl(url: string): string[] {
+/** The secrets of a URL: its credentials and the values of its secret query parameters (`extraKeys` too). */
+export function secretsOfUrl(url: string, options?: RedactOptions): string[] {
   const out: string[] = []
   let parsed: URL
   try {
@@ -242,12 +242,12 @@ export function secretsOfUrl(url: string): string[] {
   }
   for (const part of [parsed.username, parsed.password])
     if (part) out.push(part, safeDecode(part))
-  for (const [k, v] of parsed.searchParams) if (isSecretQueryName(k)) out.push(v)
+  for (const [k, v] of parsed.searchParams) if (isSecretQueryName(k, options)) out.push(v)
   return out
 }
 
-function isSecretQueryName(name: string): boolean {
-  return isSecretKey(name) || new RegExp(`^${SECRET_NAME}$`, 'i').test(name) || /^(key|sig|auth)$/i.test(name)
+function isSecretQueryName(name: string, options?: RedactOptions): boolean {
+  return isSecretKey(name, options) || new RegExp(`^${SECRET_NAME}$`, 'i').test(name) || /^(key|sig|auth)$/i.test(name)
 }
 
 function safeDecode(s: string): string {
@@ -386,7 +386,7 @@ function harvest(value: unknown, into: KnownSecrets, options: RedactOptions | un
     } else if (key === 'body' || key === 'input') {
       into.add(typeof v === 'string' ? secretsOfBodyText(v, options) : secretsOfValue(v, options))
     } else if ((key === 'url' || key === 'baseUrl') && typeof v === 'string') {
-      into.add(secretsOfUrl(v))
+      into.add(secretsOfUrl(v, options))
     } else harvest(v, into, options, depth + 1)
   }
 }

@@ -1,3 +1,4 @@
+import { redactText } from './redact'
 import type { Journey, JourneyNode } from './dsl'
 import { DefinitionError } from './errors'
 
@@ -103,5 +104,13 @@ export function httpUrlProblem(value: unknown): string | undefined {
     return `must be an absolute http:// or https:// URL, got ${shown}`
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must use http:// or https://, got ${shown}`
+  if (url.search || url.hash) return `must have no query (?...) or fragment (#...), got ${JSON.stringify(redactText(value))}: ${BASE_URL_QUERY_HINT}`
   return undefined
 }
+
+/**
+ * Why a base URL cannot have a query: every request's path is added at its end, and would land inside
+ * the query (`/api?v=2` + `/todos` is `/api?v=2/todos`), sent to the wrong endpoint.
+ */
+export const BASE_URL_QUERY_HINT =
+  "each request's path is added at its end, so it would land inside the query; give query parameters in the request's `query` option, or a key in `headers`"

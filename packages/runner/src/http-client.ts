@@ -1,4 +1,4 @@
-import { type HttpClient, type HttpExchange, type HttpMethod, type HttpResponse, type RequestOptions, VenomError } from '@venomqa/core'
+import { BASE_URL_QUERY_HINT, type HttpClient, type HttpExchange, type HttpMethod, type HttpResponse, type RequestOptions, VenomError, redactText } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import { type AttemptOptions, type ReceivedResponse, sendOnce } from './http/attempt'
 import { classifyFailure } from './http/classify'
@@ -232,6 +232,7 @@ function checkBaseUrl(baseUrl: string): void {
     throw new VenomError('E_BASE_URL', `base URL "${baseUrl}" is not a valid URL (expected e.g. http://localhost:3000)`)
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new VenomError('E_BASE_URL', `base URL "${baseUrl}" must start with http:// or https://`)
+  if (base.search || base.hash) throw new VenomError('E_BASE_URL', `base URL "${redactText(baseUrl)}" must have no query (?...) or fragment (#...): ${BASE_URL_QUERY_HINT}`)
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -244,7 +244,8 @@ export class Runner {
         return
       }
       if (err instanceof VenomError && !(err instanceof StrayError)) throw err
-      throw new PluginError(name, `plugin "${name}" failed in setup: ${errorMessage(err)}`, { cause: err })
+      // What the plugin threw is foreign text (a driver's message can hold a password=...): masked as such.
+      throw new PluginError(name, `plugin "${name}" failed in setup: ${redactText(errorMessage(err))}`, { cause: err })
     }
     this.bus.add(source, plugin.hooks)
     this.registry.plugins.push({ name, version: plugin.version })
@@ -508,6 +509,7 @@ export class Runner {
           retries: this.options.retries,
           failFast: this.options.failFast,
           debug: this.options.debug,
+          redactKeys: this.options.http?.redactKeys,
         },
         runSignal: signal,
         logger: this.options.logger,

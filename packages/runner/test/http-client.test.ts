@@ -67,6 +67,15 @@ describe('retries', () => {
   })
 })
 
+describe('the base URL', () => {
+  it('is refused with a query or fragment, masked: every path would be added inside the query', () => {
+    for (const bad of ['http://127.0.0.1:1/api?version=2', 'http://127.0.0.1:1/#top', 'http://127.0.0.1:1/?api_key=K-SECRET-9'])
+      expect(() => new UndiciHttpClient({ baseUrl: bad }), bad).toThrow(/must have no query \(\?\.\.\.\) or fragment \(#\.\.\.\): each request's path is added at its end/)
+    expect(() => new UndiciHttpClient({ baseUrl: 'http://127.0.0.1:1/?api_key=K-SECRET-9' })).toThrow('api_key=[REDACTED]')
+    expect(() => new UndiciHttpClient({ baseUrl: 'http://127.0.0.1:1/api/' })).not.toThrow()
+  })
+})
+
 describe('history and redaction', () => {
   it('records requests with secrets redacted, and responses', async () => {
     script = () => ({ status: 201, body: { id: 7, token: 'abc' }, headers: { 'set-cookie': 'sid=secret' } })

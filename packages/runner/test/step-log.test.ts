@@ -64,4 +64,26 @@ describe('step log lines', () => {
       'error [checkout › bad_card › pay] giving up',
     ])
   })
+
+  it('masks the data a step logs by key, the run\'s own redactKeys and the built-in secret names both, in the results and on the logger', async () => {
+    const plain = recorder()
+    const runner = createRunner({ logger: plain.logger, http: { redactKeys: ['ssn'] } })
+    const err = new Error('card declined')
+    const result = await runner.run(
+      journey('private', {
+        steps: [
+          step('profile', ({ log }) => {
+            log.info('profile', { name: 'Ann', ssn: '123-45-6789', nested: { password: 'hunter22' } })
+            log.error('failed', err)
+          }),
+        ],
+      }),
+    )
+    await runner.close()
+    const logged = '{"name":"Ann","ssn":"[REDACTED]","nested":{"password":"[REDACTED]"}}'
+    expect(plain.lines).toContain(`info [private › profile] profile ${logged}`)
+    expect(result.journeys[0]!.nodes[0]).toMatchObject({ logs: [{ level: 'info', message: `profile ${logged}` }, { level: 'error' }] })
+    // An Error goes on as it is, for the logger to print its message and stack.
+    expect(plain.lines.some((l) => l.startsWith('error [private › profile] failed'))).toBe(true)
+  })
 })

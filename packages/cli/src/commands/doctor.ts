@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { errorMessage, plural, redactCredentials } from '@venomqa/core'
+import { errorMessage, plural, redactCredentials, redactText } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
@@ -105,11 +105,11 @@ export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number>
       const started = Date.now()
       const res = await fetch(withoutCredentials(config.baseUrl), { signal: AbortSignal.timeout(checkMs), redirect: 'manual' })
       await res.arrayBuffer().catch(() => {})
-      line('ok', 'base URL', `${redactCredentials(config.baseUrl)} answered ${res.status} in ${Date.now() - started} ms`)
+      line('ok', 'base URL', `${redactText(config.baseUrl)} answered ${res.status} in ${Date.now() - started} ms`)
     }
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause
-    line('fail', 'base URL', `${redactCredentials(config.baseUrl ?? '')} is not reachable: ${redactCredentials(cause?.code ?? cause?.message ?? errorMessage(err))}`)
+    line('fail', 'base URL', `${redactText(config.baseUrl ?? '')} is not reachable: ${redactCredentials(cause?.code ?? cause?.message ?? errorMessage(err))}`)
   }
 
   if (session) {

@@ -1,5 +1,5 @@
 import { ConfigError } from '@venomqa/core'
-import { EXPECTED, keySchema } from './schema'
+import { EXPECTED, OWN_MESSAGE, keySchema } from './schema'
 import { describeValue } from './issues'
 import type { VenomConfigBase } from './types'
 
@@ -38,8 +38,11 @@ export function parseOverride(raw: string, key: keyof VenomConfigBase, kind: Kin
       .map((s) => s.trim())
       .filter(Boolean)
   const checked = keySchema(key).safeParse(value)
-  if (!checked.success || (kind === 'bool' && typeof value !== 'boolean'))
-    throw new ConfigError(`${label}: expected ${EXPECTED[key] ?? 'a valid value'}, got ${describeValue(raw)}`, { where: label })
+  if (!checked.success || (kind === 'bool' && typeof value !== 'boolean')) {
+    // A check with its own message (a base URL with a query) says it; else the key's description.
+    const own = checked.error?.issues.find((i) => i.code === 'custom' && (i.params as Record<string, unknown> | undefined)?.[OWN_MESSAGE])?.message
+    throw new ConfigError(`${label}: ${own ?? `expected ${EXPECTED[key] ?? 'a valid value'}`}, got ${describeValue(raw)}`, { where: label })
+  }
   return value
 }
 

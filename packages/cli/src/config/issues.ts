@@ -1,6 +1,6 @@
-import { isSecretKey } from '@venomqa/core'
+import { isSecretKey, redactText } from '@venomqa/core'
 import type * as z from 'zod/mini'
-import { EXPECTED, KNOWN_KEYS } from './schema'
+import { EXPECTED, KNOWN_KEYS, OWN_MESSAGE } from './schema'
 
 type Segment = PropertyKey
 
@@ -43,7 +43,11 @@ export function describeValue(v: unknown, secret = false): string {
   if (v === undefined) return 'nothing'
   if (v === null) return 'null'
   if (secret) return 'a hidden value'
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v)
+  if (typeof v === 'string') {
+    // Masked as free text first: a URL's `?api_key=`, a `password=` in a connection string.
+    const shown = redactText(v)
+    return JSON.stringify(shown.length > 60 ? `${shown.slice(0, 57)}...` : shown)
+  }
   if (typeof v === 'number' || typeof v === 'boolean') return String(v)
   if (Array.isArray(v)) return `a list of ${v.length}`
   if (typeof v === 'function') return 'a function'
@@ -98,7 +102,9 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
     }
     const value = valueAt(input, path)
     const secret = path.some((s) => typeof s === 'string' && isSecretKey(s))
-    const expected = expectedFor(path) ?? zodExpected(issue)
+    // A check with a message of its own says more than the key's general description (see OWN_MESSAGE).
+    const own = issue.code === 'custom' && (issue.params as { [OWN_MESSAGE]?: boolean } | undefined)?.[OWN_MESSAGE]
+    const expected = own ? zodExpected(issue) : (expectedFor(path) ?? zodExpected(issue))
     lines.push(`${keyPath(path)}: expected ${expected}, got ${describeValue(value, secret)}`)
   }
   return lines

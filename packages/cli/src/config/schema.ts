@@ -1,3 +1,4 @@
+import { BASE_URL_QUERY_HINT } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 
@@ -5,6 +6,9 @@ import en from 'zod/v4/locales/en.js'
 // modules that cost `venomqa run` about 50 ms to load, where what this schema uses, tree-shaken into one
 // file, costs a few. The config is only checked, never transformed, so the mini API is all it needs.
 z.config(en())
+
+/** In a refinement's `params`: its message is what the key expects, said better than the key's description. */
+export const OWN_MESSAGE = 'venomqaOwnMessage'
 
 const DEFAULT_JOURNEYS = 'journeys/**/*.journey.{ts,js,mts,mjs}'
 const DEFAULT_EXPLORATIONS = '**/*.explore.{ts,js,mts,mjs}'
@@ -69,7 +73,15 @@ const keySchemas = {
   $schema: () => described(z.string(), 'The JSON schema of this file, for editors.'),
   baseUrl: () =>
     described(
-      z.string().check(z.refine((s) => /^https?:\/\/[^/]+/i.test(s), { message: 'expected an http(s) URL' })),
+      z
+        .string()
+        .check(
+          z.refine((s) => /^https?:\/\/[^/]+/i.test(s), { message: 'expected an http(s) URL' }),
+          z.refine((s) => !/^https?:\/\/[^/]+/i.test(s) || !/[?#]/.test(s), {
+            message: `expected a URL with no query (?...) or fragment (#...): ${BASE_URL_QUERY_HINT}`,
+            params: { [OWN_MESSAGE]: true },
+          }),
+        ),
       'The API under test, e.g. http://localhost:3000.',
     ),
   journeys: () => described(globs(), `Journey files: globs relative to the project root. Default ${DEFAULT_JOURNEYS}.`),

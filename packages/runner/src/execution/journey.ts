@@ -39,6 +39,8 @@ export interface ExecutorSettings {
   retries?: number
   failFast?: boolean
   debug?: boolean
+  /** The run's own secret keys (`redactKeys`): masked in what a step logs, as in its exchanges. */
+  redactKeys?: string[]
 }
 
 export interface JourneyEnv {

@@ -1,4 +1,4 @@
-import { type ActionArgs, type ErrorKind, type HttpExchange, type Issue, type Logger, type Ports, type Severity, type StepNode, type StepResult, errorMessage } from '@venomqa/core'
+import { type ActionArgs, type ErrorKind, type HttpExchange, type Issue, type Logger, type Ports, type Severity, type StepNode, type StepResult, errorMessage, redactValue } from '@venomqa/core'
 import { sleep } from '../http-client'
 import type { JourneyEvents } from './events'
 import { isoNow } from './iso-now'
@@ -27,7 +27,7 @@ export interface StepEnv {
   lane: Lane
   /** The journey's signal. */
   signal: AbortSignal
-  settings: { stepTimeout?: number; retries?: number; debug?: boolean }
+  settings: { stepTimeout?: number; retries?: number; debug?: boolean; redactKeys?: string[] }
   events: JourneyEvents
   logger?: Logger
   /** True once the journey stopped: no further attempt. */
@@ -61,7 +61,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       signal: env.signal,
       timeoutMs: node.options.timeout ?? env.settings.stepTimeout,
       label,
-      args: (http, signal) => new StepArgs(http, lane.world.ctx, lane.ports, signal, logs, env.logger, env.journey, env.path, node.name, n),
+      args: (http, signal) => new StepArgs(http, lane.world.ctx, lane.ports, signal, logs, env.logger, env.journey, env.path, node.name, n, env.settings.redactKeys),
       onLate: (error) => env.addIssue(lateFault(env.path, node.name, error)),
       origin: { journey: env.journey, path: env.path },
       debug: env.settings.debug,
@@ -129,9 +129,10 @@ export class StepArgs implements ActionArgs {
     readonly path: string,
     readonly step: string,
     readonly attempt: number,
+    private readonly redactKeys?: string[],
   ) {}
   get log(): Logger {
-    return (this.#log ??= stepLogger(this.logs, this.outer && stepSink(this.outer, { journey: this.journey, path: this.path, step: this.step })))
+    return (this.#log ??= stepLogger(this.logs, this.outer && stepSink(this.outer, { journey: this.journey, path: this.path, step: this.step }), this.redactKeys))
   }
 }
 
@@ -159,8 +160,14 @@ function stepSink(outer: StepAwareLogger, where: Omit<StepPlace, 'label'>): Logg
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
 }
 
-function stepLogger(into: NonNullable<StepResult['logs']>, outer?: Logger): Logger {
-  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, data?: unknown) => {
+/**
+ * A step's logger: each line kept in the step's result and passed on. Its data is masked by key first,
+ * the run's own `redactKeys` included: once made text, only the built-in secret names can be found in it.
+ */
+function stepLogger(into: NonNullable<StepResult['logs']>, outer?: Logger, redactKeys?: string[]): Logger {
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, raw?: unknown) => {
+    // An Error is passed on as it is: the loggers print its message (masked as text) and stack.
+    const data = raw === undefined || raw instanceof Error ? raw : redactValue(raw, redactKeys?.length ? { extraKeys: redactKeys } : undefined)
     into.push({ level, message: data === undefined ? message : `${message} ${safeJson(data)}` })
     outer?.[level](message, data)
   }

@@ -183,7 +183,7 @@ export function rememberSecrets(url: string | undefined, headers: Readonly<Recor
   const inBody = !!bodyText && mayHoldSecrets(bodyText, { extraKeys: redactKeys })
   if (!inUrl && !inHeaders.length && !inBody) return
   knownSecrets.addLater(() => {
-    const found: string[] = inUrl ? secretsOfUrl(url!) : []
+    const found: string[] = inUrl ? secretsOfUrl(url!, { extraKeys: redactKeys }) : []
     found.push(...inHeaders)
     if (inBody) found.push(...secretsOfBodyText(bodyText!, { extraKeys: redactKeys }))
     return found

@@ -116,10 +116,12 @@ describe('rememberSecrets', () => {
       rememberSecrets(undefined, {}, '{"refresh_token":"r-secret-3"}')
       // A redactKeys entry makes any body worth reading: its key may be any word.
       rememberSecrets(undefined, {}, '{"ssn":"n-secret-4"}', ['ssn'])
-      expect(queued).toHaveBeenCalledTimes(4)
+      // ... and so does a query parameter of that name.
+      rememberSecrets('http://api.test/x?ssn=q-secret-5&page=2', {}, undefined, ['ssn'])
+      expect(queued).toHaveBeenCalledTimes(5)
     } finally {
       queued.mockRestore()
     }
-    expect(knownSecrets.mask('s-secret-1 c-secret-2 r-secret-3 n-secret-4 item 7')).toBe(`${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} item 7`)
+    expect(knownSecrets.mask('s-secret-1 c-secret-2 r-secret-3 n-secret-4 q-secret-5 item 7')).toBe(`${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} item 7`)
   })
 })
