@@ -302,10 +302,13 @@ export function onInterrupt(io: Io, controller: AbortController): () => void {
   const handler = () => {
     count++
     if (count === 1) {
-      io.stderr.write('\nvenomqa: interrupted: finishing the current request, rolling back, writing reports (Ctrl-C again to quit now)\n')
+      io.stderr.write('\nvenomqa: interrupted: finishing the current request, rolling back, writing reports (Ctrl-C again to quit now, without them)\n')
       controller.abort(new AbortedError('interrupted by the user'))
     } else {
-      io.stderr.write('venomqa: quitting now\n')
+      // Said plainly: what the rollback would have undone is still in the app's data.
+      io.stderr.write(
+        "venomqa: quitting now, before the rollback finished: what the interrupted journey wrote since its first checkpoint may still be in the app's data, worker databases and apps may be left, and no report is written\n",
+      )
       process.exit(EXIT.INTERRUPTED)
     }
   }
