@@ -334,6 +334,22 @@ describeBrowser('HTML report in headless Chromium', () => {
     }
   })
 
+  it('says a journey the interrupted run never got to did not run, not that it has no steps', async () => {
+    const interrupted = run([
+      journey('slow', [step('health')], { interrupted: true, status: 'failed' }),
+      journey('never', [], { interrupted: true, status: 'skipped' }),
+      journey('empty', []),
+    ])
+    const { page, problems } = await openReport(browser, 'interrupted', interrupted)
+    try {
+      expect(await journeyPanel(page, 'never').locator('.body > .empty').first().textContent()).toBe('The run was interrupted before this journey ran.')
+      expect(await journeyPanel(page, 'empty').locator('.body > .empty').first().textContent()).toBe('This journey has no steps.')
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
   it('says so on the page when the data block cannot be read', async () => {
     mkdirSync(OUT, { recursive: true })
     const file = path.join(OUT, 'broken.html')

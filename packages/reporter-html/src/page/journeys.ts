@@ -88,7 +88,8 @@ export class JourneyView {
     const ol = el('ol', 'tree')
     this.records = new TreeRenderer(this.host.report, this.host.steps, this.index).nodes(j.x, ol)
     body.appendChild(ol)
-    if (!j.x.length) body.appendChild(el('div', 'empty', 'This journey has no steps.'))
+    // A journey the run never got to has no steps recorded, though its definition has some.
+    if (!j.x.length) body.appendChild(el('div', 'empty', j.ir ? 'The run was interrupted before this journey ran.' : 'This journey has no steps.'))
     this.emptyNote = el('div', 'empty', 'Nothing in this journey matches the filters (see its issues).')
     this.emptyNote.hidden = true
     body.appendChild(this.emptyNote)
