@@ -77,6 +77,9 @@ export function resolveOptions(options: Checked) {
         'the selected DB, deleting what other programs wrote there; or { state: false } for no Redis rollback',
     )
 
+  // The runner lets one plugin entry register a port name twice (the later wins): the cache would be lost.
+  if (cache && queue && (cache.port ?? 'cache') === (queue.port ?? 'queue'))
+    fail(`"cache.port" and "queue.port" both name the port "${cache.port ?? 'cache'}": give each its own name`)
   const connection = { url: options.url ?? DEFAULT_REDIS_URL, db: options.db }
   return {
     connection,

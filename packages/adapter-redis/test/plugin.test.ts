@@ -71,6 +71,10 @@ it('shares the top-level prefix with cache and state unless they name their own'
 it('registers the ports as cache and queue unless cache.port and queue.port name them otherwise', () => {
   expect(resolveOptions({ state: false })).toMatchObject({ cache: { port: 'cache' }, queue: { port: 'queue' } })
   expect(resolveOptions({ state: false, cache: { port: 'sessions' }, queue: { port: 'mailQueue' } })).toMatchObject({ cache: { port: 'sessions' }, queue: { port: 'mailQueue' } })
+  // One name for both would have the queue replace the cache.
+  expect(() => resolveOptions({ state: false, cache: { port: 'queue' } })).toThrow('"cache.port" and "queue.port" both name the port "queue": give each its own name')
+  expect(() => resolveOptions({ state: false, cache: { port: 'jobs' }, queue: { port: 'jobs' } })).toThrow(/both name the port "jobs"/)
+  expect(() => resolveOptions({ state: false, cache: { port: 'queue' }, queue: false })).not.toThrow()
 })
 
 it('the schema names every wrong option at once, each at its key', () => {

@@ -59,9 +59,9 @@ const HELLO = {
   commands(api) {
     api.addCommand('hello', {
       description: 'say hello',
-      options: [{ flags: '--name <name>', description: 'who', default: 'world' }],
+      options: [{ flags: '--name <name>', description: 'who', default: 'world' }, { flags: '--debug', description: 'say more' }],
       run({ options, args, stdout }) {
-        stdout.write('hello ' + options.name + ' (' + (api.options.greeting ?? '-') + ') ' + args.join(',') + '\\n')
+        stdout.write('hello ' + options.name + ' (' + (api.options.greeting ?? '-') + ') ' + args.join(',') + (options.debug ? ' [debug]' : '') + '\\n')
         return 3
       },
     })
@@ -77,6 +77,9 @@ describe('commands from plugins', () => {
     expect(r.stdout).toBe('hello Ann (-) x,y\n')
     expect(r.code).toBe(3)
     expect((await p.venomqa(['hello', '--help'])).stdout).toContain('say hello (from venomqa-plugin-hello)')
+    // --debug is the program's too: the command that declares it gets it, before or after its name.
+    expect((await p.venomqa(['hello', '--debug'])).stdout).toBe('hello world (-)  [debug]\n')
+    expect((await p.venomqa(['--debug', 'hello'])).stdout).toBe('hello world (-)  [debug]\n')
   })
 
   it('gives a configured plugin its checked options', async () => {

@@ -243,7 +243,35 @@ export function secretsOfUrl(url: string, options?: RedactOptions): string[] {
   for (const part of [parsed.username, parsed.password])
     if (part) out.push(part, safeDecode(part))
   for (const [k, v] of parsed.searchParams) if (isSecretQueryName(k, options)) out.push(v)
+  // The values as the URL holds them too: `a+b` is how a form-encoded `a b` stands there.
+  for (const { name, value } of rawQuery(parsed.search)) if (value && isSecretQueryName(name, options)) out.push(value)
   return out
+}
+
+/** A query's parameters as they are written (`?a=x+y&b`), their names decoded. */
+function rawQuery(search: string): { name: string; value: string; text: string }[] {
+  if (search.length < 2) return []
+  return search
+    .slice(1)
+    .split('&')
+    .map((text) => {
+      const eq = text.indexOf('=')
+      const name = eq < 0 ? text : text.slice(0, eq)
+      return { name: safeDecode(name.replace(/\+/g, ' ')), value: eq < 0 ? '' : text.slice(eq + 1), text }
+    })
+}
+
+/**
+ * A URL with the values of its secret query parameters masked by name (`extraKeys` too, whatever their
+ * length or encoding), then as free text (credentials, known secrets). What a request line shows.
+ */
+export function redactUrl(url: string, options?: RedactOptions): string {
+  const q = url.indexOf('?')
+  if (q < 0 || !options?.extraKeys?.length) return redactText(url)
+  const hash = url.indexOf('#', q)
+  const end = hash < 0 ? url.length : hash
+  const params = rawQuery(url.slice(q, end)).map(({ name, value, text }) => (value && isSecretQueryName(name, options) ? `${text.slice(0, text.length - value.length)}${REDACTED}` : text))
+  return redactText(`${url.slice(0, q)}?${params.join('&')}${url.slice(end)}`)
 }
 
 function isSecretQueryName(name: string, options?: RedactOptions): boolean {

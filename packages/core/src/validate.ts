@@ -104,7 +104,8 @@ export function httpUrlProblem(value: unknown): string | undefined {
     return `must be an absolute http:// or https:// URL, got ${shown}`
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must use http:// or https://, got ${shown}`
-  if (url.search || url.hash) return `must have no query (?...) or fragment (#...), got ${JSON.stringify(redactText(value))}: ${BASE_URL_QUERY_HINT}`
+  // The text, not the parsed URL: a bare `?` or `#` parses to an empty search and hash, and would still take the path in.
+  if (/[?#]/.test(value)) return `must have no query (?...) or fragment (#...), got ${JSON.stringify(redactText(value))}: ${BASE_URL_QUERY_HINT}`
   return undefined
 }
 

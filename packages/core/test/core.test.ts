@@ -11,6 +11,8 @@ import {
   redactBody,
   redactHeaders,
   redactText,
+  redactUrl,
+  secretsOfUrl,
   step,
   suggestionFor,
 } from '../src/index'
@@ -39,6 +41,9 @@ describe('journey validation', () => {
       // a checkpoint inside one path is not visible from a sibling path
       [() => journey('j', { steps: [checkpoint('a'), branch('a', [path('p', [checkpoint('in_p')]), path('q', [branch('in_p', [path('x', [noop])])])])] }), /which comes after it or in another path/],
       [() => journey('j', { steps: [{} as never] }), /item 1 of the main line is not a step/],
+      // every request's path is added at the base URL's end, so a query, even a bare `?`, would take it in
+      [() => journey('j', { baseUrl: 'http://api.test/v1?', steps: [noop] }), /journey "j": baseUrl must have no query \(\?\.\.\.\) or fragment/],
+      [() => journey('j', { baseUrl: 'http://api.test/?api_key=K-1234', steps: [noop] }), /got "http:\/\/api\.test\/\?api_key=\[REDACTED\]"/],
     ]
     for (const [fn, re] of cases) {
       expect(fn).toThrow(DefinitionError)
@@ -98,6 +103,15 @@ describe('redaction', () => {
     expect(redactText('failed with Bearer abc.def-ghi')).toBe(`failed with Bearer ${REDACTED}`)
     expect(redactText('login failed for password=hunter2 and token=abc')).toBe(`login failed for password=${REDACTED} and token=${REDACTED}`)
     expect(redactText('{"email":"a","password":"hun\\"ter2","x":1')).toBe(`{"email":"a","password":"${REDACTED}","x":1`)
+  })
+
+  it('masks query parameters named in extraKeys by name, whatever their length or encoding', () => {
+    const keys = { extraKeys: ['ssn', 'tok'] }
+    expect(redactUrl('http://h/p?ssn=1&tok=ab+cd%2Fef%3D&page=2#top', keys)).toBe(`http://h/p?ssn=${REDACTED}&tok=${REDACTED}&page=2#top`)
+    expect(redactUrl('http://h/p?api_key=secret-1&page=2', keys)).toBe(`http://h/p?api_key=${REDACTED}&page=2`)
+    expect(redactUrl('http://h/p?ssn=123', undefined)).toBe(redactText('http://h/p?ssn=123'))
+    // As the URL holds them, so that a value seen once is masked where the URL is quoted whole.
+    expect(secretsOfUrl('http://h/p?tok=ab+cd%2Fef%3D', keys)).toEqual(expect.arrayContaining(['ab cd/ef=', 'ab+cd%2Fef%3D']))
   })
 })
 

@@ -232,7 +232,8 @@ function checkBaseUrl(baseUrl: string): void {
     throw new VenomError('E_BASE_URL', `base URL "${baseUrl}" is not a valid URL (expected e.g. http://localhost:3000)`)
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new VenomError('E_BASE_URL', `base URL "${baseUrl}" must start with http:// or https://`)
-  if (base.search || base.hash) throw new VenomError('E_BASE_URL', `base URL "${redactText(baseUrl)}" must have no query (?...) or fragment (#...): ${BASE_URL_QUERY_HINT}`)
+  // The text, not the parsed URL: a bare `?` or `#` parses to an empty search and hash.
+  if (/[?#]/.test(baseUrl)) throw new VenomError('E_BASE_URL', `base URL "${redactText(baseUrl)}" must have no query (?...) or fragment (#...): ${BASE_URL_QUERY_HINT}`)
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

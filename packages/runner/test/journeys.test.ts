@@ -202,6 +202,38 @@ describe('the HTTP client is part of the World', () => {
   })
 })
 
+describe('a server error the action did not look at', () => {
+  it('passes the step, as the outcome rule says, with a high issue naming the request; one looked at or returned is none', async () => {
+    const key = (name: string) => `unchecked-${name}-${process.pid}-${Date.now()}`
+    // The app answers 503 to the first call per key; retry: false, or the client's own retry would hide it.
+    const flaky = (name: string) => `/api/flaky?key=${key(name)}&failures=1`
+    const runner = runnerFor()
+    const r = await runner.run(
+      journey('server_errors', {
+        steps: [
+          step('ignores', async ({ http, ctx }) => {
+            const res = await http.get(flaky('ignores'), { retry: false })
+            ctx.set('body', res.json())
+          }),
+          step('checks_ok', async ({ http, ctx }) => {
+            const res = await http.get(flaky('checks_ok'), { retry: false })
+            ctx.set('fallback', !res.ok)
+          }),
+          step('asserts', async ({ http }) => assertStatus(await http.get(flaky('asserts'), { retry: false }), 503)),
+          step('returns', ({ http }) => http.get(flaky('returns'), { retry: false }), { expectFailure: true }),
+        ],
+      }),
+    )
+    await runner.close()
+    const j = r.journeys[0]!
+    expect(allSteps(j).map((s) => `${s.name} ${s.status}`)).toEqual(['ignores passed', 'checks_ok passed', 'asserts passed', 'returns passed'])
+    expect(j.status).toBe('passed')
+    expect(j.issues.map((i) => [i.step, i.severity, i.kind])).toEqual([['ignores', 'high', 'http-status']])
+    expect(j.issues[0]!.error).toMatch(/^step "ignores" passed, but GET http:\/\/127\.0\.0\.1:\d+\/api\/flaky\?key=\[REDACTED\]&failures=1 answered HTTP 503, which the action neither returned nor checked/)
+    expect(j.issues[0]!.response?.status).toBe(503)
+  })
+})
+
 describe('retries, timeouts and expected failures', () => {
   it('re-runs a failed step until it passes', async () => {
     let calls = 0
@@ -227,6 +259,37 @@ describe('retries, timeouts and expected failures', () => {
     await runner.close()
     expect(calls).toBe(3)
     expect(r.issues[0]!.error).toBe('nope (after 3 attempts)')
+  })
+
+  it('puts a journey that runs out of time in a path back to its first checkpoint: the next journey sees none of the path', async () => {
+    const rollbacks: string[] = []
+    let atCheckpoint: unknown
+    const stats = async (http: { get: (p: string) => Promise<{ json(): any }> }) => (await http.get('/api/stats')).json()
+    const runner = runnerFor({ hooks: { rollback: (e) => void rollbacks.push(`${e.checkpoint} (${e.reason})`) } })
+    const r = await runner.run([
+      journey('runs_out', {
+        timeout: 500,
+        steps: [
+          ...signupAndLogin(`late-${Date.now()}@example.test`),
+          step('remember', async ({ http }) => {
+            atCheckpoint = await stats(http)
+          }),
+          checkpoint('start'),
+          branch('start', [path('slow', [step('add', ({ http }) => http.post('/api/todos', { json: { title: 'left behind?' } })), step('wait', ({ http }) => http.get('/api/slow?ms=3000'))])]),
+        ],
+      }),
+      journey('next', {
+        steps: [
+          step('sees_the_checkpoint', async ({ http }) => {
+            const now = await stats(http)
+            if (JSON.stringify(now) !== JSON.stringify(atCheckpoint)) throw new Error(`the app holds ${JSON.stringify(now)}, not ${JSON.stringify(atCheckpoint)}`)
+          }),
+        ],
+      }),
+    ])
+    await runner.close()
+    expect(r.journeys.map((j) => j.status)).toEqual(['failed', 'passed'])
+    expect(rollbacks).toEqual(['start (before-path)', 'start (timeout)'])
   })
 
   it('abandons a 5 s action at a 200 ms step timeout and cancels its request', async () => {

@@ -11,7 +11,7 @@ import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { cliVersion } from '../version'
 import { checkReportFiles, onInterrupt } from './run'
-import { saveResults } from './save-results'
+import { saveResults, sayFailedAfterAll } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
 import { parseFlagValues } from './flags'
 import { explorationShard } from '../shard/explorations'
@@ -148,7 +148,11 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     const harWritten = har ? await writeHar(har, io) : true
 
     if (result.interrupted) return EXIT.INTERRUPTED
-    if (result.status !== 'passed' || written.failures.length || !harWritten || !saved) return EXIT.FAILED
+    if (result.status !== 'passed') return EXIT.FAILED
+    if (written.failures.length || !harWritten || !saved) {
+      sayFailedAfterAll(io, targets)
+      return EXIT.FAILED
+    }
     return EXIT.OK
   } finally {
     await session.runner.close().catch((err) => warn(io, `closing the runner failed: ${errorMessage(err)}`))

@@ -6,7 +6,7 @@ import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { readResults } from './report'
 import { checkReportFiles } from './run'
-import { saveResults } from './save-results'
+import { saveResults, sayFailedAfterAll } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
 
 export interface MergeReportsFlags extends ConfigFlags {
@@ -50,7 +50,12 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
     const written = await writeReports(merged, targets, { cwd: io.cwd, stdout: io.stdout, warn: (m) => warn(io, m), redact })
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
     if (merged.interrupted) return EXIT.INTERRUPTED
-    return merged.status === 'passed' && !written.failures.length && saved ? EXIT.OK : EXIT.FAILED
+    if (merged.status !== 'passed') return EXIT.FAILED
+    if (written.failures.length || !saved) {
+      sayFailedAfterAll(io, targets)
+      return EXIT.FAILED
+    }
+    return EXIT.OK
   } finally {
     await session.runner.close().catch(() => {})
   }

@@ -13,6 +13,9 @@ export async function addPluginCommand(program: Command, name: string, io: Io, s
   const cmd = program.command(name).description(`${command.description} (from ${plugin})`).argument('[args...]')
   for (const o of command.options ?? []) cmd.option(o.flags, o.description, o.default)
   cmd.action(async (args: string[], opts: Record<string, string | boolean | undefined>) => {
+    // The program's own --debug takes the flag wherever it stands (see main's action): a command that
+    // declares it gets it from there.
+    if (program.opts().debug && cmd.options.some((o) => o.attributeName() === 'debug')) opts.debug = true
     setCode((await command.run({ options: opts, args, stdout: io.stdout, stderr: io.stderr, cwd: io.cwd })) ?? 0)
   })
 }

@@ -9,7 +9,7 @@ import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
 import { LAST_RUN_FILE, readLastRun, selectLastFailed, writeLastRun } from '../last-run'
 import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
-import { saveResults } from './save-results'
+import { saveResults, sayFailedAfterAll } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
 import { parseFlagValues } from './flags'
 import { journeyShard } from '../shard/journeys'
@@ -174,9 +174,7 @@ export async function executeRun(
     let code: number = interrupted ? EXIT.INTERRUPTED : result.status === 'passed' ? EXIT.OK : EXIT.FAILED
     if ((written.failures.length || !harWritten || !saved) && code === EXIT.OK) {
       code = EXIT.FAILED
-      // The console's summary said PASSED: the last word must be the verdict the exit code gives.
-      if (targets.some((t) => t.reporter.name === 'console' && (t.target ?? '-') === '-'))
-        io.stdout.write('\nResult: FAILED (an output could not be written, in the warning above)\n')
+      sayFailedAfterAll(io, targets)
     }
     return code
   } finally {

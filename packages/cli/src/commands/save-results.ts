@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { type RedactOptions, type RunResult, errorMessage } from '@venomqa/core'
+import { type RedactOptions, type Reporter, type RunResult, errorMessage } from '@venomqa/core'
 import { type Io, warn } from '../exit'
 
 /**
@@ -17,4 +17,12 @@ export async function saveResults(file: string, run: RunResult, redact: RedactOp
     warn(io, `--save: could not write the results to ${shown}: ${errorMessage(err)}`)
     return false
   }
+}
+
+/**
+ * After the console's summary said PASSED, an output (the results file, a report, the HAR) failed and the
+ * exit code is 1: the last line printed must be that verdict, not the summary's.
+ */
+export function sayFailedAfterAll(io: Io, targets: readonly { reporter: Reporter; target?: string }[]): void {
+  if (targets.some((t) => t.reporter.name === 'console' && (t.target ?? '-') === '-')) io.stdout.write('\nResult: FAILED (an output could not be written, in the warning above)\n')
 }

@@ -32,6 +32,7 @@ export function withReruns(group: readonly Sharded[]): Sharded {
     if (!next.length) break
     if (next.length > 1)
       throw new UserError('E_MERGE', `${names(next)} each rerun the failures of one run of shard ${shard} (finished ${finishedAt}): give one of them`, { where: next[1]!.file })
+    refuseOtherRepeats(run, next[0]!, shard)
     run = overlay(run, next[0]!.run)
     pending = pending.filter((f) => f !== next[0])
   }
@@ -44,6 +45,32 @@ export function withReruns(group: readonly Sharded[]): Sharded {
     )
   }
   return { ...whole[0]!, run }
+}
+
+/**
+ * A rerun holds each journey it reran as many times as the run before it did (`--repeat-each`): each
+ * repetition is put over the same one. Run another number of times, a failed repetition would have
+ * nothing to go over, or would be dropped, and the merge could pass without it.
+ */
+function refuseOtherRepeats(run: RunResult, rerun: Sharded, shard: string): void {
+  const repeats = (journeys: readonly JourneyResult[], key: string) =>
+    journeys
+      .filter((j) => journeyId(j.file, j.name) === key)
+      .map((j) => j.repeatEachIndex ?? -1)
+      .sort((a, b) => a - b)
+      .join(',')
+  for (const key of new Set(rerun.run.journeys.map((j) => journeyId(j.file, j.name)))) {
+    const before = repeats(run.journeys, key)
+    const again = repeats(rerun.run.journeys, key)
+    if (before !== again) {
+      const times = (list: string) => (list === '' ? 'not at all' : list === '-1' ? 'once' : `${list.split(',').length} times (--repeat-each)`)
+      throw new UserError(
+        'E_MERGE',
+        `${rerun.file} ran ${key} ${times(again)}, but the run of shard ${shard} it reran ran it ${times(before)}: rerun with the same --repeat-each, so that each repetition is put over its own`,
+        { where: rerun.file },
+      )
+    }
+  }
 }
 
 /** `run` with what `rerun` ran again put in its place, each rerun journey where it was before. */

@@ -105,6 +105,11 @@ class JourneyExecution {
    * once would have each undo the other's state.
    */
   #workersBusy = false
+  /**
+   * A checkpoint or rollback of the run's own system failed, whatever stopped the journey first (a
+   * timeout, a worker): its state is unknown, and the journey's end must not roll it back again.
+   */
+  #mainStateUnknown = false
 
   constructor(env: JourneyEnv) {
     // Every request in flight listens to this signal; parallel paths can have many at once.
@@ -210,7 +215,7 @@ class JourneyExecution {
     const { world } = this.env
     const open = world.open
     const stop = this.stopped?.kind
-    if (stop && stop !== 'state' && open.length) {
+    if (stop && stop !== 'state' && !this.#mainStateUnknown && open.length) {
       const t0 = performance.now()
       const reason = stop === 'workers' ? 'stopped' : stop
       try {
@@ -276,6 +281,7 @@ class JourneyExecution {
     } catch (err) {
       const message = errorMessage(err)
       this.addIssue({ path: pathName, step: `checkpoint ${name}`, severity: 'critical', kind: 'state', error: message, source: 'state' })
+      if (!lane.index) this.#mainStateUnknown = true
       this.stop({ kind: lane.index ? 'workers' : 'state', message })
       return { kind: 'checkpoint', name, status: 'failed', durationMs: performance.now() - t0, backends: [], error: { kind: 'state', message } }
     }
@@ -292,6 +298,7 @@ class JourneyExecution {
     } catch (err) {
       const message = `${lane.index ? `worker ${lane.index}: ` : ''}rollback to checkpoint "${checkpoint}" failed, so the branch stops here rather than run on unknown state: ${errorMessage(err)}`
       this.addIssue({ path: pathName, step: `rollback ${checkpoint}`, severity: 'critical', kind: 'state', error: message, source: err instanceof StateError ? `state:${err.backend}` : 'state' })
+      if (!lane.index) this.#mainStateUnknown = true
       this.stop({ kind: lane.index ? 'workers' : 'state', message })
       return { kind: 'state', message }
     }

@@ -31,6 +31,8 @@ export interface AttemptResult {
   exchanges: HttpExchange[]
   /** The exchange the step is shown with: the response the action returned, else its last request. */
   shown?: HttpExchange
+  /** The exchange of the response the action returned, if it returned one: the outcome rule judged it. */
+  returned?: HttpExchange
 }
 
 /**
@@ -61,7 +63,7 @@ export async function attemptStep(input: AttemptInput): Promise<AttemptResult> {
   }
   const exchanges = lane.http.history.slice(historyBefore)
   const returned = !settled.threw && isHttpResponseLike(settled.value) ? (settled.value as { exchange?: HttpExchange }).exchange : undefined
-  return { outcome: judge(node, settled, signal, input.debug), settled, exchanges, shown: returned ?? exchanges[exchanges.length - 1] }
+  return { outcome: judge(node, settled, signal, input.debug), settled, exchanges, shown: returned ?? exchanges[exchanges.length - 1], ...(returned ? { returned } : {}) }
 }
 
 /** A signal that aborts at `timeoutMs`, or when `parent` does. */

@@ -4,6 +4,7 @@ import type { JourneyEvents } from './events'
 import { isoNow } from './iso-now'
 import type { Lane } from './lanes'
 import { type Outcome, isFaultOfTheTest } from './outcome'
+import { uncheckedServerErrors } from '../http/response'
 import { type AttemptResult, attemptStep } from './step-attempt'
 import { StepRecord, type StepRun } from './step-record'
 
@@ -90,8 +91,29 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       request: result.request,
       response: result.response,
     })
+  if (outcome.passed && !node.options.expectFailure) for (const x of uncheckedServerErrors(last.exchanges, last.returned)) env.addIssue(uncheckedServerError(env.path, node.name, x))
   if (events.has('stepEnd')) await events.emit('stepEnd', events.onWorker(lane, { journey: env.journey, path: env.path, step: node.name, result, ctx: lane.world.ctx }), where)
   return result
+}
+
+/**
+ * A step passed, but the API answered one of its requests with a server error that the action neither
+ * returned nor looked at (its status or `ok`): it went on with an error body as if it were the answer.
+ * The step's outcome stays the rule's (DESIGN.md: only a returned response is judged); the issue says
+ * what the pass may hide, where a later step's failure would point elsewhere.
+ */
+function uncheckedServerError(path: string, step: string, x: HttpExchange): IssueFields {
+  return {
+    path,
+    step,
+    severity: 'high',
+    kind: 'http-status',
+    error: `step "${step}" passed, but ${x.request.method} ${x.request.url} answered HTTP ${x.response!.status}, which the action neither returned nor checked (assertStatus, res.status or res.ok)`,
+    suggestion: 'Return the response, or check its status, so that a server error fails the step where it happened.',
+    source: 'step',
+    request: x.request,
+    response: x.response,
+  }
 }
 
 /** Another attempt only for a plain failure, with attempts left, while the journey runs. */
@@ -167,11 +189,28 @@ function stepSink(outer: StepAwareLogger, where: Omit<StepPlace, 'label'>): Logg
 function stepLogger(into: NonNullable<StepResult['logs']>, outer?: Logger, redactKeys?: string[]): Logger {
   const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, raw?: unknown) => {
     // An Error is passed on as it is: the loggers print its message (masked as text) and stack.
-    const data = raw === undefined || raw instanceof Error ? raw : redactValue(raw, redactKeys?.length ? { extraKeys: redactKeys } : undefined)
+    const data = raw === undefined || raw instanceof Error ? raw : maskLogData(raw, redactKeys)
     into.push({ level, message: data === undefined ? message : `${message} ${safeJson(data)}` })
     outer?.[level](message, data)
   }
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
+}
+
+/**
+ * What a step logged, as the plain data its JSON shows (a Date its ISO text, a URL its href, an Error its
+ * name and message), masked by key. Masked as it was given, a Date or a URL would have become `{}`: key
+ * masking copies an object's own fields, and those have none.
+ */
+function maskLogData(raw: unknown, redactKeys?: string[]): unknown {
+  let plain: unknown
+  try {
+    const text = JSON.stringify(raw, (_key, v) => (v instanceof Error ? { name: v.name, message: v.message } : v))
+    plain = text === undefined ? String(raw) : JSON.parse(text)
+  } catch {
+    // A cycle or a BigInt: as text, as the line keeps it.
+    plain = String(raw)
+  }
+  return redactValue(plain, redactKeys?.length ? { extraKeys: redactKeys } : undefined)
 }
 
 function safeJson(v: unknown): string {

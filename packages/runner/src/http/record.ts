@@ -8,6 +8,7 @@ import {
   redactBody,
   redactHeaders,
   redactText,
+  redactUrl,
   redactValue,
   secretsOfBodyText,
   secretsOfHeader,
@@ -91,7 +92,7 @@ export class ExchangeRecord implements HttpExchange {
     const redactKeys = record.#redactKeys
     return (record.#request ??= {
       method: sent.method,
-      url: redactText(sent.url),
+      url: redactUrl(sent.url, redactKeys?.length ? { extraKeys: redactKeys } : undefined),
       headers: redactHeaders(sent.headers, { extraKeys: redactKeys }),
       ...(sent.text !== undefined ? { body: parseRedacted(sent.text, sent.headers['content-type'], redactKeys) } : {}),
     })

@@ -21,6 +21,7 @@ import {
   redactResults,
   redactHeaders,
   redactText,
+  redactUrl,
   repeatLabel,
   severityRank,
 } from '@venomqa/core'
@@ -270,7 +271,7 @@ class LineFormatter {
     // A result made by this runner knows its exchange; one from elsewhere (a file, a plugin) has plain fields.
     const shown = shownRequestLine(r) ?? (r.request && { method: r.request.method, url: r.request.url, status: r.response?.status })
     const http = shown
-      ? ` ${this.p.dim(`${escapeControlChars(shown.method)} ${redactText(escapeControlChars(shown.url))}${shown.status !== undefined ? ` → ${shown.status}` : ''}`)}`
+      ? ` ${this.p.dim(`${escapeControlChars(shown.method)} ${redactUrl(escapeControlChars(shown.url), this.redact)}${shown.status !== undefined ? ` → ${shown.status}` : ''}`)}`
       : ''
     const flags = r.expectFailure ? (r.attempts > 1 ? `expected failure, ${r.attempts} attempts` : 'expected failure') : r.attempts > 1 ? `${r.attempts} attempts` : ''
     return `${indent(path)}${this.status('passed')} ${redactText(escapeControlChars(r.name))}${http} ${this.p.dim(formatDuration(r.durationMs))}${flags ? ` ${this.p.yellow(`(${flags})`)}` : ''}`

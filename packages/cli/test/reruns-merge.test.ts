@@ -1,0 +1,100 @@
+/**
+ * How merge-reports puts a shard's --last-failed reruns over its whole run (shard/reruns.ts), on results
+ * made here: the chain of runs, the earlier results kept as attempts, and every way a rerun could hide a
+ * failure refused. reruns.test.ts runs the same with the built binary against the todo app.
+ */
+import { type JourneyResult, RESULTS_SCHEMA_VERSION, type RunResult, type ShardInfo, UserError, summarize } from '@venomqa/core'
+import { describe, expect, it } from 'vitest'
+import type { Sharded } from '../src/shard/files'
+import { withReruns } from '../src/shard/reruns'
+
+const SHARD: ShardInfo = { index: 2, total: 2, splitId: 'abc', order: ['j.ts#a', 'j.ts#b'] }
+
+function journey(name: string, status: JourneyResult['status'], repeatEachIndex?: number): JourneyResult {
+  const counts = { steps: { total: 1, passed: status === 'failed' ? 0 : 1, failed: status === 'failed' ? 1 : 0, skipped: 0 }, paths: { total: 0, passed: 0, failed: 0, skipped: 0 }, branches: 0, checkpoints: 0 }
+  return { name, file: 'j.ts', tags: [], status, startedAt: '2026-12-01T10:00:00.000Z', durationMs: 5, nodes: [], issues: [], counts, ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}) }
+}
+
+let clock = 0
+function file(name: string, journeys: JourneyResult[], rerunOf?: Sharded): Sharded {
+  const finishedAt = new Date(Date.UTC(2026, 11, 1, 10, 0, ++clock)).toISOString()
+  const run: RunResult = {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'venomqa', version: '0.1.0' },
+    startedAt: finishedAt,
+    finishedAt,
+    durationMs: 10,
+    status: journeys.some((j) => j.status === 'failed') ? 'failed' : 'passed',
+    interrupted: false,
+    backends: [],
+    journeys,
+    issues: [],
+    summary: summarize(journeys),
+    shard: SHARD,
+    ...(rerunOf ? { rerunOf: { finishedAt: rerunOf.run.finishedAt } } : {}),
+  }
+  return { file: name, run, shard: SHARD }
+}
+
+const outline = (s: Sharded) => s.run.journeys.map((j) => [j.name, j.status, j.attempt ?? 1, (j.earlierAttempts ?? []).map((a) => a.status).join(',')])
+
+function refusal(files: Sharded[]): string {
+  try {
+    withReruns(files)
+  } catch (err) {
+    expect(err).toBeInstanceOf(UserError)
+    return (err as Error).message
+  }
+  throw new Error('not refused')
+}
+
+describe('a shard with its --last-failed reruns', () => {
+  it('puts each rerun over the run it reran, in chain order whatever the order given; failed then passed is flaky', () => {
+    const whole = file('2.json', [journey('a', 'passed'), journey('b', 'failed')])
+    const first = file('2-rerun-a.json', [journey('b', 'failed')], whole)
+    const second = file('2-rerun-b.json', [journey('b', 'passed')], first)
+    const merged = withReruns([second, whole, first])
+    expect(outline(merged)).toEqual([
+      ['a', 'passed', 1, ''],
+      ['b', 'flaky', 3, 'failed,failed'],
+    ])
+    expect(merged.run.finishedAt).toBe(second.run.finishedAt)
+    expect(merged.run.durationMs).toBe(30)
+    // Up to the first rerun only, the journey still failed, with its first run kept as attempt 1.
+    expect(outline(withReruns([whole, first]))).toEqual([
+      ['a', 'passed', 1, ''],
+      ['b', 'failed', 2, 'failed'],
+    ])
+  })
+
+  it('puts each repetition over its own when the rerun repeats as the run did', () => {
+    const whole = file('2.json', [journey('b', 'passed', 0), journey('b', 'failed', 1)])
+    const rerun = file('2-rerun.json', [journey('b', 'passed', 0), journey('b', 'passed', 1)], whole)
+    expect(outline(withReruns([whole, rerun]))).toEqual([
+      ['b', 'passed', 2, 'passed'],
+      ['b', 'flaky', 2, 'failed'],
+    ])
+  })
+
+  it('refuses a rerun that repeats a journey another number of times: a failed repetition would go missing', () => {
+    const whole = file('2.json', [journey('b', 'passed', 0), journey('b', 'passed', 1), journey('b', 'failed', 2)])
+    const twice = file('2-rerun.json', [journey('b', 'passed', 0), journey('b', 'passed', 1)], whole)
+    expect(refusal([whole, twice])).toBe(
+      '2-rerun.json ran j.ts#b 2 times (--repeat-each), but the run of shard 2/2 it reran ran it 3 times (--repeat-each): rerun with the same --repeat-each, so that each repetition is put over its own',
+    )
+    const once = file('2-rerun-once.json', [journey('b', 'passed')], whole)
+    expect(refusal([whole, once])).toMatch(/ran j\.ts#b once, but the run of shard 2\/2 it reran ran it 3 times/)
+  })
+
+  it('refuses a rerun without its whole run, one that follows from none of the files, and two reruns of one run', () => {
+    const whole = file('2.json', [journey('b', 'failed')])
+    const rerun = file('2-rerun.json', [journey('b', 'passed')], whole)
+    expect(refusal([rerun])).toBe("shard 2/2 has only 1 --last-failed rerun (2-rerun.json): give the shard's whole run too, and merge the reruns with it")
+    const unsaved = file('unsaved.json', [journey('b', 'failed')])
+    const orphan = file('2-orphan.json', [journey('b', 'passed')], unsaved)
+    expect(refusal([whole, orphan])).toMatch(/^2-orphan\.json reruns the failures of a run of shard 2\/2 that finished \S+, which is none of the files given \(2\.json finished \S+\)/)
+    const copy = { ...rerun, file: 'copy.json' }
+    expect(refusal([whole, rerun, copy])).toMatch(/^2-rerun\.json, copy\.json each rerun the failures of one run of shard 2\/2/)
+    expect(refusal([whole, file('again.json', [journey('b', 'failed')])])).toBe('shard 2/2 is given twice: 2.json, again.json')
+  })
+})
