@@ -105,8 +105,28 @@ function nestedJourney(run: number) {
   })
 }
 
+/** The todo app on the main database. */
+let app: RunningProcess
+
+/** A runner on the main database whose workers each get a database and an app of their own. */
+function runnerOnWorkers(mainUrl: string, options: { parallelPaths: number; workerApps?: RunningProcess[]; hooks?: Parameters<typeof createRunner>[0]['hooks'] }) {
+  return createRunner({
+    baseUrl: app.url,
+    stateBackends: [postgresState({ url: mainUrl })],
+    parallelPaths: options.parallelPaths,
+    workerSetup: postgresWorkers({
+      url: mainUrl,
+      async startApp(_index, databaseUrl) {
+        const w = await startTodoApp({ DATABASE_URL: databaseUrl })
+        options.workerApps?.push(w)
+        return { baseUrl: w.url, close: () => w.stop() }
+      },
+    }),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+  })
+}
+
 d('parallel paths on PostgreSQL workers', () => {
-  let app: RunningProcess
   beforeAll(async () => {
     await databases.create(DB)
     app = await startTodoApp({ DATABASE_URL: MAIN_URL })
@@ -118,19 +138,7 @@ d('parallel paths on PostgreSQL workers', () => {
 
   it('runs 8 paths on 4 workers, each seeing only the checkpoint state plus its own writes, 20 times over', async () => {
     const workerApps: RunningProcess[] = []
-    const runner = createRunner({
-      baseUrl: app.url,
-      stateBackends: [postgresState({ url: MAIN_URL })],
-      parallelPaths: 4,
-      workerSetup: postgresWorkers({
-        url: MAIN_URL,
-        async startApp(_index, databaseUrl) {
-          const w = await startTodoApp({ DATABASE_URL: databaseUrl })
-          workerApps.push(w)
-          return { baseUrl: w.url, close: () => w.stop() }
-        },
-      }),
-    })
+    const runner = runnerOnWorkers(MAIN_URL, { parallelPaths: 4, workerApps })
     try {
       for (let run = 0; run < 20; run++) expectBranchOnWorkers(await runner.run(parallelJourney(run)), run)
     } finally {
@@ -144,18 +152,7 @@ d('parallel paths on PostgreSQL workers', () => {
   }, 180_000)
 
   it('a branch inside a path keeps its paths on that path\'s lane while the outer paths have the workers', async () => {
-    const runner = createRunner({
-      baseUrl: app.url,
-      stateBackends: [postgresState({ url: MAIN_URL })],
-      parallelPaths: 2,
-      workerSetup: postgresWorkers({
-        url: MAIN_URL,
-        async startApp(_index, databaseUrl) {
-          const w = await startTodoApp({ DATABASE_URL: databaseUrl })
-          return { baseUrl: w.url, close: () => w.stop() }
-        },
-      }),
-    })
+    const runner = runnerOnWorkers(MAIN_URL, { parallelPaths: 2 })
     try {
       for (let run = 0; run < 3; run++) {
         const j = (await runner.run(nestedJourney(run))).journeys[0]!
@@ -201,19 +198,7 @@ d('parallel paths on PostgreSQL workers', () => {
         ],
       })
     for (const parallelPaths of [1, 2]) {
-      const runner = createRunner({
-        baseUrl: app.url,
-        stateBackends: [postgresState({ url: MAIN_URL })],
-        parallelPaths,
-        workerSetup: postgresWorkers({
-          url: MAIN_URL,
-          async startApp(_index, databaseUrl) {
-            const w = await startTodoApp({ DATABASE_URL: databaseUrl })
-            return { baseUrl: w.url, close: () => w.stop() }
-          },
-        }),
-        hooks: { rollback: (e) => void rollbacks.push(`${e.checkpoint} (${e.reason})`) },
-      })
+      const runner = runnerOnWorkers(MAIN_URL, { parallelPaths, hooks: { rollback: (e) => void rollbacks.push(`${e.checkpoint} (${e.reason})`) } })
       try {
         rollbacks.length = 0
         const j = (await runner.run(timesOut(parallelPaths))).journeys[0]!
