@@ -24,13 +24,15 @@ export function assertEqual<T>(actual: unknown, expected: T, label = 'value'): a
 }
 
 /** The response's status is one of `expected`. */
-export function assertStatus(res: { status: number; method?: string; url?: string; bodyText?: string }, ...expected: number[]): void {
+export function assertStatus(res: { status: number; method?: string; url?: string; bodyText?: string; exchange?: { request?: { url?: string } } }, ...expected: number[]): void {
   if (!expected.includes(res.status)) {
+    // The URL as the runner recorded it, when it did: masked by name (its `redactKeys` too).
+    const url = res.exchange?.request?.url ?? res.url ?? ''
     // Redacted whole, then cut: a cut JSON body could no longer be parsed to find its secret fields.
     const text = res.bodyText ? String(redactBody(res.bodyText)) : ''
     const body = text ? `: ${text.length > 200 ? `${text.slice(0, 200)}...` : text}` : ''
     throw new AssertionFailed(
-      `${res.method ? `${res.method} ${redactText(res.url ?? '')} ` : ''}expected status ${expected.join(' or ')}, got ${res.status}${body}`,
+      `${res.method ? `${res.method} ${redactText(url)} ` : ''}expected status ${expected.join(' or ')}, got ${res.status}${body}`,
       { expected, actual: res.status },
     )
   }

@@ -266,16 +266,20 @@ function rawQuery(search: string): { name: string; value: string; text: string }
  * length or encoding), then as free text (credentials, known secrets). What a request line shows.
  */
 export function redactUrl(url: string, options?: RedactOptions): string {
+  const hash = url.indexOf('#')
   const q = url.indexOf('?')
-  if (q < 0 || !options?.extraKeys?.length) return redactText(url)
-  const hash = url.indexOf('#', q)
+  // No query, or a `?` that is the fragment's.
+  if (q < 0 || (hash >= 0 && hash < q) || !options?.extraKeys?.length) return redactText(url)
   const end = hash < 0 ? url.length : hash
   const params = rawQuery(url.slice(q, end)).map(({ name, value, text }) => (value && isSecretQueryName(name, options) ? `${text.slice(0, text.length - value.length)}${REDACTED}` : text))
   return redactText(`${url.slice(0, q)}?${params.join('&')}${url.slice(end)}`)
 }
 
+/** Made once: a query name is checked for every parameter of every request line shown. */
+const SECRET_QUERY_NAME = new RegExp(`^${SECRET_NAME}$`, 'i')
+
 function isSecretQueryName(name: string, options?: RedactOptions): boolean {
-  return isSecretKey(name, options) || new RegExp(`^${SECRET_NAME}$`, 'i').test(name) || /^(key|sig|auth)$/i.test(name)
+  return isSecretKey(name, options) || SECRET_QUERY_NAME.test(name) || /^(key|sig|auth)$/i.test(name)
 }
 
 function safeDecode(s: string): string {
@@ -390,6 +394,8 @@ function redactFresh<T>(results: T, options?: RedactOptions): T {
         else if (key === 'body') out[key] = deep(redactBody(v, options), 0)
         // An exploration action's input is what it sent: a short password there is masked by its key.
         else if (key === 'input') out[key] = deep(redactValue(v, options), 0)
+        // A URL's query parameters by name, `extraKeys` too: a file from elsewhere was never masked so.
+        else if (key === 'url' && typeof v === 'string') out[key] = local.mask(redactUrl(v, options))
         else out[key] = walk(v, depth + 1)
       }
       return out

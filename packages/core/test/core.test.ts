@@ -110,6 +110,9 @@ describe('redaction', () => {
     expect(redactUrl('http://h/p?ssn=1&tok=ab+cd%2Fef%3D&page=2#top', keys)).toBe(`http://h/p?ssn=${REDACTED}&tok=${REDACTED}&page=2#top`)
     expect(redactUrl('http://h/p?api_key=secret-1&page=2', keys)).toBe(`http://h/p?api_key=${REDACTED}&page=2`)
     expect(redactUrl('http://h/p?ssn=123', undefined)).toBe(redactText('http://h/p?ssn=123'))
+    // A `?` in the fragment is the fragment's; no query, nothing to mask by name.
+    expect(redactUrl('http://h/p#a?ssn=1', keys)).toBe('http://h/p#a?ssn=1')
+    expect(redactUrl('http://h/p?a=x=y&ssn=&ssn=9', keys)).toBe(`http://h/p?a=x=y&ssn=&ssn=${REDACTED}`)
     // As the URL holds them, so that a value seen once is masked where the URL is quoted whole.
     expect(secretsOfUrl('http://h/p?tok=ab+cd%2Fef%3D', keys)).toEqual(expect.arrayContaining(['ab cd/ef=', 'ab+cd%2Fef%3D']))
   })

@@ -4,6 +4,7 @@ import { type AttemptOptions, type ReceivedResponse, sendOnce } from './http/att
 import { classifyFailure } from './http/classify'
 import { Agent } from './http/undici'
 import { DetachedRequests } from './http/detached'
+import { moment } from './http/server-errors'
 import { prepareRequest } from './http/prepare'
 import { exchangeOrigin } from './http/origin'
 import { ExchangeRecord, rememberSecrets } from './http/record'
@@ -187,6 +188,8 @@ export class UndiciHttpClient implements HttpClient {
     }
 
     const policy = requestRetryPolicy(method, options.retry, shared.retry)
+    // When the request was first sent: a server error is the step's only if the step sent it (see server-errors.ts).
+    const sentAt = moment()
     const attemptOptions: AttemptOptions = { dispatcher: shared.dispatcher, timeoutMs, requestTimeoutMs: options.timeout, stepSignal: this.#signal, userSignal: options.signal, detached: shared.detached }
     for (let attempt = 1; ; attempt++) {
       const startedAtMs = Date.now()
@@ -209,7 +212,7 @@ export class UndiciHttpClient implements HttpClient {
         continue
       }
       if (cacheKey !== undefined && received.status < 400) shared.cache.set(cacheKey, { exchange, received })
-      return new UndiciResponse(method, sent.url, received, result.durationMs, exchange)
+      return new UndiciResponse(method, sent.url, received, result.durationMs, exchange, sentAt)
     }
   }
 

@@ -5,6 +5,8 @@
 import { assertStatus, branch, checkpoint, DefinitionError, journey, path, StateError, step, type HookName, type JourneyResult } from '@venomqa/core'
 import { createRunner, httpControlState, type Runner } from '../src/index'
 import { startTodoApp, type RunningProcess } from '@venomqa/test-utils'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 let app: RunningProcess
@@ -207,8 +209,13 @@ describe('a server error the action did not look at', () => {
     const key = (name: string) => `unchecked-${name}-${process.pid}-${Date.now()}`
     // The app answers 503 to the first call per key; retry: false, or the client's own retry would hide it.
     const flaky = (name: string) => `/api/flaky?key=${key(name)}&failures=1`
+    // A server that answers 500 after 150 ms, for a request a step leaves running (the todo app has none).
+    const slowError = await new Promise<{ url: string; close(): void }>((resolve) => {
+      const server = createServer((_req, res) => setTimeout(() => res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"late"}'), 150))
+      server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() }))
+    })
     const runner = runnerFor()
-    const r = await runner.run(
+    const running = runner.run(
       journey('server_errors', {
         steps: [
           step('ignores', async ({ http, ctx }) => {
@@ -221,15 +228,38 @@ describe('a server error the action did not look at', () => {
           }),
           step('asserts', async ({ http }) => assertStatus(await http.get(flaky('asserts'), { retry: false }), 503)),
           step('returns', ({ http }) => http.get(flaky('returns'), { retry: false }), { expectFailure: true }),
+          // Through the exchange record, as docs/journeys.md shows it.
+          step('checks_the_record', async ({ http, ctx }) => {
+            const body = (await http.get(flaky('record'), { retry: false })).json()
+            ctx.set('record', http.lastExchange()?.response?.status === 503 ? 'down' : body)
+          }),
+          // Kept for later, its body never read here: nothing went on with it.
+          step('keeps_it', async ({ http, ctx }) => {
+            ctx.set('kept', await http.get(flaky('kept'), { retry: false }))
+          }),
+          // Sent and left running: its 500 arrives while the next step runs, and is not that step's.
+          step('fires_and_forgets', ({ http }) => {
+            void http
+              .get(`${slowError.url}/late`, { retry: false })
+              .then((res) => res.json())
+              .catch(() => {})
+          }),
+          step('innocent', async ({ http }) => {
+            await new Promise((done) => setTimeout(done, 400))
+            assertStatus(await http.get('/health'), 200)
+          }),
         ],
       }),
     )
+    const r = await running.finally(() => slowError.close())
     await runner.close()
     const j = r.journeys[0]!
-    expect(allSteps(j).map((s) => `${s.name} ${s.status}`)).toEqual(['ignores passed', 'checks_ok passed', 'asserts passed', 'returns passed'])
+    expect(allSteps(j).every((s) => s.status === 'passed')).toBe(true)
     expect(j.status).toBe('passed')
     expect(j.issues.map((i) => [i.step, i.severity, i.kind])).toEqual([['ignores', 'high', 'http-status']])
-    expect(j.issues[0]!.error).toMatch(/^step "ignores" passed, but GET http:\/\/127\.0\.0\.1:\d+\/api\/flaky\?key=\[REDACTED\]&failures=1 answered HTTP 503, which the action neither returned nor checked/)
+    expect(j.issues[0]!.error).toMatch(
+      /^step "ignores" passed, but GET http:\/\/127\.0\.0\.1:\d+\/api\/flaky\?key=\[REDACTED\]&failures=1 answered HTTP 503, and the action read its body without checking its status/,
+    )
     expect(j.issues[0]!.response?.status).toBe(503)
   })
 })

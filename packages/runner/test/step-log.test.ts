@@ -73,15 +73,17 @@ describe('step log lines', () => {
       journey('private', {
         steps: [
           step('profile', ({ log }) => {
-            log.info('profile', { name: 'Ann', ssn: '123-45-6789', nested: { password: 'hunter22' }, at: new Date(Date.UTC(2026, 0, 2)), cause: new Error('no card') })
+            log.info('profile', { name: 'Ann', ssn: '123-45-6789', nested: { password: 'hunter22' }, at: new Date(Date.UTC(2026, 0, 2)), cause: Object.assign(new Error('no card'), { code: 'E_CARD' }), retry: () => 1 })
             log.error('failed', err)
           }),
         ],
       }),
     )
     await runner.close()
-    // A Date and a nested Error are kept as their JSON shows them (masking by key would have made them `{}`).
-    const logged = '{"name":"Ann","ssn":"[REDACTED]","nested":{"password":"[REDACTED]"},"at":"2026-01-02T00:00:00.000Z","cause":{"name":"Error","message":"no card"}}'
+    // A Date and a nested Error are kept as their JSON shows them (masking by key would have made them
+    // `{}`), the Error with its own fields; a function is left out, as JSON leaves it.
+    const logged =
+      '{"name":"Ann","ssn":"[REDACTED]","nested":{"password":"[REDACTED]"},"at":"2026-01-02T00:00:00.000Z","cause":{"code":"E_CARD","name":"Error","message":"no card"}}'
     expect(plain.lines).toContain(`info [private › profile] profile ${logged}`)
     expect(result.journeys[0]!.nodes[0]).toMatchObject({ logs: [{ level: 'info', message: `profile ${logged}` }, { level: 'error' }] })
     // An Error goes on as it is, for the logger to print its message and stack.

@@ -153,12 +153,13 @@ import plugin from '../src/index'
 // Through a real runner, the way VenomQA uses the plugin: options checked, setup run, reporter rendered.
 describe('${n.pkg}', () => {
   it('lists the steps slower than slowMs', async () => {
-    const runner = createRunner({ plugins: [[plugin, { slowMs: 30 }]] })
+    // Far apart, so that a busy machine cannot make the quick step look slow.
+    const runner = createRunner({ plugins: [[plugin, { slowMs: 200 }]] })
     const result = await runner.run([
       journey('timing', {
         steps: [
           step('quick', () => {}),
-          step('slow', () => new Promise<void>((resolve) => setTimeout(resolve, 60))),
+          step('slow', () => new Promise<void>((resolve) => setTimeout(resolve, 400))),
         ],
       }),
     ])
@@ -167,7 +168,7 @@ describe('${n.pkg}', () => {
     expect(result.status).toBe('passed')
     expect(reporter.defaultFile).toBe('${n.short.replace(/.*\//, '')}-report.txt')
     const text = String(await reporter.render!(result, { options: {}, cwd: process.cwd(), stdout: process.stdout, warn() {} }))
-    expect(text).toMatch(/^steps that took 30 ms or more: 1\\n\\d+ ms {2}timing › main › slow \\(passed\\)\\n$/)
+    expect(text).toMatch(/^steps that took 200 ms or more: 1\\n\\d+ ms {2}timing › main › slow \\(passed\\)\\n$/)
   })
 
   it('refuses options its schema does not accept, naming them', async () => {

@@ -62,8 +62,9 @@ function refuseOtherRepeats(run: RunResult, rerun: Sharded, shard: string): void
   for (const key of new Set(rerun.run.journeys.map((j) => journeyId(j.file, j.name)))) {
     const before = repeats(run.journeys, key)
     const again = repeats(rerun.run.journeys, key)
-    if (before !== again) {
-      const times = (list: string) => (list === '' ? 'not at all' : list === '-1' ? 'once' : `${list.split(',').length} times (--repeat-each)`)
+    // A journey the run did not hold has nothing to be put over: it is added (see overlay).
+    if (before && before !== again) {
+      const times = (list: string) => (list === '-1' ? 'once' : `${list.split(',').length} times (--repeat-each)`)
       throw new UserError(
         'E_MERGE',
         `${rerun.file} ran ${key} ${times(again)}, but the run of shard ${shard} it reran ran it ${times(before)}: rerun with the same --repeat-each, so that each repetition is put over its own`,

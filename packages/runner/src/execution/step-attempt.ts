@@ -2,6 +2,7 @@ import { type Action, type ActionArgs, type HttpExchange, type StepNode, Timeout
 import { faults } from '../faults'
 import { type UndiciHttpClient, isHttpResponseLike } from '../http-client'
 import { untilStepStops } from '../http/detached'
+import { moment } from '../http/server-errors'
 import { withExchangeOrigin } from '../http/origin'
 import type { Lane } from './lanes'
 import { type Outcome, type Settled, judge } from './outcome'
@@ -33,6 +34,8 @@ export interface AttemptResult {
   shown?: HttpExchange
   /** The exchange of the response the action returned, if it returned one: the outcome rule judged it. */
   returned?: HttpExchange
+  /** When the attempt began, on the `moment()` scale: requests sent before it are not its own. */
+  startedAt: number
 }
 
 /**
@@ -47,6 +50,7 @@ export async function attemptStep(input: AttemptInput): Promise<AttemptResult> {
   const signal = deadline?.signal ?? input.signal
   const http = signal === input.signal ? sharedClient(lane, signal) : lane.http.bind(signal)
   const historyBefore = lane.http.history.length
+  const startedAt = moment()
   let settled: Settled
   try {
     const args = input.args(http, signal)
@@ -63,7 +67,7 @@ export async function attemptStep(input: AttemptInput): Promise<AttemptResult> {
   }
   const exchanges = lane.http.history.slice(historyBefore)
   const returned = !settled.threw && isHttpResponseLike(settled.value) ? (settled.value as { exchange?: HttpExchange }).exchange : undefined
-  return { outcome: judge(node, settled, signal, input.debug), settled, exchanges, shown: returned ?? exchanges[exchanges.length - 1], ...(returned ? { returned } : {}) }
+  return { outcome: judge(node, settled, signal, input.debug), settled, exchanges, shown: returned ?? exchanges[exchanges.length - 1], ...(returned ? { returned } : {}), startedAt }
 }
 
 /** A signal that aborts at `timeoutMs`, or when `parent` does. */

@@ -4,7 +4,7 @@ import type { JourneyEvents } from './events'
 import { isoNow } from './iso-now'
 import type { Lane } from './lanes'
 import { type Outcome, isFaultOfTheTest } from './outcome'
-import { uncheckedServerErrors } from '../http/response'
+import { uncheckedServerErrors } from '../http/server-errors'
 import { type AttemptResult, attemptStep } from './step-attempt'
 import { StepRecord, type StepRun } from './step-record'
 
@@ -77,6 +77,8 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       break
     }
   }
+  // Looked for before the result is made: what reads the exchanges after this must not count as the action's look.
+  const unchecked = last.outcome.passed && !node.options.expectFailure ? uncheckedServerErrors(last.exchanges, last.returned, last.startedAt) : []
   const result = stepResult(node, last.outcome, { attempt, startedAt, durationMs: performance.now() - t0, exchanges, logs, shown: last.shown })
   const { outcome } = last
   if (!outcome.passed && outcome.kind !== 'aborted')
@@ -91,14 +93,14 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       request: result.request,
       response: result.response,
     })
-  if (outcome.passed && !node.options.expectFailure) for (const x of uncheckedServerErrors(last.exchanges, last.returned)) env.addIssue(uncheckedServerError(env.path, node.name, x))
+  for (const x of unchecked) env.addIssue(uncheckedServerError(env.path, node.name, x))
   if (events.has('stepEnd')) await events.emit('stepEnd', events.onWorker(lane, { journey: env.journey, path: env.path, step: node.name, result, ctx: lane.world.ctx }), where)
   return result
 }
 
 /**
- * A step passed, but the API answered one of its requests with a server error that the action neither
- * returned nor looked at (its status or `ok`): it went on with an error body as if it were the answer.
+ * A step passed, but the API answered one of its requests with a server error whose body the action read
+ * without looking at its status (or returning it): it went on with an error body as if it were the answer.
  * The step's outcome stays the rule's (DESIGN.md: only a returned response is judged); the issue says
  * what the pass may hide, where a later step's failure would point elsewhere.
  */
@@ -108,7 +110,7 @@ function uncheckedServerError(path: string, step: string, x: HttpExchange): Issu
     step,
     severity: 'high',
     kind: 'http-status',
-    error: `step "${step}" passed, but ${x.request.method} ${x.request.url} answered HTTP ${x.response!.status}, which the action neither returned nor checked (assertStatus, res.status or res.ok)`,
+    error: `step "${step}" passed, but ${x.request.method} ${x.request.url} answered HTTP ${x.response!.status}, and the action read its body without checking its status (assertStatus, res.status or res.ok) or returning it`,
     suggestion: 'Return the response, or check its status, so that a server error fails the step where it happened.',
     source: 'step',
     request: x.request,
@@ -197,20 +199,20 @@ function stepLogger(into: NonNullable<StepResult['logs']>, outer?: Logger, redac
 }
 
 /**
- * What a step logged, as the plain data its JSON shows (a Date its ISO text, a URL its href, an Error its
- * name and message), masked by key. Masked as it was given, a Date or a URL would have become `{}`: key
- * masking copies an object's own fields, and those have none.
+ * What a step logged, masked by key. An object is kept as its JSON shows it (a Date its ISO text, a URL
+ * its href, an Error its name, message and own fields): masked as it was given, a Date or a URL would have
+ * become `{}`, since key masking copies an object's own fields and those have none. Anything JSON cannot
+ * take (a cycle, a BigInt) is masked as given; anything else (a string, a number) as before.
  */
 function maskLogData(raw: unknown, redactKeys?: string[]): unknown {
-  let plain: unknown
+  const options = redactKeys?.length ? { extraKeys: redactKeys } : undefined
+  if (!raw || typeof raw !== 'object') return redactValue(raw, options)
   try {
-    const text = JSON.stringify(raw, (_key, v) => (v instanceof Error ? { name: v.name, message: v.message } : v))
-    plain = text === undefined ? String(raw) : JSON.parse(text)
+    const text = JSON.stringify(raw, (_key, v) => (v instanceof Error ? { ...v, name: v.name, message: v.message } : v))
+    return redactValue(text === undefined ? raw : JSON.parse(text), options)
   } catch {
-    // A cycle or a BigInt: as text, as the line keeps it.
-    plain = String(raw)
+    return redactValue(raw, options)
   }
-  return redactValue(plain, redactKeys?.length ? { extraKeys: redactKeys } : undefined)
 }
 
 function safeJson(v: unknown): string {

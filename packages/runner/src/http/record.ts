@@ -15,6 +15,7 @@ import {
   secretsOfUrl,
 } from '@venomqa/core'
 import type { ReceivedResponse } from './attempt'
+import { noteResponseRead } from './server-errors'
 import type { SentRequest } from './prepare'
 
 /** Bodies kept in history are cut here: reports must stay small even when an API answers megabytes. */
@@ -134,6 +135,8 @@ const responseAccessor: PropertyDescriptor = {
   enumerable: true,
   configurable: true,
   get(this: ExchangeRecord) {
+    // A look at a server error's status through its record (`http.lastExchange()?.response?.status`).
+    noteResponseRead(this)
     return ExchangeRecord.responseOf(this)
   },
 }
