@@ -43,12 +43,13 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
     const { status } = value
     const r = value as { method?: string; url?: string; exchange?: { request?: { url?: string } } }
     // The URL as recorded: masked, `redactKeys` included (a message is only masked as free text later).
-    const url = r.exchange?.request?.url ?? r.url
+    // Read only for a message: reading `request` works out the whole redacted request, a cost per step.
+    const url = () => r.exchange?.request?.url ?? r.url
     if (status >= 400) {
       if (expectFailure) return { passed: true }
-      return { passed: false, kind: 'http-status', message: `HTTP ${status}${r.method ? ` from ${r.method} ${url}` : ''}` }
+      return { passed: false, kind: 'http-status', message: `HTTP ${status}${r.method ? ` from ${r.method} ${url()}` : ''}` }
     }
-    if (expectFailure) return { passed: false, kind: 'expected-failure-missing', message: `expected a failure, but the API answered HTTP ${status}${r.method ? ` to ${r.method} ${url}` : ''}` }
+    if (expectFailure) return { passed: false, kind: 'expected-failure-missing', message: `expected a failure, but the API answered HTTP ${status}${r.method ? ` to ${r.method} ${url()}` : ''}` }
     return { passed: true }
   }
   if (expectFailure) return { passed: false, kind: 'expected-failure-missing', message: 'expected a failure, but the action returned normally' }
