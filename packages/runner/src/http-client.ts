@@ -1,4 +1,4 @@
-import { BASE_URL_QUERY_HINT, type HttpClient, type HttpExchange, type HttpMethod, type HttpResponse, type RequestOptions, VenomError, redactText } from '@venomqa/core'
+import { type HttpClient, type HttpExchange, type HttpMethod, type HttpResponse, type RequestOptions, VenomError, httpUrlProblem } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import { type AttemptOptions, type ReceivedResponse, sendOnce } from './http/attempt'
 import { classifyFailure } from './http/classify'
@@ -227,16 +227,9 @@ export class UndiciHttpClient implements HttpClient {
 
 /** No base URL is fine for journeys that only use ports or absolute URLs; a relative request says so. */
 function checkBaseUrl(baseUrl: string): void {
-  if (!baseUrl) return
-  let base: URL
-  try {
-    base = new URL(baseUrl)
-  } catch {
-    throw new VenomError('E_BASE_URL', `base URL "${baseUrl}" is not a valid URL (expected e.g. http://localhost:3000)`)
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new VenomError('E_BASE_URL', `base URL "${baseUrl}" must start with http:// or https://`)
-  // The text, not the parsed URL: a bare `?` or `#` parses to an empty search and hash.
-  if (/[?#]/.test(baseUrl)) throw new VenomError('E_BASE_URL', `base URL "${redactText(baseUrl)}" must have no query (?...) or fragment (#...): ${BASE_URL_QUERY_HINT}`)
+  // The rule a journey's baseUrl is checked by (http or https, no query or fragment), its value masked.
+  const problem = baseUrl ? httpUrlProblem(baseUrl) : undefined
+  if (problem) throw new VenomError('E_BASE_URL', `base URL ${problem}`)
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -137,8 +137,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact }
     await runner.close()
     addIssues(result, runner.closeIssues, io)
-    const saved = saveFile ? await saveResults(saveFile, result, redact, io) : true
-    if (saveFile && saved) io.stderr.write(`venomqa: results saved to ${path.relative(io.cwd, saveFile) || saveFile}\n`)
+    const saved = saveFile ? await saveResults(saveFile, result, redact, io, 'results') : true
     const written = await writeReports(result, targets, reportCtx)
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
     const emitted = explorations.flatMap((x) => x.violations.flatMap((v) => (v.emittedFile ? [v.emittedFile] : [])))

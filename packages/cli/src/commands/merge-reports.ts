@@ -44,9 +44,7 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
     const targets = instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), (name) => (name === 'console' ? { stream: io.stdout } : {}))
     checkReportFiles(targets, flags.save, io.cwd)
     const { writeReports } = await import('@venomqa/runner')
-    const saveFile = flags.save && path.resolve(io.cwd, flags.save)
-    const saved = saveFile ? await saveResults(saveFile, merged, redact, io) : true
-    if (saveFile && saved) io.stderr.write(`venomqa: merged results saved to ${path.relative(io.cwd, saveFile) || saveFile}\n`)
+    const saved = flags.save ? await saveResults(path.resolve(io.cwd, flags.save), merged, redact, io, 'merged results') : true
     const written = await writeReports(merged, targets, { cwd: io.cwd, stdout: io.stdout, warn: (m) => warn(io, m), redact })
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
     if (merged.interrupted) return EXIT.INTERRUPTED

@@ -144,14 +144,11 @@ export async function executeRun(
     const safeRun = () => (safe ??= redactRun(result, redact))
     const saveFile = config.save ? path.resolve(io.cwd, config.save) : undefined
     let saved = true
-    const save = async (): Promise<boolean> => {
-      if (!saveFile) return false
-      const ok = await saveResults(saveFile, safeRun(), redact, io)
-      saved &&= ok
-      return ok
+    const save = async (what?: string) => {
+      if (saveFile) saved = (await saveResults(saveFile, safeRun(), redact, io, what)) && saved
     }
     const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact }
-    if (await save()) io.stderr.write(`venomqa: results saved to ${path.relative(io.cwd, saveFile!) || saveFile}\n`)
+    await save('results')
     const written = await writeReports(safe ?? result, targets, reportCtx)
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
     const harWritten = har ? await writeHar(har, io) : true
@@ -190,19 +187,17 @@ export function checkReportFiles(targets: readonly { reporter: Reporter; target?
   const claim = (file: string | undefined, who: string) => {
     if (!file || file === '-') return
     const resolved = path.resolve(cwd, file)
+    const where = who.startsWith('reporter') ? '--reporter' : who
+    const shown = path.relative(cwd, resolved) || resolved
     // Found only once the run is over, it would lose the run: the results, and the reports after them.
     if (isDirectory(resolved))
-      throw new ConfigError(`${who} would write ${path.relative(cwd, resolved) || resolved}, which is a directory; give a file`, { where: who.startsWith('reporter') ? '--reporter' : who })
+      throw new ConfigError(`${who} would write ${shown}, which is a directory; give a file`, { where })
     const inTheWay = fileAbove(resolved)
     if (inTheWay)
-      throw new ConfigError(`${who} would write ${path.relative(cwd, resolved) || resolved}, but ${path.relative(cwd, inTheWay) || inTheWay} is a file, not a directory; give another path`, {
-        where: who.startsWith('reporter') ? '--reporter' : who,
-      })
+      throw new ConfigError(`${who} would write ${shown}, but ${path.relative(cwd, inTheWay) || inTheWay} is a file, not a directory; give another path`, { where })
     const first = owners.get(resolved)
     if (first)
-      throw new UserError('E_REPORT_CLASH', `${first} and ${who} would both write ${path.relative(cwd, resolved) || resolved}; give one of them another file`, {
-        where: who.startsWith('reporter') ? '--reporter' : who,
-      })
+      throw new UserError('E_REPORT_CLASH', `${first} and ${who} would both write ${shown}; give one of them another file`, { where })
     owners.set(resolved, who)
   }
   if (save) claim(save, '--save')

@@ -1,6 +1,6 @@
 import { ConfigError } from '@venomqa/core'
-import { EXPECTED, OWN_MESSAGE, keySchema } from './schema'
-import { describeValue } from './issues'
+import { EXPECTED, keySchema } from './schema'
+import { describeValue, ownMessage } from './issues'
 import type { VenomConfigBase } from './types'
 
 type Kind = 'string' | 'int' | 'bool' | 'list'
@@ -40,7 +40,7 @@ export function parseOverride(raw: string, key: keyof VenomConfigBase, kind: Kin
   const checked = keySchema(key).safeParse(value)
   if (!checked.success || (kind === 'bool' && typeof value !== 'boolean')) {
     // A check with its own message (a base URL with a query) says it; else the key's description.
-    const own = checked.error?.issues.find((i) => i.code === 'custom' && (i.params as Record<string, unknown> | undefined)?.[OWN_MESSAGE])?.message
+    const own = checked.error?.issues.map(ownMessage).find(Boolean)
     throw new ConfigError(`${label}: ${own ?? `expected ${EXPECTED[key] ?? 'a valid value'}`}, got ${describeValue(raw)}`, { where: label })
   }
   return value

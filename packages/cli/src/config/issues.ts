@@ -102,12 +102,15 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
     }
     const value = valueAt(input, path)
     const secret = path.some((s) => typeof s === 'string' && isSecretKey(s))
-    // A check with a message of its own says more than the key's general description (see OWN_MESSAGE).
-    const own = issue.code === 'custom' && (issue.params as { [OWN_MESSAGE]?: boolean } | undefined)?.[OWN_MESSAGE]
-    const expected = own ? zodExpected(issue) : (expectedFor(path) ?? zodExpected(issue))
+    const expected = ownMessage(issue)?.replace(/^expected /, '') ?? expectedFor(path) ?? zodExpected(issue)
     lines.push(`${keyPath(path)}: expected ${expected}, got ${describeValue(value, secret)}`)
   }
   return lines
+}
+
+/** The message of a check that has one of its own (see OWN_MESSAGE): it says more than the key's description. */
+export function ownMessage(issue: z.core.$ZodIssue): string | undefined {
+  return issue.code === 'custom' && (issue.params as Record<string, unknown> | undefined)?.[OWN_MESSAGE] ? issue.message : undefined
 }
 
 function zodExpected(issue: z.core.$ZodIssue): string {
