@@ -9,6 +9,9 @@ async function start(argv: string[]): Promise<void> {
     process.stdout.write(`${cliVersion()}\n`)
     return
   }
+  // `run` and `explore` load the runner (and undici) in any case: start now, so that its files are read
+  // while the CLI's own modules compile. A failure shows where the command imports it.
+  if (argv[0] === 'run' || argv[0] === 'explore') import('@venomqa/runner').catch(() => {})
   for (const stream of [process.stdout, process.stderr]) dropOutputOnClosedPipe(stream)
   const finished = await guardProcess(argv.includes('--debug'))
   const { main } = await import('./program')
