@@ -1,8 +1,10 @@
 /** The HTTP client against a local keep-alive server whose answers each test scripts. */
 import http from 'node:http'
-import { REDACTED } from '@venomqa/core'
+import net from 'node:net'
+import { REDACTED, TransportError } from '@venomqa/core'
 import { type LocalServer, listenLocally } from '@venomqa/test-utils'
 import { UndiciHttpClient } from '../src/index'
+import { judge } from '../src/execution/outcome'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
 let server: LocalServer
@@ -140,6 +142,85 @@ describe('caching and auth reuse', () => {
     expect(hits.at(-1)!.headers.authorization).toBe('Bearer t1')
     expect(await b.useAuth('admin', obtain, { verify: async () => false })).toBe('t2')
     expect(logins).toBe(2)
+  })
+})
+
+/** A TCP server on a free loopback port that answers as `onSocket` scripts; close() ends its sockets too. */
+async function listenRaw(onSocket: (socket: net.Socket) => void): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+    onSocket(socket)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((done) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => done())
+      }),
+  }
+}
+
+describe('an answer cut short after its headers', () => {
+  // A raw socket server: the headers promise a body of 100 bytes, 5 are sent, then the connection closes
+  // (or, with `stall`, stays open and silent).
+  const cutServer = (status: number, stall = false) =>
+    listenRaw((socket) =>
+      socket.once('data', () => {
+        socket.write(`HTTP/1.1 ${status} X\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"ok"`)
+        if (!stall) setTimeout(() => socket.destroy(), 20)
+      }),
+    )
+
+  it('names the status the API answered with, and is not "never answered" to a step expecting a failure', async () => {
+    const cut = await cutServer(500)
+    try {
+      const c = new UndiciHttpClient({ baseUrl: cut.url, retry: false })
+      const err = await c.post('/orders', { json: {} }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(err).toBeInstanceOf(TransportError)
+      expect(err).toMatchObject({ kind: 'connection-reset' })
+      expect((err as Error).message).toMatch(new RegExp(`^POST ${cut.url}/orders: the connection closed after the API answered HTTP 500, before the whole body came \\(`))
+      const outcome = judge({ options: { expectFailure: true } }, { threw: true, error: err }, new AbortController().signal)
+      expect(outcome).toMatchObject({ passed: false, kind: 'connection-reset' })
+      expect(outcome.passed === false && outcome.message).toMatch(/the step expects the API to answer with a failure, and its answer \(HTTP 500\) was cut short$/)
+    } finally {
+      await cut.close()
+    }
+  })
+
+  it('says the body timed out, after which status, when the body stalls past the client timeout', async () => {
+    const stalled = await cutServer(200, true)
+    try {
+      const c = new UndiciHttpClient({ baseUrl: stalled.url, retry: false, timeout: 150 })
+      await expect(c.get('/slow')).rejects.toMatchObject({
+        code: 'E_TIMEOUT',
+        message: `the body of the HTTP 200 answer to GET ${stalled.url}/slow timed out after 150 ms`,
+      })
+    } finally {
+      await stalled.close()
+    }
+  })
+
+  it('leaves a reset before any answer as it was: the request never got one', async () => {
+    const rude = await listenRaw((socket) => socket.once('data', () => socket.destroy()))
+    try {
+      const c = new UndiciHttpClient({ baseUrl: rude.url, retry: false })
+      const err = (await c.get('/x').catch((e: unknown) => e)) as TransportError
+      expect(err).toMatchObject({ kind: 'connection-reset' })
+      expect(err.message).not.toMatch(/answered/)
+      const outcome = judge({ options: { expectFailure: true } }, { threw: true, error: err }, new AbortController().signal)
+      expect(outcome.passed === false && outcome.message).toMatch(/and it never answered$/)
+    } finally {
+      await rude.close()
+    }
   })
 })
 

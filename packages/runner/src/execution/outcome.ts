@@ -1,6 +1,6 @@
 import { AbortedError, type ErrorKind, type StepNode, TimeoutError, TransportError, errorKindOf, errorMessage, redactText, suggestionForError } from '@venomqa/core'
 import { StallError, StrayError } from '../faults'
-import { RequestTimeoutError } from '../http/classify'
+import { AnswerCutError, RequestTimeoutError } from '../http/classify'
 import { isHttpResponseLike } from '../http-client'
 
 /** How one attempt of a step ended. */
@@ -35,7 +35,7 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
       return { passed: false, kind: 'stall', message: `${errorMessage(thrown)}; give the step a timeout (step option or --timeout) so a hang fails at the deadline` }
     if (expectFailure && !unanswered(thrown)) return { passed: true }
     const suggestion = suggestionForError(thrown)
-    const message = redactText(errorMessage(thrown)) + (expectFailure ? '; the step expects the API to answer with a failure, and it never answered' : '')
+    const message = redactText(errorMessage(thrown)) + (expectFailure ? `; the step expects the API to answer with a failure, and ${thrown instanceof AnswerCutError ? `its answer (HTTP ${thrown.status}) was cut short` : 'it never answered'}` : '')
     return { passed: false, kind: errorKindOf(thrown), message, ...stackOf(thrown, debug), ...(suggestion ? { suggestion } : {}) }
   }
   const value = settled.value
@@ -60,6 +60,7 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
  * An HTTP request of the step's client that got no answer: refused, reset, a host not found, a TLS
  * failure, a timeout. With `expectFailure` it is not the failure expected: an API that is down, or that
  * never received the request, refuses nothing, and a suite of negative tests must not pass against it.
+ * An answer cut short after its headers is not one either: a broken response is not a refusal.
  * Any other timeout the step throws (waiting for a mail that should not come) is its own failure.
  */
 function unanswered(thrown: unknown): boolean {

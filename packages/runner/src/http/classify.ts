@@ -1,4 +1,5 @@
 import { TimeoutError, TransportError } from '@venomqa/core'
+import { FailedAfterHeaders } from './undici'
 
 /**
  * An HTTP request that got no answer in time (the client's timeout or the request's own): a TimeoutError
@@ -9,6 +10,19 @@ export class RequestTimeoutError extends TimeoutError {
     super(what, timeoutMs)
     // Still a TimeoutError to a step that catches it by name.
     this.name = 'TimeoutError'
+  }
+}
+
+/**
+ * The connection failed after the API answered: its status and headers came, the whole body did not. A
+ * transport failure still (the action has no response to use), but one the message and the step's
+ * outcome tell apart from a request the API never got.
+ */
+export class AnswerCutError extends TransportError {
+  readonly status: number
+  constructor(method: string, url: string, status: number, reason: string, cause: unknown) {
+    super('connection-reset', method, url, `the connection closed after the API answered HTTP ${status}, before the whole body came (${reason})`, { cause })
+    this.status = status
   }
 }
 
@@ -45,6 +59,11 @@ export function classifyFailure(err: unknown, ctx: FailureContext): ClassifiedFa
   const e = err as { code?: string; message?: string; cause?: { code?: string } } | undefined
   const code = e?.code ?? e?.cause?.code ?? ''
   const msg = e?.message ?? String(err)
+  if (err instanceof FailedAfterHeaders) {
+    const status = err.statusCode
+    if (code === 'UND_ERR_BODY_TIMEOUT') return final(new RequestTimeoutError(`the body of the HTTP ${status} answer to ${method} ${url}`, ctx.timeoutMs))
+    return { error: new AnswerCutError(method, url, status, code ? `${code}: ${msg}` : msg, err.error), retryable: true }
+  }
   const transport = (kind: TransportError['kind'], message: string) => ({ error: new TransportError(kind, method, url, message, { cause: err }), retryable: true })
   if (code === 'ECONNREFUSED') return transport('connection-refused', `connection refused (${code})`)
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return transport('connection-reset', `connection reset: ${msg}`)

@@ -114,7 +114,25 @@ class TextResponseHandler implements Dispatcher.DispatchHandler {
 
   onError(error: Error): void {
     this.#stopListening?.()
-    this.reject(error)
+    // An abort keeps its reason as it is: the signal says why, whenever it came.
+    this.reject(this.#statusCode >= 200 && !this.#reason ? new FailedAfterHeaders(this.#statusCode, error) : error)
+  }
+}
+
+/**
+ * What `request` rejects with when the connection failed after the answer's final headers came (the
+ * server closed it mid-body, or the body timed out): the API did answer, with this status, so the error
+ * must not read as if the request never got there. `code` is undici's, for the classifier.
+ */
+export class FailedAfterHeaders extends Error {
+  readonly code?: string
+  constructor(
+    readonly statusCode: number,
+    readonly error: Error,
+  ) {
+    super(error.message, { cause: error })
+    this.name = 'FailedAfterHeaders'
+    this.code = (error as { code?: string }).code
   }
 }
 

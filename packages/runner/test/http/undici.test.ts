@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url'
 import { type LocalServer, listenLocally } from '@venomqa/test-utils'
 import * as undici from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Agent, request } from '../../src/http/undici'
+import { Agent, FailedAfterHeaders, request } from '../../src/http/undici'
 
 let server: LocalServer
 beforeAll(async () => {
@@ -195,10 +195,15 @@ describe("a response read to its end, as undici.request and body.text() read it"
     await expect(request(`${app.url}/no-headers`, { method: 'GET', dispatcher, signal: emitter() })).rejects.toBeInstanceOf(undici.errors.RequestAbortedError)
   })
 
-  it("undici's headers and body timeouts reject with its own errors", async () => {
-    const [headers, body] = await Promise.all([same('/no-headers', { headersTimeout: 100 }), same('/half-body', { bodyTimeout: 100 })])
+  it("undici's headers and body timeouts reject with its own errors; after the headers, wrapped with the status", async () => {
+    const [headers, body] = await Promise.all([same('/no-headers', { headersTimeout: 100 }), outcome(theirs('/half-body', { bodyTimeout: 100 }))])
     expect(headers).toMatchObject({ code: 'UND_ERR_HEADERS_TIMEOUT' })
     expect(body).toMatchObject({ code: 'UND_ERR_BODY_TIMEOUT' })
+    // The headers came: ours says so (the API answered), with undici's error as it is inside.
+    const ourBody = await request(`${app.url}/half-body`, { method: 'GET', dispatcher, bodyTimeout: 100 }).catch((e: unknown) => e)
+    expect(ourBody).toBeInstanceOf(FailedAfterHeaders)
+    expect(ourBody).toMatchObject({ statusCode: 200, code: 'UND_ERR_BODY_TIMEOUT', message: body.message })
+    expect((ourBody as FailedAfterHeaders).error).toBeInstanceOf(undici.errors.BodyTimeoutError)
   })
 })
 
