@@ -126,10 +126,10 @@ interface CliRun {
   output: string
 }
 
-function runJourneys(appUrl: string, files: string[] = []): Promise<CliRun> {
+function runJourneys(appUrl: string, files: string[] = [], env: Record<string, string> = {}): Promise<CliRun> {
   const child = spawn(process.execPath, [CLI, 'run', ...files, '--reporter', 'console'], {
     cwd: project,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', APP_URL: appUrl },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', APP_URL: appUrl, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -145,15 +145,17 @@ async function stats(appUrl: string): Promise<unknown> {
 describe('the emitted journey', () => {
   let file: string
   let text: string
+  let exploration: Exploration
+  let run: SequenceRun
 
   it('is written from a real run of the sequence, with ids through the context', async () => {
-    const exploration = ((await import(pathToFileURL(path.join(project, 'explore/todos.explore.ts')).href)) as { default: Exploration }).default
+    exploration = ((await import(pathToFileURL(path.join(project, 'explore/todos.explore.ts')).href)) as { default: Exploration }).default
     const sequence = [
       { action: 'create_todo', input: { title: 'first' } },
       { action: 'add_comment', input: undefined },
       { action: 'create_todo', input: { title: 'second' } },
     ]
-    const run = await runSequence(exploration, sequence, buggy.url)
+    run = await runSequence(exploration, sequence, buggy.url)
     expect(run.violation).toBe(`invariant "${INVARIANT}" broken: 2 open todos`)
     file = await emitJourney({ exploration, explorationFile: 'explore/todos.explore.ts', root: project, dir: 'journeys/regressions', invariant: INVARIANT, id: '5eed5eed00', run, baseUrl: buggy.url })
     expect(file).toBe('journeys/regressions/a-user-has-at-most-one-open-todo-5eed5eed.journey.ts')
@@ -208,6 +210,36 @@ describe('the emitted journey', () => {
     const run = await runJourneys(fixed.url)
     expect(run.code, run.output).toBe(0)
     expect(await stats(fixed.url)).toEqual(before)
+  })
+
+  it('refuses to load without the secrets it sends, and fails while the bug exists once they are set', async () => {
+    // The last create also sent an API key in its body: the journey reads it from VENOMQA_SECRET_API_KEY.
+    // Unset, the key would be left out of the request; against an app that needs it the request would be
+    // refused, and the regression would pass with the bug still there.
+    const last = run.steps[run.steps.length - 1]!
+    const exchange = last.exchanges[0]!
+    const withKey: SequenceRun = {
+      ...run,
+      steps: [...run.steps.slice(0, -1), { ...last, exchanges: [{ ...exchange, request: { ...exchange.request, body: { title: 'second', api_key: 'k-5f1c9e2a77' } } }] }],
+    }
+    const keyed = await emitJourney({ exploration, explorationFile: 'explore/todos.explore.ts', root: project, dir: 'journeys/keyed', invariant: INVARIANT, id: 'ab5ec4e7', run: withKey, baseUrl: buggy.url })
+    const keyedText = await readFile(path.join(project, keyed), 'utf8')
+    expect(keyedText).toContain('api_key: process.env.VENOMQA_SECRET_API_KEY')
+    expect(keyedText).not.toContain('k-5f1c9e2a77')
+    try {
+      const before = await stats(buggy.url)
+      const unset = await runJourneys(buggy.url, [keyed])
+      expect(unset.code, unset.output).toBe(2)
+      expect(unset.output).toContain('VENOMQA_SECRET_API_KEY not set: this regression journey sends the values they stand for')
+      expect(unset.output).not.toContain('PASSED')
+      expect(await stats(buggy.url)).toEqual(before)
+      const set = await runJourneys(buggy.url, [keyed], { VENOMQA_SECRET_API_KEY: 'k-5f1c9e2a77' })
+      expect(set.code, set.output).toBe(1)
+      expect(set.output).toContain(`invariant "${INVARIANT}" broken: 2 open todos`)
+      expect(await stats(buggy.url)).toEqual(before)
+    } finally {
+      await rm(path.join(project, 'journeys/keyed'), { recursive: true, force: true })
+    }
   })
 
   it('fails, never passes, when the replay cannot go the way the exploration went', async () => {

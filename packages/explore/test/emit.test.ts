@@ -101,6 +101,18 @@ describe('emitJourney', () => {
     expect((await emitInto(elsewhere)).text).toBe(first.text)
   })
 
+  it('writes to an absolute directory where it says, not under the root, and imports the exploration from there', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-out-'))
+    dirs.push(root, outside)
+    const file = await emitJourney({ exploration: todos, explorationFile: 'explore/todos.explore.ts', root, dir: outside, invariant: 'open todos', id: 'c0ffee12deadbeef', run, baseUrl: BASE })
+    expect(file).toBe(path.join(outside, 'open-todos-c0ffee12.journey.ts'))
+    expect(await readdir(outside)).toEqual(['open-todos-c0ffee12.journey.ts'])
+    expect(await readdir(root)).toEqual([])
+    const text = await readFile(file, 'utf8')
+    expect(text).toContain(`import exploration from '${path.relative(outside, path.join(root, 'explore/todos.explore'))}'`)
+  })
+
   it('writes no secret: not from a header, a request body, a response or the context', async () => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
     dirs.push(root)

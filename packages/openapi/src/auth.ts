@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ConfigError, type StepNode, step } from '@venomqa/core'
+import { ConfigError, type HttpClient, type StepNode, step } from '@venomqa/core'
 import { safeJson } from './actions'
 import { resolvePointer } from './document'
 import { type Model, type OpenApiAuth, type OpenApiOptions, loadModel } from './model'
@@ -14,7 +14,15 @@ import { typicalValue } from './sample'
 export function openApiSetup(source: string, options: OpenApiOptions = {}): StepNode[] {
   const auth = options.auth
   if (!auth) return []
-  if ('bearer' in auth) return [step('authorize', ({ http }) => http.setAuthToken(auth.bearer))]
+  if ('bearer' in auth) {
+    const bearer = auth.bearer
+    return [
+      step('authorize', async ({ http }) => {
+        http.setAuthToken(bearer)
+        await checkBearer(http, await loadModel(source, options, options.root ?? process.cwd()))
+      }),
+    ]
+  }
   if (!auth.signUp && !auth.credentials) throw new ConfigError('openapi.auth: a login needs credentials, or a signUp operation to make them with', { where: 'openapi.auth' })
   const model = () => loadModel(source, options, options.root ?? process.cwd())
   let credentials: Record<string, unknown> | undefined
@@ -44,6 +52,22 @@ export function openApiSetup(source: string, options: OpenApiOptions = {}): Step
     }),
   )
   return steps
+}
+
+/**
+ * A wrong or expired token makes every secured operation answer 401: the exploration would take no edge
+ * behind them and pass, having tested nothing there. So the token is tried once, on the first secured GET
+ * with no path parameter: refused (401, 403), the setup fails and says so. Any other answer is left to
+ * the exploration to judge; with no such GET there is nothing safe to try.
+ */
+async function checkBearer(http: HttpClient, m: Model): Promise<void> {
+  const probe = m.all.find((o) => o.secured && o.method === 'GET' && !o.path.includes('{'))
+  if (!probe) return
+  const res = await http.get(probe.path)
+  if (res.status === 401 || res.status === 403)
+    throw new Error(
+      `openapi.auth.bearer was refused: ${describeOperation(probe)} answered ${res.status}, and every operation the document secures would be too (a wrong or expired token?)`,
+    )
 }
 
 /**

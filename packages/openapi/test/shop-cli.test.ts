@@ -124,6 +124,19 @@ describe('venomqa explore --openapi on the shop app, with its OpenAPI document o
     expect((await results(project, 'out/fixed.json')).journeys.map((j) => j.status)).toEqual(BUGS.map(() => 'passed'))
   }, 30_000)
 
+  it('fails, naming the token, when openapi.auth.bearer is refused: a pass would have tested nothing behind it', async () => {
+    const config = (await readFile(path.join(project, 'venomqa.config.ts'), 'utf8')).replace(
+      "openapi: { auth: { signUp: 'signUp', login: 'logIn' } }",
+      "openapi: { auth: { bearer: 'deadbeef-expired-token' } }",
+    )
+    await writeFile(path.join(project, 'bad-bearer.config.ts'), config)
+    const run = await cli(project, fixed, ['explore', '-c', 'bad-bearer.config.ts', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--no-emit'])
+    expect(run.code, run.output).toBe(1)
+    expect(run.output).toContain('openapi.auth.bearer was refused: GET /api/me (getMe) answered 401')
+    expect(run.output).not.toContain('deadbeef-expired-token')
+    expect(run.output).not.toMatch(/Result: PASSED/)
+  }, 60_000)
+
   it('finds no violation on the fixed app', async () => {
     const run = await cli(project, fixed, ['explore', '--openapi', 'openapi.json', '--seed', '1', '--depth', '4', '--no-emit', '--save', 'out/clean.json'])
     expect(run.code, run.output).toBe(0)

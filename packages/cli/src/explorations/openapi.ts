@@ -71,7 +71,7 @@ function moduleSource(document: string, options: OpenApiConfig): string {
           'function fromEnvironment(name: string): string {',
           '  const value = process.env[name]',
           // biome-ignore lint/suspicious/noTemplateCurlyInString: the module's own template literal
-          "  if (!value) throw new Error(`set ${name}: the regression journeys beside this module need what venomqa explore --openapi used`)",
+          "  if (!value) throw new Error(`${name} not set: the regression journeys beside this module need what venomqa explore --openapi used`)",
           '  return value',
           '}',
           '',

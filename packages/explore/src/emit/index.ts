@@ -26,13 +26,20 @@ export const emitJourney: EmitFn = async (input) => {
   if (!input.explorationFile)
     throw new EmitError(`cannot write a regression journey for "${input.invariant}": the exploration's file is not known (it imports the setup and the invariant from it)`)
   const base = journeyBaseName(input.invariant, input.id)
-  const file = path.join(input.root, input.dir, `${base}.journey.ts`)
+  // resolve, not join: an absolute --emit directory is where the user asked, not a folder of the root.
+  const file = path.resolve(input.root, input.dir, `${base}.journey.ts`)
   const text = journeySource({ ...input, explorationFile: input.explorationFile, journeyFile: file, journeyName: base })
   // The last guard: a secret this process has seen must never reach a file the user commits.
   if (knownSecrets.mask(text) !== text) throw new EmitError(`refusing to write ${base}.journey.ts: it would hold a secret value`)
   // Found again: the same name and the same text; leave the file (and its modification time) alone.
   if ((await readFile(file, 'utf8').catch(() => undefined)) !== text) await atomicWriteFile(file, text)
-  return toPosix(path.relative(input.root, file))
+  return shownPath(input.root, file)
+}
+
+/** The file as the run names it: relative to the root inside it, absolute outside (`../../tmp/..` says less). */
+function shownPath(root: string, file: string): string {
+  const rel = path.relative(root, file)
+  return rel.startsWith('..') || path.isAbsolute(rel) ? toPosix(file) : toPosix(rel)
 }
 
 type SourceInput = Parameters<EmitFn>[0] & { explorationFile: string; journeyFile: string; journeyName: string }

@@ -41,6 +41,7 @@ export function renderJourney(input: RenderInput): string {
   return [
     ...header(input),
     ...imports,
+    ...secretsCheck(plan.secrets.used.map(([name]) => name)),
     sequence,
     `export default journey(${quote(input.journeyName)}, {`,
     `  tags: ['regression'],`,
@@ -71,10 +72,26 @@ function header(input: RenderInput): string[] {
   ]
   const secrets = input.plan.secrets.used
   if (secrets.length) {
-    lines.push('// Secrets are never written here; set these environment variables to send the values they stand for:')
+    lines.push('// Secrets are never written here; set these environment variables to the values they stand for (it refuses to load without them):')
     for (const [name, where] of secrets) lines.push(`//   ${name}: ${where}`)
   }
   return lines
+}
+
+/**
+ * Refuses to load when a secret's variable is unset: the replay would send nothing in its place (a JSON
+ * field left out, a query parameter empty), the request that broke the invariant would be refused for
+ * want of it, and the journey would pass with the bug still there.
+ */
+function secretsCheck(names: readonly string[]): string[] {
+  if (!names.length) return []
+  return [
+    '',
+    '// Unset, the replay would not send what broke the invariant, and would pass with the bug still there.',
+    `const unset = ${literal(names, '', LINE_WIDTH - 14)}.filter((name) => !process.env[name])`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the journey's own template literal
+    "if (unset.length) throw new Error(`${unset.join(', ')} not set: this regression journey sends the values they stand for (listed at the top of its file)`)",
+  ]
 }
 
 /** Step names differ within a line: the action's name, numbered from its second use; never a setup step's. */
