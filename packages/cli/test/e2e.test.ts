@@ -1,4 +1,4 @@
-import { readFileSync, existsSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { type RunningProcess, freePort, startTodoApp } from '@venomqa/test-utils'
 import { Ajv } from 'ajv'
@@ -227,6 +227,17 @@ describe('venomqa run with a TypeScript config', () => {
     expect(saved.journeys[0].interrupted).toBe(true)
     expect(read(ts, 'out/int.xml')).toContain('<testsuites name="venomqa (interrupted)"')
     expect(readdirSync(path.join(ts.dir, 'out')).filter((f) => f.startsWith('.venomqa-tmp-'))).toEqual([])
+  })
+
+  it('a run killed before it writes leaves no older run\'s results or reports where it would have written', async () => {
+    // A CI step that merges shards, or reads a JUnit file, would take these for this run's, and call it green.
+    mkdirSync(path.join(ts.dir, 'out'), { recursive: true })
+    for (const f of ['out/killed.json', 'out/killed.xml', 'out/killed.har']) writeFileSync(path.join(ts.dir, f), 'an earlier run\n')
+    const run = ts.spawn(['run', '--tag', 'slow', '--save', 'out/killed.json', '-r', 'console', '-r', 'junit:out/killed.xml', '--har', 'out/killed.har'])
+    await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
+    run.child.kill('SIGKILL')
+    await run.done
+    for (const f of ['out/killed.json', 'out/killed.xml', 'out/killed.har']) expect(existsSync(path.join(ts.dir, f)), f).toBe(false)
   })
 
   it('a second Ctrl-C exits at once, even while cleanup hangs', async () => {

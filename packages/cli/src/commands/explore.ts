@@ -10,7 +10,7 @@ import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { cliVersion } from '../version'
-import { checkReportFiles, onInterrupt } from './run'
+import { checkReportFiles, clearOutputs, onInterrupt } from './run'
 import { saveResults, sayFailedAfterAll } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
 import { parseFlagValues } from './flags'
@@ -77,7 +77,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     const targets = instantiateReporters(requests, await reporterFactories(runner.registry.reporters), (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact } : {},
     )
-    checkReportFiles(targets, config.save, io.cwd, har?.given)
+    await clearOutputs(checkReportFiles(targets, config.save, io.cwd, har?.given), io)
     for (const { reporter } of targets) runner.addReporter(reporter)
 
     const { explore } = await import('@venomqa/explore')

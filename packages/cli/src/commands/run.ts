@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { AbortedError, ConfigError, errorMessage, type Issue, type Reporter, type RunResult, type ShardInfo, UserError, plural, redactRun, summarize } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
@@ -130,7 +131,7 @@ export async function executeRun(
     const targets = instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact: redactOptions(config.redactKeys) } : {},
     )
-    checkReportFiles(targets, config.save, io.cwd, har?.given)
+    await clearOutputs(checkReportFiles(targets, config.save, io.cwd, har?.given), io)
     // Reporters that follow the run live go through the runner's hook bus, like plugins' hooks.
     for (const { reporter } of targets) session.runner.addReporter(reporter)
 
@@ -182,7 +183,7 @@ export async function executeRun(
 }
 
 /** Two outputs that would land in one file: the second would silently replace the first. Refused before the run. */
-export function checkReportFiles(targets: readonly { reporter: Reporter; target?: string }[], save: string | undefined, cwd: string, har?: string): void {
+export function checkReportFiles(targets: readonly { reporter: Reporter; target?: string }[], save: string | undefined, cwd: string, har?: string): string[] {
   const owners = new Map<string, string>()
   const claim = (file: string | undefined, who: string) => {
     if (!file || file === '-') return
@@ -203,6 +204,22 @@ export function checkReportFiles(targets: readonly { reporter: Reporter; target?
   if (save) claim(save, '--save')
   if (har) claim(har, '--har')
   for (const { reporter, target } of targets) if (reporter.render) claim(target ?? reporter.defaultFile, `reporter "${reporter.name}"`)
+  return [...owners.keys()]
+}
+
+/**
+ * Remove what an earlier run left where this one will write (results, HAR, report files), as the run
+ * starts: a run killed before it writes them leaves nothing there, never an older run's files, which a
+ * merge of shards or a CI step reading a JUnit file would take for this run's, and call green.
+ */
+export async function clearOutputs(files: readonly string[], io: Io): Promise<void> {
+  await Promise.all(
+    files.map((file) =>
+      rm(file, { force: true }).catch((err) =>
+        warn(io, `could not remove ${path.relative(io.cwd, file) || file}, which an earlier run wrote: ${errorMessage(err)}; until this run replaces it, it is not this run's`),
+      ),
+    ),
+  )
 }
 
 function isDirectory(file: string): boolean {
