@@ -6,6 +6,7 @@
 import { type JourneyResult, RESULTS_SCHEMA_VERSION, type RunResult, type ShardInfo, UserError, summarize } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import type { Sharded } from '../src/shard/files'
+import { checkShards } from '../src/shard/merge'
 import { withReruns } from '../src/shard/reruns'
 
 const SHARD: ShardInfo = { index: 2, total: 2, splitId: 'abc', order: ['j.ts#a', 'j.ts#b'] }
@@ -96,5 +97,27 @@ describe('a shard with its --last-failed reruns', () => {
     const copy = { ...rerun, file: 'copy.json' }
     expect(refusal([whole, rerun, copy])).toMatch(/^2-rerun\.json, copy\.json each rerun the failures of one run of shard 2\/2/)
     expect(refusal([whole, file('again.json', [journey('b', 'failed')])])).toBe('shard 2/2 is given twice: 2.json, again.json')
+  })
+})
+
+describe('shards with different --repeat-each', () => {
+  it('are refused, naming the files and how many times each ran its journeys', () => {
+    const shard = (index: number, journeys: JourneyResult[]): Sharded => {
+      const f = file(`${index}.json`, journeys)
+      const info = { ...SHARD, index, order: ['j.ts#a', 'j.ts#b'] }
+      return { ...f, run: { ...f.run, shard: info }, shard: info }
+    }
+    const once = shard(1, [journey('a', 'passed')])
+    const thrice = shard(2, [journey('b', 'passed', 0), journey('b', 'passed', 1), journey('b', 'passed', 2)])
+    let message = ''
+    try {
+      checkShards([once, thrice])
+    } catch (err) {
+      expect(err).toBeInstanceOf(UserError)
+      message = (err as Error).message
+    }
+    expect(message).toBe('the shards ran their journeys a different number of times (--repeat-each): 1/2 1.json once; 2/2 2.json 3 times. Run every shard with the same --repeat-each')
+    const alsoThrice = shard(1, [journey('a', 'passed', 0), journey('a', 'passed', 1), journey('a', 'passed', 2)])
+    expect(checkShards([alsoThrice, thrice]).map((s) => s.file)).toEqual(['1.json', '2.json'])
   })
 })

@@ -46,7 +46,24 @@ export function checkShards(files: readonly ShardFile[]): Sharded[] {
   }
   const ordered = [...byIndex.values()].sort((a, b) => a.shard.index - b.shard.index)
   checkEveryPart(ordered)
+  checkSameRepeats(ordered)
   return ordered
+}
+
+/**
+ * Every shard ran its journeys the same number of times (`--repeat-each`): merged, a journey run three
+ * times beside one run once would weigh three times in the totals, and the merged run would be none
+ * that `venomqa run` makes. A shard with no journey says nothing.
+ */
+function checkSameRepeats(shards: readonly Sharded[]): void {
+  const times = (s: Sharded) => Math.max(0, ...s.run.journeys.map((j) => (j.repeatEachIndex ?? 0) + 1))
+  const counted = shards.filter((s) => times(s) > 0)
+  const byTimes = groupBy(counted, (s) => String(times(s)))
+  if (byTimes.size <= 1) return
+  const described = [...byTimes.entries()].map(([n, group]) => `${group.map((s) => `${label(s.shard)} ${s.file}`).join(', ')} ${n === '1' ? 'once' : `${n} times`}`)
+  throw new UserError('E_MERGE', `the shards ran their journeys a different number of times (--repeat-each): ${described.join('; ')}. Run every shard with the same --repeat-each`, {
+    where: counted[0]!.file,
+  })
 }
 
 /**
