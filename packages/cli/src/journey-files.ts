@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
-import { ConfigError, UserError } from '@venomqa/core'
+import { ConfigError, UserError, errorMessage } from '@venomqa/core'
 
 export interface JourneyFile {
   /** A file name inside the output directory, such as `products.journey.ts`. */
@@ -26,6 +27,7 @@ export async function writeJourneyFiles(outDir: string, files: readonly JourneyF
   const conflicts = targets.filter((t) => existsSync(t.file)).map((t) => path.relative(options.cwd, t.file))
   if (conflicts.length && !options.force)
     throw new UserError('E_OUTPUT_EXISTS', `not overwriting what exists: ${conflicts.join(', ')}. Nothing was written; use --force to replace them`, { where: outDir })
+  await makeDirectory(dir, outDir, flag)
   const { atomicWriteFile } = await import('@venomqa/runner')
   const written: string[] = []
   for (const t of targets) {
@@ -33,4 +35,23 @@ export async function writeJourneyFiles(outDir: string, files: readonly JourneyF
     written.push(path.relative(options.cwd, t.file))
   }
   return written
+}
+
+/**
+ * Make the output directory before any file is written, one level at a time from the nearest that
+ * exists: a directory that cannot be made (no permission, a read-only or virtual file system) is the
+ * user's to fix, named with the flag, not an unexpected error halfway through. Not `recursive`: Node 20's
+ * recursive mkdir never returns under /proc.
+ */
+async function makeDirectory(dir: string, given: string, flag: string): Promise<void> {
+  const missing: string[] = []
+  for (let d = dir; !existsSync(d) && d !== path.dirname(d); d = path.dirname(d)) missing.unshift(d)
+  for (const d of missing) {
+    try {
+      await mkdir(d)
+    } catch (err) {
+      if ((err as { code?: string }).code === 'EEXIST') continue
+      throw new ConfigError(`${flag} ${given}: cannot make the directory ${d} (${errorMessage(err)}). Nothing was written; give a directory you can write to`, { where: `${flag} ${given}` })
+    }
+  }
 }

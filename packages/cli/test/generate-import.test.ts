@@ -211,6 +211,13 @@ describe('venomqa import postman', () => {
     expect(intoFile.code).toBe(2)
     expect(intoFile.stderr).toContain('venomqa: --out package.json is a file, not a directory')
 
+    // A directory that cannot be made (here /proc, where nothing can; Node's own recursive mkdir never returns there).
+    if (process.platform === 'linux') {
+      const unmakeable = await p.venomqa(['import', 'postman', 'todos.postman_collection.json', '--out', '/proc/venomqa-out/journeys'])
+      expect(unmakeable.code).toBe(2)
+      expect(unmakeable.stderr).toMatch(/^venomqa: --out \/proc\/venomqa-out\/journeys: cannot make the directory \/proc\/venomqa-out \(ENOENT: [^)]*\)\. Nothing was written; give a directory you can write to\n/)
+    }
+
     await p.venomqa(['import', 'postman', 'sync.postman_collection.json', '--out', 'again'])
     await writeFile(path.join(p.dir, 'again/health.journey.ts'), '// mine\n')
     const again = await p.venomqa(['import', 'postman', 'sync.postman_collection.json', '--out', 'again'])
