@@ -46,13 +46,18 @@ export interface PlanOptions {
   reservedKeys?: ReadonlySet<string>
 }
 
+/** Headers that carry the session the setup's log-in makes again: never written, not even as a variable. */
+const SESSION_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'])
+
 /** Headers the HTTP client sets by itself, or that a body implies: never written. */
 const IMPLIED_HEADERS = new Set(['content-type', 'content-length', 'user-agent', 'accept', 'accept-encoding', 'host', 'connection', 'transfer-encoding'])
 
 export function planJourney(run: SequenceRun, options: PlanOptions = {}): JourneyPlan {
   const secrets = new SecretRefs()
   const flow = new Flow(run, secrets, options)
-  const commonHeaders = headersOnEveryRequest(run.steps.flatMap((s) => s.exchanges))
+  // The invariant's probes go through the same client: a header they share with every action's request
+  // is the client's (the setup's), not one an action sent.
+  const commonHeaders = headersOnEveryRequest([...run.steps.flatMap((s) => s.exchanges), ...run.probes])
   const steps = run.steps.map((step) => flow.step(step, commonHeaders))
   return { steps, secrets }
 }
@@ -196,8 +201,13 @@ class Flow {
   #headers(headers: Record<string, string>, common: ReadonlySet<string>): Record<string, unknown> | undefined {
     const out: Record<string, unknown> = {}
     for (const [name, value] of Object.entries(headers)) {
-      // Secret headers (Authorization, Cookie, API keys) are never written: the setup logs in again.
-      if (IMPLIED_HEADERS.has(name) || common.has(name) || isSecretKey(name) || isSecretValue(value)) continue
+      if (IMPLIED_HEADERS.has(name) || common.has(name)) continue
+      if (isSecretKey(name) || isSecretValue(value)) {
+        // A session (Authorization, Cookie) comes back with the setup's log-in; a key the action sent
+        // itself is read from the environment: left out, the replay would be refused where it was not.
+        if (!SESSION_HEADERS.has(name.toLowerCase())) out[name] = this.#secret(name, `the header "${name}"`)
+        continue
+      }
       out[name] = value
     }
     return Object.keys(out).length ? out : undefined
