@@ -100,6 +100,11 @@ export class PgProxyBackend implements StateBackend {
     } catch (err) {
       throw new StateError(this.name, `no venomqa-pg-proxy answers at ${control}: ${(err as Error).message}`, { cause: err })
     }
+    try {
+      await client.attach()
+    } catch (err) {
+      throw new StateError(this.name, `cannot drive the venomqa-pg-proxy at ${control}: ${(err as Error).message}`, { cause: err })
+    }
     return {
       // Its password masked: the app was started with the real one.
       url: status.url,
@@ -109,7 +114,7 @@ export class PgProxyBackend implements StateBackend {
       release: (n) => client.command('release', n),
       refusals: async () => (await client.status()).refusals,
       observe: () => client.observe(),
-      stop: async () => {},
+      stop: () => client.detach(),
     }
   }
 
@@ -118,7 +123,19 @@ export class PgProxyBackend implements StateBackend {
   }
 
   async rollback(name: string): Promise<void> {
-    await this.#step(`rollback to "${name}"`, (d) => d.rollback(name))
+    const driver = this.#connected()
+    const doing = `rollback to "${name}"`
+    const refused = await this.#unreportedRefusals(driver, doing)
+    if (!refused.length) return this.#call(doing, () => driver.rollback(name))
+    // Rolled back even so: the refused statement changed nothing, but what the app did around it did, and
+    // the runner stops on this error without undoing it (a standalone proxy would keep it for later
+    // journeys and later runs). Then the refusal is told.
+    try {
+      await driver.rollback(name)
+    } catch (err) {
+      throw refusedError(this.name, doing, refused, `; and the rollback failed too: ${(err as Error).message}`, err)
+    }
+    throw refusedError(this.name, doing, refused, ` (rolled back to "${name}" all the same)`)
   }
 
   async release(name: string): Promise<void> {
@@ -234,6 +251,9 @@ function listRefusals(refusals: readonly RefusalRecord[]): string {
   return refusals.map((r) => `${r.message} [${r.code}]`).join('; ')
 }
 
-function refusedError(backend: string, doing: string, refused: readonly RefusalRecord[]): StateError {
-  return new StateError(backend, `${doing}: the proxy refused what the app did, so the state is not what the app meant: ${listRefusals(refused)}`, { stateIsWrong: true })
+function refusedError(backend: string, doing: string, refused: readonly RefusalRecord[], after = '', cause?: unknown): StateError {
+  return new StateError(backend, `${doing}: the proxy refused what the app did, so the state is not what the app meant: ${listRefusals(refused)}${after}`, {
+    stateIsWrong: true,
+    cause,
+  })
 }

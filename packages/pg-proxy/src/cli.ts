@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { startControlServer } from './control'
 import { maskUrl, parseListen } from './options'
 import { PgProxy } from './proxy'
+import { upstreamTlsProblem } from './upstream'
 
 const USAGE = `usage: venomqa-pg-proxy --upstream postgres://user[:password]@host:port/db [options]
 
@@ -13,7 +14,8 @@ const USAGE = `usage: venomqa-pg-proxy --upstream postgres://user[:password]@hos
   --idle-in-transaction-timeout <ms>
                           how long a connection may sit idle in a transaction while another waits (default 5000)
 
-Everything the app does through the proxy is rolled back when it stops (Ctrl-C).`
+Everything the app does through the proxy is rolled back when it stops (Ctrl-C). Killed (SIGKILL, a second
+Ctrl-C), its rows are rolled back all the same, but sequences stay where the app left them.`
 
 /** A mistake in the command line: said with the usage, exit 2. */
 class UsageError extends Error {}
@@ -41,6 +43,8 @@ function readArgs(): CliOptions | 'help' {
   if (values.help) return 'help'
   const upstream = values.upstream ?? process.env.DATABASE_URL
   if (!upstream) throw new UsageError('--upstream (or DATABASE_URL) is required')
+  const tls = URL.canParse(upstream) ? upstreamTlsProblem(upstream) : undefined
+  if (tls) throw new UsageError(`--upstream: ${tls}`)
   const idle = Number(values['idle-in-transaction-timeout'])
   if (!Number.isFinite(idle) || idle <= 0) throw new UsageError('--idle-in-transaction-timeout must be a positive number of milliseconds')
   return {
@@ -87,7 +91,7 @@ async function main(): Promise<number> {
   proxy.on('warning', (m: string) => console.error(`warning: ${m}`))
   proxy.on('refusal', (r: { message: string; code: string }) => console.error(`refused: ${r.message} [${r.code}]`))
   await proxy.start()
-  const server = await startControlServer(proxy, control.host, control.port)
+  const server = await startControlServer(proxy, control.host, control.port, (m) => console.error(m))
   console.log(`venomqa-pg-proxy listening on ${maskUrl(proxy.url)}`)
   console.log(`control on ${server.url} (POST /checkpoint, /rollback, /release {"name": ...}; GET /status)`)
   const lost = new Promise<number>((resolve) =>

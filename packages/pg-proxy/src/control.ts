@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { PgProxy, ProxyStats } from './proxy'
@@ -29,14 +30,57 @@ export function proxyStatus(proxy: PgProxy): ProxyStatus {
   }
 }
 
+/** The header that carries a run's control token (from POST /attach) on its commands. */
+export const CONTROLLER_HEADER = 'x-venomqa-controller'
+
+/** The run that holds the control: its token, since when, and the checkpoints it took. */
+interface Controller {
+  token: string
+  since: string
+  taken: Set<string>
+  leaving?: boolean
+}
+
 /**
  * A small HTTP API for a proxy started on its own (`venomqa-pg-proxy --control`), so that a run in
  * another process takes its checkpoints: POST /checkpoint, /rollback, /release with `{ "name": ... }`,
  * GET /status, and GET /observe (row counts per table).
+ *
+ * One run at a time: two would undo each other's writes and release each other's checkpoints. A run
+ * takes the control with POST /attach, whose answer carries its token and stays open for as long as the
+ * run holds it; it lets go with POST /detach, or by closing that connection (its process died). Then
+ * whatever it left after a checkpoint it did not release is rolled back, and the control is free again.
+ * Commands without the run's token are refused meanwhile (without a run attached, anyone may send them,
+ * as with curl).
  */
-export async function startControlServer(proxy: PgProxy, host: string, port: number): Promise<{ url: string; close(): Promise<void> }> {
+export async function startControlServer(
+  proxy: PgProxy,
+  host: string,
+  port: number,
+  log: (message: string) => void = () => {},
+): Promise<{ url: string; close(): Promise<void> }> {
+  let controller: Controller | undefined
+  // The control stays taken until what the run left is rolled back: the next run starts clean.
+  const letGo = async (run: Controller) => {
+    if (controller !== run || run.leaving) return
+    run.leaving = true
+    await leftBehind(proxy, run).then(log, (err: Error) => log(`the run let go of the control; rolling back what it left failed: ${err.message}`))
+    controller = undefined
+  }
   const server = http.createServer((req, res) => {
-    void handle(proxy, req).then(
+    if (req.method === 'POST' && new URL(req.url ?? '/', 'http://x').pathname === '/attach') {
+      if (controller) return reply(res, 409, { error: busy(controller) })
+      const ours: Controller = { token: randomUUID(), since: new Date().toISOString(), taken: new Set() }
+      controller = ours
+      log('a run took the control')
+      // A peer that vanished without closing (a host gone) is noticed by TCP keepalive.
+      req.socket.setKeepAlive(true, 10_000)
+      res.writeHead(200, { 'content-type': 'text/plain', [CONTROLLER_HEADER]: ours.token })
+      res.write('attached: the control is this run\'s until this answer ends\n')
+      res.once('close', () => void letGo(ours))
+      return
+    }
+    void handle(proxy, req, controller, letGo).then(
       (body) => reply(res, 200, body),
       (err: Error) => reply(res, err instanceof BadRequest ? 400 : 409, { error: err.message }),
     )
@@ -48,23 +92,55 @@ export async function startControlServer(proxy: PgProxy, host: string, port: num
   const address = server.address() as AddressInfo
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        // An attached run's answer never ends on its own.
+        server.closeAllConnections()
+      }),
   }
 }
 
 class BadRequest extends Error {}
 
-async function handle(proxy: PgProxy, req: http.IncomingMessage): Promise<unknown> {
+function busy(controller: Controller): string {
+  return `another run is using this proxy (it took the control at ${controller.since}): run them one after another, or give each its own proxy`
+}
+
+/** The run let go: roll back to the oldest checkpoint it took and left open (a run that died mid-path), and release it. */
+async function leftBehind(proxy: PgProxy, run: Controller): Promise<string> {
+  const oldest = proxy.checkpoints.find((name) => run.taken.has(name))
+  if (!oldest || proxy.lost) return 'the run let go of the control'
+  await proxy.rollback(oldest)
+  await proxy.release(oldest)
+  return `the run let go of the control; rolled back to its checkpoint "${oldest}", which it had left open`
+}
+
+async function handle(
+  proxy: PgProxy,
+  req: http.IncomingMessage,
+  controller: Controller | undefined,
+  letGo: (run: Controller) => Promise<void>,
+): Promise<unknown> {
   const path = new URL(req.url ?? '/', 'http://x').pathname
   if (req.method === 'GET' && path === '/status') return proxyStatus(proxy)
   if (req.method === 'GET' && path === '/observe') return countRows(proxy)
-  if (req.method !== 'POST' || !['/checkpoint', '/rollback', '/release'].includes(path)) throw new BadRequest(`no route ${req.method} ${path}`)
+  if (req.method !== 'POST' || !['/checkpoint', '/rollback', '/release', '/detach'].includes(path)) throw new BadRequest(`no route ${req.method} ${path}`)
+  const token = req.headers[CONTROLLER_HEADER]
+  if (controller && token !== controller.token) throw new Error(busy(controller))
+  if (!controller && token) throw new Error('this run no longer holds the control of the proxy: its control connection closed')
+  if (path === '/detach') {
+    if (controller) await letGo(controller)
+    return { ok: true }
+  }
   let raw = ''
   for await (const chunk of req) raw += chunk
   const name = parseBody(raw).name
   if (typeof name !== 'string' || !name) throw new BadRequest('the body must be {"name": "<checkpoint>"}')
-  if (path === '/checkpoint') await proxy.checkpoint(name)
-  else if (path === '/rollback') await proxy.rollback(name)
+  if (path === '/checkpoint') {
+    controller?.taken.add(name)
+    await proxy.checkpoint(name)
+  } else if (path === '/rollback') await proxy.rollback(name)
   else await proxy.release(name)
   return { ok: true, checkpoints: proxy.checkpoints }
 }
@@ -86,7 +162,56 @@ function reply(res: http.ServerResponse, status: number, body: unknown): void {
 
 /** The other end: what the state backend uses to drive a proxy in another process. */
 export class ControlClient {
+  #token?: string
+  #attached?: http.ClientRequest
+
   constructor(readonly base: string) {}
+
+  /**
+   * Take the control of the proxy for this run (refused while another run holds it), until detach() or
+   * the end of this process. The connection that holds it does not keep the process alive.
+   */
+  attach(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(new URL('/attach', this.base), { method: 'POST', agent: false })
+      req.once('error', (err) => reject(new Error(err.message, { cause: err })))
+      req.once('response', (res) => {
+        const token = res.headers[CONTROLLER_HEADER]
+        if (res.statusCode === 200 && typeof token === 'string') {
+          this.#token = token
+          this.#attached = req
+          res.socket.unref()
+          res.on('error', () => {})
+          return resolve()
+        }
+        let raw = ''
+        res.on('data', (d: Buffer) => (raw += d))
+        res.on('end', () => {
+          let error = `${res.statusCode} from ${this.base}/attach`
+          try {
+            error = (JSON.parse(raw) as { error?: string }).error ?? error
+          } catch {}
+          reject(new Error(error))
+        })
+      })
+      req.end()
+    })
+  }
+
+  /** Let go of the control; best effort: the proxy frees it anyway when the attach connection closes. */
+  async detach(): Promise<void> {
+    const attached = this.#attached
+    if (!attached) return
+    try {
+      await this.#call('POST', '/detach')
+    } catch {
+      // The proxy is gone or already let go.
+    } finally {
+      this.#token = undefined
+      this.#attached = undefined
+      attached.destroy()
+    }
+  }
 
   status(): Promise<ProxyStatus> {
     return this.#call('GET', '/status')
@@ -105,7 +230,7 @@ export class ControlClient {
     try {
       res = await fetch(new URL(path, this.base), {
         method,
-        headers: body ? { 'content-type': 'application/json' } : undefined,
+        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(this.#token ? { [CONTROLLER_HEADER]: this.#token } : {}) },
         body: body ? JSON.stringify(body) : undefined,
       })
     } catch (err) {

@@ -1,4 +1,5 @@
 import { ConfigError } from '@venomqa/core'
+import { upstreamTlsProblem } from './upstream'
 
 export interface PgProxyStateOptions {
   /**
@@ -67,6 +68,8 @@ export function resolveOptions(input: PgProxyStateOptions | Record<string, unkno
     } catch {
       fail('upstream', '`upstream` is not a valid URL')
     }
+    const tls = upstreamTlsProblem(upstream as string)
+    if (tls) fail('upstream', `\`upstream\`: ${tls}`)
   }
   if (control !== undefined && control !== '' && (typeof control !== 'string' || !/^https?:\/\/[^/]+/.test(control)))
     fail('control', '`control` must be the proxy\'s control URL, e.g. http://127.0.0.1:6544')

@@ -138,12 +138,18 @@ export class PgProxy extends EventEmitter implements Hub {
     return this.#options.host ?? '127.0.0.1'
   }
 
-  /** The URL the app should use: the upstream's user and database, the proxy's host and port. */
+  /**
+   * The URL the app should use: the upstream's user, database and settings, the proxy's host and port and
+   * password. Not the parameters that are about the upstream connection: its password (the app has no use
+   * for it, and the URL is printed), a host or port that would send the app past the proxy, and TLS
+   * settings (the proxy answers TLS requests "no"; node-pg takes any sslmode as "TLS or fail").
+   */
   get url(): string {
     const u = new URL(this.#options.upstream)
     u.hostname = this.host.includes(':') ? `[${this.host}]` : this.host
     u.port = String(this.port)
     u.password = this.#options.password ? encodeURIComponent(this.#options.password) : ''
+    for (const key of [...u.searchParams.keys()]) if (/^(password|host|hostaddr|port|ssl\w*)$/i.test(key)) u.searchParams.delete(key)
     return u.toString()
   }
 

@@ -28,6 +28,8 @@ export interface UpstreamTarget {
 export function parseUpstreamUrl(url: string): UpstreamTarget {
   const u = new URL(url)
   if (!/^postgres(ql)?:$/.test(u.protocol)) throw new Error(`not a postgres:// URL: ${u.protocol}`)
+  const tls = upstreamTlsProblem(u)
+  if (tls) throw new Error(tls)
   const user = decodeURIComponent(u.username) || u.searchParams.get('user') || process.env.PGUSER || 'postgres'
   return {
     host: u.hostname.replace(/^\[|\]$/g, '') || u.searchParams.get('host') || '127.0.0.1',
@@ -36,6 +38,27 @@ export function parseUpstreamUrl(url: string): UpstreamTarget {
     password: u.password ? decodeURIComponent(u.password) : (u.searchParams.get('password') ?? process.env.PGPASSWORD ?? undefined),
     database: decodeURIComponent(u.pathname.slice(1)) || user,
   }
+}
+
+/** The sslmode values with which libpq and node-pg may go on without TLS. */
+const PLAINTEXT_SSLMODES = ['disable', 'allow', 'prefer']
+
+/**
+ * Why the proxy must not connect: the URL demands TLS (`sslmode=require`, `verify-ca`, `verify-full`,
+ * node-pg's `no-verify` or `ssl=true`; PGSSLMODE when the URL says nothing), and the proxy speaks to
+ * PostgreSQL without TLS. Refused rather than connected in plaintext behind the user's back. The message
+ * never quotes the URL (its password).
+ */
+export function upstreamTlsProblem(url: URL | string): string | undefined {
+  const u = typeof url === 'string' ? new URL(url) : url
+  const mode = u.searchParams.get('sslmode')
+  const ssl = u.searchParams.get('ssl')
+  const env = process.env.PGSSLMODE || undefined
+  const plaintext =
+    mode !== null ? PLAINTEXT_SSLMODES.includes(mode) : ssl !== null ? /^(false|0|no|off|)$/i.test(ssl) : !env || PLAINTEXT_SSLMODES.includes(env)
+  if (plaintext) return undefined
+  const said = mode !== null ? `sslmode=${mode} in the upstream URL` : ssl !== null ? `ssl=${ssl} in the upstream URL` : `PGSSLMODE=${env}`
+  return `${said} asks for TLS, and venomqa-pg-proxy connects to PostgreSQL without TLS (upstream TLS is not supported; sslmode disable, allow and prefer go on without it): use one of those for a database the proxy may reach in plaintext, or the snapshot mechanism of @venomqa/state-postgres`
 }
 
 /** An error the server sent, with its SQLSTATE. */

@@ -62,6 +62,22 @@ describe('venomqa-pg-proxy', () => {
     }
   })
 
+  it('killed (SIGKILL), it leaves no rows, but the sequences stay advanced, as the docs say', async () => {
+    let cli: StartedCli | undefined
+    try {
+      cli = await startCli(dbUrl(DB))
+      await withClient(cli.url, (c) => c.query("INSERT INTO t (v) VALUES ('never committed')"))
+      cli.child.kill('SIGKILL')
+      await cli.exited
+      const after = await withClient(dbUrl(DB), (c: pg.Client) => c.query('SELECT (SELECT count(*)::int FROM t) AS n, last_value::int, is_called FROM t_id_seq'))
+      expect(after.rows).toEqual([{ n: 0, last_value: 1, is_called: true }])
+    } finally {
+      if (cli) await stopCli(cli)
+      // Put back for the next test, as nothing else will.
+      await withClient(dbUrl(DB), (c) => c.query("SELECT setval('t_id_seq', 1, false)"))
+    }
+  })
+
   it('the upstream session lost: it says so and exits 1, and the sequences are as before it started', async () => {
     let cli: StartedCli | undefined
     try {

@@ -3,7 +3,7 @@
  * each refusal into a failed step (a critical issue); what merely differs is said once.
  */
 import net from 'node:net'
-import { StateError, checkpoint, journey, step } from '@venomqa/core'
+import { StateError, branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { describeWithService } from '@venomqa/test-utils'
 import pg from 'pg'
@@ -105,6 +105,35 @@ describe('refusals', () => {
     }
   })
 
+  it('a refused path is rolled back all the same: its writes are gone, and the rollback still fails naming the refusal', async () => {
+    const backend = pgProxyState({ upstream: dbUrl(DB) }, () => {})
+    await backend.connect()
+    try {
+      await backend.checkpoint('start')
+      await appRuns(backend, "INSERT INTO t (v) VALUES ('refused path')", 'LISTEN jobs')
+      const err = await backend.rollback('start').catch((e) => e)
+      expect(err).toBeInstanceOf(StateError)
+      expect(err.stateIsWrong).toBe(true)
+      expect(err.message).toMatch(/rollback to "start": the proxy refused what the app did.*refuses LISTEN.*\[0A000\] \(rolled back to "start" all the same\)$/)
+      expect(await backend.proxy!.query("SELECT count(*) FROM t WHERE v = 'refused path'")).toEqual([['0']])
+    } finally {
+      await backend.disconnect()
+    }
+  })
+
+  it('a refusal and a failed rollback: both are said', async () => {
+    const backend = pgProxyState({ upstream: dbUrl(DB) }, () => {})
+    await backend.connect()
+    try {
+      await appRuns(backend, 'LISTEN jobs')
+      const err = await backend.rollback('never_taken').catch((e) => e)
+      expect(err).toBeInstanceOf(StateError)
+      expect(err.message).toMatch(/rollback to "never_taken": the proxy refused what the app did.*refuses LISTEN.*\[0A000\]; and the rollback failed too: no checkpoint "never_taken" \(open: none\)$/)
+    } finally {
+      await backend.disconnect()
+    }
+  })
+
   it('a refusal after the last checkpoint or rollback fails the release, as a state known to be wrong; one after every checkpoint is let go fails the disconnect', async () => {
     const backend = pgProxyState({ upstream: dbUrl(DB) }, () => {})
     await backend.connect()
@@ -199,6 +228,29 @@ describe('a standalone proxy driven over its control port', () => {
     await later.disconnect()
     expect(proxy.refusals).toHaveLength(2)
   })
+
+  it('a refused path leaves nothing for later journeys and runs: the rollback after it is done before the journey fails', async () => {
+    const backend = pgProxyState({ control: control.url }, () => {})
+    const refused = journey('refused_path', {
+      steps: [
+        checkpoint('start'),
+        branch('start', [
+          path('listens', [step('insert_then_listen', () => appRuns(backend, "INSERT INTO t (v) VALUES ('refused path')", 'LISTEN jobs'))]),
+        ]),
+      ],
+    })
+    const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', stateBackends: [backend] })
+    try {
+      const result = await runner.run(refused)
+      expect(result.status).toBe('failed')
+      expect(result.journeys[0]!.issues.map((i) => [i.step, i.severity])).toEqual([['rollback start', 'critical']])
+      expect(result.journeys[0]!.issues[0]!.error).toMatch(/refuses LISTEN.*\(rolled back to "start" all the same\)/)
+    } finally {
+      await runner.close()
+    }
+    expect(await proxy.query("SELECT count(*) FROM t WHERE v = 'refused path'")).toEqual([['0']])
+    expect(proxy.checkpoints).toEqual([])
+  })
 })
 
 describe('a connection idle inside a transaction while another waits', () => {
@@ -289,9 +341,12 @@ describe('statements prepared beside a connection idle in its transaction', () =
   })
 })
 
-/** The app runs `sql` through the proxy, which refuses it; the error is ignored, as an app might. */
-async function appRuns(backend: { url: string }, sql: string): Promise<void> {
+/** The app runs each statement through its own connection to the proxy, which refuses the last; errors are ignored, as an app might. */
+async function appRuns(backend: { url: string }, ...statements: string[]): Promise<void> {
   const app = await connect(backend.url)
-  await codeOf(app.query(sql))
-  await app.end()
+  try {
+    for (const sql of statements) await codeOf(app.query(sql))
+  } finally {
+    await app.end()
+  }
 }
