@@ -31,6 +31,8 @@ export class PgProxyBackend implements StateBackend {
   readonly #options: ResolvedOptions
   readonly #warn: (message: string) => void
   #driver?: Driver
+  /** The checkpoints taken and still open, oldest first: where a refusal met at a checkpoint rolls back to. */
+  readonly #open: string[] = []
   /** How many of the proxy's refusals were reported (or made before this run): each is reported once. */
   #reported = 0
 
@@ -119,13 +121,33 @@ export class PgProxyBackend implements StateBackend {
   }
 
   async checkpoint(name: string): Promise<void> {
-    await this.#step(`checkpoint "${name}"`, (d) => d.checkpoint(name))
+    const driver = this.#connected()
+    const doing = `checkpoint "${name}"`
+    const refused = await this.#unreportedRefusals(driver, doing)
+    if (!refused.length) {
+      await this.#call(doing, () => driver.checkpoint(name))
+      this.#open.push(name)
+      return
+    }
+    // A refusal first met here (a checkpoint inside a path): what the path did so far is undone, as the
+    // branch would have undone it, since the runner stops on this error without rolling back.
+    const newest = this.#open.at(-1)
+    if (!newest) throw refusedError(this.name, doing, refused)
+    try {
+      await driver.rollback(newest)
+    } catch (err) {
+      throw refusedError(this.name, doing, refused, `; and the rollback to "${newest}" failed too: ${(err as Error).message}`, err)
+    }
+    throw refusedError(this.name, doing, refused, ` (rolled back to "${newest}", the newest checkpoint, all the same)`)
   }
 
   async rollback(name: string): Promise<void> {
     const driver = this.#connected()
     const doing = `rollback to "${name}"`
     const refused = await this.#unreportedRefusals(driver, doing)
+    // The checkpoints after `name` are gone, whatever comes next.
+    const at = this.#open.lastIndexOf(name)
+    if (at >= 0) this.#open.length = at + 1
     if (!refused.length) return this.#call(doing, () => driver.rollback(name))
     // Rolled back even so: the refused statement changed nothing, but what the app did around it did, and
     // the runner stops on this error without undoing it (a standalone proxy would keep it for later
@@ -144,6 +166,8 @@ export class PgProxyBackend implements StateBackend {
     const doing = `release "${name}"`
     // Released whatever the app did: a release keeps the state as it is, so no refusal makes it unsafe.
     await this.#call(doing, () => driver.release(name))
+    const at = this.#open.lastIndexOf(name)
+    if (at >= 0) this.#open.length = at
     const refused = await this.#unreportedRefusals(driver, doing)
     // The state is wrong: a critical issue, though met while checkpoints are let go (see StateError).
     if (refused.length) throw refusedError(this.name, doing, refused)
@@ -162,6 +186,7 @@ export class PgProxyBackend implements StateBackend {
     const driver = this.#driver
     this.#driver = undefined
     this.proxy = undefined
+    this.#open.length = 0
     if (!driver) return
     let unreported: RefusalRecord[]
     try {

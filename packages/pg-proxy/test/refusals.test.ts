@@ -251,6 +251,35 @@ describe('a standalone proxy driven over its control port', () => {
     expect(await proxy.query("SELECT count(*) FROM t WHERE v = 'refused path'")).toEqual([['0']])
     expect(proxy.checkpoints).toEqual([])
   })
+
+  it('a refusal first met at a checkpoint inside a path rolls that path back to the newest checkpoint before it fails', async () => {
+    const backend = pgProxyState({ control: control.url }, () => {})
+    const refused = journey('refused_then_checkpoint', {
+      steps: [
+        checkpoint('start'),
+        branch('start', [
+          path('listens', [
+            step('insert_then_listen', () => appRuns(backend, "INSERT INTO t (v) VALUES ('refused nested')", 'LISTEN jobs')),
+            checkpoint('inner'),
+            step('never_reached', () => undefined),
+          ]),
+        ]),
+      ],
+    })
+    const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', stateBackends: [backend] })
+    try {
+      const result = await runner.run(refused)
+      expect(result.status).toBe('failed')
+      const issue = result.journeys[0]!.issues.find((i) => i.severity === 'critical')
+      expect(issue?.error).toMatch(/checkpoint "inner": the proxy refused what the app did.*refuses LISTEN.*\(rolled back to "start", the newest checkpoint, all the same\)/)
+      // Before the run closes: the rows are gone already, for whatever the run still does.
+      expect(await proxy.query("SELECT count(*) FROM t WHERE v = 'refused nested'")).toEqual([['0']])
+    } finally {
+      await runner.close()
+    }
+    expect(await proxy.query("SELECT count(*) FROM t WHERE v = 'refused nested'")).toEqual([['0']])
+    expect(proxy.checkpoints).toEqual([])
+  })
 })
 
 describe('a connection idle inside a transaction while another waits', () => {
