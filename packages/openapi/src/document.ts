@@ -141,10 +141,14 @@ function checkPaths(source: string, raw: Record<string, unknown>): void {
   for (const [p, item] of Object.entries(raw.paths)) {
     const at = `/paths/${escapePointer(p)}`
     if (!isObject(item)) throw refuse(at, 'a path item (an object)', item)
+    // Read as a list, a string would be no parameter at all: the path's ids would go unbound, silently.
+    if (item.parameters !== undefined && !Array.isArray(item.parameters)) throw refuse(`${at}/parameters`, 'a list of parameters', item.parameters)
     for (const method of OPERATION_METHODS) {
       const operation = item[method]
       if (operation === undefined) continue
       if (!isObject(operation)) throw refuse(`${at}/${method}`, 'an operation (an object)', operation)
+      if (operation.parameters !== undefined && !Array.isArray(operation.parameters))
+        throw refuse(`${at}/${method}/parameters`, 'a list of parameters', operation.parameters)
       // Read as an object, a string's characters would be its documented statuses.
       if (operation.responses !== undefined && !isObject(operation.responses)) throw refuse(`${at}/${method}/responses`, 'an object of responses by status', operation.responses)
     }

@@ -97,6 +97,8 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     await writeFile(path.join(dir, 'ok.json'), JSON.stringify({ ...dangling, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } } } }))
     await writeFile(path.join(dir, 'paths-number.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: 5 }))
     await writeFile(path.join(dir, 'operation-string.yaml'), 'openapi: 3.0.3\ninfo: { title: t, version: "1" }\npaths:\n  /things/{id}:\n    get: listThings\n')
+    await writeFile(path.join(dir, 'parameters-string.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things/{id}': { get: { parameters: 'oops', responses: {} } } } }))
+    await writeFile(path.join(dir, 'shared-parameters-object.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things/{id}': { parameters: { name: 'id' }, get: { responses: {} } } } }))
     // Beside a config that selects nothing, so that what the document lacks is all there is to report.
     await mkdir(path.join(dir, 'bare'))
     await writeFile(path.join(dir, 'bare/no-operations.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {} }))
@@ -119,6 +121,9 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     // Read as a document without operations, these would explore nothing and pass.
     ['paths-number.json', /^paths-number\.json#\/paths: expected an object of path items, got number$/],
     ['operation-string.yaml', /^operation-string\.yaml#\/paths\/~1things~1\{id\}\/get: expected an operation \(an object\), got string$/],
+    // Read as a list, these would be no parameter at all, and the path's id would go unbound.
+    ['parameters-string.json', /^parameters-string\.json#\/paths\/~1things~1\{id\}\/get\/parameters: expected a list of parameters, got string$/],
+    ['shared-parameters-object.json', /^shared-parameters-object\.json#\/paths\/~1things~1\{id\}\/parameters: expected a list of parameters, got object$/],
   ])('%s', async (file, message) => {
     const err = await loadDocument(file, { root: dir }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)
