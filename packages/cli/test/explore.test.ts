@@ -92,6 +92,18 @@ describe('venomqa explore', () => {
     expect(await dump()).toBe(before)
   })
 
+  it('a regression journey that cannot be written is an issue naming --emit, the violations still reported', async () => {
+    const p = await project(withPostgres)
+    await writeFile(path.join(p.dir, 'afile'), 'not a directory\n')
+    const r = await p.venomqa(['explore', '--seed', '3', '--emit', 'afile/regressions', '--save', 'r.json'])
+    expect(r.code).toBe(1)
+    const [x] = JSON.parse(readFileSync(path.join(p.dir, 'r.json'), 'utf8')).explorations
+    expect(x.violations.length).toBeGreaterThan(0)
+    const emitIssue = x.issues.find((i: { step: string }) => i.step === 'emit')
+    expect(emitIssue.error).toMatch(/^could not write the regression journey for "[^"]+": .*ENOTDIR/)
+    expect(emitIssue.suggestion).toBe('The violation itself is reported above. Give --emit a directory you can write to (or --no-emit), and explore again to write its journey.')
+  })
+
   it('--depth, --strategy, --budget and --no-emit: a search too shallow for the bugs passes with exit 0', async () => {
     const p = await project(withPostgres)
     const r = await p.venomqa(['explore', '--depth', '2', '--strategy', 'bfs', '--no-emit', '--save', 'r.json'])

@@ -72,6 +72,28 @@ export interface SequenceRun {
   /** The invariant's verdict after the last action: the violation message, or undefined when it held. */
   violation?: string
   probes: HttpExchange[]
+  /**
+   * A request of the run (an action's or the invariant's probe) that got no answer: the run says nothing
+   * sure about the invariant (see `trialVerdict`). A run stops at the first action that met one.
+   */
+  noAnswer?: NoAnswer
+}
+
+/** A request that got no answer from the API: refused, reset, timed out. */
+export interface NoAnswer {
+  /** Whose request: the sequence's last action (`request_error` judges it), an earlier one, the invariant's probe. */
+  at: 'last' | 'earlier' | 'probe'
+  /** For messages: `action "refund" after create_order`. */
+  where: string
+  /** `POST http://127.0.0.1:3000/api/orders: connection refused (ECONNREFUSED)`. */
+  message: string
+  /** The failure without one run's ids (see `failureOf`): `request_error` reproduces only the same one. */
+  failure: string
+  /**
+   * False when the app stopped answering: the request's origin answered before and answers nothing now
+   * (a request to its `/` gets no answer either). True when it still answers, or never did.
+   */
+  appAnswers: boolean
 }
 
 /**
@@ -99,15 +121,33 @@ export type ShrinkFn = (input: {
   runner: SequenceRunner
   rng: Rng
   limits: { attempts: number; timeMs: number }
-}) => Promise<{ sequence: TakenAction[]; attempts: number }>
+  /** For `request_error`: the failure the search met (see `failureOf`); a trial must fail the same way. */
+  failure?: string
+}) => Promise<{
+  sequence: TakenAction[]
+  attempts: number
+  /** The app stopped answering: shrinking stopped there, and `sequence` is not known to be minimal or failing. */
+  noAnswer?: NoAnswer
+}>
 
-/** Replay a sequence from the root `times` times: how many broke the invariant, and the last run that did. */
+/**
+ * Replay a sequence from the root `times` times: how many broke the invariant, and the last run that did.
+ * A replay that got no answer from the app is no reproduction (see `trialVerdict`).
+ */
 export type ConfirmFn = (input: {
   sequence: readonly TakenAction[]
   invariant: InvariantRef
   runner: SequenceRunner
   times: number
-}) => Promise<{ attempts: number; failures: number; run: SequenceRun }>
+  /** As for ShrinkFn. */
+  failure?: string
+}) => Promise<{
+  attempts: number
+  failures: number
+  run: SequenceRun
+  /** The app stopped answering: the confirmation stopped there and says nothing. */
+  noAnswer?: NoAnswer
+}>
 
 /**
  * Write the regression journey for a violation; returns the file written, relative to the root. The

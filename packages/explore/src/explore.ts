@@ -5,6 +5,7 @@ import { emitJourney } from './emit'
 import type { ExploreOptions } from './contracts'
 import { Coverage } from './coverage'
 import { loadDefinition } from './definition'
+import { appStoppedIssue } from './no-answer'
 import { LaneSearch } from './lane-search'
 import { type FoundOnLane, mergeFound } from './merge'
 import { type SearchTotals, buildResult } from './result'
@@ -114,7 +115,10 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     )
     settled = true
     violations = await settleViolations(
-      found.map((f) => ({ found: f.found, lane: f.lane, runner: searches[f.lane]!.sequenceRunner(), ...(f.lane > 0 ? { baseUrl: lanes[f.lane]!.http.baseUrl } : {}) })),
+      found.map((f) => {
+        const { appStopped } = searches[f.lane]!
+        return { found: f.found, lane: f.lane, runner: searches[f.lane]!.sequenceRunner(), ...(f.lane > 0 ? { baseUrl: lanes[f.lane]!.http.baseUrl } : {}), ...(appStopped ? { appStopped } : {}) }
+      }),
       {
         exploration,
         explorationFile: options.file,
@@ -128,7 +132,24 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
         shrinkFn: shrinkSequence,
         confirmFn: confirmSequence,
         emitFn: emitJourney,
-        onEmitError: (message) => void addIssue(makeIssue({ journey: exploration.name, path: '', step: 'emit', severity: 'medium', kind: 'crash', error: message, source: 'explore' })),
+        onEmitError: (message) =>
+          void addIssue(
+            makeIssue({
+              journey: exploration.name,
+              path: '',
+              step: 'emit',
+              severity: 'medium',
+              kind: 'crash',
+              error: message,
+              // The kind's own suggestion speaks of an action that threw: here a file could not be written.
+              suggestion: 'The violation itself is reported above. Give --emit a directory you can write to (or --no-emit), and explore again to write its journey.',
+              source: 'explore',
+            }),
+          ),
+        onAppStopped: (noAnswer, lane) => {
+          const issue = appStoppedIssue(exploration.name, noAnswer, 'replays')
+          void addIssue(workers > 1 ? { ...issue, error: `worker ${lane}: ${issue.error}` } : issue)
+        },
       },
     )
   } catch (err) {

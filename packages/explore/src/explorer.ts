@@ -5,8 +5,9 @@ import type { InvariantRef } from './contracts'
 import type { Coverage } from './coverage'
 import { type Edge, edgesAt, pathKey } from './edges'
 import type { Observation } from './fingerprint'
-import { type ActionEffect, appliesAfter, checkInvariant } from './invariants'
+import { type ActionEffect, appliesAfter, checkInvariant, invariantName } from './invariants'
 import { type LaneEnv, fingerprintHere, observeAll } from './lane-env'
+import { AppStoppedAnswering, failureOf, noAnswerAt, unanswered } from './no-answer'
 import { type Group, Split } from './split'
 import type { Timings } from './timings'
 import { type ActionFault, actionFault, classifyEdge } from './transition'
@@ -20,6 +21,8 @@ export interface FoundViolation {
   /** The last action's requests. */
   exchanges: HttpExchange[]
   probes: HttpExchange[]
+  /** For `request_error`: how the last action's request failed (see `failureOf`); its replays must fail so. */
+  failure?: string
   /**
    * Where it was met: the index of each edge of the sequence among every edge out of its state. The same
    * in every explorer of a split, and in the order a depth-first search meets places.
@@ -188,6 +191,7 @@ export class Explorer {
     const pathName = path.map((t) => t.action).join(' > ')
     const attempt = await runAction(env, edge.def, edge.input, pathName)
     if (env.signal.aborted) return this.#interrupted()
+    await this.#stopIfAppStopped(attempt.exchanges, `action "${edge.action}"${path.length > 1 ? ` after ${pathName.slice(0, pathName.lastIndexOf(' > '))}` : ''}`, 'last', failureOf(edge.action, attempt))
     const effect: ActionEffect = { ...taken, def: edge.def, attempt }
     const observation = await observeAll(env)
     const fingerprint = fingerprintHere(env, observation)
@@ -206,11 +210,13 @@ export class Explorer {
       if (!appliesAfter(invariant, edge.action)) continue
       const verdict = await checkInvariant(env, invariant, { effect, path, pathName, now: observation, before: parent.observation })
       if (env.signal.aborted) return this.#interrupted()
+      await this.#stopIfAppStopped(verdict.probes, `invariant "${invariantName(invariant)}" after ${pathName}`, 'probe', 'probe')
       if (verdict.held) continue
       violated = true
       if (!records) continue
       this.#violations++
-      env.onViolation({ invariant, sequence: path, message: verdict.message, exchanges: attempt.exchanges, probes: verdict.probes, position: [...this.#position, edge.index] })
+      const failure = invariant === 'request_error' ? { failure: failureOf(edge.action, attempt) } : {}
+      env.onViolation({ invariant, sequence: path, message: verdict.message, exchanges: attempt.exchanges, probes: verdict.probes, position: [...this.#position, edge.index], ...failure })
     }
     if (records) env.onTransition?.()
     if (violated) return 'violated'
@@ -279,6 +285,19 @@ export class Explorer {
       const def = this.env.actions.find((a) => a.name === t.action)!
       await runAction(this.env, def, t.input, path.slice(0, i + 1).map((x) => x.action).join(' > '))
     }
+  }
+
+  /**
+   * A request that got no answer, from an app that answered this lane before and answers nothing now
+   * (see `noAnswerAt`): the app stopped (it crashed, or was stopped). Nothing the search learns after
+   * that is about the app, so it stops here, saying where (AppStoppedAnswering). A request that failed
+   * while the app still answers is the `request_error` invariant's to judge.
+   */
+  async #stopIfAppStopped(exchanges: readonly HttpExchange[], where: string, at: 'last' | 'probe', failure: string): Promise<void> {
+    const missed = unanswered(exchanges)
+    if (!missed) return
+    const noAnswer = await noAnswerAt(missed, at, where, failure, this.env.lane.http)
+    if (!noAnswer.appAnswers && !this.env.signal.aborted) throw new AppStoppedAnswering(noAnswer)
   }
 
   #interrupted(): TakeResult {

@@ -1,4 +1,4 @@
-export type { BuiltinInvariantName, ConfirmFn, EmitFn, ExploreOptions, ExploreProgress, InvariantRef, SequenceRun, SequenceRunner, SequenceStepRun, ShrinkFn } from './contracts'
+export type { BuiltinInvariantName, ConfirmFn, EmitFn, ExploreOptions, ExploreProgress, InvariantRef, NoAnswer, SequenceRun, SequenceRunner, SequenceStepRun, ShrinkFn } from './contracts'
 export { explore, DEFAULT_EMIT_DIR } from './explore'
 export { SeededRng } from './rng'
 export { fingerprintOf } from './fingerprint'

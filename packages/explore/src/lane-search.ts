@@ -1,10 +1,11 @@
 import { type Exploration, type ExploreAction, type HttpExchange, type Issue, type Logger, errorMessage, makeIssue } from '@venomqa/core'
 import type { Lane } from '@venomqa/runner'
 import { Budget, budgetShare } from './budgets'
-import type { InvariantRef, SequenceRunner } from './contracts'
+import type { InvariantRef, NoAnswer, SequenceRunner } from './contracts'
 import { Coverage } from './coverage'
 import { Explorer } from './explorer'
 import type { LaneEnv } from './lane-env'
+import { AppStoppedAnswering, appStoppedIssue } from './no-answer'
 import { rngFor } from './rng'
 import { bfs } from './search/bfs'
 import { dfs } from './search/dfs'
@@ -66,6 +67,8 @@ export class LaneSearch {
   searchMs = 0
   /** Its setup failed or it crashed: the exploration did not run as defined. */
   broken = false
+  /** The app stopped answering during the search, which stopped there (see AppStoppedAnswering). */
+  appStopped?: NoAnswer
   #crashed = false
   readonly #issues: LaneIssue[] = []
   readonly #faults = new Set<string>()
@@ -123,6 +126,11 @@ export class LaneSearch {
     } catch (err) {
       if (o.signal.aborted) return
       this.broken = this.#crashed = true
+      if (err instanceof AppStoppedAnswering) {
+        this.appStopped = err.noAnswer
+        this.#issues.push({ issue: this.#onWorker(appStoppedIssue(o.exploration.name, err.noAnswer, 'search')) })
+        return
+      }
       const issue = makeIssue({ journey: o.exploration.name, path: '', step: 'exploration', severity: 'critical', kind: 'crash', error: `exploration crashed: ${errorMessage(err)}`, source: 'explore' })
       this.#issues.push({ issue: this.#onWorker(issue) })
       if (o.debug && err instanceof Error && err.stack) o.logger?.error(err.stack)

@@ -1,10 +1,11 @@
 import { AbortedError, type ExploreAction, type TakenAction } from '@venomqa/core'
 import { runAction } from './action-run'
-import type { InvariantRef, SequenceRun, SequenceRunner, SequenceStepRun } from './contracts'
+import type { InvariantRef, NoAnswer, SequenceRun, SequenceRunner, SequenceStepRun } from './contracts'
 import { isEnabled } from './edges'
 import type { Observation } from './fingerprint'
 import { type ActionEffect, appliesAfter, checkInvariant } from './invariants'
 import { type LaneEnv, observeAll } from './lane-env'
+import { failureOf, noAnswerAt, unanswered } from './no-answer'
 import { stateView } from './view'
 
 export interface SequenceEnv extends LaneEnv {
@@ -17,7 +18,9 @@ export interface SequenceEnv extends LaneEnv {
  * Runs a sequence from the root and checks one invariant after its last action: what the shrinker and
  * the confirmation replay through. Each run first rolls back to the root. An action whose `when` does
  * not allow it where the sequence got to is not run (and marked, so the shrinker drops it); the
- * invariant is then judged only if the last action ran.
+ * invariant is then judged only if the last action ran. A request that got no answer is told in the run
+ * (`noAnswer`, with whether the app still answers at all); after an action that met one, the run stops:
+ * the state it reached is not known.
  */
 export class LaneSequenceRunner implements SequenceRunner {
   readonly #env: SequenceEnv
@@ -34,6 +37,7 @@ export class LaneSequenceRunner implements SequenceRunner {
     const path: TakenAction[] = []
     let last: ActionEffect | undefined
     let before: Observation = {}
+    let noAnswer: NoAnswer | undefined
     for (const [i, taken] of sequence.entries()) {
       if (env.signal.aborted) throw new AbortedError('interrupted while replaying a sequence')
       const def = env.actions.get(taken.action)
@@ -49,12 +53,28 @@ export class LaneSequenceRunner implements SequenceRunner {
       path.push({ action: taken.action, input: taken.input })
       steps.push({ ...taken, exchanges: attempt.exchanges, ctxBefore, ctxAfter: { ...world.ctx.snapshot() }, enabled: true })
       last = { ...taken, def, attempt }
+      const missed = unanswered(attempt.exchanges)
+      if (missed) {
+        if (env.signal.aborted) throw new AbortedError('interrupted while replaying a sequence')
+        const lastStep = i === sequence.length - 1
+        const where = `action "${taken.action}"${path.length > 1 ? ` after ${path.slice(0, -1).map((t) => t.action).join(' > ')}` : ''}`
+        noAnswer = await noAnswerAt(missed, lastStep ? 'last' : 'earlier', where, failureOf(taken.action, attempt), env.lane.http)
+        if (!lastStep) return { steps, probes: [], noAnswer }
+      }
     }
     if (env.signal.aborted) throw new AbortedError('interrupted while replaying a sequence')
-    if (!last || !appliesAfter(invariant, last.action)) return { steps, probes: [] }
+    if (!last || !appliesAfter(invariant, last.action)) return { steps, probes: [], ...(noAnswer ? { noAnswer } : {}) }
+    // After a request with no answer only the checks that judge the action itself say anything (request_error).
+    if (noAnswer && typeof invariant !== 'string' && !invariant.response) return { steps, probes: [], noAnswer }
     const now = await observeAll(env)
     const verdict = await checkInvariant(env, invariant, { effect: last, path, pathName: 'sequence', now, before })
-    return verdict.held ? { steps, probes: verdict.probes } : { steps, violation: verdict.message, probes: verdict.probes }
+    const probeMissed = noAnswer ? undefined : unanswered(verdict.probes)
+    if (probeMissed) {
+      if (env.signal.aborted) throw new AbortedError('interrupted while replaying a sequence')
+      const name = typeof invariant === 'string' ? invariant : invariant.name
+      noAnswer = await noAnswerAt(probeMissed, 'probe', `invariant "${name}" after ${path.map((t) => t.action).join(' > ')}`, `probe ${probeMissed.request.method}`, env.lane.http)
+    }
+    return { steps, probes: verdict.probes, ...(verdict.held ? {} : { violation: verdict.message }), ...(noAnswer ? { noAnswer } : {}) }
   }
 }
 

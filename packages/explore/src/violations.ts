@@ -1,8 +1,9 @@
 import { type Exploration, type ExploreAction, type Logger, type SequenceStep, type TakenAction, type ViolationResult, errorMessage } from '@venomqa/core'
-import type { ConfirmFn, EmitFn, InvariantRef, SequenceRun, SequenceRunner, ShrinkFn } from './contracts'
+import type { ConfirmFn, EmitFn, InvariantRef, NoAnswer, SequenceRun, SequenceRunner, ShrinkFn } from './contracts'
 import type { FoundViolation } from './explorer'
 import { sha1, stableJson } from './hash'
 import { invariantName, severityOf } from './invariants'
+import { NOT_CONFIRMED } from './no-answer'
 import { rngFor } from './rng'
 
 /** How many times a minimal sequence is replayed from the root to confirm it. */
@@ -77,6 +78,8 @@ export interface Candidate {
   lane: number
   /** That lane's base URL, stripped from the requests of the emitted journey. */
   baseUrl?: string
+  /** The app stopped answering during that lane's search: nothing can be replayed there. */
+  appStopped?: NoAnswer
 }
 
 export interface SettleDeps {
@@ -95,6 +98,8 @@ export interface SettleDeps {
   emitFn: EmitFn
   /** A journey could not be written: told, not fatal. */
   onEmitError(message: string): void
+  /** The app of a lane stopped answering while its violations were replayed: told once per lane. */
+  onAppStopped(noAnswer: NoAnswer, lane: number): void
 }
 
 /**
@@ -102,20 +107,29 @@ export interface SettleDeps {
  * minimal sequence 3 times from the root (flaky when not every time), merge those with one id, write the
  * regression journey. Each is replayed on the lane that met it; the lanes work at the same time, each
  * through its own in order. The result keeps the candidates' order, whatever the lanes' pace. On
- * Ctrl-C, what is not settled yet is reported as found, unconfirmed.
+ * Ctrl-C, what is not settled yet is reported as found, unconfirmed. So is what a lane whose app
+ * stopped answering has not settled by then (with NOT_CONFIRMED in its message): its replays tell
+ * nothing any more, and the sequence as met is the one thing known of it.
  */
 export async function settleViolations(candidates: readonly Candidate[], deps: SettleDeps): Promise<ViolationResult[]> {
   const settled: Settled[] = new Array(candidates.length)
   const lanes = [...new Set(candidates.map((c) => c.lane))]
   await Promise.all(
     lanes.map(async (lane) => {
+      let stopped = candidates.find((c) => c.lane === lane && c.appStopped)?.appStopped
       for (const [i, c] of candidates.entries()) {
         if (c.lane !== lane) continue
         const { runner } = c
-        settled[i] =
-          deps.signal.aborted || !runner
-            ? { result: unsettled(c.found) }
-            : await settleOne(c.found, runner, deps).catch((err) => (deps.signal.aborted ? { result: unsettled(c.found) } : Promise.reject(err)))
+        if (stopped) settled[i] = { result: unsettled(c.found, NOT_CONFIRMED) }
+        else if (deps.signal.aborted || !runner) settled[i] = { result: unsettled(c.found) }
+        else {
+          const s: Settled = await settleOne(c.found, runner, deps).catch((err) => (deps.signal.aborted ? { result: unsettled(c.found) } : Promise.reject(err)))
+          settled[i] = s
+          if (s.appStopped) {
+            stopped = s.appStopped
+            deps.onAppStopped(stopped, lane)
+          }
+        }
       }
     }),
   )
@@ -128,27 +142,36 @@ export async function settleViolations(candidates: readonly Candidate[], deps: S
   return [...out.values()]
 }
 
-/** A settled violation, with the confirming run that broke it (when one did) to write the journey from. */
+/**
+ * A settled violation, with the confirming run that broke it (when one did) to write the journey from;
+ * `appStopped` when the app stopped answering before it could be settled.
+ */
 interface Settled {
   result: ViolationResult
   run?: SequenceRun
+  appStopped?: NoAnswer
 }
 
 async function settleOne(f: FoundViolation, runner: SequenceRunner, deps: SettleDeps): Promise<Settled> {
   const name = invariantName(f.invariant)
-  const sequence = deps.shrink
-    ? (
-        await deps.shrinkFn({
-          sequence: f.sequence,
-          invariant: f.invariant,
-          actions: deps.actions,
-          runner,
-          rng: rngFor(deps.seed, `shrink|${name}`),
-          limits: SHRINK_LIMITS,
-        })
-      ).sequence
-    : f.sequence
-  const confirmed = await deps.confirmFn({ sequence, invariant: f.invariant, runner, times: CONFIRMATIONS })
+  const failure = f.failure !== undefined ? { failure: f.failure } : {}
+  const shrunk = deps.shrink
+    ? await deps.shrinkFn({
+        sequence: f.sequence,
+        invariant: f.invariant,
+        actions: deps.actions,
+        runner,
+        rng: rngFor(deps.seed, `shrink|${name}`),
+        limits: SHRINK_LIMITS,
+        ...failure,
+      })
+    : undefined
+  // A sequence shrunk (or confirmed) by replays against an app that stopped answering is no finding:
+  // what the search met, with the app answering, is reported instead.
+  if (shrunk?.noAnswer) return { result: unsettled(f, NOT_CONFIRMED), appStopped: shrunk.noAnswer }
+  const sequence = shrunk?.sequence ?? f.sequence
+  const confirmed = await deps.confirmFn({ sequence, invariant: f.invariant, runner, times: CONFIRMATIONS, ...failure })
+  if (confirmed.noAnswer) return { result: unsettled(f, NOT_CONFIRMED), appStopped: confirmed.noAnswer }
   const id = violationId(name, sequence)
   const result: ViolationResult = {
     invariant: name,
@@ -198,13 +221,16 @@ export function unsettledViolations(found: readonly FoundViolation[]): Violation
   return [...out.values()]
 }
 
-/** A violation met by the search but not shrunk or confirmed (the exploration was interrupted). */
-function unsettled(f: FoundViolation): ViolationResult {
+/**
+ * A violation met by the search but not shrunk or confirmed (the exploration was interrupted, or the app
+ * stopped answering: `note` says why, after the message).
+ */
+function unsettled(f: FoundViolation, note?: string): ViolationResult {
   const name = invariantName(f.invariant)
   return {
     invariant: name,
     severity: severityOf(f.invariant),
-    message: f.message,
+    message: note ? `${f.message} (${note})` : f.message,
     sequence: f.sequence.map((t, i) => ({ action: t.action, input: t.input, exchanges: i === f.sequence.length - 1 ? f.exchanges : [] })),
     probes: f.probes,
     foundLength: f.sequence.length,

@@ -96,6 +96,24 @@ describe('shrinkSequence', () => {
     expect(sequence).toEqual([t('order', { qty: 5 }), t('rename', 'ab')])
   })
 
+  it('picks the simplest OpenAPI body variant that still reproduces, by what the body is, not by its name', async () => {
+    // An OpenAPI action's inputs, as @venomqa/openapi offers them: its body variants, and the typical body
+    // with the second resource of a kind. The bug needs a quantity (the required-only and empty bodies
+    // have none): the typical body breaks it as well as the boundaries do.
+    const variants = ['sample', 'required', 'min', 'max', 'empty', 'enum-last']
+    const createOrder = action('createOrder', () => undefined, { inputs: () => [...variants.map((body) => ({ body })), { body: 'sample', another: ['productId'] }] })
+    const actions = new Map<string, ExploreAction<any>>([['createOrder', createOrder]])
+    const sendsQuantity = (ran: TakenAction[]) => ran.some((s) => !['required', 'empty'].includes((s.input as { body: string }).body))
+    for (const found of [{ body: 'max' }, { body: 'min' }, { body: 'sample', another: ['productId'] }]) {
+      const { sequence } = await shrinkSequence({ sequence: [t('createOrder', found)], invariant: 'no_5xx', actions, runner: predicateRunner(sendsQuantity), rng, limits: roomy })
+      expect(sequence).toEqual([t('createOrder', { body: 'sample' })])
+    }
+    // Simplest first: no body, only the required properties, the typical body, an enum bound, then min and max.
+    expect(simplerInputs({ body: 'max' }, variants.map((body) => ({ body })))).toEqual(['empty', 'required', 'sample', 'enum-last', 'min'].map((body) => ({ body })))
+    // An input of that name with other keys is no OpenAPI input: measured as it is.
+    expect(compareComplexity(complexityOf({ body: 'max', qty: 1 }), complexityOf({ body: 'sample', qty: 1 }))).toBeLessThan(0)
+  })
+
   it('orders inputs simplest first: fewer keys, then smaller numbers, then shorter strings', () => {
     const offered = [{ qty: 5, note: 'rush' }, { qty: 3 }, { title: 'long title' }, { title: 'a' }, {}, { qty: -1 }]
     // Size first (one key beats two), then the numbers' magnitude (a string weighs nothing there), then text length.

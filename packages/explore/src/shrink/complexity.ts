@@ -7,6 +7,9 @@ import { canonicalJson } from './canonical'
  * 2. magnitude: the sum of the numbers' absolute values, `true` counting 1 (smaller numbers first),
  * 3. text: the total length of the strings (shorter strings first),
  * 4. its canonical JSON, shorter then alphabetically first: only so that the order is total and stable.
+ *
+ * An OpenAPI action's input names the body it sends (`{ body: 'max' }`, see `BODY_VARIANTS`): there the
+ * name is measured by the simplicity of the body it stands for, not by its length.
  */
 export interface Complexity {
   size: number
@@ -17,8 +20,30 @@ export interface Complexity {
 
 export function complexityOf(value: unknown): Complexity {
   const c = { size: 0, magnitude: 0, text: 0 }
-  measure(value, c, 0)
+  measure(asMeasured(value), c, 0)
   return { ...c, json: canonicalJson(value ?? null) }
+}
+
+/**
+ * The body variants of @venomqa/openapi (its `BodyVariant`), simplest first: no body, only the required
+ * properties, the typical body (examples, defaults), an enum at its first or last value, every bound at
+ * its minimum, at its maximum. Measured by their names, `max` (3 characters) was the simplest of all,
+ * and every shrunk sequence sent the largest numbers and longest strings the schema allows although the
+ * typical body broke the invariant as well. The shrinker cannot measure the body an input would send
+ * without sending it, so the order is given here.
+ */
+const BODY_VARIANTS = ['empty', 'required', 'sample', 'enum-first', 'enum-last', 'min', 'max']
+
+/**
+ * An OpenAPI action's input (`{ body?, another? }`, `body` one of BODY_VARIANTS) with its body named by
+ * its place in that order (a number: the magnitude orders them); any other input as it is.
+ */
+function asMeasured(value: unknown): unknown {
+  if (!value || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value
+  const input = value as Record<string, unknown>
+  const rank = BODY_VARIANTS.indexOf(input.body as string)
+  if (rank < 0 || !Object.keys(input).every((k) => k === 'body' || k === 'another')) return value
+  return { ...input, body: rank + 1 }
 }
 
 function measure(value: unknown, into: Omit<Complexity, 'json'>, depth: number): void {

@@ -1,17 +1,22 @@
 import type { ConfirmFn, SequenceRun } from '../contracts'
+import { trialVerdict } from './trials'
 
 /**
  * Replay the minimal sequence from the root `times` times and count the replays that broke the
- * invariant. The caller reports the violation as flaky when failures < times. The run returned is the
- * last one that broke it (what the emitter writes out), or the last one when none did.
+ * invariant, by the trial rule (`trialVerdict`: a replay that got no answer is no reproduction). The
+ * caller reports the violation as flaky when failures < times. The run returned is the last one that
+ * broke it (what the emitter writes out), or the last one when none did. When the app stops answering,
+ * the confirmation stops there and says so (`noAnswer`): the replays tell nothing any more.
  */
-export const confirmSequence: ConfirmFn = async ({ sequence, invariant, runner, times }) => {
+export const confirmSequence: ConfirmFn = async ({ sequence, invariant, runner, times, failure }) => {
   let failures = 0
   let shown: SequenceRun | undefined
   let last: SequenceRun | undefined
   for (let i = 0; i < times; i++) {
     last = await runner.run(sequence, invariant)
-    if (last.violation !== undefined) {
+    const verdict = trialVerdict(last, invariant, failure)
+    if (verdict === 'unknown' && last.noAnswer && !last.noAnswer.appAnswers) return { attempts: i, failures, run: shown ?? last, noAnswer: last.noAnswer }
+    if (verdict === 'fails') {
       failures++
       shown = last
     }

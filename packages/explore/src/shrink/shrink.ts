@@ -21,18 +21,19 @@ interface Best {
  * could have taken. The phases repeat as long as one of them makes progress; when a limit is reached the
  * best sequence found so far is kept.
  */
-export async function shrink(input: ShrinkInput, clock: () => number = Date.now): Promise<{ sequence: TakenAction[]; attempts: number }> {
-  const trials = new Trials(input.runner, input.invariant, input.limits, clock)
-  const first = await trials.run(input.sequence)
+export async function shrink(input: ShrinkInput, clock: () => number = Date.now): Promise<Awaited<ReturnType<ShrinkFn>>> {
+  const trials = new Trials(input.runner, input.invariant, input.limits, clock, input.failure)
+  const done = (sequence: readonly TakenAction[]) => ({ sequence: [...sequence], attempts: trials.attempts, ...(trials.appStopped ? { noAnswer: trials.appStopped } : {}) })
+  const first = await trials.verdict(input.sequence)
   // Not failing again from the root: nothing to shrink; the confirmation reports it as flaky.
-  if (!first || first.violation === undefined) return { sequence: [...input.sequence], attempts: trials.attempts }
-  const best: Best = { sequence: [...input.sequence], run: first }
+  if (first?.verdict !== 'fails') return done(input.sequence)
+  const best: Best = { sequence: [...input.sequence], run: first.run }
   let progress = true
   while (progress && !trials.exhausted) {
     progress = false
     for (const phase of [dropDisabled, deltaDebug, simplifyInputs]) if (await repeat(() => phase(best, trials, input))) progress = true
   }
-  return { sequence: best.sequence, attempts: trials.attempts }
+  return done(best.sequence)
 }
 
 /** Run a phase until it makes no more progress; true if it made any. */
@@ -42,13 +43,16 @@ async function repeat(phase: () => Promise<boolean>): Promise<boolean> {
   return any
 }
 
-/** Replay `candidate`; if it still breaks the invariant it becomes the best. Undefined: a limit was reached. */
+/**
+ * Replay `candidate`; if it still breaks the invariant it becomes the best. A replay that cannot tell
+ * (see `trialVerdict`) is no reproduction. Undefined: a limit was reached, or the app stopped answering.
+ */
 async function attempt(candidate: TakenAction[], best: Best, trials: Trials): Promise<boolean | undefined> {
-  const run = await trials.run(candidate)
-  if (!run) return undefined
-  if (run.violation === undefined) return false
+  const trial = await trials.verdict(candidate)
+  if (!trial) return undefined
+  if (trial.verdict !== 'fails') return false
   best.sequence = candidate
-  best.run = run
+  best.run = trial.run
   return true
 }
 

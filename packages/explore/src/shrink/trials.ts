@@ -1,5 +1,5 @@
 import type { TakenAction } from '@venomqa/core'
-import type { InvariantRef, SequenceRun, SequenceRunner } from '../contracts'
+import type { InvariantRef, NoAnswer, SequenceRun, SequenceRunner } from '../contracts'
 import { canonicalJson } from './canonical'
 
 export interface ShrinkLimits {
@@ -7,6 +7,27 @@ export interface ShrinkLimits {
   attempts: number
   /** Wall time, ms. */
   timeMs: number
+}
+
+/** What a replay says of the invariant: it broke it again, it held, or the replay cannot tell. */
+export type TrialVerdict = 'fails' | 'holds' | 'unknown'
+
+/**
+ * The trial rule of the shrinker and the confirmation. A replay in which a request got no answer (the
+ * connection refused or reset, a timeout) reached an unknown state, or none: its verdict is no
+ * reproduction of the invariant's failure, and no proof that it holds either. Without this, an app that
+ * died mid-exploration "reproduces" every violation with any sequence, since every probe then fails.
+ *
+ * `request_error` is the one invariant that a request with no answer breaks. A replay reproduces it when
+ * the last action's request fails in the same way as the one the search met (`failure`), and the app
+ * still answers other requests: not when an earlier request failed, nor when the app is down for all.
+ */
+export function trialVerdict(run: SequenceRun, invariant: InvariantRef, failure?: string): TrialVerdict {
+  const miss = run.noAnswer
+  if (!miss) return run.violation === undefined ? 'holds' : 'fails'
+  const sameFailure = failure === undefined || miss.failure === failure
+  if (invariant === 'request_error' && run.violation !== undefined && miss.at === 'last' && miss.appAnswers && sameFailure) return 'fails'
+  return 'unknown'
 }
 
 /**
@@ -21,18 +42,34 @@ export class Trials {
   readonly #limits: ShrinkLimits
   readonly #clock: () => number
   readonly #startedAt: number
+  /** The app stopped answering during a replay: no later replay can tell anything, so none is made. */
+  appStopped?: NoAnswer
+  readonly #failure: string | undefined
   readonly #seen = new Map<string, SequenceRun>()
 
-  constructor(runner: SequenceRunner, invariant: InvariantRef, limits: ShrinkLimits, clock: () => number) {
+  constructor(runner: SequenceRunner, invariant: InvariantRef, limits: ShrinkLimits, clock: () => number, failure?: string) {
     this.#runner = runner
     this.#invariant = invariant
     this.#limits = limits
     this.#clock = clock
     this.#startedAt = clock()
+    this.#failure = failure
   }
 
   get exhausted(): boolean {
-    return this.attempts >= this.#limits.attempts || this.#clock() - this.#startedAt >= this.#limits.timeMs
+    return this.appStopped !== undefined || this.attempts >= this.#limits.attempts || this.#clock() - this.#startedAt >= this.#limits.timeMs
+  }
+
+  /** The trial rule (see `trialVerdict`) applied to a replay of `sequence`; undefined when a limit was reached or the app stopped answering. */
+  async verdict(sequence: readonly TakenAction[]): Promise<{ verdict: TrialVerdict; run: SequenceRun } | undefined> {
+    const run = await this.run(sequence)
+    if (!run) return undefined
+    const verdict = trialVerdict(run, this.#invariant, this.#failure)
+    if (verdict === 'unknown' && run.noAnswer && !run.noAnswer.appAnswers) {
+      this.appStopped = run.noAnswer
+      return undefined
+    }
+    return { verdict, run }
   }
 
   /** What replaying `sequence` showed, or undefined when a limit was reached before it could be tried. */

@@ -1,0 +1,125 @@
+import { type HttpClient, type HttpExchange, type Issue, makeIssue } from '@venomqa/core'
+import type { AttemptResult } from '@venomqa/runner'
+import type { NoAnswer } from './contracts'
+
+/** How long the app has to answer "are you there?" after a request of it got no answer, ms. */
+export const PING_TIMEOUT_MS = 5_000
+
+/**
+ * The request among `exchanges` that got no answer in the end: every attempt at it failed (connection
+ * refused or reset, a timeout, ...). An attempt that failed and was retried with an answer is not one.
+ */
+export function unanswered(exchanges: readonly HttpExchange[]): HttpExchange | undefined {
+  return exchanges.find(
+    (e, i) =>
+      !e.response &&
+      !exchanges.slice(i + 1).some((later) => later.response && later.attempt > e.attempt && later.request.method === e.request.method && later.request.url === e.request.url),
+  )
+}
+
+/**
+ * Does the app that `url` is on answer anything (any status, even 404) right now? Asked when a request
+ * got no answer, to tell a request that failed (the app still answers others: `request_error`) from an
+ * app that stopped answering altogether (it crashed or was stopped): nothing learnt after that is about
+ * the invariant. A plain request to the origin's `/`, outside the lane's client: it is not part of any
+ * sequence, journey or HAR.
+ */
+export async function appAnswers(url: string, timeoutMs = PING_TIMEOUT_MS): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('/', url), { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) })
+    await res.body?.cancel()
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * What failed, without the ids of one run (`refund timeout POST /api/orders/{n}/refunds`): the same
+ * failure in every replay of a sequence. A `request_error` trial reproduces only this.
+ */
+export function failureOf(action: string, attempt: AttemptResult): string {
+  const e = unanswered(attempt.exchanges) ?? attempt.shown
+  const kind = attempt.outcome.passed ? 'no answer' : attempt.outcome.kind
+  return `${action} ${kind}${e ? ` ${e.request.method} ${pathTemplate(e.request.url)}` : ''}`
+}
+
+function pathTemplate(url: string): string {
+  let path = url
+  try {
+    path = new URL(url).pathname
+  } catch {
+    // A relative URL: as it is.
+  }
+  return path
+    .split('/')
+    .map((segment) => (/^\d+$|^[0-9a-f]{8}-[0-9a-f-]{27}$/i.test(segment) ? '{n}' : segment))
+    .join('/')
+}
+
+/**
+ * A request that got no answer, where it was made. The app stopped answering (`appAnswers` false) when
+ * the origin the request went to answered on this lane before and answers nothing now; an origin that
+ * never answered (a URL nothing listens on) has not stopped: that request is `request_error`'s alone.
+ */
+export async function noAnswerAt(exchange: HttpExchange, at: NoAnswer['at'], where: string, failure: string, http: Pick<HttpClient, 'baseUrl' | 'history'>): Promise<NoAnswer> {
+  const origin = originOf(exchange.request.url) ?? originOf(http.baseUrl)
+  const answeredBefore = origin !== undefined && http.history.some((e) => e.response !== undefined && originOf(e.request.url) === origin)
+  return {
+    at,
+    where,
+    message: exchange.error ?? `${exchange.request.method} ${exchange.request.url}: no answer`,
+    failure,
+    appAnswers: !answeredBefore || (await appAnswers(origin!)),
+  }
+}
+
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined
+  try {
+    return new URL(url).origin
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The app stopped answering during the search: no request of it gets an answer any more. The search
+ * stops there; nothing it would learn after that is about the app's behaviour.
+ */
+export class AppStoppedAnswering extends Error {
+  readonly noAnswer: NoAnswer
+  constructor(noAnswer: NoAnswer) {
+    super(appStoppedMessage(noAnswer))
+    this.name = 'AppStoppedAnswering'
+    this.noAnswer = noAnswer
+  }
+}
+
+export function appStoppedMessage(n: NoAnswer): string {
+  return `the app stopped answering: ${n.message} (${n.where}), and it answers nothing since`
+}
+
+/** Appended to the message of a violation that could not be shrunk or confirmed for that reason. */
+export const NOT_CONFIRMED = 'not shrunk or confirmed: the app stopped answering'
+
+/**
+ * The exploration's critical issue when the app stopped answering: during the search (which stopped
+ * there) or while the violations were replayed to shrink and confirm them.
+ */
+export function appStoppedIssue(journey: string, n: NoAnswer, during: 'search' | 'replays'): Issue {
+  const then =
+    during === 'search'
+      ? 'the exploration stopped there. The violations met before it are reported as the search met them, neither shrunk nor confirmed, and no regression journey was written for them'
+      : 'while the violations were replayed to shrink and confirm them. Those not confirmed by then are reported as the search met them, and no regression journey was written for them'
+  return makeIssue({
+    journey,
+    path: '',
+    step: 'exploration',
+    severity: 'critical',
+    kind: 'transport',
+    error: `${appStoppedMessage(n)}: ${then}`,
+    suggestion: "Look at the app's log: it crashed, ran out of memory, or was stopped. Start it again and explore again; a request that brings the app down is a bug of its own.",
+    source: 'explore',
+  })
+}
