@@ -339,6 +339,9 @@ withPostgres('venomqa generate for the shop app', () => {
     expect(products).toContain("ctx.set('productId', res.json().id)")
     expect(products).toContain("branch('product_created', [")
     expect(products).toMatch(/step\('get_product_after_delete'[\s\S]*assertStatus\(res, 404\)/)
+    // The update sends another name than the create did, so reading it back shows an update that changed nothing.
+    expect(products).toContain("{ json: { sku: 'sku', name: 'name', price: 10, stock: 10 } }")
+    expect(products).toMatch(/step\('update_product'[\s\S]*\{ json: \{ name: 'name \(updated\)' \} \}[\s\S]*assertEqual\(res\.json\(\)\.name, 'name \(updated\)', 'name'\)/)
     // An order needs a product first: its path takes the product's id.
     expect(read(p, 'journeys/orders.journey.ts')).toMatch(/step\('create_product'[\s\S]*step\('create_order'[\s\S]*\/api\/products\/\$\{ctx\.require\('productId'\)\}\/orders/)
     expect(await typecheck(p, 'journeys')).toBe('')

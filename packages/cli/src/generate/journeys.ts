@@ -313,6 +313,9 @@ class TagWriter {
 
   private updatePath(r: Resource, update: Operation): string {
     const body = this.body(update)
+    // Sampled from the same schema, the update would send what the create did, and reading it back could
+    // not tell an update that changed nothing.
+    body.value = differentFrom(body.value, this.body(r.create).value, propertiesOf(update.requestBody?.schema) ?? {})
     const steps = [this.stepText(snakeCase(update.operationId ?? `update_${r.noun}`), update, body, [], true)]
     if (r.read) {
       // Read it back: what the update sent is what a read answers.
@@ -402,6 +405,46 @@ function parentChain(model: Model, r: Resource, seen = new Set<Resource>([r])): 
     seen.add(parent)
     return [...parentChain(model, parent, seen), parent]
   })
+}
+
+/**
+ * The update's body with each value the create also sends changed, where its schema allows: a string
+ * gets ` (updated)` (not an email, date, id or other format; within maxLength), a number one more (within
+ * maximum), a boolean its opposite, an enum its next value. Anything else stays as sampled.
+ */
+function differentFrom(update: unknown, create: unknown, properties: Record<string, JsonSchema>): unknown {
+  if (!isRecord(update) || !isRecord(create)) return update
+  const out: Record<string, unknown> = { ...update }
+  for (const [key, value] of Object.entries(update)) {
+    if (create[key] !== value) continue
+    const schema = properties[key] ?? {}
+    if (Array.isArray(schema.enum)) {
+      const next = schema.enum[(schema.enum.indexOf(value) + 1) % schema.enum.length]
+      if (next !== value) out[key] = next
+    } else if (typeof value === 'string' && !/^[\u0000\u0001]/.test(value) && !schema.format) {
+      // (A marker, such as the unique email, is not sample text.)
+      const changed = `${value} (updated)`
+      if (changed.length <= (schema.maxLength ?? Number.POSITIVE_INFINITY) && fitsPattern(changed, schema.pattern)) out[key] = changed
+    } else if (typeof value === 'number') {
+      const step = schema.multipleOf ?? 1
+      if (value + step <= (schema.maximum ?? Number.POSITIVE_INFINITY) && (schema.exclusiveMaximum === undefined || value + step < schema.exclusiveMaximum)) out[key] = value + step
+    } else if (typeof value === 'boolean') out[key] = !value
+  }
+  return out
+}
+
+/** Whether `text` matches a schema's `pattern` (none: it does; one JavaScript cannot read: it does not). */
+function fitsPattern(text: string, pattern: unknown): boolean {
+  if (typeof pattern !== 'string') return true
+  try {
+    return new RegExp(pattern, 'u').test(text)
+  } catch {
+    return false
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === 'object' && !Array.isArray(v)
 }
 
 function jsonSchema(content: Record<string, JsonSchema | undefined>): JsonSchema | undefined {
