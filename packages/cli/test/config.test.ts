@@ -61,8 +61,17 @@ describe('config validation', () => {
   })
 
   it('a nested key with a shape of its own says what it expects, not zod\'s "Invalid input"', () => {
-    for (const auth of [{ bearer: 12345 }, { login: 'logIn', credentials: 'x' }])
+    for (const auth of [{}, 'a string'])
       expect(errorOf(() => validateConfig({ openapi: { auth } }, 'c.json')).message).toContain('openapi.auth: expected { bearer } or { login, signUp?, credentials?, token? }, got')
+  })
+
+  it('a value with the shape of one form of a union is told what is wrong inside it, secrets hidden', () => {
+    // `bearer: process.env.TOKEN` with TOKEN unset: the key that is missing its value, not the whole union.
+    const messages = [{ bearer: undefined }, { bearer: 12345 }, { login: 'logIn', credentials: 'x' }].map((auth) => errorOf(() => validateConfig({ openapi: { auth } }, 'c.json')).message)
+    expect(messages).toEqual(['c.json: openapi.auth.bearer: expected a string, got nothing', 'c.json: openapi.auth.bearer: expected a string, got a hidden value', expect.stringMatching(/^c\.json: openapi\.auth\.credentials: expected .+, got a hidden value$/)])
+    expect(errorOf(() => validateConfig({ openapi: { auth: { login: 'logIn', token: 'token' } } }, 'c.json')).message).toBe(
+      'c.json: openapi.auth.token: expected a string starting with "/", got a hidden value',
+    )
   })
 
   it('hides values of secret-looking keys in messages', () => {

@@ -100,12 +100,26 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
       }
       continue
     }
+    // One form of a union that the value has the shape of (`{ bearer }` with bearer unset): its own
+    // problems, named at their keys, say more than "expected { bearer } or { login, ... }".
+    const shaped = issue.code === 'invalid_union' ? shapedBranch(issue.errors) : undefined
+    if (shaped) {
+      lines.push(...formatIssues(shaped.map((i) => ({ ...i, path: [...path, ...i.path] })), input))
+      continue
+    }
     const value = valueAt(input, path)
-    const secret = path.some((s) => typeof s === 'string' && isSecretKey(s))
+    // `openapi.auth.bearer` is a token too, though a body field named so is not masked.
+    const secret = path.some((s) => typeof s === 'string' && isSecretKey(s, { extraKeys: ['bearer'] }))
     const expected = ownMessage(issue)?.replace(/^expected /, '') ?? expectedFor(path) ?? zodExpected(issue)
     lines.push(`${keyPath(path)}: expected ${expected}, got ${describeValue(value, secret)}`)
   }
   return lines
+}
+
+/** The one branch of a union whose problems are all below the value (its type and keys fit), if just one. */
+function shapedBranch(branches: readonly (readonly z.core.$ZodIssue[])[]): readonly z.core.$ZodIssue[] | undefined {
+  const fitting = branches.filter((issues) => issues.length > 0 && issues.every((i) => i.path.length > 0))
+  return fitting.length === 1 ? fitting[0] : undefined
 }
 
 /** The message of a check that has one of its own (see OWN_MESSAGE): it says more than the key's description. */
@@ -116,11 +130,15 @@ export function ownMessage(issue: z.core.$ZodIssue): string | undefined {
 function zodExpected(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.expected === 'tuple' ? 'a [name, options] pair' : `a ${issue.expected}`
+      return issue.expected === 'tuple' ? 'a [name, options] pair' : issue.expected === 'record' || issue.expected === 'object' ? 'an object' : `a ${issue.expected}`
     case 'too_small':
+      if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? 'a non-empty string' : `a string of at least ${String(issue.minimum)} characters`
+      if (issue.origin === 'array') return `a list of at least ${String(issue.minimum)}`
       return `a value of at least ${String(issue.minimum)}`
     case 'too_big':
       return `a value of at most ${String(issue.maximum)}`
+    case 'invalid_format':
+      return issue.format === 'starts_with' ? `a string starting with ${JSON.stringify((issue as { prefix?: string }).prefix)}` : `a ${issue.format}`
     default:
       return issue.message.replace(/^Invalid input: /, '').replace(/^expected /, '')
   }
