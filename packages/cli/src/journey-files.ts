@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
-import { ConfigError, UserError, errorMessage } from '@venomqa/core'
+import { ConfigError, UserError, errorMessage, makeDirectories } from '@venomqa/core'
 
 export interface JourneyFile {
   /** A file name inside the output directory, such as `products.journey.ts`. */
@@ -38,20 +37,15 @@ export async function writeJourneyFiles(outDir: string, files: readonly JourneyF
 }
 
 /**
- * Make the output directory before any file is written, one level at a time from the nearest that
- * exists: a directory that cannot be made (no permission, a read-only or virtual file system) is the
- * user's to fix, named with the flag, not an unexpected error halfway through. Not `recursive`: Node 20's
- * recursive mkdir never returns under /proc.
+ * Make the output directory before any file is written: one that cannot be made (no permission, a
+ * read-only or virtual file system) is the user's to fix, named with the flag, not an unexpected error
+ * halfway through.
  */
 async function makeDirectory(dir: string, given: string, flag: string): Promise<void> {
-  const missing: string[] = []
-  for (let d = dir; !existsSync(d) && d !== path.dirname(d); d = path.dirname(d)) missing.unshift(d)
-  for (const d of missing) {
-    try {
-      await mkdir(d)
-    } catch (err) {
-      if ((err as { code?: string }).code === 'EEXIST') continue
-      throw new ConfigError(`${flag} ${given}: cannot make the directory ${d} (${errorMessage(err)}). Nothing was written; give a directory you can write to`, { where: `${flag} ${given}` })
-    }
+  try {
+    await makeDirectories(dir)
+  } catch (err) {
+    const where = (err as { path?: string }).path ?? dir
+    throw new ConfigError(`${flag} ${given}: cannot make the directory ${where} (${errorMessage(err)}). Nothing was written; give a directory you can write to`, { where: `${flag} ${given}` })
   }
 }

@@ -92,15 +92,20 @@ describe('venomqa explore', () => {
     expect(await dump()).toBe(before)
   })
 
-  it('a regression journey that cannot be written is an issue naming --emit, the violations still reported', async () => {
+  it('--emit under a file is exit 2 before exploring; a journey that cannot be written is an issue naming --emit', async () => {
     const p = await project(withPostgres)
     await writeFile(path.join(p.dir, 'afile'), 'not a directory\n')
-    const r = await p.venomqa(['explore', '--seed', '3', '--emit', 'afile/regressions', '--save', 'r.json'])
+    const refused = await p.venomqa(['explore', '--seed', '3', '--emit', 'afile/regressions'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toBe('venomqa: --emit afile/regressions: afile is a file, not a directory; give a directory for the regression journeys (or --no-emit)\n')
+    if (process.platform !== 'linux') return
+    // Under /proc nothing can be made, which only writing finds out: the violations are still reported.
+    const r = await p.venomqa(['explore', '--seed', '3', '--emit', '/proc/venomqa-regressions', '--save', 'r.json'])
     expect(r.code).toBe(1)
     const [x] = JSON.parse(readFileSync(path.join(p.dir, 'r.json'), 'utf8')).explorations
     expect(x.violations.length).toBeGreaterThan(0)
     const emitIssue = x.issues.find((i: { step: string }) => i.step === 'emit')
-    expect(emitIssue.error).toMatch(/^could not write the regression journey for "[^"]+": .*ENOTDIR/)
+    expect(emitIssue.error).toMatch(/^could not write the regression journey for "[^"]+": .*ENOENT/)
     expect(emitIssue.suggestion).toBe('The violation itself is reported above. Give --emit a directory you can write to (or --no-emit), and explore again to write its journey.')
   })
 

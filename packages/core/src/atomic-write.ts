@@ -52,7 +52,7 @@ export async function atomicWriteFile(target: string, data: string | Uint8Array)
     return
   }
   const dir = path.dirname(file)
-  await mkdir(dir, { recursive: true })
+  await makeDirectories(dir)
   await sweep(dir)
   const tmp = tempPathFor(file)
   let handle: Awaited<ReturnType<typeof open>> | undefined
@@ -68,6 +68,24 @@ export async function atomicWriteFile(target: string, data: string | Uint8Array)
     await unlink(tmp).catch(() => {})
     throw err
   }
+}
+
+/**
+ * `mkdir -p`, one level at a time from the nearest directory that exists. Not `{ recursive: true }`:
+ * Node 20's recursive mkdir never returns under /proc (and other file systems where a missing entry
+ * cannot be made), which would hang the command instead of failing it.
+ */
+export async function makeDirectories(dir: string): Promise<void> {
+  const missing: string[] = []
+  for (let d = path.resolve(dir); d !== path.dirname(d); d = path.dirname(d)) {
+    const found = await stat(d).catch(() => undefined)
+    if (found) break
+    missing.unshift(d)
+  }
+  for (const d of missing)
+    await mkdir(d).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err
+    })
 }
 
 async function sweep(dir: string): Promise<void> {

@@ -4,7 +4,7 @@ import { lstat, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { atomicWriteFile } from '../src/atomic-write'
+import { atomicWriteFile, makeDirectories } from '../src/atomic-write'
 
 // `-r json:/dev/null` once renamed a plain file over /dev/null (as root, for the whole machine). A named
 // pipe stands in for the device here: replacing it by mistake harms nothing outside this temp directory.
@@ -54,5 +54,22 @@ describe('atomicWriteFile and targets that are not plain files', () => {
     await atomicWriteFile(file, 'first')
     await atomicWriteFile(file, 'second')
     expect(await readFile(file, 'utf8')).toBe('second')
+  })
+})
+
+describe('makeDirectories', () => {
+  it('makes the missing levels, leaves what exists, and fails (never hangs) where nothing can be made', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'venomqa-mkdirs-'))
+    try {
+      await makeDirectories(path.join(dir, 'a/b/c'))
+      expect((await stat(path.join(dir, 'a/b/c'))).isDirectory()).toBe(true)
+      await makeDirectories(path.join(dir, 'a/b'))
+      await writeFile(path.join(dir, 'afile'), 'x')
+      await expect(makeDirectories(path.join(dir, 'afile/below'))).rejects.toMatchObject({ code: 'ENOTDIR' })
+      // Node 20's `mkdir(..., { recursive: true })` never returns here; this must fail at once.
+      if (process.platform === 'linux') await expect(makeDirectories('/proc/venomqa-mkdirs/a')).rejects.toMatchObject({ code: 'ENOENT' })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { statSync } from 'node:fs'
 import { ConfigError, type ExplorationResult, type Issue, RESULTS_SCHEMA_VERSION, type RunResult, UserError, errorMessage, plural, summarize } from '@venomqa/core'
 import type { VenomConfigBase } from '../config/types'
 import { DEFAULT_EXPLORATIONS } from '../config/schema'
@@ -10,7 +11,7 @@ import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { cliVersion } from '../version'
-import { checkReportFiles, clearOutputs, onInterrupt } from './run'
+import { checkReportFiles, clearOutputs, fileAbove, onInterrupt } from './run'
 import { saveResults, sayFailedAfterAll } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
 import { parseFlagValues } from './flags'
@@ -52,6 +53,8 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   // An empty one would write the journeys into the project's root, where their imports do not resolve.
   if (typeof flags.emit === 'string' && !flags.emit.trim())
     throw new ConfigError('--emit needs the directory to write the regression journeys into (or --no-emit for none)', { where: '--emit' })
+  // Found only when a violation is written out, a file in the way would lose its regression journey.
+  if (typeof flags.emit === 'string') refuseEmitUnderAFile(flags.emit, config.root, io.cwd)
   // Every operation of a document is a request to the API: without its address, each would fail and nothing be explored.
   if (flags.openapi !== undefined && !config.baseUrl)
     throw new ConfigError('explore --openapi needs the base URL of the API: set baseUrl in the config, VENOMQA_BASE_URL or --base-url', { where: '--openapi' })
@@ -177,4 +180,17 @@ function addIssues(result: RunResult, issues: readonly Issue[], io: Io): void {
   for (const issue of issues) warn(io, issue.error)
   result.issues.push(...issues)
   finish(result)
+}
+
+/** `--emit` names a directory (relative to the project root): refused before exploring when a file is where it, or a folder above it, would be. */
+function refuseEmitUnderAFile(emit: string, root: string, cwd: string): void {
+  const dir = path.resolve(root, emit)
+  const shown = (p: string) => path.relative(cwd, p) || p
+  let blocked: string | undefined
+  try {
+    if (!statSync(dir).isDirectory()) blocked = dir
+  } catch {
+    blocked = fileAbove(dir)
+  }
+  if (blocked) throw new ConfigError(`--emit ${emit}: ${shown(blocked)} is a file, not a directory; give a directory for the regression journeys (or --no-emit)`, { where: '--emit' })
 }

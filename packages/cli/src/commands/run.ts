@@ -231,7 +231,7 @@ function isDirectory(file: string): boolean {
 }
 
 /** The nearest existing path above `file`, when it is not a directory: the file's directory could not be made. */
-function fileAbove(file: string): string | undefined {
+export function fileAbove(file: string): string | undefined {
   for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
     try {
       return statSync(dir).isDirectory() ? undefined : dir

@@ -1,6 +1,6 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { redactText } from '@venomqa/core'
+import { makeDirectories, redactText } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
 import type { OpenApiConfig } from '../config/types'
 import type { LoadedExploration } from './load'
@@ -100,7 +100,7 @@ export function moduleVariables(document: string, options: OpenApiConfig): strin
 
 async function writeIfChanged(file: string, text: string): Promise<void> {
   if ((await readFile(file, 'utf8').catch(() => undefined)) === text) return
-  await mkdir(path.dirname(file), { recursive: true })
+  await makeDirectories(path.dirname(file))
   await writeFile(file, text)
 }
 

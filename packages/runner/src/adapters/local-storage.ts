@@ -1,7 +1,7 @@
 import { constants } from 'node:fs'
-import { access, mkdir, readFile, readdir, rm, rmdir, stat } from 'node:fs/promises'
+import { access, readFile, readdir, rm, rmdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { type StoragePort, type StoredObject, TEMP_PREFIX, UserError, atomicWriteFile } from '@venomqa/core'
+import { type StoragePort, type StoredObject, TEMP_PREFIX, UserError, atomicWriteFile, makeDirectories } from '@venomqa/core'
 
 const CONTENT_TYPES: Record<string, string> = {
   '.json': 'application/json',
@@ -115,7 +115,7 @@ export class LocalStorage implements StoragePort {
   /** True when the directory exists (or can be created) and is writable. */
   async healthCheck(): Promise<boolean> {
     try {
-      await mkdir(this.root, { recursive: true })
+      await makeDirectories(this.root)
       await access(this.root, constants.W_OK | constants.R_OK)
       return true
     } catch {
