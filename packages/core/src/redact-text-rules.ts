@@ -26,6 +26,12 @@ const SHORT_QUERY = /([?&](?:key|sig|auth)=)[^&\s"'#]*/gi
 /** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message). */
 const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
 /**
+ * The same pair inside a JSON string, escaped (`"body":"{\\"password\\":\\"...\\"}"`): a body kept as
+ * text (a mock server's request journal, a step's log of one) and then written as JSON. The value ends
+ * at the first escaped quote that is not a quote of the value (escaped twice: `\\\\\\"`).
+ */
+const ESCAPED_JSON_PAIR = new RegExp(`(\\\\"${SECRET_NAME}\\\\"\\s*:\\s*)\\\\"(?:\\\\\\\\\\\\"|[^"\\\\]|\\\\(?!"))*\\\\"`, 'gi')
+/**
  * `token: abc` in a log line or an error. Assertion messages say `label: expected ..., got ...`, so the
  * word `expected` after a secret label is not the value: masking it would hide nothing and show the values.
  */
@@ -53,6 +59,7 @@ export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
   [BEARER, `$1 ${REDACTED}`],
   [SECRET_ASSERTION, `$1${REDACTED}$3${REDACTED}`],
   [JSON_PAIR, `$1"${REDACTED}"`],
+  [ESCAPED_JSON_PAIR, `$1\\"${REDACTED}\\"`],
   [KEY_VALUE, `$1${REDACTED}`],
   [SHORT_QUERY, `$1${REDACTED}`],
   [NAME_COLON, `$1${REDACTED}`],

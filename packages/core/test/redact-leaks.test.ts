@@ -83,6 +83,11 @@ describe('redaction of places that were side doors', () => {
     expect(redactText('{"cookie":"sid=abc123"}')).toBe(`{"cookie":"${REDACTED}"}`)
   })
 
+  it('secret fields of a JSON body kept as a string inside JSON (a mock journal logged or thrown), a quote in the value too', () => {
+    const logged = JSON.stringify({ body: JSON.stringify({ password: 'BodyPw666', token: 'pa"ss', user: 'ann', note: 'a"b' }) })
+    expect(redactText(logged)).toBe(`{"body":"{\\"password\\":\\"${REDACTED}\\",\\"token\\":\\"${REDACTED}\\",\\"user\\":\\"ann\\",\\"note\\":\\"a\\\\\\"b\\"}"}`)
+  })
+
   it('a run masks its own header, cookie and body secrets wherever else they appear', () => {
     const run = {
       journeys: [
