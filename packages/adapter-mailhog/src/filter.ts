@@ -1,4 +1,4 @@
-import type { EmailFilter } from '@venomqa/core'
+import { type EmailFilter, VenomError } from '@venomqa/core'
 import { bareAddress } from './mime'
 
 /** The fields a filter looks at. */
@@ -49,8 +49,21 @@ export function describeFilter(filter: EmailFilter = {}): string {
   return parts.length > 0 ? parts.join(', ') : 'any mail'
 }
 
-/** Only the filter keys, so that `{ timeout, signal, ...filter }` leftovers never leak into matching. */
+/**
+ * Only the filter keys, so that `{ timeout, signal, ...filter }` leftovers never leak into matching. A key
+ * given with nothing in it (`to: user.email` with the email unset, `''`, blanks) is refused: as a
+ * substring it would match every mail, and a wait would pass on someone else's.
+ */
 export function pickFilter(value: EmailFilter): EmailFilter {
+  for (const key of ['to', 'from', 'subject'] as const) {
+    if (!Object.hasOwn(value, key)) continue
+    const given = value[key]
+    if (given === undefined || given === null || (typeof given === 'string' && !given.trim()))
+      throw new VenomError(
+        'E_MAIL_FILTER',
+        `the mail filter's "${key}" is ${given === undefined || given === null ? String(given) : JSON.stringify(given)}: it would match every mail; give what to look for, or leave "${key}" out`,
+      )
+  }
   const out: EmailFilter = {}
   if (value.to !== undefined) out.to = value.to
   if (value.from !== undefined) out.from = value.from

@@ -29,6 +29,20 @@ describe('waitForEmail', () => {
     expect(waited).toBeGreaterThanOrEqual(400)
   })
 
+  it('refuses a filter key given with nothing in it: as a substring it would match every mail', async () => {
+    // The only mail is someone else's: `to: user.email` with the email unset must not find it.
+    await deliver(catcher.smtpUrl, { from: 'app@example.com', to: 'other@example.com', subject: 'Welcome', text: 'x' })
+    const client = catcher.client({ pollIntervalMs: 50 })
+    for (const filter of [{ to: '' }, { to: '  ' }, { to: undefined, subject: 'Welcome' }, { to: 'other@example.com', subject: '' }, { from: null as unknown as string }]) {
+      const err = await client.waitForEmail({ ...filter, timeoutMs: 200 }).catch((e) => e)
+      expect(err, JSON.stringify(filter)).toMatchObject({ code: 'E_MAIL_FILTER' })
+      expect(err.message).toMatch(/^the mail filter's "(to|from|subject)" is (""|"  "|undefined|null): it would match every mail; give what to look for, or leave "\1" out$/)
+      await expect(client.list(filter)).rejects.toMatchObject({ code: 'E_MAIL_FILTER' })
+    }
+    // Left out, a key matches anything, as documented; a RegExp subject is a subject.
+    expect((await client.waitForEmail({ subject: /welcome/i, timeoutMs: 200 })).subject).toBe('Welcome')
+  })
+
   it('says the mailbox is empty and where the app should send, with a RegExp subject', async () => {
     const client = catcher.client()
     const err = await client.waitForEmail({ subject: /reset/i, timeoutMs: 150 }).catch((e) => e)

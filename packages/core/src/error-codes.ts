@@ -63,6 +63,7 @@ export const ERROR_CODES = {
   E_MAIL_SEND: 'sending mail through SMTP failed, or no SMTP address is set',
   E_MAIL_API: 'the MailHog or Mailpit API answered an error or something that is not JSON',
   E_MAIL_TIMEOUT: 'no matching mail arrived in time',
+  E_MAIL_FILTER: 'a mail filter names to, from or subject with nothing in it, which would match every mail',
   E_STORAGE: 'the storage port was given an invalid directory or content',
   E_STORAGE_KEY: 'a storage key is not allowed (empty, `..`, a clash with another key, or outside the storage directory)',
   E_SEARCH: 'an Elasticsearch call failed, or was given no index, a document or a query of the wrong type',
