@@ -85,6 +85,20 @@ describe('loading plugins from the project root', () => {
     expect(found?.dir).toBe(path.join(dir, 'node_modules/venomqa-plugin-real'))
   })
 
+  it('a library of the exact name that is not a VenomQA plugin (node-redis as `redis`) gives way to the adapter', async () => {
+    const library = { 'node_modules/redis/package.json': '{"name":"redis","version":"4.7.0","main":"index.js"}', 'node_modules/redis/index.js': 'exports.createClient = () => ({})\n' }
+    const dir = await project({ ...library, ...pkg('@venomqa/adapter-redis', { peer: '>=0.1.0' }) })
+    expect((await loadPlugin('redis', { root: dir, coreVersion: '0.1.0' })).packageName).toBe('@venomqa/adapter-redis')
+    // A package of that name made for VenomQA is still first: it says so with a core dependency or the keyword.
+    const own = { 'node_modules/redis/package.json': '{"name":"redis","version":"1.0.0","type":"module","keywords":["venomqa-plugin"],"main":"index.js"}', 'node_modules/redis/index.js': "export default { name: 'redis', version: '1.0.0', apiVersion: 1, setup() {} }\n" }
+    const ownDir = await project({ ...own, ...pkg('@venomqa/adapter-redis', { peer: '>=0.1.0' }) })
+    expect((await loadPlugin('redis', { root: ownDir, coreVersion: '0.1.0' })).packageName).toBe('redis')
+    // With no VenomQA package of the name, the library is tried, and the error says what to install.
+    const alone = await project({ 'node_modules/kvstore/package.json': '{"name":"kvstore","version":"2.0.0","main":"index.js"}', 'node_modules/kvstore/index.js': 'exports.open = () => ({})\n' })
+    const err = await pluginError(loadPlugin('kvstore', { root: alone, coreVersion: '0.1.0' }))
+    expect(err.message).toMatch(/does not export a VenomQA plugin.*\. "kvstore" is the installed package kvstore, which does not say it is a VenomQA plugin, and none of these is installed: @venomqa\/kvstore, @venomqa\/adapter-kvstore, .* \(e\.g\. npm install -D @venomqa\/adapter-kvstore\)$/s)
+  })
+
   it('an unknown name lists every candidate tried', async () => {
     const dir = await project({})
     const err = await pluginError(loadPlugin('nope', { root: dir, coreVersion: '0.1.0' }))

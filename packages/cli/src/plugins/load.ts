@@ -7,7 +7,7 @@ import { PLUGIN_API_VERSION, type Plugin, PluginError, isPlugin } from '@venomqa
 import type { PluginEntry } from '@venomqa/runner'
 import type { PluginSpec } from '../config/types'
 import { importUserFile, loadFailure } from '../load-module'
-import { type FoundPackage, findPackage, isPathSpec, packageEntry, pluginCandidates, readPackageJson } from './resolve'
+import { type FoundPackage, findPackage, isPathSpec, packageEntry, pluginCandidates, readPackageJson, speaksVenomQA } from './resolve'
 
 export interface LoadedPlugin {
   plugin: Plugin<any>
@@ -111,9 +111,28 @@ async function loadFromPath(spec: string, options: Record<string, unknown> | und
 
 async function loadFromPackage(spec: string, options: Record<string, unknown> | undefined, ctx: PluginLoadContext): Promise<LoadedPlugin> {
   const candidates = pluginCandidates(spec)
+  // The exact name may be another library (`redis` is node-redis, `wiremock` WireMock's jar): one that
+  // does not say it is made for VenomQA gives way to the VenomQA packages the name stands for.
+  let other: FoundPackage | undefined
   for (const name of candidates) {
     const found = findPackage(name, ctx.root)
-    if (found) return fromPackage(found, spec, options, ctx)
+    if (!found) continue
+    if (name === spec && candidates.length > 1 && !speaksVenomQA(found.pkg)) {
+      other = found
+      continue
+    }
+    return fromPackage(found, spec, options, ctx)
+  }
+  if (other) {
+    const rest = candidates.filter((c) => c !== spec)
+    return fromPackage(other, spec, options, ctx).catch((err: unknown) => {
+      if (!(err instanceof PluginError)) throw err
+      throw new PluginError(
+        spec,
+        `${err.message}. "${spec}" is the installed package ${other!.name}, which does not say it is a VenomQA plugin, and none of these is installed: ${rest.join(', ')} (e.g. npm install -D @venomqa/adapter-${spec})`,
+        { cause: err },
+      )
+    })
   }
   throw new PluginError(
     spec,

@@ -10,6 +10,19 @@ export interface PackageJson {
   module?: string
   exports?: unknown
   peerDependencies?: Record<string, string>
+  dependencies?: Record<string, string>
+  optionalDependencies?: Record<string, string>
+  keywords?: unknown
+}
+
+/**
+ * Whether a package says it is made for VenomQA: it depends on `@venomqa/core` (as a peer, as VenomQA's
+ * own plugins and `venomqa init-plugin`'s do), or has the `venomqa-plugin` keyword. A bare name (`redis`,
+ * `wiremock`) is also the name of other libraries a project may have installed.
+ */
+export function speaksVenomQA(pkg: PackageJson): boolean {
+  const deps = [pkg.peerDependencies, pkg.dependencies, pkg.optionalDependencies]
+  return deps.some((d) => !!d && Object.hasOwn(d, '@venomqa/core')) || (Array.isArray(pkg.keywords) && pkg.keywords.includes('venomqa-plugin'))
 }
 
 export interface FoundPackage {
