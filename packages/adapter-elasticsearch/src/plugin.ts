@@ -7,7 +7,7 @@ const isHttpNode = (n: unknown) => {
   const url = typeof n === 'string' ? n : n instanceof URL ? n.href : (n as { url?: URL | string } | null)?.url?.toString()
   return !!url && /^https?:\/\/[^/]/.test(url)
 }
-/** What the client library checks itself (auth, tls, its own options), passed through as given. */
+/** What the client library checks itself (tls, its own options), passed through as given. */
 const passThrough = () => z.custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null, { error: 'expected an object' })
 
 /** The options of the Elasticsearch plugin. */
@@ -19,7 +19,20 @@ export const elasticsearchPluginOptions = z
         error: 'expected an http:// or https:// URL (e.g. "http://localhost:9200")',
       })
       .optional(),
-    auth: passThrough().optional(),
+    /**
+     * The client's own three forms, checked here: it does not check them, and a wrong shape
+     * (`{ user, pass }`, `{ username }` alone) sent no credentials at all, silently.
+     */
+    auth: z
+      .union(
+        [
+          z.strictObject({ username: z.string().min(1), password: z.string() }),
+          z.strictObject({ apiKey: z.union([z.string().min(1), z.strictObject({ id: z.string().min(1), api_key: z.string().min(1) })]) }),
+          z.strictObject({ bearer: z.string().min(1) }),
+        ],
+        { error: 'expected { username, password }, { apiKey } or { bearer }' },
+      )
+      .optional(),
     tls: passThrough().optional(),
     /** Prepended to every index name, to keep test runs apart. Lowercase, as index names are. */
     indexPrefix: z
@@ -59,7 +72,7 @@ export const elasticsearchPlugin = definePlugin({
     const options = api.options
     let search: ElasticsearchSearch
     try {
-      // The client library checks auth, tls and its own options itself.
+      // The client library checks tls and its own options itself.
       search = new ElasticsearchSearch(options as ElasticsearchSearchOptions)
     } catch (err) {
       throw new PluginError(NAME, `plugin "${NAME}": ${(err as Error).message}`, { cause: err })

@@ -231,12 +231,26 @@ describe('plugin (default export)', () => {
     await expect(port.get('notes', 'n1')).rejects.toThrow()
   })
 
+  it('takes each of the client\'s auth forms', async () => {
+    for (const auth of [{ username: 'u', password: 'p' }, { apiKey: 'k' }, { apiKey: { id: 'i', api_key: 'k' } }, { bearer: 't' }]) {
+      const runner = createRunner({ plugins: [[plugin, { node: 'http://localhost:9200', auth, clientOptions: { Connection: es.connection() } }]] })
+      try {
+        await runner.init()
+      } finally {
+        await runner.close()
+      }
+    }
+  })
+
   it.each([
     [{}, 'plugins[0].node: is required (e.g. { node: "http://localhost:9200" })'],
     [{ node: 'localhost:9200' }, 'plugins[0].node: expected an http:// or https:// URL (e.g. "http://localhost:9200"), got "localhost:9200"'],
     [{ node: 'http://localhost:9200', indexPrefix: 'QA-' }, 'plugins[0].indexPrefix: expected a lowercase string (Elasticsearch index names are lowercase), got "QA-"'],
     [{ node: 'http://localhost:9200', refresh: 'sometimes' }, 'plugins[0].refresh: expected true, false or "wait_for", got "sometimes"'],
     [{ node: 'http://localhost:9200', requestTimeout: 5000 }, 'plugins[0].requestTimeout: renamed to requestTimeoutMs (milliseconds)'],
+    // Not the client's forms: it would send no credentials at all, and say nothing.
+    [{ node: 'http://localhost:9200', auth: { username: 'u' } }, 'plugins[0].auth: expected { username, password }, { apiKey } or { bearer }, got an object'],
+    [{ node: 'http://localhost:9200', auth: { user: 'u', pass: 'EsPw-secret' } }, 'plugins[0].auth: expected { username, password }, { apiKey } or { bearer }, got an object'],
   ])('refuses options %j with a ConfigError naming plugins[N].key', async (options, message) => {
     const runner = createRunner({ plugins: [[plugin, options]] })
     const err = await runner.init().catch((e: unknown) => e)
