@@ -31,7 +31,12 @@ const managedOptions = z.strictObject({
 export const wiremockPluginOptions = z
   .strictObject({
     /** An existing WireMock server. Default http://127.0.0.1:8080 when `managed` is not set. */
-    url: z.string().regex(/^https?:\/\/[^/]/, { error: 'expected an http:// or https:// URL' }).optional(),
+    url: z
+      .string()
+      .regex(/^https?:\/\/[^/]/, { error: 'expected an http:// or https:// URL' })
+      // fetch refuses a URL with credentials before it connects: every call would fail as "not reachable".
+      .refine((u) => !/^https?:\/\/[^/?#]*@/.test(u), { error: 'expected a URL without user:password@ (WireMock\'s admin API is reached without credentials)' })
+      .optional(),
     /** Start WireMock from the `wiremock` npm package's jar with the machine's Java; stopped when the run ends. */
     managed: z.union([z.boolean(), managedOptions], { error: 'expected true, false or an object with port, jar, java, jvmArgs, args, startTimeoutMs' }).optional(),
     /** The state backend (mechanism 'mappings'). On by default. */
