@@ -249,7 +249,7 @@ describe('plugin (default export)', () => {
     [{ node: 'http://localhost:9200', refresh: 'sometimes' }, 'plugins[0].refresh: expected true, false or "wait_for", got "sometimes"'],
     [{ node: 'http://localhost:9200', requestTimeout: 5000 }, 'plugins[0].requestTimeout: renamed to requestTimeoutMs (milliseconds)'],
     // Not the client's forms: it would send no credentials at all, and say nothing.
-    [{ node: 'http://localhost:9200', auth: { username: 'u' } }, 'plugins[0].auth: expected { username, password }, { apiKey } or { bearer }, got an object'],
+    [{ node: 'http://localhost:9200', auth: { username: 'u' } }, 'plugins[0].auth.password: expected string, got nothing'],
     [{ node: 'http://localhost:9200', auth: { user: 'u', pass: 'EsPw-secret' } }, 'plugins[0].auth: expected { username, password }, { apiKey } or { bearer }, got an object'],
   ])('refuses options %j with a ConfigError naming plugins[N].key', async (options, message) => {
     const runner = createRunner({ plugins: [[plugin, options]] })

@@ -41,7 +41,8 @@ describeJava('the plugin', () => {
       [{ managed: 'yes' }, 'plugins[0].managed: expected true, false or an object with port, jar, java, jvmArgs, args, startTimeoutMs, got "yes"'],
       [{ managed: { port: 70000 } }, 'plugins[0].managed.port: expected a port number (0 for a free one), got 70000'],
       [{ managed: { prot: 1 } }, 'plugins[0].managed.prot: unknown option'],
-      [{ managed: { jvmArgs: '-Xmx64m' } }, 'plugins[0].managed: expected true, false or an object with port, jar, java, jvmArgs, args, startTimeoutMs, got an object'],
+      // An object, so the object form: what is wrong inside it, at its key.
+      [{ managed: { jvmArgs: '-Xmx64m' } }, 'plugins[0].managed.jvmArgs: expected a list of strings, got "-Xmx64m"'],
       [{ managed: { startTimeout: 5000 } }, 'plugins[0].managed.startTimeout: renamed to startTimeoutMs (milliseconds)'],
       [{ timeout: 5000 }, 'plugins[0].timeout: renamed to timeoutMs (milliseconds)'],
       [{ state: { nme: 'x' } }, 'plugins[0].state.nme: unknown option'],

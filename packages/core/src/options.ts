@@ -99,11 +99,25 @@ export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>
       for (const key of unknownKeys) lines.push(`${optionPath(where, [...path, String(key)])}: unknown option`)
       continue
     }
+    // One form of a union that the value has the shape of (`managed: { port: 'x' }`): its own problems,
+    // at their keys, say more than the union's "expected true, false or an object with ...".
+    const shaped = shapedBranch((issue as { code?: unknown; errors?: unknown }).code === 'invalid_union' ? (issue as { errors?: unknown }).errors : undefined)
+    if (shaped) {
+      lines.push(...formatOptionIssues(shaped.map((i) => ({ ...i, path: [...path, ...(i.path ?? [])] })), input, where))
+      continue
+    }
     const message = issue.message.replace(/^[A-Z][a-z]+( [a-z]+)?: (?=expected )/, '').replace(/, received \w+$/, '')
     const got = message.startsWith('expected ') ? `, got ${describeValue(valueAt(input, path))}` : ''
     lines.push(`${optionPath(where, path)}: ${message}${got}`)
   }
   return lines
+}
+
+/** The one branch of a union (zod's `errors`, one list per form) whose problems all sit below the value, if just one. */
+function shapedBranch(branches: unknown): StandardSchemaV1.Issue[] | undefined {
+  if (!Array.isArray(branches)) return undefined
+  const fitting = branches.filter((b): b is StandardSchemaV1.Issue[] => Array.isArray(b) && b.length > 0 && b.every((i: StandardSchemaV1.Issue) => (i.path?.length ?? 0) > 0))
+  return fitting.length === 1 ? fitting[0] : undefined
 }
 
 export type OptionCheck<Output> = { ok: true; value: Output } | { ok: false; problems: string[] }

@@ -35,6 +35,16 @@ describe('plugin option issues', () => {
     ])
   })
 
+  it('a union the value has the shape of one form of: that form\'s problems at their keys; else the union\'s own message', () => {
+    const union = (errors: StandardSchemaV1.Issue[][]) => ({ message: 'expected true, false or an object with prefix, wholeDb', path: ['state'], code: 'invalid_union', errors }) as StandardSchemaV1.Issue
+    // `state: { wholeDb: 'yes' }`: the boolean form fails at the value itself, the object form below it.
+    const shaped = union([[{ message: 'Invalid input: expected boolean, received object', path: [] }], [{ message: 'Invalid input: expected boolean, received string', path: ['wholeDb'] }]])
+    expect(formatOptionIssues([shaped], { state: { wholeDb: 'yes' } }, 'plugins[1]')).toEqual(['plugins[1].state.wholeDb: expected boolean, got "yes"'])
+    // `state: 'yes'`: no form has its shape.
+    const neither = union([[{ message: 'Invalid input: expected boolean', path: [] }], [{ message: 'Invalid input: expected object', path: [] }]])
+    expect(formatOptionIssues([neither], { state: 'yes' }, 'plugins[1]')).toEqual(['plugins[1].state: expected true, false or an object with prefix, wholeDb, got "yes"'])
+  })
+
   it('parseOptions throws one ConfigError listing every problem; checkOptions returns them', async () => {
     const bad = schema([
       { message: 'expected a string', path: ['x'] },
