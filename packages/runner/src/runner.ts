@@ -12,6 +12,8 @@ import {
   type Ports,
   TimeoutError,
   RESULTS_SCHEMA_VERSION,
+  UserError,
+  optionPath,
   StateError,
   type Reporter,
   type RunResult,
@@ -243,7 +245,7 @@ export class Runner {
         this.runIssues.push(makeIssue({ journey: '', path: '', step: `setup ${name}`, severity: 'critical', kind: 'stall', error: message, source }))
         return
       }
-      if (err instanceof VenomError && !(err instanceof StrayError)) throw err
+      if (err instanceof VenomError && !(err instanceof StrayError)) throw placed(err, where, [name, pluginName])
       // What the plugin threw is foreign text (a driver's message can hold a password=...): masked as such.
       throw new PluginError(name, `plugin "${name}" failed in setup: ${redactText(errorMessage(err))}`, { cause: err })
     }
@@ -706,3 +708,18 @@ async function loadBuiltinReporters(): Promise<Map<string, import('@venomqa/core
 }
 
 export type { LifecycleHooks }
+
+/**
+ * A mistake its setup found (a ConfigError of the plugin's), placed at the plugin's entry: with two entries
+ * of one plugin (two Redis databases), `@venomqa/adapter-redis: ...` alone does not say which is wrong. A
+ * place the plugin gave as one of its option keys (`state.prefix`) goes under the entry.
+ */
+function placed(err: VenomError, where: string, names: readonly string[]): VenomError {
+  if (!(err instanceof UserError)) return err
+  const at = err.where
+  if (at?.startsWith('plugins[') || at?.startsWith('--plugin')) return err
+  const key = at && !names.includes(at) && /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/.test(at) ? at.split('.') : []
+  Object.defineProperty(err, 'where', { value: optionPath(where, key), configurable: true, enumerable: true })
+  return err
+}
+

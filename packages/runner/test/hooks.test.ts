@@ -1,4 +1,4 @@
-import { type Issue, definePlugin, journey, step } from '@venomqa/core'
+import { ConfigError, type Issue, PLUGIN_API_VERSION, definePlugin, journey, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { HookBus, createRunner } from '../src/index'
 
@@ -131,5 +131,31 @@ describe('hooks', () => {
     expect(order).toEqual(['a', 'b', 'throws', 'slow', 'last'])
     expect(issues).toHaveLength(1)
     expect(issues[0]).toMatchObject({ severity: 'medium', kind: 'hook', source: 'plugin:throws', journey: 'j', step: 's', error: 'plugin:throws threw in its "stepEnd" hook: sync boom' })
+  })
+})
+
+describe('a mistake a plugin\'s setup finds', () => {
+  it('is placed at its entry, under it when the plugin named one of its option keys', async () => {
+    const picky = definePlugin({
+      name: 'picky',
+      version: '1.0.0',
+      apiVersion: PLUGIN_API_VERSION,
+      setup(api) {
+        const o = api.options as { scope?: string; plain?: boolean }
+        if (o.plain) throw new ConfigError('picky: give a scope')
+        if (!o.scope) throw new ConfigError('picky: the state backend needs a scope', { where: 'state.prefix' })
+      },
+    })
+    const at = async (entries: unknown[]) => {
+      const runner = createRunner({ plugins: entries as never })
+      try {
+        return await runner.init().then(() => undefined, (e: unknown) => e as ConfigError)
+      } finally {
+        await runner.close()
+      }
+    }
+    // Two entries of one plugin: the second is the wrong one, and the error says so.
+    expect(await at([[picky, { scope: 'a' }], [picky, {}]])).toMatchObject({ where: 'plugins[1].state.prefix', message: 'picky: the state backend needs a scope' })
+    expect(await at([[picky, { scope: 'a' }], [picky, { plain: true }]])).toMatchObject({ where: 'plugins[1]' })
   })
 })
