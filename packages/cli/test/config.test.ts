@@ -179,7 +179,7 @@ describe('loadConfig', () => {
     const config = await loadConfig({
       cwd: dir,
       profile: 'ci',
-      env: { VENOMQA_TIMEOUT: '2500', VENOMQA_RETRIES: '4', VENOMQA_REPORTERS: 'console, junit:out.xml', VENOMQA_PLUGINS: 'csv' },
+      env: { VENOMQA_TIMEOUT: '2500', VENOMQA_RETRIES: '4', VENOMQA_REPORTERS: 'console, junit:out.xml', VENOMQA_PLUGINS: 'csv,redis?prefix=app:&db=2' },
       flags: { retries: 5 },
       extraPlugins: ['./p.ts'],
     })
@@ -192,7 +192,8 @@ describe('loadConfig', () => {
       timeout: 2500,
       retries: 5,
       reporters: ['console', 'junit:out.xml'],
-      plugins: ['csv', './p.ts'],
+      // VENOMQA_PLUGINS takes options as --plugin does.
+      plugins: ['csv', ['redis', { prefix: 'app:', db: 2 }], './p.ts'],
       journeys: ['journeys/**/*.journey.{ts,js,mts,mjs}'],
     })
     expect(config.file).toMatch(/venomqa\.config\.ts$/)

@@ -1,5 +1,5 @@
 import { ConfigError } from './errors'
-import { redactText } from './redact'
+import { isSecretKey, redactText } from './redact'
 
 /**
  * The Standard Schema v1 interface (https://standardschema.dev), declared here so core needs no
@@ -107,7 +107,12 @@ export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>
       continue
     }
     const message = issue.message.replace(/^[A-Z][a-z]+( [a-z]+)?: (?=expected )/, '').replace(/, received \w+$/, '')
-    const got = message.startsWith('expected ') ? `, got ${describeValue(valueAt(input, path))}` : ''
+    // The value of a secret-named key (`password`, `apiKey`) is never quoted, whatever its length.
+    const secret = path.some((part) => {
+      const key = typeof part === 'object' && part !== null ? part.key : part
+      return typeof key === 'string' && isSecretKey(key)
+    })
+    const got = message.startsWith('expected ') ? `, got ${secret ? 'a hidden value' : describeValue(valueAt(input, path))}` : ''
     lines.push(`${optionPath(where, path)}: ${message}${got}`)
   }
   return lines

@@ -45,6 +45,19 @@ describe('plugin option issues', () => {
     expect(formatOptionIssues([neither], { state: 'yes' }, 'plugins[1]')).toEqual(['plugins[1].state: expected true, false or an object with prefix, wholeDb, got "yes"'])
   })
 
+  it('never quotes the value of a secret-named option, however short', () => {
+    const lines = formatOptionIssues(
+      [
+        { message: 'expected at least 20 characters', path: ['password'] },
+        { message: 'expected a string', path: ['auth', 'apiKey'] },
+        { message: 'expected a string', path: ['user'] },
+      ],
+      { password: 'pw1', auth: { apiKey: 12345 }, user: 7 },
+      'plugins[0]',
+    )
+    expect(lines).toEqual(['plugins[0].password: expected at least 20 characters, got a hidden value', 'plugins[0].auth.apiKey: expected a string, got a hidden value', 'plugins[0].user: expected a string, got 7'])
+  })
+
   it('parseOptions throws one ConfigError listing every problem; checkOptions returns them', async () => {
     const bad = schema([
       { message: 'expected a string', path: ['x'] },

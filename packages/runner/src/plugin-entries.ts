@@ -1,4 +1,4 @@
-import { PLUGIN_API_VERSION, type Plugin, PluginError, checkOptions, optionsError } from '@venomqa/core'
+import { PLUGIN_API_VERSION, type Plugin, PluginError, checkOptions, knownSecrets, optionsError, secretsOfValue } from '@venomqa/core'
 import type { PluginEntry } from './types'
 
 /** A plugin ready to set up: its shape and apiVersion checked, its options the schema's output. */
@@ -47,6 +47,9 @@ export async function checkPluginEntries(entries: readonly PluginEntry[]): Promi
     const { plugin, options, where } = normalizeEntry(entry, index)
     const name = checkShape(plugin)
     const given = options ?? {}
+    // Values under secret keys (`password`, `apiKey`, `token`) are masked wherever they turn up from now
+    // on: in an option error, in what the plugin logs or throws, in reports.
+    knownSecrets.add(secretsOfValue(given))
     if (!plugin.options) {
       checked.push({ plugin, name, options: given, where })
       continue
@@ -58,5 +61,13 @@ export async function checkPluginEntries(entries: readonly PluginEntry[]): Promi
   if (problems.length) throw optionsError(problems, 'plugins')
   const count = new Map<string, number>()
   for (const c of checked) count.set(c.name, (count.get(c.name) ?? 0) + 1)
-  return checked.map((c) => ({ ...c, owner: count.get(c.name)! > 1 ? `${c.name} (${c.where})` : c.name }))
+  // Each entry owns what it registers under a name of its own: two `--plugin x?...` flags share a place,
+  // and sharing an owner they could replace each other's reporter, port or health check unnoticed.
+  const owners = new Set<string>()
+  return checked.map((c) => {
+    let owner = count.get(c.name)! > 1 ? `${c.name} (${c.where})` : c.name
+    for (let n = 2; owners.has(owner); n++) owner = `${c.name} (${c.where} #${n})`
+    owners.add(owner)
+    return { ...c, owner }
+  })
 }

@@ -556,8 +556,9 @@ export class Runner {
 
   async #close(): Promise<string[]> {
     this.closeIssues.length = 0
-    const fail = (step: string, severity: 'critical' | 'medium', source: string, message: string) =>
-      this.closeIssues.push(makeIssue({ journey: '', path: '', step, severity, kind: 'state', error: message, source }))
+    // What a backend or a plugin threw is foreign text (a driver's message can hold a token=...): masked as such.
+    const fail = (step: string, severity: 'critical' | 'medium', source: string, message: string, kind: ErrorKind = 'state') =>
+      this.closeIssues.push(makeIssue({ journey: '', path: '', step, severity, kind, error: redactText(message), source }))
     if (this.#connected)
       for (const b of this.registry.stateBackends) {
         try {
@@ -573,7 +574,7 @@ export class Runner {
       try {
         await faults.guard(`plugin "${plugin}" onClose`, fn, { timeoutMs: this.pluginTimeoutMs })
       } catch (err) {
-        fail(`close ${plugin}`, 'medium', `plugin:${plugin}`, `plugin "${plugin}" failed to close: ${errorMessage(err)}`)
+        fail(`close ${plugin}`, 'medium', `plugin:${plugin}`, `plugin "${plugin}" failed to close: ${errorMessage(err)}`, 'hook')
       }
     }
     this.#closers = []

@@ -1,4 +1,4 @@
-import { ConfigError, type Issue, PLUGIN_API_VERSION, definePlugin, journey, step } from '@venomqa/core'
+import { ConfigError, type Issue, PLUGIN_API_VERSION, definePlugin, journey, redactText, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { HookBus, createRunner } from '../src/index'
 
@@ -92,13 +92,14 @@ describe('hooks', () => {
           },
         },
       ],
-      plugins: [definePlugin({ name: 'closer', version: '1.0.0', apiVersion: 1, setup: (api) => api.onClose(() => { throw new Error('pool already ended') }) })],
+      plugins: [definePlugin({ name: 'closer', version: '1.0.0', apiVersion: 1, setup: (api) => api.onClose(() => { throw new Error('pool already ended, token=abc123secret') }) })],
     })
     await runner.run(quiet)
     const messages = await runner.close()
-    expect(runner.closeIssues.map((i) => [i.severity, i.source, i.error])).toEqual([
-      ['critical', 'state:sticky', 'state backend "sticky" did not disconnect cleanly, so what it set up in the system under test may still be there: could not drop the tracking schema'],
-      ['medium', 'plugin:closer', 'plugin "closer" failed to close: pool already ended'],
+    // What was thrown is masked as free text, and a plugin's failure is not told as a state backend's.
+    expect(runner.closeIssues.map((i) => [i.severity, i.source, i.kind, i.error])).toEqual([
+      ['critical', 'state:sticky', 'state', 'state backend "sticky" did not disconnect cleanly, so what it set up in the system under test may still be there: could not drop the tracking schema'],
+      ['medium', 'plugin:closer', 'hook', 'plugin "closer" failed to close: pool already ended, token=[REDACTED]'],
     ])
     expect(messages).toEqual(runner.closeIssues.map((i) => i.error))
   })
@@ -157,5 +158,42 @@ describe('a mistake a plugin\'s setup finds', () => {
     // Two entries of one plugin: the second is the wrong one, and the error says so.
     expect(await at([[picky, { scope: 'a' }], [picky, {}]])).toMatchObject({ where: 'plugins[1].state.prefix', message: 'picky: the state backend needs a scope' })
     expect(await at([[picky, { scope: 'a' }], [picky, { plain: true }]])).toMatchObject({ where: 'plugins[1]' })
+  })
+})
+
+describe('plugin entries', () => {
+  const reporting = definePlugin({
+    name: 'reporting',
+    version: '1.0.0',
+    apiVersion: PLUGIN_API_VERSION,
+    setup(api) {
+      api.addReporter('same', () => ({ name: 'same' }))
+    },
+  })
+
+  it('two entries given at one place (two --plugin flags of one plugin) still may not register one name twice', async () => {
+    const runner = createRunner({
+      plugins: [
+        { plugin: reporting, options: { a: 1 }, where: '--plugin reporting?' },
+        { plugin: reporting, options: { a: 2 }, where: '--plugin reporting?' },
+      ] as never,
+    })
+    try {
+      const err = await runner.init().then(() => undefined, (e: unknown) => e as Error)
+      expect(err?.message).toMatch(/both register a reporter named "same"/)
+    } finally {
+      await runner.close()
+    }
+  })
+
+  it('the values of secret-named options are masked wherever they turn up from then on', async () => {
+    const leaky = definePlugin({ name: 'leaky', version: '1.0.0', apiVersion: PLUGIN_API_VERSION, setup() {} })
+    const runner = createRunner({ plugins: [[leaky, { password: 'Pw_LEAK_11', apiKey: 'Ak_LEAK_12', user: 'ann' }]] })
+    try {
+      await runner.init()
+      expect(redactText('connecting with Pw_LEAK_11 and Ak_LEAK_12 as ann')).toBe('connecting with [REDACTED] and [REDACTED] as ann')
+    } finally {
+      await runner.close()
+    }
   })
 })

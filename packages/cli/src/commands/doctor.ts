@@ -117,10 +117,11 @@ export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number>
       try {
         const answer = await within(checkMs, name, async () => check())
         if (answer === true) line('ok', 'service', `${name} is healthy`)
-        else if (typeof answer === 'string' && answer.trim()) line('fail', 'service', `${name}: ${answer}`)
-        else line('fail', 'service', `${name}: unhealthy (its health check gave no reason; run with --debug, or check the service's own logs)`)
+        // A check's reason and error are a plugin's text, which can quote a password: masked as free text.
+        else if (typeof answer === 'string' && answer.trim()) line('fail', 'service', `${name}: ${redactText(answer)}`)
+        else line('fail', 'service', `${name}: unhealthy (its health check gave no reason; check the service's own logs)`)
       } catch (err) {
-        line('fail', 'service', `${name}: ${errorMessage(err)}`)
+        line('fail', 'service', `${name}: ${redactText(errorMessage(err))}`)
       }
     }
     await session.runner.close().catch(() => {})

@@ -182,7 +182,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     file,
     profile,
     journeys,
-    plugins: [...(merged.plugins ?? []), ...fromEnv.plugins, ...(options.extraPlugins ?? []).map(parsePluginFlag)],
+    // VENOMQA_PLUGINS specs take options as --plugin does (`redis?url=...`): else a spec with a query would
+    // be a file name, and the error quote its options, a password among them.
+    plugins: [...(merged.plugins ?? []), ...fromEnv.plugins.map((p) => (typeof p === 'string' ? parsePluginFlag(p) : p)), ...(options.extraPlugins ?? []).map(parsePluginFlag)],
     pluginWhere: [
       ...(merged.plugins ?? []).map((_, i) => `plugins[${i}]`),
       ...fromEnv.plugins.map((_, i) => `VENOMQA_PLUGINS[${i}]`),

@@ -14,7 +14,8 @@ export function parsePluginFlag(spec: string): PluginSpec {
   const at = spec.indexOf('?')
   if (at < 0) return spec
   const name = spec.slice(0, at).trim()
-  if (!name) throw new ConfigError(`--plugin ${JSON.stringify(spec)}: the plugin name before "?" is missing`, { where: '--plugin' })
+  // The options are not quoted back: they can hold a password.
+  if (!name) throw new ConfigError(`--plugin "?...": the plugin name before "?" is missing`, { where: '--plugin' })
   const options: Record<string, unknown> = {}
   for (const [key, raw] of new URLSearchParams(spec.slice(at + 1))) {
     if (!key) throw new ConfigError(`--plugin ${name}: an option has no name (write key=value pairs joined by &)`, { where: '--plugin' })
