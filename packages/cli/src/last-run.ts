@@ -22,16 +22,27 @@ export function lastRunPath(root: string): string {
   return path.join(root, LAST_RUN_FILE)
 }
 
-/** The record of a finished run. A journey that failed in any repetition is listed once; a flaky one passed. */
-export function lastRunOf(run: RunResult): LastRun {
-  const failed = run.journeys.filter((j) => j.status === 'failed').map((j) => journeyId(j.file, j.name))
-  return { version: 1, status: run.status, finishedAt: run.finishedAt, failedJourneys: [...new Set(failed)] }
+/**
+ * The record of a finished run. A journey that failed in any repetition is listed once; a flaky one passed,
+ * unless the run failed without a failed journey (`--fail-on-flaky`): then the flaky ones are what failed
+ * it. `failed` is the command's verdict: a run whose journeys passed fails when a report could not be
+ * written, and so does its record.
+ */
+export function lastRunOf(run: RunResult, failed = run.status === 'failed'): LastRun {
+  const ids = (status: string) => run.journeys.filter((j) => j.status === status).map((j) => journeyId(j.file, j.name))
+  const failedJourneys = ids('failed')
+  return {
+    version: 1,
+    status: failed ? 'failed' : 'passed',
+    finishedAt: run.finishedAt,
+    failedJourneys: [...new Set(failedJourneys.length || !failed || run.status !== 'failed' ? failedJourneys : ids('flaky'))],
+  }
 }
 
 /** Write the record atomically (a run interrupted while writing never leaves half a file). */
-export async function writeLastRun(root: string, run: RunResult): Promise<void> {
+export async function writeLastRun(root: string, run: RunResult, failed?: boolean): Promise<void> {
   const { atomicWriteFile } = await import('@venomqa/runner')
-  await atomicWriteFile(lastRunPath(root), `${JSON.stringify(lastRunOf(run), null, 2)}\n`)
+  await atomicWriteFile(lastRunPath(root), `${JSON.stringify(lastRunOf(run, failed), null, 2)}\n`)
 }
 
 /** The record, or undefined when there is none yet. One that cannot be read as a record is a user error naming the file. */
@@ -60,13 +71,15 @@ export async function readLastRun(root: string): Promise<LastRun | undefined> {
 export type LastFailedSelection<T> =
   | { kind: 'no-record' }
   | { kind: 'none-failed'; lastRun: LastRun }
+  /** The last run failed, but no journey of it did (a plugin, a reporter, a state backend at close): every selected journey. */
+  | { kind: 'run-failed'; items: T[]; lastRun: LastRun }
   | { kind: 'none-selected'; lastRun: LastRun }
   | { kind: 'selected'; items: T[]; lastRun: LastRun }
 
 /** The selected journeys that failed in the last run, in the order they were selected. */
 export function selectLastFailed<T extends { journey: { name: string }; file: string }>(selected: readonly T[], lastRun: LastRun | undefined): LastFailedSelection<T> {
   if (!lastRun) return { kind: 'no-record' }
-  if (!lastRun.failedJourneys.length) return { kind: 'none-failed', lastRun }
+  if (!lastRun.failedJourneys.length) return lastRun.status === 'failed' ? { kind: 'run-failed', items: [...selected], lastRun } : { kind: 'none-failed', lastRun }
   const failed = new Set(lastRun.failedJourneys)
   const items = selected.filter((x) => failed.has(journeyId(x.file, x.journey.name)))
   return items.length ? { kind: 'selected', items, lastRun } : { kind: 'none-selected', lastRun }

@@ -333,6 +333,18 @@ describe('--last-failed', () => {
     expect(nothing.stdout).toBe('')
   })
 
+  it('after a run that failed with no journey failing (here a report it could not write), reruns every selected journey', async () => {
+    if (process.platform !== 'linux') return
+    // Nothing can be made under /proc: the journeys pass, the JUnit report is not written, the run fails.
+    const failed = await venomqa(['run', 'health', '-r', 'console', '-r', 'junit:/proc/venomqa-reports/junit.xml'])
+    expect(failed.code).toBe(1)
+    expect(json('.venomqa/last-run.json')).toMatchObject({ status: 'failed', failedJourneys: [] })
+    const again = await venomqa(['run', 'health', '--last-failed'])
+    expect(again.stderr).toMatch(/^venomqa: --last-failed: the last run failed \(finished [^)]+\) though no journey of it did \(a plugin, a reporter or a state backend failed it\): running every selected journey\n$/)
+    expect(again.stdout).toContain('▶ health')
+    expect(again.code).toBe(0)
+  })
+
   it('intersects with the other filters: a failure that is not selected now runs nothing', async () => {
     const failed = await venomqa(['run', 'sometimes'])
     expect(failed.code).toBe(1)

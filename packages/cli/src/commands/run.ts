@@ -167,13 +167,15 @@ export async function executeRun(
       if (passedBeforeClose && result.status === 'failed') io.stdout.write('\nResult: FAILED (closing found a critical problem, in the warning above)\n')
     }
     const interrupted = controller.signal.aborted || result.interrupted
-    // What --last-failed reads next time: every run that finished records its failures, passed or not.
-    if (!interrupted) await writeLastRun(config.root, result).catch((err) => warn(io, `could not record the run in ${LAST_RUN_FILE}: ${errorMessage(err)}`))
     let code: number = interrupted ? EXIT.INTERRUPTED : result.status === 'passed' ? EXIT.OK : EXIT.FAILED
     if ((written.failures.length || !harWritten || !saved) && code === EXIT.OK) {
       code = EXIT.FAILED
       sayFailedAfterAll(io, targets)
     }
+    // What --last-failed reads next time: every run that finished records its failures, passed or not,
+    // and the command's verdict (a report that could not be written failed it).
+    if (!interrupted)
+      await writeLastRun(config.root, result, code !== EXIT.OK).catch((err) => warn(io, `could not record the run in ${LAST_RUN_FILE}: ${errorMessage(err)}`))
     return code
   } finally {
     // Closing twice is harmless: this one is for the paths that did not reach the close above.
@@ -288,6 +290,12 @@ async function lastFailedOnly<T extends { journey: { name: string }; file: strin
     case 'none-failed':
       say(`no journey failed in the last run${picked.lastRun.finishedAt ? ` (finished ${picked.lastRun.finishedAt})` : ''}: nothing to run`)
       return undefined
+    case 'run-failed':
+      // Running nothing would pass where the last run failed: everything selected runs again instead.
+      say(
+        `the last run failed${picked.lastRun.finishedAt ? ` (finished ${picked.lastRun.finishedAt})` : ''} though no journey of it did (a plugin, a reporter or a state backend failed it): running every selected journey`,
+      )
+      return { items: picked.items, rerunOf: { finishedAt: picked.lastRun.finishedAt } }
     case 'none-selected':
       say(`none of the journeys that failed in the last run (${picked.lastRun.failedJourneys.join(', ')}) is among those selected now: nothing to run`)
       return undefined

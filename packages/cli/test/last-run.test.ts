@@ -1,0 +1,38 @@
+/** What `.venomqa/last-run.json` records of a run, and what `--last-failed` then selects. */
+import { type JourneyResult, RESULTS_SCHEMA_VERSION, type RunResult, summarize } from '@venomqa/core'
+import { describe, expect, it } from 'vitest'
+import { lastRunOf, selectLastFailed } from '../src/last-run'
+
+function journey(name: string, status: JourneyResult['status']): JourneyResult {
+  const counts = { steps: { total: 1, passed: status === 'failed' ? 0 : 1, failed: status === 'failed' ? 1 : 0, skipped: 0 }, paths: { total: 0, passed: 0, failed: 0, skipped: 0 }, branches: 0, checkpoints: 0 }
+  return { name, file: 'j.ts', tags: [], status, startedAt: '2026-12-01T10:00:00.000Z', durationMs: 5, nodes: [], issues: [], counts }
+}
+
+function run(status: RunResult['status'], journeys: JourneyResult[]): RunResult {
+  return { schemaVersion: RESULTS_SCHEMA_VERSION, tool: { name: 'venomqa', version: '0.1.0' }, startedAt: 't0', finishedAt: 't1', durationMs: 1, status, interrupted: false, backends: [], journeys, issues: [], summary: summarize(journeys) }
+}
+
+const selected = ['a', 'b'].map((name) => ({ journey: { name }, file: 'j.ts' }))
+
+describe('the last run, for --last-failed', () => {
+  it('lists the failed journeys, and reruns them', () => {
+    const record = lastRunOf(run('failed', [journey('a', 'failed'), journey('b', 'passed')]))
+    expect(record).toEqual({ version: 1, status: 'failed', finishedAt: 't1', failedJourneys: ['j.ts#a'] })
+    expect(selectLastFailed(selected, record)).toMatchObject({ kind: 'selected', items: [selected[0]] })
+  })
+
+  it('a run failed by its flaky journeys (--fail-on-flaky) lists them', () => {
+    expect(lastRunOf(run('failed', [journey('a', 'passed'), journey('b', 'flaky')])).failedJourneys).toEqual(['j.ts#b'])
+    // Passed, a flaky journey is no failure to rerun.
+    expect(lastRunOf(run('passed', [journey('b', 'flaky')])).failedJourneys).toEqual([])
+  })
+
+  it('a run that failed with no journey failing (a plugin, a report, a backend at close) reruns every selected journey, never nothing', () => {
+    // A critical issue of the run's own, and a report that could not be written (the command's verdict).
+    for (const record of [lastRunOf(run('failed', [journey('a', 'passed'), journey('b', 'passed')])), lastRunOf(run('passed', [journey('a', 'passed')]), true)]) {
+      expect(record).toMatchObject({ status: 'failed', failedJourneys: [] })
+      expect(selectLastFailed(selected, record)).toMatchObject({ kind: 'run-failed', items: selected })
+    }
+    expect(selectLastFailed(selected, lastRunOf(run('passed', [journey('a', 'passed')])))).toMatchObject({ kind: 'none-failed' })
+  })
+})
