@@ -96,6 +96,10 @@ describe('venomqa init --plugin', () => {
         expect.arrayContaining(['README.md', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json']),
       )
       expect(info!.files.some((f) => f.path.startsWith('src/') || f.path.startsWith('test/'))).toBe(false)
+      // The tarball the scaffold and its README tell users to install is the one npm pack made.
+      expect(info!.filename).toBe('venomqa-plugin-x-0.0.1.tgz')
+      expect(init.stdout).toContain('npm install -D ./venomqa-plugin-x/venomqa-plugin-x-0.0.1.tgz')
+      expect(await readFile(path.join(plugin, 'README.md'), 'utf8')).toContain('npm install ../venomqa-plugin-x/venomqa-plugin-x-0.0.1.tgz')
 
       const project = path.join(dir, 'project')
       await mkdir(path.join(project, 'journeys'), { recursive: true })

@@ -43,12 +43,19 @@ export function pluginNames(input: string): PluginNames {
   return { short: scope ? `${scope}/${short}` : short, pkg: scope ? `${scope}/${base}` : base, dir: base }
 }
 
+/** The new package's own first version (not VenomQA's). */
+const FIRST_VERSION = '0.0.1'
+
+/** What `npm pack` names the package's tarball: the scope's `@` dropped, `/` made `-`, the version. */
+function tarballName(n: PluginNames): string {
+  return `${n.pkg.replace(/^@/, '').replace('/', '-')}-${FIRST_VERSION}.tgz`
+}
+
 function packageJson(n: PluginNames): string {
   const coreRange = `^${cliVersion()}`
   const manifest = {
     name: n.pkg,
-    // The new package's own first version (not VenomQA's).
-    version: '0.0.1',
+    version: FIRST_VERSION,
     description: `A VenomQA plugin: the "${n.short}" reporter.`,
     license: 'MIT',
     type: 'module',
@@ -254,7 +261,7 @@ npm run build       # dist/: ESM, CommonJS and declarations
 npm pack            # builds, then packs what \`files\` lists
 \`\`\`
 
-Try the packed plugin in a project: \`npm install ../${n.dir}-0.1.0.tgz\`, then \`npx venomqa plugins --plugin
+Try the packed plugin in a project beside it: \`npm install ../${n.dir}/${tarballName(n)}\`, then \`npx venomqa plugins --plugin
 ${n.short}\` and \`npx venomqa run --plugin ${n.short}\`. While developing, \`--plugin ./path/to/src/index.ts\` loads the
 source directly.
 
@@ -289,7 +296,7 @@ export async function initPluginCommand(name: string, flags: { force?: boolean }
   io.stdout.write(
     `\n${n.pkg}: the "${n.short}" reporter, with an options schema and an issue hook.\n` +
       `Next: cd ${n.dir} && npm install && npm test && npm pack\n` +
-      `Then, in a project: npm install -D ./${n.dir}/${n.pkg.replace(/^@/, '').replace('/', '-')}-0.1.0.tgz && npx venomqa run --plugin ${n.short} --reporter ${n.short}\n`,
+      `Then, in a project: npm install -D ./${n.dir}/${tarballName(n)} && npx venomqa run --plugin ${n.short} --reporter ${n.short}\n`,
   )
   return EXIT.OK
 }
