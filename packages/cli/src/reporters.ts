@@ -1,4 +1,4 @@
-import { PluginError, type Reporter, type ReporterFactory } from '@venomqa/core'
+import { PluginError, type Reporter, type ReporterFactory, UserError, errorMessage, redactText } from '@venomqa/core'
 import type { ReporterSpec } from './config/types'
 
 export interface ReporterRequest {
@@ -41,6 +41,16 @@ export function instantiateReporters(
         `unknown reporter "${r.name}": no plugin registered it and @venomqa/reporter-${r.name} is not installed. Known reporters: ${[...factories.keys()].join(', ')}`,
       )
     const options = { ...extraOptions(r.name), ...r.options }
-    return { reporter: factory({ target: r.target, options }), target: r.target, options }
+    let reporter: Reporter
+    try {
+      reporter = factory({ target: r.target, options })
+    } catch (err) {
+      // A UserError of the reporter's (its options refused) says what is wrong already; anything else is its bug.
+      if (err instanceof UserError) throw err
+      throw new PluginError(r.name, `reporter "${r.name}" could not be made: ${redactText(errorMessage(err))}`, { cause: err })
+    }
+    if (!reporter || typeof reporter !== 'object' || typeof reporter.name !== 'string')
+      throw new PluginError(r.name, `reporter "${r.name}": its factory returned no reporter (expected an object with a name, and hooks, render or deliver)`)
+    return { reporter, target: r.target, options }
   })
 }

@@ -19,6 +19,15 @@ describe('reporter specs', () => {
     )
   })
 
+  it('a factory that throws, or makes no reporter, is refused naming the reporter (its text masked)', () => {
+    const factories = new Map<string, ReporterFactory>([
+      ['exploding', () => { throw new Error('factory exploded, token=abc123secret') }],
+      ['empty', () => undefined as never],
+    ])
+    expect(() => instantiateReporters([{ name: 'exploding', options: {} }], factories)).toThrow('reporter "exploding" could not be made: factory exploded, token=[REDACTED]')
+    expect(() => instantiateReporters([{ name: 'empty', options: {} }], factories)).toThrow('reporter "empty": its factory returned no reporter (expected an object with a name, and hooks, render or deliver)')
+  })
+
   it('reporters added after init get their hooks through the runner, and a throwing hook is an issue of the run', async () => {
     const seen: string[] = []
     const runner = createRunner({ pluginTimeout: 200 })

@@ -39,7 +39,7 @@ import { StallError, StrayError, faults, type FaultOrigin } from './faults'
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { UndiciHttpClient, createDispatcher, type TokenStore } from './http-client'
 import { DetachedRequests, STOP_GRACE_MS } from './http/detached'
-import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
+import { type CheckedPlugin, checkHook, checkPluginEntries } from './plugin-entries'
 import type { RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
 import { WorkerPool } from './workers'
 import { type World, laneWorld } from './world'
@@ -209,6 +209,7 @@ export class Runner {
       baseUrl: this.options.baseUrl,
       log: this.#pluginLog(name),
       addReporter: (rname, factory) => {
+        if (typeof factory !== 'function') throw new PluginError(name, `plugin "${name}": addReporter("${rname}"): the factory must be a function that makes the reporter, got ${typeof factory}`)
         this.#claim('reporter', rname, name)
         this.registry.reporters.set(rname, factory)
       },
@@ -218,10 +219,19 @@ export class Runner {
         else this.registry.ports.set(pname, port)
       },
       addStateBackend: (b) => {
-        if (typeof b === 'function') this.#backendFactories.push(async () => this.#claimBackend(await b(), name))
+        if (typeof b !== 'function') checkBackendShape(name, b)
+        if (typeof b === 'function')
+          this.#backendFactories.push(async () => {
+            const made = await b()
+            checkBackendShape(name, made)
+            return this.#claimBackend(made, name)
+          })
         else this.registry.stateBackends.push(this.#claimBackend(b, name))
       },
-      addHook: (hook, fn) => this.bus.on(hook, source, fn as (e: unknown) => unknown),
+      addHook: (hook, fn) => {
+        checkHook(name, hook, fn, `addHook("${hook}")`)
+        this.bus.on(hook, source, fn as (e: unknown) => unknown)
+      },
       addHealthCheck: (hname, check) => {
         // Two instances of one plugin (two Redis databases) check two services under the plugin's one
         // name: each keeps its own, named by its place. Two plugins are refused (see #claim): one check
@@ -724,3 +734,14 @@ function placed(err: VenomError, where: string, names: readonly string[]): Venom
   return err
 }
 
+
+/** A state backend an entry adds must be one: found only at its first checkpoint, it would fail a run halfway. */
+function checkBackendShape(plugin: string, b: unknown): void {
+  const backend = b as Record<string, unknown> | null
+  const missing = ['connect', 'checkpoint', 'rollback', 'release', 'disconnect'].filter((m) => typeof backend?.[m] !== 'function')
+  if (!backend || typeof backend !== 'object' || typeof backend.name !== 'string' || missing.length)
+    throw new PluginError(
+      plugin,
+      `plugin "${plugin}": addStateBackend() was given no state backend${missing.length ? `: it has no ${missing.join(', ')} method${missing.length > 1 ? 's' : ''}` : ': it has no name'} (see StateBackend in docs/plugins.md)`,
+    )
+}

@@ -1,4 +1,4 @@
-import { ConfigError, type Issue, PLUGIN_API_VERSION, definePlugin, journey, redactText, step } from '@venomqa/core'
+import { ConfigError, HOOK_NAMES, type Issue, PLUGIN_API_VERSION, type PluginApi, definePlugin, journey, redactText, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { HookBus, createRunner } from '../src/index'
 
@@ -195,5 +195,34 @@ describe('plugin entries', () => {
     } finally {
       await runner.close()
     }
+  })
+})
+
+describe('what a plugin registers is checked when it registers it', () => {
+  const refusal = async (plugin: unknown) => {
+    const runner = createRunner({ plugins: [plugin as never] })
+    try {
+      return await runner.init().then(() => undefined, (e: unknown) => e as Error)
+    } finally {
+      await runner.close()
+    }
+  }
+  const make = (extra: object) => ({ name: 'sloppy', version: '1.0.0', apiVersion: PLUGIN_API_VERSION, ...extra })
+
+  it('a hook under a name the runner never calls, or one that is not a function, is refused naming it', async () => {
+    expect((await refusal(make({ hooks: { stepEnded: () => {} } })))?.message).toBe(
+      `plugin "sloppy": hooks.stepEnded: no hook is named "stepEnded" (did you mean "stepEnd"?); hooks: ${HOOK_NAMES.join(', ')}`,
+    )
+    expect((await refusal(make({ setup: (api: PluginApi) => (api.addHook as (h: string, f: () => void) => void)('journeyFinish', () => {}) })))?.message).toMatch(/^plugin "sloppy": addHook\("journeyFinish"\): no hook is named "journeyFinish"; hooks: runStart, /)
+    expect((await refusal(make({ setup: (api: PluginApi) => api.addHook('stepEnd', 'nope' as never) })))?.message).toBe('plugin "sloppy": addHook("stepEnd"): expected a function, got string')
+  })
+
+  it('a reporter factory that is not a function, and a state backend that is not one, are refused naming the plugin', async () => {
+    expect((await refusal(make({ setup: (api: PluginApi) => api.addReporter('r', 42 as never) })))?.message).toBe(
+      'plugin "sloppy": addReporter("r"): the factory must be a function that makes the reporter, got number',
+    )
+    expect((await refusal(make({ setup: (api: PluginApi) => api.addStateBackend({ name: 'x' } as never) })))?.message).toBe(
+      'plugin "sloppy": addStateBackend() was given no state backend: it has no connect, checkpoint, rollback, release, disconnect methods (see StateBackend in docs/plugins.md)',
+    )
   })
 })
