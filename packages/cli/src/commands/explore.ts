@@ -137,7 +137,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
 
     const { writeReports } = await import('@venomqa/runner')
     const saveFile = config.save ? path.resolve(io.cwd, config.save) : undefined
-    const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact }
+    const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact, timeoutMs: runner.pluginTimeoutMs }
     await runner.close()
     addIssues(result, runner.closeIssues, io)
     const saved = saveFile ? await saveResults(saveFile, result, redact, io, 'results') : true

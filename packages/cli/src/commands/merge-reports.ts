@@ -45,7 +45,7 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
     checkReportFiles(targets, flags.save, io.cwd)
     const { writeReports } = await import('@venomqa/runner')
     const saved = flags.save ? await saveResults(path.resolve(io.cwd, flags.save), merged, redact, io, 'merged results') : true
-    const written = await writeReports(merged, targets, { cwd: io.cwd, stdout: io.stdout, warn: (m) => warn(io, m), redact })
+    const written = await writeReports(merged, targets, { cwd: io.cwd, stdout: io.stdout, warn: (m) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs })
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
     if (merged.interrupted) return EXIT.INTERRUPTED
     if (merged.status !== 'passed') return EXIT.FAILED

@@ -50,6 +50,7 @@ export async function reportCommand(resultsFile: string, flags: ReportFlags, io:
       stdout: io.stdout,
       warn: (m) => warn(io, m),
       redact: config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined,
+      timeoutMs: session.runner.pluginTimeoutMs,
     })
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
     return written.failures.length ? EXIT.FAILED : EXIT.OK

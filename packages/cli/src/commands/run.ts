@@ -148,7 +148,7 @@ export async function executeRun(
     const save = async (what?: string) => {
       if (saveFile) saved = (await saveResults(saveFile, safeRun(), redact, io, what)) && saved
     }
-    const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact }
+    const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs }
     await save('results')
     const written = await writeReports(safe ?? result, targets, reportCtx)
     for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)

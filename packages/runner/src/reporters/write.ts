@@ -1,5 +1,6 @@
 import path from 'node:path'
-import { type RedactOptions, type Reporter, type ReportContext, type RunResult, atomicWriteFile, errorMessage } from '@venomqa/core'
+import { type RedactOptions, type Reporter, type ReportContext, type RunResult, TimeoutError, atomicWriteFile, errorMessage, redactText } from '@venomqa/core'
+import { DEFAULT_PLUGIN_TIMEOUT_MS } from '../hooks'
 import { redactRun, redactsItself } from './redact-run'
 
 // Core's writer, the only one, re-exported for the runner's users.
@@ -20,6 +21,12 @@ export interface WriteReportsContext {
   warn?: (message: string) => void
   /** Extra header or body keys to mask. */
   redact?: RedactOptions
+  /**
+   * How long one reporter's render, and its deliver, may take (ms; the run's pluginTimeout). One that never
+   * settles is a failure of that reporter, and the others are still written: a run is never left hanging
+   * after its verdict by a report. Default: DEFAULT_PLUGIN_TIMEOUT_MS.
+   */
+  timeoutMs?: number
 }
 
 export interface WriteReportsResult {
@@ -56,9 +63,10 @@ export async function writeReports(
         ctx.warn?.(`reporter ${reporter.name}: ${message}`)
       },
     }
+    const bounded = <T>(what: string, work: () => T | Promise<T>) => within(ctx.timeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS, `reporter ${reporter.name}: ${what}`, work)
     try {
       if (reporter.render) {
-        const output = await reporter.render(redactsItself(reporter) ? run : safeRun(), reportCtx)
+        const output = await bounded('render', () => reporter.render!(redactsItself(reporter) ? run : safeRun(), reportCtx))
         const dest = target ?? reporter.defaultFile
         if (!dest || dest === '-') await writeToStream(stdout, output)
         else {
@@ -67,13 +75,25 @@ export async function writeReports(
           result.files.push({ reporter: reporter.name, file })
         }
       }
-      if (reporter.deliver) await reporter.deliver(redactsItself(reporter) ? run : safeRun(), reportCtx)
+      if (reporter.deliver) await bounded('deliver', () => reporter.deliver!(redactsItself(reporter) ? run : safeRun(), reportCtx))
     } catch (err) {
-      result.failures.push({ reporter: reporter.name, error: errorMessage(err) })
-      ctx.warn?.(`reporter ${reporter.name} failed: ${errorMessage(err)}`)
+      // What the reporter threw is its own text, which can quote a token: masked as such.
+      const error = redactText(errorMessage(err))
+      result.failures.push({ reporter: reporter.name, error })
+      ctx.warn?.(`reporter ${reporter.name} failed: ${error}`)
     }
   }
   return result
+}
+
+/** `work`'s result, or a TimeoutError once `ms` have passed (the work is left to itself). */
+function within<T>(ms: number, what: string, work: () => T | Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    // Not unref'd: a render that never settles and holds nothing open would otherwise end the process.
+    timer = setTimeout(() => reject(new TimeoutError(`${what} (the plugin timeout)`, ms)), ms)
+  })
+  return Promise.race([Promise.resolve().then(work), late]).finally(() => clearTimeout(timer))
 }
 
 function writeToStream(stream: NodeJS.WritableStream, data: string | Uint8Array): Promise<void> {

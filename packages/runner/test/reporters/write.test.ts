@@ -104,6 +104,22 @@ describe('writeReports', () => {
     expect((await readdir(dir)).sort()).toEqual(['broken.txt', 'ok.json'])
   })
 
+  it('a render or deliver that never settles fails that reporter at the timeout; the others are written, nothing hangs', async () => {
+    // Promises that never settle and hold nothing open: only the timeout ends them.
+    const stuck: Reporter = { name: 'stuck', render: () => new Promise<string>(() => {}) }
+    const mute: Reporter = { name: 'mute', deliver: () => new Promise<void>(() => {}) }
+    const res = await writeReports(sampleRun(), [{ reporter: stuck, target: 'stuck.txt' }, { reporter: mute }, { reporter: createJsonReporter(), target: 'ok.json' }], {
+      cwd: dir,
+      timeoutMs: 100,
+    })
+    expect(res.failures).toEqual([
+      { reporter: 'stuck', error: 'reporter stuck: render (the plugin timeout) timed out after 100 ms' },
+      { reporter: 'mute', error: 'reporter mute: deliver (the plugin timeout) timed out after 100 ms' },
+    ])
+    expect(JSON.parse(await readFile(path.join(dir, 'ok.json'), 'utf8')).schemaVersion).toBe(3)
+    expect(await readdir(dir)).toEqual(['ok.json'])
+  })
+
   it('hands deliver the redacted run and collects warnings', async () => {
     let seen: RunResult | undefined
     const delivering: Reporter = {
