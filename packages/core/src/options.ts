@@ -112,7 +112,9 @@ export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>
       const key = typeof part === 'object' && part !== null ? part.key : part
       return typeof key === 'string' && isSecretKey(key)
     })
-    const got = message.startsWith('expected ') ? `, got ${secret ? 'a hidden value' : describeValue(valueAt(input, path))}` : ''
+    const value = valueAt(input, path)
+    // "nothing" hides nothing: a missing secret is said to be missing.
+    const got = message.startsWith('expected ') ? `, got ${secret && value !== undefined ? 'a hidden value' : describeValue(value)}` : ''
     lines.push(`${optionPath(where, path)}: ${message}${got}`)
   }
   return lines
