@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { type RunningProcess, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -163,6 +163,23 @@ describe('venomqa run --watch', () => {
     expect(end.stderr).not.toContain('unexpected')
     expect(existsSync(`/proc/${pid}`)).toBe(false)
     expect(processesIn(p.dir)).toEqual([])
+  })
+
+  it('an imported file deleted, then put back (a git stash pop, a branch switch): the journeys that need it run again', async () => {
+    const p = await project('watch-project')
+    const w = watch(p)
+    expect(ran((await w.settled('the first run')).stdout)).toEqual(['alpha', 'beta', 'gamma'])
+    const paths = readFileSync(path.join(p.dir, 'support/paths.ts'), 'utf8')
+    await rm(path.join(p.dir, 'support/paths.ts'))
+    const gone = await w.settled('the watcher after the import went away', { ran: false })
+    expect(gone.stderr).toMatch(/could not load journeys\/alpha\.journey\.ts/)
+    // Back: it is no longer in the import graph (it did not resolve), but the journeys wait for it.
+    await writeFile(path.join(p.dir, 'support/paths.ts'), paths)
+    const back = await w.settled('the rerun once the import is back')
+    expect(back.stderr).toContain('venomqa: support/paths.ts changed\nvenomqa: rerunning 2 journeys: alpha, beta\n')
+    expect(ran(back.stdout)).toEqual(['alpha', 'beta'])
+    w.run.child.kill('SIGINT')
+    expect((await w.run.done).code).toBe(0)
   })
 
   it('Ctrl-C during a rerun interrupts it as usual: rollback, reports marked interrupted, exit 130', async () => {

@@ -75,6 +75,8 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
   let runAll = true
   const rerun = new Set<string>()
   const changedSince = new Set<string>()
+  /** The last load of the journey files failed: the watcher waits for a fix, wherever it comes from. */
+  let loadFailed = false
 
   const queue = changeQueue()
   const watcher = watchFiles((changed) => queue.add(changed))
@@ -131,8 +133,10 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
     let all: LoadedJourney[]
     try {
       all = await loadJourneys(found.files, cfg.root, (m) => warn(io, m))
+      loadFailed = false
     } catch (err) {
       report(err)
+      loadFailed = true
       arm()
       return undefined
     }
@@ -184,7 +188,10 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
       const found = await findJourneyFiles(args, config, io).catch(() => undefined)
       const fresh = found?.files.filter((f) => !graph.journeys.has(f)) ?? []
       for (const f of fresh) rerun.add(f)
-      concerns = fresh.length > 0
+      // While a journey cannot load, a file that appears may be the import it lacks (deleted, then put
+      // back by a `git stash pop` or a branch switch): its import no longer resolved, so the graph lost it.
+      concerns = fresh.length > 0 || loadFailed
+      if (loadFailed) for (const f of affected.unknown) changedSince.add(f)
     }
     if (concerns) for (const f of changed) if (!stuck.includes(f) && (watched.has(f) || rerun.has(f))) changedSince.add(f)
     return concerns
