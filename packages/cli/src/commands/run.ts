@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs'
-import { rm } from 'node:fs/promises'
+import { lstat, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { AbortedError, ConfigError, errorMessage, type Issue, type Reporter, type RunResult, type ShardInfo, UserError, plural, redactRun, summarize } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
@@ -213,14 +213,21 @@ export function checkReportFiles(targets: readonly { reporter: Reporter; target?
  * Remove what an earlier run left where this one will write (results, HAR, report files), as the run
  * starts: a run killed before it writes them leaves nothing there, never an older run's files, which a
  * merge of shards or a CI step reading a JUnit file would take for this run's, and call green.
+ *
+ * Only a regular file is removed. `-r json:/dev/null` names a device: removed as root, the next shell
+ * redirect makes /dev/null a plain file for the whole machine. A named pipe is another program's, and a
+ * symbolic link the user's (the file it points to is replaced when the run writes).
  */
 export async function clearOutputs(files: readonly string[], io: Io): Promise<void> {
   await Promise.all(
-    files.map((file) =>
-      rm(file, { force: true }).catch((err) =>
-        warn(io, `could not remove ${path.relative(io.cwd, file) || file}, which an earlier run wrote: ${errorMessage(err)}; until this run replaces it, it is not this run's`),
-      ),
-    ),
+    files.map(async (file) => {
+      const found = await lstat(file).catch(() => undefined)
+      if (!found?.isFile()) return
+      await unlink(file).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT')
+          warn(io, `could not remove ${path.relative(io.cwd, file) || file}, which an earlier run wrote: ${errorMessage(err)}; until this run replaces it, it is not this run's`)
+      })
+    }),
   )
 }
 
