@@ -31,12 +31,8 @@ export function lastRunPath(root: string): string {
 export function lastRunOf(run: RunResult, failed = run.status === 'failed'): LastRun {
   const ids = (status: string) => run.journeys.filter((j) => j.status === status).map((j) => journeyId(j.file, j.name))
   const failedJourneys = ids('failed')
-  return {
-    version: 1,
-    status: failed ? 'failed' : 'passed',
-    finishedAt: run.finishedAt,
-    failedJourneys: [...new Set(failedJourneys.length || !failed || run.status !== 'failed' ? failedJourneys : ids('flaky'))],
-  }
+  const listed = failedJourneys.length || run.status !== 'failed' ? failedJourneys : ids('flaky')
+  return { version: 1, status: failed ? 'failed' : 'passed', finishedAt: run.finishedAt, failedJourneys: [...new Set(listed)] }
 }
 
 /** Write the record atomically (a run interrupted while writing never leaves half a file). */

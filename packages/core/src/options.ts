@@ -101,17 +101,14 @@ export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>
     }
     // One form of a union that the value has the shape of (`managed: { port: 'x' }`): its own problems,
     // at their keys, say more than the union's "expected true, false or an object with ...".
-    const shaped = shapedBranch((issue as { code?: unknown; errors?: unknown }).code === 'invalid_union' ? (issue as { errors?: unknown }).errors : undefined)
+    const shaped = shapedUnionBranch<StandardSchemaV1.Issue>(issue)
     if (shaped) {
       lines.push(...formatOptionIssues(shaped.map((i) => ({ ...i, path: [...path, ...(i.path ?? [])] })), input, where))
       continue
     }
     const message = issue.message.replace(/^[A-Z][a-z]+( [a-z]+)?: (?=expected )/, '').replace(/, received \w+$/, '')
     // The value of a secret-named key (`password`, `apiKey`) is never quoted, whatever its length.
-    const secret = path.some((part) => {
-      const key = typeof part === 'object' && part !== null ? part.key : part
-      return typeof key === 'string' && isSecretKey(key)
-    })
+    const secret = path.some((part) => isSecretOptionKey(typeof part === 'object' && part !== null ? part.key : part))
     const value = valueAt(input, path)
     // "nothing" hides nothing: a missing secret is said to be missing.
     const got = message.startsWith('expected ') ? `, got ${secret && value !== undefined ? 'a hidden value' : describeValue(value)}` : ''
@@ -120,11 +117,21 @@ export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>
   return lines
 }
 
-/** The one branch of a union (zod's `errors`, one list per form) whose problems all sit below the value, if just one. */
-function shapedBranch(branches: unknown): StandardSchemaV1.Issue[] | undefined {
-  if (!Array.isArray(branches)) return undefined
-  const fitting = branches.filter((b): b is StandardSchemaV1.Issue[] => Array.isArray(b) && b.length > 0 && b.every((i: StandardSchemaV1.Issue) => (i.path?.length ?? 0) > 0))
+/**
+ * For a zod union issue (`invalid_union`, its `errors` one list per form): the one form whose problems all
+ * sit below the value (its type and keys fit), if just one. Its problems, at their keys, say more than the
+ * union's "expected A or B". For plugin options here, and the CLI's config messages.
+ */
+export function shapedUnionBranch<I extends { readonly path?: readonly unknown[] }>(issue: unknown): I[] | undefined {
+  const { code, errors } = issue as { code?: unknown; errors?: unknown }
+  if (code !== 'invalid_union' || !Array.isArray(errors)) return undefined
+  const fitting = errors.filter((b): b is I[] => Array.isArray(b) && b.length > 0 && b.every((i: I) => (i.path?.length ?? 0) > 0))
   return fitting.length === 1 ? fitting[0] : undefined
+}
+
+/** A key whose value an option or config error never quotes: a secret's name, or `bearer` (an auth option's token). */
+export function isSecretOptionKey(key: unknown): boolean {
+  return typeof key === 'string' && isSecretKey(key, { extraKeys: ['bearer'] })
 }
 
 export type OptionCheck<Output> = { ok: true; value: Output } | { ok: false; problems: string[] }

@@ -15,6 +15,8 @@ interface Driver {
   rollback(name: string): Promise<void>
   release(name: string): Promise<void>
   refusals(): Promise<RefusalRecord[]>
+  /** The open checkpoints, oldest first, as the proxy keeps them. */
+  checkpoints(): Promise<string[]>
   observe(): Promise<Record<string, unknown>>
   stop(): Promise<void>
 }
@@ -31,8 +33,6 @@ export class PgProxyBackend implements StateBackend {
   readonly #options: ResolvedOptions
   readonly #warn: (message: string) => void
   #driver?: Driver
-  /** The checkpoints taken and still open, oldest first: where a refusal met at a checkpoint rolls back to. */
-  readonly #open: string[] = []
   /** How many of the proxy's refusals were reported (or made before this run): each is reported once. */
   #reported = 0
 
@@ -87,6 +87,7 @@ export class PgProxyBackend implements StateBackend {
       rollback: (n) => proxy.rollback(n),
       release: (n) => proxy.release(n),
       refusals: async () => proxy.refusals,
+      checkpoints: async () => proxy.checkpoints,
       // The state only (row counts): exploration fingerprints it, so nothing that changes without the
       // data changing (wait counters, the checkpoint stack) may be in it.
       observe: () => countRows(proxy),
@@ -115,6 +116,7 @@ export class PgProxyBackend implements StateBackend {
       rollback: (n) => client.command('rollback', n),
       release: (n) => client.command('release', n),
       refusals: async () => (await client.status()).refusals,
+      checkpoints: async () => (await client.status()).checkpoints,
       observe: () => client.observe(),
       stop: () => client.detach(),
     }
@@ -124,14 +126,10 @@ export class PgProxyBackend implements StateBackend {
     const driver = this.#connected()
     const doing = `checkpoint "${name}"`
     const refused = await this.#unreportedRefusals(driver, doing)
-    if (!refused.length) {
-      await this.#call(doing, () => driver.checkpoint(name))
-      this.#open.push(name)
-      return
-    }
+    if (!refused.length) return this.#call(doing, () => driver.checkpoint(name))
     // A refusal first met here (a checkpoint inside a path): what the path did so far is undone, as the
     // branch would have undone it, since the runner stops on this error without rolling back.
-    const newest = this.#open.at(-1)
+    const newest = (await driver.checkpoints().catch((): string[] => [])).at(-1)
     if (!newest) throw refusedError(this.name, doing, refused)
     try {
       await driver.rollback(newest)
@@ -145,9 +143,6 @@ export class PgProxyBackend implements StateBackend {
     const driver = this.#connected()
     const doing = `rollback to "${name}"`
     const refused = await this.#unreportedRefusals(driver, doing)
-    // The checkpoints after `name` are gone, whatever comes next.
-    const at = this.#open.lastIndexOf(name)
-    if (at >= 0) this.#open.length = at + 1
     if (!refused.length) return this.#call(doing, () => driver.rollback(name))
     // Rolled back even so: the refused statement changed nothing, but what the app did around it did, and
     // the runner stops on this error without undoing it (a standalone proxy would keep it for later
@@ -166,8 +161,6 @@ export class PgProxyBackend implements StateBackend {
     const doing = `release "${name}"`
     // Released whatever the app did: a release keeps the state as it is, so no refusal makes it unsafe.
     await this.#call(doing, () => driver.release(name))
-    const at = this.#open.lastIndexOf(name)
-    if (at >= 0) this.#open.length = at
     const refused = await this.#unreportedRefusals(driver, doing)
     // The state is wrong: a critical issue, though met while checkpoints are let go (see StateError).
     if (refused.length) throw refusedError(this.name, doing, refused)
@@ -186,7 +179,6 @@ export class PgProxyBackend implements StateBackend {
     const driver = this.#driver
     this.#driver = undefined
     this.proxy = undefined
-    this.#open.length = 0
     if (!driver) return
     let unreported: RefusalRecord[]
     try {

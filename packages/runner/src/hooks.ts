@@ -1,4 +1,4 @@
-import { type HookName, type Issue, type LifecycleHooks, TimeoutError, errorMessage, makeIssue } from '@venomqa/core'
+import { HOOK_NAMES, type HookName, type Issue, type LifecycleHooks, PluginError, TimeoutError, didYouMean, errorMessage, makeIssue } from '@venomqa/core'
 import { StallError, StrayError, faults } from './faults'
 
 /** Where an event happened, for the issues its hooks cause. */
@@ -9,6 +9,33 @@ interface Subscriber {
   fn: (event: any) => unknown
   /** Names the hook in its guard and its issues: made once, not at every event. */
   label: string
+}
+
+/**
+ * A hook under a name the runner never calls (`stepEnded`) would never run, and a run would pass having
+ * done none of what its plugin or reporter meant to do: refused (exit 2), as is a hook that is not a
+ * function. An undefined entry (`stepStart: live ? draw : undefined`) is no hook. `source` is the bus's:
+ * `plugin:<name>`, `reporter:<name>`, or `hooks` (createRunner's option).
+ */
+export function checkHooks(source: string, hooks: unknown): void {
+  if (hooks === undefined) return
+  if (!hooks || typeof hooks !== 'object') throw hookError(source, `hooks must be an object of hook functions by name, got ${hooks === null ? 'null' : typeof hooks}`)
+  for (const [name, fn] of Object.entries(hooks)) if (fn !== undefined) checkHook(source, name, fn, `hooks.${name}`)
+}
+
+function checkHook(source: string, name: string, fn: unknown, where: string): void {
+  if (!(HOOK_NAMES as readonly string[]).includes(name)) {
+    const near = didYouMean(name, HOOK_NAMES)
+    throw hookError(source, `${where}: no hook is named "${name}"${near ? ` (did you mean "${near}"?)` : ''}; hooks: ${HOOK_NAMES.join(', ')}`)
+  }
+  if (typeof fn !== 'function') throw hookError(source, `${where}: expected a function, got ${fn === null ? 'null' : typeof fn}`)
+}
+
+/** `plugin "x": ...`, `reporter "y": ...`: the source named as users know it. */
+function hookError(source: string, problem: string): PluginError {
+  const at = source.indexOf(':')
+  const [kind, name] = at < 0 ? ['option', source] : [source.slice(0, at), source.slice(at + 1)]
+  return new PluginError(name, `${kind} "${name}": ${problem}`)
 }
 
 /** How long a plugin's setup, hook or onClose may take before it is abandoned with a critical issue. */
@@ -30,11 +57,13 @@ export class HookBus {
   }
 
   add(source: string, hooks: Partial<LifecycleHooks> | undefined): void {
-    if (!hooks) return
-    for (const [name, fn] of Object.entries(hooks)) if (typeof fn === 'function') this.on(name as HookName, source, fn as (e: unknown) => unknown)
+    checkHooks(source, hooks)
+    for (const [name, fn] of Object.entries(hooks ?? {})) if (fn !== undefined) this.on(name as HookName, source, fn as (e: unknown) => unknown, `hooks.${name}`)
   }
 
-  on(name: HookName, source: string, fn: (event: any) => unknown): void {
+  /** `where` names the registration in a refusal: `addHook("stepEnd")`, `hooks.stepEnd`. */
+  on(name: HookName, source: string, fn: (event: any) => unknown, where = `addHook("${name}")`): void {
+    checkHook(source, name, fn, where)
     let list = this.#subs.get(name)
     if (!list) this.#subs.set(name, (list = []))
     list.push({ source, fn, label: `${source} "${name}" hook` })

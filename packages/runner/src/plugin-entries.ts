@@ -1,4 +1,5 @@
-import { HOOK_NAMES, PLUGIN_API_VERSION, type Plugin, PluginError, checkOptions, knownSecrets, optionsError, secretsOfValue } from '@venomqa/core'
+import { PLUGIN_API_VERSION, type Plugin, PluginError, checkOptions, knownSecrets, optionsError, secretsOfValue } from '@venomqa/core'
+import { checkHooks } from './hooks'
 import type { PluginEntry } from './types'
 
 /** A plugin ready to set up: its shape and apiVersion checked, its options the schema's output. */
@@ -32,26 +33,9 @@ function checkShape(plugin: Plugin<any> | undefined): string {
       name,
       `plugin "${name}" was built for plugin API version ${String(plugin.apiVersion)}, but this VenomQA speaks version ${PLUGIN_API_VERSION}; install a version of the plugin made for this VenomQA`,
     )
-  checkHooks(name, plugin.hooks)
+  // Before any plugin is set up: its hooks object is known already (addHook's are checked as they come).
+  checkHooks(`plugin:${name}`, plugin.hooks)
   return name
-}
-
-/**
- * A hook under a name the runner never calls (`stepEnded`) would never run, and a run would pass having
- * done none of what the plugin meant to do: refused, as is a hook that is not a function.
- */
-export function checkHooks(plugin: string, hooks: unknown, via = 'hooks'): void {
-  if (hooks === undefined) return
-  if (!hooks || typeof hooks !== 'object') throw new PluginError(plugin, `plugin "${plugin}": ${via} must be an object of hook functions by name`)
-  for (const [hook, fn] of Object.entries(hooks)) checkHook(plugin, hook, fn, `${via}.${hook}`)
-}
-
-export function checkHook(plugin: string, hook: string, fn: unknown, where: string): void {
-  if (!(HOOK_NAMES as readonly string[]).includes(hook)) {
-    const near = HOOK_NAMES.find((h) => editDistance(h.toLowerCase(), hook.toLowerCase()) <= 2)
-    throw new PluginError(plugin, `plugin "${plugin}": ${where}: no hook is named "${hook}"${near ? ` (did you mean "${near}"?)` : ''}; hooks: ${HOOK_NAMES.join(', ')}`)
-  }
-  if (typeof fn !== 'function') throw new PluginError(plugin, `plugin "${plugin}": ${where}: expected a function, got ${fn === null ? 'null' : typeof fn}`)
 }
 
 /**
@@ -89,15 +73,4 @@ export async function checkPluginEntries(entries: readonly PluginEntry[]): Promi
     owners.add(owner)
     return { ...c, owner }
   })
-}
-
-/** Levenshtein distance, for "did you mean": hook names are short, so the plain table is cheap. */
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i]
-    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    row = next
-  }
-  return row[b.length]!
 }

@@ -217,6 +217,16 @@ describe('what a plugin registers is checked when it registers it', () => {
     expect((await refusal(make({ setup: (api: PluginApi) => api.addHook('stepEnd', 'nope' as never) })))?.message).toBe('plugin "sloppy": addHook("stepEnd"): expected a function, got string')
   })
 
+  it('a reporter\'s hooks are checked by the same rule when it is added; an undefined hook is none', async () => {
+    const runner = createRunner()
+    try {
+      expect(() => runner.addReporter({ name: 'lines', hooks: { stepEnded: () => {} } as never })).toThrow('reporter "lines": hooks.stepEnded: no hook is named "stepEnded" (did you mean "stepEnd"?)')
+      runner.addReporter({ name: 'quiet', hooks: { stepStart: undefined } })
+    } finally {
+      await runner.close()
+    }
+  })
+
   it('a reporter factory that is not a function, and a state backend that is not one, are refused naming the plugin', async () => {
     expect((await refusal(make({ setup: (api: PluginApi) => api.addReporter('r', 42 as never) })))?.message).toBe(
       'plugin "sloppy": addReporter("r"): the factory must be a function that makes the reporter, got number',

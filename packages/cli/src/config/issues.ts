@@ -1,4 +1,4 @@
-import { isSecretKey, redactText } from '@venomqa/core'
+import { didYouMean, isSecretOptionKey, redactText, shapedUnionBranch } from '@venomqa/core'
 import type * as z from 'zod/mini'
 import { EXPECTED, KNOWN_KEYS, OWN_MESSAGE } from './schema'
 
@@ -54,30 +54,6 @@ export function describeValue(v: unknown, secret = false): string {
   return 'an object'
 }
 
-/** Closest known key within two edits, for "did you mean". */
-export function didYouMean(key: string, known: readonly string[]): string | undefined {
-  let best: { k: string; d: number } | undefined
-  for (const k of known) {
-    const d = k.toLowerCase() === key.toLowerCase() ? 0 : editDistance(k.toLowerCase(), key.toLowerCase())
-    if (d <= 2 && (!best || d < best.d)) best = { k, d }
-  }
-  return best?.k
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = tmp
-    }
-  }
-  return row[b.length]!
-}
-
 /** The keys an object at this path may have, for "unknown key" messages. */
 function knownKeysAt(path: readonly Segment[]): string[] | undefined {
   if (path.length === 0) return KNOWN_KEYS
@@ -102,24 +78,17 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
     }
     // One form of a union that the value has the shape of (`{ bearer }` with bearer unset): its own
     // problems, named at their keys, say more than "expected { bearer } or { login, ... }".
-    const shaped = issue.code === 'invalid_union' ? shapedBranch(issue.errors) : undefined
+    const shaped = shapedUnionBranch<z.core.$ZodIssue>(issue)
     if (shaped) {
       lines.push(...formatIssues(shaped.map((i) => ({ ...i, path: [...path, ...i.path] })), input))
       continue
     }
     const value = valueAt(input, path)
-    // `openapi.auth.bearer` is a token too, though a body field named so is not masked.
-    const secret = path.some((s) => typeof s === 'string' && isSecretKey(s, { extraKeys: ['bearer'] }))
+    const secret = path.some(isSecretOptionKey)
     const expected = ownMessage(issue)?.replace(/^expected /, '') ?? expectedFor(path) ?? zodExpected(issue)
     lines.push(`${keyPath(path)}: expected ${expected}, got ${describeValue(value, secret)}`)
   }
   return lines
-}
-
-/** The one branch of a union whose problems are all below the value (its type and keys fit), if just one. */
-function shapedBranch(branches: readonly (readonly z.core.$ZodIssue[])[]): readonly z.core.$ZodIssue[] | undefined {
-  const fitting = branches.filter((issues) => issues.length > 0 && issues.every((i) => i.path.length > 0))
-  return fitting.length === 1 ? fitting[0] : undefined
 }
 
 /** The message of a check that has one of its own (see OWN_MESSAGE): it says more than the key's description. */

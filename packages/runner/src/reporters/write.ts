@@ -86,7 +86,11 @@ export async function writeReports(
   return result
 }
 
-/** `work`'s result, or a TimeoutError once `ms` have passed (the work is left to itself). */
+/**
+ * `work`'s result, or a TimeoutError once `ms` have passed (the work is left to itself). Not faults.guard:
+ * reports are written after the run, when no runner is armed to see a stall, and the guard's unref'd timer
+ * would let a never-settling render end the process unnamed instead.
+ */
 function within<T>(ms: number, what: string, work: () => T | Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<never>((_, reject) => {
