@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { type RunResult, UserError, errorMessage } from '@venomqa/core'
 import { journeyId } from './shard/split'
@@ -41,6 +41,32 @@ export async function writeLastRun(root: string, run: RunResult, failed?: boolea
   await atomicWriteFile(lastRunPath(root), `${JSON.stringify(lastRunOf(run, failed), null, 2)}\n`)
 }
 
+/**
+ * Take the record away as a run starts, and give back what it held (undefined when there was none). A run
+ * that never finishes (killed, crashed) then leaves no record, where the older one would have said how an
+ * earlier run ended: `venomqa run || venomqa run --last-failed` would read "passed, nothing failed" after a
+ * run that was killed, and pass. A run that is interrupted puts the record back (restoreLastRun): Ctrl-C
+ * leaves it as it was.
+ */
+export async function setAsideLastRun(root: string): Promise<string | undefined> {
+  const file = lastRunPath(root)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+  await rm(file, { force: true })
+  return text
+}
+
+/** Put back the record setAsideLastRun took, as it was. */
+export async function restoreLastRun(root: string, text: string): Promise<void> {
+  const { atomicWriteFile } = await import('@venomqa/runner')
+  await atomicWriteFile(lastRunPath(root), text)
+}
+
 /** The record, or undefined when there is none yet. One that cannot be read as a record is a user error naming the file. */
 export async function readLastRun(root: string): Promise<LastRun | undefined> {
   let text: string
@@ -65,7 +91,8 @@ export async function readLastRun(root: string): Promise<LastRun | undefined> {
 
 /** What `--last-failed` leaves of the journeys the other filters selected, or why it leaves none. */
 export type LastFailedSelection<T> =
-  | { kind: 'no-record' }
+  /** No record: no run finished here yet, or the last one never did (killed, crashed). Every selected journey. */
+  | { kind: 'no-record'; items: T[] }
   | { kind: 'none-failed'; lastRun: LastRun }
   /** The last run failed, but no journey of it did (a plugin, a reporter, a state backend at close): every selected journey. */
   | { kind: 'run-failed'; items: T[]; lastRun: LastRun }
@@ -74,7 +101,7 @@ export type LastFailedSelection<T> =
 
 /** The selected journeys that failed in the last run, in the order they were selected. */
 export function selectLastFailed<T extends { journey: { name: string }; file: string }>(selected: readonly T[], lastRun: LastRun | undefined): LastFailedSelection<T> {
-  if (!lastRun) return { kind: 'no-record' }
+  if (!lastRun) return { kind: 'no-record', items: [...selected] }
   if (!lastRun.failedJourneys.length) return lastRun.status === 'failed' ? { kind: 'run-failed', items: [...selected], lastRun } : { kind: 'none-failed', lastRun }
   const failed = new Set(lastRun.failedJourneys)
   const items = selected.filter((x) => failed.has(journeyId(x.file, x.journey.name)))

@@ -240,6 +240,37 @@ describe('venomqa run with a TypeScript config', () => {
     for (const f of ['out/killed.json', 'out/killed.xml', 'out/killed.har']) expect(existsSync(path.join(ts.dir, f)), f).toBe(false)
   })
 
+  it('after a run that was killed, --last-failed runs every selected journey: the earlier passing record is gone', async () => {
+    // `venomqa run || venomqa run --last-failed` read the record of the run before the killed one:
+    // "no journey failed: nothing to run", exit 0, over a run that never finished.
+    const passed = await ts.venomqa(['run', '--tag', 'smoke'])
+    expect(passed.code).toBe(0)
+    expect(JSON.parse(read(ts, '.venomqa/last-run.json'))).toMatchObject({ status: 'passed', failedJourneys: [] })
+    const run = ts.spawn(['run', '--tag', 'slow'])
+    await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
+    run.child.kill('SIGKILL')
+    await run.done
+    expect(existsSync(path.join(ts.dir, '.venomqa/last-run.json'))).toBe(false)
+    await fetch(`${app.url}/__venomqa/reset`, { method: 'POST' })
+    const again = await ts.venomqa(['run', '--tag', 'smoke', '--last-failed'])
+    expect(again.stderr).toContain('venomqa: --last-failed: no record of a finished last run')
+    expect(again.stderr).toContain('running every selected journey')
+    expect(again.stdout).toMatch(/Journeys {2}2 passed of 2/)
+    expect(again.code).toBe(0)
+  })
+
+  it('Ctrl-C leaves the record of the last finished run as it was', async () => {
+    const failed = await ts.venomqa(['run', 'leaky_login'])
+    expect(failed.code).toBe(1)
+    const before = read(ts, '.venomqa/last-run.json')
+    expect(JSON.parse(before).failedJourneys).toEqual([expect.stringMatching(/#leaky_login$/)])
+    const run = ts.spawn(['run', '--tag', 'slow'])
+    await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
+    run.child.kill('SIGINT')
+    expect((await run.done).code).toBe(130)
+    expect(read(ts, '.venomqa/last-run.json')).toBe(before)
+  })
+
   it('a second Ctrl-C exits at once, even while cleanup hangs', async () => {
     const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-close.ts', '--save', 'out/int2.json'])
     await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')

@@ -1,7 +1,10 @@
 /** What `.venomqa/last-run.json` records of a run, and what `--last-failed` then selects. */
 import { type JourneyResult, RESULTS_SCHEMA_VERSION, type RunResult, summarize } from '@venomqa/core'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { lastRunOf, selectLastFailed } from '../src/last-run'
+import { LAST_RUN_FILE, lastRunOf, restoreLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../src/last-run'
 
 function journey(name: string, status: JourneyResult['status']): JourneyResult {
   const counts = { steps: { total: 1, passed: status === 'failed' ? 0 : 1, failed: status === 'failed' ? 1 : 0, skipped: 0 }, paths: { total: 0, passed: 0, failed: 0, skipped: 0 }, branches: 0, checkpoints: 0 }
@@ -34,5 +37,28 @@ describe('the last run, for --last-failed', () => {
       expect(selectLastFailed(selected, record)).toMatchObject({ kind: 'run-failed', items: selected })
     }
     expect(selectLastFailed(selected, lastRunOf(run('passed', [journey('a', 'passed')])))).toMatchObject({ kind: 'none-failed' })
+  })
+
+  it('with no record (none yet, or the last run never finished) reruns every selected journey', () => {
+    expect(selectLastFailed(selected, undefined)).toEqual({ kind: 'no-record', items: selected })
+  })
+
+  it('a run takes the record away as it starts, and an interrupted one puts it back as it was', async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'venomqa-last-run-'))
+    try {
+      expect(await setAsideLastRun(root)).toBeUndefined()
+      await writeLastRun(root, run('failed', [journey('a', 'failed')]))
+      const text = readFileSync(path.join(root, LAST_RUN_FILE), 'utf8')
+      // Killed from here on, the run leaves no record: --last-failed then runs everything, not nothing.
+      expect(await setAsideLastRun(root)).toBe(text)
+      expect(existsSync(path.join(root, LAST_RUN_FILE))).toBe(false)
+      await restoreLastRun(root, text)
+      expect(readFileSync(path.join(root, LAST_RUN_FILE), 'utf8')).toBe(text)
+      // Whatever it held comes back as it was, a record that does not parse included.
+      writeFileSync(path.join(root, LAST_RUN_FILE), '{ not json')
+      expect(await setAsideLastRun(root)).toBe('{ not json')
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 })

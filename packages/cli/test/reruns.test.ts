@@ -354,15 +354,21 @@ describe('--last-failed', () => {
     expect(r.stdout).toBe('')
   })
 
-  it('with no record of a last run, says so and runs nothing; an unreadable record is exit 2 naming the file', async () => {
+  it('with no record of a last run, says so and runs every selected journey (not knowing is not passing); an unreadable record is exit 2 naming the file', async () => {
     const fresh = await makeProject('rerun-project', { TODO_URL: app.url })
     try {
-      const r = await fresh.venomqa(['run', '--last-failed'], { env: { CI: undefined } })
+      const r = await fresh.venomqa(['run', 'health', '--last-failed', '--save', 'out/no-record.json'], { env: { CI: undefined } })
+      expect(r.stderr).toBe(
+        'venomqa: --last-failed: no record of a finished last run (.venomqa/last-run.json is written when a run finishes; a run that was killed or crashed leaves none): running every selected journey\nvenomqa: results saved to out/no-record.json\n',
+      )
+      expect(r.stdout).toContain('▶ health')
       expect(r.code).toBe(0)
-      expect(r.stderr).toBe('venomqa: --last-failed: no record of a last run (.venomqa/last-run.json is written after every run that finishes): nothing to run\n')
-      expect(r.stdout).toBe('')
-      const { mkdir, writeFile } = await import('node:fs/promises')
-      await mkdir(path.join(fresh.dir, '.venomqa'))
+      // A rerun of no known run: its results are a whole run's, with no rerunOf for merge-reports to put it over.
+      const saved = JSON.parse(readFileSync(path.join(fresh.dir, 'out/no-record.json'), 'utf8'))
+      expect(saved.rerunOf).toBeUndefined()
+      expect(saved.journeys.map((j: { name: string }) => j.name)).toEqual(['health'])
+      expect(JSON.parse(readFileSync(path.join(fresh.dir, '.venomqa/last-run.json'), 'utf8'))).toMatchObject({ status: 'passed', failedJourneys: [] })
+      const { writeFile } = await import('node:fs/promises')
       await writeFile(path.join(fresh.dir, '.venomqa/last-run.json'), '{ not json')
       const bad = await fresh.venomqa(['run', '--last-failed'], { env: { CI: undefined } })
       expect(bad.code).toBe(2)

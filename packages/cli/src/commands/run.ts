@@ -7,7 +7,7 @@ import type { VenomConfigBase } from '../config/types'
 import { EXIT, type Io, warn } from '../exit'
 import { type LoadedJourney, discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
 import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
-import { LAST_RUN_FILE, readLastRun, selectLastFailed, writeLastRun } from '../last-run'
+import { LAST_RUN_FILE, readLastRun, restoreLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
 import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { saveResults, sayFailedAfterAll } from './save-results'
@@ -135,6 +135,11 @@ export async function executeRun(
     // Reporters that follow the run live go through the runner's hook bus, like plugins' hooks.
     for (const { reporter } of targets) session.runner.addReporter(reporter)
 
+    // Until this run finishes there is no record of how the last one ended (see setAsideLastRun).
+    const earlierRecord = await setAsideLastRun(config.root).catch((err) => {
+      warn(io, `could not take away the record of the last run, ${LAST_RUN_FILE}, before this one: ${errorMessage(err)}`)
+      return undefined
+    })
     const result: RunResult = await session.runner.run(toRun.map(({ journey, file }) => ({ journey, file })))
     if (shard) result.shard = shard
     if (rerunOf) result.rerunOf = rerunOf
@@ -174,8 +179,13 @@ export async function executeRun(
     }
     // What --last-failed reads next time: every run that finished records its failures, passed or not,
     // and the command's verdict (a report that could not be written failed it).
-    if (!interrupted)
-      await writeLastRun(config.root, result, code !== EXIT.OK).catch((err) => warn(io, `could not record the run in ${LAST_RUN_FILE}: ${errorMessage(err)}`))
+    // An interrupted run puts back the record it took: Ctrl-C leaves the last finished run's failures to rerun.
+    const record = interrupted
+      ? earlierRecord === undefined
+        ? undefined
+        : restoreLastRun(config.root, earlierRecord)
+      : writeLastRun(config.root, result, code !== EXIT.OK)
+    await record?.catch((err) => warn(io, `could not record the run in ${LAST_RUN_FILE}: ${errorMessage(err)}`))
     return code
   } finally {
     // Closing twice is harmless: this one is for the paths that did not reach the close above.
@@ -279,21 +289,24 @@ export function parseRepeatEach(value: string): number {
 
 /**
  * `--last-failed`: the selected journeys that failed in the last run, and which run that was (its results
- * record it, so that merge-reports can put a shard's rerun over that shard's run). When there is no record
- * of a last run, when nothing failed in it, or when none of its failures is selected now, it says so and
- * returns undefined: nothing runs and the exit code is 0 (see docs/cli.md for how this differs from Playwright).
+ * record it, so that merge-reports can put a shard's rerun over that shard's run). When nothing failed in
+ * it, or when none of its failures is selected now, it says so and returns undefined: nothing runs and the
+ * exit code is 0. When there is no record, or the last run failed with no journey to blame, every selected
+ * journey runs: not knowing what failed must not pass.
  */
 async function lastFailedOnly<T extends { journey: { name: string }; file: string }>(
   selected: readonly T[],
   root: string,
   io: Io,
-): Promise<{ items: T[]; rerunOf: { finishedAt: string } } | undefined> {
+): Promise<{ items: T[]; rerunOf?: { finishedAt: string } } | undefined> {
   const picked = selectLastFailed(selected, await readLastRun(root))
   const say = (m: string) => io.stderr.write(`venomqa: --last-failed: ${m}\n`)
   switch (picked.kind) {
     case 'no-record':
-      say(`no record of a last run (${LAST_RUN_FILE} is written after every run that finishes): nothing to run`)
-      return undefined
+      // Not knowing is not "nothing failed": a fresh CI machine, or a last run that was killed or crashed
+      // (it takes the record away as it starts). Running nothing would pass on it.
+      say(`no record of a finished last run (${LAST_RUN_FILE} is written when a run finishes; a run that was killed or crashed leaves none): running every selected journey`)
+      return { items: picked.items, rerunOf: undefined }
     case 'none-failed':
       say(`no journey failed in the last run${picked.lastRun.finishedAt ? ` (finished ${picked.lastRun.finishedAt})` : ''}: nothing to run`)
       return undefined
