@@ -26,11 +26,21 @@ const SHORT_QUERY = /([?&](?:key|sig|auth)=)[^&\s"'#]*/gi
 /** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message). */
 const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
 /**
- * The same pair inside a JSON string, escaped (`"body":"{\\"password\\":\\"...\\"}"`): a body kept as
- * text (a mock server's request journal, a step's log of one) and then written as JSON. The value ends
- * at the first escaped quote that is not a quote of the value (escaped twice: `\\\\\\"`).
+ * The same pair inside a JSON string, escaped once or more: a body kept as text (a mock server's request
+ * journal, a step's log of one) and then written as JSON, maybe inside another JSON string again
+ * (`"body":"{\\"password\\":\\"...\\"}"`, then `\\\\\\"password\\\\\\"` one level deeper).
+ * At escape depth d every quote of the pair is written after q = 2^d - 1 backslashes (the run captured as
+ * group 2, matched again by backreference); a backslash inside the value after 2q + 2, a quote inside it
+ * after 2q + 1, so the value ends at the first quote whose run is q more than a multiple of 2q + 2. Each
+ * alternative of the value consumes a whole run of backslashes, so no run is tried two ways (100 000
+ * backslashes take milliseconds).
  */
-const ESCAPED_JSON_PAIR = new RegExp(`(\\\\"${SECRET_NAME}\\\\"\\s*:\\s*)\\\\"(?:\\\\\\\\\\\\"|[^"\\\\]|\\\\(?!"))*\\\\"`, 'gi')
+const ESCAPED_JSON_STRING_PAIR = new RegExp(
+  `((?<!\\\\)(\\\\+)"${SECRET_NAME}\\2"\\s*:\\s*)\\2"(?:[^"\\\\]|\\\\+(?![\\\\"])|(?:\\2\\2\\\\\\\\)*\\2\\2\\\\")*(?:(?:\\2\\2\\\\\\\\)*\\2"|$)`,
+  'gi',
+)
+/** A number or a literal under a secret name in escaped JSON (`\\"secret\\":1234`), masked as a string so that the JSON stays JSON. */
+const ESCAPED_JSON_LITERAL_PAIR = new RegExp(`((?<!\\\\)(\\\\+)"${SECRET_NAME}\\2"\\s*:\\s*)(?!\\\\|"|\\[REDACTED\\])[-+\\w.]+`, 'gi')
 /**
  * `token: abc` in a log line or an error. Assertion messages say `label: expected ..., got ...`, so the
  * word `expected` after a secret label is not the value: masking it would hide nothing and show the values.
@@ -59,7 +69,8 @@ export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
   [BEARER, `$1 ${REDACTED}`],
   [SECRET_ASSERTION, `$1${REDACTED}$3${REDACTED}`],
   [JSON_PAIR, `$1"${REDACTED}"`],
-  [ESCAPED_JSON_PAIR, `$1\\"${REDACTED}\\"`],
+  [ESCAPED_JSON_STRING_PAIR, `$1$2"${REDACTED}$2"`],
+  [ESCAPED_JSON_LITERAL_PAIR, `$1$2"${REDACTED}$2"`],
   [KEY_VALUE, `$1${REDACTED}`],
   [SHORT_QUERY, `$1${REDACTED}`],
   [NAME_COLON, `$1${REDACTED}`],

@@ -88,6 +88,36 @@ describe('redaction of places that were side doors', () => {
     expect(redactText(logged)).toBe(`{"body":"{\\"password\\":\\"${REDACTED}\\",\\"token\\":\\"${REDACTED}\\",\\"user\\":\\"ann\\",\\"note\\":\\"a\\\\\\"b\\"}"}`)
   })
 
+  it('secret fields of JSON inside JSON inside JSON, at any depth: quotes, backslashes and escapes in the value, numbers too', () => {
+    const body = { password: 'XyzPw"Q wo:rd\\y\nz', api_key: 'Kq7\\"ey', secret: 4711, user: 'ann', note: 'a"b\\c' }
+    let text = JSON.stringify(body)
+    for (let depth = 1; depth <= 5; depth++) {
+      text = JSON.stringify({ body: text })
+      const masked = redactText(text)
+      for (const leak of ['XyzPw', 'wo:rd', 'Kq7', '4711']) expect(masked, `depth ${depth}`).not.toContain(leak)
+      // Still JSON, nested as deep, with the other fields as they were: a number's mask is a string.
+      let inner: unknown = JSON.parse(masked)
+      for (let d = 0; d < depth; d++) inner = JSON.parse((inner as { body: string }).body)
+      expect(inner, `depth ${depth}`).toEqual({ password: REDACTED, api_key: REDACTED, secret: REDACTED, user: 'ann', note: 'a"b\\c' })
+    }
+  })
+
+  it('a secret field of escaped JSON cut short (a truncated body) is masked to the end', () => {
+    expect(redactText('{"body":"{\\"password\\":\\"Hunter2 and more')).toBe(`{"body":"{\\"password\\":\\"${REDACTED}\\"`)
+  })
+
+  it('long runs of backslashes in escaped JSON are read once (no catastrophic backtracking)', () => {
+    // Each run is consumed whole by one alternative: a pattern that tried a run two ways would not return.
+    const value = `${'\\'.repeat(25_000)}"${'\\'.repeat(25_000)}`
+    for (let depth = 1; depth <= 2; depth++) {
+      let text = JSON.stringify({ password: value })
+      for (let d = 0; d < depth; d++) text = JSON.stringify({ body: text })
+      expect(redactText(text).length, `depth ${depth}`).toBeLessThan(200)
+    }
+    // Not JSON (a run that ends no value): nothing to mask, and it returns.
+    expect(redactText(`{"body":"{\\"password\\":\\"${'\\'.repeat(100_000)}"}`)).toContain('password')
+  })
+
   it('a run masks its own header, cookie and body secrets wherever else they appear', () => {
     const run = {
       journeys: [
