@@ -1,4 +1,4 @@
-import type { ErrorCode } from './error-codes'
+import { ERROR_CODES, type ErrorCode } from './error-codes'
 
 /**
  * Error types. A `UserError` is a mistake in the user's input (config, journey definition, plugin name):
@@ -18,7 +18,10 @@ export class UserError extends VenomError {
   /** Where the mistake is: a file, a config key path, or `journey > step`. */
   readonly where?: string
   constructor(code: ErrorCode, message: string, options?: { where?: string; cause?: unknown }) {
-    super(code, message, options)
+    // From JavaScript `new UserError('--name is required')` runs, and printed nothing but "UserError": one
+    // argument that is not a code is the message, of the code for what the user gave (E_CONFIG).
+    const messageOnly = message === undefined && typeof code === 'string' && !Object.hasOwn(ERROR_CODES, code)
+    super(messageOnly ? 'E_CONFIG' : code, messageOnly ? code : message, options)
     this.where = options?.where
   }
 }

@@ -15,6 +15,7 @@ import {
   secretsOfUrl,
   step,
   suggestionFor,
+  UserError,
 } from '../src/index'
 
 const noop = step('noop', () => {})
@@ -135,5 +136,14 @@ describe('assertions', () => {
     expect(() => assertEqual({ a: [1] }, { a: [1, 2] }, 'todos')).toThrow('todos: expected {"a":[1,2]}, got {"a":[1]}')
     expect(() => assertStatus({ status: 404, method: 'GET', url: '/x', bodyText: '{"error":"nope"}' }, 200, 201)).toThrow('GET /x expected status 200 or 201, got 404: {"error":"nope"}')
     expect(() => check(false, 'must hold')).toThrow(AssertionFailed)
+  })
+})
+
+describe('UserError', () => {
+  it('takes a code and a message; given only a message (from JavaScript), it keeps it, as E_CONFIG', () => {
+    expect(new UserError('E_GREP', 'bad pattern', { where: '--grep' })).toMatchObject({ code: 'E_GREP', message: 'bad pattern', where: '--grep', name: 'UserError' })
+    const oneArgument = new (UserError as unknown as new (message: string) => UserError)('--name is required')
+    expect(oneArgument).toMatchObject({ code: 'E_CONFIG', message: '--name is required' })
+    expect(String(oneArgument)).toBe('UserError: --name is required')
   })
 })
