@@ -169,12 +169,17 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       return EXIT.OK
     }
     const name = argv.find((a) => !a.startsWith('-'))
+    const known = () => program.commands.some((c) => c.name() === name || c.aliases().includes(name!))
+    let args = [...argv]
     // Only a name no built-in command has costs a look at the plugins, so --help stays fast.
-    if (name && name !== 'help' && !program.commands.some((c) => c.name() === name || c.aliases().includes(name))) {
+    if (name && name !== 'help' && !known()) {
       const { addPluginCommand } = await import('./commands/plugin-command')
       await addPluginCommand(program, name, io, (c) => (code = c))
+      // `venomqa no-such --help` printed the program's help and exited 0, as if the command were there:
+      // without the help flag commander says the command is unknown, with its suggestion (exit 2).
+      if (!known()) args = args.filter((a) => a !== '--help' && a !== '-h')
     }
-    await program.parseAsync([...argv], { from: 'user' })
+    await program.parseAsync(args, { from: 'user' })
     return code
   } catch (err) {
     if (err instanceof CommanderError) {

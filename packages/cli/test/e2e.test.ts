@@ -400,6 +400,13 @@ describe('the other commands', () => {
     const bad = await empty.venomqa(['frobnicate'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain("venomqa: unknown command 'frobnicate'")
+    // Asked for its help, a command that is not there says so: the program's help and exit 0 read as if it were.
+    for (const flag of ['--help', '-h']) {
+      const unknownHelp = await empty.venomqa(['init-plugin', flag])
+      expect(unknownHelp.code).toBe(2)
+      expect(unknownHelp.stderr).toContain("venomqa: unknown command 'init-plugin'")
+      expect(unknownHelp.stdout).toBe('')
+    }
     // A command group without its command is a mistake too: its help, on stderr, and exit 2.
     const group = await empty.venomqa(['import'])
     expect(group.code).toBe(2)
