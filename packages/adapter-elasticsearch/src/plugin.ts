@@ -51,6 +51,8 @@ export const elasticsearchPluginOptions = z
   .refine((o) => o.client || o.node !== undefined || o.clientOptions?.node || o.clientOptions?.nodes || o.clientOptions?.cloud, {
     error: 'is required (e.g. { node: "http://localhost:9200" })',
     path: ['node'],
+    // Also when another option is wrong: every problem at once, not this one after the others are fixed.
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
   })
 
 export type ElasticsearchPluginOptions = z.input<typeof elasticsearchPluginOptions>

@@ -251,6 +251,11 @@ describe('plugin (default export)', () => {
     // Not the client's forms: it would send no credentials at all, and say nothing.
     [{ node: 'http://localhost:9200', auth: { username: 'u' } }, 'plugins[0].auth.password: expected string, got nothing'],
     [{ node: 'http://localhost:9200', auth: { user: 'u', pass: 'EsPw-secret' } }, 'plugins[0].auth: expected { username, password }, { apiKey } or { bearer }, got an object'],
+    // Every problem at once: the missing node is named beside a wrong value, not only once it is fixed.
+    [
+      { indexPrefix: 'QA-' },
+      '2 problems with plugin options:\n  - plugins[0].indexPrefix: expected a lowercase string (Elasticsearch index names are lowercase), got "QA-"\n  - plugins[0].node: is required (e.g. { node: "http://localhost:9200" })',
+    ],
   ])('refuses options %j with a ConfigError naming plugins[N].key', async (options, message) => {
     const runner = createRunner({ plugins: [[plugin, options]] })
     const err = await runner.init().catch((e: unknown) => e)

@@ -69,17 +69,25 @@ export const mailPluginOptions = z
     defaultTimeout: renamed('defaultTimeoutMs'),
     pollInterval: renamed('pollIntervalMs'),
   })
-  .superRefine((o, ctx) => {
-    // Options of the other mode would be silently ignored: name them.
-    const foreign = o.mode === 'embedded' ? REMOTE_ONLY : EMBEDDED_ONLY
-    for (const key of foreign)
-      if (o[key] !== undefined)
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: o.mode === 'embedded' ? "is for mode 'mailhog' or 'mailpit'; the embedded catcher does not use it" : `is for mode 'embedded'; with mode '${o.mode}' give \`url\` and \`smtp\``,
-        })
-  })
+  .superRefine(
+    (o, ctx) => {
+      // Options of the other mode would be silently ignored: name them. A mode that is itself wrong has
+      // its own issue, and then no option is of the other mode.
+      const mode = o.mode ?? 'embedded'
+      if (!['embedded', 'mailhog', 'mailpit'].includes(mode)) return
+      const foreign = mode === 'embedded' ? REMOTE_ONLY : EMBEDDED_ONLY
+      for (const key of foreign)
+        if (o[key] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: mode === 'embedded' ? "is for mode 'mailhog' or 'mailpit'; the embedded catcher does not use it" : `is for mode 'embedded'; with mode '${mode}' give \`url\` and \`smtp\``,
+          })
+    },
+    // Also when another option is wrong: every problem is named at once, as the plugin contract says,
+    // not this one only after the others are fixed.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  )
 
 export type MailPluginOptions = z.input<typeof mailPluginOptions>
 

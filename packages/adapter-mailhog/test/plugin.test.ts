@@ -123,6 +123,13 @@ describe('the mail plugin', () => {
       expect(err.message).toContain(message)
       await runner.close()
     }
+    // Every problem at once: an option of the other mode is named beside a wrong value, not after it is fixed.
+    const several = createRunner({ plugins: [[mailPlugin, { url: 'http://x', auth: { username: 'u', password: 7 }, smtpPort: 70000 }]] })
+    const all = await several.init().catch((e) => e)
+    await several.close()
+    expect(all).toBeInstanceOf(ConfigError)
+    for (const part of ['plugins[0].auth.password: expected string, got a hidden value', 'plugins[0].smtpPort: expected a port', "plugins[0].url: is for mode 'mailhog' or 'mailpit'", "plugins[0].auth: is for mode 'mailhog' or 'mailpit'"])
+      expect(all.message).toContain(part)
     // Checked in setup, where the project root is known: still a plugin error naming the option.
     const runner = createRunner({ plugins: [[mailPlugin, { mode: 'mailpit', tls: { ca: 'missing-ca.pem' } }]] })
     const err = await runner.init().catch((e) => e)

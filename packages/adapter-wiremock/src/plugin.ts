@@ -50,6 +50,8 @@ export const wiremockPluginOptions = z
   .refine((o) => !(o.url !== undefined && o.managed !== undefined && o.managed !== false), {
     error: 'give "url" (a WireMock that already runs) or "managed" (start one), not both',
     path: ['managed'],
+    // Also when another option is wrong: every problem at once, not this one after the others are fixed.
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
   })
 
 export type WireMockPluginOptions = z.input<typeof wiremockPluginOptions>

@@ -47,6 +47,11 @@ describeJava('the plugin', () => {
       [{ timeout: 5000 }, 'plugins[0].timeout: renamed to timeoutMs (milliseconds)'],
       [{ state: { nme: 'x' } }, 'plugins[0].state.nme: unknown option'],
       [{ env: 'NOT A NAME' }, 'plugins[0].env: expected an environment variable name or false, got "NOT A NAME"'],
+      // Every problem at once: url and managed together are named beside a wrong value, not only once it is fixed.
+      [
+        { url: 'http://127.0.0.1:8080', managed: true, timeoutMs: -1 },
+        '2 problems with plugin options:\n  - plugins[0].timeoutMs: expected a positive number of milliseconds, got -1\n  - plugins[0].managed: give "url" (a WireMock that already runs) or "managed" (start one), not both',
+      ],
     ])('refuses %j, naming the key', (options, message) => {
       let err: unknown
       try {
