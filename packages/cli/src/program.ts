@@ -137,7 +137,12 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
 
   withConfig(program.command('doctor').description('check config, plugins, journeys, the base URL and every service a plugin checks'))
     .option('--base-url <url>', 'the API under test (overrides baseUrl)')
-    .action(action(async (opts) => (await import('./commands/doctor')).doctorCommand(opts, io)))
+    .action(
+      action(async (opts) => {
+        const { builtInCommands } = await import('./commands/plugin-command')
+        return (await import('./commands/doctor')).doctorCommand(opts, io, builtInCommands(program))
+      }),
+    )
 
   program
     .command('generate')

@@ -89,6 +89,39 @@ describe('commands from plugins', () => {
     expect(r.code).toBe(3)
   })
 
+  it("a plugin's command named like one of venomqa's own is refused, never silently shadowed; doctor names it", async () => {
+    const shadowing = {
+      'node_modules/venomqa-plugin-shadow/package.json': JSON.stringify({ name: 'venomqa-plugin-shadow', version: '1.0.0', type: 'module', main: 'index.mjs', venomqa: { commands: ['greet'] } }),
+      'node_modules/venomqa-plugin-shadow/index.mjs': `export default {
+  name: 'venomqa-plugin-shadow', version: '1.0.0', apiVersion: 1,
+  setup() {},
+  commands(api) {
+    api.addCommand('greet', { description: 'greet', run() { return 0 } })
+    api.addCommand('list', { description: 'list what the plugin knows', run() { return 0 } })
+  },
+}
+`,
+      'venomqa.json': JSON.stringify({ plugins: ['shadow'] }),
+      'journeys/noop.journey.mjs': JOURNEY,
+    }
+    const p = await project(shadowing)
+    const expected = 'plugin "venomqa-plugin-shadow" adds a command named "list", which venomqa has built in: `venomqa list` never reaches the plugin\'s; the plugin must give its command another name'
+    const greet = await p.venomqa(['greet'])
+    expect(greet.code).toBe(2)
+    expect(greet.stderr).toContain(expected)
+    const doctor = await p.venomqa(['doctor'])
+    expect(doctor.stdout).toContain(`✗ commands   ${expected}`)
+    expect(doctor.code).toBe(1)
+    // Built-in commands still run as they are: the plugin's `list` is only ever looked at by name.
+    expect((await p.venomqa(['list'])).code).toBe(0)
+  })
+
+  it('doctor lists the commands plugins add', async () => {
+    const p = await project({ ...HELLO, 'venomqa.json': JSON.stringify({ plugins: ['hello'] }), 'journeys/noop.journey.mjs': JOURNEY })
+    const doctor = await p.venomqa(['doctor'])
+    expect(doctor.stdout).toContain('✓ commands   from plugins: venomqa hello')
+  })
+
   it('a name no command and no plugin has is still an unknown command (exit 2)', async () => {
     const p = await project(HELLO)
     const r = await p.venomqa(['helo'])

@@ -173,16 +173,19 @@ export class Runner {
 
   /**
    * The commands plugins add through their `commands` hook, by name. Nothing is set up: options are
-   * checked, then only `commands` runs. Two plugins adding one command name is refused.
+   * checked, then only `commands` runs. Two plugins adding one command name is refused, and so is a name
+   * in `reserved` (the host's own commands, which a plugin's could never be reached behind).
    */
-  async commands(): Promise<Map<string, RegisteredCommand>> {
+  async commands(options: { reserved?: readonly string[] } = {}): Promise<Map<string, RegisteredCommand>> {
     const found = new Map<string, RegisteredCommand>()
-    for (const { plugin, name, options } of await checkPluginEntries(this.options.plugins ?? [])) {
+    for (const { plugin, name, options: pluginOptions } of await checkPluginEntries(this.options.plugins ?? [])) {
       plugin.commands?.({
-        options,
+        options: pluginOptions,
         root: this.options.root ?? process.cwd(),
         log: this.#pluginLog(name),
         addCommand: (command, definition) => {
+          if (options.reserved?.includes(command))
+            throw new PluginError(name, `plugin "${name}" adds a command named "${command}", which venomqa has built in: \`venomqa ${command}\` never reaches the plugin's; the plugin must give its command another name`)
           const owner = found.get(command)?.plugin
           if (owner && owner !== name) throw new PluginError(name, `plugins "${owner}" and "${name}" both add a command named "${command}"; remove one of them`)
           found.set(command, { plugin: name, command: definition })

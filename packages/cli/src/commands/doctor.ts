@@ -47,7 +47,7 @@ function withoutCredentials(url: string): string {
  * journeys load, the base URL answers, and every health check a plugin registered passes. One verdict
  * line each; exit 1 when any check fails.
  */
-export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number> {
+export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands: readonly string[] = []): Promise<number> {
   const checkMs = 5000
   let failed = 0
   let total = 0
@@ -97,6 +97,18 @@ export async function doctorCommand(flags: DoctorFlags, io: Io): Promise<number>
     if (setUp) line('ok', 'setup', `${plural(setUp, 'plugin')} set up`)
   } catch (err) {
     line('fail', 'setup', `plugin setup failed: ${errorMessage(err)}`)
+  }
+
+  if (good.length) {
+    // A plugin's command named like one of venomqa's own would never run; only here is it looked for,
+    // since `venomqa run` reads no plugin's commands. Commands need no setup, so a failed one does not hide them.
+    try {
+      const { pluginCommands } = await import('../plugins/commands')
+      const commands = [...(await pluginCommands(good, config, io, builtInCommands)).keys()]
+      if (commands.length) line('ok', 'commands', `from plugins: ${commands.map((c) => `venomqa ${c}`).join(', ')}`)
+    } catch (err) {
+      line('fail', 'commands', errorMessage(err))
+    }
   }
 
   try {

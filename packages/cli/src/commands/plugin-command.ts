@@ -7,7 +7,7 @@ import { findPluginCommand } from '../plugins/commands'
  * command as usual, with its suggestion). `setCode` receives the command's exit code.
  */
 export async function addPluginCommand(program: Command, name: string, io: Io, setCode: (code: number) => void): Promise<void> {
-  const found = await findPluginCommand(name, io)
+  const found = await findPluginCommand(name, io, builtInCommands(program))
   if (!found) return
   const { plugin, command } = found
   const cmd = program.command(name).description(`${command.description} (from ${plugin})`).argument('[args...]')
@@ -18,4 +18,9 @@ export async function addPluginCommand(program: Command, name: string, io: Io, s
     if (program.opts().debug && cmd.options.some((o) => o.attributeName() === 'debug')) opts.debug = true
     setCode((await command.run({ options: opts, args, stdout: io.stdout, stderr: io.stderr, cwd: io.cwd })) ?? 0)
   })
+}
+
+/** The names `venomqa` answers to itself (its commands, their aliases, help): a plugin's command of one of them could never run. */
+export function builtInCommands(program: Command): string[] {
+  return ['help', ...program.commands.flatMap((c) => [c.name(), ...c.aliases()])]
 }

@@ -61,17 +61,31 @@ function pluginPackagesIn(nm: string): string[] {
 /**
  * The plugin command `venomqa <name>` means: from a plugin in the project's config (with its options),
  * else from an installed package that declares it. Plugins are loaded, not set up. Undefined when no
- * plugin has it; a known command whose package is missing is a UserError saying what to install.
+ * plugin has it; a known command whose package is missing is a UserError saying what to install, and a
+ * plugin adding one of the `builtIn` commands' names a PluginError naming it.
  */
-export async function findPluginCommand(name: string, io: Io): Promise<RegisteredCommand | undefined> {
+export async function findPluginCommand(name: string, io: Io, builtIn: readonly string[] = []): Promise<RegisteredCommand | undefined> {
   const config = await loadConfig({ cwd: io.cwd, env: io.env })
   const configured = config.plugins.map((spec): PluginSpec => spec)
   const declared = packagesDeclaring(name, config.root).filter((pkg) => !configured.some((s) => (Array.isArray(s) ? s[0] : s) === pkg))
   if (!configured.length && !declared.length) return missing(name)
-  const loaded = await loadPlugins([...configured, ...declared], { root: config.root }, config.pluginWhere)
+  return (await pluginCommands([...configured, ...declared], config, io, builtIn)).get(name) ?? missing(name)
+}
+
+/**
+ * The commands these plugins add, by name: loaded, options checked, only their `commands` hook called (no
+ * setup). A plugin adding one of the `builtIn` names, or two adding one name, is a PluginError naming it.
+ */
+export async function pluginCommands(
+  specs: PluginSpec[],
+  config: { root: string; pluginWhere: string[] },
+  io: Io,
+  builtIn: readonly string[],
+): Promise<Map<string, RegisteredCommand>> {
+  const loaded = await loadPlugins(specs, { root: config.root }, config.pluginWhere)
   const { createRunner } = await import('@venomqa/runner')
   const runner = createRunner({ plugins: runnerPluginEntries(loaded), root: config.root, logger: stderrLogger(io, false) })
-  return (await runner.commands()).get(name) ?? missing(name)
+  return runner.commands({ reserved: builtIn })
 }
 
 function missing(name: string): undefined {
