@@ -13,6 +13,12 @@
  * one order too. Writes that bypass the stream objects (fs.writeSync(1), a child process's inherited
  * stdout) can land ahead of up to `delayMs` of gathered lines.
  *
+ * Lines made late: writeLine(make) keeps the function and calls it when its batch is written, not when the
+ * line is given. The console's line per passed step costs several times less made in a run of them (the
+ * same code hot, in a loop) than one at a time between a response and the next request, which is where a
+ * run waits on it (bench/runner-overhead). What `make` reads must not change before the batch is out: the
+ * console gives it a step's finished result.
+ *
  * Loss: the batch is written when it reaches `maxChars`, after `delayMs`, on stop(), and on process exit.
  * On Linux, process.stdout and stderr write files and pipes synchronously, so a process that exits
  * mid-run has written every line; on macOS pipes are asynchronous, and an exit can cut the last batch
@@ -34,8 +40,14 @@ interface Interception {
 }
 
 /** The queue every batcher of the process writes to, and the stream writes replaced while any batches. */
+/** A line given as text, or as the function that makes it when its batch is written. */
+type Item = { stream: NodeJS.WritableStream; text: string; make?: undefined } | { stream: NodeJS.WritableStream; text?: undefined; make: () => string }
+
+/** What a line made late is counted as towards `maxChars` until it is made (a step's line is about this long). */
+const LATE_LINE_CHARS = 100
+
 class SharedQueue {
-  #items: { stream: NodeJS.WritableStream; text: string }[] = []
+  #items: Item[] = []
   #chars = 0
   #timer: NodeJS.Timeout | undefined
   #batchers = 0
@@ -84,9 +96,9 @@ class SharedQueue {
     if (failure) throw failure.error
   }
 
-  push(stream: NodeJS.WritableStream, text: string, delayMs: number, maxChars: number): void {
-    this.#items.push({ stream, text })
-    this.#chars += text.length
+  push(item: Item, delayMs: number, maxChars: number): void {
+    this.#items.push(item)
+    this.#chars += item.text?.length ?? LATE_LINE_CHARS
     this.#throwFailure()
     if (this.#chars >= maxChars) this.flush()
     else if (!this.#timer) {
@@ -110,10 +122,26 @@ class SharedQueue {
     while (i < items.length) {
       const { stream } = items[i]!
       let text = ''
-      for (; i < items.length && items[i]!.stream === stream; i++) text += items[i]!.text
+      for (; i < items.length && items[i]!.stream === stream; i++) {
+        const item = items[i]!
+        text += item.make ? this.#made(item.make) : item.text
+      }
       // Through the stream's write as it is now, so that whoever wraps it after us still sees the batch;
       // our own wrapper's flush finds nothing pending by then.
       stream.write(text)
+    }
+  }
+
+  /**
+   * A late line, made: one whose function throws is left out, and the error thrown to the next push or
+   * leave (see #failure), so that the lines around it are still written.
+   */
+  #made(make: () => string): string {
+    try {
+      return make()
+    } catch (error) {
+      this.#failure ??= { error }
+      return ''
     }
   }
 
@@ -152,8 +180,14 @@ export class BatchedWrites {
 
   /** Write `text` in a later batch, or now when not started. */
   write(text: string): void {
-    if (this.#started) queue.push(this.#stream, text, this.#delayMs, this.#maxChars)
+    if (this.#started) queue.push({ stream: this.#stream, text }, this.#delayMs, this.#maxChars)
     else this.#stream.write(text)
+  }
+
+  /** Write what `make` returns in a later batch, made when the batch is written; made and written now when not started. */
+  writeLine(make: () => string): void {
+    if (this.#started) queue.push({ stream: this.#stream, make }, this.#delayMs, this.#maxChars)
+    else this.#stream.write(make())
   }
 
   /** Write out what was gathered; the last batcher to stop gives the streams their own `write` back. */

@@ -105,6 +105,15 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     write(`${line}\n`)
     drawProgress()
   }
+  /**
+   * A line made when it is written (see BatchedWrites.writeLine): off a terminal, a passed step's line is
+   * made with the others of its batch. `make` returns the line with its newline.
+   */
+  const printLate = (make: () => string) => {
+    if (toFile) return
+    if (progressOn) print(make().slice(0, -1))
+    else out.writeLine(make)
+  }
   const drawProgress = () => {
     if (!progressOn || !current) return
     write(`\r\x1b[2K${p.cyan('…')} ${p.dim(`[${journeysDone}/${journeysTotal}]`)} ${current}`)
@@ -140,7 +149,9 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     stepEnd(e) {
       // A passed step shows only its name and request line: escaped and masked as text (see passedStep).
       if (!opts.verbose && e.result.status === 'passed') {
-        print(fmt.passedStep(e.result, e.path))
+        // A step's result is finished when stepEnd fires: the line reads the same made now or at the flush.
+        const { result, path } = e
+        printLate(() => `${fmt.passedStep(result, path)}\n`)
         return
       }
       // Any other sees the result as a report would: redacted whole (a secret from its exchange is masked in

@@ -179,4 +179,43 @@ describe('BatchedWrites', () => {
     expect(log.at(-1)).toBe('b: 5\n')
     expect({ a: a.write, b: b.write, stdout: process.stdout.write, stderr: process.stderr.write }).toEqual(writes)
   })
+
+  it('a line given as a function is made when its batch is written, in its place among the others', () => {
+    const { stream, writes, b } = gathering({ delayMs: 10_000 })
+    let made = 0
+    b.write('first\n')
+    b.writeLine(() => `late ${++made}\n`)
+    b.write('third\n')
+    expect(made).toBe(0)
+    // Another write to the stream writes the batch out, the late line made first.
+    stream.write('other\n')
+    expect(made).toBe(1)
+    expect(writes.join('')).toBe('first\nlate 1\nthird\nother\n')
+  })
+
+  it('not started, a late line is made and written at once', () => {
+    const { stream, writes } = sink()
+    batcher(stream).writeLine(() => 'now\n')
+    expect(writes).toEqual(['now\n'])
+  })
+
+  it('a late line whose function throws is left out, the lines around it are written, and the error comes back at stop()', () => {
+    const { writes, b } = gathering({ delayMs: 10_000 })
+    b.write('before\n')
+    b.writeLine(() => {
+      throw new Error('no line')
+    })
+    b.write('after\n')
+    expect(() => b.stop()).toThrow('no line')
+    expect(writes.join('')).toBe('before\nafter\n')
+  })
+
+  it('counts a late line towards maxChars before it is made', () => {
+    const { writes, b } = gathering({ delayMs: 10_000, maxChars: 250 })
+    b.writeLine(() => 'a\n')
+    b.writeLine(() => 'b\n')
+    expect(writes).toEqual([])
+    b.writeLine(() => 'c\n')
+    expect(writes).toEqual(['a\nb\nc\n'])
+  })
 })
