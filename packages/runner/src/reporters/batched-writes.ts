@@ -39,13 +39,13 @@ interface Interception {
   replacement: WriteFn
 }
 
-/** The queue every batcher of the process writes to, and the stream writes replaced while any batches. */
 /** A line given as text, or as the function that makes it when its batch is written. */
 type Item = { stream: NodeJS.WritableStream; text: string; make?: undefined } | { stream: NodeJS.WritableStream; text?: undefined; make: () => string }
 
 /** What a line made late is counted as towards `maxChars` until it is made (a step's line is about this long). */
 const LATE_LINE_CHARS = 100
 
+/** The queue every batcher of the process writes to, and the stream writes replaced while any batches. */
 class SharedQueue {
   #items: Item[] = []
   #chars = 0
