@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { qualified } from './sql'
+import { ident, qualified } from './sql'
 
 /** Where the snapshot mechanism keeps its log and functions; never tracked itself. */
 export const PRIVATE_SCHEMA = '_venomqa'
@@ -23,6 +23,8 @@ export interface TrackedSequence {
   oid: string
   sql: string
   display: string
+  /** The column that takes its values (serial, identity, `OWNED BY`), SQL-ready: where the ids it handed out are. */
+  ownedBy?: { table: string; column: string }
 }
 
 export interface Scope {
@@ -80,10 +82,14 @@ export async function findTables(client: pg.ClientBase, scope: Scope): Promise<{
 
 const SEQUENCES_SQL = `
 SELECT s.oid::int8::text AS oid, n.nspname::text AS schema, s.relname::text AS name,
-  (SELECT d.refobjid::int8::text FROM pg_depend d
-    WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
-    LIMIT 1) AS owner
+  dep.refobjid::int8::text AS owner, tn.nspname::text AS owner_schema, t.relname::text AS owner_table, a.attname::text AS owner_column
 FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
+LEFT JOIN LATERAL (SELECT d.refobjid, d.refobjsubid FROM pg_depend d
+    WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+    LIMIT 1) dep ON true
+LEFT JOIN pg_class t ON t.oid = dep.refobjid
+LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace
+LEFT JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjsubid AND dep.refobjsubid > 0
 WHERE s.relkind = 'S' AND n.nspname <> '${PRIVATE_SCHEMA}'`
 
 /**
@@ -95,7 +101,12 @@ export async function findSequences(client: pg.ClientBase, scope: Scope, tables:
   const { rows } = await client.query(SEQUENCES_SQL)
   return rows
     .filter((r) => (r.owner ? tracked.has(r.owner) : !scope.tables && scope.schemas.includes(r.schema)))
-    .map((r) => ({ oid: r.oid, sql: qualified(r.schema, r.name), display: `${r.schema}.${r.name}` }))
+    .map((r) => ({
+      oid: r.oid,
+      sql: qualified(r.schema, r.name),
+      display: `${r.schema}.${r.name}`,
+      ...(r.owner_column ? { ownedBy: { table: qualified(r.owner_schema, r.owner_table), column: ident(r.owner_column) } } : {}),
+    }))
 }
 
 /**

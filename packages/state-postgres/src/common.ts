@@ -24,6 +24,26 @@ export function setvalSql(values: SequenceValues): string {
   return `SELECT ${values.map((s) => `setval('${s.seq.oid}'::oid::regclass, ${bigintLiteral(s.lastValue)}, ${s.isCalled})`).join(', ')}`
 }
 
+/**
+ * The sequences of `since` that handed out ids, after it was read, to rows that are still there: its column
+ * holds a value from after `since` up to where the sequence stands now. Read inside a transaction that
+ * has just rolled its own writes back, such rows were committed by another connection. One query.
+ */
+export async function sequencesWithRowsSince(client: pg.ClientBase, since: SequenceValues): Promise<SequenceValues> {
+  const checked = since.filter((s) => s.seq.ownedBy)
+  if (!checked.length) return []
+  const sql = checked
+    .map(({ seq, lastValue, isCalled }, i) => {
+      // Not yet called, the sequence's next value is lastValue itself: that one counts as handed out after.
+      const after = isCalled ? bigintLiteral(lastValue) : `(${bigintLiteral(lastValue)} - 1)`
+      const { table, column } = seq.ownedBy!
+      return `SELECT ${i} AS i WHERE EXISTS (SELECT 1 FROM ${table} WHERE ${column} > ${after} AND ${column} <= (SELECT last_value FROM ${seq.sql}))`
+    })
+    .join(' UNION ALL ')
+  const { rows } = await client.query<{ i: number }>(sql)
+  return rows.map((r) => checked[r.i]!)
+}
+
 /** TRUNCATE every tracked table and restart its sequences, in one statement list. */
 export function truncateSql(tables: TrackedTable[], sequences: TrackedSequence[]): string {
   const parts = [`TRUNCATE ${tables.map((t) => t.sql).join(', ')} RESTART IDENTITY CASCADE;`]

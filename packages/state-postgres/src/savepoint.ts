@@ -1,8 +1,8 @@
-import type { OpenCheckpoint } from '@venomqa/core'
+import { type OpenCheckpoint, StateError } from '@venomqa/core'
 import type pg from 'pg'
 import { type TrackedSequence, findSequences, findTables } from './catalog'
 import { PostgresBackend } from './backend'
-import { type SequenceValues, countRows, readSequences, setvalSql, truncateSql } from './common'
+import { type SequenceValues, countRows, readSequences, sequencesWithRowsSince, setvalSql, truncateSql } from './common'
 import { ident } from './sql'
 
 interface Savepoint {
@@ -57,7 +57,7 @@ export class PostgresSavepointBackend extends PostgresBackend<Savepoint> {
     await this.step(`rollback to "${name}" (ROLLBACK TO SAVEPOINT)`, async () => {
       await client.query(`ROLLBACK TO SAVEPOINT ${ident(savepoint)}`)
       // Sequences are not transactional: without this, ids would go on from where the path left them.
-      await client.query(setvalSql(sequences))
+      await this.#putSequencesBack(client, sequences, `the rollback to "${name}"`)
     })
   }
 
@@ -71,8 +71,25 @@ export class PostgresSavepointBackend extends PostgresBackend<Savepoint> {
   protected async leave(client: pg.Client): Promise<void> {
     await this.step('ROLLBACK the run transaction', async () => {
       await client.query('ROLLBACK')
-      await client.query(setvalSql(this.#atConnect))
+      await this.#putSequencesBack(client, this.#atConnect, 'the rollback of the run')
     })
+  }
+
+  /**
+   * Set the sequences back to `values`, except those whose later ids are still in their tables. Our own
+   * writes were just rolled back, so such rows were committed through another connection: an app with a
+   * pool of its own, which this mechanism cannot undo. Setting the sequence back under them would hand the
+   * same ids out again, and the app's next insert would fail on its primary key (for every later run too).
+   * Those sequences are left where they are, and the rollback fails saying why: the state was not restored.
+   */
+  async #putSequencesBack(client: pg.Client, values: SequenceValues, what: string): Promise<void> {
+    const escaped = await sequencesWithRowsSince(client, values)
+    await client.query(setvalSql(values.filter((v) => !escaped.includes(v))))
+    if (escaped.length)
+      throw new StateError(
+        this.name,
+        `${what} left rows written since: ${escaped.map((v) => `${v.seq.ownedBy!.table} has ids from ${v.seq.display} handed out after it`).join('; ')}. They were committed through another connection than this backend's (an app with its own pool), which the savepoint mechanism cannot undo; use mechanism 'snapshot' (the default) for such an app. Those sequences were left as they are, so the app's next ids do not clash with its rows`,
+      )
   }
 
   /** Empty the tracked tables inside the run's transaction (undone by a rollback, and at disconnect). */

@@ -1,4 +1,5 @@
 import { describeWithService } from '@venomqa/test-utils'
+import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { postgresState } from '../src/index'
 import { PG, SCHEMA, SEED, createDatabase, dropDatabase, dump } from './helpers'
@@ -71,17 +72,32 @@ describe('savepoint mechanism, app in the same process using the backend\'s conn
     }
   })
 
-  it('does nothing for writes made on other connections (documented; the contrast test shows it with an app process)', async () => {
+  it('cannot undo writes committed on other connections: the rollback fails saying so, and leaves their sequences ahead of their rows', async () => {
     const backend = postgresState({ url, mechanism: 'savepoint' })
     await backend.connect()
     await backend.checkpoint('cp')
-    const other = postgresState({ url, mechanism: 'savepoint' })
+    // An app with a connection of its own.
+    const other = new pg.Client({ connectionString: url })
     await other.connect()
     await other.query(`INSERT INTO users (email, name) VALUES ('elsewhere@e.com', 'E')`)
-    await other.query('COMMIT')
-    await other.disconnect()
-    await backend.rollback('cp')
+    await other.end()
+    // Before: "rolled back", with users_id_seq set back under the row, so the next insert reused its id.
+    await expect(backend.rollback('cp')).rejects.toThrow(
+      /the rollback to "cp" left rows written since: "public"\."users" has ids from public\.users_id_seq handed out after it\. They were committed through another connection/,
+    )
     expect((await backend.query(`SELECT count(*)::int AS n FROM users WHERE email = 'elsewhere@e.com'`)).rows).toEqual([{ n: 1 }])
-    await backend.disconnect()
+    const ahead = `SELECT (SELECT last_value FROM users_id_seq) >= (SELECT max(id) FROM users) AS ok`
+    expect((await backend.query(ahead)).rows).toEqual([{ ok: true }])
+    // Disconnecting rolls the run back and says the same: the database is not as it was before connect.
+    await expect(backend.disconnect()).rejects.toThrow(/the rollback of the run left rows written since/)
+    const check = postgresState({ url, mechanism: 'savepoint' })
+    await check.connect()
+    try {
+      expect((await check.query(ahead)).rows).toEqual([{ ok: true }])
+      // The app can go on inserting: no id is handed out twice.
+      await check.query(`INSERT INTO users (email, name) VALUES ('next@e.com', 'N')`)
+    } finally {
+      await check.disconnect()
+    }
   })
 })
