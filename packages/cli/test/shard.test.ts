@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { RunResult } from '@venomqa/core'
 import { type RunningProcess, startTodoApp } from '@venomqa/test-utils'
@@ -77,6 +77,19 @@ describe('venomqa run --shard and merge-reports', () => {
     const r = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/shards/shard-3.json'])
     expect(r.code).toBe(2)
     expect(r.stderr).toBe('venomqa: missing shard 2/3 (given: 1/3 out/shards/shard-1.json, 3/3 out/shards/shard-3.json)\n')
+  })
+
+  it('a merge that fails leaves no earlier merge\'s reports where it would have written; an output among the shards is refused', async () => {
+    // A CI step reading the JUnit file after a failed merge on a reused workspace took the old one for this one's.
+    mkdirSync(path.join(project.dir, 'out/stale'), { recursive: true })
+    for (const f of ['out/stale/merged.xml', 'out/stale/merged.json']) writeFileSync(path.join(project.dir, f), 'an earlier merge\n')
+    const r = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/shards/shard-3.json', '-r', 'junit:out/stale/merged.xml', '--save', 'out/stale/merged.json'])
+    expect(r.code).toBe(2)
+    for (const f of ['out/stale/merged.xml', 'out/stale/merged.json']) expect(existsSync(path.join(project.dir, f)), f).toBe(false)
+    const clash = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/shards/shard-2.json', 'out/shards/shard-3.json', '-r', 'json:out/shards/shard-2.json'])
+    expect(clash.code).toBe(2)
+    expect(clash.stderr).toContain('venomqa: out/shards/shard-2.json is one of the files to merge and an output of the merge; write the merge elsewhere')
+    expect(existsSync(path.join(project.dir, 'out/shards/shard-2.json'))).toBe(true)
   })
 
   it('a shard of another split (other journeys selected) is exit 2 naming the files of each split', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -216,6 +216,23 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     )
     expectRefused(await p.venomqa(['run', '--reporter', 'json:results.json', '--save', 'results.json']), /--save and reporter "json" would both write results\.json/)
     expectRefused(await p.venomqa(['run', '--save', 'results.json', '--har', 'results.json']), /^venomqa: --save and --har would both write results\.json; give one of them another file\n$/)
+    // Through a link: the JUnit file CI reads would have become the Markdown report.
+    mkdirSync(path.join(p.dir, 'out'), { recursive: true })
+    writeFileSync(path.join(p.dir, 'out/a.xml'), '')
+    symlinkSync('a.xml', path.join(p.dir, 'out/link.md'))
+    symlinkSync('out', path.join(p.dir, 'reports'))
+    expectRefused(
+      await p.venomqa(['run', '-r', 'junit:out/a.xml', '-r', 'markdown:out/link.md']),
+      /^venomqa: reporter "junit" and reporter "markdown" would both write out\/link\.md \(out\/a\.xml, through a link\); give one of them another file\n {2}at --reporter\n$/,
+    )
+    expectRefused(await p.venomqa(['run', '--save', 'out/r.json', '-r', 'json:reports/r.json']), /--save and reporter "json" would both write reports\/r\.json \(out\/r\.json, through a link\)/)
+    // Two outputs on stdout: the JSON a pipe reads would start with the console's lines.
+    expectRefused(
+      await p.venomqa(['run', '-r', 'console', '-r', 'json:-']),
+      /^venomqa: reporter "console" and reporter "json" would both print to stdout, one output mixed into the other; give one of them a file \(-r json:<file>\)\n {2}at --reporter\n$/,
+    )
+    expectRefused(await p.venomqa(['run', '-r', 'json:-', '-r', 'markdown:-']), /reporter "json" and reporter "markdown" would both print to stdout/)
+    expect(readFileSync(path.join(p.dir, 'out/a.xml'), 'utf8')).toBe('')
   })
 
   it('an output that is a directory is refused before the run: found after it, it would lose the results and the reports', async () => {

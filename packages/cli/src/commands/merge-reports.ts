@@ -1,11 +1,11 @@
 import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { UserError, errorMessage, plural } from '@venomqa/core'
+import { ConfigError, UserError, errorMessage, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { readResults } from './report'
-import { checkReportFiles } from './run'
+import { checkReportFiles, clearOutputs } from './run'
 import { saveResults, sayFailedAfterAll } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
 
@@ -24,25 +24,29 @@ export interface MergeReportsFlags extends ConfigFlags {
  */
 export async function mergeReportsCommand(inputs: string[], flags: MergeReportsFlags, io: Io): Promise<number> {
   const files = await resultFiles(inputs, io.cwd, flags.save)
-  const shards: ShardFile[] = []
-  for (const file of files) shards.push({ file, run: await readResults(file, io.cwd) })
-  const checked = checkShards(shards)
   const config = await resolveConfig(io, flags, {
     ...(flags.reporter?.length ? { reporters: flags.reporter } : {}),
     ...(flags.failOnFlaky ? { failOnFlaky: true } : {}),
   })
-  const merged = mergeShards(checked, { failOnFlaky: config.failOnFlaky })
-  const reruns = shards.filter((s) => s.run.rerunOf).length
-  io.stderr.write(
-    `venomqa: merged ${plural(checked.length, 'shard')}${reruns ? ` and ${plural(reruns, '--last-failed rerun')}` : ''}: ${plural(merged.journeys.length, 'journey')}, ${plural(merged.explorations?.length ?? 0, 'exploration')}\n`,
-  )
-
   const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug })
   const redact = config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined
   try {
     const targets = instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), (name) => (name === 'console' ? { stream: io.stdout } : {}))
-    checkReportFiles(targets, flags.save, io.cwd)
+    const outputs = checkReportFiles(targets, flags.save, io.cwd)
+    refuseOutputsAmongInputs(outputs, files, io.cwd)
+    // Before the shards are read: a merge that fails on them (one missing) leaves no earlier merge's
+    // reports behind, which a CI step would take for this one's, as `venomqa run` does.
+    await clearOutputs(outputs, io)
+
+    const shards: ShardFile[] = []
+    for (const file of files) shards.push({ file, run: await readResults(file, io.cwd) })
+    const checked = checkShards(shards)
+    const merged = mergeShards(checked, { failOnFlaky: config.failOnFlaky })
+    const reruns = shards.filter((s) => s.run.rerunOf).length
+    io.stderr.write(
+      `venomqa: merged ${plural(checked.length, 'shard')}${reruns ? ` and ${plural(reruns, '--last-failed rerun')}` : ''}: ${plural(merged.journeys.length, 'journey')}, ${plural(merged.explorations?.length ?? 0, 'exploration')}\n`,
+    )
     const { writeReports } = await import('@venomqa/runner')
     const saved = flags.save ? await saveResults(path.resolve(io.cwd, flags.save), merged, redact, io, 'merged results') : true
     const written = await writeReports(merged, targets, { cwd: io.cwd, stdout: io.stdout, warn: (m) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs })
@@ -57,6 +61,13 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
   } finally {
     await session.runner.close().catch(() => {})
   }
+}
+
+/** A report or --save file that is one of the shard files: it would be removed before it is read. */
+function refuseOutputsAmongInputs(outputs: readonly string[], inputs: readonly string[], cwd: string): void {
+  const read = new Set(inputs.map((f) => path.resolve(cwd, f)))
+  const both = outputs.find((f) => read.has(f))
+  if (both) throw new ConfigError(`${path.relative(cwd, both) || both} is one of the files to merge and an output of the merge; write the merge elsewhere`, { where: path.relative(cwd, both) || both })
 }
 
 /**

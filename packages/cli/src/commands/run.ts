@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs'
+import { realpathSync, statSync } from 'node:fs'
 import { lstat, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { AbortedError, ConfigError, errorMessage, type Issue, type Reporter, type RunResult, type ShardInfo, UserError, plural, redactRun, summarize } from '@venomqa/core'
@@ -194,9 +194,14 @@ export async function executeRun(
   }
 }
 
-/** Two outputs that would land in one file: the second would silently replace the first. Refused before the run. */
+/**
+ * Two outputs that would land in one file, a link to it included: the second would silently replace the
+ * first (a JUnit file that is Markdown). Two reporters printing to stdout: one output of the two mixed
+ * into the other, which neither reader can parse. Refused before the run.
+ */
 export function checkReportFiles(targets: readonly { reporter: Reporter; target?: string }[], save: string | undefined, cwd: string, har?: string): string[] {
   const owners = new Map<string, string>()
+  const landings = new Map<string, string>()
   const claim = (file: string | undefined, who: string) => {
     if (!file || file === '-') return
     const resolved = path.resolve(cwd, file)
@@ -208,15 +213,46 @@ export function checkReportFiles(targets: readonly { reporter: Reporter; target?
     const inTheWay = fileAbove(resolved)
     if (inTheWay)
       throw new ConfigError(`${who} would write ${shown}, but ${path.relative(cwd, inTheWay) || inTheWay} is a file, not a directory; give another path`, { where })
-    const first = owners.get(resolved)
-    if (first)
-      throw new UserError('E_REPORT_CLASH', `${first} and ${who} would both write ${shown}; give one of them another file`, { where })
+    const lands = landsAt(resolved)
+    const first = landings.get(lands)
+    if (first) {
+      const through = lands === resolved ? '' : ` (${path.relative(cwd, lands) || lands}, through a link)`
+      throw new UserError('E_REPORT_CLASH', `${first} and ${who} would both write ${shown}${through}; give one of them another file`, { where })
+    }
+    landings.set(lands, who)
     owners.set(resolved, who)
   }
   if (save) claim(save, '--save')
   if (har) claim(har, '--har')
-  for (const { reporter, target } of targets) if (reporter.render) claim(target ?? reporter.defaultFile, `reporter "${reporter.name}"`)
+  let onStdout: string | undefined
+  for (const { reporter, target } of targets) {
+    if (!reporter.render) continue
+    const file = target ?? reporter.defaultFile
+    const who = `reporter "${reporter.name}"`
+    if (file && file !== '-') {
+      claim(file, who)
+      continue
+    }
+    if (onStdout)
+      throw new UserError('E_REPORT_CLASH', `${onStdout} and ${who} would both print to stdout, one output mixed into the other; give one of them a file (-r ${reporter.name}:<file>)`, {
+        where: '--reporter',
+      })
+    onStdout = who
+  }
   return [...owners.keys()]
+}
+
+/** Where a write to `file` lands: symbolic links followed, the file's own and those of the directories above it. */
+function landsAt(file: string): string {
+  try {
+    return realpathSync(file)
+  } catch {
+    try {
+      return path.join(realpathSync(path.dirname(file)), path.basename(file))
+    } catch {
+      return file
+    }
+  }
 }
 
 /**
