@@ -1,4 +1,4 @@
-import { StateError, errorMessage } from '@venomqa/core'
+import { ConfigError, StateError, errorMessage } from '@venomqa/core'
 import mysql, { type Connection, type ConnectionOptions } from 'mysql2/promise'
 
 /** Where to connect, parsed from the URL, and how to name it in messages without the password. */
@@ -15,19 +15,22 @@ export function maskUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:).*@([^@]*)$/i, '$1***@$2')
 }
 
-/** Parse `mysql://user:pass@host:port/db` (or `mariadb://`). `database` overrides the URL's path. */
+/**
+ * Parse `mysql://user:pass@host:port/db` (or `mariadb://`). `database` overrides the URL's path. A URL
+ * that cannot be used is the user's to fix: a ConfigError at `url` (exit 2), not a state failure.
+ */
 export function parseTarget(backend: string, url: string, database?: string): Target {
   const display = maskUrl(url)
+  const mistake = (message: string) => new ConfigError(`state backend "${backend}": ${message}`, { where: 'url' })
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    throw new StateError(backend, `the url "${display}" is not a valid URL (expected mysql://user:password@host:3306/database)`)
+    throw mistake(`the url "${display}" is not a valid URL (expected mysql://user:password@host:3306/database)`)
   }
-  if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:')
-    throw new StateError(backend, `the url "${display}" must start with mysql:// or mariadb://`)
+  if (parsed.protocol !== 'mysql:' && parsed.protocol !== 'mariadb:') throw mistake(`the url "${display}" must start with mysql:// or mariadb://`)
   const db = database ?? decodeURIComponent(parsed.pathname.replace(/^\//, ''))
-  if (!db) throw new StateError(backend, `no database named: put it in the url (${display}/<database>) or give the "database" option`)
+  if (!db) throw mistake(`no database named: put it in the url (${display.replace(/\/+$/, '')}/<database>) or give the "database" option`)
   return {
     database: db,
     display,

@@ -62,6 +62,17 @@ describe('the plugin', () => {
     await runner.close()
   })
 
+  it('a URL without a database is a config mistake at plugins[N].url (exit 2), not an unexpected error', async () => {
+    const runner = createRunner({ plugins: [[plugin, { url: 'mysql://root:MyPw-secret@127.0.0.1:3306/' }]] })
+    const error = await runner.init().catch((e) => e)
+    await runner.close()
+    expect(error).toBeInstanceOf(ConfigError)
+    expect(error.message).toBe(
+      'state backend "mysql": no database named: put it in the url (mysql://root:***@127.0.0.1:3306/<database>) or give the "database" option',
+    )
+    expect(error.where).toBe('plugins[0].url')
+  })
+
   it('refuses the old seconds-based lockWaitTimeout, naming the new option', async () => {
     const runner = createRunner({ plugins: [{ plugin, options: { url: urlFor('x'), lockWaitTimeout: 10 }, where: '--plugin mysql?' }] })
     const error = await runner.init().catch((e) => e)
