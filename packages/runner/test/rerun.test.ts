@@ -235,6 +235,21 @@ describe('journey.skip, step.skip and journey.only', () => {
     expect(run.journeys[0]).toMatchObject({ status: 'passed', counts: { steps: { total: 3, passed: 2, skipped: 1 } } })
   })
 
+  it('a journey whose every step is skipped tested nothing: it is skipped, not passed, and the run passes', async () => {
+    const runner = createRunner()
+    const run = await runner.run([
+      journey('all_skipped', { steps: [step.skip('a', () => {}), step.skip('b', () => {})] }),
+      journey('some_skipped', { steps: [step('a', () => {}), step.skip('b', () => {})] }),
+    ])
+    await runner.close()
+    expect(run.journeys.map((j) => [j.name, j.status])).toEqual([
+      ['all_skipped', 'skipped'],
+      ['some_skipped', 'passed'],
+    ])
+    expect(run.summary.journeys).toEqual({ total: 2, passed: 1, failed: 0, skipped: 1, flaky: 0 })
+    expect(run.status).toBe('passed')
+  })
+
   it('when a journey uses only, only the journeys that use it run; the others are not in the results', async () => {
     const ran: string[] = []
     const runner = createRunner()

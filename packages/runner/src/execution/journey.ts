@@ -188,7 +188,7 @@ class JourneyExecution {
       tags: [...journey.tags],
       ...(this.env.file ? { file: this.env.file } : {}),
       baseUrl: this.env.http.baseUrl,
-      status: anyFailed || critical || this.stopped ? 'failed' : 'passed',
+      status: anyFailed || critical || this.stopped ? 'failed' : nothingRan(counts) ? 'skipped' : 'passed',
       startedAt,
       durationMs: performance.now() - t0,
       nodes,
@@ -392,6 +392,14 @@ class JourneyExecution {
     await this.events.emit('pathEnd', { journey: this.name, checkpoint: node.checkpoint, path: childName, result }, where)
     return result
   }
+}
+
+/**
+ * Every step of the journey was skipped (`step.skip`), none passed or failed: it tested nothing, and is
+ * `skipped` as a `journey.skip` is, not a green `passed`.
+ */
+function nothingRan(counts: JourneyResult['counts']): boolean {
+  return counts.steps.passed === 0 && counts.steps.failed === 0 && counts.steps.skipped > 0
 }
 
 /** A state backend's work runs guarded: a backend promise that can never settle fails the branch instead of ending the process. */
