@@ -1,4 +1,4 @@
-import { PluginError, type Reporter, type ReporterFactory, UserError, errorMessage, redactText } from '@venomqa/core'
+import { ConfigError, PluginError, type Reporter, type ReporterFactory, UserError, didYouMean, errorMessage, redactText } from '@venomqa/core'
 import type { ReporterSpec } from './config/types'
 
 export interface ReporterRequest {
@@ -10,6 +10,26 @@ export interface ReporterRequest {
 
 /** The reporters the runner ships: always known, never looked up as plugins. */
 export const BUILTIN_REPORTERS = ['console', 'json', 'junit', 'markdown']
+
+/**
+ * The options a config may give each built-in reporter, all true or false (the CLI gives them their
+ * stream and redaction itself). Anything else was ignored without a word: a misspelt `verbos: true`.
+ */
+const BUILTIN_OPTIONS: Readonly<Record<string, readonly string[]>> = { console: ['color', 'progress', 'verbose'], json: [], junit: [], markdown: [] }
+
+/** A built-in reporter's options as the user gave them: every problem at once, naming the reporter. */
+function checkBuiltinOptions(r: ReporterRequest): void {
+  const allowed = BUILTIN_OPTIONS[r.name]
+  if (!allowed) return
+  const problems: string[] = []
+  for (const [key, value] of Object.entries(r.options)) {
+    if (!allowed.includes(key)) {
+      const near = didYouMean(key, allowed)
+      problems.push(`"${key}" is not an option of the ${r.name} reporter (${allowed.length ? `it takes ${allowed.join(', ')}` : 'it takes none'})${near ? `; did you mean "${near}"?` : ''}`)
+    } else if (typeof value !== 'boolean') problems.push(`"${key}": expected true or false, got ${JSON.stringify(value) ?? typeof value}`)
+  }
+  if (problems.length) throw new ConfigError(`reporter "${r.name}": ${problems.join('; ')}`, { where: `reporters: ${r.name}` })
+}
 
 /** `junit`, `junit:reports/junit.xml`, `{ name, output, options }` or `[name, options]`. */
 export function parseReporterSpec(spec: ReporterSpec): ReporterRequest {
@@ -40,6 +60,7 @@ export function instantiateReporters(
         r.name,
         `unknown reporter "${r.name}": no plugin registered it and @venomqa/reporter-${r.name} is not installed. Known reporters: ${[...factories.keys()].join(', ')}`,
       )
+    checkBuiltinOptions(r)
     const options = { ...extraOptions(r.name), ...r.options }
     let reporter: Reporter
     try {

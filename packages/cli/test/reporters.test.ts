@@ -19,6 +19,18 @@ describe('reporter specs', () => {
     )
   })
 
+  it("a built-in reporter's options are checked: a misspelt or unknown one is refused, every problem at once", () => {
+    const factories = new Map<string, ReporterFactory>(['console', 'json', 'junit', 'markdown'].map((n) => [n, () => ({ name: n })]))
+    expect(() => instantiateReporters([parseReporterSpec(['console', { verbos: true, color: 'yes' }])], factories)).toThrow(
+      'reporter "console": "verbos" is not an option of the console reporter (it takes color, progress, verbose); did you mean "verbose"?; "color": expected true or false, got "yes"',
+    )
+    expect(() => instantiateReporters([parseReporterSpec({ name: 'markdown', output: 'r.md', options: { foo: 1 } })], factories)).toThrow(
+      'reporter "markdown": "foo" is not an option of the markdown reporter (it takes none)',
+    )
+    // What they do take passes, and a plugin's reporter checks its own options.
+    expect(instantiateReporters([parseReporterSpec(['console', { verbose: true, progress: false }]), parseReporterSpec(['csv', { rows: 'step' }])], new Map([...factories, ['csv', () => ({ name: 'csv' })]]))).toHaveLength(2)
+  })
+
   it('a factory that throws, or makes no reporter, is refused naming the reporter (its text masked)', () => {
     const factories = new Map<string, ReporterFactory>([
       ['exploding', () => { throw new Error('factory exploded, token=abc123secret') }],
