@@ -689,8 +689,13 @@ function repeatUnits(items: readonly SourcedJourney[], times: number): RunUnit[]
   return Array.from({ length: times }, (_, repeatEachIndex) => items.map((item) => ({ ...item, repeatEachIndex }))).flat()
 }
 
+/**
+ * A journey the run never started (interrupted, or stopped by fail-fast): its steps are in it as skipped,
+ * so that every report still lists them (JUnit's suite for it has its cases, skipped, not none).
+ */
 function notRun(item: RunUnit, why: { reason: string; kind: ErrorKind } | undefined, interrupted: boolean): JourneyResult {
   const { journey, file, repeatEachIndex } = item
+  const nodes = journey.steps.map(skipped)
   return {
     name: journey.name,
     ...(journey.description ? { description: journey.description } : {}),
@@ -699,9 +704,9 @@ function notRun(item: RunUnit, why: { reason: string; kind: ErrorKind } | undefi
     status: why ? 'failed' : 'skipped',
     startedAt: new Date().toISOString(),
     durationMs: 0,
-    nodes: [],
+    nodes,
     issues: why ? [makeIssue({ journey: journey.name, path: 'main', step: 'journey', severity: 'critical', kind: why.kind, error: why.reason, source: 'runner' })] : [],
-    counts: countNodes([]),
+    counts: countNodes(nodes),
     ...(interrupted ? { interrupted: true } : {}),
     ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}),
   }

@@ -169,6 +169,11 @@ describe('journeys that never run are told to live reporters', () => {
     await runner.close()
     expect(log.events).toEqual(['start fails', 'end fails failed', 'start later', 'end later skipped'])
     expect(run.journeys[1]).toMatchObject({ name: 'later', status: 'skipped', interrupted: true })
+    // Its steps are there, skipped: JUnit lists the journey's cases instead of an empty suite.
+    expect(run.journeys[1]!.nodes).toMatchObject([{ kind: 'step', name: 's', status: 'skipped' }])
+    expect(run.journeys[1]!.counts.steps).toMatchObject({ total: 1, skipped: 1 })
+    const { renderJUnit } = await import('../src/reporters/junit')
+    expect(renderJUnit(run)).toMatch(/<testsuite name="later" [^>]*tests="1" failures="0" errors="0" skipped="1"/)
   })
 })
 
