@@ -35,7 +35,12 @@ function checkBuiltinOptions(r: ReporterRequest): void {
 export function parseReporterSpec(spec: ReporterSpec): ReporterRequest {
   if (typeof spec === 'string') {
     const i = spec.indexOf(':')
-    return i < 0 ? { name: spec.trim(), options: {} } : { name: spec.slice(0, i).trim(), target: spec.slice(i + 1).trim() || undefined, options: {} }
+    if (i < 0) return { name: spec.trim(), options: {} }
+    const name = spec.slice(0, i).trim()
+    const target = spec.slice(i + 1).trim()
+    // `junit:` with the file left out (an unset variable in `junit:$REPORT`) wrote the default file without a word.
+    if (!target) throw new ConfigError(`reporter "${spec}" has nothing after ":"; give the file (${name}:<file>), or "${name}" alone for its default`, { where: spec })
+    return { name, target, options: {} }
   }
   if (Array.isArray(spec)) {
     const { output, ...options } = spec[1] ?? {}

@@ -12,6 +12,11 @@ describe('reporter specs', () => {
     expect(parseReporterSpec(['csv', { rows: 'step', output: 'c.csv' }])).toEqual({ name: 'csv', target: 'c.csv', options: { rows: 'step' } })
   })
 
+  it('a file left out after the colon is refused, not taken for the default file', () => {
+    expect(() => parseReporterSpec('junit:')).toThrow('reporter "junit:" has nothing after ":"; give the file (junit:<file>), or "junit" alone for its default')
+    expect(() => parseReporterSpec('junit: ')).toThrow('has nothing after ":"')
+  })
+
   it('an unregistered name says which reporters exist', () => {
     const factories = new Map<string, ReporterFactory>([['console', () => ({ name: 'console' })]])
     expect(() => instantiateReporters([{ name: 'html', options: {} }], factories)).toThrow(
