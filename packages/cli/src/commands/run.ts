@@ -379,9 +379,11 @@ export function onInterrupt(io: Io, controller: AbortController): () => void {
       io.stderr.write('\nvenomqa: interrupted: finishing the current request, rolling back, writing reports (Ctrl-C again to quit now, without them)\n')
       controller.abort(new AbortedError('interrupted by the user'))
     } else {
-      // Said plainly: what the rollback would have undone is still in the app's data.
+      // Said plainly, and only what is sure whatever stage the run had reached: a rollback still under way
+      // is cut short, so the app's data may keep what it would have undone; reports not out yet stay out
+      // (those already written say "interrupted" in them).
       io.stderr.write(
-        "venomqa: quitting now, before the rollback finished: what the interrupted journey wrote since its first checkpoint may still be in the app's data, worker databases and apps may be left, and no report is written\n",
+        "venomqa: quitting now: a rollback still under way is cut short, so what the interrupted journey wrote since its first checkpoint may still be in the app's data, and worker databases and apps may be left; reports and results not yet written are not written\n",
       )
       process.exit(EXIT.INTERRUPTED)
     }
