@@ -39,5 +39,7 @@ describe('contrast: rollback of only its own connection, app in its own process'
     // The sequences were left ahead of the app's rows: its next insert gets a new id, not a clash.
     const res = await fetch(`${app.url}/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'after@e.com', name: 'After' }) })
     expect(res.status).toBe(201)
+    // Disconnecting rolls the run back, and says the same: the app's rows outlive it.
+    await expect(backend.disconnect()).rejects.toThrow(/the rollback of the run left rows written since/)
   })
 })
