@@ -382,7 +382,11 @@ class LineFormatter {
     // The same tree before escaping, node for node: failed steps take their curl commands from it.
     const rawNodes = raw ? [...flatten(raw.nodes)] : []
     for (const [i, n] of [...flatten(j.nodes)].entries()) {
-      if (n.kind === 'step') lines.push(...this.step(n.result, n.path, rawNodes[i]?.kind === 'step' ? rawNodes[i].result : undefined))
+      if (n.kind === 'step') {
+        lines.push(...this.step(n.result, n.path, rawNodes[i]?.kind === 'step' ? rawNodes[i].result : undefined))
+        // Live, a step's log lines went to stderr as they came; the text of the whole run keeps them under it.
+        for (const log of n.result.logs ?? []) lines.push(this.p.dim(`${indent(n.path)}  [${log.level}] ${log.message}`))
+      }
       else if (n.kind === 'checkpoint') lines.push(this.checkpoint(n.result.name, n.path, n.result.durationMs, n.result.backends))
       else if (n.kind === 'branch') {
         const b = n.result

@@ -196,6 +196,17 @@ describe('console reporter', () => {
     expect(text).not.toContain('\x1b[')
   })
 
+  it("the whole run as text keeps each step's log lines under it, masked", async () => {
+    const run = sampleRun()
+    const step = run.journeys[0]!.nodes.find((n) => n.kind === 'step')!
+    ;(step as { logs?: unknown }).logs = [{ level: 'info', message: 'logged in as ann, token=abc123secret' }, { level: 'warn', message: 'slow answer' }]
+    const text = String(await createConsoleReporter({ stream: capture(false).stream, target: 'out.txt' }).render!(run, {} as never))
+    const lines = text.split('\n')
+    const at = lines.findIndex((l) => l.includes(`✓ ${step.name}`))
+    expect(lines.slice(at + 1, at + 3)).toEqual(['    [info] logged in as ann, token=[REDACTED]', '    [warn] slow answer'])
+    expect(text).not.toContain('abc123secret')
+  })
+
   it('marks an issue by its severity: a cross for a failure, `!` for a warning, `i` for what only informs', async () => {
     const run = sampleRun()
     const runIssue = (severity: Issue['severity'], step: string) => makeIssue({ journey: '', path: '', step, severity, kind: 'hook', error: 'e', source: 'runner' })
