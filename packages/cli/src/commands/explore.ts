@@ -12,7 +12,7 @@ import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { cliVersion } from '../version'
 import { checkReportFiles, clearOutputs, fileAbove, onInterrupt } from './run'
-import { saveResults, sayFailedAfterAll } from './save-results'
+import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
 import { parseFlagValues } from './flags'
 import { explorationShard } from '../shard/explorations'
@@ -142,7 +142,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     addIssues(result, runner.closeIssues, io)
     const saved = saveFile ? await saveResults(saveFile, result, redact, io, 'results') : true
     const written = await writeReports(result, targets, reportCtx)
-    for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
+    sayWritten(io, written.files)
     const emitted = explorations.flatMap((x) => x.violations.flatMap((v) => (v.emittedFile ? [v.emittedFile] : [])))
     for (const file of emitted) io.stderr.write(`venomqa: regression journey written to ${file}\n`)
     const needs = flags.openapi !== undefined && emitted.length ? moduleVariables(flags.openapi, config.openapi ?? {}) : []

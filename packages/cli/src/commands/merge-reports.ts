@@ -6,7 +6,7 @@ import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { readResults } from './report'
 import { checkReportFiles, clearOutputs } from './run'
-import { saveResults, sayFailedAfterAll } from './save-results'
+import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
 
 export interface MergeReportsFlags extends ConfigFlags {
@@ -50,7 +50,7 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
     const { writeReports } = await import('@venomqa/runner')
     const saved = flags.save ? await saveResults(path.resolve(io.cwd, flags.save), merged, redact, io, 'merged results') : true
     const written = await writeReports(merged, targets, { cwd: io.cwd, stdout: io.stdout, warn: (m) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs })
-    for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
+    sayWritten(io, written.files)
     if (merged.interrupted) return EXIT.INTERRUPTED
     if (merged.status !== 'passed') return EXIT.FAILED
     if (written.failures.length || !saved) {

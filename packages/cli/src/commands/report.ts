@@ -5,6 +5,7 @@ import { EXIT, type Io, warn } from '../exit'
 import { parseJsonText } from '../json-place'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
+import { sayWritten } from './save-results'
 
 export interface ReportFlags extends ConfigFlags {
   reporter?: string[]
@@ -52,7 +53,7 @@ export async function reportCommand(resultsFile: string, flags: ReportFlags, io:
       redact: config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined,
       timeoutMs: session.runner.pluginTimeoutMs,
     })
-    for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
+    sayWritten(io, written.files)
     return written.failures.length ? EXIT.FAILED : EXIT.OK
   } finally {
     await session.runner.close().catch(() => {})

@@ -10,7 +10,7 @@ import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
 import { LAST_RUN_FILE, readLastRun, restoreLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
 import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec } from '../reporters'
-import { saveResults, sayFailedAfterAll } from './save-results'
+import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
 import { parseFlagValues } from './flags'
 import { journeyShard } from '../shard/journeys'
@@ -156,7 +156,7 @@ export async function executeRun(
     const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs }
     await save('results')
     const written = await writeReports(safe ?? result, targets, reportCtx)
-    for (const f of written.files) io.stderr.write(`venomqa: ${f.reporter} report written to ${path.relative(io.cwd, f.file) || f.file}\n`)
+    sayWritten(io, written.files)
     const harWritten = har ? await writeHar(har, io) : true
 
     // Close once the reports are out (a cleanup that hangs must not hold them back, and a second Ctrl-C

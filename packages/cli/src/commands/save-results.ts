@@ -10,7 +10,7 @@ import { type Io, warn } from '../exit'
  */
 export async function saveResults(file: string, run: RunResult, redact: RedactOptions | undefined, io: Io, what?: string): Promise<boolean> {
   const { renderJson, atomicWriteFile } = await import('@venomqa/runner')
-  const shown = path.relative(io.cwd, file) || file
+  const shown = shownPath(io.cwd, file)
   try {
     await atomicWriteFile(file, renderJson(run, redact))
     if (what) io.stderr.write(`venomqa: ${what} saved to ${shown}\n`)
@@ -27,4 +27,15 @@ export async function saveResults(file: string, run: RunResult, redact: RedactOp
  */
 export function sayFailedAfterAll(io: Io, targets: readonly { reporter: Reporter; target?: string }[]): void {
   if (targets.some((t) => t.reporter.name === 'console' && (t.target ?? '-') === '-')) io.stdout.write('\nResult: FAILED (an output could not be written, in the warning above)\n')
+}
+
+/** `venomqa: <reporter> report written to <file>` for each report a command wrote. */
+export function sayWritten(io: Io, files: readonly { reporter: string; file: string }[]): void {
+  for (const f of files) io.stderr.write(`venomqa: ${f.reporter} report written to ${shownPath(io.cwd, f.file)}\n`)
+}
+
+/** A file as the user would name it: relative to where they are, unless that climbs out of it (`../../../dev/null`). */
+export function shownPath(cwd: string, file: string): string {
+  const relative = path.relative(cwd, file)
+  return !relative ? file : relative.startsWith('..') && path.isAbsolute(file) ? file : relative
 }
