@@ -184,7 +184,11 @@ d('parallel paths on PostgreSQL workers', () => {
     let atCheckpoint: unknown
     const timesOut = (run: number) =>
       journey(`times_out_${run}`, {
-        timeout: 1000,
+        // The deadline must find the slow steps under way. What comes before them (sign-up, log-in, the
+        // checkpoint, preparing a worker) takes about half a second here, but it once took over a second
+        // in CI with another package's tests beside it, and the deadline found no step running: 6 s is
+        // ten times what it needs, and the slow steps wait far longer than that.
+        timeout: 6000,
         steps: [
           ...signUpAndLogIn(`late${run}@example.test`, 'L'),
           step('remember_the_state', async () => {
@@ -192,8 +196,8 @@ d('parallel paths on PostgreSQL workers', () => {
           }),
           checkpoint('start'),
           branch('start', [
-            path('one', [addTodo('one'), step('slow', ({ http }) => http.get('/api/slow?ms=3000'))]),
-            path('two', [addTodo('two'), step('slow', ({ http }) => http.get('/api/slow?ms=3000'))]),
+            path('one', [addTodo('one'), step('slow', ({ http }) => http.get('/api/slow?ms=60000'))]),
+            path('two', [addTodo('two'), step('slow', ({ http }) => http.get('/api/slow?ms=60000'))]),
           ]),
         ],
       })
