@@ -28,7 +28,7 @@ function checkBuiltinOptions(r: ReporterRequest): void {
       problems.push(`"${key}" is not an option of the ${r.name} reporter (${allowed.length ? `it takes ${allowed.join(', ')}` : 'it takes none'})${near ? `; did you mean "${near}"?` : ''}`)
     } else if (typeof value !== 'boolean') problems.push(`"${key}": expected true or false, got ${JSON.stringify(value) ?? typeof value}`)
   }
-  if (problems.length) throw new ConfigError(`reporter "${r.name}": ${problems.join('; ')}`, { where: `reporters: ${r.name}` })
+  if (problems.length) throw new ConfigError(`reporter "${r.name}": ${problems.join('; ')}`, { where: 'reporters' })
 }
 
 /** `junit`, `junit:reports/junit.xml`, `{ name, output, options }` or `[name, options]`. */

@@ -8,5 +8,7 @@ describe('shownPath', () => {
     // Before: "console report written to ../../../dev/null".
     expect(shownPath('/work/app/deep/er', '/dev/null')).toBe('/dev/null')
     expect(shownPath('/work/app', '/work/app')).toBe('/work/app')
+    // A name that only starts with two dots is inside.
+    expect(shownPath('/work/app', '/work/app/..reports/r.md')).toBe('..reports/r.md')
   })
 })

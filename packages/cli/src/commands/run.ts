@@ -200,7 +200,8 @@ export async function executeRun(
  * into the other, which neither reader can parse. Refused before the run.
  */
 export function checkReportFiles(targets: readonly { reporter: Reporter; target?: string }[], save: string | undefined, cwd: string, har?: string): string[] {
-  const owners = new Map<string, string>()
+  const outputs: string[] = []
+  /** Who writes where each output lands, links followed. */
   const landings = new Map<string, string>()
   const claim = (file: string | undefined, who: string) => {
     if (!file || file === '-') return
@@ -220,7 +221,7 @@ export function checkReportFiles(targets: readonly { reporter: Reporter; target?
       throw new UserError('E_REPORT_CLASH', `${first} and ${who} would both write ${shown}${through}; give one of them another file`, { where })
     }
     landings.set(lands, who)
-    owners.set(resolved, who)
+    outputs.push(resolved)
   }
   if (save) claim(save, '--save')
   if (har) claim(har, '--har')
@@ -239,7 +240,7 @@ export function checkReportFiles(targets: readonly { reporter: Reporter; target?
       })
     onStdout = who
   }
-  return [...owners.keys()]
+  return outputs
 }
 
 /** Where a write to `file` lands: symbolic links followed, the file's own and those of the directories above it. */

@@ -37,5 +37,6 @@ export function sayWritten(io: Io, files: readonly { reporter: string; file: str
 /** A file as the user would name it: relative to where they are, unless that climbs out of it (`../../../dev/null`). */
 export function shownPath(cwd: string, file: string): string {
   const relative = path.relative(cwd, file)
-  return !relative ? file : relative.startsWith('..') && path.isAbsolute(file) ? file : relative
+  const climbsOut = relative === '..' || relative.startsWith(`..${path.sep}`)
+  return !relative || (climbsOut && path.isAbsolute(file)) ? file : relative
 }
