@@ -19,10 +19,17 @@ const URL_CREDENTIALS = /(?<![\w+.-])([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/?#@"'<>]+
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g
 /** The same, for a value long enough to be a credential: in a message, "Bearer or Basic" is words. */
 const BEARER_VALUE = /\b(Bearer|Basic)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*/g
+/**
+ * Where a `name=value` pair's value ends in text: at `&`, white space, a quote or `#`, and at what no URL
+ * holds unescaped: the `]` or `>` that closes a URL written `[url]` or `<url>`, and the backslashes that
+ * escape the quote ending the JSON string the pair sits in. The mask then swallows no text around the
+ * pair, and escaped JSON stays JSON. A value masked already is kept as it is (its `]` is the mask's).
+ */
+const PAIR_VALUE = `(?:\\[REDACTED\\](?=[&\\s"'#\\]<>\\\\]|$)|(?:[^&\\s"'#\\]<>\\\\]|\\\\+(?![\\\\"]))*)`
 /** `password=...` in a query, a form body or a sentence. */
-const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)[^&\\s"'#]*`, 'gi')
+const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)${PAIR_VALUE}`, 'gi')
 /** Query parameters too short to match by word (`?key=`, `&sig=`) are secret only in a query. */
-const SHORT_QUERY = /([?&](?:key|sig|auth)=)[^&\s"'#]*/gi
+const SHORT_QUERY = new RegExp(`([?&](?:key|sig|auth)=)${PAIR_VALUE}`, 'gi')
 /** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message). */
 const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
 /**

@@ -78,6 +78,17 @@ describe('redaction of places that were side doors', () => {
     expect(redactText('http://host.test/users/ada@example.test')).toBe('http://host.test/users/ada@example.test')
   })
 
+  it("a secret query value ends where the URL does: the text around it is kept, escaped JSON stays JSON", () => {
+    expect(redactText('[GET http://h.test/x?password=Pw1] failed')).toBe(`[GET http://h.test/x?password=${REDACTED}] failed`)
+    expect(redactText('see <http://h.test/x?token=Tk2&key=K3>.')).toBe(`see <http://h.test/x?token=${REDACTED}&key=${REDACTED}>.`)
+    // Masked twice, the same: the mask's own `]` is not taken for the end of a URL.
+    expect(redactText(redactText('[GET /x?password=Pw1]'))).toBe(`[GET /x?password=${REDACTED}]`)
+    const logged = JSON.stringify({ message: JSON.stringify({ url: '/login?password=Pw4', form: 'user=ann&password=Pw\\5' }) })
+    const masked = redactText(logged)
+    expect(masked).not.toMatch(/Pw4|Pw\\?5/)
+    expect(JSON.parse(JSON.parse(masked).message)).toEqual({ url: `/login?password=${REDACTED}`, form: `user=ann&password=${REDACTED}` })
+  })
+
   it('cookie lines in free text', () => {
     expect(redactText('set-cookie: sid=abc123; Path=/')).toBe(`set-cookie: ${REDACTED}`)
     expect(redactText('{"cookie":"sid=abc123"}')).toBe(`{"cookie":"${REDACTED}"}`)
