@@ -98,7 +98,7 @@ it('the schema names every wrong option at once, each at its key', () => {
     'plugins[0].queue.defaultTimeout: renamed to defaultTimeoutMs (milliseconds)',
     'plugins[0].queue.port: expected a port name: letters, digits, _ or $, not starting with a digit, got "2nd"',
     'plugins[0].state.prefix: expected array to have >=1 items, got a list of 0',
-    'plugins[0].urll: unknown option',
+    'plugins[0].urll: unknown option (did you mean "url"?)',
   ])
 })
 

@@ -33,7 +33,7 @@ describeJava('the plugin', () => {
     })
 
     it.each([
-      [{ urll: 'x' }, 'plugins[0].urll: unknown option'],
+      [{ urll: 'x' }, 'plugins[0].urll: unknown option (did you mean "url"?)'],
       [{ url: 'localhost:8080' }, 'plugins[0].url: expected an http:// or https:// URL, got "localhost:8080"'],
       // fetch refuses such a URL before it connects: every call would fail as "not reachable". The value is masked.
       [{ url: 'http://admin:WmPw-secret@127.0.0.1:8080' }, 'plugins[0].url: expected a URL without user:password@ (WireMock\'s admin API is reached without credentials), got "http://[REDACTED]@127.0.0.1:8080"'],

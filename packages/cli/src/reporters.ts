@@ -6,6 +6,8 @@ export interface ReporterRequest {
   /** File for the render; '-' is stdout. */
   target?: string
   options: Record<string, unknown>
+  /** Where the user wrote it (`reporters[1]`, `--reporter junit:out.xml`), for errors about its options. */
+  where?: string
 }
 
 /** The reporters the runner ships: always known, never looked up as plugins. */
@@ -28,7 +30,16 @@ function checkBuiltinOptions(r: ReporterRequest): void {
       problems.push(`"${key}" is not an option of the ${r.name} reporter (${allowed.length ? `it takes ${allowed.join(', ')}` : 'it takes none'})${near ? `; did you mean "${near}"?` : ''}`)
     } else if (typeof value !== 'boolean') problems.push(`"${key}": expected true or false, got ${JSON.stringify(value) ?? typeof value}`)
   }
-  if (problems.length) throw new ConfigError(`reporter "${r.name}": ${problems.join('; ')}`, { where: 'reporters' })
+  if (problems.length) throw new ConfigError(`reporter "${r.name}": ${problems.join('; ')}`, { where: r.where ?? 'reporters' })
+}
+
+/** The config's reporters as requests, each with where it was written; `console` when it names none. */
+export function reporterRequests(config: { reporters: readonly ReporterSpec[]; reporterWhere?: readonly string[] }): ReporterRequest[] {
+  if (!config.reporters.length) return [parseReporterSpec('console')]
+  return config.reporters.map((spec, i) => {
+    const where = config.reporterWhere?.[i]
+    return { ...parseReporterSpec(spec), ...(where ? { where } : {}) }
+  })
 }
 
 /** `junit`, `junit:reports/junit.xml`, `{ name, output, options }` or `[name, options]`. */
@@ -69,7 +80,7 @@ export function instantiateReporters(
     const options = { ...extraOptions(r.name), ...r.options }
     let reporter: Reporter
     try {
-      reporter = factory({ target: r.target, options })
+      reporter = factory({ target: r.target, options, ...(r.where ? { where: r.where } : {}) })
     } catch (err) {
       // A UserError of the reporter's (its options refused) says what is wrong already; anything else is its bug.
       if (err instanceof UserError) throw err

@@ -192,6 +192,8 @@ describe('loadConfig', () => {
       timeout: 2500,
       retries: 5,
       reporters: ['console', 'junit:out.xml'],
+      // A list replaces the one before it whole: both entries are the environment's.
+      reporterWhere: ['VENOMQA_REPORTERS[0]', 'VENOMQA_REPORTERS[1]'],
       // VENOMQA_PLUGINS takes options as --plugin does.
       plugins: ['csv', ['redis', { prefix: 'app:', db: 2 }], './p.ts'],
       journeys: ['journeys/**/*.journey.{ts,js,mts,mjs}'],

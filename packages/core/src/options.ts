@@ -1,3 +1,4 @@
+import { didYouMean } from './did-you-mean'
 import { ConfigError } from './errors'
 import { isSecretKey, redactText } from './redact'
 
@@ -90,20 +91,24 @@ function valueAt(root: unknown, path: StandardSchemaV1.Issue['path'] = []): unkn
  * and tokens masked like everywhere else. An unknown key is reported at its own path, from the `keys` list
  * zod's unrecognized_keys issue carries.
  */
-export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>, input: unknown, where: string): string[] {
+export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>, input: unknown, where: string, schema?: StandardSchemaV1): string[] {
   const lines: string[] = []
   for (const issue of issues) {
     const path = issue.path ?? []
     const unknownKeys = (issue as { code?: unknown; keys?: unknown }).code === 'unrecognized_keys' ? (issue as { keys?: unknown }).keys : undefined
     if (Array.isArray(unknownKeys)) {
-      for (const key of unknownKeys) lines.push(`${optionPath(where, [...path, String(key)])}: unknown option`)
+      const known = schema && objectKeysAt(schema, path)
+      for (const key of unknownKeys) {
+        const near = known && didYouMean(String(key), known)
+        lines.push(`${optionPath(where, [...path, String(key)])}: unknown option${near ? ` (did you mean "${near}"?)` : ''}`)
+      }
       continue
     }
     // One form of a union that the value has the shape of (`managed: { port: 'x' }`): its own problems,
     // at their keys, say more than the union's "expected true, false or an object with ...".
     const shaped = shapedUnionBranch<StandardSchemaV1.Issue>(issue)
     if (shaped) {
-      lines.push(...formatOptionIssues(shaped.map((i) => ({ ...i, path: [...path, ...(i.path ?? [])] })), input, where))
+      lines.push(...formatOptionIssues(shaped.map((i) => ({ ...i, path: [...path, ...(i.path ?? [])] })), input, where, schema))
       continue
     }
     const message = issue.message.replace(/^[A-Z][a-z]+( [a-z]+)?: (?=expected )/, '').replace(/, received \w+$/, '')
@@ -115,6 +120,33 @@ export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>
     lines.push(`${optionPath(where, path)}: ${message}${got}`)
   }
   return lines
+}
+
+/**
+ * The keys an object schema takes at `path`, for "did you mean" under an unknown key. Standard Schema
+ * has no way to list them: this reads zod's public `shape` (through `unwrap()` of an optional or a
+ * default), and gives up on anything else, which then gets no suggestion.
+ */
+function objectKeysAt(schema: unknown, path: StandardSchemaV1.Issue['path'] = []): string[] | undefined {
+  let s = unwrapped(schema)
+  for (const part of path) {
+    const key = typeof part === 'object' && part !== null ? part.key : part
+    const shape = (s as { shape?: Record<PropertyKey, unknown> } | undefined)?.shape
+    if (!shape || typeof shape !== 'object') return undefined
+    s = unwrapped(shape[key])
+  }
+  const shape = (s as { shape?: unknown } | undefined)?.shape
+  return shape && typeof shape === 'object' ? Object.keys(shape) : undefined
+}
+
+function unwrapped(schema: unknown): unknown {
+  let s = schema
+  for (let i = 0; i < 8 && s && typeof (s as { shape?: unknown }).shape !== 'object'; i++) {
+    const unwrap = (s as { unwrap?: unknown }).unwrap
+    if (typeof unwrap !== 'function') break
+    s = unwrap.call(s)
+  }
+  return s
 }
 
 /**
@@ -138,7 +170,7 @@ export type OptionCheck<Output> = { ok: true; value: Output } | { ok: false; pro
 
 /** Check `input` against `schema`; problems are formatted lines (see formatOptionIssues). */
 export async function checkOptions<Output>(schema: StandardSchemaV1<unknown, Output>, input: unknown, where: string): Promise<OptionCheck<Output>> {
-  return toCheck(await schema['~standard'].validate(input), input, where)
+  return toCheck(await schema['~standard'].validate(input), input, where, schema)
 }
 
 /**
@@ -148,13 +180,13 @@ export async function checkOptions<Output>(schema: StandardSchemaV1<unknown, Out
 export function parseOptions<Output>(schema: StandardSchemaV1<unknown, Output>, input: unknown, where: string): Output {
   const result = schema['~standard'].validate(input)
   if (result instanceof Promise) throw new TypeError(`${where}: the options schema validates asynchronously; use checkOptions`)
-  const checked = toCheck(result, input, where)
+  const checked = toCheck(result, input, where, schema)
   if (!checked.ok) throw optionsError(checked.problems, where)
   return checked.value
 }
 
-function toCheck<Output>(result: StandardSchemaV1.Result<Output>, input: unknown, where: string): OptionCheck<Output> {
-  return result.issues ? { ok: false, problems: formatOptionIssues(result.issues, input, where) } : { ok: true, value: result.value }
+function toCheck<Output>(result: StandardSchemaV1.Result<Output>, input: unknown, where: string, schema: StandardSchemaV1): OptionCheck<Output> {
+  return result.issues ? { ok: false, problems: formatOptionIssues(result.issues, input, where, schema) } : { ok: true, value: result.value }
 }
 
 /** One ConfigError for every problem found (exit 2 in the CLI). */

@@ -185,7 +185,11 @@ export interface Reporter {
   deliver?(run: RunResult, ctx: ReportContext): Promise<void>
 }
 
-export type ReporterFactory = (ctx: { target?: string; options: Record<string, unknown> }) => Reporter
+/**
+ * Makes a reporter for one entry of the config's `reporters` (or one `--reporter`). `where` is where the
+ * user wrote it (`reporters[1]`, `--reporter html:out.html`): name it in errors about its options.
+ */
+export type ReporterFactory = (ctx: { target?: string; options: Record<string, unknown>; where?: string }) => Reporter
 
 // ---- plugins -------------------------------------------------------------------------------------
 

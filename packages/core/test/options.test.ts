@@ -35,6 +35,23 @@ describe('plugin option issues', () => {
     ])
   })
 
+  it("an unknown key gets the one it was meant to be, from an object schema's shape (through optional), at any depth", () => {
+    // zod's public surface, as objectKeysAt reads it: `shape` on an object, `unwrap()` on an optional.
+    const tls = { unwrap: () => ({ shape: { ca: {}, cert: {} } }) }
+    const shaped = { ...schema([]), shape: { url: {}, tls } }
+    const issues = [
+      { message: 'Unrecognized key: "urll"', path: [], code: 'unrecognized_keys', keys: ['urll', 'zzz'] },
+      { message: 'Unrecognized key: "cerr"', path: ['tls'], code: 'unrecognized_keys', keys: ['cerr'] },
+    ] as StandardSchemaV1.Issue[]
+    expect(formatOptionIssues(issues, {}, 'plugins[0]', shaped)).toEqual([
+      'plugins[0].urll: unknown option (did you mean "url"?)',
+      'plugins[0].zzz: unknown option',
+      'plugins[0].tls.cerr: unknown option (did you mean "cert"?)',
+    ])
+    // A schema of another library, without a shape: no suggestion, the same line.
+    expect(formatOptionIssues(issues.slice(0, 1), {}, 'plugins[0]', schema([]))).toEqual(['plugins[0].urll: unknown option', 'plugins[0].zzz: unknown option'])
+  })
+
   it('a union the value has the shape of one form of: that form\'s problems at their keys; else the union\'s own message', () => {
     const union = (errors: StandardSchemaV1.Issue[][]) => ({ message: 'expected true, false or an object with prefix, wholeDb', path: ['state'], code: 'invalid_union', errors }) as StandardSchemaV1.Issue
     // `state: { wholeDb: 'yes' }`: the boolean form fails at the value itself, the object form below it.

@@ -32,7 +32,7 @@ const plugin = definePlugin({
   options: htmlReportOptions,
   setup(api) {
     const pluginOptions = withoutUndefined(api.options)
-    api.addReporter('html', ({ options }) => htmlReporter({ ...pluginOptions, ...userOptions(options, 'reporters.html') }))
+    api.addReporter('html', ({ options, where }) => htmlReporter({ ...pluginOptions, ...userOptions(options, where ?? 'reporters.html') }))
   },
 })
 

@@ -15,7 +15,7 @@ const plugin = definePlugin({
   options: slackReporterOptions,
   setup(api) {
     const pluginOptions = parseSlackOptions(api.options)
-    api.addReporter('slack', ({ options }) => slackReporter({ ...pluginOptions, ...parseSlackOptions(options ?? {}, 'reporters.slack') }))
+    api.addReporter('slack', ({ options, where }) => slackReporter({ ...pluginOptions, ...parseSlackOptions(options ?? {}, where ?? 'reporters.slack') }))
   },
 })
 

@@ -56,7 +56,7 @@ describe('the plugin', () => {
       '  - plugins[1].tables: expected a list of table names, got "users"',
       '  - plugins[1].mechanism: expected "snapshot" or "savepoint", got "template"',
       '  - plugins[1].lockWaitTimeoutMs: expected a positive number of milliseconds, got "10"',
-      '  - plugins[1].exlude: unknown option',
+      '  - plugins[1].exlude: unknown option (did you mean "exclude"?)',
     ])
     expect(error.message).not.toContain('secret')
     await runner.close()

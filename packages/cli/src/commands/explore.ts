@@ -9,7 +9,7 @@ import { discoverExplorationFiles, loadExplorations, selectExplorations, splitEx
 import { moduleVariables, openApiExploration } from '../explorations/openapi'
 import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { harOutput, writeHar } from '../har'
-import { instantiateReporters, parseReporterSpec } from '../reporters'
+import { instantiateReporters, reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
 import { checkReportFiles, clearOutputs, fileAbove, onInterrupt } from './run'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
@@ -69,7 +69,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   warnWithoutBaseUrl(io, config.baseUrl, selected.map(({ exploration }) => exploration))
   const shard = shardSpec && explorationShard(selected.map((x) => x.exploration), overrides, shardSpec)
 
-  const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
+  const requests = reporterRequests(config)
   const har = await harOutput(flags.har, io.cwd)
   const controller = new AbortController()
   const session = await openSession(io, config, { reporters: requests, signal: controller.signal, debug: flags.debug, onExchange: har?.recorder.onExchange })

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { ConfigError, UserError, errorMessage, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
-import { instantiateReporters, parseReporterSpec } from '../reporters'
+import { instantiateReporters, reporterRequests } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { readResults } from './report'
 import { checkReportFiles, clearOutputs } from './run'
@@ -28,7 +28,7 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
     ...(flags.reporter?.length ? { reporters: flags.reporter } : {}),
     ...(flags.failOnFlaky ? { failOnFlaky: true } : {}),
   })
-  const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
+  const requests = reporterRequests(config)
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug })
   const redact = config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined
   try {

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { type RunResult, UserError, assertRunResult, errorMessage, repairRunResult } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { parseJsonText } from '../json-place'
-import { instantiateReporters, parseReporterSpec } from '../reporters'
+import { instantiateReporters, reporterRequests } from '../reporters'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
 import { sayWritten } from './save-results'
 
@@ -39,7 +39,7 @@ export async function readResults(file: string, cwd: string): Promise<RunResult>
 export async function reportCommand(resultsFile: string, flags: ReportFlags, io: Io): Promise<number> {
   const run = await readResults(resultsFile, io.cwd)
   const config = await resolveConfig(io, flags, flags.reporter?.length ? { reporters: flags.reporter } : {})
-  const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
+  const requests = reporterRequests(config)
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug })
   try {
     const targets = instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), (name) =>

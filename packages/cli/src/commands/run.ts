@@ -9,7 +9,7 @@ import { type LoadedJourney, discoverJourneyFiles, filterJourneys, loadJourneys,
 import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
 import { LAST_RUN_FILE, readLastRun, restoreLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
 import { harOutput, writeHar } from '../har'
-import { instantiateReporters, parseReporterSpec } from '../reporters'
+import { instantiateReporters, reporterRequests } from '../reporters'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
 import { parseFlagValues } from './flags'
@@ -116,7 +116,7 @@ export async function executeRun(
 ): Promise<number> {
   warnWithoutBaseUrl(io, config.baseUrl, toRun.map(({ journey }) => journey))
 
-  const requests = (config.reporters.length ? config.reporters : ['console']).map(parseReporterSpec)
+  const requests = reporterRequests(config)
   const har = await harOutput(flags.har, io.cwd)
   const controller = new AbortController()
   const session = await openSession(io, config, {

@@ -50,6 +50,8 @@ export interface ResolvedConfig extends Omit<VenomConfigBase, 'journeys' | 'plug
   pluginWhere: string[]
   /** Empty when nothing named any: the command picks its default. */
   reporters: ReporterSpec[]
+  /** Where each of `reporters` was written, for option errors: `reporters[1]`, `profiles.ci.reporters[0]`, `--reporter html`. */
+  reporterWhere: string[]
 }
 
 export function findConfigFile(dir: string): string | undefined {
@@ -192,5 +194,22 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
       ...(options.extraPlugins ?? []).map((spec) => `--plugin ${spec.split('?')[0]}?`),
     ],
     reporters: (merged.reporters ?? []) as ReporterSpec[],
+    reporterWhere: reporterPlaces((merged.reporters ?? []) as ReporterSpec[], {
+      flags: (options.flags as { reporters?: unknown } | undefined)?.reporters !== undefined,
+      env: (fromEnv.overrides as { reporters?: unknown }).reporters !== undefined,
+      profile: profile && (profiles?.[profile] as { reporters?: unknown } | undefined)?.reporters !== undefined ? profile : undefined,
+    }),
   }
+}
+
+/**
+ * Where the user wrote each reporter of the merged config. A list replaces the one before it whole, so
+ * all of them come from the last source that gave one: the flags, VENOMQA_REPORTERS, the profile, the file.
+ */
+function reporterPlaces(reporters: readonly ReporterSpec[], from: { flags: boolean; env: boolean; profile?: string }): string[] {
+  return reporters.map((spec, i) => {
+    if (from.flags) return `--reporter ${typeof spec === 'string' ? spec : i}`
+    if (from.env) return `VENOMQA_REPORTERS[${i}]`
+    return from.profile ? `profiles.${from.profile}.reporters[${i}]` : `reporters[${i}]`
+  })
 }
