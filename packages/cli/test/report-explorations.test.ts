@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs'
+import http from 'node:http'
 import { symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { explorationRun, leakedExplorationSecrets } from '@venomqa/fixtures'
-import { REPO_ROOT } from '@venomqa/test-utils'
+import { REPO_ROOT, listenLocally } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkJUnit } from './helpers/junit-shape'
 import { type Project, assertBuilt, makeProject } from './helpers/project'
@@ -53,5 +54,29 @@ describe('venomqa report on a saved exploration run', () => {
     expect(outputs.markdown).toContain('1. **create_product** `POST http://127.0.0.1:4010/api/products → 201`')
     expect(outputs.html).toContain('"inv":"stock_never_negative"')
     expect(JSON.parse(outputs.slack).blocks[0].text.text).toBe(':x: VenomQA: 1 of 2 explorations failed')
+    // Every file written is said, the one the Slack reporter wrote itself too.
+    for (const [name, file] of [['json', 'again.json'], ['junit', 'junit.xml'], ['markdown', 'report.md'], ['html', 'report.html'], ['slack', 'slack.json']])
+      expect(r.stderr).toContain(`venomqa: ${name} report written to ${path.join('out', file)}\n`)
+  })
+
+  it('says where the Slack reporter sent the run: the webhook host, never its secret path', async () => {
+    const bodies: string[] = []
+    const hook = http.createServer((req, res) => {
+      let body = ''
+      req.on('data', (d) => (body += d))
+      req.on('end', () => {
+        bodies.push(body)
+        res.writeHead(200).end('ok')
+      })
+    })
+    const { url, close } = await listenLocally(hook)
+    try {
+      const r = await p.venomqa(['report', 'explored.json', '-r', 'slack'], { env: { SLACK_WEBHOOK_URL: `${url}/services/T0/B0/SeCrEtHoOkPaTh` } })
+      expect(r.code, r.stderr).toBe(0)
+      expect(bodies).toHaveLength(1)
+      expect(r.stderr).toBe(`venomqa: slack report sent to Slack (${new URL(url).host})\n`)
+    } finally {
+      await close()
+    }
   })
 })

@@ -170,6 +170,10 @@ export interface ReportContext {
   stdout: NodeJS.WritableStream
   /** Record a problem without failing the run (e.g. a webhook that did not answer). */
   warn(message: string): void
+  /** A file the reporter wrote itself (not its `render`): listed with the reports written. */
+  wrote?(file: string): void
+  /** The report went out (`deliver`): `to` says where, with no secret in it (`Slack (hooks.slack.com)`). */
+  delivered?(to: string): void
 }
 
 /**

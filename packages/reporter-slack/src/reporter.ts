@@ -30,7 +30,9 @@ export async function deliverToSlack(run: RunResult, options: SlackReporterOptio
     if (saveTo) {
       stage = `saving the payload to ${saveTo}`
       // Core's writer, the one every report goes through: a reader sees the old payload or the new one.
-      await atomicWriteFile(path.resolve(ctx.cwd ?? process.cwd(), saveTo), `${JSON.stringify(payload, null, 2)}\n`)
+      const file = path.resolve(ctx.cwd ?? process.cwd(), saveTo)
+      await atomicWriteFile(file, `${JSON.stringify(payload, null, 2)}\n`)
+      ctx.wrote?.(file)
     }
 
     const webhookUrl = o.webhookUrl || process.env[SLACK_WEBHOOK_ENV]
@@ -40,6 +42,8 @@ export async function deliverToSlack(run: RunResult, options: SlackReporterOptio
     }
     stage = 'posting to Slack'
     const sent = await sendToSlack(payload, { ...o, webhookUrl })
+    // The host only: the rest of a webhook URL is its secret.
+    ctx.delivered?.(`Slack (${new URL(webhookUrl).host}${sent.attempts > 1 ? `, after ${sent.attempts} attempts` : ''})`)
     return { outcome: 'sent', payload, attempts: sent.attempts }
   } catch (err) {
     ctx.warn(`${stage} failed: ${errorMessage(err)}`)

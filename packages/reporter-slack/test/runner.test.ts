@@ -46,7 +46,8 @@ describe('the slack reporter on a real run', () => {
 
       const up = factory({ options: { webhookUrl: `${srv.url}/hook/up` } })
       const sent = await writeReports(result, [{ reporter: up, options: {} }], { cwd: os.tmpdir() })
-      expect(sent).toMatchObject({ failures: [], warnings: [] })
+      // Said where it went, with the webhook's host only (its path is the secret).
+      expect(sent).toMatchObject({ failures: [], warnings: [], files: [], delivered: [{ reporter: 'slack', to: `Slack (${new URL(srv.url).host})` }] })
       const payload = JSON.parse(srv.hooks.find((h) => h.path === '/hook/up')!.body)
       expect(checkBlockKit(payload)).toEqual([])
       expect(JSON.stringify(payload)).toContain('*broken* \u203a *save* `500`')
@@ -57,6 +58,7 @@ describe('the slack reporter on a real run', () => {
       const down = factory({ options: { webhookUrl: `${srv.url}/hook/down` } })
       const outage = await writeReports(result, [{ reporter: down, options: {} }], { cwd: os.tmpdir(), warn: (m) => warned.push(m) })
       expect(outage.failures).toEqual([])
+      expect(outage.delivered).toEqual([])
       expect(outage.warnings).toHaveLength(1)
       expect(warned).toEqual([`reporter slack: posting to Slack failed: ${new URL(srv.url).host} did not take the message after 2 attempts; last: HTTP 503 "service_unavailable"`])
       expect(srv.hooks.filter((h) => h.path === '/hook/down')).toHaveLength(2)

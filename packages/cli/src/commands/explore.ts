@@ -142,7 +142,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     addIssues(result, runner.closeIssues, io)
     const saved = saveFile ? await saveResults(saveFile, result, redact, io, 'results') : true
     const written = await writeReports(result, targets, reportCtx)
-    sayWritten(io, written.files)
+    sayWritten(io, written)
     const emitted = explorations.flatMap((x) => x.violations.flatMap((v) => (v.emittedFile ? [v.emittedFile] : [])))
     for (const file of emitted) io.stderr.write(`venomqa: regression journey written to ${file}\n`)
     const needs = flags.openapi !== undefined && emitted.length ? moduleVariables(flags.openapi, config.openapi ?? {}) : []

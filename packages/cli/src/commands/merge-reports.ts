@@ -50,7 +50,7 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
     const { writeReports } = await import('@venomqa/runner')
     const saved = flags.save ? await saveResults(path.resolve(io.cwd, flags.save), merged, redact, io, 'merged results') : true
     const written = await writeReports(merged, targets, { cwd: io.cwd, stdout: io.stdout, warn: (m) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs })
-    sayWritten(io, written.files)
+    sayWritten(io, written)
     if (merged.interrupted) return EXIT.INTERRUPTED
     if (merged.status !== 'passed') return EXIT.FAILED
     if (written.failures.length || !saved) {

@@ -53,7 +53,7 @@ export async function reportCommand(resultsFile: string, flags: ReportFlags, io:
       redact: config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined,
       timeoutMs: session.runner.pluginTimeoutMs,
     })
-    sayWritten(io, written.files)
+    sayWritten(io, written)
     return written.failures.length ? EXIT.FAILED : EXIT.OK
   } finally {
     await session.runner.close().catch(() => {})

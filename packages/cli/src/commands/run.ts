@@ -156,7 +156,7 @@ export async function executeRun(
     const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs }
     await save('results')
     const written = await writeReports(safe ?? result, targets, reportCtx)
-    sayWritten(io, written.files)
+    sayWritten(io, written)
     const harWritten = har ? await writeHar(har, io) : true
 
     // Close once the reports are out (a cleanup that hangs must not hold them back, and a second Ctrl-C

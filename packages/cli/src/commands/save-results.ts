@@ -29,9 +29,10 @@ export function sayFailedAfterAll(io: Io, targets: readonly { reporter: Reporter
   if (targets.some((t) => t.reporter.name === 'console' && (t.target ?? '-') === '-')) io.stdout.write('\nResult: FAILED (an output could not be written, in the warning above)\n')
 }
 
-/** `venomqa: <reporter> report written to <file>` for each report a command wrote. */
-export function sayWritten(io: Io, files: readonly { reporter: string; file: string }[]): void {
+/** `venomqa: <reporter> report written to <file>` for each report a command wrote, and `sent to ...` for each it delivered. */
+export function sayWritten(io: Io, { files, delivered = [] }: { files: readonly { reporter: string; file: string }[]; delivered?: readonly { reporter: string; to: string }[] }): void {
   for (const f of files) io.stderr.write(`venomqa: ${f.reporter} report written to ${shownPath(io.cwd, f.file)}\n`)
+  for (const d of delivered) io.stderr.write(`venomqa: ${d.reporter} report sent to ${d.to}\n`)
 }
 
 /** A file as the user would name it: relative to where they are, unless that climbs out of it (`../../../dev/null`). */

@@ -35,6 +35,8 @@ export interface WriteReportsResult {
   /** Reporters whose render or deliver threw; the others still ran. */
   failures: { reporter: string; error: string }[]
   warnings: { reporter: string; message: string }[]
+  /** Reports sent somewhere (a webhook), by reporter: where to, as the reporter said it. */
+  delivered: { reporter: string; to: string }[]
 }
 
 /**
@@ -50,7 +52,7 @@ export async function writeReports(
   let safe: RunResult | undefined
   const safeRun = () => (safe ??= redactRun(run, ctx.redact))
   const stdout = ctx.stdout ?? process.stdout
-  const result: WriteReportsResult = { files: [], failures: [], warnings: [] }
+  const result: WriteReportsResult = { files: [], failures: [], warnings: [], delivered: [] }
   for (const entry of reporters) {
     const { reporter, target, options } = 'reporter' in entry ? entry : { reporter: entry, target: undefined, options: undefined }
     const reportCtx: ReportContext = {
@@ -62,6 +64,9 @@ export async function writeReports(
         result.warnings.push({ reporter: reporter.name, message })
         ctx.warn?.(`reporter ${reporter.name}: ${message}`)
       },
+      wrote: (file) => void result.files.push({ reporter: reporter.name, file: path.resolve(ctx.cwd, file) }),
+      // A reporter's own words: masked, like its warnings are where they are printed.
+      delivered: (to) => void result.delivered.push({ reporter: reporter.name, to: redactText(String(to)) }),
     }
     const bounded = <T>(what: string, work: () => T | Promise<T>) => within(ctx.timeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS, `reporter ${reporter.name}: ${what}`, work)
     try {
