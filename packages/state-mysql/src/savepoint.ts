@@ -13,12 +13,24 @@ export interface MysqlSavepointOptions {
   name?: string
 }
 
+/** A checkpoint: its savepoint, and the highest AUTO_INCREMENT id each table had for everyone else. */
+interface Savepoint {
+  savepoint: string
+  highest: HighestIds
+}
+
+/** Per table with an AUTO_INCREMENT column: the highest id committed (null: none yet). */
+type HighestIds = { table: string; column: string; id: string | null }[]
+
 /**
  * Savepoint rollback: one connection holds one open transaction, and checkpoints are SAVEPOINTs in it.
  *
  * It restores only what went through `connection`, so it is for an app that runs in the test's own process
  * and takes this connection for every query. An app in its own process, with its own pool, commits on its
- * own connections and none of it is rolled back: use the snapshot mechanism for that.
+ * own connections and none of it is rolled back: use the snapshot mechanism for that. Such writes are not
+ * passed over in silence: a rollback that finds rows another connection committed since the checkpoint
+ * (new AUTO_INCREMENT ids) fails with a StateError, so the runner stops the branch rather than running
+ * the next path on them.
  *
  * DDL, or a COMMIT sent on the connection, ends the transaction and every savepoint with it; the next
  * rollback then fails with a StateError rather than pretending.
@@ -31,10 +43,17 @@ export class MysqlSavepointBackend implements StateBackend {
   readonly #options: MysqlSavepointOptions
   readonly #target: Target
   #conn?: Connection
-  /** Savepoint names by checkpoint. MySQL, like the stack, drops every later one when it rolls back to or releases one. */
-  readonly #stack: CheckpointStack<string>
+  /**
+   * A second connection, outside the transaction, that sees what others committed: the transaction's own
+   * reads (REPEATABLE READ) keep the view they started with, and would never see the app's rows.
+   */
+  #outside?: Connection
+  /** Savepoints by checkpoint. MySQL, like the stack, drops every later one when it rolls back to or releases one. */
+  readonly #stack: CheckpointStack<Savepoint>
   #nextId = 1
   #tables: string[] = []
+  /** The tracked tables' AUTO_INCREMENT columns. */
+  #autoIds: { table: string; column: string }[] = []
 
   constructor(options: MysqlSavepointOptions) {
     this.name = options.name ?? 'mysql'
@@ -66,10 +85,17 @@ export class MysqlSavepointBackend implements StateBackend {
       for (const table of [...(this.#options.tables ?? []), ...(this.#options.exclude ?? [])])
         if (!all.includes(table)) throw new StateError(this.name, `"${table}" is not a table of database "${this.#target.database}" (tables: ${all.join(', ') || 'none'})`)
       this.#tables = (this.#options.tables ?? all).filter((t) => !this.#options.exclude?.includes(t))
+      const [columns] = await conn.query<RowDataPacket[]>(
+        `SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND EXTRA LIKE '%auto_increment%' ORDER BY TABLE_NAME`,
+        [this.#target.database],
+      )
+      this.#autoIds = columns.map((r) => ({ table: String(r.t), column: String(r.c) })).filter((c) => this.#tables.includes(c.table))
+      if (this.#autoIds.length) this.#outside = await openConnection(this.name, this.#target)
       await conn.query('START TRANSACTION')
       this.#conn = conn
     } catch (err) {
       await conn.end().catch(() => conn.destroy())
+      await this.#endOutside()
       throw err instanceof StateError ? err : new StateError(this.name, `connect to ${this.#target.display} failed: ${describeSqlError(err)}`, { cause: err })
     }
   }
@@ -80,22 +106,37 @@ export class MysqlSavepointBackend implements StateBackend {
     await this.#stack.take(
       name,
       async () => {
+        const highest = await this.#highestIds(`checkpoint "${name}"`)
         await this.#query(conn, `checkpoint "${name}"`, `SAVEPOINT ${ident(savepoint)}`)
-        return savepoint
+        return { savepoint, highest }
       },
-      (gone) => this.#releaseSavepoint(conn, gone[0]!.name, gone[0]!.data),
+      (gone) => this.#releaseSavepoint(conn, gone[0]!.name, gone[0]!.data.savepoint),
     )
   }
 
-  /** ROLLBACK TO SAVEPOINT destroys the later savepoints itself: nothing is left to free for them. */
+  /**
+   * ROLLBACK TO SAVEPOINT destroys the later savepoints itself: nothing is left to free for them. Then the
+   * rows others committed since the checkpoint, which no savepoint undoes, make it fail (see #escapedSince).
+   */
   async rollback(name: string): Promise<void> {
     const conn = this.#require(`rollback to "${name}"`)
-    await this.#stack.rollback(name, (savepoint) => this.#query(conn, `rollback to "${name}"`, `ROLLBACK TO SAVEPOINT ${ident(savepoint)}`))
+    let highest: HighestIds = []
+    await this.#stack.rollback(name, (taken) => {
+      highest = taken.highest
+      return this.#query(conn, `rollback to "${name}"`, `ROLLBACK TO SAVEPOINT ${ident(taken.savepoint)}`)
+    })
+    // After the stack dropped the later checkpoints, as MySQL dropped their savepoints.
+    const escaped = await this.#escapedSince(highest, `rollback to "${name}"`)
+    if (escaped.length)
+      throw new StateError(
+        this.name,
+        `rollback to "${name}" left rows written since: ${escaped.map((e) => `${e.table} has rows with ${e.column} above ${e.id ?? 'none'} (its highest at the checkpoint)`).join('; ')}. They were committed through another connection than this backend's (an app with its own pool), which the savepoint mechanism cannot undo; use mechanism 'snapshot' (the default) for such an app`,
+      )
   }
 
   /** Releasing the oldest savepoint released releases the later ones with it. */
   async release(name: string): Promise<void> {
-    await this.#stack.release(name, (gone) => this.#releaseSavepoint(this.#require(`release "${name}"`), name, gone[0]!.data))
+    await this.#stack.release(name, (gone) => this.#releaseSavepoint(this.#require(`release "${name}"`), name, gone[0]!.data.savepoint))
   }
 
   /**
@@ -131,7 +172,46 @@ export class MysqlSavepointBackend implements StateBackend {
       await conn.query('ROLLBACK')
     } finally {
       await conn.end().catch(() => conn.destroy())
+      await this.#endOutside()
     }
+  }
+
+  /** The highest committed id of each AUTO_INCREMENT column, as any other connection sees it: one query. */
+  async #highestIds(op: string): Promise<HighestIds> {
+    if (!this.#outside || !this.#autoIds.length) return []
+    const sql = this.#autoIds.map(({ table, column }, i) => `SELECT ${i} AS i, CAST(MAX(${ident(column)}) AS CHAR) AS id FROM ${ident(table)}`).join(' UNION ALL ')
+    const rows = await this.#read(op, sql)
+    return this.#autoIds.map((c, i) => ({ ...c, id: (rows.find((r) => Number(r.i) === i)?.id as string | null | undefined) ?? null }))
+  }
+
+  /**
+   * The columns holding ids above their highest at the checkpoint, committed by now: read from outside
+   * the transaction, whose own writes (rolled back, or never committed) no other connection sees. Such
+   * rows came through another connection. Rows with ids at or below the highest are not counted: an
+   * update or a delete by the app goes unseen, as with PostgreSQL's check.
+   */
+  async #escapedSince(highest: HighestIds, op: string): Promise<HighestIds> {
+    if (!highest.length) return []
+    const sql = highest
+      .map(({ table, column, id }, i) => `SELECT ${i} AS i FROM DUAL WHERE EXISTS (SELECT 1 FROM ${ident(table)} WHERE ${id === null ? `${ident(column)} IS NOT NULL` : `${ident(column)} > ${/^-?\d+$/.test(id) ? id : 'NULL'}`})`)
+      .join(' UNION ALL ')
+    const rows = await this.#read(op, sql)
+    return rows.map((r) => highest[Number(r.i)]!)
+  }
+
+  async #read(op: string, sql: string): Promise<RowDataPacket[]> {
+    try {
+      const [rows] = await this.#outside!.query<RowDataPacket[]>(sql)
+      return rows
+    } catch (err) {
+      throw new StateError(this.name, `${op} failed: ${describeSqlError(err)}`, { cause: err })
+    }
+  }
+
+  async #endOutside(): Promise<void> {
+    const outside = this.#outside
+    this.#outside = undefined
+    await outside?.end().catch(() => outside.destroy())
   }
 
   #require(op: string): Connection {

@@ -3,7 +3,7 @@ import { describeWithService } from '@venomqa/test-utils'
 import type { RowDataPacket } from 'mysql2/promise'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
 import { MysqlSavepointBackend } from '../src'
-import { HOST, PORT, dropDatabase, dump, freshDatabase, urlFor } from './helpers'
+import { HOST, PORT, admin, dropDatabase, dump, freshDatabase, urlFor } from './helpers'
 
 const DB = 'venomqa_my_savepoint'
 const describe = await describeWithService('MariaDB', HOST, PORT)
@@ -55,6 +55,33 @@ describe('MysqlSavepointBackend (app in the same process, on the backend connect
     await backend.release('a')
     await backend.release('a') // no longer open: nothing to do
     expect(backend.checkpoints).toEqual([])
+  })
+
+  it("a row another connection committed since the checkpoint fails the rollback, naming the table: it is never passed over as restored", async () => {
+    const conn = backend.connection
+    // An app with its own pool, committing on its own connection.
+    const other = await admin(DB)
+    try {
+      // A seed row with an explicit id, committed before the checkpoint: not taken for a new one.
+      await other.query(`INSERT INTO users (id, email, name) VALUES (500, 'seed@x.io', 'S')`)
+      await backend.checkpoint('ready')
+      await conn.query(`INSERT INTO users (email, name) VALUES ('own@x.io', 'Own')`)
+      // Our own write, rolled back: no error.
+      await backend.rollback('ready')
+      expect(await users()).toEqual(['seed@x.io'])
+      await other.query(`INSERT INTO users (email, name) VALUES ('app@x.io', 'App')`)
+      const error = await backend.rollback('ready').catch((e) => e)
+      expect(error).toBeInstanceOf(StateError)
+      expect(error.message).toContain(`rollback to "ready" left rows written since: users has rows with id above 500 (its highest at the checkpoint)`)
+      expect(error.message).toContain("use mechanism 'snapshot'")
+      // The checkpoint is still open: a later checkpoint taken after the app's row sees it as old.
+      expect(backend.checkpoints).toEqual(['ready'])
+      await backend.checkpoint('later')
+      await backend.rollback('later')
+    } finally {
+      await other.query(`DELETE FROM users`)
+      await other.end()
+    }
   })
 
   it('says the savepoints are gone when something committed the transaction', async () => {
