@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { dropOutputOnClosedPipe } from './closed-pipe'
+import { exitNow } from './exit-guard'
 
 // The `venomqa` executable. `--version` answers without loading anything else; every command loads
 // what it needs when it runs (see program.ts).
@@ -19,7 +20,7 @@ async function start(argv: string[]): Promise<void> {
   finished()
   // Let stdout drain, then leave even if a plugin left a handle open.
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()))
-  process.exit(code)
+  exitNow(code)
 }
 
 /**
@@ -36,14 +37,14 @@ async function guardProcess(debug: boolean): Promise<() => void> {
     if (runnerTakesIt()) return
     const stack = debug ? stacksOf(error) : '\n  (run with --debug to see the stack)'
     process.stderr.write(`venomqa: unexpected error (${what}): ${redactText(errorMessage(error))}${stack}\n`)
-    process.exit(1)
+    exitNow(1)
   }
   process.on('uncaughtException', fatal('thrown where nothing caught it'))
   process.on('unhandledRejection', fatal('a promise rejected that nothing awaited'))
   process.on('beforeExit', () => {
     if (done || runnerTakesIt()) return
     process.stderr.write('venomqa: stopped before finishing: the command waited on something that can never happen (run with --debug, and report it)\n')
-    process.exit(1)
+    exitNow(1)
   })
   return () => {
     done = true

@@ -16,6 +16,10 @@ export interface LastRun {
   status: 'passed' | 'failed'
   finishedAt: string
   failedJourneys: string[]
+  /** The run was interrupted: `failedJourneys` has the ones it never finished too. */
+  interrupted?: boolean
+  /** The shard the run was (`--shard 2/3`): another shard's failures are not this one's to rerun. */
+  shard?: { index: number; total: number }
 }
 
 export function lastRunPath(root: string): string {
@@ -23,16 +27,25 @@ export function lastRunPath(root: string): string {
 }
 
 /**
- * The record of a finished run. A journey that failed in any repetition is listed once; a flaky one passed,
- * unless the run failed without a failed journey (`--fail-on-flaky`): then the flaky ones are what failed
- * it. `failed` is the command's verdict: a run whose journeys passed fails when a report could not be
- * written, and so does its record.
+ * The record of a run that came to its end, or was interrupted. A journey that failed in any repetition is
+ * listed once; a flaky one passed, unless the run failed without a failed journey (`--fail-on-flaky`): then
+ * the flaky ones are what failed it. An interrupted run lists the journeys it never finished (cut short,
+ * or not started) with its failures: they are what is left to run, and `--last-failed` runs them, where
+ * the record of an earlier run that passed would say there is nothing to run. `failed` is the command's
+ * verdict: a run whose journeys passed fails when a report could not be written, and so does its record.
  */
-export function lastRunOf(run: RunResult, failed = run.status === 'failed'): LastRun {
-  const ids = (status: string) => run.journeys.filter((j) => j.status === status).map((j) => journeyId(j.file, j.name))
-  const failedJourneys = ids('failed')
-  const listed = failedJourneys.length || run.status !== 'failed' ? failedJourneys : ids('flaky')
-  return { version: 1, status: failed ? 'failed' : 'passed', finishedAt: run.finishedAt, failedJourneys: [...new Set(listed)] }
+export function lastRunOf(run: RunResult, failed = run.status === 'failed' || !!run.interrupted): LastRun {
+  const ids = (keep: (j: RunResult['journeys'][number]) => boolean) => run.journeys.filter(keep).map((j) => journeyId(j.file, j.name))
+  const failedJourneys = ids((j) => j.status === 'failed' || (!!j.interrupted && j.status !== 'passed' && j.status !== 'flaky'))
+  const listed = failedJourneys.length || run.status !== 'failed' ? failedJourneys : ids((j) => j.status === 'flaky')
+  return {
+    version: 1,
+    status: failed ? 'failed' : 'passed',
+    finishedAt: run.finishedAt,
+    failedJourneys: [...new Set(listed)],
+    ...(run.interrupted ? { interrupted: true } : {}),
+    ...(run.shard ? { shard: { index: run.shard.index, total: run.shard.total } } : {}),
+  }
 }
 
 /** Write the record atomically (a run interrupted while writing never leaves half a file). */
@@ -45,8 +58,7 @@ export async function writeLastRun(root: string, run: RunResult, failed?: boolea
  * Take the record away as a run starts, and give back what it held (undefined when there was none). A run
  * that never finishes (killed, crashed) then leaves no record, where the older one would have said how an
  * earlier run ended: `venomqa run || venomqa run --last-failed` would read "passed, nothing failed" after a
- * run that was killed, and pass. A run that is interrupted puts the record back (restoreLastRun): Ctrl-C
- * leaves it as it was.
+ * run that was killed, and pass. A run that is interrupted writes its own (see lastRunOf).
  */
 export async function setAsideLastRun(root: string): Promise<string | undefined> {
   const file = lastRunPath(root)
@@ -59,12 +71,6 @@ export async function setAsideLastRun(root: string): Promise<string | undefined>
   }
   await rm(file, { force: true })
   return text
-}
-
-/** Put back the record setAsideLastRun took, as it was. */
-export async function restoreLastRun(root: string, text: string): Promise<void> {
-  const { atomicWriteFile } = await import('@venomqa/runner')
-  await atomicWriteFile(lastRunPath(root), text)
 }
 
 /** The record, or undefined when there is none yet. One that cannot be read as a record is a user error naming the file. */
@@ -86,13 +92,23 @@ export async function readLastRun(root: string): Promise<LastRun | undefined> {
     throw new UserError('E_LAST_RUN', `--last-failed: ${LAST_RUN_FILE} does not list the failed journeys ("failedJourneys": [...]); delete it, and a run without --last-failed writes it again`, {
       where: LAST_RUN_FILE,
     })
-  return { version: 1, status: value.status === 'passed' ? 'passed' : 'failed', finishedAt: String(value.finishedAt ?? ''), failedJourneys: value.failedJourneys }
+  const shard = value.shard && Number.isSafeInteger(value.shard.index) && Number.isSafeInteger(value.shard.total) ? { index: value.shard.index, total: value.shard.total } : undefined
+  return {
+    version: 1,
+    status: value.status === 'passed' ? 'passed' : 'failed',
+    finishedAt: String(value.finishedAt ?? ''),
+    failedJourneys: value.failedJourneys,
+    ...(value.interrupted === true ? { interrupted: true } : {}),
+    ...(shard ? { shard } : {}),
+  }
 }
 
 /** What `--last-failed` leaves of the journeys the other filters selected, or why it leaves none. */
 export type LastFailedSelection<T> =
   /** No record: no run finished here yet, or the last one never did (killed, crashed). Every selected journey. */
   | { kind: 'no-record'; items: T[] }
+  /** The last run was another shard (or a whole run, or this one is): its failures are not this shard's. Every selected journey. */
+  | { kind: 'other-shard'; items: T[]; lastRun: LastRun }
   | { kind: 'none-failed'; lastRun: LastRun }
   /** The last run failed, but no journey of it did (a plugin, a reporter, a state backend at close): every selected journey. */
   | { kind: 'run-failed'; items: T[]; lastRun: LastRun }
@@ -100,8 +116,13 @@ export type LastFailedSelection<T> =
   | { kind: 'selected'; items: T[]; lastRun: LastRun }
 
 /** The selected journeys that failed in the last run, in the order they were selected. */
-export function selectLastFailed<T extends { journey: { name: string }; file: string }>(selected: readonly T[], lastRun: LastRun | undefined): LastFailedSelection<T> {
+export function selectLastFailed<T extends { journey: { name: string }; file: string }>(
+  selected: readonly T[],
+  lastRun: LastRun | undefined,
+  shard?: { index: number; total: number },
+): LastFailedSelection<T> {
   if (!lastRun) return { kind: 'no-record', items: [...selected] }
+  if (lastRun.shard?.index !== shard?.index || lastRun.shard?.total !== shard?.total) return { kind: 'other-shard', items: [...selected], lastRun }
   if (!lastRun.failedJourneys.length) return lastRun.status === 'failed' ? { kind: 'run-failed', items: [...selected], lastRun } : { kind: 'none-failed', lastRun }
   const failed = new Set(lastRun.failedJourneys)
   const items = selected.filter((x) => failed.has(journeyId(x.file, x.journey.name)))

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import type * as Commander from 'commander'
 import { redactCredentials } from '@venomqa/core'
 import { EXIT, type Io, reportError } from './exit'
+import { refuseProcessExit } from './exit-guard'
 import { cliVersion } from './version'
 
 // Required, not imported: commander is CommonJS, and importing it from an ES module has Node scan its
@@ -46,7 +47,12 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       // options (the last argument but one) would never see it.
       const opts = args.at(-2) as { debug?: boolean } | undefined
       if (opts && program.opts().debug) opts.debug = true
-      code = await fn(...args)
+      const allowExit = refuseProcessExit()
+      try {
+        code = await fn(...args)
+      } finally {
+        allowExit()
+      }
     }
 
   withConfig(

@@ -259,16 +259,17 @@ describe('venomqa run with a TypeScript config', () => {
     expect(again.code).toBe(0)
   })
 
-  it('Ctrl-C leaves the record of the last finished run as it was', async () => {
-    const failed = await ts.venomqa(['run', 'leaky_login'])
-    expect(failed.code).toBe(1)
-    const before = read(ts, '.venomqa/last-run.json')
-    expect(JSON.parse(before).failedJourneys).toEqual([expect.stringMatching(/#leaky_login$/)])
+  it('an interrupted run records what it never finished, so `run || run --last-failed` reruns it instead of passing', async () => {
+    // It used to put back the record of the run before it: after a passing run, "nothing failed: nothing
+    // to run", exit 0, over a journey that never finished.
+    const passed = await ts.venomqa(['run', '--tag', 'smoke'])
+    expect(passed.code).toBe(0)
     const run = ts.spawn(['run', '--tag', 'slow'])
     await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
     run.child.kill('SIGINT')
     expect((await run.done).code).toBe(130)
-    expect(read(ts, '.venomqa/last-run.json')).toBe(before)
+    const record = JSON.parse(read(ts, '.venomqa/last-run.json'))
+    expect(record).toMatchObject({ status: 'failed', interrupted: true, failedJourneys: [expect.stringMatching(/#slow$/)] })
   })
 
   it('a second Ctrl-C exits at once, even while cleanup hangs', async () => {

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { LAST_RUN_FILE, lastRunOf, restoreLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../src/last-run'
+import { LAST_RUN_FILE, lastRunOf, readLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../src/last-run'
 
 function journey(name: string, status: JourneyResult['status']): JourneyResult {
   const counts = { steps: { total: 1, passed: status === 'failed' ? 0 : 1, failed: status === 'failed' ? 1 : 0, skipped: 0 }, paths: { total: 0, passed: 0, failed: 0, skipped: 0 }, branches: 0, checkpoints: 0 }
@@ -43,7 +43,7 @@ describe('the last run, for --last-failed', () => {
     expect(selectLastFailed(selected, undefined)).toEqual({ kind: 'no-record', items: selected })
   })
 
-  it('a run takes the record away as it starts, and an interrupted one puts it back as it was', async () => {
+  it('a run takes the record away as it starts: killed or stopped, it leaves none', async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), 'venomqa-last-run-'))
     try {
       expect(await setAsideLastRun(root)).toBeUndefined()
@@ -52,11 +52,36 @@ describe('the last run, for --last-failed', () => {
       // Killed from here on, the run leaves no record: --last-failed then runs everything, not nothing.
       expect(await setAsideLastRun(root)).toBe(text)
       expect(existsSync(path.join(root, LAST_RUN_FILE))).toBe(false)
-      await restoreLastRun(root, text)
-      expect(readFileSync(path.join(root, LAST_RUN_FILE), 'utf8')).toBe(text)
-      // Whatever it held comes back as it was, a record that does not parse included.
       writeFileSync(path.join(root, LAST_RUN_FILE), '{ not json')
       expect(await setAsideLastRun(root)).toBe('{ not json')
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
+  })
+
+  it('an interrupted run records what it never finished with its failures: --last-failed runs them, never nothing', async () => {
+    const cut = { ...journey('b', 'failed'), interrupted: true }
+    const notStarted = { ...journey('c', 'skipped'), interrupted: true }
+    const interrupted = { ...run('failed', [journey('a', 'passed'), cut, notStarted]), interrupted: true }
+    const record = lastRunOf(interrupted)
+    expect(record).toEqual({ version: 1, status: 'failed', finishedAt: 't1', failedJourneys: ['j.ts#b', 'j.ts#c'], interrupted: true })
+    const three = ['a', 'b', 'c'].map((name) => ({ journey: { name }, file: 'j.ts' }))
+    expect(selectLastFailed(three, record)).toMatchObject({ kind: 'selected', items: three.slice(1) })
+    // Interrupted after every journey ended (while writing reports): nothing left, but not a pass.
+    expect(selectLastFailed(three, lastRunOf({ ...run('passed', [journey('a', 'passed')]), interrupted: true }))).toMatchObject({ kind: 'run-failed', items: three })
+  })
+
+  it("a shard's record is that shard's: another shard, or a whole run, reruns every selected journey", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'venomqa-last-run-'))
+    try {
+      await writeLastRun(root, { ...run('passed', [journey('a', 'passed')]), shard: { index: 3, total: 3, splitId: 'x' } as never })
+      const record = await readLastRun(root)
+      expect(record?.shard).toEqual({ index: 3, total: 3 })
+      expect(selectLastFailed(selected, record, { index: 3, total: 3 })).toMatchObject({ kind: 'none-failed' })
+      expect(selectLastFailed(selected, record, { index: 1, total: 3 })).toEqual({ kind: 'other-shard', items: selected, lastRun: record })
+      expect(selectLastFailed(selected, record)).toMatchObject({ kind: 'other-shard' })
+      // A whole run's record, read by a shard.
+      expect(selectLastFailed(selected, lastRunOf(run('passed', [journey('a', 'passed')])), { index: 1, total: 2 })).toMatchObject({ kind: 'other-shard' })
     } finally {
       rmSync(root, { recursive: true, force: true })
     }

@@ -359,7 +359,7 @@ describe('--last-failed', () => {
     try {
       const r = await fresh.venomqa(['run', 'health', '--last-failed', '--save', 'out/no-record.json'], { env: { CI: undefined } })
       expect(r.stderr).toBe(
-        'venomqa: --last-failed: no record of a finished last run (.venomqa/last-run.json is written when a run finishes; a run that was killed or crashed leaves none): running every selected journey\nvenomqa: results saved to out/no-record.json\n',
+        'venomqa: --last-failed: no record of a finished last run (.venomqa/last-run.json is written when a run ends; a run that was killed, crashed or stopped on a mistake leaves none): running every selected journey\nvenomqa: results saved to out/no-record.json\n',
       )
       expect(r.stdout).toContain('▶ health')
       expect(r.code).toBe(0)

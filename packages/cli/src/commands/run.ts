@@ -3,13 +3,14 @@ import { lstat, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { AbortedError, ConfigError, errorMessage, type Issue, type Reporter, type RunResult, type ShardInfo, UserError, plural, redactRun, summarize } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
-import type { VenomConfigBase } from '../config/types'
+import type { ReporterSpec, VenomConfigBase } from '../config/types'
 import { EXIT, type Io, warn } from '../exit'
+import { exitNow } from '../exit-guard'
 import { type LoadedJourney, discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
 import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
-import { LAST_RUN_FILE, readLastRun, restoreLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
+import { LAST_RUN_FILE, type LastRun, readLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
 import { harOutput, writeHar } from '../har'
-import { instantiateReporters, reporterRequests } from '../reporters'
+import { instantiateReporters, parseReporterSpec, reporterRequests } from '../reporters'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
 import { parseFlagValues } from './flags'
@@ -51,13 +52,24 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
   // A bad --shard is refused before the config and the journeys are loaded.
   const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
   const repeatEach = flags.repeatEach === undefined ? undefined : parseRepeatEach(flags.repeatEach)
-  const config = await resolveConfig(io, flags, values)
+  // What this run will write is removed before anything else can stop it (a config mistake, a journey
+  // that does not load): an earlier run's results there would be taken for this one's, by a merge of
+  // shards above all. The rest (plugins' report files) goes once the reporters are made (executeRun).
+  const config = await resolveConfig(io, flags, values).catch(async (err: unknown) => {
+    await clearOutputs(namedOutputs({ save: flags.save, reporters: flags.reporter ?? [], har: flags.har }, io.cwd), io)
+    throw err
+  })
+  await clearOutputs(namedOutputs({ save: config.save, reporters: config.reporters, har: flags.har }, io.cwd), io)
+  // The record of the last run is read, then taken away until this run ends: a run stopped before then
+  // (a mistake, a plugin that hangs, a kill) leaves none, never an earlier run's (see setAsideLastRun).
+  const lastRun = flags.lastFailed ? await readLastRun(config.root) : undefined
+  await setAsideRecord(config.root, io)
 
   const { files, names } = await findJourneyFiles(args, config, io)
   const all = await loadJourneys(files, config.root, (m) => warn(io, m))
   const { journeys: sharded, shard } = chooseJourneys(all, names, flags, io, shardSpec)
   // After the shard split, as Playwright does: each shard of a split reruns its own failures.
-  const rerun = flags.lastFailed ? await lastFailedOnly(sharded, config.root, io) : { items: sharded, rerunOf: undefined }
+  const rerun = flags.lastFailed ? lastFailedOnly(sharded, lastRun, shard, io) : { items: sharded, rerunOf: undefined }
   if (!rerun) return EXIT.OK
   const toRun = rerun.items
   // Not for --watch, whose process lives on: a short run no longer waits at exit for V8 to finish
@@ -135,11 +147,9 @@ export async function executeRun(
     // Reporters that follow the run live go through the runner's hook bus, like plugins' hooks.
     for (const { reporter } of targets) session.runner.addReporter(reporter)
 
-    // Until this run finishes there is no record of how the last one ended (see setAsideLastRun).
-    const earlierRecord = await setAsideLastRun(config.root).catch((err) => {
-      warn(io, `could not take away the record of the last run, ${LAST_RUN_FILE}, before this one: ${errorMessage(err)}`)
-      return undefined
-    })
+    // Until this run ends there is no record of how the last one ended (runCommand took it away already;
+    // `run --watch` comes here for each of its runs).
+    await setAsideRecord(config.root, io)
     const result: RunResult = await session.runner.run(toRun.map(({ journey, file }) => ({ journey, file })))
     if (shard) result.shard = shard
     if (rerunOf) result.rerunOf = rerunOf
@@ -177,15 +187,10 @@ export async function executeRun(
       code = EXIT.FAILED
       sayFailedAfterAll(io, targets)
     }
-    // What --last-failed reads next time: every run that finished records its failures, passed or not,
-    // and the command's verdict (a report that could not be written failed it).
-    // An interrupted run puts back the record it took: Ctrl-C leaves the last finished run's failures to rerun.
-    const record = interrupted
-      ? earlierRecord === undefined
-        ? undefined
-        : restoreLastRun(config.root, earlierRecord)
-      : writeLastRun(config.root, result, code !== EXIT.OK)
-    await record?.catch((err) => warn(io, `could not record the run in ${LAST_RUN_FILE}: ${errorMessage(err)}`))
+    // What --last-failed reads next time: every run that came to its end records its failures, passed or
+    // not, and the command's verdict (a report that could not be written failed it); an interrupted one,
+    // what it never finished too.
+    await writeLastRun(config.root, result, code !== EXIT.OK).catch((err) => warn(io, `could not record the run in ${LAST_RUN_FILE}: ${errorMessage(err)}`))
     return code
   } finally {
     // Closing twice is harmless: this one is for the paths that did not reach the close above.
@@ -254,6 +259,21 @@ function landsAt(file: string): string {
       return file
     }
   }
+}
+
+/**
+ * The files a run names before anything is loaded: the results file, the HAR, and each reporter given a
+ * file (`junit:out.xml`). A spec that does not parse names nothing here: it is refused later, in its place.
+ */
+export function namedOutputs({ save, reporters, har }: { save?: string; reporters: readonly ReporterSpec[]; har?: string }, cwd: string): string[] {
+  const targets = reporters.flatMap((spec) => {
+    try {
+      return [parseReporterSpec(spec).target]
+    } catch {
+      return []
+    }
+  })
+  return [save, har, ...targets].filter((f): f is string => !!f && !!f.trim() && f !== '-').map((f) => path.resolve(cwd, f))
 }
 
 /**
@@ -331,18 +351,24 @@ export function parseRepeatEach(value: string): number {
  * exit code is 0. When there is no record, or the last run failed with no journey to blame, every selected
  * journey runs: not knowing what failed must not pass.
  */
-async function lastFailedOnly<T extends { journey: { name: string }; file: string }>(
+function lastFailedOnly<T extends { journey: { name: string }; file: string }>(
   selected: readonly T[],
-  root: string,
+  lastRun: LastRun | undefined,
+  shard: ShardInfo | undefined,
   io: Io,
-): Promise<{ items: T[]; rerunOf?: { finishedAt: string } } | undefined> {
-  const picked = selectLastFailed(selected, await readLastRun(root))
+): { items: T[]; rerunOf?: { finishedAt: string } } | undefined {
+  const picked = selectLastFailed(selected, lastRun, shard)
   const say = (m: string) => io.stderr.write(`venomqa: --last-failed: ${m}\n`)
+  const shardName = (s?: { index: number; total: number }) => (s ? `shard ${s.index}/${s.total}` : 'a whole run, not a shard')
   switch (picked.kind) {
     case 'no-record':
       // Not knowing is not "nothing failed": a fresh CI machine, or a last run that was killed or crashed
       // (it takes the record away as it starts). Running nothing would pass on it.
-      say(`no record of a finished last run (${LAST_RUN_FILE} is written when a run finishes; a run that was killed or crashed leaves none): running every selected journey`)
+      say(`no record of a finished last run (${LAST_RUN_FILE} is written when a run ends; a run that was killed, crashed or stopped on a mistake leaves none): running every selected journey`)
+      return { items: picked.items, rerunOf: undefined }
+    case 'other-shard':
+      // Another shard's record says nothing of this shard's journeys: "nothing failed" there would pass here.
+      say(`the last run here was ${shardName(picked.lastRun.shard)}, this one is ${shardName(shard)}: running every selected journey`)
       return { items: picked.items, rerunOf: undefined }
     case 'none-failed':
       say(`no journey failed in the last run${picked.lastRun.finishedAt ? ` (finished ${picked.lastRun.finishedAt})` : ''}: nothing to run`)
@@ -357,9 +383,16 @@ async function lastFailedOnly<T extends { journey: { name: string }; file: strin
       say(`none of the journeys that failed in the last run (${picked.lastRun.failedJourneys.join(', ')}) is among those selected now: nothing to run`)
       return undefined
     case 'selected':
-      say(`running ${picked.items.length === 1 ? 'the journey' : `the ${picked.items.length} journeys`} that failed in the last run: ${picked.items.map((x) => x.journey.name).join(', ')}`)
+      say(
+        `running ${picked.items.length === 1 ? 'the journey' : `the ${picked.items.length} journeys`} that failed${picked.lastRun.interrupted ? ' or never finished' : ''} in the last run${picked.lastRun.interrupted ? ' (interrupted)' : ''}: ${picked.items.map((x) => x.journey.name).join(', ')}`,
+      )
       return { items: picked.items, rerunOf: { finishedAt: picked.lastRun.finishedAt } }
   }
+}
+
+/** Take the record of the last run away (see setAsideLastRun); a failure to is said, and the run goes on. */
+async function setAsideRecord(root: string, io: Io): Promise<void> {
+  await setAsideLastRun(root).catch((err) => warn(io, `could not take away the record of the last run, ${LAST_RUN_FILE}, before this one: ${errorMessage(err)}`))
 }
 
 /** What the user asked for, in their words: `"checkout", --grep pay, --tag smoke`. */
@@ -386,7 +419,7 @@ export function onInterrupt(io: Io, controller: AbortController): () => void {
       io.stderr.write(
         "venomqa: quitting now: a rollback still under way is cut short, so what the interrupted journey wrote since its first checkpoint may still be in the app's data, and worker databases and apps may be left; reports and results not yet written are not written\n",
       )
-      process.exit(EXIT.INTERRUPTED)
+      exitNow(EXIT.INTERRUPTED)
     }
   }
   process.on('SIGINT', handler)

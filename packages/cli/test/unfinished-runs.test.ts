@@ -1,0 +1,80 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, assertBuilt, makeProject } from './helpers/project'
+
+// A run that cannot finish must never look like one that passed: user code that ends the process, and a
+// run stopped by a mistake before it wrote anything, through the built `venomqa`. No API is needed.
+let p: Project
+
+const write = async (file: string, text: string) => {
+  await mkdir(path.dirname(path.join(p.dir, file)), { recursive: true })
+  await writeFile(path.join(p.dir, file), text)
+}
+
+beforeAll(async () => {
+  assertBuilt()
+  p = await makeProject(null)
+  await write(
+    'journeys/exit.journey.mjs',
+    `import { journey, step } from '@venomqa/core'
+export default journey('exiter', { steps: [
+  step('one', () => {}),
+  step('lib_calls_exit', () => { process.exit(0) }),
+  step('after', () => {}),
+] })
+`,
+  )
+  await write('other/fine.journey.mjs', `import { journey, step } from '@venomqa/core'\nexport default journey('fine', { steps: [step('one', () => {})] })\n`)
+})
+afterAll(async () => {
+  await p?.remove()
+})
+
+describe('runs that cannot finish', () => {
+  it('a step that calls process.exit(0) fails where it called it; the run goes on, writes its reports and exits 1', async () => {
+    const r = await p.venomqa(['run', 'journeys', '-r', 'console', '-r', 'junit:out/junit.xml', '--save', 'out/results.json'])
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stdout).toContain('✗ lib_calls_exit')
+    expect(r.stdout).toContain('process.exit(0) was called while venomqa was running')
+    expect(r.stdout).toContain('✓ after')
+    const saved = JSON.parse(readFileSync(path.join(p.dir, 'out/results.json'), 'utf8'))
+    expect(saved.status).toBe('failed')
+    expect(readFileSync(path.join(p.dir, 'out/junit.xml'), 'utf8')).toContain('failures="1"')
+  })
+
+  it('a config that calls process.exit(0) as it loads is refused (exit 2), not a silent exit 0', async () => {
+    await write('venomqa.config.mjs', `export default { baseUrl: 'http://127.0.0.1:1/' + process.exit(0) }\n`)
+    try {
+      const r = await p.venomqa(['run', 'other'])
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toContain('process.exit(0) was called while venomqa was running')
+    } finally {
+      await writeFile(path.join(p.dir, 'venomqa.config.mjs'), 'export default {}\n')
+    }
+  })
+
+  it('a run stopped by a mistake before it ran removes what an earlier run wrote where it would write', async () => {
+    // Shards rerun after a journey broke: their earlier results must not be merged as this run's.
+    const first = await p.venomqa(['run', 'other', '--save', 'shard/s1.json', '-r', 'junit:shard/s1.xml'])
+    expect(first.code, first.stderr).toBe(0)
+    expect(existsSync(path.join(p.dir, 'shard/s1.json'))).toBe(true)
+    await write('other/broken.journey.mjs', 'export default broken((\n')
+    const stopped = await p.venomqa(['run', 'other', '--save', 'shard/s1.json', '-r', 'junit:shard/s1.xml'])
+    expect(stopped.code).toBe(2)
+    expect(stopped.stderr).toContain('could not load other/broken.journey.mjs')
+    expect(existsSync(path.join(p.dir, 'shard/s1.json'))).toBe(false)
+    expect(existsSync(path.join(p.dir, 'shard/s1.xml'))).toBe(false)
+    // A config mistake too: the flags' outputs are known without it.
+    await write('shard/s1.json', '{}')
+    await write('venomqa.config.mjs', 'export default { retries: "many" }\n')
+    try {
+      const refused = await p.venomqa(['run', 'other', '--save', 'shard/s1.json'])
+      expect(refused.code).toBe(2)
+      expect(existsSync(path.join(p.dir, 'shard/s1.json'))).toBe(false)
+    } finally {
+      await writeFile(path.join(p.dir, 'venomqa.config.mjs'), 'export default {}\n')
+    }
+  })
+})
