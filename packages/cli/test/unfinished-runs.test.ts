@@ -77,4 +77,12 @@ describe('runs that cannot finish', () => {
       await writeFile(path.join(p.dir, 'venomqa.config.mjs'), 'export default {}\n')
     }
   })
+
+  it('so does an exploration stopped by a file that does not load', async () => {
+    await write('out/explored.json', '{"an": "earlier exploration"}')
+    await write('explore/broken.explore.mjs', 'export default broken((\n')
+    const r = await p.venomqa(['explore', 'explore', '--save', 'out/explored.json'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(existsSync(path.join(p.dir, 'out/explored.json'))).toBe(false)
+  })
 })

@@ -11,7 +11,7 @@ import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { harOutput, writeHar } from '../har'
 import { instantiateReporters, reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
-import { checkReportFiles, clearOutputs, fileAbove, onInterrupt } from './run'
+import { checkReportFiles, clearOutputs, fileAbove, namedOutputs, onInterrupt } from './run'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
 import { parseFlagValues } from './flags'
@@ -48,7 +48,12 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const overrides = parseExploreFlags(flags)
   const workers = parseWorkersFlag(flags.workers)
   const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
-  const config = await resolveConfig(io, flags, values)
+  // As `run` does: what an earlier exploration wrote where this one will write goes before anything can stop it.
+  const config = await resolveConfig(io, flags, values).catch(async (err: unknown) => {
+    await clearOutputs(namedOutputs({ save: flags.save, reporters: flags.reporter ?? [], har: flags.har }, io.cwd), io)
+    throw err
+  })
+  await clearOutputs(namedOutputs({ save: config.save, reporters: config.reporters, har: flags.har }, io.cwd), io)
 
   // An empty one would write the journeys into the project's root, where their imports do not resolve.
   if (typeof flags.emit === 'string' && !flags.emit.trim())
