@@ -6,7 +6,7 @@
 export const REDACTED = '[REDACTED]'
 
 /** Words that make a query parameter, a form field or a `name: value` pair in text secret. */
-export const NAME_WORDS = 'password|passwd|passphrase|secret|token|api[-_]?key|apikey|credential|private[-_]?key|session[-_]?id|sessionid|signature'
+export const NAME_WORDS = 'password|passwd|passphrase|passcode|secret|token|api[-_]?key|apikey|subscription[-_]?key|credential|private[-_]?key|session[-_]?id|sessionid|signature'
 /**
  * A whole name holding one of those words (`access_token`, `X-Amz-Security-Token`, `client_secret`). The
  * parts around the word are bounded, and every pattern below starts a name only where no name character
@@ -28,8 +28,9 @@ const BEARER_VALUE = /\b(Bearer|Basic)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*/g
 const PAIR_VALUE = `(?:\\[REDACTED\\](?=[&\\s"'#\\]<>\\\\]|$)|(?:[^&\\s"'#\\]<>\\\\]|\\\\+(?![\\\\"]))*)`
 /** `password=...` in a query, a form body or a sentence. */
 const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)${PAIR_VALUE}`, 'gi')
-/** Query parameters too short to match by word (`?key=`, `&sig=`) are secret only in a query. */
-const SHORT_QUERY = new RegExp(`([?&](?:key|sig|auth)=)${PAIR_VALUE}`, 'gi')
+/** Query parameter names too short to match by word (`?key=`, `&sig=`, `&pwd=`): secret only in a query. */
+export const SHORT_QUERY_NAMES = 'key|sig|auth|pwd|pin|otp'
+const SHORT_QUERY = new RegExp(`([?&](?:${SHORT_QUERY_NAMES})=)${PAIR_VALUE}`, 'gi')
 /** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message). */
 const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
 /**
@@ -89,4 +90,4 @@ export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
  * query key or a secret word. Most text (a URL, a step's message) has none of them, and one test then
  * saves eight replaces.
  */
-export const MAYBE_SECRET = new RegExp(`@|bearer|basic|cookie|[?&](?:key|sig|auth)=|${NAME_WORDS}`, 'i')
+export const MAYBE_SECRET = new RegExp(`@|bearer|basic|cookie|[?&](?:${SHORT_QUERY_NAMES})=|${NAME_WORDS}`, 'i')

@@ -1,4 +1,4 @@
-import { CREDENTIAL_RULES, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, TEXT_RULES } from './redact-text-rules'
+import { CREDENTIAL_RULES, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -21,12 +21,16 @@ const SECRET_HEADERS = new Set([
   'x-access-token',
   'x-csrf-token',
   'x-xsrf-token',
+  // Common ones whose names hold none of the words below.
+  'x-auth',
+  'x-auth-key',
+  'x-functions-key',
 ])
 
 /** Keys whose values are secrets. Anchored where a bare word would catch innocent keys (`passed`, `bypass`). */
-const SECRET_KEY = /password|passwd|passphrase|^pass$|secret|token|api[-_]?key|apikey|authorization|cookie|credential|private[-_]?key|session[-_]?id|card[-_]?number/i
-/** Short words that are secret only as the whole key (a PIN may be a number, `pin_code` too). */
-const SECRET_WORD = /^(pin|otp|cvv|cvc)$/i
+const SECRET_KEY = /password|passwd|passphrase|passcode|^pass$|secret|token|api[-_]?key|apikey|subscription[-_]?key|authorization|cookie|credential|private[-_]?key|session[-_]?id|card[-_]?number/i
+/** Short words that are secret only as the whole key or its last part (`pin`, `new_pwd`): inside a word they are innocent (`spin`, `cwd`). */
+const SECRET_WORD = /(?:^|[-_])(pin|otp|cvv|cvc|pwd)$/i
 
 export interface RedactOptions {
   /** Extra header names or body keys to hide. */
@@ -46,7 +50,7 @@ export function isSecretKey(key: string, options?: RedactOptions): boolean {
  * numeric token, a `refresh_token` array and an `apiKey: { value }` object hide a secret as well as a
  * string does.
  */
-const NAMES_A_SECRET = /(?:password|passwd|passphrase|^pass|secrets?|tokens?|api[-_]?keys?|authorization|cookies?|credentials?|private[-_]?keys?|session[-_]?ids?|card[-_]?numbers?)$|(?:^|[-_])(?:pin|otp|cvv|cvc)$/i
+const NAMES_A_SECRET = /(?:password|passwd|passphrase|passcode|^pass|secrets?|tokens?|api[-_]?keys?|subscription[-_]?keys?|authorization|cookies?|credentials?|private[-_]?keys?|session[-_]?ids?|card[-_]?numbers?)$|(?:^|[-_])(?:pin|otp|cvv|cvc|pwd)$/i
 
 /** Whether the value under `key` is masked: any string under a secret key, anything under a key naming one. */
 function secretEntry(key: string, v: unknown, options?: RedactOptions): boolean {
@@ -277,9 +281,10 @@ export function redactUrl(url: string, options?: RedactOptions): string {
 
 /** Made once: a query name is checked for every parameter of every request line shown. */
 const SECRET_QUERY_NAME = new RegExp(`^${SECRET_NAME}$`, 'i')
+const SHORT_QUERY_NAME = new RegExp(`^(?:${SHORT_QUERY_NAMES})$`, 'i')
 
 function isSecretQueryName(name: string, options?: RedactOptions): boolean {
-  return isSecretKey(name, options) || SECRET_QUERY_NAME.test(name) || /^(key|sig|auth)$/i.test(name)
+  return isSecretKey(name, options) || SECRET_QUERY_NAME.test(name) || SHORT_QUERY_NAME.test(name)
 }
 
 function safeDecode(s: string): string {

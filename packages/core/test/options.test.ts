@@ -42,7 +42,7 @@ describe('plugin option issues', () => {
     const issues = [
       { message: 'Unrecognized key: "urll"', path: [], code: 'unrecognized_keys', keys: ['urll', 'zzz'] },
       { message: 'Unrecognized key: "cerr"', path: ['tls'], code: 'unrecognized_keys', keys: ['cerr'] },
-    ] as StandardSchemaV1.Issue[]
+    ] as unknown as StandardSchemaV1.Issue[]
     expect(formatOptionIssues(issues, {}, 'plugins[0]', shaped)).toEqual([
       'plugins[0].urll: unknown option (did you mean "url"?)',
       'plugins[0].zzz: unknown option',

@@ -9,6 +9,7 @@ import {
   knownSecrets,
   redactBody,
   redactCredentials,
+  redactHeaders,
   redactRun,
   redactText,
 } from '../src'
@@ -87,6 +88,19 @@ describe('redaction of places that were side doors', () => {
     const masked = redactText(logged)
     expect(masked).not.toMatch(/Pw4|Pw\\?5/)
     expect(JSON.parse(JSON.parse(masked).message)).toEqual({ url: `/login?password=${REDACTED}`, form: `user=ann&password=${REDACTED}` })
+  })
+
+  it("common secret names that hold none of the usual words: x-auth, a subscription key, pwd, a passcode", () => {
+    expect(redactHeaders({ 'x-auth': 'XAuth-222', 'Ocp-Apim-Subscription-Key': 'SubKey-444', 'x-functions-key': 'Fn-1', accept: 'text/csv' })).toEqual({
+      'x-auth': REDACTED,
+      'ocp-apim-subscription-key': REDACTED,
+      'x-functions-key': REDACTED,
+      accept: 'text/csv',
+    })
+    expect(redactBody({ email: 'x', pwd: 'Pwd-888', new_pwd: 'Pwd-999', passcode: 123456, pwdChangedAt: 'then' })).toEqual({ email: 'x', pwd: REDACTED, new_pwd: REDACTED, passcode: REDACTED, pwdChangedAt: 'then' })
+    expect(redactText('/x?subscription-key=Sk1&pwd=P2&page=2')).toBe(`/x?subscription-key=${REDACTED}&pwd=${REDACTED}&page=2`)
+    // Alone in a text, a short name still gets the text looked at (the quick pre-test knows it).
+    expect(redactText('GET /login?pwd=P3')).toBe(`GET /login?pwd=${REDACTED}`)
   })
 
   it('cookie lines in free text', () => {
