@@ -380,6 +380,41 @@ describe('the other commands', () => {
     expect(read(fresh, 'journeys/example.journey.ts')).toContain("journey('example'")
   })
 
+  it('init writes --base-url as a string literal that loads as given, whatever quotes it holds', async () => {
+    const quoted = await project(null)
+    const url = `${app.url}/o'brien`
+    const r = await quoted.venomqa(['init', '--base-url', url])
+    expect(r.code).toBe(0)
+    // doctor loads the config: the base URL it reads is the one given, quote and all.
+    const doctor = await quoted.venomqa(['doctor'])
+    expect(doctor.stderr).not.toContain('could not load')
+    expect(doctor.stdout).toContain(`base URL   ${url} answered`)
+
+    const injected = await project(null)
+    const code = "http://x/'+process.exit(7)+'"
+    expect((await injected.venomqa(['init', '--base-url', code])).code).toBe(0)
+    expect(read(injected, 'venomqa.config.ts')).toContain(`baseUrl: '\${API_URL:-http://x/\\'+process.exit(7)+\\'}',`)
+    const list = await injected.venomqa(['list'])
+    expect(list.code).toBe(0)
+    expect(list.stdout).toContain('example')
+  })
+
+  it('init refuses a --base-url that is not an http(s) URL, at once and writing nothing', async () => {
+    const p = await project(null)
+    for (const bad of ['not a url', 'ftp://example.test', 'http://127.0.0.1:3000/api?v=2']) {
+      const r = await p.venomqa(['init', '--base-url', bad])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(/^venomqa: --base-url: expected /)
+      expect(r.stderr).toContain(JSON.stringify(bad))
+      expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
+      expect(existsSync(path.join(p.dir, 'journeys'))).toBe(false)
+    }
+    // Its credentials are never echoed.
+    const secret = await p.venomqa(['init', '--base-url', 'http://ada:s3cr3tpass@127.0.0.1:3000/x?y'])
+    expect(secret.code).toBe(2)
+    expect(secret.stderr).not.toContain('s3cr3tpass')
+  })
+
   it('init without the packages installed says which to install', async () => {
     const bare = await project(null)
     await import('node:fs/promises').then((fs) => fs.unlink(path.join(bare.dir, 'node_modules/@venomqa/core')))

@@ -4,7 +4,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { REPO_ROOT, type RunningProcess, describeWithService, startShopApp, startTodoApp } from '@venomqa/test-utils'
+import { REPO_ROOT, type RunningProcess, describeWithService, freePort, listenLocally, startShopApp, startTodoApp } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject } from './helpers/project'
@@ -56,7 +56,7 @@ const SECRETS = {
  * A server that answers 200 only when each request of the secrets collection carries the right secrets,
  * and 401 naming what was wrong (never a value) otherwise.
  */
-async function startSecretsServer(): Promise<{ url: string; close: () => Promise<void> }> {
+async function startSecretsServer(): Promise<{ url: string; sawUndefined: () => boolean; close: () => Promise<void> }> {
   const basic = `Basic ${Buffer.from(`admin:${SECRETS.VENOMQA_SECRET_BASIC_PASSWORD}`).toString('base64')}`
   const checks = (req: http.IncomingMessage, url: URL, body: Record<string, unknown>): Record<string, boolean> => {
     if (url.pathname === '/users')
@@ -79,16 +79,36 @@ async function startSecretsServer(): Promise<{ url: string; close: () => Promise
     if (url.pathname === '/keyed') return { apikey: req.headers['x-api-key'] === SECRETS.VENOMQA_SECRET_X_API_KEY }
     return { path: false }
   }
+  // A secret read from an unset environment variable must never be sent as the text "undefined".
+  let sawUndefined = false
   const server = http.createServer((req, res) => {
     let text = ''
     req.on('data', (d) => (text += d))
     req.on('end', () => {
+      if ([req.url, text, ...Object.values(req.headers)].some((v) => String(v).includes('undefined'))) sawUndefined = true
       const wrong = Object.entries(checks(req, new URL(req.url ?? '/', 'http://x'), text ? JSON.parse(text) : {}))
         .filter(([, ok]) => !ok)
         .map(([name]) => name)
       res.writeHead(wrong.length ? 401 : 200, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ wrong }))
     })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    sawUndefined: () => sawUndefined,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
+/** What GET /session answers: a token, which a Postman script logs. */
+const SESSION_TOKEN = 'tok_LOGGED_SECRET_123456'
+
+/** A server whose GET /session answers { token }, for the script that logs it. */
+async function startSessionServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    res.writeHead(req.url === '/session' ? 200 : 404, { 'content-type': 'application/json' })
+    res.end(JSON.stringify(req.url === '/session' ? { token: SESSION_TOKEN, user: 'ada' } : {}))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
@@ -122,7 +142,7 @@ describe('venomqa import postman', () => {
     expect(todos).toContain("ctx.set('todoId', res.json().id)")
     expect(todos).toContain("http.get(`/api/todos/${variable(ctx, 'todoId')}`")
     // The environment's value wins over the collection's; a secret one is read from the environment.
-    expect(todos).toContain('password: process.env.VENOMQA_SECRET_PASSWORD')
+    expect(todos).toContain("get password() { return fromEnvironment('VENOMQA_SECRET_PASSWORD') }")
     expect(todos).not.toContain('a long password')
     expect(todos).not.toContain('collection password')
     expect(todos).toContain("assertEqual(todo.done, false, 'todo.done')")
@@ -133,6 +153,15 @@ describe('venomqa import postman', () => {
     expect(run.stdout).toContain('✓ get_deleted_todo GET')
     expect(run.stdout).toMatch(/Journeys {2}2 passed of 2/)
     expect(run.code).toBe(0)
+  })
+
+  it('a secret whose environment variable is unset fails the step that reads it, naming the variable, instead of sending "undefined"', async () => {
+    await p.venomqa(['import', 'postman', 'todos.postman_collection.json', '--environment', 'local.postman_environment.json', '--out', 'unset'])
+    // The app signs up and logs in with any password: "undefined" in its place would pass.
+    const run = await p.venomqa(['run', 'unset/todos.journey.ts'])
+    expect(run.stdout).toContain('VENOMQA_SECRET_PASSWORD is not set: export it with the value of the Postman variable {{password}}')
+    expect(run.stdout).toMatch(/Journeys {2}0 passed, 1 failed of 1/)
+    expect(run.code).toBe(1)
   })
 
   it('a translated test fails its step when the app answers otherwise', async () => {
@@ -157,13 +186,15 @@ describe('venomqa import postman', () => {
       expect(users).toContain('// Secrets are never written here; set these environment variables to send the values they stand for:')
       for (const name of Object.keys(SECRETS)) {
         expect(users).toMatch(new RegExp(`^//   ${name}: \\S`, 'm'))
-        expect(users).toContain(`process.env.${name}`)
+        expect(users).toContain(`fromEnvironment('${name}')`)
         // Listed once on stderr, whatever the number of reads.
         expect(r.stderr.split(`  ${name}: `)).toHaveLength(2)
       }
       expect(r.stderr).toContain('VENOMQA_SECRET_CLIENT_REF: the Postman variable {{clientRef}}')
       expect(r.stderr).toContain('VENOMQA_SECRET_BEARER_TOKEN: the bearer token in the auth of the collection')
       // What is not a secret stays as it was; a reference to a secret variable stays a reference.
+      // Every read goes through the one helper: no other code touches the environment.
+      expect(users.match(/process\.env/g)).toHaveLength(1)
       expect(users).toContain("region: 'eu-west-1'")
       expect(users).toContain("userName: 'admin'")
       expect(users).toContain("emptyToken: ''")
@@ -175,8 +206,12 @@ describe('venomqa import postman', () => {
       const run = await p.venomqa(['run', 'secrets', '--base-url', server.url], { env: SECRETS })
       expect(run.stdout).toMatch(/Journeys {2}1 passed of 1/)
       expect(run.code).toBe(0)
+      expect(server.sawUndefined()).toBe(false)
+      // Without them, the first request fails before it is sent, naming the variable and what it stands for.
       const unset = await p.venomqa(['run', 'secrets', '--base-url', server.url])
+      expect(unset.stdout).toContain('VENOMQA_SECRET_API_KEY is not set: export it with the value of the api_key in the URL of request "List users"')
       expect(unset.code).toBe(1)
+      expect(server.sawUndefined()).toBe(false)
     } finally {
       await server.close()
     }
@@ -195,6 +230,43 @@ describe('venomqa import postman', () => {
     expect(file).toMatch(/assertStatus\(res, 200\)\n.*setNextRequest.*\n\s+assertEqual\(res\.json\(\)\.ok, true/)
     const run = await p.venomqa(['run', 'sync'])
     expect(run.code).toBe(0)
+  })
+
+  it("turns the scripts' console calls into the step's log, which masks what they print", async () => {
+    const server = await startSessionServer()
+    try {
+      const r = await p.venomqa(['import', 'postman', 'logs.postman_collection.json', '--out', 'logs'])
+      expect(r.code).toBe(0)
+      const file = read(p, 'logs/session.journey.ts')
+      expect(file).toContain("step('get_session', async ({ http, log }) => {")
+      expect(file).toContain("log.info('asking for a session')")
+      expect(file).toContain("log.info('the token:', body.token)")
+      expect(file).toContain("log.info('body', body)")
+      expect(file).toContain('log.warn(`token ${body.token}`)')
+      expect(file).toContain("log.error('token', [body.token, 'again'])")
+      expect(file).toContain("  log.info('body.token', body.token)")
+      expect(file).toContain("} catch (err) {\n        log.warn('not JSON without its first character')\n      }")
+      expect(file).not.toMatch(/^\s*console\./m)
+      // A console call with no step log equivalent is left out, and listed.
+      expect(file).toContain('// venomqa import: not translated: console.table(body)')
+      expect(r.stdout).toContain('logs/session.journey.ts  session > get_session (test script): console.table(body)')
+      // A step whose scripts have a log of their own: log.info would be theirs, so the call is left out too.
+      expect(file).toContain("step('own_log', async ({ http }) => {")
+      expect(r.stdout).toContain("logs/session.journey.ts  session > own_log (test script): console.log('entries', log.length)")
+      expect(await typecheck(p, 'logs')).toBe('')
+
+      const run = await p.venomqa(['run', 'logs', '--base-url', server.url])
+      expect(run.stdout).toMatch(/Journeys {2}1 passed of 1/)
+      expect(run.code).toBe(0)
+      expect(`${run.stdout}${run.stderr}`).not.toContain(SESSION_TOKEN)
+      expect(run.stdout).not.toContain('entries')
+      expect(run.stderr).toContain('  [session › get_session] asking for a session\n')
+      expect(run.stderr).toContain('  [session › get_session] the token: "[REDACTED]"\n')
+      expect(run.stderr).toContain('  [session › get_session] warning: token [REDACTED]\n')
+      expect(run.stderr).toContain('"user":"ada"')
+    } finally {
+      await server.close()
+    }
   })
 
   it('a collection that is not v2.1, a file where the output directory should be, and existing files are exit 2', async () => {
@@ -260,6 +332,34 @@ describe('venomqa generate from a third-party document', () => {
     expect(file).toContain("ctx.set('id', res.json().id)")
     expect(file).toContain("http.delete(`/pets/${ctx.require('id')}`)")
     expect(file).toContain('assertStatus(res, 204)')
+  })
+
+  it("--openapi sends a URL's user:password as Basic auth and never prints them; an unreachable URL says why", async () => {
+    const p = await makeProject(null)
+    projects.push(p)
+    const document = readFileSync(path.join(examples, 'petstore-expanded.json'), 'utf8')
+    const basic = `Basic ${Buffer.from('ada:pa55:w0rd').toString('base64')}`
+    const server = await listenLocally(
+      http.createServer((req, res) => {
+        const ok = req.headers.authorization === basic
+        res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end(ok ? document : '{}')
+      }),
+    )
+    try {
+      const url = `http://ada:${encodeURIComponent('pa55:w0rd')}@127.0.0.1:${server.port}/openapi.json`
+      const r = await p.venomqa(['generate', '--openapi', url, '--out', 'journeys'])
+      expect(r.stderr).toBe('')
+      expect(r.code).toBe(0)
+      const written = [r.stdout, ...readdirSync(path.join(p.dir, 'journeys')).map((f) => read(p, `journeys/${f}`))].join('\n')
+      expect(written).toContain(`http://[REDACTED]@127.0.0.1:${server.port}/openapi.json`)
+      expect(written).not.toContain('pa55')
+    } finally {
+      await server.close()
+    }
+    const port = await freePort()
+    const down = await p.venomqa(['generate', '--openapi', `http://ada:pa55@127.0.0.1:${port}/openapi.json`, '--out', 'down'])
+    expect(down.code).toBe(2)
+    expect(down.stderr).toBe(`venomqa: cannot fetch the OpenAPI document http://[REDACTED]@127.0.0.1:${port}/openapi.json: connection refused (ECONNREFUSED)\n`)
   })
 
   it('an unknown tag and a document that does not load are exit 2, naming them', async () => {

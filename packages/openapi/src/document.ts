@@ -76,12 +76,53 @@ async function readSource(source: string, location: string): Promise<string> {
   }
   let res: Response
   try {
-    res = await fetch(location, { signal: AbortSignal.timeout(30_000) })
+    // Inside the try: a URL that does not parse is told like a fetch that failed, its credentials masked.
+    const { url, headers } = withBasicAuth(location)
+    res = await fetch(url, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
   } catch (err) {
-    throw new ConfigError(`cannot fetch the OpenAPI document ${source}: ${redactText(errorMessage(err))}`, { where: source })
+    throw new ConfigError(`cannot fetch the OpenAPI document ${source}: ${redactText(fetchFailure(err))}`, { where: source })
   }
   if (!res.ok) throw new ConfigError(`cannot fetch the OpenAPI document ${source}: it answered ${res.status}`, { where: source })
   return res.text()
+}
+
+const FETCH_TIMEOUT_MS = 30_000
+
+/**
+ * fetch refuses a URL with `user:password@` in it: they are sent as HTTP Basic auth instead, as a browser
+ * or curl would, from the URL without them. Percent-encoded in the URL (`p%40ss`), they are sent decoded.
+ */
+function withBasicAuth(location: string): { url: string; headers: Record<string, string> } {
+  const url = new URL(location)
+  if (!url.username && !url.password) return { url: location, headers: {} }
+  const credentials = `${percentDecoded(url.username)}:${percentDecoded(url.password)}`
+  url.username = ''
+  url.password = ''
+  return { url: url.href, headers: { authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } }
+}
+
+/** A URL part decoded; a `%` that starts no escape (`100%`) is taken as written, as curl takes it. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
+/**
+ * Why a fetch failed. fetch itself says only "fetch failed": the reason (connection refused, a host not
+ * found) is in its cause, named as the runner names a request's.
+ */
+function fetchFailure(err: unknown): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return `no answer in ${FETCH_TIMEOUT_MS / 1000} s`
+  const cause = (err as { cause?: unknown } | undefined)?.cause
+  if (!cause) return errorMessage(err)
+  const code = (cause as { code?: unknown }).code
+  if (code === 'ECONNREFUSED') return `connection refused (${code})`
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `host not found (${code})`
+  const message = errorMessage(cause)
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message
 }
 
 /** JSON when it looks like JSON (its errors say where), else YAML (a superset). */

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { ConfigError } from '@venomqa/core'
-import { REPO_ROOT } from '@venomqa/test-utils'
+import { REPO_ROOT, freePort } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SchemaChecker, bodyVariants, loadDocument, openApiActions, openApiInvariants, operations } from '../src'
 import { sourceOf } from '../src/document'
@@ -53,10 +53,20 @@ describe.each([
 
 describe('a document at a URL', () => {
   const DOCUMENT = JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } } } })
+  // The private document needs these, as HTTP Basic auth: the password has a `:` and an `@`, percent-encoded in a URL.
+  const USER = 'alice'
+  const PASSWORD = 's3cr3t:pass@1'
+  const credentials = `${USER}:${encodeURIComponent(PASSWORD)}`
   let server: http.Server
   let base: string
+  let authorizations: (string | undefined)[] = []
   beforeAll(async () => {
     server = http.createServer((req, res) => {
+      if (req.url === '/private/openapi.json') {
+        authorizations.push(req.headers.authorization)
+        if (req.headers.authorization !== `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`) return void res.writeHead(401, { 'www-authenticate': 'Basic' }).end()
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(DOCUMENT)
+      }
       if (!req.url?.startsWith('/openapi.json')) return void res.writeHead(404).end()
       res.setHeader('content-type', 'application/json')
       res.end(DOCUMENT)
@@ -77,6 +87,26 @@ describe('a document at a URL', () => {
     expect((err as Error).message).toBe(`cannot fetch the OpenAPI document ${base}/missing.json?api_key=[REDACTED]: it answered 404`)
     const doc = await loadDocument(`${base}/openapi.json?access_token=QTOKEN99`, { root: REPO_ROOT })
     expect(sourceOf(doc)).toBe(`${base}/openapi.json?access_token=[REDACTED]`)
+  })
+
+  it("sends a URL's user:password as HTTP Basic auth, and names the URL with them masked", async () => {
+    authorizations = []
+    const url = `${base.replace('//', `//${credentials}@`)}/private/openapi.json`
+    const doc = await loadDocument(url, { root: REPO_ROOT })
+    expect(operations(doc).map((o) => o.id)).toEqual(['listThings'])
+    expect(authorizations).toEqual([`Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`])
+    expect(sourceOf(doc)).toBe(`${base.replace('//', '//[REDACTED]@')}/private/openapi.json`)
+
+    const wrong = await loadDocument(url.replace('s3cr3t', 'wrong'), { root: REPO_ROOT }).catch((e: unknown) => e)
+    expect(wrong).toBeInstanceOf(ConfigError)
+    expect((wrong as Error).message).toBe(`cannot fetch the OpenAPI document ${base.replace('//', '//[REDACTED]@')}/private/openapi.json: it answered 401`)
+  })
+
+  it('says why a URL cannot be fetched, from the cause, with its credentials masked', async () => {
+    const port = await freePort()
+    const err = await loadDocument(`http://${credentials}@127.0.0.1:${port}/openapi.json`, { root: REPO_ROOT }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toBe(`cannot fetch the OpenAPI document http://[REDACTED]@127.0.0.1:${port}/openapi.json: connection refused (ECONNREFUSED)`)
   })
 })
 

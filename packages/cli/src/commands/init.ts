@@ -2,9 +2,11 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { UserError } from '@venomqa/core'
+import { quote } from '../codegen'
 import { findConfigFile } from '../config/load'
 import { EXIT, type Io } from '../exit'
 import { parseJsonText } from '../json-place'
+import { parseFlagValues } from './flags'
 
 export interface InitFlags {
   force?: boolean
@@ -21,7 +23,7 @@ function configFile(baseUrl: string): string {
 
 export default defineConfig({
   // The API under test. \${VAR:-default} reads the environment.
-  baseUrl: '\${API_URL:-${baseUrl}}',
+  baseUrl: ${quote(`\${API_URL:-${asDefault(baseUrl)}}`)},
   journeys: 'journeys/**/*.journey.ts',
   reporters: ['console', 'junit:reports/junit.xml'],
   timeout: 10_000,
@@ -50,6 +52,15 @@ export default journey('example', {
 `
 
 /**
+ * The URL as the default of `${API_URL:-...}`, which ends at the first `}`: braces percent-encoded, as
+ * the URL parser sends them in a path anyway, so that the default is the whole URL and no `${` in it
+ * reads a variable.
+ */
+function asDefault(url: string): string {
+  return url.replace(/[{}]/g, (brace) => encodeURIComponent(brace))
+}
+
+/**
  * `venomqa init`: write venomqa.config.ts, journeys/example.journey.ts and a `test:api` script. Nothing
  * that exists is overwritten without --force; when something would be, nothing at all is written.
  */
@@ -58,6 +69,8 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
   const { atomicWriteFile } = await import('@venomqa/runner')
   const dir = io.cwd
   const baseUrl = flags.baseUrl ?? 'http://localhost:3000'
+  // Checked as `run` checks it: a URL that is not one is told now (exit 2), not at the first run.
+  parseFlagValues({ baseUrl })
   const files = [
     { file: path.join(dir, 'venomqa.config.ts'), content: configFile(baseUrl) },
     { file: path.join(dir, 'journeys', 'example.journey.ts'), content: EXAMPLE_JOURNEY },

@@ -1,8 +1,8 @@
 import { isSecretKey } from '@venomqa/core'
-import { kebabCase, literal, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
+import { kebabCase, literal, propertyKey, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import type { JourneyFile } from '../journey-files'
 import { type Auth, type Body, type Collection, type Folder, type Request, type Script, type Variable, isFolder } from './collection'
-import { NOT_TRANSLATED, type ScriptTranslation, translateScript } from './script'
+import { NOT_TRANSLATED, type ScriptTranslation, scriptNames, translateScript } from './script'
 import { type SecretEnv, SecretEnvs, credentialSpans, isSecretVariable, splitScheme } from './secrets'
 
 /**
@@ -186,6 +186,7 @@ class JourneyWriter {
     lines.push(...this.secretsHeader())
     if (this.uses.has('randomUUID')) lines.push("import { randomUUID } from 'node:crypto'")
     lines.push(`import { ${core.join(', ')} } from '@venomqa/core'`, '')
+    lines.push(...this.secretsReader())
     lines.push(...variables)
     if (this.uses.has('pmTest')) lines.push(...PM_TEST, '')
     const options = [`tags: ['postman']`]
@@ -203,20 +204,40 @@ class JourneyWriter {
     ]
   }
 
+  /**
+   * Every secret is read through one function, which names an unset variable: `process.env.X` alone would
+   * send the text "undefined" in its place, and a request that accepts it (a sign-up, a login with that
+   * password) would pass, the run green while the secret never reached the API.
+   */
+  private secretsReader(): string[] {
+    if (!this.readsEnv.size) return []
+    const standsFor = Object.fromEntries([...this.readsEnv].map((name) => [name, this.scope.secrets.standsFor(name)]))
+    return [
+      '/** What each environment variable above stands for: said when one is not set. */',
+      `const secretSources: Record<string, string> = ${literal(standsFor, '', 120)}`,
+      '',
+      '/** A secret, read when a step sends it. Unset, that step fails naming it, instead of sending "undefined". */',
+      'function fromEnvironment(name: string): string {',
+      '  const value = process.env[name]',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
+      "  if (!value) throw new Error(`${name} is not set: export it with the value of ${secretSources[name]}`)",
+      '  return value',
+      '}',
+      '',
+    ]
+  }
+
   private variablesBlock(): string[] {
-    // literal() writes strings; a marker no Postman value holds (a NUL) stands for the code reading a secret.
-    const codes = new Map<string, string>()
-    const valueOrMarker = (key: string, value: unknown) => {
-      const code = this.variableCode(key, value)
-      if (code === undefined) return value
-      const marker = `\u0000secret${codes.size}`
-      codes.set(marker, code)
-      return marker
-    }
-    const initial = Object.fromEntries([...this.values].filter(([k]) => k !== this.base?.name).map(([k, v]) => [k, valueOrMarker(k, v)]))
+    // A secret is a getter: read when a step uses it, so that an unset one fails that step, not the file's loading.
+    const entries = [...this.values]
+      .filter(([k]) => k !== this.base?.name)
+      .map(([k, v]) => {
+        const code = this.variableCode(k, v)
+        return code === undefined ? `${propertyKey(k)}: ${literal(v, '  ', 120)}` : `get ${propertyKey(k)}() { return ${code} }`
+      })
     return [
       '// The collection variables, then the environment values, which win. Scripts set theirs in ctx.',
-      `const variables: Record<string, unknown> = ${literal(initial, '', 120, (s) => codes.get(s))}`,
+      `const variables: Record<string, unknown> = ${entries.length ? `{\n${entries.map((e) => `  ${e},`).join('\n')}\n}` : '{}'}`,
       '',
       '/** A Postman variable: what a script set during the run, else its value above. Postman variables have no type. */',
       'const variable = (ctx: Context, name: string): any => (ctx.has(name) ? ctx.get(name) : variables[name])',
@@ -224,23 +245,23 @@ class JourneyWriter {
   }
 
   /**
-   * The code for a variable's value when it must not be written: `process.env.X` for a secret variable, a
-   * template for a value holding a credential (`https://user:pass@host`). Undefined: write it as it is.
+   * The code for a variable's value when it must not be written: `fromEnvironment('X')` for a secret
+   * variable, a template for a value holding a credential (`https://user:pass@host`). Undefined: write it as it is.
    */
   private variableCode(key: string, value: unknown): string | undefined {
     if (this.scope.secretVariables.has(key)) return this.envRead(String(value), key, `the Postman variable {{${key}}}`)
     if (typeof value !== 'string') return undefined
     const pieces = credentialSpans(value).map((span) =>
-      span.secret ? { code: this.envRead(span.text, span.label ?? key, `${span.label ? `the ${span.label} value` : 'a credential'} in the Postman variable {{${key}}}`) } : { text: span.text },
+      span.secret ? { code: this.envRead(span.text, span.label ?? key, `${span.label ? `the ${span.label}` : 'a credential'} in the Postman variable {{${key}}}`) } : { text: span.text },
     )
     return pieces.some((p) => 'code' in p) ? asTemplate(pieces) : undefined
   }
 
-  /** `process.env.NAME` for a secret value, its name remembered for the header and the output. */
+  /** `fromEnvironment('NAME')` for a secret value, its name remembered for the header and the output. */
   private envRead(value: string, key: string, standsFor: string): string {
     const name = this.scope.secrets.name(value, key, standsFor)
     this.readsEnv.add(name)
-    return `process.env.${name}`
+    return `fromEnvironment(${quote(name)})`
   }
 
   private step(request: Request, folders: Folder[]): string {
@@ -248,12 +269,15 @@ class JourneyWriter {
     this.stepNow = name
     this.requestNow = request.name
     const scripts = [...this.collectionScripts(), ...folders.flatMap((f) => f.scripts), ...request.scripts]
-    const pre = this.scripts(scripts.filter((s) => s.listen === 'prerequest'), 'prerequest')
-    const tests = this.scripts(scripts.filter((s) => s.listen === 'test'), 'test')
+    // The step's scripts share its body: one that names `log` itself would clash with the step's log.
+    const logTaken = scripts.some((s) => scriptNames(s.lines.join('\n'), 'log'))
+    const pre = this.scripts(scripts.filter((s) => s.listen === 'prerequest'), 'prerequest', logTaken)
+    const tests = this.scripts(scripts.filter((s) => s.listen === 'test'), 'test', logTaken)
     const call = this.call(request, this.auth(request, folders))
     const statuses = tests.flatMap((t) => t.statuses)
     const usesCtx = /\bctx\b/.test([call, ...pre.flatMap((t) => t.lines), ...tests.flatMap((t) => t.lines)].join('\n'))
-    const params = usesCtx ? '{ http, ctx }' : '{ http }'
+    const usesLog = [...pre, ...tests].some((t) => t.uses.has('log'))
+    const params = `{ ${['http', ...(usesCtx ? ['ctx'] : []), ...(usesLog ? ['log'] : [])].join(', ')} }`
     const head = `step(${quote(name)}, `
     const notes = this.notes.splice(0)
     if (!pre.length && !tests.length && !notes.length) return `${head}(${params}) => ${call})`
@@ -272,10 +296,10 @@ class JourneyWriter {
     return this.collection.root.scripts
   }
 
-  private scripts(scripts: Script[], phase: 'prerequest' | 'test'): ScriptTranslation[] {
+  private scripts(scripts: Script[], phase: 'prerequest' | 'test', logTaken: boolean): ScriptTranslation[] {
     const what = phase === 'prerequest' ? 'pre-request script' : 'test script'
     return scripts.map((s) => {
-      const t = translateScript(s.lines.join('\n'), phase)
+      const t = translateScript(s.lines.join('\n'), phase, { logTaken })
       for (const u of t.uses) this.uses.add(u)
       for (const line of t.untranslated) this.leftover(what, this.stepNow, line)
       return t
@@ -370,7 +394,7 @@ class JourneyWriter {
     }
     return credentialSpans(text).map((span) => {
       if (!span.secret) return { text: span.text }
-      const standsFor = `${span.label ? `the ${span.label} value` : 'a credential'} in the ${what} of request "${this.requestNow}"`
+      const standsFor = `${span.label ? `the ${span.label}` : 'a credential'} in the ${what} of request "${this.requestNow}"`
       return { code: this.envRead(span.text, span.label ?? what, standsFor) }
     })
   }

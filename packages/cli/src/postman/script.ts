@@ -11,7 +11,8 @@ import { quote } from '../codegen'
  * `.headers.get(name)`; `pm.response.to.have.status(n)`, `.to.be.ok`, `.to.be.success`, `.to.have.header(h)`;
  * `pm.test(name, fn)`; `pm.expect(x)` chains (eql, equal, ok, true, false, null, undefined, exist, empty,
  * a/an, above, below, least, most, include, property, lengthOf, oneOf, match, with `not`); the legacy
- * `tests[name] = cond`, `responseBody` and `responseCode.code`. Code without any of these is copied as is.
+ * `tests[name] = cond`, `responseBody` and `responseCode.code`; `console.log`, `.info`, `.warn`, `.error`
+ * and `.debug`, as the step's `log`. Code without any of these is copied as is.
  */
 
 export const NOT_TRANSLATED = '// venomqa import: not translated:'
@@ -29,8 +30,19 @@ export interface ScriptTranslation {
   uses: Set<string>
 }
 
-/** Globals of the Postman sandbox: an expression without any of them is plain JavaScript, copied as is. */
-const SANDBOX = new Set(['pm', 'postman', 'tests', 'responseBody', 'responseCode', 'responseHeaders', 'responseTime', 'require', 'xml2Json', 'request'])
+/**
+ * Globals of the Postman sandbox: an expression without any of them is plain JavaScript, copied as is.
+ * `console` among them: copied, a script's `console.log(token)` would print the token raw at run time.
+ */
+const SANDBOX = new Set(['pm', 'postman', 'tests', 'responseBody', 'responseCode', 'responseHeaders', 'responseTime', 'require', 'xml2Json', 'request', 'console'])
+/** The console methods the step's `log` has a level for; the run masks what goes through it, as every report does. */
+const LOG_LEVELS = new Map([
+  ['log', 'info'],
+  ['info', 'info'],
+  ['debug', 'debug'],
+  ['warn', 'warn'],
+  ['error', 'error'],
+])
 const SCOPES = new Set(['collectionVariables', 'environment', 'globals', 'variables'])
 const FILLERS = new Set(['to', 'be', 'been', 'is', 'that', 'which', 'and', 'has', 'have', 'with', 'at', 'of', 'same', 'does', 'still', 'deep'])
 
@@ -39,7 +51,12 @@ const no = (why = 'unknown'): never => {
   throw new Untranslatable(why)
 }
 
-export function translateScript(source: string, phase: 'prerequest' | 'test'): ScriptTranslation {
+export interface TranslateOptions {
+  /** A script of the step names `log` itself: `log.info(...)` would be its, so console calls are not translated. */
+  logTaken?: boolean
+}
+
+export function translateScript(source: string, phase: 'prerequest' | 'test', options: TranslateOptions = {}): ScriptTranslation {
   const out: ScriptTranslation = { lines: [], untranslated: [], declared: [], statuses: [], uses: new Set() }
   let program: any
   try {
@@ -50,11 +67,21 @@ export function translateScript(source: string, phase: 'prerequest' | 'test'): S
     for (const line of source.split('\n')) if (line.trim()) keep(out, line)
     return out
   }
-  const t = new Translator(source, phase, out)
+  const t = new Translator(source, phase, out, options.logTaken === true)
   out.lines.push(...t.statements(program.body))
   for (const node of program.body)
     if (node.type === 'VariableDeclaration') for (const d of node.declarations) if (d.id.type === 'Identifier') out.declared.push(d.id.name)
   return out
+}
+
+/** Whether a script names `name` as a variable (not as a property: `console.log` does not name `log`). False when it does not parse. */
+export function scriptNames(source: string, name: string): boolean {
+  try {
+    const program = parse(source, { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true })
+    return mentions(program, (n) => n === name)
+  } catch {
+    return false
+  }
 }
 
 function keep(out: ScriptTranslation, line: string): string {
@@ -67,6 +94,7 @@ class Translator {
     private readonly source: string,
     private readonly phase: 'prerequest' | 'test',
     private readonly out: ScriptTranslation,
+    private readonly logTaken: boolean,
   ) {}
 
   /** Each statement translated, or kept as comments when it cannot be. */
@@ -106,9 +134,19 @@ class Translator {
         return [node.argument ? `return ${this.expr(node.argument)}` : 'return']
       case 'ForOfStatement':
         return [`for (${this.text(node.left)} of ${this.expr(node.right)}) {`, ...indent(this.block(node.body)), '}']
+      // Rebuilt, not copied, when only a console call in it is the sandbox's: a catch often logs the error.
+      case 'TryStatement':
+        return this.tryStatement(node)
       default:
         return no()
     }
+  }
+
+  private tryStatement(node: any): string[] {
+    const lines = ['try {', ...indent(this.block(node.block))]
+    if (node.handler) lines.push(`} catch${node.handler.param ? ` (${this.text(node.handler.param)})` : ''} {`, ...indent(this.block(node.handler.body)))
+    if (node.finalizer) lines.push('} finally {', ...indent(this.block(node.finalizer)))
+    return [...lines, '}']
   }
 
   private block(node: any): string[] {
@@ -197,6 +235,7 @@ class Translator {
       if (this.phase !== 'test') return no('the response exists only in test scripts')
       return this.response(node, path, args)
     }
+    if (path === 'console' || path?.startsWith('console.')) return this.consoleCall(node, path, args)
     const asserted = this.expectation(node)
     if (asserted !== undefined) return asserted
     // pm.sendRequest, setNextRequest, pm.info, pm.cookies, pm.iterationData, require(...): nothing to map them to.
@@ -241,6 +280,24 @@ class Translator {
       default:
         return no()
     }
+  }
+
+  /**
+   * `console.log(...)` as the step's `log.info(message, data)`. A first argument that is text is the
+   * message, and what follows the data (one value, or an array of them); otherwise the arguments' source
+   * is the message and their values the data, so that the log masks them by key. Any other use of
+   * `console` (`console.table`, a spread, `console.log` passed as a value) is not translated: copied, it
+   * would print unmasked.
+   */
+  private consoleCall(node: any, path: string, args: any[]): string {
+    const level = LOG_LEVELS.get(path.slice('console.'.length))
+    if (node.type !== 'CallExpression' || !level || this.logTaken || args.some((a) => a.type === 'SpreadElement')) return no('a console call the step log has no equivalent for')
+    this.out.uses.add('log')
+    const [first, ...rest] = args
+    const message = first === undefined ? "''" : isText(first) ? this.expr(first) : quote(args.map((a) => this.text(a)).join(', '))
+    const values = first === undefined || isText(first) ? rest : args
+    const data = values.length > 1 ? `[${values.map((a) => this.expr(a)).join(', ')}]` : values.length ? this.expr(values[0]) : undefined
+    return `log.${level}(${message}${data === undefined ? '' : `, ${data}`})`
   }
 
   /** `pm.expect(actual).to.<words>.<assertion>(args)` as a core assertion. */
@@ -354,18 +411,7 @@ class Translator {
   }
 
   private usesSandbox(node: Node): boolean {
-    let found = false
-    const visit = (n: any, parentKey?: string) => {
-      if (found || !n || typeof n.type !== 'string') return
-      // `x.pm` or `{ pm: 1 }` name a property, not the sandbox.
-      if (n.type === 'Identifier' && SANDBOX.has(n.name) && parentKey !== 'property' && parentKey !== 'key') found = true
-      for (const [k, v] of Object.entries(n)) {
-        if (Array.isArray(v)) for (const c of v) visit(c, k)
-        else if (v && typeof v === 'object') visit(v, k)
-      }
-    }
-    visit(node)
-    return found
+    return mentions(node, (name) => SANDBOX.has(name))
   }
 
   private text(node: Node): string {
@@ -376,6 +422,29 @@ class Translator {
   private column(node: Node): number {
     return node.start - (this.source.lastIndexOf('\n', node.start - 1) + 1)
   }
+}
+
+/** Whether a node names a variable `wanted` accepts anywhere inside it. */
+function mentions(node: Node, wanted: (name: string) => boolean): boolean {
+  let found = false
+  const visit = (n: any, parentKey?: string) => {
+    if (found || !n || typeof n.type !== 'string') return
+    // `x.pm` or `{ pm: 1 }` name a property, not the sandbox.
+    if (n.type === 'Identifier' && wanted(n.name) && parentKey !== 'property' && parentKey !== 'key') found = true
+    for (const [k, v] of Object.entries(n)) {
+      if (Array.isArray(v)) for (const c of v) visit(c, k)
+      else if (v && typeof v === 'object') visit(v, k)
+    }
+  }
+  visit(node)
+  return found
+}
+
+/** An expression that is text as written: a string, a template, or a `+` with one of them. */
+function isText(node: any): boolean {
+  if (node.type === 'Literal') return typeof node.value === 'string'
+  if (node.type === 'TemplateLiteral') return true
+  return node.type === 'BinaryExpression' && node.operator === '+' && (isText(node.left) || isText(node.right))
 }
 
 function indent(lines: string[]): string[] {
