@@ -258,4 +258,11 @@ describe('loadConfig', () => {
     )
     expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {}, configPath: 'nope.ts' }))).where).toBe('--config')
   })
+
+  it('a TS config that exports nothing (its default export forgotten) is refused, not read as an empty config', async () => {
+    const dir = await project({ 'venomqa.config.ts': "const config = { baseUrl: 'http://api.test', plugins: ['does-not-exist'] }\nvoid config\n" })
+    const error = await asyncErrorOf(loadConfig({ cwd: dir, env: {} }))
+    expect(error.message).toBe('venomqa.config.ts exports nothing: write `export default defineConfig({ ... })` (or `export default { ... }`)')
+    expect(error.where).toBe('venomqa.config.ts')
+  })
 })

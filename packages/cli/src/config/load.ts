@@ -106,6 +106,10 @@ export async function readConfigFile(file: string, root: string, rel: string = p
     const { place, message } = loadFailure(err, file)
     throw new ConfigError(`could not load ${rel}${place}: ${message}`, { where: `${rel}${place}`, cause: err })
   }
+  // A file that exports nothing (`const config = defineConfig(...)` without `export default`) was an
+  // empty config: the run went on with no base URL, no plugins and no state backend, without a word.
+  if (!('default' in mod) && !Object.keys(mod).length)
+    throw new ConfigError(`${rel} exports nothing: write \`export default defineConfig({ ... })\` (or \`export default { ... }\`)`, { where: rel })
   let config = 'default' in mod ? mod.default : mod
   if (typeof config === 'function') {
     try {
