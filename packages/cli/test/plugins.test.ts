@@ -106,6 +106,25 @@ describe('loading plugins from the project root', () => {
     for (const c of pluginCandidates('nope')) expect(err.message).toContain(`  - ${c}\n`)
   })
 
+  it('a name close to an installed plugin is a typo: it says which one, and never to install the typo', async () => {
+    const dir = await project({ ...pkg('@venomqa/state-postgres', {}) })
+    const err = await pluginError(loadPlugin('@venomqa/state-postgress', { root: dir, coreVersion: '0.1.0' }))
+    expect(err.message).toContain('Did you mean "@venomqa/state-postgres"? It is installed.')
+    expect(err.message).not.toContain('npm install')
+    expect(err.message).not.toContain('./plugins/')
+    // Named where the user wrote it, in the config or a flag.
+    const placed = await loadPlugins(['http-control', 'postgress'], { root: dir, coreVersion: '0.1.0' }, ['plugins[0]', 'plugins[1]']).catch((e) => e)
+    expect(placed).toBeInstanceOf(PluginError)
+    expect(placed.where).toBe('plugins[1]')
+    expect(placed.message).toContain('Did you mean "postgres"?')
+  })
+
+  it('a plugin factory that throws (its options refused) is a plugin error naming it, not an unexpected error', async () => {
+    const dir = await project({ 'plugins/fn.mjs': "export default (opts) => { if (!opts.ok) throw new Error('factory needs ok'); return {} }\n" })
+    const err = await pluginError(loadPlugin('./plugins/fn.mjs', { root: dir, coreVersion: '0.1.0' }))
+    expect(err.message).toMatch(/^plugin "\.\/plugins\/fn\.mjs": the function it exports \(fn\.mjs(:\d+)*\) threw: factory needs ok$/)
+  })
+
   it('refuses a plugin for another apiVersion and one whose core peer range excludes this core', async () => {
     const dir = await project({ ...pkg('venomqa-plugin-future', { apiVersion: 2 }), ...pkg('venomqa-plugin-old', { peer: '^9.0.0', version: '3.1.0' }) })
     expect((await pluginError(loadPlugin('future', { root: dir, coreVersion: '0.1.0' }))).message).toBe(

@@ -1,9 +1,9 @@
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
-import { PLUGIN_API_VERSION, type Plugin, PluginError, isPlugin } from '@venomqa/core'
+import { PLUGIN_API_VERSION, type Plugin, PluginError, didYouMean, isPlugin } from '@venomqa/core'
 import type { PluginEntry } from '@venomqa/runner'
 import type { PluginSpec } from '../config/types'
 import { importUserFile, loadFailure } from '../load-module'
@@ -69,7 +69,8 @@ export async function loadPlugin(spec: PluginSpec, ctx: PluginLoadContext): Prom
 export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadContext, where: readonly string[] = []): Promise<LoadedPlugin[]> {
   const out: LoadedPlugin[] = []
   for (const [i, spec] of specs.entries()) {
-    const loaded = { ...(await loadPlugin(spec, ctx)), where: where[i] ?? `plugins[${i}]` }
+    const at = where[i] ?? `plugins[${i}]`
+    const loaded = { ...(await loadPlugin(spec, ctx).catch((err: unknown) => Promise.reject(placedAt(err, at)))), where: at }
     const key = loaded.from ?? loaded.plugin
     const twin = out.findIndex((p) => (p.from ?? p.plugin) === key && p.plugin.name === loaded.plugin.name && sameInstance(p.options, loaded.options))
     if (twin >= 0) {
@@ -79,6 +80,13 @@ export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadC
     out.push(loaded)
   }
   return out
+}
+
+/** A plugin that could not be loaded, said where it was named (`plugins[1]`, `--plugin x`): two entries may name one package. */
+function placedAt(err: unknown, at: string): unknown {
+  if (!(err instanceof PluginError)) return err
+  Object.defineProperty(err, 'where', { value: at, configurable: true, enumerable: true })
+  return err
 }
 
 /** Two entries of one plugin are one instance when either gives no options, or both give the same. */
@@ -134,11 +142,31 @@ async function loadFromPackage(spec: string, options: Record<string, unknown> | 
       )
     })
   }
+  // A name close to an installed plugin is a typo: "install <the typo>" would send the user to a package
+  // anyone could publish under that name.
+  const near = didYouMean(spec, installedPluginNames(ctx.root))
   throw new PluginError(
     spec,
     `unknown plugin "${spec}": none of these packages is installed in ${ctx.root}:\n${candidates.map((c) => `  - ${c}`).join('\n')}\n` +
-      `Install the plugin (e.g. npm install -D ${candidates[candidates.length - 1]}) or give a path (./plugins/${spec}.ts).`,
+      (near
+        ? `Did you mean "${near}"? It is installed.`
+        : `Install the plugin (e.g. npm install -D ${candidates[candidates.length - 1]})${spec.includes('/') ? '' : ` or give a path (./plugins/${spec}.ts)`}.`),
   )
+}
+
+/** The VenomQA plugin packages installed in the project (`@venomqa/*`, `venomqa-plugin-*`), by full and short name. */
+function installedPluginNames(root: string): string[] {
+  const nodeModules = path.join(root, 'node_modules')
+  const list = (dir: string) => {
+    try {
+      return readdirSync(dir)
+    } catch {
+      return []
+    }
+  }
+  const scoped = list(path.join(nodeModules, '@venomqa')).flatMap((n) => [`@venomqa/${n}`, n.replace(/^(adapter|state|reporter)-/, '')])
+  const unscoped = list(nodeModules).filter((n) => n.startsWith('venomqa-plugin-')).flatMap((n) => [n, n.slice('venomqa-plugin-'.length)])
+  return [...new Set([...scoped, ...unscoped])]
 }
 
 async function fromPackage(found: FoundPackage, spec: string, options: Record<string, unknown> | undefined, ctx: PluginLoadContext): Promise<LoadedPlugin> {
@@ -182,7 +210,14 @@ async function pluginFromModule(mod: Record<string, unknown>, spec: string, file
   for (const c of candidates) if (isPlugin(c)) return c
   for (const c of candidates) {
     if (typeof c === 'function') {
-      const made = await (c as (o: unknown) => unknown)(options ?? {})
+      let made: unknown
+      try {
+        made = await (c as (o: unknown) => unknown)(options ?? {})
+      } catch (err) {
+        // Its options refused, most often: the user's to fix, named like a setup that throws.
+        const { place, message } = loadFailure(err, file)
+        throw new PluginError(spec, `plugin "${spec}": the function it exports (${path.basename(file)}${place}) threw: ${message}`, { cause: err })
+      }
       if (isPlugin(made)) return made
     }
   }
