@@ -380,7 +380,13 @@ export function assertRunResult(value: unknown, source = 'results'): asserts val
   }
   if (!Array.isArray(v.journeys)) throw new Error(`${source}: "journeys" must be an array`)
   if (v.explorations !== undefined && !Array.isArray(v.explorations)) throw new Error(`${source}: "explorations" must be an array`)
+  checkJourneys(v.journeys, source)
+  if (v.issues === undefined) v.issues = []
+  else if (!Array.isArray(v.issues)) throw new Error(`${source}: "issues" must be an array`)
   const version = v.schemaVersion as number
+  // A summary that is gone or broken is made again from the journeys: a reporter would fail on it, and a
+  // merge would count what it says rather than what ran.
+  if (version === RESULTS_SCHEMA_VERSION && !isSummary(v.summary)) v.summary = summarize(v.journeys as JourneyResult[], v.issues, v.explorations ?? [])
   if (version === RESULTS_SCHEMA_VERSION) return
   if (version === 1) v.explorations = []
   const counts = v.summary?.journeys as Partial<RunSummary['journeys']> | undefined
@@ -393,6 +399,44 @@ export function assertRunResult(value: unknown, source = 'results'): asserts val
     counts.failed = counts.total - counts.passed - counts.skipped
   }
   v.schemaVersion = RESULTS_SCHEMA_VERSION
+}
+
+const JOURNEY_STATUSES: readonly string[] = ['passed', 'failed', 'skipped', 'flaky']
+const NODE_KINDS: readonly string[] = ['step', 'checkpoint', 'branch']
+
+/**
+ * The journeys' shape, as far as a reporter or a merge reads it: a name, a status, nodes of a known kind
+ * (a branch's paths with nodes of their own), issues. Anything else is refused naming its place
+ * (`journeys[0].nodes`): a merge read `nodes: "x"` as a journey with no step, and passed it.
+ */
+function checkJourneys(journeys: unknown[], source: string): void {
+  journeys.forEach((j, i) => {
+    const at = `${source}: journeys[${i}]`
+    const journey = j as Partial<JourneyResult> | null
+    if (!journey || typeof journey !== 'object' || Array.isArray(journey)) throw new Error(`${at} must be an object`)
+    if (typeof journey.name !== 'string') throw new Error(`${at}.name must be a string`)
+    if (!JOURNEY_STATUSES.includes(journey.status as string)) throw new Error(`${at}.status must be one of ${JOURNEY_STATUSES.join(', ')}`)
+    checkNodes(journey.nodes, `${at}.nodes`)
+    if (journey.issues === undefined) journey.issues = []
+    else if (!Array.isArray(journey.issues)) throw new Error(`${at}.issues must be an array`)
+    if (!journey.counts || typeof journey.counts !== 'object') journey.counts = countNodes(journey.nodes as NodeResult[])
+  })
+}
+
+function checkNodes(nodes: unknown, at: string): void {
+  if (!Array.isArray(nodes)) throw new Error(`${at} must be an array`)
+  nodes.forEach((n, k) => {
+    const node = n as { kind?: unknown; paths?: unknown } | null
+    if (!node || typeof node !== 'object' || !NODE_KINDS.includes(node.kind as string)) throw new Error(`${at}[${k}] must be a step, a checkpoint or a branch`)
+    if (node.kind !== 'branch') return
+    if (!Array.isArray(node.paths)) throw new Error(`${at}[${k}].paths must be an array`)
+    node.paths.forEach((p: { nodes?: unknown } | null, q: number) => checkNodes(p?.nodes, `${at}[${k}].paths[${q}].nodes`))
+  })
+}
+
+function isSummary(value: unknown): boolean {
+  const s = value as Partial<RunSummary> | null
+  return !!s && typeof s === 'object' && (['journeys', 'steps', 'paths', 'issues'] as const).every((k) => !!s[k] && typeof s[k] === 'object')
 }
 
 /**

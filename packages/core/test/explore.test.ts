@@ -50,6 +50,19 @@ describe('results files', () => {
     expect(() => assertRunResult({ schemaVersion: 4, journeys: [] }, 'old.json')).toThrow('old.json: schemaVersion 4 is not supported (this version reads 1, 2 and 3)')
   })
 
+  it("a results file with a broken journey is refused naming the place; a lost summary is made again", () => {
+    const journey = { name: 'j', status: 'passed', nodes: [{ kind: 'step', name: 's', status: 'passed' }], issues: [] }
+    const broken = (patch: Record<string, unknown>) => ({ schemaVersion: 3, journeys: [{ ...journey, ...patch }], issues: [] })
+    expect(() => assertRunResult(broken({ nodes: 'x' }), 's.json')).toThrow('s.json: journeys[0].nodes must be an array')
+    expect(() => assertRunResult(broken({ status: 'green' }), 's.json')).toThrow('s.json: journeys[0].status must be one of passed, failed, skipped, flaky')
+    expect(() => assertRunResult(broken({ nodes: [{ kind: 'branch', paths: [{ nodes: 3 }] }] }), 's.json')).toThrow('s.json: journeys[0].nodes[0].paths[0].nodes must be an array')
+    expect(() => assertRunResult({ schemaVersion: 3, journeys: [null] }, 's.json')).toThrow('s.json: journeys[0] must be an object')
+    // The summary is counted again from the journeys, as a reporter reads it.
+    const lost = { schemaVersion: 3, journeys: [journey], issues: [] } as Record<string, unknown>
+    assertRunResult(lost)
+    expect(lost.summary).toMatchObject({ journeys: { total: 1, passed: 1 }, steps: { total: 1, passed: 1 } })
+  })
+
   it('JSON that is no results file is called that, not an unsupported version', () => {
     expect(() => assertRunResult({ name: 'my-app', version: '1.0.0' }, 'package.json')).toThrow('package.json: not a VenomQA results file (it has no schemaVersion)')
     expect(() => assertRunResult([{ schemaVersion: 3 }], 'list.json')).toThrow('list.json: not a VenomQA results object')

@@ -13,7 +13,8 @@ export function parseShard(value: string): ShardSpec {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value)
   const index = m ? Number(m[1]) : Number.NaN
   const total = m ? Number(m[2]) : Number.NaN
-  if (!m || total < 1 || index < 1 || index > total)
+  // Past 2^53 a number is rounded: `1/99999999999999999999` would be read as another split than the one written.
+  if (!m || !Number.isSafeInteger(total) || total < 1 || index < 1 || index > total)
     throw new UserError('E_SHARD', `--shard "${value}" is not a shard: write i/n with 1 <= i <= n, e.g. --shard 2/3`, { where: '--shard' })
   return { index, total }
 }
