@@ -7,7 +7,7 @@ import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { readResults } from './report'
 import { checkReportFiles, clearOutputs } from './run'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
-import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
+import { type ConfigFlags, openSession, reporterFactories, renderingConfig } from './session'
 
 export interface MergeReportsFlags extends ConfigFlags {
   reporter?: string[]
@@ -24,7 +24,7 @@ export interface MergeReportsFlags extends ConfigFlags {
  */
 export async function mergeReportsCommand(inputs: string[], flags: MergeReportsFlags, io: Io): Promise<number> {
   const files = await resultFiles(inputs, io.cwd, flags.save)
-  const config = await resolveConfig(io, flags, {
+  const config = await renderingConfig(io, flags, {
     ...(flags.reporter?.length ? { reporters: flags.reporter } : {}),
     ...(flags.failOnFlaky ? { failOnFlaky: true } : {}),
   })

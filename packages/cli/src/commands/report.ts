@@ -4,7 +4,7 @@ import { type RunResult, UserError, assertRunResult, errorMessage, repairRunResu
 import { EXIT, type Io, warn } from '../exit'
 import { parseJsonText } from '../json-place'
 import { instantiateReporters, reporterRequests } from '../reporters'
-import { type ConfigFlags, openSession, reporterFactories, resolveConfig } from './session'
+import { type ConfigFlags, openSession, reporterFactories, renderingConfig } from './session'
 import { sayWritten } from './save-results'
 
 export interface ReportFlags extends ConfigFlags {
@@ -38,7 +38,7 @@ export async function readResults(file: string, cwd: string): Promise<RunResult>
  */
 export async function reportCommand(resultsFile: string, flags: ReportFlags, io: Io): Promise<number> {
   const run = await readResults(resultsFile, io.cwd)
-  const config = await resolveConfig(io, flags, flags.reporter?.length ? { reporters: flags.reporter } : {})
+  const config = await renderingConfig(io, flags, flags.reporter?.length ? { reporters: flags.reporter } : {})
   const requests = reporterRequests(config)
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug })
   try {

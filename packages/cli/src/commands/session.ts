@@ -1,12 +1,13 @@
+import path from 'node:path'
 import type { HttpExchange, ReporterFactory } from '@venomqa/core'
-import { escapeControlChars, redactText } from '@venomqa/core'
+import { ConfigError, escapeControlChars, redactText } from '@venomqa/core'
 import type { ExchangeOrigin, Runner, RunnerOptions, StepAwareLogger } from '@venomqa/runner'
 import { type LoadConfigOptions, type ResolvedConfig, loadConfig } from '../config/load'
 import type { PluginSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
 import { type LoadedPlugin, loadPlugins, runnerPluginEntries } from '../plugins/load'
 import { findPackage } from '../plugins/resolve'
-import { BUILTIN_REPORTERS, type ReporterRequest } from '../reporters'
+import { BUILTIN_REPORTERS, type ReporterRequest, reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
 
 /** The options every command that reads config shares. */
@@ -27,6 +28,29 @@ export async function resolveConfig(io: Io, flags: ConfigFlags, values: Partial<
     extraPlugins: flags.plugin,
   }
   return loadConfig(options)
+}
+
+/**
+ * The config a command that only renders a saved run works with. It needs no plugin but those that make
+ * its reporters: the config's plugins are left out (their setup may connect to a database, or start a
+ * mail server, which a CI job that only renders has not got) unless a reporter asked for is neither built
+ * in nor an installed `@venomqa/reporter-<name>`. Then they are set up, and an unset variable in their
+ * entries is told as for `run`.
+ */
+export async function renderingConfig(io: Io, flags: ConfigFlags, values: Partial<VenomConfigBase>): Promise<ResolvedConfig> {
+  const config = await loadConfig({ cwd: io.cwd, configPath: flags.config, profile: flags.profile, env: io.env, flags: values, extraPlugins: flags.plugin, deferPluginVariables: true })
+  const fromConfig = config.plugins.length - (flags.plugin?.length ?? 0)
+  const needed = reporterRequests(config).some((r) => !BUILTIN_REPORTERS.includes(r.name) && !findPackage(`@venomqa/reporter-${r.name}`, config.root))
+  if (needed) {
+    if (config.unsetInPlugins?.length)
+      throw new ConfigError(
+        config.unsetInPlugins.length === 1 ? config.unsetInPlugins[0]! : `${config.unsetInPlugins.length} problems:\n${config.unsetInPlugins.map((m) => `  - ${m}`).join('\n')}`,
+        { where: config.file ? path.relative(io.cwd, config.file) : 'plugins' },
+      )
+    return config
+  }
+  // --plugin given on this command line is kept: asked for here, it is wanted here.
+  return { ...config, plugins: config.plugins.slice(fromConfig), pluginWhere: config.pluginWhere.slice(fromConfig) }
 }
 
 /**

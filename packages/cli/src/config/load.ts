@@ -34,6 +34,12 @@ export interface LoadConfigOptions {
   flags?: Partial<VenomConfigBase>
   /** --plugin specs, added after the config's and VENOMQA_PLUGINS'. */
   extraPlugins?: string[]
+  /**
+   * For commands that only render a saved run (`report`, `merge-reports`): an unset variable in a plugin's
+   * entry (`${DATABASE_URL}` in a CI job that renders) is no error yet; it is kept in `unsetInPlugins`, and
+   * told if the command turns out to need the config's plugins (see renderingConfig).
+   */
+  deferPluginVariables?: boolean
   /** `venomqa report` and `init` work without a config file; `run` does too (flags only). */
 }
 
@@ -52,6 +58,8 @@ export interface ResolvedConfig extends Omit<VenomConfigBase, 'journeys' | 'plug
   reporters: ReporterSpec[]
   /** Where each of `reporters` was written, for option errors: `reporters[1]`, `profiles.ci.reporters[0]`, `--reporter html`. */
   reporterWhere: string[]
+  /** With deferPluginVariables: the unset variables found in plugins' entries, not yet told. */
+  unsetInPlugins?: string[]
 }
 
 export function findConfigFile(dir: string): string | undefined {
@@ -155,10 +163,14 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
   const source = file ? path.relative(options.cwd, file) || path.basename(file) : '(no config file)'
 
   let config: VenomConfig = {}
+  let deferred: string[] = []
   if (file) {
     const raw = await readConfigFile(file, root, source)
     const unset: UnsetVariable[] = []
-    config = validateConfig(interpolate(raw, env, source, [], unset), source, unset)
+    const interpolated = interpolate(raw, env, source, [], unset)
+    const inPlugins = (u: UnsetVariable) => u.path[0] === 'plugins' || (u.path[0] === 'profiles' && u.path[2] === 'plugins')
+    deferred = options.deferPluginVariables ? unset.filter(inPlugins).map((u) => u.message) : []
+    config = validateConfig(interpolated, source, options.deferPluginVariables ? unset.filter((u) => !inPlugins(u)) : unset)
   }
 
   const profile = options.profile ?? (env.VENOMQA_PROFILE || undefined)
@@ -198,6 +210,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
       ...(options.extraPlugins ?? []).map((spec) => `--plugin ${spec.split('?')[0]}?`),
     ],
     reporters: (merged.reporters ?? []) as ReporterSpec[],
+    ...(deferred.length ? { unsetInPlugins: deferred } : {}),
     reporterWhere: reporterPlaces((merged.reporters ?? []) as ReporterSpec[], {
       flags: (options.flags as { reporters?: unknown } | undefined)?.reporters !== undefined,
       env: (fromEnv.overrides as { reporters?: unknown }).reporters !== undefined,

@@ -1,0 +1,41 @@
+import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { explorationRun } from '@venomqa/fixtures'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, assertBuilt, makeProject } from './helpers/project'
+
+// `venomqa report` and `merge-reports` only render: a CI job that renders has no database, and may run
+// beside a job whose mail catcher holds its port. The config's plugins are not set up unless a reporter
+// asked for comes from one of them.
+let p: Project
+
+beforeAll(async () => {
+  assertBuilt()
+  p = await makeProject(null)
+  await writeFile(path.join(p.dir, 'saved.json'), JSON.stringify(explorationRun()))
+  // As docs/cli.md's CI example has it: the state backend's URL from the environment, unset in the job that renders.
+  await writeFile(
+    path.join(p.dir, 'venomqa.config.mjs'),
+    "export default { plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}' }], ['csv', { rows: 'step' }]] }\n",
+  )
+})
+afterAll(async () => {
+  await p?.remove()
+})
+
+describe('commands that only render a saved run', () => {
+  it('report with built-in reporters sets up none of the config plugins: an unset variable in their entries is no error', async () => {
+    const r = await p.venomqa(['report', 'saved.json', '-r', 'junit:out/junit.xml', '-r', 'markdown:out/report.md'], { env: { DATABASE_URL: undefined } })
+    expect(r.stderr).toBe('venomqa: junit report written to out/junit.xml\nvenomqa: markdown report written to out/report.md\n')
+    expect(r.code).toBe(0)
+  })
+
+  it("a reporter that only a config plugin makes needs them set up: then an unset variable is told, as for run", async () => {
+    const r = await p.venomqa(['report', 'saved.json', '-r', 'csv:out/r.csv'], { env: { DATABASE_URL: undefined } })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('DATABASE_URL')
+    expect(r.stderr).toContain('not set')
+    expect(existsSync(path.join(p.dir, 'out/r.csv'))).toBe(false)
+  })
+})
