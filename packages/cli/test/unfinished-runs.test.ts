@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
 
 // A run that cannot finish must never look like one that passed: user code that ends the process, and a
 // run stopped by a mistake before it wrote anything, through the built `venomqa`. No API is needed.
@@ -76,6 +76,31 @@ describe('runs that cannot finish', () => {
     } finally {
       await writeFile(path.join(p.dir, 'venomqa.config.mjs'), 'export default {}\n')
     }
+  })
+
+  it('SIGTERM while a plugin hangs in its setup is an interrupt: exit 130, reports and a record saying nothing ran', async () => {
+    // It used to kill the process (exit 143), with no word, no report, and the record taken away.
+    await write(
+      'plugins/hang.mjs',
+      `export default { name: 'hang', version: '1.0.0', apiVersion: 1, setup(api) {
+  api.log.info('hang: setting up')
+  // Kept alive by a timer: a promise nothing can settle would be a stall, found at once.
+  return new Promise(() => { setInterval(() => {}, 1000) })
+} }
+`,
+    )
+    await write('hung/fine.journey.mjs', `import { journey, step } from '@venomqa/core'\nexport default journey('fine', { steps: [step('one', () => {})] })\n`)
+    const run = p.spawn(['run', 'hung', '--plugin', './plugins/hang.mjs', '--save', 'out/hung.json', '-r', 'console', '-r', 'junit:out/hung.xml'])
+    await waitUntil(() => run.output().stderr.includes('hang: setting up'), 'the plugin to start its setup')
+    run.child.kill('SIGTERM')
+    const r = await run.done
+    expect(r.code, r.stderr).toBe(130)
+    expect(r.stderr).toContain('venomqa: interrupted')
+    expect(r.stdout).toContain('Result: INTERRUPTED')
+    const saved = JSON.parse(readFileSync(path.join(p.dir, 'out/hung.json'), 'utf8'))
+    expect(saved.interrupted).toBe(true)
+    expect(saved.journeys.map((j: { name: string; interrupted?: boolean }) => [j.name, j.interrupted])).toEqual([['fine', true]])
+    expect(JSON.parse(readFileSync(path.join(p.dir, '.venomqa/last-run.json'), 'utf8'))).toMatchObject({ interrupted: true, failedJourneys: ['hung/fine.journey.mjs#fine'] })
   })
 
   it('so does an exploration stopped by a file that does not load', async () => {

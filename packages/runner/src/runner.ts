@@ -1,4 +1,5 @@
 import {
+  AbortedError,
   ConfigError,
   Context,
   type ErrorKind,
@@ -153,7 +154,11 @@ export class Runner {
   async #init(): Promise<void> {
     const builtins = await loadBuiltinReporters()
     for (const [name, factory] of builtins) this.registry.reporters.set(name, factory)
-    for (const checked of await checkPluginEntries(this.options.plugins ?? [])) await this.#setupPlugin(checked)
+    for (const checked of await checkPluginEntries(this.options.plugins ?? [])) {
+      // Interrupted while plugins set up (one hangs): the rest are not set up; the run then runs nothing.
+      if (this.options.signal?.aborted) break
+      await this.#setupPlugin(checked)
+    }
     this.bus.add('hooks', this.options.hooks)
     for (const r of this.options.reporters ?? []) this.addReporter(r)
     for (const b of this.options.stateBackends ?? []) this.registry.stateBackends.push(b)
@@ -245,8 +250,10 @@ export class Runner {
       addInvariant: (invariant) => this.registry.invariants.push(invariant),
     }
     try {
-      await faults.guard(`plugin "${name}" setup`, () => plugin.setup?.(api), { timeoutMs: this.pluginTimeoutMs })
+      await untilAborted(faults.guard(`plugin "${name}" setup`, () => plugin.setup?.(api), { timeoutMs: this.pluginTimeoutMs }), this.options.signal)
     } catch (err) {
+      // Ctrl-C while it set up: left to itself, as at a stall; the run that follows runs nothing, interrupted.
+      if (err instanceof AbortedError) return
       if (err instanceof StallError || err instanceof TimeoutError) {
         // Abandoned, not refused: the config is fine, the plugin hung. The run goes on to fail every
         // journey with this reason, so reports get written and the exit code is 1.
@@ -710,6 +717,21 @@ function notRun(item: RunUnit, why: { reason: string; kind: ErrorKind } | undefi
     ...(interrupted ? { interrupted: true } : {}),
     ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}),
   }
+}
+
+/** `work`, or an AbortedError as soon as `signal` aborts (the work is left to itself). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work
+  if (signal.aborted) return Promise.reject(new AbortedError())
+  let stop = () => {}
+  const aborted = new Promise<never>((_, reject) => {
+    const onAbort = () => reject(new AbortedError())
+    signal.addEventListener('abort', onAbort, { once: true })
+    stop = () => signal.removeEventListener('abort', onAbort)
+  })
+  // The loser must not reject unheard once the winner settled.
+  aborted.catch(() => {})
+  return Promise.race([work, aborted]).finally(stop)
 }
 
 function combine(a?: AbortSignal, b?: AbortSignal): AbortSignal | undefined {

@@ -77,8 +77,12 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const requests = reporterRequests(config)
   const har = await harOutput(flags.har, io.cwd)
   const controller = new AbortController()
-  const session = await openSession(io, config, { reporters: requests, signal: controller.signal, debug: flags.debug, onExchange: har?.recorder.onExchange })
+  // Before the plugins set up, as for run: one that hangs there is interrupted like the exploration.
   const stopSignals = onInterrupt(io, controller)
+  const session = await openSession(io, config, { reporters: requests, signal: controller.signal, debug: flags.debug, onExchange: har?.recorder.onExchange }).catch((err: unknown) => {
+    stopSignals()
+    throw err
+  })
   const redact = config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined
   try {
     const { runner } = session

@@ -131,14 +131,19 @@ export async function executeRun(
   const requests = reporterRequests(config)
   const har = await harOutput(flags.har, io.cwd)
   const controller = new AbortController()
+  // Before the plugins set up: one that hangs there is interrupted like a run (exit 130, reports marked
+  // interrupted), where SIGTERM used to kill the process with no word and no report.
+  const stopSignals = onInterrupt(io, controller)
   const session = await openSession(io, config, {
     reporters: requests,
     signal: controller.signal,
     debug: flags.debug,
     onExchange: har?.recorder.onExchange,
     ...(repeatEach !== undefined ? { repeatEach } : {}),
+  }).catch((err: unknown) => {
+    stopSignals()
+    throw err
   })
-  const stopSignals = onInterrupt(io, controller)
   try {
     const targets = instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact: redactOptions(config.redactKeys) } : {},
