@@ -36,6 +36,7 @@ export function openClient(options: ConnectionOptions): OwnedClient {
   // But a DB the server does not have (`/16` of 16) fails only the SELECT ioredis sends on connecting,
   // and ioredis then goes on in DB 0: the connection is closed instead, so that nothing lands there.
   redis.on('error', (err: Error) => {
+    lastError.set(redis, err)
     if (!DB_OUT_OF_RANGE.test(err.message)) return
     noSuchDb.set(redis, err)
     redis.disconnect()
@@ -44,6 +45,11 @@ export function openClient(options: ConnectionOptions): OwnedClient {
 }
 
 const DB_OUT_OF_RANGE = /DB index is out of range|invalid DB index/i
+/**
+ * The last connection error of a client: a command that fails for want of a connection says only "Reached
+ * the max retries per request limit", and the reason (`connect ECONNREFUSED ...`) comes as an event.
+ */
+const lastError = new WeakMap<Redis, Error>()
 /** The SELECT a client's connection failed on, when its DB does not exist (see openClient). */
 const noSuchDb = new WeakMap<Redis, Error>()
 
@@ -108,6 +114,29 @@ export async function closeClient(client: OwnedClient): Promise<void> {
 }
 
 /** PING with a deadline: true when Redis answers. Never throws. */
+/**
+ * `true` when the server answers PING, else why not, for `venomqa doctor`: the connection's own error
+ * (`connect ECONNREFUSED 127.0.0.1:6390`) rather than ioredis' "max retries" when there is one.
+ */
+export async function pingProblem(redis: Redis, timeoutMs = 2000): Promise<true | string> {
+  const where = describeClient(redis)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  try {
+    const answer = await Promise.race([
+      redis.ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs)
+      }),
+    ])
+    return answer === 'PONG' ? true : `Redis at ${where} answered PING with ${JSON.stringify(answer)}`
+  } catch (err) {
+    const cause = lastError.get(redis) ?? (err as Error)
+    return `Redis at ${where} did not answer PING: ${cause.message}`
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 export async function ping(redis: Redis, timeoutMs = 2000): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined
   try {

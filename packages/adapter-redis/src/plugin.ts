@@ -1,7 +1,7 @@
 import { PluginError, PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
 import { z } from 'zod'
 import { RedisCache } from './cache'
-import { DEFAULT_REDIS_URL } from './connection'
+import { DEFAULT_REDIS_URL, pingProblem } from './connection'
 import { BullQueue } from './queue'
 import { RedisState } from './state'
 
@@ -107,28 +107,29 @@ const redisPlugin = definePlugin({
   setup(api) {
     const resolved = resolveOptions(api.options)
     const closers: (() => Promise<void>)[] = []
-    let health: (() => Promise<boolean>) | undefined
+    // Why the server does not answer, for `venomqa doctor`, not only that it does not.
+    let health: (() => Promise<true | string>) | undefined
 
     if (resolved.cache) {
       const { port, ...options } = resolved.cache
       const cache = new RedisCache(options)
       api.addPort(port, cache)
       closers.push(() => cache.close())
-      health ??= () => cache.healthCheck()
+      health ??= () => pingProblem(cache.redis)
     }
     if (resolved.queue) {
       const { port, ...options } = resolved.queue
       const queue = new BullQueue(options)
       api.addPort(port, queue)
       closers.push(() => queue.close())
-      health ??= () => queue.healthCheck()
+      health ??= () => pingProblem(queue.redis)
     }
     if (resolved.state) {
       const state = new RedisState(resolved.state)
       api.addStateBackend(state)
       // The runner disconnects backends itself; closing again here is harmless and covers a run that never connected.
       closers.push(() => state.disconnect())
-      health ??= () => state.healthCheck()
+      health ??= () => pingProblem(state.redis)
       api.log.debug(`redis state: ${state.scope}`)
     }
     if (health) api.addHealthCheck('redis', health)

@@ -1,5 +1,5 @@
 import { ConfigError, PLUGIN_API_VERSION, type PluginApi, PluginError, type StateBackend, parseOptions } from '@venomqa/core'
-import { SERVICES, describeWithService } from '@venomqa/test-utils'
+import { SERVICES, describeWithService, freePort } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import redisPlugin, { BullQueue, RedisCache, RedisState, redisPluginOptions, resolveOptions } from '../src'
 import { URL_A, flushOurDbs } from './helpers'
@@ -10,7 +10,7 @@ const describeRedis = await describeWithService('Redis', SERVICES.redis.host, SE
 async function setupWith(options: unknown) {
   const ports = new Map<string, unknown>()
   const backends: StateBackend[] = []
-  const health = new Map<string, () => Promise<boolean>>()
+  const health = new Map<string, () => Promise<boolean | string>>()
   const closers: (() => void | Promise<void>)[] = []
   const api = {
     options,
@@ -20,7 +20,7 @@ async function setupWith(options: unknown) {
     addPort: (name: string, port: unknown) => ports.set(name, port),
     addStateBackend: (b: StateBackend) => backends.push(b),
     addHook() {},
-    addHealthCheck: (name: string, check: () => Promise<boolean>) => health.set(name, check),
+    addHealthCheck: (name: string, check: () => Promise<boolean | string>) => health.set(name, check),
     onClose: (fn: () => void | Promise<void>) => closers.push(fn),
   } as unknown as PluginApi<any>
   await redisPlugin.setup!(api)
@@ -128,6 +128,17 @@ describeRedis('setup against the real Redis (DB 1)', () => {
     expect(await reg.health.get('redis')!()).toBe(true)
     await reg.close()
     expect([cache.redis.status, queue.redis.status, state.redis.status]).toEqual(['end', 'end', 'end'])
+  })
+
+  it("a server that does not answer: the health check says why (the connection's error), for venomqa doctor", async () => {
+    // A free port nothing listens on: the check must name the refusal, not only fail.
+    const port = await freePort()
+    const reg = await setupWith({ url: `redis://127.0.0.1:${port}/1`, queue: false, state: false })
+    try {
+      expect(await reg.health.get('redis')!()).toBe(`Redis at redis://127.0.0.1:${port}/1 did not answer PING: connect ECONNREFUSED 127.0.0.1:${port}`)
+    } finally {
+      await reg.close()
+    }
   })
 
   it('registers nothing it was told not to', async () => {
