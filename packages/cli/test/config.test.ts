@@ -60,6 +60,13 @@ describe('config validation', () => {
     expect(err.message).toContain('profiles.ci.retires: unknown key (did you mean "retries"?)')
   })
 
+  it('and inside nested keys, a form of a union included', () => {
+    const err = errorOf(() => validateConfig({ openapi: { inclde: ['x'], auth: { sigUp: 'signUp', login: 'logIn' } }, profiles: { ci: { openapi: { exclde: [] } } } }, 'venomqa.json'))
+    expect(err.message).toContain('openapi.inclde: unknown key (did you mean "include"?); known keys: include, exclude, auth')
+    expect(err.message).toContain('openapi.auth.sigUp: unknown key (did you mean "signUp"?)')
+    expect(err.message).toContain('profiles.ci.openapi.exclde: unknown key (did you mean "exclude"?)')
+  })
+
   it('a nested key with a shape of its own says what it expects, not zod\'s "Invalid input"', () => {
     for (const auth of [{}, 'a string'])
       expect(errorOf(() => validateConfig({ openapi: { auth } }, 'c.json')).message).toContain('openapi.auth: expected { bearer } or { login, signUp?, credentials?, token? }, got')
