@@ -14,7 +14,7 @@ import { cliVersion } from '../version'
 import { checkReportFiles, clearOutputs, fileAbove, namedOutputs, onInterrupt } from './run'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
-import { parseFlagValues } from './flags'
+import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { explorationShard } from '../shard/explorations'
 import { parseShard } from '../shard/split'
 
@@ -44,6 +44,7 @@ export interface ExploreFlags extends ConfigFlags, ExploreValueFlags {
  * config mistake (no rollback-capable backend included), 130 on Ctrl-C.
  */
 export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io): Promise<number> {
+  refuseOptionsAsValues(flags as Record<string, unknown>, ['emit', 'openapi', 'save', 'har'])
   const values: Partial<VenomConfigBase> = parseFlagValues({ baseUrl: flags.baseUrl, reporter: flags.reporter, save: flags.save, pluginTimeout: flags.pluginTimeout })
   const overrides = parseExploreFlags(flags)
   const workers = parseWorkersFlag(flags.workers)

@@ -13,7 +13,7 @@ import { harOutput, writeHar } from '../har'
 import { instantiateReporters, parseReporterSpec, reporterRequests } from '../reporters'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
 import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
-import { parseFlagValues } from './flags'
+import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { journeyShard } from '../shard/journeys'
 import { type ShardSpec, parseShard } from '../shard/split'
 import { keepShortRunOnBaselineTier, plannedSteps } from '../wasm-tiering'
@@ -48,6 +48,7 @@ export interface RunFlags extends ConfigFlags {
 
 /** `venomqa run [journeys...]`: discover, filter, run, report. Returns the exit code. */
 export async function runCommand(args: string[], flags: RunFlags, io: Io): Promise<number> {
+  refuseOptionsAsValues(flags as Record<string, unknown>, ['save', 'har'])
   const values: Partial<VenomConfigBase> = parseFlagValues(flags)
   // A bad --shard is refused before the config and the journeys are loaded.
   const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)

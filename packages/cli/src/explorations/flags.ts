@@ -19,7 +19,8 @@ export interface ExploreOverrides {
 export function parseExploreFlags(flags: ExploreValueFlags): ExploreOverrides {
   const out: ExploreOverrides = {}
   if (flags.depth !== undefined) out.depth = wholeNumber(flags.depth, '--depth', 1)
-  if (flags.seed !== undefined) out.seed = wholeNumber(flags.seed, '--seed', 0)
+  // Any whole number, as a definition's `seed` may be: a seed printed by a run (`seed -3`) runs again from here.
+  if (flags.seed !== undefined) out.seed = integer(flags.seed, '--seed')
   if (flags.strategy !== undefined) {
     if (!['dfs', 'bfs', 'random'].includes(flags.strategy))
       throw new ConfigError(`--strategy must be dfs, bfs or random, got "${flags.strategy}"`, { where: '--strategy' })
@@ -41,6 +42,12 @@ function wholeNumber(text: string, flag: string, min: number): number {
   const n = Number(text)
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min)
     throw new ConfigError(`${flag} must be a whole number of ${min} or more, got "${text}"`, { where: flag })
+  return n
+}
+
+function integer(text: string, flag: string): number {
+  const n = Number(text)
+  if (!/^\s*-?\d+\s*$/.test(text) || !Number.isSafeInteger(n)) throw new ConfigError(`${flag} must be a whole number, got "${text}"`, { where: flag })
   return n
 }
 

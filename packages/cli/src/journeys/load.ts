@@ -24,6 +24,8 @@ export function splitRunArgs(args: readonly string[], cwd: string, kind: 'journe
     if (hasMagic(arg)) patterns.push(arg)
     else if (existsSync(abs) && statSync(abs).isDirectory()) patterns.push(`${arg.replace(/[\\/]+$/, '')}/**/*.${kind}.${JOURNEY_EXTENSIONS}`)
     else if (existsSync(abs)) patterns.push(arg)
+    // A file that is not there, not a name: read as one, nothing matched it, and every file was loaded instead.
+    else if (/\.(c|m)?(j|t)s$/.test(arg)) throw new UserError('E_NO_JOURNEYS', `${arg} does not exist (resolved to ${abs})`, { where: arg })
     else names.push(arg)
   }
   return { patterns, names }
