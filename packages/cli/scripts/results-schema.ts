@@ -37,6 +37,7 @@ const exchange = z
     request: recordedRequest,
     response: recordedResponse.optional(),
     error: z.string().optional(),
+    timeoutMs: ms.optional(),
     durationMs: ms,
     attempt: z.number().int().min(1),
     startedAt: isoDate,

@@ -1,7 +1,8 @@
+import { didYouMean } from './did-you-mean'
 import type { Action, ActionArgs, JourneyNode, StepNode } from './dsl'
 import { DefinitionError } from './errors'
 import type { HttpClient, RecordedRequest, RecordedResponse } from './http'
-import type { Severity } from './issues'
+import { SEVERITIES, type Severity } from './issues'
 import type { PortName, Ports } from './ports'
 
 /**
@@ -178,6 +179,7 @@ export interface InvariantSource {
 }
 
 export type SearchStrategy = 'dfs' | 'bfs' | 'random'
+const STRATEGIES: readonly SearchStrategy[] = ['dfs', 'bfs', 'random']
 
 export interface ExplorationBudget {
   /** Actions taken, in all. */
@@ -233,6 +235,9 @@ export const DEFAULT_EXPLORATION_DEPTH = 5
 
 /** Define an exploration. What can be checked now is: a mistake throws a DefinitionError naming it. */
 export function exploration(name: string, options: ExplorationOptions): Exploration {
+  // The options as written: the exploration keeps only the keys it knows, so a misspelt one would vanish here.
+  const problem = unknownKeyIn(options, OPTION_KEYS)
+  if (problem) throw new DefinitionError(String(name), problem, undefined, 'exploration')
   const e: Exploration = {
     kind: 'exploration',
     name,
@@ -261,15 +266,71 @@ export function isExploration(value: unknown): value is Exploration {
 export const BUILTIN_INVARIANTS = ['no_5xx', 'request_error'] as const
 
 /**
+ * The keys each part of a definition takes. A key that is none of them is a mistake, refused with the
+ * nearest one: a misspelt `dedupe: false` or `maxPerPath` would otherwise be dropped without a word, and
+ * the search run with the default in its place (a pass where the exploration as meant finds violations).
+ */
+const OPTION_KEYS = keysOf<ExplorationOptions>({
+  description: 1,
+  tags: 1,
+  baseUrl: 1,
+  setup: 1,
+  actions: 1,
+  invariants: 1,
+  depth: 1,
+  budget: 1,
+  strategy: 1,
+  seed: 1,
+  dedupe: 1,
+  workers: 1,
+})
+const EXPLORATION_KEYS = [...OPTION_KEYS, ...keysOf<Pick<Exploration, 'kind' | 'name'>>({ kind: 1, name: 1 })]
+const BUDGET_KEYS = keysOf<ExplorationBudget>({ transitions: 1, timeMs: 1, states: 1 })
+const ACTION_KEYS = keysOf<ActionOptions>({ description: 1, when: 1, inputs: 1, maxPerPath: 1, timeout: 1, requires: 1, allowStatus: 1 })
+const INVARIANT_KEYS = keysOf<InvariantOptions>({ description: 1, after: 1, severity: 1 })
+
+/** Every key of `T`, listed once: the compiler says when `T` gains one the list lacks. */
+function keysOf<T>(keys: Record<keyof T, 1>): string[] {
+  return Object.keys(keys)
+}
+
+/**
+ * `unknown key "deph" (did you mean "depth"?)` for the first key of `given` that is none of `known`, or
+ * with the keys it takes when none is near; undefined when every key is known.
+ */
+function unknownKeyIn(given: unknown, known: readonly string[], prefix = ''): string | undefined {
+  if (!given || typeof given !== 'object') return undefined
+  const key = Object.keys(given).find((k) => !known.includes(k))
+  if (key === undefined) return undefined
+  const near = didYouMean(key, known)
+  return `unknown key "${prefix}${key}" (${near ? `did you mean "${prefix}${near}"?` : `the keys are ${known.map((k) => prefix + k).join(', ')}`})`
+}
+
+/** `'a', 'b' or 'c'`. */
+function oneOf(values: readonly string[]): string {
+  const quoted = values.map((v) => `'${v}'`)
+  return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}` : quoted.join('')
+}
+
+/** A value that is none of `allowed`: `strategy must be 'dfs', 'bfs' or 'random', got "dfss" (did you mean "dfs"?)`. */
+function notOneOf(what: string, value: unknown, allowed: readonly string[]): string {
+  const near = typeof value === 'string' ? didYouMean(value, allowed) : undefined
+  return `${what} must be ${oneOf(allowed)}, got ${JSON.stringify(value) ?? String(value)}${near ? ` (did you mean "${near}"?)` : ''}`
+}
+
+/**
  * Check an exploration's definition. Sources are checked again, with what they built, by
  * `validateLoadedExploration` when the exploration starts.
  */
 export function validateExploration(e: Exploration): void {
   const where = (what: string) => new DefinitionError(String(e.name), what, undefined, 'exploration')
   if (typeof e.name !== 'string' || !e.name.trim()) throw where('an exploration needs a non-empty name')
+  // What exploration() made has only known keys; an object made otherwise (a copy with a key added) may not.
+  const unknown = unknownKeyIn(e, EXPLORATION_KEYS) ?? unknownKeyIn(e.budget, BUDGET_KEYS, 'budget.')
+  if (unknown) throw where(unknown)
   if (!Array.isArray(e.actions) || e.actions.length === 0) throw where('an exploration needs at least one action (action(...)) or action source')
   if (!Number.isInteger(e.depth) || e.depth < 1) throw where(`depth must be a whole number of 1 or more, got ${String(e.depth)}`)
-  if (!['dfs', 'bfs', 'random'].includes(e.strategy)) throw where(`strategy must be 'dfs', 'bfs' or 'random', got ${JSON.stringify(e.strategy)}`)
+  if (!STRATEGIES.includes(e.strategy)) throw where(notOneOf('strategy', e.strategy, STRATEGIES))
   if (e.seed !== undefined && !Number.isInteger(e.seed)) throw where(`seed must be a whole number, got ${String(e.seed)}`)
   if (e.workers !== undefined && !(Number.isInteger(e.workers) && e.workers >= 1)) throw where(`workers must be a whole number of 1 or more, got ${String(e.workers)}`)
   for (const [key, value] of Object.entries(e.budget ?? {}))
@@ -299,6 +360,8 @@ export function validateLoadedExploration(name: string, actions: readonly Explor
     if (actionNames.has(a.name)) throw fail(`two actions are named "${a.name}"; action names must be unique`)
     actionNames.add(a.name)
     const o = a.options ?? {}
+    const unknownOption = unknownKeyIn(o, ACTION_KEYS)
+    if (unknownOption) throw fail(`action "${a.name}": ${unknownOption}`)
     if (o.maxPerPath !== undefined && !(Number.isInteger(o.maxPerPath) && o.maxPerPath >= 1))
       throw fail(`action "${a.name}": maxPerPath must be a whole number of 1 or more, got ${String(o.maxPerPath)}`)
     if (o.timeout !== undefined && !(typeof o.timeout === 'number' && o.timeout > 0)) throw fail(`action "${a.name}": timeout must be a positive number of ms, got ${String(o.timeout)}`)
@@ -311,6 +374,9 @@ export function validateLoadedExploration(name: string, actions: readonly Explor
     if (invariantNames.has(v.name))
       throw fail(`two invariants are named "${v.name}"${(BUILTIN_INVARIANTS as readonly string[]).includes(v.name) ? ' (a built-in one has this name)' : ''}; invariant names must be unique`)
     invariantNames.add(v.name)
+    const unknownOption = unknownKeyIn(v.options, INVARIANT_KEYS)
+    if (unknownOption) throw fail(`invariant "${v.name}": ${unknownOption}`)
+    if (v.options.severity !== undefined && !SEVERITIES.includes(v.options.severity)) throw fail(`invariant "${v.name}": ${notOneOf('severity', v.options.severity, SEVERITIES)}`)
     for (const after of v.options.after ?? [])
       if (!actionNames.has(after) && !options.partial)
         throw fail(`invariant "${v.name}": after names "${after}", which is no action (actions: ${[...actionNames].join(', ')})`)

@@ -52,6 +52,8 @@ export interface HttpExchange {
   request: RecordedRequest
   response?: RecordedResponse
   error?: string
+  /** The deadline a request that got no answer in time ran into, ms: its own timeout, the client's, or its step's. */
+  timeoutMs?: number
   durationMs: number
   attempt: number
   startedAt: string

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DefinitionError, action, assertRunResult, exploration, invariant, step, validateLoadedExploration } from '../src/index'
+import { DefinitionError, action, assertRunResult, exploration, invariant, step, validateExploration, validateLoadedExploration } from '../src/index'
 
 const create = action('create', ({ http }) => http.post('/api/things', { json: {} }))
 const remove = action('remove', ({ http, ctx }) => http.delete(`/api/things/${ctx.require('id')}`), { when: (v) => v.ctx.has('id') })
@@ -21,6 +21,18 @@ describe('exploration()', () => {
     ['an invariant named like a built-in', { actions: [create], invariants: [invariant('no_5xx', () => true)] }, /two invariants are named "no_5xx" \(a built-in one has this name\)/],
     ['a setup item that is not a step', { actions: [create], setup: [{ kind: 'checkpoint', name: 'c' }] as never }, /setup item 1 is not a step/],
     ['maxPerPath 0', { actions: [action('a', () => undefined, { maxPerPath: 0 })] }, /action "a": maxPerPath must be a whole number of 1 or more, got 0/],
+    ['a misspelt strategy', { actions: [create], strategy: 'dfss' as never }, /strategy must be 'dfs', 'bfs' or 'random', got "dfss" \(did you mean "dfs"\?\)$/],
+    ['a misspelt depth', { actions: [create], deph: 2 }, /: unknown key "deph" \(did you mean "depth"\?\)$/],
+    ['a misspelt dedupe', { actions: [create], dedup: false }, /: unknown key "dedup" \(did you mean "dedupe"\?\)$/],
+    ['a key that is near none', { actions: [create], parallel: 2 }, /: unknown key "parallel" \(the keys are description, tags, baseUrl, setup, actions, .*, workers\)$/],
+    ['a misspelt budget', { actions: [create], budget: { transition: 10 } }, /: unknown key "budget\.transition" \(did you mean "budget\.transitions"\?\)$/],
+    ['a misspelt action option', { actions: [action('a', () => undefined, { maxPerPth: 1 } as never)] }, /: action "a": unknown key "maxPerPth" \(did you mean "maxPerPath"\?\)$/],
+    ['a misspelt invariant option', { actions: [create], invariants: [invariant('x', () => true, { afer: ['create'] } as never)] }, /: invariant "x": unknown key "afer" \(did you mean "after"\?\)$/],
+    [
+      'an unknown severity',
+      { actions: [create], invariants: [invariant.response('x', () => true, { severity: 'hgh' as never })] },
+      /: invariant "x": severity must be 'critical', 'high', 'medium', 'low' or 'info', got "hgh" \(did you mean "high"\?\)$/,
+    ],
   ])('refuses %s with a DefinitionError naming the exploration', (_what, options, message) => {
     const attempt = () => exploration('things', options as never)
     expect(attempt).toThrow(DefinitionError)
@@ -33,6 +45,13 @@ describe('exploration()', () => {
     const e = exploration('mixed', { actions: [create, source], invariants: [invariant('later', () => true, { after: ['from_doc'] })] })
     expect(e.actions).toHaveLength(2)
     expect(() => validateLoadedExploration('mixed', [create], [invariant('later', () => true, { after: ['from_doc'] })])).toThrow(/after names "from_doc", which is no action/)
+  })
+
+  it('refuses unknown keys where the definition is loaded too: actions a source built, an exploration made by hand', () => {
+    const built = action('from_doc', () => undefined, { maxPerPth: 2 } as never)
+    expect(() => validateLoadedExploration('mixed', [built], [])).toThrow(new DefinitionError('mixed', 'action "from_doc": unknown key "maxPerPth" (did you mean "maxPerPath"?)', undefined, 'exploration'))
+    const copy = { ...exploration('things', { actions: [create] }), dedup: false }
+    expect(() => validateExploration(copy)).toThrow('exploration "things": unknown key "dedup" (did you mean "dedupe"?)')
   })
 
   it('invariant.response is a check of the last response only', () => {

@@ -1,15 +1,16 @@
 import { type ExploreAction, type StepResult, actionAsStep } from '@venomqa/core'
-import { type AttemptResult, StepArgs, attemptStep } from '@venomqa/runner'
+import { type AttemptResult, type Lane, StepArgs, attemptStep } from '@venomqa/runner'
 import type { LaneEnv } from './lane-env'
 
 /**
  * Run one action of an exploration once, through the runner's own step attempt: its deadline, the
  * fault guard, recorded (redacted) exchanges and the outcome rule are those of a journey's step.
  */
-export function runAction(env: LaneEnv, def: ExploreAction<any>, input: unknown, pathName: string): Promise<AttemptResult> {
+export async function runAction(env: LaneEnv, def: ExploreAction<any>, input: unknown, pathName: string): Promise<AttemptResult> {
   const { lane } = env
   const logs: NonNullable<StepResult['logs']> = []
-  return attemptStep({
+  const from = lane.http.history.length
+  const attempt = await attemptStep({
     node: { name: def.name, options: {}, action: actionAsStep(def, input) },
     lane,
     signal: env.signal,
@@ -19,4 +20,19 @@ export function runAction(env: LaneEnv, def: ExploreAction<any>, input: unknown,
     origin: { journey: env.exploration, path: pathName },
     debug: env.debug,
   })
+  return attempt.outcome.passed || !attempt.outcome.timedOut ? attempt : withLateExchanges(attempt, lane, from)
+}
+
+/**
+ * At its deadline a step stops waiting at once, and the request it was waiting for is recorded a moment
+ * later, when that request's own wait is cut: after the attempt took the step's exchanges. It is the
+ * step's own request all the same, the one that hung: `request_error` is about it, the failure names it,
+ * and the regression journey replays it (without it, the step would be written as one that made no
+ * request, and the journey's check would judge another step's). Its record is made in the same turn of
+ * the event loop as the deadline, so it is there once that turn is over.
+ */
+async function withLateExchanges(attempt: AttemptResult, lane: Lane, from: number): Promise<AttemptResult> {
+  await new Promise((resolve) => setImmediate(resolve))
+  const exchanges = lane.http.history.slice(from)
+  return { ...attempt, exchanges, shown: attempt.returned ?? exchanges[exchanges.length - 1] }
 }

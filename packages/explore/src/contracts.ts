@@ -73,6 +73,13 @@ export interface SequenceRun {
   violation?: string
   probes: HttpExchange[]
   /**
+   * The headers the HTTP client sent on every request at the root, by itself (the config's, the setup's
+   * log-in), redacted: a journey that runs the same setup on the same config sends them too. A request's
+   * other headers are the actions' own, and the journey writes them. Unknown for a run built by hand:
+   * the emitter then takes the headers every request of the run sent for the client's own.
+   */
+  rootHeaders?: Record<string, string>
+  /**
    * A request of the run (an action's or the invariant's probe) that got no answer: the run says nothing
    * sure about the invariant (see `trialVerdict`). A run stops at the first action that met one.
    */
@@ -160,12 +167,24 @@ export type EmitFn = (input: {
   root: string
   dir: string
   invariant: string
-  /** Stable id of (invariant, minimal sequence); the file is `<invariant>-<short id>.journey.ts`. */
+  /** Stable id of (exploration, invariant, minimal sequence); the file is `<invariant>-<short id>.journey.ts`. */
   id: string
   run: SequenceRun
   /** The base URL the requests were made against, stripped from their URLs (default: the exploration's, else each URL's origin). */
   baseUrl?: string
+  /**
+   * The journeys written earlier in this run, by absolute file: shared by the run's explorations, so
+   * that none of them replaces a journey another one wrote (the second is refused with an EmitError).
+   */
+  writtenThisRun?: Map<string, WrittenJourney>
 }) => Promise<string>
+
+/** A regression journey a run wrote: its text, and for whom. */
+export interface WrittenJourney {
+  text: string
+  exploration: string
+  invariant: string
+}
 
 /** The result of `explore()`. */
 export type { ExplorationResult }

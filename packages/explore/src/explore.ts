@@ -1,8 +1,8 @@
-import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, type ViolationResult, errorMessage, makeIssue } from '@venomqa/core'
+import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, type ViolationResult, errorMessage, makeIssue, plural } from '@venomqa/core'
 import type { Lane, Runner, World } from '@venomqa/runner'
 import type { Truncation } from './budgets'
 import { emitJourney } from './emit'
-import type { ExploreOptions } from './contracts'
+import type { ExploreOptions, WrittenJourney } from './contracts'
 import { Coverage } from './coverage'
 import { loadDefinition } from './definition'
 import { appStoppedIssue } from './no-answer'
@@ -12,6 +12,7 @@ import { type SearchTotals, buildResult } from './result'
 import { resolveSettings } from './settings'
 import { confirmSequence, shrinkSequence } from './shrink'
 import { Timings } from './timings'
+import { Answers } from './transition'
 import { settleViolations, unsettledViolations } from './violations'
 
 export const DEFAULT_EMIT_DIR = 'journeys/regressions'
@@ -117,7 +118,10 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     violations = await settleViolations(
       found.map((f) => {
         const { appStopped } = searches[f.lane]!
-        return { found: f.found, lane: f.lane, runner: searches[f.lane]!.sequenceRunner(), ...(f.lane > 0 ? { baseUrl: lanes[f.lane]!.http.baseUrl } : {}), ...(appStopped ? { appStopped } : {}) }
+        // Every lane's own, the first one's too: without it the emitter cannot tell a request to another
+        // origin from one to the API, and would send both to the journey's base URL.
+        const laneBaseUrl = lanes[f.lane]!.http.baseUrl
+        return { found: f.found, lane: f.lane, runner: searches[f.lane]!.sequenceRunner(), ...(laneBaseUrl ? { baseUrl: laneBaseUrl } : {}), ...(appStopped ? { appStopped } : {}) }
       }),
       {
         exploration,
@@ -127,6 +131,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
         seed: settings.seed,
         shrink: options.shrink !== false,
         emitDir: options.emitDir === undefined ? DEFAULT_EMIT_DIR : options.emitDir,
+        writtenThisRun: journeysWritten(runner),
         signal,
         logger: options.logger,
         shrinkFn: shrinkSequence,
@@ -166,12 +171,15 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     done()
   }
   // Interrupted (or crashed) before the violations were settled: report them as the search met them.
-  if (!settled) violations = unsettledViolations(found.map((f) => f.found))
+  if (!settled) violations = unsettledViolations(exploration.name, found.map((f) => f.found))
   for (const v of violations) await addIssue(violationIssue(exploration.name, v))
 
   const search = totals(searches, states, settings.budget)
   // Nothing was explored, so nothing was checked: never a pass. A shard's share of the root may be empty.
   if (search?.transitions === 0 && !signal.aborted && !broken && !options.rootShare) await addIssue(nothingExplored(exploration.name))
+  // Nothing got past the log-in: every state behind it went unexplored, which is no pass either.
+  const answers = answersOf(searches)
+  if (answers.onlyUnauthorized && !signal.aborted && !broken) await addIssue(everyActionUnauthorized(exploration.name, answers))
 
   const coverage = new Coverage(definition.actions.map((a) => a.name))
   const rollbackTimings = new Timings()
@@ -201,6 +209,15 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
   })
 }
 
+/** The regression journeys each run wrote, by its runner (one per run, shared by its explorations). */
+const written = new WeakMap<Runner, Map<string, WrittenJourney>>()
+
+function journeysWritten(runner: Runner): Map<string, WrittenJourney> {
+  let files = written.get(runner)
+  if (!files) written.set(runner, (files = new Map()))
+  return files
+}
+
 function nothingExplored(name: string): Issue {
   return makeIssue({
     journey: name,
@@ -211,6 +228,37 @@ function nothingExplored(name: string): Issue {
     error: `exploration "${name}" took no action: none could run in the state after the setup, so no invariant was checked`,
     suggestion:
       "Check each action's `when` against the state the setup leaves (the context keys it sets), and that its path parameters can be bound; the coverage lists the actions never enabled.",
+    source: 'explore',
+  })
+}
+
+/** How the API took the edges, over every worker. */
+function answersOf(searches: readonly LaneSearch[]): Answers {
+  const all = new Answers()
+  for (const s of searches) if (s.explorer) all.addAll(s.explorer.answers)
+  return all
+}
+
+/**
+ * Every edge refused with a 401 or 403 and none accepted: the search never got past the log-in (a setup
+ * whose log-in failed without failing its step, a token that expired), so nothing behind it was checked.
+ * A pass would say the API keeps its invariants where it was never asked; `--openapi` tries its token for
+ * the same reason. An issue that fails the exploration, not a violation: no invariant broke, and no
+ * regression journey could show anything but the refusal.
+ */
+function everyActionUnauthorized(name: string, answers: Answers): Issue {
+  const first = answers.firstUnauthorized!
+  return makeIssue({
+    journey: name,
+    path: '',
+    step: 'exploration',
+    severity: 'critical',
+    kind: 'http-status',
+    error:
+      `exploration "${name}": every action was refused as unauthorized and none was accepted (${plural(answers.refused, 'refusal')}, each a 401 or 403): ` +
+      `${first.action} (${first.request}) answered ${first.status}. The setup's log-in probably failed, so nothing behind it was explored`,
+    suggestion:
+      "Check the exploration's setup: make its log-in fail when it is refused (assertStatus(res, 200)) and give the client the token it gets (http.setAuthToken), then explore again.",
     source: 'explore',
   })
 }

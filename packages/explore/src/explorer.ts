@@ -10,7 +10,7 @@ import { type LaneEnv, fingerprintHere, observeAll } from './lane-env'
 import { AppStoppedAnswering, failureOf, noAnswerAt, unanswered } from './no-answer'
 import { type Group, Split } from './split'
 import type { Timings } from './timings'
-import { type ActionFault, actionFault, classifyEdge } from './transition'
+import { type ActionFault, Answers, actionFault, classifyEdge } from './transition'
 import { stateView } from './view'
 
 /** A violation as the search first met it, before shrinking. */
@@ -84,6 +84,8 @@ export class Explorer {
   readonly env: ExplorerEnv
   /** What this explorer records; a transition it takes only to reach its share of a split is not counted. */
   readonly stats = { transitions: 0, merged: 0, maxDepthReached: 0 }
+  /** How the API took the edges this explorer recorded (see Answers). */
+  readonly answers = new Answers()
   /** Every distinct fingerprint this explorer recorded reaching. */
   readonly states = new Set<string>()
   readonly #split: Split
@@ -199,6 +201,7 @@ export class Explorer {
     this.stats.maxDepthReached = Math.max(this.stats.maxDepthReached, k + 1)
     const kind = classifyEdge(effect, fingerprint !== parent.fingerprint)
     if (records && kind === 'refused') env.coverage.refused(edge.action)
+    if (records) this.answers.add(kind, edge.action, attempt.shown)
     const fault = actionFault(effect)
     if (records && fault !== undefined) env.onActionFault(edge.action, fault, attempt.shown)
 

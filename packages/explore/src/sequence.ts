@@ -1,4 +1,4 @@
-import { AbortedError, type ExploreAction, type TakenAction } from '@venomqa/core'
+import { AbortedError, type ExploreAction, type TakenAction, redactHeaders } from '@venomqa/core'
 import { runAction } from './action-run'
 import type { InvariantRef, NoAnswer, SequenceRun, SequenceRunner, SequenceStepRun } from './contracts'
 import { isEnabled } from './edges'
@@ -33,6 +33,9 @@ export class LaneSequenceRunner implements SequenceRunner {
     const env = this.#env
     const { world } = env.lane
     await world.rollback(env.root)
+    // Rolled back, the client sends the root's headers again (a checkpoint saves them).
+    const rootHeaders = redactHeaders(env.lane.http.snapshotHeaders())
+    const done = (fields: Omit<SequenceRun, 'rootHeaders'>): SequenceRun => ({ ...fields, rootHeaders })
     const steps: SequenceStepRun[] = []
     const path: TakenAction[] = []
     let last: ActionEffect | undefined
@@ -59,13 +62,13 @@ export class LaneSequenceRunner implements SequenceRunner {
         const lastStep = i === sequence.length - 1
         const where = `action "${taken.action}"${path.length > 1 ? ` after ${path.slice(0, -1).map((t) => t.action).join(' > ')}` : ''}`
         noAnswer = await noAnswerAt(missed, lastStep ? 'last' : 'earlier', where, failureOf(taken.action, attempt), env.lane.http)
-        if (!lastStep) return { steps, probes: [], noAnswer }
+        if (!lastStep) return done({ steps, probes: [], noAnswer })
       }
     }
     if (env.signal.aborted) throw new AbortedError('interrupted while replaying a sequence')
-    if (!last || !appliesAfter(invariant, last.action)) return { steps, probes: [], ...(noAnswer ? { noAnswer } : {}) }
+    if (!last || !appliesAfter(invariant, last.action)) return done({ steps, probes: [], ...(noAnswer ? { noAnswer } : {}) })
     // After a request with no answer only the checks that judge the action itself say anything (request_error).
-    if (noAnswer && typeof invariant !== 'string' && !invariant.response) return { steps, probes: [], noAnswer }
+    if (noAnswer && typeof invariant !== 'string' && !invariant.response) return done({ steps, probes: [], noAnswer })
     const now = await observeAll(env)
     const verdict = await checkInvariant(env, invariant, { effect: last, path, pathName: 'sequence', now, before })
     const probeMissed = noAnswer ? undefined : unanswered(verdict.probes)
@@ -74,7 +77,7 @@ export class LaneSequenceRunner implements SequenceRunner {
       const name = typeof invariant === 'string' ? invariant : invariant.name
       noAnswer = await noAnswerAt(probeMissed, 'probe', `invariant "${name}" after ${path.map((t) => t.action).join(' > ')}`, `probe ${probeMissed.request.method}`, env.lane.http)
     }
-    return { steps, probes: verdict.probes, ...(verdict.held ? {} : { violation: verdict.message }), ...(noAnswer ? { noAnswer } : {}) }
+    return done({ steps, probes: verdict.probes, ...(verdict.held ? {} : { violation: verdict.message }), ...(noAnswer ? { noAnswer } : {}) })
   }
 }
 

@@ -1,4 +1,4 @@
-import { type ErrorKind, errorMessage } from '@venomqa/core'
+import { type ErrorKind, type HttpExchange, errorMessage } from '@venomqa/core'
 import { exchangeStatus } from '@venomqa/runner'
 import type { ActionEffect } from './invariants'
 
@@ -38,4 +38,49 @@ export interface ActionFault {
   kind: ErrorKind
   /** The error's own suggestion, when its code has one. */
   suggestion?: string
+}
+
+/** A refusal for want of a log-in: 401 (who are you?) or 403 (not you). */
+const UNAUTHORIZED = new Set([401, 403])
+
+/** The first edge the API refused as unauthorized: which action, which request, which status. */
+export interface Unauthorized {
+  action: string
+  request: string
+  status: number
+}
+
+/**
+ * How the API took the edges of a search: how many it accepted (`ok`), how many it refused, how many of
+ * those as unauthorized, and the first such. None accepted and every refusal a 401 or 403 is a search
+ * that never got past the log-in.
+ */
+export class Answers {
+  accepted = 0
+  refused = 0
+  unauthorized = 0
+  firstUnauthorized?: Unauthorized
+
+  add(kind: EdgeKind, action: string, shown: HttpExchange | undefined): void {
+    if (kind === 'ok') this.accepted++
+    if (kind !== 'refused') return
+    this.refused++
+    const status = shown && exchangeStatus(shown)
+    if (status === undefined || !UNAUTHORIZED.has(status)) return
+    this.unauthorized++
+    this.firstUnauthorized ??= { action, request: `${shown!.request.method} ${shown!.request.url}`, status }
+  }
+
+  /** Add what another explorer of the same exploration counted. */
+  addAll(other: Answers): void {
+    this.accepted += other.accepted
+    this.refused += other.refused
+    this.unauthorized += other.unauthorized
+    this.firstUnauthorized ??= other.firstUnauthorized
+  }
+
+  /** The API accepted nothing, and refused everything it refused as unauthorized. */
+  get onlyUnauthorized(): boolean {
+    return this.accepted === 0 && this.refused > 0 && this.unauthorized === this.refused
+  }
 }

@@ -1,5 +1,5 @@
 import { type Exploration, type ExploreAction, type Logger, type SequenceStep, type TakenAction, type ViolationResult, errorMessage } from '@venomqa/core'
-import type { ConfirmFn, EmitFn, InvariantRef, NoAnswer, SequenceRun, SequenceRunner, ShrinkFn } from './contracts'
+import type { ConfirmFn, EmitFn, InvariantRef, NoAnswer, SequenceRun, SequenceRunner, ShrinkFn, WrittenJourney } from './contracts'
 import type { FoundViolation } from './explorer'
 import { sha1, stableJson } from './hash'
 import { invariantName, severityOf } from './invariants'
@@ -65,9 +65,13 @@ export function comparePositions(a: readonly number[], b: readonly number[]): nu
   return a.length - b.length
 }
 
-/** Stable across runs: the invariant and the sequence's actions and inputs. */
-export function violationId(invariant: string, sequence: readonly TakenAction[]): string {
-  return sha1(stableJson({ invariant, sequence: sequence.map((t) => [t.action, t.input ?? null]) }))
+/**
+ * Stable across runs: the exploration, the invariant and the sequence's actions and inputs. The
+ * exploration's name is part of it: two explorations that break one invariant with one sequence (a
+ * copy with another setup, another config) are two violations, each with a regression journey of its own.
+ */
+export function violationId(exploration: string, invariant: string, sequence: readonly TakenAction[]): string {
+  return sha1(stableJson({ exploration, invariant, sequence: sequence.map((t) => [t.action, t.input ?? null]) }))
 }
 
 /** A violation to settle, with the lane (worker) that met it: it is replayed there. */
@@ -91,6 +95,8 @@ export interface SettleDeps {
   shrink: boolean
   /** Where journeys are written, relative to the root; false: none. */
   emitDir: string | false
+  /** The journeys the run wrote so far (see EmitFn). */
+  writtenThisRun?: Map<string, WrittenJourney>
   signal: AbortSignal
   logger?: Logger
   shrinkFn: ShrinkFn
@@ -120,10 +126,11 @@ export async function settleViolations(candidates: readonly Candidate[], deps: S
       for (const [i, c] of candidates.entries()) {
         if (c.lane !== lane) continue
         const { runner } = c
-        if (stopped) settled[i] = { result: unsettled(c.found, NOT_CONFIRMED) }
-        else if (deps.signal.aborted || !runner) settled[i] = { result: unsettled(c.found) }
+        const { name } = deps.exploration
+        if (stopped) settled[i] = { result: unsettled(name, c.found, NOT_CONFIRMED) }
+        else if (deps.signal.aborted || !runner) settled[i] = { result: unsettled(name, c.found) }
         else {
-          const s: Settled = await settleOne(c.found, runner, deps).catch((err) => (deps.signal.aborted ? { result: unsettled(c.found) } : Promise.reject(err)))
+          const s: Settled = await settleOne(c.found, runner, deps).catch((err) => (deps.signal.aborted ? { result: unsettled(name, c.found) } : Promise.reject(err)))
           settled[i] = s
           if (s.appStopped) {
             stopped = s.appStopped
@@ -168,11 +175,11 @@ async function settleOne(f: FoundViolation, runner: SequenceRunner, deps: Settle
     : undefined
   // A sequence shrunk (or confirmed) by replays against an app that stopped answering is no finding:
   // what the search met, with the app answering, is reported instead.
-  if (shrunk?.noAnswer) return { result: unsettled(f, NOT_CONFIRMED), appStopped: shrunk.noAnswer }
+  if (shrunk?.noAnswer) return { result: unsettled(deps.exploration.name, f, NOT_CONFIRMED), appStopped: shrunk.noAnswer }
   const sequence = shrunk?.sequence ?? f.sequence
   const confirmed = await deps.confirmFn({ sequence, invariant: f.invariant, runner, times: CONFIRMATIONS, ...failure })
-  if (confirmed.noAnswer) return { result: unsettled(f, NOT_CONFIRMED), appStopped: confirmed.noAnswer }
-  const id = violationId(name, sequence)
+  if (confirmed.noAnswer) return { result: unsettled(deps.exploration.name, f, NOT_CONFIRMED), appStopped: confirmed.noAnswer }
+  const id = violationId(deps.exploration.name, name, sequence)
   const result: ViolationResult = {
     invariant: name,
     severity: severityOf(f.invariant),
@@ -199,6 +206,7 @@ async function emit(result: ViolationResult, run: SequenceRun, baseUrl: string |
       id: result.id,
       run,
       ...(baseUrl !== undefined ? { baseUrl } : {}),
+      ...(deps.writtenThisRun ? { writtenThisRun: deps.writtenThisRun } : {}),
     })
   } catch (err) {
     deps.onEmitError(`could not write the regression journey for "${result.invariant}": ${errorMessage(err)}`)
@@ -212,10 +220,10 @@ function stepsOf(run: SequenceRun, sequence: readonly TakenAction[]): SequenceSt
 }
 
 /** Violations met by the search, reported as they were met (the exploration was interrupted). */
-export function unsettledViolations(found: readonly FoundViolation[]): ViolationResult[] {
+export function unsettledViolations(exploration: string, found: readonly FoundViolation[]): ViolationResult[] {
   const out = new Map<string, ViolationResult>()
   for (const f of found) {
-    const v = unsettled(f)
+    const v = unsettled(exploration, f)
     if (!out.has(v.id)) out.set(v.id, v)
   }
   return [...out.values()]
@@ -225,7 +233,7 @@ export function unsettledViolations(found: readonly FoundViolation[]): Violation
  * A violation met by the search but not shrunk or confirmed (the exploration was interrupted, or the app
  * stopped answering: `note` says why, after the message).
  */
-function unsettled(f: FoundViolation, note?: string): ViolationResult {
+function unsettled(exploration: string, f: FoundViolation, note?: string): ViolationResult {
   const name = invariantName(f.invariant)
   return {
     invariant: name,
@@ -236,7 +244,7 @@ function unsettled(f: FoundViolation, note?: string): ViolationResult {
     foundLength: f.sequence.length,
     reproduced: { attempts: 0, failures: 0 },
     flaky: false,
-    id: violationId(name, f.sequence),
+    id: violationId(exploration, name, f.sequence),
   }
 }
 

@@ -11,7 +11,7 @@ import { type HttpExchange, action, exploration, invariant, step } from '@venomq
 import { REPO_ROOT } from '@venomqa/test-utils'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { SequenceRun, SequenceStepRun } from '../src/contracts'
-import { emitJourney } from '../src/emit'
+import { EmitError, emitJourney } from '../src/emit'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const GOLDEN = path.join(here, 'golden/open-todos-c0ffee12.journey.ts.txt')
@@ -39,6 +39,11 @@ function exchange(method: string, url: string, body: unknown, status: number, re
     attempt: 1,
     startedAt: '2024-01-01T00:00:00.000Z',
   }
+}
+
+/** A request as the client recorded it, with exactly these headers, answered 200. */
+function request(method: string, url: string, headers: Record<string, string>, body?: unknown): HttpExchange {
+  return { ...exchange(method, url, body, 200, {}), request: { method, url: BASE + url, headers, ...(body !== undefined ? { body } : {}) } }
 }
 
 function stepRun(action: string, input: unknown, exchanges: HttpExchange[], ctxBefore: Record<string, unknown>, ctxAfter: Record<string, unknown>): SequenceStepRun {
@@ -84,6 +89,22 @@ afterAll(async () => {
 async function emitInto(root: string): Promise<{ file: string; text: string }> {
   const file = await emitJourney({ exploration: todos, explorationFile: 'explore/todos.explore.ts', root, dir: 'journeys/regressions', invariant: 'open todos', id: 'c0ffee12deadbeef', run, baseUrl: BASE })
   return { file, text: await readFile(path.join(root, file), 'utf8') }
+}
+
+/** The journey written for `run` (the invariant "open todos", base URL BASE), in a directory of its own. */
+async function emitText(run: SequenceRun, id = 'feedface00'): Promise<string> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
+  dirs.push(root)
+  const file = await emitJourney({ exploration: todos, explorationFile: 'explore/todos.explore.ts', root, dir: 'journeys/regressions', invariant: 'open todos', id, run, baseUrl: BASE })
+  return readFile(path.join(root, file), 'utf8')
+}
+
+/** The journey written for `run` and a built-in invariant. */
+async function emitBuiltin(invariant: 'no_5xx' | 'request_error', run: SequenceRun): Promise<string> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
+  dirs.push(root)
+  const file = await emitJourney({ exploration: todos, explorationFile: 'explore/todos.explore.ts', root, dir: 'journeys/regressions', invariant, id: 'feedface00', run, baseUrl: BASE })
+  return readFile(path.join(root, file), 'utf8')
 }
 
 describe('emitJourney', () => {
@@ -172,6 +193,90 @@ describe('emitJourney', () => {
     expect(text).toContain("await http.delete(`/api/products/${ctx.require('productId')}`)")
     expect(text).toContain("ctx.set('deletedProductId', ctx.require('productId'))")
     expect(text).not.toMatch(/ctx\.require\('orderId'\)|create_product\.name/)
+  })
+
+  it('calls a URL of another origin than the base URL whole, and one of the base URL by its path', async () => {
+    // The action called another service (`http.get('http://127.0.0.1:47101/health')`) while the base URL
+    // is :4010: sent to the base URL by its path alone, the replay would test a service the action never called.
+    const other = 'http://127.0.0.1:47101'
+    const oneRun: SequenceRun = {
+      steps: [
+        stepRun('check_health', undefined, [{ ...request('GET', '/health', {}), request: { method: 'GET', url: `${other}/health?deep=1`, headers: {} } }], {}, {}),
+        stepRun('list_todos', undefined, [request('GET', '/api/todos', {})], {}, {}),
+      ],
+      probes: [],
+    }
+    const text = await emitText(oneRun)
+    expect(text).toContain(`await http.get('${other}/health', { query: { deep: '1' } })`)
+    expect(text).toContain("await http.get('/api/todos')")
+  })
+
+  it("replays every header the action gave as it sent it: a text body's JSON content type, an accept", async () => {
+    // A text body sent as JSON (the parser answers 500); without its content type the replay is answered 415.
+    const parse = request('POST', '/parse', { 'content-type': 'application/json' }, '{"a": ')
+    const csv = request('GET', '/export', { accept: 'text/csv', 'x-mode': 'full' })
+    const json = request('POST', '/api/todos', { 'content-type': 'application/json', 'content-length': '12' }, { title: 'a' })
+    const vendor = request('POST', '/api/todos', { 'content-type': 'application/vnd.api+json' }, { title: 'b' })
+    const text = await emitText({ steps: [stepRun('parse', undefined, [parse, csv, json, vendor], {}, {})], probes: [] })
+    expect(text).toContain(`await http.post('/parse', { body: '{"a": ', headers: { 'content-type': 'application/json' } })`)
+    expect(text).toContain("await http.get('/export', { headers: { accept: 'text/csv', 'x-mode': 'full' } })")
+    // The type a `json:` body gets anyway, and the body's length, are the client's to send.
+    expect(text).toContain("await http.post('/api/todos', { json: { title: 'a' } })")
+    expect(text).toContain("await http.post('/api/todos', { json: { title: 'b' }, headers: { 'content-type': 'application/vnd.api+json' } })")
+  })
+
+  it("leaves out the headers the client sent at the root by itself, and only those, when the run says which", async () => {
+    // The config's user agent and API key (redacted in the record), the setup's session: sent by the
+    // journey's client too. The action's accept is on every request of the run, which alone says nothing.
+    const rootHeaders = { 'user-agent': 'shop-tests', 'x-api-key': '[REDACTED]', authorization: '[REDACTED]' }
+    const sent = { ...rootHeaders, accept: 'text/csv' }
+    const run: SequenceRun = {
+      steps: [stepRun('export', undefined, [request('GET', '/export', sent), request('GET', '/export/2', { ...sent, 'x-api-key': '[REDACTED]' })], {}, {})],
+      probes: [],
+      rootHeaders,
+    }
+    const text = await emitText(run)
+    expect(text).toContain("await http.get('/export', { headers: { accept: 'text/csv' } })")
+    expect(text).toContain("await http.get('/export/2', { headers: { accept: 'text/csv' } })")
+    expect(text).not.toMatch(/VENOMQA_SECRET|user-agent|authorization/)
+  })
+
+  it('replays a request that got no answer in time with the deadline it ran into', async () => {
+    const slow: HttpExchange = { ...request('GET', '/slow?ms=2000', {}), response: undefined, error: 'GET http://127.0.0.1:4010/slow?ms=2000 timed out after 300 ms', timeoutMs: 300 }
+    const text = await emitBuiltin('request_error', { steps: [stepRun('slow', undefined, [slow], {}, {})], probes: [] })
+    expect(text).toContain("await http.get('/slow', { query: { ms: '2000' }, timeout: 300 })")
+  })
+
+  it('writes no journey for a built-in invariant whose last action made no request: its check would judge another one', async () => {
+    // The action hung before it sent anything: there is nothing to replay, and the check of the last
+    // request would read the first action's, passing or failing whatever the bug.
+    const run: SequenceRun = { steps: [stepRun('list_todos', undefined, [request('GET', '/api/todos', {})], {}, {}), stepRun('wait', undefined, [], {}, {})], probes: [] }
+    await expect(emitBuiltin('request_error', run)).rejects.toThrow(
+      new EmitError('cannot write a regression journey for "request_error": the last action "wait" made no request the journey could replay, and its check would judge another one'),
+    )
+  })
+
+  it('reads each secret value of one name from a variable of its own, and one value from one variable', async () => {
+    const hidden = '[REDACTED]'
+    const run: SequenceRun = {
+      steps: [
+        // Hidden by the record: a body field and a query parameter are two values to it.
+        stepRun('rotate', { password: 'first-secret-1234' }, [request('POST', `/rotate?password=${hidden}`, {}, { password: hidden })], {}, {}),
+        // Known: the same value twice is one variable, another value another one.
+        stepRun('log_in', undefined, [request('POST', '/login', {}, { password: 'first-secret-1234' }), request('POST', '/login', {}, { password: 'other-secret-5678' })], {}, {}),
+        stepRun('log_in', undefined, [request('POST', '/login', {}, { password: 'other-secret-5678' })], {}, {}),
+      ],
+      violation: 'broken',
+      probes: [],
+    }
+    const text = await emitText(run)
+    expect(text).toContain("await http.post('/rotate', { query: { password: process.env.VENOMQA_SECRET_PASSWORD }, json: { password: process.env.VENOMQA_SECRET_PASSWORD_2 } })")
+    expect(text.match(/json: \{ password: process\.env\.VENOMQA_SECRET_PASSWORD_3 \}/g)).toHaveLength(1)
+    expect(text.match(/json: \{ password: process\.env\.VENOMQA_SECRET_PASSWORD_4 \}/g)).toHaveLength(2)
+    expect(text).toContain('//   VENOMQA_SECRET_PASSWORD: the query parameter "password"\n//   VENOMQA_SECRET_PASSWORD_2: "password" in a request body\n')
+    // The input is only shown (the invariant's `path`): the variable a request of its name sent it from.
+    expect(text).toContain("{ action: 'rotate', input: { password: process.env.VENOMQA_SECRET_PASSWORD } }")
+    expect(text).not.toMatch(/first-secret|other-secret|VENOMQA_SECRET_PASSWORD_5/)
   })
 
   it('is formatted in the house style (biome leaves it as it is)', async () => {

@@ -1,4 +1,4 @@
-import { type HttpClient, type HttpExchange, type HttpMethod, type HttpResponse, type RequestOptions, VenomError, httpUrlProblem } from '@venomqa/core'
+import { type HttpClient, type HttpExchange, type HttpMethod, type HttpResponse, type RequestOptions, TimeoutError, VenomError, httpUrlProblem } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import { type AttemptOptions, type ReceivedResponse, sendOnce } from './http/attempt'
 import { classifyFailure } from './http/classify'
@@ -196,7 +196,10 @@ export class UndiciHttpClient implements HttpClient {
       const result = await sendOnce(prepared, attemptOptions)
       if (!result.ok) {
         const { error, retryable } = result.failure
-        this.#record(new ExchangeRecord(sent, undefined, redactKeys, { error: error.message, durationMs: result.durationMs, attempt, startedAtMs }))
+        // The deadline it ran into, kept apart from the message: a replay of the request (a regression
+        // journey) must give up at the same one, or it would wait for the slow answer and pass.
+        const timeoutMs = error instanceof TimeoutError ? { timeoutMs: error.timeoutMs } : {}
+        this.#record(new ExchangeRecord(sent, undefined, redactKeys, { error: error.message, ...timeoutMs, durationMs: result.durationMs, attempt, startedAtMs }))
         const delay = retryDelay(policy, attempt, { retryableFailure: retryable })
         if (delay === undefined) throw error
         await sleep(delay, this.#signal)

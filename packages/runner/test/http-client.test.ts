@@ -239,6 +239,8 @@ describe('cancellation', () => {
     const t0 = Date.now()
     await expect(c.get('/', { timeout: 100 })).rejects.toMatchObject({ code: 'E_TIMEOUT' })
     expect(Date.now() - t0).toBeLessThan(1500)
+    // The record keeps the deadline apart from the message: a replay must give up at the same one.
+    expect(c.lastExchange()).toMatchObject({ error: `GET ${slow.url}/ timed out after 100 ms`, timeoutMs: 100 })
     await slow.close()
   })
 })

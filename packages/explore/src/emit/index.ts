@@ -2,14 +2,14 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { type Exploration, isAction, knownSecrets } from '@venomqa/core'
 import { atomicWriteFile } from '@venomqa/runner'
-import type { BuiltinInvariantName, EmitFn } from '../contracts'
+import type { BuiltinInvariantName, EmitFn, WrittenJourney } from '../contracts'
 import { journeyBaseName } from './names'
-import { planJourney } from './plan'
+import { type JourneyPlan, type StepPlan, planJourney } from './plan'
 import { renderJourney } from './render'
 
 export { checkInvariant, violationOf } from './check-invariant'
 
-/** A regression journey that cannot be written (no exploration file to import from, or a secret would leak). */
+/** A regression journey that cannot be written (no exploration file to import from, a secret would leak, nothing to replay). */
 export class EmitError extends Error {
   override name = 'EmitError'
 }
@@ -18,9 +18,10 @@ const BUILTINS: readonly string[] = ['no_5xx', 'request_error'] satisfies Builti
 
 /**
  * Write the regression journey of a violation: `<dir>/<invariant>-<short id>.journey.ts`, relative to
- * the root (EXPLORATION.md section 4). The journey imports the exploration from its file, to run its
- * setup and its invariant: code cannot be copied out of a closure faithfully, and a setup that logs in
- * keeps its credentials where the user put them. Returns the file written, relative to the root.
+ * the root (EXPLORATION.md section 4), the id being the exploration's, the invariant's and the
+ * sequence's. The journey imports the exploration from its file, to run its setup and its invariant:
+ * code cannot be copied out of a closure faithfully, and a setup that logs in keeps its credentials
+ * where the user put them. Returns the file written, relative to the root.
  */
 export const emitJourney: EmitFn = async (input) => {
   if (!input.explorationFile)
@@ -31,9 +32,20 @@ export const emitJourney: EmitFn = async (input) => {
   const text = journeySource({ ...input, explorationFile: input.explorationFile, journeyFile: file, journeyName: base })
   // The last guard: a secret this process has seen must never reach a file the user commits.
   if (knownSecrets.mask(text) !== text) throw new EmitError(`refusing to write ${base}.journey.ts: it would hold a secret value`)
+  refuseToReplace(input.writtenThisRun?.get(file), text, shownPath(input.root, file))
   // Found again: the same name and the same text; leave the file (and its modification time) alone.
   if ((await readFile(file, 'utf8').catch(() => undefined)) !== text) await atomicWriteFile(file, text)
+  input.writtenThisRun?.set(file, { text, exploration: input.exploration.name, invariant: input.invariant })
   return shownPath(input.root, file)
+}
+
+/**
+ * A journey this run wrote earlier is another regression, kept: writing over it would lose it while the
+ * run says "written" for both. Written again with the same text, nothing is replaced.
+ */
+function refuseToReplace(earlier: WrittenJourney | undefined, text: string, shown: string): void {
+  if (earlier === undefined || earlier.text === text) return
+  throw new EmitError(`not replacing ${shown}: this run wrote it earlier, for the invariant "${earlier.invariant}" of the exploration "${earlier.exploration}"`)
 }
 
 /** The file as the run names it: relative to the root inside it, absolute outside (`../../tmp/..` says less). */
@@ -50,7 +62,7 @@ export function journeySource(input: SourceInput): string {
   const builtin = BUILTINS.includes(input.invariant) ? (input.invariant as BuiltinInvariantName) : undefined
   const setupSteps = exploration.setup.flatMap((n) => (n.kind === 'step' ? [n.name] : []))
   const plan = planJourney(run, { baseUrl: input.baseUrl ?? exploration.baseUrl, reservedKeys: new Set(setupSteps) })
-  if (builtin) endAtTheViolation(plan.steps[plan.steps.length - 1], builtin)
+  if (builtin) endAtTheViolation(lastRequestingStep(plan, builtin), builtin)
   return renderJourney({
     plan,
     journeyName: input.journeyName,
@@ -69,11 +81,22 @@ export function journeySource(input: SourceInput): string {
 }
 
 /**
+ * The last step, which a built-in invariant's check judges by its last request: one that made no request
+ * cannot be replayed (an action that hung before it sent anything), and the check would judge another
+ * step's request instead, passing or failing whatever the bug: no journey is better than that one.
+ */
+function lastRequestingStep(plan: JourneyPlan, builtin: BuiltinInvariantName): StepPlan {
+  const last = plan.steps[plan.steps.length - 1]
+  if (!last?.requests.length)
+    throw new EmitError(`cannot write a regression journey for "${builtin}": the last action${last ? ` "${last.action}"` : ''} made no request the journey could replay, and its check would judge another one`)
+  return last
+}
+
+/**
  * A built-in invariant judges the last request: the last action's requests after the one that
  * answered 5xx (or failed) are not written, so the final check reads that very request.
  */
-function endAtTheViolation(step: ReturnType<typeof planJourney>['steps'][number] | undefined, builtin: BuiltinInvariantName): void {
-  if (!step) return
+function endAtTheViolation(step: StepPlan, builtin: BuiltinInvariantName): void {
   const broke = step.requests.map((r) => (builtin === 'no_5xx' ? /^answered 5\d\d$/.test(r.outcome) : r.outcome.startsWith('failed'))).lastIndexOf(true)
   if (broke >= 0) step.requests.length = broke + 1
 }

@@ -26,11 +26,16 @@ export interface StepPlan {
 
 export interface RequestPlan {
   method: string
-  /** The path after the base URL, in parts: text, or source for a value that flows through the context. */
+  /**
+   * The path after the base URL, in parts: text, or source for a value that flows through the context.
+   * A request to another origin than the base URL's starts with that origin: the journey calls it too.
+   */
   path: (string | Code)[]
   query?: Record<string, unknown>
   body?: { kind: 'json' | 'form' | 'text'; value: unknown }
   headers?: Record<string, unknown>
+  /** The deadline it ran into when it got no answer in time: the replay gives up at the same one. */
+  timeout?: number
   /** What the request got when the violation was found, for a comment. */
   outcome: string
   /** The status the exploration's request was answered with (none when it got no answer). */
@@ -40,7 +45,11 @@ export interface RequestPlan {
 }
 
 export interface PlanOptions {
-  /** Stripped from recorded URLs; the origin is stripped when the URL does not start with it. */
+  /**
+   * Stripped from recorded URLs. A URL of another origin is kept whole (the action called another
+   * service); one of the same origin that does not start with it keeps its path. Without a base URL,
+   * every URL's origin is stripped.
+   */
   baseUrl?: string
   /** Names the journey uses already (setup steps), for keys made up for values that flow. */
   reservedKeys?: ReadonlySet<string>
@@ -49,17 +58,36 @@ export interface PlanOptions {
 /** Headers that carry the session the setup's log-in makes again: never written, not even as a variable. */
 const SESSION_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'])
 
-/** Headers the HTTP client sets by itself, or that a body implies: never written. */
-const IMPLIED_HEADERS = new Set(['content-type', 'content-length', 'user-agent', 'accept', 'accept-encoding', 'host', 'connection', 'transfer-encoding'])
+/** The content type the HTTP client gives a body of each kind by itself (`json:`, `form:`); a text body gets none. */
+const BODY_TYPES: Record<NonNullable<RequestPlan['body']>['kind'], string | undefined> = {
+  json: 'application/json',
+  form: 'application/x-www-form-urlencoded',
+  text: undefined,
+}
+
+/** Is a recorded header one the journey's client sends by itself, so that the journey need not write it? */
+type ClientHeader = (name: string, value: string) => boolean
 
 export function planJourney(run: SequenceRun, options: PlanOptions = {}): JourneyPlan {
   const secrets = new SecretRefs()
   const flow = new Flow(run, secrets, options)
-  // The invariant's probes go through the same client: a header they share with every action's request
-  // is the client's (the setup's), not one an action sent.
-  const commonHeaders = headersOnEveryRequest([...run.steps.flatMap((s) => s.exchanges), ...run.probes])
-  const steps = run.steps.map((step) => flow.step(step, commonHeaders))
+  const clientHeader = clientHeaders(run)
+  const steps = run.steps.map((step) => flow.step(step, clientHeader))
   return { steps, secrets }
+}
+
+/**
+ * The headers of the client itself: those it sent on every request at the root, when the run says
+ * (a secret one by its name, its value being redacted in the record alone, with the config's own keys).
+ * Else, for a run built by hand, those every request of the run sent with one value: the invariant's
+ * probes go through the same client, so a header they share with every action's request is the
+ * client's, not one an action sent.
+ */
+function clientHeaders(run: SequenceRun): ClientHeader {
+  const root = run.rootHeaders
+  if (root) return (name, value) => Object.hasOwn(root, name) && (root[name] === value || value.includes(REDACTED) || root[name]!.includes(REDACTED))
+  const common = headersOnEveryRequest([...run.steps.flatMap((s) => s.exchanges), ...run.probes])
+  return (name) => common.has(name)
 }
 
 /** Where a value the journey may send again came from: a context key, or a place in a response. */
@@ -91,7 +119,7 @@ class Flow {
     for (const [key, value] of Object.entries(first)) this.#bind(key, value)
   }
 
-  step(step: SequenceStepRun, commonHeaders: ReadonlySet<string>): StepPlan {
+  step(step: SequenceStepRun, clientHeader: ClientHeader): StepPlan {
     this.#ctxNow = step.ctxBefore
     this.#inputNow = new Set(leavesOf(step.input).flatMap(({ path, value }) => [inputKey('', value), inputKey(String(path[path.length - 1] ?? ''), value)]))
     const exchanges = withoutClientRetries(step.exchanges)
@@ -99,7 +127,7 @@ class Flow {
     const origins = new Map(set.map(([key, value]) => [key, originOf(key, value, exchanges)] as const))
     const requests: RequestPlan[] = []
     exchanges.forEach((exchange, j) => {
-      const request = this.#request(exchange, commonHeaders)
+      const request = this.#request(exchange, clientHeader)
       requests.push(request)
       for (const [key, value] of set) {
         const origin = origins.get(key)
@@ -114,14 +142,18 @@ class Flow {
     return { action: step.action, input: step.input, requests, literalSets, deletes: deleted }
   }
 
-  #request(exchange: HttpExchange, commonHeaders: ReadonlySet<string>): RequestPlan {
-    const url = this.#relative(exchange.request.url)
-    const [pathPart, queryPart] = splitOnce(url, '?')
+  #request(exchange: HttpExchange, clientHeader: ClientHeader): RequestPlan {
+    const { origin, rest } = this.#target(exchange.request.url)
+    const [pathPart, queryPart] = splitOnce(rest, '?')
     const plan: RequestPlan = {
       method: exchange.request.method.toUpperCase(),
-      path: pathPart.split('/').flatMap((segment, i, all) => (i === 0 ? [segment] : ['/', this.#segment(segment, safeDecode(all[i - 1]!))])),
+      path: [
+        ...(origin ? [this.#origin(origin)] : []),
+        ...pathPart.split('/').flatMap((segment, i, all) => (i === 0 ? [segment] : ['/', this.#segment(segment, safeDecode(all[i - 1]!))])),
+      ],
       outcome: exchange.response ? `answered ${exchange.response.status}` : `failed: ${exchange.error ?? 'no response'}`,
       ...(exchange.response ? { status: exchange.response.status } : {}),
+      ...(!exchange.response && exchange.timeoutMs ? { timeout: exchange.timeoutMs } : {}),
       sets: [],
     }
     const query = queryPart === undefined ? undefined : this.#query(queryPart)
@@ -129,36 +161,52 @@ class Flow {
     else if (queryPart !== undefined) plan.path.push(`?${queryPart}`)
     const body = this.#body(exchange)
     if (body) plan.body = body
-    const headers = this.#headers(exchange.request.headers, commonHeaders)
+    const headers = this.#headers(exchange.request.headers, clientHeader, body && BODY_TYPES[body.kind])
     if (headers) plan.headers = headers
     return plan
   }
 
-  #relative(url: string): string {
+  /**
+   * Where a recorded URL goes, as the journey calls it: the part after the base URL; or, for another
+   * origin than the base URL's, that origin as well. Called with the path alone, the journey's client
+   * would send such a request to the base URL, and the regression would test a service the action never
+   * called.
+   */
+  #target(url: string): { origin?: string; rest: string } {
     const base = this.options.baseUrl?.replace(/\/+$/, '')
-    if (base && url.startsWith(base)) return url.slice(base.length) || '/'
-    const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url)
-    return origin ? url.slice(origin[0].length) || '/' : url
+    if (base && url.startsWith(base)) return { rest: url.slice(base.length) || '/' }
+    const origin = urlOrigin(url)
+    if (!origin) return { rest: url }
+    const rest = url.slice(origin.length) || '/'
+    return base && urlOrigin(base)?.toLowerCase() !== origin.toLowerCase() ? { origin, rest } : { rest }
+  }
+
+  /** Another origin, as written: credentials in it were redacted when recorded, and are read from the environment. */
+  #origin(origin: string): string | Code {
+    return isSecretValue(origin) ? new Code(`\${${this.#secret('url', 'the origin of a request URL', origin).code}}`) : origin
   }
 
   /** A part of a request path; `before` is the part before it (`products` for `/products/7`), which says what an id names. */
   #segment(raw: string, before: string): string | Code {
     const text = safeDecode(raw)
     if (text === '') return raw
-    if (isSecretValue(text)) return new Code(`\${${this.#secret(undefined, 'a part of a request path').code}}`)
+    if (isSecretValue(text)) return new Code(`\${${this.#secret(undefined, 'a part of a request path', text).code}}`)
     const code = this.#flowing(text, { inPath: true, key: before })
     if (!code) return raw
     const encoded = encodeURIComponent(text) === raw
     return new Code(encoded ? `\${${code.code}}` : `\${encodeURIComponent(String(${code.code}))}`)
   }
 
-  /** The query as an object, or undefined when a name repeats (then it stays in the path as it was). */
-  #query(text: string): Record<string, unknown> | undefined {
+  /**
+   * The query as an object, or undefined when a name repeats (then it stays in the path as it was). A
+   * form body is read the same way: `place` says which of the two it is.
+   */
+  #query(text: string, place = 'the query parameter'): Record<string, unknown> | undefined {
     const params = [...new URLSearchParams(text)]
     if (new Set(params.map(([k]) => k)).size !== params.length) return undefined
     const out: Record<string, unknown> = {}
     for (const [key, value] of params) {
-      if (isSecretValue(value, key)) out[key] = this.#secret(key, `the query parameter "${key}"`)
+      if (isSecretValue(value, key)) out[key] = this.#secret(key, `${place} "${key}"`, value)
       else {
         const code = this.#flowing(value, { key, loose: true })
         out[key] = code ? new Code(`String(${code.code})`) : value
@@ -173,10 +221,10 @@ class Flow {
     const type = headers['content-type'] ?? ''
     if (typeof body !== 'string') return { kind: 'json', value: this.#jsonValue(body, undefined) }
     if (type.includes('application/x-www-form-urlencoded')) {
-      const form = this.#query(body)
+      const form = this.#query(body, 'the form field')
       if (form) return { kind: 'form', value: form }
     }
-    if (isSecretValue(body)) return { kind: 'text', value: this.#secret('body', 'the request body') }
+    if (isSecretValue(body)) return { kind: 'text', value: this.#secret('body', 'the request body', body) }
     return { kind: 'text', value: body }
   }
 
@@ -184,7 +232,7 @@ class Flow {
   #jsonValue(value: unknown, key: string | undefined): unknown {
     if (Array.isArray(value)) return value.map((v) => this.#jsonValue(v, key))
     if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.#jsonValue(v, k)]))
-    if (isSecretValue(value, key)) return this.#secretOrContext(key)
+    if (isSecretValue(value, key)) return this.#secretOrContext(key, value)
     if (typeof value === 'string' || typeof value === 'number') return this.#flowing(value, { key }) ?? value
     return value
   }
@@ -193,19 +241,25 @@ class Flow {
    * A redacted value under a key the context also has (a token the action read from the context): the
    * context's; else an environment variable.
    */
-  #secretOrContext(key: string | undefined): Code {
+  #secretOrContext(key: string | undefined, value: unknown): Code {
     if (key && Object.hasOwn(this.#ctxNow, key)) return new Code(`ctx.require(${quote(key)})`)
-    return this.#secret(key, key ? `"${key}" in a request body` : 'a value in a request body')
+    return this.#secret(key, key ? `"${key}" in a request body` : 'a value in a request body', value)
   }
 
-  #headers(headers: Record<string, string>, common: ReadonlySet<string>): Record<string, unknown> | undefined {
+  /**
+   * The headers the action gave, as it sent them: a content type the body does not imply (a text body
+   * sent as JSON, `application/vnd.api+json`), an `accept`, any other. Left out, the replay would be
+   * another request (a 415 where the exploration got a 500) and could pass with the bug still there.
+   * Not written: what the client sends by itself, the body's own length and implied type.
+   */
+  #headers(headers: Record<string, string>, clientHeader: ClientHeader, impliedType: string | undefined): Record<string, unknown> | undefined {
     const out: Record<string, unknown> = {}
     for (const [name, value] of Object.entries(headers)) {
-      if (IMPLIED_HEADERS.has(name) || common.has(name)) continue
+      if (clientHeader(name, value) || name === 'content-length' || (name === 'content-type' && value === impliedType)) continue
       if (isSecretKey(name) || isSecretValue(value)) {
         // A session (Authorization, Cookie) comes back with the setup's log-in; a key the action sent
         // itself is read from the environment: left out, the replay would be refused where it was not.
-        if (!SESSION_HEADERS.has(name.toLowerCase())) out[name] = this.#secret(name, `the header "${name}"`)
+        if (!SESSION_HEADERS.has(name.toLowerCase())) out[name] = this.#secret(name, `the header "${name}"`, value)
         continue
       }
       out[name] = value
@@ -243,12 +297,13 @@ class Flow {
 
   #contextLiteral(key: string, value: unknown): unknown {
     if (isSecretValue(value, key) || (isSecretKey(key) && value !== null && typeof value !== 'boolean'))
-      return this.#secret(key, `the context value "${key}"`)
+      return this.#secret(key, `the context value "${key}"`, value)
     return this.#jsonValue(value, key)
   }
 
-  #secret(key: string | undefined, where: string): Code {
-    return this.secrets.ref(key, where)
+  /** `value` as it was recorded: redacted, or as it is when the record kept it. */
+  #secret(key: string | undefined, where: string, value: unknown): Code {
+    return this.secrets.ref(key, where, value)
   }
 
   /** Remember the primitive values of a response, for requests made later. */
@@ -348,6 +403,11 @@ function headersOnEveryRequest(exchanges: readonly HttpExchange[]): Set<string> 
   if (exchanges.length < 2) return new Set()
   const [first, ...rest] = exchanges
   return new Set(Object.entries(first!.request.headers).filter(([k, v]) => rest.every((e) => e.request.headers[k] === v)).map(([k]) => k))
+}
+
+/** `http://127.0.0.1:47101` of `http://127.0.0.1:47101/health`; none for a URL without a scheme. */
+function urlOrigin(url: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url)?.[0]
 }
 
 function splitOnce(text: string, separator: string): [string, string | undefined] {

@@ -68,7 +68,7 @@ function header(input: RenderInput): string[] {
     `// Regression journey for the invariant ${JSON.stringify(input.invariant)} of the exploration ${JSON.stringify(input.exploration.name)} (${input.exploration.file}).`,
     `// Exploration found ${n} action${n === 1 ? '' : 's'} from the root state that break it. This journey makes the same requests, with ids`,
     '// flowing through the context, and checks the same invariant: it fails while the bug exists and passes once it is fixed.',
-    '// Found again, the same bug rewrites this file: its name and content depend only on the invariant and the sequence.',
+    '// Found again, the same bug rewrites this file: its name and content depend only on the exploration, the invariant and the sequence.',
   ]
   const secrets = input.plan.secrets.used
   if (secrets.length) {
@@ -133,7 +133,9 @@ function responseVariables(requests: readonly RequestPlan[]): (string | undefine
 
 /**
  * The lines of one request, relative to the step body's indentation. The action's own timeout becomes
- * each request's: a request that hung in the exploration fails at the same deadline here.
+ * each request's, and a request that got no answer in time gives up at the deadline it ran into (its own
+ * timeout, which the record keeps): a request that hung in the exploration fails at the same deadline
+ * here, instead of waiting for the slow answer and passing.
  */
 function renderRequest(request: RequestPlan, variable: string | undefined, timeout: number | undefined, checked: boolean): string[] {
   const lines = [`// ${comment(request.outcome)}`]
@@ -144,7 +146,8 @@ function renderRequest(request: RequestPlan, variable: string | undefined, timeo
   if (request.query) options.query = request.query
   if (request.body) options[request.body.kind === 'text' ? 'body' : request.body.kind] = request.body.value
   if (request.headers) options.headers = request.headers
-  if (timeout) options.timeout = timeout
+  const deadline = request.timeout ?? timeout
+  if (deadline) options.timeout = deadline
   if (Object.keys(options).length === 0) lines.push(`${prefix})`)
   else lines.push(`${prefix}, ${literal(options, '', LINE_WIDTH - BODY_INDENT.length - prefix.length - 3)})`)
   if (checked && replayNeedsAnswer(request)) lines.push(`assertStatus(${variable}, ${request.status}) // the replay needs what this answer gives`)
@@ -212,7 +215,7 @@ function safeSequence(sequence: readonly TakenAction[], secrets: SecretRefs): un
   const clean = (value: unknown, key: string | undefined): unknown => {
     if (Array.isArray(value)) return value.map((v) => clean(v, key))
     if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v, k)]))
-    if (isSecretValue(value, key) || (key !== undefined && isSecretKey(key) && typeof value === 'number')) return secrets.ref(key, `"${key ?? 'input'}" in an action's input`)
+    if (isSecretValue(value, key) || (key !== undefined && isSecretKey(key) && typeof value === 'number')) return secrets.refByName(key, `"${key ?? 'input'}" in an action's input`, value)
     return value
   }
   return sequence.map((s) => ({ action: s.action, input: clean(s.input, undefined) }))

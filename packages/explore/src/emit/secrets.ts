@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { REDACTED, isSecretKey, knownSecrets, redactText, secretEnvName } from '@venomqa/core'
 import { Code } from './code'
 
@@ -13,19 +14,48 @@ export function isSecretValue(value: unknown, key?: string): boolean {
   return text.includes(REDACTED) || knownSecrets.has(value) || redactText(text) !== text
 }
 
-/** The secrets a journey refers to, each read from an environment variable named after where it sat. */
+/**
+ * The secrets a journey refers to, each read from an environment variable named after where it sat:
+ * `VENOMQA_SECRET_PASSWORD`, and for a second value of that name `VENOMQA_SECRET_PASSWORD_2` (`_3`...),
+ * as a curl command names what a report hid. One variable per value: a value the run knows (the
+ * context's, an action's input, a value the record kept) is told apart by itself; one the record hid,
+ * by where it was sent (a body field and a query parameter of one name are two values to it). Read from
+ * one variable, two values would be sent as one, and the replay would not send what broke the invariant.
+ */
 export class SecretRefs {
-  readonly #names = new Map<string, string>()
+  /** Each variable: what it stands for, and the value (hashed: never kept as it is) or the place it is told by. */
+  readonly #vars = new Map<string, { where: string; identity: string }>()
 
-  /** `process.env.VENOMQA_SECRET_<KEY>`, remembered with what it stands for. */
-  ref(key: string | undefined, where: string): Code {
-    const name = secretEnvName(key)
-    if (!this.#names.has(name)) this.#names.set(name, where)
-    return new Code(`process.env.${name}`)
+  /** `process.env.VENOMQA_SECRET_<KEY>`, or `..._<KEY>_2` for another value of that name. */
+  ref(key: string | undefined, where: string, value?: unknown): Code {
+    return this.#code(secretEnvName(key), where, identityOf(value, where))
+  }
+
+  /**
+   * For a value the journey only shows (an action's input, in the sequence it checks the invariant
+   * with) and does not send: the first variable of its name, which a request of the sequence sent the
+   * value from (an input is usually sent as it is); a variable of its own when there is none.
+   */
+  refByName(key: string | undefined, where: string, value?: unknown): Code {
+    const base = secretEnvName(key)
+    return this.#vars.has(base) ? new Code(`process.env.${base}`) : this.#code(base, where, identityOf(value, where))
   }
 
   /** Each variable and what it stands for, in the order first used. */
   get used(): [name: string, where: string][] {
-    return [...this.#names]
+    return [...this.#vars].map(([name, v]) => [name, v.where])
   }
+
+  #code(base: string, where: string, identity: string): Code {
+    let name = base
+    for (let n = 2; this.#vars.has(name) && this.#vars.get(name)!.identity !== identity; n++) name = `${base}_${n}`
+    if (!this.#vars.has(name)) this.#vars.set(name, { where, identity })
+    return new Code(`process.env.${name}`)
+  }
+}
+
+/** A value as it is, hashed, when the run knows it; else the place it was sent to, which is all the record says. */
+function identityOf(value: unknown, where: string): string {
+  const known = (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') && !String(value).includes(REDACTED)
+  return known ? `value ${createHash('sha256').update(String(value)).digest('hex')}` : `place ${where}`
 }

@@ -27,6 +27,8 @@ export interface RecordFields {
   /** When the attempt started, as Date.now() gave it. */
   startedAtMs: number
   error?: string
+  /** The deadline the request ran into, when it got no answer in time. */
+  timeoutMs?: number
   fromCache?: boolean
 }
 
@@ -44,6 +46,7 @@ export class ExchangeRecord implements HttpExchange {
   declare readonly request: RecordedRequest
   declare readonly response?: RecordedResponse
   declare readonly error?: string
+  declare readonly timeoutMs?: number
   declare readonly durationMs: number
   declare readonly attempt: number
   declare readonly startedAt: string
@@ -67,6 +70,7 @@ export class ExchangeRecord implements HttpExchange {
     Object.defineProperty(this, 'request', requestAccessor)
     if (received) Object.defineProperty(this, 'response', responseAccessor)
     if (fields.error !== undefined) this.error = fields.error
+    if (fields.timeoutMs !== undefined) this.timeoutMs = fields.timeoutMs
     this.durationMs = fields.durationMs
     this.attempt = fields.attempt
     Object.defineProperty(this, 'startedAt', startedAtAccessor)

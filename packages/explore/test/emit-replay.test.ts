@@ -1,0 +1,253 @@
+/**
+ * Regression journeys written by a real exploration, run by the built `venomqa` CLI: each must fail
+ * while its bug exists and pass once it is fixed. The API (test/replay-app.ts) runs in this process and
+ * is switched from buggy to fixed between the two runs; each exploration is a file of a project of its
+ * own, which the journey imports its setup from. Needs the built packages (core, runner, cli, explore).
+ */
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { Exploration, ExplorationResult } from '@venomqa/core'
+import { type Runner, createRunner, httpControlState } from '@venomqa/runner'
+import { REPO_ROOT } from '@venomqa/test-utils'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { explore } from '../src'
+import { NEW_PASSWORD, PASSWORD, type ReplayApp, startReplayApp } from './replay-app'
+
+const CLI = path.join(REPO_ROOT, 'packages/cli/dist/bin.js')
+const CONFIG = `export default {
+  baseUrl: process.env.APP_URL,
+  plugins: [['http-control', { url: process.env.APP_URL }]],
+}
+`
+
+let app: ReplayApp
+/** Another service the actions call by its absolute URL. */
+let other: ReplayApp
+let project: string
+
+beforeAll(async () => {
+  for (const built of ['packages/core/dist/index.js', 'packages/runner/dist/index.js', 'packages/explore/dist/index.js', 'packages/cli/dist/bin.js'])
+    if (!existsSync(path.join(REPO_ROOT, built))) throw new Error(`${built} is missing: build the packages first (pnpm build)`)
+  ;[app, other] = await Promise.all([startReplayApp(), startReplayApp()])
+  project = await mkdtemp(path.join(os.tmpdir(), 'venomqa-replay-'))
+  await mkdir(path.join(project, 'node_modules/@venomqa'), { recursive: true })
+  for (const pkg of ['core', 'runner', 'cli', 'explore']) await symlink(path.join(REPO_ROOT, 'packages', pkg), path.join(project, 'node_modules/@venomqa', pkg), 'dir')
+  await mkdir(path.join(project, 'explore'))
+  await writeFile(path.join(project, 'venomqa.config.ts'), CONFIG)
+  await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'replay-project', private: true, type: 'module' }))
+})
+
+afterEach(() => {
+  for (const a of [app, other]) {
+    a.fixed = false
+    a.healthStatus = 200
+  }
+})
+
+afterAll(async () => {
+  await Promise.all([app?.stop(), other?.stop()])
+  if (project) await rm(project, { recursive: true, force: true })
+})
+
+const appRunner = () => createRunner({ baseUrl: app.url, stateBackends: [httpControlState({ url: app.url })] })
+
+/**
+ * Write `source` as `explore/<name>.explore.ts` and explore it against the app, writing its regression
+ * journeys; with the runner of a run that explores more than this one, else with one of its own.
+ */
+async function exploreSource(name: string, source: string, runner?: Runner): Promise<ExplorationResult> {
+  const file = `explore/${name}.explore.ts`
+  await writeFile(path.join(project, file), source)
+  const exploration = ((await import(pathToFileURL(path.join(project, file)).href)) as { default: Exploration }).default
+  const own = runner ?? appRunner()
+  try {
+    return await explore(exploration, { runner: own, root: project, file, emitDir: 'journeys/regressions', overrides: { seed: 1 } })
+  } finally {
+    if (!runner) await own.close()
+  }
+}
+
+/** An exploration whose only action answers 500 (`no_5xx`), named `name`. */
+const parseExploration = (name: string) => `import { action, exploration } from '@venomqa/core'
+
+export default exploration(${JSON.stringify(name)}, {
+  actions: [action('parse', ({ http }) => http.post('/parse', { body: '{"a": ', headers: { 'content-type': 'application/json' } }))],
+  depth: 1,
+})
+`
+
+interface Written {
+  invariant: string
+  /** The actions of the minimal sequence. */
+  sequence: string[]
+  message: string
+  file: string
+  text: string
+}
+
+/** Each violation of an exploration, with the text of its journey. */
+async function written(result: ExplorationResult, count: number): Promise<Written[]> {
+  expect(result.violations, JSON.stringify(result.issues)).toHaveLength(count)
+  return Promise.all(
+    result.violations.map(async (v) => {
+      expect(v.emittedFile, JSON.stringify(result.issues)).toBeDefined()
+      const text = await readFile(path.join(project, v.emittedFile!), 'utf8')
+      return { invariant: v.invariant, sequence: v.sequence.map((s) => s.action), message: v.message, file: v.emittedFile!, text }
+    }),
+  )
+}
+
+/** The one violation of an exploration, with the text of its journey. */
+async function onlyViolation(result: ExplorationResult): Promise<Written> {
+  return (await written(result, 1))[0]!
+}
+
+function runJourney(file: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [CLI, 'run', file, '--reporter', 'console'], {
+    cwd: project,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', APP_URL: app.url, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.on('data', (d) => (output += d))
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })))
+}
+
+/** The journey fails against the buggy app and passes against the fixed one. */
+async function expectRegression(file: string, fix: () => void, env: Record<string, string> = {}): Promise<void> {
+  const buggy = await runJourney(file, env)
+  expect(buggy.code, buggy.output).toBe(1)
+  fix()
+  const fixed = await runJourney(file, env)
+  expect(fixed.code, fixed.output).toBe(0)
+}
+
+describe('a regression journey from a real exploration', () => {
+  it('calls another origin where the action called it, not the base URL', async () => {
+    other.healthStatus = 500
+    const result = await exploreSource(
+      'other-origin',
+      `import { action, exploration } from '@venomqa/core'
+
+export default exploration('other-origin', {
+  actions: [action('other_health', ({ http }) => http.get('${other.url}/health'))],
+  depth: 1,
+})
+`,
+    )
+    const v = await onlyViolation(result)
+    expect(v.invariant).toBe('no_5xx')
+    expect(v.text).toContain(`await http.get('${other.url}/health')`)
+    await expectRegression(v.file, () => (other.fixed = true))
+  })
+
+  it('sends every header the action gave: the JSON content type of a text body, an accept', async () => {
+    const result = await exploreSource(
+      'headers',
+      `import { action, exploration, step } from '@venomqa/core'
+
+export default exploration('headers', {
+  // A header of the client's own, from the setup: the journey runs the setup, and does not write it.
+  setup: [step('identify', ({ http }) => http.setHeader('x-client', 'replay-tests'))],
+  actions: [
+    action('parse', ({ http }) => http.post('/parse', { body: '{"a": ', headers: { 'content-type': 'application/json' } })),
+    action('export', ({ http }) => http.get('/export', { headers: { accept: 'text/csv', 'x-mode': 'full' } })),
+  ],
+  depth: 1,
+})
+`,
+    )
+    const [parse, csv] = await written(result, 2)
+    expect([parse!.sequence, csv!.sequence]).toEqual([['parse'], ['export']])
+    expect(parse!.text).toContain(`await http.post('/parse', { body: '{"a": ', headers: { 'content-type': 'application/json' } })`)
+    expect(csv!.text).toContain("await http.get('/export', { headers: { accept: 'text/csv', 'x-mode': 'full' } })")
+    expect(parse!.text + csv!.text).not.toContain('x-client')
+    for (const v of [parse!, csv!]) {
+      app.fixed = false
+      await expectRegression(v.file, () => (app.fixed = true))
+    }
+  })
+
+  it.each([
+    ['the action', `action('slow', ({ http }) => http.get('/slow?ms=1500'), { timeout: 300 })`],
+    ['its request', `action('slow', ({ http }) => http.get('/slow?ms=1500', { timeout: 300 }))`],
+  ])('replays a request that timed out, with the timeout of %s, and judges that request', async (whose, slow) => {
+    const result = await exploreSource(
+      `slow-${whose.replace(/\W+/g, '-')}`,
+      `import { action, exploration } from '@venomqa/core'
+
+export default exploration('slow', {
+  actions: [${slow}],
+  depth: 1,
+})
+`,
+    )
+    const v = await onlyViolation(result)
+    expect(v.invariant).toBe('request_error')
+    expect(v.text).toContain("await http.get('/slow', { query: { ms: '1500' }, timeout: 300 })")
+    expect(v.text).not.toContain('made no request')
+    const buggy = await runJourney(v.file)
+    expect(buggy.code, buggy.output).toBe(1)
+    expect(buggy.output).toContain('/slow?ms=1500 timed out after 300 ms')
+    expect(buggy.output).not.toContain('undefined')
+    app.fixed = true
+    const fixed = await runJourney(v.file)
+    expect(fixed.code, fixed.output).toBe(0)
+  })
+
+  it('is written once per exploration: two that break one invariant with one sequence keep a journey each', async () => {
+    const runner = appRunner()
+    try {
+      const first = await onlyViolation(await exploreSource('parse-a', parseExploration('parse-a'), runner))
+      const second = await onlyViolation(await exploreSource('parse-b', parseExploration('parse-b'), runner))
+      expect([first.invariant, second.invariant]).toEqual(['no_5xx', 'no_5xx'])
+      expect(second.file).not.toBe(first.file)
+      expect(await readFile(path.join(project, first.file), 'utf8')).toBe(first.text)
+      expect(first.text).toContain("import exploration from '../../explore/parse-a.explore'")
+      expect(second.text).toContain("import exploration from '../../explore/parse-b.explore'")
+    } finally {
+      await runner.close()
+    }
+  })
+
+  it('never replaces a journey the same run wrote earlier: the second is an issue, the first stays', async () => {
+    // Two files that define one exploration (the API allows it; the CLI refuses two names): one id,
+    // one file name, two texts (each imports its own file).
+    const runner = appRunner()
+    try {
+      const first = await onlyViolation(await exploreSource('copy-1', parseExploration('copy'), runner))
+      const second = await exploreSource('copy-2', parseExploration('copy'), runner)
+      expect(second.violations).toHaveLength(1)
+      expect(second.violations[0]!.emittedFile).toBeUndefined()
+      expect(second.issues.find((i) => i.step === 'emit')?.error).toBe(
+        `could not write the regression journey for "no_5xx": not replacing ${first.file}: this run wrote it earlier, for the invariant "no_5xx" of the exploration "copy"`,
+      )
+      expect(await readFile(path.join(project, first.file), 'utf8')).toBe(first.text)
+    } finally {
+      await runner.close()
+    }
+  })
+
+  it('reads two secret values of one name from two variables, so it sends both as the exploration did', async () => {
+    const result = await exploreSource(
+      'rotate',
+      `import { action, exploration } from '@venomqa/core'
+
+export default exploration('rotate', {
+  actions: [action('rotate', ({ http }) => http.post('/rotate?password=${PASSWORD}', { json: { password: '${NEW_PASSWORD}' } }))],
+  depth: 1,
+})
+`,
+    )
+    const v = await onlyViolation(result)
+    expect(v.text).toContain("await http.post('/rotate', { query: { password: process.env.VENOMQA_SECRET_PASSWORD }, json: { password: process.env.VENOMQA_SECRET_PASSWORD_2 } })")
+    expect(v.text).not.toContain(PASSWORD)
+    expect(v.text).not.toContain(NEW_PASSWORD)
+    await expectRegression(v.file, () => (app.fixed = true), { VENOMQA_SECRET_PASSWORD: PASSWORD, VENOMQA_SECRET_PASSWORD_2: NEW_PASSWORD })
+  })
+})
