@@ -1,7 +1,8 @@
 /**
- * `process.exit` as it was when the CLI started: the CLI's own ways out (the end of a command, a fault no
- * one caught, a second Ctrl-C) go through this, never through `process.exit`, which a command replaces
- * while it works (see refuseProcessExit).
+ * `process.exit` as it was before any command ran (this module loads with the program, before the first
+ * command replaces it): the CLI's own ways out during a command (a second Ctrl-C) go through this, never
+ * through `process.exit`, which a command replaces while it works (see refuseProcessExit). bin.ts keeps
+ * its own copy.
  */
 export const exitNow: (code?: number) => never = process.exit.bind(process) as (code?: number) => never
 

@@ -6,15 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLI_BIN, type Project, assertBuilt, cleanEnv, makeProject } from './helpers/project'
 
 // Off a terminal the console reporter writes its lines in batches (see runner's batched-writes.ts). What a
-// CI log shows must still read in the order things happened, and a process that exits mid-run must still
-// have printed every line before it.
+// CI log shows must still read in the order things happened, and a process that quits mid-run (a second
+// Ctrl-C) must still have printed every line before it.
 const JOURNEY = `import { journey, step } from '@venomqa/core'
 export default journey('ordered', {
   steps: [
     step('first', () => {}),
     step('second', () => { console.log('printed by the second step') }),
     step('third', () => { console.error('warned by the third step') }),
-    step('fourth', () => { if (process.env.EXIT_IN_FOURTH) process.exit(7) }),
+    step('fourth', () => {
+      if (process.env.EXIT_IN_FOURTH) process.exit(7)
+      // Ctrl-C twice, as a user would: the second one quits at once (venomqa's own exit, not the run's end).
+      if (process.env.QUIT_IN_FOURTH) for (let i = 0; i < 2; i++) process.kill(process.pid, 'SIGINT')
+    }),
     step('fifth', () => new Promise((resolve) => setTimeout(resolve, Number(process.env.FIFTH_WAITS_MS ?? 0)))),
     step('sixth', () => {}),
   ],
@@ -56,11 +60,18 @@ describe('console output off a terminal', () => {
     expect(order).toEqual([...order].sort((a, b) => a - b))
   })
 
-  it('a step that exits the process mid-run: every line printed before it is in the output', () => {
+  it('quit mid-run (a second Ctrl-C): every line printed before it is in the output', () => {
+    const { status, lines } = runIntoOneFile({ QUIT_IN_FOURTH: '1' })
+    expect(status).toBe(130)
+    for (const text of ['▶ ordered', '✓ first', 'printed by the second step', '✓ second', 'warned by the third step', '✓ third', 'venomqa: quitting now']) expect(at(lines, text)).toBeGreaterThanOrEqual(0)
+  })
+
+  it('a step that calls process.exit fails there, and the run goes on to its end, every line in order', () => {
     const { status, lines } = runIntoOneFile({ EXIT_IN_FOURTH: '1' })
-    expect(status).toBe(7)
-    for (const text of ['▶ ordered', '✓ first', 'printed by the second step', '✓ second', 'warned by the third step', '✓ third']) expect(at(lines, text)).toBeGreaterThanOrEqual(0)
-    expect(at(lines, '✓ fifth')).toBe(-1)
+    expect(status).toBe(1)
+    const order = ['✓ third', '✗ fourth', 'process.exit(7) was called while venomqa was running', '✓ fifth', '✓ sixth', 'Result: FAILED'].map((text) => at(lines, text))
+    expect(order.every((i) => i >= 0)).toBe(true)
+    expect(order).toEqual([...order].sort((a, b) => a - b))
   })
 
   it('a reader that goes away (venomqa run | head) drops the rest of the output; the run finishes and passes', async () => {

@@ -279,7 +279,12 @@ export function namedOutputs({ save, reporters, har }: { save?: string; reporter
       return []
     }
   })
-  return [save, har, ...targets].filter((f): f is string => !!f && !!f.trim() && f !== '-').map((f) => path.resolve(cwd, f))
+  const files = [save, har, ...targets].filter((f): f is string => !!f && !!f.trim() && f !== '-').map((f) => path.resolve(cwd, f))
+  // Two of them landing on one file (through a link too) is refused once the reporters are made
+  // (checkReportFiles): removed now, the file a link points to would be gone, the link left dangling, and
+  // the clash no longer seen. Nothing is removed before that refusal.
+  const landings = files.map(landsAt)
+  return new Set(landings).size === landings.length ? files : []
 }
 
 /**

@@ -85,7 +85,8 @@ export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadC
 /** A plugin that could not be loaded, said where it was named (`plugins[1]`, `--plugin x`): two entries may name one package. */
 function placedAt(err: unknown, at: string): unknown {
   if (!(err instanceof PluginError)) return err
-  Object.defineProperty(err, 'where', { value: at, configurable: true, enumerable: true })
+  // `--plugin x?` names the flag's options in option errors; here the flag itself is meant.
+  Object.defineProperty(err, 'where', { value: at.replace(/\?$/, ''), configurable: true, enumerable: true })
   return err
 }
 
