@@ -1,4 +1,4 @@
-import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, type ViolationResult, errorMessage, makeIssue, plural } from '@venomqa/core'
+import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, StateError, type ViolationResult, errorMessage, makeIssue, plural } from '@venomqa/core'
 import type { Lane, Runner, World } from '@venomqa/runner'
 import type { Truncation } from './budgets'
 import { emitJourney } from './emit'
@@ -60,7 +60,33 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     await addIssue(makeIssue({ journey: exploration.name, path: '', step: 'state', severity: 'info', kind: 'state', error: message, suggestion, source: 'explore' }))
   }
 
-  const { lane, done } = await runner.explorationEnv({ baseUrl, workers })
+  let env: Awaited<ReturnType<Runner['explorationEnv']>>
+  try {
+    env = await runner.explorationEnv({ baseUrl, workers })
+  } catch (err) {
+    // A state backend that cannot connect, or a plugin whose setup hung: not the user's definition, and
+    // not the end of the run either. The exploration fails with the reason, and the reports are written.
+    if (!(err instanceof StateError)) throw err
+    const reason = err.backend === 'runner' ? err.message.replace(/^state backend "runner": /, '') : err.message
+    await addIssue(makeIssue({ journey: exploration.name, path: '', step: 'state', severity: 'critical', kind: 'state', error: `nothing was explored: ${reason}`, source: 'explore' }))
+    return buildResult({
+      exploration,
+      file: options.file,
+      settings,
+      startedAt,
+      durationMs: performance.now() - t0,
+      searchMs: 0,
+      requests: 0,
+      coverage: new Coverage(definition.actions.map((a) => a.name)),
+      rollbackTimings: new Timings(),
+      observeTimings: new Timings(),
+      violations: [],
+      issues,
+      broken: true,
+      interrupted: signal.aborted,
+    })
+  }
+  const { lane, done } = env
   const lanes: Lane[] = [lane]
   const searches: LaneSearch[] = []
   /** Every distinct state any worker recorded. */
