@@ -25,7 +25,7 @@ describe('a state backend that cannot connect', () => {
   it('fails the exploration with the reason and explores nothing; the run goes on to its reports', async () => {
     const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', stateBackends: [down] })
     try {
-      const result = await explore(exploration('shop', { actions: [action('noop', () => undefined)], seed: 1 }), { runner, emitDir: false })
+      const result = await explore(exploration('shop', { actions: [action('noop', () => undefined)], seed: 1 }), { runner, root: process.cwd(), emitDir: false })
       // The reason as the runner gave it, once: not "state backend \"runner\": state backend ...".
       expect(result.issues[0]?.error).not.toContain('state backend "runner"')
       expect(result.status).toBe('failed')
