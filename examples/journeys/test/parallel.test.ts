@@ -109,7 +109,7 @@ function nestedJourney(run: number) {
 let app: RunningProcess
 
 /** A runner on the main database whose workers each get a database and an app of their own. */
-function runnerOnWorkers(mainUrl: string, options: { parallelPaths: number; workerApps?: RunningProcess[]; hooks?: Parameters<typeof createRunner>[0]['hooks'] }) {
+function runnerOnWorkers(mainUrl: string, options: { parallelPaths: number; workerApps?: RunningProcess[]; hooks?: NonNullable<Parameters<typeof createRunner>[0]>['hooks'] }) {
   return createRunner({
     baseUrl: app.url,
     stateBackends: [postgresState({ url: mainUrl })],
