@@ -140,7 +140,7 @@ describe('venomqa import postman', () => {
     const todos = read(p, 'journeys/todos.journey.ts')
     // The chained id: set by the create's test script, read by the later requests' URLs.
     expect(todos).toContain("ctx.set('todoId', res.json().id)")
-    expect(todos).toContain("http.get(`/api/todos/${variable(ctx, 'todoId')}`")
+    expect(todos).toContain("http.get(`/api/todos/${sentVariable(ctx, 'todoId')}`")
     // The environment's value wins over the collection's; a secret one is read from the environment.
     expect(todos).toContain("get password() { return fromEnvironment('VENOMQA_SECRET_PASSWORD') }")
     expect(todos).not.toContain('a long password')
@@ -162,6 +162,16 @@ describe('venomqa import postman', () => {
     expect(run.stdout).toContain('VENOMQA_SECRET_PASSWORD is not set: export it with the value of the Postman variable {{password}}')
     expect(run.stdout).toMatch(/Journeys {2}0 passed, 1 failed of 1/)
     expect(run.code).toBe(1)
+  })
+
+  it('a variable a request sends that has no value (the script that sets it did not run) fails that step, never sends "undefined"', async () => {
+    await p.venomqa(['import', 'postman', 'todos.postman_collection.json', '--environment', 'local.postman_environment.json', '--out', 'unsetvar'])
+    const file = path.join(p.dir, 'unsetvar/todos.journey.ts')
+    await writeFile(file, readFileSync(file, 'utf8').replace("ctx.set('todoId', res.json().id)", 'void res'))
+    const run = await p.venomqa(['run', 'unsetvar/todos.journey.ts'], { env: TODO_SECRETS })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toContain('the Postman variable {{todoId}} has no value: no script set it')
+    expect(run.stdout).not.toContain('/api/todos/undefined')
   })
 
   it('a translated test fails its step when the app answers otherwise', async () => {
@@ -198,8 +208,8 @@ describe('venomqa import postman', () => {
       expect(users).toContain("region: 'eu-west-1'")
       expect(users).toContain("userName: 'admin'")
       expect(users).toContain("emptyToken: ''")
-      expect(users).toContain("'X-Client-Ref': `${variable(ctx, 'clientRef')}`")
-      expect(users).toContain("password: `${variable(ctx, 'password')}`")
+      expect(users).toContain("'X-Client-Ref': `${sentVariable(ctx, 'clientRef')}`")
+      expect(users).toContain("password: `${sentVariable(ctx, 'password')}`")
       expect(await typecheck(p, 'secrets')).toBe('')
 
       // The journey sends each secret, from the environment: without it the server refuses every request.

@@ -85,7 +85,8 @@ describe('venomqa init --plugin', () => {
       const [core, runner] = [tarball('core'), tarball('runner')]
 
       // --no-save: the scaffold's package.json keeps its registry ranges, as it will be published.
-      const install = ['install', '--no-audit', '--no-fund', '--loglevel=error']
+      // --prefer-offline: what the npm cache holds is not asked of the registry again, one request per package.
+      const install = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']
       await exec('npm', [...install, '--no-save', core, runner], { cwd: plugin, env, timeout: 180_000 })
       const tested = await exec('npm', ['test'], { cwd: plugin, env, timeout: 60_000 })
       expect(tested.stdout).toMatch(/Tests\s+\S*2 passed/)

@@ -48,7 +48,8 @@ describe('packed packages in a plain npm project', () => {
       )
       const env = cleanEnv()
       for (const k of Object.keys(env)) if (k.startsWith('npm_') || k.startsWith('PNPM_') || k === 'INIT_CWD') delete env[k]
-      await exec('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files.map((f) => path.join(tarballs, f))], { cwd: project, env, timeout: 150_000 })
+      // --prefer-offline: what the npm cache holds is not asked of the registry again.
+      await exec('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...files.map((f) => path.join(tarballs, f))], { cwd: project, env, timeout: 150_000 })
       const manifest = JSON.parse(await readFile(path.join(project, 'node_modules/@venomqa/cli/package.json'), 'utf8'))
       expect(manifest.dependencies['@venomqa/core']).toBe('^0.1.0') // workspace:^ rewritten at pack
       const peer = JSON.parse(await readFile(path.join(project, 'node_modules/venomqa-plugin-csv/package.json'), 'utf8')).peerDependencies['@venomqa/core']

@@ -174,8 +174,8 @@ export default exploration('headers', {
   })
 
   it.each([
-    ['the action', `action('slow', ({ http }) => http.get('/slow?ms=1500'), { timeout: 300 })`],
-    ['its request', `action('slow', ({ http }) => http.get('/slow?ms=1500', { timeout: 300 }))`],
+    ['the action', `action('slow', ({ http }) => http.get('/slow?ms=900'), { timeout: 300 })`],
+    ['its request', `action('slow', ({ http }) => http.get('/slow?ms=900', { timeout: 300 }))`],
   ])('replays a request that timed out, with the timeout of %s, and judges that request', async (whose, slow) => {
     const result = await exploreSource(
       `slow-${whose.replace(/\W+/g, '-')}`,
@@ -189,11 +189,11 @@ export default exploration('slow', {
     )
     const v = await onlyViolation(result)
     expect(v.invariant).toBe('request_error')
-    expect(v.text).toContain("await http.get('/slow', { query: { ms: '1500' }, timeout: 300 })")
+    expect(v.text).toContain("await http.get('/slow', { query: { ms: '900' }, timeout: 300 })")
     expect(v.text).not.toContain('made no request')
     const buggy = await runJourney(v.file)
     expect(buggy.code, buggy.output).toBe(1)
-    expect(buggy.output).toContain('/slow?ms=1500 timed out after 300 ms')
+    expect(buggy.output).toContain('/slow?ms=900 timed out after 300 ms')
     expect(buggy.output).not.toContain('undefined')
     app.fixed = true
     const fixed = await runJourney(v.file)

@@ -241,6 +241,19 @@ class JourneyWriter {
       '',
       '/** A Postman variable: what a script set during the run, else its value above. Postman variables have no type. */',
       'const variable = (ctx: Context, name: string): any => (ctx.has(name) ? ctx.get(name) : variables[name])',
+      // Scripts read `variable` and may test it for undefined; a request that would send one fails instead.
+      ...(this.uses.has('sentVariable')
+        ? [
+            '',
+            '/** A Postman variable a request sends. With no value, the step fails here: Postman would send the text "{{name}}", JavaScript "undefined". */',
+            'function sentVariable(ctx: Context, name: string): any {',
+            '  const value = variable(ctx, name)',
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
+            "  if (value === undefined) throw new Error(`the Postman variable {{${name}}} has no value: no script set it (did the request that sets it fail?) and the collection gives none`)",
+            '  return value',
+            '}',
+          ]
+        : []),
     ]
   }
 
@@ -410,7 +423,8 @@ class JourneyWriter {
       return { code: dynamic.expr }
     }
     this.uses.add('variable')
-    return { code: `variable(ctx, ${quote(name)})` }
+    this.uses.add('sentVariable')
+    return { code: `sentVariable(ctx, ${quote(name)})` }
   }
 
   private body(body: Body | undefined): string | undefined {
