@@ -8,7 +8,7 @@ import { loadDefinition } from './definition'
 import { appStoppedIssue } from './no-answer'
 import { LaneSearch } from './lane-search'
 import { type FoundOnLane, mergeFound } from './merge'
-import { type SearchTotals, buildResult } from './result'
+import { type ResultParts, type SearchTotals, buildResult } from './result'
 import { resolveSettings } from './settings'
 import { confirmSequence, shrinkSequence } from './shrink'
 import { Timings } from './timings'
@@ -60,6 +60,10 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     await addIssue(makeIssue({ journey: exploration.name, path: '', step: 'state', severity: 'info', kind: 'state', error: message, suggestion, source: 'explore' }))
   }
 
+  /** The result, with what every ending shares: the definition, its settings, the time, the issues met. */
+  const finish = (parts: Omit<ResultParts, 'exploration' | 'file' | 'settings' | 'startedAt' | 'durationMs' | 'issues' | 'interrupted'>) =>
+    buildResult({ exploration, file: options.file, settings, startedAt, durationMs: performance.now() - t0, issues, interrupted: signal.aborted, ...parts })
+
   let env: Awaited<ReturnType<Runner['explorationEnv']>>
   try {
     env = await runner.explorationEnv({ baseUrl, workers })
@@ -69,22 +73,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     if (!(err instanceof StateError)) throw err
     const reason = err.backend === 'runner' ? err.message.replace(/^state backend "runner": /, '') : err.message
     await addIssue(makeIssue({ journey: exploration.name, path: '', step: 'state', severity: 'critical', kind: 'state', error: `nothing was explored: ${reason}`, source: 'explore' }))
-    return buildResult({
-      exploration,
-      file: options.file,
-      settings,
-      startedAt,
-      durationMs: performance.now() - t0,
-      searchMs: 0,
-      requests: 0,
-      coverage: new Coverage(definition.actions.map((a) => a.name)),
-      rollbackTimings: new Timings(),
-      observeTimings: new Timings(),
-      violations: [],
-      issues,
-      broken: true,
-      interrupted: signal.aborted,
-    })
+    return finish({ searchMs: 0, requests: 0, coverage: new Coverage(definition.actions.map((a) => a.name)), rollbackTimings: new Timings(), observeTimings: new Timings(), violations: [], broken: true })
   }
   const { lane, done } = env
   const lanes: Lane[] = [lane]
@@ -215,12 +204,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     rollbackTimings.addAll(s.rollbackTimings)
     observeTimings.addAll(s.env.observeTimings)
   }
-  return buildResult({
-    exploration,
-    file: options.file,
-    settings,
-    startedAt,
-    durationMs: performance.now() - t0,
+  return finish({
     searchMs: Math.max(0, ...searches.map((s) => s.searchMs)),
     search,
     requests: lanes.reduce((t, l) => t + l.http.history.length, 0),
@@ -228,10 +212,8 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     rollbackTimings,
     observeTimings,
     violations,
-    issues,
     ...(workers > 1 ? { workers: workerStats(searches) } : {}),
     broken,
-    interrupted: signal.aborted,
   })
 }
 
