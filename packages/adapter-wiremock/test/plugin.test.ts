@@ -40,12 +40,12 @@ describeJava('the plugin', () => {
       [{ url: 'http://127.0.0.1:8080', managed: true }, 'plugins[0].managed: give "url" (a WireMock that already runs) or "managed" (start one), not both'],
       [{ managed: 'yes' }, 'plugins[0].managed: expected true, false or an object with port, jar, java, jvmArgs, args, startTimeoutMs, got "yes"'],
       [{ managed: { port: 70000 } }, 'plugins[0].managed.port: expected a port number (0 for a free one), got 70000'],
-      [{ managed: { prot: 1 } }, 'plugins[0].managed.prot: unknown option'],
+      [{ managed: { prot: 1 } }, 'plugins[0].managed.prot: unknown option (did you mean "port"?)'],
       // An object, so the object form: what is wrong inside it, at its key.
       [{ managed: { jvmArgs: '-Xmx64m' } }, 'plugins[0].managed.jvmArgs: expected a list of strings, got "-Xmx64m"'],
       [{ managed: { startTimeout: 5000 } }, 'plugins[0].managed.startTimeout: renamed to startTimeoutMs (milliseconds)'],
       [{ timeout: 5000 }, 'plugins[0].timeout: renamed to timeoutMs (milliseconds)'],
-      [{ state: { nme: 'x' } }, 'plugins[0].state.nme: unknown option'],
+      [{ state: { nme: 'x' } }, 'plugins[0].state.nme: unknown option (did you mean "name"?)'],
       [{ env: 'NOT A NAME' }, 'plugins[0].env: expected an environment variable name or false, got "NOT A NAME"'],
       // Every problem at once: url and managed together are named beside a wrong value, not only once it is fixed.
       [

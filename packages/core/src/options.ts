@@ -1,6 +1,7 @@
 import { didYouMean } from './did-you-mean'
 import { ConfigError } from './errors'
 import { isSecretKey, redactText } from './redact'
+import { schemaKeysAt } from './schema-keys'
 
 /**
  * The Standard Schema v1 interface (https://standardschema.dev), declared here so core needs no
@@ -97,7 +98,7 @@ export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>
     const path = issue.path ?? []
     const unknownKeys = (issue as { code?: unknown; keys?: unknown }).code === 'unrecognized_keys' ? (issue as { keys?: unknown }).keys : undefined
     if (Array.isArray(unknownKeys)) {
-      const known = schema && objectKeysAt(schema, path)
+      const known = schema && schemaKeysAt(schema, path.map((part) => (typeof part === 'object' && part !== null ? part.key : part)))
       for (const key of unknownKeys) {
         const near = known && didYouMean(String(key), known)
         lines.push(`${optionPath(where, [...path, String(key)])}: unknown option${near ? ` (did you mean "${near}"?)` : ''}`)
@@ -120,33 +121,6 @@ export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>
     lines.push(`${optionPath(where, path)}: ${message}${got}`)
   }
   return lines
-}
-
-/**
- * The keys an object schema takes at `path`, for "did you mean" under an unknown key. Standard Schema
- * has no way to list them: this reads zod's public `shape` (through `unwrap()` of an optional or a
- * default), and gives up on anything else, which then gets no suggestion.
- */
-function objectKeysAt(schema: unknown, path: StandardSchemaV1.Issue['path'] = []): string[] | undefined {
-  let s = unwrapped(schema)
-  for (const part of path) {
-    const key = typeof part === 'object' && part !== null ? part.key : part
-    const shape = (s as { shape?: Record<PropertyKey, unknown> } | undefined)?.shape
-    if (!shape || typeof shape !== 'object') return undefined
-    s = unwrapped(shape[key])
-  }
-  const shape = (s as { shape?: unknown } | undefined)?.shape
-  return shape && typeof shape === 'object' ? Object.keys(shape) : undefined
-}
-
-function unwrapped(schema: unknown): unknown {
-  let s = schema
-  for (let i = 0; i < 8 && s && typeof (s as { shape?: unknown }).shape !== 'object'; i++) {
-    const unwrap = (s as { unwrap?: unknown }).unwrap
-    if (typeof unwrap !== 'function') break
-    s = unwrap.call(s)
-  }
-  return s
 }
 
 /**

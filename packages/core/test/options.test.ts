@@ -36,9 +36,10 @@ describe('plugin option issues', () => {
   })
 
   it("an unknown key gets the one it was meant to be, from an object schema's shape (through optional), at any depth", () => {
-    // zod's public surface, as objectKeysAt reads it: `shape` on an object, `unwrap()` on an optional.
-    const tls = { unwrap: () => ({ shape: { ca: {}, cert: {} } }) }
-    const shaped = { ...schema([]), shape: { url: {}, tls } }
+    // The definitions zod 4 keeps on a schema, as schemaKeysAt reads them: an object's shape, an optional's inner type.
+    const def = (d: Record<string, unknown>) => ({ _zod: { def: d } })
+    const tls = def({ type: 'optional', innerType: def({ type: 'object', shape: { ca: {}, cert: {} } }) })
+    const shaped = { ...schema([]), ...def({ type: 'object', shape: { url: {}, tls } }) }
     const issues = [
       { message: 'Unrecognized key: "urll"', path: [], code: 'unrecognized_keys', keys: ['urll', 'zzz'] },
       { message: 'Unrecognized key: "cerr"', path: ['tls'], code: 'unrecognized_keys', keys: ['cerr'] },

@@ -1,4 +1,4 @@
-import { didYouMean, isSecretOptionKey, redactText, shapedUnionBranch } from '@venomqa/core'
+import { didYouMean, isSecretOptionKey, redactText, schemaKeysAt, shapedUnionBranch } from '@venomqa/core'
 import type * as z from 'zod/mini'
 import { EXPECTED, KNOWN_KEYS, OWN_MESSAGE, configSchema } from './schema'
 
@@ -60,46 +60,7 @@ function knownKeysAt(path: readonly Segment[]): string[] | undefined {
   if (path[0] === 'profiles' && path.length === 2) return KNOWN_KEYS.filter((k) => k !== 'profiles')
   const p = path[0] === 'profiles' && path.length > 2 ? path.slice(2) : path
   if (p[0] === 'reporters' && p.length === 2) return ['name', 'output', 'options']
-  return objectKeysAt(configSchema(), p)
-}
-
-/** The keys of the object the schema has at `path` (`openapi`, `openapi.auth`), read from zod's definitions. */
-function objectKeysAt(schema: unknown, path: readonly Segment[]): string[] | undefined {
-  let s = unwrapped(schema)
-  for (const seg of path) {
-    const def = definition(s)
-    if (def?.type === 'union' && typeof seg === 'string') s = unwrapped((def.options as unknown[]).map((o) => definition(unwrapped(o))).find((d) => d?.type === 'object' && seg in (d.shape as object))?.shape?.[seg as never])
-    else if (def?.type === 'object' && typeof seg === 'string') s = unwrapped((def.shape as Record<string, unknown>)[seg])
-    else if (def?.type === 'array' && typeof seg === 'number') s = unwrapped(def.element)
-    else return undefined
-  }
-  return keysOf(s)
-}
-
-/** An object's keys; a union's, those of each of its object forms (`openapi.auth`: bearer, or login and the rest). */
-function keysOf(schema: unknown): string[] | undefined {
-  const def = definition(schema)
-  if (def?.type === 'object') return Object.keys(def.shape as object)
-  if (def?.type !== 'union') return undefined
-  const keys = (def.options as unknown[]).flatMap((o) => keysOf(unwrapped(o)) ?? [])
-  return keys.length ? [...new Set(keys)] : undefined
-}
-
-function definition(schema: unknown): Record<string, unknown> | undefined {
-  return (schema as { _zod?: { def?: Record<string, unknown> } } | undefined)?._zod?.def
-}
-
-/** Through what only wraps a schema (optional, a default, a lazy getter's pipe): the schema itself. */
-function unwrapped(schema: unknown): unknown {
-  let s = schema
-  for (let i = 0; i < 8; i++) {
-    const def = definition(s)
-    if (def && ['optional', 'nullable', 'default', 'prefault', 'readonly', 'nonoptional'].includes(def.type as string)) s = def.innerType
-    else if (def?.type === 'pipe') s = def.in
-    else if (def?.type === 'lazy' && typeof def.getter === 'function') s = (def.getter as () => unknown)()
-    else break
-  }
-  return s
+  return schemaKeysAt(configSchema(), p)
 }
 
 /** One line per problem: `retries: expected a whole number from 0 to 100, got "3x"`. */
