@@ -120,6 +120,8 @@ export async function closeClient(client: OwnedClient): Promise<void> {
  */
 export async function pingProblem(redis: Redis, timeoutMs = 2000): Promise<true | string> {
   const where = describeClient(redis)
+  // Only an error met during this PING says why it failed: an older one may be from a connection since mended.
+  const earlier = lastError.get(redis)
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
     const answer = await Promise.race([
@@ -130,7 +132,8 @@ export async function pingProblem(redis: Redis, timeoutMs = 2000): Promise<true 
     ])
     return answer === 'PONG' ? true : `Redis at ${where} answered PING with ${JSON.stringify(answer)}`
   } catch (err) {
-    const cause = lastError.get(redis) ?? (err as Error)
+    const met = lastError.get(redis)
+    const cause = met && met !== earlier ? met : (err as Error)
     return `Redis at ${where} did not answer PING: ${cause.message}`
   } finally {
     clearTimeout(timer)
@@ -138,20 +141,7 @@ export async function pingProblem(redis: Redis, timeoutMs = 2000): Promise<true 
 }
 
 export async function ping(redis: Redis, timeoutMs = 2000): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  try {
-    const answer = await Promise.race([
-      redis.ping(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)
-      }),
-    ])
-    return answer === 'PONG'
-  } catch {
-    return false
-  } finally {
-    clearTimeout(timer)
-  }
+  return (await pingProblem(redis, timeoutMs)) === true
 }
 
 /** A SCAN pattern that matches `prefix` literally, then anything. */

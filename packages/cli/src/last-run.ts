@@ -55,22 +55,13 @@ export async function writeLastRun(root: string, run: RunResult, failed?: boolea
 }
 
 /**
- * Take the record away as a run starts, and give back what it held (undefined when there was none). A run
- * that never finishes (killed, crashed) then leaves no record, where the older one would have said how an
- * earlier run ended: `venomqa run || venomqa run --last-failed` would read "passed, nothing failed" after a
- * run that was killed, and pass. A run that is interrupted writes its own (see lastRunOf).
+ * Take the record away as a run starts. A run that never finishes (killed, crashed, stopped on a mistake)
+ * then leaves no record, where the older one would have said how an earlier run ended: `venomqa run ||
+ * venomqa run --last-failed` would read "passed, nothing failed" after a run that was killed, and pass. A
+ * run that is interrupted writes its own (see lastRunOf).
  */
-export async function setAsideLastRun(root: string): Promise<string | undefined> {
-  const file = lastRunPath(root)
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw err
-  }
-  await rm(file, { force: true })
-  return text
+export async function setAsideLastRun(root: string): Promise<void> {
+  await rm(lastRunPath(root), { force: true })
 }
 
 /** The record, or undefined when there is none yet. One that cannot be read as a record is a user error naming the file. */

@@ -127,6 +127,17 @@ describe('venomqa import postman', () => {
     await app?.stop()
   })
 
+  /** Import the todos collection into `dir`, change one line of its journey, and run it with the secrets set. */
+  async function importChangedAndRun(dir: string, line: string, changed: string) {
+    await p.venomqa(['import', 'postman', 'todos.postman_collection.json', '--environment', 'local.postman_environment.json', '--out', dir])
+    const file = path.join(p.dir, dir, 'todos.journey.ts')
+    const text = readFileSync(file, 'utf8')
+    // The line must be there: a change that does nothing would test the journey as imported.
+    expect(text).toContain(line)
+    await writeFile(file, text.replace(line, changed))
+    return p.venomqa(['run', `${dir}/todos.journey.ts`], { env: TODO_SECRETS })
+  }
+
   it('turns folders into journeys whose translated tests pass against the todo app', async () => {
     const r = await p.venomqa(['import', 'postman', 'todos.postman_collection.json', '--environment', 'local.postman_environment.json', '--out', 'journeys'])
     // The environment's password is a secret: only where to set it is said, on stderr.
@@ -165,20 +176,14 @@ describe('venomqa import postman', () => {
   })
 
   it('a variable a request sends that has no value (the script that sets it did not run) fails that step, never sends "undefined"', async () => {
-    await p.venomqa(['import', 'postman', 'todos.postman_collection.json', '--environment', 'local.postman_environment.json', '--out', 'unsetvar'])
-    const file = path.join(p.dir, 'unsetvar/todos.journey.ts')
-    await writeFile(file, readFileSync(file, 'utf8').replace("ctx.set('todoId', res.json().id)", 'void res'))
-    const run = await p.venomqa(['run', 'unsetvar/todos.journey.ts'], { env: TODO_SECRETS })
+    const run = await importChangedAndRun('unsetvar', "ctx.set('todoId', res.json().id)", 'void res')
     expect(run.code).toBe(1)
     expect(run.stdout).toContain('the Postman variable {{todoId}} has no value: no script set it')
     expect(run.stdout).not.toContain('/api/todos/undefined')
   })
 
   it('a translated test fails its step when the app answers otherwise', async () => {
-    await p.venomqa(['import', 'postman', 'todos.postman_collection.json', '--environment', 'local.postman_environment.json', '--out', 'changed'])
-    const file = path.join(p.dir, 'changed/todos.journey.ts')
-    await writeFile(file, readFileSync(file, 'utf8').replace("assertEqual(todo.done, false, 'todo.done')", "assertEqual(todo.done, true, 'todo.done')"))
-    const run = await p.venomqa(['run', 'changed/todos.journey.ts'], { env: TODO_SECRETS })
+    const run = await importChangedAndRun('changed', "assertEqual(todo.done, false, 'todo.done')", "assertEqual(todo.done, true, 'todo.done')")
     expect(run.code).toBe(1)
     expect(run.stdout).toContain('is the one created: todo.done: expected true, got false')
   })

@@ -1,5 +1,4 @@
 import {
-  AbortedError,
   ConfigError,
   Context,
   type ErrorKind,
@@ -39,7 +38,7 @@ import { skipped } from './execution/skipped'
 import { StallError, StrayError, faults, type FaultOrigin } from './faults'
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { UndiciHttpClient, createDispatcher, type TokenStore } from './http-client'
-import { DetachedRequests, STOP_GRACE_MS } from './http/detached'
+import { DetachedRequests, STOP_GRACE_MS, untilStepStops } from './http/detached'
 import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
 import type { RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
 import { WorkerPool } from './workers'
@@ -249,11 +248,14 @@ export class Runner {
       onClose: (fn) => this.#closers.push({ plugin: name, fn }),
       addInvariant: (invariant) => this.registry.invariants.push(invariant),
     }
+    const signal = this.options.signal
     try {
-      await untilAborted(faults.guard(`plugin "${name}" setup`, () => plugin.setup?.(api), { timeoutMs: this.pluginTimeoutMs }), this.options.signal)
+      const setup = faults.guard(`plugin "${name}" setup`, () => plugin.setup?.(api), { timeoutMs: this.pluginTimeoutMs })
+      // The run's signal stops the wait as it stops a step's: a setup that hangs does not hold Ctrl-C up.
+      await (signal ? untilStepStops(setup, signal, (left) => void left.catch(() => {})) : setup)
     } catch (err) {
       // Ctrl-C while it set up: left to itself, as at a stall; the run that follows runs nothing, interrupted.
-      if (err instanceof AbortedError) return
+      if (signal?.aborted && err === signal.reason) return
       if (err instanceof StallError || err instanceof TimeoutError) {
         // Abandoned, not refused: the config is fine, the plugin hung. The run goes on to fail every
         // journey with this reason, so reports get written and the exit code is 1.
@@ -717,21 +719,6 @@ function notRun(item: RunUnit, why: { reason: string; kind: ErrorKind } | undefi
     ...(interrupted ? { interrupted: true } : {}),
     ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}),
   }
-}
-
-/** `work`, or an AbortedError as soon as `signal` aborts (the work is left to itself). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work
-  if (signal.aborted) return Promise.reject(new AbortedError())
-  let stop = () => {}
-  const aborted = new Promise<never>((_, reject) => {
-    const onAbort = () => reject(new AbortedError())
-    signal.addEventListener('abort', onAbort, { once: true })
-    stop = () => signal.removeEventListener('abort', onAbort)
-  })
-  // The loser must not reject unheard once the winner settled.
-  aborted.catch(() => {})
-  return Promise.race([work, aborted]).finally(stop)
 }
 
 function combine(a?: AbortSignal, b?: AbortSignal): AbortSignal | undefined {

@@ -11,9 +11,9 @@ import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { harOutput, writeHar } from '../har'
 import { instantiateReporters, reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
-import { checkReportFiles, clearOutputs, fileAbove, namedOutputs, onInterrupt } from './run'
+import { checkReportFiles, clearOutputs, configClearingOutputs, fileAbove, onInterrupt } from './run'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
-import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
+import { type ConfigFlags, openSession, reporterFactories, warnWithoutBaseUrl } from './session'
 import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { explorationShard } from '../shard/explorations'
 import { parseShard } from '../shard/split'
@@ -50,11 +50,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const workers = parseWorkersFlag(flags.workers)
   const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
   // As `run` does: what an earlier exploration wrote where this one will write goes before anything can stop it.
-  const config = await resolveConfig(io, flags, values).catch(async (err: unknown) => {
-    await clearOutputs(namedOutputs({ save: flags.save, reporters: flags.reporter ?? [], har: flags.har }, io.cwd), io)
-    throw err
-  })
-  await clearOutputs(namedOutputs({ save: config.save, reporters: config.reporters, har: flags.har }, io.cwd), io)
+  const config = await configClearingOutputs(io, flags, values)
 
   // An empty one would write the journeys into the project's root, where their imports do not resolve.
   if (typeof flags.emit === 'string' && !flags.emit.trim())

@@ -53,14 +53,7 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
   // A bad --shard is refused before the config and the journeys are loaded.
   const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
   const repeatEach = flags.repeatEach === undefined ? undefined : parseRepeatEach(flags.repeatEach)
-  // What this run will write is removed before anything else can stop it (a config mistake, a journey
-  // that does not load): an earlier run's results there would be taken for this one's, by a merge of
-  // shards above all. The rest (plugins' report files) goes once the reporters are made (executeRun).
-  const config = await resolveConfig(io, flags, values).catch(async (err: unknown) => {
-    await clearOutputs(namedOutputs({ save: flags.save, reporters: flags.reporter ?? [], har: flags.har }, io.cwd), io)
-    throw err
-  })
-  await clearOutputs(namedOutputs({ save: config.save, reporters: config.reporters, har: flags.har }, io.cwd), io)
+  const config = await configClearingOutputs(io, flags, values)
   // The record of the last run is read, then taken away until this run ends: a run stopped before then
   // (a mistake, a plugin that hangs, a kill) leaves none, never an earlier run's (see setAsideLastRun).
   const lastRun = flags.lastFailed ? await readLastRun(config.root) : undefined
@@ -153,9 +146,6 @@ export async function executeRun(
     // Reporters that follow the run live go through the runner's hook bus, like plugins' hooks.
     for (const { reporter } of targets) session.runner.addReporter(reporter)
 
-    // Until this run ends there is no record of how the last one ended (runCommand took it away already;
-    // `run --watch` comes here for each of its runs).
-    await setAsideRecord(config.root, io)
     const result: RunResult = await session.runner.run(toRun.map(({ journey, file }) => ({ journey, file })))
     if (shard) result.shard = shard
     if (rerunOf) result.rerunOf = rerunOf
@@ -265,6 +255,25 @@ function landsAt(file: string): string {
       return file
     }
   }
+}
+
+/**
+ * The config, with what the command will write removed before anything else can stop it (a config
+ * mistake, a journey that does not load): an earlier run's results there would be taken for this one's,
+ * by a merge of shards above all. When the config itself is the mistake, the files the flags name go.
+ * The rest (plugins' report files) goes once the reporters are made (checkReportFiles, clearOutputs).
+ */
+export async function configClearingOutputs(
+  io: Io,
+  flags: ConfigFlags & { save?: string; reporter?: string[]; har?: string },
+  values: Partial<VenomConfigBase>,
+): Promise<ResolvedConfig> {
+  const config = await resolveConfig(io, flags, values).catch(async (err: unknown) => {
+    await clearOutputs(namedOutputs({ save: flags.save, reporters: flags.reporter ?? [], har: flags.har }, io.cwd), io)
+    throw err
+  })
+  await clearOutputs(namedOutputs({ save: config.save, reporters: config.reporters, har: flags.har }, io.cwd), io)
+  return config
 }
 
 /**
@@ -401,8 +410,11 @@ function lastFailedOnly<T extends { journey: { name: string }; file: string }>(
   }
 }
 
-/** Take the record of the last run away (see setAsideLastRun); a failure to is said, and the run goes on. */
-async function setAsideRecord(root: string, io: Io): Promise<void> {
+/**
+ * Take the record of the last run away until this run ends (see setAsideLastRun); a failure to is said,
+ * and the run goes on. `run` does it as soon as the config is read, `run --watch` before each of its runs.
+ */
+export async function setAsideRecord(root: string, io: Io): Promise<void> {
   await setAsideLastRun(root).catch((err) => warn(io, `could not take away the record of the last run, ${LAST_RUN_FILE}, before this one: ${errorMessage(err)}`))
 }
 

@@ -18,16 +18,8 @@ export interface ConfigFlags {
   debug?: boolean
 }
 
-export async function resolveConfig(io: Io, flags: ConfigFlags, values: Partial<VenomConfigBase> = {}): Promise<ResolvedConfig> {
-  const options: LoadConfigOptions = {
-    cwd: io.cwd,
-    configPath: flags.config,
-    profile: flags.profile,
-    env: io.env,
-    flags: values,
-    extraPlugins: flags.plugin,
-  }
-  return loadConfig(options)
+export async function resolveConfig(io: Io, flags: ConfigFlags, values: Partial<VenomConfigBase> = {}, extra: Pick<LoadConfigOptions, 'deferPluginVariables'> = {}): Promise<ResolvedConfig> {
+  return loadConfig({ cwd: io.cwd, configPath: flags.config, profile: flags.profile, env: io.env, flags: values, extraPlugins: flags.plugin, ...extra })
 }
 
 /**
@@ -38,7 +30,7 @@ export async function resolveConfig(io: Io, flags: ConfigFlags, values: Partial<
  * entries is told as for `run`.
  */
 export async function renderingConfig(io: Io, flags: ConfigFlags, values: Partial<VenomConfigBase>): Promise<ResolvedConfig> {
-  const config = await loadConfig({ cwd: io.cwd, configPath: flags.config, profile: flags.profile, env: io.env, flags: values, extraPlugins: flags.plugin, deferPluginVariables: true })
+  const config = await resolveConfig(io, flags, values, { deferPluginVariables: true })
   const fromConfig = config.plugins.length - (flags.plugin?.length ?? 0)
   const needed = reporterRequests(config).some((r) => !BUILTIN_REPORTERS.includes(r.name) && !findPackage(`@venomqa/reporter-${r.name}`, config.root))
   if (needed) {

@@ -10,7 +10,7 @@ import { parseShard } from '../shard/split'
 import { watchFiles } from '../watch/files'
 import { projectImports } from '../watch/imports'
 import { parseFlagValues } from './flags'
-import { type RunFlags, chooseJourneys, executeRun, findJourneyFiles, parseRepeatEach } from './run'
+import { type RunFlags, chooseJourneys, executeRun, findJourneyFiles, parseRepeatEach, setAsideRecord } from './run'
 import { resolveConfig } from './session'
 
 /** What the watcher knows of the project after a run: which files lead to which journeys. */
@@ -160,6 +160,7 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
     // Ctrl-C now belongs to the run: it interrupts it the way it interrupts `venomqa run`.
     idle.signals(false)
     try {
+      await setAsideRecord(cfg.root, io)
       const code = await executeRun(cfg, toRun, flags, io, { shard: chosen.shard, repeatEach })
       return code === EXIT.INTERRUPTED ? code : undefined
     } catch (err) {
