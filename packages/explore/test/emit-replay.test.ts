@@ -174,9 +174,10 @@ export default exploration('headers', {
   })
 
   it.each([
-    ['the action', `action('slow', ({ http }) => http.get('/slow?ms=900'), { timeout: 300 })`],
-    ['its request', `action('slow', ({ http }) => http.get('/slow?ms=900', { timeout: 300 }))`],
-  ])('replays a request that timed out, with the timeout of %s, and judges that request', async (whose, slow) => {
+    // The action's deadline is the step's, in the journey too: the step fails at it.
+    ['the action', `action('slow', ({ http }) => http.get('/slow?ms=900'), { timeout: 300 })`, "{ query: { ms: '900' } })", 'step "slow" timed out after 300 ms'],
+    ['its request', `action('slow', ({ http }) => http.get('/slow?ms=900', { timeout: 300 }))`, "{ query: { ms: '900' }, timeout: 300 })", '/slow?ms=900 timed out after 300 ms'],
+  ])('replays a request that timed out, with the timeout of %s, and judges that request', async (whose, slow, options, failure) => {
     const result = await exploreSource(
       `slow-${whose.replace(/\W+/g, '-')}`,
       `import { action, exploration } from '@venomqa/core'
@@ -189,15 +190,74 @@ export default exploration('slow', {
     )
     const v = await onlyViolation(result)
     expect(v.invariant).toBe('request_error')
-    expect(v.text).toContain("await http.get('/slow', { query: { ms: '900' }, timeout: 300 })")
+    expect(v.text).toContain(`await http.get('/slow', ${options}\n`)
     expect(v.text).not.toContain('made no request')
     const buggy = await runJourney(v.file)
     expect(buggy.code, buggy.output).toBe(1)
-    expect(buggy.output).toContain('/slow?ms=900 timed out after 300 ms')
+    expect(buggy.output).toContain(failure)
     expect(buggy.output).not.toContain('undefined')
     app.fixed = true
     const fixed = await runJourney(v.file)
     expect(fixed.code, fixed.output).toBe(0)
+  })
+
+  it("carries the action's timeout on its step: requests too slow only together fail the replay as they failed the exploration", async () => {
+    const result = await exploreSource(
+      'slow-pair',
+      `import { action, exploration } from '@venomqa/core'
+
+export default exploration('slow-pair', {
+  actions: [
+    action('slow_pair', async ({ http }) => {
+      await http.get('/slow?ms=400')
+      await http.get('/slow?ms=400')
+    }, { timeout: 600 }),
+  ],
+  depth: 1,
+})
+`,
+    )
+    const v = await onlyViolation(result)
+    expect(v.invariant).toBe('request_error')
+    // Each request alone is in time: the deadline is the step's, as the action's was.
+    expect(v.text.match(/await http\.get\('\/slow', \{ query: \{ ms: '400' \} \}\)\n/g)).toHaveLength(2)
+    expect(v.text).toContain("          'slow_pair',\n          async ({ http }) => {\n")
+    expect(v.text).toContain('          },\n          { timeout: 600 },\n        ),\n')
+    expect(v.text).toContain('// Exploration found 1 action from the root state that breaks it.')
+    const buggy = await runJourney(v.file)
+    expect(buggy.code, buggy.output).toBe(1)
+    expect(buggy.output).toContain('step "slow_pair" timed out after 600 ms')
+    app.fixed = true
+    const fixed = await runJourney(v.file)
+    expect(fixed.code, fixed.output).toBe(0)
+  })
+
+  it('sets a key from the last answer only under the status the exploration saw it set under', async () => {
+    // The fixed app refuses the second seat in plain text: an unguarded res.json() would throw there, and
+    // the journey would fail once the bug is fixed.
+    const result = await exploreSource(
+      'seats',
+      `import { action, exploration, invariant } from '@venomqa/core'
+
+export default exploration('seats', {
+  actions: [
+    action('take_seat', async ({ http, ctx }) => {
+      const res = await http.post('/seats')
+      if (res.status === 201) ctx.set('seatId', res.json().id)
+      return res
+    }),
+  ],
+  invariants: [invariant('one seat at most', async ({ http }) => (await http.get('/seats')).json().length <= 1 || 'two seats taken')],
+  depth: 2,
+})
+`,
+    )
+    const v = await onlyViolation(result)
+    expect(v.sequence).toEqual(['take_seat', 'take_seat'])
+    expect(v.text).toContain("assertStatus(res, 201) // the replay needs what this answer gives\n          ctx.set('seatId', res.json().id)\n")
+    expect(v.text).toContain("if (res.status === 201) ctx.set('seatId', res.json().id)\n")
+    expect(v.text).toContain('// Exploration found 2 actions from the root state that break it.')
+    await expectRegression(v.file, () => (app.fixed = true))
   })
 
   it('is written once per exploration: two that break one invariant with one sequence keep a journey each', async () => {

@@ -247,6 +247,18 @@ describe('emitJourney', () => {
     expect(text).toContain("await http.get('/slow', { query: { ms: '2000' }, timeout: 300 })")
   })
 
+  it('counts a list again where the action noted its size, and sets keys from the last answer only under the status it had', async () => {
+    const listed = exchange('GET', '/api/todos', undefined, 200, { data: [{ id: 41 }, { id: 42 }], total: 2 })
+    const created = exchange('POST', '/api/todos', { title: 'a' }, 201, { id: 43, ownerId: 7 })
+    const after = { ...setupCtx, 'listed before': '2 items', seen: '9 items', todoId: 43, ownerId: 7 }
+    const text = await emitText({ steps: [stepRun('create_todo', { title: 'a' }, [listed, created], setupCtx, after)], probes: [] })
+    expect(text).toContain("import { branch, checkpoint, journey, path, plural, step } from '@venomqa/core'")
+    expect(text).toContain("if (res1.status === 200) ctx.set('listed before', plural(res1.json().data.length, 'item'))\n")
+    expect(text).toContain("if (res2.status === 201) {\n            ctx.set('todoId', res2.json().id)\n            ctx.set('ownerId', res2.json().ownerId)\n          }\n")
+    // No list of that size: a count of something else, written as it was.
+    expect(text).toContain("ctx.set('seen', '9 items')")
+  })
+
   it('writes no journey for a built-in invariant whose last action made no request: its check would judge another one', async () => {
     // The action hung before it sent anything: there is nothing to replay, and the check of the last
     // request would read the first action's, passing or failing whatever the bug.

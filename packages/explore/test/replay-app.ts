@@ -76,6 +76,13 @@ export async function startReplayApp(): Promise<ReplayApp> {
         return [201, { id: items.length }]
       case 'GET /items':
         return signedIn ? [200, items] : [401, { error: 'sign in first' }]
+      case 'POST /seats':
+        // One seat to take: the bugged app hands out more; the fixed one refuses in plain text, with no id.
+        if (app.fixed && items.length >= 1) return [409, 'no seat left', 'text/plain']
+        items.push(items.length + 1)
+        return [201, { id: items.length }]
+      case 'GET /seats':
+        return [200, items]
       default:
         return [404, { error: `no route ${req.method} ${req.path}` }]
     }

@@ -1,4 +1,4 @@
-import { type ActionSource, type ExploreAction, type ExploreActionArgs, type HttpMethod, type ReadonlyContext, type StateView, action } from '@venomqa/core'
+import { type ActionSource, type ExploreAction, type ExploreActionArgs, type HttpMethod, type ReadonlyContext, type StateView, action, plural } from '@venomqa/core'
 import { SLOTS, slotKey } from './bindings'
 import { type Model, type OpenApiOptions, loadModel } from './model'
 import { type Operation, describeOperation, isJson } from './operations'
@@ -46,10 +46,11 @@ function operationAction(model: Model, op: Operation): ExploreAction<OpenApiInpu
     async ({ http, ctx, input }: ExploreActionArgs<OpenApiInput>) => {
       const path = fillPath(op.path, keys, ctx, input?.another ?? [])
       if (list) {
-        // The collection as it was: a failed create must leave it so. Kept as text, so that no id of a response is mistaken for it.
+        // The collection as it was: a failed create must leave it so. Kept as text, so that no id of a response
+        // is mistaken for it; as `plural(size, 'item')`, which a regression journey counts again from its own answer.
         const before = await http.get(path)
         const size = collectionSize(before.status < 300 ? safeJson(before.bodyText) : undefined)
-        if (size !== undefined) ctx.set(listedBeforeKey(op.path), `${size} items`)
+        if (size !== undefined) ctx.set(listedBeforeKey(op.path), plural(size, 'item'))
       }
       const variant = input?.body ?? 'sample'
       const body = bodies.find((b) => b.variant === variant)?.body

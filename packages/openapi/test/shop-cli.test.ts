@@ -57,10 +57,10 @@ async function makeProject(): Promise<string> {
   return dir
 }
 
-async function cli(project: string, shop: Shop | undefined, args: string[]): Promise<{ code: number | null; output: string }> {
+async function cli(project: string, shop: Shop | undefined, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: project,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', APP_URL: shop?.baseUrl ?? 'http://127.0.0.1:9', DATABASE_URL: shop?.databaseUrl ?? '' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', APP_URL: shop?.baseUrl ?? 'http://127.0.0.1:9', DATABASE_URL: shop?.databaseUrl ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
@@ -71,6 +71,22 @@ async function cli(project: string, shop: Shop | undefined, args: string[]): Pro
 }
 
 const results = async (project: string, file: string) => JSON.parse(await readFile(path.join(project, file), 'utf8')) as RunResult
+
+/** POST `body` as JSON to the shop, with a bearer token when given: the answer's status and JSON. */
+async function send(shop: Shop, route: string, body: unknown, token?: string): Promise<{ status: number; json: any }> {
+  const headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }
+  const res = await fetch(`${shop.baseUrl}${route}`, { method: 'POST', headers, body: JSON.stringify(body) })
+  return { status: res.status, json: await res.json() }
+}
+
+/** A user of the shop made outside any run, and a token of theirs: what they own is there before the root. */
+async function userToken(shop: Shop): Promise<string> {
+  const credentials = { email: 'counted@example.test', password: 'a long password' }
+  expect((await send(shop, '/api/users', { ...credentials, name: 'Counted' })).status).toBe(201)
+  const login = await send(shop, '/api/auth/login', credentials)
+  expect(login.status).toBe(200)
+  return login.json.token
+}
 
 describe('venomqa explore --openapi on the shop app, with its OpenAPI document only', () => {
   let buggy: Shop
@@ -123,6 +139,33 @@ describe('venomqa explore --openapi on the shop app, with its OpenAPI document o
     expect(run.code, run.output).toBe(0)
     expect((await results(project, 'out/fixed.json')).journeys.map((j) => j.status)).toEqual(BUGS.map(() => 'passed'))
   }, 30_000)
+
+  it('a no_leak_on_failed_create journey counts the collection when it runs: with one product more than explored, it fails on the buggy app and passes on the fixed one', async () => {
+    // The user of a bearer token exists before the root, so products of theirs can be there when the journey
+    // runs that were not when it was explored; a user the setup signs up starts with none, every time.
+    const tokens = { buggy: await userToken(buggy), fixed: await userToken(fixed) }
+    const config = (await readFile(path.join(project, 'venomqa.config.ts'), 'utf8')).replace(
+      "openapi: { auth: { signUp: 'signUp', login: 'logIn' } }",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the CLI fills ${VAR} in from the environment
+      "openapi: { auth: { bearer: '${SHOP_TOKEN}' }, include: ['createProduct'] }",
+    )
+    await writeFile(path.join(project, 'bearer.config.ts'), config)
+    const explore = ['explore', '-c', 'bearer.config.ts', '--openapi', 'openapi.json', '--seed', '1', '--depth', '2', '--emit', 'journeys/counted', '--save', 'out/counted.json']
+    const explored = await cli(project, buggy, explore, { SHOP_TOKEN: tokens.buggy })
+    expect(explored.code, explored.output).toBe(1)
+    const leak = (await results(project, 'out/counted.json')).explorations![0]!.violations.find((v) => v.invariant === 'no_leak_on_failed_create')
+    expect(leak?.message, explored.output).toBe(
+      'POST /api/products (createProduct) answered 409, yet GET /api/products (listProducts) went from 1 item to 2 items (a failed create must leave the collection as it was)',
+    )
+    for (const [shop, token] of [[buggy, tokens.buggy], [fixed, tokens.fixed]] as const)
+      expect((await send(shop, '/api/products', { sku: 'already-there', name: 'Already there', price: 1, stock: 1 }, token)).status).toBe(201)
+    const run = (shop: Shop, token: string) => cli(project, shop, ['run', '-c', 'bearer.config.ts', leak!.emittedFile!, '--reporter', 'console'], { SHOP_TOKEN: token, VENOMQA_OPENAPI_BEARER: token })
+    const onBuggy = await run(buggy, tokens.buggy)
+    expect(onBuggy.code, onBuggy.output).toBe(1)
+    expect(onBuggy.output).toContain('went from 2 items to 3 items')
+    const onFixed = await run(fixed, tokens.fixed)
+    expect(onFixed.code, onFixed.output).toBe(0)
+  }, 60_000)
 
   it('fails, naming the token, when openapi.auth.bearer is refused: a pass would have tested nothing behind it', async () => {
     const config = (await readFile(path.join(project, 'venomqa.config.ts'), 'utf8')).replace(

@@ -40,8 +40,11 @@ export interface RequestPlan {
   outcome: string
   /** The status the exploration's request was answered with (none when it got no answer). */
   status?: number
-  /** Context keys set from this response: `ctx.set(key, res.json()<path>)`. */
-  sets: { key: string; path: JsonPath; secret: boolean }[]
+  /**
+   * Context keys set from this response: `ctx.set(key, res.json()<path>)`; with `count`, to the size of
+   * the list at `path`, written as the action wrote it (`plural(size, count)`: `3 items`).
+   */
+  sets: { key: string; path: JsonPath; secret: boolean; count?: string }[]
 }
 
 export interface PlanOptions {
@@ -124,7 +127,7 @@ class Flow {
     this.#inputNow = new Set(leavesOf(step.input).flatMap(({ path, value }) => [inputKey('', value), inputKey(String(path[path.length - 1] ?? ''), value)]))
     const exchanges = withoutClientRetries(step.exchanges)
     const { set, deleted } = contextChanges(step.ctxBefore, step.ctxAfter)
-    const origins = new Map(set.map(([key, value]) => [key, originOf(key, value, exchanges)] as const))
+    const origins = new Map(set.map(([key, value]) => [key, originOf(key, value, exchanges) ?? countOrigin(value, exchanges)] as const))
     const requests: RequestPlan[] = []
     exchanges.forEach((exchange, j) => {
       const request = this.#request(exchange, clientHeader)
@@ -132,7 +135,7 @@ class Flow {
       for (const [key, value] of set) {
         const origin = origins.get(key)
         if (origin?.exchange !== j) continue
-        request.sets.push({ key, path: origin.path, secret: origin.secret })
+        request.sets.push({ key, path: origin.path, secret: origin.secret, ...(origin.count ? { count: origin.count } : {}) })
         this.#bind(key, value)
       }
       this.#remember(step.action, request, exchange)
@@ -370,11 +373,20 @@ export function contextChanges(before: Record<string, unknown>, after: Record<st
   return { set, deleted }
 }
 
+/** Where in a step's responses a context value came from: which exchange, and the place in its body. */
+interface ContextOrigin {
+  exchange: number
+  path: JsonPath
+  secret: boolean
+  /** The value is the size of the list at `path`, written `plural(size, count)`. */
+  count?: string
+}
+
 /**
  * The response a context value was read from: the first of the step's exchanges that holds it. A
  * secret was redacted when recorded, so for a secret key the place is the redacted field of that name.
  */
-function originOf(key: string, value: unknown, exchanges: readonly HttpExchange[]): { exchange: number; path: JsonPath; secret: boolean } | undefined {
+function originOf(key: string, value: unknown, exchanges: readonly HttpExchange[]): ContextOrigin | undefined {
   if (value === undefined || value === null || typeof value === 'boolean') return undefined
   const secret = isSecretValue(value, key) || knownSecrets.has(value)
   for (const [j, exchange] of exchanges.entries()) {
@@ -388,6 +400,34 @@ function originOf(key: string, value: unknown, exchanges: readonly HttpExchange[
     }
   }
   return undefined
+}
+
+/** A count of items as `plural(n, 'item')` writes it: `1 item`, `3 items`. */
+const ITEM_COUNT = /^(\d+) items?$/
+
+/**
+ * A count the step took of a list it read, as `3 items` (the OpenAPI actions keep a collection's size
+ * so, just before a create on it, for `no_leak_on_failed_create`): the first of the step's responses
+ * that holds a list of that size. The journey counts that list again when it runs: the count from the
+ * exploration, written as it was, would fail the fixed app when it starts with one item more, and could
+ * pass the buggy one when it starts with one fewer.
+ */
+function countOrigin(value: unknown, exchanges: readonly HttpExchange[]): ContextOrigin | undefined {
+  const count = typeof value === 'string' ? ITEM_COUNT.exec(value) : null
+  if (!count) return undefined
+  for (const [j, exchange] of exchanges.entries()) {
+    const path = listPath(exchange.response?.body, Number(count[1]))
+    if (path) return { exchange: j, path, secret: false, count: 'item' }
+  }
+  return undefined
+}
+
+/** Where a list of `size` items is in a body: the body itself, or the one list of an envelope (`{ data: [...] }`). */
+function listPath(body: unknown, size: number): JsonPath | undefined {
+  if (Array.isArray(body)) return body.length === size ? [] : undefined
+  if (!isPlainObject(body)) return undefined
+  const lists = Object.entries(body).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1]))
+  return lists.length === 1 && lists[0]![1].length === size ? [lists[0]![0]] : undefined
 }
 
 /** The HTTP client retries by itself: a repeated attempt of the same request is not written twice. */

@@ -1,4 +1,4 @@
-import { type TakenAction, isSecretKey, redactText } from '@venomqa/core'
+import { type TakenAction, isSecretKey, plural, redactText } from '@venomqa/core'
 import type { BuiltinInvariantName } from '../contracts'
 import { Code, LINE_WIDTH, isPlainObject, literal, quote } from './code'
 import { accessPath } from './json-path'
@@ -33,8 +33,9 @@ export function renderJourney(input: RenderInput): string {
   steps.push(input.builtin ? renderBuiltinCheck(input.builtin) : renderInvariantCheck(input.invariant, exploration.setupSteps))
   const sequence = input.builtin ? '' : `\n/** The minimal sequence as the exploration took it: the invariant's \`path\`. */\nconst sequence = ${literal(safeSequence(input.sequence, plan.secrets), '', LINE_WIDTH - 17)}\n`
   const asserted = plan.steps.slice(0, last).some((s) => s.requests.some(replayNeedsAnswer))
+  const counted = plan.steps.some((s) => s.requests.some((r) => r.sets.some((set) => set.count)))
   const imports = [
-    `import { ${input.builtin ? 'assert, ' : ''}${asserted ? 'assertStatus, ' : ''}branch, checkpoint, journey, path, step } from '@venomqa/core'`,
+    `import { ${input.builtin ? 'assert, ' : ''}${asserted ? 'assertStatus, ' : ''}branch, checkpoint, journey, path, ${counted ? 'plural, ' : ''}step } from '@venomqa/core'`,
     ...(input.builtin ? [] : [`import { checkInvariant } from '@venomqa/explore'`]),
     `import exploration from ${quote(exploration.importPath)}`,
   ]
@@ -66,7 +67,7 @@ function header(input: RenderInput): string[] {
   const n = input.plan.steps.length
   const lines = [
     `// Regression journey for the invariant ${JSON.stringify(input.invariant)} of the exploration ${JSON.stringify(input.exploration.name)} (${input.exploration.file}).`,
-    `// Exploration found ${n} action${n === 1 ? '' : 's'} from the root state that break it. This journey makes the same requests, with ids`,
+    `// Exploration found ${plural(n, 'action')} from the root state that ${n === 1 ? 'breaks' : 'break'} it. This journey makes the same requests, with ids`,
     '// flowing through the context, and checks the same invariant: it fails while the bug exists and passes once it is fixed.',
     '// Found again, the same bug rewrites this file: its name and content depend only on the exploration, the invariant and the sequence.',
   ]
@@ -105,22 +106,31 @@ function stepNames(steps: readonly StepPlan[], setup: readonly string[]): string
   })
 }
 
+/**
+ * One action as a step. The action's timeout is the step's: its deadline was for all its requests
+ * together, and on each request, requests too slow only together would pass. With the timeout after the
+ * function, the formatter writes the call one argument a line, and the body two columns deeper.
+ */
 function renderStep(step: StepPlan, name: string, timeout: number | undefined, checked: boolean): string {
+  const indent = timeout ? `${BODY_INDENT}  ` : BODY_INDENT
+  const width = LINE_WIDTH - indent.length
   const lines: string[] = []
   const variables = responseVariables(step.requests)
-  step.requests.forEach((request, i) => lines.push(...renderRequest(request, variables[i], timeout, checked)))
-  for (const { key, value } of step.literalSets) lines.push(`ctx.set(${quote(key)}, ${literal(value, BODY_INDENT, LINE_WIDTH - BODY_INDENT.length - key.length - 14)})`)
+  step.requests.forEach((request, i) => lines.push(...renderRequest(request, variables[i], { stepTimeout: timeout, checked, width })))
+  for (const { key, value } of step.literalSets) lines.push(`ctx.set(${quote(key)}, ${literal(value, '', width - key.length - 14)})`)
   for (const key of step.deletes) lines.push(`ctx.delete(${quote(key)})`)
   if (!lines.length) return `${STEP_INDENT}step(${quote(name)}, () => {}), // made no request`
   const body = lines.join('\n')
   const uses = ['http', 'ctx'].filter((v) => new RegExp(`\\b${v}\\.`).test(body))
   const params = uses.length ? `{ ${uses.join(', ')} }` : '_args'
-  const async = step.requests.length ? 'async ' : ''
+  const fn = `${step.requests.length ? 'async ' : ''}(${params}) => {`
   const indented = body
     .split('\n')
-    .map((l) => (l ? `${BODY_INDENT}${l}` : l))
+    .map((l) => (l ? `${indent}${l}` : l))
     .join('\n')
-  return `${STEP_INDENT}step(${quote(name)}, ${async}(${params}) => {\n${indented}\n${STEP_INDENT}}),`
+  if (!timeout) return `${STEP_INDENT}step(${quote(name)}, ${fn}\n${indented}\n${STEP_INDENT}}),`
+  const arg = `${STEP_INDENT}  `
+  return [`${STEP_INDENT}step(`, `${arg}${quote(name)},`, `${arg}${fn}`, indented, `${arg}},`, `${arg}{ timeout: ${timeout} },`, `${STEP_INDENT}),`].join('\n')
 }
 
 /** `res` for the one response read, `res1`, `res2`... when several are; none for a response nobody reads. */
@@ -132,12 +142,17 @@ function responseVariables(requests: readonly RequestPlan[]): (string | undefine
 }
 
 /**
- * The lines of one request, relative to the step body's indentation. The action's own timeout becomes
- * each request's, and a request that got no answer in time gives up at the deadline it ran into (its own
- * timeout, which the record keeps): a request that hung in the exploration fails at the same deadline
- * here, instead of waiting for the slow answer and passing.
+ * The lines of one request, relative to the step body's indentation. A request that got no answer in
+ * time gives up at the deadline it ran into (its own timeout, which the record keeps): a request that
+ * hung in the exploration fails at the same deadline here, instead of waiting for the slow answer and
+ * passing. A deadline that was the step's own (the action's timeout) is the step's here too.
+ * `width` is what a line of the step's body has left, once indented.
  */
-function renderRequest(request: RequestPlan, variable: string | undefined, timeout: number | undefined, checked: boolean): string[] {
+function renderRequest(
+  request: RequestPlan,
+  variable: string | undefined,
+  { stepTimeout, checked, width }: { stepTimeout: number | undefined; checked: boolean; width: number },
+): string[] {
   const lines = [`// ${comment(request.outcome)}`]
   const method = request.method
   const callee = METHODS.has(method) ? `http.${method.toLowerCase()}(` : `http.request(${quote(method)}, `
@@ -146,16 +161,38 @@ function renderRequest(request: RequestPlan, variable: string | undefined, timeo
   if (request.query) options.query = request.query
   if (request.body) options[request.body.kind === 'text' ? 'body' : request.body.kind] = request.body.value
   if (request.headers) options.headers = request.headers
-  const deadline = request.timeout ?? timeout
-  if (deadline) options.timeout = deadline
+  // The record keeps the deadline a request ran into: the step's when the step's cut it, which the step carries.
+  if (request.timeout && request.timeout !== stepTimeout) options.timeout = request.timeout
   if (Object.keys(options).length === 0) lines.push(`${prefix})`)
-  else lines.push(`${prefix}, ${literal(options, '', LINE_WIDTH - BODY_INDENT.length - prefix.length - 3)})`)
-  if (checked && replayNeedsAnswer(request)) lines.push(`assertStatus(${variable}, ${request.status}) // the replay needs what this answer gives`)
-  for (const set of request.sets) {
-    if (set.secret) lines.push('// a secret: read from the response, never written here')
-    lines.push(`ctx.set(${quote(set.key)}, ${variable}.json()${accessPath(set.path)})`)
-  }
+  else lines.push(`${prefix}, ${literal(options, '', width - prefix.length - 3)})`)
+  const asserted = checked && replayNeedsAnswer(request)
+  if (asserted) lines.push(`assertStatus(${variable}, ${request.status}) // the replay needs what this answer gives`)
+  const sets = request.sets.flatMap((set) => [
+    ...(set.secret ? ['// a secret: read from the response, never written here'] : []),
+    `ctx.set(${quote(set.key)}, ${responseValue(set, variable!)})`,
+  ])
+  lines.push(...(asserted || request.status === undefined ? sets : onlyWhenAnswered(request.status, variable!, sets)))
   return lines
+}
+
+/** What a key is set to from a response: a value in its body, or the size of a list in it. */
+function responseValue(set: RequestPlan['sets'][number], variable: string): string {
+  const value = `${variable}.json()${accessPath(set.path)}`
+  return set.count ? `plural(${value}.length, ${quote(set.count)})` : value
+}
+
+/**
+ * Context sets from an answer the replay does not check (the last action's, which the fix may change), as
+ * the action made them only under the status the exploration saw: the action's own guard (`if
+ * (res.status === 201)`) is not in the record. With the bug the answer is the exploration's and the keys
+ * are set as they were; the fixed app's answer (a 409 in plain text, with no id) sets none, as the action
+ * would have set none, where reading it regardless would fail the journey for a reason that is not the bug.
+ */
+function onlyWhenAnswered(status: number, variable: string, sets: string[]): string[] {
+  if (!sets.length) return []
+  const condition = `if (${variable}.status === ${status})`
+  if (sets.length === 1) return [`${condition} ${sets[0]}`]
+  return [`${condition} {`, ...sets.map((line) => `  ${line}`), '}']
 }
 
 /**
