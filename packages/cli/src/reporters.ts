@@ -1,5 +1,6 @@
 import { ConfigError, PluginError, type Reporter, type ReporterFactory, UserError, didYouMean, errorMessage, redactText } from '@venomqa/core'
 import type { ReporterSpec } from './config/types'
+import { type InstalledPlugin, installedPlugins } from './plugins/resolve'
 
 export interface ReporterRequest {
   name: string
@@ -61,21 +62,30 @@ export function parseReporterSpec(spec: ReporterSpec): ReporterRequest {
 }
 
 /**
+ * Where an unknown reporter name is looked for among the plugins installed but not loaded: it may be a
+ * typo of one (`htm` for `@venomqa/reporter-html`), or of a plugin the config does not list.
+ */
+export interface ReporterLookup {
+  /** The project root, whose node_modules is searched. */
+  root: string
+  /** The package names of the plugins loaded: what they register is known already. */
+  loadedPackages: readonly string[]
+}
+
+/**
  * Make a reporter for each request from the factories the runner's registry holds (built-ins and
- * plugins'). A name nobody registered is a PluginError that says what is known.
+ * plugins'). A name nobody registered is a PluginError that says what is known, and, given `lookup`,
+ * what is installed but not loaded.
  */
 export function instantiateReporters(
   requests: readonly ReporterRequest[],
   factories: ReadonlyMap<string, ReporterFactory>,
   extraOptions: (name: string) => Record<string, unknown> = () => ({}),
+  lookup?: ReporterLookup,
 ): { reporter: Reporter; target?: string; options: Record<string, unknown> }[] {
   return requests.map((r) => {
     const factory = factories.get(r.name)
-    if (!factory)
-      throw new PluginError(
-        r.name,
-        `unknown reporter "${r.name}": no plugin registered it and @venomqa/reporter-${r.name} is not installed. Known reporters: ${[...factories.keys()].join(', ')}`,
-      )
+    if (!factory) throw new PluginError(r.name, unknownReporterMessage(r.name, [...factories.keys()], lookup))
     checkBuiltinOptions(r)
     const options = { ...extraOptions(r.name), ...r.options }
     let reporter: Reporter
@@ -90,4 +100,29 @@ export function instantiateReporters(
       throw new PluginError(r.name, `reporter "${r.name}": its factory returned no reporter (expected an object with a name, and hooks, render or deliver)`)
     return { reporter, target: r.target, options }
   })
+}
+
+/**
+ * Why no reporter has this name, and what to do. A name close to a known or installed one is a typo:
+ * "install <the typo>" would send the user to a package anyone could publish under that name, so no
+ * install is ever suggested here.
+ */
+function unknownReporterMessage(name: string, known: readonly string[], lookup: ReporterLookup | undefined): string {
+  const knownList = `Known reporters: ${known.join(', ')}`
+  const idle = lookup ? installedPlugins(lookup.root).filter((p) => !lookup.loadedPackages.includes(p.name)) : []
+  // A third-party plugin may register reporters of any name: one named like the reporter is the likely one.
+  const exact = idle.find((p) => p.short === name && /^(@venomqa\/reporter-|venomqa-plugin-)/.test(p.name))
+  if (exact) return `unknown reporter "${name}": no loaded plugin registered it, and ${exact.name} is installed but not loaded: ${howToLoad(exact)}. ${knownList}`
+  const reporterPackages = idle.filter((p) => p.name.startsWith('@venomqa/reporter-'))
+  const near = didYouMean(name, [...known, ...reporterPackages.map((p) => p.short)])
+  const nearPackage = near === undefined || known.includes(near) ? undefined : reporterPackages.find((p) => p.short === near)
+  if (nearPackage)
+    return `unknown reporter "${name}": did you mean "${near}"? ${nearPackage.name} is installed but not loaded: the reporter name "${near}" loads it (or ${howToLoad(nearPackage)}). ${knownList}`
+  if (near) return `unknown reporter "${name}": did you mean "${near}"? ${knownList}`
+  return `unknown reporter "${name}": no plugin registered it and @venomqa/reporter-${name} is not installed. ${knownList}`
+}
+
+/** How to load an installed plugin: by its full name, which no other package can stand for. */
+function howToLoad(p: InstalledPlugin): string {
+  return `add "${p.name}" to plugins in the config, or give --plugin ${p.name}`
 }

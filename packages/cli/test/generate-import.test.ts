@@ -329,13 +329,55 @@ describe('venomqa generate from a third-party document', () => {
     const p = await makeProject(null)
     projects.push(p)
     const r = await p.venomqa(['generate', '--openapi', path.join(examples, doc), '--out', 'journeys'])
-    expect(r.stderr).toBe('')
+    // petstore.json secures its pet operations and has no open login: its journeys read a token.
+    const tokenNotice = `venomqa: no secret is written in the journeys; they read it from this environment variable, to set before venomqa run:\n  API_TOKEN: the bearer token the secured operations of ${path.join(examples, doc)} need\n`
+    expect(r.stderr).toBe(doc === 'petstore.json' ? tokenNotice : '')
     expect(r.code).toBe(0)
     const files = readdirSync(path.join(p.dir, 'journeys'))
     expect(files.length).toBeGreaterThan(0)
     expect(await typecheck(p, 'journeys')).toBe('')
     const list = await p.venomqa(['list', 'journeys'])
     expect(list.code).toBe(0)
+  })
+
+  it("a document's secured operations send the token from API_TOKEN: unset, the journey fails naming it and sends no empty token", async () => {
+    const p = await makeProject(null)
+    projects.push(p)
+    const secured = { get: { tags: ['items'], operationId: 'list_items', responses: { 200: { description: 'ok' } } } }
+    const document = { openapi: '3.1.0', info: { title: 't', version: '1' }, components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } }, security: [{ bearerAuth: [] }], paths: { '/items': secured } }
+    await writeFile(path.join(p.dir, 'api.json'), JSON.stringify(document))
+    const r = await p.venomqa(['generate', '--openapi', 'api.json', '--out', 'journeys'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toBe('venomqa: no secret is written in the journeys; they read it from this environment variable, to set before venomqa run:\n  API_TOKEN: the bearer token the secured operations of api.json need\n')
+    const file = read(p, 'journeys/items.journey.ts')
+    expect(file).toContain('//   API_TOKEN: the bearer token the secured operations of api.json need')
+    expect(file).toContain("http.setAuthToken(fromEnvironment('API_TOKEN'))")
+    // Every read goes through the one helper: no other code touches the environment.
+    expect(file.match(/process\.env/g)).toHaveLength(1)
+
+    // An API that answers whatever the credentials: an empty token would pass here, testing nothing.
+    const authorizations: Array<string | undefined> = []
+    const server = await listenLocally(
+      http.createServer((req, res) => {
+        authorizations.push(req.headers.authorization)
+        res.writeHead(200, { 'content-type': 'application/json' }).end('[]')
+      }),
+    )
+    try {
+      const unset = await p.venomqa(['run', 'journeys', '--base-url', server.url])
+      expect(unset.stdout).toContain('API_TOKEN is not set: export it with the value of the bearer token the secured operations of api.json need')
+      expect(unset.stdout).toMatch(/Journeys {2}0 passed, 1 failed of 1/)
+      expect(unset.code).toBe(1)
+      expect(authorizations.filter((a) => a !== undefined && /^Bearer\s*$/.test(a))).toEqual([])
+
+      authorizations.length = 0
+      const set = await p.venomqa(['run', 'journeys', '--base-url', server.url], { env: { API_TOKEN: 'tok_generate_123' } })
+      expect(set.stdout).toMatch(/Journeys {2}1 passed of 1/)
+      expect(set.code).toBe(0)
+      expect(authorizations).toEqual(['Bearer tok_generate_123'])
+    } finally {
+      await server.close()
+    }
   })
 
   it('petstore-expanded: create, read, then a branch that deletes and reads 404', async () => {

@@ -52,3 +52,29 @@ describe('reporter and plugin option errors', () => {
     expect(r.stderr).toContain('venomqa: --plugin csv?rowz: unknown option (did you mean "rows"?)')
   })
 })
+
+describe('an unknown reporter name', () => {
+  it('names the installed reporter or plugin that is not loaded and how to load it, never an install of the name given', async () => {
+    // @venomqa/reporter-html is installed (linked above), and not among the config's plugins.
+    const typo = await p.venomqa(['run', '-r', 'htm'])
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toContain(
+      'venomqa: unknown reporter "htm": did you mean "html"? @venomqa/reporter-html is installed but not loaded: the reporter name "html" loads it (or add "@venomqa/reporter-html" to plugins in the config, or give --plugin @venomqa/reporter-html). Known reporters: console, json, junit, markdown',
+    )
+    // Anyone may publish the misspelt name: it is never said to install it.
+    expect(typo.stderr).not.toMatch(/\b(npm|pnpm|yarn) (i|install|add)\b|reporter-htm\b/)
+    const meant = await p.venomqa(['run', '-r', 'html:meant.html'])
+    expect(meant.code, meant.stderr).toBe(0)
+    expect(existsSync(path.join(p.dir, 'meant.html'))).toBe(true)
+
+    // venomqa-plugin-csv (installed by makeProject) registers the csv reporter, but the config does not load it.
+    const plugin = await p.venomqa(['run', '-r', 'csv'])
+    expect(plugin.code).toBe(2)
+    expect(plugin.stderr).toContain(
+      'venomqa: unknown reporter "csv": no loaded plugin registered it, and venomqa-plugin-csv is installed but not loaded: add "venomqa-plugin-csv" to plugins in the config, or give --plugin venomqa-plugin-csv. Known reporters: console, json, junit, markdown',
+    )
+    const loaded = await p.venomqa(['run', '-r', 'csv:loaded.csv', '--plugin', 'venomqa-plugin-csv'])
+    expect(loaded.code, loaded.stderr).toBe(0)
+    expect(existsSync(path.join(p.dir, 'loaded.csv'))).toBe(true)
+  })
+})

@@ -22,6 +22,8 @@ describe('reporter specs', () => {
     expect(() => instantiateReporters([{ name: 'html', options: {} }], factories)).toThrow(
       'unknown reporter "html": no plugin registered it and @venomqa/reporter-html is not installed. Known reporters: console',
     )
+     // A typo of a known one gets the name meant.
+    expect(() => instantiateReporters([{ name: 'consle', options: {} }], factories)).toThrow('unknown reporter "consle": did you mean "console"? Known reporters: console')
   })
 
   it("a built-in reporter's options are checked: a misspelt or unknown one is refused, every problem at once", () => {

@@ -1,4 +1,4 @@
-import { CheckpointStack, type OpenCheckpoint, type StateBackend } from '@venomqa/core'
+import { CheckpointStack, type OpenCheckpoint, type StateBackend, type StateError } from '@venomqa/core'
 import type pg from 'pg'
 import type { Scope } from './catalog'
 import { type Target, connectedClient, databaseAnswers, databaseProblem, describeTarget, openClient, step } from './connection'
@@ -51,9 +51,23 @@ export abstract class PostgresBackend<T> implements StateBackend {
     await this.stack.take(name, () => this.capture(client, name), (gone) => this.released(client, gone))
   }
 
+  /**
+   * A restore that went through but could not put everything back fails only once the stack has dropped
+   * the checkpoints taken after this one, as a successful rollback does (and as state-mysql's savepoint
+   * rollback does): the rollback destroyed what they held (a savepoint) either way, and a later release or
+   * rollback of one of them must say it is not open, not fail on a savepoint PostgreSQL no longer has.
+   */
   async rollback(name: string): Promise<void> {
     const client = this.connected()
-    await this.stack.rollback(name, (data) => this.restore(client, name, data), (gone) => this.dropped(client, gone))
+    let notRestored: StateError | undefined | void
+    await this.stack.rollback(
+      name,
+      async (data) => {
+        notRestored = await this.restore(client, name, data)
+      },
+      (gone) => this.dropped(client, gone),
+    )
+    if (notRestored) throw notRestored
   }
 
   /** Nothing is open once disconnected, so a release then has nothing to do. */
@@ -98,8 +112,12 @@ export abstract class PostgresBackend<T> implements StateBackend {
   protected abstract prepare(client: pg.Client): Promise<void>
   /** Save the state as it is now. */
   protected abstract capture(client: pg.Client, name: string): Promise<T>
-  /** Put the state back as `data` saved it. */
-  protected abstract restore(client: pg.Client, name: string, data: T): Promise<void>
+  /**
+   * Put the state back as `data` saved it. A failure that leaves the state unknown is thrown: the stack
+   * then drops nothing. What the restore did but could not make whole (rows another connection committed)
+   * is returned instead, for rollback() to throw once the stack has settled.
+   */
+  protected abstract restore(client: pg.Client, name: string, data: T): Promise<StateError | undefined | void>
   /** Checkpoints released, or replaced by a checkpoint of the same name: free what they hold. */
   protected async released(_client: pg.Client, _gone: OpenCheckpoint<T>[]): Promise<void> {}
   /** Checkpoints a rollback dropped (taken after the one restored): free what they hold. */

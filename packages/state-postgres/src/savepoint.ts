@@ -52,12 +52,16 @@ export class PostgresSavepointBackend extends PostgresBackend<Savepoint> {
     })
   }
 
-  /** ROLLBACK TO SAVEPOINT also destroys the savepoints set after it: nothing is left to free for them. */
-  protected async restore(client: pg.Client, name: string, { savepoint, sequences }: Savepoint): Promise<void> {
-    await this.step(`rollback to "${name}" (ROLLBACK TO SAVEPOINT)`, async () => {
+  /**
+   * ROLLBACK TO SAVEPOINT also destroys the savepoints set after it: nothing is left to free for them.
+   * Rows others committed since the checkpoint, which no savepoint undoes, are returned as the error the
+   * rollback fails with once the stack has dropped those later checkpoints (see #putSequencesBack).
+   */
+  protected restore(client: pg.Client, name: string, { savepoint, sequences }: Savepoint): Promise<StateError | undefined> {
+    return this.step(`rollback to "${name}" (ROLLBACK TO SAVEPOINT)`, async () => {
       await client.query(`ROLLBACK TO SAVEPOINT ${ident(savepoint)}`)
       // Sequences are not transactional: without this, ids would go on from where the path left them.
-      await this.#putSequencesBack(client, sequences, `the rollback to "${name}"`)
+      return this.#putSequencesBack(client, sequences, `the rollback to "${name}"`)
     })
   }
 
@@ -71,7 +75,8 @@ export class PostgresSavepointBackend extends PostgresBackend<Savepoint> {
   protected async leave(client: pg.Client): Promise<void> {
     await this.step('ROLLBACK the run transaction', async () => {
       await client.query('ROLLBACK')
-      await this.#putSequencesBack(client, this.#atConnect, 'the rollback of the run')
+      const notRestored = await this.#putSequencesBack(client, this.#atConnect, 'the rollback of the run')
+      if (notRestored) throw notRestored
     })
   }
 
@@ -80,16 +85,17 @@ export class PostgresSavepointBackend extends PostgresBackend<Savepoint> {
    * writes were just rolled back, so such rows were committed through another connection: an app with a
    * pool of its own, which this mechanism cannot undo. Setting the sequence back under them would hand the
    * same ids out again, and the app's next insert would fail on its primary key (for every later run too).
-   * Those sequences are left where they are, and the rollback fails saying why: the state was not restored.
+   * Those sequences are left where they are, and the StateError saying why is returned, for the rollback to
+   * fail with: the state was not restored.
    */
-  async #putSequencesBack(client: pg.Client, values: SequenceValues, what: string): Promise<void> {
+  async #putSequencesBack(client: pg.Client, values: SequenceValues, what: string): Promise<StateError | undefined> {
     const escaped = await sequencesWithRowsSince(client, values)
     await client.query(setvalSql(values.filter((v) => !escaped.includes(v))))
-    if (escaped.length)
-      throw new StateError(
-        this.name,
-        `${what} left rows written since: ${escaped.map((v) => `${v.seq.ownedBy!.table} has ids from ${v.seq.display} handed out after it`).join('; ')}. They were committed through another connection than this backend's (an app with its own pool), which the savepoint mechanism cannot undo; use mechanism 'snapshot' (the default) for such an app. Those sequences were left as they are, so the app's next ids do not clash with its rows`,
-      )
+    if (!escaped.length) return undefined
+    return new StateError(
+      this.name,
+      `${what} left rows written since: ${escaped.map((v) => `${v.seq.ownedBy!.table} has ids from ${v.seq.display} handed out after it`).join('; ')}. They were committed through another connection than this backend's (an app with its own pool), which the savepoint mechanism cannot undo; use mechanism 'snapshot' (the default) for such an app. Those sequences were left as they are, so the app's next ids do not clash with its rows`,
+    )
   }
 
   /** Empty the tracked tables inside the run's transaction (undone by a rollback, and at disconnect). */

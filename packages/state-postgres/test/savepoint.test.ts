@@ -1,3 +1,4 @@
+import { StateError } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -76,6 +77,7 @@ describe('savepoint mechanism, app in the same process using the backend\'s conn
     const backend = postgresState({ url, mechanism: 'savepoint' })
     await backend.connect()
     await backend.checkpoint('cp')
+    await backend.checkpoint('later')
     // An app with a connection of its own.
     const other = new pg.Client({ connectionString: url })
     await other.connect()
@@ -86,6 +88,15 @@ describe('savepoint mechanism, app in the same process using the backend\'s conn
       /the rollback to "cp" left rows written since: "public"\."users" has ids from public\.users_id_seq handed out after it\. They were committed through another connection/,
     )
     expect((await backend.query(`SELECT count(*)::int AS n FROM users WHERE email = 'elsewhere@e.com'`)).rows).toEqual([{ n: 1 }])
+    // The ROLLBACK TO dropped the later savepoint: its checkpoint is gone too, as after a rollback that
+    // succeeds. Before, it stayed open, and using it failed on a savepoint PostgreSQL no longer had.
+    expect(backend.checkpoints).toEqual(['cp'])
+    const later = await backend.rollback('later').catch((e: unknown) => e)
+    expect(later).toBeInstanceOf(StateError)
+    expect((later as Error).message).toMatch(/: no checkpoint "later" \(open: cp\)$/)
+    await backend.release('later') // not open: nothing to do, as documented
+    await backend.release('cp')
+    expect(backend.checkpoints).toEqual([])
     const ahead = `SELECT (SELECT last_value FROM users_id_seq) >= (SELECT max(id) FROM users) AS ok`
     expect((await backend.query(ahead)).rows).toEqual([{ ok: true }])
     // Disconnecting rolls the run back and says the same: the database is not as it was before connect.

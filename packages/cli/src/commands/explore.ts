@@ -9,11 +9,11 @@ import { discoverExplorationFiles, loadExplorations, selectExplorations, splitEx
 import { moduleVariables, openApiExploration } from '../explorations/openapi'
 import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { harOutput, writeHar } from '../har'
-import { instantiateReporters, reporterRequests } from '../reporters'
+import { reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
 import { checkReportFiles, clearOutputs, configClearingOutputs, fileAbove, onInterrupt } from './run'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
-import { type ConfigFlags, openSession, reporterFactories, warnWithoutBaseUrl } from './session'
+import { type ConfigFlags, openSession, sessionReporters, warnWithoutBaseUrl } from './session'
 import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { explorationShard } from '../shard/explorations'
 import { parseShard } from '../shard/split'
@@ -83,7 +83,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const redact = config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined
   try {
     const { runner } = session
-    const targets = instantiateReporters(requests, await reporterFactories(runner.registry.reporters), (name) =>
+    const targets = await sessionReporters(session, requests, (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact } : {},
     )
     await clearOutputs(checkReportFiles(targets, config.save, io.cwd, har?.given), io)

@@ -1,8 +1,8 @@
+import { secretsNotice } from '../env-secrets'
 import { EXIT, type Io, warn } from '../exit'
 import { writeJourneyFiles } from '../journey-files'
 import { readCollection, readEnvironment } from '../postman/collection'
 import { NOT_TRANSLATED, importCollection } from '../postman/emit'
-import { secretsNotice } from '../postman/secrets'
 
 export interface ImportPostmanFlags {
   out?: string

@@ -2,12 +2,12 @@ import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { ConfigError, UserError, errorMessage, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
-import { instantiateReporters, reporterRequests } from '../reporters'
+import { reporterRequests } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { readResults } from './report'
 import { checkReportFiles, clearOutputs } from './run'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
-import { type ConfigFlags, openSession, reporterFactories, renderingConfig } from './session'
+import { type ConfigFlags, openSession, sessionReporters, renderingConfig } from './session'
 
 export interface MergeReportsFlags extends ConfigFlags {
   reporter?: string[]
@@ -32,7 +32,7 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug })
   const redact = config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined
   try {
-    const targets = instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), (name) => (name === 'console' ? { stream: io.stdout } : {}))
+    const targets = await sessionReporters(session, requests, (name) => (name === 'console' ? { stream: io.stdout } : {}))
     const outputs = checkReportFiles(targets, flags.save, io.cwd)
     refuseOutputsAmongInputs(outputs, files, io.cwd)
     // Before the shards are read: a merge that fails on them (one missing) leaves no earlier merge's

@@ -3,8 +3,8 @@ import path from 'node:path'
 import { type RunResult, UserError, assertRunResult, errorMessage, repairRunResult } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { parseJsonText } from '../json-place'
-import { instantiateReporters, reporterRequests } from '../reporters'
-import { type ConfigFlags, openSession, reporterFactories, renderingConfig } from './session'
+import { reporterRequests } from '../reporters'
+import { type ConfigFlags, openSession, sessionReporters, renderingConfig } from './session'
 import { sayWritten } from './save-results'
 
 export interface ReportFlags extends ConfigFlags {
@@ -42,7 +42,7 @@ export async function reportCommand(resultsFile: string, flags: ReportFlags, io:
   const requests = reporterRequests(config)
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug })
   try {
-    const targets = instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), (name) =>
+    const targets = await sessionReporters(session, requests, (name) =>
       name === 'console' ? { stream: io.stdout } : {},
     )
     const { writeReports } = await import('@venomqa/runner')

@@ -10,9 +10,9 @@ import { type LoadedJourney, discoverJourneyFiles, filterJourneys, loadJourneys,
 import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
 import { LAST_RUN_FILE, type LastRun, readLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
 import { harOutput, writeHar } from '../har'
-import { instantiateReporters, parseReporterSpec, reporterRequests } from '../reporters'
+import { parseReporterSpec, reporterRequests } from '../reporters'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
-import { type ConfigFlags, openSession, reporterFactories, resolveConfig, warnWithoutBaseUrl } from './session'
+import { type ConfigFlags, openSession, sessionReporters, resolveConfig, warnWithoutBaseUrl } from './session'
 import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { journeyShard } from '../shard/journeys'
 import { type ShardSpec, parseShard } from '../shard/split'
@@ -139,7 +139,7 @@ export async function executeRun(
     throw err
   })
   try {
-    const targets = instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), (name) =>
+    const targets = await sessionReporters(session, requests, (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact: redactOptions(config.redactKeys) } : {},
     )
     await clearOutputs(checkReportFiles(targets, config.save, io.cwd, har?.given), io)

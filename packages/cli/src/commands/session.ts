@@ -7,7 +7,7 @@ import type { PluginSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
 import { type LoadedPlugin, loadPlugins, runnerPluginEntries } from '../plugins/load'
 import { findPackage } from '../plugins/resolve'
-import { BUILTIN_REPORTERS, type ReporterRequest, reporterRequests } from '../reporters'
+import { BUILTIN_REPORTERS, type ReporterRequest, instantiateReporters, reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
 
 /** The options every command that reads config shares. */
@@ -144,8 +144,17 @@ function jsonText(value: unknown): string {
   }
 }
 
+/**
+ * The reporters asked for, made from the session's registry (the built-ins underneath). An unknown name
+ * is looked for among the project's plugins this session did not load, to say which one to load.
+ */
+export async function sessionReporters(session: Session, requests: readonly ReporterRequest[], extraOptions: (name: string) => Record<string, unknown>) {
+  const lookup = { root: session.config.root, loadedPackages: session.plugins.flatMap((p) => p.packageName ?? []) }
+  return instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), extraOptions, lookup)
+}
+
 /** The registry's reporter factories, with the built-ins underneath in case a runner did not register them. */
-export async function reporterFactories(registered: ReadonlyMap<string, ReporterFactory>): Promise<Map<string, ReporterFactory>> {
+async function reporterFactories(registered: ReadonlyMap<string, ReporterFactory>): Promise<Map<string, ReporterFactory>> {
   const { builtinReporters } = await import('@venomqa/runner')
   return new Map([...Object.entries(builtinReporters), ...registered])
 }

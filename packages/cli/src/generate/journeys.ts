@@ -1,6 +1,7 @@
 import type { JsonSchema, OpenApiDocument, Operation } from '@venomqa/openapi'
 import { ConfigError, redactText } from '@venomqa/core'
 import { kebabCase, literal, quote, snakeCase, uniqueNamer } from '../codegen'
+import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
 import type { JourneyFile } from '../journey-files'
 import { UNIQUE_EMAIL, sample } from './sample'
 
@@ -15,6 +16,8 @@ import { UNIQUE_EMAIL, sample } from './sample'
 
 const NO_TAG = 'default'
 const FILL_IN = '// venomqa generate:'
+/** Where a journey whose operations need credentials, and whose document has no open login, reads its token. */
+const TOKEN_VARIABLE = 'API_TOKEN'
 
 export interface Generated {
   files: JourneyFile[]
@@ -22,6 +25,8 @@ export interface Generated {
   journeys: Record<string, string[]>
   /** Tags whose operations make no journey (each needs an id nothing creates, or a body to write): no file for them. */
   unwritten: { tag: string; operations: string[] }[]
+  /** The environment variables the files read their secrets from (the token, when a file sends one). */
+  secrets: SecretEnv[]
 }
 
 export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options: { tags?: string[]; source: string }): Generated {
@@ -43,8 +48,10 @@ export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options
   const files: JourneyFile[] = []
   const journeys: Record<string, string[]> = {}
   const unwritten: Generated['unwritten'] = []
+  const token = tokenSecret(options.source)
+  let tokenRead = false
   for (const tag of wanted) {
-    const writer = new TagWriter(model, tag, byTag.get(tag)!, options.source, journeyName)
+    const writer = new TagWriter(model, tag, byTag.get(tag)!, options.source, token, journeyName)
     const content = writer.write()
     // A file with no journey would only be a list of operations, and `venomqa run` would warn about it.
     if (!writer.journeyNames.length) {
@@ -53,6 +60,7 @@ export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options
     }
     const name = `${fileName(kebabCase(tag, NO_TAG))}.journey.ts`
     files.push({ name, content })
+    tokenRead ||= writer.readsToken
     journeys[name] = writer.journeyNames
   }
   if (!files.length)
@@ -62,7 +70,12 @@ export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options
         : `${options.source} has no operation to write a journey for`,
       { where: '--openapi' },
     )
-  return { files, journeys, unwritten }
+  return { files, journeys, unwritten, secrets: tokenRead ? [token] : [] }
+}
+
+/** The token a journey sends when its operations need credentials and no open login gives one. */
+function tokenSecret(source: string): SecretEnv {
+  return { name: TOKEN_VARIABLE, standsFor: `the bearer token the secured operations of ${source} need` }
 }
 
 /** A resource a create operation makes, with what the document lets a journey do to it. */
@@ -167,6 +180,8 @@ class Model {
 /** Writes the file of one tag. */
 class TagWriter {
   readonly journeyNames: string[] = []
+  /** Whether a journey of the file sends the token read from the environment. */
+  readsToken = false
   private readonly core = new Set(['journey', 'step'])
   private readonly covered = new Set<Operation>()
   private credentials = false
@@ -176,6 +191,8 @@ class TagWriter {
     private readonly tag: string,
     private readonly ops: Operation[],
     private readonly source: string,
+    /** The token's environment variable, for operations that need credentials when no open login gives one. */
+    private readonly token: SecretEnv,
     private readonly journeyName: (name: string) => string,
   ) {}
 
@@ -192,7 +209,8 @@ class TagWriter {
     const server = this.model.doc.servers?.[0]?.url
     if (server) head.push(`// Paths are relative to the run's base URL; the document's server is ${redactText(server)}.`)
     const imports = `import { ${[...this.core].sort(byImportOrder).join(', ')} } from '@venomqa/core'`
-    const lines = [...head, imports, '']
+    const secrets = this.readsToken ? [this.token] : []
+    const lines = [...head, ...secretsHeader(secrets), imports, '', ...secretsReader(secrets)]
     if (this.credentials) lines.push(...this.credentialsBlock(), '')
     lines.push(blocks.join('\n\n'))
     if (left.length)
@@ -274,8 +292,11 @@ class TagWriter {
     if (!ops.some((o) => o?.secured)) return []
     const login = this.model.login
     if (!login) {
+      // Read through the one function that fails the step naming an unset variable: an empty token would
+      // send every request unauthenticated, and the journey pass or fail for a reason that is not the API's.
+      this.readsToken = true
       return [
-        `// ${FILL_IN.slice(3)} these operations need credentials: give a token (API_TOKEN) or log in here.\nstep('authenticate', ({ http }) => http.setAuthToken(process.env.API_TOKEN ?? ''))`,
+        `// ${FILL_IN.slice(3)} these operations need credentials: give a token (${this.token.name}) or log in here.\nstep('authenticate', ({ http }) => http.setAuthToken(${secretRead(this.token.name)}))`,
       ]
     }
     this.credentials = true

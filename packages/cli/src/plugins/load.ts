@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -7,7 +7,7 @@ import { PLUGIN_API_VERSION, type Plugin, PluginError, didYouMean, isPlugin } fr
 import type { PluginEntry } from '@venomqa/runner'
 import type { PluginSpec } from '../config/types'
 import { importUserFile, loadFailure } from '../load-module'
-import { type FoundPackage, findPackage, isPathSpec, packageEntry, pluginCandidates, readPackageJson, speaksVenomQA } from './resolve'
+import { type FoundPackage, findPackage, installedPlugins, isPathSpec, packageEntry, pluginCandidates, readPackageJson, speaksVenomQA } from './resolve'
 
 export interface LoadedPlugin {
   plugin: Plugin<any>
@@ -157,17 +157,7 @@ async function loadFromPackage(spec: string, options: Record<string, unknown> | 
 
 /** The VenomQA plugin packages installed in the project (`@venomqa/*`, `venomqa-plugin-*`), by full and short name. */
 function installedPluginNames(root: string): string[] {
-  const nodeModules = path.join(root, 'node_modules')
-  const list = (dir: string) => {
-    try {
-      return readdirSync(dir)
-    } catch {
-      return []
-    }
-  }
-  const scoped = list(path.join(nodeModules, '@venomqa')).flatMap((n) => [`@venomqa/${n}`, n.replace(/^(adapter|state|reporter)-/, '')])
-  const unscoped = list(nodeModules).filter((n) => n.startsWith('venomqa-plugin-')).flatMap((n) => [n, n.slice('venomqa-plugin-'.length)])
-  return [...new Set([...scoped, ...unscoped])]
+  return [...new Set(installedPlugins(root).flatMap((p) => [p.name, p.short]))]
 }
 
 async function fromPackage(found: FoundPackage, spec: string, options: Record<string, unknown> | undefined, ctx: PluginLoadContext): Promise<LoadedPlugin> {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { exports as resolveExports } from 'resolve.exports'
 
@@ -48,6 +48,29 @@ export function pluginCandidates(spec: string): string[] {
     out.push(`@venomqa/${spec}`, `@venomqa/adapter-${spec}`, `@venomqa/state-${spec}`, `@venomqa/reporter-${spec}`, `venomqa-plugin-${spec}`)
   }
   return [...new Set(out)]
+}
+
+/** A VenomQA plugin package in the project's node_modules, and the short name a spec may give it (`html` for `@venomqa/reporter-html`). */
+export interface InstalledPlugin {
+  name: string
+  short: string
+}
+
+/** The VenomQA plugin packages installed in the project (`@venomqa/*`, `venomqa-plugin-*`), whether loaded or not. */
+export function installedPlugins(root: string): InstalledPlugin[] {
+  const nodeModules = path.join(root, 'node_modules')
+  const list = (dir: string) => {
+    try {
+      return readdirSync(dir)
+    } catch {
+      return []
+    }
+  }
+  const scoped = list(path.join(nodeModules, '@venomqa')).map((n) => ({ name: `@venomqa/${n}`, short: n.replace(/^(adapter|state|reporter)-/, '') }))
+  const unscoped = list(nodeModules)
+    .filter((n) => n.startsWith('venomqa-plugin-'))
+    .map((n) => ({ name: n, short: n.slice('venomqa-plugin-'.length) }))
+  return [...scoped, ...unscoped]
 }
 
 /** `./x`, `../x`, `/x`, `C:\x`, or a file name with a script extension: a path, not a package name. */

@@ -3,7 +3,8 @@ import { kebabCase, literal, propertyKey, quote, snakeCase, templateText, unique
 import type { JourneyFile } from '../journey-files'
 import { type Auth, type Body, type Collection, type Folder, type Request, type Script, type Variable, isFolder } from './collection'
 import { NOT_TRANSLATED, type ScriptTranslation, scriptNames, translateScript } from './script'
-import { type SecretEnv, SecretEnvs, credentialSpans, isSecretVariable, splitScheme } from './secrets'
+import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
+import { SecretEnvs, credentialSpans, isSecretVariable, splitScheme } from './secrets'
 
 /**
  * Postman collection -> journey files. A top-level folder is a journey (its sub-folders' requests are
@@ -183,10 +184,11 @@ class JourneyWriter {
       )
     // The variables block reads secrets too: write it first, so that the header lists them all.
     const variables = this.uses.has('variable') ? [...this.variablesBlock(), ''] : []
-    lines.push(...this.secretsHeader())
+    const secrets = this.secretEnvs()
+    lines.push(...secretsHeader(secrets))
     if (this.uses.has('randomUUID')) lines.push("import { randomUUID } from 'node:crypto'")
     lines.push(`import { ${core.join(', ')} } from '@venomqa/core'`, '')
-    lines.push(...this.secretsReader())
+    lines.push(...secretsReader(secrets))
     lines.push(...variables)
     if (this.uses.has('pmTest')) lines.push(...PM_TEST, '')
     const options = [`tags: ['postman']`]
@@ -195,36 +197,9 @@ class JourneyWriter {
     return lines.join('\n')
   }
 
-  /** The same words as the exploration emitter's header, so that a user sees one convention. */
-  private secretsHeader(): string[] {
-    if (!this.readsEnv.size) return []
-    return [
-      '// Secrets are never written here; set these environment variables to send the values they stand for:',
-      ...[...this.readsEnv].map((name) => `//   ${name}: ${this.scope.secrets.standsFor(name)}`),
-    ]
-  }
-
-  /**
-   * Every secret is read through one function, which names an unset variable: `process.env.X` alone would
-   * send the text "undefined" in its place, and a request that accepts it (a sign-up, a login with that
-   * password) would pass, the run green while the secret never reached the API.
-   */
-  private secretsReader(): string[] {
-    if (!this.readsEnv.size) return []
-    const standsFor = Object.fromEntries([...this.readsEnv].map((name) => [name, this.scope.secrets.standsFor(name)]))
-    return [
-      '/** What each environment variable above stands for: said when one is not set. */',
-      `const secretSources: Record<string, string> = ${literal(standsFor, '', 120)}`,
-      '',
-      '/** A secret, read when a step sends it. Unset, that step fails naming it, instead of sending "undefined". */',
-      'function fromEnvironment(name: string): string {',
-      '  const value = process.env[name]',
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
-      "  if (!value) throw new Error(`${name} is not set: export it with the value of ${secretSources[name]}`)",
-      '  return value',
-      '}',
-      '',
-    ]
+  /** The environment variables this file reads, each with what it stands for. */
+  private secretEnvs(): SecretEnv[] {
+    return [...this.readsEnv].map((name) => ({ name, standsFor: this.scope.secrets.standsFor(name) }))
   }
 
   private variablesBlock(): string[] {
@@ -274,7 +249,7 @@ class JourneyWriter {
   private envRead(value: string, key: string, standsFor: string): string {
     const name = this.scope.secrets.name(value, key, standsFor)
     this.readsEnv.add(name)
-    return `fromEnvironment(${quote(name)})`
+    return secretRead(name)
   }
 
   private step(request: Request, folders: Folder[]): string {

@@ -1,4 +1,5 @@
 import { REDACTED, labelNamesSecret, redactText, secretEnvName } from '@venomqa/core'
+import type { SecretEnv } from '../env-secrets'
 import type { Variable } from './collection'
 
 /**
@@ -7,13 +8,6 @@ import type { Variable } from './collection'
  * to set, named by core's secretEnvName as the exploration emitter's are: `VENOMQA_SECRET_` and the name
  * of the place the value sat (a variable's key, a header's name, `bearer token`), upper snake-cased.
  */
-
-/** An environment variable the written journeys read, and what it stands for. */
-export interface SecretEnv {
-  name: string
-  standsFor: string
-}
-
 
 /**
  * Whether a variable's value is a secret as a whole: Postman marks it so (`"type": "secret"`), or its key
@@ -99,14 +93,3 @@ export function splitScheme(text: string): { before: string; credential: string;
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-
-/**
- * What `venomqa import postman` tells the user once, on stderr: which environment variables the written
- * journeys read, since a run without them sends no credential. Empty when the journeys read none.
- */
-export function secretsNotice(secrets: readonly SecretEnv[]): string {
-  if (!secrets.length) return ''
-  const lines = secrets.map((s) => `  ${s.name}: ${s.standsFor}\n`).join('')
-  const n = secrets.length
-  return `venomqa: no secret is written in the journeys; they read ${n === 1 ? 'it' : 'them'} from ${n === 1 ? 'this environment variable' : 'these environment variables'}, to set before venomqa run:\n${lines}`
-}
