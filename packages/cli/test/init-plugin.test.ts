@@ -12,8 +12,11 @@ const exec = promisify(execFile)
 
 // `venomqa init --plugin x` as a plugin author runs it: the scaffold is installed with plain npm (core and
 // runner from their packed tarballs, the build tools from the npm registry), tested, built and packed; the
-// tarball is installed into an empty project beside the packed core, runner, explore and cli, and
-// `npx venomqa run --plugin x` runs a journey against the todo app in its own process.
+// tarball is installed into an empty project beside the packed core, runner, explore, openapi and cli and
+// the repository's example plugin (venomqa-plugin-csv), as a user installs them: workspace: ranges
+// rewritten by pnpm at pack, registry dependencies (undici, commander, jiti, yaml, zod) from the npm
+// registry. `npx venomqa run` with both plugins runs a journey against the todo app in its own process.
+// One project for both plugins: each npm install of the packed packages costs seconds of the suite.
 let dir: string
 let app: RunningProcess | undefined
 
@@ -80,6 +83,15 @@ describe('venomqa init --plugin', () => {
       await mkdir(tarballs)
       for (const pkg of await runtimeWorkspacePackages('cli'))
         await exec('pnpm', ['pack', '--pack-destination', tarballs], { cwd: path.join(REPO_ROOT, 'packages', pkg) })
+      await exec('pnpm', ['pack', '--pack-destination', tarballs], { cwd: path.join(REPO_ROOT, 'examples/plugin-csv') })
+      expect((await readdir(tarballs)).sort()).toEqual([
+        'venomqa-cli-0.1.0.tgz',
+        'venomqa-core-0.1.0.tgz',
+        'venomqa-explore-0.1.0.tgz',
+        'venomqa-openapi-0.1.0.tgz',
+        'venomqa-plugin-csv-0.1.0.tgz',
+        'venomqa-runner-0.1.0.tgz',
+      ])
       const venomqa = (await readdir(tarballs)).sort().map((f) => path.join(tarballs, f))
       const tarball = (name: string) => venomqa.find((f) => path.basename(f) === `venomqa-${name}-0.1.0.tgz`)!
       const [core, runner] = [tarball('core'), tarball('runner')]
@@ -117,17 +129,25 @@ export default journey('todos', {
 `,
       )
       await exec('npm', [...install, ...venomqa, path.join(tarballs, info!.filename)], { cwd: project, env, timeout: 180_000 })
+      const installed = (name: string) => readFile(path.join(project, 'node_modules', name, 'package.json'), 'utf8').then((t) => JSON.parse(t))
+      expect((await installed('@venomqa/cli')).dependencies['@venomqa/core']).toBe('^0.1.0') // workspace:^ rewritten at pack
+      // Rewritten at pack, and the CLI checks it against the installed core when it loads the plugin.
+      expect((await installed('venomqa-plugin-csv')).peerDependencies['@venomqa/core']).not.toMatch(/^workspace:/)
+      // The published files include the schemas.
+      await readFile(path.join(project, 'node_modules/@venomqa/cli/schema/venomqa.schema.json'), 'utf8')
+      await readFile(path.join(project, 'node_modules/@venomqa/core/schema/results.schema.json'), 'utf8')
+
       app = await startTodoApp()
       // The threshold far from both steps: on a busy machine the health check once took 92 ms, past a 50 ms one.
-      const run = await exec('npx', ['venomqa', 'run', '--base-url', app.url, '--plugin', 'x?slowMs=1000', '--reporter', 'console', '--reporter', 'x:out/slow.txt'], {
-        cwd: project,
-        env,
-        timeout: 60_000,
-      })
+      const reporters = ['--reporter', 'console', '--reporter', 'x:out/slow.txt', '--reporter', 'csv:out/results.csv']
+      const run = await exec('npx', ['venomqa', 'run', '--base-url', app.url, '--plugin', 'x?slowMs=1000', '--plugin', 'csv', ...reporters], { cwd: project, env, timeout: 60_000 })
+      expect(run.stdout).toContain('✓ health GET')
       expect(run.stdout).toContain('Result: PASSED')
       expect(await readFile(path.join(project, 'out/slow.txt'), 'utf8')).toMatch(/^steps that took 1000 ms or more: 1\n\d+ ms {2}todos › main › slow \(passed\)\n$/)
-      const listed = await exec('npx', ['venomqa', 'plugins', '--plugin', 'x'], { cwd: project, env })
+      expect(await readFile(path.join(project, 'out/results.csv'), 'utf8')).toMatch(/^journey_name,success,duration_ms,total_steps,passed_steps,issue_count,status\r\ntodos,true,\d+,2,2,0,passed\r\n$/)
+      const listed = await exec('npx', ['venomqa', 'plugins', '--plugin', 'x', '--plugin', 'csv'], { cwd: project, env })
       expect(listed.stdout).toMatch(/venomqa-plugin-x\s+0\.0\.1\s+x\s+node_modules\/venomqa-plugin-x/)
+      expect(listed.stdout).toMatch(/venomqa-plugin-csv\s+0\.1\.0\s+csv\s+node_modules\/venomqa-plugin-csv/)
     },
     420_000,
   )

@@ -161,7 +161,8 @@ describe('exploration on several workers (the shop app, PostgreSQL, one app and 
       expect(run.left).toEqual([])
       expect([...run.apps.keys()].sort()).toEqual(Array.from({ length: workers - 1 }, (_, i) => i + 1))
       for (const app of run.apps.values()) expect(app.child.exitCode !== null || app.child.signalCode !== null).toBe(true)
-    })
+      // Four workers start three shop apps and clone the database three times: the longest test of the file.
+    }, 120_000)
 
   it('Ctrl-C mid-exploration on 2 workers: both stop, the result is marked interrupted, every database as it was', async () => {
     const controller = new AbortController()
