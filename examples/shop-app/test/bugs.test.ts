@@ -1,30 +1,37 @@
-import { type RunningProcess, SERVICES, describeWithService, startShopApp } from '@venomqa/test-utils'
+import { SERVICES, describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type ShopApp, createShopApp, parseBugs } from '../src'
 import { DETERMINISTIC_BUGS } from '../src/bugs'
 import { PLANTED, runSequence } from './catalog'
-import { ShopClient, assertFreshBuild, createDatabase } from './support'
+import { ShopClient, createDatabase } from './support'
 
 const describePg = await describeWithService('PostgreSQL', SERVICES.postgres.host, SERVICES.postgres.port)
 
 describePg('the planted bugs, each on its minimal sequence', () => {
   let database: Awaited<ReturnType<typeof createDatabase>> | undefined
-  const apps = new Map<string, Promise<RunningProcess>>()
+  const apps = new Map<string, Promise<ShopApp>>()
 
-  /** One app process per SHOP_BUGS value, all on this file's database; every sequence signs up its own user. */
+  /**
+   * One app per SHOP_BUGS value, all on this file's database; every sequence signs up its own user. In this
+   * process: these tests are of the app's planted bugs, not of anything that crosses a process boundary
+   * (the rollback tests run the app in its own process), and twenty app processes cost the suite seconds.
+   */
   const app = (bugs: string) => {
     let started = apps.get(bugs)
-    if (!started) apps.set(bugs, (started = startShopApp({ DATABASE_URL: database!.url, SHOP_BUGS: bugs })))
+    if (!started) {
+      const shop = createShopApp({ databaseUrl: database!.url, bugs: parseBugs(bugs) })
+      apps.set(bugs, (started = shop.listen().then(() => shop)))
+    }
     return started
   }
   const run = async (bugs: string, bug: (typeof PLANTED)[number], calls = bug.calls) => runSequence(new ShopClient((await app(bugs)).url), calls, bug.check)
 
   beforeAll(async () => {
-    assertFreshBuild()
     database = await createDatabase('bugs')
   })
 
   afterAll(async () => {
-    await Promise.all([...apps.values()].map((p) => p.then((a) => a.stop(), () => {})))
+    await Promise.all([...apps.values()].map((p) => p.then((a) => a.close(), () => {})))
     await database?.drop()
   })
 
