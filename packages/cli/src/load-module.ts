@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { SourceMap, createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { errorMessage, isUserError, redactText } from '@venomqa/core'
@@ -98,14 +98,44 @@ function placeOf(err: unknown, abs: string): { place: string; message: string } 
   for (const frame of stack) {
     const at = inFile.exec(frame.trim())
     if (!at) continue
-    // jiti keeps each line where it was, but rewrites within lines (an export, an imported name made
-    // `(0, _mod.name)`, its imports at the start of line 1): only the line is the file's.
-    return { place: NATIVE.has(path.extname(abs)) ? `:${at[1]}:${at[2]}` : `:${at[1]}`, message }
+    if (NATIVE.has(path.extname(abs))) return { place: `:${at[1]}:${at[2]}`, message }
+    // A place in the code jiti ran, which is not the file's own: see placeInSource. Without its source
+    // map, the line as jiti ran it is the best guess there is.
+    const source = placeInSource(abs, Number(at[1]), Number(at[2]))
+    return { place: source ? `:${source.line}:${source.column}` : `:${at[1]}`, message }
   }
   return { place: '', message }
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/** What jiti puts before a module's code, on its line 1, to run it (jiti 2's evalModule, for an import). */
+const JITI_WRAPPER = '(async function (exports, require, module, __filename, __dirname, jitiImport, jitiESMResolve) { '
+
+/**
+ * Where a line and column (from 1) of the code jiti ran for the TypeScript file `abs` are in the file as
+ * written, or undefined when that cannot be told. jiti's transform keeps most lines where they were, but
+ * not all: it moves the comments above an import below the import it hoists to line 1, and joins
+ * statements onto one line, so a throw below them is reported a line or more off. Only on this path, the
+ * file is transformed again as jiti transformed it to run it, with a source map, which says where.
+ */
+function placeInSource(abs: string, line: number, column: number): { line: number; column: number } | undefined {
+  try {
+    const { createJiti } = createRequire(import.meta.url)('jiti') as typeof import('jiti')
+    // The options jiti's import ran the file with (see userModuleTools), and a map; no cache is written.
+    const jiti = createJiti(pathToFileURL(abs).href, { interopDefault: false, sourceMaps: true, fsCache: false, moduleCache: false }) as unknown as UserModuleTools
+    const code = jiti.transform({ source: readFileSync(abs, 'utf8'), filename: abs, ts: /\.[cm]?tsx?$/.test(abs), async: true })
+    const inline = /\/\/# sourceMappingURL=data:application\/json;(?:charset=utf-8;)?base64,([A-Za-z0-9+/=]+)\s*$/.exec(code)
+    if (!inline) return undefined
+    // On line 1 the code runs after jiti's function wrapper: its columns count from the wrapper's start.
+    const inCode = line === 1 ? column - JITI_WRAPPER.length : column
+    if (inCode < 1) return undefined
+    const entry = new SourceMap(JSON.parse(Buffer.from(inline[1]!, 'base64').toString('utf8'))).findEntry(line - 1, inCode - 1)
+    return 'originalLine' in entry ? { line: entry.originalLine + 1, column: entry.originalColumn + 1 } : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /** The jiti instance that loads the user's files under `root` (one per root, created on first use). */
 export async function userModuleTools(root: string): Promise<UserModuleTools> {

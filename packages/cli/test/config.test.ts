@@ -261,7 +261,7 @@ describe('loadConfig', () => {
     expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {} }))).message).toMatch(/^venomqa\.yaml:2:1 is not valid YAML: [^\n]+$/)
     expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {}, configPath: 'bad.json' }))).message).toMatch(/^bad\.json:1:13 is not valid JSON: Unexpected end of JSON input$/)
     expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {}, configPath: 'throws.config.ts' }))).message).toBe(
-      'could not load throws.config.ts:1: config exploded',
+      'could not load throws.config.ts:1:7: config exploded',
     )
     expect((await asyncErrorOf(loadConfig({ cwd: dir, env: {}, configPath: 'nope.ts' }))).where).toBe('--config')
   })

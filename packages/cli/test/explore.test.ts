@@ -15,19 +15,25 @@ const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
 const dump = () => dumpDatabase(DATABASE_URL)
 
-/** The exploration of the package's own tests, as a user's file; with HANG_CREATE_ORDER, create_order says so and waits for Ctrl-C. */
-const EXPLORATION = readFileSync(path.join(REPO_ROOT, 'packages/explore/test/shop.ts'), 'utf8')
-  .replace(
-    "async ({ http, ctx }) => {\n    const res = await http.post(`/api/products/${ctx.require('productId')}/orders`",
-    `async ({ http, ctx, signal }) => {
-    if (process.env.HANG_CREATE_ORDER) {
-      process.stderr.write('ACTION create_order\\n')
-      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
-    }
-    const res = await http.post(\`/api/products/\${ctx.require('productId')}/orders\``,
-  )
+/**
+ * The exploration of the package's own tests, as a user's file; with HANG_SHIP=n, the n-th ship says so
+ * and waits for Ctrl-C. With seed 3 the second ship is taken from the state after create_order, once both
+ * violations were met (the first ship breaks no_5xx after a refund).
+ */
+const SHIP = "export const ship = action('ship', ({ http, ctx }) => http.post(`/api/orders/${ctx.require('orderId')}/ship`), {"
+const EXPLORATION = readFileSync(path.join(REPO_ROOT, 'packages/explore/test/shop.ts'), 'utf8').replace(
+  SHIP,
+  `let ships = 0
+export const ship = action('ship', async ({ http, ctx, signal }) => {
+  if (++ships === Number(process.env.HANG_SHIP)) {
+    process.stderr.write('ACTION ship\\n')
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
+  }
+  return http.post(\`/api/orders/\${ctx.require('orderId')}/ship\`)
+}, {`,
+)
 
-if (!EXPLORATION.includes('HANG_CREATE_ORDER')) throw new Error('packages/explore/test/shop.ts changed: update the create_order replacement here')
+if (!EXPLORATION.includes('HANG_SHIP')) throw new Error('packages/explore/test/shop.ts changed: update the ship replacement here')
 
 let app: RunningProcess
 const projects: Project[] = []
@@ -138,11 +144,11 @@ describe('venomqa explore', () => {
     expect(r.stderr).toContain('--strategy must be dfs, bfs or random, got "sideways"')
   })
 
-  it('Ctrl-C mid-exploration: exit 130, a partial report marked interrupted, the database as at the start', async () => {
+  it('Ctrl-C mid-search: exit 130, partial reports marked interrupted, each action of a violation with its request, the database as at the start', async () => {
     const p = await project(withPostgres)
     const before = await dump()
-    const run = p.spawn(['explore', '--depth', '6', '--save', 'partial.json', '--no-emit'], { env: { HANG_CREATE_ORDER: '1' } })
-    await waitUntil(() => run.output().stderr.includes('ACTION create_order'), 'the exploration to reach its second action')
+    const run = p.spawn(['explore', '--seed', '3', '--depth', '6', '--save', 'partial.json', '-r', 'console', '-r', 'junit:partial.xml', '--no-emit'], { env: { HANG_SHIP: '2' } })
+    await waitUntil(() => run.output().stderr.includes('ACTION ship'), 'the exploration to take its second ship')
     run.child.kill('SIGINT')
     const r = await run.done
     expect(r.code).toBe(130)
@@ -150,7 +156,20 @@ describe('venomqa explore', () => {
     expect(r.stdout).toContain('Result: INTERRUPTED')
     const saved = JSON.parse(readFileSync(path.join(p.dir, 'partial.json'), 'utf8'))
     expect(saved.interrupted).toBe(true)
-    expect(saved.explorations[0].interrupted).toBe(true)
+    const [x] = saved.explorations
+    expect(x.interrupted).toBe(true)
+    // Met before Ctrl-C, reported as met (not replayed since): every action with the request it sent.
+    const [crash] = x.violations.filter((v: { invariant: string }) => v.invariant === 'no_5xx')
+    expect(crash.reproduced).toEqual({ attempts: 0, failures: 0 })
+    expect(crash.sequence.map((s: { action: string; exchanges: { request: { method: string; url: string } }[] }) => [s.action, s.exchanges.map((e) => `${e.request.method} ${new URL(e.request.url).pathname}`)])).toEqual([
+      ['create_product', ['POST /api/products']],
+      ['create_order', ['POST /api/products/1/orders']],
+      ['refund', ['POST /api/orders/1/refunds']],
+      ['ship', ['POST /api/orders/1/ship']],
+    ])
+    const junit = readFileSync(path.join(p.dir, 'partial.xml'), 'utf8')
+    expect(junit).toMatch(/ {2}1\. create_product: POST http:\/\/[^ ]+\/api\/products -> 201\n {2}2\. create_order: POST http:\/\/[^ ]+\/api\/products\/1\/orders -> 201\n {2}3\. refund: /)
+    expect(junit).not.toContain('(no request)')
     expect(await dump()).toBe(before)
   })
 })

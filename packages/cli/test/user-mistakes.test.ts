@@ -112,7 +112,7 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     clean(r1)
     const top = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n', 'journeys/ping.journey.ts': `throw new Error(${JSON.stringify(secret)})\n` })
     const r2 = await top.venomqa(['run'])
-    expectRefused(r2, /could not load journeys\/ping\.journey\.ts:1: vault: password=\[REDACTED\]/)
+    expectRefused(r2, /could not load journeys\/ping\.journey\.ts:1:7: vault: password=\[REDACTED\]/)
     clean(r2)
     const plugin = await project({
       'venomqa.config.mjs': "export default { baseUrl: process.env.APP_URL, plugins: ['./plug.mjs'] }\n",
@@ -153,7 +153,7 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
       'journeys/ping.journey.ts': "import { journey, step } from '@venomqa/core'\n\ninterface Env { url: string }\nconst host = process.env.NOT_SET_ANYWHERE.trim()\nexport default journey('j', { steps: [step('s', () => {})] })\n",
       'journeys/typo.journey.ts': "import { journey, step } from '@venomqa/core'\nexport default journey('t', { steps: [step('s', () => {} ]})\n",
     })
-    expectRefused(await p.venomqa(['run', 'journeys/ping.journey.ts']), /^venomqa: could not load journeys\/ping\.journey\.ts:4: Cannot read properties of undefined \(reading 'trim'\)\n$/)
+    expectRefused(await p.venomqa(['run', 'journeys/ping.journey.ts']), /^venomqa: could not load journeys\/ping\.journey\.ts:4:43: Cannot read properties of undefined \(reading 'trim'\)\n$/)
     expectRefused(await p.venomqa(['run', 'journeys/typo.journey.ts']), /^venomqa: could not load journeys\/typo\.journey\.ts:2:58: Unexpected token, expected ","\n$/)
     const debug = await p.venomqa(['run', 'journeys/ping.journey.ts', '--debug'])
     expect(debug.stderr).toMatch(/\nCaused by: TypeError: Cannot read properties of undefined \(reading 'trim'\)\n\s+at \S*journeys\/ping\.journey\.ts:4:\d+/)

@@ -76,8 +76,26 @@ export function suggestionForError(err: unknown): string | undefined {
   return err instanceof VenomError ? CODE_SUGGESTIONS[err.code] : undefined
 }
 
-/** A suggestion from the status code when there is one, else from the error kind. */
-export function suggestionFor(kind: ErrorKind, status?: number): string {
+/**
+ * A 409 where no other path ran before it (the setup, a journey's first path, an invariant's own
+ * request in a regression journey): nothing could leak between paths yet, so the conflict is the API's
+ * own rule that a value be unique, met by a value written into the test.
+ */
+const UNIQUE_VALUE_CONFLICT =
+  "Conflict: the API already holds something with a value this request sends and it requires to be unique, most often a fixed one (an email, a name, a SKU) that the setup or an invariant's check creates and an earlier run left behind. Make that value unique per run (add a random suffix), or look the thing up before creating it."
+
+/** Where a step ran, for the suggestions that depend on it. */
+export interface SuggestionPlace {
+  /** Another path ran before it from a checkpoint (and was rolled back): state may have leaked from it. */
+  afterOtherPaths: boolean
+}
+
+/**
+ * A suggestion from the status code when there is one, else from the error kind. Given where the step
+ * ran, a 409 is blamed on state leaking between paths only where another path ran before it.
+ */
+export function suggestionFor(kind: ErrorKind, status?: number, place?: SuggestionPlace): string {
+  if (status === 409 && place && !place.afterOtherPaths) return UNIQUE_VALUE_CONFLICT
   if (status !== undefined) {
     const exact = STATUS_SUGGESTIONS[status]
     if (exact) return exact

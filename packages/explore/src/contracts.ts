@@ -98,9 +98,12 @@ export interface NoAnswer {
   failure: string
   /**
    * False when the app stopped answering: the request's origin answered before and answers nothing now
-   * (a request to its `/` gets no answer either). True when it still answers, or never did.
+   * (a request to its `/` gets no answer either); false too when nothing ever answered at the base URL
+   * (`neverAnswered`). True when it still answers, or is another origin that never did.
    */
   appAnswers: boolean
+  /** Nothing ever answered at the base URL on this lane, nor does now: the API is not there at all. */
+  neverAnswered?: boolean
 }
 
 /**

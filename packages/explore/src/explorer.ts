@@ -1,13 +1,14 @@
 import type { ExploreAction, HttpExchange, TakenAction } from '@venomqa/core'
 import { runAction } from './action-run'
 import type { Budget, Truncation } from './budgets'
-import type { InvariantRef } from './contracts'
+import type { InvariantRef, NoAnswer } from './contracts'
 import type { Coverage } from './coverage'
 import { type Edge, edgesAt, pathKey } from './edges'
 import type { Observation } from './fingerprint'
 import { type ActionEffect, appliesAfter, checkInvariant, invariantName } from './invariants'
 import { type LaneEnv, fingerprintHere, observeAll } from './lane-env'
-import { AppStoppedAnswering, failureOf, noAnswerAt, unanswered } from './no-answer'
+import { AppStoppedAnswering, BaseUrlNotAnswering, failureOf, noAnswerAt, unanswered } from './no-answer'
+import { type EdgeAnswer, PrefixReplayDiverged, answerOf, sameAnswer } from './prefix-replay'
 import { type Group, Split } from './split'
 import type { Timings } from './timings'
 import { type ActionFault, Answers, actionFault, classifyEdge } from './transition'
@@ -18,8 +19,11 @@ export interface FoundViolation {
   invariant: InvariantRef
   sequence: TakenAction[]
   message: string
-  /** The last action's requests. */
-  exchanges: HttpExchange[]
+  /**
+   * Each action's requests, as the search made them (one list per action of `sequence`): what a
+   * violation not replayed since (interrupted, the app stopped answering) is reported with.
+   */
+  exchanges: HttpExchange[][]
   probes: HttpExchange[]
   /** For `request_error`: how the last action's request failed (see `failureOf`); its replays must fail so. */
   failure?: string
@@ -61,6 +65,10 @@ export type TakeResult = 'expand' | 'merged' | 'refused' | 'failed' | 'violated'
 
 interface Frame {
   taken?: TakenAction
+  /** The requests of the edge taken to get here, as the search made them. */
+  exchanges?: HttpExchange[]
+  /** How that edge went: a prefix replay must go the same way (see PrefixReplayDiverged). */
+  answer?: EdgeAnswer
   /** The index of the edge taken to get here, among its state's edges. */
   index?: number
   observation: Observation
@@ -121,6 +129,11 @@ export class Explorer {
 
   get path(): TakenAction[] {
     return this.#frames.slice(1).map((f) => f.taken!)
+  }
+
+  /** Each edge's requests along the path, as the search made them. */
+  get #pathExchanges(): HttpExchange[][] {
+    return this.#frames.slice(1).map((f) => f.exchanges ?? [])
   }
 
   /** The indices of the path's edges (see FoundViolation.position). */
@@ -219,12 +232,20 @@ export class Explorer {
       if (!records) continue
       this.#violations++
       const failure = invariant === 'request_error' ? { failure: failureOf(edge.action, attempt) } : {}
-      env.onViolation({ invariant, sequence: path, message: verdict.message, exchanges: attempt.exchanges, probes: verdict.probes, position: [...this.#position, edge.index], ...failure })
+      env.onViolation({
+        invariant,
+        sequence: path,
+        message: verdict.message,
+        exchanges: [...this.#pathExchanges, attempt.exchanges],
+        probes: verdict.probes,
+        position: [...this.#position, edge.index],
+        ...failure,
+      })
     }
     if (records) env.onTransition?.()
     if (violated) return 'violated'
     if (kind !== 'ok') return kind
-    this.#pending = { taken, index: edge.index, observation, fingerprint, group }
+    this.#pending = { taken, exchanges: attempt.exchanges, answer: answerOf(attempt), index: edge.index, observation, fingerprint, group }
     if (env.dedupe) {
       const seenAt = this.#seen.get(fingerprint)
       if (seenAt !== undefined && seenAt <= k + 1) {
@@ -254,7 +275,7 @@ export class Explorer {
     this.#pending = undefined
     if (this.env.prefixReplay) {
       await this.#rollback(0)
-      await this.#replay(this.path)
+      await this.#replay(this.#frames.slice(1))
     } else await this.#rollback(k)
     this.#atFrame = true
   }
@@ -281,26 +302,47 @@ export class Explorer {
     this.env.rollbackTimings.add('context', Math.max(0, total - spent))
   }
 
-  /** Prefix replay: run the path's actions again from the root, with no checks (they held the first time). */
-  async #replay(path: readonly TakenAction[]): Promise<void> {
-    for (const [i, t] of path.entries()) {
+  /**
+   * Prefix replay: run the path's actions again from the root, with no checks (they held the first
+   * time). Each must go as it went when the search took it; the first that does not stops the search,
+   * named (see PrefixReplayDiverged): every action after it would run on another state and fail for it.
+   */
+  async #replay(frames: readonly Frame[]): Promise<void> {
+    const path = frames.map((f) => f.taken!.action)
+    for (const [i, frame] of frames.entries()) {
       if (this.env.signal.aborted) return
+      const t = frame.taken!
       const def = this.env.actions.find((a) => a.name === t.action)!
-      await runAction(this.env, def, t.input, path.slice(0, i + 1).map((x) => x.action).join(' > '))
+      const attempt = await runAction(this.env, def, t.input, path.slice(0, i + 1).join(' > '))
+      if (this.env.signal.aborted) return
+      const where = `action "${t.action}" replayed${i ? ` after ${path.slice(0, i).join(' > ')}` : ''}`
+      await this.#stopIfAppStopped(attempt.exchanges, where, 'earlier', failureOf(t.action, attempt))
+      const replayed = answerOf(attempt)
+      if (frame.answer && !sameAnswer(frame.answer, replayed))
+        throw new PrefixReplayDiverged({
+          path,
+          index: i,
+          recorded: frame.answer,
+          replayed,
+          ...(attempt.outcome.passed ? {} : { failure: attempt.outcome.message }),
+          ...(attempt.shown ? { exchange: attempt.shown } : {}),
+        })
     }
   }
 
   /**
    * A request that got no answer, from an app that answered this lane before and answers nothing now
    * (see `noAnswerAt`): the app stopped (it crashed, or was stopped). Nothing the search learns after
-   * that is about the app, so it stops here, saying where (AppStoppedAnswering). A request that failed
+   * that is about the app, so it stops here, saying where (AppStoppedAnswering). So it does when nothing
+   * ever answered at the base URL (BaseUrlNotAnswering): the API is not there. A request that failed
    * while the app still answers is the `request_error` invariant's to judge.
    */
-  async #stopIfAppStopped(exchanges: readonly HttpExchange[], where: string, at: 'last' | 'probe', failure: string): Promise<void> {
+  async #stopIfAppStopped(exchanges: readonly HttpExchange[], where: string, at: NoAnswer['at'], failure: string): Promise<void> {
     const missed = unanswered(exchanges)
     if (!missed) return
     const noAnswer = await noAnswerAt(missed, at, where, failure, this.env.lane.http)
-    if (!noAnswer.appAnswers && !this.env.signal.aborted) throw new AppStoppedAnswering(noAnswer)
+    if (noAnswer.appAnswers || this.env.signal.aborted) return
+    throw noAnswer.neverAnswered ? new BaseUrlNotAnswering(noAnswer, this.env.lane.http.baseUrl) : new AppStoppedAnswering(noAnswer)
   }
 
   #interrupted(): TakeResult {

@@ -5,7 +5,8 @@ import type { InvariantRef, NoAnswer, SequenceRunner } from './contracts'
 import { Coverage } from './coverage'
 import { Explorer } from './explorer'
 import type { LaneEnv } from './lane-env'
-import { AppStoppedAnswering, appStoppedIssue } from './no-answer'
+import { AppStoppedAnswering, BaseUrlNotAnswering, appStoppedIssue, baseUrlNotAnsweringIssue } from './no-answer'
+import { PrefixReplayDiverged, divergedIssue } from './prefix-replay'
 import { rngFor } from './rng'
 import { bfs } from './search/bfs'
 import { dfs } from './search/dfs'
@@ -129,6 +130,14 @@ export class LaneSearch {
       if (err instanceof AppStoppedAnswering) {
         this.appStopped = err.noAnswer
         this.#issues.push({ issue: this.#onWorker(appStoppedIssue(o.exploration.name, err.noAnswer, 'search')) })
+        return
+      }
+      if (err instanceof BaseUrlNotAnswering) {
+        this.#issues.push({ issue: this.#onWorker(baseUrlNotAnsweringIssue(o.exploration.name, err)) })
+        return
+      }
+      if (err instanceof PrefixReplayDiverged) {
+        this.#issues.push({ issue: this.#onWorker(divergedIssue(o.exploration.name, err.divergence, o.lane.world.backends.length > 0)) })
         return
       }
       const issue = makeIssue({ journey: o.exploration.name, path: '', step: 'exploration', severity: 'critical', kind: 'crash', error: `exploration crashed: ${errorMessage(err)}`, source: 'explore' })

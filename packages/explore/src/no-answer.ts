@@ -1,4 +1,4 @@
-import { type HttpClient, type HttpExchange, type Issue, makeIssue } from '@venomqa/core'
+import { type HttpClient, type HttpExchange, type Issue, makeIssue, redactText } from '@venomqa/core'
 import type { AttemptResult } from '@venomqa/runner'
 import type { NoAnswer } from './contracts'
 
@@ -59,18 +59,23 @@ function pathTemplate(url: string): string {
 
 /**
  * A request that got no answer, where it was made. The app stopped answering (`appAnswers` false) when
- * the origin the request went to answered on this lane before and answers nothing now; an origin that
- * never answered (a URL nothing listens on) has not stopped: that request is `request_error`'s alone.
+ * the origin the request went to answered on this lane before and answers nothing now. An origin that
+ * never answered has not stopped: at the base URL, the API is not there at all (`neverAnswered`: nothing
+ * listens, or the base URL is wrong); elsewhere (a URL nothing listens on), that request is
+ * `request_error`'s alone.
  */
 export async function noAnswerAt(exchange: HttpExchange, at: NoAnswer['at'], where: string, failure: string, http: Pick<HttpClient, 'baseUrl' | 'history'>): Promise<NoAnswer> {
   const origin = originOf(exchange.request.url) ?? originOf(http.baseUrl)
   const answeredBefore = origin !== undefined && http.history.some((e) => e.response !== undefined && originOf(e.request.url) === origin)
+  const atBaseUrl = origin !== undefined && origin === originOf(http.baseUrl)
+  const answers = origin === undefined || !(answeredBefore || atBaseUrl) || (await appAnswers(origin))
   return {
     at,
     where,
     message: exchange.error ?? `${exchange.request.method} ${exchange.request.url}: no answer`,
     failure,
-    appAnswers: !answeredBefore || (await appAnswers(origin!)),
+    appAnswers: answers,
+    ...(!answers && !answeredBefore ? { neverAnswered: true } : {}),
   }
 }
 
@@ -94,6 +99,40 @@ export class AppStoppedAnswering extends Error {
     this.name = 'AppStoppedAnswering'
     this.noAnswer = noAnswer
   }
+}
+
+/**
+ * Nothing answers at the base URL, and nothing ever did on this lane: the API is not there (not started,
+ * or the base URL is wrong). Every action would fail the same way, each a `request_error` saying nothing
+ * of the API, so the search stops at the first such request and says so once.
+ */
+export class BaseUrlNotAnswering extends Error {
+  readonly noAnswer: NoAnswer
+  constructor(noAnswer: NoAnswer, baseUrl: string) {
+    super(baseUrlNotAnsweringMessage(noAnswer, baseUrl))
+    this.name = 'BaseUrlNotAnswering'
+    this.noAnswer = noAnswer
+  }
+}
+
+function baseUrlNotAnsweringMessage(n: NoAnswer, baseUrl: string): string {
+  return `nothing answers at the base URL ${redactText(baseUrl)}: ${n.message} (${n.where}), and a request to its / got no answer either. The exploration stopped there: nothing of the API was explored`
+}
+
+/**
+ * The exploration's critical issue when the API was never there. Its kind gives it the suggestion
+ * `venomqa run` gives a step that met no listener: start the API, or fix the base URL.
+ */
+export function baseUrlNotAnsweringIssue(journey: string, err: BaseUrlNotAnswering): Issue {
+  return makeIssue({
+    journey,
+    path: '',
+    step: 'exploration',
+    severity: 'critical',
+    kind: 'connection-refused',
+    error: err.message,
+    source: 'explore',
+  })
 }
 
 export function appStoppedMessage(n: NoAnswer): string {

@@ -1,4 +1,4 @@
-import { type Issue, type JourneyNode, type StepNode, type StepResult, makeIssue } from '@venomqa/core'
+import { type Issue, type JourneyNode, type StepNode, type StepResult, makeIssue, suggestionFor } from '@venomqa/core'
 import { StepArgs, attemptStep } from '@venomqa/runner'
 import type { LaneEnv } from './lane-env'
 
@@ -32,7 +32,8 @@ export async function runSetup(env: LaneEnv, steps: readonly JourneyNode[], retr
         severity: outcome.kind === 'aborted' ? 'info' : 'critical',
         kind: outcome.kind,
         error: `setup step "${node.name}" failed, so nothing was explored: ${outcome.message}`,
-        suggestion: outcome.suggestion,
+        // The setup runs once, before any path: a conflict there is never state another path left.
+        suggestion: outcome.suggestion ?? suggestionFor(outcome.kind, result.shown?.response?.status, { afterOtherPaths: false }),
         source: 'step',
         request: result.shown?.request,
         response: result.shown?.response,

@@ -239,7 +239,7 @@ function unsettled(exploration: string, f: FoundViolation, note?: string): Viola
     invariant: name,
     severity: severityOf(f.invariant),
     message: note ? `${f.message} (${note})` : f.message,
-    sequence: f.sequence.map((t, i) => ({ action: t.action, input: t.input, exchanges: i === f.sequence.length - 1 ? f.exchanges : [] })),
+    sequence: f.sequence.map((t, i) => ({ action: t.action, input: t.input, exchanges: f.exchanges[i] ?? [] })),
     probes: f.probes,
     foundLength: f.sequence.length,
     reproduced: { attempts: 0, failures: 0 },

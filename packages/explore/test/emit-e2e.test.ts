@@ -231,6 +231,13 @@ describe('the emitted journey', () => {
       const unset = await runJourneys(buggy.url, [keyed])
       expect(unset.code, unset.output).toBe(2)
       expect(unset.output).toContain('VENOMQA_SECRET_API_KEY not set: this regression journey sends the values they stand for')
+      // Named where the journey throws, in the file as written: jiti's transform moves its header comments
+      // below the import it hoists, which put the throw a line lower in the code it ran.
+      const lines = keyedText.split('\n')
+      const line = lines.findIndex((l) => l.startsWith('if (unset.length) throw new Error(')) + 1
+      expect(line).toBeGreaterThan(1)
+      const column = lines[line - 1]!.indexOf('new Error(') + 1
+      expect(unset.output).toContain(`venomqa: could not load ${keyed}:${line}:${column}: VENOMQA_SECRET_API_KEY not set`)
       expect(unset.output).not.toContain('PASSED')
       expect(await stats(buggy.url)).toEqual(before)
       const set = await runJourneys(buggy.url, [keyed], { VENOMQA_SECRET_API_KEY: 'k-5f1c9e2a77' })
@@ -239,6 +246,25 @@ describe('the emitted journey', () => {
       expect(await stats(buggy.url)).toEqual(before)
     } finally {
       await rm(path.join(project, 'journeys/keyed'), { recursive: true, force: true })
+    }
+  })
+
+  it("a 409 in its setup (the user an earlier run left behind) is put down to the value the API keeps unique, not to state leaked between paths", async () => {
+    // The user the setup signs up with a fixed email, there before the journey: taken and put back through
+    // the app's own checkpoint, so that the other tests meet the app as it was.
+    const control = (what: string) => fetch(`${buggy.url}/__venomqa/${what}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'before-409' }) })
+    expect((await control('checkpoint')).status).toBe(200)
+    try {
+      const user = { email: 'regression@example.test', password: 'a long password', name: 'Regression' }
+      expect((await fetch(`${buggy.url}/api/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(user) })).status).toBe(201)
+      const run = await runJourneys(buggy.url, [file])
+      expect(run.code, run.output).toBe(1)
+      expect(run.output).toMatch(/sign_up \[high\] step\n\s+POST \S+\/api\/users expected status 201, got 409/)
+      expect(run.output).toContain('Suggestion: Conflict: the API already holds something with a value this request sends and it requires to be unique')
+      expect(run.output).not.toContain('state leaked between paths')
+    } finally {
+      await control('rollback')
+      await control('release')
     }
   })
 

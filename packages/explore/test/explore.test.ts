@@ -2,6 +2,7 @@ import { type ActionSource, ConfigError, DefinitionError, type ExplorationResult
 import { CLOSED_PORT, describeWithService, type RunningProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { explore } from '../src'
+import { postgresState } from '@venomqa/state-postgres'
 import { dropDatabase, dumpDatabase, exploreShop, shopRunner, startShop } from './helpers'
 import { createOrder, createProduct, refund, setup, ship, shopExploration } from './shop'
 
@@ -220,6 +221,31 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     expect(replay.stats.requests).toBeGreaterThan(rollback.stats.requests)
   })
 
+  it('prefix replay with no state backend: the action whose replay was answered otherwise is named, and the search stops there', async () => {
+    // The API keeps what every path stored: replayed, create_product's fixed SKU is taken (409), and the
+    // actions after it would fail for want of its id. The database is put back by a backend of the test's own.
+    const guard = postgresState({ url: env.databaseUrl })
+    await guard.connect()
+    await guard.checkpoint('before')
+    const runner = shopRunner(env.databaseUrl, env.baseUrl, { state: false })
+    try {
+      const r = await explore(shopExploration(), { runner, root: process.cwd(), emitDir: false, prefixReplay: true })
+      expect(r.status).toBe('failed')
+      const [diverged, ...others] = r.issues.filter((i) => i.severity === 'critical')
+      expect(others).toEqual([])
+      expect(diverged!.step).toBe('create_product')
+      expect(diverged!.error).toMatch(
+        /^prefix replay diverged at action "create_product", action 1 of create_product > create_order: replayed from the root it got HTTP 409 \(the action failed\) where the search had recorded HTTP 201 \(POST \S+\/api\/products expected status 201, got 409: \{"error":"sku_taken","field":"sku"\}\)\. The search stopped there/,
+      )
+      expect(diverged!.suggestion).toMatch(/^With no state backend the API keeps what earlier paths stored/)
+      expect(diverged!.response?.status).toBe(409)
+    } finally {
+      await runner.close()
+      await guard.rollback('before')
+      await guard.disconnect()
+    }
+  })
+
   it('refuses to explore without a rollback-capable state backend, naming the fix, before any request', async () => {
     const runner = shopRunner(env.databaseUrl, env.baseUrl, { state: false })
     try {
@@ -239,5 +265,16 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     expect(r.status).toBe('failed')
     expect(r.stats.transitions).toBe(0)
     expect(r.issues[0]!.error).toMatch(/setup step "log_in" failed/)
+  })
+
+  it("a 409 in the setup is put down to a value the API keeps unique, not to state leaked between paths: the setup runs before any", async () => {
+    // As a setup with a fixed email meets the user an earlier run left behind.
+    const twice = [setup[0]!, { ...setup[0]!, name: 'sign_up_again', action: ({ http }: any) => http.post('/api/users', { json: { email: 'explorer@shop.test', password: 'secret-pw' } }) }]
+    const r = await exploreShop(shopExploration({ setup: twice as typeof setup }), env)
+    expect(r.status).toBe('failed')
+    const [issue] = r.issues
+    expect([issue!.step, issue!.response?.status]).toEqual(['sign_up_again', 409])
+    expect(issue!.suggestion).toMatch(/^Conflict: the API already holds something with a value this request sends and it requires to be unique, most often a fixed one \(an email/)
+    expect(issue!.suggestion).not.toContain('leaked')
   })
 })

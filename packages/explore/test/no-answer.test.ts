@@ -127,6 +127,10 @@ describe('telling a request that failed from an app that stopped', () => {
     const answeredThen = { ...refusedNow, error: undefined, response: { status: 200, headers: {}, body: '' } }
     expect((await noAnswerAt(refusedNow as never, 'last', 'here', 'f', { baseUrl: '', history: [answeredThen] as never })).appAnswers).toBe(false)
     expect((await noAnswerAt(refusedNow as never, 'last', 'here', 'f', { baseUrl: '', history: [] })).appAnswers).toBe(true)
+    // At the base URL, an origin that never answered is an API that is not there at all.
+    const atBase = await noAnswerAt(refusedNow as never, 'last', 'here', 'f', { baseUrl: `http://127.0.0.1:${port}/api`, history: [] })
+    expect([atBase.appAnswers, atBase.neverAnswered]).toEqual([false, true])
+    expect((await noAnswerAt(refusedNow as never, 'last', 'here', 'f', { baseUrl: `http://127.0.0.1:${port}`, history: [answeredThen] as never })).neverAnswered).toBeUndefined()
   })
 })
 

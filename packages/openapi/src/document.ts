@@ -5,6 +5,9 @@ import { dereference } from '@readme/openapi-parser'
 import { ConfigError, errorMessage, parseJsonText, redactText } from '@venomqa/core'
 import type * as JsoncParser from 'jsonc-parser'
 import YAML from 'yaml'
+import { checkRefs, escapePointer, remotePlace } from './refs'
+
+export { escapePointer, resolvePointer } from './refs'
 
 /** An OpenAPI 3.0 or 3.1 document with every `$ref` resolved (shared objects stay shared). */
 export interface OpenApiDocument {
@@ -41,7 +44,8 @@ export function isUrl(source: string): boolean {
 /**
  * Read, parse and dereference an OpenAPI 3.0 or 3.1 document (a file, relative to `root`, or an http(s)
  * URL; JSON or YAML). Every mistake is a ConfigError naming the file and the place in it: the line and
- * column of a syntax error, the JSON pointer of a `$ref` that points nowhere.
+ * column of a syntax error, the JSON pointer of a `$ref` that is malformed or points nowhere (in the
+ * document or in a file it points into).
  */
 export async function loadDocument(given: string, options: { root: string }): Promise<OpenApiDocument> {
   const location = isUrl(given) ? given : path.resolve(options.root, given)
@@ -51,7 +55,7 @@ export async function loadDocument(given: string, options: { root: string }): Pr
   const raw = parseText(source, text)
   checkVersion(source, raw)
   checkPaths(source, raw)
-  checkLocalRefs(source, raw)
+  const remoteRefs = await checkRefs({ source, location, isUrl: isUrl(given), raw, root: options.root, parse: parseText })
   let document: OpenApiDocument
   try {
     // A file is read again by the parser, so that relative external `$ref`s resolve from its place. A URL
@@ -60,6 +64,9 @@ export async function loadDocument(given: string, options: { root: string }): Pr
     const input = isUrl(given) ? raw : location
     document = (await dereference(input as never, { dereference: { circular: 'ignore' } })) as unknown as OpenApiDocument
   } catch (err) {
+    // What is left to the parser is a `$ref` to a URL: named by its place when the failure names its URL.
+    const remote = remotePlace(err, remoteRefs)
+    if (remote) throw new ConfigError(`${remote.where}: "${redactText(remote.ref)}" cannot be resolved: ${redactText(errorMessage(err))}`, { where: remote.where, cause: err })
     throw new ConfigError(`${source}: ${redactText(errorMessage(err))}`, { where: source, cause: err })
   }
   loaded.set(document, { document, source, location })
@@ -196,35 +203,3 @@ function checkPaths(source: string, raw: Record<string, unknown>): void {
   }
 }
 
-/**
- * Every `$ref` inside the document must name something in it: the parser would report a missing one
- * without saying where the `$ref` is, and that is what the user has to fix.
- */
-function checkLocalRefs(source: string, raw: Record<string, unknown>): void {
-  const walk = (node: unknown, pointer: string): void => {
-    if (!node || typeof node !== 'object') return
-    if (Array.isArray(node)) return node.forEach((item, i) => walk(item, `${pointer}/${i}`))
-    const ref = (node as { $ref?: unknown }).$ref
-    if (typeof ref === 'string' && ref.startsWith('#') && resolvePointer(raw, ref.slice(1)) === undefined)
-      throw new ConfigError(`${source}#${pointer}/$ref: "${ref}" points to nothing in the document`, { where: `${source}#${pointer}/$ref` })
-    for (const [key, value] of Object.entries(node)) walk(value, `${pointer}/${escapePointer(key)}`)
-  }
-  walk(raw, '')
-}
-
-export function escapePointer(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1')
-}
-
-/** The value at a JSON pointer (`/a/b`, `''` the whole), or undefined. */
-export function resolvePointer(value: unknown, pointer: string): unknown {
-  if (pointer === '') return value
-  if (!pointer.startsWith('/')) return undefined
-  let at: unknown = value
-  for (const part of pointer.slice(1).split('/')) {
-    const key = decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')
-    if (!at || typeof at !== 'object' || !Object.hasOwn(at, key)) return undefined
-    at = (at as Record<string, unknown>)[key]
-  }
-  return at
-}

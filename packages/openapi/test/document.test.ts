@@ -6,12 +6,12 @@
 import { spawn } from 'node:child_process'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { ConfigError } from '@venomqa/core'
-import { REPO_ROOT, freePort } from '@venomqa/test-utils'
+import { CLOSED_PORT, REPO_ROOT, freePort } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SchemaChecker, bodyVariants, loadDocument, openApiActions, openApiInvariants, operations } from '../src'
 import { sourceOf } from '../src/document'
@@ -124,6 +124,32 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     await writeFile(path.join(dir, 'broken.yaml'), 'openapi: 3.0.3\npaths:\n  /a: [unclosed\n')
     const dangling = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Nope' } } } } } } } } }
     await writeFile(path.join(dir, 'dangling.json'), JSON.stringify(dangling, null, 2))
+    // A $ref that points nowhere or is malformed, in each place one sits: each named by file and pointer.
+    const creating = (o: object, components?: object) =>
+      JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { post: { operationId: 'createThing', responses: { 201: { description: 'ok' } }, ...o } } }, ...(components ? { components } : {}) })
+    const body = (schema: object, components?: object) => creating({ requestBody: { content: { 'application/json': { schema } } } }, components)
+    const thing = { schemas: { Thing: { type: 'object' } } }
+    await mkdir(path.join(dir, 'refs'))
+    const refs: Record<string, string> = {
+      'request-body.json': creating({ requestBody: { $ref: '#/components/requestBodies/Nope' } }),
+      'response.json': creating({ responses: { 201: { $ref: '#/components/responses/Nope' } } }),
+      'parameter.json': creating({ parameters: [{ $ref: '#/components/parameters/Nope' }] }),
+      'nested.json': body({ type: 'object', properties: { tags: { type: 'array', items: { $ref: '#/components/schemas/Nope' } } } }),
+      'components.json': body({ $ref: '#/components/schemas/A' }, { schemas: { A: { allOf: [{ $ref: '#/components/schemas/B' }] } } }),
+      'no-hash.json': body({ $ref: 'components/schemas/Thing' }, thing),
+      'no-slash.json': body({ $ref: '#components/schemas/Thing' }, thing),
+      'bad-escape.json': body({ $ref: '#/components/schemas/Thing%2' }, thing),
+      'number.json': body({ $ref: 42 }),
+      'whole.json': body({ $ref: '#' }),
+      'missing-file.json': body({ $ref: 'nowhere.json#/Thing' }),
+      'missing-pointer.json': creating({ parameters: [{ $ref: 'shared.json#/parameters/Nope' }] }),
+      'bad-inside.json': body({ $ref: 'shared.json#/schemas/Thing' }),
+      'shared.json': JSON.stringify({ parameters: { Id: { name: 'id', in: 'query' } }, schemas: { Thing: { type: 'object', properties: { owner: { $ref: '#/schemas/Owner' } } } } }),
+      // A property named "$ref" is a schema, not a reference.
+      'property-named-ref.yaml': 'openapi: 3.0.3\ninfo: { title: t, version: "1" }\npaths:\n  /things:\n    get:\n      operationId: listThings\n      responses:\n        "200":\n          description: ok\n          content:\n            application/json:\n              schema:\n                type: object\n                properties:\n                  $ref: { type: string }\n',
+    }
+    for (const [file, text] of Object.entries(refs)) await writeFile(path.join(dir, 'refs', file), text)
+    await writeFile(path.join(dir, 'refs/venomqa.json'), JSON.stringify({ baseUrl: 'http://127.0.0.1:9' }))
     await writeFile(path.join(dir, 'ok.json'), JSON.stringify({ ...dangling, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } } } }))
     await writeFile(path.join(dir, 'paths-number.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: 5 }))
     await writeFile(path.join(dir, 'operation-string.yaml'), 'openapi: 3.0.3\ninfo: { title: t, version: "1" }\npaths:\n  /things/{id}:\n    get: listThings\n')
@@ -160,6 +186,35 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     expect((err as Error).message).toMatch(message)
   })
 
+  const body = '#/paths/~1things/post/requestBody/content/application~1json/schema'
+  it.each([
+    ['request-body.json', '#/paths/~1things/post/requestBody/$ref: "#/components/requestBodies/Nope" points to nothing in the document'],
+    ['response.json', '#/paths/~1things/post/responses/201/$ref: "#/components/responses/Nope" points to nothing in the document'],
+    ['parameter.json', '#/paths/~1things/post/parameters/0/$ref: "#/components/parameters/Nope" points to nothing in the document'],
+    ['nested.json', `${body}/properties/tags/items/$ref: "#/components/schemas/Nope" points to nothing in the document`],
+    ['components.json', '#/components/schemas/A/allOf/0/$ref: "#/components/schemas/B" points to nothing in the document'],
+    ['no-hash.json', `${body}/$ref: "components/schemas/Thing" points to the file refs/components/schemas/Thing, which does not exist (a $ref within the document starts with "#": "#/components/schemas/Thing")`],
+    ['no-slash.json', `${body}/$ref: "#components/schemas/Thing" is malformed: after "#" comes a JSON pointer, which starts with "/" (as in "#/components/schemas/Thing")`],
+    ['bad-escape.json', `${body}/$ref: "#/components/schemas/Thing%2" is malformed: a "%" in it is not followed by two hexadecimal digits (write "%25" for "%")`],
+    ['number.json', `${body}/$ref: a $ref is a string (a URI reference, as "#/components/schemas/Pet"), got a number`],
+    ['whole.json', `${body}/$ref: "#" points to the whole document: a $ref names a part of it, as "#/components/schemas/Pet" does`],
+    ['missing-file.json', `${body}/$ref: "nowhere.json#/Thing" points to the file refs/nowhere.json, which does not exist`],
+    ['missing-pointer.json', '#/paths/~1things/post/parameters/0/$ref: "shared.json#/parameters/Nope" points to nothing in refs/shared.json'],
+  ])('a $ref that is bad: refs/%s', async (file, message) => {
+    const err = await loadDocument(`refs/${file}`, { root: dir }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toBe(`refs/${file}${message}`)
+    expect((err as ConfigError).where).toBe(`refs/${file}${message.slice(0, message.indexOf(': '))}`)
+  })
+
+  it('a bad $ref inside a file a $ref points into is named in that file; a property named "$ref" is no reference', async () => {
+    const err = await loadDocument('refs/bad-inside.json', { root: dir }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toBe('refs/shared.json#/schemas/Thing/properties/owner/$ref: "#/schemas/Owner" points to nothing in refs/shared.json')
+    const doc = await loadDocument('refs/property-named-ref.yaml', { root: dir })
+    expect(operations(doc).map((o) => o.id)).toEqual(['listThings'])
+  })
+
   it('a response schema that is not JSON Schema is the document\'s mistake, named by its place, not a violation by the API', async () => {
     const err = await openApiInvariants('bad-schema.json').load({ ...env, root: dir }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)
@@ -175,6 +230,8 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
   it.each([
     ['broken.json', 'broken.json:3:13'],
     ['dangling.json', 'dangling.json#/paths/~1things/get/responses/200/content/application~1json/schema/$ref'],
+    // It crashed the command ("unexpected error: URI malformed") before.
+    ['refs/bad-escape.json', 'bad-escape.json#/paths/~1things/post/requestBody/content/application~1json/schema/$ref: "#/components/schemas/Thing%2" is malformed'],
     ['ok.json', 'include names "deleteEverything"'],
     ['paths-number.json', 'paths-number.json#/paths: expected an object of path items'],
     // A document with no operation is not a search that found nothing: exit 2, never a pass.
@@ -191,5 +248,40 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
     expect(code, output).toBe(2)
     expect(output).toContain(place)
+  })
+})
+
+describe('venomqa explore --openapi where nothing answers at the base URL', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-down-'))
+    const op = (operationId: string) => ({ operationId, responses: { 200: { description: 'ok' } } })
+    const doc = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/health': { get: op('getHealth') }, '/things': { get: op('listThings'), post: op('createThing') } } }
+    await writeFile(path.join(dir, 'api.json'), JSON.stringify(doc))
+    await writeFile(path.join(dir, 'venomqa.json'), JSON.stringify({ baseUrl: `http://127.0.0.1:${CLOSED_PORT}/v1` }))
+  })
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+
+  it('says once that the API is not there, naming the base URL, and fails with no violation', async () => {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'packages/cli/dist/bin.js'), 'explore', '--openapi', 'api.json', '--prefix-replay', '--no-emit', '--save', 'r.json'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (d) => (output += d))
+    child.stderr.on('data', (d) => (output += d))
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(code, output).toBe(1)
+    const [x] = JSON.parse(await readFile(path.join(dir, 'r.json'), 'utf8')).explorations
+    expect(x.status).toBe('failed')
+    expect(x.violations).toEqual([])
+    const critical = x.issues.filter((i: { severity: string }) => i.severity === 'critical')
+    expect(critical).toHaveLength(1)
+    expect(critical[0].error).toMatch(new RegExp(`^nothing answers at the base URL http://127\\.0\\.0\\.1:${CLOSED_PORT}/v1: GET http://127\\.0\\.0\\.1:${CLOSED_PORT}/v1/\\w+: connection refused \\(ECONNREFUSED\\) \\(action "\\w+"\\), and a request to its / got no answer either\\. The exploration stopped there`))
+    // As `venomqa run` suggests for a step that met no listener.
+    expect(critical[0].suggestion).toBe('Nothing is listening at the base URL: start the API, or fix baseUrl / --base-url.')
+    expect(output.match(/nothing answers at the base URL/g)).toHaveLength(1)
+    expect(output).not.toContain('request_error')
   })
 })

@@ -177,6 +177,32 @@ describe('checkpoints and branches against an app in its own process', () => {
     // An error without a code of its own keeps the suggestion of its kind.
     expect(r.issues[1]!.suggestion).toBe('The action threw an unexpected error: read the error and its stack (run with --debug).')
   })
+
+  it('a 409 is put down to state leaked between paths only after another path ran; before that, to a value the API keeps unique', async () => {
+    // No state backend: the second path meets the user the first one signed up, as a failed rollback
+    // would leave it. The main line's second sign-up, before any path, meets the API's own rule.
+    const signUp = (name: string, email: string) =>
+      step(name, async ({ http }) => assertStatus(await http.post('/api/users', { json: { email, password: 'pw-123456', name: 'T' } }), 201))
+    const j = journey('conflicts', {
+      steps: [
+        signUp('sign_up', `fixed-${process.pid}@example.test`),
+        signUp('sign_up_again', `fixed-${process.pid}@example.test`),
+        checkpoint('start'),
+        branch('start', [path('first', [signUp('join', `path-${process.pid}@example.test`)]), path('second', [signUp('join', `path-${process.pid}@example.test`)])]),
+      ],
+    })
+    const runner = createRunner({ baseUrl: app.url })
+    const r = (await runner.run(j)).journeys[0]!
+    await runner.close()
+    expect(r.issues.filter((i) => i.source === 'step').map((i) => [i.path, i.step, i.response?.status])).toEqual([
+      ['main', 'sign_up_again', 409],
+      ['second', 'join', 409],
+    ])
+    const [unique, leaked] = r.issues.filter((i) => i.source === 'step')
+    expect(unique!.suggestion).toMatch(/^Conflict: the API already holds something with a value this request sends and it requires to be unique/)
+    expect(unique!.suggestion).not.toContain('leaked')
+    expect(leaked!.suggestion).toMatch(/state leaked between paths/)
+  })
 })
 
 describe('the HTTP client is part of the World', () => {

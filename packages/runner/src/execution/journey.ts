@@ -106,6 +106,11 @@ class JourneyExecution {
    */
   #workersBusy = false
   /**
+   * Paths that ran to their end so far. Until one has, no step can have met state another path left
+   * (see SuggestionPlace): a 409 before then is not state leaking between paths.
+   */
+  #pathsRun = 0
+  /**
    * A checkpoint or rollback of the run's own system failed, whatever stopped the journey first (a
    * timeout, a worker): its state is unknown, and the journey's end must not roll it back again.
    */
@@ -257,6 +262,7 @@ class JourneyExecution {
         events: this.events,
         logger: this.env.logger,
         stopped: () => !!this.stopped,
+        afterOtherPaths: () => this.#pathsRun > 0,
         addIssue: (fields) => this.addIssue(fields),
       })
     if (node.kind === 'checkpoint') return this.runCheckpoint(node.name, pathName, lane)
@@ -378,6 +384,7 @@ class JourneyExecution {
     const where = { path: childName }
     await this.events.emit('pathStart', this.events.onWorker(lane, { journey: this.name, checkpoint: node.checkpoint, path: childName }), where)
     const nodes = await this.runLine(p.steps, childName, lane)
+    this.#pathsRun++
     const failed = nodes.some((n) => n.status === 'failed')
     const result: PathResult = {
       kind: 'path',

@@ -1,4 +1,4 @@
-import { type ActionArgs, type ErrorKind, type HttpExchange, type Issue, type Logger, type Ports, type Severity, type StepNode, type StepResult, errorMessage, redactValue } from '@venomqa/core'
+import { type ActionArgs, type ErrorKind, type HttpExchange, type Issue, type Logger, type Ports, type Severity, type StepNode, type StepResult, errorMessage, redactValue, suggestionFor } from '@venomqa/core'
 import { sleep } from '../http-client'
 import type { JourneyEvents } from './events'
 import { isoNow } from './iso-now'
@@ -33,6 +33,8 @@ export interface StepEnv {
   logger?: Logger
   /** True once the journey stopped: no further attempt. */
   stopped(): boolean
+  /** True once another path ran before this step, from a checkpoint: state may have leaked from it. */
+  afterOtherPaths(): boolean
   addIssue(fields: IssueFields): void
 }
 
@@ -88,7 +90,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       severity: isFaultOfTheTest(outcome) ? 'critical' : 'high',
       kind: outcome.kind,
       error: attempt > 1 ? `${outcome.message} (after ${attempt} attempts)` : outcome.message,
-      suggestion: outcome.suggestion,
+      suggestion: outcome.suggestion ?? suggestionFor(outcome.kind, result.response?.status, { afterOtherPaths: env.afterOtherPaths() }),
       source: 'step',
       request: result.request,
       response: result.response,

@@ -1,0 +1,172 @@
+import { readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { ConfigError } from '@venomqa/core'
+
+/** A document or a file one of its `$ref`s points into: its name in messages, where it is, what it holds. */
+interface RefFile {
+  name: string
+  /** Its absolute path; undefined for a document fetched from a URL. */
+  location?: string
+  value: unknown
+}
+
+/** A `$ref` to a URL, which only the parser resolves: where it sits, for a failure to name. */
+export interface RemoteRef {
+  where: string
+  ref: string
+  /** The URL without its fragment. */
+  target: string
+}
+
+export interface RefCheckInput {
+  /** The document's name in messages (the file or URL the user gave). */
+  source: string
+  /** Its absolute path, or its URL. */
+  location: string
+  isUrl: boolean
+  raw: Record<string, unknown>
+  /** Files are named relative to it, as the document is. */
+  root: string
+  /** Parse a file's text, as the document's was: a mistake in it is a ConfigError naming the file and the place. */
+  parse(name: string, text: string): unknown
+}
+
+/**
+ * Every `$ref` of the document, and of the files they point into, must be well formed and point at
+ * something. The parser would report a bad one without saying where the `$ref` sits, or crash on it, or
+ * ignore it (a `$ref` that is not a string), and where it sits is what the user has to fix: each mistake
+ * is a ConfigError naming the file and the JSON pointer of the `$ref`. A `$ref` to a URL is left to the
+ * parser, which fetches it; its place is returned for a failure there to name.
+ */
+export async function checkRefs(input: RefCheckInput): Promise<RemoteRef[]> {
+  const remote: RemoteRef[] = []
+  const root: RefFile = { name: input.source, ...(input.isUrl ? {} : { location: input.location }), value: input.raw }
+  const files = new Map<string, RefFile>(root.location ? [[root.location, root]] : [])
+  const queue: RefFile[] = [root]
+  for (let file = queue.shift(); file; file = queue.shift())
+    for (const site of refSites(file.value)) {
+      const where = `${file.name}#${site.pointer}/$ref`
+      const fail = (problem: string) => new ConfigError(`${where}: ${problem}`, { where })
+      if (typeof site.ref !== 'string') throw fail(`a $ref is a string (a URI reference, as "#/components/schemas/Pet"), got ${kindOf(site.ref)}`)
+      const ref = parseRef(site.ref, fail)
+      if (ref.uri === '') {
+        if (file === root && ref.pointer === '') throw fail(`"${site.ref}" points to the whole document: a $ref names a part of it, as "#/components/schemas/Pet" does`)
+        if (resolvePointer(file.value, ref.pointer) === undefined) throw fail(`"${site.ref}" points to nothing in ${file === root ? 'the document' : file.name}`)
+        continue
+      }
+      // A URL (or any document fetched from one: its relative `$ref`s are URLs too) is the parser's to fetch.
+      if (/^[a-z][a-z0-9+.-]*:/i.test(ref.uri) || !file.location) {
+        remote.push({ where, ref: site.ref, target: ref.uri })
+        continue
+      }
+      const abs = path.resolve(path.dirname(file.location), decoded(ref.uri, site.ref, fail))
+      let target = files.get(abs)
+      if (!target) {
+        target = await readRefFile(abs, input, (why) => fail(`"${site.ref}" points to the file ${shownPath(input.root, abs)}, ${why}${inDocumentHint(ref.uri, input.raw)}`))
+        files.set(abs, target)
+        queue.push(target)
+      }
+      if (resolvePointer(target.value, ref.pointer) === undefined) throw fail(`"${site.ref}" points to nothing in ${target.name}`)
+    }
+  return remote
+}
+
+/**
+ * Every `$ref` under `value`, with the JSON pointer of the object that holds it: a string, as the parser
+ * reads one, or anything else but an object (a property named "$ref" is a schema, not a reference).
+ */
+function refSites(value: unknown): { pointer: string; ref: unknown }[] {
+  const out: { pointer: string; ref: unknown }[] = []
+  const walk = (node: unknown, pointer: string): void => {
+    if (!node || typeof node !== 'object') return
+    if (Array.isArray(node)) return node.forEach((item, i) => walk(item, `${pointer}/${i}`))
+    const ref = (node as { $ref?: unknown }).$ref
+    if (ref !== undefined && (ref === null || typeof ref !== 'object' || Array.isArray(ref))) out.push({ pointer, ref })
+    for (const [key, child] of Object.entries(node)) walk(child, `${pointer}/${escapePointer(key)}`)
+  }
+  walk(value, '')
+  return out
+}
+
+function kindOf(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : `a ${typeof v}`
+}
+
+/** A `$ref` split at its `#`: the file or URL (empty for the same file) and the JSON pointer, decoded. */
+function parseRef(ref: string, fail: (problem: string) => ConfigError): { uri: string; pointer: string } {
+  const hash = ref.indexOf('#')
+  const uri = hash < 0 ? ref : ref.slice(0, hash)
+  const fragment = hash < 0 ? '' : ref.slice(hash + 1)
+  if (fragment !== '' && !fragment.startsWith('/'))
+    throw fail(`"${ref}" is malformed: after "#" comes a JSON pointer, which starts with "/" (as in "#/${fragment}")`)
+  for (const token of fragment.split('/').slice(1)) {
+    const text = decoded(token, ref, fail)
+    if (/~(?![01])/.test(text)) throw fail(`"${ref}" is malformed: in a JSON pointer "~" is followed by 0 (for "~") or 1 (for "/")`)
+  }
+  return { uri, pointer: fragment }
+}
+
+/** A %-encoded part of a `$ref` decoded, or the mistake named (a "%" with no two hex digits after it). */
+function decoded(text: string, ref: string, fail: (problem: string) => ConfigError): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    throw fail(`"${ref}" is malformed: a "%" in it is not followed by two hexadecimal digits (write "%25" for "%")`)
+  }
+}
+
+/** The file a `$ref` points into, read and parsed: one that cannot be read is the `$ref`'s mistake (`fail`), one that does not parse the file's, named by `parse`. */
+async function readRefFile(abs: string, input: RefCheckInput, fail: (why: string) => ConfigError): Promise<RefFile> {
+  let text: string
+  try {
+    text = await readFile(abs, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw fail(code === 'ENOENT' ? 'which does not exist' : `which cannot be read (${code ?? 'error'})`)
+  }
+  const name = shownPath(input.root, abs)
+  return { name, location: abs, value: input.parse(name, text) }
+}
+
+/** For a `$ref` written as a path into the document without its "#" (`components/schemas/Pet`), the one meant. */
+function inDocumentHint(uri: string, raw: Record<string, unknown>): string {
+  const pointer = `/${uri.replace(/^\.?\//, '')}`
+  return resolvePointer(raw, pointer) === undefined ? '' : ` (a $ref within the document starts with "#": "#${pointer}")`
+}
+
+export function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1')
+}
+
+/** The value at a JSON pointer (`/a/b`, `''` the whole), or undefined, also for a pointer that is malformed. */
+export function resolvePointer(value: unknown, pointer: string): unknown {
+  if (pointer === '') return value
+  if (!pointer.startsWith('/')) return undefined
+  let at: unknown = value
+  for (const part of pointer.slice(1).split('/')) {
+    let key: string
+    try {
+      key = decodeURIComponent(part).replace(/~1/g, '/').replace(/~0/g, '~')
+    } catch {
+      return undefined
+    }
+    if (!at || typeof at !== 'object' || !Object.hasOwn(at, key)) return undefined
+    at = (at as Record<string, unknown>)[key]
+  }
+  return at
+}
+
+/**
+ * The place of the `$ref` a parser failure is about, when it names one of the URLs `remote` points to
+ * (its message, or its `source`): `<file>#<pointer>/$ref`.
+ */
+export function remotePlace(err: unknown, remote: readonly RemoteRef[]): RemoteRef | undefined {
+  const message = err instanceof Error ? err.message : String(err)
+  const source = (err as { source?: unknown } | undefined)?.source
+  return remote.find((r) => r.target !== '' && (source === r.target || message.includes(r.target)))
+}
+
+/** A file as messages name it: relative to the root, as the document is, `/`-separated. */
+function shownPath(root: string, abs: string): string {
+  return path.relative(root, abs).split(path.sep).join('/') || abs
+}
