@@ -19,17 +19,31 @@ afterAll(async () => {
 const read = (p: Project, file: string) => readFileSync(path.join(p.dir, file), 'utf8')
 const TSC = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc')
 
-/** Type-check the project's journeys as a user's editor would (strict), with @venomqa/core's published types. */
-async function typecheck(p: Project, dir: string): Promise<string> {
+/**
+ * The journeys the tests below wrote, type-checked together by the last test of the file: one run of tsc
+ * (about ten seconds, most of it loading TypeScript and @types/node) instead of one per test.
+ */
+const toTypecheck: { p: Project; dir: string; what: string }[] = []
+const typecheckAtEnd = (p: Project, dir: string, what: string) => toTypecheck.push({ p, dir, what })
+
+/** Type-check the journeys in `dirs` as a user's editor would (strict), with @venomqa/core's published types: tsc's output, or '' when clean. */
+async function typecheck(dirs: readonly string[]): Promise<string> {
+  const root = await makeProject(null)
+  projects.push(root)
   await writeFile(
-    path.join(p.dir, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', types: ['node'], typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')], skipLibCheck: true }, include: [`${dir}/**/*.ts`] }),
+    path.join(root.dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', types: ['node'], typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')], skipLibCheck: true },
+      include: dirs.map((dir) => `${dir}/**/*.ts`),
+    }),
   )
   try {
-    execFileSync(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: p.dir, encoding: 'utf8' })
+    execFileSync(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: root.dir, encoding: 'utf8' })
     return ''
   } catch (err) {
-    return String((err as { stdout?: string }).stdout || err)
+    const output = String((err as { stdout?: string }).stdout || err)
+    // tsc names a file by its path from where it ran: name the test that wrote it instead.
+    return toTypecheck.reduce((text, t) => text.replaceAll(path.relative(root.dir, path.join(t.p.dir, t.dir)), `<${t.what}>`), output)
   }
 }
 
@@ -215,7 +229,7 @@ describe('venomqa import postman', () => {
       expect(users).toContain("emptyToken: ''")
       expect(users).toContain("'X-Client-Ref': `${sentVariable(ctx, 'clientRef')}`")
       expect(users).toContain("password: `${sentVariable(ctx, 'password')}`")
-      expect(await typecheck(p, 'secrets')).toBe('')
+      typecheckAtEnd(p, 'secrets', 'the Postman import with secrets')
 
       // The journey sends each secret, from the environment: without it the server refuses every request.
       const run = await p.venomqa(['run', 'secrets', '--base-url', server.url], { env: SECRETS })
@@ -268,7 +282,7 @@ describe('venomqa import postman', () => {
       // A step whose scripts have a log of their own: log.info would be theirs, so the call is left out too.
       expect(file).toContain("step('own_log', async ({ http }) => {")
       expect(r.stdout).toContain("logs/session.journey.ts  session > own_log (test script): console.log('entries', log.length)")
-      expect(await typecheck(p, 'logs')).toBe('')
+      typecheckAtEnd(p, 'logs', "the Postman import with scripts' console calls")
 
       const run = await p.venomqa(['run', 'logs', '--base-url', server.url])
       expect(run.stdout).toMatch(/Journeys {2}1 passed of 1/)
@@ -325,7 +339,7 @@ describe('venomqa import postman', () => {
 
 describe('venomqa generate from a third-party document', () => {
   const examples = path.join(REPO_ROOT, 'packages/cli/node_modules/@readme/oas-examples/3.0/json')
-  it.each(['petstore.json', 'petstore-expanded.json'])('%s (@readme/oas-examples) gives journeys that type-check', async (doc) => {
+  it.each(['petstore.json', 'petstore-expanded.json'])('%s (@readme/oas-examples) gives journeys that load (type-checked at the end of the file)', async (doc) => {
     const p = await makeProject(null)
     projects.push(p)
     const r = await p.venomqa(['generate', '--openapi', path.join(examples, doc), '--out', 'journeys'])
@@ -335,7 +349,7 @@ describe('venomqa generate from a third-party document', () => {
     expect(r.code).toBe(0)
     const files = readdirSync(path.join(p.dir, 'journeys'))
     expect(files.length).toBeGreaterThan(0)
-    expect(await typecheck(p, 'journeys')).toBe('')
+    typecheckAtEnd(p, 'journeys', `the journeys generated from ${doc}`)
     const list = await p.venomqa(['list', 'journeys'])
     expect(list.code).toBe(0)
   })
@@ -484,7 +498,7 @@ withPostgres('venomqa generate for the shop app', () => {
     await sql(ADMIN_URL, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`)
   })
 
-  it('writes a journey file per tag that type-checks and passes against the fixed app', async () => {
+  it('writes a journey file per tag that passes against the fixed app (type-checked at the end of the file)', async () => {
     const p = await makeProject(null, { SHOP_URL: app.url, DATABASE_URL })
     projects.push(p)
     await symlink(path.join(REPO_ROOT, 'packages/state-postgres'), path.join(p.dir, 'node_modules/@venomqa/state-postgres'), 'dir')
@@ -501,7 +515,7 @@ withPostgres('venomqa generate for the shop app', () => {
     expect(products).toMatch(/step\('update_product'[\s\S]*\{ json: \{ name: 'name \(updated\)' \} \}[\s\S]*assertEqual\(res\.json\(\)\.name, 'name \(updated\)', 'name'\)/)
     // An order needs a product first: its path takes the product's id.
     expect(read(p, 'journeys/orders.journey.ts')).toMatch(/step\('create_product'[\s\S]*step\('create_order'[\s\S]*\/api\/products\/\$\{ctx\.require\('productId'\)\}\/orders/)
-    expect(await typecheck(p, 'journeys')).toBe('')
+    typecheckAtEnd(p, 'journeys', 'the journeys generated from the shop app')
 
     const run = await p.venomqa(['run', 'journeys'], { timeoutMs: 60_000 })
     expect(run.stderr).toBe('')
@@ -512,4 +526,11 @@ withPostgres('venomqa generate for the shop app', () => {
     expect(again.code).toBe(2)
     expect(again.stderr).toContain('not overwriting what exists: journeys/meta.journey.ts, journeys/users.journey.ts')
   })
+})
+
+// Last in the file: every journey the tests above wrote, in one run of tsc.
+it('every journey written above type-checks as a user would see it (strict, with the published types)', async () => {
+  // Each test that writes journeys adds them; fewer means a test above stopped before it got there.
+  expect(toTypecheck.map((t) => t.what)).toHaveLength(5)
+  expect(await typecheck(toTypecheck.map((t) => path.join(t.p.dir, t.dir)))).toBe('')
 })
