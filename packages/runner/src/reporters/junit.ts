@@ -270,6 +270,10 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
         // A case holds one <failure>: flaky violations of the same invariant are listed in it too.
         detail: violations.map(violationText).join('\n\n'),
       }
+    // Interrupted, an invariant that no violation broke held only on the part searched: not a pass, which a
+    // CI dashboard would count as green. A flaky violation says more than that, and keeps its case.
+    if (x.interrupted && !violations.length)
+      return { name, classname, durationMs: 0, status: 'skipped', message: 'the exploration was interrupted before its search finished: this invariant held on the part it searched' }
     return { name, classname, durationMs: 0, status: 'passed', flaky: violations.map((v) => ({ message: v.message, type: 'invariant', detail: violationText(v) })) }
   })
   const others = x.issues.filter((i) => !i.source.startsWith('invariant:'))
@@ -322,7 +326,11 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
 /** A violation as a CI log shows it: the minimal sequence line by line, then the request that broke it. */
 function violationText(v: ViolationResult): string {
   const shrunk = v.foundLength > v.sequence.length ? `, shrunk from ${v.foundLength}` : ''
-  const lines = [`invariant "${v.invariant}" [${v.severity}]${v.flaky ? ' FLAKY' : ''}: ${v.message}`, `Minimal sequence (${v.sequence.length} action${v.sequence.length === 1 ? '' : 's'}${shrunk}):`]
+  // Met but never shrunk nor confirmed (the exploration was interrupted, or the app stopped answering):
+  // the sequence is the one the search took, which may hold actions the violation does not need.
+  const asFound = !v.reproduced.attempts && !shrunk
+  const heading = asFound ? 'Sequence as the search found it, not shrunk' : 'Minimal sequence'
+  const lines = [`invariant "${v.invariant}" [${v.severity}]${v.flaky ? ' FLAKY' : ''}: ${v.message}`, `${heading} (${plural(v.sequence.length, 'action')}${shrunk}):`]
   v.sequence.forEach((step, i) => {
     const [first, ...more] = step.exchanges
     lines.push(`  ${i + 1}. ${step.action}: ${first ? exchangeLine(first) : '(no request)'}`)
@@ -345,7 +353,7 @@ function caseXml(c: Case): string {
     return `${open}>\n${c.flaky.map((f) => retryXml('flaky', f)).join('\n')}\n    </testcase>`
   }
   if (c.status === 'passed') return `${open}/>`
-  if (c.status === 'skipped') return `${open}>\n      <skipped/>\n    </testcase>`
+  if (c.status === 'skipped') return `${open}>\n      <skipped${c.message ? ` message="${attr(c.message)}"` : ''}/>\n    </testcase>`
   const tag = c.status === 'error' ? 'error' : 'failure'
   const own = `      <${tag} message="${attr(c.message ?? '')}" type="${attr(c.type ?? tag)}">${cdata(c.detail ?? c.message ?? '')}</${tag}>`
   // A retried journey that still failed: the retries' failures as Surefire's rerun elements, as Playwright writes them.

@@ -82,6 +82,22 @@ describe('junit reporter on explorations', () => {
     expect(catalog).toContain('rollback memory: p50 0.4 ms, p95 0.9 ms, max 3.0 ms (3000)')
   })
 
+  it('an interrupted exploration: unbroken invariants are skipped, not passed, and a violation never shrunk says so', () => {
+    const shop = explorationRun().explorations![0]!
+    const broken = shop.violations.find((v) => !v.flaky)!
+    const unshrunk = { ...broken, foundLength: broken.sequence.length, reproduced: { attempts: 0, failures: 0 } }
+    const out = renderJUnit(explorationRun({ explorations: [{ ...shop, interrupted: true, violations: [unshrunk] }] }))
+    // The built-ins held on the part searched: skipped, saying why, where they would have passed.
+    for (const name of ['no_5xx', 'request_error'])
+      expect(element(out, 'testcase', `<testcase name="invariant ${name}" classname="explore.shop"`)).toContain(
+        '<skipped message="the exploration was interrupted before its search finished: this invariant held on the part it searched"/>',
+      )
+    const failure = element(out, 'failure', `invariant "${unshrunk.invariant}"`)
+    expect(failure).toContain(`Sequence as the search found it, not shrunk (${unshrunk.sequence.length} actions):`)
+    expect(failure).not.toContain('Minimal sequence')
+    expect(failure).toContain('Not confirmed from the root.')
+  })
+
   it('fails an exploration that could not run with an error case carrying its issue', () => {
     const broken: ExplorationResult = { ...explorationRun().explorations![1]!, status: 'failed', truncated: undefined, issues: [] }
     broken.issues.push({ journey: 'catalog', path: 'main', step: 'setup', severity: 'critical', kind: 'crash', error: 'setup failed: 503', suggestion: 'check the API', source: 'explore', timestamp: '' })
