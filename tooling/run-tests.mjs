@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+/**
+ * Runs every workspace package's `test` script, three at a time, the longest first: what `pnpm test` runs
+ * once the packages are built.
+ *
+ * Why not `turbo run test`: turbo starts a package's tests once the builds it depends on have been
+ * replayed from its cache, and with a fixed number of slots those replays wait behind the tests already running. The
+ * packages that depend on the most (the CLI, explore, the example journeys) are the longest and started
+ * last: for the last minute and a half of the suite one core ran the example journeys alone. Longest first
+ * is the classic answer to packing jobs onto a fixed number of machines; the order below comes from the
+ * per-package durations CI prints (vitest's "Duration" line).
+ *
+ * Output: each line prefixed with the package name, as turbo does, so a CI log still reads by package and
+ * its summary lines ("Tests  12 passed") add up. Every package runs even after one fails; the exit code is 1
+ * when any did, and the failed ones are named last.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+/**
+ * Three at a time on CI's two cores: the end-to-end tests wait a good part of their time (on apps and
+ * databases starting, on a JVM, on deadlines they test), and a third package fills those waits. Each
+ * package still runs its own files one after another (vitest.shared.ts).
+ */
+const LANES = 3
+
+/** Longest first (seconds in a CI run, roughly): the rest follow in the order the workspace lists them. */
+const LONGEST_FIRST = [
+  '@venomqa/cli', // 250
+  '@venomqa/explore', // 135-190
+  '@venomqa/examples-journeys', // 100
+  '@venomqa/adapter-wiremock', // 80-105
+  '@venomqa/openapi', // 45-60
+  '@venomqa/runner', // 55
+  '@venomqa/reporter-html', // 55
+  '@venomqa/adapter-mailhog', // 55
+  '@venomqa/pg-proxy', // 45
+  '@venomqa/state-postgres', // 40
+]
+
+/** The workspace's packages that have a test script (pnpm-workspace.yaml: packages/*, examples/*, tooling/*). */
+function testedPackages() {
+  const found = []
+  for (const group of ['packages', 'examples', 'tooling']) {
+    for (const dir of readdirSync(path.join(ROOT, group)).sort()) {
+      const manifest = path.join(ROOT, group, dir, 'package.json')
+      if (!existsSync(manifest)) continue
+      const { name, scripts } = JSON.parse(readFileSync(manifest, 'utf8'))
+      if (scripts?.test) found.push({ name, dir: path.join(ROOT, group, dir) })
+    }
+  }
+  const rank = (name) => (LONGEST_FIRST.includes(name) ? LONGEST_FIRST.indexOf(name) : LONGEST_FIRST.length)
+  // sort is stable: packages of equal rank keep the workspace's order.
+  return found.sort((a, b) => rank(a.name) - rank(b.name))
+}
+
+/** Run one package's tests, its output prefixed line by line; resolves to whether they passed. */
+function runTests({ name, dir }) {
+  return new Promise((resolve) => {
+    const child = spawn('pnpm', ['run', 'test'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    for (const stream of [child.stdout, child.stderr]) {
+      let rest = ''
+      stream.setEncoding('utf8')
+      stream.on('data', (chunk) => {
+        const lines = (rest + chunk).split('\n')
+        rest = lines.pop()
+        if (lines.length) process.stdout.write(lines.map((l) => `${name}:test: ${l}\n`).join(''))
+      })
+      stream.on('end', () => rest && process.stdout.write(`${name}:test: ${rest}\n`))
+    }
+    child.on('error', (err) => {
+      process.stdout.write(`${name}:test: could not start: ${err.message}\n`)
+      resolve(false)
+    })
+    child.on('close', (code) => resolve(code === 0))
+  })
+}
+
+// `node tooling/run-tests.mjs @venomqa/core @venomqa/cli`: only those packages.
+const only = process.argv.slice(2)
+const queue = testedPackages().filter((p) => !only.length || only.includes(p.name))
+if (only.length && queue.length !== only.length) {
+  const unknown = only.filter((name) => !queue.some((p) => p.name === name))
+  process.stderr.write(`run-tests: no package with a test script named ${unknown.join(', ')}\n`)
+  process.exit(2)
+}
+const failed = []
+const started = Date.now()
+async function lane() {
+  for (let next = queue.shift(); next; next = queue.shift()) if (!(await runTests(next))) failed.push(next.name)
+}
+await Promise.all(Array.from({ length: LANES }, lane))
+const seconds = ((Date.now() - started) / 1000).toFixed(0)
+if (failed.length) {
+  process.stdout.write(`\ntests failed in ${failed.join(', ')} (${seconds} s)\n`)
+  process.exitCode = 1
+} else process.stdout.write(`\nevery package's tests passed (${seconds} s)\n`)
