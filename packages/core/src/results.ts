@@ -195,6 +195,15 @@ export interface ViolationResult {
   id: string
 }
 
+/**
+ * What a report heads a violation's sequence with. A violation met but never shrunk nor confirmed (the
+ * exploration was interrupted, or the app stopped answering) has the sequence the search happened to take,
+ * which may hold actions the violation does not need: calling it minimal would send a reader after them.
+ */
+export function sequenceHeading(v: Pick<ViolationResult, 'foundLength' | 'sequence' | 'reproduced'>): string {
+  return !v.reproduced.attempts && v.foundLength <= v.sequence.length ? 'Sequence as the search found it, not shrunk' : 'Minimal sequence'
+}
+
 export interface ActionCoverage {
   action: string
   /** Edges taken with this action. */

@@ -189,6 +189,7 @@ describeBrowser('HTML report in headless Chromium', () => {
       expect(await exploration.locator('.violation .inv').textContent()).toBe(IMG_PAYLOAD)
       expect(await exploration.locator('.violation .msg').textContent()).toBe(`broke ${SCRIPT_PAYLOAD}`)
       expect(await exploration.locator('.sequence .n').textContent()).toBe(SCRIPT_PAYLOAD)
+      expect(await exploration.locator('.violation .title', { hasText: 'equence' }).textContent()).toBe('Sequence as the search found it, not shrunk')
       expect(await exploration.locator('.sequence .muted').textContent()).toBe(` ${JSON.stringify({ note: IMG_PAYLOAD })}`)
       expect(await exploration.locator('.violation pre.body').last().textContent()).toBe(`</script><script>window.__xss=4</script>${IMG_PAYLOAD}`)
       expect(await exploration.locator('.violation .facts').last().textContent()).toBe(`Regression journey: ${IMG_PAYLOAD}`)
@@ -238,6 +239,7 @@ describeBrowser('HTML report in headless Chromium', () => {
       const lastResponse = stock.locator('.part', { hasText: 'Response \u00b7 201' }).nth(2)
       expect(JSON.parse((await lastResponse.locator('pre.body').textContent())!)).toMatchObject({ id: 2, stock: -1 })
       expect(await stock.locator('.part', { hasText: 'Probe \u00b7 request' }).locator('.mono').textContent()).toBe('GET http://127.0.0.1:4010/api/products/7')
+      expect(await stock.locator('.title', { hasText: 'equence' }).textContent()).toBe('Minimal sequence')
       expect(await stock.locator('.facts').allTextContents()).toEqual([
         'Reproduced 3 of 3 attempts from the root. Shrunk from 5 actions to 3.',
         'Regression journey: journeys/regressions/stock_never_negative-3f9a2c.journey.ts',
@@ -403,6 +405,9 @@ function hostileExploration(): ExplorationResult {
         message: `broke ${SCRIPT_PAYLOAD}`,
         emittedFile: IMG_PAYLOAD,
         probes: [],
+        // Met but never shrunk nor confirmed, as when the exploration is interrupted.
+        foundLength: 1,
+        reproduced: { attempts: 0, failures: 0 },
         sequence: [
           {
             action: SCRIPT_PAYLOAD,

@@ -54,7 +54,8 @@ function violationView(report: Report, v: PageViolation): HTMLDetailsElement {
     const body = el('div', 'io-body', [
       el('div', 'facts', facts),
       v.f ? el('div', 'facts', ['Regression journey: ', el('span', 'mono', v.f)]) : null,
-      el('div', 'title', 'Minimal sequence'),
+      // As core's sequenceHeading words it (the page's code imports no values from core, to stay small).
+      el('div', 'title', !attempts && v.fl <= v.seq.length ? 'Sequence as the search found it, not shrunk' : 'Minimal sequence'),
       el(
         'ol',
         'sequence',

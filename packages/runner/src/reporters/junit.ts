@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, plural, repeatLabel } from '@venomqa/core'
+import { type ExplorationResult, type Issue, type JourneyResult, type RedactOptions, type Reporter, type ReporterFactory, type RunResult, type StepResult, type ViolationResult, plural, repeatLabel, sequenceHeading } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatFineDuration } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
@@ -326,11 +326,7 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
 /** A violation as a CI log shows it: the minimal sequence line by line, then the request that broke it. */
 function violationText(v: ViolationResult): string {
   const shrunk = v.foundLength > v.sequence.length ? `, shrunk from ${v.foundLength}` : ''
-  // Met but never shrunk nor confirmed (the exploration was interrupted, or the app stopped answering):
-  // the sequence is the one the search took, which may hold actions the violation does not need.
-  const asFound = !v.reproduced.attempts && !shrunk
-  const heading = asFound ? 'Sequence as the search found it, not shrunk' : 'Minimal sequence'
-  const lines = [`invariant "${v.invariant}" [${v.severity}]${v.flaky ? ' FLAKY' : ''}: ${v.message}`, `${heading} (${plural(v.sequence.length, 'action')}${shrunk}):`]
+  const lines = [`invariant "${v.invariant}" [${v.severity}]${v.flaky ? ' FLAKY' : ''}: ${v.message}`, `${sequenceHeading(v)} (${plural(v.sequence.length, 'action')}${shrunk}):`]
   v.sequence.forEach((step, i) => {
     const [first, ...more] = step.exchanges
     lines.push(`  ${i + 1}. ${step.action}: ${first ? exchangeLine(first) : '(no request)'}`)

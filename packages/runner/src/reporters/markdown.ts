@@ -12,6 +12,7 @@ import {
   escapeControlChars,
   plural,
   repeatLabel,
+  sequenceHeading,
 } from '@venomqa/core'
 import { budgetText, exchangeLine, exchangeText, flatten, formatDuration, formatFineDuration, printable } from './format'
 import { redactRun } from './redact-run'
@@ -189,7 +190,7 @@ function violationSection(v: ViolationResult): string[] {
     v.emittedFile ? `regression journey \`${code(v.emittedFile)}\`` : '',
   ].filter(Boolean)
   out.push(`${facts.join(' · ')}`, '')
-  out.push('Minimal sequence:', '')
+  out.push(`${sequenceHeading(v)}:`, '')
   v.sequence.forEach((step, i) => {
     const requests = step.exchanges.map((e) => `\`${code(exchangeLine(e).replace(/ -> /, ' → '))}\``).join(', ')
     out.push(`${i + 1}. **${cell(step.action)}** ${requests || '_(no request)_'}`)

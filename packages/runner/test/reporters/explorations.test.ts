@@ -96,6 +96,10 @@ describe('junit reporter on explorations', () => {
     expect(failure).toContain(`Sequence as the search found it, not shrunk (${unshrunk.sequence.length} actions):`)
     expect(failure).not.toContain('Minimal sequence')
     expect(failure).toContain('Not confirmed from the root.')
+    // Markdown heads it the same way (core's sequenceHeading).
+    const md = renderMarkdown(explorationRun({ explorations: [{ ...shop, interrupted: true, violations: [unshrunk] }] }))
+    expect(md).toContain('Sequence as the search found it, not shrunk:')
+    expect(md).not.toContain('Minimal sequence')
   })
 
   it('fails an exploration that could not run with an error case carrying its issue', () => {
