@@ -27,18 +27,32 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
  */
 const LANES = 2
 
-/** Longest first (seconds in a CI run, roughly): the rest follow in the order the workspace lists them. */
+/**
+ * Longest first: seconds in the fresh-clone CI run of two lanes, the CLI's files two at a time. A package
+ * not listed runs last, in the order the workspace lists it.
+ */
 const LONGEST_FIRST = [
-  '@venomqa/cli', // 250
-  '@venomqa/explore', // 135-190
-  '@venomqa/examples-journeys', // 100
-  '@venomqa/adapter-wiremock', // 80-105
-  '@venomqa/openapi', // 45-60
-  '@venomqa/runner', // 55
+  '@venomqa/cli', // 236
+  '@venomqa/explore', // 192
+  '@venomqa/examples-journeys', // 134
+  '@venomqa/adapter-wiremock', // 77
+  '@venomqa/runner', // 76
   '@venomqa/reporter-html', // 55
-  '@venomqa/adapter-mailhog', // 55
-  '@venomqa/pg-proxy', // 45
-  '@venomqa/state-postgres', // 40
+  '@venomqa/state-postgres', // 54
+  '@venomqa/adapter-mailhog', // 53
+  '@venomqa/state-mysql', // 42
+  '@venomqa/pg-proxy', // 39
+  '@venomqa/release-check', // 37
+  '@venomqa/openapi', // 33
+  '@venomqa/core', // 29
+  '@venomqa/adapter-redis', // 28
+  '@venomqa/example-todo-app', // 25
+  '@venomqa/reporter-slack', // 21
+  '@venomqa/example-shop-app', // 21
+  'venomqa-plugin-csv', // 12
+  '@venomqa/repo-check', // 10
+  '@venomqa/adapter-elasticsearch', // 9
+  '@venomqa/example-app-kit', // 5
 ]
 
 /** The workspace's packages that have a test script (pnpm-workspace.yaml: packages/*, examples/*, tooling/*). */
