@@ -6,7 +6,7 @@
  * where it is fixed (TODO_QUOTA=1 refuses the second). Needs the built packages (core, runner, cli,
  * explore) and the built todo app, as every test that spawns the CLI.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -14,12 +14,11 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { type Exploration, type ExploreAction, type TakenAction, actionAsStep, branch, checkpoint, errorMessage, isAction, journey, path as journeyPath, step } from '@venomqa/core'
 import { createRunner, httpControlState } from '@venomqa/runner'
-import { REPO_ROOT, type RunningProcess, startTodoApp } from '@venomqa/test-utils'
+import { REPO_ROOT, type RunningProcess, runBuiltCli, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SequenceRun, SequenceStepRun } from '../src/contracts'
 import { checkInvariant, emitJourney } from '../src/emit'
 
-const CLI = path.join(REPO_ROOT, 'packages/cli/dist/bin.js')
 const INVARIANT = 'a user has at most one open todo'
 
 const EXPLORATION_SOURCE = `import { action, assertStatus, exploration, invariant, step } from '@venomqa/core'
@@ -127,15 +126,7 @@ interface CliRun {
 }
 
 function runJourneys(appUrl: string, files: string[] = [], env: Record<string, string> = {}): Promise<CliRun> {
-  const child = spawn(process.execPath, [CLI, 'run', ...files, '--reporter', 'console'], {
-    cwd: project,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', APP_URL: appUrl, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (d) => (output += d))
-  child.stderr.on('data', (d) => (output += d))
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })))
+  return runBuiltCli(['run', ...files, '--reporter', 'console'], { cwd: project, env: { APP_URL: appUrl, ...env } })
 }
 
 async function stats(appUrl: string): Promise<unknown> {

@@ -4,7 +4,6 @@
  * is switched from buggy to fixed between the two runs; each exploration is a file of a project of its
  * own, which the journey imports its setup from. Needs the built packages (core, runner, cli, explore).
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -12,12 +11,11 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Exploration, ExplorationResult } from '@venomqa/core'
 import { type Runner, createRunner, httpControlState } from '@venomqa/runner'
-import { REPO_ROOT } from '@venomqa/test-utils'
+import { REPO_ROOT, runBuiltCli } from '@venomqa/test-utils'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { explore } from '../src'
 import { NEW_PASSWORD, PASSWORD, type ReplayApp, startReplayApp } from './replay-app'
 
-const CLI = path.join(REPO_ROOT, 'packages/cli/dist/bin.js')
 const CONFIG = `export default {
   baseUrl: process.env.APP_URL,
   plugins: [['http-control', { url: process.env.APP_URL }]],
@@ -107,15 +105,7 @@ async function onlyViolation(result: ExplorationResult): Promise<Written> {
 }
 
 function runJourney(file: string, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [CLI, 'run', file, '--reporter', 'console'], {
-    cwd: project,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', APP_URL: app.url, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (d) => (output += d))
-  child.stderr.on('data', (d) => (output += d))
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })))
+  return runBuiltCli(['run', file, '--reporter', 'console'], { cwd: project, env: { APP_URL: app.url, ...env } })
 }
 
 /** The journey fails against the buggy app and passes against the fixed one. */

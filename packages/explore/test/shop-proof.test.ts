@@ -8,19 +8,17 @@
  * bug is reported as flaky. Needs the built packages (core, runner, explore, cli, state-postgres) and the
  * built shop app.
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import type { Exploration, ExplorationResult, RunResult, ViolationResult } from '@venomqa/core'
-import { REPO_ROOT, describeWithService, type RunningProcess } from '@venomqa/test-utils'
+import { REPO_ROOT, describeWithService, type RunningProcess, runBuiltCli } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { dropDatabase, dumpDatabase, exploreShop, startShop } from './helpers'
 
 const SHOP_DIR = path.join(REPO_ROOT, 'examples/shop-app')
-const CLI = path.join(REPO_ROOT, 'packages/cli/dist/bin.js')
 const EXPLORATION_FILE = 'explore/shop.explore.ts'
 /** The exploration as the user wrote it, in the shop app's package (outside this package's sources). */
 const shop = ((await import(path.join(SHOP_DIR, EXPLORATION_FILE))) as { default: Exploration }).default
@@ -104,15 +102,10 @@ async function shiftSequences(url: string): Promise<void> {
 
 /** `venomqa run` on the project's journeys against one app, with the results file it saved. */
 async function runJourneys(project: string, target: Target, save: string): Promise<{ code: number | null; output: string; results: RunResult }> {
-  const child = spawn(process.execPath, [CLI, 'run', '--reporter', 'console', '--save', save], {
+  const { code, output } = await runBuiltCli(['run', '--reporter', 'console', '--save', save], {
     cwd: project,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', APP_URL: target.env.baseUrl, DATABASE_URL: target.env.databaseUrl },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { APP_URL: target.env.baseUrl, DATABASE_URL: target.env.databaseUrl },
   })
-  let output = ''
-  child.stdout.on('data', (d) => (output += d))
-  child.stderr.on('data', (d) => (output += d))
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   const results = JSON.parse(await readFile(path.join(project, save), 'utf8').catch(() => 'null')) as RunResult
   return { code, output, results }
 }

@@ -3,7 +3,6 @@
  * JSON) load, and their actions, bodies and schema checks are built without error; every mistake in a
  * document or the selection is a ConfigError naming the file and the place, and exit 2 through the CLI.
  */
-import { spawn } from 'node:child_process'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -11,24 +10,10 @@ import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { ConfigError } from '@venomqa/core'
-import { CLOSED_PORT, REPO_ROOT, freePort } from '@venomqa/test-utils'
+import { CLOSED_PORT, REPO_ROOT, freePort, runBuiltCli } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SchemaChecker, bodyVariants, loadDocument, openApiActions, openApiInvariants, operations } from '../src'
 import { sourceOf } from '../src/document'
-
-/** The built `venomqa` in `cwd`, with a clean environment: its exit code, and stdout and stderr as one text. */
-async function venomqa(args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'packages/cli/dist/bin.js'), ...args], {
-    cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (d) => (output += d))
-  child.stderr.on('data', (d) => (output += d))
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  return { code, output }
-}
 
 const examples = path.dirname(createRequire(import.meta.url).resolve('@readme/oas-examples/package.json'))
 const env = { root: REPO_ROOT, signal: new AbortController().signal }
@@ -251,7 +236,7 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     // A document with no operation is not a search that found nothing: exit 2, never a pass.
     ['bare/no-operations.json', 'there is no action to explore: source "openapi:no-operations.json" gave none'],
   ])('venomqa explore --openapi %s: exit 2, naming the place', async (file, place) => {
-    const { code, output } = await venomqa(['explore', '--openapi', path.basename(file), '--no-emit'], path.join(dir, path.dirname(file)))
+    const { code, output } = await runBuiltCli(['explore', '--openapi', path.basename(file), '--no-emit'], { cwd: path.join(dir, path.dirname(file)) })
     expect(code, output).toBe(2)
     expect(output).toContain(place)
   })
@@ -269,7 +254,7 @@ describe('venomqa explore --openapi where nothing answers at the base URL', () =
   afterAll(() => rm(dir, { recursive: true, force: true }))
 
   it('says once that the API is not there, naming the base URL, and fails with no violation', async () => {
-    const { code, output } = await venomqa(['explore', '--openapi', 'api.json', '--prefix-replay', '--no-emit', '--save', 'r.json'], dir)
+    const { code, output } = await runBuiltCli(['explore', '--openapi', 'api.json', '--prefix-replay', '--no-emit', '--save', 'r.json'], { cwd: dir })
     expect(code, output).toBe(1)
     const [x] = JSON.parse(await readFile(path.join(dir, 'r.json'), 'utf8')).explorations
     expect(x.status).toBe('failed')

@@ -5,17 +5,15 @@
  * and written out as journeys that fail on the buggy app and pass on the fixed one; the fixed app shows
  * no violation. Needs the built packages (core, runner, explore, openapi, cli, state-postgres) and shop app.
  */
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import type { RunResult } from '@venomqa/core'
-import { REPO_ROOT, describeWithService } from '@venomqa/test-utils'
+import { REPO_ROOT, describeWithService, runBuiltCli } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { SHOP_DOCUMENT, dropDatabase, startShop } from './helpers'
 
-const CLI = path.join(REPO_ROOT, 'packages/cli/dist/bin.js')
 const PACKAGES = ['core', 'runner', 'cli', 'explore', 'openapi', 'state-postgres']
 
 /** README's table, as the document's generic rules see each bug: the rule, and the minimal sequence of operations after sign-up and log-in. */
@@ -57,17 +55,8 @@ async function makeProject(): Promise<string> {
   return dir
 }
 
-async function cli(project: string, shop: Shop | undefined, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: project,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', APP_URL: shop?.baseUrl ?? 'http://127.0.0.1:9', DATABASE_URL: shop?.databaseUrl ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout.on('data', (d) => (output += d))
-  child.stderr.on('data', (d) => (output += d))
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  return { code, output }
+function cli(project: string, shop: Shop | undefined, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
+  return runBuiltCli(args, { cwd: project, env: { APP_URL: shop?.baseUrl ?? 'http://127.0.0.1:9', DATABASE_URL: shop?.databaseUrl ?? '', ...env } })
 }
 
 const results = async (project: string, file: string) => JSON.parse(await readFile(path.join(project, file), 'utf8')) as RunResult

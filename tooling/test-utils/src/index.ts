@@ -220,6 +220,25 @@ export async function startNodeProcess(
   }
 }
 
+/** The built `venomqa`: tests that run it as a user does need `pnpm build` (turbo builds before test). */
+export const CLI_BIN = path.join(REPO_ROOT, 'packages/cli/dist/bin.js')
+
+/**
+ * Run the built `venomqa` in `cwd`, its environment only PATH, HOME, CI=true and `env` (nothing of the
+ * developer's shell, no VENOMQA_* of theirs): its exit code, and stdout and stderr as one text.
+ */
+export function runBuiltCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [CLI_BIN, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout!.on('data', (d) => (output += d))
+  child.stderr!.on('data', (d) => (output += d))
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })))
+}
+
 export const TODO_APP_SERVER = path.join(REPO_ROOT, 'examples/todo-app/dist/server.js')
 
 /**
