@@ -321,6 +321,9 @@ describeBrowser('HTML report in headless Chromium', () => {
       await page.keyboard.type('a/b')
       expect(await search.inputValue()).toBe('a/b')
       await search.fill('')
+      // The search applies 150 ms after the last keystroke: once "a/b" has hidden every journey, printing
+      // before the emptied search applies would see none to open. Wait for the filter to let them back.
+      await expect.poll(() => page.locator('.controls .count').textContent()).toBe('Showing 3 of 3 journeys')
 
       // Before printing: every visible journey open, failed steps' details open (with content), passed ones not.
       await page.getByRole('button', { name: 'Collapse all' }).click()
