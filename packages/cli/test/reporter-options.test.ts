@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { REPO_ROOT } from '@venomqa/test-utils'
+import { REPO_ROOT, runBuiltCli } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject } from './helpers/project'
 
@@ -76,5 +76,22 @@ describe('an unknown reporter name', () => {
     const loaded = await p.venomqa(['run', '-r', 'csv:loaded.csv', '--plugin', 'venomqa-plugin-csv'])
     expect(loaded.code, loaded.stderr).toBe(0)
     expect(existsSync(path.join(p.dir, 'loaded.csv'))).toBe(true)
+  })
+
+  it('finds what is installed where Node does: a workspace package whose plugins are hoisted to the workspace root', async () => {
+    // apps/api has a config and journeys of its own and no node_modules: its packages are the root's.
+    const api = path.join(p.dir, 'apps/api')
+    await mkdir(path.join(api, 'journeys'), { recursive: true })
+    await writeFile(path.join(api, 'venomqa.config.mjs'), 'export default {}\n')
+    await writeFile(path.join(api, 'journeys/noop.journey.mjs'), JOURNEY)
+    const typo = await runBuiltCli(['run', '-r', 'htm'], { cwd: api })
+    expect(typo.code).toBe(2)
+    expect(typo.output).toContain('unknown reporter "htm": did you mean "html"? @venomqa/reporter-html is installed but not loaded')
+    const plugin = await runBuiltCli(['run', '-r', 'csv'], { cwd: api })
+    expect(plugin.code).toBe(2)
+    expect(plugin.output).toContain('unknown reporter "csv": no loaded plugin registered it, and venomqa-plugin-csv is installed but not loaded')
+    const unknown = await runBuiltCli(['run', '--plugin', 'csvv'], { cwd: api })
+    expect(unknown.code).toBe(2)
+    expect(unknown.output).toContain('Did you mean "csv"? It is installed.')
   })
 })

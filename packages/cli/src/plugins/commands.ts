@@ -1,4 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { UserError } from '@venomqa/core'
 import type { RegisteredCommand } from '@venomqa/runner'
@@ -7,7 +6,7 @@ import { loadConfig } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import type { Io } from '../exit'
 import { loadPlugins, runnerPluginEntries } from './load'
-import { readPackageJson } from './resolve'
+import { nodeModulesDirs, pluginPackagesIn, readPackageJson } from './resolve'
 
 /**
  * Commands of VenomQA's own packages, so that a command whose package is missing says what to install
@@ -29,33 +28,6 @@ export function packagesDeclaring(name: string, root: string): string[] {
     }
   }
   return found
-}
-
-function nodeModulesDirs(root: string): string[] {
-  const dirs: string[] = []
-  for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
-    if (path.basename(dir) !== 'node_modules') dirs.push(path.join(dir, 'node_modules'))
-    if (path.dirname(dir) === dir) break
-  }
-  dirs.push(...(process.env.NODE_PATH ?? '').split(path.delimiter).filter(Boolean))
-  return dirs.filter((d) => existsSync(d))
-}
-
-function pluginPackagesIn(nm: string): string[] {
-  const list = (dir: string) => {
-    try {
-      return readdirSync(dir)
-    } catch {
-      return []
-    }
-  }
-  const out: string[] = []
-  for (const entry of list(nm)) {
-    if (entry.startsWith('venomqa-plugin-')) out.push(entry)
-    else if (entry === '@venomqa') out.push(...list(path.join(nm, entry)).map((p) => `${entry}/${p}`))
-    else if (entry.startsWith('@')) out.push(...list(path.join(nm, entry)).filter((p) => p.startsWith('venomqa-plugin-')).map((p) => `${entry}/${p}`))
-  }
-  return out
 }
 
 /**

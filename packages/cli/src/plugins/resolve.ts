@@ -56,9 +56,41 @@ export interface InstalledPlugin {
   short: string
 }
 
-/** The VenomQA plugin packages installed in the project (`@venomqa/*`, `venomqa-plugin-*`), whether loaded or not. */
+/**
+ * The VenomQA plugin packages installed where Node finds packages from `root` (see nodeModulesDirs),
+ * whether loaded or not: `@venomqa/*`, `venomqa-plugin-*` and `@org/venomqa-plugin-*`. A name installed in
+ * two places is listed once, as the nearest copy is the one Node loads.
+ */
 export function installedPlugins(root: string): InstalledPlugin[] {
-  const nodeModules = path.join(root, 'node_modules')
+  const found = new Map<string, InstalledPlugin>()
+  for (const nm of nodeModulesDirs(root))
+    for (const name of pluginPackagesIn(nm)) if (!found.has(name)) found.set(name, { name, short: shortPluginName(name) })
+  return [...found.values()]
+}
+
+/** The name a spec may give a plugin package: the reverse of pluginCandidates. */
+function shortPluginName(name: string): string {
+  if (name.startsWith('@venomqa/')) return name.slice('@venomqa/'.length).replace(/^(adapter|state|reporter)-/, '')
+  return name.replace(/^(@[^/]+\/)?venomqa-plugin-/, '$1')
+}
+
+/**
+ * The node_modules directories Node searches from `root`, nearest first: `node_modules` in root and every
+ * parent directory (a workspace package's plugins are often hoisted to the workspace root), then NODE_PATH.
+ * Only the ones that exist.
+ */
+export function nodeModulesDirs(root: string): string[] {
+  const dirs: string[] = []
+  for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
+    if (path.basename(dir) !== 'node_modules') dirs.push(path.join(dir, 'node_modules'))
+    if (path.dirname(dir) === dir) break
+  }
+  dirs.push(...(process.env.NODE_PATH ?? '').split(path.delimiter).filter(Boolean))
+  return dirs.filter((d) => existsSync(d))
+}
+
+/** The plugin packages in one node_modules directory, by package name. Reading directories imports nothing. */
+export function pluginPackagesIn(nm: string): string[] {
   const list = (dir: string) => {
     try {
       return readdirSync(dir)
@@ -66,11 +98,13 @@ export function installedPlugins(root: string): InstalledPlugin[] {
       return []
     }
   }
-  const scoped = list(path.join(nodeModules, '@venomqa')).map((n) => ({ name: `@venomqa/${n}`, short: n.replace(/^(adapter|state|reporter)-/, '') }))
-  const unscoped = list(nodeModules)
-    .filter((n) => n.startsWith('venomqa-plugin-'))
-    .map((n) => ({ name: n, short: n.slice('venomqa-plugin-'.length) }))
-  return [...scoped, ...unscoped]
+  const out: string[] = []
+  for (const entry of list(nm)) {
+    if (entry.startsWith('venomqa-plugin-')) out.push(entry)
+    else if (entry === '@venomqa') out.push(...list(path.join(nm, entry)).map((p) => `${entry}/${p}`))
+    else if (entry.startsWith('@')) out.push(...list(path.join(nm, entry)).filter((p) => p.startsWith('venomqa-plugin-')).map((p) => `${entry}/${p}`))
+  }
+  return out
 }
 
 /** `./x`, `../x`, `/x`, `C:\x`, or a file name with a script extension: a path, not a package name. */
@@ -86,13 +120,7 @@ const VALID_NAME = /^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/
  */
 export function findPackage(name: string, root: string): FoundPackage | undefined {
   if (!VALID_NAME.test(name)) return undefined
-  const dirs: string[] = []
-  for (let dir = path.resolve(root); ; dir = path.dirname(dir)) {
-    if (path.basename(dir) !== 'node_modules') dirs.push(path.join(dir, 'node_modules'))
-    if (path.dirname(dir) === dir) break
-  }
-  for (const extra of (process.env.NODE_PATH ?? '').split(path.delimiter).filter(Boolean)) dirs.push(extra)
-  for (const nm of dirs) {
+  for (const nm of nodeModulesDirs(root)) {
     const pkgFile = path.join(nm, name, 'package.json')
     if (!existsSync(pkgFile)) continue
     const dir = realpathSync(path.dirname(pkgFile))
