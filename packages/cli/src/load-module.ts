@@ -90,8 +90,13 @@ function placeOf(err: unknown, abs: string): { place: string; message: string } 
   const checked = err instanceof Error ? syntaxPlaces.get(err) : undefined
   if (checked) return { place: checked, message }
   const parse = /^(?:ParseError: )?([\s\S]*?)\s*\n\s*(.+):(\d+):(\d+)\s*$/.exec(message)
-  // Its column counts from 0 (babel's); an editor's, as every other place here, from 1.
-  if (parse && parse[2] === abs) return { place: `:${parse[3]}:${Number(parse[4]) + 1}`, message: parse[1]! }
+  if (parse) {
+    // Its column counts from 0 (babel's); an editor's, as every other place here, from 1.
+    const at = `:${parse[3]}:${Number(parse[4]) + 1}`
+    if (parse[2] === abs) return { place: at, message: parse[1]! }
+    // In a file the journey imports: that file's place leads the message, as an editor takes it.
+    return { place: '', message: `${shownPath(parse[2]!)}${at}: ${parse[1]}` }
+  }
   // The file as a stack names it: its path, or its URL (with `run --watch`'s reload query on it).
   const inFile = new RegExp(`(?:^|[ (])(?:${escapeRegExp(abs)}|${escapeRegExp(pathToFileURL(abs).href)}(?:\\?[^:]*)?):(\\d+):(\\d+)\\)?$`)
   const stack = err instanceof Error && err.stack ? err.stack.split('\n').slice(1) : []
@@ -105,6 +110,12 @@ function placeOf(err: unknown, abs: string): { place: string; message: string } 
     return { place: source ? `:${source.line}:${source.column}` : `:${at[1]}`, message }
   }
   return { place: '', message }
+}
+
+/** A file as the user finds it: relative to the working directory when under it, else absolute. */
+function shownPath(file: string): string {
+  const rel = path.relative(process.cwd(), file)
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')

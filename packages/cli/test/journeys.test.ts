@@ -63,6 +63,8 @@ describe('journey files', () => {
       'empty.journey.mjs': 'export const x = 1',
       'bad.journey.mjs': `export default { kind: 'journey', name: 'bad', tags: [], requires: [], steps: [] }`,
       'syntax.journey.ts': 'export default journey(',
+      'imports-broken.journey.ts': `import { helper } from './lib/helper'\nexport default helper`,
+      'lib/helper.ts': 'export const helper = 1\nexport const broken = 1 +* 2\n',
       'dup1.journey.mjs': `export default ${J('same')}`,
       'dup2.journey.mjs': `export default ${J('same')}`,
     })
@@ -83,6 +85,14 @@ describe('journey files', () => {
     const syntax = await fail(['syntax.journey.ts'])
     expect(syntax.message).toMatch(/^could not load syntax\.journey\.ts:1:24: Unexpected token/)
     expect(syntax.where).toBe('syntax.journey.ts:1:24')
+    // A syntax error in a file the journey imports: that file's place, relative to where venomqa runs.
+    const cwd = process.cwd()
+    process.chdir(dir)
+    try {
+      expect((await fail(['imports-broken.journey.ts'])).message).toBe('could not load imports-broken.journey.ts: lib/helper.ts:2:26: Unexpected token')
+    } finally {
+      process.chdir(cwd)
+    }
     expect((await fail(['dup1.journey.mjs', 'dup2.journey.mjs'])).message).toBe(
       'two journeys are named "same" (dup1.journey.mjs and dup2.journey.mjs); journey names must be unique',
     )

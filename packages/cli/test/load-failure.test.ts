@@ -35,7 +35,7 @@ describe('loadFailure', () => {
   })
 
   it('names no place when neither the message nor the stack is about the file', () => {
-    expect(loadFailure(new Error('ParseError: Unexpected token  \n /p/other.ts:1:0'), '/p/journeys/a.journey.ts').place).toBe('')
+    expect(loadFailure(new Error('ParseError: Unexpected token  \n /p/other.ts:1:0'), '/p/journeys/a.journey.ts')).toEqual({ place: '', message: '/p/other.ts:1:1: Unexpected token' })
     expect(loadFailure(thrown('boom', ['/p/helpers.ts:3:1']), '/p/journeys/a.journey.ts')).toEqual({ place: '', message: 'boom' })
     expect(loadFailure('a string', '/p/a.ts')).toEqual({ place: '', message: 'a string' })
   })
