@@ -87,6 +87,12 @@ export interface JourneyOptions {
    * `flaky`. Default: the run's `journeyRetries` (`--journey-retries`), else 0.
    */
   retries?: number
+  /**
+   * Stop a line of this journey at its first failed step: the rest of the line is skipped, as the run's
+   * `failFast` does for every journey (but without stopping the other journeys). For a journey whose later
+   * steps only make sense after the first ones: a log-in, a create whose id the rest reads.
+   */
+  failFast?: boolean
   steps: JourneyNode[]
 }
 
@@ -100,6 +106,8 @@ export interface Journey {
   readonly requires: readonly PortName[]
   /** Whole-journey retries, when the journey sets them (see JourneyOptions.retries). */
   readonly retries?: number
+  /** Stop each line at its first failed step, when the journey sets it (see JourneyOptions.failFast). */
+  readonly failFast?: boolean
   /**
    * 'skip' (`journey.skip(...)`): reported as skipped, never run. 'only' (`journey.only(...)`): when any
    * journey of a run has it, only those run.
@@ -152,6 +160,7 @@ function defineJourney(name: string, options: JourneyOptions, mode?: Journey['mo
     baseUrl: options.baseUrl,
     requires: options.requires ?? [],
     ...(options.retries !== undefined ? { retries: options.retries } : {}),
+    ...(options.failFast !== undefined ? { failFast: options.failFast } : {}),
     ...(mode ? { mode } : {}),
     steps: options.steps,
   }

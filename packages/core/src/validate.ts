@@ -14,6 +14,7 @@ export function validateJourney(j: Journey): void {
     throw new DefinitionError(j.name, `timeout must be a positive number of ms, got ${String(j.timeout)}`)
   if (j.retries !== undefined && !(Number.isInteger(j.retries) && j.retries >= 0 && j.retries <= 100))
     throw new DefinitionError(j.name, `retries must be a whole number from 0 to 100, got ${String(j.retries)}`)
+  if (j.failFast !== undefined && typeof j.failFast !== 'boolean') throw new DefinitionError(j.name, `failFast must be true or false, got ${String(j.failFast)}`)
   if (j.baseUrl !== undefined) {
     const problem = httpUrlProblem(j.baseUrl)
     if (problem) throw new DefinitionError(j.name, `baseUrl ${problem}`)

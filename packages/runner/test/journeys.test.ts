@@ -154,6 +154,47 @@ describe('checkpoints and branches against an app in its own process', () => {
     expect(r.issues[0]).toMatchObject({ journey: 'sibling_failure', path: 'fails', step: 'boom', severity: 'high', error: 'boom' })
   })
 
+  it("a journey's own failFast skips the rest of the line after its first failed step, in a path too; the next journey runs", async () => {
+    const sent: string[] = []
+    const j = journey('stops_early', {
+      failFast: true,
+      steps: [
+        step('login', () => {
+          throw new Error('API_TOKEN is not set')
+        }),
+        step('create', async ({ http }) => {
+          sent.push('create')
+          return http.post('/api/users', { json: { email: 'never-sent@x.test', password: 'pw-123456', name: 'T' } })
+        }),
+        checkpoint('cp'),
+        branch('cp', [path('p', [step('in_path', () => void sent.push('in_path'))])]),
+      ],
+    })
+    const inPath = journey('stops_in_path', {
+      failFast: true,
+      steps: [
+        step('health', ({ http }) => http.get('/health')),
+        checkpoint('start'),
+        branch('start', [
+          path('fails', [step('boom', () => { throw new Error('boom') }), step('after_boom', () => void sent.push('after_boom'))]),
+          path('passes', [step('ok', () => void sent.push('sibling'))]),
+        ]),
+        step('main_after_branch', () => void sent.push('main_after_branch')),
+      ],
+    })
+    const other = journey('goes_on', { steps: [step('fails', () => { throw new Error('no') }), step('still_runs', () => void sent.push('still_runs'))] })
+    const runner = runnerFor()
+    const r = await runner.run([j, inPath, other])
+    await runner.close()
+    // The failed path skips its own rest; its sibling runs; the main line stops at the failed branch.
+    expect(sent).toEqual(['sibling', 'still_runs'])
+    expect(allSteps(r.journeys[0]!).map((s) => `${s.name}:${s.status}`)).toEqual(['login:failed', 'create:skipped', 'in_path:skipped'])
+    expect(r.journeys[0]!.issues).toHaveLength(1)
+    expect(allSteps(r.journeys[1]!).map((s) => `${s.name}:${s.status}`)).toEqual(['health:passed', 'boom:failed', 'after_boom:skipped', 'ok:passed', 'main_after_branch:skipped'])
+    expect(r.journeys[2]!.status).toBe('failed')
+    expect(() => journey('bad', { failFast: 'yes' as unknown as boolean, steps: [step('s', () => {})] })).toThrow(/journey "bad": failFast must be true or false, got yes/)
+  })
+
   it('a path that reads what only its sibling set is told that each path starts from the checkpoint context', async () => {
     const j = journey('sibling_context', {
       steps: [

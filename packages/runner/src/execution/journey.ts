@@ -234,9 +234,13 @@ class JourneyExecution {
     for (const p of problems) this.addIssue({ path: 'main', step: 'release', severity: p.severity, kind: 'state', error: p.error, source: 'state' })
   }
 
-  /** A line of nodes. After a failure under failFast, the rest of this line is skipped (not the journey). */
+  /**
+   * A line of nodes. After a failure under failFast (the run's or the journey's own), the rest of this line
+   * is skipped (not the journey).
+   */
   async runLine(nodes: readonly JourneyNode[], pathName: string, lane: Lane): Promise<NodeResult[]> {
     const out: NodeResult[] = []
+    const failFast = this.env.settings.failFast || this.env.journey.failFast === true
     let failedFast = false
     for (const node of nodes) {
       if (this.stopped || failedFast) {
@@ -245,7 +249,7 @@ class JourneyExecution {
       }
       const result = await this.runNode(node, pathName, lane)
       out.push(result)
-      if (result.status === 'failed' && node.kind !== 'checkpoint' && this.env.settings.failFast) failedFast = true
+      if (result.status === 'failed' && node.kind !== 'checkpoint' && failFast) failedFast = true
     }
     return out
   }
