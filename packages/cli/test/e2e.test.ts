@@ -337,7 +337,7 @@ describe('the other commands', () => {
     expect(json.plugins.map((p: { source: string }) => p.source)).toEqual(['built-in', 'package', 'path'])
   })
 
-  it('doctor gives a verdict per check and exits 1 when the API is unreachable', async () => {
+  it('doctor gives a verdict per check, exits 1 when the API is unreachable, and 2 when a plugin is unknown too', async () => {
     const ts = await project('ts-project')
     const ok = await ts.venomqa(['doctor'])
     expect(ok.stdout).toMatch(/^✓ config {5}venomqa\.config\.ts$/m)
@@ -348,12 +348,16 @@ describe('the other commands', () => {
     expect(ok.stdout).toContain('doctor: all 6 checks passed')
     expect(ok.code).toBe(0)
     const nobody = `http://127.0.0.1:${await freePort()}`
-    const down = await ts.venomqa(['doctor', '--plugin', 'nope'], { env: { TODO_URL: nobody } })
+    const down = await ts.venomqa(['doctor'], { env: { TODO_URL: nobody } })
     expect(down.code).toBe(1)
-    expect(down.stdout).toMatch(/^✗ plugin {5}unknown plugin "nope"/m)
     expect(down.stdout).toContain(`✗ base URL   ${nobody} is not reachable: ECONNREFUSED\n`)
     expect(down.stdout).toMatch(new RegExp(`^✗ service {4}http-control: .*${nobody.replace(/\./g, '\\.')}.*ECONNREFUSED`, 'm')) // the cause, as run names it
-    expect(down.stdout).toMatch(/doctor: 3 of \d+ checks failed/)
+    expect(down.stdout).toMatch(/doctor: 2 of \d+ checks failed\n/)
+    // An unknown plugin is the user's mistake, as for `venomqa run`: exit 2, whatever else is down.
+    const unknown = await ts.venomqa(['doctor', '--plugin', 'nope'], { env: { TODO_URL: nobody } })
+    expect(unknown.code).toBe(2)
+    expect(unknown.stdout).toMatch(/^✗ plugin {5}unknown plugin "nope"/m)
+    expect(unknown.stdout).toMatch(/doctor: 3 of \d+ checks failed, 1 of them a mistake in the config, a plugin or a journey\n/)
   })
 
   it('init scaffolds a project that runs, and never overwrites without --force', async () => {

@@ -4,7 +4,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { REPO_ROOT, type RunningProcess, describeWithService, freePort, listenLocally, startShopApp, startTodoApp } from '@venomqa/test-utils'
+import { REPO_ROOT, type RunningProcess, describeWithService, freePort, listenLocally, startNodeProcess, startShopApp, startTodoApp } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject } from './helpers/project'
@@ -343,8 +343,8 @@ describe('venomqa generate from a third-party document', () => {
     const p = await makeProject(null)
     projects.push(p)
     const r = await p.venomqa(['generate', '--openapi', path.join(examples, doc), '--out', 'journeys'])
-    // petstore.json secures its pet operations and has no open login: its journeys read a token.
-    const tokenNotice = `venomqa: no secret is written in the journeys; they read it from this environment variable, to set before venomqa run:\n  API_TOKEN: the bearer token the secured operations of ${path.join(examples, doc)} need\n`
+    // petstore.json secures its pet operations with OAuth 2 and its store's with an API key header, and has no open login: its journeys read both.
+    const tokenNotice = `venomqa: no secret is written in the journeys; they read them from these environment variables, to set before venomqa run:\n  API_TOKEN: the bearer token the secured operations of ${path.join(examples, doc)} need\n  API_KEY: the API key api_key of ${path.join(examples, doc)}, sent in the api_key header\n`
     expect(r.stderr).toBe(doc === 'petstore.json' ? tokenNotice : '')
     expect(r.code).toBe(0)
     const files = readdirSync(path.join(p.dir, 'journeys'))
@@ -382,7 +382,9 @@ describe('venomqa generate from a third-party document', () => {
       expect(unset.stdout).toContain('API_TOKEN is not set: export it with the value of the bearer token the secured operations of api.json need')
       expect(unset.stdout).toMatch(/Journeys {2}0 passed, 1 failed of 1/)
       expect(unset.code).toBe(1)
-      expect(authorizations.filter((a) => a !== undefined && /^Bearer\s*$/.test(a))).toEqual([])
+      // The journey stops at the missing token: no request goes out without it, and the variable is named once.
+      expect(authorizations).toEqual([])
+      expect(unset.stdout).toMatch(/Steps {5}0 passed, 1 failed, 1 skipped of 2\nIssues {4}1 high\n/)
 
       authorizations.length = 0
       const set = await p.venomqa(['run', 'journeys', '--base-url', server.url], { env: { API_TOKEN: 'tok_generate_123' } })
@@ -469,6 +471,173 @@ describe('venomqa generate from a third-party document', () => {
   })
 })
 
+/**
+ * An API in its own process that checks each credential where its security scheme says it goes: an API
+ * key in the X-API-Key header (/widgets), in the api_key query parameter (/reports), Basic auth
+ * (/accounts), a session cookie (/profile), an OAuth 2 bearer token (/tokens). Anything else is 401.
+ * GET /seen counts the requests the API got (not /health, not itself).
+ */
+const SECURED_APP = `import http from 'node:http'
+const KEYS = JSON.parse(process.env.APP_KEYS)
+const widgets = new Map()
+let nextId = 1
+let seen = 0
+const cookies = (req) => (req.headers.cookie ?? '').split(/;\\s*/)
+const authorized = (req, url) => {
+  if (url.pathname.startsWith('/widgets')) return req.headers['x-api-key'] === KEYS.header
+  if (url.pathname === '/reports') return url.searchParams.get('api_key') === KEYS.query
+  if (url.pathname === '/accounts') return req.headers.authorization === 'Basic ' + Buffer.from(KEYS.basic).toString('base64')
+  if (url.pathname === '/profile') return cookies(req).includes('session=' + KEYS.cookie)
+  if (url.pathname === '/tokens') return req.headers.authorization === 'Bearer ' + KEYS.bearer
+  return false
+}
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://app')
+  const send = (status, body) => {
+    res.writeHead(status, { 'content-type': 'application/json' })
+    res.end(body === undefined ? '' : JSON.stringify(body))
+  }
+  if (url.pathname === '/health') return send(200, { ok: true })
+  if (url.pathname === '/seen') return send(200, { seen })
+  let text = ''
+  req.on('data', (d) => (text += d))
+  req.on('end', () => {
+    seen++
+    if (!authorized(req, url)) return send(401, { error: 'unauthorized' })
+    const item = /^\\/widgets\\/(\\d+)$/.exec(url.pathname)
+    if (req.method === 'POST' && url.pathname === '/widgets') {
+      const widget = { id: nextId++, ...JSON.parse(text || '{}') }
+      widgets.set(widget.id, widget)
+      return send(201, widget)
+    }
+    if (item && req.method === 'GET') return widgets.has(Number(item[1])) ? send(200, widgets.get(Number(item[1]))) : send(404, { error: 'not found' })
+    if (item && req.method === 'DELETE') return send(widgets.delete(Number(item[1])) ? 204 : 404)
+    return send(200, [])
+  })
+})
+server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('listening on http://' + process.env.HOST + ':' + server.address().port))
+`
+
+/** The document of SECURED_APP: the widgets' scheme is the document's own, each other operation names its own. */
+function securedDocument() {
+  const widget = { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } }
+  const json = (schema: unknown) => ({ 'application/json': { schema } })
+  const read = (tag: string, operationId: string, security: Record<string, string[]>[]) => ({ get: { tags: [tag], operationId, security, responses: { 200: { description: 'ok' } } } })
+  return {
+    openapi: '3.1.0',
+    info: { title: 'secured', version: '1' },
+    components: {
+      securitySchemes: {
+        WidgetKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        ReportKey: { type: 'apiKey', in: 'query', name: 'api_key' },
+        AccountLogin: { type: 'http', scheme: 'basic' },
+        SessionCookie: { type: 'apiKey', in: 'cookie', name: 'session' },
+        Partner: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: 'https://auth.example.test/token', scopes: { read: 'read' } } } },
+        Legacy: { type: 'http', scheme: 'digest' },
+      },
+    },
+    security: [{ WidgetKey: [] }],
+    paths: {
+      '/widgets': {
+        post: {
+          tags: ['widgets'],
+          operationId: 'create_widget',
+          requestBody: { required: true, content: json({ type: 'object', required: ['name'], properties: { name: { type: 'string' } } }) },
+          responses: { 201: { description: 'made', content: json(widget) } },
+        },
+      },
+      '/widgets/{widgetId}': {
+        parameters: [{ name: 'widgetId', in: 'path', required: true, schema: { type: 'integer' } }],
+        get: { tags: ['widgets'], operationId: 'get_widget', responses: { 200: { description: 'ok', content: json(widget) }, 404: { description: 'gone' } } },
+        delete: { tags: ['widgets'], operationId: 'delete_widget', responses: { 204: { description: 'deleted' } } },
+      },
+      '/reports': read('reports', 'list_reports', [{ ReportKey: [] }]),
+      '/accounts': read('accounts', 'list_accounts', [{ AccountLogin: [] }]),
+      '/profile': read('profile', 'get_profile', [{ SessionCookie: [] }]),
+      '/tokens': read('tokens', 'list_tokens', [{ Partner: ['read'] }]),
+      '/legacy': read('legacy', 'get_legacy', [{ Legacy: [] }]),
+    },
+  }
+}
+
+describe('venomqa generate sends each credential the way its security scheme says', () => {
+  const KEYS = { header: 'hdr_KEY_123', query: 'qry_KEY_456', basic: 'ada:pa55:w0rd', cookie: 'ck_789', bearer: 'tok_partner_42' }
+  /** The variables the journeys read, set to what the app wants. */
+  const ENV = {
+    API_WIDGET_KEY: KEYS.header,
+    API_REPORT_KEY: KEYS.query,
+    API_ACCOUNT_LOGIN_USERNAME: 'ada',
+    API_ACCOUNT_LOGIN_PASSWORD: 'pa55:w0rd',
+    API_SESSION_COOKIE: KEYS.cookie,
+    API_TOKEN: KEYS.bearer,
+  }
+  const satisfiable = ['widgets', 'reports', 'accounts', 'profile', 'tokens'].map((t) => `journeys/${t}.journey.ts`)
+  let app: RunningProcess
+  let p: Project
+  let generated: Awaited<ReturnType<Project['venomqa']>>
+  const seen = async () => ((await (await fetch(`${app.url}/seen`)).json()) as { seen: number }).seen
+
+  beforeAll(async () => {
+    assertBuilt()
+    p = await makeProject(null)
+    projects.push(p)
+    await writeFile(path.join(p.dir, 'app.mjs'), SECURED_APP)
+    await writeFile(path.join(p.dir, 'api.json'), JSON.stringify(securedDocument()))
+    app = await startNodeProcess(path.join(p.dir, 'app.mjs'), { env: { APP_KEYS: JSON.stringify(KEYS) } })
+    generated = await p.venomqa(['generate', '--openapi', 'api.json', '--out', 'journeys'])
+  })
+  afterAll(async () => {
+    await app?.stop()
+  })
+
+  it('writes where each credential goes, names each variable, and says which scheme it cannot send', () => {
+    expect(generated.code, generated.stderr).toBe(0)
+    for (const [name, standsFor] of Object.entries({
+      API_WIDGET_KEY: 'the API key WidgetKey of api.json, sent in the X-API-Key header',
+      API_REPORT_KEY: 'the API key ReportKey of api.json, sent in the api_key query parameter',
+      API_ACCOUNT_LOGIN_USERNAME: 'the user name of the HTTP Basic credentials AccountLogin of api.json',
+      API_ACCOUNT_LOGIN_PASSWORD: 'the password of the HTTP Basic credentials AccountLogin of api.json',
+      API_SESSION_COOKIE: 'the API key SessionCookie of api.json, sent in the session cookie',
+      API_TOKEN: 'the bearer token the secured operations of api.json need',
+    }))
+      expect(generated.stderr).toContain(`\n  ${name}: ${standsFor}\n`)
+    const cannot = 'GET /legacy (get_legacy) needs the security scheme "Legacy" (http digest), which venomqa generate cannot send: its journey sends no credential; add it by hand'
+    expect(generated.stderr).toContain(`venomqa: ${cannot}\n`)
+    expect(read(p, 'journeys/legacy.journey.ts')).toContain(`// venomqa generate: ${cannot}`)
+    expect(read(p, 'journeys/widgets.journey.ts')).toContain("http.setHeader('X-API-Key', fromEnvironment('API_WIDGET_KEY'))")
+    expect(read(p, 'journeys/reports.journey.ts')).toContain("api_key: fromEnvironment('API_REPORT_KEY')")
+    // Only the OAuth 2 scheme sends a bearer token.
+    for (const tag of ['widgets', 'reports', 'profile']) expect(read(p, `journeys/${tag}.journey.ts`)).not.toContain('setAuthToken')
+    typecheckAtEnd(p, 'journeys', 'the journeys generated for each security scheme')
+  })
+
+  it('the journeys pass against the app with the variables set, and fail with a wrong key', async () => {
+    const run = await p.venomqa(['run', ...satisfiable, '--base-url', app.url], { env: ENV })
+    expect(run.stdout).toMatch(/Journeys {2}5 passed of 5/)
+    expect(run.code).toBe(0)
+    // The app refuses a wrong key: a pass above is the key reaching it where it checks.
+    const wrong = await p.venomqa(['run', 'journeys/widgets.journey.ts', 'journeys/reports.journey.ts', '--base-url', app.url], { env: { ...ENV, API_WIDGET_KEY: 'nope', API_REPORT_KEY: 'nope' } })
+    expect(wrong.stdout).toMatch(/Journeys {2}0 passed, 2 failed of 2/)
+    expect(wrong.code).toBe(1)
+  })
+
+  it('an unset variable stops the journey before its first request, naming the variable once', async () => {
+    const before = await seen()
+    const run = await p.venomqa(['run', 'journeys/widgets.journey.ts', 'journeys/reports.journey.ts', '--base-url', app.url], { env: { ...ENV, API_WIDGET_KEY: undefined, API_REPORT_KEY: undefined } })
+    expect(run.stdout).toMatch(/Journeys {2}0 passed, 2 failed of 2/)
+    expect(run.code).toBe(1)
+    // One failed step a journey (the one that reads the variable: the journey is failFast), each naming its
+    // variable in the step and in its issue; the rest skipped.
+    expect(run.stdout.split('API_WIDGET_KEY is not set: export it with the value of the API key WidgetKey of api.json')).toHaveLength(3)
+    expect(run.stdout.split('API_REPORT_KEY is not set: export it with the value of the API key ReportKey of api.json')).toHaveLength(3)
+    expect(run.stdout).toMatch(/Steps {5}0 passed, 2 failed, 4 skipped of 6\n/)
+    expect(run.stdout).toMatch(/Issues {4}2 high[,\n]/)
+    // No request went out without its credential: no cascade of 401s hiding the cause.
+    expect(run.stdout).not.toContain('401')
+    expect(await seen()).toBe(before)
+  })
+})
+
 const DB = `venomqa_generate_${process.pid}_cli`
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
 const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DB}`
@@ -531,6 +700,6 @@ withPostgres('venomqa generate for the shop app', () => {
 // Last in the file: every journey the tests above wrote, in one run of tsc.
 it('every journey written above type-checks as a user would see it (strict, with the published types)', async () => {
   // Each test that writes journeys adds them; fewer means a test above stopped before it got there.
-  expect(toTypecheck.map((t) => t.what)).toHaveLength(5)
+  expect(toTypecheck.map((t) => t.what)).toHaveLength(6)
   expect(await typecheck(toTypecheck.map((t) => path.join(t.p.dir, t.dir)))).toBe('')
 })

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { type RunningProcess, startTodoApp } from '@venomqa/test-utils'
+import { CLOSED_PORT, type RunningProcess, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
 
@@ -311,6 +311,23 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     expect(r.stdout).toMatch(/✓ base URL +http:\/\/\[REDACTED\]@127\.0\.0\.1:\d+\/? answered \d+ in \d+ ms/)
     expect(r.stdout + r.stderr).not.toContain('BASEURLPASS')
     expect(counter.hits).toEqual(['GET /'])
+    counter.hits.length = 0
+  })
+
+  it('doctor: a config mistake or an unknown plugin is exit 2, naming it; a base URL nobody answers stays exit 1', async () => {
+    const misspelt = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\nretires: 2\n' })
+    const config = await misspelt.venomqa(['doctor'])
+    expect(config.stdout).toMatch(/^✗ config +venomqa\.yaml.*retires.*did you mean "retries"/im)
+    expect(config.stdout).toContain('doctor: 1 of 1 check failed, a mistake in the config, a plugin or a journey\n')
+    expect(config.code, config.stdout + config.stderr).toBe(2)
+    const unknown = await project({})
+    const plugin = await unknown.venomqa(['doctor', '--plugin', 'nope'])
+    expect(plugin.stdout).toMatch(/^✗ plugin +unknown plugin "nope"/m)
+    expect(plugin.code, plugin.stdout + plugin.stderr).toBe(2)
+    // Nothing wrong in what the user wrote: the API is down, a failed check (exit 1).
+    const down = await unknown.venomqa(['doctor', '--base-url', `http://127.0.0.1:${CLOSED_PORT}`])
+    expect(down.stdout).toMatch(/^✗ base URL +http:\/\/127\.0\.0\.1:1 is not reachable/m)
+    expect(down.code, down.stdout + down.stderr).toBe(1)
     counter.hits.length = 0
   })
 

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { errorMessage, plural, redactCredentials, redactText } from '@venomqa/core'
+import { errorMessage, isUserError, plural, redactCredentials, redactText } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
@@ -45,20 +45,29 @@ function withoutCredentials(url: string): string {
 /**
  * `venomqa doctor`: is everything a run needs in place? Config valid, each plugin loads and sets up,
  * journeys load, the base URL answers, and every health check a plugin registered passes. One verdict
- * line each; exit 1 when any check fails.
+ * line each. Exit 2 when a check failed on a mistake in the user's input (the config, a plugin's name or
+ * options, a journey's definition: what `venomqa run` refuses with exit 2), else exit 1 when any check
+ * failed (a service down, the base URL not answering).
  */
 export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands: readonly string[] = []): Promise<number> {
   const checkMs = 5000
   let failed = 0
+  let mistakes = 0
   let total = 0
   const line = (v: Verdict, what: string, detail: string) => {
     if (v !== 'note') total++
     if (v === 'fail') failed++
     io.stdout.write(`${MARK[v]} ${what.padEnd(10)} ${detail}\n`)
   }
+  /** A check that threw: a user's mistake (exit 2) or a failure of what the check looked at (exit 1). */
+  const failure = (what: string, err: unknown, detail = errorMessage(err)) => {
+    if (isUserError(err)) mistakes++
+    line('fail', what, detail)
+  }
   const verdict = () => {
-    io.stdout.write(failed ? `\ndoctor: ${failed} of ${plural(total, 'check')} failed\n` : `\ndoctor: ${total === 1 ? 'the one check' : `all ${total} checks`} passed\n`)
-    return failed ? EXIT.FAILED : EXIT.OK
+    const ofInput = mistakes ? `, ${mistakes === failed ? (failed === 1 ? 'a mistake' : 'each a mistake') : `${mistakes} of them a mistake`} in the config, a plugin or a journey` : ''
+    io.stdout.write(failed ? `\ndoctor: ${failed} of ${plural(total, 'check')} failed${ofInput}\n` : `\ndoctor: ${total === 1 ? 'the one check' : `all ${total} checks`} passed\n`)
+    return mistakes ? EXIT.USAGE : failed ? EXIT.FAILED : EXIT.OK
   }
 
   let config: ResolvedConfig
@@ -66,7 +75,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     config = await resolveConfig(io, flags, flags.baseUrl ? parseFlagValues({ baseUrl: flags.baseUrl }) : {})
     line('ok', 'config', `${config.file ? path.relative(io.cwd, config.file) : 'no config file (defaults, environment and flags)'}${config.profile ? `, profile ${config.profile}` : ''}`)
   } catch (err) {
-    line('fail', 'config', errorMessage(err))
+    failure('config', err)
     return verdict()
   }
 
@@ -77,16 +86,21 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
       good.push(spec)
       line('ok', 'plugin', `${p.plugin.name} ${p.plugin.version ?? p.packageVersion ?? ''}${p.from ? ` (${path.relative(io.cwd, p.from) || p.from})` : p.source === 'built-in' ? ' (built in)' : ''}`)
     } catch (err) {
-      line('fail', 'plugin', errorMessage(err))
+      failure('plugin', err)
     }
   }
 
   try {
     const files = await discoverJourneyFiles(config.journeys, config.root)
     const journeys = await loadJourneys(files, config.root)
-    line(journeys.length ? 'ok' : 'fail', 'journeys', journeys.length ? `${plural(journeys.length, 'journey')} in ${plural(files.length, 'file')}` : `no journeys match ${config.journeys.join(', ')}`)
+    if (journeys.length) line('ok', 'journeys', `${plural(journeys.length, 'journey')} in ${plural(files.length, 'file')}`)
+    else {
+      // As `venomqa run` has it: no journey matching is a mistake in what the config names.
+      mistakes++
+      line('fail', 'journeys', `no journeys match ${config.journeys.join(', ')}`)
+    }
   } catch (err) {
-    line('fail', 'journeys', errorMessage(err))
+    failure('journeys', err)
   }
 
   let session: Awaited<ReturnType<typeof openSession>> | undefined
@@ -96,7 +110,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     const setUp = session.runner.registry.plugins.length
     if (setUp) line('ok', 'setup', `${plural(setUp, 'plugin')} set up`)
   } catch (err) {
-    line('fail', 'setup', `plugin setup failed: ${errorMessage(err)}`)
+    failure('setup', err, `plugin setup failed: ${errorMessage(err)}`)
   }
 
   if (good.length) {
@@ -107,7 +121,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
       const commands = [...(await pluginCommands(good, config, io, builtInCommands)).keys()]
       if (commands.length) line('ok', 'commands', `from plugins: ${commands.map((c) => `venomqa ${c}`).join(', ')}`)
     } catch (err) {
-      line('fail', 'commands', errorMessage(err))
+      failure('commands', err)
     }
   }
 

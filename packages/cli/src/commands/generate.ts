@@ -26,6 +26,7 @@ export async function generateCommand(flags: GenerateFlags, io: Io): Promise<num
   const written = await writeJourneyFiles(outDir, generated.files, { force: flags.force, cwd: io.cwd })
   generated.files.forEach((f, i) => io.stdout.write(`created ${written[i]}  (${generated.journeys[f.name]!.join(', ')})\n`))
   io.stderr.write(secretsNotice(generated.secrets))
+  for (const sentence of generated.unsendable) io.stderr.write(`venomqa: ${sentence}\n`)
   for (const { tag, operations: left } of generated.unwritten)
     io.stderr.write(`venomqa: no journey for tag "${tag}": its operations need an id no operation creates, or a body to write by hand (${left.join(', ')})\n`)
   io.stdout.write(`\nLook for "venomqa generate:" comments: values sampled from the schemas, to make real. Then: venomqa run ${outDir} --base-url <url>\n`)

@@ -4,6 +4,7 @@ import { kebabCase, literal, quote, snakeCase, uniqueNamer } from '../codegen'
 import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
 import type { JourneyFile } from '../journey-files'
 import { UNIQUE_EMAIL, sample } from './sample'
+import { type Credential, SecuritySchemes, secretsOf } from './security'
 
 /**
  * OpenAPI operations -> one journey file per tag. For each resource a tag creates (a POST on a collection
@@ -16,8 +17,6 @@ import { UNIQUE_EMAIL, sample } from './sample'
 
 const NO_TAG = 'default'
 const FILL_IN = '// venomqa generate:'
-/** Where a journey whose operations need credentials, and whose document has no open login, reads its token. */
-const TOKEN_VARIABLE = 'API_TOKEN'
 
 export interface Generated {
   files: JourneyFile[]
@@ -25,8 +24,10 @@ export interface Generated {
   journeys: Record<string, string[]>
   /** Tags whose operations make no journey (each needs an id nothing creates, or a body to write): no file for them. */
   unwritten: { tag: string; operations: string[] }[]
-  /** The environment variables the files read their secrets from (the token, when a file sends one). */
+  /** The environment variables the files read their secrets from (each credential a journey sends). */
   secrets: SecretEnv[]
+  /** Operations in a journey whose credentials a journey cannot send (a digest scheme, say), each a sentence that says so. */
+  unsendable: string[]
 }
 
 export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options: { tags?: string[]; source: string }): Generated {
@@ -48,10 +49,11 @@ export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options
   const files: JourneyFile[] = []
   const journeys: Record<string, string[]> = {}
   const unwritten: Generated['unwritten'] = []
-  const token = tokenSecret(options.source)
-  let tokenRead = false
+  const security = new SecuritySchemes(doc, options.source)
+  const secrets = new Map<string, SecretEnv>()
+  const unsendable = new Set<string>()
   for (const tag of wanted) {
-    const writer = new TagWriter(model, tag, byTag.get(tag)!, options.source, token, journeyName)
+    const writer = new TagWriter(model, tag, byTag.get(tag)!, options.source, security, journeyName)
     const content = writer.write()
     // A file with no journey would only be a list of operations, and `venomqa run` would warn about it.
     if (!writer.journeyNames.length) {
@@ -60,7 +62,8 @@ export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options
     }
     const name = `${fileName(kebabCase(tag, NO_TAG))}.journey.ts`
     files.push({ name, content })
-    tokenRead ||= writer.readsToken
+    for (const s of writer.secrets.values()) secrets.set(s.name, s)
+    for (const u of writer.unsendable) unsendable.add(u)
     journeys[name] = writer.journeyNames
   }
   if (!files.length)
@@ -70,12 +73,7 @@ export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options
         : `${options.source} has no operation to write a journey for`,
       { where: '--openapi' },
     )
-  return { files, journeys, unwritten, secrets: tokenRead ? [token] : [] }
-}
-
-/** The token a journey sends when its operations need credentials and no open login gives one. */
-function tokenSecret(source: string): SecretEnv {
-  return { name: TOKEN_VARIABLE, standsFor: `the bearer token the secured operations of ${source} need` }
+  return { files, journeys, unwritten, secrets: [...secrets.values()], unsendable: [...unsendable] }
 }
 
 /** A resource a create operation makes, with what the document lets a journey do to it. */
@@ -180,19 +178,23 @@ class Model {
 /** Writes the file of one tag. */
 class TagWriter {
   readonly journeyNames: string[] = []
-  /** Whether a journey of the file sends the token read from the environment. */
-  readsToken = false
+  /** The environment variables the file's journeys read credentials from, by name. */
+  readonly secrets = new Map<string, SecretEnv>()
+  /** What the file's journeys cannot send (see SecuritySchemes.forOperation). */
+  readonly unsendable = new Set<string>()
   private readonly core = new Set(['journey', 'step'])
   private readonly covered = new Set<Operation>()
   private credentials = false
+  /** The operations the journey being written sends so far: what its credentials are for. */
+  private readonly journeyOps = new Set<Operation>()
 
   constructor(
     private readonly model: Model,
     private readonly tag: string,
     private readonly ops: Operation[],
     private readonly source: string,
-    /** The token's environment variable, for operations that need credentials when no open login gives one. */
-    private readonly token: SecretEnv,
+    /** How each operation's credentials are sent, when no open login gives a token. */
+    private readonly security: SecuritySchemes,
     private readonly journeyName: (name: string) => string,
   ) {}
 
@@ -208,8 +210,9 @@ class TagWriter {
     ]
     const server = this.model.doc.servers?.[0]?.url
     if (server) head.push(`// Paths are relative to the run's base URL; the document's server is ${redactText(server)}.`)
+    head.push(...[...this.unsendable].map((u) => `${FILL_IN} ${u}`))
     const imports = `import { ${[...this.core].sort(byImportOrder).join(', ')} } from '@venomqa/core'`
-    const secrets = this.readsToken ? [this.token] : []
+    const secrets = [...this.secrets.values()]
     const lines = [...head, ...secretsHeader(secrets), imports, '', ...secretsReader(secrets)]
     if (this.credentials) lines.push(...this.credentialsBlock(), '')
     lines.push(blocks.join('\n\n'))
@@ -219,7 +222,7 @@ class TagWriter {
   }
 
   private crudJourney(r: Resource): string {
-    const steps: string[] = [...this.authSteps([r.create, r.read, r.update, r.remove, ...r.actions])]
+    const steps: string[] = []
     // Parents first: creating an order needs a product whose id is in the order's path.
     const parents = parentChain(this.model, r)
     for (const p of parents) steps.push(this.createStep(p))
@@ -260,7 +263,7 @@ class TagWriter {
   private smokeJourney(): string | undefined {
     const calls = this.ops.filter((o) => !this.covered.has(o) && !o.path.includes('{') && o.method === 'GET')
     if (!calls.length) return undefined
-    const steps = [...this.authSteps(calls), ...this.idFreeReads().map((o) => this.callStep(o, snakeCase(o.operationId ?? `${o.method} ${o.path}`)))]
+    const steps = this.idFreeReads().map((o) => this.callStep(o, snakeCase(o.operationId ?? `${o.method} ${o.path}`)))
     return this.journey(`${snakeCase(this.tag)}_reads`, steps, 'Every read of this tag that needs no id.')
   }
 
@@ -271,34 +274,59 @@ class TagWriter {
     return reads
   }
 
+  /** The journey of `steps`, after the steps that give the credentials its operations need. */
   private journey(name: string, steps: string[], description: string): string {
+    const auth = this.authSteps([...this.journeyOps])
+    this.journeyOps.clear()
     const unique = this.journeyName(name)
     this.journeyNames.push(unique)
     const camel = unique.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
     const exportName = RESERVED.has(camel) ? `${camel}Journey` : camel
+    // A journey that reads credentials stops at its first failed step: with a variable unset, the step that
+    // reads it fails naming it, and no later request goes out without its credential to fail as a 401 that
+    // hides why (a failed step alone does not stop a journey).
+    const failFast = auth.variables.length > 0
     return [
       `export const ${exportName} = journey(${quote(unique)}, {`,
       `  description: ${quote(description)},`,
       `  tags: ['generated', ${quote(this.tag)}],`,
+      ...(failFast ? ['  failFast: true,'] : []),
       '  steps: [',
-      ...steps.map((s) => `${indent(s, 4)},`),
+      ...[...auth.steps, ...steps].map((s) => `${indent(s, 4)},`),
       '  ],',
       '})',
     ].join('\n')
   }
 
-  /** Sign up and log in when one of `ops` needs credentials and the document has an open login. */
-  private authSteps(ops: Array<Operation | undefined>): string[] {
-    if (!ops.some((o) => o?.secured)) return []
-    const login = this.model.login
-    if (!login) {
-      // Read through the one function that fails the step naming an unset variable: an empty token would
-      // send every request unauthenticated, and the journey pass or fail for a reason that is not the API's.
-      this.readsToken = true
-      return [
-        `// ${FILL_IN.slice(3)} these operations need credentials: give a token (${this.token.name}) or log in here.\nstep('authenticate', ({ http }) => http.setAuthToken(${secretRead(this.token.name)}))`,
-      ]
+  /**
+   * The first steps of a journey whose operations need credentials: sign up and log in when the document
+   * has an open login and bearer tokens are all they need; otherwise set what each scheme sends on every
+   * request, read from the environment (`variables`, which the journey needs set to run).
+   */
+  private authSteps(ops: Operation[]): { steps: string[]; variables: string[] } {
+    const credentials = new Map<string, Credential>()
+    for (const op of ops.filter((o) => o.secured)) {
+      const need = this.security.forOperation(op)
+      if ('unsendable' in need) this.unsendable.add(need.unsendable)
+      else for (const c of need.credentials) credentials.set(c.scheme, c)
     }
+    const all = [...credentials.values()]
+    if (!all.length) return { steps: [], variables: [] }
+    if (this.model.login && all.every((c) => c.kind === 'bearer')) return { steps: this.loginSteps(), variables: [] }
+    const secrets = all.flatMap(secretsOf)
+    for (const s of secrets) this.secrets.set(s.name, s)
+    const variables = [...new Set(secrets.map((s) => s.name))]
+    // An API key in the query goes with each request (see queryCredentials): nothing to set for it here.
+    const lines = sessionCredentials(all)
+    if (!lines.length) return { steps: [], variables }
+    const action = lines.length === 1 ? lines[0] : `{\n${lines.map((l) => `  ${l}`).join('\n')}\n}`
+    const comment = `// ${FILL_IN.slice(3)} these operations need credentials, read from the environment variables the header names; or log in here.`
+    return { steps: [`${comment}\nstep('authenticate', ({ http }) => ${action})`], variables }
+  }
+
+  /** Sign up (when the document has an open one) and log in, then send the login's token. */
+  private loginSteps(): string[] {
+    const login = this.model.login!
     this.credentials = true
     this.core.add('assertStatus')
     const steps: string[] = []
@@ -378,11 +406,15 @@ class TagWriter {
     const url = this.url(op, usesIds)
     const options: string[] = []
     if (body.value !== undefined) options.push(`json: ${this.literal(body.value, '  ')}`)
-    const query = op.parameters.filter((p) => p.in === 'query' && p.required)
-    if (query.length) options.push(`query: ${this.literal(Object.fromEntries(query.map((p) => [p.name, queryValue(p.example ?? sample(p.schema, `query.${p.name}`, p.name).value, p.schema)])), '  ')}`)
+    const query = Object.fromEntries([
+      ...op.parameters.filter((p) => p.in === 'query' && p.required).map((p) => [p.name, queryValue(p.example ?? sample(p.schema, `query.${p.name}`, p.name).value, p.schema)]),
+      ...this.queryCredentials(op),
+    ])
+    if (Object.keys(query).length) options.push(`query: ${this.literal(query, '  ')}`)
     const call = `http.${op.method.toLowerCase()}(${url}${options.length ? `, { ${options.join(', ')} }` : ''})`
     const statuses = expected ?? Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s)).map(Number)
     const usesCtx = url.includes('ctx.') || after.some((a) => a.includes('ctx.'))
+    this.journeyOps.add(op)
     const lines: string[] = []
     if (body.value !== undefined && !isCredentials(body.value)) lines.push(`${FILL_IN} a body sampled from the schema${body.review.length ? `; fill in: ${body.review.join(', ')}` : ''}`)
     lines.push(`const res = await ${call}`)
@@ -393,6 +425,16 @@ class TagWriter {
     lines.push(...after)
     if (!expected) lines.push('return res')
     return `step(${quote(name)}, async (${usesCtx ? '{ http, ctx }' : '{ http }'}) => {\n${lines.map((l) => `  ${l}`).join('\n')}\n})`
+  }
+
+  /**
+   * The API keys the operation sends in its query, each read from the environment on every request (a
+   * raw expression for `literal`). A journey with one never logs in instead: only bearer tokens come from a login.
+   */
+  private queryCredentials(op: Operation): [string, string][] {
+    const need = op.secured ? this.security.forOperation(op) : undefined
+    if (!need || !('credentials' in need)) return []
+    return need.credentials.flatMap((c): [string, string][] => (c.kind === 'query' ? [[c.name, `\u0001${secretRead(c.secret.name)}`]] : []))
   }
 
   /** The path, its parameters read from ctx (ids made earlier) or marked to fill in. */
@@ -415,6 +457,24 @@ class TagWriter {
       return undefined
     })
   }
+}
+
+/**
+ * What the authenticate step sets on the client, so that every later request sends it: a bearer token,
+ * Basic credentials, an API key header, the cookies of API keys sent as cookies (one Cookie header).
+ */
+function sessionCredentials(credentials: Credential[]): string[] {
+  const lines: string[] = []
+  const cookies: string[] = []
+  for (const c of credentials) {
+    if (c.kind === 'bearer') lines.push(`http.setAuthToken(${secretRead(c.secret.name)})`)
+    else if (c.kind === 'basic')
+      lines.push(`http.setAuthToken(Buffer.from(\`\${${secretRead(c.user.name)}}:\${${secretRead(c.password.name)}}\`).toString('base64'), 'Basic')`)
+    else if (c.kind === 'header') lines.push(`http.setHeader(${quote(c.name)}, ${secretRead(c.secret.name)})`)
+    else if (c.kind === 'cookie') cookies.push(`${c.name}=\${${secretRead(c.secret.name)}}`)
+  }
+  if (cookies.length) lines.push(`http.setHeader('Cookie', \`${cookies.join('; ')}\`)`)
+  return lines
 }
 
 /** The resources whose ids the create's path needs, outermost first. */
