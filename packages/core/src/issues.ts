@@ -84,10 +84,22 @@ export function suggestionForError(err: unknown): string | undefined {
 const UNIQUE_VALUE_CONFLICT =
   "Conflict: the API already holds something with a value this request sends and it requires to be unique, most often a fixed one (an email, a name, a SKU) that the setup or an invariant's check creates and an earlier run left behind. Make that value unique per run (add a random suffix), or look the thing up before creating it."
 
+/**
+ * A 409 to an action of an exploration's sequence that started from a restored checkpoint: nothing of
+ * another path was there, so the conflict is with what the sequence itself (or the setup) made.
+ */
+const SEQUENCE_CONFLICT =
+  'Conflict with what this sequence made, not state leaked between paths: every sequence of the exploration starts from a restored checkpoint, and replayed from the start it gets the same 409. Most often an earlier action of the sequence sent the same fixed value (a name, a SKU, an email) or left the thing in a state that forbids this request; if the action must not conflict, make that value unique per call, or give the action a `when` that rules that state out.'
+
 /** Where a step ran, for the suggestions that depend on it. */
 export interface SuggestionPlace {
   /** Another path ran before it from a checkpoint (and was rolled back): state may have leaked from it. */
   afterOtherPaths: boolean
+  /**
+   * An action of an exploration's sequence (or the invariant checked after it), rather than a step of a
+   * journey; with `afterOtherPaths` false, the sequence started from a restored checkpoint.
+   */
+  exploredSequence?: boolean
 }
 
 /**
@@ -95,7 +107,7 @@ export interface SuggestionPlace {
  * ran, a 409 is blamed on state leaking between paths only where another path ran before it.
  */
 export function suggestionFor(kind: ErrorKind, status?: number, place?: SuggestionPlace): string {
-  if (status === 409 && place && !place.afterOtherPaths) return UNIQUE_VALUE_CONFLICT
+  if (status === 409 && place && !place.afterOtherPaths) return place.exploredSequence ? SEQUENCE_CONFLICT : UNIQUE_VALUE_CONFLICT
   if (status !== undefined) {
     const exact = STATUS_SUGGESTIONS[status]
     if (exact) return exact

@@ -127,6 +127,15 @@ describe('suggestions', () => {
     expect(suggestionFor('connection-refused')).toMatch(/Nothing is listening/)
     expect(suggestionFor('timeout')).toMatch(/timeout/)
   })
+
+  it('put a 409 down to state leaked between paths only where another path could have left it', () => {
+    expect(suggestionFor('http-status', 409, { afterOtherPaths: true })).toMatch(/state leaked between paths\. Check the checkpoint and rollback/)
+    expect(suggestionFor('http-status', 409, { afterOtherPaths: false })).toMatch(/^Conflict: the API already holds something with a value this request sends/)
+    // An exploration's sequence from a restored checkpoint: the conflict is with what the sequence made.
+    expect(suggestionFor('assertion', 409, { afterOtherPaths: false, exploredSequence: true })).toMatch(/^Conflict with what this sequence made, not state leaked between paths/)
+    // Without a state backend, earlier paths' leftovers are there.
+    expect(suggestionFor('assertion', 409, { afterOtherPaths: true, exploredSequence: true })).toMatch(/state leaked between paths\. Check the checkpoint and rollback/)
+  })
 })
 
 import { assert as check, assertEqual, assertStatus, AssertionFailed } from '../src/index'

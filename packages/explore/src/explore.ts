@@ -1,4 +1,4 @@
-import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, StateError, type ViolationResult, errorMessage, makeIssue, plural } from '@venomqa/core'
+import { ConfigError, type Exploration, type ExplorationResult, type ExplorationWorkerStats, type Issue, StateError, type ViolationResult, errorMessage, makeIssue, plural, suggestionFor } from '@venomqa/core'
 import type { Lane, Runner, World } from '@venomqa/runner'
 import type { Truncation } from './budgets'
 import { emitJourney } from './emit'
@@ -187,7 +187,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
   }
   // Interrupted (or crashed) before the violations were settled: report them as the search met them.
   if (!settled) violations = unsettledViolations(exploration.name, found.map((f) => f.found))
-  for (const v of violations) await addIssue(violationIssue(exploration.name, v))
+  for (const v of violations) await addIssue(violationIssue(exploration.name, v, runner.registry.stateBackends.length > 0))
 
   const search = totals(searches, states, settings.budget)
   // Nothing was explored, so nothing was checked: never a pass. A shard's share of the root may be empty.
@@ -365,7 +365,12 @@ async function leaveAsFound(world: World, report: (step: string, error: string, 
   for (const problem of await world.releaseAll()) await report('release', problem.error, problem.severity)
 }
 
-function violationIssue(exploration: string, v: ViolationResult): Issue {
+/**
+ * A broken invariant, with the answer to the last action's last request. A 409 there is put down to what
+ * the sequence made when every sequence started from a restored checkpoint (`rollsBack`): it replays from
+ * the start, so no other path's state was there; with no state backend an earlier path's may have been.
+ */
+function violationIssue(exploration: string, v: ViolationResult, rollsBack: boolean): Issue {
   const last = v.sequence.at(-1)?.exchanges.at(-1)
   const reproduced = v.reproduced.attempts ? ` (reproduced ${v.reproduced.failures}/${v.reproduced.attempts}${v.flaky ? ', flaky' : ''})` : ''
   return makeIssue({
@@ -378,5 +383,6 @@ function violationIssue(exploration: string, v: ViolationResult): Issue {
     source: `invariant:${v.invariant}`,
     request: last?.request,
     response: last?.response,
+    suggestion: suggestionFor('assertion', last?.response?.status, { afterOtherPaths: !rollsBack, exploredSequence: true }),
   })
 }

@@ -250,6 +250,43 @@ export default exploration('seats', {
     await expectRegression(v.file, () => (app.fixed = true))
   })
 
+  it('sends a request of the last action that needs a value of an earlier answer only when that answer gave it', async () => {
+    // The last action takes a seat, then reads it back by the id the answer gave. The fixed app refuses
+    // the second seat (a 409 in plain text, no id): the read must be left out as the action left it out,
+    // where reading the id regardless would fail the journey for a missing context key, not for the bug.
+    const result = await exploreSource(
+      'seat-read-back',
+      `import { action, exploration, invariant } from '@venomqa/core'
+
+export default exploration('seat-read-back', {
+  actions: [
+    action('take_seat', async ({ http }) => {
+      const res = await http.post('/seats')
+      return res.status === 201 ? http.get(\`/seats/\${res.json().id}\`) : res
+    }),
+  ],
+  invariants: [invariant('one seat at most', async ({ http }) => (await http.get('/seats')).json().length <= 1 || 'two seats taken')],
+  depth: 2,
+})
+`,
+    )
+    const v = await onlyViolation(result)
+    expect(v.sequence).toEqual(['take_seat', 'take_seat'])
+    const last = v.text.slice(v.text.indexOf("step('take_seat (2)'"))
+    const guarded = /if \(res\.status === 201\) ctx\.set\('(take_seat\.id_\d)', res\.json\(\)\.id\)\n +\/\/ .+\n +if \(res\.status === 201\) \{\n +\/\/ answered 200\n +await http\.get\(`\/seats\/\$\{ctx\.require\('\1'\)\}`\)\n +\}\n/
+    expect(last).toMatch(guarded)
+    const buggy = await runJourney(v.file)
+    expect(buggy.code, buggy.output).toBe(1)
+    expect(buggy.output).toContain('invariant "one seat at most" broken: two seats taken')
+    app.fixed = true
+    const reads = () => app.hits.get('GET /seats/2') ?? 0
+    const readBefore = reads()
+    const fixed = await runJourney(v.file)
+    expect(fixed.code, fixed.output).toBe(0)
+    // The fixed app gave no second seat: the journey read none back.
+    expect(reads()).toBe(readBefore)
+  })
+
   it('is written once per exploration: two that break one invariant with one sequence keep a journey each', async () => {
     const runner = appRunner()
     try {

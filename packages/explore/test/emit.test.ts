@@ -259,6 +259,124 @@ describe('emitJourney', () => {
     expect(text).toContain("ctx.set('seen', '9 items')")
   })
 
+  it('asserts the answer of a list an earlier action counted, which the replay reads, and none of the last action', async () => {
+    // A create that notes the size of its collection first (the OpenAPI actions do, for
+    // no_leak_on_failed_create). The earlier count is read: the invariant compares with it when the last
+    // action sets none. Answered otherwise it would be no count, and the check would hold for want of one.
+    const key = 'listed before POST /api/todos'
+    const list = (ids: number[]) => exchange('GET', '/api/todos', undefined, 200, ids.map((id) => ({ id })))
+    const create = (status: number, body: unknown) => exchange('POST', '/api/todos', { title: 'a' }, status, body)
+    const created = { ...setupCtx, [key]: '0 items', todoId: 41 }
+    const text = await emitText({
+      steps: [
+        stepRun('create_todo', { title: 'a' }, [list([]), create(201, { id: 41 })], setupCtx, created),
+        stepRun('create_todo', { title: 'a' }, [list([41]), create(422, { error: 'one open todo at most' })], created, { ...created, [key]: '1 item' }),
+      ],
+      probes: [],
+    })
+    expect(text).toContain(
+      [
+        "        step('create_todo', async ({ http, ctx }) => {",
+        '          // answered 200',
+        "          const res1 = await http.get('/api/todos')",
+        '          assertStatus(res1, 200) // the replay needs what this answer gives',
+        "          ctx.set('listed before POST /api/todos', plural(res1.json().length, 'item'))",
+        '          // answered 201',
+        "          const res2 = await http.post('/api/todos', { json: { title: 'a' } })",
+        '          assertStatus(res2, 201) // the replay needs what this answer gives',
+        "          ctx.set('todoId', res2.json().id)",
+        '        }),',
+        // The last action's answers are what the fix may change: none is asserted.
+        "        step('create_todo (2)', async ({ http, ctx }) => {",
+        '          // answered 200',
+        "          const res = await http.get('/api/todos')",
+        "          if (res.status === 200) ctx.set('listed before POST /api/todos', plural(res.json().length, 'item'))",
+        '          // answered 422',
+        "          await http.post('/api/todos', { json: { title: 'a' } })",
+        '        }),',
+      ].join('\n'),
+    )
+    expect(text.match(/assertStatus\(/g)).toHaveLength(2)
+  })
+
+  it("runs a request of the last action that sends what an earlier answer of it set only when that answer set it", async () => {
+    // The fixed app may answer the booking otherwise and set no bookingId: the action would not have read
+    // the booking back. The condition is the answer's status, not the key: an earlier step set bookingId too.
+    const booked = { ...setupCtx, bookingId: 41 }
+    const book = (id: number) => exchange('POST', '/api/bookings', { seats: 1 }, 201, { id })
+    const readBack = await emitText({
+      steps: [
+        stepRun('book', { seats: 1 }, [book(41)], setupCtx, booked),
+        stepRun('book', { seats: 1 }, [book(43), exchange('GET', '/api/bookings/43', undefined, 200, { id: 43, seats: 1 }), exchange('GET', '/api/todos', undefined, 200, [])], booked, {
+          ...setupCtx,
+          bookingId: 43,
+        }),
+      ],
+      probes: [],
+    })
+    const guard = '// Only once the answer above set what this sends, as the action sent it: a fixed app may answer otherwise and set nothing.'
+    const readBackStep = [
+        "        step('book (2)', async ({ http, ctx }) => {",
+        '          // answered 201',
+        "          const res = await http.post('/api/bookings', { json: { seats: 1 } })",
+        "          if (res.status === 201) ctx.set('bookingId', res.json().id)",
+        `          ${guard}`,
+        '          if (res.status === 201) {',
+        '            // answered 200',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the emitted source, not a template
+        "            await http.get(`/api/bookings/${ctx.require('bookingId')}`)",
+        '          }',
+        // Sends nothing of an answer: it runs whatever the answers.
+        '          // answered 200',
+        "          await http.get('/api/todos')",
+        '        }),',
+      ].join('\n')
+    expect(readBack).toContain(readBackStep)
+    // A payment of the booking, and a read of the payment: each runs under the answers it needs. A request
+    // between them stays in the booking's block, where the payment's answer is in scope.
+    const paid = await emitText({
+      steps: [
+        stepRun(
+          'pay',
+          { seats: 1 },
+          [
+            book(43),
+            exchange('POST', '/api/bookings/43/payments', { amount: 5 }, 201, { id: 900 }),
+            exchange('GET', '/api/todos', undefined, 200, []),
+            exchange('GET', '/api/payments/900', undefined, 200, { id: 900 }),
+          ],
+          setupCtx,
+          { ...setupCtx, bookingId: 43, paymentId: 900 },
+        ),
+      ],
+      probes: [],
+    })
+    const paidStep = [
+        "          const res1 = await http.post('/api/bookings', { json: { seats: 1 } })",
+        "          if (res1.status === 201) ctx.set('bookingId', res1.json().id)",
+        `          ${guard}`,
+        '          if (res1.status === 201) {',
+        '            // answered 201',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the emitted source, not a template
+        "            const res2 = await http.post(`/api/bookings/${ctx.require('bookingId')}/payments`, { json: { amount: 5 } })",
+        "            if (res2.status === 201) ctx.set('paymentId', res2.json().id)",
+        '            // answered 200',
+        "            await http.get('/api/todos')",
+        `            ${guard}`,
+        '            if (res2.status === 201) {',
+        '              // answered 200',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the emitted source, not a template
+        "              await http.get(`/api/payments/${ctx.require('paymentId')}`)",
+        '            }',
+        '          }',
+        '        }),',
+      ].join('\n')
+    expect(paid).toContain(paidStep)
+    // The blocks are as biome writes them.
+    expect(await houseStyle(readBack)).toContain(readBackStep)
+    expect(await houseStyle(paid)).toContain(paidStep)
+  })
+
   it('writes no journey for a built-in invariant whose last action made no request: its check would judge another one', async () => {
     // The action hung before it sent anything: there is nothing to replay, and the check of the last
     // request would read the first action's, passing or failing whatever the bug.
@@ -295,15 +413,21 @@ describe('emitJourney', () => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
     dirs.push(root)
     const { text } = await emitInto(root)
-    // The repository's formatter settings (biome.jsonc), in a project of their own.
-    const houseStyle = {
-      formatter: { enabled: true, indentStyle: 'space', indentWidth: 2, lineWidth: 160 },
-      javascript: { formatter: { quoteStyle: 'single', semicolons: 'asNeeded', trailingCommas: 'all', arrowParentheses: 'always' } },
-    }
-    await writeFile(path.join(root, 'biome.json'), JSON.stringify(houseStyle))
-    const biome = path.join(REPO_ROOT, 'node_modules/.bin/biome')
-    const out = spawnSync(biome, ['format', '--stdin-file-path=regression.journey.ts'], { input: text, encoding: 'utf8', cwd: root })
-    expect(out.stderr).toBe('')
-    expect(out.stdout).toBe(text)
+    expect(await houseStyle(text)).toBe(text)
   })
 })
+
+/** `text` as biome formats it with the repository's formatter settings (biome.jsonc), in a project of their own. */
+async function houseStyle(text: string): Promise<string> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
+  dirs.push(root)
+  const settings = {
+    formatter: { enabled: true, indentStyle: 'space', indentWidth: 2, lineWidth: 160 },
+    javascript: { formatter: { quoteStyle: 'single', semicolons: 'asNeeded', trailingCommas: 'all', arrowParentheses: 'always' } },
+  }
+  await writeFile(path.join(root, 'biome.json'), JSON.stringify(settings))
+  const biome = path.join(REPO_ROOT, 'node_modules/.bin/biome')
+  const out = spawnSync(biome, ['format', '--stdin-file-path=regression.journey.ts'], { input: text, encoding: 'utf8', cwd: root })
+  expect(out.stderr).toBe('')
+  return out.stdout
+}

@@ -146,6 +146,21 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     }
   })
 
+  it('puts a 409 to the last action of a violation down to what the sequence made, never to state leaked between paths', async () => {
+    // leak_duplicate_sku: a second product of one SKU is refused with a 409, and kept all the same. Every
+    // sequence starts from a restored checkpoint: the 409 is the first product's, made by the same sequence.
+    const addWidget = action('add_widget', ({ http }) => http.post('/api/products', { json: { sku: 'W1', name: 'Widget', price: 100, stock: 1 } }))
+    const onePerSku = invariant('one product per SKU', async ({ http }) => {
+      const n = (await http.get('/api/products')).json().filter((p: { sku: string }) => p.sku === 'W1').length
+      return n <= 1 || `${n} products with SKU W1`
+    })
+    const r = await exploreShop(shopExploration({ actions: [addWidget], invariants: [onePerSku], depth: 2 }), env)
+    expect(r.violations.map((v) => v.sequence.map((s) => s.action))).toEqual([['add_widget', 'add_widget']])
+    const issue = r.issues.find((i) => i.source === 'invariant:one product per SKU')
+    expect(issue?.response?.status, JSON.stringify(r.issues)).toBe(409)
+    expect(issue!.suggestion).toMatch(/^Conflict with what this sequence made, not state leaked between paths: every sequence of the exploration starts from a restored checkpoint/)
+  })
+
   it('an exploration that took no action checked nothing: a critical issue, never a pass', async () => {
     const never = action('never', () => undefined, { when: () => false })
     const r = await exploreShop(shopExploration({ actions: [never], invariants: [], depth: 2 }), env)

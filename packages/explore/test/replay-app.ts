@@ -55,6 +55,8 @@ export async function startReplayApp(): Promise<ReplayApp> {
   const route = async (req: Request): Promise<Answer> => {
     if (req.path.startsWith('/__venomqa/')) return control(req.path, req.text ? (JSON.parse(req.text) as { name: string }).name : '')
     const signedIn = req.headers.authorization === `Bearer ${TOKEN}`
+    const seat = /^\/seats\/(\d+)$/.exec(req.path)
+    if (req.method === 'GET' && seat) return items.includes(Number(seat[1])) ? [200, { id: Number(seat[1]) }] : [404, { error: `no seat ${seat[1]}` }]
     switch (`${req.method} ${req.path}`) {
       case 'GET /health':
         return [app.fixed ? 200 : app.healthStatus, { ok: true }]

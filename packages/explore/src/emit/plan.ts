@@ -45,6 +45,8 @@ export interface RequestPlan {
    * the list at `path`, written as the action wrote it (`plural(size, count)`: `3 items`).
    */
   sets: { key: string; path: JsonPath; secret: boolean; count?: string }[]
+  /** Context keys whose values the request sends (`ctx.require(key)` in its path, query, body or headers). */
+  reads: string[]
 }
 
 export interface PlanOptions {
@@ -110,6 +112,8 @@ class Flow {
   #ctxNow: Record<string, unknown> = {}
   /** What the current step's input holds: each value as text, under its key and under '' (any key). */
   #inputNow = new Set<string>()
+  /** The keys the request being planned reads from the context (its `reads`). */
+  #readsNow: string[] = []
 
   constructor(
     run: SequenceRun,
@@ -146,6 +150,7 @@ class Flow {
   }
 
   #request(exchange: HttpExchange, clientHeader: ClientHeader): RequestPlan {
+    this.#readsNow = []
     const { origin, rest } = this.#target(exchange.request.url)
     const [pathPart, queryPart] = splitOnce(rest, '?')
     const plan: RequestPlan = {
@@ -158,6 +163,7 @@ class Flow {
       ...(exchange.response ? { status: exchange.response.status } : {}),
       ...(!exchange.response && exchange.timeoutMs ? { timeout: exchange.timeoutMs } : {}),
       sets: [],
+      reads: this.#readsNow,
     }
     const query = queryPart === undefined ? undefined : this.#query(queryPart)
     if (query) plan.query = query
@@ -166,6 +172,8 @@ class Flow {
     if (body) plan.body = body
     const headers = this.#headers(exchange.request.headers, clientHeader, body && BODY_TYPES[body.kind])
     if (headers) plan.headers = headers
+    // What is planned after it (the step's literal sets) is read by no request.
+    this.#readsNow = []
     return plan
   }
 
@@ -245,7 +253,7 @@ class Flow {
    * context's; else an environment variable.
    */
   #secretOrContext(key: string | undefined, value: unknown): Code {
-    if (key && Object.hasOwn(this.#ctxNow, key)) return new Code(`ctx.require(${quote(key)})`)
+    if (key && Object.hasOwn(this.#ctxNow, key)) return this.#require(key)
     return this.#secret(key, key ? `"${key}" in a request body` : 'a value in a request body', value)
   }
 
@@ -288,13 +296,19 @@ class Flow {
       where.inPath || (ID_NAME.test(source) && (!numeric || where.key === undefined || ID_NAME.test(where.key) || namesTheSame(where.key, source)))
     const bound = (this.#ctxByValue.get(asText) ?? []).filter((b) => (where.inPath || where.loose || typeof b.value === typeof value) && fits(b.key))
     const chosen = bound.findLast((b) => where.key !== undefined && namesTheSame(where.key, b.key)) ?? bound.at(-1)
-    if (chosen) return new Code(`ctx.require(${quote(chosen.key)})`)
+    if (chosen) return this.#require(chosen.key)
     const seen = this.#inResponses.get(asText)
     if (!seen || !fits(String(seen.path[seen.path.length - 1]))) return undefined
     if (!where.inPath && !where.loose && typeof seen.value !== typeof value) return undefined
     const key = this.#madeUpKey(`${seen.action}.${pathName(seen.path)}`)
     seen.request.sets.push({ key, path: seen.path, secret: false })
     this.#bind(key, seen.value)
+    return this.#require(key)
+  }
+
+  /** A value read from the context, noted as one the request being planned reads. */
+  #require(key: string): Code {
+    if (!this.#readsNow.includes(key)) this.#readsNow.push(key)
     return new Code(`ctx.require(${quote(key)})`)
   }
 

@@ -114,9 +114,10 @@ function stepNames(steps: readonly StepPlan[], setup: readonly string[]): string
 function renderStep(step: StepPlan, name: string, timeout: number | undefined, checked: boolean): string {
   const indent = timeout ? `${BODY_INDENT}  ` : BODY_INDENT
   const width = LINE_WIDTH - indent.length
-  const lines: string[] = []
   const variables = responseVariables(step.requests)
-  step.requests.forEach((request, i) => lines.push(...renderRequest(request, variables[i], { stepTimeout: timeout, checked, width })))
+  // Nested in `depth` blocks, a request has two columns less per block.
+  const request = (i: number, depth: number) => renderRequest(step.requests[i]!, variables[i], { stepTimeout: timeout, checked, width: width - 2 * depth })
+  const lines = checked ? step.requests.flatMap((_, i) => request(i, 0)) : guardedRequests(step.requests, variables, request)
   for (const { key, value } of step.literalSets) lines.push(`ctx.set(${quote(key)}, ${literal(value, '', width - key.length - 14)})`)
   for (const key of step.deletes) lines.push(`ctx.delete(${quote(key)})`)
   if (!lines.length) return `${STEP_INDENT}step(${quote(name)}, () => {}), // made no request`
@@ -131,6 +132,71 @@ function renderStep(step: StepPlan, name: string, timeout: number | undefined, c
   if (!timeout) return `${STEP_INDENT}step(${quote(name)}, ${fn}\n${indented}\n${STEP_INDENT}}),`
   const arg = `${STEP_INDENT}  `
   return [`${STEP_INDENT}step(`, `${arg}${quote(name)},`, `${arg}${fn}`, indented, `${arg}},`, `${arg}{ timeout: ${timeout} },`, `${STEP_INDENT}),`].join('\n')
+}
+
+/** A block of the last action's requests that run only when earlier answers of the action were as in the exploration. */
+interface GuardBlock {
+  /** The requests whose answers it runs under (theirs and those of every block it is in). */
+  under: number[]
+  /** The requests written in it, whose responses are in scope only there. */
+  holds: number[]
+}
+
+/**
+ * The last action's requests, each one that sends a value an earlier answer of the action set written
+ * so that it runs only when that answer was as in the exploration. That answer sets the value only
+ * under the status the exploration saw (see onlyWhenAnswered): with the bug the answers are the
+ * exploration's and every request runs; a fixed app may answer otherwise and set nothing, and the action
+ * would not have made the request that needs it, while reading the key regardless would fail the
+ * journey for a missing context key, not for the bug. The condition is the same status check, not
+ * `ctx.has(key)`: an earlier step may have set the same key, and the request would run with its value.
+ * A block stays open while a request after it needs an answer read in it (its response is in scope only
+ * there): a request between them then runs under one more condition, as after an action's early return.
+ */
+function guardedRequests(requests: readonly RequestPlan[], variables: readonly (string | undefined)[], render: (i: number, depth: number) => string[]): string[] {
+  const needs = answersNeeded(requests)
+  const lines: string[] = []
+  const open: GuardBlock[] = []
+  const pad = () => '  '.repeat(open.length)
+  const close = () => {
+    open.pop()
+    lines.push(`${pad()}}`)
+  }
+  requests.forEach((_, i) => {
+    const laterNeeds = needs.slice(i).flat()
+    for (let top = open.at(-1); top && !top.under.every((g) => needs[i]!.includes(g)) && !top.holds.some((k) => laterNeeds.includes(k)); top = open.at(-1)) close()
+    const within = open.at(-1)?.under ?? []
+    const missing = needs[i]!.filter((g) => !within.includes(g))
+    if (missing.length) {
+      const condition = missing.map((g) => `${variables[g]}.status === ${requests[g]!.status}`).join(' && ')
+      lines.push(`${pad()}// Only once the answer above set what this sends, as the action sent it: a fixed app may answer otherwise and set nothing.`)
+      lines.push(`${pad()}if (${condition}) {`)
+      open.push({ under: [...within, ...missing], holds: [] })
+    }
+    lines.push(...render(i, open.length).map((line) => `${pad()}${line}`))
+    open.at(-1)?.holds.push(i)
+  })
+  while (open.length) close()
+  return lines
+}
+
+/**
+ * For each request, the earlier requests of the step whose answers it needs: the last one before it
+ * that set each key it sends, and what that one needed in turn. Ascending.
+ */
+function answersNeeded(requests: readonly RequestPlan[]): number[][] {
+  const needs: number[][] = []
+  requests.forEach((request, i) => {
+    const own = new Set<number>()
+    for (const key of request.reads) {
+      const setter = requests.slice(0, i).findLastIndex((r) => r.sets.some((set) => set.key === key))
+      if (setter < 0 || requests[setter]!.status === undefined) continue
+      own.add(setter)
+      for (const g of needs[setter]!) own.add(g)
+    }
+    needs.push([...own].sort((a, b) => a - b))
+  })
+  return needs
 }
 
 /** `res` for the one response read, `res1`, `res2`... when several are; none for a response nobody reads. */
@@ -196,7 +262,8 @@ function onlyWhenAnswered(status: number, variable: string, sets: string[]): str
 }
 
 /**
- * A request whose answer the replay reads (an id, a token) must be answered as in the exploration: one
+ * A request whose answer the replay reads (an id, a token, the size of a list an invariant compares with)
+ * must be answered as in the exploration: one
  * that is not (a 401 for want of a token, a header the environment no longer sets) would carry the rest
  * of the journey on with nothing, to a last check that then holds for want of the state the bug needs,
  * and the regression would pass with the bug still there. Only these are checked, and not in the last
