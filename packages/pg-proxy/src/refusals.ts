@@ -1,5 +1,5 @@
 import type { ServerError } from './protocol/messages'
-import type { Caveat, Refusal } from './sql'
+import { type Caveat, RESERVED_SAVEPOINT_PREFIX, type Refusal } from './sql'
 
 /** What the proxy refused, for the backend to turn into a critical issue. */
 export interface RefusalRecord {
@@ -26,6 +26,13 @@ export function refusalError(reason: Refusal, what: string): ServerError {
       code: '0A000',
       message: `venomqa-pg-proxy refuses ${what}: two-phase commit needs a real commit, and the proxy never commits`,
       hint: `${FIX[0]!.toUpperCase()}${FIX.slice(1)}.`,
+    }
+  if (reason === 'reserved-savepoint')
+    return {
+      severity: 'ERROR',
+      code: '42939',
+      message: `venomqa-pg-proxy refuses ${what}: savepoint names that start with ${RESERVED_SAVEPOINT_PREFIX} are the proxy's own (its checkpoints are savepoints of the app's one transaction)`,
+      hint: 'Give the savepoint another name.',
     }
   return {
     severity: 'ERROR',

@@ -106,7 +106,7 @@ export type StatementKind =
   | { kind: 'refused'; reason: Refusal; what: string }
   | { kind: 'other' }
 
-export type Refusal = 'listen' | 'two-phase' | 'not-in-transaction-block'
+export type Refusal = 'listen' | 'two-phase' | 'not-in-transaction-block' | 'reserved-savepoint'
 
 /** Statements PostgreSQL refuses inside a transaction block ("cannot run inside a transaction block"). */
 const NO_TRANSACTION_BLOCK: [RegExp, string][] = [
@@ -130,11 +130,11 @@ export function classify(statement: Statement): StatementKind {
   if (/^(BEGIN|START\s+TRANSACTION)\b/.test(s)) return { kind: 'begin' }
   if (/^(COMMIT|ROLLBACK)\s+PREPARED\b/.test(s) || /^PREPARE\s+TRANSACTION\b/.test(s))
     return { kind: 'refused', reason: 'two-phase', what: s.split(' ').slice(0, 2).join(' ') }
-  if (/^ROLLBACK\s+(WORK\s+|TRANSACTION\s+)?TO\b/.test(s)) return { kind: 'savepoint', verb: 'ROLLBACK TO SAVEPOINT' }
+  if (/^ROLLBACK\s+(WORK\s+|TRANSACTION\s+)?TO\b/.test(s)) return appSavepoint('ROLLBACK TO SAVEPOINT', statement)
   if (/^(COMMIT|END)\b/.test(s)) return { kind: 'commit', chain: /\bAND\s+CHAIN\b/.test(s) && !/\bAND\s+NO\s+CHAIN\b/.test(s) }
   if (/^(ROLLBACK|ABORT)\b/.test(s)) return { kind: 'rollback', chain: /\bAND\s+CHAIN\b/.test(s) && !/\bAND\s+NO\s+CHAIN\b/.test(s) }
-  if (/^SAVEPOINT\b/.test(s)) return { kind: 'savepoint', verb: 'SAVEPOINT' }
-  if (/^RELEASE\b/.test(s)) return { kind: 'savepoint', verb: 'RELEASE SAVEPOINT' }
+  if (/^SAVEPOINT\b/.test(s)) return appSavepoint('SAVEPOINT', statement)
+  if (/^RELEASE\b/.test(s)) return appSavepoint('RELEASE SAVEPOINT', statement)
   if (/^LISTEN\b/.test(s)) return { kind: 'refused', reason: 'listen', what: 'LISTEN' }
   for (const [pattern, what] of NO_TRANSACTION_BLOCK) {
     const m = pattern.exec(s)
@@ -143,6 +143,25 @@ export function classify(statement: Statement): StatementKind {
   if (/^SET\s+TRANSACTION\b/.test(s)) return { kind: 'set-transaction' }
   if (/^(SET|RESET)\b/.test(s) && !/^SET\s+LOCAL\b/.test(s) && !/^SET\s+CONSTRAINTS\b/.test(s)) return { kind: 'session-setting' }
   return { kind: 'other' }
+}
+
+/**
+ * The proxy's own savepoints (checkpoints, the app's transaction, a batch) are named `venomqa_...`, in the
+ * same transaction as the app's: an app's ROLLBACK TO or RELEASE of one would undo or drop a checkpoint,
+ * and a SAVEPOINT of the same name would shadow it. So the app may not name one so.
+ */
+export const RESERVED_SAVEPOINT_PREFIX = 'venomqa_'
+
+/** SAVEPOINT name, RELEASE [SAVEPOINT] name, ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name. */
+const SAVEPOINT_NAME = /^(?:SAVEPOINT|RELEASE(?:\s+SAVEPOINT)?|ROLLBACK(?:\s+(?:WORK|TRANSACTION))?\s+TO(?:\s+SAVEPOINT)?)\s+("(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)/i
+
+/** An app's savepoint statement, refused when it names one of the proxy's savepoints. */
+function appSavepoint(verb: string, statement: Statement): StatementKind {
+  const written = SAVEPOINT_NAME.exec(statement.code.trim())?.[1]
+  // As PostgreSQL reads the name: quoted, exactly; unquoted, folded to lower case.
+  const name = written?.startsWith('"') ? written.slice(1, -1).replace(/""/g, '"') : written?.toLowerCase()
+  if (name?.startsWith(RESERVED_SAVEPOINT_PREFIX)) return { kind: 'refused', reason: 'reserved-savepoint', what: `${verb} ${name}` }
+  return { kind: 'savepoint', verb }
 }
 
 /** Behaviours that differ behind the proxy without breaking anything: the app is told once. */

@@ -51,6 +51,11 @@ describe('refusals', () => {
     ['CREATE INDEX CONCURRENTLY t_v ON t (v)', /^25001: venomqa-pg-proxy refuses CREATE INDEX CONCURRENTLY: /],
     ['DISCARD ALL', /^25001: venomqa-pg-proxy refuses DISCARD ALL: /],
     ['ALTER SYSTEM SET work_mem = 1', /^25001: venomqa-pg-proxy refuses ALTER SYSTEM: /],
+    // The proxy's own savepoints, however the name is written: the app cannot undo or shadow a checkpoint.
+    ['SAVEPOINT venomqa_cp_1', /^42939: venomqa-pg-proxy refuses SAVEPOINT venomqa_cp_1: savepoint names that start with venomqa_ are the proxy's own/],
+    ['ROLLBACK TO SAVEPOINT VENOMQA_CP_1', /^42939: venomqa-pg-proxy refuses ROLLBACK TO SAVEPOINT venomqa_cp_1: /],
+    ['rollback work to venomqa_tx', /^42939: venomqa-pg-proxy refuses ROLLBACK TO SAVEPOINT venomqa_tx: /],
+    ['RELEASE "venomqa_query"', /^42939: venomqa-pg-proxy refuses RELEASE SAVEPOINT venomqa_query: /],
   ]
 
   it('each refused statement: its message and SQLSTATE, by simple and by extended protocol; the connection goes on', async () => {
@@ -70,6 +75,26 @@ describe('refusals', () => {
     expect(await codeOf(client.query('SELECT 1'))).toMatch(/^25P02: current transaction is aborted/)
     expect((await client.query('COMMIT')).command).toBe('ROLLBACK')
     expect((await client.query("SELECT count(*)::int AS n FROM t WHERE v = 'lost'")).rows).toEqual([{ n: 0 }])
+  })
+
+  it("the app's own savepoints work; one it names like the proxy's is refused and fails its transaction, the checkpoint kept", async () => {
+    await client.query('BEGIN')
+    await client.query("INSERT INTO t (v) VALUES ('kept')")
+    await client.query('SAVEPOINT "VENOMQA_mine"') // quoted: not folded, so not the proxy's
+    await client.query("INSERT INTO t (v) VALUES ('undone')")
+    await client.query('ROLLBACK TO SAVEPOINT "VENOMQA_mine"')
+    await client.query('COMMIT')
+    expect((await client.query("SELECT v FROM t WHERE v IN ('kept', 'undone') ORDER BY v")).rows).toEqual([{ v: 'kept' }])
+
+    await proxy.checkpoint('before_app')
+    await client.query("INSERT INTO t (v) VALUES ('after_checkpoint')")
+    await client.query('BEGIN')
+    // Without the refusal, this would undo the proxy's checkpoint savepoint and every savepoint after it.
+    expect(await codeOf(client.query('ROLLBACK TO SAVEPOINT venomqa_cp_1'))).toMatch(/^42939: /)
+    expect(await codeOf(client.query('SELECT 1'))).toMatch(/^25P02: /)
+    expect((await client.query('ROLLBACK')).command).toBe('ROLLBACK')
+    await proxy.rollback('before_app')
+    expect((await client.query("SELECT count(*)::int AS n FROM t WHERE v = 'after_checkpoint'")).rows).toEqual([{ n: 0 }])
   })
 
   it('a replication connection is refused at startup', async () => {
