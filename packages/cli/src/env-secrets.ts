@@ -43,8 +43,12 @@ export function secretsReader(secrets: readonly SecretEnv[]): string[] {
     '/** A secret, read when a step sends it. Unset, that step fails naming it, instead of sending "undefined". */',
     'function fromEnvironment(name: string): string {',
     '  const value = process.env[name]',
+    '  if (!value) {',
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
-    "  if (!value) throw new Error(`${name} is not set: export it with the value of ${secretSources[name]}`)",
+    "    const error = new Error(`${name} is not set: export it with the value of ${secretSources[name]}`)",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
+    "    throw Object.assign(error, { suggestion: `Set ${name} in the environment venomqa run starts in (on CI, from a secret): no journey file holds it.` })",
+    '  }',
     '  return value',
     '}',
     '',

@@ -380,6 +380,9 @@ describe('venomqa generate from a third-party document', () => {
     try {
       const unset = await p.venomqa(['run', 'journeys', '--base-url', server.url])
       expect(unset.stdout).toContain('API_TOKEN is not set: export it with the value of the bearer token the secured operations of api.json need')
+      // The issue says what to do, not "an unexpected error": the thrown error carries its suggestion.
+      expect(unset.stdout).toContain('Suggestion: Set API_TOKEN in the environment venomqa run starts in (on CI, from a secret): no journey file holds it.')
+      expect(unset.stdout).not.toContain('unexpected error')
       expect(unset.stdout).toMatch(/Journeys {2}0 passed, 1 failed of 1/)
       expect(unset.code).toBe(1)
       // The journey stops at the missing token: no request goes out without it, and the variable is named once.

@@ -71,9 +71,15 @@ const CODE_SUGGESTIONS: Partial<Record<ErrorCode, string>> = {
     "A step read a value that no earlier step of this path set: set it with ctx.set() in an earlier step, check the key's spelling, and remember that each path of a branch starts from the context saved at its checkpoint, never from a sibling path's.",
 }
 
-/** The suggestion for what a step threw, when its error code has one of its own; undefined otherwise. */
+/**
+ * The suggestion for what a step threw: its error code's own, or the error's own `suggestion` (a string
+ * the code that threw knows better than the error's kind: a helper's assertion, a generated journey's
+ * unset secret); undefined otherwise, and the issue's comes from the error's kind.
+ */
 export function suggestionForError(err: unknown): string | undefined {
-  return err instanceof VenomError ? CODE_SUGGESTIONS[err.code] : undefined
+  if (err instanceof VenomError) return CODE_SUGGESTIONS[err.code]
+  const own = typeof err === 'object' && err !== null ? (err as { suggestion?: unknown }).suggestion : undefined
+  return typeof own === 'string' && own.trim() ? own.trim() : undefined
 }
 
 /**

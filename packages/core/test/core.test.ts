@@ -15,7 +15,9 @@ import {
   secretsOfUrl,
   step,
   suggestionFor,
+  suggestionForError,
   UserError,
+  VenomError,
 } from '../src/index'
 
 const noop = step('noop', () => {})
@@ -126,6 +128,14 @@ describe('suggestions', () => {
     expect(suggestionFor('http-status', 418)).toMatch(/rejected the request/)
     expect(suggestionFor('connection-refused')).toMatch(/Nothing is listening/)
     expect(suggestionFor('timeout')).toMatch(/timeout/)
+  })
+
+  it("of a thrown error: its code's own, else the error's own suggestion string, else none", () => {
+    expect(suggestionForError(new VenomError('E_CONTEXT_MISSING', 'context has no "id"'))).toMatch(/^A step read a value that no earlier step of this path set/)
+    expect(suggestionForError(Object.assign(new Error('no seat'), { suggestion: '  Free a seat in the setup.  ' }))).toBe('Free a seat in the setup.')
+    expect(suggestionForError({ message: 'plain object', suggestion: 'Use a real Error.' })).toBe('Use a real Error.')
+    for (const err of [new Error('x'), Object.assign(new Error('x'), { suggestion: 42 }), Object.assign(new Error('x'), { suggestion: ' ' }), 'text', null, undefined])
+      expect(suggestionForError(err)).toBeUndefined()
   })
 
   it('put a 409 down to state leaked between paths only where another path could have left it', () => {

@@ -6,7 +6,7 @@ import { isHttpResponseLike } from '../http-client'
 /** How one attempt of a step ended. */
 export type Outcome =
   | { passed: true }
-  /** `suggestion`: the error's own, when its code has one (see suggestionForError); else the issue's comes from its kind. */
+  /** `suggestion`: the error's own, from its code or its `suggestion` (see suggestionForError); else the issue's comes from its kind. */
   | { passed: false; kind: ErrorKind; message: string; stack?: string; timedOut?: boolean; suggestion?: string }
 
 /** What the action did: returned a value, or threw. */
@@ -34,9 +34,10 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
     if (thrown instanceof StallError)
       return { passed: false, kind: 'stall', message: `${errorMessage(thrown)}; give the step a timeout (step option or --timeout) so a hang fails at the deadline` }
     if (expectFailure && !unanswered(thrown)) return { passed: true }
+    // The error's own suggestion is the action's text, masked as its message is.
     const suggestion = suggestionForError(thrown)
     const message = redactText(errorMessage(thrown)) + (expectFailure ? `; the step expects the API to answer with a failure, and ${thrown instanceof AnswerCutError ? `its answer (HTTP ${thrown.status}) was cut short` : 'it never answered'}` : '')
-    return { passed: false, kind: errorKindOf(thrown), message, ...stackOf(thrown, debug), ...(suggestion ? { suggestion } : {}) }
+    return { passed: false, kind: errorKindOf(thrown), message, ...stackOf(thrown, debug), ...(suggestion ? { suggestion: redactText(suggestion) } : {}) }
   }
   const value = settled.value
   if (isHttpResponseLike(value)) {
