@@ -408,6 +408,27 @@ describe('venomqa generate from a third-party document', () => {
     expect(file).toContain("ctx.set('id', res.json().id)")
     expect(file).toContain("http.delete(`/pets/${ctx.require('id')}`)")
     expect(file).toContain('assertStatus(res, 204)')
+
+    // Its steps read the id the create gave: when the create fails, the rest is skipped (the journey is
+    // failFast), where each would fail on the missing id and bury the one cause under its own failure.
+    expect(file).toContain('  failFast: true,\n')
+    const requests: string[] = []
+    const refusing = await listenLocally(
+      http.createServer((req, res) => {
+        requests.push(`${req.method} ${req.url}`)
+        res.writeHead(422, { 'content-type': 'application/json' }).end('{"error":"name taken"}')
+      }),
+    )
+    try {
+      const run = await p.venomqa(['run', 'journeys', '--base-url', refusing.url])
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain('Steps     0 passed, 1 failed, 3 skipped of 4\n')
+      expect(run.stdout).toContain('Issues    1 high, 1 info\n') // the info: no state backend in this project
+      expect(run.stdout).not.toContain('context has no')
+      expect(requests).toEqual(['POST /pets'])
+    } finally {
+      await refusing.close()
+    }
   })
 
   it("--openapi sends a URL's user:password as Basic auth and never prints them; an unreachable URL says why", async () => {

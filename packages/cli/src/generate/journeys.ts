@@ -257,7 +257,10 @@ class TagWriter {
       const cp = `${r.noun}_created`
       steps.push(`checkpoint(${quote(cp)})`, `branch(${quote(cp)}, [\n${paths.map((p) => `${indent(p, 2)},`).join('\n')}\n])`)
     }
-    return this.journey(this.ops.filter((o) => this.model.resources.some((x) => x.create === o)).length > 1 ? `${snakeCase(this.tag)}_${r.noun}` : snakeCase(this.tag), steps, `Create ${/^[aeiou]/.test(r.noun) ? 'an' : 'a'} ${r.noun.replace(/_/g, ' ')}, read it${r.update ? ', update it' : ''}${r.remove ? ', delete it' : ''}.`)
+    const name = this.ops.filter((o) => this.model.resources.some((x) => x.create === o)).length > 1 ? `${snakeCase(this.tag)}_${r.noun}` : snakeCase(this.tag)
+    const description = `Create ${/^[aeiou]/.test(r.noun) ? 'an' : 'a'} ${r.noun.replace(/_/g, ' ')}, read it${r.update ? ', update it' : ''}${r.remove ? ', delete it' : ''}.`
+    // Every step after the create reads the id it gave: one that failed would fail each of them too.
+    return this.journey(name, steps, description, { dependent: true })
   }
 
   private smokeJourney(): string | undefined {
@@ -274,18 +277,22 @@ class TagWriter {
     return reads
   }
 
-  /** The journey of `steps`, after the steps that give the credentials its operations need. */
-  private journey(name: string, steps: string[], description: string): string {
+  /**
+   * The journey of `steps`, after the steps that give the credentials its operations need. `dependent`:
+   * its steps build on the ones before them (ids through the context).
+   */
+  private journey(name: string, steps: string[], description: string, { dependent = false } = {}): string {
     const auth = this.authSteps([...this.journeyOps])
     this.journeyOps.clear()
     const unique = this.journeyName(name)
     this.journeyNames.push(unique)
     const camel = unique.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
     const exportName = RESERVED.has(camel) ? `${camel}Journey` : camel
-    // A journey that reads credentials stops at its first failed step: with a variable unset, the step that
-    // reads it fails naming it, and no later request goes out without its credential to fail as a 401 that
-    // hides why (a failed step alone does not stop a journey).
-    const failFast = auth.variables.length > 0
+    // Stop a line at its first failed step (a failed step alone does not stop a journey) where the steps
+    // after it would fail for the same reason and hide it: steps that read what an earlier one made, and
+    // requests after a credential's variable turned out unset, which would go without it and fail as 401s.
+    // Independent reads without credentials each report their own failure.
+    const failFast = dependent || auth.variables.length > 0
     return [
       `export const ${exportName} = journey(${quote(unique)}, {`,
       `  description: ${quote(description)},`,
