@@ -415,6 +415,21 @@ describe('emitJourney', () => {
     const { text } = await emitInto(root)
     expect(await houseStyle(text)).toBe(text)
   })
+
+  it('writes a short sequence and short bodies one entry per line where the formatter does', async () => {
+    // Two entries of two keys each fit on one line; biome (as prettier) breaks such an array all the same.
+    const run: SequenceRun = {
+      steps: [
+        stepRun('add', { n: 1 }, [request('POST', '/items', {}, { lines: [{ sku: 'a', qty: 1 }, { sku: 'b', qty: 2 }] })], {}, {}),
+        stepRun('add', { n: 2 }, [request('POST', '/items', {}, { name: 'x' })], {}, {}),
+      ],
+      violation: 'broken',
+      probes: [],
+    }
+    const text = await emitText(run)
+    expect(text).toContain("const sequence = [\n  { action: 'add', input: { n: 1 } },\n  { action: 'add', input: { n: 2 } },\n]\n")
+    expect(await houseStyle(text)).toBe(text)
+  })
 })
 
 /** `text` as biome formats it with the repository's formatter settings (biome.jsonc), in a project of their own. */

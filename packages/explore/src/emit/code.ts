@@ -38,13 +38,27 @@ export function accessor(key: string | number): string {
  */
 export function literal(value: unknown, indent: string, width = LINE_WIDTH - indent.length): string {
   const flat = flatLiteral(value)
-  if (flat.length <= width || !isBreakable(value)) return flat
+  if ((flat.length <= width && !formatterBreaks(value)) || !isBreakable(value)) return flat
   const inner = indent + '  '
   const entries = Array.isArray(value)
     ? value.map((v) => literal(v, inner, LINE_WIDTH - inner.length - 1))
     : Object.entries(value as Record<string, unknown>).map(([k, v]) => `${propertyKey(k)}: ${literal(v, inner, LINE_WIDTH - inner.length - propertyKey(k).length - 3)}`)
   const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}']
   return `${open}\n${entries.map((e) => `${inner}${e},\n`).join('')}${indent}${close}`
+}
+
+/**
+ * Whether the formatter (biome, as prettier) writes `value` over several lines however short it is: an
+ * array of two or more objects, or of two or more arrays, each of more than one entry; and whatever holds
+ * one. The journey is written as the formatter would leave it.
+ */
+function formatterBreaks(value: unknown): boolean {
+  if (Array.isArray(value)) {
+    const objects = value.every((v) => isPlainObject(v) && Object.keys(v).length > 1)
+    const arrays = value.every((v) => Array.isArray(v) && v.length > 1)
+    return (value.length > 1 && (objects || arrays)) || value.some(formatterBreaks)
+  }
+  return isPlainObject(value) && Object.values(value).some(formatterBreaks)
 }
 
 function isBreakable(value: unknown): boolean {
