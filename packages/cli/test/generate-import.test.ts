@@ -498,7 +498,8 @@ describe('venomqa generate from a third-party document', () => {
 /**
  * An API in its own process that checks each credential where its security scheme says it goes: an API
  * key in the X-API-Key header (/widgets), in the api_key query parameter (/reports), Basic auth
- * (/accounts), a session cookie (/profile), an OAuth 2 bearer token (/tokens). Anything else is 401.
+ * (/accounts), a session cookie (/profile), an OAuth 2 bearer token (/tokens), an admin's HTTP bearer token,
+ * another token than the OAuth 2 one (/admin). Anything else is 401.
  * GET /seen counts the requests the API got (not /health, not itself).
  */
 const SECURED_APP = `import http from 'node:http'
@@ -513,6 +514,7 @@ const authorized = (req, url) => {
   if (url.pathname === '/accounts') return req.headers.authorization === 'Basic ' + Buffer.from(KEYS.basic).toString('base64')
   if (url.pathname === '/profile') return cookies(req).includes('session=' + KEYS.cookie)
   if (url.pathname === '/tokens') return req.headers.authorization === 'Bearer ' + KEYS.bearer
+  if (url.pathname === '/admin') return req.headers.authorization === 'Bearer ' + KEYS.admin
   return false
 }
 const server = http.createServer((req, res) => {
@@ -557,6 +559,7 @@ function securedDocument() {
         AccountLogin: { type: 'http', scheme: 'basic' },
         SessionCookie: { type: 'apiKey', in: 'cookie', name: 'session' },
         Partner: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: 'https://auth.example.test/token', scopes: { read: 'read' } } } },
+        AdminToken: { type: 'http', scheme: 'bearer' },
         Legacy: { type: 'http', scheme: 'digest' },
       },
     },
@@ -579,13 +582,14 @@ function securedDocument() {
       '/accounts': read('accounts', 'list_accounts', [{ AccountLogin: [] }]),
       '/profile': read('profile', 'get_profile', [{ SessionCookie: [] }]),
       '/tokens': read('tokens', 'list_tokens', [{ Partner: ['read'] }]),
+      '/admin': read('admin', 'get_admin', [{ AdminToken: [] }]),
       '/legacy': read('legacy', 'get_legacy', [{ Legacy: [] }]),
     },
   }
 }
 
 describe('venomqa generate sends each credential the way its security scheme says', () => {
-  const KEYS = { header: 'hdr_KEY_123', query: 'qry_KEY_456', basic: 'ada:pa55:w0rd', cookie: 'ck_789', bearer: 'tok_partner_42' }
+  const KEYS = { header: 'hdr_KEY_123', query: 'qry_KEY_456', basic: 'ada:pa55:w0rd', cookie: 'ck_789', bearer: 'tok_partner_42', admin: 'tok_admin_77' }
   /** The variables the journeys read, set to what the app wants. */
   const ENV = {
     API_WIDGET_KEY: KEYS.header,
@@ -593,9 +597,10 @@ describe('venomqa generate sends each credential the way its security scheme say
     API_ACCOUNT_LOGIN_USERNAME: 'ada',
     API_ACCOUNT_LOGIN_PASSWORD: 'pa55:w0rd',
     API_SESSION_COOKIE: KEYS.cookie,
-    API_TOKEN: KEYS.bearer,
+    API_PARTNER_TOKEN: KEYS.bearer,
+    API_ADMIN_TOKEN: KEYS.admin,
   }
-  const satisfiable = ['widgets', 'reports', 'accounts', 'profile', 'tokens'].map((t) => `journeys/${t}.journey.ts`)
+  const satisfiable = ['widgets', 'reports', 'accounts', 'profile', 'tokens', 'admin'].map((t) => `journeys/${t}.journey.ts`)
   let app: RunningProcess
   let p: Project
   let generated: Awaited<ReturnType<Project['venomqa']>>
@@ -622,7 +627,9 @@ describe('venomqa generate sends each credential the way its security scheme say
       API_ACCOUNT_LOGIN_USERNAME: 'the user name of the HTTP Basic credentials AccountLogin of api.json',
       API_ACCOUNT_LOGIN_PASSWORD: 'the password of the HTTP Basic credentials AccountLogin of api.json',
       API_SESSION_COOKIE: 'the API key SessionCookie of api.json, sent in the session cookie',
-      API_TOKEN: 'the bearer token the secured operations of api.json need',
+      // Two schemes send a bearer token: each reads its own variable, none API_TOKEN.
+      API_PARTNER_TOKEN: 'the bearer token of the security scheme Partner of api.json',
+      API_ADMIN_TOKEN: 'the bearer token of the security scheme AdminToken of api.json',
     }))
       expect(generated.stderr).toContain(`\n  ${name}: ${standsFor}\n`)
     const cannot = 'GET /legacy (get_legacy) needs the security scheme "Legacy" (http digest), which venomqa generate cannot send: its journey sends no credential; add it by hand'
@@ -630,14 +637,17 @@ describe('venomqa generate sends each credential the way its security scheme say
     expect(read(p, 'journeys/legacy.journey.ts')).toContain(`// venomqa generate: ${cannot}`)
     expect(read(p, 'journeys/widgets.journey.ts')).toContain("http.setHeader('X-API-Key', fromEnvironment('API_WIDGET_KEY'))")
     expect(read(p, 'journeys/reports.journey.ts')).toContain("api_key: fromEnvironment('API_REPORT_KEY')")
-    // Only the OAuth 2 scheme sends a bearer token.
+    // Only the OAuth 2 and the admin's schemes send a bearer token, each its own.
     for (const tag of ['widgets', 'reports', 'profile']) expect(read(p, `journeys/${tag}.journey.ts`)).not.toContain('setAuthToken')
+    expect(read(p, 'journeys/tokens.journey.ts')).toContain("http.setAuthToken(fromEnvironment('API_PARTNER_TOKEN'))")
+    expect(read(p, 'journeys/admin.journey.ts')).toContain("http.setAuthToken(fromEnvironment('API_ADMIN_TOKEN'))")
+    expect(generated.stderr).not.toContain('API_TOKEN')
     typecheckAtEnd(p, 'journeys', 'the journeys generated for each security scheme')
   })
 
   it('the journeys pass against the app with the variables set, and fail with a wrong key', async () => {
     const run = await p.venomqa(['run', ...satisfiable, '--base-url', app.url], { env: ENV })
-    expect(run.stdout).toMatch(/Journeys {2}5 passed of 5/)
+    expect(run.stdout).toMatch(/Journeys {2}6 passed of 6/)
     expect(run.code).toBe(0)
     // The app refuses a wrong key: a pass above is the key reaching it where it checks.
     const wrong = await p.venomqa(['run', 'journeys/widgets.journey.ts', 'journeys/reports.journey.ts', '--base-url', app.url], { env: { ...ENV, API_WIDGET_KEY: 'nope', API_REPORT_KEY: 'nope' } })

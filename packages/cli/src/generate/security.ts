@@ -8,7 +8,11 @@ import type { SecretEnv } from '../env-secrets'
  * scheme that cannot be sent this way is said, never replaced by a bearer token the API would refuse.
  */
 
-/** Where every bearer token (HTTP bearer, OAuth 2, OpenID Connect) is read from. */
+/**
+ * Where the bearer token (HTTP bearer, OAuth 2, OpenID Connect) is read from when the document declares
+ * one such scheme. A document that declares several (a user's token and an admin's) gets a variable per
+ * scheme: one variable for both would send the same token where the API wants two.
+ */
 export const TOKEN_VARIABLE = 'API_TOKEN'
 
 /** One security scheme, as a journey sends it. */
@@ -29,6 +33,8 @@ export class SecuritySchemes {
   private readonly schemes: Record<string, Record<string, unknown> | undefined>
   private readonly byScheme = new Map<string, Credential | string>()
   private readonly variableName = uniqueNamer()
+  /** Whether more than one declared scheme sends a bearer token: then each reads its own variable. */
+  private readonly severalBearers: boolean
 
   constructor(
     private readonly doc: OpenApiDocument,
@@ -37,6 +43,7 @@ export class SecuritySchemes {
     this.schemes = (doc.components?.securitySchemes ?? {}) as Record<string, Record<string, unknown> | undefined>
     // Taken first: an API key scheme named "token" must not read the bearer token's variable.
     this.variableName(TOKEN_VARIABLE)
+    this.severalBearers = Object.values(this.schemes).filter((s) => !!s && sendsBearer(s)).length > 1
   }
 
   /**
@@ -78,8 +85,13 @@ export class SecuritySchemes {
     if (!declared) return `the security scheme "${scheme}", which components.securitySchemes does not declare`
     const type = String(declared.type)
     const httpScheme = String(declared.scheme ?? '').toLowerCase()
-    if ((type === 'http' && httpScheme === 'bearer') || type === 'oauth2' || type === 'openIdConnect')
-      return { kind: 'bearer', scheme, secret: { name: TOKEN_VARIABLE, standsFor: `the bearer token the secured operations of ${this.source} need` } }
+    if (sendsBearer(declared)) {
+      if (!this.severalBearers)
+        return { kind: 'bearer', scheme, secret: { name: TOKEN_VARIABLE, standsFor: `the bearer token the secured operations of ${this.source} need` } }
+      const base = variableFor(scheme)
+      const name = this.variableName(base.endsWith('TOKEN') ? base : `${base}_TOKEN`)
+      return { kind: 'bearer', scheme, secret: { name, standsFor: `the bearer token of the security scheme ${scheme} of ${this.source}` } }
+    }
     if (type === 'http' && httpScheme === 'basic') {
       const base = this.variableName(variableFor(scheme))
       const of = `of the HTTP Basic credentials ${scheme} of ${this.source}`
@@ -94,6 +106,12 @@ export class SecuritySchemes {
     const what = type === 'http' ? `http ${httpScheme || 'without a scheme'}` : type === 'apiKey' ? `apiKey in ${String(declared.in)}` : type
     return `the security scheme "${scheme}" (${what})`
   }
+}
+
+/** HTTP bearer, OAuth 2 and OpenID Connect all send `Authorization: Bearer <token>`. */
+function sendsBearer(declared: Record<string, unknown>): boolean {
+  const type = String(declared.type)
+  return (type === 'http' && String(declared.scheme ?? '').toLowerCase() === 'bearer') || type === 'oauth2' || type === 'openIdConnect'
 }
 
 /**
