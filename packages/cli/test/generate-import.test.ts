@@ -624,8 +624,8 @@ describe('venomqa generate sends each credential the way its security scheme say
     for (const [name, standsFor] of Object.entries({
       API_WIDGET_KEY: 'the API key WidgetKey of api.json, sent in the X-API-Key header',
       API_REPORT_KEY: 'the API key ReportKey of api.json, sent in the api_key query parameter',
-      API_ACCOUNT_LOGIN_USERNAME: 'the user name of the HTTP Basic credentials AccountLogin of api.json',
-      API_ACCOUNT_LOGIN_PASSWORD: 'the password of the HTTP Basic credentials AccountLogin of api.json',
+      API_ACCOUNT_LOGIN_USERNAME: 'the user name of the security scheme AccountLogin (HTTP Basic) of api.json',
+      API_ACCOUNT_LOGIN_PASSWORD: 'the password of the security scheme AccountLogin (HTTP Basic) of api.json',
       API_SESSION_COOKIE: 'the API key SessionCookie of api.json, sent in the session cookie',
       // Two schemes send a bearer token: each reads its own variable, none API_TOKEN.
       API_PARTNER_TOKEN: 'the bearer token of the security scheme Partner of api.json',
@@ -669,6 +669,24 @@ describe('venomqa generate sends each credential the way its security scheme say
     // No request went out without its credential: no cascade of 401s hiding the cause.
     expect(run.stdout).not.toContain('401')
     expect(await seen()).toBe(before)
+  })
+
+  it('with two of a file\'s variables unset, the first failed step names both, so one run says everything to set', async () => {
+    const both = await p.venomqa(['run', 'journeys/accounts.journey.ts', '--base-url', app.url], {
+      env: { ...ENV, API_ACCOUNT_LOGIN_USERNAME: undefined, API_ACCOUNT_LOGIN_PASSWORD: undefined },
+    })
+    expect(both.code).toBe(1)
+    expect(both.stdout).toContain(
+      'API_ACCOUNT_LOGIN_USERNAME is not set: export it with the value of the user name of the security scheme AccountLogin (HTTP Basic) of api.json; this file also reads API_ACCOUNT_LOGIN_PASSWORD, not set either',
+    )
+    expect(both.stdout).toContain(
+      'Suggestion: Set API_ACCOUNT_LOGIN_USERNAME, API_ACCOUNT_LOGIN_PASSWORD in the environment venomqa run starts in (on CI, from a secret): no journey file holds them.',
+    )
+    // A variable that is set is not named.
+    const one = await p.venomqa(['run', 'journeys/accounts.journey.ts', '--base-url', app.url], { env: { ...ENV, API_ACCOUNT_LOGIN_PASSWORD: undefined } })
+    expect(one.code).toBe(1)
+    expect(one.stdout).toContain('API_ACCOUNT_LOGIN_PASSWORD is not set: export it with the value of the password of the security scheme AccountLogin (HTTP Basic) of api.json\n')
+    expect(one.stdout).not.toContain('API_ACCOUNT_LOGIN_USERNAME')
   })
 })
 

@@ -94,7 +94,8 @@ export class SecuritySchemes {
     }
     if (type === 'http' && httpScheme === 'basic') {
       const base = this.variableName(variableFor(scheme))
-      const of = `of the HTTP Basic credentials ${scheme} of ${this.source}`
+      // Not "Basic credentials": a run masks any word after "Basic" as the value of an Authorization header.
+      const of = `of the security scheme ${scheme} (HTTP Basic) of ${this.source}`
       return { kind: 'basic', scheme, user: { name: `${base}_USERNAME`, standsFor: `the user name ${of}` }, password: { name: `${base}_PASSWORD`, standsFor: `the password ${of}` } }
     }
     const where = { header: 'header', query: 'query parameter', cookie: 'cookie' } as const
