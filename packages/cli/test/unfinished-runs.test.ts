@@ -44,6 +44,28 @@ describe('runs that cannot finish', () => {
     expect(readFileSync(path.join(p.dir, 'out/junit.xml'), 'utf8')).toContain('failures="1"')
   })
 
+  it('a journeyEnd hook that hangs past pluginTimeout fails its journey (critical issue): exit 1, failed in every report', async () => {
+    await write(
+      'plugins/slow-journey-end.mjs',
+      `export default { name: 'slow-journey-end', version: '1.0.0', apiVersion: 1, hooks: { journeyEnd: () => new Promise((r) => setTimeout(r, 10_000)) } }\n`,
+    )
+    await write('skipped/skip.journey.mjs', `import { journey, step } from '@venomqa/core'\nexport default journey.skip('skipped', { steps: [step('one', () => {})] })\n`)
+    const r = await p.venomqa(
+      ['run', 'other', 'skipped', '--plugin', './plugins/slow-journey-end.mjs', '--plugin-timeout', '300', '-r', 'console', '-r', 'junit:out/hook.xml', '--save', 'out/hook.json'],
+      { timeoutMs: 60_000 },
+    )
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    expect(r.stdout).toContain('"journeyEnd" hook timed out after 300 ms')
+    expect(r.stdout).toContain('Result: FAILED')
+    const saved = JSON.parse(readFileSync(path.join(p.dir, 'out/hook.json'), 'utf8'))
+    expect(saved.status).toBe('failed')
+    expect(saved.journeys.map((j: { name: string; status: string }) => [j.name, j.status])).toEqual([
+      ['fine', 'failed'],
+      ['skipped', 'failed'],
+    ])
+    expect(readFileSync(path.join(p.dir, 'out/hook.xml'), 'utf8')).not.toMatch(/<testsuites[^>]* failures="0" errors="0"/)
+  })
+
   it('a config that calls process.exit(0) as it loads is refused (exit 2), not a silent exit 0', async () => {
     await write('venomqa.config.mjs', `export default { baseUrl: 'http://127.0.0.1:1/' + process.exit(0) }\n`)
     try {

@@ -327,7 +327,7 @@ export class Session {
   // ---- simple query ----------------------------------------------------------------------------------
 
   async #simpleQuery(sql: string): Promise<void> {
-    const statements = splitStatements(sql)
+    const statements = splitStatements(sql, this.#standardConformingStrings())
     if (!statements.length) {
       this.#toClient(emptyQueryResponse())
       return this.#ready()
@@ -509,7 +509,7 @@ export class Session {
       case 'P': {
         const name = r.cstring()
         const sql = r.cstring()
-        const first = splitStatements(sql)[0]
+        const first = splitStatements(sql, this.#standardConformingStrings())[0]
         this.#statements.set(name, { kind: first ? this.#inspect(first) : { kind: 'other' }, text: first?.text ?? '' })
         this.#queue.push({ expect: 'parse', mode: 'forward' })
         upstream.write(message('P', this.#upstreamName(name), sql, r.rest()))
@@ -637,6 +637,15 @@ export class Session {
   }
 
   // ---- shared helpers ------------------------------------------------------------------------------
+
+  /**
+   * How the server reads backslashes in this connection's strings: its settings are applied to the
+   * upstream session before anything of it is read, and the server reports this one whenever it changes.
+   * The server lexes a whole query with the value it had when the query arrived, as this does.
+   */
+  #standardConformingStrings(): boolean {
+    return this.#hub.upstream.parameters.get('standard_conforming_strings') !== 'off'
+  }
 
   /** Classify a statement, and say once what behaves differently behind the proxy. */
   #inspect(statement: Statement): StatementKind {

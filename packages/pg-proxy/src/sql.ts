@@ -11,7 +11,12 @@ export interface Statement {
   readonly code: string
 }
 
-export function splitStatements(sql: string): Statement[] {
+/**
+ * `standardConformingStrings` is the session's setting of that name: when it is off, a backslash escapes
+ * the next character in every '...' string, not only in E'...' ones, as the server reads the text. Lexed
+ * the other way, `'a\'' ; COMMIT ; SELECT '1'` hides a COMMIT inside what looks like one string.
+ */
+export function splitStatements(sql: string, standardConformingStrings = true): Statement[] {
   const out: Statement[] = []
   let start = 0
   let code = ''
@@ -34,7 +39,7 @@ export function splitStatements(sql: string): Statement[] {
       i = skipBlockComment(sql, i)
       code += ' '
     } else if (c === "'") {
-      const escapes = /[eE]/.test(sql[i - 1] ?? '') && !/[\w$]/.test(sql[i - 2] ?? '')
+      const escapes = !standardConformingStrings || (/[eE]/.test(sql[i - 1] ?? '') && !/[\w$]/.test(sql[i - 2] ?? ''))
       i = skipQuoted(sql, i, "'", escapes)
       code += "''"
     } else if (c === '"') {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { describeWithService } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it, describe as plain } from 'vitest'
-import { CLI, PG, type StartedCli, createDatabase, dbName, dbUrl, dropDatabase, startCli, stopCli, withClient } from './helpers'
+import { CLI, PG, type StartedCli, createDatabase, dbName, dbUrl, dropDatabase, runBoth, startCli, stopCli, withClient } from './helpers'
 
 if (!existsSync(CLI)) throw new Error(`build first: ${CLI} is missing (pnpm --filter @venomqa/pg-proxy build)`)
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
@@ -92,6 +92,26 @@ describe('venomqa-pg-proxy', () => {
       expect(sequence.rows).toEqual([{ last_value: 1, is_called: false }])
     } finally {
       if (cli) await stopCli(cli)
+    }
+  })
+  it('an app whose strings take backslash escapes (standard_conforming_strings off) cannot slip a COMMIT past it', async () => {
+    let cli: StartedCli | undefined
+    try {
+      cli = await startCli(dbUrl(DB))
+      // With the setting off, the server reads 'x\'' as the string x' and runs the COMMIT after it; read
+      // the standard way, the COMMIT sits inside a string and would reach the server as written,
+      // committing the proxy's base transaction with everything the app wrote.
+      const hidden = String.raw`SELECT 'x\'' ; COMMIT ; SELECT '1'`
+      const app = (env: Record<string, string>, ...commands: string[]) =>
+        runBoth('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...commands.flatMap((c) => ['-c', c]), cli!.url], { env })
+      await app({}, 'SET standard_conforming_strings = off', "INSERT INTO t (v) VALUES ('set in the session')", hidden)
+      await app({ PGOPTIONS: '-c standard_conforming_strings=off' }, "INSERT INTO t (v) VALUES ('set at startup')", hidden)
+      expect(await withClient(dbUrl(DB), (c: pg.Client) => c.query('SELECT v FROM t')).then((r) => r.rows)).toEqual([])
+      await stopCli(cli)
+      expect(await withClient(dbUrl(DB), (c: pg.Client) => c.query('SELECT count(*)::int AS n FROM t')).then((r) => r.rows)).toEqual([{ n: 0 }])
+    } finally {
+      if (cli) await stopCli(cli)
+      await withClient(dbUrl(DB), (c) => c.query("TRUNCATE t; SELECT setval('t_id_seq', 1, false)"))
     }
   })
 })

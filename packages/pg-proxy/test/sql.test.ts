@@ -7,6 +7,15 @@ it('splits at top-level semicolons only: quotes, E-strings, identifiers, dollar 
   expect(splitStatements(sql).map((s) => s.text)).toEqual([`SELECT 'a;b', E'c\\';d', "e;f" FROM t`, '-- x; y\n  DO $body$ BEGIN PERFORM 1; END $body$', '/* c; /* nested; */ */ SELECT $$;$$'])
 })
 
+it('reads a backslash in a plain string as an escape only when standard_conforming_strings is off, as the server does', () => {
+  const sql = String.raw`SELECT 'x\' ; COMMIT ; SELECT '1'`
+  // On (the default): 'x\' is a string ending in a backslash, and the COMMIT is a statement of its own.
+  expect(splitStatements(sql).map((s) => s.text)).toEqual([String.raw`SELECT 'x\'`, 'COMMIT', "SELECT '1'"])
+  // Off: \' is a quote inside the string, which runs on to the next quote.
+  expect(splitStatements(String.raw`SELECT 'x\'' ; COMMIT ; SELECT '1'`, false).map((s) => s.text)).toEqual([String.raw`SELECT 'x\''`, 'COMMIT', "SELECT '1'"])
+  expect(splitStatements(String.raw`SELECT 'x\'' ; COMMIT ; SELECT '1'`, true).map((s) => s.text)).toEqual([String.raw`SELECT 'x\'' ; COMMIT ; SELECT '1'`])
+})
+
 it('classifies transaction control, refusals and settings by their first words, not by what is quoted', () => {
   const kind = (sql: string) => {
     const k = classify(splitStatements(sql)[0]!)

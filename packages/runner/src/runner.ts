@@ -32,6 +32,7 @@ import {
 } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import { executeJourney } from './executor'
+import { failOnLateCritical } from './execution/journey'
 import type { Lane, WorkerLane } from './execution/lanes'
 import { type SettleAttempt, runWithRetries } from './execution/retries'
 import { skipped } from './execution/skipped'
@@ -389,7 +390,9 @@ export class Runner {
       notRun: (issue) => this.#announce(unit, laneIndex, { ...notRun(unit, { reason: issue.error, kind: 'state' }, false), issues: [issue] }),
       ended: async (result) => {
         const info = { ...this.#info(unit), attempt: result.attempt ?? 1, maxAttempts }
+        const issuesBeforeEnd = result.issues.length
         await this.bus.emit('journeyEnd', { journey: info, result }, (issue) => result.issues.push(issue), { journey: unit.journey.name })
+        failOnLateCritical(result.issues.slice(issuesBeforeEnd), result)
       },
     })
   }
@@ -407,7 +410,9 @@ export class Runner {
     const onIssue = (issue: Issue) => result.issues.push(issue)
     const where = { journey: unit.journey.name }
     await this.bus.emit('journeyStart', { journey: info, ctx: new Context(), ...(laneIndex ? { worker: laneIndex } : {}) }, onIssue, where)
+    const issuesBeforeEnd = result.issues.length
     await this.bus.emit('journeyEnd', { journey: info, result }, onIssue, where)
+    failOnLateCritical(result.issues.slice(issuesBeforeEnd), result)
     return result
   }
 

@@ -206,7 +206,9 @@ class JourneyExecution {
     }
     // A retried journey's attempt is reported as what it makes of the journey so far (flaky, say).
     const { result, willRetry } = this.env.settle ? this.env.settle(own) : { result: own, willRetry: false }
+    const issuesBeforeEnd = this.issues.length
     await this.events.emit('journeyEnd', { journey: info, result, ...(willRetry ? { willRetry } : {}) })
+    failOnLateCritical(this.issues.slice(issuesBeforeEnd), own, result)
     return result
   }
 
@@ -416,4 +418,14 @@ function nothingRan(counts: JourneyResult['counts']): boolean {
 /** A state backend's work runs guarded: a backend promise that can never settle fails the branch instead of ending the process. */
 function guardState<T>(label: string, fn: () => Promise<T>): Promise<T> {
   return faults.guard(label, fn)
+}
+
+/**
+ * A critical issue that a `journeyEnd` hook raised (it hung past pluginTimeout, or on a promise nothing
+ * settles) comes after the verdict the hook was told, and fails the journey all the same: a critical issue
+ * never leaves a journey passed, flaky or skipped.
+ */
+export function failOnLateCritical(late: readonly Issue[], ...results: JourneyResult[]): void {
+  if (!late.some((i) => i.severity === 'critical')) return
+  for (const r of results) r.status = 'failed'
 }
