@@ -1,4 +1,5 @@
 import { VenomError } from './errors'
+import { isSecretKey, knownSecrets, secretsOfValue } from './redact'
 
 export type ContextSnapshot = Readonly<Record<string, unknown>>
 
@@ -10,7 +11,7 @@ export class Context {
   #values = new Map<string, unknown>()
 
   constructor(initial?: Record<string, unknown>) {
-    if (initial) for (const [k, v] of Object.entries(initial)) this.#values.set(k, v)
+    if (initial) for (const [k, v] of Object.entries(initial)) this.set(k, v)
   }
 
   get<T = unknown>(key: string): T | undefined
@@ -33,6 +34,10 @@ export class Context {
 
   set(key: string, value: unknown): this {
     this.#values.set(key, value)
+    // A value kept under a secret name (`token`, `apiKey`, `session: { refresh_token }`) is masked wherever
+    // a step later writes it: a log line, an error message, an assertion under an innocent label.
+    // Read lazily, and only where one can sit: most keys are ids and counts.
+    if (isSecretKey(key) || (value !== null && typeof value === 'object')) knownSecrets.addLater(() => secretsOfValue({ [key]: value }))
     return this
   }
 

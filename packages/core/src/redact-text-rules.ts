@@ -6,7 +6,7 @@
 export const REDACTED = '[REDACTED]'
 
 /** Words that make a query parameter, a form field or a `name: value` pair in text secret. */
-export const NAME_WORDS = 'password|passwd|passphrase|passcode|secret|token|api[-_]?key|apikey|subscription[-_]?key|credential|private[-_]?key|session[-_]?id|sessionid|signature'
+export const NAME_WORDS = 'password|passwd|passphrase|passcode|secret|token|api[-_]?key|apikey|access[-_]?key|subscription[-_]?key|credential|private[-_]?key|session[-_]?id|sessionid|signature'
 /**
  * A whole name holding one of those words (`access_token`, `X-Amz-Security-Token`, `client_secret`). The
  * parts around the word are bounded, and every pattern below starts a name only where no name character
@@ -59,6 +59,17 @@ const NAME_COLON = new RegExp(`((?<![\\w.-])${SECRET_NAME}"?\\s*:\\s*"?)(?!expec
  * results file from an older version): both values go.
  */
 const SECRET_ASSERTION = new RegExp(`((?<!\\S)[^\\s:]{0,64}?(?:${NAME_WORDS})[^\\s:]{0,64}: expected )(?!\\[REDACTED\\], got \\[REDACTED\\])(.*?)(, got )(.*)$`, 'gim')
+/**
+ * A part of a multipart/form-data body named like a secret (`Content-Disposition: form-data; name="password"`,
+ * `name="user[api_key]"`): after its headers and the blank line, its value goes, every line of it up to the
+ * next boundary line (`--...`). `filename=` names a file, not a field. The header lines are bounded: a
+ * part's headers are short, and unbounded, a long line of `name=` candidates is tried once from each of
+ * them to its end (quadratic: a 700 kB line took 30 s).
+ */
+export const MULTIPART_SECRET_PART = new RegExp(
+  `(\\bcontent-disposition:[ \\t]*form-data;[^\\r\\n]{0,256}?\\bname=("?)[^"\\r\\n;]{0,64}?(?:${NAME_WORDS})[^"\\r\\n;]{0,64}\\2[^\\r\\n]{0,256}\\r?\\n(?:[^\\r\\n]{1,1024}\\r?\\n){0,32}\\r?\\n)(?=[^\\r\\n])(?!\\[REDACTED\\](?:\\r?\\n|$))[^\\r\\n]*(?:\\r?\\n(?!--)[^\\r\\n]*)*`,
+  'gi',
+)
 /** `Cookie: a=b; c=d` or `"set-cookie": ["sid=..."]` in text: the rest of the line is cookies. */
 const COOKIE_LINE = /\b((?:set-)?cookie"?\s*[:=]\s*(?:\[\s*)?"?)(?!\[REDACTED\])[^\r\n"\]]+/gi
 
@@ -76,6 +87,7 @@ export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
   [URL_CREDENTIALS, `$1${REDACTED}@`],
   [BEARER, `$1 ${REDACTED}`],
   [SECRET_ASSERTION, `$1${REDACTED}$3${REDACTED}`],
+  [MULTIPART_SECRET_PART, `$1${REDACTED}`],
   [JSON_PAIR, `$1"${REDACTED}"`],
   [ESCAPED_JSON_STRING_PAIR, `$1$2"${REDACTED}$2"`],
   [ESCAPED_JSON_LITERAL_PAIR, `$1$2"${REDACTED}$2"`],

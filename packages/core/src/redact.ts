@@ -25,10 +25,12 @@ const SECRET_HEADERS = new Set([
   'x-auth',
   'x-auth-key',
   'x-functions-key',
+  // Sent by some APIs in place of `Authorization`.
+  'authentication',
 ])
 
 /** Keys whose values are secrets. Anchored where a bare word would catch innocent keys (`passed`, `bypass`). */
-const SECRET_KEY = /password|passwd|passphrase|passcode|^pass$|secret|token|api[-_]?key|apikey|subscription[-_]?key|authorization|cookie|credential|private[-_]?key|session[-_]?id|card[-_]?number/i
+const SECRET_KEY = /password|passwd|passphrase|passcode|^pass$|secret|token|api[-_]?key|apikey|access[-_]?key|subscription[-_]?key|authorization|cookie|credential|private[-_]?key|session[-_]?id|card[-_]?number/i
 /** Short words that are secret only as the whole key or its last part (`pin`, `new_pwd`): inside a word they are innocent (`spin`, `cwd`). */
 const SECRET_WORD = /(?:^|[-_])(pin|otp|cvv|cvc|pwd)$/i
 
@@ -50,7 +52,7 @@ export function isSecretKey(key: string, options?: RedactOptions): boolean {
  * numeric token, a `refresh_token` array and an `apiKey: { value }` object hide a secret as well as a
  * string does.
  */
-const NAMES_A_SECRET = /(?:password|passwd|passphrase|passcode|^pass|secrets?|tokens?|api[-_]?keys?|subscription[-_]?keys?|authorization|cookies?|credentials?|private[-_]?keys?|session[-_]?ids?|card[-_]?numbers?)$|(?:^|[-_])(?:pin|otp|cvv|cvc|pwd)$/i
+const NAMES_A_SECRET = /(?:password|passwd|passphrase|passcode|^pass|secrets?|tokens?|api[-_]?keys?|access[-_]?keys?|subscription[-_]?keys?|authorization|cookies?|credentials?|private[-_]?keys?|session[-_]?ids?|card[-_]?numbers?)$|(?:^|[-_])(?:pin|otp|cvv|cvc|pwd)$/i
 
 /** Whether the value under `key` is masked: any string under a secret key, anything under a key naming one. */
 function secretEntry(key: string, v: unknown, options?: RedactOptions): boolean {
@@ -227,8 +229,14 @@ const COOKIE_ATTRIBUTES = new Set(['path', 'domain', 'expires', 'max-age', 'same
 /** The secret parts of one header value: the whole value, a bearer token, each cookie's value. */
 export function secretsOfHeader(name: string, value: string): string[] {
   const out = [value]
-  const scheme = /^\s*(?:Bearer|Basic|Digest|Token)\s+(\S+)/i.exec(value)
-  if (scheme?.[1]) out.push(scheme[1])
+  const scheme = /^\s*(Bearer|Basic|Digest|Token)\s+(\S+)/i.exec(value)
+  if (scheme?.[2]) out.push(scheme[2])
+  // What a server that decodes Basic credentials quotes back (`unknown user al:hunter22`): the pair and the password.
+  if (scheme?.[1]?.toLowerCase() === 'basic' && scheme[2]) {
+    const pair = Buffer.from(scheme[2], 'base64').toString('utf8')
+    const colon = pair.indexOf(':')
+    if (colon > 0 && !pair.includes('\uFFFD')) out.push(pair, pair.slice(colon + 1))
+  }
   if (/cookie/i.test(name))
     for (const m of value.matchAll(/(?:^|[;,])\s*([^=;,\s]+)=([^;,]*)/g))
       if (m[1] && !COOKIE_ATTRIBUTES.has(m[1].toLowerCase())) out.push(m[2]!.trim(), `${m[1]}=${m[2]!.trim()}`)
@@ -330,7 +338,7 @@ export function mayHoldSecrets(text: string, options?: RedactOptions): boolean {
   return !!text && (!!options?.extraKeys?.length || MAY_HOLD_SECRET.test(text))
 }
 
-/** The secrets of a body sent or received as text: JSON fields or form fields with secret names. */
+/** The secrets of a body sent or received as text: JSON fields, form fields or multipart parts with secret names. */
 export function secretsOfBodyText(text: string, options?: RedactOptions): string[] {
   if (!mayHoldSecrets(text, options)) return []
   const trimmed = text.trim()
@@ -341,9 +349,27 @@ export function secretsOfBodyText(text: string, options?: RedactOptions): string
       /* not JSON: try it as a form */
     }
   }
+  if (MULTIPART_DISPOSITION.test(text)) return secretsOfMultipart(text, options)
   if (!/^[^\s=&]+=[^\s]*$/.test(trimmed)) return []
   const out: string[] = []
   for (const [k, v] of new URLSearchParams(trimmed)) if (isSecretKey(k, options) || isSecretQueryName(k)) out.push(v)
+  return out
+}
+
+const MULTIPART_DISPOSITION = /content-disposition:[ \t]*form-data;/i
+/**
+ * Each part of a multipart/form-data body: its field name (quoted or not) and its value, up to the next
+ * boundary line. Header lines bounded, as MULTIPART_SECRET_PART's, to stay linear on a hostile body.
+ */
+const MULTIPART_PART = /\bcontent-disposition:[ \t]*form-data;[^\r\n]{0,256}?\bname=(?:"([^"\r\n]{0,256})"|([^\s;]{0,256}))[^\r\n]{0,256}\r?\n(?:[^\r\n]{1,1024}\r?\n){0,32}\r?\n([^\r\n]*(?:\r?\n(?!--)[^\r\n]*)*)/gi
+
+/** The values of a multipart/form-data body's parts whose field names are secret (`password`, `user[api_key]`). */
+function secretsOfMultipart(text: string, options?: RedactOptions): string[] {
+  const out: string[] = []
+  for (const m of text.matchAll(MULTIPART_PART)) {
+    const name = m[1] ?? m[2] ?? ''
+    if (m[3] && name.split(/[[\]]+/).some((part) => part !== '' && isSecretKey(part, options))) out.push(m[3])
+  }
   return out
 }
 

@@ -12,6 +12,7 @@ import {
   redactHeaders,
   redactRun,
   redactText,
+  secretsOfBodyText,
 } from '../src'
 
 afterEach(() => knownSecrets.clear())
@@ -141,6 +142,17 @@ describe('redaction of places that were side doors', () => {
     }
     // Not JSON (a run that ends no value): nothing to mask, and it returns.
     expect(redactText(`{"body":"{\\"password\\":\\"${'\\'.repeat(100_000)}"}`)).toContain('password')
+  })
+
+  it('a multipart part named like a secret is masked to the next boundary; a hostile header line is read once', () => {
+    const body = ['--XB', 'Content-Disposition: form-data; name="user"', '', 'ann', '--XB', 'Content-Disposition: form-data; name="user[password]"', 'Content-Type: text/plain', '', 'Hunter2-line-1', 'line 2', '--XB--'].join('\r\n')
+    expect(redactText(body)).toBe(body.replace('Hunter2-line-1\r\nline 2', REDACTED))
+    expect(secretsOfBodyText(body)).toEqual(['Hunter2-line-1\r\nline 2'])
+    // One long line of `name=` candidates after one Content-Disposition: tried from each to the line's end,
+    // this took 30 s (680 kB); the test's timeout fails it long before.
+    const hostile = `Content-Disposition: form-data; ${'name="apassword" '.repeat(40_000)}`
+    expect(redactText(hostile)).toBe(hostile)
+    expect(secretsOfBodyText(hostile)).toEqual([])
   })
 
   it('a run masks its own header, cookie and body secrets wherever else they appear', () => {

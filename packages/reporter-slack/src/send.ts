@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises'
-import { VenomError, errorMessage } from '@venomqa/core'
+import { KnownSecrets, VenomError, errorMessage, redactText, secretsOfUrl } from '@venomqa/core'
 import { Agent, request } from 'undici'
 import type { SlackPayload } from './block-kit'
 import { SLACK_DEFAULTS, isHttpUrl } from './options'
@@ -60,6 +60,19 @@ function transportReason(err: unknown): string {
 }
 
 /**
+ * The webhook URL is a credential (its path is the token): an endpoint that quotes the URL it was called
+ * at (a relay, a proxy, a mock) must not put it in a warning. Its first path segment (`services`,
+ * `hooks`) names the kind of endpoint, not the token, and stays.
+ */
+function webhookMask(webhookUrl: string): (text: string) => string {
+  const url = new URL(webhookUrl)
+  const secrets = new KnownSecrets()
+  const path = `${url.pathname}${url.search}`
+  secrets.add([webhookUrl, url.href, path, path.slice(1), ...url.pathname.split('/').slice(2), ...secretsOfUrl(webhookUrl)])
+  return (text) => secrets.mask(redactText(text))
+}
+
+/**
  * POST a payload to a Slack incoming webhook. Retries 429 (waiting what Retry-After says) and 5xx and
  * network errors with exponential backoff, up to maxAttempts in all; other answers fail at once.
  * Throws SlackDeliveryError when the message was not posted.
@@ -71,6 +84,7 @@ export async function sendToSlack(payload: SlackPayload, options: SendOptions): 
   const timeoutMs = options.timeoutMs ?? SLACK_DEFAULTS.timeoutMs
   if (!isHttpUrl(options.webhookUrl)) throw new SlackDeliveryError('the webhook URL is not an http(s) URL', { attempts: 0 })
   const host = new URL(options.webhookUrl).host
+  const hideWebhook = webhookMask(options.webhookUrl)
   const body = JSON.stringify(payload)
   // Its own connection pool, closed at the end, so no idle socket keeps the process alive after the run.
   const agent = new Agent({ keepAliveTimeout: 1000 })
@@ -88,14 +102,15 @@ export async function sendToSlack(payload: SlackPayload, options: SendOptions): 
           dispatcher: agent,
           signal: AbortSignal.timeout(timeoutMs),
         })
-        const text = (await res.body.text()).trim()
+        // Masked before it is cut: a cut through the webhook's path would leave its first characters.
+        const text = hideWebhook((await res.body.text()).trim())
         if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, attempts: attempt }
         status = res.statusCode
         reason = `HTTP ${status}${text ? ` "${text.slice(0, 200)}"` : ''}`
         retryAfterMs = parseRetryAfter(res.headers['retry-after'])
       } catch (err) {
         cause = err
-        reason = transportReason(err)
+        reason = hideWebhook(transportReason(err))
       }
       const retryable = status === undefined || status === 429 || status >= 500
       if (!retryable) throw new SlackDeliveryError(`${host} refused the message: ${reason}`, { attempts: attempt, status, cause })

@@ -109,6 +109,17 @@ describe('posting to an incoming webhook', () => {
     expect(warnings).toEqual([`posting to Slack failed: 127.0.0.1:${new URL(w.url).port} refused the message: HTTP 400 "invalid_blocks"`])
   })
 
+  it('does not quote the webhook URL when the endpoint answers with it', async () => {
+    const w = await webhook((n) => ({ status: n === 1 ? 503 : 404, body: n === 1 ? `relay down for ${w.url}` : `no_service at ${new URL(w.url).pathname}` }))
+    const { ctx, warnings } = context()
+    await deliverToSlack(failingRun(), { webhookUrl: w.url, retryBaseDelayMs: 10, maxAttempts: 1 }, ctx)
+    await deliverToSlack(failingRun(), { webhookUrl: w.url, retryBaseDelayMs: 10 }, ctx)
+    expect(warnings).toHaveLength(2)
+    for (const warning of warnings) expect(warning).not.toContain('XXXXsecretXXXX')
+    expect(warnings[0]).toContain('relay down for [REDACTED]')
+    expect(warnings[1]).toContain('HTTP 404 "no_service at [REDACTED]"')
+  })
+
   it('gives up at once when Retry-After asks for more than maxRetryAfterMs', async () => {
     const w = await webhook(() => ({ status: 429, headers: { 'retry-after': '120' } }))
     const { ctx, warnings } = context()

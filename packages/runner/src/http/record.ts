@@ -3,11 +3,11 @@ import {
   type RecordedRequest,
   type RecordedResponse,
   isSecretKey,
+  wireBody,
   knownSecrets,
   mayHoldSecrets,
   redactBody,
   redactHeaders,
-  redactText,
   redactUrl,
   redactValue,
   secretsOfBodyText,
@@ -147,13 +147,22 @@ const responseAccessor: PropertyDescriptor = {
 
 /** The response as history shows it: headers and body redacted, a JSON body parsed, a huge one cut. */
 function recordResponse({ status, headers, bodyText }: ReceivedResponse, redactKeys?: string[]): RecordedResponse {
-  const cut = bodyText.length > MAX_RECORDED_BODY
-  const text = cut ? `${bodyText.slice(0, MAX_RECORDED_BODY)}... [${bodyText.length - MAX_RECORDED_BODY} more characters]` : bodyText
+  const body = bodyText ? parseRedacted(bodyText, headers['content-type'], redactKeys) : undefined
   return {
     status,
     headers: redactHeaders(headers, { extraKeys: redactKeys }),
-    ...(text ? { body: cut ? redactText(text) : parseRedacted(text, headers['content-type'], redactKeys) } : {}),
+    ...(body !== undefined ? { body: bodyText.length > MAX_RECORDED_BODY ? cutBody(body, bodyText.length) : body } : {}),
   }
+}
+
+/**
+ * A huge body is redacted whole, then cut: cut first, it would no longer parse, and the text rules a cut
+ * JSON body falls back on know fewer secret names than a parsed body's keys (a short `pin`), and would
+ * leave the first characters of a secret the cut runs through.
+ */
+function cutBody(redacted: unknown, receivedLength: number): string {
+  const text = wireBody(redacted) ?? ''
+  return `${text.slice(0, MAX_RECORDED_BODY)}... [${receivedLength - MAX_RECORDED_BODY} more characters]`
 }
 
 /** A JSON body as a redacted value, any other text redacted as text. */
