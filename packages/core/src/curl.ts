@@ -129,8 +129,11 @@ const urlName: Namer = (before) => {
   return { from: 'part of the URL' }
 }
 
-/** In a body: a JSON field (`"password":"`), a form field (`password=`), or a `name: ` in text. */
+/** In a body: a JSON field (`"password":"`), a name/value pair's value, a form field (`password=`), or a `name: ` in text. */
 const bodyName: Namer = (before) => {
+  // The value of a name/value pair (`{"name":"password","value":"`) is called by the pair's name.
+  const pair = /"(?:name|key)"\s*:\s*"([^"\\]{1,128})"\s*,\s*"value"\s*:\s*"$/i.exec(before)
+  if (pair) return { key: pair[1]!, from: `body field ${pair[1]}` }
   const json = /"((?:[^"\\]|\\.)*)"\s*:\s*"$/.exec(before)
   const form = json ? undefined : /(?:^|[&\s])([^=&\s]+)=$/.exec(before)
   const key = json ? unescapeJson(json[1]!) : form ? safeDecode(form[1]!) : /([A-Za-z0-9_.-]+)["']?\s*:\s*["']?$/.exec(before)?.[1]

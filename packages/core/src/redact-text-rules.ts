@@ -6,7 +6,7 @@
 export const REDACTED = '[REDACTED]'
 
 /** Words that make a query parameter, a form field or a `name: value` pair in text secret. */
-export const NAME_WORDS = 'password|passwd|passphrase|passcode|secret|token|api[-_]?key|apikey|access[-_]?key|subscription[-_]?key|credential|private[-_]?key|session[-_]?id|sessionid|signature'
+export const NAME_WORDS = 'password|passwd|passphrase|passcode|secret|token|jwt|api[-_]?key|apikey|access[-_]?key|subscription[-_]?key|credential|private[-_]?key|session[-_]?id|sessionid|signature'
 /**
  * A whole name holding one of those words (`access_token`, `X-Amz-Security-Token`, `client_secret`). The
  * parts around the word are bounded, and every pattern below starts a name only where no name character
@@ -33,6 +33,12 @@ export const SHORT_QUERY_NAMES = 'key|sig|auth|pwd|pin|otp'
 const SHORT_QUERY = new RegExp(`([?&](?:${SHORT_QUERY_NAMES})=)${PAIR_VALUE}`, 'gi')
 /** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message). */
 const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
+/**
+ * A name/value pair naming a secret in text not parsed as JSON (`{"name":"password","value":"..."}`, as HAR,
+ * Kubernetes and Postman write fields): its value. Each start needs the literal `"name"` or `"key"`, and
+ * the value stops at its closing quote, so a hostile text is read once.
+ */
+const NAMED_PAIR = new RegExp(`("(?:name|key)"\\s*:\\s*"${SECRET_NAME}"\\s*,\\s*"value"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
 /**
  * The same pair inside a JSON string, escaped once or more: a body kept as text (a mock server's request
  * journal, a step's log of one) and then written as JSON, maybe inside another JSON string again
@@ -89,6 +95,7 @@ export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
   [SECRET_ASSERTION, `$1${REDACTED}$3${REDACTED}`],
   [MULTIPART_SECRET_PART, `$1${REDACTED}`],
   [JSON_PAIR, `$1"${REDACTED}"`],
+  [NAMED_PAIR, `$1"${REDACTED}"`],
   [ESCAPED_JSON_STRING_PAIR, `$1$2"${REDACTED}$2"`],
   [ESCAPED_JSON_LITERAL_PAIR, `$1$2"${REDACTED}$2"`],
   [KEY_VALUE, `$1${REDACTED}`],

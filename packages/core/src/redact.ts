@@ -30,7 +30,7 @@ const SECRET_HEADERS = new Set([
 ])
 
 /** Keys whose values are secrets. Anchored where a bare word would catch innocent keys (`passed`, `bypass`). */
-const SECRET_KEY = /password|passwd|passphrase|passcode|^pass$|secret|token|api[-_]?key|apikey|access[-_]?key|subscription[-_]?key|authorization|cookie|credential|private[-_]?key|session[-_]?id|card[-_]?number/i
+const SECRET_KEY = /password|passwd|passphrase|passcode|^pass$|secret|token|jwt|api[-_]?key|apikey|access[-_]?key|subscription[-_]?key|authorization|cookie|credential|private[-_]?key|session[-_]?id|card[-_]?number/i
 /** Short words that are secret only as the whole key or its last part (`pin`, `new_pwd`): inside a word they are innocent (`spin`, `cwd`). */
 const SECRET_WORD = /(?:^|[-_])(pin|otp|cvv|cvc|pwd)$/i
 
@@ -52,7 +52,7 @@ export function isSecretKey(key: string, options?: RedactOptions): boolean {
  * numeric token, a `refresh_token` array and an `apiKey: { value }` object hide a secret as well as a
  * string does.
  */
-const NAMES_A_SECRET = /(?:password|passwd|passphrase|passcode|^pass|secrets?|tokens?|api[-_]?keys?|access[-_]?keys?|subscription[-_]?keys?|authorization|cookies?|credentials?|private[-_]?keys?|session[-_]?ids?|card[-_]?numbers?)$|(?:^|[-_])(?:pin|otp|cvv|cvc|pwd)$/i
+const NAMES_A_SECRET = /(?:password|passwd|passphrase|passcode|^pass|secrets?|tokens?|jwts?|api[-_]?keys?|access[-_]?keys?|subscription[-_]?keys?|authorization|cookies?|credentials?|private[-_]?keys?|session[-_]?ids?|card[-_]?numbers?)$|(?:^|[-_])(?:pin|otp|cvv|cvc|pwd)$/i
 
 /** Whether the value under `key` is masked: any string under a secret key, anything under a key naming one. */
 function secretEntry(key: string, v: unknown, options?: RedactOptions): boolean {
@@ -60,6 +60,20 @@ function secretEntry(key: string, v: unknown, options?: RedactOptions): boolean 
   if (v === null || v === undefined || typeof v === 'boolean') return false
   if (!isSecretKey(key, options)) return false
   return typeof v === 'string' || NAMES_A_SECRET.test(key) || !!options?.extraKeys?.some((e) => e.toLowerCase() === key.toLowerCase()) || SECRET_HEADERS.has(key.toLowerCase())
+}
+
+/**
+ * The secret name of a name/value pair (`{ "name": "password", "value": "..." }` as HAR and Kubernetes
+ * write one, `{ "key": "api_key", "value": "..." }` as Postman does), whose `value` is then masked as if it
+ * sat under that name. A name holding white space is a label of prose (`"Password reset"`), not a field.
+ */
+export function secretPairName(pair: object, options?: RedactOptions): string | undefined {
+  const o = pair as Record<string, unknown>
+  // Most objects have no `value`: one look, and the common path is done.
+  if (!('value' in o)) return undefined
+  const name = typeof o.name === 'string' ? o.name : o.key
+  if (typeof name !== 'string' || name.length > 128 || /\s/.test(name)) return undefined
+  return secretEntry(name, o.value, options) ? name : undefined
 }
 
 export function redactHeaders(headers: Record<string, string | string[] | undefined>, options?: RedactOptions): Record<string, string> {
@@ -78,6 +92,7 @@ export function redactValue(value: unknown, options?: RedactOptions, depth = 0):
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value as Record<string, unknown>))
       out[k] = secretEntry(k, v, options) ? REDACTED : redactValue(v, options, depth + 1)
+    if (secretPairName(value, options) !== undefined) out.value = REDACTED
     return out
   }
   if (typeof value === 'string') return redactText(value)
@@ -313,6 +328,7 @@ export function secretsOfValue(value: unknown, options?: RedactOptions): string[
   }
   const walk = (v: unknown, depth: number): void => {
     if (depth > 50 || !v || typeof v !== 'object') return
+    if (secretPairName(v, options) !== undefined) leaves((v as { value: unknown }).value, depth + 1)
     for (const [k, x] of Object.entries(v as object)) {
       if (secretEntry(k, x, options)) leaves(x, depth + 1)
       else walk(x, depth + 1)

@@ -12,6 +12,7 @@ import {
   redactHeaders,
   redactRun,
   redactText,
+  redactValue,
   secretsOfBodyText,
 } from '../src'
 
@@ -153,6 +154,35 @@ describe('redaction of places that were side doors', () => {
     const hostile = `Content-Disposition: form-data; ${'name="apassword" '.repeat(40_000)}`
     expect(redactText(hostile)).toBe(hostile)
     expect(secretsOfBodyText(hostile)).toEqual([])
+  })
+
+  it('the value of a name/value pair whose name is secret (HAR, Kubernetes, Postman), and a jwt field; innocent pairs kept', () => {
+    const body = { fields: [{ name: 'password', value: 'pw-4d5e6f' }, { key: 'api_key', value: 'key-1f2e3d' }, { Name: 'colour', value: 'blue' }], jwt: 'eyJ.payload.sig', jwtExpiresIn: 3600 }
+    expect(redactValue(body)).toEqual({ fields: [{ name: 'password', value: REDACTED }, { key: 'api_key', value: REDACTED }, { Name: 'colour', value: 'blue' }], jwt: REDACTED, jwtExpiresIn: 3600 })
+    // A count about a secret, a flag, a label of prose: none hides one.
+    const innocent = [{ name: 'token_count', value: 3 }, { name: 'password_set', value: true }, { name: 'Reset password', value: 'by mail' }, { name: 'user', value: 'al' }]
+    expect(redactValue(innocent)).toEqual(innocent)
+    expect(secretsOfBodyText(JSON.stringify(body)).sort()).toEqual(['eyJ.payload.sig', 'key-1f2e3d', 'pw-4d5e6f'])
+    // Text that is not parsed as JSON: a cut body, a log line.
+    expect(redactText('sent [{"name": "password", "value": "pw-4d\\"5e6f"}, {"name":"user","value":"al"}] (cut')).toBe(
+      `sent [{"name": "password", "value": "${REDACTED}"}, {"name":"user","value":"al"}] (cut`,
+    )
+  })
+
+  it('a hostile name/value pair text is read once', () => {
+    for (const hostile of [
+      `{"name":"password","value":"${'a'.repeat(700_000)}`,
+      `{"name":"password","value":"${'\\"'.repeat(350_000)}`,
+      `"key"${' '.repeat(700_000)}`,
+      '"name":"token","value":"\\'.repeat(30_000),
+      `"name":"${'password-'.repeat(80_000)}`,
+    ]) {
+      const started = performance.now()
+      redactText(hostile)
+      secretsOfBodyText(hostile)
+      // Linear, this takes well under a second; quadratic, minutes.
+      expect(performance.now() - started).toBeLessThan(5_000)
+    }
   })
 
   it('a run masks its own header, cookie and body secrets wherever else they appear', () => {

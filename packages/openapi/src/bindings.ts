@@ -1,5 +1,5 @@
 import type { JsonSchema, OpenApiDocument } from './document'
-import { resolvePointer } from './document'
+import { resolvePointer, resolveSchema } from './document'
 import { type Operation, matchPath, pathParameters, successSchemas } from './operations'
 
 /**
@@ -64,7 +64,7 @@ export class Bindings {
           }
         }
       const linked = new Set(found.map((p) => p.key))
-      for (const { schema } of successSchemas(op)) found.push(...this.#byProperty(op, schema, names, linked))
+      for (const { schema } of successSchemas(op)) found.push(...this.#byProperty(op, resolveSchema(schema, doc), names, linked))
       this.producers.set(op.id, dedupe(found))
     }
   }

@@ -5,7 +5,7 @@ import { dereference } from '@readme/openapi-parser'
 import { ConfigError, errorMessage, parseJsonText, redactText } from '@venomqa/core'
 import type * as JsoncParser from 'jsonc-parser'
 import YAML from 'yaml'
-import { checkRefs, escapePointer, remotePlace } from './refs'
+import { checkRefs, escapePointer, remotePlace, resolvePointer } from './refs'
 
 export { escapePointer, resolvePointer } from './refs'
 
@@ -21,6 +21,21 @@ export interface OpenApiDocument {
 }
 
 export type JsonSchema = Record<string, any>
+
+/**
+ * A schema with its `$ref` followed: dereferencing leaves the `$ref`s of a recursive schema in place
+ * (`#/components/schemas/Node`), and what reads a schema's properties reads them from its target.
+ */
+export function resolveSchema(schema: JsonSchema, doc: OpenApiDocument | undefined): JsonSchema {
+  let at = schema
+  // A chain of references to references ends; one that loops is left as it is.
+  for (let hops = 0; hops < 16 && doc && at && typeof at.$ref === 'string' && at.$ref.startsWith('#/'); hops++) {
+    const target = resolvePointer(doc, at.$ref.slice(1))
+    if (!target || typeof target !== 'object') break
+    at = target as JsonSchema
+  }
+  return at
+}
 
 export interface LoadedDocument {
   document: OpenApiDocument

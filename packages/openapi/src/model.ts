@@ -59,7 +59,7 @@ async function buildModel(source: string, options: OpenApiOptions, root: string)
   for (const [role, id] of Object.entries(auth))
     if (!byId.has(id)) throw new ConfigError(`${sourceOf(doc)}: auth.${role} names "${id}", which is no operation of the document`, { where: `openapi.auth.${role}` })
   const selected = selectOperations(all, options, sourceOf(doc)).filter((o) => !Object.values(auth).includes(o.id))
-  const schemas = new SchemaChecker(doc.openapi)
+  const schemas = new SchemaChecker(doc.openapi, doc)
   compileResponseSchemas(all, schemas, sourceOf(doc))
   return { doc, source: sourceOf(doc), all, selected, byId, bindings: new Bindings(all, doc), schemas }
 }

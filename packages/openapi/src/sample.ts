@@ -1,5 +1,5 @@
 import { sample } from 'openapi-sampler'
-import type { JsonSchema, OpenApiDocument } from './document'
+import { type JsonSchema, type OpenApiDocument, resolveSchema } from './document'
 
 /** How a body was made from its schema: each is an input of its own. */
 export type BodyVariant = 'sample' | 'required' | 'min' | 'max' | 'empty' | 'enum-first' | 'enum-last'
@@ -24,11 +24,11 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
   const candidates: SampledBody[] = [
     { variant: 'sample', body: typical },
     { variant: 'required', body: typicalValue(schema, doc, true) },
-    { variant: 'min', body: bounded(schema, typical, 'min') },
-    { variant: 'max', body: bounded(schema, typical, 'max') },
-    { variant: 'empty', body: emptyOf(schema) },
-    { variant: 'enum-first', body: bounded(schema, typical, 'enum-first') },
-    { variant: 'enum-last', body: bounded(schema, typical, 'enum-last') },
+    { variant: 'min', body: bounded(schema, typical, 'min', doc) },
+    { variant: 'max', body: bounded(schema, typical, 'max', doc) },
+    { variant: 'empty', body: emptyOf(resolveSchema(schema, doc)) },
+    { variant: 'enum-first', body: bounded(schema, typical, 'enum-first', doc) },
+    { variant: 'enum-last', body: bounded(schema, typical, 'enum-last', doc) },
   ]
   const seen = new Set<string>()
   return candidates.filter((c) => {
@@ -42,7 +42,7 @@ export function bodyVariants(schema: JsonSchema | undefined, doc?: OpenApiDocume
 /** A value for a parameter or a body: the schema's example, default, or a value of its type. */
 export function typicalValue(schema: JsonSchema, doc?: OpenApiDocument, requiredOnly = false): unknown {
   try {
-    return offTheBounds(schema, sample(schema as never, { skipReadOnly: true, skipNonRequired: requiredOnly, quiet: true }, doc as never))
+    return offTheBounds(schema, sample(schema as never, { skipReadOnly: true, skipNonRequired: requiredOnly, quiet: true }, doc as never), doc)
   } catch {
     // A schema the sampler cannot handle (an unusual combination): send nothing rather than fail the run.
     return undefined
@@ -51,17 +51,84 @@ export function typicalValue(schema: JsonSchema, doc?: OpenApiDocument, required
 
 /**
  * The sampler puts a number with no example at its minimum, often 0: a boundary, which has a variant of
- * its own. A typical 0 (no stock, a free product) would make every later call on it refuse, so it is 1.
+ * its own. A typical 0 (no stock, a free product) would make every later call on it refuse, so it is 1,
+ * when the schema allows 1. It also repeats one item for every item of an array, which `uniqueItems` forbids.
  */
-function offTheBounds(schema: JsonSchema, value: unknown): unknown {
+function offTheBounds(given: JsonSchema, value: unknown, doc: OpenApiDocument | undefined): unknown {
+  const schema = resolveSchema(given, doc)
   if (!schema || typeof schema !== 'object') return value
-  if (value === 0 && schema.example === undefined && schema.default === undefined && !schema.enum && (schema.maximum === undefined || schema.maximum >= 1)) return 1
+  if (value === 0 && schema.example === undefined && schema.default === undefined && !schema.enum && numberAllows(schema, 1)) return 1
   if (value && typeof value === 'object' && !Array.isArray(value)) {
-    const properties = propertiesOf(schema)
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, properties[k] ? offTheBounds(properties[k], named(properties[k], k, v)) : v]))
+    const properties = propertiesOf(schema, doc)
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => {
+        const property = properties[k] && resolveSchema(properties[k], doc)
+        return [k, property ? offTheBounds(property, named(property, k, v), doc) : v]
+      }),
+    )
   }
-  if (Array.isArray(value) && schema.items) return value.map((v) => offTheBounds(schema.items, v))
+  if (Array.isArray(value) && schema.items) return distinct(schema, value.map((v) => offTheBounds(schema.items, v, doc)))
+  if (typeof value === 'string' && typeof schema.pattern === 'string' && !safeTest(schema.pattern, value)) return matching(schema, value)
   return value
+}
+
+/**
+ * A string for a schema with a pattern: the sampler writes 'string' there, which hardly any pattern accepts
+ * (`^[A-Z]{3}-[0-9]{4}$`), and the API refuses the whole body. Its pattern sampler knows classes and counts,
+ * not every construct: what it makes is sent only when the pattern accepts it, and is not too long.
+ */
+function matching(schema: JsonSchema, value: string): string {
+  try {
+    const made = sample({ type: 'string', pattern: schema.pattern, minLength: schema.minLength, maxLength: schema.maxLength } as never, { quiet: true, enablePatterns: true } as never)
+    const longest = Math.max(MAX_STRING, schema.minLength ?? 0)
+    return typeof made === 'string' && made.length <= longest && safeTest(schema.pattern, made) ? made : value
+  } catch {
+    return value
+  }
+}
+
+/** Would the schema of a number accept `n`? Its bounds, `multipleOf` and `const` (3.0 and 3.1 spellings). */
+function numberAllows(schema: JsonSchema, n: number): boolean {
+  if (schema.const !== undefined) return schema.const === n
+  if (typeof schema.maximum === 'number' && (n > schema.maximum || (schema.exclusiveMaximum === true && n >= schema.maximum))) return false
+  if (typeof schema.minimum === 'number' && (n < schema.minimum || (schema.exclusiveMinimum === true && n <= schema.minimum))) return false
+  if (typeof schema.exclusiveMaximum === 'number' && n >= schema.exclusiveMaximum) return false
+  if (typeof schema.exclusiveMinimum === 'number' && n <= schema.exclusiveMinimum) return false
+  if (typeof schema.multipleOf === 'number' && schema.multipleOf > 0 && !isMultiple(n, schema.multipleOf)) return false
+  return true
+}
+
+function isMultiple(n: number, of: number): boolean {
+  const q = n / of
+  return Math.abs(q - Math.round(q)) < 1e-9
+}
+
+/**
+ * Items made different from each other where the schema wants `uniqueItems`: the sampler and the bounds
+ * give one item repeated. Strings get a suffix, numbers a step; items that cannot be told apart are left.
+ */
+function distinct(schema: JsonSchema, items: unknown[]): unknown[] {
+  if (schema.uniqueItems !== true || items.length < 2) return items
+  const itemSchema = schema.items && typeof schema.items === 'object' ? schema.items : {}
+  const seen = new Set<string>()
+  return items.map((item, i) => {
+    let candidate = item
+    for (let k = 1; seen.has(JSON.stringify(candidate)) && k <= items.length; k++) candidate = variantOf(itemSchema, item, i + k)
+    seen.add(JSON.stringify(candidate))
+    return candidate
+  })
+}
+
+function variantOf(schema: JsonSchema, item: unknown, k: number): unknown {
+  if (typeof item === 'string' && !schema.enum && !schema.format) {
+    const text = `${item.slice(0, Math.max(0, (schema.maxLength ?? MAX_STRING) - String(k).length - 1))}-${k}`
+    return !schema.pattern || safeTest(schema.pattern, text) ? text : item
+  }
+  if (typeof item === 'number' && !schema.enum) {
+    const step = typeof schema.multipleOf === 'number' && schema.multipleOf > 0 ? schema.multipleOf : schema.type === 'integer' ? 1 : 0.5
+    for (const candidate of [item + step * k, item - step * k]) if (numberAllows(schema, candidate)) return candidate
+  }
+  return item
 }
 
 /**
@@ -70,7 +137,7 @@ function offTheBounds(schema: JsonSchema, value: unknown): unknown {
  * another: a document served by the API holds 'string' under `password`, which makes 'string' a secret.
  */
 function named(schema: JsonSchema, key: string, value: unknown): unknown {
-  if (value !== 'string' || schema.format || schema.enum || schema.example !== undefined || schema.default !== undefined) return value
+  if (value !== 'string' || schema.format || schema.enum || schema.const !== undefined || schema.example !== undefined || schema.default !== undefined) return value
   const text = `${key}-1`.padEnd(schema.minLength ?? 0, 'x').slice(0, schema.maxLength ?? MAX_STRING)
   if (schema.pattern && !safeTest(schema.pattern, text)) return value
   return text
@@ -87,8 +154,11 @@ function safeTest(pattern: string, text: string): boolean {
 type Bound = 'min' | 'max' | 'enum-first' | 'enum-last'
 
 /** The typical value with every leaf the schema bounds moved to the bound. */
-function bounded(schema: JsonSchema, value: unknown, bound: Bound): unknown {
+function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDocument | undefined): unknown {
+  const schema = resolveSchema(given, doc)
   if (!schema || typeof schema !== 'object') return value
+  // A constant (a discriminator's value, often) has no bound but itself.
+  if (schema.const !== undefined) return value
   if (Array.isArray(schema.enum) && schema.enum.length) {
     if (bound === 'enum-first') return schema.enum[0]
     if (bound === 'enum-last') return schema.enum[schema.enum.length - 1]
@@ -97,15 +167,16 @@ function bounded(schema: JsonSchema, value: unknown, bound: Bound): unknown {
   const type = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== 'null') : schema.type
   if (type === 'object' || (schema.properties && value && typeof value === 'object' && !Array.isArray(value))) {
     if (!value || typeof value !== 'object' || Array.isArray(value)) return value
-    const properties = propertiesOf(schema)
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, properties[k] ? bounded(properties[k], v, bound) : v]))
+    const properties = propertiesOf(schema, doc)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, properties[k] ? bounded(properties[k], v, bound, doc) : v]))
   }
   if (type === 'array' && Array.isArray(value)) {
     const item = value[0]
     const itemSchema = schema.items ?? {}
-    if (bound === 'min') return Array.from({ length: schema.minItems ?? 0 }, () => bounded(itemSchema, item, bound))
-    if (bound === 'max' && item !== undefined) return Array.from({ length: Math.min(schema.maxItems ?? MAX_ITEMS, MAX_ITEMS) }, () => bounded(itemSchema, item, bound))
-    return value.map((v) => bounded(itemSchema, v, bound))
+    if (bound === 'min') return distinct(schema, Array.from({ length: schema.minItems ?? 0 }, () => bounded(itemSchema, item, bound, doc)))
+    if (bound === 'max' && item !== undefined)
+      return distinct(schema, Array.from({ length: Math.min(schema.maxItems ?? MAX_ITEMS, MAX_ITEMS) }, () => bounded(itemSchema, item, bound, doc)))
+    return distinct(schema, value.map((v) => bounded(itemSchema, v, bound, doc)))
   }
   if (type === 'integer' || type === 'number') return numberBound(schema, value, bound, type === 'integer')
   if (type === 'string' && typeof value === 'string' && !schema.pattern && !schema.format) {
@@ -115,23 +186,31 @@ function bounded(schema: JsonSchema, value: unknown, bound: Bound): unknown {
   return value
 }
 
+/** The lowest or highest number the schema allows: on a multiple of its `multipleOf`, inside exclusive bounds. */
 function numberBound(schema: JsonSchema, value: unknown, bound: Bound, integer: boolean): unknown {
   const step = integer ? 1 : 0.01
+  const of = typeof schema.multipleOf === 'number' && schema.multipleOf > 0 ? schema.multipleOf : undefined
+  let n: number | undefined
   if (bound === 'min') {
-    if (typeof schema.exclusiveMinimum === 'number') return schema.exclusiveMinimum + step
-    if (typeof schema.minimum === 'number') return schema.exclusiveMinimum === true ? schema.minimum + step : schema.minimum
+    if (typeof schema.exclusiveMinimum === 'number') n = schema.exclusiveMinimum + (of ?? step)
+    else if (typeof schema.minimum === 'number') n = schema.exclusiveMinimum === true ? schema.minimum + (of ?? step) : schema.minimum
+    if (n !== undefined && of) n = Math.ceil(n / of - 1e-9) * of
   }
   if (bound === 'max') {
-    if (typeof schema.exclusiveMaximum === 'number') return schema.exclusiveMaximum - step
-    if (typeof schema.maximum === 'number') return schema.exclusiveMaximum === true ? schema.maximum - step : schema.maximum
+    if (typeof schema.exclusiveMaximum === 'number') n = schema.exclusiveMaximum - (of ?? step)
+    else if (typeof schema.maximum === 'number') n = schema.exclusiveMaximum === true ? schema.maximum - (of ?? step) : schema.maximum
+    if (n !== undefined && of) n = Math.floor(n / of + 1e-9) * of
   }
-  return value
+  // Floating point makes 0.1 * 3 into 0.30000000000000004: a bound the schema gives is written as it would be.
+  if (n !== undefined) n = Number(n.toPrecision(12))
+  return n !== undefined && numberAllows(schema, n) ? n : value
 }
 
 /** Properties, including those of `allOf` parts. */
-function propertiesOf(schema: JsonSchema): Record<string, JsonSchema> {
+function propertiesOf(given: JsonSchema, doc: OpenApiDocument | undefined): Record<string, JsonSchema> {
+  const schema = resolveSchema(given, doc)
   const own = (schema.properties ?? {}) as Record<string, JsonSchema>
-  const parts = Array.isArray(schema.allOf) ? schema.allOf.map(propertiesOf) : []
+  const parts = Array.isArray(schema.allOf) ? schema.allOf.map((part: JsonSchema) => propertiesOf(part, doc)) : []
   return Object.assign({}, ...parts, own)
 }
 

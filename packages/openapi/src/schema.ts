@@ -1,16 +1,28 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
-import type { JsonSchema } from './document'
+import type { JsonSchema, OpenApiDocument } from './document'
 
 /**
  * JSON Schema validation of responses: OpenAPI 3.1 schemas are JSON Schema 2020-12 as they are; 3.0
- * schemas are rewritten first (`nullable`, boolean `exclusiveMinimum`/`exclusiveMaximum`).
+ * schemas are rewritten first (`nullable`, boolean `exclusiveMinimum`/`exclusiveMaximum`). Either way a
+ * required property that is `writeOnly` is required in requests only (OpenAPI's rule), so a response
+ * that leaves out a password is no violation.
  */
 export class SchemaChecker {
   readonly #ajv: Ajv2020
   readonly #compiled = new Map<JsonSchema, ValidateFunction>()
+  readonly #seen = new Map<object, JsonSchema>()
+  /**
+   * The document's components, converted: a recursive schema keeps its `$ref`s (`#/components/schemas/Node`)
+   * once dereferenced, and each compiled schema carries them so that those resolve.
+   */
+  #components: JsonSchema | undefined
 
-  constructor(readonly version: string) {
+  /** `doc` resolves the `$ref`s a recursive schema keeps; without it they accept anything. */
+  constructor(
+    readonly version: string,
+    readonly doc?: OpenApiDocument,
+  ) {
     // Not strict: documents carry `example`, `xml`, `discriminator` and other keywords JSON Schema does not know.
     this.#ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: true })
     addFormats(this.#ajv)
@@ -22,7 +34,10 @@ export class SchemaChecker {
   validator(schema: JsonSchema): ValidateFunction {
     let fn = this.#compiled.get(schema)
     if (!fn) {
-      fn = this.#ajv.compile(this.version.startsWith('3.0') ? fromOpenApi30(schema) : stripRefs(schema))
+      const converted = this.#convert(schema)
+      const components = refersToComponents(converted) ? this.#convertedComponents() : undefined
+      // Beside the schema, not in it: a component shared by several schemas is converted once and must not change.
+      fn = this.#ajv.compile(components && converted && typeof converted === 'object' ? { ...converted, components } : converted)
       this.#compiled.set(schema, fn)
     }
     return fn
@@ -34,6 +49,20 @@ export class SchemaChecker {
     if (fn(value)) return undefined
     return describeError(fn.errors?.[0])
   }
+
+  #convert(schema: JsonSchema): JsonSchema {
+    return toResponseSchema(schema, this.version.startsWith('3.0'), this.doc?.components ? this.#keptRefs() : undefined, this.#seen)
+  }
+
+  #convertedComponents(): JsonSchema {
+    this.#components ??= this.#convert(this.doc!.components as JsonSchema)
+    return this.#components
+  }
+
+  /** A `$ref` the compiled schema can resolve: one into the document's components. */
+  #keptRefs(): (ref: string) => boolean {
+    return (ref) => ref.startsWith('#/components/')
+  }
 }
 
 export function describeError(error: ErrorObject | undefined): string {
@@ -43,15 +72,29 @@ export function describeError(error: ErrorObject | undefined): string {
   return `${where} ${error.message ?? 'does not match'}${extra} (schema ${error.schemaPath})`
 }
 
-/** A copy of a 3.0 schema in JSON Schema 2020-12. Shared sub-schemas stay shared; cycles are kept as cycles would break ajv, so they are cut. */
+/** A copy of a 3.0 schema in JSON Schema 2020-12. Shared sub-schemas stay shared. */
 export function fromOpenApi30(schema: JsonSchema, seen = new Map<object, JsonSchema>()): JsonSchema {
+  return toResponseSchema(schema, true, undefined, seen)
+}
+
+/**
+ * A copy of a schema as ajv checks a response against it: for 3.0, `nullable` and boolean exclusive bounds
+ * rewritten; `writeOnly` properties no longer required. Shared sub-schemas stay shared and cycles stay
+ * cycles (`seen`). A `$ref` left by a circular reference is kept when `keep` says the compiled schema
+ * resolves it, else it accepts anything.
+ */
+function toResponseSchema(schema: JsonSchema, openApi30: boolean, keep: ((ref: string) => boolean) | undefined, seen: Map<object, JsonSchema>): JsonSchema {
   if (!schema || typeof schema !== 'object') return schema
   const done = seen.get(schema)
   if (done) return done
   const out: JsonSchema = Array.isArray(schema) ? [] : {}
   seen.set(schema, out)
-  for (const [key, value] of Object.entries(schema)) out[key] = value && typeof value === 'object' ? fromOpenApi30(value, seen) : value
+  for (const [key, value] of Object.entries(schema)) out[key] = value && typeof value === 'object' ? toResponseSchema(value, openApi30, keep, seen) : value
   if (Array.isArray(schema)) return out
+  if (typeof out.$ref === 'string' && out.$ref.startsWith('#/') && !keep?.(out.$ref)) delete out.$ref
+  if (Array.isArray(out.required) && out.properties && typeof out.properties === 'object')
+    out.required = out.required.filter((name: string) => out.properties[name]?.writeOnly !== true)
+  if (!openApi30) return out
   if (out.nullable === true) {
     if (typeof out.type === 'string') out.type = [out.type, 'null']
     else if (out.enum) out.enum = [...out.enum, null]
@@ -64,11 +107,13 @@ export function fromOpenApi30(schema: JsonSchema, seen = new Map<object, JsonSch
       delete out[bound]
     } else if (typeof out[flag] === 'boolean') delete out[flag]
   }
-  return stripRefs(out)
+  return out
 }
 
-/** A `$ref` left by a circular reference cannot be resolved once the schema stands alone: accept anything there. */
-function stripRefs(schema: JsonSchema): JsonSchema {
-  if (schema && typeof schema === 'object' && typeof schema.$ref === 'string' && schema.$ref.startsWith('#/')) return {}
-  return schema
+/** Does a converted schema hold a `$ref` into the components (anywhere, cycles included)? */
+function refersToComponents(schema: JsonSchema, seen = new Set<object>()): boolean {
+  if (!schema || typeof schema !== 'object' || seen.has(schema)) return false
+  seen.add(schema)
+  if (typeof schema.$ref === 'string' && schema.$ref.startsWith('#/components/')) return true
+  return Object.values(schema).some((v) => refersToComponents(v, seen))
 }

@@ -1,7 +1,20 @@
 import { realpathSync, statSync } from 'node:fs'
 import { lstat, unlink } from 'node:fs/promises'
 import path from 'node:path'
-import { AbortedError, ConfigError, errorMessage, type Issue, type Reporter, type RunResult, type ShardInfo, UserError, plural, redactRun, summarize } from '@venomqa/core'
+import {
+  AbortedError,
+  ConfigError,
+  type Issue,
+  type Reporter,
+  type RunResult,
+  type ShardInfo,
+  UserError,
+  errorMessage,
+  makeIssue,
+  plural,
+  redactRun,
+  summarize,
+} from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
 import type { ReporterSpec, VenomConfigBase } from '../config/types'
 import { EXIT, type Io, warn } from '../exit'
@@ -138,6 +151,8 @@ export async function executeRun(
     stopSignals()
     throw err
   })
+  const { faults, writeReports } = await import('@venomqa/runner')
+  const afterRun = watchAfterRun(faults, io)
   try {
     const targets = await sessionReporters(session, requests, (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact: redactOptions(config.redactKeys) } : {},
@@ -149,7 +164,6 @@ export async function executeRun(
     const result: RunResult = await session.runner.run(toRun.map(({ journey, file }) => ({ journey, file })))
     if (shard) result.shard = shard
     if (rerunOf) result.rerunOf = rerunOf
-    const { writeReports } = await import('@venomqa/runner')
     const redact = redactOptions(config.redactKeys)
     // Redacted once, when the results file or a reporter first needs it (redacting the copy again is free).
     let safe: RunResult | undefined
@@ -170,15 +184,22 @@ export async function executeRun(
     // disconnect, a plugin that failed to close. Reporters that deliver (a webhook) are not sent twice.
     await session.runner.close()
     const passedBeforeClose = result.status === 'passed'
-    if (addCloseIssues(result, session.runner.closeIssues, io)) {
+    const strayAfterRun = afterRun.issues.splice(0)
+    if (addCloseIssues(result, [...strayAfterRun, ...session.runner.closeIssues], io)) {
       safe = undefined
       await save()
       await writeReports(safe ?? result, targets.filter(writesAFile), reportCtx)
-      // The console's summary said PASSED before closing found this: the last word must be the verdict.
-      if (passedBeforeClose && result.status === 'failed') io.stdout.write('\nResult: FAILED (closing found a critical problem, in the warning above)\n')
+      // The console's summary said PASSED before this was found: the last word must be the verdict.
+      if (passedBeforeClose && result.status === 'failed')
+        io.stdout.write(`\nResult: FAILED (${strayAfterRun.length ? 'an error was thrown after the journeys ran' : 'closing found a critical problem'}, in the warning above)\n`)
     }
     const interrupted = controller.signal.aborted || result.interrupted
     let code: number = interrupted ? EXIT.INTERRUPTED : result.status === 'passed' ? EXIT.OK : EXIT.FAILED
+    // Thrown while the reports were written again: they cannot show it, so this line and the exit code do.
+    for (const issue of afterRun.issues.splice(0)) {
+      warn(io, code === EXIT.OK ? `${issue.error} (the reports and results written above say passed: the run failed)` : issue.error)
+      if (code === EXIT.OK) code = EXIT.FAILED
+    }
     if ((written.failures.length || !harWritten || !saved) && code === EXIT.OK) {
       code = EXIT.FAILED
       sayFailedAfterAll(io, targets)
@@ -191,8 +212,40 @@ export async function executeRun(
   } finally {
     // Closing twice is harmless: this one is for the paths that did not reach the close above.
     await session.runner.close().catch((err) => warn(io, `closing the runner failed: ${errorMessage(err)}`))
+    afterRun.stop()
     stopSignals()
   }
+}
+
+/**
+ * From the run's start until its reports are out, an error thrown where nothing awaits it (a timer set by
+ * a runEnd hook or by a reporter's render fires after the runner let go) is a critical issue of the run:
+ * the results and reports are written again as failed. It used to end the process at once with exit 1,
+ * after the console had said PASSED and before the other reports were written.
+ */
+function watchAfterRun(faults: typeof import('@venomqa/runner').faults, io: Io): { issues: Issue[]; stop(): void } {
+  const issues: Issue[] = []
+  // The runner arms its own watch while it runs: the newest owner takes the faults, this one takes them after.
+  const stop = faults.arm({
+    unattributed: (error, origin) =>
+      issues.push(
+        makeIssue({
+          journey: '',
+          path: '',
+          step: 'run',
+          severity: 'critical',
+          kind: 'stray-error',
+          source: 'runner',
+          suggestion: 'Await every promise a runEnd hook or a reporter starts, and catch errors in the timers they set.',
+          error: `${origin === 'uncaughtException' ? 'an error was thrown' : 'a promise rejected'} after the journeys ran, where nothing awaited it (a runEnd hook, a reporter or a plugin, e.g. in a timer): ${errorMessage(error)}`,
+        }),
+      ),
+    stalled: () => {
+      io.stderr.write('venomqa: stopped before finishing: the command waited on something that can never happen (run with --debug, and report it)\n')
+      exitNow(EXIT.FAILED)
+    },
+  })
+  return { issues, stop }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { isSecretKey } from '@venomqa/core'
+import { isSecretKey, secretPairName } from '@venomqa/core'
 import { kebabCase, literal, propertyKey, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import type { JourneyFile } from '../journey-files'
 import { type Auth, type Body, type Collection, type Folder, type Request, type Script, type Variable, isFolder } from './collection'
@@ -456,7 +456,11 @@ class JourneyWriter {
     const withCode = (v: unknown, key?: string): unknown => {
       if (typeof v === 'string') return code(v, key)
       if (Array.isArray(v)) return v.map((x) => withCode(x, key))
-      if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [restore(k), withCode(x, restore(k))]))
+      if (v && typeof v === 'object') {
+        // `{ "name": "password", "value": "..." }`: the value is read from the environment as the pair names it.
+        const pairName = secretPairName(v)
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [restore(k), withCode(x, pairName !== undefined && k === 'value' ? pairName : restore(k))]))
+      }
       return v
     }
     return `json: ${literal(withCode(value), '', 140, (s) => codes.get(s))}`

@@ -1,4 +1,5 @@
 import { type Node, parse } from 'acorn'
+import { redactText } from '@venomqa/core'
 import { quote } from '../codegen'
 
 /**
@@ -85,8 +86,11 @@ export function scriptNames(source: string, name: string): boolean {
 }
 
 function keep(out: ScriptTranslation, line: string): string {
-  out.untranslated.push(line.trim())
-  return `${NOT_TRANSLATED} ${line.trim()}`
+  // Only shown (in a comment and in the import's output), never run: a credential in it is masked, as the
+  // rest of the file reads secrets from the environment.
+  const shown = redactText(line.trim())
+  out.untranslated.push(shown)
+  return `${NOT_TRANSLATED} ${shown}`
 }
 
 class Translator {

@@ -1,4 +1,5 @@
 import { type HttpExchange, REDACTED, deepEqual, isSecretKey, knownSecrets } from '@venomqa/core'
+import { receivedBodyText } from '@venomqa/runner'
 import type { SequenceRun, SequenceStepRun } from '../contracts'
 import { Code, isPlainObject, quote } from './code'
 import { type JsonPath, bestPath, leavesOf, pathName, pathsOf } from './json-path'
@@ -408,12 +409,27 @@ function originOf(key: string, value: unknown, exchanges: readonly HttpExchange[
     const path = bestPath(pathsOf(body, value), key)
     if (path && path.length > 0) return { exchange: j, path, secret }
     if (secret) {
+      // The body as received says which masked field held the value: of `{ jwt, token }` both show the
+      // mask, and a context key named after neither (`session`) would take the first.
+      const exact = bestPath(pathsOf(receivedJson(exchange), value), key)
+      if (exact && exact.length > 0) return { exchange: j, path: exact, secret }
       const redacted = pathsOf(body, REDACTED).filter((p) => String(p[p.length - 1]) === key || isSecretKey(String(p[p.length - 1])))
       const at = bestPath(redacted, key)
       if (at) return { exchange: j, path: at, secret }
     }
   }
   return undefined
+}
+
+/** The JSON body of an exchange as this process received it, unredacted; undefined when not at hand or not JSON. */
+function receivedJson(exchange: HttpExchange): unknown {
+  const text = receivedBodyText(exchange)
+  if (!text) return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
 }
 
 /** A count of items as `plural(n, 'item')` writes it: `1 item`, `3 items`. */

@@ -191,6 +191,15 @@ export function exchangeStatus(exchange: HttpExchange): number | undefined {
   return exchange instanceof ExchangeRecord ? ExchangeRecord.statusOf(exchange) : exchange.response?.status
 }
 
+/**
+ * The response body as received, before redaction, for code of the same process that must tell masked
+ * fields apart (the regression journey emitter: which of two masked fields a context value was read from).
+ * Never for output. Undefined for an exchange not recorded by this client (one read back from a file).
+ */
+export function receivedBodyText(exchange: HttpExchange): string | undefined {
+  return exchange instanceof ExchangeRecord ? ExchangeRecord.received(exchange)?.bodyText : undefined
+}
+
 export function rememberSecrets(url: string | undefined, headers: Readonly<Record<string, string>>, bodyText: string | undefined, redactKeys?: string[]): void {
   // What can hold none is told apart now, by cheap looks (no parsing), and never queued: most messages
   // hold none, and a queued reading per message was most of what masking a console line cost.
