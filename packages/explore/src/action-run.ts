@@ -28,10 +28,12 @@ export async function runAction(env: LaneEnv, def: ExploreAction<any>, input: un
  * later, when that request's own wait is cut: after the attempt took the step's exchanges. It is the
  * step's own request all the same, the one that hung: `request_error` is about it, the failure names it,
  * and the regression journey replays it (without it, the step would be written as one that made no
- * request, and the journey's check would judge another step's). Its record is made in the same turn of
- * the event loop as the deadline, so it is there once that turn is over.
+ * request, and the journey's check would judge another step's). An invariant's probe that hung is its
+ * check's in the same way: without it, the trial rule would take the deadline for the invariant's verdict.
+ * Its record is made in the same turn of the event loop as the deadline, so it is there once that turn is
+ * over.
  */
-async function withLateExchanges(attempt: AttemptResult, lane: Lane, from: number): Promise<AttemptResult> {
+export async function withLateExchanges(attempt: AttemptResult, lane: Lane, from: number): Promise<AttemptResult> {
   await new Promise((resolve) => setImmediate(resolve))
   const exchanges = lane.http.history.slice(from)
   return { ...attempt, exchanges, shown: attempt.returned ?? exchanges[exchanges.length - 1] }

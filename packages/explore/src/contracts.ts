@@ -173,6 +173,8 @@ export type EmitFn = (input: {
   /** Stable id of (exploration, invariant, minimal sequence); the file is `<invariant>-<short id>.journey.ts`. */
   id: string
   run: SequenceRun
+  /** The confirming replays did not all break the invariant: the journey may pass while the bug exists. */
+  flaky?: boolean
   /** The base URL the requests were made against, stripped from their URLs (default: the exploration's, else each URL's origin). */
   baseUrl?: string
   /**

@@ -1,5 +1,6 @@
 import { type ExploreAction, type HttpExchange, type HttpResponse, type Invariant, type InvariantArgs, type ResponseView, type TakenAction, errorMessage, redactText } from '@venomqa/core'
 import { type AttemptResult, attemptStep, exchangeStatus } from '@venomqa/runner'
+import { withLateExchanges } from './action-run'
 import type { BuiltinInvariantName, InvariantRef } from './contracts'
 import type { Observation } from './fingerprint'
 import type { LaneEnv } from './lane-env'
@@ -76,15 +77,20 @@ export async function checkInvariant(env: LaneEnv, ref: InvariantRef, at: CheckP
     return message === undefined ? { held: true, probes: [] } : { held: false, message, probes: [] }
   }
   if (ref.response) return checkResponse(ref, at.effect)
-  const attempt = await attemptStep({
+  const from = env.lane.http.history.length
+  const checked = await attemptStep({
     node: { name: ref.name, options: {}, action: async (args) => ({ verdict: await ref.check(args as unknown as InvariantArgs) }) },
     lane: env.lane,
     signal: env.signal,
     timeoutMs: env.stepTimeout,
+    deadlineName: `invariant "${ref.name}"`,
     label: `invariant "${ref.name}" of exploration "${env.exploration}"`,
     args: (http, signal) => invariantArgs(env, at, http, signal) as never,
     debug: env.debug,
   })
+  // A probe still waiting at the check's deadline got no answer: it must be among the probes, as one cut
+  // by its own timeout is, so that the replay counts as no reproduction rather than as a broken invariant.
+  const attempt = checked.outcome.passed || !checked.outcome.timedOut ? checked : await withLateExchanges(checked, env.lane, from)
   const probes = attempt.exchanges
   if (attempt.settled.threw) {
     if (env.signal.aborted) return { held: true, probes }

@@ -205,6 +205,7 @@ async function emit(result: ViolationResult, run: SequenceRun, baseUrl: string |
       invariant: result.invariant,
       id: result.id,
       run,
+      ...(result.flaky ? { flaky: true } : {}),
       ...(baseUrl !== undefined ? { baseUrl } : {}),
       ...(deps.writtenThisRun ? { writtenThisRun: deps.writtenThisRun } : {}),
     })

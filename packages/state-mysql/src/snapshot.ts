@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { CheckpointStack, type OpenCheckpoint, type StateBackend, StateError, errorMessage, redactText } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
+import { describeWriter, inFlightWritersSql, toInFlightWriters } from './inflight'
 import { type Fingerprint, diffFingerprint, fingerprintOf, fingerprintSql, readSchema } from './schema'
 import { PRIVATE_LIKE, columnList, ident, joinOn, literal } from './sql'
 import {
@@ -184,7 +185,7 @@ export class MysqlSnapshotBackend implements StateBackend {
   /** Put back the rows changed since the checkpoint, then the AUTO_INCREMENT counters that moved. */
   async #restore(conn: Connection, name: string, cp: Checkpoint): Promise<void> {
     const t0 = performance.now()
-    const probe = await this.#probe(conn, cp.seq)
+    const probe = await this.#probeOnceWritersEnd(conn, cp.seq, `rollback to "${name}"`)
     const drift = diffFingerprint(cp.fingerprint, probe.fingerprint)
     if (drift.length)
       throw new StateError(
@@ -371,8 +372,65 @@ export class MysqlSnapshotBackend implements StateBackend {
 
   // ---- checkpoints -------------------------------------------------------------------------------
 
-  /** The schema, the AUTO_INCREMENT counters and which tables changed after sequence `since`: one round trip. */
-  async #probe(conn: Connection, since: number): Promise<Probe> {
+  /**
+   * The probe of a restore, taken once no other session has a transaction with writes to tracked tables in
+   * flight. Their marks in the change logs are invisible until they commit, so a restore now would miss
+   * their rows, which would then land on the next path (and the next restore would wait on their locks).
+   * The check rides in the probe's round trip: a locking read, NOWAIT, of the marks made since the
+   * checkpoint, which runs into the row locks of every uncommitted mark. (INNODB_TRX would say the same
+   * with a delay: InnoDB refreshes it at most every 100 ms, and not while it is being read.) When it finds
+   * some, the restore polls up to lockWaitTimeoutMs, then fails naming the sessions.
+   */
+  async #probeOnceWritersEnd(conn: Connection, since: number, doing: string): Promise<Probe> {
+    const deadline = Date.now() + (this.#options.lockWaitTimeoutMs ?? 10_000)
+    const held = [...this.#tracked.values()]
+      .filter((t) => t.log)
+      .map((t) => `SELECT COUNT(*) AS n FROM ${ident(t.log!)} WHERE ${SEQ} > ${since} FOR UPDATE NOWAIT`)
+    held.push(`SELECT COUNT(*) AS n FROM ${ident(WHOLE_LOG)} WHERE ${SEQ} > ${since} FOR UPDATE NOWAIT`)
+    let pause = 5
+    for (;;) {
+      try {
+        return await this.#probe(conn, since, held)
+      } catch (err) {
+        if (!isNoWaitConflict(err)) throw err
+      }
+      const left = deadline - Date.now()
+      if (left <= 0) throw await this.#writesInFlight(conn, doing)
+      await new Promise((r) => setTimeout(r, Math.min(pause, left)))
+      pause = Math.min(pause * 2, 100)
+    }
+  }
+
+  /** The restore gave up waiting: name the sessions with writes in flight, when this user may see them. */
+  async #writesInFlight(conn: Connection, doing: string): Promise<StateError> {
+    const wait = this.#options.lockWaitTimeoutMs ?? 10_000
+    let sessions: string
+    let kill = ''
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>(inFlightWritersSql(conn, this.#target.database))
+      const open = toInFlightWriters(rows)
+      sessions = open.length
+        ? `${open.length === 1 ? 'session' : `${open.length} sessions`}: ${open.map(describeWriter).join('; ')}`
+        : 'session (not listed in information_schema.INNODB_TRX; its default database may be another one)'
+      if (open.length) kill = ` (KILL ${open[0]!.threadId})`
+    } catch (err) {
+      if (!isPrivilegeError(err)) throw err
+      sessions = `session (user "${this.#target.config.user}" may not read information_schema.INNODB_TRX to name it: GRANT PROCESS ON *.* TO it, or look in SHOW PROCESSLIST as a user who may)`
+    }
+    return new StateError(
+      this.name,
+      `${doing}: after ${wait} ms (lockWaitTimeoutMs), database "${this.#target.database}" on ${this.#target.display} still had uncommitted writes to tracked tables, held by a transaction of another ${sessions}. ` +
+        `A restore cannot see uncommitted rows, and they would land on the next path when committed, so nothing was restored. ` +
+        `Make the app commit or roll back before its response (or the step) ends: a request that answers before its transaction commits, a background job, a connection left idle in a transaction; ` +
+        `raise lockWaitTimeoutMs if it commits later; or end the session${kill}.`,
+    )
+  }
+
+  /**
+   * The schema, the AUTO_INCREMENT counters and which tables changed after sequence `since`: one round trip,
+   * after the statements `first` (checks whose results are not needed; one that fails fails the probe).
+   */
+  async #probe(conn: Connection, since: number, first: string[] = []): Promise<Probe> {
     const db = this.#target.database
     const keyed = [...this.#tracked.values()].filter((t) => t.log)
     const tracked = this.trackedTables
@@ -385,7 +443,8 @@ export class MysqlSnapshotBackend implements StateBackend {
         keyed.map((t) => `SELECT ${literal(t.name)} AS t FROM DUAL WHERE EXISTS (SELECT 1 FROM ${ident(t.log!)} WHERE ${SEQ} > ${since})`).join(' UNION ALL '),
       )
     statements.push(`SELECT DISTINCT tbl AS t FROM ${ident(WHOLE_LOG)} WHERE ${SEQ} > ${since}`)
-    const results = (await batch(conn, statements)) as RowDataPacket[][]
+    const all = (await batch(conn, [...first, ...statements])) as RowDataPacket[][]
+    const results = all.slice(first.length)
     const whole = results[results.length - 1]!
     return {
       fingerprint: fingerprintOf(results[0]!, results[1]!),
@@ -545,6 +604,12 @@ export async function databaseProblem(backend: string, target: Target): Promise<
 function lockName(database: string): string {
   const name = `venomqa_state:${database}`
   return name.length <= 64 ? name : `venomqa_state:${createHash('sha1').update(database).digest('hex')}`
+}
+
+/** A NOWAIT locking read ran into a row lock (MariaDB reports it as a lock wait timeout, MySQL 8 as ER_LOCK_NOWAIT). */
+function isNoWaitConflict(err: unknown): boolean {
+  const code = (err as { code?: string }).code
+  return code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_NOWAIT'
 }
 
 function lockHint(err: unknown): string {

@@ -17,6 +17,7 @@ import { describePgError, where } from './connection'
 import { bigintLiteral } from './sql'
 import { S, installSql, restoreSql, triggerSql } from './tracking'
 import { type SequenceValues, readSequencesSql, setvalSql, toSequenceValues, truncateSql } from './common'
+import { type InFlightWriter, describeWriter, inFlightWritersSql, waitForInFlightWriters } from './inflight'
 import { ObservedCounts } from './observed-counts'
 
 /** One advisory lock per database: two runs restoring the same tables would undo each other's work. */
@@ -87,17 +88,27 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   protected async restore(client: pg.Client, name: string, cp: SnapshotCheckpoint): Promise<void> {
     const mark = bigintLiteral(cp.mark)
     const doing = `rollback to "${name}"`
+    const inFlight = inFlightWritersSql(this.#tables)
+    const deadline = Date.now() + this.options.lockTimeoutMs
     await this.step(doing, async () => {
       try {
         // One round trip: open the transaction (foreign keys and triggers off; no need to wait for the WAL
-        // flush of throwaway test data), check the schema, find the tables changed since the mark.
-        const started = (await client.query(
-          `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; ` +
-            `${shapeQuery(this.scope)}; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}`,
-        )) as unknown as pg.QueryResult[]
-        const changes = describeSchemaChanges(this.#baseline, toFingerprint(started[3]!.rows, this.scope))
+        // flush of throwaway test data), look for writes of other sessions still in flight, check the
+        // schema, find the tables changed since the mark.
+        const begin = `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; ${inFlight}; `
+        const rest = `${shapeQuery(this.scope)}; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}`
+        let started = (await client.query(begin + rest)) as unknown as pg.QueryResult[]
+        while (started[3]!.rows.length) {
+          // Their log entries are invisible until they commit: restoring now would leave their rows to land
+          // on the next path. Wait outside the transaction (pg_stat_activity is read once per transaction).
+          await client.query('ROLLBACK')
+          const open = await waitForInFlightWriters(client, inFlight, deadline)
+          if (open.length) throw this.#writesInFlight(doing, open)
+          started = (await client.query(begin + rest)) as unknown as pg.QueryResult[]
+        }
+        const changes = describeSchemaChanges(this.#baseline, toFingerprint(started[4]!.rows, this.scope))
         if (changes.length) throw this.#schemaChanged(doing, name, changes)
-        const dirty = started[4]!.rows.map((r) => r.rel as string)
+        const dirty = started[5]!.rows.map((r) => r.rel as string)
         const parts: string[] = []
         for (const oid of dirty) {
           const table = this.#byOid.get(oid)
@@ -225,6 +236,18 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   async #readShapeAndSequences(client: pg.Client): Promise<[Fingerprint, SequenceValues]> {
     const [shape, seqs] = (await client.query(`${shapeQuery(this.scope)}; ${readSequencesSql(this.#sequences)}`)) as unknown as pg.QueryResult[]
     return [toFingerprint(shape!.rows, this.scope), toSequenceValues(this.#sequences, seqs!.rows)]
+  }
+
+  /** Sessions whose transaction still held uncommitted writes to tracked tables when the wait ran out. */
+  #writesInFlight(doing: string, open: InFlightWriter[]): StateError {
+    const sessions = open.map(describeWriter).join('; ')
+    return new StateError(
+      this.name,
+      `${doing}: ${open.length === 1 ? 'a session' : `${open.length} sessions`} of ${where(this.target)} still had a transaction with uncommitted writes to tracked tables after ${this.options.lockTimeoutMs} ms (lockTimeoutMs): ${sessions}. ` +
+        `A restore cannot see uncommitted rows, and they would land on the next path when committed, so nothing was restored. ` +
+        `Make the app commit or roll back before its response (or the step) ends: a request that answers before its transaction commits, a background job, a connection left idle in a transaction; ` +
+        `raise lockTimeoutMs if it commits later; or end the session (SELECT pg_terminate_backend(${open[0]!.pid})).`,
+    )
   }
 
   /**

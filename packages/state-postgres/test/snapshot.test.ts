@@ -189,9 +189,21 @@ describe('snapshot mechanism', () => {
     const before = await dump(url)
     await sql(`INSERT INTO users (email, name) VALUES ('x@e.com', 'X'); UPDATE todos SET title = 'changed'`)
     const changed = await dump(url)
-    // The app left a transaction open on a row the restore must rewrite.
+    // The app left a transaction open with a write the restore cannot see: it waits, then names the session.
     await withClient(url, async (app) => {
       await app.query(`BEGIN; UPDATE todos SET done = true WHERE id = 1`)
+      const { pid } = (await app.query('SELECT pg_backend_pid() AS pid')).rows[0]
+      const err = await backend.rollback('cp').catch((e) => e)
+      expect(err).toBeInstanceOf(StateError)
+      expect(err.message).toMatch(
+        new RegExp(`rollback to "cp": a session of database "venomqa_pg_snapshot" .* still had a transaction with uncommitted writes to tracked tables after 300 ms \\(lockTimeoutMs\\): pid ${pid} `),
+      )
+      await app.query('ROLLBACK')
+    })
+    expect(await dump(url)).toEqual(changed)
+    // A lock without a write (no transaction id): the restore's own statements wait for it, up to lock_timeout.
+    await withClient(url, async (app) => {
+      await app.query(`BEGIN; LOCK TABLE todos IN SHARE MODE`)
       const err = await backend.rollback('cp').catch((e) => e)
       expect(err).toBeInstanceOf(StateError)
       expect(err.message).toMatch(/rollback to "cp" on database "venomqa_pg_snapshot" .* failed: canceling statement due to lock timeout: another connection holds a lock/)

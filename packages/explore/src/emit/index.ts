@@ -77,6 +77,7 @@ export function journeySource(input: SourceInput): string {
     },
     sequence: run.steps.map((s) => ({ action: s.action, input: s.input })),
     timeouts: actionTimeouts(exploration),
+    ...(input.flaky ? { flaky: true } : {}),
   })
 }
 

@@ -16,6 +16,8 @@ export interface RenderInput {
   sequence: readonly TakenAction[]
   /** Each action's own timeout, carried over to its steps. */
   timeouts: ReadonlyMap<string, number>
+  /** Not every confirming replay broke the invariant. */
+  flaky?: boolean
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'])
@@ -71,6 +73,12 @@ function header(input: RenderInput): string[] {
     '// flowing through the context, and checks the same invariant: it fails while the bug exists and passes once it is fixed.',
     '// Found again, the same bug rewrites this file: its name and content depend only on the exploration, the invariant and the sequence.',
   ]
+  // Said where the journey is read: a run of it that passes is no proof of a fix.
+  if (input.flaky)
+    lines.push(
+      '// FLAKY: this sequence did not break the invariant in every replay from the root state, so this journey may pass while the bug',
+      '// still exists. Run it several times (venomqa run --repeat-each) before taking a pass for a fix.',
+    )
   const secrets = input.plan.secrets.used
   if (secrets.length) {
     lines.push('// Secrets are never written here; set these environment variables to the values they stand for (it refuses to load without them):')

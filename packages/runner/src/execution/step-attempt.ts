@@ -14,6 +14,8 @@ export interface AttemptInput {
   /** The journey's signal: interrupt, journey timeout, a stop. The attempt's own deadline is linked to it. */
   signal: AbortSignal
   timeoutMs?: number
+  /** What the deadline's message names (`invariant "stock"`); default `step "<name>"`. */
+  deadlineName?: string
   /** Names the attempt in a stray-error or stall message: `step "pay" of journey "checkout"`. */
   label: string
   /** The action's argument, made for the client and signal of this attempt. */
@@ -46,7 +48,7 @@ export interface AttemptResult {
  */
 export async function attemptStep(input: AttemptInput): Promise<AttemptResult> {
   const { lane, node } = input
-  const deadline = input.timeoutMs ? linkedDeadline(input.signal, input.timeoutMs, `step "${node.name}"`) : undefined
+  const deadline = input.timeoutMs ? linkedDeadline(input.signal, input.timeoutMs, input.deadlineName ?? `step "${node.name}"`) : undefined
   const signal = deadline?.signal ?? input.signal
   const http = signal === input.signal ? sharedClient(lane, signal) : lane.http.bind(signal)
   const historyBefore = lane.http.history.length

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, assertBuilt, makeProject } from './helpers/project'
+
+// `venomqa explore` (the built binary) against an app in its own process whose GET /slow answers only
+// after `ms`: an invariant's probe there gets no answer before the check's deadline (the config's
+// `timeout`). Such a replay is no reproduction, whether the probe is cut by its own request timeout or
+// by the check's deadline.
+const APP = `import http from 'node:http'
+const server = http.createServer(async (req, res) => {
+  for await (const _ of req);
+  const url = new URL(req.url, 'http://app')
+  if (url.pathname === '/slow') await new Promise((r) => setTimeout(r, Number(url.searchParams.get('ms'))))
+  res.writeHead(200, { 'content-type': 'application/json' })
+  res.end('{"ok":true}')
+})
+server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('listening on http://' + process.env.HOST + ':' + server.address().port))
+`
+
+const exploration = (probe: string) => `import { action, exploration, invariant } from '@venomqa/core'
+
+export default exploration('slow-probe', {
+  actions: [action('tick', ({ http }) => http.post('/tick'), { maxPerPath: 1 })],
+  invariants: [invariant('the slow report answers', async ({ http }) => (await ${probe}).status === 200)],
+  depth: 1,
+  seed: 1,
+})
+`
+
+let app: RunningProcess
+let project: Project
+
+describe('an invariant whose probe gets no answer before its deadline', () => {
+  beforeAll(async () => {
+    assertBuilt()
+    project = await makeProject(null)
+    await writeFile(path.join(project.dir, 'app.mjs'), APP)
+    app = await startNodeProcess(path.join(project.dir, 'app.mjs'))
+    await writeFile(path.join(project.dir, 'package.json'), JSON.stringify({ name: 'slow-probe', private: true, type: 'module' }))
+    await writeFile(path.join(project.dir, 'venomqa.json'), JSON.stringify({ baseUrl: app.url, plugins: ['http-control'], timeout: 400 }))
+  })
+  afterAll(async () => {
+    await app?.stop()
+    await project?.remove()
+  })
+
+  it.each([
+    ["the check's deadline", "http.get('/slow?ms=3000')", 'invariant "the slow report answers" timed out after 400 ms'],
+    ["the probe's own timeout", "http.get('/slow?ms=3000', { timeout: 200 })", '/slow?ms=3000 timed out after 200 ms'],
+  ])('cut by %s: no reproduction, the probe reported, no regression journey', async (_whose, probe, message) => {
+    await writeFile(path.join(project.dir, 'slow.explore.ts'), exploration(probe))
+    const r = await project.venomqa(['explore', 'slow.explore.ts', '--save', 'results.json', '--emit', 'regressions'], { timeoutMs: 40_000 })
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    expect(r.stdout).toContain('✗ the slow report answers [high] flaky, reproduced 0/3')
+    const [x] = JSON.parse(readFileSync(path.join(project.dir, 'results.json'), 'utf8')).explorations
+    const [v] = x.violations
+    expect(v.reproduced).toEqual({ attempts: 3, failures: 0 })
+    expect(v.flaky).toBe(true)
+    // Named as what timed out: there is no step of that name to look for.
+    expect(v.message).toContain(message)
+    expect(v.emittedFile).toBeUndefined()
+    expect(v.probes.map((e: { request: { url: string } }) => new URL(e.request.url).pathname)).toEqual(['/slow'])
+    expect(r.stderr).not.toContain('regression journey written')
+  }, 60_000)
+})

@@ -1,0 +1,181 @@
+/**
+ * A transaction of the app still open when a checkpoint is restored (a request that answers before its
+ * transaction commits, a background job): the marks of its writes are invisible to the restore until it
+ * commits. The restore waits for it up to lockWaitTimeoutMs, then fails naming the session, rather than
+ * report success and let the rows land on the next path (and the next rollback time out on its locks).
+ * The app runs in its own process with its own pool; the journey runs through the built CLI.
+ */
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { RunResult } from '@venomqa/core'
+import { REPO_ROOT, type RunningProcess, describeWithService, runBuiltCli, startNodeProcess } from '@venomqa/test-utils'
+import type { RowDataPacket } from 'mysql2/promise'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { MysqlSnapshotBackend } from '../src'
+import { HOST, PORT, admin, privateObjects, urlFor } from './helpers'
+
+const describe = await describeWithService('MariaDB', HOST, PORT)
+const DB = 'helper_inflight_my'
+const HELD_APP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/held-app.mjs')
+const PACKAGES = ['core', 'runner', 'cli', 'state-mysql']
+/** A user with every right on the test database and no PROCESS privilege: it may not read INNODB_TRX. */
+const NO_PROCESS = `'helper_inflight_noproc'@'127.0.0.1'`
+
+/**
+ * checkpoint; path `holds` updates customer 2 in a transaction the app commits HOLD_MS later; path `next`
+ * adds a customer, waits past that commit, and must still see only the checkpoint's customers plus its own.
+ */
+const JOURNEY = `import { assertEqual, branch, checkpoint, journey, path, step } from '@venomqa/core'
+const names = async (http) => (await http.get('/customers')).json().map((c) => c.name)
+export default journey('held_transaction', {
+  steps: [
+    checkpoint('start'),
+    branch('start', [
+      path('holds', [step('update_in_open_transaction', ({ http }) => http.post('/hold', { json: { ms: Number(process.env.HOLD_MS) } }))]),
+      path('next', [
+        step('sees_checkpoint', async ({ http }) => assertEqual(await names(http), ['ann', 'bob'], 'customers')),
+        step('adds', ({ http }) => http.post('/customers', { json: { name: 'next' } })),
+        step('waits_past_the_commit', () => new Promise((r) => setTimeout(r, Number(process.env.HOLD_MS) + 500))),
+        step('sees_checkpoint_and_own_row', async ({ http }) => assertEqual(await names(http), ['ann', 'bob', 'next'], 'customers')),
+      ]),
+    ]),
+  ],
+})
+`
+
+async function makeProject(lockWaitTimeoutMs: number): Promise<string> {
+  for (const built of PACKAGES) if (!existsSync(path.join(REPO_ROOT, 'packages', built, 'dist/index.js'))) throw new Error(`packages/${built}/dist is missing: build first`)
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'helper-inflight-my-'))
+  await mkdir(path.join(dir, 'node_modules/@venomqa'), { recursive: true })
+  for (const pkg of PACKAGES) await symlink(path.join(REPO_ROOT, 'packages', pkg), path.join(dir, 'node_modules/@venomqa', pkg), 'dir')
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'held-transaction', private: true, type: 'module' }))
+  await writeFile(path.join(dir, 'held.journey.mjs'), JOURNEY)
+  await writeFile(
+    path.join(dir, 'venomqa.config.mjs'),
+    `export default { baseUrl: '\${APP_URL}', journeys: ['*.journey.mjs'], plugins: [['@venomqa/state-mysql', { url: '\${DATABASE_URL}', lockWaitTimeoutMs: ${lockWaitTimeoutMs} }]] }\n`,
+  )
+  return dir
+}
+
+async function sql<T = RowDataPacket[]>(statement: string): Promise<T> {
+  const conn = await admin(DB)
+  try {
+    return (await conn.query(statement))[0] as T
+  } finally {
+    await conn.end()
+  }
+}
+
+const customers = () => sql('SELECT id, name FROM customers ORDER BY id').then((rows) => rows.map((r) => ({ ...r })))
+
+async function dropDatabase(): Promise<void> {
+  const conn = await admin()
+  try {
+    await conn.query(`DROP DATABASE IF EXISTS \`${DB}\``)
+  } finally {
+    await conn.end()
+  }
+}
+
+describe('a restore while the app holds a transaction with uncommitted writes', () => {
+  let app: RunningProcess
+  const projects: string[] = []
+  beforeAll(async () => {
+    await dropDatabase()
+    const conn = await admin()
+    try {
+      await conn.query(`CREATE DATABASE \`${DB}\`; USE \`${DB}\`;
+        CREATE TABLE customers (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50) NOT NULL) ENGINE=InnoDB;
+        INSERT INTO customers (name) VALUES ('ann'), ('bob')`)
+    } finally {
+      await conn.end()
+    }
+    app = await startNodeProcess(HELD_APP, { env: { DATABASE_URL: urlFor(DB) } })
+  })
+  afterAll(async () => {
+    await app?.stop()
+    const conn = await admin()
+    await conn.query(`DROP USER IF EXISTS ${NO_PROCESS}`).finally(() => conn.end())
+    await dropDatabase()
+    for (const dir of projects) await rm(dir, { recursive: true, force: true })
+  })
+
+  async function run(lockWaitTimeoutMs: number, holdMs: number) {
+    const project = await makeProject(lockWaitTimeoutMs)
+    projects.push(project)
+    const { code, output } = await runBuiltCli(['run', '--save', 'results.json'], {
+      cwd: project,
+      env: { APP_URL: app.url, DATABASE_URL: urlFor(DB), HOLD_MS: String(holdMs) },
+    })
+    const result = JSON.parse(await readFile(path.join(project, 'results.json'), 'utf8')) as RunResult
+    return { code, output, journey: result.journeys[0]! }
+  }
+
+  it('waits for the commit when it comes within lockWaitTimeoutMs: the next path never sees it, the database ends as it began', async () => {
+    const before = await customers()
+    const { code, output, journey } = await run(8000, 1500)
+    expect(journey.issues, output).toEqual([])
+    expect(code, output).toBe(0)
+    expect(await customers()).toEqual(before)
+    expect(await sql(`SELECT AUTO_INCREMENT AS a FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${DB}' AND TABLE_NAME = 'customers'`)).toEqual([
+      expect.objectContaining({ a: 3 }),
+    ])
+    expect(await privateObjects(DB)).toEqual([])
+  }, 60_000)
+
+  it('fails the restore naming the session when the transaction outlasts lockWaitTimeoutMs', async () => {
+    const before = await customers()
+    const { code, output, journey } = await run(1000, 4000)
+    const { threadId } = await (await fetch(`${app.url}/holder`)).json()
+    expect(code, output).toBe(1)
+    expect(journey.issues).toEqual([
+      expect.objectContaining({
+        severity: 'critical',
+        kind: 'state',
+        path: 'next',
+        error: expect.stringMatching(
+          new RegExp(
+            `rollback to "start": after 1000 ms \\(lockWaitTimeoutMs\\), database "${DB}" on mysql://.*@127\\.0\\.0\\.1:${PORT}/${DB} still had uncommitted writes to tracked tables, held by a transaction of another session: thread ${threadId} \\(root@127\\.0\\.0\\.1:\\d+\\), its transaction open for \\d+ s, \\d+ rows changed, Sleep\\..*nothing was restored.*KILL ${threadId}\\)`,
+          ),
+        ),
+      }),
+    ])
+    expect(output).toContain(`thread ${threadId}`)
+    // The path that would have run on unknown state did not run.
+    await new Promise((r) => setTimeout(r, 3500))
+    const after = await customers()
+    expect(after.map((c) => c.name)).not.toContain('next')
+    // The app's commit landed after the run gave up, as the error said it would: put the table back.
+    expect(after).toEqual(before.map((c) => (c.id === 2 ? { ...c, name: 'held' } : c)))
+    await sql(`UPDATE customers SET name = 'bob' WHERE id = 2`)
+  }, 60_000)
+
+  it('a user without the PROCESS privilege: the restore still waits, and says it may not name the session', async () => {
+    const root = await admin()
+    try {
+      await root.query(`DROP USER IF EXISTS ${NO_PROCESS}; CREATE USER ${NO_PROCESS} IDENTIFIED BY 'pw'; GRANT ALL ON \`${DB}\`.* TO ${NO_PROCESS}`)
+    } finally {
+      await root.end()
+    }
+    const backend = new MysqlSnapshotBackend({ url: `mysql://helper_inflight_noproc:pw@${HOST}:${PORT}/${DB}`, lockWaitTimeoutMs: 800 })
+    await backend.connect()
+    try {
+      await backend.checkpoint('start')
+      const atCheckpoint = await customers()
+      await fetch(`${app.url}/hold`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 2500 }) })
+      const err = await backend.rollback('start').catch((e) => e)
+      expect(err.message).toMatch(
+        /rollback to "start": after 800 ms \(lockWaitTimeoutMs\), database "helper_inflight_my" .* still had uncommitted writes to tracked tables, held by a transaction of another session \(user "helper_inflight_noproc" may not read information_schema.INNODB_TRX to name it: GRANT PROCESS/,
+      )
+      // Once the app has committed, the restore goes through and undoes it.
+      await new Promise((r) => setTimeout(r, 2500))
+      await backend.rollback('start')
+      expect(await customers()).toEqual(atCheckpoint)
+    } finally {
+      await backend.disconnect()
+    }
+  }, 30_000)
+})

@@ -1,0 +1,65 @@
+import type pg from 'pg'
+import type { TrackedTable } from './catalog'
+import { bigintLiteral } from './sql'
+
+/** Another session's transaction that has written, or locked rows of, a tracked table and is still open. */
+export interface InFlightWriter {
+  pid: number
+  application: string
+  user: string
+  /** Null for a local socket, or when this role may not see it. */
+  client: string | null
+  /** Seconds since the transaction began; null when this role may not see it (no pg_read_all_stats). */
+  openSeconds: number | null
+  state: string | null
+}
+
+/**
+ * Sessions of this database, other than the backend's, whose open transaction has an xid (it wrote, or
+ * locked rows FOR UPDATE) and holds more than a read lock on a tracked table. Their rows are invisible to a
+ * restore until they commit, and then land on the next path: the restore must wait for them. Nothing else
+ * counts: a transaction that writes only untracked tables (an excluded job queue) never holds up a restore.
+ * pg_stat_activity shows pid, application, user and xid of every session to every role (when the transaction
+ * began, its state and the client's address only to members of pg_read_all_stats); pg_locks is open to all.
+ */
+export function inFlightWritersSql(tables: readonly TrackedTable[]): string {
+  const oids = tables.map((t) => bigintLiteral(t.oid)).join(', ')
+  return `SELECT a.pid, coalesce(a.application_name, '') AS application, coalesce(a.usename::text, '') AS "user",
+  host(a.client_addr) AS client,
+  extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS open_seconds, a.state
+FROM pg_stat_activity a
+WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_xid IS NOT NULL
+  AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.mode <> 'AccessShareLock'
+    AND l.relation IN (${oids || 'NULL'}))
+ORDER BY a.xact_start`
+}
+
+export function toInFlightWriters(rows: Record<string, unknown>[]): InFlightWriter[] {
+  return rows.map((r) => ({
+    pid: Number(r.pid),
+    application: String(r.application ?? ''),
+    user: String(r.user ?? ''),
+    client: (r.client as string | null) ?? null,
+    openSeconds: r.open_seconds === null || r.open_seconds === undefined ? null : Number(r.open_seconds),
+    state: (r.state as string | null) ?? null,
+  }))
+}
+
+/** Poll until no session has writes in flight (returns []) or `deadline` passes (returns those still open). */
+export async function waitForInFlightWriters(client: pg.ClientBase, sql: string, deadline: number): Promise<InFlightWriter[]> {
+  let pause = 5
+  for (;;) {
+    const writers = toInFlightWriters((await client.query(sql)).rows)
+    const left = deadline - Date.now()
+    if (!writers.length || left <= 0) return writers
+    await new Promise((r) => setTimeout(r, Math.min(pause, left)))
+    pause = Math.min(pause * 2, 100)
+  }
+}
+
+/** `pid 123 (application "api", user app from 10.0.0.5), its transaction open for 3.2 s, idle in transaction` */
+export function describeWriter(w: InFlightWriter): string {
+  const app = w.application ? `application "${w.application}", ` : ''
+  const open = w.openSeconds === null ? 'open for a time this role may not see' : `open for ${w.openSeconds.toFixed(1)} s`
+  return `pid ${w.pid} (${app}user ${w.user}${w.client ? ` from ${w.client}` : ''}), its transaction ${open}${w.state ? `, ${w.state}` : ''}`
+}

@@ -1,0 +1,142 @@
+/**
+ * A transaction of the app still open when a checkpoint is restored (a request that answers before its
+ * transaction commits, a background job): its writes are invisible to the restore until it commits. The
+ * restore waits for it up to lockTimeoutMs, then fails naming the session, rather than report success and
+ * let the rows land on the next path. The app runs in its own process with its own pool; the journey runs
+ * through the built CLI, as a user runs it.
+ */
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { RunResult } from '@venomqa/core'
+import { REPO_ROOT, type RunningProcess, describeWithService, runBuiltCli, startNodeProcess } from '@venomqa/test-utils'
+import { pgTestDatabases } from '@venomqa/test-utils/postgres'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { postgresState } from '../src'
+import { PG, trackingLeftovers, withClient } from './helpers'
+
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+const databases = pgTestDatabases(/^helper_inflight_[a-z0-9_]+$/)
+const DB = 'helper_inflight_pg'
+const HELD_APP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/held-app.mjs')
+const PACKAGES = ['core', 'runner', 'cli', 'state-postgres']
+
+/**
+ * checkpoint; path `holds` updates customer 2 in a transaction the app commits HOLD_MS later; path `next`
+ * adds a customer, waits past that commit, and must still see only the checkpoint's customers plus its own.
+ */
+const JOURNEY = `import { assertEqual, branch, checkpoint, journey, path, step } from '@venomqa/core'
+const names = async (http) => (await http.get('/customers')).json().map((c) => c.name)
+export default journey('held_transaction', {
+  steps: [
+    checkpoint('start'),
+    branch('start', [
+      path('holds', [step('update_in_open_transaction', ({ http }) => http.post('/hold', { json: { ms: Number(process.env.HOLD_MS) } }))]),
+      path('next', [
+        step('sees_checkpoint', async ({ http }) => assertEqual(await names(http), ['ann', 'bob'], 'customers')),
+        step('adds', ({ http }) => http.post('/customers', { json: { name: 'next' } })),
+        step('waits_past_the_commit', () => new Promise((r) => setTimeout(r, Number(process.env.HOLD_MS) + 500))),
+        step('sees_checkpoint_and_own_row', async ({ http }) => assertEqual(await names(http), ['ann', 'bob', 'next'], 'customers')),
+      ]),
+    ]),
+  ],
+})
+`
+
+async function makeProject(lockTimeoutMs: number): Promise<string> {
+  for (const built of PACKAGES) if (!existsSync(path.join(REPO_ROOT, 'packages', built, 'dist/index.js'))) throw new Error(`packages/${built}/dist is missing: build first`)
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'helper-inflight-pg-'))
+  await mkdir(path.join(dir, 'node_modules/@venomqa'), { recursive: true })
+  for (const pkg of PACKAGES) await symlink(path.join(REPO_ROOT, 'packages', pkg), path.join(dir, 'node_modules/@venomqa', pkg), 'dir')
+  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'held-transaction', private: true, type: 'module' }))
+  await writeFile(path.join(dir, 'held.journey.mjs'), JOURNEY)
+  await writeFile(
+    path.join(dir, 'venomqa.config.mjs'),
+    `export default { baseUrl: '\${APP_URL}', journeys: ['*.journey.mjs'], plugins: [['@venomqa/state-postgres', { url: '\${DATABASE_URL}', exclude: ['jobs'], lockTimeoutMs: ${lockTimeoutMs} }]] }\n`,
+  )
+  return dir
+}
+
+const customers = (url: string) => withClient(url, async (c) => (await c.query('SELECT id, name FROM customers ORDER BY id')).rows)
+
+describe('a restore while the app holds a transaction with uncommitted writes', () => {
+  let url: string
+  let app: RunningProcess
+  const projects: string[] = []
+  beforeAll(async () => {
+    url = await databases.create(DB, `CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL); INSERT INTO customers (name) VALUES ('ann'), ('bob');
+       CREATE TABLE jobs (id serial PRIMARY KEY, payload text)`)
+    app = await startNodeProcess(HELD_APP, { env: { DATABASE_URL: url } })
+  })
+  afterAll(async () => {
+    await app?.stop()
+    await databases.drop(DB)
+    for (const dir of projects) await rm(dir, { recursive: true, force: true })
+  })
+
+  async function run(lockTimeoutMs: number, holdMs: number) {
+    const project = await makeProject(lockTimeoutMs)
+    projects.push(project)
+    const { code, output } = await runBuiltCli(['run', '--save', 'results.json'], {
+      cwd: project,
+      env: { APP_URL: app.url, DATABASE_URL: url, HOLD_MS: String(holdMs) },
+    })
+    const result = JSON.parse(await readFile(path.join(project, 'results.json'), 'utf8')) as RunResult
+    return { code, output, journey: result.journeys[0]! }
+  }
+
+  it('waits for the commit when it comes within lockTimeoutMs: the next path never sees it, the database ends as it began', async () => {
+    const before = await customers(url)
+    const { code, output, journey } = await run(8000, 1500)
+    expect(journey.issues, output).toEqual([])
+    expect(code, output).toBe(0)
+    expect(await customers(url)).toEqual(before)
+    expect(await trackingLeftovers(url)).toEqual([])
+  }, 60_000)
+
+  it('fails the restore naming the session when the transaction outlasts lockTimeoutMs', async () => {
+    const before = await customers(url)
+    const { code, output, journey } = await run(1000, 4000)
+    const { pid } = await (await fetch(`${app.url}/holder`)).json()
+    expect(code, output).toBe(1)
+    expect(journey.issues).toEqual([
+      expect.objectContaining({
+        severity: 'critical',
+        kind: 'state',
+        path: 'next',
+        error: expect.stringMatching(
+          new RegExp(
+            `rollback to "start": a session of database "${DB}" .* still had a transaction with uncommitted writes to tracked tables after 1000 ms \\(lockTimeoutMs\\): pid ${pid} \\(application "held-app", user postgres from 127\\.0\\.0\\.1\\), its transaction open for \\d+\\.\\d s, idle in transaction\\..*nothing was restored.*pg_terminate_backend\\(${pid}\\)`,
+          ),
+        ),
+      }),
+    ])
+    expect(output).toContain(`pid ${pid}`)
+    // The path that would have run on unknown state did not run.
+    await new Promise((r) => setTimeout(r, 3500))
+    const after = await customers(url)
+    expect(after.map((c) => c.name)).not.toContain('next')
+    // The app's commit landed after the run gave up, as the error said it would: put the table back.
+    expect(after).toEqual(before.map((c) => (c.id === 2 ? { ...c, name: 'held' } : c)))
+    await withClient(url, (c) => c.query(`UPDATE customers SET name = 'bob' WHERE id = 2`))
+  }, 60_000)
+
+  it('a transaction that writes only an untracked table does not hold up a restore', async () => {
+    const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 5000 })
+    await backend.connect()
+    try {
+      await backend.checkpoint('start')
+      await withClient(url, async (job) => {
+        await job.query(`BEGIN; INSERT INTO jobs (payload) VALUES ('x')`)
+        const started = performance.now()
+        await backend.rollback('start')
+        expect(performance.now() - started).toBeLessThan(1000)
+        await job.query('ROLLBACK')
+      })
+    } finally {
+      await backend.disconnect()
+    }
+  })
+})
