@@ -7,7 +7,8 @@ import { journeyBaseName } from './names'
 import { type JourneyPlan, type StepPlan, planJourney } from './plan'
 import { renderJourney } from './render'
 
-export { checkInvariant, violationOf } from './check-invariant'
+// In core, so that a regression journey needs no package but core: re-exported for code written before.
+export { checkInvariant } from '@venomqa/core'
 
 /** A regression journey that cannot be written (no exploration file to import from, a secret would leak, nothing to replay). */
 export class EmitError extends Error {

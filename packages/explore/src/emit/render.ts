@@ -37,8 +37,9 @@ export function renderJourney(input: RenderInput): string {
   const asserted = plan.steps.slice(0, last).some((s) => s.requests.some(replayNeedsAnswer))
   const counted = plan.steps.some((s) => s.requests.some((r) => r.sets.some((set) => set.count)))
   const imports = [
-    `import { ${input.builtin ? 'assert, ' : ''}${asserted ? 'assertStatus, ' : ''}branch, checkpoint, journey, path, ${counted ? 'plural, ' : ''}step } from '@venomqa/core'`,
-    ...(input.builtin ? [] : [`import { checkInvariant } from '@venomqa/explore'`]),
+    // Core only: a project has core installed for its journeys; @venomqa/explore comes with the CLI and may
+    // not resolve from the project (pnpm installs strictly).
+    `import { ${input.builtin ? 'assert, ' : ''}${asserted ? 'assertStatus, ' : ''}branch, ${input.builtin ? '' : 'checkInvariant, '}checkpoint, journey, path, ${counted ? 'plural, ' : ''}step } from '@venomqa/core'`,
     `import exploration from ${quote(exploration.importPath)}`,
   ]
   return [

@@ -1,15 +1,6 @@
-import {
-  type ActionArgs,
-  AssertionFailed,
-  type Exploration,
-  type Invariant,
-  type InvariantArgs,
-  type LastAction,
-  type ResponseView,
-  type TakenAction,
-  errorMessage,
-  isInvariant,
-} from '@venomqa/core'
+import type { ActionArgs } from './dsl'
+import { AssertionFailed, errorMessage } from './errors'
+import { type Exploration, type Invariant, type InvariantArgs, type LastAction, type ResponseView, type TakenAction, isInvariant } from './explore'
 
 /**
  * Check one of an exploration's invariants from inside a journey step, as the exploration checks it
