@@ -18,11 +18,19 @@ import { MysqlSnapshotBackend } from '../src'
 import { HOST, PORT, admin, privateObjects, urlFor } from './helpers'
 
 const describe = await describeWithService('MariaDB', HOST, PORT)
-const DB = 'helper_inflight_my'
+
+/** Until the app's held transaction has committed (it says so): no fixed sleep past its commit. */
+async function untilCommitted(appUrl: string): Promise<void> {
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50)))
+    if (!((await (await fetch(`${appUrl}/holder`)).json()) as { holding: boolean }).holding) return
+  throw new Error('the app never committed its held transaction')
+}
+const DB = `venomqa_my_${process.pid}_inflight`
 const HELD_APP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/held-app.mjs')
 const PACKAGES = ['core', 'runner', 'cli', 'state-mysql']
 /** A user with every right on the test database and no PROCESS privilege: it may not read INNODB_TRX. */
-const NO_PROCESS = `'helper_inflight_noproc'@'127.0.0.1'`
+const NO_PROCESS_USER = `venomqa_np_${process.pid}`
+const NO_PROCESS = `'${NO_PROCESS_USER}'@'127.0.0.1'`
 
 /**
  * checkpoint; path `holds` updates customer 2 in a transaction the app commits HOLD_MS later; path `next`
@@ -128,7 +136,7 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
 
   it('fails the restore naming the session when the transaction outlasts lockWaitTimeoutMs', async () => {
     const before = await customers()
-    const { code, output, journey } = await run(1000, 4000)
+    const { code, output, journey } = await run(500, 3000)
     const { threadId } = await (await fetch(`${app.url}/holder`)).json()
     expect(code, output).toBe(1)
     expect(journey.issues).toEqual([
@@ -138,17 +146,17 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
         path: 'next',
         error: expect.stringMatching(
           new RegExp(
-            `rollback to "start": after 1000 ms \\(lockWaitTimeoutMs\\), database "${DB}" on mysql://.*@127\\.0\\.0\\.1:${PORT}/${DB} still had uncommitted writes to tracked tables, held by a transaction of another session: thread ${threadId} \\(root@127\\.0\\.0\\.1:\\d+\\), its transaction open for \\d+ s, \\d+ rows changed, Sleep\\..*nothing was restored.*KILL ${threadId}\\)`,
+            `rollback to "start": after 500 ms \\(lockWaitTimeoutMs\\), database "${DB}" on mysql://.*@127\\.0\\.0\\.1:${PORT}/${DB} still had uncommitted writes to tracked tables, held by a transaction of another session: thread ${threadId} \\(root@127\\.0\\.0\\.1:\\d+\\), its transaction open for \\d+ s, \\d+ rows changed, Sleep\\..*nothing was restored.*KILL ${threadId}\\)`,
           ),
         ),
       }),
     ])
     expect(output).toContain(`thread ${threadId}`)
-    // The path that would have run on unknown state did not run.
-    await new Promise((r) => setTimeout(r, 3500))
+    // The path that would have run on unknown state did not run. The app's commit lands after the run gave
+    // up, as the error said it would: wait for it (the app says when), then put the table back.
+    await untilCommitted(app.url)
     const after = await customers()
     expect(after.map((c) => c.name)).not.toContain('next')
-    // The app's commit landed after the run gave up, as the error said it would: put the table back.
     expect(after).toEqual(before.map((c) => (c.id === 2 ? { ...c, name: 'held' } : c)))
     await sql(`UPDATE customers SET name = 'bob' WHERE id = 2`)
   }, 60_000)
@@ -160,7 +168,7 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
     } finally {
       await root.end()
     }
-    const backend = new MysqlSnapshotBackend({ url: `mysql://helper_inflight_noproc:pw@${HOST}:${PORT}/${DB}`, lockWaitTimeoutMs: 800 })
+    const backend = new MysqlSnapshotBackend({ url: `mysql://${NO_PROCESS_USER}:pw@${HOST}:${PORT}/${DB}`, lockWaitTimeoutMs: 800 })
     await backend.connect()
     try {
       await backend.checkpoint('start')
@@ -168,10 +176,12 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
       await fetch(`${app.url}/hold`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 2500 }) })
       const err = await backend.rollback('start').catch((e) => e)
       expect(err.message).toMatch(
-        /rollback to "start": after 800 ms \(lockWaitTimeoutMs\), database "helper_inflight_my" .* still had uncommitted writes to tracked tables, held by a transaction of another session \(user "helper_inflight_noproc" may not read information_schema.INNODB_TRX to name it: GRANT PROCESS/,
+        new RegExp(
+          `rollback to "start": after 800 ms \\(lockWaitTimeoutMs\\), database "${DB}" .* still had uncommitted writes to tracked tables, held by a transaction of another session \\(user "${NO_PROCESS_USER}" may not read information_schema.INNODB_TRX to name it: GRANT PROCESS`,
+        ),
       )
       // Once the app has committed, the restore goes through and undoes it.
-      await new Promise((r) => setTimeout(r, 2500))
+      await untilCommitted(app.url)
       await backend.rollback('start')
       expect(await customers()).toEqual(atCheckpoint)
     } finally {
