@@ -155,6 +155,7 @@ const violation = z
     foundLength: n,
     reproduced: z.looseObject({ attempts: n, failures: n }),
     flaky: z.boolean(),
+    notShrunk: z.string().optional(),
     emittedFile: z.string().optional(),
     id: z.string(),
   })

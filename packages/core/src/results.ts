@@ -189,6 +189,11 @@ export interface ViolationResult {
   reproduced: { attempts: number; failures: number }
   /** Broke it on some attempts only. */
   flaky: boolean
+  /**
+   * Why `sequence` is the one the search met and was not shrunk (`the first replay from the root did not
+   * reproduce it`, `shrinking was turned off`): it may hold actions the violation does not need.
+   */
+  notShrunk?: string
   /** The regression journey written for it, relative to the project root. */
   emittedFile?: string
   /** Stable across runs: the invariant and the minimal sequence's actions and inputs. */
@@ -197,11 +202,12 @@ export interface ViolationResult {
 
 /**
  * What a report heads a violation's sequence with. A violation met but never shrunk nor confirmed (the
- * exploration was interrupted, or the app stopped answering) has the sequence the search happened to take,
- * which may hold actions the violation does not need: calling it minimal would send a reader after them.
+ * exploration was interrupted, or the app stopped answering), or confirmed but not shrunk (`notShrunk`), has
+ * the sequence the search happened to take, which may hold actions the violation does not need: calling it
+ * minimal would send a reader after them.
  */
-export function sequenceHeading(v: Pick<ViolationResult, 'foundLength' | 'sequence' | 'reproduced'>): string {
-  return !v.reproduced.attempts && v.foundLength <= v.sequence.length ? 'Sequence as the search found it, not shrunk' : 'Minimal sequence'
+export function sequenceHeading(v: Pick<ViolationResult, 'foundLength' | 'sequence' | 'reproduced' | 'notShrunk'>): string {
+  return v.notShrunk || (!v.reproduced.attempts && v.foundLength <= v.sequence.length) ? 'Sequence as the search found it, not shrunk' : 'Minimal sequence'
 }
 
 export interface ActionCoverage {
@@ -219,7 +225,10 @@ export interface ExplorationResult {
   description?: string
   tags: string[]
   file?: string
-  /** Failed when an invariant broke or the exploration could not run. */
+  /**
+   * Failed when an invariant broke, the exploration could not run, or it was interrupted: as a journey cut
+   * short by Ctrl-C, a search that did not finish never passed.
+   */
   status: Status
   startedAt: string
   durationMs: number
@@ -393,6 +402,14 @@ export function assertRunResult(value: unknown, source = 'results'): asserts val
   if (v.issues === undefined) v.issues = []
   else if (!Array.isArray(v.issues)) throw new Error(`${source}: "issues" must be an array`)
   const version = v.schemaVersion as number
+  // An interrupted exploration that met no violation was once saved as passed: it is judged as now, so
+  // that `report` and `merge-reports` never show an unfinished search green.
+  const cutShort = (v.explorations ?? []).filter((x) => x && typeof x === 'object' && x.interrupted && x.status === 'passed')
+  for (const x of cutShort) x.status = 'failed'
+  if (cutShort.length) {
+    v.status = 'failed'
+    if (isSummary(v.summary)) v.summary = summarize(v.journeys as JourneyResult[], v.issues, v.explorations ?? [])
+  }
   // A summary that is gone or broken is made again from the journeys: a reporter would fail on it, and a
   // merge would count what it says rather than what ran.
   if (version === RESULTS_SCHEMA_VERSION && !isSummary(v.summary)) v.summary = summarize(v.journeys as JourneyResult[], v.issues, v.explorations ?? [])

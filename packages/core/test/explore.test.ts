@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DefinitionError, action, assertRunResult, exploration, invariant, step, validateExploration, validateLoadedExploration } from '../src/index'
+import { DefinitionError, action, assertRunResult, exploration, invariant, step, summarize, validateExploration, validateLoadedExploration } from '../src/index'
 
 const create = action('create', ({ http }) => http.post('/api/things', { json: {} }))
 const remove = action('remove', ({ http, ctx }) => http.delete(`/api/things/${ctx.require('id')}`), { when: (v) => v.ctx.has('id') })
@@ -67,6 +67,15 @@ describe('results files', () => {
     assertRunResult(v1)
     expect(v1).toMatchObject({ schemaVersion: 3, explorations: [] })
     expect(() => assertRunResult({ schemaVersion: 4, journeys: [] }, 'old.json')).toThrow('old.json: schemaVersion 4 is not supported (this version reads 1, 2 and 3)')
+  })
+
+  it('an interrupted exploration an older version saved as passed is read as failed, and the summary counted again', () => {
+    const x = { name: 'x', status: 'passed', interrupted: true, violations: [], issues: [] }
+    const old = { schemaVersion: 3, status: 'passed', journeys: [], issues: [], explorations: [x] } as Record<string, unknown>
+    old.summary = summarize([], [], [x as never])
+    expect(old.summary).toMatchObject({ explorations: { passed: 1, failed: 0 } })
+    assertRunResult(old, 'old.json')
+    expect(old).toMatchObject({ status: 'failed', explorations: [{ status: 'failed' }], summary: { explorations: { passed: 0, failed: 1 } } })
   })
 
   it("a results file with a broken journey is refused naming the place; a lost summary is made again", () => {

@@ -138,6 +138,8 @@ export type ShrinkFn = (input: {
   attempts: number
   /** The app stopped answering: shrinking stopped there, and `sequence` is not known to be minimal or failing. */
   noAnswer?: NoAnswer
+  /** Why shrinking did not start (the first replay did not break the invariant): `sequence` is the one given. */
+  notShrunk?: string
 }>
 
 /**
@@ -175,6 +177,8 @@ export type EmitFn = (input: {
   run: SequenceRun
   /** The confirming replays did not all break the invariant: the journey may pass while the bug exists. */
   flaky?: boolean
+  /** Why the sequence was not shrunk (see ViolationResult.notShrunk): the journey may make requests the bug does not need. */
+  notShrunk?: string
   /** The base URL the requests were made against, stripped from their URLs (default: the exploration's, else each URL's origin). */
   baseUrl?: string
   /**

@@ -37,12 +37,16 @@ export interface ResultParts {
   interrupted: boolean
 }
 
-/** The exploration's result: failed when an invariant broke or it could not run. */
+/**
+ * The exploration's result: failed when an invariant broke, it could not run, or it was interrupted. An
+ * interrupted search checked only part of the tree, so it is no pass, as `venomqa run` fails a journey cut
+ * short by Ctrl-C; `interrupted` says why.
+ */
 export function buildResult(p: ResultParts): ExplorationResult {
   const x = p.search
   const transitions = x?.transitions ?? 0
   const seconds = p.searchMs / 1000
-  const failed = p.broken || p.violations.length > 0 || p.issues.some((i) => i.severity === 'critical')
+  const failed = p.broken || p.interrupted || p.violations.length > 0 || p.issues.some((i) => i.severity === 'critical')
   return {
     name: p.exploration.name,
     ...(p.exploration.description ? { description: p.exploration.description } : {}),

@@ -180,6 +180,7 @@ async function settleOne(f: FoundViolation, runner: SequenceRunner, deps: Settle
   const confirmed = await deps.confirmFn({ sequence, invariant: f.invariant, runner, times: CONFIRMATIONS, ...failure })
   if (confirmed.noAnswer) return { result: unsettled(deps.exploration.name, f, NOT_CONFIRMED), appStopped: confirmed.noAnswer }
   const id = violationId(deps.exploration.name, name, sequence)
+  const notShrunk = deps.shrink ? shrunk?.notShrunk : 'shrinking was turned off (--no-shrink)'
   const result: ViolationResult = {
     invariant: name,
     severity: severityOf(f.invariant),
@@ -189,6 +190,7 @@ async function settleOne(f: FoundViolation, runner: SequenceRunner, deps: Settle
     foundLength: f.sequence.length,
     reproduced: { attempts: confirmed.attempts, failures: confirmed.failures },
     flaky: confirmed.failures < confirmed.attempts,
+    ...(notShrunk ? { notShrunk } : {}),
     id,
   }
   return { result, run: confirmed.failures > 0 ? confirmed.run : undefined }
@@ -206,6 +208,7 @@ async function emit(result: ViolationResult, run: SequenceRun, baseUrl: string |
       id: result.id,
       run,
       ...(result.flaky ? { flaky: true } : {}),
+      ...(result.notShrunk ? { notShrunk: result.notShrunk } : {}),
       ...(baseUrl !== undefined ? { baseUrl } : {}),
       ...(deps.writtenThisRun ? { writtenThisRun: deps.writtenThisRun } : {}),
     })

@@ -305,6 +305,7 @@ class ModelBuilder {
       rp: [ms(v.reproduced?.failures), ms(v.reproduced?.attempts)],
     }
     if (v.flaky) out.fk = 1
+    if (v.notShrunk) out.ns = redactText(text(v.notShrunk))
     if (v.emittedFile) out.f = text(v.emittedFile)
     return out
   }

@@ -171,6 +171,8 @@ export interface PageViolation {
   /** reproduced: [failures, attempts] */
   rp: [number, number]
   fk?: 1
+  /** why the sequence was not shrunk (it is the one the search met) */
+  ns?: string
   /** the regression journey written for it */
   f?: string
 }

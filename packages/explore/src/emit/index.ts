@@ -79,6 +79,7 @@ export function journeySource(input: SourceInput): string {
     sequence: run.steps.map((s) => ({ action: s.action, input: s.input })),
     timeouts: actionTimeouts(exploration),
     ...(input.flaky ? { flaky: true } : {}),
+    ...(input.notShrunk ? { notShrunk: input.notShrunk } : {}),
   })
 }
 

@@ -7,6 +7,12 @@ import { viewAt } from './view'
 
 type ShrinkInput = Parameters<ShrinkFn>[0]
 
+/** Why a sequence was not shrunk, by what its first replay from the root showed. */
+const NOT_SHRUNK = {
+  holds: 'the first replay from the root did not reproduce it',
+  unknown: 'the first replay from the root could not tell (a request got no answer)',
+} as const
+
 /** The smallest sequence known to break the invariant, with the replay that showed it. */
 interface Best {
   sequence: TakenAction[]
@@ -25,7 +31,10 @@ export async function shrink(input: ShrinkInput, clock: () => number = Date.now)
   const trials = new Trials(input.runner, input.invariant, input.limits, clock, input.failure)
   const done = (sequence: readonly TakenAction[]) => ({ sequence: [...sequence], attempts: trials.attempts, ...(trials.appStopped ? { noAnswer: trials.appStopped } : {}) })
   const first = await trials.verdict(input.sequence)
-  // Not failing again from the root: nothing to shrink; the confirmation reports it as flaky.
+  // Not failing again from the root: nothing to shrink from, as every candidate is judged by one replay
+  // and an accepted one must have broken the invariant. The confirmation reports it as flaky, and the
+  // reports say the sequence is the one met, not a minimal one.
+  if (first && first.verdict !== 'fails') return { ...done(input.sequence), notShrunk: NOT_SHRUNK[first.verdict] }
   if (first?.verdict !== 'fails') return done(input.sequence)
   const best: Best = { sequence: [...input.sequence], run: first.run }
   let progress = true

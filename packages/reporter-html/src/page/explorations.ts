@@ -50,12 +50,13 @@ function violationView(report: Report, v: PageViolation): HTMLDetailsElement {
     const facts: Child[] = [
       attempts ? `Reproduced ${failures} of ${attempts} attempts from the root${v.fk ? ': flaky, it broke on some attempts only' : ''}.` : 'Not confirmed from the root.',
       v.fl > v.seq.length ? ` Shrunk from ${v.fl} actions to ${v.seq.length}.` : '',
+      v.ns ? ` Not shrunk: ${v.ns}.` : '',
     ]
     const body = el('div', 'io-body', [
       el('div', 'facts', facts),
       v.f ? el('div', 'facts', ['Regression journey: ', el('span', 'mono', v.f)]) : null,
       // As core's sequenceHeading words it (the page's code imports no values from core, to stay small).
-      el('div', 'title', !attempts && v.fl <= v.seq.length ? 'Sequence as the search found it, not shrunk' : 'Minimal sequence'),
+      el('div', 'title', v.ns || (!attempts && v.fl <= v.seq.length) ? 'Sequence as the search found it, not shrunk' : 'Minimal sequence'),
       el(
         'ol',
         'sequence',

@@ -473,7 +473,8 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   for (const v of x.violations) {
     const reproduced = v.reproduced.attempts ? `reproduced ${v.reproduced.failures}/${v.reproduced.attempts}` : 'not confirmed'
     lines.push(`  ${p.red('✗')} ${p.bold(v.invariant)} [${v.severity}] ${v.flaky ? p.yellow(`flaky, ${reproduced}`) : p.dim(reproduced)}`)
-    lines.push(`      ${v.sequence.map((step) => step.action).join(' → ')}${v.foundLength !== v.sequence.length ? p.dim(` (shrunk from ${v.foundLength})`) : ''}`)
+    const shrinking = v.notShrunk ? p.yellow(` (not shrunk: ${v.notShrunk})`) : v.foundLength !== v.sequence.length ? p.dim(` (shrunk from ${v.foundLength})`) : ''
+    lines.push(`      ${v.sequence.map((step) => step.action).join(' → ')}${shrinking}`)
     lines.push(`      ${redactFreeText(v.message)}`)
     if (v.emittedFile) lines.push(`      ${p.cyan('regression journey:')} ${v.emittedFile}`)
   }

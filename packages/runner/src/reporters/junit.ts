@@ -326,7 +326,8 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
 /** A violation as a CI log shows it: the minimal sequence line by line, then the request that broke it. */
 function violationText(v: ViolationResult): string {
   const shrunk = v.foundLength > v.sequence.length ? `, shrunk from ${v.foundLength}` : ''
-  const lines = [`invariant "${v.invariant}" [${v.severity}]${v.flaky ? ' FLAKY' : ''}: ${v.message}`, `${sequenceHeading(v)} (${plural(v.sequence.length, 'action')}${shrunk}):`]
+  const notShrunk = v.notShrunk ? `; ${v.notShrunk}` : ''
+  const lines = [`invariant "${v.invariant}" [${v.severity}]${v.flaky ? ' FLAKY' : ''}: ${v.message}`, `${sequenceHeading(v)}${notShrunk} (${plural(v.sequence.length, 'action')}${shrunk}):`]
   v.sequence.forEach((step, i) => {
     const [first, ...more] = step.exchanges
     lines.push(`  ${i + 1}. ${step.action}: ${first ? exchangeLine(first) : '(no request)'}`)

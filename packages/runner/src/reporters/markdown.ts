@@ -187,6 +187,7 @@ function violationSection(v: ViolationResult): string[] {
   const facts = [
     r.attempts ? `Reproduced ${r.failures} of ${r.attempts} attempts from the root${v.flaky ? ' (flaky: it broke on some attempts only)' : ''}` : 'Not confirmed from the root',
     v.foundLength > v.sequence.length ? `shrunk from ${v.foundLength} actions to ${v.sequence.length}` : '',
+    v.notShrunk ? `not shrunk: ${inline(v.notShrunk)}` : '',
     v.emittedFile ? `regression journey \`${code(v.emittedFile)}\`` : '',
   ].filter(Boolean)
   out.push(`${facts.join(' · ')}`, '')

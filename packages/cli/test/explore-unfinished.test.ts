@@ -1,0 +1,127 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { symlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { REPO_ROOT, type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
+
+// `venomqa explore` (the built binary) against an app in its own process, with every report, on two
+// results that must not read as finished ones:
+// - Ctrl-C before any violation: the search checked part of the tree only, so nothing says it passed,
+//   as `venomqa run` fails a journey cut short.
+// - A flaky violation whose first replay from the root did not break the invariant: it is not shrunk
+//   (see the shrinker), and every report and its regression journey say so, rather than calling the
+//   sequence the search met, noise action included, a minimal one.
+const APP = `import http from 'node:http'
+import { writeFileSync } from 'node:fs'
+let flips = 0
+const server = http.createServer(async (req, res) => {
+  for await (const _ of req);
+  const url = new URL(req.url, 'http://app')
+  const reply = (status, body) => {
+    res.writeHead(status, { 'content-type': 'application/json' })
+    res.end(JSON.stringify(body))
+  }
+  if (url.pathname === '/slow') {
+    writeFileSync(process.env.SLOW_MARK, 'hit')
+    return setTimeout(() => reply(200, { ok: true }), 300)
+  }
+  // Crashes on the 1st call, then on every other one from the 4th: the search meets it after /noise,
+  // the shrinker's first replay (3rd call) does not, and the confirming replays (4th to 6th) do twice.
+  if (url.pathname === '/flip') {
+    flips++
+    return reply(flips === 1 || (flips >= 4 && flips % 2 === 0) ? 500 : 200, { flips })
+  }
+  reply(200, {})
+})
+server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('listening on http://' + process.env.HOST + ':' + server.address().port))
+`
+
+const SLOW = `import { action, exploration } from '@venomqa/core'
+
+export default exploration('slow', {
+  actions: [action('slow', ({ http }) => http.post('/slow'))],
+  depth: 50,
+  dedupe: false,
+  seed: 1,
+})
+`
+
+const FLIP = `import { action, exploration } from '@venomqa/core'
+
+export default exploration('flip', {
+  actions: [action('noise', ({ http }) => http.post('/noise'), { maxPerPath: 1 }), action('flip', ({ http }) => http.post('/flip'), { maxPerPath: 1 })],
+  depth: 2,
+  dedupe: false,
+  seed: 1,
+})
+`
+
+const REPORTS = ['-r', 'console', '-r', 'json:r.json', '-r', 'junit:r.xml', '-r', 'markdown:r.md', '-r', 'html:r.html']
+
+let app: RunningProcess
+let project: Project
+const read = (file: string) => readFileSync(path.join(project.dir, file), 'utf8')
+
+describe('explore results that are not a finished search or a shrunk sequence', () => {
+  beforeAll(async () => {
+    assertBuilt()
+    project = await makeProject(null)
+    await symlink(path.join(REPO_ROOT, 'packages/reporter-html'), path.join(project.dir, 'node_modules/@venomqa/reporter-html'), 'dir')
+    await writeFile(path.join(project.dir, 'app.mjs'), APP)
+    app = await startNodeProcess(path.join(project.dir, 'app.mjs'), { env: { SLOW_MARK: path.join(project.dir, 'slow-hit') } })
+    await writeFile(path.join(project.dir, 'package.json'), JSON.stringify({ name: 'unfinished', private: true, type: 'module' }))
+    await writeFile(path.join(project.dir, 'venomqa.json'), JSON.stringify({ baseUrl: app.url, plugins: ['http-control'] }))
+    await writeFile(path.join(project.dir, 'slow.explore.ts'), SLOW)
+    await writeFile(path.join(project.dir, 'flip.explore.ts'), FLIP)
+  })
+  afterAll(async () => {
+    await app?.stop()
+    await project?.remove()
+  })
+
+  it('Ctrl-C before any violation: no report says passed', async () => {
+    const run = project.spawn(['explore', 'slow.explore.ts', '--no-emit', '--save', 'results.json', ...REPORTS])
+    await waitUntil(() => existsSync(path.join(project.dir, 'slow-hit')), 'the first request of the search')
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(r.code, r.stdout + r.stderr).toBe(130)
+    expect(r.stdout).toContain('Result: INTERRUPTED')
+    expect(r.stdout).toMatch(/Explored {2}0 passed, 1 failed of 1, 0 violations/)
+    for (const file of ['results.json', 'r.json']) {
+      const saved = JSON.parse(read(file))
+      expect([saved.status, saved.interrupted, saved.summary.explorations], file).toEqual(['failed', true, { total: 1, passed: 0, failed: 1, violations: 0, flaky: 0 }])
+      expect([saved.explorations[0].status, saved.explorations[0].interrupted], file).toEqual(['failed', true])
+    }
+    expect(read('r.md')).toMatch(/\| slow \| ❌ failed \(interrupted\) \|/)
+    expect(read('r.md')).not.toContain('✅')
+    const html = read('r.html')
+    expect(html).toContain('"status":"failed","interrupted":true')
+    expect(html).toContain('"explorations":{"total":1,"passed":0,"failed":1')
+    // JUnit: the invariants held only on the part searched (skipped), and the exploration itself fails.
+    const junit = read('r.xml')
+    expect(junit).toContain('<skipped message="the exploration was interrupted before its search finished')
+    expect(junit).toMatch(/<testcase name="exploration" [^>]*>\s*<error message="exploration interrupted"/)
+    // `venomqa report` renders the saved results the same way.
+    const again = await project.venomqa(['report', 'results.json'])
+    expect(again.stdout).toMatch(/Explored {2}0 passed, 1 failed of 1/)
+  })
+
+  it('a flaky violation whose first replay did not reproduce it is said not to be shrunk, in every report and its journey', async () => {
+    const r = await project.venomqa(['explore', 'flip.explore.ts', '--emit', 'regressions', '--save', 'results.json', ...REPORTS])
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    expect(r.stdout).toContain('✗ no_5xx [high] flaky, reproduced 2/3')
+    expect(r.stdout).toContain('noise → flip (not shrunk: the first replay from the root did not reproduce it)')
+    const [v] = JSON.parse(read('results.json')).explorations[0].violations
+    expect([v.sequence.map((s: { action: string }) => s.action), v.flaky, v.notShrunk]).toEqual([['noise', 'flip'], true, 'the first replay from the root did not reproduce it'])
+    expect(JSON.parse(read('r.json')).explorations[0].violations[0].notShrunk).toBe(v.notShrunk)
+    expect(read('r.md')).toContain('not shrunk: the first replay from the root did not reproduce it')
+    expect(read('r.md')).toContain('Sequence as the search found it, not shrunk:')
+    expect(read('r.md')).not.toContain('Minimal sequence')
+    expect(read('r.xml')).toContain('Sequence as the search found it, not shrunk; the first replay from the root did not reproduce it (2 actions):')
+    expect(read('r.html')).toContain('"ns":"the first replay from the root did not reproduce it"')
+    const journey = read(v.emittedFile)
+    expect(journey).toContain('// NOT SHRUNK: the first replay from the root did not reproduce it, so some of these actions may not be needed to break the invariant.')
+    expect(journey).toContain('// FLAKY:')
+  })
+})
