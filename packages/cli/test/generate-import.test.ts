@@ -343,8 +343,9 @@ describe('venomqa generate from a third-party document', () => {
     const p = await makeProject(null)
     projects.push(p)
     const r = await p.venomqa(['generate', '--openapi', path.join(examples, doc), '--out', 'journeys'])
-    // petstore.json secures its pet operations with OAuth 2 and its store's with an API key header, and has no open login: its journeys read both.
-    const tokenNotice = `venomqa: no secret is written in the journeys; they read them from these environment variables, to set before venomqa run:\n  API_TOKEN: the bearer token the secured operations of ${path.join(examples, doc)} need\n  API_KEY: the API key api_key of ${path.join(examples, doc)}, sent in the api_key header\n`
+    // petstore.json secures its pet operations with OAuth 2 and its store's with an API key header, and has no open login: its journeys read both,
+    // and the password its GET /user/login takes in the query, an existing user's.
+    const tokenNotice = `venomqa: no secret is written in the journeys; they read them from these environment variables, to set before venomqa run:\n  API_TOKEN: the bearer token the secured operations of ${path.join(examples, doc)} need\n  API_KEY: the API key api_key of ${path.join(examples, doc)}, sent in the api_key header\n  API_PASSWORD: the password query parameter of GET /user/login (loginUser) of ${path.join(examples, doc)}\n`
     expect(r.stderr).toBe(doc === 'petstore.json' ? tokenNotice : '')
     expect(r.code).toBe(0)
     const files = readdirSync(path.join(p.dir, 'journeys'))
@@ -690,6 +691,172 @@ describe('venomqa generate sends each credential the way its security scheme say
   })
 })
 
+/**
+ * An API in its own process with accounts: an open sign-up, a login that answers a token, hooks made with
+ * a signing secret of the caller's choosing, and items that need the token and an access_token query
+ * parameter, the value APP_ACCESS_TOKEN. The account `al` exists already, with the password APP_PASSWORD.
+ * GET /seen counts the other requests.
+ */
+const ACCOUNTS_APP = `import http from 'node:http'
+const users = new Map([['al', process.env.APP_PASSWORD]])
+const tokens = new Set()
+const hooks = new Map()
+let seen = 0
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://app')
+  const send = (status, body) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))
+  if (url.pathname === '/health') return send(200, { ok: true })
+  if (url.pathname === '/seen') return send(200, { seen })
+  let text = ''
+  req.on('data', (d) => (text += d))
+  req.on('end', () => {
+    seen++
+    const body = text ? JSON.parse(text) : {}
+    if (url.pathname === '/signup') {
+      if (!body.username || !body.password) return send(400, { error: 'username and password' })
+      users.set(body.username, body.password)
+      return send(201, { username: body.username })
+    }
+    if (url.pathname === '/login') {
+      if (users.get(body.username) !== body.password) return send(401, { error: 'wrong username or password' })
+      const token = 'tok-' + Math.random().toString(36).slice(2)
+      tokens.add(token)
+      return send(200, { token })
+    }
+    if (!tokens.has((req.headers.authorization ?? '').replace(/^Bearer /, ''))) return send(401, { error: 'log in first' })
+    if (url.pathname === '/items') return url.searchParams.get('access_token') === process.env.APP_ACCESS_TOKEN ? send(200, []) : send(403, { error: 'wrong access_token' })
+    if (req.method === 'POST' && url.pathname === '/hooks') {
+      if (!body.signing_secret) return send(400, { error: 'signing_secret' })
+      const hook = { id: hooks.size + 1, url: body.url }
+      hooks.set(hook.id, hook)
+      return send(201, hook)
+    }
+    const hook = /^\\/hooks\\/(\\d+)$/.exec(url.pathname)
+    if (hook && hooks.has(Number(hook[1]))) return send(200, hooks.get(Number(hook[1])))
+    send(404, { error: 'not found' })
+  })
+})
+server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('listening on http://' + process.env.HOST + ':' + server.address().port))
+`
+
+/** The examples of secret-named fields in accountsDocument: none may be written in a journey. */
+const EXAMPLE_SECRETS = ['OA-EXAMPLE-PASSWORD-1a1a', 'OA-EXAMPLE-PASSWORD-3c3c', 'OA-EXAMPLE-ACCESS-TOKEN-2b2b', 'OA-EXAMPLE-SIGNING-SECRET-4d4d']
+
+/** ACCOUNTS_APP's document, with examples under secret names everywhere; without its sign-up when `signUp` is false. */
+function accountsDocument({ signUp }: { signUp: boolean }) {
+  const json = (schema: unknown) => ({ 'application/json': { schema } })
+  const credentials = { type: 'object', required: ['username', 'password'], properties: { username: { type: 'string' }, password: { type: 'string', minLength: 8 } } }
+  const hook = { type: 'object', properties: { id: { type: 'integer' }, url: { type: 'string' } } }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'accounts', version: '1' },
+    components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    paths: {
+      ...(signUp && {
+        // The whole body's example, as many documents give one.
+        '/signup': { post: { tags: ['accounts'], operationId: 'sign_up', requestBody: { required: true, content: json({ ...credentials, example: { username: 'new-user', password: 'OA-EXAMPLE-PASSWORD-1a1a' } }) }, responses: { 201: { description: 'signed up' } } } },
+      }),
+      '/login': {
+        post: {
+          tags: ['accounts'],
+          operationId: 'log_in',
+          // An example per property.
+          requestBody: { required: true, content: json({ ...credentials, properties: { username: { type: 'string', example: 'al' }, password: { type: 'string', example: 'OA-EXAMPLE-PASSWORD-3c3c' } } }) },
+          responses: { 200: { description: 'ok', content: json({ type: 'object', properties: { token: { type: 'string' } } }) } },
+        },
+      },
+      '/items': {
+        get: {
+          tags: ['accounts'],
+          operationId: 'list_items',
+          security: [{ bearerAuth: [] }],
+          parameters: [{ name: 'access_token', in: 'query', required: true, schema: { type: 'string' }, example: 'OA-EXAMPLE-ACCESS-TOKEN-2b2b' }],
+          responses: { 200: { description: 'ok' } },
+        },
+      },
+      '/hooks': {
+        post: {
+          tags: ['hooks'],
+          operationId: 'create_hook',
+          security: [{ bearerAuth: [] }],
+          requestBody: {
+            required: true,
+            content: json({ type: 'object', required: ['url', 'signing_secret'], properties: { url: { type: 'string', example: 'https://example.test/hook' }, signing_secret: { type: 'string', example: 'OA-EXAMPLE-SIGNING-SECRET-4d4d' } } }),
+          },
+          responses: { 201: { description: 'made', content: json(hook) } },
+        },
+      },
+      '/hooks/{hookId}': {
+        get: { tags: ['hooks'], operationId: 'get_hook', security: [{ bearerAuth: [] }], parameters: [{ name: 'hookId', in: 'path', required: true, schema: { type: 'integer' } }], responses: { 200: { description: 'ok', content: json(hook) } } },
+      },
+    },
+  }
+}
+
+describe("venomqa generate writes no document's example of a secret", () => {
+  const APP_PASSWORD = 'app-password-5e5e'
+  const APP_ACCESS_TOKEN = 'app-access-token-6f6f'
+  let app: RunningProcess
+  let p: Project
+  const seen = async () => ((await (await fetch(`${app.url}/seen`)).json()) as { seen: number }).seen
+  const journeys = (dir: string) => readdirSync(path.join(p.dir, dir)).map((f) => read(p, `${dir}/${f}`))
+
+  beforeAll(async () => {
+    assertBuilt()
+    p = await makeProject(null)
+    projects.push(p)
+    await writeFile(path.join(p.dir, 'app.mjs'), ACCOUNTS_APP)
+    await writeFile(path.join(p.dir, 'open.json'), JSON.stringify(accountsDocument({ signUp: true })))
+    await writeFile(path.join(p.dir, 'closed.json'), JSON.stringify(accountsDocument({ signUp: false })))
+    app = await startNodeProcess(path.join(p.dir, 'app.mjs'), { env: { APP_PASSWORD, APP_ACCESS_TOKEN } })
+  })
+  afterAll(async () => {
+    await app?.stop()
+  })
+
+  it('with an open sign-up: a made-up password for the account the journey makes, a made-up signing secret, the access token from the environment', async () => {
+    const generated = await p.venomqa(['generate', '--openapi', 'open.json', '--out', 'open'])
+    expect(generated.code, generated.stderr).toBe(0)
+    expect(generated.stderr).toBe(
+      'venomqa: no secret is written in the journeys; they read it from this environment variable, to set before venomqa run:\n  API_ACCESS_TOKEN: the access_token query parameter of GET /items (list_items) of open.json\n',
+    )
+    for (const file of journeys('open')) for (const secret of EXAMPLE_SECRETS) expect(file).not.toContain(secret)
+    const accounts = read(p, 'open/accounts.journey.ts')
+    expect(accounts).toContain("{ query: { access_token: fromEnvironment('API_ACCESS_TOKEN') } }")
+    expect(accounts).toMatch(/^const credentials = \{ username: 'new-user', password: '[^']{8,}' \}$/m)
+    typecheckAtEnd(p, 'open', 'the journeys generated from a document with an open sign-up')
+
+    const run = await p.venomqa(['run', 'open', '--base-url', app.url], { env: { API_ACCESS_TOKEN: APP_ACCESS_TOKEN } })
+    expect(run.stdout).toMatch(/Journeys {2}2 passed of 2/)
+    expect(run.code).toBe(0)
+    const unset = await p.venomqa(['run', 'open/accounts.journey.ts', '--base-url', app.url])
+    expect(unset.stdout).toContain('API_ACCESS_TOKEN is not set: export it with the value of the access_token query parameter of GET /items (list_items) of open.json')
+    expect(unset.code).toBe(1)
+  })
+
+  it("without a sign-up: the login's password of an existing account from the environment; unset, no login is sent", async () => {
+    const generated = await p.venomqa(['generate', '--openapi', 'closed.json', '--out', 'closed'])
+    expect(generated.code, generated.stderr).toBe(0)
+    expect(generated.stderr).toContain('\n  API_PASSWORD: the password of an existing account, which POST /login (log_in) of closed.json logs in with\n')
+    expect(generated.stderr).toContain('\n  API_ACCESS_TOKEN: the access_token query parameter of GET /items (list_items) of closed.json\n')
+    for (const file of journeys('closed')) for (const secret of EXAMPLE_SECRETS) expect(file).not.toContain(secret)
+    expect(read(p, 'closed/accounts.journey.ts')).toContain("password: fromEnvironment('API_PASSWORD')")
+    typecheckAtEnd(p, 'closed', 'the journeys generated from a document with a login and no sign-up')
+
+    const env = { API_PASSWORD: APP_PASSWORD, API_ACCESS_TOKEN: APP_ACCESS_TOKEN }
+    const run = await p.venomqa(['run', 'closed', '--base-url', app.url], { env })
+    expect(run.stdout).toMatch(/Journeys {2}2 passed of 2/)
+    expect(run.code).toBe(0)
+    const before = await seen()
+    const unset = await p.venomqa(['run', 'closed', '--base-url', app.url], { env: { ...env, API_PASSWORD: undefined } })
+    expect(unset.stdout).toContain('API_PASSWORD is not set: export it with the value of the password of an existing account, which POST /login (log_in) of closed.json logs in with')
+    expect(unset.stdout).toMatch(/Journeys {2}0 passed, 2 failed of 2/)
+    expect(unset.code).toBe(1)
+    // Each journey stops at the login it cannot send: nothing went out with a guessed password, or after it.
+    expect(await seen()).toBe(before)
+  })
+})
+
 const DB = `venomqa_generate_${process.pid}_cli`
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
 const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DB}`
@@ -752,6 +919,6 @@ withPostgres('venomqa generate for the shop app', () => {
 // Last in the file: every journey the tests above wrote, in one run of tsc.
 it('every journey written above type-checks as a user would see it (strict, with the published types)', async () => {
   // Each test that writes journeys adds them; fewer means a test above stopped before it got there.
-  expect(toTypecheck.map((t) => t.what)).toHaveLength(6)
+  expect(toTypecheck.map((t) => t.what)).toHaveLength(8)
   expect(await typecheck(toTypecheck.map((t) => path.join(t.p.dir, t.dir)))).toBe('')
 })

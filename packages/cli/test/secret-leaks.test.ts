@@ -11,6 +11,8 @@ import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
 
+/** The signature of a JWT under an innocent key: no part of the token may stay, not even this. */
+const JWT_SIGNATURE = 'RESULT-JWT-SIGNATURE-3c9d7e'
 const SECRETS = {
   multipartPassword: 'MULTIPART-PASSWORD-3f9a1c',
   contextToken: 'CONTEXT-REFRESH-TOKEN-8b2e4d',
@@ -20,6 +22,7 @@ const SECRETS = {
   loginJwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsZWFrIn0.JWT-SIGNATURE-5e8a1f',
   pairPassword: 'PAIR-PASSWORD-7c4b2d',
   pairApiKey: 'PAIR-API-KEY-1e6f3a',
+  resultJwt: `eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJpbm5vY2VudC1rZXkifQ.${JWT_SIGNATURE}`,
 }
 /** The value of a name/value pair whose name is no secret: it must stay readable. */
 const INNOCENT = 'INNOCENT-COLOUR-4f2a9b'
@@ -45,6 +48,11 @@ export default journey('leaks', {
       const res = await http.post('/login', { json: { user: 'al' } })
       throw new Error(\`session \${res.json().jwt} was refused\`)
     }),
+    step('jwt_by_shape', async ({ http, log }) => {
+      const res = await http.get('/result')
+      log.info(\`issued \${res.json().result}\`)
+      throw new Error(\`the token \${res.json().result} has no expiry\`)
+    }),
     step('name_value_pairs', ({ http }) => http.post('/pairs', { json: [{ name: 'password', value: '${SECRETS.pairPassword}' }, { name: 'colour', value: '${INNOCENT}' }] })),
   ],
 })
@@ -58,7 +66,7 @@ let runOnWorkers: CliResult
 beforeAll(async () => {
   assertBuilt()
   app = await startNodeProcess(path.join(REPO_ROOT, 'packages/cli/test/fixtures/leaky-api/server.mjs'), {
-    env: { LOGIN_JWT: SECRETS.loginJwt, PAIR_API_KEY: SECRETS.pairApiKey },
+    env: { LOGIN_JWT: SECRETS.loginJwt, PAIR_API_KEY: SECRETS.pairApiKey, RESULT_JWT: SECRETS.resultJwt },
   })
   project = await makeProject(null)
   await writeFile(path.join(project.dir, 'package.json'), '{"name":"leaks","private":true,"type":"module"}')
@@ -84,7 +92,7 @@ const outputs = (): Record<string, string> => ({
 describe('no secret in any output', () => {
   it('ran every step against the API', () => {
     expect(run.code).toBe(1)
-    expect(run.stdout).toContain('Steps     0 passed, 7 failed of 7')
+    expect(run.stdout).toContain('Steps     0 passed, 8 failed of 8')
     expect(run.stdout).toContain('you sent --XB')
     expect(run.stdout).toContain('"message": "unknown user [REDACTED]"')
   })
@@ -93,6 +101,11 @@ describe('no secret in any output', () => {
     it(`hides ${what}`, () => {
       for (const [where, text] of Object.entries(outputs())) expect(text, where).not.toContain(secret)
     })
+
+  it('hides a JWT under a key that names no secret, and in free text, by its shape: every part of it', () => {
+    for (const [where, text] of Object.entries(outputs())) expect(text, where).not.toContain(JWT_SIGNATURE)
+    expect(run.stdout).toContain('the token [REDACTED] has no expiry')
+  })
 
   it('keeps the value of a pair whose name is no secret', () => {
     for (const where of ['console', 'results.json', 'r.html']) expect(outputs()[where], where).toContain(INNOCENT)

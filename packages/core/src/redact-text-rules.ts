@@ -80,6 +80,17 @@ export const MULTIPART_SECRET_PART = new RegExp(
 const COOKIE_LINE = /\b((?:set-)?cookie"?\s*[:=]\s*(?:\[\s*)?"?)(?!\[REDACTED\])[^\r\n"\]]+/gi
 
 /**
+ * A JSON Web Token, found by its shape wherever it sits (`{"result":"eyJ..."}`, a sentence, a path): three
+ * base64url parts joined by dots, the first a JSON header (`{"` encodes as `eyJ`), the third (the signature)
+ * empty when the token is unsigned. No part's characters include the dot that ends it, and a token starts
+ * only where no base64url character precedes it, so each character of a hostile text is read a few times
+ * at most, never once from every position before it. redactText and redactCredentials apply it only to
+ * text holding `eyJ` (JWT_MARK).
+ */
+export const JWT = /(?<![\w-])eyJ[\w-]+\.[\w-]+\.[\w-]*/g
+export const JWT_MARK = 'eyJ'
+
+/**
  * The rules that find a secret by its form alone (redactCredentials): the credentials of a URL, a long
  * Bearer or Basic value. They leave the words of a message alone, at the price of a short Basic value.
  */

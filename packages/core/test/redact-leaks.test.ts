@@ -185,6 +185,43 @@ describe('redaction of places that were side doors', () => {
     }
   })
 
+  it('a JSON Web Token by its shape: under a key that names no secret, in free text, in a URL, cut from a body', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhbCJ9.c2lnbmF0dXJlLXJlc3VsdA'
+    expect(redactValue({ result: jwt, id: 7 })).toEqual({ result: REDACTED, id: 7 })
+    expect(redactBody(JSON.stringify({ data: [{ result: jwt }] }))).toBe(`{"data":[{"result":"${REDACTED}"}]}`)
+    expect(redactText(`the token ${jwt} has no expiry`)).toBe(`the token ${REDACTED} has no expiry`)
+    expect(redactText(`{"result":"${jwt}","more":"cut`)).toBe(`{"result":"${REDACTED}","more":"cut`)
+    expect(redactText(`http://h.test/verify/${jwt}?page=2`)).toBe(`http://h.test/verify/${REDACTED}?page=2`)
+    // Unsigned (alg none): the third part is empty, the token still a credential.
+    expect(redactText('sent eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbCJ9. back')).toBe(`sent ${REDACTED} back`)
+    expect(redactHeaders({ 'x-session': jwt })).toEqual({ 'x-session': REDACTED })
+    expect(redactCredentials(`plugin failed for ${jwt}`)).toBe(`plugin failed for ${REDACTED}`)
+    // Not a token: two parts, no `eyJ` at the start of a word, a version string, a file name.
+    for (const innocent of ['eyJhbGciOiJIUzI1NiJ9.e30', 'key eyJ.a.b', 'heyJude.was.here', 'v1.2.3', 'report.2025-01-01.json', 'the eyJ prefix'])
+      expect(redactText(innocent)).toBe(innocent)
+  })
+
+  it('a hostile text for the JWT shape is read once', () => {
+    for (const hostile of [
+      `eyJ${'a'.repeat(700_000)}`,
+      'eyJ'.repeat(233_000),
+      ' eyJa'.repeat(140_000),
+      `${`eyJ${'a'.repeat(100_000)}..`.repeat(7)}`,
+      'eyJa.'.repeat(140_000),
+      `eyJa.${'b'.repeat(700_000)}`,
+      `${'-'.repeat(100_000)}eyJ${'.'.repeat(100_000)}`,
+      'eyJ.'.repeat(175_000),
+      // The pre-test's own worst case: a J everywhere, none after `ey`.
+      'J'.repeat(700_000),
+    ]) {
+      const started = performance.now()
+      redactText(hostile)
+      redactValue({ result: hostile })
+      // Linear, this takes milliseconds; quadratic, minutes.
+      expect(performance.now() - started, hostile.slice(0, 20)).toBeLessThan(2_000)
+    }
+  })
+
   it('a run masks its own header, cookie and body secrets wherever else they appear', () => {
     const run = {
       journeys: [

@@ -6,13 +6,13 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { mayHoldSecrets, redactText, secretsOfBodyText, secretsOfValue } from '../src'
-import { MAYBE_SECRET, TEXT_RULES } from '../src/redact-text-rules'
+import { JWT, MAYBE_SECRET, REDACTED, TEXT_RULES } from '../src/redact-text-rules'
 
 const PIECES = [
   'https://', 'user:pw@', '@', 'Bearer ', 'Basic ', 'bearer', 'Cookie: ', 'set-cookie=', '?key=', '&sig=', '?auth=',
   'password', 'passwd', 'pass', 'token', 'tok', 'api_key', 'api-key', 'apikey', 'secret', 'credential', 'private_key',
   'session_id', 'sessionid', 'signature', 'sign', ': expected ', ', got ', '"', ':', '=', '&', '?', '/', ' ', '\n',
-  'abc123', 'x.y-z', '{"id":1}', 'http://127.0.0.1:3000/api/items/42',
+  'abc123', 'x.y-z', 'eyJhbGci', '.', '{"id":1}', 'http://127.0.0.1:3000/api/items/42',
 ]
 const text = fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 6 })), { maxLength: 12 }).map((parts) => parts.join(''))
 
@@ -30,7 +30,8 @@ describe('the pre-test of redactText', () => {
   it('gives the same text as applying every rule', () => {
     fc.assert(
       fc.property(text, (t) => {
-        let all = t
+        // JSON Web Tokens first: their own pre-test is the `eyJ` every one starts with.
+        let all = t.replace(JWT, REDACTED)
         for (const [pattern, replacement] of TEXT_RULES) all = all.replace(pattern, replacement)
         expect(redactText(t)).toBe(all)
       }),

@@ -1,10 +1,10 @@
-import type { JsonSchema, OpenApiDocument, Operation } from '@venomqa/openapi'
-import { ConfigError, redactText } from '@venomqa/core'
+import { type JsonSchema, type OpenApiDocument, type Operation, describeOperation } from '@venomqa/openapi'
+import { ConfigError, isSecretKey, redactText } from '@venomqa/core'
 import { kebabCase, literal, quote, snakeCase, uniqueNamer } from '../codegen'
 import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
 import type { JourneyFile } from '../journey-files'
 import { UNIQUE_EMAIL, sample } from './sample'
-import { type Credential, SecuritySchemes, secretsOf } from './security'
+import { type Credential, SecuritySchemes, secretsOf, variableFor } from './security'
 
 /**
  * OpenAPI operations -> one journey file per tag. For each resource a tag creates (a POST on a collection
@@ -187,6 +187,8 @@ class TagWriter {
   private credentials = false
   /** The operations the journey being written sends so far: what its credentials are for. */
   private readonly journeyOps = new Set<Operation>()
+  /** The environment variables the journey being written reads so far. */
+  private readonly journeyReads = new Set<string>()
 
   constructor(
     private readonly model: Model,
@@ -214,7 +216,7 @@ class TagWriter {
     const imports = `import { ${[...this.core].sort(byImportOrder).join(', ')} } from '@venomqa/core'`
     const secrets = [...this.secrets.values()]
     const lines = [...head, ...secretsHeader(secrets), imports, '', ...secretsReader(secrets)]
-    if (this.credentials) lines.push(...this.credentialsBlock(), '')
+    if (this.credentials) lines.push(...this.credentialsBlock())
     lines.push(blocks.join('\n\n'))
     if (left.length)
       lines.push('', '// Not in a journey above (they need an id no operation here creates, or a body to write by hand):', ...left.map((o) => `//   ${o.method} ${o.path}${o.operationId ? ` (${o.operationId})` : ''}`))
@@ -284,15 +286,17 @@ class TagWriter {
   private journey(name: string, steps: string[], description: string, { dependent = false } = {}): string {
     const auth = this.authSteps([...this.journeyOps])
     this.journeyOps.clear()
+    const readsSecrets = auth.variables.length > 0 || this.journeyReads.size > 0
+    this.journeyReads.clear()
     const unique = this.journeyName(name)
     this.journeyNames.push(unique)
     const camel = unique.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
     const exportName = RESERVED.has(camel) ? `${camel}Journey` : camel
     // Stop a line at its first failed step (a failed step alone does not stop a journey) where the steps
     // after it would fail for the same reason and hide it: steps that read what an earlier one made, and
-    // requests after a credential's variable turned out unset, which would go without it and fail as 401s.
-    // Independent reads without credentials each report their own failure.
-    const failFast = dependent || auth.variables.length > 0
+    // requests after a secret's variable turned out unset, which would go without it and fail as 401s.
+    // Independent reads without secrets each report their own failure.
+    const failFast = dependent || readsSecrets
     return [
       `export const ${exportName} = journey(${quote(unique)}, {`,
       `  description: ${quote(description)},`,
@@ -350,11 +354,17 @@ class TagWriter {
     return steps
   }
 
-  /** `const credentials = {...}`: what sign-up and log-in share, with an email of its own each run. */
+  /**
+   * `const credentials = {...}`: what sign-up and log-in share, with an email of its own each run. Without a
+   * sign-up, the login's secrets are an existing account's, which the login reads from the environment
+   * (loginSecret): the block holds the rest, or is not written when nothing is left.
+   */
   private credentialsBlock(): string[] {
     const schema = this.model.signUp?.requestBody?.schema ?? this.model.login?.op.requestBody?.schema
     const { value } = sample(schema, 'credentials')
-    return [`const credentials = ${this.literal(value, '')}`]
+    const shared = isRecord(value) && !this.model.signUp ? Object.fromEntries(Object.entries(value).filter(([k]) => !isSecretKey(k))) : value
+    if (isRecord(shared) && !Object.keys(shared).length) return []
+    return [`const credentials = ${this.literal(shared, '')}`, '']
   }
 
   private createStep(r: Resource): string {
@@ -400,7 +410,8 @@ class TagWriter {
     if (credentials && s.value && typeof s.value === 'object') {
       // Sign-up and log-in send the shared credentials; whatever else sign-up needs stays as sampled.
       const fields = this.model.login!.op.requestBody?.schema?.required ?? []
-      for (const k of fields) if (k in (s.value as object)) (s.value as Record<string, unknown>)[k] = `\u0001credentials.${k}`
+      for (const k of fields)
+        if (k in (s.value as object)) (s.value as Record<string, unknown>)[k] = `\u0001${this.model.signUp || !isSecretKey(k) ? `credentials.${k}` : this.loginSecret(k)}`
     }
     return { value: s.value, review: s.needsReview }
   }
@@ -413,9 +424,11 @@ class TagWriter {
     const url = this.url(op, usesIds)
     const options: string[] = []
     if (body.value !== undefined) options.push(`json: ${this.literal(body.value, '  ')}`)
+    const credentials = this.queryCredentials(op)
+    const parameters = op.parameters.filter((p) => p.in === 'query' && p.required && !credentials.some(([name]) => name === p.name))
     const query = Object.fromEntries([
-      ...op.parameters.filter((p) => p.in === 'query' && p.required).map((p) => [p.name, queryValue(p.example ?? sample(p.schema, `query.${p.name}`, p.name).value, p.schema)]),
-      ...this.queryCredentials(op),
+      ...parameters.map((p) => [p.name, isSecretKey(p.name) ? `\u0001${this.parameterSecret(op, p.name, 'query')}` : queryValue(p.example ?? sample(p.schema, `query.${p.name}`, p.name).value, p.schema)]),
+      ...credentials,
     ])
     if (Object.keys(query).length) options.push(`query: ${this.literal(query, '  ')}`)
     const call = `http.${op.method.toLowerCase()}(${url}${options.length ? `, { ${options.join(', ')} }` : ''})`
@@ -444,11 +457,38 @@ class TagWriter {
     return need.credentials.flatMap((c): [string, string][] => (c.kind === 'query' ? [[c.name, `\u0001${secretRead(c.secret.name)}`]] : []))
   }
 
+  /**
+   * The read of a secret-named parameter no security scheme sends (`?access_token=`, `/invites/{token}`):
+   * a value the API checks against one it has, so never the document's example, and nothing a journey
+   * could make up. One variable for the parameter in every operation.
+   */
+  private parameterSecret(op: Operation, name: string, place: 'query' | 'path'): string {
+    const where = place === 'query' ? 'query parameter' : 'path parameter'
+    return this.readSecret(this.security.secretVariable(`${place}:${name}`, variableFor(name), `the ${name} ${where} of ${describeOperation(op)} of ${this.source}`))
+  }
+
+  /**
+   * The read of a secret the login sends when no operation signs up: the password of an account that
+   * exists already, never the document's example, which is at best a made-up one and at worst a real one.
+   */
+  private loginSecret(field: string): string {
+    const login = this.model.login!.op
+    return this.readSecret(this.security.secretVariable(`login:${field}`, variableFor(field), `the ${field} of an existing account, which ${describeOperation(login)} of ${this.source} logs in with`))
+  }
+
+  /** The code that reads `secret` from the environment, which the file's header and the command then name. */
+  private readSecret(secret: SecretEnv): string {
+    this.secrets.set(secret.name, secret)
+    this.journeyReads.add(secret.name)
+    return secretRead(secret.name)
+  }
+
   /** The path, its parameters read from ctx (ids made earlier) or marked to fill in. */
   private url(op: Operation, usesIds: boolean): string {
     if (!op.path.includes('{')) return quote(op.path)
     const text = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
       if (usesIds && this.model.creatorOf(name)) return `\${ctx.require(${quote(name)})}`
+      if (isSecretKey(name)) return `\${${this.parameterSecret(op, name, 'path')}}`
       const param = op.parameters.find((p) => p.name === name && p.in === 'path')
       return `\${${quote(String(param?.example ?? sample(param?.schema, name, name).value ?? name))} /* ${FILL_IN.slice(3)} fill in ${name} */}`
     })

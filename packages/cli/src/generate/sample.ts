@@ -1,3 +1,4 @@
+import { isSecretKey } from '@venomqa/core'
 import type { JsonSchema } from '@venomqa/openapi'
 
 /**
@@ -6,6 +7,12 @@ import type { JsonSchema } from '@venomqa/openapi'
  * type inside its bounds. Objects get their required properties only (the least a server must accept).
  * `needsReview` says where a value could not be made to fit (a pattern it does not match), so the journey
  * can say "fill in" there.
+ *
+ * A value under a secret name (`password`, `access_token`, `client_secret`: core's isSecretKey) is never
+ * the document's example or default, not even inside an example of the whole object: journey files are
+ * committed, and a document's example may be a real password. It is made up like any value without an
+ * example; the journey reads it from the environment instead where it must be one that exists already.
+ * A value is a copy: the journey's writer may change it without changing the document.
  */
 export interface Sample {
   value: unknown
@@ -24,11 +31,10 @@ export function sample(schema: JsonSchema | undefined, place: string, name = '')
 
 function sampleValue(schema: JsonSchema | undefined, place: string, name: string, review: string[], depth: number): unknown {
   if (!schema || typeof schema !== 'object' || depth > 6) return null
-  if (schema.example !== undefined) return schema.example
-  if (Array.isArray(schema.examples) && schema.examples.length) return schema.examples[0]
-  if (schema.const !== undefined) return schema.const
-  if (schema.default !== undefined) return schema.default
-  if (Array.isArray(schema.enum) && schema.enum.length) return schema.enum[0]
+  // A const or an enum is what the schema allows, not an example someone typed: kept under any name.
+  const documented = isSecretKey(name) ? [] : [schema.example, Array.isArray(schema.examples) ? schema.examples[0] : undefined]
+  const given = [...documented, schema.const, ...(isSecretKey(name) ? [] : [schema.default]), Array.isArray(schema.enum) ? schema.enum[0] : undefined].find((v) => v !== undefined)
+  if (given !== undefined) return withoutSecrets(given, schema, place, review, depth)
   const variant = schema.oneOf?.[0] ?? schema.anyOf?.[0]
   if (variant) return sampleValue(variant, place, name, review, depth + 1)
   if (Array.isArray(schema.allOf)) return sampleValue(mergeAllOf(schema.allOf), place, name, review, depth + 1)
@@ -55,6 +61,24 @@ function sampleValue(schema: JsonSchema | undefined, place: string, name: string
     default:
       return null
   }
+}
+
+/**
+ * A copy of a value the document gives (an example of a whole body, say) in which every value under a
+ * secret name is made up from its property's schema instead, as if the document gave no example there.
+ */
+function withoutSecrets(value: unknown, schema: JsonSchema | undefined, place: string, review: string[], depth: number): unknown {
+  if (depth > 12 || value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, schema?.items, `${place}[]`, review, depth + 1))
+  const props: Record<string, JsonSchema> = schema?.properties ?? {}
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => {
+      // A flag (`password_set: true`) and an absent value hide no secret.
+      if (!isSecretKey(k) || v === null || typeof v === 'boolean') return [k, withoutSecrets(v, props[k], `${place}.${k}`, review, depth + 1)]
+      const own = props[k] ?? { type: Array.isArray(v) ? 'array' : typeof v === 'number' ? 'number' : typeof v === 'object' ? 'object' : 'string' }
+      return [k, sampleValue(own, `${place}.${k}`, k, review, depth + 1)]
+    }),
+  )
 }
 
 function mergeAllOf(parts: JsonSchema[]): JsonSchema {

@@ -32,6 +32,7 @@ export function secretsOf(c: Credential): SecretEnv[] {
 export class SecuritySchemes {
   private readonly schemes: Record<string, Record<string, unknown> | undefined>
   private readonly byScheme = new Map<string, Credential | string>()
+  private readonly secrets = new Map<string, SecretEnv>()
   private readonly variableName = uniqueNamer()
   /** Whether more than one declared scheme sends a bearer token: then each reads its own variable. */
   private readonly severalBearers: boolean
@@ -44,6 +45,21 @@ export class SecuritySchemes {
     // Taken first: an API key scheme named "token" must not read the bearer token's variable.
     this.variableName(TOKEN_VARIABLE)
     this.severalBearers = Object.values(this.schemes).filter((s) => !!s && sendsBearer(s)).length > 1
+  }
+
+  /**
+   * The environment variable a secret of the document's operations is read from, other than a security
+   * scheme's (a secret-named query parameter, a login's password): one per `key`, so that the same
+   * parameter of several operations is one variable, named `base` (`API_ACCESS_TOKEN`) unless a scheme's
+   * variable or another secret's has that name already.
+   */
+  secretVariable(key: string, base: string, standsFor: string): SecretEnv {
+    let made = this.secrets.get(key)
+    if (!made) {
+      made = { name: this.variableName(base), standsFor }
+      this.secrets.set(key, made)
+    }
+    return made
   }
 
   /**
@@ -116,10 +132,10 @@ function sendsBearer(declared: Record<string, unknown>): boolean {
 }
 
 /**
- * `WidgetKey` -> `API_WIDGET_KEY`. The prefix keeps a scheme named `user` or `path` from reading USER
- * or PATH, which every shell sets.
+ * `WidgetKey` -> `API_WIDGET_KEY`, `access_token` -> `API_ACCESS_TOKEN`. The prefix keeps a scheme or a
+ * parameter named `user` or `path` from reading USER or PATH, which every shell sets.
  */
-function variableFor(scheme: string): string {
+export function variableFor(scheme: string): string {
   const name = snakeCase(scheme, 'key').replace(/^_/, '').toUpperCase()
   return name.startsWith('API_') ? name : `API_${name}`
 }
