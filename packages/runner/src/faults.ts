@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { TimeoutError, VenomError, errorMessage } from '@venomqa/core'
+import { type Issue, TimeoutError, VenomError, errorMessage, makeIssue } from '@venomqa/core'
 
 /**
  * Faults of user and plugin code that no `await` can see, turned into results instead of a dead process.
@@ -34,6 +34,24 @@ export class StallError extends VenomError {
 }
 
 export type FaultOrigin = 'uncaughtException' | 'unhandledRejection'
+
+/**
+ * A fault no guard could place, as a critical issue of the run: `where` says when it came (`outside any
+ * step, hook or plugin call`, `after the journeys ran`). The runner's watch and the CLI's, which takes over
+ * once the run returns, say it in one shape.
+ */
+export function strayErrorIssue(error: unknown, origin: FaultOrigin, where: string, suggestion?: string): Issue {
+  return makeIssue({
+    journey: '',
+    path: '',
+    step: 'run',
+    severity: 'critical',
+    kind: 'stray-error',
+    source: 'runner',
+    ...(suggestion ? { suggestion } : {}),
+    error: `${origin === 'uncaughtException' ? 'an error was thrown' : 'a promise rejected'} ${where}: ${errorMessage(error)}`,
+  })
+}
 
 function describeOrigin(origin: FaultOrigin): string {
   return origin === 'uncaughtException' ? 'thrown outside the awaited chain, e.g. in a timer callback' : 'a promise rejected that nothing awaited'

@@ -36,7 +36,7 @@ import { failOnLateCritical } from './execution/journey'
 import type { Lane, WorkerLane } from './execution/lanes'
 import { type SettleAttempt, runWithRetries } from './execution/retries'
 import { skipped } from './execution/skipped'
-import { StallError, StrayError, faults, type FaultOrigin } from './faults'
+import { StallError, StrayError, type FaultOrigin, faults, strayErrorIssue } from './faults'
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { UndiciHttpClient, createDispatcher, type TokenStore } from './http-client'
 import { DetachedRequests, STOP_GRACE_MS, untilStepStops } from './http/detached'
@@ -108,17 +108,7 @@ export class Runner {
     return faults.arm({
       concurrent: Math.max(this.options.parallelPaths ?? 1, this.options.workers ?? 1, atOnce) > 1,
       unattributed: (error: unknown, origin: FaultOrigin) =>
-        this.runIssues.push(
-          makeIssue({
-            journey: '',
-            path: '',
-            step: 'run',
-            severity: 'critical',
-            kind: 'stray-error',
-            error: `${origin === 'uncaughtException' ? 'an error was thrown' : 'a promise rejected'} outside any step, hook or plugin call, where nothing awaited it: ${errorMessage(error)}`,
-            source: 'runner',
-          }),
-        ),
+        this.runIssues.push(strayErrorIssue(error, origin, 'outside any step, hook or plugin call, where nothing awaited it')),
       stalled: () => {
         // Nothing guarded is waiting, yet the run has not finished: a fault in the runner itself. Never
         // let that end the process with code 0.

@@ -10,7 +10,6 @@ import {
   type ShardInfo,
   UserError,
   errorMessage,
-  makeIssue,
   plural,
   redactRun,
   summarize,
@@ -151,8 +150,9 @@ export async function executeRun(
     stopSignals()
     throw err
   })
-  const { faults, writeReports } = await import('@venomqa/runner')
-  const afterRun = watchAfterRun(faults, io)
+  const runnerModule = await import('@venomqa/runner')
+  const { writeReports } = runnerModule
+  const afterRun = watchAfterRun(runnerModule, io)
   try {
     const targets = await sessionReporters(session, requests, (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact: redactOptions(config.redactKeys) } : {},
@@ -223,22 +223,19 @@ export async function executeRun(
  * the results and reports are written again as failed. It used to end the process at once with exit 1,
  * after the console had said PASSED and before the other reports were written.
  */
-function watchAfterRun(faults: typeof import('@venomqa/runner').faults, io: Io): { issues: Issue[]; stop(): void } {
+function watchAfterRun(runner: Pick<typeof import('@venomqa/runner'), 'faults' | 'strayErrorIssue'>, io: Io): { issues: Issue[]; stop(): void } {
   const issues: Issue[] = []
   // The runner arms its own watch while it runs: the newest owner takes the faults, this one takes them after.
+  const { faults, strayErrorIssue } = runner
   const stop = faults.arm({
     unattributed: (error, origin) =>
       issues.push(
-        makeIssue({
-          journey: '',
-          path: '',
-          step: 'run',
-          severity: 'critical',
-          kind: 'stray-error',
-          source: 'runner',
-          suggestion: 'Await every promise a runEnd hook or a reporter starts, and catch errors in the timers they set.',
-          error: `${origin === 'uncaughtException' ? 'an error was thrown' : 'a promise rejected'} after the journeys ran, where nothing awaited it (a runEnd hook, a reporter or a plugin, e.g. in a timer): ${errorMessage(error)}`,
-        }),
+        strayErrorIssue(
+          error,
+          origin,
+          'after the journeys ran, where nothing awaited it (a runEnd hook, a reporter or a plugin, e.g. in a timer)',
+          'Await every promise a runEnd hook or a reporter starts, and catch errors in the timers they set.',
+        ),
       ),
     stalled: () => {
       io.stderr.write('venomqa: stopped before finishing: the command waited on something that can never happen (run with --debug, and report it)\n')
