@@ -171,3 +171,19 @@ process.exit(0)
     expect(out.seen).toEqual([])
   })
 })
+
+describe('strayErrorIssue', () => {
+  it('says what strayed, how and when, as a critical issue of the run, with the suggestion given', async () => {
+    const { strayErrorIssue } = await import('../src/faults')
+    expect(strayErrorIssue(new Error('boom'), 'uncaughtException', 'after the journeys ran', 'Await it.')).toMatchObject({
+      step: 'run',
+      severity: 'critical',
+      kind: 'stray-error',
+      source: 'runner',
+      error: 'an error was thrown after the journeys ran: boom',
+      suggestion: 'Await it.',
+    })
+    const rejected = strayErrorIssue('nope', 'unhandledRejection', 'outside any step')
+    expect(rejected.error).toBe('a promise rejected outside any step: nope')
+  })
+})
