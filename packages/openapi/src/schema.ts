@@ -51,19 +51,17 @@ export class SchemaChecker {
   }
 
   #convert(schema: JsonSchema): JsonSchema {
-    return toResponseSchema(schema, this.version.startsWith('3.0'), this.doc?.components ? this.#keptRefs() : undefined, this.#seen)
+    return toResponseSchema(schema, this.version.startsWith('3.0'), this.doc?.components ? intoComponents : undefined, this.#seen)
   }
 
   #convertedComponents(): JsonSchema {
     this.#components ??= this.#convert(this.doc!.components as JsonSchema)
     return this.#components
   }
-
-  /** A `$ref` the compiled schema can resolve: one into the document's components. */
-  #keptRefs(): (ref: string) => boolean {
-    return (ref) => ref.startsWith('#/components/')
-  }
 }
+
+/** A `$ref` the compiled schema can resolve: one into the document's components. */
+const intoComponents = (ref: string): boolean => ref.startsWith('#/components/')
 
 export function describeError(error: ErrorObject | undefined): string {
   if (!error) return 'does not match'

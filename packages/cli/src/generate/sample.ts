@@ -32,8 +32,11 @@ export function sample(schema: JsonSchema | undefined, place: string, name = '')
 function sampleValue(schema: JsonSchema | undefined, place: string, name: string, review: string[], depth: number): unknown {
   if (!schema || typeof schema !== 'object' || depth > 6) return null
   // A const or an enum is what the schema allows, not an example someone typed: kept under any name.
-  const documented = isSecretKey(name) ? [] : [schema.example, Array.isArray(schema.examples) ? schema.examples[0] : undefined]
-  const given = [...documented, schema.const, ...(isSecretKey(name) ? [] : [schema.default]), Array.isArray(schema.enum) ? schema.enum[0] : undefined].find((v) => v !== undefined)
+  const firstEnum = Array.isArray(schema.enum) ? schema.enum[0] : undefined
+  const candidates = isSecretKey(name)
+    ? [schema.const, firstEnum]
+    : [schema.example, Array.isArray(schema.examples) ? schema.examples[0] : undefined, schema.const, schema.default, firstEnum]
+  const given = candidates.find((v) => v !== undefined)
   if (given !== undefined) return withoutSecrets(given, schema, place, review, depth)
   const variant = schema.oneOf?.[0] ?? schema.anyOf?.[0]
   if (variant) return sampleValue(variant, place, name, review, depth + 1)
