@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { CheckpointStack, type OpenCheckpoint, type StateBackend, StateError, errorMessage, redactText } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
+import { TriggerSwapError, definerSql, putBackAppTriggers, quietAppTriggers, readAppTriggers } from './app-triggers'
 import { describeWriter, inFlightWritersSql, toInFlightWriters } from './inflight'
 import { type Fingerprint, diffFingerprint, fingerprintOf, fingerprintSql, readSchema } from './schema'
 import { PRIVATE_LIKE, columnList, ident, joinOn, literal } from './sql'
@@ -9,6 +10,7 @@ import {
   HISTORY_CP,
   HISTORY_PRESENT,
   PENDING,
+  QUIET_FLAG,
   RESTORING_FLAG,
   SEQ,
   type TrackedTable,
@@ -293,10 +295,11 @@ export class MysqlSnapshotBackend implements StateBackend {
     const wait = Math.max(1, Math.ceil((this.#options.lockWaitTimeoutMs ?? 10_000) / 1000))
     // NO_AUTO_VALUE_ON_ZERO: a saved id 0 must come back as 0, not as a fresh AUTO_INCREMENT value.
     // No strict mode: rows the server accepted once are re-inserted as they are.
-    // The restoring flag stays set for the whole session: this connection writes tracked tables only to restore them.
+    // The restoring flag stays set for the whole session: this connection writes tracked tables only to restore
+    // them. So does the quiet one: its writes put rows back, they are not the app's (see app-triggers.ts).
     await conn.query(
       `SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', SESSION lock_wait_timeout = ${wait},
-       SESSION innodb_lock_wait_timeout = ${wait}, ${RESTORING_FLAG} = 1`,
+       SESSION innodb_lock_wait_timeout = ${wait}, ${RESTORING_FLAG} = 1, ${QUIET_FLAG} = 1`,
     )
     // MySQL 8 caches information_schema.TABLES.AUTO_INCREMENT for a day; MariaDB has no such cache or variable.
     await conn.query('SET SESSION information_schema_stats_expiry = 0').catch(() => undefined)
@@ -315,6 +318,8 @@ export class MysqlSnapshotBackend implements StateBackend {
   /** Drop every private table and trigger: this run's at disconnect, a crashed run's at connect. */
   async #dropPrivateObjects(conn: Connection): Promise<void> {
     const db = this.#target.database
+    // The app's own triggers first, from the private table about to go (see app-triggers.ts).
+    await putBackAppTriggers(conn, db)
     const [triggers] = await conn.query<RowDataPacket[]>(
       'SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME LIKE ?',
       [db, PRIVATE_LIKE],
@@ -362,12 +367,39 @@ export class MysqlSnapshotBackend implements StateBackend {
       if (t.log) await step(`create the change log of table "${t.name}"`, 'CREATE', keyLogDdl(t))
       await step(`create the copy table of table "${t.name}"`, 'CREATE', historyDdl(t))
     }
+    try {
+      await quietAppTriggers(conn, await readAppTriggers(conn, db, this.trackedTables))
+    } catch (err) {
+      await this.#dropPrivateObjects(conn).catch(() => undefined)
+      throw await this.#quietFailed(conn, err)
+    }
     for (const sql of trackingTriggers(schema, this.#tracked)) {
       const table = /\bON `((?:[^`]|``)+)` FOR EACH ROW/.exec(sql)?.[1]?.replace(/``/g, '`')
       await step(`create the change-tracking trigger on table "${table}"`, 'TRIGGER', sql)
     }
     const [tables, columns] = (await batch(conn, fingerprintSql(conn.format.bind(conn), db, this.trackedTables))) as RowDataPacket[][]
     this.#installedFingerprint = fingerprintOf(tables!, columns!)
+  }
+
+  /** Why an app trigger could not be kept quiet during restores, and what lets it be. */
+  async #quietFailed(conn: Connection, err: unknown): Promise<StateError> {
+    const db = this.#target.database
+    const what = err instanceof TriggerSwapError ? `the app's ${err.message}` : "the app's triggers"
+    const cause = err instanceof TriggerSwapError ? err.cause : err
+    let need = ''
+    if (isPrivilegeError(cause)) {
+      const [[me]] = await conn.query<RowDataPacket[]>('SELECT CURRENT_USER() AS u').catch(() => [[{ u: '' }]] as unknown as [RowDataPacket[]])
+      need =
+        err instanceof TriggerSwapError && definerSql(err.trigger.definer) !== definerSql(String(me?.u ?? ''))
+          ? ` (it runs as ${definerSql(err.trigger.definer)}, and re-creating a trigger that runs as another user needs SUPER on MariaDB, SET_USER_ID on MySQL 8: connect as that user, or grant it)`
+          : ` (the user needs the TRIGGER and LOCK TABLES privileges on \`${db}\`)`
+    }
+    return new StateError(
+      this.name,
+      `cannot keep ${what} from firing while rows are restored, in database "${db}" on ${this.#target.display}${need}: ${describeSqlError(cause)}. ` +
+        'A restore re-inserts rows, and MySQL and MariaDB have no switch to keep triggers quiet meanwhile; left to fire, they would write what no checkpoint holds',
+      { cause },
+    )
   }
 
   // ---- checkpoints -------------------------------------------------------------------------------

@@ -23,6 +23,11 @@ export const PENDING = '9223372036854775807'
 export const SEQ = '`_venomqa_seq`'
 export const WHOLE_LOG = '_venomqa_wlog'
 export const RESTORING_FLAG = '@venomqa_restoring'
+/**
+ * Set in a session whose writes must not fire the app's own triggers: the backend's (a restore) and a
+ * worker's copier (rows copied from the main database, which its triggers wrote already). See app-triggers.ts.
+ */
+export const QUIET_FLAG = '@venomqa_quiet'
 
 export interface TrackedTable {
   readonly name: string

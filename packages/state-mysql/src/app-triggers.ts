@@ -1,0 +1,162 @@
+import type { Connection, RowDataPacket } from 'mysql2/promise'
+import { PRIVATE_LIKE, ident, privateName } from './sql'
+import { QUIET_FLAG } from './tracking'
+
+/**
+ * The app's own triggers, kept from firing while the backend restores rows.
+ *
+ * Why: a restore deletes rows and inserts the saved ones again. Left as they are, the app's triggers fire
+ * on those writes as on any other: an audit trigger logs rows no checkpoint holds, a BEFORE INSERT trigger
+ * rewrites the restored values (a timestamp, a counter), and the database is not what it was at the
+ * checkpoint. PostgreSQL turns triggers off for a restore's transaction (session_replication_role); MySQL
+ * and MariaDB have no such switch. So while the backend is connected, each app trigger of a tracked table
+ * runs as a private copy whose body is guarded by a flag that only the backend's own session sets (and a
+ * worker's copier, whose rows the main database's triggers wrote already): for every other session the
+ * copy does exactly what the original did, as its definer, with its sql_mode and character set.
+ *
+ * The copy takes the original's place in the firing order (created PRECEDES the original, which is then
+ * dropped, under a write lock of the table, so that no write fires both or neither). Each original is
+ * saved first, in a private table: disconnect puts every one back in its place, and so does the next
+ * connect after a run that crashed.
+ */
+
+/** The private table that holds the originals while their copies run. */
+export const SAVED_TRIGGERS = '_venomqa_app_triggers'
+
+export interface AppTrigger {
+  name: string
+  table: string
+  /** BEFORE or AFTER. */
+  timing: string
+  /** INSERT, UPDATE or DELETE. */
+  event: string
+  definer: string
+  sqlMode: string
+  charset: string
+  collation: string
+  body: string
+}
+
+/** The private name of a trigger's guarded copy. */
+export const copyName = (trigger: string) => privateName('app', trigger)
+
+/** The app's triggers on `tables`, in the order they fire. */
+export async function readAppTriggers(conn: Connection, database: string, tables: readonly string[]): Promise<AppTrigger[]> {
+  if (!tables.length) return []
+  const [rows] = await conn.query<RowDataPacket[]>(
+    `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS tbl, ACTION_TIMING AS timing, EVENT_MANIPULATION AS event, DEFINER AS definer,
+        SQL_MODE AS sqlMode, CHARACTER_SET_CLIENT AS charset, COLLATION_CONNECTION AS coll, ACTION_STATEMENT AS body
+      FROM information_schema.TRIGGERS
+      WHERE TRIGGER_SCHEMA = ? AND EVENT_OBJECT_TABLE IN (?) AND TRIGGER_NAME NOT LIKE ?
+      ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER`,
+    [database, tables, PRIVATE_LIKE],
+  )
+  return rows.map((r) => ({
+    name: String(r.name),
+    table: String(r.tbl),
+    timing: String(r.timing),
+    event: String(r.event),
+    definer: String(r.definer),
+    sqlMode: String(r.sqlMode),
+    charset: String(r.charset),
+    collation: String(r.coll),
+    body: String(r.body),
+  }))
+}
+
+/**
+ * `'user'@'host'` from information_schema's `user@host` (the host may hold an `@`, the user may not be
+ * split at one: MySQL splits at the last), or a role's quoted name (MariaDB), which has none.
+ */
+export function definerSql(definer: string): string {
+  const at = definer.lastIndexOf('@')
+  const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`
+  return at < 0 ? ident(definer) : `${quote(definer.slice(0, at))}@${quote(definer.slice(at + 1))}`
+}
+
+/**
+ * The CREATE TRIGGER statement of `t` under `name`, placed `order` (`PRECEDES x`), with `body`. A newline
+ * ends the body before anything follows it: the app's body may end in a `--` comment.
+ */
+function createTrigger(t: AppTrigger, name: string, order: string, body: string): string {
+  return `CREATE DEFINER=${definerSql(t.definer)} TRIGGER ${ident(name)} ${t.timing} ${t.event} ON ${ident(t.table)} FOR EACH ROW ${order}\n${body}`
+}
+
+/** The copy's body: the original's, skipped in the sessions that restore or copy rows. */
+export function guardedBody(body: string): string {
+  return `IF ${QUIET_FLAG} IS NULL THEN\n${body}\n; END IF`
+}
+
+/** One trigger failed to swap: which, and the error. */
+export class TriggerSwapError extends Error {
+  constructor(
+    readonly trigger: AppTrigger,
+    readonly cause: unknown,
+  ) {
+    super(`trigger "${trigger.name}" on table "${trigger.table}"`)
+  }
+}
+
+/**
+ * Replace `triggers` with their guarded copies, each original saved first. A trigger that cannot be
+ * swapped (a definer this user may not create triggers for) throws a TriggerSwapError; the ones before it
+ * stay swapped, and putBackAppTriggers restores them.
+ */
+export async function quietAppTriggers(conn: Connection, triggers: readonly AppTrigger[]): Promise<void> {
+  if (!triggers.length) return
+  await conn.query(
+    `CREATE TABLE IF NOT EXISTS ${ident(SAVED_TRIGGERS)} (name VARCHAR(64) NOT NULL PRIMARY KEY, saved JSON NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  )
+  for (const t of triggers) {
+    await conn.query(`INSERT INTO ${ident(SAVED_TRIGGERS)} (name, saved) VALUES (?, ?)`, [t.name, JSON.stringify(t)])
+    try {
+      await swap(conn, t, createTrigger(t, copyName(t.name), `PRECEDES ${ident(t.name)}`, guardedBody(t.body)), t.name)
+    } catch (err) {
+      throw new TriggerSwapError(t, err)
+    }
+  }
+}
+
+/**
+ * Put back every saved original in its place, its copy dropped, then forget them. After a crash any of a
+ * swap's states may be left: the copy alone (put the original back), both (drop the copy), the original
+ * alone (nothing to do), or neither (the app dropped it: nothing either).
+ */
+export async function putBackAppTriggers(conn: Connection, database: string): Promise<void> {
+  const [tables] = await conn.query<RowDataPacket[]>('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [
+    database,
+    SAVED_TRIGGERS,
+  ])
+  if (!tables.length) return
+  const [rows] = await conn.query<RowDataPacket[]>(`SELECT saved FROM ${ident(SAVED_TRIGGERS)}`)
+  const [present] = await conn.query<RowDataPacket[]>('SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [database])
+  const exists = new Set(present.map((r) => String(r.n)))
+  for (const r of rows) {
+    const t = (typeof r.saved === 'string' ? JSON.parse(r.saved) : r.saved) as AppTrigger
+    const copy = copyName(t.name)
+    if (!exists.has(copy)) continue
+    if (exists.has(t.name)) await conn.query(`DROP TRIGGER IF EXISTS ${ident(copy)}`)
+    else await swap(conn, t, createTrigger(t, t.name, `PRECEDES ${ident(copy)}`, t.body), copy)
+  }
+  await conn.query(`DROP TABLE ${ident(SAVED_TRIGGERS)}`)
+}
+
+/**
+ * Create one trigger and drop another of the same table, with the table locked for writing, so that no
+ * write in between fires both or neither; in the session settings the trigger was made with, which it keeps.
+ */
+async function swap(conn: Connection, t: AppTrigger, create: string, drop: string): Promise<void> {
+  const [[own]] = await conn.query<RowDataPacket[]>('SELECT @@SESSION.sql_mode AS m, @@character_set_client AS cs, @@collation_connection AS co')
+  await conn.query('SET SESSION sql_mode = ?, character_set_client = ?, collation_connection = ?', [t.sqlMode, t.charset, t.collation])
+  try {
+    await conn.query(`LOCK TABLES ${ident(t.table)} WRITE`)
+    try {
+      await conn.query(create)
+      await conn.query(`DROP TRIGGER ${ident(drop)}`)
+    } finally {
+      await conn.query('UNLOCK TABLES')
+    }
+  } finally {
+    await conn.query('SET SESSION sql_mode = ?, character_set_client = ?, collation_connection = ?', [own!.m, own!.cs, own!.co])
+  }
+}

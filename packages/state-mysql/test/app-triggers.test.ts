@@ -1,0 +1,153 @@
+import { StateError } from '@venomqa/core'
+import { describeWithService } from '@venomqa/test-utils'
+import type { Connection, RowDataPacket } from 'mysql2/promise'
+import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
+import { MysqlSnapshotBackend } from '../src'
+import { parseTarget } from '../src/connection'
+import { MysqlCopier } from '../src/workers'
+import { HOST, PORT, admin, dropDatabase, dump, freshDatabase, privateObjects, urlFor } from './helpers'
+
+const DB = `venomqa_my_${process.pid}_triggers`
+const describe = await describeWithService('MariaDB', HOST, PORT)
+
+/**
+ * An app whose own triggers write: a BEFORE INSERT that rewrites a value, audit triggers (one ending in a
+ * comment, one a block with a DECLARE), and two AFTER INSERT triggers whose order matters.
+ */
+const SCHEMA = [
+  'CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, title VARCHAR(100) NOT NULL)',
+  'CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(100) NOT NULL)',
+  "CREATE TRIGGER items_mark BEFORE INSERT ON items FOR EACH ROW SET NEW.title = CONCAT(NEW.title, '!')",
+  "CREATE TRIGGER items_added AFTER INSERT ON items FOR EACH ROW INSERT INTO audit (what) VALUES (CONCAT('+', NEW.id)) -- who added what",
+  "CREATE TRIGGER items_added_then AFTER INSERT ON items FOR EACH ROW FOLLOWS items_added INSERT INTO audit (what) VALUES (CONCAT('then ', NEW.id))",
+  "CREATE TRIGGER items_removed AFTER DELETE ON items FOR EACH ROW BEGIN DECLARE gone INT DEFAULT OLD.id; INSERT INTO audit (what) VALUES (CONCAT('-', gone)); END",
+]
+
+/** The app's triggers as the server describes them, in firing order: what must come back unchanged. */
+async function appTriggers(database: string): Promise<Record<string, unknown>[]> {
+  const conn = await admin()
+  try {
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER, ACTION_STATEMENT, DEFINER, SQL_MODE,
+          CHARACTER_SET_CLIENT, COLLATION_CONNECTION
+        FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER`,
+      [database],
+    )
+    return rows.map((r) => ({ ...r }))
+  } finally {
+    await conn.end()
+  }
+}
+
+describe('MysqlSnapshotBackend and the app’s own triggers', () => {
+  let app: Connection
+  let backend: MysqlSnapshotBackend
+  let original: Record<string, unknown>[]
+
+  beforeEach(async () => {
+    await freshDatabase(DB, SCHEMA)
+    // The "app": a connection the backend knows nothing about, in autocommit mode, as a real app's pool.
+    app = await admin(DB)
+    await app.query(`INSERT INTO items (title) VALUES ('a'), ('b')`)
+    original = await appTriggers(DB)
+    backend = new MysqlSnapshotBackend({ url: urlFor(DB) })
+  })
+  afterEach(async () => {
+    await backend.disconnect()
+    await app.end()
+  })
+  afterAll(() => dropDatabase(DB))
+
+  it('a restore fires none of them; the app’s writes fire them as before; disconnect puts them back as they were', async () => {
+    await backend.connect()
+    await backend.checkpoint('cp')
+    const atCheckpoint = await dump(DB)
+    expect(atCheckpoint.rows.items).toEqual([
+      { id: 1, title: 'a!' },
+      { id: 2, title: 'b!' },
+    ])
+
+    await app.query(`INSERT INTO items (title) VALUES ('c')`)
+    await app.query('DELETE FROM items WHERE id = 1')
+    // While the backend is connected, the app's writes still fire every trigger, in their order.
+    const during = await dump(DB)
+    expect(during.rows.items).toEqual([
+      { id: 2, title: 'b!' },
+      { id: 3, title: 'c!' },
+    ])
+    expect(during.rows.audit!.slice(-3).map((r) => (r as { what: string }).what)).toEqual(['+3', 'then 3', '-1'])
+
+    // The restore deletes item 3 and inserts item 1 again: no audit row for either, and 'a!' stays 'a!'.
+    await backend.rollback('cp')
+    expect(await dump(DB)).toEqual(atCheckpoint)
+
+    await app.query(`INSERT INTO items (title) VALUES ('d')`)
+    expect((await dump(DB)).rows.audit!.slice(-2).map((r) => (r as { what: string }).what)).toEqual(['+3', 'then 3'])
+
+    await backend.disconnect()
+    expect(await appTriggers(DB)).toEqual(original)
+    expect(await privateObjects(DB)).toEqual([])
+  })
+
+  it('puts them back after a run that crashed, on the next connect', async () => {
+    await backend.connect()
+    await backend.checkpoint('cp')
+    expect((await appTriggers(DB)).map((t) => t.TRIGGER_NAME)).not.toContain('items_added')
+
+    // A crash, as the server sees it: the backend's connection is killed, with the copies in place.
+    const root = await admin()
+    const [held] = await root.query<RowDataPacket[]>('SELECT IS_USED_LOCK(?) AS id', [`venomqa_state:${DB}`])
+    await root.query(`KILL ${Number(held[0]!.id)}`)
+    await root.end()
+
+    backend = new MysqlSnapshotBackend({ url: urlFor(DB) })
+    const deadline = Date.now() + 5000
+    while (!(await backend.connect().then(() => true, () => false))) {
+      if (Date.now() > deadline) throw new Error('the killed connection kept its lock')
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    await backend.disconnect()
+    expect(await appTriggers(DB)).toEqual(original)
+    expect(await privateObjects(DB)).toEqual([])
+  })
+
+  it('a worker’s copy of the main rows fires none of the worker app’s triggers', async () => {
+    const worker = `${DB}_w1`
+    // A worker database whose app made the same schema, triggers included (mysqlWorkers' schema: 'app').
+    await freshDatabase(worker, SCHEMA)
+    const workerBackend = new MysqlSnapshotBackend({ url: urlFor(worker) })
+    const copier = new MysqlCopier(parseTarget('test', urlFor(DB)), worker)
+    try {
+      await workerBackend.connect()
+      await copier.copyRows()
+      const main = await dump(DB)
+      expect(main.rows.audit).toHaveLength(4)
+      expect((await dump(worker)).rows).toEqual(main.rows)
+    } finally {
+      await copier.close()
+      await workerBackend.disconnect()
+      await dropDatabase(worker)
+    }
+  })
+
+  it('refuses to connect when a trigger runs as a user it may not re-create it for, and changes nothing', async () => {
+    const user = `venomqa_my_${process.pid}_trg`
+    const root = await admin()
+    try {
+      await root.query(`DROP USER IF EXISTS '${user}'@'%'`)
+      await root.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'pw-triggers'`)
+      await root.query(`GRANT ALL PRIVILEGES ON \`${DB}\`.* TO '${user}'@'%'`)
+      const limited = new MysqlSnapshotBackend({ url: `mysql://${user}:pw-triggers@${HOST}:${PORT}/${DB}` })
+      const error = await limited.connect().catch((e) => e)
+      expect(error).toBeInstanceOf(StateError)
+      expect(error.message).toContain(`cannot keep the app's trigger "items_removed" on table "items" from firing while rows are restored, in database "${DB}"`)
+      expect(error.message).toMatch(/it runs as 'root'@'[^']+', and re-creating a trigger that runs as another user needs SUPER on MariaDB/)
+      expect(error.message).not.toContain('pw-triggers')
+      expect(await appTriggers(DB)).toEqual(original)
+      expect(await privateObjects(DB)).toEqual([])
+    } finally {
+      await root.query(`DROP USER IF EXISTS '${user}'@'%'`)
+      await root.end()
+    }
+  })
+})
