@@ -146,6 +146,30 @@ describe('emitJourney', () => {
     expect(text).toContain("ctx.set('token', res.json().token)")
   })
 
+  it('sends a secret header the run got on its way from the context, not from the environment', async () => {
+    const key = 'k-0123456789abcdef'
+    const session = 'sess-fedcba9876543210'
+    const keyed = { apiKey: key, session }
+    const text = await emitText({
+      steps: [
+        stepRun('create_todo', { title: 'a' }, [request('POST', '/api/keys', {}, { title: 'a' })], {}, {}),
+        stepRun('add_comment', undefined, [{ ...request('POST', '/api/sessions', {}), response: { status: 201, headers: {}, body: { key, session } } }], {}, keyed),
+        stepRun('read_comment', undefined, [request('GET', '/api/todos', { 'x-api-key': key, authorization: `Bearer ${session}` })], keyed, keyed),
+        // The record hid this one: the context key named like the header.
+        stepRun('read_comment', undefined, [request('GET', '/api/todos/1', { 'x-api-key': '[REDACTED]' })], keyed, keyed),
+      ],
+      violation: '2 open todos',
+      probes: [],
+    })
+    expect(text).not.toContain(key)
+    expect(text).not.toContain(session)
+    expect(text).not.toContain('VENOMQA_SECRET_X_API_KEY')
+    expect(text).toContain("ctx.set('apiKey', res.json().key)")
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the emitted source, not a template
+    expect(text).toContain("await http.get('/api/todos', { headers: { 'x-api-key': ctx.require('apiKey'), authorization: `Bearer ${ctx.require('session')}` } })")
+    expect(text).toContain("await http.get('/api/todos/1', { headers: { 'x-api-key': ctx.require('apiKey') } })")
+  })
+
   it('sends ids through the context, never as literals of the run', async () => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
     dirs.push(root)

@@ -269,14 +269,40 @@ class Flow {
     for (const [name, value] of Object.entries(headers)) {
       if (clientHeader(name, value) || name === 'content-length' || (name === 'content-type' && value === impliedType)) continue
       if (isSecretKey(name) || isSecretValue(value)) {
-        // A session (Authorization, Cookie) comes back with the setup's log-in; a key the action sent
+        // A secret the run got on its way (a key from a sign-up, a token from a log-in the action made) is
+        // sent from the context, which the journey fills the same way: no environment holds it. Else a
+        // session (Authorization, Cookie) comes back with the setup's log-in; a key the action sent
         // itself is read from the environment: left out, the replay would be refused where it was not.
-        if (!SESSION_HEADERS.has(name.toLowerCase())) out[name] = this.#secret(name, `the header "${name}"`, value)
+        const fromContext = this.#secretFromContext(name, value)
+        if (fromContext) out[name] = fromContext
+        else if (!SESSION_HEADERS.has(name.toLowerCase())) out[name] = this.#secret(name, `the header "${name}"`, value)
         continue
       }
       out[name] = value
     }
     return Object.keys(out).length ? out : undefined
+  }
+
+  /**
+   * The context's value a secret header sends, or undefined: the header's value is a context value, or
+   * one after a scheme (`Bearer <token>`); when the record hid the value, the context key named like the
+   * header (`x-api-key` and `apiKey`). The latest key wins, as the action read the context then.
+   */
+  #secretFromContext(header: string, value: string): Code | undefined {
+    const keys = Object.keys(this.#ctxNow).reverse()
+    if (!value.includes(REDACTED)) {
+      const scheme = /^([A-Za-z][A-Za-z0-9-]*) (.+)$/.exec(value)
+      for (const key of keys) {
+        const held = this.#ctxNow[key]
+        if (typeof held !== 'string' || held === '') continue
+        if (held === value) return this.#require(key)
+        if (scheme && scheme[2] === held) return new Code(`\`${scheme[1]} \${${this.#require(key).code}}\``)
+      }
+      return undefined
+    }
+    const bare = (name: string) => name.toLowerCase().replace(/^x-/, '').replace(/[^a-z0-9]/g, '')
+    const named = keys.find((key) => typeof this.#ctxNow[key] === 'string' && bare(key) === bare(header))
+    return named === undefined ? undefined : this.#require(named)
   }
 
   /**
