@@ -283,7 +283,23 @@ describe('venomqa run with a TypeScript config', () => {
     const r = await run.done
     expect(Date.now() - sentAt).toBeLessThan(3000)
     expect(r.code).toBe(130)
-    expect(r.stderr).toContain('venomqa: quitting now')
+    // The reports were out: only what closing would have tidied is left.
+    expect(r.stderr).toContain('venomqa: quitting now, before the run finished:\n  - closing did not finish: a state backend keeps its tracking')
+    expect(r.stderr).not.toContain('not written')
+  })
+
+  it('a second Ctrl-C while the interrupted journey is put back says it was not, and which files are missing', async () => {
+    const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-rollback.ts', '--save', 'out/int3.json', '-r', 'console', '-r', 'junit:out/int3.xml'])
+    await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
+    run.child.kill('SIGINT')
+    await waitUntil(() => run.output().stderr.includes('rolling back slowly'), 'the hanging rollback')
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(r.code).toBe(130)
+    const said = r.stderr.slice(r.stderr.indexOf('venomqa: quitting now'))
+    expect(said).toContain('\n  - journey "slow" was not put back to its checkpoint "registered" (http-control, stuck-db): what it wrote since is still in the app\'s data')
+    expect(said).toContain('\n  - not written: out/int3.json, out/int3.xml\n')
+    expect(said).toContain('\n  - closing did not finish')
   })
 })
 

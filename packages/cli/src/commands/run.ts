@@ -29,6 +29,7 @@ import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { journeyShard } from '../shard/journeys'
 import { type ShardSpec, parseShard } from '../shard/split'
 import { keepShortRunOnBaselineTier, plannedSteps } from '../wasm-tiering'
+import { LeftBehind } from './left-behind'
 
 export interface RunFlags extends ConfigFlags {
   baseUrl?: string
@@ -139,7 +140,8 @@ export async function executeRun(
   const controller = new AbortController()
   // Before the plugins set up: one that hangs there is interrupted like a run (exit 130, reports marked
   // interrupted), where SIGTERM used to kill the process with no word and no report.
-  const stopSignals = onInterrupt(io, controller)
+  const left = new LeftBehind(io.cwd, (config.workers ?? 1) > 1 || config.workerSetup !== undefined)
+  const stopSignals = onInterrupt(io, controller, left)
   const session = await openSession(io, config, {
     reporters: requests,
     signal: controller.signal,
@@ -157,11 +159,16 @@ export async function executeRun(
     const targets = await sessionReporters(session, requests, (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact: redactOptions(config.redactKeys) } : {},
     )
-    await clearOutputs(checkReportFiles(targets, config.save, io.cwd, har?.given), io)
+    const outputs = checkReportFiles(targets, config.save, io.cwd, har?.given)
+    await clearOutputs(outputs, io)
+    left.outputs = outputs
     // Reporters that follow the run live go through the runner's hook bus, like plugins' hooks.
     for (const { reporter } of targets) session.runner.addReporter(reporter)
+    session.runner.addReporter(left.reporter)
 
+    left.stage = 'running'
     const result: RunResult = await session.runner.run(toRun.map(({ journey, file }) => ({ journey, file })))
+    left.stage = 'reporting'
     if (shard) result.shard = shard
     if (rerunOf) result.rerunOf = rerunOf
     const redact = redactOptions(config.redactKeys)
@@ -182,6 +189,7 @@ export async function executeRun(
     // Close once the reports are out (a cleanup that hangs must not hold them back, and a second Ctrl-C
     // still leaves them), then write the files again with what closing found: a backend that did not
     // disconnect, a plugin that failed to close. Reporters that deliver (a webhook) are not sent twice.
+    left.stage = 'closing'
     await session.runner.close()
     const passedBeforeClose = result.status === 'passed'
     const strayAfterRun = afterRun.issues.splice(0)
@@ -476,15 +484,19 @@ function describeFilters(names: readonly string[], flags: RunFlags): string {
 /**
  * Ctrl-C: the first one aborts the run's signal (the runner stops after the current request, rolls
  * open checkpoints back and disconnects; the reports still get written, marked interrupted). A second
- * one exits at once. SIGTERM (a CI job cancelled) is treated like the first Ctrl-C.
+ * one exits at once, saying what is left behind: from where the run stopped when `left` follows it.
+ * SIGTERM (a CI job cancelled) is treated like the first Ctrl-C.
  */
-export function onInterrupt(io: Io, controller: AbortController): () => void {
+export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehind): () => void {
   let count = 0
   const handler = () => {
     count++
     if (count === 1) {
       io.stderr.write('\nvenomqa: interrupted: finishing the current request, rolling back, writing reports (Ctrl-C again to quit now, without them)\n')
       controller.abort(new AbortedError('interrupted by the user'))
+    } else if (left) {
+      io.stderr.write(`venomqa: quitting now, before the run finished:\n${left.lines().map((line) => `  - ${line}\n`).join('')}`)
+      exitNow(EXIT.INTERRUPTED)
     } else {
       // Said plainly, and only what is sure whatever stage the run had reached: a rollback still under way
       // is cut short, so the app's data may keep what it would have undone; reports not out yet stay out

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs'
+import type { Reporter } from '@venomqa/core'
+import { shownPath } from './save-results'
+
+/** Where a run had got to: what quitting leaves behind depends on it. */
+export type RunStage = 'setting up' | 'running' | 'reporting' | 'closing'
+
+interface JourneyInFlight {
+  /** Its oldest checkpoint, the one an interrupted journey is put back to, and the backends that took it. */
+  checkpoint?: { name: string; backends: string[] }
+  /** It was put back (a rollback for the interruption, its timeout, or its workers' failure). */
+  putBack: boolean
+}
+
+/**
+ * What a run leaves behind when it is quit before it finished (a second Ctrl-C): said from where it
+ * stopped, so that the user knows what to clean up, instead of a list of everything that might be.
+ * Follows the journeys through hooks (started, first checkpoint, put back, ended) and is told the stage.
+ */
+export class LeftBehind {
+  #stage: RunStage = 'setting up'
+  readonly #journeys = new Map<string, JourneyInFlight>()
+  #outputs: readonly string[] = []
+
+  constructor(
+    private readonly cwd: string,
+    /** The run has workers of its own (their databases and apps). */
+    private readonly workers: boolean,
+  ) {}
+
+  set stage(stage: RunStage) {
+    this.#stage = stage
+  }
+
+  /** The files the run is to write (cleared before it started: one that exists now was written by it). */
+  set outputs(files: readonly string[]) {
+    this.#outputs = files
+  }
+
+  /** Hooks only, added to the runner like a live reporter's. */
+  readonly reporter: Reporter = {
+    name: 'left-behind',
+    hooks: {
+      journeyStart: (e) => void this.#journeys.set(e.journey.name, { putBack: false }),
+      checkpoint: (e) => {
+        const j = this.#journeys.get(e.journey)
+        // Without a state backend a checkpoint saves nothing, and there is nothing to put back.
+        if (j && !j.checkpoint && e.backends.length) j.checkpoint = { name: e.name, backends: e.backends.map((b) => b.backend) }
+      },
+      rollback: (e) => {
+        const j = this.#journeys.get(e.journey)
+        if (j && (e.reason === 'interrupt' || e.reason === 'timeout' || e.reason === 'stopped')) j.putBack = true
+      },
+      journeyEnd: (e) => void this.#journeys.delete(e.journey.name),
+    },
+  }
+
+  /** One line per thing left, most urgent first: the app's data, then the files, then what closing tidies. */
+  lines(): string[] {
+    const lines: string[] = []
+    if (this.#stage === 'running')
+      for (const [name, j] of this.#journeys)
+        if (j.checkpoint && !j.putBack)
+          lines.push(
+            `journey "${name}" was not put back to its checkpoint "${j.checkpoint.name}" (${j.checkpoint.backends.join(', ')}): what it wrote since is still in the app's data, and the next run starts from it`,
+          )
+    const missing = this.#stage === 'closing' ? [] : this.#outputs.filter((file) => !existsSync(file))
+    if (missing.length) lines.push(`not written: ${missing.map((file) => shownPath(this.cwd, file)).join(', ')}`)
+    lines.push(
+      this.#stage === 'setting up'
+        ? 'setting up did not finish, nor did closing what was set up: a state backend keeps its tracking (private tables, triggers) in the database until the next run connects, and a server a plugin started may still run'
+        : 'closing did not finish: a state backend keeps its tracking (private tables, triggers) in the database until the next run connects, and a server a plugin started may still run',
+    )
+    if (this.workers) lines.push("the workers' databases and apps may still be there")
+    return lines
+  }
+}
