@@ -70,6 +70,7 @@ export async function loadDocument(given: string, options: { root: string }): Pr
   const raw = parseText(source, text)
   checkVersion(source, raw)
   checkPaths(source, raw)
+  checkAllOfLoops(source, raw)
   const remoteRefs = await checkRefs({ source, location, isUrl: isUrl(given), raw, root: options.root, parse: parseText })
   let document: OpenApiDocument
   try {
@@ -185,6 +186,41 @@ function checkVersion(source: string, raw: Record<string, unknown>): void {
   if (typeof version === 'string' && /^3\.[01]\./.test(version)) return
   const got = raw.swagger ? `Swagger ${String(raw.swagger)}` : version === undefined ? 'no "openapi" field' : `openapi ${JSON.stringify(version)}`
   throw new ConfigError(`${source}#/openapi: OpenAPI 3.0 or 3.1 expected, got ${got}`, { where: source })
+}
+
+/**
+ * A schema made of itself through `allOf` (A is B and more, B is A and more) has no end: reading its
+ * properties, sampling a body or checking a response against it never finishes, or overflows the stack.
+ * The parser leaves such a loop in place; it is refused here, at load, naming the loop and where it closes.
+ * (A schema that holds itself in a property or in its items is fine: that is a tree, and ends.)
+ */
+function checkAllOfLoops(source: string, raw: Record<string, unknown>): void {
+  const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v)
+  /** The local schemas `schema` is made of: itself, when a `$ref`; the members of its `allOf`, inline ones' too. */
+  const madeOf = (schema: unknown, at: string): { pointer: string; at: string }[] => {
+    if (!isObject(schema)) return []
+    if (typeof schema.$ref === 'string') return schema.$ref.startsWith('#/') ? [{ pointer: schema.$ref.slice(1), at: `${at}/$ref` }] : []
+    return Array.isArray(schema.allOf) ? schema.allOf.flatMap((part, i) => madeOf(part, `${at}/allOf/${i}`)) : []
+  }
+  const name = (pointer: string) => (pointer.split('/').pop() ?? pointer).replace(/~1/g, '/').replace(/~0/g, '~')
+  const done = new Set<string>()
+  const visit = (pointer: string, trail: { pointer: string; at: string }[]): void => {
+    if (done.has(pointer)) return
+    const back = trail.findIndex((step) => step.pointer === pointer)
+    if (back >= 0) {
+      const loop = trail.slice(back)
+      const closes = trail[trail.length - 1]!.at
+      throw new ConfigError(
+        `${source}#${closes}: schema "${name(pointer)}" is made of itself through allOf (${[...loop.map((s) => name(s.pointer)), name(pointer)].join(' → ')}), which has no end; hold one of them in a property instead`,
+        { where: `${source}#${closes}` },
+      )
+    }
+    const target = resolvePointer(raw, pointer)
+    for (const part of madeOf(target, pointer)) visit(part.pointer, [...trail, { pointer, at: part.at }])
+    done.add(pointer)
+  }
+  const schemas = isObject(raw.components) && isObject(raw.components.schemas) ? raw.components.schemas : {}
+  for (const key of Object.keys(schemas)) visit(`/components/schemas/${escapePointer(key)}`, [])
 }
 
 /** The keys of a path item that hold an operation, in the order the specification lists them. */

@@ -1,4 +1,6 @@
+import DRange from 'drange'
 import { sample } from 'openapi-sampler'
+import RandExp from 'randexp'
 import { type JsonSchema, type OpenApiDocument, resolveSchema } from './document'
 
 /** How a body was made from its schema: each is an input of its own. */
@@ -60,30 +62,82 @@ function offTheBounds(given: JsonSchema, value: unknown, doc: OpenApiDocument | 
   if (value === 0 && schema.example === undefined && schema.default === undefined && !schema.enum && numberAllows(schema, 1)) return 1
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     const properties = propertiesOf(schema, doc)
+    const required = new Set(requiredOf(schema, doc))
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => {
-        const property = properties[k] && resolveSchema(properties[k], doc)
-        return [k, property ? offTheBounds(property, named(property, k, v), doc) : v]
-      }),
+      Object.entries(value)
+        // The sampler gives nothing (null, undefined) where a schema holds itself (a tree's `parent`): left
+        // out when it may be.
+        .filter(([k, v]) => !(v == null && properties[k] && !required.has(k) && !allowsNull(properties[k], doc)))
+        .map(([k, v]) => {
+          const property = properties[k] && resolveSchema(properties[k], doc)
+          return [k, property ? offTheBounds(property, named(property, k, v), doc) : v]
+        }),
     )
   }
-  if (Array.isArray(value) && schema.items) return distinct(schema, value.map((v) => offTheBounds(schema.items, v, doc)))
+  if (Array.isArray(value) && schema.items) {
+    // A tree's `children` are sampled as [null], which its item schema refuses: a leaf has none.
+    const items = allowsNull(schema.items, doc) ? value : value.filter((v) => v != null)
+    return distinct(schema, items.map((v) => offTheBounds(schema.items, v, doc)))
+  }
   if (typeof value === 'string' && typeof schema.pattern === 'string' && !safeTest(schema.pattern, value)) return matching(schema, value)
   return value
 }
 
 /**
  * A string for a schema with a pattern: the sampler writes 'string' there, which hardly any pattern accepts
- * (`^[A-Z]{3}-[0-9]{4}$`), and the API refuses the whole body. Its pattern sampler knows classes and counts,
- * not every construct: what it makes is sent only when the pattern accepts it, and is not too long.
+ * (`^[A-Z]{3}-[0-9]{4}$`), and the API refuses the whole body. Made by randexp, which reads classes, counts,
+ * alternations and groups: first with the lowest choice everywhere (the first alternative, the fewest
+ * repetitions, `0` for `\d`), from letters and digits where the pattern allows any character, then, for a
+ * pattern that wants more than that (a `minLength`, a negated class of letters), with seeded choices. What
+ * it makes is sent only when the pattern and the lengths accept it, and is not too long.
  */
 function matching(schema: JsonSchema, value: string): string {
+  return fromPattern(schema.pattern, schema.minLength ?? 0, Math.min(schema.maxLength ?? Number.POSITIVE_INFINITY, Math.max(MAX_STRING, schema.minLength ?? 0))) ?? value
+}
+
+/** Readable characters for `.` and negated classes: letters and digits, before the rest of printable ASCII. */
+const READABLE = new DRange(48, 57).add(65, 90).add(97, 122)
+/** Tries with seeded choices after the lowest one: a pattern randexp can match at all is met in a few. */
+const SEEDED_TRIES = 8
+
+export function fromPattern(pattern: string, minLength = 0, maxLength = MAX_STRING): string | undefined {
+  let regex: RegExp
   try {
-    const made = sample({ type: 'string', pattern: schema.pattern, minLength: schema.minLength, maxLength: schema.maxLength } as never, { quiet: true, enablePatterns: true } as never)
-    const longest = Math.max(MAX_STRING, schema.minLength ?? 0)
-    return typeof made === 'string' && made.length <= longest && safeTest(schema.pattern, made) ? made : value
+    regex = new RegExp(pattern, 'u')
   } catch {
-    return value
+    return undefined
+  }
+  const fits = (text: string) => text.length >= minLength && text.length <= maxLength && regex.test(text)
+  for (let attempt = 0; attempt <= SEEDED_TRIES; attempt++) {
+    const gen = new RandExp(regex)
+    // Repetitions up to the length asked for, not randexp's 100 per `+`.
+    gen.max = Math.max(4, Math.min(minLength, maxLength, MAX_STRING))
+    if (attempt === 0) {
+      gen.defaultRange = READABLE.clone()
+      gen.randInt = (low) => low
+    } else {
+      const next = seeded(attempt)
+      gen.randInt = (low, high) => low + Math.floor(next() * (high - low + 1))
+    }
+    try {
+      const text = gen.gen()
+      if (fits(text)) return text
+    } catch {
+      // A construct randexp cannot make (a lookbehind, a class left empty): try the next way, then give up.
+    }
+  }
+  return undefined
+}
+
+/** A small deterministic generator (mulberry32): the same pattern gives the same strings on every run. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 
@@ -212,6 +266,22 @@ function propertiesOf(given: JsonSchema, doc: OpenApiDocument | undefined): Reco
   const own = (schema.properties ?? {}) as Record<string, JsonSchema>
   const parts = Array.isArray(schema.allOf) ? schema.allOf.map((part: JsonSchema) => propertiesOf(part, doc)) : []
   return Object.assign({}, ...parts, own)
+}
+
+/** The required properties of an object schema, its `allOf` members' included. */
+function requiredOf(given: JsonSchema, doc: OpenApiDocument | undefined): string[] {
+  const schema = resolveSchema(given, doc)
+  const parts = Array.isArray(schema.allOf) ? schema.allOf.flatMap((part: JsonSchema) => requiredOf(part, doc)) : []
+  return [...(Array.isArray(schema.required) ? schema.required : []), ...parts]
+}
+
+/** Whether a schema accepts null: `nullable` (3.0), a `null` type (3.1), or null among its values. */
+function allowsNull(given: JsonSchema, doc: OpenApiDocument | undefined): boolean {
+  const schema = resolveSchema(given, doc)
+  if (!schema || typeof schema !== 'object') return true
+  if (schema.nullable === true || schema.type === 'null' || (Array.isArray(schema.type) && schema.type.includes('null'))) return true
+  if (Array.isArray(schema.enum)) return schema.enum.includes(null)
+  return Object.keys(schema).length === 0
 }
 
 function emptyOf(schema: JsonSchema): unknown {

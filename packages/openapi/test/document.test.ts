@@ -206,6 +206,28 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     expect((err as ConfigError).where).toBe(`refs/${file}${message.slice(0, message.indexOf(': '))}`)
   })
 
+  it('a schema made of itself through allOf is named with its loop; one that holds itself in a property is a tree, and loads', async () => {
+    const loop = {
+      schemas: {
+        A: { allOf: [{ $ref: '#/components/schemas/B' }, { type: 'object', properties: { a: { type: 'string' } } }] },
+        B: { allOf: [{ type: 'object', properties: { b: { type: 'string' } } }, { $ref: '#/components/schemas/A' }] },
+      },
+    }
+    await writeFile(
+      path.join(dir, 'allof-loop.json'),
+      JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } } }, components: loop }),
+    )
+    const err = await loadDocument('allof-loop.json', { root: dir }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toBe(
+      'allof-loop.json#/components/schemas/B/allOf/1/$ref: schema "A" is made of itself through allOf (A → B → A), which has no end; hold one of them in a property instead',
+    )
+    expect((err as ConfigError).where).toBe('allof-loop.json#/components/schemas/B/allOf/1/$ref')
+    const tree = { schemas: { Node: { allOf: [{ type: 'object', properties: { id: { type: 'integer' } } }, { type: 'object', properties: { children: { type: 'array', items: { $ref: '#/components/schemas/Node' } } } }] } } }
+    await writeFile(path.join(dir, 'tree.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {}, components: tree }))
+    await expect(loadDocument('tree.json', { root: dir })).resolves.toBeTruthy()
+  })
+
   it('a bad $ref inside a file a $ref points into is named in that file; a property named "$ref" is no reference', async () => {
     const err = await loadDocument('refs/bad-inside.json', { root: dir }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)

@@ -1,0 +1,74 @@
+/** Bodies for schemas whose strings have a pattern: each sampled string matches it, the same on every run. */
+import { describe, expect, it } from 'vitest'
+import { bodyVariants } from '../src'
+import { fromPattern } from '../src/sample'
+
+const PATTERNS = {
+  code: '^[A-Z]{3}-[0-9]{4}$',
+  phone: '^\\d{3}-\\d{4}$',
+  colour: '^(red|green|blue)$',
+  email: '^[a-z]+@[a-z]+\\.com$',
+  version: '^(?:v\\d+\\.){2}\\d+$',
+  handle: '^[^\\s@]+$',
+  word: '^\\w+$',
+  slug: '^[a-z0-9]+(?:-[a-z0-9]+)*$',
+}
+
+describe('strings with a pattern', () => {
+  it('every sampled body sends strings the patterns accept', () => {
+    const schema = {
+      type: 'object',
+      required: Object.keys(PATTERNS),
+      properties: Object.fromEntries(Object.entries(PATTERNS).map(([k, pattern]) => [k, { type: 'string', pattern }])),
+    }
+    const bodies = bodyVariants(schema as never)
+    expect(bodies.length).toBeGreaterThan(0)
+    for (const { variant, body } of bodies) {
+      if (variant === 'empty') continue
+      for (const [key, pattern] of Object.entries(PATTERNS)) expect((body as Record<string, string>)[key], `${variant}: ${key}`).toMatch(new RegExp(pattern, 'u'))
+    }
+    expect(bodies[0]!.body).toEqual({ code: 'AAA-0000', phone: '000-0000', colour: 'red', email: 'a@a.com', version: 'v0.v0.0', handle: 'handle-1', word: 'string', slug: 'slug-1' })
+    expect(bodyVariants(schema as never)).toEqual(bodies)
+  })
+
+  it('meets a minLength and a maxLength with the pattern', () => {
+    const made = fromPattern('^[a-z]+$', 6, 8)
+    expect(made).toMatch(/^[a-z]{6,8}$/)
+    expect(fromPattern('^[a-z]+$', 6, 8)).toBe(made)
+    const ranged = bodyVariants({ type: 'object', required: ['pin'], properties: { pin: { type: 'string', pattern: '^\\d+$', minLength: 4, maxLength: 6 } } } as never)[0]!.body as { pin: string }
+    expect(ranged.pin).toMatch(/^\d{4,6}$/)
+  })
+
+  it('gives up on a pattern it cannot meet, and the schema keeps the value it had', () => {
+    expect(fromPattern('^[a-z]{3}$', 5)).toBeUndefined()
+    expect(fromPattern('(unclosed')).toBeUndefined()
+  })
+})
+
+describe('schemas that hold themselves', () => {
+  const doc = {
+    openapi: '3.0.3',
+    info: { title: 'tree', version: '1' },
+    paths: {},
+    components: {
+      schemas: {
+        Base: { type: 'object', properties: { id: { type: 'integer' } } },
+        Node: {
+          allOf: [
+            { $ref: '#/components/schemas/Base' },
+            {
+              type: 'object',
+              required: ['name'],
+              properties: { name: { type: 'string' }, parent: { $ref: '#/components/schemas/Node' }, children: { type: 'array', items: { $ref: '#/components/schemas/Node' } } },
+            },
+          ],
+        },
+      },
+    },
+  }
+
+  it('a tree is sampled as a leaf: no null child, no null parent, which the schema refuses', () => {
+    const [typical] = bodyVariants({ $ref: '#/components/schemas/Node' } as never, doc as never)
+    expect(typical!.body).toEqual({ id: 1, name: 'name-1', children: [] })
+  })
+})
