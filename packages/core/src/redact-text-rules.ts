@@ -91,6 +91,15 @@ export const JWT = /(?<![\w-])eyJ[\w-]+\.[\w-]+\.[\w-]*/g
 export const JWT_MARK = 'eyJ'
 
 /**
+ * A credential of a known issuer, found by its prefix: Stripe's secret and restricted keys and webhook
+ * secrets, GitHub's and GitLab's tokens, Slack's, npm's, PyPI's, Shopify's, OpenAI's and Anthropic's keys,
+ * an AWS access key id, a Google API key, a PEM private key. After the prefix come 16 characters at
+ * least: a prefix alone is a word of documentation (`keys start with sk_live_`), not a key.
+ */
+export const ISSUED_TOKEN =
+  /(?<![\w-])(?:(?:sk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pat_|glpat-|xox[abeoprs]-|xapp-|npm_|pypi-|shp(?:at|ca|pa|ss)_|sk-(?:proj-|ant-)?)[\w-]{16,}|(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])|(?<![\w-])AIza[\w-]{35}|-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/
+
+/**
  * The rules that find a secret by its form alone (redactCredentials): the credentials of a URL, a long
  * Bearer or Basic value. They leave the words of a message alone, at the price of a short Basic value.
  */

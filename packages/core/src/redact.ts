@@ -1,4 +1,4 @@
-import { CREDENTIAL_RULES, JWT, JWT_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES } from './redact-text-rules'
+import { CREDENTIAL_RULES, ISSUED_TOKEN, JWT, JWT_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -39,11 +39,46 @@ export interface RedactOptions {
   extraKeys?: string[]
 }
 
+/**
+ * A token that opens nothing: a cursor of a list (`page_token`, `nextPageToken`, `continuation_token`,
+ * `sync_token`). The API hands it out with a page and takes it back for the next one; masked, a report
+ * could not show which page a request asked for, and `venomqa generate` asked for a variable to hold one.
+ */
+const CURSOR_TOKEN = /^(?:next|prev|previous)?[-_]?(?:page|continuation|pagination|cursor|sync|resume)[-_]?token$/i
+
 export function isSecretKey(key: string, options?: RedactOptions): boolean {
   const k = key.toLowerCase()
   if (SECRET_HEADERS.has(k)) return true
   if (options?.extraKeys?.some((e) => e.toLowerCase() === k)) return true
+  if (CURSOR_TOKEN.test(key)) return false
   return SECRET_KEY.test(key) || SECRET_WORD.test(key)
+}
+
+/**
+ * Words that make a header secret as the last word of its name (`X-Custom-Auth`, `X-Client-Key`,
+ * `X-Session`, `X-Hub-Signature-256`: a number after it aside), beside what isSecretKey finds anywhere
+ * (`token`, `secret`, `password`, `cookie`, `credential`). The last word names what the value is: before it,
+ * the word says what the value is about (`X-Session-Expires: 3600`, `X-Auth-User`, `X-Key-Id`), and such a
+ * value, remembered as a secret, would be masked wherever it stands in every report. Whole words only:
+ * `X-Author` and `X-Monkey` hold none. Headers only: as a body key, `key` or `session` is as often data (a
+ * setting's key, a session object) as a secret, while a header named so is how an API asks for a credential.
+ */
+const SECRET_HEADER_WORDS = new Set(['auth', 'key', 'keys', 'session', 'signature'])
+/**
+ * Headers whose names end so but whose values open nothing: a key a client makes up to tell a retry from a
+ * new request (masked, a report could no longer show which requests were one), the nonce of a WebSocket
+ * handshake.
+ */
+const OPEN_HEADERS = new Set(['idempotency-key', 'x-idempotency-key', 'sec-websocket-key'])
+
+/** A header whose value is masked: a secret key by isSecretKey, or a name whose last word is one of SECRET_HEADER_WORDS. */
+export function isSecretHeader(name: string, options?: RedactOptions): boolean {
+  if (isSecretKey(name, options)) return true
+  const lower = name.toLowerCase()
+  if (OPEN_HEADERS.has(lower)) return false
+  const words = lower.split(/[-_]+/)
+  while (words.length > 1 && /^\d+$/.test(words[words.length - 1]!)) words.pop()
+  return SECRET_HEADER_WORDS.has(words[words.length - 1]!)
 }
 
 /**
@@ -80,7 +115,7 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined) continue
-    out[k.toLowerCase()] = isSecretKey(k, options) ? REDACTED : redactText(Array.isArray(v) ? v.join(', ') : String(v))
+    out[k.toLowerCase()] = isSecretHeader(k, options) ? REDACTED : redactText(Array.isArray(v) ? v.join(', ') : String(v))
   }
   return out
 }
@@ -141,6 +176,77 @@ function maskBy(rules: readonly (readonly [RegExp, string])[], text: string): st
   return knownSecrets.mask(masked)
 }
 
+/**
+ * Whether `text` is or holds a credential by its form alone, whatever name it sits under: what
+ * redactText masks in it (a JSON Web Token, a `password=...` pair, a Bearer value, a URL's credentials, a
+ * value known to be secret), a token of a known issuer (`sk_live_...`, `ghp_...`, `AKIA...`), or a word
+ * random enough to be a generated key. For text about to be written where it stays (a generated file):
+ * too wide to mask every such word of a report, where ids and digests are worth reading.
+ */
+export function looksLikeSecret(text: string): boolean {
+  return redactText(text) !== text || ISSUED_TOKEN.test(text) || wordsOf(text).some(isRandomWord)
+}
+
+/** The runs of a token's alphabet (letters, digits, `-_.+/=~`) in `text`: where a key stands in a sentence, a query or a path. */
+function wordsOf(text: string): string[] {
+  return text.split(/[^\w.+/=~-]+/)
+}
+
+/** A hyphenated UUID: random, but an id, which documents give as examples everywhere. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** Shortest word taken for a generated key: shorter random-looking words are ids and codes (`ord_8xK2`). */
+const MIN_RANDOM_WORD = 20
+/** Bits of Shannon entropy a character a generated key has at least (a random hex word of 20 has about 3.4): fewer, it repeats itself (`a1a1a1...`). */
+const MIN_RANDOM_BITS = 3
+
+/**
+ * Share of neighbouring characters of a generated key that are of different kinds (a digit, a small
+ * letter, a capital), a capital followed by small letters aside (the start of a word of a name): about
+ * 0.45 in a random base-62 key and 0.47 in a random hex one; in a name made of words and a number
+ * (`createOrder2024Request`, `user_1234567890abcdef`) the kind changes only where a word or the number
+ * starts.
+ */
+const MIN_KIND_CHANGES = 0.25
+
+/**
+ * A word that reads like a generated key (`9fK2mQ7xLp3RtV8wZ1nB4cD6`): long, letters and digits both in
+ * it, mixed all along, few characters repeated. A UUID is an id, a word with no digit is prose or a name.
+ */
+function isRandomWord(word: string): boolean {
+  if (word.length < MIN_RANDOM_WORD || UUID.test(word) || !/\d/.test(word) || !/[A-Za-z]/.test(word)) return false
+  return kindChanges(word) >= MIN_KIND_CHANGES && entropyPerCharacter(word) >= MIN_RANDOM_BITS
+}
+
+/** The share of neighbouring letters and digits of `word` that are of different kinds, a capital then a small letter aside. */
+function kindChanges(word: string): number {
+  let pairs = 0
+  let changes = 0
+  for (let i = 1; i < word.length; i++) {
+    const before = kindOf(word.charCodeAt(i - 1))
+    const here = kindOf(word.charCodeAt(i))
+    if (before === 0 || here === 0) continue
+    pairs++
+    if (before !== here && !(before === 3 && here === 2)) changes++
+  }
+  return pairs ? changes / pairs : 0
+}
+
+/** 1 a digit, 2 a small letter, 3 a capital, 0 anything else. */
+function kindOf(code: number): number {
+  if (code >= 48 && code <= 57) return 1
+  if (code >= 97 && code <= 122) return 2
+  if (code >= 65 && code <= 90) return 3
+  return 0
+}
+
+function entropyPerCharacter(word: string): number {
+  const counts = new Map<string, number>()
+  for (const c of word) counts.set(c, (counts.get(c) ?? 0) + 1)
+  let bits = 0
+  for (const n of counts.values()) bits -= (n / word.length) * Math.log2(n / word.length)
+  return bits
+}
+
 /** Redact a body that may be a JSON string, a form string or plain text. */
 export function redactBody(body: unknown, options?: RedactOptions): unknown {
   if (typeof body === 'string') {
@@ -166,10 +272,19 @@ export function labelNamesSecret(label: string, options?: RedactOptions): boolea
 // ---------------------------------------------------------------------------------------------------
 // Values known to be secret
 
-/** Shorter values are not remembered: masking every `42` or `true` would garble every report. */
+/** Shorter values are not remembered: masking every `42` or `abc` would garble every report. */
 const MIN_KNOWN = 4
-/** Inside longer text only values this long are masked, so a short PIN does not eat digits of a duration. */
-const MIN_KNOWN_IN_TEXT = 6
+/**
+ * Values this long are masked wherever they stand in text. A shorter one (a four-digit PIN, a short
+ * password) is masked only as a whole token, with no letter or digit next to it (`pin 4711`,
+ * `?code=4711&`, `"4711"`): inside other words it would eat digits of a duration or an id (`14711`,
+ * `4711ms`) and letters of words.
+ */
+const MIN_KNOWN_ANYWHERE = 6
+/** Literals every text is full of: a cookie or a field may hold one, but masking each would garble every message. */
+const NEVER_MASKED_IN_TEXT = new Set(['true', 'false', 'null', 'none'])
+/** What may not stand right before or after a short known value for it to be masked: a letter or a digit, of any script. */
+const WORD_CHARACTER = '[\\p{L}\\p{N}]'
 const MAX_KNOWN = 4096
 const MAX_PENDING = 64
 
@@ -180,7 +295,8 @@ const MAX_PENDING = 64
 export class KnownSecrets {
   readonly #values = new Set<string>()
   #pending: (() => Iterable<string>)[] = []
-  #pattern: RegExp | null = null
+  /** The long values, matched anywhere, and the short ones, matched as whole tokens (see MIN_KNOWN_ANYWHERE). */
+  #patterns: { anywhere: RegExp | null; token: RegExp | null } = { anywhere: null, token: null }
   #patternStale = false
 
   /** Remember values now. */
@@ -212,18 +328,24 @@ export class KnownSecrets {
     return this.#values.size
   }
 
-  /** Every known secret inside `text`, as written, URL-encoded or JSON-escaped, replaced by the mask. */
+  /**
+   * Every known secret inside `text`, as written, URL-encoded or JSON-escaped, replaced by the mask; a
+   * short one where it stands as a whole token. The long ones go first: a short secret inside a long one
+   * would otherwise cut it, and leave the rest of it in the text.
+   */
   mask(text: string): string {
     this.#drain()
     if (this.#values.size === 0) return text
-    if (this.#patternStale) this.#pattern = this.#build()
-    return this.#pattern ? text.replace(this.#pattern, REDACTED) : text
+    if (this.#patternStale) this.#patterns = this.#build()
+    const { anywhere, token } = this.#patterns
+    const masked = anywhere ? text.replace(anywhere, REDACTED) : text
+    return token ? masked.replace(token, REDACTED) : masked
   }
 
   clear(): void {
     this.#values.clear()
     this.#pending = []
-    this.#pattern = null
+    this.#patterns = { anywhere: null, token: null }
     this.#patternStale = false
   }
 
@@ -241,19 +363,32 @@ export class KnownSecrets {
     }
   }
 
-  #build(): RegExp | null {
+  #build(): { anywhere: RegExp | null; token: RegExp | null } {
     this.#patternStale = false
-    const forms = new Set<string>()
+    const long = new Set<string>()
+    const short = new Set<string>()
     for (const v of this.#values) {
-      if (v.length < MIN_KNOWN_IN_TEXT) continue
+      if (NEVER_MASKED_IN_TEXT.has(v.toLowerCase())) continue
+      const forms = v.length < MIN_KNOWN_ANYWHERE ? short : long
       forms.add(v)
       forms.add(encodeURIComponent(v))
       forms.add(JSON.stringify(v).slice(1, -1))
     }
-    if (!forms.size) return null
-    const alternatives = [...forms].sort((a, b) => b.length - a.length).map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    return new RegExp(alternatives.join('|'), 'g')
+    const token = alternativesOf(short)
+    return {
+      anywhere: long.size ? new RegExp(alternativesOf(long), 'g') : null,
+      // `u`, for the letters of every script around a token; every character alternativesOf escapes may be escaped under it.
+      token: short.size ? new RegExp(`(?<!${WORD_CHARACTER})(?:${token})(?!${WORD_CHARACTER})`, 'gu') : null,
+    }
   }
+}
+
+/** The texts as one regular expression's alternatives, longest first: where two start at one place, the longer is masked whole. */
+function alternativesOf(texts: Set<string>): string {
+  return [...texts]
+    .sort((a, b) => b.length - a.length)
+    .map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|')
 }
 
 /** This process's secrets: fed by the HTTP client, read by assertions, redactText and every reporter. */
@@ -482,7 +617,7 @@ function harvest(value: unknown, into: KnownSecrets, options: RedactOptions | un
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (key === 'headers' && v && typeof v === 'object' && !Array.isArray(v)) {
       for (const [name, hv] of Object.entries(v as Record<string, unknown>))
-        if (isSecretKey(name, options) && hv !== undefined && hv !== null)
+        if (isSecretHeader(name, options) && hv !== undefined && hv !== null)
           for (const one of Array.isArray(hv) ? hv : [hv]) into.add(secretsOfHeader(name, String(one)).filter((s) => s !== REDACTED))
     } else if (key === 'body' || key === 'input') {
       into.add(typeof v === 'string' ? secretsOfBodyText(v, options) : secretsOfValue(v, options))

@@ -6,7 +6,10 @@ import {
   assertEqual,
   assertStatus,
   escapeControlChars,
+  isSecretHeader,
+  isSecretKey,
   knownSecrets,
+  looksLikeSecret,
   redactBody,
   redactCredentials,
   redactHeaders,
@@ -258,7 +261,7 @@ describe('redaction of places that were side doors', () => {
           violations: [
             {
               invariant: 'no_5xx',
-              // Four characters: too short to be masked as a known value inside text, so only its key hides it.
+              // Four characters: masked as a known value only where it stands as a whole token; here by its key.
               sequence: [{ action: 'login', input: { user: 'ada', pin: 4711, password: 'pw12' }, exchanges: [exchange('http://h.test/login?api_key=key-1a2b3c4d', { authorization: 'Bearer tok-9z8y7x6w' }, { password: 'pw12' })] }],
               probes: [exchange('http://h.test/me', { 'x-api-key': 'key-probe-0000' }, null)],
               message: 'answered 500 for Bearer tok-9z8y7x6w',
@@ -294,7 +297,7 @@ describe('redactCredentials', () => {
 describe('a redacted copy is redacted once', () => {
   const run = () =>
     ({
-      journeys: [{ name: 'j', nodes: [{ kind: 'step', name: 's', request: { method: 'GET', url: 'http://h.test/', headers: { 'x-shop-key': 'shop-key-5a6b7c8d', authorization: 'Bearer tok-1a2b3c4d' } } }], issues: [] }],
+      journeys: [{ name: 'j', nodes: [{ kind: 'step', name: 's', request: { method: 'GET', url: 'http://h.test/', headers: { 'x-shop-ref': 'shop-ref-5a6b7c8d', authorization: 'Bearer tok-1a2b3c4d' } } }], issues: [] }],
       issues: [],
     }) as unknown as RunResult
 
@@ -308,11 +311,100 @@ describe('a redacted copy is redacted once', () => {
 
   it('other options redact the copy again: a key named only now is masked', () => {
     const safe = redactRun(run())
-    expect(JSON.stringify(safe)).toContain('shop-key-5a6b7c8d')
-    const stricter = redactRun(safe, { extraKeys: ['x-shop-key'] })
+    expect(JSON.stringify(safe)).toContain('shop-ref-5a6b7c8d')
+    const stricter = redactRun(safe, { extraKeys: ['x-shop-ref'] })
     expect(stricter).not.toBe(safe)
-    expect(JSON.stringify(stricter)).not.toContain('shop-key-5a6b7c8d')
-    expect(redactRun(stricter, { extraKeys: ['x-shop-key'] })).toBe(stricter)
+    expect(JSON.stringify(stricter)).not.toContain('shop-ref-5a6b7c8d')
+    expect(redactRun(stricter, { extraKeys: ['x-shop-ref'] })).toBe(stricter)
+  })
+})
+
+describe('header names that say they carry a credential', () => {
+  it('a name ending in auth, key, session or signature, or with token, secret, password, credential or cookie in it, is masked', () => {
+    const names = ['X-Custom-Auth', 'X-Api-Auth', 'X-Auth', 'X-Session-Token', 'X-My-Secret', 'X-Client-Key', 'X-Session-Id', 'X-Hub-Signature', 'X-Hub-Signature-256', 'X-Partner-Credentials', 'X_Admin_Password', 'X-Session', 'X-Cookie', 'X-Upload-Keys']
+    for (const name of names) {
+      expect(isSecretHeader(name), name).toBe(true)
+      expect(redactHeaders({ [name]: 'hv-7c8d9e', accept: 'text/csv' }), name).toEqual({ [name.toLowerCase()]: REDACTED, accept: 'text/csv' })
+    }
+  })
+
+  it('names that only look alike are shown, and so are keys that open nothing (Idempotency-Key, a WebSocket nonce)', () => {
+    // Before the last word, such a word says what the value is about: `X-Session-Expires: 3600` is no secret,
+    // and remembered as one, 3600 would be masked wherever it stands in every report.
+    const names = ['X-Author', 'Keep-Alive', 'X-Monkey', 'X-Keyboard-Layout', 'X-Sessions-Left', 'X-Session-Expires', 'X-Auth-User', 'X-Key-Id', 'Content-Length', 'Content-Type', 'X-Request-Id', 'Idempotency-Key', 'Sec-WebSocket-Key']
+    for (const name of names) expect(isSecretHeader(name), name).toBe(false)
+    expect(redactHeaders({ 'X-Author': 'ada', 'Keep-Alive': 'timeout=5', 'Content-Length': '12', 'Idempotency-Key': 'idem-5f6e7d' })).toEqual({
+      'x-author': 'ada',
+      'keep-alive': 'timeout=5',
+      'content-length': '12',
+      'idempotency-key': 'idem-5f6e7d',
+    })
+    // The rule is for header names: as a body key, `key` or `session` is data as often as not.
+    expect(redactBody({ key: 'colour', session: 'morning' })).toEqual({ key: 'colour', session: 'morning' })
+  })
+
+  it("a run masks such a header's value wherever else it appears", () => {
+    const run = {
+      journeys: [{ name: 'j', nodes: [{ kind: 'step', name: 's', error: { kind: 'http', message: 'refused ca-5f6e7d8c' }, request: { method: 'GET', url: 'http://h.test/', headers: { 'X-Custom-Auth': 'ca-5f6e7d8c' } } }], issues: [] }],
+      issues: [],
+    } as unknown as RunResult
+    expect(JSON.stringify(redactRun(run))).not.toContain('ca-5f6e7d8c')
+  })
+})
+
+describe('short known secrets', () => {
+  it('are masked where they stand as a whole token: in a sentence, a URL, a JSON string, after = or :', () => {
+    knownSecrets.add(['4711', 'Pw9!x'])
+    expect(redactText('login failed for pin 4711')).toBe(`login failed for pin ${REDACTED}`)
+    expect(redactText('GET http://h.test/verify?code=4711&page=2')).toBe(`GET http://h.test/verify?code=${REDACTED}&page=2`)
+    expect(redactText('{"note":"4711","user":"ada"}')).toBe(`{"note":"${REDACTED}","user":"ada"}`)
+    expect(redactText('pin=4711, pin:4711')).toBe(`pin=${REDACTED}, pin:${REDACTED}`)
+    // A short password with characters a URL or JSON escapes, as written and encoded.
+    expect(redactText(`refused Pw9!x and ${encodeURIComponent('Pw9!x')}`)).toBe(`refused ${REDACTED} and ${REDACTED}`)
+  })
+
+  it('are left alone inside other words and numbers, and a literal is never masked', () => {
+    knownSecrets.add(['4711', 'kiwi', 'true'])
+    for (const text of ['order 14711 took 4711ms', 'id 47110', 'kiwifruit and akiwi', 'a4711b', 'café4711']) expect(redactText(text)).toBe(text)
+    expect(redactText('{"done":true} true')).toBe('{"done":true} true')
+  })
+
+  it('a short secret inside a long one does not cut it: the long one is masked whole', () => {
+    knownSecrets.add(['4711', 'tok-4711-abcdef'])
+    expect(redactText('sent tok-4711-abcdef')).toBe(`sent ${REDACTED}`)
+  })
+})
+
+describe('looksLikeSecret', () => {
+  it('a credential by its form: a JSON Web Token, a known issuer prefix, a random key, what redactText masks', () => {
+    for (const secret of [
+      'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbCJ9.c2lnbmF0dXJl',
+      // A prefix and nothing random after it: found by the prefix alone.
+      'sk_live_abcdefghijklmnopqrst',
+      'use ghp_16C7e42F292c6912E7710c838347Ae178B4a to clone',
+      'AKIAIOSFODNN7EXAMPLE',
+      'xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy',
+      '9fK2mQ7xLp3RtV8wZ1nB4cD6',
+      'e83c5163316f89bfbde7d9ab23ca2e25604af290',
+      'connect with password=hunter2 first',
+      'Bearer abc.def.ghi',
+    ])
+      expect(looksLikeSecret(secret), secret).toBe(true)
+  })
+
+  it('prose, names, ids, dates and a bare issuer prefix are not', () => {
+    for (const text of [
+      'A note about the order',
+      'keys start with sk_live_',
+      '3fa85f64-5717-4562-b3fc-2c963f66afa6',
+      '2025-01-01T00:00:00Z',
+      'createUserAccount2024Request',
+      'user_1234567890abcdef',
+      'v1.2.3-beta.4+build.20240101',
+      'internationalization',
+      'ord_8xK2',
+    ])
+      expect(looksLikeSecret(text), text).toBe(false)
   })
 })
 
@@ -322,5 +414,14 @@ describe('escapeControlChars', () => {
     const out = escapeControlChars(`a${osc}\x1b[2J\x1b[1A\rb\tc\r\nd\u009b31m`)
     expect(out).toBe('a\\x1b]0;pwned\\x07\\x1b[2J\\x1b[1A\\rb\tc\nd\\x9b31m')
     expect(out).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/)
+  })
+})
+
+describe('a cursor of a list is no secret', () => {
+  it('page_token, nextPageToken, continuation_token and sync_token are shown; tokens that open something are not', () => {
+    for (const key of ['page_token', 'pageToken', 'next_page_token', 'nextPageToken', 'continuation_token', 'sync_token', 'cursor-token'])
+      expect(isSecretKey(key), key).toBe(false)
+    for (const key of ['token', 'access_token', 'refresh_token', 'page_access_token', 'tokenSecret', 'x-page-token-secret']) expect(isSecretKey(key), key).toBe(true)
+    expect(redactBody({ page_token: 'CiAKGjBpNDd2Nm', items: [] })).toEqual({ page_token: 'CiAKGjBpNDd2Nm', items: [] })
   })
 })

@@ -1,9 +1,9 @@
 import { type JsonSchema, type OpenApiDocument, type Operation, describeOperation } from '@venomqa/openapi'
-import { ConfigError, isSecretKey, redactText } from '@venomqa/core'
+import { ConfigError, isSecretHeader, isSecretKey, redactText } from '@venomqa/core'
 import { kebabCase, literal, quote, snakeCase, uniqueNamer } from '../codegen'
 import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
 import type { JourneyFile } from '../journey-files'
-import { UNIQUE_EMAIL, sample } from './sample'
+import { UNIQUE_EMAIL, sample, sampleParameter } from './sample'
 import { type Credential, SecuritySchemes, secretsOf, variableFor } from './security'
 
 /**
@@ -427,10 +427,12 @@ class TagWriter {
     const credentials = this.queryCredentials(op)
     const parameters = op.parameters.filter((p) => p.in === 'query' && p.required && !credentials.some(([name]) => name === p.name))
     const query = Object.fromEntries([
-      ...parameters.map((p) => [p.name, isSecretKey(p.name) ? `\u0001${this.parameterSecret(op, p.name, 'query')}` : queryValue(p.example ?? sample(p.schema, `query.${p.name}`, p.name).value, p.schema)]),
+      ...parameters.map((p) => [p.name, isSecretKey(p.name) ? `\u0001${this.parameterSecret(op, p.name, 'query')}` : queryValue(sampleParameter(p, `query.${p.name}`, p.name), p.schema)]),
       ...credentials,
     ])
     if (Object.keys(query).length) options.push(`query: ${this.literal(query, '  ')}`)
+    const headers = this.secretHeaders(op)
+    if (Object.keys(headers).length) options.push(`headers: ${this.literal(headers, '  ')}`)
     const call = `http.${op.method.toLowerCase()}(${url}${options.length ? `, { ${options.join(', ')} }` : ''})`
     const statuses = expected ?? Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s)).map(Number)
     const usesCtx = url.includes('ctx.') || after.some((a) => a.includes('ctx.'))
@@ -458,13 +460,41 @@ class TagWriter {
   }
 
   /**
-   * The read of a secret-named parameter no security scheme sends (`?access_token=`, `/invites/{token}`):
-   * a value the API checks against one it has, so never the document's example, and nothing a journey
-   * could make up. One variable for the parameter in every operation.
+   * The required header parameters named like a credential (`X-Api-Key`, `X-Custom-Auth`: core's
+   * isSecretHeader), each read from the environment on every request (raw expressions for `literal`):
+   * left out, the API refuses the request; written, the document's example would be committed. A header
+   * the operation's security scheme or the login sends already is not sent a second time.
    */
-  private parameterSecret(op: Operation, name: string, place: 'query' | 'path'): string {
-    const where = place === 'query' ? 'query parameter' : 'path parameter'
-    return this.readSecret(this.security.secretVariable(`${place}:${name}`, variableFor(name), `the ${name} ${where} of ${describeOperation(op)} of ${this.source}`))
+  private secretHeaders(op: Operation): Record<string, string> {
+    const sent = this.schemeHeaders(op)
+    const secret = op.parameters.filter((p) => p.in === 'header' && p.required && isSecretHeader(p.name) && !sent.has(p.name.toLowerCase()))
+    return Object.fromEntries(secret.map((p) => [p.name, `\u0001${this.parameterSecret(op, p.name, 'header')}`]))
+  }
+
+  /** The headers, lower-cased, that the operation's credentials are sent in (see sessionCredentials and loginSteps). */
+  private schemeHeaders(op: Operation): Set<string> {
+    const need = op.secured ? this.security.forOperation(op) : undefined
+    const headers = new Set<string>()
+    if (!need || !('credentials' in need)) return headers
+    for (const c of need.credentials) {
+      if (c.kind === 'bearer' || c.kind === 'basic') headers.add('authorization')
+      else if (c.kind === 'header') headers.add(c.name.toLowerCase())
+      else if (c.kind === 'cookie') headers.add('cookie')
+    }
+    return headers
+  }
+
+  /**
+   * The read of a secret-named parameter no security scheme sends (`?access_token=`, `/invites/{token}`,
+   * an `X-Api-Key` header): a value the API checks against one it has, so never the document's example,
+   * and nothing a journey could make up. One variable for the parameter in every operation.
+   */
+  private parameterSecret(op: Operation, name: string, place: 'query' | 'path' | 'header'): string {
+    const where = { query: 'query parameter', path: 'path parameter', header: 'header' }[place]
+    // Header names are case-insensitive, and their `X-` says nothing: `X-Api-Key` is read from API_KEY.
+    const key = place === 'header' ? `header:${name.toLowerCase()}` : `${place}:${name}`
+    const base = variableFor(place === 'header' ? name.replace(/^x-/i, '') : name)
+    return this.readSecret(this.security.secretVariable(key, base, `the ${name} ${where} of ${describeOperation(op)} of ${this.source}`))
   }
 
   /**
@@ -490,7 +520,7 @@ class TagWriter {
       if (usesIds && this.model.creatorOf(name)) return `\${ctx.require(${quote(name)})}`
       if (isSecretKey(name)) return `\${${this.parameterSecret(op, name, 'path')}}`
       const param = op.parameters.find((p) => p.name === name && p.in === 'path')
-      return `\${${quote(String(param?.example ?? sample(param?.schema, name, name).value ?? name))} /* ${FILL_IN.slice(3)} fill in ${name} */}`
+      return `\${${quote(String(sampleParameter(param, name, name) ?? name))} /* ${FILL_IN.slice(3)} fill in ${name} */}`
     })
     return `\`${text}\``
   }

@@ -1,4 +1,4 @@
-import { isSecretKey } from '@venomqa/core'
+import { isSecretKey, looksLikeSecret } from '@venomqa/core'
 import type { JsonSchema } from '@venomqa/openapi'
 
 /**
@@ -12,6 +12,9 @@ import type { JsonSchema } from '@venomqa/openapi'
  * the document's example or default, not even inside an example of the whole object: journey files are
  * committed, and a document's example may be a real password. It is made up like any value without an
  * example; the journey reads it from the environment instead where it must be one that exists already.
+ * Under any name, a value the document gives that is a credential by its form (core's looksLikeSecret: a
+ * JSON Web Token, an `sk_live_...` key, a `password=...` in a description, a random key) is made up the
+ * same way, and the place is marked for review: the API may need a real one there.
  * A value is a copy: the journey's writer may change it without changing the document.
  */
 export interface Sample {
@@ -36,8 +39,10 @@ function sampleValue(schema: JsonSchema | undefined, place: string, name: string
   const candidates = isSecretKey(name)
     ? [schema.const, firstEnum]
     : [schema.example, Array.isArray(schema.examples) ? schema.examples[0] : undefined, schema.const, schema.default, firstEnum]
-  const given = candidates.find((v) => v !== undefined)
-  if (given !== undefined) return withoutSecrets(given, schema, place, review, depth)
+  const documented = candidates.filter((v) => v !== undefined)
+  const given = documented.find((v) => !isSecretShaped(v))
+  if (given !== documented[0]) markCredentialShaped(place, review)
+  if (given !== undefined) return withoutSecrets(given, schema, place, name, review, depth)
   const variant = schema.oneOf?.[0] ?? schema.anyOf?.[0]
   if (variant) return sampleValue(variant, place, name, review, depth + 1)
   if (Array.isArray(schema.allOf)) return sampleValue(mergeAllOf(schema.allOf), place, name, review, depth + 1)
@@ -67,17 +72,43 @@ function sampleValue(schema: JsonSchema | undefined, place: string, name: string
 }
 
 /**
- * A copy of a value the document gives (an example of a whole body, say) in which every value under a
- * secret name is made up from its property's schema instead, as if the document gave no example there.
+ * A parameter's value: its own example, else its schema's sample; an example that is a credential by its
+ * form is not written (see Sample), whatever the parameter's name.
  */
-function withoutSecrets(value: unknown, schema: JsonSchema | undefined, place: string, review: string[], depth: number): unknown {
+export function sampleParameter(parameter: { example?: unknown; schema?: JsonSchema } | undefined, place: string, name: string): unknown {
+  const example = parameter?.example
+  if (example !== undefined && !isSecretShaped(example)) return withoutSecrets(example, parameter?.schema, place, name, [], 0)
+  return sample(parameter?.schema, place, name).value
+}
+
+/** A string the document gives that is a credential by its form: never written into a journey. */
+function isSecretShaped(value: unknown): boolean {
+  return typeof value === 'string' && looksLikeSecret(value)
+}
+
+/** Say once that the value at `place` is made up in place of the document's, which looks like a credential. */
+function markCredentialShaped(place: string, review: string[]): void {
+  const note = `${place}, whose value in the document looks like a credential`
+  if (!review.includes(note)) review.push(note)
+}
+
+/**
+ * A copy of a value the document gives (an example of a whole body, say) in which every value under a
+ * secret name, and every string that is a credential by its form, is made up from its property's schema
+ * instead, as if the document gave no example there.
+ */
+function withoutSecrets(value: unknown, schema: JsonSchema | undefined, place: string, name: string, review: string[], depth: number): unknown {
+  if (isSecretShaped(value)) {
+    markCredentialShaped(place, review)
+    return sampleValue(schema ?? { type: 'string' }, place, name, review, depth + 1)
+  }
   if (depth > 12 || value === null || typeof value !== 'object') return value
-  if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, schema?.items, `${place}[]`, review, depth + 1))
+  if (Array.isArray(value)) return value.map((v) => withoutSecrets(v, schema?.items, `${place}[]`, name, review, depth + 1))
   const props: Record<string, JsonSchema> = schema?.properties ?? {}
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => {
       // A flag (`password_set: true`) and an absent value hide no secret.
-      if (!isSecretKey(k) || v === null || typeof v === 'boolean') return [k, withoutSecrets(v, props[k], `${place}.${k}`, review, depth + 1)]
+      if (!isSecretKey(k) || v === null || typeof v === 'boolean') return [k, withoutSecrets(v, props[k], `${place}.${k}`, k, review, depth + 1)]
       const own = props[k] ?? { type: Array.isArray(v) ? 'array' : typeof v === 'number' ? 'number' : typeof v === 'object' ? 'object' : 'string' }
       return [k, sampleValue(own, `${place}.${k}`, k, review, depth + 1)]
     }),

@@ -1,4 +1,4 @@
-import { isSecretKey, secretPairName } from '@venomqa/core'
+import { isSecretHeader, isSecretKey, secretPairName } from '@venomqa/core'
 import { kebabCase, literal, propertyKey, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import type { JourneyFile } from '../journey-files'
 import { type Auth, type Body, type Collection, type Folder, type Request, type Script, type Variable, isFolder } from './collection'
@@ -324,9 +324,9 @@ class JourneyWriter {
     return known ? `http.${method}(${args})` : `http.request(${quote(request.method)} as never, ${args})`
   }
 
-  /** A header whose name says it carries a credential (Authorization, X-API-Key, Cookie, X-Secret-Token...). */
+  /** A header whose name says it carries a credential (Authorization, X-API-Key, Cookie, X-Secret-Token, X-Client-Key...). */
   private secretHeader(name: string): WholeSecret | undefined {
-    return isSecretKey(name) ? { key: name, standsFor: `the ${name} header of request "${this.requestNow}"` } : undefined
+    return isSecretHeader(name) ? { key: name, standsFor: `the ${name} header of request "${this.requestNow}"` } : undefined
   }
 
   private url(raw: string): string {

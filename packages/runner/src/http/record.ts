@@ -2,7 +2,7 @@ import {
   type HttpExchange,
   type RecordedRequest,
   type RecordedResponse,
-  isSecretKey,
+  isSecretHeader,
   wireBody,
   knownSecrets,
   mayHoldSecrets,
@@ -225,7 +225,7 @@ function secretsOfHeaders(headers: Readonly<Record<string, string>>, redactKeys?
   const known = frozen ? headerSecrets.get(headers) : undefined
   if (known) return known
   let found: string[] | undefined
-  for (const name of Object.keys(headers)) if (isSecretHeader(name, redactKeys)) (found ??= []).push(...secretsOfHeader(name, headers[name]!))
+  for (const name of Object.keys(headers)) if (isSecretHeaderName(name, redactKeys)) (found ??= []).push(...secretsOfHeader(name, headers[name]!))
   const secrets = found ?? NO_SECRETS
   if (frozen) headerSecrets.set(headers, secrets)
   return secrets
@@ -233,11 +233,11 @@ function secretsOfHeaders(headers: Readonly<Record<string, string>>, redactKeys?
 
 /** Header names repeat in every response (`content-type`, `date`...): what each one is, is decided once. */
 const secretHeaderNames = new Map<string, boolean>()
-function isSecretHeader(name: string, redactKeys?: string[]): boolean {
-  if (redactKeys?.length) return isSecretKey(name, { extraKeys: redactKeys })
+function isSecretHeaderName(name: string, redactKeys?: string[]): boolean {
+  if (redactKeys?.length) return isSecretHeader(name, { extraKeys: redactKeys })
   let secret = secretHeaderNames.get(name)
   if (secret === undefined) {
-    secret = isSecretKey(name)
+    secret = isSecretHeader(name)
     // Bounded: an API that invents header names cannot grow it without end.
     if (secretHeaderNames.size < 1024) secretHeaderNames.set(name, secret)
   }

@@ -104,6 +104,11 @@ describe('rememberSecrets', () => {
     expect(masked).toBe(`${REDACTED} ${REDACTED} ${REDACTED} ${REDACTED} ada lovelace`)
   })
 
+  it('remembers the value of a header whose name holds a secret word (X-Client-Key, X-Custom-Auth), not of one that only looks alike', () => {
+    rememberSecrets(undefined, { 'X-Client-Key': 'ck-secret-6', 'x-custom-auth': 'ca-secret-7', 'x-author': 'ada-lovelace' }, undefined)
+    expect(knownSecrets.mask('ck-secret-6 ca-secret-7 ada-lovelace')).toBe(`${REDACTED} ${REDACTED} ada-lovelace`)
+  })
+
   it('queues nothing for a message that can hold none, and still finds each kind of secret alone', () => {
     const queued = vi.spyOn(knownSecrets, 'addLater')
     try {

@@ -1,0 +1,139 @@
+import { type OpenApiDocument, operations } from '@venomqa/openapi'
+import { describe, expect, it } from 'vitest'
+import { generateJourneys } from '../src/generate/journeys'
+import { sample, sampleParameter } from '../src/generate/sample'
+
+// `venomqa generate` writes journeys that are committed: no secret of the document may be in one, whatever
+// name it sits under. (generate-import.test.ts runs the written journeys end to end.)
+
+const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbCJ9.c2lnbmF0dXJlLXJlc3VsdA'
+const STRIPE_KEY = 'sk_live_abcdefghijklmnopqrst'
+const RANDOM_KEY = '9fK2mQ7xLp3RtV8wZ1nB4cD6'
+const EXAMPLE_API_KEY = 'rk-EXAMPLE-API-KEY-1234'
+
+const json = (schema: unknown) => ({ 'application/json': { schema } })
+
+/** One operation of each kind these tests need, all tagged `notes`. */
+function notesDocument(): OpenApiDocument {
+  const note = {
+    type: 'object',
+    required: ['title', 'note', 'description'],
+    properties: {
+      title: { type: 'string', example: 'Groceries' },
+      note: { type: 'string', example: JWT },
+      description: { type: 'string', example: 'log in with password=hunter2 first' },
+    },
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'notes', version: '1' },
+    components: { securitySchemes: { WidgetKey: { type: 'apiKey', in: 'header', name: 'X-Widget-Key' } } },
+    paths: {
+      '/notes': {
+        post: {
+          tags: ['notes'],
+          operationId: 'create_note',
+          requestBody: { required: true, content: json(note) },
+          responses: { 201: { description: 'made', content: json({ type: 'object', properties: { id: { type: 'integer' } } }) } },
+        },
+      },
+      '/notes/{id}': {
+        get: { tags: ['notes'], operationId: 'get_note', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }], responses: { 200: { description: 'ok' } } },
+      },
+      '/search': {
+        get: {
+          tags: ['notes'],
+          operationId: 'search',
+          parameters: [
+            { name: 'cursor', in: 'query', required: true, schema: { type: 'string' }, example: STRIPE_KEY },
+            { name: 'q', in: 'query', required: true, schema: { type: 'string' }, example: 'milk' },
+          ],
+          responses: { 200: { description: 'ok' } },
+        },
+      },
+      '/reports': {
+        get: {
+          tags: ['notes'],
+          operationId: 'list_reports',
+          parameters: [
+            { name: 'X-Api-Key', in: 'header', required: true, schema: { type: 'string' }, example: EXAMPLE_API_KEY },
+            { name: 'X-Custom-Auth', in: 'header', required: true, schema: { type: 'string' } },
+            // Optional: sent, it would make the journey fail where its variable is unset and the API needs none.
+            { name: 'X-Session-Id', in: 'header', required: false, schema: { type: 'string' } },
+            { name: 'X-Request-Id', in: 'header', required: true, schema: { type: 'string' } },
+          ],
+          responses: { 200: { description: 'ok' } },
+        },
+      },
+      '/widgets': {
+        get: {
+          tags: ['notes'],
+          operationId: 'list_widgets',
+          security: [{ WidgetKey: [] }],
+          // Declared as a parameter too, as documents often do: its scheme sends it already.
+          parameters: [{ name: 'X-Widget-Key', in: 'header', required: true, schema: { type: 'string' } }],
+          responses: { 200: { description: 'ok' } },
+        },
+      },
+    },
+  } as OpenApiDocument
+}
+
+function generated() {
+  const doc = notesDocument()
+  const result = generateJourneys(doc, operations(doc), { source: 'api.json' })
+  return { ...result, content: result.files.map((f) => f.content).join('\n') }
+}
+
+describe('venomqa generate: secret-named header parameters', () => {
+  it('are sent, each read from an environment variable the file names, never the example', () => {
+    const { content, secrets } = generated()
+    expect(content).toContain("headers: { 'X-Api-Key': fromEnvironment('API_KEY'), 'X-Custom-Auth': fromEnvironment('API_CUSTOM_AUTH') }")
+    expect(content).not.toContain(EXAMPLE_API_KEY)
+    expect(secrets).toContainEqual({ name: 'API_KEY', standsFor: 'the X-Api-Key header of GET /reports (list_reports) of api.json' })
+    expect(secrets).toContainEqual({ name: 'API_CUSTOM_AUTH', standsFor: 'the X-Custom-Auth header of GET /reports (list_reports) of api.json' })
+    // The file's header names them, and the function that names every unset variable knows them.
+    expect(content).toContain('//   API_KEY: the X-Api-Key header of GET /reports (list_reports) of api.json')
+    expect(content).toMatch(/const secretSources: Record<string, string> = \{[^}]*API_KEY: 'the X-Api-Key header/)
+    expect(content).toContain('function fromEnvironment(name: string): string {')
+  })
+
+  it('an optional one, an innocent one, and one the security scheme sends are not sent as parameters', () => {
+    const { content, secrets } = generated()
+    for (const name of ['X-Session-Id', 'X-Request-Id']) expect(content).not.toContain(`'${name}'`)
+    // The scheme's key, set once for the journey: not a second variable for the same header.
+    expect(content).toContain("http.setHeader('X-Widget-Key', fromEnvironment('API_WIDGET_KEY'))")
+    expect(secrets.map((s) => s.name).sort()).toEqual(['API_CUSTOM_AUTH', 'API_KEY', 'API_WIDGET_KEY'])
+  })
+})
+
+describe('venomqa generate: examples that are credentials by their form, under innocent names', () => {
+  it('are made up from the schema in a written journey: a body property, a query parameter', () => {
+    const { content } = generated()
+    for (const secret of [JWT, STRIPE_KEY, 'hunter2']) expect(content).not.toContain(secret)
+    // Innocent examples stay as the document gives them.
+    expect(content).toContain("title: 'Groceries'")
+    expect(content).toContain("q: 'milk'")
+    expect(content).toContain('fill in: body.note, whose value in the document looks like a credential, body.description, whose value in the document looks like a credential')
+  })
+
+  it('sample: a property example, a whole-body example, an array item; the rest kept', () => {
+    const schema = {
+      type: 'object',
+      required: ['memo', 'title'],
+      properties: { memo: { type: 'string' }, title: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } },
+      example: { memo: `key ${RANDOM_KEY}`, title: 'Groceries', tags: ['food', STRIPE_KEY] },
+    }
+    const { value, needsReview } = sample(schema, 'body')
+    expect(value).toEqual({ memo: 'memo', title: 'Groceries', tags: ['food', 'tags'] })
+    expect(needsReview).toEqual(['body.memo, whose value in the document looks like a credential', 'body.tags[], whose value in the document looks like a credential'])
+    // A schema's example that is a credential gives way to its default.
+    expect(sample({ type: 'string', example: JWT, default: 'plain' }, 'body.note', 'note').value).toBe('plain')
+  })
+
+  it('sampleParameter: an example that is a credential gives way to a value of the schema', () => {
+    expect(sampleParameter({ example: STRIPE_KEY, schema: { type: 'string' } }, 'query.cursor', 'cursor')).toBe('cursor')
+    expect(sampleParameter({ example: 'milk', schema: { type: 'string' } }, 'query.q', 'q')).toBe('milk')
+    expect(sampleParameter({ example: { after: JWT, size: 10 }, schema: { type: 'object', properties: { after: { type: 'string' } } } }, 'query.page', 'page')).toEqual({ after: 'after', size: 10 })
+  })
+})
