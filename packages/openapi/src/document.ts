@@ -5,7 +5,7 @@ import { dereference } from '@readme/openapi-parser'
 import { ConfigError, errorMessage, parseJsonText, redactText } from '@venomqa/core'
 import type * as JsoncParser from 'jsonc-parser'
 import YAML from 'yaml'
-import { checkRefs, escapePointer, remotePlace, resolvePointer } from './refs'
+import { checkRefs, escapePointer, inlineRemoteRefs, remotePlace, resolvePointer } from './refs'
 
 export { escapePointer, resolvePointer } from './refs'
 
@@ -72,6 +72,7 @@ export async function loadDocument(given: string, options: { root: string }): Pr
   checkPaths(source, raw)
   checkAllOfLoops(source, raw)
   const remoteRefs = await checkRefs({ source, location, isUrl: isUrl(given), raw, root: options.root, parse: parseText })
+  if (isUrl(given)) await inlineRemoteRefs({ source, location, raw, fetchText, parse: parseText, shown: redactText })
   let document: OpenApiDocument
   try {
     // A file is read again by the parser, so that relative external `$ref`s resolve from its place. A URL
@@ -97,15 +98,24 @@ async function readSource(source: string, location: string): Promise<string> {
       throw new ConfigError(`cannot read the OpenAPI document ${source}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errorMessage(err)}`, { where: source })
     }
   }
+  try {
+    return await fetchText(location)
+  } catch (err) {
+    throw new ConfigError(`cannot fetch the OpenAPI document ${source}: ${errorMessage(err)}`, { where: source })
+  }
+}
+
+/** The text at a URL, or an Error saying why not, credentials masked: a fetch that failed, or the status it got. */
+async function fetchText(location: string): Promise<string> {
   let res: Response
   try {
     // Inside the try: a URL that does not parse is told like a fetch that failed, its credentials masked.
     const { url, headers } = withBasicAuth(location)
     res = await fetch(url, { headers, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
   } catch (err) {
-    throw new ConfigError(`cannot fetch the OpenAPI document ${source}: ${redactText(fetchFailure(err))}`, { where: source })
+    throw new Error(redactText(fetchFailure(err)))
   }
-  if (!res.ok) throw new ConfigError(`cannot fetch the OpenAPI document ${source}: it answered ${res.status}`, { where: source })
+  if (!res.ok) throw new Error(`it answered ${res.status}`)
   return res.text()
 }
 

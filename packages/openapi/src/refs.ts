@@ -71,6 +71,78 @@ export async function checkRefs(input: RefCheckInput): Promise<RemoteRef[]> {
   return remote
 }
 
+/** Where the files a fetched document points into are put, in the document: every `$ref` then stays inside it. */
+export const INLINED_KEY = 'x-venomqa-refs'
+
+export interface InlineInput {
+  /** The document's name in messages (its URL, credentials masked). */
+  source: string
+  /** Its URL, as fetched (credentials in it are sent again to the same server). */
+  location: string
+  raw: Record<string, unknown>
+  /** The text at a URL; throws an Error saying why not (connection refused, answered 404). */
+  fetchText(url: string): Promise<string>
+  parse(name: string, text: string): unknown
+  /** A URL as messages name it: credentials masked. */
+  shown(url: string): string
+}
+
+/**
+ * The `$ref`s of a document fetched from a URL that point to other files (`./schemas.json#/Pet`, relative
+ * to the document's URL, or a URL of their own) are fetched here as the document was, each file once,
+ * and put into the document under INLINED_KEY, each `$ref` rewritten to point there: the parser then meets
+ * only `$ref`s inside the document. Left to it, a relative one was looked for in the working directory,
+ * and a URL on loopback or a private address (where an API under test serves its schemas) was refused.
+ * Each mistake names the file and the `$ref`: a file that cannot be fetched, a pointer to nothing in it.
+ */
+export async function inlineRemoteRefs(input: InlineInput): Promise<void> {
+  const inlined: unknown[] = []
+  const indexOf = new Map<string, number>()
+  const queue: { name: string; url: string; value: unknown; prefix: string }[] = [{ name: input.source, url: input.location, value: input.raw, prefix: '' }]
+  for (let file = queue.shift(); file; file = queue.shift())
+    for (const site of refSites(file.value)) {
+      const where = `${file.name}#${site.pointer}/$ref`
+      const fail = (problem: string) => new ConfigError(`${where}: ${problem}`, { where })
+      if (typeof site.ref !== 'string') throw fail(`a $ref is a string (a URI reference, as "#/components/schemas/Pet"), got ${kindOf(site.ref)}`)
+      const ref = parseRef(site.ref, fail)
+      const holder = resolvePointer(file.value, site.pointer) as { $ref: string }
+      if (ref.uri === '') {
+        // The document's own were checked already; a fetched file's point into it, now under its prefix.
+        if (file.prefix === '') continue
+        if (resolvePointer(file.value, ref.pointer) === undefined) throw fail(`"${site.ref}" points to nothing in ${file.name}`)
+        holder.$ref = `#${file.prefix}${ref.pointer}`
+        continue
+      }
+      let target: URL
+      try {
+        target = new URL(ref.uri, file.url)
+      } catch {
+        throw fail(`"${site.ref}" is not a URL, nor a path relative to ${file.name}`)
+      }
+      if (target.protocol !== 'http:' && target.protocol !== 'https:')
+        throw fail(`"${site.ref}" points to ${input.shown(target.href)}: a document fetched from a URL can point to other URLs only`)
+      target.hash = ''
+      let index = indexOf.get(target.href)
+      if (index === undefined) {
+        const name = input.shown(target.href)
+        let text: string
+        try {
+          text = await input.fetchText(target.href)
+        } catch (err) {
+          throw fail(`"${site.ref}" points to ${name}, which cannot be fetched: ${err instanceof Error ? err.message : String(err)}`)
+        }
+        index = inlined.length
+        indexOf.set(target.href, index)
+        const value = input.parse(name, text)
+        inlined.push(value)
+        queue.push({ name, url: target.href, value, prefix: `/${INLINED_KEY}/${index}` })
+      }
+      if (resolvePointer(inlined[index], ref.pointer) === undefined) throw fail(`"${site.ref}" points to nothing in ${input.shown(target.href)}`)
+      holder.$ref = `#/${INLINED_KEY}/${index}${ref.pointer}`
+    }
+  if (inlined.length) input.raw[INLINED_KEY] = inlined
+}
+
 /**
  * Every `$ref` under `value`, with the JSON pointer of the object that holds it: a string, as the parser
  * reads one, or anything else but an object (a property named "$ref" is a schema, not a reference).

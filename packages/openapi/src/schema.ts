@@ -1,6 +1,7 @@
 import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
 import addFormats from 'ajv-formats'
 import type { JsonSchema, OpenApiDocument } from './document'
+import { INLINED_KEY } from './refs'
 
 /**
  * JSON Schema validation of responses: OpenAPI 3.1 schemas are JSON Schema 2020-12 as they are; 3.0
@@ -13,10 +14,11 @@ export class SchemaChecker {
   readonly #compiled = new Map<JsonSchema, ValidateFunction>()
   readonly #seen = new Map<object, JsonSchema>()
   /**
-   * The document's components, converted: a recursive schema keeps its `$ref`s (`#/components/schemas/Node`)
-   * once dereferenced, and each compiled schema carries them so that those resolve.
+   * The document's components and the files it points into (see inlineRemoteRefs), converted: a recursive
+   * schema keeps its `$ref`s (`#/components/schemas/Node`) once dereferenced, and each compiled schema
+   * carries them beside it so that those resolve.
    */
-  #components: JsonSchema | undefined
+  #beside: JsonSchema | undefined
 
   /** `doc` resolves the `$ref`s a recursive schema keeps; without it they accept anything. */
   constructor(
@@ -35,9 +37,9 @@ export class SchemaChecker {
     let fn = this.#compiled.get(schema)
     if (!fn) {
       const converted = this.#convert(schema)
-      const components = refersToComponents(converted) ? this.#convertedComponents() : undefined
+      const beside = refersBeside(converted) ? this.#convertedBeside() : undefined
       // Beside the schema, not in it: a component shared by several schemas is converted once and must not change.
-      fn = this.#ajv.compile(components && converted && typeof converted === 'object' ? { ...converted, components } : converted)
+      fn = this.#ajv.compile(beside && converted && typeof converted === 'object' ? { ...converted, ...beside } : converted)
       this.#compiled.set(schema, fn)
     }
     return fn
@@ -51,17 +53,20 @@ export class SchemaChecker {
   }
 
   #convert(schema: JsonSchema): JsonSchema {
-    return toResponseSchema(schema, this.version.startsWith('3.0'), this.doc?.components ? intoComponents : undefined, this.#seen)
+    const keep = this.doc?.components || this.doc?.[INLINED_KEY] ? resolvesBeside : undefined
+    return toResponseSchema(schema, this.version.startsWith('3.0'), keep, this.#seen)
   }
 
-  #convertedComponents(): JsonSchema {
-    this.#components ??= this.#convert(this.doc!.components as JsonSchema)
-    return this.#components
+  #convertedBeside(): JsonSchema {
+    this.#beside ??= Object.fromEntries(
+      (['components', INLINED_KEY] as const).flatMap((key) => (this.doc?.[key] ? [[key, this.#convert(this.doc[key] as JsonSchema)]] : [])),
+    )
+    return this.#beside
   }
 }
 
-/** A `$ref` the compiled schema can resolve: one into the document's components. */
-const intoComponents = (ref: string): boolean => ref.startsWith('#/components/')
+/** A `$ref` the compiled schema can resolve: one into the document's components, or into a file it points into. */
+const resolvesBeside = (ref: string): boolean => ref.startsWith('#/components/') || ref.startsWith(`#/${INLINED_KEY}/`)
 
 export function describeError(error: ErrorObject | undefined): string {
   if (!error) return 'does not match'
@@ -108,10 +113,10 @@ function toResponseSchema(schema: JsonSchema, openApi30: boolean, keep: ((ref: s
   return out
 }
 
-/** Does a converted schema hold a `$ref` into the components (anywhere, cycles included)? */
-function refersToComponents(schema: JsonSchema, seen = new Set<object>()): boolean {
+/** Does a converted schema hold a `$ref` into the components or an inlined file (anywhere, cycles included)? */
+function refersBeside(schema: JsonSchema, seen = new Set<object>()): boolean {
   if (!schema || typeof schema !== 'object' || seen.has(schema)) return false
   seen.add(schema)
-  if (typeof schema.$ref === 'string' && schema.$ref.startsWith('#/components/')) return true
-  return Object.values(schema).some((v) => refersToComponents(v, seen))
+  if (typeof schema.$ref === 'string' && resolvesBeside(schema.$ref)) return true
+  return Object.values(schema).some((v) => refersBeside(v, seen))
 }

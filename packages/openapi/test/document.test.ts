@@ -13,6 +13,7 @@ import { ConfigError } from '@venomqa/core'
 import { CLOSED_PORT, REPO_ROOT, freePort, runBuiltCli } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SchemaChecker, bodyVariants, loadDocument, openApiActions, openApiInvariants, operations } from '../src'
+import { resolveSchema } from '../src/document'
 import { sourceOf } from '../src/document'
 
 const examples = path.dirname(createRequire(import.meta.url).resolve('@readme/oas-examples/package.json'))
@@ -59,6 +60,17 @@ describe('a document at a URL', () => {
   let server: http.Server
   let base: string
   let authorizations: (string | undefined)[] = []
+  // A document split in files, as a server serves them: relative `$ref`s, one within a file, a tree.
+  const listed = (schema: object) => ({ get: { operationId: 'listNodes', responses: { 200: { description: 'ok', content: { 'application/json': { schema } } } } } })
+  const SPLIT: Record<string, object> = {
+    '/split/openapi.json': { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/nodes': listed({ $ref: 'schemas/nodes.json#/Node' }) } },
+    '/split/schemas/nodes.json': {
+      Node: { type: 'object', required: ['id'], properties: { id: { type: 'integer' }, owner: { $ref: './owners.json#/Owner' }, children: { type: 'array', items: { $ref: '#/Node' } } } },
+    },
+    '/split/schemas/owners.json': { Owner: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } },
+    '/split/broken.json': { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/nodes': listed({ $ref: 'schemas/missing.json#/Node' }) } },
+    '/split/pointless.json': { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/nodes': listed({ $ref: 'schemas/nodes.json#/Nope' }) } },
+  }
   beforeAll(async () => {
     server = http.createServer((req, res) => {
       if (req.url === '/private/openapi.json') {
@@ -66,6 +78,8 @@ describe('a document at a URL', () => {
         if (req.headers.authorization !== `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`) return void res.writeHead(401, { 'www-authenticate': 'Basic' }).end()
         return void res.writeHead(200, { 'content-type': 'application/json' }).end(DOCUMENT)
       }
+      const split = SPLIT[req.url ?? '']
+      if (split) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(split))
       if (!req.url?.startsWith('/openapi.json')) return void res.writeHead(404).end()
       res.setHeader('content-type', 'application/json')
       res.end(DOCUMENT)
@@ -99,6 +113,27 @@ describe('a document at a URL', () => {
     const wrong = await loadDocument(url.replace('s3cr3t', 'wrong'), { root: REPO_ROOT }).catch((e: unknown) => e)
     expect(wrong).toBeInstanceOf(ConfigError)
     expect((wrong as Error).message).toBe(`cannot fetch the OpenAPI document ${base.replace('//', '//[REDACTED]@')}/private/openapi.json: it answered 401`)
+  })
+
+  it('fetches the files its relative $refs point to from the same server, and checks responses against them', async () => {
+    const doc = await loadDocument(`${base}/split/openapi.json`, { root: REPO_ROOT })
+    const [list] = operations(doc)
+    const schema = list!.responses['200']!.content['application/json']!
+    // A recursive schema keeps its `$ref`, into the file as the document now holds it.
+    expect(schema).toEqual({ $ref: '#/x-venomqa-refs/0/Node' })
+    expect(resolveSchema(schema, doc).properties.owner).toEqual({ type: 'object', required: ['name'], properties: { name: { type: 'string' } } })
+    const checker = new SchemaChecker('3.1.0', doc)
+    expect(checker.check(schema, { id: 1, owner: { name: 'a' }, children: [{ id: 2, children: [] }] })).toBeUndefined()
+    // The tree's own `$ref` resolves in the file it came from: a child without its id is caught.
+    expect(checker.check(schema, { id: 1, children: [{ children: [] }] })).toMatch(/^\/children\/0 must have required property 'id'/)
+
+    const missing = await loadDocument(`${base}/split/broken.json`, { root: REPO_ROOT }).catch((e: unknown) => e)
+    expect(missing).toBeInstanceOf(ConfigError)
+    expect((missing as Error).message).toBe(
+      `${base}/split/broken.json#/paths/~1nodes/get/responses/200/content/application~1json/schema/$ref: "schemas/missing.json#/Node" points to ${base}/split/schemas/missing.json, which cannot be fetched: it answered 404`,
+    )
+    const nothing = await loadDocument(`${base}/split/pointless.json`, { root: REPO_ROOT }).catch((e: unknown) => e)
+    expect((nothing as Error).message).toMatch(/#\/paths\/~1nodes\/.*\/\$ref: "schemas\/nodes\.json#\/Nope" points to nothing in http:\/\/127\.0\.0\.1:\d+\/split\/schemas\/nodes\.json$/)
   })
 
   it('says why a URL cannot be fetched, from the cause, with its credentials masked', async () => {
