@@ -98,6 +98,13 @@ export const JWT_MARK = 'eyJ'
  */
 export const ISSUED_TOKEN =
   /(?<![\w-])(?:(?:sk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pat_|glpat-|xox[abeoprs]-|xapp-|npm_|pypi-|shp(?:at|ca|pa|ss)_|sk-(?:proj-|ant-)?)[\w-]{16,}|(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])|(?<![\w-])AIza[\w-]{35}|-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/
+/** ISSUED_TOKEN, to replace every one. */
+export const ISSUED_TOKENS = new RegExp(ISSUED_TOKEN.source, 'g')
+/**
+ * The prefixes of ISSUED_TOKEN without what must stand around them: a pre-test about half as costly as the
+ * rule itself on text that holds none, which is almost all text.
+ */
+export const ISSUED_MARK = /(?:sk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pat_|glpat-|xox[abeoprs]-|xapp-|npm_|pypi-|shp(?:at|ca|pa|ss)_|sk-|AKIA|ASIA|AIza|-----BEGIN/
 
 /**
  * The rules that find a secret by its form alone (redactCredentials): the credentials of a URL, a long

@@ -1,4 +1,4 @@
-import { CREDENTIAL_RULES, ISSUED_TOKEN, JWT, JWT_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES } from './redact-text-rules'
+import { CREDENTIAL_RULES, ISSUED_MARK, ISSUED_TOKEN, ISSUED_TOKENS, JWT, JWT_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -140,9 +140,13 @@ export function redactText(text: string): string {
   return MAYBE_SECRET.test(shaped) ? maskBy(TEXT_RULES, shaped) : knownSecrets.mask(shaped)
 }
 
-/** Every JSON Web Token in `text` masked, whatever names it or none: its shape is enough. */
+/**
+ * Every JSON Web Token and every key of a known issuer (`sk_live_...`, `ghp_...`, `AKIA...`) in `text`
+ * masked, whatever names it or none: its shape is enough.
+ */
 function maskTokens(text: string): string {
-  return mayHoldToken(text) ? text.replace(JWT, REDACTED) : text
+  const masked = mayHoldToken(text) ? text.replace(JWT, REDACTED) : text
+  return ISSUED_MARK.test(masked) ? masked.replace(ISSUED_TOKENS, REDACTED) : masked
 }
 
 /**

@@ -375,6 +375,20 @@ describe('short known secrets', () => {
   })
 })
 
+describe('keys of known issuers, by their form alone', () => {
+  it('are masked in any text, under any name or none; a bare prefix in prose is not', () => {
+    const stripe = 'sk_live_51HqAbCdEfGhIjKlMnOpQrSt'
+    const github = 'ghp_16C7e42F292c6912E7710c838347Ae178B4a'
+    const aws = 'AKIAIOSFODNN7EXAMPLE'
+    expect(redactText(`charge refused: the key ${stripe} is revoked`)).toBe('charge refused: the key [REDACTED] is revoked')
+    expect(redactText(JSON.stringify({ note: github, region: 'eu' }))).toBe('{"note":"[REDACTED]","region":"eu"}')
+    expect(redactText(`aws=${aws};`)).not.toContain(aws)
+    expect(redactCredentials(`clone with ${github}`)).toBe('clone with [REDACTED]')
+    expect(redactBody({ comment: `rotate ${stripe} today` })).toEqual({ comment: 'rotate [REDACTED] today' })
+    for (const prose of ['keys start with sk_live_ or sk_test_', 'the gh_cli tool', 'desk-top', 'AKIA alone']) expect(redactText(prose)).toBe(prose)
+  })
+})
+
 describe('looksLikeSecret', () => {
   it('a credential by its form: a JSON Web Token, a known issuer prefix, a random key, what redactText masks', () => {
     for (const secret of [
