@@ -156,6 +156,7 @@ const violation = z
     reproduced: z.looseObject({ attempts: n, failures: n }),
     flaky: z.boolean(),
     notShrunk: z.string().optional(),
+    shrinkLimit: z.looseObject({ reason: z.enum(['attempts', 'time']), limit: z.number() }).optional(),
     emittedFile: z.string().optional(),
     id: z.string(),
   })
@@ -175,6 +176,7 @@ const explorationResult = z
     dedupe: z.boolean(),
     truncated: z.looseObject({ reason: z.enum(['transitions', 'time', 'states']), limit: z.number() }).optional(),
     interrupted: z.boolean().optional(),
+    notStarted: z.boolean().optional(),
     stats: z.looseObject({ transitions: n, states: n, merged: n, requests: n, transitionsPerSecond: z.number().min(0), maxDepthReached: n }),
     timings: z.looseObject({ rollback: z.record(z.string(), timingStats), observe: z.record(z.string(), timingStats) }),
     coverage: z.array(z.looseObject({ action: z.string(), taken: n, enabled: n, refused: n })),

@@ -8,7 +8,8 @@ import { type Project, assertBuilt, makeProject } from './helpers/project'
 // `venomqa explore` (the built binary) against an app in its own process whose GET /slow answers only
 // after `ms`: an invariant's probe there gets no answer before the check's deadline (the config's
 // `timeout`). Such a replay is no reproduction, whether the probe is cut by its own request timeout or
-// by the check's deadline.
+// by the check's deadline. Nor is one whose check ran past its deadline with no request waiting (it
+// sent none, or every one was answered): a check cut short gave no verdict.
 const APP = `import http from 'node:http'
 const server = http.createServer(async (req, res) => {
   for await (const _ of req);
@@ -20,15 +21,24 @@ const server = http.createServer(async (req, res) => {
 server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('listening on http://' + process.env.HOST + ':' + server.address().port))
 `
 
-const exploration = (probe: string) => `import { action, exploration, invariant } from '@venomqa/core'
+const exploration = (probe: string) => slowCheck(`async ({ http }) => (await ${probe}).status === 200`)
+
+const slowCheck = (check: string) => `import { action, exploration, invariant } from '@venomqa/core'
 
 export default exploration('slow-probe', {
   actions: [action('tick', ({ http }) => http.post('/tick'), { maxPerPath: 1 })],
-  invariants: [invariant('the slow report answers', async ({ http }) => (await ${probe}).status === 200)],
+  invariants: [invariant('the slow report answers', ${check})],
   depth: 1,
   seed: 1,
 })
 `
+
+/** A check that waits past its deadline (400 ms) after its requests, if any, were answered. */
+const sleeping = (before: string) => `async ({ http }) => {
+    ${before}
+    await new Promise((resolve) => setTimeout(resolve, 3000))
+    return true
+  }`
 
 let app: RunningProcess
 let project: Project
@@ -63,6 +73,25 @@ describe('an invariant whose probe gets no answer before its deadline', () => {
     expect(v.message).toContain(message)
     expect(v.emittedFile).toBeUndefined()
     expect(v.probes.map((e: { request: { url: string } }) => new URL(e.request.url).pathname)).toEqual(['/slow'])
+    expect(r.stderr).not.toContain('regression journey written')
+  }, 60_000)
+
+  it.each([
+    ['sends no request', sleeping(''), []],
+    ['had its request answered', sleeping("await http.get('/slow?ms=0')"), ['/slow']],
+  ])('a check that %s and runs past its deadline: no reproduction, no regression journey', async (_what, check, probes) => {
+    await writeFile(path.join(project.dir, 'slow.explore.ts'), slowCheck(check))
+    const r = await project.venomqa(['explore', 'slow.explore.ts', '--save', 'results.json', '--emit', 'regressions'], { timeoutMs: 40_000 })
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    expect(r.stdout).toContain('✗ the slow report answers [high] flaky, reproduced 0/3')
+    const [x] = JSON.parse(readFileSync(path.join(project.dir, 'results.json'), 'utf8')).explorations
+    const [v] = x.violations
+    expect(v.reproduced).toEqual({ attempts: 3, failures: 0 })
+    expect(v.flaky).toBe(true)
+    expect(v.message).toContain('invariant "the slow report answers" timed out after 400 ms')
+    expect(v.notShrunk).toBe("the first replay from the root could not tell (the invariant's check ran past its deadline)")
+    expect(v.emittedFile).toBeUndefined()
+    expect(v.probes.map((e: { request: { url: string } }) => new URL(e.request.url).pathname)).toEqual(probes)
     expect(r.stderr).not.toContain('regression journey written')
   }, 60_000)
 })

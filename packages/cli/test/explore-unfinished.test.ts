@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { symlink, writeFile } from 'node:fs/promises'
+import { rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { REPO_ROOT, type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,7 +8,8 @@ import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/pro
 // `venomqa explore` (the built binary) against an app in its own process, with every report, on two
 // results that must not read as finished ones:
 // - Ctrl-C before any violation: the search checked part of the tree only, so nothing says it passed,
-//   as `venomqa run` fails a journey cut short.
+//   as `venomqa run` fails a journey cut short. An exploration queued behind it never starts: it is in
+//   every report all the same, failed as not run, and counted.
 // - A flaky violation whose first replay from the root did not break the invariant: it is not shrunk
 //   (see the shrinker), and every report and its regression journey say so, rather than calling the
 //   sequence the search met, noise action included, a minimal one.
@@ -47,6 +48,14 @@ export default exploration('slow', {
 })
 `
 
+const UNTOUCHED = `import { action, exploration } from '@venomqa/core'
+
+export default exploration('untouched', {
+  actions: [action('poke', ({ http }) => http.post('/poke'))],
+  depth: 2,
+})
+`
+
 const FLIP = `import { action, exploration } from '@venomqa/core'
 
 export default exploration('flip', {
@@ -74,6 +83,7 @@ describe('explore results that are not a finished search or a shrunk sequence', 
     await writeFile(path.join(project.dir, 'venomqa.json'), JSON.stringify({ baseUrl: app.url, plugins: ['http-control'] }))
     await writeFile(path.join(project.dir, 'slow.explore.ts'), SLOW)
     await writeFile(path.join(project.dir, 'flip.explore.ts'), FLIP)
+    await writeFile(path.join(project.dir, 'untouched.explore.ts'), UNTOUCHED)
   })
   afterAll(async () => {
     await app?.stop()
@@ -105,6 +115,38 @@ describe('explore results that are not a finished search or a shrunk sequence', 
     // `venomqa report` renders the saved results the same way.
     const again = await project.venomqa(['report', 'results.json'])
     expect(again.stdout).toMatch(/Explored {2}0 passed, 1 failed of 1/)
+  })
+
+  it('Ctrl-C with an exploration still queued: it is in every report, failed as not run, and counted', async () => {
+    // The mark of an earlier run of the app would let the signal come before the search began.
+    await rm(path.join(project.dir, 'slow-hit'), { force: true })
+    const run = project.spawn(['explore', 'slow.explore.ts', 'untouched.explore.ts', '--no-emit', '--save', 'results.json', ...REPORTS])
+    await waitUntil(() => existsSync(path.join(project.dir, 'slow-hit')), 'the first request of the search')
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(r.code, r.stdout + r.stderr).toBe(130)
+    expect(r.stderr).toContain('venomqa: not explored untouched: the run was interrupted before it started')
+    expect(r.stdout).toContain('◇ exploration untouched interrupted not run: the run was interrupted before it started')
+    expect(r.stdout).toMatch(/Explored {2}0 passed, 2 failed of 2, 0 violations/)
+    for (const file of ['results.json', 'r.json']) {
+      const saved = JSON.parse(read(file))
+      expect([saved.status, saved.interrupted, saved.summary.explorations], file).toEqual(['failed', true, { total: 2, passed: 0, failed: 2, violations: 0, flaky: 0 }])
+      const [slow, untouched] = saved.explorations
+      expect([slow.name, slow.status, slow.interrupted, slow.notStarted], file).toEqual(['slow', 'failed', true, undefined])
+      expect([untouched.name, untouched.status, untouched.interrupted, untouched.notStarted, untouched.file, untouched.stats.transitions], file).toEqual(['untouched', 'failed', true, true, 'untouched.explore.ts', 0])
+    }
+    expect(read('r.md')).toMatch(/\| untouched \| ❌ failed \(interrupted, not run\) \|/)
+    expect(read('r.md')).toContain('> ⚠️ **Not run:** the run was interrupted before this exploration started.')
+    expect(read('r.html')).toContain('"explorations":{"total":2,"passed":0,"failed":2')
+    // The last exploration of the page's data: its fields up to its flags.
+    expect(read('r.html')).toMatch(/"n":"untouched",.*"ir":1,"nr":1\}\]/)
+    const junit = read('r.xml')
+    expect(junit).toContain('<testsuite name="explore untouched"')
+    expect(junit).toMatch(/<testcase name="exploration" classname="explore\.untouched"[^>]*>\s*<error message="exploration not run: the run was interrupted before it started"/)
+    // `venomqa report` renders the saved results the same way.
+    const again = await project.venomqa(['report', 'results.json'])
+    expect(again.stdout).toMatch(/Explored {2}0 passed, 2 failed of 2/)
+    expect(again.stdout).toContain('◇ exploration untouched interrupted not run: the run was interrupted before it started')
   })
 
   it('a flaky violation whose first replay did not reproduce it is said not to be shrunk, in every report and its journey', async () => {

@@ -194,6 +194,12 @@ export interface ViolationResult {
    * reproduce it`, `shrinking was turned off`): it may hold actions the violation does not need.
    */
   notShrunk?: string
+  /**
+   * Set when shrinking stopped because one of its limits ran out (`attempts`: replays, or `time`: ms) with
+   * candidates left untried, not because no smaller candidate broke the invariant: `sequence` is the
+   * smallest found by then, and may not be minimal.
+   */
+  shrinkLimit?: { reason: 'attempts' | 'time'; limit: number }
   /** The regression journey written for it, relative to the project root. */
   emittedFile?: string
   /** Stable across runs: the invariant and the minimal sequence's actions and inputs. */
@@ -204,10 +210,25 @@ export interface ViolationResult {
  * What a report heads a violation's sequence with. A violation met but never shrunk nor confirmed (the
  * exploration was interrupted, or the app stopped answering), or confirmed but not shrunk (`notShrunk`), has
  * the sequence the search happened to take, which may hold actions the violation does not need: calling it
- * minimal would send a reader after them.
+ * minimal would send a reader after them. So has one whose shrinking a limit cut short (`shrinkLimit`).
  */
-export function sequenceHeading(v: Pick<ViolationResult, 'foundLength' | 'sequence' | 'reproduced' | 'notShrunk'>): string {
-  return v.notShrunk || (!v.reproduced.attempts && v.foundLength <= v.sequence.length) ? 'Sequence as the search found it, not shrunk' : 'Minimal sequence'
+export function sequenceHeading(v: Pick<ViolationResult, 'foundLength' | 'sequence' | 'reproduced' | 'notShrunk' | 'shrinkLimit'>): string {
+  if (v.notShrunk || (!v.reproduced.attempts && v.foundLength <= v.sequence.length)) return 'Sequence as the search found it, not shrunk'
+  const limit = shrinkLimitText(v.shrinkLimit)
+  return limit ? `Shrunk until ${limit}, may not be minimal` : 'Minimal sequence'
+}
+
+/**
+ * The shrinker's limit that cut its shrinking short, as the reports name it: `its limit (500 replays)`,
+ * `its limit (120 s)`; undefined when none did. One a results file holds in a shape no version wrote is
+ * still a limit, unnamed (`its limit`): read as none, the sequence would be called minimal.
+ */
+export function shrinkLimitText(limit: ViolationResult['shrinkLimit'] | undefined): string | undefined {
+  if (!limit) return undefined
+  const n = typeof limit === 'object' && typeof limit.limit === 'number' && Number.isFinite(limit.limit) ? limit.limit : undefined
+  if (n !== undefined && limit.reason === 'attempts') return `its limit (${n} ${n === 1 ? 'replay' : 'replays'})`
+  if (n !== undefined && limit.reason === 'time') return `its limit (${n < 1000 ? `${n} ms` : `${Math.round(n / 100) / 10} s`})`
+  return 'its limit'
 }
 
 export interface ActionCoverage {
@@ -239,6 +260,12 @@ export interface ExplorationResult {
   /** Set when a budget ended the search before it covered everything to the depth. */
   truncated?: { reason: 'transitions' | 'time' | 'states'; limit: number }
   interrupted?: boolean
+  /**
+   * Set, with `interrupted`, when the run was interrupted before this exploration started: nothing of it
+   * ran (its stats are zero, its seed the one it was given, else 0), and it is failed as one whose search was
+   * cut short, so that a run stopped early never reads as if it had only the explorations that ran.
+   */
+  notStarted?: boolean
   stats: {
     transitions: number
     /** Distinct states reached (fingerprints). */

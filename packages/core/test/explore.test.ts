@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DefinitionError, action, assertRunResult, exploration, invariant, step, summarize, validateExploration, validateLoadedExploration } from '../src/index'
+import { DefinitionError, action, assertRunResult, exploration, invariant, sequenceHeading, step, summarize, validateExploration, validateLoadedExploration } from '../src/index'
 
 const create = action('create', ({ http }) => http.post('/api/things', { json: {} }))
 const remove = action('remove', ({ http, ctx }) => http.delete(`/api/things/${ctx.require('id')}`), { when: (v) => v.ctx.has('id') })
@@ -94,5 +94,23 @@ describe('results files', () => {
   it('JSON that is no results file is called that, not an unsupported version', () => {
     expect(() => assertRunResult({ name: 'my-app', version: '1.0.0' }, 'package.json')).toThrow('package.json: not a VenomQA results file (it has no schemaVersion)')
     expect(() => assertRunResult([{ schemaVersion: 3 }], 'list.json')).toThrow('list.json: not a VenomQA results object')
+  })
+})
+
+describe('sequenceHeading', () => {
+  const shrunk = { foundLength: 5, sequence: [{ action: 'a', input: undefined, exchanges: [] }], reproduced: { attempts: 3, failures: 3 } }
+
+  it('calls a sequence minimal only when shrinking ended by itself, and names the limit that cut it short', () => {
+    expect(sequenceHeading(shrunk)).toBe('Minimal sequence')
+    expect(sequenceHeading({ ...shrunk, shrinkLimit: { reason: 'attempts', limit: 500 } })).toBe('Shrunk until its limit (500 replays), may not be minimal')
+    expect(sequenceHeading({ ...shrunk, shrinkLimit: { reason: 'time', limit: 120_000 } })).toBe('Shrunk until its limit (120 s), may not be minimal')
+    expect(sequenceHeading({ ...shrunk, shrinkLimit: { reason: 'time', limit: 250 } })).toBe('Shrunk until its limit (250 ms), may not be minimal')
+    // Not shrunk at all says more than a limit.
+    expect(sequenceHeading({ ...shrunk, notShrunk: 'shrinking was turned off (--no-shrink)', shrinkLimit: { reason: 'attempts', limit: 1 } })).toBe('Sequence as the search found it, not shrunk')
+  })
+
+  it('reads a limit in a shape no version wrote as a limit it cannot name, never as a minimal sequence', () => {
+    expect(sequenceHeading({ ...shrunk, shrinkLimit: { reason: 'tries', limit: 3 } as never })).toBe('Shrunk until its limit, may not be minimal')
+    expect(sequenceHeading({ ...shrunk, shrinkLimit: 'yes' as never })).toBe('Shrunk until its limit, may not be minimal')
   })
 })

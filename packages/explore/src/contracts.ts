@@ -1,4 +1,4 @@
-import type { Exploration, ExplorationResult, ExploreAction, HttpExchange, Invariant, Logger, Rng, TakenAction } from '@venomqa/core'
+import type { Exploration, ExplorationResult, ExploreAction, HttpExchange, Invariant, Logger, Rng, TakenAction, ViolationResult } from '@venomqa/core'
 import type { Runner } from '@venomqa/runner'
 
 /**
@@ -84,6 +84,12 @@ export interface SequenceRun {
    * sure about the invariant (see `trialVerdict`). A run stops at the first action that met one.
    */
   noAnswer?: NoAnswer
+  /**
+   * The invariant's check ran past its deadline and was cut there, whether or not a request of it was
+   * still waiting: `violation` is the deadline's message, not the check's verdict, so the run says nothing
+   * sure about the invariant (see `trialVerdict`).
+   */
+  checkTimedOut?: true
 }
 
 /** A request that got no answer from the API: refused, reset, timed out. */
@@ -140,6 +146,8 @@ export type ShrinkFn = (input: {
   noAnswer?: NoAnswer
   /** Why shrinking did not start (the first replay did not break the invariant): `sequence` is the one given. */
   notShrunk?: string
+  /** The limit that cut shrinking short with candidates left untried: `sequence` is the smallest found by then. */
+  shrinkLimit?: ViolationResult['shrinkLimit']
 }>
 
 /**
@@ -179,6 +187,8 @@ export type EmitFn = (input: {
   flaky?: boolean
   /** Why the sequence was not shrunk (see ViolationResult.notShrunk): the journey may make requests the bug does not need. */
   notShrunk?: string
+  /** The limit that cut shrinking short (see ViolationResult.shrinkLimit): the journey may make requests the bug does not need. */
+  shrinkLimit?: ViolationResult['shrinkLimit']
   /** The base URL the requests were made against, stripped from their URLs (default: the exploration's, else each URL's origin). */
   baseUrl?: string
   /**

@@ -1,5 +1,6 @@
 export type { BuiltinInvariantName, ConfirmFn, EmitFn, ExploreOptions, ExploreProgress, InvariantRef, NoAnswer, SequenceRun, SequenceRunner, SequenceStepRun, ShrinkFn } from './contracts'
 export { explore, DEFAULT_EMIT_DIR } from './explore'
+export { notStartedResult } from './result'
 export { SeededRng } from './rng'
 export { fingerprintOf } from './fingerprint'
 export { confirmSequence, shrinkSequence } from './shrink'

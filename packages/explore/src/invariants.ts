@@ -22,7 +22,11 @@ export interface CheckPoint {
   before: Observation
 }
 
-export type Verdict = { held: true; probes: HttpExchange[] } | { held: false; message: string; probes: HttpExchange[] }
+/**
+ * `timedOut`: the check ran past its deadline and was cut there. Its verdict is the deadline's, not the
+ * check's: the search reports it, but a replay cut so reproduces nothing (see `SequenceRun.checkTimedOut`).
+ */
+export type Verdict = { held: true; probes: HttpExchange[] } | { held: false; message: string; probes: HttpExchange[]; timedOut?: true }
 
 /** The outcome kinds that are a transport failure or a timeout: `request_error`. */
 const TRANSPORT_KINDS = new Set(['timeout', 'connection-refused', 'connection-reset', 'dns', 'tls', 'transport'])
@@ -94,7 +98,9 @@ export async function checkInvariant(env: LaneEnv, ref: InvariantRef, at: CheckP
   const probes = attempt.exchanges
   if (attempt.settled.threw) {
     if (env.signal.aborted) return { held: true, probes }
-    return { held: false, message: attempt.outcome.passed ? errorMessage(attempt.settled.error) : attempt.outcome.message, probes }
+    const { outcome } = attempt
+    if (outcome.passed) return { held: false, message: errorMessage(attempt.settled.error), probes }
+    return { held: false, message: outcome.message, probes, ...(outcome.timedOut ? { timedOut: true as const } : {}) }
   }
   return verdictOf((attempt.settled.value as { verdict: unknown }).verdict, probes)
 }

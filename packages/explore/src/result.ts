@@ -1,4 +1,5 @@
 import type { Exploration, ExplorationResult, ExplorationWorkerStats, Issue, ViolationResult } from '@venomqa/core'
+import type { ExploreOptions } from './contracts'
 import type { Truncation } from './budgets'
 import type { Coverage } from './coverage'
 import type { SearchSettings } from './settings'
@@ -75,5 +76,36 @@ export function buildResult(p: ResultParts): ExplorationResult {
     violations: p.violations,
     issues: p.issues,
     ...(p.workers ? { workers: p.workers } : {}),
+  }
+}
+
+/**
+ * An exploration of the run that never started: the run was interrupted (Ctrl-C) before its turn. It is in
+ * the results all the same, failed and interrupted as one whose search was cut short, and `notStarted`:
+ * a run stopped early must not read as a run of only the explorations it got to. Its settings are those it
+ * was given, unchecked (nothing ran to check them); a seed left to chance was never drawn, and is 0.
+ */
+export function notStartedResult(exploration: Exploration, options: Pick<ExploreOptions, 'file' | 'overrides'> = {}): ExplorationResult {
+  const given = options.overrides ?? {}
+  return {
+    name: exploration.name,
+    ...(exploration.description ? { description: exploration.description } : {}),
+    tags: [...exploration.tags],
+    ...(options.file ? { file: options.file } : {}),
+    status: 'failed',
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    seed: given.seed ?? exploration.seed ?? 0,
+    strategy: given.strategy ?? exploration.strategy,
+    depth: given.depth ?? exploration.depth,
+    dedupe: given.dedupe ?? exploration.dedupe,
+    interrupted: true,
+    notStarted: true,
+    stats: { transitions: 0, states: 0, merged: 0, requests: 0, transitionsPerSecond: 0, maxDepthReached: 0 },
+    timings: { rollback: {}, observe: {} },
+    coverage: [],
+    neverEnabled: [],
+    violations: [],
+    issues: [],
   }
 }

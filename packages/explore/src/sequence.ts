@@ -77,7 +77,8 @@ export class LaneSequenceRunner implements SequenceRunner {
       const name = typeof invariant === 'string' ? invariant : invariant.name
       noAnswer = await noAnswerAt(probeMissed, 'probe', `invariant "${name}" after ${path.map((t) => t.action).join(' > ')}`, `probe ${probeMissed.request.method}`, env.lane.http)
     }
-    return done({ steps, probes: verdict.probes, ...(verdict.held ? {} : { violation: verdict.message }), ...(noAnswer ? { noAnswer } : {}) })
+    const cut = !verdict.held && verdict.timedOut ? { checkTimedOut: true as const } : {}
+    return done({ steps, probes: verdict.probes, ...(verdict.held ? {} : { violation: verdict.message }), ...cut, ...(noAnswer ? { noAnswer } : {}) })
   }
 }
 

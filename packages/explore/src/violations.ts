@@ -191,6 +191,7 @@ async function settleOne(f: FoundViolation, runner: SequenceRunner, deps: Settle
     reproduced: { attempts: confirmed.attempts, failures: confirmed.failures },
     flaky: confirmed.failures < confirmed.attempts,
     ...(notShrunk ? { notShrunk } : {}),
+    ...(shrunk?.shrinkLimit ? { shrinkLimit: shrunk.shrinkLimit } : {}),
     id,
   }
   return { result, run: confirmed.failures > 0 ? confirmed.run : undefined }
@@ -209,6 +210,7 @@ async function emit(result: ViolationResult, run: SequenceRun, baseUrl: string |
       run,
       ...(result.flaky ? { flaky: true } : {}),
       ...(result.notShrunk ? { notShrunk: result.notShrunk } : {}),
+      ...(result.shrinkLimit ? { shrinkLimit: result.shrinkLimit } : {}),
       ...(baseUrl !== undefined ? { baseUrl } : {}),
       ...(deps.writtenThisRun ? { writtenThisRun: deps.writtenThisRun } : {}),
     })

@@ -122,6 +122,20 @@ describe('emitJourney', () => {
     expect((await emitInto(elsewhere)).text).toBe(first.text)
   })
 
+  it('says in its header that a sequence whose shrinking its limit cut short may not be minimal, naming the limit', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
+    dirs.push(root)
+    const emitted = async (shrinkLimit: { reason: 'attempts' | 'time'; limit: number }) => {
+      const file = await emitJourney({ exploration: todos, explorationFile: 'explore/todos.explore.ts', root, dir: shrinkLimit.reason, invariant: 'open todos', id: 'c0ffee12deadbeef', run, baseUrl: BASE, shrinkLimit })
+      return readFile(path.join(root, file), 'utf8')
+    }
+    const byReplays = await emitted({ reason: 'attempts', limit: 500 })
+    expect(byReplays).toContain('// MAY NOT BE MINIMAL: shrunk until its limit (500 replays), so some of these actions may not be needed to break the invariant.')
+    expect(byReplays).toContain('/** The sequence as the exploration took it:')
+    expect(byReplays).not.toContain('minimal sequence')
+    expect(await emitted({ reason: 'time', limit: 120_000 })).toContain('// MAY NOT BE MINIMAL: shrunk until its limit (120 s), so')
+  })
+
   it('writes to an absolute directory where it says, not under the root, and imports the exploration from there', async () => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
     const outside = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-out-'))

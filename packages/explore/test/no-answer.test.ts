@@ -40,6 +40,12 @@ describe('trialVerdict', () => {
     expect(trialVerdict(run(undefined), invariantNamed('refunds'))).toBe('holds')
   })
 
+  it('a replay whose check ran past its deadline is unknown, though every request of it was answered', () => {
+    const cut: SequenceRun = { ...run('invariant "refunds" timed out after 400 ms'), checkTimedOut: true }
+    expect(trialVerdict(cut, invariantNamed('refunds'))).toBe('unknown')
+    expect(trialVerdict({ ...cut, noAnswer: refused('probe', true) }, invariantNamed('refunds'))).toBe('unknown')
+  })
+
   it('request_error reproduces only the same failure of the last request, while the app still answers', () => {
     const failure = 'refund timeout POST /api/orders/{n}/refunds'
     const same = refused('last', true, failure)

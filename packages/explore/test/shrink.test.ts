@@ -126,9 +126,11 @@ describe('shrinkSequence', () => {
     const broken = (ran: TakenAction[]) => containsInOrder(ran, ['order', 'pay', 'refund', 'refund'])
     const noisy = ['order', 'pay', 'refund', 'refund', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x'].map((a) => t(a))
     const runner = predicateRunner(broken)
-    const { sequence, attempts } = await shrinkSequence({ sequence: noisy, invariant: 'no_5xx', actions: noActions, runner, rng, limits: { attempts: 4, timeMs: 60_000 } })
+    const { sequence, attempts, shrinkLimit } = await shrinkSequence({ sequence: noisy, invariant: 'no_5xx', actions: noActions, runner, rng, limits: { attempts: 4, timeMs: 60_000 } })
     expect(runner.calls.length).toBe(4)
     expect(attempts).toBe(4)
+    // Cut short with candidates left: the result names the limit, so that no report calls it minimal.
+    expect(shrinkLimit).toEqual({ reason: 'attempts', limit: 4 })
     expect(broken(sequence)).toBe(true)
     expect(sequence.length).toBeLessThan(noisy.length)
     // The best is one of the replays that broke it, the shortest of them.
@@ -147,10 +149,25 @@ describe('shrinkSequence', () => {
         return inner.run(sequence, invariant)
       },
     }
-    const { sequence, attempts } = await shrink({ sequence: noisy, invariant: 'no_5xx', actions: noActions, runner, rng, limits: { attempts: 10_000, timeMs: 25 } }, () => now)
+    const { sequence, attempts, shrinkLimit } = await shrink({ sequence: noisy, invariant: 'no_5xx', actions: noActions, runner, rng, limits: { attempts: 10_000, timeMs: 25 } }, () => now)
     expect(attempts).toBe(3)
     expect(inner.calls.length).toBe(3)
     expect(broken(sequence)).toBe(true)
+    expect(shrinkLimit).toEqual({ reason: 'time', limit: 25 })
+  })
+
+  it('names no limit when shrinking ended by itself, even one that ran out on the last candidate', async () => {
+    const broken = (ran: TakenAction[]) => containsInOrder(ran, ['order', 'pay', 'refund', 'refund'])
+    const noisy = ['order', 'pay', 'refund', 'refund', 'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x'].map((a) => t(a))
+    const free = await shrinkSequence({ sequence: noisy, invariant: 'no_5xx', actions: noActions, runner: predicateRunner(broken), rng, limits: roomy })
+    expect(free.shrinkLimit).toBeUndefined()
+    // Exactly the replays it needed: the limit is reached, but no candidate was left untried.
+    const tight = await shrinkSequence({ sequence: noisy, invariant: 'no_5xx', actions: noActions, runner: predicateRunner(broken), rng, limits: { attempts: free.attempts, timeMs: 60_000 } })
+    expect(tight.sequence).toEqual(free.sequence)
+    expect(tight.shrinkLimit).toBeUndefined()
+    // One fewer: the last candidate was not tried.
+    const short = await shrinkSequence({ sequence: noisy, invariant: 'no_5xx', actions: noActions, runner: predicateRunner(broken), rng, limits: { attempts: free.attempts - 1, timeMs: 60_000 } })
+    expect(short.shrinkLimit).toEqual({ reason: 'attempts', limit: free.attempts - 1 })
   })
 
   it('returns the sequence as found when it does not break the invariant again from the root', async () => {

@@ -24,6 +24,7 @@ import {
   redactHeaders,
   redactRun,
   redactText,
+  shrinkLimitText,
   summarize,
 } from '@venomqa/core'
 import { pageBody } from './bodies'
@@ -280,6 +281,7 @@ class ModelBuilder {
     if (x.file) out.f = text(x.file)
     if (x.truncated && typeof x.truncated.reason === 'string') out.tr = [x.truncated.reason, ms(x.truncated.limit)]
     if (x.interrupted) out.ir = 1
+    if (x.notStarted) out.nr = 1
     return out
   }
 
@@ -306,6 +308,8 @@ class ModelBuilder {
     }
     if (v.flaky) out.fk = 1
     if (v.notShrunk) out.ns = redactText(text(v.notShrunk))
+    const limit = shrinkLimitText(v.shrinkLimit)
+    if (limit) out.sl = limit
     if (v.emittedFile) out.f = text(v.emittedFile)
     return out
   }

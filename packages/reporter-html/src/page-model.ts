@@ -173,6 +173,8 @@ export interface PageViolation {
   fk?: 1
   /** why the sequence was not shrunk (it is the one the search met) */
   ns?: string
+  /** the shrinker's limit that cut its shrinking short (`its limit (500 replays)`): it may not be minimal */
+  sl?: string
   /** the regression journey written for it */
   f?: string
 }
@@ -194,6 +196,8 @@ export interface PageExploration {
   /** truncated: the budget and its limit */
   tr?: [string, number]
   ir?: 1
+  /** not started: the run was interrupted before this exploration's turn, nothing of it ran */
+  nr?: 1
   stats: { transitions: number; states: number; merged: number; requests: number; perSecond: number; deepest: number }
   rb: PageTiming[]
   ob: PageTiming[]

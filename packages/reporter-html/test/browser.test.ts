@@ -355,6 +355,30 @@ describeBrowser('HTML report in headless Chromium', () => {
     }
   })
 
+  it('heads a sequence whose shrinking a limit cut short as such, and says an exploration the interrupted run never started did not run', async () => {
+    const [shop, catalog] = explorationRun().explorations!
+    const stock = shop!.violations.find((v) => !v.flaky)!
+    const never: ExplorationResult = { ...catalog!, status: 'failed', interrupted: true, notStarted: true, truncated: undefined }
+    const explorations = [{ ...shop!, violations: [{ ...stock, shrinkLimit: { reason: 'attempts' as const, limit: 500 } }] }, never]
+    const result = explorationRun({ interrupted: true, explorations, summary: summarize([], [], explorations) })
+    const { page, problems } = await openReport(browser, 'explorations-unfinished', result)
+    try {
+      const panel = (name: string) => page.locator('details.exploration', { has: page.locator(':scope > summary > .name', { hasText: new RegExp(`^${name}$`) }) })
+      const violation = panel('shop').locator('details.violation', { hasText: 'stock_never_negative' })
+      await violation.locator(':scope > summary').click()
+      expect(await violation.locator('.io-body > .title').first().textContent()).toBe('Shrunk until its limit (500 replays), may not be minimal')
+      const catalogPanel = panel('catalog')
+      expect(await catalogPanel.locator(':scope > summary .flag').allTextContents()).toEqual(['interrupted', 'not run'])
+      expect(await catalogPanel.locator(':scope > summary .stats').count()).toBe(0)
+      expect(await catalogPanel.locator('.body > .empty').textContent()).toBe('The run was interrupted before this exploration started.')
+      expect(await catalogPanel.locator('.xmeta').count()).toBe(0)
+      expect(await page.locator('.card', { hasText: 'Explorations' }).locator('.detail').textContent()).toBe('0 passed \u00b7 2 failed')
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
   it('says so on the page when the data block cannot be read', async () => {
     mkdirSync(OUT, { recursive: true })
     const file = path.join(OUT, 'broken.html')

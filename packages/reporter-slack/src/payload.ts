@@ -94,6 +94,8 @@ function headline(run: RunResult, s: RunResult['summary'], title: string): { emo
 function explorationLine(x: ExplorationResult): string {
   const flaky = x.violations.filter((v) => v.flaky).length
   const emoji = x.interrupted ? ':warning:' : x.status === 'passed' ? ':white_check_mark:' : ':x:'
+  // "No violation" and zero counts would read as a search that found nothing.
+  if (x.notStarted) return `${emoji} *${fitMrkdwn(x.name, 150)}* \u00b7 not run: the run was interrupted before it started`
   const found = x.violations.length ? `${plural(x.violations.length, 'violation')}${flaky ? ` (${flaky} flaky)` : ''}` : 'no violation'
   const invariants = [...new Set(x.violations.map((v) => v.invariant))]
   const parts = [

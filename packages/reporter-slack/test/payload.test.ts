@@ -65,6 +65,18 @@ describe('buildSlackPayload', () => {
     expect(payload.text).toBe('VenomQA: 1 of 2 explorations failed: 2 violations, 2 issues, 1 min 5 s')
   })
 
+  it('says an exploration the interrupted run never started did not run, not that it found no violation', () => {
+    const [shop, catalog] = explorationRun().explorations!
+    const explorations = [{ ...shop!, interrupted: true }, { ...catalog!, status: 'failed' as const, interrupted: true, notStarted: true, truncated: undefined }]
+    const payload = buildSlackPayload(explorationRun({ interrupted: true, explorations, summary: summarize([], [], explorations) }))
+    expect(checkBlockKit(payload)).toEqual([])
+    expect(textOf(payload.blocks[0])).toBe(':warning: VenomQA: run interrupted, 2 of 2 explorations failed')
+    expect(textOf(payload.blocks[2]).split('\n')).toEqual([
+      ':warning: *shop* \u00b7 2 violations (1 flaky): `stock_never_negative`, `no_5xx` \u00b7 412 transitions, 57 states \u00b7 interrupted',
+      ':warning: *catalog* \u00b7 not run: the run was interrupted before it started',
+    ])
+  })
+
   it('adds the explorations to the counts of a run that has journeys too', () => {
     const r = failingRun()
     r.explorations = explorationRun().explorations

@@ -89,13 +89,18 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     await clearOutputs(checkReportFiles(targets, config.save, io.cwd, har?.given), io)
     for (const { reporter } of targets) runner.addReporter(reporter)
 
-    const { explore } = await import('@venomqa/explore')
+    const { explore, notStartedResult } = await import('@venomqa/explore')
     const startedAt = new Date().toISOString()
     const t0 = performance.now()
     const explorations: ExplorationResult[] = []
     const live = isLiveTerminal(io.stderr, io.env)
     for (const { exploration, file } of selected) {
-      if (controller.signal.aborted) break
+      // Every exploration asked for is in the results: those Ctrl-C came before are failed as not started.
+      if (controller.signal.aborted) {
+        io.stderr.write(`venomqa: not explored ${exploration.name}: the run was interrupted before it started\n`)
+        explorations.push(notStartedResult(exploration, { file, overrides }))
+        continue
+      }
       const progress = progressPrinter(io.stderr, exploration.name, { live })
       try {
         const result = await explore(exploration, {

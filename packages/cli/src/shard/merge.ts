@@ -132,9 +132,11 @@ export function mergeShards(shards: readonly Sharded[], options: MergeOptions = 
  * it has seen). A shard counts the distinct states of its own part: one reached in two parts counts twice.
  */
 export function mergeExploration(parts: readonly ExplorationResult[]): ExplorationResult {
-  // What each shard's own workers did belongs to that shard's run, not to the merged one.
-  const { workers: _, ...first } = parts[0]!
   if (parts.length === 1) return parts[0]!
+  // What each shard's own workers did belongs to that shard's run, not to the merged one. A shard that
+  // never started its part says nothing of the parts the others explored.
+  const { workers: _, notStarted: __, ...first } = parts.find((x) => !x.notStarted) ?? parts[0]!
+  const notStarted = parts.every((x) => x.notStarted)
   const sum = (pick: (s: ExplorationResult['stats']) => number) => parts.reduce((t, x) => t + pick(x.stats), 0)
   const truncated = parts.find((x) => x.truncated)?.truncated
   const interrupted = parts.some((x) => x.interrupted)
@@ -145,6 +147,7 @@ export function mergeExploration(parts: readonly ExplorationResult[]): Explorati
     durationMs: Math.max(...parts.map((x) => x.durationMs)),
     ...(truncated ? { truncated } : {}),
     ...(interrupted ? { interrupted } : {}),
+    ...(notStarted ? { notStarted } : {}),
     stats: {
       transitions: sum((s) => s.transitions),
       // Each shard counts the states it reached; one reached by two shards is counted twice.
@@ -160,8 +163,8 @@ export function mergeExploration(parts: readonly ExplorationResult[]): Explorati
       observe: mergeTimings(parts.map((x) => x.timings.observe)),
     },
     coverage: mergeCoverage(parts.map((x) => x.coverage)),
-    // Never enabled anywhere means in none of the shards' parts of the search.
-    neverEnabled: first.neverEnabled.filter((a) => parts.every((x) => x.neverEnabled.includes(a))),
+    // Never enabled anywhere means in none of the shards' parts of the search (a part never started has none).
+    neverEnabled: first.neverEnabled.filter((a) => parts.every((x) => x.notStarted || x.neverEnabled.includes(a))),
     violations: [...groupBy(parts.flatMap((x) => x.violations), (v) => v.id).values()].map((g) => g[0]!),
     issues: distinctIssues(parts.flatMap((x) => x.issues)),
   }

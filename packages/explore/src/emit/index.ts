@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { type Exploration, isAction, knownSecrets } from '@venomqa/core'
+import { type Exploration, isAction, knownSecrets, shrinkLimitText } from '@venomqa/core'
 import { atomicWriteFile } from '@venomqa/runner'
 import type { BuiltinInvariantName, EmitFn, WrittenJourney } from '../contracts'
 import { journeyBaseName } from './names'
@@ -64,6 +64,7 @@ export function journeySource(input: SourceInput): string {
   const setupSteps = exploration.setup.flatMap((n) => (n.kind === 'step' ? [n.name] : []))
   const plan = planJourney(run, { baseUrl: input.baseUrl ?? exploration.baseUrl, reservedKeys: new Set(setupSteps) })
   if (builtin) endAtTheViolation(lastRequestingStep(plan, builtin), builtin)
+  const shrinkLimit = shrinkLimitText(input.shrinkLimit)
   return renderJourney({
     plan,
     journeyName: input.journeyName,
@@ -80,6 +81,7 @@ export function journeySource(input: SourceInput): string {
     timeouts: actionTimeouts(exploration),
     ...(input.flaky ? { flaky: true } : {}),
     ...(input.notShrunk ? { notShrunk: input.notShrunk } : {}),
+    ...(shrinkLimit ? { shrinkLimit } : {}),
   })
 }
 

@@ -20,6 +20,8 @@ export interface RenderInput {
   flaky?: boolean
   /** Why the sequence is the one the search met, not a shrunk one. */
   notShrunk?: string
+  /** The shrinker's limit that cut its shrinking short (`its limit (500 replays)`): the sequence may not be minimal. */
+  shrinkLimit?: string
 }
 
 const METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'])
@@ -35,7 +37,8 @@ export function renderJourney(input: RenderInput): string {
   const last = plan.steps.length - 1
   const steps = plan.steps.map((s, i) => renderStep(s, names[i]!, input.timeouts.get(s.action), i < last))
   steps.push(input.builtin ? renderBuiltinCheck(input.builtin) : renderInvariantCheck(input.invariant, exploration.setupSteps))
-  const sequence = input.builtin ? '' : `\n/** The ${input.notShrunk ? '' : 'minimal '}sequence as the exploration took it: the invariant's \`path\`. */\nconst sequence = ${literal(safeSequence(input.sequence, plan.secrets), '', LINE_WIDTH - 17)}\n`
+  const minimal = !input.notShrunk && !input.shrinkLimit
+  const sequence = input.builtin ? '' : `\n/** The ${minimal ? 'minimal ' : ''}sequence as the exploration took it: the invariant's \`path\`. */\nconst sequence = ${literal(safeSequence(input.sequence, plan.secrets), '', LINE_WIDTH - 17)}\n`
   const asserted = plan.steps.slice(0, last).some((s) => s.requests.some(replayNeedsAnswer))
   const counted = plan.steps.some((s) => s.requests.some((r) => r.sets.some((set) => set.count)))
   const imports = [
@@ -84,6 +87,7 @@ function header(input: RenderInput): string[] {
     )
   // Said so that no one spends time on a request the bug may not need.
   if (input.notShrunk) lines.push(`// NOT SHRUNK: ${input.notShrunk.replace(/\s+/g, ' ')}, so some of these actions may not be needed to break the invariant.`)
+  else if (input.shrinkLimit) lines.push(`// MAY NOT BE MINIMAL: shrunk until ${input.shrinkLimit}, so some of these actions may not be needed to break the invariant.`)
   const secrets = input.plan.secrets.used
   if (secrets.length) {
     lines.push('// Secrets are never written here; set these environment variables to the values they stand for (it refuses to load without them):')

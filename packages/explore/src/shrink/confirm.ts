@@ -3,10 +3,11 @@ import { trialVerdict } from './trials'
 
 /**
  * Replay the minimal sequence from the root `times` times and count the replays that broke the
- * invariant, by the trial rule (`trialVerdict`: a replay that got no answer is no reproduction). The
- * caller reports the violation as flaky when failures < times. The run returned is the last one that
- * broke it (what the emitter writes out), or the last one when none did. When the app stops answering,
- * the confirmation stops there and says so (`noAnswer`): the replays tell nothing any more.
+ * invariant, by the trial rule (`trialVerdict`: a replay that got no answer, or whose check ran past its
+ * deadline, is no reproduction). The caller reports the violation as flaky when failures < times. The run
+ * returned is the last one that broke it (what the emitter writes out), or the last one when none did.
+ * When the app stops answering, the confirmation stops there and says so (`noAnswer`): the replays tell
+ * nothing any more.
  */
 export const confirmSequence: ConfirmFn = async ({ sequence, invariant, runner, times, failure }) => {
   let failures = 0

@@ -2,15 +2,17 @@ import type { ExploreAction, Rng, TakenAction } from '@venomqa/core'
 import type { SequenceRun, ShrinkFn } from '../contracts'
 import { simplerInputs } from './complexity'
 import { ddmin } from './ddmin'
-import { Trials } from './trials'
+import { type TrialVerdict, Trials } from './trials'
 import { viewAt } from './view'
 
 type ShrinkInput = Parameters<ShrinkFn>[0]
 
-/** Why a sequence was not shrunk, by what its first replay from the root showed. */
+/** Why a sequence was not shrunk, by what its first replay from the root showed (or that none was made). */
 const NOT_SHRUNK = {
   holds: 'the first replay from the root did not reproduce it',
   unknown: 'the first replay from the root could not tell (a request got no answer)',
+  timedOut: "the first replay from the root could not tell (the invariant's check ran past its deadline)",
+  noReplay: 'a limit of the shrinker ran out before the first replay from the root',
 } as const
 
 /** The smallest sequence known to break the invariant, with the replay that showed it. */
@@ -24,8 +26,9 @@ interface Best {
  * the sequence runner. Like fast-check's model-based shrinking, first drop what never ran, then remove
  * parts of the sequence, then simplify each step's input; unlike it, inputs are not shrunk by a
  * generator but chosen among those the action itself offers, so every candidate is an edge the search
- * could have taken. The phases repeat as long as one of them makes progress; when a limit is reached the
- * best sequence found so far is kept.
+ * could have taken. The phases repeat as long as one of them makes progress; when a limit keeps a
+ * candidate from being tried, the best sequence found so far is kept, and the result names that limit
+ * (`shrinkLimit`): the sequence may not be minimal.
  */
 export async function shrink(input: ShrinkInput, clock: () => number = Date.now): Promise<Awaited<ReturnType<ShrinkFn>>> {
   const trials = new Trials(input.runner, input.invariant, input.limits, clock, input.failure)
@@ -34,15 +37,26 @@ export async function shrink(input: ShrinkInput, clock: () => number = Date.now)
   // Not failing again from the root: nothing to shrink from, as every candidate is judged by one replay
   // and an accepted one must have broken the invariant. The confirmation reports it as flaky, and the
   // reports say the sequence is the one met, not a minimal one.
-  if (first && first.verdict !== 'fails') return { ...done(input.sequence), notShrunk: NOT_SHRUNK[first.verdict] }
+  if (first && first.verdict !== 'fails') return { ...done(input.sequence), notShrunk: notShrunkBy(first) }
+  if (!first && trials.limitReached) return { ...done(input.sequence), notShrunk: NOT_SHRUNK.noReplay }
   if (first?.verdict !== 'fails') return done(input.sequence)
   const best: Best = { sequence: [...input.sequence], run: first.run }
   let progress = true
-  while (progress && !trials.exhausted) {
+  // Until no phase makes progress, or a candidate could not be tried: a limit that runs out just as the
+  // last candidate was tried cuts nothing short.
+  while (progress && !trials.appStopped && !trials.limitReached) {
     progress = false
     for (const phase of [dropDisabled, deltaDebug, simplifyInputs]) if (await repeat(() => phase(best, trials, input))) progress = true
   }
-  return done(best.sequence)
+  const cut = trials.limitReached && !trials.appStopped ? { shrinkLimit: trials.limitReached } : {}
+  return { ...done(best.sequence), ...cut }
+}
+
+/** Why a first replay that did not break the invariant again leaves the sequence unshrunk. */
+function notShrunkBy(first: { verdict: TrialVerdict; run: SequenceRun }): string {
+  if (first.verdict === 'holds') return NOT_SHRUNK.holds
+  // A probe still waiting at the deadline is a request that got no answer, and said as one.
+  return first.run.checkTimedOut && !first.run.noAnswer ? NOT_SHRUNK.timedOut : NOT_SHRUNK.unknown
 }
 
 /** Run a phase until it makes no more progress; true if it made any. */

@@ -1,4 +1,4 @@
-import type { TakenAction } from '@venomqa/core'
+import type { TakenAction, ViolationResult } from '@venomqa/core'
 import type { InvariantRef, NoAnswer, SequenceRun, SequenceRunner } from '../contracts'
 import { canonicalJson } from './canonical'
 
@@ -9,6 +9,9 @@ export interface ShrinkLimits {
   timeMs: number
 }
 
+/** A limit of the shrinker that ran out: replays (`attempts`) or wall time (`time`, ms). */
+export type ShrinkLimitReached = NonNullable<ViolationResult['shrinkLimit']>
+
 /** What a replay says of the invariant: it broke it again, it held, or the replay cannot tell. */
 export type TrialVerdict = 'fails' | 'holds' | 'unknown'
 
@@ -18,11 +21,16 @@ export type TrialVerdict = 'fails' | 'holds' | 'unknown'
  * reproduction of the invariant's failure, and no proof that it holds either. Without this, an app that
  * died mid-exploration "reproduces" every violation with any sequence, since every probe then fails.
  *
+ * A replay whose invariant check ran past its deadline (`checkTimedOut`) cannot tell either, even when no
+ * request of it was waiting: the check gave no verdict, and a slow check would otherwise reproduce its
+ * own deadline every time.
+ *
  * `request_error` is the one invariant that a request with no answer breaks. A replay reproduces it when
  * the last action's request fails in the same way as the one the search met (`failure`), and the app
  * still answers other requests: not when an earlier request failed, nor when the app is down for all.
  */
 export function trialVerdict(run: SequenceRun, invariant: InvariantRef, failure?: string): TrialVerdict {
+  if (run.checkTimedOut) return 'unknown'
   const miss = run.noAnswer
   if (!miss) return run.violation === undefined ? 'holds' : 'fails'
   const sameFailure = failure === undefined || miss.failure === failure
@@ -44,6 +52,11 @@ export class Trials {
   readonly #startedAt: number
   /** The app stopped answering during a replay: no later replay can tell anything, so none is made. */
   appStopped?: NoAnswer
+  /**
+   * The limit that kept a candidate from being replayed, once one did: the shrinking was cut short there,
+   * with candidates left untried. Unset when the limit ran out with no candidate left to try.
+   */
+  limitReached?: ShrinkLimitReached
   readonly #failure: string | undefined
   readonly #seen = new Map<string, SequenceRun>()
 
@@ -56,8 +69,10 @@ export class Trials {
     this.#failure = failure
   }
 
-  get exhausted(): boolean {
-    return this.appStopped !== undefined || this.attempts >= this.#limits.attempts || this.#clock() - this.#startedAt >= this.#limits.timeMs
+  #spentLimit(): ShrinkLimitReached | undefined {
+    if (this.attempts >= this.#limits.attempts) return { reason: 'attempts', limit: this.#limits.attempts }
+    if (this.#clock() - this.#startedAt >= this.#limits.timeMs) return { reason: 'time', limit: this.#limits.timeMs }
+    return undefined
   }
 
   /** The trial rule (see `trialVerdict`) applied to a replay of `sequence`; undefined when a limit was reached or the app stopped answering. */
@@ -77,7 +92,12 @@ export class Trials {
     const key = sequenceKey(sequence)
     const known = this.#seen.get(key)
     if (known) return known
-    if (this.exhausted) return undefined
+    if (this.appStopped) return undefined
+    const spent = this.#spentLimit()
+    if (spent) {
+      this.limitReached ??= spent
+      return undefined
+    }
     this.attempts++
     const run = await this.#runner.run(sequence, this.#invariant)
     this.#seen.set(key, run)

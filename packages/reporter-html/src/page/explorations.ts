@@ -32,6 +32,12 @@ function requestLine(report: Report, x: PageExchange): string {
   return `${x.rq.m} ${report.url(x.rq)} \u2192 ${x.rs ? x.rs.s : `failed${x.e ? `: ${x.e}` : ''}`}`
 }
 
+/** As core's sequenceHeading words it (the page's code imports no values from core, to stay small). */
+function sequenceHeading(v: PageViolation): string {
+  if (v.ns || (!v.rp[1] && v.fl <= v.seq.length)) return 'Sequence as the search found it, not shrunk'
+  return v.sl ? `Shrunk until ${v.sl}, may not be minimal` : 'Minimal sequence'
+}
+
 function violationView(report: Report, v: PageViolation): HTMLDetailsElement {
   const [failures, attempts] = v.rp
   const reproduced = attempts ? `reproduced ${failures}/${attempts}` : 'not confirmed'
@@ -55,8 +61,7 @@ function violationView(report: Report, v: PageViolation): HTMLDetailsElement {
     const body = el('div', 'io-body', [
       el('div', 'facts', facts),
       v.f ? el('div', 'facts', ['Regression journey: ', el('span', 'mono', v.f)]) : null,
-      // As core's sequenceHeading words it (the page's code imports no values from core, to stay small).
-      el('div', 'title', v.ns || (!attempts && v.fl <= v.seq.length) ? 'Sequence as the search found it, not shrunk' : 'Minimal sequence'),
+      el('div', 'title', sequenceHeading(v)),
       el(
         'ol',
         'sequence',
@@ -88,6 +93,11 @@ function explorationBody(report: Report, x: PageExploration): HTMLDivElement {
   const body = el('div', 'body')
   const meta = [x.d, x.f ? `file: ${x.f}` : ''].filter(Boolean).join(' \u00b7 ')
   if (meta) body.appendChild(el('div', 'jmeta', meta))
+  // Nothing of it ran: settings it never used and zero counts would read as a search that found nothing.
+  if (x.nr) {
+    body.appendChild(el('div', 'empty', 'The run was interrupted before this exploration started.'))
+    return body
+  }
   body.appendChild(el('div', 'xmeta', `seed ${x.seed} \u00b7 strategy ${x.st} \u00b7 depth ${x.dp} \u00b7 dedupe ${x.dd ? 'on' : 'off'}`))
   const s = x.stats
   body.appendChild(table(['Transitions', 'States', 'Merged', 'Requests', 'Transitions/s', 'Deepest path', 'Duration'], [[s.transitions, s.states, s.merged, s.requests, s.perSecond, s.deepest, formatMs(x.ms)]]))
@@ -124,7 +134,8 @@ function explorationView(report: Report, x: PageExploration, index: number): { d
       x.tags.map((t) => el('span', 'tag', t)),
       x.tr ? flag('truncated') : null,
       x.ir ? flag('interrupted') : null,
-      el('span', 'stats', `${found} \u00b7 ${plural(x.stats.transitions, 'transition')} \u00b7 ${plural(x.stats.states, 'state')} \u00b7 ${formatMs(x.ms)}`),
+      x.nr ? flag('not run') : null,
+      x.nr ? null : el('span', 'stats', `${found} \u00b7 ${plural(x.stats.transitions, 'transition')} \u00b7 ${plural(x.stats.states, 'state')} \u00b7 ${formatMs(x.ms)}`),
     ]),
   )
   const ensure = onFirstOpen(details, () => explorationBody(report, x))

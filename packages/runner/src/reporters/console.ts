@@ -14,6 +14,7 @@ import {
   type Status,
   type StepResult,
   type StepStartEvent,
+  type ViolationResult,
   curlCommand,
   escapeControlChars,
   plural,
@@ -24,6 +25,7 @@ import {
   redactUrl,
   repeatLabel,
   severityRank,
+  shrinkLimitText,
 } from '@venomqa/core'
 import pc from 'picocolors'
 import { STATUS_SYMBOL, bodyText, budgetText, depthOf, flatten, formatDuration, formatFineDuration, printable } from './format'
@@ -456,6 +458,8 @@ class LineFormatter {
  */
 function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   const verdict = x.interrupted ? p.yellow('interrupted') : x.status === 'passed' ? p.green('passed') : p.red('failed')
+  // Its settings and counts would read as a search that found nothing.
+  if (x.notStarted) return ['', `${p.bold(`◇ exploration ${x.name}`)} ${verdict} ${p.yellow('not run: the run was interrupted before it started')}`]
   const truncated = x.truncated ? p.yellow(` (truncated: ${budgetText(x.truncated)} used up)`) : ''
   const lines = ['', `${p.bold(`◇ exploration ${x.name}`)} ${verdict} ${p.dim(`${x.strategy}, depth ${x.depth}, seed ${x.seed}${x.dedupe ? '' : ', no dedupe'}`)}${truncated}`]
   const s = x.stats
@@ -473,10 +477,18 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   for (const v of x.violations) {
     const reproduced = v.reproduced.attempts ? `reproduced ${v.reproduced.failures}/${v.reproduced.attempts}` : 'not confirmed'
     lines.push(`  ${p.red('✗')} ${p.bold(v.invariant)} [${v.severity}] ${v.flaky ? p.yellow(`flaky, ${reproduced}`) : p.dim(reproduced)}`)
-    const shrinking = v.notShrunk ? p.yellow(` (not shrunk: ${v.notShrunk})`) : v.foundLength !== v.sequence.length ? p.dim(` (shrunk from ${v.foundLength})`) : ''
-    lines.push(`      ${v.sequence.map((step) => step.action).join(' → ')}${shrinking}`)
+    lines.push(`      ${v.sequence.map((step) => step.action).join(' → ')}${shrinkingNote(v, p)}`)
     lines.push(`      ${redactFreeText(v.message)}`)
     if (v.emittedFile) lines.push(`      ${p.cyan('regression journey:')} ${v.emittedFile}`)
   }
   return lines
+}
+
+/** After a violation's sequence: whether it was shrunk, and when a limit cut that short, which one. */
+function shrinkingNote(v: ViolationResult, p: Palette): string {
+  if (v.notShrunk) return p.yellow(` (not shrunk: ${v.notShrunk})`)
+  const from = v.foundLength !== v.sequence.length ? ` from ${v.foundLength}` : ''
+  const limit = shrinkLimitText(v.shrinkLimit)
+  if (limit) return p.yellow(` (shrunk${from} until ${limit}, may not be minimal)`)
+  return from ? p.dim(` (shrunk${from})`) : ''
 }

@@ -245,6 +245,9 @@ function runIssuesSuite(run: RunResult, id: number, host: string): Suite {
   return testsuite({ name: 'run', id, host, durationMs: 0, startedAt: run.startedAt, properties: [], cases, systemOut: run.issues.map(issueText).join('\n\n') })
 }
 
+/** What JUnit says of an exploration the run never started (`notStarted`), and of each of its invariants. */
+const NOT_STARTED = 'not run: the run was interrupted before it started'
+
 /** The invariants every exploration checks, whatever its definition names. */
 const BUILTIN_INVARIANTS = ['no_5xx', 'request_error']
 
@@ -272,6 +275,7 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
       }
     // Interrupted, an invariant that no violation broke held only on the part searched: not a pass, which a
     // CI dashboard would count as green. A flaky violation says more than that, and keeps its case.
+    if (x.notStarted) return { name, classname, durationMs: 0, status: 'skipped', message: NOT_STARTED }
     if (x.interrupted && !violations.length)
       return { name, classname, durationMs: 0, status: 'skipped', message: 'the exploration was interrupted before its search finished: this invariant held on the part it searched' }
     return { name, classname, durationMs: 0, status: 'passed', flaky: violations.map((v) => ({ message: v.message, type: 'invariant', detail: violationText(v) })) }
@@ -284,7 +288,7 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
       classname,
       durationMs: x.durationMs,
       status: 'error',
-      message: others[0]?.error ?? (x.interrupted ? 'exploration interrupted' : 'exploration failed'),
+      message: others[0]?.error ?? (x.notStarted ? `exploration ${NOT_STARTED}` : x.interrupted ? 'exploration interrupted' : 'exploration failed'),
       type: others[0]?.kind ?? 'exploration-failed',
       detail: others.map(issueText).join('\n\n'),
     })
@@ -295,6 +299,7 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
     ['file', x.file ?? ''],
     ['status', x.status],
     ['interrupted', String(!!x.interrupted)],
+    ...(x.notStarted ? [['notStarted', 'true']] : []),
     ['seed', String(x.seed)],
     ['strategy', x.strategy],
     ['depth', String(x.depth)],
@@ -304,9 +309,19 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
     ['states', String(s.states)],
     ['requests', String(s.requests)],
   ]
+  // Nothing of it ran: settings it never used and zero counts would read as a search that found nothing.
+  const systemOut = x.notStarted
+    ? `exploration ${x.name}: ${x.status} (interrupted)\n${NOT_STARTED}`
+    : explorationText(x, others)
+  return testsuite({ name: `explore ${x.name}`, id, host, durationMs: x.durationMs, startedAt: x.startedAt, file: x.file, properties, cases, systemOut })
+}
+
+/** What an exploration that ran did, for its suite's system-out. */
+function explorationText(x: ExplorationResult, others: readonly Issue[]): string {
+  const s = x.stats
   const timings = (label: string, byBackend: ExplorationResult['timings']['rollback']) =>
     Object.entries(byBackend).map(([backend, t]) => `${label} ${backend}: p50 ${formatFineDuration(t.p50)}, p95 ${formatFineDuration(t.p95)}, max ${formatFineDuration(t.max)} (${t.count})`)
-  const systemOut = [
+  return [
     `exploration ${x.name}: ${x.status}${x.interrupted ? ' (interrupted)' : ''} (${x.strategy}, depth ${x.depth}, seed ${x.seed}${x.dedupe ? '' : ', no dedupe'})`,
     // Invariants that held did so only on what was explored: a CI reader must see that the search stopped short.
     x.truncated ? `truncated: the ${budgetText(x.truncated)} ran out before the search covered depth ${x.depth}; the rest was skipped` : '',
@@ -320,7 +335,6 @@ function explorationSuite(x: ExplorationResult, id: number, host: string): Suite
   ]
     .filter(Boolean)
     .join('\n')
-  return testsuite({ name: `explore ${x.name}`, id, host, durationMs: x.durationMs, startedAt: x.startedAt, file: x.file, properties, cases, systemOut })
 }
 
 /** A violation as a CI log shows it: the minimal sequence line by line, then the request that broke it. */

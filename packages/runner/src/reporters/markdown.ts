@@ -68,7 +68,7 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
     out.push('## Explorations', '', '| Exploration | Status | Violations | Transitions | States | Duration |', '|---|---|---:|---:|---:|---:|')
     for (const x of explorations) {
       const flaky = x.violations.filter((v) => v.flaky).length
-      const notes = [x.truncated ? 'truncated' : '', x.interrupted ? 'interrupted' : ''].filter(Boolean).join(', ')
+      const notes = [x.truncated ? 'truncated' : '', x.interrupted ? 'interrupted' : '', x.notStarted ? 'not run' : ''].filter(Boolean).join(', ')
       out.push(
         `| ${cell(x.name)} | ${ICON[x.status]} ${x.status}${notes ? ` (${notes})` : ''} | ${x.violations.length}${flaky ? ` (${flaky} flaky)` : ''} | ${x.stats.transitions} | ${x.stats.states} | ${formatDuration(x.durationMs)} |`,
       )
@@ -149,6 +149,8 @@ function explorationSection(x: ExplorationResult): string[] {
     x.file ? `File: \`${x.file.replace(/`/g, '')}\`` : '',
   ].filter(Boolean)
   if (meta.length) out.push(meta.join(' · '), '')
+  // Nothing of it ran: no settings used, no counts, and no "No invariant was broken".
+  if (x.notStarted) return [...out, '> ⚠️ **Not run:** the run was interrupted before this exploration started.', '']
   out.push(`**Settings:** seed \`${x.seed}\` · strategy \`${x.strategy}\` · depth ${x.depth} · dedupe ${x.dedupe ? 'on' : 'off'}`, '')
   const s = x.stats
   out.push('| Transitions | States | Merged | Requests | Transitions/s | Deepest path | Duration |', '|---:|---:|---:|---:|---:|---:|---:|')

@@ -102,6 +102,33 @@ describe('junit reporter on explorations', () => {
     expect(md).not.toContain('Minimal sequence')
   })
 
+  it('heads a sequence whose shrinking a limit cut short as such, naming the limit, in JUnit and markdown', () => {
+    const shop = explorationRun().explorations![0]!
+    const broken = shop.violations.find((v) => !v.flaky)!
+    const cut = { ...broken, shrinkLimit: { reason: 'attempts' as const, limit: 500 } }
+    const run = explorationRun({ explorations: [{ ...shop, violations: [cut] }] })
+    const failure = element(renderJUnit(run), 'failure', `invariant "${cut.invariant}"`)
+    expect(failure).toContain(`Shrunk until its limit (500 replays), may not be minimal (${cut.sequence.length} actions, shrunk from ${cut.foundLength}):`)
+    expect(failure).not.toContain('Minimal sequence')
+    const md = renderMarkdown(run)
+    expect(md).toContain('Shrunk until its limit (500 replays), may not be minimal:')
+    expect(md).not.toContain('Minimal sequence')
+    const timed = renderMarkdown(explorationRun({ explorations: [{ ...shop, violations: [{ ...cut, shrinkLimit: { reason: 'time', limit: 120_000 } }] }] }))
+    expect(timed).toContain('Shrunk until its limit (120 s), may not be minimal:')
+  })
+
+  it('lists an exploration the interrupted run never started: failed, its invariants skipped, saying it did not run', () => {
+    const shop = explorationRun().explorations![0]!
+    const never: ExplorationResult = { ...explorationRun().explorations![1]!, status: 'failed', interrupted: true, notStarted: true, truncated: undefined }
+    const out = renderJUnit(explorationRun({ interrupted: true, explorations: [{ ...shop, interrupted: true }, never] }))
+    const suite = element(out, 'testsuite', 'name="explore catalog"')
+    for (const name of ['no_5xx', 'request_error'])
+      expect(element(suite, 'testcase', `<testcase name="invariant ${name}"`)).toContain('<skipped message="not run: the run was interrupted before it started"/>')
+    expect(suite).toMatch(/<testcase name="exploration" [^>]*>\s*<error message="exploration not run: the run was interrupted before it started"/)
+    expect(suite).toContain('<property name="notStarted" value="true"/>')
+    expect(element(suite, 'system-out', 'exploration catalog')).not.toContain('transitions')
+  })
+
   it('fails an exploration that could not run with an error case carrying its issue', () => {
     const broken: ExplorationResult = { ...explorationRun().explorations![1]!, status: 'failed', truncated: undefined, issues: [] }
     broken.issues.push({ journey: 'catalog', path: 'main', step: 'setup', severity: 'critical', kind: 'crash', error: 'setup failed: 503', suggestion: 'check the API', source: 'explore', timestamp: '' })
@@ -164,6 +191,17 @@ describe('markdown reporter on explorations', () => {
     expect(md).toContain('Reproduced 2 of 5 attempts from the root (flaky: it broke on some attempts only)')
   })
 
+  it('lists an exploration the interrupted run never started, saying it did not run rather than that nothing broke', () => {
+    const never: ExplorationResult = { ...explorationRun().explorations![1]!, status: 'failed', interrupted: true, notStarted: true, truncated: undefined }
+    const out = renderMarkdown(explorationRun({ interrupted: true, explorations: [never], summary: summarize([], [], [never]) }))
+    expect(out).toContain('| Explorations | 1 | 0 | 1 | - |')
+    expect(out).toContain('| catalog | ❌ failed (interrupted, not run) |')
+    const section = out.slice(out.indexOf('### ❌ Exploration catalog'))
+    expect(section).toContain('> ⚠️ **Not run:** the run was interrupted before this exploration started.')
+    expect(section).not.toContain('No invariant was broken.')
+    expect(section).not.toContain('**Settings:**')
+  })
+
   it('redacts, and escapes the control characters an API sent', () => {
     expect(leakedExplorationSecrets(md)).toEqual([])
     expect(md).not.toMatch(/[\u001b\u0007]/)
@@ -172,6 +210,18 @@ describe('markdown reporter on explorations', () => {
 })
 
 describe('console reporter on explorations', () => {
+  it('says a sequence whose shrinking a limit cut short may not be minimal, and names an exploration never started', async () => {
+    const [shop, catalog] = explorationRun().explorations!
+    const broken = shop!.violations.find((v) => !v.flaky)!
+    const never: ExplorationResult = { ...catalog!, status: 'failed', interrupted: true, notStarted: true, truncated: undefined }
+    const explorations = [{ ...shop!, violations: [{ ...broken, shrinkLimit: { reason: 'time' as const, limit: 120_000 } }] }, never]
+    const text = await consoleText(explorationRun({ explorations, summary: summarize([], [], explorations) }))
+    expect(text).toContain(`      ${broken.sequence.map((s) => s.action).join(' → ')} (shrunk from ${broken.foundLength} until its limit (120 s), may not be minimal)`)
+    expect(text).toContain('◇ exploration catalog interrupted not run: the run was interrupted before it started\n')
+    expect(text).not.toContain('seed 42')
+    expect(text).toContain('Explored  0 passed, 2 failed of 2')
+  })
+
   it('prints each exploration and counts explorations and violations above the result', async () => {
     const text = await consoleText()
     expect(leakedExplorationSecrets(text)).toEqual([])
