@@ -61,6 +61,10 @@ function notesDocument(): OpenApiDocument {
             // Optional: sent, it would make the journey fail where its variable is unset and the API needs none.
             { name: 'X-Session-Id', in: 'header', required: false, schema: { type: 'string' } },
             { name: 'X-Request-Id', in: 'header', required: true, schema: { type: 'string' } },
+            { name: 'Accept-Version', in: 'header', required: true, schema: { type: 'string', enum: ['v2', 'v1'] } },
+            { name: 'X-Tenant', in: 'header', required: true, schema: { type: 'string' }, example: 'acme' },
+            { name: 'X-Trace', in: 'header', required: false, schema: { type: 'string' }, example: 'on' },
+            { name: 'Content-Type', in: 'header', required: true, schema: { type: 'string' }, example: 'application/json' },
           ],
           responses: { 200: { description: 'ok' } },
         },
@@ -85,10 +89,20 @@ function generated() {
   return { ...result, content: result.files.map((f) => f.content).join('\n') }
 }
 
+describe('venomqa generate: required header parameters', () => {
+  it('an innocent one is sent with its example or a value of its schema; one the client sets from the body is not', () => {
+    const { content } = generated()
+    expect(content).toContain("'X-Request-Id': 'XRequestId'")
+    expect(content).toContain("'Accept-Version': 'v2'")
+    expect(content).toContain("'X-Tenant': 'acme'")
+    expect(content).not.toMatch(/'Content-Type'/)
+  })
+})
+
 describe('venomqa generate: secret-named header parameters', () => {
   it('are sent, each read from an environment variable the file names, never the example', () => {
     const { content, secrets } = generated()
-    expect(content).toContain("headers: { 'X-Api-Key': fromEnvironment('API_KEY'), 'X-Custom-Auth': fromEnvironment('API_CUSTOM_AUTH') }")
+    expect(content).toContain("headers: {\n        'X-Api-Key': fromEnvironment('API_KEY'),\n        'X-Custom-Auth': fromEnvironment('API_CUSTOM_AUTH'),")
     expect(content).not.toContain(EXAMPLE_API_KEY)
     expect(secrets).toContainEqual({ name: 'API_KEY', standsFor: 'the X-Api-Key header of GET /reports (list_reports) of api.json' })
     expect(secrets).toContainEqual({ name: 'API_CUSTOM_AUTH', standsFor: 'the X-Custom-Auth header of GET /reports (list_reports) of api.json' })
@@ -98,9 +112,9 @@ describe('venomqa generate: secret-named header parameters', () => {
     expect(content).toContain('function fromEnvironment(name: string): string {')
   })
 
-  it('an optional one, an innocent one, and one the security scheme sends are not sent as parameters', () => {
+  it('an optional one and one the security scheme sends are not sent as parameters', () => {
     const { content, secrets } = generated()
-    for (const name of ['X-Session-Id', 'X-Request-Id']) expect(content).not.toContain(`'${name}'`)
+    for (const name of ['X-Session-Id', 'X-Trace']) expect(content).not.toContain(`'${name}'`)
     // The scheme's key, set once for the journey: not a second variable for the same header.
     expect(content).toContain("http.setHeader('X-Widget-Key', fromEnvironment('API_WIDGET_KEY'))")
     expect(secrets.map((s) => s.name).sort()).toEqual(['API_CUSTOM_AUTH', 'API_KEY', 'API_WIDGET_KEY'])

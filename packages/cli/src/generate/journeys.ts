@@ -431,7 +431,7 @@ class TagWriter {
       ...credentials,
     ])
     if (Object.keys(query).length) options.push(`query: ${this.literal(query, '  ')}`)
-    const headers = this.secretHeaders(op)
+    const headers = this.requiredHeaders(op)
     if (Object.keys(headers).length) options.push(`headers: ${this.literal(headers, '  ')}`)
     const call = `http.${op.method.toLowerCase()}(${url}${options.length ? `, { ${options.join(', ')} }` : ''})`
     const statuses = expected ?? Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s)).map(Number)
@@ -460,15 +460,22 @@ class TagWriter {
   }
 
   /**
-   * The required header parameters named like a credential (`X-Api-Key`, `X-Custom-Auth`: core's
-   * isSecretHeader), each read from the environment on every request (raw expressions for `literal`):
-   * left out, the API refuses the request; written, the document's example would be committed. A header
-   * the operation's security scheme or the login sends already is not sent a second time.
+   * The required header parameters, left out of which the API refuses the request. One named like a
+   * credential (`X-Api-Key`, `X-Custom-Auth`: core's isSecretHeader) is read from the environment on every
+   * request (a raw expression for `literal`): written, the document's example would be committed. Any other
+   * (`X-Tenant-Id`, `Accept-Version`) gets its example, or a value made from its schema. A header the
+   * operation's security scheme or the login sends already, or one the HTTP client sets from the body
+   * (its type and length), is not sent a second time.
    */
-  private secretHeaders(op: Operation): Record<string, string> {
+  private requiredHeaders(op: Operation): Record<string, string | number | boolean> {
     const sent = this.schemeHeaders(op)
-    const secret = op.parameters.filter((p) => p.in === 'header' && p.required && isSecretHeader(p.name) && !sent.has(p.name.toLowerCase()))
-    return Object.fromEntries(secret.map((p) => [p.name, `\u0001${this.parameterSecret(op, p.name, 'header')}`]))
+    const required = op.parameters.filter((p) => p.in === 'header' && p.required && !sent.has(p.name.toLowerCase()) && !CLIENT_HEADERS.has(p.name.toLowerCase()))
+    return Object.fromEntries(
+      required.map((p) => [
+        p.name,
+        isSecretHeader(p.name) ? `\u0001${this.parameterSecret(op, p.name, 'header')}` : String(queryValue(sampleParameter(p, `header.${p.name}`, p.name), p.schema)),
+      ]),
+    )
   }
 
   /** The headers, lower-cased, that the operation's credentials are sent in (see sessionCredentials and loginSteps). */
@@ -641,6 +648,9 @@ function indent(text: string, n: number): string {
 const isCredentials = (value: unknown) => typeof value === 'object' && value !== null && Object.values(value).some((v) => typeof v === 'string' && v.startsWith('\u0001credentials.'))
 
 /** A query parameter is a string, number or boolean: an array is sent comma-separated (OpenAPI's default `form` style, explode aside). */
+/** Headers the HTTP client sets from the request itself: a document that declares them needs nothing sent. */
+const CLIENT_HEADERS = new Set(['content-type', 'content-length', 'host', 'transfer-encoding', 'connection'])
+
 function queryValue(value: unknown, schema: JsonSchema | undefined): string | number | boolean {
   if (Array.isArray(value)) return value.length ? value.join(',') : String(sample(schema?.items, 'query', '').value ?? '')
   return typeof value === 'number' || typeof value === 'boolean' ? value : typeof value === 'string' ? value : JSON.stringify(value)
