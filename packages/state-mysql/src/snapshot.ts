@@ -387,7 +387,9 @@ export class MysqlSnapshotBackend implements StateBackend {
     const what = err instanceof TriggerSwapError ? `the app's ${err.message}` : "the app's triggers"
     const cause = err instanceof TriggerSwapError ? err.cause : err
     let need = ''
-    if (isPrivilegeError(cause)) {
+    if ((cause as { code?: string } | undefined)?.code === 'ER_BINLOG_CREATE_ROUTINE_NEED_SUPER')
+      need = ' (binary logging is on: grant the user SUPER, or set log_bin_trust_function_creators = 1)'
+    else if (isPrivilegeError(cause)) {
       const [[me]] = await conn.query<RowDataPacket[]>('SELECT CURRENT_USER() AS u').catch(() => [[{ u: '' }]] as unknown as [RowDataPacket[]])
       need =
         err instanceof TriggerSwapError && definerSql(err.trigger.definer) !== definerSql(String(me?.u ?? ''))
