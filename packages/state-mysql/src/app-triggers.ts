@@ -1,5 +1,5 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise'
-import { PRIVATE_LIKE, ident, privateName } from './sql'
+import { ident, isPrivateName, privateName } from './sql'
 import { QUIET_FLAG } from './tracking'
 
 /**
@@ -40,16 +40,14 @@ export interface AppTrigger {
 /** The private name of a trigger's guarded copy. */
 export const copyName = (trigger: string) => privateName('app', trigger)
 
-/** The app's triggers on `tables`, in the order they fire. */
-export async function readAppTriggers(conn: Connection, database: string, tables: readonly string[]): Promise<AppTrigger[]> {
-  if (!tables.length) return []
+/** The triggers of a database, every one, in the order they fire. */
+async function readTriggers(conn: Connection, database: string): Promise<AppTrigger[]> {
   const [rows] = await conn.query<RowDataPacket[]>(
     `SELECT TRIGGER_NAME AS name, EVENT_OBJECT_TABLE AS tbl, ACTION_TIMING AS timing, EVENT_MANIPULATION AS event, DEFINER AS definer,
         SQL_MODE AS sqlMode, CHARACTER_SET_CLIENT AS charset, COLLATION_CONNECTION AS coll, ACTION_STATEMENT AS body
-      FROM information_schema.TRIGGERS
-      WHERE TRIGGER_SCHEMA = ? AND EVENT_OBJECT_TABLE IN (?) AND TRIGGER_NAME NOT LIKE ?
+      FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?
       ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER`,
-    [database, tables, PRIVATE_LIKE],
+    [database],
   )
   return rows.map((r) => ({
     name: String(r.name),
@@ -62,6 +60,48 @@ export async function readAppTriggers(conn: Connection, database: string, tables
     collation: String(r.coll),
     body: String(r.body),
   }))
+}
+
+/** The app's triggers on `tables`, in the order they fire. */
+export async function readAppTriggers(conn: Connection, database: string, tables: readonly string[]): Promise<AppTrigger[]> {
+  if (!tables.length) return []
+  const wanted = new Set(tables)
+  return (await readTriggers(conn, database)).filter((t) => wanted.has(t.table) && !isPrivateName(t.name))
+}
+
+/**
+ * The app's triggers as the app wrote them, in the order they fire, while a backend may be connected to
+ * the database: a guarded copy stands for its original, saved in SAVED_TRIGGERS; the backend's own
+ * change-tracking triggers are left out. What a worker's database is given (see MysqlCopier.copySchema).
+ */
+export async function appTriggersAsWritten(conn: Connection, database: string): Promise<AppTrigger[]> {
+  const originals = new Map<string, AppTrigger>()
+  const [saved] = await conn.query<RowDataPacket[]>('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, SAVED_TRIGGERS])
+  if (saved.length) {
+    const [rows] = await conn.query<RowDataPacket[]>(`SELECT saved FROM ${ident(database)}.${ident(SAVED_TRIGGERS)}`)
+    for (const r of rows) {
+      const t = (typeof r.saved === 'string' ? JSON.parse(r.saved) : r.saved) as AppTrigger
+      originals.set(copyName(t.name), t)
+    }
+  }
+  return (await readTriggers(conn, database)).flatMap((t) => {
+    const original = originals.get(t.name)
+    return original ? [original] : isPrivateName(t.name) ? [] : [t]
+  })
+}
+
+/**
+ * Create `triggers`, as they were written, in the current database (`USE` it first), in their order: each
+ * in the session settings it was made with, under its own definer.
+ */
+export async function createTriggers(conn: Connection, triggers: readonly AppTrigger[]): Promise<void> {
+  for (const t of triggers) {
+    try {
+      await inSessionOf(conn, t, () => conn.query(createTrigger(t, t.name, '', t.body)))
+    } catch (err) {
+      throw new TriggerSwapError(t, err)
+    }
+  }
 }
 
 /**
@@ -146,9 +186,7 @@ export async function putBackAppTriggers(conn: Connection, database: string): Pr
  * write in between fires both or neither; in the session settings the trigger was made with, which it keeps.
  */
 async function swap(conn: Connection, t: AppTrigger, create: string, drop: string): Promise<void> {
-  const [[own]] = await conn.query<RowDataPacket[]>('SELECT @@SESSION.sql_mode AS m, @@character_set_client AS cs, @@collation_connection AS co')
-  await conn.query('SET SESSION sql_mode = ?, character_set_client = ?, collation_connection = ?', [t.sqlMode, t.charset, t.collation])
-  try {
+  await inSessionOf(conn, t, async () => {
     await conn.query(`LOCK TABLES ${ident(t.table)} WRITE`)
     try {
       await conn.query(create)
@@ -156,6 +194,15 @@ async function swap(conn: Connection, t: AppTrigger, create: string, drop: strin
     } finally {
       await conn.query('UNLOCK TABLES')
     }
+  })
+}
+
+/** Run `work` with the session's sql_mode and character set as `t` was created with (a trigger keeps them), then put back. */
+async function inSessionOf(conn: Connection, t: AppTrigger, work: () => Promise<unknown>): Promise<void> {
+  const [[own]] = await conn.query<RowDataPacket[]>('SELECT @@SESSION.sql_mode AS m, @@character_set_client AS cs, @@collation_connection AS co')
+  await conn.query('SET SESSION sql_mode = ?, character_set_client = ?, collation_connection = ?', [t.sqlMode, t.charset, t.collation])
+  try {
+    await work()
   } finally {
     await conn.query('SET SESSION sql_mode = ?, character_set_client = ?, collation_connection = ?', [own!.m, own!.cs, own!.co])
   }

@@ -1,6 +1,7 @@
 import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
-import { type Target, describeSqlError, openConnection, parseTarget } from './connection'
+import { TriggerSwapError, appTriggersAsWritten, createTriggers, definerSql } from './app-triggers'
+import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
 import type { MysqlStateOptions } from './options'
 import { mysqlState } from './plugin'
 import { MysqlSavepointBackend } from './savepoint'
@@ -25,8 +26,8 @@ export interface MysqlWorkersOptions {
   databaseName?(index: number, mainDatabase: string): string
   /**
    * 'copy' (default): a worker's database starts as a copy of the main one, tables and rows, before its app
-   * starts (so an app that runs its migrations finds them done). 'app': it starts empty and the app creates
-   * the schema. Only tables are copied, not views, triggers or routines.
+   * starts (so an app that runs its migrations finds them done), and the app's triggers on them. 'app': it
+   * starts empty and the app creates the schema. Views and routines are not copied.
    */
   schema?: 'copy' | 'app'
   /** The environment variable that carries the worker's database URL to its app (`resources.env`). Default DATABASE_URL. */
@@ -184,7 +185,11 @@ export class MysqlCopier {
     await this.#do('dropping the worker database', (conn) => batch(conn, [`DROP DATABASE IF EXISTS ${ident(this.#worker)}`]))
   }
 
-  /** Create the main database's tables (keys, foreign keys, counters) in the worker's. */
+  /**
+   * Create the main database's tables (keys, foreign keys, counters) in the worker's, and the app's
+   * triggers on them, as the app wrote them (a copy a connected backend runs in one's place stands for
+   * it): without them the worker's app would not do what the main one does (an audit row, a counter).
+   */
   async copySchema(): Promise<void> {
     await this.#do('copying the tables', async (conn) => {
       const tables = await this.#tables(conn, this.#main.database)
@@ -193,8 +198,21 @@ export class MysqlCopier {
         const [rows] = await conn.query<RowDataPacket[]>(`SHOW CREATE TABLE ${ident(this.#main.database)}.${ident(t.name)}`)
         ddl.push(String(rows[0]!['Create Table']))
       }
+      const triggers = await appTriggersAsWritten(conn, this.#main.database)
       // SHOW CREATE TABLE names a table and its foreign keys' targets without their database: create them in the worker's.
-      await batch(conn, [`USE ${ident(this.#worker)}`, 'SET FOREIGN_KEY_CHECKS = 0', ...ddl, 'SET FOREIGN_KEY_CHECKS = 1', `USE ${ident(this.#main.database)}`])
+      await batch(conn, [`USE ${ident(this.#worker)}`, 'SET FOREIGN_KEY_CHECKS = 0', ...ddl, 'SET FOREIGN_KEY_CHECKS = 1'])
+      try {
+        await createTriggers(conn, triggers)
+      } catch (err) {
+        if (!(err instanceof TriggerSwapError)) throw err
+        throw new StateError(
+          `mysql:${this.#worker}`,
+          `copying the app's ${err.message} into ${this.#where} failed${isPrivilegeError(err.cause) ? ` (it runs as ${definerSql(err.trigger.definer)}; creating a trigger that runs as another user needs SUPER on MariaDB, SET_USER_ID on MySQL 8)` : ''}: ${describeSqlError(err.cause)}`,
+          { cause: err.cause },
+        )
+      } finally {
+        await conn.query(`USE ${ident(this.#main.database)}`)
+      }
     })
   }
 

@@ -130,6 +130,38 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
     }
   })
 
+  it('a worker’s database gets the app’s triggers as the app wrote them, while the main backend runs their copies', async () => {
+    const worker = `${DB}_w2`
+    const copier = new MysqlCopier(parseTarget('test', urlFor(DB)), worker)
+    try {
+      await backend.connect()
+      await copier.createDatabase()
+      await copier.copySchema()
+      const main = original.map(({ TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER, ACTION_STATEMENT, DEFINER, SQL_MODE }) => ({
+        TRIGGER_NAME,
+        EVENT_OBJECT_TABLE,
+        ACTION_TIMING,
+        EVENT_MANIPULATION,
+        ACTION_ORDER,
+        ACTION_STATEMENT,
+        DEFINER,
+        SQL_MODE,
+      }))
+      expect((await appTriggers(worker)).map((t) => Object.fromEntries(Object.keys(main[0]!).map((k) => [k, t[k]])))).toEqual(main)
+      // The worker's app gets what the main one gets from them.
+      const conn = await admin(worker)
+      await conn.query(`INSERT INTO items (title) VALUES ('w')`)
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT title FROM items')
+      const [audit] = await conn.query<RowDataPacket[]>('SELECT what FROM audit ORDER BY id')
+      await conn.end()
+      expect(rows.map((r) => r.title)).toEqual(['w!'])
+      expect(audit.map((r) => r.what)).toEqual(['+3', 'then 3'])
+    } finally {
+      await copier.close()
+      await dropDatabase(worker)
+    }
+  })
+
   it('refuses to connect when a trigger runs as a user it may not re-create it for, and changes nothing', async () => {
     const user = `venomqa_my_${process.pid}_trg`
     const root = await admin()
