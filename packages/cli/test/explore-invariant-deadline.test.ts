@@ -43,6 +43,23 @@ const sleeping = (before: string) => `async ({ http }) => {
 let app: RunningProcess
 let project: Project
 
+/**
+ * Explore slow.explore.ts: the violation is met, never reproduced in 3 replays, flaky, and no regression
+ * journey is written for it. Its result, for what each case checks besides.
+ */
+async function exploredFlakyNoJourney() {
+  const r = await project.venomqa(['explore', 'slow.explore.ts', '--save', 'results.json', '--emit', 'regressions'], { timeoutMs: 40_000 })
+  expect(r.code, r.stdout + r.stderr).toBe(1)
+  expect(r.stdout).toContain('✗ the slow report answers [high] flaky, reproduced 0/3')
+  const [x] = JSON.parse(readFileSync(path.join(project.dir, 'results.json'), 'utf8')).explorations
+  const [v] = x.violations
+  expect(v.reproduced).toEqual({ attempts: 3, failures: 0 })
+  expect(v.flaky).toBe(true)
+  expect(v.emittedFile).toBeUndefined()
+  expect(r.stderr).not.toContain('regression journey written')
+  return v
+}
+
 describe('an invariant whose probe gets no answer before its deadline', () => {
   beforeAll(async () => {
     assertBuilt()
@@ -62,18 +79,10 @@ describe('an invariant whose probe gets no answer before its deadline', () => {
     ["the probe's own timeout", "http.get('/slow?ms=3000', { timeout: 200 })", '/slow?ms=3000 timed out after 200 ms'],
   ])('cut by %s: no reproduction, the probe reported, no regression journey', async (_whose, probe, message) => {
     await writeFile(path.join(project.dir, 'slow.explore.ts'), exploration(probe))
-    const r = await project.venomqa(['explore', 'slow.explore.ts', '--save', 'results.json', '--emit', 'regressions'], { timeoutMs: 40_000 })
-    expect(r.code, r.stdout + r.stderr).toBe(1)
-    expect(r.stdout).toContain('✗ the slow report answers [high] flaky, reproduced 0/3')
-    const [x] = JSON.parse(readFileSync(path.join(project.dir, 'results.json'), 'utf8')).explorations
-    const [v] = x.violations
-    expect(v.reproduced).toEqual({ attempts: 3, failures: 0 })
-    expect(v.flaky).toBe(true)
+    const v = await exploredFlakyNoJourney()
     // Named as what timed out: there is no step of that name to look for.
     expect(v.message).toContain(message)
-    expect(v.emittedFile).toBeUndefined()
     expect(v.probes.map((e: { request: { url: string } }) => new URL(e.request.url).pathname)).toEqual(['/slow'])
-    expect(r.stderr).not.toContain('regression journey written')
   }, 60_000)
 
   it.each([
@@ -81,17 +90,9 @@ describe('an invariant whose probe gets no answer before its deadline', () => {
     ['had its request answered', sleeping("await http.get('/slow?ms=0')"), ['/slow']],
   ])('a check that %s and runs past its deadline: no reproduction, no regression journey', async (_what, check, probes) => {
     await writeFile(path.join(project.dir, 'slow.explore.ts'), slowCheck(check))
-    const r = await project.venomqa(['explore', 'slow.explore.ts', '--save', 'results.json', '--emit', 'regressions'], { timeoutMs: 40_000 })
-    expect(r.code, r.stdout + r.stderr).toBe(1)
-    expect(r.stdout).toContain('✗ the slow report answers [high] flaky, reproduced 0/3')
-    const [x] = JSON.parse(readFileSync(path.join(project.dir, 'results.json'), 'utf8')).explorations
-    const [v] = x.violations
-    expect(v.reproduced).toEqual({ attempts: 3, failures: 0 })
-    expect(v.flaky).toBe(true)
+    const v = await exploredFlakyNoJourney()
     expect(v.message).toContain('invariant "the slow report answers" timed out after 400 ms')
     expect(v.notShrunk).toBe("the first replay from the root could not tell (the invariant's check ran past its deadline)")
-    expect(v.emittedFile).toBeUndefined()
     expect(v.probes.map((e: { request: { url: string } }) => new URL(e.request.url).pathname)).toEqual(probes)
-    expect(r.stderr).not.toContain('regression journey written')
   }, 60_000)
 })

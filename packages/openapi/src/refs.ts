@@ -44,11 +44,7 @@ export async function checkRefs(input: RefCheckInput): Promise<RemoteRef[]> {
   const files = new Map<string, RefFile>(root.location ? [[root.location, root]] : [])
   const queue: RefFile[] = [root]
   for (let file = queue.shift(); file; file = queue.shift())
-    for (const site of refSites(file.value)) {
-      const where = `${file.name}#${site.pointer}/$ref`
-      const fail = (problem: string) => new ConfigError(`${where}: ${problem}`, { where })
-      if (typeof site.ref !== 'string') throw fail(`a $ref is a string (a URI reference, as "#/components/schemas/Pet"), got ${kindOf(site.ref)}`)
-      const ref = parseRef(site.ref, fail)
+    for (const { site, ref, where, fail } of wellFormedRefs(file.name, file.value)) {
       if (ref.uri === '') {
         if (file === root && ref.pointer === '') throw fail(`"${site.ref}" points to the whole document: a $ref names a part of it, as "#/components/schemas/Pet" does`)
         if (resolvePointer(file.value, ref.pointer) === undefined) throw fail(`"${site.ref}" points to nothing in ${file === root ? 'the document' : file.name}`)
@@ -100,11 +96,7 @@ export async function inlineRemoteRefs(input: InlineInput): Promise<void> {
   const indexOf = new Map<string, number>()
   const queue: { name: string; url: string; value: unknown; prefix: string }[] = [{ name: input.source, url: input.location, value: input.raw, prefix: '' }]
   for (let file = queue.shift(); file; file = queue.shift())
-    for (const site of refSites(file.value)) {
-      const where = `${file.name}#${site.pointer}/$ref`
-      const fail = (problem: string) => new ConfigError(`${where}: ${problem}`, { where })
-      if (typeof site.ref !== 'string') throw fail(`a $ref is a string (a URI reference, as "#/components/schemas/Pet"), got ${kindOf(site.ref)}`)
-      const ref = parseRef(site.ref, fail)
+    for (const { site, ref, fail } of wellFormedRefs(file.name, file.value)) {
       const holder = resolvePointer(file.value, site.pointer) as { $ref: string }
       if (ref.uri === '') {
         // The document's own were checked already; a fetched file's point into it, now under its prefix.
@@ -141,6 +133,19 @@ export async function inlineRemoteRefs(input: InlineInput): Promise<void> {
       holder.$ref = `#/${INLINED_KEY}/${index}${ref.pointer}`
     }
   if (inlined.length) input.raw[INLINED_KEY] = inlined
+}
+
+/**
+ * Every `$ref` of the file `name` holding `value`, checked well formed (a string, a URI reference whose
+ * fragment is a JSON pointer), split at its `#`, with where it sits and how to refuse it there.
+ */
+function* wellFormedRefs(name: string, value: unknown) {
+  for (const found of refSites(value)) {
+    const where = `${name}#${found.pointer}/$ref`
+    const fail = (problem: string) => new ConfigError(`${where}: ${problem}`, { where })
+    if (typeof found.ref !== 'string') throw fail(`a $ref is a string (a URI reference, as "#/components/schemas/Pet"), got ${kindOf(found.ref)}`)
+    yield { site: { pointer: found.pointer, ref: found.ref }, ref: parseRef(found.ref, fail), where, fail }
+  }
 }
 
 /**
