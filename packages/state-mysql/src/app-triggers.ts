@@ -84,9 +84,13 @@ export async function appTriggersAsWritten(conn: Connection, database: string): 
       originals.set(copyName(t.name), t)
     }
   }
-  return (await readTriggers(conn, database)).flatMap((t) => {
+  const present = await readTriggers(conn, database)
+  // An original the app created again since it was swapped (see quietAppTriggers) is the one it wrote last.
+  const own = new Set(present.filter((t) => !isPrivateName(t.name)).map((t) => t.name))
+  return present.flatMap((t) => {
     const original = originals.get(t.name)
-    return original ? [original] : isPrivateName(t.name) ? [] : [t]
+    if (original) return own.has(original.name) ? [] : [original]
+    return isPrivateName(t.name) ? [] : [t]
   })
 }
 
@@ -148,7 +152,10 @@ export async function quietAppTriggers(conn: Connection, triggers: readonly AppT
     `CREATE TABLE IF NOT EXISTS ${ident(SAVED_TRIGGERS)} (name VARCHAR(64) NOT NULL PRIMARY KEY, saved JSON NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
   )
   for (const t of triggers) {
-    await conn.query(`INSERT INTO ${ident(SAVED_TRIGGERS)} (name, saved) VALUES (?, ?)`, [t.name, JSON.stringify(t)])
+    // A trigger the app dropped and created again while the backend was connected (it ran its schema script
+    // again): the copy of the old one goes, or both would fire.
+    await conn.query(`DROP TRIGGER IF EXISTS ${ident(copyName(t.name))}`)
+    await conn.query(`INSERT INTO ${ident(SAVED_TRIGGERS)} (name, saved) VALUES (?, ?) ON DUPLICATE KEY UPDATE saved = VALUES(saved)`, [t.name, JSON.stringify(t)])
     try {
       await swap(conn, t, createTrigger(t, copyName(t.name), `PRECEDES ${ident(t.name)}`, guardedBody(t.body)), t.name)
     } catch (err) {

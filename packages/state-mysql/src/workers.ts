@@ -73,6 +73,9 @@ export function mysqlWorkers(options: MysqlWorkersOptions) {
         if (options.schema !== 'app') {
           await copier.copySchema()
           await copier.copyRows()
+          // After the rows: until the worker's backend swaps them for their guarded copies, the app's
+          // triggers would fire on every row copied in.
+          await copier.copyTriggers()
         }
       } catch (err) {
         copiers.delete(index)
@@ -185,11 +188,7 @@ export class MysqlCopier {
     await this.#do('dropping the worker database', (conn) => batch(conn, [`DROP DATABASE IF EXISTS ${ident(this.#worker)}`]))
   }
 
-  /**
-   * Create the main database's tables (keys, foreign keys, counters) in the worker's, and the app's
-   * triggers on them, as the app wrote them (a copy a connected backend runs in one's place stands for
-   * it): without them the worker's app would not do what the main one does (an audit row, a counter).
-   */
+  /** Create the main database's tables (keys, foreign keys, counters) in the worker's. */
   async copySchema(): Promise<void> {
     await this.#do('copying the tables', async (conn) => {
       const tables = await this.#tables(conn, this.#main.database)
@@ -198,9 +197,22 @@ export class MysqlCopier {
         const [rows] = await conn.query<RowDataPacket[]>(`SHOW CREATE TABLE ${ident(this.#main.database)}.${ident(t.name)}`)
         ddl.push(String(rows[0]!['Create Table']))
       }
-      const triggers = await appTriggersAsWritten(conn, this.#main.database)
       // SHOW CREATE TABLE names a table and its foreign keys' targets without their database: create them in the worker's.
-      await batch(conn, [`USE ${ident(this.#worker)}`, 'SET FOREIGN_KEY_CHECKS = 0', ...ddl, 'SET FOREIGN_KEY_CHECKS = 1'])
+      await batch(conn, [`USE ${ident(this.#worker)}`, 'SET FOREIGN_KEY_CHECKS = 0', ...ddl, 'SET FOREIGN_KEY_CHECKS = 1', `USE ${ident(this.#main.database)}`])
+    })
+  }
+
+  /**
+   * Create the app's triggers in the worker's tables, as the app wrote them (a guarded copy that the main
+   * database's backend runs in one's place stands for it): without them the worker's app would not do what
+   * the main one does (an audit row, a counter). Called once the first rows are in: they fired triggers in
+   * the main database already.
+   */
+  async copyTriggers(): Promise<void> {
+    await this.#do("copying the app's triggers", async (conn) => {
+      const triggers = await appTriggersAsWritten(conn, this.#main.database)
+      if (!triggers.length) return
+      await conn.query(`USE ${ident(this.#worker)}`)
       try {
         await createTriggers(conn, triggers)
       } catch (err) {

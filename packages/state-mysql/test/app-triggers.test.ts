@@ -2,7 +2,7 @@ import { StateError } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
-import { MysqlSnapshotBackend } from '../src'
+import { MysqlSnapshotBackend, mysqlWorkers } from '../src'
 import { parseTarget } from '../src/connection'
 import { MysqlCopier } from '../src/workers'
 import { HOST, PORT, admin, dropDatabase, dump, freshDatabase, privateObjects, urlFor } from './helpers'
@@ -89,6 +89,27 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
     expect(await privateObjects(DB)).toEqual([])
   })
 
+  it('one the app creates again while a run is connected (its schema script run anew) is swapped at the next checkpoint', async () => {
+    await backend.connect()
+    await app.query('DROP TRIGGER IF EXISTS items_added')
+    await app.query("CREATE TRIGGER items_added AFTER INSERT ON items FOR EACH ROW INSERT INTO audit (what) VALUES (CONCAT('v2 +', NEW.id))")
+    await backend.checkpoint('cp')
+    const atCheckpoint = await dump(DB)
+    await app.query(`INSERT INTO items (title) VALUES ('c')`)
+    // Fired once, as the app made it last: the copy of the old one is gone.
+    const audit = (await dump(DB)).rows.audit!.map((r) => (r as { what: string }).what)
+    expect(audit.slice(atCheckpoint.rows.audit!.length)).toEqual(['then 3', 'v2 +3'])
+    // The restore inserts item 1 again: the new trigger is quiet for it too.
+    await app.query('DELETE FROM items WHERE id = 1')
+    await backend.rollback('cp')
+    expect(await dump(DB)).toEqual(atCheckpoint)
+    await backend.disconnect()
+    const names = (await appTriggers(DB)).map((t) => t.TRIGGER_NAME)
+    expect(names.sort()).toEqual(['items_added', 'items_added_then', 'items_mark', 'items_removed'])
+    expect((await appTriggers(DB)).find((t) => t.TRIGGER_NAME === 'items_added')?.ACTION_STATEMENT).toContain('v2 +')
+    expect(await privateObjects(DB)).toEqual([])
+  })
+
   it('puts them back after a run that crashed, on the next connect', async () => {
     await backend.connect()
     await backend.checkpoint('cp')
@@ -130,34 +151,27 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
     }
   })
 
-  it('a worker’s database gets the app’s triggers as the app wrote them, while the main backend runs their copies', async () => {
+  it('a worker’s database gets the main rows, and the app’s triggers as the app wrote them, while the main backend runs their copies', async () => {
     const worker = `${DB}_w2`
-    const copier = new MysqlCopier(parseTarget('test', urlFor(DB)), worker)
+    const workers = mysqlWorkers({ url: urlFor(DB), databaseName: () => worker })
+    await backend.connect()
+    const prepared = await workers.prepare(1, { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [backend] })
     try {
-      await backend.connect()
-      await copier.createDatabase()
-      await copier.copySchema()
-      const main = original.map(({ TRIGGER_NAME, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER, ACTION_STATEMENT, DEFINER, SQL_MODE }) => ({
-        TRIGGER_NAME,
-        EVENT_OBJECT_TABLE,
-        ACTION_TIMING,
-        EVENT_MANIPULATION,
-        ACTION_ORDER,
-        ACTION_STATEMENT,
-        DEFINER,
-        SQL_MODE,
-      }))
-      expect((await appTriggers(worker)).map((t) => Object.fromEntries(Object.keys(main[0]!).map((k) => [k, t[k]])))).toEqual(main)
+      // The rows copied in fired none of the triggers copied with the tables: `a!` is not `a!!`, no audit row doubled.
+      expect((await dump(worker)).rows).toEqual((await dump(DB)).rows)
+      const fields = ['TRIGGER_NAME', 'EVENT_OBJECT_TABLE', 'ACTION_TIMING', 'EVENT_MANIPULATION', 'ACTION_ORDER', 'ACTION_STATEMENT', 'DEFINER', 'SQL_MODE']
+      const pick = (t: Record<string, unknown>) => Object.fromEntries(fields.map((k) => [k, t[k]]))
+      expect((await appTriggers(worker)).map(pick)).toEqual(original.map(pick))
       // The worker's app gets what the main one gets from them.
       const conn = await admin(worker)
       await conn.query(`INSERT INTO items (title) VALUES ('w')`)
       const [rows] = await conn.query<RowDataPacket[]>('SELECT title FROM items')
       const [audit] = await conn.query<RowDataPacket[]>('SELECT what FROM audit ORDER BY id')
       await conn.end()
-      expect(rows.map((r) => r.title)).toEqual(['w!'])
-      expect(audit.map((r) => r.what)).toEqual(['+3', 'then 3'])
+      expect(rows.map((r) => r.title)).toEqual(['a!', 'b!', 'w!'])
+      expect(audit.map((r) => r.what)).toEqual(['+1', 'then 1', '+2', 'then 2', '+3', 'then 3'])
     } finally {
-      await copier.close()
+      await prepared.close?.()
       await dropDatabase(worker)
     }
   })
