@@ -91,13 +91,32 @@ export const JWT = /(?<![\w-])eyJ[\w-]+\.[\w-]+\.[\w-]*/g
 export const JWT_MARK = 'eyJ'
 
 /**
- * A credential of a known issuer, found by its prefix: Stripe's secret and restricted keys and webhook
- * secrets, GitHub's and GitLab's tokens, Slack's, npm's, PyPI's, Shopify's, OpenAI's and Anthropic's keys,
- * an AWS access key id, a Google API key, a PEM private key. After the prefix come 16 characters at
- * least: a prefix alone is a word of documentation (`keys start with sk_live_`), not a key.
+ * What may stand right before a secret found by its form or by its value, where a letter or a digit would
+ * make it part of a longer word: anything else, or the end of an escape that hides what stood there, a
+ * `%XX` of a URL (`?q=pin%204711`, `key%3Dsk_live_...`) or a `\n` of JSON (`"failed\nsk_live_..."`).
+ * `word` is the class of what may not stand there otherwise.
  */
-export const ISSUED_TOKEN =
-  /(?<![\w-])(?:(?:sk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pat_|glpat-|xox[abeoprs]-|xapp-|npm_|pypi-|shp(?:at|ca|pa|ss)_|sk-(?:proj-|ant-)?)[\w-]{16,}|(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])|(?<![\w-])AIza[\w-]{35}|-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/
+export const afterBoundary = (word: string) => String.raw`(?:(?<!${word})|(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrt]))`
+
+const ISSUED_BEFORE = afterBoundary(String.raw`[\w-]`)
+/**
+ * A credential of a known issuer, found by its prefix: Stripe's secret and restricted keys and webhook
+ * secrets, GitHub's and GitLab's tokens, Slack's, PyPI's and Shopify's keys, after the prefix 16 characters
+ * at least (a prefix alone is a word of documentation: `keys start with sk_live_`);
+ * npm's tokens (36 letters and digits: `npm_config_user_agent` is npm's own variable); OpenAI's and
+ * Anthropic's keys, with a digit and a capital in 20 characters or more (`sk-learn-compatible` is a word); an
+ * AWS access key id; a Google API key; a PEM private key, its body to its end line (or the end of the text).
+ */
+export const ISSUED_TOKEN = new RegExp(
+  [
+    String.raw`${ISSUED_BEFORE}(?:(?:sk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pat_|glpat-|xox[abeoprs]-|xapp-|pypi-|shp(?:at|ca|pa|ss)_)[\w-]{16,}`,
+    String.raw`${ISSUED_BEFORE}npm_[A-Za-z0-9]{36}(?![\w-])`,
+    String.raw`${ISSUED_BEFORE}sk-(?:proj-|ant-[a-z0-9]+-)?(?=[\w-]*\d)(?=[\w-]*[A-Z])[\w-]{20,}`,
+    String.raw`${afterBoundary('[A-Z0-9]')}(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])`,
+    String.raw`${ISSUED_BEFORE}AIza[\w-]{35}`,
+    String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|$)`,
+  ].join('|'),
+)
 /** ISSUED_TOKEN, to replace every one. */
 export const ISSUED_TOKENS = new RegExp(ISSUED_TOKEN.source, 'g')
 /**

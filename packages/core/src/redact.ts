@@ -1,4 +1,4 @@
-import { CREDENTIAL_RULES, ISSUED_MARK, ISSUED_TOKEN, ISSUED_TOKENS, JWT, JWT_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES } from './redact-text-rules'
+import { CREDENTIAL_RULES, ISSUED_MARK, afterBoundary, ISSUED_TOKEN, ISSUED_TOKENS, JWT, JWT_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -63,7 +63,7 @@ export function isSecretKey(key: string, options?: RedactOptions): boolean {
  * `X-Author` and `X-Monkey` hold none. Headers only: as a body key, `key` or `session` is as often data (a
  * setting's key, a session object) as a secret, while a header named so is how an API asks for a credential.
  */
-const SECRET_HEADER_WORDS = new Set(['auth', 'key', 'keys', 'session', 'signature'])
+const SECRET_HEADER_WORDS = new Set(['auth', 'authn', 'authentication', 'key', 'keys', 'session', 'signature'])
 /**
  * Headers whose names end so but whose values open nothing: a key a client makes up to tell a retry from a
  * new request (masked, a report could no longer show which requests were one), the nonce of a WebSocket
@@ -75,7 +75,7 @@ const OPEN_HEADERS = new Set(['idempotency-key', 'x-idempotency-key', 'sec-webso
 export function isSecretHeader(name: string, options?: RedactOptions): boolean {
   if (isSecretKey(name, options)) return true
   const lower = name.toLowerCase()
-  if (OPEN_HEADERS.has(lower)) return false
+  if (OPEN_HEADERS.has(lower.replace(/_/g, '-'))) return false
   const words = lower.split(/[-_]+/)
   while (words.length > 1 && /^\d+$/.test(words[words.length - 1]!)) words.pop()
   return SECRET_HEADER_WORDS.has(words[words.length - 1]!)
@@ -386,7 +386,7 @@ export class KnownSecrets {
     return {
       anywhere: long.size ? new RegExp(alternativesOf(long), 'g') : null,
       // `u`, for the letters of every script around a token; every character alternativesOf escapes may be escaped under it.
-      token: short.size ? new RegExp(`(?<!${WORD_CHARACTER})(?:${token})(?!${WORD_CHARACTER})`, 'gu') : null,
+      token: short.size ? new RegExp(`${afterBoundary(WORD_CHARACTER)}(?:${token})(?!${WORD_CHARACTER})`, 'gu') : null,
     }
   }
 }

@@ -321,7 +321,7 @@ describe('a redacted copy is redacted once', () => {
 
 describe('header names that say they carry a credential', () => {
   it('a name ending in auth, key, session or signature, or with token, secret, password, credential or cookie in it, is masked', () => {
-    const names = ['X-Custom-Auth', 'X-Api-Auth', 'X-Auth', 'X-Session-Token', 'X-My-Secret', 'X-Client-Key', 'X-Session-Id', 'X-Hub-Signature', 'X-Hub-Signature-256', 'X-Partner-Credentials', 'X_Admin_Password', 'X-Session', 'X-Cookie', 'X-Upload-Keys']
+    const names = ['X-Custom-Auth', 'X-Api-Auth', 'X-Auth', 'X-Session-Token', 'X-My-Secret', 'X-Client-Key', 'X-Session-Id', 'X-Hub-Signature', 'X-Hub-Signature-256', 'X-Partner-Credentials', 'X_Admin_Password', 'X-Session', 'X-Cookie', 'X-Upload-Keys', 'X-Authentication', 'X-Authn']
     for (const name of names) {
       expect(isSecretHeader(name), name).toBe(true)
       expect(redactHeaders({ [name]: 'hv-7c8d9e', accept: 'text/csv' }), name).toEqual({ [name.toLowerCase()]: REDACTED, accept: 'text/csv' })
@@ -331,7 +331,7 @@ describe('header names that say they carry a credential', () => {
   it('names that only look alike are shown, and so are keys that open nothing (Idempotency-Key, a WebSocket nonce)', () => {
     // Before the last word, such a word says what the value is about: `X-Session-Expires: 3600` is no secret,
     // and remembered as one, 3600 would be masked wherever it stands in every report.
-    const names = ['X-Author', 'Keep-Alive', 'X-Monkey', 'X-Keyboard-Layout', 'X-Sessions-Left', 'X-Session-Expires', 'X-Auth-User', 'X-Key-Id', 'Content-Length', 'Content-Type', 'X-Request-Id', 'Idempotency-Key', 'Sec-WebSocket-Key']
+    const names = ['X-Author', 'Keep-Alive', 'X-Monkey', 'X-Keyboard-Layout', 'X-Sessions-Left', 'X-Session-Expires', 'X-Auth-User', 'X-Key-Id', 'Content-Length', 'Content-Type', 'X-Request-Id', 'Idempotency-Key', 'idempotency_key', 'Sec-WebSocket-Key']
     for (const name of names) expect(isSecretHeader(name), name).toBe(false)
     expect(redactHeaders({ 'X-Author': 'ada', 'Keep-Alive': 'timeout=5', 'Content-Length': '12', 'Idempotency-Key': 'idem-5f6e7d' })).toEqual({
       'x-author': 'ada',
@@ -359,6 +359,9 @@ describe('short known secrets', () => {
     expect(redactText('GET http://h.test/verify?code=4711&page=2')).toBe(`GET http://h.test/verify?code=${REDACTED}&page=2`)
     expect(redactText('{"note":"4711","user":"ada"}')).toBe(`{"note":"${REDACTED}","user":"ada"}`)
     expect(redactText('pin=4711, pin:4711')).toBe(`pin=${REDACTED}, pin:${REDACTED}`)
+    // After an escape that hides what stood before: a URL's %XX, a JSON \n.
+    expect(redactText('GET /search?q=pin%204711&x=pin%3A4711')).toBe(`GET /search?q=pin%20${REDACTED}&x=pin%3A${REDACTED}`)
+    expect(redactText('{"log":"failed\\n4711"}')).toBe(`{"log":"failed\\n${REDACTED}"}`)
     // A short password with characters a URL or JSON escapes, as written and encoded.
     expect(redactText(`refused Pw9!x and ${encodeURIComponent('Pw9!x')}`)).toBe(`refused ${REDACTED} and ${REDACTED}`)
   })
@@ -385,7 +388,21 @@ describe('keys of known issuers, by their form alone', () => {
     expect(redactText(`aws=${aws};`)).not.toContain(aws)
     expect(redactCredentials(`clone with ${github}`)).toBe('clone with [REDACTED]')
     expect(redactBody({ comment: `rotate ${stripe} today` })).toEqual({ comment: 'rotate [REDACTED] today' })
-    for (const prose of ['keys start with sk_live_ or sk_test_', 'the gh_cli tool', 'desk-top', 'AKIA alone']) expect(redactText(prose)).toBe(prose)
+    for (const prose of ['keys start with sk_live_ or sk_test_', 'the gh_cli tool', 'desk-top', 'AKIA alone', 'npm_config_user_agent npm_lifecycle_script', 'a sk-learn-compatible-model'])
+      expect(redactText(prose)).toBe(prose)
+    // After an escape that hides what stood before: a URL's %XX, a JSON \n.
+    expect(redactText(`?next=https%3A%2F%2Fx%3Fkey%3D${stripe}`)).not.toContain(stripe)
+    expect(redactText(`?q=use%20${github}`)).not.toContain(github)
+    expect(redactText(JSON.stringify({ log: `charge failed\n${stripe}` }))).not.toContain(stripe)
+    expect(redactText(`npm_${'aB3'.repeat(12)} and sk-proj-Ab3dEf5gH7iJ9kL1mN3oP5qR`)).toBe(`${REDACTED} and ${REDACTED}`)
+  })
+
+  it('a PEM private key is masked to its end line, its body too, as written or JSON-escaped', () => {
+    const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA0Z3VS5JJcds3xfn\nQ2lBqk9yd3S7\n-----END RSA PRIVATE KEY-----'
+    expect(redactText(`key: ${pem}\nnext line`)).toBe(`key: ${REDACTED}\nnext line`)
+    const escaped = JSON.stringify({ key: pem, user: 'ada' })
+    expect(redactText(escaped)).toBe(`{"key":"${REDACTED}","user":"ada"}`)
+    expect(redactText('cut: -----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0')).toBe(`cut: ${REDACTED}`)
   })
 })
 
