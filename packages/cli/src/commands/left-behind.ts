@@ -3,14 +3,20 @@ import type { Reporter } from '@venomqa/core'
 import { shownPath } from './save-results'
 
 /** Where a run had got to: what quitting leaves behind depends on it. */
-export type RunStage = 'setting up' | 'running' | 'reporting' | 'closing'
+export type RunStage = 'setting up' | 'running' | 'reporting' | 'closing' | 'finishing'
 
 interface JourneyInFlight {
+  /** Its runs under way: a journey repeated (`--repeat-each`) may run on several workers at once. */
+  running: number
   /** Its oldest checkpoint, the one an interrupted journey is put back to, and the backends that took it. */
   checkpoint?: { name: string; backends: string[] }
   /** It was put back (a rollback for the interruption, its timeout, or its workers' failure). */
   putBack: boolean
 }
+
+/** What closing tidies, which quitting before it finished leaves in place. */
+const CLOSING_LEAVES =
+  "a state backend keeps its tracking in the database until the next run connects (private tables and triggers; with MySQL or MariaDB, the app's own triggers under private names), and a server a plugin started may still run"
 
 /**
  * What a run leaves behind when it is quit before it finished (a second Ctrl-C): said from where it
@@ -41,7 +47,11 @@ export class LeftBehind {
   readonly reporter: Reporter = {
     name: 'left-behind',
     hooks: {
-      journeyStart: (e) => void this.#journeys.set(e.journey.name, { putBack: false }),
+      journeyStart: (e) => {
+        const j = this.#journeys.get(e.journey.name)
+        if (j) j.running++
+        else this.#journeys.set(e.journey.name, { running: 1, putBack: false })
+      },
       checkpoint: (e) => {
         const j = this.#journeys.get(e.journey)
         // Without a state backend a checkpoint saves nothing, and there is nothing to put back.
@@ -51,7 +61,10 @@ export class LeftBehind {
         const j = this.#journeys.get(e.journey)
         if (j && (e.reason === 'interrupt' || e.reason === 'timeout' || e.reason === 'stopped')) j.putBack = true
       },
-      journeyEnd: (e) => void this.#journeys.delete(e.journey.name),
+      journeyEnd: (e) => {
+        const j = this.#journeys.get(e.journey.name)
+        if (j && --j.running <= 0) this.#journeys.delete(e.journey.name)
+      },
     },
   }
 
@@ -64,13 +77,15 @@ export class LeftBehind {
           lines.push(
             `journey "${name}" was not put back to its checkpoint "${j.checkpoint.name}" (${j.checkpoint.backends.join(', ')}): what it wrote since is still in the app's data, and the next run starts from it`,
           )
-    const missing = this.#stage === 'closing' ? [] : this.#outputs.filter((file) => !existsSync(file))
+    if (this.#stage === 'setting up') lines.push('no results or report file was written')
+    const missing = this.#stage === 'running' || this.#stage === 'reporting' ? this.#outputs.filter((file) => !existsSync(file)) : []
     if (missing.length) lines.push(`not written: ${missing.map((file) => shownPath(this.cwd, file)).join(', ')}`)
-    lines.push(
-      this.#stage === 'setting up'
-        ? 'setting up did not finish, nor did closing what was set up: a state backend keeps its tracking (private tables, triggers) in the database until the next run connects, and a server a plugin started may still run'
-        : 'closing did not finish: a state backend keeps its tracking (private tables, triggers) in the database until the next run connects, and a server a plugin started may still run',
-    )
+    if (this.#stage === 'finishing') {
+      // Closed, reports written: what is cut short is their second writing (with what closing found) and the record of the run.
+      lines.push('the reports and results were written; a problem closing found may be missing from them, and `--last-failed` has no record of this run')
+      return lines
+    }
+    lines.push(`${this.#stage === 'setting up' ? 'setting up did not finish, nor did closing what was set up' : 'closing did not finish'}: ${CLOSING_LEAVES}`)
     if (this.workers) lines.push("the workers' databases and apps may still be there")
     return lines
   }

@@ -191,6 +191,7 @@ export async function executeRun(
     // disconnect, a plugin that failed to close. Reporters that deliver (a webhook) are not sent twice.
     left.stage = 'closing'
     await session.runner.close()
+    left.stage = 'finishing'
     const passedBeforeClose = result.status === 'passed'
     const strayAfterRun = afterRun.issues.splice(0)
     if (addCloseIssues(result, [...strayAfterRun, ...session.runner.closeIssues], io)) {

@@ -1,0 +1,55 @@
+/** What a second Ctrl-C says is left, from where the run had got to: LeftBehind driven by the hooks the runner fires. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { LeftBehind } from '../src/commands/left-behind'
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-left-behind-'))
+})
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+// The hooks take the events' fields these need; the rest of an event is left out.
+type Hooks = Record<string, (event: unknown) => void>
+const journey = (name: string) => ({ journey: { name } })
+const checkpoint = (name: string) => ({ journey: 'checkout', path: 'main', name, durationMs: 1, backends: [{ backend: 'postgres', mechanism: 'snapshot', durationMs: 1 }] })
+
+describe('LeftBehind', () => {
+  it('while setting up: no file was written, and closing what was set up did not happen', () => {
+    const left = new LeftBehind(dir, false)
+    left.outputs = [path.join(dir, 'results.json')]
+    expect(left.lines()).toEqual([
+      'no results or report file was written',
+      expect.stringMatching(/^setting up did not finish, nor did closing what was set up: a state backend keeps its tracking/),
+    ])
+  })
+
+  it('a journey repeated on two workers is not put back while one of its runs is under way', () => {
+    const left = new LeftBehind(dir, true)
+    const hooks = left.reporter.hooks as Hooks
+    left.stage = 'running'
+    hooks.journeyStart!(journey('checkout'))
+    hooks.journeyStart!(journey('checkout'))
+    hooks.checkpoint!(checkpoint('cart'))
+    hooks.journeyEnd!(journey('checkout'))
+    expect(left.lines()[0]).toBe(
+      `journey "checkout" was not put back to its checkpoint "cart" (postgres): what it wrote since is still in the app's data, and the next run starts from it`,
+    )
+    expect(left.lines()).toContain("the workers' databases and apps may still be there")
+    hooks.rollback!({ journey: 'checkout', path: 'main', checkpoint: 'cart', durationMs: 1, backends: [], reason: 'interrupt' })
+    expect(left.lines().some((line) => line.startsWith('journey'))).toBe(false)
+  })
+
+  it('names the files not written yet, and once closed only what finishing writes', async () => {
+    const left = new LeftBehind(dir, false)
+    const written = path.join(dir, 'junit.xml')
+    await writeFile(written, '<testsuites/>')
+    left.outputs = [path.join(dir, 'results.json'), written]
+    left.stage = 'reporting'
+    expect(left.lines()[0]).toBe('not written: results.json')
+    left.stage = 'finishing'
+    expect(left.lines()).toEqual(['the reports and results were written; a problem closing found may be missing from them, and `--last-failed` has no record of this run'])
+  })
+})
