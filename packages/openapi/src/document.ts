@@ -70,9 +70,10 @@ export async function loadDocument(given: string, options: { root: string }): Pr
   const raw = parseText(source, text)
   checkVersion(source, raw)
   checkPaths(source, raw)
-  checkAllOfLoops(source, raw)
   const remoteRefs = await checkRefs({ source, location, isUrl: isUrl(given), raw, root: options.root, parse: parseText })
   if (isUrl(given)) await inlineRemoteRefs({ source, location, raw, fetchText, parse: parseText, shown: redactText })
+  // After inlining: a loop through the files of a document fetched from a URL is one through the document now.
+  checkAllOfLoops(source, raw)
   let document: OpenApiDocument
   try {
     // A file is read again by the parser, so that relative external `$ref`s resolve from its place. A URL

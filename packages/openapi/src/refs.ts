@@ -114,6 +114,12 @@ export async function inlineRemoteRefs(input: InlineInput): Promise<void> {
       if (target.protocol !== 'http:' && target.protocol !== 'https:')
         throw fail(`"${site.ref}" points to ${input.shown(target.href)}: a document fetched from a URL can point to other URLs only`)
       target.hash = ''
+      // Back into the document itself: a pointer into it, not a second copy of it.
+      if (target.href === new URL(input.location).href.replace(/#.*$/, '')) {
+        if (resolvePointer(input.raw, ref.pointer) === undefined) throw fail(`"${site.ref}" points to nothing in ${input.source}`)
+        holder.$ref = `#${ref.pointer}`
+        continue
+      }
       let index = indexOf.get(target.href)
       if (index === undefined) {
         const name = input.shown(target.href)

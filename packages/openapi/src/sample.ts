@@ -97,7 +97,7 @@ function matching(schema: JsonSchema, value: string): string {
 
 /** Readable characters for `.` and negated classes: letters and digits, before the rest of printable ASCII. */
 const READABLE = new DRange(48, 57).add(65, 90).add(97, 122)
-/** Tries with seeded choices after the lowest one: a pattern randexp can match at all is met in a few. */
+/** Tries with seeded choices after the lowest and the highest: a pattern randexp can match at all is met in a few. */
 const SEEDED_TRIES = 8
 
 export function fromPattern(pattern: string, minLength = 0, maxLength = MAX_STRING): string | undefined {
@@ -108,17 +108,23 @@ export function fromPattern(pattern: string, minLength = 0, maxLength = MAX_STRI
     return undefined
   }
   const fits = (text: string) => text.length >= minLength && text.length <= maxLength && regex.test(text)
-  for (let attempt = 0; attempt <= SEEDED_TRIES; attempt++) {
+  // randexp repeats a `+` or `*` up to its minimum plus `max` times, and asks randInt for every choice alike.
+  const ways: { max: number; pick: (low: number, high: number) => number; readable?: boolean }[] = [
+    // The lowest choice everywhere: the first alternative, the fewest repetitions, `0` for `\d`.
+    { max: 4, pick: (low) => low, readable: true },
+    // The most repetitions up to the length asked for: a `minLength` the fewest fall short of.
+    { max: Math.max(0, minLength - 1), pick: (_low, high) => high, readable: true },
+    { max: Math.floor(minLength / 2), pick: (_low, high) => high, readable: true },
+    ...Array.from({ length: SEEDED_TRIES }, (_, i) => {
+      const next = seeded(i + 1)
+      return { max: Math.max(4, Math.min(minLength, maxLength, MAX_STRING)), pick: (low: number, high: number) => low + Math.floor(next() * (high - low + 1)) }
+    }),
+  ]
+  for (const way of ways) {
     const gen = new RandExp(regex)
-    // Repetitions up to the length asked for, not randexp's 100 per `+`.
-    gen.max = Math.max(4, Math.min(minLength, maxLength, MAX_STRING))
-    if (attempt === 0) {
-      gen.defaultRange = READABLE.clone()
-      gen.randInt = (low) => low
-    } else {
-      const next = seeded(attempt)
-      gen.randInt = (low, high) => low + Math.floor(next() * (high - low + 1))
-    }
+    gen.max = way.max
+    gen.randInt = way.pick
+    if (way.readable) gen.defaultRange = READABLE.clone()
     try {
       const text = gen.gen()
       if (fits(text)) return text

@@ -70,6 +70,16 @@ describe('a document at a URL', () => {
     '/split/schemas/owners.json': { Owner: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } },
     '/split/broken.json': { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/nodes': listed({ $ref: 'schemas/missing.json#/Node' }) } },
     '/split/pointless.json': { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/nodes': listed({ $ref: 'schemas/nodes.json#/Nope' }) } },
+    // A file that points back into the document; an allOf loop through two files.
+    '/split/back.json': {
+      openapi: '3.1.0',
+      info: { title: 't', version: '1' },
+      paths: { '/nodes': listed({ $ref: 'schemas/back-b.json#/Thing' }) },
+      components: { schemas: { Owner: { type: 'object', properties: { name: { type: 'string' } } } } },
+    },
+    '/split/schemas/back-b.json': { Thing: { type: 'object', properties: { owner: { $ref: '../back.json#/components/schemas/Owner' } } } },
+    '/split/loop.json': { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {}, components: { schemas: { A: { allOf: [{ $ref: 'schemas/loop-b.json#/B' }] } } } },
+    '/split/schemas/loop-b.json': { B: { allOf: [{ $ref: '../loop.json#/components/schemas/A' }] } },
   }
   beforeAll(async () => {
     server = http.createServer((req, res) => {
@@ -134,6 +144,16 @@ describe('a document at a URL', () => {
     )
     const nothing = await loadDocument(`${base}/split/pointless.json`, { root: REPO_ROOT }).catch((e: unknown) => e)
     expect((nothing as Error).message).toMatch(/#\/paths\/~1nodes\/.*\/\$ref: "schemas\/nodes\.json#\/Nope" points to nothing in http:\/\/127\.0\.0\.1:\d+\/split\/schemas\/nodes\.json$/)
+  })
+
+  it('a file pointing back into the document points into it, not a second copy; an allOf loop through the files is refused', async () => {
+    const doc = await loadDocument(`${base}/split/back.json`, { root: REPO_ROOT })
+    expect((doc as Record<string, unknown>)['x-venomqa-refs']).toHaveLength(1)
+    const schema = operations(doc)[0]!.responses['200']!.content['application/json']!
+    expect(resolveSchema(schema, doc).properties.owner).toEqual({ type: 'object', properties: { name: { type: 'string' } } })
+    const loop = await loadDocument(`${base}/split/loop.json`, { root: REPO_ROOT }).catch((e: unknown) => e)
+    expect(loop).toBeInstanceOf(ConfigError)
+    expect((loop as Error).message).toMatch(/: schema "A" is made of itself through allOf \(A → B → A\), which has no end/)
   })
 
   it('says why a URL cannot be fetched, from the cause, with its credentials masked', async () => {

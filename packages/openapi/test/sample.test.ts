@@ -35,6 +35,9 @@ describe('strings with a pattern', () => {
     const made = fromPattern('^[a-z]+$', 6, 8)
     expect(made).toMatch(/^[a-z]{6,8}$/)
     expect(fromPattern('^[a-z]+$', 6, 8)).toBe(made)
+    // Lengths the fewest repetitions fall short of, and seeded ones would meet only by luck.
+    expect(fromPattern('^[a-z]+$', 30, 64)).toMatch(/^[a-z]{30,64}$/)
+    expect(fromPattern('^\\d+$', 12, 12)).toMatch(/^\d{12}$/)
     const ranged = bodyVariants({ type: 'object', required: ['pin'], properties: { pin: { type: 'string', pattern: '^\\d+$', minLength: 4, maxLength: 6 } } } as never)[0]!.body as { pin: string }
     expect(ranged.pin).toMatch(/^\d{4,6}$/)
   })
