@@ -7,7 +7,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type HttpExchange, action, exploration, invariant, step } from '@venomqa/core'
+import { type HttpExchange, action, exploration, invariant, knownSecrets, step } from '@venomqa/core'
 import { REPO_ROOT } from '@venomqa/test-utils'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { SequenceRun, SequenceStepRun } from '../src/contracts'
@@ -163,14 +163,16 @@ describe('emitJourney', () => {
   it('sends a secret header the run got on its way from the context, not from the environment', async () => {
     const key = 'k-0123456789abcdef'
     const session = 'sess-fedcba9876543210'
-    const keyed = { apiKey: key, session }
+    const keyed = { apiKey: key, session, note: 'not-a-secret' }
+    // The run remembered the key when the first request sent it: the record hides it in the second.
+    knownSecrets.add([key])
     const text = await emitText({
       steps: [
         stepRun('create_todo', { title: 'a' }, [request('POST', '/api/keys', {}, { title: 'a' })], {}, {}),
         stepRun('add_comment', undefined, [{ ...request('POST', '/api/sessions', {}), response: { status: 201, headers: {}, body: { key, session } } }], {}, keyed),
         stepRun('read_comment', undefined, [request('GET', '/api/todos', { 'x-api-key': key, authorization: `Bearer ${session}` })], keyed, keyed),
-        // The record hid this one: the context key named like the header.
-        stepRun('read_comment', undefined, [request('GET', '/api/todos/1', { 'x-api-key': '[REDACTED]' })], keyed, keyed),
+        // The record hid these: the context key named like the header, when the run knows its value secret.
+        stepRun('read_comment', undefined, [request('GET', '/api/todos/1', { 'x-api-key': '[REDACTED]', 'x-note': '[REDACTED]' })], keyed, keyed),
       ],
       violation: '2 open todos',
       probes: [],
@@ -181,7 +183,7 @@ describe('emitJourney', () => {
     expect(text).toContain("ctx.set('apiKey', res.json().key)")
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the emitted source, not a template
     expect(text).toContain("await http.get('/api/todos', { headers: { 'x-api-key': ctx.require('apiKey'), authorization: `Bearer ${ctx.require('session')}` } })")
-    expect(text).toContain("await http.get('/api/todos/1', { headers: { 'x-api-key': ctx.require('apiKey') } })")
+    expect(text).toContain("await http.get('/api/todos/1', { headers: { 'x-api-key': ctx.require('apiKey'), 'x-note': process.env.VENOMQA_SECRET_X_NOTE } })")
   })
 
   it('sends ids through the context, never as literals of the run', async () => {

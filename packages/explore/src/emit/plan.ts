@@ -286,7 +286,8 @@ class Flow {
   /**
    * The context's value a secret header sends, or undefined: the header's value is a context value, or
    * one after a scheme (`Bearer <token>`); when the record hid the value, the context key named like the
-   * header (`x-api-key` and `apiKey`). The latest key wins, as the action read the context then.
+   * header (`x-api-key` and `apiKey`) whose value the run knows to be secret. The latest key wins, as the
+   * action read the context then.
    */
   #secretFromContext(header: string, value: string): Code | undefined {
     const keys = Object.keys(this.#ctxNow).reverse()
@@ -300,8 +301,10 @@ class Flow {
       }
       return undefined
     }
+    // Named alike is not proof enough: the value must also be one the run saw in a secret place (as a
+    // secret header's value is, when it is sent), or an innocent context value would be sent in its stead.
     const bare = (name: string) => name.toLowerCase().replace(/^x-/, '').replace(/[^a-z0-9]/g, '')
-    const named = keys.find((key) => typeof this.#ctxNow[key] === 'string' && bare(key) === bare(header))
+    const named = keys.find((key) => typeof this.#ctxNow[key] === 'string' && bare(key) === bare(header) && knownSecrets.has(this.#ctxNow[key]))
     return named === undefined ? undefined : this.#require(named)
   }
 
