@@ -112,7 +112,7 @@ export const ISSUED_TOKEN = new RegExp(
     String.raw`${ISSUED_BEFORE}(?:(?:sk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pat_|glpat-|xox[abeoprs]-|xapp-|pypi-|shp(?:at|ca|pa|ss)_)[\w-]{16,}`,
     String.raw`${ISSUED_BEFORE}npm_[A-Za-z0-9]{36}(?![\w-])`,
     String.raw`${ISSUED_BEFORE}sk-(?:proj-|ant-[a-z0-9]+-)?(?=[\w-]*\d)(?=[\w-]*[A-Z])[\w-]{20,}`,
-    String.raw`${afterBoundary('[A-Z0-9]')}(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])`,
+    `${afterBoundary('[A-Z0-9]')}(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])`,
     String.raw`${ISSUED_BEFORE}AIza[\w-]{35}`,
     String.raw`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|$)`,
   ].join('|'),

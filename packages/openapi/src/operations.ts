@@ -78,7 +78,15 @@ function mergeParameters(shared: unknown[], own: unknown[]): Parameter[] {
   const byKey = new Map<string, Parameter>()
   for (const p of [...shared, ...own] as any[]) {
     if (!p || typeof p.name !== 'string') continue
-    byKey.set(`${p.in}:${p.name}`, { name: p.name, in: p.in, required: p.in === 'path' || !!p.required, schema: p.schema, example: p.example })
+    // A parameter described by `content` (a JSON value in a query or a header) has its schema and example there.
+    const media = p.schema === undefined && p.content && typeof p.content === 'object' ? (Object.values(p.content)[0] as any) : undefined
+    byKey.set(`${p.in}:${p.name}`, {
+      name: p.name,
+      in: p.in,
+      required: p.in === 'path' || !!p.required,
+      schema: p.schema ?? media?.schema,
+      example: p.example ?? media?.example,
+    })
   }
   return [...byKey.values()]
 }

@@ -1,6 +1,6 @@
 /** Bodies for schemas whose strings have a pattern: each sampled string matches it, the same on every run. */
 import { describe, expect, it } from 'vitest'
-import { bodyVariants } from '../src'
+import { bodyVariants, operations } from '../src'
 import { fromPattern } from '../src/sample'
 
 const PATTERNS = {
@@ -73,5 +73,26 @@ describe('schemas that hold themselves', () => {
   it('a tree is sampled as a leaf: no null child, no null parent, which the schema refuses', () => {
     const [typical] = bodyVariants({ $ref: '#/components/schemas/Node' } as never, doc as never)
     expect(typical!.body).toEqual({ id: 1, name: 'name-1', children: [] })
+  })
+})
+
+describe('a parameter described by content', () => {
+  it('has the schema and the example of its media type', () => {
+    const filter = { type: 'object', properties: { tag: { type: 'string' } } }
+    const doc = {
+      openapi: '3.1.0',
+      info: { title: 't', version: '1' },
+      paths: {
+        '/things': {
+          get: {
+            operationId: 'listThings',
+            parameters: [{ name: 'X-Filter', in: 'header', required: true, content: { 'application/json': { schema: filter, example: { tag: 'red' } } } }],
+            responses: { 200: { description: 'ok' } },
+          },
+        },
+      },
+    }
+    const [parameter] = operations(doc as never)[0]!.parameters
+    expect(parameter).toEqual({ name: 'X-Filter', in: 'header', required: true, schema: filter, example: { tag: 'red' } })
   })
 })
