@@ -273,8 +273,8 @@ class LineFormatter {
   }
 
   /**
-   * The live line of a passed step, when not verbose: `✓ name METHOD url → status 12 ms`, as step() would
-   * print it, made straight from the result. Only the name, method and URL are shown, so only they are
+   * The live line of a passed step, when not verbose: a check mark, `name METHOD url`, an arrow and
+   * `status 12 ms`, as step() would print it, made straight from the result. Only the name, method and URL are shown, so only they are
    * escaped, and the name and URL are masked as text (a name made from data can hold a token): the
    * secrets of its exchange were remembered when it was sent and received, so its headers and bodies,
    * which this line never shows, are not redacted on every step.
