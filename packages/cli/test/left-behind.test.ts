@@ -38,6 +38,13 @@ describe('LeftBehind', () => {
       `journey "checkout" was not put back to its checkpoint "cart" (postgres): what it wrote since is still in the app's data, and the next run starts from it`,
     )
     expect(left.lines()).toContain("the workers' databases and apps may still be there")
+    // A name built from data is escaped and masked, as the console prints it.
+    hooks.journeyStart!(journey('sync\u001b[2J token=sk-abc123XYZ'))
+    hooks.checkpoint!({ ...checkpoint('base'), journey: 'sync\u001b[2J token=sk-abc123XYZ' })
+    const line = left.lines()[1]!
+    expect(line).toMatch(/^journey "sync.+\[2J token=\[REDACTED\]" was not put back to its checkpoint "base"/)
+    expect(line).not.toContain('\u001b')
+    hooks.journeyEnd!(journey('sync\u001b[2J token=sk-abc123XYZ'))
     hooks.rollback!({ journey: 'checkout', path: 'main', checkpoint: 'cart', durationMs: 1, backends: [], reason: 'interrupt' })
     expect(left.lines().some((line) => line.startsWith('journey'))).toBe(false)
   })

@@ -1,4 +1,4 @@
-import { CREDENTIAL_RULES, ISSUED_MARK, afterBoundary, ISSUED_TOKEN, ISSUED_TOKENS, JWT, JWT_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES } from './redact-text-rules'
+import { CREDENTIAL_RULES, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES, afterBoundary } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -182,13 +182,14 @@ function maskBy(rules: readonly (readonly [RegExp, string])[], text: string): st
 
 /**
  * Whether `text` is or holds a credential by its form alone, whatever name it sits under: what
- * redactText masks in it (a JSON Web Token, a `password=...` pair, a Bearer value, a URL's credentials, a
- * value known to be secret), a token of a known issuer (`sk_live_...`, `ghp_...`, `AKIA...`), or a word
+ * redactText masks in it (a JSON Web Token, a token of a known issuer, a `password=...` pair, a Bearer
+ * value, a URL's credentials, a value known to be secret), or a word
  * random enough to be a generated key. For text about to be written where it stays (a generated file):
  * too wide to mask every such word of a report, where ids and digests are worth reading.
  */
 export function looksLikeSecret(text: string): boolean {
-  return redactText(text) !== text || ISSUED_TOKEN.test(text) || wordsOf(text).some(isRandomWord)
+  // redactText masks a token of a known issuer too.
+  return redactText(text) !== text || wordsOf(text).some(isRandomWord)
 }
 
 /** The runs of a token's alphabet (letters, digits, `-_.+/=~`) in `text`: where a key stands in a sentence, a query or a path. */

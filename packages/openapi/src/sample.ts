@@ -86,10 +86,8 @@ function offTheBounds(given: JsonSchema, value: unknown, doc: OpenApiDocument | 
 /**
  * A string for a schema with a pattern: the sampler writes 'string' there, which hardly any pattern accepts
  * (`^[A-Z]{3}-[0-9]{4}$`), and the API refuses the whole body. Made by randexp, which reads classes, counts,
- * alternations and groups: first with the lowest choice everywhere (the first alternative, the fewest
- * repetitions, `0` for `\d`), from letters and digits where the pattern allows any character, then, for a
- * pattern that wants more than that (a `minLength`, a negated class of letters), with seeded choices. What
- * it makes is sent only when the pattern and the lengths accept it, and is not too long.
+ * alternations and groups (see fromPattern). What it makes is sent only when the pattern and the lengths
+ * accept it, and is not too long.
  */
 function matching(schema: JsonSchema, value: string): string {
   return fromPattern(schema.pattern, schema.minLength ?? 0, Math.min(schema.maxLength ?? Number.POSITIVE_INFINITY, Math.max(MAX_STRING, schema.minLength ?? 0))) ?? value
@@ -100,6 +98,12 @@ const READABLE = new DRange(48, 57).add(65, 90).add(97, 122)
 /** Tries with seeded choices after the lowest and the highest: a pattern randexp can match at all is met in a few. */
 const SEEDED_TRIES = 8
 
+/**
+ * A string `pattern` accepts, `minLength` to `maxLength` long, or undefined: first the lowest choice
+ * everywhere (the first alternative, the fewest repetitions, `0` for `\d`), from letters and digits where
+ * the pattern allows any character; then the most repetitions, for a `minLength` the fewest fall short of;
+ * then seeded choices (a negated class of letters, say). The same every time.
+ */
 export function fromPattern(pattern: string, minLength = 0, maxLength = MAX_STRING): string | undefined {
   let regex: RegExp
   try {

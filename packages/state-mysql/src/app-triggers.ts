@@ -72,18 +72,10 @@ export async function readAppTriggers(conn: Connection, database: string, tables
 /**
  * The app's triggers as the app wrote them, in the order they fire, while a backend may be connected to
  * the database: a guarded copy stands for its original, saved in SAVED_TRIGGERS; the backend's own
- * change-tracking triggers are left out. What a worker's database is given (see MysqlCopier.copySchema).
+ * change-tracking triggers are left out. What a worker's database is given (see MysqlCopier.copyTriggers).
  */
 export async function appTriggersAsWritten(conn: Connection, database: string): Promise<AppTrigger[]> {
-  const originals = new Map<string, AppTrigger>()
-  const [saved] = await conn.query<RowDataPacket[]>('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, SAVED_TRIGGERS])
-  if (saved.length) {
-    const [rows] = await conn.query<RowDataPacket[]>(`SELECT saved FROM ${ident(database)}.${ident(SAVED_TRIGGERS)}`)
-    for (const r of rows) {
-      const t = (typeof r.saved === 'string' ? JSON.parse(r.saved) : r.saved) as AppTrigger
-      originals.set(copyName(t.name), t)
-    }
-  }
+  const originals = new Map((await savedOriginals(conn, database) ?? []).map((t) => [copyName(t.name), t]))
   const present = await readTriggers(conn, database)
   // An original the app created again since it was swapped (see quietAppTriggers) is the one it wrote last.
   const own = new Set(present.filter((t) => !isPrivateName(t.name)).map((t) => t.name))
@@ -170,22 +162,31 @@ export async function quietAppTriggers(conn: Connection, triggers: readonly AppT
  * alone (nothing to do), or neither (the app dropped it: nothing either).
  */
 export async function putBackAppTriggers(conn: Connection, database: string): Promise<void> {
-  const [tables] = await conn.query<RowDataPacket[]>('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [
-    database,
-    SAVED_TRIGGERS,
-  ])
-  if (!tables.length) return
-  const [rows] = await conn.query<RowDataPacket[]>(`SELECT saved FROM ${ident(SAVED_TRIGGERS)}`)
+  const saved = await savedOriginals(conn, database)
+  if (!saved) return
   const [present] = await conn.query<RowDataPacket[]>('SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [database])
   const exists = new Set(present.map((r) => String(r.n)))
-  for (const r of rows) {
-    const t = (typeof r.saved === 'string' ? JSON.parse(r.saved) : r.saved) as AppTrigger
+  for (const t of saved) {
     const copy = copyName(t.name)
     if (!exists.has(copy)) continue
     if (exists.has(t.name)) await conn.query(`DROP TRIGGER IF EXISTS ${ident(copy)}`)
     else await swap(conn, t, createTrigger(t, t.name, `PRECEDES ${ident(copy)}`, t.body), copy)
   }
   await conn.query(`DROP TABLE ${ident(SAVED_TRIGGERS)}`)
+}
+
+/** The originals saved in SAVED_TRIGGERS of `database`; undefined when it has no such table (nothing is swapped). */
+async function savedOriginals(conn: Connection, database: string): Promise<AppTrigger[] | undefined> {
+  const [tables] = await conn.query<RowDataPacket[]>('SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [database, SAVED_TRIGGERS])
+  if (!tables.length) return undefined
+  const [rows] = await conn.query<RowDataPacket[]>(`SELECT saved FROM ${ident(database)}.${ident(SAVED_TRIGGERS)}`)
+  // MariaDB hands JSON columns back as text, MySQL as values.
+  return rows.map((r) => (typeof r.saved === 'string' ? JSON.parse(r.saved) : r.saved) as AppTrigger)
+}
+
+/** What creating a trigger that runs as another user takes: said when a privilege is what was missing. */
+export function otherDefinerNeeds(t: AppTrigger): string {
+  return `it runs as ${definerSql(t.definer)}, and creating a trigger that runs as another user needs SUPER on MariaDB, SET_USER_ID on MySQL 8`
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { CheckpointStack, type OpenCheckpoint, type StateBackend, StateError, errorMessage, redactText } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
-import { TriggerSwapError, definerSql, putBackAppTriggers, quietAppTriggers, readAppTriggers } from './app-triggers'
+import { TriggerSwapError, definerSql, otherDefinerNeeds, putBackAppTriggers, quietAppTriggers, readAppTriggers } from './app-triggers'
 import { describeWriter, inFlightWritersSql, toInFlightWriters } from './inflight'
 import { type Fingerprint, diffFingerprint, fingerprintOf, fingerprintSql, readSchema } from './schema'
 import { PRIVATE_LIKE, columnList, ident, joinOn, literal } from './sql'
@@ -176,7 +176,7 @@ export class MysqlSnapshotBackend implements StateBackend {
     const deltas = new Map<string, Delta>()
     const id = this.#nextId++
     if (this.#stack.size === 0) {
-      await this.#quietNewAppTriggers(conn)
+      await this.#quietAppTriggers(conn)
       await this.#updateBase(conn, probe)
     } else {
       await this.#saveDeltas(conn, id, this.#seq + 1, probe, deltas)
@@ -369,10 +369,10 @@ export class MysqlSnapshotBackend implements StateBackend {
       await step(`create the copy table of table "${t.name}"`, 'CREATE', historyDdl(t))
     }
     try {
-      await quietAppTriggers(conn, await readAppTriggers(conn, db, this.trackedTables))
+      await this.#quietAppTriggers(conn)
     } catch (err) {
       await this.#dropPrivateObjects(conn).catch(() => undefined)
-      throw await this.#quietFailed(conn, err)
+      throw err
     }
     for (const sql of trackingTriggers(schema, this.#tracked)) {
       const table = /\bON `((?:[^`]|``)+)` FOR EACH ROW/.exec(sql)?.[1]?.replace(/``/g, '`')
@@ -383,12 +383,12 @@ export class MysqlSnapshotBackend implements StateBackend {
   }
 
   /**
-   * The app's triggers created since connect (an app started again that ran its schema script, dropping and
-   * creating its triggers): swapped for guarded copies too, before a checkpoint that no open one depends on,
-   * where the schema's drift is picked up as well. Read there only: it costs a read of information_schema,
-   * about 1.5 ms, which a rollback does not pay.
+   * Swap the app's triggers on tracked tables for guarded copies (see app-triggers.ts): at connect, and
+   * before a checkpoint that no open one depends on, where the schema's drift is picked up as well, for
+   * those created since (an app started again that ran its schema script, dropping and creating its
+   * triggers). Not before a rollback: it costs a read of information_schema, about 1.5 ms.
    */
-  async #quietNewAppTriggers(conn: Connection): Promise<void> {
+  async #quietAppTriggers(conn: Connection): Promise<void> {
     try {
       await quietAppTriggers(conn, await readAppTriggers(conn, this.#target.database, this.trackedTables))
     } catch (err) {
@@ -408,7 +408,7 @@ export class MysqlSnapshotBackend implements StateBackend {
       const [[me]] = await conn.query<RowDataPacket[]>('SELECT CURRENT_USER() AS u').catch(() => [[{ u: '' }]] as unknown as [RowDataPacket[]])
       need =
         err instanceof TriggerSwapError && definerSql(err.trigger.definer) !== definerSql(String(me?.u ?? ''))
-          ? ` (it runs as ${definerSql(err.trigger.definer)}, and re-creating a trigger that runs as another user needs SUPER on MariaDB, SET_USER_ID on MySQL 8: connect as that user, or grant it)`
+          ? ` (${otherDefinerNeeds(err.trigger)}: connect as that user, or grant it)`
           : ` (the user needs the TRIGGER and LOCK TABLES privileges on \`${db}\`)`
     }
     return new StateError(

@@ -1,6 +1,6 @@
 import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
-import { TriggerSwapError, appTriggersAsWritten, createTriggers, definerSql } from './app-triggers'
+import { TriggerSwapError, appTriggersAsWritten, createTriggers, otherDefinerNeeds } from './app-triggers'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
 import type { MysqlStateOptions } from './options'
 import { mysqlState } from './plugin'
@@ -219,7 +219,7 @@ export class MysqlCopier {
         if (!(err instanceof TriggerSwapError)) throw err
         throw new StateError(
           `mysql:${this.#worker}`,
-          `copying the app's ${err.message} into ${this.#where} failed${isPrivilegeError(err.cause) ? ` (it runs as ${definerSql(err.trigger.definer)}; creating a trigger that runs as another user needs SUPER on MariaDB, SET_USER_ID on MySQL 8)` : ''}: ${describeSqlError(err.cause)}`,
+          `copying the app's ${err.message} into ${this.#where} failed${isPrivilegeError(err.cause) ? ` (${otherDefinerNeeds(err.trigger)})` : ''}: ${describeSqlError(err.cause)}`,
           { cause: err.cause },
         )
       } finally {

@@ -187,7 +187,7 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
       const error = await limited.connect().catch((e) => e)
       expect(error).toBeInstanceOf(StateError)
       expect(error.message).toContain(`cannot keep the app's trigger "items_removed" on table "items" from firing while rows are restored, in database "${DB}"`)
-      expect(error.message).toMatch(/it runs as 'root'@'[^']+', and re-creating a trigger that runs as another user needs SUPER on MariaDB/)
+      expect(error.message).toMatch(/it runs as 'root'@'[^']+', and creating a trigger that runs as another user needs SUPER on MariaDB/)
       expect(error.message).not.toContain('pw-triggers')
       expect(await appTriggers(DB)).toEqual(original)
       expect(await privateObjects(DB)).toEqual([])

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import type { Reporter } from '@venomqa/core'
+import { type Reporter, escapeControlChars, redactText } from '@venomqa/core'
 import { shownPath } from './save-results'
 
 /** Where a run had got to: what quitting leaves behind depends on it. */
@@ -71,11 +71,13 @@ export class LeftBehind {
   /** One line per thing left, most urgent first: the app's data, then the files, then what closing tidies. */
   lines(): string[] {
     const lines: string[] = []
+    // Names come from journey definitions, which may be built from data: escaped and masked, as the console's.
+    const shown = (text: string) => escapeControlChars(redactText(text))
     if (this.#stage === 'running')
       for (const [name, j] of this.#journeys)
         if (j.checkpoint && !j.putBack)
           lines.push(
-            `journey "${name}" was not put back to its checkpoint "${j.checkpoint.name}" (${j.checkpoint.backends.join(', ')}): what it wrote since is still in the app's data, and the next run starts from it`,
+            `journey "${shown(name)}" was not put back to its checkpoint "${shown(j.checkpoint.name)}" (${j.checkpoint.backends.join(', ')}): what it wrote since is still in the app's data, and the next run starts from it`,
           )
     if (this.#stage === 'setting up') lines.push('no results or report file was written')
     const missing = this.#stage === 'running' || this.#stage === 'reporting' ? this.#outputs.filter((file) => !existsSync(file)) : []
