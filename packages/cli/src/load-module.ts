@@ -3,6 +3,8 @@ import { SourceMap, createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { errorMessage, isUserError, redactText } from '@venomqa/core'
+import { warn as warnOnStderr } from './exit'
+import { importNatively, isTypeScript, placeInTypeScript, sharedWithNative } from './typescript/native'
 
 /** What the CLI uses of jiti: importing, and (for `run --watch`) the transform and resolution it applies. */
 export interface UserModuleTools {
@@ -24,11 +26,13 @@ const NATIVE = new Set(['.js', '.mjs', '.cjs'])
 let generation = 0
 
 /**
- * Import a user file (config, journey, plugin). TypeScript goes through jiti, loaded only when a TS file
- * is met; plain JavaScript is imported natively, so a JS-only project never loads jiti at all.
+ * Import a user file (config, journey, plugin). Plain JavaScript is imported natively; so is a `.ts` or
+ * `.mts` file, from its compiled copy (typescript/native.ts), unless it needs what only jiti gives it. jiti
+ * is loaded only when such a file is met, so most projects never load it after their first run.
  * `interopDefault` is off: a journey file's named exports must be its own, not its default's fields.
+ * `warn` is told when a module has to be evaluated by both loaders.
  */
-export async function importUserFile(file: string, root: string): Promise<Record<string, unknown>> {
+export async function importUserFile(file: string, root: string, warn: (message: string) => void = (m) => warnOnStderr(process, m)): Promise<Record<string, unknown>> {
   if (NATIVE.has(path.extname(file))) {
     const url = pathToFileURL(file).href
     try {
@@ -40,6 +44,16 @@ export async function importUserFile(file: string, root: string): Promise<Record
       }
       throw err
     }
+  }
+  if (isTypeScript(file)) {
+    const native = await importNatively(file)
+    if ('module' in native) return native.module
+    const shared = sharedWithNative(file)
+    if (shared.length)
+      warn(
+        `${path.relative(root, file) || file} goes through jiti (${native.problem}), and so does ${shared.map((f) => path.relative(root, f) || f).join(', ')} a second time: ` +
+          'a file loaded earlier imports it natively, so its module is evaluated once by each loader (VENOMQA_TS_LOADER=jiti loads every TypeScript file through jiti)',
+      )
   }
   return (await (await userModuleTools(root)).import(file)) as Record<string, unknown>
 }
@@ -104,6 +118,8 @@ function placeOf(err: unknown, abs: string): { place: string; message: string } 
     const at = inFile.exec(frame.trim())
     if (!at) continue
     if (NATIVE.has(path.extname(abs))) return { place: `:${at[1]}:${at[2]}`, message }
+    const compiled = placeInTypeScript(abs, Number(at[1]), Number(at[2]))
+    if (compiled) return { place: `:${compiled.line}:${compiled.column}`, message }
     // A place in the code jiti ran, which is not the file's own: see placeInSource. Without its source
     // map, the line as jiti ran it is the best guess there is.
     const source = placeInSource(abs, Number(at[1]), Number(at[2]))

@@ -8,6 +8,7 @@ import { type LoadedJourney, loadJourneys } from '../journeys/load'
 import { forgetUserModules, isNativeEsModule, loadedUserFiles, userModuleTools } from '../load-module'
 import { parseShard } from '../shard/split'
 import { watchFiles } from '../watch/files'
+import { loadTypeScriptThroughJiti } from '../typescript/native'
 import { projectImports } from '../watch/imports'
 import { parseFlagValues } from './flags'
 import { type RunFlags, chooseJourneys, executeRun, findJourneyFiles, parseRepeatEach, setAsideRecord } from './run'
@@ -62,6 +63,8 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
   if (flags.lastFailed)
     throw new ConfigError('--last-failed does not combine with --watch: the watcher reruns the journeys whose files change', { where: '--last-failed' })
   const values: Partial<VenomConfigBase> = parseFlagValues(flags)
+  // Each run reloads what changed, which jiti can do and Node's ES module loader cannot.
+  loadTypeScriptThroughJiti()
   const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
   const repeatEach = flags.repeatEach === undefined ? undefined : parseRepeatEach(flags.repeatEach)
   const rel = (file: string) => path.relative(io.cwd, file) || file

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { type Journey, UserError, errorMessage, isJourney, isUserError, validateJourney } from '@venomqa/core'
 import { importUserFile, loadFailure } from '../load-module'
+import { keepSharedWithJiti } from '../typescript/native'
 import { globFiles, hasMagic } from './glob'
 
 export interface LoadedJourney {
@@ -60,10 +61,10 @@ export function journeysOf(mod: Record<string, unknown>): Journey[] {
  * Import a user's definition file. A file that fails to load (a definition mistake throws as the file
  * is imported) is a user error naming the file.
  */
-export async function importDefinitionFile(abs: string, root: string): Promise<{ file: string; mod: Record<string, unknown> }> {
+export async function importDefinitionFile(abs: string, root: string, warn?: (m: string) => void): Promise<{ file: string; mod: Record<string, unknown> }> {
   const file = path.relative(root, abs) || abs
   try {
-    return { file, mod: await importUserFile(abs, root) }
+    return { file, mod: await importUserFile(abs, root, warn) }
   } catch (err) {
     const { place, message } = loadFailure(err, abs)
     if (isUserError(err)) throw new UserError((err as UserError).code, `${file}${place}: ${message}`, { where: `${file}${place}`, cause: err })
@@ -78,8 +79,9 @@ export async function importDefinitionFile(abs: string, root: string): Promise<{
 export async function loadJourneys(files: readonly string[], root: string, warn: (m: string) => void = () => {}): Promise<LoadedJourney[]> {
   const out: LoadedJourney[] = []
   const byName = new Map<string, string>()
+  keepSharedWithJiti(files)
   for (const abs of files) {
-    const { file, mod } = await importDefinitionFile(abs, root)
+    const { file, mod } = await importDefinitionFile(abs, root, warn)
     const journeys = journeysOf(mod)
     if (!journeys.length) warn(`${file} exports no journeys (export default journey(...) or an array of journeys)`)
     for (const j of journeys) {

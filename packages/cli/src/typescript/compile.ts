@@ -1,0 +1,122 @@
+import { createRequire } from 'node:module'
+
+/**
+ * A user's TypeScript file made into an ES module Node runs as it is, with what the cache must still put
+ * in: the file URLs of the local files it imports, and `import.meta`'s values.
+ */
+export interface CompiledFile {
+  /** The module: types removed, each line where it was in the TypeScript (sucrase keeps lines). */
+  code: string
+  /** Each `./x` or `../x` it imports statically: the quoted specifier's place in `code`, to be replaced by a URL. */
+  local: Array<{ start: number; end: number; specifier: string }>
+  /** Each `import.meta` (followed by `.url`, `.dirname` or `.filename`): its place in `code`. */
+  meta: Array<{ start: number; end: number }>
+}
+
+/**
+ * The compiled file, or why it is left to jiti (it does something only jiti's loader gives a TypeScript
+ * file), with what it was compiled to when it was: the local files it imports are still wanted then.
+ */
+export type CompileResult = { compiled: CompiledFile; problem?: undefined } | { compiled?: CompiledFile; problem: string }
+
+/** Names jiti gives a TypeScript file and an ES module does not have. */
+const COMMONJS_NAMES = new Set(['require', 'module', 'exports', '__dirname', '__filename'])
+const META_FIELDS = new Set(['url', 'dirname', 'filename'])
+const LOCAL = /^(?:\.{1,2}(?:\/|$)|\/|file:)/
+
+type Node = { type: string; start: number; end: number; [key: string]: unknown }
+type Sucrase = typeof import('sucrase')
+let sucrase: Sucrase | undefined
+type Acorn = typeof import('acorn')
+/** Required when a file is compiled, never on a run that finds every copy made: acorn's 230 KB compile is not free. */
+let acorn: Acorn | undefined
+
+/**
+ * Compile one TypeScript file for Node to import natively, or say why it cannot be. sucrase removes the
+ * types and keeps `import` and `export` as they are; acorn reads the result to find what must be checked:
+ * CommonJS names (`require`, `__dirname`: jiti gives a TypeScript file those, an ES module has none),
+ * `import()` of anything but a package, `#imports` (resolved from the nearest package.json, which the
+ * cache copy does not have), and `import.meta` beyond its url, dirname and filename.
+ */
+export function compileTypeScript(source: string, file: string): CompileResult {
+  if (source.startsWith('#!')) return { problem: 'it starts with #!' }
+  let code: string
+  try {
+    code = stripTypes(source, file).code
+  } catch (err) {
+    return { problem: `sucrase cannot compile it (${(err as Error).message.split('\n')[0]})` }
+  }
+  let ast: Node
+  try {
+    acorn ??= createRequire(import.meta.url)('acorn') as Acorn
+    ast = acorn.parse(code, { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: true }) as unknown as Node
+  } catch (err) {
+    return { problem: `its compiled code does not parse (${(err as Error).message})` }
+  }
+  const local: CompiledFile['local'] = []
+  const meta: CompiledFile['meta'] = []
+  let problem: string | undefined
+  const importFrom = (node: unknown) => {
+    const literal = node as Node & { value?: unknown }
+    const specifier = literal.value as string
+    if (specifier.startsWith('#')) problem ??= `it imports ${specifier} (a package.json "imports" entry)`
+    else if (LOCAL.test(specifier)) local.push({ start: literal.start, end: literal.end, specifier })
+  }
+  // Every node is visited, also after a problem: the local imports are wanted whatever the verdict.
+  const visit = (node: Node, parent: Node | undefined) => {
+    switch (node.type) {
+      case 'ImportDeclaration':
+      case 'ExportAllDeclaration':
+      case 'ExportNamedDeclaration':
+        if (node.source) {
+          if (LOCAL.test((node.source as { value: string }).value) && (node.attributes as unknown[] | undefined)?.length)
+            problem ??= 'it imports a file with import attributes'
+          importFrom(node.source)
+        }
+        break
+      case 'ImportExpression': {
+        const s = node.source as Node & { value?: unknown }
+        const bare = s.type === 'Literal' && typeof s.value === 'string' && !LOCAL.test(s.value) && !s.value.startsWith('#')
+        if (!bare) problem ??= 'it calls import() with a file or a computed name'
+        break
+      }
+      case 'MetaProperty': {
+        const field = parent?.type === 'MemberExpression' && parent.object === node && !parent.computed ? (parent.property as { name?: string }).name : undefined
+        if ((node.meta as { name: string }).name === 'import') {
+          if (field && META_FIELDS.has(field)) meta.push({ start: node.start, end: node.end })
+          else problem ??= `it reads import.meta${field ? `.${field}` : ''}`
+        }
+        break
+      }
+      case 'Identifier':
+        if (COMMONJS_NAMES.has(node.name as string) && !isPropertyName(node, parent)) problem ??= `it uses ${node.name as string}`
+        break
+    }
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) {
+        for (const v of value) if (v && typeof v === 'object' && typeof (v as Node).type === 'string') visit(v as Node, node)
+      } else if (value && typeof value === 'object' && typeof (value as Node).type === 'string') visit(value as Node, node)
+    }
+  }
+  visit(ast, undefined)
+  return problem ? { problem, compiled: { code, local, meta } } : { compiled: { code, local, meta } }
+}
+
+/**
+ * sucrase's output for a source, with a source map when asked (only to tell where a throw was). Required,
+ * not imported: sucrase is CommonJS, and loaded only when a file changed since the last run.
+ */
+export function stripTypes(source: string, file: string, withMap = false): { code: string; sourceMap?: import('sucrase').TransformResult['sourceMap'] } {
+  sucrase ??= createRequire(import.meta.url)('sucrase') as Sucrase
+  const options = { transforms: ['typescript' as const], disableESTransforms: true, filePath: file }
+  return sucrase.transform(source, withMap ? { ...options, sourceMapOptions: { compiledFilename: `${file}.mjs` } } : options)
+}
+
+/** `x.require(...)`, `{ module: 1 }`, `class { exports() {} }`: a name of a property, not the variable. */
+function isPropertyName(node: Node, parent: Node | undefined): boolean {
+  if (!parent) return false
+  if (parent.type === 'MemberExpression') return parent.property === node && !parent.computed
+  if (parent.type === 'Property' || parent.type === 'MethodDefinition' || parent.type === 'PropertyDefinition')
+    return parent.key === node && !parent.computed && !(parent as { shorthand?: boolean }).shorthand
+  return false
+}

@@ -1,0 +1,282 @@
+import { createHash } from 'node:crypto'
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { SourceMap, type SourceMapPayload, createRequire } from 'node:module'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { errorMessage } from '@venomqa/core'
+import { cliVersion } from '../version'
+import { type CompileResult, type CompiledFile, compileTypeScript, stripTypes } from './compile'
+import { resolveLocalTypeScript } from './resolve'
+
+/**
+ * TypeScript files run as native ES modules, compiled once into a cache.
+ *
+ * Why: jiti, which runs a TypeScript file otherwise, costs every run about 30 ms before the first step
+ * (compiling its 190 KB bundle, then resolving and evaluating the file through its own loader) and 0.8 MB
+ * of heap, enough to bring on a full garbage collection in a run of a few thousand steps
+ * (bench/runner-overhead). A file compiled by an earlier run is imported here by Node as it is, and
+ * neither jiti nor the compiler is loaded.
+ *
+ * Where: `<nearest node_modules>/.cache/venomqa/ts/`. A package the file imports is resolved from there as
+ * from the file itself, since no node_modules lies between them; a local import is written as the file
+ * URL of its own compiled copy; `import.meta.url`, `.dirname` and `.filename` are the file's own; stack
+ * frames name the file and its lines (the copy ends with a sourceURL, and sucrase keeps every line).
+ *
+ * What is left to jiti, unchanged: a file that uses what only jiti's loader gives it (`require`,
+ * `__dirname`, `module.exports`), `import()` of a file, `#imports`, a JavaScript, JSON or TSX file it
+ * imports, an import cycle, and anything Node cannot link (a package that ships TypeScript); so is every
+ * file under `run --watch`, which reloads files through jiti, and all of them with VENOMQA_TS_LOADER=jiti.
+ * One module stays one instance: a file whose local imports jiti has loaded goes to jiti as well.
+ */
+
+/** Bumped when what this module writes changes; with the CLI's version, it names the cache entries. */
+const FORMAT = 1
+
+/** The set a compiled copy adds its file to when it starts to run; globalThis, since the copy has no import of ours. */
+const STARTED = Symbol.for('venomqa.typescript.started')
+
+type Verdict = { files: PlannedFile[] } | { problem: string; reached: string[] }
+
+interface PlannedFile {
+  file: string
+  /** Where its compiled copy is, named for its content and its imports' copies. */
+  out: string
+  compiled: CompiledFile
+  /** The compiled copy of the file each of compiled.local leads to, in order. */
+  importCopies: string[]
+}
+
+/** Files whose compiled copy this process imported (or tried to), by file: a throw's place is read from it. */
+const imported = new Map<string, PlannedFile>()
+
+/** Whether TypeScript goes through jiti in this process (`run --watch`, VENOMQA_TS_LOADER=jiti). */
+let jitiOnly = false
+/** Files this process imported natively: jiti must not import them again. */
+const nativeFiles = new Set<string>()
+/** Files kept for jiti by `keepSharedWithJiti`: each shares a local import with a file only jiti can load. */
+const keptForJiti = new Set<string>()
+
+/** Load every TypeScript file of this process through jiti (`run --watch` reloads files through it). */
+export function loadTypeScriptThroughJiti(): void {
+  jitiOnly = true
+}
+
+/**
+ * Import `file` natively, from its compiled copy (made now when there is none), or return why it goes
+ * to jiti. A file that started to run and threw is thrown, never handed to jiti to run again.
+ */
+export async function importNatively(file: string): Promise<{ module: Record<string, unknown> } | { problem: string }> {
+  if (jitiOnly || process.env.VENOMQA_TS_LOADER === 'jiti') return { problem: 'TypeScript is loaded through jiti in this process' }
+  if (keptForJiti.has(file)) return { problem: 'it shares a local import with a file only jiti loads' }
+  const verdict = plan(file)
+  if ('problem' in verdict) return verdict
+  const loadedByJiti = verdict.files.find((f) => f.file in requireCache())
+  if (loadedByJiti) return { problem: `${loadedByJiti.file} was loaded through jiti already` }
+  for (const f of verdict.files) {
+    writeCopy(f)
+    imported.set(f.file, f)
+  }
+  const started = startedFiles()
+  try {
+    const module = (await import(pathToFileURL(verdict.files.at(-1)!.out).href)) as Record<string, unknown>
+    for (const f of verdict.files) nativeFiles.add(f.file)
+    return { module }
+  } catch (err) {
+    // Nothing of the user's ran (Node met the error resolving, parsing or linking): jiti may load it.
+    if (verdict.files.some((f) => started.has(f.file))) throw err
+    for (const f of verdict.files) imported.delete(f.file)
+    return { problem: `Node could not load its compiled copy (${errorMessage(err)})` }
+  }
+}
+
+/**
+ * Before a batch of files is imported (the journey files): keep for jiti each file that shares a local
+ * import with a file of the batch that only jiti can load, so that the shared module is one instance.
+ */
+export function keepSharedWithJiti(files: readonly string[]): void {
+  if (jitiOnly || process.env.VENOMQA_TS_LOADER === 'jiti') return
+  const verdicts = files.filter(isTypeScript).map((file) => ({ file, verdict: plan(file) }))
+  const jitiReach = new Set(verdicts.flatMap(({ verdict }) => ('problem' in verdict ? verdict.reached : [])))
+  // Until nothing changes: a file kept for jiti brings its own imports to jiti, which others may share.
+  for (let changed = true; changed; ) {
+    changed = false
+    for (const { file, verdict } of verdicts) {
+      if (!('files' in verdict) || keptForJiti.has(file) || !verdict.files.some((f) => jitiReach.has(f.file))) continue
+      keptForJiti.add(file)
+      for (const f of verdict.files) jitiReach.add(f.file)
+      changed = true
+    }
+  }
+}
+
+/**
+ * The local files that `file`, about to go through jiti, shares with files imported natively: each will
+ * be a second instance of its module. Empty in the usual case, where no such file is shared.
+ */
+export function sharedWithNative(file: string): string[] {
+  if (!nativeFiles.size || !isTypeScript(file)) return []
+  const verdict = plan(file)
+  const reached = 'problem' in verdict ? verdict.reached : verdict.files.map((f) => f.file)
+  return reached.filter((f) => nativeFiles.has(f))
+}
+
+export const isTypeScript = (file: string) => /\.m?ts$/.test(file)
+
+function startedFiles(): Set<string> {
+  const g = globalThis as { [STARTED]?: Set<string> }
+  g[STARTED] ??= new Set()
+  return g[STARTED]
+}
+
+/** What jiti has evaluated (TypeScript included) is in Node's require cache, keyed by file. */
+const requireCache = () => createRequire(import.meta.url).cache
+
+/** Plans by file, for the life of the process: a file's verdict cannot change within one run. */
+const plans = new Map<string, Verdict>()
+
+/** The files `root` brings in, imports first, each compiled; or why it goes to jiti, with the files reached. */
+function plan(root: string): Verdict {
+  const known = plans.get(root)
+  if (known) return known
+  const verdict = planFresh(root)
+  plans.set(root, verdict)
+  return verdict
+}
+
+function planFresh(root: string): Verdict {
+  if (!isTypeScript(root)) return { problem: 'it is not a .ts or .mts file', reached: [] }
+  const cacheDir = cacheDirFor(root)
+  if (!cacheDir) return { problem: 'no node_modules directory holds it or its ancestors', reached: [] }
+  const done = new Map<string, PlannedFile>()
+  const order: PlannedFile[] = []
+  const reached = new Set<string>()
+  let problem: string | undefined
+  const visit = (file: string, chain: string[]): PlannedFile | undefined => {
+    const ready = done.get(file)
+    if (ready) return ready
+    if (chain.includes(file)) {
+      problem ??= `${path.basename(file)} imports itself through ${chain.slice(chain.indexOf(file)).map((f) => path.basename(f)).join(' → ')}`
+      return undefined
+    }
+    reached.add(file)
+    if (file.split(path.sep).includes('node_modules')) {
+      problem ??= `${file} is in node_modules`
+      return undefined
+    }
+    let source: string
+    try {
+      source = readFileSync(file, 'utf8')
+    } catch (err) {
+      problem ??= `${file} cannot be read (${(err as Error).message})`
+      return undefined
+    }
+    const key = digest(`${FORMAT}\0${cliVersion()}\0${file}\0${source}`)
+    const result = compiledFor(cacheDir, key, source, file)
+    // A file it imports is named (from the root's directory), the root itself not: the caller names it.
+    const named = (text: string) => (file === root ? text : `${path.relative(path.dirname(root), file)}: ${text}`)
+    if (result.problem) problem ??= named(result.problem)
+    // Followed also past a problem: the files reached are what the file shares with others (keepSharedWithJiti).
+    const importCopies: string[] = []
+    for (const { specifier } of result.compiled?.local ?? []) {
+      const target = resolveLocalTypeScript(specifier, file)
+      if ('problem' in target) {
+        problem ??= named(target.problem)
+        continue
+      }
+      const dep = visit(target.file, [...chain, file])
+      if (dep) importCopies.push(dep.out)
+    }
+    if (problem || !result.compiled) return undefined
+    const name = `${path.basename(file).replace(/\.m?ts$/, '')}.${digest(`${key}\0${importCopies.join('\0')}`).slice(0, 20)}.mjs`
+    const planned: PlannedFile = { file, out: path.join(cacheDir, name), compiled: result.compiled, importCopies }
+    done.set(file, planned)
+    order.push(planned)
+    return planned
+  }
+  visit(root, [])
+  return problem ? { problem, reached: [...reached] } : { files: order }
+}
+
+/** The compiled form of a source, from the cache (`<key>.json`) or compiled now and kept there. */
+function compiledFor(cacheDir: string, key: string, source: string, file: string): CompileResult {
+  const entry = path.join(cacheDir, `${key}.json`)
+  try {
+    return JSON.parse(readFileSync(entry, 'utf8')) as CompileResult
+  } catch {
+    // Not compiled yet (or an entry cut short by a crash: compiled again).
+  }
+  const result = compileTypeScript(source, file)
+  writeAtomically(entry, JSON.stringify(result))
+  return result
+}
+
+/** Write a file's runnable copy, unless an earlier run did: its name says everything its content depends on. */
+function writeCopy(f: PlannedFile): void {
+  if (statSync(f.out, { throwIfNoEntry: false })) return
+  const { code, local, meta } = f.compiled
+  const url = pathToFileURL(f.file).href
+  const metaObject = `({ url: ${JSON.stringify(url)}, dirname: ${JSON.stringify(path.dirname(f.file))}, filename: ${JSON.stringify(f.file)} })`
+  const edits = [
+    ...local.map((l, i) => ({ start: l.start, end: l.end, text: JSON.stringify(pathToFileURL(f.importCopies[i]!).href) })),
+    ...meta.map((m) => ({ start: m.start, end: m.end, text: metaObject })),
+  ].sort((a, b) => b.start - a.start)
+  let text = code
+  for (const e of edits) text = text.slice(0, e.start) + e.text + text.slice(e.end)
+  writeAtomically(f.out, `${startMark(f.file)}${text}\n//# sourceURL=${url}\n`)
+}
+
+/** What a copy starts with: on the first line, so that every other line stays where it is in the TypeScript file. */
+const startMark = (file: string) => `globalThis[Symbol.for(${JSON.stringify(STARTED.description)})]?.add(${JSON.stringify(file)});`
+
+/**
+ * Where a line and column (from 1) of `file`'s compiled copy are in the file as written, when this
+ * process imported the copy; undefined otherwise. The line is the file's own (sucrase keeps lines); the
+ * column is read from sucrase's source map, made again here, on this path only. On a line that imports a
+ * local file or reads import.meta the copy's text is longer there, and a column after it is off.
+ */
+export function placeInTypeScript(file: string, line: number, column: number): { line: number; column: number } | undefined {
+  if (!imported.has(file)) return undefined
+  const inCode = line === 1 ? column - startMark(file).length : column
+  if (inCode < 1) return { line, column: 1 }
+  try {
+    const { sourceMap } = stripTypes(readFileSync(file, 'utf8'), file, true)
+    const entry = new SourceMap(sourceMap as unknown as SourceMapPayload).findEntry(line - 1, inCode - 1)
+    return 'originalLine' in entry ? { line: entry.originalLine + 1, column: entry.originalColumn + 1 } : { line, column: inCode }
+  } catch {
+    return { line, column: inCode }
+  }
+}
+
+/**
+ * The nearest `node_modules` above the file, and the cache directory in it; undefined when there is none
+ * (a package the file imports would not be found from there either, and jiti reports that as it does).
+ */
+function cacheDirFor(file: string): string | undefined {
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const modules = path.join(dir, 'node_modules')
+    if (statSync(modules, { throwIfNoEntry: false })?.isDirectory()) {
+      const cache = path.join(modules, '.cache', 'venomqa', 'ts')
+      try {
+        mkdirSync(cache, { recursive: true })
+        return cache
+      } catch {
+        return undefined
+      }
+    }
+    if (path.dirname(dir) === dir) return undefined
+  }
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32)
+
+/** Written whole or not at all: two runs at once (shards, workers) may write the same entry. */
+function writeAtomically(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+  try {
+    writeFileSync(temp, text)
+    renameSync(temp, file)
+  } catch {
+    // A read-only cache: the next run compiles again. Nothing half-written is left.
+    rmSync(temp, { force: true })
+  }
+}

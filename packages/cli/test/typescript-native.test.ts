@@ -1,0 +1,136 @@
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CLI_BIN, type Project, assertBuilt, cleanEnv, makeProject } from './helpers/project'
+
+const TRACER = path.join(__dirname, 'helpers/trace-modules.mjs')
+
+let project: Project
+beforeAll(async () => {
+  assertBuilt()
+  project = await makeProject(null)
+})
+afterAll(async () => {
+  await project?.remove()
+})
+
+async function write(files: Record<string, string>): Promise<void> {
+  for (const [rel, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(project.dir, rel)), { recursive: true })
+    await writeFile(path.join(project.dir, rel), text)
+  }
+}
+
+/** `venomqa list <dir>` in the project, with the modules it loaded (test/helpers/trace-modules.mjs). */
+function list(dir: string, env: Record<string, string> = {}): { stdout: string; stderr: string; status: number | null; modules: string[] } {
+  const trace = path.join(project.dir, `trace-${Math.random().toString(36).slice(2)}.txt`)
+  const r = spawnSync(process.execPath, ['--import', TRACER, CLI_BIN, 'list', dir], {
+    cwd: project.dir,
+    env: cleanEnv({ VENOMQA_TRACE_FILE: trace, ...env }),
+    encoding: 'utf8',
+    timeout: 25_000,
+  })
+  const modules = existsSync(trace) ? readFileSync(trace, 'utf8').trim().split('\n') : []
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status, modules }
+}
+
+const loadsJiti = (modules: string[]) => modules.some((m) => /\/jiti\//.test(m))
+/** sucrase, or acorn (which reads what sucrase made): neither is loaded when every copy was made by an earlier run. */
+const loadsCompiler = (modules: string[]) => modules.some((m) => /\/(?:sucrase|acorn)\//.test(m))
+const cacheDir = () => path.join(project.dir, 'node_modules/.cache/venomqa/ts')
+const journey = (name: string) => `journey(${name}, { steps: [step('s', () => 1)] })`
+
+describe('TypeScript files run natively from a compiled copy', () => {
+  it('compiles on the first run; the next runs import the copy and load neither jiti nor the compiler', async () => {
+    await write({
+      'a/lib/names.ts': "export const prefix: string = 'from-helper'\n",
+      'a/util.ts': "import { prefix } from './lib/names.js'\nexport function named(n: number): string {\n  return `${prefix}-${n}`\n}\n",
+      'a/one.journey.ts': `import { journey, step } from '@venomqa/core'\nimport type { Journey } from '@venomqa/core'\nimport { named } from './util'\nconst j: Journey = ${journey('named(1)')}\nexport default j\n`,
+    })
+    const first = list('a')
+    expect(first.stderr).toBe('')
+    expect(first.stdout).toContain('from-helper-1')
+    expect(loadsJiti(first.modules)).toBe(false)
+    expect(loadsCompiler(first.modules)).toBe(true)
+    expect(readdirSync(cacheDir()).filter((f) => f.endsWith('.mjs')).sort()).toEqual([
+      expect.stringMatching(/^names\.\w+\.mjs$/),
+      expect.stringMatching(/^one\.journey\.\w+\.mjs$/),
+      expect.stringMatching(/^util\.\w+\.mjs$/),
+    ])
+    const second = list('a')
+    expect(second.stdout).toBe(first.stdout)
+    expect(loadsJiti(second.modules)).toBe(false)
+    expect(loadsCompiler(second.modules)).toBe(false)
+  })
+
+  it('a changed import is compiled again, and so is every file that imports it', async () => {
+    await write({ 'a/lib/names.ts': "export const prefix: string = 'changed'\n" })
+    const r = list('a')
+    expect(r.stdout).toContain('changed-1')
+    expect(r.stdout).not.toContain('from-helper')
+    expect(loadsCompiler(r.modules)).toBe(true)
+  })
+
+  it("import.meta is the file's own, and a stack names the file and its line", async () => {
+    await write({
+      'b/meta.journey.ts': [
+        "import { journey, step } from '@venomqa/core'",
+        "import { basename } from 'node:path'",
+        "import { fileURLToPath } from 'node:url'",
+        `export default ${journey('`${basename(fileURLToPath(import.meta.url))} in ${basename(import.meta.dirname)}`')}`,
+      ].join('\n'),
+      'c/throws.journey.ts': "import { journey } from '@venomqa/core'\n// The column is the file's, though the copy has no `: number` before it.\nconst n: number = 1; if (n) throw new Error('thrown at load')\nexport default journey\n",
+    })
+    expect(list('b').stdout).toContain('meta.journey.ts in b')
+    const r = list('c')
+    expect(r.status).toBe(2)
+    expect(r.stderr).toBe('venomqa: could not load c/throws.journey.ts:3:35: thrown at load\n')
+    expect(loadsJiti(r.modules)).toBe(false)
+  })
+
+  it('a file that needs jiti goes through jiti, and so does a file that shares a local import with it', async () => {
+    await write({
+      'd/counter.ts': 'let count = 0\nexport const next = (): number => ++count\n',
+      'd/tally.ts': 'let count = 0\nexport const bump = (): number => ++count\n',
+      'd/a.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { next } from './counter'\nimport { bump } from './tally'\nexport default ${journey('`a-${next()}-${bump()}`')}\n`,
+      'd/b.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { next } from './counter'\nexport default ${journey('`b-${next()} ${typeof __dirname}`')}\n`,
+      // Shares nothing with b, but tally with a, which goes to jiti for b's sake.
+      'd/c.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { bump } from './tally'\nexport default ${journey('`c-${bump()}`')}\n`,
+    })
+    const r = list('d')
+    expect(r.stderr).toBe('')
+    // One counter and one tally: the journeys count on one module each, whichever loader ran it.
+    expect(r.stdout).toContain('a-1-1')
+    expect(r.stdout).toContain('b-2 string')
+    expect(r.stdout).toContain('c-2')
+    expect(loadsJiti(r.modules)).toBe(true)
+  })
+
+  it('a plugin that goes through jiti after a journey imported its local import natively is a warning naming both', async () => {
+    await write({
+      'f/shared.ts': "export const tag: string = 'shared'\n",
+      'f/a.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { tag } from './shared'\nexport default ${journey('tag')}\n`,
+      'f/plugin.ts': "import { definePlugin } from '@venomqa/core'\nimport { tag } from './shared'\nexport default definePlugin({ name: `p-${tag}`, version: '1.0.0', apiVersion: 1, hooks: { runStart() { void __dirname } } })\n",
+    })
+    const r = await project.venomqa(['run', 'f', '--plugin', './f/plugin.ts', '--base-url', 'http://127.0.0.1:9'])
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain(
+      'venomqa: warning: f/plugin.ts goes through jiti (it uses __dirname), and so does f/shared.ts a second time: a file loaded earlier imports it natively',
+    )
+  })
+
+  it('a syntax error is reported as before, from jiti, with its place', async () => {
+    await write({ 'e/bad.journey.ts': "import { journey } from '@venomqa/core'\nexport default journey('x', { steps: [ }\n" })
+    const r = list('e')
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/^venomqa: could not load e\/bad\.journey\.ts:2:\d+: /)
+  })
+
+  it('VENOMQA_TS_LOADER=jiti loads every TypeScript file through jiti', async () => {
+    const r = list('a', { VENOMQA_TS_LOADER: 'jiti' })
+    expect(r.stdout).toContain('changed-1')
+    expect(loadsJiti(r.modules)).toBe(true)
+  })
+})
