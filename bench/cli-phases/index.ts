@@ -2,7 +2,7 @@
  * Where `venomqa run` spends the time it takes beyond the library API (bench/runner-overhead's `venomqa run`
  * / library ratio): the same 1,500-step journey both ways, interleaved, each process split into three
  * phases by a plugin (phases.mjs) given to both: before the run (node's start, imports, the CLI's commands,
- * config, jiti and the journey file), the run (runStart to runEnd: live reporters), and after it (reports,
+ * config, the journey file), the run (runStart to runEnd: live reporters), and after it (reports,
  * closing, exit). A third variant replaces the console with the json reporter, to show what the console
  * costs during the run. Medians of ROUNDS (default 9) after a warm-up round; main-thread CPU only on Linux.
  * On a two-core machine the run phase's medians move by ±30 ms from one invocation to the next (the API

@@ -1,7 +1,8 @@
 /**
  * How fast `venomqa --version` and `venomqa --help` answer: the median wall time of N spawns of the
  * built binary, next to a bare `node -e ''` (the floor no CLI can go under) and `venomqa list` (a real
- * command that loads config, zod, jiti and journeys). Target: under 200 ms for --version and --help.
+ * command that loads config, zod and a TypeScript journey), the journey run from its compiled copy and,
+ * interleaved with that, through jiti (VENOMQA_TS_LOADER=jiti). Target: under 200 ms for --version and --help.
  *
  *   pnpm --filter @venomqa/cli build && pnpm bench cli-startup        # BENCH_N=30 for more spawns
  */
@@ -24,30 +25,37 @@ writeFileSync(
 
 const env = benchEnv({ NO_COLOR: '1' })
 
-function time(label: string, args: string[]): number {
-  spawnSync(process.execPath, args, { cwd: project, env }) // warm the file system cache
-  const times: number[] = []
-  for (let i = 0; i < N; i++) {
-    const t = performance.now()
-    const r = spawnSync(process.execPath, args, { cwd: project, env, encoding: 'utf8' })
-    times.push(performance.now() - t)
-    if (r.status !== 0) throw new Error(`${label} exited ${r.status}: ${r.stderr}`)
-  }
-  return median(times)
+/** The median wall time of each variant, N spawns each, taken in turns so that a slower minute slows all. */
+function timeInTurns(variants: Array<{ label: string; args: string[]; env?: NodeJS.ProcessEnv }>): number[] {
+  for (const v of variants) spawnSync(process.execPath, v.args, { cwd: project, env: v.env ?? env }) // warm the file system cache (and the compiled copy)
+  const times: number[][] = variants.map(() => [])
+  for (let i = 0; i < N; i++)
+    variants.forEach((v, k) => {
+      const t = performance.now()
+      const r = spawnSync(process.execPath, v.args, { cwd: project, env: v.env ?? env, encoding: 'utf8' })
+      times[k]!.push(performance.now() - t)
+      if (r.status !== 0) throw new Error(`${v.label} exited ${r.status}: ${r.stderr}`)
+    })
+  return times.map(median)
 }
+const time = (label: string, args: string[]) => timeInTurns([{ label, args }])[0]!
 
 try {
   const node = time('node', ['-e', ''])
   const version = time('--version', [BIN, '--version'])
   const help = time('--help', [BIN, '--help'])
-  const list = time('list', [BIN, 'list'])
+  const [list, listJiti] = timeInTurns([
+    { label: 'list', args: [BIN, 'list'] },
+    { label: 'list through jiti', args: [BIN, 'list'], env: { ...env, VENOMQA_TS_LOADER: 'jiti' } },
+  ]) as [number, number]
   const row = (label: string, ms: number, note = '') =>
     console.log(`  ${label.padEnd(22)} ${ms.toFixed(0).padStart(5)} ms   ${(ms / node).toFixed(2)}x node${note}`)
   console.log(`venomqa startup, median of ${N} spawns (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(2)})`)
   row("node -e ''", node)
   row('venomqa --version', version, `   ${version < TARGET_MS ? 'under' : 'OVER'} the ${TARGET_MS} ms target; CLI's own cost ${(version - node).toFixed(0)} ms`)
   row('venomqa --help', help, `   ${help < TARGET_MS ? 'under' : 'OVER'} the ${TARGET_MS} ms target; CLI's own cost ${(help - node).toFixed(0)} ms`)
-  row('venomqa list (1 TS)', list, '   loads config, zod, jiti and a journey')
+  row('venomqa list (1 TS)', list, '   loads config, zod and a journey from its compiled copy')
+  row('the same through jiti', listJiti, `   ${(listJiti - list).toFixed(0)} ms more (VENOMQA_TS_LOADER=jiti)`)
 } finally {
   rmSync(project, { recursive: true, force: true })
 }

@@ -39,6 +39,19 @@ const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`,
  * the value stops at its closing quote, so a hostile text is read once.
  */
 const NAMED_PAIR = new RegExp(`("(?:name|key)"\\s*:\\s*"${SECRET_NAME}"\\s*,\\s*"value"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
+/** The last words that make a header's value secret (isSecretHeader in ./redact), after at least one `-`. */
+const HEADER_LAST_WORDS = 'auth|authn|authentication|keys?|session|signature'
+/**
+ * A name/value pair naming a header by those words, as HAR writes a request's headers
+ * (`{"name":"X-Client-Key","value":"..."}`): its value, but not of the headers whose values open nothing
+ * (`Idempotency-Key`, `Sec-WebSocket-Key`). The name's parts are bounded, as SECRET_NAME's are.
+ */
+const NAMED_HEADER_PAIR = new RegExp(
+  `("(?:name|key)"\\s*:\\s*"(?!(?:x-)?idempotency-key"|sec-websocket-key")[a-z0-9]{1,64}(?:-[a-z0-9]{1,64}){0,8}-(?:${HEADER_LAST_WORDS})(?:-\\d{1,8})?"\\s*,\\s*"value"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`,
+  'gi',
+)
+/** What every text NAMED_HEADER_PAIR matches holds, for the pre-tests (MAYBE_SECRET, mayHoldSecrets). */
+export const HEADER_PAIR_MARK = `-(?:${HEADER_LAST_WORDS})(?:-\\d{1,8})?"`
 /**
  * The same pair inside a JSON string, escaped once or more: a body kept as text (a mock server's request
  * journal, a step's log of one) and then written as JSON, maybe inside another JSON string again
@@ -141,6 +154,7 @@ export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
   [MULTIPART_SECRET_PART, `$1${REDACTED}`],
   [JSON_PAIR, `$1"${REDACTED}"`],
   [NAMED_PAIR, `$1"${REDACTED}"`],
+  [NAMED_HEADER_PAIR, `$1"${REDACTED}"`],
   [ESCAPED_JSON_STRING_PAIR, `$1$2"${REDACTED}$2"`],
   [ESCAPED_JSON_LITERAL_PAIR, `$1$2"${REDACTED}$2"`],
   [KEY_VALUE, `$1${REDACTED}`],
@@ -151,7 +165,7 @@ export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
 
 /**
  * Matches any text one of TEXT_RULES can match: each needs an `@`, Bearer or Basic, a cookie, a short
- * query key or a secret word. Most text (a URL, a step's message) has none of them, and one test then
+ * query key, a secret word or a secret header's last word. Most text (a URL, a step's message) has none of them, and one test then
  * saves eight replaces.
  */
-export const MAYBE_SECRET = new RegExp(`@|bearer|basic|cookie|[?&](?:${SHORT_QUERY_NAMES})=|${NAME_WORDS}`, 'i')
+export const MAYBE_SECRET = new RegExp(`@|bearer|basic|cookie|[?&](?:${SHORT_QUERY_NAMES})=|${NAME_WORDS}|${HEADER_PAIR_MARK}`, 'i')

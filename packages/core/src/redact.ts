@@ -1,4 +1,4 @@
-import { CREDENTIAL_RULES, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES, afterBoundary } from './redact-text-rules'
+import { CREDENTIAL_RULES, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES, afterBoundary } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -108,8 +108,13 @@ export function secretPairName(pair: object, options?: RedactOptions): string | 
   if (!('value' in o)) return undefined
   const name = typeof o.name === 'string' ? o.name : o.key
   if (typeof name !== 'string' || name.length > 128 || /\s/.test(name)) return undefined
-  return secretEntry(name, o.value, options) ? name : undefined
+  if (secretEntry(name, o.value, options)) return name
+  // A header by its shape, as HAR writes a request's headers (`X-Client-Key`): secret by the header rule.
+  return HEADER_SHAPED.test(name) && typeof o.value === 'string' && isSecretHeader(name, options) ? name : undefined
 }
+
+/** `X-Client-Key`, `X-Hub-Signature-256`: words joined by `-`, as a header's name is written. */
+const HEADER_SHAPED = /^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+$/
 
 export function redactHeaders(headers: Record<string, string | string[] | undefined>, options?: RedactOptions): Record<string, string> {
   const out: Record<string, string> = {}
@@ -508,7 +513,7 @@ export function secretsOfValue(value: unknown, options?: RedactOptions): string[
  * once left out `card_number`, whose values were then never remembered as secrets.
  */
 const unanchored = (re: RegExp) => re.source.replace(/[\^$]/g, '')
-const MAY_HOLD_SECRET = new RegExp(`${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}`, 'i')
+const MAY_HOLD_SECRET = new RegExp(`${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}`, 'i')
 
 /**
  * Whether secretsOfBodyText could find anything in `text`: a look for secret-looking names, no parsing.

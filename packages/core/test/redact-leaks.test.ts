@@ -172,6 +172,27 @@ describe('redaction of places that were side doors', () => {
     )
   })
 
+  it('the value of a name/value pair naming a secret header by its last word, as HAR writes headers; open headers kept', () => {
+    const headers = [
+      { name: 'X-Client-Key', value: 'ck-9a8b7c6d' },
+      { name: 'X-Hub-Signature-256', value: 'sha256=5e4d3c2b' },
+      { name: 'X-Custom-Auth', value: 'ca-1a2b3c4d' },
+      { name: 'Idempotency-Key', value: 'idem-0001' },
+      { name: 'Sec-WebSocket-Key', value: 'dGhlIHNhbXBsZQ==' },
+      { name: 'X-Request-Id', value: 'req-42' },
+      // A body field named so is no header: the body-key rule alone decides it.
+      { name: 'sort_key', value: 'created' },
+    ]
+    const masked = redactValue({ headers }) as { headers: { value: string }[] }
+    expect(masked.headers.map((h) => h.value)).toEqual([REDACTED, REDACTED, REDACTED, 'idem-0001', 'dGhlIHNhbXBsZQ==', 'req-42', 'created'])
+    const text = JSON.stringify({ headers })
+    expect(secretsOfBodyText(text).sort()).toEqual(['ca-1a2b3c4d', 'ck-9a8b7c6d', 'sha256=5e4d3c2b'])
+    // Cut text, not parsed as JSON: the same pairs masked, the open ones shown.
+    const cut = redactText(text.slice(0, -3))
+    for (const secret of ['ck-9a8b7c6d', 'sha256=5e4d3c2b', 'ca-1a2b3c4d']) expect(cut).not.toContain(secret)
+    for (const shown of ['idem-0001', 'dGhlIHNhbXBsZQ==', 'req-42', 'created']) expect(cut).toContain(shown)
+  })
+
   it('a hostile name/value pair text is read once', () => {
     for (const hostile of [
       `{"name":"password","value":"${'a'.repeat(700_000)}`,
@@ -179,6 +200,8 @@ describe('redaction of places that were side doors', () => {
       `"key"${' '.repeat(700_000)}`,
       '"name":"token","value":"\\'.repeat(30_000),
       `"name":"${'password-'.repeat(80_000)}`,
+      `"name":"${'x-'.repeat(350_000)}key"`,
+      `{"name":"x-key","value":"${'\\"'.repeat(350_000)}`,
     ]) {
       const started = performance.now()
       redactText(hostile)
