@@ -129,6 +129,8 @@ describe('venomqa generate: examples that are credentials by their form, under i
     expect(content).toContain("title: 'Groceries'")
     expect(content).toContain("q: 'milk'")
     expect(content).toContain('fill in: body.note, whose value in the document looks like a credential, body.description, whose value in the document looks like a credential')
+    // The query parameter's too, on a line of its own above the request.
+    expect(content).toContain('// venomqa generate: fill in: query.cursor, whose value in the document looks like a credential\n')
   })
 
   it('sample: a property example, a whole-body example, an array item; the rest kept', () => {
@@ -146,8 +148,14 @@ describe('venomqa generate: examples that are credentials by their form, under i
   })
 
   it('sampleParameter: an example that is a credential gives way to a value of the schema', () => {
-    expect(sampleParameter({ example: STRIPE_KEY, schema: { type: 'string' } }, 'query.cursor', 'cursor')).toBe('cursor')
-    expect(sampleParameter({ example: 'milk', schema: { type: 'string' } }, 'query.q', 'q')).toBe('milk')
-    expect(sampleParameter({ example: { after: JWT, size: 10 }, schema: { type: 'object', properties: { after: { type: 'string' } } } }, 'query.page', 'page')).toEqual({ after: 'after', size: 10 })
+    expect(sampleParameter({ example: STRIPE_KEY, schema: { type: 'string' } }, 'query.cursor', 'cursor')).toEqual({
+      value: 'cursor',
+      needsReview: ['query.cursor, whose value in the document looks like a credential'],
+    })
+    expect(sampleParameter({ example: 'milk', schema: { type: 'string' } }, 'query.q', 'q')).toEqual({ value: 'milk', needsReview: [] })
+    expect(sampleParameter({ example: { after: JWT, size: 10 }, schema: { type: 'object', properties: { after: { type: 'string' } } } }, 'query.page', 'page')).toEqual({
+      value: { after: 'after', size: 10 },
+      needsReview: ['query.page.after, whose value in the document looks like a credential'],
+    })
   })
 })

@@ -424,14 +424,21 @@ class TagWriter {
     const url = this.url(op, usesIds)
     const options: string[] = []
     if (body.value !== undefined) options.push(`json: ${this.literal(body.value, '  ')}`)
+    // The query's and headers' places whose document example was not written (a credential by its form).
+    const parameterReview: string[] = []
+    const parameterValue = (p: Operation['parameters'][number], place: string) => {
+      const { value, needsReview } = sampleParameter(p, place, p.name)
+      parameterReview.push(...needsReview)
+      return queryValue(value, p.schema)
+    }
     const credentials = this.queryCredentials(op)
     const parameters = op.parameters.filter((p) => p.in === 'query' && p.required && !credentials.some(([name]) => name === p.name))
     const query = Object.fromEntries([
-      ...parameters.map((p) => [p.name, isSecretKey(p.name) ? `\u0001${this.parameterSecret(op, p.name, 'query')}` : queryValue(sampleParameter(p, `query.${p.name}`, p.name), p.schema)]),
+      ...parameters.map((p) => [p.name, isSecretKey(p.name) ? `\u0001${this.parameterSecret(op, p.name, 'query')}` : parameterValue(p, `query.${p.name}`)]),
       ...credentials,
     ])
     if (Object.keys(query).length) options.push(`query: ${this.literal(query, '  ')}`)
-    const headers = this.requiredHeaders(op)
+    const headers = this.requiredHeaders(op, parameterValue)
     if (Object.keys(headers).length) options.push(`headers: ${this.literal(headers, '  ')}`)
     const call = `http.${op.method.toLowerCase()}(${url}${options.length ? `, { ${options.join(', ')} }` : ''})`
     const statuses = expected ?? Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s)).map(Number)
@@ -439,6 +446,7 @@ class TagWriter {
     this.journeyOps.add(op)
     const lines: string[] = []
     if (body.value !== undefined && !isCredentials(body.value)) lines.push(`${FILL_IN} a body sampled from the schema${body.review.length ? `; fill in: ${body.review.join(', ')}` : ''}`)
+    if (parameterReview.length) lines.push(`${FILL_IN} fill in: ${parameterReview.join(', ')}`)
     lines.push(`const res = await ${call}`)
     if (statuses.length) {
       this.core.add('assertStatus')
@@ -467,13 +475,13 @@ class TagWriter {
    * operation's security scheme or the login sends already, or one the HTTP client sets from the body
    * (its type and length), is not sent a second time.
    */
-  private requiredHeaders(op: Operation): Record<string, string | number | boolean> {
+  private requiredHeaders(op: Operation, parameterValue: (p: Operation['parameters'][number], place: string) => unknown): Record<string, string | number | boolean> {
     const sent = this.schemeHeaders(op)
     const required = op.parameters.filter((p) => p.in === 'header' && p.required && !sent.has(p.name.toLowerCase()) && !CLIENT_HEADERS.has(p.name.toLowerCase()))
     return Object.fromEntries(
       required.map((p) => [
         p.name,
-        isSecretHeader(p.name) ? `\u0001${this.parameterSecret(op, p.name, 'header')}` : String(queryValue(sampleParameter(p, `header.${p.name}`, p.name), p.schema)),
+        isSecretHeader(p.name) ? `\u0001${this.parameterSecret(op, p.name, 'header')}` : String(parameterValue(p, `header.${p.name}`)),
       ]),
     )
   }
@@ -527,7 +535,7 @@ class TagWriter {
       if (usesIds && this.model.creatorOf(name)) return `\${ctx.require(${quote(name)})}`
       if (isSecretKey(name)) return `\${${this.parameterSecret(op, name, 'path')}}`
       const param = op.parameters.find((p) => p.name === name && p.in === 'path')
-      return `\${${quote(String(sampleParameter(param, name, name) ?? name))} /* ${FILL_IN.slice(3)} fill in ${name} */}`
+      return `\${${quote(String(sampleParameter(param, name, name).value ?? name))} /* ${FILL_IN.slice(3)} fill in ${name} */}`
     })
     return `\`${text}\``
   }

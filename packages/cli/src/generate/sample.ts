@@ -73,12 +73,17 @@ function sampleValue(schema: JsonSchema | undefined, place: string, name: string
 
 /**
  * A parameter's value: its own example, else its schema's sample; an example that is a credential by its
- * form is not written (see Sample), whatever the parameter's name.
+ * form is not written (see Sample), whatever the parameter's name, and its place is then to review.
  */
-export function sampleParameter(parameter: { example?: unknown; schema?: JsonSchema } | undefined, place: string, name: string): unknown {
+export function sampleParameter(parameter: { example?: unknown; schema?: JsonSchema } | undefined, place: string, name: string): Sample {
   const example = parameter?.example
-  if (example !== undefined && !isSecretShaped(example)) return withoutSecrets(example, parameter?.schema, place, name, [], 0)
-  return sample(parameter?.schema, place, name).value
+  if (example !== undefined && !isSecretShaped(example)) {
+    const needsReview: string[] = []
+    return { value: withoutSecrets(example, parameter?.schema, place, name, needsReview, 0), needsReview }
+  }
+  const made = sample(parameter?.schema, place, name)
+  if (example !== undefined) markCredentialShaped(place, made.needsReview)
+  return made
 }
 
 /** A string the document gives that is a credential by its form: never written into a journey. */
