@@ -4,7 +4,8 @@
  * phases by a plugin (phases.mjs) given to both: before the run (node's start, imports, the CLI's commands,
  * config, the journey file), the run (runStart to runEnd: live reporters), and after it (reports,
  * closing, exit). A third variant replaces the console with the json reporter, to show what the console
- * costs during the run. Medians of ROUNDS (default 9) after a warm-up round; main-thread CPU only on Linux.
+ * costs during the run, and a fourth loads the journey through jiti (VENOMQA_TS_LOADER=jiti) instead of its
+ * compiled copy. Medians of ROUNDS (default 9) after a warm-up round; main-thread CPU only on Linux.
  * On a two-core machine the run phase's medians move by ±30 ms from one invocation to the next (the API
  * server shares the cores): read the phase before the run, which moves little, with more rounds.
  *
@@ -38,10 +39,13 @@ const variants = [
   { name: 'library API', args: [path.join(OVERHEAD, 'venom.mjs')], cwd: OVERHEAD },
   { name: '`venomqa run`', args: [CLI, 'run', '--base-url', target, '--plugin', './phases.mjs'], cwd: project },
   { name: '`venomqa run -r json:file`', args: [CLI, 'run', '--base-url', target, '--plugin', './phases.mjs', '-r', `json:${jsonReport}`], cwd: project },
+  // The journey through jiti instead of its compiled copy: what the copy saves, before the run and in it.
+  { name: '`venomqa run`, jiti', args: [CLI, 'run', '--base-url', target, '--plugin', './phases.mjs'], cwd: project, env: { VENOMQA_TS_LOADER: 'jiti' } },
 ]
 
 function runOnce(v: (typeof variants)[number]): Phases {
   const env = benchEnv({
+    ...('env' in v ? v.env : {}),
     TARGET: target,
     N: String(N),
     NO_COLOR: '1',
@@ -86,3 +90,8 @@ console.log(
   `\`venomqa run\` - library, medians: before the run ${extra('beforeRun', 'wall')} ms, the run ${extra('run', 'wall')} ms, after it ${extra('afterRun', 'wall')} ms (wall);`,
 )
 console.log(`main-thread CPU ${extra('beforeRun', 'cpu')} / ${extra('run', 'cpu')} / ${extra('afterRun', 'cpu')} ms`)
+const jiti = variants[3]!
+const saved = (p: Phase, kind: 'wall' | 'cpu') => ms(med(jiti.name, p, kind) - med(cli!.name, p, kind))
+console.log(
+  `through jiti - from the compiled copy, medians: before the run ${saved('beforeRun', 'wall')} ms, the run ${saved('run', 'wall')} ms (wall); main-thread CPU ${saved('beforeRun', 'cpu')} / ${saved('run', 'cpu')} ms`,
+)

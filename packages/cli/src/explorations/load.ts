@@ -1,5 +1,6 @@
 import { type Exploration, UserError, isExploration } from '@venomqa/core'
 import { discoverJourneyFiles, exportsOf, importDefinitionFile, splitRunArgs } from '../journeys/load'
+import { keepSharedWithJiti } from '../typescript/native'
 
 export interface LoadedExploration {
   exploration: Exploration
@@ -30,8 +31,9 @@ export function explorationsOf(mod: Record<string, unknown>): Exploration[] {
 export async function loadExplorations(files: readonly string[], root: string, warn: (m: string) => void = () => {}): Promise<LoadedExploration[]> {
   const out: LoadedExploration[] = []
   const byName = new Map<string, string>()
+  keepSharedWithJiti(files)
   for (const abs of files) {
-    const { file, mod } = await importDefinitionFile(abs, root)
+    const { file, mod } = await importDefinitionFile(abs, root, warn)
     const found = explorationsOf(mod)
     if (!found.length) warn(`${file} exports no exploration (export default exploration(...))`)
     for (const exploration of found) {
