@@ -45,13 +45,14 @@ const variants = [
 
 function runOnce(v: (typeof variants)[number]): Phases {
   const env = benchEnv({
-    ...('env' in v ? v.env : {}),
     TARGET: target,
     N: String(N),
     NO_COLOR: '1',
     CI: 'true',
     BENCH_PLUGIN: pathToFileURL(path.join(here, 'phases.mjs')).href,
   })
+  // After benchEnv, which drops every VENOMQA_* variable: the variant's own are the point of it.
+  if ('env' in v) Object.assign(env, v.env)
   const r = spawnSync(process.execPath, v.args, { cwd: v.cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 })
   const line = /BENCH_PHASES (.*)/.exec(r.stderr)
   if (r.status !== 0 || !line) throw new Error(`${v.name} exited ${r.status}:\n${r.stderr}\n${r.stdout.slice(-2000)}`)
