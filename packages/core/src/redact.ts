@@ -47,11 +47,31 @@ export interface RedactOptions {
 const CURSOR_TOKEN = /^(?:next|prev|previous)?[-_]?(?:page|continuation|pagination|cursor|sync|resume)[-_]?token$/i
 
 export function isSecretKey(key: string, options?: RedactOptions): boolean {
-  const k = key.toLowerCase()
-  if (SECRET_HEADERS.has(k)) return true
-  if (options?.extraKeys?.some((e) => e.toLowerCase() === k)) return true
+  if (options?.extraKeys?.some((e) => e.toLowerCase() === key.toLowerCase())) return true
+  return remembered(keyVerdicts, key, isSecretKeyNamed)
+}
+
+function isSecretKeyNamed(key: string): boolean {
+  if (SECRET_HEADERS.has(key.toLowerCase())) return true
   if (CURSOR_TOKEN.test(key)) return false
   return SECRET_KEY.test(key) || SECRET_WORD.test(key)
+}
+
+/**
+ * The verdicts of isSecretKey and isSecretHeader without extraKeys, by name: a report asks about the same
+ * few names (`id`, `content-type`, `date`) for every step of a run. Bounded, for a body with a key per id.
+ */
+const keyVerdicts = new Map<string, boolean>()
+const headerVerdicts = new Map<string, boolean>()
+
+function remembered(verdicts: Map<string, boolean>, name: string, decide: (name: string) => boolean): boolean {
+  let verdict = verdicts.get(name)
+  if (verdict === undefined) {
+    verdict = decide(name)
+    if (verdicts.size >= 1024) verdicts.clear()
+    verdicts.set(name, verdict)
+  }
+  return verdict
 }
 
 /**
@@ -73,7 +93,12 @@ const OPEN_HEADERS = new Set(['idempotency-key', 'x-idempotency-key', 'sec-webso
 
 /** A header whose value is masked: a secret key by isSecretKey, or a name whose last word is one of SECRET_HEADER_WORDS. */
 export function isSecretHeader(name: string, options?: RedactOptions): boolean {
-  if (isSecretKey(name, options)) return true
+  if (options?.extraKeys?.some((e) => e.toLowerCase() === name.toLowerCase())) return true
+  return remembered(headerVerdicts, name, isSecretHeaderNamed)
+}
+
+function isSecretHeaderNamed(name: string): boolean {
+  if (isSecretKeyNamed(name)) return true
   const lower = name.toLowerCase()
   if (OPEN_HEADERS.has(lower.replace(/_/g, '-'))) return false
   const words = lower.split(/[-_]+/)
@@ -596,7 +621,13 @@ function optionsKey(options?: RedactOptions): string {
 function redactFresh<T>(results: T, options?: RedactOptions): T {
   const local = new KnownSecrets()
   harvest(results, local, options, 0)
-  const text = (s: string) => local.mask(redactText(s))
+  // Each text once: a run repeats most of its strings (statuses, header values, names) step after step.
+  const done = new Map<string, string>()
+  const text = (s: string) => {
+    let out = done.get(s)
+    if (out === undefined) done.set(s, (out = local.mask(redactText(s))))
+    return out
+  }
   const deep = (v: unknown, depth: number): unknown =>
     typeof v === 'string' ? text(v) : depth > 50 ? v : Array.isArray(v) ? v.map((x) => deep(x, depth + 1)) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x, depth + 1)])) : v
   const walk = (value: unknown, depth: number): unknown => {

@@ -340,6 +340,17 @@ describe('a redacted copy is redacted once', () => {
     expect(JSON.stringify(stricter)).not.toContain('shop-ref-5a6b7c8d')
     expect(redactRun(stricter, { extraKeys: ['x-shop-ref'] })).toBe(stricter)
   })
+
+  it('a name judged once without extraKeys is judged again with them, and the other way round', () => {
+    // The verdicts are remembered by name: extraKeys must never be answered from that memory.
+    expect(isSecretHeader('X-Shop-Ref')).toBe(false)
+    expect(isSecretHeader('X-Shop-Ref', { extraKeys: ['x-shop-ref'] })).toBe(true)
+    expect(isSecretHeader('X-Shop-Ref')).toBe(false)
+    expect(isSecretKey('shopRef', { extraKeys: ['shopref'] })).toBe(true)
+    expect(isSecretKey('shopRef')).toBe(false)
+    expect(isSecretKey('nextPageToken')).toBe(false)
+    expect(isSecretKey('nextPageToken', { extraKeys: ['nextPageToken'] })).toBe(true)
+  })
 })
 
 describe('header names that say they carry a credential', () => {
