@@ -121,6 +121,27 @@ describe('TypeScript files run natively from a compiled copy', () => {
     )
   })
 
+  it('a package Node cannot load (one that ships TypeScript) sends the file to jiti, and the next run goes there without trying', async () => {
+    await write({
+      // A package that ships TypeScript: Node refuses to load it, jiti compiles it.
+      'node_modules/ts-shipped/package.json': '{ "name": "ts-shipped", "version": "1.0.0", "main": "index.ts" }',
+      'node_modules/ts-shipped/index.ts': 'export const answer: number = 42\n',
+      'g/opaque.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { answer } from 'ts-shipped'\nexport default ${journey('`answer-${answer}`')}\n`,
+    })
+    const triedCopy = (modules: string[]) => modules.some((m) => /\.cache\/venomqa\/ts\/opaque\.journey\.\w+\.mjs$/.test(m))
+    const first = list('g')
+    expect(first.stderr).toBe('')
+    expect(first.stdout).toContain('answer-42')
+    expect(triedCopy(first.modules)).toBe(true)
+    expect(loadsJiti(first.modules)).toBe(true)
+    const refusals = readdirSync(cacheDir()).filter((f) => f.endsWith('.jiti'))
+    expect(refusals).toEqual([expect.stringMatching(/^opaque\.journey\.\w+\.mjs\.jiti$/)])
+    expect(readFileSync(path.join(cacheDir(), refusals[0]!), 'utf8')).toContain('Unknown file extension ".ts"')
+    const second = list('g')
+    expect(second.stdout).toContain('answer-42')
+    expect(triedCopy(second.modules)).toBe(false)
+  })
+
   it('a syntax error is reported as before, from jiti, with its place', async () => {
     await write({ 'e/bad.journey.ts': "import { journey } from '@venomqa/core'\nexport default journey('x', { steps: [ }\n" })
     const r = list('e')

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { SourceMap, type SourceMapPayload, createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -72,20 +72,38 @@ export async function importNatively(file: string): Promise<{ module: Record<str
   if ('problem' in verdict) return verdict
   const loadedByJiti = verdict.files.find((f) => f.file in requireCache())
   if (loadedByJiti) return { problem: `${loadedByJiti.file} was loaded through jiti already` }
+  const root = verdict.files.at(-1)!
+  const refused = readIfThere(refusalOf(root))
+  if (refused !== undefined) return { problem: refused }
   for (const f of verdict.files) {
     writeCopy(f)
     imported.set(f.file, f)
   }
   const started = startedFiles()
   try {
-    const module = (await import(pathToFileURL(verdict.files.at(-1)!.out).href)) as Record<string, unknown>
+    const module = (await import(pathToFileURL(root.out).href)) as Record<string, unknown>
     for (const f of verdict.files) nativeFiles.add(f.file)
     return { module }
   } catch (err) {
     // Nothing of the user's ran (Node met the error resolving, parsing or linking): jiti may load it.
     if (verdict.files.some((f) => started.has(f.file))) throw err
     for (const f of verdict.files) imported.delete(f.file)
-    return { problem: `Node could not load its compiled copy (${errorMessage(err)})` }
+    // A package that ships TypeScript, a named import of a CommonJS package whose exports Node cannot
+    // list (`import { Pool } from 'pg'`): said once beside the copy, the next runs go to jiti at once.
+    const problem = `Node could not load its compiled copy (${errorMessage(err)})`
+    writeAtomically(refusalOf(root), problem)
+    return { problem }
+  }
+}
+
+/** Where a copy Node refused to link says why: named, like the copy, for the file and its imports as they are. */
+const refusalOf = (f: PlannedFile) => `${f.out}.jiti`
+
+function readIfThere(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return undefined
   }
 }
 
@@ -258,6 +276,9 @@ function cacheDirFor(file: string): string | undefined {
       const cache = path.join(modules, '.cache', 'venomqa', 'ts')
       try {
         mkdirSync(cache, { recursive: true })
+        // A node_modules the user may not write (installed by another user, a read-only image): jiti then,
+        // rather than compiling again on every run a copy that can never be kept.
+        accessSync(cache, constants.W_OK)
         return cache
       } catch {
         return undefined
