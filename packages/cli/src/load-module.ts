@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs'
-import { SourceMap, createRequire } from 'node:module'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { errorMessage, isUserError, redactText } from '@venomqa/core'
 import { warn as warnOnStderr } from './exit'
 import { importNatively, isTypeScript, placeInTypeScript, sharedWithNative } from './typescript/native'
+import { placeThroughMap } from './typescript/source-place'
 
 /** What the CLI uses of jiti: importing, and (for `run --watch`) the transform and resolution it applies. */
 export interface UserModuleTools {
@@ -155,10 +156,7 @@ function placeInSource(abs: string, line: number, column: number): { line: numbe
     const inline = /\/\/# sourceMappingURL=data:application\/json;(?:charset=utf-8;)?base64,([A-Za-z0-9+/=]+)\s*$/.exec(code)
     if (!inline) return undefined
     // On line 1 the code runs after jiti's function wrapper: its columns count from the wrapper's start.
-    const inCode = line === 1 ? column - JITI_WRAPPER.length : column
-    if (inCode < 1) return undefined
-    const entry = new SourceMap(JSON.parse(Buffer.from(inline[1]!, 'base64').toString('utf8'))).findEntry(line - 1, inCode - 1)
-    return 'originalLine' in entry ? { line: entry.originalLine + 1, column: entry.originalColumn + 1 } : undefined
+    return placeThroughMap(JSON.parse(Buffer.from(inline[1]!, 'base64').toString('utf8')), JITI_WRAPPER.length, line, column)
   } catch {
     return undefined
   }

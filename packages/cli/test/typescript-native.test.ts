@@ -108,6 +108,39 @@ describe('TypeScript files run natively from a compiled copy', () => {
     expect(loadsJiti(r.modules)).toBe(true)
   })
 
+  it('a file that reaches a shared module by require() goes through jiti, and so does the file importing it statically', async () => {
+    await write({
+      'h/state.ts': 'let count = 0\nexport const next = (): number => ++count\n',
+      'h/a.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { next } from './state'\nexport default ${journey('`a-${next()}`')}\n`,
+      'h/b.journey.ts': `import { journey, step } from '@venomqa/core'\nconst { next } = require('./state')\nexport default ${journey('`b-${next()}`')}\n`,
+    })
+    const r = list('h')
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toContain('a-1')
+    expect(r.stdout).toContain('b-2')
+  })
+
+  it('a journey Node refuses after a helper it shares ran: jiti for it with a warning, then for both from the next run on', async () => {
+    await write({
+      'node_modules/ts-shipped-too/package.json': '{ "name": "ts-shipped-too", "version": "1.0.0", "main": "index.ts" }',
+      'node_modules/ts-shipped-too/index.ts': 'export const answer: number = 42\n',
+      's1/state.ts': 'let count = 0\nexport const next = (): number => ++count\n',
+      's1/a.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { next } from './state'\nexport default ${journey('`a-${next()}`')}\n`,
+      's1/b.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { next } from './state'\nimport { answer } from 'ts-shipped-too'\nexport default ${journey('`b-${next()}-${answer}`')}\n`,
+    })
+    const first = list('s1')
+    expect(first.status).toBe(0)
+    expect(first.stdout).toContain('a-1')
+    // Known only once Node refused it, after a.journey.ts ran the helper: a second instance, said so.
+    expect(first.stdout).toContain('b-1-42')
+    expect(first.stderr).toContain('s1/b.journey.ts goes through jiti (Node could not load its compiled copy (Unknown file extension ".ts"')
+    expect(first.stderr).toContain('and so does s1/state.ts a second time')
+    const second = list('s1')
+    expect(second.stderr).toBe('')
+    expect(second.stdout).toContain('a-1')
+    expect(second.stdout).toContain('b-2-42')
+  })
+
   it('a plugin that goes through jiti after a journey imported its local import natively is a warning naming both', async () => {
     await write({
       'f/shared.ts': "export const tag: string = 'shared'\n",
@@ -134,7 +167,7 @@ describe('TypeScript files run natively from a compiled copy', () => {
     expect(first.stdout).toContain('answer-42')
     expect(triedCopy(first.modules)).toBe(true)
     expect(loadsJiti(first.modules)).toBe(true)
-    const refusals = readdirSync(cacheDir()).filter((f) => f.endsWith('.jiti'))
+    const refusals = readdirSync(cacheDir()).filter((f) => f.startsWith('opaque.') && f.endsWith('.jiti'))
     expect(refusals).toEqual([expect.stringMatching(/^opaque\.journey\.\w+\.mjs\.jiti$/)])
     expect(readFileSync(path.join(cacheDir(), refusals[0]!), 'utf8')).toContain('Unknown file extension ".ts"')
     const second = list('g')

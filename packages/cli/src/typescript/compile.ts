@@ -11,6 +11,11 @@ export interface CompiledFile {
   local: Array<{ start: number; end: number; specifier: string }>
   /** Each `import.meta` (followed by `.url`, `.dirname` or `.filename`): its place in `code`. */
   meta: Array<{ start: number; end: number }>
+  /**
+   * Local files it reaches other than by a static import (`require('./x')`, `import('./x')`): never in a
+   * copy (such a file goes to jiti), but shared with the files that import them statically.
+   */
+  alsoReached: string[]
 }
 
 /**
@@ -39,22 +44,29 @@ let acorn: Acorn | undefined
  * cache copy does not have), and `import.meta` beyond its url, dirname and filename.
  */
 export function compileTypeScript(source: string, file: string): CompileResult {
-  if (source.startsWith('#!')) return { problem: 'it starts with #!' }
+  if (source.startsWith('#!')) return { problem: 'it starts with #!', compiled: reachedByText(source) }
+  // sucrase removes a namespace as it removes types, its values with it (`Names is not defined` when used).
+  if (NAMESPACE.test(source)) return { problem: 'it declares a namespace', compiled: reachedByText(source) }
   let code: string
   try {
     code = stripTypes(source, file).code
   } catch (err) {
-    return { problem: `sucrase cannot compile it (${(err as Error).message.split('\n')[0]})` }
+    return { problem: `sucrase cannot compile it (${(err as Error).message.split('\n')[0]})`, compiled: reachedByText(source) }
   }
   let ast: Node
   try {
     acorn ??= createRequire(import.meta.url)('acorn') as Acorn
     ast = acorn.parse(code, { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: true }) as unknown as Node
   } catch (err) {
-    return { problem: `its compiled code does not parse (${(err as Error).message})` }
+    return { problem: `its compiled code does not parse (${(err as Error).message})`, compiled: reachedByText(source) }
   }
   const local: CompiledFile['local'] = []
   const meta: CompiledFile['meta'] = []
+  const alsoReached: string[] = []
+  const reachedLiteral = (node: unknown) => {
+    const literal = node as (Node & { value?: unknown }) | undefined
+    if (literal?.type === 'Literal' && typeof literal.value === 'string' && LOCAL.test(literal.value)) alsoReached.push(literal.value)
+  }
   let problem: string | undefined
   const importFrom = (node: unknown) => {
     const literal = node as Node & { value?: unknown }
@@ -74,12 +86,14 @@ export function compileTypeScript(source: string, file: string): CompileResult {
           importFrom(node.source)
         }
         break
-      case 'ImportExpression': {
-        const s = node.source as Node & { value?: unknown }
-        const bare = s.type === 'Literal' && typeof s.value === 'string' && !LOCAL.test(s.value) && !s.value.startsWith('#')
-        if (!bare) problem ??= 'it calls import() with a file or a computed name'
+      case 'ImportExpression':
+        // Even of a package: one Node cannot load (it ships TypeScript) would fail only when the step runs.
+        problem ??= 'it calls import()'
+        reachedLiteral(node.source)
         break
-      }
+      case 'CallExpression':
+        if ((node.callee as Node).type === 'Identifier' && (node.callee as { name: string }).name === 'require') reachedLiteral((node.arguments as Node[])[0])
+        break
       case 'MetaProperty': {
         const field = parent?.type === 'MemberExpression' && parent.object === node && !parent.computed ? (parent.property as { name?: string }).name : undefined
         if ((node.meta as { name: string }).name === 'import') {
@@ -99,7 +113,19 @@ export function compileTypeScript(source: string, file: string): CompileResult {
     }
   }
   visit(ast, undefined)
-  return problem ? { problem, compiled: { code, local, meta } } : { compiled: { code, local, meta } }
+  return problem ? { problem, compiled: { code, local, meta, alsoReached } } : { compiled: { code, local, meta, alsoReached } }
+}
+
+/** `namespace X {` or `module X {` not under `declare`: code, which sucrase drops. A mention in a comment or string costs only the copy. */
+const NAMESPACE = /^[ \t]*(?:export[ \t]+)?(?:namespace|module)[ \t]+[\w$.]+[ \t]*\{/m
+
+/**
+ * For a file that cannot be compiled: the local files it names in an import, an export or a require, read
+ * from its text, so that the files it shares with others are still known (see keepSharedWithJiti).
+ */
+function reachedByText(source: string): CompiledFile {
+  const alsoReached = [...source.matchAll(/(?:\bfrom|\bimport|\brequire)\s*\(?\s*(['"])(\.{1,2}\/[^'"\n]*)\1/g)].map((m) => m[2]!)
+  return { code: '', local: [], meta: [], alsoReached }
 }
 
 /**

@@ -3,7 +3,7 @@ import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, sta
 import { SourceMap, type SourceMapPayload, createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { errorMessage } from '@venomqa/core'
+import { errorMessage, redactText } from '@venomqa/core'
 import { cliVersion } from '../version'
 import { type CompileResult, type CompiledFile, compileTypeScript, stripTypes } from './compile'
 import { resolveLocalTypeScript } from './resolve'
@@ -66,35 +66,45 @@ export function loadTypeScriptThroughJiti(): void {
  * to jiti. A file that started to run and threw is thrown, never handed to jiti to run again.
  */
 export async function importNatively(file: string): Promise<{ module: Record<string, unknown> } | { problem: string }> {
-  if (jitiOnly || process.env.VENOMQA_TS_LOADER === 'jiti') return { problem: 'TypeScript is loaded through jiti in this process' }
+  if (throughJitiOnly()) return { problem: 'TypeScript is loaded through jiti in this process' }
   if (keptForJiti.has(file)) return { problem: 'it shares a local import with a file only jiti loads' }
   const verdict = plan(file)
   if ('problem' in verdict) return verdict
   const loadedByJiti = verdict.files.find((f) => f.file in requireCache())
   if (loadedByJiti) return { problem: `${loadedByJiti.file} was loaded through jiti already` }
   const root = verdict.files.at(-1)!
-  const refused = readIfThere(refusalOf(root))
-  if (refused !== undefined) return { problem: refused }
   for (const f of verdict.files) {
     writeCopy(f)
     imported.set(f.file, f)
   }
   const started = startedFiles()
+  // Files an earlier import ran (a helper two journeys share) are not this import's doing.
+  const ranBefore = new Set(started)
   try {
     const module = (await import(pathToFileURL(root.out).href)) as Record<string, unknown>
     for (const f of verdict.files) nativeFiles.add(f.file)
     return { module }
   } catch (err) {
     // Nothing of the user's ran (Node met the error resolving, parsing or linking): jiti may load it.
-    if (verdict.files.some((f) => started.has(f.file))) throw err
-    for (const f of verdict.files) imported.delete(f.file)
+    if (verdict.files.some((f) => started.has(f.file) && !ranBefore.has(f.file))) throw err
+    for (const f of verdict.files) if (!nativeFiles.has(f.file)) imported.delete(f.file)
+    const problem = `Node could not load its compiled copy (${redactText(errorMessage(err))})`
     // A package that ships TypeScript, a named import of a CommonJS package whose exports Node cannot
-    // list (`import { Pool } from 'pg'`): said once beside the copy, the next runs go to jiti at once.
-    const problem = `Node could not load its compiled copy (${errorMessage(err)})`
-    writeAtomically(refusalOf(root), problem)
+    // list (`import { Pool } from 'pg'`): said once beside the copy, the next runs go to jiti at once
+    // (see plan). Not a package missing yet, which an install brings.
+    if (refusedForGood(err)) writeAtomically(refusalOf(root), problem)
     return { problem }
   }
 }
+
+/** A refusal no install fixes: a file type Node does not load, an export Node cannot find, a directory import. */
+function refusedForGood(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code
+  return code === 'ERR_UNKNOWN_FILE_EXTENSION' || code === 'ERR_UNSUPPORTED_DIR_IMPORT' || (err instanceof SyntaxError && /\bexport\b/.test(err.message))
+}
+
+/** Whether every TypeScript file of this process goes through jiti (`run --watch`, VENOMQA_TS_LOADER=jiti). */
+const throughJitiOnly = () => jitiOnly || process.env.VENOMQA_TS_LOADER === 'jiti'
 
 /** Where a copy Node refused to link says why: named, like the copy, for the file and its imports as they are. */
 const refusalOf = (f: PlannedFile) => `${f.out}.jiti`
@@ -112,7 +122,7 @@ function readIfThere(file: string): string | undefined {
  * import with a file of the batch that only jiti can load, so that the shared module is one instance.
  */
 export function keepSharedWithJiti(files: readonly string[]): void {
-  if (jitiOnly || process.env.VENOMQA_TS_LOADER === 'jiti') return
+  if (throughJitiOnly()) return
   const verdicts = files.filter(isTypeScript).map((file) => ({ file, verdict: plan(file) }))
   const jitiReach = new Set(verdicts.flatMap(({ verdict }) => ('problem' in verdict ? verdict.reached : [])))
   // Until nothing changes: a file kept for jiti brings its own imports to jiti, which others may share.
@@ -165,33 +175,36 @@ function planFresh(root: string): Verdict {
   if (!isTypeScript(root)) return { problem: 'it is not a .ts or .mts file', reached: [] }
   const cacheDir = cacheDirFor(root)
   if (!cacheDir) return { problem: 'no node_modules directory holds it or its ancestors', reached: [] }
-  const done = new Map<string, PlannedFile>()
+  // Each file once, whatever its verdict: a graph of shared imports is walked in its size, not its paths.
+  const state = new Map<string, PlannedFile | 'visiting' | 'failed'>()
   const order: PlannedFile[] = []
-  const reached = new Set<string>()
   let problem: string | undefined
-  const visit = (file: string, chain: string[]): PlannedFile | undefined => {
-    const ready = done.get(file)
-    if (ready) return ready
-    if (chain.includes(file)) {
-      problem ??= `${path.basename(file)} imports itself through ${chain.slice(chain.indexOf(file)).map((f) => path.basename(f)).join(' → ')}`
-      return undefined
-    }
-    reached.add(file)
+  const visit = (file: string): PlannedFile | undefined => {
+    const seen = state.get(file)
+    if (seen === 'visiting') problem ??= `it imports ${path.basename(file)} in a cycle`
+    if (seen !== undefined) return typeof seen === 'object' ? seen : undefined
+    state.set(file, 'visiting')
+    const planned = planFile(file)
+    state.set(file, planned ?? 'failed')
+    if (planned) order.push(planned)
+    return planned
+  }
+  const planFile = (file: string): PlannedFile | undefined => {
+    // A file it imports is named (from the root's directory), the root itself not: the caller names it.
+    const named = (text: string) => (file === root ? text : `${path.relative(path.dirname(root), file)}: ${text}`)
     if (file.split(path.sep).includes('node_modules')) {
-      problem ??= `${file} is in node_modules`
+      problem ??= named('it is in node_modules')
       return undefined
     }
     let source: string
     try {
       source = readFileSync(file, 'utf8')
     } catch (err) {
-      problem ??= `${file} cannot be read (${(err as Error).message})`
+      problem ??= named(`it cannot be read (${errorMessage(err)})`)
       return undefined
     }
     const key = digest(`${FORMAT}\0${cliVersion()}\0${file}\0${source}`)
     const result = compiledFor(cacheDir, key, source, file)
-    // A file it imports is named (from the root's directory), the root itself not: the caller names it.
-    const named = (text: string) => (file === root ? text : `${path.relative(path.dirname(root), file)}: ${text}`)
     if (result.problem) problem ??= named(result.problem)
     // Followed also past a problem: the files reached are what the file shares with others (keepSharedWithJiti).
     const importCopies: string[] = []
@@ -201,18 +214,23 @@ function planFresh(root: string): Verdict {
         problem ??= named(target.problem)
         continue
       }
-      const dep = visit(target.file, [...chain, file])
+      const dep = visit(target.file)
       if (dep) importCopies.push(dep.out)
+    }
+    for (const specifier of result.compiled?.alsoReached ?? []) {
+      const target = resolveLocalTypeScript(specifier, file)
+      if ('file' in target) visit(target.file)
     }
     if (problem || !result.compiled) return undefined
     const name = `${path.basename(file).replace(/\.m?ts$/, '')}.${digest(`${key}\0${importCopies.join('\0')}`).slice(0, 20)}.mjs`
-    const planned: PlannedFile = { file, out: path.join(cacheDir, name), compiled: result.compiled, importCopies }
-    done.set(file, planned)
-    order.push(planned)
-    return planned
+    return { file, out: path.join(cacheDir, name), compiled: result.compiled, importCopies }
   }
-  visit(root, [])
-  return problem ? { problem, reached: [...reached] } : { files: order }
+  visit(root)
+  const reached = () => [...state.keys()]
+  if (problem) return { problem, reached: reached() }
+  // Node refused this very copy in an earlier run (see importNatively): jiti, and the files it reaches with it.
+  const refused = readIfThere(refusalOf(order.at(-1)!))
+  return refused === undefined ? { files: order } : { problem: refused, reached: reached() }
 }
 
 /** The compiled form of a source, from the cache (`<key>.json`) or compiled now and kept there. */

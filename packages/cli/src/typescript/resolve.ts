@@ -31,7 +31,11 @@ export function resolveLocalTypeScript(specifier: string, fromFile: string): Loc
   if (isFile(base)) return { problem: `it imports ${specifier}, a file that is not TypeScript` }
   const withExtension = candidate(base, specifier)
   if (withExtension) return withExtension
-  if (isDirectory(base)) return candidate(path.join(base, 'index'), specifier) ?? { problem: `it imports the directory ${specifier}, which has no index.ts` }
+  if (isDirectory(base)) {
+    // Its package.json may name another entry (`main`), as jiti would follow.
+    if (isFile(path.join(base, 'package.json'))) return { problem: `it imports the directory ${specifier}, which has a package.json` }
+    return candidate(path.join(base, 'index'), specifier) ?? { problem: `it imports the directory ${specifier}, which has no index.ts` }
+  }
   return { problem: `it imports ${specifier}, which is not there` }
 }
 
