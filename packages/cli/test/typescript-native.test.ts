@@ -41,6 +41,10 @@ const loadsJiti = (modules: string[]) => modules.some((m) => /\/jiti\//.test(m))
 const loadsCompiler = (modules: string[]) => modules.some((m) => /\/(?:sucrase|acorn)\//.test(m))
 const cacheDir = () => path.join(project.dir, 'node_modules/.cache/venomqa/ts')
 const journey = (name: string) => `journey(${name}, { steps: [step('s', () => 1)] })`
+/** A journey file: core's journey and step, the lines given (imports), and a journey named by `name` (an expression). */
+const journeyFile = (lines: string, name: string) => `import { journey, step } from '@venomqa/core'\n${lines}\nexport default ${journey(name)}\n`
+/** A module with state: each journey that counts on it shows whether it shares one instance with the others. */
+const COUNTER = 'let count = 0\nexport const next = (): number => ++count\n'
 
 describe('TypeScript files run natively from a compiled copy', () => {
   it('compiles on the first run; the next runs import the copy and load neither jiti nor the compiler', async () => {
@@ -92,12 +96,12 @@ describe('TypeScript files run natively from a compiled copy', () => {
 
   it('a file that needs jiti goes through jiti, and so does a file that shares a local import with it', async () => {
     await write({
-      'd/counter.ts': 'let count = 0\nexport const next = (): number => ++count\n',
-      'd/tally.ts': 'let count = 0\nexport const bump = (): number => ++count\n',
-      'd/a.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { next } from './counter'\nimport { bump } from './tally'\nexport default ${journey('`a-${next()}-${bump()}`')}\n`,
-      'd/b.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { next } from './counter'\nexport default ${journey('`b-${next()} ${typeof __dirname}`')}\n`,
+      'd/counter.ts': COUNTER,
+      'd/tally.ts': COUNTER.replace('next', 'bump'),
+      'd/a.journey.ts': journeyFile('import { next } from \'./counter\'\nimport { bump } from \'./tally\'', '`a-${next()}-${bump()}`'),
+      'd/b.journey.ts': journeyFile('import { next } from \'./counter\'', '`b-${next()} ${typeof __dirname}`'),
       // Shares nothing with b, but tally with a, which goes to jiti for b's sake.
-      'd/c.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { bump } from './tally'\nexport default ${journey('`c-${bump()}`')}\n`,
+      'd/c.journey.ts': journeyFile('import { bump } from \'./tally\'', '`c-${bump()}`'),
     })
     const r = list('d')
     expect(r.stderr).toBe('')
@@ -110,9 +114,9 @@ describe('TypeScript files run natively from a compiled copy', () => {
 
   it('a file that reaches a shared module by require() goes through jiti, and so does the file importing it statically', async () => {
     await write({
-      'h/state.ts': 'let count = 0\nexport const next = (): number => ++count\n',
-      'h/a.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { next } from './state'\nexport default ${journey('`a-${next()}`')}\n`,
-      'h/b.journey.ts': `import { journey, step } from '@venomqa/core'\nconst { next } = require('./state')\nexport default ${journey('`b-${next()}`')}\n`,
+      'h/state.ts': COUNTER,
+      'h/a.journey.ts': journeyFile('import { next } from \'./state\'', '`a-${next()}`'),
+      'h/b.journey.ts': journeyFile('const { next } = require(\'./state\')', '`b-${next()}`'),
     })
     const r = list('h')
     expect(r.stderr).toBe('')
@@ -124,9 +128,9 @@ describe('TypeScript files run natively from a compiled copy', () => {
     await write({
       'node_modules/ts-shipped-too/package.json': '{ "name": "ts-shipped-too", "version": "1.0.0", "main": "index.ts" }',
       'node_modules/ts-shipped-too/index.ts': 'export const answer: number = 42\n',
-      's1/state.ts': 'let count = 0\nexport const next = (): number => ++count\n',
-      's1/a.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { next } from './state'\nexport default ${journey('`a-${next()}`')}\n`,
-      's1/b.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { next } from './state'\nimport { answer } from 'ts-shipped-too'\nexport default ${journey('`b-${next()}-${answer}`')}\n`,
+      's1/state.ts': COUNTER,
+      's1/a.journey.ts': journeyFile('import { next } from \'./state\'', '`a-${next()}`'),
+      's1/b.journey.ts': journeyFile('import { next } from \'./state\'\nimport { answer } from \'ts-shipped-too\'', '`b-${next()}-${answer}`'),
     })
     const first = list('s1')
     expect(first.status).toBe(0)
@@ -159,7 +163,7 @@ describe('TypeScript files run natively from a compiled copy', () => {
       // A package that ships TypeScript: Node refuses to load it, jiti compiles it.
       'node_modules/ts-shipped/package.json': '{ "name": "ts-shipped", "version": "1.0.0", "main": "index.ts" }',
       'node_modules/ts-shipped/index.ts': 'export const answer: number = 42\n',
-      'g/opaque.journey.ts': `import { journey, step } from '@venomqa/core'\nimport { answer } from 'ts-shipped'\nexport default ${journey('`answer-${answer}`')}\n`,
+      'g/opaque.journey.ts': journeyFile('import { answer } from \'ts-shipped\'', '`answer-${answer}`'),
     })
     const triedCopy = (modules: string[]) => modules.some((m) => /\.cache\/venomqa\/ts\/opaque\.journey\.\w+\.mjs$/.test(m))
     const first = list('g')
