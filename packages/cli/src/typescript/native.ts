@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto'
 import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { SourceMap, type SourceMapPayload, createRequire } from 'node:module'
+import { type SourceMapPayload, createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { errorMessage, redactText } from '@venomqa/core'
 import { cliVersion } from '../version'
 import { type CompileResult, type CompiledFile, compileTypeScript, stripTypes } from './compile'
 import { resolveLocalTypeScript } from './resolve'
+import { placeThroughMap } from './source-place'
 
 /**
  * TypeScript files run as native ES modules, compiled once into a cache.
@@ -14,8 +15,8 @@ import { resolveLocalTypeScript } from './resolve'
  * Why: jiti, which runs a TypeScript file otherwise, costs every run about 30 ms before the first step
  * (compiling its 190 KB bundle, then resolving and evaluating the file through its own loader) and 0.8 MB
  * of heap, enough to bring on a full garbage collection in a run of a few thousand steps
- * (bench/runner-overhead). A file compiled by an earlier run is imported here by Node as it is, and
- * neither jiti nor the compiler is loaded.
+ * (bench/cli-phases). A file compiled by an earlier run is imported here by Node as it is, and neither
+ * jiti nor the compiler is loaded.
  *
  * Where: `<nearest node_modules>/.cache/venomqa/ts/`. A package the file imports is resolved from there as
  * from the file itself, since no node_modules lies between them; a local import is written as the file
@@ -23,10 +24,11 @@ import { resolveLocalTypeScript } from './resolve'
  * frames name the file and its lines (the copy ends with a sourceURL, and sucrase keeps every line).
  *
  * What is left to jiti, unchanged: a file that uses what only jiti's loader gives it (`require`,
- * `__dirname`, `module.exports`), `import()` of a file, `#imports`, a JavaScript, JSON or TSX file it
- * imports, an import cycle, and anything Node cannot link (a package that ships TypeScript); so is every
- * file under `run --watch`, which reloads files through jiti, and all of them with VENOMQA_TS_LOADER=jiti.
- * One module stays one instance: a file whose local imports jiti has loaded goes to jiti as well.
+ * `__dirname`, `module.exports`, `import()`, `#imports`), a namespace (sucrase drops it), a JavaScript,
+ * JSON or TSX file it imports, an import cycle, and anything Node cannot link (a package that ships
+ * TypeScript); so is every file under `run --watch`, which reloads files through jiti, and all of them
+ * with VENOMQA_TS_LOADER=jiti. One module stays one instance: a file whose local imports jiti has loaded,
+ * or will load (keepSharedWithJiti), goes to jiti as well; where that comes too late, a warning says so.
  */
 
 /** Bumped when what this module writes changes; with the CLI's version, it names the cache entries. */
@@ -272,14 +274,14 @@ const startMark = (file: string) => `globalThis[Symbol.for(${JSON.stringify(STAR
  */
 export function placeInTypeScript(file: string, line: number, column: number): { line: number; column: number } | undefined {
   if (!imported.has(file)) return undefined
-  const inCode = line === 1 ? column - startMark(file).length : column
-  if (inCode < 1) return { line, column: 1 }
+  const prefix = startMark(file).length
+  // Without a place in the map, the line is still the file's own (sucrase keeps lines).
+  const fallback = { line, column: Math.max(1, line === 1 ? column - prefix : column) }
   try {
     const { sourceMap } = stripTypes(readFileSync(file, 'utf8'), file, true)
-    const entry = new SourceMap(sourceMap as unknown as SourceMapPayload).findEntry(line - 1, inCode - 1)
-    return 'originalLine' in entry ? { line: entry.originalLine + 1, column: entry.originalColumn + 1 } : { line, column: inCode }
+    return placeThroughMap(sourceMap as unknown as SourceMapPayload, prefix, line, column) ?? fallback
   } catch {
-    return { line, column: inCode }
+    return fallback
   }
 }
 
