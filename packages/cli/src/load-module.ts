@@ -4,7 +4,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { errorMessage, isUserError, redactText } from '@venomqa/core'
 import { warn as warnOnStderr } from './exit'
-import { importNatively, isTypeScript, placeInTypeScript, sharedWithNative } from './typescript/native'
+import { importNatively, isTypeScript, placeInTypeScript, requireCache, sharedWithNative } from './typescript/native'
 import { placeThroughMap } from './typescript/source-place'
 
 /** What the CLI uses of jiti: importing, and (for `run --watch`) the transform and resolution it applies. */
@@ -175,18 +175,12 @@ export async function userModuleTools(root: string): Promise<UserModuleTools> {
   return jiti
 }
 
-/**
- * jiti keeps what it evaluates (TypeScript, transpiled JavaScript, CommonJS, JSON) in Node's require
- * cache, the one object every `require` shares, whatever file it was made for.
- */
-const requireCache = (root: string) => createRequire(path.join(root, 'package.json')).cache
-
 const inNodeModules = (file: string) => file.split(path.sep).includes('node_modules')
 const isUnder = (file: string, dir: string) => file === dir || file.startsWith(dir + path.sep)
 
 /** The user's files that jiti has loaded: under `root` (or among `also`), outside node_modules. */
 export function loadedUserFiles(root: string, also: ReadonlySet<string> = new Set()): string[] {
-  return Object.keys(requireCache(root)).filter((file) => !inNodeModules(file) && (isUnder(file, root) || also.has(file)))
+  return Object.keys(requireCache()).filter((file) => !inNodeModules(file) && (isUnder(file, root) || also.has(file)))
 }
 
 /**
@@ -197,7 +191,7 @@ export function loadedUserFiles(root: string, also: ReadonlySet<string> = new Se
  */
 export function forgetUserModules(root: string, also: ReadonlySet<string> = new Set()): void {
   generation++
-  const cache = requireCache(root)
+  const cache = requireCache()
   for (const file of loadedUserFiles(root, also)) delete cache[file]
 }
 

@@ -47,8 +47,13 @@ export interface RedactOptions {
 const CURSOR_TOKEN = /^(?:next|prev|previous)?[-_]?(?:page|continuation|pagination|cursor|sync|resume)[-_]?token$/i
 
 export function isSecretKey(key: string, options?: RedactOptions): boolean {
-  if (options?.extraKeys?.some((e) => e.toLowerCase() === key.toLowerCase())) return true
+  if (isExtraKey(key, options)) return true
   return remembered(keyVerdicts, key, isSecretKeyNamed)
+}
+
+/** One of the caller's own secret names (`extraKeys`), in any case: never remembered, since they differ by call. */
+function isExtraKey(name: string, options?: RedactOptions): boolean {
+  return !!options?.extraKeys?.some((e) => e.toLowerCase() === name.toLowerCase())
 }
 
 function isSecretKeyNamed(key: string): boolean {
@@ -93,7 +98,7 @@ const OPEN_HEADERS = new Set(['idempotency-key', 'x-idempotency-key', 'sec-webso
 
 /** A header whose value is masked: a secret key by isSecretKey, or a name whose last word is one of SECRET_HEADER_WORDS. */
 export function isSecretHeader(name: string, options?: RedactOptions): boolean {
-  if (options?.extraKeys?.some((e) => e.toLowerCase() === name.toLowerCase())) return true
+  if (isExtraKey(name, options)) return true
   return remembered(headerVerdicts, name, isSecretHeaderNamed)
 }
 
@@ -119,7 +124,7 @@ function secretEntry(key: string, v: unknown, options?: RedactOptions): boolean 
   // A boolean (`password_set: true`) is one bit and an absent value nothing: neither hides a secret.
   if (v === null || v === undefined || typeof v === 'boolean') return false
   if (!isSecretKey(key, options)) return false
-  return typeof v === 'string' || NAMES_A_SECRET.test(key) || !!options?.extraKeys?.some((e) => e.toLowerCase() === key.toLowerCase()) || SECRET_HEADERS.has(key.toLowerCase())
+  return typeof v === 'string' || NAMES_A_SECRET.test(key) || isExtraKey(key, options) || SECRET_HEADERS.has(key.toLowerCase())
 }
 
 /**

@@ -72,7 +72,8 @@ export async function importNatively(file: string): Promise<{ module: Record<str
   if (keptForJiti.has(file)) return { problem: 'it shares a local import with a file only jiti loads' }
   const verdict = plan(file)
   if ('problem' in verdict) return verdict
-  const loadedByJiti = verdict.files.find((f) => f.file in requireCache())
+  const cache = requireCache()
+  const loadedByJiti = verdict.files.find((f) => f.file in cache)
   if (loadedByJiti) return { problem: `${loadedByJiti.file} was loaded through jiti already` }
   const root = verdict.files.at(-1)!
   for (const f of verdict.files) {
@@ -158,8 +159,11 @@ function startedFiles(): Set<string> {
   return g[STARTED]
 }
 
-/** What jiti has evaluated (TypeScript included) is in Node's require cache, keyed by file. */
-const requireCache = () => createRequire(import.meta.url).cache
+/**
+ * jiti keeps what it evaluates (TypeScript, transpiled JavaScript, CommonJS, JSON) in Node's require
+ * cache, the one object every `require` shares, keyed by file, whatever file it was made for.
+ */
+export const requireCache = () => createRequire(import.meta.url).cache
 
 /** Plans by file, for the life of the process: a file's verdict cannot change within one run. */
 const plans = new Map<string, Verdict>()
@@ -290,7 +294,16 @@ export function placeInTypeScript(file: string, line: number, column: number): {
  * (a package the file imports would not be found from there either, and jiti reports that as it does).
  */
 function cacheDirFor(file: string): string | undefined {
-  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+  // Once per directory: a run's journey files mostly share one, and the walk up is a stat per level.
+  const from = path.dirname(file)
+  if (!cacheDirs.has(from)) cacheDirs.set(from, findCacheDir(from))
+  return cacheDirs.get(from)
+}
+
+const cacheDirs = new Map<string, string | undefined>()
+
+function findCacheDir(from: string): string | undefined {
+  for (let dir = from; ; dir = path.dirname(dir)) {
     const modules = path.join(dir, 'node_modules')
     if (statSync(modules, { throwIfNoEntry: false })?.isDirectory()) {
       const cache = path.join(modules, '.cache', 'venomqa', 'ts')
