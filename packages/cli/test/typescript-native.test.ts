@@ -59,9 +59,9 @@ describe('TypeScript files run natively from a compiled copy', () => {
     expect(loadsJiti(first.modules)).toBe(false)
     expect(loadsCompiler(first.modules)).toBe(true)
     expect(readdirSync(cacheDir()).filter((f) => f.endsWith('.mjs')).sort()).toEqual([
-      expect.stringMatching(/^names\.\w+\.mjs$/),
-      expect.stringMatching(/^one\.journey\.\w+\.mjs$/),
-      expect.stringMatching(/^util\.\w+\.mjs$/),
+      expect.stringMatching(/^names\.\w+\.\w+\.mjs$/),
+      expect.stringMatching(/^one\.journey\.\w+\.\w+\.mjs$/),
+      expect.stringMatching(/^util\.\w+\.\w+\.mjs$/),
     ])
     const second = list('a')
     expect(second.stdout).toBe(first.stdout)
@@ -69,12 +69,25 @@ describe('TypeScript files run natively from a compiled copy', () => {
     expect(loadsCompiler(second.modules)).toBe(false)
   })
 
-  it('a changed import is compiled again, and so is every file that imports it', async () => {
+  it('a changed import is compiled again, and so is every file that imports it; their earlier entries are removed', async () => {
+    const before = new Set(readdirSync(cacheDir()))
     await write({ 'a/lib/names.ts': "export const prefix: string = 'changed'\n" })
     const r = list('a')
     expect(r.stdout).toContain('changed-1')
     expect(r.stdout).not.toContain('from-helper')
     expect(loadsCompiler(r.modules)).toBe(true)
+    // One copy and one compiled form per file, whatever the edits: names.ts's and the copies of the files
+    // that import it are new; util.ts and the journey, unchanged, keep their compiled forms.
+    const entries = readdirSync(cacheDir()).sort()
+    const of = (name: string, suffix: string) => entries.filter((e) => e.startsWith(`${name}.`) && e.endsWith(suffix) && /^[\w.]+$/.test(e))
+    for (const name of ['names', 'util', 'one.journey']) {
+      expect(of(name, '.mjs')).toHaveLength(1)
+      expect(before.has(of(name, '.mjs')[0]!)).toBe(false)
+      expect(of(name, '.json')).toHaveLength(1)
+    }
+    expect(before.has(of('names', '.json')[0]!)).toBe(false)
+    expect(before.has(of('util', '.json')[0]!)).toBe(true)
+    expect(entries.filter((e) => e.endsWith('.tmp'))).toEqual([])
   })
 
   it("import.meta is the file's own, and a stack names the file and its line", async () => {
@@ -165,14 +178,14 @@ describe('TypeScript files run natively from a compiled copy', () => {
       'node_modules/ts-shipped/index.ts': 'export const answer: number = 42\n',
       'g/opaque.journey.ts': journeyFile('import { answer } from \'ts-shipped\'', '`answer-${answer}`'),
     })
-    const triedCopy = (modules: string[]) => modules.some((m) => /\.cache\/venomqa\/ts\/opaque\.journey\.\w+\.mjs$/.test(m))
+    const triedCopy = (modules: string[]) => modules.some((m) => /\.cache\/venomqa\/ts\/opaque\.journey\.\w+\.\w+\.mjs$/.test(m))
     const first = list('g')
     expect(first.stderr).toBe('')
     expect(first.stdout).toContain('answer-42')
     expect(triedCopy(first.modules)).toBe(true)
     expect(loadsJiti(first.modules)).toBe(true)
     const refusals = readdirSync(cacheDir()).filter((f) => f.startsWith('opaque.') && f.endsWith('.jiti'))
-    expect(refusals).toEqual([expect.stringMatching(/^opaque\.journey\.\w+\.mjs\.jiti$/)])
+    expect(refusals).toEqual([expect.stringMatching(/^opaque\.journey\.\w+\.\w+\.mjs\.jiti$/)])
     expect(readFileSync(path.join(cacheDir(), refusals[0]!), 'utf8')).toContain('Unknown file extension ".ts"')
     const second = list('g')
     expect(second.stdout).toContain('answer-42')

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { type SourceMapPayload, createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -32,7 +32,7 @@ import { placeThroughMap } from './source-place'
  */
 
 /** Bumped when what this module writes changes; with the CLI's version, it names the cache entries. */
-const FORMAT = 1
+const FORMAT = 2
 
 /** The set a compiled copy adds its file to when it starts to run; globalThis, since the copy has no import of ours. */
 const STARTED = Symbol.for('venomqa.typescript.started')
@@ -228,7 +228,7 @@ function planFresh(root: string): Verdict {
       if ('file' in target) visit(target.file)
     }
     if (problem || !result.compiled) return undefined
-    const name = `${path.basename(file).replace(/\.m?ts$/, '')}.${digest(`${key}\0${importCopies.join('\0')}`).slice(0, 20)}.mjs`
+    const name = `${entryPrefix(file)}${digest(`${key}\0${importCopies.join('\0')}`).slice(0, 20)}.mjs`
     return { file, out: path.join(cacheDir, name), compiled: result.compiled, importCopies }
   }
   visit(root)
@@ -241,7 +241,7 @@ function planFresh(root: string): Verdict {
 
 /** The compiled form of a source, from the cache (`<key>.json`) or compiled now and kept there. */
 function compiledFor(cacheDir: string, key: string, source: string, file: string): CompileResult {
-  const entry = path.join(cacheDir, `${key}.json`)
+  const entry = path.join(cacheDir, `${entryPrefix(file)}${key}.json`)
   try {
     return JSON.parse(readFileSync(entry, 'utf8')) as CompileResult
   } catch {
@@ -249,6 +249,7 @@ function compiledFor(cacheDir: string, key: string, source: string, file: string
   }
   const result = compileTypeScript(source, file)
   writeAtomically(entry, JSON.stringify(result))
+  pruneEarlier(entry, file)
   return result
 }
 
@@ -265,6 +266,38 @@ function writeCopy(f: PlannedFile): void {
   let text = code
   for (const e of edits) text = text.slice(0, e.start) + e.text + text.slice(e.end)
   writeAtomically(f.out, `${startMark(f.file)}${text}\n//# sourceURL=${url}\n`)
+  pruneEarlier(f.out, f.file)
+}
+
+/**
+ * Every entry of the cache is named `<file's name>.<hash of its path>.<hash of what it holds>` and a suffix:
+ * `.json` (the compiled form), `.mjs` (the runnable copy) and `.mjs.jiti` (Node refused that copy).
+ */
+const entryPrefix = (file: string) => `${path.basename(file).replace(/\.m?ts$/, '')}.${digest(file).slice(0, 8)}.`
+const ENTRY_REST = /^(?:[0-9a-f]{32}\.json|[0-9a-f]{20}\.mjs(?:\.jiti)?)$/
+
+/**
+ * The cache keeps the latest entries of each file: when `kept` is written (an edit, a new CLI version, an
+ * imported file changed), the earlier entries of the same kind for the same file are removed, so that the
+ * cache grows with the files compiled, never with their edits. Only on a miss, which compiles anyway: a
+ * warm run lists nothing. A run that still imports a removed copy at that moment (the file changed under a
+ * run beside it) fails to link it, and goes to jiti. A deleted file's entries stay until the cache is deleted.
+ */
+function pruneEarlier(kept: string, file: string): void {
+  const dir = path.dirname(kept)
+  const prefix = entryPrefix(file)
+  const kind = kept.endsWith('.json') ? '.json' : '.mjs'
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || path.join(dir, name) === kept || path.join(dir, name) === `${kept}.jiti`) continue
+    const rest = name.slice(prefix.length)
+    if (ENTRY_REST.test(rest) && (kind === '.json') === rest.endsWith('.json')) rmSync(path.join(dir, name), { force: true })
+  }
 }
 
 /** What a copy starts with: on the first line, so that every other line stays where it is in the TypeScript file. */
