@@ -4,7 +4,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { errorMessage, isUserError, redactText } from '@venomqa/core'
 import { warn as warnOnStderr } from './exit'
-import { importNatively, isTypeScript, placeInTypeScript, requireCache, sharedWithNative } from './typescript/native'
+import { canonical, importNatively, isTypeScript, placeInTypeScript, requireCache, sharedWithNative } from './typescript/native'
 import { placeThroughMap } from './typescript/source-place'
 
 /** What the CLI uses of jiti: importing, and (for `run --watch`) the transform and resolution it applies. */
@@ -113,7 +113,9 @@ function placeOf(err: unknown, abs: string): { place: string; message: string } 
     return { place: '', message: `${shownPath(parse[2]!)}${at}: ${parse[1]}` }
   }
   // The file as a stack names it: its path, or its URL (with `run --watch`'s reload query on it).
-  const inFile = new RegExp(`(?:^|[ (])(?:${escapeRegExp(abs)}|${escapeRegExp(pathToFileURL(abs).href)}(?:\\?[^:]*)?):(\\d+):(\\d+)\\)?$`)
+  // By its real path too: a TypeScript file's compiled copy names it so (see canonical).
+  const names = [...new Set([abs, canonical(abs)])].flatMap((p) => [escapeRegExp(p), `${escapeRegExp(pathToFileURL(p).href)}(?:\\?[^:]*)?`])
+  const inFile = new RegExp(`(?:^|[ (])(?:${names.join('|')}):(\\d+):(\\d+)\\)?$`)
   const stack = err instanceof Error && err.stack ? err.stack.split('\n').slice(1) : []
   for (const frame of stack) {
     const at = inFile.exec(frame.trim())

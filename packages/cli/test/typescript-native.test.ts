@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLI_BIN, type Project, assertBuilt, cleanEnv, makeProject } from './helpers/project'
@@ -123,6 +123,41 @@ describe('TypeScript files run natively from a compiled copy', () => {
     expect(r.stdout).toContain('b-2 string')
     expect(r.stdout).toContain('c-2')
     expect(loadsJiti(r.modules)).toBe(true)
+  })
+
+  it('a module imported through a symlink and through its own path is one module, with one copy', async () => {
+    await write({
+      'y/real/counter.ts': COUNTER,
+      'y/a.journey.ts': journeyFile('import { next } from \'./real/counter\'', '`a-${next()}`'),
+      'y/b.journey.ts': journeyFile('import { next } from \'./linked/counter\'', '`b-${next()}`'),
+    })
+    await symlink(path.join(project.dir, 'y/real'), path.join(project.dir, 'y/linked'), 'dir')
+    const r = list('y')
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toContain('a-1')
+    expect(r.stdout).toContain('b-2')
+    expect(loadsJiti(r.modules)).toBe(false)
+    // A journey loaded through a linked directory is named so, with the place of what it threw.
+    await write({ 'yb/real/bad.journey.ts': "import { journey, step } from '@venomqa/core'\nconst x: number = 1; throw new Error('boom at load')\n" })
+    await symlink(path.join(project.dir, 'yb/real'), path.join(project.dir, 'yb/linked'), 'dir')
+    expect(list('yb/linked').stderr).toContain('could not load yb/linked/bad.journey.ts:2:28: boom at load')
+  })
+
+  it('venomqa doctor says what loading the journeys warned of: a file with no journey, a module evaluated twice', async () => {
+    await write({
+      'node_modules/ts-shipped-too/package.json': '{ "name": "ts-shipped-too", "version": "1.0.0", "main": "index.ts" }',
+      'node_modules/ts-shipped-too/index.ts': 'export const answer: number = 42\n',
+      'z/journeys/state.ts': COUNTER,
+      'z/journeys/a.journey.ts': journeyFile('import { next } from \'./state\'', '`a-${next()}`'),
+      // Node refuses it once state.ts ran natively for a: jiti runs it, and state.ts a second time.
+      'z/journeys/b.journey.ts': journeyFile('import { next } from \'./state\'\nimport { answer } from \'ts-shipped-too\'', '`b-${next()}-${answer}`'),
+      'z/journeys/empty.journey.ts': 'export const nothing = 1\n',
+    })
+    await symlink(path.join(project.dir, 'node_modules'), path.join(project.dir, 'z/node_modules'), 'dir')
+    const r = spawnSync(process.execPath, [CLI_BIN, 'doctor', '--base-url', 'http://127.0.0.1:9'], { cwd: path.join(project.dir, 'z'), env: cleanEnv(), encoding: 'utf8', timeout: 25_000 })
+    expect(r.stdout).toContain('✓ journeys   2 journeys in 3 files')
+    expect(r.stdout).toMatch(/\n- journeys +journeys\/empty\.journey\.ts exports no journeys/)
+    expect(r.stdout).toMatch(/\n- journeys +journeys\/b\.journey\.ts goes through jiti \(Node could not load its compiled copy .*\), and so does journeys\/state\.ts a second time/)
   })
 
   it('a file that reaches a shared module by require() goes through jiti, and so does the file importing it statically', async () => {

@@ -92,13 +92,17 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
 
   try {
     const files = await discoverJourneyFiles(config.journeys, config.root)
-    const journeys = await loadJourneys(files, config.root)
+    // What `venomqa run` warns of while it loads them (a file with no journey, a module evaluated twice),
+    // said under the verdict: it does not fail the check, as it does not fail a run.
+    const warnings: string[] = []
+    const journeys = await loadJourneys(files, config.root, (m) => warnings.push(m))
     if (journeys.length) line('ok', 'journeys', `${plural(journeys.length, 'journey')} in ${plural(files.length, 'file')}`)
     else {
       // As `venomqa run` has it: no journey matching is a mistake in what the config names.
       mistakes++
       line('fail', 'journeys', `no journeys match ${config.journeys.join(', ')}`)
     }
+    for (const w of warnings) line('note', 'journeys', w)
   } catch (err) {
     failure('journeys', err)
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { accessSync, constants, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { type SourceMapPayload, createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -195,9 +195,10 @@ function planFresh(root: string): Verdict {
     if (planned) order.push(planned)
     return planned
   }
+  const start = canonical(root)
   const planFile = (file: string): PlannedFile | undefined => {
     // A file it imports is named (from the root's directory), the root itself not: the caller names it.
-    const named = (text: string) => (file === root ? text : `${path.relative(path.dirname(root), file)}: ${text}`)
+    const named = (text: string) => (file === start ? text : `${path.relative(path.dirname(start), file)}: ${text}`)
     if (file.split(path.sep).includes('node_modules')) {
       problem ??= named('it is in node_modules')
       return undefined
@@ -220,23 +221,35 @@ function planFresh(root: string): Verdict {
         problem ??= named(target.problem)
         continue
       }
-      const dep = visit(target.file)
+      const dep = visit(canonical(target.file))
       if (dep) importCopies.push(dep.out)
     }
     for (const specifier of result.compiled?.alsoReached ?? []) {
       const target = resolveLocalTypeScript(specifier, file)
-      if ('file' in target) visit(target.file)
+      if ('file' in target) visit(canonical(target.file))
     }
     if (problem || !result.compiled) return undefined
     const name = `${entryPrefix(file)}${digest(`${key}\0${importCopies.join('\0')}`).slice(0, 20)}.mjs`
     return { file, out: path.join(cacheDir, name), compiled: result.compiled, importCopies }
   }
-  visit(root)
+  visit(start)
   const reached = () => [...state.keys()]
   if (problem) return { problem, reached: reached() }
   // Node refused this very copy in an earlier run (see importNatively): jiti, and the files it reaches with it.
   const refused = readIfThere(refusalOf(order.at(-1)!))
   return refused === undefined ? { files: order } : { problem: refused, reached: reached() }
+}
+
+/**
+ * A file by its real path, as Node names a module: one file reached through a symlink and through its own
+ * path is one module with one copy, and a stack names it by its real path.
+ */
+export function canonical(file: string): string {
+  try {
+    return realpathSync.native(file)
+  } catch {
+    return file
+  }
 }
 
 /** The compiled form of a source, from the cache (`<key>.json`) or compiled now and kept there. */
@@ -310,7 +323,7 @@ const startMark = (file: string) => `globalThis[Symbol.for(${JSON.stringify(STAR
  * local file or reads import.meta the copy's text is longer there, and a column after it is off.
  */
 export function placeInTypeScript(file: string, line: number, column: number): { line: number; column: number } | undefined {
-  if (!imported.has(file)) return undefined
+  if (!imported.has(canonical(file))) return undefined
   const prefix = startMark(file).length
   // Without a place in the map, the line is still the file's own (sucrase keeps lines).
   const fallback = { line, column: Math.max(1, line === 1 ? column - prefix : column) }
