@@ -18,14 +18,18 @@ const exec = promisify(execFile)
 // registry. `npx venomqa run` with both plugins runs a journey against the todo app in its own process.
 // One project for both plugins: each npm install of the packed packages costs seconds of the suite.
 let dir: string
-let app: RunningProcess | undefined
+/** The todo app, started while the packages install: afterAll stops it even when the test failed before it was awaited. */
+let app: Promise<RunningProcess> | undefined
 
 beforeAll(async () => {
   assertBuilt()
   dir = await mkdtemp(path.join(tmpdir(), 'venomqa-init-plugin-'))
 })
 afterAll(async () => {
-  await app?.stop()
+  await app?.then(
+    (a) => a.stop(),
+    () => {},
+  )
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
@@ -44,6 +48,16 @@ async function runtimeWorkspacePackages(dir: string, seen = new Set<string>()): 
   for (const [name, range] of Object.entries<string>({ ...manifest.dependencies, ...manifest.peerDependencies }))
     if (range.startsWith('workspace:') && name.startsWith('@venomqa/')) await runtimeWorkspacePackages(name.slice('@venomqa/'.length), seen)
   return [...seen]
+}
+
+/**
+ * Pack the CLI's runtime workspace packages and the example plugin into `tarballs` with one pnpm: one start of
+ * pnpm instead of one per package (about a second each), the packages packed side by side.
+ */
+async function packWorkspace(tarballs: string): Promise<void> {
+  const names = (await runtimeWorkspacePackages('cli')).map((dir) => `@venomqa/${dir}`)
+  const filters = [...names, 'venomqa-plugin-csv'].flatMap((name) => ['--filter', name])
+  await exec('pnpm', ['--recursive', ...filters, 'pack', '--pack-destination', tarballs], { cwd: REPO_ROOT })
 }
 
 describe('venomqa init --plugin', () => {
@@ -67,7 +81,10 @@ describe('venomqa init --plugin', () => {
     'gives a package that tests, builds, packs, installs in an empty project and runs with --plugin x',
     async () => {
       const env = npmEnv()
-      const init = await exec(process.execPath, [CLI_BIN, 'init', '--plugin', 'x'], { cwd: dir, env })
+      const tarballs = path.join(dir, 'tarballs')
+      await mkdir(tarballs)
+      // The workspace packages are packed while the scaffold is written: neither reads what the other writes.
+      const [init] = await Promise.all([exec(process.execPath, [CLI_BIN, 'init', '--plugin', 'x'], { cwd: dir, env }), packWorkspace(tarballs)])
       expect(init.stdout).toContain('created venomqa-plugin-x/package.json\n')
       const plugin = path.join(dir, 'venomqa-plugin-x')
       const manifest = JSON.parse(await readFile(path.join(plugin, 'package.json'), 'utf8'))
@@ -79,11 +96,6 @@ describe('venomqa init --plugin', () => {
       // Run again, it refuses to write over the package.
       await expect(exec(process.execPath, [CLI_BIN, 'init', '--plugin', 'x'], { cwd: dir, env })).rejects.toMatchObject({ code: 2 })
 
-      const tarballs = path.join(dir, 'tarballs')
-      await mkdir(tarballs)
-      for (const pkg of await runtimeWorkspacePackages('cli'))
-        await exec('pnpm', ['pack', '--pack-destination', tarballs], { cwd: path.join(REPO_ROOT, 'packages', pkg) })
-      await exec('pnpm', ['pack', '--pack-destination', tarballs], { cwd: path.join(REPO_ROOT, 'examples/plugin-csv') })
       expect((await readdir(tarballs)).sort()).toEqual([
         'venomqa-cli-0.1.0.tgz',
         'venomqa-core-0.1.0.tgz',
@@ -100,10 +112,17 @@ describe('venomqa init --plugin', () => {
       // --prefer-offline: what the npm cache holds is not asked of the registry again, one request per package.
       const install = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']
       await exec('npm', [...install, '--no-save', core, runner], { cwd: plugin, env, timeout: 180_000 })
-      const tested = await exec('npm', ['test'], { cwd: plugin, env, timeout: 60_000 })
+      // The todo app starts while the scaffold is tested, built and installed; it is first used at the end.
+      app = startTodoApp()
+      app.catch(() => {}) // its failure is reported where it is awaited
+      // Test, type-check and pack at once: vitest and tsc read src/ and test/ and write nothing there; the pack's
+      // build (prepack) writes only dist/, which neither reads. Each one's limit allows for sharing the cores.
+      const [tested, , packed] = await Promise.all([
+        exec('npm', ['test'], { cwd: plugin, env, timeout: 120_000 }),
+        exec('npm', ['run', 'typecheck'], { cwd: plugin, env, timeout: 120_000 }),
+        exec('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: plugin, env, timeout: 120_000 }), // prepack builds
+      ])
       expect(tested.stdout).toMatch(/Tests\s+\S*2 passed/)
-      await exec('npm', ['run', 'typecheck'], { cwd: plugin, env, timeout: 60_000 })
-      const packed = await exec('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: plugin, env, timeout: 60_000 }) // prepack builds
       const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[]
       expect(info!.files.map((f) => f.path).sort()).toEqual(
         expect.arrayContaining(['README.md', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json']),
@@ -137,15 +156,19 @@ export default journey('todos', {
       await readFile(path.join(project, 'node_modules/@venomqa/cli/schema/venomqa.schema.json'), 'utf8')
       await readFile(path.join(project, 'node_modules/@venomqa/core/schema/results.schema.json'), 'utf8')
 
-      app = await startTodoApp()
+      const { url } = await app
       // The threshold far from both steps: on a busy machine the health check once took 92 ms, past a 50 ms one.
       const reporters = ['--reporter', 'console', '--reporter', 'x:out/slow.txt', '--reporter', 'csv:out/results.csv']
-      const run = await exec('npx', ['venomqa', 'run', '--base-url', app.url, '--plugin', 'x?slowMs=1000', '--plugin', 'csv', ...reporters], { cwd: project, env, timeout: 60_000 })
+      // The listing runs beside the run: it only reads the installed plugins, and the run writes only out/ and
+      // its caches (written whole, for runs at once).
+      const [run, listed] = await Promise.all([
+        exec('npx', ['venomqa', 'run', '--base-url', url, '--plugin', 'x?slowMs=1000', '--plugin', 'csv', ...reporters], { cwd: project, env, timeout: 60_000 }),
+        exec('npx', ['venomqa', 'plugins', '--plugin', 'x', '--plugin', 'csv'], { cwd: project, env }),
+      ])
       expect(run.stdout).toContain('✓ health GET')
       expect(run.stdout).toContain('Result: PASSED')
       expect(await readFile(path.join(project, 'out/slow.txt'), 'utf8')).toMatch(/^steps that took 1000 ms or more: 1\n\d+ ms {2}todos › main › slow \(passed\)\n$/)
       expect(await readFile(path.join(project, 'out/results.csv'), 'utf8')).toMatch(/^journey_name,success,duration_ms,total_steps,passed_steps,issue_count,status\r\ntodos,true,\d+,2,2,0,passed\r\n$/)
-      const listed = await exec('npx', ['venomqa', 'plugins', '--plugin', 'x', '--plugin', 'csv'], { cwd: project, env })
       expect(listed.stdout).toMatch(/venomqa-plugin-x\s+0\.0\.1\s+x\s+node_modules\/venomqa-plugin-x/)
       expect(listed.stdout).toMatch(/venomqa-plugin-csv\s+0\.1\.0\s+csv\s+node_modules\/venomqa-plugin-csv/)
     },
