@@ -75,9 +75,12 @@ const seesTodos = (label: string, titles: string[]) =>
 
 /**
  * A branch inside a path while the paths of the outer branch run on the workers: `outer_b` is still
- * running on the worker when `outer_a` reaches its own branch.
+ * running on the worker when `outer_a` reaches its own branch. It waits for `outerAOver` (the end of
+ * `outer_a`, inner branch and all) instead of for a fixed time, so it holds the worker however long
+ * `outer_a` takes; the step's own timeout only ends a wait that a runner running the paths one after
+ * another would never see end.
  */
-function nestedJourney(run: number) {
+function nestedJourney(run: number, outerAOver: Promise<void>) {
   return journey(`nested_${run}`, {
     steps: [
       ...signUpAndLogIn(`nested${run}@example.test`, 'N'),
@@ -96,7 +99,7 @@ function nestedJourney(run: number) {
         ]),
         path('outer_b', [
           addTodo('b'),
-          step('slow', ({ http }) => http.get('/api/slow?ms=1500')),
+          step('until_outer_a_is_over', () => outerAOver, { timeout: 30_000 }),
           seesTodos('outer_b', ['base', 'b']),
         ]),
       ]),
@@ -152,10 +155,12 @@ d('parallel paths on PostgreSQL workers', () => {
   }, 180_000)
 
   it('a branch inside a path keeps its paths on that path\'s lane while the outer paths have the workers', async () => {
-    const runner = runnerOnWorkers(MAIN_URL, { parallelPaths: 2 })
+    let outerAEnded = () => {}
+    const runner = runnerOnWorkers(MAIN_URL, { parallelPaths: 2, hooks: { pathEnd: (e) => void (e.path === 'outer_a' && outerAEnded()) } })
     try {
       for (let run = 0; run < 3; run++) {
-        const j = (await runner.run(nestedJourney(run))).journeys[0]!
+        const outerAOver = new Promise<void>((resolve) => (outerAEnded = resolve))
+        const j = (await runner.run(nestedJourney(run, outerAOver))).journeys[0]!
         expect(j.issues, `run ${run}`).toEqual([])
         expect(j.status, `run ${run}`).toBe('passed')
         const outer = j.nodes.find((n) => n.kind === 'branch')!
@@ -184,11 +189,12 @@ d('parallel paths on PostgreSQL workers', () => {
     let atCheckpoint: unknown
     const timesOut = (run: number) =>
       journey(`times_out_${run}`, {
-        // The deadline must find the slow steps under way. What comes before them (sign-up, log-in, the
-        // checkpoint, preparing a worker) takes about half a second here, but it once took over a second
-        // in CI with another package's tests beside it, and the deadline found no step running: 6 s is
-        // ten times what it needs, and the slow steps wait far longer than that.
-        timeout: 6000,
+        // The deadline must find the slow steps under way. Before them come sign-up, log-in and the
+        // checkpoint, about a quarter of a second here; the worker is ready before the journey starts
+        // (below). Preparing it inside the deadline is what took over a second in CI with another
+        // package's tests beside it, when the deadline once found no step running. 2 s is eight times
+        // what is left, and the slow steps wait far longer than that.
+        timeout: 2000,
         steps: [
           ...signUpAndLogIn(`late${run}@example.test`, 'L'),
           step('remember_the_state', async () => {
@@ -201,9 +207,16 @@ d('parallel paths on PostgreSQL workers', () => {
           ]),
         ],
       })
+    const warmUp = (run: number) =>
+      journey(`warm_up_${run}`, {
+        steps: [checkpoint('start'), branch('start', ['one', 'two'].map((name) => path(name, [step('health', async ({ http }) => assertStatus(await http.get('/health'), 200))])))],
+      })
     for (const parallelPaths of [1, 2]) {
       const runner = runnerOnWorkers(MAIN_URL, { parallelPaths, hooks: { rollback: (e) => void rollbacks.push(`${e.checkpoint} (${e.reason})`) } })
       try {
+        // A runner makes its workers on first use and keeps them: a first journey starts the worker's app
+        // (with parallel paths), so that the deadline of the one under test is spent on its own steps.
+        expect((await runner.run(warmUp(parallelPaths))).journeys[0]!.status).toBe('passed')
         rollbacks.length = 0
         const j = (await runner.run(timesOut(parallelPaths))).journeys[0]!
         expect(j.status).toBe('failed')
