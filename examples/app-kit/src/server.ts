@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { HttpError, type Router, sendJson } from './http'
 
 export interface JsonServerOptions {
@@ -31,7 +31,9 @@ export function createJsonServer(router: Router, options: JsonServerOptions): ht
   }
 
   const logger = options.logger ?? console
+  const unused = new Set<Socket>()
   const server = http.createServer({ keepAlive: true }, (req, res) => {
+    unused.delete(req.socket)
     if (options.logRequests) {
       const started = performance.now()
       res.once('finish', () => logger.log(`${req.method} ${req.url} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`))
@@ -41,8 +43,21 @@ export function createJsonServer(router: Router, options: JsonServerOptions): ht
   // Clients (the runner's undici pool, explorations, benchmarks) reuse a few connections for many requests.
   server.keepAliveTimeout = 30_000
   server.headersTimeout = 31_000
+  server.on('connection', (socket: Socket) => {
+    unused.add(socket)
+    socket.once('close', () => unused.delete(socket))
+  })
+  unusedConnections.set(server, unused)
   return server
 }
+
+/**
+ * Per server of createJsonServer, the connections that have not carried a request yet. A client may open
+ * one ahead of a request it never sends: undici does, after a request it gave up on is cut. Node's
+ * closeIdleConnections leaves such a connection open (it counts as waiting for its first request), and
+ * the server would stop only when the grace period is over.
+ */
+const unusedConnections = new WeakMap<http.Server, Set<Socket>>()
 
 /** Listen on `port` (0 picks a free one) and `host`; resolves with the server's `http://host:port`. */
 export async function listen(server: http.Server, port: number, host: string): Promise<string> {
@@ -65,11 +80,15 @@ function displayHost(address: string): string {
 
 const SHUTDOWN_GRACE_MS = 1000
 
-/** Stop accepting, let requests in flight finish for up to a second, then cut what is left. */
+/**
+ * Stop accepting, let requests in flight finish for up to a second, then cut what is left. A connection
+ * that has carried no request has none in flight: it is closed at once, as an idle one is.
+ */
 export async function stopListening(server: http.Server): Promise<void> {
   if (!server.listening) return
   const closed = new Promise<void>((resolve) => server.close(() => resolve()))
   server.closeIdleConnections()
+  for (const socket of unusedConnections.get(server) ?? []) socket.destroy()
   const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS)
   await closed
   clearTimeout(grace)

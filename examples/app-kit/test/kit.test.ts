@@ -1,6 +1,8 @@
 /** The pieces every example app is built from, on their own: routing, JSON answers, the server around them. */
+import { once } from 'node:events'
 import type { Server } from 'node:http'
-import { afterEach, describe, expect, it } from 'vitest'
+import net from 'node:net'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { HttpError, Router, createJsonServer, hashPassword, listen, readJson, stopListening, verifyPassword } from '../src/index'
 
 describe('Router', () => {
@@ -105,6 +107,21 @@ describe('createJsonServer', () => {
     await stopListening(server)
     expect(server.listening).toBe(false)
     expect(await hanging).toBeInstanceOf(Error)
+    server = undefined
+  })
+
+  it('stops listening at once with a connection open that has carried no request: nothing is in flight on it', async () => {
+    server = createJsonServer(new Router(), { log: () => {} })
+    const { port } = new URL(await listen(server, 0, '127.0.0.1'))
+    const accepted = once(server, 'connection')
+    const socket = net.connect(Number(port), '127.0.0.1')
+    await accepted
+    // What the grace period ends with: the connection must be closed before, not cut by it.
+    const cut = vi.spyOn(server, 'closeAllConnections')
+    await stopListening(server)
+    expect(cut).not.toHaveBeenCalled()
+    expect(server.listening).toBe(false)
+    await once(socket, 'close')
     server = undefined
   })
 })
