@@ -107,9 +107,13 @@ export class WorkerPool {
     return out
   }
 
+  /**
+   * Close every worker, all at once: each has its own app and resources, and stopping an app takes a
+   * while (one after another, a run's end waited for each in turn). The errors, by worker, the last made first.
+   */
   async close(): Promise<string[]> {
-    const errors: string[] = []
-    for (const [index, made] of [...this.#made].reverse()) {
+    const closing = [...this.#made].reverse().map(async ([index, made]) => {
+      const errors: string[] = []
       try {
         const m = await made
         for (const b of m.backends) await b.disconnect().catch((e: unknown) => errors.push(`worker ${index}, backend ${b.name}: ${errorMessage(e)}`))
@@ -117,7 +121,9 @@ export class WorkerPool {
       } catch (err) {
         errors.push(`worker ${index}: ${errorMessage(err)}`)
       }
-    }
+      return errors
+    })
+    const errors = (await Promise.all(closing)).flat()
     this.#made.clear()
     return errors
   }

@@ -128,6 +128,36 @@ describe('workers', () => {
     }
   })
 
+  it('closes its workers all at once, each stopping its own app', async () => {
+    const started: RunningProcess[] = []
+    const closes: string[] = []
+    const setup = workerSetup(started)
+    const logged = {
+      async create(index: number) {
+        const made = await setup.create()
+        return {
+          ...made,
+          close: async () => {
+            closes.push(`stop ${index}`)
+            await made.close()
+            closes.push(`stopped ${index}`)
+          },
+        }
+      },
+    }
+    const runner = createRunner({ baseUrl: main.url, stateBackends: [httpControlState({ url: main.url })], workers: 3, workerSetup: logged })
+    // Three journeys that wait for each other: one on each worker, so that both workers are made.
+    const meet = meeting(3)
+    const together = (name: string) => journey(name, { steps: [step('meet', () => meet(), { timeout: 20_000 })] })
+    const result = await runner.run([together('a'), together('b'), together('c')])
+    expect(result.journeys.map((j) => j.status)).toEqual(['passed', 'passed', 'passed'])
+    await runner.close()
+    // Both apps were told to stop before either had stopped.
+    expect(closes.slice(0, 2)).toEqual(['stop 2', 'stop 1'])
+    expect(closes.slice(2).sort()).toEqual(['stopped 1', 'stopped 2'])
+    expect(started.every((a) => a.child.exitCode !== null || a.child.signalCode !== null)).toBe(true)
+  })
+
   it('refuses workers over a backend that is not parallel-safe, explaining the choices', async () => {
     const runner = createRunner({ baseUrl: main.url, stateBackends: [memoryState()], workers: 2 })
     await expect(runner.run([whereAmI('a', 1), whereAmI('b', 1)])).rejects.toThrow(/workers: 2 would run journeys at the same time against one system, but state backend "memory" \(memory\) is not parallel-safe/)
