@@ -192,9 +192,9 @@ d('parallel paths on PostgreSQL workers', () => {
         // The deadline must find the slow steps under way. Before them come sign-up, log-in and the
         // checkpoint, about a quarter of a second here; the worker is ready before the journey starts
         // (below). Preparing it inside the deadline is what took over a second in CI with another
-        // package's tests beside it, when the deadline once found no step running. 2 s is eight times
+        // package's tests beside it, when the deadline once found no step running. 3 s is twelve times
         // what is left, and the slow steps wait far longer than that.
-        timeout: 2000,
+        timeout: 3000,
         steps: [
           ...signUpAndLogIn(`late${run}@example.test`, 'L'),
           step('remember_the_state', async () => {
