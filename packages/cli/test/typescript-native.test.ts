@@ -46,6 +46,18 @@ const journeyFile = (lines: string, name: string) => `import { journey, step } f
 /** A module with state: each journey that counts on it shows whether it shares one instance with the others. */
 const COUNTER = 'let count = 0\nexport const next = (): number => ++count\n'
 
+/**
+ * In `dir`, two journeys sharing state.ts; Node refuses b once state.ts ran natively for a (it imports a
+ * package that ships TypeScript): jiti runs b, and state.ts a second time.
+ */
+const refusedAfterSharedHelper = (dir: string) => ({
+  'node_modules/ts-shipped-too/package.json': '{ "name": "ts-shipped-too", "version": "1.0.0", "main": "index.ts" }',
+  'node_modules/ts-shipped-too/index.ts': 'export const answer: number = 42\n',
+  [`${dir}/state.ts`]: COUNTER,
+  [`${dir}/a.journey.ts`]: journeyFile('import { next } from \'./state\'', '`a-${next()}`'),
+  [`${dir}/b.journey.ts`]: journeyFile('import { next } from \'./state\'\nimport { answer } from \'ts-shipped-too\'', '`b-${next()}-${answer}`'),
+})
+
 describe('TypeScript files run natively from a compiled copy', () => {
   it('compiles on the first run; the next runs import the copy and load neither jiti nor the compiler', async () => {
     await write({
@@ -144,15 +156,7 @@ describe('TypeScript files run natively from a compiled copy', () => {
   })
 
   it('venomqa doctor says what loading the journeys warned of: a file with no journey, a module evaluated twice', async () => {
-    await write({
-      'node_modules/ts-shipped-too/package.json': '{ "name": "ts-shipped-too", "version": "1.0.0", "main": "index.ts" }',
-      'node_modules/ts-shipped-too/index.ts': 'export const answer: number = 42\n',
-      'z/journeys/state.ts': COUNTER,
-      'z/journeys/a.journey.ts': journeyFile('import { next } from \'./state\'', '`a-${next()}`'),
-      // Node refuses it once state.ts ran natively for a: jiti runs it, and state.ts a second time.
-      'z/journeys/b.journey.ts': journeyFile('import { next } from \'./state\'\nimport { answer } from \'ts-shipped-too\'', '`b-${next()}-${answer}`'),
-      'z/journeys/empty.journey.ts': 'export const nothing = 1\n',
-    })
+    await write({ ...refusedAfterSharedHelper('z/journeys'), 'z/journeys/empty.journey.ts': 'export const nothing = 1\n' })
     await symlink(path.join(project.dir, 'node_modules'), path.join(project.dir, 'z/node_modules'), 'dir')
     const r = spawnSync(process.execPath, [CLI_BIN, 'doctor', '--base-url', 'http://127.0.0.1:9'], { cwd: path.join(project.dir, 'z'), env: cleanEnv(), encoding: 'utf8', timeout: 25_000 })
     expect(r.stdout).toContain('✓ journeys   2 journeys in 3 files')
@@ -173,13 +177,7 @@ describe('TypeScript files run natively from a compiled copy', () => {
   })
 
   it('a journey Node refuses after a helper it shares ran: jiti for it with a warning, then for both from the next run on', async () => {
-    await write({
-      'node_modules/ts-shipped-too/package.json': '{ "name": "ts-shipped-too", "version": "1.0.0", "main": "index.ts" }',
-      'node_modules/ts-shipped-too/index.ts': 'export const answer: number = 42\n',
-      's1/state.ts': COUNTER,
-      's1/a.journey.ts': journeyFile('import { next } from \'./state\'', '`a-${next()}`'),
-      's1/b.journey.ts': journeyFile('import { next } from \'./state\'\nimport { answer } from \'ts-shipped-too\'', '`b-${next()}-${answer}`'),
-    })
+    await write(refusedAfterSharedHelper('s1'))
     const first = list('s1')
     expect(first.status).toBe(0)
     expect(first.stdout).toContain('a-1')
