@@ -58,6 +58,24 @@ const refusedAfterSharedHelper = (dir: string) => ({
   [`${dir}/b.journey.ts`]: journeyFile('import { next } from \'./state\'\nimport { answer } from \'ts-shipped-too\'', '`b-${next()}-${answer}`'),
 })
 
+/**
+ * In `dir`, the counter module at `counter` (from `dir`), journey a importing it as `./<counter>` and
+ * journey b reaching it by `bImport`; listed, they must count on one instance: a-1, then b-2.
+ */
+async function countOnce(dir: string, counter: string, bImport: string): Promise<ReturnType<typeof list>> {
+  const specifier = `./${counter.replace(/\.ts$/, '')}`
+  await write({
+    [`${dir}/${counter}`]: COUNTER,
+    [`${dir}/a.journey.ts`]: journeyFile(`import { next } from '${specifier}'`, '`a-${next()}`'),
+    [`${dir}/b.journey.ts`]: journeyFile(bImport, '`b-${next()}`'),
+  })
+  const r = list(dir)
+  expect(r.stderr).toBe('')
+  expect(r.stdout).toContain('a-1')
+  expect(r.stdout).toContain('b-2')
+  return r
+}
+
 describe('TypeScript files run natively from a compiled copy', () => {
   it('compiles on the first run; the next runs import the copy and load neither jiti nor the compiler', async () => {
     await write({
@@ -138,16 +156,9 @@ describe('TypeScript files run natively from a compiled copy', () => {
   })
 
   it('a module imported through a symlink and through its own path is one module, with one copy', async () => {
-    await write({
-      'y/real/counter.ts': COUNTER,
-      'y/a.journey.ts': journeyFile('import { next } from \'./real/counter\'', '`a-${next()}`'),
-      'y/b.journey.ts': journeyFile('import { next } from \'./linked/counter\'', '`b-${next()}`'),
-    })
+    await mkdir(path.join(project.dir, 'y/real'), { recursive: true })
     await symlink(path.join(project.dir, 'y/real'), path.join(project.dir, 'y/linked'), 'dir')
-    const r = list('y')
-    expect(r.stderr).toBe('')
-    expect(r.stdout).toContain('a-1')
-    expect(r.stdout).toContain('b-2')
+    const r = await countOnce('y', 'real/counter.ts', "import { next } from './linked/counter'")
     expect(loadsJiti(r.modules)).toBe(false)
     // A journey loaded through a linked directory is named so, with the place of what it threw.
     await write({ 'yb/real/bad.journey.ts': "import { journey, step } from '@venomqa/core'\nconst x: number = 1; throw new Error('boom at load')\n" })
@@ -165,15 +176,7 @@ describe('TypeScript files run natively from a compiled copy', () => {
   })
 
   it('a file that reaches a shared module by require() goes through jiti, and so does the file importing it statically', async () => {
-    await write({
-      'h/state.ts': COUNTER,
-      'h/a.journey.ts': journeyFile('import { next } from \'./state\'', '`a-${next()}`'),
-      'h/b.journey.ts': journeyFile('const { next } = require(\'./state\')', '`b-${next()}`'),
-    })
-    const r = list('h')
-    expect(r.stderr).toBe('')
-    expect(r.stdout).toContain('a-1')
-    expect(r.stdout).toContain('b-2')
+    await countOnce('h', 'state.ts', "const { next } = require('./state')")
   })
 
   it('a journey Node refuses after a helper it shares ran: jiti for it with a warning, then for both from the next run on', async () => {
