@@ -1,11 +1,11 @@
-import { definePlugin } from '@venomqa/core'
+import { PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
 import { PgProxyBackend } from './backend'
-import { type PgProxyStateOptions, resolveOptions } from './options'
+import { type PgProxyStateOptions, pgProxyStateOptions, resolveOptions } from './options'
 
 export { PgProxy, ProxyError, type PgProxyOptions, type ProxyStats } from './proxy'
 export { PgProxyBackend } from './backend'
 export { ControlClient, startControlServer, type ProxyStatus } from './control'
-export { resolveOptions, parseListen, type PgProxyStateOptions } from './options'
+export { resolveOptions, parseListen, pgProxyStateOptions, type PgProxyStateOptions } from './options'
 export type { RefusalRecord } from './refusals'
 
 /** A backend for the `proxy` mechanism. Options are checked here. */
@@ -18,12 +18,14 @@ export function pgProxyState(options: PgProxyStateOptions, warn?: (message: stri
  * with `venomqa-pg-proxy`) or `{ upstream: '${DATABASE_URL}', listen: '127.0.0.1:6543' }` (started here)
  * registers one backend and a health check for `venomqa doctor`.
  */
-const plugin = definePlugin<PgProxyStateOptions>({
+const plugin = definePlugin({
   name: '@venomqa/pg-proxy',
   version: __VENOMQA_PKG_VERSION__,
-  apiVersion: 1,
+  apiVersion: PLUGIN_API_VERSION,
+  // Checked by the runner before setup: a mistake names its key as `plugins[N].key`.
+  options: pgProxyStateOptions,
   setup(api) {
-    const backend = pgProxyState(api.options, (m) => api.log.warn(m))
+    const backend = new PgProxyBackend(api.options, (m) => api.log.warn(m))
     api.addStateBackend(backend)
     api.addHealthCheck(backend.name, () => backend.healthReport())
     // The runner disconnects its backends; this covers a run that ends before it gets there.

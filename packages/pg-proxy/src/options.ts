@@ -1,5 +1,12 @@
-import { ConfigError } from '@venomqa/core'
+import { type StandardSchemaV1, parseOptions } from '@venomqa/core'
+import * as z from 'zod/mini'
+import en from 'zod/v4/locales/en.js'
 import { upstreamTlsProblem } from './upstream'
+
+// zod/mini, bundled into this package tree-shaken (see tsup.config.ts): a configured plugin no longer costs
+// every run the start-up of the whole of zod (95 modules, about 50 ms), only of what this schema uses. The
+// package has no dependency: the schema is published as a Standard Schema of the two interfaces below.
+z.config(en())
 
 export interface PgProxyStateOptions {
   /**
@@ -32,19 +39,6 @@ export interface ResolvedOptions {
   connectTimeoutMs: number
 }
 
-const KNOWN = ['upstream', 'listen', 'password', 'control', 'name', 'idleInTransactionTimeoutMs', 'connectTimeoutMs']
-const WHERE = '@venomqa/pg-proxy options'
-
-const fail = (key: string, message: string): never => {
-  throw new ConfigError(`${WHERE}: ${message}`, { where: key })
-}
-
-function positive(value: unknown, key: string, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) fail(key, `\`${key}\` must be a positive number of milliseconds`)
-  return value as number
-}
-
 /** `host:port`, `[v6]:port` or `:port`. */
 export function parseListen(value: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value.trim())
@@ -54,46 +48,68 @@ export function parseListen(value: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port }
 }
 
-/** Validate options from config or code; every mistake names the key. */
-export function resolveOptions(input: PgProxyStateOptions | Record<string, unknown> | undefined): ResolvedOptions {
-  const o = (input ?? {}) as Record<string, unknown>
-  for (const key of Object.keys(o)) if (!KNOWN.includes(key)) fail(key, `unknown option \`${key}\` (known: ${KNOWN.join(', ')})`)
-  const { upstream, control } = o
-  if ((upstream === undefined || upstream === '') === (control === undefined || control === ''))
-    fail('upstream', 'give exactly one of `upstream` (the database: the proxy starts here) and `control` (drive a running venomqa-pg-proxy)')
-  if (upstream !== undefined && upstream !== '') {
-    if (typeof upstream !== 'string' || !/^postgres(ql)?:\/\//i.test(upstream)) fail('upstream', '`upstream` must be a postgres:// or postgresql:// URL')
+const POSTGRES_URL = 'expected a postgres:// or postgresql:// URL'
+/** An empty string is no value: what `${DATABASE_URL}` gives when the variable is not set. */
+const given = (value: string | undefined): value is string => value !== undefined && value !== ''
+const text = z.string({ error: 'expected a non-empty string' }).check(z.minLength(1, { error: 'expected a non-empty string' }))
+const positiveMs = z.number({ error: 'expected a positive number of milliseconds' }).check(z.positive({ error: 'expected a positive number of milliseconds' }))
+
+const upstream = z.string({ error: POSTGRES_URL }).check(
+  z.superRefine((url, ctx) => {
+    if (!given(url)) return
+    if (!/^postgres(ql)?:\/\//i.test(url) || !URL.canParse(url)) return void ctx.addIssue({ code: 'custom', message: POSTGRES_URL, input: url })
+    // The message never quotes the URL (its password).
+    const tls = upstreamTlsProblem(url)
+    if (tls) ctx.addIssue({ code: 'custom', message: tls, input: url })
+  }),
+)
+const control = z
+  .string({ error: "expected the proxy's control URL, e.g. http://127.0.0.1:6544" })
+  .check(z.refine((url) => !given(url) || /^https?:\/\/[^/]+/.test(url), { error: "expected the proxy's control URL, e.g. http://127.0.0.1:6544" }))
+const listen = z.string({ error: 'expected host:port' }).check(
+  z.superRefine((value, ctx) => {
     try {
-      new URL(upstream as string)
-    } catch {
-      fail('upstream', '`upstream` is not a valid URL')
-    }
-    const tls = upstreamTlsProblem(upstream as string)
-    if (tls) fail('upstream', `\`upstream\`: ${tls}`)
-  }
-  if (control !== undefined && control !== '' && (typeof control !== 'string' || !/^https?:\/\/[^/]+/.test(control)))
-    fail('control', '`control` must be the proxy\'s control URL, e.g. http://127.0.0.1:6544')
-  let listen = { host: '127.0.0.1', port: 0 }
-  if (o.listen !== undefined) {
-    if (typeof o.listen !== 'string') fail('listen', '`listen` must be host:port')
-    try {
-      listen = parseListen(o.listen as string)
+      parseListen(value)
     } catch (err) {
-      fail('listen', `\`listen\`: ${(err as Error).message}`)
+      ctx.addIssue({ code: 'custom', message: (err as Error).message, input: value })
     }
-  }
-  for (const key of ['password', 'name'])
-    if (o[key] !== undefined && (typeof o[key] !== 'string' || o[key] === '')) fail(key, `\`${key}\` must be a non-empty string`)
-  return {
-    upstream: (upstream as string) || undefined,
-    control: (control as string) || undefined,
-    host: listen.host,
-    port: listen.port,
-    password: o.password as string | undefined,
-    name: o.name as string | undefined,
-    idleInTransactionTimeoutMs: positive(o.idleInTransactionTimeoutMs, 'idleInTransactionTimeoutMs', 5000),
-    connectTimeoutMs: positive(o.connectTimeoutMs, 'connectTimeoutMs', 5000),
-  }
+  }),
+)
+
+/** The options of the proxy backend, from config or `pgProxyState({...})`. Give `upstream` or `control`. */
+export const pgProxyStateOptions: StandardSchemaV1<PgProxyStateOptions, ResolvedOptions> = z.pipe(
+  z
+    .strictObject({
+      upstream: z.optional(upstream),
+      listen: z.optional(listen),
+      password: z.optional(text),
+      control: z.optional(control),
+      name: z.optional(text),
+      idleInTransactionTimeoutMs: z._default(positiveMs, 5000),
+      connectTimeoutMs: z._default(positiveMs, 5000),
+    })
+    .check(
+      z.superRefine((o, ctx) => {
+        if (given(o.upstream) === given(o.control))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['upstream'],
+            message: 'give exactly one of `upstream` (the database: the proxy starts here) and `control` (drive a running venomqa-pg-proxy)',
+            input: o.upstream,
+          })
+      }),
+    ),
+  z.transform(({ upstream, control, listen, ...rest }) => ({
+    ...rest,
+    upstream: given(upstream) ? upstream : undefined,
+    control: given(control) ? control : undefined,
+    ...(listen === undefined ? { host: '127.0.0.1', port: 0 } : parseListen(listen)),
+  })),
+)
+
+/** Check options given in code (the plugin's are checked by the runner); every mistake names the key. */
+export function resolveOptions(input: PgProxyStateOptions | undefined): ResolvedOptions {
+  return parseOptions(pgProxyStateOptions, input ?? {}, 'pgProxyState()')
 }
 
 /**

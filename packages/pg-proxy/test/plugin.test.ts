@@ -1,14 +1,15 @@
-import { ConfigError, type HealthCheck, type PluginApi, type StateBackend, isPlugin } from '@venomqa/core'
+import { ConfigError, type HealthCheck, type PluginApi, type StateBackend, isPlugin, parseOptions } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { expect, it, describe as plain } from 'vitest'
-import plugin, { PgProxyBackend, pgProxyState, startControlServer } from '../src/index'
+import plugin, { PgProxyBackend, pgProxyState, pgProxyStateOptions, startControlServer } from '../src/index'
 import { maskUrl } from '../src/options'
 import { PG, dbUrl, startProxy, until, withClient } from './helpers'
 
 function fakeApi(options: Record<string, unknown>) {
   const registered = { backends: [] as StateBackend[], health: new Map<string, HealthCheck>(), closers: [] as (() => unknown)[] }
   const api: PluginApi<any> = {
-    options,
+    // Checked and defaulted by the schema, as the runner does before setup.
+    options: parseOptions(pgProxyStateOptions, options, 'plugins[0]'),
     root: process.cwd(),
     log: { info() {}, warn() {}, debug() {} },
     addReporter() {},
@@ -32,27 +33,54 @@ plain('options', () => {
     expect([backend.name, backend.mechanism, backend.parallelSafe]).toEqual(['pg-proxy:shop', 'proxy', false])
   })
 
-  it('mistakes are ConfigErrors that name the key', () => {
-    const cases: [Record<string, unknown>, RegExp][] = [
-      [{}, /give exactly one of `upstream`.*and `control`/],
-      [{ upstream: 'postgres://u@h/db', control: 'http://127.0.0.1:1' }, /give exactly one of/],
-      [{ upstream: 'mysql://u@h/db' }, /`upstream` must be a postgres:\/\/ or postgresql:\/\/ URL/],
-      [{ control: 'localhost:6544' }, /`control` must be the proxy's control URL/],
-      [{ upstream: 'postgres://u@h/db', listen: 'nowhere' }, /`listen`: expected host:port/],
-      [{ upstream: 'postgres://u@h/db', idleInTransactionTimeoutMs: 0 }, /`idleInTransactionTimeoutMs` must be a positive number/],
-      [{ upstream: 'postgres://u@h/db', mechanism: 'proxy' }, /unknown option `mechanism`/],
+  it('mistakes are one ConfigError naming each key, as plugins[N].key from a config; passwords never quoted', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{}, 'pgProxyState().upstream: give exactly one of `upstream` (the database: the proxy starts here) and `control` (drive a running venomqa-pg-proxy)'],
+      [{ upstream: 'postgres://u@h/db', control: 'http://127.0.0.1:1' }, 'pgProxyState().upstream: give exactly one of'],
+      // `${DATABASE_URL}` with the variable unset: no value, so the other one is asked for.
+      [{ upstream: '', control: '' }, 'pgProxyState().upstream: give exactly one of'],
+      [{ upstream: 'mysql://root:s3cret@h/db' }, 'pgProxyState().upstream: expected a postgres:// or postgresql:// URL, got "mysql://[REDACTED]@h/db"'],
+      [{ upstream: 'postgres://u:s3cret@h/db?sslmode=require' }, 'pgProxyState().upstream: sslmode=require in the upstream URL asks for TLS'],
+      [{ control: 'localhost:6544' }, `pgProxyState().control: expected the proxy's control URL, e.g. http://127.0.0.1:6544, got "localhost:6544"`],
+      [{ upstream: 'postgres://u@h/db', listen: 'nowhere' }, 'pgProxyState().listen: expected host:port, got "nowhere"'],
+      [{ upstream: 'postgres://u@h/db', listen: ':70000' }, 'pgProxyState().listen: port 70000 is out of range'],
+      [{ upstream: 'postgres://u@h/db', password: '' }, 'pgProxyState().password: expected a non-empty string'],
+      [{ upstream: 'postgres://u@h/db', idleInTransactionTimeoutMs: 0 }, 'pgProxyState().idleInTransactionTimeoutMs: expected a positive number of milliseconds, got 0'],
+      [{ upstream: 'postgres://u@h/db', connectTimeoutMs: '5s' }, 'pgProxyState().connectTimeoutMs: expected a positive number of milliseconds, got "5s"'],
+      [{ upstream: 'postgres://u@h/db', mechanism: 'proxy' }, 'pgProxyState().mechanism: unknown option'],
     ]
     for (const [options, message] of cases) {
-      const err = (() => {
-        try {
-          plugin.setup!(fakeApi(options).api)
-        } catch (e) {
-          return e
-        }
-      })()
+      let err: unknown
+      try {
+        pgProxyState(options as never)
+      } catch (e) {
+        err = e
+      }
       expect(err, JSON.stringify(options)).toBeInstanceOf(ConfigError)
-      expect((err as Error).message).toMatch(message)
+      expect((err as Error).message, JSON.stringify(options)).toContain(message)
+      expect((err as Error).message).not.toContain('s3cret')
     }
+    // From a config, the runner checks them before setup: the key as the user wrote it, with a suggestion.
+    expect(() => parseOptions(plugin.options!, { upstream: 'postgres://u@h/db', conectTimeoutMs: 100 }, 'plugins[2]')).toThrow(
+      'plugins[2].conectTimeoutMs: unknown option (did you mean "connectTimeoutMs"?)',
+    )
+  })
+
+  it('defaults: any free loopback port, 5 s timeouts; an empty upstream or control is no value', () => {
+    expect(parseOptions(pgProxyStateOptions, { upstream: 'postgres://u@h/db' }, 'x')).toEqual({
+      upstream: 'postgres://u@h/db',
+      control: undefined,
+      host: '127.0.0.1',
+      port: 0,
+      idleInTransactionTimeoutMs: 5000,
+      connectTimeoutMs: 5000,
+    })
+    expect(parseOptions(pgProxyStateOptions, { control: 'http://127.0.0.1:6544', upstream: '', listen: '[::1]:6543' }, 'x')).toMatchObject({
+      upstream: undefined,
+      control: 'http://127.0.0.1:6544',
+      host: '::1',
+      port: 6543,
+    })
   })
 
   it('maskUrl hides the whole password, also one with an @ in it (the host starts after the last @, as node-pg reads it)', () => {

@@ -72,7 +72,7 @@ describe('the upstream URL', () => {
         }
       })()
       expect(config).toBeInstanceOf(ConfigError)
-      expect(config?.message).toMatch(/`upstream`: .* asks for TLS/)
+      expect(config?.message).toMatch(/^pgProxyState\(\)\.upstream: .* asks for TLS/)
       expect(config?.message).not.toContain(SECRET)
     }
   })
