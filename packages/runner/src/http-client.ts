@@ -2,7 +2,7 @@ import { type HttpClient, type HttpExchange, type HttpMethod, type HttpResponse,
 import type { Dispatcher } from 'undici'
 import { type AttemptOptions, type ReceivedResponse, sendOnce } from './http/attempt'
 import { classifyFailure } from './http/classify'
-import { Agent } from './http/undici'
+import { undiciAgent } from './http/undici'
 import { DetachedRequests } from './http/detached'
 import { moment } from './http/server-errors'
 import { prepareRequest } from './http/prepare'
@@ -16,6 +16,7 @@ const DEFAULT_TIMEOUT = 30_000
 
 /** One keep-alive pool, shared by every journey's client in a run. */
 export function createDispatcher(connections = 16): Dispatcher {
+  const Agent = undiciAgent()
   return new Agent({ connections, pipelining: 1, keepAliveTimeout: 10_000 })
 }
 

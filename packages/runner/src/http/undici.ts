@@ -8,16 +8,41 @@ import type { Dispatcher, Agent as UndiciAgent } from 'undici'
  * runner calls. The files are required, not imported: an ES module importing CommonJS has Node scan each
  * file for its export names first. undici has no exports map and is pinned (package.json);
  * test/http/undici.test.ts checks these files against what undici's own index exports.
+ *
+ * Required when first needed (an agent made, a request sent), not when the runner is imported: the commands
+ * that read results and send nothing (`venomqa report`, `merge-reports`, `list`, `plugins`) take the
+ * runner for its reporters and types, and loaded undici for nothing, 20 to 50 ms each.
  */
-const requireUndici = createRequire(import.meta.url)
-export const Agent: typeof UndiciAgent = requireUndici('undici/lib/dispatcher/agent.js')
-const { parseURL, parseHeaders, addAbortListener }: {
+interface UndiciParts {
+  Agent: typeof UndiciAgent
   parseURL(url: string): URL
   parseHeaders(raw: Buffer[]): Record<string, string | string[]>
   addAbortListener(signal: AbortSignal | EventEmitter, listener: () => void): () => void
-} = requireUndici('undici/lib/core/util.js')
-const { RequestAbortedError }: { RequestAbortedError: new () => Error } = requireUndici('undici/lib/core/errors.js')
-const { getGlobalDispatcher }: { getGlobalDispatcher(): Dispatcher } = requireUndici('undici/lib/global.js')
+  RequestAbortedError: new () => Error
+  getGlobalDispatcher(): Dispatcher
+}
+
+let parts: UndiciParts | undefined
+
+function undici(): UndiciParts {
+  if (parts) return parts
+  const requireUndici = createRequire(import.meta.url)
+  const { parseURL, parseHeaders, addAbortListener } = requireUndici('undici/lib/core/util.js')
+  parts = {
+    Agent: requireUndici('undici/lib/dispatcher/agent.js'),
+    parseURL,
+    parseHeaders,
+    addAbortListener,
+    RequestAbortedError: requireUndici('undici/lib/core/errors.js').RequestAbortedError,
+    getGlobalDispatcher: requireUndici('undici/lib/global.js').getGlobalDispatcher,
+  }
+  return parts
+}
+
+/** undici's Agent class (loading undici's parts, the first time). */
+export function undiciAgent(): typeof UndiciAgent {
+  return undici().Agent
+}
 
 /** What the runner sends: the fields it uses of undici's request options, and no others. */
 export interface RequestOptions {
@@ -49,6 +74,7 @@ export interface TextResponse {
  * undici's error); aborts and errors reject with what undici's `request` rejects with.
  */
 export function request(url: string, o: RequestOptions): Promise<TextResponse> {
+  const { parseURL, getGlobalDispatcher } = undici()
   const u = parseURL(url)
   const path = u.search ? `${u.pathname}${u.search}` : u.pathname
   const options: Dispatcher.DispatchOptions = { origin: u.origin, path, method: o.method, headers: o.headers, body: o.body, headersTimeout: o.headersTimeout, bodyTimeout: o.bodyTimeout }
@@ -83,7 +109,7 @@ class TextResponseHandler implements Dispatcher.DispatchHandler {
     if (!signal) return
     if ((signal as AbortSignal).aborted) this.#reason = abortReason(signal)
     else
-      this.#stopListening = addAbortListener(signal, () => {
+      this.#stopListening = undici().addAbortListener(signal, () => {
         this.#reason = abortReason(signal)
         this.#abort?.(this.#reason)
       })
@@ -97,7 +123,7 @@ class TextResponseHandler implements Dispatcher.DispatchHandler {
   /** Called again after an informational response (103 Early Hints): the final answer's headers are kept. */
   onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
     this.#statusCode = statusCode
-    this.#headers = parseHeaders(rawHeaders)
+    this.#headers = undici().parseHeaders(rawHeaders)
     return true
   }
 
@@ -137,7 +163,7 @@ export class FailedAfterHeaders extends Error {
 }
 
 function abortReason(signal: AbortSignal | EventEmitter): Error {
-  return (signal as AbortSignal).reason ?? new RequestAbortedError()
+  return (signal as AbortSignal).reason ?? new (undici().RequestAbortedError)()
 }
 
 function decodeText(chunks: Buffer[], length: number): string {
