@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { PLUGIN_API_VERSION, type PluginCommand, PluginError, definePlugin, errorMessage } from '@venomqa/core'
-import { z } from 'zod'
+import * as z from 'zod/mini'
+import en from 'zod/v4/locales/en.js'
 import { type MailCatcher, startMailCatcher } from './catcher'
 import type { MailClientBase } from './mail-client'
 import { MailHogClient } from './mailhog/client'
@@ -10,27 +11,35 @@ import { RemoteMailboxState } from './remote-state'
 import { serveMailCatcher } from './serve'
 import type { TlsOptions } from './types'
 
+// zod/mini, bundled into this package tree-shaken (see tsup.config.ts): a configured plugin no longer costs
+// every run the start-up of the whole of zod (95 modules, about 50 ms), only of what this schema uses.
+z.config(en())
+
 export const PLUGIN_NAME = '@venomqa/adapter-mailhog'
 export const PLUGIN_VERSION = __VENOMQA_PKG_VERSION__
 
 const port = z
   .number()
-  .int({ error: 'expected a port from 0 to 65535' })
-  .min(0, { error: 'expected a port from 0 to 65535' })
-  .max(65535, { error: 'expected a port from 0 to 65535' })
-const ms = z.number({ error: 'expected a positive number of milliseconds' }).positive({ error: 'expected a positive number of milliseconds' })
-const urlOf = (protocols: string[], expected: string) =>
-  z.string().refine(
-    (v) => {
-      try {
-        return protocols.includes(new URL(v).protocol)
-      } catch {
-        return false
-      }
-    },
-    { error: `expected ${expected}` },
+  .check(
+    z.int({ error: 'expected a port from 0 to 65535' }),
+    z.gte(0, { error: 'expected a port from 0 to 65535' }),
+    z.lte(65535, { error: 'expected a port from 0 to 65535' }),
   )
-const renamed = (to: string) => z.unknown().refine(() => false, { error: `renamed to ${to} (milliseconds)` }).optional()
+const ms = z.number({ error: 'expected a positive number of milliseconds' }).check(z.positive({ error: 'expected a positive number of milliseconds' }))
+const urlOf = (protocols: string[], expected: string) =>
+  z.string().check(
+    z.refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol)
+        } catch {
+          return false
+        }
+      },
+      { error: `expected ${expected}` },
+    ),
+  )
+const renamed = (to: string) => z.optional(z.unknown().check(z.refine(() => false, { error: `renamed to ${to} (milliseconds)` })))
 const REMOTE_ONLY = ['url', 'smtp', 'tls', 'auth', 'rollback'] as const
 const EMBEDDED_ONLY = ['smtpPort', 'httpPort', 'host'] as const
 
@@ -38,55 +47,57 @@ const EMBEDDED_ONLY = ['smtpPort', 'httpPort', 'host'] as const
 export const mailPluginOptions = z
   .strictObject({
     /** 'embedded' (default) starts a mail catcher for the run; 'mailhog' and 'mailpit' use a running server. */
-    mode: z.enum(['embedded', 'mailhog', 'mailpit'], { error: "expected 'embedded', 'mailhog' or 'mailpit'" }).default('embedded'),
+    mode: z._default(z.enum(['embedded', 'mailhog', 'mailpit'], { error: "expected 'embedded', 'mailhog' or 'mailpit'" }), 'embedded'),
     /** mailhog/mailpit: the HTTP API. Default http://127.0.0.1:8025. */
-    url: urlOf(['http:', 'https:'], 'an http(s):// URL').optional(),
+    url: z.optional(urlOf(['http:', 'https:'], 'an http(s):// URL')),
     /** mailhog/mailpit: where `send` delivers. Default: the API host, port 1025. */
-    smtp: urlOf(['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL').optional(),
+    smtp: z.optional(urlOf(['smtp:', 'smtps:'], 'an smtp:// or smtps:// URL')),
     /** mailhog/mailpit over https: `ca` (PEM text, or a file path relative to the project root), `rejectUnauthorized`. */
-    tls: z
-      .strictObject({
-        ca: z.union([z.string(), z.instanceof(Buffer), z.array(z.union([z.string(), z.instanceof(Buffer)]))]).optional(),
-        rejectUnauthorized: z.boolean().optional(),
-      })
-      .optional(),
+    tls: z.optional(
+      z.strictObject({
+        ca: z.optional(z.union([z.string(), z.instanceof(Buffer), z.array(z.union([z.string(), z.instanceof(Buffer)]))])),
+        rejectUnauthorized: z.optional(z.boolean()),
+      }),
+    ),
     /** mailhog/mailpit: basic auth for the API (or put user:password in `url`). */
-    auth: z.strictObject({ username: z.string(), password: z.string() }).optional(),
+    auth: z.optional(z.strictObject({ username: z.string(), password: z.string() })),
     /** embedded: SMTP port to listen on; 0 (default) picks a free one. Fix it when the app's SMTP address is fixed. */
-    smtpPort: port.optional(),
+    smtpPort: z.optional(port),
     /** embedded: HTTP API port; 0 (default) picks a free one. */
-    httpPort: port.optional(),
+    httpPort: z.optional(port),
     /** embedded: interface to listen on. Default 127.0.0.1. */
-    host: z.string().min(1).optional(),
+    host: z.optional(z.string().check(z.minLength(1))),
     /** mailhog/mailpit: take part in checkpoints by deleting mail that arrived after one. Default false. */
-    rollback: z.boolean().optional(),
+    rollback: z.optional(z.boolean()),
     /** The port name. Default 'mail'. */
-    portName: z.string().min(1).default('mail'),
+    portName: z._default(z.string().check(z.minLength(1)), 'mail'),
     /** waitForEmail timeout when the call gives none, ms. Default 10 000. */
-    defaultTimeoutMs: ms.optional(),
+    defaultTimeoutMs: z.optional(ms),
     /** ms between waitForEmail looks. */
-    pollIntervalMs: ms.optional(),
+    pollIntervalMs: z.optional(ms),
     defaultTimeout: renamed('defaultTimeoutMs'),
     pollInterval: renamed('pollIntervalMs'),
   })
-  .superRefine(
-    (o, ctx) => {
-      // Options of the other mode would be silently ignored: name them. A mode that is itself wrong has
-      // its own issue, and then no option is of the other mode.
-      const mode = o.mode ?? 'embedded'
-      if (!['embedded', 'mailhog', 'mailpit'].includes(mode)) return
-      const foreign = mode === 'embedded' ? REMOTE_ONLY : EMBEDDED_ONLY
-      for (const key of foreign)
-        if (o[key] !== undefined)
-          ctx.addIssue({
-            code: 'custom',
-            path: [key],
-            message: mode === 'embedded' ? "is for mode 'mailhog' or 'mailpit'; the embedded catcher does not use it" : `is for mode 'embedded'; with mode '${mode}' give \`url\` and \`smtp\``,
-          })
-    },
-    // Also when another option is wrong: every problem is named at once, as the plugin contract says,
-    // not this one only after the others are fixed.
-    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  .check(
+    z.superRefine(
+      (o, ctx) => {
+        // Options of the other mode would be silently ignored: name them. A mode that is itself wrong has
+        // its own issue, and then no option is of the other mode.
+        const mode = o.mode ?? 'embedded'
+        if (!['embedded', 'mailhog', 'mailpit'].includes(mode)) return
+        const foreign = mode === 'embedded' ? REMOTE_ONLY : EMBEDDED_ONLY
+        for (const key of foreign)
+          if (o[key] !== undefined)
+            ctx.addIssue({
+              code: 'custom',
+              path: [key],
+              message: mode === 'embedded' ? "is for mode 'mailhog' or 'mailpit'; the embedded catcher does not use it" : `is for mode 'embedded'; with mode '${mode}' give \`url\` and \`smtp\``,
+            })
+      },
+      // Also when another option is wrong: every problem is named at once, as the plugin contract says,
+      // not this one only after the others are fixed.
+      { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+    ),
   )
 
 export type MailPluginOptions = z.input<typeof mailPluginOptions>
