@@ -4,8 +4,9 @@ import en from 'zod/v4/locales/en.js'
 import { upstreamTlsProblem } from './upstream'
 
 // zod/mini, bundled into this package tree-shaken (see tsup.config.ts): a configured plugin no longer costs
-// every run the start-up of the whole of zod (95 modules, about 50 ms), only of what this schema uses. The
-// package has no dependency: the schema is published as a Standard Schema of the two interfaces below.
+// every run the start-up of the whole of zod (95 modules, about 50 ms), only of what this schema uses. zod is a
+// dependency as it is of every plugin, and the runner's; the schema is typed as a Standard Schema of the two
+// interfaces below, so the package's types need none of zod's.
 z.config(en())
 
 export interface PgProxyStateOptions {
