@@ -1,5 +1,6 @@
 import { type EnqueueOptions, type Job, type JobResult, type JobStatus, type QueuePort, UserError, refuseRenamed } from '@venomqa/core'
-import { type Job as BullJob, Queue, QueueEvents } from 'bullmq'
+import { createRequire } from 'node:module'
+import type { Job as BullJob, Queue, QueueEvents } from 'bullmq'
 import type { Redis } from 'ioredis'
 import { type ConnectionOptions, type OwnedClient, closeClient, explained, openClient, ping } from './connection'
 
@@ -10,6 +11,19 @@ export interface BullQueueOptions extends ConnectionOptions {
   prefix?: string
   /** getJobResult's wait when the call gives none, ms. Default 30 000. */
   defaultTimeoutMs?: number
+}
+
+let bullmqModule: typeof import('bullmq') | undefined
+
+/**
+ * BullMQ, required when the port first opens a queue. Loading it takes 50 to 100 ms (about as long as the
+ * rest of the plugin), which every run that configures the plugin paid at start-up, also when no journey
+ * touches a queue, and every `venomqa plugins` or `doctor`. BullMQ has no exports map and Node takes its
+ * CommonJS `main` for `import` as for `require`: this is the one instance an app's own `import` gets.
+ */
+function bullmq(): typeof import('bullmq') {
+  bullmqModule ??= createRequire(import.meta.url)('bullmq') as typeof import('bullmq')
+  return bullmqModule
 }
 
 const STATUS: Record<string, JobStatus> = {
@@ -109,6 +123,7 @@ export class BullQueue implements QueuePort {
     const n = this.#name(name)
     let q = this.#queues.get(n)
     if (!q) {
+      const { Queue } = bullmq()
       q = new Queue(n, { connection: this.redis, prefix: this.prefix })
       q.on('error', () => {})
       this.#queues.set(n, q)
@@ -121,6 +136,7 @@ export class BullQueue implements QueuePort {
     let entry = this.#events.get(name)
     if (!entry) {
       this.#blockingTemplate ??= this.redis.duplicate({ maxRetriesPerRequest: null, lazyConnect: true })
+      const { QueueEvents } = bullmq()
       const events = new QueueEvents(name, { connection: this.#blockingTemplate, prefix: this.prefix })
       events.on('error', () => {})
       const ready = events.waitUntilReady().then(
