@@ -1,7 +1,10 @@
 import { type ErrorKind, TransportError, VenomError, errorMessage } from '@venomqa/core'
-import { Agent, request } from 'undici'
+import type { Agent } from 'undici'
+import { lazyRequire } from './lazy-require'
 import { redactUrl } from './smtp-sender'
 import type { BasicAuth, TlsOptions } from './types'
+
+const undici = lazyRequire<typeof import('undici')>('undici')
 
 /** A mail server's API answered with an unexpected status. */
 export class MailApiError extends VenomError {
@@ -44,6 +47,7 @@ export class HttpApi {
     this.baseUrl = u.toString().replace(/\/+$/, '')
     if (auth) this.#authHeader = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`
     this.#timeout = options.timeoutMs ?? 10_000
+    const { Agent } = undici()
     this.#agent = new Agent({
       connect: { ca: options.tls?.ca, rejectUnauthorized: options.tls?.rejectUnauthorized ?? true },
       keepAliveTimeout: 2_000,
@@ -68,7 +72,7 @@ export class HttpApi {
     let status: number
     let bytes: Buffer
     try {
-      const res = await request(url, {
+      const res = await undici().request(url, {
         method: method as 'GET',
         headers,
         body,

@@ -1,6 +1,10 @@
 import type { Email, EmailAttachment } from '@venomqa/core'
-import libmime from 'libmime'
-import { type AddressObject, type HeaderValue, type ParsedMail, simpleParser } from 'mailparser'
+import type { AddressObject, HeaderValue, ParsedMail } from 'mailparser'
+import { lazyRequire } from './lazy-require'
+
+// libmime ships ES and CommonJS builds: required, it is the instance mailparser uses (its functions keep no state).
+const libmime = lazyRequire<(typeof import('libmime'))['default']>('libmime')
+const mailparser = lazyRequire<typeof import('mailparser')>('mailparser')
 
 /**
  * What the clients return: the core `Email`, plus the SMTP envelope recipients that appear in no header
@@ -52,7 +56,7 @@ export function canonicalHeaderKey(name: string): string {
  * RFC 2047 section 6.2 says. Text outside encoded words is kept as it is.
  */
 export function decodeEncodedWords(value: string): string {
-  return libmime.decodeWords(value)
+  return libmime().decodeWords(value)
 }
 
 /** The bare address of `Name <addr>` or `addr`, lower-cased for comparison. */
@@ -140,5 +144,5 @@ export function emailFromParsed(
 }
 
 export function parseMessage(raw: Buffer | string): Promise<ParsedMail> {
-  return simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, keepCidLinks: true })
+  return mailparser().simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, keepCidLinks: true })
 }

@@ -1,8 +1,11 @@
 import type { OutgoingEmail } from '@venomqa/core'
 import { VenomError, errorMessage } from '@venomqa/core'
-import nodemailer, { type Transporter } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import type SMTPTransport from 'nodemailer/lib/smtp-transport'
+import { lazyRequire } from './lazy-require'
 import type { TlsOptions } from './types'
+
+const nodemailer = lazyRequire<typeof import('nodemailer')>('nodemailer')
 
 /** nodemailer's SMTP options; URL query options (`?name=`, `?pool=`...) are passed on as they come. */
 type SmtpOptions = SMTPTransport.Options & Record<string, unknown>
@@ -19,7 +22,7 @@ export class SmtpSender {
   }
 
   async send(mail: OutgoingEmail): Promise<void> {
-    this.#transport ??= nodemailer.createTransport(smtpTransportOptions(this.smtpUrl, this.#tls))
+    this.#transport ??= nodemailer().createTransport(smtpTransportOptions(this.smtpUrl, this.#tls))
     try {
       await this.#transport.sendMail({
         from: mail.from,
