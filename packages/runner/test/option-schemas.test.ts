@@ -1,0 +1,46 @@
+/**
+ * The runner's own plugin option schemas (memory, http-control): zod/mini, bundled into the runner's build,
+ * with the messages of the plugin contract. Checking them loads no module of the zod package: the whole of
+ * zod cost a run that configured either plugin about 50 ms of start-up.
+ */
+import { execFileSync } from 'node:child_process'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { memoryPorts, memoryPortsOptions } from '../src/adapters/memory-ports'
+import { httpControlOptions, httpControlState } from '../src/state/http-control'
+
+describe("the runner's option schemas", () => {
+  it('are Standard Schemas with the messages of the plugin contract', () => {
+    expect(memoryPortsOptions['~standard'].vendor).toBe('zod')
+    expect(httpControlOptions.safeParse({ url: 'ftp://x' }).error?.issues[0]?.message).toBe('expected an http:// or https:// URL')
+    expect(() => memoryPorts({ ports: ['nope' as 'cache'] })).toThrow('memoryPorts().ports[0]: expected one of cache, mail, queue, storage, time, concurrency, got "nope"')
+    expect(() => memoryPorts({ maxWorkers: 1.5 })).toThrow('memoryPorts().maxWorkers: expected a whole number of 1 or more, got 1.5')
+    expect(() => memoryPorts({ freezeTime: 'soon' })).toThrow('memoryPorts().freezeTime: expected true, false or a date (e.g. "2024-01-01T00:00:00Z"), got "soon"')
+    expect(() => httpControlState({ url: 'http://127.0.0.1:1', timeoutMs: -1 })).toThrow('httpControlState().timeoutMs: expected a positive number of milliseconds, got -1')
+    expect(() => httpControlState({ url: 'http://127.0.0.1:1', timeout: 5 } as never)).toThrow('httpControlState().timeout: renamed to timeoutMs (milliseconds)')
+    // A library default, cut to what is expected, with the value the user gave.
+    expect(() => httpControlState({ url: 'http://127.0.0.1:1', prefix: 3 } as never)).toThrow('httpControlState().prefix: expected string, got 3')
+  })
+})
+
+it('the built runner loads no module of the zod package, also when it checks those options, with English messages', () => {
+  // A child process, so that nothing this test file loaded counts; a resolve hook sees every ES module, the
+  // require cache every CommonJS one.
+  const dist = pathToFileURL(path.join(import.meta.dirname, '../dist/index.js')).href
+  const script = `
+    import { register, createRequire } from 'node:module'
+    register('data:text/javascript,' + encodeURIComponent('export async function resolve(s, c, next) { const r = await next(s, c); console.log("RESOLVED " + r.url); return r }'))
+    const runner = await import(${JSON.stringify(dist)})
+    runner.memoryPorts({ ports: ['cache'] })
+    runner.httpControlState({ url: 'http://127.0.0.1:1' })
+    // zod's own message, not a custom one: the build keeps the English locale the schemas set.
+    try { runner.httpControlState({ url: 'http://127.0.0.1:1', prefix: 3 }) } catch (err) { console.log('MESSAGE ' + err.message) }
+    console.log('REQUIRED ' + JSON.stringify(Object.keys(createRequire(import.meta.url).cache)))`
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: import.meta.dirname })
+  const modules = [...out.matchAll(/^RESOLVED (.*)$/gm)].map((m) => m[1]!)
+  modules.push(...JSON.parse(/^REQUIRED (.*)$/m.exec(out)![1]!))
+  expect(/^MESSAGE (.*)$/m.exec(out)?.[1]).toBe('httpControlState().prefix: expected string, got 3')
+  expect(modules.some((m) => m.includes('/packages/runner/dist/'))).toBe(true)
+  expect(modules.filter((m) => m.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`))).toEqual([])
+})
