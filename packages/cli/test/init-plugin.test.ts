@@ -128,6 +128,9 @@ describe('venomqa init --plugin', () => {
         expect.arrayContaining(['README.md', 'dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json']),
       )
       expect(info!.files.some((f) => f.path.startsWith('src/') || f.path.startsWith('test/'))).toBe(false)
+      // zod/mini is bundled into the build: a run that configures the plugin does not load the zod package.
+      for (const built of ['dist/index.js', 'dist/index.cjs'])
+        expect(await readFile(path.join(plugin, built), 'utf8'), built).not.toMatch(/from ["']zod|require\(["']zod/)
       // The tarball the scaffold and its README tell users to install is the one npm pack made.
       expect(info!.filename).toBe('venomqa-plugin-x-0.0.1.tgz')
       expect(init.stdout).toContain('npm install -D ./venomqa-plugin-x/venomqa-plugin-x-0.0.1.tgz')

@@ -97,8 +97,13 @@ function packageJson(n: PluginNames): string {
 
 function indexTs(n: PluginNames): string {
   return `import { type Plugin, type Reporter, type RunResult, definePlugin, walkSteps } from '@venomqa/core'
-import { z } from 'zod'
+import * as z from 'zod/mini'
+import en from 'zod/v4/locales/en.js'
 import { version } from '../package.json'
+
+// zod/mini, bundled into the build tree-shaken (tsup.config.ts): every run that configures this plugin loads
+// it, and the whole of zod costs about 50 ms of start-up where what this schema uses costs a few.
+z.config(en())
 
 /**
  * The options, as a zod schema. VenomQA checks what the user wrote against it before any plugin is set up
@@ -107,9 +112,9 @@ import { version } from '../package.json'
  */
 export const options = z.strictObject({
   /** A step that took at least this long (ms) is listed. */
-  slowMs: z.number({ error: 'expected a number of milliseconds' }).nonnegative({ error: 'expected 0 ms or more' }).default(500),
+  slowMs: z._default(z.number({ error: 'expected a number of milliseconds' }).check(z.nonnegative({ error: 'expected 0 ms or more' })), 500),
   /** Where the report goes when \`--reporter ${n.short}\` names no file. */
-  file: z.string().min(1, { error: 'expected a file path' }).default('${n.short.replace(/.*\//, '')}-report.txt'),
+  file: z._default(z.string().check(z.minLength(1, { error: 'expected a file path' })), '${n.short.replace(/.*\//, '')}-report.txt'),
 })
 
 export type Options = z.input<typeof options>
@@ -189,9 +194,11 @@ describe('${n.pkg}', () => {
 
 const TSUP_CONFIG = `import { defineConfig } from 'tsup'
 
-// ESM and CommonJS with declarations; the CLI imports the \`import\` condition.
+// ESM and CommonJS with declarations; the CLI imports the \`import\` condition. zod/mini goes into the build,
+// tree-shaken to what the options schema uses (see src/index.ts).
 export default defineConfig({
   entry: ['src/index.ts'],
+  noExternal: [/^zod(\\/|$)/],
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
