@@ -40,13 +40,20 @@ export interface ResolvedOptions {
   connectTimeoutMs: number
 }
 
-/** `host:port`, `[v6]:port` or `:port`. */
-export function parseListen(value: string): { host: string; port: number } {
+/** `host:port`, `[v6]:port` or `:port`; or what is wrong with it, said without the value. */
+function readListen(value: string): { host: string; port: number } | { problem: string } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value.trim())
-  if (!m) throw new Error(`expected host:port, got ${JSON.stringify(value)}`)
+  if (!m) return { problem: 'expected host:port' }
   const port = Number(m[3])
-  if (port > 65535) throw new Error(`port ${port} is out of range`)
+  if (port > 65535) return { problem: `port ${port} is out of range` }
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port }
+}
+
+/** `host:port`, `[v6]:port` or `:port`; throws saying what is wrong (`--listen` of venomqa-pg-proxy). */
+export function parseListen(value: string): { host: string; port: number } {
+  const listen = readListen(value)
+  if ('problem' in listen) throw new Error(listen.problem.startsWith('expected ') ? `${listen.problem}, got ${JSON.stringify(value)}` : listen.problem)
+  return listen
 }
 
 const POSTGRES_URL = 'expected a postgres:// or postgresql:// URL'
@@ -67,13 +74,11 @@ const upstream = z.string({ error: POSTGRES_URL }).check(
 const control = z
   .string({ error: "expected the proxy's control URL, e.g. http://127.0.0.1:6544" })
   .check(z.refine((url) => !given(url) || /^https?:\/\/[^/]+/.test(url), { error: "expected the proxy's control URL, e.g. http://127.0.0.1:6544" }))
+// The value is not in the message: the option's error adds what the user wrote (`got "nowhere"`).
 const listen = z.string({ error: 'expected host:port' }).check(
   z.superRefine((value, ctx) => {
-    try {
-      parseListen(value)
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message, input: value })
-    }
+    const read = readListen(value)
+    if ('problem' in read) ctx.addIssue({ code: 'custom', message: read.problem, input: value })
   }),
 )
 

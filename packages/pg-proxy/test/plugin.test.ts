@@ -59,6 +59,8 @@ plain('options', () => {
       expect(err, JSON.stringify(options)).toBeInstanceOf(ConfigError)
       expect((err as Error).message, JSON.stringify(options)).toContain(message)
       expect((err as Error).message).not.toContain('s3cret')
+      // What the user wrote is said once: a message of the schema does not quote it as well.
+      expect((err as Error).message).not.toMatch(/, got .*, got /)
     }
     // From a config, the runner checks them before setup: the key as the user wrote it, with a suggestion.
     expect(() => parseOptions(plugin.options!, { upstream: 'postgres://u@h/db', conectTimeoutMs: 100 }, 'plugins[2]')).toThrow(
