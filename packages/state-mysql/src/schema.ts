@@ -50,6 +50,19 @@ export function fingerprintSql(format: (sql: string, values: unknown[]) => strin
   ]
 }
 
+/**
+ * The app's triggers on `tracked` that still fire on every write, the backend's restores too: those not
+ * (yet) swapped for a guarded copy (see app-triggers.ts). A private name is a copy or the backend's own.
+ */
+export function loudTriggersSql(format: (sql: string, values: unknown[]) => string, database: string, tracked: readonly string[]): string {
+  return tracked.length
+    ? format(
+        'SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND EVENT_OBJECT_TABLE IN (?) AND TRIGGER_NAME NOT LIKE ?',
+        [database, tracked, PRIVATE_LIKE],
+      )
+    : 'SELECT NULL AS n FROM DUAL WHERE FALSE'
+}
+
 /** Table name -> one description per column, in order (empty for a table whose columns are not watched). */
 export type Fingerprint = Map<string, string[]>
 

@@ -4,7 +4,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
 import { TriggerSwapError, definerSql, otherDefinerNeeds, putBackAppTriggers, quietAppTriggers, readAppTriggers } from './app-triggers'
 import { describeWriter, inFlightWritersSql, toInFlightWriters } from './inflight'
-import { type Fingerprint, diffFingerprint, fingerprintOf, fingerprintSql, readSchema } from './schema'
+import { type Fingerprint, diffFingerprint, fingerprintOf, fingerprintSql, loudTriggersSql, readSchema } from './schema'
 import { PRIVATE_LIKE, columnList, ident, joinOn, literal } from './sql'
 import {
   HISTORY_CP,
@@ -75,6 +75,8 @@ interface Probe {
   rowsChanged: Set<string>
   /** Tables marked as changed as a whole since the sequence. */
   wholeChanged: Set<string>
+  /** The app's triggers on tracked tables that are not quiet during a restore: created since they were swapped. */
+  loudTriggers: string[]
 }
 
 const AUTO_INCREMENT_SQL = `SELECT TABLE_NAME AS t, AUTO_INCREMENT AS a FROM information_schema.TABLES
@@ -176,7 +178,8 @@ export class MysqlSnapshotBackend implements StateBackend {
     const deltas = new Map<string, Delta>()
     const id = this.#nextId++
     if (this.#stack.size === 0) {
-      await this.#quietAppTriggers(conn)
+      // Triggers the app created since it connected (its schema script run anew) are swapped here too.
+      if (probe.loudTriggers.length) await this.#quietAppTriggers(conn)
       await this.#updateBase(conn, probe)
     } else {
       await this.#saveDeltas(conn, id, this.#seq + 1, probe, deltas)
@@ -195,6 +198,10 @@ export class MysqlSnapshotBackend implements StateBackend {
         this.name,
         `rollback to "${name}": the schema changed since the checkpoint (${drift.join('; ')}). A path ran DDL, which a snapshot cannot undo: the database is in an unknown state`,
       )
+    // A trigger the app created since the checkpoint would fire on the restore's writes (a BEFORE INSERT
+    // rewriting a restored value, an audit row no checkpoint holds). Unlike a changed table it leaves the rows
+    // restorable: it is swapped for a guarded copy first, as at connect, and stays the app's after the run.
+    if (probe.loudTriggers.length) await this.#quietAppTriggers(conn)
 
     const since = cp.seq
     const next = ++this.#seq
@@ -384,9 +391,9 @@ export class MysqlSnapshotBackend implements StateBackend {
 
   /**
    * Swap the app's triggers on tracked tables for guarded copies (see app-triggers.ts): at connect, and
-   * before a checkpoint that no open one depends on, where the schema's drift is picked up as well, for
-   * those created since (an app started again that ran its schema script, dropping and creating its
-   * triggers). Not before a rollback: it costs a read of information_schema, about 1.5 ms.
+   * before a base checkpoint or a rollback when the probe found one not swapped yet, created since (an app
+   * started again that ran its schema script, dropping and creating its triggers, or a path that created
+   * one). The probe's round trip reads them anyway: this costs nothing when there is none.
    */
   async #quietAppTriggers(conn: Connection): Promise<void> {
     try {
@@ -486,6 +493,7 @@ export class MysqlSnapshotBackend implements StateBackend {
     const statements = [
       ...fingerprintSql(conn.format.bind(conn), db, tracked),
       tracked.length ? conn.format(AUTO_INCREMENT_SQL, [db, tracked]) : 'SELECT NULL AS t, NULL AS a FROM DUAL WHERE FALSE',
+      loudTriggersSql(conn.format.bind(conn), db, tracked),
     ]
     if (keyed.length)
       statements.push(
@@ -498,7 +506,8 @@ export class MysqlSnapshotBackend implements StateBackend {
     return {
       fingerprint: fingerprintOf(results[0]!, results[1]!),
       autoIncrement: new Map(results[2]!.map((r) => [String(r.t), String(r.a)])),
-      rowsChanged: new Set(keyed.length ? results[3]!.map((r) => String(r.t)) : []),
+      loudTriggers: results[3]!.map((r) => String(r.n)),
+      rowsChanged: new Set(keyed.length ? results[4]!.map((r) => String(r.t)) : []),
       wholeChanged: new Set(whole.map((r) => String(r.t)).filter((t) => this.#tracked.has(t))),
     }
   }

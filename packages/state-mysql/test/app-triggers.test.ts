@@ -110,6 +110,34 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
     expect(await privateObjects(DB)).toEqual([])
   })
 
+  it('one the app creates between a checkpoint and its rollback is quiet for that restore, and stays the app’s', async () => {
+    await backend.connect()
+    await backend.checkpoint('cp')
+    const atCheckpoint = await dump(DB)
+    // A path's DDL: a trigger that rewrites every inserted title, and one that audits every delete.
+    await app.query("CREATE TRIGGER items_late BEFORE INSERT ON items FOR EACH ROW SET NEW.title = CONCAT(NEW.title, '?')")
+    await app.query("CREATE TRIGGER items_late_gone AFTER DELETE ON items FOR EACH ROW INSERT INTO audit (what) VALUES (CONCAT('late -', OLD.id))")
+    await app.query("INSERT INTO items (title) VALUES ('c')")
+    await app.query('DELETE FROM items WHERE id = 1')
+    expect((await dump(DB)).rows.items).toContainEqual({ id: 3, title: 'c!?' })
+
+    // The restore deletes item 3 and inserts item 1 again: 'a!' stays 'a!', and no audit row is written.
+    await backend.rollback('cp')
+    expect(await dump(DB)).toEqual(atCheckpoint)
+    // The app's own writes still fire them, in their order, and a second rollback is as quiet.
+    await app.query("INSERT INTO items (title) VALUES ('d')")
+    expect((await dump(DB)).rows.items).toContainEqual({ id: 3, title: 'd!?' })
+    await app.query('DELETE FROM items WHERE id = 2')
+    expect((await dump(DB)).rows.audit!.map((r) => (r as { what: string }).what)).toContain('late -2')
+    await backend.rollback('cp')
+    expect(await dump(DB)).toEqual(atCheckpoint)
+
+    await backend.disconnect()
+    const names = (await appTriggers(DB)).map((t) => t.TRIGGER_NAME)
+    expect(names.sort()).toEqual(['items_added', 'items_added_then', 'items_late', 'items_late_gone', 'items_mark', 'items_removed'])
+    expect(await privateObjects(DB)).toEqual([])
+  })
+
   it('puts them back after a run that crashed, on the next connect', async () => {
     await backend.connect()
     await backend.checkpoint('cp')
