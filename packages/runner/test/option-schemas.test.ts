@@ -3,9 +3,8 @@
  * with the messages of the plugin contract. Checking them loads no module of the zod package: the whole of
  * zod cost a run that configured either plugin about 50 ms of start-up.
  */
-import { execFileSync } from 'node:child_process'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fromPackage, modulesLoadedBy } from '@venomqa/test-utils'
 import { describe, expect, it } from 'vitest'
 import { memoryPorts, memoryPortsOptions } from '../src/adapters/memory-ports'
 import { httpControlOptions, httpControlState } from '../src/state/http-control'
@@ -25,22 +24,14 @@ describe("the runner's option schemas", () => {
 })
 
 it('the built runner loads no module of the zod package, also when it checks those options, with English messages', () => {
-  // A child process, so that nothing this test file loaded counts; a resolve hook sees every ES module, the
-  // require cache every CommonJS one.
-  const dist = pathToFileURL(path.join(import.meta.dirname, '../dist/index.js')).href
-  const script = `
-    import { register, createRequire } from 'node:module'
-    register('data:text/javascript,' + encodeURIComponent('export async function resolve(s, c, next) { const r = await next(s, c); console.log("RESOLVED " + r.url); return r }'))
-    const runner = await import(${JSON.stringify(dist)})
-    runner.memoryPorts({ ports: ['cache'] })
-    runner.httpControlState({ url: 'http://127.0.0.1:1' })
+  const { modules, output } = modulesLoadedBy(
+    path.join(import.meta.dirname, '../dist/index.js'),
+    `mod.memoryPorts({ ports: ['cache'] })
+    mod.httpControlState({ url: 'http://127.0.0.1:1' })
     // zod's own message, not a custom one: the build keeps the English locale the schemas set.
-    try { runner.httpControlState({ url: 'http://127.0.0.1:1', prefix: 3 }) } catch (err) { console.log('MESSAGE ' + err.message) }
-    console.log('REQUIRED ' + JSON.stringify(Object.keys(createRequire(import.meta.url).cache)))`
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: import.meta.dirname })
-  const modules = [...out.matchAll(/^RESOLVED (.*)$/gm)].map((m) => m[1]!)
-  modules.push(...JSON.parse(/^REQUIRED (.*)$/m.exec(out)![1]!))
-  expect(/^MESSAGE (.*)$/m.exec(out)?.[1]).toBe('httpControlState().prefix: expected string, got 3')
-  expect(modules.some((m) => m.includes('/packages/runner/dist/'))).toBe(true)
-  expect(modules.filter((m) => m.includes(`${path.sep}node_modules${path.sep}zod${path.sep}`))).toEqual([])
+    try { mod.httpControlState({ url: 'http://127.0.0.1:1', prefix: 3 }) } catch (err) { console.log(err.message) }`,
+  )
+  expect(output).toBe('httpControlState().prefix: expected string, got 3')
+  expect(modules.some((m) => m.includes(`${path.sep}packages${path.sep}runner${path.sep}dist${path.sep}`))).toBe(true)
+  expect(modules.filter(fromPackage('zod'))).toEqual([])
 })

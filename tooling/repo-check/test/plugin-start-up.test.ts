@@ -5,30 +5,13 @@
  * zod/mini, bundled tree-shaken into their build. Runs on the built packages, as CI builds them first: each
  * is imported in a fresh process that records every module the import loads.
  */
-import { execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fromPackage, modulesLoadedBy } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
 import { workspacePackages } from './workspace'
 
-// Registered before the import: every module resolved from then on is printed, one URL a line.
-const RECORD_LOADS = `
-import { register } from 'node:module'
-register('data:text/javascript,' + encodeURIComponent(
-  'export async function resolve(s, c, next) { const r = await next(s, c); process.stdout.write(r.url + "\\\\n"); return r }'
-))
-await import(process.argv[1])
-`
-
-/** A module of the zod package, as pnpm lays it out. */
-const ZOD = /\/node_modules\/zod\//
-
-function modulesLoadedBy(entry: string): string[] {
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', RECORD_LOADS, pathToFileURL(entry).href], { encoding: 'utf8' })
-  return out.split('\n').filter(Boolean)
-}
-
+const isZod = fromPackage('zod')
 const plugins = workspacePackages().filter((p) => p.rel.startsWith('packages/') && (p.json as { keywords?: string[] }).keywords?.includes('venomqa-plugin'))
 
 it('the plugins are found, and the check sees zod when a module loads it', () => {
@@ -36,11 +19,11 @@ it('the plugins are found, and the check sees zod when a module loads it', () =>
   // zod as the CLI's dependency resolves it: the check must see that module among those loaded.
   const cli = workspacePackages().find((p) => p.rel === 'packages/cli')!
   const zod = createRequire(path.join(cli.dir, 'package.json')).resolve('zod')
-  expect(modulesLoadedBy(zod).filter((url) => ZOD.test(url))).not.toEqual([])
+  expect(modulesLoadedBy(zod).modules.filter(isZod)).not.toEqual([])
 })
 
 it.each(plugins.map((p) => [p.rel, p] as const))('%s loads no module of the zod package', (_rel, pkg) => {
-  const loaded = modulesLoadedBy(path.join(pkg.dir, 'dist/index.js'))
-  expect(loaded.length).toBeGreaterThan(1)
-  expect(loaded.filter((url) => ZOD.test(url))).toEqual([])
+  const { modules } = modulesLoadedBy(path.join(pkg.dir, 'dist/index.js'))
+  expect(modules.length).toBeGreaterThan(1)
+  expect(modules.filter(isZod)).toEqual([])
 })

@@ -20,6 +20,7 @@ export {
   tsBlocks,
 } from './readme'
 export { expectBranchOnWorkers } from './parallel'
+export { fromPackage, modulesLoadedBy } from './loaded-modules'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 export const isCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0'

@@ -1,5 +1,10 @@
-import { SMTPServer } from 'smtp-server'
+import type { SMTPServer } from 'smtp-server'
+import { lazyRequire } from '../lazy-require'
 import type { MessageStore } from './store'
+
+// Required when the embedded catcher starts: a run with a remote MailHog or Mailpit never needs it. It ships
+// ES and CommonJS builds; nothing of it is shared with the app, so which one is loaded does not matter.
+const smtpServer = lazyRequire<typeof import('smtp-server')>('smtp-server')
 
 /** 25 MB, Mailpit's default limit. */
 const MAX_SIZE = 25 * 1024 * 1024
@@ -11,6 +16,7 @@ const MAX_SIZE = 25 * 1024 * 1024
  * visible through the API.
  */
 export function createCatcherSmtpServer(store: MessageStore): SMTPServer {
+  const { SMTPServer } = smtpServer()
   const server: SMTPServer = new SMTPServer({
     name: store.hostname,
     banner: 'VenomQA mail catcher',

@@ -1,10 +1,8 @@
 /** The runner loads only the parts of undici it uses (src/http/undici.ts): they must be undici's own. */
-import { spawnSync } from 'node:child_process'
 import { EventEmitter, getEventListeners } from 'node:events'
 import http from 'node:http'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { type LocalServer, listenLocally } from '@venomqa/test-utils'
+import { type LocalServer, fromPackage, listenLocally, modulesLoadedBy } from '@venomqa/test-utils'
 import * as undici from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { FailedAfterHeaders, request, undiciAgent } from '../../src/http/undici'
@@ -59,17 +57,12 @@ describe("the runner's undici parts", () => {
   })
 
   it("importing the built runner loads no undici; a dispatcher loads its parts, never undici's index (fetch, WebSocket, caches)", () => {
-    const dist = pathToFileURL(path.join(import.meta.dirname, '../../dist/index.js')).href
-    const undiciLoaded = (after: string) => {
-      const script = `const runner = await import(${JSON.stringify(dist)}); ${after}; const { createRequire } = await import('node:module'); console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)))`
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })
-      expect(r.stderr).toBe('')
-      return (JSON.parse(r.stdout) as string[]).filter((f) => f.includes(`${path.sep}undici${path.sep}`))
-    }
+    const dist = path.join(import.meta.dirname, '../../dist/index.js')
+    const undiciFiles = (after: string) => modulesLoadedBy(dist, after).modules.filter(fromPackage('undici'))
     // What `venomqa report` and `merge-reports` do: the runner for its reporters, no request.
-    expect(undiciLoaded('')).toEqual([])
+    expect(undiciFiles('')).toEqual([])
     // What a run does first when it sends.
-    const parts = undiciLoaded('await runner.createDispatcher().close()')
+    const parts = undiciFiles('await mod.createDispatcher().close()')
     expect(parts.length).toBeGreaterThan(0)
     expect(parts.filter((f) => f.endsWith(`${path.sep}undici${path.sep}index.js`) || f.includes(`${path.sep}lib${path.sep}web${path.sep}`))).toEqual([])
   })
