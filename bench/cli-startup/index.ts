@@ -9,7 +9,7 @@
  *   pnpm --filter @venomqa/cli build && pnpm bench cli-startup        # BENCH_N=30 for more spawns
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { CLI as BIN, ROOT, benchEnv, makeCliProject, median, requireBuiltCli } from '../cli-project'
@@ -29,7 +29,6 @@ writeFileSync(
 const PLUGINS = ['state-postgres', 'state-mysql', 'adapter-redis', 'reporter-html']
 const withPlugins = makeCliProject('bench-startup-plugins')
 for (const name of PLUGINS) symlinkSync(path.join(ROOT, 'packages', name), path.join(withPlugins, 'node_modules/@venomqa', name), 'dir')
-mkdirSync(path.join(withPlugins, 'journeys'), { recursive: true })
 writeFileSync(
   path.join(withPlugins, 'venomqa.yaml'),
   [
