@@ -1,7 +1,8 @@
 import { PLUGIN_API_VERSION, PluginError, definePlugin } from '@venomqa/core'
-import { Client } from '@elastic/elasticsearch'
+import type { Client } from '@elastic/elasticsearch'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
+import { elasticsearch } from './driver'
 import { ElasticsearchSearch, type ElasticsearchSearchOptions } from './search'
 
 // zod/mini, bundled into this package tree-shaken (see tsup.config.ts): a configured plugin no longer costs
@@ -50,7 +51,8 @@ export const elasticsearchPluginOptions = z
     requestTimeoutMs: z.optional(z.number({ error: 'expected a positive number of milliseconds' }).check(z.positive({ error: 'expected a positive number of milliseconds' }))),
     requestTimeout: z.optional(z.unknown().check(z.refine(() => false, { error: 'renamed to requestTimeoutMs (milliseconds)' }))),
     clientOptions: z.optional(passThrough()),
-    client: z.optional(z.instanceof(Client, { error: 'expected an @elastic/elasticsearch Client' })),
+    // A Client given here was made by the app's own import, so checking it loads nothing new.
+    client: z.optional(z.custom<Client>((v) => v instanceof elasticsearch().Client, { error: 'expected an @elastic/elasticsearch Client' })),
     /** The port name. Default 'search'. */
     portName: z._default(z.string().check(z.minLength(1, { error: 'expected a non-empty string' })), 'search'),
   })

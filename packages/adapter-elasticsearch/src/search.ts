@@ -1,5 +1,6 @@
-import { Client, type ClientOptions, errors } from '@elastic/elasticsearch'
+import type { Client, ClientOptions } from '@elastic/elasticsearch'
 import { type SearchHit, type SearchPort, type SearchResult, UserError, VenomError } from '@venomqa/core'
+import { elasticsearch } from './driver'
 
 export type RefreshMode = boolean | 'wait_for'
 
@@ -68,6 +69,7 @@ export class ElasticsearchSearch implements SearchPort {
     if (!options.node && !options.clientOptions?.node && !options.clientOptions?.nodes && !options.clientOptions?.cloud)
       throw new UserError('E_CONFIG', 'elasticsearch: option "node" is required (e.g. "http://localhost:9200")', { where: 'node' })
     try {
+      const { Client } = elasticsearch()
       this.client = new Client({
         requestTimeout: options.requestTimeoutMs ?? 30_000,
         // The client's default (3, with backoff) makes each call to a node that is down take ~8 s.
@@ -201,6 +203,7 @@ export class ElasticsearchSearch implements SearchPort {
   }
 
   #translate(operation: string, index: string, err: unknown): Error {
+    const { errors } = elasticsearch()
     if (err instanceof errors.ResponseError) {
       const cause = err.body?.error
       const type: string = (typeof cause === 'object' && cause?.type) || 'response_error'
@@ -218,7 +221,7 @@ export class ElasticsearchSearch implements SearchPort {
 
 /** A 404 for a missing document, as opposed to a missing index (which stays an error). */
 function isDocumentMissing(err: unknown): boolean {
-  if (!(err instanceof errors.ResponseError) || err.statusCode !== 404) return false
+  if (!(err instanceof elasticsearch().errors.ResponseError) || err.statusCode !== 404) return false
   const body = err.body as { found?: boolean; result?: string; error?: unknown } | undefined
   return body?.found === false || body?.result === 'not_found'
 }
