@@ -137,6 +137,23 @@ describe('TypeScript files run natively from a compiled copy', () => {
     expect(loadsJiti(r.modules)).toBe(false)
   })
 
+  it("a throw's column is the file's also after what the copy rewrote on its line (a local import, import.meta)", async () => {
+    const throwsAfter = (text: string) => `import { journey } from '@venomqa/core'\n${text}\nexport default journey\n`
+    await write({
+      // The copy puts an object of the file's url, dirname and filename in place of import.meta: longer.
+      'cm/meta.journey.ts': throwsAfter("const n: number = import.meta.url.length; if (n) throw new Error('after import.meta')"),
+      // ... and the URL of names.ts's copy in place of './names'.
+      'ci/names.ts': "export const prefix: string = 'p'\n",
+      'ci/import.journey.ts': throwsAfter("import { prefix } from './names'; const p: string = prefix; if (p) throw new Error('after an import')"),
+    })
+    const meta = list('cm')
+    expect(meta.stderr).toBe('venomqa: could not load cm/meta.journey.ts:2:56: after import.meta\n')
+    expect(loadsJiti(meta.modules)).toBe(false)
+    const imported = list('ci')
+    expect(imported.stderr).toBe('venomqa: could not load ci/import.journey.ts:2:74: after an import\n')
+    expect(loadsJiti(imported.modules)).toBe(false)
+  })
+
   it('a file that needs jiti goes through jiti, and so does a file that shares a local import with it', async () => {
     await write({
       'd/counter.ts': COUNTER,

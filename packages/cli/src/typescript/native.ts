@@ -269,17 +269,50 @@ function compiledFor(cacheDir: string, key: string, source: string, file: string
 /** Write a file's runnable copy, unless an earlier run did: its name says everything its content depends on. */
 function writeCopy(f: PlannedFile): void {
   if (statSync(f.out, { throwIfNoEntry: false })) return
-  const { code, local, meta } = f.compiled
-  const url = pathToFileURL(f.file).href
-  const metaObject = `({ url: ${JSON.stringify(url)}, dirname: ${JSON.stringify(path.dirname(f.file))}, filename: ${JSON.stringify(f.file)} })`
-  const edits = [
+  let text = f.compiled.code
+  for (const e of copyEdits(f).reverse()) text = text.slice(0, e.start) + e.text + text.slice(e.end)
+  writeAtomically(f.out, `${startMark(f.file)}${text}\n//# sourceURL=${pathToFileURL(f.file).href}\n`)
+  pruneEarlier(f.out, f.file)
+}
+
+/**
+ * What a copy puts in place of the compiled code's text, in order: each local import's specifier becomes
+ * its copy's URL, each `import.meta` an object of the file's own url, dirname and filename. None holds a
+ * line break, so the copy keeps every line where the code has it.
+ */
+function copyEdits(f: PlannedFile): Array<{ start: number; end: number; text: string }> {
+  const { local, meta } = f.compiled
+  const metaObject = `({ url: ${JSON.stringify(pathToFileURL(f.file).href)}, dirname: ${JSON.stringify(path.dirname(f.file))}, filename: ${JSON.stringify(f.file)} })`
+  return [
     ...local.map((l, i) => ({ start: l.start, end: l.end, text: JSON.stringify(pathToFileURL(f.importCopies[i]!).href) })),
     ...meta.map((m) => ({ start: m.start, end: m.end, text: metaObject })),
-  ].sort((a, b) => b.start - a.start)
-  let text = code
-  for (const e of edits) text = text.slice(0, e.start) + e.text + text.slice(e.end)
-  writeAtomically(f.out, `${startMark(f.file)}${text}\n//# sourceURL=${url}\n`)
-  pruneEarlier(f.out, f.file)
+  ].sort((a, b) => a.start - b.start)
+}
+
+/**
+ * A column (from 1) on `line` of a copy's code, less its start mark, as a column of the compiled code: the
+ * edits before it on that line (a specifier made a URL, `import.meta` an object) made the copy's text
+ * longer there. A column inside an edit's text is the start of what it replaced.
+ */
+function columnBeforeEdits(f: PlannedFile, line: number, column: number): number {
+  const { code } = f.compiled
+  let lineStart = 0
+  for (let l = 1; l < line; l++) {
+    const br = code.indexOf('\n', lineStart)
+    if (br < 0) return column
+    lineStart = br + 1
+  }
+  const br = code.indexOf('\n', lineStart)
+  const lineEnd = br < 0 ? code.length : br
+  let shift = 0
+  for (const e of copyEdits(f)) {
+    if (e.start < lineStart || e.start >= lineEnd) continue
+    const at = e.start - lineStart + 1 + shift
+    if (column < at) break
+    if (column < at + e.text.length) return e.start - lineStart + 1
+    shift += e.text.length - (e.end - e.start)
+  }
+  return column - shift
 }
 
 /**
@@ -319,17 +352,21 @@ const startMark = (file: string) => `globalThis[Symbol.for(${JSON.stringify(STAR
 /**
  * Where a line and column (from 1) of `file`'s compiled copy are in the file as written, when this
  * process imported the copy; undefined otherwise. The line is the file's own (sucrase keeps lines); the
- * column is read from sucrase's source map, made again here, on this path only. On a line that imports a
- * local file or reads import.meta the copy's text is longer there, and a column after it is off.
+ * column is the copy's less its start mark and what its edits added before it on the line, read through
+ * sucrase's source map, made again here, on this path only.
  */
 export function placeInTypeScript(file: string, line: number, column: number): { line: number; column: number } | undefined {
-  if (!imported.has(canonical(file))) return undefined
-  const prefix = startMark(file).length
+  const f = imported.get(canonical(file))
+  if (!f) return undefined
+  const inCopy = line === 1 ? column - startMark(file).length : column
+  // Inside the start mark: not the file's code, but its line 1.
+  if (inCopy < 1) return { line, column: 1 }
+  const inCode = columnBeforeEdits(f, line, inCopy)
   // Without a place in the map, the line is still the file's own (sucrase keeps lines).
-  const fallback = { line, column: Math.max(1, line === 1 ? column - prefix : column) }
+  const fallback = { line, column: inCode }
   try {
     const { sourceMap } = stripTypes(readFileSync(file, 'utf8'), file, true)
-    return placeThroughMap(sourceMap as unknown as SourceMapPayload, prefix, line, column) ?? fallback
+    return placeThroughMap(sourceMap as unknown as SourceMapPayload, 0, line, inCode) ?? fallback
   } catch {
     return fallback
   }
