@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import net from 'node:net'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type MailCatcher, startMailCatcher } from '../src'
 import { PNG, deliver, richMail } from './helpers'
 
@@ -89,6 +90,31 @@ describe('mail catcher: SMTP delivery', () => {
     const [mail] = catcher.messages()
     expect(mail!.html).toContain('http://x/r/1')
     expect(mail!.text).toContain('http://x/r/1')
+  })
+
+  // smtp-server schedules its greeting 100 ms after a connection opens (setTimeout); the catcher greets
+  // without it (see greetAtOnce). With setTimeout faked and never advanced, the greeting still comes; the
+  // 100 ms one never would. The wait for it uses the real setTimeout, taken before the fake.
+  it('greets a client without waiting for a timer', async () => {
+    const { setTimeout: realSetTimeout, clearTimeout: realClearTimeout } = globalThis
+    vi.useFakeTimers({ toFake: ['setTimeout'] })
+    const socket = net.connect(catcher.smtpPort, '127.0.0.1')
+    let deadline: NodeJS.Timeout | undefined
+    try {
+      const greeting = await new Promise<string>((resolve, reject) => {
+        deadline = realSetTimeout(() => reject(new Error('no greeting without the 100 ms timer')), 5000)
+        socket.setEncoding('utf8')
+        socket.on('error', reject)
+        socket.once('data', (chunk: string) => resolve(chunk))
+      })
+      expect(greeting).toMatch(/^220 /)
+    } finally {
+      realClearTimeout(deadline)
+      vi.useRealTimers()
+      socket.end('QUIT\r\n')
+    }
+    await deliver(catcher.smtpUrl, { from: 'a@example.com', to: 'b@example.com', subject: 'greeted at once', text: 'x' })
+    expect(catcher.messages().map((m) => m.subject)).toEqual(['greeted at once'])
   })
 
   it('deleteAll empties the mailbox', async () => {
