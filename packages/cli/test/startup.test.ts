@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -13,21 +13,33 @@ afterAll(async () => {
 })
 
 /** Run the built binary and list the modules it loaded. */
-async function modulesLoadedBy(args: string[]): Promise<{ modules: string[]; stdout: string; status: number | null }> {
+async function modulesLoadedBy(args: string[], cwd?: string): Promise<{ modules: string[]; stdout: string; status: number | null }> {
   const t = await tempDir()
   cleanups.push(t.remove)
   const trace = path.join(t.dir, 'trace.txt')
-  const r = spawnSync(process.execPath, ['--import', TRACER, CLI_BIN, ...args], { cwd: t.dir, env: cleanEnv({ VENOMQA_TRACE_FILE: trace }), encoding: 'utf8' })
+  const r = spawnSync(process.execPath, ['--import', TRACER, CLI_BIN, ...args], { cwd: cwd ?? t.dir, env: cleanEnv({ VENOMQA_TRACE_FILE: trace }), encoding: 'utf8' })
   return { modules: readFileSync(trace, 'utf8').trim().split('\n'), stdout: r.stdout, status: r.status }
 }
 
 /**
- * Whether a loaded module holds zod: zod's own files, or a CLI chunk zod/mini was bundled into (the
- * bundler leaves each source file's path above its code).
+ * Whether a loaded module holds the package `name` (zod, yaml): its own files, or a CLI chunk it was
+ * bundled into (the bundler leaves each source file's path above its code).
  */
-function holdsZod(url: string): boolean {
-  if (/\/zod\//.test(url)) return true
-  return url.includes('/packages/cli/dist/') && /node_modules\/(?:\.pnpm\/zod@[^/]+\/node_modules\/)?zod\//.test(readFileSync(fileURLToPath(url), 'utf8'))
+function holds(url: string, name: string): boolean {
+  if (url.includes(`/${name}/`)) return true
+  const bundled = new RegExp(`node_modules/(?:\\.pnpm/${name}@[^/]+/node_modules/)?${name}/`)
+  return url.startsWith('file:') && url.includes('/packages/cli/dist/') && bundled.test(readFileSync(fileURLToPath(url), 'utf8'))
+}
+const holdsZod = (url: string) => holds(url, 'zod')
+
+/**
+ * esbuild's helpers for bundled CommonJS (`__commonJS`, `__toESM` ...), in a chunk of their own that every
+ * entry imports once a CommonJS package is bundled: it imports nothing and holds nothing else.
+ */
+function isBundlerRuntime(url: string): boolean {
+  const code = readFileSync(fileURLToPath(url), 'utf8')
+  const exported = /^export \{ ([^}]*) \};$/m.exec(code)?.[1]
+  return !/^import /m.test(code) && !!exported && exported.split(', ').every((name) => name.startsWith('__'))
 }
 
 // Startup time itself is measured in bench/cli-startup (numbers, not a pass/fail test); this checks the
@@ -40,9 +52,11 @@ describe('venomqa --help and --version load nothing heavy', () => {
     const { modules, stdout, status } = await modulesLoadedBy(['--version'])
     expect(status).toBe(0)
     expect(stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
-    const files = modules.filter((m) => m.startsWith('file:'))
+    const files = [...new Set(modules.filter((m) => m.startsWith('file:')))]
     expect(files.every((m) => m.includes('/packages/cli/dist/'))).toBe(true)
-    expect(files.map((m) => path.basename(m))).toEqual(['bin.js', expect.stringMatching(/^version-.*\.js$/), expect.stringMatching(/^chunk-.*\.js$/)])
+    const own = files.filter((m) => !isBundlerRuntime(m))
+    expect(files.length - own.length).toBeLessThanOrEqual(1)
+    expect(own.map((m) => path.basename(m))).toEqual(['bin.js', expect.stringMatching(/^version-.*\.js$/), expect.stringMatching(/^chunk-.*\.js$/)])
   })
 
   it('--help loads commander and core, not the commands nor their dependencies', async () => {
@@ -50,18 +64,34 @@ describe('venomqa --help and --version load nothing heavy', () => {
     expect(status).toBe(0)
     expect(stdout).toContain('Usage: venomqa')
     expect(modules.some((m) => m.includes('/commander/'))).toBe(true)
-    expect(modules.filter((m) => heavy.test(m) || (m.startsWith('file:') && holdsZod(m)))).toEqual([])
+    expect(modules.filter((m) => heavy.test(m) || holds(m, 'zod') || holds(m, 'yaml'))).toEqual([])
   })
 
   it('the same tracer does see them on a real command (the check can fail)', async () => {
     const { modules } = await modulesLoadedBy(['list'])
     expect(modules.some((m) => /\/commands\/|list-.*\.js$/.test(m))).toBe(true)
-    expect(modules.some((m) => m.startsWith('file:') && holdsZod(m))).toBe(true)
+    expect(modules.some((m) => holdsZod(m))).toBe(true)
   })
 
   it('a command that reads the config loads zod/mini bundled into one chunk, not zod\'s own modules', async () => {
     const { modules } = await modulesLoadedBy(['list'])
     expect(modules.filter((m) => /\/zod\//.test(m))).toEqual([])
-    expect(new Set(modules.filter((m) => m.startsWith('file:') && holdsZod(m))).size).toBe(1)
+    expect(new Set(modules.filter((m) => holdsZod(m))).size).toBe(1)
+  })
+
+  it('a YAML config is read with yaml bundled into the CLI, not yaml\'s own files; a TypeScript one loads no yaml', async () => {
+    const t = await tempDir()
+    cleanups.push(t.remove)
+    writeFileSync(path.join(t.dir, 'venomqa.yaml'), 'baseUrl: http://127.0.0.1:9\n')
+    const yaml = await modulesLoadedBy(['list'], t.dir)
+    expect(yaml.status).toBe(0)
+    expect(yaml.modules.filter((m) => m.includes('/yaml/'))).toEqual([])
+    expect(yaml.modules.filter((m) => holds(m, 'yaml'))).toHaveLength(1)
+    const ts = await tempDir()
+    cleanups.push(ts.remove)
+    writeFileSync(path.join(ts.dir, 'venomqa.config.ts'), "export default { baseUrl: 'http://127.0.0.1:9' }\n")
+    const typescript = await modulesLoadedBy(['list'], ts.dir)
+    expect(typescript.status).toBe(0)
+    expect(typescript.modules.filter((m) => holds(m, 'yaml'))).toEqual([])
   })
 })

@@ -70,17 +70,6 @@ export function findConfigFile(dir: string): string | undefined {
   return undefined
 }
 
-/**
- * What yaml says is wrong, without the text it quotes: its code frame shows the config's line, and the
- * end of some messages the source itself ("Block scalar header includes extra characters: |hunter2"),
- * where a secret may stand. The place is given apart.
- */
-function yamlReason(message: string): string {
-  const firstLine = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
-  const colon = firstLine.indexOf(': ')
-  return colon < 0 ? firstLine : firstLine.slice(0, colon)
-}
-
 /** Read a config file as it is written (before interpolation and validation). */
 export async function readConfigFile(file: string, root: string, rel: string = path.basename(file)): Promise<unknown> {
   const ext = path.extname(file)
@@ -92,20 +81,10 @@ export async function readConfigFile(file: string, root: string, rel: string = p
       throw new ConfigError(`cannot read ${rel}: ${errorMessage(err)}`, { where: rel })
     }
     if (ext === '.json') return parseJsonText(text, (place, reason) => new ConfigError(`${rel}${place} is not valid JSON: ${reason}`, { where: `${rel}${place}` }))
-    const YAML = await import('yaml')
-    const doc = YAML.parseDocument(text, { prettyErrors: true })
-    const [first] = doc.errors
-    if (first) {
-      const at = first.linePos?.[0]
-      const place = at ? `:${at.line}:${at.col}` : ''
-      throw new ConfigError(`${rel}${place} is not valid YAML: ${yamlReason(first.message)}`, { where: `${rel}${place}` })
-    }
-    try {
-      return doc.toJS() ?? {}
-    } catch (err) {
-      // An alias whose anchor is nowhere: yaml finds out only now, with no place.
-      throw new ConfigError(`${rel} is not valid YAML: ${yamlReason(errorMessage(err))}`, { where: rel })
-    }
+    // Its own module, loaded here only: yaml is bundled into it (see tsup.config.ts), and a config written
+    // in TypeScript or JSON never loads it.
+    const { parseYamlConfig } = await import('./yaml')
+    return parseYamlConfig(text, rel)
   }
   let mod: Record<string, unknown>
   try {
