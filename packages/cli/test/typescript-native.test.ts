@@ -181,6 +181,10 @@ describe('TypeScript files run natively from a compiled copy', () => {
     await write({ 'yb/real/bad.journey.ts': "import { journey, step } from '@venomqa/core'\nconst x: number = 1; throw new Error('boom at load')\n" })
     await symlink(path.join(project.dir, 'yb/real'), path.join(project.dir, 'yb/linked'), 'dir')
     expect(list('yb/linked').stderr).toContain('could not load yb/linked/bad.journey.ts:2:28: boom at load')
+    // On line 1, after the mark the copy starts with: the mark names the real path, not the linked one.
+    await write({ 'yc/real/first.journey.ts': "const x: number = 1; throw new Error('boom on line 1')\n" })
+    await symlink(path.join(project.dir, 'yc/real'), path.join(project.dir, 'yc/linked'), 'dir')
+    expect(list('yc/linked').stderr).toContain('could not load yc/linked/first.journey.ts:1:28: boom on line 1')
   })
 
   it('venomqa doctor says what loading the journeys warned of: a file with no journey, a module evaluated twice', async () => {

@@ -358,7 +358,8 @@ const startMark = (file: string) => `globalThis[Symbol.for(${JSON.stringify(STAR
 export function placeInTypeScript(file: string, line: number, column: number): { line: number; column: number } | undefined {
   const f = imported.get(canonical(file))
   if (!f) return undefined
-  const inCopy = line === 1 ? column - startMark(file).length : column
+  // The mark is the copy's own, made for the file by its real path.
+  const inCopy = line === 1 ? column - startMark(f.file).length : column
   // Inside the start mark: not the file's code, but its line 1.
   if (inCopy < 1) return { line, column: 1 }
   const inCode = columnBeforeEdits(f, line, inCopy)
