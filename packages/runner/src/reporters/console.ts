@@ -257,6 +257,17 @@ function backendLabel(name: string, mechanism: string): string {
   return name === mechanism ? name : `${name} (${mechanism})`
 }
 
+/**
+ * The frames of a stack (`at fn (file:line:column)`), without the message it starts with: the console
+ * prints the message just above them. The stack is a step's under `--debug` (the runner keeps none else).
+ */
+function stackFrames(stack: string): string[] {
+  return stack
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('at '))
+}
+
 /** Transport headers that say nothing about why a request failed; left out of terminal output. */
 const NOISY_RESPONSE_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'])
 
@@ -299,6 +310,7 @@ class LineFormatter {
       .join(', ')
     const lines = [`${pad}${this.status(r.status)} ${r.name}${http} ${this.p.dim(formatDuration(r.durationMs))}${flags ? ` ${this.p.yellow(`(${flags})`)}` : ''}`]
     if (r.status === 'failed' && r.error) lines.push(`${pad}  ${this.p.red(redactFreeText(r.error.message))}`)
+    if (r.status === 'failed' && this.verbose && r.error?.stack) lines.push(...stackFrames(r.error.stack).map((frame) => this.p.dim(`${pad}    ${redactFreeText(frame)}`)))
     if (r.status === 'failed' || this.verbose) lines.push(...this.exchange(r, `${pad}  `))
     if (r.status === 'failed' && raw) lines.push(...this.reproduce(raw, `${pad}  `))
     return lines

@@ -105,6 +105,35 @@ describe('console reporter', () => {
     expect(out.text()).not.toContain('hunter2')
   })
 
+  it("verbose (--debug) shows a failed step's stack under its error, masked; otherwise no stack", async () => {
+    const failed = {
+      kind: 'step',
+      name: 'pay',
+      status: 'failed',
+      attempts: 1,
+      startedAt: new Date(0).toISOString(),
+      durationMs: 3,
+      error: {
+        kind: 'thrown',
+        message: 'boom',
+        stack: 'Error: boom\n    at file:///app/journeys/pay.journey.ts:8:53\n    at pay (/app/lib/pay.ts:3:9 token=hunter2-very-secret)',
+      },
+    }
+    const shown = async (verbose: boolean) => {
+      const out = capture(false)
+      const r = createConsoleReporter({ stream: out.stream, verbose })
+      await r.hooks!.runStart?.({ journeys: [{ name: 'j', tags: [] }], startedAt: new Date(0).toISOString() })
+      await r.hooks!.stepEnd?.({ journey: 'j', path: 'main', step: 'pay', result: failed as never, ctx: new Context() })
+      await r.hooks!.runEnd?.({ result: sampleRun() })
+      return out.text()
+    }
+    const verbose = await shown(true)
+    expect(verbose).toContain('  ✗ pay 3 ms\n    boom\n      at file:///app/journeys/pay.journey.ts:8:53\n      at pay (/app/lib/pay.ts:3:9 token=[REDACTED]')
+    expect(verbose).not.toContain('Error: boom')
+    expect(leakedSecrets(verbose)).toEqual([])
+    expect(await shown(false)).not.toContain('journey.ts:8:53')
+  })
+
   it('shows the failed request with headers and body redacted', async () => {
     const out = capture(false)
     const r = createConsoleReporter({ stream: out.stream })
