@@ -19,7 +19,10 @@ async function start(argv: string[]): Promise<void> {
   // while the CLI's own modules compile. A failure shows where the command imports it.
   if (argv[0] === 'run' || argv[0] === 'explore') import('@venomqa/runner').catch(() => {})
   for (const stream of [process.stdout, process.stderr]) dropOutputOnClosedPipe(stream)
-  const finished = await guardProcess(argv.includes('--debug'))
+  const debug = argv.includes('--debug')
+  const finished = await guardProcess(debug)
+  // Under --debug stacks are shown: a frame in a TypeScript file gives its place in the file as written.
+  if (debug) (await import('./typescript/stack-places')).placeStacksInTypeScript()
   const { main } = await import('./program')
   const code = await main(argv)
   finished()

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { errorMessage, isUserError, redactText } from '@venomqa/core'
 import { warn as warnOnStderr } from './exit'
-import { canonical, importNatively, isTypeScript, placeInTypeScript, requireCache, sharedWithNative } from './typescript/native'
+import { canonical, importNatively, isTypeScript, placeInTypeScript, requireCache, sharedWithNative, stacksArePlaced } from './typescript/native'
 import { placeThroughMap } from './typescript/source-place'
 
 /** What the CLI uses of jiti: importing, and (for `run --watch`) the transform and resolution it applies. */
@@ -122,7 +122,8 @@ function placeOf(err: unknown, abs: string): { place: string; message: string } 
     if (!at) continue
     if (NATIVE.has(path.extname(abs))) return { place: `:${at[1]}:${at[2]}`, message }
     const compiled = placeInTypeScript(abs, Number(at[1]), Number(at[2]))
-    if (compiled) return { place: `:${compiled.line}:${compiled.column}`, message }
+    // Under --debug the stack gives the file's own place already (see stack-places.ts).
+    if (compiled) return { place: stacksArePlaced() ? `:${at[1]}:${at[2]}` : `:${compiled.line}:${compiled.column}`, message }
     // A place in the code jiti ran, which is not the file's own: see placeInSource. Without its source
     // map, the line as jiti ran it is the best guess there is.
     const source = placeInSource(abs, Number(at[1]), Number(at[2]))

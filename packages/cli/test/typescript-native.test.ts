@@ -154,6 +154,26 @@ describe('TypeScript files run natively from a compiled copy', () => {
     expect(loadsJiti(imported.modules)).toBe(false)
   })
 
+  it("under --debug a failed step's stack gives the journey's place as written, and a load error's place is the same", async () => {
+    await write({
+      // Types and an import.meta before the throw: the copy's column is far from the file's (68).
+      'cs/fail.journey.ts': [
+        "import { journey, step } from '@venomqa/core'",
+        "export default journey('stacked', { steps: [step('s', () => {",
+        "  const n: number = import.meta.url.length as number; if (n) throw new Error('boom in a step')",
+        '})] })',
+        '',
+      ].join('\n'),
+      'cl/load.journey.ts': "import { journey } from '@venomqa/core'\nconst n: number = 1; if (n) throw new Error('thrown at load')\nexport default journey\n",
+    })
+    const r = await project.venomqa(['run', 'cs', '--debug', '--base-url', 'http://127.0.0.1:9'])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/\n +at .*\/cs\/fail\.journey\.ts:3:68\)?\n/)
+    const load = await project.venomqa(['list', 'cl', '--debug'])
+    expect(load.stderr).toContain('venomqa: could not load cl/load.journey.ts:2:35: thrown at load\n')
+    expect(load.stderr).toMatch(/\n +at .*\/cl\/load\.journey\.ts:2:35\)?\n/)
+  })
+
   it('a file that needs jiti goes through jiti, and so does a file that shares a local import with it', async () => {
     await write({
       'd/counter.ts': COUNTER,

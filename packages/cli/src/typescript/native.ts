@@ -366,11 +366,28 @@ export function placeInTypeScript(file: string, line: number, column: number): {
   // Without a place in the map, the line is still the file's own (sucrase keeps lines).
   const fallback = { line, column: inCode }
   try {
-    const { sourceMap } = stripTypes(readFileSync(file, 'utf8'), file, true)
-    return placeThroughMap(sourceMap as unknown as SourceMapPayload, 0, line, inCode) ?? fallback
+    return placeThroughMap(sourceMapOf(f), 0, line, inCode) ?? fallback
   } catch {
     return fallback
   }
+}
+
+/** Set once stacks give places in TypeScript files as written (see stack-places.ts): read as they are, not placed again. */
+let stacksPlaced = false
+export const stacksArePlaced = () => stacksPlaced
+export function markStacksPlaced(): void {
+  stacksPlaced = true
+}
+
+/** sucrase's source map of a file, made again the first time a place in it is asked for (a stack has several). */
+const sourceMaps = new WeakMap<PlannedFile, SourceMapPayload>()
+function sourceMapOf(f: PlannedFile): SourceMapPayload {
+  let map = sourceMaps.get(f)
+  if (!map) {
+    map = stripTypes(readFileSync(f.file, 'utf8'), f.file, true).sourceMap as unknown as SourceMapPayload
+    sourceMaps.set(f, map)
+  }
+  return map
 }
 
 /**
