@@ -3,6 +3,9 @@ import { markStacksPlaced, placeInTypeScript } from './native'
 
 type PrepareStackTrace = (error: Error, frames: NodeJS.CallSite[]) => unknown
 
+/** The place a frame's line ends with: `file:line:column`, in parentheses after a function's name. */
+const FRAME_PLACE = /([^\s(]+:\d+:\d+)(\)?)$/
+
 /**
  * Stacks that name a TypeScript file run from its compiled copy give the place in the file as written.
  *
@@ -25,7 +28,8 @@ export function placeStacksInTypeScript(): void {
     if (typeof written !== 'string' || placing) return written
     placing = true
     try {
-      let text = written
+      // Where each frame in such a file is, by the place the stack gives it.
+      const places = new Map<string, string>()
       for (const frame of frames) {
         // A copy's frames are written with the name its sourceURL gives it, the TypeScript file's URL.
         const name = frame.getScriptNameOrSourceURL()
@@ -33,9 +37,14 @@ export function placeStacksInTypeScript(): void {
         const column = frame.getColumnNumber()
         if (!name || line === null || column === null || !/\.m?ts$/.test(name)) continue
         const placed = placeInTypeScript(name.startsWith('file:') ? fileURLToPath(name) : name, line, column)
-        if (placed) text = text.split(`${name}:${line}:${column}`).join(`${name}:${placed.line}:${placed.column}`)
+        if (placed) places.set(`${name}:${line}:${column}`, `${name}:${placed.line}:${placed.column}`)
       }
-      return text
+      if (!places.size) return written
+      // Frame by frame, the place at the end of its line: never a place inside another (`:8:5` in `:8:52`).
+      return written
+        .split('\n')
+        .map((text) => text.replace(FRAME_PLACE, (whole, at: string, close: string) => (/^\s+at /.test(text) && places.has(at) ? `${places.get(at)}${close}` : whole)))
+        .join('\n')
     } catch {
       return written
     } finally {
