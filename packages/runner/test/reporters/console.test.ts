@@ -12,6 +12,21 @@ function capture(tty: boolean) {
   return { stream, text: () => text }
 }
 
+/** A step's result as the runner gives it to stepEnd: passed, 3 ms, with `fields` over it. */
+function stepResult(fields: Record<string, unknown>) {
+  return { kind: 'step', name: 's', status: 'passed', attempts: 1, startedAt: new Date(0).toISOString(), durationMs: 3, ...fields }
+}
+
+/** What the console prints live for one step of a run of one journey (no TTY). */
+async function liveLines(result: { name: unknown }, options: { verbose?: boolean } = {}): Promise<string> {
+  const out = capture(false)
+  const r = createConsoleReporter({ stream: out.stream, ...options })
+  await r.hooks!.runStart?.({ journeys: [{ name: 'j', tags: [] }], startedAt: new Date(0).toISOString() })
+  await r.hooks!.stepEnd?.({ journey: 'j', path: 'main', step: String(result.name), result: result as never, ctx: new Context() })
+  await r.hooks!.runEnd?.({ result: sampleRun() })
+  return out.text()
+}
+
 /** Fire the hooks a run of sampleRun() would fire, in order. */
 async function replay(hooks: Partial<LifecycleHooks>) {
   const run = sampleRun()
@@ -85,53 +100,32 @@ describe('console reporter', () => {
   })
 
   it("a passed step's live line masks a secret in the step's name and URL, as a failed step's would", async () => {
-    const out = capture(false)
-    const r = createConsoleReporter({ stream: out.stream })
-    const ctx = new Context()
-    const result = {
-      kind: 'step',
-      name: 'login with password=hunter2-very-secret',
-      status: 'passed',
-      attempts: 1,
-      startedAt: new Date(0).toISOString(),
-      durationMs: 3,
-      request: { method: 'GET', url: 'http://127.0.0.1:3000/me?token=hunter2-very-secret', headers: {} },
-      response: { status: 200, headers: {} },
-    }
-    await r.hooks!.runStart?.({ journeys: [{ name: 'j', tags: [] }], startedAt: new Date(0).toISOString() })
-    await r.hooks!.stepEnd?.({ journey: 'j', path: 'main', step: result.name, result: result as never, ctx })
-    await r.hooks!.runEnd?.({ result: sampleRun() })
-    expect(out.text()).toContain('✓ login with password=[REDACTED] GET http://127.0.0.1:3000/me?token=[REDACTED] → 200 3 ms')
-    expect(out.text()).not.toContain('hunter2')
+    const text = await liveLines(
+      stepResult({
+        name: 'login with password=hunter2-very-secret',
+        request: { method: 'GET', url: 'http://127.0.0.1:3000/me?token=hunter2-very-secret', headers: {} },
+        response: { status: 200, headers: {} },
+      }),
+    )
+    expect(text).toContain('✓ login with password=[REDACTED] GET http://127.0.0.1:3000/me?token=[REDACTED] → 200 3 ms')
+    expect(text).not.toContain('hunter2')
   })
 
   it("verbose (--debug) shows a failed step's stack under its error, masked; otherwise no stack", async () => {
-    const failed = {
-      kind: 'step',
+    const failed = stepResult({
       name: 'pay',
       status: 'failed',
-      attempts: 1,
-      startedAt: new Date(0).toISOString(),
-      durationMs: 3,
       error: {
         kind: 'thrown',
         message: 'boom',
         stack: 'Error: boom\n    at file:///app/journeys/pay.journey.ts:8:53\n    at pay (/app/lib/pay.ts:3:9 token=hunter2-very-secret)',
       },
-    }
-    const shown = async (verbose: boolean) => {
-      const out = capture(false)
-      const r = createConsoleReporter({ stream: out.stream, verbose })
-      await r.hooks!.runStart?.({ journeys: [{ name: 'j', tags: [] }], startedAt: new Date(0).toISOString() })
-      await r.hooks!.stepEnd?.({ journey: 'j', path: 'main', step: 'pay', result: failed as never, ctx: new Context() })
-      await r.hooks!.runEnd?.({ result: sampleRun() })
-      return out.text()
-    }
-    const verbose = await shown(true)
+    })
+    const verbose = await liveLines(failed, { verbose: true })
     expect(verbose).toContain('  ✗ pay 3 ms\n    boom\n      at file:///app/journeys/pay.journey.ts:8:53\n      at pay (/app/lib/pay.ts:3:9 token=[REDACTED]')
     expect(verbose).not.toContain('Error: boom')
     expect(leakedSecrets(verbose)).toEqual([])
-    expect(await shown(false)).not.toContain('journey.ts:8:53')
+    expect(await liveLines(failed)).not.toContain('journey.ts:8:53')
   })
 
   it('shows the failed request with headers and body redacted', async () => {
