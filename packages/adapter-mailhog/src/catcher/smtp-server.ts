@@ -79,8 +79,8 @@ function greetAtOnce(server: SMTPServer): void {
   const connect = server.connect
   server.connect = function (this: SMTPServer, ...args: Parameters<SMTPServer['connect']>) {
     connect.apply(this, args)
-    let added: (typeof server.connections extends Set<infer C> ? C : never) | undefined
-    for (const connection of this.connections) added = connection
+    // The one connect just added: a Set keeps the order things were added in.
+    const added = [...this.connections].at(-1)
     if (!added || added.needsUpgrade) return
     added.connectionReady()
     added.connectionReady = () => {}
