@@ -1,14 +1,8 @@
-import { createRequire } from 'node:module'
-import type * as Commander from 'commander'
+import { Command, CommanderError, Option } from 'commander'
 import { redactCredentials } from '@venomqa/core'
 import { EXIT, type Io, reportError } from './exit'
 import { refuseProcessExit } from './exit-guard'
 import { cliVersion } from './version'
-
-// Required, not imported: commander is CommonJS, and importing it from an ES module has Node scan its
-// files for export names first; required, it loads in about half the time (bench/cli-startup).
-const { Command, CommanderError, Option } = createRequire(import.meta.url)('commander') as typeof Commander
-type Command = Commander.Command
 
 const collect = (value: string, previous: string[] = []) => [...previous, value]
 

@@ -45,11 +45,19 @@ export function plannedSteps(journeys: readonly Journey[], repeatEach = 1): numb
  * Keep this process's WebAssembly on the baseline tier when the run is short (`steps` below
  * BASELINE_TIER_MAX_STEPS) and the user chose nothing. Called just before the run, not at start-up:
  * changing a V8 flag changes the hash V8 checks Node's built-in code cache against, so every built-in
- * module loaded after it is compiled from source (about 20 ms more before a run, measured). By the run
- * they are loaded; llhttp is compiled at the first request, so the flags still reach it.
+ * module loaded after it is compiled from source (about 20 ms more before a run, measured). What a run
+ * loads on first use is loaded first here: the runner's HTTP transport (`loadTransport`: undici, and the
+ * built-ins it needs, http2, tls, assert) and the global `performance` (perf_hooks): 4 to 6 ms of a
+ * short run's 150 (bench/cli-startup's machine). llhttp itself is compiled at the first request, so the flags still reach it.
  */
-export async function keepShortRunOnBaselineTier(steps: number, execArgv: readonly string[] = process.execArgv): Promise<void> {
+export async function keepShortRunOnBaselineTier(
+  steps: number,
+  loadTransport: () => void,
+  execArgv: readonly string[] = process.execArgv,
+): Promise<void> {
   if (steps >= BASELINE_TIER_MAX_STEPS || chosenWasmTiering(execArgv)) return
+  loadTransport()
+  performance.now()
   const { setFlagsFromString } = await import('node:v8')
   for (const flag of BASELINE_WASM_FLAGS) setFlagsFromString(flag)
 }

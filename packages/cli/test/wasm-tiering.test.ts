@@ -80,10 +80,10 @@ describe('venomqa run keeps undici\'s WebAssembly on the baseline tier in a shor
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
   })
 
-  /** `node <nodeArgs> venomqa run`, tracing WebAssembly compiles (asynchronously: the API runs in this process). */
-  const runTraced = (nodeArgs: string[], file = 'ping.journey.ts') =>
+  /** `node <nodeArgs> venomqa run <file> <runArgs>`, its output (asynchronously: the API runs in this process). */
+  const runCli = (nodeArgs: string[], file: string, runArgs: string[] = []) =>
     new Promise<{ code: number | null; out: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--trace-wasm-compilation-times', ...nodeArgs, CLI_BIN, 'run', file, '--base-url', baseUrl], {
+      const child = spawn(process.execPath, [...nodeArgs, CLI_BIN, 'run', file, '--base-url', baseUrl, ...runArgs], {
         cwd: project.dir,
         env: cleanEnv({ NO_COLOR: '1' }),
       })
@@ -93,6 +93,8 @@ describe('venomqa run keeps undici\'s WebAssembly on the baseline tier in a shor
       child.on('error', reject)
       child.on('close', (code) => resolve({ code, out }))
     })
+  /** The same, tracing each WebAssembly compile. */
+  const runTraced = (nodeArgs: string[], file = 'ping.journey.ts') => runCli(['--trace-wasm-compilation-times', ...nodeArgs], file)
 
   it('compiles llhttp with Liftoff and never with TurboFan in a short run', async () => {
     const { code, out } = await runTraced([])
@@ -107,6 +109,30 @@ describe('venomqa run keeps undici\'s WebAssembly on the baseline tier in a shor
     expect(code, out).toBe(0)
     expect(out).toContain(`${BASELINE_TIER_MAX_STEPS} passed of ${BASELINE_TIER_MAX_STEPS}`)
     expect(out).toMatch(/using TurboFan/)
+  })
+
+  // A built-in loaded after V8's flags change is compiled from source, not from Node's code cache (see
+  // keepShortRunOnBaselineTier). Node's own tests read which were through this internal binding
+  // (--expose-internals); a plugin reads it when the run ends. Not traced: a V8 flag given to node changes
+  // the hash from the start, and every built-in is compiled from source.
+  it('loads what a short run uses before it changes the flags: no built-in of the run is compiled without the code cache', async () => {
+    await writeFile(
+      path.join(project.dir, 'cache-usage.mjs'),
+      [
+        "import { createRequire } from 'node:module'",
+        "import { definePlugin } from '@venomqa/core'",
+        "export default definePlugin({ name: 'cache-usage', version: '1.0.0', apiVersion: 1, hooks: { runEnd() {",
+        "  const { internalBinding } = createRequire(import.meta.url)('internal/test/binding')",
+        "  const compiled = [...internalBinding('builtins').getCacheUsage().compiledWithoutCache].filter((id) => id !== 'internal/test/binding')",
+        "  process.stdout.write(`WITHOUT_CACHE ${JSON.stringify(compiled)}\\n`)",
+        '} } })',
+        '',
+      ].join('\n'),
+    )
+    const { code, out } = await runCli(['--expose-internals'], 'ping.journey.ts', ['--plugin', './cache-usage.mjs'])
+    expect(code, out).toBe(0)
+    expect(out).toContain('30 passed of 30')
+    expect(/WITHOUT_CACHE (.*)/.exec(out)?.[1], out).toBe('[]')
   })
 
   it('leaves V8 as the user asked when node is given a wasm flag (and then V8 does optimise: the check can fail)', async () => {

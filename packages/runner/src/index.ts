@@ -16,6 +16,7 @@ export { WorkerPool } from './workers'
 export { type AttemptInput, type AttemptResult, type Lane, type Outcome, type WorkerLane, attemptStep, judge, runOnLanes } from './executor'
 export { StepArgs, type StepAwareLogger, type StepPlace } from './execution/step'
 export { exchangeStatus, receivedBodyText } from './http/record'
+export { loadHttpTransport } from './http/undici'
 export { HarRecorder, harEntry, type HarEntry, type HarLog, type HarNameValue } from './http/har'
 export type { ExchangeOrigin } from './http/origin'
 // The curl builder lives in core, where reporter plugins (HTML, Slack) can reach it; reporters find it here too.

@@ -81,7 +81,8 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
   const toRun = rerun.items
   // Not for --watch, whose process lives on: a short run no longer waits at exit for V8 to finish
   // optimising an HTTP parser it will not use again (see wasm-tiering.ts).
-  await keepShortRunOnBaselineTier(plannedSteps(toRun.map((j) => j.journey), repeatEach))
+  const { loadHttpTransport } = await import('@venomqa/runner')
+  await keepShortRunOnBaselineTier(plannedSteps(toRun.map((j) => j.journey), repeatEach), loadHttpTransport)
   return executeRun(config, toRun, flags, io, { shard, repeatEach, rerunOf: rerun.rerunOf })
 }
 

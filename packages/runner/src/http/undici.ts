@@ -39,6 +39,16 @@ function undici(): UndiciParts {
   return parts
 }
 
+/**
+ * Load undici's parts now rather than at the first request. For a caller about to change V8's flags
+ * (the CLI keeps a short run's WebAssembly on the baseline tier): a built-in module loaded after a flag
+ * change is compiled from source instead of from Node's code cache, and undici's (http2, tls, perf_hooks,
+ * assert and more) then cost about 12 ms more.
+ */
+export function loadHttpTransport(): void {
+  undici()
+}
+
 /** undici's Agent class (loading undici's parts, the first time). */
 export function undiciAgent(): typeof UndiciAgent {
   return undici().Agent
