@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module'
 import { setTimeout as delay } from 'node:timers/promises'
 import { KnownSecrets, VenomError, errorMessage, redactText, secretsOfUrl } from '@venomqa/core'
-import { Agent, request } from 'undici'
+import type * as Undici from 'undici'
 import type { SlackPayload } from './block-kit'
 import { SLACK_DEFAULTS, isHttpUrl } from './options'
 
@@ -35,6 +36,18 @@ export class SlackDeliveryError extends VenomError {
 }
 
 const MAX_BACKOFF_MS = 30_000
+
+let undici: typeof Undici | undefined
+/**
+ * undici, required when a message is sent, not when the reporter is loaded: its index takes about 90 ms
+ * to load, which every run that named the reporter paid before its first step, also a run with no
+ * webhook URL, which sends nothing. Required, not imported: undici is CommonJS, and an import has Node
+ * scan its files for export names first.
+ */
+function loadUndici(): typeof Undici {
+  undici ??= createRequire(import.meta.url)('undici') as typeof Undici
+  return undici
+}
 
 /** Retry-After is delay-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
@@ -87,6 +100,7 @@ export async function sendToSlack(payload: SlackPayload, options: SendOptions): 
   const hideWebhook = webhookMask(options.webhookUrl)
   const body = JSON.stringify(payload)
   // Its own connection pool, closed at the end, so no idle socket keeps the process alive after the run.
+  const { Agent, request } = loadUndici()
   const agent = new Agent({ keepAliveTimeout: 1000 })
   try {
     for (let attempt = 1; ; attempt++) {
