@@ -47,8 +47,9 @@ export function plannedSteps(journeys: readonly Journey[], repeatEach = 1): numb
  * changing a V8 flag changes the hash V8 checks Node's built-in code cache against, so every built-in
  * module loaded after it is compiled from source (about 20 ms more before a run, measured). What a run
  * loads on first use is loaded first here: the runner's HTTP transport (`loadTransport`: undici, and the
- * built-ins it needs, http2, tls, assert) and the global `performance` (perf_hooks): 4 to 6 ms of a
- * short run's 150 (bench/cli-startup's machine). llhttp itself is compiled at the first request, so the flags still reach it.
+ * built-ins it needs, http2, tls, assert) and the global `performance` (perf_hooks). That took a run of
+ * three requests from 152 to 146 ms. llhttp itself is compiled at the first request, so the flags still
+ * reach it.
  */
 export async function keepShortRunOnBaselineTier(
   steps: number,

@@ -99,8 +99,8 @@ export async function sendToSlack(payload: SlackPayload, options: SendOptions): 
   const host = new URL(options.webhookUrl).host
   const hideWebhook = webhookMask(options.webhookUrl)
   const body = JSON.stringify(payload)
-  // Its own connection pool, closed at the end, so no idle socket keeps the process alive after the run.
   const { Agent, request } = loadUndici()
+  // Its own connection pool, closed at the end, so no idle socket keeps the process alive after the run.
   const agent = new Agent({ keepAliveTimeout: 1000 })
   try {
     for (let attempt = 1; ; attempt++) {
