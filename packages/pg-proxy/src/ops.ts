@@ -36,7 +36,20 @@ export class OpQueue {
   /** Set between an extended-protocol error and the Sync the connection has not sent yet. */
   #skipping?: ServerError
 
-  constructor(private readonly send: (data: Buffer) => void) {}
+  constructor(
+    private readonly send: (data: Buffer) => void,
+    /** Called when another op comes to the head: the server has moved on to the next message. */
+    private readonly onAdvance: () => void = () => {},
+  ) {}
+
+  /**
+   * The server is on the app's own messages (a query, a function call, a batch's Parse to Execute): all
+   * the proxy sent before them has been answered, so a cancel sent now can reach only them or what follows.
+   */
+  get onAppMessages(): boolean {
+    const head = this.#ops[0]
+    return head?.mode === 'forward' && head.expect !== undefined && head.expect !== 'sync'
+  }
 
   /** True while messages up to the next Sync are to be dropped, not sent. */
   get skipping(): boolean {
@@ -61,6 +74,7 @@ export class OpQueue {
     }
     this.#ops.push(op)
     this.#flushSynthetic()
+    if (this.#ops[0] === op) this.onAdvance()
   }
 
   /** Route one upstream message; returns false when nothing was waiting for it (a protocol surprise). */
@@ -79,8 +93,11 @@ export class OpQueue {
     }
     if (!head) return false
     if (t === 'E') {
-      head.error ??= new ServerError(parseFields(m.body))
-      if (head.mode !== 'swallow') this.send(m.raw)
+      const error = (head.error ??= new ServerError(parseFields(m.body)))
+      if (head.mode !== 'swallow') {
+        this.send(m.raw)
+        error.forwarded = true
+      }
       if (head.expect !== 'sync' && head.expect !== 'query') this.#skipToSync()
       return true
     }
@@ -89,6 +106,7 @@ export class OpQueue {
       this.#ops.shift()
       head.done?.(head.error)
       this.#flushSynthetic()
+      this.onAdvance()
       return true
     }
     if (head.mode === 'forward') this.send(m.raw)
@@ -97,6 +115,7 @@ export class OpQueue {
     if (terminal) {
       this.#ops.shift()
       this.#flushSynthetic()
+      this.onAdvance()
     }
     return true
   }

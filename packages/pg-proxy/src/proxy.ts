@@ -394,12 +394,22 @@ export class PgProxy extends EventEmitter implements Hub {
     return session
   }
 
-  /** A cancel for one of our connections goes to the server when that connection has a statement running. */
+  /** A cancel for one of our connections goes to the server when that connection's statement runs there. */
   #cancel(pid: number, secret: number): void {
     const entry = this.#sessions.get(pid)
-    if (!entry || entry.secret !== secret || !entry.session.owning || !this.#upstream) return
-    const s = net.connect({ host: this.target.host, port: this.target.port }, () => s.end(cancelRequest(this.#upstream!.pid, this.#upstream!.secret)))
-    s.on('error', () => {})
+    if (!entry || entry.secret !== secret) return
+    entry.session.cancel(
+      () =>
+        new Promise<void>((settled) => {
+          const upstream = this.#upstream
+          if (!upstream || upstream.closed) return settled()
+          const s = net.connect({ host: this.target.host, port: this.target.port }, () => s.end(cancelRequest(upstream.pid, upstream.secret)))
+          s.on('error', () => {})
+          // The server closes the connection once it has signalled the session: from then on the cancel can
+          // no longer reach a statement sent later.
+          s.on('close', () => settled())
+        }),
+    )
   }
 
   // ---- Hub ---------------------------------------------------------------------------------------

@@ -84,6 +84,10 @@ export class Session {
   /** The proxy answered an error itself in this batch (a refusal). */
   #batchRefused = false
   #idleTimer?: NodeJS.Timeout
+  /** A cancel the app asked for before its statement reached the server: sent when it does. */
+  #pendingCancel?: () => Promise<void>
+  /** A cancel sent to the server, settled when the server has taken it in. */
+  #cancelSent?: Promise<void>
 
   constructor(
     readonly id: number,
@@ -94,15 +98,14 @@ export class Session {
     this.#socket = socket
     this.#hub = hub
     this.#settings = startupSettings
-    this.#queue = new OpQueue((data) => this.#toClient(data))
+    this.#queue = new OpQueue(
+      (data) => this.#toClient(data),
+      () => this.#sendPendingCancel(),
+    )
   }
 
   get transaction(): Tx {
     return this.#tx
-  }
-
-  get owning(): boolean {
-    return this.#owner
   }
 
   /** Messages of the connection, as they arrive. Copy data goes straight up: the server is waiting for it. */
@@ -137,6 +140,41 @@ export class Session {
     this.#socket.end()
   }
 
+  /**
+   * The app asks to cancel what it is running. PostgreSQL drops a cancel that reaches a session between
+   * statements, and this connection's statements share the upstream session with the proxy's own (the
+   * savepoint before them, the RELEASE after them) and with other connections'. So:
+   * - the cancel is sent only while the server is on the app's messages; one that comes while they still
+   *   wait (for the upstream, or behind the proxy's statements) is held until they run, and dropped once
+   *   the app has its answer;
+   * - with nothing of the connection's in flight, there is nothing to cancel: dropped, as the server would;
+   * - once sent, nothing more goes upstream (the connection's next message, another connection's turn)
+   *   until the server has taken the cancel in, so that a late one cannot stop a statement sent after it.
+   *   Only what was sent in the same write can still be hit: the RELEASE after an autocommit statement,
+   *   whose failure is reported as the statement's (see `#reportUndone`).
+   */
+  cancel(send: () => Promise<void>): void {
+    if (this.#closed) return
+    if (this.#owner && this.#queue.onAppMessages) this.#cancelSent = send()
+    else if (this.#running || this.#inbox.length || this.#queue.pending) this.#pendingCancel = send
+  }
+
+  #sendPendingCancel(): void {
+    if (!this.#pendingCancel || !this.#queue.onAppMessages) return
+    const send = this.#pendingCancel
+    this.#pendingCancel = undefined
+    this.#cancelSent = send()
+  }
+
+  /** Wait until a cancel sent to the server has been taken in: see `cancel`. */
+  async #cancelTakenIn(): Promise<void> {
+    while (this.#cancelSent) {
+      const sent = this.#cancelSent
+      await sent
+      if (this.#cancelSent === sent) this.#cancelSent = undefined
+    }
+  }
+
   /** The lock tells its owner that someone waits: a connection idle in a transaction gets a deadline. */
   onContention(): void {
     if (this.#idleHolding() && !this.#idleTimer) {
@@ -158,9 +196,11 @@ export class Session {
           return
         }
         if (await this.#prepareAside(m)) continue
+        if (this.#cancelSent) await this.#cancelTakenIn()
         await this.#acquire()
         while (this.#hub.borrowing) await this.#hub.borrowing
         await this.#handle(m)
+        if (this.#cancelSent) await this.#cancelTakenIn()
         this.#maybeRelease()
       }
       if (this.#idleHolding()) {
@@ -351,8 +391,10 @@ export class Session {
       const release = copy ? undefined : this.#track('query', 'swallow')
       upstream.write([query(INTERNAL.savepoint[1]), query(sql), ...(copy ? [] : [query(INTERNAL.release[1])])])
       const error = await result
-      await release
-      if (error) await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
+      const undone = !error && (await release)
+      if (error || undone) await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
+      if (undone) this.#reportUndone(undone)
+      else if (error) return
       else if (copy) await this.#internal(INTERNAL.release[1])
       else this.#keepSettings(settings)
       return
@@ -574,7 +616,7 @@ export class Session {
         this.#hub.refused({ reason: kind.reason, what: kind.what, code: error.code, message: error.message })
         this.#synthetic(errorResponse(error))
         this.#batchRefused = true
-        this.#queue.skipUntilSync(new ServerError({ C: error.code, M: error.message }))
+        this.#queue.skipUntilSync(answered(error))
         return
       }
       case 'savepoint':
@@ -582,7 +624,7 @@ export class Session {
           const error = { severity: 'ERROR', code: '25P01', message: `${kind.verb} can only be used in transaction blocks` } as const
           this.#synthetic(errorResponse(error))
           this.#batchRefused = true
-          this.#queue.skipUntilSync(new ServerError({ C: error.code, M: error.message }))
+          this.#queue.skipUntilSync(answered(error))
           return
         }
         break
@@ -608,6 +650,7 @@ export class Session {
     this.#batchRefused = false
     if (implicit || this.#tx === 'implicit') {
       if (error || upstream.status === 'E') await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
+      if (error && !error.forwarded) this.#reportUndone(error)
       else this.#keepSettings(this.#batchSettings)
       this.#batchSettings = []
       this.#tx = 'none'
@@ -618,9 +661,14 @@ export class Session {
     this.#ready()
   }
 
-  /** The proxy's savepoint ahead of the batch's first message, in the same round trip. */
+  /**
+   * The proxy's savepoint ahead of the batch's first message, in the same round trip. The Flush makes the
+   * server send the savepoint's answers at once rather than at the batch's Sync: the proxy learns that the
+   * server has moved on to the app's messages, which is when the app's cancel may go (see `cancel`).
+   */
   async #openImplicitPipelined(): Promise<void> {
     this.#internalPipelined([INTERNAL.savepoint])
+    this.#hub.upstream.write(message('H'))
     this.#tx = 'implicit'
   }
 
@@ -661,6 +709,7 @@ export class Session {
 
   /** One of the proxy's own statements, as a simple query, answers dropped. */
   async #internal(sql: string): Promise<ServerError | undefined> {
+    if (this.#cancelSent) await this.#cancelTakenIn()
     const done = this.#track('query', 'swallow')
     this.#hub.upstream.write(query(sql))
     return done
@@ -685,7 +734,18 @@ export class Session {
     this.#unsynced = 0
   }
 
+  /**
+   * One of the proxy's own statements failed after the app's statements had succeeded (a cancel that came
+   * as they ended can reach the RELEASE sent with them), and their work was undone with the savepoint. The
+   * app is told, as PostgreSQL tells it of a failed commit: an error before ReadyForQuery.
+   */
+  #reportUndone(error: ServerError): void {
+    this.#toClient(errorResponse({ severity: 'ERROR', code: error.code || 'XX000', message: error.message }))
+  }
+
   #ready(): void {
+    // The app has its answer: a cancel still held was for a statement that never reached the server.
+    this.#pendingCancel = undefined
     this.#toClient(readyForQuery(this.#tx === 'explicit' ? 'T' : this.#tx === 'failed' ? 'E' : 'I'))
   }
 
@@ -714,6 +774,13 @@ export class Session {
     if (socket.destroyed || !socket.writable) return
     writeCoalesced(socket, data)
   }
+}
+
+/** An error the proxy answered itself, as the batch's error: the app has it already. */
+function answered(error: ErrorFields): ServerError {
+  const e = new ServerError({ C: error.code, M: error.message })
+  e.forwarded = true
+  return e
 }
 
 const isCopy = (s: Statement) => /^\s*COPY\b/i.test(s.code)

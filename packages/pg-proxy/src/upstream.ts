@@ -66,6 +66,8 @@ export class ServerError extends Error {
   override name = 'ServerError'
   readonly code: string
   readonly fields: Fields
+  /** The app has been sent this error (or the proxy's own answer for it). */
+  forwarded = false
   constructor(fields: Fields) {
     super(fields.M ?? 'server error')
     this.code = fields.C ?? ''

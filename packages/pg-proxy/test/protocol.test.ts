@@ -3,10 +3,12 @@
  * answers it, and session settings kept apart per connection although they share one upstream session.
  */
 import { describeWithService } from '@venomqa/test-utils'
+import net from 'node:net'
 import pg from 'pg'
 import postgres from 'postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
+import { cancelRequest } from '../src/protocol/messages'
 import { PG, createDatabase, dbName, dbUrl, dropDatabase, startProxy, until, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
@@ -25,21 +27,114 @@ describe('protocol details', () => {
     await dropDatabase(DB)
   })
 
-  it('a cancel request stops the running statement (57014); the connection and the base transaction go on', async () => {
+  // postgres.js sends a Parse-Bind-Execute batch; pg without parameters, a simple Query.
+  const slowStatements = {
+    'a batch (extended protocol)': (sql: postgres.Sql) => sql`SELECT pg_sleep(60)`,
+    'a simple query': (sql: postgres.Sql) => sql`SELECT pg_sleep(60)`.simple(),
+  }
+  for (const [protocol, slowStatement] of Object.entries(slowStatements))
+    it(`a cancel request stops the running statement (57014), sent as ${protocol}; the connection and the base transaction go on`, async () => {
+      const sql = postgres(proxy.url, { max: 1, onnotice: () => {} })
+      try {
+        await sql`DELETE FROM t WHERE v = 'before'`
+        await sql`INSERT INTO t VALUES ('before')`
+        const slow = slowStatement(sql)
+        const outcome = slow.then(
+          () => 'finished',
+          (e: { code?: string }) => e.code,
+        )
+        await until(() => proxy.lock.owner !== undefined, 'the slow statement runs')
+        slow.cancel()
+        expect(await outcome).toBe('57014')
+        expect((await sql`SELECT v FROM t ORDER BY v`).map((r) => r.v)).toEqual(['before', 'public'])
+      } finally {
+        await sql.end()
+      }
+    })
+
+  it('a cancel that comes while the statement waits for the upstream is held, and stops the statement once it runs', async () => {
+    const holder = new pg.Client({ connectionString: proxy.url })
+    await holder.connect()
     const sql = postgres(proxy.url, { max: 1, onnotice: () => {} })
     try {
-      await sql`INSERT INTO t VALUES ('before')`
-      const slow = sql`SELECT pg_sleep(60)`
+      await sql`SELECT 1`
+      // Another connection's open transaction holds the upstream session: the statement waits behind it.
+      await holder.query('BEGIN')
+      await holder.query("INSERT INTO t VALUES ('holder')")
+      const slow = sql`SELECT pg_sleep(30)`
       const outcome = slow.then(
         () => 'finished',
         (e: { code?: string }) => e.code,
       )
-      await until(() => proxy.lock.owner !== undefined, 'the slow statement runs')
+      await until(() => proxy.lock.waiting === 1, 'the slow statement waits for the upstream')
       slow.cancel()
+      // The cancel reaches the proxy on a connection of its own: give it time to arrive while the statement waits.
+      await new Promise((r) => setTimeout(r, 200))
+      expect(proxy.lock.waiting).toBe(1)
+      await holder.query('ROLLBACK')
       expect(await outcome).toBe('57014')
       expect((await sql`SELECT v FROM t ORDER BY v`).map((r) => r.v)).toEqual(['before', 'public'])
     } finally {
       await sql.end()
+      await holder.end()
+    }
+  })
+
+  it('a cancel with nothing running is dropped: the next statement runs to its end', async () => {
+    const c = new pg.Client({ connectionString: proxy.url })
+    await c.connect()
+    const key = c as unknown as { processID: number; secretKey: number }
+    // As a driver sends it: on a connection of its own, which the proxy closes once it has read it.
+    const sendCancel = () =>
+      new Promise<void>((resolve, reject) => {
+        const s = net.connect(Number(new URL(proxy.url).port), '127.0.0.1', () => s.write(cancelRequest(key.processID, key.secretKey)))
+        s.on('error', reject)
+        s.on('close', () => resolve())
+      })
+    try {
+      await sendCancel()
+      expect((await c.query('SELECT pg_sleep(0.2) AS slept')).rows).toEqual([{ slept: '' }])
+      // Idle inside a transaction, the connection holds the upstream and runs nothing: dropped too.
+      await c.query('BEGIN')
+      await sendCancel()
+      expect((await c.query('SELECT pg_sleep(0.2) AS slept')).rows).toEqual([{ slept: '' }])
+      await c.query('COMMIT')
+    } finally {
+      await c.end()
+    }
+  })
+
+  it('cancels at random moments: a statement the app saw succeed is kept, one it saw cancelled is undone, in both protocols', async () => {
+    const c = new pg.Client({ connectionString: proxy.url })
+    await c.connect()
+    await c.query('CREATE TABLE cancelled (n int)')
+    const key = c as unknown as { processID: number; secretKey: number }
+    const port = Number(new URL(proxy.url).port)
+    const kept: number[] = []
+    try {
+      for (let n = 0; n < 300; n++) {
+        // Even numbers as a simple Query, odd ones as a batch with a parameter; each runs about 1 ms.
+        const insert = n % 2 ? c.query('INSERT INTO cancelled SELECT $1::int FROM pg_sleep(0.001)', [n]) : c.query(`INSERT INTO cancelled SELECT ${n} FROM pg_sleep(0.001)`)
+        const timer = setTimeout(() => {
+          const s = net.connect(port, '127.0.0.1', () => s.end(cancelRequest(key.processID, key.secretKey)))
+          s.on('error', () => {})
+        }, Math.random() * 4)
+        const ok = await insert.then(
+          () => true,
+          (e: { code?: string }) => {
+            if (e.code !== '57014') throw e
+            return false
+          },
+        )
+        if (ok) kept.push(n)
+        clearTimeout(timer)
+        // A cancel already on its way lands before the next statement: ignored by a session with nothing to run.
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      expect((await c.query('SELECT n FROM cancelled ORDER BY n')).rows.map((r) => r.n)).toEqual(kept)
+    } finally {
+      await c.query('DROP TABLE IF EXISTS cancelled')
+      await c.end()
     }
   })
 
