@@ -649,9 +649,10 @@ export class Session {
     const refused = this.#batchRefused
     this.#batchRefused = false
     if (implicit || this.#tx === 'implicit') {
-      if (error || upstream.status === 'E') await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
-      if (error && !error.forwarded) this.#reportUndone(error)
-      else this.#keepSettings(this.#batchSettings)
+      if (error || upstream.status === 'E') {
+        await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
+        if (error && !error.forwarded) this.#reportUndone(error)
+      } else this.#keepSettings(this.#batchSettings)
       this.#batchSettings = []
       this.#tx = 'none'
     } else if (this.#tx === 'explicit' || this.#tx === 'failed') {

@@ -8,10 +8,46 @@ import pg from 'pg'
 import postgres from 'postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
-import { cancelRequest } from '../src/protocol/messages'
+import { FrameReader } from '../src/protocol/frames'
+import { bindNoParams, cancelRequest, execute, parse, parseFields, query, readDataRow, startupMessage, sync, terminate } from '../src/protocol/messages'
 import { PG, createDatabase, dbName, dbUrl, dropDatabase, startProxy, until, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+
+/** A connection that speaks the protocol message by message: what a driver would not let a test send. */
+async function rawConnection(url: string) {
+  const u = new URL(url)
+  const socket = net.connect({ host: u.hostname, port: Number(u.port) })
+  const reader = new FrameReader()
+  let answer = { errors: [] as string[], rows: [] as (string | null)[][] }
+  let ready: (() => void) | undefined
+  socket.on('data', (chunk) => {
+    for (const m of reader.push(chunk)) {
+      if (m.type === 'E') answer.errors.push(parseFields(m.body).C ?? '')
+      else if (m.type === 'D') answer.rows.push(readDataRow(m.body))
+      else if (m.type === 'Z') ready?.()
+    }
+  })
+  const untilReady = () => new Promise<void>((resolve) => (ready = resolve))
+  const started = untilReady()
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject)
+    socket.once('connect', () => resolve())
+  })
+  socket.write(startupMessage({ user: 'postgres', database: decodeURIComponent(u.pathname.slice(1)) }))
+  await started
+  return {
+    /** Sends the messages and resolves at the next ReadyForQuery with what came before it. */
+    async send(messages: Buffer[]) {
+      answer = { errors: [], rows: [] }
+      const done = untilReady()
+      socket.write(Buffer.concat(messages))
+      await done
+      return answer
+    },
+    end: () => socket.end(terminate()),
+  }
+}
 
 /**
  * A cancel request for what `client` runs, as a driver sends it: on a connection of its own, which the
@@ -132,6 +168,26 @@ describe('protocol details', () => {
     } finally {
       await c.query('DROP TABLE IF EXISTS cancelled')
       await c.end()
+    }
+  })
+
+  it('a batch that sets a setting and then fails undoes the setting: the connection gets its old one back after another had the session', async () => {
+    const raw = await rawConnection(proxy.url)
+    const other = new pg.Client({ connectionString: proxy.url, application_name: 'other settings' })
+    await other.connect()
+    try {
+      const searchPath = async () => (await raw.send([query('SHOW search_path')])).rows
+      const before = await searchPath()
+      // One batch, one Sync, no BEGIN: all or nothing, as PostgreSQL runs it.
+      const answer = await raw.send([parse('', 'SET search_path = other'), bindNoParams('', ''), execute(''), parse('', 'SELECT 1/0'), bindNoParams('', ''), execute(''), sync()])
+      expect(answer.errors).toEqual(['22012'])
+      expect(await searchPath()).toEqual(before)
+      // The session goes to a connection with other settings and back: this one's are applied again.
+      await other.query('SELECT 1')
+      expect(await searchPath()).toEqual(before)
+    } finally {
+      raw.end()
+      await other.end()
     }
   })
 
