@@ -8,6 +8,7 @@ import {
   emptyQueryResponse,
   errorResponse,
   execute,
+  flush,
   noticeResponse,
   query,
   readyForQuery,
@@ -150,8 +151,8 @@ export class Session {
    * - with nothing of the connection's in flight, there is nothing to cancel: dropped, as the server would;
    * - once sent, nothing more goes upstream (the connection's next message, another connection's turn)
    *   until the server has taken the cancel in, so that a late one cannot stop a statement sent after it.
-   *   Only what was sent in the same write can still be hit: the RELEASE after an autocommit statement,
-   *   whose failure is reported as the statement's (see `#reportUndone`).
+   *   What was sent before it can still be hit: the rest of a pipelined batch, and the RELEASE after an
+   *   autocommit statement or batch, whose failure is reported as the statement's (see `#reportUndone`).
    */
   cancel(send: () => Promise<void>): void {
     if (this.#closed) return
@@ -669,7 +670,7 @@ export class Session {
    */
   async #openImplicitPipelined(): Promise<void> {
     this.#internalPipelined([INTERNAL.savepoint])
-    this.#hub.upstream.write(message('H'))
+    this.#hub.upstream.write(flush())
     this.#tx = 'implicit'
   }
 
