@@ -60,6 +60,17 @@ export class UpstreamLock {
     if (this.#queue.length) this.#owner?.onContention?.()
   }
 
+  /**
+   * Take a waiting holder out of the queue: its acquire rejects with `reason`. False when it was not
+   * waiting (it has the session already, or never asked).
+   */
+  withdraw(holder: Holder, reason: Error): boolean {
+    const i = this.#queue.findIndex((w) => w.holder === holder)
+    if (i < 0) return false
+    this.#queue.splice(i, 1)[0]!.reject(reason)
+    return true
+  }
+
   /** Forget a holder that went away while it waited. */
   abandon(holder: Holder): void {
     const i = this.#queue.findIndex((w) => w.holder === holder)

@@ -62,6 +62,24 @@ const FRONTEND_EXTENDED = new Set(['P', 'B', 'D', 'E', 'C', 'H'])
 /** Messages that only prepare (nothing runs, nothing is bound): Parse, Describe of a statement, Close, Flush. */
 const preparesOnly = (m: Message) => m.type === 'P' || m.type === 'C' || m.type === 'H' || (m.type === 'D' && m.body[0] === 0x53)
 
+/** Why a connection's wait for the upstream ended without it: the app cancelled what waited, or went away. */
+const WITHDRAWN = new Error('no longer waits for the upstream')
+
+/**
+ * Whether a cancel can answer the batch that starts with `first` (and goes on in `inbox`) while it waits
+ * for the upstream, before any of it ran: a simple query, or a whole extended-protocol batch (its Sync
+ * has come) that creates nothing meant to outlive it. On PostgreSQL a cancel stops the statement that
+ * runs, after the batch's Parse has made its statement; a named one (a Close too) is left to run, and the
+ * cancel held for it, so that no driver is told of a statement that does not exist.
+ */
+function answerableAtOnce(first: Message, inbox: readonly Message[]): boolean {
+  if (first.type === 'Q') return true
+  if (!FRONTEND_EXTENDED.has(first.type)) return false
+  const end = inbox.findIndex((m) => m.type === 'S')
+  if (end < 0) return false
+  return [first, ...inbox.slice(0, end)].every((m) => m.type === 'B' || m.type === 'D' || m.type === 'E' || m.type === 'H' || (m.type === 'P' && m.body[0] === 0))
+}
+
 /** One connection of the app: its messages, its transaction, its names on the shared upstream session. */
 export class Session {
   readonly #socket: net.Socket
@@ -89,6 +107,8 @@ export class Session {
   #pendingCancel?: () => Promise<void>
   /** A cancel sent to the server, settled when the server has taken it in. */
   #cancelSent?: Promise<void>
+  /** The first message of a batch that waits for the upstream, none of it sent yet. */
+  #waitingWith?: Message
 
   constructor(
     readonly id: number,
@@ -129,6 +149,8 @@ export class Session {
     this.#stopIdleTimer()
     this.#inbox.length = 0
     this.#inbox.push({ type: 'X', body: Buffer.alloc(0), raw: Buffer.alloc(0) })
+    // Out of the queue at once: a connection idle in its transaction is ended only while another waits.
+    this.#hub.lock.withdraw(this, WITHDRAWN)
     void this.#drain()
   }
 
@@ -145,9 +167,12 @@ export class Session {
    * The app asks to cancel what it is running. PostgreSQL drops a cancel that reaches a session between
    * statements, and this connection's statements share the upstream session with the proxy's own (the
    * savepoint before them, the RELEASE after them) and with other connections'. So:
+   * - a statement that still waits for its turn on the upstream is answered at once with 57014, as
+   *   PostgreSQL stops a statement that waits for a lock; nothing of it ran (see answerableAtOnce for the
+   *   batches left to run);
    * - the cancel is sent only while the server is on the app's messages; one that comes while they still
-   *   wait (for the upstream, or behind the proxy's statements) is held until they run, and dropped once
-   *   the app has its answer;
+   *   wait (behind the proxy's statements, or a batch left to run) is held until they run, and dropped
+   *   once the app has its answer;
    * - with nothing of the connection's in flight, there is nothing to cancel: dropped, as the server would;
    * - once sent, nothing more goes upstream (the connection's next message, another connection's turn)
    *   until the server has taken the cancel in, so that a late one cannot stop a statement sent after it.
@@ -156,6 +181,7 @@ export class Session {
    */
   cancel(send: () => Promise<void>): void {
     if (this.#closed) return
+    if (this.#waitingWith && answerableAtOnce(this.#waitingWith, this.#inbox) && this.#hub.lock.withdraw(this, WITHDRAWN)) return
     if (this.#owner && this.#queue.onAppMessages) this.#cancelSent = send()
     else if (this.#running || this.#inbox.length || this.#queue.pending) this.#pendingCancel = send
   }
@@ -198,7 +224,10 @@ export class Session {
         }
         if (await this.#prepareAside(m)) continue
         if (this.#cancelSent) await this.#cancelTakenIn()
-        await this.#acquire()
+        if (!(await this.#acquire(m))) {
+          if (!this.#closed) this.#answerCancelled(m)
+          continue
+        }
         while (this.#hub.borrowing) await this.#hub.borrowing
         await this.#handle(m)
         if (this.#cancelSent) await this.#cancelTakenIn()
@@ -223,14 +252,36 @@ export class Session {
     throw new ServerError({ C: '08P01', M: `unexpected message type "${m.type}"` })
   }
 
-  async #acquire(): Promise<void> {
-    if (this.#owner) return
-    await this.#hub.lock.acquire(this)
+  /** Take the upstream; false when the connection stopped waiting: `waitingWith`'s batch was cancelled (see `cancel`), or it closed. */
+  async #acquire(waitingWith?: Message): Promise<boolean> {
+    if (this.#owner) return true
+    this.#waitingWith = waitingWith
+    try {
+      await this.#hub.lock.acquire(this)
+    } catch (err) {
+      if (err === WITHDRAWN) return false
+      throw err
+    } finally {
+      this.#waitingWith = undefined
+    }
     this.#owner = true
     this.#hub.upstream.listen((m) => {
       if (!this.#queue.receive(m)) this.#fatal(new Error(`unexpected "${m.type}" from the server`))
     })
     await this.#applySettings()
+    return true
+  }
+
+  /**
+   * The batch that starts with `first` was cancelled while it waited for the upstream: none of it ran. The
+   * app gets what PostgreSQL answers a statement cancelled as it waited for a lock; the rest of an
+   * extended-protocol batch is skipped up to its Sync, as after any error. The connection holds no
+   * transaction (it would hold the upstream), so it is idle again.
+   */
+  #answerCancelled(first: Message): void {
+    if (first.type !== 'Q') this.#inbox.splice(0, this.#inbox.findIndex((m) => m.type === 'S') + 1)
+    this.#toClient(errorResponse({ severity: 'ERROR', code: '57014', message: 'canceling statement due to user request' }))
+    this.#ready()
   }
 
   /** At a transaction boundary with nothing in flight, others may have the upstream. */
@@ -308,7 +359,8 @@ export class Session {
   async #idleTimeout(): Promise<void> {
     this.#idleTimer = undefined
     while (this.#hub.borrowing) await this.#hub.borrowing
-    if (!this.#idleHolding() || this.#closed) return
+    // The connection that waited went away or was cancelled: nobody waits for this one any more.
+    if (!this.#idleHolding() || this.#closed || !this.#hub.lock.waiting) return
     const error = idleInTransactionError(this.#hub.idleInTransactionTimeoutMs)
     this.#hub.refused({ reason: 'idle-in-transaction', what: 'idle in transaction', code: error.code, message: error.message })
     this.terminate(error)

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { pgDatabaseUrl, pgTestDatabases } from '@venomqa/test-utils/postgres'
 import { PgProxy, type PgProxyOptions } from '../src/index'
+import { cancelRequest } from '../src/protocol/messages'
 
 export const PG = { host: '127.0.0.1', port: 5432 }
 export { PG_ADMIN_URL as ADMIN_URL, pgDatabaseUrl as dbUrl, withPgClient as withClient } from '@venomqa/test-utils/postgres'
@@ -122,4 +124,17 @@ export function startCli(upstream: string, args: string[] = []): Promise<Started
 export async function stopCli(cli: StartedCli): Promise<void> {
   if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGTERM')
   await cli.exited
+}
+
+/**
+ * A cancel request for what `client` runs, as a driver sends it: on a connection of its own, which the
+ * proxy closes once it has read it. Resolves then: the proxy has answered, sent, held or dropped it.
+ */
+export function sendCancel(proxy: PgProxy, client: pg.Client): Promise<void> {
+  const key = client as unknown as { processID: number; secretKey: number }
+  return new Promise<void>((resolve, reject) => {
+    const s = net.connect(Number(new URL(proxy.url).port), '127.0.0.1', () => s.write(cancelRequest(key.processID, key.secretKey)))
+    s.on('error', reject)
+    s.on('close', () => resolve())
+  })
 }

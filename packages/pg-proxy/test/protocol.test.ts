@@ -9,8 +9,8 @@ import postgres from 'postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
 import { FrameReader } from '../src/protocol/frames'
-import { bindNoParams, cancelRequest, execute, parse, parseFields, query, readDataRow, startupMessage, sync, terminate } from '../src/protocol/messages'
-import { PG, createDatabase, dbName, dbUrl, dropDatabase, startProxy, until, withClient } from './helpers'
+import { bindNoParams, execute, parse, parseFields, query, readDataRow, startupMessage, sync, terminate } from '../src/protocol/messages'
+import { PG, createDatabase, dbName, dbUrl, dropDatabase, sendCancel, startProxy, until, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 
@@ -49,18 +49,6 @@ async function rawConnection(url: string) {
   }
 }
 
-/**
- * A cancel request for what `client` runs, as a driver sends it: on a connection of its own, which the
- * proxy closes once it has read it. Resolves then: the proxy has sent, held or dropped it.
- */
-function sendCancel(proxy: PgProxy, client: pg.Client): Promise<void> {
-  const key = client as unknown as { processID: number; secretKey: number }
-  return new Promise<void>((resolve, reject) => {
-    const s = net.connect(Number(new URL(proxy.url).port), '127.0.0.1', () => s.write(cancelRequest(key.processID, key.secretKey)))
-    s.on('error', reject)
-    s.on('close', () => resolve())
-  })
-}
 const DB = dbName('protocol')
 
 describe('protocol details', () => {
@@ -101,29 +89,60 @@ describe('protocol details', () => {
       }
     })
 
-  it('a cancel that comes while the statement waits for the upstream is held, and stops the statement once it runs', async () => {
+  /** `holder` opens a transaction, so that what `c` sends waits for the upstream session behind it. */
+  async function behindATransaction(body: (c: pg.Client, holder: pg.Client) => Promise<void>) {
     const holder = new pg.Client({ connectionString: proxy.url })
     const c = new pg.Client({ connectionString: proxy.url })
     await holder.connect()
     await c.connect()
     try {
-      // Another connection's open transaction holds the upstream session: the statement waits behind it.
       await holder.query('BEGIN')
       await holder.query("INSERT INTO t VALUES ('holder')")
-      const outcome = c.query('SELECT pg_sleep(30)').then(
-        () => 'finished',
-        (e: { code?: string }) => e.code,
-      )
-      await until(() => proxy.lock.waiting === 1, 'the slow statement waits for the upstream')
-      await sendCancel(proxy, c)
-      expect(proxy.lock.waiting).toBe(1)
-      await holder.query('ROLLBACK')
-      expect(await outcome).toBe('57014')
-      expect((await c.query('SELECT v FROM t ORDER BY v')).rows.map((r) => r.v)).toEqual(['before', 'public'])
+      await body(c, holder)
     } finally {
       await c.end()
       await holder.end()
     }
+  }
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'finished',
+      (e: { code?: string }) => e.code,
+    )
+
+  // pg sends a query without parameters as a simple Query, one with them as an unnamed Parse-Bind-Execute batch.
+  const waitingStatements = {
+    'a simple query': (c: pg.Client) => c.query("INSERT INTO t SELECT 'cancelled' FROM pg_sleep(30)"),
+    'an unnamed extended-protocol batch': (c: pg.Client) => c.query('INSERT INTO t SELECT $1::text FROM pg_sleep(30)', ['cancelled']),
+  }
+  for (const [kind, send] of Object.entries(waitingStatements))
+    it(`a cancel that comes while ${kind} waits for the upstream answers it at once (57014), as PostgreSQL stops a statement that waits for a lock; nothing of it runs`, async () => {
+      await behindATransaction(async (c, holder) => {
+        const outcome = codeOf(send(c))
+        await until(() => proxy.lock.waiting === 1, 'the statement waits for the upstream')
+        await sendCancel(proxy, c)
+        // Answered while the other connection still holds its transaction, which goes on untouched.
+        expect(await outcome).toBe('57014')
+        expect(proxy.lock.waiting).toBe(0)
+        const mine = "SELECT v FROM t WHERE v IN ('holder', 'cancelled') ORDER BY v"
+        expect((await holder.query(mine)).rows).toEqual([{ v: 'holder' }])
+        await holder.query('ROLLBACK')
+        // The connection is idle, its next statement runs; the cancelled one never ran.
+        expect((await c.query(mine)).rows).toEqual([])
+      })
+    })
+
+  it('a batch that names its statement is left to run, and the cancel held until it does: a driver is never told of a statement that does not exist', async () => {
+    await behindATransaction(async (c, holder) => {
+      const outcome = codeOf(c.query({ name: 'slow', text: 'SELECT pg_sleep($1::int)', values: [30] }))
+      await until(() => proxy.lock.waiting === 1, 'the statement waits for the upstream')
+      await sendCancel(proxy, c)
+      expect(proxy.lock.waiting).toBe(1)
+      await holder.query('ROLLBACK')
+      expect(await outcome).toBe('57014')
+      // pg took the Parse as done: the statement exists, and runs by its name alone.
+      expect((await c.query({ name: 'slow', text: 'SELECT pg_sleep($1::int)', values: [0] })).rows).toEqual([{ pg_sleep: '' }])
+    })
   })
 
   it('a cancel with nothing running is dropped: the next statement runs to its end', async () => {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type PgProxy, pgProxyState, startControlServer } from '../src/index'
 import { FrameReader } from '../src/protocol/frames'
 import { parse, parseFields, startupMessage, sync, terminate } from '../src/protocol/messages'
-import { PG, createDatabase, dbName, dbUrl, dropDatabase, dump, startProxy } from './helpers'
+import { PG, createDatabase, dbName, dbUrl, dropDatabase, dump, sendCancel, startProxy, until } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = dbName('refusals')
@@ -342,6 +342,38 @@ describe('a connection idle inside a transaction while another waits', () => {
     await proxy.rollback('start')
     expect(await dump(proxy)).toEqual(atStart)
   })
+
+  // What waited for the idle connection stops waiting: then nothing is to be ended any more.
+  const stopsWaiting = {
+    'the statement that waited was cancelled': async (waiting: pg.Client, other: Promise<string>) => {
+      await sendCancel(proxy, waiting)
+      expect(await other).toBe('57014: canceling statement due to user request')
+    },
+    'the connection that waited went away': async (waiting: pg.Client) => {
+      ;(waiting as unknown as { connection: { stream: net.Socket } }).connection.stream.destroy()
+      await until(() => proxy.lock.waiting === 0, 'the proxy lets the closed connection go')
+    },
+  }
+  for (const [how, stop] of Object.entries(stopsWaiting))
+    it(`keeps its transaction once nobody waits for it any more: ${how}`, async () => {
+      const idle = await connect(proxy.url)
+      const waiting = await connect(proxy.url)
+      try {
+        await idle.query('BEGIN')
+        await idle.query("INSERT INTO t (v) VALUES ('kept')")
+        const other = codeOf(waiting.query('SELECT count(*) FROM t'))
+        await until(() => proxy.lock.waiting === 1, 'the other connection waits')
+        await stop(waiting, other)
+        // Three times the deadline with nobody waiting: the connection was not ended, its transaction commits.
+        await new Promise((resolve) => setTimeout(resolve, 900))
+        expect(await codeOf(idle.query('COMMIT'))).toBe('no error')
+        expect((await idle.query("SELECT count(*)::int AS n FROM t WHERE v = 'kept'")).rows).toEqual([{ n: 1 }])
+      } finally {
+        await waiting.end().catch(() => {})
+        await idle.end().catch(() => {})
+        await proxy.rollback('start')
+      }
+    })
 })
 
 describe('statements prepared beside a connection idle in its transaction', () => {
