@@ -190,6 +190,55 @@ describe('protocol details', () => {
     }
   })
 
+  it("cancels at random moments while another connection keeps taking the session for transactions: only the cancelled connection's statements are stopped", async () => {
+    const c = new pg.Client({ connectionString: proxy.url })
+    const busy = new pg.Client({ connectionString: proxy.url })
+    await c.connect()
+    await busy.connect()
+    await c.query('CREATE TABLE cancelled_waiting (n int); CREATE TABLE busy (n int)')
+    const kept: number[] = []
+    let stop = false
+    let committed = 0
+    // Each of its transactions holds the session for about 2 ms, so that c's statements often wait for it.
+    const other = (async () => {
+      while (!stop) {
+        await busy.query('BEGIN')
+        await busy.query('INSERT INTO busy SELECT $1::int FROM pg_sleep(0.002)', [committed])
+        await busy.query('COMMIT')
+        committed++
+      }
+    })()
+    try {
+      for (let n = 0; n < 200; n++) {
+        const insert = n % 2 ? c.query('INSERT INTO cancelled_waiting SELECT $1::int FROM pg_sleep(0.001)', [n]) : c.query(`INSERT INTO cancelled_waiting SELECT ${n} FROM pg_sleep(0.001)`)
+        const timer = setTimeout(() => sendCancel(proxy, c).catch(() => {}), Math.random() * 4)
+        const ok = await insert.then(
+          () => true,
+          (e: { code?: string }) => {
+            if (e.code !== '57014') throw e
+            return false
+          },
+        )
+        if (ok) kept.push(n)
+        clearTimeout(timer)
+        await new Promise((r) => setTimeout(r, 5))
+      }
+      stop = true
+      // Not one of the other connection's statements was stopped: a failure there rejects this.
+      await other
+      expect((await c.query('SELECT n FROM cancelled_waiting ORDER BY n')).rows.map((r) => r.n)).toEqual(kept)
+      expect((await c.query('SELECT count(*)::int AS n FROM busy')).rows).toEqual([{ n: committed }])
+      // Some statements were cancelled, some while they waited: the test reached both paths.
+      expect(kept.length).toBeLessThan(200)
+    } finally {
+      stop = true
+      await other.catch(() => {})
+      await c.query('DROP TABLE IF EXISTS cancelled_waiting; DROP TABLE IF EXISTS busy')
+      await c.end()
+      await busy.end()
+    }
+  })
+
   it('a batch that sets a setting and then fails undoes the setting: the connection gets its old one back after another had the session', async () => {
     const raw = await rawConnection(proxy.url)
     const other = new pg.Client({ connectionString: proxy.url, application_name: 'other settings' })
