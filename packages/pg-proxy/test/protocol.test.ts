@@ -132,6 +132,31 @@ describe('protocol details', () => {
       })
     })
 
+  it('postgres.js, which names its statements: a query it has prepared before is answered at once too (its batch binds and runs, it does not parse)', async () => {
+    const sql = postgres(proxy.url, { max: 1, onnotice: () => {} })
+    try {
+      const slow = () => sql`INSERT INTO t SELECT ${'cancelled'}::text FROM pg_sleep(${30}::int)`
+      // postgres.js sends a query when it is awaited (then), not when it is made.
+      const prepared = slow()
+      const first = codeOf(prepared)
+      await until(() => proxy.lock.owner !== undefined, 'the statement runs')
+      prepared.cancel()
+      expect(await first).toBe('57014')
+      await behindATransaction(async (_, holder) => {
+        const again = slow()
+        const outcome = codeOf(again)
+        await until(() => proxy.lock.waiting === 1, 'the statement waits for the upstream')
+        again.cancel()
+        expect(await outcome).toBe('57014')
+        expect(proxy.lock.waiting).toBe(0)
+        await holder.query('ROLLBACK')
+      })
+      expect(await sql`SELECT v FROM t WHERE v = 'cancelled'`).toHaveLength(0)
+    } finally {
+      await sql.end()
+    }
+  })
+
   it('a batch that names its statement is left to run, and the cancel held until it does: a driver is never told of a statement that does not exist', async () => {
     await behindATransaction(async (c, holder) => {
       const outcome = codeOf(c.query({ name: 'slow', text: 'SELECT pg_sleep($1::int)', values: [30] }))
