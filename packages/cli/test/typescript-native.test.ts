@@ -169,6 +169,9 @@ describe('TypeScript files run natively from a compiled copy', () => {
     const r = await project.venomqa(['run', 'cs', '--debug', '--base-url', 'http://127.0.0.1:9'])
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/\n +at .*\/cs\/fail\.journey\.ts:3:68\)?\n/)
+    // With Node's own source maps on, its way of writing stacks is kept and the place is the same.
+    const mapped = await project.venomqa(['run', 'cs', '--debug', '--base-url', 'http://127.0.0.1:9'], { env: { NODE_OPTIONS: '--enable-source-maps' } })
+    expect(mapped.stdout).toMatch(/\n +at .*\/cs\/fail\.journey\.ts:3:68\)?\n/)
     const load = await project.venomqa(['list', 'cl', '--debug'])
     expect(load.stderr).toContain('venomqa: could not load cl/load.journey.ts:2:35: thrown at load\n')
     expect(load.stderr).toMatch(/\n +at .*\/cl\/load\.journey\.ts:2:35\)?\n/)
