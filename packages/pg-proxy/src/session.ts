@@ -65,21 +65,6 @@ const preparesOnly = (m: Message) => m.type === 'P' || m.type === 'C' || m.type 
 /** Why a connection's wait for the upstream ended without it: the app cancelled what waited, or went away. */
 const WITHDRAWN = new Error('no longer waits for the upstream')
 
-/**
- * Whether a cancel can answer the batch that starts with `first` (and goes on in `inbox`) while it waits
- * for the upstream, before any of it ran: a simple query, or a whole extended-protocol batch (its Sync
- * has come) that creates nothing meant to outlive it. On PostgreSQL a cancel stops the statement that
- * runs, after the batch's Parse has made its statement; a named one (a Close too) is left to run, and the
- * cancel held for it, so that no driver is told of a statement that does not exist.
- */
-function answerableAtOnce(first: Message, inbox: readonly Message[]): boolean {
-  if (first.type === 'Q') return true
-  if (!FRONTEND_EXTENDED.has(first.type)) return false
-  const end = inbox.findIndex((m) => m.type === 'S')
-  if (end < 0) return false
-  return [first, ...inbox.slice(0, end)].every((m) => m.type === 'B' || m.type === 'D' || m.type === 'E' || m.type === 'H' || (m.type === 'P' && m.body[0] === 0))
-}
-
 /** One connection of the app: its messages, its transaction, its names on the shared upstream session. */
 export class Session {
   readonly #socket: net.Socket
@@ -109,6 +94,8 @@ export class Session {
   #cancelSent?: Promise<void>
   /** The first message of a batch that waits for the upstream, none of it sent yet. */
   #waitingWith?: Message
+  /** A batch failed before it ran (cancelled as it waited): its messages are skipped up to its Sync. */
+  #skippingToSync = false
 
   constructor(
     readonly id: number,
@@ -168,11 +155,9 @@ export class Session {
    * statements, and this connection's statements share the upstream session with the proxy's own (the
    * savepoint before them, the RELEASE after them) and with other connections'. So:
    * - a statement that still waits for its turn on the upstream is answered at once with 57014, as
-   *   PostgreSQL stops a statement that waits for a lock; nothing of it ran (see answerableAtOnce for the
-   *   batches left to run);
+   *   PostgreSQL stops a statement that waits for a lock; nothing of it ran (see #answerCancelled);
    * - the cancel is sent only while the server is on the app's messages; one that comes while they still
-   *   wait (behind the proxy's statements, or a batch left to run) is held until they run, and dropped
-   *   once the app has its answer;
+   *   wait behind the proxy's statements is held until they run, and dropped once the app has its answer;
    * - with nothing of the connection's in flight, there is nothing to cancel: dropped, as the server would;
    * - once sent, nothing more goes upstream (the connection's next message, another connection's turn)
    *   until the server has taken the cancel in, so that a late one cannot stop a statement sent after it.
@@ -181,7 +166,8 @@ export class Session {
    */
   cancel(send: () => Promise<void>): void {
     if (this.#closed) return
-    if (this.#waitingWith && answerableAtOnce(this.#waitingWith, this.#inbox) && this.#hub.lock.withdraw(this, WITHDRAWN)) return
+    // A Sync alone runs nothing: it gets its ReadyForQuery when its turn comes.
+    if (this.#waitingWith && this.#waitingWith.type !== 'S' && this.#hub.lock.withdraw(this, WITHDRAWN)) return
     if (this.#owner && this.#queue.onAppMessages) this.#cancelSent = send()
     else if (this.#running || this.#inbox.length || this.#queue.pending) this.#pendingCancel = send
   }
@@ -221,6 +207,13 @@ export class Session {
         if (m.type === 'X') {
           await this.#end()
           return
+        }
+        if (this.#skippingToSync) {
+          if (m.type === 'S') {
+            this.#skippingToSync = false
+            this.#ready()
+          }
+          continue
         }
         if (await this.#prepareAside(m)) continue
         if (this.#cancelSent) await this.#cancelTakenIn()
@@ -274,14 +267,16 @@ export class Session {
 
   /**
    * The batch that starts with `first` was cancelled while it waited for the upstream: none of it ran. The
-   * app gets what PostgreSQL answers a statement cancelled as it waited for a lock; the rest of an
-   * extended-protocol batch is skipped up to its Sync, as after any error. The connection holds no
-   * transaction (it would hold the upstream), so it is idle again.
+   * app gets what PostgreSQL answers a statement cancelled as it waits for a lock, at the batch's first
+   * message. An extended-protocol batch is then skipped up to its Sync, as after any error (its Sync may
+   * not have come yet: postgres.js sends Parse, Describe and Flush, and a Sync only once it has the error).
+   * A named statement whose Parse is skipped does not exist, as after a Parse that failed: drivers parse it
+   * again next time. The connection holds no transaction (it would hold the upstream): it is idle again.
    */
   #answerCancelled(first: Message): void {
-    if (first.type !== 'Q') this.#inbox.splice(0, this.#inbox.findIndex((m) => m.type === 'S') + 1)
     this.#toClient(errorResponse({ severity: 'ERROR', code: '57014', message: 'canceling statement due to user request' }))
-    this.#ready()
+    if (FRONTEND_EXTENDED.has(first.type)) this.#skippingToSync = true
+    else this.#ready()
   }
 
   /** At a transaction boundary with nothing in flight, others may have the upstream. */

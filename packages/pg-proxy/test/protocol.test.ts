@@ -132,42 +132,45 @@ describe('protocol details', () => {
       })
     })
 
-  it('postgres.js, which names its statements: a query it has prepared before is answered at once too (its batch binds and runs, it does not parse)', async () => {
-    const sql = postgres(proxy.url, { max: 1, onnotice: () => {} })
-    try {
-      const slow = () => sql`INSERT INTO t SELECT ${'cancelled'}::text FROM pg_sleep(${30}::int)`
-      // postgres.js sends a query when it is awaited (then), not when it is made.
-      const prepared = slow()
-      const first = codeOf(prepared)
-      await until(() => proxy.lock.owner !== undefined, 'the statement runs')
-      prepared.cancel()
-      expect(await first).toBe('57014')
-      await behindATransaction(async (_, holder) => {
-        const again = slow()
-        const outcome = codeOf(again)
-        await until(() => proxy.lock.waiting === 1, 'the statement waits for the upstream')
-        again.cancel()
-        expect(await outcome).toBe('57014')
-        expect(proxy.lock.waiting).toBe(0)
-        await holder.query('ROLLBACK')
-      })
-      expect(await sql`SELECT v FROM t WHERE v = 'cancelled'`).toHaveLength(0)
-    } finally {
-      await sql.end()
-    }
-  })
-
-  it('a batch that names its statement is left to run, and the cancel held until it does: a driver is never told of a statement that does not exist', async () => {
+  it('a batch that names its statement is answered at once too: the statement was never made, as after a Parse that failed, and pg makes it again next time', async () => {
     await behindATransaction(async (c, holder) => {
       const outcome = codeOf(c.query({ name: 'slow', text: 'SELECT pg_sleep($1::int)', values: [30] }))
       await until(() => proxy.lock.waiting === 1, 'the statement waits for the upstream')
       await sendCancel(proxy, c)
-      expect(proxy.lock.waiting).toBe(1)
-      await holder.query('ROLLBACK')
       expect(await outcome).toBe('57014')
-      // pg took the Parse as done: the statement exists, and runs by its name alone.
+      await holder.query('ROLLBACK')
       expect((await c.query({ name: 'slow', text: 'SELECT pg_sleep($1::int)', values: [0] })).rows).toEqual([{ pg_sleep: '' }])
     })
+  })
+
+  it('postgres.js, which names its statements: a query cancelled as it waits is answered at once, prepared before or not, and runs again after', async () => {
+    const sql = postgres(proxy.url, { max: 1, onnotice: () => {} })
+    // A query with parameters that postgres.js has not prepared yet goes as Parse, Describe and Flush, its
+    // Sync only after the answer; once prepared, as Bind, Execute and Sync.
+    const insert = (v: string, seconds: number) => sql`INSERT INTO t SELECT ${v}::text FROM pg_sleep(${seconds}::int)`
+    const cancelledAsItWaits = () =>
+      behindATransaction(async (_, holder) => {
+        const q = insert('cancelled', 30)
+        // postgres.js sends a query when it is awaited (then), not when it is made.
+        const outcome = codeOf(q)
+        await until(() => proxy.lock.waiting === 1, 'the statement waits for the upstream')
+        q.cancel()
+        expect(await outcome).toBe('57014')
+        expect(proxy.lock.waiting).toBe(0)
+        await holder.query('ROLLBACK')
+      })
+    try {
+      // Connected first: a new postgres.js connection reads the server's types before it sends a query,
+      // and a query cancelled before it was sent is dropped by postgres.js itself.
+      await sql`SELECT 1`
+      await cancelledAsItWaits()
+      await insert('ran', 0)
+      await cancelledAsItWaits()
+      expect(await sql`SELECT v FROM t WHERE v IN ('cancelled', 'ran')`).toEqual([{ v: 'ran' }])
+    } finally {
+      await sql`DELETE FROM t WHERE v = 'ran'`
+      await sql.end()
+    }
   })
 
   it('a cancel with nothing running is dropped: the next statement runs to its end', async () => {
