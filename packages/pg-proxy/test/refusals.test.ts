@@ -361,13 +361,15 @@ describe('a connection idle inside a transaction while another waits', () => {
       try {
         await idle.query('BEGIN')
         await idle.query("INSERT INTO t (v) VALUES ('kept')")
-        const other = codeOf(waiting.query('SELECT count(*) FROM t'))
+        const other = codeOf(waiting.query("INSERT INTO t (v) VALUES ('waited')"))
         await until(() => proxy.lock.waiting === 1, 'the other connection waits')
         await stop(waiting, other)
         // Three times the deadline with nobody waiting: the connection was not ended, its transaction commits.
         await new Promise((resolve) => setTimeout(resolve, 900))
         expect(await codeOf(idle.query('COMMIT'))).toBe('no error')
         expect((await idle.query("SELECT count(*)::int AS n FROM t WHERE v = 'kept'")).rows).toEqual([{ n: 1 }])
+        // What waited never ran: cancelled, or its client gone.
+        expect((await idle.query("SELECT count(*)::int AS n FROM t WHERE v = 'waited'")).rows).toEqual([{ n: 0 }])
       } finally {
         await waiting.end().catch(() => {})
         await idle.end().catch(() => {})
