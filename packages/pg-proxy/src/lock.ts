@@ -2,6 +2,8 @@
 export interface Holder {
   /** Called on the holder when another starts waiting (a client idle in a transaction arms its timer). */
   onContention?(): void
+  /** Called on the holder when nobody waits any more, the last waiter gone without the session. */
+  onUncontended?(): void
 }
 
 export interface WaitStats {
@@ -9,6 +11,9 @@ export interface WaitStats {
   acquisitions: number
   /** Of those, how many had to wait for another holder. */
   waits: number
+  /** Waits that ended without the session: the statement that waited was cancelled, or its client left. */
+  withdrawn: number
+  /** Over every wait, withdrawn ones too. */
   totalWaitMs: number
   maxWaitMs: number
 }
@@ -20,7 +25,7 @@ export interface WaitStats {
 export class UpstreamLock {
   #owner?: Holder
   readonly #queue: { holder: Holder; since: number; grant: () => void; reject: (err: Error) => void }[] = []
-  readonly stats: WaitStats = { acquisitions: 0, waits: 0, totalWaitMs: 0, maxWaitMs: 0 }
+  readonly stats: WaitStats = { acquisitions: 0, waits: 0, withdrawn: 0, totalWaitMs: 0, maxWaitMs: 0 }
   #closed?: Error
 
   get owner(): Holder | undefined {
@@ -50,11 +55,9 @@ export class UpstreamLock {
     const next = this.#queue.shift()
     this.#owner = next?.holder
     if (!next) return
-    const waited = performance.now() - next.since
     this.stats.acquisitions++
     this.stats.waits++
-    this.stats.totalWaitMs += waited
-    this.stats.maxWaitMs = Math.max(this.stats.maxWaitMs, waited)
+    this.#waited(next.since)
     next.grant()
     // The new owner may already have company waiting behind it.
     if (this.#queue.length) this.#owner?.onContention?.()
@@ -67,15 +70,24 @@ export class UpstreamLock {
   withdraw(holder: Holder, reason: Error): boolean {
     const i = this.#queue.findIndex((w) => w.holder === holder)
     if (i < 0) return false
-    this.#queue.splice(i, 1)[0]!.reject(reason)
+    const [waiter] = this.#queue.splice(i, 1)
+    this.stats.withdrawn++
+    this.#waited(waiter!.since)
+    waiter!.reject(reason)
+    if (!this.#queue.length) this.#owner?.onUncontended?.()
     return true
   }
 
-  /** Forget a holder that went away while it waited. */
+  /** Forget a holder that went away, waiting or holding the session. */
   abandon(holder: Holder): void {
-    const i = this.#queue.findIndex((w) => w.holder === holder)
-    if (i >= 0) this.#queue.splice(i, 1)[0]!.reject(new Error('abandoned'))
+    this.withdraw(holder, new Error('abandoned'))
     this.release(holder)
+  }
+
+  #waited(since: number): void {
+    const waited = performance.now() - since
+    this.stats.totalWaitMs += waited
+    this.stats.maxWaitMs = Math.max(this.stats.maxWaitMs, waited)
   }
 
   /** Refuse every waiter and every later request with `err`. */

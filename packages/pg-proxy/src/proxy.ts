@@ -99,6 +99,7 @@ export class PgProxy extends EventEmitter implements Hub {
   readonly idleInTransactionTimeoutMs: number
   appliedSettings: string | undefined = ''
   borrowing?: Promise<void>
+  readonly leftStatements: string[] = []
   #changeWaiters: (() => void)[] = []
   readonly target: UpstreamTarget
   readonly refusals: RefusalRecord[] = []

@@ -41,6 +41,11 @@ export interface Hub {
   caveat(kind: keyof typeof CAVEATS): void
   refused(record: RefusalRecord): void
   ended(session: Session): void
+  /**
+   * Upstream names of statements whose connection closed while another had the upstream: the next
+   * connection to get it closes them (see Session#closeLeftStatements).
+   */
+  readonly leftStatements: string[]
 }
 
 /**
@@ -92,8 +97,13 @@ export class Session {
   #pendingCancel?: () => Promise<void>
   /** A cancel sent to the server, settled when the server has taken it in. */
   #cancelSent?: Promise<void>
-  /** The first message of a batch that waits for the upstream, none of it sent yet. */
-  #waitingWith?: Message
+  /**
+   * A batch that waits, none of it sent yet: for the upstream, or (prepare-only) for its owner to be idle.
+   * `stop` ends the wait, when the app cancels the batch or goes away; false when it had ended already.
+   */
+  #waiting?: { first: Message; stop(): boolean }
+  /** A prepare-only batch's wait was stopped (see #prepareAside). */
+  #asideStopped = false
   /** A batch failed before it ran (cancelled as it waited): its messages are skipped up to its Sync. */
   #skippingToSync = false
 
@@ -136,8 +146,9 @@ export class Session {
     this.#stopIdleTimer()
     this.#inbox.length = 0
     this.#inbox.push({ type: 'X', body: Buffer.alloc(0), raw: Buffer.alloc(0) })
-    // Out of the queue at once: a connection idle in its transaction is ended only while another waits.
-    this.#hub.lock.withdraw(this, WITHDRAWN)
+    // Out of any wait at once: a connection idle in its transaction is ended only while another waits,
+    // and nothing of a client that is gone runs.
+    this.#waiting?.stop()
     void this.#drain()
   }
 
@@ -167,7 +178,7 @@ export class Session {
   cancel(send: () => Promise<void>): void {
     if (this.#closed) return
     // A Sync alone runs nothing: it gets its ReadyForQuery when its turn comes.
-    if (this.#waitingWith && this.#waitingWith.type !== 'S' && this.#hub.lock.withdraw(this, WITHDRAWN)) return
+    if (this.#waiting && this.#waiting.first.type !== 'S' && this.#waiting.stop()) return
     if (this.#owner && this.#queue.onAppMessages) this.#cancelSent = send()
     else if (this.#running || this.#inbox.length || this.#queue.pending) this.#pendingCancel = send
   }
@@ -186,6 +197,11 @@ export class Session {
       await sent
       if (this.#cancelSent === sent) this.#cancelSent = undefined
     }
+  }
+
+  /** Nobody waits any more (what waited was cancelled, or its client left): the deadline is lifted. */
+  onUncontended(): void {
+    this.#stopIdleTimer()
   }
 
   /** The lock tells its owner that someone waits: a connection idle in a transaction gets a deadline. */
@@ -217,11 +233,14 @@ export class Session {
         }
         if (await this.#prepareAside(m)) continue
         if (this.#cancelSent) await this.#cancelTakenIn()
+        // The client left while this waited: nothing of it runs (the loop goes on to the close).
+        if (this.#closed) continue
         if (!(await this.#acquire(m))) {
           if (!this.#closed) this.#answerCancelled(m)
           continue
         }
         while (this.#hub.borrowing) await this.#hub.borrowing
+        if (this.#closed) continue
         await this.#handle(m)
         if (this.#cancelSent) await this.#cancelTakenIn()
         this.#maybeRelease()
@@ -248,21 +267,40 @@ export class Session {
   /** Take the upstream; false when the connection stopped waiting: `waitingWith`'s batch was cancelled (see `cancel`), or it closed. */
   async #acquire(waitingWith?: Message): Promise<boolean> {
     if (this.#owner) return true
-    this.#waitingWith = waitingWith
+    if (waitingWith) this.#waiting = { first: waitingWith, stop: () => this.#hub.lock.withdraw(this, WITHDRAWN) }
     try {
       await this.#hub.lock.acquire(this)
     } catch (err) {
       if (err === WITHDRAWN) return false
       throw err
     } finally {
-      this.#waitingWith = undefined
+      this.#waiting = undefined
     }
     this.#owner = true
     this.#hub.upstream.listen((m) => {
       if (!this.#queue.receive(m)) this.#fatal(new Error(`unexpected "${m.type}" from the server`))
     })
+    await this.#closeLeftStatements()
     await this.#applySettings()
     return true
+  }
+
+  /**
+   * Close the statements of connections that closed while others had the upstream (`hub.leftStatements`).
+   * Such a connection does not wait for the upstream only to close them: a connection idle in its
+   * transaction would be ended for its sake, for a client that is gone. Names are never reused (each
+   * carries its connection's number), so one left a while stands in nobody's way.
+   */
+  async #closeLeftStatements(): Promise<void> {
+    if (this.#hub.leftStatements.length) await this.#closeStatements(this.#hub.leftStatements.splice(0))
+  }
+
+  /** Close, not DEALLOCATE: closing a statement that does not exist (its Parse failed) is no error, and an error here would abort the base transaction. */
+  async #closeStatements(upstreamNames: readonly string[]): Promise<void> {
+    for (const _ of upstreamNames) this.#queue.push({ expect: 'close', mode: 'swallow' })
+    const done = this.#track('sync', 'swallow')
+    this.#hub.upstream.write([...upstreamNames.map((n) => message('C', Buffer.from('S'), n)), message('S')])
+    await done
   }
 
   /**
@@ -326,7 +364,27 @@ export class Session {
         }
         return true
       }
-      await this.#hub.changed()
+      this.#waiting = {
+        first,
+        stop: () => {
+          this.#asideStopped = true
+          this.#hub.notifyChange()
+          return true
+        },
+      }
+      try {
+        await this.#hub.changed()
+      } finally {
+        this.#waiting = undefined
+      }
+      const stopped = this.#asideStopped
+      this.#asideStopped = false
+      // The client left while this waited: nothing of it runs (the loop goes on to the close).
+      if (this.#closed) return true
+      if (stopped) {
+        this.#answerCancelled(first)
+        return true
+      }
     }
   }
 
@@ -354,8 +412,7 @@ export class Session {
   async #idleTimeout(): Promise<void> {
     this.#idleTimer = undefined
     while (this.#hub.borrowing) await this.#hub.borrowing
-    // The connection that waited went away or was cancelled: nobody waits for this one any more.
-    if (!this.#idleHolding() || this.#closed || !this.#hub.lock.waiting) return
+    if (!this.#idleHolding() || this.#closed) return
     const error = idleInTransactionError(this.#hub.idleInTransactionTimeoutMs)
     this.#hub.refused({ reason: 'idle-in-transaction', what: 'idle in transaction', code: error.code, message: error.message })
     this.terminate(error)
@@ -377,7 +434,10 @@ export class Session {
   async #end(): Promise<void> {
     this.#closed = true
     this.#stopIdleTimer()
-    const named = [...this.#statements.keys()].filter(Boolean)
+    const named = [...this.#statements.keys()].filter(Boolean).map((n) => this.#upstreamName(n))
+    // Without the upstream, the connection holds no transaction and no batch (it would hold the upstream):
+    // only its statements are left, for whoever gets the upstream next.
+    if (!this.#owner && named.length) this.#hub.leftStatements.push(...named.splice(0))
     const dirty = this.#tx !== 'none' || this.#unsynced > 0 || named.length > 0
     try {
       while (this.#hub.borrowing) await this.#hub.borrowing
@@ -386,14 +446,7 @@ export class Session {
         await this.#waitForQueue()
         if (this.#unsynced) await this.#syncUpstream()
         if (this.#tx !== 'none' || this.#hub.upstream.status === 'E') await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
-        // Close, not DEALLOCATE: closing a statement that does not exist (its Parse failed) is no error,
-        // and an error here would abort the base transaction.
-        if (named.length) {
-          for (const _ of named) this.#queue.push({ expect: 'close', mode: 'swallow' })
-          const done = this.#track('sync', 'swallow')
-          this.#hub.upstream.write([...named.map((n) => message('C', Buffer.from('S'), this.#upstreamName(n))), message('S')])
-          await done
-        }
+        if (named.length) await this.#closeStatements(named)
       }
     } catch {
       // The upstream is gone or broken: the proxy reports that on its own.

@@ -130,7 +130,7 @@ export async function stopCli(cli: StartedCli): Promise<void> {
  * A cancel request for what `client` runs, as a driver sends it: on a connection of its own, which the
  * proxy closes once it has read it. Resolves then: the proxy has answered, sent, held or dropped it.
  */
-export function sendCancel(proxy: PgProxy, client: pg.Client): Promise<void> {
+export function sendCancel(proxy: PgProxy, client: pg.Client | { processID: number; secretKey: number }): Promise<void> {
   const key = client as unknown as { processID: number; secretKey: number }
   return new Promise<void>((resolve, reject) => {
     const s = net.connect(Number(new URL(proxy.url).port), '127.0.0.1', () => s.write(cancelRequest(key.processID, key.secretKey)))

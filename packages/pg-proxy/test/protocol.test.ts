@@ -21,9 +21,11 @@ async function rawConnection(url: string) {
   const reader = new FrameReader()
   let answer = { errors: [] as string[], rows: [] as (string | null)[][] }
   let ready: (() => void) | undefined
+  const key = { processID: 0, secretKey: 0 }
   socket.on('data', (chunk) => {
     for (const m of reader.push(chunk)) {
-      if (m.type === 'E') answer.errors.push(parseFields(m.body).C ?? '')
+      if (m.type === 'K') Object.assign(key, { processID: m.body.readInt32BE(0), secretKey: m.body.readInt32BE(4) })
+      else if (m.type === 'E') answer.errors.push(parseFields(m.body).C ?? '')
       else if (m.type === 'D') answer.rows.push(readDataRow(m.body))
       else if (m.type === 'Z') ready?.()
     }
@@ -37,6 +39,8 @@ async function rawConnection(url: string) {
   socket.write(startupMessage({ user: 'postgres', database: decodeURIComponent(u.pathname.slice(1)) }))
   await started
   return {
+    /** What a cancel request for this connection names (sendCancel). */
+    key,
     /** Sends the messages and resolves at the next ReadyForQuery with what came before it. */
     async send(messages: Buffer[]) {
       answer = { errors: [], rows: [] }
@@ -170,6 +174,41 @@ describe('protocol details', () => {
     } finally {
       await sql`DELETE FROM t WHERE v = 'ran'`
       await sql.end()
+    }
+  })
+
+  it('a batch that only prepares, waiting for the connection that holds the session to be idle, is answered at once when cancelled; one whose client leaves never runs', async () => {
+    const owner = new pg.Client({ connectionString: proxy.url })
+    await owner.connect()
+    const raw = await rawConnection(proxy.url)
+    const leaving = await rawConnection(proxy.url)
+    try {
+      await owner.query('BEGIN')
+      // The owner runs a statement: it is not idle, so the Parse-Sync batches wait beside it.
+      const busy = owner.query('SELECT pg_sleep(30)').catch((e: { code?: string }) => e.code)
+      await until(() => proxy.stats.open === 3, 'all three connections are open')
+      const answer = raw.send([parse('aside', 'SELECT 1'), sync()])
+      let answered = false
+      void answer.then(() => (answered = true))
+      // Until it is answered: a cancel that comes before the batch does is dropped, as there is nothing to stop.
+      for (let i = 0; i < 100 && !answered; i++) {
+        await sendCancel(proxy, raw.key)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      expect((await answer).errors).toEqual(['57014'])
+      // The statement was never made: its name is free, and the connection goes on.
+      void leaving.send([parse('gone', "SELECT 'never'"), sync()])
+      leaving.end()
+      await until(() => proxy.stats.open === 2, 'the proxy lets the leaving connection go')
+      await sendCancel(proxy, owner)
+      expect(await busy).toBe('57014')
+      await owner.query('ROLLBACK')
+      expect((await owner.query("SELECT name FROM pg_prepared_statements WHERE name LIKE 'vq%'")).rows).toEqual([])
+      expect((await raw.send([parse('aside', 'SELECT 2'), sync()])).errors).toEqual([])
+    } finally {
+      raw.end()
+      leaving.end()
+      await owner.end()
     }
   })
 

@@ -343,6 +343,25 @@ describe('a connection idle inside a transaction while another waits', () => {
     expect(await dump(proxy)).toEqual(atStart)
   })
 
+})
+
+
+describe('a connection idle inside a transaction once nobody waits for it any more', () => {
+  let proxy: PgProxy
+  // Long enough that the waiting connection is seen waiting and stopped well inside it, on a busy machine.
+  const deadlineMs = 1000
+
+  beforeAll(async () => {
+    await createDatabase(`${DB}_unwaited`, 'CREATE TABLE t (id serial PRIMARY KEY, v text)')
+    proxy = await startProxy(`${DB}_unwaited`, { idleInTransactionTimeoutMs: deadlineMs })
+  })
+
+  afterAll(async () => {
+    await proxy?.stop()
+    await dropDatabase(`${DB}_unwaited`)
+  })
+
+  const goAway = (client: pg.Client) => (client as unknown as { connection: { stream: net.Socket } }).connection.stream.destroy()
   // What waited for the idle connection stops waiting: then nothing is to be ended any more.
   const stopsWaiting = {
     'the statement that waited was cancelled': async (waiting: pg.Client, other: Promise<string>) => {
@@ -350,32 +369,67 @@ describe('a connection idle inside a transaction while another waits', () => {
       expect(await other).toBe('57014: canceling statement due to user request')
     },
     'the connection that waited went away': async (waiting: pg.Client) => {
-      ;(waiting as unknown as { connection: { stream: net.Socket } }).connection.stream.destroy()
+      goAway(waiting)
+      await until(() => proxy.lock.waiting === 0, 'the proxy lets the closed connection go')
+    },
+    // A connection with a statement of its own to close when it goes: it leaves it for the next owner.
+    'the connection that waited, with a named statement, went away': async (waiting: pg.Client) => {
+      goAway(waiting)
       await until(() => proxy.lock.waiting === 0, 'the proxy lets the closed connection go')
     },
   }
   for (const [how, stop] of Object.entries(stopsWaiting))
-    it(`keeps its transaction once nobody waits for it any more: ${how}`, async () => {
+    it(`keeps its transaction: ${how}`, async () => {
       const idle = await connect(proxy.url)
       const waiting = await connect(proxy.url)
       try {
+        if (how.includes('named')) await waiting.query({ name: 'mine', text: 'SELECT $1::int AS n', values: [1] })
+        const withdrawnBefore = proxy.lock.stats.withdrawn
         await idle.query('BEGIN')
         await idle.query("INSERT INTO t (v) VALUES ('kept')")
         const other = codeOf(waiting.query("INSERT INTO t (v) VALUES ('waited')"))
         await until(() => proxy.lock.waiting === 1, 'the other connection waits')
         await stop(waiting, other)
-        // Three times the deadline with nobody waiting: the connection was not ended, its transaction commits.
-        await new Promise((resolve) => setTimeout(resolve, 900))
+        expect(proxy.lock.stats.withdrawn).toBe(withdrawnBefore + 1)
+        // Past the deadline with nobody waiting: the connection was not ended, its transaction commits.
+        await new Promise((resolve) => setTimeout(resolve, deadlineMs * 1.5))
         expect(await codeOf(idle.query('COMMIT'))).toBe('no error')
         expect((await idle.query("SELECT count(*)::int AS n FROM t WHERE v = 'kept'")).rows).toEqual([{ n: 1 }])
         // What waited never ran: cancelled, or its client gone.
         expect((await idle.query("SELECT count(*)::int AS n FROM t WHERE v = 'waited'")).rows).toEqual([{ n: 0 }])
+        // The statement a closed connection left was closed by the next connection to get the session.
+        expect((await idle.query("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'vq%.mine'")).rows).toEqual([{ n: 0 }])
       } finally {
         await waiting.end().catch(() => {})
         await idle.end().catch(() => {})
-        await proxy.rollback('start')
+        const c = await connect(proxy.url)
+        await c.query('DELETE FROM t')
+        await c.end()
       }
     })
+
+  it('a deadline starts again for a connection that comes to wait after another stopped waiting', async () => {
+    const idle = await connect(proxy.url)
+    const first = await connect(proxy.url)
+    const second = await connect(proxy.url)
+    try {
+      await idle.query('BEGIN')
+      const ended = new Promise<number>((resolve) => idle.once('error', () => resolve(performance.now())))
+      const firstOutcome = codeOf(first.query('SELECT 1'))
+      await until(() => proxy.lock.waiting === 1, 'the first connection waits')
+      await sendCancel(proxy, first)
+      expect(await firstOutcome).toMatch(/^57014/)
+      await new Promise((resolve) => setTimeout(resolve, deadlineMs / 2))
+      const since = performance.now()
+      const secondOutcome = codeOf(second.query('SELECT 1'))
+      // The idle one is ended a whole deadline after the second began to wait, not after the first did.
+      const endedAt = await ended
+      expect(endedAt - since).toBeGreaterThan(deadlineMs * 0.9)
+      expect(await secondOutcome).toBe('no error')
+    } finally {
+      await Promise.all([idle, first, second].map((c) => c.end().catch(() => {})))
+    }
+  })
 })
 
 describe('statements prepared beside a connection idle in its transaction', () => {
