@@ -443,6 +443,8 @@ export class PgProxy extends EventEmitter implements Hub {
     if (this.#stopping) return
     this.#lost = err ?? new Error('the server closed the connection')
     this.lock.close(new ProxyError(`the upstream session is lost: ${this.#lost.message}`))
+    // Batches waiting to prepare beside an owner look again, and find their connections ended.
+    this.notifyChange()
     for (const { session } of this.#sessions.values())
       session.terminate({ severity: 'FATAL', code: '08006', message: `venomqa-pg-proxy lost its upstream session: ${this.#lost.message}` })
     this.emit('lost', this.#lost)

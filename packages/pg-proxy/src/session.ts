@@ -224,6 +224,8 @@ export class Session {
           await this.#end()
           return
         }
+        // Ended by the proxy (terminate): nothing more of the connection runs.
+        if (this.#closed) continue
         if (this.#skippingToSync) {
           if (m.type === 'S') {
             this.#skippingToSync = false
@@ -412,7 +414,8 @@ export class Session {
   async #idleTimeout(): Promise<void> {
     this.#idleTimer = undefined
     while (this.#hub.borrowing) await this.#hub.borrowing
-    if (!this.#idleHolding() || this.#closed) return
+    // Nobody waits any more: onUncontended stops the timer, but not one that fired during a borrow.
+    if (!this.#idleHolding() || this.#closed || !this.#hub.lock.waiting) return
     const error = idleInTransactionError(this.#hub.idleInTransactionTimeoutMs)
     this.#hub.refused({ reason: 'idle-in-transaction', what: 'idle in transaction', code: error.code, message: error.message })
     this.terminate(error)

@@ -186,7 +186,7 @@ describe('protocol details', () => {
       await owner.query('BEGIN')
       // The owner runs a statement: it is not idle, so the Parse-Sync batches wait beside it.
       const busy = owner.query('SELECT pg_sleep(30)').catch((e: { code?: string }) => e.code)
-      await until(() => proxy.stats.open === 3, 'all three connections are open')
+      await until(() => (proxy.lock.owner as { idleHolding?(): boolean } | undefined)?.idleHolding?.() === false, 'the owner runs its statement')
       const answer = raw.send([parse('aside', 'SELECT 1'), sync()])
       let answered = false
       void answer.then(() => (answered = true))

@@ -397,7 +397,8 @@ describe('a connection idle inside a transaction once nobody waits for it any mo
         expect((await idle.query("SELECT count(*)::int AS n FROM t WHERE v = 'kept'")).rows).toEqual([{ n: 1 }])
         // What waited never ran: cancelled, or its client gone.
         expect((await idle.query("SELECT count(*)::int AS n FROM t WHERE v = 'waited'")).rows).toEqual([{ n: 0 }])
-        // The statement a closed connection left was closed by the next connection to get the session.
+        // The statement a closed connection left was closed by the next connection to get the session:
+        // idle, which let it go at COMMIT and took it again for the query before this one.
         expect((await idle.query("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name LIKE 'vq%.mine'")).rows).toEqual([{ n: 0 }])
       } finally {
         await waiting.end().catch(() => {})
