@@ -39,7 +39,7 @@ export class OpQueue {
   constructor(
     private readonly send: (data: Buffer) => void,
     /** Called when another op comes to the head: the server has moved on to the next message. */
-    private readonly onAdvance: () => void = () => {},
+    private readonly onAdvance: () => void,
   ) {}
 
   /**

@@ -102,8 +102,6 @@ export class Session {
    * `stop` ends the wait, when the app cancels the batch or goes away; false when it had ended already.
    */
   #waiting?: { first: Message; stop(): boolean }
-  /** A prepare-only batch's wait was stopped (see #prepareAside). */
-  #asideStopped = false
   /** A batch failed before it ran (cancelled as it waited): its messages are skipped up to its Sync. */
   #skippingToSync = false
 
@@ -366,10 +364,11 @@ export class Session {
         }
         return true
       }
+      let stopped = false
       this.#waiting = {
         first,
         stop: () => {
-          this.#asideStopped = true
+          stopped = true
           this.#hub.notifyChange()
           return true
         },
@@ -379,8 +378,6 @@ export class Session {
       } finally {
         this.#waiting = undefined
       }
-      const stopped = this.#asideStopped
-      this.#asideStopped = false
       // The client left while this waited: nothing of it runs (the loop goes on to the close).
       if (this.#closed) return true
       if (stopped) {
@@ -440,8 +437,9 @@ export class Session {
     const named = [...this.#statements.keys()].filter(Boolean).map((n) => this.#upstreamName(n))
     // Without the upstream, the connection holds no transaction and no batch (it would hold the upstream):
     // only its statements are left, for whoever gets the upstream next.
-    if (!this.#owner && named.length) this.#hub.leftStatements.push(...named.splice(0))
-    const dirty = this.#tx !== 'none' || this.#unsynced > 0 || named.length > 0
+    if (!this.#owner) this.#hub.leftStatements.push(...named)
+    const closesOwn = this.#owner && named.length > 0
+    const dirty = this.#tx !== 'none' || this.#unsynced > 0 || closesOwn
     try {
       while (this.#hub.borrowing) await this.#hub.borrowing
       if (dirty && !this.#hub.upstream.closed) {
@@ -449,7 +447,7 @@ export class Session {
         await this.#waitForQueue()
         if (this.#unsynced) await this.#syncUpstream()
         if (this.#tx !== 'none' || this.#hub.upstream.status === 'E') await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
-        if (named.length) await this.#closeStatements(named)
+        if (closesOwn) await this.#closeStatements(named)
       }
     } catch {
       // The upstream is gone or broken: the proxy reports that on its own.

@@ -68,6 +68,13 @@ describe('protocol details', () => {
     await dropDatabase(DB)
   })
 
+  /** What a statement ended with: 'finished', or its error's code. */
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'finished',
+      (e: { code?: string }) => e.code,
+    )
+
   // postgres.js sends a Parse-Bind-Execute batch; pg without parameters, a simple Query.
   const slowStatements = {
     'a batch (extended protocol)': (sql: postgres.Sql) => sql`SELECT pg_sleep(60)`,
@@ -80,10 +87,7 @@ describe('protocol details', () => {
         await sql`DELETE FROM t WHERE v = 'before'`
         await sql`INSERT INTO t VALUES ('before')`
         const slow = slowStatement(sql)
-        const outcome = slow.then(
-          () => 'finished',
-          (e: { code?: string }) => e.code,
-        )
+        const outcome = codeOf(slow)
         await until(() => proxy.lock.owner !== undefined, 'the slow statement runs')
         slow.cancel()
         expect(await outcome).toBe('57014')
@@ -108,11 +112,6 @@ describe('protocol details', () => {
       await holder.end()
     }
   }
-  const codeOf = (p: Promise<unknown>) =>
-    p.then(
-      () => 'finished',
-      (e: { code?: string }) => e.code,
-    )
 
   // pg sends a query without parameters as a simple Query, one with them as an unnamed Parse-Bind-Execute batch.
   const waitingStatements = {
