@@ -117,6 +117,22 @@ describe('explore results that are not a finished search or a shrunk sequence', 
     expect(again.stdout).toMatch(/Explored {2}0 passed, 1 failed of 1/)
   })
 
+  it('Ctrl-C once the search is over, while a plugin closes: exit 130, never 0', async () => {
+    // The result said passed before the signal; the command was still stopped short (as `venomqa run` judges).
+    await writeFile(
+      path.join(project.dir, 'slow-close.mjs'),
+      `export default { name: 'slow-close', version: '1.0.0', apiVersion: 1, setup(api) {
+  api.onClose(async () => { console.error('slow-close: closing'); await new Promise((resolve) => setTimeout(resolve, 3000)) })
+} }
+`,
+    )
+    const run = project.spawn(['explore', 'untouched.explore.ts', '--no-emit', '--plugin', './slow-close.mjs'])
+    await waitUntil(() => run.output().stderr.includes('slow-close: closing'), 'the plugin to start closing')
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(r.code, r.stdout + r.stderr).toBe(130)
+  })
+
   it('Ctrl-C with an exploration still queued: it is in every report, failed as not run, and counted', async () => {
     // The mark of an earlier run of the app would let the signal come before the search began.
     await rm(path.join(project.dir, 'slow-hit'), { force: true })

@@ -68,6 +68,20 @@ describe('a shard with its --last-failed reruns', () => {
     ])
   })
 
+  it('an interrupted run is whole again once its reruns ran what it never finished; not before, nor when a rerun is interrupted', () => {
+    const cut = (name: string) => ({ ...journey(name, 'skipped'), interrupted: true })
+    const interrupted = (s: Sharded) => ({ ...s, run: { ...s.run, interrupted: true } })
+    const whole = interrupted(file('2.json', [journey('a', 'passed'), cut('b'), cut('c')]))
+    const both = file('2-rerun.json', [journey('b', 'passed'), journey('c', 'passed')], whole)
+    expect(withReruns([whole, both]).run.interrupted).toBe(false)
+    expect(withReruns([whole, file('2-rerun.json', [journey('b', 'passed')], whole)]).run.interrupted).toBe(true)
+    expect(withReruns([whole, interrupted(both)]).run.interrupted).toBe(true)
+    // Interrupted while closing, every journey finished: --last-failed reruns them all, and only that makes it whole.
+    const closing = interrupted(file('2.json', [journey('a', 'passed'), journey('b', 'passed')]))
+    expect(withReruns([closing, file('2-rerun.json', [journey('a', 'passed')], closing)]).run.interrupted).toBe(true)
+    expect(withReruns([closing, file('2-rerun.json', [journey('a', 'passed'), journey('b', 'passed')], closing)]).run.interrupted).toBe(false)
+  })
+
   it('puts each repetition over its own when the rerun repeats as the run did', () => {
     const whole = file('2.json', [journey('b', 'passed', 0), journey('b', 'failed', 1)])
     const rerun = file('2-rerun.json', [journey('b', 'passed', 0), journey('b', 'passed', 1)], whole)

@@ -170,6 +170,30 @@ describe('re-rendering results an older version saved unredacted', () => {
       for (const secret of [SECRETS.pairPassword, SECRETS.pairApiKey, SECRETS.loginJwt]) expect(text, where).not.toContain(secret)
     expect(report.stdout).toContain(INNOCENT)
   })
+
+  it("masks the config's redactKeys in the console of venomqa report and merge-reports too", async () => {
+    const tenant = 'TENANT-SIGNATURE-6d2b8e'
+    const withTenant = (file: string) => {
+      const results = JSON.parse(unredacted(file))
+      const pairs = results.journeys[0].nodes.find((s: { name: string }) => s.name === 'name_value_pairs')
+      pairs.request.headers = { ...pairs.request.headers, 'x-tenant': tenant }
+      pairs.exchanges[0].request.headers = { 'x-tenant': tenant }
+      return JSON.stringify(results)
+    }
+    await mkdir(path.join(project.dir, 'tenant/shards'), { recursive: true })
+    await writeFile(path.join(project.dir, 'tenant/results.json'), withTenant('out/results.json'))
+    await writeFile(path.join(project.dir, 'tenant/shards/shard-1.json'), withTenant('out/shard-1.json'))
+    await writeFile(path.join(project.dir, 'tenant/keys.config.mjs'), `export default { baseUrl: '${app.url}', redactKeys: ['x-tenant'] }\n`)
+    const config = ['-c', 'tenant/keys.config.mjs']
+    const report = await project.venomqa(['report', 'tenant/results.json', '-r', 'console', '-r', 'json:tenant/r.json', ...config])
+    expect(report.code, report.stderr).toBe(0)
+    const merge = await project.venomqa(['merge-reports', 'tenant/shards', '-r', 'console', ...config])
+    expect(merge.stderr).toContain('merged 1 shard')
+    // The failed step's request is printed with its headers: the key is there, its value masked.
+    expect(report.stdout).toContain('x-tenant')
+    for (const [where, text] of [['report', report.stdout + report.stderr], ['merge-reports', merge.stdout + merge.stderr], ['r.json', readFileSync(path.join(project.dir, 'tenant/r.json'), 'utf8')]])
+      expect(text, where).not.toContain(tenant)
+  })
 })
 
 describe('venomqa explore', () => {
@@ -250,7 +274,23 @@ describe('venomqa import postman', () => {
       item: [
         {
           name: 'fields',
-          event: [{ listen: 'prerequest', script: { exec: [`pm.sendRequest({ url: '/login', header: { Authorization: 'Bearer ${SECRETS.loginJwt}' } })`] } }],
+          event: [
+            {
+              listen: 'prerequest',
+              script: {
+                exec: [
+                  `pm.sendRequest({ url: '/login', header: { Authorization: 'Bearer ${SECRETS.loginJwt}' } })`,
+                  // Single quotes, an assignment, plain JavaScript the import would copy as it is.
+                  `pm.sendRequest({ url: '/login', body: { password: '${SECRETS.basicPassword}' } })`,
+                  `someLib.configure({ apiKey: '${SECRETS.accessKey}' })`,
+                  `const secret = '${SECRETS.contextToken}'`,
+                  `const colour = '${INNOCENT}-copied'`,
+                  // Reads a token: no credential as written, so copied to run.
+                  'const token = colourData.token',
+                ],
+              },
+            },
+          ],
           request: { method: 'POST', url: '/pairs', body: { mode: 'raw', raw: JSON.stringify([{ name: 'password', value: SECRETS.pairPassword }, { key: 'colour', value: INNOCENT }]) } },
         },
         { name: 'login', request: { method: 'POST', url: '/login', body: { mode: 'raw', raw: JSON.stringify({ user: 'al', jwt: SECRETS.loginJwt }) } } },
@@ -263,6 +303,10 @@ describe('venomqa import postman', () => {
     expect(file).toContain(INNOCENT)
     expect(file).toContain("not translated: pm.sendRequest({ url: '/login', header: { Authorization: 'Bearer [REDACTED]' } })")
     for (const [where, text] of [['output', imported.stdout + imported.stderr], ['journey file', file]])
-      for (const secret of [SECRETS.pairPassword, SECRETS.loginJwt]) expect(text, where).not.toContain(secret)
+      for (const secret of [SECRETS.pairPassword, SECRETS.loginJwt, SECRETS.basicPassword, SECRETS.accessKey, SECRETS.contextToken]) expect(text, where).not.toContain(secret)
+    // Plain JavaScript without a credential is still copied, to run.
+    expect(file).toMatch(new RegExp(`^\\s*const colour = '${INNOCENT}-copied'`, 'm'))
+    expect(file).toContain(`not translated: someLib.configure({ apiKey: '[REDACTED]' })`)
+    expect(file).toMatch(/^\s*const token = colourData\.token$/m)
   })
 })

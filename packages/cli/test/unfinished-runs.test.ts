@@ -145,6 +145,36 @@ describe('runs that cannot finish', () => {
     expect(JSON.parse(readFileSync(path.join(p.dir, '.venomqa/last-run.json'), 'utf8'))).toMatchObject({ interrupted: true, failedJourneys: ['hung/fine.journey.mjs#fine'] })
   })
 
+  it("a journey that needs a hung plugin's port is not run, with reports: on a setup timeout (exit 1) as on SIGTERM (exit 130)", async () => {
+    // The port would have been added once the setup finished: it used to be refused as never added (exit 2, no reports).
+    await write(
+      'plugins/late-cache.mjs',
+      `export default { name: 'late-cache', version: '1.0.0', apiVersion: 1, async setup(api) {
+  api.log.info('late-cache: setting up')
+  await new Promise((resolve) => setTimeout(resolve, 60_000))
+  api.addPort('cache', {})
+} }
+`,
+    )
+    await write('needs/cache.journey.mjs', `import { journey, step } from '@venomqa/core'\nexport default journey('uses_cache', { requires: ['cache'], steps: [step('one', () => {})] })\n`)
+    const args = ['run', 'needs', '--plugin', './plugins/late-cache.mjs', '--save', 'out/needs.json', '-r', 'console', '-r', 'junit:out/needs.xml']
+    const timedOut = await p.venomqa([...args, '--plugin-timeout', '300'])
+    expect(timedOut.code, timedOut.stderr).toBe(1)
+    expect(timedOut.stderr).not.toContain('Registered ports')
+    const saved = JSON.parse(readFileSync(path.join(p.dir, 'out/needs.json'), 'utf8'))
+    expect(saved.journeys.map((j: { name: string; status: string }) => [j.name, j.status])).toEqual([['uses_cache', 'failed']])
+    expect(JSON.stringify(saved.journeys[0])).toContain('late-cache')
+    expect(existsSync(path.join(p.dir, 'out/needs.xml'))).toBe(true)
+
+    const run = p.spawn(args)
+    await waitUntil(() => run.output().stderr.includes('late-cache: setting up'), 'the plugin to start its setup')
+    run.child.kill('SIGTERM')
+    const r = await run.done
+    expect(r.code, r.stderr).toBe(130)
+    expect(r.stdout).toContain('Result: INTERRUPTED')
+    expect(JSON.parse(readFileSync(path.join(p.dir, 'out/needs.json'), 'utf8')).interrupted).toBe(true)
+  })
+
   it('so does an exploration stopped by a file that does not load', async () => {
     await write('out/explored.json', '{"an": "earlier exploration"}')
     await write('explore/broken.explore.mjs', 'export default broken((\n')

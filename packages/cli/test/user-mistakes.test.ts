@@ -403,6 +403,23 @@ export default journey('rolled_back', {
     expect(saved.issues).toContainEqual(expect.objectContaining({ severity: 'medium', source: 'plugin:bad-close', step: 'close bad-close' }))
   })
 
+  it('a report that cannot be written again after closing found a problem fails the run: its file still says passed', async () => {
+    // Closing adds an issue, so the files are written again; the reporter's second render fails (a full disk).
+    const plugin = `export default { name: 'flaky-out', version: '1.0.0', apiVersion: 1, setup(api) {
+  api.onClose(() => { throw new Error('pool already ended') })
+  let renders = 0
+  api.addReporter('flip', () => ({ name: 'flip', render(run) { if (++renders > 1) throw new Error('second render failed'); return 'status=' + run.status + '\\n' } }))
+} }\n`
+    const p = await project({ 'venomqa.config.mjs': `export default { baseUrl: process.env.APP_URL, plugins: ['./plugins/flaky-out.mjs'] }\n`, 'plugins/flaky-out.mjs': plugin })
+    const r = await p.venomqa(['run', '-r', 'console', '-r', 'flip:flip.txt'])
+    expect(r.stderr).toMatch(/reporter "?flip"? failed: second render failed/)
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('Result: FAILED (an output could not be written, in the warning above)')
+    const { readFileSync } = await import('node:fs')
+    expect(readFileSync(path.join(p.dir, 'flip.txt'), 'utf8')).toBe('status=passed\n')
+    expect(JSON.parse(readFileSync(path.join(p.dir, '.venomqa/last-run.json'), 'utf8')).status).toBe('failed')
+  })
+
   it('a backend that cannot disconnect fails the run after the summary: the verdict printed last is FAILED', async () => {
     const plugin = `export default { name: 'stuck', version: '1.0.0', apiVersion: 1, setup(api) {
   api.addStateBackend({ name: 'stuck', mechanism: 'snapshot', parallelSafe: false, async connect() {}, async checkpoint() {}, async rollback() {}, async release() {}, async disconnect() { throw new Error('left its tables behind') } })

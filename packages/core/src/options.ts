@@ -66,7 +66,11 @@ export function optionPath(where: string, path: StandardSchemaV1.Issue['path'] =
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing'
   if (value === null) return 'null'
-  if (typeof value === 'string') return JSON.stringify(redactText(value.length > 60 ? `${value.slice(0, 57)}...` : value))
+  if (typeof value === 'string') {
+    // Masked whole, then cut: cut first, a URL's `@` past the cut would leave its password unmasked.
+    const masked = redactText(value)
+    return JSON.stringify(masked.length > 60 ? `${masked.slice(0, 57)}...` : masked)
+  }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value)
   if (Array.isArray(value)) return `a list of ${value.length}`
   if (typeof value === 'function') return 'a function'

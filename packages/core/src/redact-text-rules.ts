@@ -14,8 +14,17 @@ export const NAME_WORDS = 'password|passwd|passphrase|passcode|secret|token|jwt|
  */
 export const SECRET_NAME = `[\\w.-]{0,64}?(?:${NAME_WORDS})[\\w.-]{0,64}`
 
-/** `scheme://user:pass@host`: the whole user part goes, since a token is often the user name. */
-const URL_CREDENTIALS = /(?<![\w+.-])([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/?#@"'<>]+@/gi
+/**
+ * `scheme://user:pass@host`: the whole user part goes, since a token is often the user name. A password
+ * written unencoded may hold `#`, `/`, `?` or `@` (`postgres://app:Pa55#w@rd@db/app`), and such a URL fails
+ * to parse, which is just when an error quotes it: the user part runs to the last `@` before the query
+ * (`?`), so `mysql://root:p@ss/w0rd@db/app` loses all of `p@ss/w0rd`. The price: an `@` in the path of a
+ * URL that has credentials (`https://u:p@host/users/a@b.test`) hides the path up to it, never a secret.
+ * Without credentials an `@` in a path stays (`http://localhost:3000/users/ada@example.test`): a password
+ * may hold `/` only after a `user:`, and `host:3000/` is a port. Bounded, so a text of many `x://a:` is not
+ * read once from each of them to its end.
+ */
+const URL_CREDENTIALS = /(?<![\w+.-])([a-z][a-z0-9+.-]{0,30}:\/\/)(?:[^\s/?#@"'<>]+|[^\s/?#@"'<>:]{0,256}:(?!\d{1,5}(?:[/?#]|$))[^\s"<>]{0,256}?)@(?=[^\s?@"'<>]*(?:[?\s"'<>]|$))/gi
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g
 /** The same, for a value long enough to be a credential: in a message, "Bearer or Basic" is words. */
 const BEARER_VALUE = /\b(Bearer|Basic)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*/g
@@ -26,8 +35,8 @@ const BEARER_VALUE = /\b(Bearer|Basic)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*/g
  * pair, and escaped JSON stays JSON. A value masked already is kept as it is (its `]` is the mask's).
  */
 const PAIR_VALUE = `(?:\\[REDACTED\\](?=[&\\s"'#\\]<>\\\\]|$)|(?:[^&\\s"'#\\]<>\\\\]|\\\\+(?![\\\\"]))*)`
-/** `password=...` in a query, a form body or a sentence. */
-const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)${PAIR_VALUE}`, 'gi')
+/** `password=...` in a query, a form body or a sentence; `password="..."` (code, an attribute) is NAME_COLON's. */
+const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)(?!["'\`])${PAIR_VALUE}`, 'gi')
 /** Query parameter names too short to match by word (`?key=`, `&sig=`, `&pwd=`): secret only in a query. */
 export const SHORT_QUERY_NAMES = 'key|sig|auth|pwd|pin|otp'
 const SHORT_QUERY = new RegExp(`([?&](?:${SHORT_QUERY_NAMES})=)${PAIR_VALUE}`, 'gi')
@@ -69,10 +78,12 @@ const ESCAPED_JSON_STRING_PAIR = new RegExp(
 /** A number or a literal under a secret name in escaped JSON (`\\"secret\\":1234`), masked as a string so that the JSON stays JSON. */
 const ESCAPED_JSON_LITERAL_PAIR = new RegExp(`((?<!\\\\)(\\\\+)"${SECRET_NAME}\\2"\\s*:\\s*)(?!\\\\|"|\\[REDACTED\\])[-+\\w.]+`, 'gi')
 /**
- * `token: abc` in a log line or an error. Assertion messages say `label: expected ..., got ...`, so the
- * word `expected` after a secret label is not the value: masking it would hide nothing and show the values.
+ * `token: abc` in a log line or an error, and `apiKey = 'abc'` or `password: 'abc'` in code (a Postman
+ * script's line an import could not translate), in any of JavaScript's quotes; not `token === x`.
+ * Assertion messages say `label: expected ..., got ...`, so the word `expected` after a secret label is
+ * not the value: masking it would hide nothing and show the values.
  */
-const NAME_COLON = new RegExp(`((?<![\\w.-])${SECRET_NAME}"?\\s*:\\s*"?)(?!expected\\b|\\[REDACTED\\])[^\\s&"',;]+`, 'gi')
+const NAME_COLON = new RegExp(`((?<![\\w.-])${SECRET_NAME}["'\`]?\\s*(?::|=(?![=>]))\\s*["'\`]?)(?!expected\\b|\\[REDACTED\\])[^\\s&"'\`,;]+`, 'gi')
 /**
  * An assertion message about a secret label, written before assertions masked their own values (a
  * results file from an older version): both values go.

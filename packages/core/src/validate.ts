@@ -97,7 +97,7 @@ function containsCheckpoint(nodes: readonly JourneyNode[], name: string): boolea
  */
 export function httpUrlProblem(value: unknown): string | undefined {
   if (typeof value !== 'string' || !value.trim()) return `must be an http:// or https:// URL, got ${value === '' ? 'an empty string' : typeof value}`
-  const shown = JSON.stringify(value.replace(/\/\/[^/@\s]*@/, '//***@'))
+  const shown = JSON.stringify(redactText(value))
   let url: URL
   try {
     url = new URL(value)

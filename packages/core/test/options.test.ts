@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, type StandardSchemaV1, checkOptions, formatOptionIssues, optionPath, parseOptions, refuseRenamed } from '../src/index'
+import { describeValue } from '../src/options'
 
 /** A Standard Schema written by hand: core must work with any library, not only zod. */
 function schema(issues: StandardSchemaV1.Issue[]): StandardSchemaV1<unknown, { ok: true }> {
@@ -7,6 +8,14 @@ function schema(issues: StandardSchemaV1.Issue[]): StandardSchemaV1<unknown, { o
 }
 
 describe('plugin option issues', () => {
+  it('quote a long value masked whole, then cut: a password past the cut is still masked', () => {
+    const url = 'postgress://venomqa_app:LongPassword-LEAK5-0123456789abcdefXYZ@db.internal.example.com:5432/app'
+    const shown = describeValue(url)
+    expect(shown).not.toContain('LongPassword')
+    expect(shown).toBe('"postgress://[REDACTED]@db.internal.example.com:5432/app"')
+    expect(describeValue(`https://h.test/${'x'.repeat(80)}`)).toMatch(/^"https:\/\/h\.test\/x{42}\.\.\."$/)
+  })
+
   it('name each key under where, as the user would point at it', () => {
     expect(optionPath('plugins[1]', ['tls', 'ca'])).toBe('plugins[1].tls.ca')
     expect(optionPath('plugins[0]', ['ports', 2, { key: 'x y' }])).toBe('plugins[0].ports[2]["x y"]')

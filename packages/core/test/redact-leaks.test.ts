@@ -80,8 +80,51 @@ describe('redaction of places that were side doors', () => {
     expect(redactText('/x?api_key=a1&api-key=a2&access_token=a3&X-Amz-Security-Token=a4&key=a5&page=2')).toBe(
       `/x?api_key=${REDACTED}&api-key=${REDACTED}&access_token=${REDACTED}&X-Amz-Security-Token=${REDACTED}&key=${REDACTED}&page=2`,
     )
-    // An email in a path is not a credential.
+    // An email in a path is not a credential, after a port either.
     expect(redactText('http://host.test/users/ada@example.test')).toBe('http://host.test/users/ada@example.test')
+    expect(redactText('GET http://localhost:3000/users/ada@example.test')).toBe('GET http://localhost:3000/users/ada@example.test')
+    expect(redactText('https://u:p@host.test/x?email=a@b.test')).toBe(`https://${REDACTED}@host.test/x?email=a@b.test`)
+    // With credentials, an @ in the path may be the password's: the mask runs to it (a secret is never shown).
+    expect(redactText('https://u:p@host.test/users/ada@example.test')).toBe(`https://${REDACTED}@example.test`)
+  })
+
+  it('a secret assigned in code, in any quote, with : or =', () => {
+    for (const [code, kept] of [
+      ["pm.environment.set('x', 1); someLib.configure({ password: 'PwSQ-LEAK23' })", "someLib.configure({ password: '"],
+      ["const apiKey = 'Key-LEAK22'", "const apiKey = '"],
+      ['let token="Tok-LEAK24"', 'let token="'],
+      ['const secret = `Tpl-LEAK25`', 'const secret = `'],
+      ["{ 'client_secret': 'Cs-LEAK26' }", "{ 'client_secret': '"],
+    ]) {
+      expect(redactText(code), code).not.toContain('LEAK')
+      expect(redactText(code), code).toContain(`${kept}${REDACTED}`)
+    }
+    // A comparison or an arrow function is no assignment.
+    for (const code of ['if (token === expectedToken) return', 'tokens => tokens.length', 'password == other']) expect(redactText(code)).toBe(code)
+  })
+
+  it('a password written unencoded, with #, /, ? or @ in it: the whole of it goes', () => {
+    // Such a URL does not parse, which is when an error quotes it.
+    for (const [url, host] of [
+      ['postgres://app:Pa55#word-LEAK1@db.internal:5432/app', 'db.internal:5432/app'],
+      ['https://deploy:S3cr/et-LEAK11@api.example.com', 'api.example.com'],
+      ['https://deploy:S3cr?et-LEAK12@api.example.com/x', 'api.example.com/x'],
+      ['http://deploy:Pass@word-LEAK15@127.0.0.1:8080', '127.0.0.1:8080'],
+      ['mysql://root:p@ss/w0rd#LEAK16@db:3306/app', 'db:3306/app'],
+    ]) {
+      const text = `cannot connect to ${url}: refused`
+      expect(redactText(text)).toBe(`cannot connect to ${url.slice(0, url.indexOf('://') + 3)}${REDACTED}@${host}: refused`)
+      expect(redactCredentials(text)).not.toContain('LEAK')
+    }
+  })
+
+  it('a hostile text for URL credentials is read a bounded number of times', () => {
+    for (const hostile of [`${'a://x:'.repeat(100_000)}@h`, `a://x:${'@'.repeat(600_000)}`, `a://x:${'b@'.repeat(300_000)}/`, `${'a://x:y@'.repeat(70_000)}`]) {
+      const started = performance.now()
+      redactText(hostile)
+      // Linear, this takes milliseconds; quadratic, minutes.
+      expect(performance.now() - started, hostile.slice(0, 20)).toBeLessThan(2_000)
+    }
   })
 
   it("a secret query value ends where the URL does: the text around it is kept, escaped JSON stays JSON", () => {

@@ -174,10 +174,42 @@ function parseText(source: string, text: string): Record<string, unknown> {
       throw new ConfigError(`${source}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML: ${first.message.split('\n')[0]}`, { where: source })
     }
     value = doc.toJS()
+    // JSON has no cycles; YAML has them when an anchor is used inside itself. Everything after this
+    // (the $ref checks, the parser, sampling, ajv) walks the document as a tree and would overflow the stack.
+    const cycle = aliasCycle(value)
+    if (cycle !== undefined)
+      throw new ConfigError(
+        `${source}#${cycle}: a YAML alias here points back to a node that holds it (an anchor used inside itself), which has no end; write the recursion as a $ref (as "#/components/schemas/Node")`,
+        { where: `${source}#${cycle}` },
+      )
   }
   if (!value || typeof value !== 'object' || Array.isArray(value))
     throw new ConfigError(`${source}: an OpenAPI document is an object, got ${value === null || value === undefined ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`, { where: source })
   return value as Record<string, unknown>
+}
+
+/**
+ * The JSON pointer of the first place where a value holds one of the objects it is inside, or undefined.
+ * An object met again elsewhere (an alias used twice, not inside itself) is no cycle, and is walked once.
+ */
+function aliasCycle(value: unknown): string | undefined {
+  const inside = new Set<object>()
+  const done = new Set<object>()
+  const walk = (node: unknown, pointer: string): string | undefined => {
+    if (!node || typeof node !== 'object') return undefined
+    if (inside.has(node)) return pointer
+    if (done.has(node)) return undefined
+    inside.add(node)
+    const entries: [string, unknown][] = Array.isArray(node) ? node.map((v, i) => [String(i), v]) : Object.entries(node)
+    for (const [key, child] of entries) {
+      const found = walk(child, `${pointer}/${escapePointer(key)}`)
+      if (found !== undefined) return found
+    }
+    inside.delete(node)
+    done.add(node)
+    return undefined
+  }
+  return walk(value, '')
 }
 
 /** jsonc-parser held to plain JSON: no comments, no trailing commas, no empty file. */
@@ -246,6 +278,16 @@ function checkPaths(source: string, raw: Record<string, unknown>): void {
   const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v)
   const refuse = (pointer: string, what: string, got: unknown) =>
     new ConfigError(`${source}#${pointer}: expected ${what}, got ${kindOf(got)}`, { where: `${source}#${pointer}` })
+  // A list of security requirements, each an object by scheme name (`[{ bearer: [] }]`); `[]` or `[{}]`
+  // for none. Any other shape crashed building the actions ("unexpected error"), at the root or on an operation.
+  const checkSecurity = (pointer: string, security: unknown) => {
+    if (security === undefined) return
+    if (!Array.isArray(security)) throw refuse(pointer, 'a list of security requirements', security)
+    security.forEach((requirement, i) => {
+      if (!isObject(requirement)) throw refuse(`${pointer}/${i}`, 'a security requirement (an object by scheme name)', requirement)
+    })
+  }
+  checkSecurity('/security', raw.security)
   if (raw.paths === undefined) return
   if (!isObject(raw.paths)) throw refuse('/paths', 'an object of path items', raw.paths)
   for (const [p, item] of Object.entries(raw.paths)) {
@@ -261,6 +303,7 @@ function checkPaths(source: string, raw: Record<string, unknown>): void {
         throw refuse(`${at}/${method}/parameters`, 'a list of parameters', operation.parameters)
       // Read as an object, a string's characters would be its documented statuses.
       if (operation.responses !== undefined && !isObject(operation.responses)) throw refuse(`${at}/${method}/responses`, 'an object of responses by status', operation.responses)
+      checkSecurity(`${at}/${method}/security`, operation.security)
     }
   }
 }

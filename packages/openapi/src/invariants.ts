@@ -18,16 +18,23 @@ export function openApiInvariants(source: string, options: OpenApiOptions = {}):
     name: `openapi:${source}`,
     async load(env) {
       const model = await loadModel(source, options, env.root)
-      return [statusDocumented(model), responseSchema(model), contentType(model), useAfterFree(model), noLeakOnFailedCreate(model)]
+      // A response view carries the full request URL but not the base URL it was sent to: kept from here.
+      const base = basePathOf(env.baseUrl)
+      return [statusDocumented(model, base), responseSchema(model, base), contentType(model, base), useAfterFree(model), noLeakOnFailedCreate(model)]
     },
   }
 }
 
-/** The operation an action was built for, judged on the request it actually sent. */
-function operationOf(model: Model, actionName: string, method: string | undefined, url: string | undefined): Operation | undefined {
+/**
+ * The operation an action was built for, judged on the request it actually sent. The document's paths
+ * are relative to the base URL (the actions request `op.path` from it), so a base URL with a path of
+ * its own (`http://host/api/v1`) is taken off the request's path before matching: without that, no
+ * request under `/api/v1` matched its template and every invariant held without judging anything.
+ */
+function operationOf(model: Model, base: string, actionName: string, method: string | undefined, url: string | undefined): Operation | undefined {
   const op = model.byId.get(actionName)
   if (!op || (method && method.toUpperCase() !== op.method)) return undefined
-  if (url && !matchPath(op.path, pathOf(url))) return undefined
+  if (url && !matchPath(op.path, relativePath(pathOf(url), base))) return undefined
   return op
 }
 
@@ -35,25 +42,42 @@ function pathOf(url: string): string {
   return new URL(url, 'http://x').pathname
 }
 
-function judged(model: Model, res: ResponseView): Operation | undefined {
-  return operationOf(model, res.action, res.request?.method, res.request?.url)
+/** The path of a base URL without its trailing slash: `''` for none (or `/`). */
+function basePathOf(baseUrl: string | undefined): string {
+  if (!baseUrl) return ''
+  try {
+    return new URL(baseUrl).pathname.replace(/\/+$/, '')
+  } catch {
+    return ''
+  }
 }
 
-function statusDocumented(model: Model): Invariant {
+/** A request's path relative to the base path; one outside it as it is. */
+function relativePath(pathname: string, base: string): string {
+  if (!base) return pathname
+  if (pathname === base) return '/'
+  return pathname.startsWith(`${base}/`) ? pathname.slice(base.length) : pathname
+}
+
+function judged(model: Model, base: string, res: ResponseView): Operation | undefined {
+  return operationOf(model, base, res.action, res.request?.method, res.request?.url)
+}
+
+function statusDocumented(model: Model, base: string): Invariant {
   return invariant.response('status_documented', (res) => {
-    const op = judged(model, res)
+    const op = judged(model, base, res)
     if (!op || responseFor(op, res.status)) return
     return `${describeOperation(op)} answered ${res.status}, which the document does not list (it lists ${Object.keys(op.responses).join(', ') || 'none'})`
   }, { description: 'every response has a status the document lists for its operation' })
 }
 
-function responseSchema(model: Model): Invariant {
+function responseSchema(model: Model, base: string): Invariant {
   return invariant.response('response_schema', (res) => {
-    const op = judged(model, res)
+    const op = judged(model, base, res)
     const documented = op && responseFor(op, res.status)
     if (!op || !documented || !res.text) return
     const type = mediaType(res.headers)
-    const entry = Object.entries(documented.spec.content).find(([t]) => t === type) ?? Object.entries(documented.spec.content).find(([t]) => isJson(t))
+    const entry = Object.entries(documented.spec.content).find(([t]) => mediaType({ 'content-type': t }) === type) ?? Object.entries(documented.spec.content).find(([t]) => isJson(t))
     const schema = entry?.[1]
     if (!schema || !isJson(entry[0])) return
     const body = safeJson(res.text)
@@ -63,9 +87,9 @@ function responseSchema(model: Model): Invariant {
   }, { description: 'every response body matches the schema the document gives for its operation and status' })
 }
 
-function contentType(model: Model): Invariant {
+function contentType(model: Model, base: string): Invariant {
   return invariant.response('content_type', (res) => {
-    const op = judged(model, res)
+    const op = judged(model, base, res)
     const documented = op && responseFor(op, res.status)
     if (!op || !documented || !res.text) return
     const types = Object.keys(documented.spec.content)
@@ -82,7 +106,9 @@ function mediaType(headers: Record<string, string>): string {
 }
 
 function mediaMatches(documented: string, actual: string): boolean {
-  const [type, sub] = documented.toLowerCase().split('/')
+  // A documented key may carry parameters (`application/json; charset=utf-8`); the actual type has had
+  // them taken off (mediaType), so they go here too, or such a key never matched any response.
+  const [type, sub] = documented.split(';')[0]!.trim().toLowerCase().split('/')
   const [aType, aSub] = actual.split('/')
   return (type === '*' || type === aType) && (sub === '*' || sub === aSub)
 }
@@ -95,11 +121,13 @@ function readersOf(model: Model, deleted: Operation): Operation[] {
 function useAfterFree(model: Model): Invariant {
   return invariant('use_after_free', async ({ http, last }: InvariantArgs) => {
     const status = last?.response?.status ?? 0
-    const op = last && operationOf(model, last.action, last.request?.method, last.request?.url)
+    const base = basePathOf(http.baseUrl)
+    const op = last && operationOf(model, base, last.action, last.request?.method, last.request?.url)
     if (op?.method !== 'DELETE' || status < 200 || status > 299) return
-    const deletedPath = pathOf(last!.request!.url)
-    const base = new URL(http.baseUrl || 'http://x').pathname.replace(/\/$/, '')
-    const relative = deletedPath.startsWith(base) ? deletedPath.slice(base.length) : deletedPath
+    // Only the DELETE of one resource (`/things/{id}`) frees it. A DELETE of a collection or a singleton
+    // (`DELETE /cart/items`, `DELETE /session`) empties or resets it: reading it after is a 200 (`[]`), no use after free.
+    if (!/\{[^}]+\}$/.test(op.path.replace(/\/+$/, ''))) return
+    const relative = relativePath(pathOf(last!.request!.url), base)
     for (const reader of readersOf(model, op)) {
       const probe = await http.get(`${relative}${reader.path.slice(op.path.length)}`)
       if (probe.status !== 404 && probe.status !== 410)
@@ -111,13 +139,13 @@ function useAfterFree(model: Model): Invariant {
 function noLeakOnFailedCreate(model: Model): Invariant {
   return invariant('no_leak_on_failed_create', async ({ http, ctx, last }: InvariantArgs) => {
     const response = last?.response
-    const op = last && operationOf(model, last.action, last.request?.method, last.request?.url)
+    const base = basePathOf(http.baseUrl)
+    const op = last && operationOf(model, base, last.action, last.request?.method, last.request?.url)
     const list = op && listOperationOf(model, op)
     if (!op || !list || !response || response.status < 400 || response.status > 499) return
     const before = ctx.get<string>(listedBeforeKey(op.path))
     if (before === undefined) return
-    const url = new URL(last.request!.url)
-    const probe = await http.get(`${url.pathname.slice(new URL(http.baseUrl || 'http://x').pathname.replace(/\/$/, '').length)}`)
+    const probe = await http.get(relativePath(pathOf(last.request!.url), base))
     const size = collectionSize(safeJson(probe.bodyText))
     // By number: a journey written before `1 item` was spelt so still says `1 items`.
     if (size !== undefined && size !== Number.parseInt(before, 10))

@@ -73,11 +73,19 @@ export function describeOperation(op: Operation): string {
   return `${op.method} ${op.path}${op.operationId ? ` (${op.operationId})` : ''}`
 }
 
+/**
+ * Header parameters the OpenAPI specification says SHALL be ignored: the client sets these itself
+ * (`Accept`, `Content-Type` from the body) or the security scheme does (`Authorization`). Sampled as
+ * parameters, a documented `Authorization: string` replaced the configured bearer token.
+ */
+const IGNORED_HEADERS = new Set(['accept', 'content-type', 'authorization'])
+
 /** An operation's own parameters override the path item's of the same name and place. */
 function mergeParameters(shared: unknown[], own: unknown[]): Parameter[] {
   const byKey = new Map<string, Parameter>()
   for (const p of [...shared, ...own] as any[]) {
     if (!p || typeof p.name !== 'string') continue
+    if (p.in === 'header' && IGNORED_HEADERS.has(p.name.toLowerCase())) continue
     // A parameter described by `content` (a JSON value in a query or a header) has its schema and example there.
     const media = p.schema === undefined && p.content && typeof p.content === 'object' ? (Object.values(p.content)[0] as any) : undefined
     byKey.set(`${p.in}:${p.name}`, {

@@ -5,7 +5,7 @@
  * and written out as journeys that fail on the buggy app and pass on the fixed one; the fixed app shows
  * no violation. Needs the built packages (core, runner, explore, openapi, cli, state-postgres) and shop app.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -107,7 +107,10 @@ describe('venomqa explore --openapi on the shop app, with its OpenAPI document o
     }
     // The other planted bugs break the shop's own rules, which no document states: nothing else is reported.
     expect(exploration!.violations).toHaveLength(BUGS.length)
-    expect(existsSync(path.join(project, 'journeys/regressions/openapi.exploration.ts'))).toBe(true)
+    // One module per document, named from it: `openapi-<hash of "openapi.json">.exploration.ts`.
+    expect(readdirSync(path.join(project, 'journeys/regressions')).filter((f) => f.endsWith('.exploration.ts'))).toEqual([
+      expect.stringMatching(/^openapi-[0-9a-f]{8}\.exploration\.ts$/),
+    ])
   }, 60_000)
 
   it('each emitted journey fails under `venomqa run` against the buggy app, for its own rule', async () => {

@@ -17,7 +17,13 @@ export const slackReporterOptions = z.strictObject({
   /** The incoming webhook. Default: the SLACK_WEBHOOK_URL environment variable. */
   webhookUrl: z.optional(text),
   /** Where the HTML report is published; adds an "Open report" button. */
-  reportUrl: z.optional(text.check(z.refine((u) => u === '' || isHttpUrl(u), { error: 'expected an http(s) URL' }))),
+  reportUrl: z.optional(
+    text.check(
+      z.refine((u) => u === '' || isHttpUrl(u), { error: 'expected an http(s) URL' }),
+      // Posted to a channel and saved with the payload: a password in it would be shown to everyone there.
+      z.refine((u) => !hasCredentials(u), { error: 'expected a link without user:password@ (everyone in the channel sees it): publish the report where the channel may open it' }),
+    ),
+  ),
   /** Post only when the run failed. Default false. */
   onlyOnFailure: z.optional(z.boolean({ error: 'expected true or false' })),
   /** Also write the payload as JSON to this file (relative to where the run started). */
@@ -69,6 +75,15 @@ export function parseSlackOptions(raw: Record<string, unknown>, where = 'reporte
 
 export function resolveSlackOptions(options: SlackReporterOptions): ResolvedSlackOptions {
   return { ...SLACK_DEFAULTS, ...options }
+}
+
+function hasCredentials(text: string): boolean {
+  try {
+    const u = new URL(text)
+    return !!(u.username || u.password)
+  } catch {
+    return false
+  }
 }
 
 export function isHttpUrl(text: string): boolean {

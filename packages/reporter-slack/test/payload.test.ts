@@ -149,5 +149,16 @@ describe('options', () => {
     expect(() => parseSlackOptions({ maxAttempts: 0 })).toThrow('reporters.slack.maxAttempts: expected a whole number from 1 to 10, got 0')
     expect(() => parseSlackOptions({ reportUrl: 'javascript:alert(1)' })).toThrow('reporters.slack.reportUrl: expected an http(s) URL')
     expect(() => parseSlackOptions({ webhook: 'x' })).toThrow('reporters.slack.webhook: unknown option')
+    // Posted to the channel: no password in it, and the error does not repeat it.
+    const err = (() => {
+      try {
+        parseSlackOptions({ reportUrl: 'https://ci:RptPass-LEAK25@reports.example.com/run/1' })
+      } catch (e) {
+        return e as Error
+      }
+    })()
+    expect(err?.message).toMatch(/^reporters\.slack\.reportUrl: expected a link without user:password@/)
+    expect(err?.message).not.toContain('RptPass')
+    expect(parseSlackOptions({ reportUrl: 'https://reports.example.com/run/1?X-Amz-Signature=abc' }).reportUrl).toContain('X-Amz-Signature')
   })
 })

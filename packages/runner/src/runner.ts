@@ -74,6 +74,8 @@ export class Runner {
   readonly closeIssues: Issue[] = []
   #initialized?: Promise<void>
   #connected = false
+  /** The state backends whose connect succeeded, in order: what close() disconnects. */
+  readonly #connectedBackends: StateBackend[] = []
   #closers: { plugin: string; fn: () => void | Promise<void> }[] = []
   /** Set when a plugin's setup never finished: nothing can run, every journey fails with this reason. */
   #fatal?: string
@@ -283,11 +285,16 @@ export class Runner {
     // `journey.only` focuses the run on those journeys, here as in the CLI, so code that calls run() gets it too.
     const { items } = focusJourneys(normalize(input))
     for (const { journey } of items) validateJourney(journey)
-    checkPorts(items.map((i) => i.journey), this.registry.ports)
-    this.#checkParallel()
-    this.#checkState(items)
-    const units = repeatUnits(items, this.options.repeatEach ?? 1)
     const signal = combine(this.options.signal, runOptions.signal)
+    // A plugin whose setup never finished (#fatal), or a Ctrl-C during setup, left its ports and backends
+    // unregistered: the journeys are then not run, for that reason and with reports, rather than refused
+    // for a port that was never added (exit 2, no reports, and a message sending the user to add it).
+    if (!this.#fatal && !signal?.aborted) {
+      checkPorts(items.map((i) => i.journey), this.registry.ports)
+      this.#checkState(items)
+    }
+    this.#checkParallel()
+    const units = repeatUnits(items, this.options.repeatEach ?? 1)
     const startedAt = new Date().toISOString()
     const t0 = performance.now()
     const atOnce = this.#atOnce(units.length)
@@ -415,8 +422,12 @@ export class Runner {
   async #connect(): Promise<string | undefined> {
     if (this.#connected) return undefined
     for (const b of this.registry.stateBackends) {
+      if (this.#connectedBackends.includes(b)) continue
       try {
         await faults.guard(`state backend "${b.name}" connect`, () => b.connect(), { timeoutMs: this.pluginTimeoutMs })
+        // Each one as it connects: when a later one fails, close() still disconnects those before it,
+        // which have set up their tables, triggers or session in the system under test.
+        this.#connectedBackends.push(b)
       } catch (err) {
         const message = `state backend "${b.name}" could not connect: ${errorMessage(err)}`
         this.runIssues.push(makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}` }))
@@ -573,14 +584,13 @@ export class Runner {
     // What a backend or a plugin threw is foreign text (a driver's message can hold a token=...): masked as such.
     const fail = (step: string, severity: 'critical' | 'medium', source: string, message: string, kind: ErrorKind = 'state') =>
       this.closeIssues.push(makeIssue({ journey: '', path: '', step, severity, kind, error: redactText(message), source }))
-    if (this.#connected)
-      for (const b of this.registry.stateBackends) {
-        try {
-          await faults.guard(`state backend "${b.name}" disconnect`, () => b.disconnect(), { timeoutMs: this.pluginTimeoutMs })
-        } catch (err) {
-          fail(`disconnect ${b.name}`, 'critical', `state:${b.name}`, `state backend "${b.name}" did not disconnect cleanly, so what it set up in the system under test may still be there: ${errorMessage(err)}`)
-        }
+    for (const b of this.#connectedBackends.splice(0)) {
+      try {
+        await faults.guard(`state backend "${b.name}" disconnect`, () => b.disconnect(), { timeoutMs: this.pluginTimeoutMs })
+      } catch (err) {
+        fail(`disconnect ${b.name}`, 'critical', `state:${b.name}`, `state backend "${b.name}" did not disconnect cleanly, so what it set up in the system under test may still be there: ${errorMessage(err)}`)
       }
+    }
     this.#connected = false
     if (this.#pool) for (const e of await this.#pool.close()) fail('close workers', 'critical', 'workers', e)
     this.#pool = undefined

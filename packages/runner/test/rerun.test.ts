@@ -162,6 +162,19 @@ describe('journeys that never run are told to live reporters', () => {
     expect(run.journeys[0]!.issues[0]!.error).toContain('not run: state backend "unreachable" could not connect: connection refused')
   })
 
+  it('a state backend that cannot connect after another did: close() still disconnects the one that connected', async () => {
+    // The first has set up its triggers or tables in the app's database: left connected, they stay there.
+    const calls: string[] = []
+    const first = Object.assign(new MemoryState({}, 'first'), { connect: async () => void calls.push('connect first'), disconnect: async () => void calls.push('disconnect first') })
+    const second = Object.assign(new MemoryState({}, 'second'), { connect: async () => { throw new Error('connection refused') }, disconnect: async () => void calls.push('disconnect second') })
+    const runner = createRunner({ stateBackends: [first, second] })
+    const run = await runner.run(journey('a', { steps: [step('s', () => {})] }))
+    expect(run.journeys[0]!.issues[0]!.error).toContain('not run: state backend "second" could not connect')
+    await runner.close()
+    expect(calls).toEqual(['connect first', 'disconnect first'])
+    expect(runner.closeIssues).toEqual([])
+  })
+
   it('fail-fast: the journeys after the failure are skipped, each with its start and end', async () => {
     const log = hooksLog()
     const runner = createRunner({ failFast: true, hooks: log.hooks })

@@ -140,8 +140,10 @@ export class TriggerSwapError extends Error {
  */
 export async function quietAppTriggers(conn: Connection, triggers: readonly AppTrigger[]): Promise<void> {
   if (!triggers.length) return
+  // `name` holds a trigger name, which is case-sensitive on Linux: compared byte for byte (utf8mb4_bin), not
+  // under the charset's default collation, which would merge two triggers named apart by case or accents.
   await conn.query(
-    `CREATE TABLE IF NOT EXISTS ${ident(SAVED_TRIGGERS)} (name VARCHAR(64) NOT NULL PRIMARY KEY, saved JSON NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+    `CREATE TABLE IF NOT EXISTS ${ident(SAVED_TRIGGERS)} (name VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, saved JSON NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
   )
   for (const t of triggers) {
     // A trigger the app dropped and created again while the backend was connected (it ran its schema script

@@ -26,5 +26,9 @@ export const mysqlStatePlugin: Plugin<MysqlStateOptions> = definePlugin({
     const backend = options.mechanism === 'savepoint' ? new MysqlSavepointBackend(options) : new MysqlSnapshotBackend(options)
     api.addStateBackend(backend)
     api.addHealthCheck(backend.name, () => backend.healthReport())
+    // The runner disconnects its backends; this covers a run that ends before it gets there (or whose
+    // disconnect was abandoned at its timeout), so the tracking triggers and private tables never stay behind
+    // in the app's database. disconnect() does nothing once disconnected, and joins one already under way.
+    api.onClose(() => backend.disconnect())
   },
 })

@@ -111,6 +111,8 @@ export class MysqlSnapshotBackend implements StateBackend {
   #seq = 0
   #nextId = 1
   #queue: Promise<void> = Promise.resolve()
+  /** The disconnect under way, which a second call joins (see disconnect()). */
+  #disconnecting: Promise<void> | undefined
 
   constructor(options: MysqlSnapshotOptions) {
     this.name = options.name ?? 'mysql'
@@ -283,9 +285,20 @@ export class MysqlSnapshotBackend implements StateBackend {
     return (await databaseProblem(this.name, this.#target)) ?? true
   }
 
-  async disconnect(): Promise<void> {
-    const conn = this.#conn
-    if (!conn) return
+  /**
+   * Drop what connect() set up and close. Idempotent: a call while one is under way joins it (the runner's
+   * disconnect abandoned at its timeout, then the plugin's onClose), rather than queueing a second one that
+   * would find the connection gone and fail.
+   */
+  disconnect(): Promise<void> {
+    if (!this.#conn) return Promise.resolve()
+    this.#disconnecting ??= this.#disconnect(this.#conn).finally(() => {
+      this.#disconnecting = undefined
+    })
+    return this.#disconnecting
+  }
+
+  async #disconnect(conn: Connection): Promise<void> {
     await this.#run('disconnect', async () => {
       try {
         await this.#dropPrivateObjects(conn)

@@ -50,8 +50,12 @@ export function trackedTable(info: TableInfo): TrackedTable {
 }
 
 export function wholeLogDdl(): string {
+  // `tbl` holds a table name: in the database's default charset and collation, a latin1 database stores a
+  // non-Latin name as `??????`, and a case- or accent-insensitive collation merges `Notes` with `notes` (or
+  // `resume` with `résumé`) under one key, so one of the two tables is never restored. Table names are
+  // compared byte for byte on Linux, so the column is too, in a charset that holds any name.
   return `CREATE TABLE ${ident(WHOLE_LOG)} (
-    tbl VARCHAR(64) NOT NULL, conn BIGINT UNSIGNED NOT NULL, ${SEQ} BIGINT NOT NULL,
+    tbl VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, conn BIGINT UNSIGNED NOT NULL, ${SEQ} BIGINT NOT NULL,
     PRIMARY KEY (tbl, conn), KEY (${SEQ})) ENGINE=InnoDB`
 }
 

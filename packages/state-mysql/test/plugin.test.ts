@@ -3,12 +3,13 @@ import { createRunner } from '@venomqa/runner'
 import { describeWithService } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
 import plugin, { MysqlSavepointBackend, MysqlSnapshotBackend, type MysqlStateOptions, maskUrl, mysqlState } from '../src'
-import { HOST, PORT, urlFor } from './helpers'
+import { HOST, PORT, dropDatabase, freshDatabase, privateObjects, urlFor } from './helpers'
 
 /** What setup() registered, through a PluginApi that records the calls. */
 async function setup(options: unknown) {
   const backends: StateBackend[] = []
   const checks = new Map<string, () => Promise<boolean>>()
+  const closers: (() => void | Promise<void>)[] = []
   const api = {
     options,
     root: process.cwd(),
@@ -18,10 +19,10 @@ async function setup(options: unknown) {
     addReporter() {},
     addPort() {},
     addHook() {},
-    onClose() {},
+    onClose: (fn: () => void | Promise<void>) => closers.push(fn),
   } as unknown as PluginApi<MysqlStateOptions>
   await plugin.setup!(api)
-  return { backends, checks }
+  return { backends, checks, closers }
 }
 
 const describe = await describeWithService('MariaDB', HOST, PORT)
@@ -78,6 +79,31 @@ describe('the plugin', () => {
     const error = await runner.init().catch((e) => e)
     expect(error.message).toBe('--plugin mysql?lockWaitTimeout: renamed to lockWaitTimeoutMs, in milliseconds (it was seconds: 10 is now 10000)')
     expect(() => mysqlState({ url: urlFor('x'), lockWaitTimeout: 10 } as never)).toThrow('mysqlState().lockWaitTimeout: renamed to lockWaitTimeoutMs')
+  })
+
+  it('registers a close hook that disconnects the backend, harmless beside the runner\'s own disconnect', async () => {
+    const db = 'venomqa_my_plugin_close'
+    await freshDatabase(db)
+    try {
+      for (const mechanism of ['snapshot', 'savepoint'] as const) {
+        const { backends, closers } = await setup({ url: urlFor(db), mechanism })
+        expect(closers).toHaveLength(1)
+        await closers[0]!() // never connected: nothing to do
+        const backend = backends[0]!
+        await backend.connect()
+        await backend.checkpoint('cp')
+        // A run that ends before the runner disconnects: the close hook does it.
+        await closers[0]!()
+        expect(await privateObjects(db), mechanism).toEqual([])
+        await expect(backend.checkpoint('again')).rejects.toThrow(/not connected/)
+        // Both at once (the runner's disconnect abandoned at its timeout, then the hook): one disconnect, no error.
+        await backend.connect()
+        await Promise.all([backend.disconnect(), closers[0]!(), backend.disconnect()])
+        expect(await privateObjects(db), mechanism).toEqual([])
+      }
+    } finally {
+      await dropDatabase(db)
+    }
   })
 
   it('mysqlState() builds the backend for programmatic use', () => {

@@ -80,9 +80,18 @@ export async function findTables(client: pg.ClientBase, scope: Scope): Promise<{
   return { tables, missing }
 }
 
+// $1: the oids of the tracked tables.
 const SEQUENCES_SQL = `
 SELECT s.oid::int8::text AS oid, n.nspname::text AS schema, s.relname::text AS name,
-  dep.refobjid::int8::text AS owner, tn.nspname::text AS owner_schema, t.relname::text AS owner_table, a.attname::text AS owner_column
+  dep.refobjid::int8::text AS owner, tn.nspname::text AS owner_schema, t.relname::text AS owner_table, a.attname::text AS owner_column,
+  -- Owned by a tracked table, or by a partitioned table (relkind 'p', never tracked itself: its rows are in its
+  -- partitions) with a tracked partition: a bigserial of the parent hands out the ids of its partitions' rows.
+  (dep.refobjid = ANY($1::oid[])
+    OR (t.relkind = 'p' AND EXISTS (SELECT 1 FROM pg_partition_tree(t.oid) p WHERE p.relid = ANY($1::oid[])))) AS owner_tracked,
+  -- A column default of a tracked table calls it (DEFAULT nextval('seq')): pg_depend rows of pg_attrdef.
+  EXISTS (SELECT 1 FROM pg_depend d JOIN pg_attrdef ad ON ad.oid = d.objid
+    WHERE d.classid = 'pg_attrdef'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = s.oid
+      AND ad.adrelid = ANY($1::oid[])) AS default_of_tracked
 FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace
 LEFT JOIN LATERAL (SELECT d.refobjid, d.refobjsubid FROM pg_depend d
     WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
@@ -93,14 +102,15 @@ LEFT JOIN pg_attribute a ON a.attrelid = dep.refobjid AND a.attnum = dep.refobjs
 WHERE s.relkind = 'S' AND n.nspname <> '${PRIVATE_SCHEMA}'`
 
 /**
- * The sequences whose values a checkpoint saves: those owned by a tracked table (serial, identity), and,
- * when whole schemas are tracked, the free-standing sequences of those schemas.
+ * The sequences whose values a checkpoint saves: those owned by a tracked table (serial, identity) or by a
+ * partitioned table one of whose partitions is tracked; those a tracked table's column default calls, owned
+ * or not (with `tables`, a free-standing `DEFAULT nextval('seq')` would otherwise go on from where a path
+ * left it); and, when whole schemas are tracked, the free-standing sequences of those schemas.
  */
 export async function findSequences(client: pg.ClientBase, scope: Scope, tables: TrackedTable[]): Promise<TrackedSequence[]> {
-  const tracked = new Set(tables.map((t) => t.oid))
-  const { rows } = await client.query(SEQUENCES_SQL)
+  const { rows } = await client.query(SEQUENCES_SQL, [tables.map((t) => t.oid)])
   return rows
-    .filter((r) => (r.owner ? tracked.has(r.owner) : !scope.tables && scope.schemas.includes(r.schema)))
+    .filter((r) => r.owner_tracked || r.default_of_tracked || (!r.owner && !scope.tables && scope.schemas.includes(r.schema)))
     .map((r) => ({
       oid: r.oid,
       sql: qualified(r.schema, r.name),
@@ -136,10 +146,18 @@ $fn$;`
 /** The shape of every table in scope: columns, types, constraints. DDL by a path changes it. */
 export type Fingerprint = Map<string, { oid: string; shape: string; columns: string }>
 
-/** The statement that reads the shape (the function must be installed), for use in a multi-statement query. */
+/**
+ * The statement that reads the shape (the function must be installed), for use in a multi-statement query.
+ * The schema names go in as an ARRAY[...] of escape-string literals, not as a '{...}' array literal: array
+ * input has its own quoting (backslash escapes, "" is not a quote), so a schema named with `"` made connect()
+ * fail and one with `\` was silently never matched, turning schema-change detection off. A bound `$1::text[]`
+ * would be simpler, but a multi-statement query (which saves a round trip per checkpoint and rollback) takes
+ * no parameters; fingerprint() binds one. E'...' reads backslashes the same whatever
+ * standard_conforming_strings says.
+ */
 export function shapeQuery(scope: Scope): string {
-  const list = schemasOf(scope).map((s) => `"${s.replace(/"/g, '""')}"`).join(',')
-  return `SELECT * FROM "${PRIVATE_SCHEMA}".shape('${`{${list}}`.replace(/'/g, "''")}'::text[])`
+  const list = schemasOf(scope).map((s) => `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`)
+  return `SELECT * FROM "${PRIVATE_SCHEMA}".shape(ARRAY[${list.join(', ')}]::text[])`
 }
 
 export function toFingerprint(rows: Record<string, string>[], scope: Scope): Fingerprint {
@@ -151,7 +169,8 @@ export function toFingerprint(rows: Record<string, string>[], scope: Scope): Fin
 }
 
 export async function fingerprint(client: pg.ClientBase, scope: Scope): Promise<Fingerprint> {
-  return toFingerprint((await client.query(shapeQuery(scope))).rows, scope)
+  // A single statement: the schema names travel as a bound parameter, no quoting involved.
+  return toFingerprint((await client.query(`SELECT * FROM "${PRIVATE_SCHEMA}".shape($1::text[])`, [schemasOf(scope)])).rows, scope)
 }
 
 /** What differs between two fingerprints, in words; empty when nothing does. */

@@ -2,6 +2,7 @@ import { ConfigError, StateError, type StateBackend, type WorkerApp, type Worker
 import pg from 'pg'
 import { PostgresBackend } from './backend'
 import { maskUrl } from './options'
+import { bigintLiteral } from './sql'
 import { postgresState } from './index'
 import type { PostgresStateOptions } from './options'
 
@@ -144,24 +145,34 @@ export class TableCopier {
     const [src, dst] = await this.#clients()
     try {
       const [tables, seqs] = await listRelations(src)
-      const there = new Set((await listRelations(dst))[0])
-      const missing = tables.filter((t) => !there.has(t))
+      const there = new Set((await listRelations(dst))[0].map((t) => t.name))
+      const missing = tables.filter((t) => !there.has(t.name)).map((t) => t.name)
       if (missing.length)
         throw new StateError('postgres-workers', `the worker database has no table ${missing.join(', ')}: its app must create the same schema as the main one`)
-      // Everything is read in one statement, so the copy is one consistent picture of the source.
+      // Everything is read in one statement, so the copy is one consistent picture of the source. Rows and
+      // sequence positions stay text end to end (json_agg(...)::text handed back as it is to
+      // json_populate_recordset, last_value::text to setval): parsed into JavaScript numbers, numeric and int8
+      // values past 2^53 came out changed. FROM ONLY: a table's inheritance children are copied as themselves.
       const cols = [
-        ...tables.map((t, i) => `(SELECT coalesce(json_agg(x), '[]'::json) FROM ${qualified(t)} x) AS t${i}`),
-        ...seqs.map((q, i) => `(SELECT json_build_array(last_value, is_called) FROM ${qualified(q)}) AS s${i}`),
+        ...tables.map((t, i) => `(SELECT coalesce(json_agg(x)::text, '[]') FROM ONLY ${qualified(t.name)} x) AS t${i}`),
+        ...seqs.flatMap((q, i) => [`(SELECT last_value::text FROM ${qualified(q)}) AS s${i}`, `(SELECT is_called FROM ${qualified(q)}) AS c${i}`]),
       ]
       const row = cols.length ? (await src.query(`SELECT ${cols.join(', ')}`)).rows[0] : {}
       await dst.query('BEGIN')
       await dst.query('SET LOCAL session_replication_role = replica')
-      if (tables.length) await dst.query(`TRUNCATE ${tables.map(qualified).join(', ')}`)
-      for (const [i, t] of tables.entries())
-        if ((row[`t${i}`] as unknown[]).length)
-          await dst.query(`INSERT INTO ${qualified(t)} SELECT * FROM json_populate_recordset(NULL::${qualified(t)}, $1)`, [JSON.stringify(row[`t${i}`])])
+      if (tables.length) await dst.query(`TRUNCATE ${tables.map((t) => qualified(t.name)).join(', ')}`)
+      for (const [i, t] of tables.entries()) {
+        const json = row[`t${i}`] as string
+        if (json === '[]') continue
+        // Generated columns are computed again (they refuse a value); identity ALWAYS columns take the saved ids.
+        const list = t.columns.map(ident).join(', ')
+        await dst.query(
+          `INSERT INTO ${qualified(t.name)} (${list}) OVERRIDING SYSTEM VALUE SELECT ${list} FROM json_populate_recordset(NULL::${qualified(t.name)}, $1::json)`,
+          [json],
+        )
+      }
       if (seqs.length) {
-        const values = seqs.map((q, i) => `setval('${qualified(q).replace(/'/g, "''")}'::regclass, ${Number(row[`s${i}`][0])}, ${row[`s${i}`][1] ? 'true' : 'false'})`)
+        const values = seqs.map((q, i) => `setval('${qualified(q).replace(/'/g, "''")}'::regclass, ${bigintLiteral(row[`s${i}`])}, ${row[`c${i}`] ? 'true' : 'false'})`)
         await dst.query(`SELECT ${values.join(', ')}`)
       }
       await dst.query('COMMIT')
@@ -178,13 +189,29 @@ export class TableCopier {
   }
 }
 
-async function listRelations(c: pg.Client): Promise<[string[], string[]]> {
+/** A table whose rows are copied: `schema.name`, and the columns an INSERT may write (generated ones left out). */
+interface CopiedTable {
+  name: string
+  columns: string[]
+}
+
+/**
+ * The tables and sequences to copy. Partitioned tables (relkind 'p') are left out: their rows live in their
+ * partitions, which are listed themselves; copying both inserted every row twice.
+ */
+async function listRelations(c: pg.Client): Promise<[CopiedTable[], string[]]> {
   const { rows } = await c.query(
-    `SELECT c.relkind::text AS kind, n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind IN ('r', 'p', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_venomqa') AND n.nspname NOT LIKE 'pg_toast%'
+    `SELECT c.relkind::text AS kind, n.nspname || '.' || c.relname AS name,
+        ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+              ORDER BY a.attnum) AS columns
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_venomqa') AND n.nspname NOT LIKE 'pg_toast%'
       ORDER BY 2`,
   )
-  return [rows.filter((r) => r.kind !== 'S').map((r) => r.name), rows.filter((r) => r.kind === 'S').map((r) => r.name)]
+  return [
+    rows.filter((r) => r.kind === 'r').map((r) => ({ name: r.name, columns: r.columns })),
+    rows.filter((r) => r.kind === 'S').map((r) => r.name),
+  ]
 }
 
 function ident(name: string): string {

@@ -54,6 +54,44 @@ describe('savepoint mechanism, app in the same process using the backend\'s conn
     expect(await dump(url)).toEqual(before)
   })
 
+  it('a failed app statement (a duplicate key the app answers 409 to) leaves the run transaction usable', async () => {
+    const before = await dump(url)
+    const backend = postgresState({ url, mechanism: 'savepoint' })
+    await backend.connect()
+    try {
+      const app = backend.connection()
+      await app.query(`INSERT INTO users (email, name) VALUES ('dup@e.com', 'First')`)
+      await expect(app.query(`INSERT INTO users (email, name) VALUES ('dup@e.com', 'Again')`)).rejects.toMatchObject({ code: '23505' })
+      // Before: "current transaction is aborted" for every later statement and for the next checkpoint.
+      expect((await app.query(`SELECT name FROM users WHERE email = 'dup@e.com'`)).rows).toEqual([{ name: 'First' }])
+      await backend.checkpoint('after')
+      // Callback style, and several statements at once on the one connection, one of them failing.
+      const viaCallback = await new Promise<unknown>((resolve) => app.query('SELECT nope FROM users', (err: unknown) => resolve(err)))
+      expect(viaCallback).toMatchObject({ code: '42703' })
+      const all = await Promise.allSettled([
+        backend.query(`UPDATE users SET name = 'one' WHERE email = 'dup@e.com'`),
+        backend.query(`INSERT INTO users (email, name) VALUES ('dup@e.com', 'Third')`),
+        backend.query(`INSERT INTO users (email, name) VALUES ('other@e.com', 'Other')`),
+      ])
+      expect(all.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+      // The app's own savepoints still mean what they say.
+      await app.query('SAVEPOINT mine')
+      await app.query(`UPDATE users SET name = 'undone'`)
+      await app.query('ROLLBACK TO SAVEPOINT mine')
+      await app.query('RELEASE SAVEPOINT mine')
+      expect((await app.query(`SELECT name FROM users WHERE email IN ('dup@e.com', 'other@e.com') ORDER BY email`)).rows).toEqual([
+        { name: 'one' },
+        { name: 'Other' },
+      ])
+      await backend.rollback('after')
+      expect((await app.query(`SELECT name FROM users WHERE email IN ('dup@e.com', 'other@e.com') ORDER BY email`)).rows).toEqual([{ name: 'First' }])
+      await backend.disconnect()
+      expect(await dump(url)).toEqual(before)
+    } finally {
+      await backend.disconnect()
+    }
+  })
+
   it('taking an open name again releases its savepoint and the later ones, then sets a new one', async () => {
     const backend = postgresState({ url, mechanism: 'savepoint' })
     await backend.connect()

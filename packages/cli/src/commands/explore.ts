@@ -13,7 +13,7 @@ import { reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
 import { checkReportFiles, clearOutputs, configClearingOutputs, fileAbove, onInterrupt } from './run'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
-import { type ConfigFlags, openSession, sessionReporters, warnWithoutBaseUrl } from './session'
+import { type ConfigFlags, openSession, redactOptions, sessionReporters, warnWithoutBaseUrl } from './session'
 import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { explorationShard } from '../shard/explorations'
 import { parseShard } from '../shard/split'
@@ -80,11 +80,11 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     stopSignals()
     throw err
   })
-  const redact = config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined
+  const redact = redactOptions(config.redactKeys)
   try {
     const { runner } = session
     const targets = await sessionReporters(session, requests, (name) =>
-      name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact } : {},
+      name === 'console' ? { stream: io.stdout, verbose: !!flags.debug } : {},
     )
     await clearOutputs(checkReportFiles(targets, config.save, io.cwd, har?.given), io)
     for (const { reporter } of targets) runner.addReporter(reporter)
@@ -160,7 +160,9 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     if (needs.length) io.stderr.write(`venomqa: the regression journeys read what this exploration used from the environment: set ${needs.join(' and ')} when you run them\n`)
     const harWritten = har ? await writeHar(har, io) : true
 
-    if (result.interrupted) return EXIT.INTERRUPTED
+    // A Ctrl-C after the result was made (while a plugin closed, or reports were written) still stops the
+    // command short of what it was asked: never exit 0, as `venomqa run` does.
+    if (result.interrupted || controller.signal.aborted) return EXIT.INTERRUPTED
     if (result.status !== 'passed') return EXIT.FAILED
     if (written.failures.length || !harWritten || !saved) {
       sayFailedAfterAll(io, targets)

@@ -7,7 +7,7 @@ import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { readResults } from './report'
 import { checkReportFiles, clearOutputs } from './run'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
-import { type ConfigFlags, openSession, sessionReporters, renderingConfig } from './session'
+import { type ConfigFlags, openSession, redactOptions, renderingConfig, sessionReporters } from './session'
 
 export interface MergeReportsFlags extends ConfigFlags {
   reporter?: string[]
@@ -30,7 +30,7 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
   })
   const requests = reporterRequests(config)
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug })
-  const redact = config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined
+  const redact = redactOptions(config.redactKeys)
   try {
     const targets = await sessionReporters(session, requests, (name) => (name === 'console' ? { stream: io.stdout } : {}))
     const outputs = checkReportFiles(targets, flags.save, io.cwd)

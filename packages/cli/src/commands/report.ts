@@ -4,7 +4,7 @@ import { type RunResult, UserError, assertRunResult, errorMessage, repairRunResu
 import { EXIT, type Io, warn } from '../exit'
 import { parseJsonText } from '../json-place'
 import { reporterRequests } from '../reporters'
-import { type ConfigFlags, openSession, sessionReporters, renderingConfig } from './session'
+import { type ConfigFlags, openSession, redactOptions, renderingConfig, sessionReporters } from './session'
 import { sayWritten } from './save-results'
 
 export interface ReportFlags extends ConfigFlags {
@@ -50,7 +50,7 @@ export async function reportCommand(resultsFile: string, flags: ReportFlags, io:
       cwd: io.cwd,
       stdout: io.stdout,
       warn: (m) => warn(io, m),
-      redact: config.redactKeys?.length ? { extraKeys: config.redactKeys } : undefined,
+      redact: redactOptions(config.redactKeys),
       timeoutMs: session.runner.pluginTimeoutMs,
     })
     sayWritten(io, written)

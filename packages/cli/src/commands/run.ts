@@ -24,7 +24,7 @@ import { LAST_RUN_FILE, type LastRun, readLastRun, selectLastFailed, setAsideLas
 import { harOutput, writeHar } from '../har'
 import { parseReporterSpec, reporterRequests } from '../reporters'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
-import { type ConfigFlags, openSession, sessionReporters, resolveConfig, warnWithoutBaseUrl } from './session'
+import { type ConfigFlags, openSession, redactOptions, resolveConfig, sessionReporters, warnWithoutBaseUrl } from './session'
 import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { journeyShard } from '../shard/journeys'
 import { type ShardSpec, parseShard } from '../shard/split'
@@ -158,7 +158,7 @@ export async function executeRun(
   const afterRun = watchAfterRun(runnerModule, io)
   try {
     const targets = await sessionReporters(session, requests, (name) =>
-      name === 'console' ? { stream: io.stdout, verbose: !!flags.debug, redact: redactOptions(config.redactKeys) } : {},
+      name === 'console' ? { stream: io.stdout, verbose: !!flags.debug } : {},
     )
     const outputs = checkReportFiles(targets, config.save, io.cwd, har?.given)
     await clearOutputs(outputs, io)
@@ -185,6 +185,7 @@ export async function executeRun(
     await save('results')
     const written = await writeReports(safe ?? result, targets, reportCtx)
     sayWritten(io, written)
+    let reportFailed = written.failures.length > 0
     const harWritten = har ? await writeHar(har, io) : true
 
     // Close once the reports are out (a cleanup that hangs must not hold them back, and a second Ctrl-C
@@ -198,7 +199,9 @@ export async function executeRun(
     if (addCloseIssues(result, [...strayAfterRun, ...session.runner.closeIssues], io)) {
       safe = undefined
       await save()
-      await writeReports(safe ?? result, targets.filter(writesAFile), reportCtx)
+      // A file that cannot be written again still holds the first verdict (passed, maybe): it fails the run.
+      const rewritten = await writeReports(safe ?? result, targets.filter(writesAFile), reportCtx)
+      reportFailed ||= rewritten.failures.length > 0
       // The console's summary said PASSED before this was found: the last word must be the verdict.
       if (passedBeforeClose && result.status === 'failed')
         io.stdout.write(`\nResult: FAILED (${strayAfterRun.length ? 'an error was thrown after the journeys ran' : 'closing found a critical problem'}, in the warning above)\n`)
@@ -210,7 +213,7 @@ export async function executeRun(
       warn(io, code === EXIT.OK ? `${issue.error} (the reports and results written above say passed: the run failed)` : issue.error)
       if (code === EXIT.OK) code = EXIT.FAILED
     }
-    if ((written.failures.length || !harWritten || !saved) && code === EXIT.OK) {
+    if ((reportFailed || !harWritten || !saved) && code === EXIT.OK) {
       code = EXIT.FAILED
       sayFailedAfterAll(io, targets)
     }
@@ -411,10 +414,6 @@ function addCloseIssues(result: RunResult, issues: readonly Issue[], io: Io): bo
 function writesAFile(t: { reporter: Reporter; target?: string }): boolean {
   const dest = t.target ?? t.reporter.defaultFile
   return !!t.reporter.render && !t.reporter.deliver && !!dest && dest !== '-'
-}
-
-function redactOptions(keys?: string[]) {
-  return keys?.length ? { extraKeys: keys } : undefined
 }
 
 /** `--repeat-each n`: a whole number of 1 or more, or a usage error naming the flag. */

@@ -150,7 +150,16 @@ function jsonText(value: unknown): string {
  */
 export async function sessionReporters(session: Session, requests: readonly ReporterRequest[], extraOptions: (name: string) => Record<string, unknown>) {
   const lookup = { root: session.config.root, loadedPackages: session.plugins.flatMap((p) => p.packageName ?? []) }
-  return instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), extraOptions, lookup)
+  // The console masks on its own, by the built-in names only unless told the config's: told here, so
+  // that no command (report and merge-reports did) prints what its files mask.
+  const redact = redactOptions(session.config.redactKeys)
+  const options = (name: string) => (name === 'console' ? { redact, ...extraOptions(name) } : extraOptions(name))
+  return instantiateReporters(requests, await reporterFactories(session.runner.registry.reporters), options, lookup)
+}
+
+/** What reporters and writeReports are told to mask beyond the built-in names: the config's `redactKeys`. */
+export function redactOptions(keys: readonly string[] | undefined): { extraKeys: string[] } | undefined {
+  return keys?.length ? { extraKeys: [...keys] } : undefined
 }
 
 /** The registry's reporter factories, with the built-ins underneath in case a runner did not register them. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { makeDirectories, redactText } from '@venomqa/core'
@@ -5,8 +6,36 @@ import type { ResolvedConfig } from '../config/load'
 import type { OpenApiConfig } from '../config/types'
 import type { LoadedExploration } from './load'
 
-/** The module `--openapi` writes beside the regression journeys: they import the exploration from it. */
-export const OPENAPI_MODULE = 'openapi.exploration.ts'
+/**
+ * The module `--openapi` writes beside the regression journeys: they import the exploration from it.
+ * One per document (`openapi-1a2b3c4d.exploration.ts`): with one name for all, exploring a second document
+ * into the same directory rewrote it, and the first document's journeys then loaded the second one's
+ * exploration, whose operations are not theirs, and passed without judging anything.
+ */
+export function openApiModuleName(document: string): string {
+  // The document as given from the project root (a URL with its key masked): the same on every machine
+  // and for every key, so that the journeys committed keep finding it.
+  const shown = redactText(document)
+  const base = isUrl(shown) ? (safeUrlPath(shown).split('/').filter(Boolean).pop() ?? '') : path.posix.basename(shown)
+  const slug =
+    base
+      .replace(/\.(json|ya?ml)$/i, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40)
+      .replace(/-+$/, '') || 'openapi'
+  const hash = createHash('sha256').update(shown).digest('hex').slice(0, 8)
+  return `${slug}-${hash}.exploration.ts`
+}
+
+function safeUrlPath(url: string): string {
+  try {
+    return new URL(url).pathname
+  } catch {
+    return ''
+  }
+}
 const DEFAULT_EMIT_DIR = 'journeys/regressions'
 
 /**
@@ -33,7 +62,7 @@ export async function openApiExploration(source: string, config: ResolvedConfig,
   for (const s of [...exploration.actions, ...exploration.invariants]) if (s.kind === 'action-source' || s.kind === 'invariant-source') await s.load(env)
   const dir = emit === false ? undefined : typeof emit === 'string' ? emit : DEFAULT_EMIT_DIR
   if (!dir) return { exploration, file: document }
-  const file = toPosix(path.join(dir, OPENAPI_MODULE))
+  const file = toPosix(path.join(dir, openApiModuleName(document)))
   await writeIfChanged(path.join(config.root, file), moduleSource(document, options))
   return { exploration, file }
 }

@@ -1,5 +1,5 @@
 import { type Node, parse } from 'acorn'
-import { redactText } from '@venomqa/core'
+import { isSecretKey, looksLikeSecret, redactText } from '@venomqa/core'
 import { quote } from '../codegen'
 
 /**
@@ -117,7 +117,7 @@ class Translator {
   }
 
   private statement(node: any): string[] {
-    if (!this.usesSandbox(node)) return dedent(this.text(node), this.column(node))
+    if (!this.usesSandbox(node)) return dedent(this.copied(node), this.column(node))
     switch (node.type) {
       case 'ExpressionStatement':
         return this.expressionStatement(node.expression)
@@ -179,7 +179,7 @@ class Translator {
 
   /** An expression: copied when it touches nothing of Postman's, rebuilt around what it does. */
   expr(node: any): string {
-    if (!this.usesSandbox(node)) return this.text(node)
+    if (!this.usesSandbox(node)) return this.copied(node)
     const known = this.sandboxExpr(node)
     if (known !== undefined) return known
     switch (node.type) {
@@ -422,6 +422,16 @@ class Translator {
     return this.source.slice(node.start, node.end)
   }
 
+  /**
+   * Plain JavaScript to copy as it is; but one that holds a credential (`configure({ apiKey: '...' })`) is
+   * not copied into a file that gets committed: its statement is kept as a comment, masked, like any the
+   * import cannot translate, and the user puts the secret in the environment, as the rest of the file does.
+   */
+  private copied(node: Node): string {
+    if (holdsCredential(node)) no('it holds a credential')
+    return this.text(node)
+  }
+
   /** The column a node starts at, to re-indent the lines of code copied as is. */
   private column(node: Node): number {
     return node.start - (this.source.lastIndexOf('\n', node.start - 1) + 1)
@@ -438,6 +448,43 @@ function mentions(node: Node, wanted: (name: string) => boolean): boolean {
     for (const [k, v] of Object.entries(n)) {
       if (Array.isArray(v)) for (const c of v) visit(c, k)
       else if (v && typeof v === 'object') visit(v, k)
+    }
+  }
+  visit(node)
+  return found
+}
+
+/**
+ * Whether code holds a credential as written: a string that is one by its form (a JSON Web Token, a
+ * Bearer value, a random key), or any string under a secret name (`{ apiKey: '...' }`, `const secret =
+ * '...'`, `auth.password = '...'`). Only strings: `const token = data.token` reads one, and is copied.
+ */
+function holdsCredential(node: Node): boolean {
+  const nameOf = (n: any): string | undefined =>
+    n?.type === 'Identifier' ? n.name : n?.type === 'Literal' ? String(n.value) : n?.type === 'MemberExpression' && !n.computed ? n.property.name : undefined
+  const secretName = (n: any) => {
+    const name = nameOf(n)
+    return name !== undefined && isSecretKey(name)
+  }
+  let found = false
+  const visit = (n: any, parent?: any) => {
+    if (found || !n || typeof n.type !== 'string') return
+    const text =
+      n.type === 'Literal' && typeof n.value === 'string'
+        ? n.value
+        : n.type === 'TemplateLiteral'
+          ? n.quasis.map((q: any) => q.value.cooked ?? q.value.raw).join(' ')
+          : undefined
+    if (text !== undefined) {
+      const named =
+        (parent?.type === 'Property' && parent.value === n && secretName(parent.key)) ||
+        (parent?.type === 'VariableDeclarator' && secretName(parent.id)) ||
+        (parent?.type === 'AssignmentExpression' && parent.right === n && secretName(parent.left))
+      if (named || looksLikeSecret(text)) found = true
+    }
+    for (const v of Object.values(n)) {
+      if (Array.isArray(v)) for (const c of v) visit(c, n)
+      else if (v && typeof v === 'object') visit(v, n)
     }
   }
   visit(node)

@@ -97,10 +97,20 @@ function overlay(run: RunResult, rerun: RunResult): RunResult {
     finishedAt: rerun.finishedAt,
     // The rerun ran after the run, on the shard's machine: the shard took both.
     durationMs: run.durationMs + rerun.durationMs,
-    interrupted: run.interrupted || rerun.interrupted,
+    interrupted: rerun.interrupted || (!!run.interrupted && !rerunFinishes(run, rerunIds)),
     journeys,
     issues: [...run.issues, ...rerun.issues],
   }
+}
+
+/**
+ * Whether a rerun ran again all that an interrupted run left unfinished (`--last-failed` reruns just
+ * that): the journeys it cut short, or, when it cut none short (interrupted while closing), every journey,
+ * as `--last-failed` then reruns them all. The merge is then as whole as the run would have been.
+ */
+function rerunFinishes(run: RunResult, rerunIds: ReadonlySet<string>): boolean {
+  const unfinished = run.journeys.filter((j) => j.interrupted && j.status !== 'passed' && j.status !== 'flaky')
+  return (unfinished.length ? unfinished : run.journeys).every((j) => rerunIds.has(journeyId(j.file, j.name)))
 }
 
 /** A journey's attempts, oldest first, each a result of its own. */
