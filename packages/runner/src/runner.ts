@@ -513,7 +513,8 @@ export class Runner {
       } else {
         let lane: Lane
         try {
-          lane = await this.#workerPool().lane(laneIndex)
+          // A journey's own base URL wins on every worker, as on the main lane (worker 0).
+          lane = await this.#workerPool().lane(laneIndex, journey.baseUrl)
         } catch (err) {
           return this.#workerFailed(item, laneIndex, err)
         }
@@ -527,7 +528,7 @@ export class Runner {
         world,
         http,
         ports,
-        ...(parallelPaths > 1 ? { workerLanes: (count: number) => this.#workerPool().workerLanes(count, journey.name) } : {}),
+        ...(parallelPaths > 1 ? { workerLanes: (count: number) => this.#workerPool().workerLanes(count, journey.name, journey.baseUrl) } : {}),
         bus: this.bus,
         settings: {
           parallelPaths,

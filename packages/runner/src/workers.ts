@@ -81,15 +81,15 @@ export class WorkerPool {
     return { index, world, http, ports: made.ports }
   }
 
-  /** Lanes 1..count for the parallel paths of one journey's branch. */
-  async workerLanes(count: number, journey: string): Promise<WorkerLane[]> {
+  /** Lanes 1..count for the parallel paths of one journey's branch; `baseUrl`, the journey's own, wins there too. */
+  async workerLanes(count: number, journey: string, baseUrl?: string): Promise<WorkerLane[]> {
     // Workers are made at once: each may start an app process, create a database, start a server.
     const made = await Promise.allSettled(Array.from({ length: count }, (_, k) => this.resources(k + 1)))
     const failed = made.find((r) => r.status === 'rejected')
     if (failed) throw (failed as PromiseRejectedResult).reason
     const out: WorkerLane[] = []
     for (let i = 1; i <= count; i++) {
-      const lane = await this.lane(i)
+      const lane = await this.lane(i, baseUrl)
       out.push({
         ...lane,
         sync: async (checkpoint: string, main: Lane) => {

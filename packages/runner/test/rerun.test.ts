@@ -190,6 +190,20 @@ describe('journeys that never run are told to live reporters', () => {
   })
 })
 
+describe('JUnit of a run interrupted between journeys', () => {
+  it('has an error case: the journeys it never started are only skipped, and CI would show it green', async () => {
+    const controller = new AbortController()
+    const runner = createRunner({ signal: controller.signal, hooks: { journeyEnd: () => controller.abort() } })
+    const run = await runner.run([journey('one', { steps: [step('a', () => {})] }), journey('two', { steps: [step('b', () => {})] })])
+    await runner.close()
+    expect([run.interrupted, run.journeys.map((j) => [j.status, !!j.interrupted])]).toEqual([true, [['passed', false], ['skipped', true]]])
+    const { renderJUnit } = await import('../src/reporters/junit')
+    const xml = renderJUnit(run)
+    expect(xml).toMatch(/<testsuites name="venomqa \(interrupted\)" tests="3" failures="0" errors="1"/)
+    expect(xml).toMatch(/<testcase name="run interrupted" classname="venomqa.run"[^>]*>\s*<error message="the run was interrupted before it finished/)
+  })
+})
+
 describe('--repeat-each', () => {
   it('runs every journey n times, the whole list again for each repetition, each its own result', async () => {
     let a = 0

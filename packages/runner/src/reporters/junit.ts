@@ -15,7 +15,7 @@ export function renderJUnit(input: RunResult, redact?: RedactOptions): string {
   const host = safeHostname()
   const suites = run.journeys.map((j, i) => suiteFor(j, i, host))
   for (const x of run.explorations ?? []) suites.push(explorationSuite(x, suites.length, host))
-  if (run.issues.length) suites.push(runIssuesSuite(run, suites.length, host))
+  if (run.issues.length || run.interrupted) suites.push(runIssuesSuite(run, suites.length, host))
   const totals = suites.reduce(
     (t, s) => ({ tests: t.tests + s.tests, failures: t.failures + s.failures, errors: t.errors + s.errors, skipped: t.skipped + s.skipped }),
     { tests: 0, failures: 0, errors: 0, skipped: 0 },
@@ -242,6 +242,17 @@ function runIssuesSuite(run: RunResult, id: number, host: string): Suite {
     type: i.kind,
     detail: issueText(i),
   }))
+  // Stopped between journeys, the ones it never started are skipped and none failed: without this case a
+  // CI server would show the interrupted run green.
+  if (run.interrupted)
+    cases.push({
+      name: 'run interrupted',
+      classname: 'venomqa.run',
+      durationMs: 0,
+      status: 'error',
+      message: 'the run was interrupted before it finished: the journeys it never started are skipped',
+      type: 'interrupted',
+    })
   return testsuite({ name: 'run', id, host, durationMs: 0, startedAt: run.startedAt, properties: [], cases, systemOut: run.issues.map(issueText).join('\n\n') })
 }
 
