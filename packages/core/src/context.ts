@@ -64,7 +64,8 @@ export class Context {
   /** A deep copy of every value, taken now. */
   snapshot(): ContextSnapshot {
     const out: Record<string, unknown> = {}
-    for (const [k, v] of this.#values) out[k] = deepCopy(v, k)
+    // Defined, not assigned: `out['__proto__'] = v` would set the prototype, and the value be lost.
+    for (const [k, v] of this.#values) Object.defineProperty(out, k, { value: deepCopy(v, k), enumerable: true, writable: true, configurable: true })
     return Object.freeze(out)
   }
 

@@ -76,6 +76,16 @@ describe('Context', () => {
     expect(ctx.get('user')).toEqual({ id: 1, roles: ['a'] })
   })
 
+  it('keeps a value under the key __proto__ through a snapshot (a key an API can hand out)', () => {
+    const ctx = new Context()
+    ctx.set('__proto__', { isAdmin: true })
+    const snap = ctx.snapshot()
+    ctx.set('__proto__', 'changed')
+    ctx.restore(snap)
+    expect(ctx.get('__proto__')).toEqual({ isAdmin: true })
+    expect(Object.getPrototypeOf(snap)).toBe(Object.prototype)
+  })
+
   it('explains a missing key and a value that cannot be copied', () => {
     const ctx = new Context({ a: 1 })
     expect(() => ctx.require('token')).toThrow('context has no "token" (it has: a)')
