@@ -9,9 +9,18 @@ import { type Exploration, type Invariant, type InvariantArgs, type LastAction, 
  *
  * The journey has no access to the state backends, so `now` and `before` are empty here: an invariant
  * that compares observations holds vacuously in a journey.
+ *
+ * `root` is the project root, which an invariant source (an OpenAPI document) reads its files from, as
+ * the exploration did: the emitted journey passes it, found from its own file. Without it, the working
+ * directory.
  */
-export async function checkInvariant(exploration: Exploration, name: string, args: ActionArgs, taken: { path: readonly TakenAction[] }): Promise<void> {
-  const invariant = await findInvariant(exploration, name, args)
+export async function checkInvariant(
+  exploration: Exploration,
+  name: string,
+  args: ActionArgs,
+  taken: { path: readonly TakenAction[]; root?: string },
+): Promise<void> {
+  const invariant = await findInvariant(exploration, name, args, taken.root)
   const last = lastAction(args, taken.path)
   let verdict: unknown
   try {
@@ -30,13 +39,16 @@ export function violationOf(verdict: unknown): string | undefined {
   return undefined
 }
 
-async function findInvariant(exploration: Exploration, name: string, args: ActionArgs): Promise<Invariant> {
+async function findInvariant(exploration: Exploration, name: string, args: ActionArgs, root: string | undefined): Promise<Invariant> {
   const direct = exploration.invariants.find((v): v is Invariant => isInvariant(v) && v.name === name)
   if (direct) return direct
   // Built by a source (an OpenAPI document): loaded as the exploration loads it.
   for (const source of exploration.invariants) {
     if (isInvariant(source)) continue
-    const loaded = await source.load({ root: process.cwd(), baseUrl: args.http.baseUrl, signal: args.signal })
+    // The journey's root, not only the working directory: a journey run with `venomqa run -c` from another
+    // directory read `openapi.json` from where it ran, failed whatever the state of the bug, and never
+    // passed after a fix.
+    const loaded = await source.load({ root: root ?? process.cwd(), baseUrl: args.http.baseUrl, signal: args.signal })
     const found = loaded.find((v) => v.name === name)
     if (found) return found
   }

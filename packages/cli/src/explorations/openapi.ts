@@ -63,7 +63,8 @@ export async function openApiExploration(source: string, config: ResolvedConfig,
   const dir = emit === false ? undefined : typeof emit === 'string' ? emit : DEFAULT_EMIT_DIR
   if (!dir) return { exploration, file: document }
   const file = toPosix(path.join(dir, openApiModuleName(document)))
-  await writeIfChanged(path.join(config.root, file), moduleSource(document, options))
+  const written = path.join(config.root, file)
+  await writeIfChanged(written, moduleSource(document, options, toPosix(path.relative(path.dirname(written), config.root)) || '.'))
   return { exploration, file }
 }
 
@@ -72,15 +73,19 @@ function explorationName(document: string): string {
   return `openapi ${redactText(document)}`
 }
 
-/** The module's text. Credentials never reach it: they are read from the environment when given. */
-function moduleSource(document: string, options: OpenApiConfig): string {
+/**
+ * The module's text. Credentials never reach it: they are read from the environment when given.
+ * `toRoot` is the project root relative to the module's directory (`../..` from `journeys/regressions`).
+ */
+function moduleSource(document: string, options: OpenApiConfig, toRoot: string): string {
   const needs = moduleVariables(document, options)
   // A document URL with a key in it is read from the environment too: the module is committed.
   const documentSource = needs.includes(URL_VARIABLE) ? `fromEnvironment(${JSON.stringify(URL_VARIABLE)})` : JSON.stringify(document)
   const auth = options.auth
   const lines = [
     '// The exploration `venomqa explore --openapi` ran: the regression journeys beside this file import it, for the',
-    '// setup (auth) and the invariant they check. Written again by each `venomqa explore --openapi`; paths are from the project root.',
+    '// setup (auth) and the invariant they check. Written again by each `venomqa explore --openapi`; paths are from the project root,',
+    '// found from this file: a journey run from another directory (`venomqa run -c`) reads the same document.',
   ]
   let authSource = 'undefined'
   if (auth && 'bearer' in auth) authSource = `{ bearer: fromEnvironment(${JSON.stringify(BEARER_VARIABLE)}) }`
@@ -91,7 +96,14 @@ function moduleSource(document: string, options: OpenApiConfig): string {
   const selection = { ...(options.include ? { include: options.include } : {}), ...(options.exclude ? { exclude: options.exclude } : {}) }
   return [
     ...lines,
+    "import path from 'node:path'",
+    "import { fileURLToPath } from 'node:url'",
     "import { openApiExploration } from '@venomqa/openapi'",
+    '',
+    // The root is this file's directory and the way up from it, not the working directory: a journey run
+    // with `-c` from elsewhere, or from a subdirectory, loaded the document from where it ran, failed with
+    // "cannot read the OpenAPI document" whatever the state of the bug, and never passed after a fix.
+    `const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), ${JSON.stringify(toRoot)})`,
     '',
     ...(needs.length
       ? [
@@ -106,7 +118,7 @@ function moduleSource(document: string, options: OpenApiConfig): string {
           '',
         ]
       : []),
-    `export default openApiExploration(${documentSource}, { name: ${JSON.stringify(explorationName(document))}, auth: ${authSource}, ...${JSON.stringify(selection)} })`,
+    `export default openApiExploration(${documentSource}, { name: ${JSON.stringify(explorationName(document))}, auth: ${authSource}, root, ...${JSON.stringify(selection)} })`,
     '',
   ].join('\n')
 }

@@ -23,6 +23,9 @@ export function quote(text: string): string {
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 
 export function propertyKey(key: string): string {
+  // `__proto__: v` (quoted or not) in an object literal sets the prototype: the key would not be sent.
+  // A computed key defines an own property, as JSON.parse gave it.
+  if (key === '__proto__') return `[${quote(key)}]`
   return IDENTIFIER.test(key) ? key : quote(key)
 }
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { type Exploration, isAction, knownSecrets, shrinkLimitText } from '@venomqa/core'
+import { type Exploration, isAction, isInvariant, knownSecrets, shrinkLimitText } from '@venomqa/core'
 import { atomicWriteFile } from '@venomqa/runner'
 import type { BuiltinInvariantName, EmitFn, WrittenJourney } from '../contracts'
 import { journeyBaseName } from './names'
@@ -76,6 +76,12 @@ export function journeySource(input: SourceInput): string {
       importPath: importPath(input.journeyFile, path.join(input.root, input.explorationFile)),
       hasBaseUrl: exploration.baseUrl !== undefined,
       setupSteps,
+      // An invariant built by a source (an OpenAPI document) is loaded when the journey checks it, and reads
+      // its files from the root it is given: the project's, found from the journey's own file, as the
+      // exploration had it. The working directory of a `venomqa run -c` from elsewhere has no such file.
+      ...(!builtin && exploration.invariants.some((v) => !isInvariant(v))
+        ? { root: toPosix(path.relative(path.dirname(input.journeyFile), path.resolve(input.root))) || '.' }
+        : {}),
     },
     sequence: run.steps.map((s) => ({ action: s.action, input: s.input })),
     timeouts: actionTimeouts(exploration),

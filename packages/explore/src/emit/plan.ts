@@ -45,7 +45,7 @@ export interface RequestPlan {
    * Context keys set from this response: `ctx.set(key, res.json()<path>)`; with `count`, to the size of
    * the list at `path`, written as the action wrote it (`plural(size, count)`: `3 items`).
    */
-  sets: { key: string; path: JsonPath; secret: boolean; count?: string }[]
+  sets: { key: string; path: JsonPath; secret: boolean; count?: string; header?: HeaderOrigin }[]
   /** Context keys whose values the request sends (`ctx.require(key)` in its path, query, body or headers). */
   reads: string[]
 }
@@ -96,12 +96,25 @@ function clientHeaders(run: SequenceRun): ClientHeader {
   return (name) => common.has(name)
 }
 
+/**
+ * A value in a URL a response header holds (`Location: /items/4` of a 201 with no body): which header,
+ * and which segment of its path, counted from the end (1: the last). The journey reads it from the
+ * header of the response it gets, `decodeURIComponent` as the action read it, a `Number` when the action
+ * kept a number.
+ */
+export interface HeaderOrigin {
+  name: string
+  segment: number
+  number: boolean
+}
+
 /** Where a value the journey may send again came from: a context key, or a place in a response. */
 interface ResponseOrigin {
   request: RequestPlan
   action: string
   path: JsonPath
   value: string | number
+  header?: HeaderOrigin
 }
 
 class Flow {
@@ -140,7 +153,13 @@ class Flow {
       for (const [key, value] of set) {
         const origin = origins.get(key)
         if (origin?.exchange !== j) continue
-        request.sets.push({ key, path: origin.path, secret: origin.secret, ...(origin.count ? { count: origin.count } : {}) })
+        request.sets.push({
+          key,
+          path: origin.path,
+          secret: origin.secret,
+          ...(origin.count ? { count: origin.count } : {}),
+          ...(origin.header ? { header: origin.header } : {}),
+        })
         this.#bind(key, value)
       }
       this.#remember(step.action, request, exchange)
@@ -205,8 +224,10 @@ class Flow {
     if (isSecretValue(text)) return new Code(`\${${this.#secret(undefined, 'a part of a request path', text).code}}`)
     const code = this.#flowing(text, { inPath: true, key: before })
     if (!code) return raw
-    const encoded = encodeURIComponent(text) === raw
-    return new Code(encoded ? `\${${code.code}}` : `\${encodeURIComponent(String(${code.code}))}`)
+    // Sent as it is (`7`, or `a@b` unencoded): written as it is. Sent percent-encoded (`it%2F1` for `it/1`):
+    // encoded again, or the journey would send `/items/it/1`, another path, and pass on the buggy app.
+    if (raw === text) return new Code(`\${${code.code}}`)
+    return new Code(`\${encodeURIComponent(String(${code.code}))}`)
   }
 
   /**
@@ -216,15 +237,14 @@ class Flow {
   #query(text: string, place = 'the query parameter'): Record<string, unknown> | undefined {
     const params = [...new URLSearchParams(text)]
     if (new Set(params.map(([k]) => k)).size !== params.length) return undefined
-    const out: Record<string, unknown> = {}
-    for (const [key, value] of params) {
-      if (isSecretValue(value, key)) out[key] = this.#secret(key, `${place} "${key}"`, value)
-      else {
+    // Built from entries: an assignment `out['__proto__'] = ...` would set the prototype and drop the key.
+    return Object.fromEntries(
+      params.map(([key, value]) => {
+        if (isSecretValue(value, key)) return [key, this.#secret(key, `${place} "${key}"`, value)]
         const code = this.#flowing(value, { key, loose: true })
-        out[key] = code ? new Code(`String(${code.code})`) : value
-      }
-    }
-    return out
+        return [key, code ? new Code(`String(${code.code})`) : value]
+      }),
+    )
   }
 
   #body(exchange: HttpExchange): RequestPlan['body'] {
@@ -330,8 +350,8 @@ class Flow {
     const seen = this.#inResponses.get(asText)
     if (!seen || !fits(String(seen.path[seen.path.length - 1]))) return undefined
     if (!where.inPath && !where.loose && typeof seen.value !== typeof value) return undefined
-    const key = this.#madeUpKey(`${seen.action}.${pathName(seen.path)}`)
-    seen.request.sets.push({ key, path: seen.path, secret: false })
+    const key = this.#madeUpKey(`${seen.action}.${seen.header ? seen.header.name : pathName(seen.path)}`)
+    seen.request.sets.push({ key, path: seen.path, secret: false, ...(seen.header ? { header: seen.header } : {}) })
     this.#bind(key, seen.value)
     return this.#require(key)
   }
@@ -355,6 +375,16 @@ class Flow {
 
   /** Remember the primitive values of a response, for requests made later. */
   #remember(action: string, request: RequestPlan, exchange: HttpExchange): void {
+    // The last segment of a Location first, so that the same value in the body wins: an id a 201 gives
+    // only in its Location is the id a later request sends all the same. Not the other segments (`items`
+    // of `/items/4`), which are the path's own words, nor a segment of the request's own path.
+    const own = new Set(headerPathname(exchange.request.url, exchange.request.url)?.split('/').map(safeDecode))
+    for (const { value, header } of headerSegments(exchange)) {
+      // Only a path sends such a value from here (`fits` wants a field named like an id elsewhere): a
+      // number in a body is too often a count that coincides with it.
+      if (header.segment !== 1 || own.has(value) || isSecretValue(value) || knownSecrets.has(value)) continue
+      this.#inResponses.set(value, { request, action, path: [], value, header: { ...header, number: false } })
+    }
     for (const { path, value } of leavesOf(exchange.response?.body)) {
       const text = String(value)
       if (text === '' || text === REDACTED || knownSecrets.has(value)) continue
@@ -424,6 +454,8 @@ interface ContextOrigin {
   secret: boolean
   /** The value is the size of the list at `path`, written `plural(size, count)`. */
   count?: string
+  /** The value is a segment of the URL in a response header, not in the body (then `path` is empty). */
+  header?: HeaderOrigin
 }
 
 /**
@@ -447,7 +479,54 @@ function originOf(key: string, value: unknown, exchanges: readonly HttpExchange[
       if (at) return { exchange: j, path: at, secret }
     }
   }
+  // Not in any body: an id a 201 hands out only in its `Location` (`/items/4`, no body) is set from that
+  // header. Left as the literal of this run (`ctx.set('itemId', '4')`), the journey would delete item 4 of
+  // whatever database it runs on, another item than the one it created, and pass with the bug still there.
+  if (secret || (typeof value !== 'string' && typeof value !== 'number') || String(value) === '') return undefined
+  for (const [j, exchange] of exchanges.entries()) {
+    const found = headerSegments(exchange).find((s) => s.value === String(value))
+    if (found) return { exchange: j, path: [], secret: false, header: { ...found.header, number: typeof value === 'number' } }
+  }
   return undefined
+}
+
+/** Response headers whose value is a URL a client follows to what the request made or names. */
+const URL_HEADERS = ['location', 'content-location']
+
+/**
+ * The path segments of the URLs in a response's `Location` and `Content-Location`, decoded, each with
+ * where it is (counted from the end, the way the journey reads it, whether the URL is absolute or not);
+ * from the last segment back, so that of `/items/4/parts/4` the last `4` is found first.
+ */
+function headerSegments(exchange: HttpExchange): { value: string; header: Omit<HeaderOrigin, 'number'> }[] {
+  const headers = exchange.response?.headers ?? {}
+  const out: { value: string; header: Omit<HeaderOrigin, 'number'> }[] = []
+  for (const [name, raw] of Object.entries(headers)) {
+    if (!URL_HEADERS.includes(name.toLowerCase()) || typeof raw !== 'string') continue
+    const pathname = headerPathname(raw, exchange.request.url)
+    if (pathname === undefined) continue
+    const segments = pathname.split('/')
+    for (let k = 1; k < segments.length; k++) {
+      const value = safeDecode(segments[segments.length - k]!)
+      // Named in lower case, as the journey's response has its headers. A part the record masked (a key in
+      // the path) is no id.
+      if (value !== '' && !value.includes(REDACTED)) out.push({ value, header: { name: name.toLowerCase(), segment: k } })
+    }
+  }
+  return out
+}
+
+/** The path of a header's URL, as `new URL(value, request URL).pathname` gives it in the journey. */
+function headerPathname(value: string, requestUrl: string): string | undefined {
+  try {
+    return new URL(value, requestUrl).pathname
+  } catch {
+    try {
+      return new URL(value, 'http://localhost').pathname
+    } catch {
+      return undefined
+    }
+  }
 }
 
 /** The JSON body of an exchange as this process received it, unredacted; undefined when not at hand or not JSON. */

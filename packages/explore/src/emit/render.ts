@@ -1,6 +1,6 @@
 import { type TakenAction, isSecretKey, plural, redactText } from '@venomqa/core'
 import type { BuiltinInvariantName } from '../contracts'
-import { Code, LINE_WIDTH, isPlainObject, literal, quote } from './code'
+import { Code, LINE_WIDTH, accessor, isPlainObject, literal, quote } from './code'
 import { accessPath } from './json-path'
 import type { JourneyPlan, RequestPlan, StepPlan } from './plan'
 import { isSecretValue, type SecretRefs } from './secrets'
@@ -11,7 +11,15 @@ export interface RenderInput {
   invariant: string
   /** Set when the invariant is a built-in one: the last step asserts on the last response directly. */
   builtin?: BuiltinInvariantName
-  exploration: { name: string; file: string; importPath: string; hasBaseUrl: boolean; setupSteps: readonly string[] }
+  exploration: {
+    name: string
+    file: string
+    importPath: string
+    hasBaseUrl: boolean
+    setupSteps: readonly string[]
+    /** The project root from the journey's directory (`../..`), when the invariant is loaded from a source that reads files. */
+    root?: string
+  }
   /** The minimal sequence, as the exploration took it (the invariant's `path`). */
   sequence: readonly TakenAction[]
   /** Each action's own timeout, carried over to its steps. */
@@ -36,21 +44,32 @@ export function renderJourney(input: RenderInput): string {
   // The last action's answers are the ones a fix changes (the invariant is judged after it): never checked.
   const last = plan.steps.length - 1
   const steps = plan.steps.map((s, i) => renderStep(s, names[i]!, input.timeouts.get(s.action), i < last))
-  steps.push(input.builtin ? renderBuiltinCheck(input.builtin) : renderInvariantCheck(input.invariant, exploration.setupSteps))
+  const root = input.builtin ? undefined : exploration.root
+  steps.push(input.builtin ? renderBuiltinCheck(input.builtin) : renderInvariantCheck(input.invariant, exploration.setupSteps, root !== undefined))
   const minimal = !input.notShrunk && !input.shrinkLimit
   const sequence = input.builtin ? '' : `\n/** The ${minimal ? 'minimal ' : ''}sequence as the exploration took it: the invariant's \`path\`. */\nconst sequence = ${literal(safeSequence(input.sequence, plan.secrets), '', LINE_WIDTH - 17)}\n`
   const asserted = plan.steps.slice(0, last).some((s) => s.requests.some(replayNeedsAnswer))
   const counted = plan.steps.some((s) => s.requests.some((r) => r.sets.some((set) => set.count)))
   const imports = [
+    ...(root !== undefined ? ["import { dirname, resolve } from 'node:path'", "import { fileURLToPath } from 'node:url'"] : []),
     // Core only: a project has core installed for its journeys; @venomqa/explore comes with the CLI and may
     // not resolve from the project (pnpm installs strictly).
     `import { ${input.builtin ? 'assert, ' : ''}${asserted ? 'assertStatus, ' : ''}branch, ${input.builtin ? '' : 'checkInvariant, '}checkpoint, journey, path, ${counted ? 'plural, ' : ''}step } from '@venomqa/core'`,
     `import exploration from ${quote(exploration.importPath)}`,
   ]
+  const rootLines =
+    root === undefined
+      ? []
+      : [
+          '',
+          '/** The project root, from this file: the invariant is loaded from files there (the OpenAPI document), wherever the run is. */',
+          `const root = resolve(dirname(fileURLToPath(import.meta.url)), ${quote(root)})`,
+        ]
   return [
     ...header(input),
     ...imports,
     ...secretsCheck(plan.secrets.used.map(([name]) => name)),
+    ...rootLines,
     sequence,
     `export default journey(${quote(input.journeyName)}, {`,
     `  tags: ['regression'],`,
@@ -258,8 +277,16 @@ function renderRequest(
   return lines
 }
 
-/** What a key is set to from a response: a value in its body, or the size of a list in it. */
+/** What a key is set to from a response: a value in its body, the size of a list in it, or a segment of a header's URL. */
 function responseValue(set: RequestPlan['sets'][number], variable: string): string {
+  if (set.header) {
+    // Read from this run's answer (`Location: /items/17`), as the body's id is: the id of one run, written
+    // as a literal, names another item (or none) in another database. Resolved against the request's URL,
+    // a Location that is absolute, relative or with a query gives the same segment.
+    const url = `new URL(${variable}.headers${accessor(set.header.name)}!, ${variable}.url)`
+    const segment = `decodeURIComponent(${url}.pathname.split('/').at(-${set.header.segment})!)`
+    return set.header.number ? `Number(${segment})` : segment
+  }
   const value = `${variable}.json()${accessPath(set.path)}`
   return set.count ? `plural(${value}.length, ${quote(set.count)})` : value
 }
@@ -301,12 +328,12 @@ function comment(text: string): string {
   return redactText(text).split('\n')[0]!.slice(0, 140)
 }
 
-function renderInvariantCheck(invariant: string, setup: readonly string[]): string {
+function renderInvariantCheck(invariant: string, setup: readonly string[], rooted: boolean): string {
   const name = uniqueName(`check ${invariant}`, setup)
   return [
     `${STEP_INDENT}// The same invariant, from the exploration: its probes run here and its verdict fails the step.`,
     `${STEP_INDENT}step(${quote(name)}, async (args) => {`,
-    `${BODY_INDENT}await checkInvariant(exploration, ${quote(invariant)}, args, { path: sequence })`,
+    `${BODY_INDENT}await checkInvariant(exploration, ${quote(invariant)}, args, { path: sequence${rooted ? ', root' : ''} })`,
     `${STEP_INDENT}}),`,
   ].join('\n')
 }
