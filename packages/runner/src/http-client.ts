@@ -180,7 +180,7 @@ export class UndiciHttpClient implements HttpClient {
     const { sent } = prepared
     rememberSecrets(sent.url, sent.headers, sent.text, redactKeys)
 
-    const cacheKey = method === 'GET' && (options.cache ?? shared.options.cacheGets ?? false) ? `${sent.url} ${sent.headers.authorization ?? ''}` : undefined
+    const cacheKey = method === 'GET' && (options.cache ?? shared.options.cacheGets ?? false) ? `${sent.url}\n${headersKey(sent.headers)}` : undefined
     const hit = cacheKey === undefined ? undefined : shared.cache.get(cacheKey)
     if (hit) {
       const exchange = ExchangeRecord.cached(hit.exchange)
@@ -191,7 +191,9 @@ export class UndiciHttpClient implements HttpClient {
     const policy = requestRetryPolicy(method, options.retry, shared.retry)
     // When the request was first sent: a server error is the step's only if the step sent it (see server-errors.ts).
     const sentAt = moment()
-    const attemptOptions: AttemptOptions = { dispatcher: shared.dispatcher, timeoutMs, requestTimeoutMs: options.timeout, stepSignal: this.#signal, userSignal: options.signal, detached: shared.detached }
+    // timeoutMs (the request's own, else the client's) is a deadline for each attempt as a whole: the
+    // client's used to reach undici only as its idle timers, which a trickling body never ran into.
+    const attemptOptions: AttemptOptions = { dispatcher: shared.dispatcher, timeoutMs, stepSignal: this.#signal, userSignal: options.signal, detached: shared.detached }
     for (let attempt = 1; ; attempt++) {
       const startedAtMs = Date.now()
       const result = await sendOnce(prepared, attemptOptions)
@@ -227,6 +229,26 @@ export class UndiciHttpClient implements HttpClient {
     this.#onExchange?.(exchange, origin)
     this.#shared.options.onExchange?.(exchange, origin)
   }
+}
+
+const headerKeys = new WeakMap<Headers, string>()
+
+/**
+ * The part of a GET's cache key the request's headers make: all of them, names lowercased and sorted. Keyed
+ * on the URL and Authorization alone, two users told apart by a Cookie, an X-API-Key or any other header
+ * got each other's cached answer, and so did an Accept or Accept-Language asking for another one. A
+ * request without headers of its own sends the client's headers object itself, so the key is kept per
+ * object.
+ */
+function headersKey(headers: Headers): string {
+  let key = headerKeys.get(headers)
+  if (key === undefined) {
+    const pairs = Object.keys(headers).map((name) => [name.toLowerCase(), headers[name]!])
+    pairs.sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0))
+    key = JSON.stringify(pairs)
+    headerKeys.set(headers, key)
+  }
+  return key
 }
 
 /** No base URL is fine for journeys that only use ports or absolute URLs; a relative request says so. */

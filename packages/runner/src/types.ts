@@ -25,11 +25,19 @@ export type PluginEntry = Plugin<any> | [Plugin<any>, unknown] | { plugin: Plugi
 export interface HttpClientOptions {
   baseUrl: string
   headers?: Record<string, string>
-  /** Per-request timeout, ms. Default 30 000. */
+  /**
+   * Timeout of every request that has none of its own (`timeout` in its options wins), ms. Default 30 000.
+   * A deadline for each attempt as a whole, from sending to the body's last byte: a body that keeps
+   * trickling in is cut at it too.
+   */
   timeout?: number
   /** Default retry policy for idempotent methods. */
   retry?: RetryPolicy | false
-  /** Cache GET responses (per client) until clearCache(); a request can opt in or out with `cache`. */
+  /**
+   * Cache GET responses (per client) until clearCache(); a request can opt in or out with `cache`. An entry
+   * is kept per URL and per set of request headers (names in any case): requests that differ in any header
+   * (Authorization, Cookie, X-API-Key, Accept...) never share one.
+   */
   cacheGets?: boolean
   /** Keep-alive connections per origin. Default 16. */
   connections?: number

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events'
 import type { Dispatcher } from 'undici'
 import { request } from './undici'
-import { type ClassifiedFailure, RequestTimeoutError, classifyFailure } from './classify'
+import { type ClassifiedFailure, classifyFailure } from './classify'
 import { type DetachedRequests, stepStop, untilStepStops } from './detached'
 import type { PreparedRequest } from './prepare'
 
@@ -17,10 +17,11 @@ export interface ReceivedResponse {
 
 export interface AttemptOptions {
   dispatcher: Dispatcher
-  /** How long undici waits for headers and for the body (the client's timeout). */
+  /**
+   * The request's timeout (its own, else the client's): a deadline for the whole attempt, from sending to
+   * the body's last byte, and undici's headers and body timers as a backstop.
+   */
   timeoutMs: number
-  /** A timeout of this request's own, enforced with an abort like the step's deadline. */
-  requestTimeoutMs?: number
   stepSignal?: AbortSignal
   userSignal?: AbortSignal
   /** Where a request goes when its step stops waiting for it (see untilStepStops). */
@@ -35,7 +36,7 @@ export type AttemptResult =
 export async function sendOnce(prepared: PreparedRequest, o: AttemptOptions): Promise<AttemptResult> {
   const { method, url } = prepared.sent
   const started = performance.now()
-  const link = linkSignals(o, method, url)
+  const link = linkSignals(o)
   const receiving = receive(prepared, o, link)
   try {
     const response = await (o.stepSignal ? untilStepStops(receiving, o.stepSignal, (left) => o.detached.add(left, `${method} ${url}`)) : receiving)
@@ -50,7 +51,10 @@ export async function sendOnce(prepared: PreparedRequest, o: AttemptOptions): Pr
 async function receive(prepared: PreparedRequest, o: AttemptOptions, link: LinkedSignal): Promise<ReceivedResponse> {
   const { method, url, headers } = prepared.sent
   try {
-    const res = await request(url, { method, headers, body: prepared.body, signal: link.signal, dispatcher: o.dispatcher, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs })
+    // undici's bodyTimeout is an idle timer, reset by every chunk: a body that trickles in (a byte every
+    // second) never reached it, and the client-wide timeout never fired. The deadline is what bounds the
+    // request, the request's own timeout and the client's alike; undici's timers stay as a backstop.
+    const res = await request(url, { method, headers, body: prepared.body, signal: link.signal, dispatcher: o.dispatcher, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs, deadlineMs: o.timeoutMs })
     const retryAfter = res.headers['retry-after']
     return { status: res.statusCode, headers: flattenHeaders(res.headers), bodyText: res.bodyText, ...(retryAfter !== undefined ? { retryAfter } : {}) }
   } finally {
@@ -61,7 +65,7 @@ async function receive(prepared: PreparedRequest, o: AttemptOptions, link: Linke
 interface LinkedSignal {
   /** What undici listens to. */
   signal?: AbortSignal | EventEmitter
-  /** The controller's signal when this request made one (its own timeout or its caller's signal). */
+  /** The controller's signal when this request made one (its caller's signal). */
   own?: AbortSignal
   dispose(): void
 }
@@ -69,14 +73,14 @@ interface LinkedSignal {
 const NOTHING_TO_DISPOSE = () => {}
 
 /**
- * The signal one attempt's connection is cut by: the step's, once its grace is over (see stepStop), the
- * caller's own, at once, and the request's own timeout. An AbortController per request costs more than
- * anything else the client does, so one is made only when the request has its own timeout or signal;
- * otherwise the step's stop is passed as it is and the client-wide timeout is left to undici's timers.
+ * The signal one attempt's connection is cut by: the step's, once its grace is over (see stepStop), and the
+ * caller's own, at once. The timeout is not among them: it is the deadline `request` keeps (see receive).
+ * An AbortController per request costs more than anything else the client does, so one is made only when
+ * the request has a signal of its own; otherwise the step's stop is passed as it is.
  */
-function linkSignals(o: AttemptOptions, method: string, url: string): LinkedSignal {
+function linkSignals(o: AttemptOptions): LinkedSignal {
   const step = o.stepSignal && stepStop(o.stepSignal)
-  if (o.requestTimeoutMs === undefined && !o.userSignal) return { signal: step, dispose: NOTHING_TO_DISPOSE }
+  if (!o.userSignal) return { signal: step, dispose: NOTHING_TO_DISPOSE }
   const controller = new AbortController()
   const onStepCut = () => controller.abort(o.stepSignal?.reason)
   const onUserAbort = () => controller.abort(o.userSignal?.reason)
@@ -84,13 +88,10 @@ function linkSignals(o: AttemptOptions, method: string, url: string): LinkedSign
   else step?.once('abort', onStepCut)
   if (o.userSignal?.aborted) onUserAbort()
   else o.userSignal?.addEventListener('abort', onUserAbort, { once: true })
-  const timeoutMs = o.requestTimeoutMs
-  const timer = timeoutMs === undefined ? undefined : setTimeout(() => controller.abort(new RequestTimeoutError(`${method} ${url}`, timeoutMs)), timeoutMs)
   return {
     signal: controller.signal,
     own: controller.signal,
     dispose() {
-      clearTimeout(timer)
       step?.off('abort', onStepCut)
       o.userSignal?.removeEventListener('abort', onUserAbort)
     },

@@ -1,5 +1,5 @@
 import { TimeoutError, TransportError } from '@venomqa/core'
-import { FailedAfterHeaders } from './undici'
+import { DEADLINE_EXCEEDED, FailedAfterHeaders } from './undici'
 
 /**
  * An HTTP request that got no answer in time (the client's timeout or the request's own): a TimeoutError
@@ -30,13 +30,13 @@ export class AnswerCutError extends TransportError {
 export interface FailureContext {
   method: string
   url: string
-  /** The client's headers/body timeout, named in the error when undici gives up waiting. */
+  /** The request's timeout (its own, else the client's), named in the error when it runs out. */
   timeoutMs: number
   /** The step's (or the run's) signal: its reason wins, so a deadline reads as the deadline. */
   stepSignal?: AbortSignal
   /** A signal the caller passed with the request. */
   userSignal?: AbortSignal
-  /** The signal linking the two above with the request's own timeout. */
+  /** The signal linking the two above, when the request made one. */
   requestSignal?: AbortSignal
 }
 
@@ -61,7 +61,8 @@ export function classifyFailure(err: unknown, ctx: FailureContext): ClassifiedFa
   const msg = e?.message ?? String(err)
   if (err instanceof FailedAfterHeaders) {
     const status = err.statusCode
-    if (code === 'UND_ERR_BODY_TIMEOUT') return final(new RequestTimeoutError(`the body of the HTTP ${status} answer to ${method} ${url}`, ctx.timeoutMs))
+    // The deadline (see request's deadlineMs) or undici's idle timer: either way the body did not come in time.
+    if (code === 'UND_ERR_BODY_TIMEOUT' || code === DEADLINE_EXCEEDED) return final(new RequestTimeoutError(`the body of the HTTP ${status} answer to ${method} ${url}`, ctx.timeoutMs))
     return { error: new AnswerCutError(method, url, status, code ? `${code}: ${msg}` : msg, err.error), retryable: true }
   }
   const transport = (kind: TransportError['kind'], message: string) => ({ error: new TransportError(kind, method, url, message, { cause: err }), retryable: true })
@@ -70,7 +71,7 @@ export function classifyFailure(err: unknown, ctx: FailureContext): ClassifiedFa
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return transport('dns', `host not found (${code})`)
   if (/CERT|SSL|TLS/i.test(code) || /certificate|ssl|tls/i.test(msg)) return transport('tls', msg)
   // The server took longer than the client waits: sending it again would wait as long once more.
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return final(new RequestTimeoutError(`${method} ${url}`, ctx.timeoutMs))
+  if (code === DEADLINE_EXCEEDED || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return final(new RequestTimeoutError(`${method} ${url}`, ctx.timeoutMs))
   return transport('transport', `${code ? `${code}: ` : ''}${msg}`)
 }
 

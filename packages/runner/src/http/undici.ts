@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import type { EventEmitter } from 'node:events'
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib'
 import type { Dispatcher, Agent as UndiciAgent } from 'undici'
 
 /**
@@ -63,6 +64,12 @@ export interface RequestOptions {
   signal?: AbortSignal | EventEmitter
   headersTimeout?: number
   bodyTimeout?: number
+  /**
+   * A deadline for the whole request, ms from the call: past it the connection is cut and the request
+   * rejects with a DeadlineExceeded (in a FailedAfterHeaders once the answer's headers came). undici's
+   * `bodyTimeout` is an idle timer, reset by every chunk: a body that keeps trickling in never reaches it.
+   */
+  deadlineMs?: number
   /** undici's global dispatcher when not given, as with undici's own `request`. */
   dispatcher?: Dispatcher
 }
@@ -72,7 +79,11 @@ export interface TextResponse {
   statusCode: number
   /** Lower-case names, as undici parses them: a repeated header is an array. */
   headers: Record<string, string | string[]>
-  /** The body decoded as UTF-8, a leading byte-order mark dropped (as undici's `body.text()` does). */
+  /**
+   * The body as text: decompressed as its Content-Encoding says (gzip, x-gzip, deflate, br), then decoded
+   * with the content type's charset (UTF-8 when it names none or one no decoder knows), a leading
+   * byte-order mark dropped (as undici's `body.text()` does).
+   */
   bodyText: string
 }
 
@@ -90,7 +101,7 @@ export function request(url: string, o: RequestOptions): Promise<TextResponse> {
   const options: Dispatcher.DispatchOptions = { origin: u.origin, path, method: o.method, headers: o.headers, body: o.body, headersTimeout: o.headersTimeout, bodyTimeout: o.bodyTimeout }
   const dispatcher = o.dispatcher ?? getGlobalDispatcher()
   return new Promise((resolve, reject) => {
-    const handler = new TextResponseHandler(o.signal, resolve, reject)
+    const handler = new TextResponseHandler(o.signal, o.deadlineMs, resolve, reject)
     // undici's own dispatchers report a refused request through onError; one of another make may throw.
     try {
       dispatcher.dispatch(options, handler)
@@ -110,12 +121,17 @@ class TextResponseHandler implements Dispatcher.DispatchHandler {
   #headers: Record<string, string | string[]> = {}
   readonly #chunks: Buffer[] = []
   #length = 0
+  #deadline?: ReturnType<typeof setTimeout>
+  /** Set when the deadline passed before the request had a connection to cut. */
+  #expired?: DeadlineExceeded
 
   constructor(
     signal: AbortSignal | EventEmitter | undefined,
+    deadlineMs: number | undefined,
     private readonly resolve: (response: TextResponse) => void,
     private readonly reject: (error: Error) => void,
   ) {
+    if (deadlineMs !== undefined) this.#deadline = setTimeout(() => this.#expire(deadlineMs), deadlineMs)
     if (!signal) return
     if ((signal as AbortSignal).aborted) this.#reason = abortReason(signal)
     else
@@ -125,8 +141,24 @@ class TextResponseHandler implements Dispatcher.DispatchHandler {
       })
   }
 
+  /**
+   * The deadline is a timer of the handler's own rather than an AbortController per request (which costs
+   * more than the rest of the client, see attempt.ts): it cuts the connection like an abort, and fails the
+   * request at once when it is still waiting for a connection (cut when it gets one).
+   */
+  #expire(ms: number): void {
+    this.#deadline = undefined
+    const error = new DeadlineExceeded(ms)
+    if (this.#abort) this.#abort(error)
+    else {
+      this.#expired = error
+      this.onError(error)
+    }
+  }
+
   onConnect(abort: (reason?: Error) => void): void {
     if (this.#reason) abort(this.#reason)
+    else if (this.#expired) abort(this.#expired)
     else this.#abort = abort
   }
 
@@ -145,11 +177,13 @@ class TextResponseHandler implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     this.#stopListening?.()
-    this.resolve({ statusCode: this.#statusCode, headers: this.#headers, bodyText: decodeText(this.#chunks, this.#length) })
+    clearTimeout(this.#deadline)
+    this.resolve({ statusCode: this.#statusCode, headers: this.#headers, bodyText: decodeText(this.#chunks, this.#length, this.#headers) })
   }
 
   onError(error: Error): void {
     this.#stopListening?.()
+    clearTimeout(this.#deadline)
     // An abort keeps its reason as it is: the signal says why, whenever it came.
     this.reject(this.#statusCode >= 200 && !this.#reason ? new FailedAfterHeaders(this.#statusCode, error) : error)
   }
@@ -172,13 +206,105 @@ export class FailedAfterHeaders extends Error {
   }
 }
 
+/** What a request's own deadline (`deadlineMs`) cuts it with; `code` tells the classifier. */
+export class DeadlineExceeded extends Error {
+  readonly code = DEADLINE_EXCEEDED
+  constructor(readonly timeoutMs: number) {
+    super(`request deadline of ${timeoutMs} ms exceeded`)
+    this.name = 'DeadlineExceeded'
+  }
+}
+
+export const DEADLINE_EXCEEDED = 'VENOM_DEADLINE_EXCEEDED'
+
 function abortReason(signal: AbortSignal | EventEmitter): Error {
   return (signal as AbortSignal).reason ?? new (undici().RequestAbortedError)()
 }
 
-function decodeText(chunks: Buffer[], length: number): string {
+/**
+ * The body as the response describes it. The bytes are first undone of their Content-Encoding (a server
+ * may compress whatever the request's Accept-Encoding said, and a user who sends one gets it), then
+ * decoded with the declared charset: reading every body as UTF-8 turned `café` in ISO-8859-1 into
+ * `caf\ufffd` and gzip into garbage that `json()` refused. UTF-8, by far the most common, stays on the
+ * fast path (Buffer#toString).
+ */
+function decodeText(chunks: Buffer[], length: number, headers: Record<string, string | string[]>): string {
   if (length === 0) return ''
-  const buffer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
+  let buffer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
+  const encoding = headers['content-encoding']
+  if (encoding !== undefined) buffer = decompress(buffer, Array.isArray(encoding) ? encoding.join(',') : encoding)
+  const decode = charsetDecoder(headers['content-type'])
+  if (decode) return decode(buffer)
   const bom = buffer.length > 2 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf
   return buffer.toString('utf8', bom ? 3 : 0)
+}
+
+/**
+ * Undo the codings in the order opposite to the one they were applied in (`gzip, br` is gzip, then br).
+ * A coding this client cannot undo (compress, zstd), or bytes that do not decompress, leave the body as it
+ * came: the step sees what the server sent rather than a crash inside the client.
+ */
+function decompress(buffer: Buffer, contentEncoding: string): Buffer {
+  const codings = contentEncoding.toLowerCase().split(',')
+  let out = buffer
+  for (let i = codings.length - 1; i >= 0; i--) {
+    const coding = codings[i]!.trim()
+    try {
+      if (coding === 'gzip' || coding === 'x-gzip') out = gunzipSync(out)
+      else if (coding === 'br') out = brotliDecompressSync(out)
+      else if (coding === 'deflate') out = inflateDeflate(out)
+      else if (coding !== 'identity' && coding !== '') return buffer
+    } catch {
+      return buffer
+    }
+  }
+  return out
+}
+
+/** `deflate` is zlib-wrapped by the standard, raw by some servers: browsers take both, and so does this. */
+function inflateDeflate(buffer: Buffer): Buffer {
+  try {
+    return inflateSync(buffer)
+  } catch {
+    return inflateRawSync(buffer)
+  }
+}
+
+type Decode = (bytes: Buffer) => string
+
+const decoders = new Map<string, Decode | undefined>()
+
+/**
+ * The decoder for the content type's charset, or undefined for UTF-8 (the fast path): when none is named,
+ * when it is UTF-8, and when no decoder knows the label (a guess at UTF-8 beats failing the request).
+ * TextDecoder drops a byte-order mark itself. Decoders are kept per known label (a bounded set: unknown
+ * ones are not kept); `decode` without `stream` keeps no state between calls.
+ */
+function charsetDecoder(contentType: string | string[] | undefined): Decode | undefined {
+  if (contentType === undefined) return undefined
+  const match = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;,\s]*))/i.exec(Array.isArray(contentType) ? contentType[0]! : contentType)
+  const label = (match?.[1] ?? match?.[2] ?? '').trim().toLowerCase()
+  if (!label || label === 'utf-8' || label === 'utf8') return undefined
+  if (decoders.has(label)) return decoders.get(label)
+  let decoder: TextDecoder
+  try {
+    decoder = new TextDecoder(label)
+  } catch {
+    return undefined
+  }
+  const decode = decoder.encoding === 'utf-8' ? undefined : decoder.encoding === 'windows-1252' ? decodeWindows1252 : (bytes: Buffer) => decoder.decode(bytes)
+  decoders.set(label, decode)
+  return decode
+}
+
+/** windows-1252's characters at 0x80 to 0x9f, where it differs from ISO-8859-1 (the five holes kept as C1). */
+const WINDOWS_1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178'
+
+/**
+ * windows-1252, which the labels iso-8859-1, latin1 and us-ascii also mean (WHATWG Encoding). Node 20's
+ * TextDecoder decodes it as ISO-8859-1, turning 0x80 (€) and its neighbours into control characters.
+ */
+function decodeWindows1252(bytes: Buffer): string {
+  const latin1 = bytes.toString('latin1')
+  return /[\x80-\x9f]/.test(latin1) ? latin1.replace(/[\x80-\x9f]/g, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]!) : latin1
 }
