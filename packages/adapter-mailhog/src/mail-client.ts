@@ -3,7 +3,7 @@ import { AbortedError, TimeoutError, TransportError, VenomError, errorMessage, r
 import { MailApiError } from './http-api'
 import { describeFilter, describeMail, matchesFilter, pickFilter } from './filter'
 import type { CaughtEmail } from './mime'
-import type { SmtpSender } from './smtp-sender'
+import { type SmtpSender, redactUrl } from './smtp-sender'
 
 export interface WaitOptions extends EmailFilter {
   /** ms; default the client's `defaultTimeoutMs` (10 000). */
@@ -136,7 +136,8 @@ export abstract class MailClientBase implements MailPort {
       const g = await this.glance()
       total = g.total
       if (g.total === 0) {
-        box = `The mailbox is empty${this.sender ? `: is the app sending to ${this.sender.smtpUrl}?` : '.'}`
+        // The SMTP URL may carry the app's password (smtp://user:pass@host): masked, as every message does.
+        box = `The mailbox is empty${this.sender ? `: is the app sending to ${redactUrl(this.sender.smtpUrl)}?` : '.'}`
       } else {
         const shown = g.newest.map(describeMail).join('; ')
         box = `The mailbox holds ${g.total} mail${g.total === 1 ? '' : 's'}, none matching; newest: ${shown}${g.total > g.newest.length ? '; ...' : ''}.`

@@ -169,6 +169,18 @@ describe('MailHog dialect', () => {
       expect((await client.getLatest({ to: 'bob@example.com' }))?.subject).toBe('Welcome Bob')
     })
 
+    it('finds a non-ASCII subject, which MailHog searches only in its RFC 2047-encoded form', async () => {
+      // nodemailer sends this subject as an encoded word (=?UTF-8?Q?R=C3=A9initialisation...?=): MailHog's
+      // `containing` search looks at those raw bytes, so the subject is matched here, on the decoded one.
+      await deliver(catcher.smtpUrl, { from: 'app@example.com', to: 'bob@example.com', subject: 'Réinitialisation du mot de passe', text: 'x' })
+      await deliver(catcher.smtpUrl, { from: 'app@example.com', to: 'alice@example.com', subject: 'Welcome', text: 'y' })
+      expect((await client.list({ subject: 'mot de passe' })).map((m) => m.subject)).toEqual(['Réinitialisation du mot de passe'])
+      expect((await client.list({ subject: 'réinitialisation' })).length).toBe(1)
+      expect((await client.list({ to: 'bob@example.com', subject: 'Réinitialisation' })).length).toBe(1)
+      expect((await client.list({ to: 'alice@example.com', subject: 'Réinitialisation' })).length).toBe(0)
+      expect((await client.waitForEmail({ subject: 'Réinitialisation', timeoutMs: 1000 })).to).toEqual(['bob@example.com'])
+    })
+
     it('waitForEmail sees a mail that arrives while it waits', async () => {
       const waiting = client.waitForEmail({ to: 'late@example.com', subject: 'Password Reset', timeoutMs: 5000 })
       setTimeout(() => void deliver(catcher.smtpUrl, { from: 'app@example.com', to: 'late@example.com', subject: 'Password Reset', text: 'go' }), 300)

@@ -185,6 +185,15 @@ describe('Mailpit dialect', () => {
       expect(await client.getLatest({ to: 'nobody@example.com' })).toBeUndefined()
     })
 
+    it('`to` finds a recipient in To, Cc or Bcc, as documented (Mailpit\'s `to:` search sees To only)', async () => {
+      await deliver(catcher.smtpUrl, { from: 'app@example.com', to: 'to@example.com', cc: 'cc@example.com', bcc: 'bcc@example.com', subject: 'Invoice', text: 'x' })
+      await deliver(catcher.smtpUrl, { from: 'cc@example.com', to: 'other@example.com', replyTo: 'bcc@example.com', subject: 'Not to them', text: 'y' })
+      for (const to of ['to@example.com', 'cc@example.com', 'bcc@example.com', 'Cc <cc@example.com>'])
+        expect((await client.list({ to })).map((m) => m.subject), to).toEqual(['Invoice'])
+      expect((await client.waitForEmail({ to: 'cc@example.com', timeoutMs: 1000 })).subject).toBe('Invoice')
+      expect((await client.getLatest({ to: 'bcc@example.com' }))?.subject).toBe('Invoice')
+    })
+
     it('waitForEmail, send, deleteAll, ids, deleteIds, info, healthCheck', async () => {
       const waiting = client.waitForEmail({ to: 'late@example.com', timeoutMs: 5000 })
       setTimeout(() => void client.send({ from: 'qa@example.com', to: 'late@example.com', subject: 'Late', text: 'x' }), 300)

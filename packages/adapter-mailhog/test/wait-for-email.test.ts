@@ -68,6 +68,20 @@ describe('waitForEmail', () => {
     })
   }
 
+  it('never prints the password of the SMTP URL in the timeout message', async () => {
+    for (const Client of [MailHogClient, MailpitClient]) {
+      const client = new Client({ url: catcher.apiUrl, smtp: 'smtp://app:S3cretPW@127.0.0.1:1025', pollIntervalMs: 50 })
+      try {
+        const err = await client.waitForEmail({ to: 'x@example.com', timeoutMs: 150 }).catch((e) => e)
+        expect(err).toBeInstanceOf(MailWaitTimeoutError)
+        expect(err.message).not.toContain('S3cretPW')
+        expect(err.message).toContain('The mailbox is empty: is the app sending to smtp://app:***@127.0.0.1:1025?')
+      } finally {
+        await client.close()
+      }
+    }
+  })
+
   it('while the server is down, keeps trying and reports the last failure', async () => {
     const client = new MailpitClient({ url: 'http://127.0.0.1:1', pollIntervalMs: 50 })
     try {

@@ -1,6 +1,6 @@
 import { type CachePort, type CacheSetOptions, type CacheStats, UserError, cacheTtlMs } from '@venomqa/core'
 import type { Redis } from 'ioredis'
-import { type ConnectionOptions, type OwnedClient, chunks, closeClient, explained, openClient, ping, prefixPattern, scanKeys } from './connection'
+import { type ConnectionOptions, type OwnedClient, chunks, closeClient, explained, openClient, ping, prefixPattern, refuseKeyPrefix, scanKeys } from './connection'
 
 export interface RedisCacheOptions extends ConnectionOptions {
   /** Every key the port reads or writes is `prefix + key`; clear() and stats() stay within it. */
@@ -25,6 +25,9 @@ export class RedisCache implements CachePort {
     this.prefix = options.prefix ?? ''
     this.#wholeDb = options.wholeDb ?? false
     this.#client = openClient(options)
+    // clear() and stats() find keys with SCAN, which gives full names that ioredis would prefix again:
+    // with a keyPrefix clear() deleted nothing. The cache's own `prefix` does what keyPrefix is for.
+    refuseKeyPrefix(this.#client, 'cache')
   }
 
   /**

@@ -24,6 +24,12 @@ export interface OwnedClient {
 export function openClient(options: ConnectionOptions): OwnedClient {
   if (options.redis) return { redis: options.redis, owned: false, where: describeClient(options.redis) }
   const url = withDb(options.url ?? DEFAULT_REDIS_URL, options.db)
+  // ioredis takes any path as the DB and sends SELECT NaN for `/abc`: a rejection nothing can catch (the
+  // SELECT of its connect), then a raw ReplyError. A path that is no DB index is a mistake in the config.
+  const path = dbPathOf(url)
+  if (options.db !== undefined && !(Number.isInteger(options.db) && options.db >= 0))
+    throw new ConfigError(`Redis: \`db\` must be an integer >= 0, got ${String(options.db)}`, { where: 'db' })
+  if (path !== undefined && path !== '' && !DB_INDEX.test(path)) throw new ConfigError(`Redis: ${DB_PATH_EXPECTED}, got "/${path}"`, { where: 'url' })
   const redis = new Redis(url, {
     // Connect on first use: registering a plugin must not touch the network.
     lazyConnect: true,
@@ -41,7 +47,57 @@ export function openClient(options: ConnectionOptions): OwnedClient {
     noSuchDb.set(redis, err)
     redis.disconnect()
   })
+  // The same for `?db=abc` in the query, which ioredis reads when the path has no DB.
+  const db = redis.options.db ?? 0
+  if (!Number.isInteger(db) || db < 0) {
+    redis.disconnect()
+    throw new ConfigError(`Redis: ${DB_PATH_EXPECTED}, got DB ${JSON.stringify(db)}`, { where: 'url' })
+  }
   return { redis, owned: true, where: describeClient(redis) }
+}
+
+export const DB_PATH_EXPECTED = 'the path of `url` must be a DB index, as in redis://host:6379/2'
+const DB_INDEX = /^\d+$/
+
+/** The path of a redis:// URL without its slash, which ioredis takes as the DB ('' for none); undefined if not such a URL. */
+export function dbPathOf(url: string): string | undefined {
+  if (!/^rediss?:\/\//i.test(url)) return undefined
+  try {
+    return decodeURIComponent(new URL(url).pathname.replace(/^\//, ''))
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether a redis:// URL selects a DB ioredis can SELECT: no path, or a DB index. */
+export function hasDbIndexPath(url: string): boolean {
+  const path = dbPathOf(url)
+  return path === undefined || path === '' || DB_INDEX.test(path)
+}
+
+/** The `keyPrefix` a redis:// URL gives ioredis in its query, if any. */
+export function keyPrefixOfUrl(url: string): string | undefined {
+  try {
+    return new URL(url).searchParams.get('keyPrefix') ?? undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Refuse a client with an ioredis `keyPrefix` (given, or read from `?keyPrefix=` in the URL). SCAN answers
+ * full key names, which ioredis prefixes once more in every command that takes keys (EVAL's included): a
+ * checkpoint then saved nothing, a rollback did nothing and clear() deleted nothing, all silently. The
+ * class's own `prefix` option does what keyPrefix is for, and knows SCAN.
+ */
+export function refuseKeyPrefix(client: OwnedClient, who: string): void {
+  const keyPrefix = client.redis.options.keyPrefix
+  if (!keyPrefix) return
+  if (client.owned) client.redis.disconnect()
+  throw new ConfigError(
+    `${who}: an ioredis client with keyPrefix ${JSON.stringify(keyPrefix)} would make it read and write other keys than it finds with SCAN; give the key prefix as its "prefix" option instead, with a client (or url) without keyPrefix`,
+    { where: 'keyPrefix' },
+  )
 }
 
 const DB_OUT_OF_RANGE = /DB index is out of range|invalid DB index/i

@@ -2,7 +2,7 @@ import { PluginError, PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { RedisCache } from './cache'
-import { DEFAULT_REDIS_URL, pingProblem } from './connection'
+import { DEFAULT_REDIS_URL, hasDbIndexPath, keyPrefixOfUrl, pingProblem } from './connection'
 import { BullQueue } from './queue'
 import { RedisState } from './state'
 
@@ -26,7 +26,15 @@ const section = <T extends z.core.$ZodLooseShape>(shape: T, expected: string) =>
 /** The options of the Redis plugin. */
 export const redisPluginOptions = z.strictObject({
   /** Default redis://127.0.0.1:6379; the path selects the DB. */
-  url: z.optional(z.string().check(z.regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' }))),
+  url: z.optional(
+    z.string().check(
+      z.regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' }),
+      // ioredis would send SELECT NaN for `/abc` (see openClient), and read `?keyPrefix=`, which breaks
+      // the state backend and the cache silently (see refuseKeyPrefix) and which BullMQ refuses.
+      z.refine(hasDbIndexPath, { error: 'expected a redis:// URL whose path is a DB index, as in redis://host:6379/2' }),
+      z.refine((url) => keyPrefixOfUrl(url) === undefined, { error: 'expected a URL without keyPrefix: give the key prefix as the "prefix" option (cache.prefix, state.prefix, queue.prefix)' }),
+    ),
+  ),
   /** Key prefix for the cache port and the state backend, unless they name their own. */
   prefix: z.optional(text),
   /** DB index; wins over the one in the URL. */

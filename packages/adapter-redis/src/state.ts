@@ -1,6 +1,6 @@
 import { CheckpointStack, type StateBackend, StateError } from '@venomqa/core'
 import type { Redis } from 'ioredis'
-import { type ConnectionOptions, type OwnedClient, chunks, closeClient, missingDbError, openClient, ping, prefixPattern, requireDb, scanScope } from './connection'
+import { type ConnectionOptions, type OwnedClient, chunks, closeClient, missingDbError, openClient, ping, prefixPattern, refuseKeyPrefix, requireDb, scanScope } from './connection'
 import { dumpBatch, restoreBatch } from './scripts'
 
 export interface RedisStateOptions extends ConnectionOptions {
@@ -64,6 +64,9 @@ export class RedisState implements StateBackend {
     if (!options.wholeDb && prefixes.length === 0) throw new StateError(this.name, NO_SCOPE)
     this.#patterns = prefixes.length > 0 ? prefixes.map(prefixPattern) : [undefined]
     this.#client = openClient(options)
+    // SCAN gives full key names and ioredis would prefix them again in the DUMP/RESTORE scripts: with a
+    // keyPrefix a checkpoint saved nothing and a rollback silently did nothing. `prefix` is the way.
+    refuseKeyPrefix(this.#client, `state backend "${this.name}"`)
     this.#stack = new CheckpointStack(this.name)
   }
 

@@ -7,6 +7,7 @@ import {
   type StubOptions,
   UserError,
   type VerifyOptions,
+  redactText,
 } from '@venomqa/core'
 import { BodyType, DelayType, EndpointFeature, type IWireMockFeatures, type IWireMockResponse, type Method } from 'wiremock-captain'
 import { type LoggedRequest, type RequestPattern, WireMockAdmin, type WireMockAdminOptions } from './admin'
@@ -190,7 +191,10 @@ function stubError(message: string): UserError {
 
 function checkUrl(url: unknown): string {
   if (typeof url !== 'string' || !/^https?:\/\/[^/]/.test(url))
-    throw new UserError('E_MOCK', `wiremock: "url" must be WireMock's base URL, e.g. http://127.0.0.1:8080, got ${JSON.stringify(url)}`, { where: 'url' })
+    // The URL may carry user:password@: never shown.
+    throw new UserError('E_MOCK', `wiremock: "url" must be WireMock's base URL, e.g. http://127.0.0.1:8080, got ${typeof url === 'string' ? JSON.stringify(redactText(url)) : JSON.stringify(url)}`, {
+      where: 'url',
+    })
   return url
 }
 

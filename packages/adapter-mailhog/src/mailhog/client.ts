@@ -19,16 +19,19 @@ import {
 export class MailHogClient extends RemoteMailClient {
   readonly dialect = 'mailhog'
 
-  /** MailHog searches one field at a time; the narrowest one the filter gives is sent, the rest is checked here. */
+  /**
+   * MailHog searches one field at a time; the narrowest address the filter gives is sent, the rest is
+   * checked here. Never the subject: MailHog's `containing` search matches the raw message, where a
+   * non-ASCII subject is RFC 2047-encoded (`=?UTF-8?Q?R=C3=A9initialisation...?=`), so it never found
+   * one; a subject is matched on the decoded one (matchesFilter) instead.
+   */
   protected async fetch(filter: EmailFilter): Promise<CaughtEmail[]> {
     const search =
       filter.to !== undefined && bareAddress(filter.to)
         ? { kind: 'to', query: bareAddress(filter.to) }
         : filter.from !== undefined && bareAddress(filter.from)
           ? { kind: 'from', query: bareAddress(filter.from) }
-          : typeof filter.subject === 'string' && filter.subject !== ''
-            ? { kind: 'containing', query: filter.subject }
-            : undefined
+          : undefined
     const messages = await this.#pages(search)
     return Promise.all(messages.map((m) => this.#toEmail(m)))
   }

@@ -104,7 +104,7 @@ export type MailpitMessageHeaders = Record<string, string[]>
 
 /**
  * A search query in Mailpit's syntax (https://mailpit.axllent.org/docs/usage/search-filters/) for the
- * parts of a filter it can express. Mailpit has no escape for a quote inside a quoted term, so a value
+ * parts of a filter it can express (`to` as `addressed:`, a superset). Mailpit has no escape for a quote inside a quoted term, so a value
  * with quotes becomes one term per piece between them; the results are a superset, and the exact
  * filter is applied to them anyway.
  */
@@ -114,7 +114,10 @@ export function mailpitQuery(filter: { to?: string; from?: string; subject?: str
     for (const piece of value.split('"').map((p) => p.trim()))
       if (piece) terms.push(`${field}:"${piece}"`)
   }
-  if (filter.to !== undefined) add('to', bareOf(filter.to))
+  // A filter's `to` is any of To, Cc and Bcc; Mailpit's `to:` looks at To only, so a mail sent to the
+  // address in Cc or Bcc was never found. `addressed:` looks at To, Cc, Bcc, From and Reply-To: a superset,
+  // which matchesFilter narrows to the recipients.
+  if (filter.to !== undefined) add('addressed', bareOf(filter.to))
   if (filter.from !== undefined) add('from', bareOf(filter.from))
   if (typeof filter.subject === 'string') add('subject', filter.subject)
   return terms.join(' ')
