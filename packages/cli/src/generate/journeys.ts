@@ -105,9 +105,21 @@ class Model {
     this.signUp = this.login && ops.find((op) => op !== this.login!.op && !op.secured && op.method === 'POST' && op.requestBody && this.coversLogin(op))
   }
 
-  /** The resource that gives path parameter `param` its value. */
-  creatorOf(param: string): Resource | undefined {
-    return this.resources.find((r) => r.param === param)
+  /**
+   * The resource that gives path parameter `param` of `path` its value: one named by that parameter whose
+   * collection is the part of `path` before it (`/users` for `{id}` in `/users/{id}/posts`), or whose own
+   * operations are under that part. By the name alone, `/products/{id}` and `/users/{id}` would both give
+   * the `{id}` of `/users/{id}/posts`, and a post would be made under a product.
+   */
+  creatorOf(path: string, param: string): Resource | undefined {
+    const at = path.indexOf(`/{${param}}`)
+    if (at < 0) return undefined
+    const collection = samePlaces(path.slice(0, at))
+    const item = `${collection}/{}`
+    const under = (o: Operation | undefined) => !!o && (samePlaces(o.path) === item || samePlaces(o.path).startsWith(`${item}/`))
+    return this.resources.find(
+      (r) => r.param === param && (samePlaces(r.create.path) === collection || [r.read, r.update, r.remove, ...r.actions].some(under)),
+    )
   }
 
   private resource(create: Operation): Resource | undefined {
@@ -189,6 +201,12 @@ class TagWriter {
   private readonly journeyOps = new Set<Operation>()
   /** The environment variables the journey being written reads so far. */
   private readonly journeyReads = new Set<string>()
+  /**
+   * The names of the steps of the journey being written (see stepText): two operations can give one name
+   * (`GET /user-stats` and `GET /user_stats`, operationIds `listItems` and `list_items`), and `venomqa run`
+   * refuses a journey with two steps of one name.
+   */
+  private stepName = uniqueNamer()
 
   constructor(
     private readonly model: Model,
@@ -230,6 +248,8 @@ class TagWriter {
     for (const p of parents) steps.push(this.createStep(p))
     steps.push(this.createStep(r))
     this.covered.add(r.create)
+    /** The resources whose ids this journey has in its context. */
+    const made = new Set<Resource>([...parents, r])
     if (r.read) {
       steps.push(this.callStep(r.read, snakeCase(r.read.operationId ?? `get_${r.noun}`)))
       this.covered.add(r.read)
@@ -237,17 +257,26 @@ class TagWriter {
     // The tag's reads that need no id (lists) go here too: one sign-up per file, one journey to run.
     for (const o of this.idFreeReads()) steps.push(this.callStep(o, snakeCase(o.operationId ?? `${o.method} ${o.path}`)))
     const paths: string[] = []
+    // Path names must differ within a branch too: two actions can give one name, or one be called `delete`.
+    const pathName = uniqueNamer()
+    pathName('update')
+    pathName('delete')
     if (r.update) {
       paths.push(this.updatePath(r, r.update))
       this.covered.add(r.update)
     }
     for (const action of r.actions.filter((a) => a.method !== 'GET' || !a.path.endsWith(`{${r.param}}`))) {
-      // An action whose path needs an id nothing here makes, or whose body is not JSON, is left to write by hand.
-      const unknownIds = [...action.path.matchAll(/\{([^}]+)\}/g)].some((m) => !this.model.creatorOf(m[1]!))
+      // An action whose path needs an id this journey does not make, or whose body is not JSON, is left to
+      // write by hand (or to the journey that makes it): that another resource makes an id is not enough,
+      // since a child's item (`/users/{userId}/posts/{postId}`) would be read here without its postId.
+      const unknownIds = [...action.path.matchAll(/\{([^}]+)\}/g)].some((m) => {
+        const creator = this.model.creatorOf(action.path, m[1]!)
+        return !creator || !made.has(creator)
+      })
       if (unknownIds || (action.requestBody && !/json/i.test(action.requestBody.contentType))) continue
       const name = snakeCase(action.operationId ?? `${action.method} ${action.path}`)
       const call = this.callStep(action, name)
-      paths.push(`path(${quote(name)}, [\n${indent(call, 2)},\n])`)
+      paths.push(`path(${quote(pathName(name))}, [\n${indent(call, 2)},\n])`)
       this.covered.add(action)
     }
     if (r.remove) {
@@ -286,12 +315,15 @@ class TagWriter {
   private journey(name: string, steps: string[], description: string, { dependent = false } = {}): string {
     const auth = this.authSteps([...this.journeyOps])
     this.journeyOps.clear()
+    this.stepName = uniqueNamer()
     const readsSecrets = auth.variables.length > 0 || this.journeyReads.size > 0
     this.journeyReads.clear()
     const unique = this.journeyName(name)
     this.journeyNames.push(unique)
     const camel = unique.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
-    const exportName = RESERVED.has(camel) ? `${camel}Journey` : camel
+    const named = RESERVED.has(camel) ? `${camel}Journey` : camel
+    // A tag that starts with a digit (`2FA`) gives `2FaReads`, which no identifier can be: `_2FaReads`.
+    const exportName = /^[A-Za-z_$]/.test(named) ? named : `_${named}`
     // Stop a line at its first failed step (a failed step alone does not stop a journey) where the steps
     // after it would fail for the same reason and hide it: steps that read what an earlier one made, and
     // requests after a secret's variable turned out unset, which would go without it and fail as 401s.
@@ -349,7 +381,7 @@ class TagWriter {
     }
     this.covered.add(login.op)
     const loginBody = this.body(login.op, 'credentials')
-    const token = `res.json().${login.tokenProperty}`
+    const token = `res.json()${member(login.tokenProperty)}`
     steps.push(this.stepText(snakeCase(login.op.operationId ?? 'log_in'), login.op, loginBody, [`http.setAuthToken(${token})`], false))
     return steps
   }
@@ -369,7 +401,7 @@ class TagWriter {
 
   private createStep(r: Resource): string {
     const body = this.body(r.create)
-    const id = `res.json()${r.idPath.map((k) => (/^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${quote(k)}]`)).join('')}`
+    const id = `res.json()${r.idPath.map(member).join('')}`
     return this.stepText(snakeCase(r.create.operationId ?? `create_${r.noun}`), r.create, body, [`ctx.set(${quote(r.param)}, ${id})`], true)
   }
 
@@ -387,7 +419,7 @@ class TagWriter {
       // Read it back: what the update sent is what a read answers.
       const sent = typeof body.value === 'object' && body.value && !Array.isArray(body.value) ? Object.entries(body.value) : []
       const readProps = propertiesOf(jsonSchema(r.read.responses['200']?.content ?? {})) ?? {}
-      const checks = sent.filter(([k, v]) => k in readProps && (typeof v !== 'string' || v !== UNIQUE_EMAIL)).map(([k, v]) => `assertEqual(res.json().${k}, ${this.literal(v, '')}, ${quote(k)})`)
+      const checks = sent.filter(([k, v]) => k in readProps && (typeof v !== 'string' || v !== UNIQUE_EMAIL)).map(([k, v]) => `assertEqual(res.json()${member(k)}, ${this.literal(v, '')}, ${quote(k)})`)
       if (checks.length) this.core.add('assertEqual')
       steps.push(this.stepText(`${snakeCase(r.read.operationId ?? `get_${r.noun}`)}_after_update`, r.read, { value: undefined, review: [] }, checks, true))
     }
@@ -420,7 +452,8 @@ class TagWriter {
    * One step: the request, its documented success statuses (or `expected`, the statuses a failure path
    * waits for), then `after` lines. A step expecting a 4xx does not return the response, which would fail it.
    */
-  private stepText(name: string, op: Operation, body: { value: unknown; review: string[] }, after: string[], usesIds: boolean, expected?: number[]): string {
+  private stepText(stepName: string, op: Operation, body: { value: unknown; review: string[] }, after: string[], usesIds: boolean, expected?: number[]): string {
+    const name = this.stepName(stepName)
     const url = this.url(op, usesIds)
     const options: string[] = []
     if (body.value !== undefined) options.push(`json: ${this.literal(body.value, '  ')}`)
@@ -532,7 +565,7 @@ class TagWriter {
   private url(op: Operation, usesIds: boolean): string {
     if (!op.path.includes('{')) return quote(op.path)
     const text = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
-      if (usesIds && this.model.creatorOf(name)) return `\${ctx.require(${quote(name)})}`
+      if (usesIds && this.model.creatorOf(op.path, name)) return `\${ctx.require(${quote(name)})}`
       if (isSecretKey(name)) return `\${${this.parameterSecret(op, name, 'path')}}`
       const param = op.parameters.find((p) => p.name === name && p.in === 'path')
       return `\${${quote(String(sampleParameter(param, name, name).value ?? name))} /* ${FILL_IN.slice(3)} fill in ${name} */}`
@@ -573,7 +606,7 @@ function sessionCredentials(credentials: Credential[]): string[] {
 function parentChain(model: Model, r: Resource, seen = new Set<Resource>([r])): Resource[] {
   const params = [...r.create.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!)
   return params.flatMap((p) => {
-    const parent = model.creatorOf(p)
+    const parent = model.creatorOf(r.create.path, p)
     if (!parent || seen.has(parent)) return []
     seen.add(parent)
     return [...parentChain(model, parent, seen), parent]
@@ -640,6 +673,15 @@ function singular(word: string): string {
   return word.endsWith('ies') ? `${word.slice(0, -3)}y` : word.endsWith('s') ? word.slice(0, -1) : word
 }
 
+/**
+ * The read of property `key`: `.key`, or `['key']` where it is no identifier. Written as `.first-name` it
+ * would subtract `name` at run time, and `.@type` would not compile.
+ */
+const member = (key: string) => (/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${quote(key)}]`)
+
+/** A path with its parameters' names left out (`/users/{}/posts`): two paths of one place, whatever their parameters are called. */
+const samePlaces = (p: string) => p.replace(/\{[^}]*\}/g, '{}')
+
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 /** `type` imports and lower-case names in the order Biome sorts them. */
@@ -664,5 +706,5 @@ function queryValue(value: unknown, schema: JsonSchema | undefined): string | nu
   return typeof value === 'number' || typeof value === 'boolean' ? value : typeof value === 'string' ? value : JSON.stringify(value)
 }
 
-/** Names a `const` cannot have. */
-const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield', 'let', 'static', 'implements', 'interface', 'package', 'private', 'protected', 'public', 'await'])
+/** Names a `const` cannot have (a journey file is a module: strict mode, where `eval` and `arguments` are refused too). */
+const RESERVED = new Set(['break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null', 'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield', 'let', 'static', 'implements', 'interface', 'package', 'private', 'protected', 'public', 'await', 'eval', 'arguments'])
