@@ -111,6 +111,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('-g, --grep <pattern>', 'only journeys whose name matches')
     .option('-t, --tag <tag>', 'only journeys with this tag (repeatable)', collect)
     .option('--json', 'print JSON')
+    .option('--allow-only', 'allow journey.only when CI is set (otherwise exit 2, as run)')
     .action(action(async (journeys: string[], opts) => (await import('./commands/list')).listCommand(journeys, opts, io)))
 
   program

@@ -1,4 +1,4 @@
-import { ConfigError } from '@venomqa/core'
+import { ConfigError, knownSecrets } from '@venomqa/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig, validateConfig } from '../src/config/load'
 import { interpolate } from '../src/config/interpolate'
@@ -156,6 +156,49 @@ describe('interpolation', () => {
     }
     const p = new P()
     expect((interpolate({ plugins: [p] }, env, 'f') as { plugins: unknown[] }).plugins[0]).toBe(p)
+  })
+})
+
+describe('secrets from variables', () => {
+  it('a value from a variable whose name is secret is told as "the value of $NAME" in config errors, never shown', async () => {
+    const dir = await project({ 'venomqa.yaml': 'baseUrl: ${API_TOKEN}\nretries: ${DB_PASSWORD}\nheaders:\n  x-api: "k=${API_SECRET}"\n  x-b: 12\n' })
+    const env = { API_TOKEN: 'TOKEN-VALUE-7f3a9c', DB_PASSWORD: 'PASSWORD-VALUE-2b8d1e', API_SECRET: 'SECRET-VALUE-5c1e7a' }
+    const message = (await asyncErrorOf(loadConfig({ cwd: dir, env }))).message
+    expect(message).toContain('- baseUrl: expected an http(s) URL such as http://localhost:3000, got the value of $API_TOKEN')
+    expect(message).toContain('- retries: expected a whole number from 0 to 100, got the value of $DB_PASSWORD')
+    for (const value of Object.values(env)) expect(message).not.toContain(value)
+  })
+
+  it('remembers those values as known secrets, so that every output of the run masks them; other variables are not', async () => {
+    const dir = await project({ 'venomqa.yaml': 'baseUrl: ${API_URL}\nheaders:\n  X-Api: ${API_SECRET}\n  X-Colour: ${COLOUR}\n' })
+    await loadConfig({ cwd: dir, env: { API_URL: 'http://api.test', API_SECRET: 'HEADER-SECRET-9d4f2b', COLOUR: 'COLOUR-VALUE-1a2b3c' } })
+    expect(knownSecrets.has('HEADER-SECRET-9d4f2b')).toBe(true)
+    expect(knownSecrets.has('COLOUR-VALUE-1a2b3c')).toBe(false)
+  })
+})
+
+describe('profiles', () => {
+  it("a profile's openapi.auth replaces the base's whole: { bearer } and { login, credentials } are two ways to log in, not one", async () => {
+    const dir = await project({
+      'venomqa.yaml': 'openapi:\n  auth:\n    bearer: dev-static-token\nprofiles:\n  ci:\n    openapi:\n      auth:\n        login: login\n        credentials: { email: a@b.c, password: pw123456 }\n',
+    })
+    const config = await loadConfig({ cwd: dir, env: {}, profile: 'ci' })
+    expect(config.openapi?.auth).toEqual({ login: 'login', credentials: { email: 'a@b.c', password: 'pw123456' } })
+  })
+
+  it("a profile's plugins are named where the profile wrote them, for option errors", async () => {
+    const dir = await project({ 'venomqa.yaml': 'plugins: [csv]\nprofiles:\n  ci:\n    plugins: [csv, [redis, { db: 2 }]]\n' })
+    const config = await loadConfig({ cwd: dir, env: { VENOMQA_PLUGINS: 'x' }, profile: 'ci', extraPlugins: ['y'] })
+    expect(config.pluginWhere).toEqual(['profiles.ci.plugins[0]', 'profiles.ci.plugins[1]', 'VENOMQA_PLUGINS[0]', '--plugin y?'])
+    expect((await loadConfig({ cwd: dir, env: {} })).pluginWhere).toEqual(['plugins[0]'])
+  })
+})
+
+describe('list variables', () => {
+  it('VENOMQA_JOURNEYS is split on commas outside braces only', async () => {
+    const dir = await project({})
+    const config = await loadConfig({ cwd: dir, env: { VENOMQA_JOURNEYS: 'journeys/**/*.journey.{ts,mts}, smoke/*.{a,b{c,d}}.ts' } })
+    expect(config.journeys).toEqual(['journeys/**/*.journey.{ts,mts}', 'smoke/*.{a,b{c,d}}.ts'])
   })
 })
 

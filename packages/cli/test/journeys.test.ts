@@ -28,6 +28,14 @@ describe('globs', () => {
     expect(globToRegExp('a?.[jt]s').test('ab.cs')).toBe(false)
   })
 
+  it('an unclosed { is a literal character, not an invalid regular expression; commas outside braces are literal too', () => {
+    const re = globToRegExp('journeys/**/*.{journey.ts')
+    expect(re.test('journeys/x/a.{journey.ts')).toBe(true)
+    expect(re.test('journeys/a.journey.ts')).toBe(false)
+    expect(globToRegExp('a{b,c}d{e').test('acd{e')).toBe(true)
+    expect(globToRegExp('a,b').test('a,b')).toBe(true)
+  })
+
   it('find files sorted, skip node_modules and dot directories, and honour ! excludes', async () => {
     const dir = await project({
       'journeys/b.journey.ts': '',
@@ -104,6 +112,21 @@ describe('journey files', () => {
       patterns: ['journeys/a.journey.ts', 'flows/**/*.journey.{ts,js,mts,mjs}', 'x/**/*.ts'],
       names: ['checkout'],
     })
+  })
+
+  it('an existing file whose name holds glob characters is that file, not a glob', async () => {
+    const dir = await project({ 'journeys/[id].journey.ts': '', 'journeys/i.journey.ts': '', 'journeys/d.journey.ts': '', 'flows/{a,b}*.journey.ts': '', 'flows/a.journey.ts': '' })
+    for (const [arg, want] of [
+      ['journeys/[id].journey.ts', 'journeys/[id].journey.ts'],
+      ['flows/{a,b}*.journey.ts', 'flows/{a,b}*.journey.ts'],
+    ]) {
+      const { patterns, names } = splitRunArgs([arg!], dir)
+      expect(names).toEqual([])
+      expect((await discoverJourneyFiles(patterns, dir)).map((f) => f.slice(dir.length + 1))).toEqual([want])
+    }
+    // One that does not exist is still a glob.
+    const { patterns } = splitRunArgs(['journeys/[di].journey.ts'], dir)
+    expect((await discoverJourneyFiles(patterns, dir)).map((f) => f.slice(dir.length + 1))).toEqual(['journeys/d.journey.ts', 'journeys/i.journey.ts'])
   })
 })
 

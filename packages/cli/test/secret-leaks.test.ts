@@ -310,3 +310,32 @@ describe('venomqa import postman', () => {
     expect(file).toMatch(/^\s*const token = colourData\.token$/m)
   })
 })
+
+describe('a secret from an environment variable in the config', () => {
+  it('is masked in the console, the curl line and every report, when the variable is named as a secret', async () => {
+    const secret = 'ENV-API-SECRET-6e2f9a'
+    const p = await makeProject(null)
+    try {
+      await writeFile(path.join(p.dir, 'venomqa.yaml'), `baseUrl: ${app.url}\nheaders:\n  X-Api: \${API_SECRET}\n`)
+      await mkdir(path.join(p.dir, 'journeys'))
+      await writeFile(path.join(p.dir, 'journeys/echo.journey.ts'), `import { journey, step } from '@venomqa/core'
+export default journey('echo', { steps: [step('echo', ({ http }) => http.post('/echo', { body: 'hello' }))] })
+`)
+      const r = await p.venomqa(['run', '-r', 'console', '-r', 'json:out/r.json', '--save', 'out/results.json'], { env: { API_SECRET: secret } })
+      expect(r.code, r.stdout + r.stderr).toBe(1)
+      expect(r.stdout).toMatch(/x-api: \[REDACTED\]/i)
+      for (const [where, text] of [['console', r.stdout + r.stderr], ...['r.json', 'results.json'].map((f) => [f, readFileSync(path.join(p.dir, 'out', f), 'utf8')])])
+        expect(text, where).not.toContain(secret)
+
+      // In a config error, the value is named by its variable.
+      await writeFile(path.join(p.dir, 'venomqa.yaml'), 'baseUrl: ${API_TOKEN}\nretries: ${DB_PASSWORD}\n')
+      const bad = await p.venomqa(['run'], { env: { API_TOKEN: 'TOKEN-AS-URL-1c7d3e', DB_PASSWORD: 'PASSWORD-AS-RETRIES-8a5b2c' } })
+      expect(bad.code, bad.stderr).toBe(2)
+      expect(bad.stderr).toContain('got the value of $API_TOKEN')
+      expect(bad.stderr).toContain('got the value of $DB_PASSWORD')
+      expect(bad.stderr).not.toMatch(/TOKEN-AS-URL|PASSWORD-AS-RETRIES/)
+    } finally {
+      await p.remove()
+    }
+  })
+})

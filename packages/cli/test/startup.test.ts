@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -92,6 +92,10 @@ describe('venomqa --help and --version load nothing heavy', () => {
     const t = await tempDir()
     cleanups.push(t.remove)
     writeFileSync(path.join(t.dir, 'venomqa.yaml'), 'baseUrl: http://127.0.0.1:9\n')
+    // A journey to list: with none, `list` refuses (exit 2) as `run` does.
+    const journey = "export default { kind: 'journey', name: 'j', tags: [], requires: [], steps: [{ kind: 'step', name: 's', action: () => 1, options: {} }] }\n"
+    mkdirSync(path.join(t.dir, 'journeys'))
+    writeFileSync(path.join(t.dir, 'journeys/j.journey.mjs'), journey)
     const yaml = await modulesLoadedBy(['list'], t.dir)
     expect(yaml.status).toBe(0)
     expect(yaml.modules.filter((m) => m.includes('/yaml/'))).toEqual([])
@@ -99,6 +103,8 @@ describe('venomqa --help and --version load nothing heavy', () => {
     const ts = await tempDir()
     cleanups.push(ts.remove)
     writeFileSync(path.join(ts.dir, 'venomqa.config.ts'), "export default { baseUrl: 'http://127.0.0.1:9' }\n")
+    mkdirSync(path.join(ts.dir, 'journeys'))
+    writeFileSync(path.join(ts.dir, 'journeys/j.journey.mjs'), journey)
     const typescript = await modulesLoadedBy(['list'], ts.dir)
     expect(typescript.status).toBe(0)
     expect(typescript.modules.filter((m) => holds(m, 'yaml'))).toEqual([])

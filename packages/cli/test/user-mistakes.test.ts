@@ -431,3 +431,87 @@ export default journey('rolled_back', {
     expect(r.stdout).toMatch(/Result: PASSED\n[\s\S]*\nResult: FAILED \(closing found a critical problem, in the warning above\)\n$/)
   })
 })
+
+describe('config, arguments and commands that used to crash or disagree with run', () => {
+  const ONLY = `import { journey, step } from '@venomqa/core'
+export default journey.only('focused', { steps: [step('ping', ({ http }) => http.get('/ping'))] })
+`
+  const CHECKPOINTED = `import { checkpoint, journey, step } from '@venomqa/core'
+export default journey('saved', { steps: [step('ping', ({ http }) => http.get('/ping')), checkpoint('c')] })
+`
+
+  it('a journeys glob with an unclosed { matches nothing and says so (exit 2), not an invalid regular expression', async () => {
+    const p = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\njourneys: "journeys/**/*.{journey.ts"\n' })
+    expectRefused(await p.venomqa(['run']), /no journey files match journeys\/\*\*\/\*\.\{journey\.ts in /)
+    expectRefused(await p.venomqa(['list']), /no journey files match journeys\/\*\*\/\*\.\{journey\.ts in /)
+  })
+
+  it('VENOMQA_JOURNEYS keeps the commas inside braces', async () => {
+    const p = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\n', 'journeys/other.journey.mts': JOURNEY.replace("'ping'", "'other'") })
+    const r = await p.venomqa(['list'], { env: { VENOMQA_JOURNEYS: 'journeys/**/*.journey.{ts,mts}' } })
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    expect(r.stdout).toContain('2 journeys in 2 files')
+  })
+
+  it('an existing journey file with [ in its name runs, and only it', async () => {
+    const p = await project({
+      'venomqa.yaml': 'baseUrl: ${APP_URL}\n',
+      'journeys/[id].journey.ts': JOURNEY.replace("'ping'", "'by_id'"),
+      'journeys/i.journey.ts': JOURNEY.replace("'ping'", "'just_i'"),
+    })
+    const r = await p.venomqa(['list', 'journeys/[id].journey.ts'])
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    expect(r.stdout).toContain('by_id')
+    expect(r.stdout).not.toContain('just_i')
+  })
+
+  it('init where journeys is a file writes nothing and names it (exit 2)', async () => {
+    const p = await makeProject(null)
+    projects.push(p)
+    await writeFile(path.join(p.dir, 'journeys'), 'x\n')
+    const r = await p.venomqa(['init'])
+    expectRefused(r, /journeys is not a directory: init writes journeys\/example\.journey\.ts in it\. Nothing was written/)
+    expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
+    expect(r.stdout).not.toContain('created')
+  })
+
+  it('init does not replace a dangling link at journeys/example.journey.ts without --force', async () => {
+    const p = await makeProject(null)
+    projects.push(p)
+    mkdirSync(path.join(p.dir, 'journeys'))
+    symlinkSync('nowhere.ts', path.join(p.dir, 'journeys/example.journey.ts'))
+    const r = await p.venomqa(['init'])
+    expectRefused(r, /not overwriting what exists: journeys\/example\.journey\.ts\. Nothing was written/)
+    expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
+  })
+
+  it('list shows what run would run: journey.only narrows it, and a filter or glob that matches nothing is refused (exit 2)', async () => {
+    const p = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\n', 'journeys/focused.journey.ts': ONLY })
+    const listed = await p.venomqa(['list'], { env: { CI: undefined } })
+    expect(listed.code, listed.stdout + listed.stderr).toBe(0)
+    expect(listed.stdout).toContain('1 journey in 1 file')
+    expect(listed.stdout).not.toMatch(/^ping/m)
+    expectRefused(await p.venomqa(['list'], { env: { CI: 'true' } }), /journey\.only is not allowed when CI is set: "focused" in journeys\/focused\.journey\.ts/)
+    // As `run --allow-only`: the error says to pass it, and list takes it.
+    const allowed = await p.venomqa(['list', '--allow-only'], { env: { CI: 'true' } })
+    expect(allowed.code, allowed.stderr).toBe(0)
+    expect(allowed.stdout).toContain('focused')
+    expectRefused(await p.venomqa(['list', '--grep', 'nomatch'], { env: { CI: undefined } }), /no journey matches --grep nomatch; known: /)
+    expectRefused(await p.venomqa(['list', 'nowhere/*.journey.ts']), /no journey files match nowhere\/\*\.journey\.ts in /)
+  })
+
+  it('doctor fails where run would refuse: an unknown reporter, requireState without a state backend, journey.only in CI', async () => {
+    const reporter = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\nreporters: [htm]\n' })
+    const r1 = await reporter.venomqa(['doctor'])
+    expect(r1.code, r1.stdout + r1.stderr).toBe(2)
+    expect(r1.stdout).toMatch(/✗ reporters +unknown reporter "htm"/)
+    const state = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\nrequireState: true\n', 'journeys/saved.journey.ts': CHECKPOINTED })
+    const r2 = await state.venomqa(['doctor'])
+    expect(r2.code, r2.stdout + r2.stderr).toBe(2)
+    expect(r2.stdout).toMatch(/✗ state +"saved" has checkpoints, but no state backend is registered and requireState is on/)
+    const only = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\n', 'journeys/focused.journey.ts': ONLY })
+    const r3 = await only.venomqa(['doctor'], { env: { CI: 'true' } })
+    expect(r3.code, r3.stdout + r3.stderr).toBe(2)
+    expect(r3.stdout).toMatch(/✗ journeys +journey\.only is not allowed when CI is set/)
+  })
+})

@@ -463,13 +463,8 @@ export class Runner {
     const using = items.filter(({ journey }) => hasCheckpoint(journey.steps)).map(({ journey }) => journey.name)
     if (!using.length) return
     const names = using.map((n) => `"${n}"`).join(', ')
-    const how =
-      'add a state backend plugin for the system under test (e.g. @venomqa/state-postgres, @venomqa/state-mysql, @venomqa/adapter-redis with a prefix, or http-control for an app with a reset endpoint)'
-    if (this.options.requireState)
-      throw new ConfigError(`${names} ${using.length > 1 ? 'have' : 'has'} checkpoints, but no state backend is registered and requireState is on, so nothing would be rolled back: ${how}`, {
-        where: 'requireState',
-      })
-    const message = `no state backend is registered: the checkpoints of ${names} restore only the context and HTTP headers, not the system under test, so a path can see what an earlier path wrote; ${how}, or set requireState (--require-state) to make this an error`
+    if (this.options.requireState) throw new ConfigError(stateRequiredProblem(items.map((i) => i.journey))!, { where: 'requireState' })
+    const message = `no state backend is registered: the checkpoints of ${names} restore only the context and HTTP headers, not the system under test, so a path can see what an earlier path wrote; ${ADD_STATE_BACKEND}, or set requireState (--require-state) to make this an error`
     this.options.logger?.warn(message)
     // Its own suggestion: the kind's is for a backend that failed, and nothing failed here.
     const suggestion = 'Nothing failed: the paths ran, but each may have started from data an earlier path left. Register a state backend for the system under test to roll it back between paths.'
@@ -643,6 +638,19 @@ export class Runner {
   explorationWorkerLanes(count: number, exploration: string): Promise<WorkerLane[]> {
     return this.#workerPool().workerLanes(count, exploration)
   }
+}
+
+const ADD_STATE_BACKEND =
+  'add a state backend plugin for the system under test (e.g. @venomqa/state-postgres, @venomqa/state-mysql, @venomqa/adapter-redis with a prefix, or http-control for an app with a reset endpoint)'
+
+/**
+ * Why `requireState` refuses these journeys when no state backend is registered (some save a checkpoint,
+ * and nothing would roll the system back), or undefined. The runner throws it; `venomqa doctor` says it.
+ */
+export function stateRequiredProblem(journeys: readonly Journey[]): string | undefined {
+  const using = journeys.filter((j) => hasCheckpoint(j.steps)).map((j) => `"${j.name}"`)
+  if (!using.length) return undefined
+  return `${using.join(', ')} ${using.length > 1 ? 'have' : 'has'} checkpoints, but no state backend is registered and requireState is on, so nothing would be rolled back: ${ADD_STATE_BACKEND}`
 }
 
 function hasCheckpoint(nodes: Journey['steps']): boolean {

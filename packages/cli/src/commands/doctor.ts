@@ -3,10 +3,13 @@ import { errorMessage, isUserError, plural, redactCredentials, redactText } from
 import type { ResolvedConfig } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
-import { discoverJourneyFiles, loadJourneys } from '../journeys/load'
+import { refuseOnlyInCi } from '../journeys/focus'
+import { type LoadedJourney, discoverJourneyFiles, loadJourneys } from '../journeys/load'
 import { loadPlugin } from '../plugins/load'
+import { type ReporterRequest, reporterRequests } from '../reporters'
 import { parseFlagValues } from './flags'
-import { type ConfigFlags, openSession, resolveConfig } from './session'
+import { checkReportFiles } from './run'
+import { type ConfigFlags, openSession, resolveConfig, sessionReporters } from './session'
 
 export interface DoctorFlags extends ConfigFlags {
   baseUrl?: string
@@ -90,12 +93,16 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     }
   }
 
+  let loaded: LoadedJourney[] = []
   try {
     const files = await discoverJourneyFiles(config.journeys, config.root)
     // What `venomqa run` warns of while it loads them (a file with no journey, a module evaluated twice),
     // said under the verdict: it does not fail the check, as it does not fail a run.
     const warnings: string[] = []
     const journeys = await loadJourneys(files, config.root, (m) => warnings.push(m))
+    loaded = journeys
+    // As `venomqa run` refuses it (exit 2): doctor used to pass a project whose CI run would stop here.
+    refuseOnlyInCi(journeys, io.env, false)
     if (journeys.length) line('ok', 'journeys', `${plural(journeys.length, 'journey')} in ${plural(files.length, 'file')}`)
     else {
       // As `venomqa run` has it: no journey matching is a mistake in what the config names.
@@ -107,14 +114,40 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     failure('journeys', err)
   }
 
+  // The reporters a run would make, their plugin packages loaded with the session as `venomqa run` has it.
+  let requests: ReporterRequest[] | undefined
+  try {
+    requests = reporterRequests(config)
+  } catch (err) {
+    failure('reporters', err)
+  }
   let session: Awaited<ReturnType<typeof openSession>> | undefined
   try {
-    session = await within(checkMs * 2, 'plugin setup', () => openSession(io, { ...config, plugins: good }, { debug: flags.debug }))
+    session = await within(checkMs * 2, 'plugin setup', () => openSession(io, { ...config, plugins: good }, { debug: flags.debug, reporters: requests }))
     // What was set up, not what was listed: one plugin named twice with the same options is one.
     const setUp = session.runner.registry.plugins.length
     if (setUp) line('ok', 'setup', `${plural(setUp, 'plugin')} set up`)
   } catch (err) {
     failure('setup', err, `plugin setup failed: ${errorMessage(err)}`)
+  }
+
+  if (session && requests) {
+    // What `venomqa run` refuses (exit 2) before anything runs, told with its words: an unknown reporter
+    // (`htm`), reporters that would clash on one file or on stdout. Said only when it fails, as a run says nothing.
+    try {
+      checkReportFiles(await sessionReporters(session, requests, () => ({})), config.save, io.cwd)
+    } catch (err) {
+      failure('reporters', err)
+    }
+  }
+  if (session && config.requireState && !session.runner.registry.stateBackends.length) {
+    // The runner's refusal, with its words: journeys with checkpoints and nothing to roll back.
+    const { stateRequiredProblem } = await import('@venomqa/runner')
+    const problem = stateRequiredProblem(loaded.map(({ journey }) => journey))
+    if (problem) {
+      mistakes++
+      line('fail', 'state', problem)
+    }
   }
 
   if (good.length) {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, lstatSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { UserError } from '@venomqa/core'
@@ -75,10 +75,24 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
     { file: path.join(dir, 'venomqa.config.ts'), content: configFile(baseUrl) },
     { file: path.join(dir, 'journeys', 'example.journey.ts'), content: EXAMPLE_JOURNEY },
   ]
+  // A directory that is not one (`journeys` a file) cannot be written into, --force or not: said before
+  // anything is written, where the first file used to be created and the second fail with ENOTDIR.
+  for (const f of files) {
+    const blocked = notADirectoryAbove(f.file, dir)
+    if (blocked)
+      throw new UserError('E_INIT', `${path.relative(dir, blocked)} is not a directory: init writes ${path.relative(dir, f.file)} in it. Nothing was written; move or rename it`, {
+        where: path.relative(dir, blocked),
+      })
+    if (statSync(f.file, { throwIfNoEntry: false })?.isDirectory())
+      throw new UserError('E_INIT', `${path.relative(dir, f.file)} is a directory: init writes a file there. Nothing was written; move or rename it`, {
+        where: path.relative(dir, f.file),
+      })
+  }
   const conflicts: string[] = []
   const existingConfig = findConfigFile(dir)
   if (existingConfig && !flags.force) conflicts.push(path.basename(existingConfig))
-  for (const f of files) if (existsSync(f.file) && !flags.force && f.file !== existingConfig) conflicts.push(path.relative(dir, f.file))
+  // lstat, not existsSync: a link whose target is gone "does not exist" to existsSync, and was replaced.
+  for (const f of files) if (lstatSync(f.file, { throwIfNoEntry: false }) && !flags.force && f.file !== existingConfig) conflicts.push(path.relative(dir, f.file))
 
   const pkgFile = path.join(dir, 'package.json')
   let pkgText: string | undefined
@@ -112,6 +126,19 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
   const run = pkg ? `npm run ${SCRIPT_NAME}` : 'npx venomqa run'
   io.stdout.write(`\nNext: ${missing.length ? `npm install -D ${missing.join(' ')}, then ` : ''}start your API, then ${run}\n`)
   return EXIT.OK
+}
+
+/** The nearest existing path between `dir` and `file`'s directory that is not a directory (links followed), if any. */
+function notADirectoryAbove(file: string, dir: string): string | undefined {
+  const above: string[] = []
+  for (let at = path.dirname(file); at.startsWith(dir) && at !== dir; at = path.dirname(at)) above.unshift(at)
+  for (const at of above) {
+    const found = statSync(at, { throwIfNoEntry: false })
+    // A link to nothing is in the way too: the directory cannot be made there.
+    if (!found) return lstatSync(at, { throwIfNoEntry: false }) ? at : undefined
+    if (!found.isDirectory()) return at
+  }
+  return undefined
 }
 
 /** Whether `name` resolves from `dir` as Node would find it: in a node_modules of `dir` or of a parent. */

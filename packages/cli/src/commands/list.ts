@@ -1,24 +1,26 @@
-import path from 'node:path'
 import { type Journey, type JourneyNode, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
-import { discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
+import { loadJourneys } from '../journeys/load'
+import { chooseJourneys, findJourneyFiles } from './run'
 import { type ConfigFlags, resolveConfig } from './session'
 
 export interface ListFlags extends ConfigFlags {
   grep?: string
   tag?: string[]
   json?: boolean
+  /** Allow `journey.only` when CI is set, as `run --allow-only` does. */
+  allowOnly?: boolean
 }
 
 /** `venomqa list`: every journey with its tags, file, and its steps, checkpoints, branches and paths. */
 export async function listCommand(args: string[], flags: ListFlags, io: Io): Promise<number> {
   const config = await resolveConfig(io, flags)
-  const { patterns, names } = splitRunArgs(args, io.cwd)
-  const files = await discoverJourneyFiles(
-    patterns.length ? patterns.map((p) => path.relative(config.root, path.resolve(io.cwd, p))) : config.journeys,
-    config.root,
-  )
-  const journeys = filterJourneys(await loadJourneys(files, config.root, (m) => warn(io, m)), { names, grep: flags.grep, tags: flags.tag })
+  // Chosen as `venomqa run` chooses them, so that the list is what a run would run: `journey.only`
+  // narrows it (and is refused in CI), and files, filters or names that leave nothing are exit 2, where
+  // the list used to show every journey, or "0 journeys" with exit 0.
+  const { files, names } = await findJourneyFiles(args, config, io)
+  const all = await loadJourneys(files, config.root, (m) => warn(io, m))
+  const { journeys } = chooseJourneys(all, names, flags, io, undefined)
   if (flags.json) {
     io.stdout.write(
       `${JSON.stringify(

@@ -33,8 +33,7 @@ export function parseOverride(raw: string, key: keyof VenomConfigBase, kind: Kin
     const v = raw.trim().toLowerCase()
     value = ['1', 'true', 'yes', 'on'].includes(v) ? true : ['0', 'false', 'no', 'off', ''].includes(v) ? false : raw
   } else if (kind === 'list')
-    value = raw
-      .split(',')
+    value = splitList(raw)
       .map((s) => s.trim())
       .filter(Boolean)
   const checked = keySchema(key).safeParse(value)
@@ -44,6 +43,27 @@ export function parseOverride(raw: string, key: keyof VenomConfigBase, kind: Kin
     throw new ConfigError(`${label}: ${own ?? `expected ${EXPECTED[key] ?? 'a valid value'}`}, got ${describeValue(raw)}`, { where: label })
   }
   return value
+}
+
+/**
+ * A list variable's items: split on the commas outside braces only. `journeys/**\/*.journey.{ts,mts}` is
+ * one glob, which a split on every comma made two broken ones (`...{ts` and `mts}`).
+ */
+export function splitList(raw: string): string[] {
+  const items: string[] = []
+  let depth = 0
+  let start = 0
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]
+    if (c === '{') depth++
+    else if (c === '}' && depth > 0) depth--
+    else if (c === ',' && depth === 0) {
+      items.push(raw.slice(start, i))
+      start = i + 1
+    }
+  }
+  items.push(raw.slice(start))
+  return items
 }
 
 /** The overrides VENOMQA_* variables make; plugins are returned apart because they add, not replace. */

@@ -1,4 +1,4 @@
-import { ConfigError } from '@venomqa/core'
+import { ConfigError, isSecretKey } from '@venomqa/core'
 import { keyPath } from './issues'
 
 const VAR = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
@@ -10,27 +10,58 @@ export interface UnsetVariable {
 }
 
 /**
+ * A value read from a variable whose name is a secret's (`API_TOKEN`, `DB_PASSWORD`), at a key path. A
+ * config error describes it as "the value of $API_TOKEN", and the run masks it in every output: under a
+ * key that names no secret (`headers: { X-Api: ${API_SECRET} }`, `baseUrl: ${API_TOKEN}`), nothing else
+ * would tell that it is one.
+ */
+export interface HiddenValue {
+  path: PropertyKey[]
+  name: string
+  value: string
+}
+
+/**
  * Replace `${VAR}` and `${VAR:-default}` in every string of a config, from `env`. `$${VAR}` stays
  * literal (`${VAR}`). A variable that is unset and has no default is an error naming the key; with
  * `unset` given, each is collected there instead (and left empty), so all problems are told at once.
- * Only plain objects and arrays are walked: plugin objects in a TS config are left alone.
+ * Only plain objects and arrays are walked: plugin objects in a TS config are left alone. With `hidden`
+ * given, the values read from secret-named variables are collected there (see HiddenValue).
  */
-export function interpolate(value: unknown, env: NodeJS.ProcessEnv, source: string, path: PropertyKey[] = [], unset?: UnsetVariable[]): unknown {
-  if (typeof value === 'string') return interpolateString(value, env, source, path, unset)
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, source, [...path, i], unset))
+export function interpolate(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  source: string,
+  path: PropertyKey[] = [],
+  unset?: UnsetVariable[],
+  hidden?: HiddenValue[],
+): unknown {
+  if (typeof value === 'string') return interpolateString(value, env, source, path, unset, hidden)
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, source, [...path, i], unset, hidden))
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, source, [...path, k], unset)
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, source, [...path, k], unset, hidden)
     return out
   }
   return value
 }
 
-function interpolateString(text: string, env: NodeJS.ProcessEnv, source: string, path: PropertyKey[], unset?: UnsetVariable[]): string {
+function interpolateString(
+  text: string,
+  env: NodeJS.ProcessEnv,
+  source: string,
+  path: PropertyKey[],
+  unset?: UnsetVariable[],
+  hidden?: HiddenValue[],
+): string {
   return text.replace(VAR, (whole, escaped: string, name: string, fallback: string | undefined) => {
     if (escaped) return whole.slice(1)
     const v = env[name]
-    if (v !== undefined && v !== '') return v
+    if (v !== undefined && v !== '') {
+      // Only what came from the environment: a default is written in the file for all to read.
+      if (hidden && isSecretKey(name)) hidden.push({ path, name, value: v })
+      return v
+    }
     if (fallback !== undefined) return fallback
     const message = `${keyPath(path)}: environment variable ${name} is not set (set it, or give a default: \${${name}:-value})`
     if (!unset) throw new ConfigError(message, { where: source })

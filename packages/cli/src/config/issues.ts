@@ -1,5 +1,6 @@
 import { didYouMean, isSecretOptionKey, redactText, schemaKeysAt, shapedUnionBranch } from '@venomqa/core'
 import type * as z from 'zod/mini'
+import type { HiddenValue } from './interpolate'
 import { EXPECTED, KNOWN_KEYS, OWN_MESSAGE, configSchema } from './schema'
 
 type Segment = PropertyKey
@@ -63,8 +64,18 @@ function knownKeysAt(path: readonly Segment[]): string[] | undefined {
   return schemaKeysAt(configSchema(), p)
 }
 
+/**
+ * What a value read from secret-named variables is called in a message: by its variables, never itself
+ * (`retries: ${DB_PASSWORD}` used to print the password as the value that is not a number).
+ */
+function describeHidden(value: unknown, hidden: readonly HiddenValue[]): string {
+  const names = [...new Set(hidden.map((h) => `$${h.name}`))]
+  const exact = hidden.find((h) => h.value === value)
+  return exact ? `the value of $${exact.name}` : `a value made with ${names.length === 1 ? 'the value of ' : 'the values of '}${names.join(', ')}`
+}
+
 /** One line per problem: `retries: expected a whole number from 0 to 100, got "3x"`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown, hidden: readonly HiddenValue[] = []): string[] {
   const lines: string[] = []
   for (const issue of issues) {
     const path = issue.path as Segment[]
@@ -80,13 +91,15 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], input: unknown
     // problems, named at their keys, say more than "expected { bearer } or { login, ... }".
     const shaped = shapedUnionBranch<z.core.$ZodIssue>(issue)
     if (shaped) {
-      lines.push(...formatIssues(shaped.map((i) => ({ ...i, path: [...path, ...i.path] })), input))
+      lines.push(...formatIssues(shaped.map((i) => ({ ...i, path: [...path, ...i.path] })), input, hidden))
       continue
     }
     const value = valueAt(input, path)
     const secret = path.some(isSecretOptionKey)
     const expected = ownMessage(issue)?.replace(/^expected /, '') ?? expectedFor(path) ?? zodExpected(issue)
-    lines.push(`${keyPath(path)}: expected ${expected}, got ${describeValue(value, secret)}`)
+    const at = keyPath(path)
+    const fromSecrets = typeof value === 'string' && !secret ? hidden.filter((h) => keyPath(h.path) === at) : []
+    lines.push(`${at}: expected ${expected}, got ${fromSecrets.length ? describeHidden(value, fromSecrets) : describeValue(value, secret)}`)
   }
   return lines
 }

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { ConfigError, errorMessage } from '@venomqa/core'
+import { ConfigError, errorMessage, knownSecrets } from '@venomqa/core'
 import { parseJsonText } from '../json-place'
 import { importUserFile, loadFailure } from '../load-module'
 import { parsePluginFlag } from '../plugins/flag'
 import { envOverrides } from './env'
 import { formatIssues, keyPath } from './issues'
-import { type UnsetVariable, interpolate, isPlainObject } from './interpolate'
+import { type HiddenValue, type UnsetVariable, interpolate, isPlainObject } from './interpolate'
 import { deepMerge } from './merge'
 import { DEFAULT_JOURNEYS, configSchema } from './schema'
 import type { PluginSpec, ReporterSpec, VenomConfig, VenomConfigBase } from './types'
@@ -113,7 +113,7 @@ export async function readConfigFile(file: string, root: string, rel: string = p
  * Check a raw config against the schema; every problem becomes one line of one ConfigError, together
  * with the unset variables interpolation found (a key whose variable is unset is not blamed twice).
  */
-export function validateConfig(raw: unknown, source: string, unset: readonly UnsetVariable[] = []): VenomConfig {
+export function validateConfig(raw: unknown, source: string, unset: readonly UnsetVariable[] = [], hidden: readonly HiddenValue[] = []): VenomConfig {
   if (!isPlainObject(raw))
     throw new ConfigError(`${source}: expected an object of config keys at the top level, got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}`, {
       where: source,
@@ -124,7 +124,7 @@ export function validateConfig(raw: unknown, source: string, unset: readonly Uns
   if (parsed.success && !unset.length) return raw as VenomConfig
   const unsetKeys = new Set(unset.map((u) => keyPath(u.path)))
   const schemaIssues = parsed.success ? [] : parsed.error.issues.filter((i) => !unsetKeys.has(keyPath(i.path)))
-  const lines = [...unset.map((u) => u.message), ...formatIssues(schemaIssues, raw)]
+  const lines = [...unset.map((u) => u.message), ...formatIssues(schemaIssues, raw, hidden)]
   throw new ConfigError(
     lines.length === 1 ? `${source}: ${lines[0]}` : `${source} has ${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
     { where: source },
@@ -146,10 +146,15 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
   if (file) {
     const raw = await readConfigFile(file, root, source)
     const unset: UnsetVariable[] = []
-    const interpolated = interpolate(raw, env, source, [], unset)
+    const hidden: HiddenValue[] = []
+    const interpolated = interpolate(raw, env, source, [], unset, hidden)
+    // Known secrets of this process from now on: every output masks them (the console and its curl
+    // lines, reports, results, error messages), as it masks a token seen in a response. By the name of
+    // its variable only a value under a key that names no secret (`X-Api: ${API_SECRET}`) is one.
+    knownSecrets.add(hidden.map((h) => h.value))
     const inPlugins = (u: UnsetVariable) => u.path[0] === 'plugins' || (u.path[0] === 'profiles' && u.path[2] === 'plugins')
     deferred = options.deferPluginVariables ? unset.filter(inPlugins).map((u) => u.message) : []
-    config = validateConfig(interpolated, source, options.deferPluginVariables ? unset.filter((u) => !inPlugins(u)) : unset)
+    config = validateConfig(interpolated, source, options.deferPluginVariables ? unset.filter((u) => !inPlugins(u)) : unset, hidden)
   }
 
   const profile = options.profile ?? (env.VENOMQA_PROFILE || undefined)
@@ -166,6 +171,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     }
     const { $schema: _s, ...over } = selected
     merged = deepMerge(base as Record<string, unknown>, over) as VenomConfigBase
+    // Each part was valid on its own; what they make together is checked too, as the config a run takes.
+    validateConfig(merged, `${source} with profile ${profile}`)
   }
 
   const fromEnv = envOverrides(env)
@@ -183,7 +190,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     // be a file name, and the error quote its options, a password among them.
     plugins: [...(merged.plugins ?? []), ...fromEnv.plugins.map((p) => (typeof p === 'string' ? parsePluginFlag(p) : p)), ...(options.extraPlugins ?? []).map(parsePluginFlag)],
     pluginWhere: [
-      ...(merged.plugins ?? []).map((_, i) => `plugins[${i}]`),
+      // A list replaces the one before it whole: the profile's, when it gave one (as reporterPlaces has it).
+      ...(merged.plugins ?? []).map((_, i) => (profile && profiles?.[profile]?.plugins !== undefined ? `profiles.${profile}.plugins[${i}]` : `plugins[${i}]`)),
       ...fromEnv.plugins.map((_, i) => `VENOMQA_PLUGINS[${i}]`),
       // `--plugin 'mysql?lockWaitTimeoutMs=x'`: the key reads as it was typed, after the "?".
       ...(options.extraPlugins ?? []).map((spec) => `--plugin ${spec.split('?')[0]}?`),

@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import path from 'node:path'
+import { ConfigError, errorMessage } from '@venomqa/core'
 
 /** A glob as a RegExp over '/'-separated relative paths: `**`, `*`, `?`, `{a,b}`, `[abc]`. */
 export function globToRegExp(glob: string): RegExp {
@@ -15,8 +16,13 @@ export function globToRegExp(glob: string): RegExp {
       } else re += '[^/]*'
     } else if (c === '?') re += '[^/]'
     else if (c === '{') {
-      depth++
-      re += '(?:'
+      // A `{` without its `}` is the character itself: opened as a group, it made an invalid RegExp
+      // (`journeys/**\/*.{journey.ts`), which crashed the command instead of matching nothing.
+      if (closingBrace(glob, i) < 0) re += '\\{'
+      else {
+        depth++
+        re += '(?:'
+      }
     } else if (c === '}' && depth > 0) {
       depth--
       re += ')'
@@ -30,7 +36,27 @@ export function globToRegExp(glob: string): RegExp {
       }
     } else re += c.replace(/[.+^$()|\\]/g, '\\$&')
   }
-  return new RegExp(`^${re}$`)
+  try {
+    return new RegExp(`^${re}$`)
+  } catch (err) {
+    // What is left that a RegExp refuses (a class like `[z-a]`): the user's glob, named, not a crash.
+    throw new ConfigError(`"${glob}" is not a valid glob: ${errorMessage(err)}`, { where: glob })
+  }
+}
+
+/** A path as a glob that matches that path only: each wildcard character as a class of itself (`[[]id].ts`). */
+export function escapeGlob(p: string): string {
+  return p.replace(/[*?{[]/g, '[$&]')
+}
+
+/** Where the `}` that closes the `{` at `open` is, or -1: nested pairs counted. */
+function closingBrace(glob: string, open: number): number {
+  let depth = 0
+  for (let i = open; i < glob.length; i++) {
+    if (glob[i] === '{') depth++
+    else if (glob[i] === '}' && --depth === 0) return i
+  }
+  return -1
 }
 
 const MAGIC = /[*?{[]/

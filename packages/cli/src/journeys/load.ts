@@ -3,7 +3,7 @@ import path from 'node:path'
 import { type Journey, UserError, errorMessage, isJourney, isUserError, validateJourney } from '@venomqa/core'
 import { importUserFile, loadFailure } from '../load-module'
 import { keepSharedWithJiti } from '../typescript/native'
-import { globFiles, hasMagic } from './glob'
+import { escapeGlob, globFiles, hasMagic } from './glob'
 
 export interface LoadedJourney {
   journey: Journey
@@ -22,9 +22,13 @@ export function splitRunArgs(args: readonly string[], cwd: string, kind: 'journe
   const names: string[] = []
   for (const arg of args) {
     const abs = path.resolve(cwd, arg)
-    if (hasMagic(arg)) patterns.push(arg)
-    else if (existsSync(abs) && statSync(abs).isDirectory()) patterns.push(`${arg.replace(/[\\/]+$/, '')}/**/*.${kind}.${JOURNEY_EXTENSIONS}`)
-    else if (existsSync(abs)) patterns.push(arg)
+    // What exists is looked at before the wildcards: `journeys/[id].journey.ts` (a route-named file) is
+    // that file, where read as a glob it matched `journeys/i.journey.ts`, or nothing. The pattern made of
+    // it has its wildcard characters escaped, since every pattern is matched as a glob.
+    const found = existsSync(abs) ? statSync(abs) : undefined
+    if (found?.isDirectory()) patterns.push(`${escapeGlob(arg.replace(/[\\/]+$/, ''))}/**/*.${kind}.${JOURNEY_EXTENSIONS}`)
+    else if (found) patterns.push(escapeGlob(arg))
+    else if (hasMagic(arg)) patterns.push(arg)
     // A file that is not there, not a name: read as one, nothing matched it, and every file was loaded instead.
     else if (/\.(c|m)?(j|t)s$/.test(arg)) throw new UserError('E_NO_JOURNEYS', `${arg} does not exist (resolved to ${abs})`, { where: arg })
     else names.push(arg)
