@@ -22,6 +22,8 @@ export interface AttemptOptions {
    * the body's last byte, and undici's headers and body timers as a backstop.
    */
   timeoutMs: number
+  /** The request's own timeout, when it has one: kept to the millisecond by a timer (see RequestOptions.deadlineMs). */
+  requestTimeoutMs?: number
   stepSignal?: AbortSignal
   userSignal?: AbortSignal
   /** Where a request goes when its step stops waiting for it (see untilStepStops). */
@@ -54,12 +56,20 @@ async function receive(prepared: PreparedRequest, o: AttemptOptions, link: Linke
     // undici's bodyTimeout is an idle timer, reset by every chunk: a body that trickles in (a byte every
     // second) never reached it, and the client-wide timeout never fired. The deadline is what bounds the
     // request, the request's own timeout and the client's alike; undici's timers stay as a backstop.
-    const res = await request(url, { method, headers, body: prepared.body, signal: link.signal, dispatcher: o.dispatcher, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs, deadlineMs: o.timeoutMs })
+    const res = await request(url, { method, headers, body: prepared.body, signal: link.signal, dispatcher: o.dispatcher, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs, ...deadline(o) })
     const retryAfter = res.headers['retry-after']
     return { status: res.statusCode, headers: flattenHeaders(res.headers), bodyText: res.bodyText, ...(retryAfter !== undefined ? { retryAfter } : {}) }
   } finally {
     link.dispose()
   }
+}
+
+/**
+ * A request's own timeout is a deadline kept by a timer, to the millisecond, as a user who sets one expects;
+ * the client-wide timeout, which every request has, is checked as the body arrives (no timer per request).
+ */
+function deadline(o: AttemptOptions): { deadlineMs: number } | { checkedDeadlineMs: number } {
+  return o.requestTimeoutMs !== undefined ? { deadlineMs: o.requestTimeoutMs } : { checkedDeadlineMs: o.timeoutMs }
 }
 
 interface LinkedSignal {

@@ -70,6 +70,13 @@ export interface RequestOptions {
    * `bodyTimeout` is an idle timer, reset by every chunk: a body that keeps trickling in never reaches it.
    */
   deadlineMs?: number
+  /**
+   * The same deadline without a timer, for the client-wide timeout every request has: checked as each
+   * chunk of the body arrives, so a body that trickles in is cut at its first chunk past the deadline, and
+   * silence is left to undici's `headersTimeout` and `bodyTimeout`. A timer per request is a cost on every
+   * request of a run for a case almost none of them meets.
+   */
+  checkedDeadlineMs?: number
   /** undici's global dispatcher when not given, as with undici's own `request`. */
   dispatcher?: Dispatcher
 }
@@ -101,7 +108,7 @@ export function request(url: string, o: RequestOptions): Promise<TextResponse> {
   const options: Dispatcher.DispatchOptions = { origin: u.origin, path, method: o.method, headers: o.headers, body: o.body, headersTimeout: o.headersTimeout, bodyTimeout: o.bodyTimeout }
   const dispatcher = o.dispatcher ?? getGlobalDispatcher()
   return new Promise((resolve, reject) => {
-    const handler = new TextResponseHandler(o.signal, o.deadlineMs, resolve, reject)
+    const handler = new TextResponseHandler(o.signal, o.deadlineMs, o.checkedDeadlineMs, resolve, reject)
     // undici's own dispatchers report a refused request through onError; one of another make may throw.
     try {
       dispatcher.dispatch(options, handler)
@@ -124,14 +131,22 @@ class TextResponseHandler implements Dispatcher.DispatchHandler {
   #deadline?: ReturnType<typeof setTimeout>
   /** Set when the deadline passed before the request had a connection to cut. */
   #expired?: DeadlineExceeded
+  /** The checked deadline (RequestOptions.checkedDeadlineMs): when, on performance.now()'s clock, and its length. */
+  #checkedAt?: number
+  #checkedMs = 0
 
   constructor(
     signal: AbortSignal | EventEmitter | undefined,
     deadlineMs: number | undefined,
+    checkedDeadlineMs: number | undefined,
     private readonly resolve: (response: TextResponse) => void,
     private readonly reject: (error: Error) => void,
   ) {
     if (deadlineMs !== undefined) this.#deadline = setTimeout(() => this.#expire(deadlineMs), deadlineMs)
+    else if (checkedDeadlineMs !== undefined) {
+      this.#checkedAt = performance.now() + checkedDeadlineMs
+      this.#checkedMs = checkedDeadlineMs
+    }
     if (!signal) return
     if ((signal as AbortSignal).aborted) this.#reason = abortReason(signal)
     else
@@ -172,6 +187,7 @@ class TextResponseHandler implements Dispatcher.DispatchHandler {
   onData(chunk: Buffer): boolean {
     this.#chunks.push(chunk)
     this.#length += chunk.length
+    if (this.#checkedAt !== undefined && performance.now() > this.#checkedAt) this.#expire(this.#checkedMs)
     return true
   }
 
