@@ -26,10 +26,9 @@ export function openClient(options: ConnectionOptions): OwnedClient {
   const url = withDb(options.url ?? DEFAULT_REDIS_URL, options.db)
   // ioredis takes any path as the DB and sends SELECT NaN for `/abc`: a rejection nothing can catch (the
   // SELECT of its connect), then a raw ReplyError. A path that is no DB index is a mistake in the config.
-  const path = dbPathOf(url)
   if (options.db !== undefined && !(Number.isInteger(options.db) && options.db >= 0))
     throw new ConfigError(`Redis: \`db\` must be an integer >= 0, got ${String(options.db)}`, { where: 'db' })
-  if (path !== undefined && path !== '' && !DB_INDEX.test(path)) throw new ConfigError(`Redis: ${DB_PATH_EXPECTED}, got "/${path}"`, { where: 'url' })
+  if (!hasDbIndexPath(url)) throw new ConfigError(`Redis: ${DB_PATH_EXPECTED}, got "/${dbPathOf(url)}"`, { where: 'url' })
   const redis = new Redis(url, {
     // Connect on first use: registering a plugin must not touch the network.
     lazyConnect: true,
@@ -57,7 +56,12 @@ export function openClient(options: ConnectionOptions): OwnedClient {
 }
 
 export const DB_PATH_EXPECTED = 'the path of `url` must be a DB index, as in redis://host:6379/2'
-const DB_INDEX = /^\d+$/
+
+/** The DB a URL's path selects (without its slash; 0 for none), or undefined when the path is no DB index. */
+export function dbFromPath(path: string): number | undefined {
+  if (path === '') return 0
+  return /^\d+$/.test(path) ? Number(path) : undefined
+}
 
 /** The path of a redis:// URL without its slash, which ioredis takes as the DB ('' for none); undefined if not such a URL. */
 export function dbPathOf(url: string): string | undefined {
@@ -72,7 +76,7 @@ export function dbPathOf(url: string): string | undefined {
 /** Whether a redis:// URL selects a DB ioredis can SELECT: no path, or a DB index. */
 export function hasDbIndexPath(url: string): boolean {
   const path = dbPathOf(url)
-  return path === undefined || path === '' || DB_INDEX.test(path)
+  return path === undefined || dbFromPath(path) !== undefined
 }
 
 /** The `keyPrefix` a redis:// URL gives ioredis in its query, if any. */

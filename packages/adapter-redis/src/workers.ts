@@ -1,7 +1,7 @@
 import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup } from '@venomqa/core'
 import type { Redis } from 'ioredis'
 import { RedisCache } from './cache'
-import { DEFAULT_REDIS_URL, type OwnedClient, chunks, closeClient, describeClient, openClient, prefixPattern, requireDb, scanScope } from './connection'
+import { DB_PATH_EXPECTED, DEFAULT_REDIS_URL, type OwnedClient, chunks, closeClient, dbFromPath, describeClient, openClient, prefixPattern, requireDb, scanScope } from './connection'
 import { BullQueue } from './queue'
 import { dumpBatch, restoreBatch } from './scripts'
 import { RedisState } from './state'
@@ -235,9 +235,8 @@ function dbOf(url: string): number {
   } catch {
     throw new ConfigError(`${PART}: \`url\` is not a valid redis:// URL`, { where: 'url' })
   }
-  if (path === '') return 0
-  const db = Number(path)
-  if (!Number.isInteger(db) || db < 0) throw new ConfigError(`${PART}: the path of \`url\` must be a DB index, as in redis://host:6379/2`, { where: 'url' })
+  const db = dbFromPath(path)
+  if (db === undefined) throw new ConfigError(`${PART}: ${DB_PATH_EXPECTED}`, { where: 'url' })
   return db
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type IWireMockFeatures, type IWireMockRequest, type IWireMockResponse, WireMock } from 'wiremock-captain'
-import { UserError, redactText } from '@venomqa/core'
+import { UserError, redactCredentials, redactText } from '@venomqa/core'
 import { WireMockError, transportReason } from './errors'
 
 /** A stub mapping as WireMock's admin API returns it; kept opaque so that a rollback re-imports it unchanged. */
@@ -58,7 +58,7 @@ export class WireMockAdmin {
   constructor(url: string, options: WireMockAdminOptions = {}) {
     // fetch (ours and captain's) refuses a URL with credentials: every call failed, and each message
     // printed the password. Refused here, once, with the URL masked.
-    if (hasCredentials(url))
+    if (redactCredentials(url) !== url)
       throw new UserError('E_MOCK', `wiremock: the URL ${JSON.stringify(redactText(url))} has user:password@, which no admin call can send: give WireMock's URL without them`, {
         where: 'url',
       })
@@ -246,13 +246,3 @@ function describeErrors(json: unknown, text: string): string {
   const raw = text || (json === undefined ? '' : JSON.stringify(json))
   return raw ? raw.slice(0, 300) : '(no body)'
 }
-
-function hasCredentials(url: string): boolean {
-  try {
-    const u = new URL(url)
-    return !!(u.username || u.password)
-  } catch {
-    return false
-  }
-}
-

@@ -26,6 +26,11 @@ export function lastRunPath(root: string): string {
   return path.join(root, LAST_RUN_FILE)
 }
 
+/** A journey an interrupted run cut short or never started: what is left to run of it. */
+export function neverFinished(j: RunResult['journeys'][number]): boolean {
+  return !!j.interrupted && j.status !== 'passed' && j.status !== 'flaky'
+}
+
 /**
  * The record of a run that came to its end, or was interrupted. A journey that failed in any repetition is
  * listed once; a flaky one passed, unless the run failed without a failed journey (`--fail-on-flaky`): then
@@ -36,7 +41,7 @@ export function lastRunPath(root: string): string {
  */
 export function lastRunOf(run: RunResult, failed = run.status === 'failed' || !!run.interrupted): LastRun {
   const ids = (keep: (j: RunResult['journeys'][number]) => boolean) => run.journeys.filter(keep).map((j) => journeyId(j.file, j.name))
-  const failedJourneys = ids((j) => j.status === 'failed' || (!!j.interrupted && j.status !== 'passed' && j.status !== 'flaky'))
+  const failedJourneys = ids((j) => j.status === 'failed' || neverFinished(j))
   const listed = failedJourneys.length || run.status !== 'failed' ? failedJourneys : ids((j) => j.status === 'flaky')
   return {
     version: 1,

@@ -1,4 +1,4 @@
-import { parseOptions } from '@venomqa/core'
+import { parseOptions, redactCredentials } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 
@@ -21,7 +21,7 @@ export const slackReporterOptions = z.strictObject({
     text.check(
       z.refine((u) => u === '' || isHttpUrl(u), { error: 'expected an http(s) URL' }),
       // Posted to a channel and saved with the payload: a password in it would be shown to everyone there.
-      z.refine((u) => !hasCredentials(u), { error: 'expected a link without user:password@ (everyone in the channel sees it): publish the report where the channel may open it' }),
+      z.refine((u) => redactCredentials(u) === u, { error: 'expected a link without user:password@ (everyone in the channel sees it): publish the report where the channel may open it' }),
     ),
   ),
   /** Post only when the run failed. Default false. */
@@ -75,15 +75,6 @@ export function parseSlackOptions(raw: Record<string, unknown>, where = 'reporte
 
 export function resolveSlackOptions(options: SlackReporterOptions): ResolvedSlackOptions {
   return { ...SLACK_DEFAULTS, ...options }
-}
-
-function hasCredentials(text: string): boolean {
-  try {
-    const u = new URL(text)
-    return !!(u.username || u.password)
-  } catch {
-    return false
-  }
 }
 
 export function isHttpUrl(text: string): boolean {

@@ -191,7 +191,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     plugins: [...(merged.plugins ?? []), ...fromEnv.plugins.map((p) => (typeof p === 'string' ? parsePluginFlag(p) : p)), ...(options.extraPlugins ?? []).map(parsePluginFlag)],
     pluginWhere: [
       // A list replaces the one before it whole: the profile's, when it gave one (as reporterPlaces has it).
-      ...(merged.plugins ?? []).map((_, i) => (profile && profiles?.[profile]?.plugins !== undefined ? `profiles.${profile}.plugins[${i}]` : `plugins[${i}]`)),
+      ...(merged.plugins ?? []).map((_, i) => `${profile && profiles?.[profile]?.plugins !== undefined ? `profiles.${profile}.` : ''}plugins[${i}]`),
       ...fromEnv.plugins.map((_, i) => `VENOMQA_PLUGINS[${i}]`),
       // `--plugin 'mysql?lockWaitTimeoutMs=x'`: the key reads as it was typed, after the "?".
       ...(options.extraPlugins ?? []).map((spec) => `--plugin ${spec.split('?')[0]}?`),

@@ -438,20 +438,26 @@ class Translator {
   }
 }
 
+/**
+ * Whether `found` holds for a node anywhere inside `node` (itself included), told each node's parent and
+ * the key it sits under there; the walk stops at the first.
+ */
+function anyNode(node: Node, found: (n: any, parent: any, key: string | undefined) => boolean): boolean {
+  const visit = (n: any, parent?: any, key?: string): boolean => {
+    if (!n || typeof n.type !== 'string') return false
+    if (found(n, parent, key)) return true
+    for (const [k, v] of Object.entries(n)) {
+      if (Array.isArray(v) ? v.some((c) => visit(c, n, k)) : v && typeof v === 'object' && visit(v, n, k)) return true
+    }
+    return false
+  }
+  return visit(node)
+}
+
 /** Whether a node names a variable `wanted` accepts anywhere inside it. */
 function mentions(node: Node, wanted: (name: string) => boolean): boolean {
-  let found = false
-  const visit = (n: any, parentKey?: string) => {
-    if (found || !n || typeof n.type !== 'string') return
-    // `x.pm` or `{ pm: 1 }` name a property, not the sandbox.
-    if (n.type === 'Identifier' && wanted(n.name) && parentKey !== 'property' && parentKey !== 'key') found = true
-    for (const [k, v] of Object.entries(n)) {
-      if (Array.isArray(v)) for (const c of v) visit(c, k)
-      else if (v && typeof v === 'object') visit(v, k)
-    }
-  }
-  visit(node)
-  return found
+  // `x.pm` or `{ pm: 1 }` name a property, not the sandbox.
+  return anyNode(node, (n, _parent, key) => n.type === 'Identifier' && wanted(n.name) && key !== 'property' && key !== 'key')
 }
 
 /**
@@ -466,29 +472,20 @@ function holdsCredential(node: Node): boolean {
     const name = nameOf(n)
     return name !== undefined && isSecretKey(name)
   }
-  let found = false
-  const visit = (n: any, parent?: any) => {
-    if (found || !n || typeof n.type !== 'string') return
+  return anyNode(node, (n, parent) => {
     const text =
       n.type === 'Literal' && typeof n.value === 'string'
         ? n.value
         : n.type === 'TemplateLiteral'
           ? n.quasis.map((q: any) => q.value.cooked ?? q.value.raw).join(' ')
           : undefined
-    if (text !== undefined) {
-      const named =
-        (parent?.type === 'Property' && parent.value === n && secretName(parent.key)) ||
-        (parent?.type === 'VariableDeclarator' && secretName(parent.id)) ||
-        (parent?.type === 'AssignmentExpression' && parent.right === n && secretName(parent.left))
-      if (named || looksLikeSecret(text)) found = true
-    }
-    for (const v of Object.values(n)) {
-      if (Array.isArray(v)) for (const c of v) visit(c, n)
-      else if (v && typeof v === 'object') visit(v, n)
-    }
-  }
-  visit(node)
-  return found
+    if (text === undefined) return false
+    const named =
+      (parent?.type === 'Property' && parent.value === n && secretName(parent.key)) ||
+      (parent?.type === 'VariableDeclarator' && secretName(parent.id)) ||
+      (parent?.type === 'AssignmentExpression' && parent.right === n && secretName(parent.left))
+    return named || looksLikeSecret(text)
+  })
 }
 
 /** An expression that is text as written: a string, a template, or a `+` with one of them. */

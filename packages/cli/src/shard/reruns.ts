@@ -1,5 +1,6 @@
 import { type JourneyResult, type RunResult, UserError, plural, settleAttempts } from '@venomqa/core'
 import { type Sharded, label, names } from './files'
+import { neverFinished } from '../last-run'
 import { journeyId } from './split'
 
 /**
@@ -109,7 +110,7 @@ function overlay(run: RunResult, rerun: RunResult): RunResult {
  * as `--last-failed` then reruns them all. The merge is then as whole as the run would have been.
  */
 function rerunFinishes(run: RunResult, rerunIds: ReadonlySet<string>): boolean {
-  const unfinished = run.journeys.filter((j) => j.interrupted && j.status !== 'passed' && j.status !== 'flaky')
+  const unfinished = run.journeys.filter(neverFinished)
   return (unfinished.length ? unfinished : run.journeys).every((j) => rerunIds.has(journeyId(j.file, j.name)))
 }
 
