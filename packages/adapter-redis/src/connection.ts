@@ -153,6 +153,32 @@ export function describeClient(redis: Redis): string {
   return `redis://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`
 }
 
+/**
+ * Whether two clients work on one DB of one server. The server is told by its `run_id`, not by how a URL
+ * names it: `localhost` and `127.0.0.1` are one server, and a worker that took a port on one for a port on
+ * another would leave it shared between workers. A server that does not answer INFO is compared by name.
+ */
+export async function sameDb(a: Redis, b: Redis): Promise<boolean> {
+  if ((a.options.db ?? 0) !== (b.options.db ?? 0)) return false
+  const [idA, idB] = await Promise.all([serverIdOf(a), serverIdOf(b)])
+  return idA !== undefined && idB !== undefined ? idA === idB : describeClient(a) === describeClient(b)
+}
+
+const serverIds = new WeakMap<Redis, Promise<string | undefined>>()
+
+/** The server's run_id (one per server process), asked once per client. */
+function serverIdOf(redis: Redis): Promise<string | undefined> {
+  let id = serverIds.get(redis)
+  if (!id) {
+    id = redis.info('server').then(
+      (info) => /^run_id:(\w+)/m.exec(info)?.[1],
+      () => undefined,
+    )
+    serverIds.set(redis, id)
+  }
+  return id
+}
+
 /** Close a client we own; a client that never connected is just dropped. */
 export async function closeClient(client: OwnedClient): Promise<void> {
   if (!client.owned) return

@@ -36,9 +36,44 @@ for i, key in ipairs(KEYS) do
 end
 return failed`
 
-export async function dumpBatch(redis: Redis, keys: Buffer[]): Promise<{ dump: Buffer | null; pttl: number }[]> {
+/** A key as DUMP saved it, and when it expires (performance.now() ms), or undefined when it never does. */
+export interface DumpedKey {
+  dump: Buffer
+  expiresAt: number | undefined
+}
+
+/**
+ * DUMP and PTTL of each key, in one atomic batch; undefined for a key gone between SCAN and DUMP
+ * (deleted or expired: not part of the state). The TTLs are read after the batch is sent, so a restored
+ * TTL errs on the short side, by one round trip.
+ */
+export async function dumpBatch(redis: Redis, keys: Buffer[]): Promise<(DumpedKey | undefined)[]> {
+  const sentAt = performance.now()
   const reply = (await redis.callBuffer('EVAL', [DUMP, keys.length, ...keys])) as (Buffer | number | null)[]
-  return keys.map((_, i) => ({ dump: (reply[2 * i] as Buffer | null) ?? null, pttl: Number(reply[2 * i + 1]) }))
+  return keys.map((_, i) => {
+    const dump = (reply[2 * i] as Buffer | null) ?? null
+    const pttl = Number(reply[2 * i + 1])
+    if (dump === null || pttl === -2) return undefined
+    return { dump, expiresAt: expiresAtOf(pttl, sentAt) }
+  })
+}
+
+/**
+ * When a key whose PTTL read `pttl` at `sentAt` expires: -1 is no expiry. 0 is a key in its last
+ * millisecond, which expires (treating it as "no expiry" restored it to live for ever).
+ */
+export function expiresAtOf(pttl: number, sentAt: number): number | undefined {
+  return pttl >= 0 ? sentAt + pttl : undefined
+}
+
+/**
+ * The restore op for a saved key at `now`: with the time it has left, or a delete when that has run out
+ * since it was dumped (it stays absent, as it would be had the path never run).
+ */
+export function restoreOpOf(key: Buffer, saved: DumpedKey, now: number): { key: Buffer; ttl: number; dump?: Buffer } {
+  if (saved.expiresAt === undefined) return { key, ttl: 0, dump: saved.dump }
+  const left = Math.floor(saved.expiresAt - now)
+  return left > 0 ? { key, ttl: left, dump: saved.dump } : { key, ttl: -1 }
 }
 
 /** One op per key: delete it (ttl -1) or restore it with ttl ms (0: no expiry). Returns the failures. */

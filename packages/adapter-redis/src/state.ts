@@ -1,7 +1,7 @@
 import { CheckpointStack, type StateBackend, StateError } from '@venomqa/core'
 import type { Redis } from 'ioredis'
 import { type ConnectionOptions, type OwnedClient, chunks, closeClient, missingDbError, openClient, ping, prefixPattern, refuseKeyPrefix, requireDb, scanScope } from './connection'
-import { dumpBatch, restoreBatch } from './scripts'
+import { type DumpedKey, dumpBatch, restoreBatch, restoreOpOf } from './scripts'
 
 export interface RedisStateOptions extends ConnectionOptions {
   /** Keys in scope: those starting with this prefix (or any of these). This or `wholeDb` is required. */
@@ -15,11 +15,8 @@ export interface RedisStateOptions extends ConnectionOptions {
   name?: string
 }
 
-interface SavedKey {
+interface SavedKey extends DumpedKey {
   key: Buffer
-  dump: Buffer
-  /** performance.now() at which the key expires; undefined for a key with no expiry. */
-  expiresAt: number | undefined
 }
 
 interface Snapshot {
@@ -112,14 +109,10 @@ export class RedisState implements StateBackend {
     const keys = await scanScope(this.redis, this.#patterns)
     const saved: SavedKey[] = []
     for (const batch of chunks(keys, BATCH)) {
-      // The TTLs are read after this instant, so a restored TTL errs on the short side, by one round trip.
-      const sentAt = performance.now()
       const dumped = await dumpBatch(this.redis, batch)
       batch.forEach((key, i) => {
-        const { dump, pttl } = dumped[i]!
-        // Gone between SCAN and DUMP (deleted or expired): not part of the state.
-        if (dump === null || pttl === -2) return
-        saved.push({ key, dump, expiresAt: pttl > 0 ? sentAt + pttl : undefined })
+        const d = dumped[i]
+        if (d) saved.push({ key, ...d })
       })
     }
     return { keys: saved }
@@ -141,13 +134,7 @@ export class RedisState implements StateBackend {
       const now = performance.now()
       const failed = await restoreBatch(
         this.redis,
-        batch.map(({ key, saved }) => {
-          if (!saved) return { key, ttl: -1 }
-          if (saved.expiresAt === undefined) return { key, ttl: 0, dump: saved.dump }
-          const left = Math.floor(saved.expiresAt - now)
-          // Expired in the meantime: it stays absent, as it would be had the path never run.
-          return left > 0 ? { key, ttl: left, dump: saved.dump } : { key, ttl: -1 }
-        }),
+        batch.map(({ key, saved }) => (saved ? restoreOpOf(key, saved, now) : { key, ttl: -1 })),
       )
       for (const f of failed) failures.push(`${f.key.toString()}: ${f.error}`)
     }

@@ -1,9 +1,9 @@
 import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup } from '@venomqa/core'
 import type { Redis } from 'ioredis'
 import { RedisCache } from './cache'
-import { DB_PATH_EXPECTED, DEFAULT_REDIS_URL, type OwnedClient, chunks, closeClient, dbFromPath, describeClient, openClient, prefixPattern, requireDb, scanScope } from './connection'
+import { DB_PATH_EXPECTED, DEFAULT_REDIS_URL, type OwnedClient, chunks, closeClient, dbFromPath, openClient, prefixPattern, requireDb, sameDb, scanScope } from './connection'
 import { BullQueue } from './queue'
-import { dumpBatch, restoreBatch } from './scripts'
+import { type DumpedKey, dumpBatch, restoreBatch, restoreOpOf } from './scripts'
 import { RedisState } from './state'
 
 /** What a redis part gives the app of each worker. */
@@ -113,10 +113,9 @@ export function redisWorkers(options: RedisWorkersOptions) {
       }
       workers.set(index, worker)
       // The run's ports on the main DB get a twin on the worker's; ports elsewhere stay shared.
-      const mainWhere = worker.main.where
       const ports: Record<string, unknown> = {}
       for (const [name, port] of main.ports)
-        if ((port instanceof RedisCache || port instanceof BullQueue) && describeClient(port.redis) === mainWhere) ports[name] = port.twin(connection, keyPrefix)
+        if ((port instanceof RedisCache || port instanceof BullQueue) && (await sameDb(port.redis, worker.main.redis))) ports[name] = port.twin(connection, keyPrefix)
       const redisUrl = withDb(url, db)
       return {
         resources: { redisUrl, redisKeyPrefix: keyPrefix },
@@ -195,32 +194,25 @@ async function removeKeys(redis: Redis, patterns: (string | undefined)[], keep?:
 async function copyKeys(worker: Worker, prefixes: string[], backend: string): Promise<void> {
   const mainKeys = await scanScope(worker.main.redis, scopeOf(prefixes, ''))
   const rename = (key: Buffer) => (worker.keyPrefix.length ? Buffer.concat([worker.keyPrefix, key]) : key)
-  const saved: { key: Buffer; dump: Buffer; expiresAt?: number }[] = []
+  const saved: ({ key: Buffer } & DumpedKey)[] = []
   for (const batch of chunks(mainKeys, BATCH)) {
-    const sentAt = performance.now()
     const dumped = await dumpBatch(worker.main.redis, batch)
     batch.forEach((key, i) => {
-      const { dump, pttl } = dumped[i]!
-      // Gone between SCAN and DUMP: not part of the state.
-      if (dump === null || pttl === -2) return
-      saved.push({ key: rename(key), dump, expiresAt: pttl > 0 ? sentAt + pttl : undefined })
+      const d = dumped[i]
+      if (d) saved.push({ key: rename(key), ...d })
     })
   }
   const keep = new Set(saved.map((s) => s.key.toString('latin1')))
   const stale = (await scanScope(worker.mine.redis, scopeOf(prefixes, worker.keyPrefix.toString()))).filter((k) => !keep.has(k.toString('latin1')) && !isMarker(worker, k))
-  const ops: { key: Buffer; ttl: number; dump?: Buffer }[] = stale.map((key) => ({ key, ttl: -1 }))
+  type Op = { key: Buffer; saved?: DumpedKey }
+  const ops: Op[] = [...stale.map((key) => ({ key })), ...saved.map((s) => ({ key: s.key, saved: s }))]
   const failures: string[] = []
-  for (const batch of chunks([...ops, ...saved.map((s) => ({ key: s.key, ttl: 0, dump: s.dump, expiresAt: s.expiresAt }))], BATCH)) {
+  for (const batch of chunks(ops, BATCH)) {
     const now = performance.now()
+    // A key expired since it was dumped is absent on the main DB by now too: restoreOpOf deletes it.
     const failed = await restoreBatch(
       worker.mine.redis,
-      batch.map((op) => {
-        const expiresAt = (op as { expiresAt?: number }).expiresAt
-        if (!op.dump || expiresAt === undefined) return op
-        const left = Math.floor(expiresAt - now)
-        // Expired since it was dumped: absent on the main DB by now too.
-        return left > 0 ? { key: op.key, ttl: left, dump: op.dump } : { key: op.key, ttl: -1 }
-      }),
+      batch.map(({ key, saved }) => (saved ? restoreOpOf(key, saved, now) : { key, ttl: -1 })),
     )
     for (const f of failed) failures.push(`${f.key.toString()}: ${f.error}`)
   }

@@ -8,7 +8,7 @@ import { type CachePort, assertEqual, assertStatus, branch, checkpoint, journey,
 import { createRunner } from '@venomqa/runner'
 import { type RunningProcess, SERVICES, describeWithService, startNodeProcess, expectBranchOnWorkers } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import redisPlugin, { type RedisWorkersOptions, redisWorkers } from '../src'
+import redisPlugin, { RedisCache, type RedisWorkersOptions, redisWorkers } from '../src'
 import { rawClient } from './helpers'
 
 const d = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
@@ -146,6 +146,27 @@ d('redisWorkers', () => {
     } finally {
       await raw.flushdb()
       await raw.quit()
+    }
+  })
+
+  it('gives a worker its own copy of a cache port on the main DB, also when the two URLs name the server differently', async () => {
+    // The plugin's cache says `localhost`, redisWorkers `127.0.0.1`: one server, one DB. Compared by the
+    // URLs' text, the port was left shared, and every worker wrote the main DB's cache.
+    const cache = new RedisCache({ url: `redis://localhost:${SERVICES.redis.port}/11`, prefix: PREFIX })
+    const elsewhere = new RedisCache({ url: `redis://localhost:${SERVICES.redis.port}/14`, prefix: PREFIX })
+    const setup = redisWorkers({ url: urlOf(11), prefix: PREFIX, startApp: async () => ({ baseUrl: 'http://127.0.0.1:1' }) })
+    const main = { baseUrl: '', ports: new Map<string, unknown>([['cache', cache], ['other', elsewhere]]), stateBackends: [] }
+    const app = await setup.create(1, main as Parameters<typeof setup.create>[1])
+    try {
+      const copy = app.ports?.cache as RedisCache | undefined
+      expect(copy).toBeInstanceOf(RedisCache)
+      expect(copy).not.toBe(cache)
+      expect(copy!.redis.options.db).toBe(12)
+      // A port on another DB stays the run's own: it is not the app's state the workers copy.
+      expect(app.ports?.other).toBeUndefined()
+    } finally {
+      await app.close?.()
+      await Promise.all([cache.close(), elsewhere.close()])
     }
   })
 

@@ -49,7 +49,7 @@ const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`,
  */
 const NAMED_PAIR = new RegExp(`("(?:name|key)"\\s*:\\s*"${SECRET_NAME}"\\s*,\\s*"value"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
 /** The last words that make a header's value secret (isSecretHeader in ./redact), after at least one `-`. */
-const HEADER_LAST_WORDS = 'auth|authn|authentication|keys?|session|signature'
+const HEADER_LAST_WORDS = 'auth|authn|authentication|keys?|session|signature|sig'
 /**
  * A name/value pair naming a header by those words, as HAR writes a request's headers
  * (`{"name":"X-Client-Key","value":"..."}`): its value, but not of the headers whose values open nothing

@@ -81,14 +81,14 @@ function remembered(verdicts: Map<string, boolean>, name: string, decide: (name:
 
 /**
  * Words that make a header secret as the last word of its name (`X-Custom-Auth`, `X-Client-Key`,
- * `X-Session`, `X-Hub-Signature-256`: a number after it aside), beside what isSecretKey finds anywhere
+ * `X-Session`, `X-Hub-Signature-256`, `X-Api-Sig`: a number after it aside), beside what isSecretKey finds anywhere
  * (`token`, `secret`, `password`, `cookie`, `credential`). The last word names what the value is: before it,
  * the word says what the value is about (`X-Session-Expires: 3600`, `X-Auth-User`, `X-Key-Id`), and such a
  * value, remembered as a secret, would be masked wherever it stands in every report. Whole words only:
  * `X-Author` and `X-Monkey` hold none. Headers only: as a body key, `key` or `session` is as often data (a
  * setting's key, a session object) as a secret, while a header named so is how an API asks for a credential.
  */
-const SECRET_HEADER_WORDS = new Set(['auth', 'authn', 'authentication', 'key', 'keys', 'session', 'signature'])
+const SECRET_HEADER_WORDS = new Set(['auth', 'authn', 'authentication', 'key', 'keys', 'session', 'signature', 'sig'])
 /**
  * Headers whose names end so but whose values open nothing: a key a client makes up to tell a retry from a
  * new request (masked, a report could no longer show which requests were one), the nonce of a WebSocket
@@ -123,8 +123,19 @@ const NAMES_A_SECRET = /(?:password|passwd|passphrase|passcode|^pass|secrets?|to
 function secretEntry(key: string, v: unknown, options?: RedactOptions): boolean {
   // A boolean (`password_set: true`) is one bit and an absent value nothing: neither hides a secret.
   if (v === null || v === undefined || typeof v === 'boolean') return false
+  if (typeof v === 'string' && isSessionToken(key, v)) return true
   if (!isSecretKey(key, options)) return false
   return typeof v === 'string' || NAMES_A_SECRET.test(key) || isExtraKey(key, options) || SECRET_HEADERS.has(key.toLowerCase())
+}
+
+/**
+ * A body key named just `session` holds data as often as a secret (`"session": "morning"`, a session
+ * object), so it is no secret key; but a string under it shaped like a token (`"session": "s%3AJ9x..."`,
+ * 16 characters or more with no white space) is the session itself, and is masked. Only that value: a
+ * word there stays readable, and is not remembered as a secret to mask wherever it stands.
+ */
+function isSessionToken(key: string, value: string): boolean {
+  return value.length >= 16 && key.length === 7 && key.toLowerCase() === 'session' && !/\s/.test(value)
 }
 
 /**

@@ -397,8 +397,8 @@ describe('a redacted copy is redacted once', () => {
 })
 
 describe('header names that say they carry a credential', () => {
-  it('a name ending in auth, key, session or signature, or with token, secret, password, credential or cookie in it, is masked', () => {
-    const names = ['X-Custom-Auth', 'X-Api-Auth', 'X-Auth', 'X-Session-Token', 'X-My-Secret', 'X-Client-Key', 'X-Session-Id', 'X-Hub-Signature', 'X-Hub-Signature-256', 'X-Partner-Credentials', 'X_Admin_Password', 'X-Session', 'X-Cookie', 'X-Upload-Keys', 'X-Authentication', 'X-Authn']
+  it('a name ending in auth, key, session, signature or sig, or with token, secret, password, credential or cookie in it, is masked', () => {
+    const names = ['X-Custom-Auth', 'X-Api-Auth', 'X-Auth', 'X-Session-Token', 'X-My-Secret', 'X-Client-Key', 'X-Session-Id', 'X-Hub-Signature', 'X-Hub-Signature-256', 'X-Partner-Credentials', 'X_Admin_Password', 'X-Session', 'X-Cookie', 'X-Upload-Keys', 'X-Authentication', 'X-Authn', 'X-Api-Sig', 'X-Request-Sig-2']
     for (const name of names) {
       expect(isSecretHeader(name), name).toBe(true)
       expect(redactHeaders({ [name]: 'hv-7c8d9e', accept: 'text/csv' }), name).toEqual({ [name.toLowerCase()]: REDACTED, accept: 'text/csv' })
@@ -418,6 +418,19 @@ describe('header names that say they carry a credential', () => {
     })
     // The rule is for header names: as a body key, `key` or `session` is data as often as not.
     expect(redactBody({ key: 'colour', session: 'morning' })).toEqual({ key: 'colour', session: 'morning' })
+    expect(redactBody({ session: { id: 7, room: 'B' } })).toEqual({ session: { id: 7, room: 'B' } })
+  })
+
+  it('a body key named `session` is masked when its value is shaped like a token, and that value everywhere', () => {
+    const token = 's%3AJ9xQ2vLmT0aP.r4nd0mS1gn4tur3'
+    expect(redactBody({ user: 'ada', session: token, Session: 'eyJhbGciOiJIUzI1NiJ9.e30' })).toEqual({ user: 'ada', session: REDACTED, Session: REDACTED })
+    // Words under the key stay readable: a conference's session, a label with spaces.
+    expect(redactBody({ session: 'morning', other: { session: 'Keynote and questions after' } })).toEqual({ session: 'morning', other: { session: 'Keynote and questions after' } })
+    const run = {
+      journeys: [{ name: 'j', nodes: [{ kind: 'step', name: 's', error: { kind: 'http', message: `cookie sid=${token} refused` }, response: { status: 200, headers: {}, body: { session: token } } }], issues: [] }],
+      issues: [],
+    } as unknown as RunResult
+    expect(JSON.stringify(redactRun(run))).not.toContain(token)
   })
 
   it("a run masks such a header's value wherever else it appears", () => {

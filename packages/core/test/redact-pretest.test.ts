@@ -13,7 +13,7 @@ const PIECES = [
   'password', 'passwd', 'pass', 'token', 'tok', 'api_key', 'api-key', 'apikey', 'secret', 'credential', 'private_key',
   'session_id', 'sessionid', 'signature', 'sign', ': expected ', ', got ', '"', ':', '=', '&', '?', '/', ' ', '\n',
   'abc123', 'x.y-z', 'eyJhbGci', '.', '{"id":1}', 'http://127.0.0.1:3000/api/items/42',
-  '"name":"x-a', '-key"', '-auth"', '-session-1"', '-keys', ',"value":', '"key":', 'Idempotency-Key"',
+  '"name":"x-a', '-key"', '-auth"', '-session-1"', '-sig"', '-keys', ',"value":', '"key":', 'Idempotency-Key"',
 ]
 const text = fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 6 })), { maxLength: 12 }).map((parts) => parts.join(''))
 
