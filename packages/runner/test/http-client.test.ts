@@ -69,6 +69,17 @@ describe('retries', () => {
   })
 })
 
+describe('a request that cannot be sent as written', () => {
+  it("a header value with a line break is the step's mistake: E_HTTP_REQUEST naming the header, never retried, never sent", async () => {
+    const c = new UndiciHttpClient({ baseUrl: base, retry: { retries: 3, baseDelayMs: 1 } })
+    const failure = await c.get('/x', { headers: { 'x-trace': 'a\r\nx-injected: 1' } }).catch((err: unknown) => err)
+    expect(failure).toMatchObject({ code: 'E_HTTP_REQUEST' })
+    expect((failure as Error).message).toBe(`GET ${base}/x cannot be sent: invalid x-trace header`)
+    expect(c.history).toHaveLength(1)
+    expect(hits).toHaveLength(0)
+  })
+})
+
 describe('the base URL', () => {
   it('is refused with a query or fragment, masked: every path would be added inside the query', () => {
     for (const bad of ['http://127.0.0.1:1/api?version=2', 'http://127.0.0.1:1/#top', 'http://127.0.0.1:1/?api_key=K-SECRET-9', 'http://127.0.0.1:1/api?', 'http://127.0.0.1:1/api#'])

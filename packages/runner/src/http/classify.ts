@@ -1,4 +1,4 @@
-import { TimeoutError, TransportError } from '@venomqa/core'
+import { TimeoutError, TransportError, VenomError } from '@venomqa/core'
 import { DEADLINE_EXCEEDED, FailedAfterHeaders } from './undici'
 
 /**
@@ -65,6 +65,9 @@ export function classifyFailure(err: unknown, ctx: FailureContext): ClassifiedFa
     if (code === 'UND_ERR_BODY_TIMEOUT' || code === DEADLINE_EXCEEDED) return final(new RequestTimeoutError(`the body of the HTTP ${status} answer to ${method} ${url}`, ctx.timeoutMs))
     return { error: new AnswerCutError(method, url, status, code ? `${code}: ${msg}` : msg, err.error), retryable: true }
   }
+  // undici refused to send what the step wrote (a header value with a line break, a method with a space):
+  // the step's mistake, which a retry would only repeat. undici's message names the header, not its value.
+  if (code === 'UND_ERR_INVALID_ARG') return final(new VenomError('E_HTTP_REQUEST', `${method} ${url} cannot be sent: ${msg}`, { cause: err }))
   const transport = (kind: TransportError['kind'], message: string) => ({ error: new TransportError(kind, method, url, message, { cause: err }), retryable: true })
   if (code === 'ECONNREFUSED') return transport('connection-refused', `connection refused (${code})`)
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return transport('connection-reset', `connection reset: ${msg}`)

@@ -29,6 +29,13 @@ describe('classifyFailure', () => {
     expect(retryable).toBe(true)
   })
 
+  it('a request undici refuses to send (UND_ERR_INVALID_ARG) is E_HTTP_REQUEST, not retryable', () => {
+    const { error, retryable } = classifyFailure(sysError('UND_ERR_INVALID_ARG', 'invalid x-a header'), ctx)
+    expect(error).not.toBeInstanceOf(TransportError)
+    expect(error).toMatchObject({ code: 'E_HTTP_REQUEST', message: 'GET http://api.test/x cannot be sent: invalid x-a header' })
+    expect(retryable).toBe(false)
+  })
+
   it('reads the code from the cause, as undici wraps socket errors', () => {
     const err = new TypeError('fetch failed', { cause: sysError('ECONNREFUSED') })
     expect(classifyFailure(err, ctx).error).toMatchObject({ kind: 'connection-refused' })
