@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { ConfigError, type HttpClient, type StepNode, step } from '@venomqa/core'
 import { safeJson } from './actions'
 import { resolvePointer } from './document'
-import { type Model, type OpenApiAuth, type OpenApiOptions, loadModel } from './model'
+import { type Model, type OpenApiAuth, type OpenApiOptions, loadModel, setupRoot } from './model'
 import { describeOperation } from './operations'
 import { typicalValue } from './sample'
 
@@ -19,20 +19,19 @@ export function openApiSetup(source: string, options: OpenApiOptions = {}): Step
     return [
       step('authorize', async ({ http }) => {
         http.setAuthToken(bearer)
-        await checkBearer(http, await loadModel(source, options, options.root ?? process.cwd()))
+        await checkBearer(http, await loadModel(source, options, setupRoot(source, options)))
       }),
     ]
   }
   if (!auth.signUp && !auth.credentials) throw new ConfigError('openapi.auth: a login needs credentials, or a signUp operation to make them with', { where: 'openapi.auth' })
-  const model = () => loadModel(source, options, options.root ?? process.cwd())
+  const model = () => loadModel(source, options, setupRoot(source, options))
   let credentials: Record<string, unknown> | undefined
   const steps: StepNode[] = []
   if (auth.signUp) {
-    const signUp = auth.signUp
     steps.push(
       step('sign_up', async ({ http }) => {
         const m = await model()
-        const op = m.byId.get(signUp)!
+        const op = m.authOps.signUp!
         credentials = auth.credentials ?? freshCredentials(m, op.requestBody?.schema)
         const res = await http.request(op.method as never, op.path, { json: credentials })
         if (res.status >= 300) throw new Error(`sign-up ${describeOperation(op)} answered ${res.status}: ${res.bodyText.slice(0, 200)}`)
@@ -43,7 +42,7 @@ export function openApiSetup(source: string, options: OpenApiOptions = {}): Step
   steps.push(
     step('log_in', async ({ http }) => {
       const m = await model()
-      const op = m.byId.get(auth.login)!
+      const op = m.authOps.login!
       const body = loginBody(m, op.requestBody?.schema, credentials ?? auth.credentials ?? {})
       const res = await http.request(op.method as never, op.path, { json: body })
       if (res.status >= 300) throw new Error(`log-in ${describeOperation(op)} answered ${res.status}: ${res.bodyText.slice(0, 200)}`)

@@ -33,14 +33,29 @@ export interface Model {
   /** After include / exclude, without the auth operations. */
   selected: Operation[]
   byId: Map<string, Operation>
+  /** The operations `auth` names (by operationId or `METHOD /path`), by role. */
+  authOps: { login?: Operation; signUp?: Operation }
   bindings: Bindings
   schemas: SchemaChecker
 }
 
 const cache = new Map<string, Promise<Model>>()
+/** The root each document was last loaded from by an action or invariant source (see setupRoot). */
+const sourceRoots = new Map<string, string>()
+
+/**
+ * Where openApiSetup reads its document from: the `root` it was given; else the exploration's root, as
+ * the action and invariant sources of the same document were given it (they load before the setup runs);
+ * else the working directory. A hand-written `.explore.ts` gives no root, and the working directory is
+ * not the project's under `venomqa explore -c sub/venomqa.config.ts`.
+ */
+export function setupRoot(source: string, options: OpenApiOptions): string {
+  return options.root ?? sourceRoots.get(source) ?? process.cwd()
+}
 
 /** One load per (document, root, selection): the action and the invariant sources share it. */
 export function loadModel(source: string, options: OpenApiOptions, root: string): Promise<Model> {
+  sourceRoots.set(source, options.root ?? root)
   const key = JSON.stringify([source, options.root ?? root, options.include, options.exclude, authOperations(options.auth)])
   let model = cache.get(key)
   if (!model) {
@@ -55,13 +70,26 @@ async function buildModel(source: string, options: OpenApiOptions, root: string)
   const doc = await loadDocument(source, { root })
   const all = operations(doc)
   const byId = new Map(all.map((o) => [o.id, o]))
-  const auth = authOperations(options.auth)
-  for (const [role, id] of Object.entries(auth))
-    if (!byId.has(id)) throw new ConfigError(`${sourceOf(doc)}: auth.${role} names "${id}", which is no operation of the document`, { where: `openapi.auth.${role}` })
-  const selected = selectOperations(all, options, sourceOf(doc)).filter((o) => !Object.values(auth).includes(o.id))
+  const authOps: Model['authOps'] = {}
+  for (const [role, name] of Object.entries(authOperations(options.auth)) as [keyof Model['authOps'], string][]) {
+    const op = byId.get(name) ?? operationAt(all, name)
+    if (!op)
+      throw new ConfigError(`${sourceOf(doc)}: auth.${role} names "${name}", which is no operationId or METHOD /path of the document`, { where: `openapi.auth.${role}` })
+    authOps[role] = op
+  }
+  const authSet = new Set(Object.values(authOps))
+  const selected = selectOperations(all, options, sourceOf(doc)).filter((o) => !authSet.has(o))
   const schemas = new SchemaChecker(doc.openapi, doc)
   compileResponseSchemas(all, schemas, sourceOf(doc))
-  return { doc, source: sourceOf(doc), all, selected, byId, bindings: new Bindings(all, doc), schemas }
+  return { doc, source: sourceOf(doc), all, selected, byId, authOps, bindings: new Bindings(all, doc), schemas }
+}
+
+/** The operation a `METHOD /path` names (`POST /login`, `post  /login`): the method in any case, the path as the document writes it. */
+function operationAt(all: readonly Operation[], name: string): Operation | undefined {
+  const m = /^([A-Za-z]+)\s+(\S+)$/.exec(name.trim())
+  if (!m) return undefined
+  const method = m[1]!.toUpperCase()
+  return all.find((o) => o.method === method && o.path === m[2])
 }
 
 /**

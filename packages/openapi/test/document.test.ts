@@ -14,6 +14,8 @@ import { CLOSED_PORT, REPO_ROOT, freePort, runBuiltCli } from '@venomqa/test-uti
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SchemaChecker, bodyVariants, loadDocument, openApiActions, openApiInvariants, operations } from '../src'
 import { resolveSchema } from '../src/document'
+import { loadModel } from '../src/model'
+import { SHOP_DOCUMENT } from './helpers'
 import { sourceOf } from '../src/document'
 
 const examples = path.dirname(createRequire(import.meta.url).resolve('@readme/oas-examples/package.json'))
@@ -301,6 +303,20 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     const err = await openApiActions('ok.json', { include: ['listThings', 'deleteEverything'] }).load({ ...env, root: dir }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)
     expect((err as Error).message).toBe('ok.json: include names "deleteEverything", which matches no operation, tag or METHOD /path of the document')
+  })
+
+  it('auth names its operations by operationId or by METHOD /path, as the config says it may', async () => {
+    const byPath = await loadModel(SHOP_DOCUMENT, { auth: { login: 'post  /api/auth/login', signUp: 'POST /api/users', credentials: {} } }, dir)
+    const byId = await loadModel(SHOP_DOCUMENT, { auth: { login: 'logIn', signUp: 'signUp', credentials: {} } }, dir)
+    expect(byPath.authOps.login?.operationId).toBe('logIn')
+    expect(byPath.authOps.signUp?.id).toBe('signUp')
+    expect(byId.authOps.login?.id).toBe('logIn')
+    // Logging in is the setup's, not an action of the search.
+    expect(byPath.selected.map((o) => o.id)).toEqual(byId.selected.map((o) => o.id))
+    expect(byPath.selected.map((o) => o.id)).not.toContain('logIn')
+    const err = await loadModel(SHOP_DOCUMENT, { auth: { login: 'POST /api/auth/nope', credentials: {} } }, dir).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toMatch(/auth\.login names "POST \/api\/auth\/nope", which is no operationId or METHOD \/path of the document$/)
   })
 
   it.each([

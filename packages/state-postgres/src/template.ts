@@ -115,9 +115,14 @@ export class PostgresTemplateBackend extends PostgresBackend<string> {
 
   /** `<db>_vqcp_<n>`, or a hashed form when the database name is too long for it. */
   #copyName(n: number): string {
-    const plain = `${this.target.database}_vqcp_${n}`
+    const plain = `${this.#copyPrefix(false)}${n}`
     if (Buffer.byteLength(plain) <= MAX_IDENT) return plain
-    return `vq_${createHash('sha1').update(this.target.database).digest('hex').slice(0, 12)}_cp_${n}`
+    return `${this.#copyPrefix(true)}${n}`
+  }
+
+  /** What every copy's name starts with, before its number: `<db>_vqcp_`, or `vq_<hash>_cp_`. */
+  #copyPrefix(hashed: boolean): string {
+    return hashed ? `vq_${createHash('sha1').update(this.target.database).digest('hex').slice(0, 12)}_cp_` : `${this.target.database}_vqcp_`
   }
 
   #oldName(): string {
@@ -156,9 +161,19 @@ export class PostgresTemplateBackend extends PostgresBackend<string> {
     const names = new Set(rows.map((r) => r.datname))
     if (!names.has(db) && names.has(old)) await admin.query(`ALTER DATABASE ${ident(old)} RENAME TO ${ident(db)}`)
     else if (names.has(old)) await admin.query(`DROP DATABASE ${ident(old)} WITH (FORCE)`)
+    // A copy is marked by its comment, written just after CREATE DATABASE: a run that died between the two
+    // left a copy with no comment, under the name the next run's first checkpoint takes. Such a copy is
+    // known by its name (ours, with a number) and by having no comment at all; a database commented by
+    // anyone else is never touched.
+    const [plain, hashed] = [this.#copyPrefix(false), this.#copyPrefix(true)]
     const copies = await admin.query(
-      `SELECT d.datname FROM pg_database d JOIN pg_shdescription s ON s.objoid = d.oid AND s.classoid = 'pg_database'::regclass WHERE s.description = $1`,
-      [this.#marker()],
+      `SELECT d.datname FROM pg_database d
+         LEFT JOIN pg_shdescription s ON s.objoid = d.oid AND s.classoid = 'pg_database'::regclass
+        WHERE s.description = $1
+           OR (s.description IS NULL AND ((left(d.datname, length($2)) = $2 AND substr(d.datname, length($2) + 1) ~ '^[0-9]+$')
+                                       OR (left(d.datname, length($3)) = $3 AND substr(d.datname, length($3) + 1) ~ '^[0-9]+$')))
+        ORDER BY d.datname`,
+      [this.#marker(), plain, hashed],
     )
     this.cleanedLeftovers = copies.rows.map((r) => r.datname)
     for (const name of this.cleanedLeftovers) await admin.query(`DROP DATABASE ${ident(name)} WITH (FORCE)`)

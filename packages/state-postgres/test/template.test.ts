@@ -121,4 +121,30 @@ describe('template mechanism', () => {
     expect(await databasesLike(`${DB}_vq`)).toEqual([])
     expect(await dump(url)).toEqual(before)
   })
+
+  it('after a crash between making a copy and marking it: the unmarked copy is dropped, and the next checkpoint can take its name', async () => {
+    const before = await dump(url)
+    await withClient(ADMIN_URL, async (c) => {
+      // As if the run died right after CREATE DATABASE ... TEMPLATE, before its COMMENT: a copy with no mark.
+      await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [DB])
+      await c.query(`CREATE DATABASE ${DB}_vqcp_1 TEMPLATE ${DB}`)
+      // Databases that only look alike are someone else's: commented by them, or not ours by name.
+      await c.query(`CREATE DATABASE ${DB}_vqcp_2 TEMPLATE ${DB}`)
+      await c.query(`COMMENT ON DATABASE ${DB}_vqcp_2 IS 'kept by hand'`)
+      await c.query(`CREATE DATABASE ${DB}_vqcp_x TEMPLATE ${DB}`)
+    })
+    try {
+      const next = backend()
+      await next.connect()
+      expect(next.cleanedLeftovers).toEqual([`${DB}_vqcp_1`])
+      await next.checkpoint('cp')
+      expect(next.copies).toEqual([`${DB}_vqcp_1`])
+      expect(await dump(url)).toEqual(before)
+      await next.disconnect()
+      expect(await databasesLike(`${DB}_vq`)).toEqual([`${DB}_vqcp_2`, `${DB}_vqcp_x`])
+    } finally {
+      await dropDatabase(`${DB}_vqcp_2`)
+      await dropDatabase(`${DB}_vqcp_x`)
+    }
+  })
 })
