@@ -56,11 +56,15 @@ export abstract class RemoteMailClient extends MailClientBase {
     this.maxMessages = options.maxMessages ?? 1000
   }
 
-  /** Every page of a listing, newest first, up to `maxMessages`. */
-  protected async allPages<T>(page: (start: number, limit: number) => Promise<{ items: T[]; total: number }>): Promise<T[]> {
+  /**
+   * Every page of a listing, newest first, up to `cap` (default `maxMessages`, which bounds what `list`
+   * reads). The ids a checkpoint and a rollback compare are read with no cap: a rollback that saw only the
+   * newest `maxMessages` left the older of a path's mails behind.
+   */
+  protected async allPages<T>(page: (start: number, limit: number) => Promise<{ items: T[]; total: number }>, cap = this.maxMessages): Promise<T[]> {
     const out: T[] = []
-    for (let start = 0; out.length < this.maxMessages; ) {
-      const { items, total } = await page(start, Math.min(PAGE, this.maxMessages - out.length))
+    for (let start = 0; out.length < cap; ) {
+      const { items, total } = await page(start, Math.min(PAGE, cap - out.length))
       out.push(...items)
       start += items.length
       if (items.length === 0 || start >= total) break

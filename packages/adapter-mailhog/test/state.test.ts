@@ -96,6 +96,25 @@ describe('mail in checkpoints', () => {
         await client.close()
       }
     })
+
+    it(`a remote ${dialect}: rollback deletes every mail that arrived, also past the client's maxMessages`, async () => {
+      // maxMessages bounds what list() reads; the ids a rollback compares must all be read.
+      const client = dialect === 'mailhog' ? new MailHogClient({ url: catcher.apiUrl, maxMessages: 2 }) : new MailpitClient({ url: catcher.apiUrl, maxMessages: 2 })
+      const all = new MailpitClient({ url: catcher.apiUrl })
+      const state = new RemoteMailboxState(client, dialect)
+      try {
+        await state.connect()
+        await deliver(catcher.smtpUrl, mail('before'))
+        await state.checkpoint('cp')
+        for (const n of ['a1', 'a2', 'a3', 'a4']) await deliver(catcher.smtpUrl, mail(n))
+        expect(await all.list()).toHaveLength(5)
+        await state.rollback('cp')
+        expect((await all.list()).map((m) => m.subject)).toEqual(['before'])
+      } finally {
+        await state.disconnect()
+        await Promise.all([client.close(), all.close()])
+      }
+    })
   }
 
   it('a remote mailbox that cannot be read fails the checkpoint with a StateError', async () => {

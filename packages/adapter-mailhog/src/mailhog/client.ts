@@ -36,13 +36,13 @@ export class MailHogClient extends RemoteMailClient {
     return Promise.all(messages.map((m) => this.#toEmail(m)))
   }
 
-  #pages(search?: { kind: string; query: string }): Promise<MailHogMessage[]> {
+  #pages(search?: { kind: string; query: string }, cap?: number): Promise<MailHogMessage[]> {
     return this.allPages(async (start, limit) => {
       const page = search
         ? await this.api.getJson<MailHogMessages>('/api/v2/search', { kind: search.kind, query: search.query, start, limit })
         : await this.api.getJson<MailHogMessages>('/api/v2/messages', { start, limit })
       return { items: page.items ?? [], total: page.total }
-    })
+    }, cap)
   }
 
   async #toEmail(m: MailHogMessage): Promise<CaughtEmail> {
@@ -70,7 +70,7 @@ export class MailHogClient extends RemoteMailClient {
 
   /** Every stored id (for the rollback backend). */
   async ids(): Promise<string[]> {
-    return (await this.#pages()).map((m) => m.ID)
+    return (await this.#pages(undefined, Number.POSITIVE_INFINITY)).map((m) => m.ID)
   }
 
   async deleteIds(ids: string[]): Promise<void> {

@@ -34,13 +34,13 @@ export class MailpitClient extends RemoteMailClient {
     return this.get('latest')
   }
 
-  #summaries(query: string): Promise<MailpitMessageSummary[]> {
+  #summaries(query: string, cap?: number): Promise<MailpitMessageSummary[]> {
     return this.allPages(async (start, limit) => {
       const page = query
         ? await this.api.getJson<MailpitMessagesSummary>('/api/v1/search', { query, start, limit })
         : await this.api.getJson<MailpitMessagesSummary>('/api/v1/messages', { start, limit })
       return { items: page.messages ?? [], total: page.messages_count }
-    })
+    }, cap)
   }
 
   async #read(id: string, created?: string, fetched?: MailpitMessage): Promise<CaughtEmail> {
@@ -91,7 +91,7 @@ export class MailpitClient extends RemoteMailClient {
   }
 
   async ids(): Promise<string[]> {
-    return (await this.#summaries('')).map((s) => s.ID)
+    return (await this.#summaries('', Number.POSITIVE_INFINITY)).map((s) => s.ID)
   }
 
   async deleteIds(ids: string[]): Promise<void> {
