@@ -128,15 +128,15 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     found = mergeFound(
       searches.map((s) => s.found),
       settings.strategy,
+      options.logger,
     )
-    settled = true
     violations = await settleViolations(
       found.map((f) => {
         const { appStopped } = searches[f.lane]!
         // Every lane's own, the first one's too: without it the emitter cannot tell a request to another
         // origin from one to the API, and would send both to the journey's base URL.
         const laneBaseUrl = lanes[f.lane]!.http.baseUrl
-        return { found: f.found, lane: f.lane, runner: searches[f.lane]!.sequenceRunner(), ...(laneBaseUrl ? { baseUrl: laneBaseUrl } : {}), ...(appStopped ? { appStopped } : {}) }
+        return { found: f.found, lane: f.lane, shape: f.shape, runner: searches[f.lane]!.sequenceRunner(), ...(laneBaseUrl ? { baseUrl: laneBaseUrl } : {}), ...(appStopped ? { appStopped } : {}) }
       }),
       {
         exploration,
@@ -149,6 +149,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
         writtenThisRun: journeysWritten(runner),
         signal,
         logger: options.logger,
+        debug: runner.options.debug,
         shrinkFn: shrinkSequence,
         confirmFn: confirmSequence,
         emitFn: emitJourney,
@@ -172,6 +173,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
         },
       },
     )
+    settled = true
   } catch (err) {
     if (!signal.aborted) {
       broken = true
@@ -186,7 +188,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     done()
   }
   // Interrupted (or crashed) before the violations were settled: report them as the search met them.
-  if (!settled) violations = unsettledViolations(exploration.name, found.map((f) => f.found))
+  if (!settled) violations = unsettledViolations(exploration.name, found)
   for (const v of violations) await addIssue(violationIssue(exploration.name, v, runner.registry.stateBackends.length > 0))
 
   const search = totals(searches, states, settings.budget)

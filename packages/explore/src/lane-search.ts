@@ -61,7 +61,7 @@ export class LaneSearch {
   readonly env: LaneEnv
   readonly coverage: Coverage
   readonly rollbackTimings = new Timings()
-  readonly found = new FoundViolations()
+  readonly found: FoundViolations
   explorer?: Explorer
   budget?: Budget
   /** How long its search ran, ms. */
@@ -79,6 +79,7 @@ export class LaneSearch {
     const o = options
     this.env = { exploration: o.exploration.name, lane: o.lane, signal: o.signal, stepTimeout: o.stepTimeout, logger: o.logger, debug: o.debug, observeTimings: new Timings() }
     this.coverage = new Coverage(o.actions.map((a) => a.name))
+    this.found = new FoundViolations(o.logger)
   }
 
   get issues(): readonly LaneIssue[] {

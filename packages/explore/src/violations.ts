@@ -1,4 +1,4 @@
-import { type Exploration, type ExploreAction, type Logger, type SequenceStep, type TakenAction, type ViolationResult, errorMessage } from '@venomqa/core'
+import { type Exploration, type ExploreAction, type Logger, type SequenceStep, type TakenAction, type ViolationResult, errorMessage, plural } from '@venomqa/core'
 import type { ConfirmFn, EmitFn, InvariantRef, NoAnswer, SequenceRun, SequenceRunner, ShrinkFn, WrittenJourney } from './contracts'
 import type { FoundViolation } from './explorer'
 import { sha1, stableJson } from './hash'
@@ -10,53 +10,154 @@ import { rngFor } from './rng'
 export const CONFIRMATIONS = 3
 export const SHRINK_LIMITS = { attempts: 500, timeMs: 120_000 }
 
-/** What the search met of one (invariant, last action). */
+/**
+ * How many meetings of one (invariant, last action) are kept before shrinking, at most. Only a bound on
+ * memory: the meetings kept are those no other kept one is contained in (see FoundViolations), a handful
+ * for each bug. Past it the longest are let go, and the logger says so.
+ */
+export const MAX_KEPT_PER_KEY = 64
+/**
+ * How many message shapes of one (invariant, last action) are told apart. A message that still differs
+ * between meetings of one bug once normalised (see messageShape) would otherwise make each meeting a
+ * shape of its own, each shrunk; past the bound a meeting is judged with the closest shape met before it,
+ * and the logger says so.
+ */
+export const MAX_SHAPES_PER_KEY = 4
+/**
+ * How many meetings of one (invariant, last action) are shrunk and confirmed, at most: the cost bound of
+ * telling its bugs apart (one shrink is up to SHRINK_LIMITS). Those left past it are not reported, and the
+ * logger says how many.
+ */
+export const MAX_SETTLED_PER_KEY = 8
+
+/** One meeting kept to be settled, with its message's shape. */
 export interface FoundEntry {
-  key: string
-  /** The one to shrink: the shortest sequence, and of those the first in depth-first order. */
+  /** The message's shape (see messageShape). */
+  shape: string
   found: FoundViolation
-  /** Where it was first met in depth-first order (the smallest position of all its meetings). */
+}
+
+/** What the search met of one (invariant, last action). */
+export interface FoundFamily<E extends FoundEntry = FoundEntry> {
+  key: string
+  invariant: string
+  action: string
+  /** Where any meeting of it was first met in depth-first order (the smallest position of all). */
   first: number[]
+  /** The meetings kept: of one shape, none holds the actions of another in order (see `keepMeeting`). */
+  entries: E[]
+  /** Meetings let go past MAX_KEPT_PER_KEY. */
+  dropped: number
 }
 
 /**
- * The violations the search met, one per (invariant, last action), the shortest sequence kept. The
- * same bug is usually met from many states; shrinking each of them would cost a shrink per state for
- * one violation in the end. A different last action may be a different bug, so it is kept apart;
- * after shrinking, violations are merged once more by their minimal sequence.
+ * The violations the search met, by (invariant, last action). The same bug is usually met from many
+ * states, and shrinking each meeting would cost a shrink per state for one violation in the end; but two
+ * bugs may break one invariant with one last action (a 500 of `get_item` after a delete, another after a
+ * rename), and keeping one meeting of the pair, as this once did, hid the second.
+ *
+ * What is kept rests on what shrinking does: it only drops steps and simplifies inputs, so a sequence
+ * shrinks to a subsequence of its actions. A meeting that holds the actions of a kept one, in order, also
+ * holds whatever that one shrinks to, and settling would take it for that violation: it is let go now,
+ * which costs nothing. What is left are the meetings no other one is contained in, of each message shape
+ * (messageShape): a bug whose message says something else is another bug. `settleViolations` then shrinks the shortest of them, and
+ * of the rest only those that do not hold the actions of a minimal sequence found before (see there).
  */
 export class FoundViolations {
-  readonly #byKey = new Map<string, FoundEntry>()
+  readonly #families = new Map<string, FoundFamily>()
+  readonly #logger: Logger | undefined
+
+  constructor(logger?: Logger) {
+    this.#logger = logger
+  }
 
   add(found: FoundViolation): void {
-    const key = stableJson([invariantName(found.invariant), found.sequence.at(-1)?.action])
-    const known = this.#byKey.get(key)
-    if (!known) this.#byKey.set(key, { key, found, first: found.position })
-    else mergeEntry(known, { key, found, first: found.position })
+    const invariant = invariantName(found.invariant)
+    const action = found.sequence.at(-1)?.action ?? ''
+    const key = familyKey(invariant, action)
+    let family = this.#families.get(key)
+    if (!family) this.#families.set(key, (family = { key, invariant, action, first: found.position, entries: [], dropped: 0 }))
+    else if (comparePositions(found.position, family.first) < 0) family.first = found.position
+    keepMeeting(family, { shape: messageShape(found.message), found }, this.#logger)
   }
 
+  /** Distinct (invariant, last action, message shape) met so far: what the progress counts. */
   get size(): number {
-    return this.#byKey.size
-  }
-
-  list(): FoundViolation[] {
-    return [...this.#byKey.values()].map((e) => e.found)
+    let n = 0
+    for (const f of this.#families.values()) n += new Set(f.entries.map((e) => e.shape)).size
+    return n
   }
 
   /** In the order they were first met. */
-  entries(): FoundEntry[] {
-    return [...this.#byKey.values()]
+  families(): FoundFamily[] {
+    return [...this.#families.values()]
   }
 }
 
-/** Fold what another meeting (or another explorer) saw of the same key into `known`. */
-export function mergeEntry(known: FoundEntry, other: FoundEntry): boolean {
-  if (comparePositions(other.first, known.first) < 0) known.first = other.first
-  const a = other.found
-  const b = known.found
-  const better = a.sequence.length < b.sequence.length || (a.sequence.length === b.sequence.length && comparePositions(a.position, b.position) < 0)
-  if (better) known.found = a
-  return better
+/** The key of an (invariant, last action). */
+export function familyKey(invariant: string, action: string): string {
+  return stableJson([invariant, action])
+}
+
+/**
+ * Add a meeting to its family, unless a kept meeting of its shape is contained in it (same actions, in
+ * order, maybe with more between); the kept meetings contained in it are let go. Of two with the same
+ * actions the first in depth-first order is kept. The result is the same whatever order the meetings
+ * come in, so workers that met them in another order keep the same ones (see mergeFound).
+ */
+export function keepMeeting<E extends FoundEntry>(family: FoundFamily<E>, entry: E, logger?: Logger): void {
+  for (const known of family.entries) if (known.shape === entry.shape && precedes(known, entry)) return
+  family.entries = family.entries.filter((known) => known.shape !== entry.shape || !precedes(entry, known))
+  family.entries.push(entry)
+  if (family.entries.length <= MAX_KEPT_PER_KEY) return
+  // The longest, and of those the last met, is the least likely to be a bug of its own.
+  const worst = family.entries.reduce((a, b) => (compareMeetings(a, b) > 0 ? a : b))
+  family.entries.splice(family.entries.indexOf(worst), 1)
+  if (family.dropped++ === 0)
+    logger?.warn(
+      `invariant "${family.invariant}" was broken after "${family.action}" by more than ${MAX_KEPT_PER_KEY} sequences none of which holds the actions of another: ` +
+        `the longest are not kept to be shrunk (the first let go: ${actionsOf(worst.found.sequence).join(' > ')}), so a bug only they show may go unreported`,
+    )
+}
+
+/** `a` is to be kept rather than `b`: its actions are in `b`'s in order, and when the same, it was met first. */
+function precedes(a: FoundEntry, b: FoundEntry): boolean {
+  const x = actionsOf(a.found.sequence)
+  const y = actionsOf(b.found.sequence)
+  if (!containsInOrder(y, x)) return false
+  return x.length < y.length || comparePositions(a.found.position, b.found.position) <= 0
+}
+
+/** Shortest first, then depth-first order: the order a family's meetings are settled in. */
+export function compareMeetings(a: FoundEntry, b: FoundEntry): number {
+  return a.found.sequence.length - b.found.sequence.length || comparePositions(a.found.position, b.found.position)
+}
+
+/** True when `inner` is a subsequence of `outer`: its items, in order, maybe with others between. */
+export function containsInOrder(outer: readonly string[], inner: readonly string[]): boolean {
+  let i = 0
+  for (const item of outer) if (i < inner.length && item === inner[i]) i++
+  return i === inner.length
+}
+
+function actionsOf(sequence: readonly TakenAction[]): string[] {
+  return sequence.map((t) => t.action)
+}
+
+/**
+ * A violation's message with what differs between meetings of one bug taken out: every quoted value (not
+ * a JSON key), every word with a digit in it (numbers, ids, hex, UUIDs, dates, a port), and a list of
+ * them is one. `refunded 1200 of 1000` and `refunded 600 of 500` are one shape; `GET /items/{id} answered
+ * 500` after a delete and after a rename are one too, and only their sequences tell them apart.
+ */
+export function messageShape(message: string): string {
+  return message
+    .replace(/"(?:[^"\\\n]|\\.)*"(\s*:)?/g, (quoted, key: string | undefined) => (key ? quoted : '"…"'))
+    .replace(/(?<!\w)'[^'\n]*'(?!\w)/g, "'…'")
+    .replace(/`[^`\n]*`/g, '`…`')
+    .replace(/[\w+=.-]*\d[\w+=.-]*/g, '#')
+    .replace(/#(?:\s*[,;]\s*#)+/g, '#')
+    .replace(/"…"(?:\s*[,;]\s*"…")+/g, '"…"')
 }
 
 /** Depth-first order of two places: edge by edge, a place before the places below it. */
@@ -84,6 +185,8 @@ export interface Candidate {
   baseUrl?: string
   /** The app stopped answering during that lane's search: nothing can be replayed there. */
   appStopped?: NoAnswer
+  /** Its message's shape (see messageShape); by default worked out from its message. */
+  shape?: string
 }
 
 export interface SettleDeps {
@@ -99,6 +202,8 @@ export interface SettleDeps {
   writtenThisRun?: Map<string, WrittenJourney>
   signal: AbortSignal
   logger?: Logger
+  /** Log the stack of a crash while a violation was shrunk or confirmed. */
+  debug?: boolean
   shrinkFn: ShrinkFn
   confirmFn: ConfirmFn
   emitFn: EmitFn
@@ -108,6 +213,9 @@ export interface SettleDeps {
   onAppStopped(noAnswer: NoAnswer, lane: number): void
 }
 
+/** Why a violation the shrinker or the confirmation crashed on is reported as it was met. */
+export const SETTLE_CRASHED = 'not shrunk or confirmed: shrinking or confirming it crashed'
+
 /**
  * Turn what the search met into reported violations: shrink each (unless told not to), confirm the
  * minimal sequence 3 times from the root (flaky when not every time), merge those with one id, write the
@@ -115,38 +223,192 @@ export interface SettleDeps {
  * through its own in order. The result keeps the candidates' order, whatever the lanes' pace. On
  * Ctrl-C, what is not settled yet is reported as found, unconfirmed. So is what a lane whose app
  * stopped answering has not settled by then (with NOT_CONFIRMED in its message): its replays tell
- * nothing any more, and the sequence as met is the one thing known of it.
+ * nothing any more, and the sequence as met is the one thing known of it. A candidate whose shrinking or
+ * confirmation crashed is reported as found, unconfirmed, the error in its message (SETTLE_CRASHED); the
+ * others are settled all the same.
+ *
+ * Candidates of one (invariant, last action) and message shape (FoundViolations kept them apart) are
+ * settled shortest first, and one is skipped when it holds the actions of a minimal sequence settled
+ * before it, in order: shrinking it could end there (shrinking only drops steps and simplifies inputs),
+ * so it is taken for the same violation, counted once per (invariant, minimal sequence). One that holds
+ * none of them cannot shrink to any of them, and is a violation of its own: it is shrunk in turn. So the
+ * same bug met from many states costs one shrink, and two bugs that break one invariant with one last
+ * action cost two. Not shrunk (`--no-shrink`), no minimal sequence is known and one per group is settled.
+ * At most MAX_SETTLED_PER_KEY are settled per (invariant, last action), and at most
+ * MAX_SHAPES_PER_KEY shapes told apart (see there); the logger says what was left. What one candidate
+ * decides on was settled before it, on whatever lane, so it waits for those: the result is the same
+ * whatever the lanes' pace, and on any number of workers.
  */
 export async function settleViolations(candidates: readonly Candidate[], deps: SettleDeps): Promise<ViolationResult[]> {
-  const settled: Settled[] = new Array(candidates.length)
+  const settled: (Settled | undefined)[] = new Array(candidates.length)
+  const ledger = new Ledger(deps.logger)
+  const groups = candidates.map((c) => ledger.groupOf(c))
+  // Each waits for the one before it of its (invariant, last action), which waited for the one before
+  // that. A lane goes through its own in the candidates' order, so the first one not settled never waits.
+  const turns = candidates.map(() => deferred())
+  const last = new Map<LedgerFamily, number>()
+  const before = groups.map((g, i) => {
+    const j = last.get(g.family) ?? -1
+    last.set(g.family, i)
+    return j
+  })
   const lanes = [...new Set(candidates.map((c) => c.lane))]
   await Promise.all(
     lanes.map(async (lane) => {
       let stopped = candidates.find((c) => c.lane === lane && c.appStopped)?.appStopped
       for (const [i, c] of candidates.entries()) {
         if (c.lane !== lane) continue
-        const { runner } = c
-        const { name } = deps.exploration
-        if (stopped) settled[i] = { result: unsettled(name, c.found, NOT_CONFIRMED) }
-        else if (deps.signal.aborted || !runner) settled[i] = { result: unsettled(name, c.found) }
-        else {
-          const s: Settled = await settleOne(c.found, runner, deps).catch((err) => (deps.signal.aborted ? { result: unsettled(name, c.found) } : Promise.reject(err)))
+        if (before[i]! >= 0) await turns[before[i]!]!.promise
+        try {
+          const s = await settleCandidate(c, groups[i]!, stopped, deps)
           settled[i] = s
-          if (s.appStopped) {
+          if (s?.appStopped) {
             stopped = s.appStopped
             deps.onAppStopped(stopped, lane)
           }
+        } finally {
+          turns[i]!.resolve()
         }
       }
     }),
   )
+  ledger.tellLeftOver()
   const out = new Map<string, ViolationResult>()
   for (const [i, s] of settled.entries()) {
-    if (out.has(s.result.id)) continue
+    if (!s || out.has(s.result.id)) continue
     out.set(s.result.id, s.result)
     if (s.run && deps.emitDir !== false) await emit(s.result, s.run, candidates[i]!.baseUrl, deps)
   }
   return [...out.values()]
+}
+
+/**
+ * Settle one candidate, or skip it (undefined): explained by a minimal sequence of its group, past the
+ * bound, or, when it cannot be replayed, of a group that has one reported as met already.
+ */
+async function settleCandidate(c: Candidate, group: Group, stopped: NoAnswer | undefined, deps: SettleDeps): Promise<Settled | undefined> {
+  const { name } = deps.exploration
+  const actions = actionsOf(c.found.sequence)
+  const explainedBy = group.minimal.find((m) => containsInOrder(actions, m))
+  if (explainedBy) {
+    deps.logger?.debug(
+      `not shrunk: invariant "${group.family.invariant}" broken after ${actions.join(' > ')}, which holds the minimal sequence ${explainedBy.join(' > ')} found before: the same violation`,
+    )
+    return undefined
+  }
+  // Not replayed: reported as met, once per group, since nothing tells two of them apart.
+  const asMet = (note?: string): Settled | undefined => {
+    if (group.asMet) return undefined
+    group.asMet = true
+    return { result: unsettled(name, c.found, note) }
+  }
+  if (stopped) return asMet(NOT_CONFIRMED)
+  if (deps.signal.aborted || !c.runner) return asMet()
+  // Unshrunk, a sequence is known only as met, and the meetings kept hold none of each other's actions:
+  // each would be a violation of its own, for one bug met from a few states. Nothing tells them apart, so
+  // one per group, as when they cannot be replayed.
+  if (!deps.shrink && (group.minimal.length || group.asMet)) return undefined
+  if (group.family.settled >= MAX_SETTLED_PER_KEY) {
+    group.family.leftOver++
+    return undefined
+  }
+  group.family.settled++
+  let s: Settled
+  try {
+    s = await settleOne(c.found, c.runner, deps)
+  } catch (err) {
+    if (deps.signal.aborted) return asMet()
+    if (deps.debug && err instanceof Error && err.stack) deps.logger?.error(err.stack)
+    // Reported whatever the group has: it is not known to be any of them, and a crash is no reason to hide it.
+    group.asMet = true
+    return { result: unsettled(name, c.found, `${SETTLE_CRASHED}: ${errorMessage(err)}`) }
+  }
+  if (s.minimal) group.minimal.push(actionsOf(s.minimal))
+  else group.asMet = true
+  return s
+}
+
+interface LedgerFamily {
+  invariant: string
+  action: string
+  /** By shape: what its candidates settled to. */
+  shapes: Map<string, Group>
+  /** Candidates shrunk and confirmed (or tried to be). */
+  settled: number
+  /** Candidates left past MAX_SETTLED_PER_KEY. */
+  leftOver: number
+  /** The shapes past MAX_SHAPES_PER_KEY were told once. */
+  foldTold?: boolean
+}
+
+/** The candidates of one (invariant, last action) and message shape, as settled so far. */
+interface Group {
+  family: LedgerFamily
+  /** The actions of each minimal sequence it settled to. */
+  minimal: string[][]
+  /** One of it was reported as met (not shrunk or confirmed). */
+  asMet: boolean
+}
+
+/** Each candidate's (invariant, last action) and shape, with what was settled of them. */
+class Ledger {
+  readonly #families = new Map<string, LedgerFamily>()
+  readonly #logger: Logger | undefined
+
+  constructor(logger?: Logger) {
+    this.#logger = logger
+  }
+
+  /**
+   * The group of a candidate. Past MAX_SHAPES_PER_KEY shapes, that of the closest shape met before (the
+   * longest common beginning; a message says what broke first and quotes values after), told once.
+   */
+  groupOf(c: Candidate): Group {
+    const invariant = invariantName(c.found.invariant)
+    const action = c.found.sequence.at(-1)?.action ?? ''
+    const key = familyKey(invariant, action)
+    let family = this.#families.get(key)
+    if (!family) this.#families.set(key, (family = { invariant, action, shapes: new Map(), settled: 0, leftOver: 0 }))
+    const shape = c.shape ?? messageShape(c.found.message)
+    const known = family.shapes.get(shape)
+    if (known) return known
+    if (family.shapes.size < MAX_SHAPES_PER_KEY) {
+      const group: Group = { family, minimal: [], asMet: false }
+      family.shapes.set(shape, group)
+      return group
+    }
+    const closest = [...family.shapes.keys()].reduce((a, b) => (commonStart(b, shape) > commonStart(a, shape) ? b : a))
+    if (!family.foldTold) {
+      family.foldTold = true
+      this.#logger?.warn(
+        `invariant "${invariant}" was broken after "${action}" with more than ${MAX_SHAPES_PER_KEY} kinds of message: each further kind is judged with the closest one ` +
+          `("${shape}" with "${closest}"), so a bug told apart from another only by its message may go unreported`,
+      )
+    }
+    return family.shapes.get(closest)!
+  }
+
+  /** Tell, per (invariant, last action), how many candidates were left past MAX_SETTLED_PER_KEY. */
+  tellLeftOver(): void {
+    for (const f of this.#families.values())
+      if (f.leftOver)
+        this.#logger?.warn(
+          `invariant "${f.invariant}" was broken after "${f.action}" by ${plural(f.leftOver, 'more sequence')} holding none of the minimal sequences found for it: ` +
+            `not shrunk or reported, as at most ${MAX_SETTLED_PER_KEY} are shrunk per invariant and last action, so a bug only they show may go unreported`,
+        )
+  }
+}
+
+function commonStart(a: string, b: string): number {
+  let i = 0
+  while (i < a.length && a[i] === b[i]) i++
+  return i
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void
+  const promise = new Promise<void>((r) => (resolve = r))
+  return { promise, resolve }
 }
 
 /**
@@ -157,11 +419,14 @@ interface Settled {
   result: ViolationResult
   run?: SequenceRun
   appStopped?: NoAnswer
+  /** The sequence it was confirmed with (shrunk, or as met when it was not): unset when not replayed. */
+  minimal?: TakenAction[]
 }
 
 async function settleOne(f: FoundViolation, runner: SequenceRunner, deps: SettleDeps): Promise<Settled> {
   const name = invariantName(f.invariant)
   const failure = f.failure !== undefined ? { failure: f.failure } : {}
+  if (deps.shrink) deps.logger?.debug(`shrinking: invariant "${name}" broken after ${f.sequence.map((t) => t.action).join(' > ')}`)
   const shrunk = deps.shrink
     ? await deps.shrinkFn({
         sequence: f.sequence,
@@ -194,7 +459,7 @@ async function settleOne(f: FoundViolation, runner: SequenceRunner, deps: Settle
     ...(shrunk?.shrinkLimit ? { shrinkLimit: shrunk.shrinkLimit } : {}),
     id,
   }
-  return { result, run: confirmed.failures > 0 ? confirmed.run : undefined }
+  return { result, run: confirmed.failures > 0 ? confirmed.run : undefined, minimal: sequence }
 }
 
 async function emit(result: ViolationResult, run: SequenceRun, baseUrl: string | undefined, deps: SettleDeps): Promise<void> {
@@ -225,11 +490,19 @@ function stepsOf(run: SequenceRun, sequence: readonly TakenAction[]): SequenceSt
   return sequence.map((t) => ({ action: t.action, input: t.input, exchanges: [] }))
 }
 
-/** Violations met by the search, reported as they were met (the exploration was interrupted). */
-export function unsettledViolations(exploration: string, found: readonly FoundViolation[]): ViolationResult[] {
+/**
+ * Violations met by the search, reported as they were met (the exploration was interrupted, or crashed,
+ * before they were settled): the first of each (invariant, last action) and message shape, as nothing
+ * shrunk tells two of them apart.
+ */
+export function unsettledViolations(exploration: string, found: readonly Pick<Candidate, 'found' | 'shape'>[]): ViolationResult[] {
+  const ledger = new Ledger()
   const out = new Map<string, ViolationResult>()
   for (const f of found) {
-    const v = unsettled(exploration, f)
+    const group = ledger.groupOf({ ...f, lane: 0 })
+    if (group.asMet) continue
+    group.asMet = true
+    const v = unsettled(exploration, f.found)
     if (!out.has(v.id)) out.set(v.id, v)
   }
   return [...out.values()]

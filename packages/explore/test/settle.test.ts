@@ -3,12 +3,23 @@
  * violation and its regression journey. The shrinker, the confirmation and the emitter are the unit's
  * inputs here, each a plain function of what it is given.
  */
-import { type TakenAction, action, exploration } from '@venomqa/core'
+import { type Logger, type TakenAction, type ViolationResult, action, exploration } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import type { EmitFn, SequenceRun, SequenceRunner, ShrinkFn } from '../src/contracts'
 import type { FoundViolation } from '../src/explorer'
-import { confirmSequence } from '../src/shrink'
-import { type SettleDeps, settleViolations } from '../src/violations'
+import { mergeFound } from '../src/merge'
+import { confirmSequence, shrinkSequence } from '../src/shrink'
+import {
+  FoundViolations,
+  MAX_SETTLED_PER_KEY,
+  MAX_SHAPES_PER_KEY,
+  SETTLE_CRASHED,
+  type SettleDeps,
+  containsInOrder,
+  messageShape,
+  settleViolations,
+  unsettledViolations,
+} from '../src/violations'
 
 const t = (action: string): TakenAction => ({ action, input: undefined })
 
@@ -59,5 +70,258 @@ describe('settleViolations', () => {
     const [v] = await settleViolations([{ found, runner: alwaysBroken, lane: 0 }], deps(done, emitted))
     expect(v!.shrinkLimit).toBeUndefined()
     expect(emitted.map((e) => e.shrinkLimit)).toEqual([undefined])
+  })
+})
+
+/** Breaks the invariant when the actions that ran hold one of `bugs` in order; its message is `message(ran)`. */
+function bugRunner(bugs: readonly string[][], message: (ran: readonly TakenAction[]) => string = () => 'broken', delayMs = 0): SequenceRunner {
+  return {
+    run: async (sequence): Promise<SequenceRun> => {
+      if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs))
+      const actions = sequence.map((s) => s.action)
+      const broken = bugs.some((bug) => containsInOrder(actions, bug))
+      return { steps: sequence.map((s) => ({ ...s, exchanges: [], ctxBefore: {}, ctxAfter: {}, enabled: true })), probes: [], ...(broken ? { violation: message(sequence) } : {}) }
+    },
+  }
+}
+
+/** A meeting of the search: its actions, where it was met, its message. */
+const met = (actions: string[], position: number[], message = 'broken', invariant: FoundViolation['invariant'] = 'no_5xx'): FoundViolation => ({
+  invariant,
+  sequence: actions.map((a) => t(a)),
+  message,
+  exchanges: actions.map(() => []),
+  probes: [],
+  position,
+})
+
+/** The real shrinker, its calls counted. */
+function countedShrink(): ShrinkFn & { calls: TakenAction[][] } {
+  const calls: TakenAction[][] = []
+  const fn: ShrinkFn = (input) => {
+    calls.push([...input.sequence])
+    return shrinkSequence(input)
+  }
+  return Object.assign(fn, { calls })
+}
+
+/** A logger that keeps its warnings. */
+function warnings(): Logger & { said: string[] } {
+  const said: string[] = []
+  return { said, debug: () => {}, info: () => {}, warn: (m) => void said.push(m), error: (m) => void said.push(m) }
+}
+
+const actionsOf = (v: ViolationResult) => v.sequence.map((s) => s.action)
+
+/** What the search met, as one lane's search hands it to settling. */
+function candidatesOf(meetings: readonly FoundViolation[], runner: SequenceRunner, logger?: Logger) {
+  const found = new FoundViolations(logger)
+  for (const m of meetings) found.add(m)
+  return mergeFound([found], 'dfs', logger).map((f) => ({ ...f, runner }))
+}
+
+describe('violations counted once per (invariant, minimal sequence)', () => {
+  it('two bugs with one invariant, last action and message are both settled, each to its own minimal sequence', async () => {
+    // A: get after delete (c, d, g); B: get after a rename (r, g). Each met from several states.
+    const runner = bugRunner([
+      ['c', 'd', 'g'],
+      ['r', 'g'],
+    ])
+    const meetings = [met(['c', 'r', 'g'], [0, 1, 0]), met(['c', 'c', 'd', 'g'], [0, 0, 2, 0]), met(['c', 'r', 'c', 'g'], [0, 1, 0, 1]), met(['c', 'c', 'd', 'r', 'g'], [0, 0, 2, 1, 0])]
+    const shrinkFn = countedShrink()
+    const emitted: Parameters<EmitFn>[0][] = []
+    const out = await settleViolations(candidatesOf(meetings, runner), deps(shrinkFn, emitted))
+    expect(out.map(actionsOf)).toEqual([
+      ['r', 'g'],
+      ['c', 'd', 'g'],
+    ])
+    for (const v of out) expect(v.reproduced).toEqual({ attempts: 3, failures: 3 })
+    expect(emitted.map((e) => e.id)).toEqual(out.map((v) => v.id))
+    // The two meetings that hold a sequence met before them were never candidates; the last one holds (r, g).
+    expect(shrinkFn.calls.map((s) => s.map((x) => x.action))).toEqual([
+      ['c', 'r', 'g'],
+      ['c', 'c', 'd', 'g'],
+    ])
+  })
+
+  it('one bug met from many states, in sequences none of which holds another, is shrunk once', async () => {
+    const runner = bugRunner([['a', 'b']])
+    // Messages that differ by their numbers only, as one bug's do from state to state.
+    const meetings = [met(['x', 'a', 'y', 'b'], [0, 0, 0, 0], 'a and b: 3 of 2'), met(['a', 'z', 'b'], [1, 0, 0], 'a and b: 4 of 2'), met(['w', 'a', 'b'], [2, 0, 0], 'a and b: 5 of 2')]
+    const shrinkFn = countedShrink()
+    const out = await settleViolations(candidatesOf(meetings, runner), deps(shrinkFn, []))
+    expect(out.map(actionsOf)).toEqual([['a', 'b']])
+    expect(shrinkFn.calls).toHaveLength(1)
+    // The shortest first, of those the first met.
+    expect(shrinkFn.calls[0]!.map((s) => s.action)).toEqual(['a', 'z', 'b'])
+  })
+
+  it('with shrinking off, confirms and reports one per (invariant, last action, kind of message): nothing tells them apart', async () => {
+    const runner = bugRunner([['c', 'd', 'g'], ['r', 'g'], ['order', 'ship']])
+    const meetings = [met(['c', 'r', 'g'], [0, 1, 0]), met(['c', 'c', 'd', 'g'], [0, 0, 2, 0]), met(['order', 'ship'], [1, 0])]
+    const shrinkFn = countedShrink()
+    const out = await settleViolations(candidatesOf(meetings, runner), { ...deps(shrinkFn, []), shrink: false })
+    expect(out.map((v) => [actionsOf(v), v.reproduced, v.notShrunk])).toEqual([
+      [['c', 'r', 'g'], { attempts: 3, failures: 3 }, 'shrinking was turned off (--no-shrink)'],
+      [['order', 'ship'], { attempts: 3, failures: 3 }, 'shrinking was turned off (--no-shrink)'],
+    ])
+    expect(shrinkFn.calls).toEqual([])
+  })
+
+  it('keeps the same meetings whatever order the search met them in', () => {
+    const meetings = [
+      met(['c', 'r', 'g'], [0, 1, 0]),
+      met(['c', 'c', 'd', 'g'], [0, 0, 2, 0]),
+      met(['c', 'r', 'c', 'g'], [0, 1, 0, 1]),
+      met(['r', 'g'], [3, 0]),
+      met(['r', 'g'], [4, 0]),
+      met(['c', 'd', 'c', 'g'], [0, 2, 0, 0]),
+      met(['x', 'g'], [5, 0], 'another message 7'),
+      met(['x', 'y', 'g'], [5, 1, 0], 'another message 8'),
+    ]
+    const kept = (order: FoundViolation[]) => {
+      const found = new FoundViolations()
+      for (const m of order) found.add(m)
+      return found
+        .families()
+        .flatMap((f) => f.entries.map((e) => `${e.shape}: ${e.found.sequence.map((s) => s.action).join(' ')} @${e.found.position.join('.')}`))
+        .sort()
+    }
+    const expected = ['another message #: x g @5.0', 'broken: c c d g @0.0.2.0', 'broken: c d c g @0.2.0.0', 'broken: r g @3.0']
+    expect(kept(meetings)).toEqual(expected)
+    expect(kept([...meetings].reverse())).toEqual(expected)
+    expect(kept([meetings[4]!, meetings[2]!, meetings[6]!, meetings[0]!, meetings[7]!, meetings[5]!, meetings[3]!, meetings[1]!])).toEqual(expected)
+  })
+
+  it('a crash while shrinking one reports it as met, with the error, and settles the others', async () => {
+    const runner = bugRunner([
+      ['a', 'b'],
+      ['x', 'y', 'b'],
+      ['order', 'ship'],
+    ])
+    const shrinkFn = countedShrink()
+    const crashing: ShrinkFn = async (input) => {
+      if (input.sequence.map((s) => s.action).join(' ') === 'c a b') throw new Error('boom')
+      return shrinkFn(input)
+    }
+    const meetings = [met(['c', 'a', 'b'], [0, 0, 0]), met(['x', 'y', 'b'], [0, 1, 0]), met(['order', 'ship'], [1, 0])]
+    const emitted: Parameters<EmitFn>[0][] = []
+    const out = await settleViolations(candidatesOf(meetings, runner), deps(crashing, emitted))
+    expect(out.map((v) => [actionsOf(v), v.message, v.reproduced])).toEqual([
+      [['c', 'a', 'b'], `broken (${SETTLE_CRASHED}: boom)`, { attempts: 0, failures: 0 }],
+      // Of the same (invariant, last action) as the crashed one: not known to be it, so settled.
+      [['x', 'y', 'b'], 'broken', { attempts: 3, failures: 3 }],
+      [['order', 'ship'], 'broken', { attempts: 3, failures: 3 }],
+    ])
+    // No journey for what was not confirmed.
+    expect(emitted.map((e) => e.id)).toEqual([out[1]!.id, out[2]!.id])
+  })
+
+  it(`settles at most ${MAX_SETTLED_PER_KEY} per (invariant, last action), and the logger says how many were left`, async () => {
+    const bugs = Array.from({ length: MAX_SETTLED_PER_KEY + 2 }, (_, i) => [`a${i}`, 'g'])
+    const logger = warnings()
+    const shrinkFn = countedShrink()
+    const out = await settleViolations(
+      candidatesOf(
+        bugs.map((b, i) => met(b, [i, 0])),
+        bugRunner(bugs),
+        logger,
+      ),
+      { ...deps(shrinkFn, []), logger },
+    )
+    expect(out).toHaveLength(MAX_SETTLED_PER_KEY)
+    expect(shrinkFn.calls).toHaveLength(MAX_SETTLED_PER_KEY)
+    expect(logger.said).toEqual([
+      `invariant "no_5xx" was broken after "g" by 2 more sequences holding none of the minimal sequences found for it: not shrunk or reported, as at most ${MAX_SETTLED_PER_KEY} are shrunk per invariant and last action, so a bug only they show may go unreported`,
+    ])
+  })
+
+  it(`tells apart ${MAX_SHAPES_PER_KEY} kinds of message per (invariant, last action); a further kind is judged with the closest one, and said`, async () => {
+    const messages = ['alpha', 'beta', 'gamma', 'delta', 'alphabet']
+    // Each kind of message its own bug: the fifth is met in a sequence that holds the first one's.
+    const runner = bugRunner([['g']], (ran) => messages[['a', 'b', 'c', 'd', 'e'].indexOf(ran[0]!.action)] ?? 'g alone')
+    const meetings = ['a', 'b', 'c', 'd'].map((first, i) => met([first, 'g'], [i, 0], messages[i])).concat(met(['e', 'a', 'g'], [4, 0, 0], 'alphabet'))
+    const logger = warnings()
+    const shrinkFn = countedShrink()
+    const out = await settleViolations(candidatesOf(meetings, runner, logger), { ...deps(shrinkFn, []), logger })
+    // Every one shrinks to (g): one violation, each kind shrunk once.
+    expect(out.map(actionsOf)).toEqual([['g']])
+    expect(shrinkFn.calls).toHaveLength(MAX_SHAPES_PER_KEY)
+    expect(logger.said).toEqual([
+      `invariant "no_5xx" was broken after "g" with more than ${MAX_SHAPES_PER_KEY} kinds of message: each further kind is judged with the closest one ("alphabet" with "alpha"), so a bug told apart from another only by its message may go unreported`,
+    ])
+  })
+
+  it('on several lanes, a candidate waits for the ones it is judged by, met on another lane: the result is one lane\'s', async () => {
+    // The shortest meeting is on the slow lane 1; the longer one, on lane 0, holds what it shrinks to.
+    const slow = bugRunner([['a', 'b']], undefined, 20)
+    const fast = bugRunner([['a', 'b']])
+    const lane0 = new FoundViolations()
+    const lane1 = new FoundViolations()
+    lane1.add(met(['a', 'x', 'b'], [0, 1, 0]))
+    lane0.add(met(['y', 'a', 'z', 'b'], [1, 0, 0, 0]))
+    lane0.add(met(['order', 'ship'], [2, 0]))
+    const merged = mergeFound([lane0, lane1], 'dfs')
+    expect(merged.map((f) => [f.lane, f.found.sequence.map((s) => s.action).join(' ')])).toEqual([
+      [1, 'a x b'],
+      [0, 'y a z b'],
+      [0, 'order ship'],
+    ])
+    const shrinkFn = countedShrink()
+    const out = await settleViolations(
+      merged.map((f) => ({ ...f, runner: f.lane === 1 ? slow : fast })),
+      deps(shrinkFn, []),
+    )
+    expect(out.map(actionsOf)).toEqual([
+      ['a', 'b'],
+      ['order', 'ship'],
+    ])
+    // Not shrunk on lane 0 while lane 1 was still shrinking the first: (a, b) explains it. Shrunk, it
+    // would have merged into (a, b) by its id all the same, at the cost of a shrink.
+    expect(shrinkFn.calls.map((s) => s.map((x) => x.action).join(' '))).toEqual(['a x b', 'order ship'])
+  })
+
+  it('reports what was not settled (Ctrl-C) once per (invariant, last action, kind of message)', async () => {
+    const meetings = [met(['c', 'r', 'g'], [0, 1, 0]), met(['c', 'c', 'd', 'g'], [0, 0, 2, 0]), met(['x', 'g'], [1, 0], 'another message 7'), met(['order', 'ship'], [2, 0])]
+    const candidates = candidatesOf(meetings, bugRunner([]))
+    // The shortest of each first: of one (invariant, last action) and kind, nothing tells the others apart.
+    const expected = [['x', 'g'], ['c', 'r', 'g'], ['order', 'ship']]
+    expect(unsettledViolations('shop', candidates).map(actionsOf)).toEqual(expected)
+    const aborted = new AbortController()
+    aborted.abort()
+    const out = await settleViolations(candidates, { ...deps(countedShrink(), []), signal: aborted.signal })
+    expect(out.map(actionsOf)).toEqual(expected)
+    for (const v of out) expect(v.reproduced).toEqual({ attempts: 0, failures: 0 })
+  })
+})
+
+describe('messageShape', () => {
+  it('takes out what differs between meetings of one bug', () => {
+    const same = [
+      ['refunded 1200 of 1000', 'refunded 600 of 500'],
+      ['get_item: HTTP 500 from GET http://127.0.0.1:4123/items/7', 'get_item: HTTP 500 from GET http://127.0.0.1:51234/items/12'],
+      ['order 3f2c1a9e-8b7d-4c6e-9f0a-1b2c3d4e5f60 is gone', 'order 0b1e2f3a-4c5d-4e6f-8a9b-0c1d2e3f4a5b is gone'],
+      ['etag 9f86d081884c7d65 is stale', 'etag 2c26b46b68ffc68f is stale'],
+      ['answered {"error":"sku_taken","field":"sku"}', 'answered {"error":"stock_low","field":"quantity"}'],
+      ["status 'paid', expected 'shipped'", "status 'cancelled', expected 'refunded'"],
+      ['ids [1, 2, 3] left behind', 'ids [4] left behind'],
+      ['products "A1", "B2" share a SKU', 'products "C3" share a SKU'],
+      ['created at 2024-05-01T10:00:00.000Z', 'created at 2025-12-31T23:59:59.999Z'],
+    ]
+    for (const [a, b] of same) expect(messageShape(a!), `${a} / ${b}`).toBe(messageShape(b!))
+    expect(messageShape('refunded 1200 of 1000')).toBe('refunded # of #')
+    expect(messageShape('answered {"error":"sku_taken"}')).toBe('answered {"error":"…"}')
+  })
+
+  it('keeps what says which rule broke, and how', () => {
+    const different = [
+      ['refunded 1200 of 1000', 'charged 1200 of 1000'],
+      ['answered {"error":"x"}', 'answered {"message":"x"}'],
+      ['get_item: HTTP 500 from GET http://127.0.0.1:4123/items/7', 'get_item: HTTP 500 from GET http://127.0.0.1:4123/users/7'],
+      ["the user's order is gone", "the user's order is kept"],
+    ]
+    for (const [a, b] of different) expect(messageShape(a!), `${a} / ${b}`).not.toBe(messageShape(b!))
+    // An apostrophe is no quote.
+    expect(messageShape("the user's order isn't there")).toBe("the user's order isn't there")
   })
 })

@@ -30,6 +30,24 @@ const narrowly = (strategy: ExplorationOptions['strategy'] = 'dfs') =>
   })
 const narrow = narrowly()
 
+/**
+ * Two bugs that break one invariant with one last action (d), with one message: after b, and after c
+ * following a. Each is met from several places; each must be reported, at its own minimal sequence.
+ */
+const twoBugs = (strategy: ExplorationOptions['strategy'] = 'dfs') =>
+  exploration('two-bugs', {
+    actions: [
+      counter('open'),
+      ...['a', 'b', 'd'].map((n) => counter(n, { when: (v) => v.ctx.has('open') })),
+      action('c', ({ ctx }) => void ctx.set(ctx.has('a') ? 'a then c' : 'c', true), { maxPerPath: 1, when: (v) => v.ctx.has('open') }),
+    ],
+    invariants: [invariant('d is safe', ({ ctx }) => !(ctx.has('b') || ctx.has('a then c')) || 'd ran where it is not safe', { after: ['d'] })],
+    depth: 5,
+    seed: 3,
+    dedupe: false,
+    strategy,
+  })
+
 async function run(e: typeof wide, options: Pick<ExploreOptions, 'workers' | 'rootShare' | 'overrides'> = {}) {
   const runner = createRunner({ workerSetup: noSystem })
   try {
@@ -128,6 +146,26 @@ describe('exploration on several workers, merged', () => {
         r.workers!.filter((w) => w.transitions > 0),
         `${workers} workers`,
       ).toHaveLength(workers)
+    }
+  })
+
+  it('two bugs with one invariant and last action: both reported at their minimal sequences, on any number of workers', async () => {
+    for (const strategy of ['dfs', 'bfs'] as const) {
+      const one = await run(twoBugs(strategy))
+      expect(
+        one.violations.map((v) => v.sequence.map((s) => s.action)),
+        strategy,
+      ).toEqual([
+        ['open', 'b', 'd'],
+        ['open', 'a', 'c', 'd'],
+      ])
+      // Whichever worker met which, each waits for what it is judged by: the violations are the one-worker
+      // ones, in the same order (and with dfs, everything else too).
+      for (const workers of [2, 4, 7]) {
+        const r = outline(await run(twoBugs(strategy), { workers }))
+        if (strategy === 'dfs') expect(r, `${workers} workers`).toEqual(outline(one))
+        else expect(r.violations, `${strategy}, ${workers} workers`).toEqual(outline(one).violations)
+      }
     }
   })
 
