@@ -63,7 +63,13 @@ export interface HttpExchange {
 export interface HttpResponse {
   readonly status: number
   readonly ok: boolean
+  /** Lower-case names; a header sent more than once is joined with `, `. */
   readonly headers: Record<string, string>
+  /**
+   * Each `Set-Cookie` header as the server sent it, in order (none: empty). `headers['set-cookie']` joins
+   * them with `, `, which a cookie's `Expires=Wed, 21 Oct 2026 ...` makes impossible to split again.
+   */
+  readonly setCookies: readonly string[]
   readonly method: string
   readonly url: string
   readonly durationMs: number

@@ -69,6 +69,29 @@ describe('retries', () => {
   })
 })
 
+describe('Set-Cookie', () => {
+  it('each cookie as sent, in order, where the joined header could not be split again', async () => {
+    const cookies = ['sid=abc123; Path=/; Expires=Wed, 21 Oct 2026 07:28:00 GMT; HttpOnly', 'theme=dark; Path=/']
+    const cookieServer = await listenLocally(
+      http.createServer((_req, res) => {
+        res.setHeader('set-cookie', cookies)
+        res.end('{}')
+      }),
+    )
+    try {
+      const c = new UndiciHttpClient({ baseUrl: cookieServer.url, retry: false })
+      const res = await c.get('/login')
+      expect(res.setCookies).toEqual(cookies)
+      expect(res.headers['set-cookie']).toBe(cookies.join(', '))
+      // Served from the GET cache, the same.
+      expect((await c.get('/login')).setCookies).toEqual(cookies)
+      expect((await client().get('/none')).setCookies).toEqual([])
+    } finally {
+      await cookieServer.close()
+    }
+  })
+})
+
 describe('a request that cannot be sent as written', () => {
   it("a header value with a line break is the step's mistake: E_HTTP_REQUEST naming the header, never retried, never sent", async () => {
     const c = new UndiciHttpClient({ baseUrl: base, retry: { retries: 3, baseDelayMs: 1 } })

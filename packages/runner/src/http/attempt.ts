@@ -13,6 +13,8 @@ export interface ReceivedResponse {
   readonly bodyText: string
   /** As the server sent it, for the retry policy. */
   readonly retryAfter?: string | string[]
+  /** Each `Set-Cookie` as sent: joined with `, ` in `headers`, a cookie's `Expires` date would split it. */
+  readonly setCookies?: readonly string[]
 }
 
 export interface AttemptOptions {
@@ -58,7 +60,14 @@ async function receive(prepared: PreparedRequest, o: AttemptOptions, link: Linke
     // request, the request's own timeout and the client's alike; undici's timers stay as a backstop.
     const res = await request(url, { method, headers, body: prepared.body, signal: link.signal, dispatcher: o.dispatcher, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs, ...deadline(o) })
     const retryAfter = res.headers['retry-after']
-    return { status: res.statusCode, headers: flattenHeaders(res.headers), bodyText: res.bodyText, ...(retryAfter !== undefined ? { retryAfter } : {}) }
+    const setCookie = res.headers['set-cookie']
+    return {
+      status: res.statusCode,
+      headers: flattenHeaders(res.headers),
+      bodyText: res.bodyText,
+      ...(retryAfter !== undefined ? { retryAfter } : {}),
+      ...(setCookie !== undefined ? { setCookies: typeof setCookie === 'string' ? [setCookie] : setCookie } : {}),
+    }
   } finally {
     link.dispose()
   }

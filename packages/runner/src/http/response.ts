@@ -2,6 +2,8 @@ import { type HttpExchange, type HttpResponse, VenomError } from '@venomqa/core'
 import type { ReceivedResponse } from './attempt'
 import { followServerError } from './server-errors'
 
+const NO_COOKIES: readonly string[] = Object.freeze([])
+
 /** What an action gets back. The body is parsed on the first `json()`, once. */
 export class UndiciResponse implements HttpResponse {
   readonly status: number
@@ -12,6 +14,7 @@ export class UndiciResponse implements HttpResponse {
   readonly durationMs: number
   readonly bodyText: string
   readonly exchange: HttpExchange
+  readonly setCookies: readonly string[]
   #parsed?: { value: unknown }
 
   constructor(method: string, url: string, received: ReceivedResponse, durationMs: number, exchange: HttpExchange, sentAt = 0) {
@@ -23,6 +26,7 @@ export class UndiciResponse implements HttpResponse {
     this.durationMs = durationMs
     this.bodyText = received.bodyText
     this.exchange = exchange
+    this.setCookies = received.setCookies ?? NO_COOKIES
     if (received.status >= 500) followReads(this, followServerError(exchange, sentAt))
   }
 
