@@ -38,7 +38,10 @@ function hookError(source: string, problem: string): PluginError {
   return new PluginError(name, `${kind} "${name}": ${problem}`)
 }
 
-/** How long a plugin's setup, hook or onClose may take before it is abandoned with a critical issue. */
+/**
+ * How long a plugin's setup, hook or onClose, a state backend's call or a worker setup's may take before it
+ * is abandoned with a critical issue (RunnerOptions.pluginTimeout).
+ */
 export const DEFAULT_PLUGIN_TIMEOUT_MS = 60_000
 
 /**

@@ -43,7 +43,7 @@ import { DetachedRequests, STOP_GRACE_MS, untilStepStops } from './http/detached
 import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
 import type { RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
 import { WorkerPool } from './workers'
-import { type World, laneWorld } from './world'
+import { StateCalls, type World, laneWorld } from './world'
 
 export const RUNNER_VERSION = __VENOMQA_PKG_VERSION__
 
@@ -91,10 +91,13 @@ export class Runner {
   #backendFactories: (() => StateBackend | Promise<StateBackend>)[] = []
   #portFactories = new Map<string, () => unknown>()
   #pool?: WorkerPool
+  /** How every World and worker of the runner calls state backends: bounded by pluginTimeout (see StateCalls). */
+  readonly #calls: StateCalls
 
   constructor(options: RunnerOptions) {
     this.options = options
     this.bus = new HookBus({ timeoutMs: this.pluginTimeoutMs })
+    this.#calls = new StateCalls(this.pluginTimeoutMs)
   }
 
   get pluginTimeoutMs(): number {
@@ -313,15 +316,24 @@ export class Runner {
     const failFast = new AbortController()
     const journeySignal = signal ? AbortSignal.any([signal, failFast.signal]) : failFast.signal
     let next = 0
+    /** Lanes that take no more journeys (see #unusable): once every lane is one, the rest are not run. */
+    const stoppedLanes = new Set<number>()
     await Promise.all(
       Array.from({ length: workers }, async (_, lane) => {
         while (next < units.length) {
+          const unusable = notRunBecause ? undefined : this.#unusable(lane)
+          if (unusable) {
+            stoppedLanes.add(lane)
+            // Another worker, with a system of its own, can still run them.
+            if (stoppedLanes.size < workers) return
+          }
           const i = next++
           const unit = units[i]!
-          if (notRunBecause || journeySignal.aborted) {
+          const notRunFor = notRunBecause ?? (unusable ? { reason: unusable, kind: 'state' as const } : undefined)
+          if (notRunFor || journeySignal.aborted) {
             // Told to live reporters too: a console that never names the journey would leave its summary's
             // counts unexplained.
-            const why = notRunBecause && { ...notRunBecause, reason: `not run: ${notRunBecause.reason}` }
+            const why = notRunFor && { ...notRunFor, reason: `not run: ${notRunFor.reason}` }
             journeys[i] = await this.#announce(unit, lane, notRun(unit, why, journeySignal.aborted))
             continue
           }
@@ -381,6 +393,7 @@ export class Runner {
       journey: unit.journey.name,
       maxAttempts,
       backends,
+      calls: this.#calls,
       settle: () => this.#detached.settle(),
       stopped: () => signal.aborted,
       attempt: (attempt, settle) => this.#runOne(unit, signal, laneIndex, { attempt, maxAttempts }, settle),
@@ -411,6 +424,16 @@ export class Runner {
     await this.bus.emit('journeyEnd', { journey: info, result }, onIssue, where)
     failOnLateCritical(result.issues.slice(issuesBeforeEnd), result)
     return result
+  }
+
+  /**
+   * Why lane `lane` runs no more journeys, or undefined: a state backend of its system was abandoned (a
+   * call past pluginTimeout may still land, so its state is unknown; see StateCalls), or its worker was
+   * given up (see WorkerPool). Lane 0, and every lane without a workerSetup, runs on the run's own backends.
+   */
+  #unusable(lane: number): string | undefined {
+    if (lane === 0 || !this.options.workerSetup) return this.#calls.abandonedAmong(this.registry.stateBackends)
+    return this.#pool?.unusable(lane)
   }
 
   /** How many workers may be busy at once: journeys on workers, or else the paths of a branch. */
@@ -450,6 +473,7 @@ export class Runner {
       tokens: this.#tokens,
       detached: this.#detached,
       http: { ...this.options.http, headers: this.options.headers },
+      calls: this.#calls,
     })
     return this.#pool
   }
@@ -504,7 +528,7 @@ export class Runner {
           { ...this.options.http, baseUrl: journey.baseUrl ?? this.options.baseUrl ?? '', headers: this.options.headers },
           { dispatcher: this.#dispatcher, tokens: this.#tokens, detached: this.#detached },
         )
-        world = laneWorld(this.registry.stateBackends, http)
+        world = laneWorld(this.registry.stateBackends, http, this.#calls)
       } else {
         let lane: Lane
         try {
@@ -590,6 +614,8 @@ export class Runner {
     this.#connected = false
     if (this.#pool) for (const e of await this.#pool.close()) fail('close workers', 'critical', 'workers', e)
     this.#pool = undefined
+    // Disconnected, the backends a call was abandoned on start afresh at the next run's connect.
+    this.#calls.clear()
     for (const { plugin, fn } of this.#closers.reverse()) {
       try {
         await faults.guard(`plugin "${plugin}" onClose`, fn, { timeoutMs: this.pluginTimeoutMs })
@@ -626,7 +652,7 @@ export class Runner {
       { ...this.options.http, baseUrl: options.baseUrl ?? this.options.baseUrl ?? '', headers: this.options.headers },
       { dispatcher: this.#dispatcher, tokens: this.#tokens, detached: this.#detached },
     )
-    const world = laneWorld(this.registry.stateBackends, http)
+    const world = laneWorld(this.registry.stateBackends, http, this.#calls)
     return { lane: { index: 0, world, http, ports: this.ports }, done: disarm }
   }
 

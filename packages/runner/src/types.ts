@@ -66,8 +66,10 @@ export interface RunnerOptions {
   /** Default step timeout, ms (a step's own `timeout` wins). */
   stepTimeout?: number
   /**
-   * How long, in ms, a plugin's setup, a hook, a backend's connect or disconnect and an onClose may take
-   * before it is abandoned with a critical issue naming it. Default 60 000.
+   * How long, in ms, a plugin's setup, a hook, an onClose, a state backend's connect, checkpoint, rollback,
+   * release or disconnect (on the main line and on workers), and a workerSetup's create, sync or worker
+   * close may take before it is abandoned with a critical issue naming it. A backend abandoned in a
+   * checkpoint, rollback or release runs no more journeys in the run (see StateCalls). Default 60 000.
    */
   pluginTimeout?: number
   /**

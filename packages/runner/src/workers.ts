@@ -1,10 +1,10 @@
-import { ConfigError, type MainSystem, type Ports, type StateBackend, errorMessage } from '@venomqa/core'
+import { ConfigError, type MainSystem, type Ports, type StateBackend, TimeoutError, errorMessage } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import type { Lane, WorkerLane } from './executor'
 import { type TokenStore, UndiciHttpClient } from './http-client'
 import type { DetachedRequests } from './http/detached'
 import type { HttpClientOptions, WorkerResources, WorkerSetup } from './types'
-import { laneWorld } from './world'
+import { type StateCalls, laneWorld } from './world'
 
 interface Made {
   baseUrl: string
@@ -25,48 +25,133 @@ export interface WorkerPoolOptions {
   tokens: TokenStore
   detached: DetachedRequests
   http: Omit<HttpClientOptions, 'baseUrl'>
+  /** The run's: the setup's calls and the workers' backend calls are bounded by its timeout (pluginTimeout). */
+  calls: StateCalls
 }
 
 /**
  * The extra workers of a run, made on first use and kept until the run's runner closes. Without a
  * setup, workers share worker 0's app and only get their own context: that is allowed only when every
  * state backend is parallel-safe (see the refusal in Runner.run).
+ *
+ * The setup's calls (create, sync, close) and the workers' backends' connect and disconnect are bounded by
+ * the run's pluginTimeout. A worker whose create, backend connect or sync timed out is given up for the rest
+ * of the run (see `unusable`): that call may still be running, so the worker's system is in no known state,
+ * and asking again would wait the whole timeout each time.
  */
 export class WorkerPool {
   readonly #o: WorkerPoolOptions
   readonly #made = new Map<number, Promise<Made>>()
+  /** Workers made, by index, once made: what the runner looks at between journeys. */
+  readonly #ready = new Map<number, Made>()
+  /** Workers given up, by index: why, as an error every later use of the worker rejects with. */
+  readonly #givenUp = new Map<number, Error>()
 
   constructor(options: WorkerPoolOptions) {
     this.#o = options
   }
 
   resources(index: number): Promise<Made> {
+    const givenUp = this.#givenUp.get(index)
+    if (givenUp) return Promise.reject(givenUp)
     let made = this.#made.get(index)
     if (!made) {
       made = this.#create(index)
       this.#made.set(index, made)
-      made.catch(() => this.#made.delete(index))
+      made.then(
+        (m) => this.#ready.set(index, m),
+        () => this.#made.delete(index),
+      )
     }
     return made
   }
 
+  /**
+   * Why worker `index` runs nothing more in this run, or undefined: a setup call on it timed out, or one of
+   * its state backends was abandoned (see StateCalls).
+   */
+  unusable(index: number): string | undefined {
+    const givenUp = this.#givenUp.get(index)
+    if (givenUp) return givenUp.message
+    const made = this.#ready.get(index)
+    return made && this.#o.calls.abandonedAmong(made.backends)
+  }
+
+  /** Give worker `index` up after `err`, a timeout of its setup: the error its later uses get says so. */
+  #giveUp(index: number, err: TimeoutError, also = ''): Error {
+    const givenUp = new Error(`${errorMessage(err)} (pluginTimeout); worker ${index} is not used again in this run${also}`, { cause: err })
+    this.#givenUp.set(index, givenUp)
+    return givenUp
+  }
+
   async #create(index: number): Promise<Made> {
-    const { setup } = this.#o
+    const { setup, calls } = this.#o
     if (!setup) return { baseUrl: this.#o.mainBaseUrl, backends: [], ports: this.#o.makePorts(this.#o.mainPorts) }
     let res: WorkerResources
+    let creating: Promise<WorkerResources> | undefined
     try {
-      res = await setup.create(index, this.#main())
+      res = await calls.call(`workerSetup.create(${index})`, () => (creating = setup.create(index, this.#main())))
     } catch (err) {
-      throw new Error(`workerSetup.create(${index}) failed: ${errorMessage(err)}`, { cause: err })
+      if (!(err instanceof TimeoutError)) throw new Error(`workerSetup.create(${index}) failed: ${errorMessage(err)}`, { cause: err })
+      // What it makes after all (an app started, a database created) has no worker to belong to: closed
+      // as soon as it is made, or it would outlive the run. One catch for all of it (a late rejection of
+      // the create, a close that throws or rejects), so none is an unhandled rejection; those failures have
+      // nowhere to go, the worker's timeout being reported already.
+      Promise.resolve(creating)
+        .then((late) => late?.close?.())
+        .catch(() => {})
+      throw this.#giveUp(index, err)
     }
     if (!res || typeof res !== 'object' || (res.baseUrl !== undefined && typeof res.baseUrl !== 'string'))
       throw new Error(`workerSetup.create(${index}) must return { baseUrl?, stateBackends?, ports?, close? }`)
     const backends = res.stateBackends ?? []
-    refuseSharedBackends(index, backends, this.#o.mainBackends)
-    for (const b of backends) await b.connect()
+    try {
+      refuseSharedBackends(index, backends, this.#o.mainBackends)
+    } catch (err) {
+      // Refused, the worker is not made: what its setup started is stopped (the next journey asks anew).
+      await this.#undo(index, [], res)
+      throw err
+    }
+    await this.#connect(index, backends, res)
     const ports = new Map(this.#o.mainPorts)
     for (const [k, v] of Object.entries(res.ports ?? {})) ports.set(k, v)
     return { baseUrl: res.baseUrl ?? this.#o.mainBaseUrl, backends, ports: this.#o.makePorts(ports), close: res.close?.bind(res) }
+  }
+
+  /**
+   * Connect worker `index`'s backends. When one fails or times out, the worker is not made: the backends
+   * connected before it are disconnected and what the setup made is closed, or the app and database it
+   * started for this worker would be left running.
+   */
+  async #connect(index: number, backends: readonly StateBackend[], res: WorkerResources): Promise<void> {
+    const connected: StateBackend[] = []
+    for (const b of backends) {
+      try {
+        await this.#o.calls.call(`worker ${index}: state backend "${b.name}" connect`, () => b.connect())
+        connected.push(b)
+      } catch (err) {
+        const undone = await this.#undo(index, connected, res)
+        const also = undone.length ? ` (and undoing the worker failed: ${undone.join('; ')})` : ''
+        if (err instanceof TimeoutError) throw this.#giveUp(index, err, also)
+        throw new Error(`worker ${index}: state backend "${b.name}" could not connect: ${errorMessage(err)}${also}`, { cause: err })
+      }
+    }
+  }
+
+  /** Disconnect `backends` of worker `index`, then close what its setup made: the errors, each bounded by the timeout. */
+  async #undo(index: number, backends: readonly StateBackend[], made: { close?: () => void | Promise<void> }): Promise<string[]> {
+    const errors: string[] = []
+    const attempt = async (label: string, fn: () => void | Promise<void>) => {
+      try {
+        await this.#o.calls.call(label, fn)
+      } catch (err) {
+        // A timeout already names what it waited for.
+        errors.push(err instanceof TimeoutError ? `${errorMessage(err)} (pluginTimeout)` : `${label} failed: ${errorMessage(err)}`)
+      }
+    }
+    for (const b of backends) await attempt(`worker ${index}: state backend "${b.name}" disconnect`, () => b.disconnect())
+    if (made.close) await attempt(`worker ${index}: close`, () => made.close?.())
+    return errors
   }
 
   #main(): MainSystem {
@@ -77,7 +162,7 @@ export class WorkerPool {
   async lane(index: number, baseUrlOverride?: string): Promise<Lane> {
     const made = await this.resources(index)
     const http = new UndiciHttpClient({ ...this.#o.http, baseUrl: baseUrlOverride ?? made.baseUrl }, { dispatcher: this.#o.dispatcher(), tokens: this.#o.tokens, detached: this.#o.detached })
-    const world = laneWorld(made.backends, http)
+    const world = laneWorld(made.backends, http, this.#o.calls)
     return { index, world, http, ports: made.ports }
   }
 
@@ -97,7 +182,14 @@ export class WorkerPool {
           const extras = main.world.extrasAt(checkpoint)
           if (!ctx || !extras) throw new Error(`the main line has no open checkpoint "${checkpoint}"`)
           await lane.world.releaseAll()
-          await this.#o.setup?.sync?.(i, { checkpoint, journey, main: this.#main() })
+          const { setup } = this.#o
+          if (setup?.sync) {
+            const label = `workerSetup.sync(${i}) to checkpoint "${checkpoint}"`
+            await this.#o.calls.call(label, () => setup.sync?.(i, { checkpoint, journey, main: this.#main() })).catch((err: unknown) => {
+              // Still copying, maybe, into a worker the next branch would sync again: given up, as after a create.
+              throw err instanceof TimeoutError ? this.#giveUp(i, err) : err
+            })
+          }
           lane.world.ctx.restore(ctx)
           lane.http.restoreHeaders(extras[0] as Record<string, string>)
           await lane.world.checkpoint(checkpoint)
@@ -113,18 +205,18 @@ export class WorkerPool {
    */
   async close(): Promise<string[]> {
     const closing = [...this.#made].reverse().map(async ([index, made]) => {
-      const errors: string[] = []
+      let m: Made
       try {
-        const m = await made
-        for (const b of m.backends) await b.disconnect().catch((e: unknown) => errors.push(`worker ${index}, backend ${b.name}: ${errorMessage(e)}`))
-        await m.close?.()
+        m = await made
       } catch (err) {
-        errors.push(`worker ${index}: ${errorMessage(err)}`)
+        return [`worker ${index}: ${errorMessage(err)}`]
       }
-      return errors
+      return this.#undo(index, m.backends, m)
     })
     const errors = (await Promise.all(closing)).flat()
     this.#made.clear()
+    this.#ready.clear()
+    this.#givenUp.clear()
     return errors
   }
 }

@@ -1,10 +1,84 @@
-import { type BackendTiming, CheckpointStack, Context, type ContextSnapshot, type StateBackend, StateError, errorMessage } from '@venomqa/core'
+import { type BackendTiming, CheckpointStack, Context, type ContextSnapshot, type StateBackend, StateError, TimeoutError, errorMessage } from '@venomqa/core'
+import { StallError, StrayError, faults } from './faults'
 import type { UndiciHttpClient } from './http-client'
 
 /** A checkpoint a backend could not release, and how much that matters (see World.releaseAll). */
 export interface ReleaseProblem {
   error: string
   severity: 'critical' | 'medium'
+}
+
+/**
+ * How the run calls its state backends (a World's checkpoint, rollback and release; a worker's backends'
+ * connect and disconnect): each call in a guard (see faults.ts), abandoned at `timeoutMs`, the run's
+ * pluginTimeout. One per runner, shared by every World of the run: a backend is one object whichever
+ * journey's World calls it.
+ *
+ * A checkpoint, rollback or release that timed out may still be running, and may land at any moment
+ * (a savepoint taken, a database restored, in the middle of a later journey): the backend's state is
+ * unknown. It is *abandoned* until the runner closes: no World calls it again (its checkpoint and
+ * rollback fail at once, saying why; releases skip it), and the runner runs no more journeys on it.
+ */
+export class StateCalls {
+  readonly timeoutMs?: number
+  readonly #abandoned = new Map<StateBackend, string>()
+
+  constructor(timeoutMs?: number) {
+    this.timeoutMs = timeoutMs
+  }
+
+  /**
+   * `label` names the call in the guard and in its errors: `state backend "pg" rollback to "cart"`. A
+   * call past the timeout rejects with a TimeoutError naming it; what the abandoned call does later is
+   * handled (a late rejection included: the guard awaits it) and goes nowhere.
+   */
+  call<T>(label: string, fn: () => T | PromiseLike<T>): Promise<T> {
+    return faults.guard(label, fn, { timeoutMs: this.timeoutMs })
+  }
+
+  /**
+   * Call backend `b`'s `doing` (`rollback to "cart"`). What the backend throws is rethrown as it is; what
+   * the guard gives up with becomes a StateError naming the backend and the call, and past the timeout
+   * the backend is abandoned too (see the class).
+   */
+  async backend<T>(b: StateBackend, doing: string, fn: () => Promise<T>): Promise<T> {
+    const label = `state backend "${b.name}" ${doing}`
+    try {
+      return await this.call(label, fn)
+    } catch (err) {
+      if (err instanceof TimeoutError) {
+        this.#abandoned.set(b, `when its ${doing} timed out after ${err.timeoutMs} ms (pluginTimeout), so its state is unknown`)
+        throw new StateError(
+          b.name,
+          `${doing} timed out after ${err.timeoutMs} ms (pluginTimeout): abandoned, as its state is unknown and the call may still land (raise pluginTimeout if it is slow on purpose)`,
+          // Wherever it is met, a release included, a state nobody knows is critical (see StateError).
+          { cause: err, stateIsWrong: true },
+        )
+      }
+      // The guard's own errors start with its label, which names the backend: said once, not twice.
+      if (err instanceof StallError || err instanceof StrayError) throw new StateError(b.name, `${doing}${errorMessage(err).slice(label.length)}`, { cause: err })
+      throw err
+    }
+  }
+
+  /** Why `b` is not called any more, or undefined. */
+  abandoned(b: StateBackend): string | undefined {
+    return this.#abandoned.get(b)
+  }
+
+  /** Why one of `backends` is not called any more (`state backend "pg" was abandoned when...`), or undefined. */
+  abandonedAmong(backends: readonly StateBackend[]): string | undefined {
+    for (const b of backends) {
+      const why = this.#abandoned.get(b)
+      if (why) return `state backend "${b.name}" was abandoned ${why}`
+    }
+    return undefined
+  }
+
+  /** The runner closed: its backends were disconnected, and connect afresh at the next run. */
+  clear(): void {
+    this.#abandoned.clear()
+  }
 }
 
 /** Runner-side state that a checkpoint also saves, e.g. the HTTP client's auth header. */
@@ -25,6 +99,11 @@ interface Saved {
  * as every backend does, so all of them follow one rule (see CheckpointStack): rolling back to a
  * checkpoint drops every later one, releasing one releases the later ones too, and taking an open name
  * again replaces it.
+ *
+ * Each backend call runs through `calls` (see StateCalls), inside the World's own checkpoint or rollback:
+ * a call abandoned at the timeout fails it before the World's stack changes (a checkpoint is not opened,
+ * a rollback drops nothing and restores no context), so whatever the abandoned call does later, it never
+ * reaches the World's stack.
  */
 export class World {
   readonly backends: readonly StateBackend[]
@@ -32,16 +111,25 @@ export class World {
   readonly #extras: readonly Restorable[]
   readonly #stack = new CheckpointStack<Saved>('world')
   readonly #settle?: () => Promise<void> | undefined
+  readonly #calls: StateCalls
 
   /**
    * `settle`, when given, is waited for before every rollback: what the app may still be doing for the
-   * run (requests whose steps stopped waiting for them) must be done before it is undone.
+   * run (requests whose steps stopped waiting for them) must be done before it is undone. `calls`: the
+   * run's (its timeout, its abandoned backends); by default, calls with no timeout.
    */
-  constructor(backends: readonly StateBackend[], ctx: Context, extras: readonly Restorable[] = [], settle?: () => Promise<void> | undefined) {
+  constructor(
+    backends: readonly StateBackend[],
+    ctx: Context,
+    extras: readonly Restorable[] = [],
+    settle?: () => Promise<void> | undefined,
+    calls: StateCalls = new StateCalls(),
+  ) {
     this.backends = backends
     this.#ctx = ctx
     this.#extras = extras
     this.#settle = settle
+    this.#calls = calls
   }
 
   /** The context as it was at an open checkpoint (a deep copy each time). */
@@ -64,6 +152,7 @@ export class World {
   }
 
   async checkpoint(name: string): Promise<BackendTiming[]> {
+    this.#refuseAbandoned(`checkpoint "${name}"`)
     // Copy the context first: if it cannot be copied, no backend has done any work yet.
     const saved: Saved = { ctx: this.#ctx.snapshot(), extras: this.#extras.map((e) => e.snapshot()) }
     let timings: BackendTiming[] = []
@@ -81,6 +170,7 @@ export class World {
   }
 
   async rollback(name: string): Promise<BackendTiming[]> {
+    this.#refuseAbandoned(`rollback to "${name}"`)
     const settling = this.#settle?.()
     if (settling) await settling
     let timings: BackendTiming[] = []
@@ -95,30 +185,38 @@ export class World {
   /**
    * Release every open checkpoint, newest first, so that each release frees one checkpoint. Problems are
    * collected, not thrown, so all get a chance: a release that failed is cleanup left undone (medium),
-   * one that found the state wrong (a StateError that says so) is critical.
+   * one that found the state wrong (a StateError that says so) or timed out (the state is unknown) is
+   * critical. An abandoned backend is not called: that was reported when it was abandoned, and it would
+   * only be waited for again.
    */
   async releaseAll(): Promise<ReleaseProblem[]> {
     const problems: ReleaseProblem[] = []
     for (const { name } of this.#stack.clear().reverse()) {
       for (const b of this.backends) {
+        if (this.#calls.abandoned(b)) continue
         try {
-          await b.release(name)
+          await this.#calls.backend(b, `release "${name}"`, () => b.release(name))
         } catch (err) {
           const severity = err instanceof StateError && err.stateIsWrong ? 'critical' : 'medium'
-          problems.push({ error: `${b.name}: release "${name}" failed: ${errorMessage(err)}`, severity })
+          // One the guard gave up on already says which backend and which release.
+          const error = err instanceof StateError && isGuardError(err.cause) ? err.message : `${b.name}: release "${name}" failed: ${errorMessage(err)}`
+          problems.push({ error, severity })
         }
       }
     }
     return problems
   }
 
-  /** Call every backend in turn, timing each; the first failure stops the rest, as a StateError. */
+  /**
+   * Call every backend in turn, timing each; the first failure stops the rest, as a StateError. Each call
+   * is bounded by the run's timeout (see StateCalls).
+   */
   async #fanOut(doing: string, call: (b: StateBackend) => Promise<void>): Promise<BackendTiming[]> {
     const timings: BackendTiming[] = []
     for (const b of this.backends) {
       const t0 = performance.now()
       try {
-        await call(b)
+        await this.#calls.backend(b, doing, () => call(b))
       } catch (err) {
         throw err instanceof StateError ? err : new StateError(b.name, `${doing} failed: ${errorMessage(err)}`, { cause: err })
       }
@@ -127,16 +225,44 @@ export class World {
     return timings
   }
 
-  /** Best effort: the checkpoint's own failure is what gets reported, and the journey stops on it. */
-  async #releaseEverywhere(name: string): Promise<void> {
-    for (const b of this.backends) await b.release(name).catch(() => {})
+  /**
+   * A backend abandoned earlier in the run may still be doing what it was abandoned in: calling it again
+   * would wait for the timeout once more, and whatever it did could be undone by the call it missed.
+   */
+  #refuseAbandoned(doing: string): void {
+    for (const b of this.backends) {
+      const why = this.#calls.abandoned(b)
+      if (why) throw new StateError(b.name, `${doing} not attempted: it was abandoned ${why}`, { stateIsWrong: true })
+    }
   }
+
+  /**
+   * Best effort: the checkpoint's own failure is what gets reported, and the journey stops on it. Bounded
+   * like every call, and an abandoned backend (the one whose checkpoint just timed out) is left alone.
+   */
+  async #releaseEverywhere(name: string): Promise<void> {
+    for (const b of this.backends) {
+      if (this.#calls.abandoned(b)) continue
+      await this.#calls.backend(b, `release "${name}"`, () => b.release(name)).catch(() => {})
+    }
+  }
+}
+
+/** An error the guard gave up with, rather than one the backend threw. */
+function isGuardError(err: unknown): boolean {
+  return err instanceof TimeoutError || err instanceof StallError || err instanceof StrayError
 }
 
 /**
  * The World of a lane whose requests go through `http`: the client's headers (the login) are part of
  * every checkpoint, and its requests still in flight end before any rollback.
  */
-export function laneWorld(backends: readonly StateBackend[], http: UndiciHttpClient): World {
-  return new World(backends, new Context(), [{ snapshot: () => http.snapshotHeaders(), restore: (h) => http.restoreHeaders(h as Record<string, string>) }], () => http.settleDetached())
+export function laneWorld(backends: readonly StateBackend[], http: UndiciHttpClient, calls?: StateCalls): World {
+  return new World(
+    backends,
+    new Context(),
+    [{ snapshot: () => http.snapshotHeaders(), restore: (h) => http.restoreHeaders(h as Record<string, string>) }],
+    () => http.settleDetached(),
+    calls,
+  )
 }

@@ -2,7 +2,7 @@
 import { Context, type StateBackend, StateError } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { MemoryState } from '../src/index'
-import { World } from '../src/world'
+import { StateCalls, World } from '../src/world'
 
 /** A backend that records every call and fails the checkpoints named in `failOn`. */
 function recording(name: string, failOn: string[] = []) {
@@ -113,6 +113,68 @@ describe('World', () => {
     expect(await world.releaseAll()).toEqual([
       { error: 'proxy: release "a" failed: state backend "proxy": the app did LISTEN', severity: 'critical' },
       { error: 'db: release "a" failed: state backend "db": savepoint gone', severity: 'medium' },
+    ])
+  })
+})
+
+// A backend call past the run's timeout (pluginTimeout). The slow calls here are promises settled by hand
+// once the World gave up on them: what is tested is that nothing they do then reaches the World.
+describe('World calls past the timeout', () => {
+  it('a checkpoint past the timeout fails naming the backend and the call, opens nowhere, and when it lands after all the World still does not have it', async () => {
+    let land!: () => void
+    const slow: StateBackend = { ...recording('slow').backend, checkpoint: () => new Promise<void>((resolve) => (land = resolve)) }
+    const memory = new MemoryState({}, 'memory')
+    const world = new World([memory, slow], new Context(), [], undefined, new StateCalls(50))
+
+    const err = await world.checkpoint('a').catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StateError)
+    expect((err as StateError).stateIsWrong).toBe(true)
+    expect((err as Error).message).toBe(
+      'state backend "slow": checkpoint "a" timed out after 50 ms (pluginTimeout): abandoned, as its state is unknown and the call may still land (raise pluginTimeout if it is slow on purpose)',
+    )
+    expect([world.open, memory.checkpoints]).toEqual([[], []])
+    land()
+    await new Promise((r) => setTimeout(r, 10))
+    expect(world.open).toEqual([])
+    // Abandoned: refused before any backend does work, saying why.
+    await expect(world.checkpoint('b')).rejects.toThrow(
+      'state backend "slow": checkpoint "b" not attempted: it was abandoned when its checkpoint "a" timed out after 50 ms (pluginTimeout), so its state is unknown',
+    )
+    expect(memory.checkpoints).toEqual([])
+  })
+
+  it('a rollback past the timeout drops no checkpoint and restores no context; its late rejection is handled, and the backend is not called again', async () => {
+    let giveUp!: (err: Error) => void
+    const rec = recording('slow')
+    const slow: StateBackend = { ...rec.backend, rollback: () => new Promise<void>((_, reject) => (giveUp = reject)) }
+    const ctx = new Context()
+    const world = new World([slow], ctx, [], undefined, new StateCalls(50))
+    ctx.set('at', 'a')
+    await world.checkpoint('a')
+    ctx.set('at', 'b')
+    await world.checkpoint('b')
+
+    await expect(world.rollback('a')).rejects.toThrow('state backend "slow": rollback to "a" timed out after 50 ms (pluginTimeout)')
+    expect([world.open, ctx.get('at')]).toEqual([['a', 'b'], 'b'])
+    // Rejecting now, with nothing awaiting it any more: vitest fails the run on an unhandled rejection.
+    giveUp(new Error('connection reset'))
+    await new Promise((r) => setTimeout(r, 10))
+    expect(world.open).toEqual(['a', 'b'])
+    expect(await world.releaseAll()).toEqual([])
+    expect(rec.calls).toEqual(['checkpoint a', 'checkpoint b'])
+  })
+
+  it('a release past the timeout is a critical problem: the state is unknown', async () => {
+    const slow: StateBackend = { ...recording('slow').backend, release: () => new Promise<void>(() => {}) }
+    const world = new World([slow], new Context(), [], undefined, new StateCalls(50))
+    await world.checkpoint('a')
+    await world.checkpoint('b')
+    // Newest first: "b" times out, and "a" is not asked of a backend abandoned.
+    expect(await world.releaseAll()).toEqual([
+      {
+        error: 'state backend "slow": release "b" timed out after 50 ms (pluginTimeout): abandoned, as its state is unknown and the call may still land (raise pluginTimeout if it is slow on purpose)',
+        severity: 'critical',
+      },
     ])
   })
 })

@@ -415,7 +415,11 @@ function nothingRan(counts: JourneyResult['counts']): boolean {
   return counts.steps.passed === 0 && counts.steps.failed === 0 && counts.steps.skipped > 0
 }
 
-/** A state backend's work runs guarded: a backend promise that can never settle fails the branch instead of ending the process. */
+/**
+ * A state backend's work runs guarded: a backend promise that can never settle fails the branch instead of
+ * ending the process. The deadline (pluginTimeout) is not here but on each backend call inside the World
+ * (see StateCalls), so that a call given up on can never change the World's checkpoints when it settles.
+ */
 function guardState<T>(label: string, fn: () => Promise<T>): Promise<T> {
   return faults.guard(label, fn)
 }

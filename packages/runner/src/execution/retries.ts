@@ -1,6 +1,6 @@
 import { Context, type Issue, type JourneyResult, type StateBackend, errorMessage, makeIssue, settleAttempts } from '@venomqa/core'
 import { faults } from '../faults'
-import { World } from '../world'
+import { type StateCalls, World } from '../world'
 
 /**
  * The checkpoint a retried journey's state backends take before its first attempt, and roll back to
@@ -17,6 +17,8 @@ export interface RetryInput {
   maxAttempts: number
   /** The state backends of the lane the journey runs on: their state before the first attempt is restored before every retry. */
   backends: readonly StateBackend[]
+  /** The run's: each backend call bounded by pluginTimeout, and none on a backend abandoned (see StateCalls). */
+  calls?: StateCalls
   /** Requests an earlier attempt's steps stopped waiting for end before the rollback (see World). */
   settle?: () => Promise<void> | undefined
   /** True once the run is interrupted (or stopped by fail-fast elsewhere): no new attempt starts. */
@@ -40,7 +42,7 @@ export interface RetryInput {
  * `flaky` (see settleAttempts).
  */
 export async function runWithRetries(input: RetryInput): Promise<JourneyResult> {
-  const start = new World(input.backends, new Context(), [], input.settle)
+  const start = new World(input.backends, new Context(), [], input.settle, input.calls)
   const stateIssue = (step: string, severity: Issue['severity'], error: string) =>
     makeIssue({ journey: input.journey, path: 'main', step, severity, kind: 'state', error, source: 'state' })
   try {

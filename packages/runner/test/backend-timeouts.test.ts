@@ -1,0 +1,263 @@
+/**
+ * State backend calls and worker setups that never settle are abandoned at pluginTimeout: the run ends,
+ * failed, with its reports, instead of hanging until CI kills it. Everything runs in this process (memory
+ * state, no app): what is under test is the runner's handling of a call that never answers.
+ */
+import { type JourneyResult, type RunResult, type StateBackend, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { describe, expect, it } from 'vitest'
+import { MemoryState, createRunner, memoryState } from '../src/index'
+
+/** Small, so that each abandoned call costs the test little; the code path is the one of the 60 s default. */
+const TIMEOUT = 200
+/** Long enough for a few abandoned calls, short enough that the runner before this change (which waited forever) fails here rather than hangs. */
+const TEST_TIMEOUT = 8_000
+
+/** A promise that never settles: the backend call or worker setup under test hangs, as a wedged driver does. */
+const never = <T = void>() => new Promise<T>(() => {})
+
+type Call = 'connect' | 'checkpoint' | 'rollback' | 'release' | 'disconnect'
+
+/**
+ * A state backend over a MemoryState that records its calls and hangs on the ones in `hangs` (`{ rollback:
+ * 2 }`: the second rollback never settles). `late`: the hung call settles after all, this many ms later
+ * (rejecting), as a call that was only very slow does.
+ */
+function hanging(name: string, hangs: Partial<Record<Call, number>>, late?: number) {
+  const memory = new MemoryState({}, name)
+  const calls: string[] = []
+  const counts: Partial<Record<Call, number>> = {}
+  const call = (op: Call, real: () => Promise<void>, arg?: string) => {
+    calls.push(arg === undefined ? op : `${op} ${arg}`)
+    counts[op] = (counts[op] ?? 0) + 1
+    if (counts[op] !== hangs[op]) return real()
+    if (late === undefined) return never()
+    return new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`${op} gave up late`)), late))
+  }
+  const backend: StateBackend = {
+    name,
+    mechanism: 'memory',
+    parallelSafe: false,
+    connect: () => call('connect', () => memory.connect()),
+    checkpoint: (n) => call('checkpoint', () => memory.checkpoint(n), n),
+    rollback: (n) => call('rollback', () => memory.rollback(n), n),
+    release: (n) => call('release', () => memory.release(n), n),
+    disconnect: () => call('disconnect', () => memory.disconnect()),
+  }
+  return { backend, calls, memory }
+}
+
+const noop = () => undefined
+const stepStatuses = (j: JourneyResult) => (j.nodes as { kind: string; name?: string; status: string }[]).map((n) => `${n.name ?? n.kind} ${n.status}`)
+const issueOf = (j: JourneyResult) => j.issues.map((i) => [i.severity, i.kind, i.source, i.error])
+
+/** What the reporters are given: runEnd fires with the run's result whatever became of it. */
+function reported() {
+  const seen: { result?: RunResult } = {}
+  return { seen, hooks: { runEnd: ({ result }: { result: RunResult }) => void (seen.result = result) } }
+}
+
+async function eventually(check: () => boolean, ms = 2_000): Promise<void> {
+  const until = Date.now() + ms
+  while (!check()) {
+    if (Date.now() > until) throw new Error('never happened')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+describe('a state backend call that never settles', () => {
+  it('a checkpoint is abandoned at pluginTimeout: its journey fails naming the backend and the call, later journeys do not run, and the run ends with its reports', async () => {
+    const stuck = hanging('stuck', { checkpoint: 1 })
+    const ran: string[] = []
+    const { seen, hooks } = reported()
+    const runner = createRunner({ pluginTimeout: TIMEOUT, stateBackends: [stuck.backend], hooks })
+    const result = await runner.run([
+      journey('saves', { steps: [step('before', noop), checkpoint('cart'), step('after', () => void ran.push('after'))] }),
+      journey('later', { steps: [step('would_run', () => void ran.push('later'))] }),
+    ])
+    const closeProblems = await runner.close()
+
+    expect(result.status).toBe('failed')
+    expect(seen.result).toBe(result)
+    const [saves, later] = result.journeys
+    expect(saves!.status).toBe('failed')
+    expect(stepStatuses(saves!)).toEqual(['before passed', 'cart failed', 'after skipped'])
+    expect(issueOf(saves!)).toEqual([
+      [
+        'critical',
+        'state',
+        'state',
+        `state backend "stuck": checkpoint "cart" timed out after ${TIMEOUT} ms (pluginTimeout): abandoned, as its state is unknown and the call may still land (raise pluginTimeout if it is slow on purpose)`,
+      ],
+    ])
+    // The backend may still be saving "cart" at any moment: nothing more runs on it.
+    expect(later!.status).toBe('failed')
+    expect(stepStatuses(later!)).toEqual(['would_run skipped'])
+    expect(issueOf(later!)).toEqual([
+      ['critical', 'state', 'runner', `not run: state backend "stuck" was abandoned when its checkpoint "cart" timed out after ${TIMEOUT} ms (pluginTimeout), so its state is unknown`],
+    ])
+    expect(ran).toEqual([])
+    // Not called again (no release of the checkpoint it never confirmed), but still disconnected at the end.
+    expect(stuck.calls).toEqual(['connect', 'checkpoint cart', 'disconnect'])
+    expect(closeProblems).toEqual([])
+  }, TEST_TIMEOUT)
+
+  it("a rollback before a path is abandoned at pluginTimeout: the branch stops there, the backends that answered are released, and no later journey runs on the state it may not have restored", async () => {
+    const other = memoryState({ n: 0 }, 'other')
+    const stuck = hanging('stuck', { rollback: 2 })
+    const ran: string[] = []
+    const { seen, hooks } = reported()
+    const runner = createRunner({ pluginTimeout: TIMEOUT, stateBackends: [other, stuck.backend], hooks })
+    const result = await runner.run([
+      journey('branches', {
+        steps: [
+          checkpoint('cart'),
+          branch('cart', [path('one', [step('a', () => void ran.push('one'))]), path('two', [step('b', () => void ran.push('two'))])]),
+          step('after', () => void ran.push('after')),
+        ],
+      }),
+      journey('later', { steps: [step('would_run', () => void ran.push('later'))] }),
+    ])
+    await runner.close()
+
+    expect(ran).toEqual(['one'])
+    expect(result.status).toBe('failed')
+    expect(seen.result).toBe(result)
+    const [branches, later] = result.journeys
+    expect(branches!.status).toBe('failed')
+    expect(issueOf(branches!)).toEqual([
+      [
+        'critical',
+        'state',
+        'state:stuck',
+        `rollback to checkpoint "cart" failed, so the branch stops here rather than run on unknown state: state backend "stuck": rollback to "cart" timed out after ${TIMEOUT} ms (pluginTimeout): abandoned, as its state is unknown and the call may still land (raise pluginTimeout if it is slow on purpose)`,
+      ],
+    ])
+    expect(stepStatuses(branches!)).toEqual(['cart passed', 'branch failed', 'after skipped'])
+    expect(later!.status).toBe('failed')
+    expect(later!.issues[0]!.error).toBe(
+      `not run: state backend "stuck" was abandoned when its rollback to "cart" timed out after ${TIMEOUT} ms (pluginTimeout), so its state is unknown`,
+    )
+    expect(stuck.calls).toEqual(['connect', 'checkpoint cart', 'rollback cart', 'rollback cart', 'disconnect'])
+    // The backend that answered had its checkpoint released at the journey's end, as after any failed rollback.
+    expect(other.checkpoints).toEqual([])
+  }, TEST_TIMEOUT)
+
+  it('on a worker lane, a rollback is abandoned at pluginTimeout: the branch stops, the main line is rolled back, and that worker is not used again', async () => {
+    const workerBackends: ReturnType<typeof hanging>[] = []
+    const main = memoryState({}, 'main')
+    const runner = createRunner({
+      pluginTimeout: TIMEOUT,
+      parallelPaths: 2,
+      stateBackends: [main],
+      workerSetup: {
+        async create(index) {
+          const mine = hanging(`w${index}`, { rollback: 1 })
+          workerBackends.push(mine)
+          return { stateBackends: [mine.backend] }
+        },
+        async sync() {},
+      },
+    })
+    const branching = (name: string) =>
+      journey(name, { steps: [step('seed', noop), checkpoint('cart'), branch('cart', [path('p1', [step('a', noop)]), path('p2', [step('b', noop)])])] })
+    const result = await runner.run([branching('first'), branching('second')])
+    await runner.close()
+
+    expect(result.status).toBe('failed')
+    const [first, second] = result.journeys
+    expect(first!.status).toBe('failed')
+    expect(first!.issues.map((i) => i.error)).toContain(
+      `worker 1: rollback to checkpoint "cart" failed, so the branch stops here rather than run on unknown state: state backend "w1": rollback to "cart" timed out after ${TIMEOUT} ms (pluginTimeout): abandoned, as its state is unknown and the call may still land (raise pluginTimeout if it is slow on purpose)`,
+    )
+    // The second journey's branch finds worker 1 abandoned and stops at once, without calling its backend.
+    expect(second!.status).toBe('failed')
+    expect(second!.issues.map((i) => i.error)).toContain(
+      'could not prepare workers for the parallel paths of checkpoint "cart", so the branch stops rather than run on unknown state: ' +
+        `state backend "w1": checkpoint "cart" not attempted: it was abandoned when its rollback to "cart" timed out after ${TIMEOUT} ms (pluginTimeout), so its state is unknown`,
+    )
+    expect(workerBackends.map((w) => w.calls)).toEqual([['connect', 'checkpoint cart', 'rollback cart', 'disconnect']])
+    // The main lane's own state was known: it was rolled back and released.
+    expect(main.checkpoints).toEqual([])
+  }, TEST_TIMEOUT)
+})
+
+describe('a worker setup that never settles', () => {
+  it('workerSetup.create is abandoned at pluginTimeout: the journey on that worker is not run, the others run on worker 0, and the run ends', async () => {
+    const { seen, hooks } = reported()
+    const runner = createRunner({ pluginTimeout: TIMEOUT, workers: 2, stateBackends: [memoryState()], workerSetup: { create: () => never() }, hooks })
+    // j1 keeps worker 0 busy past the timeout: j3 and j4 are still waiting when worker 1 is given up, and go to worker 0.
+    const busy = journey('j1', { steps: [step('s', () => new Promise((r) => setTimeout(r, TIMEOUT * 2)))] })
+    const quick = (name: string) => journey(name, { steps: [step('s', noop)] })
+    const result = await runner.run([busy, quick('j2'), quick('j3'), quick('j4')])
+    await runner.close()
+
+    expect(result.status).toBe('failed')
+    expect(seen.result).toBe(result)
+    const failed = result.journeys.filter((j) => j.status === 'failed')
+    expect(failed.map(issueOf)).toEqual([
+      [
+        [
+          'critical',
+          'state',
+          'workers',
+          `worker 1 could not be made, so the journey did not run: workerSetup.create(1) timed out after ${TIMEOUT} ms (pluginTimeout); worker 1 is not used again in this run`,
+        ],
+      ],
+    ])
+    expect(result.journeys.map((j) => `${j.name} ${j.status}`)).toEqual(['j1 passed', 'j2 failed', 'j3 passed', 'j4 passed'])
+    expect(result.journeys.filter((j) => j.status === 'passed').map((j) => j.worker ?? 0)).toEqual([0, 0, 0])
+  }, TEST_TIMEOUT)
+
+  it('what a workerSetup.create abandoned at pluginTimeout makes after all is closed, not left running', async () => {
+    let closed = false
+    const late = () => new Promise<{ stateBackends: StateBackend[]; close: () => void }>((resolve) => setTimeout(() => resolve({ stateBackends: [memoryState({}, 'late')], close: () => void (closed = true) }), TIMEOUT * 2))
+    const runner = createRunner({ pluginTimeout: TIMEOUT, workers: 2, stateBackends: [memoryState()], workerSetup: { create: late } })
+    const result = await runner.run([journey('j1', { steps: [step('s', noop)] }), journey('j2', { steps: [step('s', noop)] })])
+    await runner.close()
+    expect(result.status).toBe('failed')
+    await eventually(() => closed)
+  }, TEST_TIMEOUT)
+
+  it("a worker's state backend whose connect never settles is abandoned at pluginTimeout: that worker's journey is not run, and what its setup made is closed", async () => {
+    let closed = 0
+    const runner = createRunner({
+      pluginTimeout: TIMEOUT,
+      workers: 2,
+      stateBackends: [memoryState()],
+      workerSetup: { create: async (index) => ({ stateBackends: [hanging(`w${index}`, { connect: 1 }).backend], close: () => void closed++ }) },
+    })
+    const result = await runner.run([journey('j1', { steps: [step('s', noop)] }), journey('j2', { steps: [step('s', noop)] })])
+    const closeProblems = await runner.close()
+
+    expect(result.status).toBe('failed')
+    const failed = result.journeys.filter((j) => j.status === 'failed')
+    expect(failed.map((j) => j.issues.map((i) => i.error))).toEqual([
+      [`worker 1 could not be made, so the journey did not run: worker 1: state backend "w1" connect timed out after ${TIMEOUT} ms (pluginTimeout); worker 1 is not used again in this run`],
+    ])
+    expect(result.journeys.filter((j) => j.status === 'passed').map((j) => j.worker ?? 0)).toEqual([0])
+    expect(closed).toBe(1)
+    expect(closeProblems).toEqual([])
+  }, TEST_TIMEOUT)
+
+  it("a worker's state backend whose disconnect never settles is abandoned at pluginTimeout: close() ends, with a critical issue naming it", async () => {
+    const made: ReturnType<typeof hanging>[] = []
+    const runner = createRunner({
+      pluginTimeout: TIMEOUT,
+      workers: 2,
+      stateBackends: [memoryState()],
+      workerSetup: {
+        async create(index) {
+          const mine = hanging(`w${index}`, { disconnect: 1 })
+          made.push(mine)
+          return { stateBackends: [mine.backend] }
+        },
+      },
+    })
+    const result = await runner.run([journey('j1', { steps: [step('s', noop)] }), journey('j2', { steps: [step('s', noop)] })])
+    expect(result.status).toBe('passed')
+    const closeProblems = await runner.close()
+    expect(made.map((w) => w.calls)).toEqual([['connect', 'disconnect']])
+    expect(closeProblems).toEqual([`worker 1: state backend "w1" disconnect timed out after ${TIMEOUT} ms (pluginTimeout)`])
+    expect(runner.closeIssues.map((i) => [i.severity, i.source])).toEqual([['critical', 'workers']])
+  }, TEST_TIMEOUT)
+})
