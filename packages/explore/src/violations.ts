@@ -152,12 +152,12 @@ function actionsOf(sequence: readonly TakenAction[]): string[] {
  */
 export function messageShape(message: string): string {
   return message
-    .replace(/"(?:[^"\\\n]|\\.)*"(\s*:)?/g, (quoted, key: string | undefined) => (key ? quoted : '"…"'))
-    .replace(/(?<!\w)'[^'\n]*'(?!\w)/g, "'…'")
-    .replace(/`[^`\n]*`/g, '`…`')
+    .replace(/"(?:[^"\\\n]|\\.)*"(\s*:)?/g, (quoted, key: string | undefined) => (key ? quoted : '"~"'))
+    .replace(/(?<!\w)'[^'\n]*'(?!\w)/g, "'~'")
+    .replace(/`[^`\n]*`/g, '`~`')
     .replace(/[\w+=.-]*\d[\w+=.-]*/g, '#')
     .replace(/#(?:\s*[,;]\s*#)+/g, '#')
-    .replace(/"…"(?:\s*[,;]\s*"…")+/g, '"…"')
+    .replace(/"~"(?:\s*[,;]\s*"~")+/g, '"~"')
 }
 
 /** Depth-first order of two places: edge by edge, a place before the places below it. */

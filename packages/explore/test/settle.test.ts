@@ -310,7 +310,7 @@ describe('messageShape', () => {
     ]
     for (const [a, b] of same) expect(messageShape(a!), `${a} / ${b}`).toBe(messageShape(b!))
     expect(messageShape('refunded 1200 of 1000')).toBe('refunded # of #')
-    expect(messageShape('answered {"error":"sku_taken"}')).toBe('answered {"error":"…"}')
+    expect(messageShape('answered {"error":"sku_taken"}')).toBe('answered {"error":"~"}')
   })
 
   it('keeps what says which rule broke, and how', () => {
