@@ -159,6 +159,43 @@ describe('interpolation', () => {
   })
 })
 
+describe('numbers and booleans from variables', () => {
+  it('a key whose whole value is one variable takes its number or boolean where the schema refuses the string', async () => {
+    const dir = await project({
+      'venomqa.yaml': [
+        'retries: ${RETRIES}',
+        'workers: ${WORKERS:-2}',
+        'failFast: ${FAIL_FAST}',
+        'headers:',
+        '  x-build: ${BUILD}',
+        '  x-mixed: "v${BUILD}"',
+        'profiles:',
+        '  ci:',
+        '    pluginTimeout: ${PLUGIN_MS}',
+        'plugins:',
+        '  - [memory, { maxWorkers: "${MAX_WORKERS}", name: "${MAX_WORKERS}" }]',
+      ].join('\n'),
+    })
+    const env = { RETRIES: '3', FAIL_FAST: 'true', BUILD: '42', PLUGIN_MS: '1500', MAX_WORKERS: '4' }
+    const config = await loadConfig({ cwd: dir, env, profile: 'ci' })
+    expect(config).toMatchObject({ retries: 3, workers: 2, failFast: true, pluginTimeout: 1500 })
+    // A header is a string: the schema takes "42" as it is, and so it stays.
+    expect(config.headers).toEqual({ 'x-build': '42', 'x-mixed': 'v42' })
+    // Plugin options are the plugin schema's to refuse: kept as strings here, with their typed values by entry.
+    expect(config.plugins).toEqual([['memory', { maxWorkers: '4', name: '4' }]])
+    expect(config.pluginTypedVariables).toEqual({ 'plugins[0]': [{ path: ['maxWorkers'], value: 4 }, { path: ['name'], value: 4 }] })
+  })
+
+  it('a value that reads as no number is still told as the string it is', async () => {
+    const dir = await project({ 'venomqa.yaml': 'retries: ${RETRIES}\n' })
+    const message = (await asyncErrorOf(loadConfig({ cwd: dir, env: { RETRIES: 'three' } }))).message
+    expect(message).toBe('venomqa.yaml: retries: expected a whole number from 0 to 100, got "three"')
+    // Refused as a number too, it is told as the number it reads as, the range being what is wrong.
+    const range = (await asyncErrorOf(loadConfig({ cwd: dir, env: { RETRIES: '500' } }))).message
+    expect(range).toBe('venomqa.yaml: retries: expected a whole number from 0 to 100, got 500')
+  })
+})
+
 describe('secrets from variables', () => {
   it('a value from a variable whose name is secret is told as "the value of $NAME" in config errors, never shown', async () => {
     const dir = await project({ 'venomqa.yaml': 'baseUrl: ${API_TOKEN}\nretries: ${DB_PASSWORD}\nheaders:\n  x-api: "k=${API_SECRET}"\n  x-b: 12\n' })

@@ -42,6 +42,19 @@ describe('plugin options', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
+  it('a YAML option that is one variable whole takes its number where the plugin\'s schema wants one, in a profile too', async () => {
+    const p = await project({
+      'venomqa.yaml': ['plugins:', '  - [memory, { maxWorkers: "${MAX_WORKERS}" }]', 'profiles:', '  ci:', '    plugins:', '      - [memory, { maxWorkers: "${CI_WORKERS:-3}" }]'].join('\n'),
+      'journeys/noop.journey.mjs': JOURNEY,
+    })
+    const r = await p.venomqa(['run'], { env: { MAX_WORKERS: '2' } })
+    expect(r.code, r.stderr).toBe(0)
+    expect((await p.venomqa(['run', '--profile', 'ci'], { env: { MAX_WORKERS: 'x' } })).code).toBe(0)
+    const refused = await p.venomqa(['run'], { env: { MAX_WORKERS: '0' } })
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('venomqa: plugins[0].maxWorkers: expected a whole number of 1 or more, got 0')
+  })
+
   it('refuses an old duration name, naming the new one', async () => {
     const p = await project({ 'venomqa.json': JSON.stringify({ plugins: [['http-control', { url: 'http://127.0.0.1:1', timeout: 5 }]] }), 'journeys/noop.journey.mjs': JOURNEY })
     const r = await p.venomqa(['run'])

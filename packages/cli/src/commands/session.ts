@@ -5,6 +5,7 @@ import type { ExchangeOrigin, Runner, RunnerOptions, StepAwareLogger } from '@ve
 import { type LoadConfigOptions, type ResolvedConfig, loadConfig } from '../config/load'
 import type { PluginSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
+import { refusedTyped, withTypedValues } from '../config/typed-variables'
 import { type LoadedPlugin, loadPlugins, runnerPluginEntries } from '../plugins/load'
 import { findPackage } from '../plugins/resolve'
 import { BUILTIN_REPORTERS, type ReporterRequest, instantiateReporters, reporterRequests } from '../reporters'
@@ -75,7 +76,7 @@ export async function openSession(
   const reporterSpecs = reporterPluginSpecs(extra.reporters ?? [], config.plugins, config.root)
   const specs = [...config.plugins, ...reporterSpecs]
   const where = [...config.pluginWhere, ...reporterSpecs.map((pkg) => `--reporter ${pkg.replace('@venomqa/reporter-', '')}`)]
-  const plugins = await loadPlugins(specs, { root: config.root }, where)
+  const plugins = await typedPluginOptions(await loadPlugins(specs, { root: config.root }, where), config.pluginTypedVariables)
   const { createRunner } = await import('@venomqa/runner')
   const options: RunnerOptions = {
     baseUrl: config.baseUrl,
@@ -109,6 +110,28 @@ export async function openSession(
     throw err
   }
   return { config, plugins, runner }
+}
+
+/**
+ * Each plugin's options with the typed variables its schema refused as strings given as their numbers or
+ * booleans (`lockWaitTimeoutMs: ${LOCK_MS}` in a YAML config; see TypedVariable). The runner checks the
+ * options again, and reports what is still wrong.
+ */
+async function typedPluginOptions(plugins: LoadedPlugin[], typed: ResolvedConfig['pluginTypedVariables']): Promise<LoadedPlugin[]> {
+  if (!typed) return plugins
+  return Promise.all(
+    plugins.map(async (p) => {
+      const vars = (p.where && typed[p.where]) || []
+      const schema = p.plugin.options
+      if (!vars.length || !schema || !p.options) return p
+      const issuesOf = async (options: unknown) => (await schema['~standard'].validate(options)).issues ?? []
+      const issues = await issuesOf(p.options)
+      const refused = refusedTyped(vars, issues.map((i) => i.path))
+      if (!refused.length) return p
+      const retyped = withTypedValues(p.options, refused)
+      return (await issuesOf(retyped)).length <= issues.length ? { ...p, options: retyped } : p
+    }),
+  )
 }
 
 export function stderrLogger(io: Io, debug: boolean): StepAwareLogger {

@@ -1,5 +1,6 @@
 import { ConfigError, isSecretKey } from '@venomqa/core'
 import { keyPath } from './issues'
+import { type TypedVariable, typedValueOf } from './typed-variables'
 
 const VAR = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
 
@@ -26,7 +27,8 @@ export interface HiddenValue {
  * literal (`${VAR}`). A variable that is unset and has no default is an error naming the key; with
  * `unset` given, each is collected there instead (and left empty), so all problems are told at once.
  * Only plain objects and arrays are walked: plugin objects in a TS config are left alone. With `hidden`
- * given, the values read from secret-named variables are collected there (see HiddenValue).
+ * given, the values read from secret-named variables are collected there (see HiddenValue); with `typed`,
+ * the strings that were one variable whole and read as a number or a boolean (see TypedVariable).
  */
 export function interpolate(
   value: unknown,
@@ -35,16 +37,27 @@ export function interpolate(
   path: PropertyKey[] = [],
   unset?: UnsetVariable[],
   hidden?: HiddenValue[],
+  typed?: TypedVariable[],
 ): unknown {
-  if (typeof value === 'string') return interpolateString(value, env, source, path, unset, hidden)
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, source, [...path, i], unset, hidden))
+  if (typeof value === 'string') {
+    const text = interpolateString(value, env, source, path, unset, hidden)
+    if (typed && WHOLE_VARIABLE.test(value)) {
+      const typedValue = typedValueOf(text)
+      if (typedValue !== undefined) typed.push({ path, value: typedValue })
+    }
+    return text
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, source, [...path, i], unset, hidden, typed))
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, source, [...path, k], unset, hidden)
+    for (const [k, v] of Object.entries(value)) out[k] = interpolate(v, env, source, [...path, k], unset, hidden, typed)
     return out
   }
   return value
 }
+
+/** A string that is one variable and nothing else (`${RETRIES}`, `${RETRIES:-2}`): see TypedVariable. */
+const WHOLE_VARIABLE = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$/
 
 function interpolateString(
   text: string,

@@ -8,6 +8,7 @@ import { parsePluginFlag } from '../plugins/flag'
 import { envOverrides } from './env'
 import { formatIssues, keyPath } from './issues'
 import { type HiddenValue, type UnsetVariable, interpolate, isPlainObject } from './interpolate'
+import { type TypedVariable, refusedTyped, withTypedValues } from './typed-variables'
 import { deepMerge } from './merge'
 import { DEFAULT_JOURNEYS, configSchema } from './schema'
 import type { PluginSpec, ReporterSpec, VenomConfig, VenomConfigBase } from './types'
@@ -60,6 +61,31 @@ export interface ResolvedConfig extends Omit<VenomConfigBase, 'journeys' | 'plug
   reporterWhere: string[]
   /** With deferPluginVariables: the unset variables found in plugins' entries, not yet told. */
   unsetInPlugins?: string[]
+  /** By `pluginWhere`: the options that were one variable whole and read as a number or a boolean (see TypedVariable). */
+  pluginTypedVariables?: Record<string, TypedVariable[]>
+}
+
+/**
+ * The typed variables of the plugins' options, by where the entry was written (`plugins[1]`,
+ * `profiles.ci.plugins[0]`), each path from the options down: the runner checks plugin options against
+ * each plugin's schema, and the session gives a refused one its number or boolean (see TypedVariable).
+ * With a profile that lists plugins, the list is the profile's.
+ */
+function pluginTypedVariables(typed: readonly TypedVariable[], profile: string | undefined, profileListsPlugins: boolean): Record<string, TypedVariable[]> {
+  const out: Record<string, TypedVariable[]> = {}
+  for (const t of typed) {
+    const [first, second, third, index, optionsAt, ...rest] = t.path
+    const place =
+      first === 'plugins' && !profileListsPlugins
+        ? { where: `plugins[${String(second)}]`, at: third, rest: [index, optionsAt, ...rest] }
+        : first === 'profiles' && second === profile && third === 'plugins' && profileListsPlugins
+          ? { where: `profiles.${profile}.plugins[${String(index)}]`, at: optionsAt, rest }
+          : undefined
+    // An entry is `[name, options]`: its options are at 1.
+    if (place?.at !== 1) continue
+    ;(out[place.where] ??= []).push({ path: place.rest.filter((k) => k !== undefined) as PropertyKey[], value: t.value })
+  }
+  return out
 }
 
 export function findConfigFile(dir: string): string | undefined {
@@ -113,12 +139,29 @@ export async function readConfigFile(file: string, root: string, rel: string = p
  * Check a raw config against the schema; every problem becomes one line of one ConfigError, together
  * with the unset variables interpolation found (a key whose variable is unset is not blamed twice).
  */
-export function validateConfig(raw: unknown, source: string, unset: readonly UnsetVariable[] = [], hidden: readonly HiddenValue[] = []): VenomConfig {
-  if (!isPlainObject(raw))
-    throw new ConfigError(`${source}: expected an object of config keys at the top level, got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}`, {
+export function validateConfig(
+  written: unknown,
+  source: string,
+  unset: readonly UnsetVariable[] = [],
+  hidden: readonly HiddenValue[] = [],
+  typed: readonly TypedVariable[] = [],
+): VenomConfig {
+  if (!isPlainObject(written))
+    throw new ConfigError(`${source}: expected an object of config keys at the top level, got ${written === null ? 'null' : Array.isArray(written) ? 'a list' : typeof written}`, {
       where: source,
     })
-  const parsed = configSchema().safeParse(raw)
+  // `retries: ${RETRIES}` is the string "2" until the schema refuses a string there (see TypedVariable).
+  let raw: unknown = written
+  let parsed = configSchema().safeParse(raw)
+  const refused = parsed.success ? [] : refusedTyped(typed, parsed.error.issues.map((i) => i.path))
+  if (refused.length && !parsed.success) {
+    const retyped = withTypedValues(raw, refused)
+    const again = configSchema().safeParse(retyped)
+    if (again.success || again.error.issues.length <= parsed.error.issues.length) {
+      raw = retyped
+      parsed = again
+    }
+  }
   // The schema only checks (no defaults, no coercion), so the value as written is returned: zod's copy
   // would drop the prototype of a plugin or workerSetup made from a class.
   if (parsed.success && !unset.length) return raw as VenomConfig
@@ -143,18 +186,20 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
 
   let config: VenomConfig = {}
   let deferred: string[] = []
+  let typed: TypedVariable[] = []
   if (file) {
     const raw = await readConfigFile(file, root, source)
     const unset: UnsetVariable[] = []
     const hidden: HiddenValue[] = []
-    const interpolated = interpolate(raw, env, source, [], unset, hidden)
+    typed = []
+    const interpolated = interpolate(raw, env, source, [], unset, hidden, typed)
     // Known secrets of this process from now on: every output masks them (the console and its curl
     // lines, reports, results, error messages), as it masks a token seen in a response. By the name of
     // its variable only a value under a key that names no secret (`X-Api: ${API_SECRET}`) is one.
     knownSecrets.add(hidden.map((h) => h.value))
     const inPlugins = (u: UnsetVariable) => u.path[0] === 'plugins' || (u.path[0] === 'profiles' && u.path[2] === 'plugins')
     deferred = options.deferPluginVariables ? unset.filter(inPlugins).map((u) => u.message) : []
-    config = validateConfig(interpolated, source, options.deferPluginVariables ? unset.filter((u) => !inPlugins(u)) : unset, hidden)
+    config = validateConfig(interpolated, source, options.deferPluginVariables ? unset.filter((u) => !inPlugins(u)) : unset, hidden, typed)
   }
 
   const profile = options.profile ?? (env.VENOMQA_PROFILE || undefined)
@@ -198,6 +243,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     ],
     reporters: (merged.reporters ?? []) as ReporterSpec[],
     ...(deferred.length ? { unsetInPlugins: deferred } : {}),
+    pluginTypedVariables: pluginTypedVariables(typed, profile, profile !== undefined && profiles?.[profile]?.plugins !== undefined),
     reporterWhere: reporterPlaces((merged.reporters ?? []) as ReporterSpec[], {
       flags: (options.flags as { reporters?: unknown } | undefined)?.reporters !== undefined,
       env: (fromEnv.overrides as { reporters?: unknown }).reporters !== undefined,
