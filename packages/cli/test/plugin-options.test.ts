@@ -55,6 +55,14 @@ describe('plugin options', () => {
     expect(refused.stderr).toContain('venomqa: plugins[0].maxWorkers: expected a whole number of 1 or more, got 0')
   })
 
+  it('doctor names the entry a problem is in when an earlier plugin did not load', async () => {
+    const p = await project({ 'venomqa.json': JSON.stringify({ plugins: ['./nope.mjs', ['memory', { maxWorkers: 0 }]] }), 'journeys/noop.journey.mjs': JOURNEY })
+    const r = await p.venomqa(['doctor'])
+    expect(r.code).toBe(2)
+    expect(r.stdout).toContain('plugin setup failed: plugins[1].maxWorkers: expected a whole number of 1 or more, got 0')
+    expect(r.stdout).not.toContain('plugins[0].maxWorkers')
+  })
+
   it('refuses an old duration name, naming the new one', async () => {
     const p = await project({ 'venomqa.json': JSON.stringify({ plugins: [['http-control', { url: 'http://127.0.0.1:1', timeout: 5 }]] }), 'journeys/noop.journey.mjs': JOURNEY })
     const r = await p.venomqa(['run'])

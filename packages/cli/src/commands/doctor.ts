@@ -82,11 +82,15 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     return verdict()
   }
 
+  // The plugins that load, with where each was written: a message about one names its own entry
+  // (`plugins[1].maxWorkers`), not the place it takes in this shorter list.
   const good: PluginSpec[] = []
-  for (const spec of config.plugins) {
+  const goodWhere: string[] = []
+  for (const [i, spec] of config.plugins.entries()) {
     try {
       const p = await loadPlugin(spec, { root: config.root })
       good.push(spec)
+      goodWhere.push(config.pluginWhere[i] ?? `plugins[${i}]`)
       line('ok', 'plugin', `${p.plugin.name} ${p.plugin.version ?? p.packageVersion ?? ''}${p.from ? ` (${path.relative(io.cwd, p.from) || p.from})` : p.source === 'built-in' ? ' (built in)' : ''}`)
     } catch (err) {
       failure('plugin', err)
@@ -123,7 +127,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
   }
   let session: Awaited<ReturnType<typeof openSession>> | undefined
   try {
-    session = await within(checkMs * 2, 'plugin setup', () => openSession(io, { ...config, plugins: good }, { debug: flags.debug, reporters: requests }))
+    session = await within(checkMs * 2, 'plugin setup', () => openSession(io, { ...config, plugins: good, pluginWhere: goodWhere }, { debug: flags.debug, reporters: requests }))
     // What was set up, not what was listed: one plugin named twice with the same options is one.
     const setUp = session.runner.registry.plugins.length
     if (setUp) line('ok', 'setup', `${plural(setUp, 'plugin')} set up`)
@@ -155,7 +159,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     // since `venomqa run` reads no plugin's commands. Commands need no setup, so a failed one does not hide them.
     try {
       const { pluginCommands } = await import('../plugins/commands')
-      const commands = [...(await pluginCommands(good, config, io, builtInCommands)).keys()]
+      const commands = [...(await pluginCommands(good, { ...config, pluginWhere: goodWhere }, io, builtInCommands)).keys()]
       if (commands.length) line('ok', 'commands', `from plugins: ${commands.map((c) => `venomqa ${c}`).join(', ')}`)
     } catch (err) {
       failure('commands', err)
