@@ -76,6 +76,12 @@ export class Runner {
   #connected = false
   /** The state backends whose connect succeeded, in order: what close() disconnects. */
   readonly #connectedBackends: StateBackend[] = []
+  /**
+   * Backends whose connect was abandoned at pluginTimeout: the connect may still finish, and set up its
+   * tables, triggers or session in the system under test after all. Each is disconnected as soon as it
+   * does (see #disconnectWhenConnected); close() waits for that, as long as a call may take.
+   */
+  readonly #lateConnects: { name: string; done: Promise<string | undefined> }[] = []
   #closers: { plugin: string; fn: () => void | Promise<void> }[] = []
   /** Set when a plugin's setup never finished: nothing can run, every journey fails with this reason. */
   #fatal?: string
@@ -446,12 +452,14 @@ export class Runner {
     if (this.#connected) return undefined
     for (const b of this.registry.stateBackends) {
       if (this.#connectedBackends.includes(b)) continue
+      let connecting: Promise<void> | undefined
       try {
-        await faults.guard(`state backend "${b.name}" connect`, () => b.connect(), { timeoutMs: this.pluginTimeoutMs })
+        await faults.guard(`state backend "${b.name}" connect`, () => (connecting = b.connect()), { timeoutMs: this.pluginTimeoutMs })
         // Each one as it connects: when a later one fails, close() still disconnects those before it,
         // which have set up their tables, triggers or session in the system under test.
         this.#connectedBackends.push(b)
       } catch (err) {
+        if (err instanceof TimeoutError && connecting) this.#lateConnects.push({ name: b.name, done: this.#disconnectWhenConnected(b, connecting) })
         const message = `state backend "${b.name}" could not connect: ${errorMessage(err)}`
         this.runIssues.push(makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}` }))
         return message
@@ -459,6 +467,21 @@ export class Runner {
     }
     this.#connected = true
     return undefined
+  }
+
+  /**
+   * Disconnect `b` once its abandoned `connecting` finishes after all; nothing to undo when it fails. What
+   * became of it, for close(): a problem, or undefined when there is nothing left in the system under test.
+   */
+  #disconnectWhenConnected(b: StateBackend, connecting: Promise<void>): Promise<string | undefined> {
+    return connecting.then(
+      () =>
+        faults.guard(`state backend "${b.name}" disconnect`, () => b.disconnect(), { timeoutMs: this.pluginTimeoutMs }).then(
+          () => undefined,
+          (err: unknown) => `state backend "${b.name}" connected after its connect was abandoned, and did not disconnect cleanly, so what it set up in the system under test may still be there: ${errorMessage(err)}`,
+        ),
+      () => undefined,
+    )
   }
 
   #workerPool(): WorkerPool {
@@ -610,6 +633,25 @@ export class Runner {
       } catch (err) {
         fail(`disconnect ${b.name}`, 'critical', `state:${b.name}`, `state backend "${b.name}" did not disconnect cleanly, so what it set up in the system under test may still be there: ${errorMessage(err)}`)
       }
+    }
+    // A connect abandoned at the timeout may finish yet: its backend is disconnected when it does, and
+    // the run waits for that as long as one call may take. One still connecting then is said so.
+    for (const late of this.#lateConnects.splice(0)) {
+      let timer: NodeJS.Timeout | undefined
+      const waited = new Promise<'still connecting'>((resolve) => {
+        timer = setTimeout(() => resolve('still connecting'), this.pluginTimeoutMs)
+        timer.unref()
+      })
+      const outcome = await Promise.race([late.done, waited])
+      clearTimeout(timer)
+      if (outcome === 'still connecting')
+        fail(
+          `disconnect ${late.name}`,
+          'critical',
+          `state:${late.name}`,
+          `state backend "${late.name}" was still connecting ${this.pluginTimeoutMs} ms after its connect was abandoned: it is disconnected if it finishes, but what it sets up in the system under test stays if the process ends first`,
+        )
+      else if (outcome) fail(`disconnect ${late.name}`, 'critical', `state:${late.name}`, outcome)
     }
     this.#connected = false
     if (this.#pool) for (const e of await this.#pool.close()) fail('close workers', 'critical', 'workers', e)

@@ -260,4 +260,60 @@ describe('a worker setup that never settles', () => {
     expect(closeProblems).toEqual([`worker 1: state backend "w1" disconnect timed out after ${TIMEOUT} ms (pluginTimeout)`])
     expect(runner.closeIssues.map((i) => [i.severity, i.source])).toEqual([['critical', 'workers']])
   }, TEST_TIMEOUT)
+
+  /** A main state backend whose connect finishes after `ms`, or never (`ms` undefined): slow, not refused. */
+  function slowConnect(ms?: number) {
+    const memory = new MemoryState({}, 'slow')
+    const calls: string[] = []
+    const backend: StateBackend = {
+      name: 'slow',
+      mechanism: 'memory',
+      parallelSafe: false,
+      connect: () => {
+        calls.push('connect')
+        if (ms === undefined) return never()
+        return new Promise<void>((resolve) =>
+          setTimeout(async () => {
+            await memory.connect()
+            calls.push('connected')
+            resolve()
+          }, ms),
+        )
+      },
+      checkpoint: (n) => memory.checkpoint(n),
+      rollback: (n) => memory.rollback(n),
+      release: (n) => memory.release(n),
+      disconnect: async () => {
+        calls.push('disconnect')
+        await memory.disconnect()
+      },
+    }
+    return { backend, calls }
+  }
+
+  it('a main state backend whose connect finishes after it was abandoned is disconnected then: nothing it set up is left behind', async () => {
+    const slow = slowConnect(TIMEOUT * 2)
+    const runner = createRunner({ pluginTimeout: TIMEOUT, stateBackends: [slow.backend] })
+    const result = await runner.run(journey('j', { steps: [step('s', noop), checkpoint('cp')] }))
+    expect(result.status).toBe('failed')
+    expect(result.issues.map((i) => i.error)).toContain(`state backend "slow" could not connect: state backend "slow" connect timed out after ${TIMEOUT} ms`)
+    expect(await runner.close()).toEqual([])
+    // close() waited for the late connect, and undid it.
+    expect(slow.calls).toEqual(['connect', 'connected', 'disconnect'])
+    expect(runner.closeIssues).toEqual([])
+  }, TEST_TIMEOUT)
+
+  it('one still connecting when the run closes is a critical close issue naming it', async () => {
+    const slow = slowConnect()
+    const runner = createRunner({ pluginTimeout: TIMEOUT, stateBackends: [slow.backend] })
+    await runner.run(journey('j', { steps: [checkpoint('cp')] }))
+    await runner.close()
+    expect(runner.closeIssues.map((i) => [i.severity, i.source, i.error])).toEqual([
+      [
+        'critical',
+        'state:slow',
+        `state backend "slow" was still connecting ${TIMEOUT} ms after its connect was abandoned: it is disconnected if it finishes, but what it sets up in the system under test stays if the process ends first`,
+      ],
+    ])
+  }, TEST_TIMEOUT)
 })
