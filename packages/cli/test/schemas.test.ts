@@ -21,6 +21,12 @@ describe('published JSON schemas', () => {
     expect(validate({ baseURL: 'http://x' })).toBe(false)
   })
 
+  it('the config schema takes one environment variable where a number or a boolean goes, as loading does', () => {
+    const validate = new Ajv({ strict: false }).compile(JSON.parse(readFileSync(CONFIG_SCHEMA_FILE, 'utf8')))
+    expect(validate({ retries: '${RETRIES}', failFast: '${FAIL_FAST:-false}', profiles: { ci: { workers: '${WORKERS}' } } }), JSON.stringify(validate.errors)).toBe(true)
+    for (const bad of [{ retries: 'three' }, { retries: 'x ${RETRIES}' }, { failFast: '${A}${B}' }, { retries: 500 }]) expect(validate(bad), JSON.stringify(bad)).toBe(false)
+  })
+
   it('the results schema accepts a run and rejects a broken one', async () => {
     const validate = new Ajv({ strict: true, allErrors: true }).compile(JSON.parse(readFileSync(RESULTS_SCHEMA_FILE, 'utf8')))
     const run = JSON.parse(JSON.stringify(await sampleRun()))

@@ -180,7 +180,11 @@ export const EXPECTED: Record<string, string> = {
 
 export const KNOWN_KEYS = [...Object.keys(keySchemas), 'profiles']
 
-/** The JSON schema editors use for venomqa.json / venomqa.yaml (committed as schema/venomqa.schema.json). */
+/**
+ * The JSON schema editors use for venomqa.json / venomqa.yaml (committed as schema/venomqa.schema.json).
+ * A number or boolean key also takes one environment variable whole (`retries: ${RETRIES}`), as loading
+ * does (see TypedVariable): else an editor would mark the way a YAML config takes a number from CI.
+ */
 export function configJsonSchema(): Record<string, unknown> {
   const { $schema, ...rest } = z.toJSONSchema(configSchema(), { target: 'draft-7', unrepresentable: 'any' })
   return {
@@ -188,6 +192,24 @@ export function configJsonSchema(): Record<string, unknown> {
     $id: 'https://unpkg.com/@venomqa/cli/schema/venomqa.schema.json',
     title: 'VenomQA config',
     description: 'venomqa.json / venomqa.yaml. In venomqa.config.ts, defineConfig from @venomqa/cli gives the same help.',
-    ...rest,
+    ...(orOneVariable(rest) as Record<string, unknown>),
   }
+}
+
+const ONE_VARIABLE = {
+  type: 'string',
+  pattern: '^\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}$',
+  description: 'One environment variable, ${NAME} or ${NAME:-default}, whose value is the number or true/false.',
+}
+
+/** `node` with every number, integer or boolean schema in it widened to also take ONE_VARIABLE. */
+function orOneVariable(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(orOneVariable)
+  if (!node || typeof node !== 'object') return node
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(node)) out[k] = k === 'enum' || k === 'const' ? v : orOneVariable(v)
+  const type = out.type
+  if (type !== 'number' && type !== 'integer' && type !== 'boolean') return out
+  const { description, ...typed } = out
+  return { ...(description !== undefined ? { description } : {}), anyOf: [typed, ONE_VARIABLE] }
 }
