@@ -199,6 +199,7 @@ export function configJsonSchema(): Record<string, unknown> {
 const ONE_VARIABLE = {
   type: 'string',
   pattern: '^\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-[^}]*)?\\}$',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${NAME}, filled in from the environment
   description: 'One environment variable, ${NAME} or ${NAME:-default}, whose value is the number or true/false.',
 }
 
