@@ -454,7 +454,7 @@ export class Runner {
       if (this.#connectedBackends.includes(b)) continue
       let connecting: Promise<void> | undefined
       try {
-        await faults.guard(`state backend "${b.name}" connect`, () => (connecting = b.connect()), { timeoutMs: this.pluginTimeoutMs })
+        await this.#calls.call(`state backend "${b.name}" connect`, () => (connecting = b.connect()))
         // Each one as it connects: when a later one fails, close() still disconnects those before it,
         // which have set up their tables, triggers or session in the system under test.
         this.#connectedBackends.push(b)
@@ -476,7 +476,7 @@ export class Runner {
   #disconnectWhenConnected(b: StateBackend, connecting: Promise<void>): Promise<string | undefined> {
     return connecting.then(
       () =>
-        faults.guard(`state backend "${b.name}" disconnect`, () => b.disconnect(), { timeoutMs: this.pluginTimeoutMs }).then(
+        this.#calls.call(`state backend "${b.name}" disconnect`, () => b.disconnect()).then(
           () => undefined,
           (err: unknown) => `state backend "${b.name}" connected after its connect was abandoned, and did not disconnect cleanly, so what it set up in the system under test may still be there: ${errorMessage(err)}`,
         ),
@@ -629,7 +629,7 @@ export class Runner {
       this.closeIssues.push(makeIssue({ journey: '', path: '', step, severity, kind, error: redactText(message), source }))
     for (const b of this.#connectedBackends.splice(0)) {
       try {
-        await faults.guard(`state backend "${b.name}" disconnect`, () => b.disconnect(), { timeoutMs: this.pluginTimeoutMs })
+        await this.#calls.call(`state backend "${b.name}" disconnect`, () => b.disconnect())
       } catch (err) {
         fail(`disconnect ${b.name}`, 'critical', `state:${b.name}`, `state backend "${b.name}" did not disconnect cleanly, so what it set up in the system under test may still be there: ${errorMessage(err)}`)
       }
@@ -637,21 +637,9 @@ export class Runner {
     // A connect abandoned at the timeout may finish yet: its backend is disconnected when it does, and
     // the run waits for that as long as one call may take. One still connecting then is said so.
     for (const late of this.#lateConnects.splice(0)) {
-      let timer: NodeJS.Timeout | undefined
-      const waited = new Promise<'still connecting'>((resolve) => {
-        timer = setTimeout(() => resolve('still connecting'), this.pluginTimeoutMs)
-        timer.unref()
-      })
-      const outcome = await Promise.race([late.done, waited])
-      clearTimeout(timer)
-      if (outcome === 'still connecting')
-        fail(
-          `disconnect ${late.name}`,
-          'critical',
-          `state:${late.name}`,
-          `state backend "${late.name}" was still connecting ${this.pluginTimeoutMs} ms after its connect was abandoned: it is disconnected if it finishes, but what it sets up in the system under test stays if the process ends first`,
-        )
-      else if (outcome) fail(`disconnect ${late.name}`, 'critical', `state:${late.name}`, outcome)
+      const still = `state backend "${late.name}" was still connecting when the run closed, after its connect was abandoned: it is disconnected if it finishes, but what it sets up in the system under test stays if the process ends first`
+      const problem = await this.#calls.call(`state backend "${late.name}" connect, abandoned`, () => late.done).catch(() => still)
+      if (problem) fail(`disconnect ${late.name}`, 'critical', `state:${late.name}`, problem)
     }
     this.#connected = false
     if (this.#pool) for (const e of await this.#pool.close()) fail('close workers', 'critical', 'workers', e)
