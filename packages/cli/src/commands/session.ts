@@ -5,7 +5,7 @@ import type { ExchangeOrigin, Runner, RunnerOptions, StepAwareLogger } from '@ve
 import { type LoadConfigOptions, type ResolvedConfig, loadConfig } from '../config/load'
 import type { PluginSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
-import { refusedTyped, withTypedValues } from '../config/typed-variables'
+import { keepsTyped, withRefusedTyped } from '../config/typed-variables'
 import { type LoadedPlugin, loadPlugins, runnerPluginEntries } from '../plugins/load'
 import { findPackage } from '../plugins/resolve'
 import { BUILTIN_REPORTERS, type ReporterRequest, instantiateReporters, reporterRequests } from '../reporters'
@@ -126,10 +126,8 @@ async function typedPluginOptions(plugins: LoadedPlugin[], typed: ResolvedConfig
       if (!vars.length || !schema || !p.options) return p
       const issuesOf = async (options: unknown) => (await schema['~standard'].validate(options)).issues ?? []
       const issues = await issuesOf(p.options)
-      const refused = refusedTyped(vars, issues.map((i) => i.path))
-      if (!refused.length) return p
-      const retyped = withTypedValues(p.options, refused)
-      return (await issuesOf(retyped)).length <= issues.length ? { ...p, options: retyped } : p
+      const retyped = withRefusedTyped(p.options, vars, issues)
+      return retyped !== undefined && keepsTyped(issues, await issuesOf(retyped)) ? { ...p, options: retyped } : p
     }),
   )
 }

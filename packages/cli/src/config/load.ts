@@ -8,7 +8,7 @@ import { parsePluginFlag } from '../plugins/flag'
 import { envOverrides } from './env'
 import { formatIssues, keyPath } from './issues'
 import { type HiddenValue, type UnsetVariable, interpolate, isPlainObject } from './interpolate'
-import { type TypedVariable, refusedTyped, withTypedValues } from './typed-variables'
+import { type TypedVariable, keepsTyped, withRefusedTyped } from './typed-variables'
 import { deepMerge } from './merge'
 import { DEFAULT_JOURNEYS, configSchema } from './schema'
 import type { PluginSpec, ReporterSpec, VenomConfig, VenomConfigBase } from './types'
@@ -73,17 +73,13 @@ export interface ResolvedConfig extends Omit<VenomConfigBase, 'journeys' | 'plug
  */
 function pluginTypedVariables(typed: readonly TypedVariable[], profile: string | undefined, profileListsPlugins: boolean): Record<string, TypedVariable[]> {
   const out: Record<string, TypedVariable[]> = {}
-  for (const t of typed) {
-    const [first, second, third, index, optionsAt, ...rest] = t.path
-    const place =
-      first === 'plugins' && !profileListsPlugins
-        ? { where: `plugins[${String(second)}]`, at: third, rest: [index, optionsAt, ...rest] }
-        : first === 'profiles' && second === profile && third === 'plugins' && profileListsPlugins
-          ? { where: `profiles.${profile}.plugins[${String(index)}]`, at: optionsAt, rest }
-          : undefined
+  for (const { path: p, value } of typed) {
     // An entry is `[name, options]`: its options are at 1.
-    if (place?.at !== 1) continue
-    ;(out[place.where] ??= []).push({ path: place.rest.filter((k) => k !== undefined) as PropertyKey[], value: t.value })
+    const fromBase = !profileListsPlugins && p[0] === 'plugins' && p[2] === 1
+    const fromProfile = profileListsPlugins && p[0] === 'profiles' && p[1] === profile && p[2] === 'plugins' && p[4] === 1
+    if (!fromBase && !fromProfile) continue
+    const where = fromBase ? `plugins[${String(p[1])}]` : `profiles.${profile}.plugins[${String(p[3])}]`
+    ;(out[where] ??= []).push({ path: p.slice(fromBase ? 3 : 5), value })
   }
   return out
 }
@@ -153,11 +149,10 @@ export function validateConfig(
   // `retries: ${RETRIES}` is the string "2" until the schema refuses a string there (see TypedVariable).
   let raw: unknown = written
   let parsed = configSchema().safeParse(raw)
-  const refused = parsed.success ? [] : refusedTyped(typed, parsed.error.issues.map((i) => i.path))
-  if (refused.length && !parsed.success) {
-    const retyped = withTypedValues(raw, refused)
+  const retyped = parsed.success ? undefined : withRefusedTyped(raw, typed, parsed.error.issues)
+  if (retyped !== undefined && !parsed.success) {
     const again = configSchema().safeParse(retyped)
-    if (again.success || again.error.issues.length <= parsed.error.issues.length) {
+    if (keepsTyped(parsed.error.issues, again.success ? [] : again.error.issues)) {
       raw = retyped
       parsed = again
     }
@@ -186,12 +181,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
 
   let config: VenomConfig = {}
   let deferred: string[] = []
-  let typed: TypedVariable[] = []
+  const typed: TypedVariable[] = []
   if (file) {
     const raw = await readConfigFile(file, root, source)
     const unset: UnsetVariable[] = []
     const hidden: HiddenValue[] = []
-    typed = []
     const interpolated = interpolate(raw, env, source, [], unset, hidden, typed)
     // Known secrets of this process from now on: every output masks them (the console and its curl
     // lines, reports, results, error messages), as it masks a token seen in a response. By the name of
