@@ -3,7 +3,7 @@ import { Bindings } from './bindings'
 import { type OpenApiDocument, escapePointer, loadDocument, sourceOf } from './document'
 import { type Operation, operations } from './operations'
 import { SchemaChecker } from './schema'
-import { type Selection, selectOperations } from './select'
+import { type Selection, methodAndPath, selectOperations } from './select'
 
 /** Auth from the config: a bearer token, or a login operation (after a sign-up operation, if named). */
 export type OpenApiAuth =
@@ -86,10 +86,8 @@ async function buildModel(source: string, options: OpenApiOptions, root: string)
 
 /** The operation a `METHOD /path` names (`POST /login`, `post  /login`): the method in any case, the path as the document writes it. */
 function operationAt(all: readonly Operation[], name: string): Operation | undefined {
-  const m = /^([A-Za-z]+)\s+(\S+)$/.exec(name.trim())
-  if (!m) return undefined
-  const method = m[1]!.toUpperCase()
-  return all.find((o) => o.method === method && o.path === m[2])
+  const at = methodAndPath(name)
+  return at && all.find((o) => o.method === at.method && o.path === at.path)
 }
 
 /**

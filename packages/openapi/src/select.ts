@@ -25,10 +25,14 @@ export function selectOperations(ops: readonly Operation[], selection: Selection
 
 export function matches(op: Operation, pattern: string): boolean {
   if (pattern === op.operationId || op.tags.includes(pattern)) return true
-  const m = /^([A-Za-z]+|\*)\s+(\S+)$/.exec(pattern.trim())
-  if (!m) return false
-  const method = m[1]!.toUpperCase()
-  return (method === '*' || method === op.method) && glob(m[2]!).test(op.path)
+  const at = methodAndPath(pattern)
+  return !!at && (at.method === '*' || at.method === op.method) && glob(at.path).test(op.path)
+}
+
+/** `POST /login` (any case, any space between) as its method in capitals and its path; `*` for any method. */
+export function methodAndPath(text: string): { method: string; path: string } | undefined {
+  const m = /^([A-Za-z]+|\*)\s+(\S+)$/.exec(text.trim())
+  return m ? { method: m[1]!.toUpperCase(), path: m[2]! } : undefined
 }
 
 function glob(pattern: string): RegExp {
