@@ -72,9 +72,7 @@ export class FoundViolations {
   }
 
   add(found: FoundViolation): void {
-    const invariant = invariantName(found.invariant)
-    const action = found.sequence.at(-1)?.action ?? ''
-    const key = familyKey(invariant, action)
+    const { key, invariant, action } = familyOf(found)
     let family = this.#families.get(key)
     if (!family) this.#families.set(key, (family = { key, invariant, action, first: found.position, entries: [], dropped: 0 }))
     else if (comparePositions(found.position, family.first) < 0) family.first = found.position
@@ -94,9 +92,11 @@ export class FoundViolations {
   }
 }
 
-/** The key of an (invariant, last action). */
-export function familyKey(invariant: string, action: string): string {
-  return stableJson([invariant, action])
+/** The (invariant, last action) a violation met belongs to, and its key. */
+function familyOf(found: FoundViolation): { key: string; invariant: string; action: string } {
+  const invariant = invariantName(found.invariant)
+  const action = found.sequence.at(-1)?.action ?? ''
+  return { key: stableJson([invariant, action]), invariant, action }
 }
 
 /**
@@ -364,9 +364,7 @@ class Ledger {
    * longest common beginning; a message says what broke first and quotes values after), told once.
    */
   groupOf(c: Candidate): Group {
-    const invariant = invariantName(c.found.invariant)
-    const action = c.found.sequence.at(-1)?.action ?? ''
-    const key = familyKey(invariant, action)
+    const { key, invariant, action } = familyOf(c.found)
     let family = this.#families.get(key)
     if (!family) this.#families.set(key, (family = { invariant, action, shapes: new Map(), settled: 0, leftOver: 0 }))
     const shape = c.shape ?? messageShape(c.found.message)
