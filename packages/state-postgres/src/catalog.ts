@@ -33,15 +33,60 @@ export interface Scope {
   exclude: string[]
 }
 
+/** A table as the options name it: `name`, or `schema.name`; either part in double quotes as in SQL. */
+export interface TableSpec {
+  schema?: string
+  name: string
+}
+
+/**
+ * `orders`, `sales.orders`, `"my.schema".orders` or `"odd""name"`: a dot outside double quotes splits the
+ * schema from the table, and `""` inside quotes is one `"`, as PostgreSQL writes identifiers. Names are
+ * compared as written (the catalog's spelling), quoted or not: `Orders` is not `orders`. A spec that is
+ * not one of these forms is an Error naming it (the options schema turns it into the key's issue).
+ */
+export function parseTableSpec(spec: string): TableSpec {
+  const parts: string[] = []
+  let part = ''
+  let quoted = false
+  let wasQuoted = false
+  const bad = (why: string) => new Error(`"${spec}" is not a table name (${why}): write name, schema.name, or a part in double quotes, "my.schema".name`)
+  for (let i = 0; i < spec.length; i++) {
+    const c = spec[i]!
+    if (quoted) {
+      if (c !== '"') part += c
+      else if (spec[i + 1] === '"') part += spec[++i]
+      else quoted = false
+    } else if (c === '"') {
+      if (part) throw bad('a quote in the middle of a name')
+      quoted = wasQuoted = true
+    } else if (c === '.') {
+      if (!part) throw bad('an empty part')
+      parts.push(part)
+      part = ''
+      wasQuoted = false
+    } else {
+      if (wasQuoted) throw bad('text after a closing quote')
+      part += c
+    }
+  }
+  if (quoted) throw bad('a quote left open')
+  if (!part) throw bad('an empty part')
+  parts.push(part)
+  if (parts.length > 2) throw bad('more than one dot outside quotes')
+  return parts.length === 2 ? { schema: parts[0]!, name: parts[1]! } : { name: parts[0]! }
+}
+
 /** The schema part of `schema.table` names in the options. */
 function schemasOf(scope: Scope): string[] {
-  const extra = (scope.tables ?? []).filter((t) => t.includes('.')).map((t) => t.split('.')[0]!)
+  const extra = (scope.tables ?? []).flatMap((t) => parseTableSpec(t).schema ?? [])
   return [...new Set([...scope.schemas, ...extra])].filter((s) => s !== PRIVATE_SCHEMA)
 }
 
 function matches(spec: string, schema: string, name: string, defaultSchemas: string[]): boolean {
-  if (spec.includes('.')) return spec === `${schema}.${name}`
-  return spec === name && defaultSchemas.includes(schema)
+  const table = parseTableSpec(spec)
+  if (table.schema !== undefined) return table.schema === schema && table.name === name
+  return table.name === name && defaultSchemas.includes(schema)
 }
 
 export function inScope(scope: Scope, schema: string, name: string): boolean {

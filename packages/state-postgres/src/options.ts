@@ -1,6 +1,7 @@
 import { parseOptions } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
+import { parseTableSpec } from './catalog'
 
 // zod/mini, bundled into this package tree-shaken (see tsup.config.ts): a configured plugin no longer costs
 // every run the start-up of the whole of zod (95 modules, about 50 ms), only of what this schema uses.
@@ -13,6 +14,19 @@ const nonEmptyList = (what: string) =>
   z.pipe(
     z.array(z.string().check(z.trim(), z.minLength(1)), { error: `expected a list of non-empty ${what}` }),
     z.transform((list: string[]) => list.map((v) => v.trim())),
+  )
+/** `tables` and `exclude`: each a name parseTableSpec reads, so that a mistyped one is the key's issue at start. */
+const tableNames = () =>
+  nonEmptyList('table names').check(
+    z.superRefine((list, ctx) => {
+      list.forEach((spec, i) => {
+        try {
+          parseTableSpec(spec)
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', path: [i], message: (err as Error).message, input: spec })
+        }
+      })
+    }),
   )
 const ms = z.number({ error: 'expected a positive number of milliseconds' }).check(z.positive({ error: 'expected a positive number of milliseconds' }))
 const postgresUrl = z
@@ -29,14 +43,14 @@ export const postgresStateOptions = z.pipe(
       connectionString: z.optional(postgresUrl),
       /** Schemas whose tables are tracked. Default ['public']. */
       schemas: z._default(nonEmptyList('schema names').check(z.refine((l) => l.length > 0, { error: 'expected at least one schema' })), ['public']),
-      /** Track only these tables (`name` or `schema.name`) instead of every table of `schemas`. */
+      /** Track only these tables (`name` or `schema.name`, a part in double quotes when it holds a dot) instead of every table of `schemas`. */
       tables: z.optional(
-        nonEmptyList('table names').check(
+        tableNames().check(
           z.refine((l) => l.length > 0, { error: 'expected at least one table (leave `tables` out to track every table of `schemas`)' }),
         ),
       ),
       /** Tables (`name` or `schema.name`) left alone. */
-      exclude: z._default(nonEmptyList('table names'), []),
+      exclude: z._default(tableNames(), []),
       /** How checkpoints are taken and restored. Default 'snapshot'. */
       mechanism: z._default(z.enum(MECHANISMS, { error: `expected one of ${MECHANISMS.join(', ')}` }), 'snapshot'),
       /** The backend's name in results and errors. Default `postgres:<database>`. */

@@ -2,7 +2,7 @@ import { ConfigError, StateError, type StateBackend, type WorkerApp, type Worker
 import pg from 'pg'
 import { PostgresBackend } from './backend'
 import { maskUrl } from './options'
-import { bigintLiteral } from './sql'
+import { bigintLiteral, ident, literal, qualified } from './sql'
 import { postgresState } from './index'
 import type { PostgresStateOptions } from './options'
 
@@ -145,8 +145,8 @@ export class TableCopier {
     const [src, dst] = await this.#clients()
     try {
       const [tables, seqs] = await listRelations(src)
-      const there = new Set((await listRelations(dst))[0].map((t) => t.name))
-      const missing = tables.filter((t) => !there.has(t.name)).map((t) => t.name)
+      const there = new Set((await listRelations(dst))[0].map((t) => t.sql))
+      const missing = tables.filter((t) => !there.has(t.sql)).map((t) => t.name)
       if (missing.length)
         throw new StateError('postgres-workers', `the worker database has no table ${missing.join(', ')}: its app must create the same schema as the main one`)
       // Everything is read in one statement, so the copy is one consistent picture of the source. Rows and
@@ -154,25 +154,25 @@ export class TableCopier {
       // json_populate_recordset, last_value::text to setval): parsed into JavaScript numbers, numeric and int8
       // values past 2^53 came out changed. FROM ONLY: a table's inheritance children are copied as themselves.
       const cols = [
-        ...tables.map((t, i) => `(SELECT coalesce(json_agg(x)::text, '[]') FROM ONLY ${qualified(t.name)} x) AS t${i}`),
-        ...seqs.flatMap((q, i) => [`(SELECT last_value::text FROM ${qualified(q)}) AS s${i}`, `(SELECT is_called FROM ${qualified(q)}) AS c${i}`]),
+        ...tables.map((t, i) => `(SELECT coalesce(json_agg(x)::text, '[]') FROM ONLY ${t.sql} x) AS t${i}`),
+        ...seqs.flatMap((q, i) => [`(SELECT last_value::text FROM ${q}) AS s${i}`, `(SELECT is_called FROM ${q}) AS c${i}`]),
       ]
       const row = cols.length ? (await src.query(`SELECT ${cols.join(', ')}`)).rows[0] : {}
       await dst.query('BEGIN')
       await dst.query('SET LOCAL session_replication_role = replica')
-      if (tables.length) await dst.query(`TRUNCATE ${tables.map((t) => qualified(t.name)).join(', ')}`)
+      if (tables.length) await dst.query(`TRUNCATE ${tables.map((t) => t.sql).join(', ')}`)
       for (const [i, t] of tables.entries()) {
         const json = row[`t${i}`] as string
         if (json === '[]') continue
         // Generated columns are computed again (they refuse a value); identity ALWAYS columns take the saved ids.
         const list = t.columns.map(ident).join(', ')
         await dst.query(
-          `INSERT INTO ${qualified(t.name)} (${list}) OVERRIDING SYSTEM VALUE SELECT ${list} FROM json_populate_recordset(NULL::${qualified(t.name)}, $1::json)`,
+          `INSERT INTO ${t.sql} (${list}) OVERRIDING SYSTEM VALUE SELECT ${list} FROM json_populate_recordset(NULL::${t.sql}, $1::json)`,
           [json],
         )
       }
       if (seqs.length) {
-        const values = seqs.map((q, i) => `setval('${qualified(q).replace(/'/g, "''")}'::regclass, ${bigintLiteral(row[`s${i}`])}, ${row[`c${i}`] ? 'true' : 'false'})`)
+        const values = seqs.map((q, i) => `setval(${literal(q)}::regclass, ${bigintLiteral(row[`s${i}`])}, ${row[`c${i}`] ? 'true' : 'false'})`)
         await dst.query(`SELECT ${values.join(', ')}`)
       }
       await dst.query('COMMIT')
@@ -189,9 +189,12 @@ export class TableCopier {
   }
 }
 
-/** A table whose rows are copied: `schema.name`, and the columns an INSERT may write (generated ones left out). */
+/** A table whose rows are copied, and the columns an INSERT may write (generated ones left out). */
 interface CopiedTable {
+  /** `schema.name`, for messages. */
   name: string
+  /** `"schema"."name"`, quoted part by part: a schema or table name may hold a dot (`"my.app".orders`). */
+  sql: string
   columns: string[]
 }
 
@@ -201,24 +204,15 @@ interface CopiedTable {
  */
 async function listRelations(c: pg.Client): Promise<[CopiedTable[], string[]]> {
   const { rows } = await c.query(
-    `SELECT c.relkind::text AS kind, n.nspname || '.' || c.relname AS name,
+    `SELECT c.relkind::text AS kind, n.nspname::text AS schema, c.relname::text AS name,
         ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
               ORDER BY a.attnum) AS columns
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_venomqa') AND n.nspname NOT LIKE 'pg_toast%'
-      ORDER BY 2`,
+      ORDER BY 2, 3`,
   )
   return [
-    rows.filter((r) => r.kind === 'r').map((r) => ({ name: r.name, columns: r.columns })),
-    rows.filter((r) => r.kind === 'S').map((r) => r.name),
+    rows.filter((r) => r.kind === 'r').map((r) => ({ name: `${r.schema}.${r.name}`, sql: qualified(r.schema, r.name), columns: r.columns })),
+    rows.filter((r) => r.kind === 'S').map((r) => qualified(r.schema, r.name)),
   ]
-}
-
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
-
-function qualified(schemaDotTable: string): string {
-  const i = schemaDotTable.indexOf('.')
-  return `${ident(schemaDotTable.slice(0, i))}.${ident(schemaDotTable.slice(i + 1))}`
 }

@@ -78,6 +78,32 @@ describe('what the backends find to track', () => {
     expect(String((await savepoint.query(insert)).rows[0].id)).toBe('1')
   })
 
+  it('`tables` and `exclude` name a schema or table holding a dot in double quotes, as SQL does', async () => {
+    url = await createDatabase(
+      DB,
+      `CREATE SCHEMA "my.app"; CREATE TABLE "my.app".orders (id serial PRIMARY KEY); CREATE TABLE "my.app"."audit.log" (id int);
+       CREATE TABLE "my.app".notes (id int); CREATE TABLE public."a.b" (id int); CREATE TABLE public.b (id int);`,
+    )
+    // Before quotes were read, '"my.app".orders' split at the first dot: schema '"my', table 'app".orders', no match.
+    const tracked = postgresState({ url, tables: ['"my.app".orders', '"my.app"."audit.log"', '"a.b"'] }) as PostgresSnapshotBackend
+    open.push(tracked)
+    await tracked.connect()
+    expect([...tracked.tables].sort()).toEqual(['my.app.audit.log', 'my.app.orders', 'public.a.b'])
+    await tracked.checkpoint('cp')
+    await sql(`INSERT INTO "my.app".orders DEFAULT VALUES; INSERT INTO "my.app"."audit.log" VALUES (1); INSERT INTO public."a.b" VALUES (1)`)
+    await tracked.rollback('cp')
+    const count = async (t: string) => (await sql(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n
+    expect([await count('"my.app".orders'), await count('"my.app"."audit.log"'), await count('public."a.b"')]).toEqual([0, 0, 0])
+    // The sequence of the quoted schema's serial is tracked too: the next id is 1 again.
+    expect((await sql(`INSERT INTO "my.app".orders DEFAULT VALUES RETURNING id`)).rows[0].id).toBe(1)
+    await tracked.disconnect()
+
+    const excluding = postgresState({ url, schemas: ['my.app', 'public'], exclude: ['"my.app"."audit.log"', '"a.b"'] }) as PostgresSnapshotBackend
+    open.push(excluding)
+    await excluding.connect()
+    expect([...excluding.tables].sort()).toEqual(['my.app.notes', 'my.app.orders', 'public.b'])
+  })
+
   for (const schema of ['Sales "EU"', 'sales\\eu', "o'brien {x,y}"]) {
     it(`connects to schema ${JSON.stringify(schema)} and still refuses a rollback over DDL`, async () => {
       const q = `"${schema.replace(/"/g, '""')}"`

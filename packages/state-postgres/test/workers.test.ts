@@ -45,4 +45,21 @@ describe('copyTables', () => {
     await copyTables(src, dst)
     expect(await read(dst)).toEqual(await read(src))
   })
+
+  it('copies a schema or table whose name holds a dot, with its sequence', async () => {
+    // Before, `schema.table` was one string split at its first dot: "my.app".orders became "my"."app.orders".
+    const odd = `CREATE SCHEMA "my.app"; CREATE TABLE "my.app".orders (id serial PRIMARY KEY, t text); CREATE TABLE public."a.b" (v int);`
+    const src = await createDatabase(SRC, odd)
+    const dst = await createDatabase(DST, odd)
+    await withClient(src, (c) => c.query(`INSERT INTO "my.app".orders (t) VALUES ('x'), ('y'); INSERT INTO public."a.b" VALUES (7)`))
+    await copyTables(src, dst)
+    const read = (url: string) =>
+      withClient(url, async (c) => ({
+        orders: (await c.query(`SELECT id, t FROM "my.app".orders ORDER BY id`)).rows,
+        ab: (await c.query(`SELECT v FROM public."a.b"`)).rows,
+        next: (await c.query(`SELECT nextval('"my.app".orders_id_seq')::int AS n`)).rows[0].n,
+      }))
+    expect(await read(dst)).toEqual(await read(src))
+    expect((await read(dst)).orders).toHaveLength(2)
+  })
 })
