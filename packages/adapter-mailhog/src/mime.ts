@@ -131,7 +131,8 @@ export function emailFromParsed(
   return {
     id,
     from,
-    to: to.length > 0 ? to : (envelope?.to ?? []),
+    // The To header's only, as Mailpit gives it: a recipient no header names is in `bcc`, never in both.
+    to,
     cc,
     bcc: [...new Set(bcc)],
     subject: parsed.subject ?? '',

@@ -69,6 +69,15 @@ describe('mail catcher: SMTP delivery', () => {
     expect(mail?.bcc).toEqual(['hidden@example.com'])
   })
 
+  it('a mail sent only to blind copies has no `to`, as Mailpit gives it: its recipients are in `bcc`', async () => {
+    // Before, an empty To header was filled from the SMTP envelope, so the hidden recipient showed in `to`
+    // and `bcc` both, where Mailpit (and the README: `bcc` is the recipients no header shows) has it in `bcc` only.
+    await deliver(catcher.smtpUrl, { from: 'a@example.com', bcc: ['x@example.com', 'y@example.com'], subject: 'hidden only', text: 't' })
+    const client = catcher.client()
+    const mail = await client.getLatest({ to: 'y@example.com' })
+    expect(mail).toMatchObject({ subject: 'hidden only', to: [], cc: [], bcc: ['x@example.com', 'y@example.com'] })
+  })
+
   it('sends through its own SMTP port with the port\'s send()', async () => {
     const client = catcher.client()
     await client.send({
