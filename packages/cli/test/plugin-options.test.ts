@@ -110,6 +110,32 @@ describe('commands from plugins', () => {
     expect(r.code).toBe(3)
   })
 
+  it('gives a command the number a YAML variable holds where the plugin\'s schema wants a number, as run does', async () => {
+    const counter = {
+      'node_modules/venomqa-plugin-count/package.json': JSON.stringify({ name: 'venomqa-plugin-count', version: '1.0.0', type: 'module', main: 'index.mjs', venomqa: { commands: ['count'] } }),
+      'node_modules/venomqa-plugin-count/index.mjs': `const options = { '~standard': { version: 1, vendor: 'test', validate: (v) =>
+  typeof v?.times === 'number' ? { value: v } : { issues: [{ message: 'expected a number, got ' + JSON.stringify(v?.times), path: ['times'] }] } } }
+export default {
+  name: 'venomqa-plugin-count', version: '1.0.0', apiVersion: 1, options,
+  commands(api) {
+    api.addCommand('count', { description: 'count', run({ stdout }) { stdout.write(typeof api.options.times + ' ' + 'x'.repeat(api.options.times) + '\\n'); return 0 } })
+  },
+}
+`,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own variable, read by venomqa
+      'venomqa.yaml': 'plugins:\n  - [count, { times: "${TIMES}" }]\n',
+    }
+    const p = await project(counter)
+    // Before, the command's options kept the string "3", and the plugin's schema refused it.
+    const r = await p.venomqa(['count'], { env: { TIMES: '3' } })
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toBe('number xxx\n')
+    expect(r.code).toBe(0)
+    const refused = await p.venomqa(['count'], { env: { TIMES: 'many' } })
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('plugins[0].times: expected a number, got "many"')
+  })
+
   it("a plugin's command named like one of venomqa's own is refused, never silently shadowed; doctor names it", async () => {
     const shadowing = {
       'node_modules/venomqa-plugin-shadow/package.json': JSON.stringify({ name: 'venomqa-plugin-shadow', version: '1.0.0', type: 'module', main: 'index.mjs', venomqa: { commands: ['greet'] } }),

@@ -117,7 +117,7 @@ export async function openSession(
  * booleans (`lockWaitTimeoutMs: ${LOCK_MS}` in a YAML config; see TypedVariable). The runner checks the
  * options again, and reports what is still wrong.
  */
-async function typedPluginOptions(plugins: LoadedPlugin[], typed: ResolvedConfig['pluginTypedVariables']): Promise<LoadedPlugin[]> {
+export async function typedPluginOptions(plugins: LoadedPlugin[], typed: ResolvedConfig['pluginTypedVariables']): Promise<LoadedPlugin[]> {
   if (!typed) return plugins
   return Promise.all(
     plugins.map(async (p) => {

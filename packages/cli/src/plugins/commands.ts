@@ -1,8 +1,8 @@
 import path from 'node:path'
 import { UserError } from '@venomqa/core'
 import type { RegisteredCommand } from '@venomqa/runner'
-import { stderrLogger } from '../commands/session'
-import { loadConfig } from '../config/load'
+import { stderrLogger, typedPluginOptions } from '../commands/session'
+import { type ResolvedConfig, loadConfig } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import type { Io } from '../exit'
 import { loadPlugins, runnerPluginEntries } from './load'
@@ -50,11 +50,12 @@ export async function findPluginCommand(name: string, io: Io, builtIn: readonly 
  */
 export async function pluginCommands(
   specs: PluginSpec[],
-  config: { root: string; pluginWhere: string[] },
+  config: Pick<ResolvedConfig, 'root' | 'pluginWhere' | 'pluginTypedVariables'>,
   io: Io,
   builtIn: readonly string[],
 ): Promise<Map<string, RegisteredCommand>> {
-  const loaded = await loadPlugins(specs, { root: config.root }, config.pluginWhere)
+  // Options as `venomqa run` gives them: a variable its schema refused as a string, as its number or boolean.
+  const loaded = await typedPluginOptions(await loadPlugins(specs, { root: config.root }, config.pluginWhere), config.pluginTypedVariables)
   const { createRunner } = await import('@venomqa/runner')
   const runner = createRunner({ plugins: runnerPluginEntries(loaded), root: config.root, logger: stderrLogger(io, false) })
   return runner.commands({ reserved: builtIn })
