@@ -40,6 +40,7 @@ import { StallError, StrayError, type FaultOrigin, faults, strayErrorIssue } fro
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { UndiciHttpClient, createDispatcher, type TokenStore } from './http-client'
 import { DetachedRequests, STOP_GRACE_MS, untilStepStops } from './http/detached'
+import { BackendConnects } from './backend-connects'
 import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
 import type { RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
 import { WorkerPool } from './workers'
@@ -59,6 +60,12 @@ interface RunUnit extends SourcedJourney {
   repeatEachIndex?: number
 }
 
+/** Which attempt of a retried journey a run of it is, and how its result is settled before `journeyEnd` (see runWithRetries). */
+interface AttemptOf {
+  retry: { attempt: number; maxAttempts: number }
+  settle: SettleAttempt
+}
+
 /** Create a runner. Plugins are set up on `init()` (or the first `run()`). */
 export function createRunner(options: RunnerOptions = {}): Runner {
   return new Runner(options)
@@ -76,12 +83,8 @@ export class Runner {
   #connected = false
   /** The state backends whose connect succeeded, in order: what close() disconnects. */
   readonly #connectedBackends: StateBackend[] = []
-  /**
-   * Backends whose connect was abandoned at pluginTimeout: the connect may still finish, and set up its
-   * tables, triggers or session in the system under test after all. Each is disconnected as soon as it
-   * does (see #disconnectWhenConnected); close() waits for that, as long as a call may take.
-   */
-  readonly #lateConnects: { name: string; done: Promise<string | undefined> }[] = []
+  /** How the run's backends connect: one abandoned at pluginTimeout is disconnected if it finishes, and close() waits for that. */
+  readonly #connects: BackendConnects
   #closers: { plugin: string; fn: () => void | Promise<void> }[] = []
   /** Set when a plugin's setup never finished: nothing can run, every journey fails with this reason. */
   #fatal?: string
@@ -104,6 +107,7 @@ export class Runner {
     this.options = options
     this.bus = new HookBus({ timeoutMs: this.pluginTimeoutMs })
     this.#calls = new StateCalls(this.pluginTimeoutMs)
+    this.#connects = new BackendConnects(this.#calls)
   }
 
   get pluginTimeoutMs(): number {
@@ -393,6 +397,7 @@ export class Runner {
     try {
       backends = laneIndex === 0 ? this.registry.stateBackends : (await this.#workerPool().resources(laneIndex)).backends
     } catch (err) {
+      // No attempt could start: told once, as the journey itself, not as its first attempt.
       return this.#workerFailed(unit, laneIndex, err)
     }
     return runWithRetries({
@@ -419,16 +424,22 @@ export class Runner {
     return this.#announce(unit, laneIndex, { ...notRun(unit, undefined, false), nodes, counts: countNodes(nodes) })
   }
 
-  /** A journey that never ran a step, told to live reporters as one that started and ended at once. */
-  async #announce(unit: RunUnit, laneIndex: number, notRunResult: JourneyResult): Promise<JourneyResult> {
-    const result: JourneyResult = laneIndex ? { ...notRunResult, worker: laneIndex } : notRunResult
-    const info = this.#info(unit)
-    const onIssue = (issue: Issue) => result.issues.push(issue)
+  /**
+   * A journey that never ran a step, told to live reporters as one that started and ended at once. As an
+   * attempt of a retried journey, its events say which attempt, and its end whether another follows, as
+   * an attempt that ran says them: a reporter counts the journey once, at its last end.
+   */
+  async #announce(unit: RunUnit, laneIndex: number, notRunResult: JourneyResult, attempt?: AttemptOf): Promise<JourneyResult> {
+    const own: JourneyResult = laneIndex ? { ...notRunResult, worker: laneIndex } : notRunResult
+    const info = { ...this.#info(unit), ...attempt?.retry }
+    // The settled result shares the attempt's issues: what a hook raises is the attempt's either way.
+    const onIssue = (issue: Issue) => own.issues.push(issue)
     const where = { journey: unit.journey.name }
     await this.bus.emit('journeyStart', { journey: info, ctx: new Context(), ...(laneIndex ? { worker: laneIndex } : {}) }, onIssue, where)
-    const issuesBeforeEnd = result.issues.length
-    await this.bus.emit('journeyEnd', { journey: info, result }, onIssue, where)
-    failOnLateCritical(result.issues.slice(issuesBeforeEnd), result)
+    const { result, willRetry } = attempt ? attempt.settle(own) : { result: own, willRetry: false }
+    const issuesBeforeEnd = own.issues.length
+    await this.bus.emit('journeyEnd', { journey: info, result, ...(willRetry ? { willRetry } : {}) }, onIssue, where)
+    failOnLateCritical(own.issues.slice(issuesBeforeEnd), own, result)
     return result
   }
 
@@ -452,14 +463,12 @@ export class Runner {
     if (this.#connected) return undefined
     for (const b of this.registry.stateBackends) {
       if (this.#connectedBackends.includes(b)) continue
-      let connecting: Promise<void> | undefined
       try {
-        await this.#calls.call(`state backend "${b.name}" connect`, () => (connecting = b.connect()))
+        await this.#connects.connect(b, `state backend "${b.name}"`)
         // Each one as it connects: when a later one fails, close() still disconnects those before it,
         // which have set up their tables, triggers or session in the system under test.
         this.#connectedBackends.push(b)
       } catch (err) {
-        if (err instanceof TimeoutError && connecting) this.#lateConnects.push({ name: b.name, done: this.#disconnectWhenConnected(b, connecting) })
         const message = `state backend "${b.name}" could not connect: ${errorMessage(err)}`
         this.runIssues.push(makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}` }))
         return message
@@ -467,21 +476,6 @@ export class Runner {
     }
     this.#connected = true
     return undefined
-  }
-
-  /**
-   * Disconnect `b` once its abandoned `connecting` finishes after all; nothing to undo when it fails. What
-   * became of it, for close(): a problem, or undefined when there is nothing left in the system under test.
-   */
-  #disconnectWhenConnected(b: StateBackend, connecting: Promise<void>): Promise<string | undefined> {
-    return connecting.then(
-      () =>
-        this.#calls.call(`state backend "${b.name}" disconnect`, () => b.disconnect()).then(
-          () => undefined,
-          (err: unknown) => `state backend "${b.name}" connected after its connect was abandoned, and did not disconnect cleanly, so what it set up in the system under test may still be there: ${errorMessage(err)}`,
-        ),
-      () => undefined,
-    )
   }
 
   #workerPool(): WorkerPool {
@@ -558,7 +552,7 @@ export class Runner {
           // A journey's own base URL wins on every worker, as on the main lane (worker 0).
           lane = await this.#workerPool().lane(laneIndex, journey.baseUrl)
         } catch (err) {
-          return this.#workerFailed(item, laneIndex, err)
+          return await this.#workerFailed(item, laneIndex, err, retry && settle && { retry, settle })
         }
         ;({ world, http, ports } = lane)
       }
@@ -592,8 +586,12 @@ export class Runner {
     }
   }
 
-  /** The journey's worker could not be made: the setup's failure, not the runner's, and nothing of the journey ran. */
-  #workerFailed(item: RunUnit, laneIndex: number, err: unknown): JourneyResult {
+  /**
+   * The journey's worker could not be made: the setup's failure, not the runner's, and nothing of the
+   * journey ran. Told to live reporters and hooks like every journey of the run, or a console would never
+   * name it and its summary's counts would go unexplained.
+   */
+  #workerFailed(item: RunUnit, laneIndex: number, err: unknown, attempt?: AttemptOf): Promise<JourneyResult> {
     const issue = makeIssue({
       journey: item.journey.name,
       path: 'main',
@@ -604,7 +602,7 @@ export class Runner {
       suggestion: 'The worker setup failed to give this worker its own app and state: read the error, and see docs/parallel.md.',
       source: 'workers',
     })
-    return { ...notRun(item, { reason: issue.error, kind: 'state' }, false), issues: [issue] }
+    return this.#announce(item, laneIndex, { ...notRun(item, { reason: issue.error, kind: 'state' }, false), issues: [issue] }, attempt)
   }
 
   #crashed(item: RunUnit, err: unknown): JourneyResult {
@@ -635,12 +633,9 @@ export class Runner {
       }
     }
     // A connect abandoned at the timeout may finish yet: its backend is disconnected when it does, and
-    // the run waits for that as long as one call may take. One still connecting then is said so.
-    for (const late of this.#lateConnects.splice(0)) {
-      const still = `state backend "${late.name}" was still connecting when the run closed, after its connect was abandoned: it is disconnected if it finishes, but what it sets up in the system under test stays if the process ends first`
-      const problem = await this.#calls.call(`state backend "${late.name}" connect, abandoned`, () => late.done).catch(() => still)
-      if (problem) fail(`disconnect ${late.name}`, 'critical', `state:${late.name}`, problem)
-    }
+    // the run waits for that as long as one call may take. One still connecting then is said so. The
+    // workers' are waited for as their workers close.
+    for (const { backend, problem } of await this.#connects.settleAbandoned()) fail(`disconnect ${backend.name}`, 'critical', `state:${backend.name}`, problem)
     this.#connected = false
     if (this.#pool) for (const e of await this.#pool.close()) fail('close workers', 'critical', 'workers', e)
     this.#pool = undefined

@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici'
 import type { Lane, WorkerLane } from './executor'
 import { type TokenStore, UndiciHttpClient } from './http-client'
 import type { DetachedRequests } from './http/detached'
+import { BackendConnects } from './backend-connects'
 import type { HttpClientOptions, WorkerResources, WorkerSetup } from './types'
 import { type StateCalls, laneWorld } from './world'
 
@@ -37,7 +38,8 @@ export interface WorkerPoolOptions {
  * The setup's calls (create, sync, close) and the workers' backends' connect and disconnect are bounded by
  * the run's pluginTimeout. A worker whose create, backend connect or sync timed out is given up for the rest
  * of the run (see `unusable`): that call may still be running, so the worker's system is in no known state,
- * and asking again would wait the whole timeout each time.
+ * and asking again would wait the whole timeout each time. A backend whose connect timed out is disconnected
+ * if that connect finishes after all, as the run's own backends are (see BackendConnects).
  */
 export class WorkerPool {
   readonly #o: WorkerPoolOptions
@@ -46,9 +48,11 @@ export class WorkerPool {
   readonly #ready = new Map<number, Made>()
   /** Workers given up, by index: why, as an error every later use of the worker rejects with. */
   readonly #givenUp = new Map<number, Error>()
+  readonly #connects: BackendConnects
 
   constructor(options: WorkerPoolOptions) {
     this.#o = options
+    this.#connects = new BackendConnects(options.calls)
   }
 
   resources(index: number): Promise<Made> {
@@ -127,7 +131,7 @@ export class WorkerPool {
     const connected: StateBackend[] = []
     for (const b of backends) {
       try {
-        await this.#o.calls.call(`worker ${index}: state backend "${b.name}" connect`, () => b.connect())
+        await this.#connects.connect(b, `worker ${index}: state backend "${b.name}"`)
         connected.push(b)
       } catch (err) {
         const undone = await this.#undo(index, connected, res)
@@ -201,7 +205,8 @@ export class WorkerPool {
 
   /**
    * Close every worker, all at once: each has its own app and resources, and stopping an app takes a
-   * while (one after another, a run's end waited for each in turn). The errors, by worker, the last made first.
+   * while (one after another, a run's end waited for each in turn). The errors, by worker, the last made
+   * first, then those of backends whose abandoned connect was waited for meanwhile (see BackendConnects).
    */
   async close(): Promise<string[]> {
     const closing = [...this.#made].reverse().map(async ([index, made]) => {
@@ -213,7 +218,8 @@ export class WorkerPool {
       }
       return this.#undo(index, m.backends, m)
     })
-    const errors = (await Promise.all(closing)).flat()
+    const [closed, late] = await Promise.all([Promise.all(closing), this.#connects.settleAbandoned()])
+    const errors = [...closed.flat(), ...late.map((l) => l.problem)]
     this.#made.clear()
     this.#ready.clear()
     this.#givenUp.clear()

@@ -218,7 +218,7 @@ describe('a worker setup that never settles', () => {
     await eventually(() => closed)
   }, TEST_TIMEOUT)
 
-  it("a worker's state backend whose connect never settles is abandoned at pluginTimeout: that worker's journey is not run, and what its setup made is closed", async () => {
+  it("a worker's state backend whose connect never settles is abandoned at pluginTimeout: that worker's journey is not run, what its setup made is closed, and close() says it is still connecting", async () => {
     let closed = 0
     const runner = createRunner({
       pluginTimeout: TIMEOUT,
@@ -236,7 +236,10 @@ describe('a worker setup that never settles', () => {
     ])
     expect(result.journeys.filter((j) => j.status === 'passed').map((j) => j.worker ?? 0)).toEqual([0])
     expect(closed).toBe(1)
-    expect(closeProblems).toEqual([])
+    expect(closeProblems).toEqual([
+      'worker 1: state backend "w1" was still connecting when the run closed, after its connect was abandoned: it is disconnected if it finishes, but what it sets up in the system under test stays if the process ends first',
+    ])
+    expect(runner.closeIssues.map((i) => [i.severity, i.source])).toEqual([['critical', 'workers']])
   }, TEST_TIMEOUT)
 
   it("a worker's state backend whose disconnect never settles is abandoned at pluginTimeout: close() ends, with a critical issue naming it", async () => {
@@ -261,12 +264,12 @@ describe('a worker setup that never settles', () => {
     expect(runner.closeIssues.map((i) => [i.severity, i.source])).toEqual([['critical', 'workers']])
   }, TEST_TIMEOUT)
 
-  /** A main state backend whose connect finishes after `ms`, or never (`ms` undefined): slow, not refused. */
-  function slowConnect(ms?: number) {
-    const memory = new MemoryState({}, 'slow')
+  /** A state backend whose connect finishes after `ms`, or never (`ms` undefined): slow, not refused. */
+  function slowConnect(ms?: number, name = 'slow') {
+    const memory = new MemoryState({}, name)
     const calls: string[] = []
     const backend: StateBackend = {
-      name: 'slow',
+      name,
       mechanism: 'memory',
       parallelSafe: false,
       connect: () => {
@@ -315,5 +318,33 @@ describe('a worker setup that never settles', () => {
         'state backend "slow" was still connecting when the run closed, after its connect was abandoned: it is disconnected if it finishes, but what it sets up in the system under test stays if the process ends first',
       ],
     ])
+  }, TEST_TIMEOUT)
+
+  it("a worker's state backend whose connect finishes after it was abandoned is disconnected then, as the main line's is: nothing it set up is left behind", async () => {
+    const made: ReturnType<typeof slowConnect>[] = []
+    let closed = 0
+    const runner = createRunner({
+      pluginTimeout: TIMEOUT,
+      workers: 2,
+      stateBackends: [memoryState()],
+      workerSetup: {
+        async create(index) {
+          // Lands half a timeout after it was abandoned, and half a timeout before close() stops waiting.
+          const mine = slowConnect(TIMEOUT * 1.5, `w${index}`)
+          made.push(mine)
+          return { stateBackends: [mine.backend], close: () => void closed++ }
+        },
+      },
+    })
+    const result = await runner.run([journey('j1', { steps: [step('s', noop)] }), journey('j2', { steps: [step('s', noop)] })])
+    expect(result.journeys.map((j) => `${j.name} ${j.status}`)).toEqual(['j1 passed', 'j2 failed'])
+    expect(result.journeys[1]!.issues.map((i) => i.error)).toEqual([
+      `worker 1 could not be made, so the journey did not run: worker 1: state backend "w1" connect timed out after ${TIMEOUT} ms (pluginTimeout); worker 1 is not used again in this run`,
+    ])
+    expect(await runner.close()).toEqual([])
+    // close() waited for the late connect, and undid it; what the setup made was closed when the worker was given up.
+    expect(made.map((w) => w.calls)).toEqual([['connect', 'connected', 'disconnect']])
+    expect(runner.closeIssues).toEqual([])
+    expect(closed).toBe(1)
   }, TEST_TIMEOUT)
 })

@@ -1,0 +1,66 @@
+import { type StateBackend, TimeoutError, errorMessage } from '@venomqa/core'
+import type { StateCalls } from './world'
+
+/** A backend whose abandoned connect has not been waited for yet, and what became of it once it settles. */
+interface Late {
+  backend: StateBackend
+  label: string
+  /** A problem, or undefined when there is nothing left in the system under test. */
+  done: Promise<string | undefined>
+}
+
+/**
+ * State backend connects, bounded by pluginTimeout through the run's StateCalls. A connect abandoned at
+ * the timeout may still finish, and set up its tables, triggers or session in the system under test after
+ * all: each such backend is disconnected as soon as its connect does, and `settleAbandoned()` waits for
+ * that, as long as one call may take. One for the run's own backends, one for the workers' (see
+ * WorkerPool): the same rule for both.
+ */
+export class BackendConnects {
+  readonly #calls: StateCalls
+  readonly #late: Late[] = []
+
+  constructor(calls: StateCalls) {
+    this.#calls = calls
+  }
+
+  /**
+   * Connect `b`, bounded by the timeout. `label` names it in the errors and problems: `state backend "pg"`,
+   * or `worker 1: state backend "pg"`. Rejects as the call does; a connect abandoned at the timeout is
+   * tracked until `settleAbandoned()`.
+   */
+  async connect(b: StateBackend, label: string): Promise<void> {
+    let connecting: Promise<void> | undefined
+    try {
+      await this.#calls.call(`${label} connect`, () => (connecting = b.connect()))
+    } catch (err) {
+      if (err instanceof TimeoutError && connecting) this.#late.push({ backend: b, label, done: this.#disconnectWhenConnected(b, label, connecting) })
+      throw err
+    }
+  }
+
+  /**
+   * Wait for every abandoned connect, all at once, each as long as one call may take: what each left in
+   * the system under test, as problems. One still connecting then is disconnected if it finishes later.
+   */
+  async settleAbandoned(): Promise<{ backend: StateBackend; problem: string }[]> {
+    const waits = this.#late.splice(0).map(async ({ backend, label, done }) => {
+      const still = `${label} was still connecting when the run closed, after its connect was abandoned: it is disconnected if it finishes, but what it sets up in the system under test stays if the process ends first`
+      const problem = await this.#calls.call(`${label} connect, abandoned`, () => done).catch(() => still)
+      return problem ? [{ backend, problem }] : []
+    })
+    return (await Promise.all(waits)).flat()
+  }
+
+  /** Disconnect `b` once its abandoned `connecting` finishes after all; nothing to undo when it fails. */
+  #disconnectWhenConnected(b: StateBackend, label: string, connecting: Promise<void>): Promise<string | undefined> {
+    return connecting.then(
+      () =>
+        this.#calls.call(`${label} disconnect`, () => b.disconnect()).then(
+          () => undefined,
+          (err: unknown) => `${label} connected after its connect was abandoned, and did not disconnect cleanly, so what it set up in the system under test may still be there: ${errorMessage(err)}`,
+        ),
+      () => undefined,
+    )
+  }
+}
