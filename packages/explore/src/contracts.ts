@@ -126,6 +126,16 @@ export type BuiltinInvariantName = 'no_5xx' | 'request_error'
 export type InvariantRef = Invariant | BuiltinInvariantName
 
 /**
+ * What tells a violation met by the search from another of the same invariant: the action it broke the
+ * invariant after, and its message (compared by shape, see `sameViolation`).
+ */
+export interface MetViolation {
+  /** The last action of the sequence it was met with. */
+  action: string
+  message: string
+}
+
+/**
  * Shrink a sequence that breaks `invariant` to a minimal one (EXPLORATION.md section 4): every attempt
  * replays from the root through `runner`; phases, each until no progress: drop edges whose `when` was
  * false, delta debugging over the sequence, then simpler inputs (from the action's own `inputs`).
@@ -139,6 +149,11 @@ export type ShrinkFn = (input: {
   limits: { attempts: number; timeMs: number }
   /** For `request_error`: the failure the search met (see `failureOf`); a trial must fail the same way. */
   failure?: string
+  /**
+   * The violation as the search met it: a trial reproduces it only when it breaks the invariant after the
+   * same last action with a message of the same shape (see `sameViolation`). Unset: any message will do.
+   */
+  met?: MetViolation
 }) => Promise<{
   sequence: TakenAction[]
   attempts: number
@@ -161,6 +176,8 @@ export type ConfirmFn = (input: {
   times: number
   /** As for ShrinkFn. */
   failure?: string
+  /** As for ShrinkFn: the confirmation judges its replays by the rule the shrinker does. */
+  met?: MetViolation
 }) => Promise<{
   attempts: number
   failures: number

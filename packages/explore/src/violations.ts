@@ -1,5 +1,5 @@
 import { type Exploration, type ExploreAction, type Logger, type SequenceStep, type TakenAction, type ViolationResult, errorMessage, plural } from '@venomqa/core'
-import type { ConfirmFn, EmitFn, InvariantRef, NoAnswer, SequenceRun, SequenceRunner, ShrinkFn, WrittenJourney } from './contracts'
+import type { ConfirmFn, EmitFn, InvariantRef, MetViolation, NoAnswer, SequenceRun, SequenceRunner, ShrinkFn, WrittenJourney } from './contracts'
 import type { FoundViolation } from './explorer'
 import { sha1, stableJson } from './hash'
 import { invariantName, severityOf } from './invariants'
@@ -95,8 +95,26 @@ export class FoundViolations {
 /** The (invariant, last action) a violation met belongs to, and its key. */
 function familyOf(found: FoundViolation): { key: string; invariant: string; action: string } {
   const invariant = invariantName(found.invariant)
-  const action = found.sequence.at(-1)?.action ?? ''
+  const action = lastActionOf(found.sequence)
   return { key: stableJson([invariant, action]), invariant, action }
+}
+
+/** The action a sequence ends with: the one the invariant was judged after. */
+export function lastActionOf(sequence: readonly { action: string }[]): string {
+  return sequence.at(-1)?.action ?? ''
+}
+
+/**
+ * The rule the shrinker and the confirmation judge a replay by (see `trialVerdict`): it reproduces the
+ * violation met only when it breaks the invariant as that one did, after the same last action (its
+ * family, see familyOf) with a message of the same shape (see messageShape), which is what settling tells
+ * violations of one invariant apart by. Breaking the invariant is not enough: two bugs may break one
+ * invariant, and a candidate of one that broke it as the other does would be kept, shrinking the first
+ * bug onto the second one's sequence ("slippage"), where the two merge by id and the first is never
+ * reported. The shape and not the message, since the numbers and ids in a message change from run to run.
+ */
+export function sameViolation(met: MetViolation, replay: { action: string; message: string }): boolean {
+  return replay.action === met.action && messageShape(replay.message) === messageShape(met.message)
 }
 
 /**
@@ -423,7 +441,9 @@ interface Settled {
 
 async function settleOne(f: FoundViolation, runner: SequenceRunner, deps: SettleDeps): Promise<Settled> {
   const name = invariantName(f.invariant)
-  const failure = f.failure !== undefined ? { failure: f.failure } : {}
+  // Every replay is judged against the violation as met, so that it is not shrunk onto, nor confirmed by,
+  // another bug that breaks the same invariant (see sameViolation).
+  const judgedBy = { ...(f.failure !== undefined ? { failure: f.failure } : {}), met: { action: lastActionOf(f.sequence), message: f.message } }
   if (deps.shrink) deps.logger?.debug(`shrinking: invariant "${name}" broken after ${f.sequence.map((t) => t.action).join(' > ')}`)
   const shrunk = deps.shrink
     ? await deps.shrinkFn({
@@ -433,23 +453,26 @@ async function settleOne(f: FoundViolation, runner: SequenceRunner, deps: Settle
         runner,
         rng: rngFor(deps.seed, `shrink|${name}`),
         limits: SHRINK_LIMITS,
-        ...failure,
+        ...judgedBy,
       })
     : undefined
   // A sequence shrunk (or confirmed) by replays against an app that stopped answering is no finding:
   // what the search met, with the app answering, is reported instead.
   if (shrunk?.noAnswer) return { result: unsettled(deps.exploration.name, f, NOT_CONFIRMED), appStopped: shrunk.noAnswer }
   const sequence = shrunk?.sequence ?? f.sequence
-  const confirmed = await deps.confirmFn({ sequence, invariant: f.invariant, runner, times: CONFIRMATIONS, ...failure })
+  const confirmed = await deps.confirmFn({ sequence, invariant: f.invariant, runner, times: CONFIRMATIONS, ...judgedBy })
   if (confirmed.noAnswer) return { result: unsettled(deps.exploration.name, f, NOT_CONFIRMED), appStopped: confirmed.noAnswer }
   const id = violationId(deps.exploration.name, name, sequence)
   const notShrunk = deps.shrink ? shrunk?.notShrunk : 'shrinking was turned off (--no-shrink)'
+  // No replay reproduced it: the one shown may have broken the invariant as another violation does, and
+  // says nothing of this one.
+  const reproduced = confirmed.failures > 0
   const result: ViolationResult = {
     invariant: name,
     severity: severityOf(f.invariant),
-    message: confirmed.run.violation ?? f.message,
+    message: reproduced ? (confirmed.run.violation ?? f.message) : f.message,
     sequence: stepsOf(confirmed.run, sequence),
-    probes: confirmed.run.violation !== undefined ? confirmed.run.probes : f.probes,
+    probes: reproduced ? confirmed.run.probes : f.probes,
     foundLength: f.sequence.length,
     reproduced: { attempts: confirmed.attempts, failures: confirmed.failures },
     flaky: confirmed.failures < confirmed.attempts,
@@ -457,7 +480,7 @@ async function settleOne(f: FoundViolation, runner: SequenceRunner, deps: Settle
     ...(shrunk?.shrinkLimit ? { shrinkLimit: shrunk.shrinkLimit } : {}),
     id,
   }
-  return { result, run: confirmed.failures > 0 ? confirmed.run : undefined, minimal: sequence }
+  return { result, run: reproduced ? confirmed.run : undefined, minimal: sequence }
 }
 
 async function emit(result: ViolationResult, run: SequenceRun, baseUrl: string | undefined, deps: SettleDeps): Promise<void> {

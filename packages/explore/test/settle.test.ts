@@ -145,8 +145,8 @@ describe('violations counted once per (invariant, minimal sequence)', () => {
   })
 
   it('one bug met from many states, in sequences none of which holds another, is shrunk once', async () => {
-    const runner = bugRunner([['a', 'b']])
-    // Messages that differ by their numbers only, as one bug's do from state to state.
+    // Messages that differ by their numbers only, as one bug's do from state to state and replay to replay.
+    const runner = bugRunner([['a', 'b']], (ran) => `a and b: ${ran.length} of 2`)
     const meetings = [met(['x', 'a', 'y', 'b'], [0, 0, 0, 0], 'a and b: 3 of 2'), met(['a', 'z', 'b'], [1, 0, 0], 'a and b: 4 of 2'), met(['w', 'a', 'b'], [2, 0, 0], 'a and b: 5 of 2')]
     const shrinkFn = countedShrink()
     const out = await settleViolations(candidatesOf(meetings, runner), deps(shrinkFn, []))
@@ -244,8 +244,14 @@ describe('violations counted once per (invariant, minimal sequence)', () => {
     const logger = warnings()
     const shrinkFn = countedShrink()
     const out = await settleViolations(candidatesOf(meetings, runner, logger), { ...deps(shrinkFn, []), logger })
-    // Every one shrinks to (g): one violation, each kind shrunk once.
-    expect(out.map(actionsOf)).toEqual([['g']])
+    // Each of the first four kinds keeps its first action (without it, the message is another one). The
+    // fifth, judged with "alpha", holds its minimal sequence: taken for it, not shrunk.
+    expect(out.map(actionsOf)).toEqual([
+      ['a', 'g'],
+      ['b', 'g'],
+      ['c', 'g'],
+      ['d', 'g'],
+    ])
     expect(shrinkFn.calls).toHaveLength(MAX_SHAPES_PER_KEY)
     expect(logger.said).toEqual([
       `invariant "no_5xx" was broken after "g" with more than ${MAX_SHAPES_PER_KEY} kinds of message: each further kind is judged with the closest one ("alphabet" with "alpha"), so a bug told apart from another only by its message may go unreported`,
@@ -292,6 +298,56 @@ describe('violations counted once per (invariant, minimal sequence)', () => {
     const out = await settleViolations(candidates, { ...deps(countedShrink(), []), signal: aborted.signal })
     expect(out.map(actionsOf)).toEqual(expected)
     for (const v of out) expect(v.reproduced).toEqual({ attempts: 0, failures: 0 })
+  })
+})
+
+describe('each violation settled by its own kind: the same invariant, last action and shape of message', () => {
+  /**
+   * Two bugs behind one invariant, both judged after a read (g): an item gone after (a, g), refunds over
+   * the charge after (a, b, b, g), which holds the first one's actions. The read shows the refunds first.
+   * Each replay reads other ids and amounts, as a real app's do.
+   */
+  function twoBugsRunner(): SequenceRunner {
+    let replays = 0
+    return {
+      run: async (sequence): Promise<SequenceRun> => {
+        replays++
+        const actions = sequence.map((s) => s.action)
+        const last = actions.at(-1) === 'g'
+        const message = !last
+          ? undefined
+          : containsInOrder(actions, ['a', 'b', 'b', 'g'])
+            ? `order ${replays} refunded ${1100 + replays} of 1000`
+            : containsInOrder(actions, ['a', 'g'])
+              ? `item ${replays} is gone`
+              : undefined
+        return { steps: sequence.map((s) => ({ ...s, exchanges: [], ctxBefore: {}, ctxAfter: {}, enabled: true })), probes: [], ...(message ? { violation: message } : {}) }
+      },
+    }
+  }
+
+  it('two bugs behind one invariant and last action, the longer holding the shorter, are two violations, each with its own message and minimal sequence', async () => {
+    const meetings = [met(['x', 'a', 'g'], [0, 0, 0], 'item 3 is gone'), met(['a', 'x', 'b', 'b', 'g'], [1, 0, 0, 0, 0], 'order 9 refunded 1200 of 1000')]
+    const emitted: Parameters<EmitFn>[0][] = []
+    const out = await settleViolations(candidatesOf(meetings, twoBugsRunner()), deps(countedShrink(), emitted))
+    expect(out.map((v) => [actionsOf(v), messageShape(v.message), v.reproduced, v.flaky])).toEqual([
+      [['a', 'g'], 'item # is gone', { attempts: 3, failures: 3 }, false],
+      [['a', 'b', 'b', 'g'], 'order # refunded # of #', { attempts: 3, failures: 3 }, false],
+    ])
+    expect(new Set(out.map((v) => v.id)).size).toBe(2)
+    expect(emitted.map((e) => e.id)).toEqual(out.map((v) => v.id))
+    // Each journey is written from a replay that broke the invariant as its own bug does.
+    expect(emitted.map((e) => messageShape(e.run.violation!))).toEqual(['item # is gone', 'order # refunded # of #'])
+  })
+
+  it('a meeting whose replays break the invariant only as another bug does is reported as met, unshrunk, and not reproduced', async () => {
+    // Met as over-refunded once; from the root, that sequence only ever shows the item gone.
+    const meeting = met(['x', 'a', 'b', 'g'], [0, 0, 0, 0], 'order 9 refunded 1200 of 1000')
+    const emitted: Parameters<EmitFn>[0][] = []
+    const out = await settleViolations(candidatesOf([meeting], twoBugsRunner()), deps(countedShrink(), emitted))
+    expect(out.map((v) => [actionsOf(v), v.message, v.reproduced, v.flaky])).toEqual([[['x', 'a', 'b', 'g'], 'order 9 refunded 1200 of 1000', { attempts: 3, failures: 0 }, true]])
+    expect(out[0]!.notShrunk).toBe('the first replay from the root broke the invariant with another kind of message: "item 1 is gone"')
+    expect(emitted).toEqual([])
   })
 })
 

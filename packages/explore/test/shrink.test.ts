@@ -199,3 +199,129 @@ describe('confirmSequence', () => {
     expect(confirmed.run.violation).toBe('broken on replay 3 of 1 step')
   })
 })
+
+/**
+ * One bug of a model behind one invariant: the invariant breaks after `needs[-1]` when the steps that ran
+ * hold `needs` in order and none of `unless`; its message may differ on every replay.
+ */
+interface Bug {
+  needs: string[]
+  unless?: string[]
+  message: (replay: number) => string
+}
+
+/**
+ * Replays a model with several bugs behind one invariant, judged after the last step as a real runner
+ * does: the first bug that shows there gives the message. Every replay is counted, so a message can carry
+ * what changes from run to run (an id, a counter).
+ */
+function modelRunner(bugs: readonly Bug[]): PredicateRunner {
+  const calls: TakenAction[][] = []
+  return {
+    calls,
+    async run(sequence): Promise<SequenceRun> {
+      calls.push(sequence.map((s) => ({ ...s })))
+      const ran = sequence.map((s) => s.action)
+      const shown = bugs.find((b) => ran.at(-1) === b.needs.at(-1) && containsInOrder(sequence, b.needs) && !b.unless?.some((u) => ran.includes(u)))
+      const steps = sequence.map((s) => ({ ...s, exchanges: [], ctxBefore: {}, ctxAfter: {}, enabled: true }))
+      return { steps, probes: [], ...(shown ? { violation: shown.message(calls.length) } : {}) }
+    },
+  }
+}
+
+const actionNames = (sequence: readonly TakenAction[]) => sequence.map((s) => s.action)
+
+/**
+ * Two bugs behind one invariant, both judged after a read: refunding twice over the charge, and an order
+ * read back without its price (every order, in this model). The longer one's sequence holds the shorter's.
+ */
+const overRefund = (message: Bug['message']): Bug => ({ needs: ['order', 'refund', 'refund', 'read'], message })
+const noPrice: Bug = { needs: ['order', 'read'], message: (replay) => `order ${replay} reads back without its price` }
+
+describe('a replay reproduces a violation only as the search met it (no slippage onto another bug)', () => {
+  it('shrinks a meeting of one bug to its own minimum, not onto another bug behind the same invariant whose actions it holds', async () => {
+    const runner = modelRunner([overRefund(() => 'refunded 1200 of 1000'), noPrice])
+    const found = ['browse', 'order', 'refund', 'browse', 'refund', 'read'].map((a) => t(a))
+    const { sequence, notShrunk } = await shrinkSequence({
+      sequence: found,
+      invariant: 'no_5xx',
+      actions: noActions,
+      runner,
+      rng,
+      limits: roomy,
+      met: { action: 'read', message: 'refunded 1200 of 1000' },
+    })
+    expect(notShrunk).toBeUndefined()
+    expect(actionNames(sequence)).toEqual(['order', 'refund', 'refund', 'read'])
+    // The candidate that broke the invariant as the other bug does was replayed, and not taken.
+    expect(runner.calls.map(actionNames)).toContainEqual(['order', 'refund', 'read'])
+  })
+
+  it('still shrinks a bug whose message carries numbers and ids that change on every replay', async () => {
+    // Each replay answers with another order id, etag and amount: only the message's shape stays.
+    const drifting = overRefund((replay) => `order ${replay} (etag ${(replay * 48_271).toString(16)}) refunded ${1200 + replay} of 1000`)
+    const runner = modelRunner([drifting, noPrice])
+    const found = ['browse', 'order', 'refund', 'browse', 'refund', 'read'].map((a) => t(a))
+    const met = { action: 'read', message: 'order 17 (etag 3c9a2f) refunded 1300 of 1000' }
+    const { sequence, notShrunk } = await shrinkSequence({ sequence: found, invariant: 'no_5xx', actions: noActions, runner, rng, limits: roomy, met })
+    expect(notShrunk).toBeUndefined()
+    expect(actionNames(sequence)).toEqual(['order', 'refund', 'refund', 'read'])
+    const confirmed = await confirmSequence({ sequence, invariant: 'no_5xx', runner, times: 3, met })
+    expect(confirmed.failures).toBe(3)
+    expect(confirmed.run.violation).toMatch(/^order \d+ \(etag [0-9a-f]+\) refunded \d+ of 1000$/)
+  })
+
+  it('keeps the last action: a candidate that breaks the invariant after another action is another violation, even with a message of the same shape', async () => {
+    // Stock goes negative after a return that follows a quote, and after an export of a pick not undone by
+    // a block; both say so alike. The meeting's prefix up to the export holds the block: no violation there.
+    const afterReturn: Bug = { needs: ['quote', 'reserve', 'return'], message: () => 'stock is -1' }
+    const afterExport: Bug = { needs: ['pick', 'export'], unless: ['block'], message: () => 'stock is -2' }
+    const runner = modelRunner([afterReturn, afterExport])
+    const found = ['block', 'quote', 'pick', 'export', 'reserve', 'return'].map((a) => t(a))
+    const { sequence } = await shrinkSequence({
+      sequence: found,
+      invariant: 'no_5xx',
+      actions: noActions,
+      runner,
+      rng,
+      limits: roomy,
+      met: { action: 'return', message: 'stock is -1' },
+    })
+    expect(actionNames(sequence)).toEqual(['quote', 'reserve', 'return'])
+  })
+
+  it('a first replay that breaks the invariant with another kind of message leaves the sequence unshrunk, and says so', async () => {
+    const runner = modelRunner([noPrice])
+    const found = ['browse', 'order', 'refund', 'refund', 'read'].map((a) => t(a))
+    const { sequence, notShrunk, attempts } = await shrinkSequence({
+      sequence: found,
+      invariant: 'no_5xx',
+      actions: noActions,
+      runner,
+      rng,
+      limits: roomy,
+      met: { action: 'read', message: 'refunded 1200 of 1000' },
+    })
+    expect(sequence).toEqual(found)
+    expect(attempts).toBe(1)
+    expect(notShrunk).toBe('the first replay from the root broke the invariant with another kind of message: "order 1 reads back without its price"')
+  })
+
+  it('the confirmation counts only the replays that break the invariant as the search met it', async () => {
+    // Replays 1 and 2 break it as met (other numbers); replay 3 as another bug does.
+    const messages = ['refunded 1300 of 1000', 'refunded 1400 of 1000', 'order 3 reads back without its price']
+    let replay = 0
+    const runner: SequenceRunner = {
+      run: async (sequence) => ({
+        steps: sequence.map((s) => ({ ...s, exchanges: [], ctxBefore: {}, ctxAfter: {}, enabled: true })),
+        probes: [],
+        violation: messages[replay++ % messages.length],
+      }),
+    }
+    const sequence = ['order', 'refund', 'refund', 'read'].map((a) => t(a))
+    const confirmed = await confirmSequence({ sequence, invariant: 'no_5xx', runner, times: 3, met: { action: 'read', message: 'refunded 1200 of 1000' } })
+    expect(confirmed.attempts).toBe(3)
+    expect(confirmed.failures).toBe(2)
+    expect(confirmed.run.violation).toBe('refunded 1400 of 1000')
+  })
+})

@@ -2,7 +2,7 @@ import type { ExploreAction, Rng, TakenAction } from '@venomqa/core'
 import type { SequenceRun, ShrinkFn } from '../contracts'
 import { simplerInputs } from './complexity'
 import { ddmin } from './ddmin'
-import { type TrialVerdict, Trials } from './trials'
+import { type Trial, Trials } from './trials'
 import { viewAt } from './view'
 
 type ShrinkInput = Parameters<ShrinkFn>[0]
@@ -10,6 +10,8 @@ type ShrinkInput = Parameters<ShrinkFn>[0]
 /** Why a sequence was not shrunk, by what its first replay from the root showed (or that none was made). */
 const NOT_SHRUNK = {
   holds: 'the first replay from the root did not reproduce it',
+  other: 'the first replay from the root broke the invariant with another kind of message',
+  otherAction: 'the sequence does not end with the action the violation was met after',
   unknown: 'the first replay from the root could not tell (a request got no answer)',
   timedOut: "the first replay from the root could not tell (the invariant's check ran past its deadline)",
   noReplay: 'a limit of the shrinker ran out before the first replay from the root',
@@ -31,12 +33,12 @@ interface Best {
  * (`shrinkLimit`): the sequence may not be minimal.
  */
 export async function shrink(input: ShrinkInput, clock: () => number = Date.now): Promise<Awaited<ReturnType<ShrinkFn>>> {
-  const trials = new Trials(input.runner, input.invariant, input.limits, clock, input.failure)
+  const trials = new Trials(input.runner, input.invariant, input.limits, clock, input.failure, input.met)
   const done = (sequence: readonly TakenAction[]) => ({ sequence: [...sequence], attempts: trials.attempts, ...(trials.appStopped ? { noAnswer: trials.appStopped } : {}) })
   const first = await trials.verdict(input.sequence)
-  // Not failing again from the root: nothing to shrink from, as every candidate is judged by one replay
-  // and an accepted one must have broken the invariant. The confirmation reports it as flaky, and the
-  // reports say the sequence is the one met, not a minimal one.
+  // Not failing again from the root as it was met: nothing to shrink from, as every candidate is judged
+  // by one replay and an accepted one must have broken the invariant as the violation met did. The
+  // confirmation reports it as flaky, and the reports say the sequence is the one met, not a minimal one.
   if (first && first.verdict !== 'fails') return { ...done(input.sequence), notShrunk: notShrunkBy(first) }
   if (!first && trials.limitReached) return { ...done(input.sequence), notShrunk: NOT_SHRUNK.noReplay }
   if (first?.verdict !== 'fails') return done(input.sequence)
@@ -52,11 +54,14 @@ export async function shrink(input: ShrinkInput, clock: () => number = Date.now)
   return { ...done(best.sequence), ...cut }
 }
 
-/** Why a first replay that did not break the invariant again leaves the sequence unshrunk. */
-function notShrunkBy(first: { verdict: TrialVerdict; run: SequenceRun }): string {
+/** Why a first replay that did not break the invariant again as it was met leaves the sequence unshrunk. */
+function notShrunkBy(first: Exclude<Trial, { verdict: 'fails' }>): string {
   if (first.verdict === 'holds') return NOT_SHRUNK.holds
+  // Said with the message, since the user sees only the one the search met. Not replayed: it ends with
+  // another action than the one given for the violation met.
+  if (first.verdict === 'other') return first.run?.violation !== undefined ? `${NOT_SHRUNK.other}: "${first.run.violation}"` : NOT_SHRUNK.otherAction
   // A probe still waiting at the deadline is a request that got no answer, and said as one.
-  return first.run.checkTimedOut && !first.run.noAnswer ? NOT_SHRUNK.timedOut : NOT_SHRUNK.unknown
+  return first.run?.checkTimedOut && !first.run.noAnswer ? NOT_SHRUNK.timedOut : NOT_SHRUNK.unknown
 }
 
 /** Run a phase until it makes no more progress; true if it made any. */
@@ -67,8 +72,9 @@ async function repeat(phase: () => Promise<boolean>): Promise<boolean> {
 }
 
 /**
- * Replay `candidate`; if it still breaks the invariant it becomes the best. A replay that cannot tell
- * (see `trialVerdict`) is no reproduction. Undefined: a limit was reached, or the app stopped answering.
+ * Replay `candidate`; if it still breaks the invariant as the violation met did, it becomes the best. A
+ * replay that breaks it as another violation does, or cannot tell (see `trialVerdict`), is no
+ * reproduction. Undefined: a limit was reached, or the app stopped answering.
  */
 async function attempt(candidate: TakenAction[], best: Best, trials: Trials): Promise<boolean | undefined> {
   const trial = await trials.verdict(candidate)

@@ -1,5 +1,6 @@
 import type { TakenAction, ViolationResult } from '@venomqa/core'
-import type { InvariantRef, NoAnswer, SequenceRun, SequenceRunner } from '../contracts'
+import type { InvariantRef, MetViolation, NoAnswer, SequenceRun, SequenceRunner } from '../contracts'
+import { lastActionOf, sameViolation } from '../violations'
 import { canonicalJson } from './canonical'
 
 export interface ShrinkLimits {
@@ -12,8 +13,15 @@ export interface ShrinkLimits {
 /** A limit of the shrinker that ran out: replays (`attempts`) or wall time (`time`, ms). */
 export type ShrinkLimitReached = NonNullable<ViolationResult['shrinkLimit']>
 
-/** What a replay says of the invariant: it broke it again, it held, or the replay cannot tell. */
-export type TrialVerdict = 'fails' | 'holds' | 'unknown'
+/**
+ * What a replay says of the invariant: it broke it again as the violation met (`fails`), it broke it as
+ * another violation does (`other`: after another last action, or with another kind of message), it held,
+ * or the replay cannot tell.
+ */
+export type TrialVerdict = 'fails' | 'other' | 'holds' | 'unknown'
+
+/** A verdict, with the replay it was given on: none when the candidate could be judged without one. */
+export type Trial = { verdict: 'fails'; run: SequenceRun } | { verdict: Exclude<TrialVerdict, 'fails'>; run?: SequenceRun }
 
 /**
  * The trial rule of the shrinker and the confirmation. A replay in which a request got no answer (the
@@ -28,14 +36,23 @@ export type TrialVerdict = 'fails' | 'holds' | 'unknown'
  * `request_error` is the one invariant that a request with no answer breaks. A replay reproduces it when
  * the last action's request fails in the same way as the one the search met (`failure`), and the app
  * still answers other requests: not when an earlier request failed, nor when the app is down for all.
+ *
+ * Given the violation as the search met it (`met`), a replay that breaks the invariant reproduces it only
+ * when it breaks it as that one did (see `sameViolation`); otherwise it is `other`, no reproduction.
  */
-export function trialVerdict(run: SequenceRun, invariant: InvariantRef, failure?: string): TrialVerdict {
+export function trialVerdict(run: SequenceRun, invariant: InvariantRef, failure?: string, met?: MetViolation): TrialVerdict {
   if (run.checkTimedOut) return 'unknown'
   const miss = run.noAnswer
-  if (!miss) return run.violation === undefined ? 'holds' : 'fails'
+  if (!miss) return run.violation === undefined ? 'holds' : brokenAs(run.violation, run, met)
   const sameFailure = failure === undefined || miss.failure === failure
-  if (invariant === 'request_error' && run.violation !== undefined && miss.at === 'last' && miss.appAnswers && sameFailure) return 'fails'
+  if (invariant === 'request_error' && run.violation !== undefined && miss.at === 'last' && miss.appAnswers && sameFailure) return brokenAs(run.violation, run, met)
   return 'unknown'
+}
+
+/** A replay that broke the invariant (with `message`): as the violation met, or as another one. */
+function brokenAs(message: string, run: SequenceRun, met: MetViolation | undefined): 'fails' | 'other' {
+  // The invariant is judged only after the last step ran: it is the last action of the replay.
+  return !met || sameViolation(met, { action: lastActionOf(run.steps), message }) ? 'fails' : 'other'
 }
 
 /**
@@ -58,15 +75,17 @@ export class Trials {
    */
   limitReached?: ShrinkLimitReached
   readonly #failure: string | undefined
+  readonly #met: MetViolation | undefined
   readonly #seen = new Map<string, SequenceRun>()
 
-  constructor(runner: SequenceRunner, invariant: InvariantRef, limits: ShrinkLimits, clock: () => number, failure?: string) {
+  constructor(runner: SequenceRunner, invariant: InvariantRef, limits: ShrinkLimits, clock: () => number, failure?: string, met?: MetViolation) {
     this.#runner = runner
     this.#invariant = invariant
     this.#limits = limits
     this.#clock = clock
     this.#startedAt = clock()
     this.#failure = failure
+    this.#met = met
   }
 
   #spentLimit(): ShrinkLimitReached | undefined {
@@ -76,10 +95,14 @@ export class Trials {
   }
 
   /** The trial rule (see `trialVerdict`) applied to a replay of `sequence`; undefined when a limit was reached or the app stopped answering. */
-  async verdict(sequence: readonly TakenAction[]): Promise<{ verdict: TrialVerdict; run: SequenceRun } | undefined> {
+  async verdict(sequence: readonly TakenAction[]): Promise<Trial | undefined> {
+    // A replay is judged after its last step: one that ends with another action than the violation met
+    // cannot break the invariant as that one did, whatever it says, and is not replayed (many candidates of
+    // delta debugging drop the last step).
+    if (this.#met && !sameViolation(this.#met, { action: lastActionOf(sequence), message: this.#met.message })) return { verdict: 'other' }
     const run = await this.run(sequence)
     if (!run) return undefined
-    const verdict = trialVerdict(run, this.#invariant, this.#failure)
+    const verdict = trialVerdict(run, this.#invariant, this.#failure, this.#met)
     if (verdict === 'unknown' && run.noAnswer && !run.noAnswer.appAnswers) {
       this.appStopped = run.noAnswer
       return undefined
