@@ -15,15 +15,20 @@ async function start(argv: string[]): Promise<void> {
     process.stdout.write(`${cliVersion()}\n`)
     return
   }
-  // `run` and `explore` load the runner (and undici) in any case: start now, so that its files are read
-  // while the CLI's own modules compile. A failure shows where the command imports it.
-  if (argv[0] === 'run' || argv[0] === 'explore') import('@venomqa/runner').catch(() => {})
+  // Start reading now what the command will import, so that files are read while others compile: the
+  // argument parser, the command's own modules, and for `run` and `explore` the runner (and undici). A
+  // failure shows where the command imports it.
+  const program = import('./program')
+  program.catch(() => {})
+  const command = argv[0] === 'run' ? import('./commands/run') : argv[0] === 'explore' ? import('./commands/explore') : undefined
+  command?.catch(() => {})
+  if (command) import('@venomqa/runner').catch(() => {})
   for (const stream of [process.stdout, process.stderr]) dropOutputOnClosedPipe(stream)
   const debug = argv.includes('--debug')
   const finished = await guardProcess(debug)
   // Under --debug stacks are shown: a frame in a TypeScript file gives its place in the file as written.
   if (debug) (await import('./typescript/stack-places')).placeStacksInTypeScript()
-  const { main } = await import('./program')
+  const { main } = await program
   const code = await main(argv)
   finished()
   // Let stdout drain, then leave even if a plugin left a handle open.
