@@ -49,17 +49,34 @@ interface SequenceValue {
   isCalled: boolean
 }
 
-/** Reads every sequence of the database in one call; a temporary function, gone with the base transaction. */
+/**
+ * Reads every sequence of the database in one call; a temporary function, gone with the base transaction.
+ * A sequence with CACHE above 1 has its next values handed to the session in advance: its row then says
+ * where the cache ends, not what nextval returned last. For those, this session's currval is the position
+ * (unless a setval or ALTER SEQUENCE since then emptied the cache: the row is right again then, and not
+ * ahead of currval, or not called).
+ */
 const SEQUENCES_FUNCTION = `
 CREATE FUNCTION pg_temp.venomqa_sequences(OUT seq oid, OUT last_value int8, OUT is_called bool) RETURNS SETOF record
 LANGUAGE plpgsql AS $venomqa$
-DECLARE r record;
+DECLARE r record; current int8;
 BEGIN
-  FOR r IN SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  FOR r IN SELECT c.oid, s.seqcache, s.seqincrement FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+             JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
            WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_temp%'
            ORDER BY c.oid LOOP
     seq := r.oid;
     EXECUTE format('SELECT last_value, is_called FROM %s', r.oid::regclass) INTO last_value, is_called;
+    IF r.seqcache > 1 AND is_called THEN
+      BEGIN
+        current := pg_catalog.currval(r.oid::regclass);
+        IF (r.seqincrement > 0 AND current < last_value) OR (r.seqincrement < 0 AND current > last_value) THEN
+          last_value := current;
+        END IF;
+      EXCEPTION WHEN object_not_in_prerequisite_state THEN
+        NULL; -- not used by this session yet: nothing cached, the row is right
+      END;
+    END IF;
     RETURN NEXT;
   END LOOP;
 END
@@ -85,6 +102,12 @@ $venomqa$`
 
 export const READ_ROW_COUNTS = 'SELECT name, n::text FROM pg_temp.venomqa_row_counts()'
 
+/**
+ * The app's DISCARD TEMP drops every temporary object of the session, the functions above with its
+ * tables: they are made again in the same statement, so that the next checkpoint can read the sequences.
+ */
+const DISCARD_TEMP = `DO $venomqa_discard$ BEGIN DISCARD TEMP; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}; END $venomqa_discard$`
+
 export class ProxyError extends Error {
   override name = 'ProxyError'
 }
@@ -100,6 +123,7 @@ export class PgProxy extends EventEmitter implements Hub {
   appliedSettings: string | undefined = ''
   borrowing?: Promise<void>
   readonly leftStatements: string[] = []
+  readonly discardTempSql = DISCARD_TEMP
   #changeWaiters: (() => void)[] = []
   readonly target: UpstreamTarget
   readonly refusals: RefusalRecord[] = []

@@ -1,5 +1,5 @@
 import type net from 'node:net'
-import { OpQueue } from './ops'
+import { type Disposition, OpQueue } from './ops'
 import { BodyReader, type Message, message } from './protocol/frames'
 import {
   type ServerError as ErrorFields,
@@ -15,7 +15,7 @@ import {
 } from './protocol/messages'
 import type { UpstreamLock } from './lock'
 import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError } from './refusals'
-import { type Statement, type StatementKind, caveatsOf, classify, splitStatements } from './sql'
+import { type Statement, type StatementKind, type TransactionScoped, caveatsOf, classify, splitStatements, transactionScoped } from './sql'
 import { ServerError, type Upstream } from './upstream'
 import { writeCoalesced } from './write'
 
@@ -24,7 +24,19 @@ export const INTERNAL = {
   savepoint: ['venomqa.tx_savepoint', 'SAVEPOINT venomqa_tx'],
   release: ['venomqa.tx_release', 'RELEASE SAVEPOINT venomqa_tx'],
   rollback: ['venomqa.tx_rollback', 'ROLLBACK TO SAVEPOINT venomqa_tx'],
+  /**
+   * Cursors without HOLD and named portals end with the transaction on PostgreSQL; RELEASE hands them to the
+   * base transaction instead, where the next DECLARE or Bind of the name would find them. The names are
+   * read first: the loop's own portal must not be among them. The unnamed portal is the one running this.
+   */
+  closeCursors: [
+    'venomqa.close_cursors',
+    "DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_cursors WHERE NOT is_holdable AND name <> '') LOOP EXECUTE format('CLOSE %I', n); END LOOP; END $venomqa$",
+  ],
 } as const
+
+/** What makes the upstream session hold only this connection's settings: roles are not reset by RESET ALL. */
+const RESET_SETTINGS = ['RESET SESSION AUTHORIZATION', 'RESET ROLE', 'RESET ALL']
 
 /** What a session needs from the proxy. */
 export interface Hub {
@@ -46,6 +58,8 @@ export interface Hub {
    * connection to get it closes them (see Session#closeLeftStatements).
    */
   readonly leftStatements: string[]
+  /** DISCARD TEMP, then the proxy's temporary functions made again, as one statement. */
+  readonly discardTempSql: string
 }
 
 /**
@@ -58,9 +72,10 @@ type Tx = 'none' | 'implicit' | 'explicit' | 'failed'
 interface Prepared {
   readonly kind: StatementKind
   readonly text: string
+  readonly scoped: TransactionScoped
 }
 
-const UNKNOWN: Prepared = { kind: { kind: 'other' }, text: '' }
+const UNKNOWN: Prepared = { kind: { kind: 'other' }, text: '', scoped: { localSettings: false, cursors: false } }
 
 const FRONTEND_EXTENDED = new Set(['P', 'B', 'D', 'E', 'C', 'H'])
 
@@ -85,6 +100,10 @@ export class Session {
   /** Settings of the current batch, not yet known to have succeeded. */
   #batchSettings: string[] = []
   #tx: Tx = 'none'
+  /** What the app's transaction (or autocommit batch) made that must end with it: see `transactionScoped`. */
+  #scoped: TransactionScoped = { localSettings: false, cursors: false }
+  /** A COMMIT inside the batch ended a transaction with local settings: the session's settings are made again at Sync. */
+  #resetSettingsAtSync = false
   #owner = false
   #running = false
   #closed = false
@@ -394,7 +413,7 @@ export class Session {
    */
   async #runAside(batch: Message[]): Promise<void> {
     this.listenUpstream()
-    await this.#internal(['SAVEPOINT venomqa_aside', 'RESET ALL', ...this.#settings].join('; '))
+    await this.#internal(['SAVEPOINT venomqa_aside', ...RESET_SETTINGS, ...this.#settings].join('; '))
     for (const m of batch.slice(0, -1)) this.#forwardExtended(m)
     const done = this.#track('sync', 'swallow')
     this.#hub.upstream.write(message('S'))
@@ -476,6 +495,7 @@ export class Session {
     }
     const kinds = statements.map((s) => this.#inspect(s))
     const plain = kinds.every((k) => k.kind === 'other' || k.kind === 'session-setting')
+    if (plain) for (const statement of statements) this.#noteScoped(transactionScoped(statement))
     if (plain) await this.#plainQuery(sql, statements.filter((_, i) => kinds[i]!.kind === 'session-setting').map((s) => s.text), statements.some(isCopy))
     else await this.#statementByStatement(statements, kinds)
     this.#ready()
@@ -491,14 +511,16 @@ export class Session {
       this.#queue.push({ expect: 'query', mode: 'swallow' })
       const result = this.#track('query', 'forward')
       const release = copy ? undefined : this.#track('query', 'swallow')
-      upstream.write([query(INTERNAL.savepoint[1]), query(sql), ...(copy ? [] : [query(INTERNAL.release[1])])])
+      const scoped = this.#takeScoped()
+      upstream.write([query(INTERNAL.savepoint[1]), query(sql), ...(copy ? [] : [query(this.#releaseSql(scoped))])])
       const error = await result
       const undone = !error && (await release)
       if (error || undone) await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
       if (undone) this.#reportUndone(undone)
       else if (error) return
-      else if (copy) await this.#internal(INTERNAL.release[1])
+      else if (copy) await this.#internal(this.#releaseSql(scoped))
       else this.#keepSettings(settings)
+      if (!error && !undone && scoped.localSettings) await this.#resetSettings()
       return
     }
     const error = await this.#forwardQuery(sql)
@@ -508,6 +530,7 @@ export class Session {
   /** Transaction control, refusals or SET TRANSACTION inside: one statement at a time, each mapped. */
   async #statementByStatement(statements: Statement[], kinds: StatementKind[]): Promise<void> {
     for (let i = 0; i < statements.length; i++) {
+      this.#noteScoped(transactionScoped(statements[i]!))
       const ok = await this.#runStatement(statements[i]!, kinds[i]!, statements.length > 1)
       if (!ok) break
     }
@@ -530,6 +553,18 @@ export class Session {
       case 'refused':
         await this.#refuse(kind.reason, kind.what)
         return false
+      case 'deallocate-all':
+      case 'discard-temp': {
+        const [sql, tag] = this.#rewritten(kind.kind)
+        if (this.#tx === 'none') await this.#openImplicit()
+        const error = await this.#forwardQuery(sql, { retag: tag })
+        if (!error && kind.kind === 'deallocate-all') this.#forgetStatements()
+        if (this.#tx === 'implicit') {
+          if (error) await this.#endImplicit(true)
+          return !error
+        }
+        return this.#afterInTransaction(error, [])
+      }
       case 'savepoint':
         if (this.#tx === 'none' || this.#tx === 'implicit') {
           this.#toClient(errorResponse({ severity: 'ERROR', code: '25P01', message: `${kind.verb} can only be used in transaction blocks` }))
@@ -570,11 +605,13 @@ export class Session {
       return
     }
     const keep = verb === 'commit' && this.#tx !== 'failed'
-    await this.#internal(keep ? INTERNAL.release[1] : `${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
+    const scoped = this.#takeScoped()
+    await this.#internal(keep ? this.#releaseSql(scoped) : `${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
     if (keep) this.#keepSettings([...this.#pendingSettings, ...this.#batchSettings])
     this.#pendingSettings = []
     this.#batchSettings = []
     this.#tx = 'none'
+    if (keep && scoped.localSettings) await this.#resetSettings()
     this.#toClient(commandComplete(keep ? 'COMMIT' : 'ROLLBACK'))
     if (chain) {
       await this.#internal(INTERNAL.savepoint[1])
@@ -606,10 +643,12 @@ export class Session {
   }
 
   async #endImplicit(failed: boolean): Promise<void> {
-    await this.#internal(failed ? `${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}` : INTERNAL.release[1])
+    const scoped = this.#takeScoped()
+    await this.#internal(failed ? `${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}` : this.#releaseSql(scoped))
     if (!failed) this.#keepSettings(this.#batchSettings)
     this.#batchSettings = []
     this.#tx = 'none'
+    if (!failed && scoped.localSettings) await this.#resetSettings()
   }
 
   /** Inside the app's transaction, the server's state is the app's: an error there fails it. */
@@ -619,8 +658,8 @@ export class Session {
     return !error
   }
 
-  async #forwardQuery(sql: string): Promise<ServerError | undefined> {
-    const done = this.#track('query', 'forward')
+  async #forwardQuery(sql: string, mode: Disposition = 'forward'): Promise<ServerError | undefined> {
+    const done = this.#track('query', mode)
     this.#hub.upstream.write(query(sql))
     return done
   }
@@ -654,15 +693,19 @@ export class Session {
         const name = r.cstring()
         const sql = r.cstring()
         const first = splitStatements(sql, this.#standardConformingStrings())[0]
-        this.#statements.set(name, { kind: first ? this.#inspect(first) : { kind: 'other' }, text: first?.text ?? '' })
+        const kind: StatementKind = first ? this.#inspect(first) : { kind: 'other' }
+        this.#statements.set(name, { kind, text: first?.text ?? '', scoped: first ? transactionScoped(first) : UNKNOWN.scoped })
         this.#queue.push({ expect: 'parse', mode: 'forward' })
-        upstream.write(message('P', this.#upstreamName(name), sql, r.rest()))
+        const rewritten = kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' ? this.#rewritten(kind.kind)[0] : sql
+        upstream.write(message('P', this.#upstreamName(name), rewritten, r.rest()))
         return
       }
       case 'B': {
         const portal = r.cstring()
         const statement = r.cstring()
         this.#portals.set(portal, this.#statements.get(statement) ?? UNKNOWN)
+        // A named portal ends with the transaction on PostgreSQL; behind the proxy it must be closed then.
+        if (portal) this.#noteScoped({ localSettings: false, cursors: true })
         this.#queue.push({ expect: 'bind', mode: 'forward' })
         upstream.write(message('B', this.#upstreamName(portal), this.#upstreamName(statement), r.rest()))
         return
@@ -687,8 +730,9 @@ export class Session {
 
   /** Execute: the app's transaction control becomes the proxy's savepoint statements. */
   #execute(portal: string, maxRows: number): void {
-    const { kind, text } = this.#portals.get(portal) ?? UNKNOWN
+    const { kind, text, scoped } = this.#portals.get(portal) ?? UNKNOWN
     const upstream = this.#hub.upstream
+    this.#noteScoped(scoped)
     switch (kind.kind) {
       case 'begin':
         if (this.#tx === 'explicit' || this.#tx === 'failed')
@@ -700,7 +744,9 @@ export class Session {
       case 'rollback': {
         const keep = kind.kind === 'commit' && this.#tx !== 'failed'
         const tag = keep ? 'COMMIT' : 'ROLLBACK'
-        this.#internalPipelined(keep ? [INTERNAL.release] : [INTERNAL.rollback, INTERNAL.release], tag)
+        const ended = this.#takeScoped()
+        this.#internalPipelined(keep ? [...(ended.cursors ? [INTERNAL.closeCursors] : []), INTERNAL.release] : [INTERNAL.rollback, INTERNAL.release], tag)
+        if (keep && ended.localSettings) this.#resetSettingsAtSync = true
         if (keep) this.#keepSettings([...this.#pendingSettings, ...this.#batchSettings])
         this.#pendingSettings = []
         this.#batchSettings = []
@@ -734,6 +780,13 @@ export class Session {
         // A SET with parameters cannot be replayed as text; SET takes none, so the text is the setting.
         this.#batchSettings.push(text)
         break
+      case 'deallocate-all':
+      case 'discard-temp':
+        // Its Parse sent the statement that stands for it (see #rewritten).
+        if (kind.kind === 'deallocate-all') this.#forgetStatements()
+        this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] } })
+        upstream.write(execute(this.#upstreamName(portal), maxRows))
+        return
     }
     this.#queue.push({ expect: 'execute', mode: 'forward' })
     upstream.write(execute(this.#upstreamName(portal), maxRows))
@@ -743,7 +796,8 @@ export class Session {
   async #sync(): Promise<void> {
     const upstream = this.#hub.upstream
     const implicit = this.#tx === 'implicit'
-    if (implicit && !this.#queue.skipping) this.#internalPipelined([INTERNAL.release])
+    const scoped = implicit ? this.#takeScoped() : undefined
+    if (implicit && !this.#queue.skipping) this.#internalPipelined([...(scoped?.cursors ? [INTERNAL.closeCursors] : []), INTERNAL.release])
     const done = this.#track('sync', 'swallow')
     upstream.write(message('S'))
     const error = await done
@@ -754,12 +808,21 @@ export class Session {
       if (error || upstream.status === 'E') {
         await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
         if (error && !error.forwarded) this.#reportUndone(error)
-      } else this.#keepSettings(this.#batchSettings)
+      } else {
+        this.#keepSettings(this.#batchSettings)
+        if (scoped?.localSettings) this.#resetSettingsAtSync = true
+      }
       this.#batchSettings = []
       this.#tx = 'none'
+      // What the batch made after its last COMMIT was undone or released with it.
+      this.#takeScoped()
     } else if (this.#tx === 'explicit' || this.#tx === 'failed') {
       this.#tx = upstream.status === 'E' ? 'failed' : 'explicit'
       if (refused && this.#tx === 'explicit') await this.#failTransaction()
+    }
+    if (this.#resetSettingsAtSync) {
+      this.#resetSettingsAtSync = false
+      await this.#resetSettings()
     }
     this.#ready()
   }
@@ -806,7 +869,7 @@ export class Session {
     return kind
   }
 
-  #track(expect: 'query' | 'sync', mode: 'forward' | 'swallow'): Promise<ServerError | undefined> {
+  #track(expect: 'query' | 'sync', mode: Disposition): Promise<ServerError | undefined> {
     return new Promise((resolve) => this.#queue.push({ expect, mode, done: resolve }))
   }
 
@@ -852,6 +915,51 @@ export class Session {
     this.#toClient(readyForQuery(this.#tx === 'explicit' ? 'T' : this.#tx === 'failed' ? 'E' : 'I'))
   }
 
+  #noteScoped(scoped: TransactionScoped): void {
+    this.#scoped = { localSettings: this.#scoped.localSettings || scoped.localSettings, cursors: this.#scoped.cursors || scoped.cursors }
+  }
+
+  /** What the ending transaction made that must end with it; the next one starts with nothing. */
+  #takeScoped(): TransactionScoped {
+    const scoped = this.#scoped
+    this.#scoped = { localSettings: false, cursors: false }
+    return scoped
+  }
+
+  /** The app's transaction kept: its cursors closed first, as its end closes them on PostgreSQL. */
+  #releaseSql(scoped: TransactionScoped): string {
+    return scoped.cursors ? `${INTERNAL.closeCursors[1]}; ${INTERNAL.release[1]}` : INTERNAL.release[1]
+  }
+
+  /**
+   * Settings made with SET LOCAL outlive the RELEASE that stands for the app's COMMIT (they end with the top
+   * transaction): the session takes the connection's own settings again.
+   */
+  async #resetSettings(): Promise<void> {
+    this.#hub.appliedSettings = undefined
+    await this.#applySettings()
+  }
+
+  /**
+   * What runs instead of a statement that would break the shared session, and the tag the app gets:
+   * - DEALLOCATE ALL as this connection would see it on a session of its own: its statements (named
+   *   `vq<id>.`) and those made with PREPARE go, the proxy's and other connections' stay;
+   * - DISCARD TEMP, and the proxy's temporary functions made again (a rollback to before it brings back
+   *   the old ones with the app's temporary tables).
+   */
+  #rewritten(kind: 'deallocate-all' | 'discard-temp'): [sql: string, tag: string] {
+    if (kind === 'discard-temp') return [this.#hub.discardTempSql, 'DISCARD TEMP']
+    return [
+      `DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_prepared_statements WHERE from_sql OR starts_with(name, 'vq${this.id}.')) LOOP EXECUTE format('DEALLOCATE %I', n); END LOOP; END $venomqa$`,
+      'DEALLOCATE ALL',
+    ]
+  }
+
+  /** Its named statements are gone upstream: a Bind of one fails there, as it would on PostgreSQL. */
+  #forgetStatements(): void {
+    for (const name of [...this.#statements.keys()]) if (name) this.#statements.delete(name)
+  }
+
   #keepSettings(settings: string[]): void {
     if (!settings.length) return
     this.#settings.push(...settings)
@@ -866,7 +974,7 @@ export class Session {
   async #applySettings(): Promise<void> {
     const key = this.#settingsKey()
     if (this.#hub.appliedSettings === key) return
-    const sql = ['RESET ALL', ...this.#settings].join('; ')
+    const sql = [...RESET_SETTINGS, ...this.#settings].join('; ')
     const error = await this.#internal(`SAVEPOINT venomqa_settings; ${sql}; RELEASE SAVEPOINT venomqa_settings`)
     if (error) await this.#internal('ROLLBACK TO SAVEPOINT venomqa_settings; RELEASE SAVEPOINT venomqa_settings')
     this.#hub.appliedSettings = error ? undefined : key

@@ -108,6 +108,10 @@ export type StatementKind =
   | { kind: 'set-transaction' }
   /** A session setting (SET, RESET, not LOCAL): replayed when the connection gets the upstream again. */
   | { kind: 'session-setting' }
+  /** DEALLOCATE ALL: on the shared session it would drop the proxy's statements and other connections'. */
+  | { kind: 'deallocate-all' }
+  /** DISCARD TEMP: it would drop the proxy's own temporary functions too, which checkpoints read with. */
+  | { kind: 'discard-temp' }
   | { kind: 'refused'; reason: Refusal; what: string }
   | { kind: 'other' }
 
@@ -146,6 +150,8 @@ export function classify(statement: Statement): StatementKind {
     if (m) return { kind: 'refused', reason: 'not-in-transaction-block', what: what.replace(/\$(\d)/g, (_, d) => (m[Number(d)] ?? '').replace(/\s+/g, ' ').trim()) }
   }
   if (/^SET\s+TRANSACTION\b/.test(s)) return { kind: 'set-transaction' }
+  if (/^DEALLOCATE\s+(PREPARE\s+)?ALL$/.test(s)) return { kind: 'deallocate-all' }
+  if (/^DISCARD\s+(TEMP|TEMPORARY)$/.test(s)) return { kind: 'discard-temp' }
   if (/^(SET|RESET)\b/.test(s) && !/^SET\s+LOCAL\b/.test(s) && !/^SET\s+CONSTRAINTS\b/.test(s)) return { kind: 'session-setting' }
   return { kind: 'other' }
 }
@@ -167,6 +173,24 @@ function appSavepoint(verb: string, statement: Statement): StatementKind {
   const name = written?.startsWith('"') ? written.slice(1, -1).replace(/""/g, '"') : written?.toLowerCase()
   if (name?.startsWith(RESERVED_SAVEPOINT_PREFIX)) return { kind: 'refused', reason: 'reserved-savepoint', what: `${verb} ${name}` }
   return { kind: 'savepoint', verb }
+}
+
+/**
+ * What a statement leaves that PostgreSQL ends with the transaction, and the proxy's RELEASE does not (it
+ * hands it to the base transaction, which never ends): settings made with SET LOCAL or
+ * set_config(..., true), and cursors without HOLD.
+ */
+export interface TransactionScoped {
+  localSettings: boolean
+  cursors: boolean
+}
+
+export function transactionScoped(statement: Statement): TransactionScoped {
+  const s = statement.code.replace(/\s+/g, ' ').toUpperCase()
+  return {
+    localSettings: /^SET LOCAL\b/.test(s) || /\bSET_CONFIG ?\((?:[^()]|\([^()]*\))*, ?TRUE ?\)/.test(s),
+    cursors: /^DECLARE\b/.test(s),
+  }
 }
 
 /** Behaviours that differ behind the proxy without breaking anything: the app is told once. */

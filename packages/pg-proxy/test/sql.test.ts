@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { caveatsOf, classify, splitStatements } from '../src/sql'
+import { caveatsOf, classify, splitStatements, transactionScoped } from '../src/sql'
 
 it('splits at top-level semicolons only: quotes, E-strings, identifiers, dollar quotes and comments are skipped', () => {
   const sql = `SELECT 'a;b', E'c\\';d', "e;f" FROM t; -- x; y
@@ -35,4 +35,18 @@ it('classifies transaction control, refusals and settings by their first words, 
   expect(kind('SET TRANSACTION ISOLATION LEVEL SERIALIZABLE')).toBe('set-transaction')
   expect(caveatsOf(splitStatements("SELECT pg_advisory_xact_lock(1), 'FOR UPDATE'")[0]!)).toEqual(['advisory-lock'])
   expect(caveatsOf(splitStatements('SELECT * FROM t FOR NO KEY UPDATE')[0]!)).toEqual(['row-lock'])
+})
+
+it('knows the statements the shared session must not run as written, and what ends with the transaction', () => {
+  const kind = (sql: string) => classify(splitStatements(sql)[0]!).kind
+  expect(['DEALLOCATE ALL', 'deallocate prepare all', 'DISCARD TEMP', 'discard temporary', 'DEALLOCATE foo', 'DISCARD PLANS'].map(kind)).toEqual([
+    'deallocate-all', 'deallocate-all', 'discard-temp', 'discard-temp', 'other', 'other',
+  ])
+  const scoped = (sql: string) => transactionScoped(splitStatements(sql)[0]!)
+  expect(scoped("SET LOCAL app.tenant = '7'")).toEqual({ localSettings: true, cursors: false })
+  expect(scoped("SELECT set_config('app.tenant', $1, true)")).toEqual({ localSettings: true, cursors: false })
+  expect(scoped("SELECT set_config('app.tenant', lower('X'), TRUE), 1")).toEqual({ localSettings: true, cursors: false })
+  expect(scoped("SELECT set_config('app.tenant', '7', false)")).toEqual({ localSettings: false, cursors: false })
+  expect(scoped("SELECT 'set_config(a, b, true)'")).toEqual({ localSettings: false, cursors: false })
+  expect(scoped('declare c cursor for select 1')).toEqual({ localSettings: false, cursors: true })
 })

@@ -1,0 +1,155 @@
+/**
+ * Session state that PostgreSQL scopes to a transaction or to one connection, behind the proxy where every
+ * connection shares one session inside one transaction that never ends: transaction-local settings,
+ * roles, cursors and portals, DEALLOCATE ALL, and sequences whose values are cached by the session. Each
+ * behaves as on PostgreSQL itself, checked against a direct connection where the answer is not obvious.
+ */
+import { describeWithService } from '@venomqa/test-utils'
+import { pgTestDatabases } from '@venomqa/test-utils/postgres'
+import pg from 'pg'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { PgProxy } from '../src/index'
+import { PG, dbUrl, startProxy } from './helpers'
+
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+const databases = pgTestDatabases(/^vq_proxyaudit_\d+_[a-z0-9_]+$/)
+const DB = `vq_proxyaudit_${process.pid}_session_state`
+
+describe('session state scoped to a transaction or a connection', () => {
+  let proxy: PgProxy
+  const clients: pg.Client[] = []
+
+  beforeAll(async () => {
+    await databases.create(DB, 'CREATE TABLE t (id serial PRIMARY KEY, v text); CREATE SEQUENCE cached CACHE 20')
+    proxy = await startProxy(DB)
+  })
+
+  afterAll(async () => {
+    for (const c of clients) await c.end().catch(() => {})
+    await proxy?.stop()
+    await databases.drop(DB)
+  })
+
+  const connect = async (url = proxy.url) => {
+    const c = new pg.Client({ connectionString: url })
+    c.on('error', () => {})
+    await c.connect()
+    clients.push(c)
+    return c
+  }
+  const one = async (c: pg.Client, sql: string | pg.QueryConfig) => Object.values((await c.query(sql)).rows[0] ?? {})[0]
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: { code?: string }) => e.code,
+    )
+
+  it('DEALLOCATE ALL drops the connection\'s own prepared statements only: the proxy\'s and other connections\' stay, and the session goes on', async () => {
+    const a = await connect()
+    const b = await connect()
+    await a.query({ name: 'mine', text: 'SELECT $1::int AS x', values: [1] })
+    await b.query({ name: 'theirs', text: 'SELECT $1::int AS x', values: [2] })
+    await a.query('PREPARE by_sql AS SELECT 3')
+    await proxy.checkpoint('dealloc')
+    expect(await codeOf(a.query('DEALLOCATE ALL'))).toBe('ok')
+    // By extended protocol too (a named statement makes pg use it).
+    expect(await codeOf(a.query({ name: 'dealloc_all', text: 'DEALLOCATE ALL' }))).toBe('ok')
+    expect(await one(a, { text: 'SELECT $1::int AS x', values: [4] })).toBe(4)
+    expect(await one(b, { name: 'theirs', text: 'SELECT $1::int AS x', values: [5] })).toBe(5)
+    // As on PostgreSQL: the connection's statements are gone, its SQL-level ones too.
+    expect(await codeOf(a.query('EXECUTE by_sql'))).toBe('26000')
+    expect(await codeOf(a.query({ name: 'mine', text: 'SELECT $1::int AS x', values: [6] }))).toBe('26000')
+    await a.query('INSERT INTO t (v) VALUES ($1)', ['after deallocate'])
+    await proxy.rollback('dealloc')
+    expect(await one(b, 'SELECT count(*)::int FROM t')).toBe(0)
+    await proxy.release('dealloc')
+  })
+
+  it('SET LOCAL and set_config(..., true) end with the transaction, by simple and by extended protocol: neither the next transaction nor another connection sees them', async () => {
+    const direct = await connect(dbUrl(DB))
+    const a = await connect()
+    const b = await connect()
+    const script = async (c: pg.Client) => {
+      await c.query('BEGIN')
+      await c.query("SET LOCAL statement_timeout = '1234ms'")
+      await c.query({ name: 'local_work_mem', text: "SET LOCAL work_mem = '1234kB'" })
+      await c.query("SELECT set_config('app.tenant', '7', true)")
+      await c.query('SET LOCAL ROLE pg_read_all_data')
+      const inside = await one(c, "SELECT current_setting('statement_timeout') || ' ' || current_setting('work_mem') || ' ' || current_setting('app.tenant') || ' ' || current_user")
+      await c.query({ name: 'commit', text: 'COMMIT' })
+      const after = await one(c, "SELECT current_setting('statement_timeout') || ' ' || current_setting('work_mem') || ' ' || coalesce(current_setting('app.tenant', true), '<none>') || ' ' || current_user")
+      return { inside, after }
+    }
+    const expected = await script(direct)
+    expect(expected.inside).toBe('1234ms 1234kB 7 pg_read_all_data')
+    expect(await script(a)).toEqual(expected)
+    expect(await one(b, "SELECT current_setting('statement_timeout') || ' ' || current_setting('work_mem') || ' ' || current_user")).toBe('0 4MB postgres')
+    // Outside a transaction block SET LOCAL lasts for its own statement only (PostgreSQL warns and ignores it).
+    await a.query("SET LOCAL statement_timeout = '4321ms'")
+    expect(await one(a, 'SHOW statement_timeout')).toBe('0')
+  })
+
+  it('SET ROLE on one connection is not seen by another', async () => {
+    const a = await connect()
+    const b = await connect()
+    await a.query('SET ROLE pg_read_all_data')
+    expect(await one(a, 'SELECT current_user')).toBe('pg_read_all_data')
+    expect(await one(b, 'SELECT current_user')).toBe('postgres')
+    expect(await one(a, 'SELECT current_user')).toBe('pg_read_all_data')
+    await a.query('RESET ROLE')
+    expect(await one(a, 'SELECT current_user')).toBe('postgres')
+  })
+
+  it('a cursor closes at its COMMIT, and a named portal at the end of its batch, as on PostgreSQL; one WITH HOLD stays', async () => {
+    const a = await connect()
+    for (let i = 0; i < 2; i++) {
+      await a.query('BEGIN')
+      await a.query('DECLARE c CURSOR FOR SELECT 1 AS one')
+      expect(await one(a, 'FETCH c')).toBe(1)
+      await a.query('COMMIT')
+    }
+    for (let i = 0; i < 2; i++) {
+      await a.query({ name: 'cursor', text: 'BEGIN' })
+      await a.query({ name: 'declare', text: 'DECLARE c2 CURSOR FOR SELECT 2 AS two' })
+      await a.query({ name: 'commit', text: 'COMMIT' })
+    }
+    // pg binds a portal of that name, executes it and syncs: PostgreSQL closes it with the implicit transaction.
+    for (let i = 0; i < 2; i++) expect(await one(a, { text: 'SELECT $1::int AS x', values: [i], portal: 'p' } as pg.QueryConfig)).toBe(i)
+    await a.query('BEGIN')
+    await a.query('DECLARE h CURSOR WITH HOLD FOR SELECT 3 AS three')
+    await a.query('COMMIT')
+    expect(await one(a, 'FETCH h')).toBe(3)
+    await a.query('CLOSE h')
+  })
+
+  it('DISCARD TEMP drops the app\'s temporary tables and leaves the proxy working: checkpoints, rollbacks and the next statements', async () => {
+    const a = await connect()
+    await a.query('CREATE TEMP TABLE scratch (n int)')
+    await proxy.checkpoint('before_discard')
+    expect(await codeOf(a.query('DISCARD TEMP'))).toBe('ok')
+    expect(await codeOf(a.query('SELECT * FROM scratch'))).toBe('42P01')
+    expect(await codeOf(a.query({ name: 'discard', text: 'DISCARD TEMPORARY' }))).toBe('ok')
+    await proxy.checkpoint('after_discard')
+    await a.query("INSERT INTO t (v) VALUES ('after discard')")
+    expect(await one(a, 'SELECT count(*)::int FROM t')).toBe(1)
+    await proxy.rollback('after_discard')
+    expect(await one(a, 'SELECT count(*)::int FROM t')).toBe(0)
+    // Back before the DISCARD: the temporary table is there again, as everything else of that moment.
+    await proxy.rollback('before_discard')
+    expect(await one(a, 'SELECT count(*)::int FROM scratch')).toBe(0)
+    await proxy.release('before_discard')
+    await a.query('DROP TABLE scratch')
+  })
+
+  it('a sequence with CACHE 20: after a rollback, nextval goes on from where it stood at the checkpoint', async () => {
+    const a = await connect()
+    expect(await one(a, "SELECT nextval('cached')::int")).toBe(1)
+    await proxy.checkpoint('cached')
+    expect(await one(a, "SELECT nextval('cached')::int")).toBe(2)
+    await proxy.rollback('cached')
+    expect(await one(a, "SELECT nextval('cached')::int")).toBe(2)
+    await proxy.rollback('cached')
+    await proxy.release('cached')
+  })
+})
+
