@@ -222,7 +222,15 @@ export class PgProxy extends EventEmitter implements Hub {
       const existing = this.#checkpoints.findIndex((c) => c.name === name)
       const drop = existing >= 0 ? `RELEASE SAVEPOINT ${this.#checkpoints[existing]!.savepoint}; ` : ''
       const savepoint = `venomqa_cp_${++this.#counter}`
-      const result = await upstream.run(`${drop}SAVEPOINT ${savepoint}; ${READ_SEQUENCES}`)
+      const result = await upstream.run(`${drop}SAVEPOINT ${savepoint}; ${READ_SEQUENCES}`).catch(async (err: unknown) => {
+        // A failed read of the sequences (a sequence the upstream user may not read, a lock timeout) aborts
+        // the base transaction: every statement of every connection would fail with 25P02 until a rollback
+        // to an older checkpoint undid the app's work. Back to the savepoint just taken, which undoes
+        // nothing, and it goes; the checkpoint of the same name was released before the read.
+        await upstream.run(`ROLLBACK TO SAVEPOINT ${savepoint}; RELEASE SAVEPOINT ${savepoint}`).catch(() => {})
+        if (existing >= 0) this.#checkpoints.splice(existing)
+        throw err
+      })
       if (existing >= 0) this.#checkpoints.splice(existing)
       this.#checkpoints.push({ name, savepoint, sequences: toSequences(result.rows), settings: this.appliedSettings })
     })
