@@ -1,6 +1,6 @@
 import { type CachePort, type CacheSetOptions, type CacheStats, UserError, cacheTtlMs } from '@venomqa/core'
 import type { Redis } from 'ioredis'
-import { type ConnectionOptions, type OwnedClient, chunks, closeClient, explained, openClient, ping, prefixPattern, refuseKeyPrefix, scanKeys } from './connection'
+import { type ConnectionOptions, type OwnedClient, chunks, closeClient, explained, openClient, ping, prefixPattern, refuseKeyPrefix, scanKeys, whenAnswering } from './connection'
 
 export interface RedisCacheOptions extends ConnectionOptions {
   /** Every key the port reads or writes is `prefix + key`; clear() and stats() stay within it. */
@@ -75,7 +75,10 @@ export class RedisCache implements CachePort {
   }
 
   #do<T>(what: string, run: () => Promise<T>): Promise<T> {
-    return explained(`cache ${what}`, this.#client.where, run)
+    return explained(`cache ${what}`, this.#client.where, async () => {
+      await whenAnswering(this.redis)
+      return run()
+    })
   }
 
   async #wrongType<T>(key: string, run: () => Promise<T>): Promise<T> {
@@ -117,6 +120,21 @@ export class RedisCache implements CachePort {
     if (keys.length === 0) return out
     const full = keys.map((k) => this.#key(k))
     const raws = await this.#do('getMany', () => this.redis.mget(full))
+    // MGET answers nil for a key of another type, as for a missing one: ask the type of the nils, so that
+    // such a key is refused as get() refuses it rather than reported missing while exists() says it is there.
+    const nils = full.filter((_, i) => (raws[i] ?? null) === null)
+    if (nils.length > 0) {
+      const types = await this.#do('getMany', async () => {
+        const pipe = this.redis.pipeline()
+        for (const key of nils) pipe.type(key)
+        return ((await pipe.exec()) ?? []).map(([err, type]) => {
+          if (err) throw err
+          return type as string
+        })
+      })
+      const wrong = types.findIndex((type) => type !== 'none' && type !== 'string')
+      if (wrong >= 0) throw new UserError('E_CACHE_TYPE', `cache: key "${nils[wrong]}" holds a Redis ${types[wrong]}, not a string value`)
+    }
     keys.forEach((k, i) => {
       const raw = raws[i] ?? null
       if (raw === null) this.#misses++

@@ -22,7 +22,17 @@ export interface OwnedClient {
 }
 
 export function openClient(options: ConnectionOptions): OwnedClient {
-  if (options.redis) return { redis: options.redis, owned: false, where: describeClient(options.redis) }
+  if (options.redis) {
+    // The client decides the server and DB: a `url` or another `db` beside it was ignored, and the state
+    // backend rolled back (deleting keys in) the client's DB while the config named another.
+    const clientDb = options.redis.options.db ?? 0
+    if (options.url !== undefined || (options.db !== undefined && options.db !== clientDb))
+      throw new ConfigError(
+        `Redis: give \`redis\` or \`url\`/\`db\`, not both: the client is on ${describeClient(options.redis)}, and it is the one used${options.db !== undefined ? ` (\`db\` says ${String(options.db)})` : ''}`,
+        { where: 'redis' },
+      )
+    return { redis: options.redis, owned: false, where: describeClient(options.redis) }
+  }
   const url = withDb(options.url ?? DEFAULT_REDIS_URL, options.db)
   // ioredis takes any path as the DB and sends SELECT NaN for `/abc`: a rejection nothing can catch (the
   // SELECT of its connect), then a raw ReplyError. A path that is no DB index is a mistake in the config.
@@ -224,6 +234,17 @@ export async function pingProblem(redis: Redis, timeoutMs = 2000): Promise<true 
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * Return once the client's connection is ready, or throw after `timeoutMs`. Until the server answers its
+ * ready check, ioredis queues commands with no deadline (connectTimeout covers the TCP connect only): a
+ * server that accepts the connection and never answers made every call wait for ever.
+ */
+export async function whenAnswering(redis: Redis, timeoutMs = 5000): Promise<void> {
+  if (redis.status === 'ready') return
+  const problem = await pingProblem(redis, timeoutMs)
+  if (problem !== true) throw new Error(problem)
 }
 
 export async function ping(redis: Redis, timeoutMs = 2000): Promise<boolean> {

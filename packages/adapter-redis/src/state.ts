@@ -1,6 +1,6 @@
 import { CheckpointStack, type StateBackend, StateError } from '@venomqa/core'
 import type { Redis } from 'ioredis'
-import { type ConnectionOptions, type OwnedClient, chunks, closeClient, missingDbError, openClient, ping, prefixPattern, refuseKeyPrefix, requireDb, scanScope } from './connection'
+import { type ConnectionOptions, type OwnedClient, chunks, closeClient, missingDbError, openClient, ping, prefixPattern, refuseKeyPrefix, requireDb, scanScope, whenAnswering } from './connection'
 import { type DumpedKey, dumpBatch, restoreBatch, restoreOpOf } from './scripts'
 
 export interface RedisStateOptions extends ConnectionOptions {
@@ -84,6 +84,7 @@ export class RedisState implements StateBackend {
 
   async #do<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
+      await whenAnswering(this.redis)
       return await run()
     } catch (err) {
       if (err instanceof StateError) throw err

@@ -74,6 +74,9 @@ export function redisWorkers(options: RedisWorkersOptions) {
   const url = o.url ?? DEFAULT_REDIS_URL
   const mainDb = dbOf(url)
   const workers = new Map<number, Worker>()
+  const server = serverOf(url)
+  /** This setup's own entry in `heldPlaces`, one object per worker, so that each removes only its own. */
+  const placeHeld = new Map<number, HeldPlace>()
 
   /** Worker `index`'s DB and key prefix, checked against the main's scope. */
   const placeOf = (index: number): { db: number; keyPrefix: string } => {
@@ -101,12 +104,29 @@ export function redisWorkers(options: RedisWorkersOptions) {
     needsApp: true,
     async prepare(index, main) {
       const { db, keyPrefix } = placeOf(index)
+      const held: HeldPlace = { server, db, keyPrefix, scope: prefixes.length ? prefixes.map((p) => keyPrefix + p) : [keyPrefix], worker: index }
+      const taken = [...heldPlaces].find((other) => placeHeld.get(index) !== other && placesOverlap(other, held))
+      if (taken)
+        throw new ConfigError(
+          `${PART}: worker ${index}'s place (DB ${db}${keyPrefix ? `, keys under "${keyPrefix}"` : ''}) overlaps worker ${taken.worker}'s (DB ${taken.db}${taken.keyPrefix ? `, keys under "${taken.keyPrefix}"` : ''}), which is in use; ${keyPrefix ? 'keyPrefix(index)' : 'db(index)'} must give each worker a place of its own`,
+          { where: keyPrefix ? 'keyPrefix' : 'db' },
+        )
+      const release = () => {
+        heldPlaces.delete(held)
+        if (placeHeld.get(index) === held) placeHeld.delete(index)
+      }
       const connection = { url, db }
       const worker: Worker = { main: openClient({ url, db: mainDb }), mine: openClient(connection), keyPrefix: Buffer.from(keyPrefix) }
+      // Still before the first await, so that two workers prepared at once cannot both pass the check.
+      const previous = placeHeld.get(index)
+      if (previous) heldPlaces.delete(previous)
+      heldPlaces.add(held)
+      placeHeld.set(index, held)
       try {
         await requireDb(worker.mine, 'db')
         await claim(worker, scopeOf(prefixes, keyPrefix), index)
       } catch (err) {
+        release()
         await Promise.all([closeClient(worker.main), closeClient(worker.mine)])
         if (err instanceof ConfigError) throw err
         throw new StateError(`redis:w${index}`, `cannot use Redis DB ${db} at ${worker.mine.where}: ${(err as Error).message}`, { cause: err })
@@ -131,6 +151,7 @@ export function redisWorkers(options: RedisWorkersOptions) {
             await removeKeys(worker.mine.redis, scopeOf(prefixes, keyPrefix), markerOf(worker))
             await worker.mine.redis.del(markerOf(worker))
           } finally {
+            release()
             await Promise.all([closeClient(worker.main), closeClient(worker.mine)])
           }
         },
@@ -150,6 +171,33 @@ export function redisWorkers(options: RedisWorkersOptions) {
   }
   const startApp = o.startApp
   return asWorkerSetup(part, startApp && ((index, resources) => startApp(index, resources.redisUrl, resources)), 'startApp(index, redisUrl)')
+}
+
+/** Where a worker's keys are: a server, a DB, and the key prefixes in scope there ('' for every key). */
+interface HeldPlace {
+  server: string
+  db: number
+  keyPrefix: string
+  scope: string[]
+  worker: number
+}
+
+/**
+ * The places of the workers being prepared or running, in this process, whichever redisWorkers setup
+ * made them (two plugin entries may map workers onto one DB). A worker that claimed a place another holds
+ * deleted that one's keys (the marker is there), and the two then shared their state without a word.
+ */
+const heldPlaces = new Set<HeldPlace>()
+
+function serverOf(url: string): string {
+  const u = new URL(url)
+  return `${u.hostname}:${u.port || '6379'}`
+}
+
+/** Whether two places share keys: one DB of one server, and a key prefix in scope that one starts with the other. */
+function placesOverlap(a: HeldPlace, b: HeldPlace): boolean {
+  if (a.server !== b.server || a.db !== b.db) return false
+  return a.scope.some((x) => b.scope.some((y) => x.startsWith(y) || y.startsWith(x)))
 }
 
 /** SCAN patterns of a scope: the prefixes (each after `keyPrefix`), or every key. */
