@@ -11,8 +11,9 @@ export interface Target {
 
 /** A URL's password replaced by `***`, for anything a user may read. */
 export function maskUrl(url: string): string {
-  // Greedy up to the last '@': a password may hold '@' or '/' when the user did not percent-encode it.
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:).*@([^@]*)$/i, '$1***@$2')
+  // Greedy up to the last '@': a password may hold '@' or '/' when the user did not percent-encode it, and
+  // line breaks too (URL parsing drops or encodes them, so the password still works): `[\s\S]`, not `.`.
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[\s\S]*@([^@]*)$/i, '$1***@$2')
 }
 
 /**

@@ -1,7 +1,7 @@
 import { CheckpointStack, type StateBackend, StateError } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, openConnection, parseTarget } from './connection'
-import { PRIVATE_LIKE, ident } from './sql'
+import { PRIVATE_LIKE, binary, ident } from './sql'
 import { countRows, databaseProblem } from './snapshot'
 
 export interface MysqlSavepointOptions {
@@ -78,7 +78,7 @@ export class MysqlSavepointBackend implements StateBackend {
     const conn = await openConnection(this.name, this.#target)
     try {
       const [rows] = await conn.query<RowDataPacket[]>(
-        `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND TABLE_NAME NOT LIKE ? ORDER BY TABLE_NAME`,
+        `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND ${binary('TABLE_NAME')} NOT LIKE ? ORDER BY TABLE_NAME`,
         [this.#target.database, PRIVATE_LIKE],
       )
       const all = rows.map((r) => String(r.t))

@@ -4,8 +4,8 @@ import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
 import { TriggerSwapError, definerSql, otherDefinerNeeds, putBackAppTriggers, quietAppTriggers, readAppTriggers } from './app-triggers'
 import { describeWriter, inFlightWritersSql, toInFlightWriters } from './inflight'
-import { type Fingerprint, diffFingerprint, fingerprintOf, fingerprintSql, loudTriggersSql, readSchema } from './schema'
-import { PRIVATE_LIKE, columnList, ident, joinOn, literal } from './sql'
+import { type Fingerprint, diffFingerprint, fingerprintOf, fingerprintSql, inTables, readSchema, triggersSql } from './schema'
+import { PRIVATE_LIKE, binary, columnList, ident, isPrivateName, joinOn, literal, namesMayCollide } from './sql'
 import {
   HISTORY_CP,
   HISTORY_PRESENT,
@@ -18,6 +18,7 @@ import {
   historyDdl,
   keyLogDdl,
   markWholeSql,
+  rowTriggerNames,
   trackedTable,
   trackingTriggers,
   wholeLogDdl,
@@ -77,10 +78,16 @@ interface Probe {
   wholeChanged: Set<string>
   /** The app's triggers on tracked tables that are not quiet during a restore (created since they were swapped); read only when asked. */
   loudTriggers: string[]
+  /**
+   * One line per tracked table that lost a change-tracking trigger (read with loudTriggers): dropped and
+   * created again with the same columns, which the fingerprint cannot tell, its changes since are not recorded.
+   */
+  untracked: string[]
 }
 
-const AUTO_INCREMENT_SQL = `SELECT TABLE_NAME AS t, AUTO_INCREMENT AS a FROM information_schema.TABLES
-  WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) AND AUTO_INCREMENT IS NOT NULL`
+/** The tracked tables' counters, kept by exact name after: named in SQL unless names may collide (see inTables). */
+const autoIncrementSql = (tracked: readonly string[]) =>
+  `SELECT TABLE_NAME AS t, AUTO_INCREMENT AS a FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND ${inTables('TABLE_NAME', tracked)} AND AUTO_INCREMENT IS NOT NULL`
 
 /**
  * Snapshot rollback for MySQL and MariaDB that works while the app under test runs as its own process with
@@ -169,7 +176,7 @@ export class MysqlSnapshotBackend implements StateBackend {
     // Only a checkpoint with none open swaps the app's new triggers (below).
     const triggers = this.#stack.size === 0
     let probe = await this.#probe(conn, -1, { triggers })
-    const drift = diffFingerprint(this.#installedFingerprint, probe.fingerprint)
+    const drift = [...diffFingerprint(this.#installedFingerprint, probe.fingerprint), ...probe.untracked]
     if (drift.length) {
       if (this.#stack.size)
         throw new StateError(this.name, `checkpoint "${name}": the schema changed while checkpoints are open (${drift.join('; ')}); their state can no longer be restored`)
@@ -196,7 +203,7 @@ export class MysqlSnapshotBackend implements StateBackend {
   async #restore(conn: Connection, name: string, cp: Checkpoint): Promise<void> {
     const t0 = performance.now()
     const probe = await this.#probeOnceWritersEnd(conn, cp.seq, `rollback to "${name}"`)
-    const drift = diffFingerprint(cp.fingerprint, probe.fingerprint)
+    const drift = [...diffFingerprint(cp.fingerprint, probe.fingerprint), ...probe.untracked]
     if (drift.length)
       throw new StateError(
         this.name,
@@ -300,16 +307,41 @@ export class MysqlSnapshotBackend implements StateBackend {
 
   async #disconnect(conn: Connection): Promise<void> {
     await this.#run('disconnect', async () => {
+      let lost = false
       try {
         await this.#dropPrivateObjects(conn)
         await conn.query('SELECT RELEASE_LOCK(?)', [lockName(this.#target.database)])
+      } catch (err) {
+        if (!isConnectionLost(err)) throw err
+        lost = true
       } finally {
         this.#conn = undefined
         this.#stack.clear()
         this.#baseReady = false
         await conn.end().catch(() => conn.destroy())
       }
+      if (lost) await this.#dropOnNewConnection()
     })
+  }
+
+  /**
+   * The connection died under the run (the server restarted, a KILL, a network drop): its triggers still
+   * record every write of the app and the app's own triggers still run as copies, until some run connects.
+   * Its lock died with it, so they are dropped on a connection of their own, unless another run took the
+   * database meanwhile (its connect dropped them already, and what is there now is its own).
+   */
+  async #dropOnNewConnection(): Promise<void> {
+    const conn = await openConnection(this.name, this.#target, { multipleStatements: true })
+    try {
+      await this.#prepareSession(conn)
+      const lock = lockName(this.#target.database)
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got', [lock])
+      if (Number(rows[0]?.got) !== 1) return
+      await this.#dropPrivateObjects(conn)
+      await conn.query('SELECT RELEASE_LOCK(?)', [lock])
+    } finally {
+      await conn.end().catch(() => conn.destroy())
+    }
   }
 
   // ---- setup -------------------------------------------------------------------------------------
@@ -344,13 +376,13 @@ export class MysqlSnapshotBackend implements StateBackend {
     // The app's own triggers first, from the private table about to go (see app-triggers.ts).
     await putBackAppTriggers(conn, db)
     const [triggers] = await conn.query<RowDataPacket[]>(
-      'SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME LIKE ?',
+      `SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND ${binary('TRIGGER_NAME')} LIKE ?`,
       [db, PRIVATE_LIKE],
     )
     // Triggers first, so the app's writes stop touching the tables about to go.
     for (const r of triggers) await conn.query(`DROP TRIGGER IF EXISTS ${ident(r.n)}`)
     const [tables] = await conn.query<RowDataPacket[]>(
-      'SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE ?',
+      `SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND ${binary('TABLE_NAME')} LIKE ?`,
       [db, PRIVATE_LIKE],
     )
     if (tables.length) await conn.query(`DROP TABLE IF EXISTS ${tables.map((r) => ident(r.n)).join(', ')}`)
@@ -401,7 +433,7 @@ export class MysqlSnapshotBackend implements StateBackend {
       await step(`create the change-tracking trigger on table "${table}"`, 'TRIGGER', sql)
     }
     const [tables, columns] = (await batch(conn, fingerprintSql(conn.format.bind(conn), db, this.trackedTables))) as RowDataPacket[][]
-    this.#installedFingerprint = fingerprintOf(tables!, columns!)
+    this.#installedFingerprint = fingerprintOf(tables!, columns!, new Set(this.trackedTables))
   }
 
   /**
@@ -509,8 +541,8 @@ export class MysqlSnapshotBackend implements StateBackend {
     const tracked = this.trackedTables
     const statements = [
       ...fingerprintSql(conn.format.bind(conn), db, tracked),
-      tracked.length ? conn.format(AUTO_INCREMENT_SQL, [db, tracked]) : 'SELECT NULL AS t, NULL AS a FROM DUAL WHERE FALSE',
-      loudTriggersSql(conn.format.bind(conn), db, triggers ? tracked : []),
+      tracked.length ? conn.format(autoIncrementSql(tracked), [db, namesMayCollide(tracked) ? PRIVATE_LIKE : tracked]) : 'SELECT NULL AS t, NULL AS a FROM DUAL WHERE FALSE',
+      triggersSql(conn.format.bind(conn), db, triggers ? tracked : []),
     ]
     if (keyed.length)
       statements.push(
@@ -520,10 +552,17 @@ export class MysqlSnapshotBackend implements StateBackend {
     const all = (await batch(conn, [...first, ...statements])) as RowDataPacket[][]
     const results = all.slice(first.length)
     const whole = results[results.length - 1]!
+    const fingerprint = fingerprintOf(results[0]!, results[1]!, this.#tracked)
+    const present = new Set(results[3]!.map((r) => `${r.t}\u0000${r.n}`))
+    // A table that is gone is reported by the fingerprint already.
+    const untracked = triggers
+      ? tracked.filter((table) => fingerprint.has(table) && rowTriggerNames(table).some((n) => !present.has(`${table}\u0000${n}`)))
+      : []
     return {
-      fingerprint: fingerprintOf(results[0]!, results[1]!),
-      autoIncrement: new Map(results[2]!.map((r) => [String(r.t), String(r.a)])),
-      loudTriggers: results[3]!.map((r) => String(r.n)),
+      fingerprint,
+      autoIncrement: new Map(results[2]!.filter((r) => this.#tracked.has(String(r.t))).map((r) => [String(r.t), String(r.a)])),
+      loudTriggers: results[3]!.filter((r) => this.#tracked.has(String(r.t)) && !isPrivateName(String(r.n))).map((r) => String(r.n)),
+      untracked: untracked.map((table) => `table \`${table}\` was dropped and created again, its change-tracking triggers with it`),
       rowsChanged: new Set(keyed.length ? results[4]!.map((r) => String(r.t)) : []),
       wholeChanged: new Set(whole.map((r) => String(r.t)).filter((t) => this.#tracked.has(t))),
     }
@@ -571,9 +610,11 @@ export class MysqlSnapshotBackend implements StateBackend {
         statements.push(saveAll(t, id))
         deltas.set(t.name, 'whole')
       } else if (probe.rowsChanged.has(t.name)) {
-        // One row per marked key; a key whose row is gone is saved with present = 0.
+        // One row per marked key; a key whose row is gone is saved with present = 0. A row that is there keeps
+        // its own key: the mark holds the key as it was first changed, which a case-insensitive collation
+        // (or PAD SPACE) calls equal to the row's key after an update of its case or trailing spaces.
         const pk = t.info.primaryKey
-        const values = t.info.insertable.map((c) => (pk.includes(c) ? `l.${ident(c)}` : `s.${ident(c)}`)).join(', ')
+        const values = t.info.insertable.map((c) => (pk.includes(c) ? `COALESCE(s.${ident(c)}, l.${ident(c)})` : `s.${ident(c)}`)).join(', ')
         statements.push(
           `INSERT INTO ${ident(t.history)} (${HISTORY_CP}, ${HISTORY_PRESENT}, ${columnList(t.info.insertable)})
              SELECT ${id}, s.${ident(pk[0]!)} IS NOT NULL, ${values} FROM ${ident(t.log!)} l LEFT JOIN ${ident(t.name)} s ON ${joinOn('l', 's', pk)}`,
@@ -679,6 +720,11 @@ export async function databaseProblem(backend: string, target: Target): Promise<
 function lockName(database: string): string {
   const name = `venomqa_state:${database}`
   return name.length <= 64 ? name : `venomqa_state:${createHash('sha1').update(database).digest('hex')}`
+}
+
+/** The driver marks an error fatal when the connection is gone and every later query on it fails. */
+function isConnectionLost(err: unknown): boolean {
+  return (err as { fatal?: boolean } | undefined)?.fatal === true
 }
 
 /** A NOWAIT locking read ran into a row lock (MariaDB reports it as a lock wait timeout, MySQL 8 as ER_LOCK_NOWAIT). */

@@ -6,6 +6,25 @@ export const PRIVATE_PREFIX = '_venomqa_'
 /** `LIKE` pattern for the private objects (underscores escaped, they are wildcards otherwise). */
 export const PRIVATE_LIKE = '\\_venomqa\\_%'
 
+/**
+ * `name` as a binary string, to match against PRIVATE_LIKE: information_schema compares names without
+ * regard to case, so a plain LIKE would take the app's `_VenomQA_settings` for a private table (and drop it
+ * at connect), though table and trigger names are case-sensitive on Linux.
+ */
+export function binary(name: string): string {
+  return `CAST(${name} AS BINARY)`
+}
+
+/**
+ * Whether information_schema may take two of `names` for one: its collation ignores case (and accents, on
+ * MariaDB), and then answers `TABLE_NAME IN ('Notes', 'notes')` with one of the two tables only. Any name
+ * beyond ASCII counts as one that may: accents and other foldings are the collation's to decide.
+ */
+export function namesMayCollide(names: readonly string[]): boolean {
+  if (names.some((n) => /[^\x00-\x7f]/.test(n))) return true
+  return new Set(names.map((n) => n.toLowerCase())).size < names.length
+}
+
 /** MySQL and MariaDB cap identifiers at 64 characters. */
 const MAX_IDENTIFIER = 64
 

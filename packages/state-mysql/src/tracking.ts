@@ -42,11 +42,20 @@ export function trackedTable(info: TableInfo): TrackedTable {
   return {
     name: info.name,
     info,
-    // Rows are told apart by primary key; a key with a generated column cannot be written back, so such a
-    // table (like one without a key) is tracked as a whole.
-    log: info.primaryKey.length && info.primaryKey.every((c) => info.insertable.includes(c)) ? privateName('log', info.name) : undefined,
+    // Rows are told apart by primary key; a key with a generated column cannot be written back, and one on a
+    // prefix of a BLOB or TEXT column cannot key a private table (its length is not in information_schema),
+    // so such a table (like one without a key) is tracked as a whole.
+    log:
+      info.primaryKey.length && info.primaryKey.every((c) => info.insertable.includes(c) && !isBlobType(info.types.get(c)))
+        ? privateName('log', info.name)
+        : undefined,
     history: privateName('hist', info.name),
   }
+}
+
+/** BLOB and TEXT types (JSON too, on MariaDB, where it is LONGTEXT): a key on one needs a prefix length. */
+function isBlobType(type: string | undefined): boolean {
+  return /^(tiny|medium|long)?(blob|text)\b/i.test(type ?? '')
 }
 
 export function wholeLogDdl(): string {
@@ -86,6 +95,11 @@ export function markWholeSql(table: string): string {
     ON DUPLICATE KEY UPDATE ${SEQ} = ${PENDING}`
 }
 
+/** The three change-tracking triggers every tracked table carries, whether it has a key log or not. */
+export function rowTriggerNames(table: string): string[] {
+  return ['ai', 'au', 'ad'].map((kind) => privateName(kind, table))
+}
+
 function logRowSql(t: TrackedTable, row: 'NEW' | 'OLD'): string {
   const keys = t.info.primaryKey
   return `INSERT INTO ${ident(t.log!)} (${columnList(keys)}, ${SEQ}) VALUES (${keys.map((k) => `${row}.${ident(k)}`).join(', ')}, ${PENDING})
@@ -109,17 +123,20 @@ export function trackingTriggers(schema: SchemaInfo, tracked: ReadonlyMap<string
   for (const t of tracked.values()) {
     if (t.log) {
       const pk = t.info.primaryKey
-      out.push(trigger(privateName('ai', t.name), 'AFTER INSERT', t.name, [logRowSql(t, 'NEW')]))
+      const [ai, au, ad] = rowTriggerNames(t.name) as [string, string, string]
+      out.push(trigger(ai, 'AFTER INSERT', t.name, [logRowSql(t, 'NEW')]))
       out.push(
-        trigger(privateName('au', t.name), 'AFTER UPDATE', t.name, [
+        trigger(au, 'AFTER UPDATE', t.name, [
           logRowSql(t, 'OLD'),
           `IF ${changed(pk)} THEN ${logRowSql(t, 'NEW')}; END IF`,
         ]),
       )
-      out.push(trigger(privateName('ad', t.name), 'AFTER DELETE', t.name, [logRowSql(t, 'OLD')]))
+      out.push(trigger(ad, 'AFTER DELETE', t.name, [logRowSql(t, 'OLD')]))
     } else {
-      for (const [kind, timing] of [['ai', 'AFTER INSERT'], ['au', 'AFTER UPDATE'], ['ad', 'AFTER DELETE']] as const)
-        out.push(trigger(privateName(kind, t.name), timing, t.name, [markWholeSql(t.name)]))
+      const [ai, au, ad] = rowTriggerNames(t.name) as [string, string, string]
+      out.push(trigger(ai, 'AFTER INSERT', t.name, [markWholeSql(t.name)]))
+      out.push(trigger(au, 'AFTER UPDATE', t.name, [markWholeSql(t.name)]))
+      out.push(trigger(ad, 'AFTER DELETE', t.name, [markWholeSql(t.name)]))
     }
   }
   // Every table, tracked or not, whose foreign key actions reach a tracked table.

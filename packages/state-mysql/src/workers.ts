@@ -6,7 +6,7 @@ import type { MysqlStateOptions } from './options'
 import { mysqlState } from './plugin'
 import { MysqlSavepointBackend } from './savepoint'
 import { MysqlSnapshotBackend, batch } from './snapshot'
-import { PRIVATE_LIKE, columnList, ident } from './sql'
+import { PRIVATE_LIKE, binary, columnList, ident } from './sql'
 import { QUIET_FLAG } from './tracking'
 
 /** What a mysql part gives the app of each worker. */
@@ -296,12 +296,15 @@ export class MysqlCopier {
     if (counters.length) await batch(conn, counters)
   }
 
-  /** The base tables of a database (VenomQA's private ones left out), with their insertable columns. */
+  /**
+   * The base tables of a database (VenomQA's private ones left out), with their insertable columns. Names
+   * are joined byte for byte: information_schema's collation would give `Notes` the columns of `notes` too.
+   */
   async #tables(conn: Connection, database: string): Promise<TableInfo[]> {
     const [rows] = await conn.query<RowDataPacket[]>(
       `SELECT t.TABLE_NAME AS t, c.COLUMN_NAME AS c, c.EXTRA AS e
-         FROM information_schema.TABLES t JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME
-        WHERE t.TABLE_SCHEMA = ? AND t.TABLE_TYPE = 'BASE TABLE' AND t.TABLE_NAME NOT LIKE ?
+         FROM information_schema.TABLES t JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = t.TABLE_SCHEMA AND ${binary('c.TABLE_NAME')} = ${binary('t.TABLE_NAME')}
+        WHERE t.TABLE_SCHEMA = ? AND t.TABLE_TYPE = 'BASE TABLE' AND ${binary('t.TABLE_NAME')} NOT LIKE ?
         ORDER BY t.TABLE_NAME, c.ORDINAL_POSITION`,
       [database, PRIVATE_LIKE],
     )
