@@ -186,10 +186,12 @@ export interface TransactionScoped {
 }
 
 export function transactionScoped(statement: Statement): TransactionScoped {
-  const s = statement.code.replace(/\s+/g, ' ').toUpperCase()
+  // Read from the code as it is, case-insensitively: every statement of the app passes here, and a copy
+  // made one-spaced and upper-case (as classify reads it) would be made for nothing in almost all of them.
+  const code = statement.code
   return {
-    localSettings: /^SET LOCAL\b/.test(s) || /\bSET_CONFIG ?\((?:[^()]|\([^()]*\))*, ?TRUE ?\)/.test(s),
-    cursors: /^DECLARE\b/.test(s),
+    localSettings: /^\s*SET\s+LOCAL\b/i.test(code) || (/set_config/i.test(code) && /\bSET_CONFIG\s*\((?:[^()]|\([^()]*\))*,\s*TRUE\s*\)/i.test(code)),
+    cursors: /^\s*DECLARE\b/i.test(code),
   }
 }
 

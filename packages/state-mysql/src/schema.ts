@@ -40,25 +40,26 @@ export interface SchemaInfo {
  * collide (see namesMayCollide), every table's columns are read, or DDL on the other would go unseen.
  */
 export function fingerprintSql(format: (sql: string, values: unknown[]) => string, database: string, tracked: readonly string[]): string[] {
+  const trackedOnly = inTables('TABLE_NAME', tracked)
   return [
     format(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND ${binary('TABLE_NAME')} NOT LIKE ?`, [database, PRIVATE_LIKE]),
     tracked.length
       ? format(
           `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, COLUMN_TYPE AS ty, IS_NULLABLE AS n, EXTRA AS e FROM information_schema.COLUMNS
-            WHERE TABLE_SCHEMA = ? AND ${inTables('TABLE_NAME', tracked)} ORDER BY TABLE_NAME, ORDINAL_POSITION`,
-          namesMayCollide(tracked) ? [database, PRIVATE_LIKE] : [database, tracked],
+            WHERE TABLE_SCHEMA = ? AND ${trackedOnly.sql} ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+          [database, trackedOnly.value],
         )
       : 'SELECT NULL AS t FROM DUAL WHERE FALSE',
   ]
 }
 
 /**
- * The condition that keeps the rows of `tracked` tables in an information_schema read (with its value
- * next): their names when no two may collide, else every table but the private ones, for the caller to
+ * The condition (one `?`, and its value) that keeps the rows of `tracked` tables in an information_schema
+ * read: their names when no two may collide, else every table but the private ones, for the caller to
  * filter by exact name. Naming them spares MariaDB opening every table of the schema.
  */
-export function inTables(column: string, tracked: readonly string[]): string {
-  return namesMayCollide(tracked) ? `${binary(column)} NOT LIKE ?` : `${column} IN (?)`
+export function inTables(column: string, tracked: readonly string[]): { sql: string; value: unknown } {
+  return namesMayCollide(tracked) ? { sql: `${binary(column)} NOT LIKE ?`, value: PRIVATE_LIKE } : { sql: `${column} IN (?)`, value: tracked }
 }
 
 /**

@@ -5,7 +5,7 @@ import { type Target, describeSqlError, isPrivilegeError, openConnection, parseT
 import { TriggerSwapError, definerSql, otherDefinerNeeds, putBackAppTriggers, quietAppTriggers, readAppTriggers } from './app-triggers'
 import { describeWriter, inFlightWritersSql, toInFlightWriters } from './inflight'
 import { type Fingerprint, diffFingerprint, fingerprintOf, fingerprintSql, inTables, readSchema, triggersSql } from './schema'
-import { PRIVATE_LIKE, binary, columnList, ident, isPrivateName, joinOn, literal, namesMayCollide } from './sql'
+import { PRIVATE_LIKE, binary, columnList, ident, isPrivateName, joinOn, literal } from './sql'
 import {
   HISTORY_CP,
   HISTORY_PRESENT,
@@ -86,8 +86,13 @@ interface Probe {
 }
 
 /** The tracked tables' counters, kept by exact name after: named in SQL unless names may collide (see inTables). */
-const autoIncrementSql = (tracked: readonly string[]) =>
-  `SELECT TABLE_NAME AS t, AUTO_INCREMENT AS a FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND ${inTables('TABLE_NAME', tracked)} AND AUTO_INCREMENT IS NOT NULL`
+function autoIncrementSql(format: (sql: string, values: unknown[]) => string, database: string, tracked: readonly string[]): string {
+  const trackedOnly = inTables('TABLE_NAME', tracked)
+  return format(`SELECT TABLE_NAME AS t, AUTO_INCREMENT AS a FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND ${trackedOnly.sql} AND AUTO_INCREMENT IS NOT NULL`, [
+    database,
+    trackedOnly.value,
+  ])
+}
 
 /**
  * Snapshot rollback for MySQL and MariaDB that works while the app under test runs as its own process with
@@ -541,7 +546,7 @@ export class MysqlSnapshotBackend implements StateBackend {
     const tracked = this.trackedTables
     const statements = [
       ...fingerprintSql(conn.format.bind(conn), db, tracked),
-      tracked.length ? conn.format(autoIncrementSql(tracked), [db, namesMayCollide(tracked) ? PRIVATE_LIKE : tracked]) : 'SELECT NULL AS t, NULL AS a FROM DUAL WHERE FALSE',
+      tracked.length ? autoIncrementSql(conn.format.bind(conn), db, tracked) : 'SELECT NULL AS t, NULL AS a FROM DUAL WHERE FALSE',
       triggersSql(conn.format.bind(conn), db, triggers ? tracked : []),
     ]
     if (keyed.length)

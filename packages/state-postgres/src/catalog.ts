@@ -77,21 +77,35 @@ export function parseTableSpec(spec: string): TableSpec {
   return parts.length === 2 ? { schema: parts[0]!, name: parts[1]! } : { name: parts[0]! }
 }
 
+/**
+ * The options' names, each parsed once: every checkpoint and rollback asks inScope of every table of the
+ * catalog against them. Keyed by the text, which the options keep for the life of the backend.
+ */
+const parsedSpecs = new Map<string, TableSpec>()
+function specOf(spec: string): TableSpec {
+  let parsed = parsedSpecs.get(spec)
+  if (!parsed) parsedSpecs.set(spec, (parsed = parseTableSpec(spec)))
+  return parsed
+}
+
 /** The schema part of `schema.table` names in the options. */
 function schemasOf(scope: Scope): string[] {
-  const extra = (scope.tables ?? []).flatMap((t) => parseTableSpec(t).schema ?? [])
+  const extra = (scope.tables ?? []).flatMap((t) => specOf(t).schema ?? [])
   return [...new Set([...scope.schemas, ...extra])].filter((s) => s !== PRIVATE_SCHEMA)
 }
 
 function matches(spec: string, schema: string, name: string, defaultSchemas: string[]): boolean {
-  const table = parseTableSpec(spec)
+  const table = specOf(spec)
   if (table.schema !== undefined) return table.schema === schema && table.name === name
   return table.name === name && defaultSchemas.includes(schema)
 }
 
 export function inScope(scope: Scope, schema: string, name: string): boolean {
   if (schema === PRIVATE_SCHEMA) return false
-  if (scope.exclude.some((e) => matches(e, schema, name, schemasOf(scope)))) return false
+  if (scope.exclude.length) {
+    const schemas = schemasOf(scope)
+    if (scope.exclude.some((e) => matches(e, schema, name, schemas))) return false
+  }
   if (scope.tables) return scope.tables.some((t) => matches(t, schema, name, scope.schemas))
   return scope.schemas.includes(schema)
 }

@@ -99,7 +99,7 @@ export class Trials {
     // A replay is judged after its last step: one that ends with another action than the violation met
     // cannot break the invariant as that one did, whatever it says, and is not replayed (many candidates of
     // delta debugging drop the last step).
-    if (this.#met && !sameViolation(this.#met, { action: lastActionOf(sequence), message: this.#met.message })) return { verdict: 'other' }
+    if (this.#met && lastActionOf(sequence) !== this.#met.action) return { verdict: 'other' }
     const run = await this.run(sequence)
     if (!run) return undefined
     const verdict = trialVerdict(run, this.#invariant, this.#failure, this.#met)
