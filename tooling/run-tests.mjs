@@ -12,7 +12,7 @@
  *
  * Output: each line prefixed with the package name, as turbo does, so a CI log still reads by package and
  * its summary lines ("Tests  12 passed") add up. Every package runs even after one fails; the exit code is 1
- * when any did, and the failed ones are named last.
+ * when any did, and the failed ones are named last, each after what vitest said of its failures.
  */
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
@@ -71,25 +71,45 @@ function testedPackages() {
   return found.sort((a, b) => rank(a.name) - rank(b.name))
 }
 
-/** Run one package's tests, its output prefixed line by line; resolves to whether they passed. */
+/**
+ * What a failed package said about its failures: vitest's closing sections (Failed Suites, Failed Tests,
+ * Unhandled Errors), or the last lines when it stopped before them. Printed again after every package ran,
+ * so that the end of a CI log, often all that is kept of it, says what failed and why.
+ */
+function failureReport(lines) {
+  const plain = lines.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''))
+  const start = plain.findIndex((l) => /⎯ (Failed Suites|Failed Tests|Unhandled Errors?) /.test(l))
+  const end = plain.findIndex((l, i) => i > start && /^\s*Test Files /.test(l))
+  // Without vitest's summary lines: .ci/run adds up every "Tests  N passed" line of the log.
+  const report = (start >= 0 ? plain.slice(start, end > start ? end : undefined) : plain.slice(-40)).filter((l) => !/^\s*Tests +[0-9]/.test(l))
+  const MAX = 200
+  return report.length > MAX ? [...report.slice(0, MAX), `... ${report.length - MAX} more lines above, in the package's output`] : report
+}
+
+/** Run one package's tests, its output prefixed line by line; resolves to whether they passed, and its lines. */
 function runTests({ name, dir }) {
   return new Promise((resolve) => {
     const child = spawn('pnpm', ['run', 'test'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    const said = []
+    const say = (lines) => {
+      for (const l of lines) said.push(l)
+      process.stdout.write(lines.map((l) => `${name}:test: ${l}\n`).join(''))
+    }
     for (const stream of [child.stdout, child.stderr]) {
       let rest = ''
       stream.setEncoding('utf8')
       stream.on('data', (chunk) => {
         const lines = (rest + chunk).split('\n')
         rest = lines.pop()
-        if (lines.length) process.stdout.write(lines.map((l) => `${name}:test: ${l}\n`).join(''))
+        if (lines.length) say(lines)
       })
-      stream.on('end', () => rest && process.stdout.write(`${name}:test: ${rest}\n`))
+      stream.on('end', () => rest && say([rest]))
     }
     child.on('error', (err) => {
-      process.stdout.write(`${name}:test: could not start: ${err.message}\n`)
-      resolve(false)
+      say([`could not start: ${err.message}`])
+      resolve({ passed: false, said })
     })
-    child.on('close', (code) => resolve(code === 0))
+    child.on('close', (code) => resolve({ passed: code === 0, said }))
   })
 }
 
@@ -104,11 +124,15 @@ if (only.length && queue.length !== only.length) {
 const failed = []
 const started = Date.now()
 async function lane() {
-  for (let next = queue.shift(); next; next = queue.shift()) if (!(await runTests(next))) failed.push(next.name)
+  for (let next = queue.shift(); next; next = queue.shift()) {
+    const { passed, said } = await runTests(next)
+    if (!passed) failed.push({ name: next.name, report: failureReport(said) })
+  }
 }
 await Promise.all(Array.from({ length: LANES }, lane))
 const seconds = ((Date.now() - started) / 1000).toFixed(0)
+for (const { name, report } of failed) process.stdout.write(`\n── what failed in ${name} ──\n${report.join('\n')}\n`)
 if (failed.length) {
-  process.stdout.write(`\ntests failed in ${failed.join(', ')} (${seconds} s)\n`)
+  process.stdout.write(`\ntests failed in ${failed.map((f) => f.name).join(', ')} (${seconds} s)\n`)
   process.exitCode = 1
 } else process.stdout.write(`\nevery package's tests passed (${seconds} s)\n`)

@@ -4,11 +4,11 @@ import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { afterAll, afterEach, expect, it } from 'vitest'
 import { MysqlCopier, MysqlSavepointBackend, MysqlSnapshotBackend } from '../src'
 import { parseTarget } from '../src/connection'
-import { HOST, PORT, admin, dropDatabase, urlFor } from './helpers'
+import { HOST, PORT, admin, dbName, dropDatabase, urlFor } from './helpers'
 
 const describe = await describeWithService('MariaDB', HOST, PORT)
 
-const DB = 'vq_myaudit_edge_cases'
+const DB = dbName('edge')
 
 async function freshDatabase(schema: string[]): Promise<Connection> {
   const root = await admin()
@@ -209,11 +209,11 @@ describe('MysqlSnapshotBackend edge cases', () => {
 describe('password masking', () => {
   it('masks a password that holds a line break or another line terminator', async () => {
     for (const password of ['se\ncret', 'se\rcret', 'se\u2028cret']) {
-      const url = `mysql://root:${password}@127.0.0.1:${CLOSED_PORT}/vq_myaudit_none`
+      const url = `mysql://root:${password}@127.0.0.1:${CLOSED_PORT}/venomqa_my_none`
       for (const backend of [new MysqlSnapshotBackend({ url }), new MysqlSavepointBackend({ url })]) {
         const error = await backend.connect().catch((e) => e)
         expect(error).toBeInstanceOf(StateError)
-        expect(error.message).toContain(`cannot connect to mysql://root:***@127.0.0.1:${CLOSED_PORT}/vq_myaudit_none`)
+        expect(error.message).toContain(`cannot connect to mysql://root:***@127.0.0.1:${CLOSED_PORT}/venomqa_my_none`)
         expect(error.message).not.toContain('cret')
         expect(await backend.healthReport()).not.toContain('cret')
       }

@@ -6,9 +6,19 @@ import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise'
 export const { host: HOST, port: PORT } = SERVICES.mysql
 export const urlFor = (database: string) => `mysql://root@${HOST}:${PORT}/${database}`
 
+/**
+ * A database (or user) name of this test process: venomqa_my_<pid>_<what>. A fixed name would meet what an
+ * earlier process left on the shared server (a connection still in a transaction on it, a lock) and wait.
+ */
+export const dbName = (what: string) => `venomqa_my_${process.pid}_${what}`
+
 /** A connection outside any backend: the tests' own eyes on the database (and, in some tests, the "app"). */
-export function admin(database?: string): Promise<Connection> {
-  return mysql.createConnection({ host: HOST, port: PORT, user: 'root', database, multipleStatements: true })
+export async function admin(database?: string): Promise<Connection> {
+  const conn = await mysql.createConnection({ host: HOST, port: PORT, user: 'root', database, multipleStatements: true })
+  // A DDL blocked by a session that never ends (the server's default waits a day) fails the test saying so,
+  // well inside the test's timeout, instead of hanging it.
+  await conn.query('SET SESSION lock_wait_timeout = 30')
+  return conn
 }
 
 /** Create (or re-create) a database named venomqa_my_*: the only names these tests may use. */

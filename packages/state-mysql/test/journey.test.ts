@@ -7,9 +7,9 @@ import { createRunner } from '@venomqa/runner'
 import { type RunningProcess, describeWithService, startTodoApp } from '@venomqa/test-utils'
 import { afterEach, expect, it } from 'vitest'
 import plugin from '../src'
-import { type Dump, HOST, PORT, admin, dropDatabase, dump, freshDatabase, privateObjects, urlFor } from './helpers'
+import { type Dump, HOST, PORT, admin, dbName, dropDatabase, dump, freshDatabase, privateObjects, urlFor } from './helpers'
 
-const DB = 'venomqa_my_app'
+const DB = dbName('journey')
 const describe = await describeWithService('MariaDB', HOST, PORT)
 
 /**

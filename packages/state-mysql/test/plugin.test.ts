@@ -3,7 +3,7 @@ import { createRunner } from '@venomqa/runner'
 import { describeWithService } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
 import plugin, { MysqlSavepointBackend, MysqlSnapshotBackend, type MysqlStateOptions, maskUrl, mysqlState } from '../src'
-import { HOST, PORT, dropDatabase, freshDatabase, privateObjects, urlFor } from './helpers'
+import { HOST, PORT, dbName, dropDatabase, freshDatabase, privateObjects, urlFor } from './helpers'
 
 /** What setup() registered, through a PluginApi that records the calls. */
 async function setup(options: unknown) {
@@ -82,7 +82,7 @@ describe('the plugin', () => {
   })
 
   it('registers a close hook that disconnects the backend, harmless beside the runner\'s own disconnect', async () => {
-    const db = 'venomqa_my_plugin_close'
+    const db = dbName('plugin_close')
     await freshDatabase(db)
     try {
       for (const mechanism of ['snapshot', 'savepoint'] as const) {

@@ -3,9 +3,9 @@ import { describeWithService } from '@venomqa/test-utils'
 import type { RowDataPacket } from 'mysql2/promise'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
 import { MysqlSavepointBackend } from '../src'
-import { HOST, PORT, admin, dropDatabase, dump, freshDatabase, urlFor } from './helpers'
+import { HOST, PORT, admin, dbName, dropDatabase, dump, freshDatabase, urlFor } from './helpers'
 
-const DB = 'venomqa_my_savepoint'
+const DB = dbName('savepoint')
 const describe = await describeWithService('MariaDB', HOST, PORT)
 
 describe('MysqlSavepointBackend (app in the same process, on the backend connection)', () => {

@@ -1,9 +1,9 @@
 import { type RunningProcess, describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { MysqlSavepointBackend, MysqlSnapshotBackend } from '../src'
-import { HOST, PORT, api, dropDatabase, dump, freshDatabase, privateObjects, startFixtureApp, urlFor } from './helpers'
+import { HOST, PORT, dbName, api, dropDatabase, dump, freshDatabase, privateObjects, startFixtureApp, urlFor } from './helpers'
 
-const DB = 'venomqa_my_app'
+const DB = dbName('app')
 const describe = await describeWithService('MariaDB', HOST, PORT)
 
 describe('snapshot rollback with the app in its own process', () => {

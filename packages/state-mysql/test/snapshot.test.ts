@@ -3,9 +3,9 @@ import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
 import { MysqlSnapshotBackend } from '../src'
-import { HOST, PORT, admin, dropDatabase, dump, freshDatabase, privateObjects, urlFor } from './helpers'
+import { HOST, PORT, admin, dbName, dropDatabase, dump, freshDatabase, privateObjects, urlFor } from './helpers'
 
-const DB = 'venomqa_my_unit'
+const DB = dbName('unit')
 const describe = await describeWithService('MariaDB', HOST, PORT)
 
 /** Unusual shapes: composite keys, a self-referencing cascade, generated columns, id 0, a key that changes. */
@@ -169,7 +169,7 @@ describe('MysqlSnapshotBackend', () => {
     const second = new MysqlSnapshotBackend({ url: urlFor(DB), name: 'second' })
     const busy = await second.connect().catch((e) => e)
     expect(busy).toBeInstanceOf(StateError)
-    expect(busy.message).toContain('another VenomQA run is using database "venomqa_my_unit"')
+    expect(busy.message).toContain(`another VenomQA run is using database "${DB}"`)
 
     // A crash: the connection dies without disconnect(); its triggers and copies stay behind.
     expect(await privateObjects(DB)).toContain('_venomqa_hist_users')
@@ -216,7 +216,7 @@ describe('MysqlSnapshotBackend', () => {
     backend = new MysqlSnapshotBackend({ url: urlFor(DB), tables: ['users', 'nope'] })
     const error = await backend.connect().catch((e) => e)
     expect(error).toBeInstanceOf(StateError)
-    expect(error.message).toContain('option "tables" names "nope", which is not a table of database "venomqa_my_unit"')
+    expect(error.message).toContain(`option "tables" names "nope", which is not a table of database "${DB}"`)
     expect(await privateObjects(DB)).toEqual([])
   })
 
@@ -247,14 +247,14 @@ describe('MysqlSnapshotBackend errors', () => {
   })
 
   it('names a database that does not exist', async () => {
-    const backend = new MysqlSnapshotBackend({ url: urlFor('venomqa_my_missing') })
+    const backend = new MysqlSnapshotBackend({ url: urlFor(dbName('missing')) })
     const error = await backend.connect().catch((e) => e)
-    expect(error.message).toContain('database "venomqa_my_missing" does not exist')
+    expect(error.message).toContain(`database "${dbName('missing')}" does not exist`)
   })
 
   it('names the missing TRIGGER privilege and leaves nothing behind', async () => {
-    const db = 'venomqa_my_priv'
-    const user = 'venomqa_my_limited'
+    const db = dbName('priv')
+    const user = dbName('limited')
     await freshDatabase(db)
     const root = await admin()
     try {
@@ -264,7 +264,7 @@ describe('MysqlSnapshotBackend errors', () => {
       const backend = new MysqlSnapshotBackend({ url: `mysql://${user}:pw-limited@${HOST}:${PORT}/${db}` })
       const error = await backend.connect().catch((e) => e)
       expect(error).toBeInstanceOf(StateError)
-      expect(error.message).toMatch(/cannot create the change-tracking trigger on table "\w+" in database "venomqa_my_priv" on mysql:\/\/venomqa_my_limited:\*\*\*@/)
+      expect(error.message).toMatch(new RegExp(`cannot create the change-tracking trigger on table "\\w+" in database "${db}" on mysql://${user}:\\*\\*\\*@`))
       expect(error.message).toContain('needs the TRIGGER privilege')
       expect(error.message).not.toContain('pw-limited')
       expect(await privateObjects(db)).toEqual([])

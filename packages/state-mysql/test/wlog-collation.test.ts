@@ -2,7 +2,7 @@ import { describeWithService } from '@venomqa/test-utils'
 import type { RowDataPacket } from 'mysql2/promise'
 import { afterAll, expect, it } from 'vitest'
 import { MysqlSnapshotBackend } from '../src'
-import { HOST, PORT, admin, dropDatabase, urlFor } from './helpers'
+import { HOST, PORT, admin, dbName, dropDatabase, urlFor } from './helpers'
 
 const describe = await describeWithService('MariaDB', HOST, PORT)
 
@@ -11,9 +11,9 @@ const describe = await describeWithService('MariaDB', HOST, PORT)
  * compared byte for byte, whatever the database's default character set and collation.
  */
 const CASES = [
-  { db: 'venomqa_my_wlog_case', charset: 'CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci', names: ['Notes', 'notes'] },
-  { db: 'venomqa_my_wlog_accent', charset: 'CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci', names: ['resume', 'résumé'] },
-  { db: 'venomqa_my_wlog_latin1', charset: 'CHARACTER SET latin1', names: ['заказы'] },
+  { db: dbName('wlog_case'), charset: 'CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci', names: ['Notes', 'notes'] },
+  { db: dbName('wlog_accent'), charset: 'CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci', names: ['resume', 'résumé'] },
+  { db: dbName('wlog_latin1'), charset: 'CHARACTER SET latin1', names: ['заказы'] },
 ]
 
 describe('change log of tables without a primary key', () => {

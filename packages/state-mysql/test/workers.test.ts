@@ -10,9 +10,9 @@ import { type RunningProcess, describeWithService, expectBranchOnWorkers } from 
 import type { RowDataPacket } from 'mysql2/promise'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { composeWorkers, mysqlState, mysqlWorkers } from '../src'
-import { HOST, PORT, admin, dropDatabase, freshDatabase, startFixtureApp, urlFor } from './helpers'
+import { HOST, PORT, admin, dbName, dropDatabase, freshDatabase, startFixtureApp, urlFor } from './helpers'
 
-const DB = 'venomqa_my_workers'
+const DB = dbName('workers')
 const d = await describeWithService('MySQL/MariaDB', HOST, PORT)
 
 type Row = { title: string; comments: number }
