@@ -1,5 +1,5 @@
 import type { Message } from './protocol/frames'
-import { commandComplete, parseFields } from './protocol/messages'
+import { commandComplete, parseFields, readDataRow } from './protocol/messages'
 import { ServerError } from './upstream'
 
 /** What an upstream message answers: the frontend message it was sent for. */
@@ -16,6 +16,8 @@ export interface Op {
   /** For 'sync' and 'query': called at ReadyForQuery with the first error, if any. */
   done?(error?: ServerError): void
   error?: ServerError
+  /** The proxy's own query whose rows it reads (in text format): they are gathered here, never sent. */
+  readonly rows?: (string | null)[][]
 }
 
 const TERMINAL: Record<Exclude<Expect, 'sync' | 'query'>, string> = {
@@ -92,6 +94,10 @@ export class OpQueue {
       return true
     }
     if (!head) return false
+    if (t === 'D' && head.rows) {
+      head.rows.push(readDataRow(m.body))
+      return true
+    }
     if (t === 'E') {
       const error = (head.error ??= new ServerError(parseFields(m.body)))
       if (head.mode !== 'swallow') {

@@ -121,6 +121,7 @@ export class PgProxy extends EventEmitter implements Hub {
   readonly lock = new UpstreamLock()
   readonly idleInTransactionTimeoutMs: number
   appliedSettings: string | undefined = ''
+  sessionConfigOf?: Session
   borrowing?: Promise<void>
   readonly leftStatements: string[] = []
   readonly discardTempSql = DISCARD_TEMP
@@ -219,6 +220,8 @@ export class PgProxy extends EventEmitter implements Hub {
   /** A savepoint under everything the app did so far, and the sequences' positions. */
   async checkpoint(name: string): Promise<void> {
     await this.#exclusive(async (upstream) => {
+      // The settings the checkpoint saves (appliedSettings) must say what the session holds.
+      await this.#readSessionConfig(upstream)
       const existing = this.#checkpoints.findIndex((c) => c.name === name)
       const drop = existing >= 0 ? `RELEASE SAVEPOINT ${this.#checkpoints[existing]!.savepoint}; ` : ''
       const savepoint = `venomqa_cp_${++this.#counter}`
@@ -241,6 +244,9 @@ export class PgProxy extends EventEmitter implements Hub {
     const i = this.#find(name)
     await this.#exclusive(async (upstream) => {
       const cp = this.#checkpoints[i]!
+      // A connection keeps its settings across a rollback, as on its own session: those made with
+      // set_config since the checkpoint are read before the rollback undoes them, as its SETs are known.
+      await this.#readSessionConfig(upstream)
       await upstream.run(`ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${setvalSql(cp.sequences)}`)
       this.#checkpoints.splice(i + 1)
       // SETs made since the checkpoint were undone with it: the session holds the settings it held then, so
@@ -274,6 +280,17 @@ export class PgProxy extends EventEmitter implements Hub {
     const i = this.#checkpoints.findIndex((c) => c.name === name)
     if (i < 0) throw new ProxyError(`no checkpoint "${name}" (open: ${this.checkpoints.join(', ') || 'none'})`)
     return i
+  }
+
+  /** The settings a connection made with set_config, read back while the proxy holds the session (see Session#readSessionConfig). */
+  async #readSessionConfig(upstream: Upstream): Promise<void> {
+    const unread = this.sessionConfigOf
+    if (!unread) return
+    this.sessionConfigOf = undefined
+    await unread.readSessionConfig(async (sql) => (await upstream.run(sql)).rows).catch(async () => {
+      await upstream.run('ROLLBACK TO SAVEPOINT venomqa_config; RELEASE SAVEPOINT venomqa_config').catch(() => {})
+      this.appliedSettings = undefined
+    })
   }
 
   async #exclusive<T>(fn: (upstream: Upstream) => Promise<T>): Promise<T> {

@@ -67,6 +67,8 @@ export const CAVEATS: Record<Caveat | 'frozen-clock' | 'set-transaction', string
     'advisory locks never contend between the app\'s connections behind the proxy (they all share one database session), and transaction-level ones are held until the proxy stops',
   'row-lock':
     'row and table locks (SELECT ... FOR UPDATE, LOCK) never contend between the app\'s connections behind the proxy: its transactions run one at a time in one database session',
+  'set-config-name':
+    "set_config() with a setting name that is not a string literal (a parameter, an expression) is not followed behind the proxy: the setting stays on the one database session the app's connections share, so its other connections, and new ones, see it; write the name as a literal",
   'set-transaction':
     'SET TRANSACTION is accepted and ignored behind the proxy: every transaction of the app runs with the characteristics of the proxy\'s base transaction',
 }

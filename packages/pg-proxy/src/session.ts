@@ -15,7 +15,7 @@ import {
 } from './protocol/messages'
 import type { UpstreamLock } from './lock'
 import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError } from './refusals'
-import { type Statement, type StatementKind, type TransactionScoped, caveatsOf, classify, splitStatements, transactionScoped } from './sql'
+import { type Statement, type StatementKind, type TransactionScoped, caveatsOf, classify, escapeString, splitStatements, transactionScoped } from './sql'
 import { ServerError, type Upstream } from './upstream'
 import { writeCoalesced } from './write'
 
@@ -45,6 +45,11 @@ export interface Hub {
   readonly idleInTransactionTimeoutMs: number
   /** Session settings the upstream session has now, as a key; undefined when unknown (after a rollback). */
   appliedSettings: string | undefined
+  /**
+   * The connection whose set_config settings the upstream session holds, unread: read back (see
+   * Session#readSessionConfig) before anything resets the session's settings or saves them with a checkpoint.
+   */
+  sessionConfigOf?: Session
   /** Set while a connection borrows an idle owner's session to prepare statements. */
   borrowing?: Promise<void>
   /** Resolves at the next moment a waiting prepare-only batch might get through. */
@@ -95,6 +100,10 @@ export class Session {
   readonly #portals = new Map<string, Prepared>()
   /** Session settings, as SET statements: replayed whenever this connection gets the upstream after another. */
   readonly #settings: string[]
+  /** Names this connection set with set_config(..., false) since their values were last read (see readSessionConfig). */
+  readonly #configNames = new Set<string>()
+  /** The statement in `#settings` that replays each setting read back from set_config: the newest only. */
+  readonly #configReplays = new Map<string, string>()
   /** Settings made inside the app's open transaction: kept at COMMIT, dropped at ROLLBACK. */
   #pendingSettings: string[] = []
   /** Settings of the current batch, not yet known to have succeeded. */
@@ -917,6 +926,56 @@ export class Session {
 
   #noteScoped(scoped: TransactionScoped): void {
     this.#scoped = { localSettings: this.#scoped.localSettings || scoped.localSettings, cursors: this.#scoped.cursors || scoped.cursors }
+    if (scoped.sessionConfig?.length) {
+      for (const name of scoped.sessionConfig) this.#configNames.add(name)
+      this.#hub.sessionConfigOf = this
+    }
+  }
+
+  /**
+   * Read back the settings this connection made with set_config(..., false), which the upstream session
+   * holds now (a SET says its value; a set_config call's is often a parameter): each is replayed with its
+   * value from then on, as its SETs are. `rows` runs the proxy's own query on the upstream session, when
+   * no transaction of this connection is open there (so only the session's own values are left). Of a
+   * connection that closed, nothing is kept: the settings the session holds are unknown, and the next
+   * connection resets them.
+   */
+  async readSessionConfig(rows: (sql: string) => Promise<(string | null)[][]>): Promise<void> {
+    const names = [...this.#configNames]
+    this.#configNames.clear()
+    if (this.#closed) {
+      this.#hub.appliedSettings = undefined
+      return
+    }
+    if (!names.length) return
+    // In a savepoint: a failed read must not abort the base transaction.
+    const read = `SELECT ${names.map((n) => `pg_catalog.current_setting(${escapeString(n)}, true)`).join(', ')}`
+    const [values] = await rows(`SAVEPOINT venomqa_config; ${read}; RELEASE SAVEPOINT venomqa_config`)
+    names.forEach((name, i) => {
+      const old = this.#configReplays.get(name)
+      if (old !== undefined) this.#settings.splice(this.#settings.indexOf(old), 1)
+      this.#configReplays.delete(name)
+      const value = values?.[i]
+      if (value === null || value === undefined) return
+      const replay = `SELECT pg_catalog.set_config(${escapeString(name)}, ${escapeString(value)}, false)`
+      this.#settings.push(replay)
+      this.#configReplays.set(name, replay)
+    })
+    this.#hub.appliedSettings = this.#settingsKey()
+  }
+
+  /** The proxy's own query, its rows read; an error is undone to the savepoint it names and thrown. */
+  async #internalRows(sql: string): Promise<(string | null)[][]> {
+    if (this.#cancelSent) await this.#cancelTakenIn()
+    const rows: (string | null)[][] = []
+    const done = new Promise<ServerError | undefined>((resolve) => this.#queue.push({ expect: 'query', mode: 'swallow', done: resolve, rows }))
+    this.#hub.upstream.write(query(sql))
+    const error = await done
+    if (error) {
+      await this.#internal('ROLLBACK TO SAVEPOINT venomqa_config; RELEASE SAVEPOINT venomqa_config')
+      throw error
+    }
+    return rows
   }
 
   /** What the ending transaction made that must end with it; the next one starts with nothing. */
@@ -972,6 +1031,12 @@ export class Session {
 
   /** The upstream session takes this connection's settings when another connection had it before. */
   async #applySettings(): Promise<void> {
+    const unread = this.#hub.sessionConfigOf
+    if (unread) {
+      this.#hub.sessionConfigOf = undefined
+      // Unreadable (a name the server refuses): the session's settings are unknown, so they are all reset.
+      await unread.readSessionConfig((sql) => this.#internalRows(sql)).catch(() => (this.#hub.appliedSettings = undefined))
+    }
     const key = this.#settingsKey()
     if (this.#hub.appliedSettings === key) return
     const sql = [...RESET_SETTINGS, ...this.#settings].join('; ')

@@ -183,6 +183,11 @@ function appSavepoint(verb: string, statement: Statement): StatementKind {
 export interface TransactionScoped {
   localSettings: boolean
   cursors: boolean
+  /**
+   * Not transaction-scoped, but found in the same reading: the names of the settings the statement makes
+   * with set_config(name, value, false) for the session (see `sessionConfigCalls`).
+   */
+  sessionConfig?: readonly string[]
 }
 
 export function transactionScoped(statement: Statement): TransactionScoped {
@@ -192,16 +197,131 @@ export function transactionScoped(statement: Statement): TransactionScoped {
   return {
     localSettings: /^\s*SET\s+LOCAL\b/i.test(code) || (/set_config/i.test(code) && /\bSET_CONFIG\s*\((?:[^()]|\([^()]*\))*,\s*TRUE\s*\)/i.test(code)),
     cursors: /^\s*DECLARE\b/i.test(code),
+    ...sessionConfigOf(statement),
   }
 }
 
+function sessionConfigOf(statement: Statement): { sessionConfig?: string[] } {
+  if (!/set_config/i.test(statement.code)) return {}
+  const { names } = sessionConfigCalls(statement)
+  return names.length ? { sessionConfig: names } : {}
+}
+
+/**
+ * The settings a statement makes for the session with set_config(name, value, is_local), unless is_local
+ * is a literal true (those end with the transaction, see `transactionScoped`): their names, written as
+ * string literals, and whether some call gives its name otherwise (a parameter, an expression), which the
+ * proxy cannot follow. A SET statement says what it sets; a set_config call's value is often a parameter,
+ * so the proxy reads the values back, by name, before another connection takes the session.
+ */
+export function sessionConfigCalls(statement: Statement): { names: string[]; unnamed: boolean } {
+  const names: string[] = []
+  let unnamed = false
+  // Calls are found in the code (no comments, every literal emptied to ''), and a name written as a
+  // literal is the literal at the same place in the text: the k-th '' of the code is the text's k-th literal.
+  const { code } = statement
+  let literals: string[] | undefined
+  for (const call of code.matchAll(/\bset_config\s*\(/gi)) {
+    const args = callArguments(code, call.index + call[0].length)
+    if (args?.length !== 3) continue
+    // is_local true (a literal): the setting ends with the transaction, see transactionScoped.
+    const local = args[2]!
+    if (/^true$/i.test(local.text)) continue
+    if (local.text === "''") {
+      literals ??= literalsOf(statement.text)
+      if (/^(t|true|on|yes|1)$/i.test(literals[countEmptied(code, local.at)] ?? '')) continue
+    }
+    if (/^''(?:\s*::\s*text)?$/.test(args[0]!.text)) {
+      literals ??= literalsOf(statement.text)
+      const name = literals[countEmptied(code, args[0]!.at)]
+      if (name !== undefined) names.push(name)
+      else unnamed = true
+    } else unnamed = true
+  }
+  return { names, unnamed }
+}
+
+/** How many literals the code holds before `at` (each emptied to ''). */
+function countEmptied(code: string, at: number): number {
+  return code.slice(0, at).split("''").length - 1
+}
+
+/**
+ * The values of a statement's string literals, in order, read as splitStatements reads them ('...' with
+ * doubled quotes, E'...' with backslash escapes, dollar quotes); comments skipped.
+ */
+function literalsOf(text: string): string[] {
+  const out: string[] = []
+  let i = 0
+  while (i < text.length) {
+    const c = text[i]!
+    const next = text[i + 1]
+    if (c === '-' && next === '-') {
+      const end = text.indexOf('\n', i)
+      i = end < 0 ? text.length : end
+    } else if (c === '/' && next === '*') i = skipBlockComment(text, i)
+    else if (c === "'") {
+      const escapes = /[eE]/.test(text[i - 1] ?? '') && !/[\w$]/.test(text[i - 2] ?? '')
+      const end = skipQuoted(text, i, "'", escapes)
+      const inner = text.slice(i + 1, end - 1).replace(/''/g, "'")
+      out.push(escapes ? inner.replace(/\\(.)/g, '$1') : inner)
+      i = end
+    } else if (c === '"') i = skipQuoted(text, i, '"', false)
+    else if (c === '$' && !/[\w$]/.test(text[i - 1] ?? '')) {
+      const tag = /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(text.slice(i))?.[0]
+      if (!tag) i++
+      else {
+        const end = text.indexOf(tag, i + tag.length)
+        out.push(text.slice(i + tag.length, end < 0 ? text.length : end))
+        i = end < 0 ? text.length : end + tag.length
+      }
+    } else i++
+  }
+  return out
+}
+
+/** The arguments of a call whose '(' ends just before `from`, trimmed, with where each starts; undefined when it is not closed. */
+function callArguments(code: string, from: number): { text: string; at: number }[] | undefined {
+  const args: { text: string; at: number }[] = []
+  let depth = 0
+  let start = from
+  const arg = (end: number) => {
+    const raw = code.slice(start, end)
+    args.push({ text: raw.trim(), at: start + raw.length - raw.trimStart().length })
+  }
+  for (let i = from; i < code.length; i++) {
+    const c = code[i]
+    // In the code, literals are '' and names in double quotes are as written (a doubled quote inside).
+    if (c === "'" || c === '"') {
+      for (i++; i < code.length; i++) if (code[i] === c && code[++i] !== c) break
+      i--
+    } else if (c === '(') depth++
+    else if (c === ')') {
+      if (depth-- === 0) {
+        arg(i)
+        return args
+      }
+    } else if (c === ',' && depth === 0) {
+      arg(i)
+      start = i + 1
+    }
+  }
+  return undefined
+}
+
+/** A string literal PostgreSQL reads the same whatever standard_conforming_strings says (an escape string). */
+export function escapeString(value: string): string {
+  return `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`
+}
+
 /** Behaviours that differ behind the proxy without breaking anything: the app is told once. */
-export type Caveat = 'advisory-lock' | 'row-lock'
+export type Caveat = 'advisory-lock' | 'row-lock' | 'set-config-name'
 
 export function caveatsOf(statement: Statement): Caveat[] {
   const s = statement.code.toUpperCase()
   const out: Caveat[] = []
   if (/\bPG_(TRY_)?ADVISORY_(XACT_)?LOCK(_SHARED)?\s*\(/.test(s)) out.push('advisory-lock')
   if (/\bFOR\s+(NO\s+KEY\s+)?(UPDATE|SHARE|KEY\s+SHARE)\b/.test(s) || /^\s*LOCK\b/.test(s)) out.push('row-lock')
+  if (/SET_CONFIG/.test(s) && sessionConfigCalls(statement).unnamed) out.push('set-config-name')
   return out
 }

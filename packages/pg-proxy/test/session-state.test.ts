@@ -89,6 +89,45 @@ describe('session state scoped to a transaction or a connection', () => {
     expect(await one(a, 'SHOW statement_timeout')).toBe('0')
   })
 
+  it('set_config(..., false) stays with its connection, by simple and by extended protocol: other and new connections do not see it, its rolled-back transaction undoes it, a checkpoint rollback keeps it as it keeps SETs', async () => {
+    const a = await connect()
+    const b = await connect()
+    // What another connection reads where none was set: '' once the session knew the name, as here.
+    const read = (c: pg.Client, name: string) => one(c, { text: "SELECT coalesce(current_setting($1, true), '')", values: [name] })
+    await a.query("SELECT set_config('app.user_id', '7', false)")
+    // The value as a parameter (what an app does), with a quote and a backslash in it; the name qualified.
+    const value = "o'brien\\x"
+    await a.query({ text: "SELECT pg_catalog.set_config('app.user_name', $1, false), set_config('app.local', 'x', true)", values: [value] })
+    expect(await read(b, 'app.user_id')).toBe('')
+    expect(await read(b, 'app.user_name')).toBe('')
+    expect(await read(a, 'app.user_id')).toBe('7')
+    expect(await read(a, 'app.user_name')).toBe(value)
+    expect(await read(a, 'app.local')).toBe('')
+    expect(await read(await connect(), 'app.user_id')).toBe('')
+
+    // Set in a transaction that rolls back: undone, as on PostgreSQL.
+    await a.query('BEGIN')
+    await a.query("SELECT set_config('app.user_id', '8', false)")
+    await a.query('ROLLBACK')
+    expect(await read(b, 'app.user_id')).toBe('')
+    expect(await read(a, 'app.user_id')).toBe('7')
+
+    // A checkpoint rollback restores the data, not a connection's settings: they stay, as its SETs do.
+    await proxy.checkpoint('config')
+    await a.query("SELECT set_config('app.user_id', '9', false)")
+    await a.query("SET app.plain = 'set'")
+    await proxy.rollback('config')
+    expect(await read(b, 'app.user_id')).toBe('')
+    expect(await read(a, 'app.user_id')).toBe('9')
+    expect(await read(a, 'app.plain')).toBe('set')
+    await proxy.release('config')
+
+    // A name the proxy cannot read in the statement is said once.
+    expect(proxy.warnings.filter((w) => w.includes('set_config'))).toEqual([])
+    await a.query({ text: 'SELECT set_config($1, $2, false)', values: ['app.dynamic', '1'] })
+    expect(proxy.warnings.filter((w) => w.includes('set_config'))).toEqual([expect.stringContaining('set_config() with a setting name that is not a string literal')])
+  })
+
   it('SET ROLE on one connection is not seen by another', async () => {
     const a = await connect()
     const b = await connect()

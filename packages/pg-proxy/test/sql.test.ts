@@ -46,7 +46,16 @@ it('knows the statements the shared session must not run as written, and what en
   expect(scoped("SET LOCAL app.tenant = '7'")).toEqual({ localSettings: true, cursors: false })
   expect(scoped("SELECT set_config('app.tenant', $1, true)")).toEqual({ localSettings: true, cursors: false })
   expect(scoped("SELECT set_config('app.tenant', lower('X'), TRUE), 1")).toEqual({ localSettings: true, cursors: false })
-  expect(scoped("SELECT set_config('app.tenant', '7', false)")).toEqual({ localSettings: false, cursors: false })
+  expect(scoped("SELECT set_config('app.tenant', '7', false)")).toEqual({ localSettings: false, cursors: false, sessionConfig: ['app.tenant'] })
+  // Session-level set_config calls, read back by name: literal names only, whatever their arguments hold.
+  expect(scoped("select pg_catalog.SET_CONFIG('app.a', f(1, ')'), false), set_config('app.b', $1, $2), set_config('app.c', 'x', 't')")).toEqual({
+    localSettings: false,
+    cursors: false,
+    sessionConfig: ['app.a', 'app.b'],
+  })
+  expect(scoped("SELECT set_config('it''s.x', $1, false) -- set_config('app.d', '1', false)")).toEqual({ localSettings: false, cursors: false, sessionConfig: ["it's.x"] })
+  expect(caveatsOf(splitStatements('SELECT set_config($1, $2, false)')[0]!)).toEqual(['set-config-name'])
+  expect(caveatsOf(splitStatements("SELECT set_config('app.' || $1, $2, true)")[0]!)).toEqual([])
   expect(scoped("SELECT 'set_config(a, b, true)'")).toEqual({ localSettings: false, cursors: false })
   expect(scoped('declare c cursor for select 1')).toEqual({ localSettings: false, cursors: true })
 })
