@@ -77,6 +77,12 @@ export function redisWorkers(options: RedisWorkersOptions) {
   const server = serverOf(url)
   /** This setup's own entry in `heldPlaces`, one object per worker, so that each removes only its own. */
   const placeHeld = new Map<number, HeldPlace>()
+  /** The main DB's keys this setup copies from and its state backend rolls back: no worker of another setup may land there. */
+  const mainHeld: HeldPlace = { server, db: mainDb, keyPrefix: '', scope: prefixes.length ? prefixes : [''], worker: 0, main: true }
+  /** The main place is held while this setup has workers: given up with its last one, so that a later setup may use that DB for its workers. */
+  const releaseMainWhenIdle = () => {
+    if (!placeHeld.size) heldPlaces.delete(mainHeld)
+  }
 
   /** Worker `index`'s DB and key prefix, checked against the main's scope. */
   const placeOf = (index: number): { db: number; keyPrefix: string } => {
@@ -102,10 +108,30 @@ export function redisWorkers(options: RedisWorkersOptions) {
   const part: WorkerPart<RedisWorkerResources> = {
     part: PART,
     needsApp: true,
+    /**
+     * Asked for every part before any part's worker is prepared (composeWorkers): the main place is held
+     * from then, so that another setup's worker made at the same moment cannot land on it.
+     */
+    check() {
+      if (heldPlaces.has(mainHeld)) return
+      const worker = [...heldPlaces].find((other) => !other.main && placesOverlap(other, mainHeld))
+      if (worker)
+        throw new ConfigError(
+          `${PART}: the main DB ${mainDb}${describeScope(mainHeld)} is in use as worker ${worker.worker}'s place by another redisWorkers setup, which overwrites and deletes keys there; give that setup's workers places no setup uses (its db(index) or keyPrefix(index))`,
+          { where: 'url' },
+        )
+      heldPlaces.add(mainHeld)
+    },
     async prepare(index, main) {
+      part.check?.(main)
       const { db, keyPrefix } = placeOf(index)
       const held: HeldPlace = { server, db, keyPrefix, scope: prefixes.length ? prefixes.map((p) => keyPrefix + p) : [keyPrefix], worker: index }
-      const taken = [...heldPlaces].find((other) => placeHeld.get(index) !== other && placesOverlap(other, held))
+      const taken = [...heldPlaces].find((other) => other !== mainHeld && placeHeld.get(index) !== other && placesOverlap(other, held))
+      if (taken?.main)
+        throw new ConfigError(
+          `${PART}: worker ${index}'s place (DB ${db}${keyPrefix ? `, keys under "${keyPrefix}"` : ''}) holds keys of another redisWorkers setup's main DB (DB ${taken.db}${describeScope(taken)}), which a worker would overwrite and delete at its end; ${keyPrefix ? 'keyPrefix(index)' : 'db(index)'} must give each worker a place no setup uses`,
+          { where: keyPrefix ? 'keyPrefix' : 'db' },
+        )
       if (taken)
         throw new ConfigError(
           `${PART}: worker ${index}'s place (DB ${db}${keyPrefix ? `, keys under "${keyPrefix}"` : ''}) overlaps worker ${taken.worker}'s (DB ${taken.db}${taken.keyPrefix ? `, keys under "${taken.keyPrefix}"` : ''}), which is in use; ${keyPrefix ? 'keyPrefix(index)' : 'db(index)'} must give each worker a place of its own`,
@@ -114,6 +140,7 @@ export function redisWorkers(options: RedisWorkersOptions) {
       const release = () => {
         heldPlaces.delete(held)
         if (placeHeld.get(index) === held) placeHeld.delete(index)
+        releaseMainWhenIdle()
       }
       const connection = { url, db }
       const worker: Worker = { main: openClient({ url, db: mainDb }), mine: openClient(connection), keyPrefix: Buffer.from(keyPrefix) }
@@ -180,6 +207,13 @@ interface HeldPlace {
   keyPrefix: string
   scope: string[]
   worker: number
+  /** A setup's main DB, not a worker's place: no worker may overlap it. */
+  main?: boolean
+}
+
+/** `, keys under "app:"`, or nothing for a whole DB. */
+function describeScope(place: HeldPlace): string {
+  return place.scope.length === 1 && place.scope[0] === '' ? '' : `, keys under ${place.scope.map((s) => `"${s}"`).join(', ')}`
 }
 
 /**

@@ -82,6 +82,60 @@ describeRedis('scope guards (DB 13)', () => {
       expect(await raw.dbsize()).toBe(0)
     })
 
+  // Two plugin entries on one server: one app's main DB is 13 (keys under app:, its workers on DB 14),
+  // another app's is 12, all of it, with a worker given DB 13.
+  const URL_12 = `redis://${SERVICES.redis.host}:${SERVICES.redis.port}/12`
+  const others = [rawClient(12), rawClient(14)]
+  afterAll(async () => {
+    for (const c of others) {
+      await c.flushdb()
+      await c.quit()
+    }
+  })
+  const mainOn13 = () => redisWorkers({ url: URL_13, prefix: 'app:', db: () => 14, startApp: noApp })
+  const workerOn13 = () => redisWorkers({ url: URL_12, wholeDb: true, db: () => DB, startApp: noApp })
+  type Made = Awaited<ReturnType<ReturnType<typeof mainOn13>['create']>>
+  /** What the main app writes into its DB during the run; a worker of the other setup on DB 13 deleted it at its close. */
+  const appWrites = () => raw.set('app:cart', 'the main app wrote it')
+
+  it("refuses a worker in another setup's main DB, whose keys it would delete at its close", async () => {
+    const ownersWorker = await mainOn13().create(1, main)
+    try {
+      const made = await workerOn13()
+        .create(1, main)
+        .catch((err: unknown) => err)
+      await appWrites()
+      if (!(made instanceof Error)) await (made as Made).close?.()
+      expect(made).toBeInstanceOf(ConfigError)
+      expect((made as Error).message).toMatch(
+        /redisWorkers: worker 1's place \(DB 13\) holds keys of another redisWorkers setup's main DB \(DB 13, keys under "app:"\), which a worker would overwrite and delete at its end; db\(index\) must give each worker a place no setup uses/,
+      )
+    } finally {
+      await ownersWorker.close?.()
+    }
+    expect(await raw.get('app:cart')).toBe('the main app wrote it')
+  })
+
+  it("refuses a setup whose main DB another setup's live worker uses; once that worker is closed, the setup runs", async () => {
+    const squatter = await workerOn13().create(1, main)
+    let made: unknown
+    try {
+      made = await mainOn13()
+        .create(1, main)
+        .catch((err: unknown) => err)
+      await appWrites()
+    } finally {
+      await squatter.close?.()
+      if (!(made instanceof Error)) await (made as Made | undefined)?.close?.()
+    }
+    expect(made).toBeInstanceOf(ConfigError)
+    expect((made as Error).message).toMatch(/redisWorkers: the main DB 13, keys under "app:" is in use as worker 1's place by another redisWorkers setup/)
+    await raw.del('app:cart')
+    // Its last worker closed, a setup holds no place: DB 13 is the other setup's main alone.
+    const ownersWorker = await mainOn13().create(1, main)
+    await ownersWorker.close?.()
+  })
+
   it('lets workers share a DB under key prefixes that do not overlap', async () => {
     const setup = redisWorkers({ url: URL_13, prefix: 'app:', keyPrefix: (i) => `w${i}:`, startApp: noApp })
     const workers = [await setup.create(1, main), await setup.create(2, main)]
