@@ -15,7 +15,18 @@ import {
 } from './protocol/messages'
 import type { UpstreamLock } from './lock'
 import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError } from './refusals'
-import { type Statement, type StatementKind, type TransactionScoped, caveatsOf, classify, escapeString, splitStatements, transactionScoped } from './sql'
+import {
+  type Statement,
+  type StatementKind,
+  type TransactionScoped,
+  caveatsOf,
+  classify,
+  escapeString,
+  quoteName,
+  splitStatements,
+  sqlPreparedName,
+  transactionScoped,
+} from './sql'
 import { ServerError, type Upstream } from './upstream'
 import { writeCoalesced } from './write'
 
@@ -494,10 +505,30 @@ export class Session {
     return name ? `vq${this.id}.${name}` : ''
   }
 
+  /**
+   * A prepared statement of SQL named as this connection's, as those of the protocol are (PostgreSQL has
+   * one namespace for both): PREPARE p on two connections would clash, and one connection could EXECUTE
+   * another's. Followed like the protocol's, so that they are closed with the connection; a DEALLOCATE
+   * forgets the name even if it fails (a Close of a statement that is gone is no error).
+   */
+  #ownPreparedName(statement: Statement): Statement {
+    const named = sqlPreparedName(statement)
+    if (!named) return statement
+    const verb = statement.code.slice(0, 10).toUpperCase()
+    if (verb.startsWith('PREPARE')) {
+      if (!this.#statements.has(named.name)) this.#statements.set(named.name, UNKNOWN)
+    } else if (verb.startsWith('DEALLOCATE')) this.#statements.delete(named.name)
+    const text = `${statement.text.slice(0, named.start)}${quoteName(this.#upstreamName(named.name))}${statement.text.slice(named.end)}`
+    return { text, code: statement.code }
+  }
+
   // ---- simple query ----------------------------------------------------------------------------------
 
-  async #simpleQuery(sql: string): Promise<void> {
-    const statements = splitStatements(sql, this.#standardConformingStrings())
+  async #simpleQuery(text: string): Promise<void> {
+    const written = splitStatements(text, this.#standardConformingStrings())
+    const statements = written.map((s) => this.#ownPreparedName(s))
+    // Sent as the app wrote it, unless a prepared statement of SQL was renamed for its connection.
+    const sql = statements.some((s, i) => s !== written[i]) ? statements.map((s) => s.text).join(';\n') : text
     if (!statements.length) {
       this.#toClient(emptyQueryResponse())
       return this.#ready()
@@ -701,11 +732,12 @@ export class Session {
       case 'P': {
         const name = r.cstring()
         const sql = r.cstring()
-        const first = splitStatements(sql, this.#standardConformingStrings())[0]
+        const written = splitStatements(sql, this.#standardConformingStrings())[0]
+        const first = written && this.#ownPreparedName(written)
         const kind: StatementKind = first ? this.#inspect(first) : { kind: 'other' }
         this.#statements.set(name, { kind, text: first?.text ?? '', scoped: first ? transactionScoped(first) : UNKNOWN.scoped })
         this.#queue.push({ expect: 'parse', mode: 'forward' })
-        const rewritten = kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' ? this.#rewritten(kind.kind)[0] : sql
+        const rewritten = kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' ? this.#rewritten(kind.kind)[0] : first !== written ? first!.text : sql
         upstream.write(message('P', this.#upstreamName(name), rewritten, r.rest()))
         return
       }
@@ -1002,14 +1034,15 @@ export class Session {
   /**
    * What runs instead of a statement that would break the shared session, and the tag the app gets:
    * - DEALLOCATE ALL as this connection would see it on a session of its own: its statements (named
-   *   `vq<id>.`) and those made with PREPARE go, the proxy's and other connections' stay;
+   *   `vq<id>.`, of the protocol and of SQL alike) go, and any made with PREPARE under a name the proxy
+   *   could not rename; the proxy's and other connections' stay;
    * - DISCARD TEMP, and the proxy's temporary functions made again (a rollback to before it brings back
    *   the old ones with the app's temporary tables).
    */
   #rewritten(kind: 'deallocate-all' | 'discard-temp'): [sql: string, tag: string] {
     if (kind === 'discard-temp') return [this.#hub.discardTempSql, 'DISCARD TEMP']
     return [
-      `DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_prepared_statements WHERE from_sql OR starts_with(name, 'vq${this.id}.')) LOOP EXECUTE format('DEALLOCATE %I', n); END LOOP; END $venomqa$`,
+      `DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_prepared_statements WHERE starts_with(name, 'vq${this.id}.') OR (from_sql AND name !~ '^vq[0-9]+[.]')) LOOP EXECUTE format('DEALLOCATE %I', n); END LOOP; END $venomqa$`,
       'DEALLOCATE ALL',
     ]
   }

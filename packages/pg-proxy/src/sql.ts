@@ -157,6 +157,52 @@ export function classify(statement: Statement): StatementKind {
 }
 
 /**
+ * A prepared statement of SQL (PREPARE name, EXECUTE name, DEALLOCATE [PREPARE] name) named at the start of
+ * the statement: its name as PostgreSQL reads it (folded to lower case unless quoted), and where the name
+ * is written in the text. PostgreSQL keeps them per connection; behind the proxy they would be shared.
+ */
+export function sqlPreparedName(statement: Statement): { name: string; start: number; end: number } | undefined {
+  const code = statement.code
+  const head = /^(PREPARE|EXECUTE|DEALLOCATE)\s/i.test(code)
+  // EXPLAIN EXECUTE name, CREATE TABLE ... AS EXECUTE name: the statement it runs is named there.
+  if (!head && !(/^(EXPLAIN|CREATE)\s/i.test(code) && /\sEXECUTE\s/i.test(code))) return undefined
+  const text = statement.text
+  const at = afterLeadingComments(text)
+  const m = (head ? HEAD_NAME : INNER_EXECUTE).exec(text.slice(at))
+  if (!m) return undefined
+  const written = m[1]!
+  if (/^(ALL|TRANSACTION)$/i.test(written)) return undefined
+  const name = written.startsWith('"') ? written.slice(1, -1).replace(/""/g, '"') : written.replace(/[A-Z]/g, (c) => c.toLowerCase())
+  const end = at + m[0].length
+  return { name, start: end - written.length, end }
+}
+
+const NAME = '("(?:[^"]|"")+"|[A-Za-z_\\u0080-\\uffff][\\w$\\u0080-\\uffff]*)'
+const HEAD_NAME = new RegExp(`^(?:PREPARE|EXECUTE|DEALLOCATE(?:\\s+PREPARE)?)\\s+${NAME}`, 'i')
+const INNER_EXECUTE = new RegExp(
+  `^(?:EXPLAIN\\b(?:\\s*\\([^)]*\\))?(?:\\s+(?:ANALYZE|VERBOSE))*|CREATE\\s+(?:(?:GLOBAL|LOCAL)\\s+)?(?:TEMP(?:ORARY)?\\s+|UNLOGGED\\s+)?TABLE\\s[\\s\\S]*?\\bAS)\\s+EXECUTE\\s+${NAME}`,
+  'i',
+)
+
+/** Where a statement's first word starts: after the spaces and comments before it. */
+function afterLeadingComments(text: string): number {
+  let i = 0
+  for (;;) {
+    while (i < text.length && /\s/.test(text[i]!)) i++
+    if (text.startsWith('--', i)) {
+      const end = text.indexOf('\n', i)
+      i = end < 0 ? text.length : end
+    } else if (text.startsWith('/*', i)) i = skipBlockComment(text, i)
+    else return i
+  }
+}
+
+/** A name as SQL writes an identifier, quoted (so that the server takes it as it is). */
+export function quoteName(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+/**
  * The proxy's own savepoints (checkpoints, the app's transaction, a batch) are named `venomqa_...`, in the
  * same transaction as the app's: an app's ROLLBACK TO or RELEASE of one would undo or drop a checkpoint,
  * and a SAVEPOINT of the same name would shadow it. So the app may not name one so.

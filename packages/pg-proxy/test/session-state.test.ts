@@ -128,6 +128,39 @@ describe('session state scoped to a transaction or a connection', () => {
     expect(proxy.warnings.filter((w) => w.includes('set_config'))).toEqual([expect.stringContaining('set_config() with a setting name that is not a string literal')])
   })
 
+  it("a prepared statement of SQL belongs to its connection: two may PREPARE one name, neither EXECUTEs the other's, and a new connection finds none left", async () => {
+    const a = await connect()
+    const b = await connect()
+    expect(await codeOf(a.query('PREPARE by_name AS SELECT 1 AS x'))).toBe('ok')
+    // Another connection, the same name as PostgreSQL folds it, after a comment, with a parameter.
+    expect(await codeOf(b.query('/* per connection */ PREPARE BY_NAME (int) AS SELECT $1 + 1 AS x'))).toBe('ok')
+    expect(await one(a, 'EXECUTE by_name')).toBe(1)
+    expect(await one(b, 'EXECUTE by_name(41)')).toBe(42)
+    // By extended protocol, and where another statement runs it.
+    expect(await one(a, { name: 'run_by_name', text: 'EXECUTE by_name' })).toBe(1)
+    expect(await one(b, 'EXPLAIN (COSTS OFF) EXECUTE by_name(1)')).toBe('Result')
+    await b.query('CREATE TEMP TABLE from_execute AS EXECUTE by_name(1)')
+    expect(await one(b, 'SELECT x FROM from_execute')).toBe(2)
+    await b.query('DROP TABLE from_execute')
+    expect(await codeOf(a.query('PREPARE a_only AS SELECT 1'))).toBe('ok')
+    expect(await codeOf(b.query('EXECUTE a_only'))).toBe('26000')
+    // DEALLOCATE takes the connection's own.
+    await a.query('DEALLOCATE PREPARE by_name')
+    expect(await codeOf(a.query('EXECUTE by_name'))).toBe('26000')
+    expect(await one(b, 'EXECUTE by_name(1)')).toBe(2)
+    // A quoted name is taken as written; after the connection closes, a new one may use every name again.
+    const quoted = '"Quoted ""Name"""'
+    await a.query(`PREPARE ${quoted} AS SELECT 3 AS x`)
+    expect(await one(a, `EXECUTE ${quoted}`)).toBe(3)
+    await a.end()
+    const c = await connect()
+    for (const name of ['a_only', quoted]) expect(await codeOf(c.query(`PREPARE ${name} AS SELECT 4`))).toBe('ok')
+    // DEALLOCATE ALL on one connection leaves the others' statements of SQL.
+    await b.query('DEALLOCATE ALL')
+    expect(await one(c, 'EXECUTE a_only')).toBe(4)
+    expect(await codeOf(b.query('EXECUTE by_name(1)'))).toBe('26000')
+  })
+
   it('SET ROLE on one connection is not seen by another', async () => {
     const a = await connect()
     const b = await connect()

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { caveatsOf, classify, splitStatements, transactionScoped } from '../src/sql'
+import { caveatsOf, classify, splitStatements, sqlPreparedName, transactionScoped } from '../src/sql'
 
 it('splits at top-level semicolons only: quotes, E-strings, identifiers, dollar quotes and comments are skipped', () => {
   const sql = `SELECT 'a;b', E'c\\';d', "e;f" FROM t; -- x; y
@@ -58,4 +58,18 @@ it('knows the statements the shared session must not run as written, and what en
   expect(caveatsOf(splitStatements("SELECT set_config('app.' || $1, $2, true)")[0]!)).toEqual([])
   expect(scoped("SELECT 'set_config(a, b, true)'")).toEqual({ localSettings: false, cursors: false })
   expect(scoped('declare c cursor for select 1')).toEqual({ localSettings: false, cursors: true })
+})
+
+it('finds the name of a prepared statement of SQL where the statement names it, as PostgreSQL reads it', () => {
+  const named = (sql: string) => {
+    const statement = splitStatements(sql)[0]!
+    const found = sqlPreparedName(statement)
+    return found && [found.name, statement.text.slice(found.start, found.end)]
+  }
+  expect(named('PREPARE Get_User (int) AS SELECT $1')).toEqual(['get_user', 'Get_User'])
+  expect(named('-- why\n/* two */ execute "Get ""User"""(1)')).toEqual(['Get "User"', '"Get ""User"""'])
+  expect(named('DEALLOCATE PREPARE p')).toEqual(['p', 'p'])
+  expect(named('EXPLAIN (ANALYZE, COSTS OFF) EXECUTE p(1)')).toEqual(['p', 'p'])
+  expect(named("CREATE TEMP TABLE t AS EXECUTE p('x')")).toEqual(['p', 'p'])
+  for (const sql of ['DEALLOCATE ALL', "PREPARE TRANSACTION 'x'", 'SELECT 1', "DO $$ BEGIN EXECUTE 'x'; END $$", 'EXPLAIN SELECT 1']) expect(named(sql), sql).toBeUndefined()
 })
