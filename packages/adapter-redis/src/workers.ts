@@ -223,9 +223,11 @@ function describeScope(place: HeldPlace): string {
  */
 const heldPlaces = new Set<HeldPlace>()
 
+/** The server a URL names, loopback names counted as one (`localhost` and `127.0.0.1` are the same Redis). */
 function serverOf(url: string): string {
   const u = new URL(url)
-  return `${u.hostname}:${u.port || '6379'}`
+  const host = /^(localhost|127(\.\d+){3}|\[::1\]|::1)$/i.test(u.hostname) ? 'loopback' : u.hostname.toLowerCase()
+  return `${host}:${u.port || '6379'}`
 }
 
 /** Whether two places share keys: one DB of one server, and a key prefix in scope that one starts with the other. */

@@ -59,9 +59,14 @@ describeRedis('scope guards (DB 13)', () => {
   // Two plugin entries, each with its redisWorkers, can map workers onto one place just as well.
   const twoSetups = () => [1, 2].map(() => redisWorkers({ url: URL_13, prefix: 'app:', keyPrefix: () => 'w:', startApp: noApp }))
 
+  // The same server under another name: still one place.
+  const loopbackNames = () =>
+    [URL_13, URL_13.replace(SERVICES.redis.host, 'localhost')].map((url) => redisWorkers({ url, prefix: 'app:', keyPrefix: () => 'w:', startApp: noApp }))
+
   for (const [name, setups] of [
     ['of one setup', sameSetup],
     ['of two setups', twoSetups],
+    ['of two setups, one naming the server localhost', loopbackNames],
   ] as const)
     it(`refuses a second worker ${name} in a place a live worker holds, and leaves the first one's keys alone`, async () => {
       const [a, b] = setups()
