@@ -193,7 +193,8 @@ export class RedisCache implements CachePort {
     if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs))
       throw new UserError('E_CACHE_TTL', `cache.setTtlMs("${key}", ${String(ttlMs)}): ttlMs must be a number of milliseconds`)
     const full = this.#key(key)
-    return (await this.#do(`setTtlMs "${key}"`, () => this.redis.pexpire(full, Math.round(ttlMs)))) === 1
+    // Whole milliseconds, as set() gives them: 0.4 ms is a TTL of 1, not the 0 that deletes the key.
+    return (await this.#do(`setTtlMs "${key}"`, () => this.redis.pexpire(full, ttlMs > 0 ? Math.max(1, Math.round(ttlMs)) : 0))) === 1
   }
 
   /** Renamed: refused loudly, since its number was seconds. */

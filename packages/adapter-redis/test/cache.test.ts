@@ -1,6 +1,6 @@
 import { UserError } from '@venomqa/core'
 import { CLOSED_PORT, SERVICES, describeWithService } from '@venomqa/test-utils'
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, expect, it, vi } from 'vitest'
 import { RedisCache } from '../src'
 import { DB_A, URL_A, flushOurDbs, rawClient, sleep } from './helpers'
 
@@ -53,6 +53,26 @@ describeRedis('RedisCache against the real Redis (DB 1)', () => {
     await sleep(400)
     expect(await cache.get('short')).toBeUndefined()
     expect(await cache.exists('short')).toBe(false)
+  })
+
+  it('setTtlMs with under a millisecond sets the shortest TTL, as set() does, and does not delete the key', async () => {
+    await cache.set('brief', 1)
+    // The command is what tells: a key with a TTL of 1 ms and a deleted key look the same a moment later.
+    const pexpire = vi.spyOn(cache.redis, 'pexpire')
+    try {
+      expect(await cache.setTtlMs('brief', 60_000.4)).toBe(true)
+      expect(await cache.getTtlMs('brief')).toBeGreaterThan(55_000)
+      // Nothing read after it: the key may be gone by the next command.
+      expect(await cache.setTtlMs('brief', 0.4)).toBe(true)
+      expect(pexpire.mock.calls.map((c) => c[1])).toEqual([60_000, 1])
+      // 0 or less deletes it, as PEXPIRE does.
+      await cache.set('gone', 1)
+      expect(await cache.setTtlMs('gone', -0.4)).toBe(true)
+      expect(pexpire.mock.calls.at(-1)?.[1]).toBe(0)
+      expect(await cache.exists('gone')).toBe(false)
+    } finally {
+      pexpire.mockRestore()
+    }
   })
 
   it('getMany, setMany with a TTL on every key, deleteMany', async () => {
