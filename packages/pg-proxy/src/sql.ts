@@ -240,17 +240,16 @@ export function transactionScoped(statement: Statement): TransactionScoped {
   // Read from the code as it is, case-insensitively: every statement of the app passes here, and a copy
   // made one-spaced and upper-case (as classify reads it) would be made for nothing in almost all of them.
   const code = statement.code
-  return {
-    localSettings: /^\s*SET\s+LOCAL\b/i.test(code) || (/set_config/i.test(code) && /\bSET_CONFIG\s*\((?:[^()]|\([^()]*\))*,\s*TRUE\s*\)/i.test(code)),
+  const configured = /set_config/i.test(code)
+  const scoped: TransactionScoped = {
+    localSettings: /^\s*SET\s+LOCAL\b/i.test(code) || (configured && /\bSET_CONFIG\s*\((?:[^()]|\([^()]*\))*,\s*TRUE\s*\)/i.test(code)),
     cursors: /^\s*DECLARE\b/i.test(code),
-    ...sessionConfigOf(statement),
   }
-}
-
-function sessionConfigOf(statement: Statement): { sessionConfig?: string[] } {
-  if (!/set_config/i.test(statement.code)) return {}
-  const { names } = sessionConfigCalls(statement)
-  return names.length ? { sessionConfig: names } : {}
+  if (configured) {
+    const { names } = sessionConfigCalls(statement)
+    if (names.length) scoped.sessionConfig = names
+  }
+  return scoped
 }
 
 /**
