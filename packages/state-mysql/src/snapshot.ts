@@ -154,6 +154,9 @@ export class MysqlSnapshotBackend implements StateBackend {
       this.#conn = conn
     } catch (err) {
       await conn.end().catch(() => conn.destroy())
+      // The connection died mid-install (a restart, a KILL): what it made is dropped on one of its own, as
+      // at a disconnect; a failure of that stays behind this one, which says why connect failed.
+      if (isConnectionLost(err) || isConnectionLost((err as { cause?: unknown }).cause)) await this.#dropOnNewConnection().catch(() => undefined)
       throw this.#wrap('connect', err)
     }
   }
@@ -330,7 +333,8 @@ export class MysqlSnapshotBackend implements StateBackend {
   }
 
   /**
-   * The connection died under the run (the server restarted, a KILL, a network drop): its triggers still
+   * The connection died under the run, or while connect() installed (the server restarted, a KILL, a
+   * network drop): its triggers still
    * record every write of the app and the app's own triggers still run as copies, until some run connects.
    * Its lock died with it, so they are dropped on a connection of their own, unless another run took the
    * database meanwhile (its connect dropped them already, and what is there now is its own).
@@ -340,7 +344,8 @@ export class MysqlSnapshotBackend implements StateBackend {
     try {
       await this.#prepareSession(conn)
       const lock = lockName(this.#target.database)
-      const [rows] = await conn.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got', [lock])
+      // A few seconds: the server frees a killed session's lock only once that session has ended.
+      const [rows] = await conn.query<RowDataPacket[]>(`SELECT GET_LOCK(?, ${LOST_LOCK_WAIT_S}) AS got`, [lock])
       if (Number(rows[0]?.got) !== 1) return
       await this.#dropPrivateObjects(conn)
       await conn.query('SELECT RELEASE_LOCK(?)', [lock])
@@ -720,6 +725,9 @@ export async function databaseProblem(backend: string, target: Target): Promise<
     return err instanceof StateError ? err.message : redactText(errorMessage(err))
   }
 }
+
+/** How long cleanup after a lost connection waits for the run's lock, in seconds. */
+const LOST_LOCK_WAIT_S = 5
 
 /** GET_LOCK names are capped at 64 characters. */
 function lockName(database: string): string {

@@ -6,6 +6,7 @@ import type { MysqlStateOptions } from './options'
 import { mysqlState } from './plugin'
 import { MysqlSavepointBackend } from './savepoint'
 import { MysqlSnapshotBackend, batch } from './snapshot'
+import { inTables } from './schema'
 import { PRIVATE_LIKE, binary, columnList, ident } from './sql'
 import { QUIET_FLAG } from './tracking'
 
@@ -281,10 +282,12 @@ export class MysqlCopier {
   /** Set the worker's counters that differ from the main ones, read after the copy: InnoDB moves one up past the ids just inserted. */
   async #copyCounters(conn: Connection, tables: readonly TableInfo[]): Promise<void> {
     if (!tables.length) return
-    // Naming the tables keeps MariaDB from opening every table of both databases, private ones included.
+    // Naming the tables keeps MariaDB from opening every table of both databases, private ones included;
+    // unless two names may collide, which MariaDB would answer with one of the two (see inTables).
+    const only = inTables('TABLE_NAME', tables.map((t) => t.name))
     const [rows] = await conn.query<RowDataPacket[]>(
-      'SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t, AUTO_INCREMENT AS a FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?, ?) AND TABLE_NAME IN (?) AND AUTO_INCREMENT IS NOT NULL',
-      [this.#main.database, this.#worker, tables.map((t) => t.name)],
+      `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t, AUTO_INCREMENT AS a FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?, ?) AND ${only.sql} AND AUTO_INCREMENT IS NOT NULL`,
+      [this.#main.database, this.#worker, only.value],
     )
     const counter = (db: string, table: string) => rows.find((r) => r.s === db && r.t === table)?.a
     const counters = tables.flatMap((t) => {

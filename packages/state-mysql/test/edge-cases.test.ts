@@ -204,6 +204,43 @@ describe('MysqlSnapshotBackend edge cases', () => {
     await app.query("INSERT INTO items (name) VALUES ('a')")
     expect(await rows(app, 'SELECT name, stamp FROM items')).toEqual([{ name: 'a', stamp: 42 }])
   })
+
+  it('drops what it made when its connection is lost in the middle of connect()', async () => {
+    app = await freshDatabase([
+      'CREATE TABLE a_first (id INT AUTO_INCREMENT PRIMARY KEY, v INT)',
+      'CREATE TABLE b_second (id INT AUTO_INCREMENT PRIMARY KEY, v INT)',
+      'CREATE TRIGGER stamp_b BEFORE INSERT ON b_second FOR EACH ROW SET NEW.v = 42',
+    ])
+    const before = await objects(app)
+    // A reader in a transaction on b_second: the backend's connect waits for it at that table, halfway
+    // through (a_first's tracking is in place by then), where its connection is killed.
+    const reader = await admin(DB)
+    try {
+      await reader.query('START TRANSACTION')
+      await reader.query('SELECT * FROM b_second')
+      backend = new MysqlSnapshotBackend({ url: urlFor(DB) })
+      const connecting = backend.connect().catch((e) => e)
+      let waiting: number | undefined
+      await until(async () => {
+        const [found] = await app!.query<RowDataPacket[]>(
+          "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND STATE = 'Waiting for table metadata lock' AND ID = IS_USED_LOCK(?)",
+          [DB, `venomqa_state:${DB}`],
+        )
+        waiting = found[0] ? Number(found[0].id) : undefined
+        return waiting !== undefined
+      })
+      expect((await objects(app)).length).toBeGreaterThan(before.length)
+      await app.query(`KILL ${waiting}`)
+      expect(await connecting).toBeInstanceOf(StateError)
+    } finally {
+      await reader.query('COMMIT')
+      await reader.end()
+    }
+    backend = undefined
+    expect(await objects(app)).toEqual(before)
+    await app.query('INSERT INTO b_second (v) VALUES (1)')
+    expect(await rows(app, 'SELECT v FROM b_second')).toEqual([{ v: 42 }])
+  })
 })
 
 describe('password masking', () => {
