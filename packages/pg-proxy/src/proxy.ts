@@ -221,7 +221,7 @@ export class PgProxy extends EventEmitter implements Hub {
   async checkpoint(name: string): Promise<void> {
     await this.#exclusive(async (upstream) => {
       // The settings the checkpoint saves (appliedSettings) must say what the session holds.
-      await this.#readSessionConfig(upstream)
+      await this.readSessionConfig(async (sql) => (await upstream.run(sql)).rows)
       const existing = this.#checkpoints.findIndex((c) => c.name === name)
       const drop = existing >= 0 ? `RELEASE SAVEPOINT ${this.#checkpoints[existing]!.savepoint}; ` : ''
       const savepoint = `venomqa_cp_${++this.#counter}`
@@ -246,7 +246,7 @@ export class PgProxy extends EventEmitter implements Hub {
       const cp = this.#checkpoints[i]!
       // A connection keeps its settings across a rollback, as on its own session: those made with
       // set_config since the checkpoint are read before the rollback undoes them, as its SETs are known.
-      await this.#readSessionConfig(upstream)
+      await this.readSessionConfig(async (sql) => (await upstream.run(sql)).rows)
       await upstream.run(`ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${setvalSql(cp.sequences)}`)
       this.#checkpoints.splice(i + 1)
       // SETs made since the checkpoint were undone with it: the session holds the settings it held then, so
@@ -282,15 +282,12 @@ export class PgProxy extends EventEmitter implements Hub {
     return i
   }
 
-  /** The settings a connection made with set_config, read back while the proxy holds the session (see Session#readSessionConfig). */
-  async #readSessionConfig(upstream: Upstream): Promise<void> {
+  /** The settings a connection made with set_config, read back by whoever holds the session now (see Session#readSessionConfig). */
+  async readSessionConfig(rows: (sql: string) => Promise<(string | null)[][]>): Promise<void> {
     const unread = this.sessionConfigOf
     if (!unread) return
     this.sessionConfigOf = undefined
-    await unread.readSessionConfig(async (sql) => (await upstream.run(sql)).rows).catch(async () => {
-      await upstream.run('ROLLBACK TO SAVEPOINT venomqa_config; RELEASE SAVEPOINT venomqa_config').catch(() => {})
-      this.appliedSettings = undefined
-    })
+    await unread.readSessionConfig(rows)
   }
 
   async #exclusive<T>(fn: (upstream: Upstream) => Promise<T>): Promise<T> {

@@ -61,6 +61,8 @@ export interface Hub {
    * Session#readSessionConfig) before anything resets the session's settings or saves them with a checkpoint.
    */
   sessionConfigOf?: Session
+  /** Read the unread set_config settings back (see sessionConfigOf), with `rows` running the query on the upstream session. */
+  readSessionConfig(rows: (sql: string) => Promise<(string | null)[][]>): Promise<void>
   /** Set while a connection borrows an idle owner's session to prepare statements. */
   borrowing?: Promise<void>
   /** Resolves at the next moment a waiting prepare-only batch might get through. */
@@ -910,14 +912,14 @@ export class Session {
     return kind
   }
 
-  #track(expect: 'query' | 'sync', mode: Disposition): Promise<ServerError | undefined> {
-    return new Promise((resolve) => this.#queue.push({ expect, mode, done: resolve }))
+  #track(expect: 'query' | 'sync', mode: Disposition, rows?: (string | null)[][]): Promise<ServerError | undefined> {
+    return new Promise((resolve) => this.#queue.push({ expect, mode, done: resolve, ...(rows ? { rows } : {}) }))
   }
 
-  /** One of the proxy's own statements, as a simple query, answers dropped. */
-  async #internal(sql: string): Promise<ServerError | undefined> {
+  /** One of the proxy's own statements, as a simple query, answers dropped (its rows gathered into `rows`, when given). */
+  async #internal(sql: string, rows?: (string | null)[][]): Promise<ServerError | undefined> {
     if (this.#cancelSent) await this.#cancelTakenIn()
-    const done = this.#track('query', 'swallow')
+    const done = this.#track('query', 'swallow', rows)
     this.#hub.upstream.write(query(sql))
     return done
   }
@@ -969,8 +971,8 @@ export class Session {
    * holds now (a SET says its value; a set_config call's is often a parameter): each is replayed with its
    * value from then on, as its SETs are. `rows` runs the proxy's own query on the upstream session, when
    * no transaction of this connection is open there (so only the session's own values are left). Of a
-   * connection that closed, nothing is kept: the settings the session holds are unknown, and the next
-   * connection resets them.
+   * connection that closed, or when the read fails (a name the server refuses), nothing is kept: the
+   * settings the session holds are unknown, and the next connection resets them.
    */
   async readSessionConfig(rows: (sql: string) => Promise<(string | null)[][]>): Promise<void> {
     const names = [...this.#configNames]
@@ -982,7 +984,14 @@ export class Session {
     if (!names.length) return
     // In a savepoint: a failed read must not abort the base transaction.
     const read = `SELECT ${names.map((n) => `pg_catalog.current_setting(${escapeString(n)}, true)`).join(', ')}`
-    const [values] = await rows(`SAVEPOINT venomqa_config; ${read}; RELEASE SAVEPOINT venomqa_config`)
+    let values: (string | null)[] | undefined
+    try {
+      ;[values] = await rows(`SAVEPOINT venomqa_config; ${read}; RELEASE SAVEPOINT venomqa_config`)
+    } catch {
+      await rows('ROLLBACK TO SAVEPOINT venomqa_config; RELEASE SAVEPOINT venomqa_config').catch(() => undefined)
+      this.#hub.appliedSettings = undefined
+      return
+    }
     names.forEach((name, i) => {
       const old = this.#configReplays.get(name)
       if (old !== undefined) this.#settings.splice(this.#settings.indexOf(old), 1)
@@ -996,17 +1005,11 @@ export class Session {
     this.#hub.appliedSettings = this.#settingsKey()
   }
 
-  /** The proxy's own query, its rows read; an error is undone to the savepoint it names and thrown. */
+  /** The proxy's own query, its rows read; its error thrown. */
   async #internalRows(sql: string): Promise<(string | null)[][]> {
-    if (this.#cancelSent) await this.#cancelTakenIn()
     const rows: (string | null)[][] = []
-    const done = new Promise<ServerError | undefined>((resolve) => this.#queue.push({ expect: 'query', mode: 'swallow', done: resolve, rows }))
-    this.#hub.upstream.write(query(sql))
-    const error = await done
-    if (error) {
-      await this.#internal('ROLLBACK TO SAVEPOINT venomqa_config; RELEASE SAVEPOINT venomqa_config')
-      throw error
-    }
+    const error = await this.#internal(sql, rows)
+    if (error) throw error
     return rows
   }
 
@@ -1064,12 +1067,7 @@ export class Session {
 
   /** The upstream session takes this connection's settings when another connection had it before. */
   async #applySettings(): Promise<void> {
-    const unread = this.#hub.sessionConfigOf
-    if (unread) {
-      this.#hub.sessionConfigOf = undefined
-      // Unreadable (a name the server refuses): the session's settings are unknown, so they are all reset.
-      await unread.readSessionConfig((sql) => this.#internalRows(sql)).catch(() => (this.#hub.appliedSettings = undefined))
-    }
+    await this.#hub.readSessionConfig((sql) => this.#internalRows(sql))
     const key = this.#settingsKey()
     if (this.#hub.appliedSettings === key) return
     const sql = [...RESET_SETTINGS, ...this.#settings].join('; ')

@@ -17,6 +17,21 @@ export interface Statement {
  * the other way, `'a\'' ; COMMIT ; SELECT '1'` hides a COMMIT inside what looks like one string.
  */
 export function splitStatements(sql: string, standardConformingStrings = true): Statement[] {
+  return split(sql, standardConformingStrings, undefined)
+}
+
+/**
+ * The values of the string literals of one statement's text, in order ('...' with doubled quotes,
+ * E'...' with backslash escapes, dollar quotes), read by the lexer that splits statements.
+ */
+function literalsOf(text: string): string[] {
+  const literals: string[] = []
+  split(text, true, literals)
+  return literals
+}
+
+/** `literals`, when given, receives each string literal's value: only set_config's names need them. */
+function split(sql: string, standardConformingStrings: boolean, literals: string[] | undefined): Statement[] {
   const out: Statement[] = []
   let start = 0
   let code = ''
@@ -40,7 +55,12 @@ export function splitStatements(sql: string, standardConformingStrings = true): 
       code += ' '
     } else if (c === "'") {
       const escapes = !standardConformingStrings || (/[eE]/.test(sql[i - 1] ?? '') && !/[\w$]/.test(sql[i - 2] ?? ''))
-      i = skipQuoted(sql, i, "'", escapes)
+      const end = skipQuoted(sql, i, "'", escapes)
+      if (literals) {
+        const inner = sql.slice(i + 1, end - 1).replace(/''/g, "'")
+        literals.push(escapes ? inner.replace(/\\(.)/g, '$1') : inner)
+      }
+      i = end
       code += "''"
     } else if (c === '"') {
       const end = skipQuoted(sql, i, '"', false)
@@ -50,6 +70,7 @@ export function splitStatements(sql: string, standardConformingStrings = true): 
       const tag = /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(sql.slice(i))?.[0]
       if (tag) {
         const end = sql.indexOf(tag, i + tag.length)
+        literals?.push(sql.slice(i + tag.length, end < 0 ? n : end))
         i = end < 0 ? n : end + tag.length
         code += "''"
       } else {
@@ -289,40 +310,6 @@ export function sessionConfigCalls(statement: Statement): { names: string[]; unn
 /** How many literals the code holds before `at` (each emptied to ''). */
 function countEmptied(code: string, at: number): number {
   return code.slice(0, at).split("''").length - 1
-}
-
-/**
- * The values of a statement's string literals, in order, read as splitStatements reads them ('...' with
- * doubled quotes, E'...' with backslash escapes, dollar quotes); comments skipped.
- */
-function literalsOf(text: string): string[] {
-  const out: string[] = []
-  let i = 0
-  while (i < text.length) {
-    const c = text[i]!
-    const next = text[i + 1]
-    if (c === '-' && next === '-') {
-      const end = text.indexOf('\n', i)
-      i = end < 0 ? text.length : end
-    } else if (c === '/' && next === '*') i = skipBlockComment(text, i)
-    else if (c === "'") {
-      const escapes = /[eE]/.test(text[i - 1] ?? '') && !/[\w$]/.test(text[i - 2] ?? '')
-      const end = skipQuoted(text, i, "'", escapes)
-      const inner = text.slice(i + 1, end - 1).replace(/''/g, "'")
-      out.push(escapes ? inner.replace(/\\(.)/g, '$1') : inner)
-      i = end
-    } else if (c === '"') i = skipQuoted(text, i, '"', false)
-    else if (c === '$' && !/[\w$]/.test(text[i - 1] ?? '')) {
-      const tag = /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(text.slice(i))?.[0]
-      if (!tag) i++
-      else {
-        const end = text.indexOf(tag, i + tag.length)
-        out.push(text.slice(i + tag.length, end < 0 ? text.length : end))
-        i = end < 0 ? text.length : end + tag.length
-      }
-    } else i++
-  }
-  return out
 }
 
 /** The arguments of a call whose '(' ends just before `from`, trimmed, with where each starts; undefined when it is not closed. */
