@@ -17,7 +17,7 @@ import {
   sync,
 } from './protocol/messages'
 import { CAVEATS, type RefusalRecord, replicationRefused } from './refusals'
-import { type Hub, INTERNAL, Session } from './session'
+import { type Hub, INTERNAL, Session, type UpstreamObject } from './session'
 import { Upstream, type UpstreamTarget, parseUpstreamUrl } from './upstream'
 
 export interface PgProxyOptions {
@@ -123,7 +123,7 @@ export class PgProxy extends EventEmitter implements Hub {
   appliedSettings: string | undefined = ''
   sessionConfigOf?: Session
   borrowing?: Promise<void>
-  readonly leftStatements: string[] = []
+  readonly leftStatements: UpstreamObject[] = []
   readonly discardTempSql = DISCARD_TEMP
   #changeWaiters: (() => void)[] = []
   readonly target: UpstreamTarget

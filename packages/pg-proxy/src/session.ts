@@ -22,8 +22,10 @@ import {
   caveatsOf,
   classify,
   escapeString,
+  onlyInTransactionBlock,
   quoteName,
   splitStatements,
+  sqlCursorName,
   sqlPreparedName,
   transactionScoped,
 } from './sql'
@@ -72,10 +74,10 @@ export interface Hub {
   refused(record: RefusalRecord): void
   ended(session: Session): void
   /**
-   * Upstream names of statements whose connection closed while another had the upstream: the next
+   * Statements and cursors WITH HOLD whose connection closed while another had the upstream: the next
    * connection to get it closes them (see Session#closeLeftStatements).
    */
-  readonly leftStatements: string[]
+  readonly leftStatements: UpstreamObject[]
   /** DISCARD TEMP, then the proxy's temporary functions made again, as one statement. */
   readonly discardTempSql: string
 }
@@ -85,6 +87,9 @@ export interface Hub {
  * BEGIN (PostgreSQL's autocommit: all or nothing), until their Sync or the end of their Query.
  */
 type Tx = 'none' | 'implicit' | 'explicit' | 'failed'
+
+/** A prepared statement (`S`) or a portal (`P`, a cursor too) on the upstream session, by its upstream name. */
+export type UpstreamObject = readonly [target: 'S' | 'P', name: string]
 
 /** A prepared statement or portal of the app, as the proxy sees it. */
 interface Prepared {
@@ -111,6 +116,11 @@ export class Session {
   readonly #inbox: Message[] = []
   readonly #statements = new Map<string, Prepared>()
   readonly #portals = new Map<string, Prepared>()
+  /**
+   * The cursors this connection declared WITH HOLD and has not closed, as PostgreSQL names them: on the
+   * shared session they carry the connection's prefix (see #ownCursorName).
+   */
+  readonly #heldCursors = new Set<string>()
   /** Session settings, as SET statements: replayed whenever this connection gets the upstream after another. */
   readonly #settings: string[]
   /** Names this connection set with set_config(..., false) since their values were last read (see readSessionConfig). */
@@ -336,11 +346,14 @@ export class Session {
     if (this.#hub.leftStatements.length) await this.#closeStatements(this.#hub.leftStatements.splice(0))
   }
 
-  /** Close, not DEALLOCATE: closing a statement that does not exist (its Parse failed) is no error, and an error here would abort the base transaction. */
-  async #closeStatements(upstreamNames: readonly string[]): Promise<void> {
-    for (const _ of upstreamNames) this.#queue.push({ expect: 'close', mode: 'swallow' })
+  /**
+   * Close, not DEALLOCATE or CLOSE: closing a statement or portal that does not exist (its Parse failed, the
+   * app closed it) is no error, and an error here would abort the base transaction.
+   */
+  async #closeStatements(objects: readonly UpstreamObject[]): Promise<void> {
+    for (const _ of objects) this.#queue.push({ expect: 'close', mode: 'swallow' })
     const done = this.#track('sync', 'swallow')
-    this.#hub.upstream.write([...upstreamNames.map((n) => message('C', Buffer.from('S'), n)), message('S')])
+    this.#hub.upstream.write([...objects.map(([target, name]) => message('C', Buffer.from(target), name)), message('S')])
     await done
   }
 
@@ -475,7 +488,11 @@ export class Session {
   async #end(): Promise<void> {
     this.#closed = true
     this.#stopIdleTimer()
-    const named = [...this.#statements.keys()].filter(Boolean).map((n) => this.#upstreamName(n))
+    const named: UpstreamObject[] = [
+      ...[...this.#statements.keys()].filter(Boolean).map((n) => ['S', this.#upstreamName(n)] as const),
+      // PostgreSQL closes a connection's cursors WITH HOLD with it; a cursor is a portal to the protocol.
+      ...[...this.#heldCursors].map((n) => ['P', this.#upstreamName(n)] as const),
+    ]
     // Without the upstream, the connection holds no transaction and no batch (it would hold the upstream):
     // only its statements are left, for whoever gets the upstream next.
     if (!this.#owner) this.#hub.leftStatements.push(...named)
@@ -524,19 +541,50 @@ export class Session {
     return { text, code: statement.code }
   }
 
+  /**
+   * A cursor WITH HOLD named as this connection's: it outlives its transaction, and so, on the one session
+   * every connection shares, two connections could not hold one name, one could FETCH from another's, and
+   * one left by a closed connection would stay in a new one's way. Its FETCH, MOVE and CLOSE are renamed
+   * as long as the connection holds it. Other names are left alone: a cursor without HOLD ends with its
+   * transaction, during which its connection has the session to itself, and a `refcursor` a function
+   * opens is named by the server. A DECLARE without HOLD of a name held is renamed too, so that it fails
+   * as on PostgreSQL (the name is taken).
+   */
+  #ownCursorName(statement: Statement): Statement {
+    const named = sqlCursorName(statement)
+    if (!named) return statement
+    if (named.hold) this.#heldCursors.add(named.name)
+    else if (!this.#heldCursors.has(named.name)) return statement
+    else if (named.verb === 'close') this.#heldCursors.delete(named.name)
+    const text = `${statement.text.slice(0, named.start)}${quoteName(this.#upstreamName(named.name))}${statement.text.slice(named.end)}`
+    return { text, code: statement.code }
+  }
+
+  /** The statement with the names that are per connection on PostgreSQL made this connection's. */
+  #ownNames(statement: Statement): Statement {
+    return this.#ownCursorName(this.#ownPreparedName(statement))
+  }
+
   // ---- simple query ----------------------------------------------------------------------------------
 
   async #simpleQuery(text: string): Promise<void> {
     const written = splitStatements(text, this.#standardConformingStrings())
-    const statements = written.map((s) => this.#ownPreparedName(s))
-    // Sent as the app wrote it, unless a prepared statement of SQL was renamed for its connection.
+    const statements = written.map((s) => this.#ownNames(s))
+    // Sent as the app wrote it, unless a prepared statement or a cursor of SQL was renamed for its connection.
     const sql = statements.some((s, i) => s !== written[i]) ? statements.map((s) => s.text).join(';\n') : text
     if (!statements.length) {
       this.#toClient(emptyQueryResponse())
       return this.#ready()
     }
     const kinds = statements.map((s) => this.#inspect(s))
-    const plain = kinds.every((k) => k.kind === 'other' || k.kind === 'session-setting')
+    if (kinds.length === 1 && kinds[0]!.kind === 'cursor' && this.#tx === 'none') {
+      // Alone in its query string, outside the app's transaction: PostgreSQL refuses it, and so does the
+      // proxy. Let through, the cursor would be closed as the statement ended, and the app's next FETCH
+      // would fail instead, naming a cursor that "does not exist".
+      this.#toClient(errorResponse(onlyInTransactionBlock('DECLARE CURSOR')))
+      return this.#ready()
+    }
+    const plain = kinds.every((k) => k.kind === 'other' || k.kind === 'session-setting' || k.kind === 'cursor')
     if (plain) for (const statement of statements) this.#noteScoped(transactionScoped(statement))
     if (plain) await this.#plainQuery(sql, statements.filter((_, i) => kinds[i]!.kind === 'session-setting').map((s) => s.text), statements.some(isCopy))
     else await this.#statementByStatement(statements, kinds)
@@ -596,11 +644,13 @@ export class Session {
         await this.#refuse(kind.reason, kind.what)
         return false
       case 'deallocate-all':
-      case 'discard-temp': {
+      case 'discard-temp':
+      case 'close-all': {
         const [sql, tag] = this.#rewritten(kind.kind)
         if (this.#tx === 'none') await this.#openImplicit()
         const error = await this.#forwardQuery(sql, { retag: tag })
         if (!error && kind.kind === 'deallocate-all') this.#forgetStatements()
+        if (!error && kind.kind === 'close-all') this.#heldCursors.clear()
         if (this.#tx === 'implicit') {
           if (error) await this.#endImplicit(true)
           return !error
@@ -609,7 +659,7 @@ export class Session {
       }
       case 'savepoint':
         if (this.#tx === 'none' || this.#tx === 'implicit') {
-          this.#toClient(errorResponse({ severity: 'ERROR', code: '25P01', message: `${kind.verb} can only be used in transaction blocks` }))
+          this.#toClient(errorResponse(onlyInTransactionBlock(kind.verb)))
           if (this.#tx === 'implicit') await this.#endImplicit(true)
           return false
         }
@@ -735,11 +785,11 @@ export class Session {
         const name = r.cstring()
         const sql = r.cstring()
         const written = splitStatements(sql, this.#standardConformingStrings())[0]
-        const first = written && this.#ownPreparedName(written)
+        const first = written && this.#ownNames(written)
         const kind: StatementKind = first ? this.#inspect(first) : { kind: 'other' }
         this.#statements.set(name, { kind, text: first?.text ?? '', scoped: first ? transactionScoped(first) : UNKNOWN.scoped })
         this.#queue.push({ expect: 'parse', mode: 'forward' })
-        const rewritten = kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' ? this.#rewritten(kind.kind)[0] : first !== written ? first!.text : sql
+        const rewritten = kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' || kind.kind === 'close-all' ? this.#rewritten(kind.kind)[0] : first !== written ? first!.text : sql
         upstream.write(message('P', this.#upstreamName(name), rewritten, r.rest()))
         return
       }
@@ -811,8 +861,11 @@ export class Session {
         return
       }
       case 'savepoint':
+      case 'cursor':
+        // Outside the app's transaction, PostgreSQL runs a batch of the extended protocol in no transaction
+        // block, so it refuses these even when more statements come before the Sync.
         if (this.#tx === 'implicit') {
-          const error = { severity: 'ERROR', code: '25P01', message: `${kind.verb} can only be used in transaction blocks` } as const
+          const error = onlyInTransactionBlock(kind.kind === 'cursor' ? 'DECLARE CURSOR' : kind.verb)
           this.#synthetic(errorResponse(error))
           this.#batchRefused = true
           this.#queue.skipUntilSync(answered(error))
@@ -825,8 +878,10 @@ export class Session {
         break
       case 'deallocate-all':
       case 'discard-temp':
+      case 'close-all':
         // Its Parse sent the statement that stands for it (see #rewritten).
         if (kind.kind === 'deallocate-all') this.#forgetStatements()
+        if (kind.kind === 'close-all') this.#heldCursors.clear()
         this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] } })
         upstream.write(execute(this.#upstreamName(portal), maxRows))
         return
@@ -1040,10 +1095,18 @@ export class Session {
    *   `vq<id>.`, of the protocol and of SQL alike) go, and any made with PREPARE under a name the proxy
    *   could not rename; the proxy's and other connections' stay;
    * - DISCARD TEMP, and the proxy's temporary functions made again (a rollback to before it brings back
-   *   the old ones with the app's temporary tables).
+   *   the old ones with the app's temporary tables);
+   * - CLOSE ALL as this connection would see it: the cursors of SQL of its transaction, its own WITH HOLD
+   *   (named `vq<id>.`) and any WITH HOLD the proxy did not name (a function's); other connections' stay.
+   *   The protocol's portals (named `vq<id>.` too, or unnamed) stay: one of them runs this statement.
    */
-  #rewritten(kind: 'deallocate-all' | 'discard-temp'): [sql: string, tag: string] {
+  #rewritten(kind: 'deallocate-all' | 'discard-temp' | 'close-all'): [sql: string, tag: string] {
     if (kind === 'discard-temp') return [this.#hub.discardTempSql, 'DISCARD TEMP']
+    if (kind === 'close-all')
+      return [
+        `DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_cursors WHERE (name <> '' AND name !~ '^vq[0-9]+[.]') OR (is_holdable AND starts_with(name, 'vq${this.id}.'))) LOOP EXECUTE format('CLOSE %I', n); END LOOP; END $venomqa$`,
+        'CLOSE CURSOR ALL',
+      ]
     return [
       `DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_prepared_statements WHERE starts_with(name, 'vq${this.id}.') OR (from_sql AND name !~ '^vq[0-9]+[.]')) LOOP EXECUTE format('DEALLOCATE %I', n); END LOOP; END $venomqa$`,
       'DEALLOCATE ALL',

@@ -133,7 +133,15 @@ export type StatementKind =
   | { kind: 'deallocate-all' }
   /** DISCARD TEMP: it would drop the proxy's own temporary functions too, which checkpoints read with. */
   | { kind: 'discard-temp' }
+  /** CLOSE ALL: on the shared session it would close other connections' cursors WITH HOLD too. */
+  | { kind: 'close-all' }
   | { kind: 'refused'; reason: Refusal; what: string }
+  /**
+   * DECLARE of a cursor without HOLD: PostgreSQL allows it only inside a transaction block (an explicit
+   * one, or the implicit one of a query string of several statements). Behind the proxy every statement
+   * runs inside the proxy's transaction, so the server would take it anywhere.
+   */
+  | { kind: 'cursor' }
   | { kind: 'other' }
 
 export type Refusal = 'listen' | 'two-phase' | 'not-in-transaction-block' | 'reserved-savepoint'
@@ -173,8 +181,24 @@ export function classify(statement: Statement): StatementKind {
   if (/^SET\s+TRANSACTION\b/.test(s)) return { kind: 'set-transaction' }
   if (/^DEALLOCATE\s+(PREPARE\s+)?ALL$/.test(s)) return { kind: 'deallocate-all' }
   if (/^DISCARD\s+(TEMP|TEMPORARY)$/.test(s)) return { kind: 'discard-temp' }
+  if (/^CLOSE\s+ALL$/.test(s)) return { kind: 'close-all' }
   if (/^(SET|RESET)\b/.test(s) && !/^SET\s+LOCAL\b/.test(s) && !/^SET\s+CONSTRAINTS\b/.test(s)) return { kind: 'session-setting' }
+  if (/^DECLARE\b/.test(s) && !holdsCursor(s)) return { kind: 'cursor' }
   return { kind: 'other' }
+}
+
+/**
+ * `DECLARE name [BINARY] [ASENSITIVE | INSENSITIVE] [[NO] SCROLL] CURSOR [{WITH | WITHOUT} HOLD] FOR query`
+ * (one-spaced, upper-case): WITH HOLD is read between CURSOR and the first FOR, not in the query.
+ */
+function holdsCursor(s: string): boolean {
+  const options = /^DECLARE\b.*?\bCURSOR\b(.*?)\bFOR\b/.exec(s)?.[1]
+  return options !== undefined && /\bWITH\s+HOLD\b/.test(options)
+}
+
+/** PostgreSQL's error for a statement that only a transaction block may run (SAVEPOINT, DECLARE CURSOR). */
+export function onlyInTransactionBlock(verb: string): { severity: 'ERROR'; code: '25P01'; message: string } {
+  return { severity: 'ERROR', code: '25P01', message: `${verb} can only be used in transaction blocks` }
 }
 
 /**
@@ -198,7 +222,36 @@ export function sqlPreparedName(statement: Statement): { name: string; start: nu
   return { name, start: end - written.length, end }
 }
 
+/**
+ * Where a statement names a cursor the proxy may have to rename (see Session#ownCursorName): the cursor a
+ * `DECLARE` opens (and whether WITH HOLD), and the one `FETCH`, `MOVE` or `CLOSE` works on (the name they end
+ * with), folded as PostgreSQL folds it.
+ */
+export function sqlCursorName(statement: Statement): { verb: 'declare' | 'use' | 'close'; hold?: boolean; name: string; start: number; end: number } | undefined {
+  const code = statement.code
+  const verb = /^(DECLARE|FETCH|MOVE|CLOSE)\s/i.exec(code)?.[1]?.toUpperCase()
+  if (!verb) return undefined
+  const text = statement.text
+  const at = afterLeadingComments(text)
+  const m = (verb === 'DECLARE' ? DECLARED_NAME : verb === 'CLOSE' ? CLOSED_NAME : LAST_NAME).exec(text.slice(at))
+  if (!m) return undefined
+  const written = m[1]!
+  if (verb === 'CLOSE' && /^ALL$/i.test(written)) return undefined
+  // Read in the text, where it is to be renamed, and so in a comment too: the code, without comments,
+  // must end with the same name (a name with a comment after it is left as it is).
+  if (verb !== 'DECLARE' && (verb === 'CLOSE' ? CLOSED_NAME : LAST_NAME).exec(code)?.[1] !== written) return undefined
+  const name = written.startsWith('"') ? written.slice(1, -1).replace(/""/g, '"') : written.replace(/[A-Z]/g, (c) => c.toLowerCase())
+  // The name ends the match, less the spaces after it for FETCH, MOVE and CLOSE.
+  const end = at + (verb === 'DECLARE' ? m[0] : m[0].trimEnd()).length
+  if (verb === 'DECLARE') return { verb: 'declare', hold: holdsCursor(code.replace(/\s+/g, ' ').toUpperCase()), name, start: end - written.length, end }
+  return { verb: verb === 'CLOSE' ? 'close' : 'use', name, start: end - written.length, end }
+}
+
 const NAME = '("(?:[^"]|"")+"|[A-Za-z_\\u0080-\\uffff][\\w$\\u0080-\\uffff]*)'
+const DECLARED_NAME = new RegExp(`^DECLARE\\s+${NAME}`, 'i')
+const CLOSED_NAME = new RegExp(`^CLOSE\\s+${NAME}\\s*$`, 'i')
+/** FETCH and MOVE end with the cursor's name, whatever direction and count come before it. */
+const LAST_NAME = new RegExp(`^(?:FETCH|MOVE)\\s+(?:[\\s\\S]*\\s)?${NAME}\\s*$`, 'i')
 const HEAD_NAME = new RegExp(`^(?:PREPARE|EXECUTE|DEALLOCATE(?:\\s+PREPARE)?)\\s+${NAME}`, 'i')
 const INNER_EXECUTE = new RegExp(
   `^(?:EXPLAIN\\b(?:\\s*\\([^)]*\\))?(?:\\s+(?:ANALYZE|VERBOSE))*|CREATE\\s+(?:(?:GLOBAL|LOCAL)\\s+)?(?:TEMP(?:ORARY)?\\s+|UNLOGGED\\s+)?TABLE\\s[\\s\\S]*?\\bAS)\\s+EXECUTE\\s+${NAME}`,

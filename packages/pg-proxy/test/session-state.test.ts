@@ -7,7 +7,8 @@
 import { describeWithService } from '@venomqa/test-utils'
 import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import postgres from 'postgres'
+import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import type { PgProxy } from '../src/index'
 import { PG, dbUrl, startProxy } from './helpers'
 
@@ -192,6 +193,88 @@ describe('session state scoped to a transaction or a connection', () => {
     await a.query('COMMIT')
     expect(await one(a, 'FETCH h')).toBe(3)
     await a.query('CLOSE h')
+  })
+
+  it('a cursor without HOLD outside a transaction block is refused with 25P01, as on PostgreSQL, by simple and by extended protocol; in a query of several statements, WITH HOLD or inside BEGIN it is taken', async () => {
+    const direct = new pg.Client({ connectionString: dbUrl(DB) })
+    await direct.connect()
+    clients.push(direct)
+    const a = await connect()
+    const cases: (string | pg.QueryConfig)[] = [
+      'DECLARE lone CURSOR FOR SELECT 1',
+      { text: 'DECLARE lone_ext CURSOR FOR SELECT $1::int', values: [1] },
+      '/* why */ declare "Quoted" no scroll cursor without hold for select 1',
+      // A query string of several statements runs in an implicit transaction block: taken.
+      'DECLARE batch CURSOR FOR SELECT 1; FETCH 1 FROM batch',
+      // WITH HOLD outlives the transaction: taken alone, and a FOR in its query does not hide the HOLD.
+      "DECLARE held CURSOR WITH HOLD FOR SELECT 'cursor for' AS x",
+      'CLOSE held',
+      // The words WITH HOLD in the query are not the cursor's option.
+      'DECLARE not_held CURSOR FOR WITH hold AS (SELECT 1) SELECT * FROM hold',
+    ]
+    const onDirect = []
+    const viaProxy = []
+    for (const c of cases) onDirect.push(await codeOf(direct.query(c)))
+    for (const c of cases) viaProxy.push(await codeOf(a.query(c)))
+    expect(onDirect).toEqual(['25P01', '25P01', '25P01', 'ok', 'ok', 'ok', '25P01'])
+    expect(viaProxy).toEqual(onDirect)
+    // The connection goes on, outside a transaction, and inside one the same DECLARE is taken.
+    await a.query('BEGIN')
+    await a.query('DECLARE lone CURSOR FOR SELECT 7 AS seven')
+    expect(await one(a, 'FETCH lone')).toBe(7)
+    await a.query('COMMIT')
+    expect(await one(a, 'SELECT 1 AS x')).toBe(1)
+  })
+
+  it('a DECLARE without HOLD pipelined with other statements before one Sync is refused outside a transaction, as on PostgreSQL: the batch fails at it', async () => {
+    const results: unknown[] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const sql = postgres(url, { max: 1, onnotice: () => {} })
+      try {
+        results.push(await Promise.all([sql`SELECT 1 AS one`, sql`DECLARE piped CURSOR FOR SELECT 1`, sql`FETCH 1 FROM piped`]).then(() => 'ok', (e: { code?: string }) => e.code))
+        results.push((await sql`SELECT 2 AS two`)[0]!.two)
+      } finally {
+        await sql.end()
+      }
+    }
+    expect(results).toEqual(['25P01', 2, '25P01', 2])
+  })
+
+  it('a cursor WITH HOLD belongs to its connection: two hold one name, neither FETCHes the other\'s, CLOSE ALL closes its own only, and a closed connection\'s is gone', async () => {
+    const held = async () => Number(await one(await connect(), 'SELECT count(*) FROM pg_cursors WHERE is_holdable'))
+    const before = await held()
+    const a = await connect()
+    const b = await connect()
+    for (const [c, from] of [[a, 10], [b, 20]] as const) {
+      await c.query('BEGIN')
+      await c.query(`DECLARE "Held" CURSOR WITH HOLD FOR SELECT generate_series(${from}, ${from + 5}) AS n`)
+      await c.query('COMMIT')
+    }
+    expect(await one(a, 'FETCH "Held"')).toBe(10)
+    expect(await one(b, 'FETCH NEXT FROM "Held"')).toBe(20)
+    // By the extended protocol too, and MOVE.
+    await a.query({ name: 'move_held', text: 'MOVE FORWARD 1 IN "Held"' })
+    expect(await one(a, { name: 'fetch_held', text: 'FETCH 1 "Held"' })).toBe(12)
+    // A DECLARE of the name while it is held fails, as on PostgreSQL: the name is taken.
+    await a.query('BEGIN')
+    expect(await codeOf(a.query('DECLARE "Held" CURSOR FOR SELECT 1'))).toBe('42P03')
+    await a.query('ROLLBACK')
+    // A new connection sees neither.
+    expect(await codeOf((await connect()).query('FETCH "Held"'))).toBe('34000')
+    // CLOSE ALL closes b's own, not a's.
+    expect((await b.query('CLOSE ALL')).command).toBe('CLOSE')
+    expect(await codeOf(b.query('FETCH "Held"'))).toBe('34000')
+    // By the extended protocol too.
+    expect((await b.query({ name: 'close_all', text: 'CLOSE ALL' })).command).toBe('CLOSE')
+    expect(await one(a, 'FETCH "Held"')).toBe(13)
+    // a's goes with its connection, as on PostgreSQL.
+    await a.end()
+    await vi.waitFor(async () => expect(await held()).toBe(before), { timeout: 5000 })
+    // And the name can be held again, then closed by name.
+    await b.query('BEGIN; DECLARE "Held" CURSOR WITH HOLD FOR SELECT 30 AS n; COMMIT')
+    expect(await one(b, 'FETCH "Held"')).toBe(30)
+    await b.query('CLOSE "Held"')
+    expect(await held()).toBe(before)
   })
 
   it('DISCARD TEMP drops the app\'s temporary tables and leaves the proxy working: checkpoints, rollbacks and the next statements', async () => {

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { caveatsOf, classify, splitStatements, sqlPreparedName, transactionScoped } from '../src/sql'
+import { caveatsOf, classify, splitStatements, sqlCursorName, sqlPreparedName, transactionScoped } from '../src/sql'
 
 it('splits at top-level semicolons only: quotes, E-strings, identifiers, dollar quotes and comments are skipped', () => {
   const sql = `SELECT 'a;b', E'c\\';d', "e;f" FROM t; -- x; y
@@ -42,6 +42,10 @@ it('knows the statements the shared session must not run as written, and what en
   expect(['DEALLOCATE ALL', 'deallocate prepare all', 'DISCARD TEMP', 'discard temporary', 'DEALLOCATE foo', 'DISCARD PLANS'].map(kind)).toEqual([
     'deallocate-all', 'deallocate-all', 'discard-temp', 'discard-temp', 'other', 'other',
   ])
+  // A cursor without HOLD only in a transaction block; WITH HOLD is read before the query's FOR.
+  expect(['DECLARE c CURSOR FOR SELECT 1', 'declare "x y" binary insensitive no scroll cursor without hold for select 1', 'DECLARE h CURSOR WITH HOLD FOR SELECT 1', "DECLARE c SCROLL CURSOR FOR SELECT 'cursor with hold for'", 'DECLARE c CURSOR FOR WITH hold AS (SELECT 1) SELECT 1'].map(kind)).toEqual([
+    'cursor', 'cursor', 'other', 'cursor', 'cursor',
+  ])
   const scoped = (sql: string) => transactionScoped(splitStatements(sql)[0]!)
   expect(scoped("SET LOCAL app.tenant = '7'")).toEqual({ localSettings: true, cursors: false })
   expect(scoped("SELECT set_config('app.tenant', $1, true)")).toEqual({ localSettings: true, cursors: false })
@@ -58,6 +62,24 @@ it('knows the statements the shared session must not run as written, and what en
   expect(caveatsOf(splitStatements("SELECT set_config('app.' || $1, $2, true)")[0]!)).toEqual([])
   expect(scoped("SELECT 'set_config(a, b, true)'")).toEqual({ localSettings: false, cursors: false })
   expect(scoped('declare c cursor for select 1')).toEqual({ localSettings: false, cursors: true })
+})
+
+it('finds the cursor a DECLARE opens and the one FETCH, MOVE and CLOSE end with, as PostgreSQL reads it', () => {
+  const named = (sql: string) => {
+    const statement = splitStatements(sql)[0]!
+    const found = sqlCursorName(statement)
+    return found && [found.verb, found.hold, found.name, statement.text.slice(found.start, found.end)]
+  }
+  expect(named('DECLARE H CURSOR WITH HOLD FOR SELECT 1')).toEqual(['declare', true, 'h', 'H'])
+  expect(named('-- x\nDECLARE "a b" SCROLL CURSOR WITH HOLD FOR SELECT 1')).toEqual(['declare', true, 'a b', '"a b"'])
+  expect(named('declare c cursor for select 1')).toEqual(['declare', false, 'c', 'c'])
+  expect(named('FETCH h')).toEqual(['use', undefined, 'h', 'h'])
+  expect(named('fetch forward all in "My Cur"  ')).toEqual(['use', undefined, 'My Cur', '"My Cur"'])
+  expect(named('MOVE ABSOLUTE 3 FROM h\n')).toEqual(['use', undefined, 'h', 'h'])
+  expect(named('FETCH 5 /* t */ h')).toEqual(['use', undefined, 'h', 'h'])
+  expect(named('CLOSE "x"')).toEqual(['close', undefined, 'x', '"x"'])
+  // CLOSE ALL is no name; a name with a comment after it is not found (the comment's last word is not it).
+  for (const sql of ['CLOSE ALL', '/* c */ FETCH 5 h -- t', 'SELECT 1']) expect(named(sql), sql).toBeUndefined()
 })
 
 it('finds the name of a prepared statement of SQL where the statement names it, as PostgreSQL reads it', () => {

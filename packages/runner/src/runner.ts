@@ -516,7 +516,9 @@ export class Runner {
   #checkParallel(): void {
     const paths = this.options.parallelPaths ?? 1
     const workers = this.options.workers ?? 1
-    for (const [key, n] of [['parallelPaths', paths], ['workers', workers]] as const)
+    // http.connections too: undici takes a bad one until the first request, which would fail every step
+    // with "invalid connections", naming no option.
+    for (const [key, n] of [['parallelPaths', paths], ['workers', workers], ['http.connections', this.options.http?.connections ?? 1]] as const)
       if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${key} must be a whole number of 1 or more, got ${String(n)}`, { where: key })
     if (Math.max(paths, workers) === 1 || this.options.workerSetup) return
     const unsafe = this.registry.stateBackends.filter((b) => !b.parallelSafe)

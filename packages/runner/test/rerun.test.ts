@@ -234,6 +234,16 @@ describe('--repeat-each', () => {
       await runner.close()
     }
   })
+
+  it('refuses a number of HTTP connections that is not a whole number of 1 or more, naming the option, before any step runs', async () => {
+    for (const bad of [0, -1, 2.5]) {
+      let ran = false
+      const runner = createRunner({ http: { connections: bad } })
+      await expect(runner.run(journey('x', { steps: [step('s', () => { ran = true })] }))).rejects.toThrow(`http.connections must be a whole number of 1 or more, got ${bad}`)
+      await runner.close()
+      expect(ran).toBe(false)
+    }
+  })
 })
 
 describe('journey.skip, step.skip and journey.only', () => {
