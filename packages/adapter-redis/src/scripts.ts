@@ -76,6 +76,32 @@ export function restoreOpOf(key: Buffer, saved: DumpedKey, now: number): { key: 
   return left > 0 ? { key, ttl: left, dump: saved.dump } : { key, ttl: -1 }
 }
 
+/**
+ * Bytes of dumped values per RESTORE call. The server closes the connection of a client whose one command
+ * is larger than its query buffer limit (`client-query-buffer-limit`, 1 GB by default), and the rollback
+ * with it: 2,000 keys of a megabyte each would be. A key larger than this goes in a call of its own.
+ */
+export const RESTORE_BATCH_BYTES = 64 * 1024 * 1024
+
+/** Restore ops in calls of at most `maxKeys` keys and `maxBytes` of keys and dumped values (one op at least). */
+export function restoreBatches<T extends { key: Buffer; saved?: { dump: Buffer } }>(ops: readonly T[], maxKeys: number, maxBytes = RESTORE_BATCH_BYTES): T[][] {
+  const out: T[][] = []
+  let batch: T[] = []
+  let bytes = 0
+  for (const op of ops) {
+    const size = op.key.length + (op.saved?.dump.length ?? 0)
+    if (batch.length && (batch.length >= maxKeys || bytes + size > maxBytes)) {
+      out.push(batch)
+      batch = []
+      bytes = 0
+    }
+    batch.push(op)
+    bytes += size
+  }
+  if (batch.length) out.push(batch)
+  return out
+}
+
 /** One op per key: delete it (ttl -1) or restore it with ttl ms (0: no expiry). Returns the failures. */
 export async function restoreBatch(redis: Redis, ops: { key: Buffer; ttl: number; dump?: Buffer }[]): Promise<{ key: Buffer; error: string }[]> {
   const args: (Buffer | string | number)[] = [RESTORE, ops.length, ...ops.map((o) => o.key)]

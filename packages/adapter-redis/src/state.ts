@@ -1,7 +1,7 @@
 import { CheckpointStack, type StateBackend, StateError } from '@venomqa/core'
 import type { Redis } from 'ioredis'
 import { type ConnectionOptions, type OwnedClient, chunks, closeClient, missingDbError, openClient, ping, prefixPattern, refuseKeyPrefix, requireDb, scanScope, whenAnswering } from './connection'
-import { type DumpedKey, dumpBatch, restoreBatch, restoreOpOf } from './scripts'
+import { type DumpedKey, dumpBatch, restoreBatch, restoreBatches, restoreOpOf } from './scripts'
 
 export interface RedisStateOptions extends ConnectionOptions {
   /** Keys in scope: those starting with this prefix (or any of these). This or `wholeDb` is required. */
@@ -131,7 +131,7 @@ export class RedisState implements StateBackend {
     type Op = { key: Buffer; saved?: SavedKey }
     const ops: Op[] = [...extra.map((key) => ({ key })), ...snapshot.keys.map((saved) => ({ key: saved.key, saved }))]
     const failures: string[] = []
-    for (const batch of chunks(ops, BATCH)) {
+    for (const batch of restoreBatches(ops, BATCH)) {
       const now = performance.now()
       const failed = await restoreBatch(
         this.redis,

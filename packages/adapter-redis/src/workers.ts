@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis'
 import { RedisCache } from './cache'
 import { DB_PATH_EXPECTED, DEFAULT_REDIS_URL, type OwnedClient, chunks, closeClient, dbFromPath, openClient, prefixPattern, requireDb, sameDb, scanScope } from './connection'
 import { BullQueue } from './queue'
-import { type DumpedKey, dumpBatch, restoreBatch, restoreOpOf } from './scripts'
+import { type DumpedKey, dumpBatch, restoreBatch, restoreBatches, restoreOpOf } from './scripts'
 import { RedisState } from './state'
 
 /** What a redis part gives the app of each worker. */
@@ -291,7 +291,7 @@ async function copyKeys(worker: Worker, prefixes: string[], backend: string): Pr
   type Op = { key: Buffer; saved?: DumpedKey }
   const ops: Op[] = [...stale.map((key) => ({ key })), ...saved.map((s) => ({ key: s.key, saved: s }))]
   const failures: string[] = []
-  for (const batch of chunks(ops, BATCH)) {
+  for (const batch of restoreBatches(ops, BATCH)) {
     const now = performance.now()
     // A key expired since it was dumped is absent on the main DB by now too: restoreOpOf deletes it.
     const failed = await restoreBatch(

@@ -217,6 +217,16 @@ describeRedis('RedisState (dump-restore) against the real Redis (DB 1)', () => {
     expect(await raw.ttl('big:31')).toBe(-1)
   })
 
+  it('restores values larger together than one RESTORE call may carry, in several calls', async () => {
+    // Three values of 23 MB: 69 MB, past the 64 MiB (67.1 MB) of one call (RESTORE_BATCH_BYTES).
+    const value = (i: number) => Buffer.alloc(23_000_000, i)
+    for (let i = 0; i < 3; i++) await raw.set(`large:${i}`, value(i))
+    await whole.checkpoint('big')
+    for (let i = 0; i < 3; i++) await raw.set(`large:${i}`, 'changed')
+    await whole.rollback('big')
+    for (let i = 0; i < 3; i++) expect((await raw.getBuffer(`large:${i}`))!.equals(value(i))).toBe(true)
+  })
+
   it('reset empties the scope; observe counts keys', async () => {
     await seed()
     expect(await whole.observe()).toEqual({ keys: 8, scope: 'whole DB 1' })
