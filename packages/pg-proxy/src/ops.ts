@@ -15,6 +15,8 @@ export interface Op {
   readonly synthetic?: Buffer[]
   /** For 'sync' and 'query': called at ReadyForQuery with the first error, if any. */
   done?(error?: ServerError): void
+  /** For the extended protocol's messages: called at the message's last answer, unless it failed or was skipped. */
+  answered?(): void
   error?: ServerError
   /** The proxy's own query whose rows it reads (in text format): they are gathered here, never sent. */
   readonly rows?: (string | null)[][]
@@ -120,6 +122,7 @@ export class OpQueue {
     const terminal = head.expect && head.expect !== 'sync' && head.expect !== 'query' && TERMINAL[head.expect].includes(t)
     if (terminal) {
       this.#ops.shift()
+      head.answered?.()
       this.#flushSynthetic()
       this.onAdvance()
     }

@@ -143,6 +143,12 @@ export class Session {
   #unsynced = 0
   /** The proxy answered an error itself in this batch (a refusal). */
   #batchRefused = false
+  /**
+   * A COMMIT or ROLLBACK of the app's transaction was sent in this batch, and the server has not answered it
+   * yet. The proxy maps it as it reads it, ahead of the answers to what came before it; if one of those
+   * fails, the server skips it, as PostgreSQL would, and the transaction is still open, and failed, at Sync.
+   */
+  #txEndUnanswered = false
   #idleTimer?: NodeJS.Timeout
   /** A cancel the app asked for before its statement reached the server: sent when it does. */
   #pendingCancel?: () => Promise<void>
@@ -838,9 +844,15 @@ export class Session {
         const keep = kind.kind === 'commit' && this.#tx !== 'failed'
         const tag = keep ? 'COMMIT' : 'ROLLBACK'
         const ended = this.#takeScoped()
-        this.#internalPipelined(keep ? [...(ended.cursors ? [INTERNAL.closeCursors] : []), INTERNAL.release] : [INTERNAL.rollback, INTERNAL.release], tag)
-        if (keep && ended.localSettings) this.#resetSettingsAtSync = true
-        if (keep) this.#keepSettings([...this.#pendingSettings, ...this.#batchSettings])
+        // The transaction's settings are kept once the server has done the COMMIT (see #txEndUnanswered).
+        const kept = keep ? [...this.#pendingSettings, ...this.#batchSettings] : []
+        this.#txEndUnanswered = true
+        this.#internalPipelined(keep ? [...(ended.cursors ? [INTERNAL.closeCursors] : []), INTERNAL.release] : [INTERNAL.rollback, INTERNAL.release], tag, () => {
+          this.#txEndUnanswered = false
+          if (!keep) return
+          if (ended.localSettings) this.#resetSettingsAtSync = true
+          this.#keepSettings(kept)
+        })
         this.#pendingSettings = []
         this.#batchSettings = []
         this.#tx = 'none'
@@ -902,7 +914,15 @@ export class Session {
     this.#unsynced = 0
     const refused = this.#batchRefused
     this.#batchRefused = false
-    if (implicit || this.#tx === 'implicit') {
+    const endSkipped = this.#txEndUnanswered
+    this.#txEndUnanswered = false
+    if (endSkipped) {
+      // An error before the batch's COMMIT or ROLLBACK: the server skipped it and what followed, so the app's
+      // transaction is still open and failed, with the proxy's savepoint for it, as on PostgreSQL. Its
+      // ROLLBACK undoes it.
+      this.#batchSettings = []
+      this.#tx = 'failed'
+    } else if (implicit || this.#tx === 'implicit') {
       if (error || upstream.status === 'E') {
         await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
         if (error && !error.forwarded) this.#reportUndone(error)
@@ -936,13 +956,16 @@ export class Session {
     this.#tx = 'implicit'
   }
 
-  /** Run prepared internal statements in line with the app's messages (unnamed portal); the last may answer as `tag`. */
-  #internalPipelined(statements: readonly (readonly [string, string])[], tag?: string): void {
+  /**
+   * Run prepared internal statements in line with the app's messages (unnamed portal); the last may answer
+   * as `tag`, and `answered` is called when it has (not when an earlier error made the server skip it).
+   */
+  #internalPipelined(statements: readonly (readonly [string, string])[], tag?: string, answered?: () => void): void {
     const out: Buffer[] = []
     statements.forEach(([name], i) => {
       const last = i === statements.length - 1
       this.#queue.push({ expect: 'bind', mode: 'swallow' })
-      this.#queue.push({ expect: 'execute', mode: last && tag ? { retag: tag } : 'swallow' })
+      this.#queue.push({ expect: 'execute', mode: last && tag ? { retag: tag } : 'swallow', ...(last && answered ? { answered } : {}) })
       out.push(bindNoParams('', name), execute(''))
     })
     this.#hub.upstream.write(out)

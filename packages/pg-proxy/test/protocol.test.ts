@@ -19,7 +19,7 @@ async function rawConnection(url: string) {
   const u = new URL(url)
   const socket = net.connect({ host: u.hostname, port: Number(u.port) })
   const reader = new FrameReader()
-  let answer = { errors: [] as string[], rows: [] as (string | null)[][] }
+  let answer = { errors: [] as string[], rows: [] as (string | null)[][], status: '' }
   let ready: (() => void) | undefined
   const key = { processID: 0, secretKey: 0 }
   socket.on('data', (chunk) => {
@@ -27,7 +27,10 @@ async function rawConnection(url: string) {
       if (m.type === 'K') Object.assign(key, { processID: m.body.readInt32BE(0), secretKey: m.body.readInt32BE(4) })
       else if (m.type === 'E') answer.errors.push(parseFields(m.body).C ?? '')
       else if (m.type === 'D') answer.rows.push(readDataRow(m.body))
-      else if (m.type === 'Z') ready?.()
+      else if (m.type === 'Z') {
+        answer.status = String.fromCharCode(m.body[0]!)
+        ready?.()
+      }
     }
   })
   const untilReady = () => new Promise<void>((resolve) => (ready = resolve))
@@ -43,7 +46,7 @@ async function rawConnection(url: string) {
     key,
     /** Sends the messages and resolves at the next ReadyForQuery with what came before it. */
     async send(messages: Buffer[]) {
-      answer = { errors: [], rows: [] }
+      answer = { errors: [], rows: [], status: '' }
       const done = untilReady()
       socket.write(Buffer.concat(messages))
       await done
@@ -320,6 +323,39 @@ describe('protocol details', () => {
       raw.end()
       await other.end()
     }
+  })
+
+  it('an error in a pipelined batch before its COMMIT leaves the transaction failed, as on PostgreSQL: ReadyForQuery E, statements refused until ROLLBACK, nothing kept, its settings neither', async () => {
+    const statement = (sql: string) => [parse('', sql), bindNoParams('', ''), execute('')]
+    const outcomes = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await rawConnection(url)
+      const other = await rawConnection(url)
+      try {
+        await c.send([query("SET application_name = 'mine'")])
+        const batch = await c.send([
+          ...statement('BEGIN'),
+          ...statement("SET application_name = 'pipelined'"),
+          ...statement("INSERT INTO t VALUES ('pipelined')"),
+          ...statement('SELECT 1/0'),
+          ...statement('COMMIT'),
+          ...statement("INSERT INTO t VALUES ('after commit')"),
+          sync(),
+        ])
+        const next = await c.send([query('SELECT 1')])
+        const rollback = await c.send([query('ROLLBACK')])
+        const rows = await c.send([query("SELECT count(*) FROM t WHERE v IN ('pipelined', 'after commit')")])
+        // Behind the proxy, the connection's settings are applied again after another connection had the session.
+        await other.send([query("SET application_name = 'other'")])
+        const setting = await c.send([query('SHOW application_name')])
+        outcomes.push({ batch: [batch.errors, batch.status], next: [next.errors, next.status], rollback: [rollback.errors, rollback.status], kept: rows.rows, setting: setting.rows })
+      } finally {
+        c.end()
+        other.end()
+      }
+    }
+    expect(outcomes[0]).toEqual({ batch: [['22012'], 'E'], next: [['25P02'], 'E'], rollback: [[], 'I'], kept: [['0']], setting: [['mine']] })
+    expect(outcomes[1]).toEqual(outcomes[0])
   })
 
   it('a TLS request is answered "no": sslmode=prefer goes on in the clear, require is refused by the client', async () => {
