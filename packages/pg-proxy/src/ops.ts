@@ -17,6 +17,8 @@ export interface Op {
   done?(error?: ServerError): void
   /** For the extended protocol's messages: called at the message's last answer, unless it failed or was skipped. */
   answered?(): void
+  /** For the extended protocol's messages: called when the server answers the message, even with an error; not when it skipped it. */
+  reached?(): void
   error?: ServerError
   /** The proxy's own query whose rows it reads (in text format): they are gathered here, never sent. */
   readonly rows?: (string | null)[][]
@@ -101,6 +103,7 @@ export class OpQueue {
       return true
     }
     if (t === 'E') {
+      head.reached?.()
       const error = (head.error ??= new ServerError(parseFields(m.body)))
       if (head.mode !== 'swallow') {
         this.send(m.raw)
@@ -122,6 +125,7 @@ export class OpQueue {
     const terminal = head.expect && head.expect !== 'sync' && head.expect !== 'query' && TERMINAL[head.expect].includes(t)
     if (terminal) {
       this.#ops.shift()
+      head.reached?.()
       head.answered?.()
       this.#flushSynthetic()
       this.onAdvance()

@@ -144,11 +144,12 @@ export class Session {
   /** The proxy answered an error itself in this batch (a refusal). */
   #batchRefused = false
   /**
-   * A COMMIT or ROLLBACK of the app's transaction was sent in this batch, and the server has not answered it
-   * yet. The proxy maps it as it reads it, ahead of the answers to what came before it; if one of those
-   * fails, the server skips it, as PostgreSQL would, and the transaction is still open, and failed, at Sync.
+   * COMMITs and ROLLBACKs of the app's transaction (after its BEGIN) sent in this batch that the server has
+   * not reached yet. The proxy maps each as it reads it, ahead of the answers to what came before it; if
+   * one of those fails, the server skips the rest up to the Sync, as PostgreSQL would, and the transaction
+   * is still open, and failed, at Sync. One the server reached has ended the transaction, even if it failed.
    */
-  #txEndUnanswered = false
+  #txEndsUnreached = 0
   #idleTimer?: NodeJS.Timeout
   /** A cancel the app asked for before its statement reached the server: sent when it does. */
   #pendingCancel?: () => Promise<void>
@@ -555,13 +556,16 @@ export class Session {
    * transaction, during which its connection has the session to itself, and a `refcursor` a function
    * opens is named by the server. A DECLARE without HOLD of a name held is renamed too, so that it fails
    * as on PostgreSQL (the name is taken).
+   *
+   * A name stays the connection's once held, even after a CLOSE: the statement is renamed before the server
+   * runs it, and it may not run (an earlier error in its batch) or fail. Whatever the app declares under
+   * the name later is renamed the same way, so it is found, and closing a cursor that is gone is no error.
    */
   #ownCursorName(statement: Statement): Statement {
     const named = sqlCursorName(statement)
     if (!named) return statement
     if (named.hold) this.#heldCursors.add(named.name)
     else if (!this.#heldCursors.has(named.name)) return statement
-    else if (named.verb === 'close') this.#heldCursors.delete(named.name)
     const text = `${statement.text.slice(0, named.start)}${quoteName(this.#upstreamName(named.name))}${statement.text.slice(named.end)}`
     return { text, code: statement.code }
   }
@@ -577,7 +581,8 @@ export class Session {
     const written = splitStatements(text, this.#standardConformingStrings())
     const statements = written.map((s) => this.#ownNames(s))
     // Sent as the app wrote it, unless a prepared statement or a cursor of SQL was renamed for its connection.
-    const sql = statements.some((s, i) => s !== written[i]) ? statements.map((s) => s.text).join(';\n') : text
+    // On lines of their own: a statement's text may end with a line comment, which would take in a ';' after it.
+    const sql = statements.some((s, i) => s !== written[i]) ? statements.map((s) => s.text).join('\n;\n') : text
     if (!statements.length) {
       this.#toClient(emptyQueryResponse())
       return this.#ready()
@@ -656,7 +661,6 @@ export class Session {
         if (this.#tx === 'none') await this.#openImplicit()
         const error = await this.#forwardQuery(sql, { retag: tag })
         if (!error && kind.kind === 'deallocate-all') this.#forgetStatements()
-        if (!error && kind.kind === 'close-all') this.#heldCursors.clear()
         if (this.#tx === 'implicit') {
           if (error) await this.#endImplicit(true)
           return !error
@@ -844,14 +848,19 @@ export class Session {
         const keep = kind.kind === 'commit' && this.#tx !== 'failed'
         const tag = keep ? 'COMMIT' : 'ROLLBACK'
         const ended = this.#takeScoped()
-        // The transaction's settings are kept once the server has done the COMMIT (see #txEndUnanswered).
+        // The transaction's settings are kept once the server has done the COMMIT (see #txEndsUnreached).
         const kept = keep ? [...this.#pendingSettings, ...this.#batchSettings] : []
-        this.#txEndUnanswered = true
-        this.#internalPipelined(keep ? [...(ended.cursors ? [INTERNAL.closeCursors] : []), INTERNAL.release] : [INTERNAL.rollback, INTERNAL.release], tag, () => {
-          this.#txEndUnanswered = false
-          if (!keep) return
-          if (ended.localSettings) this.#resetSettingsAtSync = true
-          this.#keepSettings(kept)
+        // A COMMIT without BEGIN (autocommit) ends no transaction of the app: an error before it fails the batch only.
+        const ends = this.#tx === 'explicit' || this.#tx === 'failed'
+        if (ends) this.#txEndsUnreached++
+        this.#internalPipelined(keep ? [...(ended.cursors ? [INTERNAL.closeCursors] : []), INTERNAL.release] : [INTERNAL.rollback, INTERNAL.release], tag, {
+          reached: ends ? () => this.#txEndsUnreached-- : undefined,
+          answered: keep
+            ? () => {
+                if (ended.localSettings) this.#resetSettingsAtSync = true
+                this.#keepSettings(kept)
+              }
+            : undefined,
         })
         this.#pendingSettings = []
         this.#batchSettings = []
@@ -893,7 +902,6 @@ export class Session {
       case 'close-all':
         // Its Parse sent the statement that stands for it (see #rewritten).
         if (kind.kind === 'deallocate-all') this.#forgetStatements()
-        if (kind.kind === 'close-all') this.#heldCursors.clear()
         this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] } })
         upstream.write(execute(this.#upstreamName(portal), maxRows))
         return
@@ -914,8 +922,8 @@ export class Session {
     this.#unsynced = 0
     const refused = this.#batchRefused
     this.#batchRefused = false
-    const endSkipped = this.#txEndUnanswered
-    this.#txEndUnanswered = false
+    const endSkipped = this.#txEndsUnreached > 0
+    this.#txEndsUnreached = 0
     if (endSkipped) {
       // An error before the batch's COMMIT or ROLLBACK: the server skipped it and what followed, so the app's
       // transaction is still open and failed, with the proxy's savepoint for it, as on PostgreSQL. Its
@@ -958,14 +966,15 @@ export class Session {
 
   /**
    * Run prepared internal statements in line with the app's messages (unnamed portal); the last may answer
-   * as `tag`, and `answered` is called when it has (not when an earlier error made the server skip it).
+   * as `tag`. `reached` is called when the server gets to the first of them (they run, or fail), and
+   * `answered` when the last has succeeded; neither when an earlier error made the server skip them.
    */
-  #internalPipelined(statements: readonly (readonly [string, string])[], tag?: string, answered?: () => void): void {
+  #internalPipelined(statements: readonly (readonly [string, string])[], tag?: string, on: { reached?: () => void; answered?: () => void } = {}): void {
     const out: Buffer[] = []
     statements.forEach(([name], i) => {
       const last = i === statements.length - 1
-      this.#queue.push({ expect: 'bind', mode: 'swallow' })
-      this.#queue.push({ expect: 'execute', mode: last && tag ? { retag: tag } : 'swallow', ...(last && answered ? { answered } : {}) })
+      this.#queue.push({ expect: 'bind', mode: 'swallow', ...(i === 0 && on.reached ? { reached: on.reached } : {}) })
+      this.#queue.push({ expect: 'execute', mode: last && tag ? { retag: tag } : 'swallow', ...(last && on.answered ? { answered: on.answered } : {}) })
       out.push(bindNoParams('', name), execute(''))
     })
     this.#hub.upstream.write(out)

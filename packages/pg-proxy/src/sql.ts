@@ -243,13 +243,18 @@ export function sqlCursorName(statement: Statement): { verb: 'declare' | 'use' |
   const name = written.startsWith('"') ? written.slice(1, -1).replace(/""/g, '"') : written.replace(/[A-Z]/g, (c) => c.toLowerCase())
   // The name ends the match, less the spaces after it for FETCH, MOVE and CLOSE.
   const end = at + (verb === 'DECLARE' ? m[0] : m[0].trimEnd()).length
-  if (verb === 'DECLARE') return { verb: 'declare', hold: holdsCursor(code.replace(/\s+/g, ' ').toUpperCase()), name, start: end - written.length, end }
-  return { verb: verb === 'CLOSE' ? 'close' : 'use', name, start: end - written.length, end }
+  // A last word in a line comment (`FETCH c -- c`) only looks like the name: the code agrees, the place does not.
+  const start = end - written.length
+  if (verb !== 'DECLARE' && text.slice(text.lastIndexOf('\n', start - 1) + 1, start).includes('--')) return undefined
+  if (verb === 'DECLARE') return { verb: 'declare', hold: holdsCursor(code.replace(/\s+/g, ' ').toUpperCase()), name, start, end }
+  return { verb: verb === 'CLOSE' ? 'close' : 'use', name, start, end }
 }
 
 const NAME = '("(?:[^"]|"")+"|[A-Za-z_\\u0080-\\uffff][\\w$\\u0080-\\uffff]*)'
-const DECLARED_NAME = new RegExp(`^DECLARE\\s+${NAME}`, 'i')
-const CLOSED_NAME = new RegExp(`^CLOSE\\s+${NAME}\\s*$`, 'i')
+/** Spaces and comments between two words. */
+const GAP = '(?:\\s|/\\*[\\s\\S]*?\\*/|--[^\\n]*(?:\\n|$))+'
+const DECLARED_NAME = new RegExp(`^DECLARE${GAP}${NAME}`, 'i')
+const CLOSED_NAME = new RegExp(`^CLOSE${GAP}${NAME}\\s*$`, 'i')
 /** FETCH and MOVE end with the cursor's name, whatever direction and count come before it. */
 const LAST_NAME = new RegExp(`^(?:FETCH|MOVE)\\s+(?:[\\s\\S]*\\s)?${NAME}\\s*$`, 'i')
 const HEAD_NAME = new RegExp(`^(?:PREPARE|EXECUTE|DEALLOCATE(?:\\s+PREPARE)?)\\s+${NAME}`, 'i')

@@ -358,6 +358,49 @@ describe('protocol details', () => {
     expect(outcomes[1]).toEqual(outcomes[0])
   })
 
+  it('an error in a pipelined batch fails what PostgreSQL fails: an autocommit batch (idle after), the second of two transactions in one batch (failed after)', async () => {
+    const statement = (sql: string) => [parse('', sql), bindNoParams('', ''), execute('')]
+    const batches = {
+      autocommit: [...statement("INSERT INTO t VALUES ('auto')"), ...statement('SELECT 1/0'), ...statement('COMMIT'), sync()],
+      autocommitRollback: [...statement("INSERT INTO t VALUES ('auto')"), ...statement('SELECT 1/0'), ...statement('ROLLBACK'), sync()],
+      twoTransactions: [
+        ...statement('BEGIN'),
+        ...statement("INSERT INTO t VALUES ('first')"),
+        ...statement('COMMIT'),
+        ...statement('BEGIN'),
+        ...statement("INSERT INTO t VALUES ('second')"),
+        ...statement('SELECT 1/0'),
+        ...statement('COMMIT'),
+        sync(),
+      ],
+    }
+    const outcomes: Record<string, unknown>[] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await rawConnection(url)
+      const outcome: Record<string, unknown> = {}
+      try {
+        for (const [name, batch] of Object.entries(batches)) {
+          const answer = await c.send(batch)
+          const next = await c.send([query('SELECT 1')])
+          const rollback = await c.send([query('ROLLBACK')])
+          outcome[name] = [answer.errors, answer.status, next.errors, next.status, rollback.status]
+        }
+        outcome.kept = (await c.send([query("SELECT v FROM t WHERE v IN ('auto', 'first', 'second') ORDER BY v")])).rows
+        await c.send([query("DELETE FROM t WHERE v IN ('auto', 'first', 'second')")])
+      } finally {
+        c.end()
+      }
+      outcomes.push(outcome)
+    }
+    expect(outcomes[0]).toEqual({
+      autocommit: [['22012'], 'I', [], 'I', 'I'],
+      autocommitRollback: [['22012'], 'I', [], 'I', 'I'],
+      twoTransactions: [['22012'], 'E', ['25P02'], 'E', 'I'],
+      kept: [['first']],
+    })
+    expect(outcomes[1]).toEqual(outcomes[0])
+  })
+
   it('a TLS request is answered "no": sslmode=prefer goes on in the clear, require is refused by the client', async () => {
     const prefer = postgres(proxy.url, { ssl: 'prefer', max: 1 })
     expect((await prefer`SELECT 1 AS x`)[0]).toEqual({ x: 1 })

@@ -277,6 +277,25 @@ describe('session state scoped to a transaction or a connection', () => {
     expect(await held()).toBe(before)
   })
 
+  it('a cursor WITH HOLD whose CLOSE the server skipped (an error before it) is still there, as on PostgreSQL, and goes with its connection; a line comment ends no statement early', async () => {
+    const held = async () => Number(await one(await connect(), 'SELECT count(*) FROM pg_cursors WHERE is_holdable'))
+    const before = await held()
+    const results = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await connect(url)
+      await c.query('BEGIN; DECLARE hc CURSOR WITH HOLD FOR SELECT generate_series(1, 3) AS n; COMMIT')
+      const skipped = await codeOf(c.query('SELECT 1/0; CLOSE hc'))
+      const fetched = await one(c, 'FETCH hc')
+      // Renamed statements of one query keep their boundaries after a line comment.
+      const commented = (await c.query('DECLARE hq CURSOR WITH HOLD FOR SELECT 7 AS n -- why\n; FETCH hq; CLOSE hq')) as unknown as pg.QueryResult[]
+      results.push([skipped, fetched, commented[1]!.rows[0].n])
+      await c.end()
+    }
+    expect(results[0]).toEqual(['22012', 1, 7])
+    expect(results[1]).toEqual(results[0])
+    await vi.waitFor(async () => expect(await held()).toBe(before), { timeout: 5000 })
+  })
+
   it('DISCARD TEMP drops the app\'s temporary tables and leaves the proxy working: checkpoints, rollbacks and the next statements', async () => {
     const a = await connect()
     await a.query('CREATE TEMP TABLE scratch (n int)')

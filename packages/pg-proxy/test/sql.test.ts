@@ -78,8 +78,11 @@ it('finds the cursor a DECLARE opens and the one FETCH, MOVE and CLOSE end with,
   expect(named('MOVE ABSOLUTE 3 FROM h\n')).toEqual(['use', undefined, 'h', 'h'])
   expect(named('FETCH 5 /* t */ h')).toEqual(['use', undefined, 'h', 'h'])
   expect(named('CLOSE "x"')).toEqual(['close', undefined, 'x', '"x"'])
+  // Comments between the verb and the name.
+  expect(named('DECLARE /* x */ hd -- y\n CURSOR WITH HOLD FOR SELECT 1')).toEqual(['declare', true, 'hd', 'hd'])
+  expect(named('CLOSE -- x\n/* y */ hd')).toEqual(['close', undefined, 'hd', 'hd'])
   // CLOSE ALL is no name; a name with a comment after it is not found (the comment's last word is not it).
-  for (const sql of ['CLOSE ALL', '/* c */ FETCH 5 h -- t', 'SELECT 1']) expect(named(sql), sql).toBeUndefined()
+  for (const sql of ['CLOSE ALL', '/* c */ FETCH 5 h -- t', 'FETCH c -- c', 'SELECT 1']) expect(named(sql), sql).toBeUndefined()
 })
 
 it('finds the name of a prepared statement of SQL where the statement names it, as PostgreSQL reads it', () => {
