@@ -58,10 +58,13 @@ export async function describeWithService(name: string, host: string, port: numb
   return describeUnavailable(`${name} is not reachable at ${host}:${port}`)
 }
 
-/** `describe` for tests that run a program (curl), with the same rules as describeWithService. */
-export function describeWithCommand(command: string, install: string) {
+/**
+ * `describe` for tests that run a program (curl), with the same rules as describeWithService. `args` is
+ * what the program must run without failing to count as there (a driver it must import, say).
+ */
+export function describeWithCommand(command: string, install: string, args: string[] = ['--version']) {
   try {
-    execFileSync(command, ['--version'], { stdio: 'ignore' })
+    execFileSync(command, args, { stdio: 'ignore' })
     return describe
   } catch {
     return describeUnavailable(`${command} is missing (${install})`)

@@ -1,0 +1,82 @@
+/**
+ * Drivers of other languages, each in its own process, through the proxy and on PostgreSQL itself: what
+ * they print must be the same. pgjdbc (named statements, batches pipelined before one Sync, portals read
+ * in parts) and psycopg2 (parameters inside the SQL text, server-side cursors by DECLARE and FETCH, WITH
+ * HOLD on two connections at once). After each, a rollback leaves every table as at the checkpoint.
+ */
+import path from 'node:path'
+import { describeWithCommand, describeWithService } from '@venomqa/test-utils'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { PgProxy } from '../src/index'
+import { FIXTURES, PG, createDatabase, dbName, dropDatabase, dump, run, startProxy } from './helpers'
+
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+const JDBC_JAR = '/usr/share/java/postgresql.jar'
+const PYTHON = '/usr/bin/python3'
+const describeJdbc = describeWithCommand('java', `apt-get install -y libpostgresql-jdbc-java for ${JDBC_JAR}`, ['-cp', JDBC_JAR, '-version'])
+const withJar = describeWithCommand('test', `apt-get install -y libpostgresql-jdbc-java for ${JDBC_JAR}`, ['-f', JDBC_JAR])
+const describePsycopg = describeWithCommand(PYTHON, 'apt-get install -y python3-psycopg2', ['-c', 'import psycopg2'])
+
+const SCHEMA = `
+CREATE TABLE accounts (id serial PRIMARY KEY, balance int NOT NULL);
+CREATE TABLE ledger (id bigserial PRIMARY KEY, account int NOT NULL REFERENCES accounts(id), amount int NOT NULL);
+INSERT INTO accounts (balance) VALUES (100), (200), (300);
+INSERT INTO ledger (account, amount) VALUES (1, 100), (2, 200), (3, 300);`
+
+/** A fixture program's last line, as JSON, run on a reference database and through the proxy. */
+function onBoth(name: string, command: string, args: string[]) {
+  let proxy: PgProxy
+  let atCheckpoint: Record<string, unknown>
+  const db = dbName(`${name}_proxied`)
+  const reference = dbName(`${name}_reference`)
+  let referenceUrl = ''
+  beforeAll(async () => {
+    await createDatabase(db, SCHEMA)
+    referenceUrl = await createDatabase(reference, SCHEMA)
+    proxy = await startProxy(db)
+    await proxy.checkpoint('base')
+    atCheckpoint = await dump(proxy)
+  })
+  afterAll(async () => {
+    await proxy?.stop()
+    await dropDatabase(db)
+    await dropDatabase(reference)
+  })
+  const lastLine = async (url: string) => JSON.parse((await run(command, args, { env: { DATABASE_URL: url } })).trim().split('\n').pop()!)
+  return {
+    /** What the program printed on PostgreSQL itself and through the proxy; then the proxy's rollback is checked. */
+    async outputs(): Promise<[direct: Record<string, unknown>, proxied: Record<string, unknown>]> {
+      const outputs = [await lastLine(referenceUrl), await lastLine(proxy.url)] as [Record<string, unknown>, Record<string, unknown>]
+      expect(await dump(proxy)).not.toEqual(atCheckpoint)
+      await proxy.rollback('base')
+      expect(await dump(proxy)).toEqual(atCheckpoint)
+      return outputs
+    },
+  }
+}
+
+describe('drivers of other languages', () => {
+  withJar('pgjdbc has its jar', () => {
+    describeJdbc('pgjdbc through the proxy', () => {
+      const jdbc = onBoth('jdbc', 'java', ['-cp', JDBC_JAR, path.join(FIXTURES, 'Jdbc.java')])
+
+      it('named statements past prepareThreshold, a batch pipelined before one Sync, a batch that fails in its middle (25P02 after it), a fetch size (a portal read 4 rows at a time), savepoints: the same as on PostgreSQL', async () => {
+        const [direct, proxied] = await jdbc.outputs()
+        // 3 seeded + 10 + a batch of 20 + none of the failed batch + 1 after the app's savepoint.
+        expect(direct).toEqual({ batch: 20, badBatch: '23503', afterBadBatch: '25P02', fetched: 33, fetchedSum: 2835, ledger: 34, total: 4835 })
+        expect(proxied).toEqual(direct)
+      })
+    })
+  })
+
+  describePsycopg('psycopg2 through the proxy', () => {
+    const psycopg = onBoth('psycopg', PYTHON, [path.join(FIXTURES, 'psycopg2-cursors.py')])
+
+    it('server-side cursors (DECLARE, FETCH FORWARD), one WITH HOLD under the same name on two connections at once, a failed statement, autocommit: the same as on PostgreSQL', async () => {
+      const [direct, proxied] = await psycopg.outputs()
+      // Seeded 100, 200, 300; then 5 committed, the bad row refused, 6 in autocommit.
+      expect(direct).toEqual({ bad: '23503', named: [100, 200, 300, 5], held: [[100, 5], [200]], ledger: [5, 611], cursorsLeft: 0 })
+      expect(proxied).toEqual(direct)
+    })
+  })
+})
