@@ -114,6 +114,21 @@ export class Session {
   readonly #hub: Hub
   readonly #queue: OpQueue
   readonly #inbox: Message[] = []
+  /** Each message's place in the order the connection sent them (copy data aside): see #copyHeld. */
+  readonly #placeOf = new WeakMap<Message, number>()
+  #received = 0
+  /** The place of the message being handled. */
+  #current = 0
+  /** The place of the last Query or Execute handled: the COPY a CopyInResponse answers. */
+  #copyFrom = 0
+  /**
+   * Copy data sent before the server asked for it, with the place of the message it came after. A client
+   * may send its data right behind its COPY (asyncpg does), while the COPY still waits in the inbox: sent
+   * up at once, the data would reach the server before the COPY, which would then wait for it for ever.
+   */
+  #copyHeld: { m: Message; after: number }[] = []
+  /** The server is in copy-in mode for this connection's COPY: copy data goes straight up. */
+  #copyIn = false
   readonly #statements = new Map<string, Prepared>()
   readonly #portals = new Map<string, Prepared>()
   /**
@@ -187,12 +202,35 @@ export class Session {
     if (this.#closed) return
     this.#stopIdleTimer()
     if (m.type === 'd' || m.type === 'c' || m.type === 'f') {
-      if (this.#owner) this.#hub.upstream.write(m.raw)
+      if (this.#copyIn && this.#owner) this.#copyUp(m)
+      else this.#copyHeld.push({ m, after: this.#received })
       return
     }
+    this.#placeOf.set(m, ++this.#received)
     this.#inbox.push(m)
     // After the rest of the chunk: a batch is seen whole (prepareAside needs its Sync).
     queueMicrotask(() => void this.#drain())
+  }
+
+  #copyUp(m: Message): void {
+    this.#hub.upstream.write(m.raw)
+    if (m.type !== 'd') this.#copyIn = false
+  }
+
+  /** The server asks for the COPY's data: what the client sent after the COPY goes up, in order. */
+  #startCopyIn(): void {
+    this.#copyIn = true
+    while (this.#copyIn) {
+      const i = this.#copyHeld.findIndex((h) => h.after === this.#copyFrom)
+      if (i < 0) return
+      this.#copyUp(this.#copyHeld.splice(i, 1)[0]!.m)
+    }
+  }
+
+  /** An upstream message for this connection. */
+  readonly #fromUpstream = (m: Message): void => {
+    if (!this.#queue.receive(m)) this.#fatal(new Error(`unexpected "${m.type}" from the server`))
+    else if (m.type === 'G') this.#startCopyIn()
   }
 
   /** The client went away: undo its open transaction, forget its statements, let the others in. */
@@ -299,6 +337,8 @@ export class Session {
         }
         while (this.#hub.borrowing) await this.#hub.borrowing
         if (this.#closed) continue
+        this.#current = this.#placeOf.get(m) ?? this.#current
+        if (m.type === 'Q' || m.type === 'E') this.#copyFrom = this.#current
         await this.#handle(m)
         if (this.#cancelSent) await this.#cancelTakenIn()
         this.#maybeRelease()
@@ -335,9 +375,7 @@ export class Session {
       this.#waiting = undefined
     }
     this.#owner = true
-    this.#hub.upstream.listen((m) => {
-      if (!this.#queue.receive(m)) this.#fatal(new Error(`unexpected "${m.type}" from the server`))
-    })
+    this.#hub.upstream.listen(this.#fromUpstream)
     await this.#closeLeftStatements()
     await this.#applySettings()
     return true
@@ -394,9 +432,7 @@ export class Session {
 
   /** The upstream's messages are this connection's again (after another borrowed the session). */
   listenUpstream(): void {
-    this.#hub.upstream.listen((m) => {
-      if (!this.#queue.receive(m)) this.#fatal(new Error(`unexpected "${m.type}" from the server`))
-    })
+    this.#hub.upstream.listen(this.#fromUpstream)
   }
 
   /**
@@ -557,6 +593,8 @@ export class Session {
    * opens is named by the server. A DECLARE without HOLD of a name held is renamed too, so that it fails
    * as on PostgreSQL (the name is taken).
    *
+   * The FETCH, MOVE and CLOSE of a portal the connection bound are renamed the same way.
+   *
    * A name stays the connection's once held, even after a CLOSE: the statement is renamed before the server
    * runs it, and it may not run (an earlier error in its batch) or fail. Whatever the app declares under
    * the name later is renamed the same way, so it is found, and closing a cursor that is gone is no error.
@@ -565,7 +603,9 @@ export class Session {
     const named = sqlCursorName(statement)
     if (!named) return statement
     if (named.hold) this.#heldCursors.add(named.name)
-    else if (!this.#heldCursors.has(named.name)) return statement
+    // A portal the connection bound (the protocol's cursor, named as the connection's too) may be read
+    // with SQL as well: asyncpg's cursors MOVE and FETCH their portal by its name.
+    else if (!this.#heldCursors.has(named.name) && !(named.verb !== 'declare' && this.#portals.has(named.name))) return statement
     const text = `${statement.text.slice(0, named.start)}${quoteName(this.#upstreamName(named.name))}${statement.text.slice(named.end)}`
     return { text, code: statement.code }
   }
@@ -599,6 +639,9 @@ export class Session {
     if (plain) for (const statement of statements) this.#noteScoped(transactionScoped(statement))
     if (plain) await this.#plainQuery(sql, statements.filter((_, i) => kinds[i]!.kind === 'session-setting').map((s) => s.text), statements.some(isCopy))
     else await this.#statementByStatement(statements, kinds)
+    // Extended-protocol messages sent before it without a Sync ran in the query's transaction, which it
+    // ended: no batch is open any more, and the connection does not hold the session for one.
+    this.#unsynced = 0
     this.#ready()
   }
 
@@ -625,6 +668,13 @@ export class Session {
       return
     }
     const error = await this.#forwardQuery(sql)
+    if (this.#tx === 'implicit') {
+      // Extended-protocol messages came before it with no Sync (asyncpg's Parse, Describe, Flush): PostgreSQL
+      // ran them in one transaction with this query, and ends that transaction with the query.
+      this.#batchSettings.push(...settings)
+      await this.#endImplicit(!!error || this.#hub.upstream.status === 'E')
+      return
+    }
     this.#afterInTransaction(error, settings)
   }
 
@@ -1042,6 +1092,9 @@ export class Session {
   #ready(): void {
     // The app has its answer: a cancel still held was for a statement that never reached the server.
     this.#pendingCancel = undefined
+    // The server is out of copy mode, and drops copy data sent for a COPY that failed before it asked.
+    this.#copyIn = false
+    if (this.#copyHeld.length) this.#copyHeld = this.#copyHeld.filter((h) => h.after > this.#current)
     this.#toClient(readyForQuery(this.#tx === 'explicit' ? 'T' : this.#tx === 'failed' ? 'E' : 'I'))
   }
 

@@ -50,7 +50,7 @@ async function dumpWith(q: (sql: string) => Promise<(string | null)[][]>): Promi
 }
 
 /** Run a program to its end; its stdout, or an error with everything it printed. */
-export function run(command: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<string> {
+export function run(command: string, args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<string> {
   return runBoth(command, args, options).then((r) => r.stdout)
 }
 
@@ -58,10 +58,11 @@ export function run(command: string, args: string[], options: { env?: Record<str
 export function runBoth(
   command: string,
   args: string[],
-  options: { env?: Record<string, string>; input?: string } = {},
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
 ): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    // A program that hangs is ended at timeoutMs (SIGTERM), so that a failed test leaves no process behind.
+    const child = spawn(command, args, { env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'], ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}) })
     let out = ''
     let err = ''
     child.stdout.on('data', (d) => (out += d))

@@ -1,8 +1,9 @@
 /**
  * Drivers of other languages, each in its own process, through the proxy and on PostgreSQL itself: what
  * they print must be the same. pgjdbc (named statements, batches pipelined before one Sync, portals read
- * in parts) and psycopg2 (parameters inside the SQL text, server-side cursors by DECLARE and FETCH, WITH
- * HOLD on two connections at once). After each, a rollback leaves every table as at the checkpoint.
+ * in parts), psycopg2 (parameters inside the SQL text, server-side cursors by DECLARE and FETCH, WITH
+ * HOLD on two connections at once) and asyncpg (a pool, portals moved by SQL, COPY data sent ahead).
+ * After each, a rollback leaves every table as at the checkpoint.
  */
 import path from 'node:path'
 import { describeWithCommand, describeWithService } from '@venomqa/test-utils'
@@ -16,6 +17,7 @@ const PYTHON = '/usr/bin/python3'
 const describeJdbc = describeWithCommand('java', `apt-get install -y libpostgresql-jdbc-java for ${JDBC_JAR}`, ['-cp', JDBC_JAR, '-version'])
 const withJar = describeWithCommand('test', `apt-get install -y libpostgresql-jdbc-java for ${JDBC_JAR}`, ['-f', JDBC_JAR])
 const describePsycopg = describeWithCommand(PYTHON, 'apt-get install -y python3-psycopg2', ['-c', 'import psycopg2'])
+const describeAsyncpg = describeWithCommand(PYTHON, 'apt-get install -y python3-asyncpg', ['-c', 'import asyncpg'])
 
 const SCHEMA = `
 CREATE TABLE accounts (id serial PRIMARY KEY, balance int NOT NULL);
@@ -42,7 +44,7 @@ function onBoth(name: string, command: string, args: string[]) {
     await dropDatabase(db)
     await dropDatabase(reference)
   })
-  const lastLine = async (url: string) => JSON.parse((await run(command, args, { env: { DATABASE_URL: url } })).trim().split('\n').pop()!)
+  const lastLine = async (url: string) => JSON.parse((await run(command, args, { env: { DATABASE_URL: url }, timeoutMs: 60_000 })).trim().split('\n').pop()!)
   return {
     /** What the program printed on PostgreSQL itself and through the proxy; then the proxy's rollback is checked. */
     async outputs(): Promise<[direct: Record<string, unknown>, proxied: Record<string, unknown>]> {
@@ -76,6 +78,16 @@ describe('drivers of other languages', () => {
       const [direct, proxied] = await psycopg.outputs()
       // Seeded 100, 200, 300; then 5 committed, the bad row refused, 6 in autocommit.
       expect(direct).toEqual({ bad: '23503', named: [100, 200, 300, 5], held: [[100, 5], [200]], ledger: [5, 611], cursorsLeft: 0 })
+      expect(proxied).toEqual(direct)
+    })
+  })
+
+  describeAsyncpg('asyncpg through the proxy', () => {
+    const asyncpg = onBoth('asyncpg', PYTHON, [path.join(FIXTURES, 'asyncpg-pool.py')])
+
+    it('a pool of 3 in transactions at once, executemany, a failed batch, cursors (a portal read in parts, MOVE and FETCH of its name), savepoints, COPY with its data sent ahead: the same as on PostgreSQL', async () => {
+      const [direct, proxied] = await asyncpg.outputs()
+      expect(direct).toMatchObject({ tx: 30, badMany: '23503', forward: [104, 105, 106], nested: '23503', inTransaction: false, ledger: [86, 45070] })
       expect(proxied).toEqual(direct)
     })
   })

@@ -8,8 +8,8 @@ import pg from 'pg'
 import postgres from 'postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
-import { FrameReader } from '../src/protocol/frames'
-import { bindNoParams, execute, parse, parseFields, query, readDataRow, startupMessage, sync, terminate } from '../src/protocol/messages'
+import { FrameReader, message } from '../src/protocol/frames'
+import { bindNoParams, execute, flush, parse, parseFields, query, readDataRow, startupMessage, sync, terminate } from '../src/protocol/messages'
 import { PG, createDatabase, dbName, dbUrl, dropDatabase, sendCancel, startProxy, until, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
@@ -44,11 +44,15 @@ async function rawConnection(url: string) {
   return {
     /** What a cancel request for this connection names (sendCancel). */
     key,
-    /** Sends the messages and resolves at the next ReadyForQuery with what came before it. */
-    async send(messages: Buffer[]) {
+    /** Sends the messages (in one write) and resolves at the `readies`th ReadyForQuery with what came before it. */
+    async send(messages: Buffer[], readies = 1) {
       answer = { errors: [], rows: [], status: '' }
-      const done = untilReady()
+      let done = untilReady()
       socket.write(Buffer.concat(messages))
+      for (let i = 1; i < readies; i++) {
+        await done
+        done = untilReady()
+      }
       await done
       return answer
     },
@@ -383,6 +387,29 @@ describe('protocol details', () => {
       kept: [['first']],
       setting: [['mine']],
     })
+    expect(outcomes[1]).toEqual(outcomes[0])
+  })
+
+  it('copy data sent right behind its COPY, before the server asks for it (as asyncpg sends it), reaches that COPY only; a query after an unsynced Parse ends their transaction: the same as PostgreSQL', async () => {
+    const copyData = (text: string) => message('d', Buffer.from(text))
+    const outcomes = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await rawConnection(url)
+      try {
+        // asyncpg's copy_records_to_table: Parse, Describe, Flush (no Sync), then the COPY and its data in one go.
+        const copied = await c.send([parse('', 'SELECT v FROM t LIMIT 1'), message('D', Buffer.from('S'), ''), flush(), query('COPY t (v) FROM STDIN'), copyData('copied 1\ncopied 2\n'), message('c')])
+        // Data behind a COPY that fails before asking for it is dropped, as the server drops it.
+        const failed = await c.send([query('COPY nosuch FROM STDIN'), copyData('lost\n'), message('c'), query("SELECT count(*) FROM t WHERE v LIKE 'copied%' OR v = 'lost'")], 2)
+        // Data behind the second of two queries sent at once goes to that one.
+        const second = await c.send([query('SELECT 1'), query('COPY t (v) FROM STDIN'), copyData('copied 3\n'), message('c')], 2)
+        const rows = await c.send([query("SELECT v FROM t WHERE v LIKE 'copied%' OR v = 'lost' ORDER BY v")])
+        await c.send([query("DELETE FROM t WHERE v LIKE 'copied%'")])
+        outcomes.push([copied.errors, copied.status, failed.errors, failed.rows, second.errors, second.status, rows.rows])
+      } finally {
+        c.end()
+      }
+    }
+    expect(outcomes[0]).toEqual([[], 'I', ['42P01'], [['2']], [], 'I', [['copied 1'], ['copied 2'], ['copied 3']]])
     expect(outcomes[1]).toEqual(outcomes[0])
   })
 
