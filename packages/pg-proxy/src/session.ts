@@ -562,6 +562,15 @@ export class Session {
     }
   }
 
+  /**
+   * A portal the protocol names (Describe, Execute, Close): one the connection bound, or a cursor it holds,
+   * by its name on the shared session; any other is a cursor of SQL the connection declared without HOLD
+   * (psycopg 3 describes its server-side cursors so), which keeps its name.
+   */
+  #upstreamPortal(name: string): string {
+    return this.#portals.has(name) || this.#heldCursors.has(name) ? this.#upstreamName(name) : name
+  }
+
   /** Statements other connections cannot see: names are per connection on the server, shared here. */
   #upstreamName(name: string): string {
     return name ? `vq${this.id}.${name}` : ''
@@ -867,9 +876,10 @@ export class Session {
       case 'C': {
         const target = r.byte()
         const name = r.cstring()
+        const upstreamName = target === 'S' ? this.#upstreamName(name) : this.#upstreamPortal(name)
         if (m.type === 'C') (target === 'S' ? this.#statements : this.#portals).delete(name)
         this.#queue.push({ expect: m.type === 'D' ? 'describe' : 'close', mode: 'forward' })
-        upstream.write(message(m.type, Buffer.from(target, 'latin1'), this.#upstreamName(name)))
+        upstream.write(message(m.type, Buffer.from(target, 'latin1'), upstreamName))
         return
       }
       case 'E':
@@ -953,11 +963,11 @@ export class Session {
         // Its Parse sent the statement that stands for it (see #rewritten).
         if (kind.kind === 'deallocate-all') this.#forgetStatements()
         this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] } })
-        upstream.write(execute(this.#upstreamName(portal), maxRows))
+        upstream.write(execute(this.#upstreamPortal(portal), maxRows))
         return
     }
     this.#queue.push({ expect: 'execute', mode: 'forward' })
-    upstream.write(execute(this.#upstreamName(portal), maxRows))
+    upstream.write(execute(this.#upstreamPortal(portal), maxRows))
   }
 
   /** Sync ends a batch: an autocommit batch is kept (RELEASE) or undone (ROLLBACK TO) as a whole. */

@@ -2,7 +2,8 @@
  * Drivers of other languages, each in its own process, through the proxy and on PostgreSQL itself: what
  * they print must be the same. pgjdbc (named statements, batches pipelined before one Sync, portals read
  * in parts), psycopg2 (parameters inside the SQL text, server-side cursors by DECLARE and FETCH, WITH
- * HOLD on two connections at once) and asyncpg (a pool, portals moved by SQL, COPY data sent ahead).
+ * HOLD on two connections at once), psycopg 3 (pipeline mode, server-side cursors described by the
+ * protocol) and asyncpg (a pool, portals moved by SQL, COPY data sent ahead).
  * After each, a rollback leaves every table as at the checkpoint.
  */
 import path from 'node:path'
@@ -18,6 +19,7 @@ const describeJdbc = describeWithCommand('java', `apt-get install -y libpostgres
 const withJar = describeWithCommand('test', `apt-get install -y libpostgresql-jdbc-java for ${JDBC_JAR}`, ['-f', JDBC_JAR])
 const describePsycopg = describeWithCommand(PYTHON, 'apt-get install -y python3-psycopg2', ['-c', 'import psycopg2'])
 const describeAsyncpg = describeWithCommand(PYTHON, 'apt-get install -y python3-asyncpg', ['-c', 'import asyncpg'])
+const describePsycopg3 = describeWithCommand(PYTHON, 'apt-get install -y python3-psycopg', ['-c', 'import psycopg'])
 
 const SCHEMA = `
 CREATE TABLE accounts (id serial PRIMARY KEY, balance int NOT NULL);
@@ -78,6 +80,16 @@ describe('drivers of other languages', () => {
       const [direct, proxied] = await psycopg.outputs()
       // Seeded 100, 200, 300; then 5 committed, the bad row refused, 6 in autocommit.
       expect(direct).toEqual({ bad: '23503', named: [100, 200, 300, 5], held: [[100, 5], [200]], ledger: [5, 611], cursorsLeft: 0 })
+      expect(proxied).toEqual(direct)
+    })
+  })
+
+  describePsycopg3('psycopg 3 through the proxy', () => {
+    const psycopg3 = onBoth('psycopg3', PYTHON, [path.join(FIXTURES, 'psycopg3-pipeline.py')])
+
+    it('prepared statements, pipeline mode (with an error in it), COPY both ways, a scrollable server-side cursor described by the protocol, nested transaction blocks: the same as on PostgreSQL', async () => {
+      const [direct, proxied] = await psycopg3.outputs()
+      expect(direct).toEqual({ pipelined: 31, pipelineError: '23503', statusAfterError: 'INERROR', copiedOut: [5000, 5001, 5002, 5003, 5004], scrolled: [2000, 2001], ledger: [38, 113829] })
       expect(proxied).toEqual(direct)
     })
   })
