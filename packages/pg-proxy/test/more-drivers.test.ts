@@ -3,9 +3,11 @@
  * they print must be the same. pgjdbc (named statements, batches pipelined before one Sync, portals read
  * in parts), psycopg2 (parameters inside the SQL text, server-side cursors by DECLARE and FETCH, WITH
  * HOLD on two connections at once), psycopg 3 (pipeline mode, server-side cursors described by the
- * protocol) and asyncpg (a pool, portals moved by SQL, COPY data sent ahead).
+ * protocol), asyncpg (a pool, portals moved by SQL, COPY data sent ahead) and pgx (batches, CopyFrom).
  * After each, a rollback leaves every table as at the checkpoint.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import { describeWithCommand, describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -20,6 +22,8 @@ const withJar = describeWithCommand('test', `apt-get install -y libpostgresql-jd
 const describePsycopg = describeWithCommand(PYTHON, 'apt-get install -y python3-psycopg2', ['-c', 'import psycopg2'])
 const describeAsyncpg = describeWithCommand(PYTHON, 'apt-get install -y python3-asyncpg', ['-c', 'import asyncpg'])
 const describePsycopg3 = describeWithCommand(PYTHON, 'apt-get install -y python3-psycopg', ['-c', 'import psycopg'])
+const GOPATH = '/usr/share/gocode'
+const describePgx = describeWithCommand('test', 'apt-get install -y golang-go golang-github-jackc-pgx-v4-dev', ['-d', `${GOPATH}/src/github.com/jackc/pgx/v4`])
 
 const SCHEMA = `
 CREATE TABLE accounts (id serial PRIMARY KEY, balance int NOT NULL);
@@ -28,7 +32,7 @@ INSERT INTO accounts (balance) VALUES (100), (200), (300);
 INSERT INTO ledger (account, amount) VALUES (1, 100), (2, 200), (3, 300);`
 
 /** A fixture program's last line, as JSON, run on a reference database and through the proxy. */
-function onBoth(name: string, command: string, args: string[]) {
+function onBoth(name: string, command: string | (() => string), args: string[]) {
   let proxy: PgProxy
   let atCheckpoint: Record<string, unknown>
   const db = dbName(`${name}_proxied`)
@@ -46,7 +50,8 @@ function onBoth(name: string, command: string, args: string[]) {
     await dropDatabase(db)
     await dropDatabase(reference)
   })
-  const lastLine = async (url: string) => JSON.parse((await run(command, args, { env: { DATABASE_URL: url }, timeoutMs: 60_000 })).trim().split('\n').pop()!)
+  const program = typeof command === 'string' ? () => command : command
+  const lastLine = async (url: string) => JSON.parse((await run(program(), args, { env: { DATABASE_URL: url }, timeoutMs: 60_000 })).trim().split('\n').pop()!)
   return {
     /** What the program printed on PostgreSQL itself and through the proxy; then the proxy's rollback is checked. */
     async outputs(): Promise<[direct: Record<string, unknown>, proxied: Record<string, unknown>]> {
@@ -90,6 +95,27 @@ describe('drivers of other languages', () => {
     it('prepared statements, pipeline mode (with an error in it), COPY both ways, a scrollable server-side cursor described by the protocol, nested transaction blocks: the same as on PostgreSQL', async () => {
       const [direct, proxied] = await psycopg3.outputs()
       expect(direct).toEqual({ pipelined: 31, pipelineError: '23503', statusAfterError: 'INERROR', copiedOut: [5000, 5001, 5002, 5003, 5004], scrolled: [2000, 2001], ledger: [38, 113829] })
+      expect(proxied).toEqual(direct)
+    })
+  })
+
+  describePgx('pgx through the proxy', () => {
+    // Built once, in a directory of this test's own, with Debian's pgx and Go (GOPATH mode: no module download).
+    let built = ''
+    beforeAll(async () => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-pgx-'))
+      built = path.join(dir, 'pgx-check')
+      const env = { GO111MODULE: 'off', GOPATH, GOCACHE: path.join(dir, 'cache'), GOFLAGS: '' }
+      await run('go', ['build', '-o', built, path.join(FIXTURES, 'pgx/main.go')], { env, timeoutMs: 120_000 })
+    }, 150_000)
+    afterAll(async () => {
+      if (built) await rm(path.dirname(built), { recursive: true, force: true })
+    })
+    const pgx = onBoth('pgx', () => built, [])
+
+    it('a pool of 3, a batch of 21 queries before one Sync, a batch that fails in its middle, a nested transaction (savepoint), CopyFrom (binary COPY): the same as on PostgreSQL', async () => {
+      const [direct, proxied] = await pgx.outputs()
+      expect(direct).toEqual({ batch: 23, badBatch: '23503', nested: '23503', copied: 2, ledger: [26, 162591] })
       expect(proxied).toEqual(direct)
     })
   })
