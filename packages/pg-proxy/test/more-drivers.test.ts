@@ -3,7 +3,8 @@
  * they print must be the same. pgjdbc (named statements, batches pipelined before one Sync, portals read
  * in parts), psycopg2 (parameters inside the SQL text, server-side cursors by DECLARE and FETCH, WITH
  * HOLD on two connections at once), psycopg 3 (pipeline mode, server-side cursors described by the
- * protocol), asyncpg (a pool, portals moved by SQL, COPY data sent ahead) and pgx (batches, CopyFrom).
+ * protocol), asyncpg (a pool, portals moved by SQL, COPY data sent ahead), pgx (batches, CopyFrom) and
+ * PDO (statements freed by SQL DEALLOCATE).
  * After each, a rollback leaves every table as at the checkpoint.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -22,6 +23,7 @@ const withJar = describeWithCommand('test', `apt-get install -y libpostgresql-jd
 const describePsycopg = describeWithCommand(PYTHON, 'apt-get install -y python3-psycopg2', ['-c', 'import psycopg2'])
 const describeAsyncpg = describeWithCommand(PYTHON, 'apt-get install -y python3-asyncpg', ['-c', 'import asyncpg'])
 const describePsycopg3 = describeWithCommand(PYTHON, 'apt-get install -y python3-psycopg', ['-c', 'import psycopg'])
+const describePdo = describeWithCommand('php', 'apt-get install -y php-cli php-pgsql', ['-r', 'exit(extension_loaded("pdo_pgsql") ? 0 : 1);'])
 const GOPATH = '/usr/share/gocode'
 const describePgx = describeWithCommand('test', 'apt-get install -y golang-go golang-github-jackc-pgx-v4-dev', ['-d', `${GOPATH}/src/github.com/jackc/pgx/v4`])
 
@@ -95,6 +97,16 @@ describe('drivers of other languages', () => {
     it('prepared statements, pipeline mode (with an error in it), COPY both ways, a scrollable server-side cursor described by the protocol, nested transaction blocks: the same as on PostgreSQL', async () => {
       const [direct, proxied] = await psycopg3.outputs()
       expect(direct).toEqual({ pipelined: 31, pipelineError: '23503', statusAfterError: 'INERROR', copiedOut: [5000, 5001, 5002, 5003, 5004], scrolled: [2000, 2001], ledger: [38, 113829] })
+      expect(proxied).toEqual(direct)
+    })
+  })
+
+  describePdo('PDO (pdo_pgsql) through the proxy', () => {
+    const pdo = onBoth('pdo', 'php', [path.join(FIXTURES, 'pdo.php')])
+
+    it('server-side prepares, a failed statement in a transaction (25P02 after it), 30 statements prepared and freed (DEALLOCATE by SQL), savepoints, COPY: the same as on PostgreSQL', async () => {
+      const [direct, proxied] = await pdo.outputs()
+      expect(direct).toEqual({ bad: '23503', afterBad: '25P02', ledger: [21, 146257], prepared: 2 })
       expect(proxied).toEqual(direct)
     })
   })
