@@ -3,8 +3,8 @@
  * they print must be the same. pgjdbc (named statements, batches pipelined before one Sync, portals read
  * in parts), psycopg2 (parameters inside the SQL text, server-side cursors by DECLARE and FETCH, WITH
  * HOLD on two connections at once), psycopg 3 (pipeline mode, server-side cursors described by the
- * protocol), asyncpg (a pool, portals moved by SQL, COPY data sent ahead), pgx (batches, CopyFrom) and
- * PDO (statements freed by SQL DEALLOCATE).
+ * protocol), asyncpg (a pool, portals moved by SQL, COPY data sent ahead), pgx (batches, CopyFrom), PDO
+ * and ruby-pg (statements freed by SQL DEALLOCATE; libpq's pipeline mode).
  * After each, a rollback leaves every table as at the checkpoint.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -24,6 +24,7 @@ const describePsycopg = describeWithCommand(PYTHON, 'apt-get install -y python3-
 const describeAsyncpg = describeWithCommand(PYTHON, 'apt-get install -y python3-asyncpg', ['-c', 'import asyncpg'])
 const describePsycopg3 = describeWithCommand(PYTHON, 'apt-get install -y python3-psycopg', ['-c', 'import psycopg'])
 const describePdo = describeWithCommand('php', 'apt-get install -y php-cli php-pgsql', ['-r', 'exit(extension_loaded("pdo_pgsql") ? 0 : 1);'])
+const describeRubyPg = describeWithCommand('ruby', 'apt-get install -y ruby ruby-pg', ['-e', 'require "pg"'])
 const GOPATH = '/usr/share/gocode'
 const describePgx = describeWithCommand('test', 'apt-get install -y golang-go golang-github-jackc-pgx-v4-dev', ['-d', `${GOPATH}/src/github.com/jackc/pgx/v4`])
 
@@ -107,6 +108,23 @@ describe('drivers of other languages', () => {
     it('server-side prepares, a failed statement in a transaction (25P02 after it), 30 statements prepared and freed (DEALLOCATE by SQL), savepoints, COPY: the same as on PostgreSQL', async () => {
       const [direct, proxied] = await pdo.outputs()
       expect(direct).toEqual({ bad: '23503', afterBad: '25P02', ledger: [21, 146257], prepared: 2 })
+      expect(proxied).toEqual(direct)
+    })
+  })
+
+  describeRubyPg('ruby-pg through the proxy', () => {
+    const rubyPg = onBoth('rubypg', 'ruby', [path.join(FIXTURES, 'ruby-pg.rb')])
+
+    it("named statements freed by SQL DEALLOCATE, libpq's pipeline mode (an error in the first of two Sync groups), a failed transaction, COPY: the same as on PostgreSQL", async () => {
+      const [direct, proxied] = await rubyPg.outputs()
+      expect(direct).toEqual({
+        pipeline: ['PGRES_COMMAND_OK', 'PGRES_FATAL_ERROR', 'PGRES_PIPELINE_ABORTED', 'PGRES_PIPELINE_SYNC', 'PGRES_COMMAND_OK', 'PGRES_PIPELINE_SYNC'],
+        bad: '23503',
+        failedStatus: 3,
+        statusAfter: 0,
+        ledger: [16, 118646],
+        prepared: 0,
+      })
       expect(proxied).toEqual(direct)
     })
   })
