@@ -563,12 +563,17 @@ export class Session {
   }
 
   /**
-   * A portal the protocol names (Describe, Execute, Close): one the connection bound, or a cursor it holds,
-   * by its name on the shared session; any other is a cursor of SQL the connection declared without HOLD
-   * (psycopg 3 describes its server-side cursors so), which keeps its name.
+   * A portal (a cursor, to SQL) named as the connection's on the shared session: one it bound, or one it
+   * declared WITH HOLD (see #ownCursorName). Any other is a cursor of SQL it declared without HOLD, under
+   * its own name.
    */
+  #ownsPortal(name: string): boolean {
+    return this.#portals.has(name) || this.#heldCursors.has(name)
+  }
+
+  /** A portal the protocol names (Describe, Execute, Close): psycopg 3 describes its SQL cursors so. */
   #upstreamPortal(name: string): string {
-    return this.#portals.has(name) || this.#heldCursors.has(name) ? this.#upstreamName(name) : name
+    return this.#ownsPortal(name) ? this.#upstreamName(name) : name
   }
 
   /** Statements other connections cannot see: names are per connection on the server, shared here. */
@@ -599,10 +604,10 @@ export class Session {
    * one left by a closed connection would stay in a new one's way. Its FETCH, MOVE and CLOSE are renamed
    * as long as the connection holds it. Other names are left alone: a cursor without HOLD ends with its
    * transaction, during which its connection has the session to itself, and a `refcursor` a function
-   * opens is named by the server. A DECLARE without HOLD of a name held is renamed too, so that it fails
-   * as on PostgreSQL (the name is taken).
+   * opens is named by the server. A DECLARE without HOLD of a name the connection owns is renamed too, so
+   * that it fails as on PostgreSQL (the name is taken).
    *
-   * The FETCH, MOVE and CLOSE of a portal the connection bound are renamed the same way.
+   * A portal the connection bound is renamed the same way: asyncpg MOVEs and FETCHes its portals with SQL.
    *
    * A name stays the connection's once held, even after a CLOSE: the statement is renamed before the server
    * runs it, and it may not run (an earlier error in its batch) or fail. Whatever the app declares under
@@ -612,9 +617,7 @@ export class Session {
     const named = sqlCursorName(statement)
     if (!named) return statement
     if (named.hold) this.#heldCursors.add(named.name)
-    // A portal the connection bound (the protocol's cursor, named as the connection's too) may be read
-    // with SQL as well: asyncpg's cursors MOVE and FETCH their portal by its name.
-    else if (!this.#heldCursors.has(named.name) && !(named.verb !== 'declare' && this.#portals.has(named.name))) return statement
+    else if (!this.#ownsPortal(named.name)) return statement
     const text = `${statement.text.slice(0, named.start)}${quoteName(this.#upstreamName(named.name))}${statement.text.slice(named.end)}`
     return { text, code: statement.code }
   }

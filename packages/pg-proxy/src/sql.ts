@@ -237,13 +237,11 @@ export function sqlCursorName(statement: Statement): { verb: 'declare' | 'use' |
   if (!m) return undefined
   const written = m[1]!
   if (verb === 'CLOSE' && /^ALL$/i.test(written)) return undefined
-  // Read in the text, where it is to be renamed, and so in a comment too: the code, without comments,
-  // must end with the same name (a name with a comment after it is left as it is).
-  if (verb !== 'DECLARE' && (verb === 'CLOSE' ? CLOSED_NAME : LAST_NAME).exec(code)?.[1] !== written) return undefined
   const name = written.startsWith('"') ? written.slice(1, -1).replace(/""/g, '"') : written.replace(/[A-Z]/g, (c) => c.toLowerCase())
   // The name ends the match, less the spaces after it for FETCH, MOVE and CLOSE.
   const end = at + (verb === 'DECLARE' ? m[0] : m[0].trimEnd()).length
-  // A last word in a line comment (`FETCH c -- c`) only looks like the name: the code agrees, the place does not.
+  // Read in the text, where it is to be renamed: a last word in a line comment (`FETCH c -- c`) only looks
+  // like the name (a name with a comment after it is left as it is). A block comment cannot end a match.
   const start = end - written.length
   if (verb !== 'DECLARE' && text.slice(text.lastIndexOf('\n', start - 1) + 1, start).includes('--')) return undefined
   if (verb === 'DECLARE') return { verb: 'declare', hold: holdsCursor(code.replace(/\s+/g, ' ').toUpperCase()), name, start, end }

@@ -307,6 +307,8 @@ export class Runner {
       this.#checkState(items)
     }
     this.#checkParallel()
+    // undici takes a bad count until the first request, which would fail every step naming no option.
+    requireCount('http.connections', this.options.http?.connections ?? 1)
     const units = repeatUnits(items, this.options.repeatEach ?? 1)
     const startedAt = new Date().toISOString()
     const t0 = performance.now()
@@ -516,10 +518,8 @@ export class Runner {
   #checkParallel(): void {
     const paths = this.options.parallelPaths ?? 1
     const workers = this.options.workers ?? 1
-    // http.connections too: undici takes a bad one until the first request, which would fail every step
-    // with "invalid connections", naming no option.
-    for (const [key, n] of [['parallelPaths', paths], ['workers', workers], ['http.connections', this.options.http?.connections ?? 1]] as const)
-      if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${key} must be a whole number of 1 or more, got ${String(n)}`, { where: key })
+    requireCount('parallelPaths', paths)
+    requireCount('workers', workers)
     if (Math.max(paths, workers) === 1 || this.options.workerSetup) return
     const unsafe = this.registry.stateBackends.filter((b) => !b.parallelSafe)
     if (!unsafe.length) return
@@ -755,12 +755,17 @@ export function makePorts(map: Map<string, unknown>): Ports {
   return ports as Ports
 }
 
+/** A run option that counts something (workers, repetitions): a whole number of 1 or more. */
+function requireCount(key: string, n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${key} must be a whole number of 1 or more, got ${String(n)}`, { where: key })
+}
+
 /**
  * Each journey `times` times, the whole list over again for each repetition (as Playwright's
  * --repeat-each does), so one repetition of a journey does not run right after another.
  */
 function repeatUnits(items: readonly SourcedJourney[], times: number): RunUnit[] {
-  if (!Number.isInteger(times) || times < 1) throw new ConfigError(`repeatEach must be a whole number of 1 or more, got ${String(times)}`, { where: 'repeatEach' })
+  requireCount('repeatEach', times)
   if (times === 1) return [...items]
   return Array.from({ length: times }, (_, repeatEachIndex) => items.map((item) => ({ ...item, repeatEachIndex }))).flat()
 }

@@ -67,7 +67,8 @@ export function describeWithCommand(command: string, install: string, args: stri
     execFileSync(command, args, { stdio: 'ignore' })
     return describe
   } catch {
-    return describeUnavailable(`${command} is missing (${install})`)
+    const what = args.length === 1 && args[0] === '--version' ? `${command} is missing` : `\`${[command, ...args].join(' ')}\` failed`
+    return describeUnavailable(`${what} (${install})`)
   }
 }
 
