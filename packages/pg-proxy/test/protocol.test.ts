@@ -20,7 +20,8 @@ async function rawConnection(url: string) {
   const socket = net.connect({ host: u.hostname, port: Number(u.port) })
   const reader = new FrameReader()
   let answer = { errors: [] as string[], rows: [] as (string | null)[][], status: '' }
-  let ready: (() => void) | undefined
+  /** The ReadyForQuery messages still awaited, counted as they come: two can come in one chunk. */
+  let awaited: { left: number; resolve: () => void } | undefined
   const key = { processID: 0, secretKey: 0 }
   socket.on('data', (chunk) => {
     for (const m of reader.push(chunk)) {
@@ -29,11 +30,14 @@ async function rawConnection(url: string) {
       else if (m.type === 'D') answer.rows.push(readDataRow(m.body))
       else if (m.type === 'Z') {
         answer.status = String.fromCharCode(m.body[0]!)
-        ready?.()
+        if (awaited && --awaited.left === 0) {
+          awaited.resolve()
+          awaited = undefined
+        }
       }
     }
   })
-  const untilReady = () => new Promise<void>((resolve) => (ready = resolve))
+  const untilReady = (count = 1) => new Promise<void>((resolve) => (awaited = { left: count, resolve }))
   const started = untilReady()
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject)
@@ -47,12 +51,8 @@ async function rawConnection(url: string) {
     /** Sends the messages (in one write) and resolves at the `readies`th ReadyForQuery with what came before it. */
     async send(messages: Buffer[], readies = 1) {
       answer = { errors: [], rows: [], status: '' }
-      let done = untilReady()
+      const done = untilReady(readies)
       socket.write(Buffer.concat(messages))
-      for (let i = 1; i < readies; i++) {
-        await done
-        done = untilReady()
-      }
       await done
       return answer
     },
