@@ -13,11 +13,40 @@ export const STOP_GRACE_MS = 1000
  * waiting), and `abort`, `STOP_GRACE_MS` later, for undici (the connection is cut). undici accepts an
  * EventEmitter with `aborted` and `reason` as a signal; adding and removing a listener on an
  * AbortSignal (an EventTarget) per request costs a few times what the rest of the client does.
+ *
+ * A class, its `aborted` and `reason` getters on the prototype: every journey has its own signal, so its
+ * own StepStop, and getters defined on each instance (Object.defineProperties with new closures) gave
+ * each one a map of its own. The step and request code that reads them then saw a new map at every
+ * journey, and V8 threw its optimised code away and compiled it again each time.
  */
-export interface StepStop extends EventEmitter {
+export class StepStop extends EventEmitter {
+  #cut = false
+  readonly #signal: AbortSignal
+
+  constructor(signal: AbortSignal) {
+    super()
+    this.setMaxListeners(0)
+    this.#signal = signal
+    if (signal.aborted) this.#onAbort()
+    else signal.addEventListener('abort', () => this.#onAbort(), { once: true })
+  }
+
   /** True once the grace is over: what undici reads. */
-  readonly aborted: boolean
-  readonly reason: unknown
+  get aborted(): boolean {
+    return this.#cut
+  }
+
+  get reason(): unknown {
+    return this.#signal.reason
+  }
+
+  #onAbort(): void {
+    this.emit('stop')
+    setTimeout(() => {
+      this.#cut = true
+      this.emit('abort')
+    }, STOP_GRACE_MS).unref()
+  }
 }
 
 const stops = new WeakMap<AbortSignal, StepStop>()
@@ -25,20 +54,7 @@ const stops = new WeakMap<AbortSignal, StepStop>()
 export function stepStop(signal: AbortSignal): StepStop {
   let stop = stops.get(signal)
   if (!stop) {
-    let cut = false
-    const made = new EventEmitter()
-    made.setMaxListeners(0)
-    Object.defineProperties(made, { aborted: { get: () => cut }, reason: { get: () => signal.reason } })
-    const onAbort = () => {
-      made.emit('stop')
-      setTimeout(() => {
-        cut = true
-        made.emit('abort')
-      }, STOP_GRACE_MS).unref()
-    }
-    if (signal.aborted) onAbort()
-    else signal.addEventListener('abort', onAbort, { once: true })
-    stop = made as StepStop
+    stop = new StepStop(signal)
     stops.set(signal, stop)
   }
   return stop
