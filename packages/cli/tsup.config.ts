@@ -48,6 +48,10 @@ export default defineConfig(
     // - commander, at every command: with child_process loaded only if used (see nodeBuiltins): 3 to 4 ms less.
     noExternal: [/^zod(\/|$)/, /^semver\//, /^yaml$/, /^commander$/],
     esbuildPlugins: [nodeBuiltins],
+    // The one package built with rollup's pass over esbuild's chunks as well (the others skip it, see
+    // tsup.preset.ts): it keeps esbuild's shared helpers out of the chunks `venomqa --version` and `--help`
+    // load, which test/startup.test.ts holds to the CLI's entry and the command's own module.
+    treeshake: true,
     // tsup would take `node:` off every import and make it external before nodeBuiltins sees commander's
     // `require('node:events')`; esbuild keeps Node's modules external in any case.
     removeNodeProtocol: false,

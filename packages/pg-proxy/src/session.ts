@@ -136,6 +136,13 @@ export class Session {
    * shared session they carry the connection's prefix (see #ownCursorName).
    */
   readonly #heldCursors = new Set<string>()
+  /**
+   * The cursors of SQL this connection declared without HOLD, under their own names, that may still be
+   * open: a DECLARE WITH HOLD of one of those names is sent as written, so that PostgreSQL refuses it
+   * (42P03) as it would on a session of the app's own. Emptied whenever no transaction is open (such a
+   * cursor ends with its transaction) and at a ROLLBACK TO (which may have closed any of them).
+   */
+  readonly #plainCursors = new Set<string>()
   /** Session settings, as SET statements: replayed whenever this connection gets the upstream after another. */
   readonly #settings: string[]
   /** Names this connection set with set_config(..., false) since their values were last read (see readSessionConfig). */
@@ -615,9 +622,16 @@ export class Session {
    */
   #ownCursorName(statement: Statement): Statement {
     const named = sqlCursorName(statement)
-    if (!named) return statement
-    if (named.hold) this.#heldCursors.add(named.name)
-    else if (!this.#ownsPortal(named.name)) return statement
+    if (!named) {
+      if (CLOSES_PLAIN_CURSORS.test(statement.code)) this.#plainCursors.clear()
+      return statement
+    }
+    if (named.hold && !(this.#plainCursors.has(named.name) && !this.#ownsPortal(named.name))) this.#heldCursors.add(named.name)
+    else if (!this.#ownsPortal(named.name)) {
+      if (named.verb === 'declare') this.#plainCursors.add(named.name)
+      else if (named.verb === 'close') this.#plainCursors.delete(named.name)
+      return statement
+    }
     const text = `${statement.text.slice(0, named.start)}${quoteName(this.#upstreamName(named.name))}${statement.text.slice(named.end)}`
     return { text, code: statement.code }
   }
@@ -1108,6 +1122,7 @@ export class Session {
     // The server is out of copy mode, and drops copy data sent for a COPY that failed before it asked.
     this.#copyIn = false
     if (this.#copyHeld.length) this.#copyHeld = this.#copyHeld.filter((h) => h.after > this.#current)
+    if (this.#tx === 'none') this.#plainCursors.clear()
     this.#toClient(readyForQuery(this.#tx === 'explicit' ? 'T' : this.#tx === 'failed' ? 'E' : 'I'))
   }
 
@@ -1250,5 +1265,11 @@ function answered(error: ErrorFields): ServerError {
   e.forwarded = true
   return e
 }
+
+/**
+ * CLOSE ALL, and a ROLLBACK TO a savepoint (which closes the cursors declared after it): after either, a
+ * cursor without HOLD the connection declared may be gone, and its name free for one WITH HOLD.
+ */
+const CLOSES_PLAIN_CURSORS = /^\s*(?:CLOSE\s+ALL\s*$|ROLLBACK(?:\s+(?:WORK|TRANSACTION))?\s+TO\b)/i
 
 const isCopy = (s: Statement) => /^\s*COPY\b/i.test(s.code)

@@ -296,6 +296,38 @@ describe('session state scoped to a transaction or a connection', () => {
     await vi.waitFor(async () => expect(await held()).toBe(before), { timeout: 5000 })
   })
 
+  it('a DECLARE WITH HOLD of a name a cursor without HOLD of the transaction has fails as on PostgreSQL (42P03), and is taken once that cursor is closed, rolled back to before, or its transaction over', async () => {
+    const held = async () => Number(await one(await connect(), 'SELECT count(*) FROM pg_cursors WHERE is_holdable'))
+    const before = await held()
+    const results = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await connect(url)
+      const other = await connect(url)
+      const seen: unknown[] = []
+      // Taken while the cursor without HOLD is open: refused, by a query of its own and in one query string.
+      await c.query('BEGIN; DECLARE dup CURSOR FOR SELECT 1')
+      seen.push(await codeOf(c.query('DECLARE dup CURSOR WITH HOLD FOR SELECT 2')))
+      await c.query('ROLLBACK')
+      seen.push(await codeOf(c.query('BEGIN; DECLARE dup2 CURSOR FOR SELECT 1; DECLARE dup2 CURSOR WITH HOLD FOR SELECT 2; COMMIT')))
+      await c.query('ROLLBACK')
+      // Free again after a CLOSE, a ROLLBACK TO a savepoint from before it, and the end of its transaction.
+      await c.query('BEGIN; DECLARE a CURSOR FOR SELECT 1; CLOSE a; DECLARE a CURSOR WITH HOLD FOR SELECT 10 AS n; COMMIT')
+      await c.query('BEGIN; SAVEPOINT s; DECLARE b CURSOR FOR SELECT 1; ROLLBACK TO SAVEPOINT s; DECLARE b CURSOR WITH HOLD FOR SELECT 20 AS n; COMMIT')
+      await c.query('BEGIN; DECLARE d CURSOR FOR SELECT 1; COMMIT')
+      await c.query('BEGIN; DECLARE d CURSOR WITH HOLD FOR SELECT 30 AS n; COMMIT')
+      seen.push(await one(c, 'FETCH a'), await one(c, 'FETCH b'), await one(c, 'FETCH d'))
+      // Each is the connection's own: another one cannot FETCH it.
+      seen.push(await codeOf(other.query('FETCH a')), await codeOf(other.query('FETCH d')))
+      results.push(seen)
+      await c.end()
+      await other.end()
+    }
+    expect(results[0]).toEqual(['42P03', '42P03', 10, 20, 30, '34000', '34000'])
+    expect(results[1]).toEqual(results[0])
+    // The held cursors went with their connection.
+    await vi.waitFor(async () => expect(await held()).toBe(before), { timeout: 5000 })
+  })
+
   it('DISCARD TEMP drops the app\'s temporary tables and leaves the proxy working: checkpoints, rollbacks and the next statements', async () => {
     const a = await connect()
     await a.query('CREATE TEMP TABLE scratch (n int)')
