@@ -44,6 +44,8 @@ describe('session state scoped to a transaction or a connection', () => {
       () => 'ok',
       (e: { code?: string }) => e.code,
     )
+  /** How many cursors WITH HOLD the shared session has (the proxy's, as PostgreSQL names them). */
+  const heldCursors = async () => Number(await one(await connect(), 'SELECT count(*) FROM pg_cursors WHERE is_holdable'))
 
   it('DEALLOCATE ALL drops the connection\'s own prepared statements only: the proxy\'s and other connections\' stay, and the session goes on', async () => {
     const a = await connect()
@@ -241,8 +243,7 @@ describe('session state scoped to a transaction or a connection', () => {
   })
 
   it('a cursor WITH HOLD belongs to its connection: two hold one name, neither FETCHes the other\'s, CLOSE ALL closes its own only, and a closed connection\'s is gone', async () => {
-    const held = async () => Number(await one(await connect(), 'SELECT count(*) FROM pg_cursors WHERE is_holdable'))
-    const before = await held()
+    const before = await heldCursors()
     const a = await connect()
     const b = await connect()
     for (const [c, from] of [[a, 10], [b, 20]] as const) {
@@ -269,17 +270,16 @@ describe('session state scoped to a transaction or a connection', () => {
     expect(await one(a, 'FETCH "Held"')).toBe(13)
     // a's goes with its connection, as on PostgreSQL.
     await a.end()
-    await vi.waitFor(async () => expect(await held()).toBe(before), { timeout: 5000 })
+    await vi.waitFor(async () => expect(await heldCursors()).toBe(before), { timeout: 5000 })
     // And the name can be held again, then closed by name.
     await b.query('BEGIN; DECLARE "Held" CURSOR WITH HOLD FOR SELECT 30 AS n; COMMIT')
     expect(await one(b, 'FETCH "Held"')).toBe(30)
     await b.query('CLOSE "Held"')
-    expect(await held()).toBe(before)
+    expect(await heldCursors()).toBe(before)
   })
 
   it('a cursor WITH HOLD whose CLOSE the server skipped (an error before it) is still there, as on PostgreSQL, and goes with its connection; a line comment ends no statement early', async () => {
-    const held = async () => Number(await one(await connect(), 'SELECT count(*) FROM pg_cursors WHERE is_holdable'))
-    const before = await held()
+    const before = await heldCursors()
     const results = []
     for (const url of [dbUrl(DB), proxy.url]) {
       const c = await connect(url)
@@ -293,12 +293,11 @@ describe('session state scoped to a transaction or a connection', () => {
     }
     expect(results[0]).toEqual(['22012', 1, 7])
     expect(results[1]).toEqual(results[0])
-    await vi.waitFor(async () => expect(await held()).toBe(before), { timeout: 5000 })
+    await vi.waitFor(async () => expect(await heldCursors()).toBe(before), { timeout: 5000 })
   })
 
   it('a DECLARE WITH HOLD of a name a cursor without HOLD of the transaction has fails as on PostgreSQL (42P03), and is taken once that cursor is closed, rolled back to before, or its transaction over', async () => {
-    const held = async () => Number(await one(await connect(), 'SELECT count(*) FROM pg_cursors WHERE is_holdable'))
-    const before = await held()
+    const before = await heldCursors()
     const results = []
     for (const url of [dbUrl(DB), proxy.url]) {
       const c = await connect(url)
@@ -325,7 +324,7 @@ describe('session state scoped to a transaction or a connection', () => {
     expect(results[0]).toEqual(['42P03', '42P03', 10, 20, 30, '34000', '34000'])
     expect(results[1]).toEqual(results[0])
     // The held cursors went with their connection.
-    await vi.waitFor(async () => expect(await held()).toBe(before), { timeout: 5000 })
+    await vi.waitFor(async () => expect(await heldCursors()).toBe(before), { timeout: 5000 })
   })
 
   it('DISCARD TEMP drops the app\'s temporary tables and leaves the proxy working: checkpoints, rollbacks and the next statements', async () => {
