@@ -76,9 +76,10 @@ export const shared = defineConfig({
     isolate: false,
     setupFiles: [fileURLToPath(new URL('./vitest.setup.ts', import.meta.url))],
     // jiti (what the CLI loads TypeScript with when Node cannot run it as written) keeps its compiled files
-    // in the nearest node_modules/.cache, else in the system's temporary directory. The tests' projects
-    // have no node_modules, so every run left files in /tmp/jiti; they go to the repository's cache instead
-    // (git-ignored, as node_modules is). The CLIs the tests start inherit it.
-    env: { JITI_FS_CACHE: fileURLToPath(new URL('./node_modules/.cache/jiti', import.meta.url)) },
+    // in the nearest node_modules/.cache, else in the system's temporary directory, and its environment
+    // variable turns that cache on or off but cannot move it. The tests' projects have no node_modules, so
+    // every run left files in /tmp/jiti: off for the tests, and for the CLIs they start, which inherit it.
+    // Each project is new, so the cache was never read back.
+    env: { JITI_FS_CACHE: 'false' },
   },
 })
