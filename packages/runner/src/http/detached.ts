@@ -16,8 +16,8 @@ export const STOP_GRACE_MS = 1000
  *
  * A class, its `aborted` and `reason` getters on the prototype: every journey has its own signal, so its
  * own StepStop, and getters defined on each instance (Object.defineProperties with new closures) gave
- * each one a map of its own. The step and request code that reads them then saw a new map at every
- * journey, and V8 threw its optimised code away and compiled it again each time.
+ * each one a map of its own, which the step and request code that reads them met anew at every journey
+ * (`--trace-deopt` showed them deoptimised there).
  */
 export class StepStop extends EventEmitter {
   #cut = false
