@@ -140,7 +140,7 @@ export class Session {
    * The cursors of SQL this connection declared without HOLD, under their own names, that may still be
    * open: a DECLARE WITH HOLD of one of those names is sent as written, so that PostgreSQL refuses it
    * (42P03) as it would on a session of the app's own. Emptied whenever no transaction is open (such a
-   * cursor ends with its transaction) and at a ROLLBACK TO (which may have closed any of them).
+   * cursor ends with its transaction), and at CLOSE ALL and ROLLBACK TO (which may have closed any of them).
    */
   readonly #plainCursors = new Set<string>()
   /** Session settings, as SET statements: replayed whenever this connection gets the upstream after another. */
@@ -622,12 +622,11 @@ export class Session {
    */
   #ownCursorName(statement: Statement): Statement {
     const named = sqlCursorName(statement)
-    if (!named) {
-      if (CLOSES_PLAIN_CURSORS.test(statement.code)) this.#plainCursors.clear()
-      return statement
-    }
-    if (named.hold && !(this.#plainCursors.has(named.name) && !this.#ownsPortal(named.name))) this.#heldCursors.add(named.name)
-    else if (!this.#ownsPortal(named.name)) {
+    if (!named) return statement
+    const owned = this.#ownsPortal(named.name)
+    // A name a cursor without HOLD of this transaction still has is left as written: PostgreSQL refuses it.
+    if (named.hold && (owned || !this.#plainCursors.has(named.name))) this.#heldCursors.add(named.name)
+    else if (!owned) {
       if (named.verb === 'declare') this.#plainCursors.add(named.name)
       else if (named.verb === 'close') this.#plainCursors.delete(named.name)
       return statement
@@ -645,7 +644,14 @@ export class Session {
 
   async #simpleQuery(text: string): Promise<void> {
     const written = splitStatements(text, this.#standardConformingStrings())
-    const statements = written.map((s) => this.#ownNames(s))
+    // Each statement named, then read, before the next: a CLOSE ALL or a ROLLBACK TO frees the names of
+    // cursors without HOLD for the statements after it (see #plainCursors).
+    const statements: Statement[] = []
+    const kinds: StatementKind[] = []
+    for (const s of written) {
+      statements.push(this.#ownNames(s))
+      kinds.push(this.#inspect(statements[statements.length - 1]!))
+    }
     // Sent as the app wrote it, unless a prepared statement or a cursor of SQL was renamed for its connection.
     // On lines of their own: a statement's text may end with a line comment, which would take in a ';' after it.
     const sql = statements.some((s, i) => s !== written[i]) ? statements.map((s) => s.text).join('\n;\n') : text
@@ -653,7 +659,6 @@ export class Session {
       this.#toClient(emptyQueryResponse())
       return this.#ready()
     }
-    const kinds = statements.map((s) => this.#inspect(s))
     if (kinds.length === 1 && kinds[0]!.kind === 'cursor' && this.#tx === 'none') {
       // Alone in its query string, outside the app's transaction: PostgreSQL refuses it, and so does the
       // proxy. Let through, the cursor would be closed as the statement ended, and the app's next FETCH
@@ -1073,6 +1078,8 @@ export class Session {
     for (const caveat of caveatsOf(statement)) this.#hub.caveat(caveat)
     const kind = classify(statement)
     if (kind.kind === 'set-transaction') this.#hub.caveat('set-transaction')
+    // Either may close cursors without HOLD of this connection: their names may be free again.
+    if (kind.kind === 'close-all' || (kind.kind === 'savepoint' && kind.verb === 'ROLLBACK TO SAVEPOINT')) this.#plainCursors.clear()
     return kind
   }
 
@@ -1265,11 +1272,5 @@ function answered(error: ErrorFields): ServerError {
   e.forwarded = true
   return e
 }
-
-/**
- * CLOSE ALL, and a ROLLBACK TO a savepoint (which closes the cursors declared after it): after either, a
- * cursor without HOLD the connection declared may be gone, and its name free for one WITH HOLD.
- */
-const CLOSES_PLAIN_CURSORS = /^\s*(?:CLOSE\s+ALL\s*$|ROLLBACK(?:\s+(?:WORK|TRANSACTION))?\s+TO\b)/i
 
 const isCopy = (s: Statement) => /^\s*COPY\b/i.test(s.code)

@@ -317,11 +317,14 @@ describe('session state scoped to a transaction or a connection', () => {
       seen.push(await one(c, 'FETCH a'), await one(c, 'FETCH b'), await one(c, 'FETCH d'))
       // Each is the connection's own: another one cannot FETCH it.
       seen.push(await codeOf(other.query('FETCH a')), await codeOf(other.query('FETCH d')))
+      // And after a CLOSE ALL (which closes the held ones too) earlier in the same query string.
+      await c.query('BEGIN; DECLARE e CURSOR FOR SELECT 1; CLOSE ALL; DECLARE e CURSOR WITH HOLD FOR SELECT 40 AS n; COMMIT')
+      seen.push(await one(c, 'FETCH e'), await codeOf(other.query('FETCH e')), await codeOf(c.query('FETCH a')))
       results.push(seen)
       await c.end()
       await other.end()
     }
-    expect(results[0]).toEqual(['42P03', '42P03', 10, 20, 30, '34000', '34000'])
+    expect(results[0]).toEqual(['42P03', '42P03', 10, 20, 30, '34000', '34000', 40, '34000', '34000'])
     expect(results[1]).toEqual(results[0])
     // The held cursors went with their connection.
     await vi.waitFor(async () => expect(await heldCursors()).toBe(before), { timeout: 5000 })
