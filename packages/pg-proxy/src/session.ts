@@ -14,6 +14,7 @@ import {
   readyForQuery,
 } from './protocol/messages'
 import type { UpstreamLock } from './lock'
+import { PlainCursors } from './plain-cursors'
 import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError } from './refusals'
 import {
   type Statement,
@@ -136,13 +137,8 @@ export class Session {
    * shared session they carry the connection's prefix (see #ownCursorName).
    */
   readonly #heldCursors = new Set<string>()
-  /**
-   * The cursors of SQL this connection declared without HOLD, under their own names, that may still be
-   * open: a DECLARE WITH HOLD of one of those names is sent as written, so that PostgreSQL refuses it
-   * (42P03) as it would on a session of the app's own. Emptied whenever no transaction is open (such a
-   * cursor ends with its transaction), and at CLOSE ALL and ROLLBACK TO (which may have closed any of them).
-   */
-  readonly #plainCursors = new Set<string>()
+  /** The cursors of SQL this connection declared without HOLD, under their own names, that may still be open. */
+  readonly #plainCursors = new PlainCursors()
   /** Session settings, as SET statements: replayed whenever this connection gets the upstream after another. */
   readonly #settings: string[]
   /** Names this connection set with set_config(..., false) since their values were last read (see readSessionConfig). */
@@ -627,8 +623,8 @@ export class Session {
     // A name a cursor without HOLD of this transaction still has is left as written: PostgreSQL refuses it.
     if (named.hold && (owned || !this.#plainCursors.has(named.name))) this.#heldCursors.add(named.name)
     else if (!owned) {
-      if (named.verb === 'declare') this.#plainCursors.add(named.name)
-      else if (named.verb === 'close') this.#plainCursors.delete(named.name)
+      if (named.verb === 'declare') this.#plainCursors.declared(named.name)
+      else if (named.verb === 'close') this.#plainCursors.closed(named.name)
       return statement
     }
     const text = `${statement.text.slice(0, named.start)}${quoteName(this.#upstreamName(named.name))}${statement.text.slice(named.end)}`
@@ -1078,8 +1074,10 @@ export class Session {
     for (const caveat of caveatsOf(statement)) this.#hub.caveat(caveat)
     const kind = classify(statement)
     if (kind.kind === 'set-transaction') this.#hub.caveat('set-transaction')
-    // Either may close cursors without HOLD of this connection: their names may be free again.
-    if (kind.kind === 'close-all' || (kind.kind === 'savepoint' && kind.verb === 'ROLLBACK TO SAVEPOINT')) this.#plainCursors.clear()
+    // What closes cursors without HOLD of this connection, and so may free their names.
+    if (kind.kind === 'close-all') this.#plainCursors.closedAll()
+    else if (kind.kind === 'commit' || kind.kind === 'rollback') this.#plainCursors.transactionEnded()
+    else if (kind.kind === 'savepoint') this.#plainCursors.savepoint(kind.verb, kind.name)
     return kind
   }
 
@@ -1129,7 +1127,7 @@ export class Session {
     // The server is out of copy mode, and drops copy data sent for a COPY that failed before it asked.
     this.#copyIn = false
     if (this.#copyHeld.length) this.#copyHeld = this.#copyHeld.filter((h) => h.after > this.#current)
-    if (this.#tx === 'none') this.#plainCursors.clear()
+    if (this.#tx === 'none') this.#plainCursors.transactionEnded()
     this.#toClient(readyForQuery(this.#tx === 'explicit' ? 'T' : this.#tx === 'failed' ? 'E' : 'I'))
   }
 

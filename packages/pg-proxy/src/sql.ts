@@ -123,8 +123,8 @@ export type StatementKind =
   | { kind: 'begin' }
   | { kind: 'commit'; chain: boolean }
   | { kind: 'rollback'; chain: boolean }
-  /** SAVEPOINT, RELEASE, ROLLBACK TO: the app's own, inside its transaction. */
-  | { kind: 'savepoint'; verb: string }
+  /** SAVEPOINT, RELEASE, ROLLBACK TO: the app's own, inside its transaction; `name` as PostgreSQL reads it. */
+  | { kind: 'savepoint'; verb: string; name?: string }
   /** SET TRANSACTION: the base transaction's characteristics cannot change. */
   | { kind: 'set-transaction' }
   /** A session setting (SET, RESET, not LOCAL): replayed when the connection gets the upstream again. */
@@ -295,7 +295,7 @@ function appSavepoint(verb: string, statement: Statement): StatementKind {
   // As PostgreSQL reads the name: quoted, exactly; unquoted, folded to lower case.
   const name = written?.startsWith('"') ? written.slice(1, -1).replace(/""/g, '"') : written?.toLowerCase()
   if (name?.startsWith(RESERVED_SAVEPOINT_PREFIX)) return { kind: 'refused', reason: 'reserved-savepoint', what: `${verb} ${name}` }
-  return { kind: 'savepoint', verb }
+  return name === undefined ? { kind: 'savepoint', verb } : { kind: 'savepoint', verb, name }
 }
 
 /**

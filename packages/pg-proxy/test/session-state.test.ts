@@ -330,6 +330,38 @@ describe('session state scoped to a transaction or a connection', () => {
     await vi.waitFor(async () => expect(await heldCursors()).toBe(before), { timeout: 5000 })
   })
 
+  it('a cursor without HOLD keeps its name through a ROLLBACK TO a later savepoint and a RELEASE, and loses it with its transaction, AND CHAIN too: as on PostgreSQL', async () => {
+    const before = await heldCursors()
+    const results = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await connect(url)
+      const other = await connect(url)
+      const seen: unknown[] = []
+      const refusedAfter = async (setup: string, name: string) => {
+        await c.query(setup)
+        seen.push(await codeOf(c.query(`DECLARE ${name} CURSOR WITH HOLD FOR SELECT 2`)))
+        await c.query('ROLLBACK')
+      }
+      // Declared before the savepoint rolled back to (the newest of two of one name), or inside one released.
+      await refusedAfter('BEGIN; DECLARE f CURSOR FOR SELECT 1; SAVEPOINT s; ROLLBACK TO SAVEPOINT s', 'f')
+      await refusedAfter('BEGIN; SAVEPOINT s; DECLARE g CURSOR FOR SELECT 1; RELEASE SAVEPOINT s', 'g')
+      await refusedAfter('BEGIN; SAVEPOINT s; DECLARE i CURSOR FOR SELECT 1; SAVEPOINT s; ROLLBACK TO SAVEPOINT s', 'i')
+      // Released into a savepoint that is then rolled back to: closed, the name free.
+      await c.query('BEGIN; SAVEPOINT sp_out; SAVEPOINT sp_in; DECLARE h CURSOR FOR SELECT 1; RELEASE SAVEPOINT sp_in; ROLLBACK TO SAVEPOINT sp_out; DECLARE h CURSOR WITH HOLD FOR SELECT 50 AS n; COMMIT')
+      // The transaction ended by COMMIT AND CHAIN or ROLLBACK AND CHAIN: the name is free in the next one, and
+      // the held cursor declared there is the connection's own.
+      await c.query('BEGIN; DECLARE j CURSOR FOR SELECT 1; COMMIT AND CHAIN; DECLARE j CURSOR WITH HOLD FOR SELECT 60 AS n; COMMIT')
+      await c.query('BEGIN; DECLARE k CURSOR FOR SELECT 1; ROLLBACK AND CHAIN; DECLARE k CURSOR WITH HOLD FOR SELECT 70 AS n; COMMIT')
+      seen.push(await one(c, 'FETCH h'), await one(c, 'FETCH j'), await codeOf(other.query('FETCH j')), await one(c, 'FETCH k'), await codeOf(other.query('FETCH k')))
+      results.push(seen)
+      await c.end()
+      await other.end()
+    }
+    expect(results[0]).toEqual(['42P03', '42P03', '42P03', 50, 60, '34000', 70, '34000'])
+    expect(results[1]).toEqual(results[0])
+    await vi.waitFor(async () => expect(await heldCursors()).toBe(before), { timeout: 5000 })
+  })
+
   it('DISCARD TEMP drops the app\'s temporary tables and leaves the proxy working: checkpoints, rollbacks and the next statements', async () => {
     const a = await connect()
     await a.query('CREATE TEMP TABLE scratch (n int)')

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest'
+import { PlainCursors } from '../src/plain-cursors'
+
+describe('PlainCursors: the names of cursors without HOLD that may still be open', () => {
+  const open = (p: PlainCursors, names: string[]) => names.filter((n) => p.has(n))
+
+  it('a ROLLBACK TO closes the cursors declared after its savepoint, the newest of that name, and keeps it set', () => {
+    const p = new PlainCursors()
+    p.declared('a')
+    p.savepoint('SAVEPOINT', 's')
+    p.declared('b')
+    p.savepoint('SAVEPOINT', 's')
+    p.declared('c')
+    p.savepoint('ROLLBACK TO SAVEPOINT', 's')
+    expect(open(p, ['a', 'b', 'c'])).toEqual(['a', 'b'])
+    // Still set: declared after it, rolled back to it again.
+    p.declared('d')
+    p.savepoint('ROLLBACK TO SAVEPOINT', 's')
+    expect(open(p, ['a', 'b', 'd'])).toEqual(['a', 'b'])
+    // Released, the outer `s` is the one named next.
+    p.savepoint('RELEASE SAVEPOINT', 's')
+    p.savepoint('ROLLBACK TO SAVEPOINT', 's')
+    expect(open(p, ['a', 'b'])).toEqual(['a'])
+  })
+
+  it('a RELEASE moves the cursors declared inside it to the savepoint around it', () => {
+    const p = new PlainCursors()
+    p.savepoint('SAVEPOINT', 'outer')
+    p.declared('kept')
+    p.savepoint('SAVEPOINT', 'inner')
+    p.declared('moved')
+    p.savepoint('RELEASE SAVEPOINT', 'inner')
+    expect(open(p, ['kept', 'moved'])).toEqual(['kept', 'moved'])
+    p.savepoint('ROLLBACK TO SAVEPOINT', 'outer')
+    expect(open(p, ['kept', 'moved'])).toEqual([])
+  })
+
+  it('forgets every name at a ROLLBACK TO it cannot place, at CLOSE ALL and when the transaction ends; a CLOSE frees one', () => {
+    const p = new PlainCursors()
+    p.declared('a')
+    p.declared('b')
+    p.closed('a')
+    expect(open(p, ['a', 'b'])).toEqual(['b'])
+    p.savepoint('ROLLBACK TO SAVEPOINT', 'never_set')
+    expect(open(p, ['b'])).toEqual([])
+    p.declared('c')
+    p.closedAll()
+    expect(p.has('c')).toBe(false)
+    p.savepoint('SAVEPOINT', 's')
+    p.declared('d')
+    p.transactionEnded()
+    p.declared('e')
+    // The savepoint went with the transaction: a ROLLBACK TO it now is one it cannot place.
+    p.savepoint('ROLLBACK TO SAVEPOINT', 's')
+    expect(open(p, ['d', 'e'])).toEqual([])
+  })
+})
