@@ -2,7 +2,7 @@
  * How `venomqa run` compiles WebAssembly (packages/cli/src/wasm-tiering.ts). The runner-overhead journey at
  * 3, 30, 300, 1,500 and 6,000 dependent requests, each size three ways, interleaved in one run:
  *
- *   shipped    the CLI as it is: a run of fewer than 300 steps keeps WebAssembly (undici's llhttp) on
+ *   shipped    the CLI as it is: a run of fewer than 1,000 steps keeps WebAssembly (undici's llhttp) on
  *              Liftoff, set just before the run; a longer one gets V8's default
  *   tier-up    `node --wasm-dynamic-tiering venomqa run`: the user chose V8's default, so the CLI leaves
  *              it alone and V8 optimises llhttp with TurboFan once it is warm
