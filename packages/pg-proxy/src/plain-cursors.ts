@@ -8,16 +8,20 @@
  * ones opened before it; `RELEASE s` keeps every cursor, those opened inside `s` now belonging to the
  * savepoint around it. A savepoint name may be set again: a statement naming it means the newest.
  *
- * Read as statements are sent, before the server ran them. Where that can be wrong (a ROLLBACK TO of a
- * name not known here), every name is forgotten: a name forgotten too early makes the held cursor the
- * connection's own (prefixed), where PostgreSQL would have refused it; one kept too long would let a held
- * cursor out under the app's own name, seen by the app's other connections.
+ * Read as statements are sent, before the server ran them, and so kept on the safe side where that can be
+ * wrong: a name forgotten too early makes the held cursor the connection's own (prefixed), where PostgreSQL
+ * would have refused it; one kept too long would let a held cursor out under the app's own name, seen by
+ * the app's other connections. So a ROLLBACK TO of a name not known here forgets every name, and once the
+ * transaction has failed, a SAVEPOINT read since may never have run (the server skipped or refused it):
+ * a ROLLBACK TO then goes back to the oldest savepoint of its name, forgetting the names declared after it.
  */
 export class PlainCursors {
   /** Each name, with how many savepoints were open when it was declared. */
   readonly #depths = new Map<string, number>()
   /** The app's savepoints open now, oldest first. */
   #savepoints: string[] = []
+  /** The transaction failed: savepoints read since may not be the server's (see the class's comment). */
+  #failed = false
 
   has(name: string): boolean {
     return this.#depths.has(name)
@@ -40,6 +44,12 @@ export class PlainCursors {
   transactionEnded(): void {
     this.#depths.clear()
     this.#savepoints = []
+    this.#failed = false
+  }
+
+  /** The transaction is in the failed state (an error, or a statement the proxy refused). */
+  transactionFailed(): void {
+    this.#failed = true
   }
 
   /** SAVEPOINT, RELEASE SAVEPOINT or ROLLBACK TO SAVEPOINT of `name` (undefined when it could not be read). */
@@ -48,7 +58,7 @@ export class PlainCursors {
       if (name !== undefined) this.#savepoints.push(name)
       return
     }
-    const at = name === undefined ? -1 : this.#savepoints.lastIndexOf(name)
+    const at = name === undefined ? -1 : this.#failed && verb === 'ROLLBACK TO SAVEPOINT' ? this.#savepoints.indexOf(name) : this.#savepoints.lastIndexOf(name)
     if (verb === 'RELEASE SAVEPOINT') {
       // An unknown name fails on the server, and its transaction with it: nothing to change here.
       if (at < 0) return

@@ -873,7 +873,7 @@ export class Session {
         const sql = r.cstring()
         const written = splitStatements(sql, this.#standardConformingStrings())[0]
         const first = written && this.#ownNames(written)
-        const kind: StatementKind = first ? this.#inspect(first) : { kind: 'other' }
+        const kind: StatementKind = first ? this.#inspect(first, 'parse') : { kind: 'other' }
         this.#statements.set(name, { kind, text: first?.text ?? '', scoped: first ? transactionScoped(first) : UNKNOWN.scoped })
         this.#queue.push({ expect: 'parse', mode: 'forward' })
         const rewritten = kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' || kind.kind === 'close-all' ? this.#rewritten(kind.kind)[0] : first !== written ? first!.text : sql
@@ -970,6 +970,7 @@ export class Session {
           this.#queue.skipUntilSync(answered(error))
           return
         }
+        if (kind.kind === 'savepoint') this.#plainCursors.savepoint(kind.verb, kind.name)
         break
       case 'session-setting':
         // A SET with parameters cannot be replayed as text; SET takes none, so the text is the setting.
@@ -1070,14 +1071,15 @@ export class Session {
   }
 
   /** Classify a statement, and say once what behaves differently behind the proxy. */
-  #inspect(statement: Statement): StatementKind {
+  #inspect(statement: Statement, at: 'query' | 'parse' = 'query'): StatementKind {
     for (const caveat of caveatsOf(statement)) this.#hub.caveat(caveat)
     const kind = classify(statement)
     if (kind.kind === 'set-transaction') this.#hub.caveat('set-transaction')
     // What closes cursors without HOLD of this connection, and so may free their names.
     if (kind.kind === 'close-all') this.#plainCursors.closedAll()
     else if (kind.kind === 'commit' || kind.kind === 'rollback') this.#plainCursors.transactionEnded()
-    else if (kind.kind === 'savepoint') this.#plainCursors.savepoint(kind.verb, kind.name)
+    // A statement parsed may run later, or never: its savepoint is read at its Execute (see #execute).
+    else if (kind.kind === 'savepoint' && at === 'query') this.#plainCursors.savepoint(kind.verb, kind.name)
     return kind
   }
 
@@ -1128,6 +1130,7 @@ export class Session {
     this.#copyIn = false
     if (this.#copyHeld.length) this.#copyHeld = this.#copyHeld.filter((h) => h.after > this.#current)
     if (this.#tx === 'none') this.#plainCursors.transactionEnded()
+    else if (this.#tx === 'failed') this.#plainCursors.transactionFailed()
     this.#toClient(readyForQuery(this.#tx === 'explicit' ? 'T' : this.#tx === 'failed' ? 'E' : 'I'))
   }
 

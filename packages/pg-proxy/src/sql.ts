@@ -291,9 +291,14 @@ const SAVEPOINT_NAME = /^(?:SAVEPOINT|RELEASE(?:\s+SAVEPOINT)?|ROLLBACK(?:\s+(?:
 
 /** An app's savepoint statement, refused when it names one of the proxy's savepoints. */
 function appSavepoint(verb: string, statement: Statement): StatementKind {
-  const written = SAVEPOINT_NAME.exec(statement.code.trim())?.[1]
-  // As PostgreSQL reads the name: quoted, exactly; unquoted, folded to lower case.
-  const name = written?.startsWith('"') ? written.slice(1, -1).replace(/""/g, '"') : written?.toLowerCase()
+  const code = statement.code.trim()
+  const m = SAVEPOINT_NAME.exec(code)
+  // A name written another way (`U&"..."`, with escapes) is not read: undefined, which the cursor names'
+  // bookkeeping takes as a savepoint it cannot place (see PlainCursors).
+  const written = m && !/^[^\s;]/.test(code.slice(m[0].length)) ? m[1] : undefined
+  // As PostgreSQL reads the name: quoted, exactly; unquoted, A to Z folded to lower case (in UTF-8 no other
+  // letter is, so `Ä` and `"ä"` are two names).
+  const name = written?.startsWith('"') ? written.slice(1, -1).replace(/""/g, '"') : written?.replace(/[A-Z]+/g, (up) => up.toLowerCase())
   if (name?.startsWith(RESERVED_SAVEPOINT_PREFIX)) return { kind: 'refused', reason: 'reserved-savepoint', what: `${verb} ${name}` }
   return name === undefined ? { kind: 'savepoint', verb } : { kind: 'savepoint', verb, name }
 }

@@ -31,8 +31,30 @@ describe('PlainCursors: the names of cursors without HOLD that may still be open
     p.declared('moved')
     p.savepoint('RELEASE SAVEPOINT', 'inner')
     expect(open(p, ['kept', 'moved'])).toEqual(['kept', 'moved'])
+    // Now declared inside `outer`, before `again`: a rollback to `again` keeps it open.
+    p.savepoint('SAVEPOINT', 'again')
+    p.savepoint('ROLLBACK TO SAVEPOINT', 'again')
+    expect(open(p, ['kept', 'moved'])).toEqual(['kept', 'moved'])
     p.savepoint('ROLLBACK TO SAVEPOINT', 'outer')
     expect(open(p, ['kept', 'moved'])).toEqual([])
+  })
+
+  it('once the transaction failed, a ROLLBACK TO goes back to the oldest savepoint of its name: a newer one may never have run', () => {
+    const p = new PlainCursors()
+    p.savepoint('SAVEPOINT', 's')
+    p.declared('c')
+    p.transactionFailed()
+    // Refused by the server in the failed transaction, but read here.
+    p.savepoint('SAVEPOINT', 's')
+    p.savepoint('ROLLBACK TO SAVEPOINT', 's')
+    expect(p.has('c')).toBe(false)
+    // Until the transaction ends; then the newest again.
+    p.transactionEnded()
+    p.savepoint('SAVEPOINT', 's')
+    p.declared('d')
+    p.savepoint('SAVEPOINT', 's')
+    p.savepoint('ROLLBACK TO SAVEPOINT', 's')
+    expect(p.has('d')).toBe(true)
   })
 
   it('forgets every name at a ROLLBACK TO it cannot place, at CLOSE ALL and when the transaction ends; a CLOSE frees one', () => {

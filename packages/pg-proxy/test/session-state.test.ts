@@ -330,7 +330,7 @@ describe('session state scoped to a transaction or a connection', () => {
     await vi.waitFor(async () => expect(await heldCursors()).toBe(before), { timeout: 5000 })
   })
 
-  it('a cursor without HOLD keeps its name through a ROLLBACK TO a later savepoint and a RELEASE, and loses it with its transaction, AND CHAIN too: as on PostgreSQL', async () => {
+  it('a cursor without HOLD keeps its name through a ROLLBACK TO a later savepoint and a RELEASE, and loses it with its transaction, AND CHAIN too, and at a ROLLBACK TO after a SAVEPOINT that never ran: as on PostgreSQL', async () => {
     const before = await heldCursors()
     const results = []
     for (const url of [dbUrl(DB), proxy.url]) {
@@ -352,12 +352,29 @@ describe('session state scoped to a transaction or a connection', () => {
       // the held cursor declared there is the connection's own.
       await c.query('BEGIN; DECLARE j CURSOR FOR SELECT 1; COMMIT AND CHAIN; DECLARE j CURSOR WITH HOLD FOR SELECT 60 AS n; COMMIT')
       await c.query('BEGIN; DECLARE k CURSOR FOR SELECT 1; ROLLBACK AND CHAIN; DECLARE k CURSOR WITH HOLD FOR SELECT 70 AS n; COMMIT')
-      seen.push(await one(c, 'FETCH h'), await one(c, 'FETCH j'), await codeOf(other.query('FETCH j')), await one(c, 'FETCH k'), await codeOf(other.query('FETCH k')))
+      seen.push(await one(c, 'FETCH h'), await codeOf(other.query('FETCH h')), await one(c, 'FETCH j'), await codeOf(other.query('FETCH j')), await one(c, 'FETCH k'), await codeOf(other.query('FETCH k')))
+      // A SAVEPOINT the server refused (its transaction had failed) did not set one: the ROLLBACK TO goes
+      // back to the one before the DECLARE, which closes it.
+      await c.query('BEGIN; SAVEPOINT s; DECLARE m CURSOR FOR SELECT 1')
+      seen.push(await codeOf(c.query('SELECT 1/0')), await codeOf(c.query('SAVEPOINT s')))
+      await c.query('ROLLBACK TO SAVEPOINT s; DECLARE m CURSOR WITH HOLD FOR SELECT 80 AS n; COMMIT')
+      // Names as PostgreSQL reads them: an unquoted Ä is not "ä" (only A to Z fold), U&"x" is not u.
+      await c.query('BEGIN; SAVEPOINT "ä"; DECLARE o CURSOR FOR SELECT 1; SAVEPOINT Ä; ROLLBACK TO SAVEPOINT "ä"; DECLARE o CURSOR WITH HOLD FOR SELECT 90 AS n; COMMIT')
+      await c.query('BEGIN; SAVEPOINT u; DECLARE p CURSOR FOR SELECT 1; SAVEPOINT U&"x"; ROLLBACK TO SAVEPOINT u; DECLARE p CURSOR WITH HOLD FOR SELECT 100 AS n; COMMIT')
+      seen.push(await one(c, 'FETCH m'), await codeOf(other.query('FETCH m')), await one(c, 'FETCH o'), await codeOf(other.query('FETCH o')), await one(c, 'FETCH p'), await codeOf(other.query('FETCH p')))
+      // By the extended protocol: a prepared SAVEPOINT set again by its second Execute, with no Parse.
+      await c.query('BEGIN')
+      await c.query({ name: 'set_s', text: 'SAVEPOINT s' })
+      await c.query('DECLARE q CURSOR FOR SELECT 1')
+      await c.query({ name: 'set_s', text: 'SAVEPOINT s' })
+      await c.query('ROLLBACK TO SAVEPOINT s')
+      seen.push(await codeOf(c.query('DECLARE q CURSOR WITH HOLD FOR SELECT 2')))
+      await c.query('ROLLBACK')
       results.push(seen)
       await c.end()
       await other.end()
     }
-    expect(results[0]).toEqual(['42P03', '42P03', '42P03', 50, 60, '34000', 70, '34000'])
+    expect(results[0]).toEqual(['42P03', '42P03', '42P03', 50, '34000', 60, '34000', 70, '34000', '22012', '25P02', 80, '34000', 90, '34000', 100, '34000', '42P03'])
     expect(results[1]).toEqual(results[0])
     await vi.waitFor(async () => expect(await heldCursors()).toBe(before), { timeout: 5000 })
   })
