@@ -926,6 +926,8 @@ export class Session {
         const keep = kind.kind === 'commit' && this.#tx !== 'failed'
         const tag = keep ? 'COMMIT' : 'ROLLBACK'
         const ended = this.#takeScoped()
+        // Also at each Execute, not only at the Parse: a prepared COMMIT AND CHAIN runs in later transactions.
+        this.#plainCursors.transactionEnded()
         // The transaction's settings are kept once the server has done the COMMIT (see #txEndsUnreached).
         const kept = keep ? [...this.#pendingSettings, ...this.#batchSettings] : []
         // A COMMIT without BEGIN (autocommit) ends no transaction of the app: an error before it fails the batch only.
