@@ -983,6 +983,8 @@ export class Session {
       case 'close-all':
         // Its Parse sent the statement that stands for it (see #rewritten).
         if (kind.kind === 'deallocate-all') this.#forgetStatements()
+        // Also at each Execute, not only at the Parse (see #inspect): a prepared CLOSE ALL may run again later.
+        if (kind.kind === 'close-all') this.#plainCursors.closedAll()
         this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] } })
         upstream.write(execute(this.#upstreamPortal(portal), maxRows))
         return
