@@ -46,6 +46,25 @@ describe('session state scoped to a transaction or a connection', () => {
     )
   /** How many cursors WITH HOLD the shared session has (the proxy's, as PostgreSQL names them). */
   const heldCursors = async () => Number(await one(await connect(), 'SELECT count(*) FROM pg_cursors WHERE is_holdable'))
+  /**
+   * `script` on PostgreSQL directly, then through the proxy, each time with a connection and another one
+   * beside it: what it saw, both times. The held cursors it declared went with the connections.
+   */
+  const directThenProxied = async (script: (c: pg.Client, other: pg.Client, seen: unknown[]) => Promise<void>) => {
+    const before = await heldCursors()
+    const results: unknown[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await connect(url)
+      const other = await connect(url)
+      const seen: unknown[] = []
+      await script(c, other, seen)
+      results.push(seen)
+      await c.end()
+      await other.end()
+    }
+    await vi.waitFor(async () => expect(await heldCursors()).toBe(before), { timeout: 5000 })
+    return results
+  }
 
   it('DEALLOCATE ALL drops the connection\'s own prepared statements only: the proxy\'s and other connections\' stay, and the session goes on', async () => {
     const a = await connect()
@@ -297,12 +316,7 @@ describe('session state scoped to a transaction or a connection', () => {
   })
 
   it('a DECLARE WITH HOLD of a name a cursor without HOLD of the transaction has fails as on PostgreSQL (42P03), and is taken once that cursor is closed, rolled back to before, or its transaction over', async () => {
-    const before = await heldCursors()
-    const results = []
-    for (const url of [dbUrl(DB), proxy.url]) {
-      const c = await connect(url)
-      const other = await connect(url)
-      const seen: unknown[] = []
+    const results = await directThenProxied(async (c, other, seen) => {
       // Taken while the cursor without HOLD is open: refused, by a query of its own and in one query string.
       await c.query('BEGIN; DECLARE dup CURSOR FOR SELECT 1')
       seen.push(await codeOf(c.query('DECLARE dup CURSOR WITH HOLD FOR SELECT 2')))
@@ -320,23 +334,13 @@ describe('session state scoped to a transaction or a connection', () => {
       // And after a CLOSE ALL (which closes the held ones too) earlier in the same query string.
       await c.query('BEGIN; DECLARE e CURSOR FOR SELECT 1; CLOSE ALL; DECLARE e CURSOR WITH HOLD FOR SELECT 40 AS n; COMMIT')
       seen.push(await one(c, 'FETCH e'), await codeOf(other.query('FETCH e')), await codeOf(c.query('FETCH a')))
-      results.push(seen)
-      await c.end()
-      await other.end()
-    }
+    })
     expect(results[0]).toEqual(['42P03', '42P03', 10, 20, 30, '34000', '34000', 40, '34000', '34000'])
     expect(results[1]).toEqual(results[0])
-    // The held cursors went with their connection.
-    await vi.waitFor(async () => expect(await heldCursors()).toBe(before), { timeout: 5000 })
   })
 
   it('a cursor without HOLD keeps its name through a ROLLBACK TO a later savepoint and a RELEASE, and loses it with its transaction, AND CHAIN too, and at a ROLLBACK TO after a SAVEPOINT that never ran: as on PostgreSQL', async () => {
-    const before = await heldCursors()
-    const results = []
-    for (const url of [dbUrl(DB), proxy.url]) {
-      const c = await connect(url)
-      const other = await connect(url)
-      const seen: unknown[] = []
+    const results = await directThenProxied(async (c, other, seen) => {
       const refusedAfter = async (setup: string, name: string) => {
         await c.query(setup)
         seen.push(await codeOf(c.query(`DECLARE ${name} CURSOR WITH HOLD FOR SELECT 2`)))
@@ -384,13 +388,9 @@ describe('session state scoped to a transaction or a connection', () => {
       await c.query({ name: 'close_all', text: 'CLOSE ALL' })
       await c.query('DECLARE t CURSOR WITH HOLD FOR SELECT 120 AS n; COMMIT')
       seen.push(await one(c, 'FETCH t'), await codeOf(other.query('FETCH t')))
-      results.push(seen)
-      await c.end()
-      await other.end()
-    }
+    })
     expect(results[0]).toEqual(['42P03', '42P03', '42P03', 50, '34000', 60, '34000', 70, '34000', '22012', '25P02', 80, '34000', 90, '34000', 100, '34000', '42P03', 110, '34000', 120, '34000'])
     expect(results[1]).toEqual(results[0])
-    await vi.waitFor(async () => expect(await heldCursors()).toBe(before), { timeout: 5000 })
   })
 
   it('DISCARD TEMP drops the app\'s temporary tables and leaves the proxy working: checkpoints, rollbacks and the next statements', async () => {
