@@ -374,20 +374,18 @@ describe('session state scoped to a transaction or a connection', () => {
       await c.query('ROLLBACK TO SAVEPOINT s')
       seen.push(await codeOf(c.query('DECLARE q CURSOR WITH HOLD FOR SELECT 2')))
       await c.query('ROLLBACK')
-      // A prepared COMMIT AND CHAIN, run again in a later transaction without its Parse.
-      await c.query('BEGIN; DECLARE r CURSOR FOR SELECT 1')
-      await c.query({ name: 'chain', text: 'COMMIT AND CHAIN' })
-      await c.query('DECLARE r CURSOR FOR SELECT 1')
-      await c.query({ name: 'chain', text: 'COMMIT AND CHAIN' })
-      await c.query('DECLARE r CURSOR WITH HOLD FOR SELECT 110 AS n; COMMIT')
-      seen.push(await one(c, 'FETCH r'), await codeOf(other.query('FETCH r')))
-      // A prepared CLOSE ALL, run again without its Parse.
-      await c.query('BEGIN')
-      await c.query({ name: 'close_all', text: 'CLOSE ALL' })
-      await c.query('DECLARE t CURSOR FOR SELECT 1')
-      await c.query({ name: 'close_all', text: 'CLOSE ALL' })
-      await c.query('DECLARE t CURSOR WITH HOLD FOR SELECT 120 AS n; COMMIT')
-      seen.push(await one(c, 'FETCH t'), await codeOf(other.query('FETCH t')))
+      // A prepared COMMIT AND CHAIN or CLOSE ALL frees the name again when run a second time, without its Parse.
+      const freedByPreparedTwice = async (cursor: string, prepared: { name: string; text: string }, n: number) => {
+        await c.query('BEGIN')
+        for (let i = 0; i < 2; i++) {
+          await c.query(`DECLARE ${cursor} CURSOR FOR SELECT 1`)
+          await c.query(prepared)
+        }
+        await c.query(`DECLARE ${cursor} CURSOR WITH HOLD FOR SELECT ${n} AS n; COMMIT`)
+        seen.push(await one(c, `FETCH ${cursor}`), await codeOf(other.query(`FETCH ${cursor}`)))
+      }
+      await freedByPreparedTwice('r', { name: 'chain', text: 'COMMIT AND CHAIN' }, 110)
+      await freedByPreparedTwice('t', { name: 'close_all', text: 'CLOSE ALL' }, 120)
     })
     expect(results[0]).toEqual(['42P03', '42P03', '42P03', 50, '34000', 60, '34000', 70, '34000', '22012', '25P02', 80, '34000', 90, '34000', 100, '34000', '42P03', 110, '34000', 120, '34000'])
     expect(results[1]).toEqual(results[0])
