@@ -97,6 +97,14 @@ interface Prepared {
   readonly kind: StatementKind
   readonly text: string
   readonly scoped: TransactionScoped
+  /** The cursor without HOLD it declares or closes under its own name: counted at each Execute (see #execute). */
+  readonly plainCursor?: PlainCursorUse
+}
+
+/** A DECLARE or CLOSE of a cursor without HOLD under the name the app wrote (see Session#plainCursors). */
+interface PlainCursorUse {
+  verb: 'declare' | 'close'
+  name: string
 }
 
 const UNKNOWN: Prepared = { kind: { kind: 'other' }, text: '', scoped: { localSettings: false, cursors: false } }
@@ -616,24 +624,28 @@ export class Session {
    * runs it, and it may not run (an earlier error in its batch) or fail. Whatever the app declares under
    * the name later is renamed the same way, so it is found, and closing a cursor that is gone is no error.
    */
-  #ownCursorName(statement: Statement): Statement {
+  #ownCursorName(statement: Statement): { statement: Statement; plainCursor?: PlainCursorUse } {
     const named = sqlCursorName(statement)
-    if (!named) return statement
+    if (!named) return { statement }
     const owned = this.#ownsPortal(named.name)
     // A name a cursor without HOLD of this transaction still has is left as written: PostgreSQL refuses it.
     if (named.hold && (owned || !this.#plainCursors.has(named.name))) this.#heldCursors.add(named.name)
-    else if (!owned) {
-      if (named.verb === 'declare') this.#plainCursors.declared(named.name)
-      else if (named.verb === 'close') this.#plainCursors.closed(named.name)
-      return statement
-    }
+    else if (!owned) return named.verb === 'use' ? { statement } : { statement, plainCursor: { verb: named.verb, name: named.name } }
     const text = `${statement.text.slice(0, named.start)}${quoteName(this.#upstreamName(named.name))}${statement.text.slice(named.end)}`
-    return { text, code: statement.code }
+    return { statement: { text, code: statement.code } }
   }
 
-  /** The statement with the names that are per connection on PostgreSQL made this connection's. */
-  #ownNames(statement: Statement): Statement {
+  /**
+   * The statement with the names that are per connection on PostgreSQL made this connection's, and the
+   * cursor without HOLD it declares or closes, for #usePlainCursor when it runs.
+   */
+  #ownNames(statement: Statement): { statement: Statement; plainCursor?: PlainCursorUse } {
     return this.#ownCursorName(this.#ownPreparedName(statement))
+  }
+
+  #usePlainCursor(use: PlainCursorUse | undefined): void {
+    if (use?.verb === 'declare') this.#plainCursors.declared(use.name)
+    else if (use?.verb === 'close') this.#plainCursors.closed(use.name)
   }
 
   // ---- simple query ----------------------------------------------------------------------------------
@@ -645,8 +657,10 @@ export class Session {
     const statements: Statement[] = []
     const kinds: StatementKind[] = []
     for (const s of written) {
-      statements.push(this.#ownNames(s))
-      kinds.push(this.#inspect(statements[statements.length - 1]!))
+      const { statement, plainCursor } = this.#ownNames(s)
+      this.#usePlainCursor(plainCursor)
+      statements.push(statement)
+      kinds.push(this.#inspect(statement))
     }
     // Sent as the app wrote it, unless a prepared statement or a cursor of SQL was renamed for its connection.
     // On lines of their own: a statement's text may end with a line comment, which would take in a ';' after it.
@@ -872,9 +886,15 @@ export class Session {
         const name = r.cstring()
         const sql = r.cstring()
         const written = splitStatements(sql, this.#standardConformingStrings())[0]
-        const first = written && this.#ownNames(written)
+        const owned = written && this.#ownNames(written)
+        const first = owned ? owned.statement : undefined
         const kind: StatementKind = first ? this.#inspect(first, 'parse') : { kind: 'other' }
-        this.#statements.set(name, { kind, text: first?.text ?? '', scoped: first ? transactionScoped(first) : UNKNOWN.scoped })
+        this.#statements.set(name, {
+          kind,
+          text: first?.text ?? '',
+          scoped: first ? transactionScoped(first) : UNKNOWN.scoped,
+          ...(owned && owned.plainCursor ? { plainCursor: owned.plainCursor } : {}),
+        })
         this.#queue.push({ expect: 'parse', mode: 'forward' })
         const rewritten = kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' || kind.kind === 'close-all' ? this.#rewritten(kind.kind)[0] : first !== written ? first!.text : sql
         upstream.write(message('P', this.#upstreamName(name), rewritten, r.rest()))
@@ -911,7 +931,7 @@ export class Session {
 
   /** Execute: the app's transaction control becomes the proxy's savepoint statements. */
   #execute(portal: string, maxRows: number): void {
-    const { kind, text, scoped } = this.#portals.get(portal) ?? UNKNOWN
+    const { kind, text, scoped, plainCursor } = this.#portals.get(portal) ?? UNKNOWN
     const upstream = this.#hub.upstream
     this.#noteScoped(scoped)
     switch (kind.kind) {
@@ -989,6 +1009,8 @@ export class Session {
         upstream.write(execute(this.#upstreamPortal(portal), maxRows))
         return
     }
+    // Counted as it runs, not at its Parse: a statement parsed may run later, more than once, or never.
+    this.#usePlainCursor(plainCursor)
     this.#queue.push({ expect: 'execute', mode: 'forward' })
     upstream.write(execute(this.#upstreamPortal(portal), maxRows))
   }

@@ -413,6 +413,25 @@ describe('protocol details', () => {
     expect(outcomes[1]).toEqual(outcomes[0])
   })
 
+  it('a DECLARE parsed and never executed declares nothing: a cursor WITH HOLD of its name is the connection\'s own, as on PostgreSQL', async () => {
+    const outcomes: unknown[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await rawConnection(url)
+      const other = await rawConnection(url)
+      try {
+        await c.send([query('BEGIN')])
+        const parsed = await c.send([parse('never_run', 'DECLARE w CURSOR FOR SELECT 1'), sync()])
+        const held = await c.send([query('DECLARE w CURSOR WITH HOLD FOR SELECT 130; COMMIT')])
+        outcomes.push([parsed.errors, held.errors, (await c.send([query('FETCH w')])).rows, (await other.send([query('FETCH w')])).errors])
+      } finally {
+        c.end()
+        other.end()
+      }
+    }
+    expect(outcomes[0]).toEqual([[], [], [['130']], ['34000']])
+    expect(outcomes[1]).toEqual(outcomes[0])
+  })
+
   it('a TLS request is answered "no": sslmode=prefer goes on in the clear, require is refused by the client', async () => {
     const prefer = postgres(proxy.url, { ssl: 'prefer', max: 1 })
     expect((await prefer`SELECT 1 AS x`)[0]).toEqual({ x: 1 })

@@ -386,8 +386,15 @@ describe('session state scoped to a transaction or a connection', () => {
       }
       await freedByPreparedTwice('r', { name: 'chain', text: 'COMMIT AND CHAIN' }, 110)
       await freedByPreparedTwice('t', { name: 'close_all', text: 'CLOSE ALL' }, 120)
+      // A prepared DECLARE run again in a later transaction, without its Parse: its name is taken there too.
+      await c.query('BEGIN')
+      await c.query({ name: 'declare_u', text: 'DECLARE u CURSOR FOR SELECT 1' })
+      await c.query('COMMIT; BEGIN')
+      await c.query({ name: 'declare_u', text: 'DECLARE u CURSOR FOR SELECT 1' })
+      seen.push(await codeOf(c.query('DECLARE u CURSOR WITH HOLD FOR SELECT 2')))
+      await c.query('ROLLBACK')
     })
-    expect(results[0]).toEqual(['42P03', '42P03', '42P03', 50, '34000', 60, '34000', 70, '34000', '22012', '25P02', 80, '34000', 90, '34000', 100, '34000', '42P03', 110, '34000', 120, '34000'])
+    expect(results[0]).toEqual(['42P03', '42P03', '42P03', 50, '34000', 60, '34000', 70, '34000', '22012', '25P02', 80, '34000', 90, '34000', 100, '34000', '42P03', 110, '34000', 120, '34000', '42P03'])
     expect(results[1]).toEqual(results[0])
   })
 
