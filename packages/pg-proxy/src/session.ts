@@ -31,6 +31,7 @@ import {
   transactionScoped,
 } from './sql'
 import { ServerError, type Upstream } from './upstream'
+import { connectionName } from './upstream-names'
 import { writeCoalesced } from './write'
 
 /** The proxy's prepared statements on the upstream session: the savepoint that stands for the app's transaction. */
@@ -589,7 +590,7 @@ export class Session {
 
   /** Statements other connections cannot see: names are per connection on the server, shared here. */
   #upstreamName(name: string): string {
-    return name ? `vq${this.id}.${name}` : ''
+    return connectionName(this.id, name)
   }
 
   /**
@@ -893,7 +894,7 @@ export class Session {
           kind,
           text: first?.text ?? '',
           scoped: first ? transactionScoped(first) : UNKNOWN.scoped,
-          ...(owned && owned.plainCursor ? { plainCursor: owned.plainCursor } : {}),
+          ...(owned?.plainCursor ? { plainCursor: owned.plainCursor } : {}),
         })
         this.#queue.push({ expect: 'parse', mode: 'forward' })
         const rewritten = kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' || kind.kind === 'close-all' ? this.#rewritten(kind.kind)[0] : first !== written ? first!.text : sql

@@ -398,6 +398,23 @@ describe('session state scoped to a transaction or a connection', () => {
     expect(results[1]).toEqual(results[0])
   })
 
+  it('names up to 63 bytes stay apart through the proxy though its prefix makes them longer: cursors WITH HOLD and named statements, as on PostgreSQL', async () => {
+    // 62 bytes each, differing in the last: two names on PostgreSQL, which keeps 63 bytes of a name.
+    const [a, b] = [`${'k'.repeat(61)}a`, `${'k'.repeat(61)}b`]
+    // 70 bytes each, differing after the 63rd: one name on PostgreSQL.
+    const [c1, c2] = [`${'m'.repeat(63)}_first`, `${'m'.repeat(63)}_other`]
+    const results = await directThenProxied(async (c, other, seen) => {
+      await c.query(`BEGIN; DECLARE "${a}" CURSOR WITH HOLD FOR SELECT 1 AS n; DECLARE "${b}" CURSOR WITH HOLD FOR SELECT 2 AS n; COMMIT`)
+      seen.push(await one(c, `FETCH "${a}"`), await one(c, `FETCH "${b}"`), await codeOf(other.query(`FETCH "${a}"`)))
+      await c.query(`BEGIN; DECLARE "${c1}" CURSOR WITH HOLD FOR SELECT 3 AS n`)
+      seen.push(await codeOf(c.query(`DECLARE "${c2}" CURSOR WITH HOLD FOR SELECT 4 AS n`)))
+      await c.query('ROLLBACK')
+      seen.push(await one(c, { name: a, text: 'SELECT 5 AS n' }), await one(c, { name: b, text: 'SELECT 6 AS n' }), await one(c, { name: a, text: 'SELECT 5 AS n' }))
+    })
+    expect(results[0]).toEqual([1, 2, '34000', '42P03', 5, 6, 5])
+    expect(results[1]).toEqual(results[0])
+  })
+
   it('DISCARD TEMP drops the app\'s temporary tables and leaves the proxy working: checkpoints, rollbacks and the next statements', async () => {
     const a = await connect()
     await a.query('CREATE TEMP TABLE scratch (n int)')
