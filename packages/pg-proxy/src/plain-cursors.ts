@@ -1,3 +1,5 @@
+import { MAX_NAME_BYTES, clipBytes } from './upstream-names'
+
 /**
  * The names of the cursors without HOLD one connection declared under their own names and that may still
  * be open, with the app's savepoints they were declared in. The session sends a `DECLARE ... WITH HOLD` of
@@ -24,15 +26,15 @@ export class PlainCursors {
   #failed = false
 
   has(name: string): boolean {
-    return this.#depths.has(name)
+    return this.#depths.has(kept(name))
   }
 
   declared(name: string): void {
-    this.#depths.set(name, this.#savepoints.length)
+    this.#depths.set(kept(name), this.#savepoints.length)
   }
 
   closed(name: string): void {
-    this.#depths.delete(name)
+    this.#depths.delete(kept(name))
   }
 
   /** CLOSE ALL. */
@@ -53,7 +55,8 @@ export class PlainCursors {
   }
 
   /** SAVEPOINT, RELEASE SAVEPOINT or ROLLBACK TO SAVEPOINT of `name` (undefined when it could not be read). */
-  savepoint(verb: string, name: string | undefined): void {
+  savepoint(verb: string, written: string | undefined): void {
+    const name = written === undefined ? undefined : kept(written)
     if (verb === 'SAVEPOINT') {
       if (name !== undefined) this.#savepoints.push(name)
       return
@@ -71,4 +74,9 @@ export class PlainCursors {
     this.#savepoints.length = at + 1
     for (const [cursor, depth] of this.#depths) if (depth > at) this.#depths.delete(cursor)
   }
+}
+
+/** A name as PostgreSQL keeps it (63 bytes): two names it takes for one are one here too. */
+function kept(name: string): string {
+  return clipBytes(name, MAX_NAME_BYTES)
 }

@@ -76,4 +76,16 @@ describe('PlainCursors: the names of cursors without HOLD that may still be open
     p.savepoint('ROLLBACK TO SAVEPOINT', 's')
     expect(open(p, ['d', 'e'])).toEqual([])
   })
+
+  it('takes two names for one where PostgreSQL does: they differ after its 63 bytes', () => {
+    const p = new PlainCursors()
+    const long = 'c'.repeat(63)
+    p.declared('before')
+    p.savepoint('SAVEPOINT', `${long}_one`)
+    p.savepoint('SAVEPOINT', 'inner')
+    p.declared(`${long}_x`)
+    expect(p.has(`${long}_y`)).toBe(true)
+    p.savepoint('ROLLBACK TO SAVEPOINT', `${long}_two`)
+    expect([p.has('before'), p.has(long)]).toEqual([true, false])
+  })
 })

@@ -410,8 +410,13 @@ describe('session state scoped to a transaction or a connection', () => {
       seen.push(await codeOf(c.query(`DECLARE "${c2}" CURSOR WITH HOLD FOR SELECT 4 AS n`)))
       await c.query('ROLLBACK')
       seen.push(await one(c, { name: a, text: 'SELECT 5 AS n' }), await one(c, { name: b, text: 'SELECT 6 AS n' }), await one(c, { name: a, text: 'SELECT 5 AS n' }))
+      // One name for a cursor without HOLD too (names never held before): a held one under the other is refused.
+      const [p1, p2] = [`${'p'.repeat(63)}_first`, `${'p'.repeat(63)}_other`]
+      await c.query(`BEGIN; DECLARE "${p1}" CURSOR FOR SELECT 1`)
+      seen.push(await codeOf(c.query(`DECLARE "${p2}" CURSOR WITH HOLD FOR SELECT 2`)))
+      await c.query('ROLLBACK')
     })
-    expect(results[0]).toEqual([1, 2, '34000', '42P03', 5, 6, 5])
+    expect(results[0]).toEqual([1, 2, '34000', '42P03', 5, 6, 5, '42P03'])
     expect(results[1]).toEqual(results[0])
   })
 
