@@ -661,7 +661,9 @@ export class Session {
       const { statement, plainCursor } = this.#ownNames(s)
       this.#usePlainCursor(plainCursor)
       statements.push(statement)
-      kinds.push(this.#inspect(statement))
+      const kind = this.#inspect(statement)
+      this.#notePlainCursors(kind)
+      kinds.push(kind)
     }
     // Sent as the app wrote it, unless a prepared statement or a cursor of SQL was renamed for its connection.
     // On lines of their own: a statement's text may end with a line comment, which would take in a ';' after it.
@@ -889,7 +891,7 @@ export class Session {
         const written = splitStatements(sql, this.#standardConformingStrings())[0]
         const owned = written && this.#ownNames(written)
         const first = owned ? owned.statement : undefined
-        const kind: StatementKind = first ? this.#inspect(first, 'parse') : { kind: 'other' }
+        const kind: StatementKind = first ? this.#inspect(first) : { kind: 'other' }
         this.#statements.set(name, {
           kind,
           text: first?.text ?? '',
@@ -935,6 +937,9 @@ export class Session {
     const { kind, text, scoped, plainCursor } = this.#portals.get(portal) ?? UNKNOWN
     const upstream = this.#hub.upstream
     this.#noteScoped(scoped)
+    // At each Execute, not at the Parse: a statement parsed may run later, more than once, or never. One
+    // refused below outside a transaction block ends that block, and the names with it (see #ready).
+    this.#notePlainCursors(kind)
     switch (kind.kind) {
       case 'begin':
         if (this.#tx === 'explicit' || this.#tx === 'failed')
@@ -947,8 +952,6 @@ export class Session {
         const keep = kind.kind === 'commit' && this.#tx !== 'failed'
         const tag = keep ? 'COMMIT' : 'ROLLBACK'
         const ended = this.#takeScoped()
-        // Also at each Execute, not only at the Parse: a prepared COMMIT AND CHAIN runs in later transactions.
-        this.#plainCursors.transactionEnded()
         // The transaction's settings are kept once the server has done the COMMIT (see #txEndsUnreached).
         const kept = keep ? [...this.#pendingSettings, ...this.#batchSettings] : []
         // A COMMIT without BEGIN (autocommit) ends no transaction of the app: an error before it fails the batch only.
@@ -993,7 +996,6 @@ export class Session {
           this.#queue.skipUntilSync(answered(error))
           return
         }
-        if (kind.kind === 'savepoint') this.#plainCursors.savepoint(kind.verb, kind.name)
         break
       case 'session-setting':
         // A SET with parameters cannot be replayed as text; SET takes none, so the text is the setting.
@@ -1004,13 +1006,10 @@ export class Session {
       case 'close-all':
         // Its Parse sent the statement that stands for it (see #rewritten).
         if (kind.kind === 'deallocate-all') this.#forgetStatements()
-        // Also at each Execute, not only at the Parse (see #inspect): a prepared CLOSE ALL may run again later.
-        if (kind.kind === 'close-all') this.#plainCursors.closedAll()
         this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] } })
         upstream.write(execute(this.#upstreamPortal(portal), maxRows))
         return
     }
-    // Counted as it runs, not at its Parse: a statement parsed may run later, more than once, or never.
     this.#usePlainCursor(plainCursor)
     this.#queue.push({ expect: 'execute', mode: 'forward' })
     upstream.write(execute(this.#upstreamPortal(portal), maxRows))
@@ -1098,16 +1097,22 @@ export class Session {
   }
 
   /** Classify a statement, and say once what behaves differently behind the proxy. */
-  #inspect(statement: Statement, at: 'query' | 'parse' = 'query'): StatementKind {
+  #inspect(statement: Statement): StatementKind {
     for (const caveat of caveatsOf(statement)) this.#hub.caveat(caveat)
     const kind = classify(statement)
     if (kind.kind === 'set-transaction') this.#hub.caveat('set-transaction')
-    // What closes cursors without HOLD of this connection, and so may free their names.
+    return kind
+  }
+
+  /**
+   * What a statement about to run does to the names of this connection's cursors without HOLD: CLOSE ALL,
+   * the end of the transaction and the app's savepoints (see PlainCursors). A simple query's statements at
+   * once, in order; the extended protocol's at each Execute.
+   */
+  #notePlainCursors(kind: StatementKind): void {
     if (kind.kind === 'close-all') this.#plainCursors.closedAll()
     else if (kind.kind === 'commit' || kind.kind === 'rollback') this.#plainCursors.transactionEnded()
-    // A statement parsed may run later, or never: its savepoint is read at its Execute (see #execute).
-    else if (kind.kind === 'savepoint' && at === 'query') this.#plainCursors.savepoint(kind.verb, kind.name)
-    return kind
+    else if (kind.kind === 'savepoint') this.#plainCursors.savepoint(kind.verb, kind.name)
   }
 
   #track(expect: 'query' | 'sync', mode: Disposition, rows?: (string | null)[][]): Promise<ServerError | undefined> {
