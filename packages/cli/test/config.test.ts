@@ -54,6 +54,18 @@ describe('config validation', () => {
     expect(err.message).toContain('- headers.x-a: expected a string, got 1')
   })
 
+  it('refuses a base URL the runner could not use, as the runner would, before anything runs', () => {
+    // Each of these passed a looser check here and then crashed the run ("runner crashed", exit 1).
+    for (const baseUrl of ['http://a b', 'http://exa%20mple.com', 'http://a_b.com:99999', 'ftp://example.com'])
+      expect(errorOf(() => validateConfig({ baseUrl }, 'venomqa.yaml')).message).toBe(`venomqa.yaml: baseUrl: expected an http(s) URL such as http://localhost:3000, got ${JSON.stringify(baseUrl)}`)
+    // A query keeps its own message, which says why.
+    expect(errorOf(() => validateConfig({ baseUrl: 'http://example.com/api?v=2' }, 'venomqa.yaml')).message).toContain(
+      'venomqa.yaml: baseUrl: expected a URL with no query (?...) or fragment (#...)',
+    )
+    for (const baseUrl of ['http://localhost:3000', 'https://user@example.com/api/', 'http://[::1]:8080'])
+      expect(() => validateConfig({ baseUrl }, 'venomqa.yaml')).not.toThrow()
+  })
+
   it('suggests the key the user meant for an unknown one, also inside a profile', () => {
     const err = errorOf(() => validateConfig({ baseURL: 'http://x', profiles: { ci: { retires: 1 } } }, 'venomqa.json'))
     expect(err.message).toContain('baseURL: unknown key (did you mean "baseUrl"?)')

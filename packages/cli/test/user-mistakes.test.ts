@@ -235,6 +235,55 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     expect(readFileSync(path.join(p.dir, 'out/a.xml'), 'utf8')).toBe('')
   })
 
+  it("an output over the user's own files is refused before anything is removed: the journey, the config, the run a report renders", async () => {
+    const configText = 'baseUrl: ${APP_URL}\n'
+    const helperText = 'export const id = 1\n'
+    const p = await project({ 'venomqa.yaml': configText, 'journeys/helper.ts': helperText, 'other.yaml': configText, 'package.json': '{"type":"module"}\n' })
+    const untouched = () => {
+      expect(readFileSync(path.join(p.dir, 'journeys/ping.journey.ts'), 'utf8')).toBe(JOURNEY)
+      expect(readFileSync(path.join(p.dir, 'journeys/helper.ts'), 'utf8')).toBe(helperText)
+      expect(readFileSync(path.join(p.dir, 'venomqa.yaml'), 'utf8')).toBe(configText)
+      expect(readFileSync(path.join(p.dir, 'other.yaml'), 'utf8')).toBe(configText)
+      expect(readFileSync(path.join(p.dir, 'package.json'), 'utf8')).toBe('{"type":"module"}\n')
+    }
+    // Each of these deleted or replaced the file, and the next run failed on what was left.
+    const refusals: [string[], RegExp][] = [
+      [['run', '-r', 'junit:journeys/ping.journey.ts'], /^venomqa: reporter "junit" would write journeys\/ping\.journey\.ts, a JavaScript or TypeScript file, which it would replace; give it another file\n {2}at --reporter\n$/],
+      [['run', '--har', 'journeys/helper.ts'], /--har would write journeys\/helper\.ts, a JavaScript or TypeScript file/],
+      [['run', 'journeys/ping.journey.ts', '--save', 'journeys/ping.journey.ts'], /--save would write journeys\/ping\.journey\.ts, a JavaScript or TypeScript file/],
+      [['run', '--save', 'venomqa.yaml'], /^venomqa: --save would write venomqa\.yaml, the config file, which it would replace; give it another file\n$/],
+      [['run', '--config', 'other.yaml', '-r', 'json:other.yaml'], /reporter "json" would write other\.yaml, the config file/],
+      [['run', '--save', 'package.json'], /--save would write package\.json, the project's package\.json/],
+    ]
+    for (const [args, message] of refusals) {
+      expectRefused(await p.venomqa(args), message)
+      untouched()
+    }
+    // A broken config is what is told, and the output over a file of the user's is still not removed.
+    writeFileSync(path.join(p.dir, 'broken.yaml'), 'baseUrl: [\n')
+    const broken = await p.venomqa(['run', '--config', 'broken.yaml', '--save', 'journeys/helper.ts'])
+    expect(broken.code).toBe(2)
+    expect(broken.stderr).toContain('broken.yaml')
+    untouched()
+
+    // `venomqa report` rendered over the run it was reading, and the saved run was gone.
+    const saved = await p.venomqa(['run', '--save', 'out/save.json'])
+    expect(saved.code, saved.stderr).toBe(0)
+    const run = readFileSync(path.join(p.dir, 'out/save.json'), 'utf8')
+    counter.hits.length = 0
+    for (const target of ['console:out/save.json', 'json:out/save.json', 'markdown:out/../out/save.json']) {
+      expectRefused(await p.venomqa(['report', 'out/save.json', '-r', target]), /would write out\/save\.json, the results file to render, which it would replace; give it another file/)
+      expect(readFileSync(path.join(p.dir, 'out/save.json'), 'utf8')).toBe(run)
+    }
+    // Files of its own it may write over, as before.
+    const again = await p.venomqa(['report', 'out/save.json', '-r', 'json:out/again.json'])
+    expect(again.code, again.stderr).toBe(0)
+    expect((await p.venomqa(['report', 'out/save.json', '-r', 'json:out/again.json'])).code).toBe(0)
+    const merged = await p.venomqa(['merge-reports', 'out/save.json', '--save', 'out/save.json'])
+    expectRefused(merged, /--save would write out\/save\.json, one of the files to merge/)
+    expect(readFileSync(path.join(p.dir, 'out/save.json'), 'utf8')).toBe(run)
+  })
+
   it('an output that is a directory is refused before the run: found after it, it would lose the results and the reports', async () => {
     const p = await project({
       'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n',

@@ -45,7 +45,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a as object)
   const kb = Object.keys(b as object)
   if (ka.length !== kb.length) return false
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  return ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
 }
 
 /** A value as an assertion may show it: secret fields and known secret values replaced by the mask. */

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   E_OUTPUT_EXISTS: '`venomqa generate` or `venomqa import` would overwrite existing files and --force was not given',
   E_IMPORT: 'a file to import (a Postman collection or environment) cannot be read, is not JSON, or is not of a format this version reads',
   E_REPORT_CLASH: 'two reporters (or a reporter, --save and --har) would write the same file, through a link too, or both print to stdout',
+  E_OUTPUT_OVER_INPUT: 'a reporter, --save or --har would write over a file the command reads, or over a JavaScript or TypeScript file, a VenomQA config file or package.json',
   E_RESULTS: 'a results file cannot be read, is not JSON, or is not a results file this version reads',
   E_SHARD: 'the --shard value is not i/n with 1 <= i <= n, or a sharded exploration has no fixed seed',
   E_MERGE: '`venomqa merge-reports` was given files that are not all the shards of one split',

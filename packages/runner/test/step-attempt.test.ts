@@ -12,6 +12,8 @@ let baseUrl: string
 let slowRequestClosed: Promise<void>
 let markSlowClosed: () => void
 const dispatcher = createDispatcher()
+/** Never defined: a step that calls it throws a ReferenceError, as a typo in a step's code does. */
+declare const undefinedName: unknown
 
 beforeAll(async () => {
   slowRequestClosed = new Promise((resolve) => (markSlowClosed = resolve))
@@ -90,6 +92,30 @@ describe('attemptStep', () => {
       throw new TimeoutError('waiting for a mail to nobody@example.test', 100)
     }, expected)
     expect((await attempt(waited, l)).outcome).toEqual({ passed: true })
+  })
+
+  it("a request the test could not send, or its own code's mistake, is never the expected failure either", async () => {
+    const expected = { expectFailure: true }
+    const said = "; the step expects the API to answer with a failure, and the step's own code failed before it asked the API anything"
+    // No base URL: the request never left, where it used to pass, green, with the API never asked.
+    const homeless: Lane = { ...lane(), http: new UndiciHttpClient({ baseUrl: '' }, { dispatcher }) }
+    const noBase = await attempt(node(({ http }) => http.post('/api/todos', { json: {} }), expected), homeless)
+    expect(noBase.outcome).toMatchObject({ passed: false, kind: 'crash' })
+    expect(noBase.outcome.passed === false && noBase.outcome.message).toMatch(/^request to "\/api\/todos" needs a base URL: .*; the step expects the API to answer with a failure, and the step's own code failed before it asked the API anything$/)
+    expect(noBase.exchanges).toEqual([])
+    // A header HTTP cannot carry: refused by the client, never sent.
+    const unsendable = await attempt(node(({ http }) => http.get('/ok', { headers: { 'x-bad': 'a\r\nb' }, retry: false }), expected), lane())
+    expect(unsendable.outcome).toMatchObject({ passed: false })
+    expect(unsendable.outcome.passed === false && unsendable.outcome.message).toMatch(/cannot be sent: .*; the step expects the API to answer with a failure, and the step's own code failed/)
+    // A context key no earlier step set, and a name the step's code does not define.
+    const l = lane()
+    const missing = await attempt(node(({ http, ctx }) => http.delete(`/items/${ctx.require('id')}`), expected), l)
+    expect(missing.outcome).toMatchObject({ passed: false, kind: 'crash' })
+    expect(missing.outcome.passed === false && missing.outcome.message.endsWith(said)).toBe(true)
+    const typo = await attempt(node(() => (undefinedName as () => unknown)(), expected), l)
+    expect(typo.outcome).toMatchObject({ passed: false, message: `undefinedName is not defined${said}` })
+    // An error the API's refusal makes the step's code throw is still the expected failure.
+    expect((await attempt(node(() => { throw new Error('card declined') }, expected), l)).outcome).toEqual({ passed: true })
   })
 
   it('moves on at its deadline even when the action ignores its signal, and cancels the request in flight', async () => {

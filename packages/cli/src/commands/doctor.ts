@@ -8,7 +8,7 @@ import { type LoadedJourney, discoverJourneyFiles, loadJourneys } from '../journ
 import { loadPlugin } from '../plugins/load'
 import { type ReporterRequest, reporterRequests } from '../reporters'
 import { parseFlagValues } from './flags'
-import { checkReportFiles } from './run'
+import { checkReportFiles, configRead } from './run'
 import { type ConfigFlags, openSession, resolveConfig, sessionReporters } from './session'
 
 export interface DoctorFlags extends ConfigFlags {
@@ -139,7 +139,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     // What `venomqa run` refuses (exit 2) before anything runs, told with its words: an unknown reporter
     // (`htm`), reporters that would clash on one file or on stdout. Said only when it fails, as a run says nothing.
     try {
-      checkReportFiles(await sessionReporters(session, requests, () => ({})), config.save, io.cwd)
+      checkReportFiles(await sessionReporters(session, requests, () => ({})), config.save, io.cwd, undefined, configRead(config.file))
     } catch (err) {
       failure('reporters', err)
     }

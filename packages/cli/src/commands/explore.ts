@@ -11,7 +11,7 @@ import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { harOutput, writeHar } from '../har'
 import { reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
-import { checkReportFiles, clearOutputs, configClearingOutputs, fileAbove, onInterrupt } from './run'
+import { checkReportFiles, clearOutputs, configClearingOutputs, configRead, fileAbove, onInterrupt } from './run'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
 import { type ConfigFlags, openSession, redactOptions, sessionReporters, warnWithoutBaseUrl } from './session'
 import { parseFlagValues, refuseOptionsAsValues } from './flags'
@@ -86,7 +86,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     const targets = await sessionReporters(session, requests, (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug } : {},
     )
-    await clearOutputs(checkReportFiles(targets, config.save, io.cwd, har?.given), io)
+    await clearOutputs(checkReportFiles(targets, config.save, io.cwd, har?.given, configRead(config.file)), io)
     for (const { reporter } of targets) runner.addReporter(reporter)
 
     const { explore, notStartedResult } = await import('@venomqa/explore')

@@ -1,11 +1,11 @@
 import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { ConfigError, UserError, errorMessage, plural } from '@venomqa/core'
+import { UserError, errorMessage, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { reporterRequests } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { readResults } from './report'
-import { checkReportFiles, clearOutputs } from './run'
+import { checkReportFiles, clearOutputs, configRead } from './run'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
 import { type ConfigFlags, openSession, redactOptions, renderingConfig, sessionReporters } from './session'
 
@@ -33,8 +33,7 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
   const redact = redactOptions(config.redactKeys)
   try {
     const targets = await sessionReporters(session, requests, (name) => (name === 'console' ? { stream: io.stdout } : {}))
-    const outputs = checkReportFiles(targets, flags.save, io.cwd)
-    refuseOutputsAmongInputs(outputs, files, io.cwd)
+    const outputs = checkReportFiles(targets, flags.save, io.cwd, undefined, [...files.map((file) => ({ file, what: 'one of the files to merge' })), ...configRead(config.file)])
     // Before the shards are read: a merge that fails on them (one missing) leaves no earlier merge's
     // reports behind, which a CI step would take for this one's, as `venomqa run` does.
     await clearOutputs(outputs, io)
@@ -61,13 +60,6 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
   } finally {
     await session.runner.close().catch(() => {})
   }
-}
-
-/** A report or --save file that is one of the shard files: it would be removed before it is read. */
-function refuseOutputsAmongInputs(outputs: readonly string[], inputs: readonly string[], cwd: string): void {
-  const read = new Set(inputs.map((f) => path.resolve(cwd, f)))
-  const both = outputs.find((f) => read.has(f))
-  if (both) throw new ConfigError(`${path.relative(cwd, both) || both} is one of the files to merge and an output of the merge; write the merge elsewhere`, { where: path.relative(cwd, both) || both })
 }
 
 /**

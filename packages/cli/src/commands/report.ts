@@ -6,6 +6,7 @@ import { parseJsonText } from '../json-place'
 import { reporterRequests } from '../reporters'
 import { type ConfigFlags, openSession, redactOptions, renderingConfig, sessionReporters } from './session'
 import { sayWritten } from './save-results'
+import { checkReportFiles, configRead } from './run'
 
 export interface ReportFlags extends ConfigFlags {
   reporter?: string[]
@@ -45,6 +46,8 @@ export async function reportCommand(resultsFile: string, flags: ReportFlags, io:
     const targets = await sessionReporters(session, requests, (name) =>
       name === 'console' ? { stream: io.stdout } : {},
     )
+    // As `venomqa run` checks its outputs; the results file rendered is one of the files it must not replace.
+    checkReportFiles(targets, undefined, io.cwd, undefined, [{ file: path.resolve(io.cwd, resultsFile), what: 'the results file to render' }, ...configRead(config.file)])
     const { writeReports } = await import('@venomqa/runner')
     const written = await writeReports(run, targets, {
       cwd: io.cwd,

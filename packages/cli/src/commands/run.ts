@@ -1,4 +1,4 @@
-import { realpathSync, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { lstat, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import {
@@ -30,6 +30,7 @@ import { journeyShard } from '../shard/journeys'
 import { type ShardSpec, parseShard } from '../shard/split'
 import { keepShortRunOnBaselineTier, plannedSteps } from '../wasm-tiering'
 import { LeftBehind } from './left-behind'
+import { type ReadFile, landsAt, ownFileProblem, refuseOutputsOverOwnFiles } from './own-files'
 
 export interface RunFlags extends ConfigFlags {
   baseUrl?: string
@@ -160,7 +161,7 @@ export async function executeRun(
     const targets = await sessionReporters(session, requests, (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug } : {},
     )
-    const outputs = checkReportFiles(targets, config.save, io.cwd, har?.given)
+    const outputs = checkReportFiles(targets, config.save, io.cwd, har?.given, configRead(config.file))
     await clearOutputs(outputs, io)
     left.outputs = outputs
     // Reporters that follow the run live go through the runner's hook bus, like plugins' hooks.
@@ -261,9 +262,17 @@ function watchAfterRun(runner: Pick<typeof import('@venomqa/runner'), 'faults' |
 /**
  * Two outputs that would land in one file, a link to it included: the second would silently replace the
  * first (a JUnit file that is Markdown). Two reporters printing to stdout: one output of the two mixed
- * into the other, which neither reader can parse. Refused before the run.
+ * into the other, which neither reader can parse. An output over one of the user's own files, one of
+ * `reads` (the files the command reads) among them: lost when the run starts (see ownFileProblem).
+ * Refused before the run.
  */
-export function checkReportFiles(targets: readonly { reporter: Reporter; target?: string }[], save: string | undefined, cwd: string, har?: string): string[] {
+export function checkReportFiles(
+  targets: readonly { reporter: Reporter; target?: string }[],
+  save: string | undefined,
+  cwd: string,
+  har?: string,
+  reads: readonly ReadFile[] = [],
+): string[] {
   const outputs: string[] = []
   /** Who writes where each output lands, links followed. */
   const landings = new Map<string, string>()
@@ -278,6 +287,7 @@ export function checkReportFiles(targets: readonly { reporter: Reporter; target?
     const inTheWay = fileAbove(resolved)
     if (inTheWay)
       throw new ConfigError(`${who} would write ${shown}, but ${path.relative(cwd, inTheWay) || inTheWay} is a file, not a directory; give another path`, { where })
+    refuseOutputsOverOwnFiles([{ file: resolved, who }], reads, cwd)
     const lands = landsAt(resolved)
     const first = landings.get(lands)
     if (first) {
@@ -307,19 +317,6 @@ export function checkReportFiles(targets: readonly { reporter: Reporter; target?
   return outputs
 }
 
-/** Where a write to `file` lands: symbolic links followed, the file's own and those of the directories above it. */
-function landsAt(file: string): string {
-  try {
-    return realpathSync(file)
-  } catch {
-    try {
-      return path.join(realpathSync(path.dirname(file)), path.basename(file))
-    } catch {
-      return file
-    }
-  }
-}
-
 /**
  * The config, with what the command will write removed before anything else can stop it (a config
  * mistake, a journey that does not load): an earlier run's results there would be taken for this one's,
@@ -332,30 +329,48 @@ export async function configClearingOutputs(
   values: Partial<VenomConfigBase>,
 ): Promise<ResolvedConfig> {
   const config = await resolveConfig(io, flags, values).catch(async (err: unknown) => {
-    await clearOutputs(namedOutputs({ save: flags.save, reporters: flags.reporter ?? [], har: flags.har }, io.cwd), io)
+    // The config's mistake is what is told; an output over one of the user's files is left alone, and
+    // refused on the run after it is fixed.
+    const reads = configRead(flags.config && path.resolve(io.cwd, flags.config))
+    const named = namedOutputs({ save: flags.save, reporters: flags.reporter ?? [], har: flags.har }, io.cwd)
+    await clearOutputs(named.filter((o) => !ownFileProblem(o.file, reads)).map((o) => o.file), io)
     throw err
   })
-  await clearOutputs(namedOutputs({ save: config.save, reporters: config.reporters, har: flags.har }, io.cwd), io)
+  const named = namedOutputs({ save: config.save, reporters: config.reporters, har: flags.har }, io.cwd)
+  refuseOutputsOverOwnFiles(named, configRead(config.file), io.cwd)
+  await clearOutputs(named.map((o) => o.file), io)
   return config
 }
 
+/** The config file as a file the command reads, when there is one. */
+export function configRead(file: string | undefined): ReadFile[] {
+  return file ? [{ file, what: 'the config file' }] : []
+}
+
 /**
- * The files a run names before anything is loaded: the results file, the HAR, and each reporter given a
- * file (`junit:out.xml`). A spec that does not parse names nothing here: it is refused later, in its place.
+ * The files a run names before anything is loaded, and who names each: the results file, the HAR, and
+ * each reporter given a file (`junit:out.xml`). A spec that does not parse names nothing here: it is
+ * refused later, in its place.
  */
-export function namedOutputs({ save, reporters, har }: { save?: string; reporters: readonly ReporterSpec[]; har?: string }, cwd: string): string[] {
+export function namedOutputs({ save, reporters, har }: { save?: string; reporters: readonly ReporterSpec[]; har?: string }, cwd: string): { file: string; who: string }[] {
   const targets = reporters.flatMap((spec) => {
     try {
-      return [parseReporterSpec(spec).target]
+      const { name, target } = parseReporterSpec(spec)
+      return [{ file: target, who: `reporter "${name}"` }]
     } catch {
       return []
     }
   })
-  const files = [save, har, ...targets].filter((f): f is string => !!f && !!f.trim() && f !== '-').map((f) => path.resolve(cwd, f))
+  const named = [
+    { file: save, who: '--save' },
+    { file: har, who: '--har' },
+    ...targets,
+  ]
+  const files = named.filter((o): o is { file: string; who: string } => !!o.file && !!o.file.trim() && o.file !== '-').map((o) => ({ ...o, file: path.resolve(cwd, o.file) }))
   // Two of them landing on one file (through a link too) is refused once the reporters are made
   // (checkReportFiles): removed now, the file a link points to would be gone, the link left dangling, and
   // the clash no longer seen. Nothing is removed before that refusal.
-  const landings = files.map(landsAt)
+  const landings = files.map((o) => landsAt(o.file))
   return new Set(landings).size === landings.length ? files : []
 }
 

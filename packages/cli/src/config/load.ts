@@ -38,7 +38,9 @@ export interface LoadConfigOptions {
   /**
    * For commands that only render a saved run (`report`, `merge-reports`): an unset variable in a plugin's
    * entry (`${DATABASE_URL}` in a CI job that renders) is no error yet; it is kept in `unsetInPlugins`, and
-   * told if the command turns out to need the config's plugins (see renderingConfig).
+   * told if the command turns out to need the config's plugins (see renderingConfig). An unset variable in
+   * `baseUrl` or `headers`, which only a request reads, is no error at all: the key (the header) is left
+   * out, and the job renders without the API's address and secrets.
    */
   deferPluginVariables?: boolean
   /** `venomqa report` and `init` work without a config file; `run` does too (flags only). */
@@ -193,7 +195,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     knownSecrets.add(hidden.map((h) => h.value))
     const inPlugins = (u: UnsetVariable) => u.path[0] === 'plugins' || (u.path[0] === 'profiles' && u.path[2] === 'plugins')
     deferred = options.deferPluginVariables ? unset.filter(inPlugins).map((u) => u.message) : []
-    config = validateConfig(interpolated, source, options.deferPluginVariables ? unset.filter((u) => !inPlugins(u)) : unset, hidden, typed)
+    const toTell = options.deferPluginVariables ? unset.filter((u) => !inPlugins(u) && !dropIfOnlyForRequests(interpolated, u.path)) : unset
+    config = validateConfig(interpolated, source, toTell, hidden, typed)
   }
 
   const profile = options.profile ?? (env.VENOMQA_PROFILE || undefined)
@@ -256,4 +259,22 @@ function reporterPlaces(reporters: readonly ReporterSpec[], from: { flags: boole
     if (from.env) return `VENOMQA_REPORTERS[${i}]`
     return from.profile ? `profiles.${from.profile}.reporters[${i}]` : `reporters[${i}]`
   })
+}
+
+/** The keys only a request reads: a command that only renders (`report`, `merge-reports`) needs neither. */
+const ONLY_FOR_REQUESTS = new Set(['baseUrl', 'headers'])
+
+/**
+ * For a command that only renders: when `at` (the path of an unset variable) is `baseUrl`, a header, or
+ * either in a profile, leave that key out of `config` and say so (true). A CI job that renders a saved
+ * run has neither the API's address nor its secrets, and must not need them.
+ */
+function dropIfOnlyForRequests(config: unknown, at: readonly PropertyKey[]): boolean {
+  const key = at[0] === 'profiles' ? 2 : 0
+  if (!ONLY_FOR_REQUESTS.has(String(at[key])) || at.length > key + 2) return false
+  let holder = config as Record<PropertyKey, unknown> | undefined
+  for (const k of at.slice(0, -1)) holder = holder?.[k] as Record<PropertyKey, unknown> | undefined
+  if (!isPlainObject(holder)) return false
+  delete holder[at[at.length - 1]!]
+  return true
 }

@@ -1,4 +1,4 @@
-import { BASE_URL_QUERY_HINT } from '@venomqa/core'
+import { BASE_URL_QUERY_HINT, httpUrlProblem } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 
@@ -64,6 +64,9 @@ const openapiSchema = () =>
     ),
   })
 
+/** A URL that is one, but with a query or fragment: told with its own message (see BASE_URL_QUERY_HINT). */
+const isQueryProblem = (s: string) => /[?#]/.test(s) && !httpUrlProblem(s.replace(/[?#].*/s, ''))
+
 /**
  * Every key a config (and each profile) may set, each schema made when first asked for: a run with no
  * config file checks only the flags it was given (`--base-url`), and making every schema costs about as
@@ -76,8 +79,10 @@ const keySchemas = {
       z
         .string()
         .check(
-          z.refine((s) => /^https?:\/\/[^/]+/i.test(s), { message: 'expected an http(s) URL' }),
-          z.refine((s) => !/^https?:\/\/[^/]+/i.test(s) || !/[?#]/.test(s), {
+          // The runner's own check (a URL that parses, http or https): a weaker one here let `http://a b`
+          // through to the run, which then crashed on it instead of refusing it before anything was sent.
+          z.refine((s) => !httpUrlProblem(s) || isQueryProblem(s), { message: 'expected an http(s) URL' }),
+          z.refine((s) => !isQueryProblem(s), {
             message: `expected a URL with no query (?...) or fragment (#...): ${BASE_URL_QUERY_HINT}`,
             params: { [OWN_MESSAGE]: true },
           }),

@@ -1,4 +1,4 @@
-import { AbortedError, type ErrorKind, type StepNode, TimeoutError, TransportError, errorKindOf, errorMessage, redactText, suggestionForError } from '@venomqa/core'
+import { AbortedError, type ErrorCode, type ErrorKind, type StepNode, TimeoutError, TransportError, errorKindOf, errorMessage, redactText, suggestionForError } from '@venomqa/core'
 import { StallError, StrayError } from '../faults'
 import { AnswerCutError, RequestTimeoutError } from '../http/classify'
 import { isHttpResponseLike } from '../http-client'
@@ -33,10 +33,11 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
       return { passed: false, kind: 'stray-error', message: redactText(errorMessage(thrown)), ...stackOf(thrown.error, debug) }
     if (thrown instanceof StallError)
       return { passed: false, kind: 'stall', message: `${errorMessage(thrown)}; give the step a timeout (step option or --timeout) so a hang fails at the deadline` }
-    if (expectFailure && !unanswered(thrown)) return { passed: true }
+    const notTheApis = expectFailure ? notTheApisFailure(thrown) : undefined
+    if (expectFailure && !notTheApis) return { passed: true }
     // The error's own suggestion is the action's text, masked as its message is.
     const suggestion = suggestionForError(thrown)
-    const message = redactText(errorMessage(thrown)) + (expectFailure ? `; the step expects the API to answer with a failure, and ${thrown instanceof AnswerCutError ? `its answer (HTTP ${thrown.status}) was cut short` : 'it never answered'}` : '')
+    const message = redactText(errorMessage(thrown)) + (notTheApis ? `; the step expects the API to answer with a failure, and ${notTheApis}` : '')
     return { passed: false, kind: errorKindOf(thrown), message, ...stackOf(thrown, debug), ...(suggestion ? { suggestion: redactText(suggestion) } : {}) }
   }
   const value = settled.value
@@ -58,15 +59,30 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
 }
 
 /**
+ * Why a thrown error is not the failure an `expectFailure` step expects, or undefined when it is one.
+ *
  * An HTTP request of the step's client that got no answer: refused, reset, a host not found, a TLS
- * failure, a timeout. With `expectFailure` it is not the failure expected: an API that is down, or that
- * never received the request, refuses nothing, and a suite of negative tests must not pass against it.
- * An answer cut short after its headers is not one either: a broken response is not a refusal.
- * Any other timeout the step throws (waiting for a mail that should not come) is its own failure.
+ * failure, a timeout. An API that is down, or that never received the request, refuses nothing, and a
+ * suite of negative tests must not pass against it. An answer cut short after its headers is not one
+ * either: a broken response is not a refusal. Any other timeout the step throws (waiting for a mail that
+ * should not come) is its own failure.
+ *
+ * Nor is an error of the test's own making that stopped it before any request was sent: no base URL for
+ * a relative request, a request HTTP cannot carry, a context key an earlier step never set, a port no
+ * plugin provides, a name the step's code does not define (ReferenceError). A negative test that cannot
+ * reach the API showed nothing about it; counted as its expected failure, a suite run with no base URL
+ * was green.
  */
-function unanswered(thrown: unknown): boolean {
-  return thrown instanceof TransportError || thrown instanceof RequestTimeoutError
+function notTheApisFailure(thrown: unknown): string | undefined {
+  if (thrown instanceof AnswerCutError) return `its answer (HTTP ${thrown.status}) was cut short`
+  if (thrown instanceof TransportError || thrown instanceof RequestTimeoutError) return 'it never answered'
+  if (thrown instanceof ReferenceError || (thrown instanceof Error && TESTS_OWN_ERRORS.has((thrown as { code?: unknown }).code as ErrorCode)))
+    return "the step's own code failed before it asked the API anything"
+  return undefined
 }
+
+/** VenomQA's errors that say the test itself could not send what it meant to (see notTheApisFailure). */
+const TESTS_OWN_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_BASE_URL', 'E_HTTP_REQUEST', 'E_CONTEXT_MISSING', 'E_PORT_MISSING'])
 
 /** A fault of the test itself (not of the API): critical, and never retried, since the state is suspect. */
 export function isFaultOfTheTest(outcome: Outcome): boolean {

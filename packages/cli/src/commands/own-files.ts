@@ -1,0 +1,68 @@
+import { lstatSync, realpathSync } from 'node:fs'
+import path from 'node:path'
+import { UserError } from '@venomqa/core'
+import { CONFIG_FILES } from '../config/load'
+
+/** A file the command reads, which none of its outputs may replace, and how a refusal names it. */
+export interface ReadFile {
+  file: string
+  /** e.g. `the config file`, `the results file to render`. */
+  what: string
+}
+
+/** Extensions of JavaScript and TypeScript: journeys, plugins, configs and their helpers, never a report. */
+const SOURCE_EXTENSIONS = new Set(['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx'])
+
+/**
+ * Why an output (a report file, `--save`, `--har`) must not be written where it would land, or undefined
+ * when it may. Outputs are removed as a run starts (see clearOutputs) and replaced when it ends, so an
+ * output that names one of the user's own files loses it: `-r junit:journeys/a.journey.ts` deleted the
+ * journey, `--save venomqa.yaml` replaced the config with results, `venomqa report r.json -r json:r.json`
+ * the run it was rendering.
+ *
+ * Refused: a file the command reads (links followed, as a write would follow them), and, read or not, an
+ * existing JavaScript or TypeScript file, VenomQA config file or package.json: a report never is one, and
+ * the command may read it without knowing it yet (a journey's helper, the config a broken config stands
+ * in for). A file that does not exist yet is anyone's to write.
+ */
+export function ownFileProblem(output: string, reads: readonly ReadFile[]): string | undefined {
+  const lands = landsAt(output)
+  for (const { file, what } of reads) if (landsAt(file) === lands) return what
+  let isFile = false
+  try {
+    isFile = lstatSync(lands).isFile()
+  } catch {
+    return undefined
+  }
+  if (!isFile) return undefined
+  const name = path.basename(lands)
+  if (SOURCE_EXTENSIONS.has(path.extname(name).toLowerCase())) return 'a JavaScript or TypeScript file'
+  if (CONFIG_FILES.includes(name)) return 'a VenomQA config file'
+  if (name === 'package.json') return "the project's package.json"
+  return undefined
+}
+
+/** Refuse (exit 2) the first output that would replace one of the user's own files, naming both. */
+export function refuseOutputsOverOwnFiles(outputs: readonly { file: string; who: string }[], reads: readonly ReadFile[], cwd: string): void {
+  for (const { file, who } of outputs) {
+    const problem = ownFileProblem(file, reads)
+    if (!problem) continue
+    const shown = path.relative(cwd, file) || file
+    throw new UserError('E_OUTPUT_OVER_INPUT', `${who} would write ${shown}, ${problem}, which it would replace; give it another file`, {
+      where: who.startsWith('reporter') ? '--reporter' : who,
+    })
+  }
+}
+
+/** Where a write to `file` lands: symbolic links followed, the file's own and those of the directories above it. */
+export function landsAt(file: string): string {
+  try {
+    return realpathSync(file)
+  } catch {
+    try {
+      return path.join(realpathSync(path.dirname(file)), path.basename(file))
+    } catch {
+      return file
+    }
+  }
+}
