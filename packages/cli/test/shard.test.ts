@@ -88,7 +88,7 @@ describe('venomqa run --shard and merge-reports', () => {
     for (const f of ['out/stale/merged.xml', 'out/stale/merged.json']) expect(existsSync(path.join(project.dir, f)), f).toBe(false)
     const clash = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/shards/shard-2.json', 'out/shards/shard-3.json', '-r', 'json:out/shards/shard-2.json'])
     expect(clash.code).toBe(2)
-    expect(clash.stderr).toContain('venomqa: out/shards/shard-2.json is one of the files to merge and an output of the merge; write the merge elsewhere')
+    expect(clash.stderr).toContain('venomqa: reporter "json" would write out/shards/shard-2.json, one of the files to merge, which it would replace; give it another file')
     expect(existsSync(path.join(project.dir, 'out/shards/shard-2.json'))).toBe(true)
   })
 

@@ -94,10 +94,13 @@ export async function findJourneyFiles(args: readonly string[], config: Resolved
     patterns.length ? patterns.map((p) => path.relative(config.root, path.resolve(io.cwd, p))) : config.journeys,
     config.root,
   )
+  // Patterns given on the command line are the user's words, quoted in the message: the config is not to blame.
   if (!files.length)
-    throw new UserError('E_NO_JOURNEYS', `no journey files match ${(patterns.length ? patterns : config.journeys).join(', ')} in ${config.root}`, {
-      where: config.file ? path.relative(io.cwd, config.file) : 'journeys',
-    })
+    throw new UserError(
+      'E_NO_JOURNEYS',
+      `no journey files match ${(patterns.length ? patterns : config.journeys).join(', ')} in ${config.root}`,
+      patterns.length ? {} : { where: config.file ? path.relative(io.cwd, config.file) : 'journeys' },
+    )
   return { files, names }
 }
 
