@@ -193,7 +193,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
 
   const search = totals(searches, states, settings.budget)
   // Nothing was explored, so nothing was checked: never a pass. A shard's share of the root may be empty.
-  if (search?.transitions === 0 && !signal.aborted && !broken && !options.rootShare) await addIssue(nothingExplored(exploration.name))
+  if (search?.transitions === 0 && !signal.aborted && !broken && !options.rootShare) await addIssue(nothingExplored(exploration.name, search.truncated))
   // Nothing got past the log-in: every state behind it went unexplored, which is no pass either.
   const answers = answersOf(searches)
   if (answers.onlyUnauthorized && !signal.aborted && !broken) await addIssue(everyActionUnauthorized(exploration.name, answers))
@@ -228,16 +228,22 @@ function journeysWritten(runner: Runner): Map<string, WrittenJourney> {
   return files
 }
 
-function nothingExplored(name: string): Issue {
+/**
+ * Why an exploration took no action. A budget used up before the first one (`--time 1ms`) is said as
+ * such: blaming the actions' `when` sent the user looking for a mistake that was not there.
+ */
+function nothingExplored(name: string, cut: SearchTotals['truncated']): Issue {
+  const ranOut = cut && `its ${cut.reason} budget of ${cut.reason === 'time' ? `${cut.limit} ms` : cut.limit} was used up before the first one`
   return makeIssue({
     journey: name,
     path: '',
     step: 'exploration',
     severity: 'critical',
     kind: 'assertion',
-    error: `exploration "${name}" took no action: none could run in the state after the setup, so no invariant was checked`,
-    suggestion:
-      "Check each action's `when` against the state the setup leaves (the context keys it sets), and that its path parameters can be bound; the coverage lists the actions never enabled.",
+    error: `exploration "${name}" took no action: ${ranOut ?? 'none could run in the state after the setup'}, so no invariant was checked`,
+    suggestion: ranOut
+      ? `Give it a larger ${cut.reason} budget (${cut.reason === 'time' ? '--time, or budget.timeMs' : `budget.${cut.reason}`}): the setup and the first action must fit in it.`
+      : "Check each action's `when` against the state the setup leaves (the context keys it sets), and that its path parameters can be bound; the coverage lists the actions never enabled.",
     source: 'explore',
   })
 }

@@ -176,6 +176,17 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
       'critical',
       'exploration "shop" took no action: none could run in the state after the setup, so no invariant was checked',
     ])
+    // A budget used up before the first action is said as such, not put down to the actions' `when`.
+    // A microsecond: the root's checkpoint alone takes longer, so no action can fit, however fast the machine.
+    const hurried = await exploreShop(shopExploration({ invariants: [], depth: 2, budget: { timeMs: 0.001 } }), env)
+    expect(hurried.stats.transitions).toBe(0)
+    expect(hurried.status).toBe('failed')
+    const said = hurried.issues.find((i) => i.error.includes('took no action'))
+    expect(said).toMatchObject({
+      severity: 'critical',
+      error: 'exploration "shop" took no action: its time budget of 0.001 ms was used up before the first one, so no invariant was checked',
+      suggestion: 'Give it a larger time budget (--time, or budget.timeMs): the setup and the first action must fit in it.',
+    })
     // A shard whose part of the root is empty took none either, and that is no fault of the definition.
     const share = await exploreShop(shopExploration({ actions: [createProduct], invariants: [], depth: 1 }), env, { rootShare: { index: 2, total: 2 }, overrides: { seed: 1 } })
     expect(share.stats.transitions).toBe(0)

@@ -69,6 +69,12 @@ export function loadModel(source: string, options: OpenApiOptions, root: string)
 async function buildModel(source: string, options: OpenApiOptions, root: string): Promise<Model> {
   const doc = await loadDocument(source, { root })
   const all = operations(doc)
+  // Said with the place, where it used to surface as "source openapi:... gave none", naming nothing.
+  if (!all.length) {
+    const paths = (doc as { paths?: Record<string, unknown> }).paths
+    const why = paths === undefined ? 'it has no `paths`' : Object.keys(paths).length ? 'its `paths` hold no operation (get, put, post, delete, patch, ...)' : 'its `paths` are empty'
+    throw new ConfigError(`${sourceOf(doc)}#/paths: no operation to explore: ${why}`, { where: `${sourceOf(doc)}#/paths` })
+  }
   const byId = new Map(all.map((o) => [o.id, o]))
   const authOps: Model['authOps'] = {}
   for (const [role, name] of Object.entries(authOperations(options.auth)) as [keyof Model['authOps'], string][]) {

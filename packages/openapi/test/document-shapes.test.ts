@@ -66,6 +66,9 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'fine.json'), withSecurity([{ bearer: [] }], [{}]))
   await writeFile(path.join(dir, 'alias-cycle.yaml'), ALIAS_CYCLE)
   await writeFile(path.join(dir, 'alias-shared.yaml'), ALIAS_SHARED)
+  await writeFile(path.join(dir, 'no-paths.yaml'), 'openapi: 3.0.3\ninfo: {title: t, version: "1"}\n')
+  await writeFile(path.join(dir, 'empty-paths.json'), JSON.stringify({ ...INFO, paths: {} }))
+  await writeFile(path.join(dir, 'no-operation.json'), JSON.stringify({ ...INFO, paths: { '/a': { summary: 'nothing here' } } }))
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
@@ -105,5 +108,22 @@ describe('a YAML anchor used inside itself', () => {
   it('an anchor used twice, not inside itself, loads', async () => {
     const actions = await openApiActions('alias-shared.yaml').load(env())
     expect(actions.map((a) => a.name)).toEqual(['getA'])
+  })
+})
+
+describe('a document with no operation', () => {
+  // It used to reach the exploration as "source openapi:no-paths.yaml gave none", naming neither the file's
+  // place nor what was missing.
+  it.each([
+    ['no-paths.yaml', 'it has no `paths`'],
+    ['empty-paths.json', 'its `paths` are empty'],
+    ['no-operation.json', 'its `paths` hold no operation (get, put, post, delete, patch, ...)'],
+  ])('%s is refused, naming the file and what it lacks', async (file, why) => {
+    for (const load of [() => openApiActions(file).load(env()), () => openApiInvariants(file).load(env())]) {
+      const err = await load().catch((e: unknown) => e)
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as Error).message).toBe(`${file}#/paths: no operation to explore: ${why}`)
+      expect((err as ConfigError).where).toBe(`${file}#/paths`)
+    }
   })
 })

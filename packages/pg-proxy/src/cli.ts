@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
 import { startControlServer } from './control'
-import { maskUrl, parseListen } from './options'
+import { maskSecrets, maskUrl, parseListen } from './options'
 import { PgProxy } from './proxy'
 import { upstreamTlsProblem } from './upstream'
 
@@ -90,7 +90,10 @@ async function main(): Promise<number> {
   const proxy = new PgProxy({ upstream, host: listen.host, port: listen.port, password, idleInTransactionTimeoutMs })
   proxy.on('warning', (m: string) => console.error(`warning: ${m}`))
   proxy.on('refusal', (r: { message: string; code: string }) => console.error(`refused: ${r.message} [${r.code}]`))
-  await proxy.start()
+  // Which database could not be reached, and where: a bare `connect ECONNREFUSED 127.0.0.1:1` named neither.
+  await proxy.start().catch((err: Error) => {
+    throw new Error(`cannot start in front of ${maskUrl(upstream)}: ${maskSecrets(err.message)}`, { cause: err })
+  })
   const server = await startControlServer(proxy, control.host, control.port, (m) => console.error(m))
   console.log(`venomqa-pg-proxy listening on ${maskUrl(proxy.url)}`)
   console.log(`control on ${server.url} (POST /checkpoint, /rollback, /release {"name": ...}; GET /status)`)

@@ -41,6 +41,19 @@ plain('usage mistakes', () => {
   })
 })
 
+plain('an upstream it cannot reach', () => {
+  // Port 1 refuses on this host; `.invalid` never resolves (RFC 2606). Neither needs a PostgreSQL.
+  it('exit 1, naming the database it could not reach, its password masked', async () => {
+    const refused = await runCli(['--upstream', 'postgres://app:s3cret@127.0.0.1:1/shop', '--listen', '127.0.0.1:0', '--control', '127.0.0.1:0'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/^venomqa-pg-proxy: cannot start in front of postgres:\/\/app:\*\*\*@127\.0\.0\.1:1\/shop: .*ECONNREFUSED/)
+    const unknown = await runCli(['--upstream', 'postgres://app:s3cret@db.invalid:5432/shop', '--listen', '127.0.0.1:0', '--control', '127.0.0.1:0'])
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toMatch(/^venomqa-pg-proxy: cannot start in front of postgres:\/\/app:\*\*\*@db\.invalid:5432\/shop: .*(ENOTFOUND|EAI_AGAIN)/)
+    expect(refused.stderr + unknown.stderr).not.toContain('s3cret')
+  })
+})
+
 describe('venomqa-pg-proxy', () => {
   beforeAll(() => createDatabase(DB, 'CREATE TABLE t (id serial PRIMARY KEY, v text)'))
   afterAll(() => dropDatabase(DB))
