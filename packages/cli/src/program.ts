@@ -95,6 +95,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('--time <duration>', 'stop the search after this long: 500ms, 60s, 2m (a plain number is seconds)')
     .option('--seed <n>', 'seed of the search (default: random, printed and saved)')
     .option('--strategy <name>', 'dfs, bfs (iterative deepening) or random')
+    .option('--no-dedupe', 'expand every state reached, also one whose fingerprint was seen (row counts miss an UPDATE): exhaustive to the depth')
     .option('--emit <dir>', 'write regression journeys here (default journeys/regressions)')
     .option('--no-emit', 'write no regression journey')
     .option('--no-shrink', 'report violations as found, without shrinking them')

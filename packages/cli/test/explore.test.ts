@@ -126,6 +126,19 @@ describe('venomqa explore', () => {
     const [y] = JSON.parse(readFileSync(path.join(p.dir, 'b.json'), 'utf8')).explorations
     expect(y.truncated).toEqual({ reason: 'transitions', limit: 2 })
     expect(budget.stdout).toContain('truncated: transitions budget of 2 used up')
+    // --no-dedupe: no state is merged with one of the same fingerprint (row counts miss an UPDATE); the
+    // result and the console say it was off. (What that explores, the explore package's tests show.)
+    const explored = async (file: string, ...flags: string[]) => {
+      const r = await p.venomqa(['explore', '--depth', '3', '--strategy', 'bfs', '--no-emit', '--save', file, ...flags])
+      expect(r.code, r.stdout + r.stderr).toBe(0)
+      return { out: r.stdout, x: JSON.parse(readFileSync(path.join(p.dir, file), 'utf8')).explorations[0] }
+    }
+    const merging = await explored('m.json')
+    const all = await explored('d.json', '--no-dedupe')
+    expect([merging.x.dedupe, all.x.dedupe, all.x.stats.merged]).toEqual([true, false, 0])
+    expect(merging.x.stats.merged, JSON.stringify(merging.x.stats)).toBeGreaterThan(0)
+    expect(all.out).toContain('bfs, depth 3, seed')
+    expect(all.out).toContain(', no dedupe')
   })
 
   it('refuses to explore without a rollback-capable state backend: exit 2, naming the fix, no stack', async () => {

@@ -6,6 +6,8 @@ export interface ExploreValueFlags {
   time?: string
   seed?: string
   strategy?: string
+  /** `--no-dedupe` false. */
+  dedupe?: boolean
 }
 
 export interface ExploreOverrides {
@@ -13,6 +15,7 @@ export interface ExploreOverrides {
   seed?: number
   strategy?: SearchStrategy
   budget?: ExplorationBudget
+  dedupe?: boolean
 }
 
 /** The search settings given on the command line, checked; errors name the flag. */
@@ -30,6 +33,7 @@ export function parseExploreFlags(flags: ExploreValueFlags): ExploreOverrides {
   if (flags.budget !== undefined) budget.transitions = wholeNumber(flags.budget, '--budget', 1)
   if (flags.time !== undefined) budget.timeMs = duration(flags.time, '--time')
   if (Object.keys(budget).length) out.budget = budget
+  if (flags.dedupe === false) out.dedupe = false
   return out
 }
 

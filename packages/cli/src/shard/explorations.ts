@@ -21,7 +21,7 @@ export function explorationShard(explorations: readonly Exploration[], overrides
       seed,
       depth: overrides.depth ?? e.depth,
       strategy: overrides.strategy ?? e.strategy,
-      dedupe: e.dedupe,
+      dedupe: overrides.dedupe ?? e.dedupe,
       budget: { ...e.budget, ...overrides.budget },
     }
   })
