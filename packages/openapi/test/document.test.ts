@@ -327,7 +327,7 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     ['ok.json', 'include names "deleteEverything"'],
     ['paths-number.json', 'paths-number.json#/paths: expected an object of path items'],
     // A document with no operation is not a search that found nothing: exit 2, never a pass.
-    ['bare/no-operations.json', 'there is no action to explore: source "openapi:no-operations.json" gave none'],
+    ['bare/no-operations.json', 'no-operations.json#/paths: no operation to explore: its `paths` are empty'],
   ])('venomqa explore --openapi %s: exit 2, naming the place', async (file, place) => {
     const { code, output } = await runBuiltCli(['explore', '--openapi', path.basename(file), '--no-emit'], { cwd: path.join(dir, path.dirname(file)) })
     expect(code, output).toBe(2)
