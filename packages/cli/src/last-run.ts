@@ -55,8 +55,16 @@ export function lastRunOf(run: RunResult, failed = run.status === 'failed' || !!
 
 /** Write the record atomically (a run interrupted while writing never leaves half a file). */
 export async function writeLastRun(root: string, run: RunResult, failed?: boolean): Promise<void> {
+  await putLastRun(root, lastRunOf(run, failed))
+}
+
+/**
+ * Put back the record a `--last-failed` run read and took away, when it ran nothing (nothing had failed):
+ * dropped, the next `--last-failed` found no record and ran every journey.
+ */
+export async function putLastRun(root: string, record: LastRun): Promise<void> {
   const { atomicWriteFile } = await import('@venomqa/runner')
-  await atomicWriteFile(lastRunPath(root), `${JSON.stringify(lastRunOf(run, failed), null, 2)}\n`)
+  await atomicWriteFile(lastRunPath(root), `${JSON.stringify(record, null, 2)}\n`)
 }
 
 /**

@@ -331,6 +331,13 @@ describe('--last-failed', () => {
     expect(nothing.code).toBe(0)
     expect(nothing.stderr).toMatch(/^venomqa: --last-failed: no journey failed in the last run \(finished \d{4}-\d\d-\d\dT[\d:.]+Z\): nothing to run\n$/)
     expect(nothing.stdout).toBe('')
+    // It ran nothing, and the record is still there, as it was: the next --last-failed again runs nothing,
+    // where it used to find no record and run every journey.
+    const record = json('.venomqa/last-run.json')
+    expect(record).toMatchObject({ status: 'passed', failedJourneys: [] })
+    const still = await venomqa(['run', '--last-failed'], env)
+    expect(still.stderr).toBe(nothing.stderr)
+    expect(json('.venomqa/last-run.json')).toEqual(record)
   })
 
   it('after a run that failed with no journey failing (here a report it could not write), reruns every selected journey', async () => {
@@ -352,6 +359,8 @@ describe('--last-failed', () => {
     expect(r.code).toBe(0)
     expect(r.stderr).toBe('venomqa: --last-failed: none of the journeys that failed in the last run (journeys/sometimes.journey.ts#sometimes) is among those selected now: nothing to run\n')
     expect(r.stdout).toBe('')
+    // The failure is still to rerun: running nothing did not drop it.
+    expect(json('.venomqa/last-run.json')).toMatchObject({ status: 'failed', failedJourneys: ['journeys/sometimes.journey.ts#sometimes'] })
   })
 
   it('with no record of a last run, says so and runs every selected journey (not knowing is not passing); an unreadable record is exit 2 naming the file', async () => {

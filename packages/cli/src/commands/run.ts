@@ -20,7 +20,7 @@ import { EXIT, type Io, warn } from '../exit'
 import { exitNow } from '../exit-guard'
 import { type LoadedJourney, discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
 import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
-import { LAST_RUN_FILE, type LastRun, readLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
+import { LAST_RUN_FILE, type LastRun, putLastRun, readLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
 import { harOutput, writeHar } from '../har'
 import { parseReporterSpec, reporterRequests } from '../reporters'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
@@ -78,7 +78,11 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
   const { journeys: sharded, shard } = chooseJourneys(all, names, flags, io, shardSpec)
   // After the shard split, as Playwright does: each shard of a split reruns its own failures.
   const rerun = flags.lastFailed ? lastFailedOnly(sharded, lastRun, shard, io) : { items: sharded, rerunOf: undefined }
-  if (!rerun) return EXIT.OK
+  if (!rerun) {
+    // Nothing failed last time, and nothing ran: the record still says so, for the next --last-failed.
+    if (lastRun) await putLastRun(config.root, lastRun).catch((err) => warn(io, `could not put back the record of the last run, ${LAST_RUN_FILE}: ${errorMessage(err)}`))
+    return EXIT.OK
+  }
   const toRun = rerun.items
   // Not for --watch, whose process lives on: a short run no longer waits at exit for V8 to finish
   // optimising an HTTP parser it will not use again (see wasm-tiering.ts).
