@@ -173,10 +173,16 @@ describe('venomqa run --watch', () => {
     await rm(path.join(p.dir, 'support/paths.ts'))
     const gone = await w.settled('the watcher after the import went away', { ran: false })
     expect(gone.stderr).toMatch(/could not load journeys\/alpha\.journey\.ts/)
+    // While it cannot load, a file no import can name is not waited for: the watcher's own output
+    // redirected into the project (`> watch.log`) reloaded it with every failure, in a loop.
+    await writeFile(path.join(p.dir, 'watch.log'), 'venomqa: could not load ...\n')
+    await writeFile(path.join(p.dir, 'support/notes.txt'), 'todo\n')
+    await new Promise((resolve) => setTimeout(resolve, 500)) // past the watcher's 100 ms settling: a reload would have begun
     // Back: it is no longer in the import graph (it did not resolve), but the journeys wait for it.
     await writeFile(path.join(p.dir, 'support/paths.ts'), paths)
     const back = await w.settled('the rerun once the import is back')
     expect(back.stderr).toContain('venomqa: support/paths.ts changed\nvenomqa: rerunning 2 journeys: alpha, beta\n')
+    expect(back.stderr).not.toMatch(/watch\.log|notes\.txt/)
     expect(ran(back.stdout)).toEqual(['alpha', 'beta'])
     w.run.child.kill('SIGINT')
     expect((await w.run.done).code).toBe(0)

@@ -194,8 +194,11 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
       for (const f of fresh) rerun.add(f)
       // While a journey cannot load, a file that appears may be the import it lacks (deleted, then put
       // back by a `git stash pop` or a branch switch): its import no longer resolved, so the graph lost it.
-      concerns = fresh.length > 0 || loadFailed
-      if (loadFailed) for (const f of affected.unknown) changedSince.add(f)
+      // Only a file an import can name: a log or the watcher's own output redirected into the project
+      // (`venomqa run --watch > watch.log`) changed with every failed reload, and reloaded it, in a loop.
+      const mayBeImport = loadFailed ? affected.unknown.filter(isImportable) : []
+      concerns = fresh.length > 0 || mayBeImport.length > 0
+      for (const f of mayBeImport) changedSince.add(f)
     }
     if (concerns) for (const f of changed) if (!stuck.includes(f) && (watched.has(f) || rerun.has(f))) changedSince.add(f)
     return concerns
@@ -304,4 +307,9 @@ function idleControls(input: NodeJS.ReadStream, quit: () => void) {
       signals(false)
     },
   }
+}
+
+/** A file an import may name: a module (JavaScript, TypeScript) or JSON, as a journey or its helpers import them. */
+function isImportable(file: string): boolean {
+  return /\.(?:[cm]?[jt]s|[jt]sx|json)$/i.test(file)
 }
