@@ -27,6 +27,9 @@ beforeAll(async () => {
     } else if (req.url?.startsWith('/items/')) {
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ ok: true }))
+    } else if (req.url === '/json-controls') {
+      res.writeHead(400, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ title: 'x\u0001y\u009bz' }))
     } else if (req.url?.startsWith('/hostile')) {
       res.writeHead(500, { 'content-type': 'text/plain', 'x-title': 'ok' })
       res.end(HOSTILE)
@@ -157,6 +160,24 @@ describe('text from the API cannot drive the terminal', () => {
         else process.env.NO_COLOR = before
       }
     })
+
+  it('a JSON body shows its control characters as the JSON had them, not as a backslash the API never sent', async () => {
+    // JSON.stringify writes U+0001 as \u0001 itself; U+009B it leaves raw, and the printer escapes it after.
+    const shown = '"title": "x\\u0001y\\x9bz"'
+    const runner = createRunner({ baseUrl: base })
+    const result = await runner.run([journey('controls', { steps: [step('fetch', ({ http }) => http.get('/json-controls'))] })])
+    await runner.close()
+    const md = renderMarkdown(result)
+    expect(md).toContain(shown)
+    expect(rogue(md)).toEqual([])
+    const live = new Capture()
+    const { rendered } = await runWithConsole([journey('controls', { steps: [step('fetch', ({ http }) => http.get('/json-controls'))] })], live, false)
+    for (const text of [live.text, rendered]) {
+      expect(text).not.toContain('\\\\x01')
+      expect(rogue(text)).toEqual([])
+    }
+    expect(live.text).toContain(shown)
+  })
 
   it('Markdown output escapes control characters', async () => {
     const runner = createRunner({ baseUrl: base })
