@@ -8,7 +8,7 @@ import { lstat, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { clearOutputs } from '../src/commands/run'
+import { clearOutputs } from '../src/commands/outputs'
 import type { Io } from '../src/exit'
 
 describe('clearOutputs', () => {

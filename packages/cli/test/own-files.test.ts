@@ -2,9 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { ownFileProblem, refuseOutputsOverOwnFiles } from '../src/commands/own-files'
+import { type ReadFile, ownFiles, refuseOutputsOverOwnFiles } from '../src/commands/own-files'
 
 // What an output (a report file, --save, --har) may not replace, in a directory of real files and links.
+/** Why `output` may not be written, with `reads` the files the command reads. */
+const ownFileProblem = (output: string, reads: readonly ReadFile[]) => ownFiles(reads)(output)
 const dir = mkdtempSync(path.join(os.tmpdir(), 'venomqa-own-files-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 const at = (name: string, text = 'x') => {
@@ -14,7 +16,7 @@ const at = (name: string, text = 'x') => {
   return file
 }
 
-describe('ownFileProblem', () => {
+describe('ownFiles', () => {
   it('names a file the command reads, also reached through a link or a path with .. in it', () => {
     const results = at('out/run.json')
     symlinkSync('out', path.join(dir, 'reports'))
@@ -48,7 +50,7 @@ describe('ownFileProblem', () => {
   it('the refusal is a user error naming the output, who writes it, and what it would replace', () => {
     const config = at('conf/ci.yaml')
     try {
-      refuseOutputsOverOwnFiles([{ file: path.join(dir, 'x.json'), who: '--save' }, { file: config, who: 'reporter "json"' }], [{ file: config, what: 'the config file' }], dir)
+      refuseOutputsOverOwnFiles([{ file: path.join(dir, 'x.json'), who: '--save' }, { file: config, who: 'reporter "json"' }], ownFiles([{ file: config, what: 'the config file' }]), dir)
       expect.unreachable()
     } catch (err) {
       expect(err).toMatchObject({

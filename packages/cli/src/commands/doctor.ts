@@ -8,7 +8,7 @@ import { type LoadedJourney, discoverJourneyFiles, loadJourneys } from '../journ
 import { loadPlugin } from '../plugins/load'
 import { type ReporterRequest, reporterRequests } from '../reporters'
 import { parseFlagValues } from './flags'
-import { checkReportFiles, configRead } from './run'
+import { checkReportFiles, configRead } from './outputs'
 import { type ConfigFlags, openSession, resolveConfig, sessionReporters } from './session'
 
 export interface DoctorFlags extends ConfigFlags {

@@ -5,7 +5,7 @@ import { EXIT, type Io, warn } from '../exit'
 import { reporterRequests } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { readResults } from './report'
-import { checkReportFiles, clearOutputs, configRead } from './run'
+import { checkReportFiles, clearOutputs, configRead } from './outputs'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
 import { type ConfigFlags, openSession, redactOptions, renderingConfig, sessionReporters } from './session'
 

@@ -1,6 +1,7 @@
 import { lstatSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import { UserError } from '@venomqa/core'
+import { isCodeFile } from '../code-files'
 import { CONFIG_FILES } from '../config/load'
 
 /** A file the command reads, which none of its outputs may replace, and how a refusal names it. */
@@ -10,12 +11,9 @@ export interface ReadFile {
   what: string
 }
 
-/** Extensions of JavaScript and TypeScript: journeys, plugins, configs and their helpers, never a report. */
-const SOURCE_EXTENSIONS = new Set(['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.tsx'])
-
 /**
- * Why an output (a report file, `--save`, `--har`) must not be written where it would land, or undefined
- * when it may. Outputs are removed as a run starts (see clearOutputs) and replaced when it ends, so an
+ * What tells why an output (a report file, `--save`, `--har`) must not be written where it would land, or
+ * undefined when it may. Outputs are removed as a run starts (see clearOutputs) and replaced when it ends, so an
  * output that names one of the user's own files loses it: `-r junit:journeys/a.journey.ts` deleted the
  * journey, `--save venomqa.yaml` replaced the config with results, `venomqa report r.json -r json:r.json`
  * the run it was rendering.
@@ -25,27 +23,32 @@ const SOURCE_EXTENSIONS = new Set(['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts',
  * the command may read it without knowing it yet (a journey's helper, the config a broken config stands
  * in for). A file that does not exist yet is anyone's to write.
  */
-export function ownFileProblem(output: string, reads: readonly ReadFile[]): string | undefined {
-  const lands = landsAt(output)
-  for (const { file, what } of reads) if (landsAt(file) === lands) return what
-  let isFile = false
-  try {
-    isFile = lstatSync(lands).isFile()
-  } catch {
+export function ownFiles(reads: readonly ReadFile[]): (output: string) => string | undefined {
+  // Where each read file lands, resolved once for every output asked about.
+  const readAt = new Map(reads.map(({ file, what }) => [landsAt(file), what]))
+  return (output) => {
+    const lands = landsAt(output)
+    const read = readAt.get(lands)
+    if (read) return read
+    let isFile = false
+    try {
+      isFile = lstatSync(lands).isFile()
+    } catch {
+      return undefined
+    }
+    if (!isFile) return undefined
+    const name = path.basename(lands)
+    if (isCodeFile(name)) return 'a JavaScript or TypeScript file'
+    if (CONFIG_FILES.includes(name)) return 'a VenomQA config file'
+    if (name === 'package.json') return "the project's package.json"
     return undefined
   }
-  if (!isFile) return undefined
-  const name = path.basename(lands)
-  if (SOURCE_EXTENSIONS.has(path.extname(name).toLowerCase())) return 'a JavaScript or TypeScript file'
-  if (CONFIG_FILES.includes(name)) return 'a VenomQA config file'
-  if (name === 'package.json') return "the project's package.json"
-  return undefined
 }
 
 /** Refuse (exit 2) the first output that would replace one of the user's own files, naming both. */
-export function refuseOutputsOverOwnFiles(outputs: readonly { file: string; who: string }[], reads: readonly ReadFile[], cwd: string): void {
+export function refuseOutputsOverOwnFiles(outputs: readonly { file: string; who: string }[], problemOf: (output: string) => string | undefined, cwd: string): void {
   for (const { file, who } of outputs) {
-    const problem = ownFileProblem(file, reads)
+    const problem = problemOf(file)
     if (!problem) continue
     const shown = path.relative(cwd, file) || file
     throw new UserError('E_OUTPUT_OVER_INPUT', `${who} would write ${shown}, ${problem}, which it would replace; give it another file`, {

@@ -6,7 +6,7 @@ import { parseJsonText } from '../json-place'
 import { reporterRequests } from '../reporters'
 import { type ConfigFlags, openSession, redactOptions, renderingConfig, sessionReporters } from './session'
 import { sayWritten } from './save-results'
-import { checkReportFiles, configRead } from './run'
+import { checkReportFiles, configRead } from './outputs'
 
 export interface ReportFlags extends ConfigFlags {
   reporter?: string[]

@@ -1,5 +1,4 @@
-import { statSync } from 'node:fs'
-import { lstat, unlink } from 'node:fs/promises'
+
 import path from 'node:path'
 import {
   AbortedError,
@@ -15,22 +14,22 @@ import {
   summarize,
 } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
-import type { ReporterSpec, VenomConfigBase } from '../config/types'
+import type { VenomConfigBase } from '../config/types'
 import { EXIT, type Io, warn } from '../exit'
 import { exitNow } from '../exit-guard'
 import { type LoadedJourney, discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
 import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
 import { LAST_RUN_FILE, type LastRun, putLastRun, readLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
 import { harOutput, writeHar } from '../har'
-import { parseReporterSpec, reporterRequests } from '../reporters'
+import { reporterRequests } from '../reporters'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
-import { type ConfigFlags, openSession, redactOptions, resolveConfig, sessionReporters, warnWithoutBaseUrl } from './session'
+import { type ConfigFlags, openSession, redactOptions, sessionReporters, warnWithoutBaseUrl } from './session'
 import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { journeyShard } from '../shard/journeys'
 import { type ShardSpec, parseShard } from '../shard/split'
 import { keepShortRunOnBaselineTier, plannedSteps } from '../wasm-tiering'
 import { LeftBehind } from './left-behind'
-import { type ReadFile, landsAt, ownFileProblem, refuseOutputsOverOwnFiles } from './own-files'
+import { checkReportFiles, clearOutputs, configClearingOutputs, configRead } from './outputs'
 
 export interface RunFlags extends ConfigFlags {
   baseUrl?: string
@@ -264,163 +263,6 @@ function watchAfterRun(runner: Pick<typeof import('@venomqa/runner'), 'faults' |
     },
   })
   return { issues, stop }
-}
-
-/**
- * Two outputs that would land in one file, a link to it included: the second would silently replace the
- * first (a JUnit file that is Markdown). Two reporters printing to stdout: one output of the two mixed
- * into the other, which neither reader can parse. An output over one of the user's own files, one of
- * `reads` (the files the command reads) among them: lost when the run starts (see ownFileProblem).
- * Refused before the run.
- */
-export function checkReportFiles(
-  targets: readonly { reporter: Reporter; target?: string }[],
-  save: string | undefined,
-  cwd: string,
-  har?: string,
-  reads: readonly ReadFile[] = [],
-): string[] {
-  const outputs: string[] = []
-  /** Who writes where each output lands, links followed. */
-  const landings = new Map<string, string>()
-  const claim = (file: string | undefined, who: string) => {
-    if (!file || file === '-') return
-    const resolved = path.resolve(cwd, file)
-    const where = who.startsWith('reporter') ? '--reporter' : who
-    const shown = path.relative(cwd, resolved) || resolved
-    // Found only once the run is over, it would lose the run: the results, and the reports after them.
-    if (isDirectory(resolved))
-      throw new ConfigError(`${who} would write ${shown}, which is a directory; give a file`, { where })
-    const inTheWay = fileAbove(resolved)
-    if (inTheWay)
-      throw new ConfigError(`${who} would write ${shown}, but ${path.relative(cwd, inTheWay) || inTheWay} is a file, not a directory; give another path`, { where })
-    refuseOutputsOverOwnFiles([{ file: resolved, who }], reads, cwd)
-    const lands = landsAt(resolved)
-    const first = landings.get(lands)
-    if (first) {
-      const through = lands === resolved ? '' : ` (${path.relative(cwd, lands) || lands}, through a link)`
-      throw new UserError('E_REPORT_CLASH', `${first} and ${who} would both write ${shown}${through}; give one of them another file`, { where })
-    }
-    landings.set(lands, who)
-    outputs.push(resolved)
-  }
-  if (save) claim(save, '--save')
-  if (har) claim(har, '--har')
-  let onStdout: string | undefined
-  for (const { reporter, target } of targets) {
-    if (!reporter.render) continue
-    const file = target ?? reporter.defaultFile
-    const who = `reporter "${reporter.name}"`
-    if (file && file !== '-') {
-      claim(file, who)
-      continue
-    }
-    if (onStdout)
-      throw new UserError('E_REPORT_CLASH', `${onStdout} and ${who} would both print to stdout, one output mixed into the other; give one of them a file (-r ${reporter.name}:<file>)`, {
-        where: '--reporter',
-      })
-    onStdout = who
-  }
-  return outputs
-}
-
-/**
- * The config, with what the command will write removed before anything else can stop it (a config
- * mistake, a journey that does not load): an earlier run's results there would be taken for this one's,
- * by a merge of shards above all. When the config itself is the mistake, the files the flags name go.
- * The rest (plugins' report files) goes once the reporters are made (checkReportFiles, clearOutputs).
- */
-export async function configClearingOutputs(
-  io: Io,
-  flags: ConfigFlags & { save?: string; reporter?: string[]; har?: string },
-  values: Partial<VenomConfigBase>,
-): Promise<ResolvedConfig> {
-  const config = await resolveConfig(io, flags, values).catch(async (err: unknown) => {
-    // The config's mistake is what is told; an output over one of the user's files is left alone, and
-    // refused on the run after it is fixed.
-    const reads = configRead(flags.config && path.resolve(io.cwd, flags.config))
-    const named = namedOutputs({ save: flags.save, reporters: flags.reporter ?? [], har: flags.har }, io.cwd)
-    await clearOutputs(named.filter((o) => !ownFileProblem(o.file, reads)).map((o) => o.file), io)
-    throw err
-  })
-  const named = namedOutputs({ save: config.save, reporters: config.reporters, har: flags.har }, io.cwd)
-  refuseOutputsOverOwnFiles(named, configRead(config.file), io.cwd)
-  await clearOutputs(named.map((o) => o.file), io)
-  return config
-}
-
-/** The config file as a file the command reads, when there is one. */
-export function configRead(file: string | undefined): ReadFile[] {
-  return file ? [{ file, what: 'the config file' }] : []
-}
-
-/**
- * The files a run names before anything is loaded, and who names each: the results file, the HAR, and
- * each reporter given a file (`junit:out.xml`). A spec that does not parse names nothing here: it is
- * refused later, in its place.
- */
-export function namedOutputs({ save, reporters, har }: { save?: string; reporters: readonly ReporterSpec[]; har?: string }, cwd: string): { file: string; who: string }[] {
-  const targets = reporters.flatMap((spec) => {
-    try {
-      const { name, target } = parseReporterSpec(spec)
-      return [{ file: target, who: `reporter "${name}"` }]
-    } catch {
-      return []
-    }
-  })
-  const named = [
-    { file: save, who: '--save' },
-    { file: har, who: '--har' },
-    ...targets,
-  ]
-  const files = named.filter((o): o is { file: string; who: string } => !!o.file && !!o.file.trim() && o.file !== '-').map((o) => ({ ...o, file: path.resolve(cwd, o.file) }))
-  // Two of them landing on one file (through a link too) is refused once the reporters are made
-  // (checkReportFiles): removed now, the file a link points to would be gone, the link left dangling, and
-  // the clash no longer seen. Nothing is removed before that refusal.
-  const landings = files.map((o) => landsAt(o.file))
-  return new Set(landings).size === landings.length ? files : []
-}
-
-/**
- * Remove what an earlier run left where this one will write (results, HAR, report files), as the run
- * starts: a run killed before it writes them leaves nothing there, never an older run's files, which a
- * merge of shards or a CI step reading a JUnit file would take for this run's, and call green.
- *
- * Only a regular file is removed. `-r json:/dev/null` names a device: removed as root, the next shell
- * redirect makes /dev/null a plain file for the whole machine. A named pipe is another program's, and a
- * symbolic link the user's (the file it points to is replaced when the run writes).
- */
-export async function clearOutputs(files: readonly string[], io: Io): Promise<void> {
-  await Promise.all(
-    files.map(async (file) => {
-      const found = await lstat(file).catch(() => undefined)
-      if (!found?.isFile()) return
-      await unlink(file).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT')
-          warn(io, `could not remove ${path.relative(io.cwd, file) || file}, which an earlier run wrote: ${errorMessage(err)}; until this run replaces it, it is not this run's`)
-      })
-    }),
-  )
-}
-
-function isDirectory(file: string): boolean {
-  try {
-    return statSync(file).isDirectory()
-  } catch {
-    return false
-  }
-}
-
-/** The nearest existing path above `file`, when it is not a directory: the file's directory could not be made. */
-export function fileAbove(file: string): string | undefined {
-  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    try {
-      return statSync(dir).isDirectory() ? undefined : dir
-    } catch {
-      // Not there yet: it is made when the file is written; look further up.
-    }
-  }
-  return undefined
 }
 
 /** Add what closing found to the results; true when there was anything. */

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { ConfigError, plural } from '@venomqa/core'
+import { isCodeFile } from '../code-files'
 import { type ResolvedConfig, findConfigFile } from '../config/load'
 import type { VenomConfigBase } from '../config/types'
 import { EXIT, type Io, reportError, warn } from '../exit'
@@ -311,5 +312,5 @@ function idleControls(input: NodeJS.ReadStream, quit: () => void) {
 
 /** A file an import may name: a module (JavaScript, TypeScript) or JSON, as a journey or its helpers import them. */
 function isImportable(file: string): boolean {
-  return /\.(?:[cm]?[jt]s|[jt]sx|json)$/i.test(file)
+  return isCodeFile(file) || file.toLowerCase().endsWith('.json')
 }

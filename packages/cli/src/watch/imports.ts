@@ -2,10 +2,8 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parse } from 'acorn'
+import { isCodeFile } from '../code-files'
 import type { UserModuleTools } from '../load-module'
-
-/** Files whose imports are read; any other file (JSON, say) is a leaf of the graph. */
-const CODE = /\.(?:[cm]?[jt]s|tsx|jsx)$/
 
 /** `./x`, `../x`, `/abs/x` and `file:` URLs: a project file. A bare name is a package, never followed. */
 const LOCAL = /^(?:\.{1,2}(?:\/|$)|\/|file:)/
@@ -41,7 +39,8 @@ export function projectImports(roots: readonly string[], tools: Pick<UserModuleT
 }
 
 function readImports(file: string, tools: Pick<UserModuleTools, 'transform' | 'esmResolve'>): string[] {
-  if (!CODE.test(file)) return []
+  // Only code has imports: any other file (JSON, say) is a leaf of the graph.
+  if (!isCodeFile(file)) return []
   let code: string
   try {
     const source = readFileSync(file, 'utf8')
