@@ -13,6 +13,18 @@ export function templateText(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${')
 }
 
+/**
+ * Text made safe to write inside a comment, `//` or block: a line break (CR, LF, and the U+2028 and
+ * U+2029 JavaScript counts as ones) would end a line comment, and the rest of the line would be code;
+ * a star-slash would end a block comment. Both come from the documents a command reads (an operation's
+ * name, a folder's, a server URL), which may be anyone's. They are shown as escapes instead.
+ */
+export function commentText(text: string): string {
+  return text.replace(/\r\n|[\r\n\u2028\u2029]/g, (c) => LINE_BREAK_SHOWN[c]!).replace(/\*\//g, '*\\/')
+}
+
+const LINE_BREAK_SHOWN: Record<string, string> = { '\r\n': '\\r\\n', '\r': '\\r', '\n': '\\n', '\u2028': '\\u2028', '\u2029': '\\u2029' }
+
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 
 /** An object key: bare when it is an identifier, quoted otherwise. */

@@ -1,4 +1,4 @@
-import { literal, quote } from './codegen'
+import { commentText, literal, quote } from './codegen'
 
 /**
  * Secrets in the journeys the CLI writes (`venomqa generate`, `venomqa import postman`). Journey files are
@@ -23,7 +23,7 @@ export function secretsHeader(secrets: readonly SecretEnv[]): string[] {
   if (!secrets.length) return []
   return [
     '// Secrets are never written here; set these environment variables to send the values they stand for:',
-    ...secrets.map((s) => `//   ${s.name}: ${s.standsFor}`),
+    ...secrets.map((s) => `//   ${s.name}: ${commentText(s.standsFor)}`),
   ]
 }
 

@@ -358,6 +358,26 @@ describe('retries, timeouts and expected failures', () => {
     expect(r.issues[0]!.error).toBe('nope (after 3 attempts)')
   })
 
+  it("never retries the test's own mistake: a request HTTP cannot carry, a missing context key, an undefined name", async () => {
+    const calls = { header: 0, ctx: 0, name: 0 }
+    const retried: string[] = []
+    // A failure ends a journey's main line, so each mistake has a journey of its own.
+    const j = journey('own_mistakes', {
+      steps: [step('bad_header', ({ http }) => { calls.header++; return http.get('/api/todos', { headers: { 'X-Bad': 'a\nb' } }) }, { retries: 2 })],
+    })
+    const missingKey = journey('own_mistake_ctx', { steps: [step('needs_key', ({ ctx }) => { calls.ctx++; return ctx.require('never_set') }, { retries: 2 })] })
+    // @ts-expect-error: a name that is not defined, as a typo in a step makes it
+    const undefinedName = journey('own_mistake_name', { steps: [step('typo', () => { calls.name++; return notDefinedAnywhere }, { retries: 2 })] })
+    const runner = runnerFor({ hooks: { stepRetry: (e) => { retried.push(e.step) } } })
+    const run = await runner.run([j, missingKey, undefinedName])
+    await runner.close()
+    expect(calls).toEqual({ header: 1, ctx: 1, name: 1 })
+    expect(retried).toEqual([])
+    expect(run.journeys.map((r) => r.status)).toEqual(['failed', 'failed', 'failed'])
+    expect(run.journeys[0]!.issues[0]!.error).toMatch(/cannot be sent: .*x-bad/)
+    expect(run.journeys[0]!.issues[0]!.error).not.toContain('attempts')
+  })
+
   it('puts a journey that runs out of time in a path back to its first checkpoint: the next journey sees none of the path', async () => {
     const rollbacks: string[] = []
     let atCheckpoint: unknown

@@ -1,6 +1,6 @@
 import { type JsonSchema, type OpenApiDocument, type Operation, describeOperation } from '@venomqa/openapi'
 import { ConfigError, isSecretHeader, isSecretKey, redactText } from '@venomqa/core'
-import { kebabCase, literal, quote, snakeCase, uniqueNamer } from '../codegen'
+import { commentText, kebabCase, literal, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
 import type { JourneyFile } from '../journey-files'
 import { UNIQUE_EMAIL, sample, sampleParameter } from './sample'
@@ -225,19 +225,19 @@ class TagWriter {
     if (smoke) blocks.push(smoke)
     const left = this.ops.filter((o) => !this.covered.has(o))
     const head = [
-      `// Generated from ${this.source} (tag "${this.tag}") by venomqa generate: a starting point to edit.`,
+      `// Generated from ${commentText(this.source)} (tag "${commentText(this.tag)}") by venomqa generate: a starting point to edit.`,
       `// Values marked "${FILL_IN.slice(3)}" were sampled from the schemas: put in ones that mean something for your API.`,
     ]
     const server = this.model.doc.servers?.[0]?.url
-    if (server) head.push(`// Paths are relative to the run's base URL; the document's server is ${redactText(server)}.`)
-    head.push(...[...this.unsendable].map((u) => `${FILL_IN} ${u}`))
+    if (server) head.push(`// Paths are relative to the run's base URL; the document's server is ${commentText(redactText(server))}.`)
+    head.push(...[...this.unsendable].map((u) => `${FILL_IN} ${commentText(u)}`))
     const imports = `import { ${[...this.core].sort(byImportOrder).join(', ')} } from '@venomqa/core'`
     const secrets = [...this.secrets.values()]
     const lines = [...head, ...secretsHeader(secrets), imports, '', ...secretsReader(secrets)]
     if (this.credentials) lines.push(...this.credentialsBlock())
     lines.push(blocks.join('\n\n'))
     if (left.length)
-      lines.push('', '// Not in a journey above (they need an id no operation here creates, or a body to write by hand):', ...left.map((o) => `//   ${o.method} ${o.path}${o.operationId ? ` (${o.operationId})` : ''}`))
+      lines.push('', '// Not in a journey above (they need an id no operation here creates, or a body to write by hand):', ...left.map((o) => `//   ${commentText(`${o.method} ${o.path}${o.operationId ? ` (${o.operationId})` : ''}`)}`))
     return `${lines.join('\n')}\n`
   }
 
@@ -478,8 +478,8 @@ class TagWriter {
     const usesCtx = url.includes('ctx.') || after.some((a) => a.includes('ctx.'))
     this.journeyOps.add(op)
     const lines: string[] = []
-    if (body.value !== undefined && !isCredentials(body.value)) lines.push(`${FILL_IN} a body sampled from the schema${body.review.length ? `; fill in: ${body.review.join(', ')}` : ''}`)
-    if (parameterReview.length) lines.push(`${FILL_IN} fill in: ${parameterReview.join(', ')}`)
+    if (body.value !== undefined && !isCredentials(body.value)) lines.push(`${FILL_IN} a body sampled from the schema${body.review.length ? `; fill in: ${commentText(body.review.join(', '))}` : ''}`)
+    if (parameterReview.length) lines.push(`${FILL_IN} fill in: ${commentText(parameterReview.join(', '))}`)
     lines.push(`const res = await ${call}`)
     if (statuses.length) {
       this.core.add('assertStatus')
@@ -564,13 +564,18 @@ class TagWriter {
   /** The path, its parameters read from ctx (ids made earlier) or marked to fill in. */
   private url(op: Operation, usesIds: boolean): string {
     if (!op.path.includes('{')) return quote(op.path)
-    const text = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
-      if (usesIds && this.model.creatorOf(op.path, name)) return `\${ctx.require(${quote(name)})}`
-      if (isSecretKey(name)) return `\${${this.parameterSecret(op, name, 'path')}}`
-      const param = op.parameters.find((p) => p.name === name && p.in === 'path')
-      return `\${${quote(String(sampleParameter(param, name, name).value ?? name))} /* ${FILL_IN.slice(3)} fill in ${name} */}`
-    })
+    // The path between its parameters is text of the template literal: a backtick or `${` in it (the
+    // document may hold anything) must not end the literal or start an expression.
+    const text = op.path.split(/(\{[^}]+\})/).map((part, i) => (i % 2 ? this.pathParameter(op, part.slice(1, -1), usesIds) : templateText(part))).join('')
     return `\`${text}\``
+  }
+
+  /** A parameter of a path as an expression of its template literal: read from ctx, a secret, or a sample to fill in. */
+  private pathParameter(op: Operation, name: string, usesIds: boolean): string {
+    if (usesIds && this.model.creatorOf(op.path, name)) return `\${ctx.require(${quote(name)})}`
+    if (isSecretKey(name)) return `\${${this.parameterSecret(op, name, 'path')}}`
+    const param = op.parameters.find((p) => p.name === name && p.in === 'path')
+    return `\${${quote(String(sampleParameter(param, name, name).value ?? name))} /* ${FILL_IN.slice(3)} fill in ${commentText(name)} */}`
   }
 
   private literal(value: unknown, indentBy: string): string {

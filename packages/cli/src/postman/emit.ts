@@ -1,5 +1,5 @@
 import { isSecretHeader, isSecretKey, secretPairName } from '@venomqa/core'
-import { kebabCase, literal, propertyKey, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
+import { commentText, kebabCase, literal, propertyKey, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import type { JourneyFile } from '../journey-files'
 import { type Auth, type Body, type Collection, type Folder, type Request, type Script, type Variable, isFolder } from './collection'
 import { NOT_TRANSLATED, type ScriptTranslation, scriptNames, translateScript } from './script'
@@ -176,11 +176,11 @@ class JourneyWriter {
     const core = ['assert', 'assertEqual', 'assertStatus', 'deepEqual', 'journey', 'step'].filter((u) => this.uses.has(u) || u === 'journey' || u === 'step')
     if (this.uses.has('variable')) core.unshift('type Context')
     const lines = [
-      `// Imported from the Postman collection "${this.collection.name}"${folder ? `, folder "${folder.name}"` : ''} by venomqa import postman.`,
+      `// Imported from the Postman collection "${commentText(this.collection.name)}"${folder ? `, folder "${commentText(folder.name)}"` : ''} by venomqa import postman.`,
     ]
     if (this.base)
       lines.push(
-        `// Requests to {{${this.base.name}}} are relative: give the run a base URL (--base-url, or baseUrl in venomqa.config.ts)${this.base.value !== undefined ? `; the collection's is ${this.base.value}` : ''}.`,
+        `// Requests to {{${commentText(this.base.name)}}} are relative: give the run a base URL (--base-url, or baseUrl in venomqa.config.ts)${this.base.value !== undefined ? `; the collection's is ${commentText(this.base.value)}` : ''}.`,
       )
     // The variables block reads secrets too: write it first, so that the header lists them all.
     const variables = this.uses.has('variable') ? [...this.variablesBlock(), ''] : []
@@ -276,7 +276,7 @@ class JourneyWriter {
   }
 
   private note(what: string, line: string): void {
-    this.notes.push(`${NOT_TRANSLATED} ${what}: ${line}`)
+    this.notes.push(`${NOT_TRANSLATED} ${commentText(`${what}: ${line}`)}`)
     this.leftover(what, this.stepNow, line)
   }
 

@@ -1,6 +1,6 @@
 import { type Node, parse } from 'acorn'
 import { isSecretKey, looksLikeSecret, redactText } from '@venomqa/core'
-import { quote } from '../codegen'
+import { commentText, quote } from '../codegen'
 
 /**
  * Translate a Postman script (pre-request or test) into the body of a VenomQA step. The script is parsed
@@ -64,7 +64,7 @@ export function translateScript(source: string, phase: 'prerequest' | 'test', op
     program = parse(source, { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true })
   } catch (err) {
     // A script that does not parse is kept whole: there is no statement to translate.
-    out.lines.push(`// venomqa import: the script does not parse (${(err as Error).message})`)
+    out.lines.push(`// venomqa import: the script does not parse (${commentText((err as Error).message)})`)
     for (const line of source.split('\n')) if (line.trim()) keep(out, line)
     return out
   }
@@ -90,7 +90,7 @@ function keep(out: ScriptTranslation, line: string): string {
   // rest of the file reads secrets from the environment.
   const shown = redactText(line.trim())
   out.untranslated.push(shown)
-  return `${NOT_TRANSLATED} ${shown}`
+  return `${NOT_TRANSLATED} ${commentText(shown)}`
 }
 
 class Translator {

@@ -7,7 +7,16 @@ import { isHttpResponseLike } from '../http-client'
 export type Outcome =
   | { passed: true }
   /** `suggestion`: the error's own, from its code or its `suggestion` (see suggestionForError); else the issue's comes from its kind. */
-  | { passed: false; kind: ErrorKind; message: string; stack?: string; timedOut?: boolean; suggestion?: string }
+  | {
+      passed: false
+      kind: ErrorKind
+      message: string
+      stack?: string
+      timedOut?: boolean
+      suggestion?: string
+      /** The step's own code failed before it asked the API anything (see testsOwnMistake): another attempt would too. */
+      ownMistake?: true
+    }
 
 /** What the action did: returned a value, or threw. */
 export type Settled = { threw: false; value: unknown } | { threw: true; error: unknown }
@@ -33,12 +42,20 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
       return { passed: false, kind: 'stray-error', message: redactText(errorMessage(thrown)), ...stackOf(thrown.error, debug) }
     if (thrown instanceof StallError)
       return { passed: false, kind: 'stall', message: `${errorMessage(thrown)}; give the step a timeout (step option or --timeout) so a hang fails at the deadline` }
-    const notTheApis = expectFailure ? notTheApisFailure(thrown) : undefined
+    const ownMistake = testsOwnMistake(thrown)
+    const notTheApis = expectFailure ? notTheApisFailure(thrown, ownMistake) : undefined
     if (expectFailure && !notTheApis) return { passed: true }
     // The error's own suggestion is the action's text, masked as its message is.
     const suggestion = suggestionForError(thrown)
     const message = redactText(errorMessage(thrown)) + (notTheApis ? `; the step expects the API to answer with a failure, and ${notTheApis}` : '')
-    return { passed: false, kind: errorKindOf(thrown), message, ...stackOf(thrown, debug), ...(suggestion ? { suggestion: redactText(suggestion) } : {}) }
+    return {
+      passed: false,
+      kind: errorKindOf(thrown),
+      message,
+      ...stackOf(thrown, debug),
+      ...(suggestion ? { suggestion: redactText(suggestion) } : {}),
+      ...(ownMistake ? { ownMistake: true } : {}),
+    }
   }
   const value = settled.value
   if (isHttpResponseLike(value)) {
@@ -73,15 +90,23 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
  * reach the API showed nothing about it; counted as its expected failure, a suite run with no base URL
  * was green.
  */
-function notTheApisFailure(thrown: unknown): string | undefined {
+function notTheApisFailure(thrown: unknown, ownMistake: boolean): string | undefined {
   if (thrown instanceof AnswerCutError) return `its answer (HTTP ${thrown.status}) was cut short`
   if (thrown instanceof TransportError || thrown instanceof RequestTimeoutError) return 'it never answered'
-  if (thrown instanceof ReferenceError || (thrown instanceof Error && TESTS_OWN_ERRORS.has((thrown as { code?: unknown }).code as ErrorCode)))
-    return "the step's own code failed before it asked the API anything"
+  if (ownMistake) return "the step's own code failed before it asked the API anything"
   return undefined
 }
 
-/** VenomQA's errors that say the test itself could not send what it meant to (see notTheApisFailure). */
+/**
+ * The test's own mistake, which the API had no part in: no base URL, a request HTTP cannot carry, a
+ * context key or port that is not there, a name that is not defined. It is no expected failure, and a
+ * step's retries would only make it again.
+ */
+function testsOwnMistake(thrown: unknown): boolean {
+  return thrown instanceof ReferenceError || (thrown instanceof Error && TESTS_OWN_ERRORS.has((thrown as { code?: unknown }).code as ErrorCode))
+}
+
+/** VenomQA's errors that say the test itself could not send what it meant to (see testsOwnMistake). */
 const TESTS_OWN_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_BASE_URL', 'E_HTTP_REQUEST', 'E_CONTEXT_MISSING', 'E_PORT_MISSING'])
 
 /** A fault of the test itself (not of the API): critical, and never retried, since the state is suspect. */

@@ -120,9 +120,9 @@ function uncheckedServerError(path: string, step: string, x: HttpExchange): Issu
   }
 }
 
-/** Another attempt only for a plain failure, with attempts left, while the journey runs. */
+/** Another attempt only for a plain failure, with attempts left, while the journey runs: never for the test's own mistake. */
 function shouldRetry(outcome: Outcome, attempt: number, maxAttempts: number, stopped: boolean): boolean {
-  return !outcome.passed && attempt < maxAttempts && !stopped && !isFaultOfTheTest(outcome)
+  return !outcome.passed && attempt < maxAttempts && !stopped && !isFaultOfTheTest(outcome) && !outcome.ownMistake
 }
 
 function stepResult(node: StepNode, outcome: Outcome, run: StepRun): StepResult {
