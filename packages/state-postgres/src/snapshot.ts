@@ -77,12 +77,29 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
       // With no checkpoint open, nothing older than this one can ever be restored.
       const purge = this.stack.size === 0 ? `DELETE FROM ${S}.log; ` : ''
       if (purge) this.observed.invalidate()
-      const results = (await client.query(
-        `${purge}UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text`,
-      )) as unknown as pg.QueryResult | pg.QueryResult[]
-      const marked = Array.isArray(results) ? results[results.length - 1]! : results
-      return { mark: marked.rows[0].mark, sequences: seqs }
+      const mark = await this.#markWithNoWriterInFlight(client, `${purge}UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text`, doing)
+      return { mark, sequences: seqs }
     })
+  }
+
+  /**
+   * Take the mark (`marking`, ending in the UPDATE that returns it) at a moment no other session has a
+   * transaction open with writes to tracked tables. Such a transaction logs each write as it makes it, so
+   * a mark taken while it is open falls between its writes: a rollback to it would undo the later ones and
+   * keep the earlier, half a transaction, once it commits. So the writers are looked for after the mark, in
+   * the same round trip: none then means every write logged before the mark was committed, and every later
+   * one is logged after it. Else wait for them, as a restore does (up to lockTimeoutMs), and mark again.
+   */
+  async #markWithNoWriterInFlight(client: pg.Client, marking: string, doing: string): Promise<string> {
+    const inFlight = inFlightWritersSql(this.#tables)
+    const deadline = Date.now() + this.options.lockTimeoutMs
+    for (;;) {
+      const results = (await client.query(`${marking}; ${inFlight}`)) as unknown as pg.QueryResult[]
+      const writers = results[results.length - 1]!.rows
+      if (!writers.length) return results[results.length - 2]!.rows[0].mark as string
+      const open = await waitForInFlightWriters(client, inFlight, deadline)
+      if (open.length) throw this.#writesInFlight(doing, open, 'checkpoint')
+    }
   }
 
   protected async restore(client: pg.Client, name: string, cp: SnapshotCheckpoint): Promise<void> {
@@ -239,12 +256,16 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   }
 
   /** Sessions whose transaction still held uncommitted writes to tracked tables when the wait ran out. */
-  #writesInFlight(doing: string, open: InFlightWriter[]): StateError {
+  #writesInFlight(doing: string, open: InFlightWriter[], what: 'restore' | 'checkpoint' = 'restore'): StateError {
     const sessions = open.map(describeWriter).join('; ')
+    const why =
+      what === 'restore'
+        ? 'A restore cannot see uncommitted rows, and they would land on the next path when committed, so nothing was restored. '
+        : 'A checkpoint taken now would hold some of their writes and not the others: a rollback to it would keep half of a transaction once it commits, so no checkpoint was taken. '
     return new StateError(
       this.name,
       `${doing}: ${open.length === 1 ? 'a session' : `${open.length} sessions`} of ${where(this.target)} still had a transaction with uncommitted writes to tracked tables after ${this.options.lockTimeoutMs} ms (lockTimeoutMs): ${sessions}. ` +
-        `A restore cannot see uncommitted rows, and they would land on the next path when committed, so nothing was restored. ` +
+        why +
         `Make the app commit or roll back before its response (or the step) ends: a request that answers before its transaction commits, a background job, a connection left idle in a transaction; ` +
         `raise lockTimeoutMs if it commits later; or end the session (SELECT pg_terminate_backend(${open[0]!.pid})).`,
     )

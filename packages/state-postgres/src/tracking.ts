@@ -39,10 +39,11 @@ CREATE UNLOGGED TABLE ${S}.state (mark bigint NOT NULL);
 INSERT INTO ${S}.state VALUES (0);
 ${SHAPE_FUNCTION_SQL}
 
--- TRUNCATE fires no row triggers: save every row first.
+-- TRUNCATE fires no row triggers: save every row first. The row is t.*, not t: a column named t
+-- would be taken for it.
 CREATE FUNCTION ${S}.capture_truncate() RETURNS trigger ${FUNCTION_HEADER} AS $fn$
 BEGIN
-  EXECUTE format('INSERT INTO ${S}.log (rel, existed, img) SELECT %s, true, t::text FROM %s t', TG_RELID, TG_RELID::regclass);
+  EXECUTE format('INSERT INTO ${S}.log (rel, existed, img) SELECT %s, true, (t.*)::text FROM %s t', TG_RELID, TG_RELID::regclass);
   RETURN NULL;
 END
 $fn$;
@@ -51,7 +52,7 @@ $fn$;
 CREATE FUNCTION ${S}.capture_table() RETURNS trigger ${FUNCTION_HEADER} AS $fn$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM ${S}.log WHERE rel = TG_RELID AND seq > (SELECT mark FROM ${S}.state)) THEN
-    EXECUTE format('INSERT INTO ${S}.log (rel, existed, img) SELECT %s, true, coalesce(array_agg(t)::text, ''{}'') FROM %s t', TG_RELID, TG_RELID::regclass);
+    EXECUTE format('INSERT INTO ${S}.log (rel, existed, img) SELECT %s, true, coalesce(array_agg(t.*)::text, ''{}'') FROM %s t', TG_RELID, TG_RELID::regclass);
   END IF;
   RETURN NULL;
 END

@@ -130,6 +130,45 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
     await withClient(url, (c) => c.query(`UPDATE customers SET name = 'bob' WHERE id = 2`))
   }, 60_000)
 
+  it('a checkpoint waits for a transaction open between two of its writes: a rollback keeps all of it, never half', async () => {
+    const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 8000 })
+    await backend.connect()
+    try {
+      await backend.checkpoint('before')
+      // The app's job has made its first write and makes the second 800 ms later, then commits.
+      await fetch(`${app.url}/hold-two`, { method: 'POST', body: JSON.stringify({ ms: 800 }) })
+      await backend.checkpoint('during')
+      // Taken after the job committed: the checkpoint holds both rows.
+      expect((await customers(url)).map((c) => c.name)).toEqual(['ann', 'bob', 'first of two', 'second of two'])
+      await withClient(url, (c) => c.query(`INSERT INTO customers (name) VALUES ('after')`))
+      await backend.rollback('during')
+      expect((await customers(url)).map((c) => c.name)).toEqual(['ann', 'bob', 'first of two', 'second of two'])
+      await backend.rollback('before')
+      expect((await customers(url)).map((c) => c.name)).toEqual(['ann', 'bob'])
+    } finally {
+      await backend.disconnect()
+    }
+  }, 30_000)
+
+  it('a checkpoint fails naming the session when the transaction outlasts lockTimeoutMs, and takes none', async () => {
+    const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 300 })
+    await backend.connect()
+    try {
+      await backend.checkpoint('before')
+      const { pid } = (await (await fetch(`${app.url}/hold-two`, { method: 'POST', body: JSON.stringify({ ms: 2000 }) })).json()) as { pid: number }
+      await expect(backend.checkpoint('during')).rejects.toThrow(
+        new RegExp(`checkpoint "during": a session of database "${DB}" .* after 300 ms \\(lockTimeoutMs\\): pid ${pid} .*no checkpoint was taken`),
+      )
+      await untilCommitted(app.url)
+      // No checkpoint "during": the one below is still the one to go back to, and it undoes all of the job.
+      await expect(backend.rollback('during')).rejects.toThrow(/during/)
+      await backend.rollback('before')
+      expect((await customers(url)).map((c) => c.name)).toEqual(['ann', 'bob'])
+    } finally {
+      await backend.disconnect()
+    }
+  }, 30_000)
+
   it('a transaction that writes only an untracked table does not hold up a restore', async () => {
     const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 1000 })
     await backend.connect()

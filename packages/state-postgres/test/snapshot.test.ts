@@ -111,6 +111,29 @@ describe('snapshot mechanism', () => {
     expect(await rows('SELECT count(*)::int AS n FROM empty_no_pk')).toEqual([{ n: 0 }])
   })
 
+  it('restores tables with a column named t, the name the tracking gives each row it copies', async () => {
+    const extra = `
+      CREATE TABLE t_no_pk (t text, n int);
+      INSERT INTO t_no_pk VALUES ('hello', 1), ('a,"b"', NULL);
+      CREATE TABLE t_with_pk (id int PRIMARY KEY, t text);
+      INSERT INTO t_with_pk VALUES (1, 'one'), (2, 'two');`
+    const backend = await setup({}, extra)
+    await backend.checkpoint('cp')
+    const before = await dump(url)
+    // A table without a key is copied whole at its first change; TRUNCATE copies every row of a keyed one.
+    await sql(`INSERT INTO t_no_pk VALUES ('x', 2); UPDATE t_no_pk SET n = 9; TRUNCATE t_with_pk; INSERT INTO t_with_pk VALUES (3, 'three')`)
+    await backend.rollback('cp')
+    expect(await dump(url)).toEqual(before)
+    expect(await rows('SELECT t, n FROM t_no_pk ORDER BY t')).toEqual([
+      { t: 'a,"b"', n: null },
+      { t: 'hello', n: 1 },
+    ])
+    expect(await rows('SELECT id, t FROM t_with_pk ORDER BY id')).toEqual([
+      { id: 1, t: 'one' },
+      { id: 2, t: 'two' },
+    ])
+  })
+
   it('reset empties the tracked tables and restarts ids; a rollback to an open checkpoint still restores', async () => {
     const backend = await setup()
     await backend.checkpoint('cp')
