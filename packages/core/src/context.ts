@@ -82,6 +82,12 @@ function deepCopy(value: unknown, key: string): unknown {
       throw new VenomError('E_CONTEXT_COPY', `context value "${key}" is a ${typeof value} and cannot be snapshotted`)
     return value
   }
+  const instance = classInstanceIn(value, key, new Set())
+  if (instance)
+    throw new VenomError(
+      'E_CONTEXT_COPY',
+      `context value "${key}" holds an instance of ${instance.className}${instance.at === key ? '' : ` at ${instance.at}`}: a checkpoint copies plain data, and the copy would lose its class and methods; store its data instead`,
+    )
   try {
     return structuredClone(value)
   } catch (err) {
@@ -91,4 +97,58 @@ function deepCopy(value: unknown, key: string): unknown {
       { cause: err },
     )
   }
+}
+
+/** What structuredClone copies with its kind kept; an object of any other prototype is copied as a plain object. */
+const CLONED_AS_THEMSELVES: ReadonlySet<object | null> = new Set<object | null>([
+  null,
+  Object.prototype,
+  Array.prototype,
+  Date.prototype,
+  RegExp.prototype,
+  Map.prototype,
+  Set.prototype,
+  ArrayBuffer.prototype,
+  DataView.prototype,
+  Boolean.prototype,
+  Number.prototype,
+  String.prototype,
+  ...[Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array].map((t) => t.prototype),
+])
+
+/**
+ * The first object in `value` that structuredClone would copy without its class: an instance of a class of
+ * the test's own (`new Money(150)`), whose copy on a path would have none of its methods. Errors are cloned
+ * as errors; anything structuredClone refuses outright (a URL, a function inside) it says so itself.
+ */
+function classInstanceIn(value: unknown, at: string, seen: Set<object>): { className: string; at: string } | undefined {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return undefined
+  seen.add(value)
+  const proto = Object.getPrototypeOf(value) as object | null
+  if (!CLONED_AS_THEMSELVES.has(proto) && !(value instanceof Error)) {
+    const className = (proto as { constructor?: { name?: unknown } } | null)?.constructor?.name
+    return { className: typeof className === 'string' && className ? className : 'a class', at }
+  }
+  if (value instanceof Map) {
+    for (const [k, v] of value) {
+      const found = classInstanceIn(k, `${at} (a key)`, seen) ?? classInstanceIn(v, `${at}.get(${typeof k === 'string' ? JSON.stringify(k) : '…'})`, seen)
+      if (found) return found
+    }
+  } else if (value instanceof Set) {
+    for (const v of value) {
+      const found = classInstanceIn(v, `${at} (a member)`, seen)
+      if (found) return found
+    }
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = classInstanceIn(value[i], `${at}[${i}]`, seen)
+      if (found) return found
+    }
+  } else if (proto === Object.prototype || proto === null) {
+    for (const [k, v] of Object.entries(value)) {
+      const found = classInstanceIn(v, `${at}.${k}`, seen)
+      if (found) return found
+    }
+  }
+  return undefined
 }

@@ -67,6 +67,8 @@ const KIND_SUGGESTIONS: Record<ErrorKind, string> = {
 
 /** Errors whose code says more than their kind does ('crash' for both): what to do about each. */
 const CODE_SUGGESTIONS: Partial<Record<ErrorCode, string>> = {
+  E_CONTEXT_COPY:
+    'Each path of a branch starts from a copy of the context taken at its checkpoint, and a copy keeps plain data only (objects, arrays, strings, numbers, Date, Map, Set): store the data a step needs (res.json(), an id, a token), not a function, a class instance or a response object, and rebuild anything else where it is used.',
   E_CONTEXT_MISSING:
     "A step read a value that no earlier step of this path set: set it with ctx.set() in an earlier step, check the key's spelling, and remember that each path of a branch starts from the context saved at its checkpoint, never from a sibling path's.",
 }

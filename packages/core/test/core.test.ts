@@ -93,6 +93,27 @@ describe('Context', () => {
     expect(() => ctx.snapshot()).toThrow(/context value "fn" is a function/)
     expect(ctx.has('a') && ctx.delete('a') && !ctx.has('a')).toBe(true)
   })
+
+  it('refuses a class instance, which a copy would strip of its class and methods, naming where it is', () => {
+    class Money {
+      constructor(readonly cents: number) {}
+      format() {
+        return `$${this.cents / 100}`
+      }
+    }
+    expect(() => new Context({ m: new Money(150) }).snapshot()).toThrow('context value "m" holds an instance of Money: a checkpoint copies plain data')
+    expect(() => new Context({ order: { lines: [{ price: new Money(1) }] } }).snapshot()).toThrow('context value "order" holds an instance of Money at order.lines[0].price')
+    expect(() => new Context({ byId: new Map([['a', new Money(1)]]) }).snapshot()).toThrow('at byId.get("a")')
+    // What a copy keeps as it is passes: plain objects and arrays, Date, Map, Set, RegExp, typed arrays,
+    // errors, objects without a prototype, and a value met twice.
+    const shared = { id: 1 }
+    const plain = new Context({
+      v: { d: new Date(0), m: new Map([[1, [shared, shared]]]), s: new Set(['x']), r: /a/g, u: new Uint8Array([1]), e: new Error('x'), n: Object.create(null) },
+    })
+    const snap = plain.snapshot()
+    plain.restore(snap)
+    expect((plain.get('v') as { d: Date }).d).toBeInstanceOf(Date)
+  })
 })
 
 describe('redaction', () => {

@@ -3,7 +3,7 @@
  * journeys, `--repeat-each`, and journeys and steps skipped or focused with `only`. The journeys keep
  * their state in a MemoryState backend, so what a retry starts from is seen directly.
  */
-import { type JourneyEndEvent, type JourneyResult, type JourneyStartEvent, checkpoint, journey, step } from '@venomqa/core'
+import { type JourneyEndEvent, type JourneyResult, type JourneyStartEvent, branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { BEFORE_JOURNEY_CHECKPOINT } from '../src/execution/retries'
 import { MemoryState, createRunner } from '../src/index'
@@ -290,6 +290,45 @@ describe('journey.skip, step.skip and journey.only', () => {
     ])
     expect(run.summary.journeys).toEqual({ total: 2, passed: 1, failed: 0, skipped: 1, flaky: 0 })
     expect(run.status).toBe('passed')
+  })
+
+  it('a path whose every step is skipped is skipped too, in its result and in the counts', async () => {
+    const runner = createRunner({ state: new MemoryState() })
+    const run = await runner.run([
+      journey('only_skipped', { steps: [step.skip('a', () => {}), checkpoint('c'), branch('c', [path('p', [step.skip('x', () => {})])])] }),
+      journey('one_path_skipped', {
+        steps: [step('a', () => {}), checkpoint('c'), branch('c', [path('p', [step.skip('x', () => {})]), path('q', [step('y', () => {})])])],
+      }),
+    ])
+    await runner.close()
+    const paths = (j: JourneyResult) => j.nodes.flatMap((n) => (n.kind === 'branch' ? n.paths.map((p) => [p.name, p.status]) : []))
+    expect(paths(run.journeys[0]!)).toEqual([['p', 'skipped']])
+    expect(run.journeys[0]!.status).toBe('skipped')
+    expect(paths(run.journeys[1]!)).toEqual([
+      ['p', 'skipped'],
+      ['q', 'passed'],
+    ])
+    expect(run.journeys[1]!.status).toBe('passed')
+    expect(run.summary.paths).toEqual({ total: 3, passed: 1, failed: 0, skipped: 2 })
+  })
+
+  it('a context value a checkpoint cannot copy fails the checkpoint with advice about the context, not the backends', async () => {
+    class Money {
+      constructor(readonly cents: number) {}
+    }
+    const runner = createRunner({ state: new MemoryState() })
+    const run = await runner.run([
+      journey('keeps_a_class', { steps: [step('price', ({ ctx }) => void ctx.set('price', new Money(150))), checkpoint('c'), step('after', () => {})] }),
+      journey('keeps_a_function', { steps: [step('fn', ({ ctx }) => void ctx.set('fn', () => 1)), checkpoint('c'), step('after', () => {})] }),
+    ])
+    await runner.close()
+    const [money, fn] = run.journeys.map((j) => j.issues[0]!)
+    expect(money).toMatchObject({ severity: 'critical', step: 'checkpoint c', error: expect.stringContaining('context value "price" holds an instance of Money') })
+    expect(fn).toMatchObject({ severity: 'critical', error: expect.stringContaining('context value "fn" is a function') })
+    for (const issue of [money!, fn!]) {
+      expect(issue.suggestion).toContain('a copy keeps plain data only')
+      expect(issue.suggestion).not.toMatch(/connection|permission/)
+    }
   })
 
   it('when a journey uses only, only the journeys that use it run; the others are not in the results', async () => {

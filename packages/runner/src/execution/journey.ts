@@ -21,6 +21,7 @@ import {
   countNodes,
   errorMessage,
   makeIssue,
+  suggestionForError,
 } from '@venomqa/core'
 import { faults } from '../faults'
 import type { HookBus } from '../hooks'
@@ -292,7 +293,9 @@ class JourneyExecution {
       return { kind: 'checkpoint', name, status: 'passed', durationMs, backends }
     } catch (err) {
       const message = errorMessage(err)
-      this.addIssue({ path: pathName, step: `checkpoint ${name}`, severity: 'critical', kind: 'state', error: message, source: 'state' })
+      // A context value that cannot be copied is the test's mistake, with its own suggestion, not the backends'.
+      const suggestion = suggestionForError(err)
+      this.addIssue({ path: pathName, step: `checkpoint ${name}`, severity: 'critical', kind: 'state', error: message, source: 'state', ...(suggestion ? { suggestion } : {}) })
       if (!lane.index) this.#mainStateUnknown = true
       this.stop({ kind: lane.index ? 'workers' : 'state', message })
       return { kind: 'checkpoint', name, status: 'failed', durationMs: performance.now() - t0, backends: [], error: { kind: 'state', message } }
@@ -396,7 +399,8 @@ class JourneyExecution {
       kind: 'path',
       name: p.name,
       ...(p.description ? { description: p.description } : {}),
-      status: failed || (this.stopped && nodes.some((n) => n.status === 'skipped')) ? 'failed' : 'passed',
+      // A path whose every step was skipped (`step.skip`) tested nothing: skipped, as such a journey is.
+      status: failed || (this.stopped && nodes.some((n) => n.status === 'skipped')) ? 'failed' : nothingRan(countNodes(nodes)) ? 'skipped' : 'passed',
       durationMs: performance.now() - t0,
       rollback: restored,
       nodes,
