@@ -317,6 +317,17 @@ describe('loadConfig', () => {
     expect(config.file).toBeUndefined()
   })
 
+  it("names every wrong VENOMQA_* variable at once, with the config file's own problems", async () => {
+    const env = { VENOMQA_FAIL_FAST: 'maybe', VENOMQA_WORKERS: '0', VENOMQA_TIMEOUT: '-5', VENOMQA_RETRIES: 'abc' }
+    const alone = await asyncErrorOf(loadConfig({ cwd: await project({}), env }))
+    expect(alone.message).toMatch(/^4 problems:\n {2}- VENOMQA_TIMEOUT: .*\n {2}- VENOMQA_RETRIES: .*\n {2}- VENOMQA_FAIL_FAST: .*\n {2}- VENOMQA_WORKERS: /)
+    const withFile = await asyncErrorOf(loadConfig({ cwd: await project({ 'venomqa.json': '{"retrys": 1}' }), env: { VENOMQA_RETRIES: 'abc' } }))
+    expect(withFile.message).toMatch(/^2 problems:\n {2}- venomqa\.json: .*retrys.*\n {2}- VENOMQA_RETRIES: expected/)
+    // One wrong variable reads as it always did.
+    const one = await asyncErrorOf(loadConfig({ cwd: await project({}), env: { VENOMQA_RETRIES: 'abc' } }))
+    expect(one.message).toMatch(/^VENOMQA_RETRIES: expected .*, got "abc"$/)
+  })
+
   it('an unknown profile lists the known ones', async () => {
     const dir = await project({ 'venomqa.yaml': 'profiles:\n  ci: {}\n  local: {}\n' })
     const err = await asyncErrorOf(loadConfig({ cwd: dir, env: {}, profile: 'prod' }))

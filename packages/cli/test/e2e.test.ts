@@ -351,6 +351,11 @@ describe('the other commands', () => {
     expect(r.stdout).toMatch(/venomqa-plugin-csv\s+0\.1\.0\s+csv\s+\S*examples\/plugin-csv/)
     const json = JSON.parse((await yaml.venomqa(['plugins', '--json'])).stdout)
     expect(json.plugins.map((p: { source: string }) => p.source)).toEqual(['built-in', 'package', 'path'])
+    // An option `venomqa run` would refuse is refused here too, before anything is listed.
+    const wrong = await yaml.venomqa(['plugins', '--plugin', 'http-control?url=http://127.0.0.1:1&bogus=1'])
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toContain('--plugin http-control?bogus: unknown option')
+    expect(wrong.stdout).toBe('')
   })
 
   it('doctor gives a verdict per check, exits 1 when the API is unreachable, and 2 when a plugin is unknown too', async () => {

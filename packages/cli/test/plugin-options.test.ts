@@ -55,12 +55,15 @@ describe('plugin options', () => {
     expect(refused.stderr).toContain('venomqa: plugins[0].maxWorkers: expected a whole number of 1 or more, got 0')
   })
 
-  it('doctor names the entry a problem is in when an earlier plugin did not load', async () => {
+  it('doctor names the entry a problem is in when an earlier plugin did not load, and tells a wrong option once', async () => {
     const p = await project({ 'venomqa.json': JSON.stringify({ plugins: ['./nope.mjs', ['memory', { maxWorkers: 0 }]] }), 'journeys/noop.journey.mjs': JOURNEY })
     const r = await p.venomqa(['doctor'])
     expect(r.code).toBe(2)
-    expect(r.stdout).toContain('plugin setup failed: plugins[1].maxWorkers: expected a whole number of 1 or more, got 0')
+    expect(r.stdout).toContain('✗ plugin     plugins[1].maxWorkers: expected a whole number of 1 or more, got 0\n')
     expect(r.stdout).not.toContain('plugins[0].maxWorkers')
+    // Under the plugin it is in, not again under setup or the plugins' commands: two checks failed, the two plugins.
+    expect(r.stdout.match(/maxWorkers/g)).toHaveLength(1)
+    expect(r.stdout).toMatch(/doctor: 2 of \d+ checks failed/)
   })
 
   it('refuses an old duration name, naming the new one', async () => {

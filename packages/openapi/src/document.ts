@@ -253,8 +253,13 @@ function checkAllOfLoops(source: string, raw: Record<string, unknown>): void {
     if (back >= 0) {
       const loop = trail.slice(back)
       const closes = trail[trail.length - 1]!.at
+      const names = [...loop.map((s) => name(s.pointer)), name(pointer)].join(' → ')
+      // A loop of bare $refs (A is B, B is A) names no schema at all; one through allOf adds to one that never ends.
+      const throughAllOf = loop.some((s) => s.at.includes('/allOf/'))
       throw new ConfigError(
-        `${source}#${closes}: schema "${name(pointer)}" is made of itself through allOf (${[...loop.map((s) => name(s.pointer)), name(pointer)].join(' → ')}), which has no end; hold one of them in a property instead`,
+        throughAllOf
+          ? `${source}#${closes}: schema "${name(pointer)}" is made of itself through allOf (${names}), which has no end; hold one of them in a property instead`
+          : `${source}#${closes}: schema "${name(pointer)}" is only a $ref to itself (${names}), so it never says what it is; give one of them its own type and properties`,
         { where: `${source}#${closes}` },
       )
     }

@@ -280,6 +280,12 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
       'allof-loop.json#/components/schemas/B/allOf/1/$ref: schema "A" is made of itself through allOf (A → B → A), which has no end; hold one of them in a property instead',
     )
     expect((err as ConfigError).where).toBe('allof-loop.json#/components/schemas/B/allOf/1/$ref')
+    // A loop of bare $refs is no allOf: said as what it is.
+    const refs = { schemas: { A: { $ref: '#/components/schemas/B' }, B: { $ref: '#/components/schemas/A' } } }
+    await writeFile(path.join(dir, 'ref-loop.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {}, components: refs }))
+    expect(((await loadDocument('ref-loop.json', { root: dir }).catch((e: unknown) => e)) as Error).message).toBe(
+      'ref-loop.json#/components/schemas/B/$ref: schema "A" is only a $ref to itself (A → B → A), so it never says what it is; give one of them its own type and properties',
+    )
     const tree = { schemas: { Node: { allOf: [{ type: 'object', properties: { id: { type: 'integer' } } }, { type: 'object', properties: { children: { type: 'array', items: { $ref: '#/components/schemas/Node' } } } }] } } }
     await writeFile(path.join(dir, 'tree.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {}, components: tree }))
     await expect(loadDocument('tree.json', { root: dir })).resolves.toBeTruthy()

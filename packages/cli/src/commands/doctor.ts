@@ -5,11 +5,11 @@ import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
 import { refuseOnlyInCi } from '../journeys/focus'
 import { type LoadedJourney, discoverJourneyFiles, loadJourneys } from '../journeys/load'
-import { loadPlugin } from '../plugins/load'
+import { loadPlugin, runnerPluginEntries } from '../plugins/load'
 import { type ReporterRequest, reporterRequests } from '../reporters'
 import { parseFlagValues } from './flags'
 import { checkReportFiles, configRead } from './outputs'
-import { type ConfigFlags, openSession, resolveConfig, sessionReporters } from './session'
+import { type ConfigFlags, openSession, resolveConfig, sessionReporters, typedPluginOptions } from './session'
 
 export interface DoctorFlags extends ConfigFlags {
   baseUrl?: string
@@ -88,9 +88,15 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
   const goodWhere: string[] = []
   for (const [i, spec] of config.plugins.entries()) {
     try {
+      const where = config.pluginWhere[i] ?? `plugins[${i}]`
       const p = await loadPlugin(spec, { root: config.root })
+      // Its options checked here, as `venomqa run` checks them before any setup: a wrong one is this
+      // plugin's failure, told once, and the plugin is left out of setup and commands, which would say it again.
+      const [typed] = await typedPluginOptions([{ ...p, where }], config.pluginTypedVariables)
+      const { checkPluginEntries } = await import('@venomqa/runner')
+      await checkPluginEntries(runnerPluginEntries([typed!]))
       good.push(spec)
-      goodWhere.push(config.pluginWhere[i] ?? `plugins[${i}]`)
+      goodWhere.push(where)
       line('ok', 'plugin', `${p.plugin.name} ${p.plugin.version ?? p.packageVersion ?? ''}${p.from ? ` (${path.relative(io.cwd, p.from) || p.from})` : p.source === 'built-in' ? ' (built in)' : ''}`)
     } catch (err) {
       failure('plugin', err)

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { EXIT, type Io } from '../exit'
-import { loadPlugins, runningCoreVersion } from '../plugins/load'
-import { type ConfigFlags, resolveConfig } from './session'
+import { loadPlugins, runnerPluginEntries, runningCoreVersion } from '../plugins/load'
+import { type ConfigFlags, resolveConfig, typedPluginOptions } from './session'
 
 export interface PluginsFlags extends ConfigFlags {
   json?: boolean
@@ -9,11 +9,16 @@ export interface PluginsFlags extends ConfigFlags {
 
 /**
  * `venomqa plugins`: what each configured plugin resolved to, its version and where it was loaded from.
- * Loading checks apiVersion and the core peer range; setup is not called, so nothing connects.
+ * Loading checks apiVersion and the core peer range, and each plugin's options are checked against its
+ * schema; setup is not called, so nothing connects.
  */
 export async function pluginsCommand(flags: PluginsFlags, io: Io): Promise<number> {
   const config = await resolveConfig(io, flags)
-  const loaded = await loadPlugins(config.plugins, { root: config.root })
+  const loaded = await typedPluginOptions(await loadPlugins(config.plugins, { root: config.root }, config.pluginWhere), config.pluginTypedVariables)
+  // Options are checked as `venomqa run` checks them before any setup: what a run refuses (exit 2) is
+  // refused here too, every wrong key named.
+  const { checkPluginEntries } = await import('@venomqa/runner')
+  await checkPluginEntries(runnerPluginEntries(loaded))
   const rows = loaded.map((p) => ({
     spec: p.spec,
     name: p.plugin.name,

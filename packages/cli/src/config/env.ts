@@ -66,16 +66,38 @@ export function splitList(raw: string): string[] {
   return items
 }
 
-/** The overrides VENOMQA_* variables make; plugins are returned apart because they add, not replace. */
-export function envOverrides(env: NodeJS.ProcessEnv): { overrides: Partial<VenomConfigBase>; plugins: string[] } {
+/**
+ * The overrides VENOMQA_* variables make; plugins are returned apart because they add, not replace.
+ * `problems` holds one line per variable that is wrong, every one of them (see envProblemsError).
+ */
+export function envOverrides(env: NodeJS.ProcessEnv): { overrides: Partial<VenomConfigBase>; plugins: string[]; problems: ConfigError[] } {
   const overrides: Record<string, unknown> = {}
   let plugins: string[] = []
+  const problems: ConfigError[] = []
   for (const [name, { key, kind }] of Object.entries(ENV_OVERRIDES)) {
     const raw = env[name]
     if (raw === undefined || raw.trim() === '') continue
-    const value = parseOverride(raw, key, kind, name)
+    let value: unknown
+    try {
+      value = parseOverride(raw, key, kind, name)
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err
+      problems.push(err)
+      continue
+    }
     if (key === 'plugins') plugins = value as string[]
     else overrides[key] = value
   }
-  return { overrides: overrides as Partial<VenomConfigBase>, plugins }
+  return { overrides: overrides as Partial<VenomConfigBase>, plugins, problems }
+}
+
+/**
+ * One error for every wrong variable, and for the config file's own problems when it had some too
+ * (`fileError`): a user fixes them all in one go, as the config's keys are all named at once.
+ */
+export function envProblemsError(problems: readonly ConfigError[], fileError?: ConfigError): ConfigError | undefined {
+  if (!problems.length) return fileError
+  if (!fileError && problems.length === 1) return problems[0]
+  const lines = [...(fileError ? [fileError.message] : []), ...problems.map((p) => p.message)]
+  return new ConfigError(`${lines.length} problems:\n${lines.map((l) => `  - ${l.replace(/\n/g, '\n    ')}`).join('\n')}`, { where: fileError?.where ?? problems[0]!.where })
 }

@@ -5,7 +5,7 @@ import { ConfigError, errorMessage, knownSecrets } from '@venomqa/core'
 import { parseJsonText } from '../json-place'
 import { importUserFile, loadFailure } from '../load-module'
 import { parsePluginFlag } from '../plugins/flag'
-import { envOverrides } from './env'
+import { envOverrides, envProblemsError } from './env'
 import { formatIssues, keyPath } from './issues'
 import { type HiddenValue, type UnsetVariable, interpolate, isPlainObject } from './interpolate'
 import { type TypedVariable, keepsTyped, withRefusedTyped } from './typed-variables'
@@ -184,6 +184,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
   let config: VenomConfig = {}
   let deferred: string[] = []
   const typed: TypedVariable[] = []
+  // Read before the file is checked, so that a wrong variable is told with the file's problems, all at once.
+  const fromEnv = envOverrides(env)
   if (file) {
     const raw = await readConfigFile(file, root, source)
     const unset: UnsetVariable[] = []
@@ -196,8 +198,14 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     const inPlugins = (u: UnsetVariable) => u.path[0] === 'plugins' || (u.path[0] === 'profiles' && u.path[2] === 'plugins')
     deferred = options.deferPluginVariables ? unset.filter(inPlugins).map((u) => u.message) : []
     const toTell = options.deferPluginVariables ? unset.filter((u) => !inPlugins(u) && !dropIfOnlyForRequests(interpolated, u.path)) : unset
-    config = validateConfig(interpolated, source, toTell, hidden, typed)
+    try {
+      config = validateConfig(interpolated, source, toTell, hidden, typed)
+    } catch (err) {
+      throw err instanceof ConfigError ? envProblemsError(fromEnv.problems, err) : err
+    }
   }
+  const envError = envProblemsError(fromEnv.problems)
+  if (envError) throw envError
 
   const profile = options.profile ?? (env.VENOMQA_PROFILE || undefined)
   const { profiles, $schema: _schema, ...base } = config
@@ -217,7 +225,6 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     validateConfig(merged, `${source} with profile ${profile}`)
   }
 
-  const fromEnv = envOverrides(env)
   merged = deepMerge(merged as Record<string, unknown>, fromEnv.overrides as Record<string, unknown>) as VenomConfigBase
   merged = deepMerge(merged as Record<string, unknown>, (options.flags ?? {}) as Record<string, unknown>) as VenomConfigBase
 
