@@ -56,6 +56,9 @@ export function secretsReader(secrets: readonly SecretEnv[]): string[] {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
     "    throw Object.assign(error, { suggestion: `Set ${unset.join(', ')} in the environment venomqa run starts in (on CI, from a secret): no journey file holds ${unset.length > 1 ? 'them' : 'it'}.` })",
     '  }',
+    '  // Masked from now on in the console, the reports and the results, wherever a step sends it: in a header',
+    '  // or a URL path whose name says nothing of a secret too.',
+    '  knownSecrets.add([value])',
     '  return value',
     '}',
     '',

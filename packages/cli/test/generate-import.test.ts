@@ -128,6 +128,41 @@ async function startSessionServer(): Promise<{ url: string; close: () => Promise
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
 }
 
+describe('venomqa import postman: secrets read from the environment', () => {
+  it('are masked in the console and the results wherever a step sends them, a plain header and a URL path too', async () => {
+    const p = await makeProject(null)
+    projects.push(p)
+    const collection = {
+      info: { name: 'Regions', schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json' },
+      variable: [{ key: 'region', value: 'eu-PRIVATE-9f3k2', type: 'secret' }],
+      item: [{ name: 'region info', request: { method: 'GET', url: '{{baseUrl}}/regions/{{region}}', header: [{ key: 'X-Region', value: '{{region}}' }] } }],
+    }
+    await writeFile(path.join(p.dir, 'col.json'), JSON.stringify(collection))
+    const imported = await p.venomqa(['import', 'postman', 'col.json', '--out', 'journeys'])
+    expect(imported.code, imported.stderr).toBe(0)
+    const file = readdirSync(path.join(p.dir, 'journeys')).map((f) => read(p, `journeys/${f}`)).join('\n')
+    expect(file).not.toContain('eu-PRIVATE-9f3k2')
+    const variable = /VENOMQA_SECRET_[A-Z_]+/.exec(file)![0]
+    const seen: string[] = []
+    const server = await listenLocally(
+      http.createServer((req, res) => {
+        seen.push(`${req.url} ${req.headers['x-region']}`)
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'down', url: req.url }))
+      }),
+    )
+    try {
+      // A 500, so that the console prints the failed step's whole request and response.
+      const run = await p.venomqa(['run', 'journeys', '--base-url', server.url, '--save', 'results.json'], { env: { [variable]: 'eu-PRIVATE-9f3k2' } })
+      expect(seen).toEqual(['/regions/eu-PRIVATE-9f3k2 eu-PRIVATE-9f3k2'])
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain('/regions/')
+      for (const output of [run.stdout, run.stderr, read(p, 'results.json')]) expect(output).not.toContain('eu-PRIVATE-9f3k2')
+    } finally {
+      await server.close()
+    }
+  })
+})
+
 describe('venomqa import postman', () => {
   let app: RunningProcess
   let p: Project

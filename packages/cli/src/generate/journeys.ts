@@ -231,8 +231,10 @@ class TagWriter {
     const server = this.model.doc.servers?.[0]?.url
     if (server) head.push(`// Paths are relative to the run's base URL; the document's server is ${commentText(redactText(server))}.`)
     head.push(...[...this.unsendable].map((u) => `${FILL_IN} ${commentText(u)}`))
-    const imports = `import { ${[...this.core].sort(byImportOrder).join(', ')} } from '@venomqa/core'`
     const secrets = [...this.secrets.values()]
+    // The file's secrets are masked in every output once read (see secretsReader).
+    if (secrets.length) this.core.add('knownSecrets')
+    const imports = `import { ${[...this.core].sort(byImportOrder).join(', ')} } from '@venomqa/core'`
     const lines = [...head, ...secretsHeader(secrets), imports, '', ...secretsReader(secrets)]
     if (this.credentials) lines.push(...this.credentialsBlock())
     lines.push(blocks.join('\n\n'))

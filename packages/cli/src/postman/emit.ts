@@ -187,6 +187,8 @@ class JourneyWriter {
     const secrets = this.secretEnvs()
     lines.push(...secretsHeader(secrets))
     if (this.uses.has('randomUUID')) lines.push("import { randomUUID } from 'node:crypto'")
+    // The file's secrets are masked in every output once read (see secretsReader).
+    if (secrets.length) core.splice(core.indexOf('step'), 0, 'knownSecrets')
     lines.push(`import { ${core.join(', ')} } from '@venomqa/core'`, '')
     lines.push(...secretsReader(secrets))
     lines.push(...variables)
