@@ -236,6 +236,7 @@ describe('the emitted journey', () => {
       const set = await runJourneys(buggy.url, [keyed], { VENOMQA_SECRET_API_KEY: 'k-5f1c9e2a77' })
       expect(set.code, set.output).toBe(1)
       expect(set.output).toContain(`invariant "${INVARIANT}" broken: 2 open todos`)
+      expect(set.output).not.toContain('k-5f1c9e2a77')
       expect(await stats(buggy.url)).toEqual(before)
     } finally {
       await rm(path.join(project, 'journeys/keyed'), { recursive: true, force: true })

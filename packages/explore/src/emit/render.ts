@@ -54,7 +54,7 @@ export function renderJourney(input: RenderInput): string {
     ...(root !== undefined ? ["import { dirname, resolve } from 'node:path'", "import { fileURLToPath } from 'node:url'"] : []),
     // Core only: a project has core installed for its journeys; @venomqa/explore comes with the CLI and may
     // not resolve from the project (pnpm installs strictly).
-    `import { ${input.builtin ? 'assert, ' : ''}${asserted ? 'assertStatus, ' : ''}branch, ${input.builtin ? '' : 'checkInvariant, '}checkpoint, journey, path, ${counted ? 'plural, ' : ''}step } from '@venomqa/core'`,
+    `import { ${input.builtin ? 'assert, ' : ''}${asserted ? 'assertStatus, ' : ''}branch, ${input.builtin ? '' : 'checkInvariant, '}checkpoint, journey, ${plan.secrets.used.length ? 'knownSecrets, ' : ''}path, ${counted ? 'plural, ' : ''}step } from '@venomqa/core'`,
     `import exploration from ${quote(exploration.importPath)}`,
   ]
   const rootLines =
@@ -128,6 +128,8 @@ function secretsCheck(names: readonly string[]): string[] {
     `const unset = ${literal(names, '', LINE_WIDTH - 14)}.filter((name) => !process.env[name])`,
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the journey's own template literal
     "if (unset.length) throw new Error(`${unset.join(', ')} not set: this regression journey sends the values they stand for (listed at the top of its file)`)",
+    '// Masked in every output of the run, wherever a step sends them.',
+    `knownSecrets.add(${literal(names, '', LINE_WIDTH - 18)}.map((name) => process.env[name]!))`,
   ]
 }
 
