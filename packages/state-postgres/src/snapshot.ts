@@ -17,7 +17,7 @@ import { describePgError, where } from './connection'
 import { bigintLiteral } from './sql'
 import { S, installSql, restoreSql, triggerSql } from './tracking'
 import { type SequenceValues, readSequencesSql, setvalSql, toSequenceValues, truncateSql } from './common'
-import { type InFlightWriter, describeWriter, inFlightWritersSql, waitForInFlightWriters } from './inflight'
+import { type InFlightWriter, describeWriter, inFlightWritersSql, waitForInFlightWriters, writeLockHeldSql } from './inflight'
 import { ObservedCounts } from './observed-counts'
 
 /** One advisory lock per database: two runs restoring the same tables would undo each other's work. */
@@ -86,17 +86,20 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
    * Take the mark (`marking`, ending in the UPDATE that returns it) at a moment no other session has a
    * transaction open with writes to tracked tables. Such a transaction logs each write as it makes it, so
    * a mark taken while it is open falls between its writes: a rollback to it would undo the later ones and
-   * keep the earlier, half a transaction, once it commits. So the writers are looked for after the mark, in
-   * the same round trip: none then means every write logged before the mark was committed, and every later
-   * one is logged after it. Else wait for them, as a restore does (up to lockTimeoutMs), and mark again.
+   * keep the earlier, half a transaction, once it commits. So the writers are looked for after the mark:
+   * none then means every write logged before the mark was committed, and every later one is logged after
+   * it. The usual case costs one lock lookup in the mark's own round trip (writeLockHeldSql); only a lock
+   * held by another session sends for the sessions themselves. Writers found are waited for, as a restore
+   * waits (up to lockTimeoutMs), and the mark taken again.
    */
   async #markWithNoWriterInFlight(client: pg.Client, marking: string, doing: string): Promise<string> {
     const inFlight = inFlightWritersSql(this.#tables)
     const deadline = Date.now() + this.options.lockTimeoutMs
     for (;;) {
-      const results = (await client.query(`${marking}; ${inFlight}`)) as unknown as pg.QueryResult[]
-      const writers = results[results.length - 1]!.rows
-      if (!writers.length) return results[results.length - 2]!.rows[0].mark as string
+      const results = (await client.query(`${marking}; ${writeLockHeldSql(this.#tables)}`)) as unknown as pg.QueryResult[]
+      const mark = results[results.length - 2]!.rows[0].mark as string
+      if (!results[results.length - 1]!.rows.length) return mark
+      if (!(await client.query(inFlight)).rows.length) return mark
       const open = await waitForInFlightWriters(client, inFlight, deadline)
       if (open.length) throw this.#writesInFlight(doing, open, 'checkpoint')
     }

@@ -169,6 +169,22 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
     }
   }, 30_000)
 
+  it('a transaction that locked a tracked table but wrote nothing does not hold up a checkpoint', async () => {
+    const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 300 })
+    await backend.connect()
+    try {
+      await withClient(url, async (other) => {
+        // An UPDATE that matches no row takes the table's write lock but writes nothing: no transaction id.
+        await other.query(`BEGIN; UPDATE customers SET name = 'none' WHERE id = -1`)
+        await backend.checkpoint('start')
+        await other.query('ROLLBACK')
+      })
+      await backend.rollback('start')
+    } finally {
+      await backend.disconnect()
+    }
+  })
+
   it('a transaction that writes only an untracked table does not hold up a restore', async () => {
     const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 1000 })
     await backend.connect()
