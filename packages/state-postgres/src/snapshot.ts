@@ -113,12 +113,15 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     await this.step(doing, async () => {
       try {
         // One round trip: open the transaction (foreign keys and triggers off; no need to wait for the WAL
-        // flush of throwaway test data), look for writes of other sessions still in flight, check the
-        // schema, find the tables changed since the mark.
-        const begin = `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; ${inFlight}; `
+        // flush of throwaway test data), look for other sessions' write locks on tracked tables, check the
+        // schema, find the tables changed since the mark. Only a lock held sends for the sessions themselves
+        // (the cheap half of the check first, see writeLockHeldSql), still in this transaction: its first
+        // look at pg_stat_activity.
+        const begin = `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; ${writeLockHeldSql(this.#tables)}; `
         const rest = `${shapeQuery(this.scope)}; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}`
+        const writersIn = async (results: pg.QueryResult[]) => results[3]!.rows.length > 0 && (await client.query(inFlight)).rows.length > 0
         let started = (await client.query(begin + rest)) as unknown as pg.QueryResult[]
-        while (started[3]!.rows.length) {
+        while (await writersIn(started)) {
           // Their log entries are invisible until they commit: restoring now would leave their rows to land
           // on the next path. Wait outside the transaction (pg_stat_activity is read once per transaction).
           await client.query('ROLLBACK')
