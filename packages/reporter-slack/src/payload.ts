@@ -85,9 +85,14 @@ function fmtMs(ms: number): string {
 function headline(run: RunResult, s: RunResult['summary'], title: string): { emoji: string; text: string } {
   // A run of `venomqa explore` has no journey: its verdict is about explorations.
   const [c, noun] = s.explorations && !s.journeys.total ? [s.explorations, 'exploration'] : [s.journeys, 'journey']
-  if (run.interrupted) return { emoji: ':warning:', text: `${title}: run interrupted, ${c.failed} of ${plural(c.total, noun)} failed` }
-  if (run.status === 'passed') return { emoji: ':white_check_mark:', text: `${title}: ${c.total === 1 ? `the ${noun}` : `all ${c.total} ${noun}s`} passed` }
-  return { emoji: ':x:', text: `${title}: ${c.failed} of ${plural(c.total, noun)} failed` }
+  // A flaky journey passed on a retry: it counts as passed, and is named, not hidden (--fail-on-flaky fails the run for it).
+  const flaky = noun === 'journey' ? s.journeys.flaky : 0
+  const andFlaky = flaky ? `, ${flaky} flaky` : ''
+  if (run.interrupted) return { emoji: ':warning:', text: `${title}: run interrupted, ${c.failed} of ${plural(c.total, noun)} failed${andFlaky}` }
+  if (run.status === 'passed')
+    return { emoji: ':white_check_mark:', text: `${title}: ${c.total === 1 ? `the ${noun}` : `all ${c.total} ${noun}s`} passed${flaky ? ` (${flaky} flaky: passed on a retry)` : ''}` }
+  if (!c.failed && flaky) return { emoji: ':x:', text: `${title}: ${flaky} of ${plural(c.total, noun)} flaky, which fails the run (--fail-on-flaky)` }
+  return { emoji: ':x:', text: `${title}: ${c.failed} of ${plural(c.total, noun)} failed${andFlaky}` }
 }
 
 /** One line per exploration: its verdict, violations (flaky ones counted), and a search that stopped short. */
@@ -108,8 +113,9 @@ function explorationLine(x: ExplorationResult): string {
   return parts.join(' \u00b7 ')
 }
 
-function counts(c: { passed: number; failed: number; skipped?: number; total: number }): string {
+function counts(c: { passed: number; failed: number; skipped?: number; flaky?: number; total: number }): string {
   const parts = [`${c.passed} passed`, `${c.failed} failed`]
+  if (c.flaky) parts.push(`${c.flaky} flaky`)
   if (c.skipped) parts.push(`${c.skipped} skipped`)
   return `${parts.join(' \u00b7 ')} (of ${c.total})`
 }
@@ -142,7 +148,7 @@ export function buildSlackPayload(input: RunResult, options: SlackReporterOption
   const fields = s.journeys.total || !s.explorations ? [mrkdwn(`*Journeys*\n${counts(s.journeys)}`), mrkdwn(`*Steps*\n${counts(s.steps)}`), mrkdwn(`*Paths*\n${s.paths.total ? counts(s.paths) : 'none'}`)] : []
   if (s.explorations) {
     const e = s.explorations
-    fields.push(mrkdwn(`*Explorations*\n${counts(e)}`), mrkdwn(`*Violations*\n${e.violations}${e.flaky ? ` (${e.flaky} flaky)` : ''}`))
+    fields.push(mrkdwn(`*Explorations*\n${counts({ passed: e.passed, failed: e.failed, total: e.total })}`), mrkdwn(`*Violations*\n${e.violations}${e.flaky ? ` (${e.flaky} flaky)` : ''}`))
   }
   fields.push(mrkdwn(`*Issues*\n${severities.length ? severities.join(' \u00b7 ') : 'none'}`))
   blocks.push({ type: 'section', fields })
@@ -160,6 +166,14 @@ export function buildSlackPayload(input: RunResult, options: SlackReporterOption
     if (shown < lines.length) text += `\n\u2026 and ${plural(lines.length - shown, 'more exploration', 'more explorations')} in the report.`
     blocks.push({ type: 'section', text: mrkdwn(text) })
   }
+
+  // Flaky journeys by name, pass or fail: each failed before it passed, and a retry can hide a real bug.
+  const flakyNames = (run.journeys ?? []).filter((j) => j.status === 'flaky').map((j) => `*${fitMrkdwn(j.name, 150)}*`)
+  if (flakyNames.length)
+    blocks.push({
+      type: 'context',
+      elements: [mrkdwn(fitMrkdwn(`:warning: Flaky (failed, then passed on a retry): ${flakyNames.slice(0, 10).join(', ')}${flakyNames.length > 10 ? ` and ${flakyNames.length - 10} more` : ''}`, LIMITS.sectionText))],
+    })
 
   const failures = isFailed(run) ? failuresOf(run) : []
   const shown = failures.slice(0, o.maxFailures)

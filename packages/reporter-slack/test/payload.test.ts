@@ -1,4 +1,4 @@
-import { ConfigError, makeIssue, summarize } from '@venomqa/core'
+import { ConfigError, type JourneyResult, makeIssue, summarize } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { type Block, buildSlackPayload, escapeMrkdwn, parseSlackOptions, failuresOf } from '../src/index'
 import { fitMrkdwn, fitPlain } from '../src/block-kit'
@@ -42,6 +42,25 @@ describe('buildSlackPayload', () => {
   it('counts one failed step and one issue in the singular', () => {
     const payload = buildSlackPayload(run([journey('checkout', [step('login'), step('pay', 'failed', 409)])], { durationMs: 800 }))
     expect(payload.text).toBe('VenomQA: 1 of 1 journey failed: 1 failed step, 1 issue, 800 ms. First: checkout \u203a pay')
+  })
+
+  it('counts and names flaky journeys: a run they pass, and one --fail-on-flaky fails for them', () => {
+    const flaky = (name: string): JourneyResult => ({ ...journey(name, [step('s')]), status: 'flaky', attempt: 2 })
+    const journeys = [journey('todos', [step('list')]), flaky('payments'), journey('quota', [step('sixth', 'failed', 500)])]
+    const mixed = buildSlackPayload(run(journeys))
+    expect(checkBlockKit(mixed)).toEqual([])
+    expect(textOf(mixed.blocks[0])).toBe(':x: VenomQA: 1 of 3 journeys failed, 1 flaky')
+    expect(textOf(mixed.blocks[1])).toContain('*Journeys*\n1 passed \u00b7 1 failed \u00b7 1 flaky (of 3)')
+    expect(mixed.blocks.map(textOf).join('\n')).toContain(':warning: Flaky (failed, then passed on a retry): *payments*')
+    // Flaky counts as passed: the run passes, and the flaky one is still named.
+    const passing = buildSlackPayload(run([flaky('payments')], { status: 'passed' }))
+    expect(textOf(passing.blocks[0])).toBe(':white_check_mark: VenomQA: the journey passed (1 flaky: passed on a retry)')
+    expect(passing.blocks.map(textOf).join('\n')).toContain('*payments*')
+    // --fail-on-flaky: failed, with no failed journey, for the flaky one.
+    const failed = buildSlackPayload(run([flaky('payments')], { status: 'failed' }))
+    expect(checkBlockKit(failed)).toEqual([])
+    expect(textOf(failed.blocks[0])).toBe(':x: VenomQA: 1 of 1 journey flaky, which fails the run (--fail-on-flaky)')
+    expect(failed.text).not.toContain('0 of 1 journey failed')
   })
 
   it('builds a short valid message for a passing run, without a button when no report URL is set', () => {
