@@ -46,6 +46,11 @@ export class OpQueue {
     private readonly send: (data: Buffer) => void,
     /** Called when another op comes to the head: the server has moved on to the next message. */
     private readonly onAdvance: () => void,
+    /**
+     * What the app is sent for a server error of its own statement, when the proxy has more to say than
+     * the server (see Session's #explained); undefined sends the server's error as it came.
+     */
+    private readonly explain: (error: ServerError) => Buffer | undefined = () => undefined,
   ) {}
 
   /**
@@ -106,7 +111,7 @@ export class OpQueue {
       head.reached?.()
       const error = (head.error ??= new ServerError(parseFields(m.body)))
       if (head.mode !== 'swallow') {
-        this.send(m.raw)
+        this.send((head.mode === 'forward' && this.explain(error)) || m.raw)
         error.forwarded = true
       }
       if (head.expect !== 'sync' && head.expect !== 'query') this.#skipToSync()

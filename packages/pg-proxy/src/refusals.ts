@@ -20,6 +20,20 @@ export function refusalError(reason: Refusal, what: string): ServerError {
       message: `venomqa-pg-proxy refuses LISTEN: notifications are delivered at commit, and the proxy never commits`,
       hint: `Notifications cannot reach this app through the proxy; ${FIX}.`,
     }
+  if (reason === 'notify')
+    return {
+      severity: 'ERROR',
+      code: '0A000',
+      message: `venomqa-pg-proxy refuses ${what}: a notification is delivered when its transaction commits, and the proxy never commits, so no listener would ever get it`,
+      hint: `Notifications cannot leave this app through the proxy; ${FIX}.`,
+    }
+  if (reason === 'transaction-control-in-procedure')
+    return {
+      severity: 'ERROR',
+      code: '2D000',
+      message: `venomqa-pg-proxy: ${what}: a procedure that commits or rolls back cannot run behind the proxy, where every statement runs inside one transaction that is never committed`,
+      hint: `${FIX[0]!.toUpperCase()}${FIX.slice(1)}.`,
+    }
   if (reason === 'two-phase')
     return {
       severity: 'ERROR',

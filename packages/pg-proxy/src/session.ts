@@ -202,7 +202,20 @@ export class Session {
     this.#queue = new OpQueue(
       (data) => this.#toClient(data),
       () => this.#sendPendingCancel(),
+      (error) => this.#explained(error),
     )
+  }
+
+  /**
+   * A server error that comes from running behind the proxy, said as such and recorded as a refusal (the
+   * backend makes each a critical issue): a procedure that COMMITs or ROLLBACKs (2D000) works on
+   * PostgreSQL, and behind the proxy fails only because everything runs inside one transaction.
+   */
+  #explained(error: ServerError): Buffer | undefined {
+    if (error.code !== '2D000') return undefined
+    const explained = refusalError('transaction-control-in-procedure', error.message)
+    this.#hub.refused({ reason: 'transaction-control-in-procedure', what: error.message, code: explained.code, message: explained.message })
+    return errorResponse(explained)
   }
 
   get transaction(): Tx {

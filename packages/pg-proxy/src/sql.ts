@@ -144,7 +144,7 @@ export type StatementKind =
   | { kind: 'cursor' }
   | { kind: 'other' }
 
-export type Refusal = 'listen' | 'two-phase' | 'not-in-transaction-block' | 'reserved-savepoint'
+export type Refusal = 'listen' | 'notify' | 'two-phase' | 'not-in-transaction-block' | 'reserved-savepoint' | 'transaction-control-in-procedure'
 
 /** Statements PostgreSQL refuses inside a transaction block ("cannot run inside a transaction block"). */
 const NO_TRANSACTION_BLOCK: [RegExp, string][] = [
@@ -174,6 +174,9 @@ export function classify(statement: Statement): StatementKind {
   if (/^SAVEPOINT\b/.test(s)) return appSavepoint('SAVEPOINT', statement)
   if (/^RELEASE\b/.test(s)) return appSavepoint('RELEASE SAVEPOINT', statement)
   if (/^LISTEN\b/.test(s)) return { kind: 'refused', reason: 'listen', what: 'LISTEN' }
+  // Literals are emptied in `code`: a string that mentions pg_notify( is not a call of it.
+  if (/^NOTIFY\b/.test(s)) return { kind: 'refused', reason: 'notify', what: 'NOTIFY' }
+  if (/\bPG_NOTIFY\s*\(/.test(s)) return { kind: 'refused', reason: 'notify', what: 'pg_notify()' }
   for (const [pattern, what] of NO_TRANSACTION_BLOCK) {
     const m = pattern.exec(s)
     if (m) return { kind: 'refused', reason: 'not-in-transaction-block', what: what.replace(/\$(\d)/g, (_, d) => (m[Number(d)] ?? '').replace(/\s+/g, ' ').trim()) }

@@ -43,6 +43,9 @@ describe('refusals', () => {
 
   const cases: [string, RegExp][] = [
     ['LISTEN jobs', /^0A000: venomqa-pg-proxy refuses LISTEN: notifications are delivered at commit, and the proxy never commits$/],
+    // A notification is delivered at commit: accepted, it would silently never arrive.
+    ["NOTIFY jobs, 'x'", /^0A000: venomqa-pg-proxy refuses NOTIFY: a notification is delivered when its transaction commits, and the proxy never commits/],
+    ["select pg_notify('jobs', 'y')", /^0A000: venomqa-pg-proxy refuses pg_notify\(\): /],
     ["PREPARE TRANSACTION 'x'", /^0A000: venomqa-pg-proxy refuses PREPARE TRANSACTION: two-phase commit needs a real commit/],
     ["COMMIT PREPARED 'x'", /^0A000: venomqa-pg-proxy refuses COMMIT PREPARED/],
     ["ROLLBACK PREPARED 'x'", /^0A000: venomqa-pg-proxy refuses ROLLBACK PREPARED/],
@@ -66,6 +69,20 @@ describe('refusals', () => {
       expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
     }
     expect(proxy.refusals.map((r) => r.what)).toContain('VACUUM')
+  })
+
+  it('a string that names pg_notify is not a call of it', async () => {
+    expect((await client.query("SELECT 'pg_notify(x)' AS said")).rows).toEqual([{ said: 'pg_notify(x)' }])
+  })
+
+  it('a procedure that commits fails saying the proxy is why, and is recorded as a refusal', async () => {
+    await client.query("CREATE PROCEDURE commits() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t (v) VALUES ('by procedure'); COMMIT; END $$")
+    const before = proxy.refusals.length
+    expect(await codeOf(client.query('CALL commits()'))).toMatch(
+      /^2D000: venomqa-pg-proxy: invalid transaction termination: a procedure that commits or rolls back cannot run behind the proxy/,
+    )
+    expect(proxy.refusals.slice(before).map((r) => r.reason)).toEqual(['transaction-control-in-procedure'])
+    expect((await client.query("SELECT count(*)::int AS n FROM t WHERE v = 'by procedure'")).rows).toEqual([{ n: 0 }])
   })
 
   it('inside a transaction a refusal fails it, as a server error would: 25P02 until ROLLBACK, COMMIT answers ROLLBACK', async () => {
