@@ -17,7 +17,7 @@ import { describePgError, where } from './connection'
 import { bigintLiteral } from './sql'
 import { S, installSql, restoreSql, triggerSql } from './tracking'
 import { type SequenceValues, readSequencesSql, setvalSql, toSequenceValues, truncateSql } from './common'
-import { type InFlightWriter, describeWriter, inFlightWritersSql, waitForInFlightWriters, writeLockHeldSql } from './inflight'
+import { type InFlightWriter, describeWriter, inFlightWritersSql, waitForInFlightWriters } from './inflight'
 import { ObservedCounts } from './observed-counts'
 
 /** One advisory lock per database: two runs restoring the same tables would undo each other's work. */
@@ -86,20 +86,22 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
    * Take the mark (`marking`, ending in the UPDATE that returns it) at a moment no other session has a
    * transaction open with writes to tracked tables. Such a transaction logs each write as it makes it, so
    * a mark taken while it is open falls between its writes: a rollback to it would undo the later ones and
-   * keep the earlier, half a transaction, once it commits. So the writers are looked for after the mark:
-   * none then means every write logged before the mark was committed, and every later one is logged after
-   * it. The usual case costs one lock lookup in the mark's own round trip (writeLockHeldSql); only a lock
-   * held by another session sends for the sessions themselves. Writers found are waited for, as a restore
-   * waits (up to lockTimeoutMs), and the mark taken again.
+   * keep the earlier, half a transaction, once it commits. So the writers are looked for just after the
+   * mark, in the same statement batch: none then means every write logged before the mark was committed,
+   * and a transaction that writes later logs after it. Writers found are waited for, as a restore waits (up
+   * to lockTimeoutMs), and the mark taken again.
+   *
+   * One window is left: a transaction that writes once before the mark and once more after it, and commits
+   * in the microseconds between the mark and the look that follows it in the same batch. Closing it would
+   * take a lock on every tracked table at each checkpoint (LOCK ... IN SHARE MODE NOWAIT), which would also
+   * refuse a checkpoint while a session merely holds a write lock it has not used.
    */
   async #markWithNoWriterInFlight(client: pg.Client, marking: string, doing: string): Promise<string> {
     const inFlight = inFlightWritersSql(this.#tables)
     const deadline = Date.now() + this.options.lockTimeoutMs
     for (;;) {
-      const results = (await client.query(`${marking}; ${writeLockHeldSql(this.#tables)}`)) as unknown as pg.QueryResult[]
-      const mark = results[results.length - 2]!.rows[0].mark as string
-      if (!results[results.length - 1]!.rows.length) return mark
-      if (!(await client.query(inFlight)).rows.length) return mark
+      const results = (await client.query(`${marking}; ${inFlight}`)) as unknown as pg.QueryResult[]
+      if (!results[results.length - 1]!.rows.length) return results[results.length - 2]!.rows[0].mark as string
       const open = await waitForInFlightWriters(client, inFlight, deadline)
       if (open.length) throw this.#writesInFlight(doing, open, 'checkpoint')
     }
@@ -113,15 +115,14 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     await this.step(doing, async () => {
       try {
         // One round trip: open the transaction (foreign keys and triggers off; no need to wait for the WAL
-        // flush of throwaway test data), look for other sessions' write locks on tracked tables, check the
-        // schema, find the tables changed since the mark. Only a lock held sends for the sessions themselves
-        // (the cheap half of the check first, see writeLockHeldSql), still in this transaction: its first
-        // look at pg_stat_activity.
-        const begin = `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; ${writeLockHeldSql(this.#tables)}; `
+        // flush of throwaway test data), look for writes of other sessions still in flight (pg_stat_activity
+        // read only when one holds a write lock, see inFlightWritersSql), check the schema, find the tables
+        // changed since the mark. The look comes before that read: a writer that commits between them has
+        // its entries in the log by then.
+        const begin = `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; ${inFlight}; `
         const rest = `${shapeQuery(this.scope)}; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}`
-        const writersIn = async (results: pg.QueryResult[]) => results[3]!.rows.length > 0 && (await client.query(inFlight)).rows.length > 0
         let started = (await client.query(begin + rest)) as unknown as pg.QueryResult[]
-        while (await writersIn(started)) {
+        while (started[3]!.rows.length) {
           // Their log entries are invisible until they commit: restoring now would leave their rows to land
           // on the next path. Wait outside the transaction (pg_stat_activity is read once per transaction).
           await client.query('ROLLBACK')
