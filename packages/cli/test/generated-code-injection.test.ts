@@ -37,6 +37,9 @@ describe('journeys written from a hostile document run none of it', () => {
     const doc = {
       openapi: '3.0.3',
       info: { title: 't', version: '1' },
+      // An API key sent as a cookie: its name is written inside a template literal.
+      components: { securitySchemes: { k: { type: 'apiKey', in: 'cookie', name: `sid\`+${planting('ran-cookie')}+\`` } } },
+      security: [{ k: [] }],
       servers: [{ url: `http://x.example/\n${planting('ran-server')}\n//` }],
       paths: {
         '/ok': { get: { tags: [`w\u2028${planting('ran-tag')}\u2028//`], responses: { 200: { description: 'ok' } } } },
@@ -86,6 +89,7 @@ describe('journeys written from a hostile document run none of it', () => {
     expect(written).toContain('getW\\nrequire(')
     expect(written).toContain('http://x.example/\\nrequire(')
     expect(written).toContain("http.get(`/it\\`+process.exit(7)+\\`ems/${ctx.require('id')}`)")
+    expect(written).toContain("http.setHeader('Cookie', `sid\\`+require(")
   })
 
   it('venomqa import postman', async () => {

@@ -603,7 +603,8 @@ function sessionCredentials(credentials: Credential[]): string[] {
     else if (c.kind === 'basic')
       lines.push(`http.setAuthToken(Buffer.from(\`\${${secretRead(c.user.name)}}:\${${secretRead(c.password.name)}}\`).toString('base64'), 'Basic')`)
     else if (c.kind === 'header') lines.push(`http.setHeader(${quote(c.name)}, ${secretRead(c.secret.name)})`)
-    else if (c.kind === 'cookie') cookies.push(`${c.name}=\${${secretRead(c.secret.name)}}`)
+    // The cookie's name is the document's text inside a template literal: escaped, so it cannot end it.
+    else if (c.kind === 'cookie') cookies.push(`${templateText(c.name)}=\${${secretRead(c.secret.name)}}`)
   }
   if (cookies.length) lines.push(`http.setHeader('Cookie', \`${cookies.join('; ')}\`)`)
   return lines
