@@ -323,6 +323,9 @@ describe('loadConfig', () => {
     expect(alone.message).toMatch(/^4 problems:\n {2}- VENOMQA_TIMEOUT: .*\n {2}- VENOMQA_RETRIES: .*\n {2}- VENOMQA_FAIL_FAST: .*\n {2}- VENOMQA_WORKERS: /)
     const withFile = await asyncErrorOf(loadConfig({ cwd: await project({ 'venomqa.json': '{"retrys": 1}' }), env: { VENOMQA_RETRIES: 'abc' } }))
     expect(withFile.message).toMatch(/^2 problems:\n {2}- venomqa\.json: .*retrys.*\n {2}- VENOMQA_RETRIES: expected/)
+    // A file of several problems: each is one line of the count, naming the file.
+    const many = await asyncErrorOf(loadConfig({ cwd: await project({ 'venomqa.json': '{"retrys": 1, "timout": 2}' }), env: { VENOMQA_RETRIES: 'abc' } }))
+    expect(many.message).toMatch(/^3 problems:\n {2}- venomqa\.json: .*retrys.*\n {2}- venomqa\.json: .*timout.*\n {2}- VENOMQA_RETRIES: expected/)
     // One wrong variable reads as it always did.
     const one = await asyncErrorOf(loadConfig({ cwd: await project({}), env: { VENOMQA_RETRIES: 'abc' } }))
     expect(one.message).toMatch(/^VENOMQA_RETRIES: expected .*, got "abc"$/)

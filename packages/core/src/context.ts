@@ -82,11 +82,11 @@ function deepCopy(value: unknown, key: string): unknown {
       throw new VenomError('E_CONTEXT_COPY', `context value "${key}" is a ${typeof value} and cannot be snapshotted`)
     return value
   }
-  const instance = classInstanceIn(value, key, new Set())
-  if (instance)
+  const lost = lostInCopy(value, key, new Set())
+  if (lost)
     throw new VenomError(
       'E_CONTEXT_COPY',
-      `context value "${key}" holds an instance of ${instance.className}${instance.at === key ? '' : ` at ${instance.at}`}: a checkpoint copies plain data, and the copy would lose its class and methods; store its data instead`,
+      `context value "${key}" holds ${lost.what}${lost.at === key ? '' : ` at ${lost.at}`}: a checkpoint copies plain data, and the copy would lose ${lost.loses}; store its data instead`,
     )
   try {
     return structuredClone(value)
@@ -113,40 +113,71 @@ const CLONED_AS_THEMSELVES: ReadonlySet<object | null> = new Set<object | null>(
   Boolean.prototype,
   Number.prototype,
   String.prototype,
+  BigInt.prototype,
+  ...[globalThis.SharedArrayBuffer, globalThis.Blob].filter((c) => typeof c === 'function').map((c) => c.prototype as object),
   ...[Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array].map((t) => t.prototype),
 ])
 
+/** The errors structuredClone copies as what they are (of any realm): any other class of error comes back a plain Error. */
+const CLONED_ERRORS: ReadonlySet<string> = new Set(['Error', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError', 'TypeError', 'URIError'])
+
+/** What an error's copy keeps of its own properties. */
+const ERROR_KEEPS = new Set(['message', 'stack', 'cause'])
+
+/** Object.prototype of this realm or another (a value made in a vm context): a plain object's prototype. */
+function isObjectPrototype(proto: object | null): boolean {
+  return proto === null || proto === Object.prototype || (Object.getPrototypeOf(proto) === null && (proto as { constructor?: { name?: unknown } }).constructor?.name === 'Object')
+}
+
+const nameOf = (proto: object | null): string => {
+  const name = (proto as { constructor?: { name?: unknown } } | null)?.constructor?.name
+  return typeof name === 'string' && name ? name : 'a class'
+}
+
 /**
- * The first object in `value` that structuredClone would copy without its class: an instance of a class of
- * the test's own (`new Money(150)`), whose copy on a path would have none of its methods. Errors are cloned
- * as errors; anything structuredClone refuses outright (a URL, a function inside) it says so itself.
+ * The first thing in `value` that structuredClone would copy without something it has, silently: an instance
+ * of a class of the test's own (`new Money(150)`) without its methods, an object made with Object.create
+ * without what it inherits, an error of a class of its own as a plain Error, an error's own properties
+ * (`code`). Anything structuredClone refuses outright (a URL, a function inside) it says so itself.
  */
-function classInstanceIn(value: unknown, at: string, seen: Set<object>): { className: string; at: string } | undefined {
+function lostInCopy(value: unknown, at: string, seen: Set<object>): { what: string; loses: string; at: string } | undefined {
   if (value === null || typeof value !== 'object' || seen.has(value)) return undefined
   seen.add(value)
   const proto = Object.getPrototypeOf(value) as object | null
-  if (!CLONED_AS_THEMSELVES.has(proto) && !(value instanceof Error)) {
-    const className = (proto as { constructor?: { name?: unknown } } | null)?.constructor?.name
-    return { className: typeof className === 'string' && className ? className : 'a class', at }
+  if (value instanceof Error || Object.prototype.toString.call(value) === '[object Error]') {
+    if (!CLONED_ERRORS.has(nameOf(proto))) return { what: `an error of class ${nameOf(proto)}`, loses: 'its class and what it adds to Error', at }
+    const own = Object.keys(value).filter((k) => !ERROR_KEEPS.has(k))
+    if (own.length) return { what: `an error with properties of its own (${own.slice(0, 3).join(', ')})`, loses: own.length === 1 ? 'it' : 'them', at }
+    return lostInCopy((value as Error).cause, `${at}.cause`, seen)
+  }
+  if (Array.isArray(value)) {
+    if (nameOf(proto) !== 'Array') return { what: `an instance of ${nameOf(proto)}`, loses: 'its class and methods', at }
+    for (let i = 0; i < value.length; i++) {
+      const found = lostInCopy(value[i], `${at}[${i}]`, seen)
+      if (found) return found
+    }
+    return undefined
+  }
+  if (isObjectPrototype(proto)) {
+    for (const [k, v] of Object.entries(value)) {
+      const found = lostInCopy(v, `${at}.${k}`, seen)
+      if (found) return found
+    }
+    return undefined
+  }
+  if (!CLONED_AS_THEMSELVES.has(proto)) {
+    // Object.create(defaults): a plain object whose prototype is another plain object.
+    if (nameOf(proto) === 'Object') return { what: 'an object that inherits properties from another (Object.create)', loses: 'what it inherits', at }
+    return { what: `an instance of ${nameOf(proto)}`, loses: 'its class and methods', at }
   }
   if (value instanceof Map) {
     for (const [k, v] of value) {
-      const found = classInstanceIn(k, `${at} (a key)`, seen) ?? classInstanceIn(v, `${at}.get(${typeof k === 'string' ? JSON.stringify(k) : '…'})`, seen)
+      const found = lostInCopy(k, `${at} (a key)`, seen) ?? lostInCopy(v, `${at}.get(${typeof k === 'string' ? JSON.stringify(k) : '…'})`, seen)
       if (found) return found
     }
   } else if (value instanceof Set) {
     for (const v of value) {
-      const found = classInstanceIn(v, `${at} (a member)`, seen)
-      if (found) return found
-    }
-  } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = classInstanceIn(value[i], `${at}[${i}]`, seen)
-      if (found) return found
-    }
-  } else if (proto === Object.prototype || proto === null) {
-    for (const [k, v] of Object.entries(value)) {
-      const found = classInstanceIn(v, `${at}.${k}`, seen)
+      const found = lostInCopy(v, `${at} (a member)`, seen)
       if (found) return found
     }
   }

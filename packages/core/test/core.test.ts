@@ -94,7 +94,7 @@ describe('Context', () => {
     expect(ctx.has('a') && ctx.delete('a') && !ctx.has('a')).toBe(true)
   })
 
-  it('refuses a class instance, which a copy would strip of its class and methods, naming where it is', () => {
+  it('refuses a class instance, which a copy would strip of its class and methods, naming where it is', async () => {
     class Money {
       constructor(readonly cents: number) {}
       format() {
@@ -113,6 +113,23 @@ describe('Context', () => {
     const snap = plain.snapshot()
     plain.restore(snap)
     expect((plain.get('v') as { d: Date }).d).toBeInstanceOf(Date)
+    // A plain object or array made in another realm (a vm context), a boxed BigInt, a Blob: kept as they are.
+    const { runInNewContext } = await import('node:vm')
+    new Context({ other: runInNewContext('({ a: [1, { b: 2 }] })'), big: Object(10n), blob: new Blob(['x']) }).snapshot()
+  })
+
+  it('refuses what a copy would lose without a word: what an object inherits, an error of its own class, its own properties', () => {
+    expect(() => new Context({ o: Object.create({ defaults: true }) }).snapshot()).toThrow(
+      'context value "o" holds an object that inherits properties from another (Object.create): a checkpoint copies plain data, and the copy would lose what it inherits',
+    )
+    class ApiError extends Error {
+      status = 503
+    }
+    expect(() => new Context({ e: new ApiError('down') }).snapshot()).toThrow('context value "e" holds an error of class ApiError')
+    expect(() => new Context({ e: Object.assign(new Error('x'), { code: 'E_X' }) }).snapshot()).toThrow('holds an error with properties of its own (code)')
+    class Money {}
+    expect(() => new Context({ e: new Error('x', { cause: new Money() }) }).snapshot()).toThrow('holds an instance of Money at e.cause')
+    expect(() => new Context({ e: new TypeError('x', { cause: new Error('y') }) }).snapshot()).not.toThrow()
   })
 })
 

@@ -22,6 +22,8 @@ export interface Op {
   error?: ServerError
   /** The proxy's own query whose rows it reads (in text format): they are gathered here, never sent. */
   readonly rows?: (string | null)[][]
+  /** The app's statement this op runs, when known: what a server error of it is explained by (see OpQueue's explain). */
+  readonly sql?: string
 }
 
 const TERMINAL: Record<Exclude<Expect, 'sync' | 'query'>, string> = {
@@ -50,7 +52,7 @@ export class OpQueue {
      * What the app is sent for a server error of its own statement, when the proxy has more to say than
      * the server (see Session's #explained); undefined sends the server's error as it came.
      */
-    private readonly explain: (error: ServerError) => Buffer | undefined = () => undefined,
+    private readonly explain: (error: ServerError, op: Op) => Buffer | undefined = () => undefined,
   ) {}
 
   /**
@@ -111,7 +113,7 @@ export class OpQueue {
       head.reached?.()
       const error = (head.error ??= new ServerError(parseFields(m.body)))
       if (head.mode !== 'swallow') {
-        this.send((head.mode === 'forward' && this.explain(error)) || m.raw)
+        this.send((head.mode === 'forward' && this.explain(error, head)) || m.raw)
         error.forwarded = true
       }
       if (head.expect !== 'sync' && head.expect !== 'query') this.#skipToSync()

@@ -7,6 +7,7 @@ import {
   commandComplete,
   emptyQueryResponse,
   errorResponse,
+  rewordedError,
   execute,
   flush,
   noticeResponse,
@@ -202,20 +203,22 @@ export class Session {
     this.#queue = new OpQueue(
       (data) => this.#toClient(data),
       () => this.#sendPendingCancel(),
-      (error) => this.#explained(error),
+      (error, op) => this.#explained(error, op.sql),
     )
   }
 
   /**
    * A server error that comes from running behind the proxy, said as such and recorded as a refusal (the
-   * backend makes each a critical issue): a procedure that COMMITs or ROLLBACKs (2D000) works on
-   * PostgreSQL, and behind the proxy fails only because everything runs inside one transaction.
+   * backend makes each a critical issue): a CALL or DO that commits or rolls back (2D000) works on
+   * PostgreSQL outside a transaction block, and behind the proxy fails only because everything runs inside
+   * one transaction. The same error in the app's own transaction block, or from a function (which may never
+   * commit), is PostgreSQL's own and goes as it came. The server's fields (context, position) are kept.
    */
-  #explained(error: ServerError): Buffer | undefined {
-    if (error.code !== '2D000') return undefined
+  #explained(error: ServerError, sql: string | undefined): Buffer | undefined {
+    if (error.code !== '2D000' || this.#tx === 'explicit' || this.#tx === 'failed' || !sql || !CALL_OR_DO.test(sql)) return undefined
     const explained = refusalError('transaction-control-in-procedure', error.message)
     this.#hub.refused({ reason: 'transaction-control-in-procedure', what: error.message, code: explained.code, message: explained.message })
-    return errorResponse(explained)
+    return rewordedError(error.fields, explained)
   }
 
   get transaction(): Tx {
@@ -710,7 +713,7 @@ export class Session {
       // RELEASE goes in the same round trip; after an error it fails too, and the rollback follows. Not
       // after a COPY: the server would take the RELEASE for a message inside the copy data.
       this.#queue.push({ expect: 'query', mode: 'swallow' })
-      const result = this.#track('query', 'forward')
+      const result = this.#track('query', 'forward', undefined, sql)
       const release = copy ? undefined : this.#track('query', 'swallow')
       const scoped = this.#takeScoped()
       upstream.write([query(INTERNAL.savepoint[1]), query(sql), ...(copy ? [] : [query(this.#releaseSql(scoped))])])
@@ -868,7 +871,7 @@ export class Session {
   }
 
   async #forwardQuery(sql: string, mode: Disposition = 'forward'): Promise<ServerError | undefined> {
-    const done = this.#track('query', mode)
+    const done = this.#track('query', mode, undefined, sql)
     this.#hub.upstream.write(query(sql))
     return done
   }
@@ -1024,7 +1027,7 @@ export class Session {
         return
     }
     this.#usePlainCursor(plainCursor)
-    this.#queue.push({ expect: 'execute', mode: 'forward' })
+    this.#queue.push({ expect: 'execute', mode: 'forward', sql: text })
     upstream.write(execute(this.#upstreamPortal(portal), maxRows))
   }
 
@@ -1128,8 +1131,8 @@ export class Session {
     else if (kind.kind === 'savepoint') this.#plainCursors.savepoint(kind.verb, kind.name)
   }
 
-  #track(expect: 'query' | 'sync', mode: Disposition, rows?: (string | null)[][]): Promise<ServerError | undefined> {
-    return new Promise((resolve) => this.#queue.push({ expect, mode, done: resolve, ...(rows ? { rows } : {}) }))
+  #track(expect: 'query' | 'sync', mode: Disposition, rows?: (string | null)[][], sql?: string): Promise<ServerError | undefined> {
+    return new Promise((resolve) => this.#queue.push({ expect, mode, done: resolve, ...(rows ? { rows } : {}), ...(sql ? { sql } : {}) }))
   }
 
   /** One of the proxy's own statements, as a simple query, answers dropped (its rows gathered into `rows`, when given). */
@@ -1320,3 +1323,6 @@ function answered(error: ErrorFields): ServerError {
 }
 
 const isCopy = (s: Statement) => /^\s*COPY\b/i.test(s.code)
+
+/** A CALL or a DO block, after any leading comments: what can run COMMIT or ROLLBACK inside PostgreSQL. */
+const CALL_OR_DO = /^\s*(?:(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)\s*)*(?:CALL|DO)\b/i

@@ -83,6 +83,14 @@ describe('refusals', () => {
     )
     expect(proxy.refusals.slice(before).map((r) => r.reason)).toEqual(['transaction-control-in-procedure'])
     expect((await client.query("SELECT count(*)::int AS n FROM t WHERE v = 'by procedure'")).rows).toEqual([{ n: 0 }])
+    // Where PostgreSQL itself refuses it, its own error goes as it came, and nothing is blamed on the proxy:
+    // the CALL inside the app's own transaction block, and a function that commits.
+    await client.query('BEGIN')
+    expect(await codeOf(client.query('CALL commits()'))).toBe('2D000: invalid transaction termination')
+    await client.query('ROLLBACK')
+    await client.query('CREATE FUNCTION commits_fn() RETURNS int LANGUAGE plpgsql AS $$ BEGIN COMMIT; RETURN 1; END $$')
+    expect(await codeOf(client.query('SELECT commits_fn()'))).toBe('2D000: invalid transaction termination')
+    expect(proxy.refusals.length).toBe(before + 1)
   })
 
   it('inside a transaction a refusal fails it, as a server error would: 25P02 until ROLLBACK, COMMIT answers ROLLBACK', async () => {

@@ -91,6 +91,10 @@ function headline(run: RunResult, s: RunResult['summary'], title: string): { emo
   if (run.interrupted) return { emoji: ':warning:', text: `${title}: run interrupted, ${c.failed} of ${plural(c.total, noun)} failed${andFlaky}` }
   if (run.status === 'passed')
     return { emoji: ':white_check_mark:', text: `${title}: ${c.total === 1 ? `the ${noun}` : `all ${c.total} ${noun}s`} passed${flaky ? ` (${flaky} flaky: passed on a retry)` : ''}` }
+  // Failed with no failed journey: for its flaky ones (--fail-on-flaky), unless the run itself had an issue
+  // of its own (a stray error, a backend that could not disconnect), which is then what failed it.
+  const runIssues = (run.issues ?? []).filter((i) => i.severity === 'critical' || i.severity === 'high').length
+  if (!c.failed && runIssues) return { emoji: ':x:', text: `${title}: the run failed: ${plural(runIssues, 'issue')} of the run itself${andFlaky}` }
   if (!c.failed && flaky) return { emoji: ':x:', text: `${title}: ${flaky} of ${plural(c.total, noun)} flaky, which fails the run (--fail-on-flaky)` }
   return { emoji: ':x:', text: `${title}: ${c.failed} of ${plural(c.total, noun)} failed${andFlaky}` }
 }

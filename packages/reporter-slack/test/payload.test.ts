@@ -61,6 +61,10 @@ describe('buildSlackPayload', () => {
     expect(checkBlockKit(failed)).toEqual([])
     expect(textOf(failed.blocks[0])).toBe(':x: VenomQA: 1 of 1 journey flaky, which fails the run (--fail-on-flaky)')
     expect(failed.text).not.toContain('0 of 1 journey failed')
+    // Failed by an issue of the run itself, not by --fail-on-flaky: said so.
+    const stray = makeIssue({ journey: '', path: '', step: 'run', severity: 'critical', kind: 'stray-error', error: 'a timer threw', source: 'runner' })
+    const byIssue = buildSlackPayload(run([flaky('payments')], { status: 'failed', issues: [stray] }))
+    expect(textOf(byIssue.blocks[0])).toBe(':x: VenomQA: the run failed: 1 issue of the run itself, 1 flaky')
   })
 
   it('builds a short valid message for a passing run, without a button when no report URL is set', () => {

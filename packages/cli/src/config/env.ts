@@ -98,6 +98,16 @@ export function envOverrides(env: NodeJS.ProcessEnv): { overrides: Partial<Venom
 export function envProblemsError(problems: readonly ConfigError[], fileError?: ConfigError): ConfigError | undefined {
   if (!problems.length) return fileError
   if (!fileError && problems.length === 1) return problems[0]
-  const lines = [...(fileError ? [fileError.message] : []), ...problems.map((p) => p.message)]
-  return new ConfigError(`${lines.length} problems:\n${lines.map((l) => `  - ${l.replace(/\n/g, '\n    ')}`).join('\n')}`, { where: fileError?.where ?? problems[0]!.where })
+  const lines = [...(fileError ? fileLines(fileError.message) : []), ...problems.map((p) => p.message)]
+  return new ConfigError(`${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join('\n')}`, { where: fileError?.where ?? problems[0]!.where })
+}
+
+/** The config file's problems one per line, each naming the file: `x.json has 2 problems:\n  - a\n  - b` gives `x.json: a`, `x.json: b`. */
+function fileLines(message: string): string[] {
+  const many = /^(.*) has \d+ problems:\n/.exec(message)
+  if (!many) return [message]
+  return message
+    .slice(many[0].length)
+    .split('\n')
+    .map((line) => `${many[1]}: ${line.replace(/^ {2}- /, '')}`)
 }
