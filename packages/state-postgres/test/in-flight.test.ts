@@ -170,75 +170,73 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
     }
   }, 30_000)
 
-  it('a writer that commits right after the mark is seen: the mark and the look for writers go up in one batch', async () => {
+  type Query = (...args: unknown[]) => Promise<unknown>
+
+  /**
+   * Run `body` while the backend's first query that `matches` is followed, the moment its answer comes, by
+   * `then` on `writer`: another session's commit at that exact point, between two things the backend does.
+   * True when it fired.
+   */
+  async function commitRightAfter(writer: pg.Client, matches: (sql: string) => boolean, then: string, body: () => Promise<void>): Promise<boolean> {
+    const query = pg.Client.prototype.query as unknown as Query
+    let armed = true
+    pg.Client.prototype.query = async function (this: pg.Client, ...args: unknown[]) {
+      if (armed && this !== writer && matches(typeof args[0] === 'string' ? args[0] : '')) {
+        armed = false
+        const result = await query.apply(this, args)
+        await query.call(writer, then)
+        return result
+      }
+      return query.apply(this, args)
+    } as unknown as typeof pg.Client.prototype.query
+    try {
+      await body()
+    } finally {
+      pg.Client.prototype.query = query as unknown as typeof pg.Client.prototype.query
+    }
+    return !armed
+  }
+
+  /** A backend and another session's client, both closed after `body`. */
+  async function withWriter(body: (backend: ReturnType<typeof postgresState>, writer: pg.Client) => Promise<void>): Promise<void> {
+    const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 5000 })
+    await backend.connect()
+    const writer = new pg.Client({ connectionString: url })
+    await writer.connect()
+    try {
+      await body(backend, writer)
+    } finally {
+      await writer.end()
+      await backend.disconnect()
+    }
+  }
+
+  it('a writer that commits right after the mark is seen: the mark and the look for writers go up in one batch', () =>
     // A transaction of another session makes one write before the checkpoint and one after it, and commits
     // at the moment the backend sends anything else. A look for writers sent on its own, after the mark,
     // would find it gone and keep a mark that splits its transaction.
-    const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 5000 })
-    await backend.connect()
-    const writer = new pg.Client({ connectionString: url })
-    await writer.connect()
-    const query = pg.Client.prototype.query
-    try {
+    withWriter(async (backend, writer) => {
       await backend.checkpoint('before')
       await writer.query("BEGIN; INSERT INTO customers (name) VALUES ('w1')")
-      let armed = true
-      pg.Client.prototype.query = async function (this: pg.Client, ...args: unknown[]) {
-        const sql = typeof args[0] === 'string' ? args[0] : ''
-        if (armed && this !== writer && /\bmark\b/.test(sql)) {
-          armed = false
-          const result = await (query as (...a: unknown[]) => Promise<unknown>).apply(this, args)
-          await (query as (...a: unknown[]) => Promise<unknown>).call(writer, "INSERT INTO customers (name) VALUES ('w2'); COMMIT")
-          return result
-        }
-        return (query as (...a: unknown[]) => Promise<unknown>).apply(this, args)
-      } as typeof query
-      await backend.checkpoint('during')
-      pg.Client.prototype.query = query
-      expect(armed).toBe(false)
+      const fired = await commitRightAfter(writer, (sql) => /\bmark\b/.test(sql), "INSERT INTO customers (name) VALUES ('w2'); COMMIT", () =>
+        backend.checkpoint('during'),
+      )
+      expect(fired).toBe(true)
       await backend.rollback('during')
       // Whole or not at all: the transaction committed after the mark was taken, so the checkpoint holds
       // either both rows (its writers were waited for) or neither.
-      const names = (await customers(url)).map((c) => c.name)
-      expect([['ann', 'bob'], ['ann', 'bob', 'w1', 'w2']]).toContainEqual(names)
+      expect([['ann', 'bob'], ['ann', 'bob', 'w1', 'w2']]).toContainEqual((await customers(url)).map((c) => c.name))
       await backend.rollback('before')
-    } finally {
-      pg.Client.prototype.query = query
-      await writer.end()
-      await backend.disconnect()
-    }
-  })
+    }))
 
-  it('a writer that commits right after a rollback looked is waited for: the look and the read of what changed go up in one batch', async () => {
-    const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 5000 })
-    await backend.connect()
-    const writer = new pg.Client({ connectionString: url })
-    await writer.connect()
-    const query = pg.Client.prototype.query
-    try {
+  it('a writer that commits right after a rollback looked is waited for: the look and the read of what changed go up in one batch', () =>
+    withWriter(async (backend, writer) => {
       await backend.checkpoint('start')
       await writer.query("BEGIN; INSERT INTO customers (name) VALUES ('late')")
-      let armed = true
-      pg.Client.prototype.query = async function (this: pg.Client, ...args: unknown[]) {
-        const sql = typeof args[0] === 'string' ? args[0] : ''
-        if (armed && this !== writer && sql.startsWith('BEGIN; SET LOCAL session_replication_role')) {
-          armed = false
-          const result = await (query as (...a: unknown[]) => Promise<unknown>).apply(this, args)
-          await (query as (...a: unknown[]) => Promise<unknown>).call(writer, 'COMMIT')
-          return result
-        }
-        return (query as (...a: unknown[]) => Promise<unknown>).apply(this, args)
-      } as typeof query
-      await backend.rollback('start')
-      pg.Client.prototype.query = query
-      expect(armed).toBe(false)
+      const fired = await commitRightAfter(writer, (sql) => sql.startsWith('BEGIN; SET LOCAL session_replication_role'), 'COMMIT', () => backend.rollback('start'))
+      expect(fired).toBe(true)
       expect((await customers(url)).map((c) => c.name)).toEqual(['ann', 'bob'])
-    } finally {
-      pg.Client.prototype.query = query
-      await writer.end()
-      await backend.disconnect()
-    }
-  })
+    }))
 
   it('a transaction that locked a tracked table but wrote nothing does not hold up a checkpoint', async () => {
     const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 300 })
