@@ -69,10 +69,14 @@ export class Context {
     return Object.freeze(out)
   }
 
-  /** Replace every value with a deep copy of the snapshot's. Keys set after the snapshot are gone. */
+  /**
+   * Replace every value with a deep copy of the snapshot's. Keys set after the snapshot are gone. A
+   * snapshot's values are copies already, which snapshot() checked: copied again without the check, which
+   * would only walk them once more at every rollback.
+   */
   restore(snapshot: ContextSnapshot): void {
     this.#values.clear()
-    for (const [k, v] of Object.entries(snapshot)) this.#values.set(k, deepCopy(v, k))
+    for (const [k, v] of Object.entries(snapshot)) this.#values.set(k, v === null || typeof v !== 'object' ? v : structuredClone(v))
   }
 }
 
@@ -99,11 +103,11 @@ function deepCopy(value: unknown, key: string): unknown {
   }
 }
 
-/** What structuredClone copies with its kind kept; an object of any other prototype is copied as a plain object. */
+/**
+ * Besides plain objects and arrays (looked into by lostInCopy), what structuredClone copies with its kind
+ * kept; an object of any other prototype is copied as a plain object.
+ */
 const CLONED_AS_THEMSELVES: ReadonlySet<object | null> = new Set<object | null>([
-  null,
-  Object.prototype,
-  Array.prototype,
   Date.prototype,
   RegExp.prototype,
   Map.prototype,

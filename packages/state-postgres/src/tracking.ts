@@ -40,7 +40,7 @@ INSERT INTO ${S}.state VALUES (0);
 ${SHAPE_FUNCTION_SQL}
 
 -- Other sessions with writes to tracked tables in flight (see inflight.ts). A function, so that its plan
--- is made once per session: pg_stat_activity is a view whose planning costs a round trip about 0.6 ms, at
+-- is made once per session: pg_stat_activity is a view whose planning costs a round trip about 0.7 ms, at
 -- every checkpoint and rollback; and read only when another session holds a write lock on one of them.
 CREATE FUNCTION ${S}.in_flight_writers(tracked oid[])
   RETURNS TABLE (pid int, application text, "user" text, client text, open_seconds float8, state text)

@@ -86,6 +86,8 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
   // (`plugins[1].maxWorkers`), not the place it takes in this shorter list.
   const good: PluginSpec[] = []
   const goodWhere: string[] = []
+  // The runner's check of plugin options, as `venomqa run` makes it (the session below loads the runner anyway).
+  const { checkPluginEntries } = await import('@venomqa/runner')
   for (const [i, spec] of config.plugins.entries()) {
     try {
       const where = config.pluginWhere[i] ?? `plugins[${i}]`
@@ -93,7 +95,6 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
       // Its options checked here, as `venomqa run` checks them before any setup: a wrong one is this
       // plugin's failure, told once, and the plugin is left out of setup and commands, which would say it again.
       const [typed] = await typedPluginOptions([{ ...p, where }], config.pluginTypedVariables)
-      const { checkPluginEntries } = await import('@venomqa/runner')
       await checkPluginEntries(runnerPluginEntries([typed!]))
       good.push(spec)
       goodWhere.push(where)
