@@ -32,3 +32,27 @@ describe('mergeExploration with a part never started', () => {
     expect([merged.status, merged.interrupted, merged.notStarted]).toEqual(['failed', true, true])
   })
 })
+
+describe('mergeExploration of shards that met one violation', () => {
+  it('keeps its issue once, though each shard recorded it with its own response (a date header, an id)', () => {
+    const issue = (date: string, timestamp: string) => ({
+      journey: explored.name,
+      path: 'main',
+      step: 'invariant:no_leak_on_failed_create',
+      severity: 'high' as const,
+      kind: 'assertion' as const,
+      error: 'createItem answered 400, yet listItems went from 0 items to 1 item',
+      suggestion: 'replay the sequence',
+      source: 'explore',
+      request: { method: 'POST', url: 'http://127.0.0.1:4000/items', headers: {} },
+      response: { status: 400, headers: { date }, body: { error: 'bad' } },
+      timestamp,
+    })
+    const a = { ...explored, issues: [issue('Fri, 04 Dec 2026 12:00:00 GMT', '2026-12-04T12:00:00.100Z')] }
+    const b = { ...explored, issues: [issue('Fri, 04 Dec 2026 12:00:01 GMT', '2026-12-04T12:00:01.300Z')] }
+    expect(mergeExploration([a, b]).issues).toEqual(a.issues)
+    // What it says still tells two issues apart.
+    const other = { ...b, issues: [{ ...b.issues[0]!, error: 'createItem answered 400, yet listItems went from 3 items to 4 items' }] }
+    expect(mergeExploration([a, other]).issues).toHaveLength(2)
+  })
+})

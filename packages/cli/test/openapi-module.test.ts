@@ -102,5 +102,26 @@ describe('the exploration module of explore --openapi', () => {
     warnings.length = 0
     await openApiExploration('secured.json', { ...config, openapi: { auth: { bearer: 'x' } } } as ResolvedConfig, false, (m) => warnings.push(m))
     expect(warnings).toEqual([])
+    // Headers the config sends with every request are credentials too: an Authorization for an HTTP scheme.
+    await openApiExploration('secured.json', { ...config, headers: { Authorization: 'Bearer x' } } as ResolvedConfig, false, (m) => warnings.push(m))
+    expect(warnings).toEqual([])
+  })
+
+  it("takes the config's headers for an API key the document names: no warning for what they meet, one for what they do not", async () => {
+    const keyed = {
+      ...DOCUMENT,
+      security: [{ apiKey: [] }],
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' }, queryKey: { type: 'apiKey', in: 'query', name: 'key' } } },
+    }
+    // One operation wants the key in the query, which no header meets.
+    const [first] = Object.keys(DOCUMENT.paths)
+    const withQueryKey = structuredClone(keyed) as typeof keyed & { paths: Record<string, Record<string, Record<string, unknown>>> }
+    for (const op of Object.values(withQueryKey.paths[first!]!)) op.security = [{ queryKey: [] }]
+    await writeFile(path.join(root, 'keyed.json'), JSON.stringify(withQueryKey))
+    const warnings: string[] = []
+    const config = { root, baseUrl: 'http://127.0.0.1:9', headers: { 'x-api-key': 'k' } } as unknown as ResolvedConfig
+    await openApiExploration('keyed.json', config, false, (m) => warnings.push(m))
+    const inQuery = Object.keys(withQueryKey.paths[first!]!).length
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^keyed\\.json secures ${inQuery} of its operations and openapi\\.auth is not set`))])
   })
 })

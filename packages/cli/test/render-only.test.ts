@@ -17,7 +17,7 @@ beforeAll(async () => {
   // As docs/cli.md's CI example has it: the state backend's URL from the environment, unset in the job that renders.
   await writeFile(
     path.join(p.dir, 'venomqa.config.mjs'),
-    "export default { baseUrl: '${API_URL}', headers: { 'X-Api': '${API_SECRET}', 'X-Team': 'qa' }, profiles: { ci: { baseUrl: 'http://${API_HOST}' } }, plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}' }], ['csv', { rows: 'step' }]] }\n",
+    "export default { baseUrl: '${API_URL}', headers: { 'X-Api': '${API_SECRET}', 'X-Team': 'qa' }, openapi: { include: ['listItems'], auth: { bearer: '${API_TOKEN}' } }, profiles: { ci: { baseUrl: 'http://${API_HOST}', openapi: { auth: { login: 'logIn', credentials: { email: 'qa@example.test', password: '${API_PASSWORD}' } } } } }, plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}' }], ['csv', { rows: 'step' }]] }\n",
   )
 })
 afterAll(async () => {
@@ -31,8 +31,8 @@ describe('commands that only render a saved run', () => {
     expect(r.code).toBe(0)
   })
 
-  it('an unset variable in baseUrl or a header is no error: only a request reads them, and run still says so', async () => {
-    const env = { DATABASE_URL: undefined, API_URL: undefined, API_SECRET: undefined, API_HOST: undefined, VENOMQA_PROFILE: 'ci' }
+  it('an unset variable in baseUrl, a header or openapi is no error: only a request reads them, and run still says so', async () => {
+    const env = { DATABASE_URL: undefined, API_URL: undefined, API_SECRET: undefined, API_HOST: undefined, API_TOKEN: undefined, API_PASSWORD: undefined, VENOMQA_PROFILE: 'ci' }
     const r = await p.venomqa(['report', 'saved.json', '-r', 'json:out/again.json'], { env })
     expect(r.stderr).toBe('venomqa: json report written to out/again.json\n')
     expect(r.code).toBe(0)
@@ -40,7 +40,7 @@ describe('commands that only render a saved run', () => {
     expect(merged.stderr).not.toContain('not set')
     const run = await p.venomqa(['list'], { env })
     expect(run.code).toBe(2)
-    for (const name of ['API_URL', 'API_SECRET', 'API_HOST']) expect(run.stderr).toContain(`environment variable ${name} is not set`)
+    for (const name of ['API_URL', 'API_SECRET', 'API_HOST', 'API_TOKEN', 'API_PASSWORD']) expect(run.stderr).toContain(`environment variable ${name} is not set`)
   })
 
   it("a reporter that only a config plugin makes needs them set up: then an unset variable is told, as for run", async () => {

@@ -166,7 +166,9 @@ function actionsOf(sequence: readonly TakenAction[]): string[] {
  * A violation's message with what differs between meetings of one bug taken out: every quoted value (not
  * a JSON key), every word with a digit in it (numbers, ids, hex, UUIDs, dates, a port), and a list of
  * them is one. `refunded 1200 of 1000` and `refunded 600 of 500` are one shape; `GET /items/{id} answered
- * 500` after a delete and after a rename are one too, and only their sequences tell them apart.
+ * 500` after a delete and after a rename are one too, and only their sequences tell them apart. The word
+ * a count is of is taken in the singular: `from 0 items to 1 item` and `from 1 item to 2 items` are one
+ * bug met at two sizes (messages made with core's plural()), not two.
  */
 export function messageShape(message: string): string {
   return message
@@ -176,6 +178,20 @@ export function messageShape(message: string): string {
     .replace(/[\w+=.-]*\d[\w+=.-]*/g, '#')
     .replace(/#(?:\s*[,;]\s*#)+/g, '#')
     .replace(/"~"(?:\s*[,;]\s*"~")+/g, '"~"')
+    .replace(/#( +)([A-Za-z]+)\b/g, (_, space: string, word: string) => `#${space}${singular(word)}`)
+}
+
+/**
+ * An English plural made singular by the regular rules (`items`, `entries`, `boxes`), a word that is
+ * already singular kept (`item`, `class`, `status`), and so is a verb after a number (`item 5 is gone`).
+ * Irregular plurals stay apart: they only cost a bug met at two sizes being counted twice, as before.
+ */
+function singular(word: string): string {
+  if (/^(?:is|was|has|does|goes|says)$/i.test(word)) return word
+  if (/[^aeiou]ies$/i.test(word)) return `${word.slice(0, -3)}y`
+  if (/(?:ss|x|z|ch|sh)es$/i.test(word)) return word.slice(0, -2)
+  if (/[^su]s$/i.test(word)) return word.slice(0, -1)
+  return word
 }
 
 /** Depth-first order of two places: edge by edge, a place before the places below it. */

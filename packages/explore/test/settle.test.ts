@@ -363,10 +363,17 @@ describe('messageShape', () => {
       ['ids [1, 2, 3] left behind', 'ids [4] left behind'],
       ['products "A1", "B2" share a SKU', 'products "C3" share a SKU'],
       ['created at 2024-05-01T10:00:00.000Z', 'created at 2025-12-31T23:59:59.999Z'],
+      // One bug met at two sizes: the count's word in the singular and in the plural (core's plural()).
+      ['GET /items went from 0 items to 1 item', 'GET /items went from 1 item to 2 items'],
+      ['GET /items went from 2 items to 3 items', 'GET /items went from 1 item to 2 items'],
+      ['1 entry and 1 box left', '3 entries and 2 boxes left'],
+      ['1 class left', '2 classes left'],
     ]
     for (const [a, b] of same) expect(messageShape(a!), `${a} / ${b}`).toBe(messageShape(b!))
     expect(messageShape('refunded 1200 of 1000')).toBe('refunded # of #')
     expect(messageShape('answered {"error":"sku_taken"}')).toBe('answered {"error":"~"}')
+    // A verb after a count is no plural: the shape still reads as the message.
+    expect(messageShape('item 5 is gone, 2 status checks failed')).toBe('item # is gone, # status checks failed')
   })
 
   it('keeps what says which rule broke, and how', () => {
@@ -375,6 +382,7 @@ describe('messageShape', () => {
       ['answered {"error":"x"}', 'answered {"message":"x"}'],
       ['get_item: HTTP 500 from GET http://127.0.0.1:4123/items/7', 'get_item: HTTP 500 from GET http://127.0.0.1:4123/users/7'],
       ["the user's order is gone", "the user's order is kept"],
+      ['1 item left', '1 order left'],
     ]
     for (const [a, b] of different) expect(messageShape(a!), `${a} / ${b}`).not.toBe(messageShape(b!))
     // An apostrophe is no quote.

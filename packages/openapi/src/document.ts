@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { dereference } from '@readme/openapi-parser'
 import { ConfigError, errorMessage, parseJsonText, redactText } from '@venomqa/core'
 import type * as JsoncParser from 'jsonc-parser'
 import YAML from 'yaml'
-import { checkRefs, escapePointer, inlineRemoteRefs, remotePlace, resolvePointer } from './refs'
+import { checkRefs, escapePointer, inlineExternalRefs, placeOf, remotePlace, resolvePointer, shownPath } from './refs'
 
 export { escapePointer, resolvePointer } from './refs'
 
@@ -71,16 +72,18 @@ export async function loadDocument(given: string, options: { root: string }): Pr
   checkVersion(source, raw)
   checkPaths(source, raw)
   const remoteRefs = await checkRefs({ source, location, isUrl: isUrl(given), raw, root: options.root, parse: parseText })
-  if (isUrl(given)) await inlineRemoteRefs({ source, location, raw, fetchText, parse: parseText, shown: redactText })
-  // After inlining: a loop through the files of a document fetched from a URL is one through the document now.
+  await inlineExternalRefs(
+    isUrl(given)
+      ? { source, location, raw, readText: fetchText, parse: parseText, shown: redactText }
+      : { source, location: pathToFileURL(location).href, raw, readText: (url) => readFile(fileURLToPath(url), 'utf8'), parse: parseText, shown: (url) => shownPath(options.root, fileURLToPath(url)) },
+  )
+  // After inlining: a loop through the files of a document is one through the document now.
   checkAllOfLoops(source, raw)
   let document: OpenApiDocument
   try {
-    // A file is read again by the parser, so that relative external `$ref`s resolve from its place. A URL
-    // is not: the parser refuses to fetch from loopback and private addresses, where an API under test
-    // serves its document, so the text already fetched is dereferenced as it is.
-    const input = isUrl(given) ? raw : location
-    document = (await dereference(input as never, { dereference: { circular: 'ignore' } })) as unknown as OpenApiDocument
+    // What was read is dereferenced as it is: its other files are in it now (see inlineExternalRefs), and
+    // a `$ref` to a URL left in a file's document is the parser's to fetch.
+    document = (await dereference(raw as never, { dereference: { circular: 'ignore' } })) as unknown as OpenApiDocument
   } catch (err) {
     // What is left to the parser is a `$ref` to a URL: named by its place when the failure names its URL.
     const remote = remotePlace(err, remoteRefs)
@@ -256,11 +259,12 @@ function checkAllOfLoops(source: string, raw: Record<string, unknown>): void {
       const names = [...loop.map((s) => name(s.pointer)), name(pointer)].join(' → ')
       // A loop of bare $refs (A is B, B is A) names no schema at all; one through allOf adds to one that never ends.
       const throughAllOf = loop.some((s) => s.at.includes('/allOf/'))
+      const where = placeOf(source, raw, closes)
       throw new ConfigError(
         throughAllOf
-          ? `${source}#${closes}: schema "${name(pointer)}" is made of itself through allOf (${names}), which has no end; hold one of them in a property instead`
-          : `${source}#${closes}: schema "${name(pointer)}" is only a $ref to itself (${names}), so it never says what it is; give one of them its own type and properties`,
-        { where: `${source}#${closes}` },
+          ? `${where}: schema "${name(pointer)}" is made of itself through allOf (${names}), which has no end; hold one of them in a property instead`
+          : `${where}: schema "${name(pointer)}" is only a $ref to itself (${names}), so it never says what it is; give one of them its own type and properties`,
+        { where },
       )
     }
     const target = resolvePointer(raw, pointer)
@@ -295,6 +299,9 @@ function checkPaths(source: string, raw: Record<string, unknown>): void {
   checkSecurity('/security', raw.security)
   if (raw.paths === undefined) return
   if (!isObject(raw.paths)) throw refuse('/paths', 'an object of path items', raw.paths)
+  // An operation is an action named by its operationId (`METHOD /path` without one): two of one name
+  // would be two actions of one name, refused later without saying where either sits.
+  const named = new Map<string, string>()
   for (const [p, item] of Object.entries(raw.paths)) {
     const at = `/paths/${escapePointer(p)}`
     if (!isObject(item)) throw refuse(at, 'a path item (an object)', item)
@@ -309,6 +316,15 @@ function checkPaths(source: string, raw: Record<string, unknown>): void {
       // Read as an object, a string's characters would be its documented statuses.
       if (operation.responses !== undefined && !isObject(operation.responses)) throw refuse(`${at}/${method}/responses`, 'an object of responses by status', operation.responses)
       checkSecurity(`${at}/${method}/security`, operation.security)
+      const given = typeof operation.operationId === 'string'
+      const name = given ? (operation.operationId as string) : `${method.toUpperCase()} ${p}`
+      const place = `${at}/${method}${given ? '/operationId' : ''}`
+      const before = named.get(name)
+      if (before !== undefined)
+        throw new ConfigError(`${source}#${place}: "${name}" names the operation at #${before} too; each operation needs a name of its own (operationIds are unique in a document)`, {
+          where: `${source}#${place}`,
+        })
+      named.set(name, place)
     }
   }
 }

@@ -39,6 +39,8 @@ export interface Operation {
   responses: Record<string, ResponseSpec>
   /** Does the operation need credentials (its own `security`, else the document's)? */
   secured: boolean
+  /** Its security requirements (its own, else the document's): any one of them, met whole, is enough. */
+  security: Record<string, unknown>[]
 }
 
 /** Every operation of a dereferenced document, in the document's order. */
@@ -62,10 +64,27 @@ export function operations(doc: OpenApiDocument): Operation[] {
         requestBody: requestBody(op.requestBody),
         responses: Object.fromEntries(Object.entries((op.responses ?? {}) as Record<string, any>).map(([status, r]) => [status, response(r)])),
         secured: (op.security ?? doc.security ?? []).some((s: Record<string, unknown>) => Object.keys(s).length > 0),
+        security: op.security ?? doc.security ?? [],
       })
     }
   }
   return out
+}
+
+/**
+ * Whether headers of these names, sent with every request (the config's `headers`), meet one of the
+ * operation's security requirements whole: each scheme of it an API key in a header named here, or an
+ * HTTP scheme (bearer, basic) with an `Authorization` header here.
+ */
+export function headersMeetSecurity(doc: OpenApiDocument, op: Operation, headerNames: readonly string[]): boolean {
+  const sent = new Set(headerNames.map((h) => h.toLowerCase()))
+  const schemes = (doc.components?.securitySchemes ?? {}) as Record<string, { type?: unknown; in?: unknown; name?: unknown } | undefined>
+  const met = (name: string) => {
+    const scheme = schemes[name]
+    if (scheme?.type === 'apiKey') return scheme.in === 'header' && typeof scheme.name === 'string' && sent.has(scheme.name.toLowerCase())
+    return scheme?.type === 'http' && sent.has('authorization')
+  }
+  return op.security.some((requirement) => Object.keys(requirement).every(met))
 }
 
 /** `METHOD /path (operationId)`: how messages name an operation. */

@@ -67,39 +67,59 @@ export async function checkRefs(input: RefCheckInput): Promise<RemoteRef[]> {
   return remote
 }
 
-/** Where the files a fetched document points into are put, in the document: every `$ref` then stays inside it. */
+/** Where the files a document points into are put, in the document: every `$ref` then stays inside it. */
 export const INLINED_KEY = 'x-venomqa-refs'
 
+/** The names of the files put into a document, by their index under INLINED_KEY: for placeOf. */
+const inlinedNames = new WeakMap<object, string[]>()
+
+/**
+ * A place in the document `raw` as a message names it, `file#pointer`: a place inside a file put into it
+ * (see inlineExternalRefs) is named in that file, where the user wrote it.
+ */
+export function placeOf(source: string, raw: object, pointer: string): string {
+  const inlined = new RegExp(`^/${INLINED_KEY}/(\\d+)(/.*)?$`).exec(pointer)
+  const name = inlined && inlinedNames.get(raw)?.[Number(inlined[1])]
+  return name ? `${name}#${inlined[2] ?? ''}` : `${source}#${pointer}`
+}
+
 export interface InlineInput {
-  /** The document's name in messages (its URL, credentials masked). */
+  /** The document's name in messages (its path as given, or its URL, credentials masked). */
   source: string
-  /** Its URL, as fetched (credentials in it are sent again to the same server). */
+  /** Its URL: http(s), as fetched (credentials in it are sent again to the same server), or file:. */
   location: string
   raw: Record<string, unknown>
-  /** The text at a URL; throws an Error saying why not (connection refused, answered 404). */
-  fetchText(url: string): Promise<string>
+  /** The text at a URL; throws an Error saying why not (connection refused, answered 404, no such file). */
+  readText(url: string): Promise<string>
   parse(name: string, text: string): unknown
-  /** A URL as messages name it: credentials masked. */
+  /** A URL as messages name it: credentials masked, a file by its path. */
   shown(url: string): string
 }
 
 /**
- * The `$ref`s of a document fetched from a URL that point to other files (`./schemas.json#/Pet`, relative
- * to the document's URL, or a URL of their own) are fetched here as the document was, each file once,
- * and put into the document under INLINED_KEY, each `$ref` rewritten to point there: the parser then meets
- * only `$ref`s inside the document. Left to it, a relative one was looked for in the working directory,
- * and a URL on loopback or a private address (where an API under test serves its schemas) was refused.
- * Each mistake names the file and the `$ref`: a file that cannot be fetched, a pointer to nothing in it.
+ * The `$ref`s of a document that point to other files (`./schemas.json#/Pet`, relative to the document,
+ * or a URL of their own) are read here, each file once, and put into the document under INLINED_KEY,
+ * each `$ref` rewritten to point there: the parser then meets only `$ref`s inside the document, and so
+ * does the schema validator after it. Left to the parser, a relative `$ref` of a fetched document was
+ * looked for in the working directory, a URL on loopback or a private address (where an API under test
+ * serves its schemas) was refused, and a schema of another file that refers to itself was left as a
+ * `$ref` to that file, which the validator cannot resolve.
+ * A fetched document points to URLs only; a file points to files, and its `$ref`s to URLs are left to
+ * the parser (checkRefs keeps their places). Each mistake names the file and the `$ref`: a file that
+ * cannot be read, a pointer to nothing in it.
  */
-export async function inlineRemoteRefs(input: InlineInput): Promise<void> {
+export async function inlineExternalRefs(input: InlineInput): Promise<void> {
+  const fromFile = new URL(input.location).protocol === 'file:'
+  const allowed = fromFile ? ['file:'] : ['http:', 'https:']
   const inlined: unknown[] = []
+  const names: string[] = []
   const indexOf = new Map<string, number>()
   const queue: { name: string; url: string; value: unknown; prefix: string }[] = [{ name: input.source, url: input.location, value: input.raw, prefix: '' }]
   for (let file = queue.shift(); file; file = queue.shift())
     for (const { site, ref, fail } of wellFormedRefs(file.name, file.value)) {
       const holder = resolvePointer(file.value, site.pointer) as { $ref: string }
       if (ref.uri === '') {
-        // The document's own were checked already; a fetched file's point into it, now under its prefix.
+        // The document's own were checked already; a read file's point into it, now under its prefix.
         if (file.prefix === '') continue
         if (resolvePointer(file.value, ref.pointer) === undefined) throw fail(`"${site.ref}" points to nothing in ${file.name}`)
         holder.$ref = `#${file.prefix}${ref.pointer}`
@@ -111,8 +131,10 @@ export async function inlineRemoteRefs(input: InlineInput): Promise<void> {
       } catch {
         throw fail(`"${site.ref}" is not a URL, nor a path relative to ${file.name}`)
       }
-      if (target.protocol !== 'http:' && target.protocol !== 'https:')
+      if (!allowed.includes(target.protocol)) {
+        if (fromFile) continue
         throw fail(`"${site.ref}" points to ${input.shown(target.href)}: a document fetched from a URL can point to other URLs only`)
+      }
       target.hash = ''
       // Back into the document itself: a pointer into it, not a second copy of it.
       if (target.href === new URL(input.location).href.replace(/#.*$/, '')) {
@@ -125,20 +147,23 @@ export async function inlineRemoteRefs(input: InlineInput): Promise<void> {
         const name = input.shown(target.href)
         let text: string
         try {
-          text = await input.fetchText(target.href)
+          text = await input.readText(target.href)
         } catch (err) {
-          throw fail(`"${site.ref}" points to ${name}, which cannot be fetched: ${err instanceof Error ? err.message : String(err)}`)
+          throw fail(`"${site.ref}" points to ${name}, which cannot be ${fromFile ? 'read' : 'fetched'}: ${err instanceof Error ? err.message : String(err)}`)
         }
         index = inlined.length
         indexOf.set(target.href, index)
         const value = input.parse(name, text)
         inlined.push(value)
+        names.push(name)
         queue.push({ name, url: target.href, value, prefix: `/${INLINED_KEY}/${index}` })
       }
       if (resolvePointer(inlined[index], ref.pointer) === undefined) throw fail(`"${site.ref}" points to nothing in ${input.shown(target.href)}`)
       holder.$ref = `#/${INLINED_KEY}/${index}${ref.pointer}`
     }
-  if (inlined.length) input.raw[INLINED_KEY] = inlined
+  if (!inlined.length) return
+  input.raw[INLINED_KEY] = inlined
+  inlinedNames.set(input.raw, names)
 }
 
 /**
@@ -250,6 +275,6 @@ export function remotePlace(err: unknown, remote: readonly RemoteRef[]): RemoteR
 }
 
 /** A file as messages name it: relative to the root, as the document is, `/`-separated. */
-function shownPath(root: string, abs: string): string {
+export function shownPath(root: string, abs: string): string {
   return path.relative(root, abs).split(path.sep).join('/') || abs
 }

@@ -14,7 +14,7 @@ export class SchemaChecker {
   readonly #compiled = new Map<JsonSchema, ValidateFunction>()
   readonly #seen = new Map<object, JsonSchema>()
   /**
-   * The document's components and the files it points into (see inlineRemoteRefs), converted: a recursive
+   * The document's components and the files it points into (see inlineExternalRefs), converted: a recursive
    * schema keeps its `$ref`s (`#/components/schemas/Node`) once dereferenced, and each compiled schema
    * carries them beside it so that those resolve.
    */

@@ -53,6 +53,28 @@ describe.each([
   })
 })
 
+// A document split in files, as a server serves them and as they sit on disk: relative `$ref`s, one within a file, a tree.
+const listed = (schema: object) => ({ get: { operationId: 'listNodes', responses: { 200: { description: 'ok', content: { 'application/json': { schema } } } } } })
+const SPLIT: Record<string, object> = {
+  '/split/openapi.json': { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/nodes': listed({ $ref: 'schemas/nodes.json#/Node' }) } },
+  '/split/schemas/nodes.json': {
+    Node: { type: 'object', required: ['id'], properties: { id: { type: 'integer' }, owner: { $ref: './owners.json#/Owner' }, children: { type: 'array', items: { $ref: '#/Node' } } } },
+  },
+  '/split/schemas/owners.json': { Owner: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } },
+  '/split/broken.json': { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/nodes': listed({ $ref: 'schemas/missing.json#/Node' }) } },
+  '/split/pointless.json': { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/nodes': listed({ $ref: 'schemas/nodes.json#/Nope' }) } },
+  // A file that points back into the document; an allOf loop through two files.
+  '/split/back.json': {
+    openapi: '3.1.0',
+    info: { title: 't', version: '1' },
+    paths: { '/nodes': listed({ $ref: 'schemas/back-b.json#/Thing' }) },
+    components: { schemas: { Owner: { type: 'object', properties: { name: { type: 'string' } } } } },
+  },
+  '/split/schemas/back-b.json': { Thing: { type: 'object', properties: { owner: { $ref: '../back.json#/components/schemas/Owner' } } } },
+  '/split/loop.json': { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {}, components: { schemas: { A: { allOf: [{ $ref: 'schemas/loop-b.json#/B' }] } } } },
+  '/split/schemas/loop-b.json': { B: { allOf: [{ $ref: '../loop.json#/components/schemas/A' }] } },
+}
+
 describe('a document at a URL', () => {
   const DOCUMENT = JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } } } })
   // The private document needs these, as HTTP Basic auth: the password has a `:` and an `@`, percent-encoded in a URL.
@@ -62,27 +84,6 @@ describe('a document at a URL', () => {
   let server: http.Server
   let base: string
   let authorizations: (string | undefined)[] = []
-  // A document split in files, as a server serves them: relative `$ref`s, one within a file, a tree.
-  const listed = (schema: object) => ({ get: { operationId: 'listNodes', responses: { 200: { description: 'ok', content: { 'application/json': { schema } } } } } })
-  const SPLIT: Record<string, object> = {
-    '/split/openapi.json': { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/nodes': listed({ $ref: 'schemas/nodes.json#/Node' }) } },
-    '/split/schemas/nodes.json': {
-      Node: { type: 'object', required: ['id'], properties: { id: { type: 'integer' }, owner: { $ref: './owners.json#/Owner' }, children: { type: 'array', items: { $ref: '#/Node' } } } },
-    },
-    '/split/schemas/owners.json': { Owner: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } },
-    '/split/broken.json': { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/nodes': listed({ $ref: 'schemas/missing.json#/Node' }) } },
-    '/split/pointless.json': { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/nodes': listed({ $ref: 'schemas/nodes.json#/Nope' }) } },
-    // A file that points back into the document; an allOf loop through two files.
-    '/split/back.json': {
-      openapi: '3.1.0',
-      info: { title: 't', version: '1' },
-      paths: { '/nodes': listed({ $ref: 'schemas/back-b.json#/Thing' }) },
-      components: { schemas: { Owner: { type: 'object', properties: { name: { type: 'string' } } } } },
-    },
-    '/split/schemas/back-b.json': { Thing: { type: 'object', properties: { owner: { $ref: '../back.json#/components/schemas/Owner' } } } },
-    '/split/loop.json': { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {}, components: { schemas: { A: { allOf: [{ $ref: 'schemas/loop-b.json#/B' }] } } } },
-    '/split/schemas/loop-b.json': { B: { allOf: [{ $ref: '../loop.json#/components/schemas/A' }] } },
-  }
   beforeAll(async () => {
     server = http.createServer((req, res) => {
       if (req.url === '/private/openapi.json') {
@@ -166,6 +167,40 @@ describe('a document at a URL', () => {
   })
 })
 
+describe('a document split in files on disk', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-split-'))
+    for (const [file, value] of Object.entries(SPLIT)) {
+      await mkdir(path.dirname(path.join(dir, file)), { recursive: true })
+      await writeFile(path.join(dir, file), JSON.stringify(value))
+    }
+  })
+  afterAll(() => rm(dir, { recursive: true, force: true }))
+
+  it('puts the files its $refs point to into the document: a schema of another file that refers to itself is checked as it is from a URL', async () => {
+    // Left to the parser, the tree's own `$ref` stayed one into its file, and building its check failed:
+    // "can't resolve reference schemas/nodes.json#/Node from id #".
+    const doc = await loadDocument('split/openapi.json', { root: dir })
+    const schema = operations(doc)[0]!.responses['200']!.content['application/json']!
+    expect(schema).toEqual({ $ref: '#/x-venomqa-refs/0/Node' })
+    expect(resolveSchema(schema, doc).properties.owner).toEqual({ type: 'object', required: ['name'], properties: { name: { type: 'string' } } })
+    const checker = new SchemaChecker('3.1.0', doc)
+    expect(checker.check(schema, { id: 1, owner: { name: 'a' }, children: [{ id: 2, children: [] }] })).toBeUndefined()
+    expect(checker.check(schema, { id: 1, children: [{ children: [] }] })).toMatch(/^\/children\/0 must have required property 'id'/)
+    const back = await loadDocument('split/back.json', { root: dir })
+    expect((back as Record<string, unknown>)['x-venomqa-refs']).toHaveLength(1)
+    const loop = await loadDocument('split/loop.json', { root: dir }).catch((e: unknown) => e)
+    expect((loop as Error).message).toMatch(/^split\/schemas\/loop-b\.json#\/B\/allOf\/0\/\$ref: schema "A" is made of itself through allOf \(A → B → A\), which has no end/)
+  })
+
+  it('as `venomqa explore --openapi` reads it: the response schemas are built, no error', async () => {
+    const actions = await openApiActions(path.join(dir, 'split/openapi.json')).load(env)
+    expect(actions.map((a) => a.name)).toEqual(['listNodes'])
+    expect((await openApiInvariants(path.join(dir, 'split/openapi.json')).load(env)).map((i) => i.name)).toContain('response_schema')
+  })
+})
+
 describe('mistakes are ConfigErrors naming the file and the place', () => {
   let dir: string
   beforeAll(async () => {
@@ -210,6 +245,8 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     await writeFile(path.join(dir, 'paths-number.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: 5 }))
     await writeFile(path.join(dir, 'operation-string.yaml'), 'openapi: 3.0.3\ninfo: { title: t, version: "1" }\npaths:\n  /things/{id}:\n    get: listThings\n')
     await writeFile(path.join(dir, 'parameters-string.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things/{id}': { get: { parameters: 'oops', responses: {} } } } }))
+    const listing = { operationId: 'listThings', responses: { 200: { description: 'ok' } } }
+    await writeFile(path.join(dir, 'duplicate-id.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: listing }, '/things/all': { get: listing } } }))
     await writeFile(path.join(dir, 'shared-parameters-object.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things/{id}': { parameters: { name: 'id' }, get: { responses: {} } } } }))
     // Beside a config that selects nothing, so that what the document lacks is all there is to report.
     await mkdir(path.join(dir, 'bare'))
@@ -236,6 +273,8 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     // Read as a list, these would be no parameter at all, and the path's id would go unbound.
     ['parameters-string.json', /^parameters-string\.json#\/paths\/~1things~1\{id\}\/get\/parameters: expected a list of parameters, got string$/],
     ['shared-parameters-object.json', /^shared-parameters-object\.json#\/paths\/~1things~1\{id\}\/parameters: expected a list of parameters, got object$/],
+    // Two actions of one name were refused later, naming neither the document nor either place.
+    ['duplicate-id.json', /^duplicate-id\.json#\/paths\/~1things~1all\/get\/operationId: "listThings" names the operation at #\/paths\/~1things\/get\/operationId too; /],
   ])('%s', async (file, message) => {
     const err = await loadDocument(file, { root: dir }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)

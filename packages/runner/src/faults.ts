@@ -9,7 +9,12 @@ import { type Issue, TimeoutError, VenomError, errorMessage, makeIssue } from '@
  * - `uncaughtException` / `unhandledRejection`: the error goes to the guard running, the newest one still
  *   open; when several run at once (parallel paths), to the guard whose code started the failing callback
  *   (async context follows timers and promises). The guard's promise rejects with a {@link StrayError}, so
- *   the step fails and the run goes on as the semantics say.
+ *   the step fails and the run goes on as the semantics say. A guard of the runner's own state work (a
+ *   checkpoint, a rollback: `passStrays`) takes none: what its code does is awaited, and a stray met
+ *   while it runs was started before it, most likely by the step that just ended (a forgotten `await`).
+ *   That goes to the newest guard still open that takes strays, else as a late fault of the last guard
+ *   that settled with `onLate`. Rejected early, a rollback was given up on while it still ran, and the
+ *   runner went on to release the backend under it: rows of the path stayed, its sequences went back.
  * - `beforeExit` while a guard is open: nothing is left that could settle it (no socket, no timer), so
  *   Node is about to exit mid-run with code 0. The newest open guard rejects with a {@link StallError}
  *   naming what never settled; the runner then rolls back, reports and exits 1.
@@ -77,11 +82,14 @@ export interface GuardOptions {
   timeoutMs?: number
   /** A stray error from code this guard started, arriving after the guard settled. */
   onLate?: (error: unknown, origin: FaultOrigin) => void
+  /** The runner's own state work: never rejected by a stray error, which goes elsewhere (see the module). */
+  passStrays?: boolean
 }
 
 interface OpenGuard {
   readonly label: string
   readonly onLate?: GuardOptions['onLate']
+  readonly passStrays: boolean
   settled: boolean
   reject(error: unknown): void
 }
@@ -93,6 +101,8 @@ class FaultMonitor {
   readonly #owners: FaultOwner[] = []
   /** Armed owners that run guards at once: while any is armed, guards follow their async context. */
   #concurrentOwners = 0
+  /** The guard with `onLate` that settled last: a stray met while only state work runs is its late fault. */
+  #lastSettledWithLate: OpenGuard | undefined
 
   readonly #onUncaught = (error: unknown) => this.#fault(error, 'uncaughtException')
   readonly #onUnhandled = (reason: unknown) => this.#fault(reason, 'unhandledRejection')
@@ -154,12 +164,17 @@ class FaultMonitor {
     if (isThenable(value)) return this.#await(open, value, options)
     // Done: a fault from what it started comes later, and is a late one (onLate, else the newest open
     // guard); the async context that leads a fault back here reads this flag.
-    open.settled = true
+    this.#settle(open)
     return value
   }
 
   #openGuard(label: string, options: GuardOptions): OpenGuard {
-    return { label, onLate: options.onLate, settled: false, reject: () => {} }
+    return { label, onLate: options.onLate, passStrays: options.passStrays ?? false, settled: false, reject: () => {} }
+  }
+
+  #settle(open: OpenGuard): void {
+    open.settled = true
+    if (open.onLate) this.#lastSettledWithLate = open
   }
 
   /** Call `fn` in the guard's async context; a throw settles the guard (what it started faults late). */
@@ -167,7 +182,7 @@ class FaultMonitor {
     try {
       return this.#concurrentOwners > 0 ? this.#context.run(open, fn) : fn()
     } catch (err) {
-      open.settled = true
+      this.#settle(open)
       throw err
     }
   }
@@ -191,7 +206,7 @@ class FaultMonitor {
     this.#open.add(open)
     const done = () => {
       clearTimeout(timer)
-      open.settled = true
+      this.#settle(open)
       this.#open.delete(open)
     }
     promise.then(done, done)
@@ -200,10 +215,13 @@ class FaultMonitor {
 
   #fault(error: unknown, origin: FaultOrigin): void {
     const started = this.#context.getStore()
-    if (started && !started.settled) return started.reject(new StrayError(started.label, error, origin))
-    if (started?.onLate) return started.onLate(error, origin)
-    const newest = this.#newestOpen()
+    if (started && !started.settled && !started.passStrays) return started.reject(new StrayError(started.label, error, origin))
+    if (started?.settled && started.onLate) return started.onLate(error, origin)
+    const newest = this.#newestOpen((g) => !g.passStrays)
     if (newest) return newest.reject(new StrayError(newest.label, error, origin))
+    // Only state work runs, which started nothing unawaited: the fault is a late one of what ran before it.
+    const late = this.#newestOpen() && this.#lastSettledWithLate
+    if (late?.onLate) return late.onLate(error, origin)
     this.#owners[this.#owners.length - 1]?.unattributed(error, origin)
   }
 
@@ -217,9 +235,9 @@ class FaultMonitor {
     setImmediate(() => {})
   }
 
-  #newestOpen(): OpenGuard | undefined {
+  #newestOpen(taking: (g: OpenGuard) => boolean = () => true): OpenGuard | undefined {
     let last: OpenGuard | undefined
-    for (const g of this.#open) if (!g.settled) last = g
+    for (const g of this.#open) if (!g.settled && taking(g)) last = g
     return last
   }
 }

@@ -33,7 +33,7 @@ export class StateCalls {
    * handled (a late rejection included: the guard awaits it) and goes nowhere.
    */
   call<T>(label: string, fn: () => T | PromiseLike<T>): Promise<T> {
-    return faults.guard(label, fn, { timeoutMs: this.timeoutMs })
+    return faults.guard(label, fn, { timeoutMs: this.timeoutMs, passStrays: true })
   }
 
   /**

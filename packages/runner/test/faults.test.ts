@@ -76,6 +76,35 @@ console.log(JSON.stringify({ first: first ?? null, second, seen }))
     expect(out).toEqual({ first: null, second: { name: 'StrayError', message: 'step "second": from first, late (thrown outside the awaited chain, e.g. in a timer callback)' }, seen: [] })
   })
 
+  it("one guard at a time: state work takes no stray error, which is a late one of the step that ran before it; the state work runs to its end", () => {
+    const { out } = inChild(`
+const disarm = faults.arm(owner)
+const late = []
+const order = []
+// A step with a forgotten await: it returns at once, and its rejection is unhandled a moment later.
+await faults.guard('step "forgot_await"', () => { Promise.reject(new Error('forgotten await')) }, { onLate: (e, origin) => late.push({ message: e.message, origin }) })
+const rollback = await faults.guard('rollback to checkpoint "cp"', async () => {
+  order.push('rollback started')
+  await new Promise((r) => setTimeout(r, 50))
+  order.push('rollback done')
+  return 'rolled back'
+}, { passStrays: true }).catch(describe)
+order.push('release')
+// With a guard that takes strays open beside it, that one takes the next.
+const step = faults.guard('step "next"', () => new Promise((r) => setTimeout(r, 100)))
+const state = faults.guard('checkpoint "cp2"', () => new Promise((r) => setTimeout(() => r('saved'), 100)), { passStrays: true })
+setTimeout(() => { throw new Error('in a timer') }, 10)
+const both = await Promise.allSettled([step, state])
+disarm()
+console.log(JSON.stringify({ rollback, order, late, both: both.map((r) => r.status === 'fulfilled' ? r.value : describe(r.reason)), seen }))
+`)
+    expect(out.rollback).toBe('rolled back')
+    expect(out.order).toEqual(['rollback started', 'rollback done', 'release'])
+    expect(out.late).toEqual([{ message: 'forgotten await', origin: 'unhandledRejection' }])
+    expect(out.both).toEqual([{ name: 'StrayError', message: 'step "next": in a timer (thrown outside the awaited chain, e.g. in a timer callback)' }, 'saved'])
+    expect(out.seen).toEqual([])
+  })
+
   it('an error outside every guard goes to the owner', () => {
     const { out } = inChild(`
 const disarm = faults.arm(owner)

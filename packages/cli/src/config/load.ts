@@ -268,20 +268,30 @@ function reporterPlaces(reporters: readonly ReporterSpec[], from: { flags: boole
   })
 }
 
-/** The keys only a request reads: a command that only renders (`report`, `merge-reports`) needs neither. */
-const ONLY_FOR_REQUESTS = new Set(['baseUrl', 'headers'])
+/**
+ * The keys only requests read, and how much of one goes when a variable in it is unset: a command that
+ * only renders (`report`, `merge-reports`) needs none of them. The base URL, or the one header; all of
+ * `openapi`, which only `explore --openapi` reads (its bearer token, its credentials).
+ */
+const ONLY_FOR_REQUESTS = new Map<string, 'value' | 'whole'>([
+  ['baseUrl', 'value'],
+  ['headers', 'value'],
+  ['openapi', 'whole'],
+])
 
 /**
- * For a command that only renders: when `at` (the path of an unset variable) is `baseUrl`, a header, or
- * either in a profile, leave that key out of `config` and say so (true). A CI job that renders a saved
- * run has neither the API's address nor its secrets, and must not need them.
+ * For a command that only renders: when `at` (the path of an unset variable) is in `baseUrl`, a header or
+ * `openapi`, in the file or in a profile, leave it out of `config` and say so (true). A CI job that
+ * renders a saved run has neither the API's address nor its secrets, and must not need them.
  */
 function dropIfOnlyForRequests(config: unknown, at: readonly PropertyKey[]): boolean {
   const key = at[0] === 'profiles' ? 2 : 0
-  if (!ONLY_FOR_REQUESTS.has(String(at[key])) || at.length > key + 2) return false
+  const drop = ONLY_FOR_REQUESTS.get(String(at[key]))
+  if (!drop || (drop === 'value' && at.length > key + 2)) return false
+  const dropped = drop === 'whole' ? at.slice(0, key + 1) : at
   let holder = config as Record<PropertyKey, unknown> | undefined
-  for (const k of at.slice(0, -1)) holder = holder?.[k] as Record<PropertyKey, unknown> | undefined
+  for (const k of dropped.slice(0, -1)) holder = holder?.[k] as Record<PropertyKey, unknown> | undefined
   if (!isPlainObject(holder)) return false
-  delete holder[at[at.length - 1]!]
+  delete holder[dropped[dropped.length - 1]!]
   return true
 }

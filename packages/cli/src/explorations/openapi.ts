@@ -51,7 +51,9 @@ export async function openApiExploration(source: string, config: ResolvedConfig,
   const options = config.openapi ?? {}
   const doc = await openapi.loadDocument(document, { root: config.root })
   // Without credentials each secured operation answers 401: refused, and nothing behind it is explored.
-  const secured = openapi.operations(doc).filter((o) => o.secured)
+  // Headers the config sends with every request (an API key's, an Authorization) are credentials too.
+  const headerNames = Object.keys(config.headers ?? {})
+  const secured = openapi.operations(doc).filter((o) => o.secured && !openapi.headersMeetSecurity(doc, o, headerNames))
   if (secured.length && !options.auth)
     warn(
       `${redactText(document)} secures ${secured.length} of its operations and openapi.auth is not set: they will be refused (401), and what only they reach is not explored. Set openapi.auth in the config ({ bearer } or { login, signUp? })`,

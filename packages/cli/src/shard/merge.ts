@@ -215,9 +215,13 @@ function mergeCoverage(all: readonly ActionCoverage[][]): ActionCoverage[] {
   }))
 }
 
-/** Each shard reports what every shard meets (a plugin's warning, a violation found twice) once. */
+/**
+ * Each shard reports what every shard meets (a plugin's warning, a violation found twice) once. An issue
+ * is told by what it says and where, not by when or by the exchange recorded with it: two shards that
+ * meet one violation record it with responses that differ in a `date` header, or an id.
+ */
 function distinctIssues(issues: readonly Issue[]): Issue[] {
-  return [...groupBy(issues, ({ timestamp: _, ...rest }) => JSON.stringify(rest)).values()].map((g) => g[0]!)
+  return [...groupBy(issues, ({ timestamp: _, request: _request, response: _response, ...rest }) => JSON.stringify(rest)).values()].map((g) => g[0]!)
 }
 
 /** Put items in the split's order; anything the order does not name (a newer writer's extra) goes last. */

@@ -425,7 +425,7 @@ function nothingRan(counts: JourneyResult['counts']): boolean {
  * (see StateCalls), so that a call given up on can never change the World's checkpoints when it settles.
  */
 function guardState<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  return faults.guard(label, fn)
+  return faults.guard(label, fn, { passStrays: true })
 }
 
 /**

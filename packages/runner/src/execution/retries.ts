@@ -46,7 +46,7 @@ export async function runWithRetries(input: RetryInput): Promise<JourneyResult> 
   const stateIssue = (step: string, severity: Issue['severity'], error: string) =>
     makeIssue({ journey: input.journey, path: 'main', step, severity, kind: 'state', error, source: 'state' })
   try {
-    await faults.guard('saving the state before a retried journey', () => start.checkpoint(BEFORE_JOURNEY_CHECKPOINT))
+    await faults.guard('saving the state before a retried journey', () => start.checkpoint(BEFORE_JOURNEY_CHECKPOINT), { passStrays: true })
   } catch (err) {
     return input.notRun(
       stateIssue(
@@ -64,7 +64,7 @@ export async function runWithRetries(input: RetryInput): Promise<JourneyResult> 
     for (let n = 1; n <= input.maxAttempts; n++) {
       if (n > 1) {
         try {
-          await faults.guard('rolling back before a journey retry', () => start.rollback(BEFORE_JOURNEY_CHECKPOINT))
+          await faults.guard('rolling back before a journey retry', () => start.rollback(BEFORE_JOURNEY_CHECKPOINT), { passStrays: true })
         } catch (err) {
           later.push(stateIssue('journey', 'critical', `not retried: the state could not be put back to where the journey started, so attempt ${n} would run on unknown state: ${errorMessage(err)}`))
           retryPromised = true
