@@ -259,6 +259,28 @@ describe('venomqa run with a TypeScript config', () => {
     expect(again.code).toBe(0)
   })
 
+  it('a run that stops on a mistake in a flag or the config leaves no earlier run\'s record, nor the outputs it names', async () => {
+    // The record of the passing run before it stayed: the next --last-failed said "no journey failed:
+    // nothing to run", exit 0; and a bad --timeout left an earlier run's report where this one's would be.
+    const record = path.join(ts.dir, '.venomqa/last-run.json')
+    for (const [mistake, env] of [[['--timeout', 'abc'], {}], [[], { VENOMQA_TIMEOUT: 'abc' }]] as const) {
+      await fetch(`${app.url}/__venomqa/reset`, { method: 'POST' })
+      const passed = await ts.venomqa(['run', '--tag', 'smoke'])
+      expect(passed.code, passed.stdout).toBe(0)
+      expect(existsSync(record)).toBe(true)
+      mkdirSync(path.join(ts.dir, 'out'), { recursive: true })
+      writeFileSync(path.join(ts.dir, 'out/stopped.json'), 'an earlier run\n')
+      const stopped = await ts.venomqa(['run', '--tag', 'smoke', ...mistake, '-r', 'json:out/stopped.json'], { env })
+      expect(stopped.code, stopped.stderr).toBe(2)
+      expect(existsSync(record), `${mistake.join(' ')}${Object.keys(env).join('')}: the record`).toBe(false)
+      expect(existsSync(path.join(ts.dir, 'out/stopped.json')), 'the report it names').toBe(false)
+    }
+    await fetch(`${app.url}/__venomqa/reset`, { method: 'POST' })
+    const again = await ts.venomqa(['run', '--tag', 'smoke', '--last-failed'])
+    expect(again.stderr).toContain('venomqa: --last-failed: no record of a finished last run')
+    expect(again.code).toBe(0)
+  })
+
   it('an interrupted run records what it never finished, so `run || run --last-failed` reruns it instead of passing', async () => {
     // It used to put back the record of the run before it: after a passing run, "nothing failed: nothing
     // to run", exit 0, over a journey that never finished.
@@ -270,6 +292,29 @@ describe('venomqa run with a TypeScript config', () => {
     expect((await run.done).code).toBe(130)
     const record = JSON.parse(read(ts, '.venomqa/last-run.json'))
     expect(record).toMatchObject({ status: 'failed', interrupted: true, failedJourneys: [expect.stringMatching(/#slow$/)] })
+  })
+
+  it('Ctrl-C after the journeys ran (a runEnd hook that takes its time) marks what it writes interrupted, as its exit code says', async () => {
+    // The results and reports said passed, not interrupted, under exit code 130.
+    writeFileSync(
+      path.join(ts.dir, 'plugins/slow-run-end.mjs'),
+      [
+        "import { definePlugin } from '@venomqa/core'",
+        "export default definePlugin({ name: 'slow-run-end', version: '1.0.0', apiVersion: 1, hooks: {",
+        "  async runEnd() { process.stderr.write('ending slowly\\n'); await new Promise((r) => setTimeout(r, 30_000)) },",
+        '} })',
+        '',
+      ].join('\n'),
+    )
+    await fetch(`${app.url}/__venomqa/reset`, { method: 'POST' })
+    const run = ts.spawn(['run', '--tag', 'smoke', '--plugin', './plugins/slow-run-end.mjs', '--save', 'out/late.json', '-r', 'console', '-r', 'json:out/late-report.json'])
+    await waitUntil(() => run.output().stderr.includes('ending slowly'), 'the slow runEnd hook')
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(r.code).toBe(130)
+    for (const file of ['out/late.json', 'out/late-report.json']) expect(JSON.parse(read(ts, file)), file).toMatchObject({ interrupted: true })
+    expect(r.stdout.trimEnd()).toMatch(/Result: INTERRUPTED \(after the journeys ran: .*\)$/)
+    expect(JSON.parse(read(ts, '.venomqa/last-run.json'))).toMatchObject({ status: 'failed', interrupted: true })
   })
 
   it('a second Ctrl-C exits at once, even while cleanup hangs', async () => {

@@ -83,17 +83,24 @@ export async function configClearingOutputs(
   values: Partial<VenomConfigBase>,
 ): Promise<ResolvedConfig> {
   const config = await resolveConfig(io, flags, values).catch(async (err: unknown) => {
-    // The config's mistake is what is told; an output over one of the user's files is left alone, and
-    // refused on the run after it is fixed.
-    const ownFile = ownFiles(configRead(flags.config && path.resolve(io.cwd, flags.config)))
-    const named = namedOutputs({ save: flags.save, reporters: flags.reporter ?? [], har: flags.har }, io.cwd)
-    await clearOutputs(named.filter((o) => !ownFile(o.file)).map((o) => o.file), io)
+    await clearFlagOutputs(io, flags)
     throw err
   })
   const named = namedOutputs({ save: config.save, reporters: config.reporters, har: flags.har }, io.cwd)
   refuseOutputsOverOwnFiles(named, ownFiles(configRead(config.file)), io.cwd)
   await clearOutputs(named.map((o) => o.file), io)
   return config
+}
+
+/**
+ * Remove the files the flags name, when the command stops on a mistake before its config is read (a
+ * flag's value, the config itself): the mistake is what is told. An output over one of the user's files
+ * is left alone, and refused on the run after it is fixed.
+ */
+export async function clearFlagOutputs(io: Io, flags: ConfigFlags & { save?: string; reporter?: string[]; har?: string }): Promise<void> {
+  const ownFile = ownFiles(configRead(flags.config && path.resolve(io.cwd, flags.config)))
+  const named = namedOutputs({ save: flags.save, reporters: flags.reporter ?? [], har: flags.har }, io.cwd)
+  await clearOutputs(named.filter((o) => !ownFile(o.file)).map((o) => o.file), io)
 }
 
 /** The config file as a file the command reads, when there is one. */

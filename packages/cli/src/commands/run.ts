@@ -13,7 +13,7 @@ import {
   redactRun,
   summarize,
 } from '@venomqa/core'
-import type { ResolvedConfig } from '../config/load'
+import { type ResolvedConfig, projectRoot } from '../config/load'
 import type { VenomConfigBase } from '../config/types'
 import { EXIT, type Io, warn } from '../exit'
 import { exitNow } from '../exit-guard'
@@ -29,7 +29,7 @@ import { journeyShard } from '../shard/journeys'
 import { type ShardSpec, parseShard } from '../shard/split'
 import { keepShortRunOnBaselineTier, plannedSteps } from '../wasm-tiering'
 import { LeftBehind } from './left-behind'
-import { checkReportFiles, clearOutputs, configClearingOutputs, configRead } from './outputs'
+import { checkReportFiles, clearFlagOutputs, clearOutputs, configClearingOutputs, configRead } from './outputs'
 
 export interface RunFlags extends ConfigFlags {
   baseUrl?: string
@@ -61,14 +61,32 @@ export interface RunFlags extends ConfigFlags {
 
 /** `venomqa run [journeys...]`: discover, filter, run, report. Returns the exit code. */
 export async function runCommand(args: string[], flags: RunFlags, io: Io): Promise<number> {
-  refuseOptionsAsValues(flags as Record<string, unknown>, ['save', 'har'])
-  const values: Partial<VenomConfigBase> = parseFlagValues(flags)
-  // A bad --shard is refused before the config and the journeys are loaded.
-  const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
-  const repeatEach = flags.repeatEach === undefined ? undefined : parseRepeatEach(flags.repeatEach)
-  const config = await configClearingOutputs(io, flags, values)
   // The record of the last run is read, then taken away until this run ends: a run stopped before then
-  // (a mistake, a plugin that hangs, a kill) leaves none, never an earlier run's (see setAsideLastRun).
+  // (a mistake in a flag or the config, a plugin that hangs, a kill) leaves none, never an earlier run's
+  // (see setAsideLastRun), and none of the outputs it names.
+  const stoppedEarly = async (err: unknown, outputs: boolean): Promise<never> => {
+    if (outputs) await clearFlagOutputs(io, flags)
+    await setAsideRecord(projectRoot(io.cwd, flags.config), io)
+    throw err
+  }
+  try {
+    refuseOptionsAsValues(flags as Record<string, unknown>, ['save', 'har'])
+  } catch (err) {
+    // Values that look like options are no file names to clear.
+    return stoppedEarly(err, false)
+  }
+  let values: Partial<VenomConfigBase>
+  let shardSpec: ShardSpec | undefined
+  let repeatEach: number | undefined
+  try {
+    values = parseFlagValues(flags)
+    // A bad --shard is refused before the config and the journeys are loaded.
+    shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
+    repeatEach = flags.repeatEach === undefined ? undefined : parseRepeatEach(flags.repeatEach)
+  } catch (err) {
+    return stoppedEarly(err, true)
+  }
+  const config = await configClearingOutputs(io, flags, values).catch((err) => stoppedEarly(err, false))
   const lastRun = flags.lastFailed ? await readLastRun(config.root) : undefined
   await setAsideRecord(config.root, io)
 
@@ -212,6 +230,16 @@ export async function executeRun(
       // The console's summary said PASSED before this was found: the last word must be the verdict.
       if (passedBeforeClose && result.status === 'failed')
         io.stdout.write(`\nResult: FAILED (${strayAfterRun.length ? 'an error was thrown after the journeys ran' : 'closing found a critical problem'}, in the warning above)\n`)
+    }
+    // Ctrl-C or SIGTERM after the journeys ran (a runEnd hook cut short, while reporting or closing): the
+    // files written so far said "not interrupted" under exit code 130. Marked and written again, they agree.
+    if (controller.signal.aborted && !result.interrupted) {
+      result.interrupted = true
+      safe = undefined
+      await save()
+      const rewritten = await writeReports(safe ?? result, targets.filter(writesAFile), reportCtx)
+      reportFailed ||= rewritten.failures.length > 0
+      io.stdout.write('\nResult: INTERRUPTED (after the journeys ran: what was still to do, a runEnd hook, a report or the close, was cut short)\n')
     }
     const interrupted = controller.signal.aborted || result.interrupted
     let code: number = interrupted ? EXIT.INTERRUPTED : result.status === 'passed' ? EXIT.OK : EXIT.FAILED

@@ -86,6 +86,12 @@ function pluginTypedVariables(typed: readonly TypedVariable[], profile: string |
   return out
 }
 
+/** The project root: the directory of the config file (`--config`, else the one found in `cwd`), else `cwd`. */
+export function projectRoot(cwd: string, configPath?: string): string {
+  const file = configPath ? path.resolve(cwd, configPath) : findConfigFile(cwd)
+  return file ? path.dirname(file) : cwd
+}
+
 export function findConfigFile(dir: string): string | undefined {
   for (const name of CONFIG_FILES) {
     const file = path.join(dir, name)
