@@ -33,16 +33,18 @@ export function neverFinished(j: RunResult['journeys'][number]): boolean {
 
 /**
  * The record of a run that came to its end, or was interrupted. A journey that failed in any repetition is
- * listed once; a flaky one passed, unless the run failed without a failed journey (`--fail-on-flaky`): then
- * the flaky ones are what failed it. An interrupted run lists the journeys it never finished (cut short,
+ * listed once; a flaky one passed, unless the run judged flaky as failed (`failOnFlaky`, given by the
+ * caller; else seen when the run failed without a failed journey): then the flaky ones failed it too, and
+ * are listed beside the failed ones, so that `run || run --last-failed` runs them again. An interrupted run lists the journeys it never finished (cut short,
  * or not started) with its failures: they are what is left to run, and `--last-failed` runs them, where
  * the record of an earlier run that passed would say there is nothing to run. `failed` is the command's
  * verdict: a run whose journeys passed fails when a report could not be written, and so does its record.
  */
-export function lastRunOf(run: RunResult, failed = run.status === 'failed' || !!run.interrupted): LastRun {
+export function lastRunOf(run: RunResult, failed = run.status === 'failed' || !!run.interrupted, options: { failOnFlaky?: boolean } = {}): LastRun {
   const ids = (keep: (j: RunResult['journeys'][number]) => boolean) => run.journeys.filter(keep).map((j) => journeyId(j.file, j.name))
   const failedJourneys = ids((j) => j.status === 'failed' || neverFinished(j))
-  const listed = failedJourneys.length || run.status !== 'failed' ? failedJourneys : ids((j) => j.status === 'flaky')
+  const flakyFailed = options.failOnFlaky || (!failedJourneys.length && run.status === 'failed')
+  const listed = flakyFailed ? [...failedJourneys, ...ids((j) => j.status === 'flaky')] : failedJourneys
   return {
     version: 1,
     status: failed ? 'failed' : 'passed',
@@ -54,8 +56,8 @@ export function lastRunOf(run: RunResult, failed = run.status === 'failed' || !!
 }
 
 /** Write the record atomically (a run interrupted while writing never leaves half a file). */
-export async function writeLastRun(root: string, run: RunResult, failed?: boolean): Promise<void> {
-  await putLastRun(root, lastRunOf(run, failed))
+export async function writeLastRun(root: string, run: RunResult, failed?: boolean, options: { failOnFlaky?: boolean } = {}): Promise<void> {
+  await putLastRun(root, lastRunOf(run, failed, options))
 }
 
 /**

@@ -148,5 +148,8 @@ describe('filters', () => {
   it('an unknown name or a broken pattern is a user error', () => {
     expect(() => filterJourneys(all, { names: ['nope'] })).toThrow('no journey named "nope" (and no such file); known journeys: checkout, login, admin_panel')
     expect(() => filterJourneys(all, { grep: '(' })).toThrow('--grep "(" is not a valid regular expression')
+    // `--tag "$SUITE"` with SUITE unset selected no tag, and so ran every journey.
+    for (const empty of ['', '  ', ','])
+      expect(() => filterJourneys(all, { tags: ['smoke', empty] }), JSON.stringify(empty)).toThrow('--tag: got no tag (an empty value); leave --tag out to run every journey')
   })
 })

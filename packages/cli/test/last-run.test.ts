@@ -26,6 +26,10 @@ describe('the last run, for --last-failed', () => {
 
   it('a run failed by its flaky journeys (--fail-on-flaky) lists them', () => {
     expect(lastRunOf(run('failed', [journey('a', 'passed'), journey('b', 'flaky')])).failedJourneys).toEqual(['j.ts#b'])
+    // Beside a failed one too: listed only when nothing else failed, the flaky one was never run again.
+    const both = run('failed', [journey('a', 'failed'), journey('b', 'flaky')])
+    expect(lastRunOf(both, true, { failOnFlaky: true }).failedJourneys).toEqual(['j.ts#a', 'j.ts#b'])
+    expect(lastRunOf(both, true).failedJourneys).toEqual(['j.ts#a'])
     // Passed, a flaky journey is no failure to rerun.
     expect(lastRunOf(run('passed', [journey('b', 'flaky')])).failedJourneys).toEqual([])
   })

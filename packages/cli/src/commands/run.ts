@@ -255,7 +255,7 @@ export async function executeRun(
     // What --last-failed reads next time: every run that came to its end records its failures, passed or
     // not, and the command's verdict (a report that could not be written failed it); an interrupted one,
     // what it never finished too.
-    await writeLastRun(config.root, result, code !== EXIT.OK).catch((err) => warn(io, `could not record the run in ${LAST_RUN_FILE}: ${errorMessage(err)}`))
+    await writeLastRun(config.root, result, code !== EXIT.OK, { failOnFlaky: config.failOnFlaky }).catch((err) => warn(io, `could not record the run in ${LAST_RUN_FILE}: ${errorMessage(err)}`))
     return code
   } finally {
     // Closing twice is harmless: this one is for the paths that did not reach the close above.

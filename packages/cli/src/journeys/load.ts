@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { type Journey, UserError, errorMessage, isJourney, isUserError, validateJourney } from '@venomqa/core'
+import { ConfigError, type Journey, UserError, errorMessage, isJourney, isUserError, validateJourney } from '@venomqa/core'
 import { importUserFile, loadFailure } from '../load-module'
 import { keepSharedWithJiti } from '../typescript/native'
 import { escapeGlob, globFiles, hasMagic } from './glob'
@@ -120,6 +120,9 @@ export function filterJourneys<T extends { journey: Journey }>(all: readonly T[]
       throw new UserError('E_GREP', `--grep "${filter.grep}" is not a valid regular expression: ${errorMessage(err)}`, { where: '--grep' })
     }
   }
+  // An empty --tag (`--tag "$SUITE"` with SUITE unset) selected nothing and so ran every journey.
+  if (filter.tags?.some((t) => t.split(',').every((part) => !part.trim())))
+    throw new ConfigError('--tag: got no tag (an empty value); leave --tag out to run every journey', { where: '--tag' })
   const tags = (filter.tags ?? []).flatMap((t) => t.split(',')).map((t) => t.trim().toLowerCase()).filter(Boolean)
   const names = filter.names ?? []
   const unknown = names.filter((n) => !all.some((x) => x.journey.name === n))

@@ -28,7 +28,7 @@ import {
   shrinkLimitText,
 } from '@venomqa/core'
 import pc from 'picocolors'
-import { STATUS_SYMBOL, bodyText, budgetText, depthOf, flatten, formatDuration, formatFineDuration, printable } from './format'
+import { STATUS_SYMBOL, bodyText, budgetText, depthOf, flatten, formatDuration, formatFineDuration, printable, shownNames } from './format'
 import { redactFreeText, redactRun, redactingItself } from './redact-run'
 import { withWorkerBoard } from './worker-board'
 import { BatchedWrites } from './batched-writes'
@@ -130,7 +130,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       print(p.bold(`VenomQA: running ${plural(e.journeys.length, 'journey')}`))
     },
     journeyStart(e) {
-      const { name, tags: tagList, file } = printable({ name: e.journey.name, tags: e.journey.tags, file: e.journey.file })
+      const { name, tags: tagList, file } = shownNames({ name: e.journey.name, tags: e.journey.tags, file: e.journey.file })
       current = name
       const tags = tagList.length ? ` ${p.dim(`[${tagList.join(', ')}]`)}` : ''
       print(`\n${p.bold(`▶ ${name}${runLabel(e.journey)}`)}${tags}${file ? ` ${p.dim(file)}` : ''}`)
@@ -140,13 +140,13 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     ...(progressOn
       ? {
           stepStart(e: StepStartEvent) {
-            current = escapeControlChars(`${e.journey} › ${e.path === 'main' ? '' : `${e.path} › `}${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`)
+            current = shownNames(`${e.journey} › ${e.path === 'main' ? '' : `${e.path} › `}${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`)
             drawProgress()
           },
         }
       : {}),
     stepRetry(e) {
-      print(`${indent(e.path)}${p.yellow('↻')} ${escapeControlChars(e.step)} ${p.dim(`retry ${e.attempt}: ${escapeControlChars(redactFreeText(e.error))}`)}`)
+      print(`${indent(e.path)}${p.yellow('↻')} ${shownNames(e.step)} ${p.dim(`retry ${e.attempt}: ${escapeControlChars(redactFreeText(e.error))}`)}`)
     },
     stepEnd(e) {
       // A passed step shows only its name and request line: escaped and masked as text (see passedStep).
@@ -163,28 +163,28 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     },
     // Names come from journey definitions, which may be built from data: escaped like everything else.
     checkpoint(event) {
-      const e = printable(event)
+      const e = shownNames(event)
       print(fmt.checkpoint(e.name, e.path, e.durationMs, e.backends))
     },
     branchStart(event) {
-      const e = printable(event)
+      const e = shownNames(event)
       print(`${indent(e.path)}${p.magenta('⑂')} branch from ${p.bold(e.checkpoint)} ${p.dim(`(${plural(e.paths.length, 'path')}: ${e.paths.join(', ')})`)}`)
     },
     pathStart(event) {
-      const e = printable(event)
+      const e = shownNames(event)
       print(`${indent(e.path, -1)}${p.magenta('├')} path ${p.bold(leaf(e.path))}`)
     },
     rollback(event) {
-      const e = printable(event)
+      const e = shownNames(event)
       print(fmt.rollback(e.checkpoint, e.reason, e.path, e.durationMs, e.backends))
     },
     pathEnd(e) {
-      print(fmt.pathEnd(escapeControlChars(e.path), e.result.status, e.result.durationMs))
+      print(fmt.pathEnd(shownNames(e.path), e.result.status, e.result.durationMs))
     },
     journeyEnd(e) {
       if (!e.willRetry) journeysDone++
       current = ''
-      print(fmt.journeyEnd({ ...e.result, name: escapeControlChars(e.result.name) }, e.willRetry))
+      print(fmt.journeyEnd({ ...e.result, name: shownNames(e.result.name) }, e.willRetry))
     },
     runEnd() {
       current = ''

@@ -1,4 +1,4 @@
-import { type ExplorationResult, type HttpExchange, type JourneyStatus, type NodeResult, type RecordedRequest, type RecordedResponse, escapeControlChars } from '@venomqa/core'
+import { type ExplorationResult, type HttpExchange, type JourneyStatus, type NodeResult, type RecordedRequest, type RecordedResponse, escapeControlChars, redactText } from '@venomqa/core'
 
 /**
  * A value (a run, a step result) with every string escaped for a terminal: text that came from the API
@@ -18,6 +18,19 @@ export function printable<T>(value: T, depth = 0): T {
     // escapeControlChars). Escaped here first, `"x\u0001y"` came out as `"x\\x01y"`, a backslash the API never got.
     out[escapeControlChars(k)] = exchange && k === 'body' ? v : printable(v, depth + 1)
   return out as T
+}
+
+/**
+ * A name the console shows as the run goes (a journey, checkpoint, path or step, its tags and file), and
+ * every string of a small event of them: escaped, and masked as text. Names may be built from data, and a
+ * value known to be secret (a password a step sent) is masked wherever it turns up later, as every report
+ * file masks it.
+ */
+export function shownNames<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return redactText(escapeControlChars(value)) as T
+  if (depth > 10 || !value || typeof value !== 'object') return value
+  if (Array.isArray(value)) return value.map((v) => shownNames(v, depth + 1)) as T
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, shownNames(v, depth + 1)])) as T
 }
 
 /** A recorded request (`method` and `url`) or response (a numeric `status`), whose `body` is printed by bodyText. */

@@ -99,8 +99,8 @@ function journeySection(j: JourneyResult, raw?: JourneyResult): string[] {
   const out = [`### ${ICON[j.status] ?? ''} ${heading(journeyTitle(j))}`, '']
   const meta = [
     j.description ? inline(j.description) : '',
-    j.tags.length ? `Tags: ${j.tags.map((t) => `\`${t.replace(/`/g, '')}\``).join(' ')}` : '',
-    j.file ? `File: \`${j.file.replace(/`/g, '')}\`` : '',
+    j.tags.length ? `Tags: ${j.tags.map(codeSpan).join(' ')}` : '',
+    j.file ? `File: ${codeSpan(j.file)}` : '',
     j.baseUrl ? `Base URL: ${inline(j.baseUrl)}` : '',
   ].filter(Boolean)
   if (meta.length) out.push(meta.join(' · '), '')
@@ -145,8 +145,8 @@ function explorationSection(x: ExplorationResult): string[] {
   const out = [`### ${ICON[x.status]} Exploration ${heading(x.name)}`, '']
   const meta = [
     x.description ? inline(x.description) : '',
-    x.tags.length ? `Tags: ${x.tags.map((t) => `\`${t.replace(/`/g, '')}\``).join(' ')}` : '',
-    x.file ? `File: \`${x.file.replace(/`/g, '')}\`` : '',
+    x.tags.length ? `Tags: ${x.tags.map(codeSpan).join(' ')}` : '',
+    x.file ? `File: ${codeSpan(x.file)}` : '',
   ].filter(Boolean)
   if (meta.length) out.push(meta.join(' · '), '')
   // Nothing of it ran: no settings used, no counts, and no "No invariant was broken".
@@ -271,6 +271,11 @@ function heading(s: string): string {
 
 function code(s: string): string {
   return s.replace(/`/g, "'").replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+}
+
+/** A name as inline code on one line (a tag, a file): a line break in it cannot end the span and start raw HTML. */
+function codeSpan(s: string): string {
+  return `\`${code(s).replace(/\r/g, ' ')}\``
 }
 
 /** GitHub's heading anchor for a journey section (`### ✅ name`): emoji and punctuation dropped, spaces to hyphens. */

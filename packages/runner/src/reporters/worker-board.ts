@@ -1,4 +1,5 @@
-import { HOOK_NAMES, type JourneyResult, type LifecycleHooks, escapeControlChars } from '@venomqa/core'
+import { HOOK_NAMES, type JourneyResult, type LifecycleHooks } from '@venomqa/core'
+import { shownNames } from './format'
 
 /** Visible text of a line: colours take no room on the screen. */
 const ANSI = /\x1b\[[0-9;]*m/g
@@ -111,16 +112,16 @@ export function withWorkerBoard(lines: Hooks, options: BoardOptions): Hooks {
     journeyStart(e) {
       const w = e.worker ?? 0
       journeyWorkers.add(w)
-      board!.setWorker(w, escapeControlChars(e.journey.name))
+      board!.setWorker(w, shownNames(e.journey.name))
     },
     pathStart(e) {
       const w = e.worker ?? 0
       if (!journeyWorkers.has(w)) openPaths.set(w, (openPaths.get(w) ?? 0) + 1)
-      board!.setWorker(w, escapeControlChars(`${e.journey} › ${e.path}`))
+      board!.setWorker(w, shownNames(`${e.journey} › ${e.path}`))
     },
     stepStart(e) {
       const where = e.path === 'main' ? '' : `${e.path} › `
-      board!.setWorker(e.worker ?? 0, escapeControlChars(`${e.journey} › ${where}${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`))
+      board!.setWorker(e.worker ?? 0, shownNames(`${e.journey} › ${where}${e.step}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`))
     },
     stepEnd(e) {
       steps[e.result.status]++

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream'
-import { Context, type Issue, type LifecycleHooks, makeIssue } from '@venomqa/core'
+import { Context, type Issue, type LifecycleHooks, knownSecrets, makeIssue } from '@venomqa/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createConsoleReporter } from '../../src/reporters'
 import { leakedSecrets, sampleRun } from './sample-run'
@@ -243,5 +243,37 @@ describe('console reporter', () => {
   it('says INTERRUPTED for an interrupted run', async () => {
     const text = String(await createConsoleReporter({ stream: capture(false).stream }).render!(sampleRun({ interrupted: true }), {} as never))
     expect(text).toContain('Result: INTERRUPTED')
+  })
+})
+
+describe('names shown as the run goes', () => {
+  afterEach(() => knownSecrets.clear())
+
+  it('mask a value known to be secret wherever it turns up: journey, tags, file, checkpoint, branch, path, rollback, retry, progress', async () => {
+    // A password a journey sent earlier is known from then on; every report file masks it in these names.
+    const PW = 'Sup3rSecretPw-known'
+    knownSecrets.add([PW])
+    for (const tty of [false, true]) {
+      const out = capture(tty)
+      const r = createConsoleReporter({ stream: out.stream, progress: tty })
+      const h = r.hooks!
+      const ctx = new Context()
+      const j = `second ${PW}`
+      await h.runStart?.({ journeys: [{ name: j, tags: [`tag ${PW}`] }], startedAt: new Date(0).toISOString() })
+      await h.journeyStart?.({ journey: { name: j, tags: [`tag ${PW}`], file: `journeys/${PW}.journey.ts` }, ctx })
+      await h.checkpoint?.({ journey: j, path: 'main', name: `cp ${PW}`, durationMs: 1, backends: [] })
+      await h.branchStart?.({ journey: j, path: 'main', checkpoint: `cp ${PW}`, paths: [`path ${PW}`] })
+      await h.rollback?.({ journey: j, path: `path ${PW}`, checkpoint: `cp ${PW}`, durationMs: 1, backends: [], reason: 'before-path' })
+      await h.pathStart?.({ journey: j, checkpoint: `cp ${PW}`, path: `path ${PW}` })
+      await h.stepStart?.({ journey: j, path: `path ${PW}`, step: `step ${PW}`, attempt: 1, ctx })
+      await h.stepRetry?.({ journey: j, path: `path ${PW}`, step: `step ${PW}`, attempt: 2, error: 'boom' })
+      await h.pathEnd?.({ journey: j, checkpoint: `cp ${PW}`, path: `path ${PW}`, result: { name: `path ${PW}`, status: 'passed', durationMs: 1, nodes: [] } as never })
+      await h.journeyEnd?.({ journey: { name: j, tags: [] }, result: { ...sampleRun().journeys[1]!, name: j } })
+      await h.runEnd?.({ result: sampleRun() })
+      const text = out.text()
+      expect(text, tty ? 'on a terminal' : 'off one').not.toContain(PW)
+      expect(text).toContain('cp [REDACTED]')
+      expect(text).toContain('path [REDACTED]')
+    }
   })
 })

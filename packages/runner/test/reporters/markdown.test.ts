@@ -29,6 +29,17 @@ describe('markdown reporter', () => {
     expect(md).toMatch(/```http\n[^`]*<declined>[^`]*\n```/)
   })
 
+  it('keeps a tag or file name with a line break in its code span: no raw HTML after it', () => {
+    const run = sampleRun()
+    const beacon = '<img src="https://example.invalid/beacon.png">'
+    run.journeys[1]!.tags = [`smoke\n\n${beacon}`, 'a`b\r\nc']
+    run.journeys[1]!.file = `journeys/x\n\n${beacon}.journey.ts`
+    const out = renderMarkdown(run)
+    // One line, the markup inside code spans, where it is inert: before, the tag's line break ended the
+    // span, and the next line was raw HTML that GitHub renders (an image that reports who looked).
+    expect(out.split('\n').filter((line) => line.includes('<img'))).toEqual([`Tags: \`smoke  ${beacon}\` \`a'b c\` · File: \`journeys/x  ${beacon}.journey.ts\``])
+  })
+
   it('marks an interrupted run', () => {
     expect(renderMarkdown(sampleRun({ interrupted: true }))).toContain('**Result:** ⚠️ interrupted')
   })
