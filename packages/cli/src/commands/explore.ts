@@ -11,6 +11,7 @@ import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { harOutput, writeHar } from '../har'
 import { reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
+import { reportOnStdout, stdoutForReportsOnly } from '../report-stdout'
 import { checkReportFiles, clearOutputs, configClearingOutputs, configRead, fileAbove } from './outputs'
 import { onInterrupt } from './run'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
@@ -82,6 +83,8 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     throw err
   })
   const redact = redactOptions(config.redactKeys)
+  let reportStdout: NodeJS.WritableStream = io.stdout
+  let restoreStdout = () => {}
   try {
     const { runner } = session
     const targets = await sessionReporters(session, requests, (name) =>
@@ -89,6 +92,12 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     )
     await clearOutputs(checkReportFiles(targets, config.save, io.cwd, har?.given, configRead(config.file)), io)
     for (const { reporter } of targets) runner.addReporter(reporter)
+    // With a report for stdout, everything else printed goes to stderr (see report-stdout.ts).
+    if (io.stdout === process.stdout && reportOnStdout(targets)) {
+      const kept = stdoutForReportsOnly()
+      reportStdout = kept.reports
+      restoreStdout = kept.restore
+    }
 
     const { explore, notStartedResult } = await import('@venomqa/explore')
     const startedAt = new Date().toISOString()
@@ -149,9 +158,12 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
 
     const { writeReports } = await import('@venomqa/runner')
     const saveFile = config.save ? path.resolve(io.cwd, config.save) : undefined
-    const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact, timeoutMs: runner.pluginTimeoutMs }
+    const reportCtx = { cwd: io.cwd, stdout: reportStdout, warn: (m: string) => warn(io, m), redact, timeoutMs: runner.pluginTimeoutMs }
     await runner.close()
     addIssues(result, runner.closeIssues, io)
+    // Ctrl-C after the result was made (in a runEnd hook, while a plugin closed): what is written says so,
+    // as the exit code will.
+    if (controller.signal.aborted) result.interrupted = true
     const saved = saveFile ? await saveResults(saveFile, result, redact, io, 'results') : true
     const written = await writeReports(result, targets, reportCtx)
     sayWritten(io, written)
@@ -173,6 +185,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   } finally {
     await session.runner.close().catch((err) => warn(io, `closing the runner failed: ${errorMessage(err)}`))
     stopSignals()
+    restoreStdout()
   }
 }
 

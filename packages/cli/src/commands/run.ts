@@ -30,6 +30,7 @@ import { type ShardSpec, parseShard } from '../shard/split'
 import { keepShortRunOnBaselineTier, plannedSteps } from '../wasm-tiering'
 import { LeftBehind } from './left-behind'
 import { checkReportFiles, clearFlagOutputs, clearOutputs, configClearingOutputs, configRead } from './outputs'
+import { reportOnStdout, stdoutForReportsOnly } from '../report-stdout'
 
 export interface RunFlags extends ConfigFlags {
   baseUrl?: string
@@ -181,6 +182,8 @@ export async function executeRun(
   const runnerModule = await import('@venomqa/runner')
   const { writeReports } = runnerModule
   const afterRun = watchAfterRun(runnerModule, io)
+  let reportStdout: NodeJS.WritableStream = io.stdout
+  let restoreStdout = () => {}
   try {
     const targets = await sessionReporters(session, requests, (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug } : {},
@@ -188,6 +191,12 @@ export async function executeRun(
     const outputs = checkReportFiles(targets, config.save, io.cwd, har?.given, configRead(config.file))
     await clearOutputs(outputs, io)
     left.outputs = outputs
+    // From here on, with a report for stdout, everything else printed goes to stderr (see report-stdout.ts).
+    if (io.stdout === process.stdout && reportOnStdout(targets)) {
+      const kept = stdoutForReportsOnly()
+      reportStdout = kept.reports
+      restoreStdout = kept.restore
+    }
     // Reporters that follow the run live go through the runner's hook bus, like plugins' hooks.
     for (const { reporter } of targets) session.runner.addReporter(reporter)
     session.runner.addReporter(left.reporter)
@@ -206,7 +215,7 @@ export async function executeRun(
     const save = async (what?: string) => {
       if (saveFile) saved = (await saveResults(saveFile, safeRun(), redact, io, what)) && saved
     }
-    const reportCtx = { cwd: io.cwd, stdout: io.stdout, warn: (m: string) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs }
+    const reportCtx = { cwd: io.cwd, stdout: reportStdout, warn: (m: string) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs }
     await save('results')
     const written = await writeReports(safe ?? result, targets, reportCtx)
     sayWritten(io, written)
@@ -262,6 +271,7 @@ export async function executeRun(
     await session.runner.close().catch((err) => warn(io, `closing the runner failed: ${errorMessage(err)}`))
     afterRun.stop()
     stopSignals()
+    restoreStdout()
   }
 }
 
