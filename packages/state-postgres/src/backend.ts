@@ -28,6 +28,13 @@ export abstract class PostgresBackend<T> implements StateBackend {
     this.stack = new CheckpointStack(this.name)
   }
 
+  /**
+   * Told what the backend found and put right on its own, which the run should say (the plugin gives its
+   * logger's warn): the leftovers of an earlier run that died. A leftover cleaned without a word hid that
+   * the earlier run's writes after its first checkpoint are still in the app's data.
+   */
+  onNotice: (message: string) => void = () => {}
+
   /** Names of the open checkpoints, oldest first. */
   get checkpoints(): string[] {
     return this.stack.names
@@ -103,7 +110,7 @@ export abstract class PostgresBackend<T> implements StateBackend {
 
   /** Run `fn`; an error becomes a StateError that says what was being done where. */
   protected step<R>(doing: string, fn: () => Promise<R>): Promise<R> {
-    return step(this.name, this.target, doing, fn)
+    return step(this.name, this.target, doing, fn, this.#client)
   }
 
   /** Where the backend's client connects, and what for (said when it cannot). */

@@ -64,8 +64,11 @@ export async function openClient(backend: string, url: string, connectTimeoutMs:
   // Named after the backend, so that an operator (or a test) can tell its sessions apart in pg_stat_activity.
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: `venomqa ${backend}`.slice(0, 63) })
   // A server that ends the session (admin shutdown, pg_terminate_backend) emits 'error' on an idle client;
-  // without a listener Node would exit. The next query then fails with a clear message instead.
-  client.on('error', () => {})
+  // without a listener Node would exit. The next query then fails with pg's "Client has encountered a
+  // connection error and is not queryable", which says nothing of why: the error is kept to say it.
+  client.on('error', (err) => {
+    if (!lostWith.has(client)) lostWith.set(client, err)
+  })
   try {
     await client.connect()
   } catch (err) {
@@ -75,13 +78,22 @@ export async function openClient(backend: string, url: string, connectTimeoutMs:
   return client
 }
 
-/** Run `fn`; an error becomes a StateError that says what was being done where. */
-export async function step<T>(backend: string, target: Target, doing: string, fn: () => Promise<T>): Promise<T> {
+/** Why a client of openClient stopped being usable: the error its connection met (the server ended the session). */
+const lostWith = new WeakMap<pg.Client, unknown>()
+
+/**
+ * Run `fn`; an error becomes a StateError that says what was being done where. With the `client` it ran
+ * on, a query refused because the connection was lost says what lost it ("terminating connection due to
+ * administrator command").
+ */
+export async function step<T>(backend: string, target: Target, doing: string, fn: () => Promise<T>, client?: pg.Client): Promise<T> {
   try {
     return await fn()
   } catch (err) {
     if (err instanceof StateError) throw err
-    throw new StateError(backend, `${doing} on ${where(target)} failed: ${describePgError(err)}`, { cause: err })
+    const lost = client && lostWith.get(client)
+    const why = lost === undefined ? '' : `: the connection was lost (${describePgError(lost)})`
+    throw new StateError(backend, `${doing} on ${where(target)} failed: ${describePgError(err)}${why}`, { cause: err })
   }
 }
 

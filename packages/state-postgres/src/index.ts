@@ -38,6 +38,7 @@ const plugin = definePlugin({
   options: postgresStateOptions,
   setup(api) {
     const backend = backendFor(api.options)
+    backend.onNotice = (message) => api.log.warn(message)
     api.addStateBackend(backend)
     api.addHealthCheck(backend.name, () => backend.healthReport())
     // The runner disconnects its backends; this covers a run that ends before it gets there.

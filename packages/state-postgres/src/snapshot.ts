@@ -229,6 +229,10 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         const { rows } = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [PRIVATE_SCHEMA])
         if (onConnect) this.cleanedLeftovers = rows.length > 0
         if (rows.length) await client.query(`DROP SCHEMA ${S} CASCADE`)
+        if (onConnect && rows.length)
+          this.onNotice(
+            `${where(t)} held the change tracking of an earlier run that did not end (killed, or its connection lost): removed. What that run wrote after its first checkpoint was not rolled back, and is still in the app's data.`,
+          )
         const { tables, missing } = await findTables(client, this.scope)
         if (missing.length)
           throw new StateError(this.name, `table(s) ${missing.join(', ')} not found in ${where(t)} (schemas searched: ${this.options.schemas.join(', ')})`)

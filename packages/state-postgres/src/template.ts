@@ -159,8 +159,12 @@ export class PostgresTemplateBackend extends PostgresBackend<string> {
     const old = this.#oldName()
     const { rows } = await admin.query('SELECT datname FROM pg_database WHERE datname = ANY($1)', [[db, old]])
     const names = new Set(rows.map((r) => r.datname))
-    if (!names.has(db) && names.has(old)) await admin.query(`ALTER DATABASE ${ident(old)} RENAME TO ${ident(db)}`)
-    else if (names.has(old)) await admin.query(`DROP DATABASE ${ident(old)} WITH (FORCE)`)
+    if (!names.has(db) && names.has(old)) {
+      await admin.query(`ALTER DATABASE ${ident(old)} RENAME TO ${ident(db)}`)
+      this.onNotice(
+        `database "${db}" was missing and "${old}" there: an earlier run died in the middle of a rollback. "${old}" is "${db}" again, as it was before that rollback, with what that run wrote since its checkpoint.`,
+      )
+    } else if (names.has(old)) await admin.query(`DROP DATABASE ${ident(old)} WITH (FORCE)`)
     // A copy is marked by its comment, written just after CREATE DATABASE: a run that died between the two
     // left a copy with no comment, under the name the next run's first checkpoint takes. Such a copy is
     // known by its name (ours, with a number) and by having no comment at all; a database commented by
@@ -177,6 +181,10 @@ export class PostgresTemplateBackend extends PostgresBackend<string> {
     )
     this.cleanedLeftovers = copies.rows.map((r) => r.datname)
     for (const name of this.cleanedLeftovers) await admin.query(`DROP DATABASE ${ident(name)} WITH (FORCE)`)
+    if (this.cleanedLeftovers.length)
+      this.onNotice(
+        `dropped ${this.cleanedLeftovers.length === 1 ? 'the checkpoint copy' : 'the checkpoint copies'} ${this.cleanedLeftovers.map((n) => `"${n}"`).join(', ')} of an earlier run that did not end (killed, or its connection lost): what that run wrote after its first checkpoint was not rolled back.`,
+      )
   }
 
   async #withWorkingDb<T>(doing: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {

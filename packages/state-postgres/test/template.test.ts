@@ -116,8 +116,14 @@ describe('template mechanism', () => {
       await c.query(`ALTER DATABASE ${DB} RENAME TO ${DB}_vqold`)
     })
     const next = backend()
+    const notices: string[] = []
+    next.onNotice = (m) => notices.push(m)
     await next.connect()
     expect(next.cleanedLeftovers).toEqual([`${DB}_vqcp_1`])
+    expect(notices).toEqual([
+      expect.stringMatching(new RegExp(`^database "${DB}" was missing and "${DB}_vqold" there: an earlier run died in the middle of a rollback`)),
+      expect.stringMatching(new RegExp(`^dropped the checkpoint copy "${DB}_vqcp_1" of an earlier run that did not end`)),
+    ])
     expect(await databasesLike(`${DB}_vq`)).toEqual([])
     expect(await dump(url)).toEqual(before)
   })
