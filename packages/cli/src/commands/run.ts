@@ -1,4 +1,5 @@
 
+import { rmSync } from 'node:fs'
 import path from 'node:path'
 import {
   AbortedError,
@@ -19,7 +20,7 @@ import { EXIT, type Io, warn } from '../exit'
 import { exitNow } from '../exit-guard'
 import { type LoadedJourney, discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
 import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
-import { LAST_RUN_FILE, type LastRun, putLastRun, readLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
+import { LAST_RUN_FILE, type LastRun, lastRunPath, putLastRun, readLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
 import { harOutput, writeHar } from '../har'
 import { reporterRequests } from '../reporters'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
@@ -62,6 +63,16 @@ export interface RunFlags extends ConfigFlags {
 
 /** `venomqa run [journeys...]`: discover, filter, run, report. Returns the exit code. */
 export async function runCommand(args: string[], flags: RunFlags, io: Io): Promise<number> {
+  // Until the run's own handler is in place: Ctrl-C or SIGTERM while the config and journeys load.
+  const stopQuitting = quitBeforeRun(io, flags)
+  try {
+    return await loadAndRun(args, flags, io, stopQuitting)
+  } finally {
+    stopQuitting()
+  }
+}
+
+async function loadAndRun(args: string[], flags: RunFlags, io: Io, signalsTaken: () => void): Promise<number> {
   // The record of the last run is read, then taken away until this run ends: a run stopped before then
   // (a mistake in a flag or the config, a plugin that hangs, a kill) leaves none, never an earlier run's
   // (see setAsideLastRun), and none of the outputs it names.
@@ -106,7 +117,7 @@ export async function runCommand(args: string[], flags: RunFlags, io: Io): Promi
   // optimising an HTTP parser it will not use again (see wasm-tiering.ts).
   const { loadHttpTransport } = await import('@venomqa/runner')
   await keepShortRunOnBaselineTier(plannedSteps(toRun.map((j) => j.journey), repeatEach), loadHttpTransport)
-  return executeRun(config, toRun, flags, io, { shard, repeatEach, rerunOf: rerun.rerunOf })
+  return executeRun(config, toRun, flags, io, { shard, repeatEach, rerunOf: rerun.rerunOf, signalsTaken })
 }
 
 /** The journey files the arguments (else the config's globs) select, and the arguments that are journey names. */
@@ -158,7 +169,18 @@ export async function executeRun(
   toRun: readonly LoadedJourney[],
   flags: RunFlags,
   io: Io,
-  { shard, repeatEach, rerunOf }: { shard?: ShardInfo; repeatEach?: number; rerunOf?: RunResult['rerunOf'] },
+  {
+    shard,
+    repeatEach,
+    rerunOf,
+    signalsTaken,
+  }: {
+    shard?: ShardInfo
+    repeatEach?: number
+    rerunOf?: RunResult['rerunOf']
+    /** Called once the run's own Ctrl-C handler is in place: an earlier one steps aside. */
+    signalsTaken?: () => void
+  },
 ): Promise<number> {
   warnWithoutBaseUrl(io, config.baseUrl, toRun.map(({ journey }) => journey))
 
@@ -169,6 +191,7 @@ export async function executeRun(
   // interrupted), where SIGTERM used to kill the process with no word and no report.
   const left = new LeftBehind(io.cwd, (config.workers ?? 1) > 1 || config.workerSetup !== undefined)
   const stopSignals = onInterrupt(io, controller, left)
+  signalsTaken?.()
   const session = await openSession(io, config, {
     reporters: requests,
     signal: controller.signal,
@@ -390,6 +413,26 @@ function describeFilters(names: readonly string[], flags: RunFlags): string {
  * one exits at once, saying what is left behind: from where the run stopped when `left` follows it.
  * SIGTERM (a CI job cancelled) is treated like the first Ctrl-C.
  */
+/**
+ * Ctrl-C or SIGTERM before the run starts (a config or journey file still loading, a slow top-level
+ * await): nothing ran and nothing needs putting back, so quit at once with exit 130 and say so, taking the
+ * record of the last run away as a run that stops early does. It used to end the process with 143 and
+ * no word, leaving the earlier run's "passed" record for `--last-failed`. Returns how to step aside.
+ */
+function quitBeforeRun(io: Io, flags: RunFlags): () => void {
+  const handler = () => {
+    io.stderr.write('\nvenomqa: interrupted before the run started: nothing ran\n')
+    rmSync(lastRunPath(projectRoot(io.cwd, flags.config)), { force: true })
+    exitNow(EXIT.INTERRUPTED)
+  }
+  process.on('SIGINT', handler)
+  process.on('SIGTERM', handler)
+  return () => {
+    process.off('SIGINT', handler)
+    process.off('SIGTERM', handler)
+  }
+}
+
 export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehind): () => void {
   let count = 0
   const handler = () => {

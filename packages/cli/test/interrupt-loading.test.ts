@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
+
+// Ctrl-C or SIGTERM while the journeys still load (a top-level await, a slow import): it ended the
+// process with 143 and no word, and left the earlier run's "passed" record for --last-failed.
+let p: Project
+
+beforeAll(async () => {
+  assertBuilt()
+  p = await makeProject(null)
+  await mkdir(path.join(p.dir, 'journeys'), { recursive: true })
+  await writeFile(
+    path.join(p.dir, 'journeys/slow.journey.mjs'),
+    [
+      "import { journey, step } from '@venomqa/core'",
+      "if (process.env.SLOW_LOAD) { process.stderr.write('loading slowly\\n'); await new Promise((r) => setTimeout(r, 30_000)) }",
+      "export default journey('slow_to_load', { steps: [step('nothing', () => {})] })",
+      '',
+    ].join('\n'),
+  )
+})
+afterAll(async () => {
+  await p?.remove()
+})
+
+describe('a signal while the journeys load', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('%s: exit 130, says nothing ran, and leaves no record of an earlier run', async (signal) => {
+    expect((await p.venomqa(['run'])).code).toBe(0)
+    const record = path.join(p.dir, '.venomqa/last-run.json')
+    expect(existsSync(record)).toBe(true)
+    const run = p.spawn(['run'], { env: { SLOW_LOAD: '1' } })
+    await waitUntil(() => run.output().stderr.includes('loading slowly'), 'the journey file to start loading')
+    run.child.kill(signal)
+    const r = await run.done
+    expect([r.code, r.signal]).toEqual([130, null])
+    expect(r.stderr).toContain('venomqa: interrupted before the run started: nothing ran\n')
+    expect(existsSync(record)).toBe(false)
+  })
+})
