@@ -226,6 +226,15 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
       /^venomqa: reporter "junit" and reporter "markdown" would both write out\/link\.md \(out\/a\.xml, through a link\); give one of them another file\n {2}at --reporter\n$/,
     )
     expectRefused(await p.venomqa(['run', '--save', 'out/r.json', '-r', 'json:reports/r.json']), /--save and reporter "json" would both write reports\/r\.json \(out\/r\.json, through a link\)/)
+    // `-` is stdout to a reporter; to --save it was a file named "-".
+    expectRefused(await p.venomqa(['run', '--save', '-']), /^venomqa: --save needs a file name \(the results are not written to stdout: -r json:- prints them there\), e\.g\. --save out\/results\.json\n$/)
+    expect(existsSync(path.join(p.dir, '-'))).toBe(false)
+    // A link to a file not written yet: the write through it creates the target, over the results.
+    symlinkSync('results.json', path.join(p.dir, 'out/junit.xml'))
+    expectRefused(
+      await p.venomqa(['run', '--save', 'out/results.json', '-r', 'junit:out/junit.xml']),
+      /--save and reporter "junit" would both write out\/junit\.xml \(out\/results\.json, through a link\)/,
+    )
     // Two outputs on stdout: the JSON a pipe reads would start with the console's lines.
     expectRefused(
       await p.venomqa(['run', '-r', 'console', '-r', 'json:-']),

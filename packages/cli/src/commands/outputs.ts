@@ -51,6 +51,11 @@ export function checkReportFiles(
     landings.set(lands, who)
     outputs.push(resolved)
   }
+  // `-` is stdout to a reporter (`-r json:-`); to --save it was a file named "-" in the working directory.
+  if (save !== undefined && (save === '-' || !save.trim()))
+    throw new UserError('E_CONFIG', `--save needs a file name${save === '-' ? ' (the results are not written to stdout: -r json:- prints them there)' : ''}, e.g. --save out/results.json`, {
+      where: '--save',
+    })
   if (save) claim(save, '--save')
   if (har) claim(har, '--har')
   let onStdout: string | undefined

@@ -1,4 +1,4 @@
-import { lstatSync, realpathSync } from 'node:fs'
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import { UserError } from '@venomqa/core'
 import { isCodeFile } from '../code-files'
@@ -57,11 +57,22 @@ export function refuseOutputsOverOwnFiles(outputs: readonly { file: string; who:
   }
 }
 
-/** Where a write to `file` lands: symbolic links followed, the file's own and those of the directories above it. */
-export function landsAt(file: string): string {
+/**
+ * Where a write to `file` lands: symbolic links followed, the file's own and those of the directories
+ * above it. A link to a file that does not exist yet (dangling) is followed too: a write through it
+ * creates its target, so `out/junit.xml -> out/results.json` lands where `--save out/results.json` does.
+ */
+export function landsAt(file: string, hops = 0): string {
   try {
     return realpathSync(file)
   } catch {
+    let target: string | undefined
+    try {
+      target = readlinkSync(file)
+    } catch {
+      // Not a link (no file there yet): where its directory is.
+    }
+    if (target !== undefined && hops < 32) return landsAt(path.resolve(path.dirname(file), target), hops + 1)
     try {
       return path.join(realpathSync(path.dirname(file)), path.basename(file))
     } catch {
