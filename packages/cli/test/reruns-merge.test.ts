@@ -6,7 +6,7 @@
 import { type JourneyResult, RESULTS_SCHEMA_VERSION, type RunResult, type ShardInfo, UserError, summarize } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import type { Sharded } from '../src/shard/files'
-import { checkShards } from '../src/shard/merge'
+import { checkShards, mergeShards } from '../src/shard/merge'
 import { withReruns } from '../src/shard/reruns'
 
 const SHARD: ShardInfo = { index: 2, total: 2, splitId: 'abc', order: ['j.ts#a', 'j.ts#b'] }
@@ -85,8 +85,9 @@ describe('a shard with its --last-failed reruns', () => {
   it('puts each repetition over its own when the rerun repeats as the run did', () => {
     const whole = file('2.json', [journey('b', 'passed', 0), journey('b', 'failed', 1)])
     const rerun = file('2-rerun.json', [journey('b', 'passed', 0), journey('b', 'passed', 1)], whole)
+    // The repetition that passed is replaced by its rerun, not called retried ("attempt 1: passed").
     expect(outline(withReruns([whole, rerun]))).toEqual([
-      ['b', 'passed', 2, 'passed'],
+      ['b', 'passed', 1, ''],
       ['b', 'flaky', 2, 'failed'],
     ])
   })
@@ -133,5 +134,17 @@ describe('shards with different --repeat-each', () => {
     expect(message).toBe('the shards ran their journeys a different number of times (--repeat-each): 1/2 1.json once; 2/2 2.json 3 times. Run every shard with the same --repeat-each')
     const alsoThrice = shard(1, [journey('a', 'passed', 0), journey('a', 'passed', 1), journey('a', 'passed', 2)])
     expect(checkShards([alsoThrice, thrice]).map((s) => s.file)).toEqual(['1.json', '2.json'])
+  })
+})
+
+describe('shards run with --repeat-each', () => {
+  it('merge in the unsharded order: every journey\'s first repetition, then every journey\'s second', () => {
+    const shard = (index: number, journeys: JourneyResult[]): Sharded => {
+      const f = file(`${index}.json`, journeys)
+      const info = { ...SHARD, index, order: ['j.ts#a', 'j.ts#b'] }
+      return { ...f, run: { ...f.run, shard: info }, shard: info }
+    }
+    const merged = mergeShards(checkShards([shard(1, [journey('a', 'passed', 0), journey('a', 'passed', 1)]), shard(2, [journey('b', 'passed', 0), journey('b', 'failed', 1)])]))
+    expect(merged.journeys.map((j) => `${j.name}#${j.repeatEachIndex}`)).toEqual(['a#0', 'b#0', 'a#1', 'b#1'])
   })
 })

@@ -102,10 +102,13 @@ export interface MergeOptions {
 export function mergeShards(shards: readonly Sharded[], options: MergeOptions = {}): RunResult {
   const order = shards[0]!.shard.order
   const runs = shards.map((s) => s.run)
+  // Repetitions (`--repeat-each`) come round by round, as an unsharded run makes them: every journey's
+  // first, then every journey's second.
   const journeys = inOrder(
     runs.flatMap((r) => r.journeys),
     (j) => journeyId(j.file, j.name),
     order,
+    (j) => j.repeatEachIndex ?? 0,
   )
   const explorations = [...groupBy(runs.flatMap((r) => r.explorations ?? []), (x) => x.name).values()].map(mergeExploration)
   const issues = distinctIssues(runs.flatMap((r) => r.issues))
@@ -224,9 +227,12 @@ function distinctIssues(issues: readonly Issue[]): Issue[] {
   return [...groupBy(issues, ({ timestamp: _, request: _request, response: _response, ...rest }) => JSON.stringify(rest)).values()].map((g) => g[0]!)
 }
 
-/** Put items in the split's order; anything the order does not name (a newer writer's extra) goes last. */
-function inOrder<T>(items: readonly T[], idOf: (item: T) => string, order: readonly string[]): T[] {
+/**
+ * Put items in the split's order, within each `round` first when given; anything the order does not name
+ * (a newer writer's extra) goes last.
+ */
+function inOrder<T>(items: readonly T[], idOf: (item: T) => string, order: readonly string[], round: (item: T) => number = () => 0): T[] {
   const rank = new Map(order.map((id, k) => [id, k]))
   const at = (item: T) => rank.get(idOf(item)) ?? order.length
-  return [...items].sort((a, b) => at(a) - at(b))
+  return [...items].sort((a, b) => round(a) - round(b) || at(a) - at(b))
 }

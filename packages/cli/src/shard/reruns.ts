@@ -85,7 +85,10 @@ function overlay(run: RunResult, rerun: RunResult): RunResult {
     placed.add(key)
     for (const again of rerun.journeys.filter((j) => id(j) === key)) {
       const before = run.journeys.find((j) => id(j) === key && j.repeatEachIndex === again.repeatEachIndex)
-      journeys.push(before ? settleAttempts([...attemptsOf(before), ...attemptsOf(again)]) : again)
+      // A result that passed is no failed attempt to retry: run again (every selected journey, when the
+      // run failed with none of its own; each repetition of one that failed in another), it is replaced,
+      // not shown as "attempt 1 passed, retried".
+      journeys.push(before && before.status !== 'passed' ? settleAttempts([...attemptsOf(before), ...attemptsOf(again)]) : again)
     }
   }
   for (const j of run.journeys) {
