@@ -24,7 +24,7 @@ export interface HarEntry {
     cookies: HarNameValue[]
     headers: HarNameValue[]
     queryString: HarNameValue[]
-    postData?: { mimeType: string; text: string }
+    postData?: { mimeType: string; text: string; comment?: string }
     headersSize: number
     bodySize: number
   }
@@ -84,6 +84,8 @@ export function harEntry(exchange: HttpExchange, origin?: ExchangeOrigin): HarEn
 function harRequest(r: RecordedRequest): HarEntry['request'] {
   const url = normalUrl(r.url)
   const text = wireBody(r.body)
+  // Its size is the bytes sent, not the length of the placeholder.
+  const binary = text === undefined ? null : BINARY.exec(text)
   const out: HarEntry['request'] = {
     method: r.method,
     url,
@@ -92,11 +94,15 @@ function harRequest(r: RecordedRequest): HarEntry['request'] {
     headers: nameValues(r.headers),
     queryString: queryOf(url),
     headersSize: -1,
-    bodySize: text === undefined ? 0 : Buffer.byteLength(text),
+    bodySize: text === undefined ? 0 : binary ? Number(binary[1]) : Buffer.byteLength(text),
   }
-  if (text !== undefined) out.postData = { mimeType: header(r.headers, 'content-type') ?? '', text }
+  if (text !== undefined)
+    out.postData = { mimeType: header(r.headers, 'content-type') ?? '', text, ...(binary ? { comment: `binary: ${binary[1]} bytes were sent; their text is not kept` } : {}) }
   return out
 }
+
+/** What the history keeps of a binary body it sent: `<6 bytes>` (see prepare.ts). */
+const BINARY = /^<(\d+) bytes>$/
 
 /** A response body the history cut ends with this (see MAX_RECORDED_BODY). */
 const CUT = /\.\.\. \[(\d+) more characters\]$/
@@ -111,7 +117,8 @@ function harResponse(r: RecordedResponse): HarEntry['response'] {
     cookies: [],
     headers: nameValues(r.headers),
     content: {
-      size: Buffer.byteLength(text),
+      // A cut body: what was kept, without the marker, and what was not (counted in characters: at least as many bytes).
+      size: cut ? Buffer.byteLength(text.slice(0, cut.index)) + Number(cut[1]) : Buffer.byteLength(text),
       mimeType: header(r.headers, 'content-type') ?? 'x-unknown',
       ...(text ? { text } : {}),
       ...(cut ? { comment: `cut: ${cut[1]} more characters were received than reports keep` } : {}),

@@ -16,6 +16,8 @@ beforeAll(async () => {
     req.on('end', () => {
       if (req.url === '/login') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: 'tok-4f9a8b7c6d5e', user: 'ann' }))
       if (req.url === '/moved') return res.writeHead(302, { location: '/elsewhere' }).end()
+      if (req.url === '/bytes') return res.writeHead(204).end()
+      if (req.url === '/big') return res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(200_000))
       res.writeHead(201, { 'content-type': 'application/json', 'x-echo-length': String(body.length) }).end(JSON.stringify({ got: body ? JSON.parse(body) : null }))
     })
   })
@@ -70,6 +72,19 @@ describe('HarRecorder', () => {
     expect(down!.response).toMatchObject({ status: 0, headers: [], content: { size: 0, mimeType: 'x-unknown' } })
     expect(down!.response._error).toMatch(/ECONNREFUSED|refused/i)
     for (const e of log.entries) expect(Date.parse(e.startedDateTime)).not.toBeNaN()
+  })
+
+  it('gives a binary body and a body the history cut their sizes as sent and received, not as kept', async () => {
+    const har = new HarRecorder()
+    const client = new UndiciHttpClient({ baseUrl: base, onExchange: har.onExchange, retry: false })
+    await client.post('/bytes', { body: new Uint8Array([0, 1, 2, 255, 254, 65]), headers: { 'content-type': 'application/octet-stream' } })
+    await client.get('/big')
+    const [entry, big] = (JSON.parse(har.render({ name: 'venomqa', version: '1' })) as HarLog).log.entries
+    // Before: the length of the placeholder "<6 bytes>", 9.
+    expect(entry!.request.bodySize).toBe(6)
+    expect(entry!.request.postData).toEqual({ mimeType: 'application/octet-stream', text: '<6 bytes>', comment: 'binary: 6 bytes were sent; their text is not kept' })
+    // Before: the kept text with its "... [n more characters]" marker, about 64 KiB.
+    expect(big!.response.content).toMatchObject({ size: 200_000, comment: expect.stringMatching(/^cut: \d+ more characters were received than reports keep$/) })
   })
 
   it('holds nothing until something is recorded', () => {
