@@ -278,9 +278,13 @@ function codeSpan(s: string): string {
   return `\`${code(s).replace(/\r/g, ' ')}\``
 }
 
-/** GitHub's heading anchor for a journey section (`### ✅ name`): emoji and punctuation dropped, spaces to hyphens. */
+/**
+ * GitHub's heading anchor for a journey section (`### ✅ name`): emoji and punctuation dropped, spaces to
+ * hyphens. Made from the heading's text as GitHub shows it: `&lt;` in the Markdown is a `<` there, and
+ * dropped, where made from the escaped text the link pointed to `#-checkout-ltampgt`, which no heading has.
+ */
 function anchor(j: JourneyResult): string {
-  return `${ICON[j.status] ?? ''} ${heading(journeyTitle(j))}`
+  return `${ICON[j.status] ?? ''} ${journeyTitle(j).replace(/\r?\n/g, ' ')}`
     .toLowerCase()
     .replace(/[^\p{L}\p{N}\s_-]/gu, '')
     .replace(/\s/g, '-')

@@ -18,6 +18,9 @@ describe('markdown reporter', () => {
 
   it('links each journey to its section with the anchor GitHub makes', () => {
     expect(md).toContain('[health](#-health)')
+    // "checkout <&>" is shown so, and its punctuation dropped: not the letters of its escapes.
+    expect(md).toContain('(#-checkout-)')
+    expect(md).not.toContain('ltampgt')
   })
 
   it('redacts secrets and keeps API text from breaking tables or opening HTML', () => {
