@@ -107,6 +107,21 @@ describe('the exploration module of explore --openapi', () => {
     expect(warnings).toEqual([])
   })
 
+  it("says when the document's server has a path that baseUrl lacks: its requests would miss it", async () => {
+    const served = { ...DOCUMENT, servers: [{ url: '/api/v{ver}', variables: { ver: { default: '1' } } }] }
+    await writeFile(path.join(root, 'served.json'), JSON.stringify(served))
+    const warnings: string[] = []
+    await openApiExploration('served.json', { root, baseUrl: 'http://127.0.0.1:9' } as ResolvedConfig, false, (m) => warnings.push(m))
+    expect(warnings).toEqual([
+      'served.json serves its operations under /api/v1 (its first server), which baseUrl http://127.0.0.1:9 does not end with: requests go to /things without it. Put the path in baseUrl if the API needs it',
+    ])
+    warnings.length = 0
+    await openApiExploration('served.json', { root, baseUrl: 'http://127.0.0.1:9/api/v1/' } as ResolvedConfig, false, (m) => warnings.push(m))
+    await writeFile(path.join(root, 'root-served.json'), JSON.stringify({ ...DOCUMENT, servers: [{ url: 'https://api.example.com/' }] }))
+    await openApiExploration('root-served.json', { root, baseUrl: 'http://127.0.0.1:9' } as ResolvedConfig, false, (m) => warnings.push(m))
+    expect(warnings).toEqual([])
+  })
+
   it("takes the config's headers for an API key the document names: no warning for what they meet, one for what they do not", async () => {
     const keyed = {
       ...DOCUMENT,

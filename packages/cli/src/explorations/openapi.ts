@@ -58,6 +58,11 @@ export async function openApiExploration(source: string, config: ResolvedConfig,
     warn(
       `${redactText(document)} secures ${secured.length} of its operations and openapi.auth is not set: they will be refused (401), and what only they reach is not explored. Set openapi.auth in the config ({ bearer } or { login, signUp? })`,
     )
+  const serverPath = documentServerPath(doc.servers)
+  if (serverPath && config.baseUrl && !pathOf(config.baseUrl).endsWith(serverPath))
+    warn(
+      `${redactText(document)} serves its operations under ${serverPath} (its first server), which baseUrl ${redactText(config.baseUrl)} does not end with: requests go to ${operationPathExample(doc)} without it. Put the path in baseUrl if the API needs it`,
+    )
   const exploration = openapi.openApiExploration(document, { ...options, name: explorationName(document), root: config.root })
   // The sources are loaded now for their errors (an include naming nothing): the engine would report them later and less plainly.
   const env = { root: config.root, baseUrl: config.baseUrl, signal: new AbortController().signal }
@@ -68,6 +73,34 @@ export async function openApiExploration(source: string, config: ResolvedConfig,
   const written = path.join(config.root, file)
   await writeIfChanged(written, moduleSource(document, options, toPosix(path.relative(path.dirname(written), config.root)) || '.'))
   return { exploration, file }
+}
+
+/**
+ * The path of the document's first server (`/api/v1` of `https://api.example.com/api/v1` or of a relative
+ * `/api/v{version}` with the variable's default), without a trailing slash; undefined for none or `/`.
+ */
+function documentServerPath(servers: readonly { url: string; variables?: Record<string, { default?: unknown }> }[] | undefined): string | undefined {
+  const server = servers?.[0]
+  if (!server || typeof server.url !== 'string') return undefined
+  const url = server.url.replace(/\{([^}]+)\}/g, (whole, name: string) => {
+    const value = server.variables?.[name]?.default
+    return typeof value === 'string' ? value : whole
+  })
+  const path = (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? pathOf(url) : url.replace(/[?#].*$/, '')).replace(/\/+$/, '')
+  return path && path.startsWith('/') && !path.includes('{') ? path : undefined
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname.replace(/\/+$/, '')
+  } catch {
+    return ''
+  }
+}
+
+/** A path of the document, as an example of where requests go: `/things`. */
+function operationPathExample(doc: { paths?: Record<string, unknown> }): string {
+  return Object.keys(doc.paths ?? {})[0] ?? '/'
 }
 
 /** Its name in every output: a URL's key (`?api_key=...`) masked. */
