@@ -87,7 +87,7 @@ function documentServerPath(servers: readonly { url: string; variables?: Record<
     return typeof value === 'string' ? value : whole
   })
   const path = (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? pathOf(url) : url.replace(/[?#].*$/, '')).replace(/\/+$/, '')
-  return path && path.startsWith('/') && !path.includes('{') ? path : undefined
+  return path?.startsWith('/') && !path.includes('{') ? path : undefined
 }
 
 function pathOf(url: string): string {
