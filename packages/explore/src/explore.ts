@@ -94,6 +94,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
   try {
     await lane.world.checkpoint(BEFORE_SETUP)
     if (workers > 1) await startWorkers(runner, lanes, workers, exploration.name)
+    const backendNames = lane.world.backends.map((b) => b.name)
     for (const [worker, l] of lanes.entries())
       searches.push(
         new LaneSearch({
@@ -102,6 +103,7 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
           invariants: definition.invariants,
           settings,
           lane: l,
+          backendNames,
           worker,
           workers,
           rootShare: options.rootShare,

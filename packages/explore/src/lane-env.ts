@@ -16,16 +16,23 @@ export interface LaneEnv {
   observeTimings: Timings
   /** The Authorization header at the root (the setup's login), once the search has started. */
   rootAuthorization?: string
+  /**
+   * The names of worker 0's state backends, by place: what `now` and `before` are keyed by on every lane.
+   * A worker's backends have names of their own (`postgres:app_w1`); keyed by those, an invariant that
+   * reads `now['postgres:app']` threw on every worker but the first, and each throw was a violation.
+   */
+  backendNames?: readonly string[]
 }
 
-/** Every state backend's `observe()`, timed per backend. Backends without one say nothing. */
+/** Every state backend's `observe()`, timed per backend, keyed as on worker 0. Backends without one say nothing. */
 export async function observeAll(env: LaneEnv): Promise<Observation> {
   const out: Observation = {}
-  for (const backend of env.lane.world.backends) {
+  for (const [place, backend] of env.lane.world.backends.entries()) {
     if (!backend.observe) continue
+    const name = env.backendNames?.[place] ?? backend.name
     const t0 = performance.now()
-    out[backend.name] = await backend.observe()
-    env.observeTimings.add(backend.name, performance.now() - t0)
+    out[name] = await backend.observe()
+    env.observeTimings.add(name, performance.now() - t0)
   }
   return out
 }
@@ -41,7 +48,10 @@ const ROOT_LOGIN = '\u0000the setup login'
  */
 export function fingerprintHere(env: LaneEnv, observation: Observation): string {
   const byPlace: Observation = {}
-  for (const [k, b] of env.lane.world.backends.entries()) if (b.name in observation) byPlace[k] = observation[b.name]
+  for (const [k, b] of env.lane.world.backends.entries()) {
+    const name = env.backendNames?.[k] ?? b.name
+    if (name in observation) byPlace[k] = observation[name]
+  }
   const authorization = env.lane.http.snapshotHeaders().authorization
   return fingerprintOf(byPlace, env.lane.world.ctx.keys(), authorization !== undefined && authorization === env.rootAuthorization ? ROOT_LOGIN : authorization)
 }

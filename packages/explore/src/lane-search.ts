@@ -28,6 +28,8 @@ export interface LaneSearchOptions {
   invariants: readonly InvariantRef[]
   settings: SearchSettings
   lane: Lane
+  /** Worker 0's state backends' names, by place: `now` and `before` are keyed by them on every lane (see LaneEnv). */
+  backendNames?: readonly string[]
   /** This lane's place among the exploration's workers (0-based), and how many there are. */
   worker: number
   workers: number
@@ -77,7 +79,16 @@ export class LaneSearch {
   constructor(options: LaneSearchOptions) {
     this.options = options
     const o = options
-    this.env = { exploration: o.exploration.name, lane: o.lane, signal: o.signal, stepTimeout: o.stepTimeout, logger: o.logger, debug: o.debug, observeTimings: new Timings() }
+    this.env = {
+      exploration: o.exploration.name,
+      lane: o.lane,
+      signal: o.signal,
+      stepTimeout: o.stepTimeout,
+      logger: o.logger,
+      debug: o.debug,
+      observeTimings: new Timings(),
+      backendNames: o.backendNames,
+    }
     this.coverage = new Coverage(o.actions.map((a) => a.name))
     this.found = new FoundViolations(o.logger)
   }

@@ -9,7 +9,7 @@
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import type { Exploration, ExplorationResult } from '@venomqa/core'
+import { type Exploration, type ExplorationResult, invariant } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { postgresState, postgresWorkers } from '@venomqa/state-postgres'
 import { REPO_ROOT, type RunningProcess, describeWithService, startShopApp } from '@venomqa/test-utils'
@@ -163,6 +163,36 @@ describe('exploration on several workers (the shop app, PostgreSQL, one app and 
       for (const app of run.apps.values()) expect(app.child.exitCode !== null || app.child.signalCode !== null).toBe(true)
       // Four workers start three shop apps and clone the database three times: the longest test of the file.
     }, 120_000)
+
+  it("an invariant that reads `now` by the main backend's name sees it on every worker: no false violation", async () => {
+    // Keyed by each worker's own backend (postgres:<db>_w1), `now['postgres:<db>']` was undefined on
+    // worker 1: the invariant threw there, and the throw was a violation "reproduced 3/3".
+    const backend = `postgres:${DB}`
+    const observed = invariant('observes_the_main_backend', ({ now, before }) => (typeof now[backend] === 'object' && typeof before[backend] === 'object') || `now has ${Object.keys(now).join(', ')}`)
+    const withObservation: Exploration = { ...shop, invariants: [...shop.invariants, observed] }
+    const runner = createRunner({
+      baseUrl: main.app.url,
+      stateBackends: [postgresState({ url: main.url })],
+      stepTimeout: 10_000,
+      workerSetup: postgresWorkers({
+        url: main.url,
+        async startApp(_index, databaseUrl) {
+          const app = await startShopApp({ DATABASE_URL: databaseUrl, SHOP_BUGS: 'all' })
+          return { baseUrl: app.url, close: () => app.stop() }
+        },
+      }),
+    })
+    let result: ExplorationResult
+    try {
+      result = await explore(withObservation, { runner, root: project, file: EXPLORATION_FILE, emitDir: false, workers: 2, overrides: { budget: { transitions: 60 } } })
+    } finally {
+      await runner.close()
+    }
+    expect(result.workers!.every((w) => w.transitions > 0)).toBe(true)
+    expect(result.violations.filter((v) => v.invariant === 'observes_the_main_backend')).toEqual([])
+    expect(result.timings.observe).toHaveProperty([backend])
+    expect(await databasesLike(`${DB}_w`)).toEqual([])
+  }, 60_000)
 
   it('Ctrl-C mid-exploration on 2 workers: both stop, the result is marked interrupted, every database as it was', async () => {
     const controller = new AbortController()
