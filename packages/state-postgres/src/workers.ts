@@ -92,11 +92,28 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
       if (!copier) copiers.set(index, (copier = new TableCopier(options.url, urlOf(nameOf(index)))))
       await copier.copy()
     },
+    // Refused when the workers are made, before any path runs on one (see proxyRefused).
+    check(main) {
+      const proxy = main.stateBackends.find((b) => b.mechanism === 'proxy')
+      if (proxy) throw proxyRefused(proxy)
+    },
     // Any backend of the run on PostgreSQL: each worker has a database of its own, with its own backend.
     covers: (b: StateBackend) => b instanceof PostgresBackend || b.mechanism === 'proxy',
   }
   const startApp = options.startApp
   return asWorkerSetup(part, startApp && ((index, resources) => startApp(index, resources.databaseUrl, resources)), 'startApp(index, databaseUrl)')
+}
+
+/**
+ * The `proxy` mechanism keeps everything the app wrote since the run began in the proxy's one open
+ * transaction, which the copy to a worker, on a connection of its own to the database, cannot read: the
+ * worker's paths started without the main line's rows. As MySQL's savepoint mechanism, refused.
+ */
+function proxyRefused(b: StateBackend): ConfigError {
+  return new ConfigError(
+    `postgresWorkers: the run's state backend "${b.name}" uses the proxy mechanism: what the app wrote since the run began sits in the proxy's open transaction, which a worker's copy of the database cannot read, so paths on other workers would start without the main line's rows. For --parallel-paths and --workers, use @venomqa/state-postgres (the snapshot mechanism); see docs/parallel.md`,
+    { where: 'workerSetup' },
+  )
 }
 
 /**

@@ -1,6 +1,7 @@
+import type { StateBackend } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
 import { afterAll, expect, it } from 'vitest'
-import { copyTables } from '../src/index'
+import { copyTables, postgresWorkers } from '../src/index'
 import { PG, createDatabase, dropDatabase, withClient } from './helpers'
 
 /** copyTables is what postgresWorkers runs to bring a worker's database to where the main line stands. */
@@ -61,5 +62,16 @@ describe('copyTables', () => {
       }))
     expect(await read(dst)).toEqual(await read(src))
     expect((await read(dst)).orders).toHaveLength(2)
+  })
+})
+
+describe('postgresWorkers with the proxy mechanism', () => {
+  it('is refused when the workers are made, saying why: a worker\'s copy cannot read the proxy\'s open transaction', async () => {
+    // A stand-in for @venomqa/pg-proxy's backend: only its mechanism is read, before any database is touched.
+    const proxy = { name: 'pg-proxy', mechanism: 'proxy', parallelSafe: false } as unknown as StateBackend
+    const setup = postgresWorkers({ url: 'postgres://postgres@127.0.0.1:5432/venomqa_never_made', startApp: async () => ({ baseUrl: 'http://127.0.0.1:9', close: async () => {} }) })
+    await expect(setup.create(1, { baseUrl: 'http://127.0.0.1:9', ports: new Map(), stateBackends: [proxy] })).rejects.toThrow(
+      /^postgresWorkers: the run's state backend "pg-proxy" uses the proxy mechanism: what the app wrote since the run began sits in the proxy's open transaction, which a worker's copy of the database cannot read/,
+    )
   })
 })
