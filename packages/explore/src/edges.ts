@@ -31,9 +31,12 @@ export function edgesAt(actions: readonly ExploreAction<any>[], view: StateView,
       throw new Error(`action "${def.name}": when() threw: ${errorMessage(err)} (when must be pure and may only read the view)`)
     }
     if (!enabled) continue
-    onEnabled?.(def.name)
     const inputs = def.options.inputs ? def.options.inputs(view, rngFor(seed, `${pathKey}|${def.name}`)) : [undefined]
     if (!Array.isArray(inputs)) throw new Error(`action "${def.name}": inputs() must return an array, got ${typeof inputs}`)
+    // With no input to take it with, it cannot run here: not enabled, so one that never has any is
+    // listed under "never enabled" instead of counted as enabled and never taken.
+    if (!inputs.length) continue
+    onEnabled?.(def.name)
     // Two equal inputs are one edge.
     const seen = new Set<string>()
     for (const input of inputs) {

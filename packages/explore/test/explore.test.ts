@@ -123,10 +123,12 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
 
   it('lists actions that were never enabled, and counts refused edges', async () => {
     const never = action('never', () => undefined, { when: () => false })
+    // Enabled by its `when`, but with no input to take: it can never run, and was counted as enabled.
+    const noInput = action('no_input', () => undefined, { inputs: () => [] })
     // Deleting a product that has an order answers 409 on the fixed app... here a delete of an id that does not exist: 404, nothing changed.
     const missing = action('delete_missing', ({ http }) => http.delete('/api/products/999999'), { maxPerPath: 1 })
-    const r = await exploreShop(shopExploration({ actions: [createProduct, missing, never], invariants: [], depth: 2 }), env)
-    expect(r.neverEnabled).toEqual(['never'])
+    const r = await exploreShop(shopExploration({ actions: [createProduct, missing, never, noInput], invariants: [], depth: 2 }), env)
+    expect(r.neverEnabled).toEqual(['never', 'no_input'])
     expect(r.coverage.find((c) => c.action === 'delete_missing')).toMatchObject({ refused: expect.any(Number) })
     expect(r.coverage.find((c) => c.action === 'delete_missing')!.refused).toBeGreaterThan(0)
     expect(r.coverage.find((c) => c.action === 'never')).toEqual({ action: 'never', taken: 0, enabled: 0, refused: 0 })
