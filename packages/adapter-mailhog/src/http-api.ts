@@ -112,9 +112,11 @@ export class HttpApi {
   }
 }
 
+/** An error's code, when it is a string: an abort's DOMException has a number (23), which is no code of ours. */
 function codeOf(err: unknown): string {
-  const e = err as { code?: string; cause?: { code?: string } }
-  return e?.code ?? e?.cause?.code ?? ''
+  const e = err as { code?: unknown; cause?: { code?: unknown } }
+  for (const code of [e?.code, e?.cause?.code]) if (typeof code === 'string') return code
+  return ''
 }
 
 const TLS_CODES = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|HOSTNAME_MISMATCH)/

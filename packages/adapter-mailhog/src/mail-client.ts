@@ -80,22 +80,48 @@ export abstract class MailClientBase implements MailPort {
     const deadline = Date.now() + timeout
     let polls = 0
     let lastError: unknown
+    let answered = false
     for (;;) {
       if (options.signal?.aborted) throw new AbortedError(`waitForEmail(${describeFilter(filter)}) was aborted`)
       polls++
       try {
-        const found = await this.getLatest(filter)
+        const found = await this.#lookWithin(filter, Math.max(1, deadline - Date.now()), options.signal)
         if (found) return found
         lastError = undefined
+        answered = true
       } catch (err) {
-        if (isPermanent(err)) throw err
-        lastError = err
+        if (err instanceof AbortedError || isPermanent(err)) throw err
+        // A look the wait's end cut short, after the box had answered: the wait is over, not failed.
+        if (!(err instanceof LookCut) || !answered) lastError = err
       }
       const left = deadline - Date.now()
       if (left <= 0) break
       await this.waitForChange(Math.min(interval, left), options.signal)
     }
     throw await this.timeoutError(filter, timeout, polls, lastError)
+  }
+
+  /**
+   * One look at the box, given up when the wait's time is over or its signal aborts. A look is a request
+   * with the client's own timeout (10 s by default): waited for whole, a server that never answered held
+   * a wait of 1 s for 10, and an aborted step until then. A look given up on is left to end by itself.
+   */
+  async #lookWithin(filter: EmailFilter, ms: number, signal: AbortSignal | undefined): Promise<CaughtEmail | undefined> {
+    const look = this.getLatest(filter)
+    look.catch(() => {})
+    let timer: NodeJS.Timeout | undefined
+    let onAbort = () => {}
+    const stop = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new LookCut(ms)), ms)
+      onAbort = () => reject(new AbortedError(`waitForEmail(${describeFilter(filter)}) was aborted`))
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+    try {
+      return await Promise.race([look, stop])
+    } finally {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    }
   }
 
   async send(mail: OutgoingEmail): Promise<void> {
@@ -146,6 +172,13 @@ export abstract class MailClientBase implements MailPort {
       box = `The mailbox could not be read: ${errorMessage(err)}`
     }
     return new MailWaitTimeoutError(filter, timeout, `${where} ${box}`, total)
+  }
+}
+
+/** A look at the box given up at the wait's end (see #lookWithin). */
+class LookCut extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms} ms`)
   }
 }
 

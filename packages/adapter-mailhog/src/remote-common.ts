@@ -50,7 +50,7 @@ export abstract class RemoteMailClient extends MailClientBase {
   constructor(options: MailClientOptions) {
     const smtp = options.smtp ?? defaultSmtpUrl(options.url)
     refuseRenamed(options, { requestTimeout: 'requestTimeoutMs', pollInterval: 'pollIntervalMs', defaultTimeout: 'defaultTimeoutMs' }, 'mail client options')
-    super({ sender: new SmtpSender(smtp, options.tls), pollIntervalMs: options.pollIntervalMs, defaultTimeoutMs: options.defaultTimeoutMs })
+    super({ sender: new SmtpSender(smtp, options.tls, options.requestTimeoutMs), pollIntervalMs: options.pollIntervalMs, defaultTimeoutMs: options.defaultTimeoutMs })
     this.api = new HttpApi(options.url, { tls: options.tls, auth: options.auth, timeoutMs: options.requestTimeoutMs })
     this.location = this.api.baseUrl
     this.maxMessages = options.maxMessages ?? 1000

@@ -10,19 +10,25 @@ const nodemailer = lazyRequire<typeof import('nodemailer')>('nodemailer')
 /** nodemailer's SMTP options; URL query options (`?name=`, `?pool=`...) are passed on as they come. */
 type SmtpOptions = SMTPTransport.Options & Record<string, unknown>
 
+const SMTP_TIMEOUT_MS = 10_000
+
 /** Sends mail over SMTP with nodemailer; one transport, opened on first use, closed by `close`. */
 export class SmtpSender {
   readonly smtpUrl: string
   readonly #tls?: TlsOptions
   #transport?: Transporter
 
-  constructor(smtpUrl: string, tls?: TlsOptions) {
+  readonly #timeoutMs: number
+
+  /** `timeoutMs` bounds each stage of a send: connecting, the server's greeting, any silence after it (default 10 s). */
+  constructor(smtpUrl: string, tls?: TlsOptions, timeoutMs = SMTP_TIMEOUT_MS) {
     this.smtpUrl = smtpUrl
     this.#tls = tls
+    this.#timeoutMs = timeoutMs
   }
 
   async send(mail: OutgoingEmail): Promise<void> {
-    this.#transport ??= nodemailer().createTransport(smtpTransportOptions(this.smtpUrl, this.#tls))
+    this.#transport ??= nodemailer().createTransport(smtpTransportOptions(this.smtpUrl, this.#tls, this.#timeoutMs))
     try {
       await this.#transport.sendMail({
         from: mail.from,
@@ -58,7 +64,7 @@ export class SmtpSender {
  * never reach the STARTTLS handshake. The URL is read the way nodemailer reads it (smtps: is implicit TLS;
  * credentials; query options, `tls.*` ones included), and settings given in code win over the URL's.
  */
-export function smtpTransportOptions(smtpUrl: string, tls?: TlsOptions): SmtpOptions {
+export function smtpTransportOptions(smtpUrl: string, tls?: TlsOptions, timeoutMs = SMTP_TIMEOUT_MS): SmtpOptions {
   let url: URL
   try {
     url = new URL(smtpUrl)
@@ -67,7 +73,15 @@ export function smtpTransportOptions(smtpUrl: string, tls?: TlsOptions): SmtpOpt
   }
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
     throw new VenomError('E_MAIL_SEND', `not an SMTP URL: ${redactUrl(smtpUrl)} (expected smtp:// or smtps://)`)
-  const options: SmtpOptions = { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), secure: url.protocol === 'smtps:' }
+  // nodemailer waits 2 minutes to connect, 30 s for the greeting and 10 minutes of silence: a server that
+  // accepts and says nothing held a send (and its step) that long. The URL's own (`?socketTimeout=`) win.
+  const options: SmtpOptions = {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    secure: url.protocol === 'smtps:',
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  }
   if (url.port) options.port = Number(url.port)
   if (url.username || url.password)
     options.auth = { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }

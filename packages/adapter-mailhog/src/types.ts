@@ -20,7 +20,7 @@ export interface MailClientOptions {
   tls?: TlsOptions
   /** Basic auth for the API; credentials in `url` work too. */
   auth?: BasicAuth
-  /** Per request, ms. Default 10 000. */
+  /** Per request to the API, and per stage of an SMTP send (connect, greeting, silence), ms. Default 10 000. */
   requestTimeoutMs?: number
   /** How often `waitForEmail` looks, ms. Default 100. */
   pollIntervalMs?: number

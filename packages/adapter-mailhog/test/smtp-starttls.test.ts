@@ -94,8 +94,14 @@ describe('SmtpSender over STARTTLS with a self-signed certificate', () => {
       name: 'qa.test',
       pool: true,
       tls: { servername: 'mail.test', rejectUnauthorized: false },
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 10_000,
     })
-    expect(smtpTransportOptions('smtp://127.0.0.1:1025')).toEqual({ host: '127.0.0.1', port: 1025, secure: false })
+    const timeouts = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 10_000 }
+    expect(smtpTransportOptions('smtp://127.0.0.1:1025')).toEqual({ host: '127.0.0.1', port: 1025, secure: false, ...timeouts })
+    // The URL's own win over the defaults.
+    expect(smtpTransportOptions('smtp://127.0.0.1:1025?socketTimeout=60000', undefined, 500)).toMatchObject({ connectionTimeout: 500, greetingTimeout: 500, socketTimeout: 60_000 })
     expect(() => smtpTransportOptions('http://127.0.0.1:1025')).toThrow(/not an SMTP URL.*smtp:\/\/ or smtps:\/\//)
   })
 

@@ -89,11 +89,16 @@ export class WireMockAdmin {
     return { status: res.status, json: json as T }
   }
 
-  /** Create a stub through captain; its id. */
+  /**
+   * Create a stub through captain; its id. Captain's fetch takes no signal, so the deadline every other
+   * admin call has (`timeoutMs`) is a race here: a server that accepts and never answers held a stub()
+   * (and a journey without a step timeout) for ever. Given up on, the stub may still land later: the
+   * run has failed by then, and the state backend's next rollback takes it away with the rest.
+   */
   async register(request: IWireMockRequest, response: IWireMockResponse, features: IWireMockFeatures): Promise<string> {
     let created: unknown
     try {
-      created = await this.captain.register(request, response, features)
+      created = await withinDeadline(this.captain.register(request, response, features), this.#timeoutMs)
     } catch (err) {
       throw new WireMockError(`WireMock at ${this.baseUrl} is not reachable (POST /__admin/mappings: ${transportReason(err)})`, { cause: err })
     }
@@ -206,17 +211,22 @@ export class WireMockAdmin {
 
   /** True when the server answers its health route (or, on WireMock 2, its mappings). Never throws. */
   async healthy(timeoutMs = 2000): Promise<boolean> {
+    return (await this.healthProblem(timeoutMs)) === undefined
+  }
+
+  /** Why the server is not healthy (what `venomqa doctor` shows), or undefined when it is. Never throws. */
+  async healthProblem(timeoutMs = 2000): Promise<string | undefined> {
     for (const route of ['health', 'mappings?limit=1']) {
       try {
         const res = await fetch(`${this.baseUrl}/__admin/${route}`, { signal: AbortSignal.timeout(timeoutMs) })
         await res.arrayBuffer()
-        if (res.ok) return true
-        if (res.status !== 404) return false
-      } catch {
-        return false
+        if (res.ok) return undefined
+        if (res.status !== 404) return `WireMock at ${this.baseUrl} answered GET /__admin/${route} with ${res.status}`
+      } catch (err) {
+        return `WireMock at ${this.baseUrl} is not reachable (GET /__admin/${route}: ${err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : transportReason(err)})`
       }
     }
-    return false
+    return `WireMock at ${this.baseUrl} has neither /__admin/health nor /__admin/mappings (404): is it WireMock?`
   }
 
   #journalOn(disabled: boolean | undefined): void {
@@ -245,4 +255,14 @@ function describeErrors(json: unknown, text: string): string {
     return errors.map((e) => [e.title, e.detail].filter(Boolean).join(': ')).join('; ')
   const raw = text || (json === undefined ? '' : JSON.stringify(json))
   return raw ? raw.slice(0, 300) : '(no body)'
+}
+
+/** `work`, or a TimeoutError once `ms` have passed; what `work` does later is caught and left to itself. */
+function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  work.catch(() => {})
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms)
+  })
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
 }

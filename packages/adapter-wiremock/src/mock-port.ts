@@ -126,6 +126,11 @@ export class WireMockPort implements MockPort {
   async healthCheck(): Promise<boolean> {
     return this.admin.healthy()
   }
+
+  /** `true` when WireMock answers, else why not: the plugin's health check for `venomqa doctor`. */
+  async healthReport(): Promise<true | string> {
+    return (await this.admin.healthProblem()) ?? true
+  }
 }
 
 // ---- request and response shapes -----------------------------------------------------------------

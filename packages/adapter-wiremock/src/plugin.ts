@@ -121,7 +121,7 @@ const wiremockPlugin = definePlugin({
     const port = new WireMockPort(admin)
     api.addPort('mock', port)
     if (resolved.state) api.addStateBackend(new WireMockState(admin, resolved.state.name))
-    api.addHealthCheck('wiremock', () => port.healthCheck())
+    api.addHealthCheck('wiremock', () => port.healthReport())
 
     const envName = resolved.env
     if (envName) {

@@ -1,6 +1,7 @@
 /**
  * MockPort against a real WireMock 3.13 (the npm package's jar, started once for this file).
  */
+import net from 'node:net'
 import { AssertionFailed, UserError } from '@venomqa/core'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { WireMockError, WireMockPort, freePort } from '../src'
@@ -192,7 +193,35 @@ describeJava('the mock port', () => {
       const err = await nobody.countRequests('GET', '/x').catch((e: unknown) => e)
       expect(err).toBeInstanceOf(WireMockError)
       expect((err as Error).message).toMatch(/^WireMock at http:\/\/127\.0\.0\.1:\d+ is not reachable \(POST \/__admin\/requests\/count: connect ECONNREFUSED/)
+      // What `venomqa doctor` shows: why, not only that it is unhealthy.
+      expect(await mock.healthReport()).toBe(true)
+      expect(await nobody.healthReport()).toMatch(/^WireMock at http:\/\/127\.0\.0\.1:\d+ is not reachable \(GET \/__admin\/health: connect ECONNREFUSED/)
     })
+
+    it('a server that accepts and never answers: stub() and stubSequence() give up after timeoutMs, as every admin call does', async () => {
+      // Not WireMock: a socket that takes the request and says nothing (a WireMock that hangs).
+      const sockets = new Set<net.Socket>()
+      const silent = net.createServer((socket) => {
+        sockets.add(socket)
+        socket.on('data', () => {})
+      })
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
+      const hung = new WireMockPort({ url: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, timeoutMs: 300 })
+      try {
+        for (const call of [() => hung.stub({ method: 'GET', path: '/x' }), () => hung.stubSequence('GET', '/y', [{ status: 200 }, { status: 500 }])]) {
+          const t0 = performance.now()
+          const err = await call().catch((e: unknown) => e)
+          // Before: pending for ever (a journey without a step timeout never ended).
+          expect(performance.now() - t0).toBeLessThan(5_000)
+          expect(err).toBeInstanceOf(WireMockError)
+          expect((err as Error).message).toMatch(/is not reachable \(POST \/__admin\/mappings: no answer in time\)/)
+        }
+        expect(await hung.healthReport()).toMatch(/is not reachable \(GET \/__admin\/health: no answer within 2000 ms\)$/)
+      } finally {
+        for (const socket of sockets) socket.destroy()
+        await new Promise((r) => silent.close(r))
+      }
+    }, 15_000)
 
     it('says what WireMock refused', async () => {
       const err = await mock.admin.setScenarioState('no-such-scenario', 'x').catch((e: unknown) => e)
