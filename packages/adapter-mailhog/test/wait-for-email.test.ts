@@ -1,7 +1,7 @@
-import net from 'node:net'
 import { AbortedError, TimeoutError, errorKindOf } from '@venomqa/core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type MailCatcher, MailHogClient, MailWaitTimeoutError, MailpitClient, startMailCatcher } from '../src'
+import { startSilentServer } from '@venomqa/test-utils'
 import { deliver } from './helpers'
 
 describe('waitForEmail', () => {
@@ -97,13 +97,8 @@ describe('waitForEmail', () => {
   it('against a server that takes the request and never answers: gives up at its timeout, or when its signal aborts, saying why', async () => {
     // Not a mail API: a socket that says nothing. Each look waited the client's own request timeout
     // (10 s): a wait of 400 ms took 10 s, and failed with "code.includes is not a function".
-    const sockets = new Set<net.Socket>()
-    const silent = net.createServer((socket) => {
-      sockets.add(socket)
-      socket.on('data', () => {})
-    })
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
-    const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`
+    const silent = await startSilentServer()
+    const url = silent.url
     const clients = [new MailpitClient({ url }), new MailHogClient({ url }), new MailpitClient({ url, requestTimeoutMs: 300 })]
     try {
       for (const client of clients.slice(0, 2)) {
@@ -122,16 +117,15 @@ describe('waitForEmail', () => {
       expect(errorKindOf(err)).toBe('timeout')
       expect(err.message).not.toMatch(/is not a function/)
       // Sending through it as an SMTP server: given up after requestTimeoutMs (nodemailer's own waits were 2 and 10 minutes).
-      const smtp = new MailpitClient({ url, smtp: `smtp://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, requestTimeoutMs: 300 })
+      const smtp = new MailpitClient({ url, smtp: `smtp://127.0.0.1:${silent.port}`, requestTimeoutMs: 300 })
       clients.push(smtp)
       const started = Date.now()
       const sent = await smtp.send({ from: 'a@example.com', to: 'b@example.com', subject: 's', text: 't' }).catch((e) => e)
       expect(Date.now() - started).toBeLessThan(3000)
       expect(sent).toMatchObject({ code: 'E_MAIL_SEND' })
     } finally {
-      for (const socket of sockets) socket.destroy()
       await Promise.all(clients.map((c) => c.close()))
-      await new Promise((r) => silent.close(r))
+      await silent.close()
     }
   }, 20_000)
 

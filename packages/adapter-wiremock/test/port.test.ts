@@ -1,10 +1,10 @@
 /**
  * MockPort against a real WireMock 3.13 (the npm package's jar, started once for this file).
  */
-import net from 'node:net'
 import { AssertionFailed, UserError } from '@venomqa/core'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { WireMockError, WireMockPort, freePort } from '../src'
+import { startSilentServer } from '@venomqa/test-utils'
 import { describeWithJava, send, useWireMock } from './helpers'
 
 const describeJava = describeWithJava()
@@ -200,13 +200,8 @@ describeJava('the mock port', () => {
 
     it('a server that accepts and never answers: stub() and stubSequence() give up after timeoutMs, as every admin call does', async () => {
       // Not WireMock: a socket that takes the request and says nothing (a WireMock that hangs).
-      const sockets = new Set<net.Socket>()
-      const silent = net.createServer((socket) => {
-        sockets.add(socket)
-        socket.on('data', () => {})
-      })
-      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
-      const hung = new WireMockPort({ url: `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, timeoutMs: 300 })
+      const silent = await startSilentServer()
+      const hung = new WireMockPort({ url: silent.url, timeoutMs: 300 })
       try {
         for (const call of [() => hung.stub({ method: 'GET', path: '/x' }), () => hung.stubSequence('GET', '/y', [{ status: 200 }, { status: 500 }])]) {
           const t0 = performance.now()
@@ -218,8 +213,7 @@ describeJava('the mock port', () => {
         }
         expect(await hung.healthReport()).toMatch(/is not reachable \(GET \/__admin\/health: no answer within 2000 ms\)$/)
       } finally {
-        for (const socket of sockets) socket.destroy()
-        await new Promise((r) => silent.close(r))
+        await silent.close()
       }
     }, 15_000)
 

@@ -1,26 +1,21 @@
 import { existsSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
+import { type Project, projectWithJourneys, waitUntil } from './helpers/project'
 
 // Ctrl-C or SIGTERM while the journeys still load (a top-level await, a slow import): it ended the
 // process with 143 and no word, and left the earlier run's "passed" record for --last-failed.
 let p: Project
 
 beforeAll(async () => {
-  assertBuilt()
-  p = await makeProject(null)
-  await mkdir(path.join(p.dir, 'journeys'), { recursive: true })
-  await writeFile(
-    path.join(p.dir, 'journeys/slow.journey.mjs'),
-    [
+  p = await projectWithJourneys({
+    'slow.journey.mjs': [
       "import { journey, step } from '@venomqa/core'",
       "if (process.env.SLOW_LOAD) { process.stderr.write('loading slowly\\n'); await new Promise((r) => setTimeout(r, 30_000)) }",
       "export default journey('slow_to_load', { steps: [step('nothing', () => {})] })",
       '',
     ].join('\n'),
-  )
+  })
 })
 afterAll(async () => {
   await p?.remove()

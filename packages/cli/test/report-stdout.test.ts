@@ -1,7 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, projectWithJourneys } from './helpers/project'
 
 // `venomqa run -r json:- | jq`: a report printed to stdout is all stdout holds. A step's console.log, and
 // the command's own last words, went to stdout too, in the middle of the JSON or ahead of the XML
@@ -9,17 +7,13 @@ import { type Project, assertBuilt, makeProject } from './helpers/project'
 let p: Project
 
 beforeAll(async () => {
-  assertBuilt()
-  p = await makeProject(null)
-  await mkdir(path.join(p.dir, 'journeys'), { recursive: true })
-  await writeFile(
-    path.join(p.dir, 'journeys/logs.journey.mjs'),
-    [
+  p = await projectWithJourneys({
+    'logs.journey.mjs': [
       "import { journey, step } from '@venomqa/core'",
       "export default journey('logs', { steps: [step('says_something', () => { console.log('debug: got here'); process.stdout.write('raw write\\n') })] })",
       '',
     ].join('\n'),
-  )
+  })
 })
 afterAll(async () => {
   await p?.remove()

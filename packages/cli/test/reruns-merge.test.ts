@@ -37,6 +37,13 @@ function file(name: string, journeys: JourneyResult[], rerunOf?: Sharded): Shard
   return { file: name, run, shard: SHARD }
 }
 
+/** Shard `index` of a split of journeys a and b, holding `journeys`. */
+function shardOf(index: number, journeys: JourneyResult[]): Sharded {
+  const f = file(`${index}.json`, journeys)
+  const info = { ...SHARD, index, order: ['j.ts#a', 'j.ts#b'] }
+  return { ...f, run: { ...f.run, shard: info }, shard: info }
+}
+
 const outline = (s: Sharded) => s.run.journeys.map((j) => [j.name, j.status, j.attempt ?? 1, (j.earlierAttempts ?? []).map((a) => a.status).join(',')])
 
 function refusal(files: Sharded[]): string {
@@ -117,13 +124,8 @@ describe('a shard with its --last-failed reruns', () => {
 
 describe('shards with different --repeat-each', () => {
   it('are refused, naming the files and how many times each ran its journeys', () => {
-    const shard = (index: number, journeys: JourneyResult[]): Sharded => {
-      const f = file(`${index}.json`, journeys)
-      const info = { ...SHARD, index, order: ['j.ts#a', 'j.ts#b'] }
-      return { ...f, run: { ...f.run, shard: info }, shard: info }
-    }
-    const once = shard(1, [journey('a', 'passed')])
-    const thrice = shard(2, [journey('b', 'passed', 0), journey('b', 'passed', 1), journey('b', 'passed', 2)])
+    const once = shardOf(1, [journey('a', 'passed')])
+    const thrice = shardOf(2, [journey('b', 'passed', 0), journey('b', 'passed', 1), journey('b', 'passed', 2)])
     let message = ''
     try {
       checkShards([once, thrice])
@@ -132,19 +134,14 @@ describe('shards with different --repeat-each', () => {
       message = (err as Error).message
     }
     expect(message).toBe('the shards ran their journeys a different number of times (--repeat-each): 1/2 1.json once; 2/2 2.json 3 times. Run every shard with the same --repeat-each')
-    const alsoThrice = shard(1, [journey('a', 'passed', 0), journey('a', 'passed', 1), journey('a', 'passed', 2)])
+    const alsoThrice = shardOf(1, [journey('a', 'passed', 0), journey('a', 'passed', 1), journey('a', 'passed', 2)])
     expect(checkShards([alsoThrice, thrice]).map((s) => s.file)).toEqual(['1.json', '2.json'])
   })
 })
 
 describe('shards run with --repeat-each', () => {
   it('merge in the unsharded order: every journey\'s first repetition, then every journey\'s second', () => {
-    const shard = (index: number, journeys: JourneyResult[]): Sharded => {
-      const f = file(`${index}.json`, journeys)
-      const info = { ...SHARD, index, order: ['j.ts#a', 'j.ts#b'] }
-      return { ...f, run: { ...f.run, shard: info }, shard: info }
-    }
-    const merged = mergeShards(checkShards([shard(1, [journey('a', 'passed', 0), journey('a', 'passed', 1)]), shard(2, [journey('b', 'passed', 0), journey('b', 'failed', 1)])]))
+    const merged = mergeShards(checkShards([shardOf(1, [journey('a', 'passed', 0), journey('a', 'passed', 1)]), shardOf(2, [journey('b', 'passed', 0), journey('b', 'failed', 1)])]))
     expect(merged.journeys.map((j) => `${j.name}#${j.repeatEachIndex}`)).toEqual(['a#0', 'b#0', 'a#1', 'b#1'])
   })
 })

@@ -74,7 +74,7 @@ describe('exploration on several workers (the shop app, PostgreSQL, one app and 
   let one: ExplorationResult
 
   /** Explore on `workers` workers, emitting into `<project>/<emit>`; the worker apps and databases as they were before the runner closed. */
-  async function onWorkers(workers: number, emit: string | false, options: Partial<ExploreOptions> = {}) {
+  async function onWorkers(workers: number, emit: string | false, options: Partial<ExploreOptions> = {}, exploration: Exploration = shop) {
     const apps = new Map<number, RunningProcess>()
     const runner = createRunner({
       baseUrl: main.app.url,
@@ -93,7 +93,7 @@ describe('exploration on several workers (the shop app, PostgreSQL, one app and 
     let result: ExplorationResult
     const dumps: string[] = []
     try {
-      result = await explore(shop, { runner, root: project, file: EXPLORATION_FILE, emitDir: emit, workers, ...options })
+      result = await explore(exploration, { runner, root: project, file: EXPLORATION_FILE, emitDir: emit, workers, ...options })
       for (let i = 1; i < workers; i++) dumps.push(await dumpDatabase(`postgres://postgres@127.0.0.1:5432/${workerDb(i)}`))
     } finally {
       await runner.close()
@@ -170,28 +170,11 @@ describe('exploration on several workers (the shop app, PostgreSQL, one app and 
     const backend = `postgres:${DB}`
     const observed = invariant('observes_the_main_backend', ({ now, before }) => (typeof now[backend] === 'object' && typeof before[backend] === 'object') || `now has ${Object.keys(now).join(', ')}`)
     const withObservation: Exploration = { ...shop, invariants: [...shop.invariants, observed] }
-    const runner = createRunner({
-      baseUrl: main.app.url,
-      stateBackends: [postgresState({ url: main.url })],
-      stepTimeout: 10_000,
-      workerSetup: postgresWorkers({
-        url: main.url,
-        async startApp(_index, databaseUrl) {
-          const app = await startShopApp({ DATABASE_URL: databaseUrl, SHOP_BUGS: 'all' })
-          return { baseUrl: app.url, close: () => app.stop() }
-        },
-      }),
-    })
-    let result: ExplorationResult
-    try {
-      result = await explore(withObservation, { runner, root: project, file: EXPLORATION_FILE, emitDir: false, workers: 2, overrides: { budget: { transitions: 60 } } })
-    } finally {
-      await runner.close()
-    }
+    const { result, left } = await onWorkers(2, false, { overrides: { budget: { transitions: 60 } } }, withObservation)
     expect(result.workers!.every((w) => w.transitions > 0)).toBe(true)
     expect(result.violations.filter((v) => v.invariant === 'observes_the_main_backend')).toEqual([])
     expect(result.timings.observe).toHaveProperty([backend])
-    expect(await databasesLike(`${DB}_w`)).toEqual([])
+    expect(left).toEqual([])
   }, 60_000)
 
   it('Ctrl-C mid-exploration on 2 workers: both stop, the result is marked interrupted, every database as it was', async () => {

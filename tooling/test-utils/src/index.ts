@@ -137,6 +137,29 @@ export function freePort(): Promise<number> {
   })
 }
 
+/**
+ * A server on a free port that takes every connection and request and never says a word: a service that
+ * hangs. `close()` ends its connections and stops it.
+ */
+export async function startSilentServer(): Promise<{ port: number; url: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((socket) => {
+    sockets.add(socket)
+    socket.on('data', () => {})
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as net.AddressInfo
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
 export interface RunningProcess {
   readonly child: ChildProcess
   readonly url: string

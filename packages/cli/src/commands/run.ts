@@ -425,6 +425,11 @@ function quitBeforeRun(io: Io, flags: RunFlags): () => void {
     rmSync(lastRunPath(projectRoot(io.cwd, flags.config)), { force: true })
     exitNow(EXIT.INTERRUPTED)
   }
+  return onStopSignals(handler)
+}
+
+/** Call `handler` on Ctrl-C (SIGINT) and SIGTERM, until the returned function is called. */
+function onStopSignals(handler: () => void): () => void {
   process.on('SIGINT', handler)
   process.on('SIGTERM', handler)
   return () => {
@@ -453,10 +458,5 @@ export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehi
       exitNow(EXIT.INTERRUPTED)
     }
   }
-  process.on('SIGINT', handler)
-  process.on('SIGTERM', handler)
-  return () => {
-    process.off('SIGINT', handler)
-    process.off('SIGTERM', handler)
-  }
+  return onStopSignals(handler)
 }

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { REPO_ROOT } from '@venomqa/test-utils'
@@ -101,6 +101,15 @@ export async function makeProject(fixture: string | null, baseEnv: Record<string
       await rm(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** An empty project (no config) holding these journey files, `journeys/<name>` each, with the built packages linked. */
+export async function projectWithJourneys(journeys: Record<string, string>): Promise<Project> {
+  assertBuilt()
+  const p = await makeProject(null)
+  await mkdir(path.join(p.dir, 'journeys'), { recursive: true })
+  for (const [name, source] of Object.entries(journeys)) await writeFile(path.join(p.dir, 'journeys', name), source)
+  return p
 }
 
 export { waitUntil } from '@venomqa/test-utils'
