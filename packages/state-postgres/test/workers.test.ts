@@ -69,9 +69,15 @@ describe('postgresWorkers with the proxy mechanism', () => {
   it('is refused when the workers are made, saying why: a worker\'s copy cannot read the proxy\'s open transaction', async () => {
     // A stand-in for @venomqa/pg-proxy's backend: only its mechanism is read, before any database is touched.
     const proxy = { name: 'pg-proxy', mechanism: 'proxy', parallelSafe: false } as unknown as StateBackend
-    const setup = postgresWorkers({ url: 'postgres://postgres@127.0.0.1:5432/venomqa_never_made', startApp: async () => ({ baseUrl: 'http://127.0.0.1:9', close: async () => {} }) })
-    await expect(setup.create(1, { baseUrl: 'http://127.0.0.1:9', ports: new Map(), stateBackends: [proxy] })).rejects.toThrow(
-      /^postgresWorkers: the run's state backend "pg-proxy" uses the proxy mechanism: what the app wrote since the run began sits in the proxy's open transaction, which a worker's copy of the database cannot read/,
-    )
+    const main = `venomqa_pg_proxy_refused_${process.pid}`
+    const setup = postgresWorkers({ url: `postgres://postgres@127.0.0.1:5432/${main}`, startApp: async () => ({ baseUrl: 'http://127.0.0.1:9', close: async () => {} }) })
+    try {
+      await expect(setup.create(1, { baseUrl: 'http://127.0.0.1:9', ports: new Map(), stateBackends: [proxy] })).rejects.toThrow(
+        /^postgresWorkers: the run's state backend "pg-proxy" uses the proxy mechanism: what the app wrote since the run began sits in the proxy's open transaction, which a worker's copy of the database cannot read/,
+      )
+    } finally {
+      // Made only when the refusal is missing: the worker's database would then be left behind.
+      await dropDatabase(`${main}_w1`)
+    }
   })
 })
