@@ -7,8 +7,10 @@ import { type Exploration, type Invariant, type InvariantArgs, type LastAction, 
  * after an action: what the emitted regression journey ends with. A violation (a throw, `false`, or a
  * string) fails the step with an AssertionFailed carrying the invariant's message.
  *
- * The journey has no access to the state backends, so `now` and `before` are empty here: an invariant
- * that compares observations holds vacuously in a journey.
+ * `now` is every state backend's observation here (`args.observe`, which the runner gives a step), and
+ * `before` the one the journey saved before its last action (`taken.before`): an invariant that compares
+ * them judges the journey as it judged the exploration. Without them (a runner that offers no `observe`),
+ * both are empty.
  *
  * `root` is the project root, which an invariant source (an OpenAPI document) reads its files from, as
  * the exploration did: the emitted journey passes it, found from its own file. Without it, the working
@@ -18,13 +20,15 @@ export async function checkInvariant(
   exploration: Exploration,
   name: string,
   args: ActionArgs,
-  taken: { path: readonly TakenAction[]; root?: string },
+  taken: { path: readonly TakenAction[]; root?: string; before?: Record<string, unknown> },
 ): Promise<void> {
   const invariant = await findInvariant(exploration, name, args, taken.root)
   const last = lastAction(args, taken.path)
   let verdict: unknown
   try {
-    verdict = invariant.response ? await invariant.response(responseView(last)) : await invariant.check(invariantArgs(args, last, taken.path))
+    verdict = invariant.response
+      ? await invariant.response(responseView(last))
+      : await invariant.check(invariantArgs(args, last, taken.path, (await args.observe?.()) ?? {}, taken.before ?? {}))
   } catch (err) {
     throw new AssertionFailed(`invariant "${name}" broken: ${errorMessage(err)}`)
   }
@@ -64,8 +68,8 @@ function lastAction(args: ActionArgs, path: readonly TakenAction[]): LastAction 
   return { action: taken.action, input: taken.input, request: exchange?.request, response: exchange?.response }
 }
 
-function invariantArgs(args: ActionArgs, last: LastAction | undefined, path: readonly TakenAction[]): InvariantArgs {
-  return { http: args.http, ctx: args.ctx, ports: args.ports, last, path, now: {}, before: {}, signal: args.signal }
+function invariantArgs(args: ActionArgs, last: LastAction | undefined, path: readonly TakenAction[], now: Record<string, unknown>, before: Record<string, unknown>): InvariantArgs {
+  return { http: args.http, ctx: args.ctx, ports: args.ports, last, path, now, before, signal: args.signal }
 }
 
 function responseView(last: LastAction | undefined): ResponseView {

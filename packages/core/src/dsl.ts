@@ -25,6 +25,12 @@ export interface ActionArgs {
   step: string
   /** 1 for the first try; higher on retries. */
   attempt: number
+  /**
+   * Every state backend's `observe()` now, keyed by the backend's name: what an exploration's invariant
+   * gets as `now` (a regression journey saves one before its last action, for `before`). Absent where
+   * the runner offers none.
+   */
+  observe?(): Promise<Record<string, unknown>>
 }
 
 export type Action = (args: ActionArgs) => unknown | Promise<unknown>

@@ -326,6 +326,10 @@ describe('emitJourney', () => {
         '          assertStatus(res2, 201) // the replay needs what this answer gives',
         "          ctx.set('todoId', res2.json().id)",
         '        }),',
+        // What the state backends hold before the last action: the invariant's `before`.
+        "        step('observe before create_todo (2)', async ({ observe }) => {",
+        '          before = await observe?.()',
+        '        }),',
         // The last action's answers are what the fix may change: none is asserted.
         "        step('create_todo (2)', async ({ http, ctx }) => {",
         '          // answered 200',

@@ -124,7 +124,7 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
   it('lists actions that were never enabled, and counts refused edges', async () => {
     const never = action('never', () => undefined, { when: () => false })
     // Enabled by its `when`, but with no input to take: it can never run, and was counted as enabled.
-    const noInput = action('no_input', () => undefined, { inputs: () => [] })
+    const noInput = action('no_input', () => undefined, { inputs: (): string[] => [] })
     // Deleting a product that has an order answers 409 on the fixed app... here a delete of an id that does not exist: 404, nothing changed.
     const missing = action('delete_missing', ({ http }) => http.delete('/api/products/999999'), { maxPerPath: 1 })
     const r = await exploreShop(shopExploration({ actions: [createProduct, missing, never, noInput], invariants: [], depth: 2 }), env)

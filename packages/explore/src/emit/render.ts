@@ -45,9 +45,14 @@ export function renderJourney(input: RenderInput): string {
   const last = plan.steps.length - 1
   const steps = plan.steps.map((s, i) => renderStep(s, names[i]!, input.timeouts.get(s.action), i < last))
   const root = input.builtin ? undefined : exploration.root
+  // The invariant's `before`: what the state backends hold before the last action, saved by a step of its own.
+  if (!input.builtin && last >= 0) steps.splice(last, 0, renderObserveBefore(uniqueName(`observe before ${names[last]!}`, [...exploration.setupSteps, ...names])))
   steps.push(input.builtin ? renderBuiltinCheck(input.builtin) : renderInvariantCheck(input.invariant, exploration.setupSteps, root !== undefined))
   const minimal = !input.notShrunk && !input.shrinkLimit
-  const sequence = input.builtin ? '' : `\n/** The ${minimal ? 'minimal ' : ''}sequence as the exploration took it: the invariant's \`path\`. */\nconst sequence = ${literal(safeSequence(input.sequence, plan.secrets), '', LINE_WIDTH - 17)}\n`
+  const sequence = input.builtin
+    ? ''
+    : `\n/** The ${minimal ? 'minimal ' : ''}sequence as the exploration took it: the invariant's \`path\`. */\nconst sequence = ${literal(safeSequence(input.sequence, plan.secrets), '', LINE_WIDTH - 17)}\n` +
+      `/** What the state backends held before the last action: the invariant's \`before\` (its \`now\` is what they hold when it is checked). */\nlet before: Record<string, unknown> | undefined\n`
   const asserted = plan.steps.slice(0, last).some((s) => s.requests.some(replayNeedsAnswer))
   const counted = plan.steps.some((s) => s.requests.some((r) => r.sets.some((set) => set.count)))
   const imports = [
@@ -335,9 +340,18 @@ function renderInvariantCheck(invariant: string, setup: readonly string[], roote
   return [
     `${STEP_INDENT}// The same invariant, from the exploration: its probes run here and its verdict fails the step.`,
     `${STEP_INDENT}step(${quote(name)}, async (args) => {`,
-    `${BODY_INDENT}await checkInvariant(exploration, ${quote(invariant)}, args, { path: sequence${rooted ? ', root' : ''} })`,
+    `${BODY_INDENT}await checkInvariant(exploration, ${quote(invariant)}, args, { path: sequence, before${rooted ? ', root' : ''} })`,
     `${STEP_INDENT}}),`,
   ].join('\n')
+}
+
+/**
+ * The step that saves what the state backends hold before the last action. An invariant that compares
+ * `now` with `before` (a row count that must not go up) read both empty in a journey, threw, and so failed
+ * the journey whatever the app did: it could never pass once the bug was fixed.
+ */
+function renderObserveBefore(name: string): string {
+  return [`${STEP_INDENT}step(${quote(name)}, async ({ observe }) => {`, `${BODY_INDENT}before = await observe?.()`, `${STEP_INDENT}}),`].join('\n')
 }
 
 function renderBuiltinCheck(builtin: BuiltinInvariantName): string {

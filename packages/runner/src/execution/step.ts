@@ -1,4 +1,4 @@
-import { type ActionArgs, type ErrorKind, type HttpExchange, type Issue, type Logger, type Ports, type Severity, type StepNode, type StepResult, errorMessage, redactValue, suggestionFor } from '@venomqa/core'
+import { type ActionArgs, type ErrorKind, type HttpExchange, type Issue, type Logger, type Ports, type Severity, type StateBackend, type StepNode, type StepResult, errorMessage, redactValue, suggestionFor } from '@venomqa/core'
 import { sleep } from '../http-client'
 import type { JourneyEvents } from './events'
 import { isoNow } from './iso-now'
@@ -64,7 +64,7 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       signal: env.signal,
       timeoutMs: node.options.timeout ?? env.settings.stepTimeout,
       label,
-      args: (http, signal) => new StepArgs(http, lane.world.ctx, lane.ports, signal, logs, env.logger, env.journey, env.path, node.name, n, env.settings.redactKeys),
+      args: (http, signal) => new StepArgs(http, lane.world.ctx, lane.ports, signal, logs, env.logger, env.journey, env.path, node.name, n, env.settings.redactKeys, lane.world.backends),
       onLate: (error) => env.addIssue(lateFault(env.path, node.name, error)),
       origin: { journey: env.journey, path: env.path },
       debug: env.settings.debug,
@@ -156,9 +156,16 @@ export class StepArgs implements ActionArgs {
     readonly step: string,
     readonly attempt: number,
     private readonly redactKeys?: string[],
+    private readonly backends: readonly StateBackend[] = [],
   ) {}
   get log(): Logger {
     return (this.#log ??= stepLogger(this.logs, this.outer && stepSink(this.outer, { journey: this.journey, path: this.path, step: this.step }), this.redactKeys))
+  }
+  /** Every state backend's `observe()`, keyed by name; backends without one say nothing. Bound: `({ observe })` works. */
+  readonly observe = async (): Promise<Record<string, unknown>> => {
+    const out: Record<string, unknown> = {}
+    for (const backend of this.backends) if (backend.observe) out[backend.name] = await backend.observe()
+    return out
   }
 }
 
