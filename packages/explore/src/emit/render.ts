@@ -46,13 +46,15 @@ export function renderJourney(input: RenderInput): string {
   const steps = plan.steps.map((s, i) => renderStep(s, names[i]!, input.timeouts.get(s.action), i < last))
   const root = input.builtin ? undefined : exploration.root
   // The invariant's `before`: what the state backends hold before the last action, saved by a step of its own.
+  // Its type is said through checkInvariant's: a type written out (`Record<string, ...>`) would put the word
+  // "string" in the file, which the last guard (emit/index.ts) refuses when an OpenAPI sample made it a secret.
   if (!input.builtin && last >= 0) steps.splice(last, 0, renderObserveBefore(uniqueName(`observe before ${names[last]!}`, [...exploration.setupSteps, ...names])))
   steps.push(input.builtin ? renderBuiltinCheck(input.builtin) : renderInvariantCheck(input.invariant, exploration.setupSteps, root !== undefined))
   const minimal = !input.notShrunk && !input.shrinkLimit
   const sequence = input.builtin
     ? ''
     : `\n/** The ${minimal ? 'minimal ' : ''}sequence as the exploration took it: the invariant's \`path\`. */\nconst sequence = ${literal(safeSequence(input.sequence, plan.secrets), '', LINE_WIDTH - 17)}\n` +
-      `/** What the state backends held before the last action: the invariant's \`before\` (its \`now\` is what they hold when it is checked). */\nlet before: Record<string, unknown> | undefined\n`
+      `/** What the state backends held before the last action: the invariant's \`before\` (its \`now\` is what they hold when it is checked). */\nlet before: Parameters<typeof checkInvariant>[3]['before']\n`
   const asserted = plan.steps.slice(0, last).some((s) => s.requests.some(replayNeedsAnswer))
   const counted = plan.steps.some((s) => s.requests.some((r) => r.sets.some((set) => set.count)))
   const imports = [
