@@ -1,5 +1,5 @@
 import type { EmailFilter, MailPort, OutgoingEmail } from '@venomqa/core'
-import { AbortedError, TimeoutError, TransportError, VenomError, errorMessage, refuseRenamed } from '@venomqa/core'
+import { AbortedError, TimeoutError, TransportError, VenomError, errorMessage, raceDeadline, refuseRenamed } from '@venomqa/core'
 import { MailApiError } from './http-api'
 import { describeFilter, describeMail, matchesFilter, pickFilter } from './filter'
 import type { CaughtEmail } from './mime'
@@ -106,22 +106,8 @@ export abstract class MailClientBase implements MailPort {
    * with the client's own timeout (10 s by default): waited for whole, a server that never answered held
    * a wait of 1 s for 10, and an aborted step until then. A look given up on is left to end by itself.
    */
-  async #lookWithin(filter: EmailFilter, ms: number, signal: AbortSignal | undefined): Promise<CaughtEmail | undefined> {
-    const look = this.getLatest(filter)
-    look.catch(() => {})
-    let timer: NodeJS.Timeout | undefined
-    let onAbort = () => {}
-    const stop = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new LookCut(ms)), ms)
-      onAbort = () => reject(new AbortedError(`waitForEmail(${describeFilter(filter)}) was aborted`))
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
-    try {
-      return await Promise.race([look, stop])
-    } finally {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
-    }
+  #lookWithin(filter: EmailFilter, ms: number, signal: AbortSignal | undefined): Promise<CaughtEmail | undefined> {
+    return raceDeadline(this.getLatest(filter), ms, () => new LookCut(ms), { signal, aborted: () => new AbortedError(`waitForEmail(${describeFilter(filter)}) was aborted`) })
   }
 
   async send(mail: OutgoingEmail): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { type IWireMockFeatures, type IWireMockRequest, type IWireMockResponse, WireMock } from 'wiremock-captain'
-import { UserError, redactCredentials, redactText } from '@venomqa/core'
+import { UserError, raceDeadline, redactCredentials, redactText } from '@venomqa/core'
 import { WireMockError, transportReason } from './errors'
 
 /** A stub mapping as WireMock's admin API returns it; kept opaque so that a rollback re-imports it unchanged. */
@@ -98,7 +98,8 @@ export class WireMockAdmin {
   async register(request: IWireMockRequest, response: IWireMockResponse, features: IWireMockFeatures): Promise<string> {
     let created: unknown
     try {
-      created = await withinDeadline(this.captain.register(request, response, features), this.#timeoutMs)
+      const ms = this.#timeoutMs
+      created = await raceDeadline(this.captain.register(request, response, features), ms, () => new DOMException(`no answer within ${ms} ms`, 'TimeoutError'))
     } catch (err) {
       throw new WireMockError(`WireMock at ${this.baseUrl} is not reachable (POST /__admin/mappings: ${transportReason(err)})`, { cause: err })
     }
@@ -255,14 +256,4 @@ function describeErrors(json: unknown, text: string): string {
     return errors.map((e) => [e.title, e.detail].filter(Boolean).join(': ')).join('; ')
   const raw = text || (json === undefined ? '' : JSON.stringify(json))
   return raw ? raw.slice(0, 300) : '(no body)'
-}
-
-/** `work`, or a TimeoutError once `ms` have passed; what `work` does later is caught and left to itself. */
-function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  work.catch(() => {})
-  let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')), ms)
-  })
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
 }

@@ -8,9 +8,9 @@ import { type Exploration, type Invariant, type InvariantArgs, type LastAction, 
  * string) fails the step with an AssertionFailed carrying the invariant's message.
  *
  * `now` is every state backend's observation here (`args.observe`, which the runner gives a step), and
- * `before` the one the journey saved before its last action (`taken.before`): an invariant that compares
- * them judges the journey as it judged the exploration. Without them (a runner that offers no `observe`),
- * both are empty.
+ * `before` the one observeBefore saved in the context before the last action: an invariant that compares
+ * them judges the journey as it judged the exploration. Without them (a runner that offers no `observe`,
+ * a journey emitted before observeBefore was), both are empty.
  *
  * `root` is the project root, which an invariant source (an OpenAPI document) reads its files from, as
  * the exploration did: the emitted journey passes it, found from its own file. Without it, the working
@@ -20,7 +20,7 @@ export async function checkInvariant(
   exploration: Exploration,
   name: string,
   args: ActionArgs,
-  taken: { path: readonly TakenAction[]; root?: string; before?: Record<string, unknown> },
+  taken: { path: readonly TakenAction[]; root?: string },
 ): Promise<void> {
   const invariant = await findInvariant(exploration, name, args, taken.root)
   const last = lastAction(args, taken.path)
@@ -28,12 +28,23 @@ export async function checkInvariant(
   try {
     verdict = invariant.response
       ? await invariant.response(responseView(last))
-      : await invariant.check(invariantArgs(args, last, taken.path, (await args.observe?.()) ?? {}, taken.before ?? {}))
+      : await invariant.check(invariantArgs(args, last, taken.path, (await args.observe?.()) ?? {}, args.ctx.get<Record<string, unknown>>(OBSERVED_BEFORE) ?? {}))
   } catch (err) {
     throw new AssertionFailed(`invariant "${name}" broken: ${errorMessage(err)}`)
   }
   const problem = violationOf(verdict)
   if (problem !== undefined) throw new AssertionFailed(`invariant "${name}" broken: ${problem}`)
+}
+
+/** Where observeBefore keeps what it saw, in the path's own context: a journey run twice at once keeps two. */
+const OBSERVED_BEFORE = 'venomqa.observed-before'
+
+/**
+ * Save every state backend's observation in the context, for the invariant checkInvariant checks later:
+ * its `before`. The emitted regression journey calls it in a step before its last action.
+ */
+export async function observeBefore(args: ActionArgs): Promise<void> {
+  args.ctx.set(OBSERVED_BEFORE, (await args.observe?.()) ?? {})
 }
 
 /** What a check's result says: a string is the violation's message, `false` a violation without one. */

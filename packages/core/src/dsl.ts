@@ -27,7 +27,7 @@ export interface ActionArgs {
   attempt: number
   /**
    * Every state backend's `observe()` now, keyed by the backend's name: what an exploration's invariant
-   * gets as `now` (a regression journey saves one before its last action, for `before`). Absent where
+   * gets as `now` (a regression journey saves one before its last action, for `before`: observeBefore). Absent where
    * the runner offers none.
    */
   observe?(): Promise<Record<string, unknown>>

@@ -5,7 +5,7 @@
  * passed after a fix.
  */
 import { describe, expect, it } from 'vitest'
-import { type ActionArgs, type InvariantSource, type SourceEnv, action, checkInvariant, exploration, invariant } from '../src'
+import { type ActionArgs, Context, type InvariantSource, type SourceEnv, action, checkInvariant, exploration, invariant, observeBefore } from '../src'
 
 /** A source that, like an OpenAPI document's, reads a file relative to the root it is given. */
 function sourceAt(expectedRoot: string, roots: string[]): InvariantSource {
@@ -22,7 +22,7 @@ function sourceAt(expectedRoot: string, roots: string[]): InvariantSource {
 
 const args = {
   http: { baseUrl: 'http://127.0.0.1:9', lastExchange: () => undefined },
-  ctx: {},
+  ctx: new Context(),
   ports: {},
   signal: new AbortController().signal,
 } as unknown as ActionArgs
@@ -40,5 +40,30 @@ describe('checkInvariant with an invariant source', () => {
     const e = exploration('e', { actions: [action('a', () => undefined)], invariants: [sourceAt(process.cwd(), roots)] })
     await expect(checkInvariant(e, 'holds', args, { path: [] })).resolves.toBeUndefined()
     expect(roots).toEqual([process.cwd()])
+  })
+})
+
+describe('checkInvariant with an invariant on now and before', () => {
+  it('gets now from args.observe() and before from what observeBefore saved in the context; both empty without them', async () => {
+    let rows = 1
+    const seen: unknown[] = []
+    const counted = invariant('rows do not grow', ({ now, before }) => {
+      seen.push({ now, before })
+      return (now.db as { rows: number } | undefined)?.rows === (before.db as { rows: number } | undefined)?.rows || 'rows grew'
+    })
+    const x = exploration('x', { actions: [action('a', () => {})], invariants: [counted] })
+    const observing = { ...args, ctx: new Context(), observe: async () => ({ db: { rows } }) } as unknown as ActionArgs
+    await observeBefore(observing)
+    rows = 2
+    await expect(checkInvariant(x, 'rows do not grow', observing, { path: [] })).rejects.toThrow('invariant "rows do not grow" broken: rows grew')
+    await observeBefore(observing)
+    await checkInvariant(x, 'rows do not grow', observing, { path: [] })
+    // A runner that offers no observe, a journey that saved nothing: both empty, as before.
+    await checkInvariant(x, 'rows do not grow', { ...args, ctx: new Context() } as unknown as ActionArgs, { path: [] })
+    expect(seen).toEqual([
+      { now: { db: { rows: 2 } }, before: { db: { rows: 1 } } },
+      { now: { db: { rows: 2 } }, before: { db: { rows: 2 } } },
+      { now: {}, before: {} },
+    ])
   })
 })

@@ -29,12 +29,17 @@ export async function observeAll(env: LaneEnv): Promise<Observation> {
   const out: Observation = {}
   for (const [place, backend] of env.lane.world.backends.entries()) {
     if (!backend.observe) continue
-    const name = env.backendNames?.[place] ?? backend.name
+    const name = observedName(env, place)
     const t0 = performance.now()
     out[name] = await backend.observe()
     env.observeTimings.add(name, performance.now() - t0)
   }
   return out
+}
+
+/** What observeAll keys the backend at `place` by: its name on worker 0. */
+function observedName(env: LaneEnv, place: number): string {
+  return env.backendNames?.[place] ?? env.lane.world.backends[place]!.name
 }
 
 /** Stands for the root's Authorization header in fingerprints. */
@@ -48,8 +53,8 @@ const ROOT_LOGIN = '\u0000the setup login'
  */
 export function fingerprintHere(env: LaneEnv, observation: Observation): string {
   const byPlace: Observation = {}
-  for (const [k, b] of env.lane.world.backends.entries()) {
-    const name = env.backendNames?.[k] ?? b.name
+  for (const k of env.lane.world.backends.keys()) {
+    const name = observedName(env, k)
     if (name in observation) byPlace[k] = observation[name]
   }
   const authorization = env.lane.http.snapshotHeaders().authorization

@@ -292,7 +292,7 @@ describe('emitJourney', () => {
     const created = exchange('POST', '/api/todos', { title: 'a' }, 201, { id: 43, ownerId: 7 })
     const after = { ...setupCtx, 'listed before': '2 items', seen: '9 items', todoId: 43, ownerId: 7 }
     const text = await emitText({ steps: [stepRun('create_todo', { title: 'a' }, [listed, created], setupCtx, after)], probes: [] })
-    expect(text).toContain("import { branch, checkInvariant, checkpoint, journey, path, plural, step } from '@venomqa/core'")
+    expect(text).toContain("import { branch, checkInvariant, checkpoint, journey, observeBefore, path, plural, step } from '@venomqa/core'")
     expect(text).toContain("if (res1.status === 200) ctx.set('listed before', plural(res1.json().data.length, 'item'))\n")
     expect(text).toContain("if (res2.status === 201) {\n            ctx.set('todoId', res2.json().id)\n            ctx.set('ownerId', res2.json().ownerId)\n          }\n")
     // No list of that size: a count of something else, written as it was.
@@ -327,9 +327,7 @@ describe('emitJourney', () => {
         "          ctx.set('todoId', res2.json().id)",
         '        }),',
         // What the state backends hold before the last action: the invariant's `before`.
-        "        step('observe before create_todo (2)', async ({ observe }) => {",
-        '          before = await observe?.()',
-        '        }),',
+        "        step('observe before create_todo (2)', (args) => observeBefore(args)),",
         // The last action's answers are what the fix may change: none is asserted.
         "        step('create_todo (2)', async ({ http, ctx }) => {",
         '          // answered 200',

@@ -70,6 +70,9 @@ export async function checkRefs(input: RefCheckInput): Promise<RemoteRef[]> {
 /** Where the files a document points into are put, in the document: every `$ref` then stays inside it. */
 export const INLINED_KEY = 'x-venomqa-refs'
 
+/** A pointer into a file put into the document: its index, and the pointer within the file. */
+const INLINED_POINTER = new RegExp(`^/${INLINED_KEY}/(\\d+)(/.*)?$`)
+
 /** The names of the files put into a document, by their index under INLINED_KEY: for placeOf. */
 const inlinedNames = new WeakMap<object, string[]>()
 
@@ -78,7 +81,7 @@ const inlinedNames = new WeakMap<object, string[]>()
  * (see inlineExternalRefs) is named in that file, where the user wrote it.
  */
 export function placeOf(source: string, raw: object, pointer: string): string {
-  const inlined = new RegExp(`^/${INLINED_KEY}/(\\d+)(/.*)?$`).exec(pointer)
+  const inlined = INLINED_POINTER.exec(pointer)
   const name = inlined && inlinedNames.get(raw)?.[Number(inlined[1])]
   return name ? `${name}#${inlined[2] ?? ''}` : `${source}#${pointer}`
 }

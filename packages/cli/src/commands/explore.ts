@@ -11,7 +11,7 @@ import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { harOutput, writeHar } from '../har'
 import { reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
-import { reportOnStdout, stdoutForReportsOnly } from '../report-stdout'
+import { stdoutForReports } from '../report-stdout'
 import { checkReportFiles, clearOutputs, configClearingOutputs, configRead, fileAbove } from './outputs'
 import { onInterrupt } from './run'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
@@ -93,11 +93,9 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     await clearOutputs(checkReportFiles(targets, config.save, io.cwd, har?.given, configRead(config.file)), io)
     for (const { reporter } of targets) runner.addReporter(reporter)
     // With a report for stdout, everything else printed goes to stderr (see report-stdout.ts).
-    if (io.stdout === process.stdout && reportOnStdout(targets)) {
-      const kept = stdoutForReportsOnly()
-      reportStdout = kept.reports
-      restoreStdout = kept.restore
-    }
+    const stdout = stdoutForReports(io, targets)
+    reportStdout = stdout.reports
+    restoreStdout = stdout.restore
 
     const { explore, notStartedResult } = await import('@venomqa/explore')
     const startedAt = new Date().toISOString()

@@ -31,7 +31,7 @@ import { type ShardSpec, parseShard } from '../shard/split'
 import { keepShortRunOnBaselineTier, plannedSteps } from '../wasm-tiering'
 import { LeftBehind } from './left-behind'
 import { checkReportFiles, clearFlagOutputs, clearOutputs, configClearingOutputs, configRead } from './outputs'
-import { reportOnStdout, stdoutForReportsOnly } from '../report-stdout'
+import { stdoutForReports } from '../report-stdout'
 
 export interface RunFlags extends ConfigFlags {
   baseUrl?: string
@@ -81,22 +81,20 @@ async function loadAndRun(args: string[], flags: RunFlags, io: Io, signalsTaken:
     await setAsideRecord(projectRoot(io.cwd, flags.config), io)
     throw err
   }
-  try {
-    refuseOptionsAsValues(flags as Record<string, unknown>, ['save', 'har'])
-  } catch (err) {
-    // Values that look like options are no file names to clear.
-    return stoppedEarly(err, false)
-  }
   let values: Partial<VenomConfigBase>
   let shardSpec: ShardSpec | undefined
   let repeatEach: number | undefined
+  // Values that look like options are no file names to clear; once they are checked, the flags' files are.
+  let namedFiles = false
   try {
+    refuseOptionsAsValues(flags as Record<string, unknown>, ['save', 'har'])
+    namedFiles = true
     values = parseFlagValues(flags)
     // A bad --shard is refused before the config and the journeys are loaded.
     shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
     repeatEach = flags.repeatEach === undefined ? undefined : parseRepeatEach(flags.repeatEach)
   } catch (err) {
-    return stoppedEarly(err, true)
+    return stoppedEarly(err, namedFiles)
   }
   const config = await configClearingOutputs(io, flags, values).catch((err) => stoppedEarly(err, false))
   const lastRun = flags.lastFailed ? await readLastRun(config.root) : undefined
@@ -215,11 +213,9 @@ export async function executeRun(
     await clearOutputs(outputs, io)
     left.outputs = outputs
     // From here on, with a report for stdout, everything else printed goes to stderr (see report-stdout.ts).
-    if (io.stdout === process.stdout && reportOnStdout(targets)) {
-      const kept = stdoutForReportsOnly()
-      reportStdout = kept.reports
-      restoreStdout = kept.restore
-    }
+    const stdout = stdoutForReports(io, targets)
+    reportStdout = stdout.reports
+    restoreStdout = stdout.restore
     // Reporters that follow the run live go through the runner's hook bus, like plugins' hooks.
     for (const { reporter } of targets) session.runner.addReporter(reporter)
     session.runner.addReporter(left.reporter)

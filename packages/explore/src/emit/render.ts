@@ -46,22 +46,17 @@ export function renderJourney(input: RenderInput): string {
   const steps = plan.steps.map((s, i) => renderStep(s, names[i]!, input.timeouts.get(s.action), i < last))
   const root = input.builtin ? undefined : exploration.root
   // The invariant's `before`: what the state backends hold before the last action, saved by a step of its own.
-  // Its type is said through checkInvariant's: a type written out (`Record<string, ...>`) would put the word
-  // "string" in the file, which the last guard (emit/index.ts) refuses when an OpenAPI sample made it a secret.
   if (!input.builtin && last >= 0) steps.splice(last, 0, renderObserveBefore(uniqueName(`observe before ${names[last]!}`, [...exploration.setupSteps, ...names])))
   steps.push(input.builtin ? renderBuiltinCheck(input.builtin) : renderInvariantCheck(input.invariant, exploration.setupSteps, root !== undefined))
   const minimal = !input.notShrunk && !input.shrinkLimit
-  const sequence = input.builtin
-    ? ''
-    : `\n/** The ${minimal ? 'minimal ' : ''}sequence as the exploration took it: the invariant's \`path\`. */\nconst sequence = ${literal(safeSequence(input.sequence, plan.secrets), '', LINE_WIDTH - 17)}\n` +
-      `/** What the state backends held before the last action: the invariant's \`before\` (its \`now\` is what they hold when it is checked). */\nlet before: Parameters<typeof checkInvariant>[3]['before']\n`
+  const sequence = input.builtin ? '' : `\n/** The ${minimal ? 'minimal ' : ''}sequence as the exploration took it: the invariant's \`path\`. */\nconst sequence = ${literal(safeSequence(input.sequence, plan.secrets), '', LINE_WIDTH - 17)}\n`
   const asserted = plan.steps.slice(0, last).some((s) => s.requests.some(replayNeedsAnswer))
   const counted = plan.steps.some((s) => s.requests.some((r) => r.sets.some((set) => set.count)))
   const imports = [
     ...(root !== undefined ? ["import { dirname, resolve } from 'node:path'", "import { fileURLToPath } from 'node:url'"] : []),
     // Core only: a project has core installed for its journeys; @venomqa/explore comes with the CLI and may
     // not resolve from the project (pnpm installs strictly).
-    `import { ${input.builtin ? 'assert, ' : ''}${asserted ? 'assertStatus, ' : ''}branch, ${input.builtin ? '' : 'checkInvariant, '}checkpoint, journey, ${plan.secrets.used.length ? 'knownSecrets, ' : ''}path, ${counted ? 'plural, ' : ''}step } from '@venomqa/core'`,
+    `import { ${input.builtin ? 'assert, ' : ''}${asserted ? 'assertStatus, ' : ''}branch, ${input.builtin ? '' : 'checkInvariant, '}checkpoint, journey, ${plan.secrets.used.length ? 'knownSecrets, ' : ''}${input.builtin ? '' : 'observeBefore, '}path, ${counted ? 'plural, ' : ''}step } from '@venomqa/core'`,
     `import exploration from ${quote(exploration.importPath)}`,
   ]
   const rootLines =
@@ -342,7 +337,7 @@ function renderInvariantCheck(invariant: string, setup: readonly string[], roote
   return [
     `${STEP_INDENT}// The same invariant, from the exploration: its probes run here and its verdict fails the step.`,
     `${STEP_INDENT}step(${quote(name)}, async (args) => {`,
-    `${BODY_INDENT}await checkInvariant(exploration, ${quote(invariant)}, args, { path: sequence, before${rooted ? ', root' : ''} })`,
+    `${BODY_INDENT}await checkInvariant(exploration, ${quote(invariant)}, args, { path: sequence${rooted ? ', root' : ''} })`,
     `${STEP_INDENT}}),`,
   ].join('\n')
 }
@@ -353,7 +348,7 @@ function renderInvariantCheck(invariant: string, setup: readonly string[], roote
  * the journey whatever the app did: it could never pass once the bug was fixed.
  */
 function renderObserveBefore(name: string): string {
-  return [`${STEP_INDENT}step(${quote(name)}, async ({ observe }) => {`, `${BODY_INDENT}before = await observe?.()`, `${STEP_INDENT}}),`].join('\n')
+  return `${STEP_INDENT}step(${quote(name)}, (args) => observeBefore(args)),`
 }
 
 function renderBuiltinCheck(builtin: BuiltinInvariantName): string {

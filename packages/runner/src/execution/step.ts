@@ -144,6 +144,7 @@ function lateFault(path: string, step: string, error: unknown): IssueFields {
 /** An action's argument. The logger is made only if the action reads `log`. */
 export class StepArgs implements ActionArgs {
   #log?: Logger
+  #observe?: () => Promise<Record<string, unknown>>
   constructor(
     readonly http: ActionArgs['http'],
     readonly ctx: ActionArgs['ctx'],
@@ -161,11 +162,16 @@ export class StepArgs implements ActionArgs {
   get log(): Logger {
     return (this.#log ??= stepLogger(this.logs, this.outer && stepSink(this.outer, { journey: this.journey, path: this.path, step: this.step }), this.redactKeys))
   }
-  /** Every state backend's `observe()`, keyed by name; backends without one say nothing. Bound: `({ observe })` works. */
-  readonly observe = async (): Promise<Record<string, unknown>> => {
-    const out: Record<string, unknown> = {}
-    for (const backend of this.backends) if (backend.observe) out[backend.name] = await backend.observe()
-    return out
+  /**
+   * Every state backend's `observe()`, keyed by name; backends without one say nothing. Made when first
+   * read, as `log` is (a step on the hot path reads neither), and bound: `({ observe })` works.
+   */
+  get observe(): () => Promise<Record<string, unknown>> {
+    return (this.#observe ??= async () => {
+      const out: Record<string, unknown> = {}
+      for (const backend of this.backends) if (backend.observe) out[backend.name] = await backend.observe()
+      return out
+    })
   }
 }
 

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { type RedactOptions, type Reporter, type ReportContext, type RunResult, TimeoutError, atomicWriteFile, errorMessage, redactText } from '@venomqa/core'
+import { type RedactOptions, type Reporter, type ReportContext, type RunResult, TimeoutError, atomicWriteFile, errorMessage, raceDeadline, redactText } from '@venomqa/core'
 import { DEFAULT_PLUGIN_TIMEOUT_MS } from '../hooks'
 import { redactRun, redactsItself } from './redact-run'
 
@@ -97,12 +97,8 @@ export async function writeReports(
  * would let a never-settling render end the process unnamed instead.
  */
 function within<T>(ms: number, what: string, work: () => T | Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_, reject) => {
-    // Not unref'd: a render that never settles and holds nothing open would otherwise end the process.
-    timer = setTimeout(() => reject(new TimeoutError(`${what} (the plugin timeout)`, ms)), ms)
-  })
-  return Promise.race([Promise.resolve().then(work), late]).finally(() => clearTimeout(timer))
+  // raceDeadline's timer is not unref'd: a render that never settles and holds nothing open would otherwise end the process.
+  return raceDeadline(Promise.resolve().then(work), ms, () => new TimeoutError(`${what} (the plugin timeout)`, ms))
 }
 
 function writeToStream(stream: NodeJS.WritableStream, data: string | Uint8Array): Promise<void> {
