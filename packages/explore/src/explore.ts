@@ -216,7 +216,8 @@ export async function explore(exploration: Exploration, options: ExploreOptions)
     rollbackTimings,
     observeTimings,
     violations,
-    ...(workers > 1 ? { workers: workerStats(searches) } : {}),
+    // Workers that never started (their setup failed: the crash issue says why) searched nothing.
+    ...(workers > 1 && searches.length > 0 ? { workers: workerStats(searches) } : {}),
     broken,
   })
 }

@@ -48,7 +48,8 @@ export interface ExplorerEnv extends LaneEnv {
   rollbackTimings: Timings
   onViolation(found: FoundViolation): void
   /** The action's own code failed (not the API): worth telling, not a violation. */
-  onActionFault(action: string, fault: ActionFault, exchange?: HttpExchange): void
+  /** `path`: the sequence that took the action, its own name last (`create > pay`). */
+  onActionFault(action: string, fault: ActionFault, exchange: HttpExchange | undefined, path: string): void
   onTransition?(): void
   /** A state this explorer records was reached for the first time (its fingerprint). */
   onNewState?(fingerprint: string): void
@@ -216,7 +217,7 @@ export class Explorer {
     if (records && kind === 'refused') env.coverage.refused(edge.action)
     if (records) this.answers.add(kind, edge.action, attempt.shown)
     const fault = actionFault(effect)
-    if (records && fault !== undefined) env.onActionFault(edge.action, fault, attempt.shown)
+    if (records && fault !== undefined) env.onActionFault(edge.action, fault, attempt.shown, pathName)
 
     let violated = false
     for (const invariant of env.invariants) {

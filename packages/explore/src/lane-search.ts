@@ -129,7 +129,7 @@ export class LaneSearch {
         coverage: this.coverage,
         rollbackTimings: this.rollbackTimings,
         onViolation: (v) => this.found.add(v),
-        onActionFault: (action, fault, exchange) => this.#fault(action, fault, exchange),
+        onActionFault: (action, fault, exchange, path) => this.#fault(action, fault, exchange, path),
         onTransition: o.onTransition,
         onNewState: o.onNewState,
       }))
@@ -163,13 +163,14 @@ export class LaneSearch {
    * an edge the exploration could not take as defined was never explored, so a run that met one cannot
    * pass (an assertion the action makes is a finding, as a step's is in a journey; a crash is the test's).
    */
-  #fault(action: string, fault: ActionFault, exchange?: HttpExchange): void {
+  #fault(action: string, fault: ActionFault, exchange: HttpExchange | undefined, path: string): void {
     const key = `${action}\n${fault.message}`
     if (this.#faults.has(key)) return
     this.#faults.add(key)
     const issue = makeIssue({
       journey: this.options.exploration.name,
-      path: '',
+      // The first sequence that met it: where to look, and what to replay by hand.
+      path,
       step: action,
       severity: 'critical',
       kind: fault.kind,

@@ -148,6 +148,8 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     ])
     const checks = faults.filter((i) => i.step === 'check')
     expect(checks.length).toBeGreaterThan(0)
+    // The path is the sequence that met the fault, the action last: where to look, what to replay.
+    for (const i of faults) expect(i.path).toMatch(new RegExp(`^(?:(?:create_product|crash|check) > )?${i.step}$`))
     for (const i of checks) {
       expect([i.severity, i.kind]).toEqual(['critical', 'assertion'])
       expect(i.error).toMatch(/^action "check" failed: GET \S+\/api\/products expected status 299, got 200/)

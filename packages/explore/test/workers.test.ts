@@ -177,6 +177,33 @@ describe('exploration on several workers (the shop app, PostgreSQL, one app and 
     expect(left).toEqual([])
   }, 60_000)
 
+  it('a worker whose app cannot start: the exploration fails with the reason and claims no workers; every database as it was', async () => {
+    // Reported as "2 workers" with an empty list (the CLI printed "0 workers") while nothing searched on workers.
+    const runner = createRunner({
+      baseUrl: main.app.url,
+      stateBackends: [postgresState({ url: main.url })],
+      stepTimeout: 10_000,
+      workerSetup: postgresWorkers({
+        url: main.url,
+        async startApp() {
+          throw new Error('no port left for the app')
+        },
+      }),
+    })
+    const before = await dumpDatabase(main.url)
+    let result: ExplorationResult
+    try {
+      result = await explore(shop, { runner, root: project, file: EXPLORATION_FILE, emitDir: false, workers: 2 })
+    } finally {
+      await runner.close()
+    }
+    expect(result.status).toBe('failed')
+    expect(result.workers).toBeUndefined()
+    expect(result.issues.filter((i) => i.severity === 'critical').map((i) => i.error)).toEqual([expect.stringMatching(/extra worker could not be started: .*no port left for the app/)])
+    expect(await dumpDatabase(main.url)).toBe(before)
+    expect(await databasesLike(`${DB}_w`)).toEqual([])
+  }, 60_000)
+
   it('Ctrl-C mid-exploration on 2 workers: both stop, the result is marked interrupted, every database as it was', async () => {
     const controller = new AbortController()
     const run = await onWorkers(2, false, {
