@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { readFile, readdir, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -97,6 +97,11 @@ async function startApp(): Promise<App> {
     if (pathname === '/accounts' && req.method === 'POST') {
       if (typeof body?.email !== 'string' || typeof body?.password !== 'string') return send(422, { error: 'email and password are required' })
       return send(201, { id: data.next++, email: body.email })
+    }
+    // A vault store that breaks on the secret it is given: a 500 the regression journey must send the secret to meet.
+    if (pathname === '/vaults' && req.method === 'POST') {
+      if (typeof body?.name !== 'string' || typeof body?.secret !== 'string') return send(422, { error: 'name and secret are required' })
+      return send(500, { error: 'the vault store is down' })
     }
     const thing = /^\/things\/(\d+)$/.exec(pathname)
     if (thing && req.method === 'GET') {
@@ -221,6 +226,28 @@ components:
         password: {type: string, writeOnly: true}
 `
 
+/** A vault's secret is written and never read back. */
+const VAULTS = `openapi: 3.0.3
+info: {title: vaults, version: '1'}
+paths:
+  /vaults:
+    post:
+      operationId: createVault
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [name, secret]
+              properties:
+                name: {type: string}
+                secret: {type: string, writeOnly: true}
+      responses:
+        '201': {description: created}
+        '422': {description: invalid}
+`
+
 let app: App
 let p: Project
 
@@ -235,6 +262,7 @@ describe('venomqa explore --openapi on unusual documents', () => {
     await writeFile(path.join(p.dir, 'nodes-3.1.json'), JSON.stringify(nodesDocument('3.1.0')))
     await writeFile(path.join(p.dir, 'things.yaml'), THINGS)
     await writeFile(path.join(p.dir, 'accounts.yaml'), ACCOUNTS)
+    await writeFile(path.join(p.dir, 'vaults.yaml'), VAULTS)
   })
   afterAll(async () => {
     await p?.remove()
@@ -273,5 +301,21 @@ describe('venomqa explore --openapi on unusual documents', () => {
     expect(r.stdout).not.toContain('response_schema')
     expect(r.stdout).toMatch(/getThing [1-9]/)
     expect(r.code).toBe(0)
+  })
+
+  it('writes a secret-named field it made up into the regression journey as it is: the journey runs with no variable to set', async () => {
+    // Sampled as 'secret-1', the value was read from VENOMQA_SECRET_SECRET in the journey: the record had
+    // masked it by its key, so the user could not know what to set, and the journey could not run.
+    const found = await p.venomqa(['explore', '--openapi', 'vaults.yaml', '--depth', '1', '--seed', '1', '--emit', 'journeys/regressions'])
+    expect(found.code, found.stdout + found.stderr).toBe(1)
+    const [file] = (await readdir(path.join(p.dir, 'journeys/regressions'))).filter((f) => f.endsWith('.journey.ts'))
+    const text = await readFile(path.join(p.dir, 'journeys/regressions', file!), 'utf8')
+    expect(text).toContain("'made-up-secret-secret-1'")
+    expect(text).not.toContain('VENOMQA_SECRET')
+    const replay = await p.venomqa(['run', `journeys/regressions/${file}`])
+    expect(replay.stdout + replay.stderr).not.toContain('not set')
+    expect(replay.code, replay.stdout + replay.stderr).toBe(1)
+    expect(replay.stdout).toContain('500')
+    // No one's secret: shown as sent.
   })
 })

@@ -46,6 +46,18 @@ export interface RedactOptions {
  */
 const CURSOR_TOKEN = /^(?:next|prev|previous)?[-_]?(?:page|continuation|pagination|cursor|sync|resume)[-_]?token$/i
 
+/**
+ * How a value VenomQA made up for a secret-named field starts (an OpenAPI sample of `password` is
+ * `made-up-secret-password-1`). It is no one's secret, so it is never masked: a report shows what was
+ * sent, and a regression journey writes it as it is, where a real secret is read from an environment
+ * variable the user sets. Masked in the record, it was such a variable whose value no one could know, and
+ * the journey could not run. Nor is it remembered as a known secret, which would mask it in every text.
+ */
+export const MADE_UP_SECRET_PREFIX = 'made-up-secret-'
+
+/** A value VenomQA made up for a secret-named field (see MADE_UP_SECRET_PREFIX). */
+export const isMadeUpSecret = (value: unknown): boolean => typeof value === 'string' && value.startsWith(MADE_UP_SECRET_PREFIX)
+
 export function isSecretKey(key: string, options?: RedactOptions): boolean {
   if (isExtraKey(key, options)) return true
   return remembered(keyVerdicts, key, isSecretKeyNamed)
@@ -124,7 +136,7 @@ function secretEntry(key: string, v: unknown, options?: RedactOptions): boolean 
   // A boolean (`password_set: true`) is one bit and an absent value nothing: neither hides a secret.
   if (v === null || v === undefined || typeof v === 'boolean') return false
   if (typeof v === 'string' && isSessionToken(key, v)) return true
-  if (!isSecretKey(key, options)) return false
+  if (!isSecretKey(key, options) || isMadeUpSecret(v)) return false
   return typeof v === 'string' || NAMES_A_SECRET.test(key) || isExtraKey(key, options) || SECRET_HEADERS.has(key.toLowerCase())
 }
 
@@ -359,7 +371,7 @@ export class KnownSecrets {
     for (const v of values) {
       if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint') continue
       const s = String(v)
-      if (s.length < MIN_KNOWN || s === REDACTED || this.#values.has(s)) continue
+      if (s.length < MIN_KNOWN || s === REDACTED || this.#values.has(s) || isMadeUpSecret(s)) continue
       this.#values.add(s)
       this.#patternStale = true
       if (this.#values.size > MAX_KNOWN) this.#values.delete(this.#values.values().next().value as string)

@@ -1,3 +1,4 @@
+import { MADE_UP_SECRET_PREFIX, isSecretKey } from '@venomqa/core'
 import DRange from 'drange'
 import { sample } from 'openapi-sampler'
 import RandExp from 'randexp'
@@ -201,11 +202,33 @@ function variantOf(schema: JsonSchema, item: unknown, k: number): unknown {
  * another: a document served by the API holds 'string' under `password`, which makes 'string' a secret.
  */
 function named(schema: JsonSchema, key: string, value: unknown): unknown {
-  if (value !== 'string' || schema.format || schema.enum || schema.const !== undefined || schema.example !== undefined || schema.default !== undefined) return value
-  const text = `${key}-1`.padEnd(schema.minLength ?? 0, 'x').slice(0, schema.maxLength ?? MAX_STRING)
+  if (schema.enum || schema.const !== undefined || schema.example !== undefined || schema.default !== undefined) return value
+  // A secret-named field's value says it was made up: a regression journey then sends it as it is,
+  // where a value it must take for a secret is read from a variable the user could not know the value of.
+  const secret = isSecretKey(key)
+  const sampled = value === 'string' || (secret && (samplerString(value) || (value === SAMPLED_PASSWORD && schema.format === 'password')))
+  if (!sampled || (schema.format && !secret)) return value
+  const text = `${secret ? MADE_UP_SECRET_PREFIX : ''}${key}-1`.padEnd(schema.minLength ?? 0, 'x').slice(0, schema.maxLength ?? MAX_STRING)
   if (schema.pattern && !safeTest(schema.pattern, text)) return value
   return text
 }
+
+/**
+ * A string of `length` at a bound: x's, or under a secret-named key a made-up value (see named) when it
+ * is long enough to say so; a shorter one is left to look like any secret.
+ */
+function filler(length: number, key: string | undefined): string {
+  if (key === undefined || !isSecretKey(key) || length <= MADE_UP_SECRET_PREFIX.length) return 'x'.repeat(length)
+  return MADE_UP_SECRET_PREFIX.padEnd(length, 'x')
+}
+
+/** The sampler's plain string, cut or repeated to the schema's lengths: 'str', 'stringst'. */
+function samplerString(value: unknown): boolean {
+  return typeof value === 'string' && value !== '' && value === 'string'.repeat(Math.ceil(value.length / 6)).slice(0, value.length)
+}
+
+/** What the sampler gives a string of `format: password`. */
+const SAMPLED_PASSWORD = 'pa$$word'
 
 function safeTest(pattern: string, text: string): boolean {
   try {
@@ -218,7 +241,7 @@ function safeTest(pattern: string, text: string): boolean {
 type Bound = 'min' | 'max' | 'enum-first' | 'enum-last'
 
 /** The typical value with every leaf the schema bounds moved to the bound. */
-function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDocument | undefined): unknown {
+function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDocument | undefined, key?: string): unknown {
   const schema = resolveSchema(given, doc)
   if (!schema || typeof schema !== 'object') return value
   // A constant (a discriminator's value, often) has no bound but itself.
@@ -232,7 +255,7 @@ function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDo
   if (type === 'object' || (schema.properties && value && typeof value === 'object' && !Array.isArray(value))) {
     if (!value || typeof value !== 'object' || Array.isArray(value)) return value
     const properties = propertiesOf(schema, doc)
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, properties[k] ? bounded(properties[k], v, bound, doc) : v]))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, properties[k] ? bounded(properties[k], v, bound, doc, k) : v]))
   }
   if (type === 'array' && Array.isArray(value)) {
     const item = value[0]
@@ -244,8 +267,8 @@ function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDo
   }
   if (type === 'integer' || type === 'number') return numberBound(schema, value, bound, type === 'integer')
   if (type === 'string' && typeof value === 'string' && !schema.pattern && !schema.format) {
-    if (bound === 'min') return 'x'.repeat(schema.minLength ?? 0)
-    if (bound === 'max') return 'x'.repeat(Math.min(schema.maxLength ?? MAX_STRING, MAX_STRING))
+    if (bound === 'min') return filler(schema.minLength ?? 0, key)
+    if (bound === 'max') return filler(Math.min(schema.maxLength ?? MAX_STRING, MAX_STRING), key)
   }
   return value
 }

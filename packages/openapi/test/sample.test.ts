@@ -96,3 +96,27 @@ describe('a parameter described by content', () => {
     expect(parameter).toEqual({ name: 'X-Filter', in: 'header', required: true, schema: filter, example: { tag: 'red' } })
   })
 })
+
+describe('secret-named fields', () => {
+  // Sampled as 'secret-1', such a value was kept out of every regression journey and read from
+  // VENOMQA_SECRET_SECRET, a variable whose value the user could not know: the record had masked it.
+  it('get a value that says it was made up, at their bounds too when long enough; an example stays', () => {
+    const schema = {
+      type: 'object',
+      required: ['name', 'secret', 'password', 'clientSecret', 'apiKey', 'token'],
+      properties: {
+        name: { type: 'string' },
+        secret: { type: 'string' },
+        password: { type: 'string', format: 'password' },
+        clientSecret: { type: 'string', minLength: 8, maxLength: 40 },
+        apiKey: { type: 'string', example: 'documented-key' },
+        token: { type: 'string', pattern: '^[a-f0-9]{8}$' },
+      },
+    }
+    const bodies = bodyVariants(schema as never)
+    const [sample, min, max] = (['sample', 'min', 'max'] as const).map((v) => bodies.find((b) => b.variant === v))
+    expect(sample!.body).toEqual({ name: 'name-1', secret: 'made-up-secret-secret-1', password: 'made-up-secret-password-1', clientSecret: 'made-up-secret-clientSecret-1', apiKey: 'documented-key', token: expect.stringMatching(/^[a-f0-9]{8}$/) })
+    expect(min).toMatchObject({ variant: 'min', body: { secret: '', clientSecret: 'xxxxxxxx' } })
+    expect(max).toMatchObject({ variant: 'max', body: { secret: `made-up-secret-${'x'.repeat(49)}`, clientSecret: `made-up-secret-${'x'.repeat(25)}` } })
+  })
+})

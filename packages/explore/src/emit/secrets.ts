@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { REDACTED, isSecretKey, knownSecrets, redactText, secretEnvName } from '@venomqa/core'
+import { REDACTED, isMadeUpSecret, isSecretKey, knownSecrets, redactText, secretEnvName } from '@venomqa/core'
 import { Code } from './code'
 
 /**
@@ -10,6 +10,7 @@ import { Code } from './code'
 export function isSecretValue(value: unknown, key?: string): boolean {
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') return false
   const text = String(value)
+  if (isMadeUpSecret(value)) return false
   if (typeof value === 'string' && key !== undefined && isSecretKey(key) && value !== '') return true
   return text.includes(REDACTED) || knownSecrets.has(value) || redactText(text) !== text
 }

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest'
+import { MADE_UP_SECRET_PREFIX, isMadeUpSecret, knownSecrets, redactBody } from '../src'
+
+describe('a value VenomQA made up for a secret-named field', () => {
+  // An OpenAPI sample of `secret` was masked in the record, and a regression journey then read it from a
+  // variable no one could know the value of.
+  it('is no secret: left as it is under a secret key, and never remembered as a known secret', () => {
+    const made = `${MADE_UP_SECRET_PREFIX}password-1`
+    expect(isMadeUpSecret(made)).toBe(true)
+    expect(redactBody({ password: made, token: 'real-token-value', name: 'n' })).toEqual({ password: made, token: '[REDACTED]', name: 'n' })
+    knownSecrets.add([made])
+    expect(knownSecrets.has(made)).toBe(false)
+    expect(isMadeUpSecret('password-1')).toBe(false)
+  })
+})
