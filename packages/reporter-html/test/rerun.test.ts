@@ -12,6 +12,22 @@ import { describeWithChromium, launchChromium } from './chromium'
 // the page's data, and the page itself in headless Chromium.
 const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test-output')
 let run: RunResult
+/** One journey that fails on each of its two repetitions, alike: two issues but for which run they are. */
+let failing: RunResult
+
+beforeAll(async () => {
+  const repeating = createRunner({ repeatEach: 2 })
+  failing = await repeating.run(
+    journey('pay', {
+      steps: [
+        step('charge', () => {
+          throw new Error('card declined')
+        }),
+      ],
+    }),
+  )
+  await repeating.close()
+})
 
 beforeAll(async () => {
   let confirm = 0
@@ -88,6 +104,23 @@ describeBrowser('reruns in the HTML report in headless Chromium', () => {
         'checkout (repeat #2)',
         'refund (repeat #2)',
       ])
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('names the repetition in each issue, as the journey filter does', async () => {
+    mkdirSync(OUT, { recursive: true })
+    const file = path.join(OUT, 'repeated-issues.html')
+    writeFileSync(file, renderHtml(failing))
+    const page = await browser.newPage()
+    const problems: string[] = []
+    page.on('pageerror', (e) => problems.push(e.message))
+    try {
+      await page.goto(pathToFileURL(file).href)
+      await page.waitForSelector('html[data-ready]')
+      expect(await page.locator('#issues .issue .where').allTextContents()).toEqual(['pay (repeat #1) \u203a charge', 'pay (repeat #2) \u203a charge'])
       expect(problems).toEqual([])
     } finally {
       await page.close()

@@ -4,7 +4,7 @@ import type { PageIssue } from '../page-model'
 import type { Report } from './data'
 import { button, el, onFirstOpen } from './dom'
 import { requestPart, responsePart } from './exchange'
-import { plural } from './format'
+import { journeyLabel, plural } from './format'
 
 export const SEVERITIES: Severity[] = ['critical', 'high', 'medium', 'low', 'info']
 
@@ -21,8 +21,17 @@ export interface IssuesHost {
   rendered(record: IssueRecord): void
 }
 
+/**
+ * The journey an issue is in, named as its panel and the journey filter name it: the issue holds the bare
+ * name, and with `--repeat-each` the repetitions of a journey share it.
+ */
+function journeyOf(host: IssuesHost, x: PageIssue): string {
+  const journey = x.ji !== undefined ? host.report.data.journeys[x.ji] : undefined
+  return journey && x.j ? journeyLabel({ ...journey, n: x.j }) : x.j
+}
+
 function issueElement(host: IssuesHost, x: PageIssue): HTMLDivElement {
-  const where = [x.j || '(run)', x.p && x.p !== 'main' ? x.p.split(' > ').join(' \u203a ') : null, x.st || null].filter(Boolean).join(' \u203a ')
+  const where = [journeyOf(host, x) || '(run)', x.p && x.p !== 'main' ? x.p.split(' > ').join(' \u203a ') : null, x.st || null].filter(Boolean).join(' \u203a ')
   const box = el('div', 'issue', [
     el('div', null, [
       el('span', `sev ${x.sv}`, x.sv),

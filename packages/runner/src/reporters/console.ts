@@ -28,7 +28,7 @@ import {
   shrinkLimitText,
 } from '@venomqa/core'
 import pc from 'picocolors'
-import { STATUS_SYMBOL, bodyText, budgetText, depthOf, flatten, formatDuration, formatFineDuration, printable, shownNames } from './format'
+import { STATUS_SYMBOL, bodyText, budgetText, depthOf, flatten, formatDuration, formatFineDuration, journeyIssues, printable, shownNames } from './format'
 import { redactFreeText, redactRun, redactingItself } from './redact-run'
 import { withWorkerBoard } from './worker-board'
 import { BatchedWrites } from './batched-writes'
@@ -445,7 +445,7 @@ class LineFormatter {
       }
     }
 
-    const all: Issue[] = [...run.journeys.flatMap((j) => j.issues), ...(run.explorations ?? []).flatMap((x) => x.issues.filter((i) => !i.source.startsWith('invariant:'))), ...run.issues].sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
+    const all: Issue[] = [...run.journeys.flatMap(journeyIssues), ...(run.explorations ?? []).flatMap((x) => x.issues.filter((i) => !i.source.startsWith('invariant:'))), ...run.issues].sort((a, b) => severityRank(a.severity) - severityRank(b.severity))
     if (all.length) {
       lines.push('', p.bold('Issues'))
       for (const i of all) {

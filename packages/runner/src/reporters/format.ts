@@ -1,4 +1,16 @@
-import { type ExplorationResult, type HttpExchange, type JourneyStatus, type NodeResult, type RecordedRequest, type RecordedResponse, escapeControlChars, redactText } from '@venomqa/core'
+import {
+  type ExplorationResult,
+  type HttpExchange,
+  type Issue,
+  type JourneyResult,
+  type JourneyStatus,
+  type NodeResult,
+  type RecordedRequest,
+  type RecordedResponse,
+  escapeControlChars,
+  redactText,
+  repeatLabel,
+} from '@venomqa/core'
 
 /**
  * A value (a run, a step result) with every string escaped for a terminal: text that came from the API
@@ -168,4 +180,13 @@ export function* flatten(nodes: readonly NodeResult[], pathName = 'main'): Gener
 
 export function depthOf(path: string): number {
   return path === 'main' || !path ? 0 : path.split(' > ').length
+}
+
+/**
+ * A journey's issues named after its run, as its heading is: an issue holds the bare journey name, and
+ * with `--repeat-each` two repetitions that fail alike would give issue lines (and Markdown anchors) alike.
+ */
+export function journeyIssues(j: JourneyResult): Issue[] {
+  const label = repeatLabel(j)
+  return label ? j.issues.map((i) => ({ ...i, journey: `${i.journey}${label}` })) : j.issues
 }

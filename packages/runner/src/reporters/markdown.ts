@@ -14,7 +14,7 @@ import {
   repeatLabel,
   sequenceHeading,
 } from '@venomqa/core'
-import { budgetText, exchangeLine, exchangeText, flatten, formatDuration, formatFineDuration, printable } from './format'
+import { budgetText, exchangeLine, exchangeText, flatten, formatDuration, formatFineDuration, journeyIssues, printable } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
 
@@ -79,7 +79,7 @@ export function renderMarkdown(input: RunResult, redact?: RedactOptions): string
 
   // A violation is shown with its exploration; the exploration's other issues (a setup that failed) are listed here.
   const explorationIssues = explorations.flatMap((x) => x.issues.filter((i) => !i.source.startsWith('invariant:')))
-  const issues = [...run.journeys.flatMap((j) => j.issues), ...explorationIssues, ...run.issues]
+  const issues = [...run.journeys.flatMap(journeyIssues), ...explorationIssues, ...run.issues]
   if (issues.length) {
     out.push('## Issues', '')
     for (const sev of SEVERITIES) {

@@ -77,6 +77,23 @@ describe('console', () => {
     expect(text).toContain('✓ ping (repeat #2) passed')
     expect(text).toMatch(/Journeys {2}2 passed of 2/)
   })
+
+  it("names the repetition in each issue of the summary: two that fail alike are told apart", async () => {
+    const runner = createRunner({ repeatEach: 2 })
+    const repeated = await runner.run(
+      journey('pay', {
+        steps: [
+          step('charge', () => {
+            throw new Error('card declined')
+          }),
+        ],
+      }),
+    )
+    await runner.close()
+    const text = rendered(createConsoleReporter({ color: false }), repeated)
+    const issues = text.slice(text.indexOf('\nIssues\n')).split('\n').filter((line) => line.includes('› charge'))
+    expect(issues.map((line) => line.trim().replace(/ \[.*$/, ''))).toEqual(['✗ pay (repeat #1) › charge', '✗ pay (repeat #2) › charge'])
+  })
 })
 
 describe('markdown', () => {
@@ -88,6 +105,25 @@ describe('markdown', () => {
     expect(md).toContain('### ⚠️ checkout (attempt 2)')
     expect(md).toContain('- Attempt 1: ❌ failed: confirm: confirm service down')
     expect(md).toContain('| [refund](#-refund) | ⏭️ skipped |')
+  })
+
+  it('names the repetition in each issue heading, so two failing repetitions of a journey are told apart', async () => {
+    const runner = createRunner({ repeatEach: 2 })
+    const repeated = await runner.run(
+      journey('pay', {
+        steps: [
+          step('charge', () => {
+            throw new Error('card declined')
+          }),
+        ],
+      }),
+    )
+    await runner.close()
+    const headings = renderMarkdown(repeated)
+      .split('\n')
+      .filter((line) => line.startsWith('#### '))
+    // Distinct headings also get distinct GitHub anchors, rather than `-1` suffixes nobody can predict.
+    expect(headings).toEqual(['#### pay (repeat \\#1) › main › charge', '#### pay (repeat \\#2) › main › charge'])
   })
 })
 
