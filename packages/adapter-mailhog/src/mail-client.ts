@@ -20,10 +20,19 @@ export interface MailboxGlance {
   newest: { subject: string; from: string; to: string[] }[]
 }
 
+/**
+ * What to do about a mail that never came. The issue's own: E_TIMEOUT's advice (the API's latency, the
+ * step timeout) is about a step cut short, and this wait ended by itself with the step on time.
+ */
+const MAIL_WAIT_SUGGESTION =
+  "No mail matching the filter arrived: check that the app sent it at all (its logs, its SMTP settings) and that it went to the address and with the subject the filter names; the error says what the box held. If the app is just slow to send, raise waitForEmail's `timeoutMs` (or the plugin's `defaultTimeoutMs`)."
+
 /** waitForEmail gave up: the message names the filter, the wait and what the mailbox held. */
 export class MailWaitTimeoutError extends TimeoutError {
   readonly filter: EmailFilter
   readonly mailboxTotal?: number
+  /** For the issue: about the mail, which the step timeout's generic advice is not (see suggestionForError). */
+  readonly suggestion = MAIL_WAIT_SUGGESTION
   constructor(filter: EmailFilter, timeoutMs: number, detail: string, mailboxTotal?: number) {
     super(`waitForEmail(${describeFilter(filter)})`, timeoutMs)
     this.message = `waitForEmail: no mail matching ${describeFilter(filter)} arrived within ${timeoutMs} ms. ${detail}`

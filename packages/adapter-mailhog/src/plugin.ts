@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { PLUGIN_API_VERSION, type PluginCommand, PluginError, definePlugin, errorMessage } from '@venomqa/core'
+import { ConfigError, PLUGIN_API_VERSION, type PluginCommand, PluginError, definePlugin, errorMessage } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { type MailCatcher, startMailCatcher } from './catcher'
@@ -26,6 +26,10 @@ const port = z
     z.lte(65535, { error: 'expected a port from 0 to 65535' }),
   )
 const ms = z.number({ error: 'expected a positive number of milliseconds' }).check(z.positive({ error: 'expected a positive number of milliseconds' }))
+// Whole milliseconds: a request's timeout becomes AbortSignal.timeout(), which throws on a fraction.
+const wholeMs = z
+  .number({ error: 'expected a positive whole number of milliseconds' })
+  .check(z.int({ error: 'expected a positive whole number of milliseconds' }), z.positive({ error: 'expected a positive whole number of milliseconds' }))
 const urlOf = (protocols: string[], expected: string) =>
   z.string().check(
     z.refine(
@@ -40,6 +44,7 @@ const urlOf = (protocols: string[], expected: string) =>
     ),
   )
 const renamed = (to: string) => z.optional(z.unknown().check(z.refine(() => false, { error: `renamed to ${to} (milliseconds)` })))
+const pem = z.union([z.string(), z.instanceof(Buffer)], { error: 'expected PEM text, a file path or a Buffer' })
 const REMOTE_ONLY = ['url', 'smtp', 'tls', 'auth', 'rollback'] as const
 const EMBEDDED_ONLY = ['smtpPort', 'httpPort', 'host'] as const
 
@@ -55,7 +60,7 @@ export const mailPluginOptions = z
     /** mailhog/mailpit over https: `ca` (PEM text, or a file path relative to the project root), `rejectUnauthorized`. */
     tls: z.optional(
       z.strictObject({
-        ca: z.optional(z.union([z.string(), z.instanceof(Buffer), z.array(z.union([z.string(), z.instanceof(Buffer)]))])),
+        ca: z.optional(z.union([pem, z.array(pem)], { error: 'expected PEM text, a file path, a Buffer, or a list of them' })),
         rejectUnauthorized: z.optional(z.boolean()),
       }),
     ),
@@ -75,8 +80,11 @@ export const mailPluginOptions = z
     defaultTimeoutMs: z.optional(ms),
     /** ms between waitForEmail looks. */
     pollIntervalMs: z.optional(ms),
+    /** Bounds each request to the API (each look at the box) and each stage of an SMTP send, ms. Default 10 000. */
+    requestTimeoutMs: z.optional(wholeMs),
     defaultTimeout: renamed('defaultTimeoutMs'),
     pollInterval: renamed('pollIntervalMs'),
+    requestTimeout: renamed('requestTimeoutMs'),
   })
   .check(
     z.superRefine(
@@ -115,7 +123,9 @@ function resolveTls(tls: TlsOptions | undefined, root: string): TlsOptions | und
     try {
       return readFileSync(file)
     } catch (err) {
-      fail(`option "tls.ca": cannot read ${file}: ${errorMessage(err)}`)
+      // A ConfigError at the key, which the runner places under the entry (`plugins[0].tls.ca`): a
+      // PluginError would be placed at the entry alone, and two entries of this plugin look alike.
+      throw new ConfigError(`option "tls.ca": cannot read ${file}: ${errorMessage(err)}`, { where: 'tls.ca', cause: err })
     }
   }
   return { ...tls, ca: Array.isArray(tls.ca) ? tls.ca.map(load) : load(tls.ca) }
@@ -152,7 +162,7 @@ export const mailPlugin = definePlugin({
         restoreEnv('VENOMQA_SMTP_URL', catcher.smtpUrl, previous.smtp)
         restoreEnv('VENOMQA_MAIL_API_URL', catcher.apiUrl, previous.api)
       })
-      const client = catcher.client({ pollIntervalMs: options.pollIntervalMs, defaultTimeoutMs: options.defaultTimeoutMs })
+      const client = catcher.client({ pollIntervalMs: options.pollIntervalMs, defaultTimeoutMs: options.defaultTimeoutMs, requestTimeoutMs: options.requestTimeoutMs })
       api.addPort(portName, client)
       api.addStateBackend(catcher.stateBackend(portName === 'mail' ? 'mail-catcher' : `mail-catcher:${portName}`))
       api.addHealthCheck(`mail catcher (${catcher.smtpUrl}, API ${catcher.apiUrl})`, () => client.healthCheck())
@@ -166,6 +176,7 @@ export const mailPlugin = definePlugin({
       auth: options.auth,
       pollIntervalMs: options.pollIntervalMs,
       defaultTimeoutMs: options.defaultTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
     }
     const client: MailClientBase & { ids(): Promise<string[]>; deleteIds(ids: string[]): Promise<void> } =
       mode === 'mailhog' ? new MailHogClient(clientOptions) : new MailpitClient(clientOptions)

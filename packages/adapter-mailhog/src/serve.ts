@@ -1,4 +1,4 @@
-import { ConfigError } from '@venomqa/core'
+import { ConfigError, UserError } from '@venomqa/core'
 import { type MailCatcher, startMailCatcher } from './catcher'
 
 export interface ServeIo {
@@ -20,12 +20,26 @@ export function parseServeArgs(args: string[]): { smtpPort?: number; httpPort?: 
     if (value === undefined) throw new ConfigError(`${flag} needs a value; ${USAGE}`, { where: flag })
     if (flag === '--host') out.host = value
     else if (flag === '--smtp-port' || flag === '--http-port') {
-      const n = Number(value)
+      // Digits only: Number() reads '' and ' ' as 0 (a random port) and '0x19' as 25.
+      const n = /^\d+$/.test(value) ? Number(value) : Number.NaN
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${flag} must be a port from 0 to 65535, got "${value}"`, { where: flag })
       out[flag === '--smtp-port' ? 'smtpPort' : 'httpPort'] = n
     } else throw new ConfigError(`unknown option ${flag}; ${USAGE}`, { where: flag })
   }
   return out
+}
+
+/** The flag of each catcher option, as the user typed it. */
+const FLAGS: Record<string, string> = { smtpPort: '--smtp-port', httpPort: '--http-port', host: '--host' }
+
+/**
+ * A catcher's mistake (a taken or forbidden port) names its option, `smtpPort`; on the command line the
+ * user wrote `--smtp-port`, so that is where it is.
+ */
+function atFlag(err: unknown): unknown {
+  const where = err instanceof UserError ? err.where : undefined
+  if (where && Object.hasOwn(FLAGS, where)) Object.defineProperty(err, 'where', { value: FLAGS[where], configurable: true, enumerable: true })
+  return err
 }
 
 /**
@@ -35,7 +49,9 @@ export function parseServeArgs(args: string[]): { smtpPort?: number; httpPort?: 
  */
 export async function serveMailCatcher(args: string[], io: ServeIo): Promise<void> {
   const options = parseServeArgs(args)
-  const catcher = await startMailCatcher({ smtpPort: options.smtpPort ?? 1025, httpPort: options.httpPort ?? 8025, host: options.host })
+  const catcher = await startMailCatcher({ smtpPort: options.smtpPort ?? 1025, httpPort: options.httpPort ?? 8025, host: options.host }).catch((err) => {
+    throw atFlag(err)
+  })
   io.stdout.write(`mail catcher listening\n  SMTP ${catcher.smtpUrl}   (give this to the app, e.g. SMTP_URL)\n  API  ${catcher.apiUrl}   (MailHog and Mailpit APIs)\n`)
   io.onReady?.(catcher)
   await new Promise<void>((resolve) => {

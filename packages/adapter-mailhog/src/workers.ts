@@ -52,6 +52,12 @@ export function mailCatcherWorkers(options: MailCatcherWorkersOptions = {}) {
     )
   }
 
+  /** The timings of the run's mail port (the plugin's pollIntervalMs, defaultTimeoutMs, requestTimeoutMs). */
+  const mainClientSettings = (main: MainSystem): CatcherMailClient['settings'] => {
+    const port = main.ports.get(portName)
+    return port instanceof CatcherMailClient ? port.settings : {}
+  }
+
   const part: WorkerPart<MailCatcherWorkerResources> = {
     part: PART,
     needsApp: true,
@@ -66,7 +72,8 @@ export function mailCatcherWorkers(options: MailCatcherWorkersOptions = {}) {
         resources: { smtpUrl: catcher.smtpUrl, mailApiUrl: catcher.apiUrl },
         env: { [options.env?.smtp ?? 'SMTP_URL']: catcher.smtpUrl, [options.env?.api ?? 'MAIL_API_URL']: catcher.apiUrl },
         stateBackends: [catcher.stateBackend(`mail-catcher:w${index}`)],
-        ports: { [portName]: catcher.client() },
+        // With the main port's timings: a wait on a worker gives up when one on the main line would.
+        ports: { [portName]: catcher.client(mainClientSettings(main)) },
         close: async () => {
           catchers.delete(index)
           await catcher.close()

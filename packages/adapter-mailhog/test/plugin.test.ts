@@ -1,7 +1,7 @@
 import net from 'node:net'
-import { ConfigError, PLUGIN_API_VERSION, PluginError, type MailPort, isPlugin } from '@venomqa/core'
+import { ConfigError, PLUGIN_API_VERSION, PluginError, type MailPort, errorKindOf, isPlugin } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
-import { freePort } from '@venomqa/test-utils'
+import { freePort, startSilentServer } from '@venomqa/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import mailPlugin, { CatcherMailClient, MailHogClient, MailpitClient, startMailCatcher } from '../src'
 import { accepts, deliver } from './helpers'
@@ -115,6 +115,12 @@ describe('the mail plugin', () => {
       [{ mode: 'mailpit', smtpPort: 1025 }, "plugins[0].smtpPort: is for mode 'embedded'"],
       [{ smtp_port: 1025 }, 'plugins[0].smtp_port: unknown option'],
       [{ pollInterval: 50 }, 'plugins[0].pollInterval: renamed to pollIntervalMs (milliseconds)'],
+      [{ requestTimeoutMs: 0 }, 'plugins[0].requestTimeoutMs: expected a positive whole number of milliseconds, got 0'],
+      [{ mode: 'mailpit', requestTimeoutMs: 1.5 }, 'plugins[0].requestTimeoutMs: expected a positive whole number of milliseconds, got 1.5'],
+      [{ requestTimeoutMs: '5000' }, 'plugins[0].requestTimeoutMs: expected a positive whole number of milliseconds, got "5000"'],
+      [{ requestTimeout: 5000 }, 'plugins[0].requestTimeout: renamed to requestTimeoutMs (milliseconds)'],
+      [{ mode: 'mailpit', tls: { ca: 42 } }, 'plugins[0].tls.ca: expected PEM text, a file path, a Buffer, or a list of them, got 42'],
+      [{ mode: 'mailpit', tls: { ca: ['-----BEGIN CERTIFICATE-----', 42] } }, 'plugins[0].tls.ca[1]: expected PEM text, a file path or a Buffer, got 42'],
     ]
     for (const [options, message] of cases) {
       const runner = createRunner({ plugins: [[mailPlugin, options]] })
@@ -130,13 +136,40 @@ describe('the mail plugin', () => {
     expect(all).toBeInstanceOf(ConfigError)
     for (const part of ['plugins[0].auth.password: expected string, got a hidden value', 'plugins[0].smtpPort: expected a port', "plugins[0].url: is for mode 'mailhog' or 'mailpit'", "plugins[0].auth: is for mode 'mailhog' or 'mailpit'"])
       expect(all.message).toContain(part)
-    // Checked in setup, where the project root is known: still a plugin error naming the option.
-    const runner = createRunner({ plugins: [[mailPlugin, { mode: 'mailpit', tls: { ca: 'missing-ca.pem' } }]] })
+    // Checked in setup, where the project root is known: still a config error placed at the option's whole path.
+    const runner = createRunner({ plugins: [mailPlugin, [mailPlugin, { mode: 'mailpit', portName: 'remote', tls: { ca: 'missing-ca.pem' } }]] })
     const err = await runner.init().catch((e) => e)
-    expect(err).toBeInstanceOf(PluginError)
+    expect(err).toBeInstanceOf(ConfigError)
     expect(err.message).toMatch(/option "tls.ca": cannot read .*missing-ca\.pem/)
+    expect(err.where).toBe('plugins[1].tls.ca')
     await runner.close()
     expect(process.env.VENOMQA_SMTP_URL).toBeUndefined()
+  })
+
+  it('passes requestTimeoutMs to the client: a server that never answers is given up on after it, in both modes', async () => {
+    const silent = await startSilentServer()
+    const runner = createRunner({ plugins: [[mailPlugin, { mode: 'mailpit', url: silent.url, smtp: `smtp://127.0.0.1:${silent.port}`, requestTimeoutMs: 300 }]] })
+    try {
+      await runner.init()
+      const mail = runner.registry.ports.get('mail') as MailPort
+      // Without it, each of these waited the default 10 s.
+      const looks: [() => Promise<unknown>, (err: unknown) => void][] = [
+        [() => mail.list({ to: 'x@example.com' }), (err) => expect(errorKindOf(err)).toBe('timeout')],
+        [() => mail.send({ from: 'a@example.com', to: 'b@example.com', subject: 's', text: 't' }), (err) => expect(err).toMatchObject({ code: 'E_MAIL_SEND' })],
+      ]
+      for (const [attempt, check] of looks) {
+        const started = Date.now()
+        const err = await attempt().catch((e) => e)
+        expect(Date.now() - started).toBeLessThan(3000)
+        check(err)
+      }
+    } finally {
+      await runner.close()
+      await silent.close()
+    }
+    const embedded = createRunner({ plugins: [[mailPlugin, { requestTimeoutMs: 5000 }]] })
+    await embedded.init()
+    await embedded.close()
   })
 
   it('adds `venomqa mail-catcher` through its commands hook, without setting anything up', async () => {

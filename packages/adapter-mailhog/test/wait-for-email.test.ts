@@ -1,6 +1,7 @@
-import { AbortedError, TimeoutError, errorKindOf } from '@venomqa/core'
+import { AbortedError, type MailPort, TimeoutError, errorKindOf, journey, step } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type MailCatcher, MailHogClient, MailWaitTimeoutError, MailpitClient, startMailCatcher } from '../src'
+import mailPlugin, { type MailCatcher, MailHogClient, MailWaitTimeoutError, MailpitClient, startMailCatcher } from '../src'
 import { startSilentServer } from '@venomqa/test-utils'
 import { deliver } from './helpers'
 
@@ -28,6 +29,26 @@ describe('waitForEmail', () => {
     expect(err.message).toContain('"Invoice" from app@example.com to carol@example.com')
     expect(err.mailboxTotal).toBe(2)
     expect(waited).toBeGreaterThanOrEqual(400)
+  })
+
+  it("at the timeout, the step's issue suggests checking the mail, not the step timeout", async () => {
+    expect(new MailWaitTimeoutError({ to: 'a@example.com' }, 10, 'x').suggestion).toMatch(/^No mail matching the filter arrived/)
+    const runner = createRunner({ plugins: [[mailPlugin, { pollIntervalMs: 50 }]] })
+    try {
+      const j = journey('mail_never_sent', {
+        requires: ['mail'],
+        steps: [step('wait_for_mail', ({ ports, signal }) => ports.require<MailPort>('mail').waitForEmail({ to: 'alice@example.com', timeoutMs: 200, signal }))],
+      })
+      const [issue] = (await runner.run(j)).journeys[0]!.issues
+      expect(issue).toMatchObject({ step: 'wait_for_mail', kind: 'timeout' })
+      expect(issue!.error).toContain('no mail matching to "alice@example.com" arrived within 200 ms')
+      // Where the app may have gone wrong, and which timeout to raise: not the step's, which it did not reach.
+      expect(issue!.suggestion).toMatch(/check that the app sent it at all .* and that it went to the address and with the subject the filter names/)
+      expect(issue!.suggestion).toContain("raise waitForEmail's `timeoutMs`")
+      expect(issue!.suggestion).not.toMatch(/step timeout/)
+    } finally {
+      await runner.close()
+    }
   })
 
   it('refuses a filter key given with nothing in it: as a substring it would match every mail', async () => {

@@ -87,6 +87,32 @@ describe('mailCatcherWorkers', () => {
     for (const url of smtpUrls) expect(await accepts(Number(new URL(url).port))).toBe(false)
   }, 120_000)
 
+  it("gives each worker's mail port the main port's timings: a wait there gives up when one on the main line would", async () => {
+    // A worker's client was made with none: its waits ran to the default timeout whatever the plugin said.
+    const runner = createRunner({
+      baseUrl: app.url,
+      ports: { mail: catcher.client({ defaultTimeoutMs: 300, pollIntervalMs: 20 }) },
+      stateBackends: [catcher.stateBackend()],
+      parallelPaths: 2,
+      stepTimeout: 5_000,
+      workerSetup: mailCatcherWorkers({
+        async startApp(_index, smtpUrl) {
+          const w = await startApp(smtpUrl)
+          return { baseUrl: w.url, close: () => w.stop() }
+        },
+      }),
+    })
+    const wait = (name: string) => path(name, [step('wait', ({ ports }) => ports.require<MailPort>('mail').waitForEmail({ subject: 'never sent' }))])
+    try {
+      const run = await runner.run(journey('waits', { steps: [checkpoint('c'), branch('c', [wait('a'), wait('b')])] }))
+      const errors = run.journeys[0]!.issues.filter((i) => i.step === 'wait').map((i) => i.error)
+      expect(errors).toHaveLength(2)
+      for (const error of errors) expect(error).toMatch(/arrived within 300 ms/)
+    } finally {
+      await runner.close()
+    }
+  }, 30_000)
+
   it('refuses to copy from a mail port that is not the embedded catcher', async () => {
     const runner = createRunner({
       baseUrl: app.url,

@@ -74,14 +74,16 @@ const CODE_SUGGESTIONS: Partial<Record<ErrorCode, string>> = {
 }
 
 /**
- * The suggestion for what a step threw: its error code's own, or the error's own `suggestion` (a string
- * the code that threw knows better than the error's kind: a helper's assertion, a generated journey's
- * unset secret); undefined otherwise, and the issue's comes from the error's kind.
+ * The suggestion for what a step threw: the error's own `suggestion` (a string the code that threw knows
+ * better than the error's code or kind: a helper's assertion, a generated journey's unset secret, a mail
+ * wait that names what to check), else its error code's; undefined otherwise, and the issue's comes from
+ * the error's kind. The own one wins for a VenomError too: a subclass shares its code (E_TIMEOUT) with
+ * errors whose advice does not fit it.
  */
 export function suggestionForError(err: unknown): string | undefined {
-  if (err instanceof VenomError) return CODE_SUGGESTIONS[err.code]
   const own = typeof err === 'object' && err !== null ? (err as { suggestion?: unknown }).suggestion : undefined
-  return typeof own === 'string' && own.trim() ? own.trim() : undefined
+  if (typeof own === 'string' && own.trim()) return own.trim()
+  return err instanceof VenomError ? CODE_SUGGESTIONS[err.code] : undefined
 }
 
 /**

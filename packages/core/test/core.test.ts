@@ -16,6 +16,7 @@ import {
   step,
   suggestionFor,
   suggestionForError,
+  TimeoutError,
   UserError,
   VenomError,
 } from '../src/index'
@@ -178,12 +179,22 @@ describe('suggestions', () => {
     expect(suggestionFor('timeout')).toMatch(/timeout/)
   })
 
-  it("of a thrown error: its code's own, else the error's own suggestion string, else none", () => {
+  it("of a thrown error: its own suggestion string, else its code's, else none", () => {
     expect(suggestionForError(new VenomError('E_CONTEXT_MISSING', 'context has no "id"'))).toMatch(/^A step read a value that no earlier step of this path set/)
     expect(suggestionForError(Object.assign(new Error('no seat'), { suggestion: '  Free a seat in the setup.  ' }))).toBe('Free a seat in the setup.')
     expect(suggestionForError({ message: 'plain object', suggestion: 'Use a real Error.' })).toBe('Use a real Error.')
     for (const err of [new Error('x'), Object.assign(new Error('x'), { suggestion: 42 }), Object.assign(new Error('x'), { suggestion: ' ' }), 'text', null, undefined])
       expect(suggestionForError(err)).toBeUndefined()
+  })
+
+  it("of a VenomError: its own suggestion string before its code's, which is the fallback", () => {
+    // A subclass shares its code with errors whose advice does not fit it (a mail wait is an E_TIMEOUT).
+    const own = Object.assign(new VenomError('E_CONTEXT_MISSING', 'context has no "id"'), { suggestion: '  Set "id" in the login step.  ' })
+    expect(suggestionForError(own)).toBe('Set "id" in the login step.')
+    expect(suggestionForError(Object.assign(new TimeoutError('waitForEmail()', 50), { suggestion: 'Check the mail.' }))).toBe('Check the mail.')
+    for (const suggestion of [' ', 42])
+      expect(suggestionForError(Object.assign(new VenomError('E_CONTEXT_MISSING', 'x'), { suggestion }))).toMatch(/^A step read a value that no earlier step of this path set/)
+    expect(suggestionForError(new TimeoutError('step', 50))).toBeUndefined()
   })
 
   it('put a 409 down to state leaked between paths only where another path could have left it', () => {

@@ -10,15 +10,19 @@ export class CatcherMailClient extends MailClientBase {
   readonly location: string
   readonly #store: MessageStore
   readonly #isOpen: () => boolean
+  /** The timings it was made with: a worker's client of the same port gets them too (see mailCatcherWorkers). */
+  readonly settings: { pollIntervalMs?: number; defaultTimeoutMs?: number; requestTimeoutMs?: number }
 
   constructor(
     store: MessageStore,
     smtpUrl: string,
-    options: { pollIntervalMs?: number; defaultTimeoutMs?: number; isOpen?: () => boolean } = {},
+    /** `requestTimeoutMs` bounds each stage of a `send` (the mailbox is read in-process, without requests). */
+    options: { pollIntervalMs?: number; defaultTimeoutMs?: number; requestTimeoutMs?: number; isOpen?: () => boolean } = {},
   ) {
-    super({ sender: new SmtpSender(smtpUrl), pollIntervalMs: options.pollIntervalMs ?? 250, defaultTimeoutMs: options.defaultTimeoutMs })
+    super({ sender: new SmtpSender(smtpUrl, undefined, options.requestTimeoutMs), pollIntervalMs: options.pollIntervalMs ?? 250, defaultTimeoutMs: options.defaultTimeoutMs })
     this.#store = store
     this.#isOpen = options.isOpen ?? (() => true)
+    this.settings = { pollIntervalMs: options.pollIntervalMs, defaultTimeoutMs: options.defaultTimeoutMs, requestTimeoutMs: options.requestTimeoutMs }
     this.location = `the embedded mail catcher (SMTP ${smtpUrl})`
   }
 

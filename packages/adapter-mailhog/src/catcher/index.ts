@@ -36,7 +36,7 @@ export interface MailCatcher {
   /** The mails received, newest first. */
   messages(): CaughtEmail[]
   /** A MailPort that reads the mailbox in-process and wakes at each arrival. */
-  client(options?: { pollIntervalMs?: number; defaultTimeoutMs?: number }): CatcherMailClient
+  client(options?: { pollIntervalMs?: number; defaultTimeoutMs?: number; requestTimeoutMs?: number }): CatcherMailClient
   /** A state backend (mechanism 'memory'): rollback puts the mailbox back as it was at the checkpoint. */
   stateBackend(name?: string): MailCatcherState
   /** Empty the mailbox. */
@@ -56,7 +56,9 @@ function listen(target: net.Server | SMTPServer, port: number, host: string, wha
           : err.code === 'EACCES'
             ? `no permission to listen on port ${port} on ${host}`
             : err.message
-      reject(new ConfigError(`mail catcher: cannot start the ${what} server: ${why}`, { where: `${what.toLowerCase()}Port`, cause: err }))
+      // An address this machine does not have is the host's mistake, not the port's.
+      const where = err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN' ? 'host' : `${what.toLowerCase()}Port`
+      reject(new ConfigError(`mail catcher: cannot start the ${what} server: ${why}`, { where, cause: err }))
     }
     server.once('error', onError)
     server.listen(port, host, () => {
