@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  didYouMean,
   Context,
   type ErrorKind,
   type Issue,
@@ -68,7 +69,54 @@ interface AttemptOf {
 
 /** Create a runner. Plugins are set up on `init()` (or the first `run()`). */
 export function createRunner(options: RunnerOptions = {}): Runner {
+  refuseUnknownOptions(options)
   return new Runner(options)
+}
+
+/** Every option createRunner takes (checked against RunnerOptions below). */
+const RUNNER_OPTIONS = [
+  'parallelPaths',
+  'workers',
+  'workerSetup',
+  'baseUrl',
+  'headers',
+  'stepTimeout',
+  'pluginTimeout',
+  'requireState',
+  'journeyTimeout',
+  'retries',
+  'journeyRetries',
+  'repeatEach',
+  'failOnFlaky',
+  'failFast',
+  'http',
+  'plugins',
+  'hooks',
+  'stateBackends',
+  'ports',
+  'reporters',
+  'signal',
+  'debug',
+  'logger',
+  'root',
+  'profile',
+  'toolVersion',
+] as const satisfies readonly (keyof RunnerOptions)[]
+// An option added to RunnerOptions and not to the list fails to compile here.
+const everyOptionListed: Exclude<keyof RunnerOptions, (typeof RUNNER_OPTIONS)[number]> extends never ? true : never = true
+void everyOptionListed
+
+/**
+ * An option createRunner does not take is refused, naming it: a misspelt one (`stateBackend`) was ignored,
+ * and a run whose state backend was lost that way took its checkpoints on nothing and left the database
+ * dirty, with no word.
+ */
+function refuseUnknownOptions(options: object): void {
+  const known: readonly string[] = RUNNER_OPTIONS
+  const key = Object.keys(options).find((k) => !known.includes(k))
+  if (key === undefined) return
+  const near = didYouMean(key, known)
+  throw new ConfigError(`createRunner: unknown option "${key}" (${near ? `did you mean "${near}"?` : `the options are ${known.join(', ')}`})`, { where: key })
 }
 
 export class Runner {

@@ -293,7 +293,7 @@ describe('journey.skip, step.skip and journey.only', () => {
   })
 
   it('a path whose every step is skipped is skipped too, in its result and in the counts', async () => {
-    const runner = createRunner({ state: new MemoryState() })
+    const runner = createRunner({ stateBackends: [new MemoryState()] })
     const run = await runner.run([
       journey('only_skipped', { steps: [step.skip('a', () => {}), checkpoint('c'), branch('c', [path('p', [step.skip('x', () => {})])])] }),
       journey('one_path_skipped', {
@@ -316,7 +316,7 @@ describe('journey.skip, step.skip and journey.only', () => {
     class Money {
       constructor(readonly cents: number) {}
     }
-    const runner = createRunner({ state: new MemoryState() })
+    const runner = createRunner({ stateBackends: [new MemoryState()] })
     const run = await runner.run([
       journey('keeps_a_class', { steps: [step('price', ({ ctx }) => void ctx.set('price', new Money(150))), checkpoint('c'), step('after', () => {})] }),
       journey('keeps_a_function', { steps: [step('fn', ({ ctx }) => void ctx.set('fn', () => 1)), checkpoint('c'), step('after', () => {})] }),

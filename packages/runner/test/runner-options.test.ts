@@ -1,0 +1,24 @@
+/** createRunner's own options: one it does not take is refused by name, never ignored. */
+import { ConfigError, checkpoint, journey, step } from '@venomqa/core'
+import { describe, expect, it } from 'vitest'
+import { MemoryState, createRunner } from '../src'
+
+describe('createRunner options', () => {
+  it('refuses an option it does not take, naming it and the one meant', () => {
+    // `stateBackend` was ignored: the run took its checkpoints on no backend, and rolled nothing back.
+    const misspelt = () => createRunner({ stateBackend: [new MemoryState()] } as never)
+    expect(misspelt).toThrow(ConfigError)
+    expect(misspelt).toThrow('createRunner: unknown option "stateBackend" (did you mean "stateBackends"?)')
+    expect(() => createRunner({ colour: true } as never)).toThrow(/unknown option "colour" \(the options are parallelPaths, workers, .*toolVersion\)/)
+  })
+
+  it('takes every option it documents, an undefined one too', async () => {
+    const runner = createRunner({ stateBackends: [new MemoryState()], stepTimeout: undefined, http: { redactKeys: ['pin'] } })
+    try {
+      const run = await runner.run(journey('j', { steps: [step('a', () => {}), checkpoint('c')] }))
+      expect(run.status).toBe('passed')
+    } finally {
+      await runner.close()
+    }
+  })
+})
