@@ -76,6 +76,11 @@ export interface HttpResponse {
   /** The raw body, read once. */
   readonly bodyText: string
   text(): string
+  /**
+   * The body's bytes: as received for a binary media type (image/*, audio/*, video/*, font/*,
+   * application/octet-stream, application/pdf, archives, protobuf...; decompressed), else its text in UTF-8.
+   */
+  bytes(): Uint8Array
   /** The body parsed as JSON; a clear error if it is not JSON. */
   json<T = any>(): T
   readonly exchange: HttpExchange

@@ -209,7 +209,7 @@ export class UndiciHttpClient implements HttpClient {
         continue
       }
       const received = result.response
-      rememberSecrets(undefined, received.headers, received.bodyText, redactKeys)
+      rememberSecrets(undefined, received.headers, received.bodyBytes ? undefined : received.bodyText, redactKeys)
       const exchange = new ExchangeRecord(sent, received, redactKeys, { durationMs: result.durationMs, attempt, startedAtMs })
       this.#record(exchange)
       const delay = retryDelay(policy, attempt, received)

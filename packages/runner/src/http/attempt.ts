@@ -11,6 +11,8 @@ export interface ReceivedResponse {
   /** Lower-case names; a repeated header joined with `, `. */
   readonly headers: Record<string, string>
   readonly bodyText: string
+  /** A binary body's bytes (image/png, application/pdf...): its text is not what was sent. */
+  readonly bodyBytes?: Uint8Array
   /** As the server sent it, for the retry policy. */
   readonly retryAfter?: string | string[]
   /** Each `Set-Cookie` as sent: joined with `, ` in `headers`, a cookie's `Expires` date would split it. */
@@ -65,6 +67,7 @@ async function receive(prepared: PreparedRequest, o: AttemptOptions, link: Linke
       status: res.statusCode,
       headers: flattenHeaders(res.headers),
       bodyText: res.bodyText,
+      ...(res.bodyBytes ? { bodyBytes: res.bodyBytes } : {}),
       ...(retryAfter !== undefined ? { retryAfter } : {}),
       ...(setCookie !== undefined ? { setCookies: typeof setCookie === 'string' ? [setCookie] : setCookie } : {}),
     }

@@ -101,31 +101,37 @@ function harRequest(r: RecordedRequest): HarEntry['request'] {
   return out
 }
 
-/** What the history keeps of a binary body it sent: `<6 bytes>` (see prepare.ts). */
+/** What the history keeps of a binary body it sent or received: `<6 bytes>` (see prepare.ts and record.ts). */
 const BINARY = /^<(\d+) bytes>$/
 
 /** A response body the history cut ends with this (see MAX_RECORDED_BODY). */
 const CUT = /\.\.\. \[(\d+) more characters\]$/
 
 function harResponse(r: RecordedResponse): HarEntry['response'] {
-  const text = wireBody(r.body) ?? ''
-  const cut = CUT.exec(text)
   return {
     status: r.status,
     statusText: STATUS_CODES[r.status] ?? '',
     httpVersion: HTTP_VERSION,
     cookies: [],
     headers: nameValues(r.headers),
-    content: {
-      // A cut body: what was kept, without the marker, and what was not (counted in characters: at least as many bytes).
-      size: cut ? Buffer.byteLength(text.slice(0, cut.index)) + Number(cut[1]) : Buffer.byteLength(text),
-      mimeType: header(r.headers, 'content-type') ?? 'x-unknown',
-      ...(text ? { text } : {}),
-      ...(cut ? { comment: `cut: ${cut[1]} more characters were received than reports keep` } : {}),
-    },
+    content: harContent(wireBody(r.body) ?? '', header(r.headers, 'content-type') ?? 'x-unknown'),
     redirectURL: header(r.headers, 'location') ?? '',
     headersSize: -1,
     bodySize: -1,
+  }
+}
+
+/** A response body as HAR's `content`: a binary one by its size alone, a cut one with what was not kept. */
+function harContent(text: string, mimeType: string): HarEntry['response']['content'] {
+  const binary = BINARY.exec(text)
+  if (binary) return { size: Number(binary[1]), mimeType, comment: `binary: ${binary[1]} bytes were received; their text is not kept` }
+  const cut = CUT.exec(text)
+  return {
+    // A cut body: what was kept, without the marker, and what was not (counted in characters: at least as many bytes).
+    size: cut ? Buffer.byteLength(text.slice(0, cut.index)) + Number(cut[1]) : Buffer.byteLength(text),
+    mimeType,
+    ...(text ? { text } : {}),
+    ...(cut ? { comment: `cut: ${cut[1]} more characters were received than reports keep` } : {}),
   }
 }
 

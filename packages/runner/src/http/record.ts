@@ -146,7 +146,9 @@ const responseAccessor: PropertyDescriptor = {
 }
 
 /** The response as history shows it: headers and body redacted, a JSON body parsed, a huge one cut. */
-function recordResponse({ status, headers, bodyText }: ReceivedResponse, redactKeys?: string[]): RecordedResponse {
+function recordResponse({ status, headers, bodyText, bodyBytes }: ReceivedResponse, redactKeys?: string[]): RecordedResponse {
+  // A binary body as its size, as a binary request body is (see prepare.ts): its text is garbage.
+  if (bodyBytes) return { status, headers: redactHeaders(headers, { extraKeys: redactKeys }), body: `<${bodyBytes.length} bytes>` }
   const body = bodyText ? parseRedacted(bodyText, headers['content-type'], redactKeys) : undefined
   return {
     status,

@@ -92,6 +92,11 @@ export interface TextResponse {
    * byte-order mark dropped (as undici's `body.text()` does).
    */
   bodyText: string
+  /**
+   * A binary body's bytes, decompressed (see isBinaryType): its text is not what was sent. Copied, as a
+   * chunk may be a view of a larger buffer that would otherwise be kept as long as the run keeps this.
+   */
+  bodyBytes?: Uint8Array
 }
 
 /**
@@ -194,7 +199,7 @@ class TextResponseHandler implements Dispatcher.DispatchHandler {
   onComplete(): void {
     this.#stopListening?.()
     clearTimeout(this.#deadline)
-    this.resolve({ statusCode: this.#statusCode, headers: this.#headers, bodyText: decodeText(this.#chunks, this.#length, this.#headers) })
+    this.resolve({ statusCode: this.#statusCode, headers: this.#headers, ...readBody(this.#chunks, this.#length, this.#headers) })
   }
 
   onError(error: Error): void {
@@ -244,15 +249,31 @@ function abortReason(signal: AbortSignal | EventEmitter): Error {
  * `caf\ufffd` and gzip into garbage that `json()` refused. UTF-8, by far the most common, stays on the
  * fast path (Buffer#toString).
  */
-function decodeText(chunks: Buffer[], length: number, headers: Record<string, string | string[]>): string {
-  if (length === 0) return ''
+function readBody(chunks: Buffer[], length: number, headers: Record<string, string | string[]>): { bodyText: string; bodyBytes?: Uint8Array } {
+  if (length === 0) return { bodyText: '' }
   let buffer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
   const encoding = headers['content-encoding']
   if (encoding !== undefined) buffer = decompress(buffer, Array.isArray(encoding) ? encoding.join(',') : encoding)
-  const decode = charsetDecoder(headers['content-type'])
-  if (decode) return decode(buffer)
+  const type = headers['content-type']
+  // Its text too, as before: a step that reads an image with text() gets what it always got.
+  if (isBinaryType(type)) return { bodyText: buffer.toString('utf8'), bodyBytes: new Uint8Array(buffer) }
+  const decode = charsetDecoder(type)
+  if (decode) return { bodyText: decode(buffer) }
   const bom = buffer.length > 2 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf
-  return buffer.toString('utf8', bom ? 3 : 0)
+  return { bodyText: buffer.toString('utf8', bom ? 3 : 0) }
+}
+
+/**
+ * Media types whose bodies are bytes, not text: images (but SVG), sound, video, fonts, archives, PDF,
+ * octet streams, binary serialisations. A type that names a charset is text whatever it is. Any other,
+ * and a body without a type, is read as text, as every body was.
+ */
+const BINARY_TYPE =
+  /^\s*(?:(?:image\/(?!svg)|audio\/|video\/|font\/)[^;]*|application\/(?:octet-stream|pdf|zip|gzip|x-gzip|x-tar|x-bzip2|x-7z-compressed|x-rar-compressed|vnd\.rar|wasm|protobuf|x-protobuf|vnd\.google\.protobuf|grpc|msgpack|x-msgpack|cbor|vnd\.ms-excel|vnd\.openxmlformats-[^;]*|vnd\.oasis\.opendocument\.[^;]*|java-archive|x-sqlite3))\s*(?:;|$)/i
+
+export function isBinaryType(contentType: string | string[] | undefined): boolean {
+  const type = Array.isArray(contentType) ? contentType[0] : contentType
+  return type !== undefined && BINARY_TYPE.test(type) && !/;\s*charset=/i.test(type)
 }
 
 /**
