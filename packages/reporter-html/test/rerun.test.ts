@@ -3,7 +3,7 @@ import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { type RunResult, journey, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildPageModel, renderHtml, resolveHtmlOptions } from '../src/index'
 import { describeWithChromium, launchChromium } from './chromium'
@@ -71,16 +71,26 @@ describeBrowser('reruns in the HTML report in headless Chromium', () => {
     await browser?.close()
   })
 
-  it('marks the flaky journey, lists its failed attempt as text, and shows skipped journeys and repetitions', async () => {
+  /** The report of `result` opened in a page, for `check`; the page must throw nothing meanwhile. */
+  async function inPage(result: RunResult, name: string, check: (page: Page) => Promise<void>): Promise<void> {
     mkdirSync(OUT, { recursive: true })
-    const file = path.join(OUT, 'reruns.html')
-    writeFileSync(file, renderHtml(run))
+    const file = path.join(OUT, name)
+    writeFileSync(file, renderHtml(result))
     const page = await browser.newPage()
     const problems: string[] = []
     page.on('pageerror', (e) => problems.push(e.message))
     try {
       await page.goto(pathToFileURL(file).href)
       await page.waitForSelector('html[data-ready]')
+      await check(page)
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  }
+
+  it('marks the flaky journey, lists its failed attempt as text, and shows skipped journeys and repetitions', async () => {
+    await inPage(run, 'reruns.html', async (page) => {
       expect(await page.locator('.card', { hasText: 'Journeys' }).locator('.detail').textContent()).toBe('1 passed \u00b7 0 failed \u00b7 1 flaky \u00b7 2 skipped')
       const panels = page.locator('details.journey')
       expect(await panels.count()).toBe(4)
@@ -104,26 +114,12 @@ describeBrowser('reruns in the HTML report in headless Chromium', () => {
         'checkout (repeat #2)',
         'refund (repeat #2)',
       ])
-      expect(problems).toEqual([])
-    } finally {
-      await page.close()
-    }
+    })
   })
 
   it('names the repetition in each issue, as the journey filter does', async () => {
-    mkdirSync(OUT, { recursive: true })
-    const file = path.join(OUT, 'repeated-issues.html')
-    writeFileSync(file, renderHtml(failing))
-    const page = await browser.newPage()
-    const problems: string[] = []
-    page.on('pageerror', (e) => problems.push(e.message))
-    try {
-      await page.goto(pathToFileURL(file).href)
-      await page.waitForSelector('html[data-ready]')
+    await inPage(failing, 'repeated-issues.html', async (page) => {
       expect(await page.locator('#issues .issue .where').allTextContents()).toEqual(['pay (repeat #1) \u203a charge', 'pay (repeat #2) \u203a charge'])
-      expect(problems).toEqual([])
-    } finally {
-      await page.close()
-    }
+    })
   })
 })

@@ -79,8 +79,18 @@ describe('console', () => {
   })
 
   it("names the repetition in each issue of the summary: two that fail alike are told apart", async () => {
-    const runner = createRunner({ repeatEach: 2 })
-    const repeated = await runner.run(
+    const repeated = await failingTwice()
+    const text = rendered(createConsoleReporter({ color: false }), repeated)
+    const issues = text.slice(text.indexOf('\nIssues\n')).split('\n').filter((line) => line.includes('› charge'))
+    expect(issues.map((line) => line.trim().replace(/ \[.*$/, ''))).toEqual(['✗ pay (repeat #1) › charge', '✗ pay (repeat #2) › charge'])
+  })
+})
+
+/** Two repetitions of one journey that fail alike (`--repeat-each 2`). */
+async function failingTwice(): Promise<RunResult> {
+  const runner = createRunner({ repeatEach: 2 })
+  try {
+    return await runner.run(
       journey('pay', {
         steps: [
           step('charge', () => {
@@ -89,12 +99,10 @@ describe('console', () => {
         ],
       }),
     )
+  } finally {
     await runner.close()
-    const text = rendered(createConsoleReporter({ color: false }), repeated)
-    const issues = text.slice(text.indexOf('\nIssues\n')).split('\n').filter((line) => line.includes('› charge'))
-    expect(issues.map((line) => line.trim().replace(/ \[.*$/, ''))).toEqual(['✗ pay (repeat #1) › charge', '✗ pay (repeat #2) › charge'])
-  })
-})
+  }
+}
 
 describe('markdown', () => {
   it('names the flaky journey, shows its earlier attempt and counts it apart; the skipped journey is listed as skipped', () => {
@@ -108,17 +116,7 @@ describe('markdown', () => {
   })
 
   it('names the repetition in each issue heading, so two failing repetitions of a journey are told apart', async () => {
-    const runner = createRunner({ repeatEach: 2 })
-    const repeated = await runner.run(
-      journey('pay', {
-        steps: [
-          step('charge', () => {
-            throw new Error('card declined')
-          }),
-        ],
-      }),
-    )
-    await runner.close()
+    const repeated = await failingTwice()
     const headings = renderMarkdown(repeated)
       .split('\n')
       .filter((line) => line.startsWith('#### '))
