@@ -48,10 +48,18 @@ describe('config validation', () => {
     expect(lines[0]).toBe('venomqa.yaml has 6 problems:')
     expect(err.message).toContain('- baseUrl: expected an http(s) URL such as http://localhost:3000, got "localhost:3000"')
     expect(err.message).toContain('- retries: expected a whole number from 0 to 100, got "three"')
-    expect(err.message).toContain('- timeout: expected a positive whole number of milliseconds, got -5')
+    expect(err.message).toContain('- timeout: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got -5')
     expect(err.message).toContain('- plugins[0]: expected a plugin name, a path, a [name, options] pair, or a plugin object, got 42')
     expect(err.message).toContain('- reporters[0].file: unknown key; known keys: name, output, options')
     expect(err.message).toContain('- headers.x-a: expected a string, got 1')
+  })
+
+  it('refuses a timeout longer than a Node timer keeps, which fired at once and failed every step', () => {
+    for (const key of ['timeout', 'journeyTimeout', 'pluginTimeout'])
+      expect(errorOf(() => validateConfig({ [key]: 2_147_483_648 }, 'venomqa.yaml')).message).toBe(
+        `venomqa.yaml: ${key}: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2147483648`,
+      )
+    expect(() => validateConfig({ timeout: 2_147_483_647 }, 'venomqa.yaml')).not.toThrow()
   })
 
   it('refuses a base URL the runner could not use, as the runner would, before anything runs', () => {

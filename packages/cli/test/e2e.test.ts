@@ -368,7 +368,7 @@ describe('venomqa run with a YAML config', () => {
     expect(r.stderr).toContain('venomqa: venomqa.yaml has 4 problems:')
     expect(r.stderr).toContain('  - baseURL: unknown key (did you mean "baseUrl"?)')
     expect(r.stderr).toContain('  - retries: expected a whole number from 0 to 100, got "three"')
-    expect(r.stderr).toContain('  - timeout: expected a positive whole number of milliseconds, got -5')
+    expect(r.stderr).toContain('  - timeout: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got -5')
     expect(r.stderr).toContain('  - reporters[0].file: unknown key; known keys: name, output, options')
     noStack(r)
   })

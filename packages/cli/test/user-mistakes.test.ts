@@ -76,7 +76,13 @@ describe('user mistakes: exit 2, one clear message, no request sent', () => {
     expect(r.stderr).toMatch(/headers\["x-token"\]|headers\.x-token/)
     expect(r.stderr).toMatch(/environment variable NOT_SET_ANYWHERE is not set/)
     expect(r.stderr).toMatch(/retires.*did you mean "retries"/i)
-    expect(r.stderr).toMatch(/timeout: expected a positive whole number of milliseconds, got "soon"/)
+    expect(r.stderr).toMatch(/timeout: expected a positive whole number of milliseconds, at most 2147483647 \(about 24\.8 days\), got "soon"/)
+  })
+
+  it('a --timeout longer than a Node timer keeps is refused, naming the flag: it fired at once, failing every step', async () => {
+    const p = await project({ 'venomqa.yaml': 'baseUrl: http://127.0.0.1:9\n' })
+    const r = await p.venomqa(['run', '--timeout', '99999999999'])
+    expectRefused(r, /--timeout: expected a positive whole number of milliseconds, at most 2147483647 \(about 24\.8 days\), got "99999999999"/)
   })
 
   it('a journey whose baseUrl is not an http(s) URL is a definition error', async () => {

@@ -1,4 +1,11 @@
 /**
+ * The longest delay a Node timer keeps: a longer one (setTimeout, AbortSignal.timeout) fires after 1 ms,
+ * with a TimeoutOverflowWarning. A timeout of 99999999999 ms, meant as "no limit", failed every step at once.
+ * Timeouts are refused above it, where they are given (about 24.8 days).
+ */
+export const MAX_TIMEOUT_MS = 2_147_483_647
+
+/**
  * `work`'s outcome, or a rejection once `ms` have passed (with `late()`), or once `stop.signal` aborts
  * (with `stop.aborted()`), whichever comes first. For work that takes no signal of its own (a library's
  * fetch, a render, a look at a mail box): it is left to itself, its own later rejection caught, so the

@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  MAX_TIMEOUT_MS,
   didYouMean,
   Context,
   type ErrorKind,
@@ -111,12 +112,19 @@ void everyOptionListed
  * and a run whose state backend was lost that way took its checkpoints on nothing and left the database
  * dirty, with no word.
  */
-function refuseUnknownOptions(options: object): void {
+function refuseUnknownOptions(options: RunnerOptions): void {
   const known: readonly string[] = RUNNER_OPTIONS
   const key = Object.keys(options).find((k) => !known.includes(k))
-  if (key === undefined) return
-  const near = didYouMean(key, known)
-  throw new ConfigError(`createRunner: unknown option "${key}" (${near ? `did you mean "${near}"?` : `the options are ${known.join(', ')}`})`, { where: key })
+  if (key !== undefined) {
+    const near = didYouMean(key, known)
+    throw new ConfigError(`createRunner: unknown option "${key}" (${near ? `did you mean "${near}"?` : `the options are ${known.join(', ')}`})`, { where: key })
+  }
+  for (const name of ['stepTimeout', 'journeyTimeout', 'pluginTimeout'] as const) {
+    const ms = options[name]
+    // A timer longer than Node keeps fires at once: a huge timeout meant as "no limit" failed every step.
+    if (ms !== undefined && !(typeof ms === 'number' && ms > 0 && ms <= MAX_TIMEOUT_MS))
+      throw new ConfigError(`createRunner: ${name} must be a positive number of milliseconds, at most ${MAX_TIMEOUT_MS} (about 24.8 days), got ${String(ms)}`, { where: name })
+  }
 }
 
 export class Runner {

@@ -12,6 +12,14 @@ describe('createRunner options', () => {
     expect(() => createRunner({ colour: true } as never)).toThrow(/unknown option "colour" \(the options are parallelPaths, workers, .*toolVersion\)/)
   })
 
+  it('refuses a timeout longer than a Node timer keeps: it fired at once, failing every step', () => {
+    for (const name of ['stepTimeout', 'journeyTimeout', 'pluginTimeout'] as const) {
+      expect(() => createRunner({ [name]: 99_999_999_999 })).toThrow(`createRunner: ${name} must be a positive number of milliseconds, at most 2147483647 (about 24.8 days), got 99999999999`)
+      expect(() => createRunner({ [name]: 0 })).toThrow(ConfigError)
+    }
+    expect(() => createRunner({ stepTimeout: 2_147_483_647 })).not.toThrow()
+  })
+
   it('takes every option it documents, an undefined one too', async () => {
     const runner = createRunner({ stateBackends: [new MemoryState()], stepTimeout: undefined, http: { redactKeys: ['pin'] } })
     try {

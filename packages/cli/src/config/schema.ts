@@ -1,4 +1,4 @@
-import { BASE_URL_QUERY_HINT, httpUrlProblem } from '@venomqa/core'
+import { BASE_URL_QUERY_HINT, MAX_TIMEOUT_MS, httpUrlProblem } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 
@@ -40,7 +40,8 @@ const reporterSpec = () =>
     z.tuple([nonEmpty(), options()]),
   ])
 
-const ms = () => z.int().check(z.positive())
+/** A timeout: whole milliseconds, no longer than a Node timer keeps (see MAX_TIMEOUT_MS). */
+const ms = () => z.int().check(z.positive(), z.lte(MAX_TIMEOUT_MS))
 const globs = () => z.union([nonEmpty(), z.array(nonEmpty()).check(z.minLength(1))])
 
 const operationPatterns = () => z.array(nonEmpty()).check(z.minLength(1))
@@ -165,8 +166,8 @@ export const EXPECTED: Record<string, string> = {
   'reporters[]': 'a reporter name ("junit" or "junit:out.xml"), { name, output, options }, or [name, options]',
   headers: 'an object of header names to string values',
   'headers.*': 'a string',
-  timeout: 'a positive whole number of milliseconds',
-  journeyTimeout: 'a positive whole number of milliseconds',
+  timeout: 'a positive whole number of milliseconds, at most 2147483647 (about 24.8 days)',
+  journeyTimeout: 'a positive whole number of milliseconds, at most 2147483647 (about 24.8 days)',
   retries: 'a whole number from 0 to 100',
   journeyRetries: 'a whole number from 0 to 100',
   failOnFlaky: 'true or false',
@@ -175,7 +176,7 @@ export const EXPECTED: Record<string, string> = {
   parallelPaths: 'a whole number of at least 1',
   workers: 'a whole number of at least 1',
   redactKeys: 'a list of header names or body keys',
-  pluginTimeout: 'a positive whole number of milliseconds',
+  pluginTimeout: 'a positive whole number of milliseconds, at most 2147483647 (about 24.8 days)',
   requireState: 'true or false',
   workerSetup: 'an object with a create(index) function (only in a venomqa.config.ts or .js)',
   'redactKeys[]': 'a header name or body key',
