@@ -125,6 +125,12 @@ describe('loading plugins from the project root', () => {
     expect(err.message).toMatch(/^plugin "\.\/plugins\/fn\.mjs": the function it exports \(fn\.mjs(:\d+)*\) threw: factory needs ok$/)
   })
 
+  it("a plugin factory's error that quotes a secret option is masked, as a setup's is", async () => {
+    const dir = await project({ 'plugins/leaky.mjs': "export default (opts) => { throw new Error('factory boom ' + opts.password) }\n" })
+    const err = await pluginError(loadPlugin(['./plugins/leaky.mjs', { password: 'S3cr3t-f4ctory' }], { root: dir, coreVersion: '0.1.0' }))
+    expect(err.message).toMatch(/threw: factory boom \[REDACTED\]$/)
+  })
+
   it('refuses a plugin for another apiVersion and one whose core peer range excludes this core', async () => {
     const dir = await project({ ...pkg('venomqa-plugin-future', { apiVersion: 2 }), ...pkg('venomqa-plugin-old', { peer: '^9.0.0', version: '3.1.0' }) })
     expect((await pluginError(loadPlugin('future', { root: dir, coreVersion: '0.1.0' }))).message).toBe(

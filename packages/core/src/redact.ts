@@ -566,7 +566,8 @@ export function secretsOfValue(value: unknown, options?: RedactOptions): string[
  * once left out `card_number`, whose values were then never remembered as secrets.
  */
 const unanchored = (re: RegExp) => re.source.replace(/[\^$]/g, '')
-const MAY_HOLD_SECRET = new RegExp(`${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}`, 'i')
+// `session` too: its value is a secret when shaped like a token (see isSessionToken), and the look said no.
+const MAY_HOLD_SECRET = new RegExp(`${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session`, 'i')
 
 /**
  * Whether secretsOfBodyText could find anything in `text`: a look for secret-looking names, no parsing.

@@ -42,6 +42,7 @@ import { StallError, StrayError, type FaultOrigin, faults, strayErrorIssue } fro
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { UndiciHttpClient, createDispatcher, type TokenStore } from './http-client'
 import { DetachedRequests, STOP_GRACE_MS, untilStepStops } from './http/detached'
+import { rememberSecrets } from './http/record'
 import { BackendConnects } from './backend-connects'
 import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
 import type { RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
@@ -161,6 +162,9 @@ export class Runner {
 
   constructor(options: RunnerOptions) {
     this.options = options
+    // The run's own secrets (a secret header, credentials in the base URL) are known from the start: a step
+    // that logged or failed before the first request printed them in clear, which every later line masked.
+    rememberSecrets(options.baseUrl, options.headers ?? {}, undefined, options.http?.redactKeys)
     this.bus = new HookBus({ timeoutMs: this.pluginTimeoutMs })
     this.#calls = new StateCalls(this.pluginTimeoutMs)
     this.#connects = new BackendConnects(this.#calls)

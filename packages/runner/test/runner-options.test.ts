@@ -2,6 +2,7 @@
 import { ConfigError, checkpoint, journey, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { MemoryState, createRunner } from '../src'
+import { renderMarkdown } from '../src/reporters'
 
 describe('createRunner options', () => {
   it('refuses an option it does not take, naming it and the one meant', () => {
@@ -25,6 +26,26 @@ describe('createRunner options', () => {
     try {
       const run = await runner.run(journey('j', { steps: [step('a', () => {}), checkpoint('c')] }))
       expect(run.status).toBe('passed')
+    } finally {
+      await runner.close()
+    }
+  })
+
+  it("knows the run's own secrets before anything is sent: a step that fails first prints them masked", async () => {
+    const runner = createRunner({ baseUrl: 'http://admin:Pa55-in-url@127.0.0.1:9', headers: { 'X-Api-Key': 'HeaderKey-7781' } })
+    try {
+      const run = await runner.run(
+        journey('early', {
+          steps: [
+            step('fails_first', () => {
+              throw new Error('saw Pa55-in-url and HeaderKey-7781')
+            }),
+          ],
+        }),
+      )
+      const text = renderMarkdown(run)
+      expect(text).toContain('saw [REDACTED] and [REDACTED]')
+      expect(text).not.toMatch(/Pa55-in-url|HeaderKey-7781/)
     } finally {
       await runner.close()
     }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
-import { PLUGIN_API_VERSION, type Plugin, PluginError, didYouMean, isPlugin } from '@venomqa/core'
+import { PLUGIN_API_VERSION, type Plugin, PluginError, didYouMean, isPlugin, knownSecrets, redactText, secretsOfValue } from '@venomqa/core'
 import type { PluginEntry } from '@venomqa/runner'
 import type { PluginSpec } from '../config/types'
 import { importUserFile, loadFailure } from '../load-module'
@@ -202,12 +202,15 @@ async function pluginFromModule(mod: Record<string, unknown>, spec: string, file
   for (const c of candidates) {
     if (typeof c === 'function') {
       let made: unknown
+      // Its options' secrets (a password, a URL's credentials) are known before it sees them: an error it
+      // throws quoting one is masked, as one thrown by a setup is.
+      if (options) knownSecrets.add(secretsOfValue(options))
       try {
         made = await (c as (o: unknown) => unknown)(options ?? {})
       } catch (err) {
         // Its options refused, most often: the user's to fix, named like a setup that throws.
         const { place, message } = loadFailure(err, file)
-        throw new PluginError(spec, `plugin "${spec}": the function it exports (${path.basename(file)}${place}) threw: ${message}`, { cause: err })
+        throw new PluginError(spec, `plugin "${spec}": the function it exports (${path.basename(file)}${place}) threw: ${redactText(message)}`, { cause: err })
       }
       if (isPlugin(made)) return made
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MADE_UP_SECRET_PREFIX, isMadeUpSecret, knownSecrets, redactBody } from '../src'
+import { MADE_UP_SECRET_PREFIX, isMadeUpSecret, knownSecrets, redactBody, secretsOfBodyText } from '../src'
 
 describe('a value VenomQA made up for a secret-named field', () => {
   // An OpenAPI sample of `secret` was masked in the record, and a regression journey then read it from a
@@ -11,5 +11,15 @@ describe('a value VenomQA made up for a secret-named field', () => {
     knownSecrets.add([made])
     expect(knownSecrets.has(made)).toBe(false)
     expect(isMadeUpSecret('password-1')).toBe(false)
+  })
+})
+
+describe('a session token in a body', () => {
+  // Masked where it sat, but never remembered: the quick look for secret names said the body held none,
+  // so the value was printed in clear wherever else it turned up (an echo, an error, the issues).
+  it('is remembered as a known secret, as it is masked where it sits', () => {
+    const body = JSON.stringify({ session: 'sessTokVal1234567890', note: 'morning' })
+    expect(secretsOfBodyText(body)).toEqual(['sessTokVal1234567890'])
+    expect(secretsOfBodyText(JSON.stringify({ session: 'morning' }))).toEqual([])
   })
 })
