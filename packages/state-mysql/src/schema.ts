@@ -43,11 +43,17 @@ export function fingerprintSql(format: (sql: string, values: unknown[]) => strin
   const trackedOnly = inTables('TABLE_NAME', tracked)
   return [
     format(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND ${binary('TABLE_NAME')} NOT LIKE ?`, [database, PRIVATE_LIKE]),
+    // Each column with its default, then each index (`c` is `index <name>`, `ty` its columns, `n` whether
+    // it allows duplicates): a path that adds a unique index or changes a default changes no column list.
     tracked.length
       ? format(
-          `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, COLUMN_TYPE AS ty, IS_NULLABLE AS n, EXTRA AS e FROM information_schema.COLUMNS
-            WHERE TABLE_SCHEMA = ? AND ${trackedOnly.sql} ORDER BY TABLE_NAME, ORDINAL_POSITION`,
-          [database, trackedOnly.value],
+          `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, COLUMN_TYPE AS ty, IS_NULLABLE AS n, EXTRA AS e, COLUMN_DEFAULT AS d, ORDINAL_POSITION AS o
+             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND ${trackedOnly.sql}
+           UNION ALL
+           SELECT TABLE_NAME, CONCAT('index ', INDEX_NAME), GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX), IF(MAX(NON_UNIQUE) = 0, 'NO', 'YES'), MAX(INDEX_TYPE), NULL, 1000000
+             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND ${trackedOnly.sql} GROUP BY TABLE_NAME, INDEX_NAME
+           ORDER BY 1, 7, 2`,
+          [database, trackedOnly.value, database, trackedOnly.value],
         )
       : 'SELECT NULL AS t FROM DUAL WHERE FALSE',
   ]
@@ -81,13 +87,20 @@ export function triggersSql(format: (sql: string, values: unknown[]) => string, 
 /** Table name -> one description per column, in order (empty for a table whose columns are not watched). */
 export type Fingerprint = Map<string, string[]>
 
+/** How an index's entry in a fingerprint starts (a column's starts with its name). */
+const INDEX = 'index '
+
 /** The fingerprint of fingerprintSql's results, with the columns of the `tracked` tables only. */
 export function fingerprintOf(tableRows: RowDataPacket[], columnRows: RowDataPacket[], tracked: { has(table: string): boolean }): Fingerprint {
   const fp: Fingerprint = new Map(tableRows.map((r) => [String(r.t), []]))
   for (const r of columnRows) {
     if (!tracked.has(r.t)) continue
     const extra = String(r.e ?? '').trim()
-    fp.get(r.t)?.push(`${r.c} ${r.ty}${r.n === 'NO' ? ' not null' : ''}${extra ? ` ${extra.toLowerCase()}` : ''}`)
+    if (String(r.c).startsWith(INDEX)) {
+      fp.get(r.t)?.push(`${r.c} ${r.n === 'NO' ? 'unique ' : ''}${String(r.e ?? '').toLowerCase()} (${r.ty})`)
+      continue
+    }
+    fp.get(r.t)?.push(`${r.c} ${r.ty}${r.n === 'NO' ? ' not null' : ''}${extra ? ` ${extra.toLowerCase()}` : ''}${r.d === null || r.d === undefined ? '' : ` default ${r.d}`}`)
   }
   return fp
 }
@@ -102,15 +115,21 @@ export function diffFingerprint(before: Fingerprint, after: Fingerprint): string
       changes.push(`table \`${table}\` was created`)
       continue
     }
-    const name = (desc: string) => desc.slice(0, desc.indexOf(' '))
+    // A column by its name (the first word), an index by `index <name>`.
+    const name = (desc: string) => {
+      const from = desc.startsWith(INDEX) ? INDEX.length : 0
+      const space = desc.indexOf(' ', from)
+      return space < 0 ? desc : desc.slice(0, space)
+    }
+    const what = (key: string) => (key.startsWith(INDEX) ? `index \`${key.slice(INDEX.length)}\`` : `column \`${key}\``)
     const oldByName = new Map(old.map((d) => [name(d), d]))
     const newByName = new Map(columns.map((d) => [name(d), d]))
     for (const [col, desc] of newByName) {
       const was = oldByName.get(col)
-      if (was === undefined) changes.push(`table \`${table}\`: column \`${col}\` was added`)
-      else if (was !== desc) changes.push(`table \`${table}\`: column \`${col}\` changed from "${was}" to "${desc}"`)
+      if (was === undefined) changes.push(`table \`${table}\`: ${what(col)} was added`)
+      else if (was !== desc) changes.push(`table \`${table}\`: ${what(col)} changed from "${was}" to "${desc}"`)
     }
-    for (const col of oldByName.keys()) if (!newByName.has(col)) changes.push(`table \`${table}\`: column \`${col}\` was dropped`)
+    for (const col of oldByName.keys()) if (!newByName.has(col)) changes.push(`table \`${table}\`: ${what(col)} was dropped`)
     if (changes.length === 0 && old.join('\n') !== columns.join('\n')) changes.push(`table \`${table}\`: columns were reordered`)
   }
   return changes

@@ -112,6 +112,28 @@ describe('MysqlSnapshotBackend edge cases', () => {
     expect(error.message).toContain('rollback to "fresh": the schema changed since the checkpoint (table `items` was dropped and created again')
   })
 
+  it('notices a unique index or a default a path added under a checkpoint: the columns alone did not change', async () => {
+    // Both passed a rollback as if nothing had happened; the next path's insert then failed with a
+    // duplicate entry, or got the default the path had set.
+    for (const [change, expected] of [
+      ['CREATE UNIQUE INDEX items_name ON items (name)', 'table `items`: index `items_name` was added'],
+      ["ALTER TABLE items ALTER COLUMN name SET DEFAULT 'dflt'", 'table `items`: column `name` changed from "name varchar(40) default NULL" to "name varchar(40) default \'dflt\'"'],
+    ] as const) {
+      app = await freshDatabase(['CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40))', "INSERT INTO items (name) VALUES ('a')"])
+      backend = new MysqlSnapshotBackend({ url: urlFor(DB) })
+      await backend.connect()
+      await backend.checkpoint('cp')
+      await app.query(change)
+      const error = await backend.rollback('cp').catch((e) => e)
+      expect(error, change).toBeInstanceOf(StateError)
+      expect(error.message, change).toContain(`rollback to "cp": the schema changed since the checkpoint (${expected}`)
+      await backend.disconnect()
+      await app.end()
+    }
+    backend = undefined
+    app = undefined
+  })
+
   it('restores a table whose primary key is a prefix of a BLOB or TEXT column', async () => {
     app = await freshDatabase([
       'CREATE TABLE files (path TEXT NOT NULL, hash BLOB NOT NULL, size INT NOT NULL, PRIMARY KEY (path(100), hash(8)))',

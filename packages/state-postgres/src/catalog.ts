@@ -192,8 +192,14 @@ BEGIN
     md5(coalesce((SELECT string_agg(a.attnum || ':' || a.attname || ':' || format_type(a.atttypid, a.atttypmod) || ':' || a.attnotnull
          || ':' || a.attgenerated::text || ':' || a.attidentity::text, ',' ORDER BY a.attnum)
        FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '')
-     || '|' || coalesce((SELECT string_agg(k.conname || ':' || k.contype::text || ':' || k.conkey::text, ',' ORDER BY k.conname)
-       FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid), '')),
+     || '|' || coalesce((SELECT string_agg(k.conname || ':' || pg_catalog.pg_get_constraintdef(k.oid), ',' ORDER BY k.conname)
+       FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid), '')
+     || '|' || coalesce((SELECT string_agg(d.adnum || ':' || pg_catalog.pg_get_expr(d.adbin, d.adrelid), ',' ORDER BY d.adnum)
+       FROM pg_catalog.pg_attrdef d WHERE d.adrelid = c.oid), '')
+     || '|' || coalesce((SELECT string_agg(pg_catalog.pg_get_indexdef(i.indexrelid), ',' ORDER BY i.indexrelid)
+       FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid), '')
+     || '|' || coalesce((SELECT string_agg(g.tgname || ':' || g.tgenabled::text || ':' || g.tgtype::text || ':' || g.tgfoid::text, ',' ORDER BY g.tgname)
+       FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal), '')),
     (SELECT string_agg(a.attname::text, ',' ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
        WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -202,7 +208,13 @@ BEGIN
 END
 $fn$;`
 
-/** The shape of every table in scope: columns, types, constraints. DDL by a path changes it. */
+/**
+ * The shape of every table in scope: columns, types, defaults, constraints (as defined: a foreign key's
+ * actions too), indexes and triggers with whether each is enabled. DDL by a path changes it. Rows put back
+ * under a changed shape would not be the checkpoint's state: a unique index added by a path made the next
+ * path's insert fail, and `ALTER TABLE ... DISABLE TRIGGER ALL` hid the path's writes from the tracking
+ * while the rollback still set the sequences back below them.
+ */
 export type Fingerprint = Map<string, { oid: string; shape: string; columns: string }>
 
 /**
@@ -248,7 +260,7 @@ export function describeSchemaChanges(before: Fingerprint, after: Fingerprint): 
         added.length ? `column(s) ${added.join(', ')} added` : '',
         removed.length ? `column(s) ${removed.join(', ')} dropped` : '',
       ].filter(Boolean)
-      changes.push(`table ${table}: ${parts.join(', ') || 'column types or constraints changed'}`)
+      changes.push(`table ${table}: ${parts.join(', ') || 'its column types, defaults, constraints, indexes or triggers changed (or a trigger was disabled)'}`)
     }
   }
   for (const table of after.keys()) if (!before.has(table)) changes.push(`table ${table} was created`)
