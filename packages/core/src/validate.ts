@@ -25,6 +25,8 @@ export function validateJourney(j: Journey): void {
 
 function walk(j: Journey, nodes: readonly JourneyNode[], visible: string[], all: Set<string>, where: string): void {
   const scope = [...visible]
+  /** Checkpoints of this line a branch put it back before, by that branch's checkpoint. */
+  const droppedBy = new Map<string, string>()
   const stepNames = new Set<string>()
   nodes.forEach((node, index) => {
     if (!node || typeof node !== 'object' || !('kind' in node))
@@ -55,6 +57,13 @@ function walk(j: Journey, nodes: readonly JourneyNode[], visible: string[], all:
       }
       case 'branch': {
         const label = `branch ${node.checkpoint}`
+        const dropper = droppedBy.get(node.checkpoint)
+        if (dropper !== undefined)
+          throw new DefinitionError(
+            j.name,
+            `branch names checkpoint "${node.checkpoint}", which the branch from "${dropper}" before it dropped: after a branch the line is back at its checkpoint, and the checkpoints taken after that one are gone; branch from "${node.checkpoint}" before branching from "${dropper}"`,
+            label,
+          )
         if (!scope.includes(node.checkpoint)) {
           const later = all.has(node.checkpoint) || containsCheckpoint(nodes.slice(index + 1), node.checkpoint)
           throw new DefinitionError(
@@ -77,6 +86,8 @@ function walk(j: Journey, nodes: readonly JourneyNode[], visible: string[], all:
             throw new DefinitionError(j.name, `path "${p.name}" is empty; a path needs at least one step`, label)
           walk(j, p.steps, scope, all, `path "${p.name}"`)
         }
+        // After the branch the line goes on from its checkpoint: those taken after it were rolled back with it.
+        for (const gone of scope.splice(scope.indexOf(node.checkpoint) + 1)) droppedBy.set(gone, node.checkpoint)
         break
       }
       default:

@@ -45,6 +45,12 @@ describe('journey validation', () => {
       // a checkpoint inside one path is not visible from a sibling path
       [() => journey('j', { steps: [checkpoint('a'), branch('a', [path('p', [checkpoint('in_p')]), path('q', [branch('in_p', [path('x', [noop])])])])] }), /which comes after it or in another path/],
       [() => journey('j', { steps: [{} as never] }), /item 1 of the main line is not a step/],
+      // after branch('a') the line is back at a: checkpoint b, taken after it, was rolled back with it (this
+      // passed the check, then failed at run time with "no checkpoint b")
+      [
+        () => journey('j', { steps: [checkpoint('a'), checkpoint('b'), branch('a', [path('p', [noop])]), branch('b', [path('q', [noop])])] }),
+        /step "branch b": branch names checkpoint "b", which the branch from "a" before it dropped: .* branch from "b" before branching from "a"/,
+      ],
       // every request's path is added at the base URL's end, so a query, even a bare `?`, would take it in
       [() => journey('j', { baseUrl: 'http://api.test/v1?', steps: [noop] }), /journey "j": baseUrl must have no query \(\?\.\.\.\) or fragment/],
       [() => journey('j', { baseUrl: 'http://api.test/?api_key=K-1234', steps: [noop] }), /got "http:\/\/api\.test\/\?api_key=\[REDACTED\]"/],
