@@ -426,6 +426,22 @@ describe('the other commands', () => {
     expect(unknown.stdout).toMatch(/doctor: 3 of \d+ checks failed, 1 of them a mistake in the config, a plugin or a journey\n/)
   })
 
+  it('doctor fails a plugin whose setup runs past pluginTimeout, naming it, as the run would fail every journey', async () => {
+    // The runner abandons such a setup without throwing: doctor said "all checks passed" over it.
+    const p = await project(null)
+    writeFileSync(path.join(p.dir, 'package.json'), JSON.stringify({ name: 'hangs', type: 'module' }))
+    writeFileSync(
+      path.join(p.dir, 'hangs.mjs'),
+      "import { definePlugin } from '@venomqa/core'\nexport default definePlugin({ name: 'hangs', version: '1.0.0', apiVersion: 1, setup: () => new Promise((r) => setTimeout(r, 20_000).unref()) })\n",
+    )
+    writeFileSync(path.join(p.dir, 'venomqa.json'), JSON.stringify({ plugins: ['./hangs.mjs'], pluginTimeout: 300, journeys: ['*.journey.mjs'] }))
+    writeFileSync(path.join(p.dir, 'a.journey.mjs'), "import { journey, step } from '@venomqa/core'\nexport default journey('a', { steps: [step('s', () => {})] })\n")
+    const r = await p.venomqa(['doctor'])
+    expect(r.stdout).toMatch(/^✗ setup {6}plugin "hangs" setup timed out after 300 ms; nothing ran/m)
+    expect(r.stdout).toMatch(/doctor: 1 of \d+ checks failed\n/)
+    expect(r.code).toBe(1)
+  })
+
   it('init scaffolds a project that runs, and never overwrites without --force', async () => {
     const fresh = await project(null)
     await import('node:fs/promises').then((fs) => fs.writeFile(path.join(fresh.dir, 'package.json'), '{\n    "name": "app",\n    "scripts": { "test": "vitest" }\n}\n'))

@@ -135,6 +135,10 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
   let session: Awaited<ReturnType<typeof openSession>> | undefined
   try {
     session = await within(checkMs * 2, 'plugin setup', () => openSession(io, { ...config, plugins: good, pluginWhere: goodWhere }, { debug: flags.debug, reporters: requests }))
+    // A setup abandoned at pluginTimeout is no refusal: the runner keeps it as a critical issue, and a run
+    // then fails every journey with it. Doctor said "all checks passed" over it.
+    const abandoned = session.runner.runIssues.filter((i) => i.severity === 'critical' && i.step.startsWith('setup '))
+    for (const issue of abandoned) line('fail', 'setup', issue.error)
     // What was set up, not what was listed: one plugin named twice with the same options is one.
     const setUp = session.runner.registry.plugins.length
     if (setUp) line('ok', 'setup', `${plural(setUp, 'plugin')} set up`)
