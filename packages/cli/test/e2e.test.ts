@@ -485,6 +485,17 @@ describe('the other commands', () => {
     expect(list.stdout).toContain('example')
   })
 
+  it('init refuses a --base-url with a password, which it would write into the config in clear', async () => {
+    const p = await project(null)
+    const r = await p.venomqa(['init', '--base-url', 'http://u:CliPassw0rd@127.0.0.1:3000'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('venomqa: --base-url holds a password (http://[REDACTED]@127.0.0.1:3000), which would be written into venomqa.config.ts')
+    expect(r.stderr + r.stdout).not.toContain('CliPassw0rd')
+    expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
+    // A user name alone holds no secret.
+    expect((await p.venomqa(['init', '--base-url', 'http://u@127.0.0.1:3000'])).code).toBe(0)
+  })
+
   it('init refuses a --base-url that is not an http(s) URL, at once and writing nothing', async () => {
     const p = await project(null)
     for (const bad of ['not a url', 'ftp://example.test', 'http://127.0.0.1:3000/api?v=2']) {

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { UserError } from '@venomqa/core'
+import { UserError, redactText } from '@venomqa/core'
 import { quote } from '../codegen'
 import { findConfigFile } from '../config/load'
 import { EXIT, type Io } from '../exit'
@@ -71,6 +71,13 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
   const baseUrl = flags.baseUrl ?? 'http://localhost:3000'
   // Checked as `run` checks it: a URL that is not one is told now (exit 2), not at the first run.
   parseFlagValues({ baseUrl })
+  // The file is meant to be committed: a password in the URL would be written into it, in clear.
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(baseUrl))
+    throw new UserError(
+      'E_CONFIG',
+      `--base-url holds a password (${redactText(baseUrl)}), which would be written into venomqa.config.ts: give the URL without it, and set API_URL with the whole URL where the runs happen (the config reads API_URL first)`,
+      { where: '--base-url' },
+    )
   const files = [
     { file: path.join(dir, 'venomqa.config.ts'), content: configFile(baseUrl) },
     { file: path.join(dir, 'journeys', 'example.journey.ts'), content: EXAMPLE_JOURNEY },
