@@ -75,6 +75,9 @@ export function createRunner(options: RunnerOptions = {}): Runner {
   return new Runner(options)
 }
 
+/** The owner of the built-in reporters' names, among the plugins' claims. */
+const BUILT_IN: unique symbol = Symbol('built in')
+
 /** Every option createRunner takes (checked against RunnerOptions below). */
 const RUNNER_OPTIONS = [
   'parallelPaths',
@@ -146,7 +149,7 @@ export class Runner {
   /** Set when a plugin's setup never finished: nothing can run, every journey fails with this reason. */
   #fatal?: string
   /** Which plugin registered each reporter, port and backend name: two plugins may not claim one name. */
-  readonly #claims = new Map<string, string>()
+  readonly #claims = new Map<string, string | typeof BUILT_IN>()
   #dispatcher?: Dispatcher
   #tokens: TokenStore = new Map()
   /** Requests their steps stopped waiting for, on every lane: each rollback waits for them first. */
@@ -211,6 +214,8 @@ export class Runner {
   #claim(kind: 'reporter' | 'port' | 'state backend' | 'health check', name: string, plugin: string): void {
     const key = `${kind}:${name}`
     const owner = this.#claims.get(key)
+    if (owner === BUILT_IN)
+      throw new PluginError(plugin, `plugin "${plugin}" registers a ${kind} named "${name}", the name of a built-in one, which it would replace; give it another name`)
     if (owner && owner !== plugin)
       throw new PluginError(plugin, `plugins "${owner}" and "${plugin}" both register a ${kind} named "${name}"; remove one of them from the config, or give one of them another name in its options`)
     this.#claims.set(key, plugin)
@@ -218,7 +223,12 @@ export class Runner {
 
   async #init(): Promise<void> {
     const builtins = await loadBuiltinReporters()
-    for (const [name, factory] of builtins) this.registry.reporters.set(name, factory)
+    // Claimed as the runner's own: a plugin that registers `console` or `json` is refused, where it silently
+    // took the place of the built-in (a run printed only what the plugin's reporter made of it).
+    for (const [name, factory] of builtins) {
+      this.registry.reporters.set(name, factory)
+      this.#claims.set(`reporter:${name}`, BUILT_IN)
+    }
     for (const checked of await checkPluginEntries(this.options.plugins ?? [])) {
       // Interrupted while plugins set up (one hangs): the rest are not set up; the run then runs nothing.
       if (this.options.signal?.aborted) break
@@ -307,7 +317,7 @@ export class Runner {
         // name: each keeps its own, named by its place. Two plugins are refused (see #claim): one check
         // would replace the other, and a service nobody checked be reported healthy.
         const owner = this.#claims.get(`health check:${hname}`)
-        const unique = owner && owner !== name && owner.startsWith(`${pluginName} (`) ? `${hname} (${where})` : hname
+        const unique = typeof owner === 'string' && owner !== name && owner.startsWith(`${pluginName} (`) ? `${hname} (${where})` : hname
         this.#claim('health check', unique, name)
         this.registry.healthChecks.set(unique, check)
       },

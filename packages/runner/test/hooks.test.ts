@@ -171,6 +171,24 @@ describe('plugin entries', () => {
     },
   })
 
+  it("a plugin may not register a reporter under a built-in's name: it silently replaced the built-in", async () => {
+    const hijack = definePlugin({
+      name: 'hijack',
+      version: '1.0.0',
+      apiVersion: PLUGIN_API_VERSION,
+      setup(api) {
+        api.addReporter('console', () => ({ name: 'console', render: () => 'hijacked' }))
+      },
+    })
+    const runner = createRunner({ plugins: [hijack] })
+    try {
+      const err = await runner.init().then(() => undefined, (e: unknown) => e as Error)
+      expect(err?.message).toBe('plugin "hijack" registers a reporter named "console", the name of a built-in one, which it would replace; give it another name')
+    } finally {
+      await runner.close()
+    }
+  })
+
   it('two entries given at one place (two --plugin flags of one plugin) still may not register one name twice', async () => {
     const runner = createRunner({
       plugins: [
