@@ -31,8 +31,11 @@ const SECRET_HEADERS = new Set([
 
 /** Keys whose values are secrets. Anchored where a bare word would catch innocent keys (`passed`, `bypass`). */
 const SECRET_KEY = /password|passwd|passphrase|passcode|^pass$|secret|token|jwt|api[-_]?key|apikey|access[-_]?key|subscription[-_]?key|authorization|cookie|credential|private[-_]?key|session[-_]?id|card[-_]?number/i
-/** Short words that are secret only as the whole key or its last part (`pin`, `new_pwd`): inside a word they are innocent (`spin`, `cwd`). */
-const SECRET_WORD = /(?:^|[-_])(pin|otp|cvv|cvc|pwd)$/i
+/**
+ * Short words that are secret only as the whole key or its last part (`pin`, `new_pwd`, `DB_PASS`): inside a
+ * word they are innocent (`spin`, `cwd`, `bypass`).
+ */
+const SECRET_WORD = /(?:^|[-_])(pin|otp|cvv|cvc|pwd|pass)$/i
 
 export interface RedactOptions {
   /** Extra header names or body keys to hide. */
@@ -129,7 +132,7 @@ function isSecretHeaderNamed(name: string): boolean {
  * numeric token, a `refresh_token` array and an `apiKey: { value }` object hide a secret as well as a
  * string does.
  */
-const NAMES_A_SECRET = /(?:password|passwd|passphrase|passcode|^pass|secrets?|tokens?|jwts?|api[-_]?keys?|access[-_]?keys?|subscription[-_]?keys?|authorization|cookies?|credentials?|private[-_]?keys?|session[-_]?ids?|card[-_]?numbers?)$|(?:^|[-_])(?:pin|otp|cvv|cvc|pwd)$/i
+const NAMES_A_SECRET = /(?:password|passwd|passphrase|passcode|^pass|secrets?|tokens?|jwts?|api[-_]?keys?|access[-_]?keys?|subscription[-_]?keys?|authorization|cookies?|credentials?|private[-_]?keys?|session[-_]?ids?|card[-_]?numbers?)$|(?:^|[-_])(?:pin|otp|cvv|cvc|pwd|pass)$/i
 
 /** Whether the value under `key` is masked: any string under a secret key, anything under a key naming one. */
 function secretEntry(key: string, v: unknown, options?: RedactOptions): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MADE_UP_SECRET_PREFIX, isMadeUpSecret, knownSecrets, redactBody, secretsOfBodyText } from '../src'
+import { MADE_UP_SECRET_PREFIX, isMadeUpSecret, isSecretKey, knownSecrets, redactBody, secretsOfBodyText } from '../src'
 
 describe('a value VenomQA made up for a secret-named field', () => {
   // An OpenAPI sample of `secret` was masked in the record, and a regression journey then read it from a
@@ -21,5 +21,14 @@ describe('a session token in a body', () => {
     const body = JSON.stringify({ session: 'sessTokVal1234567890', note: 'morning' })
     expect(secretsOfBodyText(body)).toEqual(['sessTokVal1234567890'])
     expect(secretsOfBodyText(JSON.stringify({ session: 'morning' }))).toEqual([])
+  })
+})
+
+describe('a key ending in _PASS', () => {
+  // `DB_PWD` was a secret and `DB_PASS`, `REDIS_PASS`, `smtp_pass` were printed in clear everywhere.
+  it('names a secret, as one ending in _PWD does; a word that merely ends in "pass" does not', () => {
+    for (const key of ['DB_PASS', 'redis_pass', 'smtp-pass', 'pass', 'db_pwd']) expect(isSecretKey(key), key).toBe(true)
+    for (const key of ['bypass', 'compass', 'passage', 'first_passenger']) expect(isSecretKey(key), key).toBe(false)
+    expect(redactBody({ smtp_pass: 'SmtpPa55', bypass: 'yes' })).toEqual({ smtp_pass: '[REDACTED]', bypass: 'yes' })
   })
 })
