@@ -188,6 +188,23 @@ describe('venomqa run --watch', () => {
     expect((await w.run.done).code).toBe(0)
   })
 
+  it('Ctrl-C while a journey file loads for good (a top-level await that never settles): exit 130 at once', async () => {
+    // The watcher ignored every Ctrl-C and SIGTERM while it reloaded such a file: only kill -9 ended it.
+    const p = await project('watch-project')
+    const w = watch(p)
+    await w.settled('the first run')
+    const started = path.join(p.dir, 'loading-started')
+    await writeFile(
+      path.join(p.dir, 'journeys/beta.journey.ts'),
+      `import { writeFileSync } from 'node:fs'\nimport { journey, step } from '@venomqa/core'\nwriteFileSync(${JSON.stringify(started)}, '')\nawait new Promise(() => {})\nexport default journey('beta', { steps: [step('s', () => {})] })\n`,
+    )
+    await waitUntil(() => existsSync(started), 'the journey file to start loading')
+    w.run.child.kill('SIGINT')
+    const end = await w.run.done
+    expect(end.code).toBe(130)
+    expect(end.stderr).toContain('venomqa: interrupted while the config and journeys loaded: nothing ran\n')
+  })
+
   it('Ctrl-C during a rerun interrupts it as usual: rollback, reports marked interrupted, exit 130', async () => {
     const p = await project('ts-project')
     const w = watch(p, ['--tag', 'smoke', '--save', 'out/watch.json'])

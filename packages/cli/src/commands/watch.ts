@@ -4,6 +4,7 @@ import { isCodeFile } from '../code-files'
 import { type ResolvedConfig, findConfigFile } from '../config/load'
 import type { VenomConfigBase } from '../config/types'
 import { EXIT, type Io, reportError, warn } from '../exit'
+import { exitNow } from '../exit-guard'
 import { isLiveTerminal } from '../explorations/progress'
 import { type LoadedJourney, loadJourneys } from '../journeys/load'
 import { forgetUserModules, isNativeEsModule, loadedUserFiles, userModuleTools } from '../load-module'
@@ -84,7 +85,17 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
 
   const queue = changeQueue()
   const watcher = watchFiles((changed) => queue.add(changed))
-  const idle = idleControls(input, () => queue.quit())
+  /**
+   * Set while the config and the journeys load. A load cannot be stopped (a journey's top-level `await`
+   * that never settles held it for good), so Ctrl-C then ends the process, as `venomqa run` does while it
+   * loads: the watcher ignored every Ctrl-C and SIGTERM there, and only a kill -9 ended it.
+   */
+  let loading = false
+  const idle = idleControls(input, () => {
+    if (!loading) return queue.quit()
+    io.stderr.write('venomqa: interrupted while the config and journeys loaded: nothing ran\n')
+    exitNow(EXIT.INTERRUPTED)
+  })
   const live = isLiveTerminal(io.stdout, io.env)
 
   const configFile = () => config?.file ?? (flags.config ? path.resolve(io.cwd, flags.config) : findConfigFile(io.cwd))
@@ -108,6 +119,14 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
 
   /** One run: reload what changed, choose the journeys the changes concern, run them. A number is the exit code. */
   const cycle = async (first: boolean): Promise<number | undefined> => {
+    loading = true
+    try {
+      return await reloadAndRun(first)
+    } finally {
+      loading = false
+    }
+  }
+  const reloadAndRun = async (first: boolean): Promise<number | undefined> => {
     forgetUserModules(rootDir(), watched)
     if (reloadConfig) {
       try {
@@ -162,6 +181,7 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
     if (queue.quitting) return EXIT.OK
     if (!first) io.stderr.write(`venomqa: rerunning ${plural(toRun.length, 'journey')}: ${toRun.map((j) => j.journey.name).join(', ')}\n`)
     // Ctrl-C now belongs to the run: it interrupts it the way it interrupts `venomqa run`.
+    loading = false
     idle.signals(false)
     try {
       await setAsideRecord(cfg.root, io)
