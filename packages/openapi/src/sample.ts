@@ -206,8 +206,8 @@ function named(schema: JsonSchema, key: string, value: unknown): unknown {
   // A secret-named field's value says it was made up: a regression journey then sends it as it is,
   // where a value it must take for a secret is read from a variable the user could not know the value of.
   const secret = isSecretKey(key)
-  const sampled = value === 'string' || (secret && (samplerString(value) || (value === SAMPLED_PASSWORD && schema.format === 'password')))
-  if (!sampled || (schema.format && !secret)) return value
+  const sampled = secret ? samplerString(value) || (value === SAMPLED_PASSWORD && schema.format === 'password') : value === 'string' && !schema.format
+  if (!sampled) return value
   const text = `${secret ? MADE_UP_SECRET_PREFIX : ''}${key}-1`.padEnd(schema.minLength ?? 0, 'x').slice(0, schema.maxLength ?? MAX_STRING)
   if (schema.pattern && !safeTest(schema.pattern, text)) return value
   return text

@@ -71,7 +71,7 @@ interface AttemptOf {
 
 /** Create a runner. Plugins are set up on `init()` (or the first `run()`). */
 export function createRunner(options: RunnerOptions = {}): Runner {
-  refuseUnknownOptions(options)
+  checkRunnerOptions(options)
   return new Runner(options)
 }
 
@@ -114,9 +114,9 @@ void everyOptionListed
 /**
  * An option createRunner does not take is refused, naming it: a misspelt one (`stateBackend`) was ignored,
  * and a run whose state backend was lost that way took its checkpoints on nothing and left the database
- * dirty, with no word.
+ * dirty, with no word. So is a timeout no Node timer can keep.
  */
-function refuseUnknownOptions(options: RunnerOptions): void {
+function checkRunnerOptions(options: RunnerOptions): void {
   const known: readonly string[] = RUNNER_OPTIONS
   const key = Object.keys(options).find((k) => !known.includes(k))
   if (key !== undefined) {

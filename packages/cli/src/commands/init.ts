@@ -72,7 +72,7 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
   // Checked as `run` checks it: a URL that is not one is told now (exit 2), not at the first run.
   parseFlagValues({ baseUrl })
   // The file is meant to be committed: a password in the URL would be written into it, in clear.
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(baseUrl))
+  if (new URL(baseUrl).password)
     throw new UserError(
       'E_CONFIG',
       `--base-url holds a password (${redactText(baseUrl)}), which would be written into venomqa.config.ts: give the URL without it, and set API_URL with the whole URL where the runs happen (the config reads API_URL first)`,
