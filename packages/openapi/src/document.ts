@@ -79,6 +79,7 @@ export async function loadDocument(given: string, options: { root: string }): Pr
   )
   // After inlining: a loop through the files of a document is one through the document now.
   checkAllOfLoops(source, raw)
+  checkRefChains(source, raw)
   let document: OpenApiDocument
   try {
     // What was read is dereferenced as it is: its other files are in it now (see inlineExternalRefs), and
@@ -273,6 +274,45 @@ function checkAllOfLoops(source: string, raw: Record<string, unknown>): void {
   }
   const schemas = isObject(raw.components) && isObject(raw.components.schemas) ? raw.components.schemas : {}
   for (const key of Object.keys(schemas)) visit(`/components/schemas/${escapePointer(key)}`, [])
+}
+
+/**
+ * A `$ref` to a `$ref` to ... that comes back to one met before never says what it is. The parser leaves
+ * such a loop in place (`circular: 'ignore'`), and a parameter, response, request body or path item that
+ * is one was read as missing: a response's schema was not checked, and nothing said so. Schemas are
+ * refused by checkAllOfLoops, with their own words; this refuses the loop wherever else it stands.
+ */
+function checkRefChains(source: string, raw: Record<string, unknown>): void {
+  const ends = new Set<string>()
+  const localRef = (v: unknown): string | undefined => {
+    const ref = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>).$ref : undefined
+    return typeof ref === 'string' && ref.startsWith('#/') ? ref.slice(1) : undefined
+  }
+  const follow = (from: string, first: string) => {
+    const trail = [first]
+    for (let at: string | undefined = first; at !== undefined && !ends.has(at); ) {
+      const next = localRef(resolvePointer(raw, at))
+      if (next !== undefined && trail.includes(next)) {
+        const name = (pointer: string) => (pointer.split('/').pop() ?? pointer).replace(/~1/g, '/').replace(/~0/g, '~')
+        const loop = [...trail.slice(trail.indexOf(next)), next].map(name).join(' → ')
+        const where = placeOf(source, raw, `${at}/$ref`)
+        throw new ConfigError(`${where}: "${name(next)}" is only a $ref to itself (${loop}), so it never says what it is (reached from ${from}); give one of them its own content`, { where })
+      }
+      if (next !== undefined) trail.push(next)
+      at = next
+    }
+    for (const pointer of trail) ends.add(pointer)
+  }
+  // Every object is walked once: an alias met twice in YAML is one object.
+  const seen = new WeakSet<object>()
+  const walk = (value: unknown, pointer: string): void => {
+    if (!value || typeof value !== 'object' || seen.has(value)) return
+    seen.add(value)
+    const ref = localRef(value)
+    if (ref !== undefined) follow(`${pointer}/$ref`, ref)
+    for (const [key, v] of Object.entries(value)) walk(v, `${pointer}/${escapePointer(key)}`)
+  }
+  walk(raw, '')
 }
 
 /** The keys of a path item that hold an operation, in the order the specification lists them. */

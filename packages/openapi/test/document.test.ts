@@ -330,6 +330,23 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     await expect(loadDocument('tree.json', { root: dir })).resolves.toBeTruthy()
   })
 
+  it('a parameter, response or request body that is only a $ref to itself is refused, naming the loop; a chain that ends loads', async () => {
+    const doc = (components: object, operation: object) => JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things/{id}': { get: { operationId: 'getThing', ...operation } } }, components })
+    const ok = { responses: { 200: { description: 'ok' } } }
+    await writeFile(path.join(dir, 'param-loop.json'), doc({ parameters: { P: { $ref: '#/components/parameters/P' } } }, { ...ok, parameters: [{ $ref: '#/components/parameters/P' }] }))
+    const param = (await loadDocument('param-loop.json', { root: dir }).catch((e: unknown) => e)) as ConfigError
+    expect(param).toBeInstanceOf(ConfigError)
+    expect(param.message).toMatch(/^param-loop\.json#\/components\/parameters\/P\/\$ref: "P" is only a \$ref to itself \(P → P\)/)
+    expect(param.where).toBe('param-loop.json#/components/parameters/P/$ref')
+    const responses = { R: { $ref: '#/components/responses/R2' }, R2: { $ref: '#/components/responses/R' } }
+    await writeFile(path.join(dir, 'response-loop.json'), doc({ responses }, { responses: { 200: { $ref: '#/components/responses/R' } } }))
+    expect(((await loadDocument('response-loop.json', { root: dir }).catch((e: unknown) => e)) as Error).message).toMatch(/: "R2?" is only a \$ref to itself \((R → R2 → R|R2 → R → R2)\)/)
+    // References to references that end somewhere are fine.
+    const chain = { responses: { R: { $ref: '#/components/responses/R2' }, R2: { description: 'ok', content: { 'application/json': { schema: { type: 'object' } } } } } }
+    await writeFile(path.join(dir, 'response-chain.json'), doc(chain, { responses: { 200: { $ref: '#/components/responses/R' } } }))
+    await expect(loadDocument('response-chain.json', { root: dir })).resolves.toBeTruthy()
+  })
+
   it('a bad $ref inside a file a $ref points into is named in that file; a property named "$ref" is no reference', async () => {
     const err = await loadDocument('refs/bad-inside.json', { root: dir }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(ConfigError)
