@@ -3,13 +3,20 @@ import type { ActionCoverage } from '@venomqa/core'
 /** Per action: states where `when` allowed it, edges taken with it, edges the API refused. */
 export class Coverage {
   readonly #byAction = new Map<string, ActionCoverage>()
+  /**
+   * Actions allowed in some state this explorer stood in, counted or not: a shard also passes through
+   * states another shard counts, on its way to its own part, and an action allowed there was enabled.
+   */
+  readonly #seenEnabled = new Set<string>()
 
   constructor(actions: readonly string[]) {
     for (const action of actions) this.#byAction.set(action, { action, taken: 0, enabled: 0, refused: 0 })
   }
 
-  enabled(action: string): void {
-    this.#of(action).enabled++
+  /** `action` is allowed in a state; `counts` when the state is this explorer's to count. */
+  enabled(action: string, counts = true): void {
+    this.#seenEnabled.add(action)
+    if (counts) this.#of(action).enabled++
   }
 
   taken(action: string): void {
@@ -28,6 +35,7 @@ export class Coverage {
       mine.enabled += c.enabled
       mine.refused += c.refused
     }
+    for (const action of other.#seenEnabled) this.#seenEnabled.add(action)
   }
 
   result(): ActionCoverage[] {
@@ -36,7 +44,7 @@ export class Coverage {
 
   /** Actions whose `when` never allowed them anywhere the search went. */
   neverEnabled(): string[] {
-    return [...this.#byAction.values()].filter((c) => c.enabled === 0).map((c) => c.action)
+    return [...this.#byAction.values()].filter((c) => c.enabled === 0 && !this.#seenEnabled.has(c.action)).map((c) => c.action)
   }
 
   #of(action: string): ActionCoverage {

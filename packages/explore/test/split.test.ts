@@ -184,6 +184,19 @@ describe('exploration on several workers, merged', () => {
     expect(outline(onWorkers)).toEqual(outline(alone))
   })
 
+  it("a shard lists as never enabled only what no state it passed through allowed, not what another shard counted", async () => {
+    // `narrow` has one edge out of the root (open): a shard of 3 whose share starts below it runs open
+    // without counting it, and counts some of a to d. None of them was ever unavailable.
+    for (const index of [1, 2, 3]) {
+      const shard = await run(narrow, { rootShare: { index, total: 3 } })
+      expect(shard.neverEnabled, `shard ${index}/3`).toEqual([])
+      for (const c of shard.coverage) if (c.taken > 0) expect(shard.neverEnabled).not.toContain(c.action)
+    }
+    // An action no state allows is still listed, by every shard.
+    const withNever = exploration('narrow-never', { actions: [...narrow.actions, counter('never', { when: () => false })], depth: 3, seed: 3, dedupe: false })
+    for (const index of [1, 2]) expect((await run(withNever, { rootShare: { index, total: 2 } })).neverEnabled).toEqual(['never'])
+  })
+
   it('a transitions budget is shared: together the workers take the budget, and the result names the whole of it', async () => {
     const r = await run(wide, { workers: 3 })
     expect(r.truncated).toBeUndefined()
