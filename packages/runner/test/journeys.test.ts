@@ -520,6 +520,32 @@ describe('crashes and hooks', () => {
     expect(r.issues[0]!.error).toContain('disk on fire')
   })
 
+  it("a failed rollback's issue carries the backend error's own suggestion, when it has one", async () => {
+    const real = httpControlState({ url: app.url })
+    let rollbacks = 0
+    const advised = Object.assign(new StateError('advised', 'rollback to "cp": a path ran DDL'), { suggestion: 'Run the DDL before the first checkpoint.' })
+    const backend = {
+      name: 'advised',
+      mechanism: 'http-control',
+      parallelSafe: false,
+      connect: () => real.connect(),
+      checkpoint: (n: string) => real.checkpoint(n),
+      release: (n: string) => real.release(n),
+      disconnect: () => real.disconnect(),
+      async rollback(n: string) {
+        if (++rollbacks === 2) throw advised
+        return real.rollback(n)
+      },
+    }
+    const j = journey('rollback_advised', {
+      steps: [checkpoint('cp'), branch('cp', [path('one', [step('a', () => {})]), path('two', [step('b', () => {})])])],
+    })
+    const runner = createRunner({ baseUrl: app.url, stateBackends: [backend] })
+    const r = (await runner.run(j)).journeys[0]!
+    await runner.close()
+    expect(r.issues[0]).toMatchObject({ severity: 'critical', kind: 'state', suggestion: 'Run the DDL before the first checkpoint.' })
+  })
+
   it('a release that finds the state wrong fails the journey; one that could not release leaves it passed, with a medium issue', async () => {
     const real = httpControlState({ url: app.url })
     const releasing = (error: Error) => ({

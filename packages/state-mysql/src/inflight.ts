@@ -15,12 +15,14 @@ export interface InFlightWriter {
  * hold row locks: who a restore that gave up waiting names. Reading INNODB_TRX needs the PROCESS
  * privilege, and InnoDB refreshes it at most every 100 ms, so it serves to name, not to detect.
  */
-export function inFlightWritersSql(conn: Connection, database: string): string {
+export function inFlightWritersSql(conn: Connection, database: string, { readersToo = false }: { readersToo?: boolean } = {}): string {
+  // With readersToo, a transaction that has only read counts as well: it holds the metadata locks of the
+  // tables it read until it ends, which keep a trigger from being dropped (see the snapshot's disconnect).
   return conn.format(
     `SELECT t.trx_mysql_thread_id AS id, p.USER AS user, p.HOST AS host, p.COMMAND AS command,
   TIMESTAMPDIFF(SECOND, t.trx_started, NOW()) AS open_seconds, t.trx_rows_modified AS modified
 FROM information_schema.INNODB_TRX t JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
-WHERE p.DB = ? AND t.trx_mysql_thread_id <> CONNECTION_ID() AND (t.trx_rows_modified > 0 OR t.trx_rows_locked > 0)
+WHERE p.DB = ? AND t.trx_mysql_thread_id <> CONNECTION_ID()${readersToo ? '' : ' AND (t.trx_rows_modified > 0 OR t.trx_rows_locked > 0)'}
 ORDER BY t.trx_started`,
     [database],
   )

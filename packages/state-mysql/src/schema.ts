@@ -105,14 +105,20 @@ export function fingerprintOf(tableRows: RowDataPacket[], columnRows: RowDataPac
   return fp
 }
 
-/** What changed between two fingerprints, one readable line per change; empty when nothing did. */
-export function diffFingerprint(before: Fingerprint, after: Fingerprint): string[] {
-  const changes: string[] = []
-  for (const table of before.keys()) if (!after.has(table)) changes.push(`table \`${table}\` was dropped`)
+/** One change a path made to the schema: the table it is about, and what happened, in words. */
+export interface SchemaChange {
+  table: string
+  what: string
+}
+
+/** What changed between two fingerprints, one entry per change; empty when nothing did. */
+export function fingerprintChanges(before: Fingerprint, after: Fingerprint): SchemaChange[] {
+  const changes: SchemaChange[] = []
+  for (const table of before.keys()) if (!after.has(table)) changes.push({ table, what: `table \`${table}\` was dropped` })
   for (const [table, columns] of after) {
     const old = before.get(table)
     if (!old) {
-      changes.push(`table \`${table}\` was created`)
+      changes.push({ table, what: `table \`${table}\` was created` })
       continue
     }
     // A column by its name (the first word), an index by `index <name>`.
@@ -124,15 +130,21 @@ export function diffFingerprint(before: Fingerprint, after: Fingerprint): string
     const what = (key: string) => (key.startsWith(INDEX) ? `index \`${key.slice(INDEX.length)}\`` : `column \`${key}\``)
     const oldByName = new Map(old.map((d) => [name(d), d]))
     const newByName = new Map(columns.map((d) => [name(d), d]))
+    const counted = changes.length
     for (const [col, desc] of newByName) {
       const was = oldByName.get(col)
-      if (was === undefined) changes.push(`table \`${table}\`: ${what(col)} was added`)
-      else if (was !== desc) changes.push(`table \`${table}\`: ${what(col)} changed from "${was}" to "${desc}"`)
+      if (was === undefined) changes.push({ table, what: `table \`${table}\`: ${what(col)} was added` })
+      else if (was !== desc) changes.push({ table, what: `table \`${table}\`: ${what(col)} changed from "${was}" to "${desc}"` })
     }
-    for (const col of oldByName.keys()) if (!newByName.has(col)) changes.push(`table \`${table}\`: ${what(col)} was dropped`)
-    if (changes.length === 0 && old.join('\n') !== columns.join('\n')) changes.push(`table \`${table}\`: columns were reordered`)
+    for (const col of oldByName.keys()) if (!newByName.has(col)) changes.push({ table, what: `table \`${table}\`: ${what(col)} was dropped` })
+    if (changes.length === counted && old.join('\n') !== columns.join('\n')) changes.push({ table, what: `table \`${table}\`: columns were reordered` })
   }
   return changes
+}
+
+/** What changed between two fingerprints, one readable line per change; empty when nothing did. */
+export function diffFingerprint(before: Fingerprint, after: Fingerprint): string[] {
+  return fingerprintChanges(before, after).map((c) => c.what)
 }
 
 const RULES = new Set<ReferentialRule>(['CASCADE', 'SET NULL', 'SET DEFAULT', 'RESTRICT', 'NO ACTION'])

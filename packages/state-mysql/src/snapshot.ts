@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto'
 import { CheckpointStack, type OpenCheckpoint, type StateBackend, StateError, errorMessage, redactText } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
-import { TriggerSwapError, definerSql, otherDefinerNeeds, putBackAppTriggers, quietAppTriggers, readAppTriggers } from './app-triggers'
+import { SAVED_TRIGGERS, TriggerSwapError, copyName, definerSql, otherDefinerNeeds, putBackAppTriggers, quietAppTriggers, readAppTriggers } from './app-triggers'
 import { describeWriter, inFlightWritersSql, toInFlightWriters } from './inflight'
-import { type Fingerprint, diffFingerprint, fingerprintOf, fingerprintSql, inTables, readSchema, triggersSql } from './schema'
+import { type Fingerprint, type SchemaChange, fingerprintChanges, fingerprintOf, fingerprintSql, inTables, readSchema, triggersSql } from './schema'
 import { PRIVATE_LIKE, binary, columnList, ident, isPrivateName, joinOn, literal } from './sql'
 import {
   HISTORY_CP,
@@ -52,7 +52,15 @@ interface Checkpoint {
   readonly fingerprint: Fingerprint
   readonly autoIncrement: ReadonlyMap<string, string>
   readonly deltas: ReadonlyMap<string, Delta>
+  /** The app's triggers on tracked tables when the outermost open checkpoint was taken (see AppTriggers). */
+  readonly appTriggers: AppTriggers
 }
+
+/**
+ * The app's triggers on tracked tables, `table NUL copy name` -> the trigger's name: a guarded copy stands for
+ * its original (see app-triggers.ts), so a trigger counts once whether it was swapped yet or not.
+ */
+type AppTriggers = ReadonlyMap<string, string>
 
 export interface RollbackStats {
   checkpoint: string
@@ -79,10 +87,12 @@ interface Probe {
   /** The app's triggers on tracked tables that are not quiet during a restore (created since they were swapped); read only when asked. */
   loudTriggers: string[]
   /**
-   * One line per tracked table that lost a change-tracking trigger (read with loudTriggers): dropped and
+   * One entry per tracked table that lost a change-tracking trigger (read with loudTriggers): dropped and
    * created again with the same columns, which the fingerprint cannot tell, its changes since are not recorded.
    */
-  untracked: string[]
+  untracked: SchemaChange[]
+  /** The app's triggers on tracked tables; read with loudTriggers, else undefined. */
+  appTriggers?: AppTriggers
 }
 
 /** The tracked tables' counters, kept by exact name after: named in SQL unless names may collide (see inTables). */
@@ -119,6 +129,8 @@ export class MysqlSnapshotBackend implements StateBackend {
   #tracked = new Map<string, TrackedTable>()
   #installedFingerprint: Fingerprint = new Map()
   #baseReady = false
+  /** The app's triggers when the last checkpoint with none open was taken. */
+  #baseTriggers: AppTriggers = new Map()
   readonly #stack: CheckpointStack<Checkpoint>
   #seq = 0
   #nextId = 1
@@ -167,10 +179,22 @@ export class MysqlSnapshotBackend implements StateBackend {
     )
   }
 
+  /**
+   * A restore that put back what it could but found DDL a path ran fails only once the stack has dropped
+   * the checkpoints taken after this one, as a rollback that succeeds does: their saved rows are gone.
+   */
   rollback(name: string): Promise<void> {
-    return this.#run(`rollback to "${name}"`, (conn) =>
-      this.#stack.rollback(name, (cp) => this.#restore(conn, name, cp), (gone) => this.#forget(conn, gone)),
-    )
+    return this.#run(`rollback to "${name}"`, async (conn) => {
+      let notRestored: StateError | undefined
+      await this.#stack.rollback(
+        name,
+        async (cp) => {
+          notRestored = await this.#restore(conn, name, cp)
+        },
+        (gone) => this.#forget(conn, gone),
+      )
+      if (notRestored) throw notRestored
+    })
   }
 
   release(name: string): Promise<void> {
@@ -184,10 +208,14 @@ export class MysqlSnapshotBackend implements StateBackend {
     // Only a checkpoint with none open swaps the app's new triggers (below).
     const triggers = this.#stack.size === 0
     let probe = await this.#probe(conn, -1, { triggers })
-    const drift = [...diffFingerprint(this.#installedFingerprint, probe.fingerprint), ...probe.untracked]
+    const drift = [...fingerprintChanges(this.#installedFingerprint, probe.fingerprint), ...probe.untracked].map((c) => c.what)
     if (drift.length) {
       if (this.#stack.size)
-        throw new StateError(this.name, `checkpoint "${name}": the schema changed while checkpoints are open (${drift.join('; ')}); their state can no longer be restored`)
+        throw new AdvisedStateError(
+          this.name,
+          `checkpoint "${name}": the schema changed while checkpoints are open (${drift.join('; ')}); their state can no longer be restored. ${DDL_NOT_UNDONE}`,
+          SCHEMA_CHANGED_SUGGESTION,
+        )
       // No checkpoint depends on the old tracking: start over with the new schema.
       await this.#dropPrivateObjects(conn)
       await this.#install(conn)
@@ -200,23 +228,28 @@ export class MysqlSnapshotBackend implements StateBackend {
       // Triggers the app created since it connected (its schema script run anew) are swapped here too.
       if (probe.loudTriggers.length) await this.#quietAppTriggers(conn)
       await this.#updateBase(conn, probe)
+      // A nested checkpoint does not read the triggers (it costs a millisecond): under an open checkpoint,
+      // any change to them is a path's DDL, which the next rollback reports.
+      this.#baseTriggers = probe.appTriggers ?? new Map()
     } else {
       await this.#saveDeltas(conn, id, this.#seq + 1, probe, deltas)
     }
     const seq = ++this.#seq
-    return { id, seq, fingerprint: probe.fingerprint, autoIncrement: probe.autoIncrement, deltas }
+    return { id, seq, fingerprint: probe.fingerprint, autoIncrement: probe.autoIncrement, deltas, appTriggers: this.#baseTriggers }
   }
 
-  /** Put back the rows changed since the checkpoint, then the AUTO_INCREMENT counters that moved. */
-  async #restore(conn: Connection, name: string, cp: Checkpoint): Promise<void> {
+  /**
+   * Put back the rows changed since the checkpoint, then the AUTO_INCREMENT counters that moved. A path
+   * that ran DDL leaves the tables whose shape it changed as they are (their saved rows may no longer fit
+   * them); every other table is restored all the same, so that the next path does not meet this one's rows
+   * there, and the error naming what stays is returned, for rollback() to throw.
+   */
+  async #restore(conn: Connection, name: string, cp: Checkpoint): Promise<StateError | undefined> {
     const t0 = performance.now()
     const probe = await this.#probeOnceWritersEnd(conn, cp.seq, `rollback to "${name}"`)
-    const drift = [...diffFingerprint(cp.fingerprint, probe.fingerprint), ...probe.untracked]
-    if (drift.length)
-      throw new StateError(
-        this.name,
-        `rollback to "${name}": the schema changed since the checkpoint (${drift.join('; ')}). A path ran DDL, which a snapshot cannot undo: the database is in an unknown state`,
-      )
+    const reshaping = [...fingerprintChanges(cp.fingerprint, probe.fingerprint), ...probe.untracked]
+    const drift = [...reshaping, ...triggerChanges(cp.appTriggers, probe.appTriggers)]
+    const reshaped = new Set(reshaping.map((c) => c.table))
     // A trigger the app created since the checkpoint would fire on the restore's writes (a BEFORE INSERT
     // rewriting a restored value, an audit row no checkpoint holds). Unlike a changed table it leaves the rows
     // restorable: it is swapped for a guarded copy first, as at connect, and stays the app's after the run.
@@ -226,6 +259,7 @@ export class MysqlSnapshotBackend implements StateBackend {
     const next = ++this.#seq
     const rows: string[] = []
     for (const t of this.#tracked.values()) {
+      if (reshaped.has(t.name)) continue
       if (probe.wholeChanged.has(t.name)) {
         rows.push(`DELETE FROM ${ident(t.name)}`, ...this.#insertSaved(t, cp, null))
       } else if (probe.rowsChanged.has(t.name)) {
@@ -237,15 +271,19 @@ export class MysqlSnapshotBackend implements StateBackend {
     }
     // The restored rows now differ from every other checkpoint's copy as much as the path's changes did:
     // they keep their marks, renumbered past every open checkpoint.
-    for (const table of probe.rowsChanged) rows.push(`UPDATE ${ident(this.#tracked.get(table)!.log!)} SET ${SEQ} = ${next} WHERE ${SEQ} > ${since}`)
-    if (probe.wholeChanged.size) rows.push(`UPDATE ${ident(WHOLE_LOG)} SET ${SEQ} = ${next} WHERE ${SEQ} > ${since}`)
+    for (const table of probe.rowsChanged)
+      if (!reshaped.has(table)) rows.push(`UPDATE ${ident(this.#tracked.get(table)!.log!)} SET ${SEQ} = ${next} WHERE ${SEQ} > ${since}`)
+    const wholeRestored = [...probe.wholeChanged].filter((table) => !reshaped.has(table))
+    if (wholeRestored.length) rows.push(`UPDATE ${ident(WHOLE_LOG)} SET ${SEQ} = ${next} WHERE ${SEQ} > ${since} AND tbl IN (${wholeRestored.map(literal).join(', ')})`)
 
     // ALTER TABLE commits implicitly, so the counters are reset only after the COMMIT of the rows: inside
     // the transaction it would commit half a restore. InnoDB never sets a counter below MAX(id)+1, and with
     // the checkpoint's rows back that is at most the checkpoint's value, so the value sticks. Tables whose
     // counter did not move are left alone (an ALTER costs about 2 ms); a failed INSERT moves a counter
     // without changing a row, which is why every tracked table's counter is compared, not only restored ones.
-    const moved = [...cp.autoIncrement].filter(([table, value]) => this.#tracked.has(table) && probe.autoIncrement.get(table) !== value)
+    // A table the path reshaped keeps its rows, and so its counter: set back below them, the app's next
+    // insert would fail on its key.
+    const moved = [...cp.autoIncrement].filter(([table, value]) => this.#tracked.has(table) && !reshaped.has(table) && probe.autoIncrement.get(table) !== value)
     const counters = moved.map(([table, value]) => `ALTER TABLE ${ident(table)} AUTO_INCREMENT = ${value}`)
 
     const t1 = performance.now()
@@ -260,13 +298,28 @@ export class MysqlSnapshotBackend implements StateBackend {
     }
     this.lastRollback = {
       checkpoint: name,
-      tablesRestored: [...this.#tracked.keys()].filter((t) => probe.wholeChanged.has(t) || probe.rowsChanged.has(t)),
+      tablesRestored: [...this.#tracked.keys()].filter((t) => !reshaped.has(t) && (probe.wholeChanged.has(t) || probe.rowsChanged.has(t))),
       countersReset: moved.map(([table]) => table),
       probeMs: t1 - t0,
       rowsMs: t2 - t1,
       countersMs: performance.now() - t2,
     }
     cp.seq = next
+    return drift.length ? this.#schemaChanged(name, drift, reshaped) : undefined
+  }
+
+  /** The error of a rollback that restored every table but those a path's DDL changed (`reshaped`). */
+  #schemaChanged(name: string, drift: SchemaChange[], reshaped: ReadonlySet<string>): StateError {
+    const left = [...reshaped].map((t) => `\`${t}\``)
+    const one = left.length === 1
+    const outcome = left.length
+      ? `Every other table was restored; ${one ? 'table' : 'tables'} ${left.join(', ')} ${one ? 'stays' : 'stay'} as the path left ${one ? 'it' : 'them'}, and the next path would run on ${one ? 'it' : 'them'}.`
+      : 'Every table was restored, but the triggers stay as the path left them, and the next path would run with them.'
+    return new AdvisedStateError(
+      this.name,
+      `rollback to "${name}": the schema changed since the checkpoint (${drift.map((c) => c.what).join('; ')}). ${DDL_NOT_UNDONE} ${outcome}`,
+      SCHEMA_CHANGED_SUGGESTION,
+    )
   }
 
   /** Empty every tracked table and restart AUTO_INCREMENT at 1. Open checkpoints stay valid. */
@@ -317,7 +370,7 @@ export class MysqlSnapshotBackend implements StateBackend {
     await this.#run('disconnect', async () => {
       let lost = false
       try {
-        await this.#dropPrivateObjects(conn)
+        await this.#dropOnceUnlocked(conn)
         await conn.query('SELECT RELEASE_LOCK(?)', [lockName(this.#target.database)])
       } catch (err) {
         if (!isConnectionLost(err)) throw err
@@ -330,6 +383,75 @@ export class MysqlSnapshotBackend implements StateBackend {
       }
       if (lost) await this.#dropOnNewConnection()
     })
+  }
+
+  /**
+   * Drop the tracking at disconnect, once no other session has a transaction open in the database. A
+   * transaction of the app holds the metadata locks of the tables it touched until it ends, and dropping a
+   * trigger (or swapping the app's back) needs the table's exclusive one. Asked for while the app's
+   * transaction is open, that lock also stands in the way of the app's own next statement on the table: the
+   * server calls it a deadlock and rolls back the app's transaction, or the drop waits out its timeout and
+   * fails, leaving the tracking half removed. So the drop waits, without a lock, for those transactions to
+   * end (information_schema.INNODB_TRX, when this user may read it), then tries with the shortest lock wait
+   * there is (1 s), and again until lockWaitTimeoutMs has passed. Each try starts where the last stopped.
+   * Left installed, the triggers go on recording every write of the app: that fails loudly.
+   */
+  async #dropOnceUnlocked(conn: Connection): Promise<void> {
+    const deadline = Date.now() + (this.#options.lockWaitTimeoutMs ?? 10_000)
+    await conn.query('SET SESSION lock_wait_timeout = 1, SESSION innodb_lock_wait_timeout = 1')
+    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+      await this.#waitForOpenTransactions(conn, deadline)
+      try {
+        await this.#dropPrivateObjects(conn)
+        return
+      } catch (err) {
+        if (!isLockConflict(err)) throw err
+        if (Date.now() >= deadline) throw await this.#trackingLeft(conn, err)
+      }
+      await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(0, deadline - Date.now()))))
+    }
+  }
+
+  /** Poll until no other session has a transaction open in the database, or `deadline`; at once when this user may not see them. */
+  async #waitForOpenTransactions(conn: Connection, deadline: number): Promise<void> {
+    const sql = inFlightWritersSql(conn, this.#target.database, { readersToo: true })
+    for (let pause = 5; Date.now() < deadline; pause = Math.min(pause * 2, 100)) {
+      const [rows] = await conn.query<RowDataPacket[]>(sql).catch((err) => {
+        if (isPrivilegeError(err)) return [[] as RowDataPacket[]] as const
+        throw err
+      })
+      if (!rows.length) return
+      await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(0, deadline - Date.now()))))
+    }
+  }
+
+  /** The tracking could not be dropped at disconnect: what is left, who held it, and how to remove it. */
+  async #trackingLeft(conn: Connection, err: unknown): Promise<StateError> {
+    const db = this.#target.database
+    const [open] = await conn
+      .query<RowDataPacket[]>(inFlightWritersSql(conn, db, { readersToo: true }))
+      .catch(() => [[] as RowDataPacket[]] as const)
+    const sessions = toInFlightWriters(open)
+    const who = sessions.length ? `a transaction of another session (${sessions.map(describeWriter).join('; ')})` : 'a transaction of another session'
+    const [objects] = await conn
+      .query<RowDataPacket[]>(
+        `SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND ${binary('TABLE_NAME')} LIKE ?
+         UNION ALL SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND ${binary('TRIGGER_NAME')} LIKE ?`,
+        [db, PRIVATE_LIKE, db, PRIVATE_LIKE],
+      )
+      .catch(() => [[] as RowDataPacket[]] as const)
+    const names = objects.map((r) => String(r.n))
+    const swapped = names.includes(SAVED_TRIGGERS)
+    const listed = names.length > 8 ? `${names.slice(0, 8).join(', ')} and ${names.length - 8} more` : names.join(', ')
+    return new StateError(
+      this.name,
+      `disconnect: after ${this.#options.lockWaitTimeoutMs ?? 10_000} ms (lockWaitTimeoutMs), ${who} still held tracked tables of database "${db}" on ${this.#target.display} ` +
+        `(${describeSqlError(err)}), so the change tracking is still installed: ${listed || 'its private tables and triggers'}. Its triggers go on recording every write of the app` +
+        `${swapped ? `, and the app's own triggers still run as their private copies (_venomqa_app_<name>), the originals saved in ${SAVED_TRIGGERS}` : ''}. ` +
+        `Once that transaction has ended${sessions.length ? ` (or after KILL ${sessions[0]!.threadId})` : ''}, connect a snapshot backend to the database again: its connect removes them` +
+        `${swapped ? " and puts the app's triggers back" : ''}. By hand: re-create each trigger saved in ${SAVED_TRIGGERS} and drop its _venomqa_app_ copy, then drop every _venomqa_* trigger and table.`,
+      { cause: err },
+    )
   }
 
   /**
@@ -572,7 +694,8 @@ export class MysqlSnapshotBackend implements StateBackend {
       fingerprint,
       autoIncrement: new Map(results[2]!.filter((r) => this.#tracked.has(String(r.t))).map((r) => [String(r.t), String(r.a)])),
       loudTriggers: results[3]!.filter((r) => this.#tracked.has(String(r.t)) && !isPrivateName(String(r.n))).map((r) => String(r.n)),
-      untracked: untracked.map((table) => `table \`${table}\` was dropped and created again, its change-tracking triggers with it`),
+      untracked: untracked.map((table) => ({ table, what: `table \`${table}\` was dropped and created again, its change-tracking triggers with it` })),
+      ...(triggers ? { appTriggers: appTriggersOf(results[3]!, this.#tracked) } : {}),
       rowsChanged: new Set(keyed.length ? results[4]!.map((r) => String(r.t)) : []),
       wholeChanged: new Set(whole.map((r) => String(r.t)).filter((t) => this.#tracked.has(t))),
     }
@@ -740,6 +863,12 @@ function isConnectionLost(err: unknown): boolean {
   return (err as { fatal?: boolean } | undefined)?.fatal === true
 }
 
+/** A lock wait that timed out, or a deadlock the server broke by failing this statement. */
+function isLockConflict(err: unknown): boolean {
+  const code = (err as { code?: string }).code
+  return code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_DEADLOCK'
+}
+
 /** A NOWAIT locking read ran into a row lock (MariaDB reports it as a lock wait timeout, MySQL 8 as ER_LOCK_NOWAIT). */
 function isNoWaitConflict(err: unknown): boolean {
   const code = (err as { code?: string }).code
@@ -751,4 +880,46 @@ function lockHint(err: unknown): string {
   return code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_DEADLOCK'
     ? ' (a connection of the app under test probably holds an open transaction on a tracked table)'
     : ''
+}
+
+/** A StateError with advice of its own for the issue (core's suggestionForError prefers it to the kind's). */
+class AdvisedStateError extends StateError {
+  constructor(
+    backend: string,
+    message: string,
+    readonly suggestion: string,
+  ) {
+    super(backend, message)
+  }
+}
+
+const DDL_NOT_UNDONE = 'DDL inside a path cannot be rolled back by the snapshot backend, which restores rows, not the schema.'
+
+const SCHEMA_CHANGED_SUGGESTION =
+  'DDL inside a path cannot be rolled back by the snapshot backend. Run the migrations (ALTER TABLE, CREATE INDEX, CREATE TRIGGER...) before the first checkpoint: with no checkpoint open, the next checkpoint tracks the new schema. MySQL and MariaDB commit DDL at once, so the savepoint mechanism cannot undo it either: a path that must change the schema belongs in a journey of its own, on a database set up again before it.'
+
+/** The prefix of the guarded copies of the app's triggers (see app-triggers.ts). */
+const COPY_PREFIX = copyName('')
+
+/** The app's triggers among the probe's rows (`n` name, `t` table), a copy and its original alike. */
+function appTriggersOf(rows: RowDataPacket[], tracked: ReadonlyMap<string, TrackedTable>): AppTriggers {
+  const out = new Map<string, string>()
+  for (const r of rows) {
+    const [table, name] = [String(r.t), String(r.n)]
+    if (!tracked.has(table)) continue
+    // The backend's own change-tracking triggers are private too, but are no copy.
+    if (!isPrivateName(name)) out.set(`${table}\u0000${copyName(name)}`, name)
+    else if (name.startsWith(COPY_PREFIX)) out.set(`${table}\u0000${name}`, out.get(`${table}\u0000${name}`) ?? name.slice(COPY_PREFIX.length))
+  }
+  return out
+}
+
+/** The app's triggers a path created or dropped on tracked tables: DDL the rows' restore leaves in place. */
+function triggerChanges(before: AppTriggers, after: AppTriggers | undefined): SchemaChange[] {
+  if (!after) return []
+  const table = (key: string) => key.slice(0, key.indexOf('\u0000'))
+  const changes: SchemaChange[] = []
+  for (const [key, name] of after) if (!before.has(key)) changes.push({ table: table(key), what: `table \`${table(key)}\`: trigger \`${name}\` was created` })
+  for (const [key, name] of before) if (!after.has(key)) changes.push({ table: table(key), what: `table \`${table(key)}\`: trigger \`${name}\` was dropped` })
+  return changes
 }

@@ -1,7 +1,7 @@
 import { type RunningProcess, describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { MysqlSavepointBackend, MysqlSnapshotBackend } from '../src'
-import { HOST, PORT, dbName, api, dropDatabase, dump, freshDatabase, privateObjects, startFixtureApp, urlFor } from './helpers'
+import { HOST, PORT, admin, dbName, api, dropDatabase, dump, freshDatabase, privateObjects, startFixtureApp, urlFor } from './helpers'
 
 const DB = dbName('app')
 const describe = await describeWithService('MariaDB', HOST, PORT)
@@ -89,6 +89,27 @@ describe('snapshot rollback with the app in its own process', () => {
       await backend.disconnect()
     }
     expect(await privateObjects(DB)).toEqual([])
+  })
+
+  it('a path that runs DDL: every table whose shape stays is restored (the next sign-up is no 409), then the rollback fails naming the table', async () => {
+    const backend = new MysqlSnapshotBackend({ url: urlFor(DB) })
+    await backend.connect()
+    const conn = await admin(DB)
+    try {
+      await backend.checkpoint('ddl')
+      expect((await http.post('/users', { email: 'dup@x.io', name: 'Dup' })).status).toBe(201)
+      await conn.query('CREATE INDEX todos_by_title ON todos (title)')
+      await expect(backend.rollback('ddl')).rejects.toThrow(/table `todos`: index `todos_by_title` was added.*Every other table was restored; table `todos` stays as the path left it/)
+      // The next path signs the same user up.
+      expect((await http.post('/users', { email: 'dup@x.io', name: 'Dup' })).status).toBe(201)
+      // With the index gone, the shape is the checkpoint's again and a rollback goes through.
+      await conn.query('DROP INDEX todos_by_title ON todos')
+      await backend.rollback('ddl')
+      await backend.release('ddl')
+    } finally {
+      await conn.end()
+      await backend.disconnect()
+    }
   })
 
   it('contrast: a savepoint on its own connection (the old approach) leaks every write of the app', async () => {

@@ -1,4 +1,4 @@
-import { StateError } from '@venomqa/core'
+import { StateError, suggestionForError } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
@@ -138,18 +138,78 @@ describe('MysqlSnapshotBackend', () => {
     expect(await dump(DB)).toEqual(later)
   })
 
-  it('refuses to roll back over DDL, naming the table and the column', async () => {
+  it('DDL in a path: the rollback restores every other table, then fails naming the table, with advice of its own', async () => {
     await backend.connect()
     await backend.checkpoint('before-ddl')
+    const atCheckpoint = await dump(DB)
+    // A sign-up and other writes to tables whose shape stays, and DDL on another.
+    await app.query(`INSERT INTO users (email, name) VALUES ('new@x.io', 'New'); UPDATE folders SET name = 'renamed'; DELETE FROM tags`)
+    await app.query(`UPDATE todos SET title = 'changed'`)
     await app.query(`ALTER TABLE todos ADD COLUMN priority INT NOT NULL DEFAULT 0`)
     const error = await backend.rollback('before-ddl').catch((e) => e)
     expect(error).toBeInstanceOf(StateError)
-    expect(error.message).toContain('rollback to "before-ddl"')
-    expect(error.message).toContain('table `todos`: column `priority` was added')
-    expect(error.message).toContain('unknown state')
+    expect(error.message).toContain('rollback to "before-ddl": the schema changed since the checkpoint (table `todos`: column `priority` was added)')
+    expect(error.message).toContain(
+      'DDL inside a path cannot be rolled back by the snapshot backend, which restores rows, not the schema. Every other table was restored; table `todos` stays as the path left it',
+    )
+    // Its own advice, not the generic one for a state failure (check the connection and permissions).
+    expect(suggestionForError(error)).toMatch(/^DDL inside a path cannot be rolled back by the snapshot backend\. Run the migrations .* before the first checkpoint/)
+    // The next path can sign the same user up: every table the DDL left alone is back, its counter too.
+    const after = await dump(DB)
+    for (const table of ['users', 'comments', 'tags', 'memberships', 'folders']) {
+      expect(after.rows[table], table).toEqual(atCheckpoint.rows[table])
+      expect(after.autoIncrement[table], table).toEqual(atCheckpoint.autoIncrement[table])
+    }
+    expect(after.rows.todos!.map((r) => (r as { title: string }).title)).toEqual(['changed', 'changed', 'changed'])
 
     await app.query(`CREATE TABLE extra (id INT PRIMARY KEY)`)
     expect((await backend.rollback('before-ddl').catch((e) => e)).message).toContain('table `extra` was created')
+  })
+
+  it('disconnect waits for a transaction of the app still open at the end of the run, then removes the tracking and puts the app’s triggers back', async () => {
+    await app.query("CREATE TRIGGER users_named BEFORE INSERT ON users FOR EACH ROW SET NEW.name = CONCAT(NEW.name, '!')")
+    await backend.connect()
+    await backend.checkpoint('cp')
+    // The app's transaction has read a tracked table and writes it 500 ms later. A disconnect that asked
+    // for the table's lock meanwhile stood in the way of that write: the server rolled the app's
+    // transaction back as a deadlock, or the disconnect timed out and left the tracking half removed.
+    await app.query('BEGIN')
+    await app.query('SELECT COUNT(*) FROM users')
+    const committed = new Promise((r) => setTimeout(r, 500)).then(async () => {
+      await app.query(`INSERT INTO users (email, name) VALUES ('late@x.io', 'Late')`)
+      await app.query('COMMIT')
+    })
+    await backend.disconnect()
+    await committed
+    expect(await privateObjects(DB)).toEqual([])
+    const conn = await admin(DB)
+    try {
+      const [triggers] = await conn.query<RowDataPacket[]>('SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [DB])
+      expect(triggers.map((r) => r.n)).toEqual(['users_named'])
+      // The app's transaction was waited for, not broken.
+      expect((await dump(DB)).rows.users).toContainEqual({ id: 4, email: 'late@x.io', name: 'Late!' })
+    } finally {
+      await conn.end()
+    }
+  })
+
+  it('disconnect fails loudly, saying what is left and how to remove it, when the transaction outlasts lockWaitTimeoutMs', async () => {
+    backend = new MysqlSnapshotBackend({ url: urlFor(DB), lockWaitTimeoutMs: 500 })
+    await backend.connect()
+    await app.query('BEGIN')
+    await app.query('SELECT COUNT(*) FROM users')
+    const error = await backend.disconnect().catch((e) => e)
+    expect(error).toBeInstanceOf(StateError)
+    expect(error.message).toMatch(
+      /disconnect: after 500 ms \(lockWaitTimeoutMs\), a transaction of another session \(thread \d+ .*\) still held tracked tables of database .* so the change tracking is still installed: .*_venomqa_.*Its triggers go on recording every write of the app\. Once that transaction has ended \(or after KILL \d+\), connect a snapshot backend to the database again: its connect removes them/,
+    )
+    await app.query('COMMIT')
+    expect(await privateObjects(DB)).not.toEqual([])
+    // As the message says.
+    backend = new MysqlSnapshotBackend({ url: urlFor(DB) })
+    await backend.connect()
+    await backend.disconnect()
+    expect(await privateObjects(DB)).toEqual([])
   })
 
   it('picks up a schema change made while no checkpoint is open', async () => {

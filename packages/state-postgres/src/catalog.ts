@@ -179,12 +179,17 @@ export async function findSequences(client: pg.ClientBase, scope: Scope, tables:
 }
 
 /**
- * The shape of every table of the given schemas, as a plpgsql function in the private schema: its plan is
- * cached, and a rollback can call it in the same round trip as the rest of its first statements.
+ * The shape of every table and sequence of the given schemas, as a plpgsql function in the private schema:
+ * its plan is cached, and a rollback can call it in the same round trip as the rest of its first statements.
+ *
+ * `capture_state` is the row version (xmin) of each change-tracking trigger of a table. `ALTER TABLE ...
+ * DISABLE TRIGGER` rewrites the trigger's catalog row, and so does the `ENABLE TRIGGER` that follows: the
+ * trigger looks as it did, but its row version moved, and the writes made in between were never logged.
+ * Catalog rows keep their xmin when frozen, so only a change of the trigger moves it.
  */
 export const SHAPE_FUNCTION_SQL = `
 CREATE FUNCTION "${PRIVATE_SCHEMA}".shape(schemas text[])
-RETURNS TABLE (schema_name text, table_name text, table_oid text, shape text, columns text)
+RETURNS TABLE (schema_name text, table_name text, table_oid text, shape text, columns text, kind text, capture_state text)
 LANGUAGE plpgsql STABLE AS $fn$
 BEGIN
   RETURN QUERY
@@ -201,21 +206,34 @@ BEGIN
      || '|' || coalesce((SELECT string_agg(g.tgname || ':' || g.tgenabled::text || ':' || g.tgtype::text || ':' || g.tgfoid::text, ',' ORDER BY g.tgname)
        FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid AND NOT g.tgisinternal), '')),
     (SELECT string_agg(a.attname::text, ',' ORDER BY a.attnum) FROM pg_catalog.pg_attribute a
-       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
+       WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
+    'table'::text,
+    coalesce((SELECT string_agg(g.tgname || ':' || g.xmin::text, ',' ORDER BY g.tgname)
+       FROM pg_catalog.pg_trigger g WHERE g.tgrelid = c.oid AND g.tgname LIKE '\\_venomqa\\_capture%'), '')
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind = 'r' AND n.nspname = ANY(schemas)
+  UNION ALL
+  SELECT n.nspname::text, c.relname::text, c.oid::int8::text,
+    md5(format_type(s.seqtypid, NULL) || ':' || s.seqstart || ':' || s.seqincrement || ':' || s.seqmin || ':' || s.seqmax
+      || ':' || s.seqcache || ':' || s.seqcycle),
+    ''::text, 'sequence'::text, ''::text
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
+  WHERE c.relkind = 'S' AND n.nspname = ANY(schemas)
   ORDER BY 1, 2;
 END
 $fn$;`
 
 /**
  * The shape of every table in scope: columns, types, defaults, constraints (as defined: a foreign key's
- * actions too), indexes and triggers with whether each is enabled. DDL by a path changes it. Rows put back
- * under a changed shape would not be the checkpoint's state: a unique index added by a path made the next
- * path's insert fail, and `ALTER TABLE ... DISABLE TRIGGER ALL` hid the path's writes from the tracking
- * while the rollback still set the sequences back below them.
+ * actions too), indexes and triggers with whether each is enabled, and whether its change-tracking triggers
+ * were altered (turned off and on again); and of every sequence of the schemas searched. DDL by a path
+ * changes it. Rows put back under a changed shape would not be the checkpoint's state: a unique index added
+ * by a path made the next path's insert fail, `ALTER TABLE ... DISABLE TRIGGER ALL` hid the path's writes
+ * from the tracking while the rollback still set the sequences back below them, and a sequence a path
+ * created is still there for the next path, whose `CREATE SEQUENCE` fails.
  */
-export type Fingerprint = Map<string, { oid: string; shape: string; columns: string }>
+export type Fingerprint = Map<string, { oid: string; shape: string; columns: string; kind: 'table' | 'sequence'; captureState: string }>
 
 /**
  * The statement that reads the shape (the function must be installed), for use in a multi-statement query.
@@ -231,11 +249,14 @@ export function shapeQuery(scope: Scope): string {
   return `SELECT * FROM "${PRIVATE_SCHEMA}".shape(ARRAY[${list.join(', ')}]::text[])`
 }
 
+/** Tables by the scope; every sequence of the schemas searched (one a path creates belongs to no table yet). */
 export function toFingerprint(rows: Record<string, string>[], scope: Scope): Fingerprint {
   const out: Fingerprint = new Map()
-  for (const r of rows)
-    if (inScope(scope, r.schema_name!, r.table_name!))
-      out.set(`${r.schema_name}.${r.table_name}`, { oid: r.table_oid!, shape: r.shape!, columns: r.columns ?? '' })
+  for (const r of rows) {
+    const kind = r.kind === 'sequence' ? 'sequence' : 'table'
+    if (kind === 'sequence' ? r.schema_name !== PRIVATE_SCHEMA : inScope(scope, r.schema_name!, r.table_name!))
+      out.set(`${r.schema_name}.${r.table_name}`, { oid: r.table_oid!, shape: r.shape!, columns: r.columns ?? '', kind, captureState: r.capture_state ?? '' })
+  }
   return out
 }
 
@@ -244,14 +265,24 @@ export async function fingerprint(client: pg.ClientBase, scope: Scope): Promise<
   return toFingerprint((await client.query(`SELECT * FROM "${PRIVATE_SCHEMA}".shape($1::text[])`, [schemasOf(scope)])).rows, scope)
 }
 
-/** What differs between two fingerprints, in words; empty when nothing does. */
-export function describeSchemaChanges(before: Fingerprint, after: Fingerprint): string[] {
-  const changes: string[] = []
-  for (const [table, b] of before) {
-    const a = after.get(table)
-    if (!a) changes.push(`table ${table} was dropped or renamed`)
-    else if (a.oid !== b.oid) changes.push(`table ${table} was dropped and created again`)
-    else if (a.shape !== b.shape) {
+/** One object whose shape a path changed: `schema.name`, whether a table or a sequence, and what happened to it. */
+export interface SchemaChange {
+  name: string
+  kind: 'table' | 'sequence'
+  what: string
+}
+
+/** What differs between two fingerprints, one entry per object; empty when nothing does. */
+export function schemaChanges(before: Fingerprint, after: Fingerprint): SchemaChange[] {
+  const changes: SchemaChange[] = []
+  for (const [name, b] of before) {
+    const a = after.get(name)
+    const change = (what: string) => changes.push({ name, kind: b.kind, what })
+    if (!a || a.kind !== b.kind) change(`${b.kind} ${name} was dropped or renamed`)
+    else if (a.oid !== b.oid) change(`${b.kind} ${name} was dropped and created again`)
+    else if (b.kind === 'sequence') {
+      if (a.shape !== b.shape) change(`sequence ${name}: its type, bounds, increment or cycling changed`)
+    } else if (a.shape !== b.shape) {
       const was = new Set(b.columns.split(',').filter(Boolean))
       const now = new Set(a.columns.split(',').filter(Boolean))
       const added = [...now].filter((c) => !was.has(c))
@@ -260,9 +291,17 @@ export function describeSchemaChanges(before: Fingerprint, after: Fingerprint): 
         added.length ? `column(s) ${added.join(', ')} added` : '',
         removed.length ? `column(s) ${removed.join(', ')} dropped` : '',
       ].filter(Boolean)
-      changes.push(`table ${table}: ${parts.join(', ') || 'its column types, defaults, constraints, indexes or triggers changed (or a trigger was disabled)'}`)
-    }
+      change(`table ${name}: ${parts.join(', ') || 'its column types, defaults, constraints, indexes or triggers changed (or a trigger was disabled)'}`)
+    } else if (a.captureState !== b.captureState)
+      change(
+        `table ${name}: its triggers were turned off and on again (ALTER TABLE ... DISABLE / ENABLE TRIGGER), so the writes made meanwhile were not tracked`,
+      )
   }
-  for (const table of after.keys()) if (!before.has(table)) changes.push(`table ${table} was created`)
+  for (const [name, a] of after) if (!before.has(name) || before.get(name)!.kind !== a.kind) changes.push({ name, kind: a.kind, what: `${a.kind} ${name} was created` })
   return changes
+}
+
+/** What differs between two fingerprints, in words; empty when nothing does. */
+export function describeSchemaChanges(before: Fingerprint, after: Fingerprint): string[] {
+  return schemaChanges(before, after).map((c) => c.what)
 }

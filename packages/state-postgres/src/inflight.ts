@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { TrackedTable } from './catalog'
+import { PRIVATE_SCHEMA, type TrackedTable } from './catalog'
 import { bigintLiteral } from './sql'
 import { S } from './tracking'
 
@@ -31,6 +31,23 @@ export interface InFlightWriter {
  */
 export function inFlightWritersSql(tables: readonly TrackedTable[]): string {
   return `SELECT * FROM ${S}.in_flight_writers(ARRAY[${tables.map((t) => bigintLiteral(t.oid)).join(', ')}]::oid[])`
+}
+
+/**
+ * Other sessions of this database holding any lock, a read's too, on a tracked table or on a table of the
+ * change tracking: what keeps the tracking from being dropped (its triggers need each table's exclusive
+ * lock). One statement, in the same shape as inFlightWritersSql's, so that the same wait and words serve.
+ */
+export function lockHoldersSql(tables: readonly TrackedTable[]): string {
+  return `SELECT a.pid, coalesce(a.application_name, '')::text AS application, coalesce(a.usename::text, '') AS "user", host(a.client_addr) AS client,
+    extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS open_seconds, a.state::text AS state
+  FROM pg_stat_activity a
+  WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+    AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.granted
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND (l.relation = ANY (ARRAY[${tables.map((t) => bigintLiteral(t.oid)).join(', ')}]::oid[])
+        OR l.relation IN (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '${PRIVATE_SCHEMA}')))
+  ORDER BY a.xact_start`
 }
 
 export function toInFlightWriters(rows: Record<string, unknown>[]): InFlightWriter[] {

@@ -3,10 +3,11 @@ import type pg from 'pg'
 import {
   PRIVATE_SCHEMA,
   type Fingerprint,
+  type SchemaChange,
   type TrackedSequence,
   type TrackedTable,
-  describeSchemaChanges,
   fingerprint,
+  schemaChanges,
   shapeQuery,
   toFingerprint,
   findSequences,
@@ -17,8 +18,17 @@ import { describePgError, where } from './connection'
 import { bigintLiteral } from './sql'
 import { S, installSql, restoreSql, triggerSql } from './tracking'
 import { type SequenceValues, readSequencesSql, setvalSql, toSequenceValues, truncateSql } from './common'
-import { type InFlightWriter, describeWriter, inFlightWritersSql, waitForInFlightWriters } from './inflight'
+import { type InFlightWriter, describeWriter, inFlightWritersSql, lockHoldersSql, toInFlightWriters, waitForInFlightWriters } from './inflight'
 import { ObservedCounts } from './observed-counts'
+
+/** How long one try at dropping the change tracking waits for a lock (see leave()), ms. */
+const DROP_ATTEMPT_MS = 200
+
+/** A lock the statement waited for past its lock_timeout (55P03), or a deadlock the server broke (40P01). */
+function isLockConflict(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code
+  return code === '55P03' || code === '40P01'
+}
 
 /** One advisory lock per database: two runs restoring the same tables would undo each other's work. */
 const LOCK_KEY = [1986948205, 1] as const
@@ -66,7 +76,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     return this.step(doing, async () => {
       // Read-only first: the schema and the sequences.
       let [shape, seqs] = await this.#readShapeAndSequences(client)
-      const changes = describeSchemaChanges(this.#baseline, shape)
+      const changes = schemaChanges(this.#baseline, shape)
       if (changes.length) {
         const under = this.stack.names.at(-1)
         if (under !== undefined) throw this.#schemaChanged(doing, under, changes)
@@ -107,12 +117,18 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     }
   }
 
-  protected async restore(client: pg.Client, name: string, cp: SnapshotCheckpoint): Promise<void> {
+  /**
+   * Put back the rows changed since the mark, and the sequences. A path that ran DDL leaves the tables whose
+   * shape it changed as they are (their saved rows may no longer fit them), but every other table is
+   * restored all the same, so that the next path does not meet this one's rows there; the rollback then
+   * fails, naming what it could not put back.
+   */
+  protected async restore(client: pg.Client, name: string, cp: SnapshotCheckpoint): Promise<StateError | undefined> {
     const mark = bigintLiteral(cp.mark)
     const doing = `rollback to "${name}"`
     const inFlight = inFlightWritersSql(this.#tables)
     const deadline = Date.now() + this.options.lockTimeoutMs
-    await this.step(doing, async () => {
+    return this.step(doing, async () => {
       try {
         // One round trip: open the transaction (foreign keys and triggers off; no need to wait for the WAL
         // flush of throwaway test data), look for writes of other sessions still in flight (pg_stat_activity
@@ -130,27 +146,46 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
           if (open.length) throw this.#writesInFlight(doing, open)
           started = (await client.query(begin + rest)) as unknown as pg.QueryResult[]
         }
-        const changes = describeSchemaChanges(this.#baseline, toFingerprint(started[4]!.rows, this.scope))
-        if (changes.length) throw this.#schemaChanged(doing, name, changes)
+        const changes = schemaChanges(this.#baseline, toFingerprint(started[4]!.rows, this.scope))
+        const reshaped = this.#reshapedTables(changes)
         const dirty = started[5]!.rows.map((r) => r.rel as string)
         const parts: string[] = []
         for (const oid of dirty) {
           const table = this.#byOid.get(oid)
           if (!table) throw new Error(`changes recorded for an unknown table (oid ${oid})`)
-          parts.push(restoreSql(table, mark))
+          if (!reshaped.has(table)) parts.push(restoreSql(table, mark))
         }
         if (dirty.length) parts.push(`DELETE FROM ${S}.log WHERE seq > ${mark};`)
         // The restored tables' counts are what they were at the mark, which the log no longer says.
         this.observed.invalidate(dirty)
         parts.push(`UPDATE ${S}.state SET mark = ${mark};`)
-        if (cp.sequences.length) parts.push(`${setvalSql(cp.sequences)};`)
+        const sequences = changes.length ? this.#sequencesStillFitting(cp.sequences, changes, reshaped) : cp.sequences
+        if (sequences.length) parts.push(`${setvalSql(sequences)};`)
         parts.push('COMMIT;')
         await client.query(parts.join('\n'))
+        return changes.length ? this.#schemaChanged(doing, name, changes, { restored: true }) : undefined
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {})
         throw err
       }
     })
+  }
+
+  /** The tracked tables whose shape `changes` says a path changed (dropped ones included): their rows stay. */
+  #reshapedTables(changes: SchemaChange[]): Set<TrackedTable> {
+    if (!changes.length) return new Set()
+    const names = new Set(changes.filter((c) => c.kind === 'table').map((c) => c.name))
+    return new Set(this.#tables.filter((t) => names.has(`${t.schema}.${t.name}`)))
+  }
+
+  /**
+   * The saved sequence values that can still be set: not of a sequence a path dropped or changed, nor of one
+   * whose table keeps the path's rows (set back below their ids, the app's next insert would fail on its key).
+   */
+  #sequencesStillFitting(saved: SequenceValues, changes: SchemaChange[], reshaped: Set<TrackedTable>): SequenceValues {
+    const changedSequences = new Set(changes.filter((c) => c.kind === 'sequence').map((c) => c.name))
+    const keptTables = new Set([...reshaped].map((t) => t.sql))
+    return saved.filter((s) => !changedSequences.has(s.seq.display) && !(s.seq.ownedBy && keptTables.has(s.seq.ownedBy.table)))
   }
 
   /** With no checkpoint left, the change log is of no more use: empty it. */
@@ -161,9 +196,47 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     }
   }
 
-  /** Drop every trigger, function and table the backend created. */
+  /**
+   * Drop every trigger, function and table the backend created. Dropping a trigger locks its table
+   * exclusively, which a transaction of the app still open at the end of the run keeps from happening. A
+   * DROP left to wait would also hold the locks it already has, on the log first: the app's next write to
+   * a tracked table would then wait on it, while it waits on the app (a deadlock, which the server ended by
+   * failing the DROP). So the drop waits, without a lock, for the other sessions to let go of the tracked
+   * tables, then tries with a short lock_timeout, and again until lockTimeoutMs has passed. Left installed,
+   * the triggers go on logging every write of the app: that fails loudly, saying how to remove them.
+   */
   protected async leave(client: pg.Client): Promise<void> {
-    await this.step('remove change tracking', () => client.query(`DROP SCHEMA IF EXISTS ${S} CASCADE`))
+    const deadline = Date.now() + this.options.lockTimeoutMs
+    const holders = lockHoldersSql(this.#tables)
+    await this.step('remove change tracking', async () => {
+      for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+        await waitForInFlightWriters(client, holders, deadline)
+        try {
+          await client.query(`BEGIN; SET LOCAL lock_timeout = ${DROP_ATTEMPT_MS}; DROP SCHEMA IF EXISTS ${S} CASCADE; COMMIT`)
+          return
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {})
+          if (!isLockConflict(err) || Date.now() >= deadline) throw await this.#trackingLeft(client, holders, err)
+        }
+        await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(0, deadline - Date.now()))))
+      }
+    })
+  }
+
+  /** The change tracking could not be dropped: what is left, who held it, and how to remove it. */
+  async #trackingLeft(client: pg.Client, holders: string, err: unknown): Promise<StateError> {
+    const open = isLockConflict(err) ? await client.query(holders).then((r) => toInFlightWriters(r.rows), () => []) : []
+    const why = isLockConflict(err)
+      ? `after ${this.options.lockTimeoutMs} ms (lockTimeoutMs), ${open.length ? open.map(describeWriter).join('; ') : 'another session'} still held a lock on a tracked table (a transaction of the app left open), so`
+      : `${describePgError(err)}, so`
+    const tables = this.#tables.map((t) => `${t.schema}.${t.name}`)
+    const shown = tables.length > 10 ? `${tables.slice(0, 10).join(', ')} and ${tables.length - 10} more` : tables.join(', ')
+    return new StateError(
+      this.name,
+      `remove change tracking on ${where(this.target)}: ${why} the change tracking is still installed: schema ${PRIVATE_SCHEMA} (its undo log and functions) and the triggers _venomqa_capture and _venomqa_capture_truncate on ${shown}, which go on logging every write of the app. ` +
+        `Remove them with DROP SCHEMA ${PRIVATE_SCHEMA} CASCADE once that transaction has ended${open.length ? ` (or end the session: SELECT pg_terminate_backend(${open[0]!.pid}))` : ''}; the next snapshot backend to connect to this database removes them too.`,
+      { cause: err },
+    )
   }
 
   /** Empty every tracked table and restart its sequences (a rollback to an open checkpoint still works). */
@@ -283,14 +356,36 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   }
 
   /**
-   * DDL under an open checkpoint cannot be undone by putting rows back: refuse, so that no path runs on
-   * unknown state.
+   * DDL under an open checkpoint cannot be undone by putting rows back: a checkpoint is refused, and a
+   * rollback (`restored`, having put back every table the DDL left alone) fails, so that no path runs on
+   * unknown state. The advice is the error's own: the generic one for a state failure (check the
+   * connection and permissions) would send the user the wrong way.
    */
-  #schemaChanged(doing: string, under: string, changes: string[]): StateError {
-    return new StateError(
+  #schemaChanged(doing: string, under: string, changes: SchemaChange[], { restored = false } = {}): StateError {
+    const what = changes.map((c) => c.what).join('; ')
+    const left = changes.map((c) => `${c.kind} ${c.name}`)
+    const outcome = restored
+      ? `Every other table was restored; ${left.join(', ')} ${left.length === 1 ? 'stays' : 'stay'} as the path left ${left.length === 1 ? 'it' : 'them'}, and the next path would run on ${left.length === 1 ? 'it' : 'them'}.`
+      : ''
+    return new AdvisedStateError(
       this.name,
-      `${doing}: the schema of ${where(this.target)} changed under checkpoint "${under}": ${changes.join('; ')}. ` +
-        `The snapshot mechanism restores rows, not DDL; run migrations before the first checkpoint, or use mechanism 'template' for paths that change the schema.`,
+      `${doing}: the schema of ${where(this.target)} changed under checkpoint "${under}": ${what}. ` +
+        `DDL inside a path cannot be rolled back by the snapshot mechanism, which restores rows, not DDL. ${outcome}`.trimEnd(),
+      SCHEMA_CHANGED_SUGGESTION,
     )
   }
 }
+
+/** A StateError with advice of its own for the issue (core's suggestionForError prefers it to the kind's). */
+class AdvisedStateError extends StateError {
+  constructor(
+    backend: string,
+    message: string,
+    readonly suggestion: string,
+  ) {
+    super(backend, message)
+  }
+}
+
+const SCHEMA_CHANGED_SUGGESTION =
+  "DDL inside a path cannot be rolled back by the snapshot mechanism. Run the migrations (ALTER TABLE, CREATE INDEX, CREATE SEQUENCE, DISABLE TRIGGER...) before the first checkpoint: with no checkpoint open, the snapshot mechanism tracks the new schema. For paths that must change the schema, use mechanism 'template' (each checkpoint a copy of the whole database), or 'savepoint' when the app runs in the test's own process on the backend's connection."

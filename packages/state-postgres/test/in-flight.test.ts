@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { RunResult } from '@venomqa/core'
+import { type RunResult, StateError } from '@venomqa/core'
 import { REPO_ROOT, type RunningProcess, describeWithService, runBuiltCli, startNodeProcess } from '@venomqa/test-utils'
 import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
@@ -268,5 +268,44 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
     } finally {
       await backend.disconnect()
     }
+  })
+
+  it('disconnect waits for an app transaction still open at the end of the run, then removes every trace of the tracking', async () => {
+    const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 8000 })
+    await backend.connect()
+    await backend.checkpoint('start')
+    // The app's transaction has read a tracked table and writes it 500 ms later. A DROP that took the log's
+    // lock and then waited on the table made that write wait on it: a deadlock, the DROP failed, and the
+    // triggers stayed, logging the app's writes.
+    await fetch(`${app.url}/read-then-write`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 500, name: 'written at the end' }) })
+    await backend.disconnect()
+    await untilCommitted(app.url)
+    expect(await trackingLeftovers(url)).toEqual([])
+    // The app's transaction was waited for, not broken: its row is there.
+    expect((await customers(url)).map((c) => c.name)).toContain('written at the end')
+    await withClient(url, (c) => c.query(`DELETE FROM customers WHERE name = 'written at the end'`))
+  })
+
+  it('disconnect fails loudly, saying what is left and how to remove it, when the transaction outlasts lockTimeoutMs', async () => {
+    const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 500 })
+    await backend.connect()
+    const { pid } = await (
+      await fetch(`${app.url}/read-then-write`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 2000, name: 'late' }) })
+    ).json()
+    const err = await backend.disconnect().catch((e) => e)
+    expect(err).toBeInstanceOf(StateError)
+    expect(err.message).toMatch(
+      new RegExp(
+        `remove change tracking on database "${DB}" .*: after 500 ms \\(lockTimeoutMs\\), pid ${pid} \\(application "held-app".*still held a lock on a tracked table.*the change tracking is still installed: schema _venomqa .* the triggers _venomqa_capture and _venomqa_capture_truncate on public\\.customers, which go on logging every write of the app\\. Remove them with DROP SCHEMA _venomqa CASCADE once that transaction has ended \\(or end the session: SELECT pg_terminate_backend\\(${pid}\\)\\)`,
+      ),
+    )
+    expect(await trackingLeftovers(url)).not.toEqual([])
+    await untilCommitted(app.url)
+    // As the message says: the next backend to connect removes it.
+    const next = postgresState({ url, exclude: ['jobs'] })
+    await next.connect()
+    await next.disconnect()
+    expect(await trackingLeftovers(url)).toEqual([])
+    await withClient(url, (c) => c.query(`DELETE FROM customers WHERE name = 'late'`))
   })
 })

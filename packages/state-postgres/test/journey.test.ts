@@ -200,6 +200,8 @@ describe('DDL inside a path, snapshot mechanism', () => {
     const critical = j.issues.filter((i) => i.severity === 'critical')
     expect(critical).toHaveLength(1)
     expect(critical[0]!.error).toMatch(/changed under checkpoint "start": table public.todos: column\(s\) priority added/)
+    // The backend's own advice, not the generic one for a state failure (check the connection and permissions).
+    expect(critical[0]!.suggestion).toMatch(/^DDL inside a path cannot be rolled back by the snapshot mechanism\. Run the migrations .* before the first checkpoint/)
     const br = j.nodes.find((n) => n.kind === 'branch')
     if (br?.kind !== 'branch') throw new Error('no branch result')
     // The path whose rollback failed is failed, and none of its steps ran.

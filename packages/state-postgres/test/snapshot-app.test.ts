@@ -1,7 +1,8 @@
 import { type RunningProcess, describeWithService } from '@venomqa/test-utils'
+import { StateError } from '@venomqa/core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type PostgresSnapshotBackend, postgresState } from '../src/index'
-import { PG, SCHEMA, SEED, api, createDatabase, dropDatabase, dump, startTestApp, trackingLeftovers } from './helpers'
+import { PG, SCHEMA, SEED, api, createDatabase, dropDatabase, dump, startTestApp, trackingLeftovers, withClient } from './helpers'
 import { runBranchScenario } from './scenario'
 
 const DB = 'venomqa_pg_snapshot_app'
@@ -47,6 +48,22 @@ describe('snapshot mechanism, app in its own process with its own pool', () => {
       'public.todos': 4,
       'public.users': 3,
     })
+  })
+
+  it('a path that runs DDL: every table whose shape stays is restored (the next sign-up is no 409), then the rollback fails naming the table', async () => {
+    const http = api(app.url)
+    await backend.checkpoint('ddl')
+    await http('POST', '/users', { email: 'dup@example.com', name: 'Dup' }, 201)
+    await withClient(url, (c) => c.query('CREATE INDEX todos_by_title ON todos (title)'))
+    const err = await backend.rollback('ddl').catch((e) => e)
+    expect(err).toBeInstanceOf(StateError)
+    expect(err.message).toMatch(/changed under checkpoint "ddl": table public\.todos: .*Every other table was restored; table public\.todos stays as the path left it/)
+    // The next path signs the same user up: the path's user is gone.
+    await http('POST', '/users', { email: 'dup@example.com', name: 'Dup' }, 201)
+    // With the index gone, the shape is the checkpoint's again and a rollback goes through.
+    await withClient(url, (c) => c.query('DROP INDEX todos_by_title'))
+    await backend.rollback('ddl')
+    await backend.release('ddl')
   })
 
   it('disconnect removes every trigger, function and table it created; the app goes on normally', async () => {

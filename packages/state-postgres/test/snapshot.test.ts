@@ -1,4 +1,4 @@
-import { StateError } from '@venomqa/core'
+import { StateError, suggestionForError } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { afterAll, afterEach, expect, it } from 'vitest'
 import { PostgresSnapshotBackend, postgresState } from '../src/index'
@@ -187,17 +187,27 @@ describe('snapshot mechanism', () => {
     await first.checkpoint('still-works')
   })
 
-  it('DDL under a checkpoint stops checkpoint and rollback with a precise error; without a checkpoint it is taken in', async () => {
+  it('DDL under a checkpoint: the rollback restores every other table, then fails with a precise error and advice of its own', async () => {
     const backend = await setup({}, 'CREATE TABLE scratch (id int PRIMARY KEY);')
     await backend.checkpoint('cp')
+    const before = await dump(url)
+    // Rows in tables whose shape stays (a sign-up), and DDL on others.
+    await sql(`INSERT INTO users (email, name) VALUES ('new@e.com', 'New'); DELETE FROM sessions; UPDATE todos SET title = 'changed'`)
     await sql('ALTER TABLE todos ADD COLUMN priority int; CREATE TABLE extra (id int PRIMARY KEY); DROP TABLE scratch')
     const err = await backend.rollback('cp').catch((e) => e)
     expect(err).toBeInstanceOf(StateError)
     expect(err.message).toBe(
       'state backend "postgres:venomqa_pg_snapshot": rollback to "cp": the schema of database "venomqa_pg_snapshot" at 127.0.0.1:5432 (user "postgres") ' +
         'changed under checkpoint "cp": table public.scratch was dropped or renamed; table public.todos: column(s) priority added; table public.extra was created. ' +
-        "The snapshot mechanism restores rows, not DDL; run migrations before the first checkpoint, or use mechanism 'template' for paths that change the schema.",
+        'DDL inside a path cannot be rolled back by the snapshot mechanism, which restores rows, not DDL. Every other table was restored; table public.scratch, ' +
+        'table public.todos, table public.extra stay as the path left them, and the next path would run on them.',
     )
+    // Its own advice, not the generic one for a state failure (check the connection and permissions).
+    expect(suggestionForError(err)).toMatch(/^DDL inside a path cannot be rolled back by the snapshot mechanism\. Run the migrations .* before the first checkpoint.*mechanism 'template'/)
+    // The tables the DDL left alone are back at the checkpoint: the next path can sign up the same user again.
+    const after = await dump(url)
+    for (const table of ['users', 'sessions', 'comments', 'todo_tags', 'audit_log', 'seq:public.users_id_seq']) expect(after[table], table).toEqual(before[table])
+    expect((await rows('SELECT DISTINCT title FROM todos')).map((r) => r.title)).toEqual(['changed'])
     await expect(backend.checkpoint('cp2')).rejects.toThrow(/changed under checkpoint "cp"/)
 
     // Once no checkpoint is open, tracking starts over on the new schema.
@@ -234,6 +244,31 @@ describe('snapshot mechanism', () => {
       await backend.disconnect()
     }
   }, 60_000)
+
+  it('a sequence created by a path is DDL too: the rollback restores the rows, then says so', async () => {
+    const backend = await setup()
+    await backend.checkpoint('cp')
+    await sql(`CREATE SEQUENCE invoice_numbers; INSERT INTO users (email, name) VALUES ('x@e.com', 'X')`)
+    const err = await backend.rollback('cp').catch((e) => e)
+    expect(err).toBeInstanceOf(StateError)
+    expect(err.message).toMatch(/changed under checkpoint "cp": sequence public\.invoice_numbers was created\. DDL inside a path cannot be rolled back/)
+    expect((await rows('SELECT email FROM users ORDER BY id')).map((r) => r.email)).toEqual(['ada@example.com', 'bob@example.com'])
+  })
+
+  it('triggers turned off and on again within a path: the writes made meanwhile went untracked, and the rollback says so', async () => {
+    const backend = await setup()
+    await backend.checkpoint('cp')
+    await sql(`ALTER TABLE users DISABLE TRIGGER ALL; INSERT INTO users (email, name) VALUES ('hidden@e.com', 'Hidden'); ALTER TABLE users ENABLE TRIGGER ALL`)
+    await sql(`INSERT INTO todos (user_id, title) VALUES (1, 'seen')`)
+    const err = await backend.rollback('cp').catch((e) => e)
+    expect(err).toBeInstanceOf(StateError)
+    expect(err.message).toMatch(
+      /changed under checkpoint "cp": table public\.users: its triggers were turned off and on again \(ALTER TABLE \.\.\. DISABLE \/ ENABLE TRIGGER\), so the writes made meanwhile were not tracked\./,
+    )
+    // The other tables are restored; users keeps the row the tracking never saw, and its sequence, not set back below it.
+    expect(await rows(`SELECT count(*)::int AS n FROM todos WHERE title = 'seen'`)).toEqual([{ n: 0 }])
+    expect(await rows(`INSERT INTO users (email, name) VALUES ('next@e.com', 'Next') RETURNING id`)).toEqual([{ id: 4 }])
+  })
 
   it('a rollback blocked by a lock fails whole, with a clear error, and can be retried', async () => {
     const backend = await setup({ lockTimeoutMs: 300 })

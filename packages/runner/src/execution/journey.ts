@@ -230,7 +230,8 @@ class JourneyExecution {
         const backends = await guardState(`rollback to checkpoint "${open[0]}"`, () => world.rollback(open[0]!))
         await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, backends, reason }, { path: 'main' })
       } catch (err) {
-        this.addIssue({ path: 'main', step: `rollback ${open[0]}`, severity: 'critical', kind: 'state', error: errorMessage(err), source: 'state' })
+        const suggestion = suggestionForError(err)
+        this.addIssue({ path: 'main', step: `rollback ${open[0]}`, severity: 'critical', kind: 'state', error: errorMessage(err), source: 'state', ...(suggestion ? { suggestion } : {}) })
       }
     }
     const problems = await guardState('releasing checkpoints', () => world.releaseAll()).catch((err: unknown): ReleaseProblem[] => [{ error: errorMessage(err), severity: 'medium' }])
@@ -312,7 +313,17 @@ class JourneyExecution {
       return { durationMs, backends }
     } catch (err) {
       const message = `${lane.index ? `worker ${lane.index}: ` : ''}rollback to checkpoint "${checkpoint}" failed, so the branch stops here rather than run on unknown state: ${errorMessage(err)}`
-      this.addIssue({ path: pathName, step: `rollback ${checkpoint}`, severity: 'critical', kind: 'state', error: message, source: err instanceof StateError ? `state:${err.backend}` : 'state' })
+      // A backend that knows why (DDL run inside a path) gives advice of its own, which wins over the kind's.
+      const suggestion = suggestionForError(err)
+      this.addIssue({
+        path: pathName,
+        step: `rollback ${checkpoint}`,
+        severity: 'critical',
+        kind: 'state',
+        error: message,
+        source: err instanceof StateError ? `state:${err.backend}` : 'state',
+        ...(suggestion ? { suggestion } : {}),
+      })
       if (!lane.index) this.#mainStateUnknown = true
       this.stop({ kind: lane.index ? 'workers' : 'state', message })
       return { kind: 'state', message }
