@@ -79,10 +79,16 @@ export class StateError extends VenomError {
    * released at a journey's end, it is a critical issue: the journey cannot pass on a state nobody knows.
    */
   readonly stateIsWrong: boolean
-  constructor(backend: string, message: string, options?: { cause?: unknown; stateIsWrong?: boolean }) {
+  /**
+   * Advice of the backend's own for the issue, when it knows better than the kind's generic one (check the
+   * connection and permissions): DDL run inside a path. suggestionForError prefers it.
+   */
+  readonly suggestion?: string
+  constructor(backend: string, message: string, options?: { cause?: unknown; stateIsWrong?: boolean; suggestion?: string }) {
     super('E_STATE', `state backend "${backend}": ${message}`, options)
     this.backend = backend
     this.stateIsWrong = options?.stateIsWrong ?? false
+    if (options?.suggestion) this.suggestion = options.suggestion
   }
 }
 

@@ -211,10 +211,10 @@ export class MysqlSnapshotBackend implements StateBackend {
     const drift = [...fingerprintChanges(this.#installedFingerprint, probe.fingerprint), ...probe.untracked].map((c) => c.what)
     if (drift.length) {
       if (this.#stack.size)
-        throw new AdvisedStateError(
+        throw new StateError(
           this.name,
           `checkpoint "${name}": the schema changed while checkpoints are open (${drift.join('; ')}); their state can no longer be restored. ${DDL_NOT_UNDONE}`,
-          SCHEMA_CHANGED_SUGGESTION,
+          { suggestion: SCHEMA_CHANGED_SUGGESTION },
         )
       // No checkpoint depends on the old tracking: start over with the new schema.
       await this.#dropPrivateObjects(conn)
@@ -315,10 +315,10 @@ export class MysqlSnapshotBackend implements StateBackend {
     const outcome = left.length
       ? `Every other table was restored; ${one ? 'table' : 'tables'} ${left.join(', ')} ${one ? 'stays' : 'stay'} as the path left ${one ? 'it' : 'them'}, and the next path would run on ${one ? 'it' : 'them'}.`
       : 'Every table was restored, but the triggers stay as the path left them, and the next path would run with them.'
-    return new AdvisedStateError(
+    return new StateError(
       this.name,
       `rollback to "${name}": the schema changed since the checkpoint (${drift.map((c) => c.what).join('; ')}). ${DDL_NOT_UNDONE} ${outcome}`,
-      SCHEMA_CHANGED_SUGGESTION,
+      { suggestion: SCHEMA_CHANGED_SUGGESTION },
     )
   }
 
@@ -882,16 +882,6 @@ function lockHint(err: unknown): string {
     : ''
 }
 
-/** A StateError with advice of its own for the issue (core's suggestionForError prefers it to the kind's). */
-class AdvisedStateError extends StateError {
-  constructor(
-    backend: string,
-    message: string,
-    readonly suggestion: string,
-  ) {
-    super(backend, message)
-  }
-}
 
 const DDL_NOT_UNDONE = 'DDL inside a path cannot be rolled back by the snapshot backend, which restores rows, not the schema.'
 

@@ -367,25 +367,15 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     const outcome = restored
       ? `Every other table was restored; ${left.join(', ')} ${left.length === 1 ? 'stays' : 'stay'} as the path left ${left.length === 1 ? 'it' : 'them'}, and the next path would run on ${left.length === 1 ? 'it' : 'them'}.`
       : ''
-    return new AdvisedStateError(
+    return new StateError(
       this.name,
       `${doing}: the schema of ${where(this.target)} changed under checkpoint "${under}": ${what}. ` +
         `DDL inside a path cannot be rolled back by the snapshot mechanism, which restores rows, not DDL. ${outcome}`.trimEnd(),
-      SCHEMA_CHANGED_SUGGESTION,
+      { suggestion: SCHEMA_CHANGED_SUGGESTION },
     )
   }
 }
 
-/** A StateError with advice of its own for the issue (core's suggestionForError prefers it to the kind's). */
-class AdvisedStateError extends StateError {
-  constructor(
-    backend: string,
-    message: string,
-    readonly suggestion: string,
-  ) {
-    super(backend, message)
-  }
-}
 
 const SCHEMA_CHANGED_SUGGESTION =
   "DDL inside a path cannot be rolled back by the snapshot mechanism. Run the migrations (ALTER TABLE, CREATE INDEX, CREATE SEQUENCE, DISABLE TRIGGER...) before the first checkpoint: with no checkpoint open, the snapshot mechanism tracks the new schema. For paths that must change the schema, use mechanism 'template' (each checkpoint a copy of the whole database), or 'savepoint' when the app runs in the test's own process on the backend's connection."
