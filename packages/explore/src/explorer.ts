@@ -83,6 +83,12 @@ interface Frame {
 const checkpointName = (k: number) => `d${k}`
 
 /**
+ * The rollback timing of the wait for requests the app never answered (an action's timeout let them go):
+ * they must end before their work is undone. No backend spends it, and it is no restoring of the context.
+ */
+export const UNANSWERED_WAIT = 'unanswered requests'
+
+/**
  * The search space as the strategies see it: a stack of states from the root (d0) to the current one,
  * each with its checkpoint. An edge is taken from the current state; the state it reaches becomes the
  * current one only by `descend` (a checkpoint); `backTo(k)` rolls back to dk, dropping every later one
@@ -292,9 +298,13 @@ export class Explorer {
 
   async #rollback(k: number): Promise<void> {
     const t0 = performance.now()
-    const backends = await this.env.lane.world.rollback(checkpointName(k))
+    let waited = 0
+    const backends = await this.env.lane.world.rollback(checkpointName(k), (ms) => {
+      waited = ms
+      this.env.rollbackTimings.add(UNANSWERED_WAIT, ms)
+    })
     const total = performance.now() - t0
-    let spent = 0
+    let spent = waited
     for (const b of backends) {
       this.env.rollbackTimings.add(b.backend, b.durationMs)
       spent += b.durationMs

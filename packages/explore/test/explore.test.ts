@@ -1,5 +1,7 @@
 import { type ActionSource, ConfigError, DefinitionError, type ExplorationResult, PLUGIN_API_VERSION, action, assertStatus, definePlugin, invariant } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService, type RunningProcess } from '@venomqa/test-utils'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { explore } from '../src'
 import { postgresState } from '@venomqa/state-postgres'
@@ -119,6 +121,24 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     expect(actionsOf(r, 'request_error')).toEqual([['call_the_void']])
     expect(byInvariant(r, 'request_error')[0]!.message).toMatch(/^call_the_void: /)
     expect(byInvariant(r, 'request_error')[0]!.reproduced).toEqual({ attempts: 3, failures: 3 })
+  })
+
+  it("a rollback's wait for a request the app never answered is timed as its own, not as restoring the context", async () => {
+    // An endpoint that answers after 400 ms, called by an action that stops waiting at 50 ms: the next
+    // rollback waits for the answer first (its work must not land after the undo).
+    const slow = http.createServer((_req, res) => void setTimeout(() => res.end('late'), 400))
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`
+      const late = action('late', ({ http }) => http.get(url, { retry: false }), { maxPerPath: 1, timeout: 50 })
+      const r = await exploreShop(shopExploration({ actions: [createProduct, late], invariants: [], depth: 2 }), env, { shrink: false })
+      const waits = r.timings.rollback['unanswered requests']
+      expect(waits?.max).toBeGreaterThan(200)
+      expect(r.timings.rollback.context!.max).toBeLessThan(200)
+    } finally {
+      slow.closeAllConnections()
+      await new Promise((resolve) => slow.close(resolve))
+    }
   })
 
   it('lists actions that were never enabled, and counts refused edges', async () => {

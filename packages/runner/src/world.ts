@@ -169,10 +169,18 @@ export class World {
     return timings
   }
 
-  async rollback(name: string): Promise<BackendTiming[]> {
+  /**
+   * `waited`, when given, is told how long the rollback waited for the app's unanswered requests (see
+   * `settle`) before any backend was called, when it had to: time no backend spent.
+   */
+  async rollback(name: string, waited?: (ms: number) => void): Promise<BackendTiming[]> {
     this.#refuseAbandoned(`rollback to "${name}"`)
     const settling = this.#settle?.()
-    if (settling) await settling
+    if (settling) {
+      const t0 = performance.now()
+      await settling
+      waited?.(performance.now() - t0)
+    }
     let timings: BackendTiming[] = []
     await this.#stack.rollback(name, async (saved) => {
       timings = await this.#fanOut(`rollback to "${name}"`, (b) => b.rollback(name))
