@@ -3,7 +3,7 @@ import { ConfigError, isSecretHeader, isSecretKey, redactText } from '@venomqa/c
 import { commentText, kebabCase, literal, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
 import type { JourneyFile } from '../journey-files'
-import { UNIQUE_EMAIL, sample, sampleParameter } from './sample'
+import { UNIQUE_EMAIL, sample, sampleParameter, withinBounds } from './sample'
 import { type Credential, SecuritySchemes, secretsOf, variableFor } from './security'
 
 /**
@@ -641,7 +641,7 @@ function differentFrom(update: unknown, create: unknown, properties: Record<stri
       if (changed.length <= (schema.maxLength ?? Number.POSITIVE_INFINITY) && fitsPattern(changed, schema.pattern)) out[key] = changed
     } else if (typeof value === 'number') {
       const step = schema.multipleOf ?? 1
-      if (value + step <= (schema.maximum ?? Number.POSITIVE_INFINITY) && (schema.exclusiveMaximum === undefined || value + step < schema.exclusiveMaximum)) out[key] = value + step
+      if (withinBounds(value + step, schema)) out[key] = value + step
     } else if (typeof value === 'boolean') out[key] = !value
   }
   return out
