@@ -154,6 +154,23 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
   })
 
+  it('venomqa init where package.json "scripts" is no object (a string, an array, null), or package.json is none, refuses and writes nothing', async () => {
+    for (const [scripts, what] of [['"venomqa run"', 'a string'], ['["build"]', 'an array'], ['null', 'null']]) {
+      const text = `{\n  "name": "x",\n  "scripts": ${scripts}\n}\n`
+      const p = await project({ 'package.json': text })
+      expectRefused(
+        await p.venomqa(['init']),
+        new RegExp(`^venomqa: package\\.json "scripts" is ${what}, not an object of script names to commands: init adds "test:api" there\\. Nothing was written; make "scripts" an object \\(or remove it\\) first\n$`),
+      )
+      expect(readFileSync(path.join(p.dir, 'package.json'), 'utf8')).toBe(text)
+      expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
+      expect(existsSync(path.join(p.dir, 'journeys/example.journey.ts'))).toBe(false)
+    }
+    const list = await project({ 'package.json': '["x"]\n' })
+    expectRefused(await list.venomqa(['init']), /^venomqa: package\.json holds an array, not an object: init adds a "test:api" script to its "scripts"\. Nothing was written; fix package\.json first\n$/)
+    expect(readFileSync(path.join(list.dir, 'package.json'), 'utf8')).toBe('["x"]\n')
+  })
+
   it('a journey file that throws or does not parse is named with the line (and column) where; --debug shows its own stack', async () => {
     const p = await project({
       'journeys/ping.journey.ts': "import { journey, step } from '@venomqa/core'\n\ninterface Env { url: string }\nconst host = process.env.NOT_SET_ANYWHERE.trim()\nexport default journey('j', { steps: [step('s', () => {})] })\n",
