@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -564,6 +564,20 @@ export default journey('saved', { steps: [step('ping', ({ http }) => http.get('/
     const r = await p.venomqa(['init'])
     expectRefused(r, /not overwriting what exists: journeys\/example\.journey\.ts\. Nothing was written/)
     expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
+  })
+
+  it('init --force replaces a link at journeys/example.journey.ts or venomqa.config.ts, never the file it points to', async () => {
+    const p = await makeProject(null)
+    projects.push(p)
+    writeFileSync(path.join(p.dir, 'mine.ts'), '// mine\n')
+    mkdirSync(path.join(p.dir, 'journeys'))
+    symlinkSync('../mine.ts', path.join(p.dir, 'journeys/example.journey.ts'))
+    symlinkSync('mine.ts', path.join(p.dir, 'venomqa.config.ts'))
+    const r = await p.venomqa(['init', '--force'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(readFileSync(path.join(p.dir, 'mine.ts'), 'utf8')).toBe('// mine\n')
+    for (const file of ['journeys/example.journey.ts', 'venomqa.config.ts']) expect(lstatSync(path.join(p.dir, file)).isSymbolicLink()).toBe(false)
+    expect(readFileSync(path.join(p.dir, 'journeys/example.journey.ts'), 'utf8')).toContain("journey('example'")
   })
 
   it('list shows what run would run: journey.only narrows it, and a filter or glob that matches nothing is refused (exit 2)', async () => {

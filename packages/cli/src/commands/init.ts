@@ -6,6 +6,7 @@ import { quote } from '../codegen'
 import { findConfigFile } from '../config/load'
 import { EXIT, type Io } from '../exit'
 import { parseJsonText } from '../json-place'
+import { replaceFile } from '../replace-file'
 import { parseFlagValues } from './flags'
 
 export interface InitFlags {
@@ -117,7 +118,7 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
     })
 
   for (const f of files) {
-    await atomicWriteFile(f.file, f.content)
+    await replaceFile(f.file, f.content)
     io.stdout.write(`created ${path.relative(dir, f.file)}\n`)
   }
   if (pkg && pkgText !== undefined) {
