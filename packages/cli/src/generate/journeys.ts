@@ -139,7 +139,12 @@ class Model {
     let targets: Operation[]
     if (linked.length) {
       ;({ param, idPath } = linked[0]!)
-      targets = linked.filter((l) => l.param === param).map((l) => l.target)
+      targets = withItemOperations(
+        linked.filter((l) => l.param === param).map((l) => l.target),
+        create,
+        param,
+        this.ops,
+      )
     } else {
       // No links: the item is the collection path plus one parameter, and the id a property of that name or `id`.
       const item = this.ops.find((o) => new RegExp(`^${escapeRegExp(create.path)}/\\{([^}]+)\\}$`).test(o.path))
@@ -608,6 +613,18 @@ function sessionCredentials(credentials: Credential[]): string[] {
   }
   if (cookies.length) lines.push(`http.setHeader('Cookie', \`${cookies.join('; ')}\`)`)
   return lines
+}
+
+/**
+ * The operations a create's links lead to, with the other operations on the same item: a document links
+ * the create to the operations it means to point out (often the read alone), and the update and delete of
+ * `/pets/{petId}` are the created pet's all the same. The item is the collection's path and the linked id
+ * (`/pets/{petId}`), or the path of an operation linked with it.
+ */
+function withItemOperations(linked: Operation[], create: Operation, param: string, ops: Operation[]): Operation[] {
+  const item = `{${param}}`
+  const items = new Set([`${create.path}/${item}`, ...linked.map((o) => o.path).filter((p) => p.endsWith(`/${item}`))])
+  return [...linked, ...ops.filter((o) => o !== create && !linked.includes(o) && items.has(o.path))]
 }
 
 /** The resources whose ids the create's path needs, outermost first. */
