@@ -302,17 +302,26 @@ class TagWriter {
   }
 
   private smokeJourney(): string | undefined {
-    const calls = this.ops.filter((o) => !this.covered.has(o) && !o.path.includes('{') && o.method === 'GET')
+    const calls = this.ops.filter((o) => !this.covered.has(o) && this.needsNoId(o) && o.method === 'GET')
     if (!calls.length) return undefined
     const steps = this.idFreeReads().map((o) => this.callStep(o, snakeCase(o.operationId ?? `${o.method} ${o.path}`)))
     return this.journey(`${snakeCase(this.tag)}_reads`, steps, 'Every read of this tag that needs no id.')
   }
 
-  /** GETs of this tag with no path parameter not yet in a journey, now taken. */
+  /** GETs of this tag that need no id (see needsNoId) not yet in a journey, now taken. */
   private idFreeReads(): Operation[] {
-    const reads = this.ops.filter((o) => !this.covered.has(o) && !o.path.includes('{') && o.method === 'GET')
+    const reads = this.ops.filter((o) => !this.covered.has(o) && this.needsNoId(o) && o.method === 'GET')
     for (const o of reads) this.covered.add(o)
     return reads
+  }
+
+  /**
+   * Whether a journey can send the operation without an id an earlier step made: its path has no
+   * parameter, or only secret-named ones no operation creates (`/hooks/{token}`), which are read from the
+   * environment like any secret (see pathParameter), never sampled.
+   */
+  private needsNoId(op: Operation): boolean {
+    return [...op.path.matchAll(/\{([^}]+)\}/g)].every(([, name]) => isSecretKey(name!) && !this.model.creatorOf(op.path, name!))
   }
 
   /**
