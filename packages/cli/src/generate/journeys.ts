@@ -212,6 +212,8 @@ class TagWriter {
    * refuses a journey with two steps of one name.
    */
   private stepName = uniqueNamer()
+  /** The options of the requests of the journey being written, by the marker that stands for them (see deferOptions). */
+  private readonly pendingOptions = new Map<string, { op: Operation; options: string[]; headers: Record<string, string | number | boolean> }>()
 
   constructor(
     private readonly model: Model,
@@ -331,6 +333,8 @@ class TagWriter {
   private journey(name: string, steps: string[], description: string, { dependent = false } = {}): string {
     const auth = this.authSteps([...this.journeyOps])
     this.journeyOps.clear()
+    const written = [...auth.steps, ...steps].map((s) => this.resolveOptions(s, auth.perRequest))
+    this.pendingOptions.clear()
     this.stepName = uniqueNamer()
     const readsSecrets = auth.variables.length > 0 || this.journeyReads.size > 0
     this.journeyReads.clear()
@@ -351,7 +355,7 @@ class TagWriter {
       `  tags: ['generated', ${quote(this.tag)}],`,
       ...(failFast ? ['  failFast: true,'] : []),
       '  steps: [',
-      ...[...auth.steps, ...steps].map((s) => `${indent(s, 4)},`),
+      ...written.map((s) => `${indent(s, 4)},`),
       '  ],',
       '})',
     ].join('\n')
@@ -362,7 +366,7 @@ class TagWriter {
    * has an open login and bearer tokens are all they need; otherwise set what each scheme sends on every
    * request, read from the environment (`variables`, which the journey needs set to run).
    */
-  private authSteps(ops: Operation[]): { steps: string[]; variables: string[] } {
+  private authSteps(ops: Operation[]): { steps: string[]; variables: string[]; perRequest: Set<string> } {
     const credentials = new Map<string, Credential>()
     for (const op of ops.filter((o) => o.secured)) {
       const need = this.security.forOperation(op)
@@ -370,17 +374,53 @@ class TagWriter {
       else for (const c of need.credentials) credentials.set(c.scheme, c)
     }
     const all = [...credentials.values()]
-    if (!all.length) return { steps: [], variables: [] }
-    if (this.model.login && all.every((c) => c.kind === 'bearer')) return { steps: this.loginSteps(), variables: [] }
+    if (!all.length) return { steps: [], variables: [], perRequest: new Set() }
+    if (this.model.login && all.every((c) => c.kind === 'bearer')) return { steps: this.loginSteps(), variables: [], perRequest: new Set() }
     const secrets = all.flatMap(secretsOf)
     for (const s of secrets) this.secrets.set(s.name, s)
     const variables = [...new Set(secrets.map((s) => s.name))]
-    // An API key in the query goes with each request (see queryCredentials): nothing to set for it here.
-    const lines = sessionCredentials(all)
-    if (!lines.length) return { steps: [], variables }
+    const perRequest = sharingAHeader(all)
+    // An API key in the query goes with each request (see queryCredentials), and so does a credential whose
+    // header another scheme of the journey sends too: nothing to set for them here.
+    const lines = sessionCredentials(all.filter((c) => !perRequest.has(c.scheme)))
+    if (!lines.length) return { steps: [], variables, perRequest }
     const action = lines.length === 1 ? lines[0] : `{\n${lines.map((l) => `  ${l}`).join('\n')}\n}`
     const comment = `// ${FILL_IN.slice(3)} these operations need credentials, read from the environment variables the header names; or log in here.`
-    return { steps: [`${comment}\nstep('authenticate', ({ http }) => ${action})`], variables }
+    return { steps: [`${comment}\nstep('authenticate', ({ http }) => ${action})`], variables, perRequest }
+  }
+
+  /**
+   * The text that stands for a request's options (`, { json: ..., headers: ... }`) until the journey's
+   * credentials are known: which of them are sent with each request rather than set on the client for all
+   * of them is known only once every operation of the journey is (see sharingAHeader).
+   */
+  private deferOptions(op: Operation, options: string[], headers: Record<string, string | number | boolean>): string {
+    const marker = `\u0002${this.pendingOptions.size}\u0002`
+    this.pendingOptions.set(marker, { op, options, headers })
+    return marker
+  }
+
+  /** `text` with each request's options written, the credentials of the schemes in `perRequest` among its headers. */
+  private resolveOptions(text: string, perRequest: ReadonlySet<string>): string {
+    return text.replace(/\u0002\d+\u0002/g, (marker) => {
+      const { op, options, headers } = this.pendingOptions.get(marker)!
+      const sent = { ...this.requestCredentials(op, perRequest), ...headers }
+      const all = Object.keys(sent).length ? [...options, `headers: ${this.literal(sent, '  ')}`] : options
+      return all.length ? `, { ${all.join(', ')} }` : ''
+    })
+  }
+
+  /** The headers that send the operation's credentials of the schemes in `perRequest`, read from the environment on each request. */
+  private requestCredentials(op: Operation, perRequest: ReadonlySet<string>): Record<string, string> {
+    const need = op.secured && perRequest.size ? this.security.forOperation(op) : undefined
+    if (!need || !('credentials' in need)) return {}
+    const headers: Record<string, string> = {}
+    for (const c of need.credentials.filter((c) => perRequest.has(c.scheme))) {
+      if (c.kind === 'bearer') headers.Authorization = `\u0001\`Bearer \${${secretRead(c.secret.name)}}\``
+      else if (c.kind === 'basic') headers.Authorization = `\u0001\`Basic \${${basicToken(c)}}\``
+      else if (c.kind === 'header') headers[c.name] = `\u0001${secretRead(c.secret.name)}`
+    }
+    return headers
   }
 
   /** Sign up (when the document has an open one) and log in, then send the login's token. */
@@ -488,8 +528,9 @@ class TagWriter {
     ])
     if (Object.keys(query).length) options.push(`query: ${this.literal(query, '  ')}`)
     const headers = this.requiredHeaders(op, parameterValue)
-    if (Object.keys(headers).length) options.push(`headers: ${this.literal(headers, '  ')}`)
-    const call = `http.${op.method.toLowerCase()}(${url}${options.length ? `, { ${options.join(', ')} }` : ''})`
+    // The options are written once the journey's credentials are known: an operation whose scheme shares
+    // its header with another scheme of the journey sends its credential with the request (see journey).
+    const call = `http.${op.method.toLowerCase()}(${url}${this.deferOptions(op, options, headers)})`
     const statuses = expected ?? Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s)).map(Number)
     const usesCtx = url.includes('ctx.') || after.some((a) => a.includes('ctx.'))
     this.journeyOps.add(op)
@@ -614,8 +655,7 @@ function sessionCredentials(credentials: Credential[]): string[] {
   const cookies: string[] = []
   for (const c of credentials) {
     if (c.kind === 'bearer') lines.push(`http.setAuthToken(${secretRead(c.secret.name)})`)
-    else if (c.kind === 'basic')
-      lines.push(`http.setAuthToken(Buffer.from(\`\${${secretRead(c.user.name)}}:\${${secretRead(c.password.name)}}\`).toString('base64'), 'Basic')`)
+    else if (c.kind === 'basic') lines.push(`http.setAuthToken(${basicToken(c)}, 'Basic')`)
     else if (c.kind === 'header') lines.push(`http.setHeader(${quote(c.name)}, ${secretRead(c.secret.name)})`)
     // The cookie's name is the document's text inside a template literal: escaped, so it cannot end it.
     else if (c.kind === 'cookie') cookies.push(`${templateText(c.name)}=\${${secretRead(c.secret.name)}}`)
@@ -634,6 +674,26 @@ function withItemOperations(linked: Operation[], create: Operation, param: strin
   const item = `{${param}}`
   const items = new Set([`${create.path}/${item}`, ...linked.map((o) => o.path).filter((p) => p.endsWith(`/${item}`))])
   return [...linked, ...ops.filter((o) => o !== create && !linked.includes(o) && items.has(o.path))]
+}
+
+/** The code of Basic credentials: the user name and password, read from the environment, base64 encoded. */
+function basicToken(c: Extract<Credential, { kind: 'basic' }>): string {
+  return `Buffer.from(\`\${${secretRead(c.user.name)}}:\${${secretRead(c.password.name)}}\`).toString('base64')`
+}
+
+/**
+ * The schemes among `credentials` that send their credential in a header another of them sends too: a
+ * Basic and a bearer scheme (both `Authorization`), two bearer schemes, two API keys in one header. Set on
+ * the client, the last would replace the others, and each operation but its own would be sent someone
+ * else's credential: these go with each request instead, each operation its own.
+ */
+function sharingAHeader(credentials: Credential[]): Set<string> {
+  const byHeader = new Map<string, Credential[]>()
+  for (const c of credentials) {
+    const header = c.kind === 'bearer' || c.kind === 'basic' ? 'authorization' : c.kind === 'header' ? c.name.toLowerCase() : undefined
+    if (header) byHeader.set(header, [...(byHeader.get(header) ?? []), c])
+  }
+  return new Set([...byHeader.values()].filter((shared) => shared.length > 1).flatMap((shared) => shared.map((c) => c.scheme)))
 }
 
 /** The resources whose ids the create's path needs, outermost first. */
