@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import path from 'node:path'
-import { type LocalServer, REPO_ROOT, listenLocally } from '@venomqa/test-utils'
+import { type LocalServer, listenLocally } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { typecheckJourneys } from './helpers/typecheck'
 
 // End to end: `venomqa generate` (the built binary) writes one journey whose operations need a Basic and a
 // bearer scheme, and one with a secret-named path parameter; `venomqa run` runs it against a server that
@@ -86,17 +86,6 @@ describe('venomqa generate: operations of one journey under a Basic and a bearer
   })
 
   it('type-checks as a user would see it (strict, with the published types)', () => {
-    const tsconfig = path.join(p.dir, 'tsconfig.json')
-    const typeRoots = [path.join(REPO_ROOT, 'node_modules/@types')]
-    const compilerOptions = { strict: true, noEmit: true, module: 'ESNext', moduleResolution: 'Bundler', target: 'ES2022', types: ['node'], typeRoots, skipLibCheck: true }
-    return writeFile(tsconfig, JSON.stringify({ compilerOptions, include: ['journeys/**/*.ts'] })).then(() => {
-      let output = ''
-      try {
-        execFileSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], { cwd: p.dir, encoding: 'utf8' })
-      } catch (err) {
-        output = String((err as { stdout?: string }).stdout || err)
-      }
-      expect(output).toBe('')
-    })
+    expect(typecheckJourneys(p.dir, 'journeys')).toBe('')
   })
 })

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { typecheckJourneys } from './helpers/typecheck'
 
 // End to end: `venomqa import postman` (the built binary) translates Chai's include for what it is
 // given (a string, an array, an object), and reads a `?session=` token from the environment; `venomqa run`
@@ -84,6 +85,7 @@ describe('venomqa import postman: include, and a session in the URL', () => {
     expect(text).toContain('&view=full')
     expect(run.stdout).toMatch(/Journeys {2}1 passed of 1/)
     expect(run.code, run.stdout).toBe(0)
+    expect(typecheckJourneys(p.dir, 'passing')).toBe('')
   })
 
   it('include fails where Chai says it does: an absent property, a deep value compared by identity, a missing item', async () => {
