@@ -152,6 +152,26 @@ describe('venomqa generate: secret-named path parameters', () => {
     expect(content).toContain('failFast: true')
     expect(content).toContain('//   GET /hooks/{token}/deliveries/{deliveryId} (get_delivery)')
   })
+
+  it("in a created resource's action, the id from the context and the secret from the environment", () => {
+    const order = { type: 'object', properties: { id: { type: 'integer' } } }
+    const d: OpenApiDocument = {
+      openapi: '3.1.0',
+      info: { title: 'orders', version: '1' },
+      paths: {
+        '/orders': { post: { tags: ['orders'], operationId: 'create_order', responses: { 201: { description: 'made', content: json(order) } } } },
+        '/orders/{id}': { get: { tags: ['orders'], operationId: 'get_order', parameters: [pathParameter('id')], responses: { 200: { description: 'ok', content: json(order) } } } },
+        '/orders/{id}/confirm/{confirmToken}': {
+          post: { tags: ['orders'], operationId: 'confirm_order', parameters: [pathParameter('id'), pathParameter('confirmToken', HOOK_TOKEN)], responses: { 200: { description: 'ok' } } },
+        },
+      },
+    }
+    const content = generateJourneys(d, operations(d), { source: 'api.json' }).files.map((f) => f.content).join('\n')
+    expect(content).toContain("path('confirm_order', [")
+    expect(content).toContain("const res = await http.post(`/orders/${ctx.require('id')}/confirm/${fromEnvironment('API_CONFIRM_TOKEN')}`)")
+    expect(content).not.toContain(HOOK_TOKEN)
+    expect(content).not.toContain('Not in a journey above')
+  })
 })
 
 describe('venomqa generate: examples that are credentials by their form, under innocent names', () => {

@@ -280,7 +280,9 @@ class TagWriter {
       // since a child's item (`/users/{userId}/posts/{postId}`) would be read here without its postId.
       const unknownIds = [...action.path.matchAll(/\{([^}]+)\}/g)].some((m) => {
         const creator = this.model.creatorOf(action.path, m[1]!)
-        return !creator || !made.has(creator)
+        // A secret-named parameter nothing creates (`/orders/{id}/confirm/{confirmToken}`) is read from the environment.
+        if (!creator) return !isSecretKey(m[1]!)
+        return !made.has(creator)
       })
       if (unknownIds || (action.requestBody && !/json/i.test(action.requestBody.contentType))) continue
       const name = snakeCase(action.operationId ?? `${action.method} ${action.path}`)
