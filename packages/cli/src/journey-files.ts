@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { ConfigError, UserError, errorMessage, makeDirectories } from '@venomqa/core'
+import { replaceFile } from './replace-file'
 
 export interface JourneyFile {
   /** A file name inside the output directory, such as `products.journey.ts`. */
@@ -27,10 +28,9 @@ export async function writeJourneyFiles(outDir: string, files: readonly JourneyF
   if (conflicts.length && !options.force)
     throw new UserError('E_OUTPUT_EXISTS', `not overwriting what exists: ${conflicts.join(', ')}. Nothing was written; use --force to replace them`, { where: outDir })
   await makeDirectory(dir, outDir, flag)
-  const { atomicWriteFile } = await import('@venomqa/runner')
   const written: string[] = []
   for (const t of targets) {
-    await atomicWriteFile(t.file, t.content)
+    await replaceFile(t.file, t.content)
     written.push(path.relative(options.cwd, t.file))
   }
   return written

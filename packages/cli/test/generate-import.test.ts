@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs'
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -369,6 +369,31 @@ describe('venomqa import postman', () => {
     expect(blocked.code).toBe(2)
     expect(blocked.stderr).toContain('venomqa: a directory stands where a journey file goes: dirs/health.journey.ts. Nothing was written')
     expect(readdirSync(path.join(p.dir, 'dirs'))).toEqual(['health.journey.ts'])
+  })
+
+  it('--force replaces a link where a journey goes, and never writes the file it points to (generate too)', async () => {
+    const outside = path.join(p.dir, 'outside.ts')
+    await writeFile(outside, '// not a journey: the file a link in the output directory points to\n')
+    await mkdir(path.join(p.dir, 'linked'), { recursive: true })
+    await symlink(outside, path.join(p.dir, 'linked/health.journey.ts'))
+    const refused = await p.venomqa(['import', 'postman', 'sync.postman_collection.json', '--out', 'linked'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('not overwriting what exists: linked/health.journey.ts')
+    const forced = await p.venomqa(['import', 'postman', 'sync.postman_collection.json', '--out', 'linked', '--force'])
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(lstatSync(path.join(p.dir, 'linked/health.journey.ts')).isSymbolicLink()).toBe(false)
+    expect(read(p, 'linked/health.journey.ts')).toContain("journey('health'")
+    expect(readFileSync(outside, 'utf8')).toBe('// not a journey: the file a link in the output directory points to\n')
+
+    const doc = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/health': { get: { tags: ['meta'], responses: { 200: { description: 'ok' } } } } } }
+    await writeFile(path.join(p.dir, 'api.json'), JSON.stringify(doc))
+    await mkdir(path.join(p.dir, 'generated'), { recursive: true })
+    await symlink(outside, path.join(p.dir, 'generated/meta.journey.ts'))
+    const generated = await p.venomqa(['generate', '--openapi', 'api.json', '--out', 'generated', '--force'])
+    expect(generated.code, generated.stderr).toBe(0)
+    expect(lstatSync(path.join(p.dir, 'generated/meta.journey.ts')).isSymbolicLink()).toBe(false)
+    expect(read(p, 'generated/meta.journey.ts')).toContain("journey('meta_reads'")
+    expect(readFileSync(outside, 'utf8')).toBe('// not a journey: the file a link in the output directory points to\n')
   })
 })
 

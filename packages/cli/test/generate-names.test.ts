@@ -159,6 +159,26 @@ describe('venomqa generate writes journeys that run', () => {
     expect(read('posts.journey.ts')).toContain("ctx.require('postId')")
   })
 
+  it("links on the create's answer keep the item's update and delete in the flow, beside the linked operations", async () => {
+    const pet = { name: text }
+    const doc = document(
+      resource('pets', '/pets', 'petId', { id: integer, ...pet }, pet, {
+        patch: { tags: ['pets'], operationId: 'update_pet', requestBody: { required: true, content: json(object(pet, ['name'])) }, responses: { 200: ok(object(pet)) } },
+        delete: { tags: ['pets'], operationId: 'delete_pet', responses: { 204: { description: 'gone' } } },
+      }),
+    )
+    const created = (doc.paths['/pets'] as { post: { responses: { 201: Record<string, unknown> } } }).post.responses[201]
+    // The document links the create to its read alone, as many do.
+    created.links = { GetPet: { operationId: 'get_pets', parameters: { petId: '$response.body#/id' } } }
+    const read = await generateAndRun('linked', doc, 1)
+    const pets = read('pets.journey.ts')
+    expect(pets).toContain("ctx.set('petId', res.json().id)")
+    expect(pets).toContain("description: 'Create a pet, read it, update it, delete it.'")
+    expect(pets).toMatch(/path\('update', \[\s+step\('update_pet',[\s\S]*step\('get_pets_after_update',/)
+    expect(pets).toMatch(/path\('delete', \[\s+step\('delete_pet',[\s\S]*step\('get_pets_after_delete',/)
+    expect(pets).not.toContain('Not in a journey above')
+  })
+
   it('two operations whose step names would be one get names of their own (steps and branch paths)', async () => {
     // /tmp/review-cli/gen3: GET /user-stats and GET /user_stats were both `get_user_stats`.
     const list = (operationId?: string) => ({ get: { tags: ['stats'], ...(operationId ? { operationId } : {}), responses: { 200: ok() } } })

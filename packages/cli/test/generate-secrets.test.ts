@@ -121,6 +121,59 @@ describe('venomqa generate: secret-named header parameters', () => {
   })
 })
 
+describe('venomqa generate: secret-named path parameters', () => {
+  const HOOK_TOKEN = 'hk_EXAMPLE_HOOK_TOKEN_77'
+  const pathParameter = (name: string, example?: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, ...(example ? { example } : {}) })
+  const doc = (): OpenApiDocument => ({
+    openapi: '3.1.0',
+    info: { title: 'hooks', version: '1' },
+    paths: {
+      '/hooks/{token}': { get: { tags: ['hooks'], operationId: 'get_hook', parameters: [pathParameter('token', HOOK_TOKEN)], responses: { 200: { description: 'ok' } } } },
+      '/invites/{inviteSecret}/status': { get: { tags: ['hooks'], operationId: 'invite_status', parameters: [pathParameter('inviteSecret')], responses: { 200: { description: 'ok' } } } },
+      // An id no operation creates is still left out: a journey could only make one up.
+      '/hooks/{token}/deliveries/{deliveryId}': {
+        get: { tags: ['hooks'], operationId: 'get_delivery', parameters: [pathParameter('token'), pathParameter('deliveryId')], responses: { 200: { description: 'ok' } } },
+      },
+    },
+  })
+
+  it('make a journey of their operations, each value read from an environment variable the file names, never the example', () => {
+    const d = doc()
+    const result = generateJourneys(d, operations(d), { source: 'api.json' })
+    const content = result.files.map((f) => f.content).join('\n')
+    expect(result.journeys).toEqual({ 'hooks.journey.ts': ['hooks_reads'] })
+    expect(content).toContain("const res = await http.get(`/hooks/${fromEnvironment('API_TOKEN_2')}`)")
+    expect(content).toContain("const res = await http.get(`/invites/${fromEnvironment('API_INVITE_SECRET')}/status`)")
+    expect(content).not.toContain(HOOK_TOKEN)
+    expect(result.secrets).toEqual([
+      { name: 'API_TOKEN_2', standsFor: 'the token path parameter of GET /hooks/{token} (get_hook) of api.json' },
+      { name: 'API_INVITE_SECRET', standsFor: 'the inviteSecret path parameter of GET /invites/{inviteSecret}/status (invite_status) of api.json' },
+    ])
+    expect(content).toContain('failFast: true')
+    expect(content).toContain('//   GET /hooks/{token}/deliveries/{deliveryId} (get_delivery)')
+  })
+
+  it("in a created resource's action, the id from the context and the secret from the environment", () => {
+    const order = { type: 'object', properties: { id: { type: 'integer' } } }
+    const d: OpenApiDocument = {
+      openapi: '3.1.0',
+      info: { title: 'orders', version: '1' },
+      paths: {
+        '/orders': { post: { tags: ['orders'], operationId: 'create_order', responses: { 201: { description: 'made', content: json(order) } } } },
+        '/orders/{id}': { get: { tags: ['orders'], operationId: 'get_order', parameters: [pathParameter('id')], responses: { 200: { description: 'ok', content: json(order) } } } },
+        '/orders/{id}/confirm/{confirmToken}': {
+          post: { tags: ['orders'], operationId: 'confirm_order', parameters: [pathParameter('id'), pathParameter('confirmToken', HOOK_TOKEN)], responses: { 200: { description: 'ok' } } },
+        },
+      },
+    }
+    const content = generateJourneys(d, operations(d), { source: 'api.json' }).files.map((f) => f.content).join('\n')
+    expect(content).toContain("path('confirm_order', [")
+    expect(content).toContain("const res = await http.post(`/orders/${ctx.require('id')}/confirm/${fromEnvironment('API_CONFIRM_TOKEN')}`)")
+    expect(content).not.toContain(HOOK_TOKEN)
+    expect(content).not.toContain('Not in a journey above')
+  })
+})
+
 describe('venomqa generate: examples that are credentials by their form, under innocent names', () => {
   it('are made up from the schema in a written journey: a body property, a query parameter', () => {
     const { content } = generated()

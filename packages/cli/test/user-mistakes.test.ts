@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -152,6 +152,23 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     const p = await project({ 'package.json': '{\n  "name": "x",\n}\n' })
     expectRefused(await p.venomqa(['init']), /^venomqa: package\.json:3:1 is not valid JSON \(Expected double-quoted property name in JSON at position 17\); fix it first\n$/)
     expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
+  })
+
+  it('venomqa init where package.json "scripts" is no object (a string, an array, null), or package.json is none, refuses and writes nothing', async () => {
+    for (const [scripts, what] of [['"venomqa run"', 'a string'], ['["build"]', 'an array'], ['null', 'null']]) {
+      const text = `{\n  "name": "x",\n  "scripts": ${scripts}\n}\n`
+      const p = await project({ 'package.json': text })
+      expectRefused(
+        await p.venomqa(['init']),
+        new RegExp(`^venomqa: package\\.json "scripts" is ${what}, not an object of script names to commands: init adds "test:api" there\\. Nothing was written; make "scripts" an object \\(or remove it\\) first\n$`),
+      )
+      expect(readFileSync(path.join(p.dir, 'package.json'), 'utf8')).toBe(text)
+      expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
+      expect(existsSync(path.join(p.dir, 'journeys/example.journey.ts'))).toBe(false)
+    }
+    const list = await project({ 'package.json': '["x"]\n' })
+    expectRefused(await list.venomqa(['init']), /^venomqa: package\.json holds an array, not an object: init adds a "test:api" script to its "scripts"\. Nothing was written; fix package\.json first\n$/)
+    expect(readFileSync(path.join(list.dir, 'package.json'), 'utf8')).toBe('["x"]\n')
   })
 
   it('a journey file that throws or does not parse is named with the line (and column) where; --debug shows its own stack', async () => {
@@ -547,6 +564,20 @@ export default journey('saved', { steps: [step('ping', ({ http }) => http.get('/
     const r = await p.venomqa(['init'])
     expectRefused(r, /not overwriting what exists: journeys\/example\.journey\.ts\. Nothing was written/)
     expect(existsSync(path.join(p.dir, 'venomqa.config.ts'))).toBe(false)
+  })
+
+  it('init --force replaces a link at journeys/example.journey.ts or venomqa.config.ts, never the file it points to', async () => {
+    const p = await makeProject(null)
+    projects.push(p)
+    writeFileSync(path.join(p.dir, 'mine.ts'), '// mine\n')
+    mkdirSync(path.join(p.dir, 'journeys'))
+    symlinkSync('../mine.ts', path.join(p.dir, 'journeys/example.journey.ts'))
+    symlinkSync('mine.ts', path.join(p.dir, 'venomqa.config.ts'))
+    const r = await p.venomqa(['init', '--force'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(readFileSync(path.join(p.dir, 'mine.ts'), 'utf8')).toBe('// mine\n')
+    for (const file of ['journeys/example.journey.ts', 'venomqa.config.ts']) expect(lstatSync(path.join(p.dir, file)).isSymbolicLink()).toBe(false)
+    expect(readFileSync(path.join(p.dir, 'journeys/example.journey.ts'), 'utf8')).toContain("journey('example'")
   })
 
   it('list shows what run would run: journey.only narrows it, and a filter or glob that matches nothing is refused (exit 2)', async () => {

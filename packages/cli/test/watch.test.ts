@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs'
-import { readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { type RunningProcess, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -184,6 +184,35 @@ describe('venomqa run --watch', () => {
     expect(back.stderr).toContain('venomqa: support/paths.ts changed\nvenomqa: rerunning 2 journeys: alpha, beta\n')
     expect(back.stderr).not.toMatch(/watch\.log|notes\.txt/)
     expect(ran(back.stdout)).toEqual(['alpha', 'beta'])
+    w.run.child.kill('SIGINT')
+    expect((await w.run.done).code).toBe(0)
+  })
+
+  it('an import in a directory of its own deleted, then put back, reruns its journey; so does its directory deleted and made again', async () => {
+    // The only watched file of its directory: dropped from the graph when it stopped resolving, its
+    // directory was no longer watched, and its return went unnoticed until the journey itself changed.
+    const p = await project('watch-project')
+    const label = "export const LABEL = 'v1'\n"
+    await mkdir(path.join(p.dir, 'lib'))
+    await writeFile(path.join(p.dir, 'lib/label.ts'), label)
+    await edit(p, 'journeys/gamma.journey.ts', (t) => `import { LABEL } from '../lib/label'\n${t.replace("'gamma_v1'", '`gamma_${LABEL}`')}`)
+    const w = watch(p)
+    expect(ran((await w.settled('the first run')).stdout)).toEqual(['alpha', 'beta', 'gamma'])
+
+    await rm(path.join(p.dir, 'lib/label.ts'))
+    expect((await w.settled('the watcher after the import went away', { ran: false })).stderr).toMatch(/could not load journeys\/gamma\.journey\.ts/)
+    await writeFile(path.join(p.dir, 'lib/label.ts'), label)
+    const back = await w.settled('the rerun once the import is back')
+    expect(back.stderr).toContain('venomqa: lib/label.ts changed\nvenomqa: rerunning 1 journey: gamma\n')
+    expect(ran(back.stdout)).toEqual(['gamma'])
+
+    await rm(path.join(p.dir, 'lib'), { recursive: true })
+    expect((await w.settled('the watcher after the directory went away', { ran: false })).stderr).toMatch(/could not load journeys\/gamma\.journey\.ts/)
+    await mkdir(path.join(p.dir, 'lib'))
+    await writeFile(path.join(p.dir, 'lib/label.ts'), label)
+    const again = await w.settled('the rerun once the directory is back')
+    expect(again.stderr).toContain('venomqa: lib/label.ts changed\nvenomqa: rerunning 1 journey: gamma\n')
+    expect(ran(again.stdout)).toEqual(['gamma'])
     w.run.child.kill('SIGINT')
     expect((await w.run.done).code).toBe(0)
   })

@@ -48,6 +48,21 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   return ka.every((k) => Object.hasOwn(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
 }
 
+/**
+ * Whether `container` includes `member`, as Chai's `include` (and Postman's `pm.expect(x).to.include(y)`)
+ * means it for each kind of container: a string holds `member` as a substring, an array holds it as an
+ * item, an object holds each of `member`'s properties with the same value. `deep` (Chai's `deep.include`)
+ * compares items and property values by deepEqual, else by identity, so that `include({ id: 1 })` on a
+ * parsed JSON object is about its `id`, not about one object being another. Anything else includes nothing.
+ */
+export function includesValue(container: unknown, member: unknown, deep = false): boolean {
+  const same = (a: unknown, b: unknown) => (deep ? deepEqual(a, b) : Object.is(a, b))
+  if (typeof container === 'string') return typeof member === 'string' && container.includes(member)
+  if (Array.isArray(container)) return container.some((item) => same(item, member))
+  if (container === null || typeof container !== 'object' || member === null || typeof member !== 'object' || Array.isArray(member)) return false
+  return Object.keys(member).every((k) => Object.hasOwn(container, k) && same((container as Record<string, unknown>)[k], (member as Record<string, unknown>)[k]))
+}
+
 /** A value as an assertion may show it: secret fields and known secret values replaced by the mask. */
 function maskValue(value: unknown, depth = 0): unknown {
   if (knownSecrets.has(value)) return REDACTED

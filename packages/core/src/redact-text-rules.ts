@@ -37,8 +37,12 @@ const BEARER_VALUE = /\b(Bearer|Basic)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*/g
 const PAIR_VALUE = `(?:\\[REDACTED\\](?=[&\\s"'#\\]<>\\\\]|$)|(?:[^&\\s"'#\\]<>\\\\]|\\\\+(?![\\\\"]))*)`
 /** `password=...` in a query, a form body or a sentence; `password="..."` (code, an attribute) is NAME_COLON's. */
 const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)(?!["'\`])${PAIR_VALUE}`, 'gi')
-/** Query parameter names too short to match by word (`?key=`, `&sig=`, `&pwd=`): secret only in a query. */
-export const SHORT_QUERY_NAMES = 'key|sig|auth|pwd|pin|otp'
+/**
+ * Query parameter names too short to match by word (`?key=`, `&sig=`, `&pwd=`), and `session`, which as a
+ * body key holds data as often as not but in a query (`?session=<token>`) is the session itself: secret
+ * only in a query.
+ */
+export const SHORT_QUERY_NAMES = 'key|sig|auth|pwd|pin|otp|session'
 const SHORT_QUERY = new RegExp(`([?&](?:${SHORT_QUERY_NAMES})=)${PAIR_VALUE}`, 'gi')
 /** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message). */
 const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')

@@ -80,6 +80,10 @@ describe('redaction of places that were side doors', () => {
     expect(redactText('/x?api_key=a1&api-key=a2&access_token=a3&X-Amz-Security-Token=a4&key=a5&page=2')).toBe(
       `/x?api_key=${REDACTED}&api-key=${REDACTED}&access_token=${REDACTED}&X-Amz-Security-Token=${REDACTED}&key=${REDACTED}&page=2`,
     )
+    // A session in a query is the session itself; a body key named so is data (see isSessionToken).
+    expect(redactText('/dashboard?session=s3ss10n-tok&page=2')).toBe(`/dashboard?session=${REDACTED}&page=2`)
+    expect(redactText('/x?page=2&Session=abc')).toBe(`/x?page=2&Session=${REDACTED}`)
+    expect(redactText('{"session":"morning"}')).toBe('{"session":"morning"}')
     // An email in a path is not a credential, after a port either.
     expect(redactText('http://host.test/users/ada@example.test')).toBe('http://host.test/users/ada@example.test')
     expect(redactText('GET http://localhost:3000/users/ada@example.test')).toBe('GET http://localhost:3000/users/ada@example.test')

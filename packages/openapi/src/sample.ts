@@ -81,6 +81,7 @@ function offTheBounds(given: JsonSchema, value: unknown, doc: OpenApiDocument | 
     return distinct(schema, items.map((v) => offTheBounds(schema.items, v, doc)))
   }
   if (typeof value === 'string' && typeof schema.pattern === 'string' && !safeTest(schema.pattern, value)) return matching(schema, value)
+  if (typeof value === 'number') return insideBounds(schema, value)
   return value
 }
 
@@ -273,24 +274,68 @@ function bounded(given: JsonSchema, value: unknown, bound: Bound, doc: OpenApiDo
   return value
 }
 
-/** The lowest or highest number the schema allows: on a multiple of its `multipleOf`, inside exclusive bounds. */
+/**
+ * The lowest or highest number the schema allows: on a multiple of its `multipleOf`, inside exclusive bounds
+ * (3.1's numeric `exclusiveMinimum`, 3.0's `exclusiveMinimum: true` beside `minimum`), never on them: an
+ * integer one past the bound, a number a cent past it, or less where the bounds are closer than that.
+ */
 function numberBound(schema: JsonSchema, value: unknown, bound: Bound, integer: boolean): unknown {
-  const step = integer ? 1 : 0.01
   const of = typeof schema.multipleOf === 'number' && schema.multipleOf > 0 ? schema.multipleOf : undefined
+  const low = lowerBound(schema)
+  const high = upperBound(schema)
+  const step = integer ? 1 : Math.min(0.01, low && high ? (high.at - low.at) / 4 : 0.01)
   let n: number | undefined
-  if (bound === 'min') {
-    if (typeof schema.exclusiveMinimum === 'number') n = schema.exclusiveMinimum + (of ?? step)
-    else if (typeof schema.minimum === 'number') n = schema.exclusiveMinimum === true ? schema.minimum + (of ?? step) : schema.minimum
-    if (n !== undefined && of) n = Math.ceil(n / of - 1e-9) * of
+  if (bound === 'min' && low) {
+    if (of) n = Math.ceil((low.open ? low.at + of : low.at) / of - 1e-9) * of
+    else if (integer) n = low.open ? Math.floor(low.at) + 1 : Math.ceil(low.at)
+    else n = low.open ? low.at + step : low.at
   }
-  if (bound === 'max') {
-    if (typeof schema.exclusiveMaximum === 'number') n = schema.exclusiveMaximum - (of ?? step)
-    else if (typeof schema.maximum === 'number') n = schema.exclusiveMaximum === true ? schema.maximum - (of ?? step) : schema.maximum
-    if (n !== undefined && of) n = Math.floor(n / of + 1e-9) * of
+  if (bound === 'max' && high) {
+    if (of) n = Math.floor((high.open ? high.at - of : high.at) / of + 1e-9) * of
+    else if (integer) n = high.open ? Math.ceil(high.at) - 1 : Math.floor(high.at)
+    else n = high.open ? high.at - step : high.at
   }
   // Floating point makes 0.1 * 3 into 0.30000000000000004: a bound the schema gives is written as it would be.
   if (n !== undefined) n = Number(n.toPrecision(12))
   return n !== undefined && numberAllows(schema, n) ? n : value
+}
+
+/**
+ * A number the sampler gave outside the schema's bounds (it knows 1 as the least above `exclusiveMinimum: 0`,
+ * which `exclusiveMaximum: 0.5` refuses), moved inside: the lowest it allows, else the highest. A value the
+ * document gives (an example, a default) is the document's.
+ */
+function insideBounds(schema: JsonSchema, value: number): number {
+  if (numberAllows(schema, value) || schema.example !== undefined || schema.default !== undefined || schema.enum || schema.const !== undefined) return value
+  const type = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== 'null') : schema.type
+  const integer = type === 'integer'
+  for (const bound of ['min', 'max'] as const) {
+    const n = numberBound(schema, undefined, bound, integer)
+    if (typeof n === 'number') return n
+  }
+  return value
+}
+
+interface NumberBound {
+  at: number
+  /** Exclusive: the number must not be `at` itself. */
+  open: boolean
+}
+
+/** The stricter of `minimum` (exclusive when 3.0's `exclusiveMinimum` is true) and 3.1's numeric `exclusiveMinimum`. */
+function lowerBound(schema: JsonSchema): NumberBound | undefined {
+  const bounds: NumberBound[] = []
+  if (typeof schema.minimum === 'number') bounds.push({ at: schema.minimum, open: schema.exclusiveMinimum === true })
+  if (typeof schema.exclusiveMinimum === 'number') bounds.push({ at: schema.exclusiveMinimum, open: true })
+  return bounds.sort((a, b) => b.at - a.at || Number(b.open) - Number(a.open))[0]
+}
+
+/** The stricter of `maximum` (exclusive when 3.0's `exclusiveMaximum` is true) and 3.1's numeric `exclusiveMaximum`. */
+function upperBound(schema: JsonSchema): NumberBound | undefined {
+  const bounds: NumberBound[] = []
+  if (typeof schema.maximum === 'number') bounds.push({ at: schema.maximum, open: schema.exclusiveMaximum === true })
+  if (typeof schema.exclusiveMaximum === 'number') bounds.push({ at: schema.exclusiveMaximum, open: true })
+  return bounds.sort((a, b) => a.at - b.at || Number(b.open) - Number(a.open))[0]
 }
 
 /** Properties, including those of `allOf` parts. */

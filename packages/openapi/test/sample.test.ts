@@ -120,3 +120,40 @@ describe('secret-named fields', () => {
     expect(max).toMatchObject({ variant: 'max', body: { secret: `made-up-secret-${'x'.repeat(49)}`, clientSecret: `made-up-secret-${'x'.repeat(25)}` } })
   })
 })
+
+describe('exclusive bounds', () => {
+  /** Whether `n` is a value of `schema`: both forms of exclusive bounds, and an integer for `integer`. */
+  const accepts = (schema: Record<string, unknown>, n: number) => {
+    const { minimum, maximum, exclusiveMinimum: exMin, exclusiveMaximum: exMax } = schema as Record<string, number | boolean | undefined>
+    if (schema.type === 'integer' && !Number.isInteger(n)) return false
+    if (typeof minimum === 'number' && (exMin === true ? n <= minimum : n < minimum)) return false
+    if (typeof maximum === 'number' && (exMax === true ? n >= maximum : n > maximum)) return false
+    if (typeof exMin === 'number' && n <= exMin) return false
+    if (typeof exMax === 'number' && n >= exMax) return false
+    return true
+  }
+  const schemas = [
+    { type: 'integer', exclusiveMinimum: 0.5 }, // 3.1: a number
+    { type: 'integer', exclusiveMaximum: 0.5 },
+    { type: 'integer', minimum: 0.5, exclusiveMinimum: true }, // 3.0: a flag beside minimum
+    { type: 'integer', exclusiveMinimum: -10, maximum: 0.5, exclusiveMaximum: true },
+    { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 0.001 },
+    { type: 'number', minimum: 0, exclusiveMinimum: true, maximum: 0.001, exclusiveMaximum: true },
+    { type: 'number', minimum: 3, exclusiveMinimum: 5 },
+    { type: 'integer', maximum: 7, exclusiveMaximum: 2, minimum: -3 },
+  ]
+
+  it.each(schemas)('never gives a value on or past them: %j', (schema) => {
+    const bodies = bodyVariants({ type: 'object', required: ['n'], properties: { n: schema } } as never)
+    const values = bodies.map((b) => (b.body as { n?: unknown } | undefined)?.n).filter((n): n is number => typeof n === 'number')
+    expect(values.length).toBeGreaterThan(0)
+    for (const n of values) expect(accepts(schema, n), `${n} for ${JSON.stringify(schema)}`).toBe(true)
+  })
+
+  it('an integer goes one past the bound, a number strictly inside', () => {
+    const values = (schema: Record<string, unknown>) => bodyVariants({ type: 'object', required: ['n'], properties: { n: schema } } as never).map((b) => (b.body as { n?: number } | undefined)?.n)
+    expect(values({ type: 'integer', minimum: 5, exclusiveMinimum: true, maximum: 50 })).toEqual([6, 50, undefined])
+    expect(values({ type: 'integer', exclusiveMaximum: 50, minimum: 5 })).toEqual([5, 49, undefined])
+    expect(values({ type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 0.001 })).toEqual([0.00025, 0.00075, undefined])
+  })
+})

@@ -117,6 +117,27 @@ describeBrowser('reruns in the HTML report in headless Chromium', () => {
     })
   })
 
+  it('the search finds journeys by what their summary line shows: the repetition, flaky, the attempt', async () => {
+    await inPage(run, 'reruns-search.html', async (page) => {
+      const search = page.locator('.controls input[type=search]')
+      const count = page.locator('.controls .count')
+      const shown = () => page.locator('details.journey:not([hidden]) > summary .name').allTextContents()
+      await search.fill('Repeat #2')
+      await page.waitForFunction(() => document.querySelector('.controls .count')?.textContent === 'Showing 2 of 4 journeys')
+      expect(await shown()).toEqual(['checkout', 'refund'])
+      // Each shown is the second repetition, as its summary says.
+      for (const summary of await page.locator('details.journey:not([hidden]) > summary').allTextContents()) expect(summary).toContain('repeat #2')
+      await search.fill('flaky')
+      await page.waitForFunction(() => document.querySelector('.controls .count')?.textContent === 'Showing 1 of 4 journeys')
+      expect(await shown()).toEqual(['checkout'])
+      await search.fill('attempt 2')
+      await page.waitForFunction(() => document.querySelector('.controls .count')?.textContent === 'Showing 1 of 4 journeys')
+      await search.fill('')
+      await page.waitForFunction(() => document.querySelector('.controls .count')?.textContent === 'Showing 4 of 4 journeys')
+      expect(await count.textContent()).toBe('Showing 4 of 4 journeys')
+    })
+  })
+
   it('names the repetition in each issue, as the journey filter does', async () => {
     await inPage(failing, 'repeated-issues.html', async (page) => {
       expect(await page.locator('#issues .issue .where').allTextContents()).toEqual(['pay (repeat #1) \u203a charge', 'pay (repeat #2) \u203a charge'])

@@ -6,6 +6,7 @@ import { quote } from '../codegen'
 import { findConfigFile } from '../config/load'
 import { EXIT, type Io } from '../exit'
 import { parseJsonText } from '../json-place'
+import { replaceFile } from '../replace-file'
 import { parseFlagValues } from './flags'
 
 export interface InitFlags {
@@ -107,6 +108,7 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
   if (existsSync(pkgFile)) {
     pkgText = await readFile(pkgFile, 'utf8')
     pkg = parseJsonText(pkgText, (place, reason) => new UserError('E_INIT', `package.json${place} is not valid JSON (${reason}); fix it first`, { where: `package.json${place}` }))
+    checkScriptsPlace(pkg)
     const existing = pkg?.scripts?.[SCRIPT_NAME]
     if (existing !== undefined && existing !== SCRIPT && !flags.force) conflicts.push(`package.json scripts["${SCRIPT_NAME}"] ("${existing}")`)
   }
@@ -116,7 +118,7 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
     })
 
   for (const f of files) {
-    await atomicWriteFile(f.file, f.content)
+    await replaceFile(f.file, f.content)
     io.stdout.write(`created ${path.relative(dir, f.file)}\n`)
   }
   if (pkg && pkgText !== undefined) {
@@ -133,6 +135,35 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
   const run = pkg ? `npm run ${SCRIPT_NAME}` : 'npx venomqa run'
   io.stdout.write(`\nNext: ${missing.length ? `npm install -D ${missing.join(' ')}, then ` : ''}start your API, then ${run}\n`)
   return EXIT.OK
+}
+
+/**
+ * init adds its script to `scripts`, an object of names to commands: a package.json that is no object, or
+ * whose `scripts` is something else (a string, an array, null), would be rewritten into something else
+ * again, its scripts lost. Refused before anything is written, for the user to fix.
+ */
+function checkScriptsPlace(pkg: unknown): asserts pkg is { scripts?: Record<string, string> } {
+  if (!isPlainObject(pkg))
+    throw new UserError('E_INIT', `package.json holds ${describeJson(pkg)}, not an object: init adds a "${SCRIPT_NAME}" script to its "scripts". Nothing was written; fix package.json first`, {
+      where: 'package.json',
+    })
+  if (Object.hasOwn(pkg, 'scripts') && !isPlainObject(pkg.scripts))
+    throw new UserError(
+      'E_INIT',
+      `package.json "scripts" is ${describeJson(pkg.scripts)}, not an object of script names to commands: init adds "${SCRIPT_NAME}" there. Nothing was written; make "scripts" an object (or remove it) first`,
+      { where: 'package.json "scripts"' },
+    )
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** What a JSON value is, in words: `a string`, `an array`, `null`. */
+function describeJson(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
 }
 
 /** The nearest existing path between `dir` and `file`'s directory that is not a directory (links followed), if any. */

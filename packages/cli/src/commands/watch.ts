@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { ConfigError, plural } from '@venomqa/core'
 import { isCodeFile } from '../code-files'
@@ -101,12 +102,20 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
   const configFile = () => config?.file ?? (flags.config ? path.resolve(io.cwd, flags.config) : findConfigFile(io.cwd))
   const rootDir = () => config?.root ?? (configFile() ? path.dirname(configFile()!) : io.cwd)
 
-  /** Find what each journey file (and the config) imports, and watch all of it. */
+  /**
+   * Find what each journey file (and the config) imports, and watch all of it. A file the graph had that is
+   * gone now stays in it (see keepingVanished): its import no longer resolves, so the scan cannot find it.
+   */
   const scan = async (journeyFiles: readonly string[]) => {
     const file = configFile()
     const roots = file ? [...journeyFiles, file] : [...journeyFiles]
     const closures = projectImports(roots, await userModuleTools(rootDir()))
-    graph = { config: (file && closures.get(file)) || new Set(), journeys: new Map(journeyFiles.map((f) => [f, closures.get(f)!])), loose: new Set() }
+    const before = graph
+    graph = {
+      config: keepingVanished((file && closures.get(file)) || new Set(), before.config),
+      journeys: new Map(journeyFiles.map((f) => [f, keepingVanished(closures.get(f)!, before.journeys.get(f))])),
+      loose: new Set(),
+    }
     arm()
   }
   /** Watch the graph, with the files loading brought in that no import reaches. */
@@ -163,6 +172,8 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
       arm()
       return undefined
     }
+    // Everything loaded: a file still gone is no longer imported, and need not be waited for.
+    graph = withoutVanished(graph)
     arm()
     let chosen: ReturnType<typeof chooseJourneys>
     try {
@@ -250,6 +261,23 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
     watcher.close()
     idle.stop()
   }
+}
+
+/**
+ * `found`, with the files of `before` that no longer exist. An imported file deleted (a `git stash`, a
+ * branch switch) does not resolve, so a new scan loses it, and with it the watch on its directory when it
+ * was the only file watched there (a helper in a directory of its own): put back, it went unnoticed until
+ * the journey itself changed. Kept, it is watched for, and its return reruns the journeys that imported it.
+ */
+export function keepingVanished(found: Set<string>, before: ReadonlySet<string> | undefined): Set<string> {
+  for (const file of before ?? []) if (!found.has(file) && !existsSync(file)) found.add(file)
+  return found
+}
+
+/** The graph without the files that do not exist (see keepingVanished), once the journeys load without them. */
+export function withoutVanished(graph: WatchGraph): WatchGraph {
+  const present = (files: ReadonlySet<string>) => new Set([...files].filter((f) => existsSync(f)))
+  return { config: present(graph.config), journeys: new Map([...graph.journeys].map(([f, deps]) => [f, present(deps)])), loose: graph.loose }
 }
 
 /** Batches of changed files, and the request to quit, for a loop that waits on them. */

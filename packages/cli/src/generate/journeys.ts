@@ -3,7 +3,7 @@ import { ConfigError, isSecretHeader, isSecretKey, redactText } from '@venomqa/c
 import { commentText, kebabCase, literal, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
 import type { JourneyFile } from '../journey-files'
-import { UNIQUE_EMAIL, sample, sampleParameter } from './sample'
+import { UNIQUE_EMAIL, sample, sampleParameter, withinBounds } from './sample'
 import { type Credential, SecuritySchemes, secretsOf, variableFor } from './security'
 
 /**
@@ -139,7 +139,12 @@ class Model {
     let targets: Operation[]
     if (linked.length) {
       ;({ param, idPath } = linked[0]!)
-      targets = linked.filter((l) => l.param === param).map((l) => l.target)
+      targets = withItemOperations(
+        linked.filter((l) => l.param === param).map((l) => l.target),
+        create,
+        param,
+        this.ops,
+      )
     } else {
       // No links: the item is the collection path plus one parameter, and the id a property of that name or `id`.
       const item = this.ops.find((o) => new RegExp(`^${escapeRegExp(create.path)}/\\{([^}]+)\\}$`).test(o.path))
@@ -207,6 +212,8 @@ class TagWriter {
    * refuses a journey with two steps of one name.
    */
   private stepName = uniqueNamer()
+  /** The options of the requests of the journey being written, by the marker that stands for them (see deferOptions). */
+  private readonly pendingOptions = new Map<string, { op: Operation; options: string[]; headers: Record<string, string | number | boolean> }>()
 
   constructor(
     private readonly model: Model,
@@ -273,7 +280,9 @@ class TagWriter {
       // since a child's item (`/users/{userId}/posts/{postId}`) would be read here without its postId.
       const unknownIds = [...action.path.matchAll(/\{([^}]+)\}/g)].some((m) => {
         const creator = this.model.creatorOf(action.path, m[1]!)
-        return !creator || !made.has(creator)
+        // A secret-named parameter nothing creates (`/orders/{id}/confirm/{confirmToken}`) is read from the environment.
+        if (!creator) return !isSecretKey(m[1]!)
+        return !made.has(creator)
       })
       if (unknownIds || (action.requestBody && !/json/i.test(action.requestBody.contentType))) continue
       const name = snakeCase(action.operationId ?? `${action.method} ${action.path}`)
@@ -297,17 +306,26 @@ class TagWriter {
   }
 
   private smokeJourney(): string | undefined {
-    const calls = this.ops.filter((o) => !this.covered.has(o) && !o.path.includes('{') && o.method === 'GET')
+    const calls = this.ops.filter((o) => !this.covered.has(o) && this.needsNoId(o) && o.method === 'GET')
     if (!calls.length) return undefined
     const steps = this.idFreeReads().map((o) => this.callStep(o, snakeCase(o.operationId ?? `${o.method} ${o.path}`)))
     return this.journey(`${snakeCase(this.tag)}_reads`, steps, 'Every read of this tag that needs no id.')
   }
 
-  /** GETs of this tag with no path parameter not yet in a journey, now taken. */
+  /** GETs of this tag that need no id (see needsNoId) not yet in a journey, now taken. */
   private idFreeReads(): Operation[] {
-    const reads = this.ops.filter((o) => !this.covered.has(o) && !o.path.includes('{') && o.method === 'GET')
+    const reads = this.ops.filter((o) => !this.covered.has(o) && this.needsNoId(o) && o.method === 'GET')
     for (const o of reads) this.covered.add(o)
     return reads
+  }
+
+  /**
+   * Whether a journey can send the operation without an id an earlier step made: its path has no
+   * parameter, or only secret-named ones no operation creates (`/hooks/{token}`), which are read from the
+   * environment like any secret (see pathParameter), never sampled.
+   */
+  private needsNoId(op: Operation): boolean {
+    return [...op.path.matchAll(/\{([^}]+)\}/g)].every(([, name]) => isSecretKey(name!) && !this.model.creatorOf(op.path, name!))
   }
 
   /**
@@ -317,6 +335,8 @@ class TagWriter {
   private journey(name: string, steps: string[], description: string, { dependent = false } = {}): string {
     const auth = this.authSteps([...this.journeyOps])
     this.journeyOps.clear()
+    const written = [...auth.steps, ...steps].map((s) => this.resolveOptions(s, auth.perRequest))
+    this.pendingOptions.clear()
     this.stepName = uniqueNamer()
     const readsSecrets = auth.variables.length > 0 || this.journeyReads.size > 0
     this.journeyReads.clear()
@@ -337,7 +357,7 @@ class TagWriter {
       `  tags: ['generated', ${quote(this.tag)}],`,
       ...(failFast ? ['  failFast: true,'] : []),
       '  steps: [',
-      ...[...auth.steps, ...steps].map((s) => `${indent(s, 4)},`),
+      ...written.map((s) => `${indent(s, 4)},`),
       '  ],',
       '})',
     ].join('\n')
@@ -348,7 +368,7 @@ class TagWriter {
    * has an open login and bearer tokens are all they need; otherwise set what each scheme sends on every
    * request, read from the environment (`variables`, which the journey needs set to run).
    */
-  private authSteps(ops: Operation[]): { steps: string[]; variables: string[] } {
+  private authSteps(ops: Operation[]): { steps: string[]; variables: string[]; perRequest: Set<string> } {
     const credentials = new Map<string, Credential>()
     for (const op of ops.filter((o) => o.secured)) {
       const need = this.security.forOperation(op)
@@ -356,17 +376,53 @@ class TagWriter {
       else for (const c of need.credentials) credentials.set(c.scheme, c)
     }
     const all = [...credentials.values()]
-    if (!all.length) return { steps: [], variables: [] }
-    if (this.model.login && all.every((c) => c.kind === 'bearer')) return { steps: this.loginSteps(), variables: [] }
+    if (!all.length) return { steps: [], variables: [], perRequest: new Set() }
+    if (this.model.login && all.every((c) => c.kind === 'bearer')) return { steps: this.loginSteps(), variables: [], perRequest: new Set() }
     const secrets = all.flatMap(secretsOf)
     for (const s of secrets) this.secrets.set(s.name, s)
     const variables = [...new Set(secrets.map((s) => s.name))]
-    // An API key in the query goes with each request (see queryCredentials): nothing to set for it here.
-    const lines = sessionCredentials(all)
-    if (!lines.length) return { steps: [], variables }
+    const perRequest = sharingAHeader(all)
+    // An API key in the query goes with each request (see queryCredentials), and so does a credential whose
+    // header another scheme of the journey sends too: nothing to set for them here.
+    const lines = sessionCredentials(all.filter((c) => !perRequest.has(c.scheme)))
+    if (!lines.length) return { steps: [], variables, perRequest }
     const action = lines.length === 1 ? lines[0] : `{\n${lines.map((l) => `  ${l}`).join('\n')}\n}`
     const comment = `// ${FILL_IN.slice(3)} these operations need credentials, read from the environment variables the header names; or log in here.`
-    return { steps: [`${comment}\nstep('authenticate', ({ http }) => ${action})`], variables }
+    return { steps: [`${comment}\nstep('authenticate', ({ http }) => ${action})`], variables, perRequest }
+  }
+
+  /**
+   * The text that stands for a request's options (`, { json: ..., headers: ... }`) until the journey's
+   * credentials are known: which of them are sent with each request rather than set on the client for all
+   * of them is known only once every operation of the journey is (see sharingAHeader).
+   */
+  private deferOptions(op: Operation, options: string[], headers: Record<string, string | number | boolean>): string {
+    const marker = `\u0002${this.pendingOptions.size}\u0002`
+    this.pendingOptions.set(marker, { op, options, headers })
+    return marker
+  }
+
+  /** `text` with each request's options written, the credentials of the schemes in `perRequest` among its headers. */
+  private resolveOptions(text: string, perRequest: ReadonlySet<string>): string {
+    return text.replace(/\u0002\d+\u0002/g, (marker) => {
+      const { op, options, headers } = this.pendingOptions.get(marker)!
+      const sent = { ...this.requestCredentials(op, perRequest), ...headers }
+      const all = Object.keys(sent).length ? [...options, `headers: ${this.literal(sent, '  ')}`] : options
+      return all.length ? `, { ${all.join(', ')} }` : ''
+    })
+  }
+
+  /** The headers that send the operation's credentials of the schemes in `perRequest`, read from the environment on each request. */
+  private requestCredentials(op: Operation, perRequest: ReadonlySet<string>): Record<string, string> {
+    const need = op.secured && perRequest.size ? this.security.forOperation(op) : undefined
+    if (!need || !('credentials' in need)) return {}
+    const headers: Record<string, string> = {}
+    for (const c of need.credentials.filter((c) => perRequest.has(c.scheme))) {
+      if (c.kind === 'bearer') headers.Authorization = `\u0001\`Bearer \${${secretRead(c.secret.name)}}\``
+      else if (c.kind === 'basic') headers.Authorization = `\u0001\`Basic \${${basicToken(c)}}\``
+      else if (c.kind === 'header') headers[c.name] = `\u0001${secretRead(c.secret.name)}`
+    }
+    return headers
   }
 
   /** Sign up (when the document has an open one) and log in, then send the login's token. */
@@ -474,8 +530,9 @@ class TagWriter {
     ])
     if (Object.keys(query).length) options.push(`query: ${this.literal(query, '  ')}`)
     const headers = this.requiredHeaders(op, parameterValue)
-    if (Object.keys(headers).length) options.push(`headers: ${this.literal(headers, '  ')}`)
-    const call = `http.${op.method.toLowerCase()}(${url}${options.length ? `, { ${options.join(', ')} }` : ''})`
+    // The options are written once the journey's credentials are known: an operation whose scheme shares
+    // its header with another scheme of the journey sends its credential with the request (see journey).
+    const call = `http.${op.method.toLowerCase()}(${url}${this.deferOptions(op, options, headers)})`
     const statuses = expected ?? Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s)).map(Number)
     const usesCtx = url.includes('ctx.') || after.some((a) => a.includes('ctx.'))
     this.journeyOps.add(op)
@@ -600,14 +657,45 @@ function sessionCredentials(credentials: Credential[]): string[] {
   const cookies: string[] = []
   for (const c of credentials) {
     if (c.kind === 'bearer') lines.push(`http.setAuthToken(${secretRead(c.secret.name)})`)
-    else if (c.kind === 'basic')
-      lines.push(`http.setAuthToken(Buffer.from(\`\${${secretRead(c.user.name)}}:\${${secretRead(c.password.name)}}\`).toString('base64'), 'Basic')`)
+    else if (c.kind === 'basic') lines.push(`http.setAuthToken(${basicToken(c)}, 'Basic')`)
     else if (c.kind === 'header') lines.push(`http.setHeader(${quote(c.name)}, ${secretRead(c.secret.name)})`)
     // The cookie's name is the document's text inside a template literal: escaped, so it cannot end it.
     else if (c.kind === 'cookie') cookies.push(`${templateText(c.name)}=\${${secretRead(c.secret.name)}}`)
   }
   if (cookies.length) lines.push(`http.setHeader('Cookie', \`${cookies.join('; ')}\`)`)
   return lines
+}
+
+/**
+ * The operations a create's links lead to, with the other operations on the same item: a document links
+ * the create to the operations it means to point out (often the read alone), and the update and delete of
+ * `/pets/{petId}` are the created pet's all the same. The item is the collection's path and the linked id
+ * (`/pets/{petId}`), or the path of an operation linked with it.
+ */
+function withItemOperations(linked: Operation[], create: Operation, param: string, ops: Operation[]): Operation[] {
+  const item = `{${param}}`
+  const items = new Set([`${create.path}/${item}`, ...linked.map((o) => o.path).filter((p) => p.endsWith(`/${item}`))])
+  return [...linked, ...ops.filter((o) => o !== create && !linked.includes(o) && items.has(o.path))]
+}
+
+/** The code of Basic credentials: the user name and password, read from the environment, base64 encoded. */
+function basicToken(c: Extract<Credential, { kind: 'basic' }>): string {
+  return `Buffer.from(\`\${${secretRead(c.user.name)}}:\${${secretRead(c.password.name)}}\`).toString('base64')`
+}
+
+/**
+ * The schemes among `credentials` that send their credential in a header another of them sends too: a
+ * Basic and a bearer scheme (both `Authorization`), two bearer schemes, two API keys in one header. Set on
+ * the client, the last would replace the others, and each operation but its own would be sent someone
+ * else's credential: these go with each request instead, each operation its own.
+ */
+function sharingAHeader(credentials: Credential[]): Set<string> {
+  const byHeader = new Map<string, Credential[]>()
+  for (const c of credentials) {
+    const header = c.kind === 'bearer' || c.kind === 'basic' ? 'authorization' : c.kind === 'header' ? c.name.toLowerCase() : undefined
+    if (header) byHeader.set(header, [...(byHeader.get(header) ?? []), c])
+  }
+  return new Set([...byHeader.values()].filter((shared) => shared.length > 1).flatMap((shared) => shared.map((c) => c.scheme)))
 }
 
 /** The resources whose ids the create's path needs, outermost first. */
@@ -641,7 +729,7 @@ function differentFrom(update: unknown, create: unknown, properties: Record<stri
       if (changed.length <= (schema.maxLength ?? Number.POSITIVE_INFINITY) && fitsPattern(changed, schema.pattern)) out[key] = changed
     } else if (typeof value === 'number') {
       const step = schema.multipleOf ?? 1
-      if (value + step <= (schema.maximum ?? Number.POSITIVE_INFINITY) && (schema.exclusiveMaximum === undefined || value + step < schema.exclusiveMaximum)) out[key] = value + step
+      if (withinBounds(value + step, schema)) out[key] = value + step
     } else if (typeof value === 'boolean') out[key] = !value
   }
   return out

@@ -129,15 +129,53 @@ function mergeAllOf(parts: JsonSchema[]): JsonSchema {
   return merged
 }
 
-/** 10, moved inside the bounds: small enough for a price, large enough for a stock that orders can draw on. */
+/**
+ * 10, moved inside the bounds: small enough for a price, large enough for a stock that orders can draw on.
+ * An exclusive bound (`exclusiveMinimum: 0` in OpenAPI 3.1, `minimum: 0, exclusiveMinimum: true` in 3.0)
+ * is never the value: an integer goes one past it, a number strictly inside.
+ */
 function number(schema: JsonSchema): number {
+  const integer = (Array.isArray(schema.type) ? schema.type : [schema.type]).includes('integer')
+  const low = lowerBound(schema)
+  const high = upperBound(schema)
   let n = 10
-  const min = schema.minimum ?? (schema.exclusiveMinimum !== undefined && typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum + 1 : undefined)
-  const max = schema.maximum ?? (typeof schema.exclusiveMaximum === 'number' ? schema.exclusiveMaximum - 1 : undefined)
-  if (min !== undefined && n < min) n = min
-  if (max !== undefined && n > max) n = max
+  if (low && (n < low.at || (low.open && n === low.at))) n = low.open ? (integer ? Math.floor(low.at) + 1 : low.at + 1) : integer ? Math.ceil(low.at) : low.at
+  if (high && (n > high.at || (high.open && n === high.at))) n = high.open ? (integer ? Math.ceil(high.at) - 1 : high.at - 1) : integer ? Math.floor(high.at) : high.at
+  // One step past a bound can cross the other one (`exclusiveMinimum: 0, exclusiveMaximum: 1`): the middle.
+  if (!integer && low && high && !inside(n, low, high)) n = (low.at + high.at) / 2
   if (schema.multipleOf) n = Math.ceil(n / schema.multipleOf) * schema.multipleOf
   return n
+}
+
+interface Bound {
+  at: number
+  /** Exclusive: the value must not be `at` itself. */
+  open: boolean
+}
+
+/** The stricter of `minimum` (exclusive when 3.0's `exclusiveMinimum` is true) and 3.1's numeric `exclusiveMinimum`. */
+function lowerBound(schema: JsonSchema): Bound | undefined {
+  const bounds: Bound[] = []
+  if (typeof schema.minimum === 'number') bounds.push({ at: schema.minimum, open: schema.exclusiveMinimum === true })
+  if (typeof schema.exclusiveMinimum === 'number') bounds.push({ at: schema.exclusiveMinimum, open: true })
+  return bounds.sort((a, b) => b.at - a.at || Number(b.open) - Number(a.open))[0]
+}
+
+/** The stricter of `maximum` (exclusive when 3.0's `exclusiveMaximum` is true) and 3.1's numeric `exclusiveMaximum`. */
+function upperBound(schema: JsonSchema): Bound | undefined {
+  const bounds: Bound[] = []
+  if (typeof schema.maximum === 'number') bounds.push({ at: schema.maximum, open: schema.exclusiveMaximum === true })
+  if (typeof schema.exclusiveMaximum === 'number') bounds.push({ at: schema.exclusiveMaximum, open: true })
+  return bounds.sort((a, b) => a.at - b.at || Number(b.open) - Number(a.open))[0]
+}
+
+function inside(n: number, low: Bound | undefined, high: Bound | undefined): boolean {
+  return (!low || (low.open ? n > low.at : n >= low.at)) && (!high || (high.open ? n < high.at : n <= high.at))
+}
+
+/** Whether `n` is within the schema's bounds, inclusive and exclusive, in either OpenAPI version's form. */
+export function withinBounds(n: number, schema: JsonSchema): boolean {
+  return inside(n, lowerBound(schema), upperBound(schema))
 }
 
 const FORMATS: Record<string, string> = {

@@ -173,7 +173,7 @@ class JourneyWriter {
   }
 
   private file(folder: Folder | undefined, steps: string[]): string {
-    const core = ['assert', 'assertEqual', 'assertStatus', 'deepEqual', 'journey', 'step'].filter((u) => this.uses.has(u) || u === 'journey' || u === 'step')
+    const core = ['assert', 'assertEqual', 'assertStatus', 'deepEqual', 'includesValue', 'journey', 'step'].filter((u) => this.uses.has(u) || u === 'journey' || u === 'step')
     if (this.uses.has('variable')) core.unshift('type Context')
     const lines = [
       `// Imported from the Postman collection "${commentText(this.collection.name)}"${folder ? `, folder "${commentText(folder.name)}"` : ''} by venomqa import postman.`,

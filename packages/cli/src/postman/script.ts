@@ -380,8 +380,13 @@ class Translator {
       case 'include':
       case 'includes':
       case 'contain':
-      case 'contains':
-        return check(`${actual}.includes(${arg()})`, `including ${arg()}`)
+      case 'contains': {
+        // Chai's include is a substring of a string, an item of an array, properties of an object (each
+        // compared deep after `deep`): core's includesValue, where `.includes()` was wrong for objects.
+        this.out.uses.add('includesValue')
+        const deep = words.some((w) => w.word === 'deep')
+        return check(`includesValue(${actual}, ${arg()}${deep ? ', true' : ''})`, `including ${arg()}`)
+      }
       case 'property':
         if (args.length > 1 && !negate) {
           this.out.uses.add('assertEqual')

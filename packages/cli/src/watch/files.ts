@@ -52,23 +52,71 @@ export function watchFiles(onChanges: (changed: Set<string>) => void, settleMs =
     }
   }
 
+  /**
+   * A watched file's directory that does not exist (deleted with the file, by a branch switch say) cannot
+   * be watched: its nearest existing parent is, until it is back. Then it is watched, and its watched
+   * files that are there already are reported: they may have been written before its watch began.
+   */
+  const waiting = new Map<string, FSWatcher>()
+  const dirsOf = () => new Set([...watched].map((f) => path.dirname(f)))
+  const waitForMissing = () => {
+    const parents = new Set([...dirsOf()].filter((dir) => !watchers.has(dir)).flatMap((dir) => nearestExisting(dir) ?? []))
+    for (const [parent, watcher] of waiting)
+      if (!parents.has(parent)) {
+        watcher.close()
+        waiting.delete(parent)
+      }
+    for (const parent of parents) {
+      if (waiting.has(parent)) continue
+      try {
+        const watcher = watch(parent, { persistent: true }, () => reappeared())
+        watcher.on('error', () => {
+          watcher.close()
+          if (waiting.get(parent) === watcher) waiting.delete(parent)
+        })
+        waiting.set(parent, watcher)
+      } catch {
+        // Gone too: the next `set` looks again.
+      }
+    }
+  }
+  const reappeared = () => {
+    for (const dir of dirsOf()) {
+      if (watchers.has(dir) || !existsSync(dir)) continue
+      open(dir)
+      for (const file of watched) if (path.dirname(file) === dir && existsSync(file)) changedIn(dir, path.basename(file))
+    }
+    waitForMissing()
+  }
+
   return {
     set(files) {
       watched = new Set(files)
-      const dirs = new Set([...watched].map((f) => path.dirname(f)))
+      const dirs = dirsOf()
       for (const [dir, watcher] of watchers)
-        if (!dirs.has(dir)) {
+        // A directory deleted and made again is another one: the watch on the old one would see nothing.
+        if (!dirs.has(dir) || !existsSync(dir)) {
           watcher.close()
           watchers.delete(dir)
         }
       for (const dir of dirs) if (!watchers.has(dir) && existsSync(dir)) open(dir)
+      waitForMissing()
       return watched.size
     },
     close() {
       if (timer) clearTimeout(timer)
       timer = undefined
-      for (const watcher of watchers.values()) watcher.close()
+      for (const watcher of [...watchers.values(), ...waiting.values()]) watcher.close()
       watchers.clear()
+      waiting.clear()
     },
+  }
+}
+
+/** `dir` or the nearest of its parents that exists, if any. */
+function nearestExisting(dir: string): string | undefined {
+  for (let at = dir; ; at = path.dirname(at)) {
+    if (existsSync(at)) return at
+    if (path.dirname(at) === at) return undefined
   }
 }

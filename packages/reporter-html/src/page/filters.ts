@@ -4,7 +4,7 @@
  */
 import type { PageIssue, PageJourney, PageNode, PagePath, PageStep } from '../page-model'
 import { type Report, bodySearchText } from './data'
-import { lower } from './format'
+import { journeyFlags, lower } from './format'
 import type { NodeRecord } from './tree'
 
 export interface Filters {
@@ -53,9 +53,9 @@ export class Matcher {
     }
   }
 
-  /** Does the journey itself (name, tags, description, file) match, whatever its steps? */
+  /** Does the journey itself (name, tags, description, file, the flags its summary line shows: `repeat #2`) match, whatever its steps? */
   journeyOwn(j: PageJourney, query: string): boolean {
-    return contains(j.n, query) || contains(j.tags.join(' '), query) || contains(j.d, query) || contains(j.f, query)
+    return contains(j.n, query) || contains(j.tags.join(' '), query) || contains(j.d, query) || contains(j.f, query) || journeyFlags(j).some((f) => contains(f, query))
   }
 
   journey(j: PageJourney, index: number, f: Filters): boolean {

@@ -1,8 +1,23 @@
 /** Formatting of numbers, dates and text for display. Pure functions: no DOM. */
+import type { PageJourney } from '../page-model'
 
 /** A journey's name, with its repetition when the run repeated every journey (`--repeat-each`). */
 export function journeyLabel(j: { n: string; rp?: number }): string {
   return typeof j.rp === 'number' ? `${j.n} (repeat #${j.rp + 1})` : j.n
+}
+
+/**
+ * The words a journey's summary line shows beside its name and tags (its repetition, `interrupted`, `flaky`,
+ * `skipped`, the attempt that passed): one list, so that the search finds what the reader sees there.
+ */
+export function journeyFlags(j: Pick<PageJourney, 'rp' | 'ir' | 's' | 'at'>): string[] {
+  const flags: string[] = []
+  if (typeof j.rp === 'number') flags.push(`repeat #${j.rp + 1}`)
+  if (j.ir) flags.push('interrupted')
+  if (j.s === 'flaky') flags.push('flaky')
+  if (j.s === 'skipped' && !j.ir) flags.push('skipped')
+  if (j.at) flags.push(`attempt ${j.at}`)
+  return flags
 }
 
 /** Lower-cased text of any value; null and undefined give ''. Search compares in lower case. */

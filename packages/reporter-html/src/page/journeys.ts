@@ -3,7 +3,7 @@ import type { Counts } from '@venomqa/core'
 import type { PageJourney } from '../page-model'
 import type { Report } from './data'
 import { append, el, flag, icon } from './dom'
-import { formatMs, plural } from './format'
+import { formatMs, journeyFlags, plural } from './format'
 import { journeyTimeline } from './timeline'
 import { type NodeRecord, type StepIndex, TreeRenderer } from './tree'
 
@@ -36,18 +36,17 @@ export class JourneyView {
     private readonly host: JourneyHost,
   ) {
     const j = journey
+    const flags = journeyFlags(j)
     this.details = el('details', `panel journey ${j.s}`)
     this.details.id = `journey-${index}`
     this.details.appendChild(
       el('summary', null, [
         icon(j.s),
         el('span', 'name', j.n),
-        typeof j.rp === 'number' ? flag(`repeat #${j.rp + 1}`) : null,
+        // The repetition first, right after the name; the other flags after the tags.
+        flags.filter((f) => f.startsWith('repeat #')).map((f) => flag(f)),
         j.tags.map((t) => el('span', 'tag', t)),
-        j.ir ? flag('interrupted') : null,
-        j.s === 'flaky' ? el('span', 'badge flaky', 'flaky') : null,
-        j.s === 'skipped' && !j.ir ? flag('skipped') : null,
-        j.at ? flag(`attempt ${j.at}`) : null,
+        flags.filter((f) => !f.startsWith('repeat #')).map((f) => (f === 'flaky' ? el('span', 'badge flaky', f) : flag(f))),
         el('span', 'stats', `${countsText(j.c)} \u00b7 ${formatMs(j.ms)}`),
       ]),
     )
