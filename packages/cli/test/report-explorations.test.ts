@@ -26,6 +26,19 @@ afterAll(async () => {
 const read = (file: string) => readFileSync(path.join(p.dir, file), 'utf8')
 
 describe('venomqa report on a saved exploration run', () => {
+  it('says when a deduplicated search merged states a write the API accepted had reached, and not in a search without dedupe', async () => {
+    const run = explorationRun()
+    const [first, second] = run.explorations!
+    first!.stats = { ...first!.stats, mergedAfterWrite: 3 }
+    second!.stats = { ...second!.stats, mergedAfterWrite: 2 }
+    second!.dedupe = false
+    await writeFile(path.join(p.dir, 'merged-writes.json'), JSON.stringify(run))
+    const r = await p.venomqa(['report', 'merged-writes.json', '-r', 'console', '-r', 'markdown:out/merged-writes.md'])
+    const said = /(\d+) of the merged came after a write the API accepted that changed no row count: .* --no-dedupe \(dedupe: false\) does/g
+    expect([...r.stdout.matchAll(said)].map((m) => m[1])).toEqual(['3'])
+    expect([...read('out/merged-writes.md').matchAll(said)].map((m) => m[1])).toEqual(['3'])
+  })
+
   it('renders the explorations with console, json, junit, markdown, html and slack', async () => {
     const r = await p.venomqa(['report', 'explored.json', '-r', 'console', '-r', 'json:out/again.json', '-r', 'junit:out/junit.xml', '-r', 'markdown:out/report.md', '-r', 'html:out/report.html', '-r', 'slack:out/slack.json'])
     expect(r.stderr).not.toMatch(/error|failed to/i)

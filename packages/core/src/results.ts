@@ -272,6 +272,13 @@ export interface ExplorationResult {
     states: number
     /** Transitions that reached a state already seen at the same or a shallower depth (not expanded). */
     merged: number
+    /**
+     * Of those, the ones where a write the API accepted (POST, PUT, PATCH or DELETE answered 2xx) left the
+     * fingerprint as it was before the action: a change to values only (an UPDATE), which row counts do not
+     * see, so nothing that follows it was searched. `dedupe: false` searches past them. Absent in results
+     * saved before it was counted.
+     */
+    mergedAfterWrite?: number
     requests: number
     transitionsPerSecond: number
     maxDepthReached: number

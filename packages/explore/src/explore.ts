@@ -323,6 +323,7 @@ function totals(searches: readonly LaneSearch[], states: ReadonlySet<string>, bu
     transitions: explorers.reduce((t, x) => t + x.stats.transitions, 0),
     states: states.size,
     merged: explorers.reduce((t, x) => t + x.stats.merged, 0),
+    mergedAfterWrite: explorers.reduce((t, x) => t + x.stats.mergedAfterWrite, 0),
     maxDepthReached: Math.max(...explorers.map((x) => x.stats.maxDepthReached)),
     // A worker ends on its share of a budget; the result names the exploration's whole budget.
     ...(cut ? { truncated: { reason: cut.reason, limit: budgetLimit(budget, cut.reason) ?? cut.limit } } : {}),

@@ -82,6 +82,13 @@ interface Frame {
 /** The checkpoint of the state at depth k. */
 const checkpointName = (k: number) => `d${k}`
 
+const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** Did the action write something the API accepted (a 2xx to a method other than a read)? */
+function acceptedWrite(exchanges: readonly HttpExchange[]): boolean {
+  return exchanges.some((e) => !READS.has(e.request.method.toUpperCase()) && !!e.response && e.response.status >= 200 && e.response.status < 300)
+}
+
 /**
  * The rollback timing of the wait for requests the app never answered (an action's timeout let them go):
  * they must end before their work is undone. No backend spends it, and it is no restoring of the context.
@@ -98,7 +105,7 @@ export const UNANSWERED_WAIT = 'unanswered requests'
 export class Explorer {
   readonly env: ExplorerEnv
   /** What this explorer records; a transition it takes only to reach its share of a split is not counted. */
-  readonly stats = { transitions: 0, merged: 0, maxDepthReached: 0 }
+  readonly stats = { transitions: 0, merged: 0, mergedAfterWrite: 0, maxDepthReached: 0 }
   /** How the API took the edges this explorer recorded (see Answers). */
   readonly answers = new Answers()
   /** Every distinct fingerprint this explorer recorded reaching. */
@@ -256,7 +263,10 @@ export class Explorer {
     if (env.dedupe) {
       const seenAt = this.#seen.get(fingerprint)
       if (seenAt !== undefined && seenAt <= k + 1) {
-        if (records) this.stats.merged++
+        if (records) {
+          this.stats.merged++
+          if (fingerprint === parent.fingerprint && acceptedWrite(attempt.exchanges)) this.stats.mergedAfterWrite++
+        }
         return 'merged'
       }
       this.#seen.set(fingerprint, k + 1)

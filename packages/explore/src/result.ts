@@ -11,6 +11,7 @@ export interface SearchTotals {
   /** Distinct states (fingerprints) reached. */
   states: number
   merged: number
+  mergedAfterWrite: number
   maxDepthReached: number
   truncated?: Truncation
 }
@@ -66,6 +67,7 @@ export function buildResult(p: ResultParts): ExplorationResult {
       transitions,
       states: x?.states ?? 0,
       merged: x?.merged ?? 0,
+      mergedAfterWrite: x?.mergedAfterWrite ?? 0,
       requests: p.requests,
       transitionsPerSecond: seconds > 0 ? Math.round((transitions / seconds) * 10) / 10 : 0,
       maxDepthReached: x?.maxDepthReached ?? 0,
@@ -101,7 +103,7 @@ export function notStartedResult(exploration: Exploration, options: Pick<Explore
     dedupe: given.dedupe ?? exploration.dedupe,
     interrupted: true,
     notStarted: true,
-    stats: { transitions: 0, states: 0, merged: 0, requests: 0, transitionsPerSecond: 0, maxDepthReached: 0 },
+    stats: { transitions: 0, states: 0, merged: 0, mergedAfterWrite: 0, requests: 0, transitionsPerSecond: 0, maxDepthReached: 0 },
     timings: { rollback: {}, observe: {} },
     coverage: [],
     neverEnabled: [],

@@ -141,6 +141,18 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
     }
   })
 
+  it('counts the merges after a write the API accepted that changed no row count (ship), where dedupe hides a change to values', async () => {
+    const r = await exploreShop(shopExploration({ actions: [createProduct, createOrder, ship], invariants: [], depth: 3 }), env)
+    // create_product > create_order > ship: the order is shipped, an UPDATE; the row counts are those before it.
+    expect(r.stats.mergedAfterWrite).toBeGreaterThan(0)
+    expect(r.stats.mergedAfterWrite).toBeLessThanOrEqual(r.stats.merged)
+    // A read that changes nothing merges too, but hides no write.
+    const look = action('look', ({ http }) => http.get('/api/products'), { maxPerPath: 1 })
+    const reads = await exploreShop(shopExploration({ actions: [createProduct, look], invariants: [], depth: 2 }), env)
+    expect(reads.stats.merged).toBeGreaterThan(0)
+    expect(reads.stats.mergedAfterWrite).toBe(0)
+  })
+
   it('lists actions that were never enabled, and counts refused edges', async () => {
     const never = action('never', () => undefined, { when: () => false })
     // Enabled by its `when`, but with no input to take: it can never run, and was counted as enabled.

@@ -156,6 +156,7 @@ export function mergeExploration(parts: readonly ExplorationResult[]): Explorati
       // Each shard counts the states it reached; one reached by two shards is counted twice.
       states: sum((s) => s.states),
       merged: sum((s) => s.merged),
+      mergedAfterWrite: sum((s) => s.mergedAfterWrite ?? 0),
       requests: sum((s) => s.requests),
       // The shards searched at the same time: their rates add up.
       transitionsPerSecond: Math.round(sum((s) => s.transitionsPerSecond) * 10) / 10,

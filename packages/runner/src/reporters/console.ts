@@ -28,7 +28,7 @@ import {
   shrinkLimitText,
 } from '@venomqa/core'
 import pc from 'picocolors'
-import { STATUS_SYMBOL, bodyText, budgetText, depthOf, flatten, formatDuration, formatFineDuration, journeyIssues, printable, shownNames } from './format'
+import { STATUS_SYMBOL, bodyText, budgetText, mergedAfterWriteText, depthOf, flatten, formatDuration, formatFineDuration, journeyIssues, printable, shownNames } from './format'
 import { redactFreeText, redactRun, redactingItself } from './redact-run'
 import { withWorkerBoard } from './worker-board'
 import { BatchedWrites } from './batched-writes'
@@ -482,6 +482,8 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
     const parts = Object.entries(byBackend).map(([name, t]) => `${name} p50 ${formatFineDuration(t.p50)} p95 ${formatFineDuration(t.p95)}`)
     if (parts.length) lines.push(p.dim(`  ${label}: ${parts.join(', ')}`))
   }
+  const afterWrite = mergedAfterWriteText(x)
+  if (afterWrite) lines.push(p.yellow(`  ${afterWrite}`))
   timing('rollback', x.timings.rollback)
   timing('observe', x.timings.observe)
   lines.push(p.dim(`  coverage: ${x.coverage.map((c) => `${c.action} ${c.taken}${c.refused ? ` (${c.refused} refused)` : ''}`).join(', ')}`))

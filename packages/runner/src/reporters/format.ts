@@ -190,3 +190,14 @@ export function journeyIssues(j: JourneyResult): Issue[] {
   const label = repeatLabel(j)
   return label ? j.issues.map((i) => ({ ...i, journey: `${i.journey}${label}` })) : j.issues
 }
+
+/**
+ * What a deduplicated search did not look past: states a write the API accepted reached with the row
+ * counts unchanged, merged with the state before them. A bug in values only (an overdraft after two
+ * withdrawals) hides there, and the result would read as a pass. Undefined when there were none.
+ */
+export function mergedAfterWriteText(x: Pick<ExplorationResult, 'dedupe' | 'stats'>): string | undefined {
+  const n = x.stats.mergedAfterWrite
+  if (!x.dedupe || !n) return undefined
+  return `${n} of the merged came after a write the API accepted that changed no row count: a change to values only (an UPDATE) is one state with the one before it, and the search did not go past ${n === 1 ? 'it' : 'them'}; --no-dedupe (dedupe: false) does`
+}

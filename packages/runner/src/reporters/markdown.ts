@@ -14,7 +14,7 @@ import {
   repeatLabel,
   sequenceHeading,
 } from '@venomqa/core'
-import { budgetText, exchangeLine, exchangeText, flatten, formatDuration, formatFineDuration, journeyIssues, printable } from './format'
+import { budgetText, exchangeLine, mergedAfterWriteText, exchangeText, flatten, formatDuration, formatFineDuration, journeyIssues, printable } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
 
@@ -158,6 +158,8 @@ function explorationSection(x: ExplorationResult): string[] {
   // What held, held only on what was explored: say so where a reader would take the section as a pass.
   if (x.truncated) out.push(`> ⚠️ **Truncated:** the ${budgetText(x.truncated)} ran out before the search covered depth ${x.depth}; the invariants held only on what was explored.`, '')
   if (x.interrupted) out.push('> ⚠️ **Interrupted:** the search was stopped before it finished.', '')
+  const afterWrite = mergedAfterWriteText(x)
+  if (afterWrite) out.push(`> ⚠️ **Merged after a write:** ${afterWrite}`, '')
 
   if (x.violations.length) {
     out.push(`#### Violations (${x.violations.length})`, '')
