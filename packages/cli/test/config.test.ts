@@ -249,6 +249,39 @@ describe('profiles', () => {
     expect(config.pluginWhere).toEqual(['profiles.ci.plugins[0]', 'profiles.ci.plugins[1]', 'VENOMQA_PLUGINS[0]', '--plugin y?'])
     expect((await loadConfig({ cwd: dir, env: {} })).pluginWhere).toEqual(['plugins[0]'])
   })
+
+  it("an unset variable in a profile not selected is no error: only the selected profile's variables are needed", async () => {
+    const dir = await project({
+      'venomqa.yaml': 'baseUrl: http://base\nprofiles:\n  staging:\n    baseUrl: ${STAGING_URL}\n    reporters: ["${STAGING_REPORTER}"]\n  ci:\n    retries: 1\n',
+    })
+    expect((await loadConfig({ cwd: dir, env: {} })).baseUrl).toBe('http://base')
+    expect((await loadConfig({ cwd: dir, env: {}, profile: 'ci' })).retries).toBe(1)
+    const err = await asyncErrorOf(loadConfig({ cwd: dir, env: {}, profile: 'staging' }))
+    expect(err.message).toContain('profiles.staging.baseUrl: environment variable STAGING_URL is not set')
+    expect(err.message).toContain('profiles.staging.reporters[0]: environment variable STAGING_REPORTER is not set')
+    expect((await loadConfig({ cwd: dir, env: { STAGING_URL: 'http://staging', STAGING_REPORTER: 'junit' }, profile: 'staging' })).baseUrl).toBe('http://staging')
+  })
+
+  it('a profile not selected is still checked: a wrong key there is told', async () => {
+    const dir = await project({ 'venomqa.yaml': 'profiles:\n  staging:\n    baseUrl: ${STAGING_URL}\n    retires: 1\n' })
+    const err = await asyncErrorOf(loadConfig({ cwd: dir, env: {} }))
+    expect(err.message).toMatch(/^venomqa\.yaml: profiles\.staging\.retires: unknown key \(did you mean "retries"\?\)/)
+    expect(err.message).not.toContain('STAGING_URL')
+  })
+
+  it('a profile is one the config defines: constructor, __proto__ or toString is none, and a near name is suggested', async () => {
+    const dir = await project({ 'venomqa.yaml': 'profiles:\n  ci: {}\n  staging: {}\n' })
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const err = await asyncErrorOf(loadConfig({ cwd: dir, env: {}, profile: name }))
+      expect(err.message).toBe(`profile "${name}" is not defined in venomqa.yaml (profiles: ci, staging)`)
+      expect(err.where).toBe('--profile')
+    }
+    const viaEnv = await asyncErrorOf(loadConfig({ cwd: dir, env: { VENOMQA_PROFILE: 'stagng' } }))
+    expect(viaEnv.message).toBe('profile "stagng" is not defined in venomqa.yaml; did you mean "staging"? (profiles: ci, staging)')
+    expect(viaEnv.where).toBe('VENOMQA_PROFILE')
+    const none = await asyncErrorOf(loadConfig({ cwd: await project({ 'venomqa.yaml': 'retries: 1\n' }), env: {}, profile: 'constructor' }))
+    expect(none.message).toBe('profile "constructor" is not defined in venomqa.yaml (it has no profiles)')
+  })
 })
 
 describe('list variables', () => {

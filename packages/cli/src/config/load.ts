@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { ConfigError, errorMessage, knownSecrets } from '@venomqa/core'
+import { ConfigError, didYouMean, errorMessage, knownSecrets } from '@venomqa/core'
 import { parseJsonText } from '../json-place'
 import { importUserFile, loadFailure } from '../load-module'
 import { parsePluginFlag } from '../plugins/flag'
@@ -149,6 +149,7 @@ export function validateConfig(
   unset: readonly UnsetVariable[] = [],
   hidden: readonly HiddenValue[] = [],
   typed: readonly TypedVariable[] = [],
+  excused: readonly UnsetVariable[] = [],
 ): VenomConfig {
   if (!isPlainObject(written))
     throw new ConfigError(`${source}: expected an object of config keys at the top level, got ${written === null ? 'null' : Array.isArray(written) ? 'a list' : typeof written}`, {
@@ -168,9 +169,11 @@ export function validateConfig(
   // The schema only checks (no defaults, no coercion), so the value as written is returned: zod's copy
   // would drop the prototype of a plugin or workerSetup made from a class.
   if (parsed.success && !unset.length) return raw as VenomConfig
-  const unsetKeys = new Set(unset.map((u) => keyPath(u.path)))
+  // A key left empty by an unset variable is not blamed for being empty: told as unset, or excused.
+  const unsetKeys = new Set([...unset, ...excused].map((u) => keyPath(u.path)))
   const schemaIssues = parsed.success ? [] : parsed.error.issues.filter((i) => !unsetKeys.has(keyPath(i.path)))
   const lines = [...unset.map((u) => u.message), ...formatIssues(schemaIssues, raw, hidden)]
+  if (!lines.length) return raw as VenomConfig
   throw new ConfigError(
     lines.length === 1 ? `${source}: ${lines[0]}` : `${source} has ${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
     { where: source },
@@ -192,11 +195,17 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
   const typed: TypedVariable[] = []
   // Read before the file is checked, so that a wrong variable is told with the file's problems, all at once.
   const fromEnv = envOverrides(env)
+  const profile = options.profile ?? (env.VENOMQA_PROFILE || undefined)
   if (file) {
     const raw = await readConfigFile(file, root, source)
-    const unset: UnsetVariable[] = []
+    const found: UnsetVariable[] = []
     const hidden: HiddenValue[] = []
-    const interpolated = interpolate(raw, env, source, [], unset, hidden, typed)
+    const interpolated = interpolate(raw, env, source, [], found, hidden, typed)
+    // A profile this run does not select is not this run's: `staging: { baseUrl: ${STAGING_URL} }` needs
+    // STAGING_URL only under --profile staging. Its keys are still checked, but not the ones left empty.
+    const inOtherProfile = (u: UnsetVariable) => u.path[0] === 'profiles' && u.path[1] !== profile
+    const unset = found.filter((u) => !inOtherProfile(u))
+    const excused = found.filter(inOtherProfile)
     // Known secrets of this process from now on: every output masks them (the console and its curl
     // lines, reports, results, error messages), as it masks a token seen in a response. By the name of
     // its variable only a value under a key that names no secret (`X-Api: ${API_SECRET}`) is one.
@@ -205,7 +214,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     deferred = options.deferPluginVariables ? unset.filter(inPlugins).map((u) => u.message) : []
     const toTell = options.deferPluginVariables ? unset.filter((u) => !inPlugins(u) && !dropIfOnlyForRequests(interpolated, u.path)) : unset
     try {
-      config = validateConfig(interpolated, source, toTell, hidden, typed)
+      config = validateConfig(interpolated, source, toTell, hidden, typed, excused)
     } catch (err) {
       throw err instanceof ConfigError ? envProblemsError(fromEnv.problems, err) : err
     }
@@ -213,18 +222,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
   const envError = envProblemsError(fromEnv.problems)
   if (envError) throw envError
 
-  const profile = options.profile ?? (env.VENOMQA_PROFILE || undefined)
   const { profiles, $schema: _schema, ...base } = config
   let merged: VenomConfigBase = base
   if (profile) {
-    const selected = profiles?.[profile]
-    if (!selected) {
-      const known = Object.keys(profiles ?? {})
-      throw new ConfigError(
-        `profile "${profile}" is not defined in ${source}${known.length ? ` (profiles: ${known.join(', ')})` : ' (it has no profiles)'}`,
-        { where: options.profile ? '--profile' : 'VENOMQA_PROFILE' },
-      )
-    }
+    const selected = selectedProfile(profiles, profile, source, options.profile ? '--profile' : 'VENOMQA_PROFILE')
     const { $schema: _s, ...over } = selected
     merged = deepMerge(base as Record<string, unknown>, over) as VenomConfigBase
     // Each part was valid on its own; what they make together is checked too, as the config a run takes.
@@ -260,6 +261,20 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
       profile: profile && (profiles?.[profile] as { reporters?: unknown } | undefined)?.reporters !== undefined ? profile : undefined,
     }),
   }
+}
+
+/**
+ * The profile named `name`, one the config defines itself: `constructor` or `toString` is no profile, though
+ * every object answers to it. Else a ConfigError naming the flag or variable, with the profiles there are.
+ */
+function selectedProfile(profiles: VenomConfig['profiles'], name: string, source: string, where: string): NonNullable<VenomConfig['profiles']>[string] {
+  if (profiles && Object.hasOwn(profiles, name)) return profiles[name]!
+  const known = Object.keys(profiles ?? {})
+  const near = didYouMean(name, known)
+  throw new ConfigError(
+    `profile "${name}" is not defined in ${source}${near ? `; did you mean "${near}"?` : ''}${known.length ? ` (profiles: ${known.join(', ')})` : ' (it has no profiles)'}`,
+    { where },
+  )
 }
 
 /**
