@@ -170,6 +170,37 @@ describe('interpolation', () => {
     expect(err.message).toBe('plugins[0][1].url: environment variable DB_URL is not set (set it, or give a default: ${DB_URL:-value})')
     expect(err.where).toBe('venomqa.yaml')
   })
+  it('a ${ that is no variable is an error naming the key, not text sent as written; $${ keeps it text', () => {
+    const how = 'write ${NAME} or ${NAME:-default} (a name of letters, digits and _, not starting with a digit), or $${ for the text ${'
+    const cases: [string, string][] = [
+      ['${UNCLOSED', `a "\${" with no closing "}": ${how}`],
+      ['http://${}/x', `an empty "\${}": ${how}`],
+      ['${API:http://x}', `"\${API:http://x}" is not a variable: ${how}`],
+      ['${1ST}', `"\${1ST}" is not a variable: ${how}`],
+      ['${A-B}', `"\${A-B}" is not a variable: ${how}`],
+    ]
+    for (const [text, problem] of cases) expect(errorOf(() => interpolate({ headers: { 'x-a': text } }, env, 'f')).message).toBe(`headers.x-a: ${problem}`)
+    // Under a key that names a secret the text is not quoted.
+    expect(errorOf(() => interpolate({ headers: { authorization: 'Bearer ${tok3n-VALUE}' } }, env, 'f')).message).toBe(`headers.authorization: a "\${...}" is not a variable: ${how}`)
+    expect(interpolate({ a: '$${UNCLOSED', b: '$${API} ${API}', c: '$ {API}', d: 'costs $5 {x}' }, env, 'f')).toEqual({
+      a: '$${UNCLOSED',
+      b: '${API} http://api',
+      c: '$ {API}',
+      d: 'costs $5 {x}',
+    })
+  })
+  it('a malformed ${ is told with the other problems, in a profile not selected too, and by a command that only renders', async () => {
+    const dir = await project({ 'venomqa.yaml': 'baseUrl: "${API_URL"\nretries: x\nprofiles:\n  staging:\n    baseUrl: ${STAGING_URL}\n    headers: { x-a: "${}" }\n' })
+    const err = await asyncErrorOf(loadConfig({ cwd: dir, env: {} }))
+    expect(err.message.split('\n')).toEqual([
+      'venomqa.yaml has 3 problems:',
+      expect.stringMatching(/^ {2}- baseUrl: a "\$\{" with no closing "\}"/),
+      expect.stringMatching(/^ {2}- profiles\.staging\.headers\.x-a: an empty "\$\{\}"/),
+      '  - retries: expected a whole number from 0 to 100, got "x"',
+    ])
+    const rendering = await asyncErrorOf(loadConfig({ cwd: dir, env: {}, deferPluginVariables: true }))
+    expect(rendering.message).toContain('baseUrl: a "${" with no closing "}"')
+  })
   it('leaves plugin objects (class instances, functions) alone', () => {
     class P {
       name = '${API}'

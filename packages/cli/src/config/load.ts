@@ -203,16 +203,17 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     const interpolated = interpolate(raw, env, source, [], found, hidden, typed)
     // A profile this run does not select is not this run's: `staging: { baseUrl: ${STAGING_URL} }` needs
     // STAGING_URL only under --profile staging. Its keys are still checked, but not the ones left empty.
-    const inOtherProfile = (u: UnsetVariable) => u.path[0] === 'profiles' && u.path[1] !== profile
+    const inOtherProfile = (u: UnsetVariable) => !u.malformed && u.path[0] === 'profiles' && u.path[1] !== profile
     const unset = found.filter((u) => !inOtherProfile(u))
     const excused = found.filter(inOtherProfile)
     // Known secrets of this process from now on: every output masks them (the console and its curl
     // lines, reports, results, error messages), as it masks a token seen in a response. By the name of
     // its variable only a value under a key that names no secret (`X-Api: ${API_SECRET}`) is one.
     knownSecrets.add(hidden.map((h) => h.value))
-    const inPlugins = (u: UnsetVariable) => u.path[0] === 'plugins' || (u.path[0] === 'profiles' && u.path[2] === 'plugins')
+    // A malformed `${` is the file's mistake, told by every command.
+    const inPlugins = (u: UnsetVariable) => !u.malformed && (u.path[0] === 'plugins' || (u.path[0] === 'profiles' && u.path[2] === 'plugins'))
     deferred = options.deferPluginVariables ? unset.filter(inPlugins).map((u) => u.message) : []
-    const toTell = options.deferPluginVariables ? unset.filter((u) => !inPlugins(u) && !dropIfOnlyForRequests(interpolated, u.path)) : unset
+    const toTell = options.deferPluginVariables ? unset.filter((u) => !inPlugins(u) && (u.malformed || !dropIfOnlyForRequests(interpolated, u.path))) : unset
     try {
       config = validateConfig(interpolated, source, toTell, hidden, typed, excused)
     } catch (err) {
