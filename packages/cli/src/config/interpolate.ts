@@ -104,11 +104,13 @@ function interpolateString(
  * written; the text itself is left out under a key that names a secret.
  */
 function malformedVariable(rest: string, secret: boolean): string {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${NAME}, as the user writes it
   const how = 'write ${NAME} or ${NAME:-default} (a name of letters, digits and _, not starting with a digit), or $${ for the text ${'
   const close = rest.indexOf('}')
   if (close < 0) return `a "\${" with no closing "}": ${how}`
   const inner = rest.slice(2, close)
   if (!inner.trim()) return `an empty "\${}": ${how}`
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${...}, its text left out
   const shown = secret ? 'a "${...}"' : `"${rest.slice(0, close + 1).slice(0, 60)}"`
   return `${shown} is not a variable: ${how}`
 }
