@@ -419,6 +419,25 @@ describe('loadConfig', () => {
     )
   })
 
+  it('a YAML config may share keys with merge keys (<<: *anchor)', async () => {
+    const dir = await project({
+      'venomqa.yaml': [
+        'profiles:',
+        '  base: &common',
+        '    retries: 2',
+        '    headers: { x-a: "1" }',
+        '  ci:',
+        '    <<: *common',
+        '    timeout: 5000',
+        '  local:',
+        '    <<: [*common]',
+        '    retries: 0',
+      ].join('\n'),
+    })
+    expect(await loadConfig({ cwd: dir, env: {}, profile: 'ci' })).toMatchObject({ retries: 2, headers: { 'x-a': '1' }, timeout: 5000 })
+    expect(await loadConfig({ cwd: dir, env: {}, profile: 'local' })).toMatchObject({ retries: 0, headers: { 'x-a': '1' } })
+  })
+
   it('a YAML config that does not parse is named with its line and column, and its text is not shown: a secret may stand on that line', async () => {
     const dir = await project({ 'venomqa.yaml': 'baseUrl: http://x\nplugins:\n  - [postgres, { url: postgres://app:s3cr3t@db/app, password: hunter2 pool: 3 }]\n' })
     const message = (await asyncErrorOf(loadConfig({ cwd: dir, env: {} }))).message
