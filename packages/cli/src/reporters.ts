@@ -82,7 +82,7 @@ export function instantiateReporters(
   factories: ReadonlyMap<string, ReporterFactory>,
   extraOptions: (name: string) => Record<string, unknown> = () => ({}),
   lookup?: ReporterLookup,
-): { reporter: Reporter; target?: string; options: Record<string, unknown> }[] {
+): { reporter: Reporter; target?: string; options: Record<string, unknown>; where?: string }[] {
   return requests.map((r) => {
     const factory = factories.get(r.name)
     if (!factory) throw new PluginError(r.name, unknownReporterMessage(r.name, [...factories.keys()], lookup))
@@ -98,7 +98,7 @@ export function instantiateReporters(
     }
     if (!reporter || typeof reporter !== 'object' || typeof reporter.name !== 'string')
       throw new PluginError(r.name, `reporter "${r.name}": its factory returned no reporter (expected an object with a name, and hooks, render or deliver)`)
-    return { reporter, target: r.target, options }
+    return { reporter, target: r.target, options, ...(r.where ? { where: r.where } : {}) }
   })
 }
 

@@ -61,6 +61,8 @@ export interface ResolvedConfig extends Omit<VenomConfigBase, 'journeys' | 'plug
   reporters: ReporterSpec[]
   /** Where each of `reporters` was written, for option errors: `reporters[1]`, `profiles.ci.reporters[0]`, `--reporter html`. */
   reporterWhere: string[]
+  /** Where `save` was written, for errors about it: `--save`, `VENOMQA_SAVE`, `profiles.ci.save`, `save`. */
+  saveWhere?: string
   /** With deferPluginVariables: the unset variables found in plugins' entries, not yet told. */
   unsetInPlugins?: string[]
   /** By `pluginWhere`: the options that were one variable whole and read as a number or a boolean (see TypedVariable). */
@@ -254,6 +256,15 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
       ...(options.extraPlugins ?? []).map((spec) => `--plugin ${spec.split('?')[0]}?`),
     ],
     reporters: (merged.reporters ?? []) as ReporterSpec[],
+    ...(merged.save !== undefined
+      ? {
+          saveWhere: savePlace({
+            flags: options.flags?.save !== undefined,
+            env: fromEnv.overrides.save !== undefined,
+            profile: profile && profiles?.[profile]?.save !== undefined ? profile : undefined,
+          }),
+        }
+      : {}),
     ...(deferred.length ? { unsetInPlugins: deferred } : {}),
     pluginTypedVariables: pluginTypedVariables(typed, profile, profile !== undefined && profiles?.[profile]?.plugins !== undefined),
     reporterWhere: reporterPlaces((merged.reporters ?? []) as ReporterSpec[], {
@@ -276,6 +287,13 @@ function selectedProfile(profiles: VenomConfig['profiles'], name: string, source
     `profile "${name}" is not defined in ${source}${near ? `; did you mean "${near}"?` : ''}${known.length ? ` (profiles: ${known.join(', ')})` : ' (it has no profiles)'}`,
     { where },
   )
+}
+
+/** Where the user wrote `save`: the last source that gave it wins (the flag, VENOMQA_SAVE, the profile, the file). */
+function savePlace(from: { flags: boolean; env: boolean; profile?: string }): string {
+  if (from.flags) return '--save'
+  if (from.env) return 'VENOMQA_SAVE'
+  return from.profile ? `profiles.${from.profile}.save` : 'save'
 }
 
 /**
