@@ -4,6 +4,7 @@ import path from 'node:path'
 import { ConfigError, didYouMean, errorMessage, knownSecrets } from '@venomqa/core'
 import { parseJsonText } from '../json-place'
 import { importUserFile, loadFailure } from '../load-module'
+import { loading } from '../pending-loads'
 import { parsePluginFlag } from '../plugins/flag'
 import { envOverrides, envProblemsError } from './env'
 import { formatIssues, keyPath } from './issues'
@@ -120,7 +121,7 @@ export async function readConfigFile(file: string, root: string, rel: string = p
   }
   let mod: Record<string, unknown>
   try {
-    mod = await importUserFile(file, root)
+    mod = await loading(rel, 'import', () => importUserFile(file, root))
   } catch (err) {
     const { place, message } = loadFailure(err, file)
     throw new ConfigError(`could not load ${rel}${place}: ${message}`, { where: `${rel}${place}`, cause: err })
@@ -132,7 +133,8 @@ export async function readConfigFile(file: string, root: string, rel: string = p
   let config = 'default' in mod ? mod.default : mod
   if (typeof config === 'function') {
     try {
-      config = await (config as () => unknown)()
+      const make = config as () => unknown
+      config = await loading(rel, 'call', async () => make())
     } catch (err) {
       const { place, message } = loadFailure(err, file)
       throw new ConfigError(`${rel}${place} exports a function that threw while making the config: ${message}`, { where: `${rel}${place}`, cause: err })
