@@ -1,4 +1,4 @@
-import { PluginError, PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
+import { PluginError, PLUGIN_API_VERSION, definePlugin, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { RedisCache } from './cache'
@@ -52,7 +52,7 @@ export const redisPluginOptions = z.strictObject({
       name: z.optional(nonEmpty.check(z.refine((n) => !n.includes(':'), { error: 'expected a non-empty queue name without ":"' }))),
       prefix: z.optional(nonEmpty),
       /** getJobResult's wait when the call gives none, ms. Default 30 000. */
-      defaultTimeoutMs: z.optional(z.number({ error: 'expected a positive number of milliseconds' }).check(z.positive({ error: 'expected a positive number of milliseconds' }))),
+      defaultTimeoutMs: z.optional(z.number({ error: TIMER_MS_EXPECTED }).check(z.refine(isTimerMs, { error: TIMER_MS_EXPECTED }))),
       defaultTimeout: z.optional(z.unknown().check(z.refine(() => false, { error: 'renamed to defaultTimeoutMs (milliseconds)' }))),
       port: z.optional(portName),
     },
