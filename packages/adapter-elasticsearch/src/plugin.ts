@@ -1,4 +1,4 @@
-import { PLUGIN_API_VERSION, PluginError, definePlugin } from '@venomqa/core'
+import { PLUGIN_API_VERSION, PluginError, definePlugin, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import type { Client } from '@elastic/elasticsearch'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
@@ -48,7 +48,7 @@ export const elasticsearchPluginOptions = z
     ),
     refresh: z.optional(z.union([z.boolean(), z.literal('wait_for')], { error: 'expected true, false or "wait_for"' })),
     /** Per request, ms. Default 30 000. */
-    requestTimeoutMs: z.optional(z.number({ error: 'expected a positive number of milliseconds' }).check(z.positive({ error: 'expected a positive number of milliseconds' }))),
+    requestTimeoutMs: z.optional(z.number({ error: TIMER_MS_EXPECTED }).check(z.refine(isTimerMs, { error: TIMER_MS_EXPECTED }))),
     requestTimeout: z.optional(z.unknown().check(z.refine(() => false, { error: 'renamed to requestTimeoutMs (milliseconds)' }))),
     clientOptions: z.optional(passThrough()),
     // A Client given here was made by the app's own import, so checking it loads nothing new.

@@ -248,6 +248,8 @@ describe('plugin (default export)', () => {
     [{ node: 'http://localhost:9200', indexPrefix: 'QA-' }, 'plugins[0].indexPrefix: expected a lowercase string (Elasticsearch index names are lowercase), got "QA-"'],
     [{ node: 'http://localhost:9200', refresh: 'sometimes' }, 'plugins[0].refresh: expected true, false or "wait_for", got "sometimes"'],
     [{ node: 'http://localhost:9200', requestTimeout: 5000 }, 'plugins[0].requestTimeout: renamed to requestTimeoutMs (milliseconds)'],
+    [{ node: 'http://localhost:9200', requestTimeoutMs: 1.5 }, 'plugins[0].requestTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 1.5'],
+    [{ node: 'http://localhost:9200', requestTimeoutMs: 99_999_999_999 }, 'plugins[0].requestTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 99999999999'],
     // Not the client's forms: it would send no credentials at all, and say nothing.
     [{ node: 'http://localhost:9200', auth: { username: 'u' } }, 'plugins[0].auth.password: expected string, got nothing'],
     [{ node: 'http://localhost:9200', auth: { user: 'u', pass: 'EsPw-secret' } }, 'plugins[0].auth: expected { username, password }, { apiKey } or { bearer }, got an object'],

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { ConfigError, PLUGIN_API_VERSION, type PluginCommand, PluginError, definePlugin, errorMessage } from '@venomqa/core'
+import { ConfigError, PLUGIN_API_VERSION, type PluginCommand, PluginError, definePlugin, errorMessage, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { type MailCatcher, startMailCatcher } from './catcher'
@@ -25,11 +25,8 @@ const port = z
     z.gte(0, { error: 'expected a port from 0 to 65535' }),
     z.lte(65535, { error: 'expected a port from 0 to 65535' }),
   )
-const ms = z.number({ error: 'expected a positive number of milliseconds' }).check(z.positive({ error: 'expected a positive number of milliseconds' }))
-// Whole milliseconds: a request's timeout becomes AbortSignal.timeout(), which throws on a fraction.
-const wholeMs = z
-  .number({ error: 'expected a positive whole number of milliseconds' })
-  .check(z.int({ error: 'expected a positive whole number of milliseconds' }), z.positive({ error: 'expected a positive whole number of milliseconds' }))
+/** Timers and AbortSignal.timeout(): whole milliseconds, at most what a timer keeps. */
+const ms = z.number({ error: TIMER_MS_EXPECTED }).check(z.refine(isTimerMs, { error: TIMER_MS_EXPECTED }))
 const urlOf = (protocols: string[], expected: string) =>
   z.string().check(
     z.refine(
@@ -81,7 +78,7 @@ export const mailPluginOptions = z
     /** ms between waitForEmail looks. */
     pollIntervalMs: z.optional(ms),
     /** Bounds each request to the API (each look at the box) and each stage of an SMTP send, ms. Default 10 000. */
-    requestTimeoutMs: z.optional(wholeMs),
+    requestTimeoutMs: z.optional(ms),
     defaultTimeout: renamed('defaultTimeoutMs'),
     pollInterval: renamed('pollIntervalMs'),
     requestTimeout: renamed('requestTimeoutMs'),

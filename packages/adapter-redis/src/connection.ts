@@ -33,6 +33,8 @@ export function openClient(options: ConnectionOptions): OwnedClient {
       )
     return { redis: options.redis, owned: false, where: describeClient(options.redis) }
   }
+  const urlProblem = options.url === undefined ? undefined : redisUrlProblem(options.url)
+  if (urlProblem) throw new ConfigError(`Redis: \`url\`: ${urlProblem}`, { where: 'url' })
   const url = withDb(options.url ?? DEFAULT_REDIS_URL, options.db)
   // ioredis takes any path as the DB and sends SELECT NaN for `/abc`: a rejection nothing can catch (the
   // SELECT of its connect), then a raw ReplyError. A path that is no DB index is a mistake in the config.
@@ -66,6 +68,28 @@ export function openClient(options: ConnectionOptions): OwnedClient {
 }
 
 export const DB_PATH_EXPECTED = 'the path of `url` must be a DB index, as in redis://host:6379/2'
+
+/**
+ * Why ioredis could not open a redis:// URL, or undefined when it can: it parses one as a WHATWG URL
+ * (a port that is no number from 0 to 65535, a space, an unclosed `[` throw "Invalid URL") and decodes
+ * its user and password (a `%` that starts no `%XX` throws "URI malformed"). Found at setup, neither
+ * said which option it was; the schema says it at the key, and so does openClient for code that builds one.
+ */
+export function redisUrlProblem(url: string): string | undefined {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return 'expected a redis:// URL that parses, as in redis://host:6379/2 (the port a number from 0 to 65535, no spaces, user and password percent-encoded)'
+  }
+  try {
+    decodeURIComponent(parsed.username)
+    decodeURIComponent(parsed.password)
+  } catch {
+    return 'expected a redis:// URL whose user and password are percent-encoded: a "%" there must start a %XX escape (write "%" as %25)'
+  }
+  return undefined
+}
 
 /** The DB a URL's path selects (without its slash; 0 for none), or undefined when the path is no DB index. */
 export function dbFromPath(path: string): number | undefined {

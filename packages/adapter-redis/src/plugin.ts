@@ -1,8 +1,8 @@
-import { PluginError, PLUGIN_API_VERSION, definePlugin } from '@venomqa/core'
+import { PluginError, PLUGIN_API_VERSION, definePlugin, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { RedisCache } from './cache'
-import { DEFAULT_REDIS_URL, hasDbIndexPath, keyPrefixOfUrl, pingProblem } from './connection'
+import { DEFAULT_REDIS_URL, hasDbIndexPath, keyPrefixOfUrl, pingProblem, redisUrlProblem } from './connection'
 import { BullQueue } from './queue'
 import { RedisState } from './state'
 
@@ -29,6 +29,11 @@ export const redisPluginOptions = z.strictObject({
   url: z.optional(
     z.string().check(
       z.regex(/^rediss?:\/\//, { error: 'expected a redis:// or rediss:// URL' }),
+      // Else setup failed with ioredis' "Invalid URL" or "URI malformed", naming no option.
+      z.superRefine((url, ctx) => {
+        const problem = /^rediss?:\/\//.test(url) ? redisUrlProblem(url) : undefined
+        if (problem) ctx.issues.push({ code: 'custom', message: problem, input: url })
+      }),
       // ioredis would send SELECT NaN for `/abc` (see openClient), and read `?keyPrefix=`, which breaks
       // the state backend and the cache silently (see refuseKeyPrefix) and which BullMQ refuses.
       z.refine(hasDbIndexPath, { error: 'expected a redis:// URL whose path is a DB index, as in redis://host:6379/2' }),
@@ -47,7 +52,7 @@ export const redisPluginOptions = z.strictObject({
       name: z.optional(nonEmpty.check(z.refine((n) => !n.includes(':'), { error: 'expected a non-empty queue name without ":"' }))),
       prefix: z.optional(nonEmpty),
       /** getJobResult's wait when the call gives none, ms. Default 30 000. */
-      defaultTimeoutMs: z.optional(z.number({ error: 'expected a positive number of milliseconds' }).check(z.positive({ error: 'expected a positive number of milliseconds' }))),
+      defaultTimeoutMs: z.optional(z.number({ error: TIMER_MS_EXPECTED }).check(z.refine(isTimerMs, { error: TIMER_MS_EXPECTED }))),
       defaultTimeout: z.optional(z.unknown().check(z.refine(() => false, { error: 'renamed to defaultTimeoutMs (milliseconds)' }))),
       port: z.optional(portName),
     },

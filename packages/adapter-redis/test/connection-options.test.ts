@@ -66,6 +66,35 @@ it('a URL path that is not a DB index is a ConfigError naming url, in every clas
   expect(() => parseOptions(redisPluginOptions, { url: 'redis://127.0.0.1:6379/3', prefix: 'x:' }, 'p')).not.toThrow()
 })
 
+it('a redis:// URL ioredis cannot open is refused by the plugin schema at plugins[N].url, and by the classes naming url', () => {
+  const cases: [string, RegExp][] = [
+    ['redis://127.0.0.1:notaport', /that parses, as in redis:\/\/host:6379\/2 \(the port a number from 0 to 65535/],
+    ['redis://127.0.0.1:99999', /that parses/],
+    ['redis://127.0.0.1:6379.5/1', /that parses/],
+    ['redis://[::1/1', /that parses/],
+    ['rediss://cache host:6380', /that parses/],
+    ['redis://app:50%off@127.0.0.1:6379', /whose user and password are percent-encoded: a "%" there must start a %XX escape \(write "%" as %25\)/],
+  ]
+  for (const [url, problem] of cases) {
+    // Found at setup, these were ioredis' "Invalid URL" and "URI malformed", naming no option.
+    const err = thrown(() => parseOptions(redisPluginOptions, { url, prefix: 'x:' }, 'plugins[2]'))
+    expect(err, url).toBeInstanceOf(ConfigError)
+    expect((err as Error).message, url).toMatch(new RegExp(`^plugins\\[2\\]\\.url: expected a redis:\\/\\/ URL ${problem.source}`))
+    // The password is never shown.
+    expect((err as Error).message).not.toContain('50%off')
+    for (const make of [() => new RedisState({ url, prefix: 'x:' }), () => new RedisCache({ url, prefix: 'x:' }), () => new BullQueue({ url })]) {
+      const made = thrown(make)
+      expect(made, url).toBeInstanceOf(ConfigError)
+      expect((made as Error).message).toMatch(/^Redis: `url`: expected a redis:\/\/ URL/)
+      expect((made as ConfigError).where).toBe('url')
+    }
+  }
+  // A scheme other than redis:// and rediss:// is told once, as before.
+  const other = thrown(() => parseOptions(redisPluginOptions, { url: 'redis:/host', prefix: 'x:' }, 'plugins[0]'))
+  expect((other as Error).message).toBe('plugins[0].url: expected a redis:// or rediss:// URL, got "redis:/host"')
+  expect(() => parseOptions(redisPluginOptions, { url: 'rediss://user:p%40ss@127.0.0.1:6380/2', prefix: 'x:' }, 'p')).not.toThrow()
+})
+
 const describeRedis = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
 
 describeRedis('with Redis (DB 1)', () => {

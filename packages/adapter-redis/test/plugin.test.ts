@@ -82,7 +82,7 @@ it('the schema names every wrong option at once, each at its key', () => {
   try {
     parseOptions(
       redisPluginOptions,
-      { url: 'http://localhost', db: -1, cache: 'yes', queue: { name: 'a:b', defaultTimeout: 5, port: '2nd' }, state: { prefix: [] }, urll: 'redis://x' },
+      { url: 'http://localhost', db: -1, cache: 'yes', queue: { name: 'a:b', defaultTimeoutMs: 2.5, defaultTimeout: 5, port: '2nd' }, state: { prefix: [] }, urll: 'redis://x' },
       'plugins[0]',
     )
   } catch (e) {
@@ -95,6 +95,7 @@ it('the schema names every wrong option at once, each at its key', () => {
     'plugins[0].db: expected an integer >= 0, got -1',
     'plugins[0].cache: expected true, false or an object with prefix, wholeDb, port, got "yes"',
     'plugins[0].queue.name: expected a non-empty queue name without ":", got "a:b"',
+    'plugins[0].queue.defaultTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2.5',
     'plugins[0].queue.defaultTimeout: renamed to defaultTimeoutMs (milliseconds)',
     'plugins[0].queue.port: expected a port name: letters, digits, _ or $, not starting with a digit, got "2nd"',
     'plugins[0].state.prefix: expected array to have >=1 items, got a list of 0',

@@ -1,4 +1,4 @@
-import { PluginError, PLUGIN_API_VERSION, definePlugin, redactCredentials } from '@venomqa/core'
+import { PluginError, PLUGIN_API_VERSION, definePlugin, redactCredentials, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { WireMockAdmin } from './admin'
@@ -16,7 +16,7 @@ export const DEFAULT_WIREMOCK_URL = 'http://127.0.0.1:8080'
 /** The environment variable that holds WireMock's base URL once the plugin is set up. */
 export const WIREMOCK_URL_ENV = 'VENOMQA_WIREMOCK_URL'
 
-const ms = z.number({ error: 'expected a positive number of milliseconds' }).check(z.positive({ error: 'expected a positive number of milliseconds' }))
+const ms = z.number({ error: TIMER_MS_EXPECTED }).check(z.refine(isTimerMs, { error: TIMER_MS_EXPECTED }))
 const renamed = (to: string) => z.optional(z.unknown().check(z.refine(() => false, { error: `renamed to ${to} (milliseconds)` })))
 const strings = z.array(z.string(), { error: 'expected a list of strings' })
 

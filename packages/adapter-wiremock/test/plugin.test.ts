@@ -45,12 +45,15 @@ describeJava('the plugin', () => {
       [{ managed: { jvmArgs: '-Xmx64m' } }, 'plugins[0].managed.jvmArgs: expected a list of strings, got "-Xmx64m"'],
       [{ managed: { startTimeout: 5000 } }, 'plugins[0].managed.startTimeout: renamed to startTimeoutMs (milliseconds)'],
       [{ timeout: 5000 }, 'plugins[0].timeout: renamed to timeoutMs (milliseconds)'],
+      // A fraction, or more than a timer keeps (it would fire at once), was taken.
+      [{ timeoutMs: 2.5 }, 'plugins[0].timeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2.5'],
+      [{ managed: { startTimeoutMs: 2_147_483_648 } }, 'plugins[0].managed.startTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2147483648'],
       [{ state: { nme: 'x' } }, 'plugins[0].state.nme: unknown option (did you mean "name"?)'],
       [{ env: 'NOT A NAME' }, 'plugins[0].env: expected an environment variable name or false, got "NOT A NAME"'],
       // Every problem at once: url and managed together are named beside a wrong value, not only once it is fixed.
       [
         { url: 'http://127.0.0.1:8080', managed: true, timeoutMs: -1 },
-        '2 problems with plugin options:\n  - plugins[0].timeoutMs: expected a positive number of milliseconds, got -1\n  - plugins[0].managed: give "url" (a WireMock that already runs) or "managed" (start one), not both',
+        '2 problems with plugin options:\n  - plugins[0].timeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got -1\n  - plugins[0].managed: give "url" (a WireMock that already runs) or "managed" (start one), not both',
       ],
     ])('refuses %j, naming the key', (options, message) => {
       let err: unknown

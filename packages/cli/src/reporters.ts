@@ -82,24 +82,42 @@ export function instantiateReporters(
   factories: ReadonlyMap<string, ReporterFactory>,
   extraOptions: (name: string) => Record<string, unknown> = () => ({}),
   lookup?: ReporterLookup,
-): { reporter: Reporter; target?: string; options: Record<string, unknown> }[] {
-  return requests.map((r) => {
+): { reporter: Reporter; target?: string; options: Record<string, unknown>; where?: string }[] {
+  // Options refused are gathered over every reporter and told at once, as the config's keys are.
+  const refused: UserError[] = []
+  const made = requests.flatMap((r) => {
     const factory = factories.get(r.name)
     if (!factory) throw new PluginError(r.name, unknownReporterMessage(r.name, [...factories.keys()], lookup))
-    checkBuiltinOptions(r)
     const options = { ...extraOptions(r.name), ...r.options }
     let reporter: Reporter
     try {
+      checkBuiltinOptions(r)
       reporter = factory({ target: r.target, options, ...(r.where ? { where: r.where } : {}) })
     } catch (err) {
       // A UserError of the reporter's (its options refused) says what is wrong already; anything else is its bug.
-      if (err instanceof UserError) throw err
+      if (err instanceof UserError) {
+        refused.push(err)
+        return []
+      }
       throw new PluginError(r.name, `reporter "${r.name}" could not be made: ${redactText(errorMessage(err))}`, { cause: err })
     }
     if (!reporter || typeof reporter !== 'object' || typeof reporter.name !== 'string')
       throw new PluginError(r.name, `reporter "${r.name}": its factory returned no reporter (expected an object with a name, and hooks, render or deliver)`)
-    return { reporter, target: r.target, options }
+    return [{ reporter, target: r.target, options, ...(r.where ? { where: r.where } : {}) }]
   })
+  if (refused.length === 1) throw refused[0]
+  if (refused.length) {
+    const lines = refused.flatMap(problemLines)
+    throw new ConfigError(`${lines.length} problems with reporter options:\n${lines.map((l) => `  - ${l}`).join('\n')}`, { where: refused[0]!.where ?? 'reporters' })
+  }
+  return made
+}
+
+/** An error's problems one per line, each naming where it is: `N problems ...:\n  - a\n  - b` gives `a`, `b`. */
+function problemLines(err: UserError): string[] {
+  const [head, ...rest] = err.message.split('\n')
+  if (/^\d+ problems\b.*:$/.test(head!) && rest.length) return rest.map((l) => l.replace(/^ {2}- /, ''))
+  return [err.where && !err.message.includes(err.where) ? `${err.where}: ${err.message}` : err.message]
 }
 
 /**

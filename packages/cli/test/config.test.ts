@@ -170,6 +170,37 @@ describe('interpolation', () => {
     expect(err.message).toBe('plugins[0][1].url: environment variable DB_URL is not set (set it, or give a default: ${DB_URL:-value})')
     expect(err.where).toBe('venomqa.yaml')
   })
+  it('a ${ that is no variable is an error naming the key, not text sent as written; $${ keeps it text', () => {
+    const how = 'write ${NAME} or ${NAME:-default} (a name of letters, digits and _, not starting with a digit), or $${ for the text ${'
+    const cases: [string, string][] = [
+      ['${UNCLOSED', `a "\${" with no closing "}": ${how}`],
+      ['http://${}/x', `an empty "\${}": ${how}`],
+      ['${API:http://x}', `"\${API:http://x}" is not a variable: ${how}`],
+      ['${1ST}', `"\${1ST}" is not a variable: ${how}`],
+      ['${A-B}', `"\${A-B}" is not a variable: ${how}`],
+    ]
+    for (const [text, problem] of cases) expect(errorOf(() => interpolate({ headers: { 'x-a': text } }, env, 'f')).message).toBe(`headers.x-a: ${problem}`)
+    // Under a key that names a secret the text is not quoted.
+    expect(errorOf(() => interpolate({ headers: { authorization: 'Bearer ${tok3n-VALUE}' } }, env, 'f')).message).toBe(`headers.authorization: a "\${...}" is not a variable: ${how}`)
+    expect(interpolate({ a: '$${UNCLOSED', b: '$${API} ${API}', c: '$ {API}', d: 'costs $5 {x}' }, env, 'f')).toEqual({
+      a: '$${UNCLOSED',
+      b: '${API} http://api',
+      c: '$ {API}',
+      d: 'costs $5 {x}',
+    })
+  })
+  it('a malformed ${ is told with the other problems, in a profile not selected too, and by a command that only renders', async () => {
+    const dir = await project({ 'venomqa.yaml': 'baseUrl: "${API_URL"\nretries: x\nprofiles:\n  staging:\n    baseUrl: ${STAGING_URL}\n    headers: { x-a: "${}" }\n' })
+    const err = await asyncErrorOf(loadConfig({ cwd: dir, env: {} }))
+    expect(err.message.split('\n')).toEqual([
+      'venomqa.yaml has 3 problems:',
+      expect.stringMatching(/^ {2}- baseUrl: a "\$\{" with no closing "\}"/),
+      expect.stringMatching(/^ {2}- profiles\.staging\.headers\.x-a: an empty "\$\{\}"/),
+      '  - retries: expected a whole number from 0 to 100, got "x"',
+    ])
+    const rendering = await asyncErrorOf(loadConfig({ cwd: dir, env: {}, deferPluginVariables: true }))
+    expect(rendering.message).toContain('baseUrl: a "${" with no closing "}"')
+  })
   it('leaves plugin objects (class instances, functions) alone', () => {
     class P {
       name = '${API}'
@@ -248,6 +279,39 @@ describe('profiles', () => {
     const config = await loadConfig({ cwd: dir, env: { VENOMQA_PLUGINS: 'x' }, profile: 'ci', extraPlugins: ['y'] })
     expect(config.pluginWhere).toEqual(['profiles.ci.plugins[0]', 'profiles.ci.plugins[1]', 'VENOMQA_PLUGINS[0]', '--plugin y?'])
     expect((await loadConfig({ cwd: dir, env: {} })).pluginWhere).toEqual(['plugins[0]'])
+  })
+
+  it("an unset variable in a profile not selected is no error: only the selected profile's variables are needed", async () => {
+    const dir = await project({
+      'venomqa.yaml': 'baseUrl: http://base\nprofiles:\n  staging:\n    baseUrl: ${STAGING_URL}\n    reporters: ["${STAGING_REPORTER}"]\n  ci:\n    retries: 1\n',
+    })
+    expect((await loadConfig({ cwd: dir, env: {} })).baseUrl).toBe('http://base')
+    expect((await loadConfig({ cwd: dir, env: {}, profile: 'ci' })).retries).toBe(1)
+    const err = await asyncErrorOf(loadConfig({ cwd: dir, env: {}, profile: 'staging' }))
+    expect(err.message).toContain('profiles.staging.baseUrl: environment variable STAGING_URL is not set')
+    expect(err.message).toContain('profiles.staging.reporters[0]: environment variable STAGING_REPORTER is not set')
+    expect((await loadConfig({ cwd: dir, env: { STAGING_URL: 'http://staging', STAGING_REPORTER: 'junit' }, profile: 'staging' })).baseUrl).toBe('http://staging')
+  })
+
+  it('a profile not selected is still checked: a wrong key there is told', async () => {
+    const dir = await project({ 'venomqa.yaml': 'profiles:\n  staging:\n    baseUrl: ${STAGING_URL}\n    retires: 1\n' })
+    const err = await asyncErrorOf(loadConfig({ cwd: dir, env: {} }))
+    expect(err.message).toMatch(/^venomqa\.yaml: profiles\.staging\.retires: unknown key \(did you mean "retries"\?\)/)
+    expect(err.message).not.toContain('STAGING_URL')
+  })
+
+  it('a profile is one the config defines: constructor, __proto__ or toString is none, and a near name is suggested', async () => {
+    const dir = await project({ 'venomqa.yaml': 'profiles:\n  ci: {}\n  staging: {}\n' })
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const err = await asyncErrorOf(loadConfig({ cwd: dir, env: {}, profile: name }))
+      expect(err.message).toBe(`profile "${name}" is not defined in venomqa.yaml (profiles: ci, staging)`)
+      expect(err.where).toBe('--profile')
+    }
+    const viaEnv = await asyncErrorOf(loadConfig({ cwd: dir, env: { VENOMQA_PROFILE: 'stagng' } }))
+    expect(viaEnv.message).toBe('profile "stagng" is not defined in venomqa.yaml; did you mean "staging"? (profiles: ci, staging)')
+    expect(viaEnv.where).toBe('VENOMQA_PROFILE')
+    const none = await asyncErrorOf(loadConfig({ cwd: await project({ 'venomqa.yaml': 'retries: 1\n' }), env: {}, profile: 'constructor' }))
+    expect(none.message).toBe('profile "constructor" is not defined in venomqa.yaml (it has no profiles)')
   })
 })
 
@@ -353,6 +417,25 @@ describe('loadConfig', () => {
     expect((await asyncErrorOf(loadConfig({ cwd: dir, env: { VENOMQA_RETRIES: '-1' } }))).message).toBe(
       'VENOMQA_RETRIES: expected a whole number from 0 to 100, got "-1"',
     )
+  })
+
+  it('a YAML config may share keys with merge keys (<<: *anchor)', async () => {
+    const dir = await project({
+      'venomqa.yaml': [
+        'profiles:',
+        '  base: &common',
+        '    retries: 2',
+        '    headers: { x-a: "1" }',
+        '  ci:',
+        '    <<: *common',
+        '    timeout: 5000',
+        '  local:',
+        '    <<: [*common]',
+        '    retries: 0',
+      ].join('\n'),
+    })
+    expect(await loadConfig({ cwd: dir, env: {}, profile: 'ci' })).toMatchObject({ retries: 2, headers: { 'x-a': '1' }, timeout: 5000 })
+    expect(await loadConfig({ cwd: dir, env: {}, profile: 'local' })).toMatchObject({ retries: 0, headers: { 'x-a': '1' } })
   })
 
   it('a YAML config that does not parse is named with its line and column, and its text is not shown: a secret may stand on that line', async () => {

@@ -11,7 +11,10 @@ let p: Project
 
 const CONFIG = `export default {
   reporters: ['console', ['html', { titel: 'Nightly', maxBodyChars: -1 }]],
-  profiles: { ci: { reporters: ['console', ['junit', { verbos: true }]] } },
+  profiles: {
+    ci: { reporters: ['console', ['junit', { verbos: true }]] },
+    many: { reporters: [['console', { verbos: true }], ['html', { titel: 'Nightly' }], ['markdown', { x: 1 }]] },
+  },
 }
 `
 const JOURNEY = `import { journey, step } from '@venomqa/core'
@@ -44,6 +47,21 @@ describe('reporter and plugin option errors', () => {
     const profile = await p.venomqa(['run', '--profile', 'ci'])
     expect(profile.code).toBe(2)
     expect(profile.stderr).toContain('reporter "junit": "verbos" is not an option of the junit reporter (it takes none)\n  at profiles.ci.reporters[1]')
+  })
+
+  it("every reporter's refused options at once, each at its entry", async () => {
+    const r = await p.venomqa(['run', '--profile', 'many'])
+    expect(r.code, r.stderr).toBe(2)
+    // The last lines of the output: no `at` line after them, no stack.
+    expect(r.stderr.slice(r.stderr.indexOf('venomqa: 3 problems'))).toBe(
+      [
+        'venomqa: 3 problems with reporter options:',
+        '  - profiles.many.reporters[0]: reporter "console": "verbos" is not an option of the console reporter (it takes color, progress, verbose); did you mean "verbose"?',
+        '  - profiles.many.reporters[1].titel: unknown option (did you mean "title"?)',
+        '  - profiles.many.reporters[2]: reporter "markdown": "x" is not an option of the markdown reporter (it takes none)',
+        '',
+      ].join('\n'),
+    )
   })
 
   it("a plugin's misspelt option gets the one it meant", async () => {

@@ -1,4 +1,4 @@
-import { type ReporterFactory, journey, step } from '@venomqa/core'
+import { ConfigError, type ReporterFactory, journey, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { describe, expect, it } from 'vitest'
 import { instantiateReporters, parseReporterSpec } from '../src/reporters'
@@ -34,6 +34,41 @@ describe('reporter specs', () => {
     expect(() => instantiateReporters([parseReporterSpec({ name: 'markdown', output: 'r.md', options: { foo: 1 } })], factories)).toThrow(
       'reporter "markdown": "foo" is not an option of the markdown reporter (it takes none)',
     )
+    // Every reporter's problems at once, each where it was written: the user fixes them all in one go.
+    const checking: ReporterFactory = ({ options, where }) => {
+      const bad = Object.keys(options).filter((k) => k !== 'title')
+      if (bad.length > 1) throw new ConfigError(`${bad.length} problems with plugin options:\n${bad.map((k) => `  - ${where}.${k}: unknown option`).join('\n')}`, { where })
+      if (bad.length) throw new ConfigError(`${where}.${bad[0]}: unknown option`, { where })
+      return { name: 'pretty' }
+    }
+    const all = (() => {
+      try {
+        instantiateReporters(
+          [
+            { ...parseReporterSpec(['console', { verbos: true }]), where: 'reporters[0]' },
+            { ...parseReporterSpec(['pretty', { a: 1, b: 2 }]), where: 'reporters[1]' },
+            { ...parseReporterSpec('json'), where: 'reporters[2]' },
+            { ...parseReporterSpec(['junit', { x: 1 }]), where: 'VENOMQA_REPORTERS[3]' },
+            { ...parseReporterSpec(['pretty', { c: 1 }]), where: 'reporters[4]' },
+          ],
+          new Map([...factories, ['pretty', checking]]),
+        )
+      } catch (err) {
+        return err as ConfigError
+      }
+    })()
+    expect(all).toBeInstanceOf(ConfigError)
+    expect(all?.message).toBe(
+      [
+        '5 problems with reporter options:',
+        '  - reporters[0]: reporter "console": "verbos" is not an option of the console reporter (it takes color, progress, verbose); did you mean "verbose"?',
+        '  - reporters[1].a: unknown option',
+        '  - reporters[1].b: unknown option',
+        '  - VENOMQA_REPORTERS[3]: reporter "junit": "x" is not an option of the junit reporter (it takes none)',
+        '  - reporters[4].c: unknown option',
+      ].join('\n'),
+    )
+    expect(all?.where).toBe('reporters[0]')
     // What they do take passes, and a plugin's reporter checks its own options.
     expect(instantiateReporters([parseReporterSpec(['console', { verbose: true, progress: false }]), parseReporterSpec(['csv', { rows: 'step' }])], new Map([...factories, ['csv', () => ({ name: 'csv' })]]))).toHaveLength(2)
   })

@@ -246,7 +246,7 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     symlinkSync('out', path.join(p.dir, 'reports'))
     expectRefused(
       await p.venomqa(['run', '-r', 'junit:out/a.xml', '-r', 'markdown:out/link.md']),
-      /^venomqa: reporter "junit" and reporter "markdown" would both write out\/link\.md \(out\/a\.xml, through a link\); give one of them another file\n {2}at --reporter\n$/,
+      /^venomqa: reporter "junit" and reporter "markdown" would both write out\/link\.md \(out\/a\.xml, through a link\); give one of them another file\n {2}at --reporter markdown:out\/link\.md\n$/,
     )
     expectRefused(await p.venomqa(['run', '--save', 'out/r.json', '-r', 'json:reports/r.json']), /--save and reporter "json" would both write reports\/r\.json \(out\/r\.json, through a link\)/)
     // `-` is stdout to a reporter; to --save it was a file named "-".
@@ -261,10 +261,31 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     // Two outputs on stdout: the JSON a pipe reads would start with the console's lines.
     expectRefused(
       await p.venomqa(['run', '-r', 'console', '-r', 'json:-']),
-      /^venomqa: reporter "console" and reporter "json" would both print to stdout, one output mixed into the other; give one of them a file \(-r json:<file>\)\n {2}at --reporter\n$/,
+      /^venomqa: reporter "console" and reporter "json" would both print to stdout, one output mixed into the other; give one of them a file \(-r json:<file>\)\n {2}at --reporter json:-\n$/,
     )
     expectRefused(await p.venomqa(['run', '-r', 'json:-', '-r', 'markdown:-']), /reporter "json" and reporter "markdown" would both print to stdout/)
     expect(readFileSync(path.join(p.dir, 'out/a.xml'), 'utf8')).toBe('')
+  })
+
+  it('save and reporters from the config or a VENOMQA_* variable are named there, not as the flags', async () => {
+    const p = await project({ 'venomqa.yaml': "baseUrl: ${APP_URL}\nsave: '-'\nprofiles:\n  ci:\n    save: venomqa.yaml\n    reporters: [console, 'json:-']\n" })
+    expectRefused(
+      await p.venomqa(['run']),
+      /^venomqa: save needs a file name \(the results are not written to stdout: -r json:- prints them there\), e\.g\. save: out\/results\.json\n$/,
+    )
+    expectRefused(await p.venomqa(['run', '--profile', 'ci', '-r', 'console']), /^venomqa: profiles\.ci\.save would write venomqa\.yaml, the config file, which it would replace; give it another file\n$/)
+    expectRefused(
+      await p.venomqa(['run', '--profile', 'ci', '--save', 'out/r.json']),
+      /^venomqa: reporter "console" and reporter "json" would both print to stdout, one output mixed into the other; give one of them a file \("json:<file>"\)\n {2}at profiles\.ci\.reporters\[1\]\n$/,
+    )
+    expectRefused(
+      await p.venomqa(['run'], { env: { VENOMQA_SAVE: 'out/r.json', VENOMQA_REPORTERS: 'console,junit:out/r.json' } }),
+      /^venomqa: VENOMQA_SAVE and reporter "junit" would both write out\/r\.json; give one of them another file\n {2}at VENOMQA_REPORTERS\[1\]\n$/,
+    )
+    expectRefused(
+      await p.venomqa(['run'], { env: { VENOMQA_SAVE: 'journeys/ping.journey.ts' } }),
+      /^venomqa: VENOMQA_SAVE would write journeys\/ping\.journey\.ts, a JavaScript or TypeScript file, which it would replace; give it another file\n$/,
+    )
   })
 
   it("an output over the user's own files is refused before anything is removed: the journey, the config, the run a report renders", async () => {
@@ -280,7 +301,7 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     }
     // Each of these deleted or replaced the file, and the next run failed on what was left.
     const refusals: [string[], RegExp][] = [
-      [['run', '-r', 'junit:journeys/ping.journey.ts'], /^venomqa: reporter "junit" would write journeys\/ping\.journey\.ts, a JavaScript or TypeScript file, which it would replace; give it another file\n {2}at --reporter\n$/],
+      [['run', '-r', 'junit:journeys/ping.journey.ts'], /^venomqa: reporter "junit" would write journeys\/ping\.journey\.ts, a JavaScript or TypeScript file, which it would replace; give it another file\n {2}at --reporter junit:journeys\/ping\.journey\.ts\n$/],
       [['run', '--har', 'journeys/helper.ts'], /--har would write journeys\/helper\.ts, a JavaScript or TypeScript file/],
       [['run', 'journeys/ping.journey.ts', '--save', 'journeys/ping.journey.ts'], /--save would write journeys\/ping\.journey\.ts, a JavaScript or TypeScript file/],
       [['run', '--save', 'venomqa.yaml'], /^venomqa: --save would write venomqa\.yaml, the config file, which it would replace; give it another file\n$/],
@@ -323,12 +344,12 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     })
     await mkdir(path.join(p.dir, 'adir'))
     expectRefused(await p.venomqa(['run', '--save', 'adir']), /^venomqa: --save would write adir, which is a directory; give a file\n$/)
-    expectRefused(await p.venomqa(['run', '-r', 'junit:adir']), /^venomqa: reporter "junit" would write adir, which is a directory; give a file\n {2}at --reporter\n$/)
+    expectRefused(await p.venomqa(['run', '-r', 'junit:adir']), /^venomqa: reporter "junit" would write adir, which is a directory; give a file\n {2}at --reporter junit:adir\n$/)
     expectRefused(await p.venomqa(['explore', '--save', 'adir']), /--save would write adir, which is a directory; give a file/)
     // A file where a directory of the path should be: its directory could never be made.
     await writeFile(path.join(p.dir, 'afile'), 'x')
     expectRefused(await p.venomqa(['run', '--save', 'afile/deeper/results.json']), /^venomqa: --save would write afile\/deeper\/results\.json, but afile is a file, not a directory; give another path\n$/)
-    expectRefused(await p.venomqa(['run', '-r', 'junit:afile/j.xml']), /^venomqa: reporter "junit" would write afile\/j\.xml, but afile is a file, not a directory; give another path\n {2}at --reporter\n$/)
+    expectRefused(await p.venomqa(['run', '-r', 'junit:afile/j.xml']), /^venomqa: reporter "junit" would write afile\/j\.xml, but afile is a file, not a directory; give another path\n {2}at --reporter junit:afile\/j\.xml\n$/)
   })
 
   it('a results file that cannot be written once the run is over is a warning and exit 1; the reports are still written', async () => {

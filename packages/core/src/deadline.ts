@@ -5,6 +5,21 @@
  */
 export const MAX_TIMEOUT_MS = 2_147_483_647
 
+/** How a refused duration in milliseconds is told, by every option that takes one (with `, got ...` after it). */
+export const TIMER_MS_EXPECTED = `expected a positive whole number of milliseconds, at most ${MAX_TIMEOUT_MS} (about 24.8 days)`
+
+/**
+ * Whether `value` is a duration a timer keeps: a whole number of milliseconds from 1 to MAX_TIMEOUT_MS. A
+ * fraction makes AbortSignal.timeout() throw, and a longer one fires at once. For the duration options of
+ * plugins' schemas, which core (it depends on no validator) cannot build itself; with zod, as a check,
+ * so that the object's own checks still run beside a refused one and every problem is told at once:
+ *
+ *   const ms = z.number({ error: TIMER_MS_EXPECTED }).check(z.refine(isTimerMs, { error: TIMER_MS_EXPECTED }))
+ */
+export function isTimerMs(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_TIMEOUT_MS
+}
+
 /**
  * `work`'s outcome, or a rejection once `ms` have passed (with `late()`), or once `stop.signal` aborts
  * (with `stop.aborted()`), whichever comes first. For work that takes no signal of its own (a library's

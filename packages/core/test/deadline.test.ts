@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { raceDeadline } from '../src'
+import { MAX_TIMEOUT_MS, TIMER_MS_EXPECTED, isTimerMs, raceDeadline } from '../src'
 
 describe('raceDeadline', () => {
   const never = () => new Promise<never>(() => {})
@@ -22,5 +22,14 @@ describe('raceDeadline', () => {
     setTimeout(() => ac.abort(), 10)
     await expect(raceDeadline(never(), 10_000, () => new Error('late'), { signal: ac.signal, aborted: () => new Error('aborted') })).rejects.toThrow('aborted')
     await expect(raceDeadline(never(), 10_000, () => new Error('late'), { signal: AbortSignal.abort(), aborted: () => new Error('at once') })).rejects.toThrow('at once')
+  })
+})
+
+describe('isTimerMs', () => {
+  it('takes a whole number of milliseconds from 1 to what a timer keeps, nothing else', () => {
+    for (const ok of [1, 250, 60_000, MAX_TIMEOUT_MS]) expect(isTimerMs(ok), String(ok)).toBe(true)
+    for (const bad of [0, -1, 1.5, 0.5, MAX_TIMEOUT_MS + 1, 99_999_999_999, Number.NaN, Number.POSITIVE_INFINITY, '5000', null, undefined])
+      expect(isTimerMs(bad), String(bad)).toBe(false)
+    expect(TIMER_MS_EXPECTED).toBe('expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days)')
   })
 })

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
+import { TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import { startControlServer } from './control'
 import { maskSecrets, maskUrl, parseListen } from './options'
 import { PgProxy } from './proxy'
@@ -46,7 +47,7 @@ function readArgs(): CliOptions | 'help' {
   const tls = URL.canParse(upstream) ? upstreamTlsProblem(upstream) : undefined
   if (tls) throw new UsageError(`--upstream: ${tls}`)
   const idle = Number(values['idle-in-transaction-timeout'])
-  if (!Number.isFinite(idle) || idle <= 0) throw new UsageError('--idle-in-transaction-timeout must be a positive number of milliseconds')
+  if (!isTimerMs(idle)) throw new UsageError(`--idle-in-transaction-timeout: ${TIMER_MS_EXPECTED}, got ${JSON.stringify(values['idle-in-transaction-timeout'])}`)
   return {
     upstream,
     listen: hostPort('--listen', values.listen),

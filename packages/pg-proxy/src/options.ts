@@ -1,4 +1,4 @@
-import { type StandardSchemaV1, parseOptions } from '@venomqa/core'
+import { type StandardSchemaV1, parseOptions, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { upstreamTlsProblem } from './upstream'
@@ -60,7 +60,7 @@ const POSTGRES_URL = 'expected a postgres:// or postgresql:// URL'
 /** An empty string is no value: what `${DATABASE_URL}` gives when the variable is not set. */
 const given = (value: string | undefined): value is string => value !== undefined && value !== ''
 const text = z.string({ error: 'expected a non-empty string' }).check(z.minLength(1, { error: 'expected a non-empty string' }))
-const positiveMs = z.number({ error: 'expected a positive number of milliseconds' }).check(z.positive({ error: 'expected a positive number of milliseconds' }))
+const positiveMs = z.number({ error: TIMER_MS_EXPECTED }).check(z.refine(isTimerMs, { error: TIMER_MS_EXPECTED }))
 
 const upstream = z.string({ error: POSTGRES_URL }).check(
   z.superRefine((url, ctx) => {

@@ -31,7 +31,9 @@ plain('usage mistakes', () => {
       [[], /--upstream \(or DATABASE_URL\) is required/],
       [['--upstream', 'postgres://u@127.0.0.1/db', 'stray'], /Unexpected argument 'stray'/],
       [['--upstream', 'postgres://u@127.0.0.1/db', '--listen', 'nowhere'], /--listen: expected host:port, got "nowhere"/],
-      [['--upstream', 'postgres://u@127.0.0.1/db', '--idle-in-transaction-timeout', '0'], /--idle-in-transaction-timeout must be a positive number/],
+      [['--upstream', 'postgres://u@127.0.0.1/db', '--idle-in-transaction-timeout', '0'], /--idle-in-transaction-timeout: expected a positive whole number of milliseconds, at most 2147483647 \(about 24\.8 days\), got "0"/],
+      [['--upstream', 'postgres://u@127.0.0.1/db', '--idle-in-transaction-timeout', '1.5'], /--idle-in-transaction-timeout: expected a positive whole number of milliseconds, .*got "1\.5"/],
+      [['--upstream', 'postgres://u@127.0.0.1/db', '--idle-in-transaction-timeout', '99999999999'], /--idle-in-transaction-timeout: expected a positive whole number of milliseconds, .*got "99999999999"/],
     ]
     for (const [args, said] of cases) {
       const { code, stderr } = await runCli(args)

@@ -45,8 +45,11 @@ plain('options', () => {
       [{ upstream: 'postgres://u@h/db', listen: 'nowhere' }, 'pgProxyState().listen: expected host:port, got "nowhere"'],
       [{ upstream: 'postgres://u@h/db', listen: ':70000' }, 'pgProxyState().listen: port 70000 is out of range'],
       [{ upstream: 'postgres://u@h/db', password: '' }, 'pgProxyState().password: expected a non-empty string'],
-      [{ upstream: 'postgres://u@h/db', idleInTransactionTimeoutMs: 0 }, 'pgProxyState().idleInTransactionTimeoutMs: expected a positive number of milliseconds, got 0'],
-      [{ upstream: 'postgres://u@h/db', connectTimeoutMs: '5s' }, 'pgProxyState().connectTimeoutMs: expected a positive number of milliseconds, got "5s"'],
+      [{ upstream: 'postgres://u@h/db', idleInTransactionTimeoutMs: 0 }, 'pgProxyState().idleInTransactionTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 0'],
+      [{ upstream: 'postgres://u@h/db', connectTimeoutMs: '5s' }, 'pgProxyState().connectTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got "5s"'],
+      // A fraction, or more than a timer keeps (which then fires at once), was taken.
+      [{ upstream: 'postgres://u@h/db', idleInTransactionTimeoutMs: 2.5 }, 'pgProxyState().idleInTransactionTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2.5'],
+      [{ upstream: 'postgres://u@h/db', connectTimeoutMs: 2_147_483_648 }, 'pgProxyState().connectTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2147483648'],
       [{ upstream: 'postgres://u@h/db', mechanism: 'proxy' }, 'pgProxyState().mechanism: unknown option'],
     ]
     for (const [options, message] of cases) {

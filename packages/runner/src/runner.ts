@@ -264,6 +264,7 @@ export class Runner {
         root: this.options.root ?? process.cwd(),
         log: this.#pluginLog(name),
         addCommand: (command, definition) => {
+          checkCommandShape(name, command, definition)
           if (options.reserved?.includes(command))
             throw new PluginError(name, `plugin "${name}" adds a command named "${command}", which venomqa has built in: \`venomqa ${command}\` never reaches the plugin's; the plugin must give its command another name`)
           const owner = found.get(command)?.plugin
@@ -892,6 +893,34 @@ function placed(err: VenomError, where: string, names: readonly string[]): Venom
 
 
 /** A state backend an entry adds must be one: found only at its first checkpoint, it would fail a run halfway. */
+/** What `venomqa <name>` can be: a word of letters and digits, with `-`, `_` or `:` inside (`mail-catcher`). */
+const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9_:-]*$/
+
+/**
+ * A command as `addCommand` must be given it, or a PluginError naming the plugin and the argument: a name
+ * with a space or a leading dash can never be typed as a command, and a `run` that is no function failed
+ * only when the command ran, as "command.run is not a function".
+ */
+function checkCommandShape(plugin: string, name: unknown, definition: unknown): void {
+  const call = `plugin "${plugin}": addCommand(${typeof name === 'string' ? JSON.stringify(name) : '...'})`
+  if (typeof name !== 'string' || !COMMAND_NAME.test(name))
+    throw new PluginError(
+      plugin,
+      `${call}: the command name must be a word of letters and digits, with - _ or : inside (such as "mail-catcher"), got ${typeof name === 'string' ? (name ? JSON.stringify(name) : 'an empty name') : typeof name}`,
+    )
+  if (!definition || typeof definition !== 'object')
+    throw new PluginError(plugin, `${call}: the command must be an object with a description and a run function, got ${definition === null ? 'null' : typeof definition}`)
+  const { description, run, options } = definition as Record<string, unknown>
+  if (typeof run !== 'function') throw new PluginError(plugin, `${call}: run must be a function that does the command's work, got ${describeType(run)}`)
+  if (typeof description !== 'string') throw new PluginError(plugin, `${call}: description must be a string (shown in venomqa --help), got ${describeType(description)}`)
+  if (options !== undefined && (!Array.isArray(options) || options.some((o) => typeof (o as { flags?: unknown } | null)?.flags !== 'string')))
+    throw new PluginError(plugin, `${call}: options must be a list of { flags, description } such as { flags: '--port <n>', description: 'the port' }`)
+}
+
+function describeType(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value
+}
+
 function checkBackendShape(plugin: string, b: unknown): void {
   const backend = b as Record<string, unknown> | null
   const missing = ['connect', 'checkpoint', 'rollback', 'release', 'disconnect'].filter((m) => typeof backend?.[m] !== 'function')

@@ -16,7 +16,9 @@ describe("the runner's option schemas", () => {
     expect(() => memoryPorts({ ports: ['nope' as 'cache'] })).toThrow('memoryPorts().ports[0]: expected one of cache, mail, queue, storage, time, concurrency, got "nope"')
     expect(() => memoryPorts({ maxWorkers: 1.5 })).toThrow('memoryPorts().maxWorkers: expected a whole number of 1 or more, got 1.5')
     expect(() => memoryPorts({ freezeTime: 'soon' })).toThrow('memoryPorts().freezeTime: expected true, false or a date (e.g. "2024-01-01T00:00:00Z"), got "soon"')
-    expect(() => httpControlState({ url: 'http://127.0.0.1:1', timeoutMs: -1 })).toThrow('httpControlState().timeoutMs: expected a positive number of milliseconds, got -1')
+    expect(() => httpControlState({ url: 'http://127.0.0.1:1', timeoutMs: -1 })).toThrow('httpControlState().timeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got -1')
+    expect(() => httpControlState({ url: 'http://127.0.0.1:1', timeoutMs: 2.5 })).toThrow('httpControlState().timeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2.5')
+    expect(() => httpControlState({ url: 'http://127.0.0.1:1', timeoutMs: 2_147_483_648 })).toThrow('httpControlState().timeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2147483648')
     expect(() => httpControlState({ url: 'http://127.0.0.1:1', timeout: 5 } as never)).toThrow('httpControlState().timeout: renamed to timeoutMs (milliseconds)')
     // A library default, cut to what is expected, with the value the user gave.
     expect(() => httpControlState({ url: 'http://127.0.0.1:1', prefix: 3 } as never)).toThrow('httpControlState().prefix: expected string, got 3')

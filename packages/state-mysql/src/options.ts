@@ -1,3 +1,4 @@
+import { TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 
@@ -25,9 +26,7 @@ export const mysqlStateOptions = z.strictObject({
   /** The backend's name in results (default 'mysql'). */
   name: z.optional(nonEmpty),
   /** snapshot: how long to wait for a lock held by the app before failing, ms (default 10 000; MySQL counts whole seconds, rounded up). */
-  lockWaitTimeoutMs: z.optional(
-    z.number({ error: 'expected a positive number of milliseconds' }).check(z.positive({ error: 'expected a positive number of milliseconds' })),
-  ),
+  lockWaitTimeoutMs: z.optional(z.number({ error: TIMER_MS_EXPECTED }).check(z.refine(isTimerMs, { error: TIMER_MS_EXPECTED }))),
   lockWaitTimeout: z.optional(z.unknown().check(z.refine(() => false, { error: 'renamed to lockWaitTimeoutMs, in milliseconds (it was seconds: 10 is now 10000)' }))),
 })
 

@@ -1,8 +1,8 @@
-import { ConfigError, PLUGIN_API_VERSION, type PluginApi, type StateBackend, definePlugin } from '@venomqa/core'
+import { ConfigError, PLUGIN_API_VERSION, type PluginApi, type StateBackend, definePlugin, parseOptions } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { describeWithService } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
-import plugin, { MysqlSavepointBackend, MysqlSnapshotBackend, type MysqlStateOptions, maskUrl, mysqlState } from '../src'
+import plugin, { MysqlSavepointBackend, MysqlSnapshotBackend, type MysqlStateOptions, maskUrl, mysqlState, mysqlStateOptions } from '../src'
 import { HOST, PORT, dbName, dropDatabase, freshDatabase, privateObjects, urlFor } from './helpers'
 
 /** What setup() registered, through a PluginApi that records the calls. */
@@ -56,11 +56,16 @@ describe('the plugin', () => {
       '  - plugins[1].url: expected a mysql:// or mariadb:// URL, got "postgres://[REDACTED]@h/db"',
       '  - plugins[1].tables: expected a list of table names, got "users"',
       '  - plugins[1].mechanism: expected "snapshot" or "savepoint", got "template"',
-      '  - plugins[1].lockWaitTimeoutMs: expected a positive number of milliseconds, got "10"',
+      '  - plugins[1].lockWaitTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got "10"',
       '  - plugins[1].exlude: unknown option (did you mean "exclude"?)',
     ])
     expect(error.message).not.toContain('secret')
     await runner.close()
+    // A fraction, or more than a timer keeps (it would fire at once), was taken.
+    for (const lockWaitTimeoutMs of [2.5, 2_147_483_648])
+      expect(() => parseOptions(mysqlStateOptions, { url: 'mysql://u@h/db', lockWaitTimeoutMs }, 'plugins[0]')).toThrow(
+        `plugins[0].lockWaitTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got ${lockWaitTimeoutMs}`,
+      )
   })
 
   it('a URL without a database is a config mistake at plugins[N].url (exit 2), not an unexpected error', async () => {

@@ -1,4 +1,4 @@
-import { parseOptions } from '@venomqa/core'
+import { parseOptions, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { parseTableSpec } from './catalog'
@@ -28,7 +28,7 @@ const tableNames = () =>
       })
     }),
   )
-const ms = z.number({ error: 'expected a positive number of milliseconds' }).check(z.positive({ error: 'expected a positive number of milliseconds' }))
+const ms = z.number({ error: TIMER_MS_EXPECTED }).check(z.refine(isTimerMs, { error: TIMER_MS_EXPECTED }))
 const postgresUrl = z
   .string({ error: 'expected a postgres:// or postgresql:// URL' })
   .check(z.refine((url) => /^postgres(ql)?:\/\//i.test(url) && URL.canParse(url), { error: 'expected a postgres:// or postgresql:// URL' }))

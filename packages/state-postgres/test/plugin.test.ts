@@ -48,7 +48,9 @@ plain('options', () => {
       [{ url: 'postgres://u@h/db', tables: 'users' }, 'postgresState().tables: expected a list of non-empty table names, got "users"'],
       [{ url: 'postgres://u@h/db', tables: [] }, 'postgresState().tables: expected at least one table'],
       [{ url: 'postgres://u@h/db', schema: ['x'] }, 'postgresState().schema: unknown option'],
-      [{ url: 'postgres://u@h/db', lockTimeoutMs: -1 }, 'postgresState().lockTimeoutMs: expected a positive number of milliseconds, got -1'],
+      [{ url: 'postgres://u@h/db', lockTimeoutMs: -1 }, 'postgresState().lockTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got -1'],
+      [{ url: 'postgres://u@h/db', lockTimeoutMs: 2.5 }, 'postgresState().lockTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2.5'],
+      [{ url: 'postgres://u@h/db', connectTimeoutMs: 2_147_483_648 }, 'postgresState().connectTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2147483648'],
     ]
     for (const [options, message] of cases) {
       let err: unknown

@@ -150,7 +150,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     // What `venomqa run` refuses (exit 2) before anything runs, told with its words: an unknown reporter
     // (`htm`), reporters that would clash on one file or on stdout. Said only when it fails, as a run says nothing.
     try {
-      checkReportFiles(await sessionReporters(session, requests, () => ({})), config.save, io.cwd, undefined, configRead(config.file))
+      checkReportFiles(await sessionReporters(session, requests, () => ({})), config.save, io.cwd, undefined, configRead(config.file), config.saveWhere)
     } catch (err) {
       failure('reporters', err)
     }

@@ -90,7 +90,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     const targets = await sessionReporters(session, requests, (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug } : {},
     )
-    await clearOutputs(checkReportFiles(targets, config.save, io.cwd, har?.given, configRead(config.file)), io)
+    await clearOutputs(checkReportFiles(targets, config.save, io.cwd, har?.given, configRead(config.file), config.saveWhere), io)
     for (const { reporter } of targets) runner.addReporter(reporter)
     // With a report for stdout, everything else printed goes to stderr (see report-stdout.ts).
     const stdout = stdoutForReports(io, targets)
@@ -162,7 +162,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     // Ctrl-C after the result was made (in a runEnd hook, while a plugin closed): what is written says so,
     // as the exit code will.
     if (controller.signal.aborted) result.interrupted = true
-    const saved = saveFile ? await saveResults(saveFile, result, redact, io, 'results') : true
+    const saved = saveFile ? await saveResults(saveFile, result, redact, io, 'results', config.saveWhere) : true
     const written = await writeReports(result, targets, reportCtx)
     sayWritten(io, written)
     const emitted = explorations.flatMap((x) => x.violations.flatMap((v) => (v.emittedFile ? [v.emittedFile] : [])))

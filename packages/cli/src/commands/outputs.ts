@@ -20,20 +20,20 @@ import { type ConfigFlags, resolveConfig } from './session'
  * Refused before the run.
  */
 export function checkReportFiles(
-  targets: readonly { reporter: Reporter; target?: string }[],
+  targets: readonly { reporter: Reporter; target?: string; where?: string }[],
   save: string | undefined,
   cwd: string,
   har?: string,
   reads: readonly ReadFile[] = [],
+  saveWhere = '--save',
 ): string[] {
   const ownFile = ownFiles(reads)
   const outputs: string[] = []
   /** Who writes where each output lands, links followed. */
   const landings = new Map<string, string>()
-  const claim = (file: string | undefined, who: string) => {
+  const claim = (file: string | undefined, who: string, where = who) => {
     if (!file || file === '-') return
     const resolved = path.resolve(cwd, file)
-    const where = who.startsWith('reporter') ? '--reporter' : who
     const shown = path.relative(cwd, resolved) || resolved
     // Found only once the run is over, it would lose the run: the results, and the reports after them.
     if (isDirectory(resolved))
@@ -41,7 +41,7 @@ export function checkReportFiles(
     const inTheWay = fileAbove(resolved)
     if (inTheWay)
       throw new ConfigError(`${who} would write ${shown}, but ${path.relative(cwd, inTheWay) || inTheWay} is a file, not a directory; give another path`, { where })
-    refuseOutputsOverOwnFiles([{ file: resolved, who }], ownFile, cwd)
+    refuseOutputsOverOwnFiles([{ file: resolved, who, where }], ownFile, cwd)
     const lands = landsAt(resolved)
     const first = landings.get(lands)
     if (first) {
@@ -53,27 +53,38 @@ export function checkReportFiles(
   }
   // `-` is stdout to a reporter (`-r json:-`); to --save it was a file named "-" in the working directory.
   if (save !== undefined && (save === '-' || !save.trim()))
-    throw new UserError('E_CONFIG', `--save needs a file name${save === '-' ? ' (the results are not written to stdout: -r json:- prints them there)' : ''}, e.g. --save out/results.json`, {
-      where: '--save',
-    })
-  if (save) claim(save, '--save')
+    throw new UserError(
+      'E_CONFIG',
+      `${saveWhere} needs a file name${save === '-' ? ' (the results are not written to stdout: -r json:- prints them there)' : ''}, e.g. ${saveExample(saveWhere)}`,
+      { where: saveWhere },
+    )
+  if (save) claim(save, saveWhere)
   if (har) claim(har, '--har')
   let onStdout: string | undefined
-  for (const { reporter, target } of targets) {
+  for (const { reporter, target, where = '--reporter' } of targets) {
     if (!reporter.render) continue
     const file = target ?? reporter.defaultFile
     const who = `reporter "${reporter.name}"`
     if (file && file !== '-') {
-      claim(file, who)
+      claim(file, who, where)
       continue
     }
+    // A reporter of the config's is given its file there, not with a flag.
+    const withFile = where.startsWith('--') ? `-r ${reporter.name}:<file>` : `"${reporter.name}:<file>"`
     if (onStdout)
-      throw new UserError('E_REPORT_CLASH', `${onStdout} and ${who} would both print to stdout, one output mixed into the other; give one of them a file (-r ${reporter.name}:<file>)`, {
-        where: '--reporter',
+      throw new UserError('E_REPORT_CLASH', `${onStdout} and ${who} would both print to stdout, one output mixed into the other; give one of them a file (${withFile})`, {
+        where,
       })
     onStdout = who
   }
   return outputs
+}
+
+/** How `save` is given a file where the user wrote it (see ResolvedConfig.saveWhere). */
+function saveExample(saveWhere: string): string {
+  if (saveWhere === '--save') return '--save out/results.json'
+  if (saveWhere === 'VENOMQA_SAVE') return 'VENOMQA_SAVE=out/results.json'
+  return `${saveWhere}: out/results.json`
 }
 
 /**
@@ -91,7 +102,7 @@ export async function configClearingOutputs(
     await clearFlagOutputs(io, flags)
     throw err
   })
-  const named = namedOutputs({ save: config.save, reporters: config.reporters, har: flags.har }, io.cwd)
+  const named = namedOutputs({ save: config.save, saveWhere: config.saveWhere, reporters: config.reporters, reporterWhere: config.reporterWhere, har: flags.har }, io.cwd)
   refuseOutputsOverOwnFiles(named, ownFiles(configRead(config.file)), io.cwd)
   await clearOutputs(named.map((o) => o.file), io)
   return config
@@ -118,21 +129,32 @@ export function configRead(file: string | undefined): ReadFile[] {
  * each reporter given a file (`junit:out.xml`). A spec that does not parse names nothing here: it is
  * refused later, in its place.
  */
-export function namedOutputs({ save, reporters, har }: { save?: string; reporters: readonly ReporterSpec[]; har?: string }, cwd: string): { file: string; who: string }[] {
-  const targets = reporters.flatMap((spec) => {
+export function namedOutputs(
+  {
+    save,
+    saveWhere = '--save',
+    reporters,
+    reporterWhere = [],
+    har,
+  }: { save?: string; saveWhere?: string; reporters: readonly ReporterSpec[]; reporterWhere?: readonly string[]; har?: string },
+  cwd: string,
+): { file: string; who: string; where: string }[] {
+  const targets = reporters.flatMap((spec, i) => {
     try {
       const { name, target } = parseReporterSpec(spec)
-      return [{ file: target, who: `reporter "${name}"` }]
+      return [{ file: target, who: `reporter "${name}"`, where: reporterWhere[i] ?? '--reporter' }]
     } catch {
       return []
     }
   })
   const named = [
-    { file: save, who: '--save' },
-    { file: har, who: '--har' },
+    { file: save, who: saveWhere, where: saveWhere },
+    { file: har, who: '--har', where: '--har' },
     ...targets,
   ]
-  const files = named.filter((o): o is { file: string; who: string } => !!o.file && !!o.file.trim() && o.file !== '-').map((o) => ({ ...o, file: path.resolve(cwd, o.file) }))
+  const files = named
+    .filter((o): o is { file: string; who: string; where: string } => !!o.file && !!o.file.trim() && o.file !== '-')
+    .map((o) => ({ ...o, file: path.resolve(cwd, o.file) }))
   // Two of them landing on one file (through a link too) is refused once the reporters are made
   // (checkReportFiles): removed now, the file a link points to would be gone, the link left dangling, and
   // the clash no longer seen. Nothing is removed before that refusal.

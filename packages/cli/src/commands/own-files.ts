@@ -45,15 +45,20 @@ export function ownFiles(reads: readonly ReadFile[]): (output: string) => string
   }
 }
 
-/** Refuse (exit 2) the first output that would replace one of the user's own files, naming both. */
-export function refuseOutputsOverOwnFiles(outputs: readonly { file: string; who: string }[], problemOf: (output: string) => string | undefined, cwd: string): void {
-  for (const { file, who } of outputs) {
+/**
+ * Refuse (exit 2) the first output that would replace one of the user's own files, naming both; `where`
+ * is where the output was named (`reporters[1]`, `save`), else `who` says it (`--save`).
+ */
+export function refuseOutputsOverOwnFiles(
+  outputs: readonly { file: string; who: string; where?: string }[],
+  problemOf: (output: string) => string | undefined,
+  cwd: string,
+): void {
+  for (const { file, who, where = who.startsWith('reporter') ? '--reporter' : who } of outputs) {
     const problem = problemOf(file)
     if (!problem) continue
     const shown = path.relative(cwd, file) || file
-    throw new UserError('E_OUTPUT_OVER_INPUT', `${who} would write ${shown}, ${problem}, which it would replace; give it another file`, {
-      where: who.startsWith('reporter') ? '--reporter' : who,
-    })
+    throw new UserError('E_OUTPUT_OVER_INPUT', `${who} would write ${shown}, ${problem}, which it would replace; give it another file`, { where })
   }
 }
 

@@ -209,7 +209,7 @@ export async function executeRun(
     const targets = await sessionReporters(session, requests, (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug } : {},
     )
-    const outputs = checkReportFiles(targets, config.save, io.cwd, har?.given, configRead(config.file))
+    const outputs = checkReportFiles(targets, config.save, io.cwd, har?.given, configRead(config.file), config.saveWhere)
     await clearOutputs(outputs, io)
     left.outputs = outputs
     // From here on, with a report for stdout, everything else printed goes to stderr (see report-stdout.ts).
@@ -232,7 +232,7 @@ export async function executeRun(
     const saveFile = config.save ? path.resolve(io.cwd, config.save) : undefined
     let saved = true
     const save = async (what?: string) => {
-      if (saveFile) saved = (await saveResults(saveFile, safeRun(), redact, io, what)) && saved
+      if (saveFile) saved = (await saveResults(saveFile, safeRun(), redact, io, what, config.saveWhere)) && saved
     }
     const reportCtx = { cwd: io.cwd, stdout: reportStdout, warn: (m: string) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs }
     await save('results')

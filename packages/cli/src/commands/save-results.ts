@@ -3,12 +3,12 @@ import { type RedactOptions, type Reporter, type RunResult, errorMessage } from 
 import { type Io, warn } from '../exit'
 
 /**
- * Write the results file (`--save`) and say so as `<what> saved to <file>` (unless `what` is omitted, for
+ * Write the results file (`--save`, or `save` where `where` says) and say so as `<what> saved to <file>` (unless `what` is omitted, for
  * a write again), or warn when it cannot be written (no permission, a full disk): a warning and exit code
  * 1, as for a report, and the reports after it are still written. Paths that cannot be a file at all were
  * refused before the run (checkReportFiles). True when it was written.
  */
-export async function saveResults(file: string, run: RunResult, redact: RedactOptions | undefined, io: Io, what?: string): Promise<boolean> {
+export async function saveResults(file: string, run: RunResult, redact: RedactOptions | undefined, io: Io, what?: string, where = '--save'): Promise<boolean> {
   const { renderJson, atomicWriteFile } = await import('@venomqa/runner')
   const shown = shownPath(io.cwd, file)
   try {
@@ -16,7 +16,7 @@ export async function saveResults(file: string, run: RunResult, redact: RedactOp
     if (what) io.stderr.write(`venomqa: ${what} saved to ${shown}\n`)
     return true
   } catch (err) {
-    warn(io, `--save: could not write the results to ${shown}: ${errorMessage(err)}`)
+    warn(io, `${where}: could not write the results to ${shown}: ${errorMessage(err)}`)
     return false
   }
 }

@@ -2,12 +2,20 @@ import { ConfigError, isSecretKey } from '@venomqa/core'
 import { keyPath } from './issues'
 import { type TypedVariable, typedValueOf } from './typed-variables'
 
-const VAR = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
+/**
+ * A variable (`${NAME}`, `${NAME:-default}`, escaped as `$${NAME}`), or else any other `${`: one that is
+ * not a variable (`${UNCLOSED`, `${}`, `${A-B}`, `${X:default}`), which was sent as it was written.
+ */
+const VAR = /\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$(\$?)\{/g
 
-/** A variable that is unset and has no default, at a key path. */
+/**
+ * A variable that is unset and has no default, at a key path; or, `malformed`, a `${` that is no variable,
+ * which is the file's mistake whatever the environment and profile.
+ */
 export interface UnsetVariable {
   path: PropertyKey[]
   message: string
+  malformed?: true
 }
 
 /**
@@ -67,8 +75,16 @@ function interpolateString(
   unset?: UnsetVariable[],
   hidden?: HiddenValue[],
 ): string {
-  return text.replace(VAR, (whole, escaped: string, name: string, fallback: string | undefined) => {
+  return text.replace(VAR, (whole, escaped: string, name: string | undefined, fallback: string | undefined, escapedOther: string, at: number) => {
     if (escaped) return whole.slice(1)
+    // `$${` before what is no variable is text, as it was.
+    if (escapedOther) return whole
+    if (name === undefined) {
+      const message = `${keyPath(path)}: ${malformedVariable(text.slice(at), isSecretKey(String(path[path.length - 1] ?? '')))}`
+      if (!unset) throw new ConfigError(message, { where: source })
+      unset.push({ path, message, malformed: true })
+      return whole
+    }
     const v = env[name]
     if (v !== undefined && v !== '') {
       // Only what came from the environment: a default is written in the file for all to read.
@@ -81,6 +97,22 @@ function interpolateString(
     unset.push({ path, message })
     return ''
   })
+}
+
+/**
+ * What is wrong with a `${` that starts no variable (`rest` is the text from it on), and how it is
+ * written; the text itself is left out under a key that names a secret.
+ */
+function malformedVariable(rest: string, secret: boolean): string {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${NAME}, as the user writes it
+  const how = 'write ${NAME} or ${NAME:-default} (a name of letters, digits and _, not starting with a digit), or $${ for the text ${'
+  const close = rest.indexOf('}')
+  if (close < 0) return `a "\${" with no closing "}": ${how}`
+  const inner = rest.slice(2, close)
+  if (!inner.trim()) return `an empty "\${}": ${how}`
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${...}, its text left out
+  const shown = secret ? 'a "${...}"' : `"${rest.slice(0, close + 1).slice(0, 60)}"`
+  return `${shown} is not a variable: ${how}`
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { ConfigError, errorMessage, knownSecrets } from '@venomqa/core'
+import { ConfigError, didYouMean, errorMessage, knownSecrets } from '@venomqa/core'
 import { parseJsonText } from '../json-place'
 import { importUserFile, loadFailure } from '../load-module'
+import { loading } from '../pending-loads'
 import { parsePluginFlag } from '../plugins/flag'
 import { envOverrides, envProblemsError } from './env'
 import { formatIssues, keyPath } from './issues'
@@ -61,6 +62,8 @@ export interface ResolvedConfig extends Omit<VenomConfigBase, 'journeys' | 'plug
   reporters: ReporterSpec[]
   /** Where each of `reporters` was written, for option errors: `reporters[1]`, `profiles.ci.reporters[0]`, `--reporter html`. */
   reporterWhere: string[]
+  /** Where `save` was written, for errors about it: `--save`, `VENOMQA_SAVE`, `profiles.ci.save`, `save`. */
+  saveWhere?: string
   /** With deferPluginVariables: the unset variables found in plugins' entries, not yet told. */
   unsetInPlugins?: string[]
   /** By `pluginWhere`: the options that were one variable whole and read as a number or a boolean (see TypedVariable). */
@@ -118,7 +121,7 @@ export async function readConfigFile(file: string, root: string, rel: string = p
   }
   let mod: Record<string, unknown>
   try {
-    mod = await importUserFile(file, root)
+    mod = await loading(rel, 'import', () => importUserFile(file, root))
   } catch (err) {
     const { place, message } = loadFailure(err, file)
     throw new ConfigError(`could not load ${rel}${place}: ${message}`, { where: `${rel}${place}`, cause: err })
@@ -130,7 +133,8 @@ export async function readConfigFile(file: string, root: string, rel: string = p
   let config = 'default' in mod ? mod.default : mod
   if (typeof config === 'function') {
     try {
-      config = await (config as () => unknown)()
+      const make = config as () => unknown
+      config = await loading(rel, 'call', async () => make())
     } catch (err) {
       const { place, message } = loadFailure(err, file)
       throw new ConfigError(`${rel}${place} exports a function that threw while making the config: ${message}`, { where: `${rel}${place}`, cause: err })
@@ -149,6 +153,7 @@ export function validateConfig(
   unset: readonly UnsetVariable[] = [],
   hidden: readonly HiddenValue[] = [],
   typed: readonly TypedVariable[] = [],
+  excused: readonly UnsetVariable[] = [],
 ): VenomConfig {
   if (!isPlainObject(written))
     throw new ConfigError(`${source}: expected an object of config keys at the top level, got ${written === null ? 'null' : Array.isArray(written) ? 'a list' : typeof written}`, {
@@ -168,9 +173,11 @@ export function validateConfig(
   // The schema only checks (no defaults, no coercion), so the value as written is returned: zod's copy
   // would drop the prototype of a plugin or workerSetup made from a class.
   if (parsed.success && !unset.length) return raw as VenomConfig
-  const unsetKeys = new Set(unset.map((u) => keyPath(u.path)))
+  // A key left empty by an unset variable is not blamed for being empty: told as unset, or excused.
+  const unsetKeys = new Set([...unset, ...excused].map((u) => keyPath(u.path)))
   const schemaIssues = parsed.success ? [] : parsed.error.issues.filter((i) => !unsetKeys.has(keyPath(i.path)))
   const lines = [...unset.map((u) => u.message), ...formatIssues(schemaIssues, raw, hidden)]
+  if (!lines.length) return raw as VenomConfig
   throw new ConfigError(
     lines.length === 1 ? `${source}: ${lines[0]}` : `${source} has ${lines.length} problems:\n${lines.map((l) => `  - ${l}`).join('\n')}`,
     { where: source },
@@ -192,20 +199,27 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
   const typed: TypedVariable[] = []
   // Read before the file is checked, so that a wrong variable is told with the file's problems, all at once.
   const fromEnv = envOverrides(env)
+  const profile = options.profile ?? (env.VENOMQA_PROFILE || undefined)
   if (file) {
     const raw = await readConfigFile(file, root, source)
-    const unset: UnsetVariable[] = []
+    const found: UnsetVariable[] = []
     const hidden: HiddenValue[] = []
-    const interpolated = interpolate(raw, env, source, [], unset, hidden, typed)
+    const interpolated = interpolate(raw, env, source, [], found, hidden, typed)
+    // A profile this run does not select is not this run's: `staging: { baseUrl: ${STAGING_URL} }` needs
+    // STAGING_URL only under --profile staging. Its keys are still checked, but not the ones left empty.
+    const inOtherProfile = (u: UnsetVariable) => !u.malformed && u.path[0] === 'profiles' && u.path[1] !== profile
+    const unset = found.filter((u) => !inOtherProfile(u))
+    const excused = found.filter(inOtherProfile)
     // Known secrets of this process from now on: every output masks them (the console and its curl
     // lines, reports, results, error messages), as it masks a token seen in a response. By the name of
     // its variable only a value under a key that names no secret (`X-Api: ${API_SECRET}`) is one.
     knownSecrets.add(hidden.map((h) => h.value))
-    const inPlugins = (u: UnsetVariable) => u.path[0] === 'plugins' || (u.path[0] === 'profiles' && u.path[2] === 'plugins')
+    // A malformed `${` is the file's mistake, told by every command.
+    const inPlugins = (u: UnsetVariable) => !u.malformed && (u.path[0] === 'plugins' || (u.path[0] === 'profiles' && u.path[2] === 'plugins'))
     deferred = options.deferPluginVariables ? unset.filter(inPlugins).map((u) => u.message) : []
-    const toTell = options.deferPluginVariables ? unset.filter((u) => !inPlugins(u) && !dropIfOnlyForRequests(interpolated, u.path)) : unset
+    const toTell = options.deferPluginVariables ? unset.filter((u) => !inPlugins(u) && (u.malformed || !dropIfOnlyForRequests(interpolated, u.path))) : unset
     try {
-      config = validateConfig(interpolated, source, toTell, hidden, typed)
+      config = validateConfig(interpolated, source, toTell, hidden, typed, excused)
     } catch (err) {
       throw err instanceof ConfigError ? envProblemsError(fromEnv.problems, err) : err
     }
@@ -213,18 +227,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
   const envError = envProblemsError(fromEnv.problems)
   if (envError) throw envError
 
-  const profile = options.profile ?? (env.VENOMQA_PROFILE || undefined)
   const { profiles, $schema: _schema, ...base } = config
   let merged: VenomConfigBase = base
   if (profile) {
-    const selected = profiles?.[profile]
-    if (!selected) {
-      const known = Object.keys(profiles ?? {})
-      throw new ConfigError(
-        `profile "${profile}" is not defined in ${source}${known.length ? ` (profiles: ${known.join(', ')})` : ' (it has no profiles)'}`,
-        { where: options.profile ? '--profile' : 'VENOMQA_PROFILE' },
-      )
-    }
+    const selected = selectedProfile(profiles, profile, source, options.profile ? '--profile' : 'VENOMQA_PROFILE')
     const { $schema: _s, ...over } = selected
     merged = deepMerge(base as Record<string, unknown>, over) as VenomConfigBase
     // Each part was valid on its own; what they make together is checked too, as the config a run takes.
@@ -252,6 +258,15 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
       ...(options.extraPlugins ?? []).map((spec) => `--plugin ${spec.split('?')[0]}?`),
     ],
     reporters: (merged.reporters ?? []) as ReporterSpec[],
+    ...(merged.save !== undefined
+      ? {
+          saveWhere: savePlace({
+            flags: options.flags?.save !== undefined,
+            env: fromEnv.overrides.save !== undefined,
+            profile: profile && profiles?.[profile]?.save !== undefined ? profile : undefined,
+          }),
+        }
+      : {}),
     ...(deferred.length ? { unsetInPlugins: deferred } : {}),
     pluginTypedVariables: pluginTypedVariables(typed, profile, profile !== undefined && profiles?.[profile]?.plugins !== undefined),
     reporterWhere: reporterPlaces((merged.reporters ?? []) as ReporterSpec[], {
@@ -260,6 +275,27 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
       profile: profile && (profiles?.[profile] as { reporters?: unknown } | undefined)?.reporters !== undefined ? profile : undefined,
     }),
   }
+}
+
+/**
+ * The profile named `name`, one the config defines itself: `constructor` or `toString` is no profile, though
+ * every object answers to it. Else a ConfigError naming the flag or variable, with the profiles there are.
+ */
+function selectedProfile(profiles: VenomConfig['profiles'], name: string, source: string, where: string): NonNullable<VenomConfig['profiles']>[string] {
+  if (profiles && Object.hasOwn(profiles, name)) return profiles[name]!
+  const known = Object.keys(profiles ?? {})
+  const near = didYouMean(name, known)
+  throw new ConfigError(
+    `profile "${name}" is not defined in ${source}${near ? `; did you mean "${near}"?` : ''}${known.length ? ` (profiles: ${known.join(', ')})` : ' (it has no profiles)'}`,
+    { where },
+  )
+}
+
+/** Where the user wrote `save`: the last source that gave it wins (the flag, VENOMQA_SAVE, the profile, the file). */
+function savePlace(from: { flags: boolean; env: boolean; profile?: string }): string {
+  if (from.flags) return '--save'
+  if (from.env) return 'VENOMQA_SAVE'
+  return from.profile ? `profiles.${from.profile}.save` : 'save'
 }
 
 /**

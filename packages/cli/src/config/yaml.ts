@@ -3,7 +3,8 @@ import { parseDocument } from 'yaml'
 
 /** A YAML config's text as a value, or a ConfigError that names the file (`rel`) and the place. */
 export function parseYamlConfig(text: string, rel: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: true })
+  // `<<: *base` merges a mapping into another, as YAML 1.1 had it: the way a profile shares the base's keys.
+  const doc = parseDocument(text, { prettyErrors: true, merge: true })
   const [first] = doc.errors
   if (first) {
     const at = first.linePos?.[0]

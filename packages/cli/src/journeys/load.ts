@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { ConfigError, type Journey, UserError, errorMessage, isJourney, isUserError, validateJourney } from '@venomqa/core'
 import { importUserFile, loadFailure } from '../load-module'
+import { loading } from '../pending-loads'
 import { keepSharedWithJiti } from '../typescript/native'
 import { escapeGlob, globFiles, hasMagic } from './glob'
 
@@ -68,7 +69,7 @@ export function journeysOf(mod: Record<string, unknown>): Journey[] {
 export async function importDefinitionFile(abs: string, root: string, warn?: (m: string) => void): Promise<{ file: string; mod: Record<string, unknown> }> {
   const file = path.relative(root, abs) || abs
   try {
-    return { file, mod: await importUserFile(abs, root, warn) }
+    return { file, mod: await loading(file, 'import', () => importUserFile(abs, root, warn)) }
   } catch (err) {
     const { place, message } = loadFailure(err, abs)
     if (isUserError(err)) throw new UserError((err as UserError).code, `${file}${place}: ${message}`, { where: `${file}${place}`, cause: err })

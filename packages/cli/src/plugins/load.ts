@@ -7,6 +7,7 @@ import { PLUGIN_API_VERSION, type Plugin, PluginError, didYouMean, isPlugin, kno
 import type { PluginEntry } from '@venomqa/runner'
 import type { PluginSpec } from '../config/types'
 import { importUserFile, loadFailure } from '../load-module'
+import { loading } from '../pending-loads'
 import { type FoundPackage, findPackage, installedPlugins, isPathSpec, packageEntry, pluginCandidates, readPackageJson, speaksVenomQA } from './resolve'
 
 export interface LoadedPlugin {
@@ -187,12 +188,20 @@ async function fromPackage(found: FoundPackage, spec: string, options: Record<st
 
 async function importPluginModule(file: string, root: string, spec: string): Promise<Record<string, unknown>> {
   try {
-    if (/\.(c|m)?ts$/.test(file)) return await importUserFile(file, root)
-    return (await import(pathToFileURL(file).href)) as Record<string, unknown>
+    return await loading(pluginLabel(spec, file), 'import', async () => {
+      if (/\.(c|m)?ts$/.test(file)) return await importUserFile(file, root)
+      return (await import(pathToFileURL(file).href)) as Record<string, unknown>
+    })
   } catch (err) {
     const { place, message } = loadFailure(err, file)
     throw new PluginError(spec, `plugin "${spec}" failed to load from ${file}${place}: ${message}`, { cause: err })
   }
+}
+
+/** A plugin as a message names it: as the user wrote it, and its file as seen from where the command runs. */
+function pluginLabel(spec: string, file: string): string {
+  const shown = path.relative(process.cwd(), file) || file
+  return shown === spec || `./${shown}` === spec ? `plugin ${spec}` : `plugin "${spec}" (${shown})`
 }
 
 /** The plugin a module exports: its default (also through a CJS `exports.default`), or a factory's result. */
@@ -206,7 +215,8 @@ async function pluginFromModule(mod: Record<string, unknown>, spec: string, file
       // throws quoting one is masked, as one thrown by a setup is.
       if (options) knownSecrets.add(secretsOfValue(options))
       try {
-        made = await (c as (o: unknown) => unknown)(options ?? {})
+        const make = c as (o: unknown) => unknown
+        made = await loading(pluginLabel(spec, file), 'call', async () => make(options ?? {}))
       } catch (err) {
         // Its options refused, most often: the user's to fix, named like a setup that throws.
         const { place, message } = loadFailure(err, file)

@@ -1,4 +1,4 @@
-import { type StateBackend, StateError, definePlugin, PLUGIN_API_VERSION, ConfigError, parseOptions } from '@venomqa/core'
+import { type StateBackend, StateError, definePlugin, PLUGIN_API_VERSION, ConfigError, parseOptions, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import { request } from '../http/undici'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
@@ -17,9 +17,7 @@ export const httpControlOptions = z.strictObject({
   headers: z.optional(z.record(z.string(), z.string(), { error: 'expected an object of header names to string values' })),
   name: z.optional(z.string().check(z.minLength(1, { error: 'expected a non-empty string' }))),
   /** Per control call, ms. Default 10 000. */
-  timeoutMs: z.optional(
-    z.number({ error: 'expected a positive number of milliseconds' }).check(z.positive({ error: 'expected a positive number of milliseconds' })),
-  ),
+  timeoutMs: z.optional(z.number({ error: TIMER_MS_EXPECTED }).check(z.refine(isTimerMs, { error: TIMER_MS_EXPECTED }))),
   timeout: z.optional(z.unknown().check(z.refine(() => false, { error: 'renamed to timeoutMs (milliseconds)' }))),
 })
 
