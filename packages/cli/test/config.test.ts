@@ -201,6 +201,20 @@ describe('interpolation', () => {
     const rendering = await asyncErrorOf(loadConfig({ cwd: dir, env: {}, deferPluginVariables: true }))
     expect(rendering.message).toContain('baseUrl: a "${" with no closing "}"')
   })
+  it("an unset variable in openapi stops only explore --openapi, which reads it: other commands leave the key out", async () => {
+    const dir = await project({
+      'venomqa.yaml': 'baseUrl: http://api\nopenapi:\n  auth: { login: logIn, credentials: { password: "${BANK_PASSWORD}" } }\nprofiles:\n  ci:\n    openapi: { auth: { bearer: "${CI_TOKEN}" } }\n',
+    })
+    const run = await loadConfig({ cwd: dir, env: {} })
+    expect(run.openapi).toBeUndefined()
+    expect(run.baseUrl).toBe('http://api')
+    expect((await loadConfig({ cwd: dir, env: {}, profile: 'ci' })).openapi).toBeUndefined()
+    const explore = await asyncErrorOf(loadConfig({ cwd: dir, env: {}, readsOpenapi: true }))
+    expect(explore.message).toContain('openapi.auth.credentials.password: environment variable BANK_PASSWORD is not set')
+    expect((await asyncErrorOf(loadConfig({ cwd: dir, env: { BANK_PASSWORD: 'x' }, profile: 'ci', readsOpenapi: true }))).message).toContain('CI_TOKEN is not set')
+    // Set, it is read as ever.
+    expect((await loadConfig({ cwd: dir, env: { BANK_PASSWORD: 'pw' }, readsOpenapi: true })).openapi?.auth).toEqual({ login: 'logIn', credentials: { password: 'pw' } })
+  })
   it('leaves plugin objects (class instances, functions) alone', () => {
     class P {
       name = '${API}'

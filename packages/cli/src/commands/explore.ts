@@ -52,7 +52,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const workers = parseWorkersFlag(flags.workers)
   const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
   // As `run` does: what an earlier exploration wrote where this one will write goes before anything can stop it.
-  const config = await configClearingOutputs(io, flags, values)
+  const config = await configClearingOutputs(io, flags, values, { readsOpenapi: flags.openapi !== undefined })
 
   // An empty one would write the journeys into the project's root, where their imports do not resolve.
   if (typeof flags.emit === 'string' && !flags.emit.trim())

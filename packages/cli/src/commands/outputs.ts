@@ -97,8 +97,9 @@ export async function configClearingOutputs(
   io: Io,
   flags: ConfigFlags & { save?: string; reporter?: string[]; har?: string },
   values: Partial<VenomConfigBase>,
+  extra: { readsOpenapi?: boolean } = {},
 ): Promise<ResolvedConfig> {
-  const config = await resolveConfig(io, flags, values).catch(async (err: unknown) => {
+  const config = await resolveConfig(io, flags, values, extra).catch(async (err: unknown) => {
     await clearFlagOutputs(io, flags)
     throw err
   })

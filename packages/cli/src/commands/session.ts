@@ -19,7 +19,7 @@ export interface ConfigFlags {
   debug?: boolean
 }
 
-export async function resolveConfig(io: Io, flags: ConfigFlags, values: Partial<VenomConfigBase> = {}, extra: Pick<LoadConfigOptions, 'deferPluginVariables'> = {}): Promise<ResolvedConfig> {
+export async function resolveConfig(io: Io, flags: ConfigFlags, values: Partial<VenomConfigBase> = {}, extra: Pick<LoadConfigOptions, 'deferPluginVariables' | 'readsOpenapi'> = {}): Promise<ResolvedConfig> {
   return loadConfig({ cwd: io.cwd, configPath: flags.config, profile: flags.profile, env: io.env, flags: values, extraPlugins: flags.plugin, ...extra })
 }
 

@@ -44,6 +44,12 @@ export interface LoadConfigOptions {
    * out, and the job renders without the API's address and secrets.
    */
   deferPluginVariables?: boolean
+  /**
+   * Only `explore --openapi` reads the config's `openapi` (its bearer token, its credentials): for every
+   * other command an unset variable in it is no error, and the key is left out. A CI job that runs the
+   * regression journeys an exploration wrote has the variables those need, not the exploration's.
+   */
+  readsOpenapi?: boolean
   /** `venomqa report` and `init` work without a config file; `run` does too (flags only). */
 }
 
@@ -208,7 +214,8 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
     // A profile this run does not select is not this run's: `staging: { baseUrl: ${STAGING_URL} }` needs
     // STAGING_URL only under --profile staging. Its keys are still checked, but not the ones left empty.
     const inOtherProfile = (u: UnsetVariable) => !u.malformed && u.path[0] === 'profiles' && u.path[1] !== profile
-    const unset = found.filter((u) => !inOtherProfile(u))
+    const unreadOpenapi = (u: UnsetVariable) => !options.readsOpenapi && !u.malformed && isOpenapiKey(u.path) && dropIfOnlyForRequests(interpolated, u.path)
+    const unset = found.filter((u) => !inOtherProfile(u) && !unreadOpenapi(u))
     const excused = found.filter(inOtherProfile)
     // Known secrets of this process from now on: every output masks them (the console and its curl
     // lines, reports, results, error messages), as it masks a token seen in a response. By the name of
@@ -320,6 +327,11 @@ const ONLY_FOR_REQUESTS = new Map<string, 'value' | 'whole'>([
   ['headers', 'value'],
   ['openapi', 'whole'],
 ])
+
+/** Is `at` (the path of a value) in `openapi`, in the file or in a profile? */
+function isOpenapiKey(at: readonly PropertyKey[]): boolean {
+  return at[0] === 'openapi' || (at[0] === 'profiles' && at[2] === 'openapi')
+}
 
 /**
  * For a command that only renders: when `at` (the path of an unset variable) is in `baseUrl`, a header or
