@@ -40,7 +40,9 @@ describe('commands that only render a saved run', () => {
     expect(merged.stderr).not.toContain('not set')
     const run = await p.venomqa(['list'], { env })
     expect(run.code).toBe(2)
-    for (const name of ['API_URL', 'API_SECRET', 'API_HOST', 'API_TOKEN', 'API_PASSWORD']) expect(run.stderr).toContain(`environment variable ${name} is not set`)
+    for (const name of ['API_URL', 'API_SECRET', 'API_HOST']) expect(run.stderr).toContain(`environment variable ${name} is not set`)
+    // `openapi` is read by `explore --openapi` alone: left out for every other command.
+    for (const name of ['API_TOKEN', 'API_PASSWORD']) expect(run.stderr).not.toContain(name)
   })
 
   it("a reporter that only a config plugin makes needs them set up: then an unset variable is told, as for run", async () => {
