@@ -73,6 +73,17 @@ export function idleInTransactionError(idleMs: number): ServerError {
   }
 }
 
+/** A COPY FROM STDIN whose data stopped coming: the same deadline as a connection idle in its transaction. */
+export function stalledCopyError(idleMs: number): ServerError {
+  return {
+    severity: 'FATAL',
+    code: '25P03',
+    message: `venomqa-pg-proxy: this connection sent no data to its COPY FROM STDIN for ${idleMs} ms while another connection waited for the database; the proxy runs one statement at a time, so the other could never go on`,
+    detail: 'The COPY was failed and its transaction undone.',
+    hint: 'End the COPY (CopyDone or CopyFail) once its data is sent, or raise idleInTransactionTimeoutMs if the app is only slow.',
+  }
+}
+
 /** Said once per proxy, the first time it applies. */
 export const CAVEATS: Record<Caveat | 'frozen-clock' | 'set-transaction', string> = {
   'frozen-clock':
