@@ -48,6 +48,13 @@ export function refusalError(reason: Refusal, what: string): ServerError {
       message: `venomqa-pg-proxy refuses ${what}: savepoint names that start with ${RESERVED_SAVEPOINT_PREFIX} are the proxy's own (its checkpoints are savepoints of the app's one transaction)`,
       hint: 'Give the savepoint another name.',
     }
+  if (reason === 'unreadable-savepoint')
+    return {
+      severity: 'ERROR',
+      code: '42939',
+      message: `venomqa-pg-proxy refuses ${what}: it cannot read this savepoint name's Unicode escapes, and a name it cannot read could be one of its own (${RESERVED_SAVEPOINT_PREFIX}...: its checkpoints are savepoints of the app's one transaction)`,
+      hint: 'Write the savepoint name without Unicode escapes, or with valid ones and no backslash in its UESCAPE.',
+    }
   return {
     severity: 'ERROR',
     code: '25001',
