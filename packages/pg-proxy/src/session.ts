@@ -1,5 +1,5 @@
 import type net from 'node:net'
-import { type Disposition, OpQueue } from './ops'
+import { type Disposition, type Op, OpQueue } from './ops'
 import { BodyReader, type Message, message } from './protocol/frames'
 import {
   type ServerError as ErrorFields,
@@ -1127,7 +1127,9 @@ export class Session {
         return
     }
     this.#usePlainCursor(plainCursor)
-    this.#queue.push({ expect: 'execute', mode: 'forward', sql: text, ...(copyIn ? { left: this.#awaitCopyStart() } : {}) })
+    const op: Op = { expect: 'execute', mode: 'forward', sql: text }
+    if (copyIn) op.left = this.#awaitCopyStart()
+    this.#queue.push(op)
     upstream.write(execute(this.#upstreamPortal(portal), maxRows))
   }
 
