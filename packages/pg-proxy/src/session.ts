@@ -426,6 +426,10 @@ export class Session {
           continue
         }
         if (await this.#prepareAside(m)) continue
+        if (this.#copyIn && m.type !== 'S' && m.type !== 'H') {
+          this.#outOfCopy(m)
+          continue
+        }
         if (this.#cancelSent) await this.#cancelTakenIn()
         // The client left while this waited: nothing of it runs (the loop goes on to the close).
         if (this.#closed) continue
@@ -637,6 +641,19 @@ export class Session {
     this.#toClient(errorResponse(error))
     this.#socket.end()
     this.close(`no COPY data came for ${this.#hub.idleInTransactionTimeoutMs} ms while another connection waited`)
+  }
+
+  /**
+   * A message other than copy data, Flush or Sync while the server waits for the COPY's data: PostgreSQL
+   * ends such a connection (an error, then FATAL 08P01), and sent on, it would end the session every connection shares.
+   * The connection is ended as PostgreSQL ends it; its COPY is failed and its transaction undone.
+   */
+  #outOfCopy(m: Message): void {
+    const what = `unexpected message type 0x${m.type.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')} during COPY from stdin`
+    this.#toClient(errorResponse({ severity: 'ERROR', code: '08P01', message: what }))
+    this.#toClient(errorResponse({ severity: 'FATAL', code: '08P01', message: 'terminating connection because protocol synchronization was lost' }))
+    this.#socket.end()
+    this.close(`the client sent an ${what}`)
   }
 
   #stopIdleTimer(): void {

@@ -141,6 +141,45 @@ describe('COPY FROM STDIN by the extended protocol', () => {
   })
 })
 
+describe('a client that breaks the protocol in the middle of COPY FROM STDIN', () => {
+  let proxy: PgProxy
+
+  beforeAll(async () => {
+    await createDatabase(`${DB}_broken`, 'CREATE TABLE t (id serial PRIMARY KEY, v text)')
+    proxy = await startProxy(`${DB}_broken`)
+  })
+
+  afterAll(async () => {
+    await proxy?.stop()
+    await dropDatabase(`${DB}_broken`)
+  })
+
+  it('is ended as PostgreSQL ends it (08P01, then FATAL) (a Parse where copy data should come); its COPY fails and the session goes on', async () => {
+    const outcomes: unknown[] = []
+    for (const url of [dbUrl(`${DB}_broken`), proxy.url]) {
+      const c = await rawConnection(url)
+      await c.send([query("BEGIN; INSERT INTO t (v) VALUES ('before the copy')")])
+      await copying(c, 'extended')
+      const ended = Promise.all([c.until('E'), c.until('E')])
+      c.write([copyData('copied 1\n'), parse('', 'SELECT 1'), sync()])
+      const [error, fatal] = (await within(ended, 'the errors')).map((e) => parseFields(e.body))
+      c.destroy()
+      const other = await rawConnection(url)
+      outcomes.push([error!.S, error!.C, error!.M, fatal!.S, fatal!.M, await within(other.send([query('SELECT v FROM t')]), 'a statement of another connection')])
+      other.end()
+    }
+    expect(outcomes[0]).toEqual([
+      'ERROR',
+      '08P01',
+      'unexpected message type 0x50 during COPY from stdin',
+      'FATAL',
+      'terminating connection because protocol synchronization was lost',
+      { errors: [], rows: [], status: 'I' }])
+    expect(outcomes[1]).toEqual(outcomes[0])
+    expect(proxy.lost).toBeUndefined()
+  })
+})
+
 describe('a client that stops sending its COPY data while another waits', () => {
   let proxy: PgProxy
   // Long enough that data sent every 100 ms keeps a COPY going on a busy machine.

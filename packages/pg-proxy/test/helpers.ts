@@ -154,9 +154,11 @@ export async function rawConnection(url: string) {
   const watchers: { type: string; resolve: (m: Message) => void }[] = []
   socket.on('data', (chunk) => {
     for (const m of reader.push(chunk)) {
-      for (const w of watchers.filter((w) => w.type === m.type)) {
-        watchers.splice(watchers.indexOf(w), 1)
-        w.resolve(m)
+      // The oldest watcher of the type: two awaiting one type get two messages.
+      const watcher = watchers.find((w) => w.type === m.type)
+      if (watcher) {
+        watchers.splice(watchers.indexOf(watcher), 1)
+        watcher.resolve(m)
       }
       if (m.type === 'K') Object.assign(key, { processID: m.body.readInt32BE(0), secretKey: m.body.readInt32BE(4) })
       else if (m.type === 'E') answer.errors.push(parseFields(m.body).C ?? '')
@@ -193,7 +195,7 @@ export async function rawConnection(url: string) {
     },
     /** Sends the messages without waiting for anything. */
     write: (messages: Buffer[]) => socket.write(Buffer.concat(messages)),
-    /** Resolves at the next message of this type from the server, with it. */
+    /** Resolves at the next message of this type from the server that no earlier call awaits, with it. */
     until: (type: string) => new Promise<Message>((resolve) => watchers.push({ type, resolve })),
     /** Everything the connection got so far, since the last `send`: errors (SQLSTATEs), rows, the last status. */
     answer: () => answer,
