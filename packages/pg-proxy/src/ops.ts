@@ -19,6 +19,8 @@ export interface Op {
   answered?(): void
   /** For the extended protocol's messages: called when the server answers the message, even with an error; not when it skipped it. */
   reached?(): void
+  /** Called when the op leaves the queue, whatever the reason: answered, failed, skipped, or its connection gone. */
+  left?(): void
   error?: ServerError
   /** The proxy's own query whose rows it reads (in text format): they are gathered here, never sent. */
   readonly rows?: (string | null)[][]
@@ -122,6 +124,7 @@ export class OpQueue {
     if (t === 'Z') {
       if (head.expect !== 'sync' && head.expect !== 'query') return false
       this.#ops.shift()
+      head.left?.()
       head.done?.(head.error)
       this.#flushSynthetic()
       this.onAdvance()
@@ -132,6 +135,7 @@ export class OpQueue {
     const terminal = head.expect && head.expect !== 'sync' && head.expect !== 'query' && TERMINAL[head.expect].includes(t)
     if (terminal) {
       this.#ops.shift()
+      head.left?.()
       head.reached?.()
       head.answered?.()
       this.#flushSynthetic()
@@ -143,8 +147,8 @@ export class OpQueue {
   /** The server dropped every message up to the Sync: their ops (and the proxy's own answers) go too. */
   #skipToSync(): void {
     const error = this.#ops[0]!.error
-    this.#ops.shift()
-    while (this.#ops.length && this.#ops[0]!.expect !== 'sync') this.#ops.shift()
+    this.#ops.shift()!.left?.()
+    while (this.#ops.length && this.#ops[0]!.expect !== 'sync') this.#ops.shift()!.left?.()
     // The Sync's ReadyForQuery reports the error of the batch to whoever waits on it.
     if (this.#ops[0]) this.#ops[0].error ??= error
     else this.#skipping = error
@@ -157,6 +161,9 @@ export class OpQueue {
   /** The connection is gone: settle whoever waits, with `error`. */
   failAll(error: ServerError): void {
     this.#skipping = undefined
-    for (const op of this.#ops.splice(0)) op.done?.(op.error ?? error)
+    for (const op of this.#ops.splice(0)) {
+      op.left?.()
+      op.done?.(op.error ?? error)
+    }
   }
 }

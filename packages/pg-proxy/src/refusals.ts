@@ -48,6 +48,13 @@ export function refusalError(reason: Refusal, what: string): ServerError {
       message: `venomqa-pg-proxy refuses ${what}: savepoint names that start with ${RESERVED_SAVEPOINT_PREFIX} are the proxy's own (its checkpoints are savepoints of the app's one transaction)`,
       hint: 'Give the savepoint another name.',
     }
+  if (reason === 'unreadable-savepoint')
+    return {
+      severity: 'ERROR',
+      code: '42939',
+      message: `venomqa-pg-proxy refuses ${what}: it cannot read this savepoint name's Unicode escapes, and a name it cannot read could be one of its own (${RESERVED_SAVEPOINT_PREFIX}...: its checkpoints are savepoints of the app's one transaction)`,
+      hint: 'Write the savepoint name without Unicode escapes, or with valid ones and no backslash in its UESCAPE.',
+    }
   return {
     severity: 'ERROR',
     code: '25001',
@@ -70,6 +77,17 @@ export function idleInTransactionError(idleMs: number): ServerError {
     message: `venomqa-pg-proxy: this connection stayed idle inside a transaction for ${idleMs} ms while another connection waited for the database; the proxy runs one transaction at a time, so the other could never go on`,
     detail: 'The app holds a transaction open on one connection while it waits for work on another one (or forgot to end a transaction).',
     hint: `${FIX[0]!.toUpperCase()}${FIX.slice(1)}, or raise idleInTransactionTimeoutMs if the app is only slow.`,
+  }
+}
+
+/** A COPY FROM STDIN whose data stopped coming: the same deadline as a connection idle in its transaction. */
+export function stalledCopyError(idleMs: number): ServerError {
+  return {
+    severity: 'FATAL',
+    code: '25P03',
+    message: `venomqa-pg-proxy: this connection sent no data to its COPY FROM STDIN for ${idleMs} ms while another connection waited for the database; the proxy runs one statement at a time, so the other could never go on`,
+    detail: 'The COPY was failed and its transaction undone.',
+    hint: 'End the COPY (CopyDone or CopyFail) once its data is sent, or raise idleInTransactionTimeoutMs if the app is only slow.',
   }
 }
 

@@ -1,5 +1,5 @@
 import type net from 'node:net'
-import { type Disposition, OpQueue } from './ops'
+import { type Disposition, type Op, OpQueue } from './ops'
 import { BodyReader, type Message, message } from './protocol/frames'
 import {
   type ServerError as ErrorFields,
@@ -16,7 +16,7 @@ import {
 } from './protocol/messages'
 import type { UpstreamLock } from './lock'
 import { PlainCursors } from './plain-cursors'
-import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError } from './refusals'
+import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError, stalledCopyError } from './refusals'
 import {
   type Statement,
   type StatementKind,
@@ -101,6 +101,8 @@ interface Prepared {
   readonly scoped: TransactionScoped
   /** The cursor without HOLD it declares or closes under its own name: counted at each Execute (see #execute). */
   readonly plainCursor?: PlainCursorUse
+  /** A COPY FROM STDIN: at its Execute the server may go into copy mode (see #copyStarting). */
+  readonly copyIn?: boolean
 }
 
 /** A DECLARE or CLOSE of a cursor without HOLD under the name the app wrote (see Session#plainCursors). */
@@ -132,14 +134,38 @@ export class Session {
   #current = 0
   /** The place of the last Query or Execute handled: the COPY a CopyInResponse answers. */
   #copyFrom = 0
+  /** That message was an Execute: see #copyByExecute. */
+  #copyFromExecute = false
   /**
    * Copy data sent before the server asked for it, with the place of the message it came after. A client
    * may send its data right behind its COPY (asyncpg does), while the COPY still waits in the inbox: sent
    * up at once, the data would reach the server before the COPY, which would then wait for it for ever.
    */
-  #copyHeld: { m: Message; after: number }[] = []
+  #copyHeld: { m: Message; after: number; received: number }[] = []
+  /**
+   * The place of the last message that was not a Sync or a Flush: what copy data sent now comes after. The
+   * server in copy mode ignores those two, and drivers send one right behind the Execute of a COPY.
+   */
+  #copyAnchor = 0
+  /** The connection sent Terminate: a COPY the server asks data for after it gets none (see #startCopyIn). */
+  #leaving = false
   /** The server is in copy-in mode for this connection's COPY: copy data goes straight up. */
   #copyIn = false
+  /**
+   * The COPY the server last asked data for came from an Execute. In copy mode the server ignores a Sync
+   * (drivers send one right behind the Execute), and the batch goes on to the Sync after the CopyDone: so
+   * does the proxy, which sends nothing of its own upstream before then (see #sync).
+   */
+  #copyByExecute = false
+  /** The place of the last message the connection sent before it ended its COPY's data (CopyDone, CopyFail). */
+  #copyEnd = 0
+  /**
+   * An Execute of a COPY FROM STDIN is on its way: until the server asks for its data, or has answered it
+   * otherwise, the proxy cannot know whether a message of its own would reach the server in copy mode,
+   * which takes any message but copy data, Flush and Sync as the end of the connection's protocol.
+   */
+  #copyStarting?: Promise<void>
+  #copyStarted?: () => void
   readonly #statements = new Map<string, Prepared>()
   readonly #portals = new Map<string, Prepared>()
   /**
@@ -230,28 +256,70 @@ export class Session {
     if (this.#closed) return
     this.#stopIdleTimer()
     if (m.type === 'd' || m.type === 'c' || m.type === 'f') {
-      if (this.#copyIn && this.#owner) this.#copyUp(m)
-      else this.#copyHeld.push({ m, after: this.#received })
+      if (this.#copyIn && this.#owner) {
+        this.#copyUp(m, this.#received)
+        // Data keeps coming: the deadline of a stalled COPY starts again (see #waitsOnClient).
+        if (this.#copyIn && this.#hub.lock.waiting) this.onContention()
+      } else this.#copyHeld.push({ m, after: this.#copyAnchor, received: this.#received })
       return
     }
+    if (m.type === 'X') {
+      // A Terminate in copy mode: the server would take it as a broken protocol and end the shared session.
+      this.#leaving = true
+      this.#failCopy('the client ended its connection during COPY FROM STDIN')
+    }
     this.#placeOf.set(m, ++this.#received)
+    if (m.type !== 'S' && m.type !== 'H') this.#copyAnchor = this.#received
     this.#inbox.push(m)
     // After the rest of the chunk: a batch is seen whole (prepareAside needs its Sync).
     queueMicrotask(() => void this.#drain())
   }
 
-  #copyUp(m: Message): void {
+  /** Copy data of the connection, sent after its message at place `after`, to the server in copy mode. */
+  #copyUp(m: Message, after: number): void {
     this.#hub.upstream.write(m.raw)
-    if (m.type !== 'd') this.#copyIn = false
+    if (m.type === 'd') return
+    this.#copyIn = false
+    this.#copyEnd = after
   }
 
-  /** The server asks for the COPY's data: what the client sent after the COPY goes up, in order. */
+  /**
+   * The server asks for the COPY's data: what the client sent after the COPY goes up, in order. A client
+   * that left before it was asked sent all it will: its COPY is failed unless that data ended it.
+   */
   #startCopyIn(): void {
     this.#copyIn = true
+    this.#copyByExecute = this.#copyFromExecute
+    this.#copyStarted?.()
     while (this.#copyIn) {
       const i = this.#copyHeld.findIndex((h) => h.after === this.#copyFrom)
-      if (i < 0) return
-      this.#copyUp(this.#copyHeld.splice(i, 1)[0]!.m)
+      if (i < 0) break
+      const held = this.#copyHeld.splice(i, 1)[0]!
+      this.#copyUp(held.m, held.received)
+    }
+    if (!this.#copyIn) return
+    if (this.#closed || this.#leaving) this.#failCopy('the client left during COPY FROM STDIN')
+    else if (this.#hub.lock.waiting) this.onContention()
+  }
+
+  /**
+   * End the connection's COPY in the server's copy mode with CopyFail, as a client that gives up does: the
+   * server answers it with an error (and, for a COPY of the extended protocol, skips to the Sync sent
+   * with it), and the COPY's transaction, or autocommit savepoint, is undone as after any failed statement.
+   * Without it the shared session would wait for the data for ever, or (any other message) end.
+   */
+  #failCopy(reason: string): void {
+    if (!this.#copyIn) return
+    this.#copyIn = false
+    this.#copyEnd = this.#received
+    const upstream = this.#hub.upstream
+    upstream.write(message('f', `venomqa-pg-proxy: ${reason}`))
+    if (this.#copyByExecute) {
+      this.#queue.push({ expect: 'sync', mode: 'swallow' })
+      upstream.write(message('S'))
+    } else if (!this.#queue.pending) {
+      // The COPY's query was given up already (the connection ended on an error): its answer goes nowhere.
+      this.#queue.push({ expect: 'query', mode: 'swallow' })
     }
   }
 
@@ -262,10 +330,12 @@ export class Session {
   }
 
   /** The client went away: undo its open transaction, forget its statements, let the others in. */
-  close(): void {
+  close(reason = 'the client left during COPY FROM STDIN'): void {
     if (this.#closed) return
     this.#closed = true
     this.#stopIdleTimer()
+    // Its COPY first: while the server waits for the data, nothing else of the session can run.
+    this.#failCopy(reason)
     this.#inbox.length = 0
     this.#inbox.push({ type: 'X', body: Buffer.alloc(0), raw: Buffer.alloc(0) })
     // Out of any wait at once: a connection idle in its transaction is ended only while another waits,
@@ -328,7 +398,7 @@ export class Session {
 
   /** The lock tells its owner that someone waits: a connection idle in a transaction gets a deadline. */
   onContention(): void {
-    if (this.#idleHolding() && !this.#idleTimer) {
+    if (this.#waitsOnClient() && !this.#idleTimer) {
       this.#idleTimer = setTimeout(() => void this.#idleTimeout(), this.#hub.idleInTransactionTimeoutMs)
       this.#idleTimer.unref()
     }
@@ -356,6 +426,10 @@ export class Session {
           continue
         }
         if (await this.#prepareAside(m)) continue
+        if (this.#copyIn && m.type !== 'S' && m.type !== 'H') {
+          this.#outOfCopy(m)
+          continue
+        }
         if (this.#cancelSent) await this.#cancelTakenIn()
         // The client left while this waited: nothing of it runs (the loop goes on to the close).
         if (this.#closed) continue
@@ -366,7 +440,10 @@ export class Session {
         while (this.#hub.borrowing) await this.#hub.borrowing
         if (this.#closed) continue
         this.#current = this.#placeOf.get(m) ?? this.#current
-        if (m.type === 'Q' || m.type === 'E') this.#copyFrom = this.#current
+        if (m.type === 'Q' || m.type === 'E') {
+          this.#copyFrom = this.#current
+          this.#copyFromExecute = m.type === 'E'
+        }
         await this.#handle(m)
         if (this.#cancelSent) await this.#cancelTakenIn()
         this.#maybeRelease()
@@ -533,15 +610,50 @@ export class Session {
     return this.#owner && !this.#inbox.length && !this.#queue.pending && (this.#tx !== 'none' || this.#unsynced > 0)
   }
 
+  /**
+   * Holding the upstream while only the client can move it on: idle (see #idleHolding), or in the middle
+   * of a COPY's data, which the server waits for. Both are ended when another waits past the deadline. A
+   * COPY is not idle to others, though: nothing may be prepared beside it (see #prepareAside).
+   */
+  #waitsOnClient(): boolean {
+    return (this.#owner && this.#copyIn) || this.#idleHolding()
+  }
+
   async #idleTimeout(): Promise<void> {
     this.#idleTimer = undefined
     while (this.#hub.borrowing) await this.#hub.borrowing
     // Nobody waits any more: onUncontended stops the timer, but not one that fired during a borrow.
-    if (!this.#idleHolding() || this.#closed || !this.#hub.lock.waiting) return
+    if (!this.#waitsOnClient() || this.#closed || !this.#hub.lock.waiting) return
+    if (this.#copyIn) return this.#endStalledCopy()
     const error = idleInTransactionError(this.#hub.idleInTransactionTimeoutMs)
     this.#hub.refused({ reason: 'idle-in-transaction', what: 'idle in transaction', code: error.code, message: error.message })
     this.terminate(error)
     await this.#end()
+  }
+
+  /**
+   * A COPY whose data stopped coming while another connection waited: ended as a connection idle in its
+   * transaction is. Its COPY is failed first (the drain that waits for it then goes on to the close).
+   */
+  #endStalledCopy(): void {
+    const error = stalledCopyError(this.#hub.idleInTransactionTimeoutMs)
+    this.#hub.refused({ reason: 'idle-in-transaction', what: 'idle in COPY FROM STDIN', code: error.code, message: error.message })
+    this.#toClient(errorResponse(error))
+    this.#socket.end()
+    this.close(`no COPY data came for ${this.#hub.idleInTransactionTimeoutMs} ms while another connection waited`)
+  }
+
+  /**
+   * A message other than copy data, Flush or Sync while the server waits for the COPY's data: PostgreSQL
+   * ends such a connection (an error, then FATAL 08P01), and sent on, it would end the session every connection shares.
+   * The connection is ended as PostgreSQL ends it; its COPY is failed and its transaction undone.
+   */
+  #outOfCopy(m: Message): void {
+    const what = `unexpected message type 0x${m.type.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')} during COPY from stdin`
+    this.#toClient(errorResponse({ severity: 'ERROR', code: '08P01', message: what }))
+    this.#toClient(errorResponse({ severity: 'FATAL', code: '08P01', message: 'terminating connection because protocol synchronization was lost' }))
+    this.#socket.end()
+    this.close(`the client sent an ${what}`)
   }
 
   #stopIdleTimer(): void {
@@ -559,6 +671,7 @@ export class Session {
   async #end(): Promise<void> {
     this.#closed = true
     this.#stopIdleTimer()
+    this.#failCopy('the client left during COPY FROM STDIN')
     const named: UpstreamObject[] = [
       ...[...this.#statements.keys()].filter(Boolean).map((n) => ['S', this.#upstreamName(n)] as const),
       // PostgreSQL closes a connection's cursors WITH HOLD with it; a cursor is a portal to the protocol.
@@ -571,6 +684,9 @@ export class Session {
     const dirty = this.#tx !== 'none' || this.#unsynced > 0 || closesOwn
     try {
       while (this.#hub.borrowing) await this.#hub.borrowing
+      // An Execute of a COPY still on its way: nothing may follow it upstream before the server has
+      // answered it (a COPY that asks for data then is failed: see #startCopyIn).
+      if (this.#copyStarting) await this.#copyStarting
       if (dirty && !this.#hub.upstream.closed) {
         await this.#acquire()
         await this.#waitForQueue()
@@ -913,6 +1029,7 @@ export class Session {
           text: first?.text ?? '',
           scoped: first ? transactionScoped(first) : UNKNOWN.scoped,
           ...(owned?.plainCursor ? { plainCursor: owned.plainCursor } : {}),
+          ...(first && isCopyIn(first) ? { copyIn: true } : {}),
         })
         this.#queue.push({ expect: 'parse', mode: 'forward' })
         const rewritten = kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' || kind.kind === 'close-all' ? this.#rewritten(kind.kind)[0] : first !== written ? first!.text : sql
@@ -950,7 +1067,7 @@ export class Session {
 
   /** Execute: the app's transaction control becomes the proxy's savepoint statements. */
   #execute(portal: string, maxRows: number): void {
-    const { kind, text, scoped, plainCursor } = this.#portals.get(portal) ?? UNKNOWN
+    const { kind, text, scoped, plainCursor, copyIn } = this.#portals.get(portal) ?? UNKNOWN
     const upstream = this.#hub.upstream
     this.#noteScoped(scoped)
     // At each Execute, not at the Parse: a statement parsed may run later, more than once, or never. One
@@ -1027,12 +1144,38 @@ export class Session {
         return
     }
     this.#usePlainCursor(plainCursor)
-    this.#queue.push({ expect: 'execute', mode: 'forward', sql: text })
+    const op: Op = { expect: 'execute', mode: 'forward', sql: text }
+    if (copyIn) op.left = this.#awaitCopyStart()
+    this.#queue.push(op)
     upstream.write(execute(this.#upstreamPortal(portal), maxRows))
+  }
+
+  /**
+   * An Execute of a COPY FROM STDIN goes up: #copyStarting holds until the server asks for its data or the
+   * Execute leaves the queue otherwise (answered, failed, skipped). What it returns is called then.
+   */
+  #awaitCopyStart(): () => void {
+    let started = () => {}
+    const starting = new Promise<void>((resolve) => (started = resolve))
+    const settle = () => {
+      if (this.#copyStarting !== starting) return
+      this.#copyStarting = undefined
+      this.#copyStarted = undefined
+      started()
+    }
+    this.#copyStarting = starting
+    this.#copyStarted = settle
+    return settle
   }
 
   /** Sync ends a batch: an autocommit batch is kept (RELEASE) or undone (ROLLBACK TO) as a whole. */
   async #sync(): Promise<void> {
+    if (this.#copyStarting) await this.#copyStarting
+    if (this.#copyByExecute) {
+      // Sent before the COPY's data ended: the server ignores it, and so does the proxy (see #copyByExecute).
+      if (this.#copyIn || this.#current <= this.#copyEnd) return
+      this.#copyByExecute = false
+    }
     const upstream = this.#hub.upstream
     const implicit = this.#tx === 'implicit'
     const scoped = implicit ? this.#takeScoped() : undefined
@@ -1323,6 +1466,9 @@ function answered(error: ErrorFields): ServerError {
 }
 
 const isCopy = (s: Statement) => /^\s*COPY\b/i.test(s.code)
+
+/** A COPY of data from the client: the server goes into copy-in mode when it runs. */
+const isCopyIn = (s: Statement) => isCopy(s) && /\bFROM\s+STDIN\b/i.test(s.code)
 
 /** A CALL or a DO block, after any leading comments: what can run COMMIT or ROLLBACK inside PostgreSQL. */
 const CALL_OR_DO = /^\s*(?:(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)\s*)*(?:CALL|DO)\b/i

@@ -144,7 +144,14 @@ export type StatementKind =
   | { kind: 'cursor' }
   | { kind: 'other' }
 
-export type Refusal = 'listen' | 'notify' | 'two-phase' | 'not-in-transaction-block' | 'reserved-savepoint' | 'transaction-control-in-procedure'
+export type Refusal =
+  | 'listen'
+  | 'notify'
+  | 'two-phase'
+  | 'not-in-transaction-block'
+  | 'reserved-savepoint'
+  | 'unreadable-savepoint'
+  | 'transaction-control-in-procedure'
 
 /** Statements PostgreSQL refuses inside a transaction block ("cannot run inside a transaction block"). */
 const NO_TRANSACTION_BLOCK: [RegExp, string][] = [
@@ -289,21 +296,84 @@ export function quoteName(name: string): string {
  */
 export const RESERVED_SAVEPOINT_PREFIX = 'venomqa_'
 
-/** SAVEPOINT name, RELEASE [SAVEPOINT] name, ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name. */
-const SAVEPOINT_NAME = /^(?:SAVEPOINT|RELEASE(?:\s+SAVEPOINT)?|ROLLBACK(?:\s+(?:WORK|TRANSACTION))?\s+TO(?:\s+SAVEPOINT)?)\s+("(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)/i
+/**
+ * SAVEPOINT name, RELEASE [SAVEPOINT] name, ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name; the name
+ * bare, quoted, or quoted with Unicode escapes (`U&"..."`).
+ */
+const SAVEPOINT_NAME = /^(?:SAVEPOINT|RELEASE(?:\s+SAVEPOINT)?|ROLLBACK(?:\s+(?:WORK|TRANSACTION))?\s+TO(?:\s+SAVEPOINT)?)\s+((?:U&)?"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][\w$\u0080-\uffff]*)/i
 
-/** An app's savepoint statement, refused when it names one of the proxy's savepoints. */
+/** What may follow a `U&"..."` name: UESCAPE and a string literal (emptied to '' in the code). */
+const UESCAPE = /^\s*UESCAPE(?:\s*|\s+E)''\s*$/i
+
+/** An app's savepoint statement, refused when it names one of the proxy's savepoints, or a name it cannot read. */
 function appSavepoint(verb: string, statement: Statement): StatementKind {
   const code = statement.code.trim()
   const m = SAVEPOINT_NAME.exec(code)
-  // A name written another way (`U&"..."`, with escapes) is not read: undefined, which the cursor names'
-  // bookkeeping takes as a savepoint it cannot place (see PlainCursors).
-  const written = m && !/^[^\s;]/.test(code.slice(m[0].length)) ? m[1] : undefined
-  // As PostgreSQL reads the name: quoted, exactly; unquoted, A to Z folded to lower case (in UTF-8 no other
-  // letter is, so `Ä` and `"ä"` are two names).
-  const name = written?.startsWith('"') ? written.slice(1, -1).replace(/""/g, '"') : written?.replace(/[A-Z]+/g, (up) => up.toLowerCase())
+  const written = m?.[1]
+  const rest = m ? code.slice(m[0].length) : ''
+  let name: string | undefined
+  if (written && /^U&/i.test(written)) {
+    name = unicodeEscapedName(written.slice(3, -1).replace(/""/g, '"'), rest, statement.text)
+    // A name the proxy cannot read could be one of its own: refused rather than guessed.
+    if (name === undefined) return { kind: 'refused', reason: 'unreadable-savepoint', what: `${verb} ${written}` }
+  } else if (written && !/^[^\s;]/.test(rest)) {
+    // As PostgreSQL reads the name: quoted, exactly; unquoted, A to Z folded to lower case (in UTF-8 no
+    // other letter is, so `Ä` and `"ä"` are two names).
+    name = written.startsWith('"') ? written.slice(1, -1).replace(/""/g, '"') : written.replace(/[A-Z]+/g, (up) => up.toLowerCase())
+  }
   if (name?.startsWith(RESERVED_SAVEPOINT_PREFIX)) return { kind: 'refused', reason: 'reserved-savepoint', what: `${verb} ${name}` }
+  // Another name written otherwise is not read: undefined, which the cursor names' bookkeeping takes as a
+  // savepoint it cannot place (see PlainCursors). PostgreSQL refuses such a statement.
   return name === undefined ? { kind: 'savepoint', verb } : { kind: 'savepoint', verb, name }
+}
+
+/**
+ * The name a `U&"..."` identifier stands for, as PostgreSQL decodes it (doubled quotes already undone):
+ * `\XXXX` and `\+XXXXXX` code points (a UTF-16 surrogate pair as two), `\\` for the escape character
+ * itself, which `UESCAPE 'c'` after the name may change. Undefined where PostgreSQL refuses the name, and
+ * where the proxy cannot be sure how it reads the escape character: a backslash in its literal reads
+ * differently with standard_conforming_strings off, which the classifier does not know.
+ */
+function unicodeEscapedName(body: string, rest: string, text: string): string | undefined {
+  let escapeChar = '\\'
+  if (rest.trim()) {
+    if (!UESCAPE.test(rest)) return undefined
+    const literals = literalsOf(text)
+    if (literals.length !== 1 || !isUnicodeEscapeChar(literals[0]!)) return undefined
+    escapeChar = literals[0]!
+  }
+  let out = ''
+  /** The first half of a surrogate pair, waiting for its second. */
+  let high = 0
+  for (let i = 0; i < body.length; ) {
+    const c = body[i]!
+    if (c !== escapeChar || body[i + 1] === escapeChar) {
+      if (high) return undefined
+      out += c
+      i += c === escapeChar ? 2 : 1
+      continue
+    }
+    const long = body[i + 1] === '+'
+    const digits = long ? body.slice(i + 2, i + 8) : body.slice(i + 1, i + 5)
+    if (!/^[0-9A-Fa-f]+$/.test(digits) || digits.length !== (long ? 6 : 4)) return undefined
+    i += long ? 8 : 5
+    const point = Number.parseInt(digits, 16)
+    if (point === 0 || point > 0x10ffff) return undefined
+    const second = point >= 0xdc00 && point <= 0xdfff
+    if (high) {
+      if (!second) return undefined
+      out += String.fromCodePoint(0x10000 + ((high - 0xd800) << 10) + (point - 0xdc00))
+      high = 0
+    } else if (second) return undefined
+    else if (point >= 0xd800 && point <= 0xdbff) high = point
+    else out += String.fromCodePoint(point)
+  }
+  return high ? undefined : out
+}
+
+/** PostgreSQL's rule for UESCAPE: one single-byte character, not a hex digit, +, a quote or a space (and no backslash: see above). */
+function isUnicodeEscapeChar(c: string): boolean {
+  return c.length === 1 && c < '\u0080' && !/[0-9A-Fa-f+'"\s\\]/.test(c)
 }
 
 /**

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { pgDatabaseUrl, pgTestDatabases } from '@venomqa/test-utils/postgres'
 import { PgProxy, type PgProxyOptions } from '../src/index'
-import { cancelRequest } from '../src/protocol/messages'
+import { FrameReader, type Message } from '../src/protocol/frames'
+import { cancelRequest, parseFields, readDataRow, startupMessage, terminate } from '../src/protocol/messages'
 
 export const PG = { host: '127.0.0.1', port: 5432 }
 export { PG_ADMIN_URL as ADMIN_URL, pgDatabaseUrl as dbUrl, withPgClient as withClient } from '@venomqa/test-utils/postgres'
@@ -138,4 +139,70 @@ export function sendCancel(proxy: PgProxy, client: pg.Client | { processID: numb
     s.on('error', reject)
     s.on('close', () => resolve())
   })
+}
+
+/** A connection that speaks the protocol message by message: what a driver would not let a test send. */
+export async function rawConnection(url: string) {
+  const u = new URL(url)
+  const socket = net.connect({ host: u.hostname, port: Number(u.port) })
+  const reader = new FrameReader()
+  let answer = { errors: [] as string[], rows: [] as (string | null)[][], status: '' }
+  /** The ReadyForQuery messages still awaited, counted as they come: two can come in one chunk. */
+  let awaited: { left: number; resolve: () => void } | undefined
+  const key = { processID: 0, secretKey: 0 }
+  /** Who waits for a message of one type (see `until`). */
+  const watchers: { type: string; resolve: (m: Message) => void }[] = []
+  socket.on('data', (chunk) => {
+    for (const m of reader.push(chunk)) {
+      // The oldest watcher of the type: two awaiting one type get two messages.
+      const watcher = watchers.find((w) => w.type === m.type)
+      if (watcher) {
+        watchers.splice(watchers.indexOf(watcher), 1)
+        watcher.resolve(m)
+      }
+      if (m.type === 'K') Object.assign(key, { processID: m.body.readInt32BE(0), secretKey: m.body.readInt32BE(4) })
+      else if (m.type === 'E') answer.errors.push(parseFields(m.body).C ?? '')
+      else if (m.type === 'D') answer.rows.push(readDataRow(m.body))
+      else if (m.type === 'Z') {
+        answer.status = String.fromCharCode(m.body[0]!)
+        if (awaited && --awaited.left === 0) {
+          awaited.resolve()
+          awaited = undefined
+        }
+      }
+    }
+  })
+  const untilReady = (count = 1) => new Promise<void>((resolve) => (awaited = { left: count, resolve }))
+  const started = untilReady()
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject)
+    socket.once('connect', () => resolve())
+  })
+  // A connection the test ends or drops may be reset: that is no failure of the test.
+  socket.on('error', () => {})
+  socket.write(startupMessage({ user: 'postgres', database: decodeURIComponent(u.pathname.slice(1)) }))
+  await started
+  return {
+    /** What a cancel request for this connection names (sendCancel). */
+    key,
+    /** Sends the messages (in one write) and resolves at the `readies`th ReadyForQuery with what came before it. */
+    async send(messages: Buffer[], readies = 1) {
+      answer = { errors: [], rows: [], status: '' }
+      const done = untilReady(readies)
+      socket.write(Buffer.concat(messages))
+      await done
+      return answer
+    },
+    /** Sends the messages without waiting for anything. */
+    write: (messages: Buffer[]) => socket.write(Buffer.concat(messages)),
+    /** Resolves at the next message of this type from the server that no earlier call awaits, with it. */
+    until: (type: string) => new Promise<Message>((resolve) => watchers.push({ type, resolve })),
+    /** Everything the connection got so far, since the last `send`: errors (SQLSTATEs), rows, the last status. */
+    answer: () => answer,
+    end: () => socket.end(terminate()),
+    /** Gone without a word, as a killed client is. */
+    destroy: () => socket.destroy(),
+    /** Sends the messages and closes the connection without a Terminate, as a client killed right after sends. */
+    leaveAfter: (messages: Buffer[]) => socket.end(Buffer.concat(messages)),
+  }
 }

@@ -3,62 +3,15 @@
  * answers it, and session settings kept apart per connection although they share one upstream session.
  */
 import { describeWithService } from '@venomqa/test-utils'
-import net from 'node:net'
 import pg from 'pg'
 import postgres from 'postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
-import { FrameReader, message } from '../src/protocol/frames'
-import { bindNoParams, execute, flush, parse, parseFields, query, readDataRow, startupMessage, sync, terminate } from '../src/protocol/messages'
-import { PG, createDatabase, dbName, dbUrl, dropDatabase, sendCancel, startProxy, until, withClient } from './helpers'
+import { message } from '../src/protocol/frames'
+import { bindNoParams, execute, flush, parse, query, sync } from '../src/protocol/messages'
+import { PG, createDatabase, dbName, dbUrl, dropDatabase, rawConnection, sendCancel, startProxy, until, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
-
-/** A connection that speaks the protocol message by message: what a driver would not let a test send. */
-async function rawConnection(url: string) {
-  const u = new URL(url)
-  const socket = net.connect({ host: u.hostname, port: Number(u.port) })
-  const reader = new FrameReader()
-  let answer = { errors: [] as string[], rows: [] as (string | null)[][], status: '' }
-  /** The ReadyForQuery messages still awaited, counted as they come: two can come in one chunk. */
-  let awaited: { left: number; resolve: () => void } | undefined
-  const key = { processID: 0, secretKey: 0 }
-  socket.on('data', (chunk) => {
-    for (const m of reader.push(chunk)) {
-      if (m.type === 'K') Object.assign(key, { processID: m.body.readInt32BE(0), secretKey: m.body.readInt32BE(4) })
-      else if (m.type === 'E') answer.errors.push(parseFields(m.body).C ?? '')
-      else if (m.type === 'D') answer.rows.push(readDataRow(m.body))
-      else if (m.type === 'Z') {
-        answer.status = String.fromCharCode(m.body[0]!)
-        if (awaited && --awaited.left === 0) {
-          awaited.resolve()
-          awaited = undefined
-        }
-      }
-    }
-  })
-  const untilReady = (count = 1) => new Promise<void>((resolve) => (awaited = { left: count, resolve }))
-  const started = untilReady()
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject)
-    socket.once('connect', () => resolve())
-  })
-  socket.write(startupMessage({ user: 'postgres', database: decodeURIComponent(u.pathname.slice(1)) }))
-  await started
-  return {
-    /** What a cancel request for this connection names (sendCancel). */
-    key,
-    /** Sends the messages (in one write) and resolves at the `readies`th ReadyForQuery with what came before it. */
-    async send(messages: Buffer[], readies = 1) {
-      answer = { errors: [], rows: [], status: '' }
-      const done = untilReady(readies)
-      socket.write(Buffer.concat(messages))
-      await done
-      return answer
-    },
-    end: () => socket.end(terminate()),
-  }
-}
 
 const DB = dbName('protocol')
 

@@ -6,12 +6,14 @@ import net from 'node:net'
 import { StateError, branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { describeWithService } from '@venomqa/test-utils'
+import fc from 'fast-check'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type PgProxy, pgProxyState, startControlServer } from '../src/index'
 import { FrameReader } from '../src/protocol/frames'
 import { parse, parseFields, startupMessage, sync, terminate } from '../src/protocol/messages'
-import { PG, createDatabase, dbName, dbUrl, dropDatabase, dump, sendCancel, startProxy, until } from './helpers'
+import { classify, splitStatements } from '../src/sql'
+import { PG, createDatabase, dbName, dbUrl, dropDatabase, dump, sendCancel, startProxy, until, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = dbName('refusals')
@@ -59,6 +61,14 @@ describe('refusals', () => {
     ['ROLLBACK TO SAVEPOINT VENOMQA_CP_1', /^42939: venomqa-pg-proxy refuses ROLLBACK TO SAVEPOINT venomqa_cp_1: /],
     ['rollback work to venomqa_tx', /^42939: venomqa-pg-proxy refuses ROLLBACK TO SAVEPOINT venomqa_tx: /],
     ['RELEASE "venomqa_query"', /^42939: venomqa-pg-proxy refuses RELEASE SAVEPOINT venomqa_query: /],
+    // Written with Unicode escapes (the default escape, or one UESCAPE names), with comments between the words.
+    ['RELEASE U&"venomqa\\005ftx"', /^42939: venomqa-pg-proxy refuses RELEASE SAVEPOINT venomqa_tx: /],
+    ["rollback /* x */ to -- y\n savepoint u&\"!0076enomqa!005fcp_1\" uescape '!'", /^42939: venomqa-pg-proxy refuses ROLLBACK TO SAVEPOINT venomqa_cp_1: /],
+    // One the proxy cannot read is refused too: it could be the proxy's own (the server reads this one as venomqa_tx).
+    [
+      "SAVEPOINT U&\"venomqa\\005ftx\" UESCAPE '\\'",
+      /^42939: venomqa-pg-proxy refuses SAVEPOINT U&"venomqa\\005ftx": it cannot read this savepoint name's Unicode escapes/,
+    ],
   ]
 
   it('each refused statement: its message and SQLSTATE, by simple and by extended protocol; the connection goes on', async () => {
@@ -120,6 +130,37 @@ describe('refusals', () => {
     expect((await client.query('ROLLBACK')).command).toBe('ROLLBACK')
     await proxy.rollback('before_app')
     expect((await client.query("SELECT count(*)::int AS n FROM t WHERE v = 'after_checkpoint'")).rows).toEqual([{ n: 0 }])
+  })
+
+  it("a RELEASE of the proxy's savepoint written with Unicode escapes is refused inside a transaction: its ROLLBACK undoes it, the session and checkpoints go on", async () => {
+    await client.query('BEGIN')
+    await client.query("INSERT INTO t (v) VALUES ('escaped')")
+    expect(await codeOf(client.query('RELEASE U&"venomqa\\005ftx"'))).toMatch(/^42939: /)
+    expect((await client.query('ROLLBACK')).command).toBe('ROLLBACK')
+    expect((await client.query("SELECT count(*)::int AS n FROM t WHERE v = 'escaped'")).rows).toEqual([{ n: 0 }])
+    await proxy.checkpoint('after_escaped')
+    await proxy.rollback('after_escaped')
+    await proxy.release('after_escaped')
+  })
+
+  it('reads a U&"..." savepoint name as PostgreSQL does, or refuses it: never another name than the server\'s', async () => {
+    const escapes = [undefined, '!', '#', '\\', '+', 'a', ' ']
+    const body = fc.array(fc.constantFrom('\\', '!', '#', '+', '0', '0', '0', '5', 'f', 'D', '8', 'C', '1', 'v', '_', 'é', '😀'), { maxLength: 14 }).map((cs) => cs.join(''))
+    await withClient(dbUrl(DB), async (direct) => {
+      await fc.assert(
+        fc.asyncProperty(body, fc.constantFrom(...escapes), async (written, uescape) => {
+          const name = `U&"${written}"${uescape === undefined ? '' : ` UESCAPE '${uescape}'`}`
+          // PostgreSQL's reading: the name of a column it names.
+          const server = await direct.query(`SELECT 1 AS ${name}`).then((r) => r.fields[0]!.name, () => undefined)
+          const kind = classify(splitStatements(`RELEASE ${name}`)[0]!)
+          if (kind.kind === 'savepoint') expect(kind.name).toBe(server)
+          else expect(kind).toMatchObject({ kind: 'refused', reason: server?.startsWith('venomqa_') ? 'reserved-savepoint' : 'unreadable-savepoint' })
+          // Refused only where the server refuses the name too, or the escape is a backslash (read otherwise with standard_conforming_strings off).
+          if (kind.kind === 'refused' && !server?.startsWith('venomqa_')) expect(server === undefined || uescape === '\\').toBe(true)
+        }),
+        { numRuns: 300 },
+      )
+    })
   })
 
   it('a replication connection is refused at startup', async () => {
