@@ -316,14 +316,14 @@ function insideBounds(schema: JsonSchema, value: number): number {
   return value
 }
 
-interface NumberBound {
+export interface NumberBound {
   at: number
   /** Exclusive: the number must not be `at` itself. */
   open: boolean
 }
 
 /** The stricter of `minimum` (exclusive when 3.0's `exclusiveMinimum` is true) and 3.1's numeric `exclusiveMinimum`. */
-function lowerBound(schema: JsonSchema): NumberBound | undefined {
+export function lowerBound(schema: JsonSchema): NumberBound | undefined {
   const bounds: NumberBound[] = []
   if (typeof schema.minimum === 'number') bounds.push({ at: schema.minimum, open: schema.exclusiveMinimum === true })
   if (typeof schema.exclusiveMinimum === 'number') bounds.push({ at: schema.exclusiveMinimum, open: true })
@@ -331,7 +331,7 @@ function lowerBound(schema: JsonSchema): NumberBound | undefined {
 }
 
 /** The stricter of `maximum` (exclusive when 3.0's `exclusiveMaximum` is true) and 3.1's numeric `exclusiveMaximum`. */
-function upperBound(schema: JsonSchema): NumberBound | undefined {
+export function upperBound(schema: JsonSchema): NumberBound | undefined {
   const bounds: NumberBound[] = []
   if (typeof schema.maximum === 'number') bounds.push({ at: schema.maximum, open: schema.exclusiveMaximum === true })
   if (typeof schema.exclusiveMaximum === 'number') bounds.push({ at: schema.exclusiveMaximum, open: true })

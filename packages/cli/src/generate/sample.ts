@@ -1,5 +1,5 @@
 import { isSecretKey, looksLikeSecret } from '@venomqa/core'
-import type { JsonSchema } from '@venomqa/openapi'
+import { type JsonSchema, type NumberBound as Bound, lowerBound, upperBound } from '@venomqa/openapi'
 
 /**
  * A value for a request body or parameter, written into a journey for a person to read and edit: the
@@ -145,28 +145,6 @@ function number(schema: JsonSchema): number {
   if (!integer && low && high && !inside(n, low, high)) n = (low.at + high.at) / 2
   if (schema.multipleOf) n = Math.ceil(n / schema.multipleOf) * schema.multipleOf
   return n
-}
-
-interface Bound {
-  at: number
-  /** Exclusive: the value must not be `at` itself. */
-  open: boolean
-}
-
-/** The stricter of `minimum` (exclusive when 3.0's `exclusiveMinimum` is true) and 3.1's numeric `exclusiveMinimum`. */
-function lowerBound(schema: JsonSchema): Bound | undefined {
-  const bounds: Bound[] = []
-  if (typeof schema.minimum === 'number') bounds.push({ at: schema.minimum, open: schema.exclusiveMinimum === true })
-  if (typeof schema.exclusiveMinimum === 'number') bounds.push({ at: schema.exclusiveMinimum, open: true })
-  return bounds.sort((a, b) => b.at - a.at || Number(b.open) - Number(a.open))[0]
-}
-
-/** The stricter of `maximum` (exclusive when 3.0's `exclusiveMaximum` is true) and 3.1's numeric `exclusiveMaximum`. */
-function upperBound(schema: JsonSchema): Bound | undefined {
-  const bounds: Bound[] = []
-  if (typeof schema.maximum === 'number') bounds.push({ at: schema.maximum, open: schema.exclusiveMaximum === true })
-  if (typeof schema.exclusiveMaximum === 'number') bounds.push({ at: schema.exclusiveMaximum, open: true })
-  return bounds.sort((a, b) => a.at - b.at || Number(b.open) - Number(a.open))[0]
 }
 
 function inside(n: number, low: Bound | undefined, high: Bound | undefined): boolean {
