@@ -32,27 +32,27 @@ const LANES = 2
  * not listed runs last, in the order the workspace lists it.
  */
 const LONGEST_FIRST = [
-  '@venomqa/cli', // 236
-  '@venomqa/explore', // 192
-  '@venomqa/examples-journeys', // 134
-  '@venomqa/adapter-wiremock', // 77
-  '@venomqa/runner', // 76
-  '@venomqa/reporter-html', // 55
-  '@venomqa/state-postgres', // 54
-  '@venomqa/adapter-mailhog', // 53
-  '@venomqa/state-mysql', // 42
-  '@venomqa/pg-proxy', // 39
-  '@venomqa/release-check', // 37
-  '@venomqa/openapi', // 33
-  '@venomqa/core', // 29
-  '@venomqa/adapter-redis', // 28
-  '@venomqa/example-todo-app', // 25
-  '@venomqa/reporter-slack', // 21
-  '@venomqa/example-shop-app', // 21
-  'venomqa-plugin-csv', // 12
-  '@venomqa/repo-check', // 10
-  '@venomqa/adapter-elasticsearch', // 9
-  '@venomqa/example-app-kit', // 5
+  '@venomqa/cli', // 337
+  '@venomqa/explore', // 164
+  '@venomqa/examples-journeys', // 119
+  '@venomqa/pg-proxy', // 83
+  '@venomqa/adapter-wiremock', // 79
+  '@venomqa/state-postgres', // 73
+  '@venomqa/reporter-html', // 47
+  '@venomqa/runner', // 41
+  '@venomqa/state-mysql', // 36
+  '@venomqa/openapi', // 36
+  '@venomqa/adapter-redis', // 31
+  '@venomqa/adapter-mailhog', // 30
+  '@venomqa/release-check', // 29
+  '@venomqa/core', // 16
+  '@venomqa/example-todo-app', // 16
+  '@venomqa/example-shop-app', // 12
+  '@venomqa/repo-check', // 9
+  '@venomqa/adapter-elasticsearch', // 8
+  'venomqa-plugin-csv', // 8
+  '@venomqa/reporter-slack', // 7
+  '@venomqa/example-app-kit', // 3
 ]
 
 /** The workspace's packages that have a test script (pnpm-workspace.yaml: packages/*, examples/*, tooling/*). */

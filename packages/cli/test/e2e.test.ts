@@ -301,7 +301,8 @@ describe('venomqa run with a TypeScript config', () => {
       [
         "import { definePlugin } from '@venomqa/core'",
         "export default definePlugin({ name: 'slow-run-end', version: '1.0.0', apiVersion: 1, hooks: {",
-        "  async runEnd() { process.stderr.write('ending slowly\\n'); await new Promise((r) => setTimeout(r, 30_000)) },",
+        // It ends when the Ctrl-C comes (or after 30 s): taking its time, without making the test wait it out.
+        "  async runEnd() { process.stderr.write('ending slowly\\n'); await new Promise((r) => { const t = setTimeout(r, 30_000); process.once('SIGINT', () => { clearTimeout(t); r() }) }) },",
         '} })',
         '',
       ].join('\n'),
