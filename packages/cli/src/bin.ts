@@ -44,7 +44,6 @@ async function start(argv: string[]): Promise<void> {
 async function guardProcess(debug: boolean): Promise<() => void> {
   const { errorMessage, redactText } = await import('@venomqa/core')
   const { stacksOf } = await import('./exit')
-  const { unsettledLoadMessage } = await import('./pending-loads')
   const runnerTakesIt = () => (globalThis as Record<symbol, unknown>)[Symbol.for('venomqa.faults.armed')] === true
   let done = false
   const fatal = (what: string) => (error: unknown) => {
@@ -55,16 +54,21 @@ async function guardProcess(debug: boolean): Promise<() => void> {
   }
   process.on('uncaughtException', fatal('thrown where nothing caught it'))
   process.on('unhandledRejection', fatal('a promise rejected that nothing awaited'))
+  let stopping = false
   process.on('beforeExit', () => {
-    if (done || runnerTakesIt()) return
-    // A config, plugin or journey file whose top-level await never settles: the user's to fix (exit 2).
-    const unsettled = unsettledLoadMessage()
-    if (unsettled) {
-      process.stderr.write(`venomqa: ${unsettled}\n`)
-      exitNow(2)
-    }
-    process.stderr.write('venomqa: stopped before finishing: the command waited on something that can never happen (run with --debug, and report it)\n')
-    exitNow(1)
+    if (done || stopping || runnerTakesIt()) return
+    stopping = true
+    // Only a process that ran out of work reads why: every command's start-up would load it for nothing.
+    void import('./pending-loads').then(({ unsettledLoadMessage }) => {
+      // A config, plugin or journey file whose top-level await never settles: the user's to fix (exit 2).
+      const unsettled = unsettledLoadMessage()
+      if (unsettled) {
+        process.stderr.write(`venomqa: ${unsettled}\n`)
+        exitNow(2)
+      }
+      process.stderr.write('venomqa: stopped before finishing: the command waited on something that can never happen (run with --debug, and report it)\n')
+      exitNow(1)
+    })
   })
   return () => {
     done = true

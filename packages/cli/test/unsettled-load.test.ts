@@ -61,3 +61,14 @@ describe('a module that never finishes loading', () => {
     expect(r.stderr).not.toContain('stopped before finishing')
   })
 })
+
+describe('a command that runs out of work while no file is loading', () => {
+  it("is exit 1, saying it stopped before finishing: not the user's file, and never exit 0", async () => {
+    // A plugin command whose run waits on a promise nothing settles, once every file has loaded.
+    const stuck = "export default { name: 'stuck', version: '1.0.0', apiVersion: 1, commands(api) { api.addCommand('wait-forever', { description: 'waits', run: () => new Promise(() => {}) }) } }\n"
+    const p = await project({ 'venomqa.config.mjs': "export default { plugins: ['./plugins/stuck.mjs'] }\n", 'plugins/stuck.mjs': stuck })
+    const r = await p.venomqa(['wait-forever'])
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toBe('venomqa: stopped before finishing: the command waited on something that can never happen (run with --debug, and report it)\n')
+  })
+})

@@ -487,12 +487,12 @@ describe('crashes and hooks', () => {
     expect(r.issues[0]).toMatchObject({ severity: 'critical', kind: 'crash' })
   })
 
-  it('a failed rollback stops the branch with a critical issue: no path runs on unknown state', async () => {
-    const ran: string[] = []
+  /** The app's http-control state, but its second rollback throws `error`. */
+  const failingSecondRollback = (name: string, error: Error) => {
     const real = httpControlState({ url: app.url })
     let rollbacks = 0
-    const flaky = {
-      name: 'breaks-on-second-rollback',
+    return {
+      name,
       mechanism: 'http-control',
       parallelSafe: false,
       connect: () => real.connect(),
@@ -500,10 +500,15 @@ describe('crashes and hooks', () => {
       release: (n: string) => real.release(n),
       disconnect: () => real.disconnect(),
       async rollback(n: string) {
-        if (++rollbacks === 2) throw new Error('disk on fire')
+        if (++rollbacks === 2) throw error
         return real.rollback(n)
       },
     }
+  }
+
+  it('a failed rollback stops the branch with a critical issue: no path runs on unknown state', async () => {
+    const ran: string[] = []
+    const flaky = failingSecondRollback('breaks-on-second-rollback', new Error('disk on fire'))
     const j = journey('rollback_fails', {
       steps: [
         checkpoint('cp'),
@@ -521,22 +526,8 @@ describe('crashes and hooks', () => {
   })
 
   it("a failed rollback's issue carries the backend error's own suggestion, when it has one", async () => {
-    const real = httpControlState({ url: app.url })
-    let rollbacks = 0
-    const advised = Object.assign(new StateError('advised', 'rollback to "cp": a path ran DDL'), { suggestion: 'Run the DDL before the first checkpoint.' })
-    const backend = {
-      name: 'advised',
-      mechanism: 'http-control',
-      parallelSafe: false,
-      connect: () => real.connect(),
-      checkpoint: (n: string) => real.checkpoint(n),
-      release: (n: string) => real.release(n),
-      disconnect: () => real.disconnect(),
-      async rollback(n: string) {
-        if (++rollbacks === 2) throw advised
-        return real.rollback(n)
-      },
-    }
+    const advised = new StateError('advised', 'rollback to "cp": a path ran DDL', { suggestion: 'Run the DDL before the first checkpoint.' })
+    const backend = failingSecondRollback('advised', advised)
     const j = journey('rollback_advised', {
       steps: [checkpoint('cp'), branch('cp', [path('one', [step('a', () => {})]), path('two', [step('b', () => {})])])],
     })
