@@ -1,5 +1,6 @@
 import { ConfigError, VenomError } from '@venomqa/core'
 import { Redis } from 'ioredis'
+import { tlsMismatchOf, watchTlsHandshake } from './tls'
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
 
@@ -11,6 +12,8 @@ export interface ConnectionOptions {
   db?: number
   /** An ioredis client to use instead of opening one. The caller closes it. */
   redis?: Redis
+  /** Where the user wrote `url`, for messages about it: the plugin gives `plugins[2].url`. Default `url`. */
+  urlWhere?: string
 }
 
 /** A client and whether closing it is our job. */
@@ -64,6 +67,7 @@ export function openClient(options: ConnectionOptions): OwnedClient {
     redis.disconnect()
     throw new ConfigError(`Redis: ${DB_PATH_EXPECTED}, got DB ${JSON.stringify(db)}`, { where: 'url' })
   }
+  if (redis.options.tls) watchTlsHandshake(redis, { urlWhere: options.urlWhere ?? 'url', server: describeClient(redis), plainUrl: describeClient(redis, 'redis') })
   return { redis, owned: true, where: describeClient(redis) }
 }
 
@@ -182,9 +186,10 @@ function withDb(url: string, db: number | undefined): string {
   }
 }
 
-export function describeClient(redis: Redis): string {
+/** `rediss://host:port/db` for a TLS client, else `redis://...`; `scheme` forces one. Never the password. */
+export function describeClient(redis: Redis, scheme: 'redis' | 'rediss' = redis.options.tls ? 'rediss' : 'redis'): string {
   const o = redis.options
-  return `redis://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`
+  return `${scheme}://${o.host ?? '127.0.0.1'}:${o.port ?? 6379}/${o.db ?? 0}`
 }
 
 /**
@@ -252,6 +257,9 @@ export async function pingProblem(redis: Redis, timeoutMs = 2000): Promise<true 
     ])
     return answer === 'PONG' ? true : `Redis at ${where} answered PING with ${JSON.stringify(answer)}`
   } catch (err) {
+    // A rediss:// URL for a server without TLS: the option to change, not a server that seems down.
+    const mismatch = tlsMismatchOf(redis)
+    if (mismatch) return mismatch.message
     const met = lastError.get(redis)
     const cause = met && met !== earlier ? met : (err as Error)
     return `Redis at ${where} did not answer PING: ${cause.message}`
@@ -268,7 +276,7 @@ export async function pingProblem(redis: Redis, timeoutMs = 2000): Promise<true 
 export async function whenAnswering(redis: Redis, timeoutMs = 5000): Promise<void> {
   if (redis.status === 'ready') return
   const problem = await pingProblem(redis, timeoutMs)
-  if (problem !== true) throw new Error(problem)
+  if (problem !== true) throw tlsMismatchOf(redis) ?? new Error(problem)
 }
 
 export async function ping(redis: Redis, timeoutMs = 2000): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { PluginError, PLUGIN_API_VERSION, definePlugin, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
+import { PluginError, PLUGIN_API_VERSION, definePlugin, TIMER_MS_EXPECTED, isTimerMs, optionPath } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { RedisCache } from './cache'
@@ -130,26 +130,29 @@ const redisPlugin = definePlugin({
   options: redisPluginOptions,
   setup(api) {
     const resolved = resolveOptions(api.options)
+    // A mistake in `url` found only on connecting (rediss:// for a server without TLS) is named where the
+    // user wrote it, as the schema names the others.
+    const urlWhere = api.where === undefined ? undefined : optionPath(api.where, ['url'])
     const closers: (() => Promise<void>)[] = []
     // Why the server does not answer, for `venomqa doctor`, not only that it does not.
     let health: (() => Promise<true | string>) | undefined
 
     if (resolved.cache) {
       const { port, ...options } = resolved.cache
-      const cache = new RedisCache(options)
+      const cache = new RedisCache({ ...options, urlWhere })
       api.addPort(port, cache)
       closers.push(() => cache.close())
       health ??= () => pingProblem(cache.redis)
     }
     if (resolved.queue) {
       const { port, ...options } = resolved.queue
-      const queue = new BullQueue(options)
+      const queue = new BullQueue({ ...options, urlWhere })
       api.addPort(port, queue)
       closers.push(() => queue.close())
       health ??= () => pingProblem(queue.redis)
     }
     if (resolved.state) {
-      const state = new RedisState(resolved.state)
+      const state = new RedisState({ ...resolved.state, urlWhere })
       api.addStateBackend(state)
       // The runner disconnects backends itself; closing again here is harmless and covers a run that never connected.
       closers.push(() => state.disconnect())

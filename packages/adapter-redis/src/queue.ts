@@ -2,7 +2,7 @@ import { type EnqueueOptions, type Job, type JobResult, type JobStatus, type Que
 import { createRequire } from 'node:module'
 import type { Job as BullJob, Queue, QueueEvents } from 'bullmq'
 import type { Redis } from 'ioredis'
-import { type ConnectionOptions, type OwnedClient, closeClient, explained, openClient, ping } from './connection'
+import { type ConnectionOptions, type OwnedClient, closeClient, explained, openClient, ping, whenAnswering } from './connection'
 
 export interface BullQueueOptions extends ConnectionOptions {
   /** The queue used when a call names none. Default 'default'. */
@@ -105,7 +105,7 @@ export class BullQueue implements QueuePort {
   #do<T>(what: string, run: () => Promise<T>): Promise<T> {
     return explained(`queue ${what}`, this.#client.where, async () => {
       // BullMQ waits for a connection that is not ready without a deadline: check it first, with one.
-      if (this.redis.status !== 'ready' && !(await ping(this.redis, 3000))) throw new Error('Redis did not answer a PING')
+      if (this.redis.status !== 'ready') await whenAnswering(this.redis, 3000)
       return run()
     })
   }

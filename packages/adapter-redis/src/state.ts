@@ -1,6 +1,7 @@
-import { CheckpointStack, type StateBackend, StateError } from '@venomqa/core'
+import { CheckpointStack, ConfigError, type StateBackend, StateError } from '@venomqa/core'
 import type { Redis } from 'ioredis'
 import { type ConnectionOptions, type OwnedClient, chunks, closeClient, missingDbError, openClient, ping, prefixPattern, refuseKeyPrefix, requireDb, scanScope, whenAnswering } from './connection'
+import { tlsMismatchOf } from './tls'
 import { type DumpedKey, dumpBatch, restoreBatch, restoreBatches, restoreOpOf } from './scripts'
 
 export interface RedisStateOptions extends ConnectionOptions {
@@ -87,7 +88,7 @@ export class RedisState implements StateBackend {
       await whenAnswering(this.redis)
       return await run()
     } catch (err) {
-      if (err instanceof StateError) throw err
+      if (err instanceof StateError || err instanceof ConfigError) throw err
       throw new StateError(this.name, `${what} failed (${this.#client.where}): ${(err as Error).message}`, { cause: err })
     }
   }
@@ -97,6 +98,8 @@ export class RedisState implements StateBackend {
     // A DB the server does not have closes the connection (see openClient): that is what to say, not "cannot reach".
     const missing = missingDbError(this.#client, 'db')
     if (missing) throw missing
+    const mismatch = tlsMismatchOf(this.redis)
+    if (mismatch) throw mismatch
     if (!reached) throw new StateError(this.name, `cannot reach Redis at ${this.#client.where}`)
     // A client the caller gave has no listener of ours: its failed SELECT is found by asking again.
     await requireDb(this.#client, 'db')

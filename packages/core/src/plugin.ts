@@ -217,6 +217,13 @@ export interface PluginApi<Options = Record<string, unknown>> {
    * With an `options` schema, the schema's output: checked, with its defaults filled in.
    */
   readonly options: Options
+  /**
+   * Where the user wrote this plugin's entry (`plugins[2]`, `--plugin redis?`), for a mistake in an option
+   * that shows only once the plugin is in use (a server that turns out to speak another protocol): name it
+   * as `optionPath(api.where, ['url'])`, `plugins[2].url`, as a schema error would. Undefined when the
+   * runner was given no place.
+   */
+  readonly where?: string
   /** The user's project root. */
   readonly root: string
   /** The active profile, if any. */

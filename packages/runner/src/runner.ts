@@ -288,6 +288,7 @@ export class Runner {
     const source = `plugin:${name}`
     const api: PluginApi<any> = {
       options,
+      where,
       root: this.options.root ?? process.cwd(),
       profile: this.options.profile,
       baseUrl: this.options.baseUrl,

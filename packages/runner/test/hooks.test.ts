@@ -1,4 +1,4 @@
-import { ConfigError, HOOK_NAMES, type Issue, PLUGIN_API_VERSION, type PluginApi, definePlugin, journey, redactText, step } from '@venomqa/core'
+import { ConfigError, HOOK_NAMES, type Issue, PLUGIN_API_VERSION, type PluginApi, definePlugin, journey, optionPath, redactText, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { HookBus, createRunner } from '../src/index'
 
@@ -158,6 +158,27 @@ describe('a mistake a plugin\'s setup finds', () => {
     // Two entries of one plugin: the second is the wrong one, and the error says so.
     expect(await at([[picky, { scope: 'a' }], [picky, {}]])).toMatchObject({ where: 'plugins[1].state.prefix', message: 'picky: the state backend needs a scope' })
     expect(await at([[picky, { scope: 'a' }], [picky, { plain: true }]])).toMatchObject({ where: 'plugins[1]' })
+  })
+})
+
+describe('a mistake a plugin finds after setup', () => {
+  it('can name its option where the user wrote it: setup is given its entry\'s place as api.where', async () => {
+    const places: (string | undefined)[] = []
+    const placed = definePlugin({
+      name: 'placed',
+      version: '1.0.0',
+      apiVersion: PLUGIN_API_VERSION,
+      setup(api) {
+        places.push(api.where === undefined ? undefined : optionPath(api.where, ['url']))
+      },
+    })
+    const runner = createRunner({ plugins: [[placed, {}], placed, { plugin: placed, options: {}, where: '--plugin placed?' }] as never })
+    try {
+      await runner.init()
+      expect(places).toEqual(['plugins[0].url', 'plugins[1].url', '--plugin placed?url'])
+    } finally {
+      await runner.close()
+    }
   })
 })
 
