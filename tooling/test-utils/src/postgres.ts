@@ -29,30 +29,111 @@ export interface PgTestDatabases {
   drop(db: string): Promise<void>
 }
 
+export interface PgTestDatabasesOptions {
+  /**
+   * How long one DROP or CREATE DATABASE may wait, ms. Default 20 000: well inside a hook's 60 s, so that a
+   * drop that cannot finish fails saying what holds it, instead of as "Hook timed out".
+   */
+  statementTimeoutMs?: number
+}
+
 /**
  * Create and drop databases whose names `pattern` accepts, and no others: a wrong name fails the test
  * instead of dropping a database that is not a test's.
+ *
+ * Every DROP and CREATE DATABASE is bounded by `statementTimeoutMs`. Without a bound, one backend anywhere
+ * in the cluster that cannot take part (a session waiting in COPY FROM STDIN never absorbs the
+ * ProcSignalBarrier each DROP DATABASE waits for; a session in a transaction holding a lock on the
+ * database) held every drop for good, and the test failed as "Hook timed out", naming nothing.
  */
-export function pgTestDatabases(pattern: RegExp): PgTestDatabases {
+export function pgTestDatabases(pattern: RegExp, options: PgTestDatabasesOptions = {}): PgTestDatabases {
+  const timeoutMs = options.statementTimeoutMs ?? 20_000
   const check = (db: string) => {
     if (!pattern.test(db) || !/^[a-z0-9_]+$/.test(db)) throw new Error(`refusing to touch database ${db}: not a test database (${pattern})`)
   }
+  const asAdmin = <T>(fn: (c: pg.Client) => Promise<T>) =>
+    withPgClient(PG_ADMIN_URL, async (c) => {
+      await c.query(`SET statement_timeout = ${Math.round(timeoutMs)}`)
+      return fn(c)
+    })
   return {
     async create(db, setup) {
       check(db)
-      await withPgClient(PG_ADMIN_URL, async (c) => {
-        await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
-        await c.query(`CREATE DATABASE ${db}`)
+      await asAdmin(async (c) => {
+        await bounded(c, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`, db, timeoutMs)
+        await bounded(c, `CREATE DATABASE ${db}`, db, timeoutMs)
       })
       if (setup) await withPgClient(pgDatabaseUrl(db), (c) => c.query(setup))
       return pgDatabaseUrl(db)
     },
     async drop(db) {
       check(db)
-      await withPgClient(PG_ADMIN_URL, async (c) => {
+      await asAdmin(async (c) => {
         const { rows } = await c.query(`SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $2`, [db, `${db}\\_vq%`])
-        for (const r of rows) await c.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`)
+        for (const r of rows) await bounded(c, `DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`, r.datname, timeoutMs)
       })
     },
   }
+}
+
+/** PostgreSQL's code for a statement cancelled, here by statement_timeout. */
+const QUERY_CANCELED = '57014'
+
+/** Run a DROP or CREATE DATABASE of `db`; past the session's statement_timeout, say what likely holds it. */
+async function bounded(c: pg.Client, sql: string, db: string, timeoutMs: number): Promise<void> {
+  try {
+    await c.query(sql)
+  } catch (err) {
+    if ((err as { code?: string }).code !== QUERY_CANCELED) throw err
+    const statement = sql.split(' ', 2).join(' ')
+    throw new Error(
+      `${statement} ${db} did not finish within ${timeoutMs} ms (statement_timeout). ${await likelyHolders(c, db).catch((e: Error) => `The sessions holding it could not be listed: ${e.message}`)}`,
+      { cause: err },
+    )
+  }
+}
+
+/**
+ * The sessions that can hold up a DROP DATABASE of `db`: those holding a lock on it, those connected to
+ * it, and those anywhere in the cluster in the middle of a statement that waits for its client (COPY FROM
+ * STDIN), which take no part in the ProcSignalBarrier every DROP DATABASE waits for.
+ */
+async function likelyHolders(c: pg.Client, db: string): Promise<string> {
+  const { rows } = await c.query<HolderRow>(
+    `WITH locking AS (
+       SELECT l.pid FROM pg_locks l JOIN pg_database d ON l.objid = d.oid
+        WHERE l.granted AND l.locktype = 'object' AND l.classid = 'pg_database'::regclass AND d.datname = $1)
+     SELECT a.pid, a.datname, a.state, a.wait_event, a.query_start, extract(epoch FROM now() - a.query_start)::float8 AS seconds,
+            left(a.query, 80) AS query, a.pid IN (SELECT pid FROM locking) AS locks_db
+       FROM pg_stat_activity a
+      WHERE a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'
+        AND (a.pid IN (SELECT pid FROM locking) OR a.datname = $1 OR (a.state = 'active' AND a.wait_event = 'ClientRead'))
+      ORDER BY a.query_start NULLS LAST
+      LIMIT 10`,
+    [db],
+  )
+  if (rows.length === 0)
+    return 'No session was found holding it: see pg_stat_activity, and the server log, which names a backend that does not accept a ProcSignalBarrier.'
+  return `Sessions likely holding it (end one with SELECT pg_terminate_backend(pid)):\n${rows.map((r) => `  - ${describeHolder(r, db)}`).join('\n')}`
+}
+
+interface HolderRow {
+  pid: number
+  datname: string | null
+  state: string | null
+  wait_event: string | null
+  query_start: Date | null
+  seconds: number | null
+  query: string | null
+  locks_db: boolean
+}
+
+function describeHolder(r: HolderRow, db: string): string {
+  const why = r.locks_db
+    ? `holds a lock on ${db}`
+    : r.datname === db
+      ? `connected to ${db}`
+      : 'in a statement waiting for its client (as COPY FROM STDIN does), which holds up every DROP DATABASE in the cluster'
+  const since = r.query_start ? `, query started ${r.query_start.toISOString()} (${(r.seconds ?? 0).toFixed(1)} s ago)` : ''
+  return `pid ${r.pid} in ${r.datname ?? '?'}, ${r.state ?? 'unknown state'}${r.wait_event ? ` waiting on ${r.wait_event}` : ''}${since}: ${why}; query: ${JSON.stringify(r.query ?? '')}`
 }

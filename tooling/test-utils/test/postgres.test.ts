@@ -1,0 +1,127 @@
+/**
+ * pgTestDatabases bounds every DROP and CREATE DATABASE: held up by a session, it fails within its
+ * statement timeout, naming the database and the sessions likely holding it, where it used to wait for
+ * good (the test then failed as "Hook timed out"). Each test holds a real session in the way for about a
+ * second with a short timeout, and always ends it: a session in COPY FROM STDIN holds up every DROP
+ * DATABASE in the cluster, other test processes' included.
+ */
+import pg from 'pg'
+import { afterAll, expect, it } from 'vitest'
+import { SERVICES, describeWithService } from '../src'
+import { PG_ADMIN_URL, pgDatabaseUrl, pgTestDatabases, withPgClient } from '../src/postgres'
+
+const describePg = await describeWithService('PostgreSQL', SERVICES.postgres.host, SERVICES.postgres.port)
+
+const name = (what: string) => `h_red_${process.pid}_${what}`
+const SHORT_MS = 1000
+const databases = pgTestDatabases(/^h_red_\d+_[a-z0-9_]+$/, { statementTimeoutMs: SHORT_MS })
+/** Without a bound the call waits for ever: past this, the test says so and ends the holding session. */
+const GIVE_UP_MS = 4000
+
+/** What `call` settled with within GIVE_UP_MS: its error, 'done', or 'still waiting'. */
+async function outcome(call: Promise<unknown>): Promise<Error | 'done' | 'still waiting'> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const waited = new Promise<'still waiting'>((resolve) => {
+    timer = setTimeout(() => resolve('still waiting'), GIVE_UP_MS)
+  })
+  try {
+    return await Promise.race([
+      call.then(
+        () => 'done' as const,
+        (err: Error) => err,
+      ),
+      waited,
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** A session of its own on `db`, with its backend pid. */
+async function session(db: string): Promise<{ client: pg.Client; pid: number }> {
+  const client = new pg.Client({ connectionString: pgDatabaseUrl(db) })
+  client.on('error', () => {})
+  await client.connect()
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+  return { client, pid: rows[0]!.pid }
+}
+
+/** End a session from the server side: a session stuck in COPY cannot be ended from its client. */
+async function terminate(held: { client: pg.Client; pid: number } | undefined): Promise<void> {
+  if (!held) return
+  await withPgClient(PG_ADMIN_URL, (c) => c.query('SELECT pg_terminate_backend($1)', [held.pid]))
+  await held.client.end().catch(() => {})
+}
+
+describePg('a DROP DATABASE held up by a session', () => {
+  const made: string[] = []
+  afterAll(async () => {
+    for (const db of made) await databases.drop(db)
+  })
+
+  it('a session holding a lock on the database: drop and create fail within the timeout, naming it', async () => {
+    const db = name('locked')
+    made.push(db)
+    await databases.create(db)
+    let holder: Awaited<ReturnType<typeof session>> | undefined
+    let dropping: Promise<unknown> | undefined
+    try {
+      holder = await session('postgres')
+      await holder.client.query('BEGIN')
+      await holder.client.query(`COMMENT ON DATABASE ${db} IS 'held by a test'`)
+      const started = performance.now()
+      dropping = databases.drop(db)
+      const dropped = await outcome(dropping)
+      expect(dropped).toBeInstanceOf(Error)
+      expect(performance.now() - started).toBeLessThan(GIVE_UP_MS)
+      const message = (dropped as Error).message
+      expect(message).toMatch(new RegExp(`^DROP DATABASE ${db} did not finish within ${SHORT_MS} ms \\(statement_timeout\\)\\. Sessions likely holding it`))
+      expect(message).toMatch(
+        new RegExp(
+          `pid ${holder.pid} in postgres, idle in transaction waiting on ClientRead, query started \\S+ \\([\\d.]+ s ago\\): holds a lock on ${db}; query: "COMMENT ON DATABASE ${db} IS 'held by a test'"`,
+        ),
+      )
+      // create() drops first: bounded too.
+      const created = await outcome(databases.create(db))
+      expect(created).toBeInstanceOf(Error)
+      expect((created as Error).message).toMatch(new RegExp(`^DROP DATABASE ${db} did not finish within ${SHORT_MS} ms.*pid ${holder.pid} `, 's'))
+    } finally {
+      await terminate(holder)
+      await dropping?.catch(() => {})
+    }
+  }, 30_000)
+
+  it('a session waiting in COPY FROM STDIN in another database: the drop fails within the timeout, naming it', async () => {
+    const copying = name('copying')
+    const target = name('target')
+    made.push(copying, target)
+    await databases.create(copying, 'CREATE TABLE t (x int)')
+    await databases.create(target)
+    let stuck: Awaited<ReturnType<typeof session>> | undefined
+    let dropping: Promise<unknown> | undefined
+    try {
+      stuck = await session(copying)
+      // A query whose COPY data never comes: pg's own Query would answer the server's CopyInResponse with
+      // CopyFail at once; this one leaves the session waiting for data, as a stalled client does.
+      const copy = new pg.Query('COPY t FROM STDIN')
+      copy.on('error', () => {})
+      const waitingForData = new Promise<void>((resolve) => {
+        ;(copy as unknown as { handleCopyInResponse: () => void }).handleCopyInResponse = resolve
+      })
+      stuck.client.query(copy)
+      await waitingForData
+      dropping = databases.drop(target)
+      const dropped = await outcome(dropping)
+      expect(dropped).toBeInstanceOf(Error)
+      const message = (dropped as Error).message
+      expect(message).toMatch(new RegExp(`^DROP DATABASE ${target} did not finish within ${SHORT_MS} ms \\(statement_timeout\\)\\. Sessions likely holding it`))
+      expect(message).toContain(`pid ${stuck.pid} in ${copying}, active waiting on ClientRead, query started `)
+      expect(message).toContain(
+        `: in a statement waiting for its client (as COPY FROM STDIN does), which holds up every DROP DATABASE in the cluster; query: "COPY t FROM STDIN"`,
+      )
+    } finally {
+      await terminate(stuck)
+      await dropping?.catch(() => {})
+    }
+  }, 30_000)
+})
