@@ -13,11 +13,11 @@ export const urlFor = (database: string) => `mysql://root@${HOST}:${PORT}/${data
 export const dbName = (what: string) => `venomqa_my_${process.pid}_${what}`
 
 /** A connection outside any backend: the tests' own eyes on the database (and, in some tests, the "app"). */
-export async function admin(database?: string): Promise<Connection> {
+export async function admin(database?: string, lockWaitTimeoutS = 30): Promise<Connection> {
   const conn = await mysql.createConnection({ host: HOST, port: PORT, user: 'root', database, multipleStatements: true })
   // A DDL blocked by a session that never ends (the server's default waits a day) fails the test saying so,
   // well inside the test's timeout, instead of hanging it.
-  await conn.query('SET SESSION lock_wait_timeout = 30')
+  await conn.query(`SET SESSION lock_wait_timeout = ${Math.round(lockWaitTimeoutS)}`)
   return conn
 }
 
@@ -26,7 +26,7 @@ export async function freshDatabase(name: string, schema: string[] = FIXTURE_SCH
   if (!name.startsWith('venomqa_my_')) throw new Error(`test databases must be named venomqa_my_*, not ${name}`)
   const conn = await admin()
   try {
-    await conn.query(`DROP DATABASE IF EXISTS \`${name}\``)
+    await dropOn(conn, name)
     await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`)
     await conn.query(`USE \`${name}\``)
     for (const sql of schema) await conn.query(sql)
@@ -35,13 +35,55 @@ export async function freshDatabase(name: string, schema: string[] = FIXTURE_SCH
   }
 }
 
-export async function dropDatabase(name: string): Promise<void> {
-  const conn = await admin()
+/** Drop a database; held past `lockWaitTimeoutS` by another session, the error names the likely ones. */
+export async function dropDatabase(name: string, lockWaitTimeoutS = 30): Promise<void> {
+  const conn = await admin(undefined, lockWaitTimeoutS)
   try {
-    await conn.query(`DROP DATABASE IF EXISTS \`${name}\``)
+    await dropOn(conn, name)
   } finally {
     await conn.end()
   }
+}
+
+/** MariaDB's error when lock_wait_timeout runs out. */
+const ER_LOCK_WAIT_TIMEOUT = 1205
+
+/**
+ * DROP DATABASE waits for the metadata lock on each of its tables, which a session holds until its
+ * transaction ends (a SELECT in an open transaction is enough). MariaDB said only "Lock wait timeout
+ * exceeded; try restarting transaction": the error now names the database and the likely holders.
+ */
+async function dropOn(conn: Connection, name: string): Promise<void> {
+  try {
+    await conn.query(`DROP DATABASE IF EXISTS \`${name}\``)
+  } catch (err) {
+    if ((err as { errno?: number }).errno !== ER_LOCK_WAIT_TIMEOUT) throw err
+    const [[{ wait }]] = await conn.query<RowDataPacket[]>('SELECT @@SESSION.lock_wait_timeout AS wait')
+    const holders = await likelyHolders(conn, name).catch((e: Error) => `The sessions holding it could not be listed: ${e.message}`)
+    throw new Error(`DROP DATABASE ${name} did not finish within ${wait} s (lock_wait_timeout). ${holders}`, { cause: err })
+  }
+}
+
+/**
+ * The sessions that can hold up a DROP DATABASE: those using the database, those in an open transaction
+ * (which keep the metadata locks of every table they touched), and those running a statement that names it.
+ */
+async function likelyHolders(conn: Connection, name: string): Promise<string> {
+  const [rows] = await conn.query<RowDataPacket[]>(
+    `SELECT p.ID AS id, p.DB AS db, p.COMMAND AS command, p.TIME AS seconds, p.STATE AS state, LEFT(p.INFO, 80) AS query, t.trx_started AS trxStarted
+       FROM information_schema.PROCESSLIST p LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID
+      WHERE p.ID <> CONNECTION_ID() AND p.COMMAND <> 'Daemon'
+        AND (p.DB = ? OR t.trx_mysql_thread_id IS NOT NULL OR LOCATE(?, p.INFO) > 0)
+      ORDER BY t.trx_started IS NULL, t.trx_started, p.ID
+      LIMIT 10`,
+    [name, name],
+  )
+  if (rows.length === 0) return 'No session was found holding it: see SHOW PROCESSLIST.'
+  const line = (r: RowDataPacket) => {
+    const why = r.trxStarted ? `in a transaction since ${(r.trxStarted as Date).toISOString()}` : r.db === name ? `using ${name}` : 'running a statement that names it'
+    return `  - id ${r.id} in ${r.db ?? 'no database'}, ${r.command}${r.state ? ` (${r.state})` : ''} for ${r.seconds} s: ${why}; query: ${JSON.stringify(r.query ?? '')}`
+  }
+  return `Sessions likely holding it (end one with KILL id):\n${rows.map(line).join('\n')}`
 }
 
 /**
