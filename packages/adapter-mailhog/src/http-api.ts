@@ -107,8 +107,13 @@ export class HttpApi {
     return (await this.call('GET', path, { query })).json<T>()
   }
 
+  /**
+   * Close the pool, ending any request still in flight. Those are looks a wait gave up on (waitForEmail
+   * leaves them to end by themselves): a graceful close waited for each until its request timeout, so a
+   * mail server that stopped answering held the run's end 10 s more.
+   */
   async close(): Promise<void> {
-    await this.#agent.close()
+    await this.#agent.destroy()
   }
 }
 
