@@ -10,7 +10,7 @@ import { admin, dropDatabase } from './helpers'
 
 const describeMysql = await describeWithService('MariaDB', SERVICES.mysql.host, SERVICES.mysql.port)
 
-const DB = `h_red_${process.pid}_my_drop`
+const DB = `venomqa_my_drop_${process.pid}`
 /** The old helper waited 30 s: past this, the test says it is still waiting and ends the holding session. */
 const GIVE_UP_MS = 4000
 

@@ -12,9 +12,9 @@ import { PG_ADMIN_URL, pgDatabaseUrl, pgTestDatabases, withPgClient } from '../s
 
 const describePg = await describeWithService('PostgreSQL', SERVICES.postgres.host, SERVICES.postgres.port)
 
-const name = (what: string) => `h_red_${process.pid}_${what}`
+const name = (what: string) => `venomqa_tu_${process.pid}_${what}`
 const SHORT_MS = 1000
-const databases = pgTestDatabases(/^h_red_\d+_[a-z0-9_]+$/, { statementTimeoutMs: SHORT_MS })
+const databases = pgTestDatabases(/^venomqa_tu_\d+_[a-z0-9_]+$/, { statementTimeoutMs: SHORT_MS })
 /** Without a bound the call waits for ever: past this, the test says so and ends the holding session. */
 const GIVE_UP_MS = 4000
 
