@@ -267,6 +267,11 @@ export class Session {
       // A Terminate in copy mode: the server would take it as a broken protocol and end the shared session.
       this.#leaving = true
       this.#failCopy('the client ended its connection during COPY FROM STDIN')
+    } else if (this.#copyIn && this.#owner) {
+      // The server, in copy mode for this connection, reads it as part of the COPY's data: a Sync or a
+      // Flush it ignores, any other message ends the connection (see #outOfCopy). None waits behind the COPY.
+      if (!toleratedInCopy(m)) this.#outOfCopy(m)
+      return
     }
     this.#placeOf.set(m, ++this.#received)
     if (m.type !== 'S' && m.type !== 'H') this.#copyAnchor = this.#received
@@ -297,9 +302,26 @@ export class Session {
       const held = this.#copyHeld.splice(i, 1)[0]!
       this.#copyUp(held.m, held.received)
     }
-    if (!this.#copyIn) return
-    if (this.#closed || this.#leaving) this.#failCopy('the client left during COPY FROM STDIN')
-    else if (this.#hub.lock.waiting) this.onContention()
+    if (this.#copyIn && (this.#closed || this.#leaving)) return this.#failCopy('the client left during COPY FROM STDIN')
+    this.#readInCopy()
+    if (this.#copyIn && this.#hub.lock.waiting) this.onContention()
+  }
+
+  /**
+   * The messages the client sent behind its COPY, before the server asked for the data (a pipelined Query,
+   * a Sync), and before the data's end, if it came with them: the server reads them as part of the COPY.
+   * PostgreSQL ignores a Sync or a Flush there (drivers send them behind a COPY without noticing it is
+   * one): they are dropped. Any other message ends the connection, as on PostgreSQL (see #outOfCopy).
+   */
+  #readInCopy(): void {
+    const inCopy = (m: Message) => this.#copyIn || (this.#placeOf.get(m) ?? 0) <= this.#copyEnd
+    while (this.#inbox.length && inCopy(this.#inbox[0]!)) {
+      const m = this.#inbox[0]!
+      // Terminate: the client is leaving, and its COPY is failed as it goes (see receive).
+      if (m.type === 'X') return
+      if (!toleratedInCopy(m)) return this.#outOfCopy(m)
+      this.#inbox.shift()
+    }
   }
 
   /**
@@ -411,6 +433,12 @@ export class Session {
     this.#running = true
     try {
       while (this.#inbox.length) {
+        if (this.#copyStarting && !toleratedInCopy(this.#inbox[0]!) && this.#inbox[0]!.type !== 'X') {
+          // An Execute of a COPY is on its way: if the server asks for the data, it reads this message as
+          // part of it (see #readInCopy). Sent up now, it would end the session every connection shares.
+          await this.#copyStarting
+          continue
+        }
         const m = this.#inbox.shift()!
         if (m.type === 'X') {
           await this.#end()
@@ -426,10 +454,6 @@ export class Session {
           continue
         }
         if (await this.#prepareAside(m)) continue
-        if (this.#copyIn && m.type !== 'S' && m.type !== 'H') {
-          this.#outOfCopy(m)
-          continue
-        }
         if (this.#cancelSent) await this.#cancelTakenIn()
         // The client left while this waited: nothing of it runs (the loop goes on to the close).
         if (this.#closed) continue
@@ -1464,6 +1488,9 @@ function answered(error: ErrorFields): ServerError {
   e.forwarded = true
   return e
 }
+
+/** What the server in copy-in mode ignores: a Sync or a Flush. Any other message but copy data breaks the protocol. */
+const toleratedInCopy = (m: Message) => m.type === 'S' || m.type === 'H'
 
 const isCopy = (s: Statement) => /^\s*COPY\b/i.test(s.code)
 

@@ -6,9 +6,9 @@
  */
 import { describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { PgProxy } from '../src/index'
+import { type PgProxy, startControlServer } from '../src/index'
 import { message } from '../src/protocol/frames'
-import { bindNoParams, execute, parse, parseFields, query, sync } from '../src/protocol/messages'
+import { bindNoParams, execute, flush, parse, parseFields, query, sync, terminate } from '../src/protocol/messages'
 import { PG, createDatabase, dbName, dbUrl, dropDatabase, rawConnection, startProxy, until } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
@@ -143,41 +143,118 @@ describe('COPY FROM STDIN by the extended protocol', () => {
 
 describe('a client that breaks the protocol in the middle of COPY FROM STDIN', () => {
   let proxy: PgProxy
+  let control: Awaited<ReturnType<typeof startControlServer>>
 
   beforeAll(async () => {
     await createDatabase(`${DB}_broken`, 'CREATE TABLE t (id serial PRIMARY KEY, v text)')
     proxy = await startProxy(`${DB}_broken`)
+    control = await startControlServer(proxy, '127.0.0.1', 0)
+    await proxy.checkpoint('start')
   })
 
   afterAll(async () => {
+    await control?.close()
     await proxy?.stop()
     await dropDatabase(`${DB}_broken`)
   })
 
-  it('is ended as PostgreSQL ends it (08P01, then FATAL) (a Parse where copy data should come); its COPY fails and the session goes on', async () => {
-    const outcomes: unknown[] = []
-    for (const url of [dbUrl(`${DB}_broken`), proxy.url]) {
-      const c = await rawConnection(url)
-      await c.send([query("BEGIN; INSERT INTO t (v) VALUES ('before the copy')")])
-      await copying(c, 'extended')
-      const ended = Promise.all([c.until('E'), c.until('E')])
-      c.write([copyData('copied 1\n'), parse('', 'SELECT 1'), sync()])
-      const [error, fatal] = (await within(ended, 'the errors')).map((e) => parseFields(e.body))
-      c.destroy()
-      const other = await rawConnection(url)
-      outcomes.push([error!.S, error!.C, error!.M, fatal!.S, fatal!.M, await within(other.send([query('SELECT v FROM t')]), 'a statement of another connection')])
-      other.end()
-    }
-    expect(outcomes[0]).toEqual([
-      'ERROR',
-      '08P01',
-      'unexpected message type 0x50 during COPY from stdin',
-      'FATAL',
-      'terminating connection because protocol synchronization was lost',
-      { errors: [], rows: [], status: 'I' }])
-    expect(outcomes[1]).toEqual(outcomes[0])
+  /** The proxy's session goes on: a rollback over the control port (what a run's rollback sends), a new checkpoint. */
+  async function proxyGoesOn(): Promise<void> {
+    const rollback = await within(fetch(`${control.url}/rollback`, { method: 'POST', body: JSON.stringify({ name: 'start' }) }), 'a rollback to the checkpoint')
+    expect(rollback.status).toBe(200)
+    await within(proxy.checkpoint('after'), 'a checkpoint')
+    await proxy.release('after')
     expect(proxy.lost).toBeUndefined()
-  })
+    expect(proxy.refusals).toEqual([])
+    await until(() => proxy.stats.open === 0, 'every connection is closed')
+  }
+
+  /** Each way to send a message where the COPY's data should come, from inside a transaction: what the client sends once it is in it. */
+  const breaks: Record<string, (c: Raw) => Promise<void>> = {
+    'a Parse after some data (extended protocol)': async (c) => {
+      await copying(c, 'extended')
+      c.write([copyData('copied 1\n'), parse('', 'SELECT 1'), sync()])
+    },
+    'a Query after some data (simple protocol)': async (c) => {
+      await copying(c, 'simple')
+      c.write([copyData('copied 1\n'), query('SELECT 1')])
+    },
+    'a Query right behind its COPY, before the server asks for the data (simple protocol)': async (c) => {
+      c.write([...startCopy.simple(), query('SELECT 1')])
+    },
+    'a Parse right behind the Execute of its COPY, before the server asks for the data (extended protocol)': async (c) => {
+      c.write([parse('', 'COPY t (v) FROM STDIN'), bindNoParams('', ''), execute(''), parse('', 'SELECT 1'), sync()])
+    },
+  }
+  for (const [what, breakIt] of Object.entries(breaks))
+    it(`is ended as PostgreSQL ends it (08P01, then FATAL) (${what}); its COPY fails, its transaction is undone and the session goes on`, async () => {
+      const outcomes: unknown[] = []
+      for (const url of [dbUrl(`${DB}_broken`), proxy.url]) {
+        const c = await rawConnection(url)
+        const other = await rawConnection(url)
+        try {
+          await c.send([query("BEGIN; INSERT INTO t (v) VALUES ('before the copy')")])
+          // Behind the proxy, it waits for the session, which the transaction holds.
+          const waited = other.send([query('SELECT v FROM t')])
+          const ended = Promise.all([c.until('E'), c.until('E')])
+          await breakIt(c)
+          const [error, fatal] = (await within(ended, 'the errors')).map((e) => parseFields(e.body))
+          await within(c.closed, 'the end of the connection')
+          const after = await within(waited, 'the statement of a connection that waited')
+          outcomes.push([error!.S, error!.C, error!.M, fatal!.S, fatal!.C, fatal!.M, after, await within(other.send([query('SELECT v FROM t')]), 'its next statement')])
+        } finally {
+          // Never a server left waiting for COPY data: it would hold up every DROP DATABASE of the cluster.
+          c.destroy()
+          other.end()
+        }
+      }
+      const type = what.startsWith('a Parse') ? '0x50' : '0x51'
+      expect(outcomes[0]).toEqual([
+        'ERROR',
+        '08P01',
+        `unexpected message type ${type} during COPY from stdin`,
+        'FATAL',
+        '08P01',
+        'terminating connection because protocol synchronization was lost',
+        { errors: [], rows: [], status: 'I' },
+        { errors: [], rows: [], status: 'I' },
+      ])
+      expect(outcomes[1]).toEqual(outcomes[0])
+      await proxyGoesOn()
+    })
+
+  /** Flush and Sync among the COPY's data: libpq and other drivers send them behind a COPY without noticing it is one. */
+  const tolerated: Record<string, (c: Raw) => Promise<void>> = {
+    'in the middle of the data': async (c) => {
+      await copying(c, 'simple')
+      c.write([copyData('copied 1\n'), sync(), flush(), copyData('copied 2\n'), copyDone(), query('SELECT v FROM t ORDER BY v')])
+    },
+    'right behind the COPY, before the server asks for the data': async (c) => {
+      c.write([...startCopy.simple(), sync(), copyData('copied 1\n'), flush(), copyData('copied 2\n'), copyDone(), query('SELECT v FROM t ORDER BY v')])
+    },
+  }
+  for (const [where, send] of Object.entries(tolerated))
+    it(`a Sync and a Flush ${where} are ignored, as PostgreSQL ignores them (simple protocol): one ReadyForQuery per query`, async () => {
+      const outcomes: unknown[] = []
+      for (const url of [dbUrl(`${DB}_broken`), proxy.url]) {
+        const c = await rawConnection(url)
+        try {
+          await send(c)
+          // Terminate, not the end of the socket: PostgreSQL answers what came before it (a half-closed socket the proxy takes for a client gone).
+          c.write([terminate()])
+          await within(c.closed, 'the answers, then the end of the connection')
+          // Every message, in order: one ReadyForQuery per query, none for the Sync.
+          outcomes.push([c.types().join(''), c.answer()])
+          const other = await rawConnection(url)
+          await other.send([query('DELETE FROM t')]).finally(() => other.end())
+        } finally {
+          c.destroy()
+        }
+      }
+      expect(outcomes[0]).toEqual(['GCZTDDCZ', { errors: [], rows: [['copied 1'], ['copied 2']], status: 'I' }])
+      expect(outcomes[1]).toEqual(outcomes[0])
+      await proxyGoesOn()
+    })
 })
 
 describe('a client that stops sending its COPY data while another waits', () => {

@@ -147,6 +147,8 @@ export async function rawConnection(url: string) {
   const socket = net.connect({ host: u.hostname, port: Number(u.port) })
   const reader = new FrameReader()
   let answer = { errors: [] as string[], rows: [] as (string | null)[][], status: '' }
+  /** The type of every message the server sent since the last `send` (see `types`). */
+  let types: string[] = []
   /** The ReadyForQuery messages still awaited, counted as they come: two can come in one chunk. */
   let awaited: { left: number; resolve: () => void } | undefined
   const key = { processID: 0, secretKey: 0 }
@@ -154,6 +156,7 @@ export async function rawConnection(url: string) {
   const watchers: { type: string; resolve: (m: Message) => void }[] = []
   socket.on('data', (chunk) => {
     for (const m of reader.push(chunk)) {
+      types.push(m.type)
       // The oldest watcher of the type: two awaiting one type get two messages.
       const watcher = watchers.find((w) => w.type === m.type)
       if (watcher) {
@@ -174,6 +177,7 @@ export async function rawConnection(url: string) {
   })
   const untilReady = (count = 1) => new Promise<void>((resolve) => (awaited = { left: count, resolve }))
   const started = untilReady()
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject)
     socket.once('connect', () => resolve())
@@ -182,12 +186,14 @@ export async function rawConnection(url: string) {
   socket.on('error', () => {})
   socket.write(startupMessage({ user: 'postgres', database: decodeURIComponent(u.pathname.slice(1)) }))
   await started
+  types = []
   return {
     /** What a cancel request for this connection names (sendCancel). */
     key,
     /** Sends the messages (in one write) and resolves at the `readies`th ReadyForQuery with what came before it. */
     async send(messages: Buffer[], readies = 1) {
       answer = { errors: [], rows: [], status: '' }
+      types = []
       const done = untilReady(readies)
       socket.write(Buffer.concat(messages))
       await done
@@ -199,6 +205,10 @@ export async function rawConnection(url: string) {
     until: (type: string) => new Promise<Message>((resolve) => watchers.push({ type, resolve })),
     /** Everything the connection got so far, since the last `send`: errors (SQLSTATEs), rows, the last status. */
     answer: () => answer,
+    /** The type of every message the connection got since the last `send` (or since it started), in order. */
+    types: () => types,
+    /** Resolves when the connection is closed, by either side. */
+    closed,
     end: () => socket.end(terminate()),
     /** Gone without a word, as a killed client is. */
     destroy: () => socket.destroy(),

@@ -4,6 +4,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
 import { SAVED_TRIGGERS, TriggerSwapError, copyName, definerSql, otherDefinerNeeds, putBackAppTriggers, quietAppTriggers, readAppTriggers } from './app-triggers'
 import { describeWriter, inFlightWritersSql, toInFlightWriters } from './inflight'
+import { canTryLocks, missingPrivileges } from './privileges'
 import { type Fingerprint, type SchemaChange, fingerprintChanges, fingerprintOf, fingerprintSql, inTables, readSchema, triggersSql } from './schema'
 import { PRIVATE_LIKE, binary, columnList, ident, isPrivateName, joinOn, literal } from './sql'
 import {
@@ -137,6 +138,8 @@ export class MysqlSnapshotBackend implements StateBackend {
   #queue: Promise<void> = Promise.resolve()
   /** The disconnect under way, which a second call joins (see disconnect()). */
   #disconnecting: Promise<void> | undefined
+  /** The server can ask for a lock without waiting for it (see canTryLocks): the disconnect's drops only try. */
+  #canTryLocks = false
 
   constructor(options: MysqlSnapshotOptions) {
     this.name = options.name ?? 'mysql'
@@ -160,6 +163,8 @@ export class MysqlSnapshotBackend implements StateBackend {
     const conn = await openConnection(this.name, this.#target, { multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true })
     try {
       await this.#prepareSession(conn)
+      this.#canTryLocks = await canTryLocks(conn, this.#lockWaitSeconds())
+      await this.#checkPrivileges(conn)
       await this.#takeLock(conn)
       await this.#dropPrivateObjects(conn)
       await this.#install(conn)
@@ -392,13 +397,15 @@ export class MysqlSnapshotBackend implements StateBackend {
    * transaction is open, that lock also stands in the way of the app's own next statement on the table: the
    * server calls it a deadlock and rolls back the app's transaction, or the drop waits out its timeout and
    * fails, leaving the tracking half removed. So the drop waits, without a lock, for those transactions to
-   * end (information_schema.INNODB_TRX, when this user may read it), then tries with the shortest lock wait
-   * there is (1 s), and again until lockWaitTimeoutMs has passed. Each try starts where the last stopped.
+   * end (information_schema.INNODB_TRX, when this user may read it), then tries the locks without waiting
+   * for them (MariaDB), or with the shortest wait there is (1 s, MySQL, where connect made sure that
+   * INNODB_TRX can be read), and again until lockWaitTimeoutMs has passed. A lock only tried stands in no
+   * one's way: without INNODB_TRX the tries alone wait for the app. Each try starts where the last stopped.
    * Left installed, the triggers go on recording every write of the app: that fails loudly.
    */
   async #dropOnceUnlocked(conn: Connection): Promise<void> {
     const deadline = Date.now() + (this.#options.lockWaitTimeoutMs ?? 10_000)
-    await conn.query('SET SESSION lock_wait_timeout = 1, SESSION innodb_lock_wait_timeout = 1')
+    await conn.query(`SET SESSION lock_wait_timeout = ${this.#canTryLocks ? 0 : 1}, SESSION innodb_lock_wait_timeout = 1`)
     for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
       await this.#waitForOpenTransactions(conn, deadline)
       try {
@@ -412,7 +419,7 @@ export class MysqlSnapshotBackend implements StateBackend {
     }
   }
 
-  /** Poll until no other session has a transaction open in the database, or `deadline`; at once when this user may not see them. */
+  /** Poll until no other session has a transaction open in the database, or `deadline`; at once when this user may not see them (the drops then only try their locks). */
   async #waitForOpenTransactions(conn: Connection, deadline: number): Promise<void> {
     const sql = inFlightWritersSql(conn, this.#target.database, { readersToo: true })
     for (let pause = 5; Date.now() < deadline; pause = Math.min(pause * 2, 100)) {
@@ -428,11 +435,13 @@ export class MysqlSnapshotBackend implements StateBackend {
   /** The tracking could not be dropped at disconnect: what is left, who held it, and how to remove it. */
   async #trackingLeft(conn: Connection, err: unknown): Promise<StateError> {
     const db = this.#target.database
-    const [open] = await conn
-      .query<RowDataPacket[]>(inFlightWritersSql(conn, db, { readersToo: true }))
-      .catch(() => [[] as RowDataPacket[]] as const)
+    let unnamed = ''
+    const [open] = await conn.query<RowDataPacket[]>(inFlightWritersSql(conn, db, { readersToo: true })).catch((e) => {
+      if (isPrivilegeError(e)) unnamed = ` (user "${this.#target.config.user}" may not read information_schema.INNODB_TRX to name it: look in SHOW PROCESSLIST as a user who may)`
+      return [[] as RowDataPacket[]] as const
+    })
     const sessions = toInFlightWriters(open)
-    const who = sessions.length ? `a transaction of another session (${sessions.map(describeWriter).join('; ')})` : 'a transaction of another session'
+    const who = sessions.length ? `a transaction of another session (${sessions.map(describeWriter).join('; ')})` : `a transaction of another session${unnamed}`
     const [objects] = await conn
       .query<RowDataPacket[]>(
         `SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND ${binary('TABLE_NAME')} LIKE ?
@@ -478,8 +487,13 @@ export class MysqlSnapshotBackend implements StateBackend {
 
   // ---- setup -------------------------------------------------------------------------------------
 
+  /** lockWaitTimeoutMs in the whole seconds the server counts its lock waits in. */
+  #lockWaitSeconds(): number {
+    return Math.max(1, Math.ceil((this.#options.lockWaitTimeoutMs ?? 10_000) / 1000))
+  }
+
   async #prepareSession(conn: Connection): Promise<void> {
-    const wait = Math.max(1, Math.ceil((this.#options.lockWaitTimeoutMs ?? 10_000) / 1000))
+    const wait = this.#lockWaitSeconds()
     // NO_AUTO_VALUE_ON_ZERO: a saved id 0 must come back as 0, not as a fresh AUTO_INCREMENT value.
     // No strict mode: rows the server accepted once are re-inserted as they are.
     // The restoring flag stays set for the whole session: this connection writes tracked tables only to restore
@@ -490,6 +504,22 @@ export class MysqlSnapshotBackend implements StateBackend {
     )
     // MySQL 8 caches information_schema.TABLES.AUTO_INCREMENT for a day; MariaDB has no such cache or variable.
     await conn.query('SET SESSION information_schema_stats_expiry = 0').catch(() => undefined)
+  }
+
+  /**
+   * Every privilege the backend will need, checked before it makes anything: one missing would otherwise
+   * fail a checkpoint, a rollback (halfway, the rows put back but not the counters) or the disconnect
+   * (the triggers left recording every write of the app), long after the run started.
+   */
+  async #checkPrivileges(conn: Connection): Promise<void> {
+    const db = this.#target.database
+    const missing = await missingPrivileges(conn, db, { canTryLocks: this.#canTryLocks })
+    if (!missing) return
+    throw new StateError(
+      this.name,
+      `user ${missing.account} (of the url ${this.#target.display}) lacks privileges the snapshot backend needs on database "${db}": ${missing.listed}. ` +
+        `Nothing was changed. As an administrator, run: ${missing.grants}`,
+    )
   }
 
   /** One run per database: a second one would drop this run's tracking on connect. The lock dies with the connection. */
