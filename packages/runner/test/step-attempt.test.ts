@@ -72,6 +72,31 @@ describe('attemptStep', () => {
     expect((await attempt({ ...failing, options: { expectFailure: true } }, l)).outcome).toEqual({ passed: true })
   })
 
+  it("an error thrown after the API accepted every request of the step is not the refusal it expected", async () => {
+    const l = lane()
+    const expected = { expectFailure: true }
+    // The API took the request (200), and the step's check of the answer threw: a green here hid an API
+    // that had stopped refusing.
+    const accepted = await attempt(node(async ({ http }) => {
+      const res = await http.get('/accepted')
+      throw new AssertionFailed(`field: expected "title", got ${JSON.stringify(res.json().field)}`)
+    }, expected), l)
+    expect(accepted.outcome).toEqual({
+      passed: false,
+      kind: 'assertion',
+      message: `field: expected "title", got undefined; the step expects the API to answer with a failure, and the API accepted every request the step sent (HTTP 200 to GET ${baseUrl}/accepted): the error came from the step's own checks of a success`,
+    })
+    // A refusal among the step's requests is the failure it expected, wherever the step's check threw.
+    const refusedThenChecked = await attempt(node(async ({ http }) => {
+      await http.get('/ok')
+      const res = await http.get('/missing')
+      throw new AssertionFailed(`status: expected 422, got ${res.status}`)
+    }, expected), l)
+    expect(refusedThenChecked.outcome).toEqual({ passed: true })
+    // A step that sent nothing (a mail that must not come, waited for) keeps its own error as the failure.
+    expect((await attempt(node(() => { throw new AssertionFailed('a mail came') }, expected), l)).outcome).toEqual({ passed: true })
+  })
+
   it('a request the API never answered is never the expected failure: refused, reset, a request timeout; another timeout is', async () => {
     const l = lane()
     const expected = { expectFailure: true }

@@ -1,4 +1,4 @@
-import { AbortedError, type ErrorCode, type ErrorKind, type StepNode, TimeoutError, TransportError, errorKindOf, errorMessage, redactText, suggestionForError } from '@venomqa/core'
+import { AbortedError, type ErrorCode, type ErrorKind, type HttpExchange, type StepNode, TimeoutError, TransportError, errorKindOf, errorMessage, redactText, suggestionForError } from '@venomqa/core'
 import { StallError, StrayError } from '../faults'
 import { AnswerCutError, RequestTimeoutError } from '../http/classify'
 import { isHttpResponseLike } from '../http-client'
@@ -25,9 +25,12 @@ export type Settled = { threw: false; value: unknown } | { threw: true; error: u
  * The step outcome rule of DESIGN.md section 3: a step fails if its action throws or returns an HTTP
  * response with status >= 400, and `expectFailure` inverts that. A deadline, an interrupt, code that
  * escaped the step and a step that can never settle are never the failure a step expected; nor is a
- * request the API never answered (see unanswered).
+ * request the API never answered (see notTheApisFailure), nor an error thrown after the API accepted
+ * every request the step sent (see acceptedEverything).
+ *
+ * `exchanges`: what the step's client recorded while the action ran, in order, when the caller has them.
  */
-export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal: AbortSignal, debug?: boolean): Outcome {
+export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal: AbortSignal, debug?: boolean, exchanges?: readonly HttpExchange[]): Outcome {
   const expectFailure = !!node.options.expectFailure
   if (settled.threw) {
     const thrown = settled.error
@@ -43,7 +46,7 @@ export function judge(node: Pick<StepNode, 'options'>, settled: Settled, signal:
     if (thrown instanceof StallError)
       return { passed: false, kind: 'stall', message: `${errorMessage(thrown)}; give the step a timeout (step option or --timeout) so a hang fails at the deadline` }
     const ownMistake = testsOwnMistake(thrown)
-    const notTheApis = expectFailure ? notTheApisFailure(thrown, ownMistake) : undefined
+    const notTheApis = expectFailure ? (notTheApisFailure(thrown, ownMistake) ?? acceptedEverything(exchanges)) : undefined
     if (expectFailure && !notTheApis) return { passed: true }
     // The error's own suggestion is the action's text, masked as its message is.
     const suggestion = suggestionForError(thrown)
@@ -95,6 +98,29 @@ function notTheApisFailure(thrown: unknown, ownMistake: boolean): string | undef
   if (thrown instanceof TransportError || thrown instanceof RequestTimeoutError) return 'it never answered'
   if (ownMistake) return "the step's own code failed before it asked the API anything"
   return undefined
+}
+
+/**
+ * Why an error the step threw is not the refusal it expected when the API accepted every request the step
+ * sent: the error came from the step's own checks of a success (`assertEqual(res.json().field, ...)`
+ * after a 201), and a negative test whose request the API took showed the opposite of what it claims.
+ * Counted as the expected failure, a validation the API had dropped stayed green. Undefined when a
+ * request was refused (a status >= 400), when none was answered, or when the step sent none (an error
+ * of its own check then stands for the failure: a mail that should not come, waited for in vain).
+ * A request the client retried counts by its last attempt: a 503 it retried into a 201 was accepted.
+ */
+function acceptedEverything(exchanges: readonly HttpExchange[] | undefined): string | undefined {
+  let lastAnswered: HttpExchange | undefined
+  for (let i = 0; i < (exchanges?.length ?? 0); i++) {
+    const exchange = exchanges![i]!
+    const retried = exchanges![i + 1]?.attempt === exchange.attempt + 1
+    if (retried || !exchange.response) continue
+    if (exchange.response.status >= 400) return undefined
+    lastAnswered = exchange
+  }
+  if (!lastAnswered) return undefined
+  const { method, url } = lastAnswered.request
+  return `the API accepted every request the step sent (HTTP ${lastAnswered.response!.status} to ${method} ${url}): the error came from the step's own checks of a success`
 }
 
 /**

@@ -69,7 +69,7 @@ export async function attemptStep(input: AttemptInput): Promise<AttemptResult> {
   }
   const exchanges = lane.http.history.slice(historyBefore)
   const returned = !settled.threw && isHttpResponseLike(settled.value) ? (settled.value as { exchange?: HttpExchange }).exchange : undefined
-  return { outcome: judge(node, settled, signal, input.debug), settled, exchanges, shown: returned ?? exchanges[exchanges.length - 1], ...(returned ? { returned } : {}), startedAt }
+  return { outcome: judge(node, settled, signal, input.debug, exchanges), settled, exchanges, shown: returned ?? exchanges[exchanges.length - 1], ...(returned ? { returned } : {}), startedAt }
 }
 
 /** A signal that aborts at `timeoutMs`, or when `parent` does. */
