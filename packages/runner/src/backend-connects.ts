@@ -1,4 +1,5 @@
 import { type StateBackend, TimeoutError, errorMessage } from '@venomqa/core'
+import { untilStepStops } from './http/detached'
 import type { StateCalls } from './world'
 
 /** A backend whose abandoned connect has not been waited for yet, and what became of it once it settles. */
@@ -7,6 +8,8 @@ interface Late {
   label: string
   /** A problem, or undefined when there is nothing left in the system under test. */
   done: Promise<string | undefined>
+  /** `done` has settled. */
+  settled: boolean
 }
 
 /**
@@ -26,17 +29,30 @@ export class BackendConnects {
 
   /**
    * Connect `b`, bounded by the timeout. `label` names it in the errors and problems: `state backend "pg"`,
-   * or `worker 1: state backend "pg"`. Rejects as the call does; a connect abandoned at the timeout is
-   * tracked until `settleAbandoned()`.
+   * or `worker 1: state backend "pg"`. Rejects as the call does, or with `signal`'s reason when it aborts
+   * first: Ctrl-C while a database does not answer stops the wait at once, where it waited out the
+   * backend's own connect timeout. A connect abandoned at the timeout or the signal is tracked until
+   * `settleAbandoned()`.
    */
-  async connect(b: StateBackend, label: string): Promise<void> {
+  async connect(b: StateBackend, label: string, signal?: AbortSignal): Promise<void> {
     let connecting: Promise<void> | undefined
     try {
-      await this.#calls.call(`${label} connect`, () => (connecting = b.connect()))
+      const call = this.#calls.call(`${label} connect`, () => (connecting = b.connect()))
+      await (signal ? untilStepStops(call, signal, (left) => void left.catch(() => {})) : call)
     } catch (err) {
-      if (err instanceof TimeoutError && connecting) this.#late.push({ backend: b, label, done: this.#disconnectWhenConnected(b, label, connecting) })
+      const abandoned = err instanceof TimeoutError || (signal?.aborted && err === signal.reason)
+      if (abandoned && connecting) {
+        const late: Late = { backend: b, label, done: this.#disconnectWhenConnected(b, label, connecting), settled: false }
+        void late.done.finally(() => (late.settled = true))
+        this.#late.push(late)
+      }
       throw err
     }
+  }
+
+  /** The labels of the abandoned connects not finished yet: what `settleAbandoned()` would wait for. */
+  stillConnecting(): string[] {
+    return this.#late.filter((l) => !l.settled).map((l) => l.label)
   }
 
   /**

@@ -393,7 +393,7 @@ export class Runner {
 
     const notRunBecause: { reason: string; kind: 'stall' | 'state' } | undefined = this.#fatal
       ? { reason: this.#fatal, kind: 'stall' }
-      : await this.#connect().then((reason) => (reason ? { reason, kind: 'state' as const } : undefined))
+      : await this.#connect(signal).then((reason) => (reason ? { reason, kind: 'state' as const } : undefined))
     const journeys: JourneyResult[] = new Array(units.length)
     const workers = Math.max(1, Math.min(this.options.workers ?? 1, units.length))
     // Fail-fast stops the journeys still running on other workers, cleanly: they roll back and say so.
@@ -533,16 +533,23 @@ export class Runner {
     return workers > 1 ? Math.min(workers, journeys) : (this.options.parallelPaths ?? 1)
   }
 
-  async #connect(): Promise<string | undefined> {
+  /**
+   * Connect every state backend not connected yet: a problem when one cannot, undefined when all did or
+   * `signal` stopped the run first (its journeys are then not run, as interrupted, with no issue of their
+   * own: the user stopped them).
+   */
+  async #connect(signal?: AbortSignal): Promise<string | undefined> {
     if (this.#connected) return undefined
     for (const b of this.registry.stateBackends) {
       if (this.#connectedBackends.includes(b)) continue
+      if (signal?.aborted) return undefined
       try {
-        await this.#connects.connect(b, `state backend "${b.name}"`)
+        await this.#connects.connect(b, `state backend "${b.name}"`, signal)
         // Each one as it connects: when a later one fails, close() still disconnects those before it,
         // which have set up their tables, triggers or session in the system under test.
         this.#connectedBackends.push(b)
       } catch (err) {
+        if (signal?.aborted && err === signal.reason) return undefined
         const message = `state backend "${b.name}" could not connect: ${errorMessage(err)}`
         this.runIssues.push(makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}` }))
         return message
@@ -709,6 +716,10 @@ export class Runner {
     // A connect abandoned at the timeout may finish yet: its backend is disconnected when it does, and
     // the run waits for that as long as one call may take. One still connecting then is said so. The
     // workers' are waited for as their workers close.
+    // Said before the wait, which can be as long as the backend's own connect timeout (a database that
+    // does not answer, then Ctrl-C): a process silent for that long looks hung.
+    for (const label of this.#connects.stillConnecting())
+      this.options.logger?.warn(`waiting for ${label} to finish the connect the run abandoned, to undo what it sets up in the system under test (up to ${this.pluginTimeoutMs} ms)`)
     for (const { backend, problem } of await this.#connects.settleAbandoned()) fail(`disconnect ${backend.name}`, 'critical', `state:${backend.name}`, problem)
     this.#connected = false
     if (this.#pool) for (const e of await this.#pool.close()) fail('close workers', 'critical', 'workers', e)

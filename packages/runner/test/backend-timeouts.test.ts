@@ -3,7 +3,7 @@
  * failed, with its reports, instead of hanging until CI kills it. Everything runs in this process (memory
  * state, no app): what is under test is the runner's handling of a call that never answers.
  */
-import { type JourneyResult, type RunResult, type StateBackend, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { AbortedError, type JourneyResult, type RunResult, type StateBackend, branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { MemoryState, createRunner, memoryState } from '../src/index'
 
@@ -302,6 +302,30 @@ describe('a worker setup that never settles', () => {
     expect(result.issues.map((i) => i.error)).toContain(`state backend "slow" could not connect: state backend "slow" connect timed out after ${TIMEOUT} ms`)
     expect(await runner.close()).toEqual([])
     // close() waited for the late connect, and undid it.
+    expect(slow.calls).toEqual(['connect', 'connected', 'disconnect'])
+    expect(runner.closeIssues).toEqual([])
+  }, TEST_TIMEOUT)
+
+  it('Ctrl-C while a state backend connects stops the wait at once: the journeys are not run, as interrupted, and the late connect is undone at close', async () => {
+    // Its connect takes 10 pluginTimeouts: the run used to wait that out before it saw the interrupt.
+    const slow = slowConnect(TIMEOUT * 10)
+    const ac = new AbortController()
+    const warnings: string[] = []
+    const logger = { debug: noop, info: noop, error: noop, warn: (m: string) => void warnings.push(m) }
+    const runner = createRunner({ pluginTimeout: TIMEOUT * 20, stateBackends: [slow.backend], signal: ac.signal, logger })
+    setTimeout(() => ac.abort(new AbortedError('interrupted by the user')), TIMEOUT / 2)
+    const result = await runner.run(journey('j', { steps: [step('s', noop), checkpoint('cp')] }))
+    expect(result.interrupted).toBe(true)
+    expect(result.journeys[0]).toMatchObject({ status: 'skipped', interrupted: true })
+    // The user stopped it: no issue says the backend could not connect.
+    expect(result.issues).toEqual([])
+    // The run ended before the connect did.
+    expect(slow.calls).toEqual(['connect'])
+    // close() said what it waits for, waited for the late connect, and undid it.
+    expect(await runner.close()).toEqual([])
+    expect(warnings).toEqual([
+      `waiting for state backend "slow" to finish the connect the run abandoned, to undo what it sets up in the system under test (up to ${TIMEOUT * 20} ms)`,
+    ])
     expect(slow.calls).toEqual(['connect', 'connected', 'disconnect'])
     expect(runner.closeIssues).toEqual([])
   }, TEST_TIMEOUT)
