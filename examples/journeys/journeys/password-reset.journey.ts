@@ -1,6 +1,7 @@
 import { assert, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
 
-const email = 'reset@example.test'
+// A new user each run: the sign-up on the main line stays in the app's data.
+const email = `reset-${Date.now().toString(36)}@example.test`
 const RESET_LINK = /https?:\/\/\S+\/reset\/\S+/
 
 /** The email workflow: the app mails a reset link over SMTP; the journey follows it. */

@@ -2,7 +2,8 @@ import { journey, journeysFor, step } from '@venomqa/core'
 
 /** Data-driven: one journey per case. */
 const cases = [
-  { name: 'valid_user', email: 'grace@example.test', ok: true },
+  // A new address each run: the user it registers stays in the app's data.
+  { name: 'valid_user', email: `grace-${Date.now().toString(36)}@example.test`, ok: true },
   { name: 'invalid_email', email: 'not-an-email', ok: false },
   { name: 'missing_email', email: undefined, ok: false },
 ]

@@ -1,5 +1,9 @@
 import { assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
 
+// A new user each run: what the main line writes stays in the app's data (only branches are rolled back),
+// so a second run against the same database would find Ada signed up already.
+const email = `ada-${Date.now().toString(36)}@example.test`
+
 /**
  * A user's todos: one checkpoint, a branch of three paths that each start from it (one of them an
  * expected failure), and a nested branch on the quota rule.
@@ -10,10 +14,10 @@ export default journey('todo_lifecycle', {
   timeout: 30_000,
   steps: [
     step('sign_up', ({ http }) =>
-      http.post('/api/users', { json: { email: 'ada@example.test', password: 'correct horse', name: 'Ada' } }),
+      http.post('/api/users', { json: { email, password: 'correct horse', name: 'Ada' } }),
     ),
     step('log_in', async ({ http, ctx }) => {
-      const res = await http.post('/api/auth/login', { json: { email: 'ada@example.test', password: 'correct horse' } })
+      const res = await http.post('/api/auth/login', { json: { email, password: 'correct horse' } })
       assertStatus(res, 200)
       ctx.set('token', res.json().token)
       http.setAuthToken(res.json().token)

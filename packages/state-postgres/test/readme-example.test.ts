@@ -34,9 +34,10 @@ describe('README example', () => {
     await dropDatabase(DB)
   })
 
-  it('run.ts with todo.journey.ts: every path starts from the checkpoint, and the run ends there', async () => {
-    const logged = await runExample({
-      dir: path.join(PKG, `test/readme-example.${process.pid}.generated`),
+  it('run.ts with todo.journey.ts: every path starts from the checkpoint, the run ends there, and it runs again on the same database', async () => {
+    // A folder per run: a module imported once is not run again from the same path.
+    const run = (n: number) => runExample({
+      dir: path.join(PKG, `test/readme-example.${process.pid}.${n}.generated`),
       files: {
         'todo.journey.ts': tsBlock(README, '// todo.journey.ts'),
         'run.ts': tsBlock(README, '// run.ts: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/todo_test npx tsx run.ts` (and BASE_URL if the app is elsewhere)'),
@@ -45,9 +46,9 @@ describe('README example', () => {
       imports: { '@venomqa/state-postgres': path.join(PKG, 'src/index.ts') },
       env: { BASE_URL: app!.url, DATABASE_URL: url },
     })
+    const logged = await run(1)
 
     expect(logged).toEqual([['passed', [{ name: `postgres:${DB}`, mechanism: 'snapshot', parallelSafe: false }]]])
-    expect(runs).toHaveLength(1)
     expect(stepsRun(runs[0]!)).toEqual([
       'todos > sign_up: passed',
       'todos > log_in: passed',
@@ -60,8 +61,14 @@ describe('README example', () => {
     ])
 
     // The database is left at the checkpoint (Ada and her first todo), without the backend's tracking.
-    const titles = await withClient(url, async (c) => (await c.query('SELECT title FROM todos ORDER BY id')).rows.map((r) => r.title))
-    expect(titles).toEqual(['first'])
+    const titles = async () => withClient(url, async (c) => (await c.query('SELECT title FROM todos ORDER BY id')).rows.map((r) => r.title))
+    expect(await titles()).toEqual(['first'])
+    expect(await trackingLeftovers(url)).toEqual([])
+
+    // The main line's writes stay, so a second run signs up a user of its own: a fixed address got a 409.
+    expect(await run(2)).toEqual(logged)
+    expect(stepsRun(runs[1]!)).toEqual(stepsRun(runs[0]!))
+    expect(await titles()).toEqual(['first', 'first'])
     expect(await trackingLeftovers(url)).toEqual([])
   })
 })
