@@ -94,6 +94,10 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
   let journeysTotal = 0
   let journeysDone = 0
   let current = ''
+  /** Paths or journeys run at once: their live lines interleave, so each line of a path names it. */
+  let interleaved = false
+  /** A live line of `path`, tagged with the path's name when lines interleave: indentation alone no longer tells whose it is. */
+  const ofPath = (path: string, line: string) => (interleaved && path !== 'main' ? line.replace(/^( *)/, `$1${p.dim(`[${leaf(path)}]`)} `) : line)
 
   const clearProgress = () => {
     if (progressShown) {
@@ -125,6 +129,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
   const hooks: Partial<LifecycleHooks> = {
     runStart(e) {
       live = !toFile
+      interleaved = (e.workers ?? 1) > 1
       if (live && !tty) out.start()
       journeysTotal = e.journeys.length
       print(p.bold(`VenomQA: running ${plural(e.journeys.length, 'journey')}`))
@@ -146,25 +151,25 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
         }
       : {}),
     stepRetry(e) {
-      print(`${indent(e.path)}${p.yellow('↻')} ${shownNames(e.step)} ${p.dim(`retry ${e.attempt}: ${escapeControlChars(redactFreeText(e.error))}`)}`)
+      print(ofPath(e.path, `${indent(e.path)}${p.yellow('↻')} ${shownNames(e.step)} ${p.dim(`retry ${e.attempt}: ${escapeControlChars(redactFreeText(e.error))}`)}`))
     },
     stepEnd(e) {
       // A passed step shows only its name and request line: escaped and masked as text (see passedStep).
       if (!opts.verbose && e.result.status === 'passed') {
         // A step's result is finished when stepEnd fires: the line reads the same made now or at the flush.
         const { result, path } = e
-        printLate(() => `${fmt.passedStep(result, path)}\n`)
+        printLate(() => `${ofPath(path, fmt.passedStep(result, path))}\n`)
         return
       }
       // Any other sees the result as a report would: redacted whole (a secret from its exchange is masked in
       // its error too) and escaped, so what the API said cannot drive the terminal.
       const line = redactResults(e.result, opts.redact)
-      for (const text of fmt.step(printable(line), e.path, line)) print(text)
+      for (const text of fmt.step(printable(line), e.path, line)) print(ofPath(e.path, text))
     },
     // Names come from journey definitions, which may be built from data: escaped like everything else.
     checkpoint(event) {
       const e = shownNames(event)
-      print(fmt.checkpoint(e.name, e.path, e.durationMs, e.backends))
+      print(ofPath(e.path, fmt.checkpoint(e.name, e.path, e.durationMs, e.backends)))
     },
     branchStart(event) {
       const e = shownNames(event)
@@ -176,7 +181,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     },
     rollback(event) {
       const e = shownNames(event)
-      print(fmt.rollback(e.checkpoint, e.reason, e.path, e.durationMs, e.backends))
+      print(ofPath(e.path, fmt.rollback(e.checkpoint, e.reason, e.path, e.durationMs, e.backends)))
     },
     pathEnd(e) {
       print(fmt.pathEnd(shownNames(e.path), e.result.status, e.result.durationMs))

@@ -209,6 +209,28 @@ describe('the console with workers on a TTY (a fake one: a stream with isTTY and
     expect(afterNested.find((l) => l.startsWith('worker 1'))).toBe('worker 1  fork › right > deep › x')
   })
 
+  it('off a terminal, the lines of paths run at once name their path: they interleave, and indentation alone did not tell whose they were', async () => {
+    let written = ''
+    const log = new Writable({ write: (chunk, _enc, done) => void ((written += chunk.toString()), done()) })
+    const meet = meeting(2)
+    const waits = (name: string) => path(name, [step('wait', () => meet()), step('after', () => {})])
+    const runner = createRunner({ parallelPaths: 2, reporters: [] })
+    runner.addReporter(createConsoleReporter({ stream: log }))
+    try {
+      const result = await runner.run(journey('fork', { steps: [step('first', () => {}), checkpoint('start'), branch('start', [waits('left'), waits('right')])] }))
+      expect(result.status).toBe('passed')
+    } finally {
+      await runner.close()
+    }
+    const lines = written.split('\n').map((l) => l.replace(/\d+(\.\d+)? m?s/g, 'N ms'))
+    for (const name of ['left', 'right']) {
+      expect(lines).toContain(`    [${name}] ✓ wait N ms`)
+      expect(lines).toContain(`    [${name}] ✓ after N ms`)
+    }
+    // The main line's own steps, run alone, are as they always were.
+    expect(lines).toContain('  ✓ first N ms')
+  })
+
   it('in CI (CI=true) the same run is plain lines, with no board and no cursor movement', async () => {
     process.env.CI = 'true'
     const tty = new FakeTerminal(120)
