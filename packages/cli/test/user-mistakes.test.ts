@@ -93,6 +93,17 @@ export default journey('elsewhere', { baseUrl: 'localhost:3000', steps: [step('p
     expectRefused(await p.venomqa(['run']), /journey "elsewhere": baseUrl must use http:\/\/ or https:\/\/, got "localhost:3000"/)
   })
 
+  it("a step option of the wrong type or a misspelt one is a definition error naming the journey, the step and the option: `expectFailure: 'no'` passed a failing step", async () => {
+    const journey = (options: string) => `import { journey, step } from '@venomqa/core'
+export default journey('mistyped', { steps: [step('ping', ({ http }) => http.get('/ping'), ${options})] })
+`
+    const config = { 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n' }
+    const wrongType = await project({ ...config, 'journeys/ping.journey.ts': journey("{ expectFailure: 'no' }") })
+    expectRefused(await wrongType.venomqa(['run']), /^venomqa: journeys\/ping\.journey\.ts:2:\d+: journey "mistyped", step "ping": expectFailure: expected true or false, got "no"\n$/)
+    const typo = await project({ ...config, 'journeys/ping.journey.ts': journey('{ tiemout: 5000 }') })
+    expectRefused(await typo.venomqa(['run']), /^venomqa: journeys\/ping\.journey\.ts:2:\d+: journey "mistyped", step "ping": unknown option "tiemout" \(did you mean "timeout"\?\)\n$/)
+  })
+
   it('a base URL with a query or fragment is refused (the config, --base-url, a journey\'s), its secrets masked: each request\'s path would land inside the query', async () => {
     const p = await project({ 'venomqa.config.mjs': `export default { baseUrl: process.env.APP_URL + '/api?version=2' }\n` })
     expectRefused(await p.venomqa(['run']), /baseUrl: expected a URL with no query \(\?\.\.\.\) or fragment \(#\.\.\.\): each request's path is added at its end/)

@@ -22,3 +22,21 @@ function editDistance(a: string, b: string): number {
   }
   return row[b.length]!
 }
+
+/** Every key of `T`, listed once: the compiler says when `T` gains one the list lacks. */
+export function keysOf<T>(keys: Record<keyof T, 1>): string[] {
+  return Object.keys(keys)
+}
+
+/**
+ * `unknown key "deph" (did you mean "depth"?)` for the first key of `given` that is none of `known`, or
+ * with the keys it takes when none is near; undefined when every key is known. `noun` names what a key
+ * is where it is written: `unknown option "tiemout"` for a step's options.
+ */
+export function unknownKeyIn(given: unknown, known: readonly string[], prefix = '', noun = 'key'): string | undefined {
+  if (!given || typeof given !== 'object') return undefined
+  const key = Object.keys(given).find((k) => !known.includes(k))
+  if (key === undefined) return undefined
+  const near = didYouMean(key, known)
+  return `unknown ${noun} "${prefix}${key}" (${near ? `did you mean "${prefix}${near}"?` : `the ${noun}s are ${known.map((k) => prefix + k).join(', ')}`})`
+}

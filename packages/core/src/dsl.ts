@@ -2,7 +2,7 @@ import type { Context } from './context'
 import type { HttpClient } from './http'
 import type { PortName, Ports } from './ports'
 import { DefinitionError } from './errors'
-import { validateJourney } from './validate'
+import { validateJourney, validateJourneyOptions } from './validate'
 
 export interface Logger {
   debug(message: string, data?: unknown): void
@@ -69,11 +69,17 @@ export interface BranchNode {
   readonly paths: readonly PathNode[]
 }
 
+export interface PathOptions {
+  description?: string
+}
+
 export interface PathNode {
   readonly kind: 'path'
   readonly name: string
   readonly description?: string
   readonly steps: readonly JourneyNode[]
+  /** The options as given, checked with the journey (path() cannot name it): a misspelt key is refused there. */
+  readonly options?: PathOptions
 }
 
 export type JourneyNode = StepNode | CheckpointNode | BranchNode
@@ -140,8 +146,9 @@ export function branch(checkpointName: string, paths: PathNode[]): BranchNode {
   return { kind: 'branch', checkpoint: checkpointName, paths }
 }
 
-export function path(name: string, steps: JourneyNode[], options: { description?: string } = {}): PathNode {
-  return { kind: 'path', name, steps, description: options.description }
+export function path(name: string, steps: JourneyNode[], options: PathOptions = {}): PathNode {
+  // `?.`: options of null, from a file loaded without type checks, are refused with the journey, not here.
+  return { kind: 'path', name, steps, description: (options as PathOptions | null)?.description, options }
 }
 
 export interface JourneyFunction {
@@ -157,6 +164,9 @@ export interface JourneyFunction {
 }
 
 function defineJourney(name: string, options: JourneyOptions, mode?: Journey['mode']): Journey {
+  // The options as written: the journey keeps only the keys it knows, so a misspelt one would vanish below,
+  // and a wrong type (`tags: 'smoke'`) would fail there with a TypeError naming nothing.
+  validateJourneyOptions(name, options)
   const j: Journey = {
     kind: 'journey',
     name,

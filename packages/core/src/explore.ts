@@ -1,9 +1,10 @@
-import { didYouMean } from './did-you-mean'
+import { didYouMean, keysOf, unknownKeyIn } from './did-you-mean'
 import type { Action, ActionArgs, JourneyNode, StepNode } from './dsl'
 import { DefinitionError } from './errors'
 import type { HttpClient, RecordedRequest, RecordedResponse } from './http'
 import { SEVERITIES, type Severity } from './issues'
 import type { PortName, Ports } from './ports'
+import { stepOptionsProblem } from './validate'
 
 /**
  * Exploration: the framework chooses sequences of actions, rolls back instead of replaying prefixes,
@@ -289,23 +290,6 @@ const BUDGET_KEYS = keysOf<ExplorationBudget>({ transitions: 1, timeMs: 1, state
 const ACTION_KEYS = keysOf<ActionOptions>({ description: 1, when: 1, inputs: 1, maxPerPath: 1, timeout: 1, requires: 1, allowStatus: 1 })
 const INVARIANT_KEYS = keysOf<InvariantOptions>({ description: 1, after: 1, severity: 1 })
 
-/** Every key of `T`, listed once: the compiler says when `T` gains one the list lacks. */
-function keysOf<T>(keys: Record<keyof T, 1>): string[] {
-  return Object.keys(keys)
-}
-
-/**
- * `unknown key "deph" (did you mean "depth"?)` for the first key of `given` that is none of `known`, or
- * with the keys it takes when none is near; undefined when every key is known.
- */
-function unknownKeyIn(given: unknown, known: readonly string[], prefix = ''): string | undefined {
-  if (!given || typeof given !== 'object') return undefined
-  const key = Object.keys(given).find((k) => !known.includes(k))
-  if (key === undefined) return undefined
-  const near = didYouMean(key, known)
-  return `unknown key "${prefix}${key}" (${near ? `did you mean "${prefix}${near}"?` : `the keys are ${known.map((k) => prefix + k).join(', ')}`})`
-}
-
 /** `'a', 'b' or 'c'`. */
 function oneOf(values: readonly string[]): string {
   const quoted = values.map((v) => `'${v}'`)
@@ -335,8 +319,11 @@ export function validateExploration(e: Exploration): void {
   if (e.workers !== undefined && !(Number.isInteger(e.workers) && e.workers >= 1)) throw where(`workers must be a whole number of 1 or more, got ${String(e.workers)}`)
   for (const [key, value] of Object.entries(e.budget ?? {}))
     if (value !== undefined && !(typeof value === 'number' && value > 0)) throw where(`budget.${key} must be a positive number, got ${String(value)}`)
-  for (const [i, node] of e.setup.entries())
+  for (const [i, node] of e.setup.entries()) {
     if (!node || (node as StepNode).kind !== 'step') throw where(`setup item ${i + 1} is not a step (setup runs steps once, before the root checkpoint)`)
+    const problem = stepOptionsProblem((node as StepNode).options)
+    if (problem) throw new DefinitionError(String(e.name), problem, (node as StepNode).name, 'exploration')
+  }
   e.actions.forEach((a, i) => {
     if (!a || (a.kind !== 'action' && a.kind !== 'action-source')) throw where(`actions item ${i + 1} is not an action (make it with action()) or an action source`)
   })

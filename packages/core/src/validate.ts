@@ -1,24 +1,126 @@
-import { redactText } from './redact'
-import type { Journey, JourneyNode } from './dsl'
+import { TIMER_MS_EXPECTED, isTimerMs } from './deadline'
+import { keysOf, unknownKeyIn } from './did-you-mean'
+import type { Journey, JourneyNode, JourneyOptions, PathOptions, StepOptions } from './dsl'
 import { DefinitionError } from './errors'
+import { describeValue } from './options'
+import { redactText } from './redact'
 
 /**
- * Checks a journey before anything runs: names, actions, and that every branch names a checkpoint that
- * is declared earlier in its own line or in an enclosing one. Throws one DefinitionError for the first
- * mistake, naming the journey and the step.
+ * Why an option's value is refused, as the text that follows its name (`: expected true or false, got
+ * "no"`), or undefined when it is fine. Journey files are loaded without type checks, so every option is
+ * checked here: a truthy `expectFailure: 'no'` passed every step it should have failed.
+ */
+type OptionCheck = (value: unknown) => string | undefined
+
+function expecting(ok: (value: unknown) => boolean, expected: string, hint: (value: unknown) => string = () => ''): OptionCheck {
+  return (value) => (ok(value) ? undefined : `: expected ${expected}, got ${describeValue(value)}${hint(value)}`)
+}
+
+/** A list given as its one item (`requires: 'cache'`) was read a character at a time: the fix, spelt out. */
+const asList = (value: unknown) => (typeof value === 'string' ? ` (did you mean [${describeValue(value)}]?)` : '')
+const isWhole = (value: unknown, min: number, max: number) => Number.isInteger(value) && (value as number) >= min && (value as number) <= max
+const isStringList = (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string')
+
+const text = expecting((v) => typeof v === 'string', 'a string')
+const flag = expecting((v) => typeof v === 'boolean', 'true or false')
+// A duration no timer keeps (a fraction, Infinity, past 2^31 - 1 ms) fired at once: "timed out after 3000000000 ms".
+const timerMs = expecting(isTimerMs, TIMER_MS_EXPECTED.replace(/^expected /, ''))
+const delayMs = expecting((v) => v === 0 || isTimerMs(v), `0 or ${TIMER_MS_EXPECTED.replace(/^expected /, '')}`)
+const retries = expecting((v) => isWhole(v, 0, 100), 'a whole number from 0 to 100')
+const portNames = expecting(isStringList, "a list of port names, such as ['cache']", asList)
+const httpUrl: OptionCheck = (value) => {
+  const problem = httpUrlProblem(value)
+  return problem && ` ${problem}`
+}
+
+/** Every option of step(), with its check: the compiler says when StepOptions gains one this lacks. */
+const STEP_OPTIONS: Record<keyof StepOptions, OptionCheck> = {
+  description: text,
+  expectFailure: flag,
+  timeout: timerMs,
+  retries,
+  retryDelay: delayMs,
+  requires: portNames,
+}
+
+/** Every option of journey() but its steps, which are checked one by one. */
+const JOURNEY_OPTIONS: Record<Exclude<keyof JourneyOptions, 'steps'>, OptionCheck> = {
+  description: text,
+  tags: expecting(isStringList, "a list of tags, such as ['smoke']", asList),
+  timeout: timerMs,
+  baseUrl: httpUrl,
+  requires: portNames,
+  retries,
+  failFast: flag,
+}
+const JOURNEY_OPTION_KEYS = [...Object.keys(JOURNEY_OPTIONS), 'steps']
+/** What journey() makes: a journey built otherwise (an object a file exports) is held to the same keys. */
+const JOURNEY_KEYS = keysOf<Journey>({ kind: 1, name: 1, description: 1, tags: 1, timeout: 1, baseUrl: 1, requires: 1, retries: 1, failFast: 1, mode: 1, steps: 1 })
+const JOURNEY_MODES: readonly NonNullable<Journey['mode']>[] = ['skip', 'only']
+
+const PATH_OPTIONS: Record<keyof PathOptions, OptionCheck> = { description: text }
+
+function isOptionsObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** The first option of `given` that `checks` does not know or whose value it refuses, as `key: expected ...`. */
+function optionsProblem(given: Record<string, unknown>, checks: Record<string, OptionCheck>, known: readonly string[] = Object.keys(checks)): string | undefined {
+  const unknown = unknownKeyIn(given, known, '', 'option')
+  if (unknown) return unknown
+  for (const [key, check] of Object.entries(checks)) {
+    const problem = given[key] === undefined ? undefined : check(given[key])
+    if (problem) return `${key}${problem}`
+  }
+  return undefined
+}
+
+/** Why a step's options (its third argument) cannot run, or undefined: for journeys, and for an exploration's setup. */
+export function stepOptionsProblem(options: unknown): string | undefined {
+  if (!isOptionsObject(options)) return `options: expected an object, as in step(name, action, { timeout: 5000 }), got ${describeValue(options)}`
+  return optionsProblem(options, STEP_OPTIONS)
+}
+
+/** Why a path's options (its third argument) cannot run, or undefined; a path made by hand may have none. */
+function pathOptionsProblem(options: unknown): string | undefined {
+  if (options === undefined) return undefined
+  if (!isOptionsObject(options)) return `options: expected an object, as in path(name, steps, { description: '...' }), got ${describeValue(options)}`
+  return optionsProblem(options, PATH_OPTIONS)
+}
+
+function journeyNameProblem(name: unknown): string | undefined {
+  return typeof name !== 'string' || !name.trim() ? 'a journey needs a non-empty name' : undefined
+}
+
+/**
+ * Checks what journey() was given, before it builds the journey: the journey keeps only the options it
+ * knows, so a misspelt one (`timout`, `stpes`) is refused here or never; and a wrong type (`tags: 'smoke'`)
+ * would break the building with a TypeError that names nothing.
+ */
+export function validateJourneyOptions(name: string, options: JourneyOptions): void {
+  const badName = journeyNameProblem(name)
+  if (badName) throw new DefinitionError(String(name), badName)
+  if (!isOptionsObject(options))
+    throw new DefinitionError(name, `options: expected an object, as in journey(name, { steps: [...] }), got ${describeValue(options)}`)
+  const problem = optionsProblem(options, JOURNEY_OPTIONS, JOURNEY_OPTION_KEYS)
+  if (problem) throw new DefinitionError(name, problem)
+}
+
+/**
+ * Checks a journey before anything runs: names, actions, every option of the journey, its steps and
+ * paths, and that every branch names a checkpoint that is declared earlier in its own line or in an
+ * enclosing one. Throws one DefinitionError for the first mistake, naming the journey and the step.
  */
 export function validateJourney(j: Journey): void {
-  if (typeof j.name !== 'string' || !j.name.trim()) throw new DefinitionError(String(j.name), 'a journey needs a non-empty name')
+  const badName = journeyNameProblem(j.name)
+  if (badName) throw new DefinitionError(String(j.name), badName)
+  const unknown = unknownKeyIn(j, JOURNEY_KEYS)
+  if (unknown) throw new DefinitionError(j.name, unknown)
   if (!Array.isArray(j.steps) || j.steps.length === 0) throw new DefinitionError(j.name, 'a journey needs at least one step')
-  if (j.timeout !== undefined && !(typeof j.timeout === 'number' && j.timeout > 0))
-    throw new DefinitionError(j.name, `timeout must be a positive number of ms, got ${String(j.timeout)}`)
-  if (j.retries !== undefined && !(Number.isInteger(j.retries) && j.retries >= 0 && j.retries <= 100))
-    throw new DefinitionError(j.name, `retries must be a whole number from 0 to 100, got ${String(j.retries)}`)
-  if (j.failFast !== undefined && typeof j.failFast !== 'boolean') throw new DefinitionError(j.name, `failFast must be true or false, got ${String(j.failFast)}`)
-  if (j.baseUrl !== undefined) {
-    const problem = httpUrlProblem(j.baseUrl)
-    if (problem) throw new DefinitionError(j.name, `baseUrl ${problem}`)
-  }
+  const problem = optionsProblem(j as unknown as Record<string, unknown>, JOURNEY_OPTIONS, JOURNEY_KEYS)
+  if (problem) throw new DefinitionError(j.name, problem)
+  if (j.mode !== undefined && !JOURNEY_MODES.includes(j.mode))
+    throw new DefinitionError(j.name, `mode: expected 'skip' or 'only' (journey.skip(), journey.only()), got ${describeValue(j.mode)}`)
   const allCheckpoints = new Set<string>()
   walk(j, j.steps, [], allCheckpoints, 'main line')
 }
@@ -39,11 +141,8 @@ function walk(j: Journey, nodes: readonly JourneyNode[], visible: string[], all:
         if (stepNames.has(node.name))
           throw new DefinitionError(j.name, `duplicate step name in the ${where}; step names must differ within a line`, node.name)
         stepNames.add(node.name)
-        const o = node.options ?? {}
-        if (o.timeout !== undefined && !(typeof o.timeout === 'number' && o.timeout > 0))
-          throw new DefinitionError(j.name, `timeout must be a positive number of ms, got ${String(o.timeout)}`, node.name)
-        if (o.retries !== undefined && !(Number.isInteger(o.retries) && o.retries >= 0 && o.retries <= 100))
-          throw new DefinitionError(j.name, `retries must be a whole number from 0 to 100, got ${String(o.retries)}`, node.name)
+        const problem = stepOptionsProblem(node.options)
+        if (problem) throw new DefinitionError(j.name, problem, node.name)
         break
       }
       case 'checkpoint': {
@@ -82,6 +181,8 @@ function walk(j: Journey, nodes: readonly JourneyNode[], visible: string[], all:
           if (typeof p.name !== 'string' || !p.name.trim()) throw new DefinitionError(j.name, 'a path needs a name', label)
           if (pathNames.has(p.name)) throw new DefinitionError(j.name, `duplicate path "${p.name}" in the branch`, label)
           pathNames.add(p.name)
+          const problem = pathOptionsProblem(p.options)
+          if (problem) throw new DefinitionError(j.name, `path "${p.name}": ${problem}`, label)
           if (!Array.isArray(p.steps) || p.steps.length === 0)
             throw new DefinitionError(j.name, `path "${p.name}" is empty; a path needs at least one step`, label)
           walk(j, p.steps, scope, all, `path "${p.name}"`)

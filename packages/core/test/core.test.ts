@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest'
 import {
   Context,
   DefinitionError,
+  MAX_TIMEOUT_MS,
   REDACTED,
+  action,
   branch,
   checkpoint,
+  exploration,
   journey,
   journeysFor,
   path,
@@ -19,6 +22,7 @@ import {
   TimeoutError,
   UserError,
   VenomError,
+  validateJourney,
 } from '../src/index'
 
 const noop = step('noop', () => {})
@@ -38,8 +42,8 @@ describe('journey validation', () => {
       [() => journey('j', { steps: [] }), /journey "j": a journey needs at least one step/],
       [() => journey('j', { steps: [noop, noop] }), /journey "j", step "noop": duplicate step name in the main line/],
       [() => journey('j', { steps: [step('s', 'x' as never)] }), /step "s": the action is not a function/],
-      [() => journey('j', { steps: [step('s', () => {}, { timeout: -1 })] }), /step "s": timeout must be a positive number/],
-      [() => journey('j', { steps: [step('s', () => {}, { retries: 1.5 })] }), /step "s": retries must be a whole number/],
+      [() => journey('j', { steps: [step('s', () => {}, { timeout: -1 })] }), /step "s": timeout: expected a positive whole number of milliseconds/],
+      [() => journey('j', { steps: [step('s', () => {}, { retries: 1.5 })] }), /step "s": retries: expected a whole number from 0 to 100, got 1\.5/],
       [() => journey('j', { steps: [checkpoint('a'), branch('a', [])] }), /step "branch a": a branch needs at least one path/],
       [() => journey('j', { steps: [checkpoint('a'), branch('a', [path('p', [noop]), path('p', [noop])])] }), /duplicate path "p"/],
       // a checkpoint inside one path is not visible from a sibling path
@@ -67,6 +71,123 @@ describe('journey validation', () => {
     expect(js.map((j) => j.name)).toEqual(['register_valid', 'register_invalid'])
     expect((js[1]!.steps[0] as { options: { expectFailure?: boolean } }).options.expectFailure).toBe(true)
     expect(() => journeysFor([1, 2], () => journey('same', { steps: [noop] }))).toThrow(/two cases produce a journey with this name/)
+  })
+})
+
+describe('journey, step and path options', () => {
+  const run = () => {}
+  /** The one DefinitionError `define` throws, its message whole. */
+  const refusal = (define: () => unknown): string => {
+    try {
+      define()
+    } catch (err) {
+      expect(err).toBeInstanceOf(DefinitionError)
+      return (err as Error).message
+    }
+    throw new Error('expected a DefinitionError')
+  }
+  const inStep = (options: unknown) => refusal(() => journey('j', { steps: [step('s', run, options as never)] }))
+  const inJourney = (options: Record<string, unknown>) => refusal(() => journey('j', { steps: [noop], ...options } as never))
+
+  it('takes every option of every kind when its value is right', () => {
+    const j = journey('all', {
+      description: 'd',
+      tags: ['a'],
+      timeout: MAX_TIMEOUT_MS,
+      baseUrl: 'http://api.test',
+      requires: ['cache'],
+      retries: 0,
+      failFast: false,
+      steps: [
+        step('s', run, { description: 'd', expectFailure: false, timeout: 1, retries: 100, retryDelay: 0, requires: ['mail'] }),
+        step('t', run, { retryDelay: MAX_TIMEOUT_MS }),
+        checkpoint('c'),
+        branch('c', [path('p', [noop], { description: 'd' }), path('q', [noop], {})]),
+      ],
+    })
+    expect(j.requires).toEqual(['cache'])
+  })
+
+  it('a boolean option must be a boolean: a truthy string passed a step that should have failed', () => {
+    expect(inStep({ expectFailure: 'no' })).toBe('journey "j", step "s": expectFailure: expected true or false, got "no"')
+    expect(inStep({ expectFailure: 1 })).toBe('journey "j", step "s": expectFailure: expected true or false, got 1')
+    expect(inJourney({ failFast: 'false' })).toBe('journey "j": failFast: expected true or false, got "false"')
+  })
+
+  it('a list given as a string is refused, with the list it should be, instead of a port per character or a TypeError', () => {
+    expect(inStep({ requires: 'cache' })).toBe(`journey "j", step "s": requires: expected a list of port names, such as ['cache'], got "cache" (did you mean ["cache"]?)`)
+    expect(inJourney({ requires: 'cache' })).toBe(`journey "j": requires: expected a list of port names, such as ['cache'], got "cache" (did you mean ["cache"]?)`)
+    expect(inJourney({ tags: 'smoke' })).toBe(`journey "j": tags: expected a list of tags, such as ['smoke'], got "smoke" (did you mean ["smoke"]?)`)
+    expect(inJourney({ tags: ['smoke', 1] })).toBe(`journey "j": tags: expected a list of tags, such as ['smoke'], got a list of 2`)
+    expect(inStep({ requires: [{ name: 'cache' }] })).toMatch(/requires: expected a list of port names, .*, got a list of 1$/)
+  })
+
+  it('the other options must have their types too', () => {
+    expect(inStep({ description: 5 })).toBe('journey "j", step "s": description: expected a string, got 5')
+    expect(inJourney({ description: ['d'] })).toBe('journey "j": description: expected a string, got a list of 1')
+    expect(inStep({ retries: '3' })).toBe('journey "j", step "s": retries: expected a whole number from 0 to 100, got "3"')
+    expect(inJourney({ retries: -1 })).toBe('journey "j": retries: expected a whole number from 0 to 100, got -1')
+    expect(refusal(() => journey('j', { steps: [checkpoint('c'), branch('c', [path('p', [noop], { description: 5 } as never)])] }))).toBe(
+      'journey "j", step "branch c": path "p": description: expected a string, got 5',
+    )
+  })
+
+  it('options that are no object are refused, naming where they go', () => {
+    expect(inStep(5000)).toBe('journey "j", step "s": options: expected an object, as in step(name, action, { timeout: 5000 }), got 5000')
+    expect(inStep(null)).toMatch(/step "s": options: expected an object, .* got null$/)
+    expect(refusal(() => (journey as unknown as (name: string) => unknown)('j'))).toBe('journey "j": options: expected an object, as in journey(name, { steps: [...] }), got nothing')
+    expect(refusal(() => journey('j', { steps: [checkpoint('c'), branch('c', [path('p', [noop], 'about p' as never)])] }))).toMatch(
+      /^journey "j", step "branch c": path "p": options: expected an object, .* got "about p"$/,
+    )
+  })
+
+  it('a misspelt option is refused with the one it is near, or the list when none is', () => {
+    expect(inStep({ tiemout: 1000 })).toBe('journey "j", step "s": unknown option "tiemout" (did you mean "timeout"?)')
+    expect(inStep({ retires: 2 })).toBe('journey "j", step "s": unknown option "retires" (did you mean "retries"?)')
+    expect(inStep({ expectFaliure: true })).toBe('journey "j", step "s": unknown option "expectFaliure" (did you mean "expectFailure"?)')
+    expect(inStep({ skip: true })).toBe('journey "j", step "s": unknown option "skip" (the options are description, expectFailure, timeout, retries, retryDelay, requires)')
+    expect(inJourney({ timout: 1000 })).toBe('journey "j": unknown option "timout" (did you mean "timeout"?)')
+    expect(inJourney({ tgas: ['a'] })).toBe('journey "j": unknown option "tgas" (did you mean "tags"?)')
+    expect(refusal(() => journey('j', { stpes: [noop] } as never))).toBe('journey "j": unknown option "stpes" (did you mean "steps"?)')
+    expect(refusal(() => journey('j', { steps: [checkpoint('c'), branch('c', [path('p', [noop], { descripton: 'x' } as never)])] }))).toBe(
+      'journey "j", step "branch c": path "p": unknown option "descripton" (did you mean "description"?)',
+    )
+  })
+
+  it('a duration no Node timer keeps is refused: it fired at once, a false "timed out after 3000000000 ms"', () => {
+    const expected = `expected a positive whole number of milliseconds, at most ${MAX_TIMEOUT_MS} (about 24.8 days)`
+    for (const [bad, shown] of [
+      [MAX_TIMEOUT_MS + 1, String(MAX_TIMEOUT_MS + 1)],
+      [3_000_000_000, '3000000000'],
+      [Number.POSITIVE_INFINITY, 'Infinity'],
+      [0.5, '0.5'],
+      [0, '0'],
+      ['5000', '"5000"'],
+    ] as const) {
+      expect(inStep({ timeout: bad })).toBe(`journey "j", step "s": timeout: ${expected}, got ${shown}`)
+      expect(inJourney({ timeout: bad })).toBe(`journey "j": timeout: ${expected}, got ${shown}`)
+    }
+    for (const [bad, shown] of [[3_000_000_000, '3000000000'], [0.5, '0.5'], [-1, '-1'], [Number.NaN, 'NaN']] as const)
+      expect(inStep({ retryDelay: bad })).toBe(`journey "j", step "s": retryDelay: expected 0 or a positive whole number of milliseconds, at most ${MAX_TIMEOUT_MS} (about 24.8 days), got ${shown}`)
+  })
+
+  it('a journey made by hand is held to the same keys and types', () => {
+    const made = { kind: 'journey', name: 'm', tags: [], requires: [], steps: [noop] }
+    expect(() => validateJourney({ ...made, timout: 5 } as never)).toThrow(new DefinitionError('m', 'unknown key "timout" (did you mean "timeout"?)'))
+    expect(() => validateJourney({ ...made, tags: 'smoke' } as never)).toThrow(/^journey "m": tags: expected a list of tags/)
+    expect(() => validateJourney({ ...made, mode: 'focus' } as never)).toThrow(`journey "m": mode: expected 'skip' or 'only' (journey.skip(), journey.only()), got "focus"`)
+    expect(() => validateJourney({ ...made, steps: [{ kind: 'step', name: 's', action: run }] } as never)).toThrow(/^journey "m", step "s": options: expected an object/)
+    expect(() => validateJourney(made as never)).not.toThrow()
+  })
+
+  it("an exploration's setup steps are held to the same options", () => {
+    const create = action('create', () => undefined)
+    expect(() => exploration('e', { actions: [create], setup: [step('log_in', run, { tiemout: 5 } as never)] })).toThrow(
+      new DefinitionError('e', 'unknown option "tiemout" (did you mean "timeout"?)', 'log_in', 'exploration'),
+    )
+    expect(() => exploration('e', { actions: [create], setup: [step('log_in', run, { expectFailure: 'no' as never })] })).toThrow(
+      'exploration "e", step "log_in": expectFailure: expected true or false, got "no"',
+    )
   })
 })
 

@@ -54,7 +54,7 @@ describe('journey retries', () => {
   it('a journey takes whole-number retries from 0 to 100', () => {
     expect(journey('r', { retries: 2, steps: [noop] }).retries).toBe(2)
     expect(journey('r', { steps: [noop] })).not.toHaveProperty('retries')
-    for (const bad of [-1, 1.5, 101, Number.NaN]) expect(() => journey('r', { retries: bad, steps: [noop] })).toThrow(/journey "r".*retries must be a whole number from 0 to 100/)
+    for (const bad of [-1, 1.5, 101, Number.NaN]) expect(() => journey('r', { retries: bad, steps: [noop] })).toThrow(/journey "r": retries: expected a whole number from 0 to 100, got /)
   })
 
   it('settleAttempts: failed then passed is flaky, with the earlier attempts kept and numbered', () => {

@@ -192,7 +192,7 @@ describe('checkpoints and branches against an app in its own process', () => {
     expect(r.journeys[0]!.issues).toHaveLength(1)
     expect(allSteps(r.journeys[1]!).map((s) => `${s.name}:${s.status}`)).toEqual(['health:passed', 'boom:failed', 'after_boom:skipped', 'ok:passed', 'main_after_branch:skipped'])
     expect(r.journeys[2]!.status).toBe('failed')
-    expect(() => journey('bad', { failFast: 'yes' as unknown as boolean, steps: [step('s', () => {})] })).toThrow(/journey "bad": failFast must be true or false, got yes/)
+    expect(() => journey('bad', { failFast: 'yes' as unknown as boolean, steps: [step('s', () => {})] })).toThrow(/journey "bad": failFast: expected true or false, got "yes"/)
   })
 
   it('a path that reads what only its sibling set is told that each path starts from the checkpoint context', async () => {
