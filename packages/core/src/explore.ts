@@ -1,3 +1,4 @@
+import { TIMER_MS_EXPECTED, isTimerMs } from './deadline'
 import { didYouMean, keysOf, unknownKeyIn } from './did-you-mean'
 import type { Action, ActionArgs, JourneyNode, StepNode } from './dsl'
 import { DefinitionError } from './errors'
@@ -351,7 +352,8 @@ export function validateLoadedExploration(name: string, actions: readonly Explor
     if (unknownOption) throw fail(`action "${a.name}": ${unknownOption}`)
     if (o.maxPerPath !== undefined && !(Number.isInteger(o.maxPerPath) && o.maxPerPath >= 1))
       throw fail(`action "${a.name}": maxPerPath must be a whole number of 1 or more, got ${String(o.maxPerPath)}`)
-    if (o.timeout !== undefined && !(typeof o.timeout === 'number' && o.timeout > 0)) throw fail(`action "${a.name}": timeout must be a positive number of ms, got ${String(o.timeout)}`)
+    // A duration no timer keeps (past 2^31 - 1 ms, a fraction, Infinity) fired at once: a false timeout.
+    if (o.timeout !== undefined && !isTimerMs(o.timeout)) throw fail(`action "${a.name}": timeout: ${TIMER_MS_EXPECTED}, got ${String(o.timeout)}`)
     for (const fn of ['when', 'inputs', 'allowStatus'] as const)
       if (o[fn] !== undefined && typeof o[fn] !== 'function') throw fail(`action "${a.name}": ${fn} must be a function`)
   }

@@ -21,6 +21,9 @@ describe('exploration()', () => {
     ['an invariant named like a built-in', { actions: [create], invariants: [invariant('no_5xx', () => true)] }, /two invariants are named "no_5xx" \(a built-in one has this name\)/],
     ['a setup item that is not a step', { actions: [create], setup: [{ kind: 'checkpoint', name: 'c' }] as never }, /setup item 1 is not a step/],
     ['maxPerPath 0', { actions: [action('a', () => undefined, { maxPerPath: 0 })] }, /action "a": maxPerPath must be a whole number of 1 or more, got 0/],
+    // No timer keeps these: the action timed out at once, saying "after 3000000000 ms".
+    ['an action timeout past the timer maximum', { actions: [action('a', () => undefined, { timeout: 3e9 })] }, /action "a": timeout: expected a positive whole number of milliseconds, at most 2147483647 \(about 24\.8 days\), got 3000000000/],
+    ['a fraction of a ms as an action timeout', { actions: [action('a', () => undefined, { timeout: 0.5 })] }, /action "a": timeout: expected a positive whole number of milliseconds/],
     ['a misspelt strategy', { actions: [create], strategy: 'dfss' as never }, /strategy must be 'dfs', 'bfs' or 'random', got "dfss" \(did you mean "dfs"\?\)$/],
     ['a misspelt depth', { actions: [create], deph: 2 }, /: unknown key "deph" \(did you mean "depth"\?\)$/],
     ['a misspelt dedupe', { actions: [create], dedup: false }, /: unknown key "dedup" \(did you mean "dedupe"\?\)$/],
