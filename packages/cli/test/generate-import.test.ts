@@ -467,7 +467,7 @@ describe('venomqa generate from a third-party document', () => {
     const file = read(p, 'journeys/default.journey.ts')
     expect(file).toContain("const res = await http.post('/pets', { json: { name: 'name' } })")
     expect(file).toContain("ctx.set('id', res.json().id)")
-    expect(file).toContain("http.delete(`/pets/${ctx.require('id')}`)")
+    expect(file).toContain("http.delete(`/pets/${encodeURIComponent(String(ctx.require('id')))}`)")
     expect(file).toContain('assertStatus(res, 204)')
 
     // Its steps read the id the create gave: when the create fails, the rest is skipped (the journey is
@@ -962,7 +962,7 @@ withPostgres('venomqa generate for the shop app', () => {
     expect(products).toContain("{ json: { sku: 'sku', name: 'name', price: 10, stock: 10 } }")
     expect(products).toMatch(/step\('update_product'[\s\S]*\{ json: \{ name: 'name \(updated\)' \} \}[\s\S]*assertEqual\(res\.json\(\)\.name, 'name \(updated\)', 'name'\)/)
     // An order needs a product first: its path takes the product's id.
-    expect(read(p, 'journeys/orders.journey.ts')).toMatch(/step\('create_product'[\s\S]*step\('create_order'[\s\S]*\/api\/products\/\$\{ctx\.require\('productId'\)\}\/orders/)
+    expect(read(p, 'journeys/orders.journey.ts')).toMatch(/step\('create_product'[\s\S]*step\('create_order'[\s\S]*\/api\/products\/\$\{encodeURIComponent\(String\(ctx\.require\('productId'\)\)\)\}\/orders/)
     typecheckAtEnd(p, 'journeys', 'the journeys generated from the shop app')
 
     const run = await p.venomqa(['run', 'journeys'], { timeoutMs: 60_000 })

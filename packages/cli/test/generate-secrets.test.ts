@@ -1,4 +1,5 @@
 import { type OpenApiDocument, operations } from '@venomqa/openapi'
+import { secretsOfUrl } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { generateJourneys } from '../src/generate/journeys'
 import { sample, sampleParameter } from '../src/generate/sample'
@@ -142,8 +143,8 @@ describe('venomqa generate: secret-named path parameters', () => {
     const result = generateJourneys(d, operations(d), { source: 'api.json' })
     const content = result.files.map((f) => f.content).join('\n')
     expect(result.journeys).toEqual({ 'hooks.journey.ts': ['hooks_reads'] })
-    expect(content).toContain("const res = await http.get(`/hooks/${fromEnvironment('API_TOKEN_2')}`)")
-    expect(content).toContain("const res = await http.get(`/invites/${fromEnvironment('API_INVITE_SECRET')}/status`)")
+    expect(content).toContain("const res = await http.get(`/hooks/${encodeURIComponent(fromEnvironment('API_TOKEN_2'))}`)")
+    expect(content).toContain("const res = await http.get(`/invites/${encodeURIComponent(fromEnvironment('API_INVITE_SECRET'))}/status`)")
     expect(content).not.toContain(HOOK_TOKEN)
     expect(result.secrets).toEqual([
       { name: 'API_TOKEN_2', standsFor: 'the token path parameter of GET /hooks/{token} (get_hook) of api.json' },
@@ -168,9 +169,39 @@ describe('venomqa generate: secret-named path parameters', () => {
     }
     const content = generateJourneys(d, operations(d), { source: 'api.json' }).files.map((f) => f.content).join('\n')
     expect(content).toContain("path('confirm_order', [")
-    expect(content).toContain("const res = await http.post(`/orders/${ctx.require('id')}/confirm/${fromEnvironment('API_CONFIRM_TOKEN')}`)")
+    expect(content).toContain("const res = await http.post(`/orders/${encodeURIComponent(String(ctx.require('id')))}/confirm/${encodeURIComponent(fromEnvironment('API_CONFIRM_TOKEN'))}`)")
     expect(content).not.toContain(HOOK_TOKEN)
     expect(content).not.toContain('Not in a journey above')
+  })
+})
+
+describe('venomqa generate: secret query parameters', () => {
+  /** The required query parameters named, each with an example, on one operation: the journey's query line. */
+  const queryOf = (names: string[]) => {
+    const parameters = names.map((name) => ({ name, in: 'query', required: true, schema: { type: 'string' }, example: `doc-${name}-4711` }))
+    const d = { openapi: '3.1.0', info: { title: 'me', version: '1' }, paths: { '/me': { get: { tags: ['me'], operationId: 'get_me', parameters, responses: { 200: { description: 'ok' } } } } } } as OpenApiDocument
+    const result = generateJourneys(d, operations(d), { source: 'api.json' })
+    return { content: result.files.map((f) => f.content).join('\n'), secrets: result.secrets }
+  }
+
+  it('`?session=` is read from the environment, never the example, as a secret path parameter is', () => {
+    const { content, secrets } = queryOf(['session'])
+    expect(content).toContain("http.get('/me', { query: { session: fromEnvironment('API_SESSION') } })")
+    expect(content).not.toContain('doc-session-4711')
+    expect(secrets).toEqual([{ name: 'API_SESSION', standsFor: 'the session query parameter of GET /me (get_me) of api.json' }])
+    expect(content).toContain('failFast: true')
+  })
+
+  it('by the one rule the HTTP client takes the secrets of a URL by: a name whose value it keeps as secret is read from the environment', () => {
+    const names = ['session', 'key', 'sig', 'pwd', 'otp', 'access_token', 'api-key', 'signature', 'page_token', 'nextPageToken', 'page', 'q', 'cursor']
+    const { content } = queryOf(names)
+    for (const name of names) {
+      const secret = secretsOfUrl(`http://api.test/me?${name}=v4lue-123456`).includes('v4lue-123456')
+      expect(content.includes(`doc-${name}-4711`), name).toBe(!secret)
+    }
+    // A cursor of a list opens nothing: sent as the document gives it, no variable to set for it.
+    expect(content).toContain("page_token: 'doc-page_token-4711'")
+    expect(content).toContain("key: fromEnvironment('API_KEY')")
   })
 })
 

@@ -88,7 +88,7 @@ describe('journeys written from a hostile document run none of it', () => {
     // The names are still there to read, their line breaks shown.
     expect(written).toContain('getW\\nrequire(')
     expect(written).toContain('http://x.example/\\nrequire(')
-    expect(written).toContain("http.get(`/it\\`+process.exit(7)+\\`ems/${ctx.require('id')}`)")
+    expect(written).toContain("http.get(`/it\\`+process.exit(7)+\\`ems/${encodeURIComponent(String(ctx.require('id')))}`)")
     expect(written).toContain("http.setHeader('Cookie', `sid\\`+require(")
   })
 

@@ -12,14 +12,19 @@ const exec = promisify(execFile)
 
 // `venomqa init --plugin x` as a plugin author runs it: the scaffold is installed with plain npm (core and
 // runner from their packed tarballs, the build tools from the npm registry), tested, built and packed; the
-// tarball is installed into an empty project beside the packed core, runner, explore, openapi and cli and
-// the repository's example plugin (venomqa-plugin-csv), as a user installs them: workspace: ranges
-// rewritten by pnpm at pack, registry dependencies (undici, commander, jiti, yaml, zod) from the npm
-// registry. `npx venomqa run` with both plugins runs a journey against the todo app in its own process.
-// One project for both plugins: each npm install of the packed packages costs seconds of the suite.
+// tarball is installed into a project that has the packed core, runner, explore, openapi and cli and the
+// repository's example plugin (venomqa-plugin-csv), as a user installs them: workspace: ranges rewritten by
+// pnpm at pack, registry dependencies (undici, commander, jiti, yaml, zod) from the npm registry. `npx
+// venomqa run` with both plugins runs a journey against the todo app in its own process.
+// One project for both plugins: each npm install of the packed packages costs seconds of the suite. The
+// project installs VenomQA while the scaffold is installed, tested and packed, instead of waiting for the
+// plugin's tarball to install everything after them; the tarball then joins it, `npm install -D` as the
+// scaffold tells a user to add it.
 let dir: string
 /** The todo app, started while the packages install: afterAll stops it even when the test failed before it was awaited. */
 let app: Promise<RunningProcess> | undefined
+/** The project's install of the packed packages, under way beside the scaffold's: settled before its directory is removed. */
+let venomqaInstalled: Promise<unknown> | undefined
 
 beforeAll(async () => {
   assertBuilt()
@@ -30,6 +35,7 @@ afterAll(async () => {
     (a) => a.stop(),
     () => {},
   )
+  await venomqaInstalled?.catch(() => {})
   if (dir) await rm(dir, { recursive: true, force: true })
 })
 
@@ -108,9 +114,16 @@ describe('venomqa init --plugin', () => {
       const tarball = (name: string) => venomqa.find((f) => path.basename(f) === `venomqa-${name}-0.1.0.tgz`)!
       const [core, runner] = [tarball('core'), tarball('runner')]
 
-      // --no-save: the scaffold's package.json keeps its registry ranges, as it will be published.
       // --prefer-offline: what the npm cache holds is not asked of the registry again, one request per package.
       const install = ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error']
+      const project = path.join(dir, 'project')
+      await mkdir(path.join(project, 'journeys'), { recursive: true })
+      await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'uses-x', private: true, type: 'module' }))
+      // The project's install and the scaffold's below read the same tarballs and write each its own directory
+      // (npm's cache is made for several installs at once).
+      venomqaInstalled = exec('npm', [...install, ...venomqa], { cwd: project, env, timeout: 180_000 })
+      venomqaInstalled.catch(() => {}) // its failure is reported where it is awaited
+      // --no-save: the scaffold's package.json keeps its registry ranges, as it will be published.
       await exec('npm', [...install, '--no-save', core, runner], { cwd: plugin, env, timeout: 180_000 })
       // The todo app starts while the scaffold is tested, built and installed; it is first used at the end.
       app = startTodoApp()
@@ -136,9 +149,6 @@ describe('venomqa init --plugin', () => {
       expect(init.stdout).toContain('npm install -D ./venomqa-plugin-x/venomqa-plugin-x-0.0.1.tgz')
       expect(await readFile(path.join(plugin, 'README.md'), 'utf8')).toContain('npm install ../venomqa-plugin-x/venomqa-plugin-x-0.0.1.tgz')
 
-      const project = path.join(dir, 'project')
-      await mkdir(path.join(project, 'journeys'), { recursive: true })
-      await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'uses-x', private: true, type: 'module' }))
       await writeFile(
         path.join(project, 'journeys/todos.journey.ts'),
         `import { journey, step } from '@venomqa/core'
@@ -150,7 +160,9 @@ export default journey('todos', {
 })
 `,
       )
-      await exec('npm', [...install, ...venomqa, path.join(tarballs, info!.filename)], { cwd: project, env, timeout: 180_000 })
+      await venomqaInstalled
+      // As the scaffold's next steps say: `npm install -D` of the tarball, in a project that has VenomQA.
+      await exec('npm', [...install, '-D', path.join(tarballs, info!.filename)], { cwd: project, env, timeout: 180_000 })
       const installed = (name: string) => readFile(path.join(project, 'node_modules', name, 'package.json'), 'utf8').then((t) => JSON.parse(t))
       expect((await installed('@venomqa/cli')).dependencies['@venomqa/core']).toBe('^0.1.0') // workspace:^ rewritten at pack
       // Rewritten at pack, and the CLI checks it against the installed core when it loads the plugin.

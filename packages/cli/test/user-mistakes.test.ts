@@ -612,6 +612,43 @@ export default journey('saved', { steps: [step('ping', ({ http }) => http.get('/
     expect(readFileSync(path.join(p.dir, 'journeys/example.journey.ts'), 'utf8')).toContain("journey('example'")
   })
 
+  it('init refuses a package.json that is a symbolic link, writing nothing; --force makes it a file of its own, never writing what it points to', async () => {
+    const p = await makeProject(null)
+    projects.push(p)
+    // A package.json shared with another package: init must not change it under a name the user never gave.
+    const shared = '{\n  "name": "shared",\n  "scripts": {\n    "build": "tsc"\n  }\n}\n'
+    mkdirSync(path.join(p.dir, 'shared'))
+    writeFileSync(path.join(p.dir, 'shared/package.json'), shared)
+    symlinkSync('shared/package.json', path.join(p.dir, 'package.json'))
+    const r = await p.venomqa(['init'])
+    expectRefused(
+      r,
+      /^venomqa: not overwriting what exists: package\.json \(a symbolic link to shared\/package\.json, which init does not write through\)\. Nothing was written; use --force to replace them\n {2}at /,
+    )
+    expect(r.stdout).toBe('')
+    expect(readFileSync(path.join(p.dir, 'shared/package.json'), 'utf8')).toBe(shared)
+    expect(lstatSync(path.join(p.dir, 'package.json')).isSymbolicLink()).toBe(true)
+    for (const file of ['venomqa.config.ts', 'journeys/example.journey.ts', 'journeys']) expect(existsSync(path.join(p.dir, file)), file).toBe(false)
+
+    const forced = await p.venomqa(['init', '--force'])
+    expect(forced.code, forced.stderr).toBe(0)
+    expect(readFileSync(path.join(p.dir, 'shared/package.json'), 'utf8')).toBe(shared)
+    expect(lstatSync(path.join(p.dir, 'package.json')).isSymbolicLink()).toBe(false)
+    expect(JSON.parse(readFileSync(path.join(p.dir, 'package.json'), 'utf8'))).toEqual({ name: 'shared', scripts: { build: 'tsc', 'test:api': 'venomqa run' } })
+  })
+
+  it('init leaves a linked package.json that has its script already as it is: nothing to write there', async () => {
+    const p = await makeProject(null)
+    projects.push(p)
+    const shared = '{\n  "scripts": {\n    "test:api": "venomqa run"\n  }\n}\n'
+    writeFileSync(path.join(p.dir, 'shared.json'), shared)
+    symlinkSync('shared.json', path.join(p.dir, 'package.json'))
+    const r = await p.venomqa(['init'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(lstatSync(path.join(p.dir, 'package.json')).isSymbolicLink()).toBe(true)
+    expect(readFileSync(path.join(p.dir, 'shared.json'), 'utf8')).toBe(shared)
+  })
+
   it('list shows what run would run: journey.only narrows it, and a filter or glob that matches nothing is refused (exit 2)', async () => {
     const p = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\n', 'journeys/focused.journey.ts': ONLY })
     const listed = await p.venomqa(['list'], { env: { CI: undefined } })

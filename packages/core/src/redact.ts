@@ -531,8 +531,17 @@ export function redactUrl(url: string, options?: RedactOptions): string {
 const SECRET_QUERY_NAME = new RegExp(`^${SECRET_NAME}$`, 'i')
 const SHORT_QUERY_NAME = new RegExp(`^(?:${SHORT_QUERY_NAMES})$`, 'i')
 
-function isSecretQueryName(name: string, options?: RedactOptions): boolean {
-  return isSecretKey(name, options) || SECRET_QUERY_NAME.test(name) || SHORT_QUERY_NAME.test(name)
+/**
+ * Whether a query parameter's value is a secret, by its name: a secret key (`access_token`, `password`),
+ * a secret name as redaction masks it in text (`api-key`), or a name too short to be one by word that a
+ * query gives away all the same (`key`, `sig`, `pwd`, `session`: SHORT_QUERY_NAMES). The one rule for a
+ * query: what redaction masks in a URL is what a written journey reads from the environment.
+ */
+export function isSecretQueryName(name: string, options?: RedactOptions): boolean {
+  if (isSecretKey(name, options)) return true
+  // A cursor of a list (`?page_token=`) opens nothing, as isSecretKey says: its `token` must not say otherwise.
+  if (CURSOR_TOKEN.test(name)) return false
+  return SECRET_QUERY_NAME.test(name) || SHORT_QUERY_NAME.test(name)
 }
 
 function safeDecode(s: string): string {

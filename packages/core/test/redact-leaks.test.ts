@@ -8,6 +8,7 @@ import {
   escapeControlChars,
   isSecretHeader,
   isSecretKey,
+  isSecretQueryName,
   knownSecrets,
   looksLikeSecret,
   redactBody,
@@ -17,6 +18,7 @@ import {
   redactText,
   redactValue,
   secretsOfBodyText,
+  secretsOfUrl,
 } from '../src'
 
 afterEach(() => knownSecrets.clear())
@@ -548,5 +550,14 @@ describe('a cursor of a list is no secret', () => {
       expect(isSecretKey(key), key).toBe(false)
     for (const key of ['token', 'access_token', 'refresh_token', 'page_access_token', 'tokenSecret', 'x-page-token-secret']) expect(isSecretKey(key), key).toBe(true)
     expect(redactBody({ page_token: 'CiAKGjBpNDd2Nm', items: [] })).toEqual({ page_token: 'CiAKGjBpNDd2Nm', items: [] })
+  })
+
+  it('in a query too: a cursor is no secret of a URL, `?session=` and the other short names are', () => {
+    for (const name of ['page_token', 'nextPageToken', 'continuation_token', 'page', 'q']) expect(isSecretQueryName(name), name).toBe(false)
+    for (const name of ['session', 'Session', 'key', 'sig', 'pwd', 'access_token', 'api-key', 'signature']) expect(isSecretQueryName(name), name).toBe(true)
+    expect(isSecretQueryName('page_token', { extraKeys: ['page_token'] })).toBe(true)
+    const secrets = secretsOfUrl('http://api.test/items?page_token=CiAKGjBpNDd2Nm&session=s3ss-9qk2m')
+    expect(secrets).toContain('s3ss-9qk2m')
+    expect(secrets).not.toContain('CiAKGjBpNDd2Nm')
   })
 })

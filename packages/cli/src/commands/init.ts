@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, statSync } from 'node:fs'
+import { existsSync, lstatSync, readlinkSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { UserError, redactText } from '@venomqa/core'
@@ -67,7 +67,6 @@ function asDefault(url: string): string {
  */
 export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
   if (flags.plugin !== undefined) return (await import('./init-plugin')).initPluginCommand(flags.plugin, flags, io)
-  const { atomicWriteFile } = await import('@venomqa/runner')
   const dir = io.cwd
   const baseUrl = flags.baseUrl ?? 'http://localhost:3000'
   // Checked as `run` checks it: a URL that is not one is told now (exit 2), not at the first run.
@@ -111,6 +110,11 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
     checkScriptsPlace(pkg)
     const existing = pkg?.scripts?.[SCRIPT_NAME]
     if (existing !== undefined && existing !== SCRIPT && !flags.force) conflicts.push(`package.json scripts["${SCRIPT_NAME}"] ("${existing}")`)
+    // Written, the file a linked package.json points to (another package's, one shared by several) would
+    // change under a name the user never gave: a conflict as the other files are, which --force settles
+    // the same way, by a package.json of its own where the link was (see replaceFile).
+    const linkedTo = existing !== SCRIPT && !flags.force ? linkTarget(pkgFile) : undefined
+    if (linkedTo !== undefined) conflicts.push(`package.json (a symbolic link to ${linkedTo}, which init does not write through)`)
   }
   if (conflicts.length)
     throw new UserError('E_INIT_EXISTS', `not overwriting what exists: ${conflicts.join(', ')}. Nothing was written; use --force to replace them`, {
@@ -125,7 +129,7 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
     if (pkg.scripts?.[SCRIPT_NAME] !== SCRIPT) {
       pkg.scripts = { ...pkg.scripts, [SCRIPT_NAME]: SCRIPT }
       const indent = /^(\s+)"/m.exec(pkgText)?.[1] ?? '  '
-      await atomicWriteFile(pkgFile, `${JSON.stringify(pkg, null, indent)}${pkgText.endsWith('\n') ? '\n' : ''}`)
+      await replaceFile(pkgFile, `${JSON.stringify(pkg, null, indent)}${pkgText.endsWith('\n') ? '\n' : ''}`)
       io.stdout.write(`added "${SCRIPT_NAME}": "${SCRIPT}" to package.json\n`)
     }
   } else io.stdout.write(`no package.json here: run the journeys with npx venomqa run\n`)
@@ -177,6 +181,11 @@ function notADirectoryAbove(file: string, dir: string): string | undefined {
     if (!found.isDirectory()) return at
   }
   return undefined
+}
+
+/** What `file` points to, as the link says it, when it is a symbolic link. */
+function linkTarget(file: string): string | undefined {
+  return lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() ? readlinkSync(file) : undefined
 }
 
 /** Whether `name` resolves from `dir` as Node would find it: in a node_modules of `dir` or of a parent. */

@@ -1,5 +1,5 @@
 import { type JsonSchema, type OpenApiDocument, type Operation, describeOperation } from '@venomqa/openapi'
-import { ConfigError, isSecretHeader, isSecretKey, redactText } from '@venomqa/core'
+import { ConfigError, isSecretHeader, isSecretKey, isSecretQueryName, redactText } from '@venomqa/core'
 import { commentText, kebabCase, literal, quote, snakeCase, templateText, uniqueNamer } from '../codegen'
 import { type SecretEnv, secretRead, secretsHeader, secretsReader } from '../env-secrets'
 import type { JourneyFile } from '../journey-files'
@@ -525,7 +525,8 @@ class TagWriter {
     const credentials = this.queryCredentials(op)
     const parameters = op.parameters.filter((p) => p.in === 'query' && p.required && !credentials.some(([name]) => name === p.name))
     const query = Object.fromEntries([
-      ...parameters.map((p) => [p.name, isSecretKey(p.name) ? `\u0001${this.parameterSecret(op, p.name, 'query')}` : parameterValue(p, `query.${p.name}`)]),
+      // Secret by the rule redaction masks a URL's query by (`?session=`, `?key=` too), not a body key's.
+      ...parameters.map((p) => [p.name, isSecretQueryName(p.name) ? `\u0001${this.parameterSecret(op, p.name, 'query')}` : parameterValue(p, `query.${p.name}`)]),
       ...credentials,
     ])
     if (Object.keys(query).length) options.push(`query: ${this.literal(query, '  ')}`)
@@ -629,10 +630,14 @@ class TagWriter {
     return `\`${text}\``
   }
 
-  /** A parameter of a path as an expression of its template literal: read from ctx, a secret, or a sample to fill in. */
+  /**
+   * A parameter of a path as an expression of its template literal: read from ctx, a secret, or a sample to
+   * fill in. A value read when the journey runs is encoded as one path segment: an id or a token holding
+   * `/`, `?`, `#`, a space or `%` would otherwise send the request to another path, or cut its query off.
+   */
   private pathParameter(op: Operation, name: string, usesIds: boolean): string {
-    if (usesIds && this.model.creatorOf(op.path, name)) return `\${ctx.require(${quote(name)})}`
-    if (isSecretKey(name)) return `\${${this.parameterSecret(op, name, 'path')}}`
+    if (usesIds && this.model.creatorOf(op.path, name)) return `\${encodeURIComponent(String(ctx.require(${quote(name)})))}`
+    if (isSecretKey(name)) return `\${encodeURIComponent(${this.parameterSecret(op, name, 'path')})}`
     const param = op.parameters.find((p) => p.name === name && p.in === 'path')
     return `\${${quote(String(sampleParameter(param, name, name).value ?? name))} /* ${FILL_IN.slice(3)} fill in ${commentText(name)} */}`
   }
