@@ -253,6 +253,30 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     }
   })
 
+  it('a database URL whose password holds an unencoded "#" or "/" is refused at plugins[N].url, saying to percent-encode it, no piece of it shown', async () => {
+    const p = await project({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax
+      'venomqa.yaml': "baseUrl: ${APP_URL}\nplugins:\n  - ['@venomqa/state-postgres', { url: '${DATABASE_URL}' }]\n",
+    })
+    for (const name of ['state-postgres', 'state-mysql', 'pg-proxy']) symlinkSync(path.join(REPO_ROOT, 'packages', name), path.join(p.dir, 'node_modules/@venomqa', name), 'dir')
+    const said = 'reads as a URL with part of its password as the host: percent-encode a "#", "/", "?" or "@" in the user name or password ("#" as %23, "/" as %2F, "?" as %3F, "@" as %40)'
+    const ok = { DATABASE_URL: 'postgres://u@127.0.0.1/x' }
+    for (const [args, env, shown] of [
+      // Read as written, the host was `ss` and the database the user's: `cannot connect to database "u" at ss:5432`.
+      [['run'], { DATABASE_URL: 'postgres://u:p@ss#LEAKword1@127.0.0.1/db' }, `plugins[0].url: ${said}`],
+      [['run'], { DATABASE_URL: 'postgres://u:p#LEAKword2@127.0.0.1/db' }, `plugins[0].url: ${said}`],
+      // Read as written: "no database named", though one is.
+      [['run', '--plugin', '@venomqa/state-mysql?url=mysql://u:p@ss%23LEAKword3@127.0.0.1/db'], ok, `--plugin @venomqa/state-mysql?url: ${said}`],
+      [['run', '--plugin', '@venomqa/pg-proxy?upstream=postgres://u:12/LEAKword4@127.0.0.1/db'], ok, `--plugin @venomqa/pg-proxy?upstream: ${said}`],
+    ] as const) {
+      const r = await p.venomqa([...args], { env })
+      expectRefused(r, /venomqa: /)
+      expect(r.stderr).toContain(shown)
+      expect(r.stdout + r.stderr).not.toContain('LEAK')
+      expect(r.stdout + r.stderr).not.toMatch(/\bss\b/)
+    }
+  })
+
   it('two reporters that would write one file are refused before the run', async () => {
     const p = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n' })
     expectRefused(
