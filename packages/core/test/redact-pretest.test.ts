@@ -53,7 +53,7 @@ describe('the pre-test of redactText', () => {
  * some. Safe only if a body it passes over holds nothing that reading it field by field would find.
  */
 describe('the pre-test of a body for secrets', () => {
-  const KEYS = ['id', 'name', 'password', 'pass', 'passphrase', 'refresh_token', 'tokens', 'apiKey', 'api-key', 'secret', 'pin', 'otp', 'cvv', 'cvc', 'user_pin', 'session_id', 'sessionId', 'card_number', 'cookie', 'authorization', 'credentials', 'private_key', 'bypass', 'spin', 'topt']
+  const KEYS = ['id', 'name', 'password', 'pass', 'passphrase', 'refresh_token', 'tokens', 'apiKey', 'api-key', 'secret', 'pin', 'otp', 'cvv', 'cvc', 'user_pin', 'session_id', 'sessionId', 'card_number', 'cookie', 'authorization', 'credentials', 'private_key', 'bypass', 'spin', 'topt', 'auth', 'basic_auth', 'author', 'oauth']
   const body = fc.dictionary(fc.constantFrom(...KEYS), fc.oneof(fc.string(), fc.integer(), fc.dictionary(fc.constantFrom(...KEYS), fc.string(), { maxKeys: 3 })), { maxKeys: 5 })
 
   it('passes over only bodies in which reading every field finds no secret', () => {
