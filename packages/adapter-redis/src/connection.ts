@@ -1,4 +1,4 @@
-import { ConfigError, VenomError } from '@venomqa/core'
+import { ConfigError, VenomError, unencodedUserinfoProblem } from '@venomqa/core'
 import { Redis } from 'ioredis'
 import { tlsMismatchOf, watchTlsHandshake } from './tls'
 
@@ -78,8 +78,13 @@ export const DB_PATH_EXPECTED = 'the path of `url` must be a DB index, as in red
  * (a port that is no number from 0 to 65535, a space, an unclosed `[` throw "Invalid URL") and decodes
  * its user and password (a `%` that starts no `%XX` throws "URI malformed"). Found at setup, neither
  * said which option it was; the schema says it at the key, and so does openClient for code that builds one.
+ * A password with an unencoded `#`, `/` or `?` is refused too (see unencodedUserinfoProblem): such a URL
+ * often parses, with a piece of the password as the host.
  */
 export function redisUrlProblem(url: string): string | undefined {
+  // First: such a URL may parse, with a piece of the password as its host, which an error would then name.
+  const unencoded = unencodedUserinfoProblem(url)
+  if (unencoded) return unencoded
   let parsed: URL
   try {
     parsed = new URL(url)

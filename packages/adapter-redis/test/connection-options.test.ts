@@ -93,6 +93,13 @@ it('a redis:// URL ioredis cannot open is refused by the plugin schema at plugin
   const other = thrown(() => parseOptions(redisPluginOptions, { url: 'redis:/host', prefix: 'x:' }, 'plugins[0]'))
   expect((other as Error).message).toBe('plugins[0].url: expected a redis:// or rediss:// URL, got "redis:/host"')
   expect(() => parseOptions(redisPluginOptions, { url: 'rediss://user:p%40ss@127.0.0.1:6380/2', prefix: 'x:' }, 'p')).not.toThrow()
+  // An unencoded `#` or `/` in the password: read as written, the host was `ss`, a piece of it, and an error named it.
+  for (const url of ['redis://:p@ss#LEAK1@127.0.0.1:6379/10', 'redis://:p#LEAK2@127.0.0.1:6379/10', 'rediss://u:p@ss/LEAK3@127.0.0.1:6380/2']) {
+    const said = 'reads as a URL with part of its password as the host: percent-encode a "#", "/", "?" or "@" in the user name or password ("#" as %23, "/" as %2F, "?" as %3F, "@" as %40)'
+    expect((thrown(() => parseOptions(redisPluginOptions, { url, prefix: 'x:' }, 'plugins[2]')) as Error).message, url).toBe(`plugins[2].url: ${said}`)
+    for (const make of [() => new RedisState({ url, prefix: 'x:' }), () => new RedisCache({ url, prefix: 'x:' }), () => new BullQueue({ url })])
+      expect((thrown(make) as Error).message, url).toBe(`Redis: \`url\`: ${said}`)
+  }
 })
 
 const describeRedis = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)

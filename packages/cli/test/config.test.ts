@@ -90,6 +90,9 @@ describe('config validation', () => {
   it('a nested key with a shape of its own says what it expects, not zod\'s "Invalid input"', () => {
     for (const auth of [{}, 'a string'])
       expect(errorOf(() => validateConfig({ openapi: { auth } }, 'c.json')).message).toContain('openapi.auth: expected { bearer } or { login, signUp?, credentials?, token? }, got')
+    // `auth` names a secret, as a body key does: a string under it may be the token itself, an object is told by its shape.
+    expect(errorOf(() => validateConfig({ openapi: { auth: 'tok-AuthLeak1' } }, 'c.json')).message).toMatch(/openapi\.auth: expected .*, got a hidden value$/)
+    expect(errorOf(() => validateConfig({ openapi: { auth: {} } }, 'c.json')).message).toMatch(/openapi\.auth: expected .*, got an object$/)
   })
 
   it('a value with the shape of one form of a union is told what is wrong inside it, secrets hidden', () => {

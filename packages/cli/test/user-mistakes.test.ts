@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { CLOSED_PORT, type RunningProcess, startTodoApp } from '@venomqa/test-utils'
+import { CLOSED_PORT, REPO_ROOT, type RunningProcess, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
 
@@ -240,6 +240,52 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     expect(typo.code).toBe(2)
     expect(typo.stderr).toContain("unknown option '--base-url-x=http://[REDACTED]@db/x'")
     expect(typo.stdout + typo.stderr).not.toContain('s3cr3t')
+  })
+
+  it('a password in a URL written slightly wrong (`http//`, no scheme) is masked in the message that refuses it', async () => {
+    const p = await project({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax
+      'venomqa.yaml': "baseUrl: ${API_URL}\nplugins:\n  - ['@venomqa/state-postgres', { url: '${DATABASE_URL}' }]\n",
+    })
+    for (const name of ['state-postgres', 'state-mysql', 'adapter-redis']) symlinkSync(path.join(REPO_ROOT, 'packages', name), path.join(p.dir, 'node_modules/@venomqa', name), 'dir')
+    const ok = { API_URL: counter.url, DATABASE_URL: 'postgres://u@127.0.0.1/x' }
+    for (const [args, env, shown] of [
+      [['run', '--base-url', 'http//u:PwLeak4@127.0.0.1/db'], ok, '--base-url: expected an http(s) URL such as http://localhost:3000, got "http//[REDACTED]@127.0.0.1/db"'],
+      [['run'], { ...ok, VENOMQA_BASE_URL: 'u:PwLeak5@127.0.0.1' }, 'VENOMQA_BASE_URL: expected an http(s) URL such as http://localhost:3000, got "[REDACTED]@127.0.0.1"'],
+      [['run'], { ...ok, API_URL: 'http//u:PwLeak4@127.0.0.1/db' }, 'venomqa.yaml: baseUrl: expected an http(s) URL such as http://localhost:3000, got "http//[REDACTED]@127.0.0.1/db"'],
+      [['run'], { ...ok, DATABASE_URL: 'postgres//u:PwLeak4@127.0.0.1/db' }, 'plugins[0].url: expected a postgres:// or postgresql:// URL, got "postgres//[REDACTED]@127.0.0.1/db"'],
+      [['run', '--plugin', '@venomqa/state-mysql?url=mysql//u:PwLeak6@127.0.0.1/db'], ok, '--plugin @venomqa/state-mysql?url: expected a mysql:// or mariadb:// URL, got "mysql//[REDACTED]@127.0.0.1/db"'],
+      [['run', '--plugin', 'redis?url=redis//:PwLeak7RedisPw@127.0.0.1:6379/10'], ok, '--plugin redis?url: expected a redis:// or rediss:// URL, got "redis//[REDACTED]@127.0.0.1:6379/10"'],
+    ] as const) {
+      const r = await p.venomqa([...args], { env })
+      expectRefused(r, /venomqa: /)
+      expect(r.stderr).toContain(shown)
+      expect(r.stdout + r.stderr).not.toContain('PwLeak')
+    }
+  })
+
+  it('a database URL whose password holds an unencoded "#" or "/" is refused at plugins[N].url, saying to percent-encode it, no piece of it shown', async () => {
+    const p = await project({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax
+      'venomqa.yaml': "baseUrl: ${APP_URL}\nplugins:\n  - ['@venomqa/state-postgres', { url: '${DATABASE_URL}' }]\n",
+    })
+    for (const name of ['state-postgres', 'state-mysql', 'pg-proxy']) symlinkSync(path.join(REPO_ROOT, 'packages', name), path.join(p.dir, 'node_modules/@venomqa', name), 'dir')
+    const said = 'reads as a URL with part of its password as the host: percent-encode a "#", "/", "?" or "@" in the user name or password ("#" as %23, "/" as %2F, "?" as %3F, "@" as %40)'
+    const ok = { DATABASE_URL: 'postgres://u@127.0.0.1/x' }
+    for (const [args, env, shown] of [
+      // Read as written, the host was `ss` and the database the user's: `cannot connect to database "u" at ss:5432`.
+      [['run'], { DATABASE_URL: 'postgres://u:p@ss#LEAKword1@127.0.0.1/db' }, `plugins[0].url: ${said}`],
+      [['run'], { DATABASE_URL: 'postgres://u:p#LEAKword2@127.0.0.1/db' }, `plugins[0].url: ${said}`],
+      // Read as written: "no database named", though one is.
+      [['run', '--plugin', '@venomqa/state-mysql?url=mysql://u:p@ss%23LEAKword3@127.0.0.1/db'], ok, `--plugin @venomqa/state-mysql?url: ${said}`],
+      [['run', '--plugin', '@venomqa/pg-proxy?upstream=postgres://u:12/LEAKword4@127.0.0.1/db'], ok, `--plugin @venomqa/pg-proxy?upstream: ${said}`],
+    ] as const) {
+      const r = await p.venomqa([...args], { env })
+      expectRefused(r, /venomqa: /)
+      expect(r.stderr).toContain(shown)
+      expect(r.stdout + r.stderr).not.toContain('LEAK')
+      expect(r.stdout + r.stderr).not.toMatch(/\bss\b/)
+    }
   })
 
   it('two reporters that would write one file are refused before the run', async () => {

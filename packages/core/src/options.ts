@@ -78,6 +78,14 @@ export function describeValue(value: unknown): string {
   return 'an object'
 }
 
+/**
+ * A value describeValue tells by its shape alone (`nothing`, `an object`, `a list of 2`, `a function`):
+ * under a secret key it is said as it is, since that hides nothing (`auth: { user }` is "an object").
+ */
+export function toldByShape(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || (typeof value === 'object' && value !== null)
+}
+
 function valueAt(root: unknown, path: StandardSchemaV1.Issue['path'] = []): unknown {
   let v = root
   for (const part of path) {
@@ -120,8 +128,8 @@ export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>
     // The value of a secret-named key (`password`, `apiKey`) is never quoted, whatever its length.
     const secret = path.some((part) => isSecretOptionKey(typeof part === 'object' && part !== null ? part.key : part))
     const value = valueAt(input, path)
-    // "nothing" hides nothing: a missing secret is said to be missing.
-    const got = message.startsWith('expected ') ? `, got ${secret && value !== undefined ? 'a hidden value' : describeValue(value)}` : ''
+    // "nothing" hides nothing: a missing secret is said to be missing; nor does a shape ("an object").
+    const got = message.startsWith('expected ') ? `, got ${secret && !toldByShape(value) ? 'a hidden value' : describeValue(value)}` : ''
     lines.push(`${optionPath(where, path)}: ${message}${got}`)
   }
   return lines

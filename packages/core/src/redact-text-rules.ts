@@ -22,9 +22,38 @@ export const SECRET_NAME = `[\\w.-]{0,64}?(?:${NAME_WORDS})[\\w.-]{0,64}`
  * URL that has credentials (`https://u:p@host/users/a@b.test`) hides the path up to it, never a secret.
  * Without credentials an `@` in a path stays (`http://localhost:3000/users/ada@example.test`): a password
  * may hold `/` only after a `user:`, and `host:3000/` is a port. Bounded, so a text of many `x://a:` is not
- * read once from each of them to its end.
+ * read once from each of them to its end. A scheme may follow a `-`, as a default value does
+ * (`${DATABASE_URL:-postgres://app:pw@db/app}`).
  */
-const URL_CREDENTIALS = /(?<![\w+.-])([a-z][a-z0-9+.-]{0,30}:\/\/)(?:[^\s/?#@"'<>]+|[^\s/?#@"'<>:]{0,256}:(?!\d{1,5}(?:[/?#]|$))[^\s"<>]{0,256}?)@(?=[^\s?@"'<>]*(?:[?\s"'<>]|$))/gi
+const URL_CREDENTIALS = /(?<![\w+.])([a-z][a-z0-9+.-]{0,30}:\/\/)(?:[^\s/?#@"'<>]+|[^\s/?#@"'<>:]{0,256}:(?!\d{1,5}(?:[/?#]|$))[^\s"<>]{0,256}?)@(?=[^\s?@"'<>]*(?:[?\s"'<>]|$))/gi
+/**
+ * Words before a colon that write an address, not a user (`mailto:ada@example.test`, `sip:`, `xmpp:`,
+ * WebFinger's `acct:`, npm's and JSR's `npm:pkg@1.2.3`, a search's `from:ada@example.test`): what follows
+ * them is no password.
+ */
+const ADDRESS_LABELS = 'mailto|sips?|xmpp|acct|im|pres|cid|mid|tag|npm|jsr|from|to|cc|bcc|reply-to|author|committer|email|e-mail|mail'
+/**
+ * What a user name stands among in text: white space, quotes, brackets and what separates the pairs of a
+ * query or a list. Not `:` (a user after one is the scheme's or the password's) nor `@` (after one is a
+ * host: `git@github.com:org/repo`).
+ */
+const LOOSE_DELIMITER = '\\s/?#"\'`<>=&,;()[\\]{}|\\\\'
+/**
+ * `user:password@host` and `:password@host` without the `://` URL_CREDENTIALS needs: a URL written
+ * slightly wrong (`http//u:pw@host`, `http:/u:pw@host`, `postgres:u:pw@host`), a bare connection string
+ * (`u:pw@127.0.0.1`), what a config variable holds. The colon is what tells credentials from an address
+ * (`ada@example.test` and `git@github.com:org/repo` have none before their `@`), and, as in
+ * URL_CREDENTIALS, the password runs to the last `@` before the query (`u:p@ss#w/o:rd@db/app` loses all
+ * of `p@ss#w/o:rd`). A scheme or a malformed `scheme//` before the user is kept ($1). Not credentials: a
+ * host and port before a path (`localhost:3000/users/ada@example.test`), a time (`10:30`, a user of
+ * digits only), an address after one of ADDRESS_LABELS, a container image's tag before its digest
+ * (`nginx:1.25@sha256:...`), a text masked already. A user starts only after a delimiter (LOOSE_DELIMITER)
+ * or at the start, and the parts are bounded: a long text is read a bounded number of times from each start.
+ */
+const LOOSE_CREDENTIALS = new RegExp(
+  `(?<![^${LOOSE_DELIMITER}])((?:[a-z][a-z0-9+.-]{0,30}(?::\\/?|\\/\\/))?)(?![!-]?(?:${ADDRESS_LABELS}):)(?!\\d{1,5}:)[^${LOOSE_DELIMITER}:@]{0,64}:(?!\\d{1,5}(?:[/?#]|$))(?!\\/\\/)(?:(?!\\[REDACTED\\]@)[^\\s"<>]){0,256}?@(?!sha\\d+:)(?=[^\\s?@"'<>]*(?:[?\\s"'<>]|$))`,
+  'gi',
+)
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g
 /** The same, for a value long enough to be a credential: in a message, "Bearer or Basic" is words. */
 const BEARER_VALUE = /\b(Bearer|Basic)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*/g
@@ -158,12 +187,14 @@ export const ISSUED_MARK = /(?:sk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pa
  */
 export const CREDENTIAL_RULES: readonly (readonly [RegExp, string])[] = [
   [URL_CREDENTIALS, `$1${REDACTED}@`],
+  [LOOSE_CREDENTIALS, `$1${REDACTED}@`],
   [BEARER_VALUE, `$1 ${REDACTED}`],
 ]
 
 /** What redactText replaces in free text, in this order. */
 export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
   [URL_CREDENTIALS, `$1${REDACTED}@`],
+  [LOOSE_CREDENTIALS, `$1${REDACTED}@`],
   [BEARER, `$1 ${REDACTED}`],
   [SECRET_ASSERTION, `$1${REDACTED}$3${REDACTED}`],
   [MULTIPART_SECRET_PART, `$1${REDACTED}`],

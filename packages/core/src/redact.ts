@@ -32,10 +32,13 @@ const SECRET_HEADERS = new Set([
 /** Keys whose values are secrets. Anchored where a bare word would catch innocent keys (`passed`, `bypass`). */
 const SECRET_KEY = /password|passwd|passphrase|passcode|^pass$|secret|token|jwt|api[-_]?key|apikey|access[-_]?key|subscription[-_]?key|authorization|cookie|credential|private[-_]?key|session[-_]?id|card[-_]?number/i
 /**
- * Short words that are secret only as the whole key or its last part (`pin`, `new_pwd`, `DB_PASS`): inside a
- * word they are innocent (`spin`, `cwd`, `bypass`).
+ * Short words that are secret only as the whole key or its last part (`pin`, `new_pwd`, `DB_PASS`, `auth`,
+ * `basic_auth`): inside a word they are innocent (`spin`, `cwd`, `bypass`, `author`, `oauth`), and before the
+ * last part they say what the value is about (`auth_type`, `auth_url`), as the last word of a header does
+ * (`X-Auth-User`; see SECRET_HEADER_WORDS). `auth` is what `?auth=` and an `X-Auth` header hold, and a body
+ * field named so (`{"auth": "<token>"}`) holds the same.
  */
-const SECRET_WORD = /(?:^|[-_])(pin|otp|cvv|cvc|pwd|pass)$/i
+const SECRET_WORD = /(?:^|[-_])(pin|otp|cvv|cvc|pwd|pass|auth)$/i
 
 export interface RedactOptions {
   /** Extra header names or body keys to hide. */
@@ -130,7 +133,8 @@ function isSecretHeaderNamed(name: string): boolean {
  * A key that names a secret itself (`token`, `refresh_token`, `apiKey`, `credentials`), not something about
  * one (`tokenCount`, `token_expires_in`, `passwordPolicy`): its value is masked whatever its type, since a
  * numeric token, a `refresh_token` array and an `apiKey: { value }` object hide a secret as well as a
- * string does.
+ * string does. Not `auth`: an object under it says how to authenticate (Postman's `{ type: 'bearer',
+ * bearer: [...] }`, `{ username, password }`), and is read field by field, its secrets masked by their names.
  */
 const NAMES_A_SECRET = /(?:password|passwd|passphrase|passcode|^pass|secrets?|tokens?|jwts?|api[-_]?keys?|access[-_]?keys?|subscription[-_]?keys?|authorization|cookies?|credentials?|private[-_]?keys?|session[-_]?ids?|card[-_]?numbers?)$|(?:^|[-_])(?:pin|otp|cvv|cvc|pwd|pass)$/i
 

@@ -83,6 +83,11 @@ describe('plugin option issues', () => {
       'plugins[0]',
     )
     expect(lines).toEqual(['plugins[0].password: expected at least 20 characters, got a hidden value', 'plugins[0].auth.apiKey: expected a string, got a hidden value', 'plugins[0].user: expected a string, got 7'])
+    // `auth` is a secret key as it is in a body: a string under it is hidden, an object is told by its shape, which hides nothing.
+    const auth = (value: unknown) => formatOptionIssues([{ message: 'expected { username, password } or { bearer }', path: ['auth'] }], { auth: value }, 'plugins[0]')
+    expect(auth('ada:AuthPw-1')).toEqual(['plugins[0].auth: expected { username, password } or { bearer }, got a hidden value'])
+    expect(auth({ user: 'ada' })).toEqual(['plugins[0].auth: expected { username, password } or { bearer }, got an object'])
+    expect(auth(['ada', 'pw'])).toEqual(['plugins[0].auth: expected { username, password } or { bearer }, got a list of 2'])
   })
 
   it('parseOptions throws one ConfigError listing every problem; checkOptions returns them', async () => {

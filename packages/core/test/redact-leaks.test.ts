@@ -124,8 +124,66 @@ describe('redaction of places that were side doors', () => {
     }
   })
 
+  it('a password in a URL written without its `://`, or with no scheme at all: the whole of it goes', () => {
+    // What a config error quotes when the URL is slightly wrong (`got "..."`), each masked up to its host.
+    for (const [text, masked] of [
+      ['got "http//u:password4-LEAK@127.0.0.1/db"', `got "http//${REDACTED}@127.0.0.1/db"`],
+      ['got "http:/u:password6-LEAK@127.0.0.1/db"', `got "http:/${REDACTED}@127.0.0.1/db"`],
+      ['got "http:u:password7-LEAK@127.0.0.1/db"', `got "http:${REDACTED}@127.0.0.1/db"`],
+      ['got "u:password5-LEAK@127.0.0.1"', `got "${REDACTED}@127.0.0.1"`],
+      ['got ":password8-LEAK@127.0.0.1"', `got "${REDACTED}@127.0.0.1"`],
+      ['got "postgres//u:password4-LEAK@127.0.0.1/db"', `got "postgres//${REDACTED}@127.0.0.1/db"`],
+      ['got "mysql//root:pw-LEAK@db:3306/app"', `got "mysql//${REDACTED}@db:3306/app"`],
+      ['--plugin redis?url: got "redis//:RedisPw12345-LEAK@127.0.0.1:6379/10"', `--plugin redis?url: got "redis//${REDACTED}@127.0.0.1:6379/10"`],
+      ['DATABASE_URL=app:s3cr3t-LEAK@db.internal/app', `DATABASE_URL=${REDACTED}@db.internal/app`],
+      // Unencoded, with @, #, / and : in it: to the last @ before the query.
+      ['cannot reach u:p@ss#w/o:rd-LEAK@db:5432/app?sslmode=require', `cannot reach ${REDACTED}@db:5432/app?sslmode=require`],
+      ['cannot reach postgres//u:p@ss#w/o:rd-LEAK@db/app', `cannot reach postgres//${REDACTED}@db/app`],
+      // A default of a config variable: after its `:-`, the URL is masked as any other.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR:-default} syntax, as a message quotes it
+      ['${DATABASE_URL:-postgres://app:pw-LEAK@db/app}', `\${DATABASE_URL:-postgres://${REDACTED}@db/app}`],
+    ]) {
+      expect(redactText(text), text).toBe(masked)
+      expect(redactCredentials(text), text).toBe(masked)
+    }
+  })
+
+  it('what only looks like credentials stays: an address, a time, a host and port, a digest', () => {
+    for (const text of [
+      'ada@example.test',
+      'git@github.com:org/repo.git',
+      'ssh git@github.com:org/repo@v1.2',
+      'at 10:30 ada@example.test',
+      '{"time":"10:30","email":"ada@example.test"}',
+      '?at=10:30&email=ada@example.test',
+      'localhost:3000',
+      'GET http://localhost:3000/users/ada@example.test',
+      'GET localhost:3000/users/ada@example.test',
+      'mailto:ada@example.test',
+      'sip:ada@example.test',
+      'from:ada@example.test to:bob@example.test',
+      '"npm:left-pad@1.3.0"',
+      'nginx:1.25@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31',
+      `http://${REDACTED}@host.test/x`,
+      `http:${REDACTED}@host.test/x`,
+    ])
+      expect(redactText(text), text).toBe(text)
+  })
+
   it('a hostile text for URL credentials is read a bounded number of times', () => {
-    for (const hostile of [`${'a://x:'.repeat(100_000)}@h`, `a://x:${'@'.repeat(600_000)}`, `a://x:${'b@'.repeat(300_000)}/`, `${'a://x:y@'.repeat(70_000)}`]) {
+    for (const hostile of [
+      `${'a://x:'.repeat(100_000)}@h`,
+      `a://x:${'@'.repeat(600_000)}`,
+      `a://x:${'b@'.repeat(300_000)}/`,
+      `${'a://x:y@'.repeat(70_000)}`,
+      // Without `://`: each start a user may have.
+      `${'/x:'.repeat(150_000)}@h`,
+      `${' x:@'.repeat(150_000)}`,
+      `x:${'@'.repeat(600_000)}`,
+      `${'http//x:'.repeat(70_000)}@h`,
+      `${' x:y'.repeat(150_000)}`,
+      `${':'.repeat(600_000)}@h`,
+    ]) {
       const started = performance.now()
       redactText(hostile)
       // Linear, this takes milliseconds; quadratic, minutes.

@@ -14,6 +14,7 @@ const PIECES = [
   'session_id', 'sessionid', 'signature', 'sign', ': expected ', ', got ', '"', ':', '=', '&', '?', '/', ' ', '\n',
   'abc123', 'x.y-z', 'eyJhbGci', '.', '{"id":1}', 'http://127.0.0.1:3000/api/items/42',
   '"name":"x-a', '-key"', '-auth"', '-session-1"', '-sig"', '-keys', ',"value":', '"key":', 'Idempotency-Key"',
+  'http//', 'http:/', 'u:p#w@', ':pw@', 'mailto:', '10:30', 'git@github.com:o/r', '[REDACTED]', '@sha256:',
 ]
 const text = fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 6 })), { maxLength: 12 }).map((parts) => parts.join(''))
 
@@ -52,7 +53,7 @@ describe('the pre-test of redactText', () => {
  * some. Safe only if a body it passes over holds nothing that reading it field by field would find.
  */
 describe('the pre-test of a body for secrets', () => {
-  const KEYS = ['id', 'name', 'password', 'pass', 'passphrase', 'refresh_token', 'tokens', 'apiKey', 'api-key', 'secret', 'pin', 'otp', 'cvv', 'cvc', 'user_pin', 'session_id', 'sessionId', 'card_number', 'cookie', 'authorization', 'credentials', 'private_key', 'bypass', 'spin', 'topt']
+  const KEYS = ['id', 'name', 'password', 'pass', 'passphrase', 'refresh_token', 'tokens', 'apiKey', 'api-key', 'secret', 'pin', 'otp', 'cvv', 'cvc', 'user_pin', 'session_id', 'sessionId', 'card_number', 'cookie', 'authorization', 'credentials', 'private_key', 'bypass', 'spin', 'topt', 'auth', 'basic_auth', 'author', 'oauth']
   const body = fc.dictionary(fc.constantFrom(...KEYS), fc.oneof(fc.string(), fc.integer(), fc.dictionary(fc.constantFrom(...KEYS), fc.string(), { maxKeys: 3 })), { maxKeys: 5 })
 
   it('passes over only bodies in which reading every field finds no secret', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MADE_UP_SECRET_PREFIX, isMadeUpSecret, isSecretKey, knownSecrets, redactBody, secretsOfBodyText } from '../src'
+import { MADE_UP_SECRET_PREFIX, type RunResult, isMadeUpSecret, isSecretKey, knownSecrets, redactBody, redactRun, secretsOfBodyText } from '../src'
 
 describe('a value VenomQA made up for a secret-named field', () => {
   // An OpenAPI sample of `secret` was masked in the record, and a regression journey then read it from a
@@ -30,5 +30,45 @@ describe('a key ending in _PASS', () => {
     for (const key of ['DB_PASS', 'redis_pass', 'smtp-pass', 'pass', 'db_pwd']) expect(isSecretKey(key), key).toBe(true)
     for (const key of ['bypass', 'compass', 'passage', 'first_passenger']) expect(isSecretKey(key), key).toBe(false)
     expect(redactBody({ smtp_pass: 'SmtpPa55', bypass: 'yes' })).toEqual({ smtp_pass: '[REDACTED]', bypass: 'yes' })
+  })
+})
+
+describe('a body field named auth', () => {
+  // `?auth=` in a query and an `X-Auth` header were masked, and `{"auth": "..."}` in a body was shown in every report.
+  it('is masked as the query parameter and the header are, and so is one ending in _auth or -auth', () => {
+    for (const key of ['auth', 'Auth', 'AUTH', 'basic_auth', 'proxy-auth', 'x_auth', 'GITHUB_AUTH']) expect(isSecretKey(key), key).toBe(true)
+    // Inside a word, or before the last part (what the value is about): shown, as `X-Author` and `X-Auth-User` are.
+    for (const key of ['author', 'authority', 'authors', 'oauth', 'auth_type', 'auth_url', 'authMethod', 'authenticated', 'co_author']) expect(isSecretKey(key), key).toBe(false)
+    const body = { auth: 'Zm9vOmJhcg-auth-7c1e', author: 'Ada', authority: 'example.test', basic_auth: 'dXNlcjpwdw-77', auth_type: 'basic' }
+    expect(redactBody(body)).toEqual({ auth: '[REDACTED]', author: 'Ada', authority: 'example.test', basic_auth: '[REDACTED]', auth_type: 'basic' })
+    expect(redactBody(JSON.stringify(body))).toBe(JSON.stringify({ ...body, auth: '[REDACTED]', basic_auth: '[REDACTED]' }))
+    // Remembered, from a JSON or a form body, so that the value is masked wherever else it turns up (an echo, an error).
+    expect(secretsOfBodyText(JSON.stringify(body))).toEqual(['Zm9vOmJhcg-auth-7c1e', 'dXNlcjpwdw-77'])
+    expect(secretsOfBodyText('auth=Zm9vOmJhcg-auth-7c1e&author=Ada')).toEqual(['Zm9vOmJhcg-auth-7c1e'])
+    // In a report: where it sits, and where the step's error quotes it.
+    const run = {
+      journeys: [
+        {
+          name: 'j',
+          nodes: [
+            {
+              kind: 'step',
+              name: 's',
+              error: { kind: 'assertion', message: 'login with Zm9vOmJhcg-auth-7c1e was refused' },
+              request: { method: 'POST', url: 'http://h.test/login', headers: {}, body: { auth: 'Zm9vOmJhcg-auth-7c1e', author: 'Ada' } },
+            },
+          ],
+          issues: [],
+        },
+      ],
+      issues: [],
+    } as unknown as RunResult
+    const report = JSON.stringify(redactRun(run))
+    expect(report).not.toContain('Zm9vOmJhcg-auth-7c1e')
+    expect(report).toContain('"author":"Ada"')
+    // An object under `auth` says how to authenticate: read field by field, its secrets masked by their own names.
+    expect(redactBody({ auth: { type: 'bearer', bearer: [{ key: 'token', value: 'tok-1a2b3c4d' }] } })).toEqual({
+      auth: { type: 'bearer', bearer: [{ key: 'token', value: '[REDACTED]' }] },
+    })
   })
 })

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util'
-import { TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
+import { TIMER_MS_EXPECTED, isTimerMs, unencodedUserinfoProblem } from '@venomqa/core'
 import { startControlServer } from './control'
 import { maskSecrets, maskUrl, parseListen } from './options'
 import { PgProxy } from './proxy'
@@ -44,6 +44,9 @@ function readArgs(): CliOptions | 'help' {
   if (values.help) return 'help'
   const upstream = values.upstream ?? process.env.DATABASE_URL
   if (!upstream) throw new UsageError('--upstream (or DATABASE_URL) is required')
+  // Read as written, a piece of an unencoded password would be the host the proxy names in its error.
+  const unencoded = unencodedUserinfoProblem(upstream)
+  if (unencoded) throw new UsageError(`${values.upstream === undefined ? 'DATABASE_URL' : '--upstream'}: ${unencoded}`)
   const tls = URL.canParse(upstream) ? upstreamTlsProblem(upstream) : undefined
   if (tls) throw new UsageError(`--upstream: ${tls}`)
   const idle = Number(values['idle-in-transaction-timeout'])

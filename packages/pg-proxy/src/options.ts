@@ -1,4 +1,4 @@
-import { type StandardSchemaV1, parseOptions, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
+import { type StandardSchemaV1, parseOptions, TIMER_MS_EXPECTED, isTimerMs, unencodedUserinfoProblem } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { upstreamTlsProblem } from './upstream'
@@ -65,6 +65,9 @@ const positiveMs = z.number({ error: TIMER_MS_EXPECTED }).check(z.refine(isTimer
 const upstream = z.string({ error: POSTGRES_URL }).check(
   z.superRefine((url, ctx) => {
     if (!given(url)) return
+    // Before "expected a URL": an unencoded password may keep it from parsing, and the encoding is the fix.
+    const unencoded = /^postgres(ql)?:\/\//i.test(url) ? unencodedUserinfoProblem(url) : undefined
+    if (unencoded) return void ctx.addIssue({ code: 'custom', message: unencoded, input: url })
     if (!/^postgres(ql)?:\/\//i.test(url) || !URL.canParse(url)) return void ctx.addIssue({ code: 'custom', message: POSTGRES_URL, input: url })
     // The message never quotes the URL (its password).
     const tls = upstreamTlsProblem(url)

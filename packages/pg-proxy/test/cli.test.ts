@@ -14,9 +14,9 @@ const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = dbName('cli')
 
 /** Run the command to its end: its exit code and what it printed on stderr. */
-function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
+function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DATABASE_URL: '' } })
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DATABASE_URL: '', ...env } })
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))
     child.on('error', reject)
@@ -40,6 +40,15 @@ plain('usage mistakes', () => {
       expect([code, stderr], args.join(' ')).toEqual([2, expect.stringMatching(said)])
       expect(stderr).toContain('usage: venomqa-pg-proxy')
     }
+  })
+
+  it('exit 2 for an upstream whose password has an unencoded "#" or "/", from the flag or DATABASE_URL, no piece of it shown', async () => {
+    const said = 'reads as a URL with part of its password as the host: percent-encode a "#", "/", "?" or "@" in the user name or password ("#" as %23, "/" as %2F, "?" as %3F, "@" as %40)'
+    const flag = await runCli(['--upstream', 'postgres://u:p@ss#LEAK1@127.0.0.1:1/db', '--listen', '127.0.0.1:0', '--control', '127.0.0.1:0'])
+    expect([flag.code, flag.stderr]).toEqual([2, expect.stringContaining(`venomqa-pg-proxy: --upstream: ${said}`)])
+    const env = await runCli(['--listen', '127.0.0.1:0', '--control', '127.0.0.1:0'], { DATABASE_URL: 'postgres://u:12/LEAK2@127.0.0.1:1/db' })
+    expect([env.code, env.stderr]).toEqual([2, expect.stringContaining(`venomqa-pg-proxy: DATABASE_URL: ${said}`)])
+    expect(flag.stderr + env.stderr).not.toContain('LEAK')
   })
 })
 

@@ -41,6 +41,10 @@ plain('options', () => {
       [{ upstream: '', control: '' }, 'pgProxyState().upstream: give exactly one of'],
       [{ upstream: 'mysql://root:s3cret@h/db' }, 'pgProxyState().upstream: expected a postgres:// or postgresql:// URL, got "mysql://[REDACTED]@h/db"'],
       [{ upstream: 'postgres://u:s3cret@h/db?sslmode=require' }, 'pgProxyState().upstream: sslmode=require in the upstream URL asks for TLS'],
+      // An unencoded `#` or `/` in the password: read as written, `ss` would be the host; `p#s3cret@h` does not even parse.
+      [{ upstream: 'postgres://u:p@ss#s3cret@h/db' }, 'pgProxyState().upstream: reads as a URL with part of its password as the host: percent-encode a "#", "/", "?" or "@" in the user name or password ("#" as %23, "/" as %2F, "?" as %3F, "@" as %40)'],
+      [{ upstream: 'postgres://u:p#s3cret@h/db' }, 'pgProxyState().upstream: reads as a URL with part of its password as the host: percent-encode'],
+      [{ upstream: 'postgres://u:12/s3cret@h/db' }, 'pgProxyState().upstream: reads as a URL with part of its password as the host: percent-encode'],
       [{ control: 'localhost:6544' }, `pgProxyState().control: expected the proxy's control URL, e.g. http://127.0.0.1:6544, got "localhost:6544"`],
       [{ upstream: 'postgres://u@h/db', listen: 'nowhere' }, 'pgProxyState().listen: expected host:port, got "nowhere"'],
       [{ upstream: 'postgres://u@h/db', listen: ':70000' }, 'pgProxyState().listen: port 70000 is out of range'],

@@ -1,4 +1,4 @@
-import { TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
+import { TIMER_MS_EXPECTED, UNENCODED_PERCENT, hasMalformedEscape, isTimerMs, unencodedUserinfoProblem } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 
@@ -11,10 +11,30 @@ export type MysqlMechanism = 'snapshot' | 'savepoint'
 const nonEmpty = z.string({ error: 'expected a non-empty string' }).check(z.minLength(1, { error: 'expected a non-empty string' }))
 const tableList = z.array(nonEmpty, { error: 'expected a list of table names' })
 
+const MYSQL_URL = 'expected a mysql:// or mariadb:// URL'
+/**
+ * A mysql:// URL as written: one whose unencoded password ends its host part early (see
+ * unencodedUserinfoProblem), or holds a `%` that starts no escape (the password is decoded), is refused at
+ * the key. Read as it is, the first connects elsewhere or says no database is named, the second fails
+ * with "URI malformed". Neither message quotes the URL.
+ */
+const mysqlUrl = z.string({ error: MYSQL_URL }).check(
+  z.superRefine((url, ctx) => {
+    const problem = mysqlUrlProblem(url)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, input: url })
+  }),
+)
+
+/** What is wrong with a mysql:// URL as written, or undefined. */
+export function mysqlUrlProblem(url: string): string | undefined {
+  if (!/^(mysql|mariadb):\/\//i.test(url)) return MYSQL_URL
+  return unencodedUserinfoProblem(url) ?? (hasMalformedEscape(url) ? UNENCODED_PERCENT : undefined)
+}
+
 /** The options of the MySQL / MariaDB state backend, from config or `mysqlState({...})`. */
 export const mysqlStateOptions = z.strictObject({
   /** mysql://user:password@host:3306/database (mariadb:// works too). */
-  url: z.string({ error: 'expected a mysql:// or mariadb:// URL' }).check(z.regex(/^(mysql|mariadb):\/\//i, { error: 'expected a mysql:// or mariadb:// URL' })),
+  url: mysqlUrl,
   /** Overrides the database named in the url. */
   database: z.optional(nonEmpty),
   /** Track only these tables (default: every base table of the database). */

@@ -115,7 +115,8 @@ function mainTarget(url: string): Target {
   try {
     return parseTarget(PART, url)
   } catch (err) {
-    throw new ConfigError(`${PART}: \`url\`: ${(err as Error).message.replace(/^state backend "[^"]*": /, '')}`, { where: 'url' })
+    // `mysqlWorkers: \`url\`: reads as a URL with ...`: the key is named once.
+    throw new ConfigError(`${PART}: \`url\`: ${(err as Error).message.replace(/^state backend "[^"]*": (?:the url )?/, '')}`, { where: 'url' })
   }
 }
 

@@ -2,8 +2,8 @@ import { ConfigError, PLUGIN_API_VERSION, type PluginApi, type StateBackend, def
 import { createRunner } from '@venomqa/runner'
 import { describeWithService } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
-import plugin, { MysqlSavepointBackend, MysqlSnapshotBackend, type MysqlStateOptions, maskUrl, mysqlState, mysqlStateOptions } from '../src'
-import { HOST, PORT, dbName, dropDatabase, freshDatabase, privateObjects, urlFor } from './helpers'
+import plugin, { MysqlSavepointBackend, MysqlSnapshotBackend, type MysqlStateOptions, maskUrl, mysqlState, mysqlStateOptions, mysqlWorkers } from '../src'
+import { HOST, PORT, admin, dbName, dropDatabase, freshDatabase, privateObjects, urlFor } from './helpers'
 
 /** What setup() registered, through a PluginApi that records the calls. */
 async function setup(options: unknown) {
@@ -77,6 +77,46 @@ describe('the plugin', () => {
       'state backend "mysql": no database named: put it in the url (mysql://root:***@127.0.0.1:3306/<database>) or give the "database" option',
     )
     expect(error.where).toBe('plugins[0].url')
+  })
+
+  it('a password with an unencoded "#", "/" or "?", or a "%" that starts no escape, is refused at plugins[N].url, no piece of it shown', async () => {
+    const UNENCODED = 'reads as a URL with part of its password as the host: percent-encode a "#", "/", "?" or "@" in the user name or password ("#" as %23, "/" as %2F, "?" as %3F, "@" as %40)'
+    for (const [url, problem] of [
+      // Read as written: the host `ss` and "no database named", though one is.
+      [`mysql://u:p@ss#LEAK1@${HOST}/db`, UNENCODED],
+      [`mysql://u:p#LEAK2@${HOST}:${PORT}/db`, UNENCODED],
+      [`mariadb://u:p?LEAK3@${HOST}/db`, UNENCODED],
+      [`mysql://u:p@ss/LEAK4@${HOST}/db`, UNENCODED],
+      // Read as written: "URI malformed", from the decoding of the password.
+      [`mysql://u:50%LEAK5@${HOST}/db`, 'has a "%" in its user name or password that starts no %XX escape: write it as %25'],
+    ]) {
+      const runner = createRunner({ plugins: [[plugin, { url }]] })
+      const error = await runner.init().catch((e) => e)
+      await runner.close()
+      expect(error, url).toBeInstanceOf(ConfigError)
+      expect(error.message, url).toBe(`plugins[0].url: ${problem}`)
+      expect(() => mysqlState({ url }), url).toThrow(`mysqlState().url: ${problem}`)
+      // The main database of mysqlWorkers too, which no schema checks.
+      expect(() => mysqlWorkers({ url }), url).toThrow(`mysqlWorkers: \`url\`: ${problem}`)
+    }
+  })
+
+  it('a password percent-encoded as the refusal says is read whole: the user logs in with it', async () => {
+    const user = 'h_rdx_pw'
+    const conn = await admin()
+    try {
+      await conn.query(`DROP USER IF EXISTS '${user}'@'%'`)
+      await conn.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'p@ss#w/rd?1'`)
+      const url = (password: string) => `mysql://${user}:${password}@${HOST}:${PORT}/information_schema`
+      const { checks } = await setup({ url: url(encodeURIComponent('p@ss#w/rd?1')) })
+      expect(await checks.get('mysql')!()).toBe(true)
+      // The password counts: a wrong one is refused by the server.
+      const wrong = await setup({ url: url('p%40ss') })
+      expect(await wrong.checks.get('mysql')!()).toMatch(/access denied for user "h_rdx_pw"/)
+    } finally {
+      await conn.query(`DROP USER IF EXISTS '${user}'@'%'`)
+      await conn.end()
+    }
   })
 
   it('refuses the old seconds-based lockWaitTimeout, naming the new option', async () => {

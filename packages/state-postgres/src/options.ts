@@ -1,4 +1,4 @@
-import { parseOptions, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
+import { parseOptions, TIMER_MS_EXPECTED, isTimerMs, unencodedUserinfoProblem } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { parseTableSpec } from './catalog'
@@ -29,9 +29,21 @@ const tableNames = () =>
     }),
   )
 const ms = z.number({ error: TIMER_MS_EXPECTED }).check(z.refine(isTimerMs, { error: TIMER_MS_EXPECTED }))
-const postgresUrl = z
-  .string({ error: 'expected a postgres:// or postgresql:// URL' })
-  .check(z.refine((url) => /^postgres(ql)?:\/\//i.test(url) && URL.canParse(url), { error: 'expected a postgres:// or postgresql:// URL' }))
+const POSTGRES_URL = 'expected a postgres:// or postgresql:// URL'
+/**
+ * A postgres:// URL as written: one whose unencoded password ends its host part early is refused at the
+ * key (see unencodedUserinfoProblem), before node-pg reads a piece of the password as the host and names it
+ * in its error. Such a URL may not parse at all (`u:p#ss@db`): the encoding, not "expected a URL", is
+ * then what the user needs to hear. Neither message quotes the URL.
+ */
+const postgresUrl = z.string({ error: POSTGRES_URL }).check(
+  z.superRefine((url, ctx) => {
+    const scheme = /^postgres(ql)?:\/\//i.test(url)
+    const unencoded = scheme ? unencodedUserinfoProblem(url) : undefined
+    if (unencoded) ctx.addIssue({ code: 'custom', message: unencoded, input: url })
+    else if (!scheme || !URL.canParse(url)) ctx.addIssue({ code: 'custom', message: POSTGRES_URL, input: url })
+  }),
+)
 
 /** The options of the PostgreSQL state backend, from config or `postgresState({...})`. */
 export const postgresStateOptions = z.pipe(

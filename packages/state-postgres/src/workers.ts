@@ -1,4 +1,4 @@
-import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup, errorMessage } from '@venomqa/core'
+import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup, errorMessage, unencodedUserinfoProblem } from '@venomqa/core'
 import pg from 'pg'
 import { PostgresBackend } from './backend'
 import { maskUrl } from './options'
@@ -43,6 +43,9 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
   if (!options?.url) throw new ConfigError('postgresWorkers: `url` (the main database) is required', { where: 'url' })
   if (options.startApp !== undefined && typeof options.startApp !== 'function')
     throw new ConfigError('postgresWorkers: `startApp(index, databaseUrl)` must be a function', { where: 'startApp' })
+  // Checked as the backend's own `url` is: read wrong, it would name a piece of the password as the host.
+  const unencoded = unencodedUserinfoProblem(options.url)
+  if (unencoded) throw new ConfigError(`postgresWorkers: \`url\` ${unencoded}`, { where: 'url' })
   const main = new URL(options.url)
   const mainDb = decodeURIComponent(main.pathname.slice(1))
   const nameOf = (i: number) => options.databaseName?.(i, mainDb) ?? `${mainDb}_w${i}`

@@ -1,7 +1,7 @@
 import { ConfigError, PLUGIN_API_VERSION, type HealthCheck, type PluginApi, type StateBackend, isPlugin, parseOptions } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { expect, it, describe as plain } from 'vitest'
-import plugin, { PostgresSavepointBackend, PostgresSnapshotBackend, PostgresTemplateBackend, maskUrl, postgresState, postgresStateOptions } from '../src/index'
+import plugin, { PostgresSavepointBackend, PostgresSnapshotBackend, PostgresTemplateBackend, maskUrl, postgresState, postgresStateOptions, postgresWorkers } from '../src/index'
 import { PG, dbUrl } from './helpers'
 
 /** A PluginApi that records what setup registers (the runner's own registry is tested in the runner). */
@@ -65,6 +65,47 @@ plain('options', () => {
     }
   })
 
+  it('a password with an unencoded "#", "/" or "?" is refused at its key, saying what to write and no piece of it', () => {
+    // Each would be read with a piece of the password as its host (`LEAK1` at ss:5432), or not parse at all.
+    const unencoded = [
+      'postgres://u:p@ss#LEAK1@127.0.0.1/db',
+      'postgres://u:p#LEAK2@127.0.0.1/db',
+      'postgresql://u:12/LEAK3@127.0.0.1:5432/db',
+      'postgres://u:p?LEAK4@127.0.0.1/db',
+      'postgres://u:p@s#x=LEAK5@127.0.0.1/db?sslmode=disable',
+      'postgres://u:p@ss/LEAK6@127.0.0.1/db',
+    ]
+    for (const url of unencoded)
+      for (const key of ['url', 'connectionString']) {
+        let err: unknown
+        try {
+          postgresState({ [key]: url })
+        } catch (e) {
+          err = e
+        }
+        expect(err, url).toBeInstanceOf(ConfigError)
+        const message = (err as Error).message
+        expect(message, url).toContain(
+          `postgresState().${key}: reads as a URL with part of its password as the host: percent-encode a "#", "/", "?" or "@" in the user name or password ("#" as %23, "/" as %2F, "?" as %3F, "@" as %40)`,
+        )
+        expect(message, url).not.toContain('LEAK')
+        expect(message, url).not.toContain('127.0.0.1')
+      }
+    // So is the main database of postgresWorkers.
+    expect(() => postgresWorkers({ url: unencoded[0]!, startApp: async () => ({ baseUrl: 'http://127.0.0.1:9', close: async () => {} }) })).toThrow(
+      /^postgresWorkers: `url` reads as a URL with part of its password as the host: percent-encode a "#"/,
+    )
+    // Written as the message says, each is what was meant; an `@` alone parses as it is, and so does one in a query or a database name.
+    for (const url of [
+      'postgres://u:p%40ss%23LEAK1@127.0.0.1/db',
+      'postgres://u:p@ss@127.0.0.1/db',
+      'postgres://127.0.0.1/db?user=ada@corp',
+      'postgres://127.0.0.1/team@corp',
+      'postgres://u:pw@127.0.0.1/db?application_name=a@b#x',
+    ])
+      expect(() => postgresState({ url }), url).not.toThrow()
+  })
+
   it('never shows a password', () => {
     expect(maskUrl('postgres://app:s3cret@db:5432/shop?sslmode=require')).toBe('postgres://app:***@db:5432/shop?sslmode=require')
     expect(maskUrl('postgres://app@db/shop?password=s3cret')).toBe('postgres://app@db/shop?password=***')
@@ -90,5 +131,13 @@ describe('plugin setup', () => {
     const why = await [...down.registered.health.values()][0]!()
     expect(why).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}.*(ECONNREFUSED|refused)`, 'i'))
     expect(why).not.toContain('u:p@')
+  })
+
+  it('a password percent-encoded as the refusal says is read whole: the URL reaches its database', async () => {
+    // The server trusts local connections, so any password opens it: what counts is that host and database are the URL's.
+    const { api, registered } = fakeApi({ url: 'postgres://postgres:p%40ss%23word1@127.0.0.1:5432/postgres', name: 'encoded' })
+    await plugin.setup!(api)
+    expect(await registered.health.get('encoded')!()).toBe(true)
+    await registered.closers[0]!()
   })
 })

@@ -1,4 +1,4 @@
-import { didYouMean, isSecretOptionKey, redactText, schemaKeysAt, shapedUnionBranch } from '@venomqa/core'
+import { didYouMean, isSecretOptionKey, redactText, schemaKeysAt, shapedUnionBranch, toldByShape } from '@venomqa/core'
 import type * as z from 'zod/mini'
 import type { HiddenValue } from './interpolate'
 import { EXPECTED, KNOWN_KEYS, OWN_MESSAGE, configSchema } from './schema'
@@ -43,7 +43,8 @@ function valueAt(root: unknown, path: readonly Segment[]): unknown {
 export function describeValue(v: unknown, secret = false): string {
   if (v === undefined) return 'nothing'
   if (v === null) return 'null'
-  if (secret) return 'a hidden value'
+  // A shape ("an object") hides nothing: only what could be the secret itself is hidden.
+  if (secret && !toldByShape(v)) return 'a hidden value'
   if (typeof v === 'string') {
     // Masked as free text first: a URL's `?api_key=`, a `password=` in a connection string.
     const shown = redactText(v)
