@@ -102,7 +102,7 @@ describe('the plugin', () => {
   })
 
   it('a password percent-encoded as the refusal says is read whole: the user logs in with it', async () => {
-    const user = 'h_rdx_pw'
+    const user = `venomqa_my_pw_${process.pid}`
     const conn = await admin()
     try {
       await conn.query(`DROP USER IF EXISTS '${user}'@'%'`)
@@ -112,7 +112,7 @@ describe('the plugin', () => {
       expect(await checks.get('mysql')!()).toBe(true)
       // The password counts: a wrong one is refused by the server.
       const wrong = await setup({ url: url('p%40ss') })
-      expect(await wrong.checks.get('mysql')!()).toMatch(/access denied for user "h_rdx_pw"/)
+      expect(await wrong.checks.get('mysql')!()).toMatch(/access denied for user "venomqa_my_pw_\d+"/)
     } finally {
       await conn.query(`DROP USER IF EXISTS '${user}'@'%'`)
       await conn.end()
