@@ -197,7 +197,8 @@ export class PgProxy extends EventEmitter implements Hub {
     // Made inside the base transaction, before any checkpoint: no rollback removes them, the end of the run does.
     await upstream.run(`BEGIN; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}`)
     this.#atStart = toSequences((await upstream.run(READ_SEQUENCES)).rows)
-    this.#server = net.createServer((socket) => this.#accept(socket))
+    // Half-open: a client that ends its side after its last messages still reads the answers (see Session's endOfInput).
+    this.#server = net.createServer({ allowHalfOpen: true }, (socket) => this.#accept(socket))
     await new Promise<void>((resolve, reject) => {
       this.#server!.once('error', reject)
       this.#server!.listen(this.#options.port ?? 0, this.host, () => resolve())
@@ -352,6 +353,9 @@ export class PgProxy extends EventEmitter implements Hub {
       socket.end(errorResponse(error))
     }
     socket.on('error', () => {})
+    // The client ended its side: what it sent runs and is answered, then its connection ends (the socket is
+    // half-open, see start). Before it has a session, there is nothing to answer.
+    socket.on('end', () => (session ? session.endOfInput() : socket.end()))
     socket.on('close', () => session?.close())
     socket.on('data', (chunk: Buffer) => {
       try {

@@ -149,6 +149,10 @@ export class Session {
   #copyAnchor = 0
   /** The connection sent Terminate: a COPY the server asks data for after it gets none (see #startCopyIn). */
   #leaving = false
+  /** The client closed its side of the connection after its last message (see endOfInput). */
+  #inputEnded = false
+  /** The type of the last message the connection sent, copy data aside: see the end of the message loop (#drain). */
+  #lastType = ''
   /** The server is in copy-in mode for this connection's COPY: copy data goes straight up. */
   #copyIn = false
   /**
@@ -275,6 +279,7 @@ export class Session {
     }
     this.#placeOf.set(m, ++this.#received)
     if (m.type !== 'S' && m.type !== 'H') this.#copyAnchor = this.#received
+    if (m.type !== 'X') this.#lastType = m.type
     this.#inbox.push(m)
     // After the rest of the chunk: a batch is seen whole (prepareAside needs its Sync).
     queueMicrotask(() => void this.#drain())
@@ -302,6 +307,7 @@ export class Session {
       const held = this.#copyHeld.splice(i, 1)[0]!
       this.#copyUp(held.m, held.received)
     }
+    if (this.#copyIn && this.#inputEnded) return this.#copyInputEnded()
     if (this.#copyIn && (this.#closed || this.#leaving)) return this.#failCopy('the client left during COPY FROM STDIN')
     this.#readInCopy()
     if (this.#copyIn && this.#hub.lock.waiting) this.onContention()
@@ -349,6 +355,38 @@ export class Session {
   readonly #fromUpstream = (m: Message): void => {
     if (!this.#queue.receive(m)) this.#fatal(new Error(`unexpected "${m.type}" from the server`))
     else if (m.type === 'G') this.#startCopyIn()
+  }
+
+  /**
+   * The client closed its side of the connection (a FIN: `socket.end()` after its last messages) and may
+   * still read. PostgreSQL runs and answers every message it received before, then ends the session as for
+   * a client that left: so does the proxy. What the connection sent runs in its turn, then the connection
+   * ends (see #end), its open transaction undone. Its COPY, whose data can no longer come, is failed as
+   * PostgreSQL fails it, at once or when the server asks for the data (see #copyInputEnded): the shared
+   * session never waits for a client that has stopped sending.
+   */
+  endOfInput(): void {
+    // Ended already, or its Terminate ends it.
+    if (this.#closed || this.#leaving) return
+    this.#inputEnded = true
+    if (this.#copyIn && this.#owner) return this.#copyInputEnded()
+    this.#inbox.push({ type: 'X', body: Buffer.alloc(0), raw: Buffer.alloc(0) })
+    queueMicrotask(() => void this.#drain())
+  }
+
+  /**
+   * The client's input ended while the server waits for its COPY's data: PostgreSQL answers an error and a
+   * FATAL, and ends the connection. Then it is a client that left mid-COPY: the COPY is failed (CopyFail)
+   * and its transaction undone, the session every connection shares free again.
+   */
+  #copyInputEnded(): void {
+    this.#toClient(errorResponse({ severity: 'ERROR', code: '08006', message: 'unexpected EOF on client connection with an open transaction' }))
+    this.#toClient(errorResponse({ severity: 'FATAL', code: '08P01', message: 'terminating connection because protocol synchronization was lost' }))
+    this.#socket.end()
+    const reason = 'the client closed its connection during COPY FROM STDIN'
+    // Closed already when its end (see #end) waited for the server to start the COPY.
+    this.#failCopy(reason)
+    this.close(reason)
   }
 
   /** The client went away: undo its open transaction, forget its statements, let the others in. */
@@ -441,6 +479,9 @@ export class Session {
         }
         const m = this.#inbox.shift()!
         if (m.type === 'X') {
+          // Extended-protocol messages after the last Sync: PostgreSQL ends the session without their answers,
+          // which it sends only at a Sync or a Flush. The proxy's clean-up would make the server send them all.
+          if (this.#unsynced && this.#lastType !== 'H') this.#socket.end()
           await this.#end()
           return
         }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type PgProxy, startControlServer } from '../src/index'
 import { message } from '../src/protocol/frames'
 import { bindNoParams, execute, flush, parse, parseFields, query, sync, terminate } from '../src/protocol/messages'
-import { PG, createDatabase, dbName, dbUrl, dropDatabase, rawConnection, startProxy, until } from './helpers'
+import { PG, createDatabase, dbName, dbUrl, dropDatabase, rawConnection, startProxy, until, within } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = dbName('copy')
@@ -31,13 +31,6 @@ async function copying(c: Raw, protocol: keyof typeof startCopy): Promise<void> 
   const asked = c.until('G')
   c.write(startCopy[protocol]())
   await asked
-}
-
-/** What hangs fails the test at once, saying what never came (rather than at the test's timeout). */
-function within<T>(p: Promise<T>, what: string, ms = 5000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms)))
-  return Promise.race([p, late]).finally(() => clearTimeout(timer))
 }
 
 describe('a client that leaves in the middle of COPY FROM STDIN', () => {
@@ -240,7 +233,7 @@ describe('a client that breaks the protocol in the middle of COPY FROM STDIN', (
         const c = await rawConnection(url)
         try {
           await send(c)
-          // Terminate, not the end of the socket: PostgreSQL answers what came before it (a half-closed socket the proxy takes for a client gone).
+          // Terminate: PostgreSQL answers what came before it (as it does when the client only ends its side: see half-close.test.ts).
           c.write([terminate()])
           await within(c.closed, 'the answers, then the end of the connection')
           // Every message, in order: one ReadyForQuery per query, none for the Sync.

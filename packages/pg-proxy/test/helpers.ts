@@ -89,6 +89,13 @@ export async function until(check: () => boolean, what: string): Promise<void> {
   throw new Error(`never happened: ${what}`)
 }
 
+/** What hangs fails the test at once, saying what never came (rather than at the test's timeout). */
+export function within<T>(p: Promise<T>, what: string, ms = 5000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms)))
+  return Promise.race([p, late]).finally(() => clearTimeout(timer))
+}
+
 /** A `venomqa-pg-proxy` started by a test: where it listens (as it printed it), and all it printed so far. */
 export interface StartedCli {
   child: ChildProcess
@@ -210,9 +217,26 @@ export async function rawConnection(url: string) {
     /** Resolves when the connection is closed, by either side. */
     closed,
     end: () => socket.end(terminate()),
-    /** Gone without a word, as a killed client is. */
+    /** Gone without a word, as a killed client is: its side ended (a FIN), which to a server is the end of its input. */
     destroy: () => socket.destroy(),
-    /** Sends the messages and closes the connection without a Terminate, as a client killed right after sends. */
+    /**
+     * Gone at once, its connection reset (an RST, as from a client killed with answers unread): nothing can
+     * reach it. Once what it wrote has left, and not from a write's callback: a reset asked for with a
+     * write still under way goes out as a FIN.
+     */
+    reset: () =>
+      new Promise<void>((resolve) =>
+        socket.write(Buffer.alloc(0), () =>
+          setImmediate(() => {
+            socket.resetAndDestroy()
+            resolve()
+          }),
+        ),
+      ),
+    /**
+     * Sends the messages and ends the connection's side without a Terminate (a FIN: `socket.end()`), as a
+     * client killed right after sends, or one that only ends its writing: it still reads the answers.
+     */
     leaveAfter: (messages: Buffer[]) => socket.end(Buffer.concat(messages)),
   }
 }

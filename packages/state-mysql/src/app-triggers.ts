@@ -135,8 +135,9 @@ export class TriggerSwapError extends Error {
 
 /**
  * Replace `triggers` with their guarded copies, each original saved first. A trigger that cannot be
- * swapped (a definer this user may not create triggers for) throws a TriggerSwapError; the ones before it
- * stay swapped, and putBackAppTriggers restores them.
+ * swapped (a definer this user may not create triggers for, its table's lock not to be had) throws a
+ * TriggerSwapError; the ones before it stay swapped, and putBackAppTriggers restores them. Called again
+ * with the app's triggers read anew, it goes on where it stopped: a swapped trigger is read as its copy.
  */
 export async function quietAppTriggers(conn: Connection, triggers: readonly AppTrigger[]): Promise<void> {
   if (!triggers.length) return
@@ -146,11 +147,11 @@ export async function quietAppTriggers(conn: Connection, triggers: readonly AppT
     `CREATE TABLE IF NOT EXISTS ${ident(SAVED_TRIGGERS)} (name VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, saved JSON NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
   )
   for (const t of triggers) {
-    // A trigger the app dropped and created again while the backend was connected (it ran its schema script
-    // again): the copy of the old one goes, or both would fire.
-    await conn.query(`DROP TRIGGER IF EXISTS ${ident(copyName(t.name))}`)
-    await conn.query(`INSERT INTO ${ident(SAVED_TRIGGERS)} (name, saved) VALUES (?, ?) ON DUPLICATE KEY UPDATE saved = VALUES(saved)`, [t.name, JSON.stringify(t)])
     try {
+      // A trigger the app dropped and created again while the backend was connected (it ran its schema script
+      // again): the copy of the old one goes, or both would fire.
+      await conn.query(`DROP TRIGGER IF EXISTS ${ident(copyName(t.name))}`)
+      await conn.query(`INSERT INTO ${ident(SAVED_TRIGGERS)} (name, saved) VALUES (?, ?) ON DUPLICATE KEY UPDATE saved = VALUES(saved)`, [t.name, JSON.stringify(t)])
       await swap(conn, t, createTrigger(t, copyName(t.name), `PRECEDES ${ident(t.name)}`, guardedBody(t.body)), t.name)
     } catch (err) {
       throw new TriggerSwapError(t, err)

@@ -166,8 +166,9 @@ export class MysqlSnapshotBackend implements StateBackend {
       this.#canTryLocks = await canTryLocks(conn, this.#lockWaitSeconds())
       await this.#checkPrivileges(conn)
       await this.#takeLock(conn)
-      await this.#dropPrivateObjects(conn)
-      await this.#install(conn)
+      const deadline = this.#lockDeadline()
+      await this.#dropTracking(conn, deadline, 'connect')
+      await this.#install(conn, deadline, 'connect')
       this.#conn = conn
     } catch (err) {
       await conn.end().catch(() => conn.destroy())
@@ -222,16 +223,21 @@ export class MysqlSnapshotBackend implements StateBackend {
           { suggestion: SCHEMA_CHANGED_SUGGESTION },
         )
       // No checkpoint depends on the old tracking: start over with the new schema.
-      await this.#dropPrivateObjects(conn)
-      await this.#install(conn)
+      const deadline = this.#lockDeadline()
+      await this.#dropTracking(conn, deadline, `checkpoint "${name}"`)
+      await this.#install(conn, deadline, `checkpoint "${name}"`)
       probe = await this.#probe(conn, -1, { triggers })
     }
 
     const deltas = new Map<string, Delta>()
     const id = this.#nextId++
     if (this.#stack.size === 0) {
-      // Triggers the app created since it connected (its schema script run anew) are swapped here too.
-      if (probe.loudTriggers.length) await this.#quietAppTriggers(conn)
+      // Triggers the app created since it connected (its schema script run anew) are swapped here too. The
+      // swap may have waited for a transaction of the app, whose writes the probe did not see: read again.
+      if (probe.loudTriggers.length) {
+        await this.#quietAppTriggers(conn, this.#lockDeadline(), `checkpoint "${name}"`, { since: true })
+        probe = await this.#probe(conn, -1, { triggers })
+      }
       await this.#updateBase(conn, probe)
       // A nested checkpoint does not read the triggers (it costs a millisecond): under an open checkpoint,
       // any change to them is a path's DDL, which the next rollback reports.
@@ -251,14 +257,21 @@ export class MysqlSnapshotBackend implements StateBackend {
    */
   async #restore(conn: Connection, name: string, cp: Checkpoint): Promise<StateError | undefined> {
     const t0 = performance.now()
-    const probe = await this.#probeOnceWritersEnd(conn, cp.seq, `rollback to "${name}"`)
-    const reshaping = [...fingerprintChanges(cp.fingerprint, probe.fingerprint), ...probe.untracked]
-    const drift = [...reshaping, ...triggerChanges(cp.appTriggers, probe.appTriggers)]
-    const reshaped = new Set(reshaping.map((c) => c.table))
+    const doing = `rollback to "${name}"`
+    // One wait for the app, up to lockWaitTimeoutMs, whatever it waits for: its writes, its tables' locks.
+    const deadline = this.#lockDeadline()
+    let probe = await this.#probeOnceWritersEnd(conn, cp.seq, doing, deadline)
     // A trigger the app created since the checkpoint would fire on the restore's writes (a BEFORE INSERT
     // rewriting a restored value, an audit row no checkpoint holds). Unlike a changed table it leaves the rows
     // restorable: it is swapped for a guarded copy first, as at connect, and stays the app's after the run.
-    if (probe.loudTriggers.length) await this.#quietAppTriggers(conn)
+    // The swap may have waited for a transaction of the app, whose writes the probe did not see: it is read again.
+    if (probe.loudTriggers.length) {
+      await this.#quietAppTriggers(conn, deadline, doing, { since: true })
+      probe = await this.#probeOnceWritersEnd(conn, cp.seq, doing, deadline)
+    }
+    const reshaping = [...fingerprintChanges(cp.fingerprint, probe.fingerprint), ...probe.untracked]
+    const drift = [...reshaping, ...triggerChanges(cp.appTriggers, probe.appTriggers)]
+    const reshaped = new Set(reshaping.map((c) => c.table))
 
     const since = cp.seq
     const next = ++this.#seq
@@ -289,16 +302,16 @@ export class MysqlSnapshotBackend implements StateBackend {
     // A table the path reshaped keeps its rows, and so its counter: set back below them, the app's next
     // insert would fail on its key.
     const moved = [...cp.autoIncrement].filter(([table, value]) => this.#tracked.has(table) && !reshaped.has(table) && probe.autoIncrement.get(table) !== value)
-    const counters = moved.map(([table, value]) => `ALTER TABLE ${ident(table)} AUTO_INCREMENT = ${value}`)
 
     const t1 = performance.now()
     let t2 = t1
     try {
       if (rows.length) await batch(conn, ['START TRANSACTION', 'SET FOREIGN_KEY_CHECKS = 0', ...rows, 'COMMIT', 'SET FOREIGN_KEY_CHECKS = 1'])
       t2 = performance.now()
-      if (counters.length) await batch(conn, counters)
+      await this.#setCountersBack(conn, doing, moved, deadline)
     } catch (err) {
       await batch(conn, ['ROLLBACK', 'SET FOREIGN_KEY_CHECKS = 1']).catch(() => undefined)
+      if (err instanceof StateError) throw err
       throw new StateError(this.name, `rollback to "${name}" failed, the database is in an unknown state: ${describeSqlError(err)}${lockHint(err)}`, { cause: err })
     }
     this.lastRollback = {
@@ -327,18 +340,53 @@ export class MysqlSnapshotBackend implements StateBackend {
     )
   }
 
+  /**
+   * Set the AUTO_INCREMENT counters that moved back to their checkpoint's values, one ALTER TABLE each, with
+   * each table's lock only tried (see #withTableLocks): a transaction of the app that read the table holds it.
+   */
+  async #setCountersBack(conn: Connection, doing: string, moved: [table: string, value: string][], deadline: number): Promise<void> {
+    // Most rollbacks move no counter: not even the lock wait is set then.
+    if (!moved.length) return
+    let done = 0
+    await this.#withTableLocks(
+      conn,
+      deadline,
+      async () => {
+        for (; done < moved.length; done++) await conn.query(`ALTER TABLE ${ident(moved[done]![0])} AUTO_INCREMENT = ${moved[done]![1]}`)
+      },
+      (err) => {
+        const left = moved.slice(done).map(([table]) => `\`${table}\``)
+        return this.#tableHeld(conn, doing, `table \`${moved[done]![0]}\``, err, {
+          why: 'whose AUTO_INCREMENT counter is set back with the table locked (ALTER TABLE)',
+          outcome: `The rows were restored, but the ${left.length === 1 ? 'counter' : 'counters'} of ${left.join(', ')} ${left.length === 1 ? 'stays' : 'stay'} where the path left ${left.length === 1 ? 'it' : 'them'}: the next path's ids would not continue as at the checkpoint.`,
+        })
+      },
+    )
+  }
+
   /** Empty every tracked table and restart AUTO_INCREMENT at 1. Open checkpoints stay valid. */
   reset(): Promise<void> {
     return this.#run('reset', async (conn) => {
-      const statements = ['SET FOREIGN_KEY_CHECKS = 0']
-      // TRUNCATE fires no triggers: mark every table as changed by hand, so rollbacks and the base see it.
-      for (const t of this.#tracked.values()) statements.push(`TRUNCATE TABLE ${ident(t.name)}`, markWholeSql(t.name))
-      statements.push('SET FOREIGN_KEY_CHECKS = 1')
+      const tables = [...this.#tracked.keys()]
+      let done = 0
+      await conn.query('SET FOREIGN_KEY_CHECKS = 0')
       try {
-        await batch(conn, statements)
-      } catch (err) {
+        // TRUNCATE takes the table's lock, which a transaction of the app that read the table holds (see #withTableLocks).
+        await this.#withTableLocks(
+          conn,
+          this.#lockDeadline(),
+          async () => {
+            // TRUNCATE fires no triggers: each table is marked as changed by hand, so rollbacks and the base see it.
+            for (; done < tables.length; done++) await batch(conn, [`TRUNCATE TABLE ${ident(tables[done]!)}`, markWholeSql(tables[done]!)])
+          },
+          (err) =>
+            this.#tableHeld(conn, 'reset', `table \`${tables[done]!}\``, err, {
+              why: 'which TRUNCATE empties with the table locked',
+              outcome: done ? `The tables before it were emptied; it and the ${tables.length - done - 1} after it were not.` : 'No table was emptied.',
+            }),
+        )
+      } finally {
         await batch(conn, ['SET FOREIGN_KEY_CHECKS = 1']).catch(() => undefined)
-        throw err
       }
     })
   }
@@ -393,30 +441,103 @@ export class MysqlSnapshotBackend implements StateBackend {
   /**
    * Drop the tracking at disconnect, once no other session has a transaction open in the database. A
    * transaction of the app holds the metadata locks of the tables it touched until it ends, and dropping a
-   * trigger (or swapping the app's back) needs the table's exclusive one. Asked for while the app's
-   * transaction is open, that lock also stands in the way of the app's own next statement on the table: the
-   * server calls it a deadlock and rolls back the app's transaction, or the drop waits out its timeout and
-   * fails, leaving the tracking half removed. So the drop waits, without a lock, for those transactions to
-   * end (information_schema.INNODB_TRX, when this user may read it), then tries the locks without waiting
-   * for them (MariaDB), or with the shortest wait there is (1 s, MySQL, where connect made sure that
-   * INNODB_TRX can be read), and again until lockWaitTimeoutMs has passed. A lock only tried stands in no
-   * one's way: without INNODB_TRX the tries alone wait for the app. Each try starts where the last stopped.
+   * trigger (or swapping the app's back) needs the table's exclusive one (see #withTableLocks). So the drop
+   * waits, without a lock, for those transactions to end (information_schema.INNODB_TRX, when this user may
+   * read it), then tries the locks without waiting for them (MariaDB), or with the shortest wait there is
+   * (1 s, MySQL, where connect made sure that INNODB_TRX can be read), and again until lockWaitTimeoutMs has
+   * passed. Without INNODB_TRX the tries alone wait for the app. Each try starts where the last stopped.
    * Left installed, the triggers go on recording every write of the app: that fails loudly.
    */
   async #dropOnceUnlocked(conn: Connection): Promise<void> {
-    const deadline = Date.now() + (this.#options.lockWaitTimeoutMs ?? 10_000)
-    await conn.query(`SET SESSION lock_wait_timeout = ${this.#canTryLocks ? 0 : 1}, SESSION innodb_lock_wait_timeout = 1`)
-    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
-      await this.#waitForOpenTransactions(conn, deadline)
-      try {
+    const deadline = this.#lockDeadline()
+    await conn.query(`SET SESSION innodb_lock_wait_timeout = 1${this.#canTryLocks ? '' : ', SESSION lock_wait_timeout = 1'}`)
+    await this.#withTableLocks(
+      conn,
+      deadline,
+      async () => {
+        await this.#waitForOpenTransactions(conn, deadline)
         await this.#dropPrivateObjects(conn)
-        return
-      } catch (err) {
-        if (!isLockConflict(err)) throw err
-        if (Date.now() >= deadline) throw await this.#trackingLeft(conn, err)
-      }
-      await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(0, deadline - Date.now()))))
+      },
+      (err) => this.#trackingLeft(conn, err),
+    )
+  }
+
+  /** Drop what a run left (a crashed one's tracking at connect, the old schema's at a checkpoint), with the tables' locks only tried. */
+  async #dropTracking(conn: Connection, deadline: number, doing: string): Promise<void> {
+    await this.#withTableLocks(
+      conn,
+      deadline,
+      () => this.#dropPrivateObjects(conn),
+      (err) => this.#tableHeld(conn, doing, 'tracked tables', err, { why: 'whose change-tracking triggers are dropped with the table locked, before they are made anew' }),
+    )
+  }
+
+  /**
+   * Run `attempt`, whose statements ask for the metadata locks of tables a transaction of the app may hold
+   * (CREATE or DROP TRIGGER, LOCK TABLES, ALTER TABLE, TRUNCATE), with those locks only tried, again after
+   * a short pause until `deadline`, then fail with `gaveUp(the last conflict)`. A transaction of the app
+   * keeps the metadata locks of every table it touched, a read-only one too, until it ends. A request that
+   * waits for one stands in the way of the app's next statement on the table, and the server then rolls the
+   * app's transaction back as a deadlock: the app loses its writes. A lock only tried (lock_wait_timeout = 0,
+   * MariaDB) stands in no one's way. Where locks cannot be tried (MySQL), each attempt waits as the session
+   * is set to (lockWaitTimeoutMs; 1 s at disconnect). `attempt` must go on where the last one stopped.
+   */
+  async #withTableLocks<T>(conn: Connection, deadline: number, attempt: () => Promise<T>, gaveUp: (err: unknown) => Promise<Error>): Promise<T> {
+    const trying = this.#canTryLocks
+    if (trying) await conn.query('SET SESSION lock_wait_timeout = 0')
+    let result: T
+    try {
+      result = await retryLockConflicts(deadline, attempt, gaveUp)
+    } catch (err) {
+      // A lost connection has no wait left to set back.
+      if (trying) await conn.query(`SET SESSION lock_wait_timeout = ${this.#lockWaitSeconds()}`).catch(() => undefined)
+      throw err
     }
+    // Back to the session's own wait (see #prepareSession): the DML that follows is no DDL to fail at once.
+    if (trying) await conn.query(`SET SESSION lock_wait_timeout = ${this.#lockWaitSeconds()}`)
+    return result
+  }
+
+  /** `deadline` for a wait for the app: lockWaitTimeoutMs from now. */
+  #lockDeadline(): number {
+    return Date.now() + this.#lockWaitMs()
+  }
+
+  #lockWaitMs(): number {
+    return this.#options.lockWaitTimeoutMs ?? 10_000
+  }
+
+  /**
+   * A lock could not be had by the deadline (see #withTableLocks): the session whose transaction held it,
+   * when this user may see it, and what to do. `held` says what (`table \`todos\``), `why` what needed it.
+   */
+  async #tableHeld(conn: Connection, doing: string, held: string, err: unknown, { why, outcome = '' }: { why: string; outcome?: string }): Promise<StateError> {
+    const { who, threadId } = await this.#openTransactions(conn)
+    const onlyTried = this.#canTryLocks
+      ? ' The lock was only tried: waited for while that transaction is open, it would make the server roll that transaction back as a deadlock.'
+      : ''
+    return new StateError(
+      this.name,
+      `${doing}: after ${this.#lockWaitMs()} ms (lockWaitTimeoutMs), ${who} still held ${held} of database "${this.#target.database}" on ${this.#target.display} ` +
+        `(${describeSqlError(err)}), ${why}.${onlyTried}${outcome ? ` ${outcome}` : ''} ` +
+        `Make the app end its transactions before the step does (a connection left idle in a transaction holds every table it touched), raise lockWaitTimeoutMs if it ends later, ` +
+        `or end the session${threadId === undefined ? '' : ` (KILL ${threadId})`}.`,
+      { cause: err },
+    )
+  }
+
+  /** The other sessions with a transaction open in the database, as a message names them, and the first one's thread. */
+  async #openTransactions(conn: Connection): Promise<{ who: string; threadId?: number }> {
+    let unnamed = ''
+    const [open] = await conn.query<RowDataPacket[]>(inFlightWritersSql(conn, this.#target.database, { readersToo: true })).catch((e) => {
+      if (isPrivilegeError(e))
+        unnamed = ` (user "${this.#target.config.user}" may not read information_schema.INNODB_TRX to name it: look in SHOW PROCESSLIST as a user who may)`
+      return [[] as RowDataPacket[]] as const
+    })
+    const sessions = toInFlightWriters(open)
+    return sessions.length
+      ? { who: `a transaction of another session (${sessions.map(describeWriter).join('; ')})`, threadId: sessions[0]!.threadId }
+      : { who: `a transaction of another session${unnamed}` }
   }
 
   /** Poll until no other session has a transaction open in the database, or `deadline`; at once when this user may not see them (the drops then only try their locks). */
@@ -435,13 +556,7 @@ export class MysqlSnapshotBackend implements StateBackend {
   /** The tracking could not be dropped at disconnect: what is left, who held it, and how to remove it. */
   async #trackingLeft(conn: Connection, err: unknown): Promise<StateError> {
     const db = this.#target.database
-    let unnamed = ''
-    const [open] = await conn.query<RowDataPacket[]>(inFlightWritersSql(conn, db, { readersToo: true })).catch((e) => {
-      if (isPrivilegeError(e)) unnamed = ` (user "${this.#target.config.user}" may not read information_schema.INNODB_TRX to name it: look in SHOW PROCESSLIST as a user who may)`
-      return [[] as RowDataPacket[]] as const
-    })
-    const sessions = toInFlightWriters(open)
-    const who = sessions.length ? `a transaction of another session (${sessions.map(describeWriter).join('; ')})` : `a transaction of another session${unnamed}`
+    const { who, threadId } = await this.#openTransactions(conn)
     const [objects] = await conn
       .query<RowDataPacket[]>(
         `SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND ${binary('TABLE_NAME')} LIKE ?
@@ -454,10 +569,10 @@ export class MysqlSnapshotBackend implements StateBackend {
     const listed = names.length > 8 ? `${names.slice(0, 8).join(', ')} and ${names.length - 8} more` : names.join(', ')
     return new StateError(
       this.name,
-      `disconnect: after ${this.#options.lockWaitTimeoutMs ?? 10_000} ms (lockWaitTimeoutMs), ${who} still held tracked tables of database "${db}" on ${this.#target.display} ` +
+      `disconnect: after ${this.#lockWaitMs()} ms (lockWaitTimeoutMs), ${who} still held tracked tables of database "${db}" on ${this.#target.display} ` +
         `(${describeSqlError(err)}), so the change tracking is still installed: ${listed || 'its private tables and triggers'}. Its triggers go on recording every write of the app` +
         `${swapped ? `, and the app's own triggers still run as their private copies (_venomqa_app_<name>), the originals saved in ${SAVED_TRIGGERS}` : ''}. ` +
-        `Once that transaction has ended${sessions.length ? ` (or after KILL ${sessions[0]!.threadId})` : ''}, connect a snapshot backend to the database again: its connect removes them` +
+        `Once that transaction has ended${threadId === undefined ? '' : ` (or after KILL ${threadId})`}, connect a snapshot backend to the database again: its connect removes them` +
         `${swapped ? " and puts the app's triggers back" : ''}. By hand: re-create each trigger saved in ${SAVED_TRIGGERS} and drop its _venomqa_app_ copy, then drop every _venomqa_* trigger and table.`,
       { cause: err },
     )
@@ -478,7 +593,8 @@ export class MysqlSnapshotBackend implements StateBackend {
       // A few seconds: the server frees a killed session's lock only once that session has ended.
       const [rows] = await conn.query<RowDataPacket[]>(`SELECT GET_LOCK(?, ${LOST_LOCK_WAIT_S}) AS got`, [lock])
       if (Number(rows[0]?.got) !== 1) return
-      await this.#dropPrivateObjects(conn)
+      // A transaction of the app may hold the tables: their locks are only tried, as at a disconnect.
+      await this.#withTableLocks(conn, this.#lockDeadline(), () => this.#dropPrivateObjects(conn), (err) => this.#trackingLeft(conn, err))
       await conn.query('SELECT RELEASE_LOCK(?)', [lock])
     } finally {
       await conn.end().catch(() => conn.destroy())
@@ -551,8 +667,11 @@ export class MysqlSnapshotBackend implements StateBackend {
     this.#baseReady = false
   }
 
-  /** Read the schema, create the key logs and the triggers. */
-  async #install(conn: Connection): Promise<void> {
+  /**
+   * Read the schema, create the key logs and the triggers; the tables' locks the triggers need are only
+   * tried, up to `deadline` (see #withTableLocks). What it made goes again when it fails.
+   */
+  async #install(conn: Connection, deadline: number, doing: string): Promise<void> {
     const db = this.#target.database
     const schema = await readSchema(conn, db)
     const names = [...schema.tables.keys()]
@@ -568,7 +687,8 @@ export class MysqlSnapshotBackend implements StateBackend {
       try {
         await conn.query(sql)
       } catch (err) {
-        await this.#dropPrivateObjects(conn).catch(() => undefined)
+        // A table's lock not to be had yet is tried again (see #withTableLocks).
+        if (isLockConflict(err)) throw err
         const code = (err as { code?: string }).code
         const need =
           code === 'ER_BINLOG_CREATE_ROUTINE_NEED_SUPER'
@@ -579,20 +699,28 @@ export class MysqlSnapshotBackend implements StateBackend {
         throw new StateError(this.name, `cannot ${what} in database "${db}" on ${this.#target.display}${need}: ${describeSqlError(err)}`, { cause: err })
       }
     }
-    await step('create its change log table', 'CREATE', wholeLogDdl())
-    for (const t of this.#tracked.values()) {
-      if (t.log) await step(`create the change log of table "${t.name}"`, 'CREATE', keyLogDdl(t))
-      await step(`create the copy table of table "${t.name}"`, 'CREATE', historyDdl(t))
-    }
+    const triggers = trackingTriggers(schema, this.#tracked).map((sql) => ({ sql, table: /\bON `((?:[^`]|``)+)` FOR EACH ROW/.exec(sql)?.[1]?.replace(/``/g, '`') }))
+    let created = 0
     try {
-      await this.#quietAppTriggers(conn)
+      // New tables: no transaction of the app holds them.
+      await step('create its change log table', 'CREATE', wholeLogDdl())
+      for (const t of this.#tracked.values()) {
+        if (t.log) await step(`create the change log of table "${t.name}"`, 'CREATE', keyLogDdl(t))
+        await step(`create the copy table of table "${t.name}"`, 'CREATE', historyDdl(t))
+      }
+      await this.#quietAppTriggers(conn, deadline, doing)
+      await this.#withTableLocks(
+        conn,
+        deadline,
+        async () => {
+          for (; created < triggers.length; created++) await step(`create the change-tracking trigger on table "${triggers[created]!.table}"`, 'TRIGGER', triggers[created]!.sql)
+        },
+        (err) => this.#tableHeld(conn, doing, `table \`${triggers[created]!.table}\``, err, { why: 'whose change-tracking triggers are created with the table locked' }),
+      )
     } catch (err) {
-      await this.#dropPrivateObjects(conn).catch(() => undefined)
+      // Each lock tried once: what a transaction of the app still holds stays, and the next connect drops it.
+      await this.#withTableLocks(conn, 0, () => this.#dropPrivateObjects(conn), async (e) => e as Error).catch(() => undefined)
       throw err
-    }
-    for (const sql of trackingTriggers(schema, this.#tracked)) {
-      const table = /\bON `((?:[^`]|``)+)` FOR EACH ROW/.exec(sql)?.[1]?.replace(/``/g, '`')
-      await step(`create the change-tracking trigger on table "${table}"`, 'TRIGGER', sql)
     }
     const [tables, columns] = (await batch(conn, fingerprintSql(conn.format.bind(conn), db, this.trackedTables))) as RowDataPacket[][]
     this.#installedFingerprint = fingerprintOf(tables!, columns!, new Set(this.trackedTables))
@@ -600,13 +728,26 @@ export class MysqlSnapshotBackend implements StateBackend {
 
   /**
    * Swap the app's triggers on tracked tables for guarded copies (see app-triggers.ts): at connect, and
-   * before a base checkpoint or a rollback when the probe found one not swapped yet, created since (an app
-   * started again that ran its schema script, dropping and creating its triggers, or a path that created
-   * one). The probe's round trip reads them anyway: this costs nothing when there is none.
+   * before a base checkpoint or a rollback when the probe found one not swapped yet, created `since` connect
+   * (an app started again that ran its schema script, dropping and creating its triggers, or a path that
+   * created one). The probe's round trip reads them anyway: this costs nothing when there is none. Each swap
+   * locks its table, which is only tried, up to `deadline` (see #withTableLocks).
    */
-  async #quietAppTriggers(conn: Connection): Promise<void> {
+  async #quietAppTriggers(conn: Connection, deadline: number, doing: string, { since = false } = {}): Promise<void> {
     try {
-      await quietAppTriggers(conn, await readAppTriggers(conn, this.#target.database, this.trackedTables))
+      await this.#withTableLocks(
+        conn,
+        deadline,
+        // Read anew at each try: the ones swapped already are read as their copies.
+        async () => quietAppTriggers(conn, await readAppTriggers(conn, this.#target.database, this.trackedTables)),
+        (err) => {
+          if (!(err instanceof TriggerSwapError)) return this.#tableHeld(conn, doing, 'tracked tables', err, { why: "where the app's triggers are swapped for guarded copies" })
+          const { name, table } = err.trigger
+          return this.#tableHeld(conn, doing, `table \`${table}\``, err.cause, {
+            why: `where the app's trigger \`${name}\`${since ? ', created since connect,' : ''} is swapped for its guarded copy with the table locked`,
+          })
+        },
+      )
     } catch (err) {
       throw await this.#quietFailed(conn, err)
     }
@@ -614,6 +755,7 @@ export class MysqlSnapshotBackend implements StateBackend {
 
   /** Why an app trigger could not be kept quiet during restores, and what lets it be. */
   async #quietFailed(conn: Connection, err: unknown): Promise<StateError> {
+    if (err instanceof StateError) return err
     const db = this.#target.database
     const what = err instanceof TriggerSwapError ? `the app's ${err.message}` : "the app's triggers"
     const cause = err instanceof TriggerSwapError ? err.cause : err
@@ -646,8 +788,7 @@ export class MysqlSnapshotBackend implements StateBackend {
    * with a delay: InnoDB refreshes it at most every 100 ms, and not while it is being read.) When it finds
    * some, the restore polls up to lockWaitTimeoutMs, then fails naming the sessions.
    */
-  async #probeOnceWritersEnd(conn: Connection, since: number, doing: string): Promise<Probe> {
-    const deadline = Date.now() + (this.#options.lockWaitTimeoutMs ?? 10_000)
+  async #probeOnceWritersEnd(conn: Connection, since: number, doing: string, deadline: number): Promise<Probe> {
     const held = [...this.#tracked.values()]
       .filter((t) => t.log)
       .map((t) => `SELECT COUNT(*) AS n FROM ${ident(t.log!)} WHERE ${SEQ} > ${since} FOR UPDATE NOWAIT`)
@@ -668,7 +809,7 @@ export class MysqlSnapshotBackend implements StateBackend {
 
   /** The restore gave up waiting: name the sessions with writes in flight, when this user may see them. */
   async #writesInFlight(conn: Connection, doing: string): Promise<StateError> {
-    const wait = this.#options.lockWaitTimeoutMs ?? 10_000
+    const wait = this.#lockWaitMs()
     let sessions: string
     let kill = ''
     try {
@@ -893,10 +1034,23 @@ function isConnectionLost(err: unknown): boolean {
   return (err as { fatal?: boolean } | undefined)?.fatal === true
 }
 
-/** A lock wait that timed out, or a deadlock the server broke by failing this statement. */
+/** A lock wait that timed out (or a lock only tried that was taken), or a deadlock the server broke by failing this statement; also met swapping an app trigger. */
 function isLockConflict(err: unknown): boolean {
-  const code = (err as { code?: string }).code
+  const code = ((err instanceof TriggerSwapError ? err.cause : err) as { code?: string } | undefined)?.code
   return code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_DEADLOCK'
+}
+
+/** Run `attempt` until it ends without a lock conflict, pausing 5 ms, then twice as long up to 100 ms, between tries; past `deadline`, throw `gaveUp`'s error. */
+async function retryLockConflicts<T>(deadline: number, attempt: () => Promise<T>, gaveUp: (err: unknown) => Promise<Error>): Promise<T> {
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      return await attempt()
+    } catch (err) {
+      if (!isLockConflict(err)) throw err
+      if (Date.now() >= deadline) throw await gaveUp(err)
+    }
+    await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(0, deadline - Date.now()))))
+  }
 }
 
 /** A NOWAIT locking read ran into a row lock (MariaDB reports it as a lock wait timeout, MySQL 8 as ER_LOCK_NOWAIT). */
