@@ -12,7 +12,7 @@ import { harOutput, writeHar } from '../har'
 import { reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
 import { stdoutForReports } from '../report-stdout'
-import { checkReportFiles, clearOutputs, configClearingOutputs, configRead, fileAbove } from './outputs'
+import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configClearingOutputs, configRead, fileAbove } from './outputs'
 import { onInterrupt } from './run'
 import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
 import { type ConfigFlags, openSession, redactOptions, sessionReporters, warnWithoutBaseUrl } from './session'
@@ -46,11 +46,24 @@ export interface ExploreFlags extends ConfigFlags, ExploreValueFlags {
  * config mistake (no rollback-capable backend included), 130 on Ctrl-C.
  */
 export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io): Promise<number> {
-  refuseOptionsAsValues(flags as Record<string, unknown>, ['emit', 'openapi', 'save', 'har'])
-  const values: Partial<VenomConfigBase> = parseFlagValues({ baseUrl: flags.baseUrl, reporter: flags.reporter, save: flags.save, pluginTimeout: flags.pluginTimeout })
-  const overrides = parseExploreFlags(flags)
-  const workers = parseWorkersFlag(flags.workers)
-  const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
+  // A mistake in a flag's value stops the command before its config is read: what an earlier exploration
+  // wrote where this one would write still goes, as far as the flags and the config name it.
+  let namedFiles = false
+  let values: Partial<VenomConfigBase>
+  let overrides: ReturnType<typeof parseExploreFlags>
+  let workers: ReturnType<typeof parseWorkersFlag>
+  let shardSpec: ReturnType<typeof parseShard> | undefined
+  try {
+    refuseOptionsAsValues(flags as Record<string, unknown>, ['emit', 'openapi', 'save', 'har'])
+    namedFiles = true
+    values = parseFlagValues({ baseUrl: flags.baseUrl, reporter: flags.reporter, save: flags.save, pluginTimeout: flags.pluginTimeout })
+    overrides = parseExploreFlags(flags)
+    workers = parseWorkersFlag(flags.workers)
+    shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
+  } catch (err) {
+    await clearOutputsDespiteMistake(io, flags, { unreadableFlags: !namedFiles })
+    throw err
+  }
   // As `run` does: what an earlier exploration wrote where this one will write goes before anything can stop it.
   const config = await configClearingOutputs(io, flags, values, { readsOpenapi: flags.openapi !== undefined })
 

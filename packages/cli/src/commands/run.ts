@@ -30,7 +30,7 @@ import { journeyShard } from '../shard/journeys'
 import { type ShardSpec, parseShard } from '../shard/split'
 import { keepShortRunOnBaselineTier, plannedSteps } from '../wasm-tiering'
 import { LeftBehind } from './left-behind'
-import { checkReportFiles, clearFlagOutputs, clearOutputs, configClearingOutputs, configRead } from './outputs'
+import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configClearingOutputs, configRead } from './outputs'
 import { stdoutForReports } from '../report-stdout'
 
 export interface RunFlags extends ConfigFlags {
@@ -76,8 +76,8 @@ async function loadAndRun(args: string[], flags: RunFlags, io: Io, signalsTaken:
   // The record of the last run is read, then taken away until this run ends: a run stopped before then
   // (a mistake in a flag or the config, a plugin that hangs, a kill) leaves none, never an earlier run's
   // (see setAsideLastRun), and none of the outputs it names.
-  const stoppedEarly = async (err: unknown, outputs: boolean): Promise<never> => {
-    if (outputs) await clearFlagOutputs(io, flags)
+  const stoppedEarly = async (err: unknown, outputs?: { unreadableFlags: boolean }): Promise<never> => {
+    if (outputs) await clearOutputsDespiteMistake(io, flags, outputs)
     await setAsideRecord(projectRoot(io.cwd, flags.config), io)
     throw err
   }
@@ -85,6 +85,7 @@ async function loadAndRun(args: string[], flags: RunFlags, io: Io, signalsTaken:
   let shardSpec: ShardSpec | undefined
   let repeatEach: number | undefined
   // Values that look like options are no file names to clear; once they are checked, the flags' files are.
+  // Either way, the config's outputs are cleared as far as it names them.
   let namedFiles = false
   try {
     refuseOptionsAsValues(flags as Record<string, unknown>, ['save', 'har'])
@@ -94,9 +95,10 @@ async function loadAndRun(args: string[], flags: RunFlags, io: Io, signalsTaken:
     shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
     repeatEach = flags.repeatEach === undefined ? undefined : parseRepeatEach(flags.repeatEach)
   } catch (err) {
-    return stoppedEarly(err, namedFiles)
+    return stoppedEarly(err, { unreadableFlags: !namedFiles })
   }
-  const config = await configClearingOutputs(io, flags, values).catch((err) => stoppedEarly(err, false))
+  // A mistake in the config clears what it can of the outputs itself (see configClearingOutputs).
+  const config = await configClearingOutputs(io, flags, values).catch((err) => stoppedEarly(err))
   const lastRun = flags.lastFailed ? await readLastRun(config.root) : undefined
   await setAsideRecord(config.root, io)
 
