@@ -21,16 +21,17 @@ export async function harOutput(given: string | undefined, cwd: string): Promise
   return { given, file: path.resolve(cwd, given), recorder: new HarRecorder() }
 }
 
-/** Write the HAR atomically; a failure is a warning, and false (the run then exits 1, as for a reporter). */
-export async function writeHar(har: HarOutput, io: Io): Promise<boolean> {
+/** Write the HAR atomically; a failure is a warning, and what went wrong is returned (an issue of the run, as a report that fails). */
+export async function writeHar(har: HarOutput, io: Io): Promise<string | undefined> {
   const { atomicWriteFile } = await import('@venomqa/runner')
   try {
     await atomicWriteFile(har.file, har.recorder.render({ name: 'venomqa', version: cliVersion() }))
   } catch (err) {
-    warn(io, `--har: could not write ${har.given}: ${errorMessage(err)}`)
-    return false
+    const problem = `--har: could not write ${har.given}: ${errorMessage(err)}`
+    warn(io, problem)
+    return problem
   }
   const n = har.recorder.count
   io.stderr.write(`venomqa: HAR of ${n} request${n === 1 ? '' : 's'} written to ${path.relative(io.cwd, har.file) || har.file}\n`)
-  return true
+  return undefined
 }

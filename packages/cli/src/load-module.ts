@@ -4,7 +4,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { errorMessage, isUserError, redactText } from '@venomqa/core'
 import { warn as warnOnStderr } from './exit'
-import { canonical, importNatively, isTypeScript, placeInTypeScript, requireCache, sharedWithNative, stacksArePlaced } from './typescript/native'
+import { MissingExportError, canonical, importNatively, isTypeScript, placeInTypeScript, requireCache, sharedWithNative, stacksArePlaced } from './typescript/native'
 import { placeThroughMap } from './typescript/source-place'
 
 /** What the CLI uses of jiti: importing, and (for `run --watch`) the transform and resolution it applies. */
@@ -101,7 +101,9 @@ export function loadFailure(err: unknown, abs: string): { place: string; message
 }
 
 function placeOf(err: unknown, abs: string): { place: string; message: string } {
-  const message = errorMessage(err)
+  if (err instanceof MissingExportError)
+    return [abs, canonical(abs)].includes(err.file) ? { place: `:${err.line}`, message: err.message } : { place: '', message: `${shownPath(err.file)}:${err.line}: ${err.message}` }
+  const message = withoutRequireStack(err, abs)
   const checked = err instanceof Error ? syntaxPlaces.get(err) : undefined
   if (checked) return { place: checked, message }
   const parse = /^(?:ParseError: )?([\s\S]*?)\s*\n\s*(.+):(\d+):(\d+)\s*$/.exec(message)
@@ -130,6 +132,22 @@ function placeOf(err: unknown, abs: string): { place: string; message: string } 
     return { place: source ? `:${source.line}:${source.column}` : `:${at[1]}`, message }
   }
   return { place: '', message }
+}
+
+/**
+ * A module that cannot be found, in one line: Node's CommonJS loader (jiti's) lists the files that
+ * required it under "Require stack:", one per line. Only the one that imports it is said, when it is
+ * another file than the one the command loaded (`lib/db.ts`, which the config imports).
+ */
+function withoutRequireStack(err: unknown, abs: string): string {
+  const message = errorMessage(err)
+  const cut = message.indexOf('\nRequire stack:')
+  if (cut < 0) return message
+  // Nearest first: the file that requires it (under jiti, the only one listed).
+  const stack = (err as { requireStack?: unknown }).requireStack
+  const importer = Array.isArray(stack) && typeof stack[0] === 'string' ? stack[0] : undefined
+  const another = importer !== undefined && importer !== abs && importer !== canonical(abs)
+  return `${message.slice(0, cut)}${another ? ` (imported by ${shownPath(importer)})` : ''}`
 }
 
 /** A file as the user finds it: relative to the working directory when under it, else absolute. */

@@ -1,15 +1,19 @@
 import { mkdir, symlink } from 'node:fs/promises'
 import path from 'node:path'
 import { PluginError } from '@venomqa/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { loadPlugin, loadPlugins } from '../src/plugins/load'
 import { findPackage, isPathSpec, pluginCandidates } from '../src/plugins/resolve'
 import { tempDir } from './helpers/tmp'
 
 const cleanups: (() => Promise<void>)[] = []
 afterEach(async () => {
+  vi.unstubAllEnvs()
   while (cleanups.length) await cleanups.pop()!()
 })
+
+/** `pnpm exec` puts the workspace's hoisted packages on NODE_PATH: a test of what is not installed looks in its project only. */
+const onlyTheProject = () => vi.stubEnv('NODE_PATH', '')
 
 /** A package in node_modules of a temp project, as npm would install it. */
 function pkg(name: string, opts: { apiVersion?: number; peer?: string; version?: string; esmOnly?: boolean; main?: string; factory?: boolean } = {}) {
@@ -96,7 +100,48 @@ describe('loading plugins from the project root', () => {
     // With no VenomQA package of the name, the library is tried, and the error says what to install.
     const alone = await project({ 'node_modules/kvstore/package.json': '{"name":"kvstore","version":"2.0.0","main":"index.js"}', 'node_modules/kvstore/index.js': 'exports.open = () => ({})\n' })
     const err = await pluginError(loadPlugin('kvstore', { root: alone, coreVersion: '0.1.0' }))
-    expect(err.message).toMatch(/does not export a VenomQA plugin.*\. "kvstore" is the installed package kvstore, which does not say it is a VenomQA plugin, and none of these is installed: @venomqa\/kvstore, @venomqa\/adapter-kvstore, .* \(e\.g\. npm install -D @venomqa\/adapter-kvstore\)$/s)
+    expect(err.message).toMatch(/does not export a VenomQA plugin.*\. "kvstore" is the installed package kvstore, which does not say it is a VenomQA plugin, and none of these is installed: @venomqa\/kvstore, @venomqa\/adapter-kvstore, .*\. VenomQA has no plugin of that name/s)
+    // No package named after the spec is said to exist: @venomqa/adapter-kvstore does not.
+    expect(err.message).not.toContain('npm install')
+  })
+
+  it("a library of the exact name in the way of VenomQA's own plugin (postgres.js as `postgres`) names the real package to install", async () => {
+    onlyTheProject()
+    const library = { 'node_modules/postgres/package.json': '{"name":"postgres","version":"3.4.5","main":"index.js"}', 'node_modules/postgres/index.js': 'module.exports = () => ({})\n' }
+    const dir = await project(library)
+    const err = await pluginError(loadPlugin(['postgres', { url: 'postgres://localhost/app' }], { root: dir, coreVersion: '0.1.0' }))
+    expect(err.message).toMatch(/"postgres" is the installed package postgres, which does not say it is a VenomQA plugin/)
+    expect(err.message).toMatch(/VenomQA's own plugin of that name is @venomqa\/state-postgres: npm install -D @venomqa\/state-postgres$/)
+    expect(err.message).not.toContain('@venomqa/adapter-postgres)')
+  })
+
+  it.each([
+    ['mysql', '@venomqa/state-mysql'],
+    ['postgres', '@venomqa/state-postgres'],
+    ['elasticsearch', '@venomqa/adapter-elasticsearch'],
+    ['slack', '@venomqa/reporter-slack'],
+    ['mailhog', '@venomqa/adapter-mailhog'],
+    ['redis', '@venomqa/adapter-redis'],
+    ['pg-proxy', '@venomqa/pg-proxy'],
+  ])("a missing first-party plugin (%s) is told to install VenomQA's own package, %s", async (spec, own) => {
+    onlyTheProject()
+    const dir = await project({})
+    const err = await pluginError(loadPlugin(spec, { root: dir, coreVersion: '0.1.0' }))
+    expect(err.message.split('\n').at(-1)).toBe(`VenomQA's own plugin of that name is ${own}: npm install -D ${own}.`)
+  })
+
+  it('a name that is no first-party plugin is told the naming convention, and no package to install', async () => {
+    onlyTheProject()
+    // VenomQA's packages that are no plugins are installed in every project: `nope` is no typo of `core`.
+    const dir = await project({ ...pkg('@venomqa/core'), ...pkg('@venomqa/runner') })
+    for (const spec of ['nope', '@acme/audit', '@venomqa/nope']) {
+      const err = await pluginError(loadPlugin(spec, { root: dir, coreVersion: '0.1.0' }))
+      const advice = err.message.split('\n').at(-1)!
+      expect(advice, spec).not.toContain('npm install')
+      expect(advice, spec).toMatch(/^VenomQA has no plugin (package )?of that name/)
+    }
+    const err = await pluginError(loadPlugin('nope', { root: dir, coreVersion: '0.1.0' }))
+    expect(err.message).toContain('a third-party plugin is published as venomqa-plugin-nope, or @<org>/venomqa-plugin-nope: install the one you mean, from a publisher you trust, or give a path to a plugin file (./plugins/nope.ts).')
   })
 
   it('an unknown name lists every candidate tried', async () => {

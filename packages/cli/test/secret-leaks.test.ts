@@ -268,6 +268,9 @@ export default exploration('sessions', {
 })
 
 describe('venomqa import postman', () => {
+  /** A password with no form of a credential: only the name it is set under tells it is one. */
+  const SCRIPT_PASSWORD = 'hunter2-in-a-script'
+
   it('writes and prints no secret of a collection: name/value pairs, a script it cannot translate', async () => {
     const collection = {
       info: { name: 'Leaky', schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json' },
@@ -287,6 +290,10 @@ describe('venomqa import postman', () => {
                   `const colour = '${INNOCENT}-copied'`,
                   // Reads a token: no credential as written, so copied to run.
                   'const token = colourData.token',
+                  // A secret by the name it is set under only: no form tells it.
+                  `pm.environment.set('password', '${SCRIPT_PASSWORD}')`,
+                  // Set from what it reads: translated, to run.
+                  "pm.environment.set('token', colourData.token)",
                 ],
               },
             },
@@ -303,7 +310,9 @@ describe('venomqa import postman', () => {
     expect(file).toContain(INNOCENT)
     expect(file).toContain("not translated: pm.sendRequest({ url: '/login', header: { Authorization: 'Bearer [REDACTED]' } })")
     for (const [where, text] of [['output', imported.stdout + imported.stderr], ['journey file', file]])
-      for (const secret of [SECRETS.pairPassword, SECRETS.loginJwt, SECRETS.basicPassword, SECRETS.accessKey, SECRETS.contextToken]) expect(text, where).not.toContain(secret)
+      for (const secret of [SECRETS.pairPassword, SECRETS.loginJwt, SECRETS.basicPassword, SECRETS.accessKey, SECRETS.contextToken, SCRIPT_PASSWORD]) expect(text, where).not.toContain(secret)
+    expect(file).toContain("not translated: pm.environment.set('password', '[REDACTED]')")
+    expect(file).toMatch(/^\s*ctx\.set\('token', colourData\.token\)$/m)
     // Plain JavaScript without a credential is still copied, to run.
     expect(file).toMatch(new RegExp(`^\\s*const colour = '${INNOCENT}-copied'`, 'm'))
     expect(file).toContain(`not translated: someLib.configure({ apiKey: '[REDACTED]' })`)

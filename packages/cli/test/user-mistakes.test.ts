@@ -409,7 +409,7 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     expectRefused(await p.venomqa(['run', '-r', 'junit:afile/j.xml']), /^venomqa: reporter "junit" would write afile\/j\.xml, but afile is a file, not a directory; give another path\n {2}at --reporter junit:afile\/j\.xml\n$/)
   })
 
-  it('a results file that cannot be written once the run is over is a warning and exit 1; the reports are still written', async () => {
+  it('a results file that cannot be written once the run is over fails the run (exit 1): the reports are still written, and say so', async () => {
     // The step puts a file where the results' directory goes: the path was fine when the run began.
     const p = await project({
       'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n',
@@ -419,9 +419,13 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     expect(r.code).toBe(1)
     expect(r.stderr).toMatch(/^venomqa: warning: --save: could not write the results to out\/results\.json: .+\n/m)
     expect(r.stderr).not.toMatch(/unexpected error/)
-    // The summary, written before, said PASSED: the last line printed is the verdict of the exit code.
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('Result: FAILED (an output could not be written, in the warning above)')
-    expect(existsSync(path.join(p.dir, 'report.xml'))).toBe(true)
+    // One verdict, the exit code's: the console's summary comes after the files, and lists why.
+    expect(r.stdout.match(/^Result: .*$/gm)).toEqual(['Result: FAILED'])
+    expect(r.stdout).toMatch(/write the results \[critical\] output\n\s+--save: could not write the results to out\/results\.json/)
+    // The JUnit file, written before the results failed, is written again to say so.
+    const junit = readFileSync(path.join(p.dir, 'report.xml'), 'utf8')
+    expect(junit).toContain('--save: could not write the results to out/results.json')
+    expect(junit).not.toMatch(/<testsuites[^>]* failures="0" errors="0"/)
     counter.hits.length = 0
   })
 
@@ -562,7 +566,7 @@ export default journey('rolled_back', {
     expect(saved.issues).toContainEqual(expect.objectContaining({ severity: 'medium', source: 'plugin:bad-close', step: 'close bad-close' }))
   })
 
-  it('a report that cannot be written again after closing found a problem fails the run: its file still says passed', async () => {
+  it('a report that cannot be written again after closing found a problem fails the run: its file, which said passed, is gone', async () => {
     // Closing adds an issue, so the files are written again; the reporter's second render fails (a full disk).
     const plugin = `export default { name: 'flaky-out', version: '1.0.0', apiVersion: 1, setup(api) {
   api.onClose(() => { throw new Error('pool already ended') })
@@ -573,13 +577,15 @@ export default journey('rolled_back', {
     const r = await p.venomqa(['run', '-r', 'console', '-r', 'flip:flip.txt'])
     expect(r.stderr).toMatch(/reporter "?flip"? failed: second render failed/)
     expect(r.code, r.stdout + r.stderr).toBe(1)
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('Result: FAILED (an output could not be written, in the warning above)')
+    expect(r.stdout.match(/^Result: .*$/gm)).toEqual(['Result: FAILED'])
+    expect(r.stdout).toContain('reporter flip failed: second render failed')
+    // It would tell an earlier verdict: no file of the run says passed.
+    expect(existsSync(path.join(p.dir, 'flip.txt'))).toBe(false)
     const { readFileSync } = await import('node:fs')
-    expect(readFileSync(path.join(p.dir, 'flip.txt'), 'utf8')).toBe('status=passed\n')
     expect(JSON.parse(readFileSync(path.join(p.dir, '.venomqa/last-run.json'), 'utf8')).status).toBe('failed')
   })
 
-  it('a backend that cannot disconnect fails the run after the summary: the verdict printed last is FAILED', async () => {
+  it('a backend that cannot disconnect fails the run: the summary, printed after closing, says FAILED, once', async () => {
     const plugin = `export default { name: 'stuck', version: '1.0.0', apiVersion: 1, setup(api) {
   api.addStateBackend({ name: 'stuck', mechanism: 'snapshot', parallelSafe: false, async connect() {}, async checkpoint() {}, async rollback() {}, async release() {}, async disconnect() { throw new Error('left its tables behind') } })
 } }\n`
@@ -587,7 +593,8 @@ export default journey('rolled_back', {
     const r = await p.venomqa(['run'])
     expect(r.code, r.stdout + r.stderr).toBe(1)
     expect(r.stderr).toMatch(/left its tables behind/)
-    expect(r.stdout).toMatch(/Result: PASSED\n[\s\S]*\nResult: FAILED \(closing found a critical problem, in the warning above\)\n$/)
+    expect(r.stdout.match(/^Result: .*$/gm)).toEqual(['Result: FAILED'])
+    expect(r.stdout).toMatch(/^Issues\n[\s\S]*left its tables behind/m)
   })
 })
 

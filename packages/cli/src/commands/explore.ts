@@ -8,13 +8,13 @@ import { type ExploreValueFlags, parseExploreFlags, parseWorkersFlag } from '../
 import { discoverExplorationFiles, loadExplorations, selectExplorations, splitExploreArgs } from '../explorations/load'
 import { moduleVariables, openApiExploration } from '../explorations/openapi'
 import { isLiveTerminal, progressPrinter } from '../explorations/progress'
-import { harOutput, writeHar } from '../har'
+import { harOutput } from '../har'
 import { reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
 import { stdoutForReports } from '../report-stdout'
-import { checkReportFiles, clearOutputs, configClearingOutputs, configRead, fileAbove } from './outputs'
+import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configClearingOutputs, configRead, fileAbove } from './outputs'
 import { onInterrupt } from './run'
-import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
+import { RunOutputs } from './run-outputs'
 import { type ConfigFlags, openSession, redactOptions, sessionReporters, warnWithoutBaseUrl } from './session'
 import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { explorationShard } from '../shard/explorations'
@@ -46,11 +46,24 @@ export interface ExploreFlags extends ConfigFlags, ExploreValueFlags {
  * config mistake (no rollback-capable backend included), 130 on Ctrl-C.
  */
 export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io): Promise<number> {
-  refuseOptionsAsValues(flags as Record<string, unknown>, ['emit', 'openapi', 'save', 'har'])
-  const values: Partial<VenomConfigBase> = parseFlagValues({ baseUrl: flags.baseUrl, reporter: flags.reporter, save: flags.save, pluginTimeout: flags.pluginTimeout })
-  const overrides = parseExploreFlags(flags)
-  const workers = parseWorkersFlag(flags.workers)
-  const shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
+  // A mistake in a flag's value stops the command before its config is read: what an earlier exploration
+  // wrote where this one would write still goes, as far as the flags and the config name it.
+  let namedFiles = false
+  let values: Partial<VenomConfigBase>
+  let overrides: ReturnType<typeof parseExploreFlags>
+  let workers: ReturnType<typeof parseWorkersFlag>
+  let shardSpec: ReturnType<typeof parseShard> | undefined
+  try {
+    refuseOptionsAsValues(flags as Record<string, unknown>, ['emit', 'openapi', 'save', 'har'])
+    namedFiles = true
+    values = parseFlagValues({ baseUrl: flags.baseUrl, reporter: flags.reporter, save: flags.save, pluginTimeout: flags.pluginTimeout })
+    overrides = parseExploreFlags(flags)
+    workers = parseWorkersFlag(flags.workers)
+    shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
+  } catch (err) {
+    await clearOutputsDespiteMistake(io, flags, { unreadableFlags: !namedFiles })
+    throw err
+  }
   // As `run` does: what an earlier exploration wrote where this one will write goes before anything can stop it.
   const config = await configClearingOutputs(io, flags, values, { readsOpenapi: flags.openapi !== undefined })
 
@@ -155,31 +168,32 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     finish(result)
 
     const { writeReports } = await import('@venomqa/runner')
-    const saveFile = config.save ? path.resolve(io.cwd, config.save) : undefined
     const reportCtx = { cwd: io.cwd, stdout: reportStdout, warn: (m: string) => warn(io, m), redact, timeoutMs: runner.pluginTimeoutMs }
     await runner.close()
     addIssues(result, runner.closeIssues, io)
     // Ctrl-C after the result was made (in a runEnd hook, while a plugin closed): what is written says so,
     // as the exit code will.
     if (controller.signal.aborted) result.interrupted = true
-    const saved = saveFile ? await saveResults(saveFile, result, redact, io, 'results', config.saveWhere) : true
-    const written = await writeReports(result, targets, reportCtx)
-    sayWritten(io, written)
+    // As `venomqa run` writes them: the files, then the console's summary with the final verdict.
+    const outputs = new RunOutputs(io, {
+      ...(config.save ? { save: { file: path.resolve(io.cwd, config.save), where: config.saveWhere ?? '--save', what: 'results' } } : {}),
+      targets,
+      har,
+      writeReports,
+      reportCtx,
+      redact,
+    })
+    await outputs.writeFiles(result)
     const emitted = explorations.flatMap((x) => x.violations.flatMap((v) => (v.emittedFile ? [v.emittedFile] : [])))
     for (const file of emitted) io.stderr.write(`venomqa: regression journey written to ${file}\n`)
     const needs = flags.openapi !== undefined && emitted.length ? moduleVariables(flags.openapi, config.openapi ?? {}) : []
     if (needs.length) io.stderr.write(`venomqa: the regression journeys read what this exploration used from the environment: set ${needs.join(' and ')} when you run them\n`)
-    const harWritten = har ? await writeHar(har, io) : true
+    await outputs.finish(result)
 
     // A Ctrl-C after the result was made (while a plugin closed, or reports were written) still stops the
     // command short of what it was asked: never exit 0, as `venomqa run` does.
     if (result.interrupted || controller.signal.aborted) return EXIT.INTERRUPTED
-    if (result.status !== 'passed') return EXIT.FAILED
-    if (written.failures.length || !harWritten || !saved) {
-      sayFailedAfterAll(io, targets)
-      return EXIT.FAILED
-    }
-    return EXIT.OK
+    return result.status === 'passed' ? EXIT.OK : EXIT.FAILED
   } finally {
     await session.runner.close().catch((err) => warn(io, `closing the runner failed: ${errorMessage(err)}`))
     stopSignals()

@@ -28,7 +28,9 @@ export default defineConfig({
   journeys: 'journeys/**/*.journey.ts',
   reporters: ['console', 'junit:reports/junit.xml'],
   timeout: 10_000,
-  // plugins: ['redis', ['postgres', { url: '\${DATABASE_URL}' }]],
+  // State backends roll the app's data back between paths. Install @venomqa/adapter-redis and
+  // @venomqa/state-postgres, give the app's Redis key prefix, then uncomment:
+  // plugins: [['redis', { url: '\${REDIS_URL}', prefix: 'myapp:' }], ['postgres', { url: '\${DATABASE_URL}' }]],
   profiles: {
     ci: { retries: 1, reporters: ['console', 'junit:reports/junit.xml', 'markdown:reports/venomqa.md'] },
   },

@@ -6,7 +6,7 @@ import { reporterRequests } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { readResults } from './report'
 import { checkReportFiles, clearOutputs, configRead } from './outputs'
-import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
+import { RunOutputs } from './run-outputs'
 import { type ConfigFlags, openSession, redactOptions, renderingConfig, sessionReporters } from './session'
 
 export interface MergeReportsFlags extends ConfigFlags {
@@ -33,10 +33,10 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
   const redact = redactOptions(config.redactKeys)
   try {
     const targets = await sessionReporters(session, requests, (name) => (name === 'console' ? { stream: io.stdout } : {}))
-    const outputs = checkReportFiles(targets, flags.save, io.cwd, undefined, [...files.map((file) => ({ file, what: 'one of the files to merge' })), ...configRead(config.file)])
+    const outputFiles = checkReportFiles(targets, flags.save, io.cwd, undefined, [...files.map((file) => ({ file, what: 'one of the files to merge' })), ...configRead(config.file)])
     // Before the shards are read: a merge that fails on them (one missing) leaves no earlier merge's
     // reports behind, which a CI step would take for this one's, as `venomqa run` does.
-    await clearOutputs(outputs, io)
+    await clearOutputs(outputFiles, io)
 
     const shards: ShardFile[] = []
     for (const file of files) shards.push({ file, run: await readResults(file, io.cwd) })
@@ -47,16 +47,18 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
       `venomqa: merged ${plural(checked.length, 'shard')}${reruns ? ` and ${plural(reruns, '--last-failed rerun')}` : ''}: ${plural(merged.journeys.length, 'journey')}, ${plural(merged.explorations?.length ?? 0, 'exploration')}\n`,
     )
     const { writeReports } = await import('@venomqa/runner')
-    const saved = flags.save ? await saveResults(path.resolve(io.cwd, flags.save), merged, redact, io, 'merged results') : true
-    const written = await writeReports(merged, targets, { cwd: io.cwd, stdout: io.stdout, warn: (m) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs })
-    sayWritten(io, written)
+    // As `venomqa run` writes them: the files, then the console's summary with the final verdict.
+    const outputs = new RunOutputs(io, {
+      ...(flags.save ? { save: { file: path.resolve(io.cwd, flags.save), where: '--save', what: 'merged results' } } : {}),
+      targets,
+      writeReports,
+      reportCtx: { cwd: io.cwd, stdout: io.stdout, warn: (m) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs },
+      redact,
+    })
+    await outputs.writeFiles(merged)
+    await outputs.finish(merged)
     if (merged.interrupted) return EXIT.INTERRUPTED
-    if (merged.status !== 'passed') return EXIT.FAILED
-    if (written.failures.length || !saved) {
-      sayFailedAfterAll(io, targets)
-      return EXIT.FAILED
-    }
-    return EXIT.OK
+    return merged.status === 'passed' ? EXIT.OK : EXIT.FAILED
   } finally {
     await session.runner.close().catch(() => {})
   }

@@ -2,7 +2,8 @@ import { statSync } from 'node:fs'
 import { lstat, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import { ConfigError, type Reporter, UserError, errorMessage } from '@venomqa/core'
-import type { ResolvedConfig } from '../config/load'
+import { type ResolvedConfig, findConfigFile, outputsNamedBy, readConfigOutputs } from '../config/load'
+import type { ConfigOutputs } from '../config/named-outputs'
 import type { ReporterSpec, VenomConfigBase } from '../config/types'
 import { type Io, warn } from '../exit'
 import { parseReporterSpec } from '../reporters'
@@ -90,17 +91,18 @@ function saveExample(saveWhere: string): string {
 /**
  * The config, with what the command will write removed before anything else can stop it (a config
  * mistake, a journey that does not load): an earlier run's results there would be taken for this one's,
- * by a merge of shards above all. When the config itself is the mistake, the files the flags name go.
- * The rest (plugins' report files) goes once the reporters are made (checkReportFiles, clearOutputs).
+ * by a merge of shards above all. When the config itself is the mistake, what can still be known goes
+ * (see clearOutputsDespiteMistake). The rest (plugins' report files) goes once the reporters are made
+ * (checkReportFiles, clearOutputs).
  */
 export async function configClearingOutputs(
   io: Io,
-  flags: ConfigFlags & { save?: string; reporter?: string[]; har?: string },
+  flags: OutputFlags,
   values: Partial<VenomConfigBase>,
   extra: { readsOpenapi?: boolean } = {},
 ): Promise<ResolvedConfig> {
   const config = await resolveConfig(io, flags, values, extra).catch(async (err: unknown) => {
-    await clearFlagOutputs(io, flags)
+    await clearOutputsDespiteMistake(io, flags, { configError: err })
     throw err
   })
   const named = namedOutputs({ save: config.save, saveWhere: config.saveWhere, reporters: config.reporters, reporterWhere: config.reporterWhere, har: flags.har }, io.cwd)
@@ -109,14 +111,42 @@ export async function configClearingOutputs(
   return config
 }
 
+/** The flags that name a command's outputs, and the config flags that say where its config is. */
+export type OutputFlags = ConfigFlags & { save?: string; reporter?: string[]; har?: string }
+
 /**
- * Remove the files the flags name, when the command stops on a mistake before its config is read (a
- * flag's value, the config itself): the mistake is what is told. An output over one of the user's files
- * is left alone, and refused on the run after it is fixed.
+ * Remove what an earlier run left where this one would have written, when the command stops on a mistake
+ * before its outputs are checked: in a flag's value (the config not read yet), or in the config, the
+ * profile or a VENOMQA_* variable (`configError`, what loading the config failed with). What can still be
+ * known goes, with the precedence a run gives it: the files the flags name, else those the config names as
+ * far as it can be read (outputsAsWritten: a `bogus: 1` beside `save` still leaves `save` known). A file
+ * named nowhere clearly is left alone, and so is an output over one of the user's own files (refused on the
+ * run after the mistake is fixed). With `unreadableFlags` (`--save --har`: an option where the value goes),
+ * what --save and --har would name is not known, and nothing is removed for them.
  */
-export async function clearFlagOutputs(io: Io, flags: ConfigFlags & { save?: string; reporter?: string[]; har?: string }): Promise<void> {
-  const ownFile = ownFiles(configRead(flags.config && path.resolve(io.cwd, flags.config)))
-  const named = namedOutputs({ save: flags.save, reporters: flags.reporter ?? [], har: flags.har }, io.cwd)
+export async function clearOutputsDespiteMistake(
+  io: Io,
+  flags: OutputFlags,
+  { configError, unreadableFlags = false }: { configError?: unknown; unreadableFlags?: boolean } = {},
+): Promise<void> {
+  const configFile = flags.config ? path.resolve(io.cwd, flags.config) : findConfigFile(io.cwd)
+  const fromConfig: ConfigOutputs =
+    configError === undefined
+      ? await readConfigOutputs({ cwd: io.cwd, configPath: flags.config, profile: flags.profile, env: io.env }).catch(() => ({ reporters: [] }))
+      : (outputsNamedBy(configError) ?? { reporters: [] })
+  const save = flags.save !== undefined ? (unreadableFlags ? undefined : { file: flags.save, where: '--save' }) : fromConfig.save
+  const reporters = flags.reporter?.length ? flags.reporter.map((spec) => ({ spec, where: `--reporter ${spec}` })) : fromConfig.reporters
+  const named = namedOutputs(
+    {
+      save: save?.file,
+      saveWhere: save?.where,
+      reporters: reporters.map((r) => r.spec),
+      reporterWhere: reporters.map((r) => r.where),
+      har: unreadableFlags ? undefined : flags.har,
+    },
+    io.cwd,
+  )
+  const ownFile = ownFiles(configRead(configFile))
   await clearOutputs(named.filter((o) => !ownFile(o.file)).map((o) => o.file), io)
 }
 

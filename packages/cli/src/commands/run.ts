@@ -5,14 +5,11 @@ import {
   AbortedError,
   ConfigError,
   type Issue,
-  type Reporter,
   type RunResult,
   type ShardInfo,
   UserError,
   errorMessage,
   plural,
-  redactRun,
-  summarize,
 } from '@venomqa/core'
 import { type ResolvedConfig, projectRoot } from '../config/load'
 import type { VenomConfigBase } from '../config/types'
@@ -21,16 +18,16 @@ import { exitNow } from '../exit-guard'
 import { type LoadedJourney, discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
 import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
 import { LAST_RUN_FILE, type LastRun, lastRunPath, putLastRun, readLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
-import { harOutput, writeHar } from '../har'
+import { harOutput } from '../har'
 import { reporterRequests } from '../reporters'
-import { saveResults, sayFailedAfterAll, sayWritten } from './save-results'
+import { RunOutputs, addIssues } from './run-outputs'
 import { type ConfigFlags, openSession, redactOptions, sessionReporters, warnWithoutBaseUrl } from './session'
 import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { journeyShard } from '../shard/journeys'
 import { type ShardSpec, parseShard } from '../shard/split'
 import { keepShortRunOnBaselineTier, plannedSteps } from '../wasm-tiering'
 import { LeftBehind } from './left-behind'
-import { checkReportFiles, clearFlagOutputs, clearOutputs, configClearingOutputs, configRead } from './outputs'
+import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configClearingOutputs, configRead } from './outputs'
 import { stdoutForReports } from '../report-stdout'
 
 export interface RunFlags extends ConfigFlags {
@@ -76,8 +73,8 @@ async function loadAndRun(args: string[], flags: RunFlags, io: Io, signalsTaken:
   // The record of the last run is read, then taken away until this run ends: a run stopped before then
   // (a mistake in a flag or the config, a plugin that hangs, a kill) leaves none, never an earlier run's
   // (see setAsideLastRun), and none of the outputs it names.
-  const stoppedEarly = async (err: unknown, outputs: boolean): Promise<never> => {
-    if (outputs) await clearFlagOutputs(io, flags)
+  const stoppedEarly = async (err: unknown, outputs?: { unreadableFlags: boolean }): Promise<never> => {
+    if (outputs) await clearOutputsDespiteMistake(io, flags, outputs)
     await setAsideRecord(projectRoot(io.cwd, flags.config), io)
     throw err
   }
@@ -85,6 +82,7 @@ async function loadAndRun(args: string[], flags: RunFlags, io: Io, signalsTaken:
   let shardSpec: ShardSpec | undefined
   let repeatEach: number | undefined
   // Values that look like options are no file names to clear; once they are checked, the flags' files are.
+  // Either way, the config's outputs are cleared as far as it names them.
   let namedFiles = false
   try {
     refuseOptionsAsValues(flags as Record<string, unknown>, ['save', 'har'])
@@ -94,9 +92,10 @@ async function loadAndRun(args: string[], flags: RunFlags, io: Io, signalsTaken:
     shardSpec = flags.shard === undefined ? undefined : parseShard(flags.shard)
     repeatEach = flags.repeatEach === undefined ? undefined : parseRepeatEach(flags.repeatEach)
   } catch (err) {
-    return stoppedEarly(err, namedFiles)
+    return stoppedEarly(err, { unreadableFlags: !namedFiles })
   }
-  const config = await configClearingOutputs(io, flags, values).catch((err) => stoppedEarly(err, false))
+  // A mistake in the config clears what it can of the outputs itself (see configClearingOutputs).
+  const config = await configClearingOutputs(io, flags, values).catch((err) => stoppedEarly(err))
   const lastRun = flags.lastFailed ? await readLastRun(config.root) : undefined
   await setAsideRecord(config.root, io)
 
@@ -209,9 +208,9 @@ export async function executeRun(
     const targets = await sessionReporters(session, requests, (name) =>
       name === 'console' ? { stream: io.stdout, verbose: !!flags.debug } : {},
     )
-    const outputs = checkReportFiles(targets, config.save, io.cwd, har?.given, configRead(config.file), config.saveWhere)
-    await clearOutputs(outputs, io)
-    left.outputs = outputs
+    const outputFiles = checkReportFiles(targets, config.save, io.cwd, har?.given, configRead(config.file), config.saveWhere)
+    await clearOutputs(outputFiles, io)
+    left.outputs = outputFiles
     // From here on, with a report for stdout, everything else printed goes to stderr (see report-stdout.ts).
     const stdout = stdoutForReports(io, targets)
     reportStdout = stdout.reports
@@ -226,60 +225,42 @@ export async function executeRun(
     if (shard) result.shard = shard
     if (rerunOf) result.rerunOf = rerunOf
     const redact = redactOptions(config.redactKeys)
-    // Redacted once, when the results file or a reporter first needs it (redacting the copy again is free).
-    let safe: RunResult | undefined
-    const safeRun = () => (safe ??= redactRun(result, redact))
-    const saveFile = config.save ? path.resolve(io.cwd, config.save) : undefined
-    let saved = true
-    const save = async (what?: string) => {
-      if (saveFile) saved = (await saveResults(saveFile, safeRun(), redact, io, what, config.saveWhere)) && saved
-    }
-    const reportCtx = { cwd: io.cwd, stdout: reportStdout, warn: (m: string) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs }
-    await save('results')
-    const written = await writeReports(safe ?? result, targets, reportCtx)
-    sayWritten(io, written)
-    let reportFailed = written.failures.length > 0
-    const harWritten = har ? await writeHar(har, io) : true
-
-    // Close once the reports are out (a cleanup that hangs must not hold them back, and a second Ctrl-C
-    // still leaves them), then write the files again with what closing found: a backend that did not
-    // disconnect, a plugin that failed to close. Reporters that deliver (a webhook) are not sent twice.
+    const outputs = new RunOutputs(io, {
+      ...(config.save ? { save: { file: path.resolve(io.cwd, config.save), where: config.saveWhere ?? '--save', what: 'results' } } : {}),
+      targets,
+      har,
+      writeReports,
+      reportCtx: { cwd: io.cwd, stdout: reportStdout, warn: (m: string) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs },
+      redact,
+    })
+    // The files first, then close (a cleanup that hangs must not hold them back, and a second Ctrl-C still
+    // leaves them), then write them again with what closing found: a backend that did not disconnect, a
+    // plugin that failed to close. The console's summary and the reports that deliver come last, once the
+    // verdict is final: one `Result:` line, the exit code's (see RunOutputs).
+    await outputs.writeFiles(result)
     left.stage = 'closing'
     await session.runner.close()
     left.stage = 'finishing'
-    const passedBeforeClose = result.status === 'passed'
-    const strayAfterRun = afterRun.issues.splice(0)
-    if (addCloseIssues(result, [...strayAfterRun, ...session.runner.closeIssues], io)) {
-      safe = undefined
-      await save()
-      // A file that cannot be written again still holds the first verdict (passed, maybe): it fails the run.
-      const rewritten = await writeReports(safe ?? result, targets.filter(writesAFile), reportCtx)
-      reportFailed ||= rewritten.failures.length > 0
-      // The console's summary said PASSED before this was found: the last word must be the verdict.
-      if (passedBeforeClose && result.status === 'failed')
-        io.stdout.write(`\nResult: FAILED (${strayAfterRun.length ? 'an error was thrown after the journeys ran' : 'closing found a critical problem'}, in the warning above)\n`)
-    }
+    if (addCloseIssues(result, [...afterRun.issues.splice(0), ...session.runner.closeIssues], io)) await outputs.rewrite(result)
     // Ctrl-C or SIGTERM after the journeys ran (a runEnd hook cut short, while reporting or closing): the
     // files written so far said "not interrupted" under exit code 130. Marked and written again, they agree.
     if (controller.signal.aborted && !result.interrupted) {
       result.interrupted = true
-      safe = undefined
-      await save()
-      const rewritten = await writeReports(safe ?? result, targets.filter(writesAFile), reportCtx)
-      reportFailed ||= rewritten.failures.length > 0
-      io.stdout.write('\nResult: INTERRUPTED (after the journeys ran: what was still to do, a runEnd hook, a report or the close, was cut short)\n')
+      io.stderr.write('venomqa: interrupted after the journeys ran: what was still to do (a runEnd hook, a report or the close) was cut short\n')
+      await outputs.rewrite(result)
+    }
+    await outputs.finish(result)
+    // Thrown after the summary was printed (a timer of a report's render): the files are written again to
+    // say so, and this line and the exit code do.
+    const late = afterRun.issues.splice(0)
+    if (late.length) {
+      const passed = result.status === 'passed'
+      for (const issue of late) warn(io, passed ? `${issue.error} (after the summary above, which said passed: the run failed)` : issue.error)
+      addIssues(result, late)
+      await outputs.rewrite(result)
     }
     const interrupted = controller.signal.aborted || result.interrupted
-    let code: number = interrupted ? EXIT.INTERRUPTED : result.status === 'passed' ? EXIT.OK : EXIT.FAILED
-    // Thrown while the reports were written again: they cannot show it, so this line and the exit code do.
-    for (const issue of afterRun.issues.splice(0)) {
-      warn(io, code === EXIT.OK ? `${issue.error} (the reports and results written above say passed: the run failed)` : issue.error)
-      if (code === EXIT.OK) code = EXIT.FAILED
-    }
-    if ((reportFailed || !harWritten || !saved) && code === EXIT.OK) {
-      code = EXIT.FAILED
-      sayFailedAfterAll(io, targets)
-    }
+    const code: number = interrupted ? EXIT.INTERRUPTED : result.status === 'passed' ? EXIT.OK : EXIT.FAILED
     // What --last-failed reads next time: every run that came to its end records its failures, passed or
     // not, and the command's verdict (a report that could not be written failed it); an interrupted one,
     // what it never finished too.
@@ -326,15 +307,8 @@ function watchAfterRun(runner: Pick<typeof import('@venomqa/runner'), 'faults' |
 function addCloseIssues(result: RunResult, issues: readonly Issue[], io: Io): boolean {
   if (!issues.length) return false
   for (const issue of issues) warn(io, issue.error)
-  result.issues.push(...issues)
-  result.summary = summarize(result.journeys, result.issues)
-  if (issues.some((i) => i.severity === 'critical')) result.status = 'failed'
+  addIssues(result, issues)
   return true
-}
-
-function writesAFile(t: { reporter: Reporter; target?: string }): boolean {
-  const dest = t.target ?? t.reporter.defaultFile
-  return !!t.reporter.render && !t.reporter.deliver && !!dest && dest !== '-'
 }
 
 /** `--repeat-each n`: a whole number of 1 or more, or a usage error naming the flag. */

@@ -11,6 +11,7 @@ import { formatIssues, keyPath } from './issues'
 import { type HiddenValue, type UnsetVariable, interpolate, isPlainObject } from './interpolate'
 import { type TypedVariable, keepsTyped, withRefusedTyped } from './typed-variables'
 import { deepMerge } from './merge'
+import { type ConfigOutputs, outputsAsWritten } from './named-outputs'
 import { DEFAULT_JOURNEYS, configSchema } from './schema'
 import type { PluginSpec, ReporterSpec, VenomConfig, VenomConfigBase } from './types'
 
@@ -190,7 +191,51 @@ export function validateConfig(
   )
 }
 
+/** What the config named as outputs when loading it failed, by the error it failed with (see outputsNamedBy). */
+const outputsOfFailures = new WeakMap<object, ConfigOutputs>()
+
+/**
+ * The outputs the config named, as far as they could be read, when `loadConfig` failed with `err`; undefined
+ * for any other error. A command stopped by the config's mistake removes what an earlier run left there.
+ */
+export function outputsNamedBy(err: unknown): ConfigOutputs | undefined {
+  return typeof err === 'object' && err !== null ? outputsOfFailures.get(err) : undefined
+}
+
+/** The config file as read and interpolated (undefined until then, or without a file), and its unset variables. */
+interface ReadSoFar {
+  written?: unknown
+  unset: UnsetVariable[]
+}
+
 export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedConfig> {
+  const read: ReadSoFar = { unset: [] }
+  try {
+    return await resolveLoadedConfig(options, read)
+  } catch (err) {
+    const env = options.env ?? process.env
+    if (typeof err === 'object' && err !== null) outputsOfFailures.set(err, outputsAsWritten(read.written, read.unset, env, options.profile ?? (env.VENOMQA_PROFILE || undefined)))
+    throw err
+  }
+}
+
+/**
+ * The outputs the config names, read leniently, for a command that stopped on a mistake in a flag before it
+ * read the config (see outputsAsWritten). A config that cannot be read at all names none.
+ */
+export async function readConfigOutputs(options: Pick<LoadConfigOptions, 'cwd' | 'configPath' | 'profile' | 'env'>): Promise<ConfigOutputs> {
+  const env = options.env ?? process.env
+  const profile = options.profile ?? (env.VENOMQA_PROFILE || undefined)
+  const file = options.configPath ? path.resolve(options.cwd, options.configPath) : findConfigFile(options.cwd)
+  const read: ReadSoFar = { unset: [] }
+  if (file && existsSync(file)) {
+    const raw = await readConfigFile(file, path.dirname(file)).catch(() => undefined)
+    read.written = interpolate(raw, env, path.basename(file), [], read.unset)
+  }
+  return outputsAsWritten(read.written, read.unset, env, profile)
+}
+
+async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar): Promise<ResolvedConfig> {
   const env = options.env ?? process.env
   let file: string | undefined
   if (options.configPath) {
@@ -208,9 +253,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
   const profile = options.profile ?? (env.VENOMQA_PROFILE || undefined)
   if (file) {
     const raw = await readConfigFile(file, root, source)
-    const found: UnsetVariable[] = []
+    const found: UnsetVariable[] = read.unset
     const hidden: HiddenValue[] = []
     const interpolated = interpolate(raw, env, source, [], found, hidden, typed)
+    // Before it is checked: what it names as outputs is known, whatever else is wrong in it.
+    read.written = interpolated
     // A profile this run does not select is not this run's: `staging: { baseUrl: ${STAGING_URL} }` needs
     // STAGING_URL only under --profile staging. Its keys are still checked, but not the ones left empty.
     const inOtherProfile = (u: UnsetVariable) => !u.malformed && u.path[0] === 'profiles' && u.path[1] !== profile

@@ -8,6 +8,7 @@ import type { PluginEntry } from '@venomqa/runner'
 import type { PluginSpec } from '../config/types'
 import { importUserFile, loadFailure } from '../load-module'
 import { loading } from '../pending-loads'
+import { FIRST_PARTY_PLUGINS, firstPartyPackageFor, installAdvice } from './first-party'
 import { type FoundPackage, findPackage, installedPlugins, isPathSpec, packageEntry, pluginCandidates, readPackageJson, speaksVenomQA } from './resolve'
 
 export interface LoadedPlugin {
@@ -139,26 +140,30 @@ async function loadFromPackage(spec: string, options: Record<string, unknown> | 
       if (!(err instanceof PluginError)) throw err
       throw new PluginError(
         spec,
-        `${err.message}. "${spec}" is the installed package ${other!.name}, which does not say it is a VenomQA plugin, and none of these is installed: ${rest.join(', ')} (e.g. npm install -D @venomqa/adapter-${spec})`,
+        `${err.message}. "${spec}" is the installed package ${other!.name}, which does not say it is a VenomQA plugin, and none of these is installed: ${rest.join(', ')}. ${installAdvice(spec)}`,
         { cause: err },
       )
     })
   }
   // A name close to an installed plugin is a typo: "install <the typo>" would send the user to a package
-  // anyone could publish under that name.
+  // anyone could publish under that name. So would a package name made up from the spec: only VenomQA's
+  // own are named to install (see installAdvice).
   const near = didYouMean(spec, installedPluginNames(ctx.root))
+  const orAPath = spec.includes('/') || firstPartyPackageFor(spec) ? '' : `, or give a path to a plugin file (./plugins/${spec}.ts)`
   throw new PluginError(
     spec,
     `unknown plugin "${spec}": none of these packages is installed in ${ctx.root}:\n${candidates.map((c) => `  - ${c}`).join('\n')}\n` +
-      (near
-        ? `Did you mean "${near}"? It is installed.`
-        : `Install the plugin (e.g. npm install -D ${candidates[candidates.length - 1]})${spec.includes('/') ? '' : ` or give a path (./plugins/${spec}.ts)`}.`),
+      (near ? `Did you mean "${near}"? It is installed.` : `${installAdvice(spec)}${orAPath}.`),
   )
 }
 
-/** The VenomQA plugin packages installed in the project (`@venomqa/*`, `venomqa-plugin-*`), by full and short name. */
+/**
+ * The VenomQA plugin packages installed in the project (VenomQA's own, `venomqa-plugin-*`), by full and
+ * short name. Not @venomqa/core, runner or cli, which are no plugins: `-p nope` was asked whether it meant "core".
+ */
 function installedPluginNames(root: string): string[] {
-  return [...new Set(installedPlugins(root).flatMap((p) => [p.name, p.short]))]
+  const plugins = installedPlugins(root).filter((p) => !p.name.startsWith('@venomqa/') || FIRST_PARTY_PLUGINS.includes(p.name))
+  return [...new Set(plugins.flatMap((p) => [p.name, p.short]))]
 }
 
 async function fromPackage(found: FoundPackage, spec: string, options: Record<string, unknown> | undefined, ctx: PluginLoadContext): Promise<LoadedPlugin> {

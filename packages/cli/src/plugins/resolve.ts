@@ -17,7 +17,7 @@ export interface PackageJson {
 
 /**
  * Whether a package says it is made for VenomQA: it depends on `@venomqa/core` (as a peer, as VenomQA's
- * own plugins and `venomqa init-plugin`'s do), or has the `venomqa-plugin` keyword. A bare name (`redis`,
+ * own plugins and those `venomqa init --plugin` writes do), or has the `venomqa-plugin` keyword. A bare name (`redis`,
  * `wiremock`) is also the name of other libraries a project may have installed.
  */
 export function speaksVenomQA(pkg: PackageJson): boolean {

@@ -47,9 +47,17 @@ const LOG_LEVELS = new Map([
 const SCOPES = new Set(['collectionVariables', 'environment', 'globals', 'variables'])
 const FILLERS = new Set(['to', 'be', 'been', 'is', 'that', 'which', 'and', 'has', 'have', 'with', 'at', 'of', 'same', 'does', 'still', 'deep'])
 
-class Untranslatable extends Error {}
-const no = (why = 'unknown'): never => {
-  throw new Untranslatable(why)
+class Untranslatable extends Error {
+  constructor(
+    why: string,
+    /** Text of the statement to mask where it is kept as a comment: a secret redaction cannot tell by its form or its key. */
+    readonly secrets: readonly string[] = [],
+  ) {
+    super(why)
+  }
+}
+const no = (why = 'unknown', secrets: readonly string[] = []): never => {
+  throw new Untranslatable(why, secrets)
 }
 
 export interface TranslateOptions {
@@ -108,7 +116,8 @@ class Translator {
         return this.statement(node)
       } catch (err) {
         if (!(err instanceof Untranslatable)) throw err
-        return this.text(node)
+        return err.secrets
+          .reduce((text, secret) => text.split(secret).join('[REDACTED]'), this.text(node))
           .split('\n')
           .filter((l) => l.trim())
           .map((l) => keep(this.out, l))
@@ -230,6 +239,9 @@ class Translator {
       const key = args[0] ? this.expr(args[0]) : no()
       this.out.uses.add('variable')
       if (scope[2] === 'get') return `variable(ctx, ${key})`
+      // `pm.environment.set('password', 'hunter2')`: a secret by the name it is set under, written in the
+      // script, which no form tells (holdsCredential sees the value alone): kept out of the file as well.
+      if (scope[2] === 'set' && setsWrittenSecret(args)) no('it holds a credential', [this.text(args[1]).slice(1, -1)])
       if (scope[2] === 'set') return `ctx.set(${key}, ${args[1] ? this.expr(args[1]) : 'undefined'})`
       if (scope[2] === 'unset') return `ctx.delete(${key})`
       return `(variable(ctx, ${key}) !== undefined)`
@@ -491,6 +503,12 @@ function holdsCredential(node: Node): boolean {
       (parent?.type === 'AssignmentExpression' && parent.right === n && secretName(parent.left))
     return named || looksLikeSecret(text)
   })
+}
+
+/** `(name, value)` of a variable's `set`: a name that is a secret's (`password`, `apiKey`), and a value written out as text. */
+function setsWrittenSecret([name, value]: any[]): boolean {
+  const written = value?.type === 'Literal' ? typeof value.value === 'string' && value.value !== '' : value?.type === 'TemplateLiteral' && !value.expressions.length
+  return written && name?.type === 'Literal' && typeof name.value === 'string' && isSecretKey(name.value)
 }
 
 /** An expression that is text as written: a string, a template, or a `+` with one of them. */

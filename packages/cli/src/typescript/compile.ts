@@ -138,6 +138,29 @@ export function stripTypes(source: string, file: string, withMap = false): { cod
   return sucrase.transform(source, withMap ? { ...options, sourceMapOptions: { compiledFilename: `${file}.mjs` } } : options)
 }
 
+/**
+ * Whether compiled code has an `import` statement of `specifier` that names `name` (`default` for a
+ * default import): an import, not a re-export (`export { T } from './types'`), which may name a type.
+ */
+export function importsName(code: string, specifier: string, name: string): boolean {
+  acorn ??= createRequire(import.meta.url)('acorn') as Acorn
+  let ast: Node
+  try {
+    ast = acorn.parse(code, { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: true }) as unknown as Node
+  } catch {
+    return false
+  }
+  type Specifier = { type: string; imported?: { name?: string; value?: string } }
+  return (ast.body as Node[]).some(
+    (node) =>
+      node.type === 'ImportDeclaration' &&
+      (node.source as { value: string }).value === specifier &&
+      (node.specifiers as Specifier[]).some((s) =>
+        name === 'default' ? s.type === 'ImportDefaultSpecifier' : s.type === 'ImportSpecifier' && (s.imported?.name ?? s.imported?.value) === name,
+      ),
+  )
+}
+
 /** `x.require(...)`, `{ module: 1 }`, `class { exports() {} }`: a name of a property, not the variable. */
 function isPropertyName(node: Node, parent: Node | undefined): boolean {
   if (!parent) return false

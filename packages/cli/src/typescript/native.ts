@@ -5,7 +5,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { errorMessage, redactText } from '@venomqa/core'
 import { cliVersion } from '../version'
-import { type CompileResult, type CompiledFile, compileTypeScript, stripTypes } from './compile'
+import { type CompileResult, type CompiledFile, compileTypeScript, importsName, stripTypes } from './compile'
 import { resolveLocalTypeScript } from './resolve'
 import { placeThroughMap } from './source-place'
 
@@ -90,6 +90,9 @@ export async function importNatively(file: string): Promise<{ module: Record<str
   } catch (err) {
     // Nothing of the user's ran (Node met the error resolving, parsing or linking): jiti may load it.
     if (verdict.files.some((f) => started.has(f.file) && !ranBefore.has(f.file))) throw err
+    // Unless that error is the user's mistake, which jiti would only put off until a step meets it.
+    const missing = missingLocalExport(err, verdict.files)
+    if (missing) throw missing
     for (const f of verdict.files) if (!nativeFiles.has(f.file)) imported.delete(f.file)
     const problem = `Node could not load its compiled copy (${redactText(errorMessage(err))})`
     // A package that ships TypeScript, a named import of a CommonJS package whose exports Node cannot
@@ -98,6 +101,42 @@ export async function importNatively(file: string): Promise<{ module: Record<str
     if (refusedForGood(err)) writeAtomically(refusalOf(root), problem)
     return { problem }
   }
+}
+
+/** A name imported from a local TypeScript file that does not export it: where the import is, and what it names. */
+export class MissingExportError extends Error {
+  constructor(
+    /** The file with the import. */
+    readonly file: string,
+    readonly line: number,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'MissingExportError'
+  }
+}
+
+/**
+ * A name imported from a local TypeScript file that does not export it (`import { nope } from './helper'`):
+ * the user's mistake, which Node tells as it links the copies. Handed to jiti, whose CommonJS leaves the
+ * name undefined, it was met only when a step called it: `(0 , _helper.nope) is not a function`, naming
+ * neither file. Not one: a re-export (`export { T } from './types'`: sucrase cannot tell a type there, and
+ * jiti's CommonJS takes it), nor a name from a package (`import { Pool } from 'pg'`: Node cannot list a
+ * CommonJS package's exports, jiti can), which still go to jiti.
+ */
+function missingLocalExport(err: unknown, files: readonly PlannedFile[]): MissingExportError | undefined {
+  if (!(err instanceof SyntaxError)) return undefined
+  const said = /^The requested module '([^']+)' does not provide an export named '([^']+)'/.exec(err.message)
+  // Node's stack of a link error starts with the importing module's place: its sourceURL, the TypeScript file.
+  const at = /^(file:\/\/.+):(\d+)$/.exec(err.stack?.split('\n', 1)[0] ?? '')
+  if (!said || !at) return undefined
+  const [, requested, name] = said as unknown as [string, string, string]
+  const importer = files.find((f) => pathToFileURL(f.file).href === at[1])
+  if (!importer) return undefined
+  const specifier = importer.compiled.local[importer.importCopies.findIndex((copy) => pathToFileURL(copy).href === requested)]?.specifier
+  if (specifier === undefined || !importsName(importer.compiled.code, specifier, name)) return undefined
+  const what = name === 'default' ? 'a default export' : `"${name}"`
+  return new MissingExportError(importer.file, Number(at[2]), `it imports ${what} from '${specifier}', which does not export it`)
 }
 
 /** A refusal no install fixes: a file type Node does not load, an export Node cannot find, a directory import. */

@@ -1,0 +1,114 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, assertBuilt, makeProject } from './helpers/project'
+
+// What a config or journey file imports and cannot have is the user's mistake: one line naming the file
+// and the import (exit 2), never Node's "Require stack:" list, nor a TypeError in the middle of the run.
+// Through the built `venomqa`; the journeys send no request.
+let p: Project
+
+const write = async (files: Record<string, string>) => {
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(p.dir, file)), { recursive: true })
+    await writeFile(path.join(p.dir, file), text)
+  }
+}
+const remove = (...files: string[]) => Promise.all(files.map((f) => rm(path.join(p.dir, f), { recursive: true, force: true })))
+
+beforeAll(async () => {
+  assertBuilt()
+  p = await makeProject(null)
+})
+afterAll(async () => {
+  await p?.remove()
+})
+
+const FINE = `import { journey, step } from '@venomqa/core'\nexport default journey('fine', { steps: [step('one', () => {})] })\n`
+
+describe('a module a config file imports that is not there', () => {
+  it.each([
+    ['a local file', "import { helper } from './missing-helper'\n", "Cannot find module './missing-helper'"],
+    ['a package', "import helper from 'not-a-package'\n", "Cannot find module 'not-a-package'"],
+  ])('%s: one line naming the config and the module, no Require stack', async (_, line, said) => {
+    // Used, or the import is dropped with the types.
+    await write({ 'venomqa.config.ts': `${line}export default { headers: { 'X-Helper': String(helper) } }\n`, 'journeys/fine.journey.ts': FINE })
+    try {
+      const r = await p.venomqa(['run'])
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toBe(`venomqa: could not load venomqa.config.ts:1:1: ${said}\n`)
+    } finally {
+      await remove('venomqa.config.ts', 'journeys')
+    }
+  })
+
+  it('imported by a file the config imports: that file is named', async () => {
+    await write({
+      'venomqa.config.ts': "import { url } from './lib/settings'\nexport default { baseUrl: url }\n",
+      'lib/settings.ts': "import { read } from './gone'\nexport const url = read('URL')\n",
+      'journeys/fine.journey.ts': FINE,
+    })
+    try {
+      const r = await p.venomqa(['run'])
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toBe("venomqa: could not load venomqa.config.ts:1:1: Cannot find module './gone' (imported by lib/settings.ts)\n")
+    } finally {
+      await remove('venomqa.config.ts', 'lib', 'journeys')
+    }
+  })
+})
+
+describe('a name imported from a local TypeScript file that does not export it', () => {
+  it('in a journey: exit 2 as it loads, naming the file, the line and the import, run after run', async () => {
+    // It used to run, and fail the step that called it: `(0 , _helper.nope) is not a function`.
+    await write({
+      'journeys/helper.ts': 'export const yes = () => 1\n',
+      'journeys/a.journey.ts': "import { journey, step } from '@venomqa/core'\nimport { nope } from './helper'\nexport default journey('a', { steps: [step('one', () => nope())] })\n",
+    })
+    try {
+      for (const attempt of [1, 2]) {
+        const r = await p.venomqa(['run'])
+        expect(r.code, `${attempt}: ${r.stdout}${r.stderr}`).toBe(2)
+        expect(r.stderr).toContain(`venomqa: could not load journeys/a.journey.ts:2: it imports "nope" from './helper', which does not export it\n`)
+        expect(r.stdout).toBe('')
+      }
+    } finally {
+      await remove('journeys')
+    }
+  })
+
+  it('a default import, in the config and in a file it imports', async () => {
+    await write({
+      'journeys/fine.journey.ts': FINE,
+      'lib/base.ts': 'export const base = 1\n',
+      'venomqa.config.ts': "import base from './lib/base'\nexport default { retries: base }\n",
+    })
+    try {
+      const direct = await p.venomqa(['run'])
+      expect(direct.code, direct.stderr).toBe(2)
+      expect(direct.stderr).toBe("venomqa: could not load venomqa.config.ts:1: it imports a default export from './lib/base', which does not export it\n")
+      await write({ 'venomqa.config.ts': "import { retries } from './lib/settings'\nexport default { retries }\n", 'lib/settings.ts': "import { count } from './base'\nexport const retries = count\n" })
+      const nested = await p.venomqa(['run'])
+      expect(nested.code, nested.stderr).toBe(2)
+      expect(nested.stderr).toBe(`venomqa: could not load venomqa.config.ts: lib/settings.ts:1: it imports "count" from './base', which does not export it\n`)
+    } finally {
+      await remove('venomqa.config.ts', 'lib', 'journeys')
+    }
+  })
+
+  it('a type re-exported without `type` is no mistake: the journey loads and runs', async () => {
+    // sucrase cannot tell a type in `export { Shape } from`: Node refuses the copy, and jiti runs it.
+    await write({
+      'journeys/types.ts': 'export type Shape = { id: number }\nexport const make = (): Shape => ({ id: 1 })\n',
+      'journeys/lib.ts': "export { Shape, make } from './types'\n",
+      'journeys/b.journey.ts': "import { journey, step } from '@venomqa/core'\nimport { make } from './lib'\nexport default journey('b', { steps: [step('one', () => { make() })] })\n",
+    })
+    try {
+      const r = await p.venomqa(['run'])
+      expect(r.code, r.stdout + r.stderr).toBe(0)
+      expect(r.stdout).toContain('Result: PASSED')
+    } finally {
+      await remove('journeys')
+    }
+  })
+})

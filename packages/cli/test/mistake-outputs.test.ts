@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, assertBuilt, makeProject } from './helpers/project'
+
+// A run that stops on a mistake (in the config, a profile, a VENOMQA_* variable or a flag's value) leaves
+// none of its outputs, never an earlier run's: a CI step reading the JUnit file would take a green run's for
+// this one's. The config's own outputs are known as far as the file can be read, even when another key
+// is wrong; nothing it does not clearly name as an output is removed. Through the built `venomqa`, with
+// journeys that send no request.
+let p: Project
+
+const FINE = `import { journey, step } from '@venomqa/core'\nexport default journey('fine', { steps: [step('one', () => {})] })\n`
+const CONFIG = 'reporters: [console, "junit:reports/junit.xml"]\nsave: reports/results.json\n'
+const OUTPUTS = ['reports/junit.xml', 'reports/results.json']
+
+const write = async (file: string, text: string) => {
+  await mkdir(path.dirname(path.join(p.dir, file)), { recursive: true })
+  await writeFile(path.join(p.dir, file), text)
+}
+const exists = (file: string) => existsSync(path.join(p.dir, file))
+
+beforeAll(async () => {
+  assertBuilt()
+  p = await makeProject(null)
+  await write('journeys/fine.journey.mjs', FINE)
+})
+afterAll(async () => {
+  await p?.remove()
+})
+
+/** A green run with `config`, which writes `outputs`; then the config as `broken` (or the same). */
+async function greenRunThen(config: string, outputs: readonly string[], broken = config): Promise<void> {
+  await write('venomqa.yaml', config)
+  const green = await p.venomqa(['run'])
+  expect(green.code, green.stdout + green.stderr).toBe(0)
+  for (const file of outputs) expect(exists(file), `${file} written by the green run`).toBe(true)
+  await write('venomqa.yaml', broken)
+}
+
+describe('a run stopped by a mistake removes the outputs the config names', () => {
+  it.each([
+    ['an unknown key in the config', `${CONFIG}bogus: 1\n`, [], {}],
+    ['a wrong value of another key', `${CONFIG}retries: many\n`, [], {}],
+    ['a profile that is not defined', CONFIG, ['--profile', 'nope'], {}],
+    ['a wrong VENOMQA_* variable', CONFIG, [], { VENOMQA_TIMEOUT: 'abc' }],
+    ["a flag's value, before the config is read", CONFIG, ['--timeout', 'abc'], {}],
+    ["a flag's value that is an option, before the config is read", CONFIG, ['--har', '--nope'], {}],
+    ["a flag's value of explore, before the config is read", CONFIG, ['--workers', 'many'], {}, 'explore'],
+  ] as const)('%s: exit 2, and the green run\'s results and JUnit file are gone', async (_, broken, args, env, command: 'run' | 'explore' = 'run') => {
+    await greenRunThen(CONFIG, OUTPUTS, broken)
+    const stopped = await p.venomqa([command, ...args], { env })
+    expect(stopped.code, stopped.stderr).toBe(2)
+    for (const file of OUTPUTS) expect(exists(file), file).toBe(false)
+    if (command === 'run') expect(exists('.venomqa/last-run.json')).toBe(false)
+  })
+
+  it('the outputs a run would write win as they do on a green run: a profile\'s, a flag\'s, a variable\'s replace the file\'s', async () => {
+    const config = `${CONFIG}profiles:\n  ci:\n    reporters: ["junit:reports/ci.xml"]\n`
+    await greenRunThen(config, OUTPUTS)
+    await write('reports/ci.xml', 'an earlier ci run\n')
+    // This run would write reports/ci.xml and reports/results.json, not the file's JUnit.
+    const stopped = await p.venomqa(['run', '--profile', 'ci', '--timeout', 'abc'])
+    expect(stopped.code, stopped.stderr).toBe(2)
+    expect(exists('reports/ci.xml')).toBe(false)
+    expect(exists('reports/results.json')).toBe(false)
+    expect(exists('reports/junit.xml')).toBe(true)
+    await write('reports/other.json', 'kept\n')
+    await write('reports/results.json', 'kept\n')
+    await write('reports/env.xml', 'an earlier run\n')
+    const flagged = await p.venomqa(['run', '--save', 'reports/other.json', '--timeout', 'abc'], { env: { VENOMQA_REPORTERS: 'console,junit:reports/env.xml' } })
+    expect(flagged.code, flagged.stderr).toBe(2)
+    expect(exists('reports/other.json')).toBe(false)
+    expect(exists('reports/env.xml')).toBe(false)
+    expect(await readFile(path.join(p.dir, 'reports/results.json'), 'utf8')).toBe('kept\n')
+    expect(exists('reports/junit.xml')).toBe(true)
+  })
+
+  it('nothing the config does not clearly name as an output is removed', async () => {
+    await write('notes.txt', 'mine\n')
+    await write('keep.xml', 'mine\n')
+    await write('reports/results.json', 'an earlier run\n')
+    // `${OUT}notes.txt` with OUT unset would be notes.txt; a reporter entry that is no reporter names
+    // nothing; an output over a journey is refused on a run that reads the config, never removed here.
+    await write(
+      'venomqa.yaml',
+      [
+        'bogus: 1',
+        'save: "${OUT}notes.txt"',
+        'reporters: ["junit:journeys/fine.journey.mjs", { name: junit, output: keep.xml, colour: red }, "junit:reports/junit.xml"]',
+        '',
+      ].join('\n'),
+    )
+    await write('reports/junit.xml', 'an earlier run\n')
+    const stopped = await p.venomqa(['run'])
+    expect(stopped.code, stopped.stderr).toBe(2)
+    expect(await readFile(path.join(p.dir, 'notes.txt'), 'utf8')).toBe('mine\n')
+    expect(await readFile(path.join(p.dir, 'keep.xml'), 'utf8')).toBe('mine\n')
+    expect(await readFile(path.join(p.dir, 'journeys/fine.journey.mjs'), 'utf8')).toBe(FINE)
+    // What it does name clearly goes.
+    expect(exists('reports/junit.xml')).toBe(false)
+    // A config that cannot be read at all names nothing: the results file of an earlier config stays.
+    await write('reports/junit.xml', 'an earlier run\n')
+    await write('venomqa.yaml', 'reporters: ["junit:reports/junit.xml"\n')
+    const unreadable = await p.venomqa(['run'])
+    expect(unreadable.code, unreadable.stderr).toBe(2)
+    expect(exists('reports/junit.xml')).toBe(true)
+    expect(exists('reports/results.json')).toBe(true)
+  })
+
+  it('a TypeScript config with a wrong key: what it names goes, and the config is loaded once', async () => {
+    await write('venomqa.yaml', '{}\n')
+    await write('reports/ts.json', 'an earlier run\n')
+    await write('loads.txt', '')
+    await write(
+      'venomqa.config.mjs',
+      "import { appendFileSync } from 'node:fs'\nappendFileSync('loads.txt', 'x')\nexport default { save: 'reports/ts.json', retries: 'many' }\n",
+    )
+    try {
+      const stopped = await p.venomqa(['run'])
+      expect(stopped.code, stopped.stderr).toBe(2)
+      expect(stopped.stderr).toContain('venomqa.config.mjs: retries')
+      expect(exists('reports/ts.json')).toBe(false)
+      expect(await readFile(path.join(p.dir, 'loads.txt'), 'utf8')).toBe('x')
+    } finally {
+      await rm(path.join(p.dir, 'venomqa.config.mjs'), { force: true })
+    }
+  })
+})
