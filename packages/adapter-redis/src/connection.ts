@@ -1,6 +1,6 @@
 import { ConfigError, VenomError, unencodedUserinfoProblem } from '@venomqa/core'
 import { Redis } from 'ioredis'
-import { tlsMismatchOf, watchTlsHandshake } from './tls'
+import { settledTlsMismatch, tlsMismatchOf, watchPlainAgainstTls, watchTlsHandshake } from './tls'
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
 
@@ -67,7 +67,9 @@ export function openClient(options: ConnectionOptions): OwnedClient {
     redis.disconnect()
     throw new ConfigError(`Redis: ${DB_PATH_EXPECTED}, got DB ${JSON.stringify(db)}`, { where: 'url' })
   }
-  if (redis.options.tls) watchTlsHandshake(redis, { urlWhere: options.urlWhere ?? 'url', server: describeClient(redis), plainUrl: describeClient(redis, 'redis') })
+  const urlWhere = options.urlWhere ?? 'url'
+  if (redis.options.tls) watchTlsHandshake(redis, { urlWhere, server: describeClient(redis), plainUrl: describeClient(redis, 'redis') })
+  else watchPlainAgainstTls(redis, { urlWhere, server: describeClient(redis), tlsUrl: describeClient(redis, 'rediss') })
   return { redis, owned: true, where: describeClient(redis) }
 }
 
@@ -262,8 +264,9 @@ export async function pingProblem(redis: Redis, timeoutMs = 2000): Promise<true 
     ])
     return answer === 'PONG' ? true : `Redis at ${where} answered PING with ${JSON.stringify(answer)}`
   } catch (err) {
-    // A rediss:// URL for a server without TLS: the option to change, not a server that seems down.
-    const mismatch = tlsMismatchOf(redis)
+    // A URL whose scheme the server does not speak (rediss:// without TLS, redis:// to a TLS port): the
+    // option to change, not a server that seems down.
+    const mismatch = await settledTlsMismatch(redis)
     if (mismatch) return mismatch.message
     const met = lastError.get(redis)
     const cause = met && met !== earlier ? met : (err as Error)

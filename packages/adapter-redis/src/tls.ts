@@ -1,4 +1,5 @@
-import { connect } from 'node:net'
+import { connect, isIP } from 'node:net'
+import { connect as connectTls } from 'node:tls'
 import { ConfigError } from '@venomqa/core'
 import type { Redis } from 'ioredis'
 
@@ -17,8 +18,17 @@ const PROBE_TIMEOUT_MS = 2000
 /** The client's diagnosis once the server turned out to speak Redis without TLS; the client is then closed. */
 const mismatches = new WeakMap<Redis, ConfigError>()
 
-/** Why a rediss:// client was closed, when its server speaks Redis without TLS. */
+/** The probe under way for a redis:// client whose server may take only TLS (see watchPlainAgainstTls). */
+const probes = new WeakMap<Redis, Promise<void>>()
+
+/** Why a client was closed, when its URL's scheme does not match what the server speaks. */
 export function tlsMismatchOf(redis: Redis): ConfigError | undefined {
+  return mismatches.get(redis)
+}
+
+/** The same, once a probe under way has told: a failed call waits for it before it says why. */
+export async function settledTlsMismatch(redis: Redis): Promise<ConfigError | undefined> {
+  await probes.get(redis)
   return mismatches.get(redis)
 }
 
@@ -90,6 +100,69 @@ function answersPlainRedis(host: string, port: number): Promise<boolean> {
     socket.setTimeout(PROBE_TIMEOUT_MS, () => done(false))
     socket.once('connect', () => socket.write('PING\r\n'))
     socket.once('data', (reply: Buffer) => done(REDIS_PING_REPLY.test(reply.toString('latin1'))))
+    socket.once('error', () => done(false))
+    socket.once('close', () => done(false))
+  })
+}
+
+/** Names for the reverse mistake: a redis:// URL for a server that takes only TLS. */
+export interface PlainWatchNames {
+  readonly urlWhere: string
+  /** The server as `redis://host:port/db`. */
+  readonly server: string
+  /** The same with TLS: what to write instead. */
+  readonly tlsUrl: string
+}
+
+/** What a server that takes only TLS does to a plain client's first bytes. */
+const RESET_BY_TLS = new Set(['ECONNRESET', 'EPIPE'])
+
+/**
+ * Watch a plain client for the reverse mistake: a redis:// URL for a server that takes only TLS (Redis'
+ * `tls-port`). Such a server resets the connection at the first plain byte, and ioredis reconnects for
+ * ever: every call failed as "did not answer PING ... is Redis running there?". On the first reset before
+ * the client was ever ready, one TLS handshake is tried (no certificate check, and nothing is sent over
+ * it): a server that completes it takes TLS, and the client is closed with a ConfigError naming the option
+ * and the rediss:// URL. Anything else leaves the client to its own retries.
+ */
+export function watchPlainAgainstTls(redis: Redis, names: PlainWatchNames): void {
+  const { host, port } = redis.options
+  if (!host || !port || redis.options.path) return
+  let probed = false
+  redis.on('error', (err: NodeJS.ErrnoException) => {
+    if (probed || redis.status === 'ready' || !RESET_BY_TLS.has(err.code ?? '')) return
+    probed = true
+    const probe = completesTlsHandshake(host, port).then((tls) => {
+      if (!tls || redis.status === 'ready') return
+      mismatches.set(redis, plainMismatchError(names))
+      // No more attempts: the next reset ends the client, and its waiting commands fail then. Not
+      // disconnect(): between two attempts (status "reconnecting") ioredis has no socket to close, never
+      // ends, and a command waiting in its queue is never settled.
+      redis.options.retryStrategy = () => null
+      if (redis.status !== 'reconnecting') redis.disconnect()
+    })
+    probes.set(redis, probe)
+  })
+  redis.once('ready', () => void (probed = true))
+}
+
+function plainMismatchError({ urlWhere, server, tlsUrl }: PlainWatchNames): ConfigError {
+  const at = urlWhere === 'url' ? 'Redis: `url`' : urlWhere
+  return new ConfigError(`${at}: the server at ${server} takes only TLS (it reset the connection and completed a TLS handshake), so use ${tlsUrl}`, {
+    where: urlWhere,
+  })
+}
+
+/** Whether `host:port` completes a TLS handshake. The certificate is not checked: only whether TLS is spoken. */
+function completesTlsHandshake(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connectTls({ host, port, rejectUnauthorized: false, ...(isIP(host) ? {} : { servername: host }) })
+    const done = (tls: boolean) => {
+      socket.destroy()
+      resolve(tls)
+    }
+    socket.setTimeout(PROBE_TIMEOUT_MS, () => done(false))
+    socket.once('secureConnect', () => done(true))
     socket.once('error', () => done(false))
     socket.once('close', () => done(false))
   })
