@@ -140,6 +140,7 @@ const journeyResult: z.ZodType = z
     get earlierAttempts() {
       return z.array(journeyResult).optional()
     },
+    restored: z.looseObject({ durationMs: ms, backends: z.array(backendTiming) }).optional(),
   })
   .meta({ id: 'JourneyResult' })
 

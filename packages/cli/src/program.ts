@@ -65,6 +65,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     .option('--retries <n>', 'retries of a failed step')
     .option('--journey-retries <n>', 'retries of a failed journey, from scratch (a journey that then passes is flaky)')
     .option('--fail-on-flaky', 'exit 1 when a journey is flaky (failed, then passed on a retry)')
+    .option('--restore', "put the system back after every journey: its state backends roll back to where they stood before it (a journey's own restore wins)")
     .option('--repeat-each <n>', 'run every journey n times (to find flaky ones); each run is its own result')
     .option('--last-failed', 'run only the journeys that failed in the last run (recorded in .venomqa/last-run.json)')
     .option('--allow-only', 'allow journey.only when CI is set (otherwise exit 2)')

@@ -501,6 +501,18 @@ export default journey('branches', { steps: [checkpoint('c'), branch('c', [path(
     const p = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n', 'journeys/ping.journey.ts': journey })
     expectRefused(await p.venomqa(['run', '--require-state']), /"branches" has checkpoints, but no state backend is registered and requireState is on/)
   })
+
+  it('--restore, the restoreAfterJourney key or a journey\'s restore: true with no state backend is refused before a request, naming it', async () => {
+    const ping = (options: string) => `import { journey, step } from '@venomqa/core'
+export default journey('ping', { ${options}steps: [step('ping', ({ http }) => http.get('/ping'))] })
+`
+    const p = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n', 'journeys/ping.journey.ts': ping('') })
+    expectRefused(await p.venomqa(['run', '--restore']), /restoreAfterJourney \(--restore\) is on, but no state backend is registered, so nothing would put the system back after the journey: add a state backend plugin/)
+    const key = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\nrestoreAfterJourney: true\n', 'journeys/ping.journey.ts': ping('') })
+    expectRefused(await key.venomqa(['run']), /restoreAfterJourney \(--restore\) is on, but no state backend is registered/)
+    const own = await project({ 'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n', 'journeys/ping.journey.ts': ping('restore: true, ') })
+    expectRefused(await own.venomqa(['run']), /journey "ping" sets restore: true, but no state backend is registered/)
+  })
 })
 
 describe('state is touched only where the user said so', () => {

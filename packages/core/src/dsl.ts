@@ -105,6 +105,13 @@ export interface JourneyOptions {
    * steps only make sense after the first ones: a log-in, a create whose id the rest reads.
    */
   failFast?: boolean
+  /**
+   * Put the system back after the journey: the state backends take a checkpoint before it starts and roll
+   * back to it when it ends (passed, failed, or after its last retry), so that what its main line wrote
+   * does not stay in the app's data. Default: the run's `restoreAfterJourney` (`--restore`), else false.
+   * Needs a state backend.
+   */
+  restore?: boolean
   steps: JourneyNode[]
 }
 
@@ -120,6 +127,8 @@ export interface Journey {
   readonly retries?: number
   /** Stop each line at its first failed step, when the journey sets it (see JourneyOptions.failFast). */
   readonly failFast?: boolean
+  /** Put the system back after the journey, when the journey says (see JourneyOptions.restore). */
+  readonly restore?: boolean
   /**
    * 'skip' (`journey.skip(...)`): reported as skipped, never run. 'only' (`journey.only(...)`): when any
    * journey of a run has it, only those run.
@@ -177,6 +186,7 @@ function defineJourney(name: string, options: JourneyOptions, mode?: Journey['mo
     requires: options.requires ?? [],
     ...(options.retries !== undefined ? { retries: options.retries } : {}),
     ...(options.failFast !== undefined ? { failFast: options.failFast } : {}),
+    ...(options.restore !== undefined ? { restore: options.restore } : {}),
     ...(mode ? { mode } : {}),
     steps: options.steps,
   }

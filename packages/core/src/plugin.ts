@@ -111,9 +111,10 @@ export interface RollbackEvent {
   /**
    * 'before-path' and 'after-branch' are a branch's own rollbacks. When a journey is stopped, the system
    * is put back to its oldest open checkpoint: 'interrupt' (Ctrl-C, fail-fast elsewhere), 'timeout' (the
-   * journey's), 'stopped' (its workers failed).
+   * journey's), 'stopped' (its workers failed). 'restore': a journey with `restore` is put back, after it
+   * ended, to where the system stood before it (then no 'interrupt', 'timeout' or 'stopped' rollback).
    */
-  reason: 'before-path' | 'after-branch' | 'interrupt' | 'timeout' | 'stopped'
+  reason: 'before-path' | 'after-branch' | 'interrupt' | 'timeout' | 'stopped' | 'restore'
 }
 export interface IssueEvent {
   issue: Issue

@@ -114,6 +114,8 @@ export interface JourneyResult {
   attempt?: number
   /** The attempts before this one, oldest first, each a whole result of its own (failed ones). */
   earlierAttempts?: JourneyResult[]
+  /** The journey was restored (`restore`): the rollback to where the system stood before it, after it ended. */
+  restored?: { durationMs: number; backends: BackendTiming[] }
 }
 
 export interface RunResult {

@@ -52,10 +52,11 @@ const JOURNEY_OPTIONS: Record<Exclude<keyof JourneyOptions, 'steps'>, OptionChec
   requires: portNames,
   retries,
   failFast: flag,
+  restore: flag,
 }
 const JOURNEY_OPTION_KEYS = [...Object.keys(JOURNEY_OPTIONS), 'steps']
 /** What journey() makes: a journey built otherwise (an object a file exports) is held to the same keys. */
-const JOURNEY_KEYS = keysOf<Journey>({ kind: 1, name: 1, description: 1, tags: 1, timeout: 1, baseUrl: 1, requires: 1, retries: 1, failFast: 1, mode: 1, steps: 1 })
+const JOURNEY_KEYS = keysOf<Journey>({ kind: 1, name: 1, description: 1, tags: 1, timeout: 1, baseUrl: 1, requires: 1, retries: 1, failFast: 1, restore: 1, mode: 1, steps: 1 })
 const JOURNEY_MODES: readonly NonNullable<Journey['mode']>[] = ['skip', 'only']
 
 const PATH_OPTIONS: Record<keyof PathOptions, OptionCheck> = { description: text }

@@ -98,6 +98,7 @@ describe('journey, step and path options', () => {
       requires: ['cache'],
       retries: 0,
       failFast: false,
+      restore: true,
       steps: [
         step('s', run, { description: 'd', expectFailure: false, timeout: 1, retries: 100, retryDelay: 0, requires: ['mail'] }),
         step('t', run, { retryDelay: MAX_TIMEOUT_MS }),
@@ -106,12 +107,14 @@ describe('journey, step and path options', () => {
       ],
     })
     expect(j.requires).toEqual(['cache'])
+    expect(j.restore).toBe(true)
   })
 
   it('a boolean option must be a boolean: a truthy string passed a step that should have failed', () => {
     expect(inStep({ expectFailure: 'no' })).toBe('journey "j", step "s": expectFailure: expected true or false, got "no"')
     expect(inStep({ expectFailure: 1 })).toBe('journey "j", step "s": expectFailure: expected true or false, got 1')
     expect(inJourney({ failFast: 'false' })).toBe('journey "j": failFast: expected true or false, got "false"')
+    expect(inJourney({ restore: 'yes' })).toBe('journey "j": restore: expected true or false, got "yes"')
   })
 
   it('a list given as a string is refused, with the list it should be, instead of a port per character or a TypeError', () => {

@@ -36,7 +36,7 @@ import type { Dispatcher } from 'undici'
 import { executeJourney } from './executor'
 import { failOnLateCritical } from './execution/journey'
 import type { Lane, WorkerLane } from './execution/lanes'
-import { type SettleAttempt, runWithRetries } from './execution/retries'
+import { type Restorer, type SettleAttempt, runWithRetries } from './execution/retries'
 import { skipped } from './execution/skipped'
 import { StallError, StrayError, type FaultOrigin, faults, strayErrorIssue } from './faults'
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
@@ -91,6 +91,7 @@ const RUNNER_OPTIONS = [
   'journeyTimeout',
   'retries',
   'journeyRetries',
+  'restoreAfterJourney',
   'repeatEach',
   'failOnFlaky',
   'failFast',
@@ -377,6 +378,7 @@ export class Runner {
     if (!this.#fatal && !signal?.aborted) {
       checkPorts(items.map((i) => i.journey), this.registry.ports)
       this.#checkState(items)
+      this.#checkRestore(items)
     }
     this.#checkParallel()
     // undici takes a bad count until the first request, which would fail every step naming no option.
@@ -461,11 +463,21 @@ export class Runner {
     }
   }
 
-  /** A journey skipped on purpose, a journey with retries, or a plain journey. */
+  /** Whether the journey is put back after it runs: its own `restore`, else the run's `restoreAfterJourney`. */
+  #restores(journey: Journey): boolean {
+    return journey.restore ?? this.options.restoreAfterJourney ?? false
+  }
+
+  /**
+   * A journey skipped on purpose, a journey with retries or restored (`restore`), or a plain journey. Retries
+   * and restore share one checkpoint taken before the journey (see runWithRetries), on the backends of the
+   * lane the journey runs on.
+   */
   async #runUnit(unit: RunUnit, signal: AbortSignal, laneIndex: number): Promise<JourneyResult> {
     if (unit.journey.mode === 'skip') return this.#skip(unit, laneIndex)
     const retries = unit.journey.retries ?? this.options.journeyRetries ?? 0
-    if (!retries) return this.#runOne(unit, signal, laneIndex)
+    const restore = this.#restores(unit.journey)
+    if (!retries && !restore) return this.#runOne(unit, signal, laneIndex)
     const maxAttempts = retries + 1
     let backends: readonly StateBackend[]
     try {
@@ -474,14 +486,22 @@ export class Runner {
       // No attempt could start: told once, as the journey itself, not as its first attempt.
       return this.#workerFailed(unit, laneIndex, err)
     }
+    if (restore && !backends.length) {
+      // The run has backends (see #checkRestore), this worker none of its own: nothing would put it back.
+      const why = `not run: it is to be restored (restore), but worker ${laneIndex} has no state backend of its own to put back; give each worker its state backends in the workerSetup (see docs/parallel.md)`
+      return this.#announce(unit, laneIndex, notRun(unit, { reason: why, kind: 'state' }, false))
+    }
+    const retry = (attempt: number) => (maxAttempts > 1 ? { attempt, maxAttempts } : undefined)
     return runWithRetries({
       journey: unit.journey.name,
       maxAttempts,
+      restore,
+      stateUnknown: (why) => this.#calls.markUnknown(backends, why),
       backends,
       calls: this.#calls,
       settle: () => this.#detached.settle(),
       stopped: () => signal.aborted,
-      attempt: (attempt, settle) => this.#runOne(unit, signal, laneIndex, { attempt, maxAttempts }, settle),
+      attempt: (attempt, settle, restorer) => this.#runOne(unit, signal, laneIndex, retry(attempt), settle, restorer),
       notRun: (issue) => this.#announce(unit, laneIndex, { ...notRun(unit, { reason: issue.error, kind: 'state' }, false), issues: [issue] }),
       ended: async (result) => {
         const info = { ...this.#info(unit), attempt: result.attempt ?? 1, maxAttempts }
@@ -523,7 +543,7 @@ export class Runner {
    * given up (see WorkerPool). Lane 0, and every lane without a workerSetup, runs on the run's own backends.
    */
   #unusable(lane: number): string | undefined {
-    if (lane === 0 || !this.options.workerSetup) return this.#calls.abandonedAmong(this.registry.stateBackends)
+    if (lane === 0 || !this.options.workerSetup) return this.#calls.unusableAmong(this.registry.stateBackends)
     return this.#pool?.unusable(lane)
   }
 
@@ -593,6 +613,23 @@ export class Runner {
     this.runIssues.push(makeIssue({ journey: '', path: '', step: 'state', severity: 'info', kind: 'state', error: message, source: 'runner', suggestion }))
   }
 
+  /**
+   * A journey to be put back after it runs (`restore`) needs a state backend to do it: without one the
+   * run is refused before anything runs, rather than leave the data the user asked to have put back.
+   */
+  #checkRestore(items: SourcedJourney[]): void {
+    if (this.registry.stateBackends.length) return
+    const restored = items.filter(({ journey }) => journey.mode !== 'skip' && this.#restores(journey)).map(({ journey }) => journey)
+    if (!restored.length) return
+    const own = restored.filter((j) => j.restore === true).map((j) => `"${j.name}"`)
+    const asked = own.length
+      ? `journey ${own.join(', ')} ${own.length > 1 ? 'set' : 'sets'} restore: true`
+      : 'restoreAfterJourney (--restore) is on'
+    throw new ConfigError(`${asked}, but no state backend is registered, so nothing would put the system back after the journey: ${ADD_STATE_BACKEND}`, {
+      where: own.length ? 'restore' : 'restoreAfterJourney',
+    })
+  }
+
   /** Parallel runs are isolated or refused: never paths that silently see each other's writes. */
   #checkParallel(): void {
     const paths = this.options.parallelPaths ?? 1
@@ -614,7 +651,14 @@ export class Runner {
     )
   }
 
-  async #runOne(item: RunUnit, signal: AbortSignal | undefined, laneIndex = 0, retry?: { attempt: number; maxAttempts: number }, settle?: SettleAttempt): Promise<JourneyResult> {
+  async #runOne(
+    item: RunUnit,
+    signal: AbortSignal | undefined,
+    laneIndex = 0,
+    retry?: { attempt: number; maxAttempts: number },
+    settle?: SettleAttempt,
+    restorer?: Restorer,
+  ): Promise<JourneyResult> {
     const { journey, file, repeatEachIndex } = item
     try {
       this.#dispatcher ??= createDispatcher(this.options.http?.connections)
@@ -661,6 +705,7 @@ export class Runner {
         worker: laneIndex,
         ...(repeatEachIndex !== undefined || retry ? { run: { ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}), ...retry } } : {}),
         ...(settle ? { settle } : {}),
+        ...(restorer ? { restorer } : {}),
       })
     } catch (err) {
       return this.#crashed(item, err)

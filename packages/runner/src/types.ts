@@ -86,6 +86,12 @@ export interface RunnerOptions {
    * fresh context, with the state backends rolled back to where they stood before its first attempt.
    */
   journeyRetries?: number
+  /**
+   * Put the system back after every journey (a journey's own `restore` wins): the state backends take a
+   * checkpoint before it and roll back to it when it ends, so that a suite run again and again against
+   * one database leaves nothing behind. Needs a state backend. Default false.
+   */
+  restoreAfterJourney?: boolean
   /** Run every journey this many times (a whole number of 1 or more); each run is its own result. Default 1. */
   repeatEach?: number
   /** A flaky journey (failed, then passed on a retry) fails the run. Default false: it counts as passed. */

@@ -78,7 +78,7 @@ export class WorkerPool {
     const givenUp = this.#givenUp.get(index)
     if (givenUp) return givenUp.message
     const made = this.#ready.get(index)
-    return made && this.#o.calls.abandonedAmong(made.backends)
+    return made && this.#o.calls.unusableAmong(made.backends)
   }
 
   /** Give worker `index` up after `err`, a timeout of its setup: the error its later uses get says so. */

@@ -22,6 +22,8 @@ export interface ReleaseProblem {
 export class StateCalls {
   readonly timeoutMs?: number
   readonly #abandoned = new Map<StateBackend, string>()
+  /** Backends whose state nobody knows (a journey could not be put back, see `restore`), and why. */
+  readonly #unknown = new Map<StateBackend, string>()
 
   constructor(timeoutMs?: number) {
     this.timeoutMs = timeoutMs
@@ -75,9 +77,29 @@ export class StateCalls {
     return undefined
   }
 
+  /**
+   * The system of `backends` is in a state nobody knows (a journey could not be put back after it ran):
+   * the runner runs no more journeys on it, as on an abandoned backend (see `unusableAmong`).
+   */
+  markUnknown(backends: readonly StateBackend[], why: string): void {
+    for (const b of backends) if (!this.#unknown.has(b)) this.#unknown.set(b, why)
+  }
+
+  /** Why no journey may run on `backends` any more (one was abandoned, or its state is unknown), or undefined. */
+  unusableAmong(backends: readonly StateBackend[]): string | undefined {
+    const abandoned = this.abandonedAmong(backends)
+    if (abandoned) return abandoned
+    for (const b of backends) {
+      const why = this.#unknown.get(b)
+      if (why) return why
+    }
+    return undefined
+  }
+
   /** The runner closed: its backends were disconnected, and connect afresh at the next run. */
   clear(): void {
     this.#abandoned.clear()
+    this.#unknown.clear()
   }
 }
 

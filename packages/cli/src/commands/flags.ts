@@ -11,6 +11,7 @@ export interface ValueFlags {
   retries?: string
   journeyRetries?: string
   failOnFlaky?: boolean
+  restore?: boolean
   save?: string
   parallelPaths?: string
   workers?: string
@@ -28,6 +29,7 @@ export function parseFlagValues(flags: ValueFlags): Partial<VenomConfigBase> {
   if (flags.retries !== undefined) out.retries = parseOverride(flags.retries, 'retries', 'int', '--retries') as number
   if (flags.journeyRetries !== undefined) out.journeyRetries = parseOverride(flags.journeyRetries, 'journeyRetries', 'int', '--journey-retries') as number
   if (flags.failOnFlaky) out.failOnFlaky = true
+  if (flags.restore) out.restoreAfterJourney = true
   if (flags.failFast) out.failFast = true
   if (flags.save !== undefined) out.save = parseOverride(flags.save, 'save', 'string', '--save') as string
   if (flags.parallelPaths !== undefined) out.parallelPaths = parseOverride(flags.parallelPaths, 'parallelPaths', 'int', '--parallel-paths') as number

@@ -10,7 +10,7 @@ interface JourneyInFlight {
   running: number
   /** Its oldest checkpoint, the one an interrupted journey is put back to, and the backends that took it. */
   checkpoint?: { name: string; backends: string[] }
-  /** It was put back (a rollback for the interruption, its timeout, or its workers' failure). */
+  /** It was put back (a rollback for the interruption, its timeout, its workers' failure, or its `restore`). */
   putBack: boolean
 }
 
@@ -59,7 +59,7 @@ export class LeftBehind {
       },
       rollback: (e) => {
         const j = this.#journeys.get(e.journey)
-        if (j && (e.reason === 'interrupt' || e.reason === 'timeout' || e.reason === 'stopped')) j.putBack = true
+        if (j && (e.reason === 'interrupt' || e.reason === 'timeout' || e.reason === 'stopped' || e.reason === 'restore')) j.putBack = true
       },
       journeyEnd: (e) => {
         const j = this.#journeys.get(e.journey.name)

@@ -50,6 +50,8 @@ export interface RunFlags extends ConfigFlags {
   har?: string
   journeyRetries?: string
   failOnFlaky?: boolean
+  /** Put the system back after every journey. */
+  restore?: boolean
   /** Run every journey this many times. */
   repeatEach?: string
   /** Run only the journeys that failed in the last run. */

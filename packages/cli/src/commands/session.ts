@@ -88,6 +88,7 @@ export async function openSession(
     retries: config.retries,
     journeyRetries: config.journeyRetries,
     failOnFlaky: config.failOnFlaky,
+    restoreAfterJourney: config.restoreAfterJourney,
     ...(extra.repeatEach !== undefined ? { repeatEach: extra.repeatEach } : {}),
     failFast: config.failFast,
     plugins: runnerPluginEntries(plugins),

@@ -14,6 +14,7 @@ export const ENV_OVERRIDES: Record<string, { key: keyof VenomConfigBase; kind: K
   VENOMQA_RETRIES: { key: 'retries', kind: 'int' },
   VENOMQA_JOURNEY_RETRIES: { key: 'journeyRetries', kind: 'int' },
   VENOMQA_FAIL_ON_FLAKY: { key: 'failOnFlaky', kind: 'bool' },
+  VENOMQA_RESTORE_AFTER_JOURNEY: { key: 'restoreAfterJourney', kind: 'bool' },
   VENOMQA_FAIL_FAST: { key: 'failFast', kind: 'bool' },
   VENOMQA_REPORTERS: { key: 'reporters', kind: 'list' },
   VENOMQA_PLUGINS: { key: 'plugins', kind: 'list' },

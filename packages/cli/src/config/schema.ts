@@ -105,6 +105,11 @@ const keySchemas = {
       "Default retries of a failed journey, each from scratch (a journey's own retries wins); one that fails, then passes, is flaky.",
     ),
   failOnFlaky: () => described(z.boolean(), 'Fail the run (exit 1) when a journey is flaky: failed, then passed on a retry.'),
+  restoreAfterJourney: () =>
+    described(
+      z.boolean(),
+      "Put the system back after every journey: the state backends roll back to where they stood before it (a journey's own restore wins). Needs a state backend.",
+    ),
   failFast: () => described(z.boolean(), "Stop a journey's line at its first failed step."),
   save: () => described(nonEmpty(), 'Save the results (JSON) to this file after each run.'),
   parallelPaths: () => described(z.int().check(z.gte(1)), 'Paths of a branch that may run at once.'),
@@ -171,6 +176,7 @@ export const EXPECTED: Record<string, string> = {
   retries: 'a whole number from 0 to 100',
   journeyRetries: 'a whole number from 0 to 100',
   failOnFlaky: 'true or false',
+  restoreAfterJourney: 'true or false',
   failFast: 'true or false',
   save: 'a file path',
   parallelPaths: 'a whole number of at least 1',

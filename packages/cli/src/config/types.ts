@@ -36,6 +36,8 @@ export interface VenomConfigBase {
   journeyRetries?: number
   /** Exit 1 when a journey is flaky (failed, then passed on a retry). Default false. */
   failOnFlaky?: boolean
+  /** Put the system back after every journey (a journey's own `restore` wins). Needs a state backend. Default false. */
+  restoreAfterJourney?: boolean
   /** Stop a journey's line at its first failed step. */
   failFast?: boolean
   /** Save the results model (JSON) here after every run. */

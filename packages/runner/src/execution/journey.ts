@@ -29,7 +29,7 @@ import type { UndiciHttpClient } from '../http-client'
 import type { ReleaseProblem, World } from '../world'
 import { JourneyEvents } from './events'
 import { type Lane, type WorkerLane, runOnLanes } from './lanes'
-import type { SettleAttempt } from './retries'
+import type { Restorer, SettleAttempt } from './retries'
 import { skipped, skippedPath } from './skipped'
 import { type IssueFields, runStep } from './step'
 
@@ -63,6 +63,12 @@ export interface JourneyEnv {
   run?: { repeatEachIndex?: number; attempt?: number; maxAttempts?: number }
   /** Makes the result `journeyEnd` reports and `executeJourney` returns from this attempt's own (retries). */
   settle?: SettleAttempt
+  /**
+   * The journey is restored (`restore`): this attempt, when it is the last, puts the system back to where
+   * it stood before the journey, before its `journeyEnd`. Any other attempt is followed by a retry's rollback
+   * to that same state.
+   */
+  restorer?: Restorer
 }
 
 
@@ -207,6 +213,7 @@ class JourneyExecution {
     }
     // A retried journey's attempt is reported as what it makes of the journey so far (flaky, say).
     const { result, willRetry } = this.env.settle ? this.env.settle(own) : { result: own, willRetry: false }
+    if (this.env.restorer && !willRetry) await this.restoreAfter(this.env.restorer, own, result)
     const issuesBeforeEnd = this.issues.length
     await this.events.emit('journeyEnd', { journey: info, result, ...(willRetry ? { willRetry } : {}) })
     failOnLateCritical(this.issues.slice(issuesBeforeEnd), own, result)
@@ -214,16 +221,49 @@ class JourneyExecution {
   }
 
   /**
+   * The journey is over and restored (`restore`): put the system back to where it stood before it. Its
+   * result (`own`, and `settled`, what journeyEnd is told) says how long that took, or fails with a
+   * critical issue when the rollback failed: the system's state is then unknown.
+   */
+  async restoreAfter(restorer: Restorer, own: JourneyResult, settled: JourneyResult): Promise<void> {
+    const t0 = performance.now()
+    try {
+      const backends = await restorer.restore()
+      const restored = { durationMs: performance.now() - t0, backends }
+      own.restored = restored
+      settled.restored = restored
+      await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: restorer.checkpoint, durationMs: restored.durationMs, backends, reason: 'restore' }, { path: 'main' })
+    } catch (err) {
+      const suggestion = suggestionForError(err)
+      this.addIssue({
+        path: 'main',
+        step: 'restore',
+        severity: 'critical',
+        kind: 'state',
+        error: `the state could not be put back to where the journey started (restore), so no later journey runs on it: ${errorMessage(err)}`,
+        source: err instanceof StateError ? `state:${err.backend}` : 'state',
+        ...(suggestion ? { suggestion } : {}),
+      })
+      // Both share the journey's issues (settleAttempts copies the result, not its lists).
+      own.status = 'failed'
+      settled.status = 'failed'
+    }
+    while (this.#issueHooks.length) await this.#issueHooks.shift()
+  }
+
+  /**
    * When the journey was stopped (interrupted, out of time, or its workers failed), put the system back to
    * the oldest open checkpoint: a path cut short never had its branch's rollback, and its writes must not
    * outlive the journey. Not when the system's own checkpoint or rollback failed: its state is unknown,
-   * and rolling back again could make it worse. Then release every checkpoint.
+   * and rolling back again could make it worse. Not when the journey is restored (`restore`): it is rolled
+   * back further than that after it ends, to before it started (or before its retry), and one rollback does.
+   * Then release every checkpoint.
    */
   async closeCheckpoints(): Promise<void> {
     const { world } = this.env
     const open = world.open
     const stop = this.stopped?.kind
-    if (stop && stop !== 'state' && !this.#mainStateUnknown && open.length) {
+    if (stop && stop !== 'state' && !this.#mainStateUnknown && open.length && !this.env.restorer) {
       const t0 = performance.now()
       const reason = stop === 'workers' ? 'stopped' : stop
       try {

@@ -1,20 +1,35 @@
-import { Context, type Issue, type JourneyResult, type StateBackend, errorMessage, makeIssue, settleAttempts } from '@venomqa/core'
+import { type BackendTiming, Context, type Issue, type JourneyResult, type StateBackend, errorMessage, makeIssue, settleAttempts } from '@venomqa/core'
 import { faults } from '../faults'
 import { type StateCalls, World } from '../world'
 
 /**
- * The checkpoint a retried journey's state backends take before its first attempt, and roll back to
- * before each retry. Named so that no journey's own checkpoint can take the name by accident.
+ * The checkpoint a retried (or restored) journey's state backends take before its first attempt, and roll
+ * back to before each retry, and after the journey when it is restored. Named so that no journey's own
+ * checkpoint can take the name by accident.
  */
 export const BEFORE_JOURNEY_CHECKPOINT = 'venomqa:before-journey'
 
 /** What `attempt` hands the journey's executor: settle the attempt's raw result before `journeyEnd` fires. */
 export type SettleAttempt = (raw: JourneyResult) => { result: JourneyResult; willRetry: boolean }
 
+/**
+ * Puts the system back to where it stood before the journey (`restore`): what the journey's last attempt
+ * calls before its `journeyEnd`, so that the rollback is in its result and shown with it. Called once; a
+ * rollback that fails rejects, and the system's state is then unknown.
+ */
+export interface Restorer {
+  checkpoint: string
+  restore(): Promise<BackendTiming[]>
+}
+
 export interface RetryInput {
   journey: string
   /** 1 + the journey's retries. */
   maxAttempts: number
+  /** Put the system back after the journey's last attempt (the journey's or the run's `restore`). */
+  restore?: boolean
+  /** The state could not be put back after the journey (`restore`): nothing more may run on these backends. */
+  stateUnknown?(why: string): void
   /** The state backends of the lane the journey runs on: their state before the first attempt is restored before every retry. */
   backends: readonly StateBackend[]
   /** The run's: each backend call bounded by pluginTimeout, and none on a backend abandoned (see StateCalls). */
@@ -23,8 +38,11 @@ export interface RetryInput {
   settle?: () => Promise<void> | undefined
   /** True once the run is interrupted (or stopped by fail-fast elsewhere): no new attempt starts. */
   stopped(): boolean
-  /** Run attempt `n` from scratch (a fresh context and HTTP client); `settle` makes its result before `journeyEnd`. */
-  attempt(n: number, settle: SettleAttempt): Promise<JourneyResult>
+  /**
+   * Run attempt `n` from scratch (a fresh context and HTTP client); `settle` makes its result before
+   * `journeyEnd`. `restorer`, when the journey is restored: the attempt that is the last calls it.
+   */
+  attempt(n: number, settle: SettleAttempt, restorer?: Restorer): Promise<JourneyResult>
   /** The result of a journey that could not start (its state could not be saved), failed with `issue`, once told to live reporters. */
   notRun(issue: Issue): Promise<JourneyResult>
   /**
@@ -40,6 +58,11 @@ export interface RetryInput {
  * the state the first attempt started from, never from what a failed attempt left behind. The result is
  * the last attempt's, with the earlier ones in `earlierAttempts`; one that failed and then passed is
  * `flaky` (see settleAttempts).
+ *
+ * With `restore`, the last attempt rolls back to that checkpoint too, before its `journeyEnd` (see
+ * Restorer): the journey leaves the system as it found it. One that ended without doing so (an attempt
+ * that never ran, a retry promised and not run) is rolled back here. A rollback that fails is a critical
+ * issue of the journey, and `stateUnknown` is told.
  */
 export async function runWithRetries(input: RetryInput): Promise<JourneyResult> {
   const start = new World(input.backends, new Context(), [], input.settle, input.calls)
@@ -48,14 +71,24 @@ export async function runWithRetries(input: RetryInput): Promise<JourneyResult> 
   try {
     await faults.guard('saving the state before a retried journey', () => start.checkpoint(BEFORE_JOURNEY_CHECKPOINT), { passStrays: true })
   } catch (err) {
-    return input.notRun(
-      stateIssue(
-        'journey',
-        'critical',
-        `not run: the state before the journey could not be saved, so a retry could not start from it: ${errorMessage(err)}`,
-      ),
-    )
+    const because = input.maxAttempts > 1 ? 'so a retry could not start from it' : 'so it could not be put back after the journey (restore)'
+    return input.notRun(stateIssue('journey', 'critical', `not run: the state before the journey could not be saved, ${because}: ${errorMessage(err)}`))
   }
+  let restoreTried = false
+  const restorer: Restorer | undefined = input.restore
+    ? {
+        checkpoint: BEFORE_JOURNEY_CHECKPOINT,
+        restore: async () => {
+          restoreTried = true
+          try {
+            return await faults.guard('putting the state back after a journey', () => start.rollback(BEFORE_JOURNEY_CHECKPOINT), { passStrays: true })
+          } catch (err) {
+            input.stateUnknown?.(`the state could not be put back after journey "${input.journey}" (restore): ${errorMessage(err)}`)
+            throw err
+          }
+        },
+      }
+    : undefined
   const attempts: JourneyResult[] = []
   const later: Issue[] = []
   /** The last attempt's journeyEnd said a retry follows, and none did. */
@@ -68,18 +101,35 @@ export async function runWithRetries(input: RetryInput): Promise<JourneyResult> 
         } catch (err) {
           later.push(stateIssue('journey', 'critical', `not retried: the state could not be put back to where the journey started, so attempt ${n} would run on unknown state: ${errorMessage(err)}`))
           retryPromised = true
+          // The rollback after the journey would be this one again.
+          if (restorer) {
+            restoreTried = true
+            input.stateUnknown?.(`the state could not be put back after journey "${input.journey}" (restore): ${errorMessage(err)}`)
+          }
           break
         }
       }
       const willRetry = (r: JourneyResult) => r.status === 'failed' && n < input.maxAttempts && !r.interrupted && !input.stopped()
       let raw: JourneyResult | undefined
-      const settled = await input.attempt(n, (r) => {
-        raw = r
-        return { result: settleAttempts([...attempts, r]), willRetry: willRetry(r) }
-      })
+      const settled = await input.attempt(
+        n,
+        (r) => {
+          raw = r
+          return { result: settleAttempts([...attempts, r]), willRetry: willRetry(r) }
+        },
+        restorer,
+      )
       const result = raw ?? settled
       attempts.push(result)
       if (!willRetry(result)) break
+    }
+    // The last attempt did not put the system back itself: it never ran, or it was told a retry follows.
+    if (restorer && !restoreTried) {
+      try {
+        await restorer.restore()
+      } catch (err) {
+        later.push(stateIssue('restore', 'critical', `the state could not be put back to where the journey started (restore): ${errorMessage(err)}`))
+      }
     }
   } finally {
     for (const p of await start.releaseAll()) later.push(stateIssue('release', p.severity, p.error))

@@ -34,6 +34,7 @@ import { withWorkerBoard } from './worker-board'
 import { BatchedWrites } from './batched-writes'
 import { requestSummary, stepRequests } from './reproduce'
 import { shownRequestLine } from '../execution/step-record'
+import { BEFORE_JOURNEY_CHECKPOINT } from '../execution/retries'
 
 export interface ConsoleReporterOptions {
   /** Where live lines go. Default process.stdout. */
@@ -416,6 +417,8 @@ class LineFormatter {
         lines.push(this.pathEnd(n.path, r.status, r.durationMs))
       }
     }
+    // A restored journey is put back after it ends, as it was printed live.
+    if (j.restored) lines.push(this.rollback(BEFORE_JOURNEY_CHECKPOINT, 'restore', 'main', j.restored.durationMs, j.restored.backends))
     lines.push(this.journeyEnd(j, attempt === 'earlier'))
     return lines
   }
