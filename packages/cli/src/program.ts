@@ -171,6 +171,11 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
 
   program.addHelpText('after', '\nPlugins add commands too, such as `venomqa mail-catcher` from @venomqa/adapter-mailhog.')
   program.addOption(new Option('--debug').hideHelp())
+  // The command the parser went on to: a usage mistake found in its options is that command's (see below).
+  let entered: Command | undefined
+  program.hook('preSubcommand', (_program, command) => {
+    entered = command
+  })
   try {
     if (!argv.length) {
       program.outputHelp()
@@ -195,6 +200,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       // Help asked for is a success; help shown because a command group was named without its command
       // (`venomqa import`) is a usage mistake, which commander marks with a non-zero exit code.
       if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE
+      // `venomqa run --bogus-flag`: stopped before it runs, as on a mistake in a flag's value.
+      if (entered) await (await import('./commands/usage-mistake')).clearOutputsAfterUsageMistake(entered, err, io)
       return EXIT.USAGE
     }
     debug ||= argv.includes('--debug')

@@ -48,6 +48,10 @@ describe('a run stopped by a mistake removes the outputs the config names', () =
     ["a flag's value, before the config is read", CONFIG, ['--timeout', 'abc'], {}],
     ["a flag's value that is an option, before the config is read", CONFIG, ['--har', '--nope'], {}],
     ["a flag's value of explore, before the config is read", CONFIG, ['--workers', 'many'], {}, 'explore'],
+    ['an unknown option, which the option parser stops the run on', CONFIG, ['--bogus-flag'], {}],
+    ['an option where a value goes, taken by the program (the value is missing)', CONFIG, ['--har', '--debug'], {}],
+    ['an option with no value at the end of the line', CONFIG, ['--plugin'], {}],
+    ['an unknown option of explore', CONFIG, ['--bogus-flag'], {}, 'explore'],
   ] as const)('%s: exit 2, and the green run\'s results and JUnit file are gone', async (_, broken, args, env, command: 'run' | 'explore' = 'run') => {
     await greenRunThen(CONFIG, OUTPUTS, broken)
     const stopped = await p.venomqa([command, ...args], { env })
@@ -75,6 +79,30 @@ describe('a run stopped by a mistake removes the outputs the config names', () =
     expect(exists('reports/env.xml')).toBe(false)
     expect(await readFile(path.join(p.dir, 'reports/results.json'), 'utf8')).toBe('kept\n')
     expect(exists('reports/junit.xml')).toBe(true)
+  })
+
+  it('a usage mistake: what the parser read of the line names the outputs; a flag with no value names nothing, nor does the config in its place', async () => {
+    const gone = async (args: string[], expected: Record<string, boolean>, code = 2) => {
+      await greenRunThen(CONFIG, OUTPUTS)
+      await write('reports/flag.json', 'an earlier run\n')
+      const stopped = await p.venomqa(['run', ...args])
+      expect(stopped.code, stopped.stderr).toBe(code)
+      for (const [file, removed] of Object.entries(expected)) expect(exists(file), `${args.join(' ')}: ${file}`).toBe(!removed)
+    }
+    const record = '.venomqa/last-run.json'
+    // Known options around an unknown one are read: the flag's results file goes, not the config's.
+    await gone(['--save', 'reports/flag.json', '--bogus-flag'], { 'reports/flag.json': true, 'reports/results.json': false, 'reports/junit.xml': true, [record]: true })
+    // --save with no value: the results file is not known, and the config's is not this run's.
+    await gone(['--save'], { 'reports/results.json': false, 'reports/junit.xml': true, [record]: true })
+    // -r with no value: the reporters are not the config's; those of the other -r flags go.
+    await gone(['-r', 'json:reports/flag.json', '-r'], { 'reports/flag.json': true, 'reports/results.json': true, 'reports/junit.xml': false, [record]: true })
+    // --save took an option for its value: no file name.
+    await gone(['--bogus-flag', '--save', '--har'], { 'reports/results.json': false, 'reports/junit.xml': true, [record]: true })
+    // --profile with no value: the config's outputs are not known; --config with no value: nor is where the record is.
+    await gone(['--profile'], { 'reports/results.json': false, 'reports/junit.xml': false, [record]: true })
+    await gone(['--config'], { 'reports/results.json': false, 'reports/junit.xml': false, [record]: false })
+    // Help asked for is no mistake: nothing goes.
+    await gone(['--help'], { 'reports/results.json': false, 'reports/junit.xml': false, [record]: false }, 0)
   })
 
   it('nothing the config does not clearly name as an output is removed', async () => {

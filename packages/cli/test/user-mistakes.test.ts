@@ -429,6 +429,21 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     counter.hits.length = 0
   })
 
+  it('a results file that cannot be written is named as given, never as the temp file it is written through', async () => {
+    const p = await project({
+      'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n',
+      'journeys/ping.journey.ts': `import { journey, step } from '@venomqa/core'\nexport default journey('ping', { steps: [step('ping', ({ http }) => http.get('/ping'))] })\n`,
+    })
+    // A directory of Linux's where no file can be made: a path fine before the run, that fails the write.
+    const target = `/proc/venomqa-results-${process.pid}.json`
+    const r = await p.venomqa(['run', '--save', target])
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toContain(`venomqa: warning: --save: could not write the results to ${target}: `)
+    expect(r.stderr).toContain(`write '${target}'`)
+    expect(r.stderr).not.toContain('.venomqa-tmp-')
+    counter.hits.length = 0
+  })
+
   it('two plugins that register the same reporter name are refused, naming both', async () => {
     const plugin = (name: string) => `export default { name: '${name}', version: '1.0.0', apiVersion: 1, setup(api) { api.addReporter('audit', () => ({ name: 'audit' })) } }\n`
     const p = await project({

@@ -66,8 +66,28 @@ export async function atomicWriteFile(target: string, data: string | Uint8Array)
   } catch (err) {
     await handle?.close().catch(() => {})
     await unlink(tmp).catch(() => {})
-    throw err
+    throw aboutTarget(err, tmp, target)
   }
+}
+
+/**
+ * A failure of the temp file (no permission in the directory, a file system that makes no files) told as
+ * the target's: the user named the target, and `open '.venomqa-tmp-results.json-…'` names a file they
+ * never heard of and will not find. Node's `<code>: <reason>, <syscall> '<path>'[ -> '<dest>']` becomes
+ * `<code>: <reason>, write '<target>'`; code, errno and syscall stay for callers that look at them.
+ */
+function aboutTarget(err: unknown, tmp: string, target: string): unknown {
+  if (!(err instanceof Error)) return err
+  const failure = err as NodeJS.ErrnoException
+  if (failure.path !== tmp) return err
+  const before = failure.message
+  const reason = /^(.*?), \w+ '/s.exec(before)?.[1] ?? failure.code ?? before
+  failure.message = `${reason}, write '${target}'`
+  failure.path = target
+  delete (failure as { dest?: string }).dest
+  // Under --debug the stack is shown, and its first line repeats the message.
+  if (failure.stack?.includes(before)) failure.stack = failure.stack.replace(before, failure.message)
+  return failure
 }
 
 /**

@@ -61,12 +61,16 @@ export interface StepNode {
 export interface CheckpointNode {
   readonly kind: 'checkpoint'
   readonly name: string
+  /** Arguments past the name, from a file loaded without type checks: refused with the journey (checkpoint() cannot name it). */
+  readonly extraArguments?: readonly unknown[]
 }
 
 export interface BranchNode {
   readonly kind: 'branch'
   readonly checkpoint: string
   readonly paths: readonly PathNode[]
+  /** Arguments past the paths (`branch('cp', path(...), path(...))`): refused with the journey. */
+  readonly extraArguments?: readonly unknown[]
 }
 
 export interface PathOptions {
@@ -147,12 +151,16 @@ export const step: StepFunction = Object.assign((name: string, action: Action, o
   skip: (name: string, action: Action, options: StepOptions = {}): StepNode => ({ kind: 'step', name, action, options, mode: 'skip' }),
 })
 
-export function checkpoint(name: string): CheckpointNode {
-  return { kind: 'checkpoint', name }
+export function checkpoint(name: string): CheckpointNode
+// Journey files load without type checks: what a call passes beyond the name is kept, to be refused with
+// the journey (`checkpoint('a', { timeout: 5 })` took no timeout, and said nothing).
+export function checkpoint(name: string, ...extra: unknown[]): CheckpointNode {
+  return extra.length ? { kind: 'checkpoint', name, extraArguments: extra } : { kind: 'checkpoint', name }
 }
 
-export function branch(checkpointName: string, paths: PathNode[]): BranchNode {
-  return { kind: 'branch', checkpoint: checkpointName, paths }
+export function branch(checkpointName: string, paths: PathNode[]): BranchNode
+export function branch(checkpointName: string, paths: PathNode[], ...extra: unknown[]): BranchNode {
+  return extra.length ? { kind: 'branch', checkpoint: checkpointName, paths, extraArguments: extra } : { kind: 'branch', checkpoint: checkpointName, paths }
 }
 
 export function path(name: string, steps: JourneyNode[], options: PathOptions = {}): PathNode {

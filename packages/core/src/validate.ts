@@ -151,12 +151,20 @@ function walk(j: Journey, nodes: readonly JourneyNode[], visible: string[], all:
           throw new DefinitionError(j.name, `checkpoint ${index + 1} of the ${where} needs a name`)
         if (all.has(node.name))
           throw new DefinitionError(j.name, `duplicate checkpoint "${node.name}"; checkpoint names must be unique in a journey`, `checkpoint ${node.name}`)
+        if (node.extraArguments?.length)
+          throw new DefinitionError(
+            j.name,
+            `checkpoint() takes only a name, got ${extraArguments(node.extraArguments)} after it: a checkpoint has no options`,
+            `checkpoint ${node.name}`,
+          )
         all.add(node.name)
         scope.push(node.name)
         break
       }
       case 'branch': {
         const label = `branch ${node.checkpoint}`
+        const pathsProblem = branchPathsProblem(node)
+        if (pathsProblem) throw new DefinitionError(j.name, pathsProblem, label)
         const dropper = droppedBy.get(node.checkpoint)
         if (dropper !== undefined)
           throw new DefinitionError(
@@ -196,6 +204,28 @@ function walk(j: Journey, nodes: readonly JourneyNode[], visible: string[], all:
         throw new DefinitionError(j.name, `item ${index + 1} of the ${where} has unknown kind "${(node as { kind: string }).kind}"`)
     }
   })
+}
+
+/** `1 more argument (an object)`, `2 more arguments (an object, 5)`: what a call passed beyond what it takes. */
+function extraArguments(extra: readonly unknown[]): string {
+  return `${extra.length} more argument${extra.length === 1 ? '' : 's'} (${extra.map(describeValue).join(', ')})`
+}
+
+const isPathNode = (value: unknown) => typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'path'
+
+/**
+ * Why a branch's arguments are not a checkpoint name and a list of paths, or undefined. Paths given one by
+ * one (`branch('cp', path(...), path(...))`) ran the first alone, or were told as "no path"; anything after
+ * the list was ignored.
+ */
+function branchPathsProblem(node: { paths: unknown; extraArguments?: readonly unknown[] }): string | undefined {
+  const extra = node.extraArguments ?? []
+  if (isPathNode(node.paths)) {
+    const count = 1 + extra.filter(isPathNode).length
+    return `branch() takes its paths in a list: branch('cp', [path(...), path(...)]); got ${count === 1 ? 'a path where the list goes' : `${count} paths as separate arguments`}`
+  }
+  if (extra.length) return `branch() takes a checkpoint name and a list of paths, got ${extraArguments(extra)} after the list`
+  return undefined
 }
 
 function containsCheckpoint(nodes: readonly JourneyNode[], name: string): boolean {

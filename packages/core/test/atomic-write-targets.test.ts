@@ -73,3 +73,21 @@ describe('makeDirectories', () => {
     }
   })
 })
+
+// The temp file is the writer's own: a failure to make it is told as the target's, which the user named.
+describe('atomicWriteFile errors name the target, never the temp file', () => {
+  it('a directory where no file can be made (/proc, on Linux): the error names the target', async () => {
+    const target = path.join('/proc', `venomqa-atomic-${process.pid}.json`)
+    const failed = await atomicWriteFile(target, '{}').then(
+      () => undefined,
+      (err: NodeJS.ErrnoException) => err,
+    )
+    expect(failed).toBeInstanceOf(Error)
+    expect(failed?.message).toContain(`'${target}'`)
+    expect(failed?.message).not.toContain('.venomqa-tmp-')
+    expect(failed?.stack).not.toContain('.venomqa-tmp-')
+    expect(failed?.path).toBe(target)
+    expect(failed?.code).toMatch(/^E[A-Z]+$/)
+  })
+
+})

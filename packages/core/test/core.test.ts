@@ -157,6 +157,33 @@ describe('journey, step and path options', () => {
     )
   })
 
+  it('arguments checkpoint() and branch() do not take are refused, naming the checkpoint or branch, instead of ignored', () => {
+    // Journey files load without type checks: a checkpoint's "timeout" was dropped without a word.
+    const checkpointWith = (...extra: unknown[]) => (checkpoint as unknown as (name: string, ...rest: unknown[]) => ReturnType<typeof checkpoint>)('c', ...extra)
+    const branchWith = (...args: unknown[]) => (branch as unknown as (...rest: unknown[]) => ReturnType<typeof branch>)('c', ...args)
+    expect(refusal(() => journey('j', { steps: [checkpointWith({ timeout: 5 }), noop] }))).toBe(
+      'journey "j", step "checkpoint c": checkpoint() takes only a name, got 1 more argument (an object) after it: a checkpoint has no options',
+    )
+    expect(refusal(() => journey('j', { steps: [checkpointWith('d', 5), noop] }))).toBe(
+      'journey "j", step "checkpoint c": checkpoint() takes only a name, got 2 more arguments ("d", 5) after it: a checkpoint has no options',
+    )
+    // Paths one by one: the first was taken as the list of paths, the others ignored.
+    const p1 = path('p1', [noop])
+    const p2 = path('p2', [step('t', () => {})])
+    expect(refusal(() => journey('j', { steps: [checkpoint('c'), branchWith(p1, p2)] }))).toBe(
+      `journey "j", step "branch c": branch() takes its paths in a list: branch('cp', [path(...), path(...)]); got 2 paths as separate arguments`,
+    )
+    expect(refusal(() => journey('j', { steps: [checkpoint('c'), branchWith(p1)] }))).toBe(
+      `journey "j", step "branch c": branch() takes its paths in a list: branch('cp', [path(...), path(...)]); got a path where the list goes`,
+    )
+    expect(refusal(() => journey('j', { steps: [checkpoint('c'), branchWith([p1], { parallel: true })] }))).toBe(
+      'journey "j", step "branch c": branch() takes a checkpoint name and a list of paths, got 1 more argument (an object) after the list',
+    )
+    // What they do take still defines the journey.
+    expect(journey('j', { steps: [checkpoint('c'), branch('c', [p1, p2])] }).steps).toHaveLength(2)
+    expect(Object.keys(checkpoint('c'))).toEqual(['kind', 'name'])
+  })
+
   it('a duration no Node timer keeps is refused: it fired at once, a false "timed out after 3000000000 ms"', () => {
     const expected = `expected a positive whole number of milliseconds, at most ${MAX_TIMEOUT_MS} (about 24.8 days)`
     for (const [bad, shown] of [

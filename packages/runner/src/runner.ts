@@ -1,6 +1,7 @@
 import {
   ConfigError,
-  MAX_TIMEOUT_MS,
+  TIMER_MS_EXPECTED,
+  isTimerMs,
   didYouMean,
   Context,
   type ErrorKind,
@@ -127,8 +128,8 @@ function checkRunnerOptions(options: RunnerOptions): void {
   for (const name of ['stepTimeout', 'journeyTimeout', 'pluginTimeout'] as const) {
     const ms = options[name]
     // A timer longer than Node keeps fires at once: a huge timeout meant as "no limit" failed every step.
-    if (ms !== undefined && !(typeof ms === 'number' && ms > 0 && ms <= MAX_TIMEOUT_MS))
-      throw new ConfigError(`createRunner: ${name} must be a positive number of milliseconds, at most ${MAX_TIMEOUT_MS} (about 24.8 days), got ${String(ms)}`, { where: name })
+    // A fraction makes AbortSignal.timeout() throw when the first step starts: refused here, as everywhere.
+    if (ms !== undefined && !isTimerMs(ms)) throw new ConfigError(`createRunner: ${name}: ${TIMER_MS_EXPECTED}, got ${String(ms)}`, { where: name })
   }
 }
 

@@ -1,5 +1,5 @@
 /** createRunner's own options: one it does not take is refused by name, never ignored. */
-import { ConfigError, checkpoint, journey, step } from '@venomqa/core'
+import { ConfigError, TIMER_MS_EXPECTED, checkpoint, journey, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { MemoryState, createRunner } from '../src'
 import { renderMarkdown } from '../src/reporters'
@@ -13,10 +13,15 @@ describe('createRunner options', () => {
     expect(() => createRunner({ colour: true } as never)).toThrow(/unknown option "colour" \(the options are parallelPaths, workers, .*toolVersion\)/)
   })
 
-  it('refuses a timeout longer than a Node timer keeps: it fired at once, failing every step', () => {
+  it('refuses a timeout longer than a Node timer keeps (it fired at once, failing every step), or a fraction of a millisecond, as every duration is', () => {
     for (const name of ['stepTimeout', 'journeyTimeout', 'pluginTimeout'] as const) {
-      expect(() => createRunner({ [name]: 99_999_999_999 })).toThrow(`createRunner: ${name} must be a positive number of milliseconds, at most 2147483647 (about 24.8 days), got 99999999999`)
+      // AbortSignal.timeout(1500.5) throws: the first step to start failed on it, not the option.
+      expect(() => createRunner({ [name]: 1500.5 })).toThrow(ConfigError)
+      expect(() => createRunner({ [name]: 99_999_999_999 })).toThrow(
+        `createRunner: ${name}: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 99999999999`,
+      )
       expect(() => createRunner({ [name]: 0 })).toThrow(ConfigError)
+      expect(() => createRunner({ [name]: 1500.5 })).toThrow(`createRunner: ${name}: ${TIMER_MS_EXPECTED}, got 1500.5`)
     }
     expect(() => createRunner({ stepTimeout: 2_147_483_647 })).not.toThrow()
   })

@@ -114,6 +114,9 @@ export async function configClearingOutputs(
 /** The flags that name a command's outputs, and the config flags that say where its config is. */
 export type OutputFlags = ConfigFlags & { save?: string; reporter?: string[]; har?: string }
 
+/** A flag that names outputs or the config, given with no value: what it would have named is not known. */
+export type UnknownOutputFlag = 'save' | 'har' | 'reporter' | 'config' | 'profile'
+
 /**
  * Remove what an earlier run left where this one would have written, when the command stops on a mistake
  * before its outputs are checked: in a flag's value (the config not read yet), or in the config, the
@@ -122,27 +125,38 @@ export type OutputFlags = ConfigFlags & { save?: string; reporter?: string[]; ha
  * far as it can be read (outputsAsWritten: a `bogus: 1` beside `save` still leaves `save` known). A file
  * named nowhere clearly is left alone, and so is an output over one of the user's own files (refused on the
  * run after the mistake is fixed). With `unreadableFlags` (`--save --har`: an option where the value goes),
- * what --save and --har would name is not known, and nothing is removed for them.
+ * what --save and --har would name is not known, and nothing is removed for them. A flag of `unknownFlags`
+ * was given with no value (`venomqa run --save`, see usage-mistake.ts): what it would have named is not
+ * known, nor is what the config names in its place (for --config and --profile, all the config's outputs);
+ * for --reporter, only the reporters the other -r flags name go.
  */
 export async function clearOutputsDespiteMistake(
   io: Io,
   flags: OutputFlags,
-  { configError, unreadableFlags = false }: { configError?: unknown; unreadableFlags?: boolean } = {},
+  {
+    configError,
+    unreadableFlags = false,
+    unknownFlags = [],
+  }: { configError?: unknown; unreadableFlags?: boolean; unknownFlags?: readonly UnknownOutputFlag[] } = {},
 ): Promise<void> {
   const configFile = flags.config ? path.resolve(io.cwd, flags.config) : findConfigFile(io.cwd)
+  const isUnknown = (flag: UnknownOutputFlag) => unknownFlags.includes(flag)
   const fromConfig: ConfigOutputs =
-    configError === undefined
-      ? await readConfigOutputs({ cwd: io.cwd, configPath: flags.config, profile: flags.profile, env: io.env }).catch(() => ({ reporters: [] }))
-      : (outputsNamedBy(configError) ?? { reporters: [] })
-  const save = flags.save !== undefined ? (unreadableFlags ? undefined : { file: flags.save, where: '--save' }) : fromConfig.save
-  const reporters = flags.reporter?.length ? flags.reporter.map((spec) => ({ spec, where: `--reporter ${spec}` })) : fromConfig.reporters
+    isUnknown('config') || isUnknown('profile')
+      ? { reporters: [] }
+      : configError === undefined
+        ? await readConfigOutputs({ cwd: io.cwd, configPath: flags.config, profile: flags.profile, env: io.env }).catch(() => ({ reporters: [] }))
+        : (outputsNamedBy(configError) ?? { reporters: [] })
+  const save = isUnknown('save') ? undefined : flags.save !== undefined ? (unreadableFlags ? undefined : { file: flags.save, where: '--save' }) : fromConfig.save
+  const reporterFlags = (flags.reporter ?? []).map((spec) => ({ spec, where: `--reporter ${spec}` }))
+  const reporters = reporterFlags.length || isUnknown('reporter') ? reporterFlags : fromConfig.reporters
   const named = namedOutputs(
     {
       save: save?.file,
       saveWhere: save?.where,
       reporters: reporters.map((r) => r.spec),
       reporterWhere: reporters.map((r) => r.where),
-      har: unreadableFlags ? undefined : flags.har,
+      har: unreadableFlags || isUnknown('har') ? undefined : flags.har,
     },
     io.cwd,
   )

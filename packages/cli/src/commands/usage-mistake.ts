@@ -1,0 +1,46 @@
+import type { Command, CommanderError } from 'commander'
+import { errorMessage } from '@venomqa/core'
+import { projectRoot } from '../config/load'
+import { type Io, warn } from '../exit'
+import { LAST_RUN_FILE, setAsideLastRun } from '../last-run'
+import { refuseOptionsAsValues } from './flags'
+import { type OutputFlags, type UnknownOutputFlag, clearOutputsDespiteMistake } from './outputs'
+
+/** The commands whose outputs an earlier run left, and the flags of each whose value is a file or directory name. */
+const WRITING_COMMANDS: Readonly<Record<string, readonly string[]>> = {
+  run: ['save', 'har'],
+  explore: ['emit', 'openapi', 'save', 'har'],
+}
+
+/** The flags that say where the outputs and the config are: a value left unknown leaves them unknown. */
+const OUTPUT_FLAGS: readonly UnknownOutputFlag[] = ['save', 'har', 'reporter', 'config', 'profile']
+
+/**
+ * A usage mistake the option parser stops `run` or `explore` on (`--bogus-flag`, `--save` with no value):
+ * exit 2 before the command runs, and so, as a mistake in a flag's value does, it leaves none of the
+ * outputs the run would have written and no record of the last run, never an earlier run's (a CI step
+ * reading a JUnit file would take a green one for this run's). What the parser read of the line is
+ * known: every option before a missing value, and every known option around an unknown one. An option
+ * whose value is missing leaves unknown what it names (the results file, the reporters, the config, the
+ * profile): nothing is removed for it, not even what the config names in its place.
+ */
+export async function clearOutputsAfterUsageMistake(command: Command, err: CommanderError, io: Io): Promise<void> {
+  const fileFlags = WRITING_COMMANDS[command.name()]
+  if (!fileFlags) return
+  const flags = command.opts() as OutputFlags
+  const missing = err.code === 'commander.optionMissingArgument' ? command.options.find((o) => err.message.includes(`'${o.flags}'`))?.attributeName() : undefined
+  const unknown = OUTPUT_FLAGS.filter((name) => name === missing)
+  // `--save --har`: the parser took the next option for the value, which is no file name to remove.
+  let unreadableFlags = false
+  try {
+    refuseOptionsAsValues(flags as Record<string, unknown>, fileFlags)
+  } catch {
+    unreadableFlags = true
+  }
+  await clearOutputsDespiteMistake(io, flags, { unreadableFlags, unknownFlags: unknown })
+  // Only `run` keeps a record, next to the config: with `--config` missing its value, where is not known.
+  if (command.name() !== 'run' || missing === 'config') return
+  await setAsideLastRun(projectRoot(io.cwd, flags.config)).catch((e) =>
+    warn(io, `could not take away the record of the last run, ${LAST_RUN_FILE}, before this one: ${errorMessage(e)}`),
+  )
+}
