@@ -126,8 +126,15 @@ export class WireMockAdmin {
     return list
   }
 
-  async deleteAllMappings(): Promise<void> {
-    await this.call('DELETE', 'mappings')
+  /**
+   * Remove every stub from the server, and no file from its disk. DELETE /__admin/mappings would do it in
+   * one call, but WireMock then also deletes the files under its `mappings/` folder: a rollback against a
+   * WireMock started with `--root-dir` emptied the user's stub files, and after a restart their stubs were
+   * gone. An import of no stubs with deleteAllNotInImport removes them one by one, each as a stub, which
+   * deletes a file only for a stub created `persistent` (one a path made, whose file must go with it).
+   */
+  async removeAllMappings(): Promise<void> {
+    await this.call('POST', 'mappings/import', { mappings: [], importOptions: { duplicatePolicy: 'OVERWRITE', deleteAllNotInImport: true } })
   }
 
   /**

@@ -118,7 +118,7 @@ export class WireMockPort implements MockPort {
 
   /** Remove every stub, clear the request journal and put scenarios back to their start. */
   async reset(): Promise<void> {
-    await this.admin.deleteAllMappings()
+    await this.admin.removeAllMappings()
     await this.admin.clearJournal()
     await this.admin.resetScenarios()
   }

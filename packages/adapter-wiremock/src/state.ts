@@ -26,9 +26,9 @@ export async function readMappings(admin: WireMockAdmin): Promise<MappingsSnapsh
  * scenarios stand where they stood, and its request journal empty (WireMock cannot re-log requests).
  */
 export async function putMappings(admin: WireMockAdmin, snapshot: MappingsSnapshot): Promise<void> {
-  // Delete first, so that nothing of the current set (nor its order) survives; the import then re-creates
+  // Remove first, so that nothing of the current set (nor its order) survives; the import then re-creates
   // the saved stubs in their saved order.
-  await admin.deleteAllMappings()
+  await admin.removeAllMappings()
   if (snapshot.mappings.length) await admin.importMappings(snapshot.mappings)
   // Re-created scenarios start over; put each back where it stood.
   await Promise.all(snapshot.scenarios.map((s) => admin.setScenarioState(s.name, s.state)))
@@ -93,7 +93,7 @@ export class WireMockState implements StateBackend {
   /** No stubs, an empty journal, scenarios at their start. */
   async reset(): Promise<void> {
     await this.#do('reset', async () => {
-      await this.admin.deleteAllMappings()
+      await this.admin.removeAllMappings()
       await this.admin.clearJournal()
       await this.admin.resetScenarios()
     })
