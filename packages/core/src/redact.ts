@@ -720,10 +720,21 @@ function harvest(value: unknown, into: KnownSecrets, options: RedactOptions | un
 // ---------------------------------------------------------------------------------------------------
 // Text from the API on a terminal
 
-/** C0 controls but tab and newline, DEL, and C1 controls (U+009B is a CSI on some terminals). */
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g
+/**
+ * C0 controls but tab and newline, DEL, and C1 controls (U+009B is a CSI on some terminals); and the
+ * Unicode bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): a journey or
+ * step name holding U+202E reversed the rest of its line, so what a terminal showed was not what was
+ * there. The marks (U+200E, U+200F, U+061C), which right-to-left text uses and which reorder nothing
+ * across a line, stay.
+ */
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g
 const HAS_CONTROL = new RegExp(CONTROL.source)
 const NAMED: Record<string, string> = { '\r': '\\r' }
+/** How an escaped character is shown: `\x1b` below U+0100, `\u202e` above. */
+const escaped = (c: string) => {
+  const code = c.charCodeAt(0)
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+}
 
 /**
  * Text that cannot drive a terminal: escape sequences (a title-changing OSC, cursor moves, a screen
@@ -733,5 +744,5 @@ const NAMED: Record<string, string> = { '\r': '\\r' }
 export function escapeControlChars(text: string): string {
   // The usual text has none: one test instead of two replaces.
   if (!HAS_CONTROL.test(text)) return text
-  return text.replace(/\r\n/g, '\n').replace(CONTROL, (c) => NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  return text.replace(/\r\n/g, '\n').replace(CONTROL, (c) => NAMED[c] ?? escaped(c))
 }

@@ -600,6 +600,14 @@ describe('escapeControlChars', () => {
     expect(out).toBe('a\\x1b]0;pwned\\x07\\x1b[2J\\x1b[1A\\rb\tc\nd\\x9b31m')
     expect(out).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/)
   })
+
+  it('shows the bidirectional overrides, embeddings and isolates, which reorder what a terminal prints; keeps the marks', () => {
+    // "refund\u202E" + "kcehc" prints as "refundcheck": a name that reads as another.
+    expect(escapeControlChars('refund\u202Ekcehc')).toBe('refund\\u202ekcehc')
+    expect(escapeControlChars('a\u202Ab\u202Bc\u202Cd\u202De\u2066f\u2067g\u2068h\u2069')).toBe('a\\u202ab\\u202bc\\u202cd\\u202de\\u2066f\\u2067g\\u2068h\\u2069')
+    // Right-to-left text with its marks is shown as it is.
+    expect(escapeControlChars('שלום\u200F (1)\u200E')).toBe('שלום\u200F (1)\u200E')
+  })
 })
 
 describe('a cursor of a list is no secret', () => {

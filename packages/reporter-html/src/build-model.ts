@@ -21,6 +21,7 @@ import {
   SEVERITIES,
   countNodes,
   curlText,
+  escapeControlChars,
   redactHeaders,
   redactRun,
   redactText,
@@ -387,7 +388,12 @@ function failureLine(j: JourneyResult): string {
   return walk(j.nodes, 'main') ?? (text(list(j.issues)[0]?.error) || 'failed')
 }
 const severity = (s: unknown): Severity => (typeof s === 'string' && (SEVERITIES as readonly string[]).includes(s) ? (s as Severity) : 'medium')
-const text = (s: unknown): string => (typeof s === 'string' ? s : s === undefined || s === null ? '' : String(s))
+/**
+ * A value of the run as text for the page. Control characters are shown as escapes, as on the console: a
+ * bidirectional override (U+202E) in a journey name reversed the text after it in the page, the issue's
+ * kind and step included, so the page read otherwise than the run.
+ */
+const text = (s: unknown): string => escapeControlChars(typeof s === 'string' ? s : s === undefined || s === null ? '' : String(s))
 const ms = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) ? n : 0)
 const list = <T>(a: readonly T[] | undefined | null): readonly T[] => (Array.isArray(a) ? a : [])
 

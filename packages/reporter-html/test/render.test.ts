@@ -67,6 +67,16 @@ describe('renderHtml', () => {
     expect(jsonForScript({ a: '</script>' })).toBe('{"a":"\\u003c/script\\u003e"}')
   })
 
+  it('shows the bidirectional overrides and terminal escapes of names as escapes: the page reads as the run', () => {
+    // "refund\u202E" + "kcehc" displays as "refundcheck", and reversed the issue line after it.
+    const spoofed = 'refund\u202Ekcehc'
+    resetClock()
+    const data = pageData(renderHtml(run([journey(spoofed, [step(`pay\u2066\x1b[2J`, { response: { status: 200, headers: {} } })])])))
+    expect(data.journeys[0]!.n).toBe('refund\\u202ekcehc')
+    const s = data.journeys[0]!.x[0]!
+    expect(s.k === 's' && s.n).toBe('pay\\u2066\\x1b[2J')
+  })
+
   it('redacts secrets again: headers, body fields, bearer tokens in text, issue copies', () => {
     const result = checkoutRun()
     // A results file written by something that did not redact.
