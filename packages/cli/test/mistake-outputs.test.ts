@@ -60,6 +60,23 @@ describe('a run stopped by a mistake removes the outputs the config names', () =
     if (command === 'run') expect(exists('.venomqa/last-run.json')).toBe(false)
   })
 
+  it.each([
+    ['a journey file that does not load', 'journeys/broken.journey.mjs', 'export default journey(\n', ['run']],
+    ['a name that selects no journey', undefined, undefined, ['run', 'no_such_journey']],
+    ['a pattern that matches no file', undefined, undefined, ['run', 'nothing/*.journey.mjs']],
+  ] as const)('%s: exit 2, and the green run\'s results and JUnit file are gone', async (_, file, text, args) => {
+    await greenRunThen(CONFIG, OUTPUTS)
+    if (file) await write(file, text!)
+    try {
+      const stopped = await p.venomqa([...args])
+      expect(stopped.code, stopped.stderr).toBe(2)
+      for (const out of OUTPUTS) expect(exists(out), out).toBe(false)
+      expect(exists('.venomqa/last-run.json')).toBe(false)
+    } finally {
+      if (file) await rm(path.join(p.dir, file))
+    }
+  })
+
   it('the outputs a run would write win as they do on a green run: a profile\'s, a flag\'s, a variable\'s replace the file\'s', async () => {
     const config = `${CONFIG}profiles:\n  ci:\n    reporters: ["junit:reports/ci.xml"]\n`
     await greenRunThen(config, OUTPUTS)

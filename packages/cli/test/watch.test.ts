@@ -147,6 +147,9 @@ describe('venomqa run --watch', () => {
     expect(broken.stderr.endsWith(`venomqa: watching 6 files\n${WAITING}`)).toBe(true)
     expect(broken.stdout).toBe('')
     expect(w.run.child.exitCode).toBeNull()
+    // As with `venomqa run`, a rerun stopped before it ran leaves none of the outputs: the last green run's
+    // report would read as this change's.
+    expect(existsSync(path.join(p.dir, 'out/after-config.json'))).toBe(false)
 
     // Fixed: the journey runs again.
     await writeFile(path.join(p.dir, 'journeys/beta.journey.ts'), beta)

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { ConfigError, plural } from '@venomqa/core'
+import { ConfigError, errorMessage, plural } from '@venomqa/core'
 import { isCodeFile } from '../code-files'
 import { type ResolvedConfig, findConfigFile } from '../config/load'
 import type { VenomConfigBase } from '../config/types'
@@ -14,6 +14,7 @@ import { watchFiles } from '../watch/files'
 import { loadTypeScriptThroughJiti } from '../typescript/native'
 import { projectImports } from '../watch/imports'
 import { parseFlagValues } from './flags'
+import { clearOutputsDespiteMistake } from './outputs'
 import { type RunFlags, chooseJourneys, executeRun, findJourneyFiles, parseRepeatEach, setAsideRecord } from './run'
 import { resolveConfig } from './session'
 
@@ -135,6 +136,15 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
       loading = false
     }
   }
+  /**
+   * A rerun that stops before it runs (a journey that does not load, a config with a mistake) leaves none
+   * of the outputs, as `venomqa run` does: the last green run's results and JUnit file would read as this
+   * change's.
+   */
+  const stopsBeforeRunning = async (cfg: ResolvedConfig | undefined, configError?: unknown) => {
+    await clearOutputsDespiteMistake(io, flags, configError === undefined ? {} : { configError }).catch((err) => warn(io, `could not remove the last run's outputs: ${errorMessage(err)}`))
+    if (cfg) await setAsideRecord(cfg.root, io)
+  }
   const reloadAndRun = async (first: boolean): Promise<number | undefined> => {
     forgetUserModules(rootDir(), watched)
     if (reloadConfig) {
@@ -144,6 +154,7 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
       } catch (err) {
         config = undefined
         report(err)
+        await stopsBeforeRunning(undefined, err)
         // Keep watching the journeys known so far: a change there is taken up once the config loads.
         await scan([...graph.journeys.keys()])
         return undefined
@@ -155,6 +166,7 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
       found = await findJourneyFiles(args, cfg, io)
     } catch (err) {
       report(err)
+      await stopsBeforeRunning(cfg)
       await scan([...graph.journeys.keys()])
       return undefined
     }
@@ -170,6 +182,7 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
       report(err)
       loadFailed = true
       arm()
+      await stopsBeforeRunning(cfg)
       return undefined
     }
     // Everything loaded: a file still gone is no longer imported, and need not be waited for.
@@ -180,6 +193,7 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
       chosen = chooseJourneys(all, found.names, flags, io, shardSpec)
     } catch (err) {
       report(err)
+      await stopsBeforeRunning(cfg)
       return undefined
     }
     const toRun = runAll ? chosen.journeys : chosen.journeys.filter((j) => rerun.has(path.resolve(cfg.root, j.file)))
