@@ -485,15 +485,35 @@ function checkJourneys(journeys: unknown[], source: string): void {
   })
 }
 
+/**
+ * The nodes' fields a reporter reads (a name, a status, a duration; a branch's checkpoint and paths, each
+ * path's own), checked so that a broken file is refused naming the field, not met as a reporter's crash.
+ */
 function checkNodes(nodes: unknown, at: string): void {
   if (!Array.isArray(nodes)) throw new Error(`${at} must be an array`)
   nodes.forEach((n, k) => {
     const node = n as { kind?: unknown; paths?: unknown } | null
-    if (!node || typeof node !== 'object' || !NODE_KINDS.includes(node.kind as string)) throw new Error(`${at}[${k}] must be a step, a checkpoint or a branch`)
-    if (node.kind !== 'branch') return
-    if (!Array.isArray(node.paths)) throw new Error(`${at}[${k}].paths must be an array`)
-    node.paths.forEach((p: { nodes?: unknown } | null, q: number) => checkNodes(p?.nodes, `${at}[${k}].paths[${q}].nodes`))
+    const place = `${at}[${k}]`
+    if (!node || typeof node !== 'object' || !NODE_KINDS.includes(node.kind as string)) throw new Error(`${place} must be a step, a checkpoint or a branch`)
+    if (node.kind !== 'branch') return checkNodeFields(node, place, 'name')
+    checkNodeFields(node, place, 'checkpoint')
+    if (!Array.isArray(node.paths)) throw new Error(`${place}.paths must be an array`)
+    node.paths.forEach((p: unknown, q: number) => {
+      const pathAt = `${place}.paths[${q}]`
+      if (!p || typeof p !== 'object' || Array.isArray(p)) throw new Error(`${pathAt} must be an object`)
+      checkNodeFields(p as Record<string, unknown>, pathAt, 'name')
+      checkNodes((p as { nodes?: unknown }).nodes, `${pathAt}.nodes`)
+    })
   })
+}
+
+const NODE_STATUSES: readonly string[] = ['passed', 'failed', 'skipped']
+
+/** A node's or a path's name (a branch's checkpoint), status and duration. */
+function checkNodeFields(node: Record<string, unknown>, at: string, nameKey: 'name' | 'checkpoint'): void {
+  if (typeof node[nameKey] !== 'string') throw new Error(`${at}.${nameKey} must be a string`)
+  if (!NODE_STATUSES.includes(node.status as string)) throw new Error(`${at}.status must be one of ${NODE_STATUSES.join(', ')}`)
+  if (typeof node.durationMs !== 'number' || !Number.isFinite(node.durationMs)) throw new Error(`${at}.durationMs must be a number`)
 }
 
 function isSummary(value: unknown): boolean {
