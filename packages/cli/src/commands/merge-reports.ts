@@ -39,7 +39,7 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
     await clearOutputs(outputFiles, io)
 
     const shards: ShardFile[] = []
-    for (const file of files) shards.push({ file, run: await readResults(file, io.cwd) })
+    for (const file of files) shards.push({ file, run: await readResults(file, io.cwd, (m) => warn(io, m)) })
     const checked = checkShards(shards)
     const merged = mergeShards(checked, { failOnFlaky: config.failOnFlaky })
     const reruns = shards.filter((s) => s.run.rerunOf).length
