@@ -158,6 +158,11 @@ export interface ShardInfo {
    * run has them: the merge puts the results back in this order and can tell what is missing.
    */
   order: string[]
+  /**
+   * The run this shard is part of, when its environment named one (`VENOMQA_RUN_ID`, or the CI's run id):
+   * `venomqa merge-reports` refuses shards of different runs. `from` is the variable it was read from.
+   */
+  runId?: { value: string; from: string }
 }
 
 /** Percentiles of one kind of timing, ms. */
