@@ -5,6 +5,7 @@ import { type RunningProcess, startTodoApp } from '@venomqa/test-utils'
 import { Ajv } from 'ajv'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RESULTS_SCHEMA_FILE } from '../scripts/schemas'
+import { withRunId } from '../src/shard/run-id'
 import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
 
 // End to end: `venomqa run --shard i/n` in separate processes of the built binary, then
@@ -66,6 +67,10 @@ describe('venomqa run --shard and merge-reports', () => {
     expect(merged.stdout).toContain('▶ leaky_login')
     expect(merged.stdout).toMatch(/Journeys {2}3 passed, 1 failed of 4/)
     expect(merged.stdout).toContain('Result: FAILED')
+    // Saved where no run id was set: the merge cannot tell one run's shards from another's, and says so.
+    expect(merged.stderr).toContain(
+      'venomqa: warning: out/shards/shard-1.json, out/shards/shard-2.json, out/shards/shard-3.json record no run id (none of VENOMQA_RUN_ID, GITHUB_RUN_ID, CI_PIPELINE_ID, BUILDKITE_BUILD_ID, CIRCLE_WORKFLOW_ID was set when they ran): merge-reports cannot tell whether they come from one run',
+    )
     expect(readFileSync(path.join(project.dir, 'out/merged.xml'), 'utf8')).toContain('name="todos"')
     // Merging again into the same directory leaves the previous merge out.
     const again = await project.venomqa(['merge-reports', 'out/shards', '--save', 'out/shards/merged.json', '-r', 'json:out/again.json'])
@@ -132,6 +137,35 @@ describe('venomqa run --shard and merge-reports', () => {
         `^venomqa: out/rerun/shard-${failing}\\.json reruns the failures of a run of shard ${failing}/3 that finished \\S+Z, which is none of the files given \\(out/shards/shard-${failing}\\.json finished \\S+Z\\): merge one pipeline's files`,
       ),
     )
+  })
+
+  it("shards of different runs are exit 2 naming each file and its run: an earlier run's passing shard never stands in for a failed one", async () => {
+    const inRun = (id: string, i: number, dir: string) => project.venomqa(['run', ...SUITE, '--shard', `${i}/3`, '--save', `${dir}/shard-${i}.json`], { env: { GITHUB_RUN_ID: id } })
+    for (const i of [1, 2, 3]) await fetch(`${app.url}/__venomqa/reset`, { method: 'POST' }).then(() => inRun('111', i, 'out/run-a'))
+    await fetch(`${app.url}/__venomqa/reset`, { method: 'POST' })
+    expect((await inRun('222', 1, 'out/run-b')).code).toBe(1)
+    expect(readRun('out/run-a/shard-2.json').shard?.runId).toEqual({ value: '111', from: 'GITHUB_RUN_ID' })
+
+    const one = await project.venomqa(['merge-reports', 'out/run-a'])
+    expect(one.code).toBe(1)
+    expect(one.stderr).not.toContain('run id')
+    const mixed = await project.venomqa(['merge-reports', 'out/run-b/shard-1.json', 'out/run-a/shard-2.json', 'out/run-a/shard-3.json', '-r', 'json:out/mixed.json'])
+    expect(mixed.code).toBe(2)
+    expect(mixed.stderr).toBe(
+      "venomqa: the shards come from different runs: out/run-b/shard-1.json (run 222, from GITHUB_RUN_ID), out/run-a/shard-2.json (run 111, from GITHUB_RUN_ID), out/run-a/shard-3.json (run 111, from GITHUB_RUN_ID). Merge the files of one run only: an earlier run's shard left among them would stand in for this run's\n",
+    )
+    expect(existsSync(path.join(project.dir, 'out/mixed.json'))).toBe(false)
+    // A file that names no run among files that do is no more one of them.
+    const unnamed = await project.venomqa(['merge-reports', 'out/shards/shard-1.json', 'out/run-a/shard-2.json', 'out/run-a/shard-3.json'])
+    expect(unnamed.code).toBe(2)
+    expect(unnamed.stderr).toContain('out/shards/shard-1.json (no run id), out/run-a/shard-2.json (run 111, from GITHUB_RUN_ID)')
+  })
+
+  it('VENOMQA_RUN_ID names the run before any CI variable; blank ones name none', () => {
+    const shard = { index: 1, total: 2, splitId: 'x', order: [] }
+    expect(withRunId(shard, { VENOMQA_RUN_ID: ' r-7 ', GITHUB_RUN_ID: '111' }).runId).toEqual({ value: 'r-7', from: 'VENOMQA_RUN_ID' })
+    expect(withRunId(shard, { VENOMQA_RUN_ID: ' ', CI_PIPELINE_ID: '42' }).runId).toEqual({ value: '42', from: 'CI_PIPELINE_ID' })
+    expect(withRunId(shard, {})).toEqual(shard)
   })
 
   it('a bad --shard value is exit 2 before anything runs', async () => {

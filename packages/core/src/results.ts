@@ -158,6 +158,11 @@ export interface ShardInfo {
    * run has them: the merge puts the results back in this order and can tell what is missing.
    */
   order: string[]
+  /**
+   * The run this shard is part of, when its environment named one (`VENOMQA_RUN_ID`, or the CI's run id):
+   * `venomqa merge-reports` refuses shards of different runs. `from` is the variable it was read from.
+   */
+  runId?: { value: string; from: string }
 }
 
 /** Percentiles of one kind of timing, ms. */
@@ -423,8 +428,12 @@ export function* walkSteps(nodes: readonly NodeResult[], pathName = 'main'): Gen
  * A loose check that a parsed value is a results file this version can read. An older file is upgraded
  * in place: version 1 is a run with no exploration; before version 3, the journey counts lacked skipped
  * and flaky (a skipped journey was counted as failed), so they are counted again from the journeys.
+ *
+ * The run's status and summary are judged again from its journeys, explorations and issues, as a merge
+ * judges them: a file edited (or written by a broken tool) to say passed over failed journeys must not
+ * read green. `onMismatch` is told, naming the file, when what the file said was not what it holds.
  */
-export function assertRunResult(value: unknown, source = 'results'): asserts value is RunResult {
+export function assertRunResult(value: unknown, source = 'results', onMismatch?: (message: string) => void): asserts value is RunResult {
   const v = value as Omit<Partial<RunResult>, 'schemaVersion'> & { schemaVersion?: number }
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${source}: not a VenomQA results object`)
   if (v.schemaVersion === undefined) throw new Error(`${source}: not a VenomQA results file (it has no schemaVersion)`)
@@ -435,6 +444,7 @@ export function assertRunResult(value: unknown, source = 'results'): asserts val
   if (!Array.isArray(v.journeys)) throw new Error(`${source}: "journeys" must be an array`)
   if (v.explorations !== undefined && !Array.isArray(v.explorations)) throw new Error(`${source}: "explorations" must be an array`)
   checkJourneys(v.journeys, source)
+  checkExplorations(v.explorations ?? [], source)
   if (v.issues === undefined) v.issues = []
   else if (!Array.isArray(v.issues)) throw new Error(`${source}: "issues" must be an array`)
   const version = v.schemaVersion as number
@@ -449,7 +459,13 @@ export function assertRunResult(value: unknown, source = 'results'): asserts val
   // A summary that is gone or broken is made again from the journeys: a reporter would fail on it, and a
   // merge would count what it says rather than what ran.
   if (version === RESULTS_SCHEMA_VERSION && !isSummary(v.summary)) v.summary = summarize(v.journeys as JourneyResult[], v.issues, v.explorations ?? [])
-  if (version === RESULTS_SCHEMA_VERSION) return
+  if (version !== RESULTS_SCHEMA_VERSION) upgradeCounts(v, version)
+  judgeAgain(v as RunResult, source, onMismatch ?? (() => {}))
+}
+
+/** A file of an older schemaVersion, with its journey counts as this version counts them. */
+function upgradeCounts(v: Omit<Partial<RunResult>, 'schemaVersion'> & { schemaVersion?: number }, version: number): void {
+  if (!Array.isArray(v.journeys)) return
   if (version === 1) v.explorations = []
   const counts = v.summary?.journeys as Partial<RunSummary['journeys']> | undefined
   if (counts && typeof counts === 'object') {
@@ -461,6 +477,49 @@ export function assertRunResult(value: unknown, source = 'results'): asserts val
     counts.failed = counts.total - counts.passed - counts.skipped
   }
   v.schemaVersion = RESULTS_SCHEMA_VERSION
+}
+
+/**
+ * Put the status and summary the run's contents give in place of the file's, telling `onMismatch` when
+ * they differ. A failed status over a flaky journey stands: the run was judged with `--fail-on-flaky`,
+ * which the file does not record. Counts a file lacks (an older version's) are no mismatch.
+ */
+function judgeAgain(run: RunResult, source: string, onMismatch: (message: string) => void): void {
+  const explorations = (run.explorations ?? []).filter((x) => x && typeof x === 'object')
+  const issues = run.issues.filter((i) => i && typeof i === 'object')
+  const explorationFailed = explorations.some((x) => x.status === 'failed')
+  const judged = (failOnFlaky: boolean) => (explorationFailed ? 'failed' : runStatusOf(run.journeys, issues, { failOnFlaky }))
+  const status = run.status === 'failed' && judged(true) === 'failed' ? 'failed' : judged(false)
+  // A file with no status at all is given one, as one with no summary is: there is nothing it says to contradict.
+  if (run.status !== status) {
+    if ((run.status as unknown) !== undefined)
+      onMismatch(`${source}: its status says ${JSON.stringify(run.status)}, but its journeys, explorations and issues make the run ${status}: read as ${status}`)
+    run.status = status
+  }
+  const counted = summarize(run.journeys, issues, explorations)
+  // No summary at all (an older file's) is given one, with nothing to tell.
+  if (!run.summary || typeof run.summary !== 'object') {
+    run.summary = counted
+    return
+  }
+  const differences = summaryDifferences(run.summary, counted)
+  if (differences.length) {
+    onMismatch(`${source}: its summary does not match its journeys (${differences.join(', ')}): read with the counts of its journeys`)
+    run.summary = counted
+  }
+}
+
+/** `journeys.passed 8, counted 4` for each count the file's summary has that the contents do not give. */
+function summaryDifferences(said: RunSummary, counted: RunSummary): string[] {
+  const out: string[] = []
+  for (const [group, counts] of Object.entries(counted) as [string, Record<string, number>][]) {
+    const saidGroup = (said as unknown as Record<string, Record<string, unknown> | undefined>)[group]
+    for (const [key, n] of Object.entries(counts)) {
+      const x = saidGroup && typeof saidGroup === 'object' ? saidGroup[key] : undefined
+      if (typeof x === 'number' && x !== n) out.push(`${group}.${key} ${x}, counted ${n}`)
+    }
+  }
+  return out
 }
 
 const JOURNEY_STATUSES: readonly string[] = ['passed', 'failed', 'skipped', 'flaky']
@@ -481,19 +540,58 @@ function checkJourneys(journeys: unknown[], source: string): void {
     checkNodes(journey.nodes, `${at}.nodes`)
     if (journey.issues === undefined) journey.issues = []
     else if (!Array.isArray(journey.issues)) throw new Error(`${at}.issues must be an array`)
-    if (!journey.counts || typeof journey.counts !== 'object') journey.counts = countNodes(journey.nodes as NodeResult[])
+    if (!isCounts(journey.counts)) journey.counts = countNodes(journey.nodes as NodeResult[])
   })
 }
 
+function isCounts(value: unknown): boolean {
+  const c = value as Partial<Counts> | null
+  return !!c && typeof c === 'object' && !!c.steps && typeof c.steps === 'object' && !!c.paths && typeof c.paths === 'object'
+}
+
+/** What a summary counts of each exploration: its name, status, violations and issues. */
+function checkExplorations(explorations: unknown[], source: string): void {
+  explorations.forEach((x, i) => {
+    const at = `${source}: explorations[${i}]`
+    const exploration = x as Partial<ExplorationResult> | null
+    if (!exploration || typeof exploration !== 'object' || Array.isArray(exploration)) throw new Error(`${at} must be an object`)
+    if (typeof exploration.name !== 'string') throw new Error(`${at}.name must be a string`)
+    if (!NODE_STATUSES.includes(exploration.status as string)) throw new Error(`${at}.status must be one of ${NODE_STATUSES.join(', ')}`)
+    if (!Array.isArray(exploration.violations)) throw new Error(`${at}.violations must be an array`)
+    if (exploration.issues === undefined) exploration.issues = []
+    else if (!Array.isArray(exploration.issues)) throw new Error(`${at}.issues must be an array`)
+  })
+}
+
+/**
+ * The nodes' fields a reporter reads (a name, a status, a duration; a branch's checkpoint and paths, each
+ * path's own), checked so that a broken file is refused naming the field, not met as a reporter's crash.
+ */
 function checkNodes(nodes: unknown, at: string): void {
   if (!Array.isArray(nodes)) throw new Error(`${at} must be an array`)
   nodes.forEach((n, k) => {
     const node = n as { kind?: unknown; paths?: unknown } | null
-    if (!node || typeof node !== 'object' || !NODE_KINDS.includes(node.kind as string)) throw new Error(`${at}[${k}] must be a step, a checkpoint or a branch`)
-    if (node.kind !== 'branch') return
-    if (!Array.isArray(node.paths)) throw new Error(`${at}[${k}].paths must be an array`)
-    node.paths.forEach((p: { nodes?: unknown } | null, q: number) => checkNodes(p?.nodes, `${at}[${k}].paths[${q}].nodes`))
+    const place = `${at}[${k}]`
+    if (!node || typeof node !== 'object' || !NODE_KINDS.includes(node.kind as string)) throw new Error(`${place} must be a step, a checkpoint or a branch`)
+    if (node.kind !== 'branch') return checkNodeFields(node, place, 'name')
+    checkNodeFields(node, place, 'checkpoint')
+    if (!Array.isArray(node.paths)) throw new Error(`${place}.paths must be an array`)
+    node.paths.forEach((p: unknown, q: number) => {
+      const pathAt = `${place}.paths[${q}]`
+      if (!p || typeof p !== 'object' || Array.isArray(p)) throw new Error(`${pathAt} must be an object`)
+      checkNodeFields(p as Record<string, unknown>, pathAt, 'name')
+      checkNodes((p as { nodes?: unknown }).nodes, `${pathAt}.nodes`)
+    })
   })
+}
+
+const NODE_STATUSES: readonly string[] = ['passed', 'failed', 'skipped']
+
+/** A node's or a path's name (a branch's checkpoint), status and duration. */
+function checkNodeFields(node: Record<string, unknown>, at: string, nameKey: 'name' | 'checkpoint'): void {
+  if (typeof node[nameKey] !== 'string') throw new Error(`${at}.${nameKey} must be a string`)
+  if (!NODE_STATUSES.includes(node.status as string)) throw new Error(`${at}.status must be one of ${NODE_STATUSES.join(', ')}`)
+  if (typeof node.durationMs !== 'number' || !Number.isFinite(node.durationMs)) throw new Error(`${at}.durationMs must be a number`)
 }
 
 function isSummary(value: unknown): boolean {

@@ -82,12 +82,27 @@ describe('results files', () => {
   })
 
   it("a results file with a broken journey is refused naming the place; a lost summary is made again", () => {
-    const journey = { name: 'j', status: 'passed', nodes: [{ kind: 'step', name: 's', status: 'passed' }], issues: [] }
+    const journey = { name: 'j', status: 'passed', nodes: [{ kind: 'step', name: 's', status: 'passed', durationMs: 1 }], issues: [] }
     const broken = (patch: Record<string, unknown>) => ({ schemaVersion: 3, journeys: [{ ...journey, ...patch }], issues: [] })
     expect(() => assertRunResult(broken({ nodes: 'x' }), 's.json')).toThrow('s.json: journeys[0].nodes must be an array')
     expect(() => assertRunResult(broken({ status: 'green' }), 's.json')).toThrow('s.json: journeys[0].status must be one of passed, failed, skipped, flaky')
-    expect(() => assertRunResult(broken({ nodes: [{ kind: 'branch', paths: [{ nodes: 3 }] }] }), 's.json')).toThrow('s.json: journeys[0].nodes[0].paths[0].nodes must be an array')
+    expect(() => assertRunResult(broken({ nodes: [{ kind: 'branch', checkpoint: 'c', status: 'passed', durationMs: 1, paths: [{ name: 'p', status: 'passed', durationMs: 1, nodes: 3 }] }] }), 's.json')).toThrow('s.json: journeys[0].nodes[0].paths[0].nodes must be an array')
     expect(() => assertRunResult({ schemaVersion: 3, journeys: [null] }, 's.json')).toThrow('s.json: journeys[0] must be an object')
+    // The fields a reporter reads in a node, at any depth.
+    const step = { kind: 'step', name: 's', status: 'passed', durationMs: 1 }
+    const path = { name: 'p', status: 'passed', durationMs: 1, nodes: [step] }
+    const branch = { kind: 'branch', checkpoint: 'c', status: 'passed', durationMs: 1, paths: [path] }
+    expect(() => assertRunResult(broken({ nodes: [{ ...step, name: null }] }), 'u2.json')).toThrow('u2.json: journeys[0].nodes[0].name must be a string')
+    expect(() => assertRunResult(broken({ nodes: [{ ...step, status: 'green' }] }), 's.json')).toThrow('s.json: journeys[0].nodes[0].status must be one of passed, failed, skipped')
+    expect(() => assertRunResult(broken({ nodes: [{ ...step, durationMs: '5' }] }), 's.json')).toThrow('s.json: journeys[0].nodes[0].durationMs must be a number')
+    expect(() => assertRunResult(broken({ nodes: [{ kind: 'checkpoint', name: 'c', status: 'passed' }] }), 's.json')).toThrow('s.json: journeys[0].nodes[0].durationMs must be a number')
+    expect(() => assertRunResult(broken({ nodes: [{ ...branch, checkpoint: 3 }] }), 's.json')).toThrow('s.json: journeys[0].nodes[0].checkpoint must be a string')
+    expect(() => assertRunResult(broken({ nodes: [{ ...branch, paths: [null] }] }), 's.json')).toThrow('s.json: journeys[0].nodes[0].paths[0] must be an object')
+    expect(() => assertRunResult(broken({ nodes: [{ ...branch, paths: [{ ...path, name: 1 }] }] }), 's.json')).toThrow('s.json: journeys[0].nodes[0].paths[0].name must be a string')
+    expect(() => assertRunResult(broken({ nodes: [{ ...branch, paths: [{ ...path, nodes: [{ ...step, name: null }] }] }] }), 's.json')).toThrow(
+      's.json: journeys[0].nodes[0].paths[0].nodes[0].name must be a string',
+    )
+    assertRunResult(broken({ nodes: [step, branch, { kind: 'checkpoint', name: 'c', status: 'passed', durationMs: 0 }] }), 's.json')
     // The summary is counted again from the journeys, as a reporter reads it.
     const lost = { schemaVersion: 3, journeys: [journey], issues: [] } as Record<string, unknown>
     assertRunResult(lost)

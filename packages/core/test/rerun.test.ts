@@ -117,3 +117,37 @@ describe('results files of schema version 2', () => {
     expect((v2.summary as { journeys: unknown }).journeys).toEqual({ total: 3, passed: 1, failed: 1, skipped: 1, flaky: 0 })
   })
 })
+
+describe('a results file read', () => {
+  const file = (journeys: JourneyResult[], extra: Record<string, unknown> = {}) =>
+    ({ schemaVersion: 3, status: runStatusOf(journeys, []), journeys, issues: [], summary: summarize(journeys), ...extra }) as Record<string, unknown>
+  const read = (value: Record<string, unknown>) => {
+    const told: string[] = []
+    assertRunResult(value, 'u.json', (m) => told.push(m))
+    return told
+  }
+
+  it('is judged again from its journeys: a status that says passed over a failed journey reads failed, and is told', () => {
+    const edited = file([result('passed'), result('failed')], { status: 'passed' })
+    expect(read(edited)).toEqual(['u.json: its status says "passed", but its journeys, explorations and issues make the run failed: read as failed'])
+    expect(edited.status).toBe('failed')
+    const other = file([result('passed')], { status: 'failed' })
+    expect(read(other)).toHaveLength(1)
+    expect(other.status).toBe('passed')
+  })
+
+  it('has its summary counted again from its journeys when it says otherwise, and is told', () => {
+    const journeys = [result('passed'), result('failed')]
+    const edited = file(journeys, { summary: { ...summarize(journeys), journeys: { total: 2, passed: 2, failed: 0, skipped: 0, flaky: 0 } } })
+    expect(read(edited)).toEqual(['u.json: its summary does not match its journeys (journeys.passed 2, counted 1, journeys.failed 0, counted 1): read with the counts of its journeys'])
+    expect(edited.summary).toEqual(summarize(journeys))
+  })
+
+  it('that agrees with itself is read as it is: a flaky journey failed with --fail-on-flaky stays failed', () => {
+    expect(read(file([result('passed'), result('failed')]))).toEqual([])
+    const strict = file([result('flaky')], { status: 'failed' })
+    expect(read(strict)).toEqual([])
+    expect(strict.status).toBe('failed')
+    expect(read(file([result('flaky')]))).toEqual([])
+  })
+})

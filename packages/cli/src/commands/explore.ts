@@ -18,6 +18,7 @@ import { RunOutputs } from './run-outputs'
 import { type ConfigFlags, openSession, redactOptions, sessionReporters, warnWithoutBaseUrl } from './session'
 import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { explorationShard } from '../shard/explorations'
+import { withRunId } from '../shard/run-id'
 import { parseShard } from '../shard/split'
 
 export interface ExploreFlags extends ConfigFlags, ExploreValueFlags {
@@ -84,7 +85,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     flags.openapi === undefined ? selectExplorations(await loadExplorations(files, config.root, (m) => warn(io, m)), names) : [await openApiExploration(flags.openapi, config, flags.emit, (m) => warn(io, m))]
   if (!selected.length) throw new UserError('E_NO_JOURNEYS', `the files matching ${globs.join(', ')} export no exploration`)
   warnWithoutBaseUrl(io, config.baseUrl, selected.map(({ exploration }) => exploration))
-  const shard = shardSpec && explorationShard(selected.map((x) => x.exploration), overrides, shardSpec)
+  const shard = shardSpec && withRunId(explorationShard(selected.map((x) => x.exploration), overrides, shardSpec), io.env)
 
   const requests = reporterRequests(config)
   const har = await harOutput(flags.har, io.cwd)

@@ -4,6 +4,7 @@ import { UserError, errorMessage, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { reporterRequests } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
+import { checkOneRun } from '../shard/run-id'
 import { readResults } from './report'
 import { checkReportFiles, clearOutputs, configRead } from './outputs'
 import { RunOutputs } from './run-outputs'
@@ -39,8 +40,10 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
     await clearOutputs(outputFiles, io)
 
     const shards: ShardFile[] = []
-    for (const file of files) shards.push({ file, run: await readResults(file, io.cwd) })
+    for (const file of files) shards.push({ file, run: await readResults(file, io.cwd, (m) => warn(io, m)) })
     const checked = checkShards(shards)
+    const unknownRun = checkOneRun(shards)
+    if (unknownRun) warn(io, unknownRun)
     const merged = mergeShards(checked, { failOnFlaky: config.failOnFlaky })
     const reruns = shards.filter((s) => s.run.rerunOf).length
     io.stderr.write(

@@ -12,8 +12,11 @@ export interface ReportFlags extends ConfigFlags {
   reporter?: string[]
 }
 
-/** Read a saved results file; every way it can be wrong is a user error naming the file. */
-export async function readResults(file: string, cwd: string): Promise<RunResult> {
+/**
+ * Read a saved results file; every way it can be wrong is a user error naming the file. Its status and
+ * summary are judged again from its journeys; `warn` is told when the file's own said otherwise.
+ */
+export async function readResults(file: string, cwd: string, warn: (message: string) => void): Promise<RunResult> {
   const abs = path.resolve(cwd, file)
   let text: string
   try {
@@ -26,7 +29,7 @@ export async function readResults(file: string, cwd: string): Promise<RunResult>
     (place, reason) => new UserError('E_RESULTS', `${file}${place} is not JSON: ${reason} (a results file is what venomqa run --save writes)`, { where: `${file}${place}` }),
   )
   try {
-    assertRunResult(value, file)
+    assertRunResult(value, file, warn)
   } catch (err) {
     throw new UserError('E_RESULTS', `${errorMessage(err)} (save one with venomqa run --save ${file})`, { where: file })
   }
@@ -38,7 +41,7 @@ export async function readResults(file: string, cwd: string): Promise<RunResult>
  * reporters of the plugins in the config. Exit 0 when every report was written.
  */
 export async function reportCommand(resultsFile: string, flags: ReportFlags, io: Io): Promise<number> {
-  const run = await readResults(resultsFile, io.cwd)
+  const run = await readResults(resultsFile, io.cwd, (m) => warn(io, m))
   const config = await renderingConfig(io, flags, flags.reporter?.length ? { reporters: flags.reporter } : {})
   const requests = reporterRequests(config)
   const session = await openSession(io, config, { reporters: requests, debug: flags.debug })

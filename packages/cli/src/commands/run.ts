@@ -24,6 +24,7 @@ import { RunOutputs, addIssues } from './run-outputs'
 import { type ConfigFlags, openSession, redactOptions, sessionReporters, warnWithoutBaseUrl } from './session'
 import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { journeyShard } from '../shard/journeys'
+import { withRunId } from '../shard/run-id'
 import { type ShardSpec, parseShard } from '../shard/split'
 import { keepShortRunOnBaselineTier, plannedSteps } from '../wasm-tiering'
 import { LeftBehind } from './left-behind'
@@ -154,7 +155,9 @@ export function chooseJourneys(
   if (focus.note) io.stderr.write(`venomqa: ${focus.note}\n`)
   const selected = focus.items
 
-  const { journeys, shard } = shardSpec ? journeyShard(selected, shardSpec) : { journeys: selected, shard: undefined }
+  const dealt = shardSpec ? journeyShard(selected, shardSpec) : { journeys: selected, shard: undefined }
+  const journeys = dealt.journeys
+  const shard = dealt.shard && withRunId(dealt.shard, io.env)
   if (shard) io.stderr.write(`venomqa: shard ${shard.index}/${shard.total}: ${journeys.length} of ${plural(selected.length, 'journey')}\n`)
   return { journeys, shard }
 }

@@ -4,6 +4,7 @@ import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { REPO_ROOT } from '@venomqa/test-utils'
+import { RUN_ID_VARIABLES } from '../../src/shard/run-id'
 
 export const CLI_BIN = path.join(REPO_ROOT, 'packages/cli/dist/bin.js')
 const FIXTURES = path.join(REPO_ROOT, 'packages/cli/test/fixtures')
@@ -41,7 +42,7 @@ export interface Project {
 /** The environment of the user's shell, without anything VenomQA reads that the test did not set. */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VENOMQA_') && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS') env[k] = v
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('VENOMQA_') && !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && !RUN_ID_VARIABLES.includes(k as never)) env[k] = v
   for (const [k, v] of Object.entries(extra)) if (v === undefined) delete env[k]
   else env[k] = v
   return env

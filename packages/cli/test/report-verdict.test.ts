@@ -1,0 +1,89 @@
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { type JourneyResult, RESULTS_SCHEMA_VERSION, type RunResult, countNodes, runStatusOf, summarize } from '@venomqa/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Project, assertBuilt, makeProject } from './helpers/project'
+
+// `venomqa report` judges a saved run by what it holds, not by the verdict and totals written beside it.
+let p: Project
+
+function journey(name: string, status: 'passed' | 'failed'): JourneyResult {
+  const nodes: JourneyResult['nodes'] = [
+    { kind: 'step', name: `${name}_step`, status, expectFailure: false, attempts: 1, startedAt: '2024-05-01T10:00:00.000Z', durationMs: 4 },
+  ]
+  return { name, tags: [], status, startedAt: '2024-05-01T10:00:00.000Z', durationMs: 5, nodes, issues: [], counts: countNodes(nodes) }
+}
+
+/** Four journeys passed, four failed: a failed run, saved as `venomqa run --save` saves it. */
+function savedRun(): RunResult {
+  const journeys = ['a', 'b', 'c', 'd'].flatMap((n) => [journey(`${n}_ok`, 'passed'), journey(`${n}_bad`, 'failed')])
+  return {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    tool: { name: 'venomqa', version: '1.0.0' },
+    startedAt: '2024-05-01T10:00:00.000Z',
+    finishedAt: '2024-05-01T10:00:01.000Z',
+    durationMs: 1000,
+    status: runStatusOf(journeys, []),
+    interrupted: false,
+    backends: [],
+    journeys,
+    issues: [],
+    summary: summarize(journeys),
+  }
+}
+
+async function save(file: string, edit: (run: RunResult) => void): Promise<void> {
+  const run = savedRun()
+  edit(run)
+  await writeFile(path.join(p.dir, file), JSON.stringify(run))
+}
+
+beforeAll(async () => {
+  assertBuilt()
+  p = await makeProject(null)
+  await save('run.json', () => {})
+  await save('green.json', (run) => {
+    run.status = 'passed'
+  })
+  await save('counts.json', (run) => {
+    run.summary.journeys = { total: 8, passed: 8, failed: 0, skipped: 0, flaky: 0 }
+  })
+  await save('u2.json', (run) => {
+    ;(run.journeys[0]!.nodes[0] as { name: unknown }).name = null
+  })
+})
+afterAll(async () => {
+  await p?.remove()
+})
+
+describe('venomqa report judges the run again from its journeys', () => {
+  it('a file that agrees with itself is rendered as it is, with no warning', async () => {
+    const r = await p.venomqa(['report', 'run.json', '-r', 'console'])
+    expect(r.stdout).toMatch(/Journeys {2}4 passed, 4 failed of 8/)
+    expect(r.stdout).toContain('Result: FAILED')
+    expect(r.stderr).toBe('')
+  })
+
+  it('a status that says passed over failed journeys reads failed, and a warning names the file', async () => {
+    const r = await p.venomqa(['report', 'green.json', '-r', 'console'])
+    expect(r.stdout).toMatch(/Journeys {2}4 passed, 4 failed of 8/)
+    expect(r.stdout).toContain('Result: FAILED')
+    expect(r.stdout).not.toContain('Result: PASSED')
+    expect(r.stderr).toBe('venomqa: warning: green.json: its status says "passed", but its journeys, explorations and issues make the run failed: read as failed\n')
+  })
+
+  it('a summary that says otherwise is counted again from the journeys, and a warning names the file', async () => {
+    const r = await p.venomqa(['report', 'counts.json', '-r', 'console', '-r', 'json:out/counts.json'])
+    expect(r.stdout).toMatch(/Journeys {2}4 passed, 4 failed of 8/)
+    expect(r.stdout).not.toContain('8 passed')
+    expect(r.stdout).toContain('Result: FAILED')
+    expect(r.stderr).toContain('venomqa: warning: counts.json: its summary does not match its journeys (journeys.passed 8, counted 4, journeys.failed 0, counted 4): read with the counts of its journeys\n')
+  })
+
+  it('a node field a reporter reads, broken, is exit 2 naming its place, before any reporter runs', async () => {
+    const r = await p.venomqa(['report', 'u2.json', '-r', 'junit:out/u2.xml'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('u2.json: journeys[0].nodes[0].name must be a string')
+    expect(r.stderr).not.toContain('reporter junit failed')
+  })
+})
