@@ -1,8 +1,9 @@
 import type { StateBackend } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
-import { afterAll, expect, it } from 'vitest'
+import pg from 'pg'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { copyTables, postgresWorkers } from '../src/index'
-import { PG, createDatabase, dropDatabase, withClient } from './helpers'
+import { ADMIN_URL, PG, createDatabase, databasesLike, dropDatabase, withClient } from './helpers'
 
 /** copyTables is what postgresWorkers runs to bring a worker's database to where the main line stands. */
 const SRC = 'venomqa_pg_copy_src'
@@ -78,6 +79,77 @@ describe('postgresWorkers with the proxy mechanism', () => {
     } finally {
       // Made only when the refusal is missing: the worker's database would then be left behind.
       await dropDatabase(`${main}_w1`)
+    }
+  })
+})
+
+describe('postgresWorkers undoing a worker whose app did not start', () => {
+  // A role with few connections owning the main database: the app of a worker takes them all and fails,
+  // as an app does on "too many connections", and dropping the worker's database needs one more.
+  const ROLE = 'venomqa_pg_few_connections'
+  const MAIN = 'venomqa_pg_wk_few_connections'
+  const WORKER_DB = `${MAIN}_w1`
+  const LIMIT = 3
+  const main = { baseUrl: 'http://127.0.0.1:9', ports: new Map(), stateBackends: [] }
+  const admin = (sql: string) => withClient(ADMIN_URL, (c) => c.query(sql))
+
+  beforeAll(async () => {
+    await dropDatabase(WORKER_DB)
+    await dropDatabase(MAIN)
+    await admin(`DROP ROLE IF EXISTS ${ROLE}; CREATE ROLE ${ROLE} LOGIN CREATEDB CONNECTION LIMIT ${LIMIT}`)
+    await admin(`CREATE DATABASE ${MAIN} OWNER ${ROLE}`)
+  })
+  afterAll(async () => {
+    await dropDatabase(WORKER_DB)
+    await dropDatabase(MAIN)
+    await admin(`DROP ROLE IF EXISTS ${ROLE}`)
+  })
+
+  /** A worker setup whose app holds every connection the role has, then fails; `held` are those connections. */
+  function failingApp(held: pg.Client[], onFail?: () => void) {
+    return postgresWorkers({
+      url: `postgres://${ROLE}@127.0.0.1:5432/${MAIN}`,
+      startApp: async (_index, databaseUrl) => {
+        for (let k = 0; k < LIMIT; k++) {
+          const c = new pg.Client({ connectionString: databaseUrl })
+          c.on('error', () => {})
+          await c.connect()
+          held.push(c)
+        }
+        onFail?.()
+        throw new Error('the app exited (1) before it listened')
+      },
+    })
+  }
+
+  it('says which database it could not drop, and how to drop it, in the error of the create', async () => {
+    const held: pg.Client[] = []
+    try {
+      const err = await failingApp(held)
+        .create(1, main)
+        .then(() => undefined, (e: unknown) => e as Error)
+      expect(err?.message).toMatch(/^the app exited \(1\) before it listened \(and undoing worker 1 failed, so what it made is left behind: postgresWorkers: /)
+      expect(err?.message).toContain(`could not drop the worker database "${WORKER_DB}"`)
+      expect(err?.message).toContain('too many connections')
+      expect(err?.message).toMatch(/drop it with DROP DATABASE IF EXISTS "?venomqa_pg_wk_few_connections_w1"? WITH \(FORCE\)/)
+      expect(await databasesLike(WORKER_DB)).toEqual([WORKER_DB])
+    } finally {
+      await Promise.all(held.map((c) => c.end().catch(() => {})))
+    }
+  })
+
+  it('drops the database once a connection is freed a moment later', async () => {
+    const held: pg.Client[] = []
+    const release = () => Promise.all(held.map((c) => c.end().catch(() => {})))
+    // The connections are freed while the undo is still trying: as the failed app's own, once it exited.
+    let freeing: Promise<unknown> | undefined
+    const freeSoon = () => (freeing = new Promise((resolve) => setTimeout(() => resolve(release()), 300)))
+    try {
+      await expect(failingApp(held, freeSoon).create(1, main)).rejects.toThrow(/^the app exited \(1\) before it listened$/)
+      expect(await databasesLike(WORKER_DB)).toEqual([])
+    } finally {
+      await freeing
+      await release()
     }
   })
 })
