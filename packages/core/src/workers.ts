@@ -269,11 +269,23 @@ async function closeWorker(app: WorkerApp | undefined, prepared: readonly { part
  */
 function withUndoFailures(err: unknown, index: number, errors: string[]): Error {
   const also = ` (and undoing worker ${index} failed, so what it made is left behind: ${errors.join('; ')})`
-  if (err instanceof Error) {
-    err.message += also
-    return err
-  }
-  return new Error(`${errorMessage(err)}${also}`, { cause: err })
+  const out = err instanceof Error ? err : new Error(errorMessage(err), { cause: err })
+  out.message += also
+  Object.defineProperty(out, LEFT_BEHIND, { value: errors, enumerable: false })
+  return out
+}
+
+/** A global symbol: it is read right even when a setup and the runner load two copies of this package. */
+const LEFT_BEHIND = Symbol.for('venomqa.workerLeftBehind')
+
+/**
+ * What undoing a worker that could not be made left behind, from the error its `create` rejected with
+ * (one of composeWorkers or a ready-made setup), or undefined when it left nothing. The runner reports it
+ * when that create had been abandoned at the timeout: its error then goes nowhere else.
+ */
+export function workerLeftBehind(err: unknown): readonly string[] | undefined {
+  const errors = err instanceof Error ? (err as Error & { [LEFT_BEHIND]?: unknown })[LEFT_BEHIND] : undefined
+  return Array.isArray(errors) ? errors : undefined
 }
 
 /**

@@ -1,9 +1,11 @@
-import type { StateBackend } from '@venomqa/core'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { type MainSystem, type StateBackend, journey, step } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
 import { describeWithService } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { copyTables, postgresWorkers } from '../src/index'
-import { ADMIN_URL, PG, createDatabase, databasesLike, dropDatabase, withClient } from './helpers'
+import { copyTables, postgresState, postgresWorkers } from '../src/index'
+import { ADMIN_URL, PG, createDatabase, databasesLike, dbUrl, dropDatabase, withClient } from './helpers'
 
 /** copyTables is what postgresWorkers runs to bring a worker's database to where the main line stands. */
 const SRC = 'venomqa_pg_copy_src'
@@ -152,4 +154,57 @@ describe('postgresWorkers undoing a worker whose app did not start', () => {
       await release()
     }
   })
+})
+
+describe('postgresWorkers with a create abandoned at pluginTimeout', () => {
+  const MAIN = 'venomqa_pg_wk_late_create'
+  const WORKER_DB = `${MAIN}_w1`
+  const TIMEOUT = 3_000
+  beforeAll(async () => {
+    await dropDatabase(WORKER_DB)
+    await createDatabase(MAIN, 'CREATE TABLE items (id int PRIMARY KEY)')
+  })
+  afterAll(async () => {
+    await dropDatabase(WORKER_DB)
+    await dropDatabase(MAIN)
+  })
+
+  it("closes what it makes after all, the worker's app and database, before the run's close() returns", async () => {
+    const apps: ChildProcess[] = []
+    let createdAt = 0
+    const setup = postgresWorkers({
+      url: dbUrl(MAIN),
+      // An app process slow to start: the create lands a moment after the run gave it up, and well before
+      // close() stops waiting for it (one more timeout), leaving it time to stop the app and drop the database.
+      startApp: async () => {
+        const app = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+        apps.push(app)
+        await new Promise((r) => setTimeout(r, createdAt + TIMEOUT + 300 - Date.now()))
+        const exited = new Promise<void>((done) => app.once('exit', () => done()))
+        const close = () => {
+          if (app.exitCode === null) app.kill()
+          return exited
+        }
+        return { baseUrl: 'http://127.0.0.1:9', close }
+      },
+    })
+    const create = (index: number, main: MainSystem) => {
+      createdAt = Date.now()
+      return setup.create(index, main)
+    }
+    const workerSetup = { ...setup, create }
+    const runner = createRunner({ pluginTimeout: TIMEOUT, workers: 2, stateBackends: [postgresState({ url: dbUrl(MAIN) })], workerSetup })
+    try {
+      const result = await runner.run([journey('j1', { steps: [step('s', () => {})] }), journey('j2', { steps: [step('s', () => {})] })])
+      expect(result.journeys[1]!.issues.map((i) => i.error)).toEqual([
+        `worker 1 could not be made, so the journey did not run: workerSetup.create(1) timed out after ${TIMEOUT} ms (pluginTimeout); worker 1 is not used again in this run`,
+      ])
+      expect(await runner.close()).toEqual([])
+      // Gone when close() returns: the process may end right after it.
+      expect(apps.map((a) => a.exitCode !== null || a.signalCode !== null)).toEqual([true])
+      expect(await databasesLike(WORKER_DB)).toEqual([])
+    } finally {
+      for (const a of apps) if (a.exitCode === null && a.signalCode === null) a.kill()
+    }
+  }, 20_000)
 })
