@@ -205,9 +205,6 @@ function composed(label: string, parts: readonly WorkerPart[], startApp: Compose
       for (const part of parts) part.check?.(main)
       refuseShared(label, parts, main)
       const prepared: { part: WorkerPart; made: PreparedWorkerPart }[] = []
-      const undo = async () => {
-        for (const { made } of prepared.reverse()) await Promise.resolve(made.close?.()).catch(() => {})
-      }
       let app: WorkerApp | undefined
       try {
         for (const part of parts) prepared.push({ part, made: (await named(part.part, index, () => part.prepare(index, main))) ?? {} })
@@ -238,23 +235,57 @@ function composed(label: string, parts: readonly WorkerPart[], startApp: Compose
           stateBackends,
           ports,
           close: async () => {
-            const errors: string[] = []
-            if (started?.close) await Promise.resolve(started.close()).catch((e: unknown) => errors.push(`the app: ${errorMessage(e)}`))
-            for (const { part, made } of [...prepared].reverse())
-              await Promise.resolve(made.close?.()).catch((e: unknown) => errors.push(`${part.part}: ${errorMessage(e)}`))
+            const errors = await closeWorker(started, prepared)
             if (errors.length) throw new Error(`closing worker ${index}: ${errors.join('; ')}`)
           },
         }
       } catch (err) {
-        if (app?.close) await Promise.resolve(app.close()).catch(() => {})
-        await undo()
-        throw err
+        // Undone, the worker is not made. What could not be undone (a database a full server would not let
+        // be dropped) would outlive the run unseen: the create's error says so.
+        const errors = await closeWorker(app, prepared)
+        throw errors.length ? withUndoFailures(err, index, errors) : err
       }
     },
     async sync(index, info) {
       for (const part of parts) if (part.sync) await named(part.part, index, () => part.sync!(index, info))
     },
   }
+}
+
+/**
+ * Stop a worker's app, then undo each part, the last prepared first: the failures, each naming its part.
+ * Each close is tried even when one before it failed, so that one part's trouble leaves no other behind.
+ */
+async function closeWorker(app: WorkerApp | undefined, prepared: readonly { part: WorkerPart; made: PreparedWorkerPart }[]): Promise<string[]> {
+  const errors: string[] = []
+  if (app?.close) await Promise.resolve(app.close()).catch((e: unknown) => errors.push(`the app: ${errorMessage(e)}`))
+  for (const { part, made } of [...prepared].reverse()) await Promise.resolve(made.close?.()).catch((e: unknown) => errors.push(`${part.part}: ${errorMessage(e)}`))
+  return errors
+}
+
+/**
+ * `err`, the reason worker `index` could not be made, also saying what undoing it left behind. The same
+ * error, its message extended: its kind (a ConfigError, a StateError) still decides how it is reported.
+ */
+function withUndoFailures(err: unknown, index: number, errors: string[]): Error {
+  const also = ` (and undoing worker ${index} failed, so what it made is left behind: ${errors.join('; ')})`
+  const out = err instanceof Error ? err : new Error(errorMessage(err), { cause: err })
+  out.message += also
+  Object.defineProperty(out, LEFT_BEHIND, { value: errors, enumerable: false })
+  return out
+}
+
+/** A global symbol: it is read right even when a setup and the runner load two copies of this package. */
+const LEFT_BEHIND = Symbol.for('venomqa.workerLeftBehind')
+
+/**
+ * What undoing a worker that could not be made left behind, from the error its `create` rejected with
+ * (one of composeWorkers or a ready-made setup), or undefined when it left nothing. The runner reports it
+ * when that create had been abandoned at the timeout: its error then goes nowhere else.
+ */
+export function workerLeftBehind(err: unknown): readonly string[] | undefined {
+  const errors = err instanceof Error ? (err as Error & { [LEFT_BEHIND]?: unknown })[LEFT_BEHIND] : undefined
+  return Array.isArray(errors) ? errors : undefined
 }
 
 /**

@@ -768,6 +768,7 @@ export class Runner {
       this.options.logger?.warn(`waiting for ${label} to finish the connect the run abandoned, to undo what it sets up in the system under test (up to ${this.pluginTimeoutMs} ms)`)
     for (const { backend, problem } of await this.#connects.settleAbandoned()) fail(`disconnect ${backend.name}`, 'critical', `state:${backend.name}`, problem)
     this.#connected = false
+    for (const what of this.#pool?.stillSettling() ?? []) this.options.logger?.warn(`waiting for ${what} (up to ${this.pluginTimeoutMs} ms)`)
     if (this.#pool) for (const e of await this.#pool.close()) fail('close workers', 'critical', 'workers', e)
     this.#pool = undefined
     // Disconnected, the backends a call was abandoned on start afresh at the next run's connect.

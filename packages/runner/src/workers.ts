@@ -1,4 +1,4 @@
-import { ConfigError, type MainSystem, type Ports, type StateBackend, TimeoutError, errorMessage } from '@venomqa/core'
+import { ConfigError, type MainSystem, type Ports, type StateBackend, TimeoutError, errorMessage, workerLeftBehind } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import type { Lane, WorkerLane } from './executor'
 import { type TokenStore, UndiciHttpClient } from './http-client'
@@ -12,6 +12,14 @@ interface Made {
   backends: StateBackend[]
   ports: Ports
   close?: () => void | Promise<void>
+}
+
+/** A create abandoned at the timeout: what became of what it makes after all, once it settles. */
+interface LateCreate {
+  label: string
+  /** A problem, or undefined when it left nothing running. */
+  done: Promise<string | undefined>
+  settled: boolean
 }
 
 export interface WorkerPoolOptions {
@@ -39,7 +47,8 @@ export interface WorkerPoolOptions {
  * the run's pluginTimeout. A worker whose create, backend connect or sync timed out is given up for the rest
  * of the run (see `unusable`): that call may still be running, so the worker's system is in no known state,
  * and asking again would wait the whole timeout each time. A backend whose connect timed out is disconnected
- * if that connect finishes after all, as the run's own backends are (see BackendConnects).
+ * if that connect finishes after all, as the run's own backends are (see BackendConnects); what a create that
+ * timed out makes after all is closed, and `close()` waits for both, as long as one call may take.
  */
 export class WorkerPool {
   readonly #o: WorkerPoolOptions
@@ -49,6 +58,7 @@ export class WorkerPool {
   /** Workers given up, by index: why, as an error every later use of the worker rejects with. */
   readonly #givenUp = new Map<number, Error>()
   readonly #connects: BackendConnects
+  readonly #lateCreates: LateCreate[] = []
 
   constructor(options: WorkerPoolOptions) {
     this.#o = options
@@ -97,13 +107,7 @@ export class WorkerPool {
       res = await calls.call(`workerSetup.create(${index})`, () => (creating = setup.create(index, this.#main())))
     } catch (err) {
       if (!(err instanceof TimeoutError)) throw new Error(`workerSetup.create(${index}) failed: ${errorMessage(err)}`, { cause: err })
-      // What it makes after all (an app started, a database created) has no worker to belong to: closed
-      // as soon as it is made, or it would outlive the run. One catch for all of it (a late rejection of
-      // the create, a close that throws or rejects), so none is an unhandled rejection; those failures have
-      // nowhere to go, the worker's timeout being reported already.
-      Promise.resolve(creating)
-        .then((late) => late?.close?.())
-        .catch(() => {})
+      if (creating) this.#closeWhenCreated(index, creating)
       throw this.#giveUp(index, err)
     }
     if (!res || typeof res !== 'object' || (res.baseUrl !== undefined && typeof res.baseUrl !== 'string'))
@@ -120,6 +124,55 @@ export class WorkerPool {
     const ports = new Map(this.#o.mainPorts)
     for (const [k, v] of Object.entries(res.ports ?? {})) ports.set(k, v)
     return { baseUrl: res.baseUrl ?? this.#o.mainBaseUrl, backends, ports: this.#o.makePorts(ports), close: res.close?.bind(res) }
+  }
+
+  /**
+   * What a create abandoned at the timeout makes after all (an app started, a database created) has no
+   * worker to belong to: closed as soon as it is made, or it would outlive the run. `close()` waits for
+   * that; what was not closed, or what a late failing create could not undo, is a problem it reports.
+   */
+  #closeWhenCreated(index: number, creating: Promise<WorkerResources>): void {
+    const label = `workerSetup.create(${index})`
+    const close = async (late: WorkerResources | undefined): Promise<string | undefined> => {
+      if (typeof late?.close !== 'function') return undefined
+      try {
+        await this.#o.calls.call(`worker ${index}: close, after its create was abandoned`, () => late.close?.())
+        return undefined
+      } catch (err) {
+        const why = err instanceof TimeoutError ? `${errorMessage(err)} (pluginTimeout)` : errorMessage(err)
+        return `${label} finished after it was abandoned, and closing what it made failed, so it may still be running (an app, a database): ${why}`
+      }
+    }
+    const failed = (err: unknown): string | undefined => {
+      const left = workerLeftBehind(err)
+      return left ? `${label} failed after it was abandoned: ${errorMessage(err)}` : undefined
+    }
+    const late: LateCreate = { label, done: Promise.resolve(creating).then(close, failed), settled: false }
+    void late.done.finally(() => (late.settled = true))
+    this.#lateCreates.push(late)
+  }
+
+  /**
+   * What `close()` will wait for: the creates and the backend connects abandoned at the timeout that have
+   * not finished yet, each as a phrase for the warning that says so (a run's end silent that long looks hung).
+   */
+  stillSettling(): string[] {
+    return [
+      ...this.#lateCreates.filter((l) => !l.settled).map((l) => `${l.label} to finish the create the run abandoned, to close what it makes (its app, its database)`),
+      ...this.#connects.stillConnecting().map((label) => `${label} to finish the connect the run abandoned, to undo what it sets up in the system under test`),
+    ]
+  }
+
+  /**
+   * Wait for every abandoned create, all at once, each as long as one call may take: what each left, as
+   * problems. One still running then is closed if it finishes later, if the process is still there.
+   */
+  async #settleLateCreates(): Promise<string[]> {
+    const waits = this.#lateCreates.splice(0).map(async ({ label, done }) => {
+      const still = `${label} was still running when the run closed, after it was abandoned at the timeout: what it makes (an app, a database) is closed if it finishes, but stays if the process ends first`
+      return this.#o.calls.call(`${label}, abandoned`, () => done).catch(() => still)
+    })
+    return (await Promise.all(waits)).filter((p): p is string => p !== undefined)
   }
 
   /**
@@ -206,7 +259,8 @@ export class WorkerPool {
   /**
    * Close every worker, all at once: each has its own app and resources, and stopping an app takes a
    * while (one after another, a run's end waited for each in turn). The errors, by worker, the last made
-   * first, then those of backends whose abandoned connect was waited for meanwhile (see BackendConnects).
+   * first, then those of backends whose abandoned connect was waited for meanwhile (see BackendConnects),
+   * then those of abandoned creates (see #closeWhenCreated).
    */
   async close(): Promise<string[]> {
     const closing = [...this.#made].reverse().map(async ([index, made]) => {
@@ -218,8 +272,8 @@ export class WorkerPool {
       }
       return this.#undo(index, m.backends, m)
     })
-    const [closed, late] = await Promise.all([Promise.all(closing), this.#connects.settleAbandoned()])
-    const errors = [...closed.flat(), ...late.map((l) => l.problem)]
+    const [closed, late, lateCreates] = await Promise.all([Promise.all(closing), this.#connects.settleAbandoned(), this.#settleLateCreates()])
+    const errors = [...closed.flat(), ...late.map((l) => l.problem), ...lateCreates]
     this.#made.clear()
     this.#ready.clear()
     this.#givenUp.clear()

@@ -3,7 +3,7 @@
  * failed, with its reports, instead of hanging until CI kills it. Everything runs in this process (memory
  * state, no app): what is under test is the runner's handling of a call that never answers.
  */
-import { AbortedError, type JourneyResult, type RunResult, type StateBackend, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { AbortedError, type JourneyResult, type RunResult, type StateBackend, branch, checkpoint, composeWorkers, journey, path, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { MemoryState, createRunner, memoryState } from '../src/index'
 
@@ -216,6 +216,97 @@ describe('a worker setup that never settles', () => {
     await runner.close()
     expect(result.status).toBe('failed')
     await eventually(() => closed)
+  }, TEST_TIMEOUT)
+
+  /** A worker setup whose creates land `ms` after they were asked for, with a close that does `close`. */
+  function lateCreates(ms: number, close: (index: number) => void | Promise<void>) {
+    const made: number[] = []
+    return {
+      made,
+      setup: {
+        create: (index: number) =>
+          new Promise<{ stateBackends: StateBackend[]; close: () => void | Promise<void> }>((resolve) =>
+            setTimeout(() => {
+              made.push(index)
+              resolve({ stateBackends: [memoryState({}, `late${index}`)], close: () => close(index) })
+            }, ms),
+          ),
+      },
+    }
+  }
+  const twoJourneys = [journey('j1', { steps: [step('s', noop)] }), journey('j2', { steps: [step('s', noop)] })]
+
+  it('close() waits for a create abandoned at pluginTimeout, saying so, and closes what it made before it returns', async () => {
+    const closed: number[] = []
+    const warnings: string[] = []
+    const logger = { debug: noop, info: noop, error: noop, warn: (m: string) => void warnings.push(m) }
+    // Lands half a timeout after it was abandoned: while close() still waits for it.
+    const late = lateCreates(TIMEOUT * 1.5, (i) => void closed.push(i))
+    const runner = createRunner({ pluginTimeout: TIMEOUT, workers: 2, stateBackends: [memoryState()], workerSetup: late.setup, logger })
+    const result = await runner.run(twoJourneys)
+    expect(result.status).toBe('failed')
+    expect(late.made).toEqual([])
+    expect(await runner.close()).toEqual([])
+    // Closed by the time close() returns: the process may end right after it.
+    expect(late.made).toEqual([1])
+    expect(closed).toEqual([1])
+    expect(warnings).toEqual([
+      `waiting for workerSetup.create(1) to finish the create the run abandoned, to close what it makes (its app, its database) (up to ${TIMEOUT} ms)`,
+    ])
+    expect(runner.closeIssues).toEqual([])
+  }, TEST_TIMEOUT)
+
+  it('a create abandoned at pluginTimeout still running when close() stops waiting is a critical close issue naming it', async () => {
+    const late = lateCreates(TIMEOUT * 4, noop)
+    const runner = createRunner({ pluginTimeout: TIMEOUT, workers: 2, stateBackends: [memoryState()], workerSetup: late.setup })
+    await runner.run(twoJourneys)
+    const started = Date.now()
+    await runner.close()
+    // Bounded as the wait for an abandoned connect is: one pluginTimeout, not until the create lands.
+    expect(Date.now() - started).toBeLessThan(TIMEOUT * 2.5)
+    expect(runner.closeIssues.map((i) => [i.severity, i.source, i.error])).toEqual([
+      [
+        'critical',
+        'workers',
+        'workerSetup.create(1) was still running when the run closed, after it was abandoned at the timeout: what it makes (an app, a database) is closed if it finishes, but stays if the process ends first',
+      ],
+    ])
+  }, TEST_TIMEOUT)
+
+  it('what an abandoned create made that does not close is a critical close issue naming the create', async () => {
+    const late = lateCreates(TIMEOUT * 1.5, () => {
+      throw new Error('the database app_w1 could not be dropped')
+    })
+    const runner = createRunner({ pluginTimeout: TIMEOUT, workers: 2, stateBackends: [memoryState()], workerSetup: late.setup })
+    await runner.run(twoJourneys)
+    await runner.close()
+    expect(runner.closeIssues.map((i) => [i.severity, i.source, i.error])).toEqual([
+      [
+        'critical',
+        'workers',
+        'workerSetup.create(1) finished after it was abandoned, and closing what it made failed, so it may still be running (an app, a database): the database app_w1 could not be dropped',
+      ],
+    ])
+  }, TEST_TIMEOUT)
+
+  it('an abandoned composed create that fails late and cannot undo what it made is a critical close issue saying what is left', async () => {
+    const part = {
+      part: 'dbWorkers',
+      needsApp: true,
+      covers: () => true,
+      prepare: async () => ({ close: () => Promise.reject(new Error('could not drop the worker database "app_w1"')) }),
+    }
+    const startApp = () => new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the app exited (1) before it listened')), TIMEOUT * 1.5))
+    const runner = createRunner({ pluginTimeout: TIMEOUT, workers: 2, stateBackends: [memoryState()], workerSetup: composeWorkers(part, { startApp }) })
+    await runner.run(twoJourneys)
+    await runner.close()
+    expect(runner.closeIssues.map((i) => [i.severity, i.source, i.error])).toEqual([
+      [
+        'critical',
+        'workers',
+        'workerSetup.create(1) failed after it was abandoned: the app exited (1) before it listened (and undoing worker 1 failed, so what it made is left behind: dbWorkers: could not drop the worker database "app_w1")',
+      ],
+    ])
   }, TEST_TIMEOUT)
 
   it("a worker's state backend whose connect never settles is abandoned at pluginTimeout: that worker's journey is not run, what its setup made is closed, and close() says it is still connecting", async () => {

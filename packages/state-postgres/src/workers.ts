@@ -32,6 +32,10 @@ export interface PostgresWorkersOptions {
   env?: string
 }
 
+/** How often, and how far apart, dropping a worker's database is tried before it is reported as left behind. */
+const DROP_ATTEMPTS = 5
+const DROP_RETRY_PAUSE_MS = 200
+
 /**
  * Worker setup (and part for composeWorkers) for apps on PostgreSQL: each worker gets its own database
  * (created empty; its app creates the schema) and its own snapshot backend. Before a worker runs paths of
@@ -57,6 +61,34 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
   const admin = () => new pg.Client({ connectionString: urlOf(options.adminDatabase ?? 'postgres') })
   const copiers = new Map<number, TableCopier>()
 
+  /**
+   * Drop a worker's database, on a new admin connection. Tried a few times: when the server or the role has
+   * no connection left (a worker's app failing for just that reason is undone right then), one is often
+   * freed a moment later. Still failing, the error names the database left and how to drop it.
+   */
+  const dropWorkerDatabase = async (db: string) => {
+    const drop = `DROP DATABASE IF EXISTS ${ident(db)} WITH (FORCE)`
+    let last: unknown
+    for (let attempt = 1; attempt <= DROP_ATTEMPTS; attempt++) {
+      if (attempt > 1) await new Promise((r) => setTimeout(r, DROP_RETRY_PAUSE_MS))
+      const a = admin()
+      // An error after the connect was lost (the server ending the session) must not be an uncaught 'error' event.
+      a.on('error', () => {})
+      try {
+        await a.connect()
+        await a.query(drop)
+        return
+      } catch (err) {
+        last = err
+      } finally {
+        await a.end().catch(() => {})
+      }
+    }
+    throw new Error(
+      `could not drop the worker database "${db}" on ${maskUrl(options.url)} (tried ${DROP_ATTEMPTS} times): ${errorMessage(last)}; it is left behind: drop it with ${drop}`,
+    )
+  }
+
   const part: WorkerPart<PostgresWorkerResources> = {
     part: 'postgresWorkers',
     needsApp: true,
@@ -80,13 +112,7 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
         close: async () => {
           await copiers.get(index)?.close()
           copiers.delete(index)
-          const a = admin()
-          await a.connect()
-          try {
-            await a.query(`DROP DATABASE IF EXISTS ${ident(db)} WITH (FORCE)`)
-          } finally {
-            await a.end()
-          }
+          await dropWorkerDatabase(db)
         },
       }
     },

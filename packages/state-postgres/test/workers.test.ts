@@ -1,8 +1,11 @@
-import type { StateBackend } from '@venomqa/core'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { type MainSystem, type StateBackend, journey, step } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
 import { describeWithService } from '@venomqa/test-utils'
-import { afterAll, expect, it } from 'vitest'
-import { copyTables, postgresWorkers } from '../src/index'
-import { PG, createDatabase, dropDatabase, withClient } from './helpers'
+import pg from 'pg'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { copyTables, postgresState, postgresWorkers } from '../src/index'
+import { ADMIN_URL, PG, createDatabase, databasesLike, dbUrl, dropDatabase, withClient } from './helpers'
 
 /** copyTables is what postgresWorkers runs to bring a worker's database to where the main line stands. */
 const SRC = 'venomqa_pg_copy_src'
@@ -80,4 +83,128 @@ describe('postgresWorkers with the proxy mechanism', () => {
       await dropDatabase(`${main}_w1`)
     }
   })
+})
+
+describe('postgresWorkers undoing a worker whose app did not start', () => {
+  // A role with few connections owning the main database: the app of a worker takes them all and fails,
+  // as an app does on "too many connections", and dropping the worker's database needs one more.
+  const ROLE = 'venomqa_pg_few_connections'
+  const MAIN = 'venomqa_pg_wk_few_connections'
+  const WORKER_DB = `${MAIN}_w1`
+  const LIMIT = 3
+  const main = { baseUrl: 'http://127.0.0.1:9', ports: new Map(), stateBackends: [] }
+  const admin = (sql: string) => withClient(ADMIN_URL, (c) => c.query(sql))
+
+  beforeAll(async () => {
+    await dropDatabase(WORKER_DB)
+    await dropDatabase(MAIN)
+    await admin(`DROP ROLE IF EXISTS ${ROLE}; CREATE ROLE ${ROLE} LOGIN CREATEDB CONNECTION LIMIT ${LIMIT}`)
+    await admin(`CREATE DATABASE ${MAIN} OWNER ${ROLE}`)
+  })
+  afterAll(async () => {
+    await dropDatabase(WORKER_DB)
+    await dropDatabase(MAIN)
+    await admin(`DROP ROLE IF EXISTS ${ROLE}`)
+  })
+
+  /** A worker setup whose app holds every connection the role has, then fails; `held` are those connections. */
+  function failingApp(held: pg.Client[], onFail?: () => void) {
+    return postgresWorkers({
+      url: `postgres://${ROLE}@127.0.0.1:5432/${MAIN}`,
+      startApp: async (_index, databaseUrl) => {
+        for (let k = 0; k < LIMIT; k++) {
+          const c = new pg.Client({ connectionString: databaseUrl })
+          c.on('error', () => {})
+          await c.connect()
+          held.push(c)
+        }
+        onFail?.()
+        throw new Error('the app exited (1) before it listened')
+      },
+    })
+  }
+
+  it('says which database it could not drop, and how to drop it, in the error of the create', async () => {
+    const held: pg.Client[] = []
+    try {
+      const err = await failingApp(held)
+        .create(1, main)
+        .then(() => undefined, (e: unknown) => e as Error)
+      expect(err?.message).toMatch(/^the app exited \(1\) before it listened \(and undoing worker 1 failed, so what it made is left behind: postgresWorkers: /)
+      expect(err?.message).toContain(`could not drop the worker database "${WORKER_DB}"`)
+      expect(err?.message).toContain('too many connections')
+      expect(err?.message).toMatch(/drop it with DROP DATABASE IF EXISTS "?venomqa_pg_wk_few_connections_w1"? WITH \(FORCE\)/)
+      expect(await databasesLike(WORKER_DB)).toEqual([WORKER_DB])
+    } finally {
+      await Promise.all(held.map((c) => c.end().catch(() => {})))
+    }
+  })
+
+  it('drops the database once a connection is freed a moment later', async () => {
+    const held: pg.Client[] = []
+    const release = () => Promise.all(held.map((c) => c.end().catch(() => {})))
+    // The connections are freed while the undo is still trying: as the failed app's own, once it exited.
+    let freeing: Promise<unknown> | undefined
+    const freeSoon = () => (freeing = new Promise((resolve) => setTimeout(() => resolve(release()), 300)))
+    try {
+      await expect(failingApp(held, freeSoon).create(1, main)).rejects.toThrow(/^the app exited \(1\) before it listened$/)
+      expect(await databasesLike(WORKER_DB)).toEqual([])
+    } finally {
+      await freeing
+      await release()
+    }
+  })
+})
+
+describe('postgresWorkers with a create abandoned at pluginTimeout', () => {
+  const MAIN = 'venomqa_pg_wk_late_create'
+  const WORKER_DB = `${MAIN}_w1`
+  const TIMEOUT = 3_000
+  beforeAll(async () => {
+    await dropDatabase(WORKER_DB)
+    await createDatabase(MAIN, 'CREATE TABLE items (id int PRIMARY KEY)')
+  })
+  afterAll(async () => {
+    await dropDatabase(WORKER_DB)
+    await dropDatabase(MAIN)
+  })
+
+  it("closes what it makes after all, the worker's app and database, before the run's close() returns", async () => {
+    const apps: ChildProcess[] = []
+    let createdAt = 0
+    const setup = postgresWorkers({
+      url: dbUrl(MAIN),
+      // An app process slow to start: the create lands a moment after the run gave it up, and well before
+      // close() stops waiting for it (one more timeout), leaving it time to stop the app and drop the database.
+      startApp: async () => {
+        const app = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+        apps.push(app)
+        await new Promise((r) => setTimeout(r, createdAt + TIMEOUT + 300 - Date.now()))
+        const exited = new Promise<void>((done) => app.once('exit', () => done()))
+        const close = () => {
+          if (app.exitCode === null) app.kill()
+          return exited
+        }
+        return { baseUrl: 'http://127.0.0.1:9', close }
+      },
+    })
+    const create = (index: number, main: MainSystem) => {
+      createdAt = Date.now()
+      return setup.create(index, main)
+    }
+    const workerSetup = { ...setup, create }
+    const runner = createRunner({ pluginTimeout: TIMEOUT, workers: 2, stateBackends: [postgresState({ url: dbUrl(MAIN) })], workerSetup })
+    try {
+      const result = await runner.run([journey('j1', { steps: [step('s', () => {})] }), journey('j2', { steps: [step('s', () => {})] })])
+      expect(result.journeys[1]!.issues.map((i) => i.error)).toEqual([
+        `worker 1 could not be made, so the journey did not run: workerSetup.create(1) timed out after ${TIMEOUT} ms (pluginTimeout); worker 1 is not used again in this run`,
+      ])
+      expect(await runner.close()).toEqual([])
+      // Gone when close() returns: the process may end right after it.
+      expect(apps.map((a) => a.exitCode !== null || a.signalCode !== null)).toEqual([true])
+      expect(await databasesLike(WORKER_DB)).toEqual([])
+    } finally {
+      for (const a of apps) if (a.exitCode === null && a.signalCode === null) a.kill()
+    }
+  }, 20_000)
 })
