@@ -12,25 +12,14 @@ import os from 'node:os'
 import path from 'node:path'
 import { ConfigError, journey, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
-import { freePort, isCI } from '@venomqa/test-utils'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describeWithCommand, freePort } from '@venomqa/test-utils'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import redisPlugin, { RedisCache, RedisState } from '../src'
 
 const PASSWORD = 'tls-only-s3cret'
 
-function hasProgram(name: string, versionArgs: string[]): boolean {
-  try {
-    execFileSync(name, versionArgs, { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-/** Without redis-server and openssl the suite cannot run: under CI that fails it, elsewhere it is skipped loudly. */
-const runnable = hasProgram('redis-server', ['--version']) && hasProgram('openssl', ['version'])
-if (!runnable && !isCI) console.warn('tls-only-server.test.ts skipped: redis-server and openssl are needed to start a Redis that takes only TLS')
-const describeTlsRedis = runnable || isCI ? describe : describe.skip
+// A Redis that takes only TLS needs redis-server built with TLS, and openssl for its certificate.
+const describeTlsRedis = describeWithCommand('sh', 'redis-server and openssl', ['-c', 'redis-server --version && openssl version'])
 
 describeTlsRedis('redis:// to a Redis that takes only TLS', () => {
   let dir = ''
@@ -38,7 +27,6 @@ describeTlsRedis('redis:// to a Redis that takes only TLS', () => {
   let hostPort = ''
 
   beforeAll(async () => {
-    if (!runnable) throw new Error('redis-server and openssl are needed, and CI is set: this suite cannot be skipped')
     dir = mkdtempSync(path.join(os.tmpdir(), 'venomqa-tls-redis-'))
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=127.0.0.1'], { cwd: dir, stdio: 'ignore' })
     const port = await freePort()

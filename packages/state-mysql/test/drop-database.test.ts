@@ -3,7 +3,7 @@
  * every table it touched): past its lock wait it fails naming the database and that session, where MariaDB
  * said only "Lock wait timeout exceeded; try restarting transaction". The session is always ended.
  */
-import { SERVICES, describeWithService } from '@venomqa/test-utils'
+import { SERVICES, describeWithService, settledWithin } from '@venomqa/test-utils'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { expect, it } from 'vitest'
 import { admin, dropDatabase } from './helpers'
@@ -13,19 +13,6 @@ const describeMysql = await describeWithService('MariaDB', SERVICES.mysql.host, 
 const DB = `venomqa_my_drop_${process.pid}`
 /** The old helper waited 30 s: past this, the test says it is still waiting and ends the holding session. */
 const GIVE_UP_MS = 4000
-
-/** What `call` settled with within GIVE_UP_MS: its error, 'done', or 'still waiting'. */
-async function outcome(call: Promise<unknown>): Promise<Error | 'done' | 'still waiting'> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const waited = new Promise<'still waiting'>((resolve) => {
-    timer = setTimeout(() => resolve('still waiting'), GIVE_UP_MS)
-  })
-  try {
-    return await Promise.race([call.then(() => 'done' as const, (err: Error) => err), waited])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 describeMysql('dropDatabase held up by a session', () => {
   it('fails within its lock wait, naming the database and the session in a transaction on it', async () => {
@@ -42,7 +29,7 @@ describeMysql('dropDatabase held up by a session', () => {
       await holder.query('BEGIN')
       await holder.query(`SELECT * FROM \`${DB}\`.t`)
       dropping = dropDatabase(DB, 1)
-      const dropped = await outcome(dropping)
+      const dropped = await settledWithin(dropping, GIVE_UP_MS)
       expect(dropped).toBeInstanceOf(Error)
       const message = (dropped as Error).message
       expect(message).toMatch(new RegExp(`^DROP DATABASE ${DB} did not finish within 1 s \\(lock_wait_timeout\\)\\. Sessions likely holding it \\(end one with KILL id\\):\\n`))

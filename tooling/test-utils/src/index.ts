@@ -84,6 +84,28 @@ function describeUnavailable(why: string) {
 }
 
 /**
+ * What `call` settled with within `ms`: its error, 'done', or 'still waiting'. For a test of something
+ * that used to wait for ever: past `ms` it says so, and the test ends what holds it, instead of hanging.
+ */
+export async function settledWithin(call: Promise<unknown>, ms: number): Promise<Error | 'done' | 'still waiting'> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const waited = new Promise<'still waiting'>((resolve) => {
+    timer = setTimeout(() => resolve('still waiting'), ms)
+  })
+  try {
+    return await Promise.race([
+      call.then(
+        () => 'done' as const,
+        (err: Error) => err,
+      ),
+      waited,
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/**
  * A port nothing listens on, for tests of "connection refused": 1 is privileged and unused, so unlike a
  * port found free a moment ago, no other test or program can start listening there in the meantime.
  */

@@ -7,7 +7,7 @@
  */
 import pg from 'pg'
 import { afterAll, expect, it } from 'vitest'
-import { SERVICES, describeWithService } from '../src'
+import { SERVICES, describeWithService, settledWithin } from '../src'
 import { PG_ADMIN_URL, pgDatabaseUrl, pgTestDatabases, withPgClient } from '../src/postgres'
 
 const describePg = await describeWithService('PostgreSQL', SERVICES.postgres.host, SERVICES.postgres.port)
@@ -17,25 +17,6 @@ const SHORT_MS = 1000
 const databases = pgTestDatabases(/^venomqa_tu_\d+_[a-z0-9_]+$/, { statementTimeoutMs: SHORT_MS })
 /** Without a bound the call waits for ever: past this, the test says so and ends the holding session. */
 const GIVE_UP_MS = 4000
-
-/** What `call` settled with within GIVE_UP_MS: its error, 'done', or 'still waiting'. */
-async function outcome(call: Promise<unknown>): Promise<Error | 'done' | 'still waiting'> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const waited = new Promise<'still waiting'>((resolve) => {
-    timer = setTimeout(() => resolve('still waiting'), GIVE_UP_MS)
-  })
-  try {
-    return await Promise.race([
-      call.then(
-        () => 'done' as const,
-        (err: Error) => err,
-      ),
-      waited,
-    ])
-  } finally {
-    clearTimeout(timer)
-  }
-}
 
 /** A session of its own on `db`, with its backend pid. */
 async function session(db: string): Promise<{ client: pg.Client; pid: number }> {
@@ -71,7 +52,7 @@ describePg('a DROP DATABASE held up by a session', () => {
       await holder.client.query(`COMMENT ON DATABASE ${db} IS 'held by a test'`)
       const started = performance.now()
       dropping = databases.drop(db)
-      const dropped = await outcome(dropping)
+      const dropped = await settledWithin(dropping, GIVE_UP_MS)
       expect(dropped).toBeInstanceOf(Error)
       expect(performance.now() - started).toBeLessThan(GIVE_UP_MS)
       const message = (dropped as Error).message
@@ -82,7 +63,7 @@ describePg('a DROP DATABASE held up by a session', () => {
         ),
       )
       // create() drops first: bounded too.
-      const created = await outcome(databases.create(db))
+      const created = await settledWithin(databases.create(db), GIVE_UP_MS)
       expect(created).toBeInstanceOf(Error)
       expect((created as Error).message).toMatch(new RegExp(`^DROP DATABASE ${db} did not finish within ${SHORT_MS} ms.*pid ${holder.pid} `, 's'))
     } finally {
@@ -111,7 +92,7 @@ describePg('a DROP DATABASE held up by a session', () => {
       stuck.client.query(copy)
       await waitingForData
       dropping = databases.drop(target)
-      const dropped = await outcome(dropping)
+      const dropped = await settledWithin(dropping, GIVE_UP_MS)
       expect(dropped).toBeInstanceOf(Error)
       const message = (dropped as Error).message
       expect(message).toMatch(new RegExp(`^DROP DATABASE ${target} did not finish within ${SHORT_MS} ms \\(statement_timeout\\)\\. Sessions likely holding it`))
