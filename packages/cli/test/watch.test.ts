@@ -168,6 +168,30 @@ describe('venomqa run --watch', () => {
     expect(processesIn(p.dir)).toEqual([])
   })
 
+  it('the config deleted: nothing runs without it, and once it is back every journey runs with it', async () => {
+    const p = await project('watch-project')
+    const w = watch(p)
+    expect(ran((await w.settled('the first run')).stdout)).toEqual(['alpha', 'beta', 'gamma'])
+    const config = readFileSync(path.join(p.dir, 'venomqa.config.ts'), 'utf8')
+    await rm(path.join(p.dir, 'venomqa.config.ts'))
+    const gone = await w.settled('the watcher after the config went away', { ran: false })
+    expect(gone.stderr).toContain('venomqa.config.ts is gone: waiting for it to come back; nothing runs without it')
+    expect(gone.stdout).toBe('')
+    // A journey edited meanwhile does not run without the config either.
+    await edit(p, 'journeys/gamma.journey.ts', (t) => t.replace("'gamma_v1'", "'gamma_v2'"))
+    const still = await w.settled('the watcher after an edit, the config still gone', { ran: false })
+    expect(still.stderr).toContain('is gone: waiting for it to come back')
+    expect(still.stdout).toBe('')
+    // Back: the config is read again, and every journey runs with it.
+    await writeFile(path.join(p.dir, 'venomqa.config.ts'), config)
+    const back = await w.settled('the rerun once the config is back')
+    expect(back.stderr).toContain(': reloading the config\n')
+    expect(ran(back.stdout)).toEqual(['alpha', 'beta', 'gamma'])
+    expect(back.stdout).toContain('✓ gamma_v2 GET')
+    w.run.child.kill('SIGINT')
+    expect((await w.run.done).code).toBe(0)
+  })
+
   it('an imported file deleted, then put back (a git stash pop, a branch switch): the journeys that need it run again', async () => {
     const p = await project('watch-project')
     const w = watch(p)

@@ -84,6 +84,8 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
   const changedSince = new Set<string>()
   /** The last load of the journey files failed: the watcher waits for a fix, wherever it comes from. */
   let loadFailed = false
+  /** The config file the watcher has run with: deleted, it is waited for, never run without. */
+  let ranWithConfig: string | undefined
 
   const queue = changeQueue()
   const watcher = watchFiles((changed) => queue.add(changed))
@@ -148,9 +150,19 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
   const reloadAndRun = async (first: boolean): Promise<number | undefined> => {
     forgetUserModules(rootDir(), watched)
     if (reloadConfig) {
+      // Deleted (a branch switch, a `git stash`): a run without it would have none of its plugins, state
+      // backends or reporters, and its branches no rollback. The watcher reran so, and kept running so
+      // after the file came back.
+      if (ranWithConfig && !existsSync(ranWithConfig)) {
+        report(new ConfigError(`${rel(ranWithConfig)} is gone: waiting for it to come back; nothing runs without it (its plugins, state backends and reporters)`))
+        await stopsBeforeRunning(config)
+        await scan([...graph.journeys.keys()])
+        return undefined
+      }
       try {
         config = await resolveConfig(io, flags, values)
         reloadConfig = false
+        ranWithConfig = config.file
       } catch (err) {
         config = undefined
         report(err)
