@@ -26,11 +26,13 @@ const SEVERITY_EMOJI: Record<Severity, string> = {
 const isFailed = (run: RunResult) => run.status !== 'passed' || !!run.interrupted
 
 /**
- * Failing steps, worst first: issues by severity (in run order within a severity), then failed steps that
- * raised no issue. Secrets in error text are masked again; a results file may come from anywhere.
+ * Failing steps, worst first: issues but info ones by severity (in run order within a severity), then
+ * failed steps that raised no issue. Secrets in error text are masked again; a results file may come from anywhere.
  */
 export function failuresOf(run: RunResult): Failure[] {
-  const issues: Issue[] = [...(run.journeys ?? []).flatMap((j) => j.issues ?? []), ...(run.issues ?? [])]
+  // An info issue ("no state backend: nothing is rolled back") tells, it does not fail: listed among the
+  // failing steps, it pushed a real one out of the top and read as a failure.
+  const issues: Issue[] = [...(run.journeys ?? []).flatMap((j) => j.issues ?? []), ...(run.issues ?? [])].filter((i) => i.severity !== 'info')
   const ranked = issues
     .map((issue, order) => ({ issue, order }))
     .sort((a, b) => rank(a.issue.severity) - rank(b.issue.severity) || a.order - b.order)

@@ -151,6 +151,12 @@ describe('buildSlackPayload', () => {
     expect(failures.map((f) => f.step)).toEqual(['create_sixth', 'runEnd', 'pay'])
     expect(failures[1]).toMatchObject({ journey: '', severity: 'critical', suggestion: expect.stringMatching(/plugin hook threw/) })
   })
+
+  it('leaves info issues out: they tell, they do not fail', () => {
+    const r = failingRun()
+    r.issues.push(makeIssue({ journey: '', path: 'main', step: 'state', severity: 'info', kind: 'state', error: 'no state backend: nothing is rolled back', source: 'runner' }))
+    expect(failuresOf(r).map((f) => f.step)).toEqual(['create_sixth', 'pay'])
+  })
 })
 
 describe('text fitting', () => {
