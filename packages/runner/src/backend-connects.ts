@@ -1,16 +1,7 @@
 import { type StateBackend, TimeoutError, errorMessage } from '@venomqa/core'
+import { AbandonedWork } from './abandoned-work'
 import { untilStepStops } from './http/detached'
 import type { StateCalls } from './world'
-
-/** A backend whose abandoned connect has not been waited for yet, and what became of it once it settles. */
-interface Late {
-  backend: StateBackend
-  label: string
-  /** A problem, or undefined when there is nothing left in the system under test. */
-  done: Promise<string | undefined>
-  /** `done` has settled. */
-  settled: boolean
-}
 
 /**
  * State backend connects, bounded by pluginTimeout through the run's StateCalls. A connect abandoned at
@@ -21,10 +12,11 @@ interface Late {
  */
 export class BackendConnects {
   readonly #calls: StateCalls
-  readonly #late: Late[] = []
+  readonly #late: AbandonedWork<StateBackend>
 
   constructor(calls: StateCalls) {
     this.#calls = calls
+    this.#late = new AbandonedWork(calls)
   }
 
   /**
@@ -41,18 +33,21 @@ export class BackendConnects {
       await (signal ? untilStepStops(call, signal, (left) => void left.catch(() => {})) : call)
     } catch (err) {
       const abandoned = err instanceof TimeoutError || (signal?.aborted && err === signal.reason)
-      if (abandoned && connecting) {
-        const late: Late = { backend: b, label, done: this.#disconnectWhenConnected(b, label, connecting), settled: false }
-        void late.done.finally(() => (late.settled = true))
-        this.#late.push(late)
-      }
+      if (abandoned && connecting)
+        this.#late.add({
+          item: b,
+          waitingFor: `${label} to finish the connect the run abandoned, to undo what it sets up in the system under test`,
+          call: `${label} connect, abandoned`,
+          still: `${label} was still connecting when the run closed, after its connect was abandoned: it is disconnected if it finishes, but what it sets up in the system under test stays if the process ends first`,
+          done: this.#disconnectWhenConnected(b, label, connecting),
+        })
       throw err
     }
   }
 
-  /** The labels of the abandoned connects not finished yet: what `settleAbandoned()` would wait for. */
+  /** What `settleAbandoned()` would wait for, as phrases for a warning (see AbandonedWork). */
   stillConnecting(): string[] {
-    return this.#late.filter((l) => !l.settled).map((l) => l.label)
+    return this.#late.stillRunning()
   }
 
   /**
@@ -60,12 +55,7 @@ export class BackendConnects {
    * the system under test, as problems. One still connecting then is disconnected if it finishes later.
    */
   async settleAbandoned(): Promise<{ backend: StateBackend; problem: string }[]> {
-    const waits = this.#late.splice(0).map(async ({ backend, label, done }) => {
-      const still = `${label} was still connecting when the run closed, after its connect was abandoned: it is disconnected if it finishes, but what it sets up in the system under test stays if the process ends first`
-      const problem = await this.#calls.call(`${label} connect, abandoned`, () => done).catch(() => still)
-      return problem ? [{ backend, problem }] : []
-    })
-    return (await Promise.all(waits)).flat()
+    return (await this.#late.settle()).map(({ item, problem }) => ({ backend: item, problem }))
   }
 
   /** Disconnect `b` once its abandoned `connecting` finishes after all; nothing to undo when it fails. */

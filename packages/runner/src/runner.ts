@@ -764,8 +764,7 @@ export class Runner {
     // workers' are waited for as their workers close.
     // Said before the wait, which can be as long as the backend's own connect timeout (a database that
     // does not answer, then Ctrl-C): a process silent for that long looks hung.
-    for (const label of this.#connects.stillConnecting())
-      this.options.logger?.warn(`waiting for ${label} to finish the connect the run abandoned, to undo what it sets up in the system under test (up to ${this.pluginTimeoutMs} ms)`)
+    for (const what of this.#connects.stillConnecting()) this.options.logger?.warn(`waiting for ${what} (up to ${this.pluginTimeoutMs} ms)`)
     for (const { backend, problem } of await this.#connects.settleAbandoned()) fail(`disconnect ${backend.name}`, 'critical', `state:${backend.name}`, problem)
     this.#connected = false
     for (const what of this.#pool?.stillSettling() ?? []) this.options.logger?.warn(`waiting for ${what} (up to ${this.pluginTimeoutMs} ms)`)

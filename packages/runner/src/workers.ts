@@ -3,6 +3,7 @@ import type { Dispatcher } from 'undici'
 import type { Lane, WorkerLane } from './executor'
 import { type TokenStore, UndiciHttpClient } from './http-client'
 import type { DetachedRequests } from './http/detached'
+import { AbandonedWork } from './abandoned-work'
 import { BackendConnects } from './backend-connects'
 import type { HttpClientOptions, WorkerResources, WorkerSetup } from './types'
 import { type StateCalls, laneWorld } from './world'
@@ -12,14 +13,6 @@ interface Made {
   backends: StateBackend[]
   ports: Ports
   close?: () => void | Promise<void>
-}
-
-/** A create abandoned at the timeout: what became of what it makes after all, once it settles. */
-interface LateCreate {
-  label: string
-  /** A problem, or undefined when it left nothing running. */
-  done: Promise<string | undefined>
-  settled: boolean
 }
 
 export interface WorkerPoolOptions {
@@ -58,11 +51,12 @@ export class WorkerPool {
   /** Workers given up, by index: why, as an error every later use of the worker rejects with. */
   readonly #givenUp = new Map<number, Error>()
   readonly #connects: BackendConnects
-  readonly #lateCreates: LateCreate[] = []
+  readonly #lateCreates: AbandonedWork<number>
 
   constructor(options: WorkerPoolOptions) {
     this.#o = options
     this.#connects = new BackendConnects(options.calls)
+    this.#lateCreates = new AbandonedWork(options.calls)
   }
 
   resources(index: number): Promise<Made> {
@@ -147,32 +141,18 @@ export class WorkerPool {
       const left = workerLeftBehind(err)
       return left ? `${label} failed after it was abandoned: ${errorMessage(err)}` : undefined
     }
-    const late: LateCreate = { label, done: Promise.resolve(creating).then(close, failed), settled: false }
-    void late.done.finally(() => (late.settled = true))
-    this.#lateCreates.push(late)
-  }
-
-  /**
-   * What `close()` will wait for: the creates and the backend connects abandoned at the timeout that have
-   * not finished yet, each as a phrase for the warning that says so (a run's end silent that long looks hung).
-   */
-  stillSettling(): string[] {
-    return [
-      ...this.#lateCreates.filter((l) => !l.settled).map((l) => `${l.label} to finish the create the run abandoned, to close what it makes (its app, its database)`),
-      ...this.#connects.stillConnecting().map((label) => `${label} to finish the connect the run abandoned, to undo what it sets up in the system under test`),
-    ]
-  }
-
-  /**
-   * Wait for every abandoned create, all at once, each as long as one call may take: what each left, as
-   * problems. One still running then is closed if it finishes later, if the process is still there.
-   */
-  async #settleLateCreates(): Promise<string[]> {
-    const waits = this.#lateCreates.splice(0).map(async ({ label, done }) => {
-      const still = `${label} was still running when the run closed, after it was abandoned at the timeout: what it makes (an app, a database) is closed if it finishes, but stays if the process ends first`
-      return this.#o.calls.call(`${label}, abandoned`, () => done).catch(() => still)
+    this.#lateCreates.add({
+      item: index,
+      waitingFor: `${label} to finish the create the run abandoned, to close what it makes (its app, its database)`,
+      call: `${label}, abandoned`,
+      still: `${label} was still running when the run closed, after it was abandoned at the timeout: what it makes (an app, a database) is closed if it finishes, but stays if the process ends first`,
+      done: Promise.resolve(creating).then(close, failed),
     })
-    return (await Promise.all(waits)).filter((p): p is string => p !== undefined)
+  }
+
+  /** What `close()` will wait for: the creates and the backend connects abandoned that have not finished yet. */
+  stillSettling(): string[] {
+    return [...this.#lateCreates.stillRunning(), ...this.#connects.stillConnecting()]
   }
 
   /**
@@ -272,8 +252,8 @@ export class WorkerPool {
       }
       return this.#undo(index, m.backends, m)
     })
-    const [closed, late, lateCreates] = await Promise.all([Promise.all(closing), this.#connects.settleAbandoned(), this.#settleLateCreates()])
-    const errors = [...closed.flat(), ...late.map((l) => l.problem), ...lateCreates]
+    const [closed, late, lateCreates] = await Promise.all([Promise.all(closing), this.#connects.settleAbandoned(), this.#lateCreates.settle()])
+    const errors = [...closed.flat(), ...[...late, ...lateCreates].map((l) => l.problem)]
     this.#made.clear()
     this.#ready.clear()
     this.#givenUp.clear()

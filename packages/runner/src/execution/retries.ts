@@ -75,6 +75,7 @@ export async function runWithRetries(input: RetryInput): Promise<JourneyResult> 
     return input.notRun(stateIssue('journey', 'critical', `not run: the state before the journey could not be saved, ${because}: ${errorMessage(err)}`))
   }
   let restoreTried = false
+  const putBackFailed = (err: unknown) => input.stateUnknown?.(`the state could not be put back after journey "${input.journey}" (restore): ${errorMessage(err)}`)
   const restorer: Restorer | undefined = input.restore
     ? {
         checkpoint: BEFORE_JOURNEY_CHECKPOINT,
@@ -83,7 +84,7 @@ export async function runWithRetries(input: RetryInput): Promise<JourneyResult> 
           try {
             return await faults.guard('putting the state back after a journey', () => start.rollback(BEFORE_JOURNEY_CHECKPOINT), { passStrays: true })
           } catch (err) {
-            input.stateUnknown?.(`the state could not be put back after journey "${input.journey}" (restore): ${errorMessage(err)}`)
+            putBackFailed(err)
             throw err
           }
         },
@@ -104,7 +105,7 @@ export async function runWithRetries(input: RetryInput): Promise<JourneyResult> 
           // The rollback after the journey would be this one again.
           if (restorer) {
             restoreTried = true
-            input.stateUnknown?.(`the state could not be put back after journey "${input.journey}" (restore): ${errorMessage(err)}`)
+            putBackFailed(err)
           }
           break
         }
