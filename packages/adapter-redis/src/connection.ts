@@ -1,4 +1,4 @@
-import { ConfigError, VenomError, unencodedUserinfoProblem } from '@venomqa/core'
+import { ConfigError, VenomError, hasMalformedEscape, unencodedUserinfoProblem } from '@venomqa/core'
 import { Redis } from 'ioredis'
 import { settledTlsMismatch, tlsMismatchOf, watchPlainAgainstTls, watchTlsHandshake } from './tls'
 
@@ -87,18 +87,10 @@ export function redisUrlProblem(url: string): string | undefined {
   // First: such a URL may parse, with a piece of the password as its host, which an error would then name.
   const unencoded = unencodedUserinfoProblem(url)
   if (unencoded) return unencoded
-  let parsed: URL
-  try {
-    parsed = new URL(url)
-  } catch {
+  // ioredis decodes the user and password: a "%" that starts no escape fails it with "URI malformed".
+  if (hasMalformedEscape(url)) return 'expected a redis:// URL whose user and password are percent-encoded: a "%" there must start a %XX escape (write "%" as %25)'
+  if (!URL.canParse(url))
     return 'expected a redis:// URL that parses, as in redis://host:6379/2 (the port a number from 0 to 65535, no spaces, user and password percent-encoded)'
-  }
-  try {
-    decodeURIComponent(parsed.username)
-    decodeURIComponent(parsed.password)
-  } catch {
-    return 'expected a redis:// URL whose user and password are percent-encoded: a "%" there must start a %XX escape (write "%" as %25)'
-  }
   return undefined
 }
 
