@@ -13,13 +13,25 @@ export interface HealthCheckable {
 
 // ---- state ---------------------------------------------------------------------------------------
 
+/** What a state backend's connect() is given. */
+export interface ConnectOptions {
+  /** Aborted when the run stops waiting for the connect; its reason says why. */
+  readonly signal?: AbortSignal
+}
+
 export interface StateBackend {
   readonly name: string
   /** How rollback works: 'snapshot', 'savepoint', 'template', 'dump-restore', 'memory', 'http-control'... */
   readonly mechanism: string
   /** True only if concurrent paths cannot see each other's writes. */
   readonly parallelSafe: boolean
-  connect(): Promise<void>
+  /**
+   * Connect and set up what rollback needs. `options.signal` aborts when the run stops waiting (Ctrl-C,
+   * SIGTERM, pluginTimeout): a backend that honours it stops connecting, undoes what it already set up in
+   * the system under test, and rejects. One that ignores it is disconnected by the runner if its connect
+   * finishes after all, which the run's close waits for.
+   */
+  connect(options?: ConnectOptions): Promise<void>
   checkpoint(name: string): Promise<void>
   /**
    * Put the state back to checkpoint `name`. Checkpoints form a stack, as savepoints do: this also drops

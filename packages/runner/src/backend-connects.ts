@@ -28,11 +28,18 @@ export class BackendConnects {
    */
   async connect(b: StateBackend, label: string, signal?: AbortSignal): Promise<void> {
     let connecting: Promise<void> | undefined
+    // The backend's own signal: aborted when the run stops waiting, at the timeout as at Ctrl-C, so that a
+    // backend that honours it stops connecting and undoes its setup itself, instead of finishing later.
+    const stop = new AbortController()
+    const stopWithRun = () => stop.abort(signal?.reason)
+    if (signal?.aborted) stopWithRun()
+    else signal?.addEventListener('abort', stopWithRun, { once: true })
     try {
-      const call = this.#calls.call(`${label} connect`, () => (connecting = b.connect()))
+      const call = this.#calls.call(`${label} connect`, () => (connecting = b.connect({ signal: stop.signal })))
       await (signal ? untilStepStops(call, signal, (left) => void left.catch(() => {})) : call)
     } catch (err) {
       const abandoned = err instanceof TimeoutError || (signal?.aborted && err === signal.reason)
+      if (abandoned) stop.abort(err)
       if (abandoned && connecting)
         this.#late.add({
           item: b,
@@ -42,6 +49,8 @@ export class BackendConnects {
           done: this.#disconnectWhenConnected(b, label, connecting),
         })
       throw err
+    } finally {
+      signal?.removeEventListener('abort', stopWithRun)
     }
   }
 

@@ -1,5 +1,6 @@
 import { ConfigError, StateError, errorMessage } from '@venomqa/core'
-import mysql, { type Connection, type ConnectionOptions } from 'mysql2/promise'
+import mysqlCore from 'mysql2'
+import type { Connection, ConnectionOptions } from 'mysql2/promise'
 import { mysqlUrlProblem } from './options'
 
 /** Where to connect, parsed from the URL, and how to name it in messages without the password. */
@@ -51,13 +52,40 @@ export function parseTarget(backend: string, url: string, database?: string): Ta
   }
 }
 
-/** Open one connection, turning driver errors into a message that says what failed and where. */
-export async function openConnection(backend: string, target: Target, extra: ConnectionOptions = {}): Promise<Connection> {
+/**
+ * Open one connection, turning driver errors into a message that says what failed and where. When `signal`
+ * aborts first, the connection being made is destroyed and the call rejects with the signal's reason.
+ */
+export async function openConnection(backend: string, target: Target, extra: ConnectionOptions = {}, signal?: AbortSignal): Promise<Connection> {
+  signal?.throwIfAborted()
   try {
-    return await mysql.createConnection({ ...target.config, ...extra })
+    return await connectUnlessAborted({ ...target.config, ...extra }, signal)
   } catch (err) {
+    if (signal?.aborted) throw signal.reason
     throw new StateError(backend, `cannot connect to ${target.display}: ${describeConnectError(err, target)}`, { cause: err })
   }
+}
+
+/** mysql2/promise's createConnection gives no handle on a connection still being made: its core API does. */
+function connectUnlessAborted(config: ConnectionOptions, signal?: AbortSignal): Promise<Connection> {
+  const conn = mysqlCore.createConnection(config)
+  return new Promise((resolve, reject) => {
+    const stop = () => {
+      // What the destroyed socket reports after this goes nowhere: an 'error' with no listener would throw.
+      conn.on('error', () => {})
+      conn.destroy()
+      reject(signal?.reason)
+    }
+    signal?.addEventListener('abort', stop, { once: true })
+    conn.once('connect', () => {
+      signal?.removeEventListener('abort', stop)
+      resolve(conn.promise())
+    })
+    conn.once('error', (err) => {
+      signal?.removeEventListener('abort', stop)
+      reject(err)
+    })
+  })
 }
 
 function describeConnectError(err: unknown, target: Target): string {

@@ -1,4 +1,4 @@
-import { CheckpointStack, type StateBackend, StateError } from '@venomqa/core'
+import { CheckpointStack, type ConnectOptions, type StateBackend, StateError } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, openConnection, parseTarget } from './connection'
 import { PRIVATE_LIKE, binary, ident } from './sql'
@@ -73,9 +73,14 @@ export class MysqlSavepointBackend implements StateBackend {
     return this.#conn
   }
 
-  async connect(): Promise<void> {
+  /**
+   * With `options.signal`: aborted while connecting, the connection is destroyed at once; aborted after, the
+   * transaction just begun is rolled back as at a disconnect. The connect rejects with the signal's reason.
+   */
+  async connect(options?: ConnectOptions): Promise<void> {
     if (this.#conn) return
-    const conn = await openConnection(this.name, this.#target)
+    const signal = options?.signal
+    const conn = await openConnection(this.name, this.#target, {}, signal)
     try {
       const [rows] = await conn.query<RowDataPacket[]>(
         `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND ${binary('TABLE_NAME')} NOT LIKE ? ORDER BY TABLE_NAME`,
@@ -90,13 +95,18 @@ export class MysqlSavepointBackend implements StateBackend {
         [this.#target.database],
       )
       this.#autoIds = columns.map((r) => ({ table: String(r.t), column: String(r.c) })).filter((c) => this.#tables.includes(c.table))
-      if (this.#autoIds.length) this.#outside = await openConnection(this.name, this.#target)
+      if (this.#autoIds.length) this.#outside = await openConnection(this.name, this.#target, {}, signal)
       await conn.query('START TRANSACTION')
       this.#conn = conn
     } catch (err) {
       await conn.end().catch(() => conn.destroy())
       await this.#endOutside()
+      if (signal?.aborted) throw signal.reason
       throw err instanceof StateError ? err : new StateError(this.name, `connect to ${this.#target.display} failed: ${describeSqlError(err)}`, { cause: err })
+    }
+    if (signal?.aborted) {
+      await this.disconnect()
+      throw signal.reason
     }
   }
 

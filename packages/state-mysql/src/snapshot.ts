@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { CheckpointStack, type OpenCheckpoint, type StateBackend, StateError, errorMessage, redactText } from '@venomqa/core'
+import { CheckpointStack, type ConnectOptions, type OpenCheckpoint, type StateBackend, StateError, errorMessage, redactText } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
 import { SAVED_TRIGGERS, TriggerSwapError, copyName, definerSql, otherDefinerNeeds, putBackAppTriggers, quietAppTriggers, readAppTriggers } from './app-triggers'
@@ -158,9 +158,15 @@ export class MysqlSnapshotBackend implements StateBackend {
     return this.#stack.names
   }
 
-  async connect(): Promise<void> {
+  /**
+   * With `options.signal`: aborted while connecting, the connection is destroyed at once; aborted while the
+   * tracking is installed, the install finishes and is dropped again as at a disconnect. Either way nothing
+   * is left, and the connect rejects with the signal's reason.
+   */
+  async connect(options?: ConnectOptions): Promise<void> {
     if (this.#conn) return
-    const conn = await openConnection(this.name, this.#target, { multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true })
+    const signal = options?.signal
+    const conn = await openConnection(this.name, this.#target, { multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true }, signal)
     try {
       await this.#prepareSession(conn)
       this.#canTryLocks = await canTryLocks(conn, this.#lockWaitSeconds())
@@ -176,6 +182,10 @@ export class MysqlSnapshotBackend implements StateBackend {
       // at a disconnect; a failure of that stays behind this one, which says why connect failed.
       if (isConnectionLost(err) || isConnectionLost((err as { cause?: unknown }).cause)) await this.#dropOnNewConnection().catch(() => undefined)
       throw this.#wrap('connect', err)
+    }
+    if (signal?.aborted) {
+      await this.disconnect()
+      throw signal.reason
     }
   }
 

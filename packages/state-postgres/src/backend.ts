@@ -1,4 +1,4 @@
-import { CheckpointStack, type OpenCheckpoint, type StateBackend, type StateError } from '@venomqa/core'
+import { CheckpointStack, type ConnectOptions, type OpenCheckpoint, type StateBackend, type StateError } from '@venomqa/core'
 import type pg from 'pg'
 import type { Scope } from './catalog'
 import { type Target, connectedClient, databaseAnswers, databaseProblem, describeTarget, openClient, step } from './connection'
@@ -40,10 +40,16 @@ export abstract class PostgresBackend<T> implements StateBackend {
     return this.stack.names
   }
 
-  async connect(): Promise<void> {
+  /**
+   * With `options.signal`: aborted while connecting, the socket is closed at once; aborted while the new
+   * client is set up, the setup finishes and is undone as at a disconnect. Either way nothing is left, and
+   * the connect rejects with the signal's reason.
+   */
+  async connect(options?: ConnectOptions): Promise<void> {
     if (this.#client) return
+    const signal = options?.signal
     const { url, purpose } = this.connectsTo()
-    const client = await openClient(this.name, url, this.options.connectTimeoutMs, purpose)
+    const client = await openClient(this.name, url, this.options.connectTimeoutMs, purpose, signal)
     try {
       await this.prepare(client)
     } catch (err) {
@@ -51,6 +57,10 @@ export abstract class PostgresBackend<T> implements StateBackend {
       throw err
     }
     this.#client = client
+    if (signal?.aborted) {
+      await this.disconnect()
+      throw signal.reason
+    }
   }
 
   async checkpoint(name: string): Promise<void> {

@@ -59,7 +59,8 @@ function maskSecrets(text: string): string {
 }
 
 /** Open one client; a failure becomes a StateError naming the server, the database and the cause. */
-export async function openClient(backend: string, url: string, connectTimeoutMs: number, purpose: string): Promise<pg.Client> {
+export async function openClient(backend: string, url: string, connectTimeoutMs: number, purpose: string, signal?: AbortSignal): Promise<pg.Client> {
+  signal?.throwIfAborted()
   const target = describeTarget(url)
   // Named after the backend, so that an operator (or a test) can tell its sessions apart in pg_stat_activity.
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: `venomqa ${backend}`.slice(0, 63) })
@@ -69,13 +70,24 @@ export async function openClient(backend: string, url: string, connectTimeoutMs:
   client.on('error', (err) => {
     if (!lostWith.has(client)) lostWith.set(client, err)
   })
+  // end() would send Terminate and wait for the server to close, which one that does not answer never does.
+  const stopConnecting = () => pgSocketOf(client)?.destroy()
+  signal?.addEventListener('abort', stopConnecting, { once: true })
   try {
     await client.connect()
   } catch (err) {
     await client.end().catch(() => {})
+    if (signal?.aborted) throw signal.reason
     throw new StateError(backend, `cannot connect to ${where(target)} to ${purpose}: ${describePgError(err)} [${target.display}]`, { cause: err })
+  } finally {
+    signal?.removeEventListener('abort', stopConnecting)
   }
   return client
+}
+
+/** The socket of a pg client, which pg keeps on its connection and does not type. */
+function pgSocketOf(client: pg.Client): { destroy(): void } | undefined {
+  return (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream
 }
 
 /** Why a client of openClient stopped being usable: the error its connection met (the server ended the session). */

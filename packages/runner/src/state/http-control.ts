@@ -1,4 +1,4 @@
-import { type StateBackend, StateError, definePlugin, PLUGIN_API_VERSION, ConfigError, parseOptions, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
+import { type ConnectOptions, type StateBackend, StateError, definePlugin, PLUGIN_API_VERSION, ConfigError, parseOptions, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import { request } from '../http/undici'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
@@ -63,17 +63,19 @@ export class HttpControlState implements StateBackend {
     await this.#call('POST', 'import', state ?? null, 'import')
   }
 
-  async #call(method: 'GET' | 'POST', route: string, body?: unknown, optional?: 'export' | 'import'): Promise<unknown> {
+  async #call(method: 'GET' | 'POST', route: string, body?: unknown, optional?: 'export' | 'import', stop?: AbortSignal): Promise<unknown> {
     const url = `${this.#base}/${route}`
     let res
     try {
+      const timeout = AbortSignal.timeout(this.#opts.timeoutMs ?? 10_000)
       res = await request(url, {
         method,
         headers: { 'content-type': 'application/json', ...this.#opts.headers },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#opts.timeoutMs ?? 10_000),
+        signal: stop ? AbortSignal.any([stop, timeout]) : timeout,
       })
     } catch (err) {
+      if (stop?.aborted) throw stop.reason
       throw new StateError(this.name, `${method} ${url} failed: ${(err as Error).message}`, { cause: err })
     }
     const text = res.bodyText
@@ -92,8 +94,9 @@ export class HttpControlState implements StateBackend {
     }
   }
 
-  async connect(): Promise<void> {
-    await this.#call('GET', 'state')
+  /** A GET of the state; `options.signal` ends it at once (nothing is set up by it to undo). */
+  async connect(options?: ConnectOptions): Promise<void> {
+    await this.#call('GET', 'state', undefined, undefined, options?.signal)
   }
   async checkpoint(name: string): Promise<void> {
     await this.#call('POST', 'checkpoint', { name })
