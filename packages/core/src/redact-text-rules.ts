@@ -8,11 +8,19 @@ export const REDACTED = '[REDACTED]'
 /** Words that make a query parameter, a form field or a `name: value` pair in text secret. */
 export const NAME_WORDS = 'password|passwd|passphrase|passcode|secret|token|jwt|api[-_]?key|apikey|access[-_]?key|subscription[-_]?key|credential|private[-_]?key|session[-_]?id|sessionid|signature'
 /**
- * A whole name holding one of those words (`access_token`, `X-Amz-Security-Token`, `client_secret`). The
- * parts around the word are bounded, and every pattern below starts a name only where no name character
- * precedes it: a 20 000-letter word in a body is then tried once, not from each of its letters.
+ * A cursor of a list (`page_token`, `nextPageToken`, `continuation_token`, `sync_token`): a token that opens
+ * nothing. The API hands it out with a page and takes it back for the next one; masked, a report could not
+ * show which page a request asked for. No secret name (SECRET_NAME), no secret key (isSecretKey in
+ * ./redact), no secret query parameter (isSecretQueryName): one rule for a body, a query and free text.
  */
-export const SECRET_NAME = `[\\w.-]{0,64}?(?:${NAME_WORDS})[\\w.-]{0,64}`
+export const CURSOR_NAME = '(?:next|prev|previous)?[-_]?(?:page|continuation|pagination|cursor|sync|resume)[-_]?token'
+/**
+ * A whole name holding one of those words (`access_token`, `X-Amz-Security-Token`, `client_secret`), but
+ * not a cursor (CURSOR_NAME). The parts around the word are bounded, and every pattern below starts a name
+ * only where no name character precedes it: a 20 000-letter word in a body is then tried once, not from
+ * each of its letters.
+ */
+export const SECRET_NAME = `(?!${CURSOR_NAME}(?![\\w.-]))[\\w.-]{0,64}?(?:${NAME_WORDS})[\\w.-]{0,64}`
 
 /**
  * `scheme://user:pass@host`: the whole user part goes, since a token is often the user name. A password

@@ -1,4 +1,4 @@
-import { CREDENTIAL_RULES, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES, afterBoundary } from './redact-text-rules'
+import { CREDENTIAL_RULES, CURSOR_NAME, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES, afterBoundary } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -46,11 +46,10 @@ export interface RedactOptions {
 }
 
 /**
- * A token that opens nothing: a cursor of a list (`page_token`, `nextPageToken`, `continuation_token`,
- * `sync_token`). The API hands it out with a page and takes it back for the next one; masked, a report
- * could not show which page a request asked for, and `venomqa generate` asked for a variable to hold one.
+ * A token that opens nothing: a cursor of a list (CURSOR_NAME). Masked, a report could not show which
+ * page a request asked for, and `venomqa generate` asked for a variable to hold one.
  */
-const CURSOR_TOKEN = /^(?:next|prev|previous)?[-_]?(?:page|continuation|pagination|cursor|sync|resume)[-_]?token$/i
+const CURSOR_TOKEN = new RegExp(`^${CURSOR_NAME}$`, 'i')
 
 /**
  * How a value VenomQA made up for a secret-named field starts (an OpenAPI sample of `password` is

@@ -618,6 +618,21 @@ describe('a cursor of a list is no secret', () => {
     expect(redactBody({ page_token: 'CiAKGjBpNDd2Nm', items: [] })).toEqual({ page_token: 'CiAKGjBpNDd2Nm', items: [] })
   })
 
+  it('in free text as by name: what redactText masks in a query is what isSecretQueryName names', () => {
+    const names = ['page_token', 'pageToken', 'nextPageToken', 'prev_page_token', 'continuation_token', 'sync_token', 'cursor-token', 'resume_token', 'page', 'q', 'cursor']
+    const secret = ['session', 'key', 'sig', 'pwd', 'access_token', 'api-key', 'signature', 'token', 'page_access_token', 'x-page-token-secret', 'page_token_secret', 'tokenSecret']
+    for (const name of [...names, ...secret]) {
+      for (const url of [`/items?${name}=CiAKGjBpNDd2Nm&n=2`, `GET https://api.test/items?n=2&${name}=CiAKGjBpNDd2Nm`]) {
+        expect(redactText(url).includes('CiAKGjBpNDd2Nm'), url).toBe(!isSecretQueryName(name))
+        expect(isSecretQueryName(name), name).toBe(secret.includes(name))
+      }
+    }
+    // In a form body, a log line, JSON kept as text: a cursor is shown as redactBody shows it.
+    expect(redactText('page_token=CiAK&password=Pw1')).toBe(`page_token=CiAK&password=${REDACTED}`)
+    expect(redactText('next page_token: CiAK, token: Tk2')).toBe(`next page_token: CiAK, token: ${REDACTED}`)
+    expect(redactText('{"nextPageToken":"CiAK","token":"Tk2"')).toBe(`{"nextPageToken":"CiAK","token":"${REDACTED}"`)
+  })
+
   it('in a query too: a cursor is no secret of a URL, `?session=` and the other short names are', () => {
     for (const name of ['page_token', 'nextPageToken', 'continuation_token', 'page', 'q']) expect(isSecretQueryName(name), name).toBe(false)
     for (const name of ['session', 'Session', 'key', 'sig', 'pwd', 'access_token', 'api-key', 'signature']) expect(isSecretQueryName(name), name).toBe(true)
