@@ -23,17 +23,46 @@ export const CURSOR_NAME = '(?:next|prev|previous)?[-_]?(?:page|continuation|pag
 export const SECRET_NAME = `(?!${CURSOR_NAME}(?![\\w.-]))[\\w.-]{0,64}?(?:${NAME_WORDS})[\\w.-]{0,64}`
 
 /**
- * `scheme://user:pass@host`: the whole user part goes, since a token is often the user name. A password
- * written unencoded may hold `#`, `/`, `?` or `@` (`postgres://app:Pa55#w@rd@db/app`), and such a URL fails
- * to parse, which is just when an error quotes it: the user part runs to the last `@` before the query
- * (`?`), so `mysql://root:p@ss/w0rd@db/app` loses all of `p@ss/w0rd`. The price: an `@` in the path of a
- * URL that has credentials (`https://u:p@host/users/a@b.test`) hides the path up to it, never a secret.
- * Without credentials an `@` in a path stays (`http://localhost:3000/users/ada@example.test`): a password
- * may hold `/` only after a `user:`, and `host:3000/` is a port. Bounded, so a text of many `x://a:` is not
- * read once from each of them to its end. A scheme may follow a `-`, as a default value does
- * (`${DATABASE_URL:-postgres://app:pw@db/app}`).
+ * A host by its form: `localhost`, an IPv4 address, or a dotted name that ends in letters (`db.internal`,
+ * `api.example.test`). What a user name hardly ever is, and what tells `host:3000/users/ada@example.test`
+ * (a host, its port and a path) from `app:4821/x@db` (a user and a password of digits and a `/`).
  */
-const URL_CREDENTIALS = /(?<![\w+.])([a-z][a-z0-9+.-]{0,30}:\/\/)(?:[^\s/?#@"'<>]+|[^\s/?#@"'<>:]{0,256}:(?!\d{1,5}(?:[/?#]|$))[^\s"<>]{0,256}?)@(?=[^\s?@"'<>]*(?:[?\s"'<>]|$))/gi
+const HOST_NAME = String.raw`(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|(?:[a-z0-9_-]{1,63}\.){1,8}[a-z]{2,63})`
+/**
+ * After the colon of `name:` (`start` is what stands before the name), a port rather than the start of a
+ * password: digits before a `/`, `?` or `#` (or the end) after a host by its form (HOST_NAME); or digits
+ * with a query before the next `@` (`api:3000/users?email=ada@example.test`: a `?`, a name and `=` or a
+ * `&`), which no password of digits holds. Else the digits start a password (`u:12/ss@db`), and all of it
+ * goes. The price: a dotless host, a port and an `@` in the path or fragment
+ * (`http://api:3000/users/ada@example.test`) read as credentials, and are masked up to that `@`.
+ */
+const notPort = (start: string) => String.raw`(?!(?=\d)(?:(?<=${start}${HOST_NAME}:)\d{1,5}(?:[/?#]|$)|\d{1,5}(?:[/#][^\s?@"<>]*)?\?[^\s@"<>=&]*[=&]))`
+/**
+ * What follows the `@` that ends a user part: the host part, with no `@` after it that could still be the
+ * password's. The user part runs to the last `@` before the host, through a `/`, `#`, `?` or `'` of the
+ * password (`postgres://u:p@ss?w'rd@db/x`); an `@` after a `?` is a query's only once a name and `=`, or a
+ * `&`, stand between them (`https://u:p@host/x?email=a@b.test` keeps its query). The price: a quote
+ * right after the host and then an `@` (`'u:p@h','a@b.test'`) hide the text up to that `@`. `stop` is a
+ * character that ends the text the credentials stand in (`&` in a query's value).
+ */
+const afterUserinfo = (stop = '') => String.raw`(?=[^\s?@"<>${stop}]*(?:[\s"<>${stop}]|$|\?[^\s@"<>=&${stop}]*(?:[=&\s"<>${stop}]|$)))`
+
+/**
+ * `scheme://user:pass@host`: the whole user part goes, since a token is often the user name. A password
+ * written unencoded may hold `#`, `/`, `?`, `'` or `@` (`postgres://app:Pa55#w@rd@db/app`), and such a URL
+ * fails to parse, which is just when an error quotes it: the user part runs to the last `@` before the host
+ * (afterUserinfo), so `mysql://root:p@ss/w0rd@db/app` loses all of `p@ss/w0rd`. The price: an `@` in the
+ * path of a URL that has credentials (`https://u:p@host/users/a@b.test`) hides the path up to it, never a
+ * secret; and a password with an `@` and then a `?name=` of its own (`u:p@ss?a=b@db`) reads as a host and
+ * a query, as a parser reads it. Without credentials an `@` in a path stays
+ * (`http://localhost:3000/users/ada@example.test`): a password may hold `/` only after a `user:`, and
+ * `host:3000/` is a port (notPort). Bounded, so a text of many `x://a:` is not read once from each of them
+ * to its end. A scheme may follow a `-`, as a default value does (`${DATABASE_URL:-postgres://app:pw@db/app}`).
+ */
+const URL_CREDENTIALS = new RegExp(
+  String.raw`(?<![\w+.])([a-z][a-z0-9+.-]{0,30}:\/\/)(?:[^\s/?#@"'<>]+|[^\s/?#@"'<>:]{0,256}:${notPort(String.raw`\/\/`)}[^\s"<>]{0,256}?)@${afterUserinfo()}`,
+  'gi',
+)
 /**
  * Words before a colon that write an address, not a user (`mailto:ada@example.test`, `sip:`, `xmpp:`,
  * WebFinger's `acct:`, npm's and JSR's `npm:pkg@1.2.3`, a search's `from:ada@example.test`): what follows
@@ -46,22 +75,29 @@ const ADDRESS_LABELS = 'mailto|sips?|xmpp|acct|im|pres|cid|mid|tag|npm|jsr|from|
  * host: `git@github.com:org/repo`).
  */
 const LOOSE_DELIMITER = '\\s/?#"\'`<>=&,;()[\\]{}|\\\\'
+/** Where the value of a query parameter or form field starts (`?filter=`, `&dsn=`). */
+const QUERY_VALUE_START = String.raw`[?&][^\s?&=#"'<>]{0,64}=`
 /**
  * `user:password@host` and `:password@host` without the `://` URL_CREDENTIALS needs: a URL written
  * slightly wrong (`http//u:pw@host`, `http:/u:pw@host`, `postgres:u:pw@host`), a bare connection string
- * (`u:pw@127.0.0.1`), what a config variable holds. The colon is what tells credentials from an address
- * (`ada@example.test` and `git@github.com:org/repo` have none before their `@`), and, as in
- * URL_CREDENTIALS, the password runs to the last `@` before the query (`u:p@ss#w/o:rd@db/app` loses all
- * of `p@ss#w/o:rd`). A scheme or a malformed `scheme//` before the user is kept ($1). Not credentials: a
- * host and port before a path (`localhost:3000/users/ada@example.test`), a time (`10:30`, a user of
- * digits only), an address after one of ADDRESS_LABELS, a container image's tag before its digest
+ * (`u:pw@127.0.0.1`, `123:pw@db`), what a config variable holds. The colon is what tells credentials from
+ * an address (`ada@example.test` and `git@github.com:org/repo` have none before their `@`), and, as in
+ * URL_CREDENTIALS, the password runs to the last `@` before the host (`u:p@ss#w/o:rd@db/app` loses all of
+ * `p@ss#w/o:rd`). A scheme or a malformed `scheme//` before the user is kept ($1, or $2 in a query's
+ * value). Not credentials: a host and port before a path (`localhost:3000/users/ada@example.test`,
+ * notPort), an address after one of ADDRESS_LABELS, a container image's tag before its digest
  * (`nginx:1.25@sha256:...`), a text masked already. A user starts only after a delimiter (LOOSE_DELIMITER)
  * or at the start, and the parts are bounded: a long text is read a bounded number of times from each start.
+ *
+ * A query parameter's value (`?dsn=u:pw@db`) ends at the next `&`, as a parser reads it: credentials that
+ * start one run to that `&` at most, so `?filter=status:open&assignee=ada@example.test` and
+ * `?at=10:30&email=ada@example.test` are two pairs, no user and password. Elsewhere
+ * (`DATABASE_URL=u:p&ss@db`) a `&` is the password's. One pattern for both, so that the leftmost start
+ * is tried first: a start further into the value never cuts the credentials that start the value.
  */
-const LOOSE_CREDENTIALS = new RegExp(
-  `(?<![^${LOOSE_DELIMITER}])((?:[a-z][a-z0-9+.-]{0,30}(?::\\/?|\\/\\/))?)(?![!-]?(?:${ADDRESS_LABELS}):)(?!\\d{1,5}:)[^${LOOSE_DELIMITER}:@]{0,64}:(?!\\d{1,5}(?:[/?#]|$))(?!\\/\\/)(?:(?!\\[REDACTED\\]@)[^\\s"<>]){0,256}?@(?!sha\\d+:)(?=[^\\s?@"'<>]*(?:[?\\s"'<>]|$))`,
-  'gi',
-)
+const looseCredentials = (stop: string) =>
+  `((?:[a-z][a-z0-9+.-]{0,30}(?::\\/?|\\/\\/))?)(?![!-]?(?:${ADDRESS_LABELS}):)[^${LOOSE_DELIMITER}:@]{0,64}:${notPort(`(?:^|[${LOOSE_DELIMITER}:])`)}(?!\\/\\/)(?:(?!\\[REDACTED\\]@)[^\\s"<>${stop}]){0,256}?@(?!sha\\d+:)${afterUserinfo(stop)}`
+const LOOSE_CREDENTIALS = new RegExp(`(?<![^${LOOSE_DELIMITER}])(?:(?<=${QUERY_VALUE_START})${looseCredentials('&')}|(?<!${QUERY_VALUE_START})${looseCredentials('')})`, 'gi')
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g
 /** The same, for a value long enough to be a credential: in a message, "Bearer or Basic" is words. */
 const BEARER_VALUE = /\b(Bearer|Basic)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*/g
@@ -195,14 +231,14 @@ export const ISSUED_MARK = /(?:sk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pa
  */
 export const CREDENTIAL_RULES: readonly (readonly [RegExp, string])[] = [
   [URL_CREDENTIALS, `$1${REDACTED}@`],
-  [LOOSE_CREDENTIALS, `$1${REDACTED}@`],
+  [LOOSE_CREDENTIALS, `$1$2${REDACTED}@`],
   [BEARER_VALUE, `$1 ${REDACTED}`],
 ]
 
 /** What redactText replaces in free text, in this order. */
 export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
   [URL_CREDENTIALS, `$1${REDACTED}@`],
-  [LOOSE_CREDENTIALS, `$1${REDACTED}@`],
+  [LOOSE_CREDENTIALS, `$1$2${REDACTED}@`],
   [BEARER, `$1 ${REDACTED}`],
   [SECRET_ASSERTION, `$1${REDACTED}$3${REDACTED}`],
   [MULTIPART_SECRET_PART, `$1${REDACTED}`],
