@@ -5,6 +5,16 @@
 
 export const REDACTED = '[REDACTED]'
 
+/**
+ * How a value VenomQA made up for a secret-named field starts (an OpenAPI sample of `password` is
+ * `made-up-secret-password-1`, of `?session=` `made-up-secret-session-1`). It is no one's secret, so it is
+ * never masked: a report shows what was sent, and a regression journey writes it as it is, where a real
+ * secret is read from an environment variable the user sets. Masked in the record, it was such a variable
+ * whose value no one could know, and the journey could not run. Nor is it remembered as a known secret,
+ * which would mask it in every text.
+ */
+export const MADE_UP_SECRET_PREFIX = 'made-up-secret-'
+
 /** Words that make a query parameter, a form field or a `name: value` pair in text secret. */
 export const NAME_WORDS = 'password|passwd|passphrase|passcode|secret|token|jwt|api[-_]?key|apikey|access[-_]?key|subscription[-_]?key|credential|private[-_]?key|session[-_]?id|sessionid|signature'
 /**
@@ -108,17 +118,20 @@ const BEARER_VALUE = /\b(Bearer|Basic)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*/g
  * pair, and escaped JSON stays JSON. A value masked already is kept as it is (its `]` is the mask's).
  */
 const PAIR_VALUE = `(?:\\[REDACTED\\](?=[&\\s"'#\\]<>\\\\]|$)|(?:[^&\\s"'#\\]<>\\\\]|\\\\+(?![\\\\"]))*)`
-/** `password=...` in a query, a form body or a sentence; `password="..."` (code, an attribute) is NAME_COLON's. */
-const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)(?!["'\`])${PAIR_VALUE}`, 'gi')
+/**
+ * `password=...` in a query, a form body or a sentence; `password="..."` (code, an attribute) is NAME_COLON's.
+ * A value VenomQA made up (MADE_UP_SECRET_PREFIX) is shown, as under a body key.
+ */
+const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)(?!["'\`]|${MADE_UP_SECRET_PREFIX})${PAIR_VALUE}`, 'gi')
 /**
  * Query parameter names too short to match by word (`?key=`, `&sig=`, `&pwd=`), and `session`, which as a
  * body key holds data as often as not but in a query (`?session=<token>`) is the session itself: secret
  * only in a query.
  */
 export const SHORT_QUERY_NAMES = 'key|sig|auth|pwd|pin|otp|session'
-const SHORT_QUERY = new RegExp(`([?&](?:${SHORT_QUERY_NAMES})=)${PAIR_VALUE}`, 'gi')
-/** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message). */
-const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
+const SHORT_QUERY = new RegExp(`([?&](?:${SHORT_QUERY_NAMES})=)(?!${MADE_UP_SECRET_PREFIX})${PAIR_VALUE}`, 'gi')
+/** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message); a made-up value (MADE_UP_SECRET_PREFIX) is shown. */
+const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?!${MADE_UP_SECRET_PREFIX})(?:[^"\\\\]|\\\\.)*"`, 'gi')
 /**
  * A name/value pair naming a secret in text not parsed as JSON (`{"name":"password","value":"..."}`, as HAR,
  * Kubernetes and Postman write fields): its value. Each start needs the literal `"name"` or `"key"`, and
@@ -158,9 +171,9 @@ const ESCAPED_JSON_LITERAL_PAIR = new RegExp(`((?<!\\\\)(\\\\+)"${SECRET_NAME}\\
  * `token: abc` in a log line or an error, and `apiKey = 'abc'` or `password: 'abc'` in code (a Postman
  * script's line an import could not translate), in any of JavaScript's quotes; not `token === x`.
  * Assertion messages say `label: expected ..., got ...`, so the word `expected` after a secret label is
- * not the value: masking it would hide nothing and show the values.
+ * not the value: masking it would hide nothing and show the values. A made-up value is shown.
  */
-const NAME_COLON = new RegExp(`((?<![\\w.-])${SECRET_NAME}["'\`]?\\s*(?::|=(?![=>]))\\s*["'\`]?)(?!expected\\b|\\[REDACTED\\])[^\\s&"'\`,;]+`, 'gi')
+const NAME_COLON = new RegExp(`((?<![\\w.-])${SECRET_NAME}["'\`]?\\s*(?::|=(?![=>]))\\s*["'\`]?)(?!expected\\b|\\[REDACTED\\]|${MADE_UP_SECRET_PREFIX})[^\\s&"'\`,;]+`, 'gi')
 /**
  * An assertion message about a secret label, written before assertions masked their own values (a
  * results file from an older version): both values go.
