@@ -126,10 +126,11 @@ const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)(?!["'\`]|${MADE_UP_S
 /**
  * Query parameter names too short to match by word (`?key=`, `&sig=`, `&pwd=`), and `session`, which as a
  * body key holds data as often as not but in a query (`?session=<token>`) is the session itself: secret
- * only in a query.
+ * only in a query, and in a form body, whose first field has no `?` or `&` before it (`key=...&user=ada`:
+ * a text of one word that starts so; `pin=4711, then` is words).
  */
 export const SHORT_QUERY_NAMES = 'key|sig|auth|pwd|pin|otp|session'
-const SHORT_QUERY = new RegExp(`([?&](?:${SHORT_QUERY_NAMES})=)(?!${MADE_UP_SECRET_PREFIX})${PAIR_VALUE}`, 'gi')
+const SHORT_QUERY = new RegExp(`((?:^(?=\\S*$)|[?&])(?:${SHORT_QUERY_NAMES})=)(?!${MADE_UP_SECRET_PREFIX})${PAIR_VALUE}`, 'gi')
 /** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message); a made-up value (MADE_UP_SECRET_PREFIX) is shown. */
 const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?!${MADE_UP_SECRET_PREFIX})(?:[^"\\\\]|\\\\.)*"`, 'gi')
 /**
@@ -271,4 +272,4 @@ export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
  * query key, a secret word or a secret header's last word. Most text (a URL, a step's message) has none of them, and one test then
  * saves eight replaces.
  */
-export const MAYBE_SECRET = new RegExp(`@|bearer|basic|cookie|[?&](?:${SHORT_QUERY_NAMES})=|${NAME_WORDS}|${HEADER_PAIR_MARK}`, 'i')
+export const MAYBE_SECRET = new RegExp(`@|bearer|basic|cookie|(?:^|[?&])(?:${SHORT_QUERY_NAMES})=|${NAME_WORDS}|${HEADER_PAIR_MARK}`, 'i')

@@ -575,7 +575,8 @@ export function secretsOfValue(value: unknown, options?: RedactOptions): string[
  */
 const unanchored = (re: RegExp) => re.source.replace(/[\^$]/g, '')
 // `session` too: its value is a secret when shaped like a token (see isSessionToken), and the look said no.
-const MAY_HOLD_SECRET = new RegExp(`${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session`, 'i')
+// And a form's field of a short query name (`key=`, `sig=`), secret by isSecretQueryName as a form's names are.
+const MAY_HOLD_SECRET = new RegExp(`${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session|(?:^|&)(?:${SHORT_QUERY_NAMES})=`, 'i')
 
 /**
  * Whether secretsOfBodyText could find anything in `text`: a look for secret-looking names, no parsing.

@@ -681,6 +681,23 @@ describe('escapeControlChars', () => {
   })
 })
 
+describe('a form body whose first field has a short secret query name', () => {
+  // `user=ada&key=...` was masked and `key=...&user=ada` shown: the rule for `?key=` wanted a `?` or `&`
+  // before the name, and the value was never remembered, since the look for secret names knew no `key`.
+  it('is masked and remembered as a form whose later field it is', () => {
+    for (const name of ['key', 'sig', 'session', 'pin', 'otp', 'pwd', 'auth']) {
+      const body = `${name}=fv-${name}-4711abc&user=ada`
+      expect(redactBody(body), body).toBe(`${name}=${REDACTED}&user=ada`)
+      expect(secretsOfBodyText(body), body).toEqual([`fv-${name}-4711abc`])
+    }
+    // The same names inside a word, or after one, are no field of a form.
+    for (const text of ['monkey=banana&user=ada', 'hotkey=ctrl', 'user=ada']) {
+      expect(redactBody(text), text).toBe(text)
+      expect(secretsOfBodyText(text), text).toEqual([])
+    }
+  })
+})
+
 describe('a cursor of a list is no secret', () => {
   it('page_token, nextPageToken, continuation_token and sync_token are shown; tokens that open something are not', () => {
     for (const key of ['page_token', 'pageToken', 'next_page_token', 'nextPageToken', 'continuation_token', 'sync_token', 'cursor-token'])
