@@ -52,10 +52,13 @@ const notPort = (start: string) => String.raw`(?!(?=\d)(?:(?<=${start}${HOST_NAM
  * password's. The user part runs to the last `@` before the host, through a `/`, `#`, `?` or `'` of the
  * password (`postgres://u:p@ss?w'rd@db/x`); an `@` after a `?` is a query's only once a name and `=`, or a
  * `&`, stand between them (`https://u:p@host/x?email=a@b.test` keeps its query). The price: a quote
- * right after the host and then an `@` (`'u:p@h','a@b.test'`) hide the text up to that `@`. `stop` is a
- * character that ends the text the credentials stand in (`&` in a query's value).
+ * right after the host and then an `@` (`'u:p@h','a@b.test'`) hide the text up to that `@`. `end`, when
+ * given, is where the text the credentials stand in ends (VALUE_END in a query's value).
  */
-const afterUserinfo = (stop = '') => String.raw`(?=[^\s?@"<>${stop}]*(?:[\s"<>${stop}]|$|\?[^\s@"<>=&${stop}]*(?:[=&\s"<>${stop}]|$)))`
+const afterUserinfo = (end?: string) => {
+  const char = end ? String.raw`(?:(?!${end})[^\s?@"<>])` : String.raw`[^\s?@"<>]`
+  return String.raw`(?=${char}*(?:[\s"<>]|$|${end ? `${end}|` : ''}\?[^\s@"<>=&]*(?:[=&\s"<>]|$)))`
+}
 
 /**
  * `scheme://user:pass@host`: the whole user part goes, since a token is often the user name. A password
@@ -87,6 +90,8 @@ const ADDRESS_LABELS = 'mailto|sips?|xmpp|acct|im|pres|cid|mid|tag|npm|jsr|from|
 const LOOSE_DELIMITER = '\\s/?#"\'`<>=&,;()[\\]{}|\\\\'
 /** Where the value of a query parameter or form field starts (`?filter=`, `&dsn=`). */
 const QUERY_VALUE_START = String.raw`[?&][^\s?&=#"'<>]{0,64}=`
+/** Where it ends: at a `&` that starts the next pair (`&assignee=`), not at one a password holds (`p&ss@db`). */
+const VALUE_END = String.raw`&(?=[^\s&=@#"'<>]{0,64}=)`
 /**
  * `user:password@host` and `:password@host` without the `://` URL_CREDENTIALS needs: a URL written
  * slightly wrong (`http//u:pw@host`, `http:/u:pw@host`, `postgres:u:pw@host`), a bare connection string
@@ -99,15 +104,16 @@ const QUERY_VALUE_START = String.raw`[?&][^\s?&=#"'<>]{0,64}=`
  * (`nginx:1.25@sha256:...`), a text masked already. A user starts only after a delimiter (LOOSE_DELIMITER)
  * or at the start, and the parts are bounded: a long text is read a bounded number of times from each start.
  *
- * A query parameter's value (`?dsn=u:pw@db`) ends at the next `&`, as a parser reads it: credentials that
- * start one run to that `&` at most, so `?filter=status:open&assignee=ada@example.test` and
- * `?at=10:30&email=ada@example.test` are two pairs, no user and password. Elsewhere
- * (`DATABASE_URL=u:p&ss@db`) a `&` is the password's. One pattern for both, so that the leftmost start
- * is tried first: a start further into the value never cuts the credentials that start the value.
+ * A query parameter's value (`?dsn=u:pw@db`) ends where the next pair starts (VALUE_END): credentials
+ * that start one run to it at most, so `?filter=status:open&assignee=ada@example.test` and
+ * `?at=10:30&email=ada@example.test` are two pairs, no user and password, while `?dsn=u:p&ss@db` loses
+ * all of `p&ss`. Elsewhere (`DATABASE_URL=u:p&ss=x@db`) any `&` may be the password's. One pattern for
+ * both, so that the leftmost start is tried first: a start further into the value never cuts the
+ * credentials that start the value.
  */
-const looseCredentials = (stop: string) =>
-  `((?:[a-z][a-z0-9+.-]{0,30}(?::\\/?|\\/\\/))?)(?![!-]?(?:${ADDRESS_LABELS}):)[^${LOOSE_DELIMITER}:@]{0,64}:${notPort(`(?:^|[${LOOSE_DELIMITER}:])`)}(?!\\/\\/)(?:(?!\\[REDACTED\\]@)[^\\s"<>${stop}]){0,256}?@(?!sha\\d+:)${afterUserinfo(stop)}`
-const LOOSE_CREDENTIALS = new RegExp(`(?<![^${LOOSE_DELIMITER}])(?:(?<=${QUERY_VALUE_START})${looseCredentials('&')}|(?<!${QUERY_VALUE_START})${looseCredentials('')})`, 'gi')
+const looseCredentials = (end?: string) =>
+  `((?:[a-z][a-z0-9+.-]{0,30}(?::\\/?|\\/\\/))?)(?![!-]?(?:${ADDRESS_LABELS}):)[^${LOOSE_DELIMITER}:@]{0,64}:${notPort(`(?:^|[${LOOSE_DELIMITER}:])`)}(?!\\/\\/)(?:(?!\\[REDACTED\\]@${end ? `|${end}` : ''})[^\\s"<>]){0,256}?@(?!sha\\d+:)${afterUserinfo(end)}`
+const LOOSE_CREDENTIALS = new RegExp(`(?<![^${LOOSE_DELIMITER}])(?:(?<=${QUERY_VALUE_START})${looseCredentials(VALUE_END)}|(?<!${QUERY_VALUE_START})${looseCredentials()})`, 'gi')
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g
 /** The same, for a value long enough to be a credential: in a message, "Bearer or Basic" is words. */
 const BEARER_VALUE = /\b(Bearer|Basic)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*/g

@@ -214,9 +214,11 @@ describe('redaction of places that were side doors', () => {
       'GET /x?a=1&filter=label:bug&by=ada@example.test',
     ])
       expect(redactText(text), text).toBe(text)
-    // Credentials in a query value are masked all the same, up to the `&` that ends it.
+    // Credentials in a query value are masked all the same, up to the `&` that starts the next pair; a `&`
+    // of the password starts none.
     expect(redactText('?dsn=app:pw-LEAK@db/app&by=ada@example.test')).toBe(`?dsn=${REDACTED}@db/app&by=ada@example.test`)
     expect(redactText('?dsn=app:p@ss-LEAK@db/app&x=1')).toBe(`?dsn=${REDACTED}@db/app&x=1`)
+    expect(redactText('?dsn=app:p&ss-LEAK@db/app&x=1')).toBe(`?dsn=${REDACTED}@db/app&x=1`)
   })
 
   it('what only looks like credentials stays: an address, a time, a host and port, a digest', () => {
