@@ -103,6 +103,11 @@ async function startApp(): Promise<App> {
       if (typeof body?.name !== 'string' || typeof body?.secret !== 'string') return send(422, { error: 'name and secret are required' })
       return send(500, { error: 'the vault store is down' })
     }
+    // A session store that breaks on the session it is given in the query.
+    if (pathname === '/sessions/me' && req.method === 'GET') {
+      if (!url.searchParams.get('session')) return send(401, { error: 'no session' })
+      return send(500, { error: 'the session store is down' })
+    }
     const thing = /^\/things\/(\d+)$/.exec(pathname)
     if (thing && req.method === 'GET') {
       const found = data.things.find((t) => t.id === Number(thing[1]))
@@ -248,6 +253,20 @@ paths:
         '422': {description: invalid}
 `
 
+/** A session is read from the query (`?session=`), which redaction masks in every request line. */
+const SESSIONS = `openapi: 3.0.3
+info: {title: sessions, version: '1'}
+paths:
+  /sessions/me:
+    get:
+      operationId: getSession
+      parameters:
+        - {name: session, in: query, required: true, schema: {type: string}}
+      responses:
+        '200': {description: ok}
+        '401': {description: no session}
+`
+
 let app: App
 let p: Project
 
@@ -263,6 +282,7 @@ describe('venomqa explore --openapi on unusual documents', () => {
     await writeFile(path.join(p.dir, 'things.yaml'), THINGS)
     await writeFile(path.join(p.dir, 'accounts.yaml'), ACCOUNTS)
     await writeFile(path.join(p.dir, 'vaults.yaml'), VAULTS)
+    await writeFile(path.join(p.dir, 'sessions.yaml'), SESSIONS)
   })
   afterAll(async () => {
     await p?.remove()
@@ -317,5 +337,21 @@ describe('venomqa explore --openapi on unusual documents', () => {
     expect(replay.code, replay.stdout + replay.stderr).toBe(1)
     expect(replay.stdout).toContain('500')
     // No one's secret: shown as sent.
+  })
+
+  it('writes a secret query parameter it made up (`?session=`) into the regression journey as it is, and shows it in reports', async () => {
+    // Sampled as 'string', the value was masked in the request line by its query name, and the journey
+    // read it from VENOMQA_SECRET_SESSION, whose value no one could know: it refused to load.
+    const found = await p.venomqa(['explore', '--openapi', 'sessions.yaml', '--depth', '1', '--seed', '1', '--emit', 'journeys/sessions'])
+    expect(found.code, found.stdout + found.stderr).toBe(1)
+    expect(found.stdout).toContain('session=made-up-secret-session-1')
+    const [file] = (await readdir(path.join(p.dir, 'journeys/sessions'))).filter((f) => f.endsWith('.journey.ts'))
+    const text = await readFile(path.join(p.dir, 'journeys/sessions', file!), 'utf8')
+    expect(text).toContain("query: { session: 'made-up-secret-session-1' }")
+    expect(text).not.toContain('VENOMQA_SECRET')
+    const replay = await p.venomqa(['run', `journeys/sessions/${file}`])
+    expect(replay.stdout + replay.stderr).not.toContain('not set')
+    expect(replay.code, replay.stdout + replay.stderr).toBe(1)
+    expect(replay.stdout).toContain('500')
   })
 })

@@ -56,6 +56,8 @@ export interface StepNode {
   readonly options: StepOptions
   /** 'skip' (`step.skip(...)`): the step is reported as skipped and its action never runs. */
   readonly mode?: 'skip'
+  /** Arguments past the options, from a file loaded without type checks: refused with the journey (step() cannot name it). */
+  readonly extraArguments?: readonly unknown[]
 }
 
 export interface CheckpointNode {
@@ -84,6 +86,8 @@ export interface PathNode {
   readonly steps: readonly JourneyNode[]
   /** The options as given, checked with the journey (path() cannot name it): a misspelt key is refused there. */
   readonly options?: PathOptions
+  /** Arguments past the options (`path('p', step(...), step(...), step(...))`): refused with the journey. */
+  readonly extraArguments?: readonly unknown[]
 }
 
 export type JourneyNode = StepNode | CheckpointNode | BranchNode
@@ -147,25 +151,36 @@ export interface StepFunction {
   skip(name: string, action: Action, options?: StepOptions): StepNode
 }
 
-export const step: StepFunction = Object.assign((name: string, action: Action, options: StepOptions = {}): StepNode => ({ kind: 'step', name, action, options }), {
-  skip: (name: string, action: Action, options: StepOptions = {}): StepNode => ({ kind: 'step', name, action, options, mode: 'skip' }),
-})
+// Journey files load without type checks: what a call passes beyond the options is kept, to be refused
+// with the journey (`step('s', run, { timeout: 5000 }, { retries: 2 })` took no retries, and said nothing).
+export const step: StepFunction = Object.assign(
+  (name: string, action: Action, options: StepOptions = {}, ...extra: unknown[]): StepNode => ({ kind: 'step', name, action, options, ...withExtra(extra) }),
+  {
+    skip: (name: string, action: Action, options: StepOptions = {}, ...extra: unknown[]): StepNode => ({ kind: 'step', name, action, options, mode: 'skip', ...withExtra(extra) }),
+  },
+)
+
+/** `{ extraArguments }` when a call passed any, else nothing: a node has no key for what it was not given. */
+function withExtra(extra: readonly unknown[]): { extraArguments?: readonly unknown[] } {
+  return extra.length ? { extraArguments: extra } : {}
+}
 
 export function checkpoint(name: string): CheckpointNode
 // Journey files load without type checks: what a call passes beyond the name is kept, to be refused with
 // the journey (`checkpoint('a', { timeout: 5 })` took no timeout, and said nothing).
 export function checkpoint(name: string, ...extra: unknown[]): CheckpointNode {
-  return extra.length ? { kind: 'checkpoint', name, extraArguments: extra } : { kind: 'checkpoint', name }
+  return { kind: 'checkpoint', name, ...withExtra(extra) }
 }
 
 export function branch(checkpointName: string, paths: PathNode[]): BranchNode
 export function branch(checkpointName: string, paths: PathNode[], ...extra: unknown[]): BranchNode {
-  return extra.length ? { kind: 'branch', checkpoint: checkpointName, paths, extraArguments: extra } : { kind: 'branch', checkpoint: checkpointName, paths }
+  return { kind: 'branch', checkpoint: checkpointName, paths, ...withExtra(extra) }
 }
 
-export function path(name: string, steps: JourneyNode[], options: PathOptions = {}): PathNode {
+export function path(name: string, steps: JourneyNode[], options?: PathOptions): PathNode
+export function path(name: string, steps: JourneyNode[], options: PathOptions = {}, ...extra: unknown[]): PathNode {
   // `?.`: options of null, from a file loaded without type checks, are refused with the journey, not here.
-  return { kind: 'path', name, steps, description: (options as PathOptions | null)?.description, options }
+  return { kind: 'path', name, steps, description: (options as PathOptions | null)?.description, options, ...withExtra(extra) }
 }
 
 export interface JourneyFunction {

@@ -5,7 +5,7 @@ import { DefinitionError } from './errors'
 import type { HttpClient, RecordedRequest, RecordedResponse } from './http'
 import { SEVERITIES, type Severity } from './issues'
 import type { PortName, Ports } from './ports'
-import { stepOptionsProblem } from './validate'
+import { stepArgumentsProblem } from './validate'
 
 /**
  * Exploration: the framework chooses sequences of actions, rolls back instead of replaying prefixes,
@@ -322,7 +322,7 @@ export function validateExploration(e: Exploration): void {
     if (value !== undefined && !(typeof value === 'number' && value > 0)) throw where(`budget.${key} must be a positive number, got ${String(value)}`)
   for (const [i, node] of e.setup.entries()) {
     if (!node || (node as StepNode).kind !== 'step') throw where(`setup item ${i + 1} is not a step (setup runs steps once, before the root checkpoint)`)
-    const problem = stepOptionsProblem((node as StepNode).options)
+    const problem = stepArgumentsProblem(node as StepNode)
     if (problem) throw new DefinitionError(String(e.name), problem, (node as StepNode).name, 'exploration')
   }
   e.actions.forEach((a, i) => {

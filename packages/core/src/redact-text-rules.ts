@@ -5,27 +5,77 @@
 
 export const REDACTED = '[REDACTED]'
 
+/**
+ * How a value VenomQA made up for a secret-named field starts (an OpenAPI sample of `password` is
+ * `made-up-secret-password-1`, of `?session=` `made-up-secret-session-1`). It is no one's secret, so it is
+ * never masked: a report shows what was sent, and a regression journey writes it as it is, where a real
+ * secret is read from an environment variable the user sets. Masked in the record, it was such a variable
+ * whose value no one could know, and the journey could not run. Nor is it remembered as a known secret,
+ * which would mask it in every text.
+ */
+export const MADE_UP_SECRET_PREFIX = 'made-up-secret-'
+
 /** Words that make a query parameter, a form field or a `name: value` pair in text secret. */
 export const NAME_WORDS = 'password|passwd|passphrase|passcode|secret|token|jwt|api[-_]?key|apikey|access[-_]?key|subscription[-_]?key|credential|private[-_]?key|session[-_]?id|sessionid|signature'
 /**
- * A whole name holding one of those words (`access_token`, `X-Amz-Security-Token`, `client_secret`). The
- * parts around the word are bounded, and every pattern below starts a name only where no name character
- * precedes it: a 20 000-letter word in a body is then tried once, not from each of its letters.
+ * A cursor of a list (`page_token`, `nextPageToken`, `continuation_token`, `sync_token`): a token that opens
+ * nothing. The API hands it out with a page and takes it back for the next one; masked, a report could not
+ * show which page a request asked for. No secret name (SECRET_NAME), no secret key (isSecretKey in
+ * ./redact), no secret query parameter (isSecretQueryName): one rule for a body, a query and free text.
  */
-export const SECRET_NAME = `[\\w.-]{0,64}?(?:${NAME_WORDS})[\\w.-]{0,64}`
+export const CURSOR_NAME = '(?:next|prev|previous)?[-_]?(?:page|continuation|pagination|cursor|sync|resume)[-_]?token'
+/**
+ * A whole name holding one of those words (`access_token`, `X-Amz-Security-Token`, `client_secret`), but
+ * not a cursor (CURSOR_NAME). The parts around the word are bounded, and every pattern below starts a name
+ * only where no name character precedes it: a 20 000-letter word in a body is then tried once, not from
+ * each of its letters.
+ */
+export const SECRET_NAME = `(?!${CURSOR_NAME}(?![\\w.-]))[\\w.-]{0,64}?(?:${NAME_WORDS})[\\w.-]{0,64}`
+
+/**
+ * A host by its form: `localhost`, an IPv4 address, or a dotted name that ends in letters (`db.internal`,
+ * `api.example.test`). What a user name hardly ever is, and what tells `host:3000/users/ada@example.test`
+ * (a host, its port and a path) from `app:4821/x@db` (a user and a password of digits and a `/`).
+ */
+const HOST_NAME = String.raw`(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|(?:[a-z0-9_-]{1,63}\.){1,8}[a-z]{2,63})`
+/**
+ * After the colon of `name:` (`start` is what stands before the name), a port rather than the start of a
+ * password: digits before a `/`, `?` or `#` (or the end) after a host by its form (HOST_NAME); or digits
+ * with a query before the next `@` (`api:3000/users?email=ada@example.test`: a `?`, a name and `=` or a
+ * `&`), which no password of digits holds. Else the digits start a password (`u:12/ss@db`), and all of it
+ * goes. The price: a dotless host, a port and an `@` in the path or fragment
+ * (`http://api:3000/users/ada@example.test`) read as credentials, and are masked up to that `@`.
+ */
+const notPort = (start: string) => String.raw`(?!(?=\d)(?:(?<=${start}${HOST_NAME}:)\d{1,5}(?:[/?#]|$)|\d{1,5}(?:[/#][^\s?@"<>]*)?\?[^\s@"<>=&]*[=&]))`
+/**
+ * What follows the `@` that ends a user part: the host part, with no `@` after it that could still be the
+ * password's. The user part runs to the last `@` before the host, through a `/`, `#`, `?` or `'` of the
+ * password (`postgres://u:p@ss?w'rd@db/x`); an `@` after a `?` is a query's only once a name and `=`, or a
+ * `&`, stand between them (`https://u:p@host/x?email=a@b.test` keeps its query). The price: a quote
+ * right after the host and then an `@` (`'u:p@h','a@b.test'`) hide the text up to that `@`. `end`, when
+ * given, is where the text the credentials stand in ends (VALUE_END in a query's value).
+ */
+const afterUserinfo = (end?: string) => {
+  const char = end ? String.raw`(?:(?!${end})[^\s?@"<>])` : String.raw`[^\s?@"<>]`
+  return String.raw`(?=${char}*(?:[\s"<>]|$|${end ? `${end}|` : ''}\?[^\s@"<>=&]*(?:[=&\s"<>]|$)))`
+}
 
 /**
  * `scheme://user:pass@host`: the whole user part goes, since a token is often the user name. A password
- * written unencoded may hold `#`, `/`, `?` or `@` (`postgres://app:Pa55#w@rd@db/app`), and such a URL fails
- * to parse, which is just when an error quotes it: the user part runs to the last `@` before the query
- * (`?`), so `mysql://root:p@ss/w0rd@db/app` loses all of `p@ss/w0rd`. The price: an `@` in the path of a
- * URL that has credentials (`https://u:p@host/users/a@b.test`) hides the path up to it, never a secret.
- * Without credentials an `@` in a path stays (`http://localhost:3000/users/ada@example.test`): a password
- * may hold `/` only after a `user:`, and `host:3000/` is a port. Bounded, so a text of many `x://a:` is not
- * read once from each of them to its end. A scheme may follow a `-`, as a default value does
- * (`${DATABASE_URL:-postgres://app:pw@db/app}`).
+ * written unencoded may hold `#`, `/`, `?`, `'` or `@` (`postgres://app:Pa55#w@rd@db/app`), and such a URL
+ * fails to parse, which is just when an error quotes it: the user part runs to the last `@` before the host
+ * (afterUserinfo), so `mysql://root:p@ss/w0rd@db/app` loses all of `p@ss/w0rd`. The price: an `@` in the
+ * path of a URL that has credentials (`https://u:p@host/users/a@b.test`) hides the path up to it, never a
+ * secret; and a password with an `@` and then a `?name=` of its own (`u:p@ss?a=b@db`) reads as a host and
+ * a query, as a parser reads it. Without credentials an `@` in a path stays
+ * (`http://localhost:3000/users/ada@example.test`): a password may hold `/` only after a `user:`, and
+ * `host:3000/` is a port (notPort). Bounded, so a text of many `x://a:` is not read once from each of them
+ * to its end. A scheme may follow a `-`, as a default value does (`${DATABASE_URL:-postgres://app:pw@db/app}`).
  */
-const URL_CREDENTIALS = /(?<![\w+.])([a-z][a-z0-9+.-]{0,30}:\/\/)(?:[^\s/?#@"'<>]+|[^\s/?#@"'<>:]{0,256}:(?!\d{1,5}(?:[/?#]|$))[^\s"<>]{0,256}?)@(?=[^\s?@"'<>]*(?:[?\s"'<>]|$))/gi
+const URL_CREDENTIALS = new RegExp(
+  String.raw`(?<![\w+.])([a-z][a-z0-9+.-]{0,30}:\/\/)(?:[^\s/?#@"'<>]+|[^\s/?#@"'<>:]{0,256}:${notPort(String.raw`\/\/`)}[^\s"<>]{0,256}?)@${afterUserinfo()}`,
+  'gi',
+)
 /**
  * Words before a colon that write an address, not a user (`mailto:ada@example.test`, `sip:`, `xmpp:`,
  * WebFinger's `acct:`, npm's and JSR's `npm:pkg@1.2.3`, a search's `from:ada@example.test`): what follows
@@ -38,22 +88,32 @@ const ADDRESS_LABELS = 'mailto|sips?|xmpp|acct|im|pres|cid|mid|tag|npm|jsr|from|
  * host: `git@github.com:org/repo`).
  */
 const LOOSE_DELIMITER = '\\s/?#"\'`<>=&,;()[\\]{}|\\\\'
+/** Where the value of a query parameter or form field starts (`?filter=`, `&dsn=`). */
+const QUERY_VALUE_START = String.raw`[?&][^\s?&=#"'<>]{0,64}=`
+/** Where it ends: at a `&` that starts the next pair (`&assignee=`), not at one a password holds (`p&ss@db`). */
+const VALUE_END = String.raw`&(?=[^\s&=@#"'<>]{0,64}=)`
 /**
  * `user:password@host` and `:password@host` without the `://` URL_CREDENTIALS needs: a URL written
  * slightly wrong (`http//u:pw@host`, `http:/u:pw@host`, `postgres:u:pw@host`), a bare connection string
- * (`u:pw@127.0.0.1`), what a config variable holds. The colon is what tells credentials from an address
- * (`ada@example.test` and `git@github.com:org/repo` have none before their `@`), and, as in
- * URL_CREDENTIALS, the password runs to the last `@` before the query (`u:p@ss#w/o:rd@db/app` loses all
- * of `p@ss#w/o:rd`). A scheme or a malformed `scheme//` before the user is kept ($1). Not credentials: a
- * host and port before a path (`localhost:3000/users/ada@example.test`), a time (`10:30`, a user of
- * digits only), an address after one of ADDRESS_LABELS, a container image's tag before its digest
+ * (`u:pw@127.0.0.1`, `123:pw@db`), what a config variable holds. The colon is what tells credentials from
+ * an address (`ada@example.test` and `git@github.com:org/repo` have none before their `@`), and, as in
+ * URL_CREDENTIALS, the password runs to the last `@` before the host (`u:p@ss#w/o:rd@db/app` loses all of
+ * `p@ss#w/o:rd`). A scheme or a malformed `scheme//` before the user is kept ($1, or $2 in a query's
+ * value). Not credentials: a host and port before a path (`localhost:3000/users/ada@example.test`,
+ * notPort), an address after one of ADDRESS_LABELS, a container image's tag before its digest
  * (`nginx:1.25@sha256:...`), a text masked already. A user starts only after a delimiter (LOOSE_DELIMITER)
  * or at the start, and the parts are bounded: a long text is read a bounded number of times from each start.
+ *
+ * A query parameter's value (`?dsn=u:pw@db`) ends where the next pair starts (VALUE_END): credentials
+ * that start one run to it at most, so `?filter=status:open&assignee=ada@example.test` and
+ * `?at=10:30&email=ada@example.test` are two pairs, no user and password, while `?dsn=u:p&ss@db` loses
+ * all of `p&ss`. Elsewhere (`DATABASE_URL=u:p&ss=x@db`) any `&` may be the password's. One pattern for
+ * both, so that the leftmost start is tried first: a start further into the value never cuts the
+ * credentials that start the value.
  */
-const LOOSE_CREDENTIALS = new RegExp(
-  `(?<![^${LOOSE_DELIMITER}])((?:[a-z][a-z0-9+.-]{0,30}(?::\\/?|\\/\\/))?)(?![!-]?(?:${ADDRESS_LABELS}):)(?!\\d{1,5}:)[^${LOOSE_DELIMITER}:@]{0,64}:(?!\\d{1,5}(?:[/?#]|$))(?!\\/\\/)(?:(?!\\[REDACTED\\]@)[^\\s"<>]){0,256}?@(?!sha\\d+:)(?=[^\\s?@"'<>]*(?:[?\\s"'<>]|$))`,
-  'gi',
-)
+const looseCredentials = (end?: string) =>
+  `((?:[a-z][a-z0-9+.-]{0,30}(?::\\/?|\\/\\/))?)(?![!-]?(?:${ADDRESS_LABELS}):)[^${LOOSE_DELIMITER}:@]{0,64}:${notPort(`(?:^|[${LOOSE_DELIMITER}:])`)}(?!\\/\\/)(?:(?!\\[REDACTED\\]@${end ? `|${end}` : ''})[^\\s"<>]){0,256}?@(?!sha\\d+:)${afterUserinfo(end)}`
+const LOOSE_CREDENTIALS = new RegExp(`(?<![^${LOOSE_DELIMITER}])(?:(?<=${QUERY_VALUE_START})${looseCredentials(VALUE_END)}|(?<!${QUERY_VALUE_START})${looseCredentials()})`, 'gi')
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g
 /** The same, for a value long enough to be a credential: in a message, "Bearer or Basic" is words. */
 const BEARER_VALUE = /\b(Bearer|Basic)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*/g
@@ -64,17 +124,21 @@ const BEARER_VALUE = /\b(Bearer|Basic)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*/g
  * pair, and escaped JSON stays JSON. A value masked already is kept as it is (its `]` is the mask's).
  */
 const PAIR_VALUE = `(?:\\[REDACTED\\](?=[&\\s"'#\\]<>\\\\]|$)|(?:[^&\\s"'#\\]<>\\\\]|\\\\+(?![\\\\"]))*)`
-/** `password=...` in a query, a form body or a sentence; `password="..."` (code, an attribute) is NAME_COLON's. */
-const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)(?!["'\`])${PAIR_VALUE}`, 'gi')
+/**
+ * `password=...` in a query, a form body or a sentence; `password="..."` (code, an attribute) is NAME_COLON's.
+ * A value VenomQA made up (MADE_UP_SECRET_PREFIX) is shown, as under a body key.
+ */
+const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)(?!["'\`]|${MADE_UP_SECRET_PREFIX})${PAIR_VALUE}`, 'gi')
 /**
  * Query parameter names too short to match by word (`?key=`, `&sig=`, `&pwd=`), and `session`, which as a
  * body key holds data as often as not but in a query (`?session=<token>`) is the session itself: secret
- * only in a query.
+ * only in a query, and in a form body, whose first field has no `?` or `&` before it (`key=...&user=ada`:
+ * a text of one word that starts so; `pin=4711, then` is words).
  */
 export const SHORT_QUERY_NAMES = 'key|sig|auth|pwd|pin|otp|session'
-const SHORT_QUERY = new RegExp(`([?&](?:${SHORT_QUERY_NAMES})=)${PAIR_VALUE}`, 'gi')
-/** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message). */
-const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"`, 'gi')
+const SHORT_QUERY = new RegExp(`((?:^(?=\\S*$)|[?&])(?:${SHORT_QUERY_NAMES})=)(?!${MADE_UP_SECRET_PREFIX})${PAIR_VALUE}`, 'gi')
+/** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message); a made-up value (MADE_UP_SECRET_PREFIX) is shown. */
+const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?!${MADE_UP_SECRET_PREFIX})(?:[^"\\\\]|\\\\.)*"`, 'gi')
 /**
  * A name/value pair naming a secret in text not parsed as JSON (`{"name":"password","value":"..."}`, as HAR,
  * Kubernetes and Postman write fields): its value. Each start needs the literal `"name"` or `"key"`, and
@@ -114,9 +178,9 @@ const ESCAPED_JSON_LITERAL_PAIR = new RegExp(`((?<!\\\\)(\\\\+)"${SECRET_NAME}\\
  * `token: abc` in a log line or an error, and `apiKey = 'abc'` or `password: 'abc'` in code (a Postman
  * script's line an import could not translate), in any of JavaScript's quotes; not `token === x`.
  * Assertion messages say `label: expected ..., got ...`, so the word `expected` after a secret label is
- * not the value: masking it would hide nothing and show the values.
+ * not the value: masking it would hide nothing and show the values. A made-up value is shown.
  */
-const NAME_COLON = new RegExp(`((?<![\\w.-])${SECRET_NAME}["'\`]?\\s*(?::|=(?![=>]))\\s*["'\`]?)(?!expected\\b|\\[REDACTED\\])[^\\s&"'\`,;]+`, 'gi')
+const NAME_COLON = new RegExp(`((?<![\\w.-])${SECRET_NAME}["'\`]?\\s*(?::|=(?![=>]))\\s*["'\`]?)(?!expected\\b|\\[REDACTED\\]|${MADE_UP_SECRET_PREFIX})[^\\s&"'\`,;]+`, 'gi')
 /**
  * An assertion message about a secret label, written before assertions masked their own values (a
  * results file from an older version): both values go.
@@ -187,14 +251,14 @@ export const ISSUED_MARK = /(?:sk|rk)_(?:live|test)_|whsec_|gh[pousr]_|github_pa
  */
 export const CREDENTIAL_RULES: readonly (readonly [RegExp, string])[] = [
   [URL_CREDENTIALS, `$1${REDACTED}@`],
-  [LOOSE_CREDENTIALS, `$1${REDACTED}@`],
+  [LOOSE_CREDENTIALS, `$1$2${REDACTED}@`],
   [BEARER_VALUE, `$1 ${REDACTED}`],
 ]
 
 /** What redactText replaces in free text, in this order. */
 export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
   [URL_CREDENTIALS, `$1${REDACTED}@`],
-  [LOOSE_CREDENTIALS, `$1${REDACTED}@`],
+  [LOOSE_CREDENTIALS, `$1$2${REDACTED}@`],
   [BEARER, `$1 ${REDACTED}`],
   [SECRET_ASSERTION, `$1${REDACTED}$3${REDACTED}`],
   [MULTIPART_SECRET_PART, `$1${REDACTED}`],
@@ -214,4 +278,4 @@ export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
  * query key, a secret word or a secret header's last word. Most text (a URL, a step's message) has none of them, and one test then
  * saves eight replaces.
  */
-export const MAYBE_SECRET = new RegExp(`@|bearer|basic|cookie|[?&](?:${SHORT_QUERY_NAMES})=|${NAME_WORDS}|${HEADER_PAIR_MARK}`, 'i')
+export const MAYBE_SECRET = new RegExp(`@|bearer|basic|cookie|(?:^|[?&])(?:${SHORT_QUERY_NAMES})=|${NAME_WORDS}|${HEADER_PAIR_MARK}`, 'i')

@@ -1,4 +1,4 @@
-import { CREDENTIAL_RULES, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES, afterBoundary } from './redact-text-rules'
+import { CREDENTIAL_RULES, CURSOR_NAME, MADE_UP_SECRET_PREFIX, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES, afterBoundary } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -8,7 +8,7 @@ import type { RunResult } from './results'
  * an assertion message, a log line, an error from a plugin). The second way is what makes a leak through
  * a side door impossible: a token copied from a response into any text is masked there too.
  */
-export { REDACTED } from './redact-text-rules'
+export { MADE_UP_SECRET_PREFIX, REDACTED } from './redact-text-rules'
 
 const SECRET_HEADERS = new Set([
   'authorization',
@@ -46,20 +46,10 @@ export interface RedactOptions {
 }
 
 /**
- * A token that opens nothing: a cursor of a list (`page_token`, `nextPageToken`, `continuation_token`,
- * `sync_token`). The API hands it out with a page and takes it back for the next one; masked, a report
- * could not show which page a request asked for, and `venomqa generate` asked for a variable to hold one.
+ * A token that opens nothing: a cursor of a list (CURSOR_NAME). Masked, a report could not show which
+ * page a request asked for, and `venomqa generate` asked for a variable to hold one.
  */
-const CURSOR_TOKEN = /^(?:next|prev|previous)?[-_]?(?:page|continuation|pagination|cursor|sync|resume)[-_]?token$/i
-
-/**
- * How a value VenomQA made up for a secret-named field starts (an OpenAPI sample of `password` is
- * `made-up-secret-password-1`). It is no one's secret, so it is never masked: a report shows what was
- * sent, and a regression journey writes it as it is, where a real secret is read from an environment
- * variable the user sets. Masked in the record, it was such a variable whose value no one could know, and
- * the journey could not run. Nor is it remembered as a known secret, which would mask it in every text.
- */
-export const MADE_UP_SECRET_PREFIX = 'made-up-secret-'
+const CURSOR_TOKEN = new RegExp(`^${CURSOR_NAME}$`, 'i')
 
 /** A value VenomQA made up for a secret-named field (see MADE_UP_SECRET_PREFIX). */
 export const isMadeUpSecret = (value: unknown): boolean => typeof value === 'string' && value.startsWith(MADE_UP_SECRET_PREFIX)
@@ -527,7 +517,9 @@ export function redactUrl(url: string, options?: RedactOptions): string {
   // No query, or a `?` that is the fragment's.
   if (q < 0 || (hash >= 0 && hash < q) || !options?.extraKeys?.length) return redactText(url)
   const end = hash < 0 ? url.length : hash
-  const params = rawQuery(url.slice(q, end)).map(({ name, value, text }) => (value && isSecretQueryName(name, options) ? `${text.slice(0, text.length - value.length)}${REDACTED}` : text))
+  const params = rawQuery(url.slice(q, end)).map(({ name, value, text }) =>
+    value && isSecretQueryName(name, options) && !isMadeUpSecret(value) ? `${text.slice(0, text.length - value.length)}${REDACTED}` : text,
+  )
   return redactText(`${url.slice(0, q)}?${params.join('&')}${url.slice(end)}`)
 }
 
@@ -583,7 +575,8 @@ export function secretsOfValue(value: unknown, options?: RedactOptions): string[
  */
 const unanchored = (re: RegExp) => re.source.replace(/[\^$]/g, '')
 // `session` too: its value is a secret when shaped like a token (see isSessionToken), and the look said no.
-const MAY_HOLD_SECRET = new RegExp(`${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session`, 'i')
+// And a form's field of a short query name (`key=`, `sig=`), secret by isSecretQueryName as a form's names are.
+const MAY_HOLD_SECRET = new RegExp(`${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session|(?:^|&)(?:${SHORT_QUERY_NAMES})=`, 'i')
 
 /**
  * Whether secretsOfBodyText could find anything in `text`: a look for secret-looking names, no parsing.

@@ -1,6 +1,6 @@
 import { TIMER_MS_EXPECTED, isTimerMs } from './deadline'
 import { keysOf, unknownKeyIn } from './did-you-mean'
-import type { Journey, JourneyNode, JourneyOptions, PathOptions, StepOptions } from './dsl'
+import type { Journey, JourneyNode, JourneyOptions, PathNode, PathOptions, StepNode, StepOptions } from './dsl'
 import { DefinitionError } from './errors'
 import { describeValue } from './options'
 import { redactText } from './redact'
@@ -84,18 +84,35 @@ function optionsProblem(given: Record<string, unknown>, checks: Record<string, O
   return undefined
 }
 
-/** Why a step's options (its third argument) cannot run, or undefined: for journeys, and for an exploration's setup. */
-export function stepOptionsProblem(options: unknown): string | undefined {
+/**
+ * Why a step's arguments past its action cannot run, or undefined: its options (the third argument), and
+ * anything after them, which step() would ignore. For journeys, and for an exploration's setup.
+ */
+export function stepArgumentsProblem(node: Pick<StepNode, 'options' | 'extraArguments' | 'mode'>): string | undefined {
+  const { options, extraArguments: extra } = node
   if (!isOptionsObject(options)) return `options: expected an object, as in step(name, action, { timeout: 5000 }), got ${describeValue(options)}`
+  if (extra?.length) return `step${node.mode === 'skip' ? '.skip' : ''}() takes a name, an action and an object of options, got ${extraArguments(extra)} after the options`
   return optionsProblem(options, STEP_OPTIONS)
 }
 
-/** Why a path's options (its third argument) cannot run, or undefined; a path made by hand may have none. */
-function pathOptionsProblem(options: unknown): string | undefined {
-  if (options === undefined) return undefined
-  if (!isOptionsObject(options)) return `options: expected an object, as in path(name, steps, { description: '...' }), got ${describeValue(options)}`
-  return optionsProblem(options, PATH_OPTIONS)
+/**
+ * Why a path's arguments past its name cannot run, or undefined; a path made by hand may have no options.
+ * Steps given one by one (`path('p', step(...), step(...))`) were taken as the list of steps and the
+ * options, and the rest ignored.
+ */
+function pathArgumentsProblem(p: PathNode): string | undefined {
+  const extra = p.extraArguments ?? []
+  if (isJourneyNode(p.steps)) {
+    const count = 1 + [p.options, ...extra].filter(isJourneyNode).length
+    return `path() takes its steps in a list: path(name, [step(...), step(...)]); got ${count === 1 ? 'a step where the list goes' : `${count} steps as separate arguments`}`
+  }
+  if (p.options !== undefined && !isOptionsObject(p.options)) return `options: expected an object, as in path(name, steps, { description: '...' }), got ${describeValue(p.options)}`
+  if (extra.length) return `path() takes a name, a list of steps and an object of options, got ${extraArguments(extra)} after the options`
+  return p.options === undefined ? undefined : optionsProblem(p.options, PATH_OPTIONS)
 }
+
+const JOURNEY_NODE_KINDS: readonly unknown[] = ['step', 'checkpoint', 'branch']
+const isJourneyNode = (value: unknown) => typeof value === 'object' && value !== null && JOURNEY_NODE_KINDS.includes((value as { kind?: unknown }).kind)
 
 function journeyNameProblem(name: unknown): string | undefined {
   return typeof name !== 'string' || !name.trim() ? 'a journey needs a non-empty name' : undefined
@@ -150,7 +167,7 @@ function walk(j: Journey, nodes: readonly JourneyNode[], visible: string[], all:
         if (stepNames.has(node.name))
           throw new DefinitionError(j.name, `duplicate step name in the ${where}; step names must differ within a line`, node.name)
         stepNames.add(node.name)
-        const problem = stepOptionsProblem(node.options)
+        const problem = stepArgumentsProblem(node)
         if (problem) throw new DefinitionError(j.name, problem, node.name)
         break
       }
@@ -198,7 +215,7 @@ function walk(j: Journey, nodes: readonly JourneyNode[], visible: string[], all:
           if (typeof p.name !== 'string' || !p.name.trim()) throw new DefinitionError(j.name, 'a path needs a name', label)
           if (pathNames.has(p.name)) throw new DefinitionError(j.name, `duplicate path "${p.name}" in the branch`, label)
           pathNames.add(p.name)
-          const problem = pathOptionsProblem(p.options)
+          const problem = pathArgumentsProblem(p)
           if (problem) throw new DefinitionError(j.name, `path "${p.name}": ${problem}`, label)
           if (!Array.isArray(p.steps) || p.steps.length === 0)
             throw new DefinitionError(j.name, `path "${p.name}" is empty; a path needs at least one step`, label)

@@ -184,6 +184,40 @@ describe('journey, step and path options', () => {
     expect(Object.keys(checkpoint('c'))).toEqual(['kind', 'name'])
   })
 
+  it('arguments step() and path() do not take are refused, naming the step or the path, instead of ignored', () => {
+    // Journey files load without type checks: a second options object's retries were dropped without a word.
+    const stepWith = (...rest: unknown[]) => (step as unknown as (...args: unknown[]) => ReturnType<typeof step>)('s', run, ...rest)
+    const skipWith = (...rest: unknown[]) => (step.skip as unknown as (...args: unknown[]) => ReturnType<typeof step>)('s', run, ...rest)
+    const pathWith = (...rest: unknown[]) => (path as unknown as (...args: unknown[]) => ReturnType<typeof path>)('p', ...rest)
+    const inBranch = (p: ReturnType<typeof path>) => refusal(() => journey('j', { steps: [checkpoint('c'), branch('c', [p])] }))
+    expect(refusal(() => journey('j', { steps: [stepWith({ timeout: 5000 }, { retries: 2 })] }))).toBe(
+      'journey "j", step "s": step() takes a name, an action and an object of options, got 1 more argument (an object) after the options',
+    )
+    expect(refusal(() => journey('j', { steps: [skipWith({}, 'why', 3)] }))).toBe(
+      'journey "j", step "s": step.skip() takes a name, an action and an object of options, got 2 more arguments ("why", 3) after the options',
+    )
+    expect(inBranch(pathWith([noop], { description: 'd' }, { timeout: 5 }))).toBe(
+      'journey "j", step "branch c": path "p": path() takes a name, a list of steps and an object of options, got 1 more argument (an object) after the options',
+    )
+    // Steps one by one: the first was taken as the list of steps, the second as the options, the rest ignored.
+    const t = step('t', run)
+    const u = step('u', run)
+    expect(inBranch(pathWith(noop, t, u))).toBe(`journey "j", step "branch c": path "p": path() takes its steps in a list: path(name, [step(...), step(...)]); got 3 steps as separate arguments`)
+    // Past options given as nothing, too.
+    expect(inBranch(pathWith([noop], undefined, 'x'))).toBe(
+      'journey "j", step "branch c": path "p": path() takes a name, a list of steps and an object of options, got 1 more argument ("x") after the options',
+    )
+    expect(inBranch(pathWith(noop))).toBe(`journey "j", step "branch c": path "p": path() takes its steps in a list: path(name, [step(...), step(...)]); got a step where the list goes`)
+    // An exploration's setup step too.
+    expect(() => exploration('e', { setup: [stepWith({}, { retries: 2 })], actions: [action('a', () => undefined)] })).toThrow(
+      'exploration "e", step "s": step() takes a name, an action and an object of options, got 1 more argument (an object) after the options',
+    )
+    // What they do take still defines the journey, and a node has no key for what it was not given.
+    expect(journey('j', { steps: [step('s', run, {}), checkpoint('c'), branch('c', [path('p', [noop], {})])] }).steps).toHaveLength(3)
+    expect(Object.keys(step('s', run))).toEqual(['kind', 'name', 'action', 'options'])
+    expect(Object.keys(path('p', [noop]))).toEqual(['kind', 'name', 'steps', 'description', 'options'])
+  })
+
   it('a duration no Node timer keeps is refused: it fired at once, a false "timed out after 3000000000 ms"', () => {
     const expected = `expected a positive whole number of milliseconds, at most ${MAX_TIMEOUT_MS} (about 24.8 days)`
     for (const [bad, shown] of [

@@ -148,6 +148,79 @@ describe('redaction of places that were side doors', () => {
     }
   })
 
+  it('a password with an `@` and then a `?` or a quote of its own: the whole of it goes, a query after the host stays', () => {
+    // The user part runs to the last `@` before the host; an `@` after a `?` is a query's only once a name and
+    // `=` (or a `&`) stood between them.
+    for (const [text, masked] of [
+      ['cannot connect to postgres://u:p@ss?word-LEAK@db/x', `cannot connect to postgres://${REDACTED}@db/x`],
+      ["cannot connect to postgres://u:p@ss'word-LEAK@db/x", `cannot connect to postgres://${REDACTED}@db/x`],
+      ["url 'mysql://root:a@b?c'd-LEAK@db:3306/app' failed", `url 'mysql://${REDACTED}@db:3306/app' failed`],
+      ['got "postgres//u:p@ss?word-LEAK@db/x"', `got "postgres//${REDACTED}@db/x"`],
+      ['got "u:p@ss?word-LEAK@db/x"', `got "${REDACTED}@db/x"`],
+      ["DATABASE_URL=app:p@ss'w?rd-LEAK@db/app", `DATABASE_URL=${REDACTED}@db/app`],
+      // A query after the host, with an `@` in a value: kept.
+      ['https://u:p@host.test/x?email=a@b.test', `https://${REDACTED}@host.test/x?email=a@b.test`],
+      ['https://u:p@host.test/x?a&email=a@b.test', `https://${REDACTED}@host.test/x?a&email=a@b.test`],
+    ]) {
+      expect(redactText(text), text).toBe(masked)
+      expect(redactCredentials(text), text).toBe(masked)
+    }
+    for (const text of ['https://h/p?email=a@b.c', "GET https://h/p?email=a@b.c&q='x@y'", 'https://h/p?email=a@b.c#at@top']) expect(redactText(text), text).toBe(text)
+  })
+
+  it('a password of digits before a `/`, `?` or `#` is no port: the whole of it goes, a host and port stay', () => {
+    for (const [text, masked] of [
+      ['cannot connect to postgres://u:12/ss@db/app', `cannot connect to postgres://${REDACTED}@db/app`],
+      ['cannot connect to postgres://app:48213/Zq+x@db:5432/app', `cannot connect to postgres://${REDACTED}@db:5432/app`],
+      ['redis://:4821?x@127.0.0.1:6379/0', `redis://${REDACTED}@127.0.0.1:6379/0`],
+      ['mysql://root:4821#x@db/app', `mysql://${REDACTED}@db/app`],
+      ['got "u:4821/x@db/app"', `got "${REDACTED}@db/app"`],
+      ['got "postgres//u:4821/x@db/app"', `got "postgres//${REDACTED}@db/app"`],
+      ['got ":48/21@h"', `got "${REDACTED}@h"`],
+    ]) {
+      expect(redactText(text), text).toBe(masked)
+      expect(redactCredentials(text), text).toBe(masked)
+    }
+    // A host by its form (localhost, an address, a dotted name), or a query before the `@`: a host and port.
+    for (const text of [
+      'GET http://localhost:3000/users/ada@example.test',
+      'GET http://127.0.0.1:8080/users/ada@example.test',
+      'GET https://api.example.test:8443/users/ada@example.test',
+      'GET localhost:3000/users/ada@example.test',
+      'localhost:3000?email=a@b.test',
+      'GET http://api:3000/users?email=ada@example.test',
+      'GET http://api:3000/#/users?email=ada@example.test',
+    ])
+      expect(redactText(text), text).toBe(text)
+  })
+
+  it('a user of digits only: the credentials go', () => {
+    for (const [text, masked] of [
+      ['got "123:pw-LEAK@h"', `got "${REDACTED}@h"`],
+      ['got "http//1234:pw-LEAK@h/x"', `got "http//${REDACTED}@h/x"`],
+      ['DATABASE_URL=0:pw-LEAK@db/app', `DATABASE_URL=${REDACTED}@db/app`],
+      ['http://1234:pw-LEAK@h/x', `http://${REDACTED}@h/x`],
+    ]) {
+      expect(redactText(text), text).toBe(masked)
+      expect(redactCredentials(text), text).toBe(masked)
+    }
+  })
+
+  it('a query value is no user name: what stands after its `&` is another pair', () => {
+    for (const text of [
+      '?filter=status:open&assignee=ada@example.test',
+      'GET https://h.test/issues?filter=status:open&assignee=ada@example.test',
+      '?at=10:30&email=ada@example.test',
+      'GET /x?a=1&filter=label:bug&by=ada@example.test',
+    ])
+      expect(redactText(text), text).toBe(text)
+    // Credentials in a query value are masked all the same, up to the `&` that starts the next pair; a `&`
+    // of the password starts none.
+    expect(redactText('?dsn=app:pw-LEAK@db/app&by=ada@example.test')).toBe(`?dsn=${REDACTED}@db/app&by=ada@example.test`)
+    expect(redactText('?dsn=app:p@ss-LEAK@db/app&x=1')).toBe(`?dsn=${REDACTED}@db/app&x=1`)
+    expect(redactText('?dsn=app:p&ss-LEAK@db/app&x=1')).toBe(`?dsn=${REDACTED}@db/app&x=1`)
+  })
+
   it('what only looks like credentials stays: an address, a time, a host and port, a digest', () => {
     for (const text of [
       'ada@example.test',
@@ -610,12 +683,44 @@ describe('escapeControlChars', () => {
   })
 })
 
+describe('a form body whose first field has a short secret query name', () => {
+  // `user=ada&key=...` was masked and `key=...&user=ada` shown: the rule for `?key=` wanted a `?` or `&`
+  // before the name, and the value was never remembered, since the look for secret names knew no `key`.
+  it('is masked and remembered as a form whose later field it is', () => {
+    for (const name of ['key', 'sig', 'session', 'pin', 'otp', 'pwd', 'auth']) {
+      const body = `${name}=fv-${name}-4711abc&user=ada`
+      expect(redactBody(body), body).toBe(`${name}=${REDACTED}&user=ada`)
+      expect(secretsOfBodyText(body), body).toEqual([`fv-${name}-4711abc`])
+    }
+    // The same names inside a word, or after one, are no field of a form.
+    for (const text of ['monkey=banana&user=ada', 'hotkey=ctrl', 'user=ada']) {
+      expect(redactBody(text), text).toBe(text)
+      expect(secretsOfBodyText(text), text).toEqual([])
+    }
+  })
+})
+
 describe('a cursor of a list is no secret', () => {
   it('page_token, nextPageToken, continuation_token and sync_token are shown; tokens that open something are not', () => {
     for (const key of ['page_token', 'pageToken', 'next_page_token', 'nextPageToken', 'continuation_token', 'sync_token', 'cursor-token'])
       expect(isSecretKey(key), key).toBe(false)
     for (const key of ['token', 'access_token', 'refresh_token', 'page_access_token', 'tokenSecret', 'x-page-token-secret']) expect(isSecretKey(key), key).toBe(true)
     expect(redactBody({ page_token: 'CiAKGjBpNDd2Nm', items: [] })).toEqual({ page_token: 'CiAKGjBpNDd2Nm', items: [] })
+  })
+
+  it('in free text as by name: what redactText masks in a query is what isSecretQueryName names', () => {
+    const names = ['page_token', 'pageToken', 'nextPageToken', 'prev_page_token', 'continuation_token', 'sync_token', 'cursor-token', 'resume_token', 'page', 'q', 'cursor']
+    const secret = ['session', 'key', 'sig', 'pwd', 'access_token', 'api-key', 'signature', 'token', 'page_access_token', 'x-page-token-secret', 'page_token_secret', 'tokenSecret']
+    for (const name of [...names, ...secret]) {
+      for (const url of [`/items?${name}=CiAKGjBpNDd2Nm&n=2`, `GET https://api.test/items?n=2&${name}=CiAKGjBpNDd2Nm`]) {
+        expect(redactText(url).includes('CiAKGjBpNDd2Nm'), url).toBe(!isSecretQueryName(name))
+        expect(isSecretQueryName(name), name).toBe(secret.includes(name))
+      }
+    }
+    // In a form body, a log line, JSON kept as text: a cursor is shown as redactBody shows it.
+    expect(redactText('page_token=CiAK&password=Pw1')).toBe(`page_token=CiAK&password=${REDACTED}`)
+    expect(redactText('next page_token: CiAK, token: Tk2')).toBe(`next page_token: CiAK, token: ${REDACTED}`)
+    expect(redactText('{"nextPageToken":"CiAK","token":"Tk2"')).toBe(`{"nextPageToken":"CiAK","token":"${REDACTED}"`)
   })
 
   it('in a query too: a cursor is no secret of a URL, `?session=` and the other short names are', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MADE_UP_SECRET_PREFIX, type RunResult, isMadeUpSecret, isSecretKey, knownSecrets, redactBody, redactRun, secretsOfBodyText } from '../src'
+import { MADE_UP_SECRET_PREFIX, type RunResult, isMadeUpSecret, isSecretKey, knownSecrets, redactBody, redactRun, redactText, redactUrl, secretsOfBodyText } from '../src'
 
 describe('a value VenomQA made up for a secret-named field', () => {
   // An OpenAPI sample of `secret` was masked in the record, and a regression journey then read it from a
@@ -11,6 +11,24 @@ describe('a value VenomQA made up for a secret-named field', () => {
     knownSecrets.add([made])
     expect(knownSecrets.has(made)).toBe(false)
     expect(isMadeUpSecret('password-1')).toBe(false)
+  })
+})
+
+describe('a value VenomQA made up for a secret query parameter or form field', () => {
+  // An OpenAPI sample of `?session=` was masked in the request line, and a regression journey then read it
+  // from a variable no one could know the value of, as it did for a body's `secret`.
+  it('is shown in a query and a form as under a body key; a real value beside it is masked', () => {
+    const made = `${MADE_UP_SECRET_PREFIX}session-1`
+    expect(redactText(`GET /me?session=${made}&password=${MADE_UP_SECRET_PREFIX}password-1&token=real-token-4711`)).toBe(
+      `GET /me?session=${made}&password=${MADE_UP_SECRET_PREFIX}password-1&token=[REDACTED]`,
+    )
+    // And in a log line, or JSON kept as text: what a body shows parsed.
+    expect(redactText(`password: ${MADE_UP_SECRET_PREFIX}password-1, token: real-token-4711`)).toBe(`password: ${MADE_UP_SECRET_PREFIX}password-1, token: [REDACTED]`)
+    expect(redactText(`{"secret":"${MADE_UP_SECRET_PREFIX}secret-1","token":"real-token-4711"`)).toBe(`{"secret":"${MADE_UP_SECRET_PREFIX}secret-1","token":"[REDACTED]"`)
+    expect(redactBody(`user=ada&key=${MADE_UP_SECRET_PREFIX}key-1&sig=real-sig-4711`)).toBe(`user=ada&key=${MADE_UP_SECRET_PREFIX}key-1&sig=[REDACTED]`)
+    expect(redactUrl(`http://h.test/me?shop_ref=${MADE_UP_SECRET_PREFIX}x-1&session=${made}`, { extraKeys: ['shop_ref'] })).toBe(
+      `http://h.test/me?shop_ref=${MADE_UP_SECRET_PREFIX}x-1&session=${made}`,
+    )
   })
 })
 

@@ -14,7 +14,7 @@ import { type Runner, createRunner, httpControlState } from '@venomqa/runner'
 import { REPO_ROOT, runBuiltCli } from '@venomqa/test-utils'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { explore } from '../src'
-import { NEW_PASSWORD, PASSWORD, type ReplayApp, startReplayApp } from './replay-app'
+import { NEW_PASSWORD, PASSWORD, type ReplayApp, SESSION, startReplayApp } from './replay-app'
 
 const CONFIG = `export default {
   baseUrl: process.env.APP_URL,
@@ -333,6 +333,25 @@ export default exploration('seat-read-back', {
     } finally {
       await runner.close()
     }
+  })
+
+  it('reads a ?session= the action sent from the environment, as `venomqa generate` does, and sends it', async () => {
+    const result = await exploreSource(
+      'session',
+      `import { action, exploration } from '@venomqa/core'
+
+export default exploration('session', {
+  actions: [action('me', ({ http }) => http.get('/me?session=${SESSION}&page=2'))],
+  depth: 1,
+})
+`,
+    )
+    const v = await onlyViolation(result)
+    expect(v.text).toContain("await http.get('/me', { query: { session: process.env.VENOMQA_SECRET_SESSION, page: '2' } })")
+    expect(v.text).toContain('//   VENOMQA_SECRET_SESSION: the query parameter "session"\n')
+    expect(v.text).not.toContain(SESSION)
+    expect(JSON.stringify(result)).not.toContain(SESSION)
+    await expectRegression(v.file, () => (app.fixed = true), { VENOMQA_SECRET_SESSION: SESSION })
   })
 
   it('reads two secret values of one name from two variables, so it sends both as the exploration did', async () => {

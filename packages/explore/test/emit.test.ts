@@ -451,6 +451,27 @@ describe('emitJourney', () => {
     expect(text).not.toMatch(/first-secret|other-secret|VENOMQA_SECRET_PASSWORD_5/)
   })
 
+  it('judges a query parameter or a form field by the rule for query names: ?session= and ?sig= from the environment, a cursor and a made-up value as sent', async () => {
+    // A record made elsewhere (an older results file, a plugin's recorder) may hold the values as sent:
+    // `session`, `key` and `sig` are no secret body keys, but a query gives them away.
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    const run: SequenceRun = {
+      steps: [
+        stepRun('read_comment', undefined, [request('GET', '/me?session=s3ss-9qk2m7&sig=sig-5c1e88&page_token=CiAKGjBp&key=made-up-secret-key-1&page=2', {})], {}, {}),
+        stepRun('add_comment', undefined, [request('POST', '/login', form, 'session=s3ss-form-71&user=ada')], {}, {}),
+      ],
+      violation: 'broken',
+      probes: [],
+    }
+    const text = await emitText(run)
+    expect(text).toContain(
+      "query: { session: process.env.VENOMQA_SECRET_SESSION, sig: process.env.VENOMQA_SECRET_SIG, page_token: 'CiAKGjBp', key: 'made-up-secret-key-1', page: '2' },",
+    )
+    expect(text).toContain("await http.post('/login', { form: { session: process.env.VENOMQA_SECRET_SESSION_2, user: 'ada' } })")
+    expect(text).toContain('//   VENOMQA_SECRET_SESSION: the query parameter "session"\n//   VENOMQA_SECRET_SIG: the query parameter "sig"\n//   VENOMQA_SECRET_SESSION_2: the form field "session"\n')
+    expect(text).not.toMatch(/s3ss-|sig-5c1e88/)
+  })
+
   it('is formatted in the house style (biome leaves it as it is)', async () => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
     dirs.push(root)

@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net'
 export const PASSWORD = 'replay-password-0123'
 export const NEW_PASSWORD = 'replay-new-password-4567'
 const TOKEN = 'replay-token-0123456789abcdef'
+/** The session `GET /me` takes in its query (`?session=`). */
+export const SESSION = 'replay-session-5f1c9e2a77'
 
 export interface ReplayApp {
   url: string
@@ -72,6 +74,10 @@ export async function startReplayApp(): Promise<ReplayApp> {
         return (JSON.parse(req.text || '{}') as { password?: string }).password === PASSWORD ? [200, { token: TOKEN }] : [401, { error: 'wrong password' }]
       case 'POST /rotate':
         return rotate(req, app.fixed)
+      case 'GET /me':
+        // The session in the query, as some APIs take it: the bugged app crashes on a real one.
+        if (req.query.get('session') !== SESSION) return [401, { error: 'no session' }]
+        return app.fixed ? [200, { id: 7 }] : [500, { error: 'the session store crashed' }]
       case 'POST /items':
         if (!signedIn) return [401, { error: 'sign in first' }]
         items.push(items.length + 1)

@@ -2,7 +2,7 @@ import { type ActionSource, type ExploreAction, type ExploreActionArgs, type Htt
 import { SLOTS, slotKey } from './bindings'
 import { type Model, type OpenApiOptions, loadModel } from './model'
 import { type Operation, describeOperation, isJson } from './operations'
-import { type BodyVariant, bodyVariants, typicalValue } from './sample'
+import { type BodyVariant, bodyVariants, queryParameterValue, typicalValue } from './sample'
 
 /**
  * The input of an OpenAPI action: which sampled body to send, and for a path parameter with more than
@@ -90,7 +90,7 @@ function requestOptions(op: Operation, body: unknown, model: Model) {
   const headers: Record<string, string> = {}
   for (const p of op.parameters) {
     if (!p.required || (p.in !== 'query' && p.in !== 'header')) continue
-    const value = p.example ?? (p.schema ? typicalValue(p.schema, model.doc) : undefined)
+    const value = p.example ?? (p.schema ? (p.in === 'query' ? queryParameterValue(p.name, p.schema, model.doc) : typicalValue(p.schema, model.doc)) : undefined)
     if (value === undefined || value === null) continue
     const text = typeof value === 'object' ? JSON.stringify(value) : (value as string | number | boolean)
     if (p.in === 'query') query[p.name] = text

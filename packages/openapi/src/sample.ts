@@ -1,4 +1,4 @@
-import { MADE_UP_SECRET_PREFIX, isSecretKey } from '@venomqa/core'
+import { MADE_UP_SECRET_PREFIX, isSecretKey, isSecretQueryName } from '@venomqa/core'
 import DRange from 'drange'
 import { sample } from 'openapi-sampler'
 import RandExp from 'randexp'
@@ -50,6 +50,18 @@ export function typicalValue(schema: JsonSchema, doc?: OpenApiDocument, required
     // A schema the sampler cannot handle (an unusual combination): send nothing rather than fail the run.
     return undefined
   }
+}
+
+/**
+ * A value for a query parameter: as typicalValue, but under a secret query name (isSecretQueryName, the
+ * rule redaction masks a URL's query by: `session`, `key`, `sig`, `access_token`) a made-up one when the
+ * document gives none (see named): sampled as 'string', it was masked in every request line, and a
+ * regression journey read it from a variable whose value no one could know.
+ */
+export function queryParameterValue(name: string, schema: JsonSchema, doc?: OpenApiDocument): unknown {
+  const value = typicalValue(schema, doc)
+  const resolved = resolveSchema(schema, doc)
+  return resolved && typeof resolved === 'object' && isSecretQueryName(name) ? named(resolved, name, value, true) : value
 }
 
 /**
@@ -202,11 +214,10 @@ function variantOf(schema: JsonSchema, item: unknown, k: number): unknown {
  * property instead (`sku-1`), a value says where it comes from in a journey, and is not mistaken for
  * another: a document served by the API holds 'string' under `password`, which makes 'string' a secret.
  */
-function named(schema: JsonSchema, key: string, value: unknown): unknown {
+function named(schema: JsonSchema, key: string, value: unknown, secret = isSecretKey(key)): unknown {
   if (schema.enum || schema.const !== undefined || schema.example !== undefined || schema.default !== undefined) return value
   // A secret-named field's value says it was made up: a regression journey then sends it as it is,
   // where a value it must take for a secret is read from a variable the user could not know the value of.
-  const secret = isSecretKey(key)
   const sampled = secret ? samplerString(value) || (value === SAMPLED_PASSWORD && schema.format === 'password') : value === 'string' && !schema.format
   if (!sampled) return value
   const text = `${secret ? MADE_UP_SECRET_PREFIX : ''}${key}-1`.padEnd(schema.minLength ?? 0, 'x').slice(0, schema.maxLength ?? MAX_STRING)

@@ -1,4 +1,4 @@
-import { type HttpExchange, REDACTED, deepEqual, isSecretKey, knownSecrets } from '@venomqa/core'
+import { type HttpExchange, REDACTED, deepEqual, isSecretKey, isSecretQueryName, knownSecrets } from '@venomqa/core'
 import { receivedBodyText } from '@venomqa/runner'
 import type { SequenceRun, SequenceStepRun } from '../contracts'
 import { Code, isPlainObject, quote } from './code'
@@ -240,7 +240,8 @@ class Flow {
     // Built from entries: an assignment `out['__proto__'] = ...` would set the prototype and drop the key.
     return Object.fromEntries(
       params.map(([key, value]) => {
-        if (isSecretValue(value, key)) return [key, this.#secret(key, `${place} "${key}"`, value)]
+        // The rule for a query's names (`?session=`, `?sig=`), which a form's are too, as redaction reads them.
+        if (isSecretValue(value, key, isSecretQueryName)) return [key, this.#secret(key, `${place} "${key}"`, value)]
         const code = this.#flowing(value, { key, loose: true })
         return [key, code ? new Code(`String(${code.code})`) : value]
       }),

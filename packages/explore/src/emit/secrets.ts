@@ -4,14 +4,16 @@ import { Code } from './code'
 
 /**
  * Whether a value must never be written into the emitted journey: it was redacted when recorded, sits
- * under a secret key, is a value this process knows to be secret (a token seen in a secret header or
- * field), or holds one (a bearer token inside a string).
+ * under a secret key (by `isSecretName`: core's isSecretKey for a body's key, isSecretQueryName for a
+ * query parameter or a form field, which redaction masks `?session=` and `?sig=` by), is a value this
+ * process knows to be secret (a token seen in a secret header or field), or holds one (a bearer token
+ * inside a string).
  */
-export function isSecretValue(value: unknown, key?: string): boolean {
+export function isSecretValue(value: unknown, key?: string, isSecretName: (key: string) => boolean = isSecretKey): boolean {
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') return false
   const text = String(value)
   if (isMadeUpSecret(value)) return false
-  if (typeof value === 'string' && key !== undefined && isSecretKey(key) && value !== '') return true
+  if (typeof value === 'string' && key !== undefined && isSecretName(key) && value !== '') return true
   return text.includes(REDACTED) || knownSecrets.has(value) || redactText(text) !== text
 }
 
