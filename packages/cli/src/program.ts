@@ -140,6 +140,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
 
   withConfig(program.command('doctor').description('check config, plugins, journeys, the base URL and every service a plugin checks'))
     .option('--base-url <url>', 'the API under test (overrides baseUrl)')
+    .option('--restore', 'check as `venomqa run --restore` would run: every journey put back after it runs')
     .action(
       action(async (opts) => {
         const { builtInCommands } = await import('./commands/plugin-command')
