@@ -23,6 +23,7 @@ import {
   type StateBackend,
   VenomError,
   countNodes,
+  describeValue,
   errorMessage,
   focusJourneys,
   isJourney,
@@ -859,9 +860,12 @@ export function restoreProblem(journeys: readonly Journey[], restoreAfterJourney
   return { message: `${by.asked}, but no state backend is registered, so nothing would put the system back after the journey: ${ADD_STATE_BACKEND}`, where: by.where }
 }
 
-/** Journey names as messages quote them: `"checkout", "signup"`. */
+/**
+ * Journey names as messages quote what a user wrote (describeValue): each in quotes, masked, and a long
+ * one cut, so that a name built from data cannot fill the terminal: `"checkout", "signup_xxxx..."`.
+ */
 function shownJourneyNames(names: readonly string[]): string {
-  return names.map((n) => `"${n}"`).join(', ')
+  return names.map((n) => describeValue(n)).join(', ')
 }
 
 function hasCheckpoint(nodes: Journey['steps']): boolean {
