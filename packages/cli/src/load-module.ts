@@ -56,7 +56,20 @@ export async function importUserFile(file: string, root: string, warn: (message:
           'a file loaded earlier imports it natively, so its module is evaluated once by each loader (VENOMQA_TS_LOADER=jiti loads every TypeScript file through jiti)',
       )
   }
-  return (await (await userModuleTools(root)).import(file)) as Record<string, unknown>
+  const tools = await userModuleTools(root)
+  if (!isTypeScript(file)) return (await tools.import(file)) as Record<string, unknown>
+  // A name imported from a local file that does not export it, as Node refuses it natively (jiti-imports.ts).
+  const before = new Set(Object.keys(requireCache()))
+  let module: Record<string, unknown>
+  try {
+    module = (await tools.import(file)) as Record<string, unknown>
+  } catch (err) {
+    // Called as the file ran, the name gave a TypeError: the mistake behind it is what is said.
+    throw (err instanceof TypeError && (await import('./typescript/jiti-imports')).missingExportUnderJiti(file, before)) || err
+  }
+  const missing = (await import('./typescript/jiti-imports')).missingExportUnderJiti(file, before)
+  if (missing) throw missing
+  return module
 }
 
 /** The places syntaxErrorPlace found, by error: loadFailure reads them. */

@@ -140,6 +140,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
 
   withConfig(program.command('doctor').description('check config, plugins, journeys, the base URL and every service a plugin checks'))
     .option('--base-url <url>', 'the API under test (overrides baseUrl)')
+    .option('--restore', 'check as `venomqa run --restore` would run: every journey put back after it runs')
     .action(
       action(async (opts) => {
         const { builtInCommands } = await import('./commands/plugin-command')
@@ -173,6 +174,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
   program.addOption(new Option('--debug').hideHelp())
   // The command the parser went on to: a usage mistake found in its options is that command's (see below).
   let entered: Command | undefined
+  let args = [...argv]
   program.hook('preSubcommand', (_program, command) => {
     entered = command
   })
@@ -183,7 +185,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     }
     const name = argv.find((a) => !a.startsWith('-'))
     const known = () => program.commands.some((c) => c.name() === name || c.aliases().includes(name!))
-    let args = [...argv]
+    args = [...argv]
     // Only a name no built-in command has costs a look at the plugins, so --help stays fast.
     if (name && name !== 'help' && !known()) {
       const { addPluginCommand } = await import('./commands/plugin-command')
@@ -202,6 +204,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE
       // `venomqa run --bogus-flag`: stopped before it runs, as on a mistake in a flag's value.
       if (entered) await (await import('./commands/usage-mistake')).clearOutputsAfterUsageMistake(entered, err, io)
+      // `venomqa --bogus run`: the program's own options stopped it before it went into the command.
+      else if (err.code === 'commander.unknownOption') await (await import('./commands/usage-mistake')).clearOutputsAfterProgramMistake(program, args, err, io)
       return EXIT.USAGE
     }
     debug ||= argv.includes('--debug')

@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
 
 // What a config or journey file imports and cannot have is the user's mistake: one line naming the file
 // and the import (exit 2), never Node's "Require stack:" list, nor a TypeError in the middle of the run.
@@ -96,6 +96,65 @@ describe('a name imported from a local TypeScript file that does not export it',
     }
   })
 
+  it('through jiti (VENOMQA_TS_LOADER=jiti): the same exit 2 and the same line, called in a step or as the file runs, in the config or a file it imports', async () => {
+    const jiti = { env: { VENOMQA_TS_LOADER: 'jiti' } }
+    const said = `venomqa: could not load journeys/a.journey.ts:2: it imports "nope" from './helper', which does not export it\n`
+    await write({
+      'journeys/helper.ts': 'export const yes = () => 1\n',
+      'journeys/a.journey.ts': "import { journey, step } from '@venomqa/core'\nimport { nope } from './helper'\nexport default journey('a', { steps: [step('one', () => nope())] })\n",
+    })
+    try {
+      // It ran, and failed the step: `(0 , _helper.nope) is not a function`.
+      const inStep = await p.venomqa(['run'], jiti)
+      expect(inStep.code, inStep.stdout + inStep.stderr).toBe(2)
+      expect(inStep.stderr).toBe(said)
+      expect(inStep.stdout).toBe('')
+      await write({ 'journeys/a.journey.ts': "import { journey, step } from '@venomqa/core'\nimport { nope } from './helper'\nnope()\nexport default journey('a', { steps: [step('one', () => {})] })\n" })
+      const asItRuns = await p.venomqa(['run'], jiti)
+      expect(asItRuns.code, asItRuns.stdout + asItRuns.stderr).toBe(2)
+      expect(asItRuns.stderr).toBe(said)
+      await remove('journeys')
+      await write({
+        'journeys/fine.journey.ts': FINE,
+        'lib/base.ts': 'export const base = 1\n',
+        'venomqa.config.ts': "import { retries } from './lib/settings'\nexport default { retries }\n",
+        'lib/settings.ts': "import { count } from './base'\nexport const retries = count\n",
+      })
+      const nested = await p.venomqa(['run'], jiti)
+      expect(nested.code, nested.stderr).toBe(2)
+      expect(nested.stderr).toBe(`venomqa: could not load venomqa.config.ts: lib/settings.ts:1: it imports "count" from './base', which does not export it\n`)
+      await write({ 'venomqa.config.ts': "import base from './lib/base'\nexport default { retries: base }\n" })
+      const direct = await p.venomqa(['run'], jiti)
+      expect(direct.code, direct.stderr).toBe(2)
+      expect(direct.stderr).toBe("venomqa: could not load venomqa.config.ts:1: it imports a default export from './lib/base', which does not export it\n")
+    } finally {
+      await remove('venomqa.config.ts', 'lib', 'journeys')
+    }
+  })
+
+  it('under run --watch, which loads through jiti: the same line, and the watcher waits for the fix', async () => {
+    await write({
+      'journeys/helper.ts': 'export const yes = () => 1\n',
+      'journeys/a.journey.ts': "import { journey, step } from '@venomqa/core'\nimport { nope } from './helper'\nexport default journey('a', { steps: [step('one', () => nope())] })\n",
+    })
+    const watcher = p.spawn(['run', '--watch'])
+    try {
+      const said = `venomqa: could not load journeys/a.journey.ts:2: it imports "nope" from './helper', which does not export it\n`
+      const idle = () => watcher.output().stderr.split('Waiting for file changes').length - 1
+      await waitUntil(() => idle() === 1, 'the watcher after its first run')
+      expect(watcher.output().stderr).toContain(said)
+      expect(watcher.output().stdout).not.toContain('is not a function')
+      // Fixed, it runs.
+      await write({ 'journeys/helper.ts': 'export const yes = () => 1\nexport const nope = () => 2\n' })
+      await waitUntil(() => idle() === 2, 'the watcher after the run the fix brings')
+      expect(watcher.output().stdout).toContain('Result: PASSED')
+    } finally {
+      watcher.child.kill('SIGINT')
+      await watcher.done
+      await remove('journeys')
+    }
+  })
+
   it('a type re-exported without `type` is no mistake: the journey loads and runs', async () => {
     // sucrase cannot tell a type in `export { Shape } from`: Node refuses the copy, and jiti runs it.
     await write({
@@ -104,9 +163,11 @@ describe('a name imported from a local TypeScript file that does not export it',
       'journeys/b.journey.ts': "import { journey, step } from '@venomqa/core'\nimport { make } from './lib'\nexport default journey('b', { steps: [step('one', () => { make() })] })\n",
     })
     try {
-      const r = await p.venomqa(['run'])
-      expect(r.code, r.stdout + r.stderr).toBe(0)
-      expect(r.stdout).toContain('Result: PASSED')
+      for (const env of [{}, { VENOMQA_TS_LOADER: 'jiti' }]) {
+        const r = await p.venomqa(['run'], { env })
+        expect(r.code, r.stdout + r.stderr).toBe(0)
+        expect(r.stdout).toContain('Result: PASSED')
+      }
     } finally {
       await remove('journeys')
     }

@@ -52,9 +52,11 @@ describe('a run stopped by a mistake removes the outputs the config names', () =
     ['an option where a value goes, taken by the program (the value is missing)', CONFIG, ['--har', '--debug'], {}],
     ['an option with no value at the end of the line', CONFIG, ['--plugin'], {}],
     ['an unknown option of explore', CONFIG, ['--bogus-flag'], {}, 'explore'],
-  ] as const)('%s: exit 2, and the green run\'s results and JUnit file are gone', async (_, broken, args, env, command: 'run' | 'explore' = 'run') => {
+    ['an unknown option before the command\'s name, which the program stops on', CONFIG, [], {}, 'run', ['--bogus']],
+    ['an unknown option before explore\'s name', CONFIG, [], {}, 'explore', ['--bogus']],
+  ] as const)('%s: exit 2, and the green run\'s results and JUnit file are gone', async (_, broken, args, env, command: 'run' | 'explore' = 'run', before: readonly string[] = []) => {
     await greenRunThen(CONFIG, OUTPUTS, broken)
-    const stopped = await p.venomqa([command, ...args], { env })
+    const stopped = await p.venomqa([...before, command, ...args], { env })
     expect(stopped.code, stopped.stderr).toBe(2)
     for (const file of OUTPUTS) expect(exists(file), file).toBe(false)
     if (command === 'run') expect(exists('.venomqa/last-run.json')).toBe(false)
@@ -120,6 +122,34 @@ describe('a run stopped by a mistake removes the outputs the config names', () =
     await gone(['--config'], { 'reports/results.json': false, 'reports/junit.xml': false, [record]: false })
     // Help asked for is no mistake: nothing goes.
     await gone(['--help'], { 'reports/results.json': false, 'reports/junit.xml': false, [record]: false }, 0)
+  })
+
+  it("a usage mistake before the command's name: what follows the name is read with the command's options, and an option of the command put before it is said so", async () => {
+    const record = '.venomqa/last-run.json'
+    await greenRunThen(CONFIG, OUTPUTS)
+    await write('reports/flag.json', 'an earlier run\n')
+    const stopped = await p.venomqa(['--bogus', 'run', '--save', 'reports/flag.json'])
+    expect(stopped.code, stopped.stderr).toBe(2)
+    expect(stopped.stderr).toBe("venomqa: unknown option '--bogus'\n")
+    expect([exists('reports/flag.json'), exists('reports/results.json'), exists('reports/junit.xml'), exists(record)]).toEqual([false, true, false, false])
+    // --save with no value after the name: the results file is not known, as after a mistake there.
+    await greenRunThen(CONFIG, OUTPUTS)
+    const missing = await p.venomqa(['--bogus', 'run', '--save'])
+    expect(missing.code, missing.stderr).toBe(2)
+    expect(missing.stderr).toBe("venomqa: unknown option '--bogus'\n")
+    expect([exists('reports/results.json'), exists('reports/junit.xml')]).toEqual([true, false])
+    await greenRunThen(CONFIG, OUTPUTS)
+    const misplaced = await p.venomqa(['--fail-fast', 'run'])
+    expect(misplaced.code, misplaced.stderr).toBe(2)
+    expect(misplaced.stderr).toBe(
+      "venomqa: unknown option '--fail-fast'\nvenomqa: --fail-fast is an option of `run`: put it after the command's name (venomqa run --fail-fast ...)\n",
+    )
+    for (const file of OUTPUTS) expect(exists(file), file).toBe(false)
+    // A command that writes none of them leaves them.
+    await greenRunThen(CONFIG, OUTPUTS)
+    const list = await p.venomqa(['--bogus', 'list'])
+    expect(list.code, list.stderr).toBe(2)
+    for (const file of [...OUTPUTS, record]) expect(exists(file), file).toBe(true)
   })
 
   it('nothing the config does not clearly name as an output is removed', async () => {

@@ -759,4 +759,37 @@ export default journey('saved', { steps: [step('ping', ({ http }) => http.get('/
     expect(r3.code, r3.stdout + r3.stderr).toBe(2)
     expect(r3.stdout).toMatch(/✗ journeys +journey\.only is not allowed when CI is set/)
   })
+
+  it('doctor checks restore: no state backend to put the system back is the refusal run gives (exit 2); workers with no workerSetup to give them one fail; else it says which backends do it', async () => {
+    const RESTORED = `import { journey, step } from '@venomqa/core'\nexport default journey('kept_clean', { restore: true, steps: [step('ping', ({ http }) => http.get('/ping'))] })\n`
+    const none = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\n', 'journeys/restored.journey.ts': RESTORED })
+    const own = await none.venomqa(['doctor'])
+    expect(own.code, own.stdout + own.stderr).toBe(2)
+    expect(own.stdout).toMatch(/\n✗ restore +journey "kept_clean" sets restore: true, but no state backend is registered, so nothing would put the system back after the journey: add a state backend plugin/)
+    expect(own.stdout).toContain('doctor: 1 of ')
+    // As `venomqa run` refuses it, with the same words.
+    const run = await none.venomqa(['run'])
+    expect(run.code).toBe(2)
+    expect(run.stderr).toContain('journey "kept_clean" sets restore: true, but no state backend is registered')
+    // --restore, as run takes it; a journey that says restore: false is not put back.
+    const flag = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\n' })
+    expect((await flag.venomqa(['doctor'])).stdout).not.toContain('restore')
+    const asked = await flag.venomqa(['doctor', '--restore'])
+    expect(asked.code, asked.stdout + asked.stderr).toBe(2)
+    expect(asked.stdout).toMatch(/\n✗ restore +restoreAfterJourney \(--restore\) is on, but no state backend is registered/)
+
+    const backed = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\nplugins:\n  - [http-control, { url: "${TODO_URL}" }]\n', 'journeys/restored.journey.ts': RESTORED })
+    const ok = await backed.venomqa(['doctor', '--restore'])
+    expect(ok.stdout).toMatch(/\n✓ restore +restoreAfterJourney \(--restore\) is on: 2 journeys put back after they run by http-control\n/)
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0)
+    const mine = await backed.venomqa(['doctor'])
+    expect(mine.stdout).toMatch(/\n✓ restore +journey "kept_clean" sets restore: true: 1 journey put back after it runs by http-control\n/)
+    const workers = await project({
+      'venomqa.yaml': 'baseUrl: ${APP_URL}\nworkers: 2\nplugins:\n  - [http-control, { url: "${TODO_URL}" }]\n',
+      'journeys/restored.journey.ts': RESTORED,
+    })
+    const lanes = await workers.venomqa(['doctor'])
+    expect(lanes.code, lanes.stdout + lanes.stderr).toBe(1)
+    expect(lanes.stdout).toMatch(/\n✗ restore +journey "kept_clean" sets restore: true, but workers: 2 has no workerSetup: worker 1 has no state backend of its own to put back, so the restored journeys it takes are not run/)
+  })
 })

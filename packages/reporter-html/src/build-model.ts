@@ -47,6 +47,12 @@ import {
   type PageViolation,
 } from './page-model'
 
+/**
+ * The checkpoint a restored journey (`restore`) is rolled back to once it ends: the one the runner takes
+ * before the journey (BEFORE_JOURNEY_CHECKPOINT in @venomqa/runner), named as the console names it.
+ */
+const BEFORE_JOURNEY_CHECKPOINT = 'venomqa:before-journey'
+
 /** Header lines are interned: a run repeats `content-type: application/json` thousands of times. */
 class HeaderTable {
   readonly lines: [string, string][] = []
@@ -171,6 +177,9 @@ class ModelBuilder {
     if (typeof j.attempt === 'number') out.at = ms(j.attempt)
     const earlier = list(j.earlierAttempts).filter((a) => !!a && typeof a === 'object')
     if (earlier.length) out.ea = earlier.map((a, i) => ({ a: typeof a.attempt === 'number' ? a.attempt : i + 1, s: status(a.status), m: redactText(failureLine(a)) }))
+    const restored = j.restored
+    if (restored && typeof restored === 'object')
+      out.rt = { cp: BEFORE_JOURNEY_CHECKPOINT, ms: ms(restored.durationMs), be: list(restored.backends).map((b) => [text(b.backend), text(b.mechanism), ms(b.durationMs)]) }
     return out
   }
 

@@ -132,6 +132,17 @@ export interface PageJourney {
   c: Counts
   x: PageNode[]
   ir?: 1
+  /** restored (`restore`): the rollback after the journey ended, to where the system stood before it */
+  rt?: PageRestore
+}
+
+/** The rollback that put the system back after a restored journey. */
+export interface PageRestore {
+  /** the checkpoint rolled back to */
+  cp: string
+  ms: number
+  /** [backend, mechanism, ms] */
+  be: [string, string, number][]
 }
 
 export interface PageIssue {

@@ -5,6 +5,8 @@ import { type ExplorationResult, type RunResult, summarize } from '@venomqa/core
 import { explorationRun, leakedExplorationSecrets } from '@venomqa/fixtures'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { journey as coreJourney, step as coreStep } from '@venomqa/core'
+import { MemoryState, createRunner } from '@venomqa/runner'
 import { renderHtml } from '../src/index'
 import { colourCount, describeWithChromium, launchChromium } from './chromium'
 import { branch, checkoutRun, checkpoint, failedStep, journey, path as pathResult, resetClock, run, step } from './fixtures'
@@ -333,6 +335,45 @@ describeBrowser('HTML report in headless Chromium', () => {
       expect(await sixth.getAttribute('open')).not.toBeNull()
       expect(await sixth.locator('pre.body', { hasText: 'Internal Server Error' }).count()).toBe(1)
       expect(await stepRow(page, 'login').locator('details.io').getAttribute('open')).toBeNull()
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('shows a restored journey put back after its steps, as the console does: the checkpoint, each backend, the time', async () => {
+    // A real run: a memory state backend, the run restoring every journey but the one that says not to.
+    const state = new MemoryState<{ users: string[] }>({ users: [] })
+    const signUp = (name: string, restore?: boolean) =>
+      coreJourney(name, { ...(restore === undefined ? {} : { restore }), steps: [coreStep('sign_up', () => void state.data.users.push(name))] })
+    const runner = createRunner({ stateBackends: [state], restoreAfterJourney: true })
+    const result = await runner.run([signUp('alice'), signUp('kept', false)])
+    await runner.close()
+    expect(result.journeys[0]!.restored).toBeDefined()
+    const { page, problems } = await openReport(browser, 'restore', result)
+    try {
+      const alice = journeyPanel(page, 'alice')
+      expect(await alice.locator(':scope > summary .flag').allTextContents()).toEqual(['restored'])
+      await alice.locator(':scope > summary').click()
+      const row = alice.locator('.body > .row.restore')
+      expect(await row.count()).toBe(1)
+      expect(await row.locator('.kind').textContent()).toBe('rollback')
+      expect(await row.locator('.n').textContent()).toBe('to venomqa:before-journey')
+      expect(await row.locator('.flag').textContent()).toBe('restore')
+      expect(await row.locator('.muted').textContent()).toMatch(/^memory \(memory, [\d.]+ ms\)$/)
+      expect(await row.locator('.ms').textContent()).toMatch(/^[\d.]+ ms$/)
+      // After the steps, as the journey is put back once it is over.
+      expect(await alice.locator('.body > *').evaluateAll((els) => els.map((e) => e.className))).toEqual(expect.arrayContaining(['tree', 'row restore']))
+      expect(await alice.locator('.body > .tree + .row.restore').count()).toBe(1)
+      // The search finds it by what its summary line says.
+      await page.fill('input[type=search]', 'restored')
+      await expect.poll(() => page.locator('details.journey:visible').count()).toBe(1)
+      const kept = journeyPanel(page, 'kept')
+      expect(await kept.isVisible()).toBe(false)
+      await page.fill('input[type=search]', '')
+      await kept.locator(':scope > summary').click()
+      expect(await kept.locator('.row.restore').count()).toBe(0)
+      expect(await kept.locator(':scope > summary .flag').count()).toBe(0)
       expect(problems).toEqual([])
     } finally {
       await page.close()

@@ -1,4 +1,4 @@
-export { createRunner, Runner, makePorts, RUNNER_VERSION, stateRequiredProblem, type RunOptions, type JourneyInput } from './runner'
+export { createRunner, Runner, makePorts, RUNNER_VERSION, stateRequiredProblem, restoreProblem, restoreAskedBy, restoredJourneys, type RunOptions, type JourneyInput } from './runner'
 export { UndiciHttpClient, createDispatcher, sleep } from './http-client'
 export { World } from './world'
 export { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'

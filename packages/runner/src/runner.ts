@@ -23,6 +23,7 @@ import {
   type StateBackend,
   VenomError,
   countNodes,
+  describeValue,
   errorMessage,
   focusJourneys,
   isJourney,
@@ -605,7 +606,7 @@ export class Runner {
     if (this.registry.stateBackends.length) return
     const using = items.filter(({ journey }) => hasCheckpoint(journey.steps)).map(({ journey }) => journey.name)
     if (!using.length) return
-    const names = using.map((n) => `"${n}"`).join(', ')
+    const names = shownJourneyNames(using)
     if (this.options.requireState) throw new ConfigError(stateRequiredProblem(items.map((i) => i.journey))!, { where: 'requireState' })
     const message = `no state backend is registered: the checkpoints of ${names} restore only the context and HTTP headers, not the system under test, so a path can see what an earlier path wrote; ${ADD_STATE_BACKEND}, or set requireState (--require-state) to make this an error`
     this.options.logger?.warn(message)
@@ -620,15 +621,11 @@ export class Runner {
    */
   #checkRestore(items: SourcedJourney[]): void {
     if (this.registry.stateBackends.length) return
-    const restored = items.filter(({ journey }) => journey.mode !== 'skip' && this.#restores(journey)).map(({ journey }) => journey)
-    if (!restored.length) return
-    const own = restored.filter((j) => j.restore === true).map((j) => `"${j.name}"`)
-    const asked = own.length
-      ? `journey ${own.join(', ')} ${own.length > 1 ? 'set' : 'sets'} restore: true`
-      : 'restoreAfterJourney (--restore) is on'
-    throw new ConfigError(`${asked}, but no state backend is registered, so nothing would put the system back after the journey: ${ADD_STATE_BACKEND}`, {
-      where: own.length ? 'restore' : 'restoreAfterJourney',
-    })
+    const problem = restoreProblem(
+      items.map(({ journey }) => journey),
+      this.options.restoreAfterJourney,
+    )
+    if (problem) throw new ConfigError(problem.message, { where: problem.where })
   }
 
   /** Parallel runs are isolated or refused: never paths that silently see each other's writes. */
@@ -830,9 +827,45 @@ const ADD_STATE_BACKEND =
  * and nothing would roll the system back), or undefined. The runner throws it; `venomqa doctor` says it.
  */
 export function stateRequiredProblem(journeys: readonly Journey[]): string | undefined {
-  const using = journeys.filter((j) => hasCheckpoint(j.steps)).map((j) => `"${j.name}"`)
+  const using = journeys.filter((j) => hasCheckpoint(j.steps)).map((j) => j.name)
   if (!using.length) return undefined
-  return `${using.join(', ')} ${using.length > 1 ? 'have' : 'has'} checkpoints, but no state backend is registered and requireState is on, so nothing would be rolled back: ${ADD_STATE_BACKEND}`
+  return `${shownJourneyNames(using)} ${using.length > 1 ? 'have' : 'has'} checkpoints, but no state backend is registered and requireState is on, so nothing would be rolled back: ${ADD_STATE_BACKEND}`
+}
+
+/** The journeys of a run that are put back after they run (`restore`): their own `restore`, else the run's `restoreAfterJourney`. */
+export function restoredJourneys(journeys: readonly Journey[], restoreAfterJourney: boolean | undefined): Journey[] {
+  return journeys.filter((j) => j.mode !== 'skip' && (j.restore ?? restoreAfterJourney ?? false))
+}
+
+/**
+ * Who asks to put the system back after a journey (`restore`): the journeys that set `restore: true`, else
+ * `restoreAfterJourney`. Undefined when no journey is restored. Said by the runner and `venomqa doctor`.
+ */
+export function restoreAskedBy(journeys: readonly Journey[], restoreAfterJourney: boolean | undefined): { asked: string; where: 'restore' | 'restoreAfterJourney' } | undefined {
+  const restored = restoredJourneys(journeys, restoreAfterJourney)
+  if (!restored.length) return undefined
+  const own = restored.filter((j) => j.restore === true).map((j) => j.name)
+  return own.length
+    ? { asked: `journey ${shownJourneyNames(own)} ${own.length > 1 ? 'set' : 'sets'} restore: true`, where: 'restore' }
+    : { asked: 'restoreAfterJourney (--restore) is on', where: 'restoreAfterJourney' }
+}
+
+/**
+ * Why the run refuses to put journeys back after they run (`restore`) with no state backend registered:
+ * nothing would do it. Undefined when no journey is restored. The runner throws it; `venomqa doctor` says it.
+ */
+export function restoreProblem(journeys: readonly Journey[], restoreAfterJourney: boolean | undefined): { message: string; where: string } | undefined {
+  const by = restoreAskedBy(journeys, restoreAfterJourney)
+  if (!by) return undefined
+  return { message: `${by.asked}, but no state backend is registered, so nothing would put the system back after the journey: ${ADD_STATE_BACKEND}`, where: by.where }
+}
+
+/**
+ * Journey names as messages quote what a user wrote (describeValue): each in quotes, masked, and a long
+ * one cut, so that a name built from data cannot fill the terminal: `"checkout", "signup_xxxx..."`.
+ */
+function shownJourneyNames(names: readonly string[]): string {
+  return names.map((n) => describeValue(n)).join(', ')
 }
 
 function hasCheckpoint(nodes: Journey['steps']): boolean {

@@ -14,6 +14,8 @@ import { type ConfigFlags, openSession, resolveConfig, sessionReporters, typedPl
 export interface DoctorFlags extends ConfigFlags {
   baseUrl?: string
   timeout?: string
+  /** As `venomqa run --restore`: every journey put back after it runs. */
+  restore?: boolean
 }
 
 type Verdict = 'ok' | 'fail' | 'note'
@@ -75,7 +77,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
 
   let config: ResolvedConfig
   try {
-    config = await resolveConfig(io, flags, flags.baseUrl ? parseFlagValues({ baseUrl: flags.baseUrl }) : {})
+    config = await resolveConfig(io, flags, parseFlagValues({ baseUrl: flags.baseUrl, restore: flags.restore }))
     line('ok', 'config', `${config.file ? path.relative(io.cwd, config.file) : 'no config file (defaults, environment and flags)'}${config.profile ? `, profile ${config.profile}` : ''}`)
   } catch (err) {
     failure('config', err)
@@ -165,6 +167,8 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     }
   }
 
+  if (session) await checkRestore(session.runner, loaded, line, () => mistakes++)
+
   if (good.length) {
     // A plugin's command named like one of venomqa's own would never run; only here is it looked for,
     // since `venomqa run` reads no plugin's commands. Commands need no setup, so a failed one does not hide them.
@@ -205,4 +209,45 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     await session.runner.close().catch(() => {})
   }
   return verdict()
+}
+
+/**
+ * Journeys put back after they run (`restore`, `restoreAfterJourney`, `--restore`): what would do it, or
+ * why nothing would. No state backend is the runner's refusal, with its words (a mistake, exit 2, as `run`
+ * exits). On workers with no workerSetup, workers other than the run's own have no state backend, and
+ * every restored journey they take is not run: a failure of the run (exit 1), said here before it.
+ */
+async function checkRestore(
+  runner: Awaited<ReturnType<typeof openSession>>['runner'],
+  loaded: readonly LoadedJourney[],
+  line: (v: Verdict, what: string, detail: string) => void,
+  mistake: () => void,
+): Promise<void> {
+  const { restoreAskedBy, restoreProblem, restoredJourneys } = await import('@venomqa/runner')
+  const journeys = loaded.map(({ journey }) => journey)
+  const { restoreAfterJourney, workers = 1, workerSetup } = runner.options
+  const by = restoreAskedBy(journeys, restoreAfterJourney)
+  if (!by) return
+  const backends = runner.registry.stateBackends
+  if (!backends.length) {
+    mistake()
+    line('fail', 'restore', restoreProblem(journeys, restoreAfterJourney)!.message)
+    return
+  }
+  const restored = restoredJourneys(journeys, restoreAfterJourney).length
+  const one = workers === 2
+  const others = one ? 'worker 1' : `workers 1 to ${workers - 1}`
+  if (workers > 1 && !workerSetup) {
+    line(
+      'fail',
+      'restore',
+      `${by.asked}, but workers: ${workers} has no workerSetup: ${others} ${one ? 'has no state backend of its own' : 'have no state backends of their own'} to put back, so the restored journeys ${one ? 'it takes' : 'they take'} are not run; add a workerSetup that gives each worker its state backends (see docs/parallel.md), or run on 1 worker`,
+    )
+    return
+  }
+  const named = backends.map((b) => (b.name === b.mechanism ? b.name : `${b.name} (${b.mechanism})`)).join(', ')
+  const onWorkers = workers > 1 ? `, and on ${others} by those the workerSetup gives ${one ? 'it' : 'each'}` : ''
+  // Who asks, for every journey when the run does: a journey's own restore: true is one of them.
+  const asked = restoreAfterJourney ? 'restoreAfterJourney (--restore) is on' : by.asked
+  line('ok', 'restore', `${asked}: ${plural(restored, 'journey')} put back after ${restored === 1 ? 'it runs' : 'they run'} by ${named}${onWorkers}`)
 }

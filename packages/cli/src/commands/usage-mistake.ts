@@ -1,4 +1,4 @@
-import type { Command, CommanderError } from 'commander'
+import { type Command, CommanderError } from 'commander'
 import { errorMessage } from '@venomqa/core'
 import { projectRoot } from '../config/load'
 import { type Io, warn } from '../exit'
@@ -43,4 +43,34 @@ export async function clearOutputsAfterUsageMistake(command: Command, err: Comma
   await setAsideLastRun(projectRoot(io.cwd, flags.config)).catch((e) =>
     warn(io, `could not take away the record of the last run, ${LAST_RUN_FILE}, before this one: ${errorMessage(e)}`),
   )
+}
+
+/**
+ * A usage mistake in the options before the command's name (`venomqa --bogus run`): the program stops on
+ * it before it goes into the command, so the command's own mistake handling above never sees it. The
+ * command is the first word that is not an option, as the program looks for it; when it is `run` or
+ * `explore`, what follows its name is read with its options (quietly: the mistake is already said), and
+ * its outputs go as on a mistake after its name. An option of the command put before its name is said so.
+ */
+export async function clearOutputsAfterProgramMistake(program: Command, argv: readonly string[], err: CommanderError, io: Io): Promise<void> {
+  const at = argv.findIndex((a) => !a.startsWith('-'))
+  const command = at < 0 ? undefined : program.commands.find((c) => c.name() === argv[at] || c.aliases().includes(argv[at]!))
+  if (!command) return
+  const flag = /unknown option '([^']+)'/.exec(err.message)?.[1]?.replace(/=.*/, '')
+  if (flag && command.options.some((o) => o.long === flag || o.short === flag))
+    io.stderr.write(`venomqa: ${flag} is an option of \`${command.name()}\`: put it after the command's name (venomqa ${command.name()} ${flag} ...)\n`)
+  if (!WRITING_COMMANDS[command.name()]) return
+  let mistake = err
+  const output = command.configureOutput()
+  command.configureOutput({ writeErr: () => {}, outputError: () => {} })
+  try {
+    command.parseOptions(argv.slice(at + 1))
+  } catch (e) {
+    // `venomqa --bogus run --save`: the value missing leaves unknown what it names, as after the name.
+    if (!(e instanceof CommanderError)) throw e
+    mistake = e
+  } finally {
+    command.configureOutput(output)
+  }
+  await clearOutputsAfterUsageMistake(command, mistake, io)
 }

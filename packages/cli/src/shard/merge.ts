@@ -36,6 +36,7 @@ export function checkShards(files: readonly ShardFile[]): Sharded[] {
     })
   }
 
+  refuseRepeatedJourneys(sharded)
   // A shard's whole run, with any --last-failed reruns of it put over it: one file's worth each.
   const byIndex = new Map([...groupBy(sharded, (f) => String(f.shard.index))].map(([index, group]) => [index, withReruns(group)]))
   const total = sharded[0]!.shard.total
@@ -48,6 +49,40 @@ export function checkShards(files: readonly ShardFile[]): Sharded[] {
   checkEveryPart(ordered)
   checkSameRepeats(ordered)
   return ordered
+}
+
+/**
+ * Each journey is in one shard's files, once (once per repetition, `--repeat-each`): a split deals every
+ * journey to one shard, and a `--last-failed` rerun holds journeys of its own shard only. A journey found
+ * twice (a file edited, or copied from another shard's and given a shard of its own) would count twice in
+ * the totals; and neither result can be taken for the other: keep the one that passed and a failure is
+ * hidden, keep the one that failed and a file that is not what its shard ran decides the verdict. So it is
+ * refused, naming the journey, both files and what each says of it. A shard's whole run and its reruns
+ * hold the same journeys by design (see withReruns).
+ */
+function refuseRepeatedJourneys(files: readonly Sharded[]): void {
+  const seen = new Map<string, { file: Sharded; status: string }>()
+  for (const file of files) {
+    const inFile = new Set<string>()
+    for (const j of file.run.journeys) {
+      const id = journeyId(j.file, j.name)
+      const key = `${id}\u0000${j.repeatEachIndex ?? 0}`
+      const repetition = j.repeatEachIndex === undefined ? '' : ` (repetition ${j.repeatEachIndex + 1})`
+      if (inFile.has(key))
+        throw new UserError('E_MERGE', `${file.file} holds journey ${id}${repetition} twice: a run saves each journey once; merge the files the shards saved, not edited ones`, {
+          where: file.file,
+        })
+      inFile.add(key)
+      const before = seen.get(key)
+      if (before && before.file.shard.index !== file.shard.index)
+        throw new UserError(
+          'E_MERGE',
+          `journey ${id}${repetition} is in the files of two shards: ${before.file.file} (shard ${label(before.file.shard)}, ${before.status}) and ${file.file} (shard ${label(file.shard)}, ${j.status}). A split runs each journey in one shard: one of the files was edited or copied from another shard's; merge the files the shards saved`,
+          { where: file.file },
+        )
+      if (!before) seen.set(key, { file, status: j.status })
+    }
+  }
 }
 
 /**

@@ -85,8 +85,11 @@ export class JourneyView {
       journeyTimeline(j, (id) => this.host.revealStep(id)),
     )
     const ol = el('ol', 'tree')
-    this.records = new TreeRenderer(this.host.report, this.host.steps, this.index).nodes(j.x, ol)
+    const tree = new TreeRenderer(this.host.report, this.host.steps, this.index)
+    this.records = tree.nodes(j.x, ol)
     body.appendChild(ol)
+    // Put back once it ended (`restore`): after its steps, whatever the filters show of them.
+    if (j.rt) body.appendChild(tree.restore(j.rt))
     // A journey the run never got to has no steps recorded, though its definition has some.
     if (!j.x.length) body.appendChild(el('div', 'empty', j.ir ? 'The run was interrupted before this journey ran.' : 'This journey has no steps.'))
     this.emptyNote = el('div', 'empty', 'Nothing in this journey matches the filters (see its issues).')

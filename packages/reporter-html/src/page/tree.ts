@@ -1,5 +1,5 @@
 /** A journey's tree of steps, checkpoints, branches and their paths, with a record of each node's element. */
-import type { PageBranch, PageCheckpoint, PageNode, PagePath, PageStep } from '../page-model'
+import type { PageBranch, PageCheckpoint, PageNode, PagePath, PageRestore, PageStep } from '../page-model'
 import type { Report } from './data'
 import { el, flag, icon, onFirstOpen } from './dom'
 import { stepDetails } from './exchange'
@@ -87,6 +87,22 @@ export class TreeRenderer {
     }
     this.index.add(s.id, entry)
     return { node: s, li }
+  }
+
+  /**
+   * The rollback that put the system back after a restored journey (`restore`), after its steps, as the
+   * console prints it: `↺ rollback to venomqa:before-journey (restore)`, each backend's time, the whole time.
+   */
+  restore(r: PageRestore): HTMLDivElement {
+    const backends = r.be.map(([name, mechanism, ms]) => `${name} (${mechanism}, ${formatMs(ms)})`).join(', ')
+    return el('div', 'row restore', [
+      el('span', 'icon passed', '\u21ba'),
+      el('span', 'kind', 'rollback'),
+      el('span', 'n', `to ${r.cp}`),
+      flag('restore'),
+      backends ? el('span', 'muted', backends) : null,
+      el('span', 'ms', formatMs(r.ms)),
+    ])
   }
 
   private checkpoint(c: PageCheckpoint): LeafRecord {

@@ -99,6 +99,13 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
   let interleaved = false
   /** A live line of `path`, tagged with the path's name when lines interleave: indentation alone no longer tells whose it is. */
   const ofPath = (path: string, line: string) => (interleaved && path !== 'main' ? line.replace(/^( *)/, `$1${p.dim(`[${leaf(path)}]`)} `) : line)
+  /**
+   * The branches started and not ended, by journey and the path each is on. Paths run in parallel start
+   * with a rollback of the branch's own line (its lane is put back to the checkpoint for the workers to
+   * copy), told as 'before-path' with the branch's path: a line of that path, not a path's header.
+   */
+  const openBranches = new Map<string, number>()
+  const branchKey = (journey: string, path: string) => `${journey}\u0000${path}`
 
   const clearProgress = () => {
     if (progressShown) {
@@ -173,16 +180,26 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       print(ofPath(e.path, fmt.checkpoint(e.name, e.path, e.durationMs, e.backends)))
     },
     branchStart(event) {
+      const key = branchKey(event.journey, event.path)
+      openBranches.set(key, (openBranches.get(key) ?? 0) + 1)
       const e = shownNames(event)
-      print(`${indent(e.path)}${p.magenta('⑂')} branch from ${p.bold(e.checkpoint)} ${p.dim(`(${plural(e.paths.length, 'path')}: ${e.paths.join(', ')})`)}`)
+      print(ofPath(e.path, `${indent(e.path)}${p.magenta('⑂')} branch from ${p.bold(e.checkpoint)} ${p.dim(`(${plural(e.paths.length, 'path')}: ${e.paths.join(', ')})`)}`))
+    },
+    branchEnd(event) {
+      const key = branchKey(event.journey, event.path)
+      const open = (openBranches.get(key) ?? 0) - 1
+      if (open > 0) openBranches.set(key, open)
+      else openBranches.delete(key)
     },
     pathStart(event) {
       const e = shownNames(event)
       print(`${indent(e.path, -1)}${p.magenta('├')} path ${p.bold(leaf(e.path))}`)
     },
     rollback(event) {
+      // A path's rollback goes with its header line, which follows it; the branch's own line's, with that line.
+      const ofPathHeader = event.reason === 'before-path' && !openBranches.has(branchKey(event.journey, event.path))
       const e = shownNames(event)
-      print(ofPath(e.path, fmt.rollback(e.checkpoint, e.reason, e.path, e.durationMs, e.backends)))
+      print(ofPath(e.path, fmt.rollback(e.checkpoint, e.reason, e.path, e.durationMs, e.backends, ofPathHeader)))
     },
     pathEnd(e) {
       print(fmt.pathEnd(shownNames(e.path), e.result.status, e.result.durationMs))
@@ -365,10 +382,10 @@ class LineFormatter {
     return `${indent(path)}${this.p.cyan('◆')} checkpoint ${this.p.bold(name)} ${this.p.dim(`${formatDuration(durationMs)}${detail}`)}`
   }
 
-  rollback(checkpoint: string, reason: string, path: string, durationMs: number, backends: readonly BackendTiming[]): string {
+  /** `withPathHeader`: a rollback before a path, which belongs with the path's header line that follows it. */
+  rollback(checkpoint: string, reason: string, path: string, durationMs: number, backends: readonly BackendTiming[], withPathHeader = reason === 'before-path'): string {
     const detail = backends.length ? `: ${backendsText(backends)}` : ''
-    // A rollback before a path belongs with the path's header line, which follows it.
-    const pad = reason === 'before-path' ? indent(path, -1) : indent(path)
+    const pad = withPathHeader ? indent(path, -1) : indent(path)
     return `${pad}${this.p.cyan('↺')} rollback to ${this.p.bold(checkpoint)} ${this.p.dim(`(${reason}) ${formatDuration(durationMs)}${detail}`)}`
   }
 

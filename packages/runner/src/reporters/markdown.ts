@@ -17,6 +17,7 @@ import {
 import { budgetText, exchangeLine, mergedAfterWriteText, exchangeText, flatten, formatDuration, formatFineDuration, journeyIssues, printable } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
+import { BEFORE_JOURNEY_CHECKPOINT } from '../execution/retries'
 
 const ICON: Record<JourneyStatus, string> = { passed: '✅', failed: '❌', skipped: '⏭️', flaky: '⚠️' }
 
@@ -119,6 +120,12 @@ function journeySection(j: JourneyResult, raw?: JourneyResult): string[] {
     else
       out.push(`| ${cell(n.path)} | path **${cell(n.path)}** ${n.result.rollback ? `(rollback ${formatDuration(n.result.rollback.durationMs)})` : ''} | ${ICON[n.result.status]} ${n.result.status} | | ${formatDuration(n.result.durationMs)} |`)
   }
+  // A restored journey (`restore`) is put back after it ends, as the console shows it: a rollback that
+  // failed is a critical issue of the journey and leaves no `restored`.
+  if (j.restored)
+    out.push(
+      `| main | ↺ rollback to **${BEFORE_JOURNEY_CHECKPOINT}** (restore) | ${ICON.passed} | ${cell(j.restored.backends.map((b) => `${b.backend === b.mechanism ? b.backend : `${b.backend} (${b.mechanism})`} ${formatDuration(b.durationMs)}`).join(', '))} | ${formatDuration(j.restored.durationMs)} |`,
+    )
   out.push('')
   if (raw) out.push(...reproduceSections(raw))
   return out

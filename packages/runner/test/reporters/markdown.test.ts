@@ -43,6 +43,20 @@ describe('markdown reporter', () => {
     expect(out.split('\n').filter((line) => line.includes('<img'))).toEqual([`Tags: \`smoke  ${beacon}\` \`a'b c\` · File: \`journeys/x  ${beacon}.journey.ts\``])
   })
 
+  it('shows a restored journey put back after it ends, as the console does, with its time and each backend\'s', () => {
+    const run = sampleRun()
+    run.journeys[1]!.restored = { durationMs: 12, backends: [{ backend: 'pg', mechanism: 'snapshot', durationMs: 9 }, { backend: 'memory', mechanism: 'memory', durationMs: 1 }] }
+    const section = renderMarkdown(run).split('### ✅ health')[1]!
+    expect(section).toContain('| main | ping | ✅ passed |')
+    expect(section.split('\n').filter((line) => line.includes('↺'))).toEqual([
+      '| main | ↺ rollback to **venomqa:before-journey** (restore) | ✅ | pg (snapshot) 9 ms, memory 1 ms | 12 ms |',
+    ])
+    // After its steps: the journey is put back once it is over.
+    expect(section.indexOf('| main | ping |')).toBeLessThan(section.indexOf('↺'))
+    // A journey not restored has no such row.
+    expect(md).not.toContain('↺')
+  })
+
   it('marks an interrupted run', () => {
     expect(renderMarkdown(sampleRun({ interrupted: true }))).toContain('**Result:** ⚠️ interrupted')
   })
