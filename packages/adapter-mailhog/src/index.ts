@@ -23,4 +23,4 @@ export { mailpitQuery } from './mailpit/shapes'
 export { serveMailCatcher, parseServeArgs, type ServeIo } from './serve'
 export { mailCatcherWorkers, type MailCatcherWorkersOptions, type MailCatcherWorkerResources } from './workers'
 // Where users import a worker setup, they find the function that composes it with others.
-export { composeWorkers, type WorkerApp } from '@venomqa/core'
+export { composeWorkers, startAppProcess, type WorkerApp } from '@venomqa/core'

@@ -5,4 +5,4 @@ export { RedisState, type RedisStateOptions } from './state'
 export { DEFAULT_REDIS_URL, type ConnectionOptions } from './connection'
 export { redisWorkers, type RedisWorkersOptions, type RedisWorkerResources } from './workers'
 // Where users import a worker setup, they find the function that composes it with others.
-export { composeWorkers, type WorkerApp } from '@venomqa/core'
+export { composeWorkers, startAppProcess, type WorkerApp } from '@venomqa/core'

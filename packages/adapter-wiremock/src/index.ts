@@ -25,4 +25,4 @@ export { WireMockError } from './errors'
 export { freePort, isListening } from './free-port'
 export { wiremockWorkers, type WireMockWorkersOptions, type WireMockWorkerResources } from './workers'
 // Where users import a worker setup, they find the function that composes it with others.
-export { composeWorkers, type WorkerApp } from '@venomqa/core'
+export { composeWorkers, startAppProcess, type WorkerApp } from '@venomqa/core'

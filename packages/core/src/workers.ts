@@ -5,7 +5,7 @@
  * (`postgresWorkers`, `redisWorkers`, ...); `composeWorkers` joins the parts of one system and starts one
  * app per worker with every part's resources. See docs/parallel.md.
  */
-import { ConfigError, VenomError, errorMessage } from './errors'
+import { AbortedError, ConfigError, VenomError, errorMessage } from './errors'
 import type { StateBackend } from './ports'
 
 /** What a worker setup learns about worker 0: the run's own app, ports and state backends. */
@@ -37,6 +37,21 @@ export interface WorkerResources {
   ports?: Record<string, unknown>
   /** Stop what `create` started. */
   close?(): void | Promise<void>
+  /**
+   * Settles when the worker's app process ends (see WorkerApp.exited). Ending before the run closes the
+   * worker, it is a crash: the worker takes no more journeys, and the journey running on it stops, saying so.
+   */
+  exited?: Promise<WorkerAppExit | undefined>
+}
+
+/** How a worker's app process ended: what the run says when it ends on its own. */
+export interface WorkerAppExit {
+  /** Its exit code, or null when a signal ended it. */
+  code?: number | null
+  /** The signal that ended it (`SIGKILL`), or null. */
+  signal?: string | null
+  /** The last lines it wrote to stderr, when they were captured (redacted before they are shown). */
+  stderr?: readonly string[]
 }
 
 /**
@@ -44,8 +59,13 @@ export interface WorkerResources {
  * `create` makes workers 1, 2, ... (e.g. one app process per worker, each with its own database).
  */
 export interface WorkerSetup {
-  /** Called once per run for each extra worker, when first needed. */
-  create(index: number, main: MainSystem): Promise<WorkerResources>
+  /**
+   * Called once per run for each extra worker, when first needed. `signal` aborts when the run gives this
+   * create up (it ran past pluginTimeout, or the run closes while it still runs): stop what is being
+   * started, undo what was made (the app, the database), then reject. The run's close waits for that, as
+   * long as one pluginTimeout; what a create that ignores it makes after all is closed when it resolves.
+   */
+  create(index: number, main: MainSystem, signal?: AbortSignal): Promise<WorkerResources>
   /**
    * Make worker `index`'s system equal to worker 0's, which stands at `checkpoint` right now. Called before
    * the worker runs paths of a parallel branch, after its own checkpoints were released; its state backends
@@ -59,6 +79,13 @@ export interface WorkerSetup {
 export interface WorkerApp {
   baseUrl: string
   close?(): void | Promise<void>
+  /**
+   * Settles when the app's process ends, with its exit code or signal and its last stderr lines
+   * (`startAppProcess` gives it). With it, an app that ends on its own before the run closes it is told
+   * as such: its worker takes no more journeys, and the journey on it fails saying the app exited, instead
+   * of each step blaming the base URL.
+   */
+  exited?: Promise<WorkerAppExit | undefined>
 }
 
 /** What a part made for one worker, before the worker's app starts. */
@@ -81,8 +108,12 @@ export interface WorkerPart<R extends object = object> {
   readonly part: string
   /** True when what the part prepares is used through an app (a database, a mail server), so each worker needs one. */
   readonly needsApp: boolean
-  /** Make worker `index`'s own copy of this side of the system (create a database, start a server). */
-  prepare(index: number, main: MainSystem): Promise<PreparedWorkerPart<R>>
+  /**
+   * Make worker `index`'s own copy of this side of the system (create a database, start a server). When
+   * `signal` aborts (the run gave the create up), undo what this call made and reject: what it returned is
+   * undone by composeWorkers, which checks the signal between parts.
+   */
+  prepare(index: number, main: MainSystem, signal?: AbortSignal): Promise<PreparedWorkerPart<R>>
   /** Copy worker 0's state of this side, at the checkpoint, into worker `index`'s. */
   sync?(index: number, info: WorkerSyncInfo): Promise<void>
   /** True for the run's state backends this part gives every worker a copy of (see the check in `composeWorkers`). */
@@ -96,8 +127,11 @@ export interface WorkerPart<R extends object = object> {
   readonly ownStartApp?: boolean
 }
 
-/** What `startApp` receives: every part's resources, and `env` with all their environment variables. */
-export type WorkerAppResources<R extends object = object> = R & { env: Record<string, string> }
+/**
+ * What `startApp` receives: every part's resources, `env` with all their environment variables, and
+ * `signal`, which aborts when the run gives the worker's create up: stop the app being started, and reject.
+ */
+export type WorkerAppResources<R extends object = object> = R & { env: Record<string, string>; signal: AbortSignal }
 
 export interface ComposeWorkersOptions<R extends object = object> {
   /** Start worker `index`'s app against its own resources (database URL, Redis URL, SMTP URL...). */
@@ -164,13 +198,13 @@ export function asWorkerSetup<R extends object>(
     parts: [part],
     // Alone, its failures name it as they do in a composition.
     ...(setup?.sync ? { sync: setup.sync } : {}),
-    async create(index: number, main: MainSystem) {
+    async create(index: number, main: MainSystem, signal?: AbortSignal) {
       if (!setup)
         throw new ConfigError(
           `${part.part}: each worker needs its own app: give ${usage}, or put ${part.part}(...) in composeWorkers(..., { startApp(index, resources) }) with the other parts of the system`,
           { where: 'startApp' },
         )
-      return setup.create(index, main)
+      return setup.create(index, main, signal)
     },
   }
 }
@@ -201,13 +235,18 @@ function composed(label: string, parts: readonly WorkerPart[], startApp: Compose
     )
   return {
     parts,
-    async create(index, main) {
+    async create(index, main, signal) {
       for (const part of parts) part.check?.(main)
       refuseShared(label, parts, main)
+      // A create nobody can abort still gets a signal, for parts and startApps that pass it on.
+      const stop = signal ?? new AbortController().signal
       const prepared: { part: WorkerPart; made: PreparedWorkerPart }[] = []
       let app: WorkerApp | undefined
       try {
-        for (const part of parts) prepared.push({ part, made: (await named(part.part, index, () => part.prepare(index, main))) ?? {} })
+        for (const part of parts) {
+          throwIfGivenUp(stop, index)
+          prepared.push({ part, made: (await named(part.part, index, () => part.prepare(index, main, stop))) ?? {} })
+        }
         const resources: Record<string, unknown> = {}
         const env: Record<string, string> = {}
         const resourceOwners = new Map<string, string>()
@@ -217,10 +256,13 @@ function composed(label: string, parts: readonly WorkerPart[], startApp: Compose
           mergeInto(env, envOwners, made.env, part.part, 'environment variable', label)
         }
         if (startApp) {
-          app = await startApp(index, { ...resources, env } as WorkerAppResources)
+          throwIfGivenUp(stop, index)
+          app = await startApp(index, { ...resources, env, signal: stop } as WorkerAppResources)
           if (!app || typeof app.baseUrl !== 'string')
             throw new ConfigError(`${label}: startApp(${index}, ...) must return { baseUrl, close }, got ${describe(app)}`, { where: 'startApp' })
         }
+        // Given up while the app started (a startApp that does not listen to the signal): undone below.
+        throwIfGivenUp(stop, index)
         const started = app
         const stateBackends: StateBackend[] = []
         const ports: Record<string, unknown> = {}
@@ -232,6 +274,7 @@ function composed(label: string, parts: readonly WorkerPart[], startApp: Compose
         }
         return {
           ...(started ? { baseUrl: started.baseUrl } : {}),
+          ...(started?.exited ? { exited: started.exited } : {}),
           stateBackends,
           ports,
           close: async () => {
@@ -241,8 +284,9 @@ function composed(label: string, parts: readonly WorkerPart[], startApp: Compose
         }
       } catch (err) {
         // Undone, the worker is not made. What could not be undone (a database a full server would not let
-        // be dropped) would outlive the run unseen: the create's error says so.
-        const errors = await closeWorker(app, prepared)
+        // be dropped) would outlive the run unseen: the create's error says so, with what the failing part
+        // itself could not undo (see leftBehindBy).
+        const errors = [...(leftBehindOf(err) ?? []), ...(await closeWorker(app, prepared))]
         throw errors.length ? withUndoFailures(err, index, errors) : err
       }
     },
@@ -271,8 +315,40 @@ function withUndoFailures(err: unknown, index: number, errors: string[]): Error 
   const also = ` (and undoing worker ${index} failed, so what it made is left behind: ${errors.join('; ')})`
   const out = err instanceof Error ? err : new Error(errorMessage(err), { cause: err })
   out.message += also
-  Object.defineProperty(out, LEFT_BEHIND, { value: errors, enumerable: false })
+  Object.defineProperty(out, LEFT_BEHIND, { value: errors, enumerable: false, configurable: true })
   return out
+}
+
+/** A global symbol, as LEFT_BEHIND: what a part's own failed prepare could not undo, not yet in the message. */
+const PART_LEFT_BEHIND = Symbol.for('venomqa.workerPartLeftBehind')
+
+/**
+ * For a part whose `prepare` fails and whose own undo fails too (the database it created cannot be
+ * dropped): `err`, to throw, carrying `problems` (each naming the part and how to undo it by hand).
+ * composeWorkers puts them in the create's error, `(and undoing worker 2 failed, so what it made is left
+ * behind: ...)`, as it does for the parts it undoes itself; never dropped silently.
+ */
+export function leftBehindBy<E>(err: E, problems: readonly string[]): E {
+  if (err !== null && typeof err === 'object') Object.defineProperty(err, PART_LEFT_BEHIND, { value: [...problems], enumerable: false, configurable: true })
+  return err
+}
+
+/** What a part's failed prepare left behind (see leftBehindBy), on the error or the one it wraps (see `named`). */
+function leftBehindOf(err: unknown): string[] | undefined {
+  for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const own = (e as { [PART_LEFT_BEHIND]?: unknown })[PART_LEFT_BEHIND]
+    if (Array.isArray(own)) return own as string[]
+  }
+  return undefined
+}
+
+/**
+ * The create was given up (its signal aborted): stop here, before making more, with the signal's reason
+ * when it is an error; what was made so far is undone by the caller.
+ */
+function throwIfGivenUp(signal: AbortSignal, index: number): void {
+  if (!signal.aborted) return
+  throw signal.reason instanceof Error ? signal.reason : new AbortedError(`the create of worker ${index} was given up`)
 }
 
 /** A global symbol: it is read right even when a setup and the runner load two copies of this package. */

@@ -3,7 +3,7 @@
  * receives, and the mistakes it refuses. The real services are in each package's workers test.
  */
 import { describe, expect, it } from 'vitest'
-import { type MainSystem, type StateBackend, type WorkerPart, asWorkerSetup, composeWorkers } from '../src/index'
+import { AbortedError, type MainSystem, type StateBackend, type WorkerAppExit, type WorkerPart, asWorkerSetup, composeWorkers, leftBehindBy, workerLeftBehind } from '../src/index'
 
 const main: MainSystem = { baseUrl: 'http://main', ports: new Map(), stateBackends: [] }
 
@@ -32,7 +32,8 @@ describe('composeWorkers', () => {
   it('prepares every part, starts one app with all their resources, and closes the app before the parts, in reverse', async () => {
     const log: string[] = []
     const setup = composeWorkers(part('db', log, { resources: { databaseUrl: 'pg://w1' }, env: { DATABASE_URL: 'pg://w1' } }), part('mail', log, { resources: { smtpUrl: 'smtp://w1' }, env: { SMTP_URL: 'smtp://w1' }, ports: { mail: 'mailbox 1' } }), {
-      async startApp(index, resources) {
+      async startApp(index, { signal, ...resources }) {
+        expect(signal).toBeInstanceOf(AbortSignal)
         log.push(`start app ${index} with ${JSON.stringify(resources)}`)
         return { baseUrl: 'http://app1', close: () => void log.push(`stop app ${index}`) }
       },
@@ -91,5 +92,81 @@ describe('composeWorkers', () => {
     const withApp = asWorkerSetup(part('db', []), async () => ({ baseUrl: 'http://w' }), 'startApp(index, databaseUrl)')
     expect((await withApp.create(1, main)).baseUrl).toBe('http://w')
     expect(() => composeWorkers(withApp, { startApp: async () => ({ baseUrl: 'x' }) })).toThrow(/composeWorkers: db was given its own startApp/)
+  })
+
+  it("gives the create's signal to every part and to startApp, and passes the app's exited on", async () => {
+    const signals: AbortSignal[] = []
+    const seen: WorkerPart = {
+      part: 'seen',
+      needsApp: true,
+      covers: () => true,
+      prepare: async (_i, _m, signal) => {
+        signals.push(signal!)
+        return {}
+      },
+    }
+    const exit: WorkerAppExit = { code: 3, signal: null, stderr: ['boom'] }
+    const setup = composeWorkers(seen, {
+      startApp: async (_index, resources) => {
+        signals.push(resources.signal)
+        return { baseUrl: 'http://w1', exited: Promise.resolve(exit) }
+      },
+    })
+    const giveUp = new AbortController()
+    const made = await setup.create(1, main, giveUp.signal)
+    expect(signals).toEqual([giveUp.signal, giveUp.signal])
+    expect(await made.exited).toBe(exit)
+  })
+
+  it('a create given up while its app starts undoes the app and every part, and rejects with the reason', async () => {
+    const log: string[] = []
+    const giveUp = new AbortController()
+    const setup = composeWorkers(part('db', log), part('mail', log), {
+      // A startApp that does not listen to the signal: what it returns is closed once it does.
+      startApp: async (index) => {
+        giveUp.abort(new AbortedError('the run gave worker 1 up'))
+        return { baseUrl: 'http://w1', close: () => void log.push(`stop app ${index}`) }
+      },
+    })
+    await expect(setup.create(1, main, giveUp.signal)).rejects.toThrow('the run gave worker 1 up')
+    expect(log).toEqual(['prepare db 1', 'prepare mail 1', 'stop app 1', 'close mail 1', 'close db 1'])
+  })
+
+  it('a create given up between parts prepares no more of them, and undoes those made', async () => {
+    const log: string[] = []
+    const giveUp = new AbortController()
+    const givesUp: WorkerPart = {
+      part: 'givesUp',
+      needsApp: true,
+      covers: () => true,
+      prepare: async () => {
+        giveUp.abort(new AbortedError('the run closed'))
+        return { close: () => void log.push('close givesUp 1') }
+      },
+    }
+    const setup = composeWorkers(part('db', log), givesUp, part('mail', log), { startApp: async () => ({ baseUrl: 'http://never' }) })
+    await expect(setup.create(1, main, giveUp.signal)).rejects.toThrow('the run closed')
+    expect(log).toEqual(['prepare db 1', 'close givesUp 1', 'close db 1'])
+  })
+
+  it("what a failing part could not undo itself is in the create's error, with what the others left", async () => {
+    const log: string[] = []
+    const failing: WorkerPart = {
+      part: 'dbWorkers',
+      needsApp: true,
+      covers: () => true,
+      prepare: async () => {
+        throw leftBehindBy(new Error('copying the rows failed'), ['dbWorkers: could not drop "app_w2"; drop it with DROP DATABASE "app_w2"'])
+      },
+    }
+    const stuck: WorkerPart = { part: 'mailWorkers', needsApp: true, covers: () => true, prepare: async () => ({ close: () => Promise.reject(new Error('the catcher would not stop')) }) }
+    const err = await composeWorkers(part('db', log), stuck, failing, { startApp: async () => ({ baseUrl: 'x' }) })
+      .create(2, main)
+      .then(() => undefined, (e: unknown) => e as Error)
+    expect(err?.message).toBe(
+      'dbWorkers: worker 2: copying the rows failed (and undoing worker 2 failed, so what it made is left behind: dbWorkers: could not drop "app_w2"; drop it with DROP DATABASE "app_w2"; mailWorkers: the catcher would not stop)',
+    )
+    expect(workerLeftBehind(err)).toEqual(['dbWorkers: could not drop "app_w2"; drop it with DROP DATABASE "app_w2"', 'mailWorkers: the catcher would not stop'])
+    expect(log).toEqual(['prepare db 2', 'close db 2'])
   })
 })

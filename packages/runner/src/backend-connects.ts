@@ -79,3 +79,13 @@ export class BackendConnects {
     )
   }
 }
+
+/**
+ * `<label> could not connect: <why>`, the backend named once: its own errors start with its name already
+ * (`state backend "pg": ...`, and a connect past the timeout `state backend "pg" connect timed out ...`).
+ */
+export function connectFailure(label: string, b: StateBackend, err: unknown): string {
+  const why = errorMessage(err)
+  const own = [`state backend "${b.name}": `, `${label}: `, `state backend "${b.name}" `, `${label} `].find((prefix) => why.startsWith(prefix))
+  return `${label} could not connect: ${own ? why.slice(own.length) : why}`
+}

@@ -8,7 +8,7 @@ export { HttpControlState, httpControlState, httpControlPlugin, httpControlOptio
 export { httpControlWorkers, type HttpControlWorkersOptions } from './state/http-control-workers'
 export { memoryWorkers } from './state/memory-workers'
 // Worker setups compose in core, where plugin packages can reach them; users find it here too.
-export { composeWorkers } from '@venomqa/core'
+export { composeWorkers, startAppProcess } from '@venomqa/core'
 export { checkPluginEntries, type CheckedPlugin } from './plugin-entries'
 export type * from './types'
 export * from './reporters'

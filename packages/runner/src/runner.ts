@@ -45,9 +45,10 @@ import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { UndiciHttpClient, createDispatcher, type TokenStore } from './http-client'
 import { DetachedRequests, STOP_GRACE_MS, untilStepStops } from './http/detached'
 import { rememberSecrets } from './http/record'
-import { BackendConnects } from './backend-connects'
+import { BackendConnects, connectFailure } from './backend-connects'
 import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
 import type { RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
+import { type AppWatch, WORKER_OUT_OF_USE_SUGGESTION } from './worker-app'
 import { WorkerPool } from './workers'
 import { StateCalls, type World, laneWorld } from './world'
 
@@ -417,7 +418,9 @@ export class Runner {
           }
           const i = next++
           const unit = units[i]!
-          const notRunFor = notRunBecause ?? (unusable ? { reason: unusable, kind: 'state' as const } : undefined)
+          // A worker taken out of use has advice of its own: the state backends' would mislead when its app ended.
+          const outOfUse = unusable && lane > 0 && this.options.workerSetup ? { suggestion: WORKER_OUT_OF_USE_SUGGESTION } : {}
+          const notRunFor = notRunBecause ?? (unusable ? { reason: unusable, kind: 'state' as const, ...outOfUse } : undefined)
           if (notRunFor || journeySignal.aborted) {
             // Told to live reporters too: a console that never names the journey would leave its summary's
             // counts unexplained.
@@ -572,7 +575,7 @@ export class Runner {
         this.#connectedBackends.push(b)
       } catch (err) {
         if (signal?.aborted && err === signal.reason) return undefined
-        const message = `state backend "${b.name}" could not connect: ${errorMessage(err)}`
+        const message = connectFailure(`state backend "${b.name}"`, b, err)
         this.runIssues.push(makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}` }))
         return message
       }
@@ -663,6 +666,7 @@ export class Runner {
       let world: World
       let http: UndiciHttpClient
       let ports = this.ports
+      let app: AppWatch | undefined
       if (laneIndex === 0) {
         http = new UndiciHttpClient(
           { ...this.options.http, baseUrl: journey.baseUrl ?? this.options.baseUrl ?? '', headers: this.options.headers },
@@ -678,6 +682,7 @@ export class Runner {
           return await this.#workerFailed(item, laneIndex, err, retry && settle && { retry, settle })
         }
         ;({ world, http, ports } = lane)
+        app = lane.app
       }
       const parallelPaths = (this.options.workers ?? 1) > 1 ? 1 : (this.options.parallelPaths ?? 1)
       // The journey's result says its worker itself (before journeyEnd fires): nothing to add here.
@@ -701,6 +706,7 @@ export class Runner {
         runSignal: signal,
         logger: this.options.logger,
         worker: laneIndex,
+        ...(app ? { app } : {}),
         ...(repeatEachIndex !== undefined || retry ? { run: { ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}), ...retry } } : {}),
         ...(settle ? { settle } : {}),
         ...(restorer ? { restorer } : {}),
@@ -716,14 +722,20 @@ export class Runner {
    * name it and its summary's counts would go unexplained.
    */
   #workerFailed(item: RunUnit, laneIndex: number, err: unknown, attempt?: AttemptOf): Promise<JourneyResult> {
+    // Its error names the worker already when it comes from one of its backends: named once.
+    const own = `worker ${laneIndex}: `
+    const why = errorMessage(err)
+    const reason = why.startsWith(own) ? why.slice(own.length) : why
+    // A worker made, then given up (its app ended on its own, its sync timed out) was not one that could not be made.
+    const made = this.#pool?.wasMade(laneIndex) ?? false
     const issue = makeIssue({
       journey: item.journey.name,
       path: 'main',
       step: 'journey',
       severity: 'critical',
       kind: 'state',
-      error: `worker ${laneIndex} could not be made, so the journey did not run: ${errorMessage(err)}`,
-      suggestion: 'The worker setup failed to give this worker its own app and state: read the error, and see docs/parallel.md.',
+      error: made ? `the journey did not run on worker ${laneIndex}: ${reason}` : `worker ${laneIndex} could not be made, so the journey did not run: ${reason}`,
+      suggestion: made ? WORKER_OUT_OF_USE_SUGGESTION : 'The worker setup failed to give this worker its own app and state: read the error, and see docs/parallel.md.',
       source: 'workers',
     })
     return this.#announce(item, laneIndex, { ...notRun(item, { reason: issue.error, kind: 'state' }, false), issues: [issue] }, attempt)
@@ -936,7 +948,7 @@ function repeatUnits(items: readonly SourcedJourney[], times: number): RunUnit[]
  * A journey the run never started (interrupted, or stopped by fail-fast): its steps are in it as skipped,
  * so that every report still lists them (JUnit's suite for it has its cases, skipped, not none).
  */
-function notRun(item: RunUnit, why: { reason: string; kind: ErrorKind } | undefined, interrupted: boolean): JourneyResult {
+function notRun(item: RunUnit, why: { reason: string; kind: ErrorKind; suggestion?: string } | undefined, interrupted: boolean): JourneyResult {
   const { journey, file, repeatEachIndex } = item
   const nodes = journey.steps.map(skipped)
   return {
@@ -948,7 +960,9 @@ function notRun(item: RunUnit, why: { reason: string; kind: ErrorKind } | undefi
     startedAt: new Date().toISOString(),
     durationMs: 0,
     nodes,
-    issues: why ? [makeIssue({ journey: journey.name, path: 'main', step: 'journey', severity: 'critical', kind: why.kind, error: why.reason, source: 'runner' })] : [],
+    issues: why
+      ? [makeIssue({ journey: journey.name, path: 'main', step: 'journey', severity: 'critical', kind: why.kind, error: why.reason, source: 'runner', ...(why.suggestion ? { suggestion: why.suggestion } : {}) })]
+      : [],
     counts: countNodes(nodes),
     ...(interrupted ? { interrupted: true } : {}),
     ...(repeatEachIndex !== undefined ? { repeatEachIndex } : {}),

@@ -1,11 +1,12 @@
-import { ConfigError, type MainSystem, type Ports, type StateBackend, TimeoutError, errorMessage, workerLeftBehind } from '@venomqa/core'
+import { AbortedError, ConfigError, type MainSystem, type Ports, type StateBackend, TimeoutError, errorMessage, workerLeftBehind } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import type { Lane, WorkerLane } from './executor'
 import { type TokenStore, UndiciHttpClient } from './http-client'
 import type { DetachedRequests } from './http/detached'
 import { AbandonedWork } from './abandoned-work'
-import { BackendConnects } from './backend-connects'
+import { BackendConnects, connectFailure } from './backend-connects'
 import type { HttpClientOptions, WorkerResources, WorkerSetup } from './types'
+import { AppWatch } from './worker-app'
 import { type StateCalls, laneWorld } from './world'
 
 interface Made {
@@ -13,6 +14,8 @@ interface Made {
   backends: StateBackend[]
   ports: Ports
   close?: () => void | Promise<void>
+  /** The worker's app, watched when its setup says when it ends (WorkerResources.exited). */
+  app?: AppWatch
 }
 
 export interface WorkerPoolOptions {
@@ -40,8 +43,13 @@ export interface WorkerPoolOptions {
  * the run's pluginTimeout. A worker whose create, backend connect or sync timed out is given up for the rest
  * of the run (see `unusable`): that call may still be running, so the worker's system is in no known state,
  * and asking again would wait the whole timeout each time. A backend whose connect timed out is disconnected
- * if that connect finishes after all, as the run's own backends are (see BackendConnects); what a create that
- * timed out makes after all is closed, and `close()` waits for both, as long as one call may take.
+ * if that connect finishes after all, as the run's own backends are (see BackendConnects). A create that
+ * timed out is told to stop through its signal, and undoes what it made (or, ignoring the signal, what it
+ * makes after all is closed); `close()` waits for both, as long as one call may take.
+ *
+ * A worker whose app ends on its own (WorkerResources.exited settles before the run closes it) is given up
+ * too: the journey running on it stops, saying how the app ended (see AppWatch), and the others take the
+ * journeys left.
  */
 export class WorkerPool {
   readonly #o: WorkerPoolOptions
@@ -85,6 +93,11 @@ export class WorkerPool {
     return made && this.#o.calls.unusableAmong(made.backends)
   }
 
+  /** Whether worker `index` was made in this run (it may have been given up since). */
+  wasMade(index: number): boolean {
+    return this.#ready.has(index)
+  }
+
   /** Give worker `index` up after `err`, a timeout of its setup: the error its later uses get says so. */
   #giveUp(index: number, err: TimeoutError, also = ''): Error {
     const givenUp = new Error(`${errorMessage(err)} (pluginTimeout); worker ${index} is not used again in this run${also}`, { cause: err })
@@ -95,29 +108,50 @@ export class WorkerPool {
   async #create(index: number): Promise<Made> {
     const { setup, calls } = this.#o
     if (!setup) return { baseUrl: this.#o.mainBaseUrl, backends: [], ports: this.#o.makePorts(this.#o.mainPorts) }
+    const label = `workerSetup.create(${index})`
+    // Aborted when the run gives the create up: it stops what it is starting and undoes what it made.
+    const giveUp = new AbortController()
     let res: WorkerResources
     let creating: Promise<WorkerResources> | undefined
     try {
-      res = await calls.call(`workerSetup.create(${index})`, () => (creating = setup.create(index, this.#main())))
+      res = await calls.call(label, () => (creating = setup.create(index, this.#main(), giveUp.signal)))
     } catch (err) {
-      if (!(err instanceof TimeoutError)) throw new Error(`workerSetup.create(${index}) failed: ${errorMessage(err)}`, { cause: err })
+      if (!(err instanceof TimeoutError)) throw new Error(`${label} failed: ${errorMessage(err)}`, { cause: err })
+      // Nothing will use what it makes: stopped now rather than left to finish. close() waits for the undo.
+      giveUp.abort(new AbortedError(`${label} was given up at pluginTimeout: the run stopped waiting for it`))
       if (creating) this.#closeWhenCreated(index, creating)
       throw this.#giveUp(index, err)
     }
     if (!res || typeof res !== 'object' || (res.baseUrl !== undefined && typeof res.baseUrl !== 'string'))
-      throw new Error(`workerSetup.create(${index}) must return { baseUrl?, stateBackends?, ports?, close? }`)
+      throw new Error(`${label} must return { baseUrl?, stateBackends?, ports?, close?, exited? }`)
+    const exited = res.exited
+    // Watched from now on: an app that ends while its backends connect is as gone as one that ends later.
+    const app =
+      res.baseUrl !== undefined && exited && typeof (exited as { then?: unknown }).then === 'function'
+        ? new AppWatch(index, res.baseUrl, exited, () => this.#appGone(index, app!))
+        : undefined
     const backends = res.stateBackends ?? []
     try {
       refuseSharedBackends(index, backends, this.#o.mainBackends)
     } catch (err) {
       // Refused, the worker is not made: what its setup started is stopped (the next journey asks anew).
-      await this.#undo(index, [], res)
+      await this.#undo(index, [], { close: res.close?.bind(res), app })
       throw err
     }
-    await this.#connect(index, backends, res)
+    await this.#connect(index, backends, { close: res.close?.bind(res), app })
     const ports = new Map(this.#o.mainPorts)
     for (const [k, v] of Object.entries(res.ports ?? {})) ports.set(k, v)
-    return { baseUrl: res.baseUrl ?? this.#o.mainBaseUrl, backends, ports: this.#o.makePorts(ports), close: res.close?.bind(res) }
+    return { baseUrl: res.baseUrl ?? this.#o.mainBaseUrl, backends, ports: this.#o.makePorts(ports), close: res.close?.bind(res), ...(app ? { app } : {}) }
+  }
+
+  /**
+   * Worker `index`'s app ended on its own: the worker is given up, as after a timeout of its setup. The
+   * journey running on it hears it from the app's watch (see JourneyExecution), the journeys after it from
+   * `unusable` and `resources`.
+   */
+  #appGone(index: number, app: AppWatch): void {
+    if (this.#givenUp.has(index)) return
+    this.#givenUp.set(index, new Error(`${app.gone()}; worker ${index} is not used again in this run${app.stderr()}`))
   }
 
   /**
@@ -143,9 +177,9 @@ export class WorkerPool {
     }
     this.#lateCreates.add({
       item: index,
-      waitingFor: `${label} to finish the create the run abandoned, to close what it makes (its app, its database)`,
+      waitingFor: `${label}, abandoned at the timeout and told to stop, to undo or close what it made (its app, its database)`,
       call: `${label}, abandoned`,
-      still: `${label} was still running when the run closed, after it was abandoned at the timeout: what it makes (an app, a database) is closed if it finishes, but stays if the process ends first`,
+      still: `${label} was still running when the run closed, after it was abandoned at the timeout and told to stop (its signal): what it makes (an app, a database) is closed if it finishes, but stays if the process ends first`,
       done: Promise.resolve(creating).then(close, failed),
     })
   }
@@ -160,23 +194,26 @@ export class WorkerPool {
    * connected before it are disconnected and what the setup made is closed, or the app and database it
    * started for this worker would be left running.
    */
-  async #connect(index: number, backends: readonly StateBackend[], res: WorkerResources): Promise<void> {
+  async #connect(index: number, backends: readonly StateBackend[], made: Undoable): Promise<void> {
     const connected: StateBackend[] = []
     for (const b of backends) {
+      const label = `worker ${index}: state backend "${b.name}"`
       try {
-        await this.#connects.connect(b, `worker ${index}: state backend "${b.name}"`)
+        await this.#connects.connect(b, label)
         connected.push(b)
       } catch (err) {
-        const undone = await this.#undo(index, connected, res)
+        const undone = await this.#undo(index, connected, made)
         const also = undone.length ? ` (and undoing the worker failed: ${undone.join('; ')})` : ''
         if (err instanceof TimeoutError) throw this.#giveUp(index, err, also)
-        throw new Error(`worker ${index}: state backend "${b.name}" could not connect: ${errorMessage(err)}${also}`, { cause: err })
+        throw new Error(`${connectFailure(label, b, err)}${also}`, { cause: err })
       }
     }
   }
 
   /** Disconnect `backends` of worker `index`, then close what its setup made: the errors, each bounded by the timeout. */
-  async #undo(index: number, backends: readonly StateBackend[], made: { close?: () => void | Promise<void> }): Promise<string[]> {
+  async #undo(index: number, backends: readonly StateBackend[], made: Undoable): Promise<string[]> {
+    // Its app ending from here on is the close's doing, not a crash.
+    made.app?.closing()
     const errors: string[] = []
     const attempt = async (label: string, fn: () => void | Promise<void>) => {
       try {
@@ -195,12 +232,12 @@ export class WorkerPool {
     return { baseUrl: this.#o.mainBaseUrl, ports: this.#o.mainPorts, stateBackends: this.#o.mainBackends }
   }
 
-  /** A fresh lane on worker `index` for one journey: its own World, context and HTTP client. */
+  /** A fresh lane on worker `index` for one journey: its own World, context and HTTP client, and its app's watch. */
   async lane(index: number, baseUrlOverride?: string): Promise<Lane> {
     const made = await this.resources(index)
     const http = new UndiciHttpClient({ ...this.#o.http, baseUrl: baseUrlOverride ?? made.baseUrl }, { dispatcher: this.#o.dispatcher(), tokens: this.#o.tokens, detached: this.#o.detached })
     const world = laneWorld(made.backends, http, this.#o.calls)
-    return { index, world, http, ports: made.ports }
+    return { index, world, http, ports: made.ports, ...(made.app ? { app: made.app } : {}) }
   }
 
   /** Lanes 1..count for the parallel paths of one journey's branch; `baseUrl`, the journey's own, wins there too. */
@@ -259,6 +296,12 @@ export class WorkerPool {
     this.#givenUp.clear()
     return errors
   }
+}
+
+/** What undoing a worker closes: what its setup made, and its app's watch, told the app's end is expected. */
+interface Undoable {
+  close?: () => void | Promise<void>
+  app?: AppWatch
 }
 
 /**

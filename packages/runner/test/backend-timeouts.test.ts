@@ -251,7 +251,7 @@ describe('a worker setup that never settles', () => {
     expect(late.made).toEqual([1])
     expect(closed).toEqual([1])
     expect(warnings).toEqual([
-      `waiting for workerSetup.create(1) to finish the create the run abandoned, to close what it makes (its app, its database) (up to ${TIMEOUT} ms)`,
+      `waiting for workerSetup.create(1), abandoned at the timeout and told to stop, to undo or close what it made (its app, its database) (up to ${TIMEOUT} ms)`,
     ])
     expect(runner.closeIssues).toEqual([])
   }, TEST_TIMEOUT)
@@ -268,7 +268,7 @@ describe('a worker setup that never settles', () => {
       [
         'critical',
         'workers',
-        'workerSetup.create(1) was still running when the run closed, after it was abandoned at the timeout: what it makes (an app, a database) is closed if it finishes, but stays if the process ends first',
+        'workerSetup.create(1) was still running when the run closed, after it was abandoned at the timeout and told to stop (its signal): what it makes (an app, a database) is closed if it finishes, but stays if the process ends first',
       ],
     ])
   }, TEST_TIMEOUT)
@@ -323,7 +323,7 @@ describe('a worker setup that never settles', () => {
     expect(result.status).toBe('failed')
     const failed = result.journeys.filter((j) => j.status === 'failed')
     expect(failed.map((j) => j.issues.map((i) => i.error))).toEqual([
-      [`worker 1 could not be made, so the journey did not run: worker 1: state backend "w1" connect timed out after ${TIMEOUT} ms (pluginTimeout); worker 1 is not used again in this run`],
+      [`worker 1 could not be made, so the journey did not run: state backend "w1" connect timed out after ${TIMEOUT} ms (pluginTimeout); worker 1 is not used again in this run`],
     ])
     expect(result.journeys.filter((j) => j.status === 'passed').map((j) => j.worker ?? 0)).toEqual([0])
     expect(closed).toBe(1)
@@ -390,7 +390,7 @@ describe('a worker setup that never settles', () => {
     const runner = createRunner({ pluginTimeout: TIMEOUT, stateBackends: [slow.backend] })
     const result = await runner.run(journey('j', { steps: [step('s', noop), checkpoint('cp')] }))
     expect(result.status).toBe('failed')
-    expect(result.issues.map((i) => i.error)).toContain(`state backend "slow" could not connect: state backend "slow" connect timed out after ${TIMEOUT} ms`)
+    expect(result.issues.map((i) => i.error)).toContain(`state backend "slow" could not connect: connect timed out after ${TIMEOUT} ms`)
     expect(await runner.close()).toEqual([])
     // close() waited for the late connect, and undid it.
     expect(slow.calls).toEqual(['connect', 'connected', 'disconnect'])
@@ -454,7 +454,7 @@ describe('a worker setup that never settles', () => {
     const result = await runner.run([journey('j1', { steps: [step('s', noop)] }), journey('j2', { steps: [step('s', noop)] })])
     expect(result.journeys.map((j) => `${j.name} ${j.status}`)).toEqual(['j1 passed', 'j2 failed'])
     expect(result.journeys[1]!.issues.map((i) => i.error)).toEqual([
-      `worker 1 could not be made, so the journey did not run: worker 1: state backend "w1" connect timed out after ${TIMEOUT} ms (pluginTimeout); worker 1 is not used again in this run`,
+      `worker 1 could not be made, so the journey did not run: state backend "w1" connect timed out after ${TIMEOUT} ms (pluginTimeout); worker 1 is not used again in this run`,
     ])
     expect(await runner.close()).toEqual([])
     // close() waited for the late connect, and undid it; what the setup made was closed when the worker was given up.

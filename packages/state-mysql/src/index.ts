@@ -7,6 +7,6 @@ export { type MysqlStateOptions, type MysqlMechanism, mysqlStateOptions } from '
 export { maskUrl } from './connection'
 export { mysqlWorkers, MysqlCopier, type MysqlWorkersOptions, type MysqlWorkerResources } from './workers'
 // Where users import a worker setup, they find the function that composes it with others.
-export { composeWorkers, type WorkerApp } from '@venomqa/core'
+export { composeWorkers, startAppProcess, type WorkerApp } from '@venomqa/core'
 
 export default mysqlStatePlugin

@@ -1,4 +1,4 @@
-import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup } from '@venomqa/core'
+import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup, errorMessage, leftBehindBy } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { TriggerSwapError, appTriggersAsWritten, createTriggers, otherDefinerNeeds } from './app-triggers'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
@@ -65,24 +65,34 @@ export function mysqlWorkers(options: MysqlWorkersOptions) {
   const part: WorkerPart<MysqlWorkerResources> = {
     part: PART,
     needsApp: true,
-    async prepare(index: number) {
+    async prepare(index: number, _main, signal?: AbortSignal) {
+      signal?.throwIfAborted()
       const db = nameOf(index)
       const copier = new MysqlCopier(main, db)
       copiers.set(index, copier)
       try {
         await copier.createDatabase()
         if (options.schema !== 'app') {
+          // Between the steps of a copy (a big database takes a while), a create given up stops.
+          signal?.throwIfAborted()
           await copier.copySchema()
+          signal?.throwIfAborted()
           await copier.copyRows()
+          signal?.throwIfAborted()
           // After the rows: until the worker's backend swaps them for their guarded copies, the app's
           // triggers would fire on every row copied in.
           await copier.copyTriggers()
         }
       } catch (err) {
         copiers.delete(index)
-        await copier.dropDatabase().catch(() => {})
+        // Undone here: composeWorkers undoes only the parts whose prepare returned. A database that cannot
+        // be dropped would outlive the run unseen: the error says so, with the statement that drops it.
+        const left = await copier.dropDatabase().then(
+          () => undefined,
+          (dropErr: unknown) => `${PART}: ${leftBehind(copier, dropErr)}`,
+        )
         await copier.close()
-        throw err
+        throw left ? leftBehindBy(err, [left]) : err
       }
       const databaseUrl = urlOf(db)
       return {
@@ -93,6 +103,8 @@ export function mysqlWorkers(options: MysqlWorkersOptions) {
           copiers.delete(index)
           try {
             await copier.dropDatabase()
+          } catch (err) {
+            throw new Error(leftBehind(copier, err), { cause: err })
           } finally {
             await copier.close()
           }
@@ -108,6 +120,11 @@ export function mysqlWorkers(options: MysqlWorkersOptions) {
   }
   const startApp = options.startApp
   return asWorkerSetup(part, startApp && ((index, resources) => startApp(index, resources.databaseUrl, resources)), 'startApp(index, databaseUrl)')
+}
+
+/** A worker database that could not be dropped: why, and the statement that drops it by hand. */
+function leftBehind(copier: MysqlCopier, err: unknown): string {
+  return `${errorMessage(err)}; it is left behind: drop it with ${copier.dropStatement}`
 }
 
 /** The main database's URL, parsed; a mistake in it is the config's. */
@@ -149,6 +166,11 @@ export class MysqlCopier {
     return `database "${this.#worker}" on ${this.#main.display}`
   }
 
+  /** The statement that drops the worker's database: what a message says to run when the drop failed. */
+  get dropStatement(): string {
+    return `DROP DATABASE IF EXISTS ${ident(this.#worker)}`
+  }
+
   async #connection(): Promise<Connection> {
     if (this.#conn) return this.#conn
     const conn = await openConnection(PART, this.#main, { multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true })
@@ -187,7 +209,7 @@ export class MysqlCopier {
   }
 
   async dropDatabase(): Promise<void> {
-    await this.#do('dropping the worker database', (conn) => batch(conn, [`DROP DATABASE IF EXISTS ${ident(this.#worker)}`]))
+    await this.#do('dropping the worker database', (conn) => batch(conn, [this.dropStatement]))
   }
 
   /** Create the main database's tables (keys, foreign keys, counters) in the worker's. */

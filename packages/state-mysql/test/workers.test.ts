@@ -62,10 +62,10 @@ function parallelJourney(run: number) {
   })
 }
 
-async function workerDatabases(): Promise<string[]> {
+async function workerDatabases(main = DB): Promise<string[]> {
   const conn = await admin()
   try {
-    const [rows] = await conn.query<RowDataPacket[]>(`SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '${DB}\\_w%'`)
+    const [rows] = await conn.query<RowDataPacket[]>(`SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '${main}\\_w%'`)
     return rows.map((r) => String(r.n))
   } finally {
     await conn.end()
@@ -119,5 +119,50 @@ d('mysqlWorkers', () => {
     expect(() => composeWorkers(withApp, { startApp: async () => ({ baseUrl: 'http://127.0.0.1:1' }) })).toThrow(
       /composeWorkers: mysqlWorkers was given its own startApp; inside composeWorkers one startApp, the last argument/,
     )
+  })
+})
+
+d('mysqlWorkers when a worker cannot be made and its database cannot be dropped', () => {
+  const MAIN = dbName('quota')
+  const WORKER_DB = `${MAIN}_w1`
+  const USER = dbName('quota_user')
+  const TABLES = 20
+
+  afterAll(async () => {
+    await dropDatabase(WORKER_DB)
+    await dropDatabase(MAIN)
+    const conn = await admin()
+    await conn.query(`DROP USER IF EXISTS '${USER}'@'%'`).finally(() => conn.end())
+  })
+
+  it('says the drop failed, and how to drop the database, in the error of the create', async () => {
+    // A real quota makes both fail, with no injected fault: an account limited to 30 writes an hour creates the
+    // worker database and its 20 tables (22 writes), then runs out while it copies the rows (40 more), and
+    // so has none left for the DROP DATABASE that undoes the worker. Before, that failure was dropped
+    // silently: the create's error said only why the copy failed, and the database stayed unseen.
+    await freshDatabase(MAIN, Array.from({ length: TABLES }, (_, i) => `CREATE TABLE t${i} (id INT AUTO_INCREMENT PRIMARY KEY, v TEXT)`))
+    const conn = await admin()
+    try {
+      for (let i = 0; i < TABLES; i++) await conn.query(`INSERT INTO \`${MAIN}\`.t${i} (v) VALUES ('a'), ('b')`)
+      await conn.query(`DROP USER IF EXISTS '${USER}'@'%'`)
+      await conn.query(`CREATE USER '${USER}'@'%' WITH MAX_UPDATES_PER_HOUR 30`)
+      await conn.query(`GRANT ALL ON \`${MAIN.replace(/_/g, '\\_')}%\`.* TO '${USER}'@'%'`)
+      await conn.query('FLUSH USER_RESOURCES')
+    } finally {
+      await conn.end()
+    }
+    const setup = mysqlWorkers({ url: `mysql://${USER}@${HOST}:${PORT}/${MAIN}`, startApp: async () => ({ baseUrl: 'http://127.0.0.1:1' }) })
+    const err = await setup.create(1, { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    )
+    const where = `database "${WORKER_DB}" on mysql://${USER}@${HOST}:${PORT}/${MAIN}`
+    const quota = `ER_USER_LIMIT_REACHED: User '${USER}' has exceeded the 'max_updates_per_hour' resource (current value: 30)`
+    expect(err?.message).toBe(
+      `state backend "mysql:${WORKER_DB}": copying the rows of the main database (${where}) failed: ${quota}` +
+        ` (and undoing worker 1 failed, so what it made is left behind: mysqlWorkers: state backend "mysql:${WORKER_DB}": dropping the worker database (${where}) failed: ${quota};` +
+        ` it is left behind: drop it with DROP DATABASE IF EXISTS \`${WORKER_DB}\`)`,
+    )
+    expect(await workerDatabases(MAIN)).toEqual([WORKER_DB])
   })
 })

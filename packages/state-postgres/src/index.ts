@@ -49,4 +49,4 @@ const plugin = definePlugin({
 export default plugin
 export { postgresWorkers, copyTables, TableCopier, type PostgresWorkersOptions, type PostgresWorkerResources, type WorkerApp } from './workers'
 // Where users import a worker setup, they find the function that composes it with others.
-export { composeWorkers } from '@venomqa/core'
+export { composeWorkers, startAppProcess } from '@venomqa/core'

@@ -92,7 +92,9 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
   const part: WorkerPart<PostgresWorkerResources> = {
     part: 'postgresWorkers',
     needsApp: true,
-    async prepare(index: number) {
+    async prepare(index: number, _main, signal?: AbortSignal) {
+      // Given up before it began (the run closes): no database made, none to drop.
+      signal?.throwIfAborted()
       const db = nameOf(index)
       const c = admin()
       await c.connect()

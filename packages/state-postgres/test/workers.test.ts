@@ -208,3 +208,74 @@ describe('postgresWorkers with a create abandoned at pluginTimeout', () => {
     }
   }, 20_000)
 })
+
+describe('postgresWorkers with a create still starting its app when the run closes', () => {
+  const MAIN = 'venomqa_pg_wk_slow_app'
+  const WORKER_DB = `${MAIN}_w1`
+  const TIMEOUT = 1_500
+  beforeAll(async () => {
+    await dropDatabase(WORKER_DB)
+    await createDatabase(MAIN, 'CREATE TABLE items (id int PRIMARY KEY)')
+  })
+  afterAll(async () => {
+    await dropDatabase(WORKER_DB)
+    await dropDatabase(MAIN)
+  })
+
+  it("stops the app being started and drops the worker's database: nothing is left once close() returns", async () => {
+    const apps: ChildProcess[] = []
+    const setup = postgresWorkers({
+      url: dbUrl(MAIN),
+      // An app process that never says it is ready: its create outlasts the run's wait for it (one
+      // pluginTimeout) and close()'s wait after that (one more). Before, close() gave up on it and reported
+      // it still running, and the worker's database and the app process stayed.
+      startApp: (_index, databaseUrl, { signal }) =>
+        new Promise<never>((_resolve, reject) => {
+          const app = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore', env: { ...process.env, DATABASE_URL: databaseUrl } })
+          apps.push(app)
+          // What a startApp does with resources.signal (startAppProcess does it too): stop the app it is starting, and reject.
+          signal?.addEventListener(
+            'abort',
+            () => {
+              app.once('exit', () => reject(signal.reason))
+              app.kill()
+            },
+            { once: true },
+          )
+        }),
+    })
+    const runner = createRunner({ pluginTimeout: TIMEOUT, workers: 2, stateBackends: [postgresState({ url: dbUrl(MAIN) })], workerSetup: setup })
+    try {
+      const result = await runner.run([journey('j1', { steps: [step('s', () => {})] }), journey('j2', { steps: [step('s', () => {})] })])
+      expect(result.journeys[1]!.issues.map((i) => i.error)).toEqual([
+        `worker 1 could not be made, so the journey did not run: workerSetup.create(1) timed out after ${TIMEOUT} ms (pluginTimeout); worker 1 is not used again in this run`,
+      ])
+      expect(await runner.close()).toEqual([])
+      // Gone when close() returns: the process may end right after it.
+      expect(apps.map((a) => a.exitCode !== null || a.signalCode !== null)).toEqual([true])
+      expect(await databasesLike(WORKER_DB)).toEqual([])
+    } finally {
+      for (const a of apps) if (a.exitCode === null && a.signalCode === null) a.kill()
+    }
+  }, 30_000)
+})
+
+describe("a worker's state backend that cannot connect", () => {
+  // Never created: the worker's backend cannot connect to it.
+  const MISSING = 'venomqa_pg_wk_missing'
+
+  it('is named once in the error of the journey that did not run', async () => {
+    await dropDatabase(MISSING)
+    const runner = createRunner({ workers: 2, workerSetup: { create: async () => ({ stateBackends: [postgresState({ url: dbUrl(MISSING) })] }) } })
+    try {
+      const result = await runner.run([journey('j1', { steps: [step('s', () => {})] }), journey('j2', { steps: [step('s', () => {})] })])
+      expect(result.journeys[1]!.issues.map((i) => i.error)).toEqual([
+        // Before, the backend's own error came after "could not connect" with its name again, and so did the worker's:
+        // `worker 1 could not be made, ...: worker 1: state backend "postgres:..." could not connect: state backend "postgres:...": cannot connect ...`.
+        `worker 1 could not be made, so the journey did not run: state backend "postgres:${MISSING}" could not connect: cannot connect to database "${MISSING}" at 127.0.0.1:5432 (user "postgres") to track changes: the database does not exist: database "${MISSING}" does not exist [postgres://postgres@127.0.0.1:5432/${MISSING}]`,
+      ])
+    } finally {
+      await runner.close()
+    }
+  })
+})

@@ -26,6 +26,7 @@ import {
 import { faults } from '../faults'
 import type { HookBus } from '../hooks'
 import type { UndiciHttpClient } from '../http-client'
+import { type AppWatch, appGoneSuggestion } from '../worker-app'
 import type { ReleaseProblem, World } from '../world'
 import { JourneyEvents } from './events'
 import { type Lane, type WorkerLane, runOnLanes } from './lanes'
@@ -58,6 +59,8 @@ export interface JourneyEnv {
   runSignal?: AbortSignal
   /** The worker running this journey, when journeys run in parallel. */
   worker?: number
+  /** That worker's app, watched: when it ends on its own, the journey stops, saying so. */
+  app?: AppWatch
   logger?: Logger
   /** Which repetition (`--repeat-each`) and which attempt (journey retries) this run of the journey is. */
   run?: { repeatEachIndex?: number; attempt?: number; maxAttempts?: number }
@@ -128,7 +131,7 @@ class JourneyExecution {
     setMaxListeners(1000, this.#ac.signal)
     this.env = env
     this.events = new JourneyEvents(env.bus, env.journey.name, (issue) => this.issues.push(issue), env.worker)
-    this.main = { index: 0, world: env.world, http: env.http, ports: env.ports }
+    this.main = { index: 0, world: env.world, http: env.http, ports: env.ports, ...(env.app ? { app: env.app } : {}) }
   }
 
   get name(): string {
@@ -155,6 +158,22 @@ class JourneyExecution {
     this.#ac.abort(reason.kind === 'timeout' ? new TimeoutError(`journey "${this.name}"`, this.timeoutMs ?? 0) : new AbortedError(reason.message))
   }
 
+  /**
+   * While `lane` runs this journey's steps, its worker's app ending on its own stops the journey: one
+   * critical issue says how it ended (exit code or signal, its last stderr lines), rather than each step
+   * after it failing on a refused connection and blaming the base URL. Returns the unsubscribe.
+   */
+  watchApp(lane: Lane, path: string, step: string): () => void {
+    const app = lane.app
+    if (!app) return () => {}
+    return app.onGone(() => {
+      if (this.stopped) return
+      const message = `${app.gone()} while the journey ran: the journey stopped there, and worker ${app.worker} is not used again in this run${app.stderr()}`
+      this.addIssue({ path, step, severity: 'critical', kind: 'crash', error: message, source: 'workers', suggestion: appGoneSuggestion(app.worker) })
+      this.stop({ kind: 'workers', message })
+    })
+  }
+
   addIssue(fields: IssueFields): void {
     const issue = makeIssue({ journey: this.name, ...fields })
     this.issues.push(issue)
@@ -172,8 +191,10 @@ class JourneyExecution {
     let nodes: NodeResult[] = []
     let timer: NodeJS.Timeout | undefined
     const onRunAbort = () => this.stop({ kind: 'interrupt', message: 'run interrupted' })
+    let unwatch = () => {}
     try {
       if (this.env.runSignal?.aborted) onRunAbort()
+      unwatch = this.watchApp(this.main, 'main', 'journey')
       this.env.runSignal?.addEventListener('abort', onRunAbort, { once: true })
       const timeout = this.timeoutMs
       if (timeout) timer = setTimeout(() => this.stop({ kind: 'timeout', message: `journey "${journey.name}" timed out after ${timeout} ms` }), timeout)
@@ -186,6 +207,7 @@ class JourneyExecution {
     } finally {
       clearTimeout(timer)
       this.env.runSignal?.removeEventListener('abort', onRunAbort)
+      unwatch()
       await this.closeCheckpoints()
     }
     while (this.#issueHooks.length) await this.#issueHooks.shift()
@@ -428,7 +450,13 @@ class JourneyExecution {
       this.stop({ kind: 'workers', message })
       return failAll({ kind: 'state', message })
     }
-    const results = await runOnLanes([this.main, ...workers], node.paths, (p, lane) => this.runPath(node, p, pathName, lane))
+    const unwatch = workers.map((w) => this.watchApp(w, pathName, `branch ${node.checkpoint}`))
+    let results: PathResult[]
+    try {
+      results = await runOnLanes([this.main, ...workers], node.paths, (p, lane) => this.runPath(node, p, pathName, lane))
+    } finally {
+      for (const u of unwatch) u()
+    }
     // The workers' checkpoints end with the branch; their next sync starts afresh.
     for (const w of workers)
       for (const p of await w.world.releaseAll()) this.addIssue({ path: pathName, step: 'release', severity: p.severity, kind: 'state', error: `worker ${w.index}: ${p.error}`, source: 'state' })

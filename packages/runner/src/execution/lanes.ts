@@ -1,5 +1,6 @@
 import type { Ports } from '@venomqa/core'
 import type { UndiciHttpClient } from '../http-client'
+import type { AppWatch } from '../worker-app'
 import type { World } from '../world'
 
 /** Where steps run: a World, the HTTP client bound to its app, and its ports. Lane 0 is the main line. */
@@ -8,6 +9,8 @@ export interface Lane {
   world: World
   http: UndiciHttpClient
   ports: Ports
+  /** The app of the worker the lane runs on, when its setup says when it ends: a step's failed request may be its end. */
+  app?: AppWatch
 }
 
 /** A worker's lane for a parallel branch. `sync` puts its system at the main lane's checkpoint state. */

@@ -7,6 +7,7 @@ import { type Outcome, isFaultOfTheTest } from './outcome'
 import { uncheckedServerErrors } from '../http/server-errors'
 import { type AttemptResult, attemptStep } from './step-attempt'
 import { StepRecord, type StepRun } from './step-record'
+import { APP_GONE_KINDS, appGoneSuggestion } from '../worker-app'
 
 export interface IssueFields {
   path: string
@@ -54,6 +55,8 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
   const logs: NonNullable<StepResult['logs']> = []
   let attempt = 0
   let last: AttemptResult
+  /** How the worker's app ended, when a request of the step failed because it had. */
+  let appGone: string | undefined
   for (;;) {
     attempt++
     if (events.has('stepStart')) await events.emit('stepStart', events.onWorker(lane, { journey: env.journey, path: env.path, step: node.name, attempt, ctx: lane.world.ctx }), where)
@@ -70,7 +73,9 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       debug: env.settings.debug,
     })
     exchanges.push(...last.exchanges)
-    if (!shouldRetry(last.outcome, attempt, maxAttempts, env.stopped())) break
+    appGone = await appEnded(lane, last)
+    // Another attempt would meet no app either: the journey stops (see JourneyExecution.watchApp).
+    if (appGone || !shouldRetry(last.outcome, attempt, maxAttempts, env.stopped())) break
     const error = last.outcome.passed ? '' : last.outcome.message
     await events.emit('stepRetry', events.onWorker(lane, { journey: env.journey, path: env.path, step: node.name, attempt, error }), where)
     try {
@@ -83,18 +88,23 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
   const unchecked = last.outcome.passed && !node.options.expectFailure ? uncheckedServerErrors(last.exchanges, last.returned, last.startedAt) : []
   const result = stepResult(node, last.outcome, { attempt, startedAt, durationMs: performance.now() - t0, exchanges, logs, shown: last.shown })
   const { outcome } = last
-  if (!outcome.passed && outcome.kind !== 'aborted')
+  if (!outcome.passed && outcome.kind !== 'aborted') {
+    const message = attempt > 1 ? `${outcome.message} (after ${attempt} attempts)` : outcome.message
     env.addIssue({
       path: env.path,
       step: node.name,
       severity: isFaultOfTheTest(outcome) ? 'critical' : 'high',
       kind: outcome.kind,
-      error: attempt > 1 ? `${outcome.message} (after ${attempt} attempts)` : outcome.message,
-      suggestion: outcome.suggestion ?? suggestionFor(outcome.kind, result.response?.status, { afterOtherPaths: env.afterOtherPaths() }),
+      // Nothing answered because the worker's app had ended: said so, and never blamed on the base URL.
+      error: appGone ? `${message} (${appGone})` : message,
+      suggestion: appGone
+        ? appGoneSuggestion(lane.app!.worker)
+        : (outcome.suggestion ?? suggestionFor(outcome.kind, result.response?.status, { afterOtherPaths: env.afterOtherPaths() })),
       source: 'step',
       request: result.request,
       response: result.response,
     })
+  }
   for (const x of unchecked) env.addIssue(uncheckedServerError(env.path, node.name, x))
   if (events.has('stepEnd')) await events.emit('stepEnd', events.onWorker(lane, { journey: env.journey, path: env.path, step: node.name, result, ctx: lane.world.ctx }), where)
   return result
@@ -118,6 +128,16 @@ function uncheckedServerError(path: string, step: string, x: HttpExchange): Issu
     request: x.request,
     response: x.response,
   }
+}
+
+/**
+ * How the lane's worker app ended, when the attempt failed on a request to it that got no answer (refused,
+ * reset) because the app had ended; undefined otherwise (see AppWatch.confirm).
+ */
+async function appEnded(lane: Lane, last: AttemptResult): Promise<string | undefined> {
+  const { outcome } = last
+  if (!lane.app || outcome.passed || !APP_GONE_KINDS.has(outcome.kind) || !lane.app.serves(last.shown?.request.url)) return undefined
+  return lane.app.confirm()
 }
 
 /** Another attempt only for a plain failure, with attempts left, while the journey runs: never for the test's own mistake. */

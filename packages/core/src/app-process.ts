@@ -1,0 +1,166 @@
+/**
+ * Start a worker's app as a process of its own, for a `startApp`: it tells where it listens, how to stop
+ * it, and when it ended (with its exit code and last stderr lines), and it honours the create's signal.
+ * See docs/parallel.md.
+ */
+import { AbortedError, ConfigError, errorMessage } from './errors'
+import { redactText } from './redact'
+import type { WorkerApp, WorkerAppExit } from './workers'
+
+export interface AppProcessOptions {
+  /** The program and its arguments: `[process.execPath, 'dist/server.js']`. Not a shell line: the program is the app. */
+  command: readonly string[]
+  /** Added to this process's environment (`resources.env`, and `PORT: '0'` for an app that picks a free port). */
+  env?: Record<string, string | undefined>
+  cwd?: string
+  /**
+   * Found in what the app writes (stdout or stderr) once it listens; its first group is its base URL, or
+   * its port (then `http://127.0.0.1:<port>`). Default: `listening on http://host:port`.
+   */
+  ready?: RegExp
+  /** `resources.signal`: aborted, the app is stopped and the start rejects. */
+  signal?: AbortSignal
+  /** How long it may take to be ready. Default 60 000 ms. */
+  readyTimeoutMs?: number
+  /** How long `close()` waits after SIGTERM before SIGKILL. Default 5 000 ms. */
+  killAfterMs?: number
+  /** How many of its last stderr lines are kept for the message when it ends. Default 10. */
+  stderrLines?: number
+}
+
+/** A started app: `WorkerApp` (baseUrl, close, exited), and its process id. */
+export interface AppProcess extends WorkerApp {
+  readonly pid: number
+  close(): Promise<void>
+  exited: Promise<WorkerAppExit>
+}
+
+const LISTENING = /listening on (https?:\/\/[^\s/"']+)/i
+/** What is kept of one stderr line: a stack frame or a log line, not a whole JSON dump. */
+const MAX_LINE = 300
+
+/**
+ * Start `command` and wait until it says where it listens (`ready`). The result is a `WorkerApp` whose
+ * `exited` lets the run tell a crashed worker app apart from a wrong base URL. It rejects, with the app's
+ * last stderr lines, when the app ends or takes longer than `readyTimeoutMs` before it is ready, and when
+ * `signal` aborts (the run gave the create up); the app is stopped first in every case.
+ *
+ *   startApp: (index, resources) => startAppProcess({ command: [process.execPath, 'dist/server.js'],
+ *     env: { ...resources.env, PORT: '0' }, signal: resources.signal })
+ */
+export async function startAppProcess(options: AppProcessOptions): Promise<AppProcess> {
+  const command = options?.command
+  if (!Array.isArray(command) || command.length === 0 || command.some((c) => typeof c !== 'string'))
+    throw new ConfigError('startAppProcess: `command` must be the program and its arguments, such as [process.execPath, "dist/server.js"]', { where: 'command' })
+  const [program, ...args] = command as string[]
+  // In messages; an argument may hold a URL with its password.
+  const name = redactText(args.length ? `${program} ${args.join(' ')}` : program!)
+  const signal = options.signal
+  if (signal?.aborted) throw givenUp(signal, name)
+  if (options.ready !== undefined && !(options.ready instanceof RegExp))
+    throw new ConfigError('startAppProcess: `ready` must be a regular expression whose first group is the base URL or the port, such as /listening on (http:\\/\\/\\S+)/', { where: 'ready' })
+  // Without g or y: each look starts from the beginning of what the app wrote.
+  const ready = options.ready ? new RegExp(options.ready.source, options.ready.flags.replace(/[gy]/g, '')) : LISTENING
+  const keep = Math.max(1, options.stderrLines ?? 10)
+  const killAfterMs = options.killAfterMs ?? 5_000
+
+  // Loaded when an app is started: core is loaded by every command, and most never start one.
+  const { spawn } = await import('node:child_process')
+  if (signal?.aborted) throw givenUp(signal, name)
+  const child = spawn(program!, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    windowsHide: true,
+  })
+  const lines: string[] = []
+  let partial = ''
+  let seen = ''
+  let onOutput: ((text: string) => void) | undefined
+  child.stderr!.setEncoding('utf8')
+  child.stdout!.setEncoding('utf8')
+  child.stderr!.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split(/\r?\n/)
+    partial = parts.pop() ?? ''
+    for (const line of parts) if (line.trim()) lines.push(line.slice(0, MAX_LINE))
+    if (lines.length > keep) lines.splice(0, lines.length - keep)
+    onOutput?.(chunk)
+  })
+  // Read to the end, always: a pipe nobody reads fills up and stops the app at its next write.
+  child.stdout!.on('data', (chunk: string) => onOutput?.(chunk))
+  const lastLines = () => [...lines, ...(partial.trim() ? [partial.slice(0, MAX_LINE)] : [])].slice(-keep)
+
+  const exited = new Promise<WorkerAppExit>((resolve) => {
+    let ended = false
+    const end = (code: number | null, sig: NodeJS.Signals | null) => {
+      if (ended) return
+      ended = true
+      resolve({ code, signal: sig, stderr: lastLines() })
+    }
+    // 'close' comes once its output is read to the end; 'exit' alone when a process it started keeps the pipes open.
+    child.once('close', end)
+    child.once('exit', (code, sig) => setTimeout(() => end(code, sig), 200).unref())
+    child.once('error', () => end(child.exitCode, child.signalCode))
+  })
+  const isRunning = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined
+  const stop = async (): Promise<void> => {
+    if (!isRunning()) return void (await exited)
+    child.kill('SIGTERM')
+    const killer = setTimeout(() => isRunning() && child.kill('SIGKILL'), killAfterMs)
+    killer.unref()
+    await exited
+    clearTimeout(killer)
+  }
+
+  let baseUrl: string
+  try {
+    baseUrl = await new Promise<string>((resolve, reject) => {
+      const timeoutMs = options.readyTimeoutMs ?? 60_000
+      const timer = setTimeout(() => reject(new Error(`${name} did not say it was ready within ${timeoutMs} ms${stderrLinesText(lastLines())}`)), timeoutMs)
+      const onAbort = () => reject(givenUp(signal!, name))
+      signal?.addEventListener('abort', onAbort, { once: true })
+      if (signal?.aborted) onAbort()
+      const settle = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+      }
+      onOutput = (chunk) => {
+        seen = (seen + chunk).slice(-4096)
+        const found = ready.exec(seen)?.[1]
+        if (found === undefined) return
+        onOutput = undefined
+        settle()
+        resolve(/^\d+$/.test(found) ? `http://127.0.0.1:${found}` : found)
+      }
+      child.once('error', (err) => {
+        settle()
+        reject(new Error(`${name} could not be started: ${errorMessage(err)}`))
+      })
+      void exited.then((exit) => {
+        settle()
+        reject(new Error(`${name} ${describeAppExit(exit)} before it was ready${stderrLinesText(exit.stderr ?? [])}`))
+      })
+    })
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return { pid: child.pid!, baseUrl, close: stop, exited }
+}
+
+/** `exited with code 3`, `was ended by SIGKILL`: how a process ended. */
+export function describeAppExit(exit: WorkerAppExit | undefined): string {
+  if (typeof exit?.signal === 'string' && exit.signal) return `was ended by ${exit.signal}`
+  if (typeof exit?.code === 'number') return `exited with code ${exit.code}`
+  return 'exited'
+}
+
+/** `; its last stderr lines: "a" "b"`, redacted, on one line; nothing when there are none. */
+export function stderrLinesText(lines: readonly unknown[]): string {
+  const shown = lines.filter((l): l is string => typeof l === 'string' && l.trim() !== '').map((l) => JSON.stringify(redactText(l.slice(0, MAX_LINE))))
+  return shown.length ? `; its last stderr lines: ${shown.join(' ')}` : ''
+}
+
+function givenUp(signal: AbortSignal, name: string): Error {
+  return signal.reason instanceof Error ? signal.reason : new AbortedError(`the start of ${name} was given up`)
+}

@@ -1,0 +1,94 @@
+/**
+ * startAppProcess with real processes (small node scripts): where the app listens, how it is stopped, what
+ * `exited` says when it ends on its own, and a start given up through its signal leaving no process.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { AbortedError, type AppProcess, startAppProcess } from '../src/index'
+
+/** A node script as an app's command. */
+const node = (script: string) => [process.execPath, '-e', script]
+
+/** An app that listens on a free port and says where; `more` runs after that. */
+const listening = (more = '') =>
+  node(`const s = require('node:http').createServer((q, r) => r.end('ok')); s.listen(0, '127.0.0.1', () => { console.log('app listening on http://127.0.0.1:' + s.address().port); ${more} })`)
+
+/** Whether process `pid` is still there. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('startAppProcess', () => {
+  const started: AppProcess[] = []
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((a) => a.close()))
+  })
+
+  it('gives the base URL the app prints, answers there, and close() stops it: exited says how', async () => {
+    const app = await startAppProcess({ command: listening() })
+    started.push(app)
+    expect(app.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(await (await fetch(app.baseUrl)).text()).toBe('ok')
+    await app.close()
+    expect(alive(app.pid)).toBe(false)
+    expect(await app.exited).toEqual({ code: null, signal: 'SIGTERM', stderr: [] })
+  })
+
+  it('takes a port for the base URL, from a pattern of its own', async () => {
+    const app = await startAppProcess({
+      command: node(`const s = require('node:http').createServer((q, r) => r.end('ok')); s.listen(0, '127.0.0.1', () => console.error('ready on port ' + s.address().port))`),
+      ready: /ready on port (\d+)/,
+    })
+    started.push(app)
+    expect(await (await fetch(app.baseUrl)).text()).toBe('ok')
+  })
+
+  it('exited gives the exit code and the last stderr lines of an app that ends on its own', async () => {
+    const app = await startAppProcess({ command: listening(`setTimeout(() => { console.error('one'); console.error('two'); console.error('three'); process.exit(7) }, 50)`), stderrLines: 2 })
+    started.push(app)
+    expect(await app.exited).toEqual({ code: 7, signal: null, stderr: ['two', 'three'] })
+  })
+
+  it('rejects with the exit code and the last stderr lines, redacted, when the app ends before it is ready', async () => {
+    const start = startAppProcess({ command: node(`console.error('cannot reach postgres://app:hunter2@db/app'); process.exit(2)`) })
+    await expect(start).rejects.toThrow(/ exited with code 2 before it was ready; its last stderr lines: "cannot reach postgres:\/\/\[REDACTED\]@db\/app"$/)
+  })
+
+  it('a start given up through its signal stops the app and rejects with the reason: no process is left', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'venomqa-app-'))
+    const pidFile = path.join(dir, 'pid')
+    try {
+      const giveUp = new AbortController()
+      // Never ready: it writes down its pid and waits.
+      const start = startAppProcess({ command: node(`require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`), signal: giveUp.signal })
+      void start.catch(() => {})
+      let pid = 0
+      for (let tries = 0; !pid && tries < 200; tries++) pid = Number(await readFile(pidFile, 'utf8').catch(() => new Promise((r) => setTimeout(() => r('0'), 50))))
+      expect(alive(pid)).toBe(true)
+      giveUp.abort(new AbortedError('the run gave the create up'))
+      await expect(start).rejects.toThrow('the run gave the create up')
+      // Stopped before the start rejected: nothing is left once the caller hears of it.
+      expect(alive(pid)).toBe(false)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a start whose signal was aborted already starts nothing', async () => {
+    const giveUp = new AbortController()
+    giveUp.abort(new AbortedError('given up before it began'))
+    await expect(startAppProcess({ command: listening(), signal: giveUp.signal })).rejects.toThrow('given up before it began')
+  })
+
+  it('refuses a command that is not a list of strings, and says when the program cannot be started', async () => {
+    await expect(startAppProcess({ command: 'node server.js' as never })).rejects.toThrow('startAppProcess: `command` must be the program and its arguments')
+    await expect(startAppProcess({ command: ['/nonexistent/venomqa-app'] })).rejects.toThrow('/nonexistent/venomqa-app could not be started: spawn /nonexistent/venomqa-app ENOENT')
+  })
+})
