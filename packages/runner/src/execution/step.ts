@@ -73,7 +73,8 @@ export async function runStep(node: StepNode, env: StepEnv): Promise<StepResult>
       debug: env.settings.debug,
     })
     exchanges.push(...last.exchanges)
-    appGone = await appEnded(lane, last)
+    // Only a failed step on a watched worker app asks: every other step goes on without another await.
+    appGone = lane.app && !last.outcome.passed ? await appEnded(lane, last) : undefined
     // Another attempt would meet no app either: the journey stops (see JourneyExecution.watchApp).
     if (appGone || !shouldRetry(last.outcome, attempt, maxAttempts, env.stopped())) break
     const error = last.outcome.passed ? '' : last.outcome.message
