@@ -125,8 +125,9 @@ function isSecretHeaderNamed(name: string): boolean {
  * numeric token, a `refresh_token` array and an `apiKey: { value }` object hide a secret as well as a
  * string does. Not `auth`: an object under it says how to authenticate (Postman's `{ type: 'bearer',
  * bearer: [...] }`, `{ username, password }`), and is read field by field, its secrets masked by their names.
+ * A plural names secrets as well (`passwords: [...]`, `old_passphrases`): a list of them is no less a secret.
  */
-const NAMES_A_SECRET = /(?:password|passwd|passphrase|passcode|^pass|secrets?|tokens?|jwts?|api[-_]?keys?|access[-_]?keys?|subscription[-_]?keys?|authorization|cookies?|credentials?|private[-_]?keys?|session[-_]?ids?|card[-_]?numbers?)$|(?:^|[-_])(?:pin|otp|cvv|cvc|pwd|pass)$/i
+const NAMES_A_SECRET = /(?:passwords?|passwds?|passphrases?|passcodes?|^pass|secrets?|tokens?|jwts?|api[-_]?keys?|access[-_]?keys?|subscription[-_]?keys?|authorization|cookies?|credentials?|private[-_]?keys?|session[-_]?ids?|card[-_]?numbers?)$|(?:^|[-_])(?:pin|otp|cvv|cvc|pwd|pass)$/i
 
 /** Whether the value under `key` is masked: any string under a secret key, anything under a key naming one. */
 function secretEntry(key: string, v: unknown, options?: RedactOptions): boolean {

@@ -76,6 +76,12 @@ describe('redaction of places that were side doors', () => {
     })
   })
 
+  it('a list, a number or an object under a plural of password is masked, and its values are remembered', () => {
+    const body = { passwords: ['pw-list-8c1f2e', 'pw-list-3b7d9a'], old_passphrases: [{ v: 'phrase-obj-5e2c7b' }], passcodes: 48213579, passwordHistory: 3 }
+    expect(redactBody(body)).toEqual({ passwords: REDACTED, old_passphrases: REDACTED, passcodes: REDACTED, passwordHistory: 3 })
+    expect(secretsOfBodyText(JSON.stringify(body))).toEqual(expect.arrayContaining(['pw-list-8c1f2e', 'pw-list-3b7d9a', 'phrase-obj-5e2c7b', '48213579']))
+  })
+
   it('credentials and secret query parameters in URLs', () => {
     expect(redactText('GET http://user:pass@host.test/a')).toBe(`GET http://${REDACTED}@host.test/a`)
     expect(redactText('https://tok123@git.test/r.git')).toBe(`https://${REDACTED}@git.test/r.git`)
