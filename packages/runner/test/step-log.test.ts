@@ -89,4 +89,26 @@ describe('step log lines', () => {
     // An Error goes on as it is, for the logger to print its message and stack.
     expect(plain.lines.some((l) => l.startsWith('error [private › profile] failed'))).toBe(true)
   })
+
+  it('a step that logs an object in place of a message (a JavaScript journey) has it masked by key, in the results and on the logger', async () => {
+    const plain = recorder()
+    const runner = createRunner({ logger: plain.logger, http: { redactKeys: ['ssn'] } })
+    const result = await runner.run(
+      journey('untyped', {
+        steps: [
+          step('profile', ({ log }) => {
+            // What `log.info(res.json())` does: the typed message is a string, but nothing checks it at run time.
+            ;(log.info as (message: unknown) => void)({ user: 'ann', password: 'pw-as-message-4d7e1a', ssn: '987-65-4321' })
+            ;(log.warn as (message: unknown) => void)(7)
+          }),
+        ],
+      }),
+    )
+    await runner.close()
+    const logged = '{"user":"ann","password":"[REDACTED]","ssn":"[REDACTED]"}'
+    expect(result.journeys[0]!.nodes[0]).toMatchObject({ logs: [{ level: 'info', message: logged }, { level: 'warn', message: '7' }] })
+    expect(plain.lines).toContain(`info [untyped › profile] ${logged}`)
+    expect(JSON.stringify(result)).not.toContain('pw-as-message-4d7e1a')
+    expect(plain.lines.join('\n')).not.toContain('987-65-4321')
+  })
 })

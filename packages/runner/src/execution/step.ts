@@ -225,7 +225,10 @@ function stepSink(outer: StepAwareLogger, where: Omit<StepPlace, 'label'>): Logg
  * the run's own `redactKeys` included: once made text, only the built-in secret names can be found in it.
  */
 function stepLogger(into: NonNullable<StepResult['logs']>, outer?: Logger, redactKeys?: string[]): Logger {
-  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (message: string, raw?: unknown) => {
+  const at = (level: 'debug' | 'info' | 'warn' | 'error') => (given: string, raw?: unknown) => {
+    // A journey in JavaScript may log an object (`log.info(res.json())`) where a message goes: kept as it
+    // was, its secret fields reached the results unmasked. It is data, masked by key, then text.
+    const message = typeof given === 'string' ? given : String(safeJson(maskLogData(given, redactKeys)) ?? given)
     // An Error is passed on as it is: the loggers print its message (masked as text) and stack.
     const data = raw === undefined || raw instanceof Error ? raw : maskLogData(raw, redactKeys)
     into.push({ level, message: data === undefined ? message : `${message} ${safeJson(data)}` })
@@ -251,7 +254,7 @@ function maskLogData(raw: unknown, redactKeys?: string[]): unknown {
   }
 }
 
-function safeJson(v: unknown): string {
+function safeJson(v: unknown): string | undefined {
   try {
     return JSON.stringify(v)
   } catch {
