@@ -438,6 +438,7 @@ export class KnownSecrets {
       forms.add(v)
       forms.add(encodeURIComponent(v))
       forms.add(JSON.stringify(v).slice(1, -1))
+      for (const form of urlForms(v)) forms.add(form)
     }
     const token = alternativesOf(short)
     return {
@@ -446,6 +447,19 @@ export class KnownSecrets {
       token: short.size ? new RegExp(`${afterBoundary(WORD_CHARACTER)}(?:${token})(?!${WORD_CHARACTER})`, 'gu') : null,
     }
   }
+}
+
+/**
+ * A value as a URL holds it where encodeURIComponent would write it otherwise: a query or a form body
+ * (`URLSearchParams`: a space as `+`, `!'()~` encoded) and a path (`@`, `:`, `!`, `=` left as they are, a
+ * space as `%20`). Sent under a name that says nothing (`?answer=`, `/users/<value>`), a known secret stood
+ * there in a form no other one matched.
+ */
+function urlForms(value: string): string[] {
+  const query = new URLSearchParams([['', value]]).toString().slice(1)
+  const url = new URL('http://x/')
+  url.pathname = `/${value}`
+  return [query, url.pathname.slice(1)]
 }
 
 /** The texts as one regular expression's alternatives, longest first: where two start at one place, the longer is masked whole. */

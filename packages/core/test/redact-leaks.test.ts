@@ -82,6 +82,19 @@ describe('redaction of places that were side doors', () => {
     expect(secretsOfBodyText(JSON.stringify(body))).toEqual(expect.arrayContaining(['pw-list-8c1f2e', 'pw-list-3b7d9a', 'phrase-obj-5e2c7b', '48213579']))
   })
 
+  it('a known secret is masked as a query, a form body and a URL path encode it, under names that say nothing', () => {
+    const secret = "Enc Pass!w0rd(7)~x@y:z"
+    knownSecrets.add([secret])
+    const url = new URL('http://api.test/users')
+    url.pathname = `/users/${secret}`
+    url.searchParams.set('answer', secret)
+    const form = new URLSearchParams({ answer: secret }).toString()
+    expect(url.href).not.toContain(encodeURIComponent(secret))
+    expect(redactText(url.href)).toBe(`http://api.test/users/${REDACTED}?answer=${REDACTED}`)
+    expect(redactText(form)).toBe(`answer=${REDACTED}`)
+    expect(redactBody(form)).toBe(`answer=${REDACTED}`)
+  })
+
   it('credentials and secret query parameters in URLs', () => {
     expect(redactText('GET http://user:pass@host.test/a')).toBe(`GET http://${REDACTED}@host.test/a`)
     expect(redactText('https://tok123@git.test/r.git')).toBe(`https://${REDACTED}@git.test/r.git`)
