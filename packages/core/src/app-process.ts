@@ -72,7 +72,16 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     windowsHide: true,
+    // A process group of its own: stopping it stops what it started too (a shell's or npm's child, a
+    // cluster's workers), and a Ctrl-C at the terminal reaches the run only, which stops the app itself
+    // once its requests in flight are answered and rolled back.
+    detached: GROUPS,
   })
+  const pid = child.pid
+  if (pid !== undefined && GROUPS) {
+    running.add(pid)
+    watchExit()
+  }
   const lines: string[] = []
   let partial = ''
   let seen = ''
@@ -102,14 +111,25 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     child.once('exit', (code, sig) => setTimeout(() => end(code, sig), 200).unref())
     child.once('error', () => end(child.exitCode, child.signalCode))
   })
-  const isRunning = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined
+  // Ended with nothing of its group left: its pid may be reused, so it is no longer one to stop at exit.
+  void exited.then(() => pid !== undefined && !groupAlive(pid) && running.delete(pid))
+  const isRunning = () => child.exitCode === null && child.signalCode === null && pid !== undefined
+  /** Whether the app, or a process it started, is still there. */
+  const anyLeft = () => isRunning() || (pid !== undefined && GROUPS && groupAlive(pid))
+  const send = (sig: NodeJS.Signals) => {
+    if (pid !== undefined && GROUPS && signalGroup(pid, sig)) return
+    if (isRunning()) child.kill(sig)
+  }
   const stop = async (): Promise<void> => {
-    if (!isRunning()) return void (await exited)
-    child.kill('SIGTERM')
-    const killer = setTimeout(() => isRunning() && child.kill('SIGKILL'), killAfterMs)
-    killer.unref()
+    if (anyLeft()) {
+      send('SIGTERM')
+      const deadline = Date.now() + killAfterMs
+      // The app first, then what it started: a shell's child may outlive the shell by a moment.
+      while (anyLeft() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+      if (anyLeft()) send('SIGKILL')
+    }
     await exited
-    clearTimeout(killer)
+    if (pid !== undefined) running.delete(pid)
   }
 
   let baseUrl: string
@@ -145,8 +165,38 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     await stop()
     throw err
   }
-  return { pid: child.pid!, baseUrl, close: stop, exited }
+  return { pid: pid!, baseUrl, close: stop, exited }
 }
+
+/** Process groups are POSIX: on Windows the app alone is stopped. */
+const GROUPS = process.platform !== 'win32'
+
+/**
+ * Groups of apps started and not stopped yet. When this process exits before it stops them (a second
+ * Ctrl-C, which quits at once), they are told to stop too: in a group of their own, the terminal's Ctrl-C
+ * does not reach them.
+ */
+const running = new Set<number>()
+let exitHook = false
+function watchExit(): void {
+  if (exitHook) return
+  exitHook = true
+  process.once('exit', () => {
+    for (const pid of running) signalGroup(pid, 'SIGTERM')
+  })
+}
+
+/** Send `sig` to the process group `pid` leads: false when there is none left. */
+function signalGroup(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pid, sig)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const groupAlive = (pid: number) => signalGroup(pid, 0)
 
 /** `exited with code 3`, `was ended by SIGKILL`: how a process ended. */
 export function describeAppExit(exit: WorkerAppExit | undefined): string {

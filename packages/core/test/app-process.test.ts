@@ -81,6 +81,44 @@ describe('startAppProcess', () => {
     }
   })
 
+  it('close() stops what the app started too: the child a shell line starts is not left running', async () => {
+    // The shell starts the app as a child of its own (the `; true` keeps the shell from handing itself over).
+    // It answers with its pid.
+    const inner = `const s = require('node:http').createServer((q, r) => r.end(String(process.pid))); s.listen(0, '127.0.0.1', () => console.log('app listening on http://127.0.0.1:' + s.address().port))`
+    const app = await startAppProcess({ command: ['sh', '-c', `'${process.execPath}' -e "${inner}"; true`] })
+    started.push(app)
+    const innerPid = Number(await (await fetch(app.baseUrl)).text())
+    try {
+      expect(innerPid).not.toBe(app.pid)
+      expect(alive(innerPid)).toBe(true)
+      await app.close()
+      expect(alive(app.pid)).toBe(false)
+      expect(alive(innerPid)).toBe(false)
+    } finally {
+      if (alive(innerPid)) process.kill(innerPid, 'SIGKILL')
+    }
+  })
+
+  it('an app not stopped when this process exits (a second Ctrl-C quits at once) is stopped with it', async () => {
+    // A parent that starts the app and exits without closing it, as the CLI does on a second Ctrl-C.
+    const core = JSON.stringify(new URL('../dist/index.js', import.meta.url).pathname)
+    const parent = `import(${core}).then(async ({ startAppProcess }) => {
+      const app = await startAppProcess({ command: [process.execPath, '-e', "require('node:http').createServer().listen(0, '127.0.0.1', function () { console.log('listening on http://127.0.0.1:' + this.address().port) })"] })
+      console.log('app pid ' + app.pid)
+      process.exit(0)
+    })`
+    const { execFile } = await import('node:child_process')
+    const out = await new Promise<string>((resolve, reject) => execFile(process.execPath, ['-e', parent], (err, stdout) => (err ? reject(err) : resolve(stdout))))
+    const pid = Number(/app pid (\d+)/.exec(out)?.[1])
+    expect(pid).toBeGreaterThan(0)
+    try {
+      for (let tries = 0; alive(pid) && tries < 100; tries++) await new Promise((r) => setTimeout(r, 50))
+      expect(alive(pid)).toBe(false)
+    } finally {
+      if (alive(pid)) process.kill(pid, 'SIGKILL')
+    }
+  })
+
   it('a start whose signal was aborted already starts nothing', async () => {
     const giveUp = new AbortController()
     giveUp.abort(new AbortedError('given up before it began'))
