@@ -1,0 +1,80 @@
+/**
+ * Ctrl-C while a worker's app is still starting (a real process, started with startAppProcess, that takes
+ * long to be ready): the run stops waiting at once and tells the create to stop, as at the timeout, so the
+ * app is stopped then, not once it is ready or at pluginTimeout. The journey that waited for the worker
+ * is interrupted, with no issue of its own.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { assertStatus, journey, startAppProcess, step } from '@venomqa/core'
+import { type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createRunner } from '../src/index'
+
+const APP = new URL('./fixtures/crashing-app.mjs', import.meta.url).pathname
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('Ctrl-C while a worker is being made', () => {
+  const apps: RunningProcess[] = []
+  const dirs: string[] = []
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.stop()))
+    await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })))
+  })
+
+  it('stops the app it is starting at once: the journey is interrupted, and no app is left', async () => {
+    const main = await startNodeProcess(APP)
+    apps.push(main)
+    const dir = await mkdtemp(path.join(tmpdir(), 'venomqa-create-'))
+    dirs.push(dir)
+    const pidFile = path.join(dir, 'pid')
+    const ctrlC = new AbortController()
+    let createSignal: AbortSignal | undefined
+    const runner = createRunner({
+      baseUrl: main.url,
+      workers: 2,
+      // Past it, the create would be abandoned at the timeout instead: a critical issue on j2.
+      pluginTimeout: 5_000,
+      workerSetup: {
+        create(_index, _main, signal) {
+          createSignal = signal
+          // An app still starting (its migrations, say): it writes down its pid and is not ready yet.
+          return startAppProcess({
+            command: [process.execPath, '-e', `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`],
+            signal,
+          })
+        },
+      },
+    })
+    const lists = (name: string) => journey(name, { steps: [step('list', async ({ http }) => assertStatus(await http.get('/items'), 200))] })
+    let result: Awaited<ReturnType<typeof runner.run>>
+    let pid = 0
+    try {
+      const running = runner.run([lists('j1'), lists('j2')], { signal: ctrlC.signal })
+      for (let tries = 0; !pid && tries < 400; tries++) pid = Number(await readFile(pidFile, 'utf8').catch(() => new Promise((r) => setTimeout(() => r('0'), 25))))
+      expect(alive(pid)).toBe(true)
+      ctrlC.abort()
+      result = await running
+    } finally {
+      await runner.close()
+    }
+    expect(alive(pid)).toBe(false)
+    expect(createSignal?.aborted).toBe(true)
+    expect(String((createSignal?.reason as Error).message)).toBe('workerSetup.create(1) was given up: the run was interrupted')
+    expect(result.interrupted).toBe(true)
+    const j2 = result.journeys.find((j) => j.name === 'j2')!
+    expect(result.status).not.toBe('passed')
+    // Not started, as a journey Ctrl-C comes before: skipped, interrupted, with no issue of its own.
+    expect([j2.status, j2.worker, j2.issues]).toEqual(['skipped', 1, []])
+    expect(runner.closeIssues).toEqual([])
+  })
+})
