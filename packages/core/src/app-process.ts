@@ -86,6 +86,15 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   let partial = ''
   let seen = ''
   let onOutput: ((text: string) => void) | undefined
+  /** Why it is not ready yet: the pattern it waits for, and the last lines the app wrote (either stream). */
+  const notReady = () => {
+    const written = seen
+      .split(/\r?\n/)
+      .filter((l) => l.trim())
+      .slice(-3)
+    const what = written.length ? `; the last lines it wrote: ${written.map((l) => JSON.stringify(redactText(l.slice(0, MAX_LINE)))).join(' ')}` : ', and it has written nothing yet'
+    return `no line it wrote matched ${ready} (the line it writes once it listens: give startAppProcess a \`ready\` pattern for it)${what}`
+  }
   child.stderr!.setEncoding('utf8')
   child.stdout!.setEncoding('utf8')
   child.stderr!.on('data', (chunk: string) => {
@@ -136,13 +145,16 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   try {
     baseUrl = await new Promise<string>((resolve, reject) => {
       const timeoutMs = options.readyTimeoutMs ?? 60_000
-      const timer = setTimeout(() => reject(new Error(`${name} did not say it was ready within ${timeoutMs} ms${stderrLinesText(lastLines())}`)), timeoutMs)
+      const timer = setTimeout(() => reject(new Error(`${name} did not say it was ready within ${timeoutMs} ms: ${notReady()}`)), timeoutMs)
       const onAbort = () => reject(givenUp(signal!, name))
       signal?.addEventListener('abort', onAbort, { once: true })
       if (signal?.aborted) onAbort()
+      // Asked by a run that gives the create up at its timeout, to say why it waited (see appStartProgress).
+      if (signal) starting.set(signal, () => `${name} was still starting: ${notReady()}`)
       const settle = () => {
         clearTimeout(timer)
         signal?.removeEventListener('abort', onAbort)
+        if (signal) starting.delete(signal)
       }
       onOutput = (chunk) => {
         seen = (seen + chunk).slice(-4096)
@@ -162,10 +174,23 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       })
     })
   } catch (err) {
+    if (signal) starting.delete(signal)
     await stop()
     throw err
   }
   return { pid: pid!, baseUrl, close: stop, exited }
+}
+
+/** What each start waiting for its app's ready line is waiting for, by its signal. */
+const starting = new WeakMap<AbortSignal, () => string>()
+
+/**
+ * What the `startAppProcess` given `signal` is still waiting for (`node dist/server.js was still starting:
+ * no line it wrote matched /.../; the last lines it wrote: ...`), or undefined: a run that gives a create up
+ * at its timeout says it, so that an app that never writes its ready line is told from a slow one.
+ */
+export function appStartProgress(signal: AbortSignal | undefined): string | undefined {
+  return signal ? starting.get(signal)?.() : undefined
 }
 
 /** Process groups are POSIX: on Windows the app alone is stopped. */

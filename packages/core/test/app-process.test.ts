@@ -61,6 +61,16 @@ describe('startAppProcess', () => {
     await expect(start).rejects.toThrow(/ exited with code 2 before it was ready; its last stderr lines: "cannot reach postgres:\/\/\[REDACTED\]@db\/app"$/)
   })
 
+  it('an app that never writes its ready line is stopped at readyTimeoutMs, with the line awaited and what it wrote instead', async () => {
+    const start = startAppProcess({
+      command: node(`require('node:http').createServer().listen(0, '127.0.0.1', function () { console.log('Server started on port ' + this.address().port) })`),
+      readyTimeoutMs: 500,
+    })
+    await expect(start).rejects.toThrow(
+      /did not say it was ready within 500 ms: no line it wrote matched \/listening on .*\/i \(the line it writes once it listens: give startAppProcess a `ready` pattern for it\); the last lines it wrote: "Server started on port \d+"$/,
+    )
+  })
+
   it('a start given up through its signal stops the app and rejects with the reason: no process is left', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'venomqa-app-'))
     const pidFile = path.join(dir, 'pid')

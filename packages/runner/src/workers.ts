@@ -1,4 +1,4 @@
-import { AbortedError, ConfigError, type MainSystem, type Ports, type StateBackend, TimeoutError, errorMessage, workerLeftBehind } from '@venomqa/core'
+import { AbortedError, ConfigError, appStartProgress, type MainSystem, type Ports, type StateBackend, TimeoutError, errorMessage, workerLeftBehind } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import type { Lane, WorkerLane } from './executor'
 import { type TokenStore, UndiciHttpClient } from './http-client'
@@ -132,10 +132,12 @@ export class WorkerPool {
         throw err
       }
       if (!(err instanceof TimeoutError)) throw new Error(`${label} failed: ${errorMessage(err)}`, { cause: err })
+      // An app that never writes its ready line, told from a slow one (startAppProcess says which).
+      const progress = appStartProgress(giveUp.signal)
       // Nothing will use what it makes: stopped now rather than left to finish. close() waits for the undo.
       giveUp.abort(new AbortedError(`${label} was given up at pluginTimeout: the run stopped waiting for it`))
       if (creating) this.#closeWhenCreated(index, creating, 'at the timeout')
-      throw this.#giveUp(index, err)
+      throw this.#giveUp(index, err, progress ? `; ${progress}` : '')
     } finally {
       signal?.removeEventListener('abort', stopWithRun)
     }

@@ -1,5 +1,7 @@
 /**
- * Ctrl-C while a worker's app is still starting (a real process, started with startAppProcess, that takes
+ * A worker's app that does not get ready (a real process, started with startAppProcess). One that never
+ * writes its ready line is told apart from a slow one when the create is given up at pluginTimeout: the
+ * issue says what startAppProcess waited for and what the app wrote instead. Ctrl-C while a worker's app is still starting (a real process, started with startAppProcess, that takes
  * long to be ready): the run stops waiting at once and tells the create to stop, as at the timeout, so the
  * app is stopped then, not once it is ready or at pluginTimeout. The journey that waited for the worker
  * is interrupted, with no issue of its own.
@@ -75,6 +77,51 @@ describe('Ctrl-C while a worker is being made', () => {
     expect(result.status).not.toBe('passed')
     // Not started, as a journey Ctrl-C comes before: skipped, interrupted, with no issue of its own.
     expect([j2.status, j2.worker, j2.issues]).toEqual(['skipped', 1, []])
+    expect(runner.closeIssues).toEqual([])
+  })
+})
+
+describe('a worker whose app never writes its ready line', () => {
+  const apps: RunningProcess[] = []
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.stop()))
+  })
+
+  it('is given up at pluginTimeout, and the issue says which line was awaited and what the app wrote instead', async () => {
+    const main = await startNodeProcess(APP)
+    apps.push(main)
+    const runner = createRunner({
+      baseUrl: main.url,
+      workers: 2,
+      pluginTimeout: 1_500,
+      workerSetup: {
+        create: (_index, _main, signal) =>
+          startAppProcess({
+            // It listens, but says so in words of its own (with its database URL, password and all).
+            command: [
+              process.execPath,
+              '-e',
+              "const s = require('node:http').createServer((q, r) => r.end('ok')); s.listen(0, '127.0.0.1', () => console.log('Server started on port ' + s.address().port + ', db postgres://app:hunter2@db/app'))",
+            ],
+            signal,
+          }),
+      },
+    })
+    const lists = (name: string) => journey(name, { steps: [step('list', async ({ http }) => assertStatus(await http.get('/items'), 200))] })
+    let result: Awaited<ReturnType<typeof runner.run>>
+    try {
+      result = await runner.run([lists('j1'), lists('j2')])
+    } finally {
+      await runner.close()
+    }
+    expect(result.status).toBe('failed')
+    const j2 = result.journeys.find((j) => j.name === 'j2')!
+    expect(j2.worker).toBe(1)
+    expect(j2.issues.map((i) => i.error)).toEqual([
+      expect.stringMatching(
+        /^worker 1 could not be made, so the journey did not run: workerSetup\.create\(1\) timed out after 1500 ms \(pluginTimeout\); worker 1 is not used again in this run; \S+ -e .* was still starting: no line it wrote matched \/listening on .*\/i \(the line it writes once it listens: give startAppProcess a `ready` pattern for it\); the last lines it wrote: "Server started on port \d+, db postgres:\/\/\[REDACTED\]@db\/app"$/,
+      ),
+    ])
     expect(runner.closeIssues).toEqual([])
   })
 })
