@@ -9,7 +9,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { assertStatus, journey, startAppProcess, step } from '@venomqa/core'
+import { assertStatus, branch, checkpoint, journey, path as path_, startAppProcess, step } from '@venomqa/core'
 import { type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRunner } from '../src/index'
@@ -77,6 +77,54 @@ describe('Ctrl-C while a worker is being made', () => {
     expect(result.status).not.toBe('passed')
     // Not started, as a journey Ctrl-C comes before: skipped, interrupted, with no issue of its own.
     expect([j2.status, j2.worker, j2.issues]).toEqual(['skipped', 1, []])
+    expect(runner.closeIssues).toEqual([])
+  })
+})
+
+describe('Ctrl-C while the workers of parallel paths are being made', () => {
+  const apps: RunningProcess[] = []
+  const dirs: string[] = []
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.stop()))
+    await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })))
+  })
+
+  it('stops the app at once, and the branch is interrupted with no issue of the worker setup', async () => {
+    const main = await startNodeProcess(APP)
+    apps.push(main)
+    const dir = await mkdtemp(path.join(tmpdir(), 'venomqa-create-'))
+    dirs.push(dir)
+    const pidFile = path.join(dir, 'pid')
+    const ctrlC = new AbortController()
+    const runner = createRunner({
+      baseUrl: main.url,
+      parallelPaths: 2,
+      pluginTimeout: 5_000,
+      workerSetup: {
+        create: (_index, _main, signal) =>
+          startAppProcess({
+            command: [process.execPath, '-e', `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`],
+            signal,
+          }),
+      },
+    })
+    const list = (name: string) => path_(name, [step('list', async ({ http }) => assertStatus(await http.get('/items'), 200))])
+    const branches = journey('j', { steps: [checkpoint('start'), branch('start', [list('a'), list('b')])] })
+    let result: Awaited<ReturnType<typeof runner.run>>
+    let pid = 0
+    try {
+      const running = runner.run([branches], { signal: ctrlC.signal })
+      for (let tries = 0; !pid && tries < 400; tries++) pid = Number(await readFile(pidFile, 'utf8').catch(() => new Promise((r) => setTimeout(() => r('0'), 25))))
+      expect(alive(pid)).toBe(true)
+      ctrlC.abort()
+      result = await running
+    } finally {
+      await runner.close()
+    }
+    expect(alive(pid)).toBe(false)
+    expect(result.interrupted).toBe(true)
+    expect(result.status).not.toBe('passed')
+    expect(result.journeys[0]!.issues.filter((i) => i.severity === 'critical')).toEqual([])
     expect(runner.closeIssues).toEqual([])
   })
 })
