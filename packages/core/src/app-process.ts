@@ -105,7 +105,17 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     onOutput?.(chunk)
   })
   // Read to the end, always: a pipe nobody reads fills up and stops the app at its next write.
-  child.stdout!.on('data', (chunk: string) => onOutput?.(chunk))
+  // Its last lines too, for an app that logs its failure there (as pino and many loggers do by default).
+  const outLines: string[] = []
+  let outPartial = ''
+  child.stdout!.on('data', (chunk: string) => {
+    const parts = (outPartial + chunk).split(/\r?\n/)
+    outPartial = parts.pop() ?? ''
+    for (const line of parts) if (line.trim()) outLines.push(line.slice(0, MAX_LINE))
+    if (outLines.length > keep) outLines.splice(0, outLines.length - keep)
+    onOutput?.(chunk)
+  })
+  const lastOutLines = () => [...outLines, ...(outPartial.trim() ? [outPartial.slice(0, MAX_LINE)] : [])].slice(-keep)
   const lastLines = () => [...lines, ...(partial.trim() ? [partial.slice(0, MAX_LINE)] : [])].slice(-keep)
 
   const exited = new Promise<WorkerAppExit>((resolve) => {
@@ -170,7 +180,9 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       })
       void exited.then((exit) => {
         settle()
-        reject(new Error(`${name} ${describeAppExit(exit)} before it was ready${stderrLinesText(exit.stderr ?? [])}`))
+        // Nothing on stderr: what it wrote on stdout says why, if anything does.
+        const why = exit.stderr?.length ? stderrLinesText(exit.stderr) : stderrLinesText(lastOutLines()).replace('its last stderr lines', 'nothing on stderr; its last stdout lines')
+        reject(new Error(`${name} ${describeAppExit(exit)} before it was ready${why}`))
       })
     })
   } catch (err) {

@@ -71,6 +71,14 @@ describe('startAppProcess', () => {
     )
   })
 
+  it('an app that says why it failed on stdout alone (a JSON logger) rejects with those lines, redacted', async () => {
+    const start = startAppProcess({ command: node(`console.log(JSON.stringify({ level: 60, msg: 'no table users in postgres://app:hunter2@db/app' })); process.exit(1)`) })
+    const line = JSON.stringify({ level: 60, msg: 'no table users in postgres://[REDACTED]@db/app' })
+    const error = await start.then(() => undefined, (err: Error) => err.message)
+    expect(error).toMatch(/ exited with code 1 before it was ready; nothing on stderr; its last stdout lines: /)
+    expect(error?.endsWith(`its last stdout lines: ${JSON.stringify(line)}`)).toBe(true)
+  })
+
   it('a start given up through its signal stops the app and rejects with the reason: no process is left', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'venomqa-app-'))
     const pidFile = path.join(dir, 'pid')
