@@ -59,6 +59,12 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   if (signal?.aborted) throw givenUp(signal, name)
   if (options.ready !== undefined && !(options.ready instanceof RegExp))
     throw new ConfigError('startAppProcess: `ready` must be a regular expression whose first group is the base URL or the port, such as /listening on (http:\\/\\/\\S+)/', { where: 'ready' })
+  // Its first group is the URL or port: a pattern without one would match and still never give it.
+  if (options.ready && new RegExp(`${options.ready.source}|`).exec('')!.length < 2)
+    throw new ConfigError(
+      `startAppProcess: \`ready\` ${options.ready} has no group: put the base URL or the port in parentheses, such as /started on port (\\d+)/`,
+      { where: 'ready' },
+    )
   // Without g or y: each look starts from the beginning of what the app wrote.
   const ready = options.ready ? new RegExp(options.ready.source, options.ready.flags.replace(/[gy]/g, '')) : LISTENING
   const keep = Math.max(1, options.stderrLines ?? 10)

@@ -145,6 +145,10 @@ describe('startAppProcess', () => {
 
   it('refuses a command that is not a list of strings, and says when the program cannot be started', async () => {
     await expect(startAppProcess({ command: 'node server.js' as never })).rejects.toThrow('startAppProcess: `command` must be the program and its arguments')
+    // A pattern with no group would match the app's line and still never give its URL: a wait to the timeout.
+    await expect(startAppProcess({ command: node("console.log('Server started'); process.exit(0)"), ready: /Server started/ })).rejects.toThrow(
+      'startAppProcess: `ready` /Server started/ has no group: put the base URL or the port in parentheses, such as /started on port (\\d+)/',
+    )
     await expect(startAppProcess({ command: ['/nonexistent/venomqa-app'] })).rejects.toThrow('/nonexistent/venomqa-app could not be started: spawn /nonexistent/venomqa-app ENOENT')
   })
 })
