@@ -59,6 +59,12 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
   if (signal?.aborted) throw givenUp(signal, name)
   if (options.ready !== undefined && !(options.ready instanceof RegExp))
     throw new ConfigError('startAppProcess: `ready` must be a regular expression whose first group is the base URL or the port, such as /listening on (http:\\/\\/\\S+)/', { where: 'ready' })
+  // Its first group is the URL or port: a pattern without one would match and still never give it.
+  if (options.ready && new RegExp(`${options.ready.source}|`).exec('')!.length < 2)
+    throw new ConfigError(
+      `startAppProcess: \`ready\` ${options.ready} has no group: put the base URL or the port in parentheses, such as /started on port (\\d+)/`,
+      { where: 'ready' },
+    )
   // Without g or y: each look starts from the beginning of what the app wrote.
   const ready = options.ready ? new RegExp(options.ready.source, options.ready.flags.replace(/[gy]/g, '')) : LISTENING
   const keep = Math.max(1, options.stderrLines ?? 10)
@@ -72,11 +78,29 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     windowsHide: true,
+    // A process group of its own: stopping it stops what it started too (a shell's or npm's child, a
+    // cluster's workers), and a Ctrl-C at the terminal reaches the run only, which stops the app itself
+    // once its requests in flight are answered and rolled back.
+    detached: GROUPS,
   })
+  const pid = child.pid
+  if (pid !== undefined && GROUPS) {
+    running.add(pid)
+    watchExit()
+  }
   const lines: string[] = []
   let partial = ''
   let seen = ''
   let onOutput: ((text: string) => void) | undefined
+  /** Why it is not ready yet: the pattern it waits for, and the last lines the app wrote (either stream). */
+  const notReady = () => {
+    const written = seen
+      .split(/\r?\n/)
+      .filter((l) => l.trim())
+      .slice(-3)
+    const what = written.length ? `; the last lines it wrote: ${written.map((l) => JSON.stringify(redactText(l.slice(0, MAX_LINE)))).join(' ')}` : ', and it has written nothing yet'
+    return `no line it wrote matched ${ready} (the line it writes once it listens: give startAppProcess a \`ready\` pattern for it)${what}`
+  }
   child.stderr!.setEncoding('utf8')
   child.stdout!.setEncoding('utf8')
   child.stderr!.on('data', (chunk: string) => {
@@ -87,7 +111,17 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     onOutput?.(chunk)
   })
   // Read to the end, always: a pipe nobody reads fills up and stops the app at its next write.
-  child.stdout!.on('data', (chunk: string) => onOutput?.(chunk))
+  // Its last lines too, for an app that logs its failure there (as pino and many loggers do by default).
+  const outLines: string[] = []
+  let outPartial = ''
+  child.stdout!.on('data', (chunk: string) => {
+    const parts = (outPartial + chunk).split(/\r?\n/)
+    outPartial = parts.pop() ?? ''
+    for (const line of parts) if (line.trim()) outLines.push(line.slice(0, MAX_LINE))
+    if (outLines.length > keep) outLines.splice(0, outLines.length - keep)
+    onOutput?.(chunk)
+  })
+  const lastOutLines = () => [...outLines, ...(outPartial.trim() ? [outPartial.slice(0, MAX_LINE)] : [])].slice(-keep)
   const lastLines = () => [...lines, ...(partial.trim() ? [partial.slice(0, MAX_LINE)] : [])].slice(-keep)
 
   const exited = new Promise<WorkerAppExit>((resolve) => {
@@ -102,27 +136,41 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     child.once('exit', (code, sig) => setTimeout(() => end(code, sig), 200).unref())
     child.once('error', () => end(child.exitCode, child.signalCode))
   })
-  const isRunning = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined
+  // Ended with nothing of its group left: its pid may be reused, so it is no longer one to stop at exit.
+  void exited.then(() => pid !== undefined && !groupAlive(pid) && running.delete(pid))
+  const isRunning = () => child.exitCode === null && child.signalCode === null && pid !== undefined
+  /** Whether the app, or a process it started, is still there. */
+  const anyLeft = () => isRunning() || (pid !== undefined && GROUPS && groupAlive(pid))
+  const send = (sig: NodeJS.Signals) => {
+    if (pid !== undefined && GROUPS && signalGroup(pid, sig)) return
+    if (isRunning()) child.kill(sig)
+  }
   const stop = async (): Promise<void> => {
-    if (!isRunning()) return void (await exited)
-    child.kill('SIGTERM')
-    const killer = setTimeout(() => isRunning() && child.kill('SIGKILL'), killAfterMs)
-    killer.unref()
+    if (anyLeft()) {
+      send('SIGTERM')
+      const deadline = Date.now() + killAfterMs
+      // The app first, then what it started: a shell's child may outlive the shell by a moment.
+      while (anyLeft() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25))
+      if (anyLeft()) send('SIGKILL')
+    }
     await exited
-    clearTimeout(killer)
+    if (pid !== undefined) running.delete(pid)
   }
 
   let baseUrl: string
   try {
     baseUrl = await new Promise<string>((resolve, reject) => {
       const timeoutMs = options.readyTimeoutMs ?? 60_000
-      const timer = setTimeout(() => reject(new Error(`${name} did not say it was ready within ${timeoutMs} ms${stderrLinesText(lastLines())}`)), timeoutMs)
+      const timer = setTimeout(() => reject(new Error(`${name} did not say it was ready within ${timeoutMs} ms: ${notReady()}`)), timeoutMs)
       const onAbort = () => reject(givenUp(signal!, name))
       signal?.addEventListener('abort', onAbort, { once: true })
       if (signal?.aborted) onAbort()
+      // Asked by a run that gives the create up at its timeout, to say why it waited (see appStartProgress).
+      if (signal) starting.set(signal, () => `${name} was still starting: ${notReady()}`)
       const settle = () => {
         clearTimeout(timer)
         signal?.removeEventListener('abort', onAbort)
+        if (signal) starting.delete(signal)
       }
       onOutput = (chunk) => {
         seen = (seen + chunk).slice(-4096)
@@ -138,15 +186,60 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       })
       void exited.then((exit) => {
         settle()
-        reject(new Error(`${name} ${describeAppExit(exit)} before it was ready${stderrLinesText(exit.stderr ?? [])}`))
+        // Nothing on stderr: what it wrote on stdout says why, if anything does.
+        const why = exit.stderr?.length ? stderrLinesText(exit.stderr) : stderrLinesText(lastOutLines()).replace('its last stderr lines', 'nothing on stderr; its last stdout lines')
+        reject(new Error(`${name} ${describeAppExit(exit)} before it was ready${why}`))
       })
     })
   } catch (err) {
+    if (signal) starting.delete(signal)
     await stop()
     throw err
   }
-  return { pid: child.pid!, baseUrl, close: stop, exited }
+  return { pid: pid!, baseUrl, close: stop, exited }
 }
+
+/** What each start waiting for its app's ready line is waiting for, by its signal. */
+const starting = new WeakMap<AbortSignal, () => string>()
+
+/**
+ * What the `startAppProcess` given `signal` is still waiting for (`node dist/server.js was still starting:
+ * no line it wrote matched /.../; the last lines it wrote: ...`), or undefined: a run that gives a create up
+ * at its timeout says it, so that an app that never writes its ready line is told from a slow one.
+ */
+export function appStartProgress(signal: AbortSignal | undefined): string | undefined {
+  return signal ? starting.get(signal)?.() : undefined
+}
+
+/** Process groups are POSIX: on Windows the app alone is stopped. */
+const GROUPS = process.platform !== 'win32'
+
+/**
+ * Groups of apps started and not stopped yet. When this process exits before it stops them (a second
+ * Ctrl-C, which quits at once), they are told to stop too: in a group of their own, the terminal's Ctrl-C
+ * does not reach them.
+ */
+const running = new Set<number>()
+let exitHook = false
+function watchExit(): void {
+  if (exitHook) return
+  exitHook = true
+  process.once('exit', () => {
+    for (const pid of running) signalGroup(pid, 'SIGTERM')
+  })
+}
+
+/** Send `sig` to the process group `pid` leads: false when there is none left. */
+function signalGroup(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pid, sig)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const groupAlive = (pid: number) => signalGroup(pid, 0)
 
 /** `exited with code 3`, `was ended by SIGKILL`: how a process ended. */
 export function describeAppExit(exit: WorkerAppExit | undefined): string {

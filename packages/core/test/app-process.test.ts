@@ -61,6 +61,24 @@ describe('startAppProcess', () => {
     await expect(start).rejects.toThrow(/ exited with code 2 before it was ready; its last stderr lines: "cannot reach postgres:\/\/\[REDACTED\]@db\/app"$/)
   })
 
+  it('an app that never writes its ready line is stopped at readyTimeoutMs, with the line awaited and what it wrote instead', async () => {
+    const start = startAppProcess({
+      command: node(`require('node:http').createServer().listen(0, '127.0.0.1', function () { console.log('Server started on port ' + this.address().port) })`),
+      readyTimeoutMs: 500,
+    })
+    await expect(start).rejects.toThrow(
+      /did not say it was ready within 500 ms: no line it wrote matched \/listening on .*\/i \(the line it writes once it listens: give startAppProcess a `ready` pattern for it\); the last lines it wrote: "Server started on port \d+"$/,
+    )
+  })
+
+  it('an app that says why it failed on stdout alone (a JSON logger) rejects with those lines, redacted', async () => {
+    const start = startAppProcess({ command: node(`console.log(JSON.stringify({ level: 60, msg: 'no table users in postgres://app:hunter2@db/app' })); process.exit(1)`) })
+    const line = JSON.stringify({ level: 60, msg: 'no table users in postgres://[REDACTED]@db/app' })
+    const error = await start.then(() => undefined, (err: Error) => err.message)
+    expect(error).toMatch(/ exited with code 1 before it was ready; nothing on stderr; its last stdout lines: /)
+    expect(error?.endsWith(`its last stdout lines: ${JSON.stringify(line)}`)).toBe(true)
+  })
+
   it('a start given up through its signal stops the app and rejects with the reason: no process is left', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'venomqa-app-'))
     const pidFile = path.join(dir, 'pid')
@@ -81,6 +99,44 @@ describe('startAppProcess', () => {
     }
   })
 
+  it('close() stops what the app started too: the child a shell line starts is not left running', async () => {
+    // The shell starts the app as a child of its own (the `; true` keeps the shell from handing itself over).
+    // It answers with its pid.
+    const inner = `const s = require('node:http').createServer((q, r) => r.end(String(process.pid))); s.listen(0, '127.0.0.1', () => console.log('app listening on http://127.0.0.1:' + s.address().port))`
+    const app = await startAppProcess({ command: ['sh', '-c', `'${process.execPath}' -e "${inner}"; true`] })
+    started.push(app)
+    const innerPid = Number(await (await fetch(app.baseUrl)).text())
+    try {
+      expect(innerPid).not.toBe(app.pid)
+      expect(alive(innerPid)).toBe(true)
+      await app.close()
+      expect(alive(app.pid)).toBe(false)
+      expect(alive(innerPid)).toBe(false)
+    } finally {
+      if (alive(innerPid)) process.kill(innerPid, 'SIGKILL')
+    }
+  })
+
+  it('an app not stopped when this process exits (a second Ctrl-C quits at once) is stopped with it', async () => {
+    // A parent that starts the app and exits without closing it, as the CLI does on a second Ctrl-C.
+    const core = JSON.stringify(new URL('../dist/index.js', import.meta.url).pathname)
+    const parent = `import(${core}).then(async ({ startAppProcess }) => {
+      const app = await startAppProcess({ command: [process.execPath, '-e', "require('node:http').createServer().listen(0, '127.0.0.1', function () { console.log('listening on http://127.0.0.1:' + this.address().port) })"] })
+      console.log('app pid ' + app.pid)
+      process.exit(0)
+    })`
+    const { execFile } = await import('node:child_process')
+    const out = await new Promise<string>((resolve, reject) => execFile(process.execPath, ['-e', parent], (err, stdout) => (err ? reject(err) : resolve(stdout))))
+    const pid = Number(/app pid (\d+)/.exec(out)?.[1])
+    expect(pid).toBeGreaterThan(0)
+    try {
+      for (let tries = 0; alive(pid) && tries < 100; tries++) await new Promise((r) => setTimeout(r, 50))
+      expect(alive(pid)).toBe(false)
+    } finally {
+      if (alive(pid)) process.kill(pid, 'SIGKILL')
+    }
+  })
+
   it('a start whose signal was aborted already starts nothing', async () => {
     const giveUp = new AbortController()
     giveUp.abort(new AbortedError('given up before it began'))
@@ -89,6 +145,10 @@ describe('startAppProcess', () => {
 
   it('refuses a command that is not a list of strings, and says when the program cannot be started', async () => {
     await expect(startAppProcess({ command: 'node server.js' as never })).rejects.toThrow('startAppProcess: `command` must be the program and its arguments')
+    // A pattern with no group would match the app's line and still never give its URL: a wait to the timeout.
+    await expect(startAppProcess({ command: node("console.log('Server started'); process.exit(0)"), ready: /Server started/ })).rejects.toThrow(
+      'startAppProcess: `ready` /Server started/ has no group: put the base URL or the port in parentheses, such as /started on port (\\d+)/',
+    )
     await expect(startAppProcess({ command: ['/nonexistent/venomqa-app'] })).rejects.toThrow('/nonexistent/venomqa-app could not be started: spawn /nonexistent/venomqa-app ENOENT')
   })
 })

@@ -486,8 +486,9 @@ export class Runner {
     const maxAttempts = retries + 1
     let backends: readonly StateBackend[]
     try {
-      backends = laneIndex === 0 ? this.registry.stateBackends : (await this.#workerPool().resources(laneIndex)).backends
+      backends = laneIndex === 0 ? this.registry.stateBackends : (await this.#workerPool().resources(laneIndex, signal)).backends
     } catch (err) {
+      if (signal.aborted) return this.#announce(unit, laneIndex, notRun(unit, undefined, true))
       // No attempt could start: told once, as the journey itself, not as its first attempt.
       return this.#workerFailed(unit, laneIndex, err)
     }
@@ -677,8 +678,10 @@ export class Runner {
         let lane: Lane
         try {
           // A journey's own base URL wins on every worker, as on the main lane (worker 0).
-          lane = await this.#workerPool().lane(laneIndex, journey.baseUrl)
+          lane = await this.#workerPool().lane(laneIndex, journey.baseUrl, signal)
         } catch (err) {
+          // Ctrl-C while its worker was being made: interrupted, as a journey not started yet.
+          if (signal?.aborted) return await this.#announce(item, laneIndex, notRun(item, undefined, true))
           return await this.#workerFailed(item, laneIndex, err, retry && settle && { retry, settle })
         }
         ;({ world, http, ports } = lane)
@@ -692,7 +695,7 @@ export class Runner {
         world,
         http,
         ports,
-        ...(parallelPaths > 1 ? { workerLanes: (count: number) => this.#workerPool().workerLanes(count, journey.name, journey.baseUrl) } : {}),
+        ...(parallelPaths > 1 ? { workerLanes: (count: number) => this.#workerPool().workerLanes(count, journey.name, journey.baseUrl, signal) } : {}),
         bus: this.bus,
         settings: {
           parallelPaths,

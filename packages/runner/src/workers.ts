@@ -1,10 +1,11 @@
-import { AbortedError, ConfigError, type MainSystem, type Ports, type StateBackend, TimeoutError, errorMessage, workerLeftBehind } from '@venomqa/core'
+import { AbortedError, ConfigError, appStartProgress, type MainSystem, type Ports, type StateBackend, TimeoutError, errorMessage, workerLeftBehind } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import type { Lane, WorkerLane } from './executor'
 import { type TokenStore, UndiciHttpClient } from './http-client'
 import type { DetachedRequests } from './http/detached'
 import { AbandonedWork } from './abandoned-work'
 import { BackendConnects, connectFailure } from './backend-connects'
+import { untilStepStops } from './http/detached'
 import type { HttpClientOptions, WorkerResources, WorkerSetup } from './types'
 import { AppWatch } from './worker-app'
 import { type StateCalls, laneWorld } from './world'
@@ -67,12 +68,17 @@ export class WorkerPool {
     this.#lateCreates = new AbandonedWork(options.calls)
   }
 
-  resources(index: number): Promise<Made> {
+  /**
+   * Worker `index`, made on first use. `signal` is the run's: when it aborts while the worker is being made
+   * (Ctrl-C), the run stops waiting at once and the create is told to stop, as at the timeout.
+   */
+  resources(index: number, signal?: AbortSignal): Promise<Made> {
     const givenUp = this.#givenUp.get(index)
     if (givenUp) return Promise.reject(givenUp)
     let made = this.#made.get(index)
     if (!made) {
-      made = this.#create(index)
+      if (signal?.aborted) return Promise.reject(signal.reason)
+      made = this.#create(index, signal)
       this.#made.set(index, made)
       made.then(
         (m) => this.#ready.set(index, m),
@@ -105,22 +111,35 @@ export class WorkerPool {
     return givenUp
   }
 
-  async #create(index: number): Promise<Made> {
+  async #create(index: number, signal?: AbortSignal): Promise<Made> {
     const { setup, calls } = this.#o
     if (!setup) return { baseUrl: this.#o.mainBaseUrl, backends: [], ports: this.#o.makePorts(this.#o.mainPorts) }
     const label = `workerSetup.create(${index})`
     // Aborted when the run gives the create up: it stops what it is starting and undoes what it made.
     const giveUp = new AbortController()
+    // Ctrl-C while the app starts: it is stopped now, not once it is ready (or at the timeout).
+    const stopWithRun = () => giveUp.abort(new AbortedError(`${label} was given up: the run was interrupted`))
+    signal?.addEventListener('abort', stopWithRun, { once: true })
     let res: WorkerResources
     let creating: Promise<WorkerResources> | undefined
     try {
-      res = await calls.call(label, () => (creating = setup.create(index, this.#main(), giveUp.signal)))
+      const call = calls.call(label, () => (creating = setup.create(index, this.#main(), giveUp.signal)))
+      res = await (signal ? untilStepStops(call, signal, (left) => void left.catch(() => {})) : call)
     } catch (err) {
+      if (signal?.aborted && err === signal.reason) {
+        // Nothing will use what it makes: close() waits for it to undo what it made, or closes it once made.
+        if (creating) this.#closeWhenCreated(index, creating, 'when the run was interrupted')
+        throw err
+      }
       if (!(err instanceof TimeoutError)) throw new Error(`${label} failed: ${errorMessage(err)}`, { cause: err })
+      // An app that never writes its ready line, told from a slow one (startAppProcess says which).
+      const progress = appStartProgress(giveUp.signal)
       // Nothing will use what it makes: stopped now rather than left to finish. close() waits for the undo.
       giveUp.abort(new AbortedError(`${label} was given up at pluginTimeout: the run stopped waiting for it`))
-      if (creating) this.#closeWhenCreated(index, creating)
-      throw this.#giveUp(index, err)
+      if (creating) this.#closeWhenCreated(index, creating, 'at the timeout')
+      throw this.#giveUp(index, err, progress ? `; ${progress}` : '')
+    } finally {
+      signal?.removeEventListener('abort', stopWithRun)
     }
     if (!res || typeof res !== 'object' || (res.baseUrl !== undefined && typeof res.baseUrl !== 'string'))
       throw new Error(`${label} must return { baseUrl?, stateBackends?, ports?, close?, exited? }`)
@@ -159,7 +178,7 @@ export class WorkerPool {
    * worker to belong to: closed as soon as it is made, or it would outlive the run. `close()` waits for
    * that; what was not closed, or what a late failing create could not undo, is a problem it reports.
    */
-  #closeWhenCreated(index: number, creating: Promise<WorkerResources>): void {
+  #closeWhenCreated(index: number, creating: Promise<WorkerResources>, when: string): void {
     const label = `workerSetup.create(${index})`
     const close = async (late: WorkerResources | undefined): Promise<string | undefined> => {
       if (typeof late?.close !== 'function') return undefined
@@ -177,9 +196,9 @@ export class WorkerPool {
     }
     this.#lateCreates.add({
       item: index,
-      waitingFor: `${label}, abandoned at the timeout and told to stop, to undo or close what it made (its app, its database)`,
+      waitingFor: `${label}, abandoned ${when} and told to stop, to undo or close what it made (its app, its database)`,
       call: `${label}, abandoned`,
-      still: `${label} was still running when the run closed, after it was abandoned at the timeout and told to stop (its signal): what it makes (an app, a database) is closed if it finishes, but stays if the process ends first`,
+      still: `${label} was still running when the run closed, after it was abandoned ${when} and told to stop (its signal): what it makes (an app, a database) is closed if it finishes, but stays if the process ends first`,
       done: Promise.resolve(creating).then(close, failed),
     })
   }
@@ -233,17 +252,17 @@ export class WorkerPool {
   }
 
   /** A fresh lane on worker `index` for one journey: its own World, context and HTTP client, and its app's watch. */
-  async lane(index: number, baseUrlOverride?: string): Promise<Lane> {
-    const made = await this.resources(index)
+  async lane(index: number, baseUrlOverride?: string, signal?: AbortSignal): Promise<Lane> {
+    const made = await this.resources(index, signal)
     const http = new UndiciHttpClient({ ...this.#o.http, baseUrl: baseUrlOverride ?? made.baseUrl }, { dispatcher: this.#o.dispatcher(), tokens: this.#o.tokens, detached: this.#o.detached })
     const world = laneWorld(made.backends, http, this.#o.calls)
     return { index, world, http, ports: made.ports, ...(made.app ? { app: made.app } : {}) }
   }
 
   /** Lanes 1..count for the parallel paths of one journey's branch; `baseUrl`, the journey's own, wins there too. */
-  async workerLanes(count: number, journey: string, baseUrl?: string): Promise<WorkerLane[]> {
+  async workerLanes(count: number, journey: string, baseUrl?: string, signal?: AbortSignal): Promise<WorkerLane[]> {
     // Workers are made at once: each may start an app process, create a database, start a server.
-    const made = await Promise.allSettled(Array.from({ length: count }, (_, k) => this.resources(k + 1)))
+    const made = await Promise.allSettled(Array.from({ length: count }, (_, k) => this.resources(k + 1, signal)))
     const failed = made.find((r) => r.status === 'rejected')
     if (failed) throw (failed as PromiseRejectedResult).reason
     const out: WorkerLane[] = []

@@ -445,6 +445,8 @@ class JourneyExecution {
       workers = await this.env.workerLanes!(parallel - 1)
       await Promise.all(workers.map((w) => w.sync(node.checkpoint, this.main)))
     } catch (err) {
+      // Ctrl-C while the workers were being made (their apps still starting): the paths never started.
+      if (this.env.runSignal?.aborted) return node.paths.map((p) => skippedPath(p.name, p.steps, p.description))
       const message = `could not prepare workers for the parallel paths of checkpoint "${node.checkpoint}", so the branch stops rather than run on unknown state: ${errorMessage(err)}`
       this.addIssue({ path: pathName, step: `branch ${node.checkpoint}`, severity: 'critical', kind: 'state', error: message, source: 'workers', suggestion: WORKERS_SUGGESTION })
       this.stop({ kind: 'workers', message })
