@@ -48,6 +48,9 @@ export interface WorkerPoolOptions {
  * timed out is told to stop through its signal, and undoes what it made (or, ignoring the signal, what it
  * makes after all is closed); `close()` waits for both, as long as one call may take.
  *
+ * A worker that could not be made (its create threw, its backends could not connect) is given up as well:
+ * the journey that asked for it fails saying why, and the other workers take the journeys left.
+ *
  * A worker whose app ends on its own (WorkerResources.exited settles before the run closes it) is given up
  * too: the journey running on it stops, saying how the app ended (see AppWatch), and the others take the
  * journeys left.
@@ -82,7 +85,13 @@ export class WorkerPool {
       this.#made.set(index, made)
       made.then(
         (m) => this.#ready.set(index, m),
-        () => this.#made.delete(index),
+        (err) => {
+          this.#made.delete(index)
+          // Not asked again: a setup that failed fails the same way for every journey it would be given (a
+          // wrong command, a database it cannot make), and each try started an app and made a database for
+          // nothing, the same error told once per journey. The other workers take the journeys left.
+          if (!this.#givenUp.has(index) && !signal?.aborted) this.#givenUp.set(index, new Error(`${errorMessage(err)}; worker ${index} is not used again in this run`, { cause: err }))
+        },
       )
     }
     return made

@@ -71,6 +71,38 @@ describe('a journey whose worker could not be made', () => {
     expect(events.filter((e) => e.includes(' j2 '))).toEqual(['start j2 on worker 1', 'end j2 failed on worker 1'])
   })
 
+  it('is made once: the worker is given up, and the journeys left run on the other worker', async () => {
+    let creates = 0
+    const runner = createRunner({
+      workers: 2,
+      stateBackends: [memoryState()],
+      workerSetup: {
+        create: async () => {
+          creates++
+          throw new Error('no database for it')
+        },
+      },
+    })
+    let result: RunResult
+    try {
+      result = await runner.run(['j1', 'j2', 'j3', 'j4', 'j5'].map((name) => journey(name, { steps: [step('s', noop)] })))
+    } finally {
+      await runner.close()
+    }
+    // Before, worker 1 asked its setup again for every journey it took: an app started and a database made
+    // each time for nothing, and the same error told once per journey while worker 0 ran fine.
+    expect(creates).toBe(1)
+    expect(result.journeys.map((j) => `${j.name} ${j.status} on worker ${j.worker ?? 0}`)).toEqual([
+      'j1 passed on worker 0',
+      'j2 failed on worker 1',
+      'j3 passed on worker 0',
+      'j4 passed on worker 0',
+      'j5 passed on worker 0',
+    ])
+    expect(result.journeys[1]!.issues.map((i) => i.error)).toEqual([notMade])
+    expect(result.status).toBe('failed')
+  })
+
   it('with retries: told once, not once per attempt, as no attempt could start', async () => {
     const { result, events } = await runWithBrokenWorker(journey('j2', { retries: 2, steps: [step('s', noop)] }))
 
