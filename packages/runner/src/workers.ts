@@ -339,12 +339,27 @@ interface Undoable {
  * this is the same rule for a setup written by hand.
  */
 function refuseSharedBackends(index: number, own: readonly StateBackend[], main: readonly StateBackend[]): void {
+  // The other half-isolation: worker 0 is the run's own system, and would run its journeys with no rollback
+  // while the others roll theirs back (a worker setup used without the state plugin of the main system).
+  if (!main.length && own.length)
+    throw new ConfigError(
+      `workerSetup.create(${index}) gave ${describeBackends(own)}, but the run has no state backend: worker 0 runs on the run's own system, and its journeys would get no rollback while the other workers' do. ` +
+        'Register the main system\'s state backend too (its plugin, such as @venomqa/state-postgres, or createRunner({ stateBackends })), or give the workers none',
+      { where: 'workerSetup' },
+    )
   const unshareable = main.filter((b) => !b.parallelSafe)
   if (own.length >= unshareable.length) return
-  const names = unshareable.map((b) => `"${b.name}" (${b.mechanism})`).join(', ')
+  const names = unshareable.map(backendName).join(', ')
   throw new ConfigError(
     `workerSetup.create(${index}) gave ${own.length} state backend${own.length === 1 ? '' : 's'} for the run's ${unshareable.length} that cannot be shared (${names}): ` +
       "each worker needs its own copy of each, with its own app, or paths running at once would see each other's writes. Return them as stateBackends, or use the ready-made setups (see docs/parallel.md)",
     { where: 'workerSetup' },
   )
+}
+
+const backendName = (b: StateBackend) => `"${b.name}" (${b.mechanism})`
+
+/** `1 state backend ("pg" (snapshot))`, `2 state backends (...)`. */
+function describeBackends(backends: readonly StateBackend[]): string {
+  return `${backends.length} state backend${backends.length === 1 ? '' : 's'} (${backends.map(backendName).join(', ')})`
 }

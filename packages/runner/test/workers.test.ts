@@ -183,4 +183,23 @@ describe('workers', () => {
       await runner.close()
     }
   })
+  it('a worker setup that gives workers state backends while the run has none is refused: worker 0 would run its journeys with no rollback', async () => {
+    // As a ready-made setup used without the main system's state plugin: the workers roll back, worker 0 does not.
+    const halfIsolated = { async create(index: number) { return { stateBackends: [memoryState({}, `w${index}`)] } } }
+    const runner = createRunner({ baseUrl: main.url, workers: 2, workerSetup: halfIsolated })
+    try {
+      const result = await runner.run([whereAmI('a', 1), whereAmI('b', 1)])
+      expect(result.status).toBe('failed')
+      const onWorker = result.journeys.find((j) => j.name === 'b')!
+      expect(onWorker.issues.map((i) => [i.severity, i.source, i.error])).toEqual([
+        [
+          'critical',
+          'workers',
+          'worker 1 could not be made, so the journey did not run: workerSetup.create(1) gave 1 state backend ("w1" (memory)), but the run has no state backend: worker 0 runs on the run\'s own system, and its journeys would get no rollback while the other workers\' do. Register the main system\'s state backend too (its plugin, such as @venomqa/state-postgres, or createRunner({ stateBackends })), or give the workers none',
+        ],
+      ])
+    } finally {
+      await runner.close()
+    }
+  })
 })
