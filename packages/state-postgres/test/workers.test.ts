@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { type MainSystem, type StateBackend, journey, step } from '@venomqa/core'
-import { createRunner } from '@venomqa/runner'
+import { createRunner, memoryState } from '@venomqa/runner'
 import { describeWithService } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -266,7 +266,8 @@ describe("a worker's state backend that cannot connect", () => {
 
   it('is named once in the error of the journey that did not run', async () => {
     await dropDatabase(MISSING)
-    const runner = createRunner({ workers: 2, workerSetup: { create: async () => ({ stateBackends: [postgresState({ url: dbUrl(MISSING) })] }) } })
+    // The run's own system has a backend too: a setup that gives workers one while the run has none is refused first.
+    const runner = createRunner({ workers: 2, stateBackends: [memoryState()], workerSetup: { create: async () => ({ stateBackends: [postgresState({ url: dbUrl(MISSING) })] }) } })
     try {
       const result = await runner.run([journey('j1', { steps: [step('s', () => {})] }), journey('j2', { steps: [step('s', () => {})] })])
       expect(result.journeys[1]!.issues.map((i) => i.error)).toEqual([
