@@ -1,4 +1,4 @@
-import { AbortedError, ConfigError, appStartProgress, type MainSystem, type Ports, type StateBackend, TimeoutError, errorMessage, workerLeftBehind } from '@venomqa/core'
+import { AbortedError, ConfigError, appStartProgress, plural, type MainSystem, type Ports, type StateBackend, TimeoutError, errorMessage, workerLeftBehind } from '@venomqa/core'
 import type { Dispatcher } from 'undici'
 import type { Lane, WorkerLane } from './executor'
 import { type TokenStore, UndiciHttpClient } from './http-client'
@@ -90,7 +90,7 @@ export class WorkerPool {
           // Not asked again: a setup that failed fails the same way for every journey it would be given (a
           // wrong command, a database it cannot make), and each try started an app and made a database for
           // nothing, the same error told once per journey. The other workers take the journeys left.
-          if (!this.#givenUp.has(index) && !signal?.aborted) this.#givenUp.set(index, new Error(`${errorMessage(err)}; worker ${index} is not used again in this run`, { cause: err }))
+          if (!signal?.aborted) this.#giveUp(index, errorMessage(err), err)
         },
       )
     }
@@ -113,11 +113,21 @@ export class WorkerPool {
     return this.#ready.has(index)
   }
 
-  /** Give worker `index` up after `err`, a timeout of its setup: the error its later uses get says so. */
-  #giveUp(index: number, err: TimeoutError, also = ''): Error {
-    const givenUp = new Error(`${errorMessage(err)} (pluginTimeout); worker ${index} is not used again in this run${also}`, { cause: err })
+  /**
+   * Give worker `index` up, `why` (a timeout of its setup, its app's end, a create that failed): the error
+   * its later uses get says so. The first reason stays: a later one is a consequence of it.
+   */
+  #giveUp(index: number, why: string, cause?: unknown, also = ''): Error {
+    const earlier = this.#givenUp.get(index)
+    if (earlier) return earlier
+    const givenUp = new Error(`${why}; worker ${index} is not used again in this run${also}`, { cause })
     this.#givenUp.set(index, givenUp)
     return givenUp
+  }
+
+  /** Give worker `index` up after `err`, a timeout of its setup; `also` is said after the reason. */
+  #giveUpAtTimeout(index: number, err: TimeoutError, also = ''): Error {
+    return this.#giveUp(index, `${errorMessage(err)} (pluginTimeout)`, err, also)
   }
 
   async #create(index: number, signal?: AbortSignal): Promise<Made> {
@@ -146,7 +156,7 @@ export class WorkerPool {
       // Nothing will use what it makes: stopped now rather than left to finish. close() waits for the undo.
       giveUp.abort(new AbortedError(`${label} was given up at pluginTimeout: the run stopped waiting for it`))
       if (creating) this.#closeWhenCreated(index, creating, 'at the timeout')
-      throw this.#giveUp(index, err, progress ? `; ${progress}` : '')
+      throw this.#giveUpAtTimeout(index, err, progress ? `; ${progress}` : '')
     } finally {
       signal?.removeEventListener('abort', stopWithRun)
     }
@@ -162,7 +172,7 @@ export class WorkerPool {
     try {
       refuseSharedBackends(index, backends, this.#o.mainBackends)
     } catch (err) {
-      // Refused, the worker is not made: what its setup started is stopped (the next journey asks anew).
+      // Refused, the worker is not made: what its setup started is stopped, and the worker given up (see resources).
       await this.#undo(index, [], { close: res.close?.bind(res), app })
       throw err
     }
@@ -178,8 +188,7 @@ export class WorkerPool {
    * `unusable` and `resources`.
    */
   #appGone(index: number, app: AppWatch): void {
-    if (this.#givenUp.has(index)) return
-    this.#givenUp.set(index, new Error(`${app.gone()}; worker ${index} is not used again in this run${app.stderr()}`))
+    this.#giveUp(index, app.gone()!, undefined, app.stderr())
   }
 
   /**
@@ -232,7 +241,7 @@ export class WorkerPool {
       } catch (err) {
         const undone = await this.#undo(index, connected, made)
         const also = undone.length ? ` (and undoing the worker failed: ${undone.join('; ')})` : ''
-        if (err instanceof TimeoutError) throw this.#giveUp(index, err, also)
+        if (err instanceof TimeoutError) throw this.#giveUpAtTimeout(index, err, also)
         throw new Error(`${connectFailure(label, b, err)}${also}`, { cause: err })
       }
     }
@@ -289,7 +298,7 @@ export class WorkerPool {
             const label = `workerSetup.sync(${i}) to checkpoint "${checkpoint}"`
             await this.#o.calls.call(label, () => setup.sync?.(i, { checkpoint, journey, main: this.#main() })).catch((err: unknown) => {
               // Still copying, maybe, into a worker the next branch would sync again: given up, as after a create.
-              throw err instanceof TimeoutError ? this.#giveUp(i, err) : err
+              throw err instanceof TimeoutError ? this.#giveUpAtTimeout(i, err) : err
             })
           }
           lane.world.ctx.restore(ctx)
@@ -351,7 +360,7 @@ function refuseSharedBackends(index: number, own: readonly StateBackend[], main:
   if (own.length >= unshareable.length) return
   const names = unshareable.map(backendName).join(', ')
   throw new ConfigError(
-    `workerSetup.create(${index}) gave ${own.length} state backend${own.length === 1 ? '' : 's'} for the run's ${unshareable.length} that cannot be shared (${names}): ` +
+    `workerSetup.create(${index}) gave ${plural(own.length, 'state backend')} for the run's ${unshareable.length} that cannot be shared (${names}): ` +
       "each worker needs its own copy of each, with its own app, or paths running at once would see each other's writes. Return them as stateBackends, or use the ready-made setups (see docs/parallel.md)",
     { where: 'workerSetup' },
   )
@@ -361,5 +370,5 @@ const backendName = (b: StateBackend) => `"${b.name}" (${b.mechanism})`
 
 /** `1 state backend ("pg" (snapshot))`, `2 state backends (...)`. */
 function describeBackends(backends: readonly StateBackend[]): string {
-  return `${backends.length} state backend${backends.length === 1 ? '' : 's'} (${backends.map(backendName).join(', ')})`
+  return `${plural(backends.length, 'state backend')} (${backends.map(backendName).join(', ')})`
 }
