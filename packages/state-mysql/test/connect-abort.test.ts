@@ -3,7 +3,7 @@
  * does not answer is left at once, and an install the abort caught halfway is finished and dropped again,
  * so nothing of the backend stays in the app's database.
  */
-import { describeWithService, settledWithin, startSilentServer, waitUntil } from '@venomqa/test-utils'
+import { abortedAgainstSilentServer, describeWithService, settledWithin, waitUntil } from '@venomqa/test-utils'
 import type { RowDataPacket } from 'mysql2/promise'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { mysqlState } from '../src/index'
@@ -18,18 +18,12 @@ describe('connect() aborted by its signal', () => {
 
   for (const mechanism of ['snapshot', 'savepoint'] as const) {
     it(`${mechanism}: stops connecting to a server that does not answer, with the signal's reason`, async () => {
-      const silent = await startSilentServer()
-      try {
-        // mysql2's own connect timeout is 10 s: only the abort can end this connect soon.
-        const backend = mysqlState({ url: `mysql://root@127.0.0.1:${silent.port}/x`, mechanism })
-        const ac = new AbortController()
-        const connecting = backend.connect({ signal: ac.signal })
-        const why = new Error('stopped by the run')
-        ac.abort(why)
-        expect(await settledWithin(connecting, 5_000)).toBe(why)
-      } finally {
-        await silent.close()
-      }
+      // mysql2's own connect timeout is 10 s: only the abort can end this connect soon.
+      const { settled, reason } = await abortedAgainstSilentServer(
+        ({ port }, signal) => mysqlState({ url: `mysql://root@127.0.0.1:${port}/x`, mechanism }).connect({ signal }),
+        5_000,
+      )
+      expect(settled).toBe(reason)
     })
   }
 

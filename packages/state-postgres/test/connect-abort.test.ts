@@ -5,7 +5,7 @@
  */
 import { AbortedError, checkpoint, journey, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
-import { describeWithService, settledWithin, startSilentServer, waitUntil } from '@venomqa/test-utils'
+import { abortedAgainstSilentServer, describeWithService, settledWithin, startSilentServer, waitUntil } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { postgresState } from '../src/index'
 import { PG, SCHEMA, SEED, createDatabase, dropDatabase, trackingLeftovers, withClient } from './helpers'
@@ -23,18 +23,11 @@ describe('connect() aborted by its signal', () => {
   })
 
   it('stops connecting to a database that does not answer, with the signal reason', async () => {
-    const silent = await startSilentServer()
-    try {
-      // The backend's own connect timeout is a minute: only the abort can end this connect soon.
-      const backend = postgresState({ url: `postgres://postgres@127.0.0.1:${silent.port}/x`, connectTimeoutMs: 60_000 })
-      const ac = new AbortController()
-      const connecting = backend.connect({ signal: ac.signal })
-      const why = new Error('stopped by the run')
-      ac.abort(why)
-      expect(await settledWithin(connecting, 10_000)).toBe(why)
-    } finally {
-      await silent.close()
-    }
+    // The backend's own connect timeout is a minute: only the abort can end this connect soon.
+    const { settled, reason } = await abortedAgainstSilentServer(({ port }, signal) =>
+      postgresState({ url: `postgres://postgres@127.0.0.1:${port}/x`, connectTimeoutMs: 60_000 }).connect({ signal }),
+    )
+    expect(settled).toBe(reason)
   })
 
   it('a signal aborted before the call connects to nothing', async () => {

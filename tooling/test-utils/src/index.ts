@@ -182,6 +182,27 @@ export async function startSilentServer(): Promise<{ port: number; url: string; 
   }
 }
 
+/**
+ * Start `connect` against a server that takes the connection and never answers, abort its signal at once,
+ * and say what the connect settled with within `ms` (see settledWithin), beside the abort's reason: a
+ * connect that honours its signal settles with that reason, one that does not is 'still waiting'.
+ */
+export async function abortedAgainstSilentServer(
+  connect: (server: { port: number; url: string }, signal: AbortSignal) => Promise<unknown>,
+  ms = 10_000,
+): Promise<{ settled: Error | 'done' | 'still waiting'; reason: Error }> {
+  const silent = await startSilentServer()
+  try {
+    const ac = new AbortController()
+    const connecting = connect(silent, ac.signal)
+    const reason = new Error('stopped by the run')
+    ac.abort(reason)
+    return { settled: await settledWithin(connecting, ms), reason }
+  } finally {
+    await silent.close()
+  }
+}
+
 export interface RunningProcess {
   readonly child: ChildProcess
   readonly url: string
