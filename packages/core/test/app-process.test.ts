@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { processAlive as alive } from '@venomqa/test-utils'
 import { AbortedError, type AppProcess, startAppProcess } from '../src/index'
 
 /** A node script as an app's command. */
@@ -15,15 +16,6 @@ const node = (script: string) => [process.execPath, '-e', script]
 const listening = (more = '') =>
   node(`const s = require('node:http').createServer((q, r) => r.end('ok')); s.listen(0, '127.0.0.1', () => { console.log('app listening on http://127.0.0.1:' + s.address().port); ${more} })`)
 
-/** Whether process `pid` is still there. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe('startAppProcess', () => {
   const started: AppProcess[] = []

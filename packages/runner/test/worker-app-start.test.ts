@@ -10,20 +10,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { assertStatus, branch, checkpoint, journey, path as path_, startAppProcess, step } from '@venomqa/core'
-import { type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
+import { type RunningProcess, processAlive as alive, startNodeProcess } from '@venomqa/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRunner } from '../src/index'
 
 const APP = new URL('./fixtures/crashing-app.mjs', import.meta.url).pathname
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe('Ctrl-C while a worker is being made', () => {
   const apps: RunningProcess[] = []

@@ -203,6 +203,16 @@ export async function abortedAgainstSilentServer(
   }
 }
 
+/** Whether process `pid` is still there (signal 0 only asks). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 export interface RunningProcess {
   readonly child: ChildProcess
   readonly url: string
