@@ -145,6 +145,16 @@ describe('a run stopped by a mistake removes the outputs the config names', () =
       "venomqa: unknown option '--fail-fast'\nvenomqa: --fail-fast is an option of `run`: put it after the command's name (venomqa run --fail-fast ...)\n",
     )
     for (const file of OUTPUTS) expect(exists(file), file).toBe(false)
+    // An option of the command, with its value, put before the name: the value is no command's name, and
+    // the option still names what the run would have written.
+    await greenRunThen(CONFIG, OUTPUTS)
+    await write('reports/flag.json', 'an earlier run\n')
+    const valueBefore = await p.venomqa(['--save', 'reports/flag.json', 'run'])
+    expect(valueBefore.code, valueBefore.stderr).toBe(2)
+    expect(valueBefore.stderr).toBe(
+      "venomqa: unknown option '--save'\nvenomqa: --save is an option of `run`: put it after the command's name (venomqa run --save ...)\n",
+    )
+    expect([exists('reports/flag.json'), exists('reports/results.json'), exists('reports/junit.xml'), exists(record)]).toEqual([false, true, false, false])
     // A command that writes none of them leaves them.
     await greenRunThen(CONFIG, OUTPUTS)
     const list = await p.venomqa(['--bogus', 'list'])

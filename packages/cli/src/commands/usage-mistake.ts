@@ -48,12 +48,13 @@ export async function clearOutputsAfterUsageMistake(command: Command, err: Comma
 /**
  * A usage mistake in the options before the command's name (`venomqa --bogus run`): the program stops on
  * it before it goes into the command, so the command's own mistake handling above never sees it. The
- * command is the first word that is not an option, as the program looks for it; when it is `run` or
- * `explore`, what follows its name is read with its options (quietly: the mistake is already said), and
+ * command is the first word that is neither an option nor an option's value (`venomqa --save out.json
+ * run`: `out.json` is `--save`'s). When it is `run` or `explore`, the line is read with its options,
+ * quietly (the mistake is already said), those put before its name too, as the user meant them for it;
  * its outputs go as on a mistake after its name. An option of the command put before its name is said so.
  */
 export async function clearOutputsAfterProgramMistake(program: Command, argv: readonly string[], err: CommanderError, io: Io): Promise<void> {
-  const at = argv.findIndex((a) => !a.startsWith('-'))
+  const at = commandWordAt(program, argv)
   const command = at < 0 ? undefined : program.commands.find((c) => c.name() === argv[at] || c.aliases().includes(argv[at]!))
   if (!command) return
   const flag = /unknown option '([^']+)'/.exec(err.message)?.[1]?.replace(/=.*/, '')
@@ -64,7 +65,7 @@ export async function clearOutputsAfterProgramMistake(program: Command, argv: re
   const output = command.configureOutput()
   command.configureOutput({ writeErr: () => {}, outputError: () => {} })
   try {
-    command.parseOptions(argv.slice(at + 1))
+    command.parseOptions([...argv.slice(0, at).filter((a) => !isProgramOption(program, a)), ...argv.slice(at + 1)])
   } catch (e) {
     // `venomqa --bogus run --save`: the value missing leaves unknown what it names, as after the name.
     if (!(e instanceof CommanderError)) throw e
@@ -73,4 +74,28 @@ export async function clearOutputsAfterProgramMistake(program: Command, argv: re
     command.configureOutput(output)
   }
   await clearOutputsAfterUsageMistake(command, mistake, io)
+}
+
+/**
+ * Where the command's name stands in a line the program stopped on: the first word that is not an option
+ * and not the value of the option before it. An option takes the next word as its value when it is one
+ * of the program's or of any command's that takes a value and is not written `--name=value`: the program
+ * cannot tell which command the user meant it for before it has found the command. -1 when there is none.
+ */
+function commandWordAt(program: Command, argv: readonly string[]): number {
+  const takesValue = new Set<string>()
+  for (const cmd of [program, ...program.commands])
+    for (const o of cmd.options) if (o.required || o.optional) for (const f of [o.long, o.short]) if (f) takesValue.add(f)
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!
+    if (!word.startsWith('-')) return i
+    if (!word.includes('=') && takesValue.has(word)) i++
+  }
+  return -1
+}
+
+/** Whether a word is one of the program's own options (`--debug`), which the command's options must not read. */
+function isProgramOption(program: Command, word: string): boolean {
+  const flag = word.replace(/=.*/, '')
+  return program.options.some((o) => o.long === flag || o.short === flag)
 }
