@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { UserError, errorMessage } from '@venomqa/core'
 import type { HarRecorder } from '@venomqa/runner'
+import { shownPath } from './commands/save-results'
 import { type Io, warn } from './exit'
 import { cliVersion } from './version'
 
@@ -32,6 +33,6 @@ export async function writeHar(har: HarOutput, io: Io): Promise<string | undefin
     return problem
   }
   const n = har.recorder.count
-  io.stderr.write(`venomqa: HAR of ${n} request${n === 1 ? '' : 's'} written to ${path.relative(io.cwd, har.file) || har.file}\n`)
+  io.stderr.write(`venomqa: HAR of ${n} request${n === 1 ? '' : 's'} written to ${shownPath(io.cwd, har.file)}\n`)
   return undefined
 }

@@ -11,4 +11,9 @@ describe('shownPath', () => {
     // A name that only starts with two dots is inside.
     expect(shownPath('/work/app', '/work/app/..reports/r.md')).toBe('..reports/r.md')
   })
+
+  it('masks a URL with its password in the name, as a warning about the same file does', () => {
+    expect(shownPath('/work/app', '/work/app/out/https:/u:Pw-9xQ2@db.internal/r.json')).toBe('out/https:/[REDACTED]@db.internal/r.json')
+    expect(shownPath('/work/app', '/dumps/postgres:app:Pw-9xQ2@db/r.json')).toBe('/dumps/postgres:[REDACTED]@db/r.json')
+  })
 })

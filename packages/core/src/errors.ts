@@ -1,3 +1,4 @@
+import { describeValue, shortText } from './describe-value'
 import { ERROR_CODES, type ErrorCode } from './error-codes'
 
 /**
@@ -26,14 +27,19 @@ export class UserError extends VenomError {
   }
 }
 
-/** A journey definition that cannot run: raised before any request is sent. */
+/**
+ * A journey definition that cannot run: raised before any request is sent. The names are quoted as
+ * describeValue quotes what a user wrote, masked and cut: a journey named from data (one per row of a
+ * fixture) filled the terminal with its whole name, in the message and again in `where`. `journey` and
+ * `step` keep them whole, for code that tells the definitions apart.
+ */
 export class DefinitionError extends UserError {
   readonly journey: string
   readonly step?: string
   /** `of` says what is defined: a journey, or an exploration (its name is in `journey` all the same). */
   constructor(journey: string, message: string, step?: string, of: 'journey' | 'exploration' = 'journey') {
-    super('E_DEFINITION', `${of} "${journey}"${step ? `, step "${step}"` : ''}: ${message}`, {
-      where: step ? `${journey} > ${step}` : journey,
+    super('E_DEFINITION', `${of} ${describeValue(journey)}${step ? `, step ${describeValue(step)}` : ''}: ${message}`, {
+      where: step ? `${shortText(journey)} > ${shortText(step)}` : shortText(journey),
     })
     this.journey = journey
     this.step = step

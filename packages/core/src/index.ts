@@ -24,4 +24,4 @@ export { type AppProcess, type AppProcessOptions, appStartProgress, describeAppE
 export { STALE_TEMP_AGE_MS, TEMP_PREFIX, atomicWriteFile, makeDirectories, removeStaleTempFiles } from './atomic-write'
 export { MAX_TIMEOUT_MS, TIMER_MS_EXPECTED, isTimerMs, raceDeadline } from './deadline'
 export { didYouMean } from './did-you-mean'
-export { plural } from './plural'
+export { firstFew, plural } from './plural'

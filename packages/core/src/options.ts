@@ -1,7 +1,11 @@
 import { didYouMean } from './did-you-mean'
 import { ConfigError } from './errors'
-import { isSecretKey, redactText } from './redact'
+import { describeValue } from './describe-value'
+import { isSecretKey } from './redact'
 import { schemaKeysAt } from './schema-keys'
+
+// In a module of its own, which errors.ts imports without a cycle; exported from here as it always was.
+export { describeValue }
 
 /**
  * The Standard Schema v1 interface (https://standardschema.dev), declared here so core needs no
@@ -60,22 +64,6 @@ export function optionPath(where: string, path: StandardSchemaV1.Issue['path'] =
     else out += `[${JSON.stringify(String(key))}]`
   }
   return out.endsWith('?') ? out.slice(0, -1) : out
-}
-
-/** What the user wrote, in a few words: `"abc"`, `-1`, `a list of 2`, `nothing`; credentials in URLs masked. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing'
-  if (value === null) return 'null'
-  if (typeof value === 'string') {
-    // Masked whole, then cut: cut first, a URL's `@` past the cut would leave its password unmasked.
-    const masked = redactText(value)
-    return JSON.stringify(masked.length > 60 ? `${masked.slice(0, 57)}...` : masked)
-  }
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-  if (Array.isArray(value)) return `a list of ${value.length}`
-  if (typeof value === 'function') return 'a function'
-  if (value instanceof Date) return 'a date'
-  return 'an object'
 }
 
 /**

@@ -25,12 +25,24 @@ export const NAME_WORDS = 'password|passwd|passphrase|passcode|secret|token|jwt|
  */
 export const CURSOR_NAME = '(?:next|prev|previous)?[-_]?(?:page|continuation|pagination|cursor|sync|resume)[-_]?token'
 /**
+ * The kind of a token, not the token: OAuth's `token_type=bearer` beside an `access_token` (a token
+ * response's body, an implicit grant's redirect fragment `#access_token=...&token_type=bearer`), the
+ * `token_type_hint` of a revocation, the `subject_token_type` of a token exchange. Masked, a report hid
+ * the word `bearer`, and, remembered as a known secret from a token response, that word in every text.
+ */
+const TOKEN_KIND_NAME = '[\\w.-]{0,32}?token[-_]?type(?:[-_]?hint)?'
+/**
+ * A name holding `token` whose value opens nothing: a cursor (CURSOR_NAME) or a token's kind
+ * (TOKEN_KIND_NAME). Shown as a body key, a query parameter and in free text alike.
+ */
+export const OPEN_TOKEN_NAME = `(?:${CURSOR_NAME}|${TOKEN_KIND_NAME})`
+/**
  * A whole name holding one of those words (`access_token`, `X-Amz-Security-Token`, `client_secret`), but
- * not a cursor (CURSOR_NAME). The parts around the word are bounded, and every pattern below starts a name
+ * not one that opens nothing (OPEN_TOKEN_NAME). The parts around the word are bounded, and every pattern below starts a name
  * only where no name character precedes it: a 20 000-letter word in a body is then tried once, not from
  * each of its letters.
  */
-export const SECRET_NAME = `(?!${CURSOR_NAME}(?![\\w.-]))[\\w.-]{0,64}?(?:${NAME_WORDS})[\\w.-]{0,64}`
+export const SECRET_NAME = `(?!${OPEN_TOKEN_NAME}(?![\\w.-]))[\\w.-]{0,64}?(?:${NAME_WORDS})[\\w.-]{0,64}`
 
 /**
  * A host by its form: `localhost`, an IPv4 address, or a dotted name that ends in letters (`db.internal`,
@@ -114,9 +126,30 @@ const VALUE_END = String.raw`&(?=[^\s&=@#"'<>]{0,64}=)`
 const looseCredentials = (end?: string) =>
   `((?:[a-z][a-z0-9+.-]{0,30}(?::\\/?|\\/\\/))?)(?![!-]?(?:${ADDRESS_LABELS}):)[^${LOOSE_DELIMITER}:@]{0,64}:${notPort(`(?:^|[${LOOSE_DELIMITER}:])`)}(?!\\/\\/)(?:(?!\\[REDACTED\\]@${end ? `|${end}` : ''})[^\\s"<>]){0,256}?@(?!sha\\d+:)${afterUserinfo(end)}`
 const LOOSE_CREDENTIALS = new RegExp(`(?<![^${LOOSE_DELIMITER}])(?:(?<=${QUERY_VALUE_START})${looseCredentials(VALUE_END)}|(?<!${QUERY_VALUE_START})${looseCredentials()})`, 'gi')
-const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/g
+/**
+ * The parameters of a challenge, as a server asks for credentials (`WWW-Authenticate: Bearer realm="api",
+ * error="invalid_token"`, `Basic realm="x", charset="UTF-8"`): RFC 6750's, RFC 7617's `charset` and RFC
+ * 9728's `resource_metadata`. They name no secret, and a server sends them to say why it refused, so what
+ * follows the scheme is a credential only when it is not one of them. By name, not by the `=` alone: a
+ * token with one `=` of padding (`Bearer dGVzdA=`) may stand before a quote, where the JSON string it sits
+ * in ends. A parameter a challenge names otherwise is masked from its name as the credential's first word;
+ * its value is shown, as it always was, and a secret-named one (`access_token="..."`) is masked by its name.
+ */
+const CHALLENGE_PARAM = `(?:${['realm', 'scope', 'error', 'error_description', 'error_uri', 'charset', 'resource_metadata'].map(anyCase).join('|')})[ \\t]*=(?!=)`
+
+/** A word of letters matched in any case, for a pattern that needs its other parts matched as written. */
+function anyCase(word: string): string {
+  return word.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`)
+}
+
+/**
+ * A Bearer or Basic credential, to the `=` padding at its end (`Bearer abc.def==`); not a challenge's
+ * parameters (CHALLENGE_PARAM). The white space before it is taken whole, then tested once: the challenge
+ * test is made at the credential's first character only.
+ */
+const BEARER = new RegExp(`\\b(Bearer|Basic)(?=(\\s+))\\2(?!${CHALLENGE_PARAM})[A-Za-z0-9\\-._~+/]+=*`, 'g')
 /** The same, for a value long enough to be a credential: in a message, "Bearer or Basic" is words. */
-const BEARER_VALUE = /\b(Bearer|Basic)[ \t]+[A-Za-z0-9\-._~+/]{16,}=*/g
+const BEARER_VALUE = new RegExp(`\\b(Bearer|Basic)(?=([ \\t]+))\\2(?!${CHALLENGE_PARAM})[A-Za-z0-9\\-._~+/]{16,}=*`, 'g')
 /**
  * Where a `name=value` pair's value ends in text: at `&`, white space, a quote or `#`, and at what no URL
  * holds unescaped: the `]` or `>` that closes a URL written `[url]` or `<url>`, and the backslashes that

@@ -1,4 +1,4 @@
-import { CREDENTIAL_RULES, CURSOR_NAME, MADE_UP_SECRET_PREFIX, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES, afterBoundary } from './redact-text-rules'
+import { CREDENTIAL_RULES, MADE_UP_SECRET_PREFIX, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, OPEN_TOKEN_NAME, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES, afterBoundary } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -46,10 +46,11 @@ export interface RedactOptions {
 }
 
 /**
- * A token that opens nothing: a cursor of a list (CURSOR_NAME). Masked, a report could not show which
- * page a request asked for, and `venomqa generate` asked for a variable to hold one.
+ * A name holding `token` whose value opens nothing (OPEN_TOKEN_NAME): a cursor of a list, or a token's
+ * kind (`token_type`). Masked, a report could not show which page a request asked for or which kind of
+ * token came back, and `venomqa generate` asked for a variable to hold one.
  */
-const CURSOR_TOKEN = new RegExp(`^${CURSOR_NAME}$`, 'i')
+const OPEN_TOKEN = new RegExp(`^${OPEN_TOKEN_NAME}$`, 'i')
 
 /** A value VenomQA made up for a secret-named field (see MADE_UP_SECRET_PREFIX). */
 export const isMadeUpSecret = (value: unknown): boolean => typeof value === 'string' && value.startsWith(MADE_UP_SECRET_PREFIX)
@@ -66,7 +67,7 @@ function isExtraKey(name: string, options?: RedactOptions): boolean {
 
 function isSecretKeyNamed(key: string): boolean {
   if (SECRET_HEADERS.has(key.toLowerCase())) return true
-  if (CURSOR_TOKEN.test(key)) return false
+  if (OPEN_TOKEN.test(key)) return false
   return SECRET_KEY.test(key) || SECRET_WORD.test(key)
 }
 
@@ -550,8 +551,9 @@ const SHORT_QUERY_NAME = new RegExp(`^(?:${SHORT_QUERY_NAMES})$`, 'i')
  */
 export function isSecretQueryName(name: string, options?: RedactOptions): boolean {
   if (isSecretKey(name, options)) return true
-  // A cursor of a list (`?page_token=`) opens nothing, as isSecretKey says: its `token` must not say otherwise.
-  if (CURSOR_TOKEN.test(name)) return false
+  // A cursor of a list (`?page_token=`) or a token's kind (`&token_type=bearer`) opens nothing, as
+  // isSecretKey says: its `token` must not say otherwise.
+  if (OPEN_TOKEN.test(name)) return false
   return SECRET_QUERY_NAME.test(name) || SHORT_QUERY_NAME.test(name)
 }
 

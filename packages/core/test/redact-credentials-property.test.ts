@@ -75,3 +75,48 @@ describe('the credentials of a URL, however it is written', () => {
     )
   })
 })
+
+/**
+ * A Bearer or Basic credential and a challenge's parameters, side by side in the texts that quote them: a
+ * header line, an error, a JSON string. Every piece of a token starts with `Q` (nothing else holds one);
+ * some start as a parameter's name does (`realmQ...`). A challenge's parameters are shown as written.
+ */
+const TOKEN_CHARS = ['Q', 'Qx', 'Q7', 'Q-', 'Q.', 'Q_', 'Q~', 'Q+', 'Q/']
+const PARAM_NAMES = ['realm', 'scope', 'error', 'error_description', 'error_uri', 'charset', 'resource_metadata', 'Realm', 'ERROR']
+const token = fc
+  .tuple(fc.constantFrom('', ...PARAM_NAMES), fc.array(fc.constantFrom(...TOKEN_CHARS), { minLength: 1, maxLength: 12 }), fc.constantFrom('', '=', '=='))
+  .map(([start, pieces, padding]) => `${start}${pieces.join('')}${padding}`)
+const paramValue = fc.constantFrom('"api"', '"invalid_token"', '"read write"', '"The access token expired"', 'api', '"https://as.test/x"', '"UTF-8"')
+const challenge = fc
+  .array(fc.tuple(fc.constantFrom(...PARAM_NAMES), fc.constantFrom('=', ' = '), paramValue), { minLength: 1, maxLength: 4 })
+  .map((params) => params.map(([name, eq, value]) => `${name}${eq}${value}`).join(', '))
+const authScheme = fc.constantFrom('Bearer', 'Basic')
+const quoted = fc.constantFrom('%', 'WWW-Authenticate: %', 'Authorization: %', 'got 401 (%)', '[%]', 'JSON')
+const inContext = (where: string, text: string) => (where === 'JSON' ? JSON.stringify({ header: text }) : where.replace('%', text))
+
+describe('a Bearer or Basic credential and a challenge, however they are quoted', () => {
+  it('the credential leaves no piece, with or without its padding', () => {
+    fc.assert(
+      fc.property(authScheme, token, quoted, (s, t, where) => {
+        const text = inContext(where, `${s} ${t}`)
+        const masked = redactText(text)
+        expect(masked, text).not.toMatch(/Q/)
+        expect(redactText(masked), text).toBe(masked)
+        // redactCredentials leaves a short value, which a message's words may be; one of 16 characters before its padding goes.
+        if (t.replace(/=+$/, '').length >= 16) expect(redactCredentials(text), text).not.toMatch(/Q/)
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  it("a challenge's parameters are shown as written", () => {
+    fc.assert(
+      fc.property(authScheme, challenge, quoted, (s, c, where) => {
+        const text = inContext(where, `${s} ${c}`)
+        expect(redactText(text), text).toBe(text)
+        expect(redactCredentials(text), text).toBe(text)
+      }),
+      { numRuns: 3000 },
+    )
+  })
+})

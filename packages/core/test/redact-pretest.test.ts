@@ -15,6 +15,7 @@ const PIECES = [
   'abc123', 'x.y-z', 'eyJhbGci', '.', '{"id":1}', 'http://127.0.0.1:3000/api/items/42',
   '"name":"x-a', '-key"', '-auth"', '-session-1"', '-sig"', '-keys', ',"value":', '"key":', 'Idempotency-Key"',
   'http//', 'http:/', 'u:p#w@', ':pw@', 'mailto:', '10:30', 'git@github.com:o/r', '[REDACTED]', '@sha256:',
+  'realm="', 'error=', ' scope = ', 'token_type', '_type', '_hint', '#access_token=', 'page_token',
 ]
 const text = fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 6 })), { maxLength: 12 }).map((parts) => parts.join(''))
 

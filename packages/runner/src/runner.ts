@@ -24,6 +24,7 @@ import {
   VenomError,
   countNodes,
   describeValue,
+  firstFew,
   errorMessage,
   focusJourneys,
   isJourney,
@@ -877,10 +878,11 @@ export function restoreProblem(journeys: readonly Journey[], restoreAfterJourney
 
 /**
  * Journey names as messages quote what a user wrote (describeValue): each in quotes, masked, and a long
- * one cut, so that a name built from data cannot fill the terminal: `"checkout", "signup_xxxx..."`.
+ * one cut, and the first few of many (firstFew), so that neither a name built from data nor a suite of
+ * 200 journeys fills the terminal: `"checkout", "signup_xxxx...", "login" and 197 more`.
  */
 function shownJourneyNames(names: readonly string[]): string {
-  return names.map((n) => describeValue(n)).join(', ')
+  return firstFew(names.map((n) => describeValue(n)))
 }
 
 function hasCheckpoint(nodes: Journey['steps']): boolean {

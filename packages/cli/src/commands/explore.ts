@@ -15,6 +15,7 @@ import { stdoutForReports } from '../report-stdout'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configClearingOutputs, configRead, fileAbove } from './outputs'
 import { onInterrupt } from './run'
 import { RunOutputs } from './run-outputs'
+import { maskedPath } from './save-results'
 import { type ConfigFlags, openSession, redactOptions, sessionReporters, warnWithoutBaseUrl } from './session'
 import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { explorationShard } from '../shard/explorations'
@@ -186,7 +187,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     })
     await outputs.writeFiles(result)
     const emitted = explorations.flatMap((x) => x.violations.flatMap((v) => (v.emittedFile ? [v.emittedFile] : [])))
-    for (const file of emitted) io.stderr.write(`venomqa: regression journey written to ${file}\n`)
+    for (const file of emitted) io.stderr.write(`venomqa: regression journey written to ${maskedPath(file)}\n`)
     const needs = flags.openapi !== undefined && emitted.length ? moduleVariables(flags.openapi, config.openapi ?? {}) : []
     if (needs.length) io.stderr.write(`venomqa: the regression journeys read what this exploration used from the environment: set ${needs.join(' and ')} when you run them\n`)
     await outputs.finish(result)

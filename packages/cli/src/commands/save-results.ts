@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { type RedactOptions, type RunResult, errorMessage } from '@venomqa/core'
+import { type RedactOptions, type RunResult, errorMessage, redactCredentials } from '@venomqa/core'
 import { type Io, warn } from '../exit'
 
 /**
@@ -29,9 +29,23 @@ export function sayWritten(io: Io, { files, delivered = [] }: { files: readonly 
   for (const d of delivered) io.stderr.write(`venomqa: ${d.reporter} report sent to ${d.to}\n`)
 }
 
-/** A file as the user would name it: relative to where they are, unless that climbs out of it (`../../../dev/null`). */
+/**
+ * A file as the user would name it: relative to where they are, unless that climbs out of it
+ * (`../../../dev/null`); masked as every other output is (see maskedPath).
+ */
 export function shownPath(cwd: string, file: string): string {
   const relative = path.relative(cwd, file)
   const climbsOut = relative === '..' || relative.startsWith(`..${path.sep}`)
-  return !relative || (climbsOut && path.isAbsolute(file)) ? file : relative
+  return maskedPath(!relative || (climbsOut && path.isAbsolute(file)) ? file : relative)
+}
+
+/**
+ * A path as printed: a name the user gave may hold a secret of the run (`--save "results-$TOKEN.json"`,
+ * a value the config reads from a secret variable or a step sent in a secret header) or a URL with its
+ * password, and each is masked as warn() and the errors mask them, so that the line saying a file was
+ * written names it as the line saying it could not be. What is a secret by its form or known to be one,
+ * not redactText's `name: value` rules, which would take a path's `token-usage: ...` for a pair.
+ */
+export function maskedPath(file: string): string {
+  return redactCredentials(file)
 }

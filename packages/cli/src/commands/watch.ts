@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
-import { ConfigError, errorMessage, plural } from '@venomqa/core'
+import { ConfigError, errorMessage, firstFew, plural } from '@venomqa/core'
 import { isCodeFile } from '../code-files'
 import { type ResolvedConfig, findConfigFile } from '../config/load'
 import type { VenomConfigBase } from '../config/types'
@@ -269,7 +269,7 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
         if (live) io.stdout.write('\x1b[2J\x1b[H')
         const list = [...changedSince].map(rel)
         changedSince.clear()
-        io.stderr.write(`venomqa: ${list.length > 3 ? `${list.slice(0, 3).join(', ')} and ${list.length - 3} more` : list.join(', ')} changed${reloadConfig ? ': reloading the config' : ''}\n`)
+        io.stderr.write(`venomqa: ${firstFew(list)} changed${reloadConfig ? ': reloading the config' : ''}\n`)
       }
       const exit = await cycle(first)
       if (exit !== undefined) return exit

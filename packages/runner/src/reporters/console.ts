@@ -6,6 +6,7 @@ import {
   type JourneyResult,
   type JourneyStatus,
   type LifecycleHooks,
+  type NodeResult,
   type RedactOptions,
   type Reporter,
   type ReporterFactory,
@@ -192,8 +193,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       else openBranches.delete(key)
     },
     pathStart(event) {
-      const e = shownNames(event)
-      print(`${indent(e.path, -1)}${p.magenta('├')} path ${p.bold(leaf(e.path))}`)
+      print(fmt.pathStart(shownNames(event.path)))
     },
     rollback(event) {
       // A path's rollback goes with its header line, which follows it; the branch's own line's, with that line.
@@ -389,6 +389,10 @@ class LineFormatter {
     return `${pad}${this.p.cyan('↺')} rollback to ${this.p.bold(checkpoint)} ${this.p.dim(`(${reason}) ${formatDuration(durationMs)}${detail}`)}`
   }
 
+  pathStart(path: string): string {
+    return `${indent(path, -1)}${this.p.magenta('├')} path ${this.p.bold(leaf(path))}`
+  }
+
   pathEnd(path: string, status: Status, durationMs: number): string {
     return `${indent(path, -1)}${this.p.magenta('└')} path ${leaf(path)} ${this.status(status, status)} ${this.p.dim(formatDuration(durationMs))}`
   }
@@ -417,27 +421,40 @@ class LineFormatter {
       return [...j.earlierAttempts.flatMap((a, i) => [...this.journey(a, raw?.earlierAttempts?.[i], 'earlier'), '']), ...this.journey(j, raw, 'last')]
     const lines = [`${this.p.bold(`▶ ${j.name}${resultLabel(j)}`)}${j.tags.length ? ` ${this.p.dim(`[${j.tags.join(', ')}]`)}` : ''}${j.file ? ` ${this.p.dim(j.file)}` : ''}`]
     // The same tree before escaping, node for node: failed steps take their curl commands from it.
-    const rawNodes = raw ? [...flatten(raw.nodes)] : []
-    for (const [i, n] of [...flatten(j.nodes)].entries()) {
-      if (n.kind === 'step') {
-        lines.push(...this.step(n.result, n.path, rawNodes[i]?.kind === 'step' ? rawNodes[i].result : undefined))
-        // Live, a step's log lines went to stderr as they came; the text of the whole run keeps them under it.
-        for (const log of n.result.logs ?? []) lines.push(this.p.dim(`${indent(n.path)}  [${log.level}] ${log.message}`))
-      }
-      else if (n.kind === 'checkpoint') lines.push(this.checkpoint(n.result.name, n.path, n.result.durationMs, n.result.backends))
-      else if (n.kind === 'branch') {
-        const b = n.result
-        lines.push(`${indent(n.path)}${this.p.magenta('⑂')} branch from ${this.p.bold(b.checkpoint)} ${this.p.dim(`(${plural(b.paths.length, 'path')}: ${b.paths.map((x) => x.name).join(', ')})`)}`)
-      } else {
-        const r = n.result
-        if (r.rollback) lines.push(this.rollback(n.checkpoint, 'before-path', n.path, r.rollback.durationMs, r.rollback.backends))
-        lines.push(this.pathEnd(n.path, r.status, r.durationMs))
-      }
-    }
+    this.nodeLines(lines, j.nodes, raw?.nodes, 'main')
     // A restored journey is put back after it ends, as it was printed live.
     if (j.restored) lines.push(this.rollback(BEFORE_JOURNEY_CHECKPOINT, 'restore', 'main', j.restored.durationMs, j.restored.backends))
     lines.push(this.journeyEnd(j, attempt === 'earlier'))
     return lines
+  }
+
+  /**
+   * The lines of one line of a journey (the main line, a path) in the order the live hooks printed them:
+   * a branch, then for each path its rollback to the checkpoint, its header, its own lines and its end,
+   * then the rollback after the last path. `raw` is the same line before escaping, for the curl commands
+   * of failed steps. A path that never started (the journey stopped first, its rollback failed) had no
+   * header live, and gets none: only its end says what became of it.
+   */
+  nodeLines(lines: string[], nodes: readonly NodeResult[], raw: readonly NodeResult[] | undefined, path: string): void {
+    for (const [i, n] of nodes.entries()) {
+      const r = raw?.[i]
+      if (n.kind === 'step') {
+        lines.push(...this.step(n, path, r?.kind === 'step' ? r : undefined))
+        // Live, a step's log lines went to stderr as they came; the text of the whole run keeps them under it.
+        for (const log of n.logs ?? []) lines.push(this.p.dim(`${indent(path)}  [${log.level}] ${log.message}`))
+      } else if (n.kind === 'checkpoint') lines.push(this.checkpoint(n.name, path, n.durationMs, n.backends))
+      else {
+        lines.push(`${indent(path)}${this.p.magenta('⑂')} branch from ${this.p.bold(n.checkpoint)} ${this.p.dim(`(${plural(n.paths.length, 'path')}: ${n.paths.map((x) => x.name).join(', ')})`)}`)
+        const rawPaths = r?.kind === 'branch' ? r.paths : undefined
+        for (const [k, p] of n.paths.entries()) {
+          const full = path === 'main' ? p.name : `${path} > ${p.name}`
+          if (p.rollback) lines.push(this.rollback(n.checkpoint, 'before-path', full, p.rollback.durationMs, p.rollback.backends), this.pathStart(full))
+          this.nodeLines(lines, p.nodes, rawPaths?.[k]?.nodes, full)
+          lines.push(this.pathEnd(full, p.status, p.durationMs))
+        }
+        if (n.finalRollback) lines.push(this.rollback(n.checkpoint, 'after-branch', path, n.finalRollback.durationMs, n.finalRollback.backends, false))
+      }
+    }
   }
 
   summary(run: RunResult): string[] {
