@@ -152,6 +152,17 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     expectRefused(await p.venomqa(['run', 'ping', '--grep', 'x', '--tag', 'smoke']), /venomqa: no journey matches "ping", --grep x, --tag smoke; known: ping\n$/)
   })
 
+  it('a name that matches none of a large suite names its first ten journeys and where to see them all', async () => {
+    const many = Array.from({ length: 14 }, (_, i) => `journey('j${String(i).padStart(2, '0')}', { steps: [step('s', () => {})] })`)
+    const p = await project({
+      'venomqa.config.mjs': 'export default { baseUrl: process.env.APP_URL }\n',
+      'journeys/many.journey.ts': `import { journey, step } from '@venomqa/core'\nexport default [${many.join(', ')}]\n`,
+    })
+    const known = 'j00, j01, j02, j03, j04, j05, j06, j07, j08, j09 and 5 more (venomqa list names them all)' // and ping, which every project here has
+    expectRefused(await p.venomqa(['run', 'nope']), new RegExp(`venomqa: no journey named "nope" \\(and no such file\\); known journeys: ${escapeRegExp(known)}\n$`))
+    expectRefused(await p.venomqa(['run', '--grep', 'nope']), new RegExp(`venomqa: no journey matches --grep nope; known: ${escapeRegExp(known)}\n$`))
+  })
+
   it('venomqa report on a file that is not JSON says so in one line, with the line and column', async () => {
     const p = await project({ 'results.json': 'hello\nworld\n', 'broken.json': '{\n  "version": 1,\n  "journeys": [,]\n}\n' })
     expectRefused(await p.venomqa(['report', 'results.json']), /^venomqa: results\.json:1:1 is not JSON: Unexpected token 'h' \(a results file is what venomqa run --save writes\)\n$/)
@@ -793,3 +804,7 @@ export default journey('saved', { steps: [step('ping', ({ http }) => http.get('/
     expect(lanes.stdout).toMatch(/\n✗ restore +journey "kept_clean" sets restore: true, but workers: 2 has no workerSetup: worker 1 has no state backend of its own to put back, so the restored journeys it takes are not run/)
   })
 })
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}

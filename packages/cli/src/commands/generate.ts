@@ -3,6 +3,7 @@ import { secretsNotice } from '../env-secrets'
 import { EXIT, type Io } from '../exit'
 import { generateJourneys } from '../generate/journeys'
 import { writeJourneyFiles } from '../journey-files'
+import { maskedPath } from './save-results'
 
 export interface GenerateFlags {
   openapi: string
@@ -24,7 +25,7 @@ export async function generateCommand(flags: GenerateFlags, io: Io): Promise<num
   const generated = generateJourneys(doc, operations(doc), { tags, source: redactText(flags.openapi) })
   const outDir = flags.out ?? 'journeys'
   const written = await writeJourneyFiles(outDir, generated.files, { force: flags.force, cwd: io.cwd })
-  generated.files.forEach((f, i) => io.stdout.write(`created ${written[i]}  (${generated.journeys[f.name]!.join(', ')})\n`))
+  generated.files.forEach((f, i) => io.stdout.write(`created ${maskedPath(written[i]!)}  (${generated.journeys[f.name]!.join(', ')})\n`))
   io.stderr.write(secretsNotice(generated.secrets))
   for (const sentence of generated.unsendable) io.stderr.write(`venomqa: ${sentence}\n`)
   for (const { tag, operations: left } of generated.unwritten)

@@ -3,6 +3,7 @@ import { EXIT, type Io, warn } from '../exit'
 import { writeJourneyFiles } from '../journey-files'
 import { readCollection, readEnvironment } from '../postman/collection'
 import { NOT_TRANSLATED, importCollection } from '../postman/emit'
+import { maskedPath } from './save-results'
 
 export interface ImportPostmanFlags {
   out?: string
@@ -26,7 +27,7 @@ export async function importPostmanCommand(collectionFile: string, flags: Import
   }
   const outDir = flags.out ?? 'journeys'
   const written = await writeJourneyFiles(outDir, imported.files, { force: flags.force, cwd: io.cwd })
-  for (const file of written) io.stdout.write(`created ${file}\n`)
+  for (const file of written) io.stdout.write(`created ${maskedPath(file)}\n`)
   if (imported.secrets.length) io.stderr.write(secretsNotice(imported.secrets))
   if (imported.base)
     io.stdout.write(

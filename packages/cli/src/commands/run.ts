@@ -9,13 +9,14 @@ import {
   type ShardInfo,
   UserError,
   errorMessage,
+  firstFew,
   plural,
 } from '@venomqa/core'
 import { type ResolvedConfig, projectRoot } from '../config/load'
 import type { VenomConfigBase } from '../config/types'
 import { EXIT, type Io, warn } from '../exit'
 import { exitNow } from '../exit-guard'
-import { type LoadedJourney, discoverJourneyFiles, filterJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
+import { type LoadedJourney, discoverJourneyFiles, filterJourneys, knownJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
 import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
 import { LAST_RUN_FILE, type LastRun, lastRunPath, putLastRun, readLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
 import { harOutput } from '../har'
@@ -150,7 +151,7 @@ export function chooseJourneys(
   if (!all.length) throw new UserError('E_NO_JOURNEYS', 'the journey files export no journeys (export default journey(...) or an array of journeys)')
   const filtered = filterJourneys(all, { names, grep: flags.grep, tags: flags.tag })
   if (!filtered.length)
-    throw new UserError('E_NO_JOURNEYS', `no journey matches ${describeFilters(names, flags)}; known: ${all.map((j) => j.journey.name).join(', ')}`)
+    throw new UserError('E_NO_JOURNEYS', `no journey matches ${describeFilters(names, flags)}; known: ${knownJourneys(all.map((j) => j.journey.name))}`)
   const focus = focusSelection(filtered)
   if (focus.note) io.stderr.write(`venomqa: ${focus.note}\n`)
   const selected = focus.items
@@ -359,11 +360,11 @@ function lastFailedOnly<T extends { journey: { name: string }; file: string }>(
       )
       return { items: picked.items, rerunOf: { finishedAt: picked.lastRun.finishedAt } }
     case 'none-selected':
-      say(`none of the journeys that failed in the last run (${picked.lastRun.failedJourneys.join(', ')}) is among those selected now: nothing to run`)
+      say(`none of the journeys that failed in the last run (${firstFew(picked.lastRun.failedJourneys, 10)}) is among those selected now: nothing to run`)
       return undefined
     case 'selected':
       say(
-        `running ${picked.items.length === 1 ? 'the journey' : `the ${picked.items.length} journeys`} that failed${picked.lastRun.interrupted ? ' or never finished' : ''} in the last run${picked.lastRun.interrupted ? ' (interrupted)' : ''}: ${picked.items.map((x) => x.journey.name).join(', ')}`,
+        `running ${picked.items.length === 1 ? 'the journey' : `the ${picked.items.length} journeys`} that failed${picked.lastRun.interrupted ? ' or never finished' : ''} in the last run${picked.lastRun.interrupted ? ' (interrupted)' : ''}: ${firstFew(picked.items.map((x) => x.journey.name), 10)}`,
       )
       return { items: picked.items, rerunOf: { finishedAt: picked.lastRun.finishedAt } }
   }

@@ -216,7 +216,7 @@ export async function watchCommand(args: string[], flags: RunFlags, io: Io, inpu
       return undefined
     }
     if (queue.quitting) return EXIT.OK
-    if (!first) io.stderr.write(`venomqa: rerunning ${plural(toRun.length, 'journey')}: ${toRun.map((j) => j.journey.name).join(', ')}\n`)
+    if (!first) io.stderr.write(`venomqa: rerunning ${plural(toRun.length, 'journey')}: ${firstFew(toRun.map((j) => j.journey.name), 10)}\n`)
     // Ctrl-C now belongs to the run: it interrupts it the way it interrupts `venomqa run`.
     loading = false
     idle.signals(false)

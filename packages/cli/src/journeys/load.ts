@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { ConfigError, type Journey, UserError, errorMessage, isJourney, isUserError, validateJourney } from '@venomqa/core'
+import { ConfigError, type Journey, UserError, errorMessage, firstFew, isJourney, isUserError, validateJourney } from '@venomqa/core'
 import { importUserFile, loadFailure } from '../load-module'
 import { loading } from '../pending-loads'
 import { keepSharedWithJiti } from '../typescript/native'
@@ -130,7 +130,7 @@ export function filterJourneys<T extends { journey: Journey }>(all: readonly T[]
   if (unknown.length)
     throw new UserError(
       'E_UNKNOWN_JOURNEY',
-      `no journey named ${unknown.map((n) => `"${n}"`).join(', ')} (and no such file); known journeys: ${all.map((x) => x.journey.name).join(', ') || 'none'}`,
+      `no journey named ${unknown.map((n) => `"${n}"`).join(', ')} (and no such file); known journeys: ${knownJourneys(all.map((x) => x.journey.name)) || 'none'}`,
       { where: unknown[0] },
     )
   return all.filter(
@@ -139,4 +139,13 @@ export function filterJourneys<T extends { journey: Journey }>(all: readonly T[]
       (!grep || grep.test(x.journey.name)) &&
       (!tags.length || x.journey.tags.some((t) => tags.includes(t))),
   )
+}
+
+/**
+ * The journeys a selection could have named, for a name or filter that matched none: the first ten, and
+ * where to see them all when there are more (a suite of hundreds would fill the terminal with them).
+ */
+export function knownJourneys(names: readonly string[]): string {
+  const shown = 10
+  return names.length > shown ? `${firstFew(names, shown)} (venomqa list names them all)` : names.join(', ')
 }
