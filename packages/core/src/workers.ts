@@ -52,6 +52,11 @@ export interface WorkerAppExit {
   signal?: string | null
   /** The last lines it wrote to stderr, when they were captured (redacted before they are shown). */
   stderr?: readonly string[]
+  /**
+   * The last lines it wrote to stdout, when they were captured (redacted before they are shown): where an
+   * app that logs to stdout only (pino's default) says why it ended.
+   */
+  stdout?: readonly string[]
 }
 
 /**
@@ -80,7 +85,7 @@ export interface WorkerApp {
   baseUrl: string
   close?(): void | Promise<void>
   /**
-   * Settles when the app's process ends, with its exit code or signal and its last stderr lines
+   * Settles when the app's process ends, with its exit code or signal and its last stderr and stdout lines
    * (`startAppProcess` gives it). With it, an app that ends on its own before the run closes it is told
    * as such: its worker takes no more journeys, and the journey on it fails saying the app exited, instead
    * of each step blaming the base URL.

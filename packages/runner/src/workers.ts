@@ -188,7 +188,7 @@ export class WorkerPool {
    * `unusable` and `resources`.
    */
   #appGone(index: number, app: AppWatch): void {
-    this.#giveUp(index, app.gone()!, undefined, app.stderr())
+    this.#giveUp(index, app.gone()!, undefined, app.lastLines())
   }
 
   /**
