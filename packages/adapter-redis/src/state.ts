@@ -1,4 +1,4 @@
-import { CheckpointStack, ConfigError, type StateBackend, StateError } from '@venomqa/core'
+import { CheckpointStack, ConfigError, type ConnectOptions, type StateBackend, StateError } from '@venomqa/core'
 import type { Redis } from 'ioredis'
 import { type ConnectionOptions, type OwnedClient, chunks, closeClient, missingDbError, openClient, ping, prefixPattern, refuseKeyPrefix, requireDb, scanScope, whenAnswering } from './connection'
 import { tlsMismatchOf } from './tls'
@@ -93,7 +93,35 @@ export class RedisState implements StateBackend {
     }
   }
 
-  async connect(): Promise<void> {
+  /**
+   * Reach the server and check the DB. With `options.signal`: aborted before the call, no connection is
+   * opened (the client connects on its first command); aborted while it waits (a server that takes the
+   * connection and never answers), the socket of a client of our own is closed at once and the call rejects
+   * with the signal's reason. A client the caller gave is theirs to close: the wait alone stops.
+   */
+  async connect(options?: ConnectOptions): Promise<void> {
+    const signal = options?.signal
+    signal?.throwIfAborted()
+    if (!signal) return this.#connect()
+    const connecting = this.#connect()
+    let onAbort = () => {}
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        if (this.#client.owned) this.redis.disconnect()
+        reject(signal.reason)
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+    try {
+      return await Promise.race([connecting, aborted])
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+      // Settles soon after a disconnect, or at its own deadline: nobody waits for it any more.
+      connecting.catch(() => {})
+    }
+  }
+
+  async #connect(): Promise<void> {
     const reached = await ping(this.redis, 5000)
     // A DB the server does not have closes the connection (see openClient): that is what to say, not "cannot reach".
     const missing = missingDbError(this.#client, 'db')

@@ -2,6 +2,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { workerDatabaseMade } from '@venomqa/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LeftBehind } from '../src/commands/left-behind'
 
@@ -47,6 +48,28 @@ describe('LeftBehind', () => {
     hooks.journeyEnd!(journey('sync\u001b[2J token=sk-abc123XYZ'))
     hooks.rollback!({ journey: 'checkout', path: 'main', checkpoint: 'cart', durationMs: 1, backends: [], reason: 'interrupt' })
     expect(left.lines().some((line) => line.startsWith('journey'))).toBe(false)
+  })
+
+  it('names the worker databases not dropped yet, in order, with the statements that drop them', () => {
+    const left = new LeftBehind(dir, true)
+    left.stage = 'running'
+    const dropped = [
+      workerDatabaseMade({ name: 'shop_w10', drop: 'DROP DATABASE IF EXISTS "shop_w10" WITH (FORCE)' }),
+      workerDatabaseMade({ name: 'shop_w2', drop: 'DROP DATABASE IF EXISTS `shop_w2`' }),
+    ]
+    try {
+      expect(left.lines().slice(-2)).toEqual([
+        'the worker databases "shop_w2", "shop_w10" are still there (a later run drops one only if it makes that same worker again): drop them with DROP DATABASE IF EXISTS `shop_w2`; DROP DATABASE IF EXISTS "shop_w10" WITH (FORCE)',
+        "the workers' apps may still be there",
+      ])
+      dropped[0]!()
+      expect(left.lines().at(-2)).toBe(
+        'the worker database "shop_w2" is still there (a later run drops one only if it makes that same worker again): drop it with DROP DATABASE IF EXISTS `shop_w2`',
+      )
+    } finally {
+      for (const drop of dropped) drop()
+    }
+    expect(left.lines().at(-1)).toBe("the workers' databases and apps may still be there")
   })
 
   it('names the files not written yet, and once closed only what finishing writes', async () => {

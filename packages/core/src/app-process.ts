@@ -24,7 +24,7 @@ export interface AppProcessOptions {
   readyTimeoutMs?: number
   /** How long `close()` waits after SIGTERM before SIGKILL. Default 5 000 ms. */
   killAfterMs?: number
-  /** How many of its last stderr lines are kept for the message when it ends. Default 10. */
+  /** How many of its last lines are kept, of stderr and of stdout each, for the message when it ends. Default 10. */
   stderrLines?: number
 }
 
@@ -36,7 +36,7 @@ export interface AppProcess extends WorkerApp {
 }
 
 const LISTENING = /listening on (https?:\/\/[^\s/"']+)/i
-/** What is kept of one stderr line: a stack frame or a log line, not a whole JSON dump. */
+/** What is kept of one line of output: a stack frame or a log line, not a whole JSON dump. */
 const MAX_LINE = 300
 
 /**
@@ -129,7 +129,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
     const end = (code: number | null, sig: NodeJS.Signals | null) => {
       if (ended) return
       ended = true
-      resolve({ code, signal: sig, stderr: lastLines() })
+      resolve({ code, signal: sig, stderr: lastLines(), stdout: lastOutLines() })
     }
     // 'close' comes once its output is read to the end; 'exit' alone when a process it started keeps the pipes open.
     child.once('close', end)
@@ -187,7 +187,7 @@ export async function startAppProcess(options: AppProcessOptions): Promise<AppPr
       void exited.then((exit) => {
         settle()
         // Nothing on stderr: what it wrote on stdout says why, if anything does.
-        const why = exit.stderr?.length ? stderrLinesText(exit.stderr) : stderrLinesText(lastOutLines()).replace('its last stderr lines', 'nothing on stderr; its last stdout lines')
+        const why = exit.stderr?.length ? stderrLinesText(exit.stderr) : outputLinesText(exit.stdout ?? [], 'nothing on stderr; its last stdout lines')
         reject(new Error(`${name} ${describeAppExit(exit)} before it was ready${why}`))
       })
     })
@@ -250,8 +250,24 @@ export function describeAppExit(exit: WorkerAppExit | undefined): string {
 
 /** `; its last stderr lines: "a" "b"`, redacted, on one line; nothing when there are none. */
 export function stderrLinesText(lines: readonly unknown[]): string {
+  return outputLinesText(lines, 'its last stderr lines')
+}
+
+/**
+ * What an app that ended wrote last, to put after how it ended: `; its last stderr lines: "a" "b"; its last
+ * stdout lines: "c"`, each redacted, on one line; nothing when it wrote nothing. Stdout too, always: an app
+ * that logs there only (pino's default) says there why it ended, and the stack of an uncaught error goes to
+ * stderr after the log lines that came before it.
+ */
+export function appOutputText(exit: WorkerAppExit | undefined): string {
+  const lines = (l: unknown) => (Array.isArray(l) ? (l as unknown[]) : [])
+  return outputLinesText(lines(exit?.stderr), 'its last stderr lines') + outputLinesText(lines(exit?.stdout), 'its last stdout lines')
+}
+
+/** `; <label>: "a" "b"`, the lines redacted and cut to MAX_LINE; nothing when there are none. */
+function outputLinesText(lines: readonly unknown[], label: string): string {
   const shown = lines.filter((l): l is string => typeof l === 'string' && l.trim() !== '').map((l) => JSON.stringify(redactText(l.slice(0, MAX_LINE))))
-  return shown.length ? `; its last stderr lines: ${shown.join(' ')}` : ''
+  return shown.length ? `; ${label}: ${shown.join(' ')}` : ''
 }
 
 function givenUp(signal: AbortSignal, name: string): Error {

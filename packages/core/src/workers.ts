@@ -52,6 +52,11 @@ export interface WorkerAppExit {
   signal?: string | null
   /** The last lines it wrote to stderr, when they were captured (redacted before they are shown). */
   stderr?: readonly string[]
+  /**
+   * The last lines it wrote to stdout, when they were captured (redacted before they are shown): where an
+   * app that logs to stdout only (pino's default) says why it ended.
+   */
+  stdout?: readonly string[]
 }
 
 /**
@@ -80,7 +85,7 @@ export interface WorkerApp {
   baseUrl: string
   close?(): void | Promise<void>
   /**
-   * Settles when the app's process ends, with its exit code or signal and its last stderr lines
+   * Settles when the app's process ends, with its exit code or signal and its last stderr and stdout lines
    * (`startAppProcess` gives it). With it, an app that ends on its own before the run closes it is told
    * as such: its worker takes no more journeys, and the journey on it fails saying the app exited, instead
    * of each step blaming the base URL.
@@ -395,4 +400,41 @@ function describe(value: unknown): string {
   if (value === null || typeof value !== 'object') return value === undefined || value === null ? String(value) : `a ${typeof value}`
   const keys = Object.keys(value)
   return keys.length ? `an object with ${keys.join(', ')}` : 'an empty object'
+}
+
+/** A worker's database, made by a worker setup and not dropped yet. */
+export interface WorkerDatabase {
+  /** Its name only, never a URL (which may hold a password): `app_w2`. */
+  readonly name: string
+  /** The statement that drops it by hand: `DROP DATABASE IF EXISTS "app_w2" WITH (FORCE)`. */
+  readonly drop: string
+}
+
+/** A global symbol, as LEFT_BEHIND: the CLI and a worker setup may load two copies of this package. */
+const WORKER_DATABASES = Symbol.for('venomqa.workerDatabases')
+
+/** The worker databases of this process not dropped yet, in the order they were made. */
+function workerDatabases(): Set<WorkerDatabase> {
+  const store = globalThis as { [WORKER_DATABASES]?: Set<WorkerDatabase> }
+  store[WORKER_DATABASES] ??= new Set()
+  return store[WORKER_DATABASES]
+}
+
+/**
+ * For a worker setup: it is making database `db`. Call it before CREATE DATABASE (a process that quits
+ * during it may leave the database), and what it returns once the database is dropped. Until then, a run
+ * quit at once (a second Ctrl-C, which leaves no time to drop anything) names it among what it leaves
+ * behind, with `drop`: a later run drops it only if it makes that same worker again.
+ */
+export function workerDatabaseMade(db: WorkerDatabase): () => void {
+  const entry: WorkerDatabase = { name: db.name, drop: db.drop }
+  workerDatabases().add(entry)
+  return () => {
+    workerDatabases().delete(entry)
+  }
+}
+
+/** The worker databases made in this process and not dropped yet, oldest first (see workerDatabaseMade). */
+export function workerDatabasesLeft(): WorkerDatabase[] {
+  return [...workerDatabases()]
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { processAlive as alive } from '@venomqa/test-utils'
-import { AbortedError, type AppProcess, startAppProcess } from '../src/index'
+import { AbortedError, type AppProcess, appOutputText, startAppProcess } from '../src/index'
 
 /** A node script as an app's command. */
 const node = (script: string) => [process.execPath, '-e', script]
@@ -30,7 +30,7 @@ describe('startAppProcess', () => {
     expect(await (await fetch(app.baseUrl)).text()).toBe('ok')
     await app.close()
     expect(alive(app.pid)).toBe(false)
-    expect(await app.exited).toEqual({ code: null, signal: 'SIGTERM', stderr: [] })
+    expect(await app.exited).toMatchObject({ code: null, signal: 'SIGTERM', stderr: [], stdout: [expect.stringMatching(/^app listening on http:/)] })
   })
 
   it('takes a port for the base URL, from a pattern of its own', async () => {
@@ -42,10 +42,16 @@ describe('startAppProcess', () => {
     expect(await (await fetch(app.baseUrl)).text()).toBe('ok')
   })
 
-  it('exited gives the exit code and the last stderr lines of an app that ends on its own', async () => {
-    const app = await startAppProcess({ command: listening(`setTimeout(() => { console.error('one'); console.error('two'); console.error('three'); process.exit(7) }, 50)`), stderrLines: 2 })
+  it('exited gives the exit code and the last stderr and stdout lines of an app that ends on its own', async () => {
+    const app = await startAppProcess({
+      command: listening(`setTimeout(() => { console.log('{"level":50,"msg":"queue gone"}'); console.error('one'); console.error('two'); console.error('three'); process.exit(7) }, 50)`),
+      stderrLines: 2,
+    })
     started.push(app)
-    expect(await app.exited).toEqual({ code: 7, signal: null, stderr: ['two', 'three'] })
+    const exit = await app.exited
+    // Stdout too: an app that logs there (pino's default) says there why it ended.
+    expect(exit).toEqual({ code: 7, signal: null, stderr: ['two', 'three'], stdout: [expect.stringMatching(/^app listening on http:/), '{"level":50,"msg":"queue gone"}'] })
+    expect(appOutputText(exit)).toBe(`; its last stderr lines: "two" "three"; its last stdout lines: ${JSON.stringify(exit.stdout![0])} ${JSON.stringify('{"level":50,"msg":"queue gone"}')}`)
   })
 
   it('rejects with the exit code and the last stderr lines, redacted, when the app ends before it is ready', async () => {

@@ -696,7 +696,7 @@ export class Runner {
         world,
         http,
         ports,
-        ...(parallelPaths > 1 ? { workerLanes: (count: number) => this.#workerPool().workerLanes(count, journey.name, journey.baseUrl, signal) } : {}),
+        ...(parallelPaths > 1 ? { workerLanes: (count: number) => this.#workerPool().branchLanes(count, journey.name, journey.baseUrl, signal) } : {}),
         bus: this.bus,
         settings: {
           parallelPaths,

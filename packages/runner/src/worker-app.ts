@@ -1,5 +1,5 @@
 import { connect } from 'node:net'
-import { type WorkerAppExit, stderrLinesText } from '@venomqa/core'
+import { type WorkerAppExit, appOutputText } from '@venomqa/core'
 
 /** How long a request's transport failure waits for the app's exit to be reported, once nothing listens at its port. */
 const EXIT_GRACE_MS = 2_000
@@ -18,8 +18,8 @@ export class AppWatch {
   /** The app's base URL: a failed request to its origin may be the app's end. */
   readonly baseUrl: string
   #gone?: string
-  /** Its last stderr lines, as said after `#gone`: `; its last stderr lines: "..."`, or nothing. */
-  #stderr = ''
+  /** Its last lines, as said after `#gone`: `; its last stderr lines: "..."; its last stdout lines: "..."`, or nothing. */
+  #lastLines = ''
   #closing = false
   readonly #listeners = new Set<() => void>()
   readonly #waiters = new Set<() => void>()
@@ -31,7 +31,7 @@ export class AppWatch {
       (exit) => {
         if (this.#closing) return
         const detail = exitDetail(exit)
-        this.#stderr = stderrLinesText(Array.isArray(exit?.stderr) ? exit.stderr : [])
+        this.#lastLines = appOutputText(exit)
         this.#gone = `worker ${worker}'s app ended unexpectedly${detail ? ` (${detail})` : ''}`
         onGone()
         for (const fn of [...this.#listeners]) fn()
@@ -52,9 +52,12 @@ export class AppWatch {
     return this.#gone
   }
 
-  /** Its last stderr lines, redacted, to put after `gone()`: `; its last stderr lines: "a" "b"`, or nothing. */
-  stderr(): string {
-    return this.#stderr
+  /**
+   * Its last lines on stderr and on stdout, redacted, to put after `gone()`: `; its last stderr lines: "a"
+   * "b"; its last stdout lines: "c"`, or nothing. Stdout too: an app that logs there only says why there.
+   */
+  lastLines(): string {
+    return this.#lastLines
   }
 
   /** Call `fn` when the app ends on its own: at once if it did. Returns the unsubscribe. */
@@ -142,7 +145,7 @@ function exitDetail(exit: WorkerAppExit | undefined): string | undefined {
 
 /** The advice for a journey or step that failed because its worker's app ended: not the base URL's fault. */
 export function appGoneSuggestion(worker: number): string {
-  return `Worker ${worker}'s app process ended while the run used it (it crashed, or something stopped it): the requests failed because nothing was left to answer them, not because of the base URL. Read its last stderr lines in the error, and its logs; the journeys left go to the other workers (see docs/parallel.md).`
+  return `Worker ${worker}'s app process ended while the run used it (it crashed, or something stopped it): the requests failed because nothing was left to answer them, not because of the base URL. Read its last lines (stderr and stdout) in the error, and its logs; the journeys left go to the other workers (see docs/parallel.md).`
 }
 
 /** The advice for a journey not run because its worker was taken out of use (its app ended, a call to its setup timed out). */

@@ -188,7 +188,7 @@ export class WorkerPool {
    * `unusable` and `resources`.
    */
   #appGone(index: number, app: AppWatch): void {
-    this.#giveUp(index, app.gone()!, undefined, app.stderr())
+    this.#giveUp(index, app.gone()!, undefined, app.lastLines())
   }
 
   /**
@@ -277,14 +277,31 @@ export class WorkerPool {
     return { index, world, http, ports: made.ports, ...(made.app ? { app: made.app } : {}) }
   }
 
-  /** Lanes 1..count for the parallel paths of one journey's branch; `baseUrl`, the journey's own, wins there too. */
-  async workerLanes(count: number, journey: string, baseUrl?: string, signal?: AbortSignal): Promise<WorkerLane[]> {
+  /** Lanes 1..count, for an exploration shared among workers; `baseUrl`, the journey's own, wins there too. */
+  workerLanes(count: number, journey: string, baseUrl?: string, signal?: AbortSignal): Promise<WorkerLane[]> {
+    return this.#lanesOf(workerIndexes(count), journey, baseUrl, signal)
+  }
+
+  /**
+   * Lanes for the parallel paths of one journey's branch: workers 1..count, less those out of use (see
+   * `unusable`: their app ended, a call of their setup timed out, a backend was abandoned). The paths then
+   * run on the workers still in use and the main line, as the journeys left go to the other workers, rather
+   * than the branch failing for a worker it can do without. With none of them in use, they are asked all the
+   * same, and the branch fails with the reason.
+   */
+  branchLanes(count: number, journey: string, baseUrl?: string, signal?: AbortSignal): Promise<WorkerLane[]> {
+    const all = workerIndexes(count)
+    const inUse = all.filter((i) => this.unusable(i) === undefined)
+    return this.#lanesOf(inUse.length ? inUse : all, journey, baseUrl, signal)
+  }
+
+  async #lanesOf(indexes: readonly number[], journey: string, baseUrl?: string, signal?: AbortSignal): Promise<WorkerLane[]> {
     // Workers are made at once: each may start an app process, create a database, start a server.
-    const made = await Promise.allSettled(Array.from({ length: count }, (_, k) => this.resources(k + 1, signal)))
+    const made = await Promise.allSettled(indexes.map((i) => this.resources(i, signal)))
     const failed = made.find((r) => r.status === 'rejected')
     if (failed) throw (failed as PromiseRejectedResult).reason
     const out: WorkerLane[] = []
-    for (let i = 1; i <= count; i++) {
+    for (const i of indexes) {
       const lane = await this.lane(i, baseUrl)
       out.push({
         ...lane,
@@ -365,6 +382,9 @@ function refuseSharedBackends(index: number, own: readonly StateBackend[], main:
     { where: 'workerSetup' },
   )
 }
+
+/** Workers 1..count: worker 0 is the main line. */
+const workerIndexes = (count: number) => Array.from({ length: count }, (_, k) => k + 1)
 
 const backendName = (b: StateBackend) => `"${b.name}" (${b.mechanism})`
 

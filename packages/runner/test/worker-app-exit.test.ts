@@ -5,7 +5,7 @@
  * the others run the journeys left.
  */
 import type { ChildProcess } from 'node:child_process'
-import { type WorkerAppExit, assertStatus, journey, step, suggestionFor } from '@venomqa/core'
+import { type AppProcess, type WorkerAppExit, assertStatus, journey, startAppProcess, step, suggestionFor } from '@venomqa/core'
 import { type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createRunner } from '../src/index'
@@ -72,7 +72,7 @@ describe('a worker whose app ends on its own', () => {
 
     const j2 = result.journeys[1]!
     const suggestion =
-      "Worker 1's app process ended while the run used it (it crashed, or something stopped it): the requests failed because nothing was left to answer them, not because of the base URL. Read its last stderr lines in the error, and its logs; the journeys left go to the other workers (see docs/parallel.md)."
+      "Worker 1's app process ended while the run used it (it crashed, or something stopped it): the requests failed because nothing was left to answer them, not because of the base URL. Read its last lines (stderr and stdout) in the error, and its logs; the journeys left go to the other workers (see docs/parallel.md)."
     const stopped = j2.issues.filter((i) => i.source === 'workers')
     expect(stopped.map((i) => [i.severity, i.step, i.error, i.suggestion])).toEqual([
       [
@@ -93,6 +93,45 @@ describe('a worker whose app ends on its own', () => {
     }
     // Nothing ran after the crash on that worker's dead app.
     expect(j2.nodes.map((n) => (n.kind === 'step' ? `${n.name} ${n.status}` : n.kind))[1]).toBe('list skipped')
+  }, 60_000)
+
+  it('an app that logs to stdout only: the issue shows its last stdout lines, masked', async () => {
+    const main = await startNodeProcess(APP)
+    apps.push(main)
+    const workerApps: AppProcess[] = []
+    let j2Ended = () => {}
+    const j2Over = new Promise<void>((resolve) => (j2Ended = resolve))
+    const runner = createRunner({
+      hooks: { journeyEnd: (e) => void (e.journey.name === 'j2' && j2Ended()) },
+      baseUrl: main.url,
+      workers: 2,
+      workerSetup: {
+        // The app as a user starts it: startAppProcess keeps its last lines of stderr and of stdout.
+        async create(_index, _main, signal) {
+          const app = await startAppProcess({ command: [process.execPath, APP], env: { PORT: '0', HOST: '127.0.0.1' }, ...(signal ? { signal } : {}) })
+          workerApps.push(app)
+          return { baseUrl: app.baseUrl, close: app.close, exited: app.exited }
+        },
+      },
+    })
+    // j1 keeps worker 0 busy, so j2 runs on worker 1, whose app logs its last words on stdout and exits.
+    const busy = journey('j1', { steps: [step('until_j2_ended', () => j2Over, { timeout: 30_000 })] })
+    const crashes = journey('j2', { steps: [step('crash', ({ http }) => http.post('/crash-quietly'))] })
+    let result: Awaited<ReturnType<typeof runner.run>>
+    try {
+      result = await runner.run([busy, crashes])
+    } finally {
+      await runner.close()
+    }
+    expect(result.journeys.map((j) => [j.name, j.status, j.worker ?? 0])).toEqual([
+      ['j1', 'passed', 0],
+      ['j2', 'failed', 1],
+    ])
+    const port = new URL(workerApps[0]!.baseUrl).port
+    expect(result.journeys[1]!.issues.filter((i) => i.source === 'workers').map((i) => i.error)).toEqual([
+      // Before, nothing followed "in this run": the app wrote nothing on stderr, and stdout was not shown.
+      `worker 1's app ended unexpectedly (exit code 1) while the journey ran: the journey stopped there, and worker 1 is not used again in this run; its last stdout lines: "crashing fixture listening on http://127.0.0.1:${port}" ${JSON.stringify('{"level":60,"msg":"lost redis://[REDACTED]@cache.internal:6379, exiting"}')}`,
+    ])
   }, 60_000)
 
   it('an app that cuts a connection and goes on running is not taken for ended: the step fails as usual, and the worker stays in use', async () => {

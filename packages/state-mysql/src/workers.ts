@@ -1,4 +1,4 @@
-import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup, errorMessage, leftBehindBy } from '@venomqa/core'
+import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup, errorMessage, leftBehindBy, workerDatabaseMade } from '@venomqa/core'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { TriggerSwapError, appTriggersAsWritten, createTriggers, otherDefinerNeeds } from './app-triggers'
 import { type Target, describeSqlError, isPrivilegeError, openConnection, parseTarget } from './connection'
@@ -70,6 +70,8 @@ export function mysqlWorkers(options: MysqlWorkersOptions) {
       const db = nameOf(index)
       const copier = new MysqlCopier(main, db)
       copiers.set(index, copier)
+      // Named by a run quit at once from now until it is dropped: nothing else would drop it then.
+      const dropped = workerDatabaseMade({ name: db, drop: copier.dropStatement })
       try {
         await copier.createDatabase()
         if (options.schema !== 'app') {
@@ -88,7 +90,7 @@ export function mysqlWorkers(options: MysqlWorkersOptions) {
         // Undone here: composeWorkers undoes only the parts whose prepare returned. A database that cannot
         // be dropped would outlive the run unseen: the error says so, with the statement that drops it.
         const left = await copier.dropDatabase().then(
-          () => undefined,
+          () => void dropped(),
           (dropErr: unknown) => `${PART}: ${leftBehind(copier, dropErr)}`,
         )
         await copier.close()
@@ -103,6 +105,7 @@ export function mysqlWorkers(options: MysqlWorkersOptions) {
           copiers.delete(index)
           try {
             await copier.dropDatabase()
+            dropped()
           } catch (err) {
             throw new Error(leftBehind(copier, err), { cause: err })
           } finally {

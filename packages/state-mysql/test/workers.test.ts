@@ -4,7 +4,7 @@
  * AUTO_INCREMENT counters before it runs paths. Every path inserts, deletes and checks it sees exactly the
  * checkpoint's rows plus its own changes, ids continuing from the checkpoint's.
  */
-import { assertEqual, assertStatus, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { assertEqual, assertStatus, branch, checkpoint, journey, path, step, workerDatabasesLeft } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { type RunningProcess, describeWithService, expectBranchOnWorkers } from '@venomqa/test-utils'
 import type { RowDataPacket } from 'mysql2/promise'
@@ -164,5 +164,31 @@ d('mysqlWorkers when a worker cannot be made and its database cannot be dropped'
         ` it is left behind: drop it with DROP DATABASE IF EXISTS \`${WORKER_DB}\`)`,
     )
     expect(await workerDatabases(MAIN)).toEqual([WORKER_DB])
+  })
+})
+
+d('mysqlWorkers and a run quit at once', () => {
+  const MAIN = 'h3_my_made'
+  const WORKER_DB = `${MAIN}_w1`
+  const sql = async (statements: string[]) => {
+    const conn = await admin()
+    try {
+      for (const statement of statements) await conn.query(statement)
+    } finally {
+      await conn.end()
+    }
+  }
+  beforeAll(() => sql([`DROP DATABASE IF EXISTS \`${WORKER_DB}\``, `DROP DATABASE IF EXISTS \`${MAIN}\``, `CREATE DATABASE \`${MAIN}\``, `CREATE TABLE \`${MAIN}\`.items (id INT PRIMARY KEY)`]))
+  afterAll(() => sql([`DROP DATABASE IF EXISTS \`${WORKER_DB}\``, `DROP DATABASE IF EXISTS \`${MAIN}\``]))
+
+  it('names the worker database from when it is made until it is dropped, with the statement that drops it', async () => {
+    const setup = mysqlWorkers({ url: urlFor(MAIN), startApp: async () => ({ baseUrl: 'http://127.0.0.1:1' }) })
+    const made = await setup.create(1, { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] })
+    // What a second Ctrl-C now would leave, as the CLI says it: the name alone, never the URL.
+    expect(workerDatabasesLeft()).toContainEqual({ name: WORKER_DB, drop: `DROP DATABASE IF EXISTS \`${WORKER_DB}\`` })
+    expect(await workerDatabases(MAIN)).toEqual([WORKER_DB])
+    await made.close?.()
+    expect(await workerDatabases(MAIN)).toEqual([])
+    expect(workerDatabasesLeft().map((db) => db.name)).not.toContain(WORKER_DB)
   })
 })

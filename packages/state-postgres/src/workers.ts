@@ -1,4 +1,4 @@
-import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup, errorMessage, unencodedUserinfoProblem } from '@venomqa/core'
+import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup, errorMessage, unencodedUserinfoProblem, workerDatabaseMade } from '@venomqa/core'
 import pg from 'pg'
 import { PostgresBackend } from './backend'
 import { maskUrl } from './options'
@@ -66,8 +66,9 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
    * no connection left (a worker's app failing for just that reason is undone right then), one is often
    * freed a moment later. Still failing, the error names the database left and how to drop it.
    */
+  const dropStatement = (db: string) => `DROP DATABASE IF EXISTS ${ident(db)} WITH (FORCE)`
   const dropWorkerDatabase = async (db: string) => {
-    const drop = `DROP DATABASE IF EXISTS ${ident(db)} WITH (FORCE)`
+    const drop = dropStatement(db)
     let last: unknown
     for (let attempt = 1; attempt <= DROP_ATTEMPTS; attempt++) {
       if (attempt > 1) await new Promise((r) => setTimeout(r, DROP_RETRY_PAUSE_MS))
@@ -98,10 +99,13 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
       const db = nameOf(index)
       const c = admin()
       await c.connect()
+      // Named by a run quit at once from now until it is dropped: nothing else would drop it then.
+      const dropped = workerDatabaseMade({ name: db, drop: dropStatement(db) })
       try {
         await c.query(`DROP DATABASE IF EXISTS ${ident(db)} WITH (FORCE)`)
         await c.query(`CREATE DATABASE ${ident(db)}`)
       } catch (err) {
+        dropped()
         throw new StateError(`postgres:${db}`, `could not create the worker database on ${maskUrl(options.url)}: ${errorMessage(err)}`)
       } finally {
         await c.end()
@@ -115,6 +119,7 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
           await copiers.get(index)?.close()
           copiers.delete(index)
           await dropWorkerDatabase(db)
+          dropped()
         },
       }
     },

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { type MainSystem, type StateBackend, journey, step } from '@venomqa/core'
+import { type AppProcess, type BranchResult, type MainSystem, type StateBackend, assertStatus, branch, checkpoint, journey, path, startAppProcess, step } from '@venomqa/core'
 import { createRunner, memoryState } from '@venomqa/runner'
-import { describeWithService } from '@venomqa/test-utils'
+import { type RunningProcess, TODO_APP_SERVER, describeWithService, startTodoApp } from '@venomqa/test-utils'
+import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { copyTables, postgresState, postgresWorkers } from '../src/index'
@@ -279,4 +280,86 @@ describe("a worker's state backend that cannot connect", () => {
       await runner.close()
     }
   })
+})
+
+describe("parallel paths when a worker's app ends on its own", () => {
+  const MAIN = 'h3_pg_wk_app_gone'
+  const databases = pgTestDatabases(/^h3_pg_wk_app_gone(_w\d)?$/)
+  const workerDbs = [`${MAIN}_w1`, `${MAIN}_w2`]
+  let main: RunningProcess
+  beforeAll(async () => {
+    for (const db of workerDbs) await databases.drop(db)
+    await databases.create(MAIN)
+    // The todo app creates its schema, on the main database as on each worker's.
+    main = await startTodoApp({ DATABASE_URL: dbUrl(MAIN) })
+  })
+  afterAll(async () => {
+    await main?.stop()
+    for (const db of [...workerDbs, MAIN]) await databases.drop(db)
+  })
+
+  it('a later branch runs its paths on the workers still in use, and with none left fails with the reason', async () => {
+    /** Each worker's app, as startAppProcess started it, by its base URL. */
+    const workerApps = new Map<string, AppProcess>()
+    const runner = createRunner({
+      baseUrl: main.url,
+      stateBackends: [postgresState({ url: dbUrl(MAIN) })],
+      parallelPaths: 3,
+      workerSetup: postgresWorkers({
+        url: dbUrl(MAIN),
+        async startApp(_index, databaseUrl, { signal }) {
+          const app = await startAppProcess({ command: [process.execPath, TODO_APP_SERVER], env: { DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1' }, signal })
+          workerApps.set(app.baseUrl, app)
+          return app
+        },
+      }),
+    })
+    const stats = (name: string) => path(name, [step('stats', async ({ http }) => assertStatus(await http.get('/api/stats'), 200))])
+    // The app the path runs against is killed, as the machine short of memory does, and the step waits until the run can know it.
+    const killed = path('killed', [
+      step('kill_its_app', async ({ http }) => {
+        const app = workerApps.get(http.baseUrl)
+        if (!app) throw new Error(`this path was to run on a worker, and ran on ${http.baseUrl}`)
+        process.kill(app.pid, 'SIGKILL')
+        await app.exited
+      }),
+    ])
+    const branching = (name: string, paths: ReturnType<typeof path>[]) => journey(name, { steps: [checkpoint('start'), branch('start', paths)] })
+    let result: Awaited<ReturnType<typeof runner.run>>
+    let closed: string[]
+    try {
+      result = await runner.run([
+        // The paths take the lanes in order: "killed" runs on worker 1, then on worker 2 in the third journey.
+        branching('kills_worker_1', [stats('a'), killed, stats('c')]),
+        branching('after_worker_1', [stats('a'), stats('b'), stats('c')]),
+        branching('kills_worker_2', [stats('a'), killed]),
+        branching('no_worker_left', [stats('a'), stats('b')]),
+      ])
+    } finally {
+      closed = await runner.close()
+    }
+    expect(closed).toEqual([])
+    expect(result.journeys.map((j) => [j.name, j.status])).toEqual([
+      ['kills_worker_1', 'failed'],
+      ['after_worker_1', 'passed'],
+      ['kills_worker_2', 'failed'],
+      ['no_worker_left', 'failed'],
+    ])
+    const [first, after, , none] = result.journeys
+    expect(first!.issues.filter((i) => i.source === 'workers').map((i) => i.error)).toEqual([
+      expect.stringMatching(/^worker 1's app ended unexpectedly \(signal SIGKILL\) while the journey ran: /),
+    ])
+    // Before, this branch failed too: "could not prepare workers for the parallel paths of checkpoint "start", ...: worker 1's app ended unexpectedly".
+    expect(after!.issues).toEqual([])
+    const paths = (after!.nodes[1] as BranchResult).paths
+    expect(paths.map((p) => p.status)).toEqual(['passed', 'passed', 'passed'])
+    expect(new Set(paths.map((p) => p.worker ?? 0))).toEqual(new Set([0, 2]))
+    // Neither worker is in use: the branch fails with the reason, as it did for any worker out of use.
+    expect(none!.issues.map((i) => i.error)).toEqual([
+      expect.stringMatching(
+        /^could not prepare workers for the parallel paths of checkpoint "start", so the branch stops rather than run on unknown state: worker 1's app ended unexpectedly \(signal SIGKILL\); worker 1 is not used again in this run/,
+      ),
+    ])
+    expect(await databasesLike(`${MAIN}_w`)).toEqual([])
+  }, 90_000)
 })

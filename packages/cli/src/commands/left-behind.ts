@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { type Reporter, escapeControlChars, redactText } from '@venomqa/core'
+import { type Reporter, escapeControlChars, redactText, workerDatabasesLeft } from '@venomqa/core'
 import { shownPath } from './save-results'
 
 /** Where a run had got to: what quitting leaves behind depends on it. */
@@ -88,7 +88,23 @@ export class LeftBehind {
       return lines
     }
     lines.push(`${this.#stage === 'setting up' ? 'setting up did not finish, nor did closing what was set up' : 'closing did not finish'}: ${CLOSING_LEAVES}`)
-    if (this.workers) lines.push("the workers' databases and apps may still be there")
+    const databases = workerDatabasesLine()
+    if (databases) lines.push(databases, "the workers' apps may still be there")
+    else if (this.workers) lines.push("the workers' databases and apps may still be there")
     return lines
   }
+}
+
+/**
+ * The worker databases made and not dropped yet (by postgresWorkers, mysqlWorkers), by name, with the
+ * statements that drop them; undefined when there are none. Their names only: a URL may hold a password.
+ */
+export function workerDatabasesLine(): string | undefined {
+  // By name, w2 before w10: made at once, they come in any order.
+  const left = workerDatabasesLeft().sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
+  if (!left.length) return undefined
+  const one = left.length === 1
+  const names = left.map((db) => JSON.stringify(db.name)).join(', ')
+  const drops = left.map((db) => escapeControlChars(db.drop)).join('; ')
+  return `the worker ${one ? 'database' : 'databases'} ${escapeControlChars(names)} ${one ? 'is' : 'are'} still there (a later run drops one only if it makes that same worker again): drop ${one ? 'it' : 'them'} with ${drops}`
 }

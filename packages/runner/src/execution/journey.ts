@@ -160,7 +160,7 @@ class JourneyExecution {
 
   /**
    * While `lane` runs this journey's steps, its worker's app ending on its own stops the journey: one
-   * critical issue says how it ended (exit code or signal, its last stderr lines), rather than each step
+   * critical issue says how it ended (exit code or signal, its last stderr and stdout lines), rather than each step
    * after it failing on a refused connection and blaming the base URL. Returns the unsubscribe.
    */
   watchApp(lane: Lane, path: string, step: string): () => void {
@@ -168,7 +168,7 @@ class JourneyExecution {
     if (!app) return () => {}
     return app.onGone(() => {
       if (this.stopped) return
-      const message = `${app.gone()} while the journey ran: the journey stopped there, and worker ${app.worker} is not used again in this run${app.stderr()}`
+      const message = `${app.gone()} while the journey ran: the journey stopped there, and worker ${app.worker} is not used again in this run${app.lastLines()}`
       this.addIssue({ path, step, severity: 'critical', kind: 'crash', error: message, source: 'workers', suggestion: appGoneSuggestion(app.worker) })
       this.stop({ kind: 'workers', message })
     })
