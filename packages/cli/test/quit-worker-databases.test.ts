@@ -11,12 +11,12 @@ import { PG_ADMIN_URL, pgTestDatabases, withPgClient } from '@venomqa/test-utils
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
 
-const DB = 'h3_cli_quit'
+const DB = 'venomqa_cli_quit'
 const WORKER_DBS = [`${DB}_w1`, `${DB}_w2`]
 const PASSWORD = 'quit-secret-pw'
 // The server trusts local connections: the password is never checked, only carried, as a real one would be.
 const DATABASE_URL = `postgres://postgres:${PASSWORD}@127.0.0.1:5432/${DB}`
-const databases = pgTestDatabases(/^h3_cli_quit(_w\d)?$/)
+const databases = pgTestDatabases(/^venomqa_cli_quit(_w\d)?$/)
 const describe = await describeWithService('PostgreSQL', '127.0.0.1', 5432)
 
 const CONFIG = `import { postgresWorkers, startAppProcess } from '@venomqa/state-postgres'

@@ -283,8 +283,8 @@ describe("a worker's state backend that cannot connect", () => {
 })
 
 describe("parallel paths when a worker's app ends on its own", () => {
-  const MAIN = 'h3_pg_wk_app_gone'
-  const databases = pgTestDatabases(/^h3_pg_wk_app_gone(_w\d)?$/)
+  const MAIN = 'venomqa_pg_wk_app_gone'
+  const databases = pgTestDatabases(/^venomqa_pg_wk_app_gone(_w\d)?$/)
   const workerDbs = [`${MAIN}_w1`, `${MAIN}_w2`]
   let main: RunningProcess
   beforeAll(async () => {
