@@ -350,7 +350,7 @@ export function upperBound(schema: JsonSchema): NumberBound | undefined {
 }
 
 /** Properties, including those of `allOf` parts. */
-function propertiesOf(given: JsonSchema, doc: OpenApiDocument | undefined): Record<string, JsonSchema> {
+export function propertiesOf(given: JsonSchema, doc: OpenApiDocument | undefined): Record<string, JsonSchema> {
   const schema = resolveSchema(given, doc)
   const own = (schema.properties ?? {}) as Record<string, JsonSchema>
   const parts = Array.isArray(schema.allOf) ? schema.allOf.map((part: JsonSchema) => propertiesOf(part, doc)) : []
