@@ -181,7 +181,9 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined) continue
-    out[k.toLowerCase()] = isSecretHeader(k, options) ? REDACTED : redactText(Array.isArray(v) ? v.join(', ') : String(v))
+    const value = Array.isArray(v) ? v.join(', ') : String(v)
+    // A value VenomQA made up for a secret header (an OpenAPI `X-Api-Key` with no example) is shown, as in a query or a body.
+    out[k.toLowerCase()] = isSecretHeader(k, options) && !isMadeUpSecret(value) ? REDACTED : redactText(value)
   }
   return out
 }

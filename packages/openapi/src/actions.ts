@@ -3,7 +3,7 @@ import { SLOTS, slotKey } from './bindings'
 import { type Model, type OpenApiOptions, loadModel } from './model'
 import { bodyOptions } from './body'
 import { type Operation, describeOperation } from './operations'
-import { type BodyVariant, bodyVariants, queryParameterValue, typicalValue } from './sample'
+import { type BodyVariant, bodyVariants, parameterValue } from './sample'
 
 /**
  * The input of an OpenAPI action: which sampled body to send, and for a path parameter with more than
@@ -91,7 +91,7 @@ async function requestOptions(op: Operation, body: unknown, model: Model): Promi
   const headers: Record<string, string> = {}
   for (const p of op.parameters) {
     if (!p.required || (p.in !== 'query' && p.in !== 'header')) continue
-    const value = p.example ?? (p.schema ? (p.in === 'query' ? queryParameterValue(p.name, p.schema, model.doc) : typicalValue(p.schema, model.doc)) : undefined)
+    const value = p.example ?? (p.schema ? parameterValue(p.name, p.in, p.schema, model.doc) : undefined)
     if (value === undefined || value === null) continue
     const text = typeof value === 'object' ? JSON.stringify(value) : (value as string | number | boolean)
     if (p.in === 'query') query[p.name] = text

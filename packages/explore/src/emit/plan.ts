@@ -1,4 +1,4 @@
-import { type HttpExchange, REDACTED, deepEqual, isSecretKey, isSecretQueryName, knownSecrets } from '@venomqa/core'
+import { type HttpExchange, REDACTED, deepEqual, isMadeUpSecret, isSecretKey, isSecretQueryName, knownSecrets } from '@venomqa/core'
 import { receivedBodyText, sentRequest } from '@venomqa/runner'
 import type { SequenceRun, SequenceStepRun } from '../contracts'
 import { Code, isPlainObject, quote, textSource } from './code'
@@ -328,7 +328,8 @@ class Flow {
     const out: Record<string, unknown> = {}
     for (const [name, value] of Object.entries(headers)) {
       if (clientHeader(name, value) || name === 'content-length' || (name === 'content-type' && value === impliedType)) continue
-      if (isSecretKey(name) || isSecretValue(value)) {
+      // A value VenomQA made up (an OpenAPI `X-Api-Key` with no example) is no one's secret: sent as it was, as in a query.
+      if ((isSecretKey(name) || isSecretValue(value)) && !isMadeUpSecret(value)) {
         // A secret the run got on its way (a key from a sign-up, a token from a log-in the action made) is
         // sent from the context, which the journey fills the same way: no environment holds it. Else a
         // session (Authorization, Cookie) comes back with the setup's log-in; a key the action sent
