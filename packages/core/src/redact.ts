@@ -130,6 +130,16 @@ function isSecretHeaderNamed(name: string): boolean {
  */
 const NAMES_A_SECRET = /(?:passwords?|passwds?|passphrases?|passcodes?|^pass|secrets?|tokens?|jwts?|api[-_]?keys?|access[-_]?keys?|subscription[-_]?keys?|authorization|cookies?|credentials?|private[-_]?keys?|session[-_]?ids?|card[-_]?numbers?)$|(?:^|[-_])(?:pin|otp|cvv|cvc|pwd|pass)$/i
 
+/**
+ * Whether the value under `key` is masked whole: any string under a secret key, anything under a key
+ * naming one (a list under `passwords`, an object under `credentials`). A writer that must keep such a
+ * value's shape without its secrets (a regression journey) asks here, so that it reads the value as the
+ * record hid it.
+ */
+export function isSecretEntry(key: string, v: unknown, options?: RedactOptions): boolean {
+  return secretEntry(key, v, options)
+}
+
 /** Whether the value under `key` is masked: any string under a secret key, anything under a key naming one. */
 function secretEntry(key: string, v: unknown, options?: RedactOptions): boolean {
   // A boolean (`password_set: true`) is one bit and an absent value nothing: neither hides a secret.
@@ -172,7 +182,9 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(headers)) {
     if (v === undefined) continue
-    out[k.toLowerCase()] = isSecretHeader(k, options) ? REDACTED : redactText(Array.isArray(v) ? v.join(', ') : String(v))
+    const value = Array.isArray(v) ? v.join(', ') : String(v)
+    // A value VenomQA made up for a secret header (an OpenAPI `X-Api-Key` with no example) is shown, as in a query or a body.
+    out[k.toLowerCase()] = isSecretHeader(k, options) && !isMadeUpSecret(value) ? REDACTED : redactText(value)
   }
   return out
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MADE_UP_SECRET_PREFIX, type RunResult, isMadeUpSecret, isSecretKey, knownSecrets, redactBody, redactRun, redactText, redactUrl, secretsOfBodyText } from '../src'
+import { MADE_UP_SECRET_PREFIX, type RunResult, isMadeUpSecret, isSecretKey, knownSecrets, redactBody, redactHeaders, redactRun, redactText, redactUrl, secretsOfBodyText } from '../src'
 
 describe('a value VenomQA made up for a secret-named field', () => {
   // An OpenAPI sample of `secret` was masked in the record, and a regression journey then read it from a
@@ -29,6 +29,19 @@ describe('a value VenomQA made up for a secret query parameter or form field', (
     expect(redactUrl(`http://h.test/me?shop_ref=${MADE_UP_SECRET_PREFIX}x-1&session=${made}`, { extraKeys: ['shop_ref'] })).toBe(
       `http://h.test/me?shop_ref=${MADE_UP_SECRET_PREFIX}x-1&session=${made}`,
     )
+  })
+})
+
+describe('a value VenomQA made up for a secret header', () => {
+  // An OpenAPI sample of a required `X-Api-Key` header parameter was masked in every record, and a
+  // regression journey then read it from a variable no one could know the value of.
+  it('is shown as sent, in a record and in a report; a real value beside it is masked', () => {
+    const made = `${MADE_UP_SECRET_PREFIX}X-Api-Key-1`
+    const headers = { 'X-Api-Key': made, 'x-session-token': 'real-session-4711', authorization: `Bearer ${MADE_UP_SECRET_PREFIX}token-1`, 'x-tenant': 'acme' }
+    const shown = { 'x-api-key': made, 'x-session-token': '[REDACTED]', authorization: '[REDACTED]', 'x-tenant': 'acme' }
+    expect(redactHeaders(headers)).toEqual(shown)
+    const run = { journeys: [{ steps: [{ exchanges: [{ request: { method: 'GET', url: 'http://h.test/me', headers } }] }] }] } as unknown as RunResult
+    expect(JSON.stringify(redactRun(run))).toContain(JSON.stringify(shown))
   })
 })
 

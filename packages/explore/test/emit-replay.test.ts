@@ -371,4 +371,31 @@ export default exploration('rotate', {
     expect(v.text).not.toContain(NEW_PASSWORD)
     await expectRegression(v.file, () => (app.fixed = true), { VENOMQA_SECRET_PASSWORD: PASSWORD, VENOMQA_SECRET_PASSWORD_2: NEW_PASSWORD })
   })
+
+  it('sends a list of secrets (`passwords: [...]`) as a list, each item from a variable of its own', async () => {
+    // The record masks the list whole: read from one variable, it was sent as a string, which the app
+    // refuses (400) before it gets to the bug, and the journey passed with the bug still there.
+    const result = await exploreSource(
+      'password-history',
+      `import { action, exploration } from '@venomqa/core'
+
+export default exploration('password-history', {
+  actions: [
+    action('history', ({ http, input }) => http.post('/password-history', { json: { passwords: input.passwords } }), {
+      inputs: () => [{ passwords: ['${PASSWORD}', '${NEW_PASSWORD}'] }],
+    }),
+  ],
+  depth: 1,
+})
+`,
+    )
+    const v = await onlyViolation(result)
+    expect(v.invariant).toBe('no_5xx')
+    const sent = '[process.env.VENOMQA_SECRET_PASSWORDS, process.env.VENOMQA_SECRET_PASSWORDS_2]'
+    expect(v.text).toContain(`await http.post('/password-history', { json: { passwords: ${sent} } })`)
+    expect(v.text).toContain('//   VENOMQA_SECRET_PASSWORDS: "passwords[0]" in a request body\n//   VENOMQA_SECRET_PASSWORDS_2: "passwords[1]" in a request body\n')
+    expect(v.text).not.toContain(PASSWORD)
+    expect(v.text).not.toContain(NEW_PASSWORD)
+    await expectRegression(v.file, () => (app.fixed = true), { VENOMQA_SECRET_PASSWORDS: PASSWORD, VENOMQA_SECRET_PASSWORDS_2: NEW_PASSWORD })
+  })
 })

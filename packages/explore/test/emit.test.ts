@@ -446,8 +446,9 @@ describe('emitJourney', () => {
     expect(text.match(/json: \{ password: process\.env\.VENOMQA_SECRET_PASSWORD_3 \}/g)).toHaveLength(1)
     expect(text.match(/json: \{ password: process\.env\.VENOMQA_SECRET_PASSWORD_4 \}/g)).toHaveLength(2)
     expect(text).toContain('//   VENOMQA_SECRET_PASSWORD: the query parameter "password"\n//   VENOMQA_SECRET_PASSWORD_2: "password" in a request body\n')
-    // The input is only shown (the invariant's `path`): the variable a request of its name sent it from.
-    expect(text).toContain("{ action: 'rotate', input: { password: process.env.VENOMQA_SECRET_PASSWORD } }")
+    // The input is only shown (the invariant's `path`): the variable a request sent that very value from
+    // (`log_in`'s first), not the first of its name, which stands for a value the record hid.
+    expect(text).toContain("{ action: 'rotate', input: { password: process.env.VENOMQA_SECRET_PASSWORD_3 } }")
     expect(text).not.toMatch(/first-secret|other-secret|VENOMQA_SECRET_PASSWORD_5/)
   })
 

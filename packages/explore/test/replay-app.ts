@@ -74,6 +74,8 @@ export async function startReplayApp(): Promise<ReplayApp> {
         return (JSON.parse(req.text || '{}') as { password?: string }).password === PASSWORD ? [200, { token: TOKEN }] : [401, { error: 'wrong password' }]
       case 'POST /rotate':
         return rotate(req, app.fixed)
+      case 'POST /password-history':
+        return passwordHistory(req, app.fixed)
       case 'GET /me':
         // The session in the query, as some APIs take it: the bugged app crashes on a real one.
         if (req.query.get('session') !== SESSION) return [401, { error: 'no session' }]
@@ -135,4 +137,15 @@ function rotate(req: Request, fixed: boolean): Answer {
   const next = (JSON.parse(req.text || '{}') as { password?: string }).password
   if (req.query.get('password') !== PASSWORD || next !== NEW_PASSWORD) return [401, { error: 'wrong password' }]
   return fixed ? [200, { ok: true }] : [500, { error: 'the password store crashed' }]
+}
+
+/**
+ * The passwords a user had, as a list: the bugged one crashes on the two real ones. Sent anything else (one
+ * string, other values), it refuses and never gets there.
+ */
+function passwordHistory(req: Request, fixed: boolean): Answer {
+  const { passwords } = JSON.parse(req.text || '{}') as { passwords?: unknown }
+  if (!Array.isArray(passwords)) return [400, { error: 'passwords must be a list' }]
+  if (passwords.length !== 2 || passwords[0] !== PASSWORD || passwords[1] !== NEW_PASSWORD) return [401, { error: 'wrong passwords' }]
+  return fixed ? [200, { ok: true }] : [500, { error: 'the password history crashed' }]
 }

@@ -1,8 +1,9 @@
-import { type ActionSource, type ExploreAction, type ExploreActionArgs, type HttpMethod, type ReadonlyContext, type StateView, action, plural } from '@venomqa/core'
+import { type ActionSource, type ExploreAction, type ExploreActionArgs, type HttpMethod, type ReadonlyContext, type RequestOptions, type StateView, action, plural } from '@venomqa/core'
 import { SLOTS, slotKey } from './bindings'
 import { type Model, type OpenApiOptions, loadModel } from './model'
-import { type Operation, describeOperation, isJson } from './operations'
-import { type BodyVariant, bodyVariants, queryParameterValue, typicalValue } from './sample'
+import { bodyOptions } from './body'
+import { type Operation, describeOperation } from './operations'
+import { type BodyVariant, bodyVariants, parameterValue } from './sample'
 
 /**
  * The input of an OpenAPI action: which sampled body to send, and for a path parameter with more than
@@ -54,7 +55,7 @@ function operationAction(model: Model, op: Operation): ExploreAction<OpenApiInpu
       }
       const variant = input?.body ?? 'sample'
       const body = bodies.find((b) => b.variant === variant)?.body
-      const res = await http.request(op.method as HttpMethod, path, requestOptions(op, body, model))
+      const res = await http.request(op.method as HttpMethod, path, await requestOptions(op, body, model))
       if (res.status >= 200 && res.status < 300) remember(model, op, ctx, safeJson(res.bodyText), res.headers.location)
       return res
     },
@@ -85,25 +86,19 @@ function fillPath(template: string, keys: Record<string, string>, ctx: ReadonlyC
   })
 }
 
-function requestOptions(op: Operation, body: unknown, model: Model) {
+async function requestOptions(op: Operation, body: unknown, model: Model): Promise<RequestOptions> {
   const query: Record<string, string | number | boolean> = {}
   const headers: Record<string, string> = {}
   for (const p of op.parameters) {
     if (!p.required || (p.in !== 'query' && p.in !== 'header')) continue
-    const value = p.example ?? (p.schema ? (p.in === 'query' ? queryParameterValue(p.name, p.schema, model.doc) : typicalValue(p.schema, model.doc)) : undefined)
+    const value = p.example ?? (p.schema ? parameterValue(p.name, p.in, p.schema, model.doc) : undefined)
     if (value === undefined || value === null) continue
     const text = typeof value === 'object' ? JSON.stringify(value) : (value as string | number | boolean)
     if (p.in === 'query') query[p.name] = text
     else headers[p.name] = String(text)
   }
-  const options: { json?: unknown; body?: string; query?: typeof query; headers?: typeof headers } = {}
-  if (op.requestBody && body !== undefined) {
-    if (isJson(op.requestBody.contentType)) options.json = body
-    else {
-      options.body = typeof body === 'string' ? body : JSON.stringify(body)
-      headers['content-type'] = op.requestBody.contentType
-    }
-  }
+  const options = await bodyOptions(op, body, model.doc)
+  Object.assign(headers, options.headers)
   if (Object.keys(query).length) options.query = query
   if (Object.keys(headers).length) options.headers = headers
   return options

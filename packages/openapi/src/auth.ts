@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { ConfigError, type HttpClient, type StepNode, step } from '@venomqa/core'
 import { safeJson } from './actions'
+import { bodyOptions } from './body'
 import { resolvePointer } from './document'
 import { type Model, type OpenApiAuth, type OpenApiOptions, loadModel, setupRoot } from './model'
 import { describeOperation } from './operations'
@@ -33,7 +34,7 @@ export function openApiSetup(source: string, options: OpenApiOptions = {}): Step
         const m = await model()
         const op = m.authOps.signUp!
         credentials = auth.credentials ?? freshCredentials(m, op.requestBody?.schema)
-        const res = await http.request(op.method as never, op.path, { json: credentials })
+        const res = await http.request(op.method as never, op.path, await bodyOptions(op, credentials, m.doc))
         if (res.status >= 300) throw new Error(`sign-up ${describeOperation(op)} answered ${res.status}: ${res.bodyText.slice(0, 200)}`)
         return res
       }),
@@ -44,7 +45,7 @@ export function openApiSetup(source: string, options: OpenApiOptions = {}): Step
       const m = await model()
       const op = m.authOps.login!
       const body = loginBody(m, op.requestBody?.schema, credentials ?? auth.credentials ?? {})
-      const res = await http.request(op.method as never, op.path, { json: body })
+      const res = await http.request(op.method as never, op.path, await bodyOptions(op, body, m.doc))
       if (res.status >= 300) throw new Error(`log-in ${describeOperation(op)} answered ${res.status}: ${res.bodyText.slice(0, 200)}`)
       http.setAuthToken(tokenOf(auth, safeJson(res.bodyText), describeOperation(op)))
       return res

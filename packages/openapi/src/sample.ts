@@ -1,4 +1,4 @@
-import { MADE_UP_SECRET_PREFIX, isSecretKey, isSecretQueryName } from '@venomqa/core'
+import { MADE_UP_SECRET_PREFIX, isSecretHeader, isSecretKey, isSecretQueryName } from '@venomqa/core'
 import DRange from 'drange'
 import { sample } from 'openapi-sampler'
 import RandExp from 'randexp'
@@ -53,15 +53,18 @@ export function typicalValue(schema: JsonSchema, doc?: OpenApiDocument, required
 }
 
 /**
- * A value for a query parameter: as typicalValue, but under a secret query name (isSecretQueryName, the
- * rule redaction masks a URL's query by: `session`, `key`, `sig`, `access_token`) a made-up one when the
- * document gives none (see named): sampled as 'string', it was masked in every request line, and a
- * regression journey read it from a variable whose value no one could know.
+ * A value for a query or a header parameter: as typicalValue, but under a secret name a made-up one when
+ * the document gives none (see named). Secret by the rule redaction masks each place by: a query's by
+ * isSecretQueryName (`session`, `key`, `sig`, `access_token`), a header's by isSecretHeader (`X-Api-Key`,
+ * `X-Session-Token`, `X-Custom-Auth`). Sampled as 'string', it was masked in every request, remembered
+ * as a secret (and so masked wherever 'string' stood in a report), and a regression journey read it from
+ * a variable whose value no one could know.
  */
-export function queryParameterValue(name: string, schema: JsonSchema, doc?: OpenApiDocument): unknown {
+export function parameterValue(name: string, place: 'query' | 'header', schema: JsonSchema, doc?: OpenApiDocument): unknown {
   const value = typicalValue(schema, doc)
   const resolved = resolveSchema(schema, doc)
-  return resolved && typeof resolved === 'object' && isSecretQueryName(name) ? named(resolved, name, value, true) : value
+  const secret = place === 'query' ? isSecretQueryName(name) : isSecretHeader(name)
+  return resolved && typeof resolved === 'object' && secret ? named(resolved, name, value, true) : value
 }
 
 /**
@@ -350,7 +353,7 @@ export function upperBound(schema: JsonSchema): NumberBound | undefined {
 }
 
 /** Properties, including those of `allOf` parts. */
-function propertiesOf(given: JsonSchema, doc: OpenApiDocument | undefined): Record<string, JsonSchema> {
+export function propertiesOf(given: JsonSchema, doc: OpenApiDocument | undefined): Record<string, JsonSchema> {
   const schema = resolveSchema(given, doc)
   const own = (schema.properties ?? {}) as Record<string, JsonSchema>
   const parts = Array.isArray(schema.allOf) ? schema.allOf.map((part: JsonSchema) => propertiesOf(part, doc)) : []

@@ -10,6 +10,13 @@ export class Code {
   constructor(readonly code: string) {}
 }
 
+/** A quoted text, or a template literal when a part of it is source (a context read, a variable). */
+export function textSource(parts: readonly (string | Code)[]): string {
+  if (!parts.some((p) => p instanceof Code)) return quote(parts.join(''))
+  const text = parts.map((p) => (p instanceof Code ? p.code : p.replace(/[\\`]|\$\{/g, (m) => `\\${m}`))).join('')
+  return `\`${text}\``
+}
+
 export function quote(text: string): string {
   const escaped = text.replace(/[\\'\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
     if (c === '\\') return '\\\\'

@@ -1,9 +1,9 @@
-import { type HttpExchange, REDACTED, deepEqual, isSecretKey, isSecretQueryName, knownSecrets } from '@venomqa/core'
-import { receivedBodyText } from '@venomqa/runner'
+import { type HttpExchange, REDACTED, deepEqual, isMadeUpSecret, isSecretKey, isSecretQueryName, knownSecrets } from '@venomqa/core'
+import { receivedBodyText, sentRequest } from '@venomqa/runner'
 import type { SequenceRun, SequenceStepRun } from '../contracts'
-import { Code, isPlainObject, quote } from './code'
+import { Code, isPlainObject, quote, textSource } from './code'
 import { type JsonPath, bestPath, leavesOf, pathName, pathsOf } from './json-path'
-import { SecretRefs, isSecretValue } from './secrets'
+import { SecretRefs, isSecretList, isSecretValue, secretTree } from './secrets'
 
 /**
  * What the emitted journey does, worked out from one replay of the minimal sequence: the concrete
@@ -187,7 +187,7 @@ class Flow {
     }
     const query = queryPart === undefined ? undefined : this.#query(queryPart)
     if (query) plan.query = query
-    else if (queryPart !== undefined) plan.path.push(`?${queryPart}`)
+    else if (queryPart !== undefined) plan.path.push('?', ...this.#repeatedFields(queryPart, sentQuery(exchange), 'the query parameter'))
     const body = this.#body(exchange)
     if (body) plan.body = body
     const headers = this.#headers(exchange.request.headers, clientHeader, body && BODY_TYPES[body.kind])
@@ -248,34 +248,73 @@ class Flow {
     )
   }
 
+  /**
+   * A query or a form whose names repeat (`tokens=a&tokens=b&page=2`), which `query:` and `form:` (one
+   * value a name) cannot hold: kept as text, each secret value from a variable of its own (the record's
+   * masks give no value: the one sent, when this process sent it, tells them apart; else the place),
+   * encoded. Written as recorded, the journey sent the masks themselves (`tokens=[REDACTED]`); a form, as
+   * one variable holding the whole body. `place` says which of the two it is.
+   */
+  #repeatedFields(text: string, sent: string | undefined, place: string): (string | Code)[] {
+    const sentPairs = sent?.split('&')
+    const counts = new Map<string, number>()
+    const parts: (string | Code)[] = []
+    text.split('&').forEach((pair, i) => {
+      if (i > 0) parts.push('&')
+      const { name, value } = queryPair(pair)
+      const nth = (counts.get(name) ?? 0) + 1
+      counts.set(name, nth)
+      if (!isSecretValue(value, name, isSecretQueryName)) {
+        parts.push(pair)
+        return
+      }
+      const sentPair = sentPairs?.[i] === undefined ? undefined : queryPair(sentPairs[i]!)
+      const known = sentPair?.name === name ? sentPair.value : value
+      const code = this.#secret(name, `${place} "${name}"${nth > 1 ? ` (its value number ${nth})` : ''}`, known)
+      parts.push(pair.slice(0, pair.indexOf('=') + 1), new Code(`\${encodeURIComponent(String(${code.code}))}`))
+    })
+    return parts
+  }
+
   #body(exchange: HttpExchange): RequestPlan['body'] {
     const { body, headers } = exchange.request
     if (body === undefined) return undefined
     const type = headers['content-type'] ?? ''
-    if (typeof body !== 'string') return { kind: 'json', value: this.#jsonValue(body, undefined) }
+    if (typeof body !== 'string') return { kind: 'json', value: this.#jsonValue(body, undefined, sentJson(exchange)) }
     if (type.includes('application/x-www-form-urlencoded')) {
       const form = this.#query(body, 'the form field')
       if (form) return { kind: 'form', value: form }
+      const fields = this.#repeatedFields(body, sentRequest(exchange)?.bodyText, 'the form field')
+      return { kind: 'text', value: fields.some((f) => f instanceof Code) ? new Code(textSource(fields)) : body }
     }
     if (isSecretValue(body)) return { kind: 'text', value: this.#secret('body', 'the request body', body) }
     return { kind: 'text', value: body }
   }
 
-  /** A JSON body with secrets replaced and flowing values as context reads. */
-  #jsonValue(value: unknown, key: string | undefined): unknown {
-    if (Array.isArray(value)) return value.map((v) => this.#jsonValue(v, key))
-    if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.#jsonValue(v, k)]))
-    if (isSecretValue(value, key)) return this.#secretOrContext(key, value)
+  /**
+   * A JSON body with secrets replaced and flowing values as context reads. `sent` is the same place of the
+   * body as it was sent, when this process sent it: what the record masked whole is read from there.
+   */
+  #jsonValue(value: unknown, key: string | undefined, sent?: unknown): unknown {
+    if (Array.isArray(value)) return value.map((v, i) => this.#jsonValue(v, key, Array.isArray(sent) ? sent[i] : undefined))
+    if (isPlainObject(value)) {
+      const sentAt = (k: string) => (isPlainObject(sent) && Object.hasOwn(sent, k) ? sent[k] : undefined)
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.#jsonValue(v, k, sentAt(k))]))
+    }
+    if (isSecretValue(value, key)) return this.#secretOrContext(key, value, sent)
     if (typeof value === 'string' || typeof value === 'number') return this.#flowing(value, { key }) ?? value
     return value
   }
 
   /**
    * A redacted value under a key the context also has (a token the action read from the context): the
-   * context's; else an environment variable.
+   * context's; a list or an object the record masked whole (`passwords: ['a', 'b']`), with its shape and
+   * each secret in it from a variable of its own; else an environment variable.
    */
-  #secretOrContext(key: string | undefined, value: unknown): Code {
+  #secretOrContext(key: string | undefined, value: unknown, sent: unknown): unknown {
     if (key && Object.hasOwn(this.#ctxNow, key)) return this.#require(key)
+    if (key && value === REDACTED && (Array.isArray(sent) || isPlainObject(sent)))
+      return secretTree(sent, key, (name, at, leaf) => this.#secret(name, `"${at}" in a request body`, leaf))
     return this.#secret(key, key ? `"${key}" in a request body` : 'a value in a request body', value)
   }
 
@@ -289,7 +328,8 @@ class Flow {
     const out: Record<string, unknown> = {}
     for (const [name, value] of Object.entries(headers)) {
       if (clientHeader(name, value) || name === 'content-length' || (name === 'content-type' && value === impliedType)) continue
-      if (isSecretKey(name) || isSecretValue(value)) {
+      // A value VenomQA made up (an OpenAPI `X-Api-Key` with no example) is no one's secret: sent as it was, as in a query.
+      if ((isSecretKey(name) || isSecretValue(value)) && !isMadeUpSecret(value)) {
         // A secret the run got on its way (a key from a sign-up, a token from a log-in the action made) is
         // sent from the context, which the journey fills the same way: no environment holds it. Else a
         // session (Authorization, Cookie) comes back with the setup's log-in; a key the action sent
@@ -363,8 +403,14 @@ class Flow {
     return new Code(`ctx.require(${quote(key)})`)
   }
 
+  /**
+   * A value the action put in the context itself. A list or an object is written with its shape: one
+   * redaction masks whole (`passwords: ['a', 'b']`) with each secret in it from a variable of its own
+   * (read from one, the list would be a string), any other one entry by entry, as a request body is.
+   */
   #contextLiteral(key: string, value: unknown): unknown {
-    if (isSecretValue(value, key) || (isSecretKey(key) && value !== null && typeof value !== 'boolean'))
+    if (isSecretList(key, value)) return secretTree(value, key, (name, at, leaf) => this.#secret(name, `the context value "${at}"`, leaf))
+    if (isSecretValue(value, key) || (isSecretKey(key) && value !== null && typeof value !== 'boolean' && !Array.isArray(value) && !isPlainObject(value)))
       return this.#secret(key, `the context value "${key}"`, value)
     return this.#jsonValue(value, key)
   }
@@ -532,7 +578,28 @@ function headerPathname(value: string, requestUrl: string): string | undefined {
 
 /** The JSON body of an exchange as this process received it, unredacted; undefined when not at hand or not JSON. */
 function receivedJson(exchange: HttpExchange): unknown {
-  const text = receivedBodyText(exchange)
+  return parsedJson(receivedBodyText(exchange))
+}
+
+/** The JSON body of a request as this process sent it, unredacted; undefined when not at hand or not JSON. */
+function sentJson(exchange: HttpExchange): unknown {
+  return parsedJson(sentRequest(exchange)?.bodyText)
+}
+
+/** The query of a request's URL as this process sent it, unredacted; undefined when not at hand. */
+function sentQuery(exchange: HttpExchange): string | undefined {
+  const url = sentRequest(exchange)?.url
+  return url === undefined ? undefined : splitOnce(url.split('#')[0]!, '?')[1]
+}
+
+/** A query's `name=value`, decoded as URLSearchParams decodes it. */
+function queryPair(pair: string): { name: string; value: string } {
+  const [name, value = ''] = splitOnce(pair, '=')
+  const decode = (text: string) => safeDecode(text.replace(/\+/g, ' '))
+  return { name: decode(name), value: decode(value) }
+}
+
+function parsedJson(text: string | undefined): unknown {
   if (!text) return undefined
   try {
     return JSON.parse(text)

@@ -1,9 +1,9 @@
 import { type TakenAction, isSecretKey, plural, redactText } from '@venomqa/core'
 import type { BuiltinInvariantName } from '../contracts'
-import { Code, LINE_WIDTH, accessor, isPlainObject, literal, quote } from './code'
+import { LINE_WIDTH, accessor, isPlainObject, literal, quote, textSource } from './code'
 import { accessPath } from './json-path'
 import type { JourneyPlan, RequestPlan, StepPlan } from './plan'
-import { isSecretValue, type SecretRefs } from './secrets'
+import { isSecretList, isSecretValue, secretTree, type SecretRefs } from './secrets'
 
 export interface RenderInput {
   plan: JourneyPlan
@@ -262,7 +262,7 @@ function renderRequest(
   const lines = [`// ${comment(request.outcome)}`]
   const method = request.method
   const callee = METHODS.has(method) ? `http.${method.toLowerCase()}(` : `http.request(${quote(method)}, `
-  const prefix = `${variable ? `const ${variable} = ` : ''}await ${callee}${pathSource(request.path)}`
+  const prefix = `${variable ? `const ${variable} = ` : ''}await ${callee}${textSource(request.path)}`
   const options: Record<string, unknown> = {}
   if (request.query) options.query = request.query
   if (request.body) options[request.body.kind === 'text' ? 'body' : request.body.kind] = request.body.value
@@ -321,13 +321,6 @@ function replayNeedsAnswer(request: RequestPlan): request is RequestPlan & { sta
   return request.sets.length > 0 && request.status !== undefined && request.status < 400
 }
 
-/** A quoted path, or a template literal when a part of it is read from the context. */
-function pathSource(parts: readonly (string | Code)[]): string {
-  if (!parts.some((p) => p instanceof Code)) return quote(parts.join(''))
-  const text = parts.map((p) => (p instanceof Code ? p.code : p.replace(/[\\`]|\$\{/g, (m) => `\\${m}`))).join('')
-  return `\`${text}\``
-}
-
 function comment(text: string): string {
   return redactText(text).split('\n')[0]!.slice(0, 140)
 }
@@ -374,6 +367,8 @@ function uniqueName(name: string, taken: readonly string[]): string {
 /** The sequence's inputs with their secrets replaced by environment variables. */
 function safeSequence(sequence: readonly TakenAction[], secrets: SecretRefs): unknown[] {
   const clean = (value: unknown, key: string | undefined): unknown => {
+    // The variables a request sent its items from, when it sent the input as it is: `[process.env.X, process.env.X_2]`.
+    if (isSecretList(key, value)) return secretTree(value, key!, (name, at, leaf) => secrets.refByName(name, `"${at}" in an action's input`, leaf))
     if (Array.isArray(value)) return value.map((v) => clean(v, key))
     if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clean(v, k)]))
     if (isSecretValue(value, key) || (key !== undefined && isSecretKey(key) && typeof value === 'number')) return secrets.refByName(key, `"${key ?? 'input'}" in an action's input`, value)

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import { REDACTED, isMadeUpSecret, isSecretKey, knownSecrets, redactText, secretEnvName } from '@venomqa/core'
-import { Code } from './code'
+import { REDACTED, isMadeUpSecret, isSecretEntry, isSecretKey, knownSecrets, redactText, secretEnvName } from '@venomqa/core'
+import { Code, isPlainObject } from './code'
 
 /**
  * Whether a value must never be written into the emitted journey: it was redacted when recorded, sits
@@ -40,8 +40,14 @@ export class SecretRefs {
    * value from (an input is usually sent as it is); a variable of its own when there is none.
    */
   refByName(key: string | undefined, where: string, value?: unknown): Code {
+    const identity = identityOf(value, where)
     const base = secretEnvName(key)
-    return this.#vars.has(base) ? new Code(`process.env.${base}`) : this.#code(base, where, identityOf(value, where))
+    // The variable a request sent this very value from: of an input `{ passwords: [a, b] }` sent as it is,
+    // `b` is the second variable of the name, not the first. One of its own name first, then any.
+    const holding = identity.startsWith('value ') ? [...this.#vars].filter(([, v]) => v.identity === identity).map(([name]) => name) : []
+    const same = holding.find((name) => name === base || new RegExp(`^${base}_\\d+$`).test(name)) ?? holding[0]
+    if (same) return new Code(`process.env.${same}`)
+    return this.#vars.has(base) ? new Code(`process.env.${base}`) : this.#code(base, where, identity)
   }
 
   /** Each variable and what it stands for, in the order first used. */
@@ -61,4 +67,34 @@ export class SecretRefs {
 function identityOf(value: unknown, where: string): string {
   const known = (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint') && !String(value).includes(REDACTED)
   return known ? `value ${createHash('sha256').update(String(value)).digest('hex')}` : `place ${where}`
+}
+
+/**
+ * A list or an object whose every leaf is a secret (see secretTree): one redaction masks whole
+ * (`passwords: [...]`, `credentials: {...}`), or a list under any secret key (`tokenList: [...]`, whose
+ * items are masked one by one). An object under `auth` (`{ type: 'bearer', token }`) is read entry by
+ * entry instead, as redaction reads it.
+ */
+export function isSecretList(key: string | undefined, value: unknown): value is unknown[] | Record<string, unknown> {
+  if (key === undefined || !(Array.isArray(value) || isPlainObject(value))) return false
+  return isSecretEntry(key, value) || (Array.isArray(value) && isSecretKey(key))
+}
+
+/** Where a secret leaf sits below the key that names it (`passwords[1]`, `credentials.password`), for the journey's header. */
+export type SecretRefer = (name: string, at: string, leaf: unknown) => Code
+
+/**
+ * A list or an object that sits under a key naming secrets (`passwords: ['a', 'b']`, `credentials: { user,
+ * password }`, which a record masks whole), with its shape: each secret leaf as `refer` writes it, named
+ * after the key and the object keys below it (`credentials_password`; the items of a list share its name,
+ * which SecretRefs numbers `_2`, `_3` by value), every other leaf as it is (null, a boolean, an empty
+ * string, a value VenomQA made up). Read from one variable, the list would be sent as a string where the
+ * app got a list, and the replay would not send what broke the invariant.
+ */
+export function secretTree(value: unknown, key: string, refer: SecretRefer, at: string = key, depth = 0): unknown {
+  if (depth > 50) return refer(key, at, value)
+  if (Array.isArray(value)) return value.map((v, i) => secretTree(v, key, refer, `${at}[${i}]`, depth + 1))
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, secretTree(v, `${key}_${k}`, refer, `${at}.${k}`, depth + 1)]))
+  if (value === null || value === undefined || typeof value === 'boolean' || value === '' || isMadeUpSecret(value)) return value
+  return refer(key, at, value)
 }

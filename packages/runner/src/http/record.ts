@@ -82,6 +82,11 @@ export class ExchangeRecord implements HttpExchange {
     return new ExchangeRecord(hit.#sent, hit.#received, hit.#redactKeys, { durationMs: 0, attempt: 1, startedAtMs: Date.now(), fromCache: true })
   }
 
+  /** The request as sent, before redaction. */
+  static sent(record: ExchangeRecord): SentRequest {
+    return record.#sent
+  }
+
   /** The response as received, for a cache hit to answer with. */
   static received(record: ExchangeRecord): ReceivedResponse | undefined {
     return record.#received
@@ -200,6 +205,19 @@ export function exchangeStatus(exchange: HttpExchange): number | undefined {
  */
 export function receivedBodyText(exchange: HttpExchange): string | undefined {
   return exchange instanceof ExchangeRecord ? ExchangeRecord.received(exchange)?.bodyText : undefined
+}
+
+/**
+ * The URL and body text of a request as sent, before redaction, for code of the same process that must
+ * keep the shape of what the record masked whole (the regression journey emitter: `passwords: ['a', 'b']`
+ * and `?tokens=a&tokens=b` recorded as masks, which a replay must send as a list again, each item from a
+ * variable of its own). Never for output. Undefined for an exchange not recorded by this client (one read
+ * back from a file).
+ */
+export function sentRequest(exchange: HttpExchange): { url: string; bodyText?: string } | undefined {
+  if (!(exchange instanceof ExchangeRecord)) return undefined
+  const { url, text } = ExchangeRecord.sent(exchange)
+  return text === undefined ? { url } : { url, bodyText: text }
 }
 
 export function rememberSecrets(url: string | undefined, headers: Readonly<Record<string, string>>, bodyText: string | undefined, redactKeys?: string[]): void {
