@@ -101,6 +101,19 @@ it('a secret header parameter is sent a made-up value, shown as sent in the reco
   expect(knownSecrets.mask('x-tenant: string')).toBe('x-tenant: string')
 })
 
+it("a key the config gives for a secret header parameter is sent, not the made-up one", async () => {
+  const actions = await openApiActions('openapi.json').load({ root: dir, baseUrl, signal: new AbortController().signal })
+  // The config's `headers: { 'X-Custom-Auth': '${CUSTOM_AUTH}' }` become the client's own headers.
+  const client = new UndiciHttpClient({ baseUrl, retry: false, headers: { 'X-Custom-Auth': 'real-key-4242' } })
+  const ctx = { get: () => undefined, has: () => false, set() {}, require: () => undefined, keys: () => [] }
+  seen.length = 0
+  await actions
+    .find((a) => a.name === 'listReports')!
+    .run({ http: client, ctx, input: {}, signal: new AbortController().signal } as unknown as ExploreActionArgs<any>)
+  expect(seen[0]).toMatchObject({ 'x-custom-auth': 'real-key-4242', 'x-partner-key': DOCUMENTED_KEY })
+  expect(client.lastExchange()!.request.headers['x-custom-auth']).toBe('[REDACTED]')
+})
+
 it('the regression journey sends the made-up values as they are: it runs with no variable to set, fails on the bug and passes once it is fixed', async () => {
   fixed = false
   const explored = await runBuiltCli(['explore', '--openapi', 'openapi.json', '--depth', '1', '--seed', '1'], { cwd: dir, env: { APP_URL: baseUrl } })

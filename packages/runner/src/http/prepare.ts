@@ -1,4 +1,4 @@
-import { type HttpMethod, type RequestOptions, VenomError } from '@venomqa/core'
+import { type HttpMethod, type RequestOptions, VenomError, isMadeUpSecret } from '@venomqa/core'
 
 /** A request as it goes out, and as its record keeps it: plain strings, fixed at send time. */
 export interface SentRequest {
@@ -49,15 +49,22 @@ function encodeBody(options: RequestOptions): { body?: string | Uint8Array; cont
   return { body: options.body }
 }
 
-/** Defaults, then the request's own headers (undefined removes one), then the body's type unless one is set. */
+/**
+ * Defaults, then the request's own headers (undefined removes one), then the body's type unless one is set.
+ * A value VenomQA made up for a secret header (`made-up-secret-X-Api-Key-1`: an OpenAPI exploration's, for
+ * a required `X-Api-Key` the document gives no example of) stands in for a key nobody gave: where the
+ * client has one of its own for that header (the config's `headers`, `setHeader`), that one is sent. Else
+ * the made-up key replaced the user's real one on every request, and every secured operation answered 401.
+ */
 function mergeHeaders(defaults: Readonly<Record<string, string>>, own: RequestOptions['headers'], contentType: string | undefined): Readonly<Record<string, string>> {
   const needsType = contentType !== undefined && defaults['content-type'] === undefined
   if (!own) return needsType ? withContentType(defaults, contentType) : defaults
   const headers: Record<string, string> = { ...defaults }
   for (const k of Object.keys(own)) {
     const v = own[k]
-    if (v === undefined) delete headers[k.toLowerCase()]
-    else headers[k.toLowerCase()] = v
+    const name = k.toLowerCase()
+    if (v === undefined) delete headers[name]
+    else if (!(isMadeUpSecret(v) && defaults[name] !== undefined)) headers[name] = v
   }
   if (contentType !== undefined) headers['content-type'] ??= contentType
   return headers

@@ -81,6 +81,18 @@ describe('prepareRequest', () => {
     expect(sent.text).toBe('hi')
   })
 
+  it("a made-up secret header value yields to the client's own value for that header, and is sent where the client has none", () => {
+    const withKey = Object.freeze({ 'x-api-key': 'real-key-from-config' })
+    const ownKey = prepareRequest('GET', 'http://api.test', withKey, '/a', { headers: { 'X-Api-Key': 'made-up-secret-X-Api-Key-1', 'X-Tenant': 't1' } })
+    expect(ownKey.sent.headers).toEqual({ 'x-api-key': 'real-key-from-config', 'x-tenant': 't1' })
+    // A real value the request gives still replaces the default, as any header does.
+    expect(prepareRequest('GET', 'http://api.test', withKey, '/a', { headers: { 'x-api-key': 'another-real-key' } }).sent.headers).toEqual({ 'x-api-key': 'another-real-key' })
+    expect(prepareRequest('GET', 'http://api.test', defaults, '/a', { headers: { 'X-Api-Key': 'made-up-secret-X-Api-Key-1' } }).sent.headers).toEqual({
+      accept: 'application/json',
+      'x-api-key': 'made-up-secret-X-Api-Key-1',
+    })
+  })
+
   it('builds the URL from the base, the path and the query', () => {
     expect(prepareRequest('GET', 'http://api.test', defaults, 'items', { query: { q: 'a b', n: 2, skip: undefined } }).sent.url).toBe('http://api.test/items?q=a+b&n=2')
     expect(prepareRequest('GET', 'http://api.test', defaults, 'https://other.test/x?y=1', { query: { z: true } }).sent.url).toBe('https://other.test/x?y=1&z=true')
