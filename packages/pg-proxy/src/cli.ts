@@ -44,11 +44,16 @@ function readArgs(): CliOptions | 'help' {
   if (values.help) return 'help'
   const upstream = values.upstream ?? process.env.DATABASE_URL
   if (!upstream) throw new UsageError('--upstream (or DATABASE_URL) is required')
+  const source = values.upstream === undefined ? 'DATABASE_URL' : '--upstream'
   // Read as written, a piece of an unencoded password would be the host the proxy names in its error.
   const unencoded = unencodedUserinfoProblem(upstream)
-  if (unencoded) throw new UsageError(`${values.upstream === undefined ? 'DATABASE_URL' : '--upstream'}: ${unencoded}`)
-  const tls = URL.canParse(upstream) ? upstreamTlsProblem(upstream) : undefined
-  if (tls) throw new UsageError(`--upstream: ${tls}`)
+  if (unencoded) throw new UsageError(`${source}: ${unencoded}`)
+  // Checked here, not at connect: a bare "Invalid URL" (exit 1) named neither the flag nor what it takes.
+  // The URL is not quoted: it may hold a password.
+  if (!/^postgres(ql)?:\/\//i.test(upstream) || !URL.canParse(upstream))
+    throw new UsageError(`${source}: expected a postgres:// or postgresql:// URL, such as postgres://user:password@127.0.0.1:5432/db`)
+  const tls = upstreamTlsProblem(upstream)
+  if (tls) throw new UsageError(`${source}: ${tls}`)
   const idle = Number(values['idle-in-transaction-timeout'])
   if (!isTimerMs(idle)) throw new UsageError(`--idle-in-transaction-timeout: ${TIMER_MS_EXPECTED}, got ${JSON.stringify(values['idle-in-transaction-timeout'])}`)
   return {

@@ -50,6 +50,20 @@ plain('usage mistakes', () => {
     expect([env.code, env.stderr]).toEqual([2, expect.stringContaining(`venomqa-pg-proxy: DATABASE_URL: ${said}`)])
     expect(flag.stderr + env.stderr).not.toContain('LEAK')
   })
+
+  it('exit 2 for an upstream that is no postgres:// URL, naming the flag or DATABASE_URL, no piece of it shown', async () => {
+    const said = 'expected a postgres:// or postgresql:// URL'
+    const listen = ['--listen', '127.0.0.1:0', '--control', '127.0.0.1:0']
+    for (const upstream of ['mysql://root:LEAK3@127.0.0.1/db', 'not a url LEAK4', 'postgres://u:LEAK5@127.0.0.1:99999/db']) {
+      const flag = await runCli(['--upstream', upstream, ...listen])
+      expect([flag.code, flag.stderr], upstream).toEqual([2, expect.stringContaining(`venomqa-pg-proxy: --upstream: ${said}`)])
+      expect(flag.stderr).toContain('usage: venomqa-pg-proxy')
+      expect(flag.stderr).not.toContain('LEAK')
+    }
+    const env = await runCli(listen, { DATABASE_URL: 'http://u:LEAK6@127.0.0.1/db' })
+    expect([env.code, env.stderr]).toEqual([2, expect.stringContaining(`venomqa-pg-proxy: DATABASE_URL: ${said}`)])
+    expect(env.stderr).not.toContain('LEAK')
+  })
 })
 
 plain('an upstream it cannot reach', () => {
