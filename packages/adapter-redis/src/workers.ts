@@ -1,4 +1,4 @@
-import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup } from '@venomqa/core'
+import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup, errorMessage, leftBehindBy, workerSetupMade } from '@venomqa/core'
 import type { Redis } from 'ioredis'
 import { RedisCache } from './cache'
 import { DB_PATH_EXPECTED, DEFAULT_REDIS_URL, type OwnedClient, chunks, closeClient, dbFromPath, openClient, prefixPattern, requireDb, sameDb, scanScope } from './connection'
@@ -122,7 +122,9 @@ export function redisWorkers(options: RedisWorkersOptions) {
         )
       heldPlaces.add(mainHeld)
     },
-    async prepare(index, main) {
+    async prepare(index, main, signal) {
+      // Given up before it began: nothing held, nothing written.
+      signal?.throwIfAborted()
       part.check?.(main)
       const { db, keyPrefix } = placeOf(index)
       const held: HeldPlace = { server, db, keyPrefix, scope: prefixes.length ? prefixes.map((p) => keyPrefix + p) : [keyPrefix], worker: index }
@@ -149,20 +151,42 @@ export function redisWorkers(options: RedisWorkersOptions) {
       if (previous) heldPlaces.delete(previous)
       heldPlaces.add(held)
       placeHeld.set(index, held)
-      try {
-        await requireDb(worker.mine, 'db')
-        await claim(worker, scopeOf(prefixes, keyPrefix), index)
-      } catch (err) {
-        release()
-        await Promise.all([closeClient(worker.main), closeClient(worker.mine)])
-        if (err instanceof ConfigError) throw err
-        throw new StateError(`redis:w${index}`, `cannot use Redis DB ${db} at ${worker.mine.where}: ${(err as Error).message}`, { cause: err })
-      }
-      workers.set(index, worker)
+      const scope = scopeOf(prefixes, keyPrefix)
+      const keysLeft = keysLeftOf(url, db, scope, prefixes.length ? markerOf(worker) : undefined)
+      /** Set once this worker writes to its place: from then on, a run quit at once names its keys. */
+      let removed: (() => void) | undefined
       // The run's ports on the main DB get a twin on the worker's; ports elsewhere stay shared.
       const ports: Record<string, unknown> = {}
-      for (const [name, port] of main.ports)
-        if ((port instanceof RedisCache || port instanceof BullQueue) && (await sameDb(port.redis, worker.main.redis))) ports[name] = port.twin(connection, keyPrefix)
+      try {
+        await requireDb(worker.mine, 'db')
+        // Given up (the run closes, or the create ran past pluginTimeout): stop before writing anything.
+        signal?.throwIfAborted()
+        await refuseForeignKeys(worker, scope, index)
+        removed = workerSetupMade(keysLeft)
+        await takePlace(worker, scope, index)
+        signal?.throwIfAborted()
+        for (const [name, port] of main.ports)
+          if ((port instanceof RedisCache || port instanceof BullQueue) && (await sameDb(port.redis, worker.main.redis))) ports[name] = port.twin(connection, keyPrefix)
+        signal?.throwIfAborted()
+      } catch (err) {
+        // Undone here: composeWorkers undoes only the parts whose prepare returned. Keys that cannot be
+        // deleted would outlive the run unseen: the error says so, with the command that deletes them.
+        await Promise.allSettled(Object.values(ports).map((p) => (p as RedisCache | BullQueue).close()))
+        const left = removed
+          ? await removeWorkerKeys(worker, scope).then(
+              () => void removed?.(),
+              (removeErr: unknown) => `${PART}: deleting worker ${index}'s keys failed (${errorMessage(removeErr)}); they are left behind: ${keysLeft.remove}`,
+            )
+          : undefined
+        release()
+        await Promise.all([closeClient(worker.main), closeClient(worker.mine)])
+        const out =
+          err instanceof ConfigError || (signal?.aborted && err === signal.reason)
+            ? err
+            : new StateError(`redis:w${index}`, `cannot use Redis DB ${db} at ${worker.mine.where}: ${errorMessage(err)}`, { cause: err })
+        throw left ? leftBehindBy(out, [left]) : out
+      }
+      workers.set(index, worker)
       const redisUrl = withDb(url, db)
       return {
         resources: { redisUrl, redisKeyPrefix: keyPrefix },
@@ -175,8 +199,10 @@ export function redisWorkers(options: RedisWorkersOptions) {
           workers.delete(index)
           await Promise.allSettled(Object.values(ports).map((p) => (p as RedisCache | BullQueue).close()))
           try {
-            await removeKeys(worker.mine.redis, scopeOf(prefixes, keyPrefix), markerOf(worker))
-            await worker.mine.redis.del(markerOf(worker))
+            await removeWorkerKeys(worker, scope)
+            removed?.()
+          } catch (err) {
+            throw new Error(`deleting worker ${index}'s keys failed (${errorMessage(err)}); they are left behind: ${keysLeft.remove}`, { cause: err })
           } finally {
             release()
             await Promise.all([closeClient(worker.main), closeClient(worker.mine)])
@@ -247,10 +273,10 @@ const markerOf = (worker: Worker) => Buffer.concat([worker.keyPrefix, Buffer.fro
 const isMarker = (worker: Worker, key: Buffer) => key.equals(markerOf(worker))
 
 /**
- * Make the worker's place (DB or key prefix) its own: keys in scope there are deleted, unless no worker
- * wrote them (no marker): those are someone else's, and refused rather than lost.
+ * A worker's place (DB or key prefix) holding keys in scope that no worker wrote (no marker) is someone
+ * else's: refused rather than emptied. Writes nothing.
  */
-async function claim(worker: Worker, patterns: (string | undefined)[], index: number): Promise<void> {
+async function refuseForeignKeys(worker: Worker, patterns: (string | undefined)[], index: number): Promise<void> {
   const redis = worker.mine.redis
   const found = (await scanScope(redis, patterns)).filter((k) => !isMarker(worker, k))
   if (found.length && !(await redis.exists(markerOf(worker))))
@@ -261,8 +287,44 @@ async function claim(worker: Worker, patterns: (string | undefined)[], index: nu
         .join(', ')}${found.length > 3 ? ', ...' : ''}); a worker deletes them. Give workers places of their own with ${worker.keyPrefix.length ? 'keyPrefix(index)' : 'db(index)'}, or empty that one`,
       { where: worker.keyPrefix.length ? 'keyPrefix' : 'db' },
     )
-  await redis.set(markerOf(worker), `worker ${index}`)
-  await removeKeys(redis, patterns, markerOf(worker))
+}
+
+/** Make the worker's place its own: marked as a worker's, and emptied of what an earlier worker left there. */
+async function takePlace(worker: Worker, patterns: (string | undefined)[], index: number): Promise<void> {
+  await worker.mine.redis.set(markerOf(worker), `worker ${index}`)
+  await removeKeys(worker.mine.redis, patterns, markerOf(worker))
+}
+
+/** Delete a worker's keys in scope, then its marker: its place is left as it was before the worker. */
+async function removeWorkerKeys(worker: Worker, patterns: (string | undefined)[]): Promise<void> {
+  await removeKeys(worker.mine.redis, patterns, markerOf(worker))
+  await worker.mine.redis.del(markerOf(worker))
+}
+
+/**
+ * A worker's keys as a run quit at once names them: their patterns and DB (the server too, when it is not
+ * redis-cli's default), with the redis-cli command that deletes them, which holds no password.
+ */
+function keysLeftOf(url: string, db: number, patterns: (string | undefined)[], marker: Buffer | undefined) {
+  const u = new URL(url)
+  const host = u.hostname.replace(/^\[(.*)\]$/, '$1')
+  const port = u.port || '6379'
+  const defaultServer = /^(127\.0\.0\.1|localhost)$/i.test(host) && port === '6379'
+  const cli = `redis-cli${defaultServer ? '' : ` -h ${shellQuoted(host)} -p ${port}`}${u.protocol === 'rediss:' ? ' --tls' : ''} -n ${db}`
+  const shown = patterns.map((p) => p ?? '*')
+  const commands = shown.map((p) => `${cli} --scan --pattern ${shellQuoted(p)} | xargs ${cli} del`)
+  if (marker) commands.push(`${cli} del ${shellQuoted(marker.toString())}`)
+  return {
+    kind: 'Redis keys',
+    name: shown.join(', '),
+    where: `DB ${db}${defaultServer ? '' : ` at ${host.includes(':') ? `[${host}]` : host}:${port}`}`,
+    remove: commands.join('; '),
+  }
+}
+
+/** `text` as one shell word: in single quotes, each `'` in it closed, escaped and reopened. */
+function shellQuoted(text: string): string {
+  return /^[\w./:@%+=-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`
 }
 
 async function removeKeys(redis: Redis, patterns: (string | undefined)[], keep?: Buffer): Promise<void> {

@@ -2,7 +2,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { workerDatabaseMade } from '@venomqa/core'
+import { workerDatabaseMade, workerSetupMade } from '@venomqa/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LeftBehind } from '../src/commands/left-behind'
 
@@ -68,6 +68,33 @@ describe('LeftBehind', () => {
       )
     } finally {
       for (const drop of dropped) drop()
+    }
+    expect(left.lines().at(-1)).toBe("the workers' databases and apps may still be there")
+  })
+
+  it('names what else worker setups made (Redis keys) in a line of its own kind, after the databases', () => {
+    const left = new LeftBehind(dir, true)
+    left.stage = 'closing'
+    const removeKeys = (w: number) => `redis-cli -n 14 --scan --pattern 'w${w}:app:*' | xargs redis-cli -n 14 del`
+    const removed = [
+      workerSetupMade({ kind: 'Redis keys', name: 'w10:app:*', where: 'DB 14', remove: removeKeys(10) }),
+      workerSetupMade({ kind: 'Redis keys', name: 'w2:app:*', where: 'DB 14', remove: removeKeys(2) }),
+      workerSetupMade({ kind: 'database', name: 'shop_w2', remove: 'DROP DATABASE IF EXISTS `shop_w2`' }),
+    ]
+    try {
+      expect(left.lines().slice(-3)).toEqual([
+        'the worker database "shop_w2" is still there (a later run drops one only if it makes that same worker again): drop it with DROP DATABASE IF EXISTS `shop_w2`',
+        `the worker Redis keys "w2:app:*" (DB 14), "w10:app:*" (DB 14) are still there (a later run removes them only if it makes that same worker again): remove them with ${removeKeys(2)}; ${removeKeys(10)}`,
+        "the workers' apps may still be there",
+      ])
+      removed[2]!()
+      removed[0]!()
+      // Keys are several things already: "are" and "them", even for one worker's.
+      expect(left.lines().at(-2)).toBe(
+        `the worker Redis keys "w2:app:*" (DB 14) are still there (a later run removes them only if it makes that same worker again): remove them with ${removeKeys(2)}`,
+      )
+    } finally {
+      for (const remove of removed) remove()
     }
     expect(left.lines().at(-1)).toBe("the workers' databases and apps may still be there")
   })

@@ -402,6 +402,55 @@ function describe(value: unknown): string {
   return keys.length ? `an object with ${keys.join(', ')}` : 'an empty object'
 }
 
+/**
+ * Something a worker setup made outside this process for a worker (its database, its keys in Redis) and
+ * did not remove yet: what a run quit at once (a second Ctrl-C, which leaves no time to remove anything)
+ * leaves behind, said by name with how to remove it by hand.
+ */
+export interface MadeByWorkerSetup {
+  /**
+   * What it is, said before the names in the quit message, where things of one kind are named together:
+   * `database` (`databases` for several), or a plural noun, ending in `s`, for a thing that is several
+   * already (`Redis keys`).
+   */
+  readonly kind: string
+  /** Its name alone, never a URL (which may hold a password): `app_w2`, `w2:app:*`. Shown quoted. */
+  readonly name: string
+  /** Where it is, when the name alone does not say: `DB 14`. Shown after the name, in brackets. */
+  readonly where?: string
+  /** The statement or shell command that removes it by hand, with no password in it. */
+  readonly remove: string
+}
+
+/** A global symbol, as LEFT_BEHIND: the CLI and a worker setup may load two copies of this package. */
+const MADE_BY_WORKER_SETUPS = Symbol.for('venomqa.madeByWorkerSetups')
+
+/** What worker setups of this process made and did not remove yet, in the order they made it. */
+function madeByWorkerSetupsSet(): Set<MadeByWorkerSetup> {
+  const store = globalThis as { [MADE_BY_WORKER_SETUPS]?: Set<MadeByWorkerSetup> }
+  store[MADE_BY_WORKER_SETUPS] ??= new Set()
+  return store[MADE_BY_WORKER_SETUPS]
+}
+
+/**
+ * For a worker setup: it is making `made` (a database, keys in Redis). Call it before making it (a
+ * process that quits meanwhile may leave it), and what it returns once it is removed. Until then, a run
+ * quit at once names it among what it leaves behind, with `remove`: a later run removes it only if it
+ * makes that same worker again.
+ */
+export function workerSetupMade(made: MadeByWorkerSetup): () => void {
+  const entry: MadeByWorkerSetup = { kind: made.kind, name: made.name, ...(made.where !== undefined ? { where: made.where } : {}), remove: made.remove }
+  madeByWorkerSetupsSet().add(entry)
+  return () => {
+    madeByWorkerSetupsSet().delete(entry)
+  }
+}
+
+/** What worker setups made in this process and did not remove yet, oldest first (see workerSetupMade). */
+export function madeByWorkerSetups(): MadeByWorkerSetup[] {
+  return [...madeByWorkerSetupsSet()]
+}
+
 /** A worker's database, made by a worker setup and not dropped yet. */
 export interface WorkerDatabase {
   /** Its name only, never a URL (which may hold a password): `app_w2`. */
@@ -410,31 +459,14 @@ export interface WorkerDatabase {
   readonly drop: string
 }
 
-/** A global symbol, as LEFT_BEHIND: the CLI and a worker setup may load two copies of this package. */
-const WORKER_DATABASES = Symbol.for('venomqa.workerDatabases')
-
-/** The worker databases of this process not dropped yet, in the order they were made. */
-function workerDatabases(): Set<WorkerDatabase> {
-  const store = globalThis as { [WORKER_DATABASES]?: Set<WorkerDatabase> }
-  store[WORKER_DATABASES] ??= new Set()
-  return store[WORKER_DATABASES]
-}
-
-/**
- * For a worker setup: it is making database `db`. Call it before CREATE DATABASE (a process that quits
- * during it may leave the database), and what it returns once the database is dropped. Until then, a run
- * quit at once (a second Ctrl-C, which leaves no time to drop anything) names it among what it leaves
- * behind, with `drop`: a later run drops it only if it makes that same worker again.
- */
+/** workerSetupMade for a database: `{ kind: 'database', name, remove: drop }`. */
 export function workerDatabaseMade(db: WorkerDatabase): () => void {
-  const entry: WorkerDatabase = { name: db.name, drop: db.drop }
-  workerDatabases().add(entry)
-  return () => {
-    workerDatabases().delete(entry)
-  }
+  return workerSetupMade({ kind: 'database', name: db.name, remove: db.drop })
 }
 
 /** The worker databases made in this process and not dropped yet, oldest first (see workerDatabaseMade). */
 export function workerDatabasesLeft(): WorkerDatabase[] {
-  return [...workerDatabases()]
+  return madeByWorkerSetups()
+    .filter((made) => made.kind === 'database')
+    .map((made) => ({ name: made.name, drop: made.remove }))
 }

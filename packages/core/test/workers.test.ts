@@ -3,7 +3,7 @@
  * receives, and the mistakes it refuses. The real services are in each package's workers test.
  */
 import { describe, expect, it } from 'vitest'
-import { AbortedError, type MainSystem, type StateBackend, type WorkerAppExit, type WorkerPart, asWorkerSetup, composeWorkers, leftBehindBy, workerLeftBehind } from '../src/index'
+import { AbortedError, type MainSystem, type StateBackend, type WorkerAppExit, type WorkerPart, asWorkerSetup, composeWorkers, leftBehindBy, madeByWorkerSetups, workerDatabaseMade, workerDatabasesLeft, workerLeftBehind, workerSetupMade } from '../src/index'
 
 const main: MainSystem = { baseUrl: 'http://main', ports: new Map(), stateBackends: [] }
 
@@ -168,5 +168,27 @@ describe('composeWorkers', () => {
     )
     expect(workerLeftBehind(err)).toEqual(['dbWorkers: could not drop "app_w2"; drop it with DROP DATABASE "app_w2"', 'mailWorkers: the catcher would not stop'])
     expect(log).toEqual(['prepare db 2', 'close db 2'])
+  })
+})
+
+describe('what worker setups made, for a run quit at once', () => {
+  it('keeps each thing from when it is made until it is removed, databases also through the database API', () => {
+    const dropped = workerDatabaseMade({ name: 'app_w1', drop: 'DROP DATABASE IF EXISTS "app_w1"' })
+    const removed = workerSetupMade({ kind: 'Redis keys', name: 'w1:app:*', where: 'DB 3', remove: "redis-cli -n 3 --scan --pattern 'w1:app:*' | xargs redis-cli -n 3 del" })
+    try {
+      expect(madeByWorkerSetups()).toEqual([
+        { kind: 'database', name: 'app_w1', remove: 'DROP DATABASE IF EXISTS "app_w1"' },
+        { kind: 'Redis keys', name: 'w1:app:*', where: 'DB 3', remove: "redis-cli -n 3 --scan --pattern 'w1:app:*' | xargs redis-cli -n 3 del" },
+      ])
+      // The database API sees its own kind only, in its own shape.
+      expect(workerDatabasesLeft()).toEqual([{ name: 'app_w1', drop: 'DROP DATABASE IF EXISTS "app_w1"' }])
+      dropped()
+      expect(workerDatabasesLeft()).toEqual([])
+      expect(madeByWorkerSetups().map((made) => made.name)).toEqual(['w1:app:*'])
+    } finally {
+      dropped()
+      removed()
+    }
+    expect(madeByWorkerSetups()).toEqual([])
   })
 })

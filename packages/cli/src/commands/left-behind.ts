@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { type Reporter, escapeControlChars, redactText, workerDatabasesLeft } from '@venomqa/core'
+import { type MadeByWorkerSetup, type Reporter, escapeControlChars, madeByWorkerSetups, redactText } from '@venomqa/core'
 import { shownPath } from './save-results'
 
 /** Where a run had got to: what quitting leaves behind depends on it. */
@@ -88,23 +88,36 @@ export class LeftBehind {
       return lines
     }
     lines.push(`${this.#stage === 'setting up' ? 'setting up did not finish, nor did closing what was set up' : 'closing did not finish'}: ${CLOSING_LEAVES}`)
-    const databases = workerDatabasesLine()
-    if (databases) lines.push(databases, "the workers' apps may still be there")
+    const made = madeByWorkersLines()
+    if (made.length) lines.push(...made, "the workers' apps may still be there")
     else if (this.workers) lines.push("the workers' databases and apps may still be there")
     return lines
   }
 }
 
 /**
- * The worker databases made and not dropped yet (by postgresWorkers, mysqlWorkers), by name, with the
- * statements that drop them; undefined when there are none. Their names only: a URL may hold a password.
+ * What worker setups made and did not remove yet (postgresWorkers' and mysqlWorkers' databases,
+ * redisWorkers' keys), one line per kind, databases first, each thing by name with how to remove it by
+ * hand; none when there is nothing. Names only: a URL may hold a password.
  */
-export function workerDatabasesLine(): string | undefined {
+export function madeByWorkersLines(): string[] {
+  const kinds = new Map<string, MadeByWorkerSetup[]>()
+  for (const made of madeByWorkerSetups()) kinds.set(made.kind, [...(kinds.get(made.kind) ?? []), made])
+  return [...kinds].sort(([a], [b]) => Number(b === 'database') - Number(a === 'database')).map(([kind, made]) => madeLine(kind, made))
+}
+
+/**
+ * `the worker databases "app_w1", "app_w2" are still there (...): drop them with ...`, or for a kind that
+ * is a plural noun already (`Redis keys`), `the worker Redis keys "w1:app:*" (DB 14) are still there...`.
+ */
+function madeLine(kind: string, made: MadeByWorkerSetup[]): string {
   // By name, w2 before w10: made at once, they come in any order.
-  const left = workerDatabasesLeft().sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }))
-  if (!left.length) return undefined
-  const one = left.length === 1
-  const names = left.map((db) => JSON.stringify(db.name)).join(', ')
-  const drops = left.map((db) => escapeControlChars(db.drop)).join('; ')
-  return `the worker ${one ? 'database' : 'databases'} ${escapeControlChars(names)} ${one ? 'is' : 'are'} still there (a later run drops one only if it makes that same worker again): drop ${one ? 'it' : 'them'} with ${drops}`
+  const sorted = [...made].sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }) || (a.where ?? '').localeCompare(b.where ?? '', 'en', { numeric: true }))
+  const severalAlready = kind.endsWith('s')
+  const one = sorted.length === 1 && !severalAlready
+  const verb = kind === 'database' ? 'drop' : 'remove'
+  const names = sorted.map((m) => `${JSON.stringify(m.name)}${m.where ? ` (${m.where})` : ''}`).join(', ')
+  const removes = sorted.map((m) => m.remove).join('; ')
+  const shown = `the worker ${one || severalAlready ? kind : `${kind}s`} ${names} ${one ? 'is' : 'are'} still there (a later run ${verb}s ${severalAlready ? 'them' : 'one'} only if it makes that same worker again): ${verb} ${one ? 'it' : 'them'} with ${removes}`
+  return escapeControlChars(shown)
 }

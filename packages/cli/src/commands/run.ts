@@ -28,7 +28,7 @@ import { journeyShard } from '../shard/journeys'
 import { withRunId } from '../shard/run-id'
 import { type ShardSpec, parseShard } from '../shard/split'
 import { keepShortRunOnBaselineTier, plannedSteps } from '../wasm-tiering'
-import { LeftBehind, workerDatabasesLine } from './left-behind'
+import { LeftBehind, madeByWorkersLines } from './left-behind'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configClearingOutputs, configRead } from './outputs'
 import { stdoutForReports } from '../report-stdout'
 
@@ -428,9 +428,9 @@ export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehi
       // Said plainly, and only what is sure whatever stage the run had reached: a rollback still under way
       // is cut short, so the app's data may keep what it would have undone; reports not out yet stay out
       // (those already written say "interrupted" in them).
-      const databases = workerDatabasesLine()
+      const made = madeByWorkersLines()
       io.stderr.write(
-        `venomqa: quitting now: a rollback still under way is cut short, so what the interrupted journey wrote since its first checkpoint may still be in the app's data, and worker databases and apps may be left; reports and results not yet written are not written${databases ? `; ${databases}` : ''}\n`,
+        `venomqa: quitting now: a rollback still under way is cut short, so what the interrupted journey wrote since its first checkpoint may still be in the app's data, and worker databases and apps may be left; reports and results not yet written are not written${made.map((line) => `; ${line}`).join('')}\n`,
       )
       exitNow(EXIT.INTERRUPTED)
     }

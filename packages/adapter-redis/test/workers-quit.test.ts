@@ -1,0 +1,131 @@
+/**
+ * redisWorkers and a run that stops early. A run quit at once (a second Ctrl-C) has no time to delete the
+ * keys a worker wrote under its key prefix: from when the worker writes its place until its keys are deleted,
+ * they are on record (madeByWorkerSetups, which the CLI's quit message lists) with a redis-cli command that
+ * deletes them, and no password. A create the run gives up (its signal aborts) stops and deletes what it wrote.
+ * Redis DB 14 only: the main DB, each worker isolated by a key prefix in it.
+ */
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { type MainSystem, madeByWorkerSetups } from '@venomqa/core'
+import { SERVICES, describeWithService } from '@venomqa/test-utils'
+import { afterAll, beforeEach, expect, it } from 'vitest'
+import { redisWorkers } from '../src'
+import { rawClient } from './helpers'
+
+const d = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
+const DB = 14
+const PASSWORD = 'workers-quit-secret-pw'
+// The server asks for no password: it is only carried, as a real one would be.
+const URL_WITH_PASSWORD = `redis://:${PASSWORD}@${SERVICES.redis.host}:${SERVICES.redis.port}/${DB}`
+const PREFIX = 'rq:'
+const keyPrefix = (index: number) => `rq_w${index}:`
+const main: MainSystem = { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] }
+const noApp = async () => ({ baseUrl: 'http://127.0.0.1:1' })
+
+async function ourKeys(): Promise<string[]> {
+  const r = rawClient(DB)
+  try {
+    return (await r.keys('rq*')).sort()
+  } finally {
+    await r.quit()
+  }
+}
+
+async function removeOurKeys(): Promise<void> {
+  const r = rawClient(DB)
+  try {
+    const keys = await r.keys('rq*')
+    if (keys.length) await r.del(...keys)
+  } finally {
+    await r.quit()
+  }
+}
+
+const onRecord = () => madeByWorkerSetups().filter((made) => made.kind === 'Redis keys')
+
+d('redisWorkers and a run quit at once', () => {
+  beforeEach(removeOurKeys)
+  afterAll(removeOurKeys)
+
+  it("puts a worker's keys on record from when it writes them until they are deleted, with a command that deletes them", async () => {
+    const setup = redisWorkers({ url: URL_WITH_PASSWORD, prefix: PREFIX, keyPrefix, startApp: noApp })
+    const worker = await setup.create(1, main)
+    let closed = false
+    try {
+      const raw = rawClient(DB)
+      // What the worker's app wrote, under its key prefix.
+      await raw.set('rq_w1:rq:cart', 'one item')
+      await raw.quit()
+      const remove = `redis-cli -n ${DB} --scan --pattern 'rq_w1:rq:*' | xargs redis-cli -n ${DB} del; redis-cli -n ${DB} del rq_w1:__venomqa_worker__`
+      expect(onRecord()).toEqual([{ kind: 'Redis keys', name: 'rq_w1:rq:*', where: `DB ${DB}`, remove }])
+      expect(JSON.stringify(madeByWorkerSetups())).not.toContain(PASSWORD)
+      expect(await ourKeys()).toEqual(['rq_w1:__venomqa_worker__', 'rq_w1:rq:cart'])
+      // The command, run as a user would after the run quit, leaves nothing of the worker's.
+      await promisify(execFile)('sh', ['-c', remove])
+      expect(await ourKeys()).toEqual([])
+      await worker.close?.()
+      closed = true
+      expect(onRecord()).toEqual([])
+    } finally {
+      if (!closed) await worker.close?.()
+    }
+  })
+
+  it('names the server in the command when it is not the one redis-cli reaches by default', async () => {
+    const setup = redisWorkers({ url: `redis://[::1]:${SERVICES.redis.port}/${DB}`, prefix: PREFIX, keyPrefix, startApp: noApp })
+    const worker = await setup.create(2, main)
+    try {
+      const cli = `redis-cli -h ::1 -p ${SERVICES.redis.port} -n ${DB}`
+      const remove = `${cli} --scan --pattern 'rq_w2:rq:*' | xargs ${cli} del; ${cli} del rq_w2:__venomqa_worker__`
+      expect(onRecord()).toEqual([{ kind: 'Redis keys', name: 'rq_w2:rq:*', where: `DB ${DB} at [::1]:${SERVICES.redis.port}`, remove }])
+      await promisify(execFile)('sh', ['-c', remove])
+      expect(await ourKeys()).toEqual([])
+    } finally {
+      await worker.close?.()
+    }
+    expect(onRecord()).toEqual([])
+  })
+})
+
+d('redisWorkers when the run gives a create up', () => {
+  beforeEach(removeOurKeys)
+  afterAll(removeOurKeys)
+
+  it('writes nothing when the signal aborted before it began', async () => {
+    const setup = redisWorkers({ url: URL_WITH_PASSWORD, prefix: PREFIX, keyPrefix, startApp: noApp })
+    const reason = new Error('given up at the timeout')
+    await expect(setup.prepare(1, main, AbortSignal.abort(reason))).rejects.toBe(reason)
+    expect(await ourKeys()).toEqual([])
+    expect(onRecord()).toEqual([])
+  })
+
+  it('stops when the signal aborts after it wrote its place, and deletes its keys', async () => {
+    // An earlier worker's keys, left in this place by a run quit at once: the worker deletes them as it takes it.
+    const raw = rawClient(DB)
+    await raw.set('rq_w1:__venomqa_worker__', 'worker 1')
+    await raw.set('rq_w1:rq:stale', 'x')
+    await raw.quit()
+    const setup = redisWorkers({ url: URL_WITH_PASSWORD, prefix: PREFIX, keyPrefix, startApp: noApp })
+    const controller = new AbortController()
+    const reason = new Error('given up at the timeout')
+    let onRecordWhenGivenUp: unknown[] = []
+    // The run's ports are looked at once the place is written: the create is given up right then.
+    const givenUpWhenPortsAreRead = new (class extends Map<string, unknown> {
+      override [Symbol.iterator](): MapIterator<[string, unknown]> {
+        onRecordWhenGivenUp = onRecord()
+        controller.abort(reason)
+        return super[Symbol.iterator]()
+      }
+    })()
+    await expect(setup.prepare(1, { ...main, ports: givenUpWhenPortsAreRead }, controller.signal)).rejects.toBe(reason)
+    // It had written its place (its keys were on record), and deleted what it wrote and what it found.
+    expect(onRecordWhenGivenUp).toHaveLength(1)
+    expect(await ourKeys()).toEqual([])
+    expect(onRecord()).toEqual([])
+    // The place was given back: the same worker can be made again.
+    const worker = await setup.create(1, main)
+    await worker.close?.()
+    expect(await ourKeys()).toEqual([])
+  })
+})

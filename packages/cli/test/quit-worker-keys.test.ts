@@ -1,0 +1,97 @@
+/**
+ * A second Ctrl-C while the paths of a branch run on Redis workers: the run quits at once, with no time to
+ * delete the keys redisWorkers wrote under each worker's key prefix, so what it prints names them, with the
+ * redis-cli command that deletes them, and never the URL (which holds a password). End to end: the built
+ * `venomqa`, Redis DB 14 as the main DB, each worker isolated by a key prefix in it.
+ */
+import { execFile } from 'node:child_process'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { REPO_ROOT, SERVICES, describeWithService } from '@venomqa/test-utils'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
+
+const DB = 14
+const PASSWORD = 'quit-keys-secret-pw'
+// The server asks for no password: it is only carried, as a real one would be.
+const REDIS_URL = `redis://:${PASSWORD}@${SERVICES.redis.host}:${SERVICES.redis.port}/${DB}`
+const describe = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
+
+const CONFIG = `import { redisWorkers } from '@venomqa/adapter-redis'
+
+export default {
+  baseUrl: 'http://127.0.0.1:1',
+  plugins: [['@venomqa/adapter-redis', { url: '\${REDIS_URL}', prefix: 'qk:', queue: false }]],
+  parallelPaths: 3,
+  workerSetup: redisWorkers({
+    url: process.env.REDIS_URL!,
+    prefix: 'qk:',
+    keyPrefix: (index: number) => \`qk_w\${index}:\`,
+    // The journey sends no request: no app to start, only one slow to stop, as a real one may be. The
+    // workers' keys are deleted once their app stopped: a second Ctrl-C meanwhile leaves them.
+    startApp: async () => ({ baseUrl: 'http://127.0.0.1:1', close: () => new Promise((resolve) => setTimeout(resolve, 20000)) }),
+  }),
+}
+`
+
+const JOURNEY = `import { branch, checkpoint, journey, path, step } from '@venomqa/core'
+
+const waits = (name: string) => path(name, [step('waits', ({ signal }) => new Promise((resolve) => signal.addEventListener('abort', resolve)))])
+
+export default journey('quit', {
+  requires: ['cache'],
+  steps: [
+    step('seed', async ({ ports }) => { await ports.require('cache').set('cart', 'one item') }),
+    checkpoint('start'),
+    branch('start', [waits('p1'), waits('p2'), waits('p3')]),
+  ],
+})
+`
+
+const sh = async (script: string) => (await promisify(execFile)('sh', ['-c', script])).stdout
+// Through redis-cli, as the user would look: the CLI package has no Redis client of its own.
+const keys = async () => (await sh(`redis-cli -n ${DB} --raw keys 'qk*'`)).split('\n').filter(Boolean).sort()
+const removeOurKeys = () => sh(`redis-cli -n ${DB} --scan --pattern 'qk*' | xargs -r redis-cli -n ${DB} del`)
+
+describe('a second Ctrl-C while paths run on Redis workers', () => {
+  let project: Project
+  beforeAll(async () => {
+    assertBuilt()
+    await removeOurKeys()
+    project = await makeProject(null, { REDIS_URL, CI: 'true' })
+    await symlink(path.join(REPO_ROOT, 'packages/adapter-redis'), path.join(project.dir, 'node_modules/@venomqa/adapter-redis'), 'dir')
+    await writeFile(path.join(project.dir, 'package.json'), JSON.stringify({ name: 'quit-keys-tests', private: true, type: 'module' }))
+    await writeFile(path.join(project.dir, 'venomqa.config.ts'), CONFIG)
+    await mkdir(path.join(project.dir, 'journeys'))
+    await writeFile(path.join(project.dir, 'journeys/quit.journey.ts'), JOURNEY)
+  }, 60_000)
+  afterAll(async () => {
+    await project?.remove()
+    await removeOurKeys()
+  })
+
+  it("names the workers' keys it leaves, with the commands that delete them, and no password", async () => {
+    const run = project.spawn(['run'])
+    // Each path has started, on the main line and on each worker: both workers' keys were copied in.
+    await waitUntil(() => ['p1', 'p2', 'p3'].every((p) => run.output().stdout.includes(`path ${p}`)), 'the paths to start on the workers', 30_000)
+    run.child.kill('SIGINT')
+    await waitUntil(() => run.output().stderr.includes('venomqa: interrupted'), 'the first Ctrl-C to be taken')
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(r.code, r.stderr).toBe(130)
+    const said = r.stderr.slice(r.stderr.indexOf('venomqa: quitting now'))
+    const remove = (w: number) => `redis-cli -n ${DB} --scan --pattern 'qk_w${w}:qk:*' | xargs redis-cli -n ${DB} del; redis-cli -n ${DB} del qk_w${w}:__venomqa_worker__`
+    // Before, only "the workers' databases and apps may still be there".
+    expect(said).toContain(
+      `  - the worker Redis keys "qk_w1:qk:*" (DB ${DB}), "qk_w2:qk:*" (DB ${DB}) are still there (a later run removes them only if it makes that same worker again): remove them with ${remove(1)}; ${remove(2)}\n`,
+    )
+    expect(said).toContain("  - the workers' apps may still be there\n")
+    expect(r.stderr + r.stdout).not.toContain(PASSWORD)
+    // What it says is so: both workers' copies of the checkpoint, and their markers, are still there.
+    expect(await keys()).toEqual(['qk:cart', 'qk_w1:__venomqa_worker__', 'qk_w1:qk:cart', 'qk_w2:__venomqa_worker__', 'qk_w2:qk:cart'])
+    // And the commands it gives, run as a user would, delete them and nothing else.
+    await sh(`${remove(1)}; ${remove(2)}`)
+    expect(await keys()).toEqual(['qk:cart'])
+  }, 60_000)
+})
