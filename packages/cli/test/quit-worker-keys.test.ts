@@ -2,7 +2,7 @@
  * A second Ctrl-C while the paths of a branch run on Redis workers: the run quits at once, with no time to
  * delete the keys redisWorkers wrote under each worker's key prefix, so what it prints names them, with the
  * redis-cli command that deletes them, and never the URL (which holds a password). End to end: the built
- * `venomqa`, Redis DB 14 as the main DB, each worker isolated by a key prefix in it.
+ * `venomqa`, Redis DB 9 as the main DB, each worker isolated by a key prefix in it.
  */
 import { execFile } from 'node:child_process'
 import { mkdir, symlink, writeFile } from 'node:fs/promises'
@@ -12,7 +12,8 @@ import { REPO_ROOT, SERVICES, describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
 
-const DB = 14
+// A DB no other package's tests use: the CLI's tests run beside adapter-redis's, which own 10 to 14.
+const DB = 9
 const PASSWORD = 'quit-keys-secret-pw'
 // The server asks for no password: it is only carried, as a real one would be.
 const REDIS_URL = `redis://:${PASSWORD}@${SERVICES.redis.host}:${SERVICES.redis.port}/${DB}`
