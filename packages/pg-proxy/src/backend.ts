@@ -190,7 +190,7 @@ export class PgProxyBackend implements StateBackend {
       throw new StateError(
         this.name,
         `the proxy refused what the app did after its last checkpoint or rollback, so the run ended on a state that is not what the app meant: ${listRefusals(unreported)}`,
-        { stateIsWrong: true },
+        { stateIsWrong: true, suggestion: refusalSuggestion(unreported) },
       )
   }
 
@@ -272,5 +272,21 @@ function refusedError(backend: string, doing: string, refused: readonly RefusalR
   return new StateError(backend, `${doing}: the proxy refused what the app did, so the state is not what the app meant: ${listRefusals(refused)}${after}`, {
     stateIsWrong: true,
     cause,
+    suggestion: refusalSuggestion(refused),
   })
+}
+
+/** For a refusal recorded without a hint (by a standalone proxy of an older version). */
+const REFUSAL_FIX =
+  'Keep the app from doing it behind the proxy (docs/proxy.md lists what the proxy refuses), or use the snapshot mechanism of @venomqa/state-postgres for this app.'
+
+/**
+ * The issue's advice: what the app got told to do about each refusal (the errors' hints). The generic one
+ * for a state backend that failed (check its connection and permissions) sends the user the wrong way: the
+ * proxy worked, the app did something it cannot keep inside its one transaction.
+ */
+function refusalSuggestion(refused: readonly RefusalRecord[]): string {
+  const fixes = new Set<string>()
+  for (const r of refused) fixes.add(r.hint?.trim() || REFUSAL_FIX)
+  return `The app did something the venomqa-pg-proxy refuses (see the error). ${[...fixes].join(' ')}`
 }
