@@ -39,6 +39,8 @@ export class PgProxyBackend implements StateBackend {
   constructor(options: ResolvedOptions, warn: (message: string) => void = (m) => console.warn(`[venomqa pg-proxy] ${m}`)) {
     this.#options = options
     this.#warn = warn
+    // With `control` the database is known only from /status, after connect: too late, since the runner
+    // registers the backend (and the plugin its health check) under this name at setup.
     const database = options.upstream ? parseUpstreamUrl(options.upstream).database : 'control'
     this.name = options.name ?? `pg-proxy:${database}`
   }
