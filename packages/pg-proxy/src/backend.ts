@@ -29,6 +29,12 @@ interface Driver {
 export class PgProxyBackend implements StateBackend {
   readonly mechanism = 'proxy'
   readonly parallelSafe = false
+  /**
+   * When the run's process goes, an in-process proxy's upstream session ends (PostgreSQL rolls its
+   * transaction back: the rows, not the sequences) and a standalone proxy rolls back to the oldest
+   * checkpoint the run left open (see the control server's letGo).
+   */
+  readonly undoesOpenCheckpointsWhenLetGo = true
   readonly name: string
   readonly #options: ResolvedOptions
   readonly #warn: (message: string) => void
