@@ -349,6 +349,20 @@ describe('venomqa run with a TypeScript config', () => {
     expect(said).toContain('\n  - not written: out/int3.json, out/int3.xml\n')
     expect(said).toContain('\n  - closing did not finish')
   })
+
+  it('a second Ctrl-C there, with a backend that undoes what the run left itself: its part is not said to stay', async () => {
+    const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-rollback.ts', '--save', 'out/int4.json'], { env: { STUCK_DB_UNDOES: '1' } })
+    await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
+    run.child.kill('SIGINT')
+    await waitUntil(() => run.output().stderr.includes('rolling back slowly'), 'the hanging rollback')
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(r.code).toBe(130)
+    const said = r.stderr.slice(r.stderr.indexOf('venomqa: quitting now'))
+    expect(said).toContain(
+      '\n  - journey "slow" was not put back to its checkpoint "registered" (http-control): what it wrote since is still in the app\'s data, and the next run starts from it; stuck-db undoes its part itself once this process ends\n',
+    )
+  })
 })
 
 describe('venomqa run with a YAML config', () => {

@@ -50,6 +50,28 @@ describe('LeftBehind', () => {
     expect(left.lines().some((line) => line.startsWith('journey'))).toBe(false)
   })
 
+  it('a backend that undoes what the run left itself (a proxy) leaves nothing in the app\'s data, nor tracking tables', () => {
+    const left = new LeftBehind(dir, false)
+    const hooks = left.reporter.hooks as Hooks
+    left.backends = [{ name: 'pg-proxy:shop', undoesOpenCheckpointsWhenLetGo: true }]
+    left.stage = 'running'
+    hooks.journeyStart!(journey('checkout'))
+    hooks.checkpoint!({ ...checkpoint('cart'), backends: [{ backend: 'pg-proxy:shop', mechanism: 'proxy', durationMs: 1 }] })
+    expect(left.lines()).toEqual([
+      'journey "checkout" was not put back to its checkpoint "cart" by the run, but pg-proxy:shop undoes it itself once this process ends, so the next run does not start from it',
+      'closing did not finish: a server a plugin started may still run',
+    ])
+    // Beside a backend that does not: that one's part stays, and so does its tracking.
+    left.backends = [{ name: 'pg-proxy:shop', undoesOpenCheckpointsWhenLetGo: true }, { name: 'redis' }]
+    hooks.journeyStart!(journey('sync'))
+    hooks.checkpoint!({ ...checkpoint('base'), journey: 'sync', backends: ['pg-proxy:shop', 'redis'].map((backend) => ({ backend, mechanism: 'x', durationMs: 1 })) })
+    expect(left.lines()).toEqual([
+      expect.stringContaining('by the run, but pg-proxy:shop undoes it itself'),
+      `journey "sync" was not put back to its checkpoint "base" (redis): what it wrote since is still in the app's data, and the next run starts from it; pg-proxy:shop undoes its part itself once this process ends`,
+      expect.stringMatching(/^closing did not finish: a state backend keeps its tracking in the database/),
+    ])
+  })
+
   it('names the worker databases not dropped yet, in order, with the statements that drop them', () => {
     const left = new LeftBehind(dir, true)
     left.stage = 'running'

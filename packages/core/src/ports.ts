@@ -26,6 +26,12 @@ export interface StateBackend {
   /** True only if concurrent paths cannot see each other's writes. */
   readonly parallelSafe: boolean
   /**
+   * True when what the run left under its open checkpoints is undone without the run once its process
+   * goes (a second Ctrl-C, a crash): a proxy that holds the app's writes in a transaction of its own and
+   * rolls it back. What a run quit mid-journey says it left (the CLI's) counts on it. Optional: false.
+   */
+  readonly undoesOpenCheckpointsWhenLetGo?: boolean
+  /**
    * Connect and set up what rollback needs. `options.signal` aborts when the run stops waiting (Ctrl-C,
    * SIGTERM, pluginTimeout): a backend that honours it stops connecting, undoes what it already set up in
    * the system under test, and rejects. One that ignores it is disconnected by the runner if its connect

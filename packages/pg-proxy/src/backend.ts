@@ -29,6 +29,12 @@ interface Driver {
 export class PgProxyBackend implements StateBackend {
   readonly mechanism = 'proxy'
   readonly parallelSafe = false
+  /**
+   * When the run's process goes, an in-process proxy's upstream session ends (PostgreSQL rolls its
+   * transaction back: the rows, not the sequences) and a standalone proxy rolls back to the oldest
+   * checkpoint the run left open (see the control server's letGo).
+   */
+  readonly undoesOpenCheckpointsWhenLetGo = true
   readonly name: string
   readonly #options: ResolvedOptions
   readonly #warn: (message: string) => void
@@ -39,6 +45,8 @@ export class PgProxyBackend implements StateBackend {
   constructor(options: ResolvedOptions, warn: (message: string) => void = (m) => console.warn(`[venomqa pg-proxy] ${m}`)) {
     this.#options = options
     this.#warn = warn
+    // With `control` the database is known only from /status, after connect: too late, since the runner
+    // registers the backend (and the plugin its health check) under this name at setup.
     const database = options.upstream ? parseUpstreamUrl(options.upstream).database : 'control'
     this.name = options.name ?? `pg-proxy:${database}`
   }
@@ -190,7 +198,7 @@ export class PgProxyBackend implements StateBackend {
       throw new StateError(
         this.name,
         `the proxy refused what the app did after its last checkpoint or rollback, so the run ended on a state that is not what the app meant: ${listRefusals(unreported)}`,
-        { stateIsWrong: true },
+        { stateIsWrong: true, suggestion: refusalSuggestion(unreported) },
       )
   }
 
@@ -272,5 +280,21 @@ function refusedError(backend: string, doing: string, refused: readonly RefusalR
   return new StateError(backend, `${doing}: the proxy refused what the app did, so the state is not what the app meant: ${listRefusals(refused)}${after}`, {
     stateIsWrong: true,
     cause,
+    suggestion: refusalSuggestion(refused),
   })
+}
+
+/** For a refusal recorded without a hint (by a standalone proxy of an older version). */
+const REFUSAL_FIX =
+  'Keep the app from doing it behind the proxy (docs/proxy.md lists what the proxy refuses), or use the snapshot mechanism of @venomqa/state-postgres for this app.'
+
+/**
+ * The issue's advice: what the app got told to do about each refusal (the errors' hints). The generic one
+ * for a state backend that failed (check its connection and permissions) sends the user the wrong way: the
+ * proxy worked, the app did something it cannot keep inside its one transaction.
+ */
+function refusalSuggestion(refused: readonly RefusalRecord[]): string {
+  const fixes = new Set<string>()
+  for (const r of refused) fixes.add(r.hint?.trim() || REFUSAL_FIX)
+  return `The app did something the venomqa-pg-proxy refuses (see the error). ${[...fixes].join(' ')}`
 }

@@ -4,6 +4,7 @@ import { TIMER_MS_EXPECTED, isTimerMs, unencodedUserinfoProblem } from '@venomqa
 import { startControlServer } from './control'
 import { maskSecrets, maskUrl, parseListen } from './options'
 import { PgProxy } from './proxy'
+import type { RefusalRecord } from './refusals'
 import { upstreamTlsProblem } from './upstream'
 
 const USAGE = `usage: venomqa-pg-proxy --upstream postgres://user[:password]@host:port/db [options]
@@ -98,12 +99,23 @@ async function main(): Promise<number> {
   const { upstream, listen, control, password, idleInTransactionTimeoutMs } = options
   const proxy = new PgProxy({ upstream, host: listen.host, port: listen.port, password, idleInTransactionTimeoutMs })
   proxy.on('warning', (m: string) => console.error(`warning: ${m}`))
-  proxy.on('refusal', (r: { message: string; code: string }) => console.error(`refused: ${r.message} [${r.code}]`))
-  // Which database could not be reached, and where: a bare `connect ECONNREFUSED 127.0.0.1:1` named neither.
-  await proxy.start().catch((err: Error) => {
-    throw new Error(`cannot start in front of ${maskUrl(upstream)}: ${maskSecrets(err.message)}`, { cause: err })
-  })
-  const server = await startControlServer(proxy, control.host, control.port, (m) => console.error(m))
+  proxy.on('refusal', (r: RefusalRecord) => console.error(`refused: ${r.message} [${r.code}]${r.hint ? `\n  hint: ${r.hint}` : ''}`))
+  try {
+    await proxy.start()
+  } catch (err) {
+    await proxy.stop().catch(() => {})
+    // A port in use is named by its flag; a database that cannot be reached by its masked URL (a bare
+    // `connect ECONNREFUSED 127.0.0.1:1` or `listen EADDRINUSE` named neither).
+    throw new Error(listenProblem('--listen', listen, err) ?? `cannot start in front of ${maskUrl(upstream)}: ${maskSecrets((err as Error).message)}`, { cause: err })
+  }
+  let server: Awaited<ReturnType<typeof startControlServer>>
+  try {
+    server = await startControlServer(proxy, control.host, control.port, (m) => console.error(m))
+  } catch (err) {
+    // Stopped as at Ctrl-C: nothing the proxy started stays open behind the error.
+    await proxy.stop().catch(() => {})
+    throw new Error(listenProblem('--control', control, err) ?? `cannot start the control port: ${maskSecrets((err as Error).message)}`, { cause: err })
+  }
   console.log(`venomqa-pg-proxy listening on ${maskUrl(proxy.url)}`)
   console.log(`control on ${server.url} (POST /checkpoint, /rollback, /release {"name": ...}; GET /status)`)
   const lost = new Promise<number>((resolve) =>
@@ -119,6 +131,18 @@ async function main(): Promise<number> {
   await server.close()
   await proxy.stop()
   return code
+}
+
+/**
+ * A socket that could not listen where a flag says, told with the flag and the address (exit 1: the
+ * machine's state, not a mistake in the command line); undefined for any other error.
+ */
+function listenProblem(flag: string, at: { host: string; port: number }, err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException
+  if (e?.syscall !== 'listen') return undefined
+  const where = `${flag} ${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`
+  if (e.code === 'EADDRINUSE') return `${where} is in use: ${e.message}; stop what listens there, or give ${flag} another port`
+  return `${where}: cannot listen there: ${e.message}`
 }
 
 main().then(

@@ -21,7 +21,11 @@ export interface PgProxyStateOptions {
   password?: string
   /** A proxy started on its own (`venomqa-pg-proxy --control ...`): its control URL, http://host:port. */
   control?: string
-  /** The backend's name in results and errors. Default `pg-proxy:<database>`. */
+  /**
+   * The backend's name in results and errors. Default `pg-proxy:<database>` with `upstream`, `pg-proxy:control`
+   * with `control`: the name is fixed before connect (the runner registers the backend and its health check
+   * under it at setup), and only /status, after connect, says the database.
+   */
   name?: string
   /** How long a connection may stay idle inside a transaction while another waits, ms. Default 5000. */
   idleInTransactionTimeoutMs?: number

@@ -16,7 +16,7 @@ import {
   type ServerError as ErrorFields,
   sync,
 } from './protocol/messages'
-import { CAVEATS, type RefusalRecord, replicationRefused } from './refusals'
+import { CAVEATS, type RefusalRecord, refusalRecord, replicationRefused } from './refusals'
 import { type Hub, INTERNAL, Session, type UpstreamObject } from './session'
 import { Upstream, type UpstreamTarget, parseUpstreamUrl } from './upstream'
 
@@ -406,7 +406,7 @@ export class PgProxy extends EventEmitter implements Hub {
     if (this.#stopping) return { severity: 'FATAL', code: '57P03', message: 'venomqa-pg-proxy is stopping' }
     const replication = params.replication?.toLowerCase()
     if (replication && !['false', 'off', 'no', '0'].includes(replication)) {
-      this.refused({ reason: 'replication', what: 'replication connection', code: replicationRefused.code, message: replicationRefused.message })
+      this.refused(refusalRecord('replication', 'replication connection', replicationRefused))
       return replicationRefused
     }
     if (!this.#options.password && !isLoopback(socket.remoteAddress))

@@ -7,6 +7,13 @@ export interface RefusalRecord {
   readonly what: string
   readonly code: string
   readonly message: string
+  /** What to do about it, as the error the app got says (absent from a proxy of an older version). */
+  readonly hint?: string
+}
+
+/** The record of a refusal, from the error the app (or its connection attempt) got for it. */
+export function refusalRecord(reason: RefusalRecord['reason'], what: string, error: ServerError): RefusalRecord {
+  return { reason, what, code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
 }
 
 const FIX = 'use the snapshot mechanism of @venomqa/state-postgres for this app'

@@ -16,7 +16,7 @@ import {
 } from './protocol/messages'
 import type { UpstreamLock } from './lock'
 import { PlainCursors } from './plain-cursors'
-import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError, stalledCopyError } from './refusals'
+import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError, refusalRecord, stalledCopyError } from './refusals'
 import {
   type Statement,
   type StatementKind,
@@ -247,7 +247,7 @@ export class Session {
   #explained(error: ServerError, sql: string | undefined): Buffer | undefined {
     if (error.code !== '2D000' || this.#tx === 'explicit' || this.#tx === 'failed' || !sql || !CALL_OR_DO.test(sql)) return undefined
     const explained = refusalError('transaction-control-in-procedure', error.message)
-    this.#hub.refused({ reason: 'transaction-control-in-procedure', what: error.message, code: explained.code, message: explained.message })
+    this.#hub.refused(refusalRecord('transaction-control-in-procedure', error.message, explained))
     return rewordedError(error.fields, explained)
   }
 
@@ -691,7 +691,7 @@ export class Session {
     if (!this.#waitsOnClient() || this.#closed || !this.#hub.lock.waiting) return
     if (this.#copyIn) return this.#endStalledCopy()
     const error = idleInTransactionError(this.#hub.idleInTransactionTimeoutMs)
-    this.#hub.refused({ reason: 'idle-in-transaction', what: 'idle in transaction', code: error.code, message: error.message })
+    this.#hub.refused(refusalRecord('idle-in-transaction', 'idle in transaction', error))
     this.terminate(error)
     await this.#end()
   }
@@ -702,7 +702,7 @@ export class Session {
    */
   #endStalledCopy(): void {
     const error = stalledCopyError(this.#hub.idleInTransactionTimeoutMs)
-    this.#hub.refused({ reason: 'idle-in-transaction', what: 'idle in COPY FROM STDIN', code: error.code, message: error.message })
+    this.#hub.refused(refusalRecord('idle-in-transaction', 'idle in COPY FROM STDIN', error))
     this.#toClient(errorResponse(error))
     this.#socket.end()
     this.close(`no COPY data came for ${this.#hub.idleInTransactionTimeoutMs} ms while another connection waited`)
@@ -1014,7 +1014,7 @@ export class Session {
 
   async #refuse(reason: Parameters<typeof refusalError>[0], what: string): Promise<void> {
     const error = refusalError(reason, what)
-    this.#hub.refused({ reason, what, code: error.code, message: error.message })
+    this.#hub.refused(refusalRecord(reason, what, error))
     this.#toClient(errorResponse(error))
     await this.#failTransaction()
   }
@@ -1177,7 +1177,7 @@ export class Session {
         return
       case 'refused': {
         const error = refusalError(kind.reason, kind.what)
-        this.#hub.refused({ reason: kind.reason, what: kind.what, code: error.code, message: error.message })
+        this.#hub.refused(refusalRecord(kind.reason, kind.what, error))
         this.#synthetic(errorResponse(error))
         this.#batchRefused = true
         this.#queue.skipUntilSync(answered(error))

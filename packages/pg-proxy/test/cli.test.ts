@@ -3,6 +3,7 @@
  * in the database when its upstream session is lost.
  */
 import { spawn } from 'node:child_process'
+import net from 'node:net'
 import { existsSync } from 'node:fs'
 import { describeWithService } from '@venomqa/test-utils'
 import pg from 'pg'
@@ -97,6 +98,25 @@ describe('venomqa-pg-proxy', () => {
       expect((await post('/rollback', JSON.stringify({ name: 'never-taken' }))).status).toBe(409)
     } finally {
       await stopCli(cli)
+    }
+  })
+
+  it('a port in use: exit 1 naming the flag and the port, without the usage or the password', async () => {
+    const taken = net.createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const port = (taken.address() as net.AddressInfo).port
+    try {
+      const upstream = dbUrl(DB).replace('postgres@', 'postgres:s3cret@') // trust auth: the password is not asked for
+      const control = await runCli(['--upstream', upstream, '--listen', '127.0.0.1:0', '--control', `127.0.0.1:${port}`])
+      expect([control.code, control.stderr]).toEqual([1, expect.stringMatching(new RegExp(`^venomqa-pg-proxy: --control 127\\.0\\.0\\.1:${port} is in use: listen EADDRINUSE`))])
+      const listen = await runCli(['--upstream', upstream, '--listen', `127.0.0.1:${port}`, '--control', '127.0.0.1:0'])
+      expect([listen.code, listen.stderr]).toEqual([1, expect.stringMatching(new RegExp(`^venomqa-pg-proxy: --listen 127\\.0\\.0\\.1:${port} is in use: listen EADDRINUSE`))])
+      for (const said of [control.stderr, listen.stderr]) {
+        expect(said).not.toContain('usage:')
+        expect(said).not.toContain('s3cret')
+      }
+    } finally {
+      await new Promise((resolve) => taken.close(resolve))
     }
   })
 

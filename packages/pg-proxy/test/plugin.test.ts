@@ -31,6 +31,9 @@ plain('options', () => {
     const backend = pgProxyState({ upstream: 'postgres://u@h/shop' })
     expect(backend).toBeInstanceOf(PgProxyBackend)
     expect([backend.name, backend.mechanism, backend.parallelSafe]).toEqual(['pg-proxy:shop', 'proxy', false])
+    // What a run quit mid-journey leaves is rolled back when its process goes (control.test, cli.test): the CLI says so.
+    expect(backend.undoesOpenCheckpointsWhenLetGo).toBe(true)
+    expect(pgProxyState({ control: 'http://127.0.0.1:6544' }).undoesOpenCheckpointsWhenLetGo).toBe(true)
   })
 
   it('mistakes are one ConfigError naming each key, as plugins[N].key from a config; passwords never quoted', () => {

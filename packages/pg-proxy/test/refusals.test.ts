@@ -190,6 +190,8 @@ describe('refusals', () => {
       const err = await backend.rollback('start').catch((e) => e)
       expect(err).toBeInstanceOf(StateError)
       expect(err.message).toMatch(/rollback to "start": the proxy refused what the app did.*refuses LISTEN.*\[0A000\]/)
+      // The issue's advice is what the app was told to do, not the generic one for a backend that failed.
+      expect(err.suggestion).toBe('The app did something the venomqa-pg-proxy refuses (see the error). Notifications cannot reach this app through the proxy; use the snapshot mechanism of @venomqa/state-postgres for this app.')
       await backend.rollback('start') // reported once
     } finally {
       await backend.disconnect()
@@ -243,7 +245,22 @@ describe('refusals', () => {
       expect(err.stateIsWrong).toBe(true)
       expect(err.message).toMatch(/the run ended on a state that is not what the app meant: venomqa-pg-proxy refuses VACUUM/)
       expect(err.message).not.toContain('LISTEN')
+      expect(err.suggestion).toMatch(/\(see the error\)\. Run it against the database directly \(before the run, or in setup\), or use the snapshot mechanism/)
     }
+  })
+
+  it("a refusal in a journey without checkpoints fails the run's close with the proxy's advice, not the generic one", async () => {
+    const backend = pgProxyState({ upstream: dbUrl(DB) }, () => {})
+    const vacuums = journey('vacuums_without_checkpoints', { steps: [step('vacuum_and_ignore_the_error', () => appRuns(backend, 'VACUUM t'))] })
+    const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', stateBackends: [backend] })
+    try {
+      await runner.run(vacuums)
+    } finally {
+      await runner.close()
+    }
+    expect(runner.closeIssues.map((i) => [i.step, i.severity])).toEqual([['disconnect pg-proxy:' + DB, 'critical']])
+    expect(runner.closeIssues[0]!.error).toMatch(/refuses VACUUM/)
+    expect(runner.closeIssues[0]!.suggestion).toMatch(/^The app did something the venomqa-pg-proxy refuses \(see the error\)\. Run it against the database directly/)
   })
 
   it('a run whose last step is refused does not pass: the journey fails with a critical issue at its release', async () => {

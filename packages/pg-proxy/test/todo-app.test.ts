@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { type Journey, assertEqual, assertStatus, branch, checkpoint, journey, path as pathOf, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { type RunningProcess, TODO_APP_SERVER, describeWithService, startTodoApp } from '@venomqa/test-utils'
+import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import plugin, { pgProxyState } from '../src/index'
 import { CLI, PG, type StartedCli, createDatabase, dbName, dbUrl, dropDatabase, startCli, stopCli, withClient } from './helpers'
@@ -129,5 +130,61 @@ describe('the todo app in its own process, behind venomqa-pg-proxy started from 
       await backend.release('observed')
       await backend.disconnect()
     }
+  })
+})
+
+describe('a refusal met during a run, behind venomqa-pg-proxy started from the command line', () => {
+  let proxy: StartedCli
+  let app: RunningProcess
+
+  beforeAll(async () => {
+    await createDatabase(`${DB}_refused`)
+    proxy = await startCli(dbUrl(`${DB}_refused`), ['--idle-in-transaction-timeout', '300'])
+    app = await startTodoApp({ DATABASE_URL: proxy.url })
+  })
+
+  afterAll(async () => {
+    await app?.stop()
+    if (proxy) await stopCli(proxy)
+    await dropDatabase(`${DB}_refused`)
+  })
+
+  it("a connection held open in its transaction while the app's request waits: the critical issue's suggestion is the proxy's hint, not the generic one", async () => {
+    const holdsATransaction = journey('another_connection_holds_a_transaction', {
+      steps: [
+        step('sign_up', ({ http }) => http.post('/api/users', { json: { email: 'ada@example.test', password: 'a long password', name: 'Ada' } })),
+        checkpoint('ready'),
+        branch('ready', [
+          pathOf('held', [
+            step('hold_a_transaction_then_request', async ({ http }) => {
+              const held = new pg.Client({ connectionString: proxy.url })
+              held.on('error', () => {}) // ended by the proxy with FATAL 25P03
+              await held.connect()
+              await held.query('BEGIN')
+              await held.query("INSERT INTO users (email, password_hash, name) VALUES ('held@example.test', 'x', 'Held')")
+              try {
+                return await http.get('/api/stats') // waits for the held transaction until the proxy ends it
+              } finally {
+                await held.end().catch(() => {})
+              }
+            }),
+          ]),
+        ]),
+      ],
+    })
+    const runner = createRunner({ baseUrl: app.url, plugins: [[plugin, { control: proxy.control }]] })
+    let result
+    try {
+      result = await runner.run(holdsATransaction)
+    } finally {
+      await runner.close()
+    }
+    const issues = result.journeys[0]!.issues.filter((i) => i.severity === 'critical')
+    expect(issues.map((i) => i.step)).toEqual(['rollback ready'])
+    expect(issues[0]!.error).toMatch(/stayed idle inside a transaction for 300 ms.*\[25P03\]/)
+    expect(issues[0]!.suggestion).toMatch(/Use the snapshot mechanism of @venomqa\/state-postgres for this app, or raise idleInTransactionTimeoutMs if the app is only slow\./)
+    expect(issues[0]!.suggestion).not.toMatch(/connection and permissions/)
+    // The proxy's own log says what to do too.
+    expect(proxy.output()).toMatch(/refused: venomqa-pg-proxy: this connection stayed idle .*\[25P03\]\n {2}hint: Use the snapshot mechanism/)
   })
 })

@@ -763,13 +763,14 @@ export class Runner {
   async #close(): Promise<string[]> {
     this.closeIssues.length = 0
     // What a backend or a plugin threw is foreign text (a driver's message can hold a token=...): masked as such.
-    const fail = (step: string, severity: 'critical' | 'medium', source: string, message: string, kind: ErrorKind = 'state') =>
-      this.closeIssues.push(makeIssue({ journey: '', path: '', step, severity, kind, error: redactText(message), source }))
+    const fail = (step: string, severity: 'critical' | 'medium', source: string, message: string, kind: ErrorKind = 'state', suggestion?: string) =>
+      this.closeIssues.push(makeIssue({ journey: '', path: '', step, severity, kind, error: redactText(message), source, ...(suggestion ? { suggestion } : {}) }))
     for (const b of this.#connectedBackends.splice(0)) {
       try {
         await this.#calls.call(`state backend "${b.name}" disconnect`, () => b.disconnect())
       } catch (err) {
-        fail(`disconnect ${b.name}`, 'critical', `state:${b.name}`, `state backend "${b.name}" did not disconnect cleanly, so what it set up in the system under test may still be there: ${errorMessage(err)}`)
+        // A backend's own advice (a proxy that refused what the app did) beats the generic one for a state failure.
+        fail(`disconnect ${b.name}`, 'critical', `state:${b.name}`, `state backend "${b.name}" did not disconnect cleanly, so what it set up in the system under test may still be there: ${errorMessage(err)}`, 'state', err instanceof StateError ? err.suggestion : undefined)
       }
     }
     // A connect abandoned at the timeout may finish yet: its backend is disconnected when it does, and

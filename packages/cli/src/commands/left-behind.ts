@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { type MadeByWorkerSetup, type Reporter, escapeControlChars, madeByWorkerSetups, redactText } from '@venomqa/core'
+import { type MadeByWorkerSetup, type Reporter, type StateBackend, escapeControlChars, madeByWorkerSetups, redactText } from '@venomqa/core'
 import { shownPath } from './save-results'
 
 /** Where a run had got to: what quitting leaves behind depends on it. */
@@ -17,6 +17,8 @@ interface JourneyInFlight {
 /** What closing tidies, which quitting before it finished leaves in place. */
 const CLOSING_LEAVES =
   "a state backend keeps its tracking in the database until the next run connects (private tables and triggers; with MySQL or MariaDB, the app's own triggers under private names), and a server a plugin started may still run"
+/** The same, when every state backend of the run undoes what it left itself (see StateBackend.undoesOpenCheckpointsWhenLetGo). */
+const CLOSING_LEAVES_SERVERS = 'a server a plugin started may still run'
 
 /**
  * What a run leaves behind when it is quit before it finished (a second Ctrl-C): said from where it
@@ -27,6 +29,12 @@ export class LeftBehind {
   #stage: RunStage = 'setting up'
   readonly #journeys = new Map<string, JourneyInFlight>()
   #outputs: readonly string[] = []
+  /**
+   * The run's state backends that undo what it left once its process ends, by name; undefined until the
+   * plugins are set up (then nothing is assumed of them).
+   */
+  #undoItself?: ReadonlySet<string>
+  #allUndoItself = false
 
   constructor(
     private readonly cwd: string,
@@ -41,6 +49,13 @@ export class LeftBehind {
   /** The files the run is to write (cleared before it started: one that exists now was written by it). */
   set outputs(files: readonly string[]) {
     this.#outputs = files
+  }
+
+  /** The run's state backends, once its plugins are set up: which of them put the app's data back themselves. */
+  set backends(backends: readonly Pick<StateBackend, 'name' | 'undoesOpenCheckpointsWhenLetGo'>[]) {
+    const undo = (b: Pick<StateBackend, 'undoesOpenCheckpointsWhenLetGo'>) => b.undoesOpenCheckpointsWhenLetGo === true
+    this.#undoItself = new Set(backends.filter(undo).map((b) => b.name))
+    this.#allUndoItself = backends.every(undo)
   }
 
   /** Hooks only, added to the runner like a live reporter's. */
@@ -75,10 +90,7 @@ export class LeftBehind {
     const shown = (text: string) => escapeControlChars(redactText(text))
     if (this.#stage === 'running')
       for (const [name, j] of this.#journeys)
-        if (j.checkpoint && !j.putBack)
-          lines.push(
-            `journey "${shown(name)}" was not put back to its checkpoint "${shown(j.checkpoint.name)}" (${j.checkpoint.backends.join(', ')}): what it wrote since is still in the app's data, and the next run starts from it`,
-          )
+        if (j.checkpoint && !j.putBack) lines.push(this.#notPutBack(shown(name), shown(j.checkpoint.name), j.checkpoint.backends))
     if (this.#stage === 'setting up') lines.push('no results or report file was written')
     const missing = this.#stage === 'running' || this.#stage === 'reporting' ? this.#outputs.filter((file) => !existsSync(file)) : []
     if (missing.length) lines.push(`not written: ${missing.map((file) => shownPath(this.cwd, file)).join(', ')}`)
@@ -87,11 +99,28 @@ export class LeftBehind {
       lines.push('the reports and results were written; a problem closing found may be missing from them, and `--last-failed` has no record of this run')
       return lines
     }
-    lines.push(`${this.#stage === 'setting up' ? 'setting up did not finish, nor did closing what was set up' : 'closing did not finish'}: ${CLOSING_LEAVES}`)
+    const closingLeaves = this.#undoItself && this.#allUndoItself ? CLOSING_LEAVES_SERVERS : CLOSING_LEAVES
+    lines.push(`${this.#stage === 'setting up' ? 'setting up did not finish, nor did closing what was set up' : 'closing did not finish'}: ${closingLeaves}`)
     const made = madeByWorkersLines()
     if (made.length) lines.push(...made, "the workers' apps may still be there")
     else if (this.workers) lines.push("the workers' databases and apps may still be there")
     return lines
+  }
+
+  /**
+   * A journey quit under its checkpoint: what its backends leave in the app's data. A backend that undoes
+   * it itself once this process ends (a proxy that rolls back its transaction) leaves nothing.
+   */
+  #notPutBack(journey: string, checkpoint: string, backends: readonly string[]): string {
+    const notPutBack = `journey "${journey}" was not put back to its checkpoint "${checkpoint}"`
+    const undoing = backends.filter((b) => this.#undoItself?.has(b))
+    const left = backends.filter((b) => !this.#undoItself?.has(b))
+    const stays = `what it wrote since is still in the app's data, and the next run starts from it`
+    if (!undoing.length) return `${notPutBack} (${left.join(', ')}): ${stays}`
+    const part = left.length ? (undoing.length === 1 ? 'its part' : 'their part') : 'it'
+    const undone = `${undoing.join(', ')} ${undoing.length === 1 ? 'undoes' : 'undo'} ${part} itself once this process ends`
+    if (!left.length) return `${notPutBack} by the run, but ${undone}, so the next run does not start from it`
+    return `${notPutBack} (${left.join(', ')}): ${stays}; ${undone}`
   }
 }
 

@@ -224,6 +224,7 @@ export async function executeRun(
     // Reporters that follow the run live go through the runner's hook bus, like plugins' hooks.
     for (const { reporter } of targets) session.runner.addReporter(reporter)
     session.runner.addReporter(left.reporter)
+    left.backends = session.runner.registry.stateBackends
 
     left.stage = 'running'
     const result: RunResult = await session.runner.run(toRun.map(({ journey, file }) => ({ journey, file })))
