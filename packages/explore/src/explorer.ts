@@ -189,7 +189,7 @@ export class Explorer {
     if (!frame.edges) {
       const path = this.path
       const records = this.#split.records(frame.group)
-      const all = edgesAt(this.env.actions, stateView(this.env.lane.world.ctx, path), this.env.seed, pathKey(path), (a) => this.env.coverage.enabled(a, records))
+      const all = edgesAt(this.env.actions, stateView(this.env.lane.world.ctx, path, this.env.actions.map((a) => a.name)), this.env.seed, pathKey(path), (a) => this.env.coverage.enabled(a, records))
       const groups = this.#split.deal(frame.group, all.length)
       frame.edges = all.filter((edge, k) => {
         this.#groups.set(edge, groups[k]!)

@@ -1,4 +1,4 @@
-import type { Context, InvariantContext, StateView, TakenAction } from '@venomqa/core'
+import { type Context, type InvariantContext, type StateView, type TakenAction, didYouMean } from '@venomqa/core'
 
 /** The context as `when`, `inputs` and invariants may see it: no way to write. */
 export function readonlyContext(ctx: Context): InvariantContext {
@@ -10,13 +10,27 @@ export function readonlyContext(ctx: Context): InvariantContext {
   }
 }
 
-/** Where the search stands: the context and the actions taken since the root. */
-export function stateView(ctx: Context, path: readonly TakenAction[]): StateView {
+/** Where the search stands: the context and the actions taken since the root (`actions`: every action's name). */
+export function stateView(ctx: Context, path: readonly TakenAction[], actions: readonly string[]): StateView {
   const names = path.map((t) => t.action)
   return {
     ctx: readonlyContext(ctx),
     depth: path.length,
     path: names,
-    count: (action) => names.filter((n) => n === action).length,
+    count: countIn(names, actions),
+  }
+}
+
+/**
+ * `view.count(name)` over the actions taken. A name that is no action would always count 0, so a typo in
+ * a `when` (`count('cancle') === 0`) would silently let the action run forever, or never: it throws instead.
+ */
+export function countIn(taken: readonly string[], actions: readonly string[]): (action: string) => number {
+  return (action) => {
+    if (!actions.includes(action)) {
+      const near = didYouMean(action, actions)
+      throw new Error(`view.count("${action}") names no action of this exploration${near ? ` (did you mean "${near}"?)` : ''}; its actions: ${actions.join(', ')}`)
+    }
+    return taken.filter((n) => n === action).length
   }
 }

@@ -108,7 +108,7 @@ async function simplifyInputs(best: Best, trials: Trials, input: ShrinkInput): P
   let progress = false
   for (let i = 0; i < best.sequence.length; i++) {
     const step = best.sequence[i]!
-    for (const simpler of offeredInputs(input.actions.get(step.action), best, i, input.rng)) {
+    for (const simpler of offeredInputs(input.actions.get(step.action), best, i, input.rng, [...input.actions.keys()])) {
       const candidate = best.sequence.map((s, j) => (j === i ? { action: s.action, input: simpler } : s))
       const verdict = await attempt(candidate, best, trials)
       if (verdict === undefined) return progress
@@ -121,12 +121,12 @@ async function simplifyInputs(best: Best, trials: Trials, input: ShrinkInput): P
   return progress
 }
 
-function offeredInputs(action: ExploreAction<any> | undefined, best: Best, index: number, rng: Rng): unknown[] {
+function offeredInputs(action: ExploreAction<any> | undefined, best: Best, index: number, rng: Rng, actionNames: readonly string[]): unknown[] {
   const inputs = action?.options.inputs
   if (!inputs) return []
   const ctxBefore = best.run.steps[index]?.ctxBefore ?? best.run.steps[index - 1]?.ctxAfter ?? {}
   try {
-    return simplerInputs(best.sequence[index]!.input, inputs(viewAt(best.sequence, index, ctxBefore), rng))
+    return simplerInputs(best.sequence[index]!.input, inputs(viewAt(best.sequence, index, ctxBefore, actionNames), rng))
   } catch {
     // An `inputs` that throws out of the state it was written for offers nothing here.
     return []

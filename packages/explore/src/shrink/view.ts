@@ -1,16 +1,17 @@
 import type { ReadonlyContext, StateView, TakenAction } from '@venomqa/core'
+import { countIn } from '../view'
 
 /**
  * The state view an action's `inputs` saw at position `index` of a sequence, rebuilt from a replay: the
  * context before that step as the replay recorded it, and the actions before it.
  */
-export function viewAt(sequence: readonly TakenAction[], index: number, ctxBefore: Record<string, unknown>): StateView {
+export function viewAt(sequence: readonly TakenAction[], index: number, ctxBefore: Record<string, unknown>, actions: readonly string[]): StateView {
   const before = sequence.slice(0, index).map((s) => s.action)
   return {
     ctx: readonlyContext(ctxBefore),
     depth: index,
     path: before,
-    count: (name) => before.filter((a) => a === name).length,
+    count: countIn(before, actions),
   }
 }
 
