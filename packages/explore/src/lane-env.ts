@@ -24,7 +24,10 @@ export interface LaneEnv {
   backendNames?: readonly string[]
 }
 
-/** Every state backend's `observe()`, timed per backend, keyed as on worker 0. Backends without one say nothing. */
+/**
+ * Every state backend's `observe()`, keyed as on worker 0 (what invariants read), and timed under the
+ * backend's own name, as rollbacks are: each worker's timings apart. Backends without one say nothing.
+ */
 export async function observeAll(env: LaneEnv): Promise<Observation> {
   const out: Observation = {}
   for (const [place, backend] of env.lane.world.backends.entries()) {
@@ -32,7 +35,7 @@ export async function observeAll(env: LaneEnv): Promise<Observation> {
     const name = observedName(env, place)
     const t0 = performance.now()
     out[name] = await backend.observe()
-    env.observeTimings.add(name, performance.now() - t0)
+    env.observeTimings.add(backend.name, performance.now() - t0)
   }
   return out
 }
