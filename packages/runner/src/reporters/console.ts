@@ -472,7 +472,13 @@ class LineFormatter {
       lines.push(`${'Journeys'.padEnd(10)}${counts(s.journeys, s.journeys.flaky)}`)
       lines.push(`${'Steps'.padEnd(10)}${counts(s.steps)}`)
     }
-    if (s.explorations) lines.push(`${'Explored'.padEnd(10)}${counts(s.explorations)}, ${s.explorations.violations} violation${s.explorations.violations === 1 ? '' : 's'}${s.explorations.flaky ? ` (${s.explorations.flaky} flaky)` : ''}`)
+    // A budget that ran out passes what was explored, and says so above the result, not only in its
+    // exploration's header: "passed" there covers less than the depth it was asked for.
+    const truncated = (run.explorations ?? []).filter((x) => x.truncated).length
+    if (s.explorations)
+      lines.push(
+        `${'Explored'.padEnd(10)}${counts(s.explorations)}, ${s.explorations.violations} violation${s.explorations.violations === 1 ? '' : 's'}${s.explorations.flaky ? ` (${s.explorations.flaky} flaky)` : ''}${truncated ? p.yellow(`, ${truncated} cut short by a budget`) : ''}`,
+      )
     if (s.paths.total) lines.push(`${'Paths'.padEnd(10)}${counts(s.paths)}`)
     lines.push(`${'Issues'.padEnd(10)}${issues.length ? issues.join(', ') : p.dim('none')}`)
     if (run.backends.length) lines.push(`${'State'.padEnd(10)}${run.backends.map((b) => backendLabel(b.name, b.mechanism)).join(', ')}`)
