@@ -479,7 +479,13 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     expect(listed.stdout).toMatch(/✓ service +orders-db is healthy\n✓ service +users-db is healthy/)
     counter.hits.length = 0 // the doctor's look at the base URL; the refusals below send nothing
     await writeFile(path.join(p.dir, 'venomqa.config.mjs'), config([{ name: 'db' }, { name: 'db', other: true }]))
-    expectRefused(await p.venomqa(['run']), /plugins "two-dbs \(plugins\[0\]\)" and "two-dbs \(plugins\[1\]\)" both register a state backend named "db"/)
+    const sameName = /plugins\[0\] and plugins\[1\] both set up two-dbs with a state backend named "db": .*; set `name` on one of them/
+    expectRefused(await p.venomqa(['run']), sameName)
+    // doctor says the same, as a mistake in the config (exit 2).
+    const doctor = await p.venomqa(['doctor'])
+    expect(doctor.stdout).toMatch(new RegExp(`^✗ setup +plugin setup failed: ${sameName.source}`, 'm'))
+    expect(doctor.code, doctor.stdout + doctor.stderr).toBe(2)
+    counter.hits.length = 0
     // Two instances check two services under the plugin's one name: each keeps its own.
     await writeFile(path.join(p.dir, 'venomqa.config.mjs'), config([{ name: 'a', check: 'control' }, { name: 'b', check: 'control' }]))
     expect((await p.venomqa(['doctor'])).stdout).toMatch(/✓ service +control is healthy\n✓ service +control \(plugins\[1\]\) is healthy/)

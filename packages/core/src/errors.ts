@@ -90,10 +90,18 @@ export class StateError extends VenomError {
    * connection and permissions): DDL run inside a path. suggestionForError prefers it.
    */
   readonly suggestion?: string
-  constructor(backend: string, message: string, options?: { cause?: unknown; stateIsWrong?: boolean; suggestion?: string }) {
+  /**
+   * What failed. `backend` (the default): the backend could not do its own work, so what it set up in the
+   * system under test may still be there. `refused`: it did its work, but refused what the app did (a
+   * proxy that cannot keep a statement): what it set up is undone, the app's state is what is wrong. A
+   * refusal is always stateIsWrong.
+   */
+  readonly failure: 'backend' | 'refused'
+  constructor(backend: string, message: string, options?: { cause?: unknown; stateIsWrong?: boolean; suggestion?: string; failure?: 'backend' | 'refused' }) {
     super('E_STATE', `state backend "${backend}": ${message}`, options)
     this.backend = backend
-    this.stateIsWrong = options?.stateIsWrong ?? false
+    this.failure = options?.failure ?? 'backend'
+    this.stateIsWrong = options?.stateIsWrong ?? this.failure === 'refused'
     if (options?.suggestion) this.suggestion = options.suggestion
   }
 }

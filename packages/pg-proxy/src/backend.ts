@@ -1,7 +1,7 @@
 import { countRows } from './observe'
 import { StateError, type StateBackend, errorMessage } from '@venomqa/core'
 import { ControlClient, type ProxyStatus } from './control'
-import { type ResolvedOptions, maskSecrets, maskUrl } from './options'
+import { type ResolvedOptions, listenProblem, maskSecrets, maskUrl } from './options'
 import { PgProxy } from './proxy'
 import type { RefusalRecord } from './refusals'
 import { Upstream, parseUpstreamUrl } from './upstream'
@@ -85,7 +85,10 @@ export class PgProxyBackend implements StateBackend {
       await proxy.start()
     } catch (err) {
       await proxy.stop().catch(() => {})
-      throw new StateError(this.name, `cannot start the proxy in front of ${maskUrl(upstream)}: ${(err as Error).message}`, { cause: err })
+      // A port in use is named by the option that chose it, as venomqa-pg-proxy names its --listen: a bare
+      // `listen EADDRINUSE` said neither which option nor what to do.
+      const why = listenProblem('`listen`', o, err, "or leave `listen` out for any free port: the backend's `url` says which") ?? maskSecrets(errorMessage(err))
+      throw new StateError(this.name, `cannot start the proxy in front of ${maskUrl(upstream)}: ${why}`, { cause: err })
     }
     this.proxy = proxy
     return {
@@ -198,7 +201,7 @@ export class PgProxyBackend implements StateBackend {
       throw new StateError(
         this.name,
         `the proxy refused what the app did after its last checkpoint or rollback, so the run ended on a state that is not what the app meant: ${listRefusals(unreported)}`,
-        { stateIsWrong: true, suggestion: refusalSuggestion(unreported) },
+        { failure: 'refused', suggestion: refusalSuggestion(unreported) },
       )
   }
 
@@ -278,7 +281,7 @@ function listRefusals(refusals: readonly RefusalRecord[]): string {
 
 function refusedError(backend: string, doing: string, refused: readonly RefusalRecord[], after = '', cause?: unknown): StateError {
   return new StateError(backend, `${doing}: the proxy refused what the app did, so the state is not what the app meant: ${listRefusals(refused)}${after}`, {
-    stateIsWrong: true,
+    failure: 'refused',
     cause,
     suggestion: refusalSuggestion(refused),
   })

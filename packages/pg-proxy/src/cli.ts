@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util'
 import { TIMER_MS_EXPECTED, isTimerMs, unencodedUserinfoProblem } from '@venomqa/core'
 import { startControlServer } from './control'
-import { maskSecrets, maskUrl, parseListen } from './options'
+import { listenProblem, maskSecrets, maskUrl, parseListen } from './options'
 import { PgProxy } from './proxy'
 import type { RefusalRecord } from './refusals'
 import { upstreamTlsProblem } from './upstream'
@@ -131,18 +131,6 @@ async function main(): Promise<number> {
   await server.close()
   await proxy.stop()
   return code
-}
-
-/**
- * A socket that could not listen where a flag says, told with the flag and the address (exit 1: the
- * machine's state, not a mistake in the command line); undefined for any other error.
- */
-function listenProblem(flag: string, at: { host: string; port: number }, err: unknown): string | undefined {
-  const e = err as NodeJS.ErrnoException
-  if (e?.syscall !== 'listen') return undefined
-  const where = `${flag} ${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`
-  if (e.code === 'EADDRINUSE') return `${where} is in use: ${e.message}; stop what listens there, or give ${flag} another port`
-  return `${where}: cannot listen there: ${e.message}`
 }
 
 main().then(

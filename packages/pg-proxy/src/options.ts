@@ -145,3 +145,16 @@ export function maskUrl(url: string): string {
 export function maskSecrets(text: string): string {
   return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)\S*@/gi, '$1***@').replace(/(password=)[^&\s]*/gi, '$1***')
 }
+
+/**
+ * A socket that could not listen where a flag or option says (`--listen`, `` `listen` ``), told with it and
+ * the address, and what to do about a port in use (`instead`: another way out than another port);
+ * undefined for any other error. No URL is in it: the address is the proxy's own.
+ */
+export function listenProblem(option: string, at: { host: string; port: number }, err: unknown, instead?: string): string | undefined {
+  const e = err as NodeJS.ErrnoException
+  if (e?.syscall !== 'listen') return undefined
+  const where = `${option} ${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`
+  if (e.code === 'EADDRINUSE') return `${where} is in use: ${e.message}; stop what listens there, or give ${option} another port${instead ? ` (${instead})` : ''}`
+  return `${where}: cannot listen there: ${e.message}`
+}

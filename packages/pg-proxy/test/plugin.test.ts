@@ -1,4 +1,5 @@
-import { ConfigError, type HealthCheck, type PluginApi, type StateBackend, isPlugin, parseOptions } from '@venomqa/core'
+import net from 'node:net'
+import { ConfigError, type HealthCheck, StateError, type PluginApi, type StateBackend, isPlugin, parseOptions } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { expect, it, describe as plain } from 'vitest'
 import plugin, { PgProxyBackend, pgProxyState, pgProxyStateOptions, startControlServer } from '../src/index'
@@ -95,6 +96,30 @@ plain('options', () => {
     })
   })
 
+  it('two entries of the plugin whose backends share a name are refused at setup, naming both entries; `name` tells them apart', async () => {
+    const { createRunner } = await import('@venomqa/runner')
+    const setup = async (entries: Record<string, unknown>[]) => {
+      const runner = createRunner({ plugins: entries.map((options) => [plugin, options] as const) as never })
+      try {
+        await runner.init()
+        return runner.registry.stateBackends.map((b) => b.name)
+      } catch (err) {
+        return (err as Error).message
+      } finally {
+        await runner.close()
+      }
+    }
+    // Two proxies started with venomqa-pg-proxy, both `pg-proxy:control`.
+    expect(await setup([{ control: 'http://127.0.0.1:6544' }, { control: 'http://127.0.0.1:6545' }])).toMatch(
+      /^plugins\[0\] and plugins\[1\] both set up @venomqa\/pg-proxy with a state backend named "pg-proxy:control": .*; set `name` on one of them/,
+    )
+    // Two proxies in front of one database (the password never quoted).
+    const both = await setup([{ upstream: 'postgres://u:s3cret@127.0.0.1/shop' }, { upstream: 'postgres://u:s3cret@127.0.0.1:5433/shop' }])
+    expect(both).toMatch(/^plugins\[0\] and plugins\[1\] both set up @venomqa\/pg-proxy with a state backend named "pg-proxy:shop"/)
+    expect(both).not.toContain('s3cret')
+    expect(await setup([{ control: 'http://127.0.0.1:6544' }, { control: 'http://127.0.0.1:6545', name: 'pg-proxy:orders' }])).toEqual(['pg-proxy:control', 'pg-proxy:orders'])
+  })
+
   it('maskUrl hides the whole password, also one with an @ in it (the host starts after the last @, as node-pg reads it)', () => {
     expect(maskUrl('postgres://postgres:up@secret@127.0.0.1:5999/db')).toBe('postgres://postgres:***@127.0.0.1:5999/db')
     expect(maskUrl('postgres://app:s3cret@db:5432/app?password=other&sslmode=disable')).toBe('postgres://app:***@db:5432/app?password=***&sslmode=disable')
@@ -148,6 +173,30 @@ describe('plugin setup and health check (what `venomqa doctor` runs)', () => {
     const err = await backend.connect().catch((e: Error) => e)
     expect((err as Error).message).toMatch(new RegExp(`cannot start the proxy in front of postgres://u:\\*\\*\\*@127\\.0\\.0\\.1:${CLOSED_PORT}/x: `))
     expect((err as Error).message).not.toMatch(/s3cret/)
+  })
+
+  it('a listen port in use names the `listen` option and the port and says what to do; never the password', async () => {
+    const taken = net.createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const port = (taken.address() as net.AddressInfo).port
+    try {
+      const backend = pgProxyState({ upstream: dbUrl('postgres').replace('postgres://postgres@', 'postgres://postgres:s3cret@'), listen: `127.0.0.1:${port}` }, () => {})
+      const err = await backend.connect().catch((e: Error) => e)
+      expect(err).toBeInstanceOf(StateError)
+      expect((err as Error).message).toMatch(
+        new RegExp(
+          `^state backend "pg-proxy:postgres": cannot start the proxy in front of postgres://postgres:\\*\\*\\*@.*: \`listen\` 127\\.0\\.0\\.1:${port} is in use: listen EADDRINUSE.*; stop what listens there, or give \`listen\` another port \\(or leave \`listen\` out for any free port: the backend's \`url\` says which\\)$`,
+        ),
+      )
+      expect((err as Error).message).not.toContain('s3cret')
+      // Nothing it started stays behind: the same port, once free, takes the proxy.
+      await new Promise<void>((resolve) => taken.close(() => resolve()))
+      await backend.connect()
+      expect(backend.url).toContain(`:${port}/`)
+      await backend.disconnect()
+    } finally {
+      taken.close()
+    }
   })
 
   it('a rollback before connect, or to an unknown checkpoint, is a StateError that says so', async () => {

@@ -260,6 +260,11 @@ describe('refusals', () => {
     }
     expect(runner.closeIssues.map((i) => [i.step, i.severity])).toEqual([['disconnect pg-proxy:' + DB, 'critical']])
     expect(runner.closeIssues[0]!.error).toMatch(/refuses VACUUM/)
+    // What the proxy set up is gone (its disconnect rolled everything back): the app's state is what is wrong.
+    expect(runner.closeIssues[0]!.error).toMatch(
+      new RegExp(`^state backend "pg-proxy:${DB}" refused what the app did: the proxy refused what the app did after its last checkpoint or rollback, so the run ended on a state that is not what the app meant: venomqa-pg-proxy refuses VACUUM`),
+    )
+    expect(runner.closeIssues[0]!.error).not.toMatch(/did not disconnect cleanly|may still be there/)
     expect(runner.closeIssues[0]!.suggestion).toMatch(/^The app did something the venomqa-pg-proxy refuses \(see the error\)\. Run it against the database directly/)
   })
 

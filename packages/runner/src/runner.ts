@@ -155,6 +155,8 @@ export class Runner {
   #fatal?: string
   /** Which plugin registered each reporter, port and backend name: two plugins may not claim one name. */
   readonly #claims = new Map<string, string | typeof BUILT_IN>()
+  /** The plugin each entry's owner name stands for: two entries of one plugin are told apart by place. */
+  readonly #entryPlugins = new Map<string, string>()
   #dispatcher?: Dispatcher
   #tokens: TokenStore = new Map()
   /** Requests their steps stopped waiting for, on every lane: each rollback waits for them first. */
@@ -221,9 +223,31 @@ export class Runner {
     const owner = this.#claims.get(key)
     if (owner === BUILT_IN)
       throw new PluginError(plugin, `plugin "${plugin}" registers a ${kind} named "${name}", the name of a built-in one, which it would replace; give it another name`)
-    if (owner && owner !== plugin)
+    if (owner && owner !== plugin) {
+      const entries = this.#entriesOfOnePlugin(owner, plugin)
+      if (entries && kind === 'state backend')
+        throw new PluginError(
+          plugin,
+          `${entries.first} and ${entries.second} both set up ${entries.plugin} with a state backend named "${name}": two backends of one name make every report, rollback and doctor line about it ambiguous; set \`name\` on one of them (for a plugin that names its backend by another option, such as \`state.name\`, set that one)`,
+        )
       throw new PluginError(plugin, `plugins "${owner}" and "${plugin}" both register a ${kind} named "${name}"; remove one of them from the config, or give one of them another name in its options`)
+    }
+    // One entry may register a port or health check again (the later wins), but never two backends of one
+    // name: both would be checkpointed and rolled back, and nothing could tell their lines apart.
+    if (owner && kind === 'state backend')
+      throw new PluginError(plugin, `plugin "${plugin}" registers two state backends named "${name}"; a plugin must give each of its state backends a name of its own`)
     this.#claims.set(key, plugin)
+  }
+
+  /**
+   * The places of two owners that are entries of one plugin (`plugins[0]`, `--plugin pg-proxy #2`), read
+   * from the owner names checkPluginEntries gives them (`name (place)`); undefined for two plugins.
+   */
+  #entriesOfOnePlugin(owner: string, other: string): { plugin: string; first: string; second: string } | undefined {
+    const plugin = this.#entryPlugins.get(owner)
+    if (!plugin || plugin !== this.#entryPlugins.get(other)) return undefined
+    const place = (o: string) => (o.startsWith(`${plugin} (`) && o.endsWith(')') ? o.slice(plugin.length + 2, -1) : o)
+    return { plugin, first: place(owner), second: place(other) }
   }
 
   async #init(): Promise<void> {
@@ -291,6 +315,7 @@ export class Runner {
 
   async #setupPlugin({ plugin, name: pluginName, owner: name, options, where }: CheckedPlugin): Promise<void> {
     const source = `plugin:${name}`
+    this.#entryPlugins.set(name, pluginName)
     const api: PluginApi<any> = {
       options,
       where,
@@ -770,7 +795,7 @@ export class Runner {
         await this.#calls.call(`state backend "${b.name}" disconnect`, () => b.disconnect())
       } catch (err) {
         // A backend's own advice (a proxy that refused what the app did) beats the generic one for a state failure.
-        fail(`disconnect ${b.name}`, 'critical', `state:${b.name}`, `state backend "${b.name}" did not disconnect cleanly, so what it set up in the system under test may still be there: ${errorMessage(err)}`, 'state', err instanceof StateError ? err.suggestion : undefined)
+        fail(`disconnect ${b.name}`, 'critical', `state:${b.name}`, disconnectFailure(b.name, err), 'state', err instanceof StateError ? err.suggestion : undefined)
       }
     }
     // A connect abandoned at the timeout may finish yet: its backend is disconnected when it does, and
@@ -993,6 +1018,21 @@ export type { LifecycleHooks }
  * of one plugin (two Redis databases), `@venomqa/adapter-redis: ...` alone does not say which is wrong. A
  * place the plugin gave as one of its option keys (`state.prefix`) goes under the entry.
  */
+/**
+ * A backend that failed to disconnect, said as what it means for the system under test: a backend that
+ * could not do its own work may have left what it set up there; one that refused what the app did (a
+ * proxy, whose disconnect undoes everything all the same) left the app's state wrong, not its own.
+ */
+function disconnectFailure(backend: string, err: unknown): string {
+  const said = errorMessage(err)
+  if (err instanceof StateError && err.failure === 'refused') {
+    // Its message starts by naming the backend, which the line has named already.
+    const own = `state backend "${backend}": `
+    return `state backend "${backend}" refused what the app did: ${said.startsWith(own) ? said.slice(own.length) : said}`
+  }
+  return `state backend "${backend}" did not disconnect cleanly, so what it set up in the system under test may still be there: ${said}`
+}
+
 function placed(err: VenomError, where: string, names: readonly string[]): VenomError {
   if (!(err instanceof UserError)) return err
   const at = err.where
