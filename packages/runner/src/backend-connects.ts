@@ -1,4 +1,4 @@
-import { type StateBackend, TimeoutError, errorMessage } from '@venomqa/core'
+import { type StateBackend, StateError, TimeoutError, errorMessage } from '@venomqa/core'
 import { AbandonedWork } from './abandoned-work'
 import { untilStepStops } from './http/detached'
 import type { StateCalls } from './world'
@@ -73,7 +73,7 @@ export class BackendConnects {
       () =>
         this.#calls.call(`${label} disconnect`, () => b.disconnect()).then(
           () => undefined,
-          (err: unknown) => `${label} connected after its connect was abandoned, and did not disconnect cleanly, so what it set up in the system under test may still be there: ${errorMessage(err)}`,
+          (err: unknown) => disconnectFailure(`${label} connected after its connect was abandoned, and`, b.name, err),
         ),
       () => undefined,
     )
@@ -88,4 +88,21 @@ export function connectFailure(label: string, b: StateBackend, err: unknown): st
   const why = errorMessage(err)
   const own = [`state backend "${b.name}": `, `${label}: `, `state backend "${b.name}" `, `${label} `].find((prefix) => why.startsWith(prefix))
   return `${label} could not connect: ${own ? why.slice(own.length) : why}`
+}
+
+/**
+ * A backend that failed to disconnect, said as what it means for the system under test: a backend that
+ * could not do its own work may have left what it set up there; one that refused what the app did (a
+ * proxy, whose disconnect undoes everything all the same) left the app's state wrong, not its own.
+ * `subject` starts the sentence: `state backend "pg"`, or `worker 1: state backend "pg" connected after
+ * its connect was abandoned, and`.
+ */
+export function disconnectFailure(subject: string, backend: string, err: unknown): string {
+  const said = errorMessage(err)
+  if (err instanceof StateError && err.failure === 'refused') {
+    // Its message starts by naming the backend, which the line has named already.
+    const own = `state backend "${backend}": `
+    return `${subject} refused what the app did: ${said.startsWith(own) ? said.slice(own.length) : said}`
+  }
+  return `${subject} did not disconnect cleanly, so what it set up in the system under test may still be there: ${said}`
 }

@@ -46,7 +46,7 @@ import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
 import { UndiciHttpClient, createDispatcher, type TokenStore } from './http-client'
 import { DetachedRequests, STOP_GRACE_MS, untilStepStops } from './http/detached'
 import { rememberSecrets } from './http/record'
-import { BackendConnects, connectFailure } from './backend-connects'
+import { BackendConnects, connectFailure, disconnectFailure } from './backend-connects'
 import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
 import type { RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
 import { type AppWatch, WORKER_OUT_OF_USE_SUGGESTION } from './worker-app'
@@ -795,7 +795,7 @@ export class Runner {
         await this.#calls.call(`state backend "${b.name}" disconnect`, () => b.disconnect())
       } catch (err) {
         // A backend's own advice (a proxy that refused what the app did) beats the generic one for a state failure.
-        fail(`disconnect ${b.name}`, 'critical', `state:${b.name}`, disconnectFailure(b.name, err), 'state', err instanceof StateError ? err.suggestion : undefined)
+        fail(`disconnect ${b.name}`, 'critical', `state:${b.name}`, disconnectFailure(`state backend "${b.name}"`, b.name, err), 'state', err instanceof StateError ? err.suggestion : undefined)
       }
     }
     // A connect abandoned at the timeout may finish yet: its backend is disconnected when it does, and
@@ -1018,21 +1018,6 @@ export type { LifecycleHooks }
  * of one plugin (two Redis databases), `@venomqa/adapter-redis: ...` alone does not say which is wrong. A
  * place the plugin gave as one of its option keys (`state.prefix`) goes under the entry.
  */
-/**
- * A backend that failed to disconnect, said as what it means for the system under test: a backend that
- * could not do its own work may have left what it set up there; one that refused what the app did (a
- * proxy, whose disconnect undoes everything all the same) left the app's state wrong, not its own.
- */
-function disconnectFailure(backend: string, err: unknown): string {
-  const said = errorMessage(err)
-  if (err instanceof StateError && err.failure === 'refused') {
-    // Its message starts by naming the backend, which the line has named already.
-    const own = `state backend "${backend}": `
-    return `state backend "${backend}" refused what the app did: ${said.startsWith(own) ? said.slice(own.length) : said}`
-  }
-  return `state backend "${backend}" did not disconnect cleanly, so what it set up in the system under test may still be there: ${said}`
-}
-
 function placed(err: VenomError, where: string, names: readonly string[]): VenomError {
   if (!(err instanceof UserError)) return err
   const at = err.where

@@ -3,7 +3,7 @@
  * failed, with its reports, instead of hanging until CI kills it. Everything runs in this process (memory
  * state, no app): what is under test is the runner's handling of a call that never answers.
  */
-import { AbortedError, type JourneyResult, type RunResult, type StateBackend, branch, checkpoint, composeWorkers, journey, path, step } from '@venomqa/core'
+import { AbortedError, type JourneyResult, type RunResult, type StateBackend, StateError, branch, checkpoint, composeWorkers, journey, path, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { MemoryState, createRunner, memoryState } from '../src/index'
 
@@ -395,6 +395,36 @@ describe('a worker setup that never settles', () => {
     // close() waited for the late connect, and undid it.
     expect(slow.calls).toEqual(['connect', 'connected', 'disconnect'])
     expect(runner.closeIssues).toEqual([])
+  }, TEST_TIMEOUT)
+
+  it('a late connect whose disconnect refuses what the app did is said as a refusal, not as a backend that may have left its setup behind', async () => {
+    const slow = slowConnect(TIMEOUT * 2)
+    slow.backend.disconnect = async () => {
+      throw new StateError('slow', 'the app ran DDL inside a transaction the proxy cannot keep', { failure: 'refused' })
+    }
+    const runner = createRunner({ pluginTimeout: TIMEOUT, stateBackends: [slow.backend] })
+    await runner.run(journey('j', { steps: [step('s', noop), checkpoint('cp')] }))
+    await runner.close()
+    expect(runner.closeIssues.map((i) => [i.severity, i.source, i.error])).toEqual([
+      [
+        'critical',
+        'state:slow',
+        'state backend "slow" connected after its connect was abandoned, and refused what the app did: the app ran DDL inside a transaction the proxy cannot keep',
+      ],
+    ])
+  }, TEST_TIMEOUT)
+
+  it('a late connect whose disconnect fails is said as a backend that may have left its setup behind', async () => {
+    const slow = slowConnect(TIMEOUT * 2)
+    slow.backend.disconnect = async () => {
+      throw new Error('connection reset')
+    }
+    const runner = createRunner({ pluginTimeout: TIMEOUT, stateBackends: [slow.backend] })
+    await runner.run(journey('j', { steps: [step('s', noop), checkpoint('cp')] }))
+    await runner.close()
+    expect(runner.closeIssues.map((i) => i.error)).toEqual([
+      'state backend "slow" connected after its connect was abandoned, and did not disconnect cleanly, so what it set up in the system under test may still be there: connection reset',
+    ])
   }, TEST_TIMEOUT)
 
   it('Ctrl-C while a state backend connects stops the wait at once: the journeys are not run, as interrupted, and the late connect is undone at close', async () => {
