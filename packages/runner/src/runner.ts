@@ -157,6 +157,10 @@ export class Runner {
   readonly #claims = new Map<string, string | typeof BUILT_IN>()
   /** The plugin each entry's owner name stands for: two entries of one plugin are told apart by place. */
   readonly #entryPlugins = new Map<string, string>()
+  /** Where each entry was written (`plugins[0]`, `--plugin redis`), by its owner name. */
+  readonly #entryWheres = new Map<string, string>()
+  /** The claims' owners that are backends given in code, not plugins: `createRunner's stateBackends[1]`. */
+  readonly #givenBackendPlaces = new Set<string>()
   #dispatcher?: Dispatcher
   #tokens: TokenStore = new Map()
   /** Requests their steps stopped waiting for, on every lane: each rollback waits for them first. */
@@ -265,8 +269,12 @@ export class Runner {
     }
     this.bus.add('hooks', this.options.hooks)
     for (const r of this.options.reporters ?? []) this.addReporter(r)
-    for (const b of this.options.stateBackends ?? []) this.registry.stateBackends.push(b)
-    for (const f of this.#backendFactories) this.registry.stateBackends.push(await f())
+    // Plugins' backends made by factories are claimed first, so that a code-given backend that shares a
+    // name with any plugin's is refused as the one that came in later, whichever plugin form it clashed with.
+    const made: StateBackend[] = []
+    for (const f of this.#backendFactories) made.push(await f())
+    for (const [index, b] of (this.options.stateBackends ?? []).entries()) this.registry.stateBackends.push(this.#claimGivenBackend(b, index))
+    this.registry.stateBackends.push(...made)
     for (const [name, port] of Object.entries(this.options.ports ?? {})) this.registry.ports.set(name, port)
     for (const [name, factory] of this.#portFactories) if (!this.registry.ports.has(name)) this.registry.ports.set(name, await factory())
     this.#ports = makePorts(this.registry.ports)
@@ -316,6 +324,7 @@ export class Runner {
   async #setupPlugin({ plugin, name: pluginName, owner: name, options, where }: CheckedPlugin): Promise<void> {
     const source = `plugin:${name}`
     this.#entryPlugins.set(name, pluginName)
+    this.#entryWheres.set(name, where)
     const api: PluginApi<any> = {
       options,
       where,
@@ -388,6 +397,34 @@ export class Runner {
   #claimBackend(b: StateBackend, plugin: string): StateBackend {
     this.#claim('state backend', b.name, plugin)
     return b
+  }
+
+  /**
+   * Refuse a backend given in code (`createRunner({ stateBackends })`) whose name another code-given one
+   * or a plugin's backend has: both would be checkpointed and rolled back, and nothing could tell their
+   * report, rollback and doctor lines apart.
+   */
+  #claimGivenBackend(b: StateBackend, index: number): StateBackend {
+    const place = `createRunner's stateBackends[${index}]`
+    const key = `state backend:${b.name}`
+    const owner = this.#claims.get(key)
+    if (typeof owner === 'string') {
+      const first = this.#givenBackendPlaces.has(owner) ? owner : this.#pluginPlace(owner)
+      throw new ConfigError(
+        `${first} and ${place} both give a state backend named "${b.name}": two backends of one name make every report, rollback and doctor line about it ambiguous; set \`name\` on one of them`,
+        { where: `stateBackends[${index}]` },
+      )
+    }
+    this.#givenBackendPlaces.add(place)
+    this.#claims.set(key, place)
+    return b
+  }
+
+  /** An entry's owner name said with its place first: `plugins[0] (@venomqa/state-postgres)`. */
+  #pluginPlace(owner: string): string {
+    const plugin = this.#entryPlugins.get(owner)
+    const where = this.#entryWheres.get(owner)
+    return plugin && where ? `${where} (${plugin})` : `plugin "${owner}"`
   }
 
   /** Run journeys in order. Definition and configuration mistakes throw before any request is sent. */

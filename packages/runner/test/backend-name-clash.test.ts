@@ -2,7 +2,7 @@
  * Two state backends of one name make every report, rollback line and doctor check about them ambiguous:
  * refused at setup, also when both come from one plugin (two entries of it, or one entry twice).
  */
-import { PluginError, type StateBackend, definePlugin } from '@venomqa/core'
+import { ConfigError, PluginError, type StateBackend, definePlugin } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { createRunner } from '../src/index'
 
@@ -94,5 +94,47 @@ describe('state backends of one name', () => {
     expect((err as Error).message).toBe(
       'plugins "venomqa-plugin-db" and "other" both register a state backend named "db"; remove one of them from the config, or give one of them another name in its options',
     )
+  })
+})
+
+describe('state backends given in code', () => {
+  async function givenError(options: NonNullable<Parameters<typeof createRunner>[0]>): Promise<unknown> {
+    const runner = createRunner(options)
+    try {
+      return await runner.init().then(() => undefined, (err: unknown) => err)
+    } finally {
+      await runner.close()
+    }
+  }
+
+  it('two of one name: refused, naming both places and telling to set `name`', async () => {
+    const err = await givenError({ stateBackends: [backend('orders'), backend('db'), backend('db')] })
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toBe(
+      `createRunner's stateBackends[1] and createRunner's stateBackends[2] both give a state backend named "db": two backends of one name make every report, rollback and doctor line about it ambiguous; set \`name\` on one of them`,
+    )
+    expect((err as ConfigError).where).toBe('stateBackends[2]')
+  })
+
+  it("one sharing a plugin backend's name: refused, naming the plugin's entry and the code-given one", async () => {
+    const err = await givenError({ plugins: [[named, { name: 'db' }]], stateBackends: [backend('db')] })
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toBe(
+      `plugins[0] (venomqa-plugin-db) and createRunner's stateBackends[0] both give a state backend named "db": two backends of one name make every report, rollback and doctor line about it ambiguous; set \`name\` on one of them`,
+    )
+  })
+
+  it("one sharing the name of a backend a plugin makes by a factory: refused as well", async () => {
+    const factory = definePlugin<{ name: string }>({ name: 'lazy', version: '1.0.0', apiVersion: 1, setup: (api) => api.addStateBackend(() => backend(api.options.name)) })
+    const clash = await givenError({ plugins: [{ plugin: factory, options: { name: 'db' }, where: '--plugin lazy' }], stateBackends: [backend('db')] })
+    expect((clash as Error).message).toMatch(/^--plugin lazy \(lazy\) and createRunner's stateBackends\[0\] both give a state backend named "db"/)
+  })
+
+  it('names of their own pass, in order: plugin backends, code-given ones, factory-made ones', async () => {
+    const factory = definePlugin({ name: 'lazy', version: '1.0.0', apiVersion: 1, setup: (api) => api.addStateBackend(() => backend('made')) })
+    const runner = createRunner({ plugins: [[named, { name: 'plugin' }], factory], stateBackends: [backend('a'), backend('b')] })
+    await runner.init()
+    expect(runner.registry.stateBackends.map((b) => b.name)).toEqual(['plugin', 'a', 'b', 'made'])
+    await runner.close()
   })
 })
