@@ -236,10 +236,13 @@ export class Runner {
         )
       throw new PluginError(plugin, `plugins "${owner}" and "${plugin}" both register a ${kind} named "${name}"; remove one of them from the config, or give one of them another name in its options`)
     }
-    // One entry may register a port or health check again (the later wins), but never two backends of one
-    // name: both would be checkpointed and rolled back, and nothing could tell their lines apart.
+    // One entry may register a port again (the later wins: adapter-redis replaces its own ports), but never
+    // two backends of one name: both would be checkpointed and rolled back, and nothing could tell their
+    // lines apart. Nor two health checks: the later replaced the first, whose service nobody then checked.
     if (owner && kind === 'state backend')
       throw new PluginError(plugin, `plugin "${plugin}" registers two state backends named "${name}"; a plugin must give each of its state backends a name of its own`)
+    if (owner && kind === 'health check')
+      throw new PluginError(plugin, `plugin "${plugin}" registers two health checks named "${name}"; a plugin must give each of its health checks a name of its own`)
     this.#claims.set(key, plugin)
   }
 
