@@ -312,7 +312,7 @@ function keysLeftOf(url: string, db: number, patterns: (string | undefined)[], m
   const defaultServer = /^(127\.0\.0\.1|localhost)$/i.test(host) && port === '6379'
   const cli = `redis-cli${defaultServer ? '' : ` -h ${shellQuoted(host)} -p ${port}`}${u.protocol === 'rediss:' ? ' --tls' : ''} -n ${db}`
   const shown = patterns.map((p) => p ?? '*')
-  const commands = shown.map((p) => `${cli} --scan --pattern ${shellQuoted(p)} | xargs ${cli} del`)
+  const commands = shown.map((p) => `${cli} EVAL ${shellQuoted(DELETE_MATCHING)} 0 ${shellQuoted(p)}`)
   if (marker) commands.push(`${cli} del ${shellQuoted(marker.toString())}`)
   return {
     kind: 'Redis keys',
@@ -321,6 +321,15 @@ function keysLeftOf(url: string, db: number, patterns: (string | undefined)[], m
     remove: commands.join('; '),
   }
 }
+
+/**
+ * A Lua script that deletes every key matching ARGV[1], SCANned and DELeted in batches on the server, and
+ * returns how many it deleted. Keys travel as Lua values, never as shell words: `redis-cli --scan | xargs
+ * redis-cli del` broke on a key with a space or a quote (xargs splits and unquotes them). Written without
+ * `'`, so that it stays one readable single-quoted shell word.
+ */
+const DELETE_MATCHING =
+  'local n = 0 local cursor = "0" repeat local r = redis.call("SCAN", cursor, "MATCH", ARGV[1], "COUNT", 500) cursor = r[1] local keys = r[2] for i = 1, #keys, 500 do n = n + redis.call("DEL", unpack(keys, i, math.min(i + 499, #keys))) end until cursor == "0" return n'
 
 /** `text` as one shell word: in single quotes, each `'` in it closed, escaped and reopened. */
 function shellQuoted(text: string): string {

@@ -56,11 +56,15 @@ d('redisWorkers and a run quit at once', () => {
       const raw = rawClient(DB)
       // What the worker's app wrote, under its key prefix.
       await raw.set('rq_w1:rq:cart', 'one item')
+      // Keys no shell word survives unquoted: `--scan | xargs del` split the first and choked on both quotes.
+      await raw.set("rq_w1:rq:it's a cart", 'one item')
+      await raw.set('rq_w1:rq:"gift" list', 'one item')
       await raw.quit()
-      const remove = `redis-cli -n ${DB} --scan --pattern 'rq_w1:rq:*' | xargs redis-cli -n ${DB} del; redis-cli -n ${DB} del rq_w1:__venomqa_worker__`
-      expect(onRecord()).toEqual([{ kind: 'Redis keys', name: 'rq_w1:rq:*', where: `DB ${DB}`, remove }])
+      expect(onRecord()).toEqual([{ kind: 'Redis keys', name: 'rq_w1:rq:*', where: `DB ${DB}`, remove: expect.any(String) }])
+      const { remove } = onRecord()[0]!
+      expect(remove).toMatch(new RegExp(`^redis-cli -n ${DB} EVAL '[^']+' 0 'rq_w1:rq:\\*'; redis-cli -n ${DB} del rq_w1:__venomqa_worker__$`))
       expect(JSON.stringify(madeByWorkerSetups())).not.toContain(PASSWORD)
-      expect(await ourKeys()).toEqual(['rq_w1:__venomqa_worker__', 'rq_w1:rq:cart'])
+      expect(await ourKeys()).toEqual(['rq_w1:__venomqa_worker__', 'rq_w1:rq:"gift" list', 'rq_w1:rq:cart', "rq_w1:rq:it's a cart"])
       // The command, run as a user would after the run quit, leaves nothing of the worker's.
       await promisify(execFile)('sh', ['-c', remove])
       expect(await ourKeys()).toEqual([])
@@ -76,9 +80,13 @@ d('redisWorkers and a run quit at once', () => {
     const setup = redisWorkers({ url: `redis://[::1]:${SERVICES.redis.port}/${DB}`, prefix: PREFIX, keyPrefix, startApp: noApp })
     const worker = await setup.create(2, main)
     try {
+      const raw = rawClient(DB)
+      await raw.set("rq_w2:rq:it's a cart", 'one item')
+      await raw.quit()
       const cli = `redis-cli -h ::1 -p ${SERVICES.redis.port} -n ${DB}`
-      const remove = `${cli} --scan --pattern 'rq_w2:rq:*' | xargs ${cli} del; ${cli} del rq_w2:__venomqa_worker__`
-      expect(onRecord()).toEqual([{ kind: 'Redis keys', name: 'rq_w2:rq:*', where: `DB ${DB} at [::1]:${SERVICES.redis.port}`, remove }])
+      expect(onRecord()).toEqual([{ kind: 'Redis keys', name: 'rq_w2:rq:*', where: `DB ${DB} at [::1]:${SERVICES.redis.port}`, remove: expect.any(String) }])
+      const { remove } = onRecord()[0]!
+      expect(remove.startsWith(`${cli} EVAL '`) && remove.endsWith(` 0 'rq_w2:rq:*'; ${cli} del rq_w2:__venomqa_worker__`)).toBe(true)
       await promisify(execFile)('sh', ['-c', remove])
       expect(await ourKeys()).toEqual([])
     } finally {
