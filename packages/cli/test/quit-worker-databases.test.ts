@@ -9,7 +9,7 @@ import path from 'node:path'
 import { REPO_ROOT, type RunningProcess, TODO_APP_SERVER, describeWithService, startTodoApp } from '@venomqa/test-utils'
 import { PG_ADMIN_URL, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
+import { type Project, assertBuilt, makeProject, quitTwiceOncePathsRun } from './helpers/project'
 
 const DB = 'venomqa_cli_quit'
 const WORKER_DBS = [`${DB}_w1`, `${DB}_w2`]
@@ -65,16 +65,9 @@ describe('a second Ctrl-C while paths run on workers', () => {
   })
 
   it('names the worker databases it leaves, with the statements that drop them, and no password', async () => {
-    const run = project.spawn(['run'])
-    // Each path has started, on the main app and on each worker's: both worker databases were made.
-    await waitUntil(() => ['p1', 'p2', 'p3'].every((p) => run.output().stdout.includes(`path ${p}`)), 'the paths to start on the workers', 30_000)
-    run.child.kill('SIGINT')
-    await waitUntil(() => run.output().stderr.includes('venomqa: interrupted'), 'the first Ctrl-C to be taken')
-    // At once: closing waits up to 1 s for the requests in flight before it stops anything.
-    run.child.kill('SIGINT')
-    const r = await run.done
+    // Once each path has started, on the main line and on each worker: what each worker needs was made.
+    const { result: r, said } = await quitTwiceOncePathsRun(project, ['p1', 'p2', 'p3'])
     expect(r.code, r.stderr).toBe(130)
-    const said = r.stderr.slice(r.stderr.indexOf('venomqa: quitting now'))
     // Before, only "the workers' databases and apps may still be there".
     expect(said).toContain(
       `  - the worker databases "${DB}_w1", "${DB}_w2" are still there (a later run drops one only if it makes that same worker again): drop them with DROP DATABASE IF EXISTS "${DB}_w1" WITH (FORCE); DROP DATABASE IF EXISTS "${DB}_w2" WITH (FORCE)\n`,

@@ -10,7 +10,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { REPO_ROOT, SERVICES, describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
+import { type Project, assertBuilt, makeProject, quitTwiceOncePathsRun } from './helpers/project'
 
 // A DB no other package's tests use: the CLI's tests run beside adapter-redis's, which own 10 to 14.
 const DB = 9
@@ -80,15 +80,9 @@ describe('a second Ctrl-C while paths run on Redis workers', () => {
   })
 
   it("names the workers' keys it leaves, with the commands that delete them, and no password", async () => {
-    const run = project.spawn(['run'])
-    // Each path has started, on the main line and on each worker: both workers' keys were copied in.
-    await waitUntil(() => ['p1', 'p2', 'p3'].every((p) => run.output().stdout.includes(`path ${p}`)), 'the paths to start on the workers', 30_000)
-    run.child.kill('SIGINT')
-    await waitUntil(() => run.output().stderr.includes('venomqa: interrupted'), 'the first Ctrl-C to be taken')
-    run.child.kill('SIGINT')
-    const r = await run.done
+    // Once each path has started, on the main line and on each worker: what each worker needs was made.
+    const { result: r, said } = await quitTwiceOncePathsRun(project, ['p1', 'p2', 'p3'])
     expect(r.code, r.stderr).toBe(130)
-    const said = r.stderr.slice(r.stderr.indexOf('venomqa: quitting now'))
     // Before, only "the workers' databases and apps may still be there".
     const line = said.match(
       new RegExp(`^  - the worker Redis keys "qk_w1:qk:\\*" \\(DB ${DB}\\), "qk_w2:qk:\\*" \\(DB ${DB}\\) are still there \\(a later run removes them only if it makes that same worker again\\): remove them with (.*)$`, 'm'),

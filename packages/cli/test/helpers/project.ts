@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { REPO_ROOT } from '@venomqa/test-utils'
+import { REPO_ROOT, waitUntil } from '@venomqa/test-utils'
 import { RUN_ID_VARIABLES } from '../../src/shard/run-id'
 
 export const CLI_BIN = path.join(REPO_ROOT, 'packages/cli/dist/bin.js')
@@ -114,3 +114,18 @@ export async function projectWithJourneys(journeys: Record<string, string>): Pro
 }
 
 export { waitUntil } from '@venomqa/test-utils'
+
+/**
+ * `venomqa run` in `project`, quit with a second Ctrl-C once each of `paths` has started (on the main line
+ * and on the workers): what it printed from "quitting now" on, and how it ended.
+ */
+export async function quitTwiceOncePathsRun(project: Project, paths: readonly string[]): Promise<{ result: CliResult; said: string }> {
+  const run = project.spawn(['run'])
+  await waitUntil(() => paths.every((p) => run.output().stdout.includes(`path ${p}`)), 'the paths to start on the workers', 30_000)
+  run.child.kill('SIGINT')
+  await waitUntil(() => run.output().stderr.includes('venomqa: interrupted'), 'the first Ctrl-C to be taken')
+  // At once: closing waits up to 1 s for the requests in flight before it stops anything.
+  run.child.kill('SIGINT')
+  const result = await run.done
+  return { result, said: result.stderr.slice(result.stderr.indexOf('venomqa: quitting now')) }
+}
