@@ -123,9 +123,12 @@ export class Explorer {
   /** Fingerprint -> the shallowest depth it was reached at, in this pass. */
   #seen = new Map<string, number>()
   #violations = 0
+  /** What `view.count` checks a name against (see stateView). */
+  readonly #actionNames: ReadonlySet<string>
 
   constructor(env: ExplorerEnv) {
     this.env = env
+    this.#actionNames = new Set(env.actions.map((a) => a.name))
     this.#split = env.split ?? new Split([])
   }
 
@@ -189,7 +192,7 @@ export class Explorer {
     if (!frame.edges) {
       const path = this.path
       const records = this.#split.records(frame.group)
-      const all = edgesAt(this.env.actions, stateView(this.env.lane.world.ctx, path, this.env.actions.map((a) => a.name)), this.env.seed, pathKey(path), (a) => this.env.coverage.enabled(a, records))
+      const all = edgesAt(this.env.actions, stateView(this.env.lane.world.ctx, path, this.#actionNames), this.env.seed, pathKey(path), (a) => this.env.coverage.enabled(a, records))
       const groups = this.#split.deal(frame.group, all.length)
       frame.edges = all.filter((edge, k) => {
         this.#groups.set(edge, groups[k]!)

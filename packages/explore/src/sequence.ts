@@ -47,7 +47,7 @@ export class LaneSequenceRunner implements SequenceRunner {
       if (!def) throw new Error(`the sequence names "${taken.action}", which is no action of exploration "${env.exploration}"`)
       const ctxBefore = { ...world.ctx.snapshot() }
       last = undefined
-      if (!safelyEnabled(def, stateView(world.ctx, path, [...env.actions.keys()]))) {
+      if (!safelyEnabled(def, stateView(world.ctx, path, env.actions))) {
         steps.push({ ...taken, exchanges: [], ctxBefore, ctxAfter: ctxBefore, enabled: false })
         continue
       }

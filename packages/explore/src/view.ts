@@ -10,8 +10,14 @@ export function readonlyContext(ctx: Context): InvariantContext {
   }
 }
 
-/** Where the search stands: the context and the actions taken since the root (`actions`: every action's name). */
-export function stateView(ctx: Context, path: readonly TakenAction[], actions: readonly string[]): StateView {
+/**
+ * The exploration's action names, as `count` checks a name against: a Set of them, or the Map of actions by
+ * name itself. Made once per exploration, never per view: a view is made at every state the search visits.
+ */
+export type ActionNames = Pick<ReadonlySet<string>, 'has' | 'keys'>
+
+/** Where the search stands: the context and the actions taken since the root. */
+export function stateView(ctx: Context, path: readonly TakenAction[], actions: ActionNames): StateView {
   const names = path.map((t) => t.action)
   return {
     ctx: readonlyContext(ctx),
@@ -25,11 +31,12 @@ export function stateView(ctx: Context, path: readonly TakenAction[], actions: r
  * `view.count(name)` over the actions taken. A name that is no action would always count 0, so a typo in
  * a `when` (`count('cancle') === 0`) would silently let the action run forever, or never: it throws instead.
  */
-export function countIn(taken: readonly string[], actions: readonly string[]): (action: string) => number {
+export function countIn(taken: readonly string[], actions: ActionNames): (action: string) => number {
   return (action) => {
-    if (!actions.includes(action)) {
-      const near = didYouMean(action, actions)
-      throw new Error(`view.count("${action}") names no action of this exploration${near ? ` (did you mean "${near}"?)` : ''}; its actions: ${actions.join(', ')}`)
+    if (!actions.has(action)) {
+      const names = [...actions.keys()]
+      const near = didYouMean(action, names)
+      throw new Error(`view.count("${action}") names no action of this exploration${near ? ` (did you mean "${near}"?)` : ''}; its actions: ${names.join(', ')}`)
     }
     return taken.filter((n) => n === action).length
   }

@@ -4,6 +4,7 @@ import { simplerInputs } from './complexity'
 import { ddmin } from './ddmin'
 import { type Trial, Trials } from './trials'
 import { viewAt } from './view'
+import type { ActionNames } from '../view'
 
 type ShrinkInput = Parameters<ShrinkFn>[0]
 
@@ -108,7 +109,7 @@ async function simplifyInputs(best: Best, trials: Trials, input: ShrinkInput): P
   let progress = false
   for (let i = 0; i < best.sequence.length; i++) {
     const step = best.sequence[i]!
-    for (const simpler of offeredInputs(input.actions.get(step.action), best, i, input.rng, [...input.actions.keys()])) {
+    for (const simpler of offeredInputs(input.actions.get(step.action), best, i, input.rng, input.actions)) {
       const candidate = best.sequence.map((s, j) => (j === i ? { action: s.action, input: simpler } : s))
       const verdict = await attempt(candidate, best, trials)
       if (verdict === undefined) return progress
@@ -121,7 +122,7 @@ async function simplifyInputs(best: Best, trials: Trials, input: ShrinkInput): P
   return progress
 }
 
-function offeredInputs(action: ExploreAction<any> | undefined, best: Best, index: number, rng: Rng, actionNames: readonly string[]): unknown[] {
+function offeredInputs(action: ExploreAction<any> | undefined, best: Best, index: number, rng: Rng, actionNames: ActionNames): unknown[] {
   const inputs = action?.options.inputs
   if (!inputs) return []
   const ctxBefore = best.run.steps[index]?.ctxBefore ?? best.run.steps[index - 1]?.ctxAfter ?? {}

@@ -1,11 +1,11 @@
 import type { ReadonlyContext, StateView, TakenAction } from '@venomqa/core'
-import { countIn } from '../view'
+import { type ActionNames, countIn } from '../view'
 
 /**
  * The state view an action's `inputs` saw at position `index` of a sequence, rebuilt from a replay: the
  * context before that step as the replay recorded it, and the actions before it.
  */
-export function viewAt(sequence: readonly TakenAction[], index: number, ctxBefore: Record<string, unknown>, actions: readonly string[]): StateView {
+export function viewAt(sequence: readonly TakenAction[], index: number, ctxBefore: Record<string, unknown>, actions: ActionNames): StateView {
   const before = sequence.slice(0, index).map((s) => s.action)
   return {
     ctx: readonlyContext(ctxBefore),
