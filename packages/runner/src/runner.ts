@@ -155,10 +155,11 @@ export class Runner {
   #fatal?: string
   /** Which plugin registered each reporter, port and backend name: two plugins may not claim one name. */
   readonly #claims = new Map<string, string | typeof BUILT_IN>()
-  /** The plugin each entry's owner name stands for: two entries of one plugin are told apart by place. */
-  readonly #entryPlugins = new Map<string, string>()
-  /** Where each entry was written (`plugins[0]`, `--plugin redis`), by its owner name. */
-  readonly #entryWheres = new Map<string, string>()
+  /**
+   * Each plugin entry, by its owner name: the plugin it sets up, and where it was written (`plugins[0]`,
+   * `--plugin redis`). Two entries of one plugin are told apart by place.
+   */
+  readonly #entries = new Map<string, { plugin: string; where: string }>()
   /** The claims' owners that are backends given in code, not plugins: `createRunner's stateBackends[1]`. */
   readonly #givenBackendPlaces = new Set<string>()
   #dispatcher?: Dispatcher
@@ -251,8 +252,8 @@ export class Runner {
    * from the owner names checkPluginEntries gives them (`name (place)`); undefined for two plugins.
    */
   #entriesOfOnePlugin(owner: string, other: string): { plugin: string; first: string; second: string } | undefined {
-    const plugin = this.#entryPlugins.get(owner)
-    if (!plugin || plugin !== this.#entryPlugins.get(other)) return undefined
+    const plugin = this.#entries.get(owner)?.plugin
+    if (!plugin || plugin !== this.#entries.get(other)?.plugin) return undefined
     const place = (o: string) => (o.startsWith(`${plugin} (`) && o.endsWith(')') ? o.slice(plugin.length + 2, -1) : o)
     return { plugin, first: place(owner), second: place(other) }
   }
@@ -326,8 +327,7 @@ export class Runner {
 
   async #setupPlugin({ plugin, name: pluginName, owner: name, options, where }: CheckedPlugin): Promise<void> {
     const source = `plugin:${name}`
-    this.#entryPlugins.set(name, pluginName)
-    this.#entryWheres.set(name, where)
+    this.#entries.set(name, { plugin: pluginName, where })
     const api: PluginApi<any> = {
       options,
       where,
@@ -425,9 +425,8 @@ export class Runner {
 
   /** An entry's owner name said with its place first: `plugins[0] (@venomqa/state-postgres)`. */
   #pluginPlace(owner: string): string {
-    const plugin = this.#entryPlugins.get(owner)
-    const where = this.#entryWheres.get(owner)
-    return plugin && where ? `${where} (${plugin})` : `plugin "${owner}"`
+    const entry = this.#entries.get(owner)
+    return entry ? `${entry.where} (${entry.plugin})` : `plugin "${owner}"`
   }
 
   /** Run journeys in order. Definition and configuration mistakes throw before any request is sent. */
