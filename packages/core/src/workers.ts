@@ -463,10 +463,3 @@ export interface WorkerDatabase {
 export function workerDatabaseMade(db: WorkerDatabase): () => void {
   return workerSetupMade({ kind: 'database', name: db.name, remove: db.drop })
 }
-
-/** The worker databases made in this process and not dropped yet, oldest first (see workerDatabaseMade). */
-export function workerDatabasesLeft(): WorkerDatabase[] {
-  return madeByWorkerSetups()
-    .filter((made) => made.kind === 'database')
-    .map((made) => ({ name: made.name, drop: made.remove }))
-}

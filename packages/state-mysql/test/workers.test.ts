@@ -4,7 +4,7 @@
  * AUTO_INCREMENT counters before it runs paths. Every path inserts, deletes and checks it sees exactly the
  * checkpoint's rows plus its own changes, ids continuing from the checkpoint's.
  */
-import { assertEqual, assertStatus, branch, checkpoint, journey, path, step, workerDatabasesLeft } from '@venomqa/core'
+import { assertEqual, assertStatus, branch, checkpoint, journey, path, step, madeByWorkerSetups } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { type RunningProcess, describeWithService, expectBranchOnWorkers } from '@venomqa/test-utils'
 import type { RowDataPacket } from 'mysql2/promise'
@@ -185,10 +185,10 @@ d('mysqlWorkers and a run quit at once', () => {
     const setup = mysqlWorkers({ url: urlFor(MAIN), startApp: async () => ({ baseUrl: 'http://127.0.0.1:1' }) })
     const made = await setup.create(1, { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] })
     // What a second Ctrl-C now would leave, as the CLI says it: the name alone, never the URL.
-    expect(workerDatabasesLeft()).toContainEqual({ name: WORKER_DB, drop: `DROP DATABASE IF EXISTS \`${WORKER_DB}\`` })
+    expect(madeByWorkerSetups()).toContainEqual({ kind: 'database', name: WORKER_DB, remove: `DROP DATABASE IF EXISTS \`${WORKER_DB}\`` })
     expect(await workerDatabases(MAIN)).toEqual([WORKER_DB])
     await made.close?.()
     expect(await workerDatabases(MAIN)).toEqual([])
-    expect(workerDatabasesLeft().map((db) => db.name)).not.toContain(WORKER_DB)
+    expect(madeByWorkerSetups().map((made) => made.name)).not.toContain(WORKER_DB)
   })
 })
