@@ -184,7 +184,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       const key = branchKey(event.journey, event.path)
       openBranches.set(key, (openBranches.get(key) ?? 0) + 1)
       const e = shownNames(event)
-      print(ofPath(e.path, `${indent(e.path)}${p.magenta('⑂')} branch from ${p.bold(e.checkpoint)} ${p.dim(`(${plural(e.paths.length, 'path')}: ${e.paths.join(', ')})`)}`))
+      print(ofPath(e.path, fmt.branchStart(e.path, e.checkpoint, e.paths)))
     },
     branchEnd(event) {
       const key = branchKey(event.journey, event.path)
@@ -389,6 +389,10 @@ class LineFormatter {
     return `${pad}${this.p.cyan('↺')} rollback to ${this.p.bold(checkpoint)} ${this.p.dim(`(${reason}) ${formatDuration(durationMs)}${detail}`)}`
   }
 
+  branchStart(path: string, checkpoint: string, paths: readonly string[]): string {
+    return `${indent(path)}${this.p.magenta('⑂')} branch from ${this.p.bold(checkpoint)} ${this.p.dim(`(${plural(paths.length, 'path')}: ${paths.join(', ')})`)}`
+  }
+
   pathStart(path: string): string {
     return `${indent(path, -1)}${this.p.magenta('├')} path ${this.p.bold(leaf(path))}`
   }
@@ -444,7 +448,7 @@ class LineFormatter {
         for (const log of n.logs ?? []) lines.push(this.p.dim(`${indent(path)}  [${log.level}] ${log.message}`))
       } else if (n.kind === 'checkpoint') lines.push(this.checkpoint(n.name, path, n.durationMs, n.backends))
       else {
-        lines.push(`${indent(path)}${this.p.magenta('⑂')} branch from ${this.p.bold(n.checkpoint)} ${this.p.dim(`(${plural(n.paths.length, 'path')}: ${n.paths.map((x) => x.name).join(', ')})`)}`)
+        lines.push(this.branchStart(path, n.checkpoint, n.paths.map((x) => x.name)))
         const rawPaths = r?.kind === 'branch' ? r.paths : undefined
         for (const [k, p] of n.paths.entries()) {
           const full = path === 'main' ? p.name : `${path} > ${p.name}`
