@@ -12,8 +12,9 @@ import { REPO_ROOT, SERVICES, describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject, quitTwiceOncePathsRun } from './helpers/project'
 
-// A DB no other package's tests use: the CLI's tests run beside adapter-redis's, which own 10 to 14.
-const DB = 9
+// The CLI's own DB (see SERVICES): its tests run beside other packages', and examples/journeys' workers
+// empty and overwrite DB 9, which this test once shared.
+const DB = 4
 const PASSWORD = 'quit-keys-secret-pw'
 // The server asks for no password: it is only carried, as a real one would be.
 const REDIS_URL = `redis://:${PASSWORD}@${SERVICES.redis.host}:${SERVICES.redis.port}/${DB}`

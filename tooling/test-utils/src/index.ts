@@ -25,6 +25,12 @@ export { fromPackage, modulesLoadedBy } from './loaded-modules'
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 export const isCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0'
 
+/**
+ * The services on this machine. Suites of different packages run at once, so each Redis DB belongs to one
+ * package's suites (one that empties or syncs a DB breaks any other using it): adapter-redis 1, 2 and 10-15,
+ * cli 4, the todo app 5, examples/journeys 6-9 (a main DB and its three workers'). DB 3 is free; the
+ * benches (bench/redis-state on 2) never run beside the suite.
+ */
 export const SERVICES = {
   postgres: { host: '127.0.0.1', port: 5432 },
   mysql: { host: '127.0.0.1', port: 3306 },
