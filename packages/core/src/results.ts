@@ -81,6 +81,11 @@ export interface BranchResult {
   paths: PathResult[]
   /** The rollback after the last path, so the line goes on from the checkpoint. */
   finalRollback: { durationMs: number; backends: BackendTiming[] } | null
+  /**
+   * Paths run in parallel on workers: the rollback of the branch's own line to the checkpoint before the
+   * workers copied it (each path's own rollback is in its result). Absent otherwise.
+   */
+  rollbackBeforeWorkers?: { durationMs: number; backends: BackendTiming[] }
   error?: ErrorInfo
 }
 

@@ -205,6 +205,7 @@ class ModelBuilder {
         p: list(n.paths).map((p) => this.path(p, journey, path === 'main' ? p.name : `${path} > ${p.name}`, journeyStartedAt)),
       }
       if (n.finalRollback) branch.fr = n.finalRollback.durationMs
+      if (n.rollbackBeforeWorkers) branch.wr = n.rollbackBeforeWorkers.durationMs
       if (n.error) branch.e = this.error(n.error)
       return branch
     })

@@ -100,6 +100,8 @@ export interface PageBranch {
   p: PagePath[]
   /** the rollback after the last path, ms */
   fr?: number
+  /** paths on workers: the rollback of the branch's own line before the workers copied it, ms */
+  wr?: number
   e?: PageError
 }
 

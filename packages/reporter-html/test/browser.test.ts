@@ -63,6 +63,9 @@ describeBrowser('HTML report in headless Chromium', () => {
       await expect.poll(() => pathRow(page, 'double_refund').getAttribute('class')).toContain('failed')
       expect(await pathRow(page, 'refund').getAttribute('class')).toContain('passed')
       expect(await pathRow(page, 'pay_by_card').locator('li.branch').first().locator('> .row .n').textContent()).toBe('from paid')
+      // A branch whose paths ran on workers shows the rollback of its own line before them, then the final one.
+      const onWorkers = checkout.locator('li.branch', { has: page.locator('> .row .n', { hasText: 'from cart_ready' }) }).locator('> .row .flag')
+      expect(await onWorkers.allTextContents()).toEqual(['rollback before the workers 3 ms', 'final rollback 2 ms'])
 
       // Request and response are collapsed until the failed step is expanded.
       const failed = stepRow(page, 'refund_again')

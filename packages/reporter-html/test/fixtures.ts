@@ -149,7 +149,9 @@ export function checkoutRun(): RunResult {
       step('login', { request: { method: 'POST', url: 'http://127.0.0.1:3000/api/auth/login', headers: { 'content-type': 'application/json' }, body: { email: 'a@b.c', password: 'pw-123' } }, response: { status: 200, headers: { 'content-type': 'application/json' }, body: { token: 'tok-SECRET-1', user: { id: 1 } } } }),
       step('add_item'),
       checkpoint('cart_ready'),
-      branch('cart_ready', [
+      // Its paths ran on workers: the branch's own line was put back first, for them to copy.
+      {
+        ...branch('cart_ready', [
         path('pay_by_card', [
           step('pay'),
           checkpoint('paid'),
@@ -160,6 +162,8 @@ export function checkoutRun(): RunResult {
         ]),
         path('bad_card', [step('pay_declined', { expectFailure: true, response: { status: 402, headers: {}, body: { error: 'declined' } } })]),
       ]),
+        rollbackBeforeWorkers: { durationMs: 3, backends: [{ backend: 'postgres', mechanism: 'snapshot', durationMs: 3 }] },
+      },
       step('cart_still_there', { durationMs: 140 }),
     ],
     { tags: ['smoke', 'payments'], file: 'journeys/checkout.ts' },

@@ -130,6 +130,7 @@ export class TreeRenderer {
         el('span', 'kind', 'branch'),
         el('span', 'n', `from ${b.cp}`),
         el('span', 'muted', `${passed} of ${plural(b.p.length, 'path')} passed`),
+        typeof b.wr === 'number' ? flag(`rollback before the workers ${formatMs(b.wr)}`) : null,
         typeof b.fr === 'number' ? flag(`final rollback ${formatMs(b.fr)}`) : null,
         el('span', 'ms', formatMs(b.ms)),
       ]),

@@ -399,10 +399,10 @@ class JourneyExecution {
     const parallel = Math.min(this.env.settings.parallelPaths ?? 1, node.paths.length)
     // Parallel paths only from the main lane, and only while no branch has the workers (see #workersBusy):
     // a branch inside a path keeps its paths on that path's lane.
-    const paths =
+    const { paths, rollbackBeforeWorkers } =
       parallel > 1 && lane.index === 0 && this.env.workerLanes && !this.#workersBusy
         ? await this.runPathsInParallel(node, pathName, parallel)
-        : await runOnLanes([lane], node.paths, (p, l) => this.runPath(node, p, pathName, l))
+        : { paths: await runOnLanes([lane], node.paths, (p, l) => this.runPath(node, p, pathName, l)), rollbackBeforeWorkers: undefined }
     let error = paths.find((p) => p.error?.kind === 'state')?.error
     let finalRollback: BranchResult['finalRollback'] = null
     if (!this.stopped) {
@@ -417,6 +417,7 @@ class JourneyExecution {
       durationMs: performance.now() - t0,
       paths,
       finalRollback,
+      ...(rollbackBeforeWorkers ? { rollbackBeforeWorkers } : {}),
       ...(error ? { error } : {}),
     }
     await this.events.emit('branchEnd', { journey: this.name, path: pathName, result }, where)
@@ -427,7 +428,7 @@ class JourneyExecution {
    * Each worker lane is first made equal to the main lane at the checkpoint (its own app and database),
    * then lanes take paths from one queue; each path starts with a rollback on its own lane.
    */
-  async runPathsInParallel(node: BranchNode, pathName: string, parallel: number): Promise<PathResult[]> {
+  async runPathsInParallel(node: BranchNode, pathName: string, parallel: number): Promise<ParallelPaths> {
     this.#workersBusy = true
     try {
       return await this.#runPathsOnWorkers(node, pathName, parallel)
@@ -436,17 +437,17 @@ class JourneyExecution {
     }
   }
 
-  async #runPathsOnWorkers(node: BranchNode, pathName: string, parallel: number): Promise<PathResult[]> {
-    const failAll = (error: ErrorInfo) => node.paths.map((p) => ({ ...skippedPath(p.name, p.steps, p.description), status: 'failed' as const, error }))
+  async #runPathsOnWorkers(node: BranchNode, pathName: string, parallel: number): Promise<ParallelPaths> {
     const restored = await this.restore(node.checkpoint, pathName, 'before-path', this.main)
-    if ('kind' in restored) return failAll(restored)
+    if ('kind' in restored) return { paths: failedPaths(node, restored) }
+    const failAll = (error: ErrorInfo) => ({ paths: failedPaths(node, error), rollbackBeforeWorkers: restored })
     let workers: WorkerLane[]
     try {
       workers = await this.env.workerLanes!(parallel - 1)
       await Promise.all(workers.map((w) => w.sync(node.checkpoint, this.main)))
     } catch (err) {
       // Ctrl-C while the workers were being made (their apps still starting): the paths never started.
-      if (this.env.runSignal?.aborted) return node.paths.map((p) => skippedPath(p.name, p.steps, p.description))
+      if (this.env.runSignal?.aborted) return { paths: node.paths.map((p) => skippedPath(p.name, p.steps, p.description)), rollbackBeforeWorkers: restored }
       const message = `could not prepare workers for the parallel paths of checkpoint "${node.checkpoint}", so the branch stops rather than run on unknown state: ${errorMessage(err)}`
       this.addIssue({ path: pathName, step: `branch ${node.checkpoint}`, severity: 'critical', kind: 'state', error: message, source: 'workers', suggestion: WORKERS_SUGGESTION })
       this.stop({ kind: 'workers', message })
@@ -462,7 +463,7 @@ class JourneyExecution {
     // The workers' checkpoints end with the branch; their next sync starts afresh.
     for (const w of workers)
       for (const p of await w.world.releaseAll()) this.addIssue({ path: pathName, step: 'release', severity: p.severity, kind: 'state', error: `worker ${w.index}: ${p.error}`, source: 'state' })
-    return results
+    return { paths: results, rollbackBeforeWorkers: restored }
   }
 
   async runPath(node: BranchNode, p: PathNode, pathName: string, lane: Lane): Promise<PathResult> {
@@ -490,6 +491,17 @@ class JourneyExecution {
     await this.events.emit('pathEnd', { journey: this.name, checkpoint: node.checkpoint, path: childName, result }, where)
     return result
   }
+}
+
+/** The paths of a branch run on workers, and the rollback of the branch's own line before the workers copied it. */
+interface ParallelPaths {
+  paths: PathResult[]
+  rollbackBeforeWorkers?: NonNullable<BranchResult['rollbackBeforeWorkers']>
+}
+
+/** Every path of the branch failed with one error: none could run. */
+function failedPaths(node: BranchNode, error: ErrorInfo): PathResult[] {
+  return node.paths.map((p) => ({ ...skippedPath(p.name, p.steps, p.description), status: 'failed' as const, error }))
 }
 
 /**

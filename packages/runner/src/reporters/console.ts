@@ -449,6 +449,9 @@ class LineFormatter {
       } else if (n.kind === 'checkpoint') lines.push(this.checkpoint(n.name, path, n.durationMs, n.backends))
       else {
         lines.push(this.branchStart(path, n.checkpoint, n.paths.map((x) => x.name)))
+        // Paths on workers: the branch's own line was put back first, for the workers to copy (a line of it).
+        const own = n.rollbackBeforeWorkers
+        if (own) lines.push(this.rollback(n.checkpoint, 'before-path', path, own.durationMs, own.backends, false))
         const rawPaths = r?.kind === 'branch' ? r.paths : undefined
         for (const [k, p] of n.paths.entries()) {
           const full = path === 'main' ? p.name : `${path} > ${p.name}`

@@ -4,30 +4,43 @@
  * printed it as a path's header rollback, one level out: at column 0 for a branch of the main line, and
  * untagged. It is a line of the branch's path, as the branch line and its 'after-branch' rollback are.
  */
-import { branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { type RunResult, branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { createConsoleReporter, createRunner, memoryState, memoryWorkers } from '../../src/index'
 
 const tick = () => new Promise<void>((r) => setImmediate(r))
 
+const withoutTimes = (text: string) => text.split('\n').map((line) => line.replace(/\d+(\.\d+)? ms/g, 'N ms'))
+
 /** The live console lines of one run with paths two at a time, each duration as `N ms`. */
 async function liveLines(journeys: ReturnType<typeof journey>[]): Promise<string[]> {
+  return (await liveRun(journeys)).lines
+}
+
+async function liveRun(journeys: ReturnType<typeof journey>[]): Promise<{ lines: string[]; run: RunResult }> {
   const store = memoryState({ notes: [] as string[] }, 'store')
   const stream = new PassThrough()
   let out = ''
   stream.on('data', (d) => (out += d))
   const console = createConsoleReporter({ stream, color: false, progress: false })
   const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', stateBackends: [store], parallelPaths: 2, workerSetup: memoryWorkers(), reporters: [console] })
+  let run: RunResult
   try {
-    const run = await runner.run(journeys)
+    run = await runner.run(journeys)
     expect(run.status).toBe('passed')
     console.render!(run, {} as never)
   } finally {
     await runner.close()
   }
   await tick()
-  return out.split('\n').map((line) => line.replace(/\d+(\.\d+)? ms/g, 'N ms'))
+  return { lines: withoutTimes(out), run }
+}
+
+/** The lines a console that saw no hook prints for a saved run (`venomqa report`). */
+async function savedLines(run: RunResult): Promise<string[]> {
+  const text = await createConsoleReporter({ stream: new PassThrough(), color: false, progress: false }).render!(JSON.parse(JSON.stringify(run)) as RunResult, {} as never)
+  return withoutTimes(String(text))
 }
 
 const rollbacksAndBranches = (lines: string[]) => lines.filter((l) => /[↺⑂]/.test(l)).sort()
@@ -83,5 +96,20 @@ describe('the console with paths run in parallel', () => {
         '  ↺ rollback to base (after-branch) N ms: store (memory) N ms',
       ].sort(),
     )
+  })
+
+  it("keeps the branch line's own rollback in the results: a saved run prints it under the branch line too", async () => {
+    const { lines: live, run } = await liveRun([
+      journey('par', {
+        steps: [checkpoint('base'), branch('base', [path('a', [step('a1', tick)]), path('b', [step('b1', tick)])])],
+      }),
+    ])
+    const saved = await savedLines(run)
+    const at = saved.indexOf('  ⑂ branch from base (2 paths: a, b)')
+    expect(at, saved.join('\n')).toBeGreaterThan(0)
+    expect(saved[at + 1]).toBe('  ↺ rollback to base (before-path) N ms: store (memory) N ms')
+    // Every rollback the live run printed, its path tags aside (a saved run's paths are not interleaved).
+    const untagged = (lines: string[]) => rollbacksAndBranches(lines.map((l) => l.replace(/\[[ab]\] /, '')))
+    expect(untagged(saved)).toEqual(untagged(live))
   })
 })
