@@ -360,8 +360,11 @@ export class Runner {
         // Two instances of one plugin (two Redis databases) check two services under the plugin's one
         // name: each keeps its own, named by its place. Two plugins are refused (see #claim): one check
         // would replace the other, and a service nobody checked be reported healthy.
+        // The place as the entry's owner name tells it: `where` is one for every `--plugin x` flag, the owner
+        // name counts them (`--plugin x #3`), so a third flag's check does not take the second's name.
         const owner = this.#claims.get(`health check:${hname}`)
-        const unique = typeof owner === 'string' && owner !== name && owner.startsWith(`${pluginName} (`) ? `${hname} (${where})` : hname
+        const place = name.startsWith(`${pluginName} (`) && name.endsWith(')') ? name.slice(pluginName.length + 2, -1) : where
+        const unique = typeof owner === 'string' && owner !== name && owner.startsWith(`${pluginName} (`) ? `${hname} (${place})` : hname
         this.#claim('health check', unique, name)
         this.registry.healthChecks.set(unique, check)
       },

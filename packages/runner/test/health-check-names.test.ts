@@ -43,4 +43,12 @@ describe('health checks of one name', () => {
     expect(await runner.registry.healthChecks.get('db (plugins[1])')!()).toBe('db checked')
     await runner.close()
   })
+
+  it('three --plugin flags of one plugin, one place for all: each check named by its own (#2, #3), none refused', async () => {
+    const flag = (names: string[]) => ({ plugin: checks, options: { names }, where: '--plugin services' })
+    const runner = createRunner({ plugins: [flag(['db']), flag(['db', 'queue']), flag(['db'])] })
+    await runner.init()
+    expect([...runner.registry.healthChecks.keys()]).toEqual(['db', 'db (--plugin services #2)', 'queue', 'db (--plugin services #3)'])
+    await runner.close()
+  })
 })
