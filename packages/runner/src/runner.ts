@@ -229,11 +229,18 @@ export class Runner {
     if (owner === BUILT_IN)
       throw new PluginError(plugin, `plugin "${plugin}" registers a ${kind} named "${name}", the name of a built-in one, which it would replace; give it another name`)
     if (owner && owner !== plugin) {
+      // Two entries of one plugin (two Redis databases) are no two plugins to remove one of: each entry is
+      // named by its place, and the fix is an option of one of them.
       const entries = this.#entriesOfOnePlugin(owner, plugin)
       if (entries && kind === 'state backend')
         throw new PluginError(
           plugin,
           `${entries.first} and ${entries.second} both set up ${entries.plugin} with a state backend named "${name}": two backends of one name make every report, rollback and doctor line about it ambiguous; set \`name\` on one of them (for a plugin that names its backend by another option, such as \`state.name\`, set that one)`,
+        )
+      if (entries)
+        throw new PluginError(
+          plugin,
+          `${entries.first} and ${entries.second} both set up ${entries.plugin} with a ${kind} named "${name}": the second would replace the first's; give one of them another name in its options (the plugin's README names the option, such as \`cache.port\`)`,
         )
       throw new PluginError(plugin, `plugins "${owner}" and "${plugin}" both register a ${kind} named "${name}"; remove one of them from the config, or give one of them another name in its options`)
     }

@@ -219,7 +219,10 @@ describe('plugin entries', () => {
     })
     try {
       const err = await runner.init().then(() => undefined, (e: unknown) => e as Error)
-      expect(err?.message).toMatch(/both register a reporter named "same"/)
+      // Named as the entries they are, with the option to change, not as two plugins to remove one of.
+      expect(err?.message).toBe(
+        '--plugin reporting? and --plugin reporting? #2 both set up reporting with a reporter named "same": the second would replace the first\'s; give one of them another name in its options (the plugin\'s README names the option, such as `cache.port`)',
+      )
     } finally {
       await runner.close()
     }
