@@ -109,6 +109,16 @@ describe('venomqa run --shard and merge-reports', () => {
     }
   })
 
+  it("--save naming a shard's file in the directory merged is refused, and the shard's file is kept", async () => {
+    // The directory's --save file is left out of the merge (it is the last merge, written again), but a
+    // shard's own file there is one of the files to merge: removed as an output, the shard was lost.
+    const shard2 = readFileSync(path.join(project.dir, 'out/shards/shard-2.json'), 'utf8')
+    const r = await project.venomqa(['merge-reports', 'out/shards', '--save', 'out/shards/shard-2.json'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain('venomqa: --save would write out/shards/shard-2.json, one of the files to merge, which it would replace; give it another file')
+    expect(readFileSync(path.join(project.dir, 'out/shards/shard-2.json'), 'utf8')).toBe(shard2)
+  })
+
   it('a shard of another split (other journeys selected) is exit 2 naming the files of each split', async () => {
     const other = await run(['run', '--tag', 'smoke', '--shard', '2/3', '--save', 'out/other/shard-2.json'])
     expect(other.code).toBe(0)

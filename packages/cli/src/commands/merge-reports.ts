@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises'
+import { readFile, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { UserError, errorMessage, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
@@ -91,7 +91,23 @@ async function resultFiles(inputs: readonly string[], cwd: string, save: string 
       continue
     }
     if (!names) files.push(input)
-    else for (const name of names.filter((n) => n.endsWith('.json')).sort()) if (path.join(abs, name) !== saved) files.push(path.join(input, name))
+    else
+      for (const name of names.filter((n) => n.endsWith('.json')).sort())
+        if (path.join(abs, name) !== saved || (await holdsShard(saved))) files.push(path.join(input, name))
   }
   return missing ? { files, missing } : { files }
+}
+
+/**
+ * Whether a file is a shard's results (`run --shard --save`, a rerun's too): the --save file left out of
+ * a directory is the last merge, which holds none. A shard's file there is one of the files to merge, and
+ * --save over it is refused rather than the shard removed as an earlier output.
+ */
+async function holdsShard(file: string): Promise<boolean> {
+  try {
+    const shard = (JSON.parse(await readFile(file, 'utf8')) as { shard?: unknown } | null)?.shard
+    return typeof shard === 'object' && shard !== null
+  } catch {
+    return false
+  }
 }
