@@ -97,6 +97,28 @@ describe('venomqa run --shard and merge-reports', () => {
     expect(existsSync(path.join(project.dir, 'out/shards/shard-2.json'))).toBe(true)
   })
 
+  it("a shard's file or directory that is not there is exit 2 naming it, and leaves no earlier merge's reports either", async () => {
+    // A CI job whose artifact download failed: `shards/` (or one shard's file) never arrived.
+    mkdirSync(path.join(project.dir, 'out/stale'), { recursive: true })
+    for (const inputs of [['out/never-downloaded/'], ['out/shards/shard-1.json', 'out/shards/shard-2-never-downloaded.json', 'out/shards/shard-3.json']]) {
+      for (const f of ['out/stale/merged.xml', 'out/stale/merged.json']) writeFileSync(path.join(project.dir, f), 'an earlier merge\n')
+      const r = await project.venomqa(['merge-reports', ...inputs, '-r', 'junit:out/stale/merged.xml', '--save', 'out/stale/merged.json'])
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toMatch(new RegExp(`^venomqa: cannot read results file ${inputs.find((i) => i.includes('never'))}: ENOENT`))
+      for (const f of ['out/stale/merged.xml', 'out/stale/merged.json']) expect(existsSync(path.join(project.dir, f)), `${f} after ${inputs.join(' ')}`).toBe(false)
+    }
+  })
+
+  it("--save naming a shard's file in the directory merged is refused, and the shard's file is kept", async () => {
+    // The directory's --save file is left out of the merge (it is the last merge, written again), but a
+    // shard's own file there is one of the files to merge: removed as an output, the shard was lost.
+    const shard2 = readFileSync(path.join(project.dir, 'out/shards/shard-2.json'), 'utf8')
+    const r = await project.venomqa(['merge-reports', 'out/shards', '--save', 'out/shards/shard-2.json'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain('venomqa: --save would write out/shards/shard-2.json, one of the files to merge, which it would replace; give it another file')
+    expect(readFileSync(path.join(project.dir, 'out/shards/shard-2.json'), 'utf8')).toBe(shard2)
+  })
+
   it('a shard of another split (other journeys selected) is exit 2 naming the files of each split', async () => {
     const other = await run(['run', '--tag', 'smoke', '--shard', '2/3', '--save', 'out/other/shard-2.json'])
     expect(other.code).toBe(0)

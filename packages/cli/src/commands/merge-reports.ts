@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises'
+import { readFile, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { UserError, errorMessage, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
@@ -24,7 +24,7 @@ export interface MergeReportsFlags extends ConfigFlags {
  * judged again as `venomqa run` judges a run, with this command's `failOnFlaky` (flag, env or config).
  */
 export async function mergeReportsCommand(inputs: string[], flags: MergeReportsFlags, io: Io): Promise<number> {
-  const files = await resultFiles(inputs, io.cwd, flags.save)
+  const { files, missing } = await resultFiles(inputs, io.cwd, flags.save)
   const config = await renderingConfig(io, flags, {
     ...(flags.reporter?.length ? { reporters: flags.reporter } : {}),
     ...(flags.failOnFlaky ? { failOnFlaky: true } : {}),
@@ -38,6 +38,9 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
     // Before the shards are read: a merge that fails on them (one missing) leaves no earlier merge's
     // reports behind, which a CI step would take for this one's, as `venomqa run` does.
     await clearOutputs(outputFiles, io)
+    // Only now: a shard's artifact that never arrived is a failed merge like any other, and must not leave
+    // the last merge's reports in place either.
+    if (missing) throw missing
 
     const shards: ShardFile[] = []
     for (const file of files) shards.push({ file, run: await readResults(file, io.cwd, (m) => warn(io, m)) })
@@ -70,22 +73,41 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
 /**
  * The files given, with each directory standing for the .json files directly in it (sorted, so the order
  * is stable), except the --save file: merging again into the same directory must not read the last merge.
+ * An input that cannot be read is handed back as `missing`, not thrown, for the command to throw once it
+ * has removed its outputs; it stays among the files, so an output over it is still refused.
  */
-async function resultFiles(inputs: readonly string[], cwd: string, save: string | undefined): Promise<string[]> {
+async function resultFiles(inputs: readonly string[], cwd: string, save: string | undefined): Promise<{ files: string[]; missing?: UserError }> {
   const saved = save && path.resolve(cwd, save)
-  const out: string[] = []
+  const files: string[] = []
+  let missing: UserError | undefined
   for (const input of inputs) {
     const abs = path.resolve(cwd, input)
-    let isDir: boolean
+    let names: string[] | undefined
     try {
-      isDir = (await stat(abs)).isDirectory()
+      if ((await stat(abs)).isDirectory()) names = await readdir(abs)
     } catch (err) {
-      throw new UserError('E_RESULTS', `cannot read results file ${input}: ${errorMessage(err)}`, { where: input })
+      missing ??= new UserError('E_RESULTS', `cannot read results file ${input}: ${errorMessage(err)}`, { where: input })
+      files.push(input)
+      continue
     }
-    if (!isDir) out.push(input)
+    if (!names) files.push(input)
     else
-      for (const name of (await readdir(abs)).filter((n) => n.endsWith('.json')).sort())
-        if (path.join(abs, name) !== saved) out.push(path.join(input, name))
+      for (const name of names.filter((n) => n.endsWith('.json')).sort())
+        if (path.join(abs, name) !== saved || (await holdsShard(saved))) files.push(path.join(input, name))
   }
-  return out
+  return missing ? { files, missing } : { files }
+}
+
+/**
+ * Whether a file is a shard's results (`run --shard --save`, a rerun's too): the --save file left out of
+ * a directory is the last merge, which holds none. A shard's file there is one of the files to merge, and
+ * --save over it is refused rather than the shard removed as an earlier output.
+ */
+async function holdsShard(file: string): Promise<boolean> {
+  try {
+    const shard = (JSON.parse(await readFile(file, 'utf8')) as { shard?: unknown } | null)?.shard
+    return typeof shard === 'object' && shard !== null
+  } catch {
+    return false
+  }
 }
