@@ -109,6 +109,29 @@ describe('venomqa run --shard and merge-reports', () => {
     }
   })
 
+  it('a mistake found before the outputs are checked (reporter, config, profile) leaves no earlier merge\'s reports, and every shard', async () => {
+    // As `venomqa run` removes its outputs on such a mistake; a merge's results file is --save's only, and a
+    // file to merge is never removed, whoever names it.
+    const stale = ['out/stale/merged.xml', 'out/stale/merged.json']
+    const shards = [1, 2, 3].map((i) => readFileSync(path.join(project.dir, `out/shards/shard-${i}.json`), 'utf8'))
+    mkdirSync(path.join(project.dir, 'out/stale'), { recursive: true })
+    for (const [mistake, said] of [
+      [['-r', 'nosuch:out/stale/merged.xml'], /unknown reporter "nosuch"/],
+      [['-r', 'junit:out/stale/merged.xml', '--profile', 'nope'], /profile "nope"/],
+      [['-r', 'junit:out/stale/merged.xml', '-c', 'nope.config.ts'], /nope\.config\.ts/],
+    ] as const) {
+      for (const f of stale) writeFileSync(path.join(project.dir, f), 'an earlier merge\n')
+      const r = await project.venomqa(['merge-reports', 'out/shards', ...mistake, '--save', 'out/stale/merged.json'])
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toMatch(said)
+      for (const f of stale) expect(existsSync(path.join(project.dir, f)), `${f} after ${mistake.join(' ')}`).toBe(false)
+    }
+    // A reporter's file or --save over a shard's file, with a mistake beside it: the shard stays.
+    const r = await project.venomqa(['merge-reports', 'out/shards', '-r', 'junit:out/shards/shard-1.json', '-r', 'nosuch', '--save', 'out/shards/shard-2.json'])
+    expect(r.code, r.stderr).toBe(2)
+    expect([1, 2, 3].map((i) => readFileSync(path.join(project.dir, `out/shards/shard-${i}.json`), 'utf8'))).toEqual(shards)
+  })
+
   it("--save naming a shard's file in the directory merged is refused, and the shard's file is kept", async () => {
     // The directory's --save file is left out of the merge (it is the last merge, written again), but a
     // shard's own file there is one of the files to merge: removed as an output, the shard was lost.

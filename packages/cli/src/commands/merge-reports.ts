@@ -6,7 +6,7 @@ import { reporterRequests } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { checkOneRun } from '../shard/run-id'
 import { readResults } from './report'
-import { checkReportFiles, clearOutputs, configRead } from './outputs'
+import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configRead } from './outputs'
 import { RunOutputs } from './run-outputs'
 import { type ConfigFlags, openSession, redactOptions, renderingConfig, sessionReporters } from './session'
 
@@ -25,15 +25,22 @@ export interface MergeReportsFlags extends ConfigFlags {
  */
 export async function mergeReportsCommand(inputs: string[], flags: MergeReportsFlags, io: Io): Promise<number> {
   const { files, missing } = await resultFiles(inputs, io.cwd, flags.save)
+  // A mistake found before the outputs are checked (an unknown reporter, a config or profile that is not
+  // there) fails the merge too: what the flags and the config name goes, as `venomqa run` removes its own,
+  // but never a file to merge, and never the config's `save`, which is the runs' results, not the merge's.
+  const clearingOutputs = async (err: unknown): Promise<never> => {
+    await clearOutputsDespiteMistake(io, flags, { configSave: false, keep: files.map((file) => path.resolve(io.cwd, file)) }).catch(() => {})
+    throw err
+  }
   const config = await renderingConfig(io, flags, {
     ...(flags.reporter?.length ? { reporters: flags.reporter } : {}),
     ...(flags.failOnFlaky ? { failOnFlaky: true } : {}),
-  })
+  }).catch(clearingOutputs)
   const requests = reporterRequests(config)
-  const session = await openSession(io, config, { reporters: requests, debug: flags.debug })
+  const session = await openSession(io, config, { reporters: requests, debug: flags.debug }).catch(clearingOutputs)
   const redact = redactOptions(config.redactKeys)
   try {
-    const targets = await sessionReporters(session, requests, (name) => (name === 'console' ? { stream: io.stdout } : {}))
+    const targets = await sessionReporters(session, requests, (name) => (name === 'console' ? { stream: io.stdout } : {})).catch(clearingOutputs)
     const outputFiles = checkReportFiles(targets, flags.save, io.cwd, undefined, [...files.map((file) => ({ file, what: 'one of the files to merge' })), ...configRead(config.file)])
     // Before the shards are read: a merge that fails on them (one missing) leaves no earlier merge's
     // reports behind, which a CI step would take for this one's, as `venomqa run` does.

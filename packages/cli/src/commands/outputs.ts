@@ -137,7 +137,17 @@ export async function clearOutputsDespiteMistake(
     configError,
     unreadableFlags = false,
     unknownFlags = [],
-  }: { configError?: unknown; unreadableFlags?: boolean; unknownFlags?: readonly UnknownOutputFlag[] } = {},
+    configSave = true,
+    keep = [],
+  }: {
+    configError?: unknown
+    unreadableFlags?: boolean
+    unknownFlags?: readonly UnknownOutputFlag[]
+    /** Whether the config's `save` is this command's results file (a run's); a merge's is only ever --save's. */
+    configSave?: boolean
+    /** Files the command reads (a merge's shards): never removed, whoever names them. */
+    keep?: readonly string[]
+  } = {},
 ): Promise<void> {
   const configFile = flags.config ? path.resolve(io.cwd, flags.config) : findConfigFile(io.cwd)
   const isUnknown = (flag: UnknownOutputFlag) => unknownFlags.includes(flag)
@@ -147,7 +157,7 @@ export async function clearOutputsDespiteMistake(
       : configError === undefined
         ? await readConfigOutputs({ cwd: io.cwd, configPath: flags.config, profile: flags.profile, env: io.env }).catch(() => ({ reporters: [] }))
         : (outputsNamedBy(configError) ?? { reporters: [] })
-  const save = isUnknown('save') ? undefined : flags.save !== undefined ? (unreadableFlags ? undefined : { file: flags.save, where: '--save' }) : fromConfig.save
+  const save = isUnknown('save') ? undefined : flags.save !== undefined ? (unreadableFlags ? undefined : { file: flags.save, where: '--save' }) : configSave ? fromConfig.save : undefined
   const reporterFlags = (flags.reporter ?? []).map((spec) => ({ spec, where: `--reporter ${spec}` }))
   const reporters = reporterFlags.length || isUnknown('reporter') ? reporterFlags : fromConfig.reporters
   const named = namedOutputs(
@@ -160,7 +170,7 @@ export async function clearOutputsDespiteMistake(
     },
     io.cwd,
   )
-  const ownFile = ownFiles(configRead(configFile))
+  const ownFile = ownFiles([...configRead(configFile), ...keep.map((file) => ({ file, what: 'a file the command reads' }))])
   await clearOutputs(named.filter((o) => !ownFile(o.file)).map((o) => o.file), io)
 }
 
