@@ -111,6 +111,7 @@ const branchResult = z
       return z.array(pathResult)
     },
     finalRollback: rollback,
+    rollbackBeforeWorkers: z.looseObject({ durationMs: ms, backends: z.array(backendTiming) }).optional(),
     error: errorInfo.optional(),
   })
   .meta({ id: 'BranchResult' })
@@ -140,6 +141,7 @@ const journeyResult: z.ZodType = z
     get earlierAttempts() {
       return z.array(journeyResult).optional()
     },
+    rerun: z.literal(true).optional(),
     restored: z.looseObject({ durationMs: ms, backends: z.array(backendTiming) }).optional(),
   })
   .meta({ id: 'JourneyResult' })

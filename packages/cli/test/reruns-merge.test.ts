@@ -75,6 +75,27 @@ describe('a shard with its --last-failed reruns', () => {
     ])
   })
 
+  it("marks each rerun's attempt as one, so reports never call it a retry within the run; the journey's own retries stay retries", async () => {
+    const whole = file('2.json', [journey('a', 'passed'), journey('b', 'failed')])
+    // The rerun retried b itself once (journey `retries`): attempt 1 of the rerun failed, attempt 2 passed.
+    const retried: JourneyResult = { ...journey('b', 'passed'), attempt: 2, earlierAttempts: [{ ...journey('b', 'failed'), attempt: 1 }] }
+    const merged = withReruns([whole, file('2-rerun.json', [retried], whole)])
+    const b = merged.run.journeys[1]!
+    expect([...b.earlierAttempts!, b].map((a) => [a.attempt, a.status, a.rerun ?? false])).toEqual([
+      [1, 'failed', false],
+      [2, 'failed', true],
+      [3, 'flaky', false],
+    ])
+    const { createConsoleReporter } = await import('@venomqa/runner')
+    const text = String(await createConsoleReporter({ color: false, progress: false }).render!(merged.run, {} as never))
+    const ends = text.split('\n').filter((l) => /^[^▶\s] b \(attempt \d\)/.test(l))
+    expect(ends.map((l) => l.replace(/ \d+ ms/, ''))).toEqual([
+      '✗ b (attempt 1) failed (run again by a --last-failed rerun)',
+      '✗ b (attempt 2) failed (retrying from scratch: a fresh context, the state rolled back)',
+      '⚠ b (attempt 3) flaky (passed on attempt 3 after 2 failed attempts)',
+    ])
+  })
+
   it('an interrupted run is whole again once its reruns ran what it never finished; not before, nor when a rerun is interrupted', () => {
     const cut = (name: string) => ({ ...journey(name, 'skipped'), interrupted: true })
     const interrupted = (s: Sharded) => ({ ...s, run: { ...s.run, interrupted: true } })

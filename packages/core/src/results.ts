@@ -119,6 +119,11 @@ export interface JourneyResult {
   attempt?: number
   /** The attempts before this one, oldest first, each a whole result of its own (failed ones). */
   earlierAttempts?: JourneyResult[]
+  /**
+   * This attempt ran in a `--last-failed` rerun, a run of its own that `venomqa merge-reports` put after
+   * the shard's run: not a retry within one run (no rollback, no fresh context came between them).
+   */
+  rerun?: true
   /** The journey was restored (`restore`): the rollback to where the system stood before it, after it ended. */
   restored?: { durationMs: number; backends: BackendTiming[] }
 }

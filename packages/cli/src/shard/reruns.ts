@@ -88,7 +88,7 @@ function overlay(run: RunResult, rerun: RunResult): RunResult {
       // A result that passed is no failed attempt to retry: run again (every selected journey, when the
       // run failed with none of its own; each repetition of one that failed in another), it is replaced,
       // not shown as "attempt 1 passed, retried".
-      journeys.push(before && before.status !== 'passed' ? settleAttempts([...attemptsOf(before), ...attemptsOf(again)]) : again)
+      journeys.push(before && before.status !== 'passed' ? settleAttempts([...attemptsOf(before), ...asRerun(attemptsOf(again))]) : again)
     }
   }
   for (const j of run.journeys) {
@@ -115,6 +115,11 @@ function overlay(run: RunResult, rerun: RunResult): RunResult {
 function rerunFinishes(run: RunResult, rerunIds: ReadonlySet<string>): boolean {
   const unfinished = run.journeys.filter(neverFinished)
   return (unfinished.length ? unfinished : run.journeys).every((j) => rerunIds.has(journeyId(j.file, j.name)))
+}
+
+/** A rerun's attempts of a journey, the first marked as the rerun's: its own retries after it are retries. */
+function asRerun([first, ...retries]: JourneyResult[]): JourneyResult[] {
+  return first ? [{ ...first, rerun: true }, ...retries] : []
 }
 
 /** A journey's attempts, oldest first, each a result of its own. */

@@ -401,12 +401,19 @@ class LineFormatter {
     return `${indent(path, -1)}${this.p.magenta('└')} path ${leaf(path)} ${this.status(status, status)} ${this.p.dim(formatDuration(durationMs))}`
   }
 
-  /** `retried`: this attempt failed and the journey ran again. */
-  journeyEnd(j: JourneyResult, retried = false): string {
+  /**
+   * `then`: what came after this attempt, which failed: the run retried the journey (`retried`, or `true`
+   * from the live hook), or a `--last-failed` rerun, a run of its own, ran it again (`rerun`).
+   */
+  journeyEnd(j: JourneyResult, then?: boolean | 'retried' | 'rerun'): string {
     const notes = [
       j.interrupted ? this.p.yellow('(interrupted)') : '',
       j.status === 'flaky' ? this.p.yellow(`(passed on attempt ${j.attempt} after ${plural(j.earlierAttempts?.length ?? 0, 'failed attempt')})`) : '',
-      retried ? this.p.yellow('(retrying from scratch: a fresh context, the state rolled back)') : '',
+      then === 'rerun'
+        ? this.p.yellow('(run again by a --last-failed rerun)')
+        : then
+          ? this.p.yellow('(retrying from scratch: a fresh context, the state rolled back)')
+          : '',
     ].filter(Boolean)
     return `${this.status(j.status)} ${this.p.bold(`${j.name}${resultLabel(j)}`)} ${this.status(j.status, j.status)} ${this.p.dim(formatDuration(j.durationMs))}${notes.length ? ` ${notes.join(' ')}` : ''}`
   }
@@ -419,16 +426,22 @@ class LineFormatter {
   }
 
   /** One journey as the live hooks would have printed it. */
-  journey(j: JourneyResult, raw?: JourneyResult, attempt: 'earlier' | 'last' | 'only' = 'only'): string[] {
+  journey(j: JourneyResult, raw?: JourneyResult, attempt: 'earlier' | 'rerun' | 'last' | 'only' = 'only'): string[] {
     // A retried journey: each earlier attempt first, as it was printed live, then the last one.
-    if (j.earlierAttempts?.length && attempt === 'only')
-      return [...j.earlierAttempts.flatMap((a, i) => [...this.journey(a, raw?.earlierAttempts?.[i], 'earlier'), '']), ...this.journey(j, raw, 'last')]
+    if (j.earlierAttempts?.length && attempt === 'only') {
+      const attempts = [...j.earlierAttempts, j]
+      // Each earlier attempt ends saying what came after it: a retry within the run, or a later rerun.
+      return [
+        ...j.earlierAttempts.flatMap((a, i) => [...this.journey(a, raw?.earlierAttempts?.[i], attempts[i + 1]?.rerun ? 'rerun' : 'earlier'), '']),
+        ...this.journey(j, raw, 'last'),
+      ]
+    }
     const lines = [`${this.p.bold(`▶ ${j.name}${resultLabel(j)}`)}${j.tags.length ? ` ${this.p.dim(`[${j.tags.join(', ')}]`)}` : ''}${j.file ? ` ${this.p.dim(j.file)}` : ''}`]
     // The same tree before escaping, node for node: failed steps take their curl commands from it.
     this.nodeLines(lines, j.nodes, raw?.nodes, 'main')
     // A restored journey is put back after it ends, as it was printed live.
     if (j.restored) lines.push(this.rollback(BEFORE_JOURNEY_CHECKPOINT, 'restore', 'main', j.restored.durationMs, j.restored.backends))
-    lines.push(this.journeyEnd(j, attempt === 'earlier'))
+    lines.push(this.journeyEnd(j, attempt === 'earlier' ? 'retried' : attempt === 'rerun' ? 'rerun' : undefined))
     return lines
   }
 
