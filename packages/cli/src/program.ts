@@ -141,6 +141,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
   withConfig(program.command('doctor').description('check config, plugins, journeys, the base URL and every service a plugin checks'))
     .option('--base-url <url>', 'the API under test (overrides baseUrl)')
     .option('--restore', 'check as `venomqa run --restore` would run: every journey put back after it runs')
+    .option('--no-workers', 'do not make worker 1 to try the workerSetup (it starts an app and makes its database)')
     .action(
       action(async (opts) => {
         const { builtInCommands } = await import('./commands/plugin-command')

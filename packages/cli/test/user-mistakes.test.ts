@@ -809,6 +809,26 @@ export default journey('saved', { steps: [step('ping', ({ http }) => http.get('/
     expect(lanes.code, lanes.stdout + lanes.stderr).toBe(1)
     expect(lanes.stdout).toMatch(/\n✗ restore +journey "kept_clean" sets restore: true, but workers: 2 has no workerSetup: worker 1 has no state backend of its own to put back, so the restored journeys it takes are not run/)
   })
+
+  it('doctor says what puts journeys back on the workers from the worker it made: a workerSetup that gives worker 1 no state backend fails restore', async () => {
+    const RESTORED = `import { journey, step } from '@venomqa/core'\nexport default journey('kept_clean', { restore: true, steps: [step('ping', ({ http }) => http.get('/ping'))] })\n`
+    // A backend that may be shared lets the worker be made without one of its own: nothing puts its journeys back.
+    const CONFIG = `const shared = { name: 'shared', mechanism: 'memory', parallelSafe: true, async connect() {}, async checkpoint() {}, async rollback() {}, async release() {}, async disconnect() {} }
+export default {
+  baseUrl: process.env.APP_URL,
+  workers: 2,
+  plugins: [{ name: 'shared-state', version: '1.0.0', apiVersion: 1, setup(api) { api.addStateBackend(shared) } }],
+  workerSetup: { create: async () => ({}) },
+}
+`
+    const p = await project({ 'venomqa.config.mjs': CONFIG, 'journeys/restored.journey.ts': RESTORED })
+    const r = await p.venomqa(['doctor'])
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    expect(r.stdout).toMatch(/\n✓ workers +worker 1 made by the workerSetup in \d+ ms: no app of its own \(its requests go to the run's base URL\), no state backend of its own; undone\n/)
+    expect(r.stdout).toContain(
+      '\n✗ restore    journey "kept_clean" sets restore: true: 1 journey put back after it runs by shared (memory) on the run\'s own system, but the workerSetup gave worker 1 no state backend of its own to put back, so the restored journeys worker 1 takes are not run',
+    )
+  })
 })
 
 function escapeRegExp(text: string): string {

@@ -855,9 +855,7 @@ export class Runner {
     for (const what of this.#connects.stillConnecting()) this.options.logger?.warn(`waiting for ${what} (up to ${this.pluginTimeoutMs} ms)`)
     for (const { backend, problem } of await this.#connects.settleAbandoned()) fail(`disconnect ${backend.name}`, 'critical', `state:${backend.name}`, problem)
     this.#connected = false
-    for (const what of this.#pool?.stillSettling() ?? []) this.options.logger?.warn(`waiting for ${what} (up to ${this.pluginTimeoutMs} ms)`)
-    if (this.#pool) for (const e of await this.#pool.close()) fail('close workers', 'critical', 'workers', e)
-    this.#pool = undefined
+    for (const e of await this.#closeWorkers()) fail('close workers', 'critical', 'workers', e)
     // Disconnected, the backends a call was abandoned on start afresh at the next run's connect.
     this.#calls.clear()
     for (const { plugin, fn } of this.#closers.reverse()) {
@@ -871,6 +869,40 @@ export class Runner {
     await this.#dispatcher?.close().catch(() => {})
     this.#dispatcher = undefined
     return this.closeIssues.map((i) => i.error)
+  }
+
+  /**
+   * Worker `index` made as a run makes it when it first needs it (see WorkerPool: the workerSetup's create,
+   * then the state backends it gives connected, each call bounded by pluginTimeout), and a lane on it. For
+   * `venomqa doctor`, which makes worker 1 to try the workerSetup before a run depends on it: the main
+   * system's backends are not connected for that, as no setup needs them connected to make a worker.
+   * `signal` gives the create up, as the run's Ctrl-C does. closeWorkers() (or close()) undoes the worker.
+   */
+  async workerLane(index: number, signal?: AbortSignal): Promise<Lane> {
+    await this.init()
+    if (this.#fatal) throw new StateError('runner', this.#fatal)
+    if (!this.options.workerSetup) throw new ConfigError('workerLane: the runner has no workerSetup to make a worker with', { where: 'workerSetup' })
+    return this.#armed(() => this.#workerPool().lane(index, undefined, signal))
+  }
+
+  /** Why worker `index` runs nothing more (its app ended on its own, a call of its setup timed out), or undefined. */
+  workerUnusable(index: number): string | undefined {
+    return this.#pool?.unusable(index)
+  }
+
+  /**
+   * Close the workers made so far, as close() does: their apps stopped, what their setups made undone,
+   * creates and connects abandoned meanwhile waited for. The problems: each says what is left behind.
+   */
+  closeWorkers(): Promise<string[]> {
+    return this.#armed(() => this.#closeWorkers())
+  }
+
+  async #closeWorkers(): Promise<string[]> {
+    for (const what of this.#pool?.stillSettling() ?? []) this.options.logger?.warn(`waiting for ${what} (up to ${this.pluginTimeoutMs} ms)`)
+    const problems = this.#pool ? await this.#pool.close() : []
+    this.#pool = undefined
+    return problems
   }
 
   /**

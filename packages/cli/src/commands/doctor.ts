@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { errorMessage, isUserError, plural, redactCredentials, redactText } from '@venomqa/core'
+import { errorMessage, isUserError, plural, redactText } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
@@ -7,6 +7,7 @@ import { refuseOnlyInCi } from '../journeys/focus'
 import { type LoadedJourney, discoverJourneyFiles, loadJourneys } from '../journeys/load'
 import { loadPlugin, runnerPluginEntries } from '../plugins/load'
 import { type ReporterRequest, reporterRequests } from '../reporters'
+import { type Verdict, type WorkersChecked, backendLabel, checkWorkers, httpStatus, unreachableReason } from './doctor-workers'
 import { parseFlagValues } from './flags'
 import { checkReportFiles, configRead } from './outputs'
 import { type ConfigFlags, openSession, resolveConfig, sessionReporters, typedPluginOptions } from './session'
@@ -16,9 +17,10 @@ export interface DoctorFlags extends ConfigFlags {
   timeout?: string
   /** As `venomqa run --restore`: every journey put back after it runs. */
   restore?: boolean
+  /** False with `--no-workers`: worker 1 is not made to try the workerSetup. */
+  workers?: boolean
 }
 
-type Verdict = 'ok' | 'fail' | 'note'
 const MARK: Record<Verdict, string> = { ok: '✓', fail: '✗', note: '-' }
 
 /** Bound a check so one dead service cannot hang the doctor. */
@@ -37,22 +39,12 @@ async function within<T>(ms: number, what: string, fn: () => Promise<T>): Promis
 }
 
 /**
- * The base URL without its user and password: fetch refuses a URL that carries them, and any answer is
- * what the check wants to see (a 401 included), not a log-in.
- */
-function withoutCredentials(url: string): string {
-  const parsed = new URL(url)
-  parsed.username = ''
-  parsed.password = ''
-  return parsed.href
-}
-
-/**
  * `venomqa doctor`: is everything a run needs in place? Config valid, each plugin loads and sets up,
- * journeys load, the base URL answers, and every health check a plugin registered passes. One verdict
- * line each. Exit 2 when a check failed on a mistake in the user's input (the config, a plugin's name or
- * options, a journey's definition: what `venomqa run` refuses with exit 2), else exit 1 when any check
- * failed (a service down, the base URL not answering).
+ * journeys load, the workerSetup makes a worker that works (see checkWorkers), the base URL answers, and
+ * every health check a plugin registered passes. One verdict line each. Exit 2 when a check failed on a
+ * mistake in the user's input (the config, a plugin's name or options, a journey's definition: what
+ * `venomqa run` refuses with exit 2; a workerSetup's own ConfigError), else exit 1 when any check failed
+ * (a service down, the base URL not answering), and 130 when Ctrl-C stopped the worker check.
  */
 export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands: readonly string[] = []): Promise<number> {
   const checkMs = 5000
@@ -135,12 +127,14 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     failure('reporters', err)
   }
   let session: Awaited<ReturnType<typeof openSession>> | undefined
+  let setupUnfinished = false
   try {
     session = await within(checkMs * 2, 'plugin setup', () => openSession(io, { ...config, plugins: good, pluginWhere: goodWhere }, { debug: flags.debug, reporters: requests }))
     // A setup abandoned at pluginTimeout is no refusal: the runner keeps it as a critical issue, and a run
     // then fails every journey with it. Doctor said "all checks passed" over it.
     const abandoned = session.runner.runIssues.filter((i) => i.severity === 'critical' && i.step.startsWith('setup '))
     for (const issue of abandoned) line('fail', 'setup', issue.error)
+    setupUnfinished = abandoned.length > 0
     // What was set up, not what was listed: one plugin named twice with the same options is one.
     const setUp = session.runner.registry.plugins.length
     if (setUp) line('ok', 'setup', `${plural(setUp, 'plugin')} set up`)
@@ -167,7 +161,14 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     }
   }
 
-  if (session) await checkRestore(session.runner, loaded, line, () => mistakes++)
+  // Worker 1 made, checked and undone, as a run makes it: what the restore line then says of the workers rests on it.
+  const workersChecked = session && (await checkWorkers(session.runner, io, { skip: flags.workers === false, setupUnfinished, checkMs }, line, () => mistakes++))
+  if (workersChecked && 'interrupted' in workersChecked) {
+    await session?.runner.close().catch(() => {})
+    io.stdout.write('\ndoctor: interrupted: the checks after workers were not made\n')
+    return EXIT.INTERRUPTED
+  }
+  if (session) await checkRestore(session.runner, loaded, workersChecked, line, () => mistakes++)
 
   if (good.length) {
     // A plugin's command named like one of venomqa's own would never run; only here is it looked for,
@@ -185,13 +186,11 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     if (!config.baseUrl) line('note', 'base URL', 'not set (baseUrl in config, VENOMQA_BASE_URL or --base-url); journeys must set their own')
     else {
       const started = Date.now()
-      const res = await fetch(withoutCredentials(config.baseUrl), { signal: AbortSignal.timeout(checkMs), redirect: 'manual' })
-      await res.arrayBuffer().catch(() => {})
-      line('ok', 'base URL', `${redactText(config.baseUrl)} answered ${res.status} in ${Date.now() - started} ms`)
+      const status = await httpStatus(config.baseUrl, AbortSignal.timeout(checkMs))
+      line('ok', 'base URL', `${redactText(config.baseUrl)} answered ${status} in ${Date.now() - started} ms`)
     }
   } catch (err) {
-    const cause = (err as { cause?: { code?: string; message?: string } }).cause
-    line('fail', 'base URL', `${redactText(config.baseUrl ?? '')} is not reachable: ${redactCredentials(cause?.code ?? cause?.message ?? errorMessage(err))}`)
+    line('fail', 'base URL', `${redactText(config.baseUrl ?? '')} is not reachable: ${unreachableReason(err)}`)
   }
 
   if (session) {
@@ -215,11 +214,13 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
  * Journeys put back after they run (`restore`, `restoreAfterJourney`, `--restore`): what would do it, or
  * why nothing would. No state backend is the runner's refusal, with its words (a mistake, exit 2, as `run`
  * exits). On workers with no workerSetup, workers other than the run's own have no state backend, and
- * every restored journey they take is not run: a failure of the run (exit 1), said here before it.
+ * every restored journey they take is not run: a failure of the run (exit 1), said here before it. With a
+ * workerSetup, what puts them back on the workers is what the workers check found on worker 1 (`workers`).
  */
 async function checkRestore(
   runner: Awaited<ReturnType<typeof openSession>>['runner'],
   loaded: readonly LoadedJourney[],
+  workersChecked: WorkersChecked | undefined,
   line: (v: Verdict, what: string, detail: string) => void,
   mistake: () => void,
 ): Promise<void> {
@@ -245,9 +246,27 @@ async function checkRestore(
     )
     return
   }
-  const named = backends.map((b) => (b.name === b.mechanism ? b.name : `${b.name} (${b.mechanism})`)).join(', ')
-  const onWorkers = workers > 1 ? `, and on ${others} by those the workerSetup gives ${one ? 'it' : 'each'}` : ''
+  const named = backends.map(backendLabel).join(', ')
   // Who asks, for every journey when the run does: a journey's own restore: true is one of them.
   const asked = restoreAfterJourney ? 'restoreAfterJourney (--restore) is on' : by.asked
-  line('ok', 'restore', `${asked}: ${plural(restored, 'journey')} put back after ${restored === 1 ? 'it runs' : 'they run'} by ${named}${onWorkers}`)
+  const putBack = `${asked}: ${plural(restored, 'journey')} put back after ${restored === 1 ? 'it runs' : 'they run'} by ${named}`
+  if (workers <= 1) {
+    line('ok', 'restore', putBack)
+    return
+  }
+  const gives = one ? 'it' : 'each'
+  if (workersChecked && 'made' in workersChecked && workersChecked.made) {
+    const got = workersChecked.backends
+    // As the runner refuses it on a worker with none: the restored journeys that worker takes are not run.
+    if (!got.length)
+      line(
+        'fail',
+        'restore',
+        `${putBack} on the run's own system, but the workerSetup gave worker 1 no state backend of its own to put back, so the restored journeys ${others} ${one ? 'takes' : 'take'} are not run; give each worker its state backends in the workerSetup (see docs/parallel.md)`,
+      )
+    else line('ok', 'restore', `${putBack}, and on ${others} by those the workerSetup gives ${gives} (worker 1 got ${got.map(backendLabel).join(', ')})`)
+    return
+  }
+  const why = workersChecked && 'why' in workersChecked ? workersChecked.why : 'not made'
+  line('ok', 'restore', `${putBack}, and on ${others} by those the workerSetup is to give ${gives} (worker 1 ${why})`)
 }

@@ -126,12 +126,12 @@ export class LeftBehind {
 
 /**
  * What worker setups made and did not remove yet (postgresWorkers' and mysqlWorkers' databases,
- * redisWorkers' keys), one line per kind, databases first, each thing by name with how to remove it by
- * hand; none when there is nothing. Names only: a URL may hold a password.
+ * redisWorkers' keys), or those of `all`, one line per kind, databases first, each thing by name with how
+ * to remove it by hand; none when there is nothing. Names only: a URL may hold a password.
  */
-export function madeByWorkersLines(): string[] {
+export function madeByWorkersLines(all: readonly MadeByWorkerSetup[] = madeByWorkerSetups()): string[] {
   const kinds = new Map<string, MadeByWorkerSetup[]>()
-  for (const made of madeByWorkerSetups()) kinds.set(made.kind, [...(kinds.get(made.kind) ?? []), made])
+  for (const made of all) kinds.set(made.kind, [...(kinds.get(made.kind) ?? []), made])
   return [...kinds].sort(([a], [b]) => Number(b === 'database') - Number(a === 'database')).map(([kind, made]) => madeLine(kind, made))
 }
 
