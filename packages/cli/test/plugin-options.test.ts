@@ -66,6 +66,17 @@ describe('plugin options', () => {
     expect(r.stdout).toMatch(/doctor: 2 of \d+ checks failed/)
   })
 
+  it('option problems of --plugin flags alone are told at the flags, with no config key under them', async () => {
+    const p = await project({ 'venomqa.json': JSON.stringify({ baseUrl: 'http://127.0.0.1:1' }), 'journeys/noop.journey.mjs': JOURNEY })
+    const r = await p.venomqa(['run', '--plugin', 'csv?delimiter=;;'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toBe('venomqa: --plugin csv?delimiter: expected one character, got ";;"\n')
+    const two = await p.venomqa(['plugins', '--plugin', 'csv?delimiter=;;&rows=cell'])
+    expect(two.code, two.stderr).toBe(2)
+    expect(two.stderr).toContain('venomqa: 2 problems with plugin options:')
+    expect(two.stderr).not.toContain('at plugins')
+  })
+
   it('refuses an old duration name, naming the new one', async () => {
     const p = await project({ 'venomqa.json': JSON.stringify({ plugins: [['http-control', { url: 'http://127.0.0.1:1', timeout: 5 }]] }), 'journeys/noop.journey.mjs': JOURNEY })
     const r = await p.venomqa(['run'])
