@@ -66,6 +66,36 @@ describe('plugin options', () => {
     expect(r.stdout).toMatch(/doctor: 2 of \d+ checks failed/)
   })
 
+  it('option problems of --plugin flags alone are told at the flags, with no config key under them', async () => {
+    const p = await project({ 'venomqa.json': JSON.stringify({ baseUrl: 'http://127.0.0.1:1' }), 'journeys/noop.journey.mjs': JOURNEY })
+    const r = await p.venomqa(['run', '--plugin', 'csv?delimiter=;;'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toBe('venomqa: --plugin csv?delimiter: expected one character, got ";;"\n')
+    const two = await p.venomqa(['plugins', '--plugin', 'csv?delimiter=;;&rows=cell'])
+    expect(two.code, two.stderr).toBe(2)
+    expect(two.stderr).toContain('venomqa: 2 problems with plugin options:')
+    expect(two.stderr).not.toContain('at plugins')
+  })
+
+  it('doctor checks a plugin named again without options as run sets it up: with the options of its other entry', async () => {
+    const p = await project({
+      // A plugin with a required option, its schema a Standard Schema written by hand.
+      'need-url.mjs': `export default {
+  name: 'need-url', version: '1.0.0', apiVersion: 1,
+  options: { '~standard': { version: 1, vendor: 'test', validate: (v) => (typeof v?.url === 'string' ? { value: v } : { issues: [{ message: 'expected a URL', path: ['url'] }] }) } },
+}
+`,
+      'venomqa.json': JSON.stringify({ plugins: ['./need-url.mjs', ['./need-url.mjs', { url: 'http://127.0.0.1:1' }]] }),
+      'journeys/noop.journey.mjs': JOURNEY,
+    })
+    expect((await p.venomqa(['run'])).code).toBe(0)
+    const r = await p.venomqa(['doctor'])
+    expect(r.stdout).not.toContain('plugins[0].url')
+    expect(r.stdout).toContain('✓ plugin     need-url 1.0.0 (need-url.mjs)\n')
+    expect(r.stdout).toContain('✓ setup      1 plugin set up\n')
+    expect(r.code, r.stdout).toBe(0)
+  })
+
   it('refuses an old duration name, naming the new one', async () => {
     const p = await project({ 'venomqa.json': JSON.stringify({ plugins: [['http-control', { url: 'http://127.0.0.1:1', timeout: 5 }]] }), 'journeys/noop.journey.mjs': JOURNEY })
     const r = await p.venomqa(['run'])

@@ -46,6 +46,7 @@ function checkShape(plugin: Plugin<any> | undefined): string {
 export async function checkPluginEntries(entries: readonly PluginEntry[]): Promise<CheckedPlugin[]> {
   const checked: Omit<CheckedPlugin, 'owner'>[] = []
   const problems: string[] = []
+  const refused: string[] = []
   for (const [index, entry] of entries.entries()) {
     const { plugin, options, where } = normalizeEntry(entry, index)
     const name = checkShape(plugin)
@@ -59,9 +60,14 @@ export async function checkPluginEntries(entries: readonly PluginEntry[]): Promi
     }
     const result = await checkOptions(plugin.options, given, where)
     if (result.ok) checked.push({ plugin, name, options: result.value, where })
-    else problems.push(...result.problems)
+    else {
+      problems.push(...result.problems)
+      refused.push(where)
+    }
   }
-  if (problems.length) throw optionsError(problems, 'plugins')
+  // Placed at the first entry refused, which every line names already (`plugins[1].url`, `--plugin
+  // x?url`): `plugins` would add "at plugins" under a list of flags, a key the user never wrote.
+  if (problems.length) throw optionsError(problems, refused[0]!)
   const count = new Map<string, number>()
   for (const c of checked) count.set(c.name, (count.get(c.name) ?? 0) + 1)
   // Each entry owns what it registers under a name of its own: two `--plugin x?...` flags share a place,

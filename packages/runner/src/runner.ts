@@ -651,7 +651,8 @@ export class Runner {
         this.#connectedBackends.push(b)
       } catch (err) {
         if (signal?.aborted && err === signal.reason) return undefined
-        const message = connectFailure(`state backend "${b.name}"`, b, err)
+        // Past pluginTimeout, said as a worker's is: the user learns which setting bounded it.
+        const message = `${connectFailure(`state backend "${b.name}"`, b, err)}${err instanceof TimeoutError && err.timeoutMs === this.pluginTimeoutMs ? ' (pluginTimeout; raise it if the backend is slow to connect on purpose)' : ''}`
         this.runIssues.push(makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}` }))
         return message
       }

@@ -390,7 +390,7 @@ describe('a worker setup that never settles', () => {
     const runner = createRunner({ pluginTimeout: TIMEOUT, stateBackends: [slow.backend] })
     const result = await runner.run(journey('j', { steps: [step('s', noop), checkpoint('cp')] }))
     expect(result.status).toBe('failed')
-    expect(result.issues.map((i) => i.error)).toContain(`state backend "slow" could not connect: connect timed out after ${TIMEOUT} ms`)
+    expect(result.issues.map((i) => i.error)).toContain(`state backend "slow" could not connect: connect timed out after ${TIMEOUT} ms (pluginTimeout; raise it if the backend is slow to connect on purpose)`)
     expect(await runner.close()).toEqual([])
     // close() waited for the late connect, and undid it.
     expect(slow.calls).toEqual(['connect', 'connected', 'disconnect'])

@@ -5,7 +5,7 @@ import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
 import { refuseOnlyInCi } from '../journeys/focus'
 import { type LoadedJourney, discoverJourneyFiles, loadJourneys } from '../journeys/load'
-import { loadPlugin, runnerPluginEntries } from '../plugins/load'
+import { type LoadedPlugin, loadPlugin, pluginInstances, runnerPluginEntries } from '../plugins/load'
 import { type ReporterRequest, reporterRequests } from '../reporters'
 import { type Verdict, type WorkersChecked, backendLabel, checkWorkers, httpStatus, unreachableReason } from './doctor-workers'
 import { parseFlagValues } from './flags'
@@ -80,18 +80,34 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
   // (`plugins[1].maxWorkers`), not the place it takes in this shorter list.
   const good: PluginSpec[] = []
   const goodWhere: string[] = []
+  const attempts: ({ ok: true; entry: number; plugin: LoadedPlugin } | { ok: false; err: unknown })[] = []
+  for (const [i, spec] of config.plugins.entries()) {
+    const where = config.pluginWhere[i] ?? `plugins[${i}]`
+    attempts.push(await loadPlugin(spec, { root: config.root }).then((p) => ({ ok: true as const, entry: i, plugin: { ...p, where } }), (err: unknown) => ({ ok: false as const, err })))
+  }
+  // Checked as `venomqa run` sets them up: an entry without options that names a plugin listed with
+  // options too is that instance, not one of its own missing every required option.
+  const loadedPlugins = attempts.flatMap((a) => (a.ok ? [a] : []))
+  const instances = new Map(pluginInstances(loadedPlugins.map((a) => a.plugin)).map((instance) => [loadedPlugins[instance.entries[0]!]!.entry, instance]))
   // The runner's check of plugin options, as `venomqa run` makes it (the session below loads the runner anyway).
   const { checkPluginEntries } = await import('@venomqa/runner')
-  for (const [i, spec] of config.plugins.entries()) {
+  for (const [i, attempt] of attempts.entries()) {
+    if (!attempt.ok) {
+      failure('plugin', attempt.err)
+      continue
+    }
+    const instance = instances.get(i)
+    if (!instance) continue
+    const p = instance.plugin
     try {
-      const where = config.pluginWhere[i] ?? `plugins[${i}]`
-      const p = await loadPlugin(spec, { root: config.root })
       // Its options checked here, as `venomqa run` checks them before any setup: a wrong one is this
       // plugin's failure, told once, and the plugin is left out of setup and commands, which would say it again.
-      const [typed] = await typedPluginOptions([{ ...p, where }], config.pluginTypedVariables)
+      const [typed] = await typedPluginOptions([p], config.pluginTypedVariables)
       await checkPluginEntries(runnerPluginEntries([typed!]))
-      good.push(spec)
-      goodWhere.push(where)
+      for (const entry of instance.entries.map((e) => loadedPlugins[e]!)) {
+        good.push(config.plugins[entry.entry]!)
+        goodWhere.push(entry.plugin.where!)
+      }
       line('ok', 'plugin', `${p.plugin.name} ${p.plugin.version ?? p.packageVersion ?? ''}${p.from ? ` (${path.relative(io.cwd, p.from) || p.from})` : p.source === 'built-in' ? ' (built in)' : ''}`)
     } catch (err) {
       failure('plugin', err)

@@ -69,17 +69,37 @@ export async function loadPlugin(spec: PluginSpec, ctx: PluginLoadContext): Prom
  * state-postgres), never one dropped for the other.
  */
 export async function loadPlugins(specs: readonly PluginSpec[], ctx: PluginLoadContext, where: readonly string[] = []): Promise<LoadedPlugin[]> {
-  const out: LoadedPlugin[] = []
+  const loaded: LoadedPlugin[] = []
   for (const [i, spec] of specs.entries()) {
     const at = where[i] ?? `plugins[${i}]`
-    const loaded = { ...(await loadPlugin(spec, ctx).catch((err: unknown) => Promise.reject(placedAt(err, at)))), where: at }
-    const key = loaded.from ?? loaded.plugin
-    const twin = out.findIndex((p) => (p.from ?? p.plugin) === key && p.plugin.name === loaded.plugin.name && sameInstance(p.options, loaded.options))
-    if (twin >= 0) {
-      if (loaded.options) out[twin] = { ...out[twin]!, options: loaded.options, where: loaded.where }
+    loaded.push({ ...(await loadPlugin(spec, ctx).catch((err: unknown) => Promise.reject(placedAt(err, at)))), where: at })
+  }
+  return pluginInstances(loaded).map((instance) => instance.plugin)
+}
+
+/** One plugin instance of a run, and the places in the loaded list of the entries it was made from. */
+export interface PluginInstance {
+  plugin: LoadedPlugin
+  entries: number[]
+}
+
+/**
+ * The instances loaded entries make, as `loadPlugins` folds them: an entry of a plugin listed before,
+ * without options or with the same ones, joins that instance, which takes the options it gives (and its
+ * place, which option errors name). `venomqa doctor` checks each instance, as `run` sets it up, and not
+ * an entry without options whose options come from its twin.
+ */
+export function pluginInstances(loaded: readonly LoadedPlugin[]): PluginInstance[] {
+  const out: PluginInstance[] = []
+  for (const [i, entry] of loaded.entries()) {
+    const key = entry.from ?? entry.plugin
+    const twin = out.find(({ plugin: p }) => (p.from ?? p.plugin) === key && p.plugin.name === entry.plugin.name && sameInstance(p.options, entry.options))
+    if (!twin) {
+      out.push({ plugin: entry, entries: [i] })
       continue
     }
-    out.push(loaded)
+    if (entry.options) twin.plugin = { ...twin.plugin, options: entry.options, where: entry.where }
+    twin.entries.push(i)
   }
   return out
 }
