@@ -18,6 +18,7 @@ import {
   UserError,
   optionPath,
   StateError,
+  suggestionForError,
   type Reporter,
   type RunResult,
   type StateBackend,
@@ -116,6 +117,18 @@ const RUNNER_OPTIONS = [
 const everyOptionListed: Exclude<keyof RunnerOptions, (typeof RUNNER_OPTIONS)[number]> extends never ? true : never = true
 void everyOptionListed
 
+
+/**
+ * Suggestions of the issues the run's own steps with the backends and plugins raise, where the kind's
+ * (`state`: "the branch stopped rather than run on unknown state", `stall`: "give the step a timeout")
+ * speaks of a branch or a step that never was.
+ */
+const CONNECT_SUGGESTION =
+  "No journey ran: a state backend could not connect. Check that its service is up and the plugin's connection options (URL, user, password); `venomqa doctor` checks the plugins' services."
+const DISCONNECT_SUGGESTION =
+  "The backend did not disconnect cleanly: what it set up to follow the app's data (tables, triggers, a snapshot) may still be there, as the message says. Check its service; `venomqa doctor` checks the plugins' services."
+const SETUP_HUNG_SUGGESTION =
+  "A plugin's setup never finished, so nothing ran: check the service it connects to while setting up, or raise pluginTimeout if its setup is slow on purpose."
 /**
  * An option createRunner does not take is refused, naming it: a misspelt one (`stateBackend`) was ignored,
  * and a run whose state backend was lost that way took its checkpoints on nothing and left the database
@@ -391,7 +404,7 @@ export class Runner {
         // journey with this reason, so reports get written and the exit code is 1.
         const message = `${errorMessage(err)}; nothing ran${err instanceof TimeoutError ? ' (raise pluginTimeout if its setup is slow on purpose)' : ''}`
         this.#fatal ??= message
-        this.runIssues.push(makeIssue({ journey: '', path: '', step: `setup ${name}`, severity: 'critical', kind: 'stall', error: message, source }))
+        this.runIssues.push(makeIssue({ journey: '', path: '', step: `setup ${name}`, severity: 'critical', kind: 'stall', error: message, source, suggestion: SETUP_HUNG_SUGGESTION }))
         return
       }
       if (err instanceof VenomError && !(err instanceof StrayError)) throw placed(err, where, [name, pluginName])
@@ -653,7 +666,9 @@ export class Runner {
         if (signal?.aborted && err === signal.reason) return undefined
         // Past pluginTimeout, said as a worker's is: the user learns which setting bounded it.
         const message = `${connectFailure(`state backend "${b.name}"`, b, err)}${err instanceof TimeoutError && err.timeoutMs === this.pluginTimeoutMs ? ' (pluginTimeout; raise it if the backend is slow to connect on purpose)' : ''}`
-        this.runIssues.push(makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}` }))
+        this.runIssues.push(
+          makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}`, suggestion: suggestionForError(err) ?? CONNECT_SUGGESTION }),
+        )
         return message
       }
     }
@@ -845,7 +860,7 @@ export class Runner {
         await this.#calls.call(`state backend "${b.name}" disconnect`, () => b.disconnect())
       } catch (err) {
         // A backend's own advice (a proxy that refused what the app did) beats the generic one for a state failure.
-        fail(`disconnect ${b.name}`, 'critical', `state:${b.name}`, disconnectFailure(`state backend "${b.name}"`, b.name, err), 'state', err instanceof StateError ? err.suggestion : undefined)
+        fail(`disconnect ${b.name}`, 'critical', `state:${b.name}`, disconnectFailure(`state backend "${b.name}"`, b.name, err), 'state', suggestionForError(err) ?? DISCONNECT_SUGGESTION)
       }
     }
     // A connect abandoned at the timeout may finish yet: its backend is disconnected when it does, and
@@ -854,7 +869,7 @@ export class Runner {
     // Said before the wait, which can be as long as the backend's own connect timeout (a database that
     // does not answer, then Ctrl-C): a process silent for that long looks hung.
     for (const what of this.#connects.stillConnecting()) this.options.logger?.warn(`waiting for ${what} (up to ${this.pluginTimeoutMs} ms)`)
-    for (const { backend, problem } of await this.#connects.settleAbandoned()) fail(`disconnect ${backend.name}`, 'critical', `state:${backend.name}`, problem)
+    for (const { backend, problem } of await this.#connects.settleAbandoned()) fail(`disconnect ${backend.name}`, 'critical', `state:${backend.name}`, problem, 'state', DISCONNECT_SUGGESTION)
     this.#connected = false
     for (const e of await this.#closeWorkers()) fail('close workers', 'critical', 'workers', e)
     // Disconnected, the backends a call was abandoned on start afresh at the next run's connect.
