@@ -5,7 +5,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { REPO_ROOT, type RunningProcess, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CORE_PEER_RANGE, PLUGIN_TOOLCHAIN, pluginNames } from '../src/commands/init-plugin'
+import { CORE_PEER_RANGE, PLUGIN_TOOLCHAIN, indexTs, pluginNames } from '../src/commands/init-plugin'
 import { CLI_BIN, assertBuilt, cleanEnv } from './helpers/project'
 
 const exec = promisify(execFile)
@@ -72,6 +72,13 @@ describe('venomqa init --plugin', () => {
     expect(pluginNames('@acme/audit')).toEqual({ short: '@acme/audit', pkg: '@acme/venomqa-plugin-audit', dir: 'venomqa-plugin-audit' })
     expect(pluginNames('venomqa-plugin-x').pkg).toBe('venomqa-plugin-x')
     expect(() => pluginNames('Bad Name')).toThrow(/is not a plugin name/)
+  })
+
+  it("is shown whole in docs/plugins.md: the src/index.ts it writes for slow-steps, as it writes it", async () => {
+    const doc = await readFile(path.join(REPO_ROOT, 'docs/plugins.md'), 'utf8')
+    const shown = /Its `src\/index\.ts`, for a plugin named `slow-steps`:\n\n```ts\n([\s\S]*?)```/.exec(doc)
+    expect(shown, 'the block after "Its `src/index.ts`, for a plugin named `slow-steps`:"').not.toBeNull()
+    expect(shown![1]).toBe(indexTs(pluginNames('slow-steps')))
   })
 
   it('builds and tests its scaffold with the tools the repository builds with', async () => {

@@ -95,7 +95,8 @@ function packageJson(n: PluginNames): string {
   return `${JSON.stringify(manifest, null, 2)}\n`
 }
 
-function indexTs(n: PluginNames): string {
+/** The scaffold's src/index.ts: docs/plugins.md shows it whole, for `slow-steps` (a test keeps the two the same). */
+export function indexTs(n: PluginNames): string {
   return `import { type Plugin, type Reporter, type RunResult, definePlugin, walkSteps } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
