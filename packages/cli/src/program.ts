@@ -190,7 +190,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     // Only a name no built-in command has costs a look at the plugins, so --help stays fast.
     if (name && name !== 'help' && !known()) {
       const { addPluginCommand } = await import('./commands/plugin-command')
-      await addPluginCommand(program, name, io, (c) => (code = c))
+      await addPluginCommand(program, name, io, (c) => (code = c), argv)
       // `venomqa no-such --help` printed the program's help and exited 0, as if the command were there:
       // without the help flag commander says the command is unknown, with its suggestion (exit 2).
       if (!known()) args = args.filter((a) => a !== '--help' && a !== '-h')

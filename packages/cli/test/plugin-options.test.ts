@@ -143,6 +143,43 @@ describe('commands from plugins', () => {
     expect(r.code).toBe(3)
   })
 
+  it('reads the plugin and its options from the config -c or --profile names, as every command that reads the config does', async () => {
+    const p = await project({
+      ...HELLO,
+      'venomqa.json': JSON.stringify({ plugins: [['hello', { greeting: 'hi' }]], profiles: { ci: { plugins: [['hello', { greeting: 'from ci' }]] } } }),
+      'other.config.json': JSON.stringify({ plugins: [['hello', { greeting: 'from other' }]] }),
+    })
+    // Before, `unknown option '-c'` (exit 2): a command could only use the default config.
+    for (const [args, said] of [
+      [['hello', '-c', 'other.config.json'], 'hello world (from other) \n'],
+      [['hello', '--config=other.config.json', 'x'], 'hello world (from other) x\n'],
+      [['hello', '--profile', 'ci', '--name', 'Ann'], 'hello Ann (from ci) \n'],
+      [['hello'], 'hello world (hi) \n'],
+    ] as const) {
+      const r = await p.venomqa([...args])
+      expect(r.stderr, args.join(' ')).toBe('')
+      expect(r.stdout, args.join(' ')).toBe(said)
+      expect(r.code).toBe(3)
+    }
+    const missing = await p.venomqa(['hello', '-c', 'nope.config.json'])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('nope.config.json')
+  })
+
+  it("refuses a command that declares -c, --config or --profile itself: they choose the config, for every plugin command", async () => {
+    const p = await project({
+      'node_modules/venomqa-plugin-own/package.json': JSON.stringify({ name: 'venomqa-plugin-own', version: '1.0.0', type: 'module', main: 'index.mjs', venomqa: { commands: ['own'] } }),
+      'node_modules/venomqa-plugin-own/index.mjs': `export default {
+  name: 'venomqa-plugin-own', version: '1.0.0', apiVersion: 1,
+  commands(api) { api.addCommand('own', { description: 'own', options: [{ flags: '-c, --count <n>', description: 'how many' }], run() { return 0 } }) },
+}
+`,
+    })
+    const r = await p.venomqa(['own'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('addCommand("own"): the option "-c, --count <n>" takes a flag venomqa gives every plugin command')
+  })
+
   it('gives a command the number a YAML variable holds where the plugin\'s schema wants a number, as run does', async () => {
     const counter = {
       'node_modules/venomqa-plugin-count/package.json': JSON.stringify({ name: 'venomqa-plugin-count', version: '1.0.0', type: 'module', main: 'index.mjs', venomqa: { commands: ['count'] } }),

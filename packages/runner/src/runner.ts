@@ -1148,6 +1148,12 @@ function checkCommandShape(plugin: string, name: unknown, definition: unknown): 
   if (typeof description !== 'string') throw new PluginError(plugin, `${call}: description must be a string (shown in venomqa --help), got ${describeType(description)}`)
   if (options !== undefined && (!Array.isArray(options) || options.some((o) => typeof (o as { flags?: unknown } | null)?.flags !== 'string')))
     throw new PluginError(plugin, `${call}: options must be a list of { flags, description } such as { flags: '--port <n>', description: 'the port' }`)
+  const reserved = (options as { flags: string }[] | undefined)?.find((o) => /(?:^|[\s,|])(?:-c|--config|--profile)(?=$|[\s,=<[])/.test(o.flags))
+  if (reserved)
+    throw new PluginError(
+      plugin,
+      `${call}: the option "${reserved.flags}" takes a flag venomqa gives every plugin command (-c/--config and --profile choose the config the plugin and its options are read from); give it another name`,
+    )
 }
 
 function describeType(value: unknown): string {

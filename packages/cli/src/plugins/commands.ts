@@ -36,8 +36,13 @@ export function packagesDeclaring(name: string, root: string): string[] {
  * plugin has it; a known command whose package is missing is a UserError saying what to install, and a
  * plugin adding one of the `builtIn` commands' names a PluginError naming it.
  */
-export async function findPluginCommand(name: string, io: Io, builtIn: readonly string[] = []): Promise<RegisteredCommand | undefined> {
-  const config = await loadConfig({ cwd: io.cwd, env: io.env })
+export async function findPluginCommand(
+  name: string,
+  io: Io,
+  builtIn: readonly string[] = [],
+  where: { configPath?: string; profile?: string } = {},
+): Promise<RegisteredCommand | undefined> {
+  const config = await loadConfig({ cwd: io.cwd, env: io.env, ...where })
   const configured = config.plugins.map((spec): PluginSpec => spec)
   const declared = packagesDeclaring(name, config.root).filter((pkg) => !configured.some((s) => (Array.isArray(s) ? s[0] : s) === pkg))
   if (!configured.length && !declared.length) return missing(name)
