@@ -52,7 +52,8 @@ export async function checkPluginEntries(entries: readonly PluginEntry[]): Promi
     const name = checkShape(plugin)
     const given = options ?? {}
     // Values under secret keys (`password`, `apiKey`, `token`) are masked wherever they turn up from now
-    // on: in an option error, in what the plugin logs or throws, in reports.
+    // on: in an option error, in what the plugin logs or throws, in the results and the reports the
+    // runner's reporters write. A plugin's own reporter writes what it chooses (redactText masks them).
     knownSecrets.add(secretsOfValue(given))
     if (!plugin.options) {
       checked.push({ plugin, name, options: given, where })
