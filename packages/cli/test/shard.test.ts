@@ -132,6 +132,21 @@ describe('venomqa run --shard and merge-reports', () => {
     expect([1, 2, 3].map((i) => readFileSync(path.join(project.dir, `out/shards/shard-${i}.json`), 'utf8'))).toEqual(shards)
   })
 
+  it('a directory whose shards are each in a subdirectory of their own says to give those, and they merge', async () => {
+    // GitHub's download-artifact without merge-multiple: shards/venomqa-shard-1/shard-1.json, and so on.
+    for (const i of [1, 2, 3]) {
+      mkdirSync(path.join(project.dir, `out/nested/venomqa-shard-${i}`), { recursive: true })
+      writeFileSync(path.join(project.dir, `out/nested/venomqa-shard-${i}/shard-${i}.json`), readFileSync(path.join(project.dir, `out/shards/shard-${i}.json`)))
+    }
+    const r = await project.venomqa(['merge-reports', 'out/nested/'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain(
+      "venomqa: out/nested/ holds no results file, but its subdirectories venomqa-shard-1, venomqa-shard-2, venomqa-shard-3 do: give them (venomqa merge-reports out/nested/*/), as a download of each shard's artifact into a directory of its own lays them out",
+    )
+    const given = await project.venomqa(['merge-reports', ...[1, 2, 3].map((i) => `out/nested/venomqa-shard-${i}/`)])
+    expect(given.stderr).toContain('venomqa: merged 3 shards')
+  })
+
   it("--save naming a shard's file in the directory merged is refused, and the shard's file is kept", async () => {
     // The directory's --save file is left out of the merge (it is the last merge, written again), but a
     // shard's own file there is one of the files to merge: removed as an output, the shard was lost.

@@ -1,6 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { UserError, errorMessage, plural } from '@venomqa/core'
+import { UserError, errorMessage, firstFew, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { reporterRequests } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
@@ -98,11 +98,38 @@ async function resultFiles(inputs: readonly string[], cwd: string, save: string 
       continue
     }
     if (!names) files.push(input)
-    else
-      for (const name of names.filter((n) => n.endsWith('.json')).sort())
-        if (path.join(abs, name) !== saved || (await holdsShard(saved))) files.push(path.join(input, name))
+    else {
+      const json = names.filter((n) => n.endsWith('.json')).sort()
+      for (const name of json) if (path.join(abs, name) !== saved || (await holdsShard(saved))) files.push(path.join(input, name))
+      if (!json.length) missing ??= await nestedOnly(input, abs, names)
+    }
   }
   return missing ? { files, missing } : { files }
+}
+
+/**
+ * A directory with no .json file of its own whose subdirectories hold some: what a CI download of each
+ * shard's artifact into a directory of its own makes (GitHub's download-artifact without merge-multiple).
+ * Its files are not merged unasked (a directory stands for the files directly in it), but the mistake is
+ * said with what to give instead; undefined when no subdirectory holds one.
+ */
+async function nestedOnly(input: string, abs: string, names: readonly string[]): Promise<UserError | undefined> {
+  const holding: string[] = []
+  for (const name of [...names].sort()) {
+    const sub = path.join(abs, name)
+    try {
+      if ((await stat(sub)).isDirectory() && (await readdir(sub)).some((n) => n.endsWith('.json'))) holding.push(name)
+    } catch {
+      // Not readable: not one to point at.
+    }
+  }
+  if (!holding.length) return undefined
+  const dir = input.replace(/[\\/]+$/, '')
+  return new UserError(
+    'E_MERGE',
+    `${input} holds no results file, but its ${holding.length === 1 ? 'subdirectory' : 'subdirectories'} ${firstFew(holding, 5)} ${holding.length === 1 ? 'does' : 'do'}: give ${holding.length === 1 ? 'it' : 'them'} (venomqa merge-reports ${dir}/*/), as a download of each shard's artifact into a directory of its own lays them out`,
+    { where: input },
+  )
 }
 
 /**
