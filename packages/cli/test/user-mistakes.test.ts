@@ -218,6 +218,13 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
     )
   })
 
+  it('explore --openapi refused for want of a state backend writes nothing: no exploration module with no journey to import it', async () => {
+    const document = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } } } }
+    const p = await project({ 'openapi.json': JSON.stringify(document), 'venomqa.json': JSON.stringify({ baseUrl: counter.url }) })
+    expectRefused(await p.venomqa(['explore', '--openapi', 'openapi.json']), /^venomqa: exploration "openapi openapi\.json" needs a state backend that can roll back/)
+    expect(existsSync(path.join(p.dir, 'journeys/regressions'))).toBe(false)
+  })
+
   it("a JavaScript journey or config that does not parse is named with the place Node's own parser found", async () => {
     const p = await project({
       'journeys/comma.journey.mjs': 'export const a = 1\nexport default {\n  name: "x",,\n}\n',

@@ -247,6 +247,7 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     await writeFile(path.join(dir, 'parameters-string.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things/{id}': { get: { parameters: 'oops', responses: {} } } } }))
     const listing = { operationId: 'listThings', responses: { 200: { description: 'ok' } } }
     await writeFile(path.join(dir, 'duplicate-id.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: listing }, '/things/all': { get: listing } } }))
+    await writeFile(path.join(dir, 'quoting.yaml'), 'openapi: 3.1.0\ninfo:\n  title: t\n  version: "1"\n  description: |sk_live_hunter2key\n    x\npaths: {}\n')
     await writeFile(path.join(dir, 'shared-parameters-object.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things/{id}': { parameters: { name: 'id' }, get: { responses: {} } } } }))
     // Beside a config that selects nothing, so that what the document lacks is all there is to report.
     await mkdir(path.join(dir, 'bare'))
@@ -261,6 +262,8 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     // V8 gives no position for an unexpected token, and quotes the text around it: placed all the same, unquoted.
     ['token.json', /^token\.json:4:11: not valid JSON: Unexpected token '\}'$/],
     ['broken.yaml', /^broken\.yaml:4:1: not valid YAML/],
+    // yaml's message ends with the text it met and its place again: a document's text may hold a key there.
+    ['quoting.yaml', /^quoting\.yaml:5:17: not valid YAML: Block scalar header includes extra characters$/],
     ['dangling.json', /^dangling\.json#\/paths\/~1things\/get\/responses\/200\/content\/application~1json\/schema\/\$ref: "#\/components\/schemas\/Nope" points to nothing/],
     ['missing.json', /^cannot read the OpenAPI document missing\.json: no such file/],
     // A string of responses would read as statuses "0", "1"...; an empty or null document as an object.

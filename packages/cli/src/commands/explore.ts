@@ -6,7 +6,7 @@ import { DEFAULT_EXPLORATIONS } from '../config/schema'
 import { EXIT, type Io, warn } from '../exit'
 import { type ExploreValueFlags, parseExploreFlags, parseWorkersFlag } from '../explorations/flags'
 import { discoverExplorationFiles, loadExplorations, selectExplorations, splitExploreArgs } from '../explorations/load'
-import { moduleVariables, openApiExploration } from '../explorations/openapi'
+import { type LoadedOpenApiExploration, loadOpenApiExploration, moduleVariables } from '../explorations/openapi'
 import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { harOutput } from '../har'
 import { reporterRequests } from '../reporters'
@@ -82,8 +82,8 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const globs = patterns.length ? patterns.map((p) => path.relative(config.root, path.resolve(io.cwd, p))) : configured(config.explore)
   const files = flags.openapi === undefined ? await discoverExplorationFiles(globs, config.root) : []
   if (!files.length && flags.openapi === undefined) throw new UserError('E_NO_JOURNEYS', `no exploration files match ${globs.join(', ')} in ${config.root}`, { where: config.file ? path.relative(io.cwd, config.file) : 'explore' })
-  const selected =
-    flags.openapi === undefined ? selectExplorations(await loadExplorations(files, config.root, (m) => warn(io, m)), names) : [await openApiExploration(flags.openapi, config, flags.emit, (m) => warn(io, m))]
+  const fromDocument: LoadedOpenApiExploration | undefined = flags.openapi === undefined ? undefined : await loadOpenApiExploration(flags.openapi, config, flags.emit, (m) => warn(io, m))
+  const selected = fromDocument ? [fromDocument] : selectExplorations(await loadExplorations(files, config.root, (m) => warn(io, m)), names)
   if (!selected.length) throw new UserError('E_NO_JOURNEYS', `the files matching ${globs.join(', ')} export no exploration`)
   warnWithoutBaseUrl(io, config.baseUrl, selected.map(({ exploration }) => exploration))
   const shard = shardSpec && withRunId(explorationShard(selected.map((x) => x.exploration), overrides, shardSpec), io.env)
@@ -142,6 +142,11 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
           workers,
         })
         progress.done()
+        // The module the regression journeys import, once there is one to import it (or one of an earlier
+        // exploration of the document, kept up to date): a command stopped before the search wrote nothing.
+        if (fromDocument && (result.violations.some((v) => v.emittedFile) || fromDocument.moduleExists())) await fromDocument.writeModule()
+        // With no module, the reports name the document, as they do under --no-emit: never a file that is not there.
+        else if (fromDocument) result.file = fromDocument.document
         io.stderr.write(`venomqa: explored ${exploration.name} (${result.strategy}, depth ${result.depth}, seed ${result.seed}${shard ? `, shard ${shard.index}/${shard.total}` : ''}${result.workers ? `, ${plural(result.workers.length, 'worker')}` : ''}): ${plural(result.stats.transitions, 'transition')}, ${plural(result.stats.states, 'state')}, ${plural(result.violations.length, 'violation')}\n`)
         explorations.push(result)
       } finally {

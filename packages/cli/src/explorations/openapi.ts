@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { makeDirectories, redactText } from '@venomqa/core'
@@ -38,14 +39,38 @@ function safeUrlPath(url: string): string {
 }
 const DEFAULT_EMIT_DIR = 'journeys/regressions'
 
+/** The exploration of a document, with the module its regression journeys import still to write. */
+export interface LoadedOpenApiExploration extends LoadedExploration {
+  /** Writes the module (`file`), unless journeys are not emitted: then there is none, and it does nothing. */
+  writeModule(): Promise<void>
+  /** Whether the module is there already, from an earlier exploration of the document. */
+  moduleExists(): boolean
+  /** The document as the exploration reads it: from the project root, or its URL. */
+  document: string
+}
+
+/** {@link loadOpenApiExploration}, with the module written at once. */
+export async function openApiExploration(source: string, config: ResolvedConfig, emit: string | boolean | undefined, warn: (message: string) => void = () => {}): Promise<LoadedExploration> {
+  const loaded = await loadOpenApiExploration(source, config, emit, warn)
+  await loaded.writeModule()
+  return { exploration: loaded.exploration, file: loaded.file }
+}
+
 /**
  * `venomqa explore --openapi <file|url>`: an exploration made of the document and the config's `openapi`
  * key alone. The document is loaded here first, so that a document that does not parse, a `$ref` to
  * nowhere or an include naming no operation stops the command (exit 2) before anything runs. When
- * journeys are emitted, the exploration is written as a module beside them: an emitted journey runs the
- * exploration's setup and invariant from it, under `venomqa run`, with no explore file in the project.
+ * journeys are emitted, the exploration is written as a module beside them (`writeModule`): an emitted
+ * journey runs the exploration's setup and invariant from it, under `venomqa run`, with no explore file in
+ * the project. It is not written here: a command that stops before the search (no state backend) must
+ * leave nothing behind.
  */
-export async function openApiExploration(source: string, config: ResolvedConfig, emit: string | boolean | undefined, warn: (message: string) => void = () => {}): Promise<LoadedExploration> {
+export async function loadOpenApiExploration(
+  source: string,
+  config: ResolvedConfig,
+  emit: string | boolean | undefined,
+  warn: (message: string) => void = () => {},
+): Promise<LoadedOpenApiExploration> {
   const openapi = await import('@venomqa/openapi')
   const document = isUrl(source) ? source : toPosix(path.relative(config.root, path.resolve(config.root, source)))
   const options = config.openapi ?? {}
@@ -68,11 +93,16 @@ export async function openApiExploration(source: string, config: ResolvedConfig,
   const env = { root: config.root, baseUrl: config.baseUrl, signal: new AbortController().signal }
   for (const s of [...exploration.actions, ...exploration.invariants]) if (s.kind === 'action-source' || s.kind === 'invariant-source') await s.load(env)
   const dir = emit === false ? undefined : typeof emit === 'string' ? emit : DEFAULT_EMIT_DIR
-  if (!dir) return { exploration, file: document }
+  if (!dir) return { exploration, file: document, document, writeModule: async () => {}, moduleExists: () => false }
   const file = toPosix(path.join(dir, openApiModuleName(document)))
   const written = path.join(config.root, file)
-  await writeIfChanged(written, moduleSource(document, options, toPosix(path.relative(path.dirname(written), config.root)) || '.'))
-  return { exploration, file }
+  return {
+    exploration,
+    file,
+    document,
+    writeModule: () => writeIfChanged(written, moduleSource(document, options, toPosix(path.relative(path.dirname(written), config.root)) || '.')),
+    moduleExists: () => existsSync(written),
+  }
 }
 
 /**
