@@ -164,14 +164,19 @@ describe('the emitted journey', () => {
     expect(await readFile(path.join(project, file), 'utf8')).toBe(text)
   })
 
-  it('type-checks', () => {
+  // NodeNext, a Node ESM project's usual setting, wants the import of the exploration with its extension:
+  // without one, every regression journey failed tsc --noEmit with TS2307 there.
+  it.each([
+    ['ESNext', 'Bundler'],
+    ['NodeNext', 'NodeNext'],
+  ])('type-checks (module %s, moduleResolution %s)', (module, moduleResolution) => {
     const tsconfig = {
       compilerOptions: {
         strict: true,
         noEmit: true,
         target: 'ES2022',
-        module: 'ESNext',
-        moduleResolution: 'Bundler',
+        module,
+        moduleResolution,
         lib: ['ES2023', 'DOM'],
         types: ['node'],
         typeRoots: [path.join(REPO_ROOT, 'node_modules/@types')],

@@ -310,8 +310,8 @@ export default exploration('seat-read-back', {
       expect([first.invariant, second.invariant]).toEqual(['no_5xx', 'no_5xx'])
       expect(second.file).not.toBe(first.file)
       expect(await readFile(path.join(project, first.file), 'utf8')).toBe(first.text)
-      expect(first.text).toContain("import exploration from '../../explore/parse-a.explore'")
-      expect(second.text).toContain("import exploration from '../../explore/parse-b.explore'")
+      expect(first.text).toContain("import exploration from '../../explore/parse-a.explore.js'")
+      expect(second.text).toContain("import exploration from '../../explore/parse-b.explore.js'")
     } finally {
       await runner.close()
     }

@@ -145,7 +145,7 @@ describe('emitJourney', () => {
     expect(await readdir(outside)).toEqual(['open-todos-c0ffee12.journey.ts'])
     expect(await readdir(root)).toEqual([])
     const text = await readFile(file, 'utf8')
-    expect(text).toContain(`import exploration from '${path.relative(outside, path.join(root, 'explore/todos.explore'))}'`)
+    expect(text).toContain(`import exploration from '${path.relative(outside, path.join(root, 'explore/todos.explore'))}.js'`)
   })
 
   it('writes no secret: not from a header, a request body, a response or the context', async () => {

@@ -118,9 +118,14 @@ function actionTimeouts(exploration: Exploration): Map<string, number> {
   return out
 }
 
-/** The exploration module as the journey imports it: relative, `/`-separated, without a `.ts` extension. */
+/**
+ * The exploration module as the journey imports it: relative, `/`-separated, a `.ts` file named `.js`.
+ * That is the one spelling every TypeScript setting takes: `moduleResolution` NodeNext (and Node16) wants
+ * the extension of the file as it runs, Bundler takes it too, and `venomqa run`'s loaders find the `.ts`
+ * file behind it. Without an extension, `tsc --noEmit` under NodeNext failed on every regression journey.
+ */
 function importPath(from: string, to: string): string {
-  const rel = toPosix(path.relative(path.dirname(from), to)).replace(/\.ts$/, '')
+  const rel = toPosix(path.relative(path.dirname(from), to)).replace(/\.ts$/, '.js')
   return rel.startsWith('.') ? rel : `./${rel}`
 }
 
