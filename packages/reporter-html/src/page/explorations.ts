@@ -113,7 +113,7 @@ function explorationBody(report: Report, x: PageExploration): HTMLDivElement {
     body.appendChild(el('h3', null, 'Action coverage'))
     body.appendChild(table(['Action', 'Taken', 'Enabled', 'Refused'], x.cov.map((c) => [...c]), 'grid coverage'))
   }
-  if (x.ne.length) body.appendChild(el('div', 'note', `Never enabled: ${x.ne.join(', ')} (their when allowed them in no state the search reached).`))
+  if (x.ne.length) body.appendChild(el('div', 'note', `Never enabled: ${x.ne.join(', ')} (their when allowed them in no state the search reached${x.tr || x.ir ? ' before it was cut short' : ''}).`))
   const timings = [...timingRows('Rollback', x.rb), ...timingRows('Observe', x.ob)]
   if (timings.length) {
     body.appendChild(el('h3', null, 'Timings'))

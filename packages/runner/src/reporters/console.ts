@@ -555,7 +555,8 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
   timing('rollback', x.timings.rollback)
   timing('observe', x.timings.observe)
   lines.push(p.dim(`  coverage: ${x.coverage.map((c) => `${c.action} ${c.taken}${c.refused ? ` (${c.refused} refused)` : ''}`).join(', ')}`))
-  if (x.neverEnabled.length) lines.push(p.yellow(`  never enabled: ${x.neverEnabled.join(', ')}`))
+  // A search cut short reached fewer states: an action not enabled in them may be reachable further on.
+  if (x.neverEnabled.length) lines.push(p.yellow(`  never enabled${cutShort(x) ? ' in the states reached before the search was cut short' : ''}: ${x.neverEnabled.join(', ')}`))
   for (const v of x.violations) {
     const reproduced = v.reproduced.attempts ? `reproduced ${v.reproduced.failures}/${v.reproduced.attempts}` : 'not confirmed'
     lines.push(`  ${p.red('✗')} ${p.bold(v.invariant)} [${v.severity}] ${v.flaky ? p.yellow(`flaky, ${reproduced}`) : p.dim(reproduced)}`)
@@ -573,4 +574,9 @@ function shrinkingNote(v: ViolationResult, p: Palette): string {
   const limit = shrinkLimitText(v.shrinkLimit)
   if (limit) return p.yellow(` (shrunk${from} until ${limit}, may not be minimal)`)
   return from ? p.dim(` (shrunk${from})`) : ''
+}
+
+/** The search stopped before it covered its depth: a budget ran out, or it was interrupted. */
+function cutShort(x: ExplorationResult): boolean {
+  return !!x.truncated || !!x.interrupted
 }

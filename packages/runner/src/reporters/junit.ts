@@ -339,7 +339,7 @@ function explorationText(x: ExplorationResult, others: readonly Issue[]): string
     x.interrupted ? 'interrupted: the search was stopped before it finished' : '',
     `${plural(s.transitions, 'transition')}, ${plural(s.states, 'state')}, ${s.merged} merged, ${plural(s.requests, 'request')}, ${s.transitionsPerSecond} transitions/s, deepest path ${s.maxDepthReached}`,
     ...x.coverage.map((c) => `action ${c.action}: taken ${c.taken}, enabled ${c.enabled}, refused ${c.refused}`),
-    x.neverEnabled.length ? `never enabled: ${x.neverEnabled.join(', ')}` : '',
+    x.neverEnabled.length ? `never enabled${x.truncated || x.interrupted ? ' in the states reached before the search was cut short' : ''}: ${x.neverEnabled.join(', ')}` : '',
     ...timings('rollback', x.timings.rollback),
     ...timings('observe', x.timings.observe),
     ...others.map((i) => `[${i.severity}] ${i.step}: ${i.error}\n  suggestion: ${i.suggestion}`),

@@ -178,7 +178,8 @@ function explorationSection(x: ExplorationResult): string[] {
     for (const c of x.coverage) out.push(`| ${cell(c.action)} | ${c.taken} | ${c.enabled} | ${c.refused} |`)
     out.push('')
   }
-  if (x.neverEnabled.length) out.push(`**Never enabled:** ${x.neverEnabled.map((a) => `\`${code(a)}\``).join(', ')} (their \`when\` allowed them in no state the search reached)`, '')
+  if (x.neverEnabled.length)
+    out.push(`**Never enabled:** ${x.neverEnabled.map((a) => `\`${code(a)}\``).join(', ')} (their \`when\` allowed them in no state the search reached${x.truncated || x.interrupted ? ' before it was cut short' : ''})`, '')
 
   const timings = [
     ...Object.entries(x.timings.rollback).map(([backend, t]) => ['Rollback', backend, t] as const),
