@@ -13,6 +13,14 @@ export interface HealthCheckable {
 
 // ---- state ---------------------------------------------------------------------------------------
 
+/**
+ * A state backend as every report and message names it: `postgres (snapshot)`, or the name alone when it is
+ * the mechanism's (`redis`). One spelling, so that a doctor line and a console line about a backend match.
+ */
+export function backendLabel(name: string, mechanism: string): string {
+  return name === mechanism ? name : `${name} (${mechanism})`
+}
+
 /** What a state backend's connect() is given. */
 export interface ConnectOptions {
   /** Aborted when the run stops waiting for the connect; its reason says why. */

@@ -1,4 +1,4 @@
-import { AbortedError, type StateBackend, errorMessage, isUserError, madeByWorkerSetups, redactCredentials, redactText, workerLeftBehind } from '@venomqa/core'
+import { AbortedError, type StateBackend, backendLabel, errorMessage, isUserError, madeByWorkerSetups, redactCredentials, redactText, workerLeftBehind } from '@venomqa/core'
 import type { Lane, Runner } from '@venomqa/runner'
 import { EXIT, type Io } from '../exit'
 import { exitNow } from '../exit-guard'
@@ -17,7 +17,7 @@ export type WorkersChecked = { made: true; backends: readonly StateBackend[] } |
 const TRIAL_CHECKPOINT = 'doctor'
 
 /** `postgres:app_w1 (snapshot)`, or the name alone when it is the mechanism's. */
-export const backendLabel = (b: Pick<StateBackend, 'name' | 'mechanism'>) => (b.name === b.mechanism ? b.name : `${b.name} (${b.mechanism})`)
+export const labelOf = (b: Pick<StateBackend, 'name' | 'mechanism'>) => backendLabel(b.name, b.mechanism)
 
 /**
  * The URL without its user and password: fetch refuses a URL that carries them, and any answer is what a
@@ -181,7 +181,7 @@ async function checkState(lane: Lane): Promise<string> {
   }
   const problems = await lane.world.releaseAll()
   if (problems.length) throw new WorkerCheckFailed(`releasing its checkpoint failed: ${redactText(problems.map((p) => p.error).join('; '))}`)
-  return `state ${backends.map(backendLabel).join(', ')} connected, checkpointed and rolled back`
+  return `state ${backends.map(labelOf).join(', ')} connected, checkpointed and rolled back`
 }
 
 /**

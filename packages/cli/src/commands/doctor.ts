@@ -7,7 +7,7 @@ import { refuseOnlyInCi } from '../journeys/focus'
 import { type LoadedJourney, discoverJourneyFiles, loadJourneys } from '../journeys/load'
 import { type LoadedPlugin, loadPlugin, pluginInstances, runnerPluginEntries } from '../plugins/load'
 import { type ReporterRequest, reporterRequests } from '../reporters'
-import { type Verdict, type WorkersChecked, backendLabel, checkWorkers, httpStatus, unreachableReason } from './doctor-workers'
+import { type Verdict, type WorkersChecked, checkWorkers, labelOf, httpStatus, unreachableReason } from './doctor-workers'
 import { parseFlagValues } from './flags'
 import { checkReportFiles, configRead } from './outputs'
 import { type ConfigFlags, openSession, resolveConfig, sessionReporters, typedPluginOptions } from './session'
@@ -262,7 +262,7 @@ async function checkRestore(
     )
     return
   }
-  const named = backends.map(backendLabel).join(', ')
+  const named = backends.map(labelOf).join(', ')
   // Who asks, for every journey when the run does: a journey's own restore: true is one of them.
   const asked = restoreAfterJourney ? 'restoreAfterJourney (--restore) is on' : by.asked
   const putBack = `${asked}: ${plural(restored, 'journey')} put back after ${restored === 1 ? 'it runs' : 'they run'} by ${named}`
@@ -280,7 +280,7 @@ async function checkRestore(
         'restore',
         `${putBack} on the run's own system, but the workerSetup gave worker 1 no state backend of its own to put back, so the restored journeys ${others} ${one ? 'takes' : 'take'} are not run; give each worker its state backends in the workerSetup (see docs/parallel.md)`,
       )
-    else line('ok', 'restore', `${putBack}, and on ${others} by those the workerSetup gives ${gives} (worker 1 got ${got.map(backendLabel).join(', ')})`)
+    else line('ok', 'restore', `${putBack}, and on ${others} by those the workerSetup gives ${gives} (worker 1 got ${got.map(labelOf).join(', ')})`)
     return
   }
   const why = workersChecked && 'why' in workersChecked ? workersChecked.why : 'not made'

@@ -1,4 +1,4 @@
-import type { Command } from 'commander'
+import { Command } from 'commander'
 import type { Io } from '../exit'
 import { findPluginCommand } from '../plugins/commands'
 
@@ -31,22 +31,24 @@ export async function addPluginCommand(program: Command, name: string, io: Io, s
 }
 
 /**
- * `-c <file>`, `--config <file>`, `--config=<file>` and `--profile <name>` (or `=`) among a command's
- * arguments, the last of each winning as commander takes it; before `--` only.
+ * `-c`/`--config` and `--profile` among a command's arguments, read by commander as the command's own
+ * parse will read them (`=`, `--`, the last of each winning); a missing value reads as none, and the
+ * command's parse then says so.
  */
 export function configFlags(args: readonly string[]): { configPath?: string; profile?: string } {
-  const out: { configPath?: string; profile?: string } = {}
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!
-    if (arg === '--') break
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
-    const key = flag === '-c' || flag === '--config' ? 'configPath' : flag === '--profile' ? 'profile' : undefined
-    if (!key) continue
-    const value = inline ?? args[i + 1]
-    if (inline === undefined) i++
-    if (value !== undefined) out[key] = value
+  const reader = new Command()
+    .option('-c, --config <file>')
+    .option('--profile <name>')
+    .allowUnknownOption()
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, outputError: () => {} })
+  try {
+    reader.parseOptions([...args])
+  } catch {
+    return {}
   }
-  return out
+  const { config, profile } = reader.opts<{ config?: string; profile?: string }>()
+  return { ...(config !== undefined ? { configPath: config } : {}), ...(profile !== undefined ? { profile } : {}) }
 }
 
 /** The names `venomqa` answers to itself (its commands, their aliases, help): a plugin's command of one of them could never run. */

@@ -16,6 +16,7 @@ import {
   type StepResult,
   type StepStartEvent,
   type ViolationResult,
+  backendLabel,
   curlCommand,
   escapeControlChars,
   plural,
@@ -274,10 +275,6 @@ function leaf(path: string): string {
 
 function backendsText(backends: readonly BackendTiming[]): string {
   return backends.map((b) => `${backendLabel(b.backend, b.mechanism)} ${formatDuration(b.durationMs)}`).join(', ')
-}
-
-function backendLabel(name: string, mechanism: string): string {
-  return name === mechanism ? name : `${name} (${mechanism})`
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   type RunResult,
   SEVERITIES,
   type ViolationResult,
+  backendLabel,
   escapeControlChars,
   plural,
   repeatLabel,
@@ -124,7 +125,7 @@ function journeySection(j: JourneyResult, raw?: JourneyResult): string[] {
   // failed is a critical issue of the journey and leaves no `restored`.
   if (j.restored)
     out.push(
-      `| main | ↺ rollback to **${BEFORE_JOURNEY_CHECKPOINT}** (restore) | ${ICON.passed} | ${cell(j.restored.backends.map((b) => `${b.backend === b.mechanism ? b.backend : `${b.backend} (${b.mechanism})`} ${formatDuration(b.durationMs)}`).join(', '))} | ${formatDuration(j.restored.durationMs)} |`,
+      `| main | ↺ rollback to **${BEFORE_JOURNEY_CHECKPOINT}** (restore) | ${ICON.passed} | ${cell(j.restored.backends.map((b) => `${backendLabel(b.backend, b.mechanism)} ${formatDuration(b.durationMs)}`).join(', '))} | ${formatDuration(j.restored.durationMs)} |`,
     )
   out.push('')
   if (raw) out.push(...reproduceSections(raw))
