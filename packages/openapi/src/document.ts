@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { dereference } from '@readme/openapi-parser'
-import { ConfigError, errorMessage, parseJsonText, redactText } from '@venomqa/core'
+import { ConfigError, errorMessage, parseJsonText, redactText, yamlErrorReason } from '@venomqa/core'
 import type * as JsoncParser from 'jsonc-parser'
 import YAML from 'yaml'
 import { checkRefs, escapePointer, inlineExternalRefs, placeOf, remotePlace, resolvePointer, shownPath } from './refs'
@@ -163,17 +163,6 @@ function fetchFailure(err: unknown): string {
   return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message
 }
 
-/**
- * What yaml says is wrong, without the text it quotes and without its place, given apart: some of its
- * messages end with the document's own text ("Block scalar header includes extra characters: |<text>"),
- * where an example's key may stand, and every one with " at line 5, column 17:" before a code frame.
- */
-function yamlReason(message: string): string {
-  const firstLine = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')
-  const colon = firstLine.indexOf(': ')
-  return colon < 0 ? firstLine : firstLine.slice(0, colon)
-}
-
 /** JSON when it looks like JSON (its errors say where), else YAML (a superset). */
 function parseText(source: string, text: string): Record<string, unknown> {
   if (!text.trim()) throw new ConfigError(`${source}: the document is empty`, { where: source })
@@ -186,7 +175,7 @@ function parseText(source: string, text: string): Record<string, unknown> {
     const [first] = doc.errors
     if (first) {
       const at = first.linePos?.[0]
-      throw new ConfigError(`${source}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML: ${yamlReason(first.message)}`, { where: source })
+      throw new ConfigError(`${source}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML: ${yamlErrorReason(first.message)}`, { where: source })
     }
     value = doc.toJS()
     // JSON has no cycles; YAML has them when an anchor is used inside itself. Everything after this

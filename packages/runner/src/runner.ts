@@ -274,8 +274,7 @@ export class Runner {
   #entriesOfOnePlugin(owner: string, other: string): { plugin: string; first: string; second: string } | undefined {
     const plugin = this.#entries.get(owner)?.plugin
     if (!plugin || plugin !== this.#entries.get(other)?.plugin) return undefined
-    const place = (o: string) => (o.startsWith(`${plugin} (`) && o.endsWith(')') ? o.slice(plugin.length + 2, -1) : o)
-    return { plugin, first: place(owner), second: place(other) }
+    return { plugin, first: placeInOwner(owner, plugin) ?? owner, second: placeInOwner(other, plugin) ?? other }
   }
 
   async #init(): Promise<void> {
@@ -383,7 +382,7 @@ export class Runner {
         // The place as the entry's owner name tells it: `where` is one for every `--plugin x` flag, the owner
         // name counts them (`--plugin x #3`), so a third flag's check does not take the second's name.
         const owner = this.#claims.get(`health check:${hname}`)
-        const place = name.startsWith(`${pluginName} (`) && name.endsWith(')') ? name.slice(pluginName.length + 2, -1) : where
+        const place = placeInOwner(name, pluginName) ?? where
         const unique = typeof owner === 'string' && owner !== name && owner.startsWith(`${pluginName} (`) ? `${hname} (${place})` : hname
         this.#claim('health check', unique, name)
         this.registry.healthChecks.set(unique, check)
@@ -1134,6 +1133,14 @@ const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9_:-]*$/
  * with a space or a leading dash can never be typed as a command, and a `run` that is no function failed
  * only when the command ran, as "command.run is not a function".
  */
+/**
+ * The place in an owner name checkPluginEntries gives an entry of a plugin listed more than once
+ * (`pg-proxy (--plugin pg-proxy #2)` gives `--plugin pg-proxy #2`); undefined for a plugin listed once.
+ */
+function placeInOwner(owner: string, plugin: string): string | undefined {
+  return owner.startsWith(`${plugin} (`) && owner.endsWith(')') ? owner.slice(plugin.length + 2, -1) : undefined
+}
+
 function checkCommandShape(plugin: string, name: unknown, definition: unknown): void {
   const call = `plugin "${plugin}": addCommand(${typeof name === 'string' ? JSON.stringify(name) : '...'})`
   if (typeof name !== 'string' || !COMMAND_NAME.test(name))

@@ -46,10 +46,16 @@ export function unreachableReason(err: unknown): string {
 /** A check of the made worker that failed: said after "worker 1 made by the workerSetup in N ms, but". */
 class WorkerCheckFailed extends Error {}
 
+/** An error and the errors it was caused by, nearest first, up to five deep. */
+function causeChain(err: unknown): unknown[] {
+  const chain: unknown[] = []
+  for (let e: unknown = err; e && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e)
+  return chain
+}
+
 /** A user's mistake anywhere in the chain: the pool wraps what a create threw (a ConfigError of composeWorkers) in its own error. */
 function mistakeIn(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (isUserError(e)) return true
-  return false
+  return causeChain(err).some(isUserError)
 }
 
 /**
@@ -148,7 +154,7 @@ async function undo(runner: Runner, told: string, createError: unknown): Promise
 /** Whether a create's error says that undoing what it made failed (composeWorkers' mark, or the pool's words after a failed connect). */
 function leftBehindBy(err: unknown): boolean {
   if (err === undefined) return false
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (workerLeftBehind(e)) return true
+  if (causeChain(err).some((e) => workerLeftBehind(e))) return true
   return /\(and undoing (?:the worker|worker \d+) failed/.test(errorMessage(err))
 }
 
