@@ -45,13 +45,16 @@ export function fingerprintSql(format: (sql: string, values: unknown[]) => strin
     format(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND ${binary('TABLE_NAME')} NOT LIKE ?`, [database, PRIVATE_LIKE]),
     // Each column with its default, then each index (`c` is `index <name>`, `ty` its columns, `n` whether
     // it allows duplicates): a path that adds a unique index or changes a default changes no column list.
+    // Grouped by the table's name as bytes: information_schema's collation takes `resume` and `résumé` for
+    // one name, and grouped by it the two tables' PRIMARY keys were one index of either table, whichever
+    // row came first, so that a rollback could report DDL no one ran.
     tracked.length
       ? format(
           `SELECT TABLE_NAME AS t, COLUMN_NAME AS c, COLUMN_TYPE AS ty, IS_NULLABLE AS n, EXTRA AS e, COLUMN_DEFAULT AS d, ORDINAL_POSITION AS o
              FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND ${trackedOnly.sql}
            UNION ALL
-           SELECT TABLE_NAME, CONCAT('index ', INDEX_NAME), GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX), IF(MAX(NON_UNIQUE) = 0, 'NO', 'YES'), MAX(INDEX_TYPE), NULL, 1000000
-             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND ${trackedOnly.sql} GROUP BY TABLE_NAME, INDEX_NAME
+           SELECT MIN(TABLE_NAME), CONCAT('index ', INDEX_NAME), GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX), IF(MAX(NON_UNIQUE) = 0, 'NO', 'YES'), MAX(INDEX_TYPE), NULL, 1000000
+             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND ${trackedOnly.sql} GROUP BY ${binary('TABLE_NAME')}, INDEX_NAME
            ORDER BY 1, 7, 2`,
           [database, trackedOnly.value, database, trackedOnly.value],
         )

@@ -4,6 +4,7 @@ import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { afterAll, afterEach, expect, it } from 'vitest'
 import { MysqlCopier, MysqlSavepointBackend, MysqlSnapshotBackend } from '../src'
 import { parseTarget } from '../src/connection'
+import { fingerprintOf, fingerprintSql } from '../src/schema'
 import { HOST, PORT, admin, dbName, dropDatabase, urlFor } from './helpers'
 
 const describe = await describeWithService('MariaDB', HOST, PORT)
@@ -170,6 +171,20 @@ describe('MysqlSnapshotBackend edge cases', () => {
     expect(await rows(app, 'SELECT CONCAT(name, "|") AS name, uses FROM tags ORDER BY uses')).toEqual(atInner)
     await backend.rollback('outer')
     expect(await rows(app, 'SELECT CONCAT(name, "|") AS name, uses FROM tags ORDER BY uses')).toEqual(atOuter)
+  })
+
+  it('sees the indexes of each of two tables whose names differ only by case or accents', async () => {
+    app = await freshDatabase([
+      'CREATE TABLE `resume` (id INT AUTO_INCREMENT PRIMARY KEY, body VARCHAR(20) NOT NULL)',
+      'CREATE TABLE `r\u00e9sum\u00e9` (id INT AUTO_INCREMENT PRIMARY KEY, code INT NOT NULL UNIQUE)',
+    ])
+    const names = ['resume', 'r\u00e9sum\u00e9']
+    const [tables, columns] = (await Promise.all(fingerprintSql(app.format.bind(app), DB, names).map((sql) => app!.query<RowDataPacket[]>(sql)))).map(([r]) => r)
+    const fp = fingerprintOf(tables!, columns!, new Set(names))
+    // Each table has its own key: grouped by a name information_schema's collation calls equal, both keys
+    // were one index of one of the two tables.
+    expect(fp.get('resume')!.filter((c) => c.startsWith('index '))).toEqual(['index PRIMARY unique btree (id)'])
+    expect(fp.get('r\u00e9sum\u00e9')!.filter((c) => c.startsWith('index ')).sort()).toEqual(['index PRIMARY unique btree (id)', 'index code unique btree (code)'])
   })
 
   it('resets the counters of, and notices DDL on, tables whose names differ only by case or accents', async () => {
