@@ -1,8 +1,8 @@
 // The same flow through VenomQA's HTTP client alone, without journeys and steps: what the client costs,
 // apart from the step machinery around it.
-import { UndiciHttpClient } from '@venomqa/runner'
+import { RunnerHttpClient } from '@venomqa/runner'
 const n = Number(process.env.N)
-const http = new UndiciHttpClient({ baseUrl: process.env.TARGET })
+const http = new RunnerHttpClient({ baseUrl: process.env.TARGET })
 const t0 = performance.now()
 for (let i = 0; i < n; i++) {
   const c = await http.post('/items', { json: { name: `item ${i}` } })

@@ -2,7 +2,8 @@
  * Runner overhead: 500 x (create, read by the new id, delete) = 1,500 dependent requests against one local
  * keep-alive server, each variant in its own process, all interleaved in one run:
  *
- *   raw      a plain undici loop (the floor)
+ *   raw      a plain undici loop (the floor the targets are set against)
+ *   raw node:http   the same loop on Node's own http, what the runner's transport is built on
  *   client   VenomQA's HTTP client alone, no journey (what the client costs, apart from the steps)
  *   library  one journey of 1,500 steps through createRunner().run()
  *   cli      the same journey as a `.journey.ts`, through `venomqa run`
@@ -54,6 +55,7 @@ interface Variant {
 const script = (file: string) => [path.join(here, file)]
 const variants: Variant[] = [
   { name: 'raw', label: 'raw undici loop', args: script('raw.mjs'), perRequest: true, inner: true },
+  { name: 'rawnode', label: 'raw node:http loop', args: script('raw-node-http.mjs'), perRequest: true, inner: true },
   { name: 'client', label: 'VenomQA client only', args: script('client.mjs'), perRequest: true, inner: true },
   { name: 'library', label: 'VenomQA library API', args: script('venom.mjs'), perRequest: true, inner: true },
   { name: 'cli', label: 'VenomQA `venomqa run`', args: [CLI, 'run', '--base-url', target], cwd: project, perRequest: true, inner: false },
@@ -169,5 +171,5 @@ console.log(`venomqa run over library + console, paid once: ${ms(once)}; library
 // Wall time on a busy machine hides work that CPU time shows: both are printed.
 const client = rows.client!
 console.log(`per added request, CPU: library / raw ${(library.perRequestCpu! / raw.perRequestCpu!).toFixed(2)}x, client only / raw ${(client.perRequestCpu! / raw.perRequestCpu!).toFixed(2)}x; wall: client only / raw ${(client.perRequest! / raw.perRequest!).toFixed(2)}x`)
-console.log(`whole process: library / raw ${(library.wall / raw.wall).toFixed(2)}x, raw / Pactum ${(raw.wall / pactum.wall).toFixed(2)}x; CPU library / Pactum ${(library.cpu / pactum.cpu).toFixed(2)}x, venomqa run / library ${(cli.cpu / library.cpu).toFixed(2)}x`)
+console.log(`whole process: library / raw ${(library.wall / raw.wall).toFixed(2)}x, raw / Pactum ${(raw.wall / pactum.wall).toFixed(2)}x, raw node:http / raw ${(rows.rawnode!.wall / raw.wall).toFixed(2)}x, library / raw node:http ${(library.wall / rows.rawnode!.wall).toFixed(2)}x; CPU library / Pactum ${(library.cpu / pactum.cpu).toFixed(2)}x, venomqa run / library ${(cli.cpu / library.cpu).toFixed(2)}x`)
 console.log(`peak memory: venomqa run / raw ${(cli.rssMiB / raw.rssMiB).toFixed(2)}x`)

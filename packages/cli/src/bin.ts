@@ -16,7 +16,7 @@ async function start(argv: string[]): Promise<void> {
     return
   }
   // Start reading now what the command will import, so that files are read while others compile: the
-  // argument parser, the command's own modules, and for `run` and `explore` the runner (and undici). A
+  // argument parser, the command's own modules, and for `run` and `explore` the runner. A
   // failure shows where the command imports it.
   const program = import('./program')
   program.catch(() => {})

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { type HttpExchange, action, exploration, invariant } from '@venomqa/core'
-import { UndiciHttpClient } from '@venomqa/runner'
+import { RunnerHttpClient } from '@venomqa/runner'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SequenceRun } from '../src/contracts'
 import { emitJourney } from '../src/emit'
@@ -29,7 +29,7 @@ const accounts = exploration('accounts', {
 })
 
 let server: http.Server
-let client: UndiciHttpClient
+let client: RunnerHttpClient
 const dirs: string[] = []
 
 beforeAll(async () => {
@@ -38,7 +38,7 @@ beforeAll(async () => {
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  client = new UndiciHttpClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, retry: false })
+  client = new RunnerHttpClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, retry: false })
 })
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { type ExploreAction, type ExploreActionArgs, journey } from '@venomqa/core'
-import { UndiciHttpClient, createRunner } from '@venomqa/runner'
+import { RunnerHttpClient, createRunner } from '@venomqa/runner'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openApiActions, openApiSetup } from '../src'
 
@@ -55,7 +55,7 @@ interface Received {
 
 let dir: string
 let server: http.Server
-let client: UndiciHttpClient
+let client: RunnerHttpClient
 let received: Received[] = []
 let actions: readonly ExploreAction<any>[]
 const signal = new AbortController().signal
@@ -73,7 +73,7 @@ beforeAll(async () => {
     res.writeHead(parsed ? 200 : 415, { 'content-type': 'application/json' }).end(parsed ? answer : '{"error":"a form only"}')
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  client = new UndiciHttpClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, retry: false })
+  client = new RunnerHttpClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, retry: false })
   actions = await openApiActions('api.json').load({ root: dir, baseUrl: client.baseUrl, signal })
 })
 

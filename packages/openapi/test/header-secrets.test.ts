@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { type ExploreActionArgs, MADE_UP_SECRET_PREFIX, knownSecrets } from '@venomqa/core'
-import { UndiciHttpClient } from '@venomqa/runner'
+import { RunnerHttpClient } from '@venomqa/runner'
 import { REPO_ROOT, runBuiltCli } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openApiActions } from '../src'
@@ -84,7 +84,7 @@ afterAll(async () => {
 
 it('a secret header parameter is sent a made-up value, shown as sent in the record; an example is sent and masked', async () => {
   const actions = await openApiActions('openapi.json').load({ root: dir, baseUrl, signal: new AbortController().signal })
-  const client = new UndiciHttpClient({ baseUrl, retry: false })
+  const client = new RunnerHttpClient({ baseUrl, retry: false })
   const ctx = { get: () => undefined, has: () => false, set() {}, require: () => undefined, keys: () => [] }
   seen.length = 0
   await actions
@@ -104,7 +104,7 @@ it('a secret header parameter is sent a made-up value, shown as sent in the reco
 it("a key the config gives for a secret header parameter is sent, not the made-up one", async () => {
   const actions = await openApiActions('openapi.json').load({ root: dir, baseUrl, signal: new AbortController().signal })
   // The config's `headers: { 'X-Custom-Auth': '${CUSTOM_AUTH}' }` become the client's own headers.
-  const client = new UndiciHttpClient({ baseUrl, retry: false, headers: { 'X-Custom-Auth': 'real-key-4242' } })
+  const client = new RunnerHttpClient({ baseUrl, retry: false, headers: { 'X-Custom-Auth': 'real-key-4242' } })
   const ctx = { get: () => undefined, has: () => false, set() {}, require: () => undefined, keys: () => [] }
   seen.length = 0
   await actions

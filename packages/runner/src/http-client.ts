@@ -1,23 +1,21 @@
 import { type HttpClient, type HttpExchange, type HttpMethod, type HttpResponse, type RequestOptions, TimeoutError, VenomError, httpUrlProblem } from '@venomqa/core'
-import type { Dispatcher } from 'undici'
 import { type AttemptOptions, type ReceivedResponse, sendOnce } from './http/attempt'
 import { classifyFailure } from './http/classify'
-import { undiciAgent } from './http/undici'
+import { ConnectionPool } from './http/transport'
 import { DetachedRequests } from './http/detached'
 import { moment } from './http/server-errors'
 import { prepareRequest } from './http/prepare'
 import { exchangeOrigin } from './http/origin'
 import { ExchangeRecord, rememberSecrets } from './http/record'
-import { UndiciResponse } from './http/response'
+import { RunnerResponse } from './http/response'
 import { type ResolvedRetryPolicy, clientRetryPolicy, requestRetryPolicy, retryDelay } from './http/retry-policy'
 import type { HttpClientOptions } from './types'
 
 const DEFAULT_TIMEOUT = 30_000
 
 /** One keep-alive pool, shared by every journey's client in a run. */
-export function createDispatcher(connections = 16): Dispatcher {
-  const Agent = undiciAgent()
-  return new Agent({ connections, pipelining: 1, keepAliveTimeout: 10_000 })
+export function createConnectionPool(connections = 16): ConnectionPool {
+  return new ConnectionPool(connections)
 }
 
 /** Told of each exchange as it is recorded, with the step that made it when a step did. */
@@ -30,7 +28,7 @@ type Headers = Readonly<Record<string, string>>
 
 interface ClientShared {
   options: HttpClientOptions
-  dispatcher: Dispatcher
+  pool: ConnectionPool
   tokens: TokenStore
   /** Requests their steps stopped waiting for; shared by a run's clients, waited for before a rollback. */
   detached: DetachedRequests
@@ -50,12 +48,12 @@ interface ClientShared {
  * (./http/retry-policy), every attempt recorded (./http/record); failures are classified in one place
  * (./http/classify).
  */
-export class UndiciHttpClient implements HttpClient {
+export class RunnerHttpClient implements HttpClient {
   readonly #shared: ClientShared
   readonly #signal?: AbortSignal
   readonly #onExchange?: ExchangeHook
 
-  constructor(options: HttpClientOptions, deps: { dispatcher?: Dispatcher; tokens?: TokenStore; detached?: DetachedRequests } = {}, internal?: { shared: ClientShared; signal?: AbortSignal; onExchange?: ExchangeHook }) {
+  constructor(options: HttpClientOptions, deps: { pool?: ConnectionPool; tokens?: TokenStore; detached?: DetachedRequests } = {}, internal?: { shared: ClientShared; signal?: AbortSignal; onExchange?: ExchangeHook }) {
     if (internal) {
       this.#shared = internal.shared
       this.#signal = internal.signal
@@ -65,7 +63,7 @@ export class UndiciHttpClient implements HttpClient {
     checkBaseUrl(options.baseUrl)
     this.#shared = {
       options: { ...options, baseUrl: options.baseUrl.replace(/\/+$/, '') },
-      dispatcher: deps.dispatcher ?? createDispatcher(options.connections),
+      pool: deps.pool ?? createConnectionPool(options.connections),
       tokens: deps.tokens ?? new Map(),
       detached: deps.detached ?? new DetachedRequests(),
       retry: clientRetryPolicy(options.retry),
@@ -78,8 +76,8 @@ export class UndiciHttpClient implements HttpClient {
   }
 
   /** A view of this client whose requests are cancelled by `signal` and reported to `onExchange`. */
-  bind(signal: AbortSignal, onExchange?: ExchangeHook): UndiciHttpClient {
-    return new UndiciHttpClient(this.#shared.options, {}, { shared: this.#shared, signal, onExchange })
+  bind(signal: AbortSignal, onExchange?: ExchangeHook): RunnerHttpClient {
+    return new RunnerHttpClient(this.#shared.options, {}, { shared: this.#shared, signal, onExchange })
   }
 
   /** True when something listens to this client's exchanges: only then is the step of each request worth knowing. */
@@ -185,15 +183,15 @@ export class UndiciHttpClient implements HttpClient {
     if (hit) {
       const exchange = ExchangeRecord.cached(hit.exchange)
       this.#record(exchange)
-      return new UndiciResponse(method, sent.url, hit.received, 0, exchange)
+      return new RunnerResponse(method, sent.url, hit.received, 0, exchange)
     }
 
     const policy = requestRetryPolicy(method, options.retry, shared.retry)
     // When the request was first sent: a server error is the step's only if the step sent it (see server-errors.ts).
     const sentAt = moment()
     // timeoutMs (the request's own, else the client's) is a deadline for each attempt as a whole (see
-    // attempt.ts): the client's used to reach undici only as its idle timers, which a trickling body never ran into.
-    const attemptOptions: AttemptOptions = { dispatcher: shared.dispatcher, timeoutMs, requestTimeoutMs: options.timeout, stepSignal: this.#signal, userSignal: options.signal, detached: shared.detached }
+    // attempt.ts): the client's used to reach the transport only as its idle timeout, which a trickling body never ran into.
+    const attemptOptions: AttemptOptions = { pool: shared.pool, timeoutMs, requestTimeoutMs: options.timeout, stepSignal: this.#signal, userSignal: options.signal, detached: shared.detached }
     for (let attempt = 1; ; attempt++) {
       const startedAtMs = Date.now()
       const result = await sendOnce(prepared, attemptOptions)
@@ -218,7 +216,7 @@ export class UndiciHttpClient implements HttpClient {
         continue
       }
       if (cacheKey !== undefined && received.status < 400) shared.cache.set(cacheKey, { exchange, received })
-      return new UndiciResponse(method, sent.url, received, result.durationMs, exchange, sentAt)
+      return new RunnerResponse(method, sent.url, received, result.durationMs, exchange, sentAt)
     }
   }
 

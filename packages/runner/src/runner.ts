@@ -36,7 +36,7 @@ import {
   summarize,
   validateJourney,
 } from '@venomqa/core'
-import type { Dispatcher } from 'undici'
+import type { ConnectionPool } from './http/transport'
 import { executeJourney } from './executor'
 import { failOnLateCritical } from './execution/journey'
 import type { Lane, WorkerLane } from './execution/lanes'
@@ -44,7 +44,7 @@ import { type Restorer, type SettleAttempt, runWithRetries } from './execution/r
 import { skipped } from './execution/skipped'
 import { StallError, StrayError, type FaultOrigin, faults, strayErrorIssue } from './faults'
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
-import { UndiciHttpClient, createDispatcher, type TokenStore } from './http-client'
+import { RunnerHttpClient, createConnectionPool, type TokenStore } from './http-client'
 import { DetachedRequests, STOP_GRACE_MS, untilStepStops } from './http/detached'
 import { rememberSecrets } from './http/record'
 import { BackendConnects, connectFailure, disconnectFailure } from './backend-connects'
@@ -175,7 +175,7 @@ export class Runner {
   readonly #entries = new Map<string, { plugin: string; where: string }>()
   /** The claims' owners that are backends given in code, not plugins: `createRunner's stateBackends[1]`. */
   readonly #givenBackendPlaces = new Set<string>()
-  #dispatcher?: Dispatcher
+  #connections?: ConnectionPool
   #tokens: TokenStore = new Map()
   /** Requests their steps stopped waiting for, on every lane: each rollback waits for them first. */
   readonly #detached = new DetachedRequests((what) =>
@@ -471,7 +471,7 @@ export class Runner {
       this.#checkRestore(items)
     }
     this.#checkParallel()
-    // undici takes a bad count until the first request, which would fail every step naming no option.
+    // A bad count would only fail at the first request, failing every step naming no option.
     requireCount('http.connections', this.options.http?.connections ?? 1)
     const units = repeatUnits(items, this.options.repeatEach ?? 1)
     const startedAt = new Date().toISOString()
@@ -676,14 +676,14 @@ export class Runner {
   }
 
   #workerPool(): WorkerPool {
-    this.#dispatcher ??= createDispatcher(this.options.http?.connections)
+    this.#connections ??= createConnectionPool(this.options.http?.connections)
     this.#pool ??= new WorkerPool({
       setup: this.options.workerSetup,
       mainBaseUrl: this.options.baseUrl ?? '',
       mainPorts: this.registry.ports,
       mainBackends: this.registry.stateBackends,
       makePorts,
-      dispatcher: () => (this.#dispatcher ??= createDispatcher(this.options.http?.connections)),
+      pool: () => (this.#connections ??= createConnectionPool(this.options.http?.connections)),
       tokens: this.#tokens,
       detached: this.#detached,
       http: { ...this.options.http, headers: this.options.headers },
@@ -753,15 +753,15 @@ export class Runner {
   ): Promise<JourneyResult> {
     const { journey, file, repeatEachIndex } = item
     try {
-      this.#dispatcher ??= createDispatcher(this.options.http?.connections)
+      this.#connections ??= createConnectionPool(this.options.http?.connections)
       let world: World
-      let http: UndiciHttpClient
+      let http: RunnerHttpClient
       let ports = this.ports
       let app: AppWatch | undefined
       if (laneIndex === 0) {
-        http = new UndiciHttpClient(
+        http = new RunnerHttpClient(
           { ...this.options.http, baseUrl: journey.baseUrl ?? this.options.baseUrl ?? '', headers: this.options.headers },
-          { dispatcher: this.#dispatcher, tokens: this.#tokens, detached: this.#detached },
+          { pool: this.#connections, tokens: this.#tokens, detached: this.#detached },
         )
         world = laneWorld(this.registry.stateBackends, http, this.#calls)
       } else {
@@ -881,8 +881,8 @@ export class Runner {
       }
     }
     this.#closers = []
-    await this.#dispatcher?.close().catch(() => {})
-    this.#dispatcher = undefined
+    await this.#connections?.close().catch(() => {})
+    this.#connections = undefined
     return this.closeIssues.map((i) => i.error)
   }
 
@@ -938,10 +938,10 @@ export class Runner {
       disarm()
       throw err
     }
-    this.#dispatcher ??= createDispatcher(this.options.http?.connections)
-    const http = new UndiciHttpClient(
+    this.#connections ??= createConnectionPool(this.options.http?.connections)
+    const http = new RunnerHttpClient(
       { ...this.options.http, baseUrl: options.baseUrl ?? this.options.baseUrl ?? '', headers: this.options.headers },
-      { dispatcher: this.#dispatcher, tokens: this.#tokens, detached: this.#detached },
+      { pool: this.#connections, tokens: this.#tokens, detached: this.#detached },
     )
     const world = laneWorld(this.registry.stateBackends, http, this.#calls)
     return { lane: { index: 0, world, http, ports: this.ports }, done: disarm }

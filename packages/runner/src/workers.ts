@@ -1,7 +1,7 @@
 import { AbortedError, ConfigError, appStartProgress, plural, type MainSystem, type Ports, type StateBackend, TimeoutError, errorMessage, workerLeftBehind } from '@venomqa/core'
-import type { Dispatcher } from 'undici'
+import type { ConnectionPool } from './http/transport'
 import type { Lane, WorkerLane } from './executor'
-import { type TokenStore, UndiciHttpClient } from './http-client'
+import { type TokenStore, RunnerHttpClient } from './http-client'
 import type { DetachedRequests } from './http/detached'
 import { AbandonedWork } from './abandoned-work'
 import { BackendConnects, connectFailure } from './backend-connects'
@@ -27,7 +27,7 @@ export interface WorkerPoolOptions {
   /** Worker 0's state backends, for setups that copy them (in-memory state) or check they copy them all. */
   mainBackends: readonly StateBackend[]
   makePorts: (map: Map<string, unknown>) => Ports
-  dispatcher: () => Dispatcher
+  pool: () => ConnectionPool
   tokens: TokenStore
   detached: DetachedRequests
   http: Omit<HttpClientOptions, 'baseUrl'>
@@ -272,7 +272,7 @@ export class WorkerPool {
   /** A fresh lane on worker `index` for one journey: its own World, context and HTTP client, and its app's watch. */
   async lane(index: number, baseUrlOverride?: string, signal?: AbortSignal): Promise<Lane> {
     const made = await this.resources(index, signal)
-    const http = new UndiciHttpClient({ ...this.#o.http, baseUrl: baseUrlOverride ?? made.baseUrl }, { dispatcher: this.#o.dispatcher(), tokens: this.#o.tokens, detached: this.#o.detached })
+    const http = new RunnerHttpClient({ ...this.#o.http, baseUrl: baseUrlOverride ?? made.baseUrl }, { pool: this.#o.pool(), tokens: this.#o.tokens, detached: this.#o.detached })
     const world = laneWorld(made.backends, http, this.#o.calls)
     return { index, world, http, ports: made.ports, ...(made.app ? { app: made.app } : {}) }
   }

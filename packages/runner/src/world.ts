@@ -1,6 +1,6 @@
 import { type BackendTiming, CheckpointStack, Context, type ContextSnapshot, type StateBackend, StateError, TimeoutError, errorMessage } from '@venomqa/core'
 import { StallError, StrayError, faults } from './faults'
-import type { UndiciHttpClient } from './http-client'
+import type { RunnerHttpClient } from './http-client'
 
 /** A checkpoint a backend could not release, and how much that matters (see World.releaseAll). */
 export interface ReleaseProblem {
@@ -287,7 +287,7 @@ function isGuardError(err: unknown): boolean {
  * The World of a lane whose requests go through `http`: the client's headers (the login) are part of
  * every checkpoint, and its requests still in flight end before any rollback.
  */
-export function laneWorld(backends: readonly StateBackend[], http: UndiciHttpClient, calls?: StateCalls): World {
+export function laneWorld(backends: readonly StateBackend[], http: RunnerHttpClient, calls?: StateCalls): World {
   return new World(
     backends,
     new Context(),

@@ -2,7 +2,7 @@
 import http from 'node:http'
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib'
 import { type LocalServer, listenLocally } from '@venomqa/test-utils'
-import { UndiciHttpClient, harEntry } from '../src/index'
+import { RunnerHttpClient, harEntry } from '../src/index'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 let app: LocalServer
@@ -62,7 +62,7 @@ beforeAll(async () => {
 })
 afterAll(() => app.close())
 
-const client = () => new UndiciHttpClient({ baseUrl: app.url, retry: false })
+const client = () => new RunnerHttpClient({ baseUrl: app.url, retry: false })
 
 describe('response bodies', () => {
   it('are decoded with the charset the content type declares', async () => {

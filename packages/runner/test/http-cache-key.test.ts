@@ -1,7 +1,7 @@
 /** The GET cache never hands one user's answer to another, however the user is told apart. */
 import http from 'node:http'
 import { type LocalServer, listenLocally } from '@venomqa/test-utils'
-import { UndiciHttpClient } from '../src/index'
+import { RunnerHttpClient } from '../src/index'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 let app: LocalServer
@@ -18,7 +18,7 @@ afterAll(() => app.close())
 
 describe('the GET cache key', () => {
   it('tells apart users by X-API-Key, by Cookie, and answers by Accept-Language', async () => {
-    const c = new UndiciHttpClient({ baseUrl: app.url, retry: false, cacheGets: true })
+    const c = new RunnerHttpClient({ baseUrl: app.url, retry: false, cacheGets: true })
     const alice = await c.get('/me', { headers: { 'x-api-key': 'alice-key' } })
     const bob = await c.get('/me', { headers: { 'X-Api-Key': 'bob-key' } })
     expect(alice.json()).toMatchObject({ key: 'alice-key' })
@@ -40,7 +40,7 @@ describe('the GET cache key', () => {
   })
 
   it('still hits for the same URL and the same headers, whatever their case', async () => {
-    const c = new UndiciHttpClient({ baseUrl: app.url, retry: false, cacheGets: true })
+    const c = new RunnerHttpClient({ baseUrl: app.url, retry: false, cacheGets: true })
     await c.get('/me', { headers: { 'x-api-key': 'alice-key', accept: 'application/json' } })
     const again = await c.get('/me', { headers: { Accept: 'application/json', 'X-API-KEY': 'alice-key' } })
     expect(again.exchange.fromCache).toBe(true)

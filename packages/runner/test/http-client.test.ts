@@ -3,7 +3,7 @@ import http from 'node:http'
 import net from 'node:net'
 import { REDACTED, TransportError } from '@venomqa/core'
 import { type LocalServer, listenLocally } from '@venomqa/test-utils'
-import { UndiciHttpClient } from '../src/index'
+import { RunnerHttpClient } from '../src/index'
 import { judge } from '../src/execution/outcome'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 
@@ -32,7 +32,7 @@ beforeEach(() => {
   script = () => ({ status: 200, body: { ok: true } })
 })
 
-const client = (extra = {}) => new UndiciHttpClient({ baseUrl: base, retry: { baseDelayMs: 1, maxDelayMs: 5 }, ...extra })
+const client = (extra = {}) => new RunnerHttpClient({ baseUrl: base, retry: { baseDelayMs: 1, maxDelayMs: 5 }, ...extra })
 
 describe('retries', () => {
   it('retries an idempotent GET on 503 with backoff, and succeeds', async () => {
@@ -63,7 +63,7 @@ describe('retries', () => {
   })
 
   it('classifies a refused connection, and retries it for GET', async () => {
-    const c = new UndiciHttpClient({ baseUrl: 'http://127.0.0.1:1', retry: { retries: 1, baseDelayMs: 1 } })
+    const c = new RunnerHttpClient({ baseUrl: 'http://127.0.0.1:1', retry: { retries: 1, baseDelayMs: 1 } })
     await expect(c.get('/x')).rejects.toMatchObject({ kind: 'connection-refused' })
     expect(c.history).toHaveLength(2)
   })
@@ -79,7 +79,7 @@ describe('Set-Cookie', () => {
       }),
     )
     try {
-      const c = new UndiciHttpClient({ baseUrl: cookieServer.url, retry: false })
+      const c = new RunnerHttpClient({ baseUrl: cookieServer.url, retry: false })
       const res = await c.get('/login')
       expect(res.setCookies).toEqual(cookies)
       expect(res.headers['set-cookie']).toBe(cookies.join(', '))
@@ -94,10 +94,10 @@ describe('Set-Cookie', () => {
 
 describe('a request that cannot be sent as written', () => {
   it("a header value with a line break is the step's mistake: E_HTTP_REQUEST naming the header, never retried, never sent", async () => {
-    const c = new UndiciHttpClient({ baseUrl: base, retry: { retries: 3, baseDelayMs: 1 } })
+    const c = new RunnerHttpClient({ baseUrl: base, retry: { retries: 3, baseDelayMs: 1 } })
     const failure = await c.get('/x', { headers: { 'x-trace': 'a\r\nx-injected: 1' } }).catch((err: unknown) => err)
     expect(failure).toMatchObject({ code: 'E_HTTP_REQUEST' })
-    expect((failure as Error).message).toBe(`GET ${base}/x cannot be sent: invalid x-trace header`)
+    expect((failure as Error).message).toBe(`GET ${base}/x cannot be sent: Invalid character in header content ["x-trace"]`)
     expect(c.history).toHaveLength(1)
     expect(hits).toHaveLength(0)
   })
@@ -106,9 +106,9 @@ describe('a request that cannot be sent as written', () => {
 describe('the base URL', () => {
   it('is refused with a query or fragment, masked: every path would be added inside the query', () => {
     for (const bad of ['http://127.0.0.1:1/api?version=2', 'http://127.0.0.1:1/#top', 'http://127.0.0.1:1/?api_key=K-SECRET-9', 'http://127.0.0.1:1/api?', 'http://127.0.0.1:1/api#'])
-      expect(() => new UndiciHttpClient({ baseUrl: bad }), bad).toThrow(/^base URL must have no query \(\?\.\.\.\) or fragment \(#\.\.\.\), got "[^"]+": each request's path is added at its end/)
-    expect(() => new UndiciHttpClient({ baseUrl: 'http://127.0.0.1:1/?api_key=K-SECRET-9' })).toThrow('api_key=[REDACTED]')
-    expect(() => new UndiciHttpClient({ baseUrl: 'http://127.0.0.1:1/api/' })).not.toThrow()
+      expect(() => new RunnerHttpClient({ baseUrl: bad }), bad).toThrow(/^base URL must have no query \(\?\.\.\.\) or fragment \(#\.\.\.\), got "[^"]+": each request's path is added at its end/)
+    expect(() => new RunnerHttpClient({ baseUrl: 'http://127.0.0.1:1/?api_key=K-SECRET-9' })).toThrow('api_key=[REDACTED]')
+    expect(() => new RunnerHttpClient({ baseUrl: 'http://127.0.0.1:1/api/' })).not.toThrow()
   })
 })
 
@@ -168,8 +168,8 @@ describe('caching and auth reuse', () => {
     const tokens = new Map<string, string>()
     let logins = 0
     const obtain = async () => `t${++logins}`
-    const a = new UndiciHttpClient({ baseUrl: base }, { tokens })
-    const b = new UndiciHttpClient({ baseUrl: base }, { tokens })
+    const a = new RunnerHttpClient({ baseUrl: base }, { tokens })
+    const b = new RunnerHttpClient({ baseUrl: base }, { tokens })
     expect(await a.useAuth('admin', obtain)).toBe('t1')
     expect(await b.useAuth('admin', obtain)).toBe('t1')
     await b.get('/me')
@@ -214,7 +214,7 @@ describe('an answer cut short after its headers', () => {
   it('names the status the API answered with, and is not "never answered" to a step expecting a failure', async () => {
     const cut = await cutServer(500)
     try {
-      const c = new UndiciHttpClient({ baseUrl: cut.url, retry: false })
+      const c = new RunnerHttpClient({ baseUrl: cut.url, retry: false })
       const err = await c.post('/orders', { json: {} }).then(
         () => undefined,
         (e: unknown) => e,
@@ -233,7 +233,7 @@ describe('an answer cut short after its headers', () => {
   it('says the body timed out, after which status, when the body stalls past the client timeout', async () => {
     const stalled = await cutServer(200, true)
     try {
-      const c = new UndiciHttpClient({ baseUrl: stalled.url, retry: false, timeout: 150 })
+      const c = new RunnerHttpClient({ baseUrl: stalled.url, retry: false, timeout: 150 })
       await expect(c.get('/slow')).rejects.toMatchObject({
         code: 'E_TIMEOUT',
         message: `the body of the HTTP 200 answer to GET ${stalled.url}/slow timed out after 150 ms`,
@@ -246,7 +246,7 @@ describe('an answer cut short after its headers', () => {
   it('leaves a reset before any answer as it was: the request never got one', async () => {
     const rude = await listenRaw((socket) => socket.once('data', () => socket.destroy()))
     try {
-      const c = new UndiciHttpClient({ baseUrl: rude.url, retry: false })
+      const c = new RunnerHttpClient({ baseUrl: rude.url, retry: false })
       const err = (await c.get('/x').catch((e: unknown) => e)) as TransportError
       expect(err).toMatchObject({ kind: 'connection-reset' })
       expect(err.message).not.toMatch(/answered/)
@@ -269,7 +269,7 @@ describe('cancellation', () => {
 
   it('aborts at the per-request timeout', async () => {
     const slow = await listenLocally(http.createServer((_req, res) => setTimeout(() => res.end('late'), 2000)))
-    const c = new UndiciHttpClient({ baseUrl: slow.url, retry: false })
+    const c = new RunnerHttpClient({ baseUrl: slow.url, retry: false })
     const t0 = Date.now()
     await expect(c.get('/', { timeout: 100 })).rejects.toMatchObject({ code: 'E_TIMEOUT' })
     expect(Date.now() - t0).toBeLessThan(1500)

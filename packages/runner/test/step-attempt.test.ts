@@ -3,7 +3,7 @@ import { AbortedError, AssertionFailed, Context, type StepNode, TimeoutError, Tr
 import { type LocalServer, listenLocally } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Lane, attemptStep, runOnLanes } from '../src/executor'
-import { UndiciHttpClient, createDispatcher } from '../src/http-client'
+import { RunnerHttpClient, createConnectionPool } from '../src/http-client'
 import { World } from '../src/world'
 
 // One attempt of a step, as a journey and an exploration both run it, against a real local server.
@@ -11,7 +11,7 @@ let server: LocalServer
 let baseUrl: string
 let slowRequestClosed: Promise<void>
 let markSlowClosed: () => void
-const dispatcher = createDispatcher()
+const pool = createConnectionPool()
 /** Never defined: a step that calls it throws a ReferenceError, as a typo in a step's code does. */
 declare const undefinedName: unknown
 
@@ -32,11 +32,11 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await server.close()
-  await dispatcher.close()
+  await pool.close()
 })
 
 function lane(): Lane {
-  return { index: 0, world: new World([], new Context(), []), http: new UndiciHttpClient({ baseUrl }, { dispatcher }), ports: {} as Lane['ports'] }
+  return { index: 0, world: new World([], new Context(), []), http: new RunnerHttpClient({ baseUrl }, { pool }), ports: {} as Lane['ports'] }
 }
 
 function node(action: StepNode['action'], options: StepNode['options'] = {}): Pick<StepNode, 'name' | 'options' | 'action'> {
@@ -123,7 +123,7 @@ describe('attemptStep', () => {
     const expected = { expectFailure: true }
     const said = "; the step expects the API to answer with a failure, and the step's own code failed before it asked the API anything"
     // No base URL: the request never left, where it used to pass, green, with the API never asked.
-    const homeless: Lane = { ...lane(), http: new UndiciHttpClient({ baseUrl: '' }, { dispatcher }) }
+    const homeless: Lane = { ...lane(), http: new RunnerHttpClient({ baseUrl: '' }, { pool }) }
     const noBase = await attempt(node(({ http }) => http.post('/api/todos', { json: {} }), expected), homeless)
     expect(noBase.outcome).toMatchObject({ passed: false, kind: 'crash' })
     expect(noBase.outcome.passed === false && noBase.outcome.message).toMatch(/^request to "\/api\/todos" needs a base URL: .*; the step expects the API to answer with a failure, and the step's own code failed before it asked the API anything$/)

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url'
 
 /**
  * Every module a fresh process loads when it imports `entry` (a file) and then runs `after`, which sees the
- * imported module as `mod` (`await mod.createDispatcher().close()`): the ES modules through a resolve hook
+ * imported module as `mod` (`await mod.createConnectionPool().close()`): the ES modules through a resolve hook
  * registered first, the CommonJS ones from the require cache. For tests of what an import costs (a package
  * that must not load zod, a driver loaded only when used); a fresh process, so that nothing the test file
  * itself loaded counts. What `after` prints on stdout is returned as `output`.

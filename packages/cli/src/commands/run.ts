@@ -27,7 +27,6 @@ import { parseFlagValues, refuseOptionsAsValues } from './flags'
 import { journeyShard } from '../shard/journeys'
 import { withRunId } from '../shard/run-id'
 import { type ShardSpec, parseShard } from '../shard/split'
-import { keepShortRunOnBaselineTier, plannedSteps } from '../wasm-tiering'
 import { LeftBehind, madeByWorkersLines } from './left-behind'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configClearingOutputs, configRead } from './outputs'
 import { stdoutForReports } from '../report-stdout'
@@ -113,12 +112,7 @@ async function loadAndRun(args: string[], flags: RunFlags, io: Io, signalsTaken:
     if (lastRun) await putLastRun(config.root, lastRun).catch((err) => warn(io, `could not put back the record of the last run, ${LAST_RUN_FILE}: ${errorMessage(err)}`))
     return EXIT.OK
   }
-  const toRun = rerun.items
-  // Not for --watch, whose process lives on: a short run no longer waits at exit for V8 to finish
-  // optimising an HTTP parser it will not use again (see wasm-tiering.ts).
-  const { loadHttpTransport } = await import('@venomqa/runner')
-  await keepShortRunOnBaselineTier(plannedSteps(toRun.map((j) => j.journey), repeatEach), loadHttpTransport)
-  return executeRun(config, toRun, flags, io, { shard, repeatEach, rerunOf: rerun.rerunOf, signalsTaken })
+  return executeRun(config, rerun.items, flags, io, { shard, repeatEach, rerunOf: rerun.rerunOf, signalsTaken })
 }
 
 /** The journey files the arguments (else the config's globs) select, and the arguments that are journey names. */

@@ -25,7 +25,7 @@ import {
 } from '@venomqa/core'
 import { faults } from '../faults'
 import type { HookBus } from '../hooks'
-import type { UndiciHttpClient } from '../http-client'
+import type { RunnerHttpClient } from '../http-client'
 import { type AppWatch, appGoneSuggestion } from '../worker-app'
 import type { ReleaseProblem, World } from '../world'
 import { JourneyEvents } from './events'
@@ -49,7 +49,7 @@ export interface JourneyEnv {
   journey: Journey
   file?: string
   world: World
-  http: UndiciHttpClient
+  http: RunnerHttpClient
   ports: Ports
   /** Extra lanes for parallel paths (at most `count`); absent when paths run one at a time. */
   workerLanes?: (count: number) => Promise<WorkerLane[]>

@@ -1,5 +1,5 @@
 import type { Ports } from '@venomqa/core'
-import type { UndiciHttpClient } from '../http-client'
+import type { RunnerHttpClient } from '../http-client'
 import type { AppWatch } from '../worker-app'
 import type { World } from '../world'
 
@@ -7,7 +7,7 @@ import type { World } from '../world'
 export interface Lane {
   index: number
   world: World
-  http: UndiciHttpClient
+  http: RunnerHttpClient
   ports: Ports
   /** The app of the worker the lane runs on, when its setup says when it ends: a step's failed request may be its end. */
   app?: AppWatch

@@ -1,6 +1,6 @@
 import { type Action, type ActionArgs, type HttpExchange, type StepNode, TimeoutError } from '@venomqa/core'
 import { faults } from '../faults'
-import { type UndiciHttpClient, isHttpResponseLike } from '../http-client'
+import { type RunnerHttpClient, isHttpResponseLike } from '../http-client'
 import { untilStepStops } from '../http/detached'
 import { moment } from '../http/server-errors'
 import { withExchangeOrigin } from '../http/origin'
@@ -19,7 +19,7 @@ export interface AttemptInput {
   /** Names the attempt in a stray-error or stall message: `step "pay" of journey "checkout"`. */
   label: string
   /** The action's argument, made for the client and signal of this attempt. */
-  args(http: UndiciHttpClient, signal: AbortSignal): ActionArgs
+  args(http: RunnerHttpClient, signal: AbortSignal): ActionArgs
   /** A stray error from code this attempt started, arriving after it ended. */
   onLate?: (error: unknown) => void
   /** Where the step runs, told with each of its exchanges to the client's exchange hook (a HAR names the step). */
@@ -93,8 +93,8 @@ function linkedDeadline(parent: AbortSignal, timeoutMs: number, what: string): {
  * one AbortController and one client less per step. Keyed by the signal too, since a worker's lane
  * serves the journeys of a run one after another, each with its own signal.
  */
-const sharedClients = new WeakMap<Lane, { signal: AbortSignal; client: UndiciHttpClient }>()
-function sharedClient(lane: Lane, signal: AbortSignal): UndiciHttpClient {
+const sharedClients = new WeakMap<Lane, { signal: AbortSignal; client: RunnerHttpClient }>()
+function sharedClient(lane: Lane, signal: AbortSignal): RunnerHttpClient {
   const cached = sharedClients.get(lane)
   if (cached?.signal === signal) return cached.client
   const client = lane.http.bind(signal)

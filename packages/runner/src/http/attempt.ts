@@ -1,6 +1,5 @@
 import type { EventEmitter } from 'node:events'
-import type { Dispatcher } from 'undici'
-import { request } from './undici'
+import { type ConnectionPool, request } from './transport'
 import { type ClassifiedFailure, classifyFailure } from './classify'
 import { type DetachedRequests, stepStop, untilStepStops } from './detached'
 import type { PreparedRequest } from './prepare'
@@ -20,10 +19,10 @@ export interface ReceivedResponse {
 }
 
 export interface AttemptOptions {
-  dispatcher: Dispatcher
+  pool: ConnectionPool
   /**
    * The request's timeout (its own, else the client's): a deadline for the whole attempt, from sending to
-   * the body's last byte, and undici's headers and body timers as a backstop.
+   * the body's last byte, and the connection's idle timeout as a backstop.
    */
   timeoutMs: number
   /** The request's own timeout, when it has one: kept to the millisecond by a timer (see RequestOptions.deadlineMs). */
@@ -57,10 +56,10 @@ export async function sendOnce(prepared: PreparedRequest, o: AttemptOptions): Pr
 async function receive(prepared: PreparedRequest, o: AttemptOptions, link: LinkedSignal): Promise<ReceivedResponse> {
   const { method, url, headers } = prepared.sent
   try {
-    // undici's bodyTimeout is an idle timer, reset by every chunk: a body that trickles in (a byte every
-    // second) never reached it, and the client-wide timeout never fired. The deadline is what bounds the
-    // request, the request's own timeout and the client's alike; undici's timers stay as a backstop.
-    const res = await request(url, { method, headers, body: prepared.body, signal: link.signal, dispatcher: o.dispatcher, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs, ...deadline(o) })
+    // The idle timeout is reset by every chunk: a body that trickles in (a byte every second) never
+    // reaches it. The deadline is what bounds the request, the request's own timeout and the client's
+    // alike; the idle timeout stays as a backstop (and bounds a connect or an answer that never comes).
+    const res = await request(url, { method, headers, body: prepared.body, signal: link.signal, pool: o.pool, idleTimeoutMs: o.timeoutMs, ...deadline(o) })
     const retryAfter = res.headers['retry-after']
     const setCookie = res.headers['set-cookie']
     return {
@@ -85,7 +84,7 @@ function deadline(o: AttemptOptions): { deadlineMs: number } | { checkedDeadline
 }
 
 interface LinkedSignal {
-  /** What undici listens to. */
+  /** What the transport listens to. */
   signal?: AbortSignal | EventEmitter
   /** The controller's signal when this request made one (its caller's signal). */
   own?: AbortSignal
@@ -121,7 +120,7 @@ function linkSignals(o: AttemptOptions): LinkedSignal {
 }
 
 /**
- * undici's header object as a plain string map. It is already one unless a header came more than once
+ * The transport's header object as a plain string map. It is already one unless a header came more than once
  * (an array), so it is used as it is then: a copy per response was pure overhead.
  */
 export function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {

@@ -1,5 +1,5 @@
 import { TimeoutError, TransportError, VenomError } from '@venomqa/core'
-import { DEADLINE_EXCEEDED, FailedAfterHeaders } from './undici'
+import { DEADLINE_EXCEEDED, FailedAfterHeaders, IDLE_TIMEOUT, INVALID_REQUEST } from './transport'
 
 /**
  * An HTTP request that got no answer in time (the client's timeout or the request's own): a TimeoutError
@@ -48,7 +48,7 @@ export interface ClassifiedFailure {
 
 /**
  * The one place that decides what a failed request means: which error the action sees, and whether a
- * retry may help. Used before sending (a step already aborted), and for whatever undici throws.
+ * retry may help. Used before sending (a step already aborted), and for whatever the transport throws.
  */
 export function classifyFailure(err: unknown, ctx: FailureContext): ClassifiedFailure {
   const { method, url } = ctx
@@ -61,22 +61,26 @@ export function classifyFailure(err: unknown, ctx: FailureContext): ClassifiedFa
   const msg = e?.message ?? String(err)
   if (err instanceof FailedAfterHeaders) {
     const status = err.statusCode
-    // The deadline (see request's deadlineMs) or undici's idle timer: either way the body did not come in time.
-    if (code === 'UND_ERR_BODY_TIMEOUT' || code === DEADLINE_EXCEEDED) return final(new RequestTimeoutError(`the body of the HTTP ${status} answer to ${method} ${url}`, ctx.timeoutMs))
+    // The deadline (see request's deadlineMs) or the idle timeout: either way the body did not come in time.
+    if (code === IDLE_TIMEOUT || code === DEADLINE_EXCEEDED) return final(new RequestTimeoutError(`the body of the HTTP ${status} answer to ${method} ${url}`, ctx.timeoutMs))
     return { error: new AnswerCutError(method, url, status, code ? `${code}: ${msg}` : msg, err.error), retryable: true }
   }
-  // undici refused to send what the step wrote (a header value with a line break, a method with a space):
-  // the step's mistake, which a retry would only repeat. undici's message names the header, not its value.
-  if (code === 'UND_ERR_INVALID_ARG') return final(new VenomError('E_HTTP_REQUEST', `${method} ${url} cannot be sent: ${msg}`, { cause: err }))
+  // Node refused to send what the step wrote (a header value with a line break, a method or header name
+  // with a space, a URL that is not http): the step's mistake, which a retry would only repeat. Node's
+  // message names the header, not its value.
+  if (REFUSED_TO_SEND.has(code)) return final(new VenomError('E_HTTP_REQUEST', `${method} ${url} cannot be sent: ${msg}`, { cause: err }))
   const transport = (kind: TransportError['kind'], message: string) => ({ error: new TransportError(kind, method, url, message, { cause: err }), retryable: true })
   if (code === 'ECONNREFUSED') return transport('connection-refused', `connection refused (${code})`)
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return transport('connection-reset', `connection reset: ${msg}`)
+  if (code === 'ECONNRESET' || code === 'EPIPE') return transport('connection-reset', `connection reset: ${msg}`)
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return transport('dns', `host not found (${code})`)
   if (/CERT|SSL|TLS/i.test(code) || /certificate|ssl|tls/i.test(msg)) return transport('tls', msg)
   // The server took longer than the client waits: sending it again would wait as long once more.
-  if (code === DEADLINE_EXCEEDED || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return final(new RequestTimeoutError(`${method} ${url}`, ctx.timeoutMs))
+  if (code === DEADLINE_EXCEEDED || code === IDLE_TIMEOUT || code === 'ETIMEDOUT') return final(new RequestTimeoutError(`${method} ${url}`, ctx.timeoutMs))
   return transport('transport', `${code ? `${code}: ` : ''}${msg}`)
 }
+
+/** Node's codes for a request it will not send as written, and the transport's own for a URL it cannot send to. */
+const REFUSED_TO_SEND = new Set([INVALID_REQUEST, 'ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN', 'ERR_UNESCAPED_CHARACTERS', 'ERR_HTTP_INVALID_HEADER_VALUE', 'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE'])
 
 function final(error: Error): ClassifiedFailure {
   return { error, retryable: false }

@@ -10,8 +10,8 @@ export const STOP_GRACE_MS = 1000
 
 /**
  * A step's signal as a request sees it, one per signal: `stop` when the signal aborts (the step stops
- * waiting), and `abort`, `STOP_GRACE_MS` later, for undici (the connection is cut). undici accepts an
- * EventEmitter with `aborted` and `reason` as a signal; adding and removing a listener on an
+ * waiting), and `abort`, `STOP_GRACE_MS` later, for the transport (the connection is cut). The transport
+ * accepts an EventEmitter with `aborted` and `reason` as a signal; adding and removing a listener on an
  * AbortSignal (an EventTarget) per request costs a few times what the rest of the client does.
  *
  * A class, its `aborted` and `reason` getters on the prototype: every journey has its own signal, so its
@@ -31,7 +31,7 @@ export class StepStop extends EventEmitter {
     else signal.addEventListener('abort', () => this.#onAbort(), { once: true })
   }
 
-  /** True once the grace is over: what undici reads. */
+  /** True once the grace is over: what the transport reads. */
   get aborted(): boolean {
     return this.#cut
   }

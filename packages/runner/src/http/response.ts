@@ -5,7 +5,7 @@ import { followServerError } from './server-errors'
 const NO_COOKIES: readonly string[] = Object.freeze([])
 
 /** What an action gets back. The body is parsed on the first `json()`, once. */
-export class UndiciResponse implements HttpResponse {
+export class RunnerResponse implements HttpResponse {
   readonly status: number
   readonly ok: boolean
   readonly headers: Record<string, string>
@@ -63,7 +63,7 @@ export class UndiciResponse implements HttpResponse {
  * it, its `bodyText` (and so `json()` and `text()`) as using it. Own accessors on this object alone;
  * `util.inspect` still shows the values (see inspect below), not `[Getter]`.
  */
-function followReads(response: UndiciResponse, entry: { checked: boolean; used: boolean }): void {
+function followReads(response: RunnerResponse, entry: { checked: boolean; used: boolean }): void {
   const values = { status: response.status, ok: response.ok, bodyText: response.bodyText }
   const accessor = (key: keyof typeof values, note: 'checked' | 'used') => ({
     enumerable: true,
@@ -82,6 +82,6 @@ function followReads(response: UndiciResponse, entry: { checked: boolean; used: 
     },
   })
   Object.defineProperty(response, Symbol.for('nodejs.util.inspect.custom'), {
-    value: (_depth: number, options: object, inspect: (v: unknown, o: object) => string) => `UndiciResponse ${inspect({ ...values, method: response.method, url: response.url }, options)}`,
+    value: (_depth: number, options: object, inspect: (v: unknown, o: object) => string) => `RunnerResponse ${inspect({ ...values, method: response.method, url: response.url }, options)}`,
   })
 }

@@ -1,5 +1,5 @@
 import { type ConnectOptions, type StateBackend, StateError, definePlugin, PLUGIN_API_VERSION, ConfigError, parseOptions, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
-import { request } from '../http/undici'
+import { request } from '../http/transport'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 

@@ -15,7 +15,6 @@ describe('classifyFailure', () => {
   it.each([
     ['ECONNREFUSED', 'connection-refused'],
     ['ECONNRESET', 'connection-reset'],
-    ['UND_ERR_SOCKET', 'connection-reset'],
     ['EPIPE', 'connection-reset'],
     ['ENOTFOUND', 'dns'],
     ['EAI_AGAIN', 'dns'],
@@ -29,14 +28,14 @@ describe('classifyFailure', () => {
     expect(retryable).toBe(true)
   })
 
-  it('a request undici refuses to send (UND_ERR_INVALID_ARG) is E_HTTP_REQUEST, not retryable', () => {
-    const { error, retryable } = classifyFailure(sysError('UND_ERR_INVALID_ARG', 'invalid x-a header'), ctx)
+  it.each(['ERR_INVALID_CHAR', 'ERR_INVALID_HTTP_TOKEN', 'ERR_UNESCAPED_CHARACTERS', 'VENOM_INVALID_REQUEST'])('a request Node refuses to send (%s) is E_HTTP_REQUEST, not retryable', (code) => {
+    const { error, retryable } = classifyFailure(sysError(code, 'Invalid character in header content ["x-a"]'), ctx)
     expect(error).not.toBeInstanceOf(TransportError)
-    expect(error).toMatchObject({ code: 'E_HTTP_REQUEST', message: 'GET http://api.test/x cannot be sent: invalid x-a header' })
+    expect(error).toMatchObject({ code: 'E_HTTP_REQUEST', message: 'GET http://api.test/x cannot be sent: Invalid character in header content ["x-a"]' })
     expect(retryable).toBe(false)
   })
 
-  it('reads the code from the cause, as undici wraps socket errors', () => {
+  it('reads the code from the cause, where an error wraps a socket error', () => {
     const err = new TypeError('fetch failed', { cause: sysError('ECONNREFUSED') })
     expect(classifyFailure(err, ctx).error).toMatchObject({ kind: 'connection-refused' })
   })
@@ -45,7 +44,7 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new Error('self-signed certificate in chain'), ctx).error).toMatchObject({ kind: 'tls' })
   })
 
-  it.each(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])('%s is a timeout with the client timeout, not retried', (code) => {
+  it.each(['VENOM_IDLE_TIMEOUT', 'VENOM_DEADLINE_EXCEEDED', 'ETIMEDOUT'])('%s is a timeout with the client timeout, not retried', (code) => {
     const { error, retryable } = classifyFailure(sysError(code), ctx)
     expect(error).toBeInstanceOf(TimeoutError)
     expect(error.message).toBe('GET http://api.test/x timed out after 5000 ms')
@@ -60,14 +59,14 @@ describe('classifyFailure', () => {
   })
 
   it("an abort by the caller's own signal is an aborted transport error, not retried", () => {
-    const r = classifyFailure(sysError('UND_ERR_ABORTED'), { ...ctx, userSignal: aborted('user'), requestSignal: aborted('user') })
+    const r = classifyFailure(sysError('VENOM_REQUEST_ABORTED'), { ...ctx, userSignal: aborted('user'), requestSignal: aborted('user') })
     expect(r.error).toMatchObject({ kind: 'aborted', message: 'GET http://api.test/x: request aborted by its signal' })
     expect(r.retryable).toBe(false)
   })
 
   it("the request's own timeout reads as that timeout", () => {
     const own = new TimeoutError('GET http://api.test/x', 50)
-    expect(classifyFailure(sysError('UND_ERR_ABORTED'), { ...ctx, requestSignal: aborted(own) }).error).toBe(own)
+    expect(classifyFailure(sysError('VENOM_REQUEST_ABORTED'), { ...ctx, requestSignal: aborted(own) }).error).toBe(own)
   })
 
   it('a signal aborted without an error reason is a plain abort', () => {
@@ -77,9 +76,9 @@ describe('classifyFailure', () => {
   })
 
   it('anything else is a retryable transport error that keeps its cause', () => {
-    const cause = sysError('UND_ERR_WEIRD', 'odd')
+    const cause = sysError('ERR_WEIRD', 'odd')
     const { error, retryable } = classifyFailure(cause, ctx)
-    expect(error).toMatchObject({ kind: 'transport', message: 'GET http://api.test/x: UND_ERR_WEIRD: odd', cause })
+    expect(error).toMatchObject({ kind: 'transport', message: 'GET http://api.test/x: ERR_WEIRD: odd', cause })
     expect(retryable).toBe(true)
   })
 })

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { CLOSED_PORT } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type ExchangeOrigin, HarRecorder, type HarLog, UndiciHttpClient, createRunner } from '../../src/index'
+import { type ExchangeOrigin, HarRecorder, type HarLog, RunnerHttpClient, createRunner } from '../../src/index'
 
 let server: http.Server
 let base: string
@@ -29,7 +29,7 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())))
 describe('HarRecorder', () => {
   it('records every exchange as a HAR 1.2 entry, redacted, in the order they started', async () => {
     const har = new HarRecorder()
-    const client = new UndiciHttpClient({ baseUrl: base, onExchange: har.onExchange, cacheGets: true, retry: false })
+    const client = new RunnerHttpClient({ baseUrl: base, onExchange: har.onExchange, cacheGets: true, retry: false })
     // An innocent header carries a value that a later request shows to be a token: masked there too.
     await client.post('/items?page=2&q=a%20b', { json: { name: 'x', password: 'pw-1a2b3c4d5e' }, headers: { 'x-trace': 'tok-4f9a8b7c6d5e' } })
     await client.post('/login', { json: { user: 'ann' } })
@@ -76,7 +76,7 @@ describe('HarRecorder', () => {
 
   it('gives a binary body and a body the history cut their sizes as sent and received, not as kept', async () => {
     const har = new HarRecorder()
-    const client = new UndiciHttpClient({ baseUrl: base, onExchange: har.onExchange, retry: false })
+    const client = new RunnerHttpClient({ baseUrl: base, onExchange: har.onExchange, retry: false })
     await client.post('/bytes', { body: new Uint8Array([0, 1, 2, 255, 254, 65]), headers: { 'content-type': 'application/octet-stream' } })
     await client.get('/big')
     const [entry, big] = (JSON.parse(har.render({ name: 'venomqa', version: '1' })) as HarLog).log.entries
@@ -138,7 +138,7 @@ describe('the step of each exchange', () => {
     // A request made outside of any step is told with no origin, and its entry has none.
     const outside = new HarRecorder()
     let told: [ExchangeOrigin | undefined] | undefined
-    const client = new UndiciHttpClient({ baseUrl: base, retry: false, onExchange: (e, origin) => {
+    const client = new RunnerHttpClient({ baseUrl: base, retry: false, onExchange: (e, origin) => {
       told = [origin]
       outside.onExchange(e, origin)
     } })

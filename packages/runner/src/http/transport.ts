@@ -1,0 +1,465 @@
+import type { EventEmitter } from 'node:events'
+import type * as Http from 'node:http'
+import type * as Https from 'node:https'
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib'
+
+/**
+ * The runner's HTTP transport: Node's own http and https modules, a keep-alive pool per run.
+ *
+ * Why not undici: a test run is short, and what it pays is the cold cost. undici parses HTTP with llhttp
+ * compiled to WebAssembly, compiled at the first request and optimised by V8 on a background thread a few
+ * requests later; its request path is also more JavaScript, all of it interpreted until it is hot. Node's
+ * http runs the same llhttp compiled into Node, and its modules come from Node's code cache. Measured whole
+ * process, 1,500 dependent requests to a local server on a two-core machine, in one interleaved run: a plain
+ * undici loop 0.82 s and 1.03 s of CPU, the same loop on node:http 0.55 s and 0.59 s; per added request once
+ * both are hot, 0.16 and 0.13 ms (bench/runner-overhead, its two `raw` lines).
+ */
+
+/**
+ * Node's http and https, loaded at the first request: the commands that read results and send nothing
+ * (`venomqa report`, `merge-reports`, `list`) take the runner for its reporters, and https (tls, crypto)
+ * alone costs about 4 ms to load.
+ */
+const http = (): typeof Http => process.getBuiltinModule('node:http')
+const https = (): typeof Https => process.getBuiltinModule('node:https')
+
+/** How long an idle kept-alive connection is kept: under the 5 s Node's own servers keep one. */
+const IDLE_CONNECTION_MS = 4000
+
+/**
+ * The connections of a run: at most `connections` at once to each origin, kept alive between requests
+ * (a server's `Keep-Alive: timeout=` hint is heeded by Node's agent). `close()` waits for the requests
+ * still under way, as a rollback waits for a step's detached requests, then closes every connection.
+ */
+export class ConnectionPool {
+  readonly #connections: number
+  #http?: Http.Agent
+  #https?: Https.Agent
+  readonly #pending = new Set<Promise<unknown>>()
+  #closed = false
+
+  constructor(connections = 16) {
+    this.#connections = connections
+  }
+
+  /** The agent for a URL's protocol (`http:` or `https:`), made at its first request. */
+  agent(protocol: string): Http.Agent {
+    if (this.#closed) throw new PoolClosedError()
+    const options: Http.AgentOptions = { keepAlive: true, maxSockets: this.#connections, timeout: IDLE_CONNECTION_MS, scheduling: 'lifo' }
+    if (protocol === 'https:') return (this.#https ??= new (https().Agent)(options))
+    return (this.#http ??= new (http().Agent)(options))
+  }
+
+  /** Keep `sending` until it settles, for close() to wait for. */
+  track<T>(sending: Promise<T>): Promise<T> {
+    this.#pending.add(sending)
+    const forget = () => this.#pending.delete(sending)
+    sending.then(forget, forget)
+    return sending
+  }
+
+  /** Wait for the requests under way, then close every connection; a request sent after this is refused. */
+  async close(): Promise<void> {
+    this.#closed = true
+    while (this.#pending.size) await Promise.allSettled([...this.#pending])
+    this.destroy()
+  }
+
+  /** Close every connection now, cutting the requests under way. */
+  destroy(): void {
+    this.#closed = true
+    this.#http?.destroy()
+    this.#https?.destroy()
+  }
+}
+
+/** A request sent through a pool that was closed. */
+export class PoolClosedError extends Error {
+  readonly code = 'VENOM_POOL_CLOSED'
+  constructor() {
+    super('the connection pool is closed')
+    this.name = 'PoolClosedError'
+  }
+}
+
+let sharedPool: ConnectionPool | undefined
+
+/** The pool of requests sent with none of their own (a state backend's control calls): its connections never keep the process alive. */
+function defaultPool(): ConnectionPool {
+  return (sharedPool ??= new ConnectionPool())
+}
+
+/** What the runner sends. */
+export interface RequestOptions {
+  method: string
+  headers?: Record<string, string>
+  body?: string | Uint8Array
+  /**
+   * Aborts the request, before or after its headers came: it rejects with the signal's reason. An
+   * AbortSignal, or an emitter of `abort` with `aborted` and `reason` (see StepStop).
+   */
+  signal?: AbortSignal | EventEmitter
+  /**
+   * The longest the connection may stay silent: while connecting, waiting for the answer's headers, and
+   * between two chunks of its body. Past it the connection is cut and the request rejects with an
+   * IdleTimeout (in a FailedAfterHeaders once the answer's headers came).
+   */
+  idleTimeoutMs?: number
+  /**
+   * A deadline for the whole request, ms from the call: past it the connection is cut and the request
+   * rejects with a DeadlineExceeded (in a FailedAfterHeaders once the answer's headers came). The idle
+   * timeout is reset by every chunk: a body that keeps trickling in never reaches it.
+   */
+  deadlineMs?: number
+  /**
+   * The same deadline without a timer, for the client-wide timeout every request has: checked as each
+   * chunk of the body arrives, so a body that trickles in is cut at its first chunk past the deadline, and
+   * silence is left to the idle timeout. A timer per request is a cost on every request of a run for a
+   * case almost none of them meets.
+   */
+  checkedDeadlineMs?: number
+  /** The shared default pool when not given. */
+  pool?: ConnectionPool
+}
+
+/** A response read to its end. */
+export interface TextResponse {
+  statusCode: number
+  /** Lower-case names; a repeated header is an array. */
+  headers: Record<string, string | string[]>
+  /**
+   * The body as text: decompressed as its Content-Encoding says (gzip, x-gzip, deflate, br), then decoded
+   * with the content type's charset (UTF-8 when it names none or one no decoder knows), a leading
+   * byte-order mark dropped.
+   */
+  bodyText: string
+  /**
+   * A binary body's bytes, decompressed (see isBinaryType): its text is not what was sent. Copied, as a
+   * chunk may be a view of a larger buffer that would otherwise be kept as long as the run keeps this.
+   */
+  bodyBytes?: Uint8Array
+}
+
+/** A URL the transport cannot send to; `code` tells the classifier it is the step's mistake. */
+export class InvalidRequestError extends Error {
+  readonly code = INVALID_REQUEST
+  constructor(message: string) {
+    super(message)
+    this.name = 'InvalidRequestError'
+  }
+}
+
+export const INVALID_REQUEST = 'VENOM_INVALID_REQUEST'
+
+/**
+ * Send a request and read its whole body as text. A URL that is not http(s) throws at once; aborts,
+ * timeouts and connection failures reject.
+ */
+export function request(url: string, o: RequestOptions): Promise<TextResponse> {
+  let target: URL
+  try {
+    target = new URL(url)
+  } catch {
+    throw new InvalidRequestError(`invalid URL: ${url}`)
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new InvalidRequestError(`only http: and https: URLs can be sent, got ${target.protocol}`)
+  const pool = o.pool ?? defaultPool()
+  return pool.track(new Promise<TextResponse>((resolve, reject) => new Exchange(target, o, pool, resolve, reject).start()))
+}
+
+/** One request and its answer, settled once: with the whole body, or with the first failure. */
+class Exchange {
+  #req?: Http.ClientRequest
+  #settled = false
+  /** Why the request was aborted, once its signal fired. */
+  #reason?: Error
+  #stopListening?: () => void
+  #statusCode = 0
+  #headers: Record<string, string | string[]> = {}
+  readonly #chunks: Buffer[] = []
+  #length = 0
+  #deadline?: ReturnType<typeof setTimeout>
+  /** The checked deadline (RequestOptions.checkedDeadlineMs): when, on performance.now()'s clock, and its length. */
+  #checkedAt?: number
+  #checkedMs = 0
+
+  constructor(
+    private readonly target: URL,
+    private readonly o: RequestOptions,
+    private readonly pool: ConnectionPool,
+    private readonly resolve: (response: TextResponse) => void,
+    private readonly reject: (error: Error) => void,
+  ) {}
+
+  start(): void {
+    const { o, target } = this
+    const signal = o.signal
+    if (signal && (signal as AbortSignal).aborted) return this.#fail((this.#reason = abortReason(signal)))
+    if (o.deadlineMs !== undefined) {
+      const ms = o.deadlineMs
+      this.#deadline = setTimeout(() => this.#fail(new DeadlineExceeded(ms)), ms)
+    } else if (o.checkedDeadlineMs !== undefined) {
+      this.#checkedAt = performance.now() + o.checkedDeadlineMs
+      this.#checkedMs = o.checkedDeadlineMs
+    }
+    if (signal)
+      this.#stopListening = onAbort(signal, () => {
+        this.#reason = abortReason(signal)
+        this.#fail(this.#reason)
+      })
+    let req: Http.ClientRequest
+    try {
+      req = (target.protocol === 'https:' ? https() : http()).request({
+        protocol: target.protocol,
+        hostname: target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: o.method,
+        headers: o.headers,
+        agent: this.pool.agent(target.protocol),
+      })
+    } catch (err) {
+      // Node refuses what cannot be sent (a header value with a line break, a method with a space) here,
+      // naming the header, not its value.
+      return this.#fail(err as Error)
+    }
+    this.#req = req
+    if (o.idleTimeoutMs !== undefined) {
+      const ms = o.idleTimeoutMs
+      req.setTimeout(ms, () => this.#fail(new IdleTimeout(ms, this.#statusCode !== 0)))
+    }
+    req.on('error', (err) => this.#fail(err))
+    req.on('response', (res) => this.#receive(res))
+    try {
+      req.end(o.body)
+    } catch (err) {
+      this.#fail(err as Error)
+    }
+  }
+
+  #receive(res: Http.IncomingMessage): void {
+    this.#statusCode = res.statusCode ?? 0
+    this.#headers = parseHeaders(res.rawHeaders)
+    res.on('data', (chunk: Buffer) => {
+      this.#chunks.push(chunk)
+      this.#length += chunk.length
+      if (this.#checkedAt !== undefined && performance.now() > this.#checkedAt) this.#fail(new DeadlineExceeded(this.#checkedMs))
+    })
+    res.on('end', () => this.#complete())
+    res.on('error', (err) => this.#fail(err))
+    // Closed before its end without an error event (the server cut the connection mid-body).
+    res.on('close', () => {
+      if (!res.complete) this.#fail(Object.assign(new Error('the connection closed before the whole body came'), { code: 'ECONNRESET' }))
+    })
+  }
+
+  #complete(): void {
+    if (this.#settled) return
+    this.#settled = true
+    this.#cleanUp()
+    this.resolve({ statusCode: this.#statusCode, headers: this.#headers, ...readBody(this.#chunks, this.#length, this.#headers) })
+  }
+
+  #fail(error: Error): void {
+    if (this.#settled) return
+    this.#settled = true
+    this.#cleanUp()
+    // The connection is cut: what comes after this on it is no one's.
+    this.#req?.destroy()
+    // An abort keeps its reason as it is: the signal says why, whenever it came.
+    this.reject(this.#statusCode >= 200 && error !== this.#reason ? new FailedAfterHeaders(this.#statusCode, error) : error)
+  }
+
+  #cleanUp(): void {
+    this.#stopListening?.()
+    clearTimeout(this.#deadline)
+  }
+}
+
+/** Listen for a signal's abort, once; returns what stops listening. An emitter is used as it is (see StepStop). */
+function onAbort(signal: AbortSignal | EventEmitter, listener: () => void): () => void {
+  if ('addEventListener' in signal) {
+    signal.addEventListener('abort', listener, { once: true })
+    return () => signal.removeEventListener('abort', listener)
+  }
+  signal.once('abort', listener)
+  return () => signal.off('abort', listener)
+}
+
+/**
+ * Response headers from Node's raw list: names lower-cased, a repeated header an array, values decoded
+ * as UTF-8 (Node reads header bytes as Latin-1; a `Content-Disposition` filename keeps that reading, as
+ * RFC 6266 defines its bytes).
+ */
+export function parseHeaders(raw: readonly string[]): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {}
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase()
+    let value = raw[i + 1]!
+    if (name !== 'content-disposition' && /[\x80-\xff]/.test(value)) value = Buffer.from(value, 'latin1').toString('utf8')
+    const had = headers[name]
+    if (had === undefined) headers[name] = value
+    else if (typeof had === 'string') headers[name] = [had, value]
+    else had.push(value)
+  }
+  return headers
+}
+
+/**
+ * What `request` rejects with when the connection failed after the answer's final headers came (the
+ * server closed it mid-body, or the body timed out): the API did answer, with this status, so the error
+ * must not read as if the request never got there. `code` is the cause's, for the classifier.
+ */
+export class FailedAfterHeaders extends Error {
+  readonly code?: string
+  constructor(
+    readonly statusCode: number,
+    readonly error: Error,
+  ) {
+    super(error.message, { cause: error })
+    this.name = 'FailedAfterHeaders'
+    this.code = (error as { code?: string }).code
+  }
+}
+
+/** What a request's own deadline (`deadlineMs`) cuts it with; `code` tells the classifier. */
+export class DeadlineExceeded extends Error {
+  readonly code = DEADLINE_EXCEEDED
+  constructor(readonly timeoutMs: number) {
+    super(`request deadline of ${timeoutMs} ms exceeded`)
+    this.name = 'DeadlineExceeded'
+  }
+}
+
+export const DEADLINE_EXCEEDED = 'VENOM_DEADLINE_EXCEEDED'
+
+function abortReason(signal: AbortSignal | EventEmitter): Error {
+  return ((signal as AbortSignal).reason as Error | undefined) ?? new RequestAbortedError()
+}
+
+/** An abort whose signal gave no reason. */
+export class RequestAbortedError extends Error {
+  readonly code = 'VENOM_REQUEST_ABORTED'
+  constructor() {
+    super('Request aborted')
+    this.name = 'RequestAbortedError'
+  }
+}
+
+/** What a silence longer than the idle timeout cuts a request with; `code` tells the classifier. */
+export class IdleTimeout extends Error {
+  readonly code = IDLE_TIMEOUT
+  constructor(
+    readonly timeoutMs: number,
+    afterHeaders: boolean,
+  ) {
+    super(afterHeaders ? `no part of the body came for ${timeoutMs} ms` : `no answer came for ${timeoutMs} ms`)
+    this.name = 'IdleTimeout'
+  }
+}
+
+export const IDLE_TIMEOUT = 'VENOM_IDLE_TIMEOUT'
+
+/**
+ * The body as the response describes it. The bytes are first undone of their Content-Encoding (a server
+ * may compress whatever the request's Accept-Encoding said, and a user who sends one gets it), then
+ * decoded with the declared charset: reading every body as UTF-8 turned `café` in ISO-8859-1 into
+ * `caf\ufffd` and gzip into garbage that `json()` refused. UTF-8, by far the most common, stays on the
+ * fast path (Buffer#toString).
+ */
+function readBody(chunks: Buffer[], length: number, headers: Record<string, string | string[]>): { bodyText: string; bodyBytes?: Uint8Array } {
+  if (length === 0) return { bodyText: '' }
+  let buffer = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length)
+  const encoding = headers['content-encoding']
+  if (encoding !== undefined) buffer = decompress(buffer, Array.isArray(encoding) ? encoding.join(',') : encoding)
+  const type = headers['content-type']
+  // Its text too, as before: a step that reads an image with text() gets what it always got.
+  if (isBinaryType(type)) return { bodyText: buffer.toString('utf8'), bodyBytes: new Uint8Array(buffer) }
+  const decode = charsetDecoder(type)
+  if (decode) return { bodyText: decode(buffer) }
+  const bom = buffer.length > 2 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf
+  return { bodyText: buffer.toString('utf8', bom ? 3 : 0) }
+}
+
+/**
+ * Media types whose bodies are bytes, not text: images (but SVG), sound, video, fonts, archives, PDF,
+ * octet streams, binary serialisations. A type that names a charset is text whatever it is. Any other,
+ * and a body without a type, is read as text, as every body was.
+ */
+const BINARY_TYPE =
+  /^\s*(?:(?:image\/(?!svg)|audio\/|video\/|font\/)[^;]*|application\/(?:octet-stream|pdf|zip|gzip|x-gzip|x-tar|x-bzip2|x-7z-compressed|x-rar-compressed|vnd\.rar|wasm|protobuf|x-protobuf|vnd\.google\.protobuf|grpc|msgpack|x-msgpack|cbor|vnd\.ms-excel|vnd\.openxmlformats-[^;]*|vnd\.oasis\.opendocument\.[^;]*|java-archive|x-sqlite3))\s*(?:;|$)/i
+
+export function isBinaryType(contentType: string | string[] | undefined): boolean {
+  const type = Array.isArray(contentType) ? contentType[0] : contentType
+  return type !== undefined && BINARY_TYPE.test(type) && !/;\s*charset=/i.test(type)
+}
+
+/**
+ * Undo the codings in the order opposite to the one they were applied in (`gzip, br` is gzip, then br).
+ * A coding this client cannot undo (compress, zstd), or bytes that do not decompress, leave the body as it
+ * came: the step sees what the server sent rather than a crash inside the client.
+ */
+function decompress(buffer: Buffer, contentEncoding: string): Buffer {
+  const codings = contentEncoding.toLowerCase().split(',')
+  let out = buffer
+  for (let i = codings.length - 1; i >= 0; i--) {
+    const coding = codings[i]!.trim()
+    try {
+      if (coding === 'gzip' || coding === 'x-gzip') out = gunzipSync(out)
+      else if (coding === 'br') out = brotliDecompressSync(out)
+      else if (coding === 'deflate') out = inflateDeflate(out)
+      else if (coding !== 'identity' && coding !== '') return buffer
+    } catch {
+      return buffer
+    }
+  }
+  return out
+}
+
+/** `deflate` is zlib-wrapped by the standard, raw by some servers: browsers take both, and so does this. */
+function inflateDeflate(buffer: Buffer): Buffer {
+  try {
+    return inflateSync(buffer)
+  } catch {
+    return inflateRawSync(buffer)
+  }
+}
+
+type Decode = (bytes: Buffer) => string
+
+const decoders = new Map<string, Decode | undefined>()
+
+/**
+ * The decoder for the content type's charset, or undefined for UTF-8 (the fast path): when none is named,
+ * when it is UTF-8, and when no decoder knows the label (a guess at UTF-8 beats failing the request).
+ * TextDecoder drops a byte-order mark itself. Decoders are kept per known label (a bounded set: unknown
+ * ones are not kept); `decode` without `stream` keeps no state between calls.
+ */
+function charsetDecoder(contentType: string | string[] | undefined): Decode | undefined {
+  if (contentType === undefined) return undefined
+  const match = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;,\s]*))/i.exec(Array.isArray(contentType) ? contentType[0]! : contentType)
+  const label = (match?.[1] ?? match?.[2] ?? '').trim().toLowerCase()
+  if (!label || label === 'utf-8' || label === 'utf8') return undefined
+  if (decoders.has(label)) return decoders.get(label)
+  let decoder: TextDecoder
+  try {
+    decoder = new TextDecoder(label)
+  } catch {
+    return undefined
+  }
+  const decode = decoder.encoding === 'utf-8' ? undefined : decoder.encoding === 'windows-1252' ? decodeWindows1252 : (bytes: Buffer) => decoder.decode(bytes)
+  decoders.set(label, decode)
+  return decode
+}
+
+/** windows-1252's characters at 0x80 to 0x9f, where it differs from ISO-8859-1 (the five holes kept as C1). */
+const WINDOWS_1252_HIGH = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178'
+
+/**
+ * windows-1252, which the labels iso-8859-1, latin1 and us-ascii also mean (WHATWG Encoding). Node 20's
+ * TextDecoder decodes it as ISO-8859-1, turning 0x80 (€) and its neighbours into control characters.
+ */
+function decodeWindows1252(bytes: Buffer): string {
+  const latin1 = bytes.toString('latin1')
+  return /[\x80-\x9f]/.test(latin1) ? latin1.replace(/[\x80-\x9f]/g, (c) => WINDOWS_1252_HIGH[c.charCodeAt(0) - 0x80]!) : latin1
+}
