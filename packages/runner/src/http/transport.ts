@@ -35,7 +35,9 @@ export class ConnectionPool {
   readonly #connections: number
   #http?: Http.Agent
   #https?: Https.Agent
-  readonly #pending = new Set<Promise<unknown>>()
+  /** Requests sent and not yet settled, and what close() waits on until they are none. */
+  #underWay = 0
+  #allSettled?: () => void
   #closed = false
 
   constructor(connections = 16) {
@@ -50,18 +52,20 @@ export class ConnectionPool {
     return (this.#http ??= new (http().Agent)(options))
   }
 
-  /** Keep `sending` until it settles, for close() to wait for. */
-  track<T>(sending: Promise<T>): Promise<T> {
-    this.#pending.add(sending)
-    const forget = () => this.#pending.delete(sending)
-    sending.then(forget, forget)
-    return sending
+  /** A request was sent: close() waits for it. A counter, not a set of promises: this runs for every request. */
+  sent(): void {
+    this.#underWay++
+  }
+
+  /** A request sent settled. */
+  settled(): void {
+    if (--this.#underWay === 0) this.#allSettled?.()
   }
 
   /** Wait for the requests under way, then close every connection; a request sent after this is refused. */
   async close(): Promise<void> {
     this.#closed = true
-    while (this.#pending.size) await Promise.allSettled([...this.#pending])
+    if (this.#underWay > 0) await new Promise<void>((resolve) => (this.#allSettled = resolve))
     this.destroy()
   }
 
@@ -164,7 +168,7 @@ export function request(url: string, o: RequestOptions): Promise<TextResponse> {
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new InvalidRequestError(`only http: and https: URLs can be sent, got ${target.protocol}`)
   const pool = o.pool ?? defaultPool()
-  return pool.track(new Promise<TextResponse>((resolve, reject) => new Exchange(target, o, pool, resolve, reject).start()))
+  return new Promise<TextResponse>((resolve, reject) => new Exchange(target, o, pool, resolve, reject).start())
 }
 
 /** One request and its answer, settled once: with the whole body, or with the first failure. */
@@ -193,6 +197,7 @@ class Exchange {
 
   start(): void {
     const { o, target } = this
+    this.pool.sent()
     const signal = o.signal
     if (signal && (signal as AbortSignal).aborted) return this.#fail((this.#reason = abortReason(signal)))
     if (o.deadlineMs !== undefined) {
@@ -273,6 +278,7 @@ class Exchange {
   #cleanUp(): void {
     this.#stopListening?.()
     clearTimeout(this.#deadline)
+    this.pool.settled()
   }
 }
 

@@ -194,6 +194,10 @@ describe('the connection pool', () => {
 
   it('close() waits for the requests under way, then refuses new ones', async () => {
     const own = new ConnectionPool()
+    // Requests that failed, before sending or after, are not waited for.
+    await failure(request(`http://127.0.0.1:${CLOSED_PORT}/x`, { method: 'GET', pool: own }))
+    await failure(request(`${app.url}/x`, { method: 'GET', pool: own, signal: AbortSignal.abort() }))
+    await failure(request(`${app.url}/no-headers`, { method: 'GET', pool: own, idleTimeoutMs: 50 }))
     const slow = request(`${app.url}/slow-close`, { method: 'GET', pool: own })
     await own.close()
     expect((await slow).bodyText).toBe('late')
