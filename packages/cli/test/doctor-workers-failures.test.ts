@@ -31,6 +31,19 @@ const setups = {
     }),
   // No startApp, and not inside composeWorkers: a mistake in the config, told when a worker is made.
   'no-start-app': () => postgresWorkers({ url }),
+  // An app that never says it is ready (still polling it): the create is given up at pluginTimeout.
+  hangs: () =>
+    postgresWorkers({
+      url,
+      startApp: (_index: number, _databaseUrl: string, { signal }: { signal: AbortSignal }) =>
+        new Promise<never>((_, reject) => {
+          const polling = setInterval(() => {}, 100)
+          signal.addEventListener('abort', () => {
+            clearInterval(polling)
+            reject(signal.reason)
+          })
+        }),
+    }),
 }
 
 export default {
@@ -38,6 +51,7 @@ export default {
   plugins: [['@venomqa/state-postgres', { url: '\${DATABASE_URL}' }]],
   parallelPaths: 2,
   workerSetup: setups[process.env.SETUP as keyof typeof setups](),
+  pluginTimeout: process.env.SETUP === 'hangs' ? 1500 : undefined,
 }
 `
 
@@ -89,6 +103,15 @@ describe('venomqa doctor with a workerSetup that cannot make a worker', () => {
     expect(r.code, r.stdout + r.stderr).toBe(2)
     expect(workersLine(r.stdout)).toMatch(/^✗ workers {4}worker 1 could not be made: workerSetup\.create\(1\) failed: postgresWorkers: each worker needs its own app: give startApp\(index, databaseUrl\)/)
     expect(r.stdout).toContain('doctor: 1 of 7 checks failed, a mistake in the config, a plugin or a journey')
+    expect(await databaseExists(WORKER_DB)).toBe(false)
+  }, 45_000)
+
+  it('a create given up at pluginTimeout says so, without what a run would do about it, and drops the database it made', async () => {
+    const r = await doctor('hangs')
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    const line = workersLine(r.stdout)
+    expect(line).toMatch(/^✗ workers {4}worker 1 could not be made: workerSetup\.create\(1\) .*1500 ms \(pluginTimeout\).*; undone$/)
+    expect(line).not.toMatch(/not used again|in this run/)
     expect(await databaseExists(WORKER_DB)).toBe(false)
   }, 45_000)
 })

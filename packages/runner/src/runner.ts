@@ -900,9 +900,12 @@ export class Runner {
     return this.#armed(() => this.#workerPool().lane(index, undefined, signal))
   }
 
-  /** Why worker `index` runs nothing more (its app ended on its own, a call of its setup timed out), or undefined. */
+  /**
+   * Why worker `index` could run nothing more (its app ended on its own, a call of its setup timed out), or
+   * undefined: the reason alone, without what a run does about it (for a check outside of a run).
+   */
   workerUnusable(index: number): string | undefined {
-    return this.#pool?.unusable(index)
+    return this.#pool?.unusable(index, false)
   }
 
   /**

@@ -61,7 +61,7 @@ export class WorkerPool {
   /** Workers made, by index, once made: what the runner looks at between journeys. */
   readonly #ready = new Map<number, Made>()
   /** Workers given up, by index: why, as an error every later use of the worker rejects with. */
-  readonly #givenUp = new Map<number, Error>()
+  readonly #givenUp = new Map<number, WorkerGivenUp>()
   readonly #connects: BackendConnects
   readonly #lateCreates: AbandonedWork<number>
 
@@ -101,9 +101,9 @@ export class WorkerPool {
    * Why worker `index` runs nothing more in this run, or undefined: a setup call on it timed out, or one of
    * its state backends was abandoned (see StateCalls).
    */
-  unusable(index: number): string | undefined {
+  unusable(index: number, inRun = true): string | undefined {
     const givenUp = this.#givenUp.get(index)
-    if (givenUp) return givenUp.message
+    if (givenUp) return inRun ? givenUp.message : givenUp.reason
     const made = this.#ready.get(index)
     return made && this.#o.calls.unusableAmong(made.backends)
   }
@@ -120,7 +120,7 @@ export class WorkerPool {
   #giveUp(index: number, why: string, cause?: unknown, also = ''): Error {
     const earlier = this.#givenUp.get(index)
     if (earlier) return earlier
-    const givenUp = new Error(`${why}; worker ${index} is not used again in this run${also}`, { cause })
+    const givenUp = new WorkerGivenUp(index, `${why}${also}`, `${why}; worker ${index} is not used again in this run${also}`, cause)
     this.#givenUp.set(index, givenUp)
     return givenUp
   }
@@ -391,4 +391,20 @@ const backendName = (b: StateBackend) => `"${b.name}" (${b.mechanism})`
 /** `1 state backend ("pg" (snapshot))`, `2 state backends (...)`. */
 function describeBackends(backends: readonly StateBackend[]): string {
   return `${plural(backends.length, 'state backend')} (${backends.map(backendName).join(', ')})`
+}
+
+/**
+ * Why a worker was given up, as a run tells it (`message`: "...; worker 2 is not used again in this run")
+ * and as the reason alone (`reason`), for a check that makes a worker outside of a run (`venomqa doctor`).
+ */
+export class WorkerGivenUp extends Error {
+  constructor(
+    readonly worker: number,
+    readonly reason: string,
+    message: string,
+    cause?: unknown,
+  ) {
+    super(message, { cause })
+    this.name = 'Error'
+  }
 }

@@ -1,5 +1,5 @@
 import { AbortedError, type StateBackend, backendLabel, errorMessage, isUserError, madeByWorkerSetups, redactCredentials, redactText, workerLeftBehind } from '@venomqa/core'
-import type { Lane, Runner } from '@venomqa/runner'
+import type { Lane, Runner, WorkerGivenUp } from '@venomqa/runner'
 import { EXIT, type Io } from '../exit'
 import { exitNow } from '../exit-guard'
 import { madeByWorkersLines } from './left-behind'
@@ -35,6 +35,15 @@ export async function httpStatus(url: string, signal: AbortSignal): Promise<numb
   const res = await fetch(withoutCredentials(url), { signal, redirect: 'manual' })
   await res.arrayBuffer().catch(() => {})
   return res.status
+}
+
+/**
+ * What went wrong, without what a run would do about it: a worker the pool gave up says "...; worker 1 is
+ * not used again in this run", which means nothing to a check that makes the worker outside of a run.
+ */
+function whyFailed(err: unknown): string {
+  const reason = (err as Partial<WorkerGivenUp> | undefined)?.reason
+  return typeof reason === 'string' ? reason : errorMessage(err)
 }
 
 /** Why a fetch found nothing there, as short as the system says it (`ECONNREFUSED`), masked. */
@@ -112,8 +121,8 @@ export async function checkWorkers(
     else if (!lane) {
       createError = err
       if (mistakeIn(err)) mistake()
-      failed = `worker 1 could not be made: ${redactText(errorMessage(err))}`
-    } else failed = `worker 1 made by the workerSetup in ${madeMs} ms, but ${err instanceof WorkerCheckFailed ? err.message : redactText(errorMessage(err))}`
+      failed = `worker 1 could not be made: ${redactText(whyFailed(err))}`
+    } else failed = `worker 1 made by the workerSetup in ${madeMs} ms, but ${err instanceof WorkerCheckFailed ? err.message : redactText(whyFailed(err))}`
   }
   let undone: string | undefined
   try {
