@@ -32,26 +32,27 @@ const LANES = 2
  * not listed runs last, in the order the workspace lists it.
  */
 const LONGEST_FIRST = [
-  '@venomqa/cli', // 337
-  '@venomqa/explore', // 164
-  '@venomqa/examples-journeys', // 119
-  '@venomqa/pg-proxy', // 83
-  '@venomqa/adapter-wiremock', // 79
-  '@venomqa/state-postgres', // 73
-  '@venomqa/reporter-html', // 47
-  '@venomqa/runner', // 41
-  '@venomqa/state-mysql', // 36
-  '@venomqa/openapi', // 36
-  '@venomqa/adapter-redis', // 31
-  '@venomqa/adapter-mailhog', // 30
-  '@venomqa/release-check', // 29
-  '@venomqa/core', // 16
-  '@venomqa/example-todo-app', // 16
-  '@venomqa/example-shop-app', // 12
-  '@venomqa/repo-check', // 9
-  '@venomqa/adapter-elasticsearch', // 8
-  'venomqa-plugin-csv', // 8
-  '@venomqa/reporter-slack', // 7
+  '@venomqa/cli', // 299
+  '@venomqa/explore', // 152
+  '@venomqa/pg-proxy', // 92
+  '@venomqa/state-postgres', // 87
+  '@venomqa/examples-journeys', // 86
+  '@venomqa/adapter-wiremock', // 64
+  '@venomqa/state-mysql', // 47
+  '@venomqa/runner', // 43
+  '@venomqa/adapter-redis', // 38
+  '@venomqa/reporter-html', // 38
+  '@venomqa/openapi', // 28
+  '@venomqa/core', // 21
+  '@venomqa/adapter-mailhog', // 21
+  '@venomqa/release-check', // 20
+  '@venomqa/example-todo-app', // 12
+  '@venomqa/example-shop-app', // 11
+  '@venomqa/repo-check', // 11
+  '@venomqa/reporter-slack', // 9
+  'venomqa-plugin-csv', // 7
+  '@venomqa/adapter-elasticsearch', // 7
+  '@venomqa/test-utils', // 5
   '@venomqa/example-app-kit', // 3
 ]
 
