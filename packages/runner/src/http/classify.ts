@@ -1,5 +1,5 @@
 import { TimeoutError, TransportError, VenomError } from '@venomqa/core'
-import { DEADLINE_EXCEEDED, FailedAfterHeaders, IDLE_TIMEOUT, INVALID_REQUEST } from './transport'
+import { CONNECT_TIMEOUT, DEADLINE_EXCEEDED, FailedAfterHeaders, IDLE_TIMEOUT, INVALID_REQUEST } from './transport'
 
 /**
  * An HTTP request that got no answer in time (the client's timeout or the request's own): a TimeoutError
@@ -75,7 +75,7 @@ export function classifyFailure(err: unknown, ctx: FailureContext): ClassifiedFa
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return transport('dns', `host not found (${code})`)
   if (/CERT|SSL|TLS/i.test(code) || /certificate|ssl|tls/i.test(msg)) return transport('tls', msg)
   // The server took longer than the client waits: sending it again would wait as long once more.
-  if (code === DEADLINE_EXCEEDED || code === IDLE_TIMEOUT || code === 'ETIMEDOUT') return final(new RequestTimeoutError(`${method} ${url}`, ctx.timeoutMs))
+  if (code === DEADLINE_EXCEEDED || code === IDLE_TIMEOUT || code === CONNECT_TIMEOUT || code === 'ETIMEDOUT') return final(new RequestTimeoutError(`${method} ${url}`, ctx.timeoutMs))
   return transport('transport', `${code ? `${code}: ` : ''}${msg}`)
 }
 

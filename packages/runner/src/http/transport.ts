@@ -38,6 +38,8 @@ export class ConnectionPool {
   /** Requests sent and not yet settled, and what close() waits on until they are none. */
   #underWay = 0
   #allSettled?: () => void
+  /** Resolved once no request is under way: one for every close() that waits. */
+  #whenSettled?: Promise<void>
   #closed = false
 
   constructor(connections = 16) {
@@ -47,9 +49,8 @@ export class ConnectionPool {
   /** The agent for a URL's protocol (`http:` or `https:`), made at its first request. */
   agent(protocol: string): Http.Agent {
     if (this.#closed) throw new PoolClosedError()
-    const options: Http.AgentOptions = { keepAlive: true, maxSockets: this.#connections, timeout: IDLE_CONNECTION_MS, scheduling: 'lifo' }
-    if (protocol === 'https:') return (this.#https ??= new (https().Agent)(options))
-    return (this.#http ??= new (http().Agent)(options))
+    if (protocol === 'https:') return (this.#https ??= keepAliveAgent(https().Agent, this.#connections))
+    return (this.#http ??= keepAliveAgent(http().Agent, this.#connections))
   }
 
   /** A request was sent: close() waits for it. A counter, not a set of promises: this runs for every request. */
@@ -65,7 +66,7 @@ export class ConnectionPool {
   /** Wait for the requests under way, then close every connection; a request sent after this is refused. */
   async close(): Promise<void> {
     this.#closed = true
-    if (this.#underWay > 0) await new Promise<void>((resolve) => (this.#allSettled = resolve))
+    if (this.#underWay > 0) await (this.#whenSettled ??= new Promise<void>((resolve) => (this.#allSettled = resolve)))
     this.destroy()
   }
 
@@ -75,6 +76,21 @@ export class ConnectionPool {
     this.#http?.destroy()
     this.#https?.destroy()
   }
+}
+
+/**
+ * A keep-alive agent whose idle connections close after IDLE_CONNECTION_MS (sooner when the server's
+ * `Keep-Alive: timeout=` says so: Node's agent reads it). Node gives the agent's `timeout` to every new
+ * socket too, where it would cut a slow connect or DNS lookup at 4 s whatever the request's timeout: a
+ * new connection is made without it, and the request bounds its connect itself (Exchange).
+ */
+function keepAliveAgent<A extends typeof Http.Agent>(Agent: A, connections: number): InstanceType<A> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections, timeout: IDLE_CONNECTION_MS }) as InstanceType<A>
+  // Not in @types/node, but Agent's own: what makes each new connection (net.createConnection, tls.connect).
+  const own = agent as unknown as { createConnection(options: object, callback: unknown): unknown }
+  const createConnection = own.createConnection.bind(agent)
+  own.createConnection = (options, callback) => createConnection({ ...options, timeout: undefined }, callback)
+  return agent
 }
 
 /** A request sent through a pool that was closed. */
@@ -220,21 +236,35 @@ class Exchange {
         port: target.port,
         path: `${target.pathname}${target.search}`,
         method: o.method,
-        headers: o.headers,
+        headers: headersToSend(o.headers, o.body),
         agent: this.pool.agent(target.protocol),
       })
     } catch (err) {
       // Node refuses what cannot be sent (a header value with a line break, a method with a space) here,
-      // naming the header, not its value.
+      // naming the header, not its value; so does headersToSend.
       return this.#fail(err as Error)
     }
     this.#req = req
     if (o.idleTimeoutMs !== undefined) {
       const ms = o.idleTimeoutMs
+      // Node arms a request's timeout once its socket is connected: a new connection's connect (its DNS
+      // lookup too) is bounded here, by the same length.
+      req.once('socket', (socket) => {
+        if (!socket.connecting) return
+        const connecting = setTimeout(() => this.#fail(new ConnectTimeout(ms)), ms)
+        socket.once('connect', () => clearTimeout(connecting))
+        socket.once('close', () => clearTimeout(connecting))
+      })
       req.setTimeout(ms, () => this.#fail(new IdleTimeout(ms, this.#statusCode !== 0)))
     }
     req.on('error', (err) => this.#fail(err))
     req.on('response', (res) => this.#receive(res))
+    // Node destroys the socket of a 101 Switching Protocols no one takes, and tells the request nothing:
+    // it would wait forever. A step cannot follow a protocol switch.
+    req.on('upgrade', (_res, socket) => {
+      socket.destroy()
+      this.#fail(Object.assign(new Error('the server answered 101 Switching Protocols, which an HTTP request cannot follow'), { code: 'VENOM_UNEXPECTED_UPGRADE' }))
+    })
     try {
       req.end(o.body)
     } catch (err) {
@@ -282,6 +312,31 @@ class Exchange {
   }
 }
 
+/** Request headers Node would send as written, where they would break the exchange (undici refused them too). */
+const REFUSED_HEADERS = new Set(['transfer-encoding', 'keep-alive', 'upgrade', 'expect'])
+
+/**
+ * The headers as sent, or an InvalidRequestError for what cannot be: a hop-by-hop header the transport
+ * manages itself, a `Content-Length` that is not the body's length (too long, the request would wait for
+ * bytes that never come; too short, the rest would be read as the next request). A body always goes with
+ * its length: Node frames one by default only for methods that usually have one, and a GET or DELETE with
+ * a body would otherwise be sent with no length, its body read by the server as the next request.
+ */
+function headersToSend(headers: Record<string, string> | undefined, body: string | Uint8Array | undefined): Record<string, string> | undefined {
+  let declaredLength: string | undefined
+  for (const name in headers) {
+    const lower = name.toLowerCase()
+    if (lower === 'content-length') declaredLength = headers[name]
+    else if (REFUSED_HEADERS.has(lower)) throw new InvalidRequestError(`invalid ${lower} header: the transport manages the connection itself`)
+    else if (lower === 'connection' && !/^\s*(?:keep-alive|close)\s*$/i.test(headers[name]!)) throw new InvalidRequestError('invalid connection header: only keep-alive and close can be asked for')
+  }
+  if (body === undefined) return headers
+  const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
+  if (declaredLength === undefined) return { ...headers, 'content-length': String(length) }
+  if (declaredLength.trim() !== String(length)) throw new InvalidRequestError(`content-length header says ${declaredLength.trim()} bytes, the body has ${length}`)
+  return headers
+}
+
 /** Listen for a signal's abort, once; returns what stops listening. An emitter is used as it is (see StepStop). */
 function onAbort(signal: AbortSignal | EventEmitter, listener: () => void): () => void {
   if ('addEventListener' in signal) {
@@ -293,16 +348,14 @@ function onAbort(signal: AbortSignal | EventEmitter, listener: () => void): () =
 }
 
 /**
- * Response headers from Node's raw list: names lower-cased, a repeated header an array, values decoded
- * as UTF-8 (Node reads header bytes as Latin-1; a `Content-Disposition` filename keeps that reading, as
- * RFC 6266 defines its bytes).
+ * Response headers from Node's raw list: names lower-cased, a repeated header an array, each value as
+ * Node read it (a byte a character, Latin-1, as HTTP defines header bytes).
  */
 export function parseHeaders(raw: readonly string[]): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {}
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase()
-    let value = raw[i + 1]!
-    if (name !== 'content-disposition' && /[\x80-\xff]/.test(value)) value = Buffer.from(value, 'latin1').toString('utf8')
+    const value = raw[i + 1]!
     const had = headers[name]
     if (had === undefined) headers[name] = value
     else if (typeof had === 'string') headers[name] = [had, value]
@@ -365,6 +418,17 @@ export class IdleTimeout extends Error {
 }
 
 export const IDLE_TIMEOUT = 'VENOM_IDLE_TIMEOUT'
+
+/** What a connect (its DNS lookup included) longer than the request's timeout is cut with. */
+export class ConnectTimeout extends Error {
+  readonly code = CONNECT_TIMEOUT
+  constructor(readonly timeoutMs: number) {
+    super(`could not connect within ${timeoutMs} ms`)
+    this.name = 'ConnectTimeout'
+  }
+}
+
+export const CONNECT_TIMEOUT = 'VENOM_CONNECT_TIMEOUT'
 
 /**
  * The body as the response describes it. The bytes are first undone of their Content-Encoding (a server

@@ -1,14 +1,29 @@
 /** The runner's HTTP transport (src/http/transport.ts): Node's http, a keep-alive pool, each response read to its end. */
-import { EventEmitter, getEventListeners } from 'node:events'
+import { spawn } from 'node:child_process'
+import { EventEmitter, getEventListeners, once } from 'node:events'
 import http from 'node:http'
 import type { Socket } from 'node:net'
 import path from 'node:path'
 import { CLOSED_PORT, type LocalServer, fromPackage, listenLocally, modulesLoadedBy } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { classifyFailure } from '../../src/http/classify'
-import { ConnectionPool, DeadlineExceeded, FailedAfterHeaders, IDLE_TIMEOUT, IdleTimeout, InvalidRequestError, PoolClosedError, RequestAbortedError, parseHeaders, request } from '../../src/http/transport'
+import { ConnectTimeout, ConnectionPool, DeadlineExceeded, FailedAfterHeaders, IDLE_TIMEOUT, IdleTimeout, InvalidRequestError, PoolClosedError, RequestAbortedError, parseHeaders, request } from '../../src/http/transport'
 
 const bigBody = 'x'.repeat(300_000)
+/** Listens, fills its own accept queue (backlog 0) and never accepts: a connect to it hangs. Prints its port. */
+const BLACKHOLE = `import socket, time
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)
+port = s.getsockname()[1]
+fillers = []
+for i in range(4):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(('127.0.0.1', port))
+    except BlockingIOError: pass
+    fillers.append(c)
+time.sleep(0.3)
+print(port, flush=True)
+time.sleep(60)
+`
 /** The connections the server saw, to tell a kept-alive connection from a new one. */
 const sockets = new Set<Socket>()
 let app: LocalServer
@@ -51,11 +66,14 @@ beforeAll(async () => {
         return setTimeout(() => req.socket.destroy(), 20)
       }
       if (req.url?.startsWith('/slow')) return setTimeout(() => res.end('late'), 150)
+      if (req.url === '/switch') return req.socket.end('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: other\r\n\r\n')
       res.setHeader('content-type', 'application/json')
       res.end(JSON.stringify({ method: req.method, url: req.url, body, headers: req.headers }))
     })
   })
   server.on('connection', (s: Socket) => sockets.add(s))
+  // Answers a request that asks for a protocol switch, or any request to /switch, with 101.
+  server.on('upgrade', (_req, socket: Socket) => socket.end('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: other\r\n\r\n'))
   app = await listenLocally(server)
   pool = new ConnectionPool(4)
 })
@@ -79,6 +97,43 @@ describe('a request', () => {
   it('sends bytes as they are', async () => {
     const res = await request(`${app.url}/bytes`, { method: 'PUT', body: new Uint8Array([104, 105]), pool })
     expect(JSON.parse(res.bodyText)).toMatchObject({ method: 'PUT', body: 'hi' })
+  })
+
+  it('sends a body with its length whatever the method: a GET or DELETE with a body leaves the connection clean', async () => {
+    const own = new ConnectionPool(1)
+    try {
+      for (const method of ['DELETE', 'GET', 'OPTIONS', 'POST']) {
+        const res = await request(`${app.url}/with-body`, { method, body: '{"reason":"dup"}', headers: { 'content-type': 'application/json' }, pool: own })
+        expect(JSON.parse(res.bodyText), method).toMatchObject({ method, body: '{"reason":"dup"}', headers: { 'content-length': '16' } })
+      }
+      // The same connection each time: nothing was left on it to be read as a request.
+      expect(JSON.parse((await request(`${app.url}/after`, { method: 'GET', pool: own })).bodyText)).toMatchObject({ method: 'GET', body: '' })
+    } finally {
+      own.destroy()
+    }
+  })
+
+  it('refuses, before sending, headers that would break the exchange: the step\'s mistake', async () => {
+    for (const [headers, message] of [
+      [{ 'Content-Length': '10' }, 'content-length header says 10 bytes, the body has 3'],
+      [{ 'content-length': '1' }, 'content-length header says 1 bytes, the body has 3'],
+      [{ 'Transfer-Encoding': 'chunked' }, 'invalid transfer-encoding header'],
+      [{ upgrade: 'websocket', connection: 'Upgrade' }, 'invalid upgrade header'],
+      [{ connection: 'foo' }, 'invalid connection header'],
+      [{ expect: '100-continue' }, 'invalid expect header'],
+    ] as const) {
+      const err = await failure(request(`${app.url}/refused`, { method: 'POST', body: 'abc', headers, pool }))
+      expect(err, JSON.stringify(headers)).toBeInstanceOf(InvalidRequestError)
+      expect((err as Error).message).toContain(message)
+      expect(classifyFailure(err, { method: 'POST', url: '/refused', timeoutMs: 1000 })).toMatchObject({ retryable: false, error: { code: 'E_HTTP_REQUEST' } })
+    }
+    expect((await request(`${app.url}/ok`, { method: 'POST', body: 'abc', headers: { 'Content-Length': '3', Connection: 'keep-alive' }, pool })).statusCode).toBe(200)
+  })
+
+  it('answered with 101 Switching Protocols rejects at once rather than wait forever', async () => {
+    const err = await failure(get('/switch', { idleTimeoutMs: 60_000 }))
+    expect(err).toMatchObject({ code: 'VENOM_UNEXPECTED_UPGRADE' })
+    expect(classifyFailure(err, { method: 'GET', url: '/switch', timeoutMs: 1000 }).error).toMatchObject({ kind: 'transport' })
   })
 
   it('goes through the shared pool when given none', async () => {
@@ -114,10 +169,9 @@ describe('a request', () => {
 })
 
 describe('a response read to its end', () => {
-  it('a header sent twice is a list; header values are UTF-8', async () => {
+  it('a header sent twice is a list; a header value is its bytes read as Latin-1, as HTTP defines them', async () => {
     expect((await get('/twice')).headers).toMatchObject({ 'set-cookie': ['a=1', 'b=2'], 'x-twice': ['one', 'two'] })
-    expect((await get('/utf8-header')).headers['x-name']).toBe('café ✓')
-    // A Content-Disposition keeps Node's Latin-1 reading of its bytes (RFC 6266 defines them so).
+    expect((await get('/utf8-header')).headers['x-name']).toBe(Buffer.from('café ✓', 'utf8').toString('latin1'))
     expect(parseHeaders(['Content-Disposition', 'attachment; filename="caf\u00e9"', 'X-A', '1', 'x-a', '2'])).toEqual({ 'content-disposition': 'attachment; filename="caf\u00e9"', 'x-a': ['1', '2'] })
   })
 
@@ -162,6 +216,28 @@ describe('aborts and timeouts', () => {
     expect(classifyFailure(after, { method: 'GET', url: '/half-body', timeoutMs: 100 }).error).toMatchObject({ name: 'TimeoutError' })
   })
 
+  it('a connect that hangs is cut at the request\'s timeout, not at the pool\'s idle-connection limit', async () => {
+    // A listener whose accept queue is full: the kernel drops further SYNs, and a connect hangs. Python's
+    // socket API can listen without accepting; Node's accepts every connection as it comes.
+    const blackhole = spawn('python3', ['-c', BLACKHOLE], { stdio: ['ignore', 'pipe', 'inherit'] })
+    try {
+      const [line] = (await once(blackhole.stdout!, 'data')) as [Buffer]
+      const url = `http://127.0.0.1:${Number(line.toString())}/x`
+      for (const ms of [300, 4300]) {
+        const started = performance.now()
+        const err = await failure(request(url, { method: 'GET', pool, idleTimeoutMs: ms }))
+        const took = performance.now() - started
+        expect(err).toBeInstanceOf(ConnectTimeout)
+        expect(err).toMatchObject({ message: `could not connect within ${ms} ms` })
+        // Not at 4 s (the pool's limit for an idle connection) either way.
+        expect(took).toBeGreaterThanOrEqual(ms - 5)
+        expect(classifyFailure(err, { method: 'GET', url, timeoutMs: ms })).toMatchObject({ retryable: false, error: { name: 'TimeoutError' } })
+      }
+    } finally {
+      blackhole.kill()
+    }
+  }, 20_000)
+
   it('a deadline cuts the whole request, with a timer or checked as the body comes', async () => {
     expect(await failure(get('/slow', { deadlineMs: 50 }))).toBeInstanceOf(DeadlineExceeded)
     expect(await failure(get('/half-body', { deadlineMs: 80 }))).toMatchObject({ statusCode: 200, error: expect.any(DeadlineExceeded) })
@@ -199,7 +275,8 @@ describe('the connection pool', () => {
     await failure(request(`${app.url}/x`, { method: 'GET', pool: own, signal: AbortSignal.abort() }))
     await failure(request(`${app.url}/no-headers`, { method: 'GET', pool: own, idleTimeoutMs: 50 }))
     const slow = request(`${app.url}/slow-close`, { method: 'GET', pool: own })
-    await own.close()
+    // Closed twice while the request is under way: both wait for it.
+    await Promise.all([own.close(), own.close()])
     expect((await slow).bodyText).toBe('late')
     await expect(request(`${app.url}/after`, { method: 'GET', pool: own })).rejects.toThrow(PoolClosedError)
   })
