@@ -45,7 +45,7 @@ export function fingerprintSql(format: (sql: string, values: unknown[]) => strin
     format(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND ${binary('TABLE_NAME')} NOT LIKE ?`, [database, PRIVATE_LIKE]),
     // Each column with its default, then each index (`c` is `index <name>`, `ty` its columns, `n` whether
     // it allows duplicates): a path that adds a unique index or changes a default changes no column list.
-    // Grouped by the table's name as bytes: information_schema's collation takes `resume` and `résumé` for
+    // Grouped by the table's name as bytes: information_schema's collation takes `resume` and `r\u00e9sum\u00e9` for
     // one name, and grouped by it the two tables' PRIMARY keys were one index of either table, whichever
     // row came first, so that a rollback could report DDL no one ran.
     tracked.length
