@@ -33,7 +33,7 @@ export const ERROR_CODES = {
   E_ABORTED: 'the run was interrupted (Ctrl-C, or fail-fast in another worker)',
   E_TRANSPORT: 'an HTTP request failed before a response arrived (refused, reset, DNS, TLS)',
   E_BASE_URL: 'a relative request has no base URL, or the base URL is not an http(s) URL',
-  E_HTTP_REQUEST: 'a request cannot be sent as written: a header name or value HTTP forbids (a line break in it), or an invalid method',
+  E_HTTP_REQUEST: 'a request cannot be sent as written: a header name or value HTTP forbids (a line break in it), an invalid method, a header the client manages itself (Transfer-Encoding, Upgrade...) or a Content-Length that is not the body\'s',
   E_NOT_JSON: 'a response read as JSON is not JSON',
   E_AUTH: "an auth provider's obtain() returned no token",
   E_CONTEXT_MISSING: 'ctx.require() asked for a key the context does not hold',
