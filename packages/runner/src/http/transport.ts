@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events'
 import type * as Http from 'node:http'
 import type * as Https from 'node:https'
+import type { Socket } from 'node:net'
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib'
 
 /**
@@ -81,15 +82,28 @@ export class ConnectionPool {
 /**
  * A keep-alive agent whose idle connections close after IDLE_CONNECTION_MS (sooner when the server's
  * `Keep-Alive: timeout=` says so: Node's agent reads it). Node gives the agent's `timeout` to every new
- * socket too, where it would cut a slow connect or DNS lookup at 4 s whatever the request's timeout: a
- * new connection is made without it, and the request bounds its connect itself (Exchange).
+ * socket too, where it would cut a slow connect or DNS lookup at 4 s whatever the request's timeout, and
+ * arms a request's own timeout only once its socket is connected. So a new connection is made without the
+ * agent's timeout, and bounded by the `connectTimeoutMs` of the request it is made for: here, where only
+ * new connections pass, not on every request.
  */
 function keepAliveAgent<A extends typeof Http.Agent>(Agent: A, connections: number): InstanceType<A> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections, timeout: IDLE_CONNECTION_MS }) as InstanceType<A>
-  // Not in @types/node, but Agent's own: what makes each new connection (net.createConnection, tls.connect).
-  const own = agent as unknown as { createConnection(options: object, callback: unknown): unknown }
+  // Not in @types/node, but Agent's own: what makes each new connection (net.createConnection, tls.connect),
+  // given the options of the request it is made for.
+  const own = agent as unknown as { createConnection(options: { connectTimeoutMs?: number; timeout?: number }, callback: unknown): Socket | undefined }
   const createConnection = own.createConnection.bind(agent)
-  own.createConnection = (options, callback) => createConnection({ ...options, timeout: undefined }, callback)
+  own.createConnection = (options, callback) => {
+    const socket = createConnection({ ...options, timeout: undefined }, callback)
+    const ms = options.connectTimeoutMs
+    if (ms !== undefined && socket?.connecting) {
+      const connecting = setTimeout(() => socket.destroy(new ConnectTimeout(ms)), ms)
+      const stop = () => clearTimeout(connecting)
+      socket.once('connect', stop)
+      socket.once('close', stop)
+    }
+    return socket
+  }
   return agent
 }
 
@@ -238,7 +252,9 @@ class Exchange {
         method: o.method,
         headers: headersToSend(o.headers, o.body),
         agent: this.pool.agent(target.protocol),
-      })
+        // Read by keepAliveAgent when this request needs a new connection: its connect is bounded by the same length.
+        connectTimeoutMs: o.idleTimeoutMs,
+      } as Http.RequestOptions)
     } catch (err) {
       // Node refuses what cannot be sent (a header value with a line break, a method with a space) here,
       // naming the header, not its value; so does headersToSend.
@@ -247,14 +263,6 @@ class Exchange {
     this.#req = req
     if (o.idleTimeoutMs !== undefined) {
       const ms = o.idleTimeoutMs
-      // Node arms a request's timeout once its socket is connected: a new connection's connect (its DNS
-      // lookup too) is bounded here, by the same length.
-      req.once('socket', (socket) => {
-        if (!socket.connecting) return
-        const connecting = setTimeout(() => this.#fail(new ConnectTimeout(ms)), ms)
-        socket.once('connect', () => clearTimeout(connecting))
-        socket.once('close', () => clearTimeout(connecting))
-      })
       req.setTimeout(ms, () => this.#fail(new IdleTimeout(ms, this.#statusCode !== 0)))
     }
     req.on('error', (err) => this.#fail(err))
