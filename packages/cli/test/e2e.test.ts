@@ -350,8 +350,9 @@ describe('venomqa run with a TypeScript config', () => {
     expect(said).toContain('\n  - closing did not finish')
   })
 
-  it('a second Ctrl-C there, with a backend that undoes what the run left itself: its part is not said to stay', async () => {
-    const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-rollback.ts', '--save', 'out/int4.json'], { env: { STUCK_DB_UNDOES: '1' } })
+  it('a second Ctrl-C there, with a backend that undoes what the run left itself: its part is not said to stay, and it is asked to let go', async () => {
+    const mark = path.join(ts.dir, 'out/let-go.txt')
+    const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-rollback.ts', '--save', 'out/int4.json'], { env: { STUCK_DB_UNDOES: '1', STUCK_DB_LET_GO_FILE: mark } })
     await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
     run.child.kill('SIGINT')
     await waitUntil(() => run.output().stderr.includes('rolling back slowly'), 'the hanging rollback')
@@ -362,6 +363,23 @@ describe('venomqa run with a TypeScript config', () => {
     expect(said).toContain(
       '\n  - journey "slow" was not put back to its checkpoint "registered" (http-control): what it wrote since is still in the app\'s data, and the next run starts from it; stuck-db undoes its part itself once this process ends\n',
     )
+    // Its letGo ran before the process ended: an in-process proxy puts the sequences back there.
+    expect(read(ts, 'out/let-go.txt')).toBe('let go\n')
+    expect(said).not.toContain('did not finish undoing')
+  })
+
+  it('a second Ctrl-C with a backend whose letGo hangs exits once its moment is over, saying so', async () => {
+    const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-rollback.ts', '--save', 'out/int5.json'], { env: { STUCK_DB_UNDOES: '1', STUCK_DB_LET_GO: 'hang' } })
+    await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
+    run.child.kill('SIGINT')
+    await waitUntil(() => run.output().stderr.includes('rolling back slowly'), 'the hanging rollback')
+    const sentAt = Date.now()
+    run.child.kill('SIGINT')
+    const r = await run.done
+    // LET_GO_MS (2 s), then out: not the minute the letGo would take.
+    expect(Date.now() - sentAt).toBeLessThan(10_000)
+    expect(r.code).toBe(130)
+    expect(r.stderr).toMatch(/\n {2}- stuck-db did not finish undoing what it holds within 2000 ms\n$/)
   })
 })
 

@@ -58,6 +58,14 @@ export interface StateBackend {
   /** A cheap fingerprint of the state. Optional. */
   observe?(): Promise<Record<string, unknown>>
   disconnect(): Promise<void>
+  /**
+   * What a quit run (a second Ctrl-C) asks in place of the rollbacks and the disconnect it no longer
+   * waits for: undo at once what only this process can still undo. A proxy in the run's process ends its
+   * transaction (the rows) and puts the sequences back, which the end of its transaction alone does not.
+   * The CLI waits for it a short while (2 s), then exits all the same and says it did not finish.
+   * Optional: a backend with nothing of its own to undo leaves it out.
+   */
+  letGo?(): Promise<void>
 }
 
 // ---- cache ---------------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ export class PgProxyBackend implements StateBackend {
   readonly parallelSafe = false
   /**
    * When the run's process goes, an in-process proxy's upstream session ends (PostgreSQL rolls its
-   * transaction back: the rows, not the sequences) and a standalone proxy rolls back to the oldest
-   * checkpoint the run left open (see the control server's letGo).
+   * transaction back: the rows, not the sequences, which letGo puts back when the run is quit) and a
+   * standalone proxy rolls back to the oldest checkpoint the run left open (see the control server's letGo).
    */
   readonly undoesOpenCheckpointsWhenLetGo = true
   readonly name: string
@@ -203,6 +203,20 @@ export class PgProxyBackend implements StateBackend {
         `the proxy refused what the app did after its last checkpoint or rollback, so the run ended on a state that is not what the app meant: ${listRefusals(unreported)}`,
         { failure: 'refused', suggestion: refusalSuggestion(unreported) },
       )
+  }
+
+  /**
+   * A quit run (a second Ctrl-C): a proxy in this process stops at once, which ends its transaction (the
+   * rows) and puts the sequences back where they stood at start, which the end of the transaction alone
+   * does not (see PgProxy.stop). A standalone proxy is left to undo it itself when the run's connection
+   * to it goes (see the control server's letGo), sequences included.
+   */
+  async letGo(): Promise<void> {
+    const proxy = this.proxy
+    if (!proxy) return
+    this.#driver = undefined
+    this.proxy = undefined
+    await proxy.stop()
   }
 
   /** True when the database (or the standalone proxy) answers. Never throws. */

@@ -4,7 +4,7 @@ import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { expect, it, describe as plain } from 'vitest'
 import plugin, { PgProxyBackend, pgProxyState, pgProxyStateOptions, startControlServer } from '../src/index'
 import { maskUrl } from '../src/options'
-import { PG, dbUrl, startProxy, until, withClient } from './helpers'
+import { PG, createDatabase, dbName, dbUrl, dropDatabase, startProxy, until, withClient } from './helpers'
 
 function fakeApi(options: Record<string, unknown>) {
   const registered = { backends: [] as StateBackend[], health: new Map<string, HealthCheck>(), closers: [] as (() => unknown)[] }
@@ -166,6 +166,43 @@ describe('plugin setup and health check (what `venomqa doctor` runs)', () => {
       await control.close()
       await proxy.stop()
     }
+  })
+
+  it("letGo (a quit run's) ends the proxy in this process: the rows and the sequences are as before it started, where the end of its session left the sequences moved", async () => {
+    const db = dbName('let_go')
+    await createDatabase(db)
+    try {
+      await withClient(dbUrl(db), (c) => c.query("CREATE TABLE items (id serial PRIMARY KEY, name text); INSERT INTO items (name) VALUES ('before')"))
+      const state = () =>
+        withClient(dbUrl(db), async (c) => [(await c.query('SELECT name FROM items ORDER BY id')).rows.map((r) => r.name), (await c.query('SELECT last_value FROM items_id_seq')).rows[0].last_value])
+      /** A run quit mid-journey: a checkpoint, two rows written through the proxy, then `end` in place of a rollback. */
+      const quitRun = async (end: (backend: PgProxyBackend) => Promise<void>) => {
+        const backend = pgProxyState({ upstream: dbUrl(db) }, () => {})
+        await backend.connect()
+        await backend.checkpoint('base')
+        await withClient(backend.url, (c) => c.query("INSERT INTO items (name) VALUES ('during'), ('during')"))
+        await end(backend)
+      }
+      expect(await state()).toEqual([['before'], '1'])
+      // What the process going does on its own: the session ends, PostgreSQL rolls its transaction back.
+      let whenSessionEnded: unknown
+      await quitRun(async (b) => {
+        const proxy = b.proxy!
+        await proxy.upstream.close()
+        whenSessionEnded = await state()
+        await proxy.stop()
+      })
+      expect(whenSessionEnded).toEqual([['before'], '3'])
+      await quitRun((b) => b.letGo())
+      expect(await state()).toEqual([['before'], '1'])
+    } finally {
+      await dropDatabase(db)
+    }
+  })
+
+  it('letGo of a backend that drives a standalone proxy, or that never connected, does nothing', async () => {
+    await pgProxyState({ control: `http://127.0.0.1:${CLOSED_PORT}` }, () => {}).letGo()
+    await pgProxyState({ upstream: dbUrl('postgres') }, () => {}).letGo()
   })
 
   it('a proxy that cannot start names the upstream with its whole password masked', async () => {

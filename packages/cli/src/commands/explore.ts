@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { statSync } from 'node:fs'
-import { ConfigError, type ExplorationResult, type Issue, RESULTS_SCHEMA_VERSION, type RunResult, UserError, errorMessage, plural, summarize } from '@venomqa/core'
+import { ConfigError, type ExplorationResult, type Issue, RESULTS_SCHEMA_VERSION, type RunResult, type StateBackend, UserError, errorMessage, plural, summarize } from '@venomqa/core'
 import type { VenomConfigBase } from '../config/types'
 import { DEFAULT_EXPLORATIONS } from '../config/schema'
 import { EXIT, type Io, warn } from '../exit'
@@ -92,11 +92,13 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const har = await harOutput(flags.har, io.cwd)
   const controller = new AbortController()
   // Before the plugins set up, as for run: one that hangs there is interrupted like the exploration.
-  const stopSignals = onInterrupt(io, controller)
+  let backends: () => readonly StateBackend[] = () => []
+  const stopSignals = onInterrupt(io, controller, undefined, () => backends())
   const session = await openSession(io, config, { reporters: requests, signal: controller.signal, debug: flags.debug, onExchange: har?.recorder.onExchange }).catch((err: unknown) => {
     stopSignals()
     throw err
   })
+  backends = () => session.runner.registry.stateBackends
   const redact = redactOptions(config.redactKeys)
   let reportStdout: NodeJS.WritableStream = io.stdout
   let restoreStdout = () => {}

@@ -7,6 +7,7 @@ import {
   type Issue,
   type RunResult,
   type ShardInfo,
+  type StateBackend,
   UserError,
   errorMessage,
   firstFew,
@@ -28,6 +29,7 @@ import { journeyShard } from '../shard/journeys'
 import { withRunId } from '../shard/run-id'
 import { type ShardSpec, parseShard } from '../shard/split'
 import { LeftBehind, madeByWorkersLines } from './left-behind'
+import { letGoOfBackends } from './let-go'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configClearingOutputs, configRead } from './outputs'
 import { stdoutForReports } from '../report-stdout'
 
@@ -187,7 +189,9 @@ export async function executeRun(
   // Before the plugins set up: one that hangs there is interrupted like a run (exit 130, reports marked
   // interrupted), where SIGTERM used to kill the process with no word and no report.
   const left = new LeftBehind(io.cwd, (config.workers ?? 1) > 1 || config.workerSetup !== undefined)
-  const stopSignals = onInterrupt(io, controller, left)
+  // The run's state backends once its plugins are set up: a quit asks them to let go (see let-go.ts).
+  let backends: () => readonly StateBackend[] = () => []
+  const stopSignals = onInterrupt(io, controller, left, () => backends())
   signalsTaken?.()
   const session = await openSession(io, config, {
     reporters: requests,
@@ -219,6 +223,7 @@ export async function executeRun(
     for (const { reporter } of targets) session.runner.addReporter(reporter)
     session.runner.addReporter(left.reporter)
     left.backends = session.runner.registry.stateBackends
+    backends = () => session.runner.registry.stateBackends
 
     left.stage = 'running'
     const result: RunResult = await session.runner.run(toRun.map(({ journey, file }) => ({ journey, file })))
@@ -409,17 +414,19 @@ function onStopSignals(handler: () => void): () => void {
   }
 }
 
-export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehind): () => void {
+export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehind, backends: () => readonly StateBackend[] = () => []): () => void {
   let count = 0
   const handler = () => {
     count++
     if (count === 1) {
       io.stderr.write('\nvenomqa: interrupted: finishing the current request, rolling back, writing reports (Ctrl-C again to quit now, without them)\n')
       controller.abort(new AbortedError('interrupted by the user'))
-    } else if (left) {
-      io.stderr.write(`venomqa: quitting now, before the run finished:\n${left.lines().map((line) => `  - ${line}\n`).join('')}`)
-      exitNow(EXIT.INTERRUPTED)
-    } else {
+      return
+    }
+    // A third Ctrl-C does not wait for the backends either.
+    if (count > 2) exitNow(EXIT.INTERRUPTED)
+    if (left) io.stderr.write(`venomqa: quitting now, before the run finished:\n${left.lines().map((line) => `  - ${line}\n`).join('')}`)
+    else {
       // Said plainly, and only what is sure whatever stage the run had reached: a rollback still under way
       // is cut short, so the app's data may keep what it would have undone; reports not out yet stay out
       // (those already written say "interrupted" in them).
@@ -427,8 +434,15 @@ export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehi
       io.stderr.write(
         `venomqa: quitting now: a rollback still under way is cut short, so what the interrupted journey wrote since its first checkpoint may still be in the app's data, and worker databases and apps may be left; reports and results not yet written are not written${made.map((line) => `; ${line}`).join('')}\n`,
       )
-      exitNow(EXIT.INTERRUPTED)
     }
+    // What only this process can undo (an in-process proxy's transaction and sequences), for a moment at most.
+    void letGoOfBackends(backends()).then(
+      (failed) => {
+        for (const line of failed) io.stderr.write(`  - ${line}\n`)
+        exitNow(EXIT.INTERRUPTED)
+      },
+      () => exitNow(EXIT.INTERRUPTED),
+    )
   }
   return onStopSignals(handler)
 }

@@ -1,0 +1,40 @@
+import { type StateBackend, errorMessage, escapeControlChars, redactText } from '@venomqa/core'
+
+/**
+ * How long a quit run waits for its state backends' `letGo`: long enough for a proxy in this process to
+ * end its transaction and put the sequences back over a new connection (tens of ms), short enough that a
+ * second Ctrl-C still quits now.
+ */
+export const LET_GO_MS = 2000
+
+/**
+ * A quit run (a second Ctrl-C): each state backend that can undo at once what only this process can
+ * (StateBackend.letGo) does it, all at once, for at most `ms`. One line for each that failed or did not
+ * finish in time, naming it; none when every one did.
+ */
+export async function letGoOfBackends(backends: readonly Pick<StateBackend, 'name' | 'letGo'>[], ms = LET_GO_MS): Promise<string[]> {
+  const asked = backends.filter((b) => typeof b.letGo === 'function')
+  if (!asked.length) return []
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const outOfTime = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms)
+  })
+  try {
+    const outcomes = await Promise.all(
+      asked.map((b) =>
+        Promise.race([
+          Promise.resolve()
+            .then(() => b.letGo!())
+            .then(
+              () => undefined,
+              (err: unknown) => `${b.name} could not undo what it holds: ${escapeControlChars(redactText(errorMessage(err)))}`,
+            ),
+          outOfTime.then(() => `${b.name} did not finish undoing what it holds within ${ms} ms`),
+        ]),
+      ),
+    )
+    return outcomes.filter((line): line is string => line !== undefined)
+  } finally {
+    clearTimeout(timer)
+  }
+}
