@@ -62,8 +62,9 @@ export interface StateBackend {
    * What a quit run (a second Ctrl-C) asks in place of the rollbacks and the disconnect it no longer
    * waits for: undo at once what only this process can still undo. A proxy in the run's process ends its
    * transaction (the rows) and puts the sequences back, which the end of its transaction alone does not.
-   * The CLI waits for it a short while (2 s), then exits all the same and says it did not finish.
-   * Optional: a backend with nothing of its own to undo leaves it out.
+   * The CLI waits for it a short while (2 s), then exits all the same and says it did not finish. It may
+   * come at any moment: while connecting, in the middle of a rollback, after disconnect (then there is
+   * nothing left to undo). Optional: a backend with nothing of its own to undo leaves it out.
    */
   letGo?(): Promise<void>
 }
