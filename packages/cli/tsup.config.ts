@@ -31,9 +31,31 @@ const nodeBuiltins: Plugin = {
   },
 }
 
+/**
+ * sucrase and acorn in one CommonJS file, dist/compilers.cjs, for compile.ts to require (synchronously,
+ * as the TypeScript loader needs them) when a file changed since the last run: see src/typescript/compilers.ts.
+ * Built beside the main build (tsup runs both at once, and the main one cleans dist but this file), with no
+ * declarations and no source map.
+ */
+const compilers = {
+  entry: { compilers: 'src/typescript/compilers.ts' },
+  format: ['cjs' as const],
+  outExtension: () => ({ js: '.cjs' }),
+  noExternal: ['sucrase', 'acorn'],
+  platform: 'node' as const,
+  target: 'node20',
+  clean: false,
+  dts: false,
+  sourcemap: false,
+  splitting: false,
+  // Without their comments: acorn's hold a dash outside Latin-1, which would have V8 keep the whole file two
+  // bytes a character (see tooling/repo-check/test/ascii-dist.test.ts); and a smaller file parses sooner.
+  minifyWhitespace: true,
+}
+
 // Two entries: the library (`defineConfig` and types) and the `venomqa` binary. Splitting keeps each
 // command in its own chunk, so `venomqa --help` never parses zod, jiti or the runner.
-export default defineConfig(
+export default defineConfig([
   preset({
     entry: { index: 'src/index.ts', bin: 'src/bin.ts' },
     splitting: true,
@@ -56,5 +78,8 @@ export default defineConfig(
     // `require('node:events')`; esbuild keeps Node's modules external in any case.
     removeNodeProtocol: false,
     dts: { entry: { index: 'src/index.ts' } },
+    // Every file of dist but the compilers' bundle, which the build beside this one writes at the same time.
+    clean: ['!compilers.cjs'],
   }),
-)
+  compilers,
+])

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 
 /**
  * A user's TypeScript file made into an ES module Node runs as it is, with what the cache must still put
@@ -30,11 +32,20 @@ const META_FIELDS = new Set(['url', 'dirname', 'filename'])
 const LOCAL = /^(?:\.{1,2}(?:\/|$)|\/|file:)/
 
 type Node = { type: string; start: number; end: number; [key: string]: unknown }
-type Sucrase = typeof import('sucrase')
-let sucrase: Sucrase | undefined
-type Acorn = typeof import('acorn')
-/** Required when a file is compiled, never on a run that finds every copy made: acorn's 230 KB compile is not free. */
-let acorn: Acorn | undefined
+type Compilers = typeof import('./compilers')
+/**
+ * sucrase and acorn, required when a file is compiled, never on a run that finds every copy made: their
+ * code is not free to load. From dist/compilers.cjs, both bundled into one file (see compilers.ts); from
+ * the sources (the package's own unit tests, where there is no build), from their packages.
+ */
+let compilers: Compilers | undefined
+function loadCompilers(): Compilers {
+  if (compilers) return compilers
+  const require = createRequire(import.meta.url)
+  const bundled = new URL('./compilers.cjs', import.meta.url)
+  compilers = existsSync(bundled) ? (require(fileURLToPath(bundled)) as Compilers) : { transform: require('sucrase').transform, parse: require('acorn').parse }
+  return compilers
+}
 
 /**
  * Compile one TypeScript file for Node to import natively, or say why it cannot be. sucrase removes the
@@ -55,8 +66,7 @@ export function compileTypeScript(source: string, file: string): CompileResult {
   }
   let ast: Node
   try {
-    acorn ??= createRequire(import.meta.url)('acorn') as Acorn
-    ast = acorn.parse(code, { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: true }) as unknown as Node
+    ast = loadCompilers().parse(code, { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: true }) as unknown as Node
   } catch (err) {
     return { problem: `its compiled code does not parse (${(err as Error).message})`, compiled: reachedByText(source) }
   }
@@ -130,12 +140,12 @@ function reachedByText(source: string): CompiledFile {
 
 /**
  * sucrase's output for a source, with a source map when asked (only to tell where a throw was). Required,
- * not imported: sucrase is CommonJS, and loaded only when a file changed since the last run.
+ * not imported: loaded only when a file changed since the last run (see loadCompilers).
  */
 export function stripTypes(source: string, file: string, withMap = false): { code: string; sourceMap?: import('sucrase').TransformResult['sourceMap'] } {
-  sucrase ??= createRequire(import.meta.url)('sucrase') as Sucrase
+  const { transform } = loadCompilers()
   const options = { transforms: ['typescript' as const], disableESTransforms: true, filePath: file }
-  return sucrase.transform(source, withMap ? { ...options, sourceMapOptions: { compiledFilename: `${file}.mjs` } } : options)
+  return transform(source, withMap ? { ...options, sourceMapOptions: { compiledFilename: `${file}.mjs` } } : options)
 }
 
 /**
@@ -143,10 +153,9 @@ export function stripTypes(source: string, file: string, withMap = false): { cod
  * default import): an import, not a re-export (`export { T } from './types'`), which may name a type.
  */
 export function importsName(code: string, specifier: string, name: string): boolean {
-  acorn ??= createRequire(import.meta.url)('acorn') as Acorn
   let ast: Node
   try {
-    ast = acorn.parse(code, { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: true }) as unknown as Node
+    ast = loadCompilers().parse(code, { ecmaVersion: 'latest', sourceType: 'module', allowAwaitOutsideFunction: true }) as unknown as Node
   } catch {
     return false
   }
