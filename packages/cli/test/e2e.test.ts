@@ -368,6 +368,25 @@ describe('venomqa run with a TypeScript config', () => {
     expect(said).not.toContain('did not finish undoing')
   })
 
+  it('a second Ctrl-C whose letGo outlasts the rest of the run: the process waits for it, and writes none of the files it said it left', async () => {
+    const mark = path.join(ts.dir, 'out/let-go-slow.txt')
+    // The rollback ends 300 ms after the quit, and the run could go on to its end (files, close, exit)
+    // long before the letGo's 1200 ms: the process ended there, the letGo cut short.
+    const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-rollback.ts', '--save', 'out/int6.json'], {
+      env: { STUCK_DB_UNDOES: '1', STUCK_DB_ROLLBACK_MS: '300', STUCK_DB_LET_GO_MS: '1200', STUCK_DB_LET_GO_FILE: mark },
+    })
+    await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
+    run.child.kill('SIGINT')
+    await waitUntil(() => run.output().stderr.includes('rolling back slowly'), 'the slow rollback')
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(r.code).toBe(130)
+    expect(r.stderr).toContain('\n  - not written: out/int6.json\n')
+    expect(existsSync(mark)).toBe(true)
+    expect(existsSync(path.join(ts.dir, 'out/int6.json'))).toBe(false)
+    expect(r.stderr).not.toContain('did not finish undoing')
+  })
+
   it('a second Ctrl-C with a backend whose letGo hangs exits once its moment is over, saying so', async () => {
     const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-rollback.ts', '--save', 'out/int5.json'], { env: { STUCK_DB_UNDOES: '1', STUCK_DB_LET_GO: 'hang' } })
     await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')

@@ -61,6 +61,12 @@ export class PgProxyBackend implements StateBackend {
 
   /** The proxy itself, when it runs in this process. */
   proxy?: PgProxy
+  /**
+   * The proxy started in this process, kept after disconnect let go of `proxy`: a quit run's letGo that
+   * comes while the disconnect is stopping it waits for that stop (the sequences put back) instead of
+   * returning at once and letting the process exit halfway.
+   */
+  #inProcess?: PgProxy
 
   async connect(): Promise<void> {
     if (this.#driver) return
@@ -91,6 +97,7 @@ export class PgProxyBackend implements StateBackend {
       throw new StateError(this.name, `cannot start the proxy in front of ${maskUrl(upstream)}: ${why}`, { cause: err })
     }
     this.proxy = proxy
+    this.#inProcess = proxy
     return {
       url: proxy.url,
       refusedBefore: 0,
@@ -212,7 +219,8 @@ export class PgProxyBackend implements StateBackend {
    * to it goes (see the control server's letGo), sequences included.
    */
   async letGo(): Promise<void> {
-    const proxy = this.proxy
+    // Also when a disconnect already took it and is stopping it: stop() then waits for that stop.
+    const proxy = this.#inProcess
     if (!proxy) return
     this.#driver = undefined
     this.proxy = undefined

@@ -142,6 +142,8 @@ export class PgProxy extends EventEmitter implements Hub {
   #connections = 0
   #lost?: Error
   #stopping = false
+  /** The one stop: a second call (a quit run's letGo while the run's disconnect stops it) waits for it too. */
+  #stopped?: Promise<void>
 
   constructor(options: PgProxyOptions) {
     super()
@@ -305,8 +307,12 @@ export class PgProxy extends EventEmitter implements Hub {
   }
 
   /** Roll the base transaction back (the database is as before start), end every connection, close. */
-  async stop(): Promise<void> {
-    if (this.#stopping) return
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop()
+    return this.#stopped
+  }
+
+  async #stop(): Promise<void> {
     this.#stopping = true
     this.lock.close(new ProxyError('the proxy is stopping'))
     this.notifyChange()

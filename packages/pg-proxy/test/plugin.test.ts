@@ -200,6 +200,48 @@ describe('plugin setup and health check (what `venomqa doctor` runs)', () => {
     }
   })
 
+  it("letGo while the run's disconnect is stopping the proxy waits for that stop: the sequences are back when it resolves", async () => {
+    const db = dbName('let_go_closing')
+    await createDatabase(db)
+    try {
+      await withClient(dbUrl(db), (c) => c.query("CREATE TABLE items (id serial PRIMARY KEY, name text); INSERT INTO items (name) VALUES ('before')"))
+      const backend = pgProxyState({ upstream: dbUrl(db) }, () => {})
+      await backend.connect()
+      await backend.checkpoint('base')
+      await withClient(backend.url, (c) => c.query("INSERT INTO items (name) VALUES ('during'), ('during')"))
+      // Connected first, so that reading the sequence right after letGo takes one round trip, no more.
+      await withClient(dbUrl(db), async (c) => {
+        // A second Ctrl-C during the run's close: the disconnect has taken the proxy and is stopping it.
+        const closing = backend.disconnect()
+        await backend.letGo()
+        const afterLetGo = (await c.query('SELECT last_value FROM items_id_seq')).rows[0].last_value
+        await closing
+        expect(afterLetGo).toBe('1')
+      })
+    } finally {
+      await dropDatabase(db)
+    }
+  })
+
+  it('a second stop of the proxy resolves only once the first has finished', async () => {
+    const db = dbName('stop_twice')
+    await createDatabase(db)
+    try {
+      await withClient(dbUrl(db), (c) => c.query('CREATE TABLE items (id serial PRIMARY KEY)'))
+      const proxy = await startProxy(db)
+      await withClient(proxy.url, (c) => c.query('INSERT INTO items DEFAULT VALUES'))
+      const order: string[] = []
+      const first = proxy.stop().then(() => order.push('first'))
+      await proxy.stop()
+      order.push('second')
+      await first
+      expect(order).toEqual(['first', 'second'])
+      expect(await withClient(dbUrl(db), async (c) => (await c.query('SELECT last_value, is_called FROM items_id_seq')).rows[0])).toEqual({ last_value: '1', is_called: false })
+    } finally {
+      await dropDatabase(db)
+    }
+  })
+
   it('letGo of a backend that drives a standalone proxy, or that never connected, does nothing', async () => {
     await pgProxyState({ control: `http://127.0.0.1:${CLOSED_PORT}` }, () => {}).letGo()
     await pgProxyState({ upstream: dbUrl('postgres') }, () => {}).letGo()

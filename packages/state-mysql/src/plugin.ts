@@ -24,6 +24,7 @@ export const mysqlStatePlugin: Plugin<MysqlStateOptions> = definePlugin({
   setup(api) {
     const options = api.options
     const backend = options.mechanism === 'savepoint' ? new MysqlSavepointBackend(options) : new MysqlSnapshotBackend(options)
+    if (backend instanceof MysqlSnapshotBackend) backend.onNotice = (message) => api.log.warn(message)
     api.addStateBackend(backend)
     api.addHealthCheck(backend.name, () => backend.healthReport())
     // The runner disconnects its backends; this covers a run that ends before it gets there (or whose

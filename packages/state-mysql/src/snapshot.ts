@@ -141,6 +141,15 @@ export class MysqlSnapshotBackend implements StateBackend {
   /** The server can ask for a lock without waiting for it (see canTryLocks): the disconnect's drops only try. */
   #canTryLocks = false
 
+  /**
+   * Told what the backend found and put right on its own, which the run should say (the plugin gives its
+   * logger's warn): the tracking an earlier run left behind (killed, quit, or its disconnect failed). Removed
+   * without a word, it hid that what that run wrote after its first checkpoint may still be in the app's data.
+   */
+  onNotice: (message: string) => void = () => {}
+  /** The last connect found an earlier run's private tables or triggers, and removed them. */
+  cleanedLeftovers = false
+
   constructor(options: MysqlSnapshotOptions) {
     this.name = options.name ?? 'mysql'
     this.#options = options
@@ -173,7 +182,14 @@ export class MysqlSnapshotBackend implements StateBackend {
       await this.#checkPrivileges(conn)
       await this.#takeLock(conn)
       const deadline = this.#lockDeadline()
+      // The run lock is ours: any private table or trigger there was left by a run that did not remove it.
+      const leftovers = await this.#hasPrivateObjects(conn)
       await this.#dropTracking(conn, deadline, 'connect')
+      this.cleanedLeftovers = leftovers
+      if (leftovers)
+        this.onNotice(
+          `database "${this.#target.database}" on ${this.#target.display} held the change tracking of an earlier run that did not remove it (killed, quit, or its disconnect failed): removed. What that run wrote after its first checkpoint may not have been rolled back, and is then still in the app's data.`,
+        )
       await this.#install(conn, deadline, 'connect')
       this.#conn = conn
     } catch (err) {
@@ -657,6 +673,17 @@ export class MysqlSnapshotBackend implements StateBackend {
         this.name,
         `another VenomQA run is using database "${this.#target.database}" on ${this.#target.display} (its lock is held); run one at a time per database`,
       )
+  }
+
+  /** Any private table or trigger in the database (this backend's names, `_venomqa_*`). */
+  async #hasPrivateObjects(conn: Connection): Promise<boolean> {
+    const db = this.#target.database
+    const [rows] = await conn.query<RowDataPacket[]>(
+      `SELECT EXISTS (SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND ${binary('TABLE_NAME')} LIKE ?)
+           OR EXISTS (SELECT 1 FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND ${binary('TRIGGER_NAME')} LIKE ?) AS found`,
+      [db, PRIVATE_LIKE, db, PRIVATE_LIKE],
+    )
+    return Number(rows[0]?.found) === 1
   }
 
   /** Drop every private table and trigger: this run's at disconnect, a crashed run's at connect. */

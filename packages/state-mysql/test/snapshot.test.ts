@@ -223,8 +223,12 @@ describe('MysqlSnapshotBackend', () => {
     expect(await dump(DB)).toEqual(atCheckpoint)
   })
 
-  it('cleans up a crashed run on the next connect, and refuses a second run on the same database', async () => {
+  it('cleans up a crashed run on the next connect, saying so, and refuses a second run on the same database', async () => {
+    const notices: string[] = []
+    backend.onNotice = (m) => notices.push(m)
     await backend.connect()
+    // Nothing was left before this run: nothing to say.
+    expect([notices, backend.cleanedLeftovers]).toEqual([[], false])
     await backend.checkpoint('cp')
     const second = new MysqlSnapshotBackend({ url: urlFor(DB), name: 'second' })
     const busy = await second.connect().catch((e) => e)
@@ -235,7 +239,13 @@ describe('MysqlSnapshotBackend', () => {
     expect(await privateObjects(DB)).toContain('_venomqa_hist_users')
     await killLockHolder()
     backend = new MysqlSnapshotBackend({ url: urlFor(DB) })
+    backend.onNotice = (m) => notices.push(m)
     await waitFor(async () => (await backend.connect().then(() => true, () => false)))
+    // Said once, as the PostgreSQL backend says it: the crashed run's writes may still be in the app's data.
+    expect(backend.cleanedLeftovers).toBe(true)
+    expect(notices).toEqual([
+      `database "${DB}" on mysql://root@127.0.0.1:3306/${DB} held the change tracking of an earlier run that did not remove it (killed, quit, or its disconnect failed): removed. What that run wrote after its first checkpoint may not have been rolled back, and is then still in the app's data.`,
+    ])
     // The crashed run's copies are gone: this run starts with empty copy tables.
     const root = await admin(DB)
     const [rows] = await root.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM `_venomqa_hist_users`')

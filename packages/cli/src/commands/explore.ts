@@ -204,6 +204,8 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     if (result.interrupted || controller.signal.aborted) return EXIT.INTERRUPTED
     return result.status === 'passed' ? EXIT.OK : EXIT.FAILED
   } finally {
+    // A quit under way ends the process itself, once its backends let go: not this way out, first.
+    await stopSignals.quitting()
     await session.runner.close().catch((err) => warn(io, `closing the runner failed: ${errorMessage(err)}`))
     stopSignals()
     restoreStdout()

@@ -227,6 +227,8 @@ export async function executeRun(
 
     left.stage = 'running'
     const result: RunResult = await session.runner.run(toRun.map(({ journey, file }) => ({ journey, file })))
+    // Quit meanwhile: the files it said were not written stay so, and the process ends with the quit.
+    await stopSignals.quitting()
     left.stage = 'reporting'
     if (shard) result.shard = shard
     if (rerunOf) result.rerunOf = rerunOf
@@ -244,8 +246,10 @@ export async function executeRun(
     // plugin that failed to close. The console's summary and the reports that deliver come last, once the
     // verdict is final: one `Result:` line, the exit code's (see RunOutputs).
     await outputs.writeFiles(result)
+    await stopSignals.quitting()
     left.stage = 'closing'
     await session.runner.close()
+    await stopSignals.quitting()
     left.stage = 'finishing'
     if (addCloseIssues(result, [...afterRun.issues.splice(0), ...session.runner.closeIssues], io)) await outputs.rewrite(result)
     // Ctrl-C or SIGTERM after the journeys ran (a runEnd hook cut short, while reporting or closing): the
@@ -273,6 +277,8 @@ export async function executeRun(
     await writeLastRun(config.root, result, code !== EXIT.OK, { failOnFlaky: config.failOnFlaky }).catch((err) => warn(io, `could not record the run in ${LAST_RUN_FILE}: ${errorMessage(err)}`))
     return code
   } finally {
+    // A quit under way ends the process itself, once its backends let go: not this way out, first.
+    await stopSignals.quitting()
     // Closing twice is harmless: this one is for the paths that did not reach the close above.
     await session.runner.close().catch((err) => warn(io, `closing the runner failed: ${errorMessage(err)}`))
     afterRun.stop()
@@ -414,8 +420,21 @@ function onStopSignals(handler: () => void): () => void {
   }
 }
 
-export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehind, backends: () => readonly StateBackend[] = () => []): () => void {
+/** What onInterrupt returns: call it to stop listening. */
+export interface InterruptHandling {
+  (): void
+  /**
+   * Resolves at once, unless the run is being quit (a second Ctrl-C): then never, as the quit ends the
+   * process itself once its state backends let go (or their moment is over). The run's own way to its
+   * end awaits it, so that it neither exits first (cutting a backend's letGo short, and the lines naming
+   * one that did not finish) nor goes on to write the files the quit said it left unwritten.
+   */
+  quitting(): Promise<void>
+}
+
+export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehind, backends: () => readonly StateBackend[] = () => []): InterruptHandling {
   let count = 0
+  let quit: Promise<void> | undefined
   const handler = () => {
     count++
     if (count === 1) {
@@ -425,6 +444,7 @@ export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehi
     }
     // A third Ctrl-C does not wait for the backends either.
     if (count > 2) exitNow(EXIT.INTERRUPTED)
+    quit = new Promise<void>(() => {})
     if (left) io.stderr.write(`venomqa: quitting now, before the run finished:\n${left.lines().map((line) => `  - ${line}\n`).join('')}`)
     else {
       // Said plainly, and only what is sure whatever stage the run had reached: a rollback still under way
@@ -444,5 +464,5 @@ export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehi
       () => exitNow(EXIT.INTERRUPTED),
     )
   }
-  return onStopSignals(handler)
+  return Object.assign(onStopSignals(handler), { quitting: () => quit ?? Promise.resolve() })
 }
