@@ -65,7 +65,33 @@ export class PostgresTemplateBackend extends PostgresBackend<string> {
     return copy
   }
 
+  /**
+   * A quit run (a second Ctrl-C): a rollback under way is let finish. Between its rename and its CREATE the
+   * app has no database at all; the process ending there left it so (the working database renamed away,
+   * none made in its place), where the next statement, a moment later, puts a whole copy back.
+   */
+  async letGo(): Promise<void> {
+    await this.#restoring
+  }
+
+  /** The rollback under way, settled either way (see letGo). */
+  #restoring?: Promise<void>
+
   protected async restore(admin: pg.Client, name: string, copy: string): Promise<void> {
+    const restoring = this.#restore(admin, name, copy)
+    const settled = restoring.then(
+      () => {},
+      () => {},
+    )
+    this.#restoring = settled
+    try {
+      await restoring
+    } finally {
+      if (this.#restoring === settled) this.#restoring = undefined
+    }
+  }
+
+  async #restore(admin: pg.Client, name: string, copy: string): Promise<void> {
     const db = this.target.database
     const old = this.#oldName()
     await this.step(`rollback to "${name}" (database "${db}" from "${copy}")`, async () => {

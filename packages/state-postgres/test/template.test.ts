@@ -1,4 +1,5 @@
 import { type RunningProcess, describeWithService } from '@venomqa/test-utils'
+import pg from 'pg'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { type PostgresTemplateBackend, postgresState } from '../src/index'
 import { ADMIN_URL, PG, SCHEMA, SEED, api, createDatabase, databasesLike, dropDatabase, dump, startTestApp, withClient } from './helpers'
@@ -151,6 +152,54 @@ describe('template mechanism', () => {
     } finally {
       await dropDatabase(`${DB}_vqcp_2`)
       await dropDatabase(`${DB}_vqcp_x`)
+    }
+  })
+  it("a quit run's letGo lets a rollback under way finish: quit between its rename and its copy, the app kept no database", async () => {
+    const b = backend()
+    await b.connect()
+    await b.checkpoint('ready')
+    const before = await dump(url)
+    await withClient(url, (c) => c.query("INSERT INTO audit_log (event) VALUES ('after the checkpoint')"))
+    // Another session holds the checkpoint copy (a comment on it, uncommitted): the rollback's CREATE DATABASE
+    // from it waits, after its rename took the working database away.
+    const holder = new pg.Client({ connectionString: ADMIN_URL })
+    await holder.connect()
+    let adminPid: number | undefined
+    try {
+      await holder.query(`BEGIN; COMMENT ON DATABASE ${DB}_vqcp_1 IS 'held by the test'`)
+      const rolling = b.rollback('ready').then(
+        () => 'rolled back',
+        (err: Error) => err.message,
+      )
+      // Until the CREATE waits, however long the rename before it took (PostgreSQL gives an autovacuum worker
+      // in the database up to 5 s to leave), or the rollback ended without it.
+      let over = false
+      void rolling.then(() => (over = true))
+      const until = Date.now() + 30_000
+      while (adminPid === undefined && !over && Date.now() < until) {
+        const { rows } = await holder.query("SELECT pid FROM pg_stat_activity WHERE query LIKE 'CREATE DATABASE%TEMPLATE%' AND wait_event_type = 'Lock'")
+        adminPid = rows[0]?.pid
+        if (adminPid === undefined) await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      if (adminPid === undefined) {
+        const activity = (await holder.query("SELECT pid, datname, state, wait_event_type, left(query, 100) AS query FROM pg_stat_activity WHERE backend_type = 'client backend'")).rows
+        const settled = await Promise.race([rolling, new Promise((resolve) => setTimeout(() => resolve('still rolling back'), 100))])
+        expect.fail(`the rollback never waited for its copy: ${String(settled)}; sessions: ${JSON.stringify(activity)}`)
+      }
+      expect(await databasesLike(DB)).not.toContain(DB)
+      // The quit: letGo, then the process is gone (its sessions end). The copy is free a moment after letGo began.
+      const lettingGo = b.letGo()
+      setTimeout(() => void holder.query('ROLLBACK').catch(() => {}), 300)
+      await lettingGo
+      await withClient(ADMIN_URL, (c) => c.query('SELECT pg_terminate_backend($1)', [adminPid]))
+      expect(await rolling).toBe('rolled back')
+      expect(await databasesLike(DB)).toContain(DB)
+      expect(await dump(url)).toEqual(before)
+    } finally {
+      await holder.end().catch(() => {})
+      // Without the wait, the database is left renamed away: put it back for the tests after this one.
+      if (!(await databasesLike(DB)).includes(DB)) await withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${DB}_vqold RENAME TO ${DB}`))
+      for (const left of await databasesLike(`${DB}_vq`)) await dropDatabase(left)
     }
   })
 })
