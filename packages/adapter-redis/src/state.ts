@@ -44,6 +44,8 @@ const BATCH = 2000
 export class RedisState implements StateBackend {
   readonly name: string
   readonly mechanism = 'dump-restore'
+  /** Its checkpoints are in this process's memory: nothing stays in Redis. */
+  readonly leftWhenQuit = false
   readonly parallelSafe = false
   /** The SCAN patterns in scope; [undefined] for the whole DB. */
   readonly #patterns: (string | undefined)[]

@@ -40,6 +40,8 @@ describeRedis('RedisState (dump-restore) against the real Redis (DB 1)', () => {
 
   it('says what it is: mechanism dump-restore, not parallel-safe', () => {
     expect(whole.mechanism).toBe('dump-restore')
+    // Its checkpoints live in the run's memory: a quit run leaves nothing of it in Redis.
+    expect(whole.leftWhenQuit).toBe(false)
     expect(whole.parallelSafe).toBe(false)
     expect(whole.name).toBe('redis')
     expect(whole.scope).toBe('whole DB 1')

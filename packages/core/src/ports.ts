@@ -40,6 +40,13 @@ export interface StateBackend {
    */
   readonly undoesOpenCheckpointsWhenLetGo?: boolean
   /**
+   * What this backend's setup leaves in the system under test when a run is quit before it closed, until
+   * the next run connects and removes it, in words that follow its name (`keeps its tracking in the
+   * database: schema _venomqa, triggers on the app's tables`); false when it leaves nothing there. A quit
+   * run says it; of a backend that does not say, the run says it may leave what it set up. Optional.
+   */
+  readonly leftWhenQuit?: string | false
+  /**
    * Connect and set up what rollback needs. `options.signal` aborts when the run stops waiting (Ctrl-C,
    * SIGTERM, pluginTimeout): a backend that honours it stops connecting, undoes what it already set up in
    * the system under test, and rejects. One that ignores it is disconnected by the runner if its connect

@@ -35,6 +35,8 @@ export class PgProxyBackend implements StateBackend {
    * standalone proxy rolls back to the oldest checkpoint the run left open (see the control server's letGo).
    */
   readonly undoesOpenCheckpointsWhenLetGo = true
+  /** It makes nothing in the database: its transaction ends with its session. */
+  readonly leftWhenQuit = false
   readonly name: string
   readonly #options: ResolvedOptions
   readonly #warn: (message: string) => void

@@ -34,6 +34,7 @@ plain('options', () => {
     expect([backend.name, backend.mechanism, backend.parallelSafe]).toEqual(['pg-proxy:shop', 'proxy', false])
     // What a run quit mid-journey leaves is rolled back when its process goes (control.test, cli.test): the CLI says so.
     expect(backend.undoesOpenCheckpointsWhenLetGo).toBe(true)
+    expect(backend.leftWhenQuit).toBe(false)
     expect(pgProxyState({ control: 'http://127.0.0.1:6544' }).undoesOpenCheckpointsWhenLetGo).toBe(true)
   })
 

@@ -38,6 +38,8 @@ type HighestIds = { table: string; column: string; id: string | null }[]
 export class MysqlSavepointBackend implements StateBackend {
   readonly name: string
   readonly mechanism = 'savepoint'
+  /** Its one transaction ends with its session: nothing stays. */
+  readonly leftWhenQuit = false
   readonly parallelSafe = false
 
   readonly #options: MysqlSavepointOptions

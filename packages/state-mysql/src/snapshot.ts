@@ -6,7 +6,7 @@ import { SAVED_TRIGGERS, TriggerSwapError, copyName, definerSql, otherDefinerNee
 import { describeWriter, inFlightWritersSql, toInFlightWriters } from './inflight'
 import { canTryLocks, missingPrivileges } from './privileges'
 import { type Fingerprint, type SchemaChange, fingerprintChanges, fingerprintOf, fingerprintSql, inTables, readSchema, triggersSql } from './schema'
-import { PRIVATE_LIKE, binary, columnList, ident, isPrivateName, joinOn, literal } from './sql'
+import { PRIVATE_LIKE, PRIVATE_PREFIX, binary, columnList, ident, isPrivateName, joinOn, literal } from './sql'
 import {
   HISTORY_CP,
   HISTORY_PRESENT,
@@ -119,6 +119,7 @@ function autoIncrementSql(format: (sql: string, values: unknown[]) => string, da
 export class MysqlSnapshotBackend implements StateBackend {
   readonly name: string
   readonly mechanism = 'snapshot'
+  readonly leftWhenQuit = `keeps its tracking in the database (tables named ${PRIVATE_PREFIX}*, and the app's own triggers under such names)`
   readonly parallelSafe = false
 
   /** What the last rollback did and where its time went: for diagnosing a slow one. */

@@ -154,6 +154,9 @@ describe('the plugin', () => {
   it('mysqlState() builds the backend for programmatic use', () => {
     expect(mysqlState({ url: urlFor('x') })).toBeInstanceOf(MysqlSnapshotBackend)
     expect(mysqlState({ url: urlFor('x'), mechanism: 'savepoint' }).mechanism).toBe('savepoint')
+    // What a quit run says each leaves until the next run connects.
+    expect(mysqlState({ url: urlFor('x'), mechanism: 'savepoint' }).leftWhenQuit).toBe(false)
+    expect(mysqlState({ url: urlFor('x') }).leftWhenQuit).toBe("keeps its tracking in the database (tables named _venomqa_*, and the app's own triggers under such names)")
   })
 })
 

@@ -18,6 +18,8 @@ interface Savepoint {
  */
 export class PostgresSavepointBackend extends PostgresBackend<Savepoint> {
   readonly mechanism = 'savepoint'
+  /** Its one transaction ends with its session: nothing stays. */
+  readonly leftWhenQuit = false
   #counter = 0
   #sequences: TrackedSequence[] = []
   #atConnect: SequenceValues = []

@@ -45,6 +45,7 @@ interface SnapshotCheckpoint {
  */
 export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint> {
   readonly mechanism = 'snapshot'
+  readonly leftWhenQuit = `keeps its tracking in the database (schema ${PRIVATE_SCHEMA}, with triggers on the app's tables)`
   #tables: TrackedTable[] = []
   #byOid = new Map<string, TrackedTable>()
   #sequences: TrackedSequence[] = []

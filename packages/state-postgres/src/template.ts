@@ -21,6 +21,9 @@ const IN_USE = '55006'
  */
 export class PostgresTemplateBackend extends PostgresBackend<string> {
   readonly mechanism = 'template'
+  get leftWhenQuit(): string {
+    return `keeps its checkpoint copies (databases ${this.target.database}_vqcp_<n>, or vq_<hash>_cp_<n> for a long name)`
+  }
   #owner = ''
   #counter = 0
   /** Databases removed by the last connect: copies left by a run that died. */

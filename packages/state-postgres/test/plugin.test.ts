@@ -38,6 +38,10 @@ plain('options', () => {
     expect(postgresState({ url, mechanism: 'template' })).toBeInstanceOf(PostgresTemplateBackend)
     expect(postgresState({ url }).name).toBe('postgres:db')
     expect(postgresState({ url, name: 'orders-db' }).name).toBe('orders-db')
+    // What a quit run says each leaves until the next run connects.
+    expect(postgresState({ url }).leftWhenQuit).toBe("keeps its tracking in the database (schema _venomqa, with triggers on the app's tables)")
+    expect(postgresState({ url, mechanism: 'template' }).leftWhenQuit).toBe('keeps its checkpoint copies (databases db_vqcp_<n>, or vq_<hash>_cp_<n> for a long name)')
+    expect(postgresState({ url, mechanism: 'savepoint' }).leftWhenQuit).toBe(false)
   })
 
   it('mistakes in options are one ConfigError naming each key, passwords masked', () => {

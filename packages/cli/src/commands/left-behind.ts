@@ -14,11 +14,13 @@ interface JourneyInFlight {
   putBack: boolean
 }
 
-/** What closing tidies, which quitting before it finished leaves in place. */
+/** What closing tidies, which quitting before it finished leaves in place, before the run's state backends are known. */
 const CLOSING_LEAVES =
-  "a state backend keeps its tracking in the database until the next run connects (private tables and triggers; with MySQL or MariaDB, the app's own triggers under private names), and a server a plugin started may still run"
-/** The same, when every state backend of the run undoes what it left itself (see StateBackend.undoesOpenCheckpointsWhenLetGo). */
-const CLOSING_LEAVES_SERVERS = 'a server a plugin started may still run'
+  "a state backend may keep what it set up in the system under test until the next run connects (a snapshot's tracking tables and triggers, a template's checkpoint copies), and a server a plugin started may still run"
+/** What closing tidies beside the state backends, which each say what they leave (see StateBackend.leftWhenQuit). */
+const SERVERS_LEFT = 'a server a plugin started may still run'
+
+type KnownBackend = Pick<StateBackend, 'name' | 'undoesOpenCheckpointsWhenLetGo' | 'leftWhenQuit'>
 
 /**
  * What a run leaves behind when it is quit before it finished (a second Ctrl-C): said from where it
@@ -34,7 +36,8 @@ export class LeftBehind {
    * plugins are set up (then nothing is assumed of them).
    */
   #undoItself?: ReadonlySet<string>
-  #allUndoItself = false
+  /** The same backends, for what each leaves until the next run connects; undefined until they are set up. */
+  #backends?: readonly KnownBackend[]
 
   constructor(
     private readonly cwd: string,
@@ -52,10 +55,9 @@ export class LeftBehind {
   }
 
   /** The run's state backends, once its plugins are set up: which of them put the app's data back themselves. */
-  set backends(backends: readonly Pick<StateBackend, 'name' | 'undoesOpenCheckpointsWhenLetGo'>[]) {
-    const undo = (b: Pick<StateBackend, 'undoesOpenCheckpointsWhenLetGo'>) => b.undoesOpenCheckpointsWhenLetGo === true
-    this.#undoItself = new Set(backends.filter(undo).map((b) => b.name))
-    this.#allUndoItself = backends.every(undo)
+  set backends(backends: readonly KnownBackend[]) {
+    this.#undoItself = new Set(backends.filter((b) => b.undoesOpenCheckpointsWhenLetGo === true).map((b) => b.name))
+    this.#backends = backends
   }
 
   /** Hooks only, added to the runner like a live reporter's. */
@@ -99,12 +101,27 @@ export class LeftBehind {
       lines.push('the reports and results were written; a problem closing found may be missing from them, and `--last-failed` has no record of this run')
       return lines
     }
-    const closingLeaves = this.#undoItself && this.#allUndoItself ? CLOSING_LEAVES_SERVERS : CLOSING_LEAVES
+    const closingLeaves = this.#closingLeaves()
     lines.push(`${this.#stage === 'setting up' ? 'setting up did not finish, nor did closing what was set up' : 'closing did not finish'}: ${closingLeaves}`)
     const made = madeByWorkersLines()
     if (made.length) lines.push(...made, "the workers' apps may still be there")
     else if (this.workers) lines.push("the workers' databases and apps may still be there")
     return lines
+  }
+
+  /**
+   * What closing would have removed: each state backend's own words for what it leaves (one that leaves
+   * nothing is not named; one that does not say may leave what it set up), then the servers plugins started.
+   */
+  #closingLeaves(): string {
+    if (!this.#backends) return CLOSING_LEAVES
+    const backends = this.#backends.flatMap((b) => {
+      const name = escapeControlChars(redactText(b.name))
+      if (b.leftWhenQuit) return [`${name} ${escapeControlChars(redactText(b.leftWhenQuit))} until the next run connects`]
+      if (b.leftWhenQuit === false || b.undoesOpenCheckpointsWhenLetGo === true) return []
+      return [`${name} may keep what it set up in the system under test until the next run connects`]
+    })
+    return [...backends, SERVERS_LEFT].join('; ')
   }
 
   /**
