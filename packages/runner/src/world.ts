@@ -229,7 +229,7 @@ export class World {
         } catch (err) {
           const severity = err instanceof StateError && err.stateIsWrong ? 'critical' : 'medium'
           // One the guard gave up on already says which backend and which release.
-          const error = err instanceof StateError && isGuardError(err.cause) ? err.message : `${b.name}: release "${name}" failed: ${errorMessage(err)}`
+          const error = err instanceof StateError && isGuardError(err.cause) ? err.message : releaseFailure(b.name, name, err)
           problems.push({ error, severity })
         }
       }
@@ -295,4 +295,18 @@ export function laneWorld(backends: readonly StateBackend[], http: RunnerHttpCli
     () => http.settleDetached(),
     calls,
   )
+}
+
+/**
+ * A release's failure, naming the backend and the release once: a StateError of the backend's own already
+ * names the backend (`state backend "db": ...`), and may name the release too (`release "a" failed: ...`).
+ * Wrapped whole, it read `db: release "a" failed: state backend "db": release "a" failed: ...`.
+ */
+export function releaseFailure(backend: string, checkpoint: string, err: unknown): string {
+  const doing = `release "${checkpoint}"`
+  const message = errorMessage(err)
+  const own = `state backend "${backend}": `
+  if (!(err instanceof StateError) || !message.startsWith(own)) return `${backend}: ${doing} failed: ${message}`
+  const rest = message.slice(own.length)
+  return rest.startsWith(`${doing} failed`) ? message : `${own}${doing} failed: ${rest}`
 }

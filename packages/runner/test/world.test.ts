@@ -2,7 +2,7 @@
 import { Context, type StateBackend, StateError } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
 import { MemoryState } from '../src/index'
-import { StateCalls, World } from '../src/world'
+import { StateCalls, World, releaseFailure } from '../src/world'
 
 /** A backend that records every call and fails the checkpoints named in `failOn`. */
 function recording(name: string, failOn: string[] = []) {
@@ -111,9 +111,20 @@ describe('World', () => {
     const world = new World([wrong, stuck], new Context())
     await world.checkpoint('a')
     expect(await world.releaseAll()).toEqual([
-      { error: 'proxy: release "a" failed: state backend "proxy": the app did LISTEN', severity: 'critical' },
-      { error: 'db: release "a" failed: state backend "db": savepoint gone', severity: 'medium' },
+      { error: 'state backend "proxy": release "a" failed: the app did LISTEN', severity: 'critical' },
+      { error: 'state backend "db": release "a" failed: savepoint gone', severity: 'medium' },
     ])
+  })
+
+  it('a release failure names the backend and the release once, whoever worded it', () => {
+    expect(releaseFailure('db', 'a', new Error('gone'))).toBe('db: release "a" failed: gone')
+    expect(releaseFailure('db', 'a', new StateError('db', 'savepoint gone'))).toBe('state backend "db": release "a" failed: savepoint gone')
+    // A proxy's own message names the release already (it was said twice: `pg-proxy:x: release "a" failed: state backend "pg-proxy:x": release "a" failed: ...`).
+    expect(releaseFailure('pg-proxy:x', 'a', new StateError('pg-proxy:x', 'release "a" failed: the upstream session is lost'))).toBe(
+      'state backend "pg-proxy:x": release "a" failed: the upstream session is lost',
+    )
+    // Another backend's StateError (a wrapper around one): named as it is.
+    expect(releaseFailure('outer', 'a', new StateError('inner', 'gone'))).toBe('outer: release "a" failed: state backend "inner": gone')
   })
 })
 
