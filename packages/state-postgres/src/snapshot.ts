@@ -305,7 +305,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         if (rows.length) await client.query(`DROP SCHEMA ${S} CASCADE`)
         if (onConnect && rows.length)
           this.onNotice(
-            `${where(t)} held the change tracking of an earlier run that did not end (killed, or its connection lost): removed. What that run wrote after its first checkpoint was not rolled back, and is still in the app's data.`,
+            `${where(t)} held the change tracking of an earlier run that did not remove it (killed, quit, or its connection lost): removed. What that run wrote after its first checkpoint may not have been rolled back, and is then still in the app's data.`,
           )
         const { tables, missing } = await findTables(client, this.scope)
         if (missing.length)

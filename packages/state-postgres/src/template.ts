@@ -212,7 +212,7 @@ export class PostgresTemplateBackend extends PostgresBackend<string> {
     for (const name of this.cleanedLeftovers) await admin.query(`DROP DATABASE ${ident(name)} WITH (FORCE)`)
     if (this.cleanedLeftovers.length)
       this.onNotice(
-        `dropped ${this.cleanedLeftovers.length === 1 ? 'the checkpoint copy' : 'the checkpoint copies'} ${this.cleanedLeftovers.map((n) => `"${n}"`).join(', ')} of an earlier run that did not end (killed, or its connection lost): what that run wrote after its first checkpoint was not rolled back.`,
+        `dropped ${this.cleanedLeftovers.length === 1 ? 'the checkpoint copy' : 'the checkpoint copies'} ${this.cleanedLeftovers.map((n) => `"${n}"`).join(', ')} of an earlier run that did not drop ${this.cleanedLeftovers.length === 1 ? 'it' : 'them'} (killed, quit, or its connection lost): what that run wrote after its first checkpoint may not have been rolled back.`,
       )
   }
 
