@@ -38,6 +38,19 @@ export class AbandonedWork<T> {
     return this.#items.filter((w) => !w.settled).map((w) => w.waitingFor)
   }
 
+  /**
+   * Wait at most `ms` for the work still running: what stops at once when abandoned (a connect that honours
+   * its signal rejects a moment after the abort) is then no longer running, and no warning says the run
+   * waits for it.
+   */
+  async settledWithin(ms: number): Promise<void> {
+    const running = this.#items.filter((w) => !w.settled).map((w) => w.done)
+    if (!running.length) return
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([Promise.all(running), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])
+    clearTimeout(timer)
+  }
+
   /** Wait for all of it: what each left, as problems. Work still running then is undone if it finishes later. */
   async settle(): Promise<{ item: T; problem: string }[]> {
     const waits = this.#items.splice(0).map(async ({ item, call, still, done }) => {

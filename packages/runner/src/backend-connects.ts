@@ -60,6 +60,15 @@ export class BackendConnects {
   }
 
   /**
+   * The same, once the abandoned connects had `ms` to settle: a backend that honours its signal stops
+   * connecting at once, and was named in a warning that said the run would wait up to its timeout for it.
+   */
+  async stillConnectingAfter(ms: number): Promise<string[]> {
+    await this.#late.settledWithin(ms)
+    return this.#late.stillRunning()
+  }
+
+  /**
    * Wait for every abandoned connect, all at once, each as long as one call may take: what each left in
    * the system under test, as problems. One still connecting then is disconnected if it finishes later.
    */

@@ -81,6 +81,12 @@ export function createRunner(options: RunnerOptions = {}): Runner {
 }
 
 /** The owner of the built-in reporters' names, among the plugins' claims. */
+/**
+ * How long close() lets connects abandoned at a Ctrl-C settle before it warns that it waits for them: one
+ * that honours its signal (state-postgres, state-mysql) rejects within milliseconds.
+ */
+const STOPPED_CONNECT_MS = 250
+
 const BUILT_IN: unique symbol = Symbol('built in')
 
 /** Every option createRunner takes (checked against RunnerOptions below). */
@@ -867,7 +873,7 @@ export class Runner {
     // workers' are waited for as their workers close.
     // Said before the wait, which can be as long as the backend's own connect timeout (a database that
     // does not answer, then Ctrl-C): a process silent for that long looks hung.
-    for (const what of this.#connects.stillConnecting()) this.options.logger?.warn(`waiting for ${what} (up to ${this.pluginTimeoutMs} ms)`)
+    for (const what of await this.#connects.stillConnectingAfter(STOPPED_CONNECT_MS)) this.options.logger?.warn(`waiting for ${what} (up to ${this.pluginTimeoutMs} ms)`)
     for (const { backend, problem } of await this.#connects.settleAbandoned()) fail(`disconnect ${backend.name}`, 'critical', `state:${backend.name}`, problem, 'state', DISCONNECT_SUGGESTION)
     this.#connected = false
     for (const e of await this.#closeWorkers()) fail('close workers', 'critical', 'workers', e)

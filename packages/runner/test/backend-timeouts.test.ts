@@ -451,6 +451,37 @@ describe('a worker setup that never settles', () => {
     expect(runner.closeIssues).toEqual([])
   }, TEST_TIMEOUT)
 
+  it('Ctrl-C while a backend that honours its signal connects: it stops a moment later, and close() says it waits for nothing', async () => {
+    const calls: string[] = []
+    const backend: StateBackend = {
+      name: 'quick-to-stop',
+      mechanism: 'memory',
+      parallelSafe: false,
+      // Stops 30 ms after its signal aborts, as a driver's socket closes: a moment, not the call's timeout.
+      connect: ({ signal } = {}) =>
+        new Promise<void>((_, reject) => {
+          calls.push('connect')
+          signal?.addEventListener('abort', () => setTimeout(() => reject(new Error('connect stopped')), 30), { once: true })
+        }),
+      checkpoint: async () => {},
+      rollback: async () => {},
+      release: async () => {},
+      disconnect: async () => void calls.push('disconnect'),
+    }
+    const ac = new AbortController()
+    const warnings: string[] = []
+    const logger = { debug: noop, info: noop, error: noop, warn: (m: string) => void warnings.push(m) }
+    const runner = createRunner({ pluginTimeout: TIMEOUT * 20, stateBackends: [backend], signal: ac.signal, logger })
+    setTimeout(() => ac.abort(new AbortedError('interrupted by the user')), TIMEOUT / 2)
+    const result = await runner.run(journey('j', { steps: [step('s', noop), checkpoint('cp')] }))
+    expect(result.interrupted).toBe(true)
+    expect(await runner.close()).toEqual([])
+    // It said it would wait up to the timeout for a connect that had already stopped.
+    expect(warnings).toEqual([])
+    expect(calls).toEqual(['connect'])
+    expect(runner.closeIssues).toEqual([])
+  }, TEST_TIMEOUT)
+
   it('one still connecting when the run closes is a critical close issue naming it', async () => {
     const slow = slowConnect()
     const runner = createRunner({ pluginTimeout: TIMEOUT, stateBackends: [slow.backend] })
