@@ -164,6 +164,10 @@ describe('template mechanism', () => {
     // from it waits, after its rename took the working database away.
     const holder = new pg.Client({ connectionString: ADMIN_URL })
     await holder.connect()
+    // Watches from outside the holder's transaction: inside one, pg_stat_activity is read once and kept until
+    // it ends, and a first look taken before the CREATE waited showed it never waiting.
+    const watcher = new pg.Client({ connectionString: ADMIN_URL })
+    await watcher.connect()
     let adminPid: number | undefined
     try {
       await holder.query(`BEGIN; COMMENT ON DATABASE ${DB}_vqcp_1 IS 'held by the test'`)
@@ -177,12 +181,13 @@ describe('template mechanism', () => {
       void rolling.then(() => (over = true))
       const until = Date.now() + 30_000
       while (adminPid === undefined && !over && Date.now() < until) {
-        const { rows } = await holder.query("SELECT pid FROM pg_stat_activity WHERE query LIKE 'CREATE DATABASE%TEMPLATE%' AND wait_event_type = 'Lock'")
+        // This rollback's CREATE, by the names in it: other packages' tests make databases at the same time.
+        const { rows } = await watcher.query("SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1", [`CREATE DATABASE %${DB}% TEMPLATE %${DB}_vqcp_1%`])
         adminPid = rows[0]?.pid
         if (adminPid === undefined) await new Promise((resolve) => setTimeout(resolve, 10))
       }
       if (adminPid === undefined) {
-        const activity = (await holder.query("SELECT pid, datname, state, wait_event_type, left(query, 100) AS query FROM pg_stat_activity WHERE backend_type = 'client backend'")).rows
+        const activity = (await watcher.query("SELECT pid, datname, state, wait_event_type, wait_event, left(query, 120) AS query FROM pg_stat_activity WHERE backend_type = 'client backend' AND (datname LIKE $1 OR query LIKE $2)", [`${DB}%`, `%${DB}%`])).rows
         const settled = await Promise.race([rolling, new Promise((resolve) => setTimeout(() => resolve('still rolling back'), 100))])
         expect.fail(`the rollback never waited for its copy: ${String(settled)}; sessions: ${JSON.stringify(activity)}`)
       }
@@ -197,8 +202,10 @@ describe('template mechanism', () => {
       expect(await dump(url)).toEqual(before)
     } finally {
       await holder.end().catch(() => {})
+      await watcher.end().catch(() => {})
       // Without the wait, the database is left renamed away: put it back for the tests after this one.
-      if (!(await databasesLike(DB)).includes(DB)) await withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${DB}_vqold RENAME TO ${DB}`))
+      // (The rollback's CREATE may be making it at this very moment: a rename that finds it made is no matter.)
+      if (!(await databasesLike(DB)).includes(DB)) await withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${DB}_vqold RENAME TO ${DB}`)).catch(() => {})
       for (const left of await databasesLike(`${DB}_vq`)) await dropDatabase(left)
     }
   })
