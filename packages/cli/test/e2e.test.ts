@@ -336,15 +336,25 @@ describe('venomqa run with a TypeScript config', () => {
     expect(r.stderr).not.toContain('not written')
   })
 
-  it('a second Ctrl-C while the interrupted journey is put back says it was not, and which files are missing', async () => {
-    const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-rollback.ts', '--save', 'out/int3.json', '-r', 'console', '-r', 'junit:out/int3.xml'])
+  /**
+   * `venomqa run --tag slow` with the slow-rollback plugin and `args`: Ctrl-C once the slow path started,
+   * and again once the interrupted journey's rollback hangs (or is slow): how it ended, with when the
+   * second Ctrl-C was sent.
+   */
+  async function quitDuringRollback(args: string[], env: Record<string, string> = {}): Promise<{ r: CliResult; said: string; secondAt: number }> {
+    const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-rollback.ts', ...args], { env })
     await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
     run.child.kill('SIGINT')
-    await waitUntil(() => run.output().stderr.includes('rolling back slowly'), 'the hanging rollback')
+    await waitUntil(() => run.output().stderr.includes('rolling back slowly'), 'the interrupted journey\'s rollback')
+    const secondAt = Date.now()
     run.child.kill('SIGINT')
     const r = await run.done
+    return { r, said: r.stderr.slice(r.stderr.indexOf('venomqa: quitting now')), secondAt }
+  }
+
+  it('a second Ctrl-C while the interrupted journey is put back says it was not, and which files are missing', async () => {
+    const { r, said } = await quitDuringRollback(['--save', 'out/int3.json', '-r', 'console', '-r', 'junit:out/int3.xml'])
     expect(r.code).toBe(130)
-    const said = r.stderr.slice(r.stderr.indexOf('venomqa: quitting now'))
     expect(said).toContain('\n  - journey "slow" was not put back to its checkpoint "registered" (http-control, stuck-db): what it wrote since is still in the app\'s data')
     expect(said).toContain('\n  - not written: out/int3.json, out/int3.xml\n')
     expect(said).toContain('\n  - closing did not finish')
@@ -352,14 +362,8 @@ describe('venomqa run with a TypeScript config', () => {
 
   it('a second Ctrl-C there, with a backend that undoes what the run left itself: its part is not said to stay, and it is asked to let go', async () => {
     const mark = path.join(ts.dir, 'out/let-go.txt')
-    const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-rollback.ts', '--save', 'out/int4.json'], { env: { STUCK_DB_UNDOES: '1', STUCK_DB_LET_GO_FILE: mark } })
-    await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
-    run.child.kill('SIGINT')
-    await waitUntil(() => run.output().stderr.includes('rolling back slowly'), 'the hanging rollback')
-    run.child.kill('SIGINT')
-    const r = await run.done
+    const { r, said } = await quitDuringRollback(['--save', 'out/int4.json'], { STUCK_DB_UNDOES: '1', STUCK_DB_LET_GO_FILE: mark })
     expect(r.code).toBe(130)
-    const said = r.stderr.slice(r.stderr.indexOf('venomqa: quitting now'))
     expect(said).toContain(
       '\n  - journey "slow" was not put back to its checkpoint "registered" (http-control): what it wrote since is still in the app\'s data, and the next run starts from it; stuck-db undoes its part itself once this process ends\n',
     )
@@ -372,14 +376,7 @@ describe('venomqa run with a TypeScript config', () => {
     const mark = path.join(ts.dir, 'out/let-go-slow.txt')
     // The rollback ends 300 ms after the quit, and the run could go on to its end (files, close, exit)
     // long before the letGo's 1200 ms: the process ended there, the letGo cut short.
-    const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-rollback.ts', '--save', 'out/int6.json'], {
-      env: { STUCK_DB_UNDOES: '1', STUCK_DB_ROLLBACK_MS: '300', STUCK_DB_LET_GO_MS: '1200', STUCK_DB_LET_GO_FILE: mark },
-    })
-    await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
-    run.child.kill('SIGINT')
-    await waitUntil(() => run.output().stderr.includes('rolling back slowly'), 'the slow rollback')
-    run.child.kill('SIGINT')
-    const r = await run.done
+    const { r } = await quitDuringRollback(['--save', 'out/int6.json'], { STUCK_DB_UNDOES: '1', STUCK_DB_ROLLBACK_MS: '300', STUCK_DB_LET_GO_MS: '1200', STUCK_DB_LET_GO_FILE: mark })
     expect(r.code).toBe(130)
     expect(r.stderr).toContain('\n  - not written: out/int6.json\n')
     expect(existsSync(mark)).toBe(true)
@@ -388,15 +385,9 @@ describe('venomqa run with a TypeScript config', () => {
   })
 
   it('a second Ctrl-C with a backend whose letGo hangs exits once its moment is over, saying so', async () => {
-    const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-rollback.ts', '--save', 'out/int5.json'], { env: { STUCK_DB_UNDOES: '1', STUCK_DB_LET_GO: 'hang' } })
-    await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
-    run.child.kill('SIGINT')
-    await waitUntil(() => run.output().stderr.includes('rolling back slowly'), 'the hanging rollback')
-    const sentAt = Date.now()
-    run.child.kill('SIGINT')
-    const r = await run.done
+    const { r, secondAt } = await quitDuringRollback(['--save', 'out/int5.json'], { STUCK_DB_UNDOES: '1', STUCK_DB_LET_GO: 'hang' })
     // LET_GO_MS (2 s), then out: not the minute the letGo would take.
-    expect(Date.now() - sentAt).toBeLessThan(10_000)
+    expect(Date.now() - secondAt).toBeLessThan(10_000)
     expect(r.code).toBe(130)
     expect(r.stderr).toMatch(/\n {2}- stuck-db did not finish undoing what it holds within 2000 ms\n$/)
   })

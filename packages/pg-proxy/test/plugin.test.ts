@@ -169,47 +169,44 @@ describe('plugin setup and health check (what `venomqa doctor` runs)', () => {
     }
   })
 
-  it("letGo (a quit run's) ends the proxy in this process: the rows and the sequences are as before it started, where the end of its session left the sequences moved", async () => {
-    const db = dbName('let_go')
+  /** A database of this test's own holding `items` (one row, its sequence at 1), dropped after `fn`. */
+  async function withItems(suffix: string, fn: (db: string) => Promise<void>): Promise<void> {
+    const db = dbName(suffix)
     await createDatabase(db)
     try {
       await withClient(dbUrl(db), (c) => c.query("CREATE TABLE items (id serial PRIMARY KEY, name text); INSERT INTO items (name) VALUES ('before')"))
-      const state = () =>
-        withClient(dbUrl(db), async (c) => [(await c.query('SELECT name FROM items ORDER BY id')).rows.map((r) => r.name), (await c.query('SELECT last_value FROM items_id_seq')).rows[0].last_value])
-      /** A run quit mid-journey: a checkpoint, two rows written through the proxy, then `end` in place of a rollback. */
-      const quitRun = async (end: (backend: PgProxyBackend) => Promise<void>) => {
-        const backend = pgProxyState({ upstream: dbUrl(db) }, () => {})
-        await backend.connect()
-        await backend.checkpoint('base')
-        await withClient(backend.url, (c) => c.query("INSERT INTO items (name) VALUES ('during'), ('during')"))
-        await end(backend)
-      }
-      expect(await state()).toEqual([['before'], '1'])
-      // What the process going does on its own: the session ends, PostgreSQL rolls its transaction back.
-      let whenSessionEnded: unknown
-      await quitRun(async (b) => {
-        const proxy = b.proxy!
-        await proxy.upstream.close()
-        whenSessionEnded = await state()
-        await proxy.stop()
-      })
-      expect(whenSessionEnded).toEqual([['before'], '3'])
-      await quitRun((b) => b.letGo())
-      expect(await state()).toEqual([['before'], '1'])
+      await fn(db)
     } finally {
       await dropDatabase(db)
     }
-  })
+  }
 
-  it("letGo while the run's disconnect is stopping the proxy waits for that stop: the sequences are back when it resolves", async () => {
-    const db = dbName('let_go_closing')
-    await createDatabase(db)
-    try {
-      await withClient(dbUrl(db), (c) => c.query("CREATE TABLE items (id serial PRIMARY KEY, name text); INSERT INTO items (name) VALUES ('before')"))
-      const backend = pgProxyState({ upstream: dbUrl(db) }, () => {})
-      await backend.connect()
-      await backend.checkpoint('base')
-      await withClient(backend.url, (c) => c.query("INSERT INTO items (name) VALUES ('during'), ('during')"))
+  /** A run mid-journey on `db`: the proxy in this process, a checkpoint, then two rows written through it. */
+  async function midJourney(db: string): Promise<PgProxyBackend> {
+    const backend = pgProxyState({ upstream: dbUrl(db) }, () => {})
+    await backend.connect()
+    await backend.checkpoint('base')
+    await withClient(backend.url, (c) => c.query("INSERT INTO items (name) VALUES ('during'), ('during')"))
+    return backend
+  }
+
+  it("letGo (a quit run's) ends the proxy in this process: the rows and the sequences are as before it started, where the end of its session left the sequences moved", () =>
+    withItems('let_go', async (db) => {
+      const state = () =>
+        withClient(dbUrl(db), async (c) => [(await c.query('SELECT name FROM items ORDER BY id')).rows.map((r) => r.name), (await c.query('SELECT last_value FROM items_id_seq')).rows[0].last_value])
+      expect(await state()).toEqual([['before'], '1'])
+      // What the process going does on its own: the session ends, PostgreSQL rolls its transaction back.
+      const proxy = (await midJourney(db)).proxy!
+      await proxy.upstream.close()
+      expect(await state()).toEqual([['before'], '3'])
+      await proxy.stop()
+      await (await midJourney(db)).letGo()
+      expect(await state()).toEqual([['before'], '1'])
+    }))
+
+  it("letGo while the run's disconnect is stopping the proxy waits for that stop: the sequences are back when it resolves", () =>
+    withItems('let_go_closing', async (db) => {
+      const backend = await midJourney(db)
       // Connected first, so that reading the sequence right after letGo takes one round trip, no more.
       await withClient(dbUrl(db), async (c) => {
         // A second Ctrl-C during the run's close: the disconnect has taken the proxy and is stopping it.
@@ -219,10 +216,7 @@ describe('plugin setup and health check (what `venomqa doctor` runs)', () => {
         await closing
         expect(afterLetGo).toBe('1')
       })
-    } finally {
-      await dropDatabase(db)
-    }
-  })
+    }))
 
   it('a second stop of the proxy resolves only once the first has finished', async () => {
     const db = dbName('stop_twice')

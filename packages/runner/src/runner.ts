@@ -80,13 +80,13 @@ export function createRunner(options: RunnerOptions = {}): Runner {
   return new Runner(options)
 }
 
-/** The owner of the built-in reporters' names, among the plugins' claims. */
 /**
  * How long close() lets connects abandoned at a Ctrl-C settle before it warns that it waits for them: one
  * that honours its signal (state-postgres, state-mysql) rejects within milliseconds.
  */
 const STOPPED_CONNECT_MS = 250
 
+/** The owner of the built-in reporters' names, among the plugins' claims. */
 const BUILT_IN: unique symbol = Symbol('built in')
 
 /** Every option createRunner takes (checked against RunnerOptions below). */

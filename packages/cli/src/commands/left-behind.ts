@@ -31,12 +31,7 @@ export class LeftBehind {
   #stage: RunStage = 'setting up'
   readonly #journeys = new Map<string, JourneyInFlight>()
   #outputs: readonly string[] = []
-  /**
-   * The run's state backends that undo what it left once its process ends, by name; undefined until the
-   * plugins are set up (then nothing is assumed of them).
-   */
-  #undoItself?: ReadonlySet<string>
-  /** The same backends, for what each leaves until the next run connects; undefined until they are set up. */
+  /** The run's state backends; undefined until the plugins are set up (then nothing is assumed of them). */
   #backends?: readonly KnownBackend[]
 
   constructor(
@@ -56,7 +51,6 @@ export class LeftBehind {
 
   /** The run's state backends, once its plugins are set up: which of them put the app's data back themselves. */
   set backends(backends: readonly KnownBackend[]) {
-    this.#undoItself = new Set(backends.filter((b) => b.undoesOpenCheckpointsWhenLetGo === true).map((b) => b.name))
     this.#backends = backends
   }
 
@@ -130,8 +124,9 @@ export class LeftBehind {
    */
   #notPutBack(journey: string, checkpoint: string, backends: readonly string[]): string {
     const notPutBack = `journey "${journey}" was not put back to its checkpoint "${checkpoint}"`
-    const undoing = backends.filter((b) => this.#undoItself?.has(b))
-    const left = backends.filter((b) => !this.#undoItself?.has(b))
+    const undoesItself = (name: string) => this.#backends?.some((b) => b.name === name && b.undoesOpenCheckpointsWhenLetGo === true) === true
+    const undoing = backends.filter(undoesItself)
+    const left = backends.filter((b) => !undoesItself(b))
     const stays = `what it wrote since is still in the app's data, and the next run starts from it`
     if (!undoing.length) return `${notPutBack} (${left.join(', ')}): ${stays}`
     const part = left.length ? (undoing.length === 1 ? 'its part' : 'their part') : 'it'

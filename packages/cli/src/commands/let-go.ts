@@ -16,8 +16,8 @@ export async function letGoOfBackends(backends: readonly Pick<StateBackend, 'nam
   const asked = backends.filter((b) => typeof b.letGo === 'function')
   if (!asked.length) return []
   let timer: ReturnType<typeof setTimeout> | undefined
-  const outOfTime = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), ms)
+  const outOfTime = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
   })
   try {
     const outcomes = await Promise.all(

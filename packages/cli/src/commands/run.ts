@@ -203,6 +203,7 @@ export async function executeRun(
     stopSignals()
     throw err
   })
+  backends = () => session.runner.registry.stateBackends
   const runnerModule = await import('@venomqa/runner')
   const { writeReports } = runnerModule
   const afterRun = watchAfterRun(runnerModule, io)
@@ -223,7 +224,6 @@ export async function executeRun(
     for (const { reporter } of targets) session.runner.addReporter(reporter)
     session.runner.addReporter(left.reporter)
     left.backends = session.runner.registry.stateBackends
-    backends = () => session.runner.registry.stateBackends
 
     left.stage = 'running'
     const result: RunResult = await session.runner.run(toRun.map(({ journey, file }) => ({ journey, file })))
