@@ -4,7 +4,8 @@ import { mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import ts from 'typescript'
+// TypeScript's JavaScript API: TypeScript 7, the repository's compiler, is a native program without one.
+import ts from '@typescript/typescript6'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { STALE_TEMP_AGE_MS, TEMP_PREFIX, atomicWriteFile, removeStaleTempFiles } from '../src/atomic-write'
 

@@ -6,7 +6,8 @@
 import { builtinModules } from 'node:module'
 import fs from 'node:fs'
 import path from 'node:path'
-import ts from 'typescript'
+// TypeScript's JavaScript API: TypeScript 7, the repository's compiler, is a native program without one.
+import ts from '@typescript/typescript6'
 import { describe, expect, it } from 'vitest'
 import { type WorkspacePackage, relative, sourceFiles, workspacePackages } from './workspace'
 
