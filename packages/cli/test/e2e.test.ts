@@ -5,7 +5,10 @@ import { Ajv } from 'ajv'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { RESULTS_SCHEMA_FILE } from '../scripts/schemas'
 import { checkJUnit } from './helpers/junit-shape'
-import { type CliResult, type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
+import { type CliResult, type Project, assertBuilt, makeProject, waitUntil, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // End to end: the built `venomqa` binary, run in small fixture projects with their own package.json and
 // node_modules, against the example todo app (memory mode, its own process).
@@ -26,7 +29,7 @@ beforeEach(async () => {
 })
 
 async function project(fixture: string | null, env: Record<string, string> = {}): Promise<Project> {
-  const p = await makeProject(fixture, { TODO_URL: app.url, ...env })
+  const p = await makeProject(fixture, { TODO_URL: app.url, ...env }, host)
   projects.push(p)
   return p
 }

@@ -3,7 +3,10 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // `venomqa explore` (the built binary) against an app in its own process whose GET /slow answers only
 // after `ms`: an invariant's probe there gets no answer before the check's deadline (the config's
@@ -63,7 +66,7 @@ async function exploredFlakyNoJourney() {
 describe('an invariant whose probe gets no answer before its deadline', () => {
   beforeAll(async () => {
     assertBuilt()
-    project = await makeProject(null)
+    project = await makeProject(null, {}, host)
     await writeFile(path.join(project.dir, 'app.mjs'), APP)
     app = await startNodeProcess(path.join(project.dir, 'app.mjs'))
     await writeFile(path.join(project.dir, 'package.json'), JSON.stringify({ name: 'slow-probe', private: true, type: 'module' }))

@@ -3,7 +3,10 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 /**
  * `venomqa explore --openapi` (the built binary) on documents that are valid but unusual: recursive
@@ -274,7 +277,7 @@ describe('venomqa explore --openapi on unusual documents', () => {
   beforeAll(async () => {
     assertBuilt()
     app = await startApp()
-    p = await makeProject(null, { CI: 'true' })
+    p = await makeProject(null, { CI: 'true' }, host)
     await writeFile(path.join(p.dir, 'package.json'), JSON.stringify({ name: 'odd-docs', private: true, type: 'module' }))
     await writeFile(path.join(p.dir, 'venomqa.json'), JSON.stringify({ baseUrl: app.url, plugins: ['http-control'] }))
     await writeFile(path.join(p.dir, 'nodes-3.0.json'), JSON.stringify(nodesDocument('3.0.3')))

@@ -3,7 +3,10 @@ import { rm, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { REPO_ROOT, type RunningProcess, startNodeProcess } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
+import { type Project, assertBuilt, makeProject, waitUntil, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // `venomqa explore` (the built binary) against an app in its own process, with every report, on two
 // results that must not read as finished ones:
@@ -15,6 +18,7 @@ import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/pro
 //   sequence the search met, noise action included, a minimal one.
 const APP = `import http from 'node:http'
 import { writeFileSync } from 'node:fs'
+
 let flips = 0
 const server = http.createServer(async (req, res) => {
   for await (const _ of req);
@@ -75,7 +79,7 @@ const read = (file: string) => readFileSync(path.join(project.dir, file), 'utf8'
 describe('explore results that are not a finished search or a shrunk sequence', () => {
   beforeAll(async () => {
     assertBuilt()
-    project = await makeProject(null)
+    project = await makeProject(null, {}, host)
     await symlink(path.join(REPO_ROOT, 'packages/reporter-html'), path.join(project.dir, 'node_modules/@venomqa/reporter-html'), 'dir')
     await writeFile(path.join(project.dir, 'app.mjs'), APP)
     app = await startNodeProcess(path.join(project.dir, 'app.mjs'), { env: { SLOW_MARK: path.join(project.dir, 'slow-hit') } })

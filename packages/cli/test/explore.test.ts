@@ -3,8 +3,11 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { REPO_ROOT, describeWithService, type RunningProcess, startShopApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject, waitUntil } from './helpers/project'
+import { type Project, assertBuilt, makeProject, waitUntil, cliHost } from './helpers/project'
 import { ADMIN_URL, dumpDatabase, sql } from './helpers/postgres'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // End to end: `venomqa explore` (the built binary) in a fixture project, against the example shop app
 // (every planted bug on) in its own process over PostgreSQL, with the state-postgres snapshot backend.
@@ -39,7 +42,7 @@ let app: RunningProcess
 const projects: Project[] = []
 
 async function project(config: object): Promise<Project> {
-  const p = await makeProject(null, { SHOP_URL: app.url, DATABASE_URL, CI: 'true' })
+  const p = await makeProject(null, { SHOP_URL: app.url, DATABASE_URL, CI: 'true' }, host)
   projects.push(p)
   await symlink(path.join(REPO_ROOT, 'packages/state-postgres'), path.join(p.dir, 'node_modules/@venomqa/state-postgres'), 'dir')
   await writeFile(path.join(p.dir, 'package.json'), JSON.stringify({ name: 'shop-tests', private: true, type: 'module' }))

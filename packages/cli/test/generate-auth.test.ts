@@ -4,8 +4,11 @@ import http from 'node:http'
 import path from 'node:path'
 import { type LocalServer, listenLocally } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
 import { typecheckJourneys } from './helpers/typecheck'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // End to end: `venomqa generate` (the built binary) writes one journey whose operations need a Basic and a
 // bearer scheme, a secret-named path parameter and a secret query parameter, and one that creates a note
@@ -87,7 +90,7 @@ describe('venomqa generate: operations of one journey under a Basic and a bearer
   let notesText: string
   beforeAll(async () => {
     assertBuilt()
-    p = await makeProject(null)
+    p = await makeProject(null, {}, host)
     api = await listenLocally(checkingServer())
     await writeFile(path.join(p.dir, 'api.json'), JSON.stringify(document()))
     const generated = await p.venomqa(['generate', '--openapi', 'api.json', '--out', 'journeys'])

@@ -7,7 +7,10 @@ import path from 'node:path'
 import { REPO_ROOT, type RunningProcess, describeWithService, freePort, listenLocally, startNodeProcess, startShopApp, startTodoApp } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // End to end: `venomqa generate` and `venomqa import postman` (the built binary) write journeys, and
 // `venomqa run` runs them against the example apps, each in its own process.
@@ -28,7 +31,7 @@ const typecheckAtEnd = (p: Project, dir: string, what: string) => toTypecheck.pu
 
 /** Type-check the journeys in `dirs` as a user's editor would (strict), with @venomqa/core's published types: tsc's output, or '' when clean. */
 async function typecheck(dirs: readonly string[]): Promise<string> {
-  const root = await makeProject(null)
+  const root = await makeProject(null, {}, host)
   projects.push(root)
   await writeFile(
     path.join(root.dir, 'tsconfig.json'),
@@ -130,7 +133,7 @@ async function startSessionServer(): Promise<{ url: string; close: () => Promise
 
 describe('venomqa import postman: secrets read from the environment', () => {
   it('are masked in the console and the results wherever a step sends them, a plain header and a URL path too', async () => {
-    const p = await makeProject(null)
+    const p = await makeProject(null, {}, host)
     projects.push(p)
     const collection = {
       info: { name: 'Regions', schema: 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json' },
@@ -169,7 +172,7 @@ describe('venomqa import postman', () => {
   beforeAll(async () => {
     assertBuilt()
     app = await startTodoApp()
-    p = await makeProject('postman-project', { TODO_URL: app.url })
+    p = await makeProject('postman-project', { TODO_URL: app.url }, host)
     projects.push(p)
   })
   afterAll(async () => {
@@ -400,7 +403,7 @@ describe('venomqa import postman', () => {
 describe('venomqa generate from a third-party document', () => {
   const examples = path.join(REPO_ROOT, 'packages/cli/node_modules/@readme/oas-examples/3.0/json')
   it.each(['petstore.json', 'petstore-expanded.json'])('%s (@readme/oas-examples) gives journeys that load (type-checked at the end of the file)', async (doc) => {
-    const p = await makeProject(null)
+    const p = await makeProject(null, {}, host)
     projects.push(p)
     const r = await p.venomqa(['generate', '--openapi', path.join(examples, doc), '--out', 'journeys'])
     // petstore.json secures its pet operations with OAuth 2 and its store's with an API key header, and has no open login: its journeys read both,
@@ -416,7 +419,7 @@ describe('venomqa generate from a third-party document', () => {
   })
 
   it("a document's secured operations send the token from API_TOKEN: unset, the journey fails naming it and sends no empty token", async () => {
-    const p = await makeProject(null)
+    const p = await makeProject(null, {}, host)
     projects.push(p)
     const secured = { get: { tags: ['items'], operationId: 'list_items', responses: { 200: { description: 'ok' } } } }
     const document = { openapi: '3.1.0', info: { title: 't', version: '1' }, components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } }, security: [{ bearerAuth: [] }], paths: { '/items': secured } }
@@ -461,7 +464,7 @@ describe('venomqa generate from a third-party document', () => {
   })
 
   it('petstore-expanded: create, read, then a branch that deletes and reads 404', async () => {
-    const p = await makeProject(null)
+    const p = await makeProject(null, {}, host)
     projects.push(p)
     await p.venomqa(['generate', '--openapi', path.join(examples, 'petstore-expanded.json'), '--out', 'journeys'])
     const file = read(p, 'journeys/default.journey.ts')
@@ -493,7 +496,7 @@ describe('venomqa generate from a third-party document', () => {
   })
 
   it("--openapi sends a URL's user:password as Basic auth and never prints them; an unreachable URL says why", async () => {
-    const p = await makeProject(null)
+    const p = await makeProject(null, {}, host)
     projects.push(p)
     const document = readFileSync(path.join(examples, 'petstore-expanded.json'), 'utf8')
     const basic = `Basic ${Buffer.from('ada:pa55:w0rd').toString('base64')}`
@@ -521,7 +524,7 @@ describe('venomqa generate from a third-party document', () => {
   })
 
   it('an unknown tag and a document that does not load are exit 2, naming them', async () => {
-    const p = await makeProject(null)
+    const p = await makeProject(null, {}, host)
     projects.push(p)
     const tag = await p.venomqa(['generate', '--openapi', path.join(examples, 'petstore.json'), '--tag', 'pets'])
     expect(tag.code).toBe(2)
@@ -534,7 +537,7 @@ describe('venomqa generate from a third-party document', () => {
   })
 
   it('names journeys once across files; a tag that makes no journey gets no file, and a document that makes none is exit 2', async () => {
-    const p = await makeProject(null)
+    const p = await makeProject(null, {}, host)
     projects.push(p)
     const list = (tag: string) => ({ get: { tags: [tag], operationId: `list_${tag.length}`, responses: { 200: { description: 'ok' } } } })
     // Two tags that are one name as a journey's (pets_owners), and one whose only operation needs an id nothing creates.
@@ -669,7 +672,7 @@ describe('venomqa generate sends each credential the way its security scheme say
 
   beforeAll(async () => {
     assertBuilt()
-    p = await makeProject(null)
+    p = await makeProject(null, {}, host)
     projects.push(p)
     await writeFile(path.join(p.dir, 'app.mjs'), SECURED_APP)
     await writeFile(path.join(p.dir, 'api.json'), JSON.stringify(securedDocument()))
@@ -863,7 +866,7 @@ describe("venomqa generate writes no document's example of a secret", () => {
 
   beforeAll(async () => {
     assertBuilt()
-    p = await makeProject(null)
+    p = await makeProject(null, {}, host)
     projects.push(p)
     await writeFile(path.join(p.dir, 'app.mjs'), ACCOUNTS_APP)
     await writeFile(path.join(p.dir, 'open.json'), JSON.stringify(accountsDocument({ signUp: true })))
@@ -947,7 +950,7 @@ withPostgres('venomqa generate for the shop app', () => {
   })
 
   it('writes a journey file per tag that passes against the fixed app (type-checked at the end of the file)', async () => {
-    const p = await makeProject(null, { SHOP_URL: app.url, DATABASE_URL })
+    const p = await makeProject(null, { SHOP_URL: app.url, DATABASE_URL }, host)
     projects.push(p)
     await symlink(path.join(REPO_ROOT, 'packages/state-postgres'), path.join(p.dir, 'node_modules/@venomqa/state-postgres'), 'dir')
     await writeFile(path.join(p.dir, 'venomqa.json'), JSON.stringify({ baseUrl: '${SHOP_URL}', plugins: [['@venomqa/state-postgres', { url: '${DATABASE_URL}', mechanism: 'snapshot' }]] }))

@@ -4,7 +4,10 @@ import http from 'node:http'
 import path from 'node:path'
 import { type LocalServer, listenLocally } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // End to end: `venomqa generate` (the built binary) writes journeys from a small document, and `venomqa run`
 // runs them against an in-memory API that answers as the document says. A journey that does not load, names
@@ -86,7 +89,7 @@ describe('venomqa generate writes journeys that run', () => {
   let api: LocalServer
   beforeAll(async () => {
     assertBuilt()
-    p = await makeProject(null)
+    p = await makeProject(null, {}, host)
     api = await listenLocally(inMemoryApi(['cancel', 'cancellation', 'remove']))
   })
   afterAll(async () => {

@@ -11,7 +11,10 @@ import { type RunningProcess, isCI, startTodoApp } from '@venomqa/test-utils'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TRICKY_TITLE } from './fixtures/reproduce-project/journeys/reproduce.journey'
-import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
+import { type CliResult, type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 const validateHar = (createRequire(import.meta.url)('har-validator') as { har(data: unknown): Promise<unknown> }).har
 
@@ -41,7 +44,7 @@ const readHar = (file: string) => JSON.parse(readFileSync(path.join(project.dir,
 beforeAll(async () => {
   assertBuilt()
   app = await startTodoApp()
-  project = await makeProject('reproduce-project', { TODO_URL: app.url, API_KEY, RUN_ID, USER_PASSWORD: PASSWORD })
+  project = await makeProject('reproduce-project', { TODO_URL: app.url, API_KEY, RUN_ID, USER_PASSWORD: PASSWORD }, host)
   run = await project.venomqa(['run', '-r', 'console', '--har', 'out/run.har'])
   explored = await project.venomqa(['explore', 'explore/todos.explore.ts', '--no-emit', '--har', 'out/explore.har'])
 }, 120_000)
@@ -81,7 +84,7 @@ describe('venomqa run --har', () => {
   })
 
   it("names each path of a branch in its requests' entries (a journey with a checkpoint and two paths)", async () => {
-    const branched = await makeProject('ts-project', { TODO_URL: app.url })
+    const branched = await makeProject('ts-project', { TODO_URL: app.url }, host)
     try {
       const r = await branched.venomqa(['run', 'todos', '--har', 'out/todos.har'])
       expect(r.code).toBe(0)

@@ -2,7 +2,10 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // A run that stops on a mistake (in the config, a profile, a VENOMQA_* variable or a flag's value) leaves
 // none of its outputs, never an earlier run's: a CI step reading the JUnit file would take a green run's for
@@ -23,7 +26,7 @@ const exists = (file: string) => existsSync(path.join(p.dir, file))
 
 beforeAll(async () => {
   assertBuilt()
-  p = await makeProject(null)
+  p = await makeProject(null, {}, host)
   await write('journeys/fine.journey.mjs', FINE)
 })
 afterAll(async () => {

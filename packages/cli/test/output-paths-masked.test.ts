@@ -9,7 +9,10 @@ import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 /** Read by the config from a variable whose name says it is secret: a known secret as the config loads. */
 const CONFIG_SECRET = 'K7q2Zx9mLp4wV8'
@@ -34,7 +37,7 @@ beforeAll(async () => {
   server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":1}'))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  project = await makeProject(null, env)
+  project = await makeProject(null, env, host)
   await writeFile(path.join(project.dir, 'package.json'), '{"name":"output-paths","private":true,"type":"module"}')
   await writeFile(path.join(project.dir, 'venomqa.config.mjs'), `export default { baseUrl: '${url}', headers: { 'X-Api': '\${API_TOKEN}' } }\n`)
   await mkdir(path.join(project.dir, 'journeys'))

@@ -1,7 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // Plugin options are checked against each plugin's schema by the runner, all at once, before any plugin
 // is set up; and plugins add commands. Both through the built `venomqa` binary, in small projects.
@@ -13,7 +16,7 @@ afterAll(async () => {
 })
 
 async function project(files: Record<string, string>): Promise<Project> {
-  const p = await makeProject(null)
+  const p = await makeProject(null, {}, host)
   projects.push(p)
   for (const [file, text] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(p.dir, file)), { recursive: true })

@@ -4,8 +4,11 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
 import { typecheckJourneys } from './helpers/typecheck'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // End to end: `venomqa import postman` (the built binary) translates Chai's include for what it is
 // given (a string, an array, an object), and reads a `?session=` token from the environment; `venomqa run`
@@ -44,7 +47,7 @@ describe('venomqa import postman: include, and a session in the URL', () => {
   beforeAll(async () => {
     assertBuilt()
     server = await startServer()
-    p = await makeProject(null)
+    p = await makeProject(null, {}, host)
   })
   afterAll(async () => {
     await p?.remove()

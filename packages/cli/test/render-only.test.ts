@@ -3,7 +3,10 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { explorationRun } from '@venomqa/fixtures'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // `venomqa report` and `merge-reports` only render: a CI job that renders has no database, and may run
 // beside a job whose mail catcher holds its port. The config's plugins are not set up unless a reporter
@@ -12,7 +15,7 @@ let p: Project
 
 beforeAll(async () => {
   assertBuilt()
-  p = await makeProject(null)
+  p = await makeProject(null, {}, host)
   await writeFile(path.join(p.dir, 'saved.json'), JSON.stringify(explorationRun()))
   // As docs/cli.md's CI example has it: the state backend's URL from the environment, unset in the job that renders.
   await writeFile(

@@ -2,7 +2,10 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { type JourneyResult, RESULTS_SCHEMA_VERSION, type RunResult, countNodes, runStatusOf, summarize } from '@venomqa/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // `venomqa report` judges a saved run by what it holds, not by the verdict and totals written beside it.
 let p: Project
@@ -40,7 +43,7 @@ async function save(file: string, edit: (run: RunResult) => void): Promise<void>
 
 beforeAll(async () => {
   assertBuilt()
-  p = await makeProject(null)
+  p = await makeProject(null, {}, host)
   await save('run.json', () => {})
   await save('green.json', (run) => {
     run.status = 'passed'

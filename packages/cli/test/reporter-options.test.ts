@@ -3,7 +3,10 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { REPO_ROOT, runBuiltCli } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Project, assertBuilt, makeProject } from './helpers/project'
+import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // A mistake in a reporter's or a plugin's options names the entry the user wrote (`reporters[1]`, a
 // profile's), and a misspelt key gets the one meant, through the built `venomqa`.
@@ -23,7 +26,7 @@ export default journey('noop', { steps: [step('nothing', () => {})] })
 
 beforeAll(async () => {
   assertBuilt()
-  p = await makeProject(null)
+  p = await makeProject(null, {}, host)
   await symlink(path.join(REPO_ROOT, 'packages/reporter-html'), path.join(p.dir, 'node_modules/@venomqa/reporter-html'), 'dir')
   await writeFile(path.join(p.dir, 'venomqa.config.ts'), CONFIG)
   await mkdir(path.join(p.dir, 'journeys'), { recursive: true })

@@ -10,7 +10,10 @@ import path from 'node:path'
 import { type RunningProcess, describeWithCommand, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TRICKY_TITLE } from './fixtures/reproduce-project/journeys/reproduce.journey'
-import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
+import { type CliResult, type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 const RUN_ID = `${process.pid}-${Date.now()}`
 const PASSWORD = 'PASSWORD-SECRET-7c1d9e'
@@ -26,7 +29,7 @@ let token: string
 beforeAll(async () => {
   assertBuilt()
   app = await startTodoApp()
-  project = await makeProject('reproduce-project', { TODO_URL: app.url, API_KEY, RUN_ID, USER_PASSWORD: PASSWORD })
+  project = await makeProject('reproduce-project', { TODO_URL: app.url, API_KEY, RUN_ID, USER_PASSWORD: PASSWORD }, host)
   run = await project.venomqa(['run', '-r', 'console', '-r', 'markdown:out/report.md', '-r', 'junit:out/junit.xml'])
   // The user the journey signed up, logged in again: the secret a user reproducing the failure would have.
   const res = await fetch(`${app.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `repro-${RUN_ID}@example.test`, password: PASSWORD }) })

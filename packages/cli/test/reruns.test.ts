@@ -5,7 +5,10 @@ import path from 'node:path'
 import { REPO_ROOT, type RunningProcess, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { checkJUnit } from './helpers/junit-shape'
-import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
+import { type CliResult, type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // End to end: reruns and flakiness with the built `venomqa` binary, in the rerun-project fixture, against
 // the example todo app in its own process (memory mode, rolled back through its control routes by the
@@ -18,7 +21,7 @@ beforeAll(async () => {
   assertBuilt()
   if (!existsSync(path.join(REPO_ROOT, 'packages/reporter-html/dist/index.js'))) throw new Error('build first: pnpm --filter @venomqa/reporter-html build')
   app = await startTodoApp()
-  project = await makeProject('rerun-project', { TODO_URL: app.url })
+  project = await makeProject('rerun-project', { TODO_URL: app.url }, host)
   // The HTML reporter as an install would have it, for `-r html`.
   await symlink(path.join(REPO_ROOT, 'packages/reporter-html'), path.join(project.dir, 'node_modules/@venomqa/reporter-html'), 'dir')
 })
@@ -364,7 +367,7 @@ describe('--last-failed', () => {
   })
 
   it('with no record of a last run, says so and runs every selected journey (not knowing is not passing); an unreadable record is exit 2 naming the file', async () => {
-    const fresh = await makeProject('rerun-project', { TODO_URL: app.url })
+    const fresh = await makeProject('rerun-project', { TODO_URL: app.url }, host)
     try {
       const r = await fresh.venomqa(['run', 'health', '--last-failed', '--save', 'out/no-record.json'], { env: { CI: undefined } })
       expect(r.stderr).toBe(

@@ -9,7 +9,10 @@ import path from 'node:path'
 import { REPO_ROOT, type RunningProcess, isCI, startNodeProcess } from '@venomqa/test-utils'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
+import { type CliResult, type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 /** The signature of a JWT under an innocent key: no part of the token may stay, not even this. */
 const JWT_SIGNATURE = 'RESULT-JWT-SIGNATURE-3c9d7e'
@@ -68,7 +71,7 @@ beforeAll(async () => {
   app = await startNodeProcess(path.join(REPO_ROOT, 'packages/cli/test/fixtures/leaky-api/server.mjs'), {
     env: { LOGIN_JWT: SECRETS.loginJwt, PAIR_API_KEY: SECRETS.pairApiKey, RESULT_JWT: SECRETS.resultJwt },
   })
-  project = await makeProject(null)
+  project = await makeProject(null, {}, host)
   await writeFile(path.join(project.dir, 'package.json'), '{"name":"leaks","private":true,"type":"module"}')
   await writeFile(path.join(project.dir, 'venomqa.config.mjs'), `export default { baseUrl: '${app.url}' }\n`)
   await mkdir(path.join(project.dir, 'journeys'))
@@ -323,7 +326,7 @@ describe('venomqa import postman', () => {
 describe('a secret from an environment variable in the config', () => {
   it('is masked in the console, the curl line and every report, when the variable is named as a secret', async () => {
     const secret = 'ENV-API-SECRET-6e2f9a'
-    const p = await makeProject(null)
+    const p = await makeProject(null, {}, host)
     try {
       await writeFile(path.join(p.dir, 'venomqa.yaml'), `baseUrl: ${app.url}\nheaders:\n  X-Api: \${API_SECRET}\n`)
       await mkdir(path.join(p.dir, 'journeys'))

@@ -6,7 +6,10 @@ import { Ajv } from 'ajv'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RESULTS_SCHEMA_FILE } from '../scripts/schemas'
 import { withRunId } from '../src/shard/run-id'
-import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
+import { type CliResult, type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
+
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 // End to end: `venomqa run --shard i/n` in separate processes of the built binary, then
 // `venomqa merge-reports`, against the example todo app (memory mode, its own process).
@@ -18,7 +21,7 @@ const SUITE = ['--tag', 'smoke', '--tag', 'broken', '--tag', 'stats']
 beforeAll(async () => {
   assertBuilt()
   app = await startTodoApp()
-  project = await makeProject('ts-project', { TODO_URL: app.url })
+  project = await makeProject('ts-project', { TODO_URL: app.url }, host)
 })
 afterAll(async () => {
   await project?.remove()

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { CLOSED_PORT, REPO_ROOT, type RunningProcess, startTodoApp } from '@venomqa/test-utils'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type CliResult, type Project, assertBuilt, makeProject } from './helpers/project'
+import { type CliResult, cliHost, type Project, assertBuilt, makeProject } from './helpers/project'
 
 // Every user mistake is exit 2 with one clear message, before any request reaches the app; state is touched
 // only where the user said so. The built `venomqa` binary runs in small projects made per test.
@@ -14,6 +14,8 @@ import { type CliResult, type Project, assertBuilt, makeProject } from './helper
 let counter: { url: string; hits: string[]; close(): Promise<void> }
 let todo: RunningProcess
 const projects: Project[] = []
+/** This file's commands run in one process of the built CLI (see CliHost), but those that need one of their own. */
+const host = cliHost()
 
 beforeAll(async () => {
   assertBuilt()
@@ -45,7 +47,7 @@ export default journey('ping', { steps: [step('ping', ({ http }) => http.get('/p
 `
 
 async function project(files: Record<string, string>): Promise<Project> {
-  const p = await makeProject(null, { APP_URL: counter.url, TODO_URL: todo.url })
+  const p = await makeProject(null, { APP_URL: counter.url, TODO_URL: todo.url }, host)
   projects.push(p)
   for (const [name, text] of Object.entries({ 'journeys/ping.journey.ts': JOURNEY, ...files })) {
     await mkdir(path.dirname(path.join(p.dir, name)), { recursive: true })

@@ -1,9 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, fork, spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { REPO_ROOT, waitUntil } from '@venomqa/test-utils'
+import { afterAll } from 'vitest'
 import { RUN_ID_VARIABLES } from '../../src/shard/run-id'
 
 export const CLI_BIN = path.join(REPO_ROOT, 'packages/cli/dist/bin.js')
@@ -32,8 +34,11 @@ export interface CliResult {
 
 export interface Project {
   dir: string
-  /** Run the built `venomqa` binary in the project, as a user would. */
-  venomqa(args: string[], options?: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<CliResult>
+  /**
+   * Run the built `venomqa` binary in the project, as a user would: a process of its own, or the command in
+   * the file's CliHost when the project was made with one (`process: true` runs a process all the same).
+   */
+  venomqa(args: string[], options?: { env?: Record<string, string | undefined>; timeoutMs?: number; process?: boolean }): Promise<CliResult>
   /** Start it and hand back the process, for signal tests. */
   spawn(args: string[], options?: { env?: Record<string, string | undefined> }): { child: ChildProcess; output: () => CliResult; done: Promise<CliResult> }
   remove(): Promise<void>
@@ -49,11 +54,127 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 }
 
 /**
+ * Runs the built CLI's commands in one process of its own, one after another (helpers/cli-host.mjs): for a
+ * file of tests that each run a command or two and read what it said, where a process per command was most
+ * of what the file cost. Each command runs in its project's directory with only the environment given, as
+ * `venomqa` would; a command that must be a process of its own (signals, --debug, colours, a report on
+ * stdout, two commands at once) is run with `{ process: true }`.
+ */
+export class CliHost {
+  #child?: ChildProcess
+  #ready?: Promise<ChildProcess>
+  #next = 0
+  /** Commands run one after another: each sets the process's directory and environment. */
+  #queue: Promise<unknown> = Promise.resolve()
+
+  /**
+   * The code files of each project a command ran in, as they were after it (see codeFiles): Node keeps a
+   * module it loaded for the rest of the process, so a command run after a test rewrote one of them (its
+   * config, a plugin) would get the old one, where a process of its own reads the new one. Such a command
+   * gets a new host.
+   */
+  readonly #seen = new Map<string, string>()
+
+  run(dir: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CliResult> {
+    const result = this.#queue.then(async () => {
+      const before = this.#seen.get(dir)
+      if (before !== undefined && before !== (await codeFiles(dir))) await this.close()
+      try {
+        return await this.#run(dir, args, env, timeoutMs)
+      } finally {
+        this.#seen.set(dir, await codeFiles(dir))
+      }
+    })
+    this.#queue = result.catch(() => {})
+    return result
+  }
+
+  async #run(cwd: string, argv: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<CliResult> {
+    const child = await this.#start()
+    const id = ++this.#next
+    return new Promise<CliResult>((resolve) => {
+      const done = (result: CliResult) => {
+        clearTimeout(timer)
+        child.off('message', onMessage)
+        child.off('exit', onExit)
+        resolve(result)
+      }
+      const onMessage = (m: { id?: number } & Omit<CliResult, 'signal'>) => m.id === id && done({ code: m.code, signal: null, stdout: m.stdout, stderr: m.stderr })
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => done({ code, signal, stdout: '', stderr: `cli-host ended (${signal ?? code}) before the command answered\n` })
+      // As a command run as a process is killed at its timeout: the host, with what the command held.
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+      child.on('message', onMessage)
+      child.on('exit', onExit)
+      child.send({ id, argv, cwd, env })
+    })
+  }
+
+  /** The host, started on first use and again after one ended (a fault it could not answer for, a timeout). */
+  #start(): Promise<ChildProcess> {
+    if (this.#child && this.#child.exitCode === null && this.#child.signalCode === null) return this.#ready!
+    const child = fork(path.join(REPO_ROOT, 'packages/cli/test/helpers/cli-host.mjs'), [], { execArgv: [], env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+    // What the host itself says (a crash before it is ready): shown with the test's output.
+    child.stdout!.pipe(process.stdout)
+    child.stderr!.pipe(process.stderr)
+    this.#child = child
+    this.#ready = new Promise((resolve, reject) => {
+      child.once('message', () => resolve(child))
+      child.once('exit', (code) => reject(new Error(`cli-host ended (${code}) before it was ready`)))
+    })
+    return this.#ready
+  }
+
+  /** End the host: after the file's last test, or for a command that must not see modules it loaded before. */
+  async close(): Promise<void> {
+    this.#seen.clear()
+    const child = this.#child
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.kill('SIGKILL')
+    await exited
+  }
+}
+
+/** A CliHost for the test file that calls this at its top, ended after the file's last test. */
+export function cliHost(): CliHost {
+  const host = new CliHost()
+  afterAll(() => host.close())
+  return host
+}
+
+/**
+ * Whether a command runs the same in a CliHost as in a process of its own. Not with --debug, which places
+ * stacks in TypeScript files for the whole process (bin.ts), nor with what Node or the colour libraries
+ * read once, when the process starts.
+ */
+function hostable(args: readonly string[], env: Record<string, string | undefined> = {}): boolean {
+  return !args.includes('--debug') && !Object.keys(env).some((key) => ['FORCE_COLOR', 'NO_COLOR', 'TERM', 'NODE_OPTIONS', 'TZ'].includes(key))
+}
+
+/** The JavaScript and TypeScript files of a project outside node_modules and dot-directories, each with a hash of what it holds: what a run may load as a module. */
+async function codeFiles(dir: string): Promise<string> {
+  const found: string[] = []
+  const walk = async (at: string): Promise<void> => {
+    for (const entry of await readdir(at, { withFileTypes: true }).catch(() => [])) {
+      if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue
+      const file = path.join(at, entry.name)
+      if (entry.isDirectory()) await walk(file)
+      else if (/\.[cm]?[jt]sx?$/.test(entry.name)) {
+        const text = await readFile(file).catch(() => undefined)
+        if (text) found.push(`${file}:${createHash('sha1').update(text).digest('hex')}`)
+      }
+    }
+  }
+  await walk(dir)
+  return found.sort().join('\n')
+}
+
+/**
  * Copy a fixture project to a temp directory with a node_modules as an install would leave it:
  * @venomqa/core, runner and cli link to the workspace packages, venomqa-plugin-csv to the example, and
  * the fixture plugin packages (test/fixtures/packages) are copied in.
  */
-export async function makeProject(fixture: string | null, baseEnv: Record<string, string | undefined> = {}): Promise<Project> {
+export async function makeProject(fixture: string | null, baseEnv: Record<string, string | undefined> = {}, host?: CliHost): Promise<Project> {
   const dir = await mkdtemp(path.join(tmpdir(), `venomqa-e2e-${fixture ?? 'empty'}-`))
   if (fixture) await cp(path.join(FIXTURES, fixture), dir, { recursive: true })
   const nm = path.join(dir, 'node_modules')
@@ -87,6 +208,7 @@ export async function makeProject(fixture: string | null, baseEnv: Record<string
     dir,
     spawn: spawnCli,
     async venomqa(args, options = {}) {
+      if (host && !options.process && hostable(args, options.env)) return host.run(dir, args, cleanEnv({ ...baseEnv, ...options.env }), options.timeoutMs ?? 25_000)
       const run = spawnCli(args, options)
       const timer = setTimeout(() => run.child.kill('SIGKILL'), options.timeoutMs ?? 25_000)
       try {
