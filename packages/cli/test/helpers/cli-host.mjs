@@ -77,4 +77,6 @@ process.on('message', async ({ id, argv, cwd, env }) => {
   }
   answer(code)
 })
+// The test process that started this one is gone (it crashed, or was killed): so is this one.
+process.on('disconnect', () => exitNow(0))
 process.send({ ready: true })
