@@ -32,26 +32,26 @@ const LANES = 2
  * not listed runs last, in the order the workspace lists it.
  */
 const LONGEST_FIRST = [
-  '@venomqa/cli', // 299
-  '@venomqa/explore', // 152
-  '@venomqa/pg-proxy', // 92
-  '@venomqa/state-postgres', // 87
-  '@venomqa/examples-journeys', // 86
-  '@venomqa/adapter-wiremock', // 64
-  '@venomqa/state-mysql', // 47
-  '@venomqa/runner', // 43
-  '@venomqa/adapter-redis', // 38
-  '@venomqa/reporter-html', // 38
-  '@venomqa/openapi', // 28
-  '@venomqa/core', // 21
-  '@venomqa/adapter-mailhog', // 21
-  '@venomqa/release-check', // 20
-  '@venomqa/example-todo-app', // 12
-  '@venomqa/example-shop-app', // 11
-  '@venomqa/repo-check', // 11
+  '@venomqa/cli', // 177
+  '@venomqa/explore', // 157
+  '@venomqa/pg-proxy', // 83
+  '@venomqa/state-postgres', // 81
+  '@venomqa/examples-journeys', // 65
+  '@venomqa/adapter-wiremock', // 59
+  '@venomqa/adapter-redis', // 59
+  '@venomqa/runner', // 46
+  '@venomqa/reporter-html', // 43
+  '@venomqa/state-mysql', // 41
+  '@venomqa/openapi', // 31
+  '@venomqa/core', // 23
+  '@venomqa/adapter-mailhog', // 23
+  '@venomqa/release-check', // 21
+  '@venomqa/example-todo-app', // 16
+  '@venomqa/example-shop-app', // 12
   '@venomqa/reporter-slack', // 9
+  '@venomqa/repo-check', // 8
   'venomqa-plugin-csv', // 7
-  '@venomqa/adapter-elasticsearch', // 7
+  '@venomqa/adapter-elasticsearch', // 6
   '@venomqa/test-utils', // 5
   '@venomqa/example-app-kit', // 3
 ]
