@@ -48,17 +48,17 @@ const faulted = (what) => (error) => {
   // While a runner works it takes stray errors itself (and turns them into issues), as in bin.ts.
   if (what !== 'thrown by main' && runnerTakesIt()) return
   if (current) process.stderr.write(`venomqa: unexpected error (${what}): ${redactText(errorMessage(error))}\n  (run with --debug to see the stack)\n`)
-  answer(1, () => exitNow(1))
+  answer(1, () => exitNow(1), true)
 }
 process.on('uncaughtException', faulted('thrown where nothing caught it'))
 process.on('unhandledRejection', faulted('a promise rejected that nothing awaited'))
 
-/** The command's exit code and output to CliHost; `then` once the message is sent. */
-function answer(code, then) {
+/** The command's exit code and output to CliHost, `ending` when this process ends next; `then` once the message is sent. */
+function answer(code, then, ending = false) {
   if (!current) return then?.()
   const { id } = current
   current = undefined
-  process.send({ id, code, stdout: stdout.take(), stderr: stderr.take() }, then)
+  process.send({ id, code, stdout: stdout.take(), stderr: stderr.take(), ending }, then)
 }
 
 process.on('message', async ({ id, argv, cwd, env }) => {

@@ -99,13 +99,18 @@ export class CliHost {
         child.off('exit', onExit)
         resolve(result)
       }
-      const onMessage = (m: { id?: number } & Omit<CliResult, 'signal'>) => m.id === id && done({ code: m.code, signal: null, stdout: m.stdout, stderr: m.stderr })
+      const onMessage = (m: { id?: number; ending?: boolean } & Omit<CliResult, 'signal'>) => {
+        if (m.id !== id) return
+        // A fault it answered for ends the host: the next command gets a new one, not this one on its way out.
+        if (m.ending && this.#child === child) this.#child = undefined
+        done({ code: m.code, signal: null, stdout: m.stdout, stderr: m.stderr })
+      }
       const onExit = (code: number | null, signal: NodeJS.Signals | null) => done({ code, signal, stdout: '', stderr: `cli-host ended (${signal ?? code}) before the command answered\n` })
       // As a command run as a process is killed at its timeout: the host, with what the command held.
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
       child.on('message', onMessage)
       child.on('exit', onExit)
-      child.send({ id, argv, cwd, env })
+      child.send({ id, argv, cwd, env }, (err) => err && done({ code: null, signal: null, stdout: '', stderr: `cli-host did not take the command: ${err.message}\n` }))
     })
   }
 
@@ -117,6 +122,8 @@ export class CliHost {
     child.stdout!.pipe(process.stdout)
     child.stderr!.pipe(process.stderr)
     this.#child = child
+    // A send to a host on its way out fails through its callback (above), not as an error nobody listens to.
+    child.on('error', () => {})
     this.#ready = new Promise((resolve, reject) => {
       child.once('message', () => resolve(child))
       child.once('exit', (code) => reject(new Error(`cli-host ended (${code}) before it was ready`)))
