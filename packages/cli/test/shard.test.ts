@@ -135,6 +135,38 @@ describe('venomqa run --shard and merge-reports', () => {
     expect([1, 2, 3].map((i) => readFileSync(path.join(project.dir, `out/shards/shard-${i}.json`), 'utf8'))).toEqual(shards)
   })
 
+  it("a usage mistake (an unknown option, one with no value, before the command's name too) leaves no earlier merge's reports, and every file the line names", async () => {
+    // A CI step reading the JUnit file after a typo in the merge's line took the last merge's for this one's.
+    const stale = 'out/stale/merged.xml'
+    const shards = () => [1, 2, 3].map((i) => readFileSync(path.join(project.dir, `out/shards/shard-${i}.json`), 'utf8'))
+    const before = shards()
+    mkdirSync(path.join(project.dir, 'out/stale'), { recursive: true })
+    writeFileSync(path.join(project.dir, 'out/stale/merged.json'), 'an earlier merge\n')
+    for (const line of [
+      ['merge-reports', 'out/shards', '-r', `junit:${stale}`, '--bogus'],
+      ['merge-reports', 'out/shards', '-r', `junit:${stale}`, '--save'],
+      ['--bogus', 'merge-reports', 'out/shards', '-r', `junit:${stale}`],
+    ]) {
+      writeFileSync(path.join(project.dir, stale), 'an earlier merge\n')
+      const r = await project.venomqa(line)
+      expect(r.code, r.stderr).toBe(2)
+      expect(existsSync(path.join(project.dir, stale)), line.join(' ')).toBe(false)
+    }
+    // --save with no value names nothing: the file it named the last time stays, as on `venomqa run`.
+    expect(existsSync(path.join(project.dir, 'out/stale/merged.json'))).toBe(true)
+    // A reporter's file over a shard's, or --save over one, beside a usage mistake: the shards stay.
+    for (const line of [
+      ['merge-reports', 'out/shards', '-r', 'junit:out/shards/shard-1.json', '--save', 'out/shards/shard-2.json', '--bogus'],
+      ['merge-reports', 'out/shards/shard-1.json', 'out/shards/shard-2.json', '-r', 'junit:out/shards/shard-3.json', '--reporter'],
+      ['merge-reports', '--save', 'out/shards/shard-3.json', '--bogus'],
+      ['merge-reports', '-r', 'junit:out/shards/shard-1.json', '--bogus'],
+    ]) {
+      const r = await project.venomqa(line)
+      expect(r.code, r.stderr).toBe(2)
+      expect(shards(), line.join(' ')).toEqual(before)
+    }
+  })
+
   it('a directory whose shards are each in a subdirectory of their own says to give those, and they merge', async () => {
     // GitHub's download-artifact without merge-multiple: shards/venomqa-shard-1/shard-1.json, and so on.
     for (const i of [1, 2, 3]) {

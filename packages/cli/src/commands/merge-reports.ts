@@ -1,9 +1,10 @@
-import { readFile, readdir, stat } from 'node:fs/promises'
+import { readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { UserError, errorMessage, firstFew, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { reporterRequests } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
+import { holdsShard } from '../shard/files'
 import { checkOneRun } from '../shard/run-id'
 import { readResults } from './report'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configRead } from './outputs'
@@ -130,18 +131,4 @@ async function nestedOnly(input: string, abs: string, names: readonly string[]):
     `${input} holds no results file, but its ${holding.length === 1 ? 'subdirectory' : 'subdirectories'} ${firstFew(holding, 5)} ${holding.length === 1 ? 'does' : 'do'}: give ${holding.length === 1 ? 'it' : 'them'} (venomqa merge-reports ${dir}/*/), as a download of each shard's artifact into a directory of its own lays them out`,
     { where: input },
   )
-}
-
-/**
- * Whether a file is a shard's results (`run --shard --save`, a rerun's too): the --save file left out of
- * a directory is the last merge, which holds none. A shard's file there is one of the files to merge, and
- * --save over it is refused rather than the shard removed as an earlier output.
- */
-async function holdsShard(file: string): Promise<boolean> {
-  try {
-    const shard = (JSON.parse(await readFile(file, 'utf8')) as { shard?: unknown } | null)?.shard
-    return typeof shard === 'object' && shard !== null
-  } catch {
-    return false
-  }
 }

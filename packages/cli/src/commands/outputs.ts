@@ -139,6 +139,7 @@ export async function clearOutputsDespiteMistake(
     unknownFlags = [],
     configSave = true,
     keep = [],
+    spare,
   }: {
     configError?: unknown
     unreadableFlags?: boolean
@@ -147,6 +148,8 @@ export async function clearOutputsDespiteMistake(
     configSave?: boolean
     /** Files the command reads (a merge's shards): never removed, whoever names them. */
     keep?: readonly string[]
+    /** An output this says to keep, by what the file holds, is not removed either. */
+    spare?: (file: string) => Promise<boolean>
   } = {},
 ): Promise<void> {
   const configFile = flags.config ? path.resolve(io.cwd, flags.config) : findConfigFile(io.cwd)
@@ -171,7 +174,12 @@ export async function clearOutputsDespiteMistake(
     io.cwd,
   )
   const ownFile = ownFiles([...configRead(configFile), ...keep.map((file) => ({ file, what: 'a file the command reads' }))])
-  await clearOutputs(named.filter((o) => !ownFile(o.file)).map((o) => o.file), io)
+  const outputs = named.filter((o) => !ownFile(o.file)).map((o) => o.file)
+  const spared = spare ? await Promise.all(outputs.map(spare)) : []
+  await clearOutputs(
+    outputs.filter((_, i) => !spared[i]),
+    io,
+  )
 }
 
 /** The config file as a file the command reads, when there is one. */

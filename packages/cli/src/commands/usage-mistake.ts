@@ -1,8 +1,11 @@
+import { readdir, stat } from 'node:fs/promises'
+import path from 'node:path'
 import { type Command, CommanderError } from 'commander'
 import { errorMessage } from '@venomqa/core'
 import { projectRoot } from '../config/load'
 import { type Io, warn } from '../exit'
 import { LAST_RUN_FILE, setAsideLastRun } from '../last-run'
+import { holdsShard } from '../shard/files'
 import { refuseOptionsAsValues } from './flags'
 import { type OutputFlags, type UnknownOutputFlag, clearOutputsDespiteMistake } from './outputs'
 
@@ -10,6 +13,7 @@ import { type OutputFlags, type UnknownOutputFlag, clearOutputsDespiteMistake } 
 const WRITING_COMMANDS: Readonly<Record<string, readonly string[]>> = {
   run: ['save', 'har'],
   explore: ['emit', 'openapi', 'save', 'har'],
+  'merge-reports': ['save'],
 }
 
 /** The flags that say where the outputs and the config are: a value left unknown leaves them unknown. */
@@ -24,7 +28,7 @@ const OUTPUT_FLAGS: readonly UnknownOutputFlag[] = ['save', 'har', 'reporter', '
  * whose value is missing leaves unknown what it names (the results file, the reporters, the config, the
  * profile): nothing is removed for it, not even what the config names in its place.
  */
-export async function clearOutputsAfterUsageMistake(command: Command, err: CommanderError, io: Io): Promise<void> {
+export async function clearOutputsAfterUsageMistake(command: Command, err: CommanderError, io: Io, line: readonly string[] = command.parent?.rawArgs ?? []): Promise<void> {
   const fileFlags = WRITING_COMMANDS[command.name()]
   if (!fileFlags) return
   const flags = command.opts() as OutputFlags
@@ -36,6 +40,14 @@ export async function clearOutputsAfterUsageMistake(command: Command, err: Comma
     refuseOptionsAsValues(flags as Record<string, unknown>, fileFlags)
   } catch {
     unreadableFlags = true
+  }
+  if (command.name() === 'merge-reports') {
+    // A merge's results file is --save's only (never the config's save, the runs'), and a file to merge is
+    // never removed, whoever names it, as when the merge stops on a mistake of its own (merge-reports.ts).
+    const keep = await namedFiles(err.code === 'commander.optionMissingArgument' ? line : command.args.length ? command.args : line, io.cwd)
+    // An output over a shard's own file (--save, a reporter's) with no file to merge beside it that says so: the shard stays too.
+    await clearOutputsDespiteMistake(io, flags, { unreadableFlags, unknownFlags: unknown, configSave: false, keep, spare: holdsShard })
+    return
   }
   await clearOutputsDespiteMistake(io, flags, { unreadableFlags, unknownFlags: unknown })
   // Only `run` keeps a record, next to the config: with `--config` missing its value, where is not known.
@@ -73,7 +85,27 @@ export async function clearOutputsAfterProgramMistake(program: Command, argv: re
   } finally {
     command.configureOutput(output)
   }
-  await clearOutputsAfterUsageMistake(command, mistake, io)
+  await clearOutputsAfterUsageMistake(command, mistake, io, argv)
+}
+
+/**
+ * The files a line's words name, each directory's files standing for it: the files a merge stopped by a
+ * usage mistake keeps. Which words are the files to merge is known when the parser read the command's
+ * operands (`command.args`); when it stopped first (an option with no value), every word of the line that
+ * names a file or directory is kept, so that none to merge is ever taken for an output.
+ */
+async function namedFiles(words: readonly string[], cwd: string): Promise<string[]> {
+  const files: string[] = []
+  for (const word of words) {
+    const file = path.resolve(cwd, word)
+    try {
+      if (!(await stat(file)).isDirectory()) files.push(file)
+      else for (const name of await readdir(file)) files.push(path.join(file, name))
+    } catch {
+      // Not there: nothing to keep.
+    }
+  }
+  return files
 }
 
 /**

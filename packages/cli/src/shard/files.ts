@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import type { RunResult, ShardInfo } from '@venomqa/core'
 
 /** A results file and the run it holds. */
@@ -26,4 +27,18 @@ export function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<s
     else out.set(k, [item])
   }
   return out
+}
+
+/**
+ * Whether a file is a shard's results (`run --shard --save`, a rerun's too): the --save file left out of
+ * a directory is the last merge, which holds none. A shard's file there is one of the files to merge, and
+ * --save over it is refused rather than the shard removed as an earlier output.
+ */
+export async function holdsShard(file: string): Promise<boolean> {
+  try {
+    const shard = (JSON.parse(await readFile(file, 'utf8')) as { shard?: unknown } | null)?.shard
+    return typeof shard === 'object' && shard !== null
+  } catch {
+    return false
+  }
 }
