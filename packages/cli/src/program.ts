@@ -204,7 +204,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       // (`venomqa import`) is a usage mistake, which commander marks with a non-zero exit code.
       if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE
       // `venomqa run --bogus-flag`: stopped before it runs, as on a mistake in a flag's value.
-      if (entered) await (await import('./commands/usage-mistake')).clearOutputsAfterUsageMistake(entered, err, io)
+      if (entered) await (await import('./commands/usage-mistake')).clearOutputsAfterUsageMistake(entered, err, io, args)
       // `venomqa --bogus run`: the program's own options stopped it before it went into the command.
       else if (err.code === 'commander.unknownOption') await (await import('./commands/usage-mistake')).clearOutputsAfterProgramMistake(program, args, err, io)
       return EXIT.USAGE

@@ -28,7 +28,7 @@ const OUTPUT_FLAGS: readonly UnknownOutputFlag[] = ['save', 'har', 'reporter', '
  * whose value is missing leaves unknown what it names (the results file, the reporters, the config, the
  * profile): nothing is removed for it, not even what the config names in its place.
  */
-export async function clearOutputsAfterUsageMistake(command: Command, err: CommanderError, io: Io, line: readonly string[] = command.parent?.rawArgs ?? []): Promise<void> {
+export async function clearOutputsAfterUsageMistake(command: Command, err: CommanderError, io: Io, line: readonly string[]): Promise<void> {
   const fileFlags = WRITING_COMMANDS[command.name()]
   if (!fileFlags) return
   const flags = command.opts() as OutputFlags
