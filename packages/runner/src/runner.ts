@@ -915,6 +915,14 @@ export class Runner {
   }
 
   /**
+   * The state backends the workers' setups gave in this run (see WorkerPool.stateBackends): with the
+   * registry's, what a quit run asks to let go.
+   */
+  workerStateBackends(): { worker: number; backend: StateBackend }[] {
+    return this.#pool?.stateBackends() ?? []
+  }
+
+  /**
    * Close the workers made so far, as close() does: their apps stopped, what their setups made undone,
    * creates and connects abandoned meanwhile waited for. The problems: each says what is left behind.
    */

@@ -64,6 +64,8 @@ export class WorkerPool {
   readonly #givenUp = new Map<number, WorkerGivenUp>()
   readonly #connects: BackendConnects
   readonly #lateCreates: AbandonedWork<number>
+  /** The state backends the workers' setups gave, as each create returned them, with their worker's index (see stateBackends). */
+  readonly #given = new Map<StateBackend, number>()
 
   constructor(options: WorkerPoolOptions) {
     this.#o = options
@@ -106,6 +108,14 @@ export class WorkerPool {
     if (givenUp) return inRun ? givenUp.message : givenUp.reason
     const made = this.#ready.get(index)
     return made && this.#o.calls.unusableAmong(made.backends)
+  }
+
+  /**
+   * Every state backend a worker's setup gave in this run, connected or not, closed or not: what a quit run
+   * asks to let go (StateBackend.letGo), as it asks the run's own.
+   */
+  stateBackends(): { worker: number; backend: StateBackend }[] {
+    return [...this.#given].map(([backend, worker]) => ({ worker, backend }))
   }
 
   /** Whether worker `index` was made in this run (it may have been given up since). */
@@ -169,6 +179,7 @@ export class WorkerPool {
         ? new AppWatch(index, res.baseUrl, exited, () => this.#appGone(index, app!))
         : undefined
     const backends = res.stateBackends ?? []
+    for (const b of backends) this.#given.set(b, index)
     try {
       refuseSharedBackends(index, backends, this.#o.mainBackends)
     } catch (err) {
@@ -348,6 +359,8 @@ export class WorkerPool {
     this.#made.clear()
     this.#ready.clear()
     this.#givenUp.clear()
+    // Disconnected and closed: nothing of theirs is left for a quit to let go.
+    this.#given.clear()
     return errors
   }
 }

@@ -47,6 +47,21 @@ describe('Runner.workerLane', () => {
     }
   })
 
+  it("names the backends each worker's setup gave, for a quit to let go of, until the workers are closed", async () => {
+    const { setup } = recordingSetup()
+    const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', stateBackends: [memoryState({}, 'memory')], workers: 3, workerSetup: setup })
+    try {
+      expect(runner.workerStateBackends()).toEqual([])
+      await runner.workerLane(2)
+      await runner.workerLane(1)
+      expect(runner.workerStateBackends().map(({ worker, backend }) => `${worker} ${backend.name}`)).toEqual(['2 memory:w2', '1 memory:w1'])
+      await runner.closeWorkers()
+      expect(runner.workerStateBackends()).toEqual([])
+    } finally {
+      await runner.close()
+    }
+  })
+
   it('says what could not be undone, and refuses a signal aborted before the create', async () => {
     const { setup, calls } = recordingSetup(true)
     const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', stateBackends: [memoryState({}, 'memory')], workers: 2, workerSetup: setup })

@@ -13,6 +13,7 @@ import { reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
 import { stdoutForReports } from '../report-stdout'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configClearingOutputs, configRead, fileAbove } from './outputs'
+import { backendsToLetGo } from './let-go'
 import { onInterrupt } from './run'
 import { RunOutputs } from './run-outputs'
 import { maskedPath } from './save-results'
@@ -92,13 +93,13 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const har = await harOutput(flags.har, io.cwd)
   const controller = new AbortController()
   // Before the plugins set up, as for run: one that hangs there is interrupted like the exploration.
-  let backends: () => readonly StateBackend[] = () => []
+  let backends: () => readonly Pick<StateBackend, 'name' | 'letGo'>[] = () => []
   const stopSignals = onInterrupt(io, controller, undefined, () => backends())
   const session = await openSession(io, config, { reporters: requests, signal: controller.signal, debug: flags.debug, onExchange: har?.recorder.onExchange }).catch((err: unknown) => {
     stopSignals()
     throw err
   })
-  backends = () => session.runner.registry.stateBackends
+  backends = () => backendsToLetGo(session.runner)
   const redact = redactOptions(config.redactKeys)
   let reportStdout: NodeJS.WritableStream = io.stdout
   let restoreStdout = () => {}

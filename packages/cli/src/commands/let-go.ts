@@ -1,4 +1,5 @@
 import { type StateBackend, errorMessage, escapeControlChars, redactText } from '@venomqa/core'
+import type { Runner } from '@venomqa/runner'
 
 /**
  * How long a quit run waits for its state backends' `letGo`: long enough for a proxy in this process to
@@ -6,6 +7,15 @@ import { type StateBackend, errorMessage, escapeControlChars, redactText } from 
  * second Ctrl-C still quits now.
  */
 export const LET_GO_MS = 2000
+
+/** What a quit run asks to let go: the run's state backends, then its workers' (named with the worker's index). */
+export function backendsToLetGo(runner: Pick<Runner, 'registry' | 'workerStateBackends'>): Pick<StateBackend, 'name' | 'letGo'>[] {
+  const workers = runner.workerStateBackends().map(({ worker, backend }) => ({
+    name: `worker ${worker}: ${backend.name}`,
+    ...(typeof backend.letGo === 'function' ? { letGo: () => backend.letGo!() } : {}),
+  }))
+  return [...runner.registry.stateBackends, ...workers]
+}
 
 /**
  * A quit run (a second Ctrl-C): each state backend that can undo at once what only this process can

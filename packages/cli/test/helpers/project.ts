@@ -248,8 +248,8 @@ export { waitUntil } from '@venomqa/test-utils'
  * `venomqa run` in `project`, quit with a second Ctrl-C once each of `paths` has started (on the main line
  * and on the workers): what it printed from "quitting now" on, and how it ended.
  */
-export async function quitTwiceOncePathsRun(project: Project, paths: readonly string[]): Promise<{ result: CliResult; said: string }> {
-  const run = project.spawn(['run'])
+export async function quitTwiceOncePathsRun(project: Project, paths: readonly string[], env: Record<string, string> = {}): Promise<{ result: CliResult; said: string }> {
+  const run = project.spawn(['run'], { env })
   await waitUntil(() => paths.every((p) => run.output().stdout.includes(`path ${p}`)), 'the paths to start on the workers', 30_000)
   run.child.kill('SIGINT')
   await waitUntil(() => run.output().stderr.includes('venomqa: interrupted'), 'the first Ctrl-C to be taken')
