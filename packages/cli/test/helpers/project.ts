@@ -56,9 +56,10 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 /**
  * Runs the built CLI's commands in one process of its own, one after another (helpers/cli-host.mjs): for a
  * file of tests that each run a command or two and read what it said, where a process per command was most
- * of what the file cost. Each command runs in its project's directory with only the environment given, as
- * `venomqa` would; a command that must be a process of its own (signals, --debug, colours, a report on
- * stdout, two commands at once) is run with `{ process: true }`.
+ * of what the file cost. Each command runs in its project's directory, with only the environment given and
+ * the process's own stdout and stderr (kept), as `venomqa` would. What needs a process of its own gets one:
+ * signals (Project.spawn), --debug and the variables Node or the colour libraries read at start (see
+ * hostable), and a command meant to run beside another (`{ process: true }`: here they would take turns).
  */
 export class CliHost {
   #child?: ChildProcess
