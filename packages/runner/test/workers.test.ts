@@ -78,7 +78,8 @@ describe('workers', () => {
     const started: RunningProcess[] = []
     const runner = createRunner({ baseUrl: main.url, stateBackends: [httpControlState({ url: main.url })], workers: 2, failFast: true, workerSetup: workerSetup(started) })
     const result = await runner.run([
-      journey('slow_one', { steps: [step('slow', ({ http }) => http.get('/api/slow?ms=3000')), step('after', () => {})] }),
+      // A minute: only the cancel ends it, however long the other worker's app takes to start.
+      journey('slow_one', { steps: [step('slow', ({ http }) => http.get('/api/slow?ms=60000')), step('after', () => {})] }),
       journey('fails_fast', { steps: [step('boom', () => { throw new Error('boom') })] }),
       journey('never_started', { steps: [step('x', () => {})] }),
     ])
@@ -87,7 +88,8 @@ describe('workers', () => {
     expect(fails!.status).toBe('failed')
     expect(slow!.interrupted).toBe(true)
     expect(slow!.status).toBe('failed')
-    expect(slow!.durationMs).toBeLessThan(2500)
+    // Cut, not answered (the app would have taken a minute): no time bound, which a loaded machine's app start could pass.
+    expect((slow!.nodes as { name?: string; status: string }[]).map((n) => `${n.name} ${n.status}`)).toEqual(['slow failed', 'after skipped'])
     expect(never!.status).toBe('skipped')
     expect(result.status).toBe('failed')
   })
@@ -101,7 +103,8 @@ describe('workers', () => {
         steps: [
           checkpoint('clean'),
           step('write', ({ http }) => http.post('/api/users', { json: { email: `${name}@example.test`, password: 'a long password', name } })),
-          step('slow', ({ http }) => http.get('/api/slow?ms=5000')),
+          // A minute: only the interrupt ends it, however long the second worker's app took to start.
+          step('slow', ({ http }) => http.get('/api/slow?ms=60000')),
           step('never', () => {}),
         ],
       })
@@ -123,8 +126,11 @@ describe('workers', () => {
     expect(result.interrupted).toBe(true)
     for (const j of result.journeys) {
       expect(j.interrupted).toBe(true)
-      expect(j.durationMs).toBeLessThan(3000)
-      expect((j.nodes as { name?: string; status: string }[]).find((n) => n.name === 'never')?.status).toBe('skipped')
+      // The slow request cut, not answered: no time bound, which included the second worker's app start
+      // and failed once on a loaded machine (3.2 s against 3 s).
+      const nodes = j.nodes as { name?: string; status: string }[]
+      expect(nodes.find((n) => n.name === 'slow')?.status).toBe('failed')
+      expect(nodes.find((n) => n.name === 'never')?.status).toBe('skipped')
     }
   })
 
