@@ -69,10 +69,8 @@ describe('a second Ctrl-C while paths run on workers', () => {
     project = await makeProject(null)
     await mkdir(path.join(project.dir, 'journeys'))
     await mkdir(path.join(project.dir, 'out'))
-    await writeFile(path.join(project.dir, 'backend.mjs'), BACKEND)
-    await writeFile(path.join(project.dir, 'main-db.mjs'), PLUGIN)
-    await writeFile(path.join(project.dir, 'venomqa.config.mjs'), CONFIG)
-    await writeFile(path.join(project.dir, 'journeys/quit.journey.mjs'), JOURNEY)
+    const files = { 'backend.mjs': BACKEND, 'main-db.mjs': PLUGIN, 'venomqa.config.mjs': CONFIG, 'journeys/quit.journey.mjs': JOURNEY }
+    for (const [file, text] of Object.entries(files)) await writeFile(path.join(project.dir, file), text)
   })
   afterAll(async () => {
     await project?.remove()
