@@ -39,4 +39,20 @@ describe('letting go of the state backends when a run is quit', () => {
     expect(lines.join('\n')).not.toContain('s3cret')
     expect(done).toBe(true)
   })
+
+  it('says after the line what a backend says stays when its letGo failed, masked', async () => {
+    const leftWhenLetGoFails = 'leaves the sequences where the app moved them: setval them back, password=hunter2'
+    const lines = await letGoOfBackends(
+      [
+        { name: 'pg-proxy:shop', leftWhenLetGoFails, letGo: () => new Promise<void>(() => {}) },
+        { name: 'pg-proxy:orders', leftWhenLetGoFails, letGo: async () => Promise.reject(new Error('no session')) },
+        { name: 'pg-proxy:users', leftWhenLetGoFails, letGo: async () => {} },
+      ],
+      200,
+    )
+    expect(lines).toEqual([
+      'pg-proxy:shop did not finish undoing what it holds within 200 ms: it leaves the sequences where the app moved them: setval them back, password=[REDACTED]',
+      'pg-proxy:orders could not undo what it holds: no session: it leaves the sequences where the app moved them: setval them back, password=[REDACTED]',
+    ])
+  })
 })

@@ -74,6 +74,12 @@ export interface StateBackend {
    * nothing left to undo). Optional: a backend with nothing of its own to undo leaves it out.
    */
   letGo?(): Promise<void>
+  /**
+   * What stays in the system under test when `letGo` throws or does not finish in time, in words that follow
+   * the backend's name (`leaves the sequences where the app moved them: ...`): the quit run says it after
+   * the line that names the backend. Optional: without it, the line only says the backend did not finish.
+   */
+  readonly leftWhenLetGoFails?: string
 }
 
 // ---- cache ---------------------------------------------------------------------------------------

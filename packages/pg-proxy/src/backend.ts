@@ -37,6 +37,18 @@ export class PgProxyBackend implements StateBackend {
   readonly undoesOpenCheckpointsWhenLetGo = true
   /** It makes nothing in the database: its transaction ends with its session. */
   readonly leftWhenQuit = false
+
+  /**
+   * What a quit leaves when its letGo did not finish stopping the proxy this process runs (its database
+   * did not answer in time): the rows go with the proxy's session, the sequences stay where the app moved
+   * them (docs/proxy.md). A standalone proxy (`control`) puts them back itself when the run's connection
+   * goes, and its letGo has nothing to do: nothing to say.
+   */
+  get leftWhenLetGoFails(): string | undefined {
+    return this.#options.upstream
+      ? 'leaves the sequences where the app moved them (the rows are rolled back when this process ends): setval them back if the ids matter'
+      : undefined
+  }
   readonly name: string
   readonly #options: ResolvedOptions
   readonly #warn: (message: string) => void

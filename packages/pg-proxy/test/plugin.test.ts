@@ -36,6 +36,9 @@ plain('options', () => {
     expect(backend.undoesOpenCheckpointsWhenLetGo).toBe(true)
     expect(backend.leftWhenQuit).toBe(false)
     expect(pgProxyState({ control: 'http://127.0.0.1:6544' }).undoesOpenCheckpointsWhenLetGo).toBe(true)
+    // A quit whose letGo did not finish stopping the proxy here says the sequences stay; a standalone one puts them back itself.
+    expect(backend.leftWhenLetGoFails).toMatch(/^leaves the sequences where the app moved them .*: setval them back if the ids matter$/)
+    expect(pgProxyState({ control: 'http://127.0.0.1:6544' }).leftWhenLetGoFails).toBeUndefined()
   })
 
   it('mistakes are one ConfigError naming each key, as plugins[N].key from a config; passwords never quoted', () => {

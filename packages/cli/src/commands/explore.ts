@@ -13,7 +13,7 @@ import { reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
 import { stdoutForReports } from '../report-stdout'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configClearingOutputs, configRead, fileAbove } from './outputs'
-import { backendsToLetGo } from './let-go'
+import { type LetGoBackend, backendsToLetGo } from './let-go'
 import { onInterrupt } from './run'
 import { RunOutputs } from './run-outputs'
 import { maskedPath } from './save-results'
@@ -93,7 +93,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   const har = await harOutput(flags.har, io.cwd)
   const controller = new AbortController()
   // Before the plugins set up, as for run: one that hangs there is interrupted like the exploration.
-  let backends: () => readonly Pick<StateBackend, 'name' | 'letGo'>[] = () => []
+  let backends: () => readonly LetGoBackend[] = () => []
   const stopSignals = onInterrupt(io, controller, undefined, () => backends())
   const session = await openSession(io, config, { reporters: requests, signal: controller.signal, debug: flags.debug, onExchange: har?.recorder.onExchange }).catch((err: unknown) => {
     stopSignals()

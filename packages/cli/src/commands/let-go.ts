@@ -8,11 +8,23 @@ import type { Runner } from '@venomqa/runner'
  */
 export const LET_GO_MS = 2000
 
+/** What a quit run asks of a state backend, and says of one that did not do it. */
+export type LetGoBackend = Pick<StateBackend, 'name' | 'letGo' | 'leftWhenLetGoFails'>
+
+/** What a backend says stays when its letGo failed (StateBackend.leftWhenLetGoFails), as the end of its line. */
+function leaves(b: LetGoBackend): string {
+  return b.leftWhenLetGoFails ? `: it ${escapeControlChars(redactText(b.leftWhenLetGoFails))}` : ''
+}
+
 /** What a quit run asks to let go: the run's state backends, then its workers' (named with the worker's index). */
-export function backendsToLetGo(runner: Pick<Runner, 'registry' | 'workerStateBackends'>): Pick<StateBackend, 'name' | 'letGo'>[] {
+export function backendsToLetGo(runner: Pick<Runner, 'registry' | 'workerStateBackends'>): LetGoBackend[] {
   const workers = runner.workerStateBackends().map(({ worker, backend }) => ({
     name: `worker ${worker}: ${backend.name}`,
     ...(typeof backend.letGo === 'function' ? { letGo: () => backend.letGo!() } : {}),
+    // Read when a line needs it: a backend may say it only once it knows (a proxy it started itself).
+    get leftWhenLetGoFails() {
+      return backend.leftWhenLetGoFails
+    },
   }))
   return [...runner.registry.stateBackends, ...workers]
 }
@@ -22,7 +34,7 @@ export function backendsToLetGo(runner: Pick<Runner, 'registry' | 'workerStateBa
  * (StateBackend.letGo) does it, all at once, for at most `ms`. One line for each that failed or did not
  * finish in time, naming it; none when every one did.
  */
-export async function letGoOfBackends(backends: readonly Pick<StateBackend, 'name' | 'letGo'>[], ms = LET_GO_MS): Promise<string[]> {
+export async function letGoOfBackends(backends: readonly LetGoBackend[], ms = LET_GO_MS): Promise<string[]> {
   const asked = backends.filter((b) => typeof b.letGo === 'function')
   if (!asked.length) return []
   let timer: ReturnType<typeof setTimeout> | undefined
@@ -37,9 +49,9 @@ export async function letGoOfBackends(backends: readonly Pick<StateBackend, 'nam
             .then(() => b.letGo!())
             .then(
               () => undefined,
-              (err: unknown) => `${b.name} could not undo what it holds: ${escapeControlChars(redactText(errorMessage(err)))}`,
+              (err: unknown) => `${b.name} could not undo what it holds: ${escapeControlChars(redactText(errorMessage(err)))}${leaves(b)}`,
             ),
-          outOfTime.then(() => `${b.name} did not finish undoing what it holds within ${ms} ms`),
+          outOfTime.then(() => `${b.name} did not finish undoing what it holds within ${ms} ms${leaves(b)}`),
         ]),
       ),
     )

@@ -29,7 +29,7 @@ import { journeyShard } from '../shard/journeys'
 import { withRunId } from '../shard/run-id'
 import { type ShardSpec, parseShard } from '../shard/split'
 import { LeftBehind, madeByWorkersLines } from './left-behind'
-import { backendsToLetGo, letGoOfBackends } from './let-go'
+import { type LetGoBackend, backendsToLetGo, letGoOfBackends } from './let-go'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configClearingOutputs, configRead } from './outputs'
 import { stdoutForReports } from '../report-stdout'
 
@@ -190,7 +190,7 @@ export async function executeRun(
   // interrupted), where SIGTERM used to kill the process with no word and no report.
   const left = new LeftBehind(io.cwd, (config.workers ?? 1) > 1 || config.workerSetup !== undefined)
   // The run's state backends once its plugins are set up: a quit asks them to let go (see let-go.ts).
-  let backends: () => readonly Pick<StateBackend, 'name' | 'letGo'>[] = () => []
+  let backends: () => readonly LetGoBackend[] = () => []
   const stopSignals = onInterrupt(io, controller, left, () => backends())
   signalsTaken?.()
   const session = await openSession(io, config, {
@@ -432,7 +432,7 @@ export interface InterruptHandling {
   quitting(): Promise<void>
 }
 
-export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehind, backends: () => readonly Pick<StateBackend, 'name' | 'letGo'>[] = () => []): InterruptHandling {
+export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehind, backends: () => readonly LetGoBackend[] = () => []): InterruptHandling {
   let count = 0
   let quit: Promise<void> | undefined
   const handler = () => {
