@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { statSync } from 'node:fs'
-import { ConfigError, type ExplorationResult, type Issue, RESULTS_SCHEMA_VERSION, type RunResult, type StateBackend, UserError, errorMessage, plural, summarize } from '@venomqa/core'
+import { ConfigError, type ExplorationResult, type Issue, RESULTS_SCHEMA_VERSION, type RunResult, UserError, errorMessage, plural, summarize } from '@venomqa/core'
 import type { VenomConfigBase } from '../config/types'
 import { DEFAULT_EXPLORATIONS } from '../config/schema'
 import { EXIT, type Io, warn } from '../exit'

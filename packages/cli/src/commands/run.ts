@@ -7,7 +7,6 @@ import {
   type Issue,
   type RunResult,
   type ShardInfo,
-  type StateBackend,
   UserError,
   errorMessage,
   firstFew,
