@@ -13,9 +13,8 @@ function packageVersion(dir = process.cwd()): string {
 /** The entries a build writes declarations for: `dts.entry` where given, else every entry. */
 function typeEntries(options: Options): Record<string, string> {
   const entry = (typeof options.dts === 'object' && options.dts.entry) || options.entry || ['src/index.ts']
-  if (typeof entry === 'string') return typeEntries({ entry: [entry] })
-  if (Array.isArray(entry)) return Object.fromEntries(entry.map((file) => [path.basename(file).replace(/\.[cm]?ts$/, ''), file]))
-  return entry
+  const files = typeof entry === 'string' ? [entry] : entry
+  return Array.isArray(files) ? Object.fromEntries(files.map((file) => [path.basename(file).replace(/\.[cm]?ts$/, ''), file])) : files
 }
 
 /**

@@ -10,6 +10,11 @@ import { dts } from 'rollup-plugin-dts'
 // TypeScript 7's command (its package exports no path to it but its package.json).
 const TSC = path.join(path.dirname(createRequire(fileURLToPath(import.meta.url)).resolve('typescript/package.json')), 'bin/tsc')
 
+/** Rollup's warnings but one: an import of another package or of Node's (`node:events`) stays an import, as meant. */
+function onwarn(warning: RollupLog): void {
+  if (warning.code !== 'UNRESOLVED_IMPORT') process.stderr.write(`types: ${warning.message}\n`)
+}
+
 /**
  * A package's declarations: each entry's `dist/<name>.d.ts`, and the same file as `dist/<name>.d.cts` for
  * `require`, one file per entry with the package's own types inlined and other packages' imported, as tsup's
@@ -21,11 +26,6 @@ const TSC = path.join(path.dirname(createRequire(fileURLToPath(import.meta.url))
  * temporary directory, and rollup-plugin-dts then bundles those per entry, reading declaration files alone,
  * which needs no type-checking. A type error fails the build with tsc's report, as before.
  */
-/** Rollup's warnings but one: an import of another package or of Node's (`node:events`) stays an import, as meant. */
-function onwarn(warning: RollupLog): void {
-  if (warning.code !== 'UNRESOLVED_IMPORT') process.stderr.write(`types: ${warning.message}\n`)
-}
-
 export async function buildTypes(entries: Record<string, string>, dir = process.cwd()): Promise<void> {
   // Inside the package, so that tsc finds the type packages (`types: ['node']`) from the config's place.
   const cache = path.join(dir, 'node_modules/.cache')

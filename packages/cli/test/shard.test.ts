@@ -129,10 +129,16 @@ describe('venomqa run --shard and merge-reports', () => {
       expect(r.stderr).toMatch(said)
       for (const f of stale) expect(existsSync(path.join(project.dir, f)), `${f} after ${mistake.join(' ')}`).toBe(false)
     }
-    // A reporter's file or --save over a shard's file, with a mistake beside it: the shard stays.
-    const r = await project.venomqa(['merge-reports', 'out/shards', '-r', 'junit:out/shards/shard-1.json', '-r', 'nosuch', '--save', 'out/shards/shard-2.json'])
-    expect(r.code, r.stderr).toBe(2)
-    expect([1, 2, 3].map((i) => readFileSync(path.join(project.dir, `out/shards/shard-${i}.json`), 'utf8'))).toEqual(shards)
+    // A reporter's file or --save over a shard's file, with a mistake beside it: the shard stays, given to
+    // merge or not.
+    for (const line of [
+      ['merge-reports', 'out/shards', '-r', 'junit:out/shards/shard-1.json', '-r', 'nosuch', '--save', 'out/shards/shard-2.json'],
+      ['merge-reports', 'out/shards/shard-1.json', '-r', 'nosuch', '-r', 'junit:out/shards/shard-2.json', '--save', 'out/shards/shard-3.json'],
+    ]) {
+      const r = await project.venomqa(line)
+      expect(r.code, r.stderr).toBe(2)
+      expect([1, 2, 3].map((i) => readFileSync(path.join(project.dir, `out/shards/shard-${i}.json`), 'utf8')), line.join(' ')).toEqual(shards)
+    }
   })
 
   it("a usage mistake (an unknown option, one with no value, before the command's name too) leaves no earlier merge's reports, and every file the line names", async () => {

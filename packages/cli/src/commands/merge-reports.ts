@@ -28,9 +28,10 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
   const { files, missing } = await resultFiles(inputs, io.cwd, flags.save)
   // A mistake found before the outputs are checked (an unknown reporter, a config or profile that is not
   // there) fails the merge too: what the flags and the config name goes, as `venomqa run` removes its own,
-  // but never a file to merge, and never the config's `save`, which is the runs' results, not the merge's.
+  // but never a file to merge or a shard's results, and never the config's `save`, which is the runs'
+  // results, not the merge's.
   const clearingOutputs = async (err: unknown): Promise<never> => {
-    await clearOutputsDespiteMistake(io, flags, { configSave: false, keep: files.map((file) => path.resolve(io.cwd, file)) }).catch(() => {})
+    await clearOutputsDespiteMistake(io, flags, { configSave: false, keep: files.map((file) => path.resolve(io.cwd, file)), spare: holdsShard }).catch(() => {})
     throw err
   }
   const config = await renderingConfig(io, flags, {

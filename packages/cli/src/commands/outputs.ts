@@ -176,10 +176,7 @@ export async function clearOutputsDespiteMistake(
   const ownFile = ownFiles([...configRead(configFile), ...keep.map((file) => ({ file, what: 'a file the command reads' }))])
   const outputs = named.filter((o) => !ownFile(o.file)).map((o) => o.file)
   const spared = spare ? await Promise.all(outputs.map(spare)) : []
-  await clearOutputs(
-    outputs.filter((_, i) => !spared[i]),
-    io,
-  )
+  await clearOutputs(outputs.filter((_, i) => !spared[i]), io)
 }
 
 /** The config file as a file the command reads, when there is one. */

@@ -44,7 +44,8 @@ export async function clearOutputsAfterUsageMistake(command: Command, err: Comma
   if (command.name() === 'merge-reports') {
     // A merge's results file is --save's only (never the config's save, the runs'), and a file to merge is
     // never removed, whoever names it, as when the merge stops on a mistake of its own (merge-reports.ts).
-    const keep = await namedFiles(err.code === 'commander.optionMissingArgument' ? line : command.args.length ? command.args : line, io.cwd)
+    const operands = err.code !== 'commander.optionMissingArgument' && command.args.length ? command.args : line
+    const keep = await namedFiles(operands, io.cwd)
     // An output over a shard's own file (--save, a reporter's) with no file to merge beside it that says so: the shard stays too.
     await clearOutputsDespiteMistake(io, flags, { unreadableFlags, unknownFlags: unknown, configSave: false, keep, spare: holdsShard })
     return
