@@ -387,6 +387,15 @@ describe('venomqa run with a TypeScript config', () => {
     expect(r.stderr).not.toContain('did not finish undoing')
   })
 
+  it('a second Ctrl-C whose letGo lets the rollback under way finish: the journey is not said to stay, and the lines come in one piece', async () => {
+    // The template backend's letGo: the rollback (500 ms more) is let finish, and the journey is put back.
+    const { r, said } = await quitDuringRollback(['--save', 'out/int7.json'], { STUCK_DB_ROLLBACK_MS: '500', STUCK_DB_LET_GO: 'finish-rollback' })
+    expect(r.code).toBe(130)
+    expect(said).not.toContain('was not put back')
+    expect(said).toMatch(/^venomqa: quitting now, before the run finished:\n {2}- not written: out\/int7\.json\n {2}- closing did not finish: /)
+    expect(existsSync(path.join(ts.dir, 'out/int7.json'))).toBe(false)
+  })
+
   it('a second Ctrl-C with a backend whose letGo hangs exits once its moment is over, saying so', async () => {
     const { r, secondAt } = await quitDuringRollback(['--save', 'out/int5.json'], { STUCK_DB_UNDOES: '1', STUCK_DB_LET_GO: 'hang' })
     // LET_GO_MS (2 s), then out: not the minute the letGo would take.

@@ -434,6 +434,28 @@ export interface InterruptHandling {
 export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehind, backends: () => readonly LetGoBackend[] = () => []): InterruptHandling {
   let count = 0
   let quit: Promise<void> | undefined
+  let said = false
+  /**
+   * What the quit leaves, said once, in one write: after the backends let go, so that what their letGo
+   * finished is not said to stay (a template rollback let finish puts the interrupted journey back), or
+   * at a third Ctrl-C, as it stands then.
+   */
+  const sayWhatIsLeft = (failed: readonly string[]) => {
+    if (said) return
+    said = true
+    const list = (lines: readonly string[]) => lines.map((line) => `  - ${line}\n`).join('')
+    if (left) {
+      io.stderr.write(`venomqa: quitting now, before the run finished:\n${list([...left.lines(), ...failed])}`)
+      return
+    }
+    // Said plainly, and only what is sure whatever stage the run had reached: a rollback still under way
+    // is cut short, so the app's data may keep what it would have undone; reports not out yet stay out
+    // (those already written say "interrupted" in them).
+    const made = madeByWorkersLines()
+    io.stderr.write(
+      `venomqa: quitting now: a rollback still under way is cut short, so what the interrupted journey wrote since its first checkpoint may still be in the app's data, and worker databases and apps may be left; reports and results not yet written are not written${made.map((line) => `; ${line}`).join('')}\n${list(failed)}`,
+    )
+  }
   const handler = () => {
     count++
     if (count === 1) {
@@ -441,27 +463,24 @@ export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehi
       controller.abort(new AbortedError('interrupted by the user'))
       return
     }
-    // A third Ctrl-C does not wait for the backends either.
-    if (count > 2) exitNow(EXIT.INTERRUPTED)
-    quit = new Promise<void>(() => {})
-    if (left) io.stderr.write(`venomqa: quitting now, before the run finished:\n${left.lines().map((line) => `  - ${line}\n`).join('')}`)
-    else {
-      // Said plainly, and only what is sure whatever stage the run had reached: a rollback still under way
-      // is cut short, so the app's data may keep what it would have undone; reports not out yet stay out
-      // (those already written say "interrupted" in them).
-      const made = madeByWorkersLines()
-      io.stderr.write(
-        `venomqa: quitting now: a rollback still under way is cut short, so what the interrupted journey wrote since its first checkpoint may still be in the app's data, and worker databases and apps may be left; reports and results not yet written are not written${made.map((line) => `; ${line}`).join('')}\n`,
-      )
+    // A third Ctrl-C does not wait for the backends either: it says what is left as it stands, and goes.
+    if (count > 2) {
+      sayWhatIsLeft([])
+      exitNow(EXIT.INTERRUPTED)
     }
-    // What only this process can undo (an in-process proxy's transaction and sequences), for a moment at most.
-    void letGoOfBackends(backends()).then(
-      (failed) => {
-        for (const line of failed) io.stderr.write(`  - ${line}\n`)
-        exitNow(EXIT.INTERRUPTED)
-      },
-      () => exitNow(EXIT.INTERRUPTED),
-    )
+    quit = new Promise<void>(() => {})
+    // What only this process can undo (an in-process proxy's transaction and sequences, a template
+    // rollback under way), for a moment at most. Then one turn of the event loop, for the run to hear of
+    // what that finished (the rollback's hook, which marks the journey put back), before saying what stays.
+    void letGoOfBackends(backends())
+      .then(
+        async (failed) => {
+          await new Promise((resolve) => setImmediate(resolve))
+          sayWhatIsLeft(failed)
+        },
+        () => sayWhatIsLeft([]),
+      )
+      .finally(() => exitNow(EXIT.INTERRUPTED))
   }
   return Object.assign(onStopSignals(handler), { quitting: () => quit ?? Promise.resolve() })
 }
