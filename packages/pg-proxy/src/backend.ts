@@ -99,6 +99,7 @@ export class PgProxyBackend implements StateBackend {
       password: o.password,
       idleInTransactionTimeoutMs: o.idleInTransactionTimeoutMs,
       connectTimeoutMs: o.connectTimeoutMs,
+      upstreamTimeoutMs: o.upstreamTimeoutMs,
     })
     proxy.on('warning', this.#warn)
     try {

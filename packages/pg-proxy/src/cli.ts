@@ -5,7 +5,7 @@ import { startControlServer } from './control'
 import { listenProblem, maskSecrets, maskUrl, parseListen } from './options'
 import { PgProxy } from './proxy'
 import type { RefusalRecord } from './refusals'
-import { upstreamTlsProblem } from './upstream'
+import { DEFAULT_UPSTREAM_TIMEOUT_MS, upstreamTlsProblem } from './upstream'
 
 const USAGE = `usage: venomqa-pg-proxy --upstream postgres://user[:password]@host:port/db [options]
 
@@ -15,6 +15,8 @@ const USAGE = `usage: venomqa-pg-proxy --upstream postgres://user[:password]@hos
   --password <secret>     required from clients; without it only loopback clients are accepted
   --idle-in-transaction-timeout <ms>
                           how long a connection may sit idle in a transaction while another waits (default 5000)
+  --upstream-timeout <ms> how long a checkpoint, rollback or release may wait for the database; past it the
+                          database is taken as gone, and the proxy exits 1 (default 30000)
 
 Everything the app does through the proxy is rolled back when it stops (Ctrl-C). Killed (SIGKILL, a second
 Ctrl-C), its rows are rolled back all the same, but sequences stay where the app left them.`
@@ -28,6 +30,7 @@ const FLAGS = {
   control: { type: 'string', default: '127.0.0.1:6544' },
   password: { type: 'string' },
   'idle-in-transaction-timeout': { type: 'string', default: '5000' },
+  'upstream-timeout': { type: 'string', default: String(DEFAULT_UPSTREAM_TIMEOUT_MS) },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -37,6 +40,7 @@ interface CliOptions {
   control: { host: string; port: number }
   password?: string
   idleInTransactionTimeoutMs: number
+  upstreamTimeoutMs: number
 }
 
 /** The command line, checked (`'help'` for --help): every mistake is a UsageError. */
@@ -55,15 +59,23 @@ function readArgs(): CliOptions | 'help' {
     throw new UsageError(`${source}: expected a postgres:// or postgresql:// URL, such as postgres://user:password@127.0.0.1:5432/db`)
   const tls = upstreamTlsProblem(upstream)
   if (tls) throw new UsageError(`${source}: ${tls}`)
-  const idle = Number(values['idle-in-transaction-timeout'])
-  if (!isTimerMs(idle)) throw new UsageError(`--idle-in-transaction-timeout: ${TIMER_MS_EXPECTED}, got ${JSON.stringify(values['idle-in-transaction-timeout'])}`)
+  const idleInTransactionTimeoutMs = timerMs('--idle-in-transaction-timeout', values['idle-in-transaction-timeout'])
+  const upstreamTimeoutMs = timerMs('--upstream-timeout', values['upstream-timeout'])
   return {
     upstream,
     listen: hostPort('--listen', values.listen),
     control: hostPort('--control', values.control),
     password: values.password,
-    idleInTransactionTimeoutMs: idle,
+    idleInTransactionTimeoutMs,
+    upstreamTimeoutMs,
   }
+}
+
+/** A flag's milliseconds for a timer, or a UsageError quoting what was given. */
+function timerMs(flag: string, value: string): number {
+  const ms = Number(value)
+  if (!isTimerMs(ms)) throw new UsageError(`${flag}: ${TIMER_MS_EXPECTED}, got ${JSON.stringify(value)}`)
+  return ms
 }
 
 /** parseArgs throws a plain error for an unknown option or a stray argument: a usage mistake all the same. */
@@ -96,8 +108,8 @@ async function main(): Promise<number> {
     console.log(USAGE)
     return 0
   }
-  const { upstream, listen, control, password, idleInTransactionTimeoutMs } = options
-  const proxy = new PgProxy({ upstream, host: listen.host, port: listen.port, password, idleInTransactionTimeoutMs })
+  const { upstream, listen, control, password, idleInTransactionTimeoutMs, upstreamTimeoutMs } = options
+  const proxy = new PgProxy({ upstream, host: listen.host, port: listen.port, password, idleInTransactionTimeoutMs, upstreamTimeoutMs })
   proxy.on('warning', (m: string) => console.error(`warning: ${m}`))
   proxy.on('refusal', (r: RefusalRecord) => console.error(`refused: ${r.message} [${r.code}]${r.hint ? `\n  hint: ${r.hint}` : ''}`))
   try {

@@ -1,7 +1,7 @@
 import { type StandardSchemaV1, parseOptions, TIMER_MS_EXPECTED, isTimerMs, unencodedUserinfoProblem } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
-import { upstreamTlsProblem } from './upstream'
+import { DEFAULT_UPSTREAM_TIMEOUT_MS, upstreamTlsProblem } from './upstream'
 
 // zod/mini, bundled into this package tree-shaken (see tsup.config.ts): a configured plugin no longer costs
 // every run the start-up of the whole of zod (95 modules, about 50 ms), only of what this schema uses. zod is a
@@ -31,6 +31,11 @@ export interface PgProxyStateOptions {
   idleInTransactionTimeoutMs?: number
   /** How long to wait for the database at connect, ms. Default 5000. */
   connectTimeoutMs?: number
+  /**
+   * How long the proxy's own statements (a checkpoint, a rollback, a release) may wait for the database,
+   * ms. Default 30000: past it the database is taken as gone (see PgProxyOptions.upstreamTimeoutMs).
+   */
+  upstreamTimeoutMs?: number
 }
 
 export interface ResolvedOptions {
@@ -42,6 +47,7 @@ export interface ResolvedOptions {
   name?: string
   idleInTransactionTimeoutMs: number
   connectTimeoutMs: number
+  upstreamTimeoutMs: number
 }
 
 /** `host:port`, `[v6]:port` or `:port`; or what is wrong with it, said without the value. */
@@ -100,6 +106,7 @@ export const pgProxyStateOptions: StandardSchemaV1<PgProxyStateOptions, Resolved
       name: z.optional(text),
       idleInTransactionTimeoutMs: z._default(positiveMs, 5000),
       connectTimeoutMs: z._default(positiveMs, 5000),
+      upstreamTimeoutMs: z._default(positiveMs, DEFAULT_UPSTREAM_TIMEOUT_MS),
     })
     .check(
       z.superRefine((o, ctx) => {

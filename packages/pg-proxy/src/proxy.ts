@@ -18,7 +18,7 @@ import {
 } from './protocol/messages'
 import { CAVEATS, type RefusalRecord, refusalRecord, replicationRefused } from './refusals'
 import { type Hub, INTERNAL, Session, type UpstreamObject } from './session'
-import { Upstream, type UpstreamTarget, parseUpstreamUrl } from './upstream'
+import { DEFAULT_UPSTREAM_TIMEOUT_MS, Upstream, type UpstreamTarget, parseUpstreamUrl } from './upstream'
 
 export interface PgProxyOptions {
   /** postgres://user:password@host:port/database: the database the app's data lives in. */
@@ -32,6 +32,12 @@ export interface PgProxyOptions {
   idleInTransactionTimeoutMs?: number
   /** How long to wait for the upstream server at start, ms. Default 5000. */
   connectTimeoutMs?: number
+  /**
+   * How long the proxy's own statements (a checkpoint, a rollback, a release, a query, its start) may wait
+   * for the database, ms. Default 30000. Past it the database is taken as gone: the proxy drops its session,
+   * which rolls back everything done through it as a stop does, and every later operation fails at once.
+   */
+  upstreamTimeoutMs?: number
 }
 
 export interface ProxyStats extends WaitStats {
@@ -150,7 +156,10 @@ export class PgProxy extends EventEmitter implements Hub {
     this.#options = options
     this.target = parseUpstreamUrl(options.upstream)
     this.idleInTransactionTimeoutMs = options.idleInTransactionTimeoutMs ?? 5000
+    this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS
   }
+
+  readonly upstreamTimeoutMs: number
 
   get upstream(): Upstream {
     if (!this.#upstream) throw new ProxyError('the proxy is not started')
@@ -195,10 +204,12 @@ export class PgProxy extends EventEmitter implements Hub {
     const upstream = await Upstream.connect(this.target, { timeoutMs: this.#options.connectTimeoutMs })
     this.#upstream = upstream
     upstream.onClose((err) => this.#upstreamLost(err))
-    await this.#prepareInternalStatements(upstream)
-    // Made inside the base transaction, before any checkpoint: no rollback removes them, the end of the run does.
-    await upstream.run(`BEGIN; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}`)
-    this.#atStart = toSequences((await upstream.run(READ_SEQUENCES)).rows)
+    await this.#answered(upstream, 'the start of its transaction', async () => {
+      await this.#prepareInternalStatements(upstream)
+      // Made inside the base transaction, before any checkpoint: no rollback removes them, the end of the run does.
+      await upstream.run(`BEGIN; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}`)
+      this.#atStart = toSequences((await upstream.run(READ_SEQUENCES)).rows)
+    })
     // Half-open: a client that ends its side after its last messages still reads the answers (see Session's endOfInput).
     this.#server = net.createServer({ allowHalfOpen: true }, (socket) => this.#accept(socket))
     await new Promise<void>((resolve, reject) => {
@@ -222,7 +233,7 @@ export class PgProxy extends EventEmitter implements Hub {
 
   /** A savepoint under everything the app did so far, and the sequences' positions. */
   async checkpoint(name: string): Promise<void> {
-    await this.#exclusive(async (upstream) => {
+    await this.#exclusive(`checkpoint "${name}"`, async (upstream) => {
       // The settings the checkpoint saves (appliedSettings) must say what the session holds.
       await this.readSessionConfig(async (sql) => (await upstream.run(sql)).rows)
       const existing = this.#checkpoints.findIndex((c) => c.name === name)
@@ -245,7 +256,7 @@ export class PgProxy extends EventEmitter implements Hub {
   /** Everything since the checkpoint undone, sequences put back; the checkpoint stays, later ones go. */
   async rollback(name: string): Promise<void> {
     const i = this.#find(name)
-    await this.#exclusive(async (upstream) => {
+    await this.#exclusive(`the rollback to "${name}"`, async (upstream) => {
       const cp = this.#checkpoints[i]!
       // A connection keeps its settings across a rollback, as on its own session: those made with
       // set_config since the checkpoint are read before the rollback undoes them, as its SETs are known.
@@ -262,7 +273,7 @@ export class PgProxy extends EventEmitter implements Hub {
   async release(name: string): Promise<void> {
     const i = this.#checkpoints.findIndex((c) => c.name === name)
     if (i < 0) return
-    await this.#exclusive(async (upstream) => {
+    await this.#exclusive(`the release of "${name}"`, async (upstream) => {
       await upstream.run(`RELEASE SAVEPOINT ${this.#checkpoints[i]!.savepoint}`)
       this.#checkpoints.splice(i)
     })
@@ -270,7 +281,7 @@ export class PgProxy extends EventEmitter implements Hub {
 
   /** Run SQL on the upstream session between the app's transactions (inside the base transaction). */
   query(sql: string): Promise<(string | null)[][]> {
-    return this.#exclusive(async (upstream) => {
+    return this.#exclusive('a query', async (upstream) => {
       await upstream.run('SAVEPOINT venomqa_query')
       const r = await upstream.simpleQuery(sql)
       await upstream.run(r.error ? 'ROLLBACK TO SAVEPOINT venomqa_query; RELEASE SAVEPOINT venomqa_query' : 'RELEASE SAVEPOINT venomqa_query')
@@ -293,17 +304,30 @@ export class PgProxy extends EventEmitter implements Hub {
     await unread.readSessionConfig(rows)
   }
 
-  async #exclusive<T>(fn: (upstream: Upstream) => Promise<T>): Promise<T> {
+  /** `fn` on the upstream session once the app's connections let it go, answered within upstreamTimeoutMs (see #answered). */
+  async #exclusive<T>(doing: string, fn: (upstream: Upstream) => Promise<T>): Promise<T> {
     if (this.#lost) throw new ProxyError(`the upstream session is lost: ${this.#lost.message}`)
     const upstream = this.upstream
     const holder = {}
+    // The wait for the lock is not the database's: an app's transaction may hold it (see UpstreamLock).
     await this.lock.acquire(holder)
     try {
-      return await fn(upstream)
+      return await this.#answered(upstream, doing, () => fn(upstream))
     } finally {
       this.lock.release(holder)
       this.notifyChange()
     }
+  }
+
+  /**
+   * The proxy's own statements on `upstream`, answered within upstreamTimeoutMs. A database that stops
+   * answering (a server paused or cut off, where the socket stays open) used to hold every operation until
+   * the run's pluginTimeout, and the next ones behind it: past the deadline the session is dropped instead
+   * (the server rolls its transaction back once it notices), which makes the proxy lost (#upstreamLost), so
+   * what follows fails at once, saying why.
+   */
+  #answered<T>(upstream: Upstream, doing: string, fn: () => Promise<T>): Promise<T> {
+    return withinDeadline(upstream, this.upstreamTimeoutMs, doing, fn)
   }
 
   /** Roll the base transaction back (the database is as before start), end every connection, close. */
@@ -342,7 +366,7 @@ export class PgProxy extends EventEmitter implements Hub {
       throw new ProxyError(`could not put the sequences back where they stood at start (no new session): ${(err as Error).message}`)
     }
     try {
-      await fresh.run(setvalSql(this.#atStart))
+      await withinDeadline(fresh, this.upstreamTimeoutMs, 'the setval of the sequences', () => fresh.run(setvalSql(this.#atStart)))
     } finally {
       await fresh.close()
     }
@@ -510,6 +534,22 @@ export class PgProxy extends EventEmitter implements Hub {
   get lost(): Error | undefined {
     return this.#lost
   }
+}
+
+/**
+ * `fn`'s statements on `upstream`, or past `ms` a ProxyError saying what the database did not answer, with
+ * the session destroyed: its state is unknown once a statement may still land, so it is never used again.
+ */
+function withinDeadline<T>(upstream: Upstream, ms: number, doing: string, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new ProxyError(`the database did not answer ${doing} within ${ms} ms (upstreamTimeoutMs), so the proxy dropped its session to it`)
+      reject(error)
+      upstream.socket.destroy(error)
+    }, ms)
+  })
+  return Promise.race([fn(), late]).finally(() => clearTimeout(timer))
 }
 
 function toSequences(rows: (string | null)[][]): SequenceValue[] {

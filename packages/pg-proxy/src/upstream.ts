@@ -61,6 +61,9 @@ export function upstreamTlsProblem(url: URL | string): string | undefined {
   return `${said} asks for TLS, and venomqa-pg-proxy connects to PostgreSQL without TLS (upstream TLS is not supported; sslmode disable, allow and prefer go on without it): use one of those for a database the proxy may reach in plaintext, or the snapshot mechanism of @venomqa/state-postgres`
 }
 
+/** How long the proxy's own statements may wait for the database by default (PgProxyOptions.upstreamTimeoutMs). */
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000
+
 /** An error the server sent, with its SQLSTATE. */
 export class ServerError extends Error {
   override name = 'ServerError'

@@ -35,6 +35,7 @@ plain('usage mistakes', () => {
       [['--upstream', 'postgres://u@127.0.0.1/db', '--idle-in-transaction-timeout', '0'], /--idle-in-transaction-timeout: expected a positive whole number of milliseconds, at most 2147483647 \(about 24\.8 days\), got "0"/],
       [['--upstream', 'postgres://u@127.0.0.1/db', '--idle-in-transaction-timeout', '1.5'], /--idle-in-transaction-timeout: expected a positive whole number of milliseconds, .*got "1\.5"/],
       [['--upstream', 'postgres://u@127.0.0.1/db', '--idle-in-transaction-timeout', '99999999999'], /--idle-in-transaction-timeout: expected a positive whole number of milliseconds, .*got "99999999999"/],
+      [['--upstream', 'postgres://u@127.0.0.1/db', '--upstream-timeout', '30s'], /--upstream-timeout: expected a positive whole number of milliseconds, .*got "30s"/],
     ]
     for (const [args, said] of cases) {
       const { code, stderr } = await runCli(args)

@@ -62,6 +62,7 @@ plain('options', () => {
       // A fraction, or more than a timer keeps (which then fires at once), was taken.
       [{ upstream: 'postgres://u@h/db', idleInTransactionTimeoutMs: 2.5 }, 'pgProxyState().idleInTransactionTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2.5'],
       [{ upstream: 'postgres://u@h/db', connectTimeoutMs: 2_147_483_648 }, 'pgProxyState().connectTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2147483648'],
+      [{ upstream: 'postgres://u@h/db', upstreamTimeoutMs: -1 }, 'pgProxyState().upstreamTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got -1'],
       [{ upstream: 'postgres://u@h/db', mechanism: 'proxy' }, 'pgProxyState().mechanism: unknown option'],
     ]
     for (const [options, message] of cases) {
@@ -83,7 +84,7 @@ plain('options', () => {
     )
   })
 
-  it('defaults: any free loopback port, 5 s timeouts; an empty upstream or control is no value', () => {
+  it('defaults: any free loopback port, 5 s timeouts (30 s for the database to answer); an empty upstream or control is no value', () => {
     expect(parseOptions(pgProxyStateOptions, { upstream: 'postgres://u@h/db' }, 'x')).toEqual({
       upstream: 'postgres://u@h/db',
       control: undefined,
@@ -91,6 +92,7 @@ plain('options', () => {
       port: 0,
       idleInTransactionTimeoutMs: 5000,
       connectTimeoutMs: 5000,
+      upstreamTimeoutMs: 30_000,
     })
     expect(parseOptions(pgProxyStateOptions, { control: 'http://127.0.0.1:6544', upstream: '', listen: '[::1]:6543' }, 'x')).toMatchObject({
       upstream: undefined,

@@ -1,0 +1,116 @@
+import net from 'node:net'
+import { StateError } from '@venomqa/core'
+import { describeWithService } from '@venomqa/test-utils'
+import { afterEach, expect, it } from 'vitest'
+import { pgProxyState } from '../src/index'
+import { PG, createDatabase, dbName, dbUrl, dropDatabase, startProxy, until, withClient, within } from './helpers'
+
+/**
+ * A database that stops answering while its connections stay open (a server paused, a network that drops
+ * packets): a relay in front of the real PostgreSQL that, once frozen, holds every byte either way. Real
+ * PostgreSQL behind it; the relay is the only way to pause a server that other tests share.
+ */
+async function freezableRelay(): Promise<{ url: (db: string) => string; freeze(): void; close(): Promise<void> }> {
+  let frozen = false
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((client) => {
+    const db = net.connect(PG.port, PG.host)
+    for (const s of [client, db]) {
+      sockets.add(s)
+      s.on('close', () => sockets.delete(s))
+      s.on('error', () => {})
+    }
+    client.on('data', (d) => void (frozen || db.write(d)))
+    db.on('data', (d) => void (frozen || client.write(d)))
+    client.on('close', () => db.destroy())
+    db.on('close', () => client.destroy())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as net.AddressInfo).port
+  return {
+    url: (db) => dbUrl(db).replace(`:${PG.port}/`, `:${port}/`),
+    freeze: () => {
+      frozen = true
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+
+describe('a database that stops answering (upstreamTimeoutMs)', () => {
+  const cleanups: (() => Promise<unknown>)[] = []
+  afterEach(async () => {
+    for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => {})
+  })
+
+  /** A database of this test's own with `items` (one row), behind a relay; dropped after the test. */
+  async function itemsBehindRelay(suffix: string) {
+    const db = dbName(suffix)
+    await createDatabase(db)
+    cleanups.push(() => dropDatabase(db))
+    await withClient(dbUrl(db), (c) => c.query("CREATE TABLE items (id serial PRIMARY KEY, name text); INSERT INTO items (name) VALUES ('before')"))
+    const relay = await freezableRelay()
+    cleanups.push(() => relay.close())
+    return { db, relay }
+  }
+
+  it("a checkpoint past the deadline fails saying what the database did not answer; the session is dropped, and what follows fails at once", async () => {
+    const { db, relay } = await itemsBehindRelay('deadline')
+    const proxy = await startProxy(db, { upstream: relay.url(db), upstreamTimeoutMs: 300, connectTimeoutMs: 300 })
+    cleanups.push(() => proxy.stop())
+    await proxy.checkpoint('a')
+    await withClient(proxy.url, (c) => c.query("INSERT INTO items (name) VALUES ('during')"))
+    const app = new (await import('pg')).default.Client({ connectionString: proxy.url })
+    await app.connect()
+    // Every error it emits is kept (the server's FATAL, then the end of the connection): the first says why.
+    const appEnded = new Promise<Error>((resolve) => app.on('error', resolve))
+    cleanups.push(() => app.end())
+
+    relay.freeze()
+    // Without the deadline this waits for ever (the socket stays open): `within` fails the test then.
+    const failed = await within(proxy.checkpoint('b').catch((err: Error) => err), 'the checkpoint to fail')
+    expect(failed).toBeInstanceOf(Error)
+    expect((failed as Error).message).toBe('the database did not answer checkpoint "b" within 300 ms (upstreamTimeoutMs), so the proxy dropped its session to it')
+    await until(() => !!proxy.lost, 'the proxy to count its session lost')
+    // Nothing waits on the database again: the next operations fail at once, saying why.
+    await expect(within(proxy.rollback('a'), 'the rollback to fail', 100)).rejects.toThrow(
+      'the upstream session is lost: the database did not answer checkpoint "b" within 300 ms (upstreamTimeoutMs)',
+    )
+    await expect(within(proxy.query('SELECT 1'), 'the query to fail', 100)).rejects.toThrow('the upstream session is lost')
+    // The app's open connection is ended, told why.
+    expect((await within(appEnded, "the app's connection to end")).message).toContain('venomqa-pg-proxy lost its upstream session: the database did not answer checkpoint "b"')
+    // Its session gone, PostgreSQL rolled the proxy's transaction back: nothing the app did through it stays.
+    await within(
+      (async () => {
+        for (;;) {
+          const rows = await withClient(dbUrl(db), async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'venomqa pg-proxy'", [db])).rows[0].n)
+          if (rows === 0) return
+          await new Promise((r) => setTimeout(r, 20))
+        }
+      })(),
+      "PostgreSQL to end the proxy's session",
+    )
+    expect(await withClient(dbUrl(db), async (c) => (await c.query('SELECT name FROM items ORDER BY id')).rows.map((r) => r.name))).toEqual(['before'])
+  })
+
+  it('the backend turns it into a StateError naming the backend; the rollback after it fails at once, and disconnect ends within the connect timeout', async () => {
+    const { db, relay } = await itemsBehindRelay('deadline_backend')
+    const backend = pgProxyState({ upstream: relay.url(db), upstreamTimeoutMs: 300, connectTimeoutMs: 300 }, () => {})
+    await backend.connect()
+    cleanups.push(() => backend.disconnect())
+    await backend.checkpoint('base')
+    relay.freeze()
+    const failed = await within(backend.rollback('base').catch((err: unknown) => err), 'the rollback to fail')
+    expect(failed).toBeInstanceOf(StateError)
+    expect((failed as Error).message).toBe(
+      `state backend "pg-proxy:${db}": rollback to "base" failed: the database did not answer the rollback to "base" within 300 ms (upstreamTimeoutMs), so the proxy dropped its session to it`,
+    )
+    await expect(within(backend.release('base'), 'the release to fail', 100)).rejects.toThrow('the upstream session is lost')
+    // The sequences cannot be put back over a new session to a database that does not answer: said, not waited for.
+    await expect(within(backend.disconnect(), 'the disconnect to end')).rejects.toThrow(/could not put the sequences back where they stood at start \(no new session\): no answer from 127\.0\.0\.1:\d+ within 300 ms/)
+  })
+})
