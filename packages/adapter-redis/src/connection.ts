@@ -237,7 +237,6 @@ export async function closeClient(client: OwnedClient): Promise<void> {
   if ((redis.status as string) !== 'end') redis.disconnect()
 }
 
-/** PING with a deadline: true when Redis answers. Never throws. */
 /**
  * `true` when the server answers PING, else why not, for `venomqa doctor`: the connection's own error
  * (`connect ECONNREFUSED 127.0.0.1:6390`) rather than ioredis' "max retries" when there is one.

@@ -47,8 +47,10 @@ export interface ExplorerEnv extends LaneEnv {
   coverage: Coverage
   rollbackTimings: Timings
   onViolation(found: FoundViolation): void
-  /** The action's own code failed (not the API): worth telling, not a violation. */
-  /** `path`: the sequence that took the action, its own name last (`create > pay`). */
+  /**
+   * The action's own code failed (not the API): worth telling, not a violation. `path`: the sequence that
+   * took the action, its own name last (`create > pay`).
+   */
   onActionFault(action: string, fault: ActionFault, exchange: HttpExchange | undefined, path: string): void
   onTransition?(): void
   /** A state this explorer records was reached for the first time (its fingerprint). */

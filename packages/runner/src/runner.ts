@@ -1140,16 +1140,9 @@ function placed(err: VenomError, where: string, names: readonly string[]): Venom
   return err
 }
 
-
-/** A state backend an entry adds must be one: found only at its first checkpoint, it would fail a run halfway. */
 /** What `venomqa <name>` can be: a word of letters and digits, with `-`, `_` or `:` inside (`mail-catcher`). */
 const COMMAND_NAME = /^[A-Za-z0-9][A-Za-z0-9_:-]*$/
 
-/**
- * A command as `addCommand` must be given it, or a PluginError naming the plugin and the argument: a name
- * with a space or a leading dash can never be typed as a command, and a `run` that is no function failed
- * only when the command ran, as "command.run is not a function".
- */
 /**
  * The place in an owner name checkPluginEntries gives an entry of a plugin listed more than once
  * (`pg-proxy (--plugin pg-proxy #2)` gives `--plugin pg-proxy #2`); undefined for a plugin listed once.
@@ -1158,6 +1151,11 @@ function placeInOwner(owner: string, plugin: string): string | undefined {
   return owner.startsWith(`${plugin} (`) && owner.endsWith(')') ? owner.slice(plugin.length + 2, -1) : undefined
 }
 
+/**
+ * A command as `addCommand` must be given it, or a PluginError naming the plugin and the argument: a name
+ * with a space or a leading dash can never be typed as a command, and a `run` that is no function failed
+ * only when the command ran, as "command.run is not a function".
+ */
 function checkCommandShape(plugin: string, name: unknown, definition: unknown): void {
   const call = `plugin "${plugin}": addCommand(${typeof name === 'string' ? JSON.stringify(name) : '...'})`
   if (typeof name !== 'string' || !COMMAND_NAME.test(name))
@@ -1184,6 +1182,7 @@ function describeType(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value
 }
 
+/** A state backend an entry adds must be one: found only at its first checkpoint, it would fail a run halfway. */
 function checkBackendShape(plugin: string, b: unknown): void {
   const backend = b as Record<string, unknown> | null
   const missing = ['connect', 'checkpoint', 'rollback', 'release', 'disconnect'].filter((m) => typeof backend?.[m] !== 'function')

@@ -389,12 +389,6 @@ function describeFilters(names: readonly string[], flags: RunFlags): string {
 }
 
 /**
- * Ctrl-C: the first one aborts the run's signal (the runner stops after the current request, rolls
- * open checkpoints back and disconnects; the reports still get written, marked interrupted). A second
- * one exits at once, saying what is left behind: from where the run stopped when `left` follows it.
- * SIGTERM (a CI job cancelled) is treated like the first Ctrl-C.
- */
-/**
  * Ctrl-C or SIGTERM before the run starts (a config or journey file still loading, a slow top-level
  * await): nothing ran and nothing needs putting back, so quit at once with exit 130 and say so, taking the
  * record of the last run away as a run that stops early does. It used to end the process with 143 and
@@ -431,6 +425,13 @@ export interface InterruptHandling {
   quitting(): Promise<void>
 }
 
+/**
+ * Ctrl-C: the first one aborts the run's signal (the runner stops after the current request, rolls
+ * open checkpoints back and disconnects; the reports still get written, marked interrupted). A second
+ * one quits without them: once the state backends let go (LET_GO_MS at most), it says what is left
+ * behind, from where the run stopped when `left` follows it, and exits. SIGTERM (a CI job cancelled) is
+ * treated like the first Ctrl-C.
+ */
 export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehind, backends: () => readonly LetGoBackend[] = () => []): InterruptHandling {
   let count = 0
   let quit: Promise<void> | undefined

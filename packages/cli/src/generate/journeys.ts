@@ -798,10 +798,10 @@ function indent(text: string, n: number): string {
 
 const isCredentials = (value: unknown) => typeof value === 'object' && value !== null && Object.values(value).some((v) => typeof v === 'string' && v.startsWith('\u0001credentials.'))
 
-/** A query parameter is a string, number or boolean: an array is sent comma-separated (OpenAPI's default `form` style, explode aside). */
 /** Headers the HTTP client sets from the request itself: a document that declares them needs nothing sent. */
 const CLIENT_HEADERS = new Set(['content-type', 'content-length', 'host', 'transfer-encoding', 'connection'])
 
+/** A query parameter is a string, number or boolean: an array is sent comma-separated (OpenAPI's default `form` style, explode aside). */
 function queryValue(value: unknown, schema: JsonSchema | undefined): string | number | boolean {
   if (Array.isArray(value)) return value.length ? value.join(',') : String(sample(schema?.items, 'query', '').value ?? '')
   return typeof value === 'number' || typeof value === 'boolean' ? value : typeof value === 'string' ? value : JSON.stringify(value)

@@ -185,12 +185,6 @@ function parseRedacted(text: string, contentType: string | undefined, redactKeys
 }
 
 /**
- * Tell the process which values this message holds in secret places (secret headers, cookies, URL
- * credentials and query parameters, secret body fields), so they are masked wherever they turn up later:
- * an assertion comparing a token under an innocent label, a log line, a plugin's error. Read lazily,
- * like the history, since most messages hold none.
- */
-/**
  * An exchange's response status. Reading `response` works out its redacted form (headers, a parsed and
  * redacted body); code that only needs the status, after every action of an exploration, asks here.
  */
@@ -220,6 +214,12 @@ export function sentRequest(exchange: HttpExchange): { url: string; bodyText?: s
   return text === undefined ? { url } : { url, bodyText: text }
 }
 
+/**
+ * Tell the process which values this message holds in secret places (secret headers, cookies, URL
+ * credentials and query parameters, secret body fields), so they are masked wherever they turn up later:
+ * an assertion comparing a token under an innocent label, a log line, a plugin's error. Read lazily,
+ * like the history, since most messages hold none.
+ */
 export function rememberSecrets(url: string | undefined, headers: Readonly<Record<string, string>>, bodyText: string | undefined, redactKeys?: string[]): void {
   // What can hold none is told apart now, by cheap looks (no parsing), and never queued: most messages
   // hold none, and a queued reading per message was most of what masking a console line cost.
