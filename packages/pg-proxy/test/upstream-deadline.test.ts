@@ -1,5 +1,6 @@
 import net from 'node:net'
-import { StateError } from '@venomqa/core'
+import { StateError, branch, checkpoint, journey, path, step } from '@venomqa/core'
+import { createRunner } from '@venomqa/runner'
 import { describeWithService } from '@venomqa/test-utils'
 import { afterEach, expect, it } from 'vitest'
 import { pgProxyState } from '../src/index'
@@ -113,4 +114,38 @@ describe('a database that stops answering (upstreamTimeoutMs)', () => {
     // The sequences cannot be put back over a new session to a database that does not answer: said, not waited for.
     await expect(within(backend.disconnect(), 'the disconnect to end')).rejects.toThrow(/could not put the sequences back where they stood at start \(no new session\): no answer from 127\.0\.0\.1:\d+ within 300 ms/)
   })
+
+  it('a run whose database stops answering mid-journey fails at the deadline with its reason; what follows fails at once, and the run closes', async () => {
+    const { db, relay } = await itemsBehindRelay('deadline_run')
+    const backend = pgProxyState({ upstream: relay.url(db), upstreamTimeoutMs: 300, connectTimeoutMs: 300 }, () => {})
+    // pluginTimeout as by default (60 s): without the proxy's own deadline, the branch's rollback would wait
+    // that long, and the test's timeout (20 s) fails it first.
+    const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', stateBackends: [backend], pluginTimeout: 60_000 })
+    const write = step('write', async () => withClient(backend.url, (c) => c.query("INSERT INTO items (name) VALUES ('during')")))
+    const stops = journey('stops_answering', {
+      steps: [
+        checkpoint('start'),
+        branch('start', [path('paused', [write, step('database_pauses', () => relay.freeze())]), path('after', [write])]),
+      ],
+    })
+    const later = journey('later', { steps: [checkpoint('again'), write] })
+    try {
+      const result = await runner.run([stops, later])
+      expect(result.status).toBe('failed')
+      const [first, second] = result.journeys
+      const lost = `state backend "pg-proxy:${db}": rollback to "start" failed: the database did not answer the rollback to "start" within 300 ms (upstreamTimeoutMs), so the proxy dropped its session to it`
+      expect(first!.issues.map((i) => [i.step, i.severity, i.error])).toEqual([
+        ['rollback start', 'critical', `rollback to checkpoint "start" failed, so the branch stops here rather than run on unknown state: ${lost}`],
+        // Released at once, not after another wait: the session is known to be gone.
+        ['release', 'medium', expect.stringContaining(`release "start" failed: the upstream session is lost: the database did not answer the rollback to "start"`)],
+      ])
+      // The next journey fails at its first checkpoint at once, told why, instead of waiting out pluginTimeout.
+      expect(second!.status).toBe('failed')
+      expect(second!.issues.map((i) => [i.step, i.severity, i.error])).toEqual([
+        ['checkpoint again', 'critical', expect.stringContaining(`checkpoint "again" failed: the upstream session is lost: the database did not answer the rollback to "start"`)],
+      ])
+    } finally {
+      await runner.close()
+    }
+  }, 20_000)
 })
