@@ -4,6 +4,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { errorMessage, isUserError, redactText } from '@venomqa/core'
 import { warn as warnOnStderr } from './exit'
+import { firstPartyPackageOf, packageInstalled } from './plugins/first-party'
 import { MissingExportError, canonical, importNatively, isTypeScript, placeInTypeScript, requireCache, sharedWithNative, stacksArePlaced } from './typescript/native'
 import { placeThroughMap } from './typescript/source-place'
 
@@ -110,7 +111,22 @@ export function loadFailure(err: unknown, abs: string): { place: string; message
   const found = placeOf(err, abs)
   // What the user's code threw (`vault: password=...`) is foreign text, masked as free text; the CLI's
   // own messages keep their `key: problem` shapes, which only credentials are masked in (see reportError).
-  return isUserError(err) ? found : { ...found, message: redactText(found.message) }
+  const message = isUserError(err) ? found.message : redactText(found.message)
+  return { place: found.place, message: `${message}${installHint(message, abs)}` }
+}
+
+/**
+ * For a VenomQA package that is not installed where the file is (`Cannot find module '@venomqa/openapi'`,
+ * or Node's `Cannot find package '...'`), what to do about it: a journey `venomqa explore` wrote imports
+ * `@venomqa/core`, and one of `explore --openapi` `@venomqa/openapi`, which a project that installed the
+ * CLI alone (with pnpm, which hoists nothing) does not have. Only VenomQA's own package names are told to be
+ * installed (see FIRST_PARTY_PLUGINS), and not one that is there but failed to load for another reason.
+ */
+function installHint(message: string, abs: string): string {
+  const specifier = /(?:^|: )Cannot find (?:module|package) '([^']+)'/.exec(message)?.[1]
+  const pkg = specifier && firstPartyPackageOf(specifier)
+  if (!pkg || packageInstalled(pkg, path.dirname(abs))) return ''
+  return `: VenomQA's ${pkg} is not installed in this project (npm install -D ${pkg})`
 }
 
 function placeOf(err: unknown, abs: string): { place: string; message: string } {

@@ -1,7 +1,8 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises'
+import { readFile, readdir, symlink, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import { REPO_ROOT } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
 
@@ -356,5 +357,28 @@ describe('venomqa explore --openapi on unusual documents', () => {
     expect(replay.stdout + replay.stderr).not.toContain('not set')
     expect(replay.code, replay.stdout + replay.stderr).toBe(1)
     expect(replay.stdout).toContain('500')
+  })
+
+  it('says when the project cannot load the regression journeys it wrote (no @venomqa/openapi), and not once it can', async () => {
+    // Without NODE_PATH, which `pnpm exec` points at the workspace's hoisted packages: the project has
+    // @venomqa/core (see makeProject), not @venomqa/openapi, as one that installed the CLI alone with pnpm.
+    const env = { NODE_PATH: undefined }
+    const args = ['explore', '--openapi', 'vaults.yaml', '--depth', '1', '--seed', '1', '--emit', 'journeys/vaults']
+    const without = await p.venomqa(args, { env })
+    expect(without.code, without.stdout + without.stderr).toBe(1)
+    expect(without.stderr).toContain(
+      'venomqa: warning: the regression journeys import @venomqa/openapi, which this project does not have: `venomqa run` cannot load them until it does (npm install -D @venomqa/openapi)\n',
+    )
+    const [file] = (await readdir(path.join(p.dir, 'journeys/vaults'))).filter((f) => f.endsWith('.journey.ts'))
+    const refused = await p.venomqa(['run', `journeys/vaults/${file}`], { env })
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain("VenomQA's @venomqa/openapi is not installed in this project (npm install -D @venomqa/openapi)")
+    await symlink(path.join(REPO_ROOT, 'packages/openapi'), path.join(p.dir, 'node_modules/@venomqa/openapi'), 'dir')
+    const withIt = await p.venomqa(args, { env })
+    expect(withIt.code).toBe(1)
+    expect(withIt.stderr).not.toContain('cannot load them')
+    // It loads, and fails as the bug is still there.
+    const replay = await p.venomqa(['run', `journeys/vaults/${file}`], { env })
+    expect(replay.code, replay.stdout + replay.stderr).toBe(1)
   })
 })

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { REPO_ROOT } from '@venomqa/test-utils'
 import { describe, expect, it } from 'vitest'
-import { FIRST_PARTY_PLUGINS, firstPartyPackageFor } from '../src/plugins/first-party'
+import { FIRST_PARTY_LIBRARIES, FIRST_PARTY_PLUGINS, firstPartyPackageFor, firstPartyPackageOf } from '../src/plugins/first-party'
 
 // The packages a missing plugin's message tells the user to install are VenomQA's own, and all of them:
 // a name that does not exist would send the user to whoever publishes it first.
@@ -22,5 +22,17 @@ describe('first-party plugin packages', () => {
       expect(firstPartyPackageFor(name)).toBe(name)
       expect(firstPartyPackageFor(name.replace(/^@venomqa\/((adapter|state|reporter)-)?/, ''))).toBe(name)
     }
+  })
+
+  it("with the libraries, are every published package of the workspace: the names a message may tell the user to install", () => {
+    const published = readdirSync(path.join(REPO_ROOT, 'packages'))
+      .map((dir) => JSON.parse(readFileSync(path.join(REPO_ROOT, 'packages', dir, 'package.json'), 'utf8')) as { name: string; private?: boolean })
+      .filter((pkg) => !pkg.private)
+      .map((pkg) => pkg.name)
+    expect([...FIRST_PARTY_PLUGINS, ...FIRST_PARTY_LIBRARIES].sort()).toEqual(published.sort())
+    expect(firstPartyPackageOf('@venomqa/openapi')).toBe('@venomqa/openapi')
+    expect(firstPartyPackageOf('@venomqa/core/testing')).toBe('@venomqa/core')
+    expect(firstPartyPackageOf('@venomqa/opnapi')).toBeUndefined()
+    expect(firstPartyPackageOf('venomqa-plugin-csv')).toBeUndefined()
   })
 })

@@ -58,6 +58,34 @@ describe('a module a config file imports that is not there', () => {
   })
 })
 
+describe("one of VenomQA's own packages that the project does not have", () => {
+  it('says to install it: a regression journey of `explore --openapi` imports @venomqa/openapi; another package gets no advice', async () => {
+    // The project has @venomqa/core, runner and cli (see makeProject), not @venomqa/openapi: as a project that
+    // installed the CLI alone with pnpm, which hoists nothing, has neither it nor core.
+    await write({
+      'journeys/regressions/openapi-1.exploration.ts': "import { openApiExploration } from '@venomqa/openapi'\nexport default openApiExploration('openapi.json', {})\n",
+      'journeys/regressions/a.journey.ts': `import exploration from './openapi-1.exploration.js'\n${FINE.replace("'fine'", "'a'").replace('() => {}', '() => exploration')}`,
+    })
+    // Without NODE_PATH, which `pnpm exec` points at the workspace's hoisted packages (@venomqa/openapi among them).
+    const env = { NODE_PATH: undefined }
+    try {
+      const r = await p.venomqa(['run'], { env })
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toBe(
+        "venomqa: could not load journeys/regressions/a.journey.ts:1:1: Cannot find module '@venomqa/openapi' (imported by journeys/regressions/openapi-1.exploration.ts): VenomQA's @venomqa/openapi is not installed in this project (npm install -D @venomqa/openapi)\n",
+      )
+      // A name under @venomqa that is none of its packages is no advice to install anything.
+      await write({ 'journeys/regressions/openapi-1.exploration.ts': "import '@venomqa/opnapi'\nexport default {}\n" })
+      const typo = await p.venomqa(['run'], { env })
+      expect(typo.code, typo.stderr).toBe(2)
+      expect(typo.stderr).toContain("Cannot find module '@venomqa/opnapi'")
+      expect(typo.stderr).not.toContain('npm install')
+    } finally {
+      await remove('journeys')
+    }
+  })
+})
+
 describe('a name imported from a local TypeScript file that does not export it', () => {
   it('in a journey: exit 2 as it loads, naming the file, the line and the import, run after run', async () => {
     // It used to run, and fail the step that called it: `(0 , _helper.nope) is not a function`.

@@ -9,6 +9,7 @@ import { discoverExplorationFiles, loadExplorations, selectExplorations, splitEx
 import { type LoadedOpenApiExploration, loadOpenApiExploration, moduleVariables } from '../explorations/openapi'
 import { isLiveTerminal, progressPrinter } from '../explorations/progress'
 import { harOutput } from '../har'
+import { packageInstalled } from '../plugins/first-party'
 import { reporterRequests } from '../reporters'
 import { cliVersion } from '../version'
 import { stdoutForReports } from '../report-stdout'
@@ -198,6 +199,9 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
     for (const file of emitted) io.stderr.write(`venomqa: regression journey written to ${maskedPath(file)}\n`)
     const needs = flags.openapi !== undefined && emitted.length ? moduleVariables(flags.openapi, config.openapi ?? {}) : []
     if (needs.length) io.stderr.write(`venomqa: the regression journeys read what this exploration used from the environment: set ${needs.join(' and ')} when you run them\n`)
+    const missing = emitted.length ? uninstalledImports(config.root, flags.openapi !== undefined) : []
+    if (missing.length)
+      warn(io, `the regression journeys import ${missing.join(' and ')}, which this project does not have: \`venomqa run\` cannot load them until it does (npm install -D ${missing.join(' ')})`)
     await outputs.finish(result)
 
     // A Ctrl-C after the result was made (while a plugin closed, or reports were written) still stops the
@@ -244,4 +248,13 @@ function refuseEmitUnderAFile(emit: string, root: string, cwd: string): void {
     blocked = fileAbove(dir)
   }
   if (blocked) throw new ConfigError(`--emit ${emit}: ${shown(blocked)} is a file, not a directory; give a directory for the regression journeys (or --no-emit)`, { where: '--emit' })
+}
+
+/**
+ * The packages the written regression journeys import that the project cannot load: `@venomqa/core`, and
+ * for a document's exploration `@venomqa/openapi` (its module imports it). The CLI has both for itself,
+ * where a project that installed it alone with pnpm, which hoists nothing, does not.
+ */
+function uninstalledImports(root: string, fromDocument: boolean): string[] {
+  return ['@venomqa/core', ...(fromDocument ? ['@venomqa/openapi'] : [])].filter((pkg) => !packageInstalled(pkg, root))
 }

@@ -1,4 +1,6 @@
-import { pluginCandidates } from './resolve'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { nodeModulesDirs, pluginCandidates } from './resolve'
 
 /**
  * VenomQA's own plugin packages: the only names a message may tell the user to install. A name made up
@@ -17,6 +19,30 @@ export const FIRST_PARTY_PLUGINS: readonly string[] = [
   '@venomqa/state-mysql',
   '@venomqa/state-postgres',
 ]
+
+/**
+ * VenomQA's own packages that are no plugins: what journeys, explorations and configs import (`@venomqa/core`;
+ * `@venomqa/openapi`, which the module `venomqa explore --openapi` writes beside its regression journeys
+ * imports). Kept in step with the workspace by test/first-party-plugins.test.ts, as the plugins are.
+ */
+export const FIRST_PARTY_LIBRARIES: readonly string[] = ['@venomqa/cli', '@venomqa/core', '@venomqa/explore', '@venomqa/openapi', '@venomqa/runner']
+
+/**
+ * The package a module specifier names when it is VenomQA's own (`@venomqa/core/testing` names
+ * `@venomqa/core`), else undefined.
+ */
+export function firstPartyPackageOf(specifier: string): string | undefined {
+  const name = /^@venomqa\/[^/]+/.exec(specifier)?.[0]
+  return name && (FIRST_PARTY_LIBRARIES.includes(name) || FIRST_PARTY_PLUGINS.includes(name)) ? name : undefined
+}
+
+/**
+ * Whether package `name` is in a node_modules directory that code in `dir` imports from (its own, an
+ * ancestor's, NODE_PATH's, as the TypeScript loader looks), as plugins are found. Reads nothing but directories.
+ */
+export function packageInstalled(name: string, dir: string): boolean {
+  return nodeModulesDirs(dir).some((nm) => existsSync(path.join(nm, name, 'package.json')))
+}
 
 /** VenomQA's own package a plugin spec stands for (`mysql` is @venomqa/state-mysql), or undefined when there is none. */
 export function firstPartyPackageFor(spec: string): string | undefined {

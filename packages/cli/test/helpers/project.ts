@@ -153,10 +153,10 @@ export function cliHost(): CliHost {
 /**
  * Whether a command runs the same in a CliHost as in a process of its own. Not with --debug, which places
  * stacks in TypeScript files for the whole process (bin.ts), nor with what Node or the colour libraries
- * read once, when the process starts.
+ * read once, when the process starts (NODE_PATH: the module paths a require looks in beside node_modules).
  */
 function hostable(args: readonly string[], env: Record<string, string | undefined> = {}): boolean {
-  return !args.includes('--debug') && !Object.keys(env).some((key) => ['FORCE_COLOR', 'NO_COLOR', 'TERM', 'NODE_OPTIONS', 'TZ'].includes(key))
+  return !args.includes('--debug') && !Object.keys(env).some((key) => ['FORCE_COLOR', 'NO_COLOR', 'TERM', 'NODE_OPTIONS', 'NODE_PATH', 'TZ'].includes(key))
 }
 
 /** The JavaScript and TypeScript files of a project outside node_modules and dot-directories, each with a hash of what it holds: what a run may load as a module. */
