@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { PgProxy, ProxyStats } from './proxy'
 import { countRows } from './observe'
 import { maskUrl } from './options'
@@ -67,6 +67,8 @@ export async function startControlServer(
     await leftBehind(proxy, run).then(log, (err: Error) => log(`the run let go of the control; rolling back what it left failed: ${err.message}`))
     controller = undefined
   }
+  /** The connections whose answer is a run's hold on the control: they never end on their own. */
+  const holds = new Set<Socket>()
   const server = http.createServer((req, res) => {
     if (req.method === 'POST' && new URL(req.url ?? '/', 'http://x').pathname === '/attach') {
       if (controller) return reply(res, 409, { error: busy(controller) })
@@ -78,6 +80,8 @@ export async function startControlServer(
       res.writeHead(200, { 'content-type': 'text/plain', [CONTROLLER_HEADER]: ours.token })
       res.write('attached: the control is this run\'s until this answer ends\n')
       res.once('close', () => void letGo(ours))
+      holds.add(req.socket)
+      req.socket.once('close', () => holds.delete(req.socket))
       return
     }
     void handle(proxy, req, controller, letGo).then(
@@ -94,12 +98,21 @@ export async function startControlServer(
     url: `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        // An attached run's answer never ends on its own.
-        server.closeAllConnections()
+        // An attached run's answer never ends on its own. A command under way still gets its answer: when
+        // the database stopped answering, that is the only place the run learns why (the proxy exits);
+        // one that does not end within CLOSE_GRACE_MS is cut.
+        const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS)
+        server.close(() => {
+          clearTimeout(cut)
+          resolve()
+        })
+        for (const socket of holds) socket.destroy()
       }),
   }
 }
+
+/** How long closing the control port waits for the answers of commands under way. */
+const CLOSE_GRACE_MS = 1000
 
 class BadRequest extends Error {}
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { describeWithService } from '@venomqa/test-utils'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it, describe as plain } from 'vitest'
-import { CLI, PG, type StartedCli, createDatabase, dbName, dbUrl, dropDatabase, runBoth, startCli, stopCli, withClient } from './helpers'
+import { CLI, PG, type StartedCli, createDatabase, dbName, dbUrl, dropDatabase, freezableRelay, runBoth, startCli, stopCli, withClient } from './helpers'
 
 if (!existsSync(CLI)) throw new Error(`build first: ${CLI} is missing (pnpm --filter @venomqa/pg-proxy build)`)
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
@@ -153,6 +153,30 @@ describe('venomqa-pg-proxy', () => {
       if (cli) await stopCli(cli)
     }
   })
+  it('a database that stops answering: --upstream-timeout fails the checkpoint saying so, and it exits 1 with the sequences as before it started', async () => {
+    const relay = await freezableRelay()
+    let cli: StartedCli | undefined
+    try {
+      cli = await startCli(relay.url(DB), ['--upstream-timeout', '300'])
+      const checkpoint = (name: string) => fetch(`${cli!.control}/checkpoint`, { method: 'POST', body: JSON.stringify({ name }) })
+      expect((await checkpoint('a')).status).toBe(200)
+      await withClient(cli.url, (c) => c.query("INSERT INTO t (v) VALUES ('advances the sequence')"))
+      relay.freeze()
+      const refused = await checkpoint('b')
+      expect(refused.ok).toBe(false)
+      expect((await refused.json()).error).toContain('the database did not answer checkpoint "b" within 300 ms (upstreamTimeoutMs), so the proxy dropped its session to it')
+      // The sequences are put back over a new session, which the database answers again.
+      relay.thaw()
+      expect(await cli.exited).toBe(1)
+      expect(cli.output()).toContain('the upstream session is lost: the database did not answer checkpoint "b" within 300 ms')
+      const after = await withClient(dbUrl(DB), (c: pg.Client) => c.query('SELECT (SELECT count(*)::int FROM t) AS n, last_value::int, is_called FROM t_id_seq'))
+      expect(after.rows).toEqual([{ n: 0, last_value: 1, is_called: false }])
+    } finally {
+      if (cli) await stopCli(cli)
+      await relay.close()
+    }
+  })
+
   it('an app whose strings take backslash escapes (standard_conforming_strings off) cannot slip a COMMIT past it', async () => {
     let cli: StartedCli | undefined
     try {

@@ -240,3 +240,47 @@ export async function rawConnection(url: string) {
     leaveAfter: (messages: Buffer[]) => socket.end(Buffer.concat(messages)),
   }
 }
+
+/**
+ * A database that stops answering while its connections stay open (a server paused, a network that drops
+ * packets): a relay in front of the real PostgreSQL that, while frozen, holds every byte either way, as a
+ * paused server's socket buffers do; `thaw` passes what it held on, and what comes after. Real PostgreSQL
+ * behind it; the relay is the only way to pause a server that other tests share.
+ */
+export async function freezableRelay(): Promise<{ url: (db: string) => string; freeze(): void; thaw(): void; close(): Promise<void> }> {
+  let frozen = false
+  const held: (() => void)[] = []
+  const sockets = new Set<net.Socket>()
+  const pass = (to: net.Socket) => (data: Buffer) => {
+    if (frozen) held.push(() => to.write(data))
+    else to.write(data)
+  }
+  const server = net.createServer((client) => {
+    const db = net.connect(PG.port, PG.host)
+    for (const s of [client, db]) {
+      sockets.add(s)
+      s.on('close', () => sockets.delete(s))
+      s.on('error', () => {})
+    }
+    client.on('data', pass(db))
+    db.on('data', pass(client))
+    client.on('close', () => db.destroy())
+    db.on('close', () => client.destroy())
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as net.AddressInfo).port
+  return {
+    url: (db) => pgDatabaseUrl(db).replace(`:${PG.port}/`, `:${port}/`),
+    freeze: () => {
+      frozen = true
+    },
+    thaw: () => {
+      frozen = false
+      for (const write of held.splice(0)) write()
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}

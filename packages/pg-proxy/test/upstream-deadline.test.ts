@@ -1,44 +1,9 @@
-import net from 'node:net'
 import { StateError, branch, checkpoint, journey, path, step } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { describeWithService } from '@venomqa/test-utils'
 import { afterEach, expect, it } from 'vitest'
 import { pgProxyState } from '../src/index'
-import { PG, createDatabase, dbName, dbUrl, dropDatabase, startProxy, until, withClient, within } from './helpers'
-
-/**
- * A database that stops answering while its connections stay open (a server paused, a network that drops
- * packets): a relay in front of the real PostgreSQL that, once frozen, holds every byte either way. Real
- * PostgreSQL behind it; the relay is the only way to pause a server that other tests share.
- */
-async function freezableRelay(): Promise<{ url: (db: string) => string; freeze(): void; close(): Promise<void> }> {
-  let frozen = false
-  const sockets = new Set<net.Socket>()
-  const server = net.createServer((client) => {
-    const db = net.connect(PG.port, PG.host)
-    for (const s of [client, db]) {
-      sockets.add(s)
-      s.on('close', () => sockets.delete(s))
-      s.on('error', () => {})
-    }
-    client.on('data', (d) => void (frozen || db.write(d)))
-    db.on('data', (d) => void (frozen || client.write(d)))
-    client.on('close', () => db.destroy())
-    db.on('close', () => client.destroy())
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const port = (server.address() as net.AddressInfo).port
-  return {
-    url: (db) => dbUrl(db).replace(`:${PG.port}/`, `:${port}/`),
-    freeze: () => {
-      frozen = true
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
-}
+import { PG, createDatabase, dbName, dbUrl, dropDatabase, freezableRelay, startProxy, until, withClient, within } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 
