@@ -278,6 +278,7 @@ export async function whenAnswering(redis: Redis, timeoutMs = 5000): Promise<voi
   if (problem !== true) throw tlsMismatchOf(redis) ?? new Error(problem)
 }
 
+/** PING with a deadline: true when Redis answers. Never throws. */
 export async function ping(redis: Redis, timeoutMs = 2000): Promise<boolean> {
   return (await pingProblem(redis, timeoutMs)) === true
 }

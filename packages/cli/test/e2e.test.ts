@@ -396,6 +396,23 @@ describe('venomqa run with a TypeScript config', () => {
     expect(existsSync(path.join(ts.dir, 'out/int7.json'))).toBe(false)
   })
 
+  it('a third Ctrl-C while a backend lets go: the quit stops waiting, and names the backend among what is left', async () => {
+    const run = ts.spawn(['run', '--tag', 'slow', '--plugin', './plugins/slow-rollback.ts', '--save', 'out/int8.json'], { env: { STUCK_DB_UNDOES: '1', STUCK_DB_LET_GO: 'hang' } })
+    await waitUntil(() => run.output().stdout.includes('path waits'), 'the slow path to start')
+    run.child.kill('SIGINT')
+    await waitUntil(() => run.output().stderr.includes('rolling back slowly'), "the interrupted journey's rollback")
+    run.child.kill('SIGINT')
+    // Said at once, so that the moment it waits is not a silence (LET_GO_MS: the third comes well within it).
+    await waitUntil(() => run.output().stderr.includes('venomqa: quitting: the state backends first undo what only this process can (2 s at most; Ctrl-C again not to wait)\n'), 'the quit to wait for the backends')
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(r.code).toBe(130)
+    const said = r.stderr.slice(r.stderr.indexOf('venomqa: quitting now'))
+    expect(said).toMatch(/^venomqa: quitting now, before the run finished:\n/)
+    expect(said).toContain('\n  - stuck-db had not finished undoing what it holds when the quit stopped waiting\n')
+    expect(said).not.toContain('within 2000 ms')
+  })
+
   it('a second Ctrl-C with a backend whose letGo hangs exits once its moment is over, saying so', async () => {
     const { r, secondAt } = await quitDuringRollback(['--save', 'out/int5.json'], { STUCK_DB_UNDOES: '1', STUCK_DB_LET_GO: 'hang' })
     // LET_GO_MS (2 s), then out: not the minute the letGo would take.

@@ -121,6 +121,41 @@ describe('explore results that are not a finished search or a shrunk sequence', 
     expect(again.stdout).toMatch(/Explored {2}0 passed, 1 failed of 1/)
   })
 
+  it('a second Ctrl-C: once its backends let go it ends, having written no results and printed no result line', async () => {
+    await rm(path.join(project.dir, 'slow-hit'), { force: true })
+    // A state backend whose letGo takes a while, as a proxy putting its sequences back over a slow network:
+    // the exploration's own way to its end, meanwhile, must not write what the quit says it does not.
+    await writeFile(
+      path.join(project.dir, 'slow-let-go.mjs'),
+      `import { writeFileSync } from 'node:fs'
+let signals = 0
+let quit = () => {}
+const quitting = new Promise((resolve) => { quit = resolve })
+process.on('SIGINT', () => { if (++signals === 2) quit() })
+export default { name: 'slow-let-go', version: '1.0.0', apiVersion: 1, setup(api) {
+  api.addStateBackend({ name: 'slow-let-go', mechanism: 'snapshot', parallelSafe: false, connect: async () => {}, checkpoint: async () => {}, release: async () => {}, disconnect: async () => {},
+    // Once interrupted, done only once the quit began (the second Ctrl-C), and long before its letGo: the
+    // exploration then comes to its end while the quit waits.
+    // (The timer is what keeps the process waiting, as a database's socket would.)
+    rollback: async () => { if (!signals) return; console.error('slow-let-go: rolling back slowly'); await Promise.race([quitting, new Promise((resolve) => setTimeout(resolve, 60_000))]) },
+    letGo: async () => { await new Promise((resolve) => setTimeout(resolve, 1200)); writeFileSync('let-go-mark', 'let go') } })
+} }
+`,
+    )
+    const run = project.spawn(['explore', 'slow.explore.ts', '--no-emit', '--save', 'quit-results.json', '--plugin', './slow-let-go.mjs'])
+    await waitUntil(() => existsSync(path.join(project.dir, 'slow-hit')), 'the first request of the search')
+    run.child.kill('SIGINT')
+    await waitUntil(() => run.output().stderr.includes('slow-let-go: rolling back slowly'), 'the search to be put back')
+    run.child.kill('SIGINT')
+    const r = await run.done
+    expect(r.code, r.stdout + r.stderr).toBe(130)
+    expect(existsSync(path.join(project.dir, 'let-go-mark')), r.stdout + r.stderr).toBe(true)
+    expect(read('let-go-mark')).toBe('let go')
+    expect(existsSync(path.join(project.dir, 'quit-results.json'))).toBe(false)
+    expect(r.stdout).not.toContain('Result:')
+    expect(r.stderr).toMatch(/\nvenomqa: quitting now: a rollback still under way is cut short, [^\n]*reports and results not yet written are not written\n$/)
+  })
+
   it('Ctrl-C once the search is over, while a plugin closes: exit 130, never 0', async () => {
     // The result said passed before the signal; the command was still stopped short (as `venomqa run` judges).
     await writeFile(

@@ -106,7 +106,7 @@ export const pgProxyStateOptions: StandardSchemaV1<PgProxyStateOptions, Resolved
       name: z.optional(text),
       idleInTransactionTimeoutMs: z._default(positiveMs, 5000),
       connectTimeoutMs: z._default(positiveMs, 5000),
-      upstreamTimeoutMs: z._default(positiveMs, DEFAULT_UPSTREAM_TIMEOUT_MS),
+      upstreamTimeoutMs: z.optional(positiveMs),
     })
     .check(
       z.superRefine((o, ctx) => {
@@ -117,10 +117,19 @@ export const pgProxyStateOptions: StandardSchemaV1<PgProxyStateOptions, Resolved
             message: 'give exactly one of `upstream` (the database: the proxy starts here) and `control` (drive a running venomqa-pg-proxy)',
             input: o.upstream,
           })
+        // The proxy started on its own has its deadline from its command line: here it would change nothing.
+        if (given(o.control) && o.upstreamTimeoutMs !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['upstreamTimeoutMs'],
+            message: 'applies to a proxy the run starts (`upstream`); a venomqa-pg-proxy started on its own takes --upstream-timeout',
+            input: o.upstreamTimeoutMs,
+          })
       }),
     ),
-  z.transform(({ upstream, control, listen, ...rest }) => ({
+  z.transform(({ upstream, control, listen, upstreamTimeoutMs, ...rest }) => ({
     ...rest,
+    upstreamTimeoutMs: upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
     upstream: given(upstream) ? upstream : undefined,
     control: given(control) ? control : undefined,
     ...(listen === undefined ? { host: '127.0.0.1', port: 0 } : parseListen(listen)),

@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
+import { TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import { UpstreamLock, type WaitStats } from './lock'
 import { md5Matches } from './protocol/auth'
 import { FrameReader, message } from './protocol/frames'
@@ -18,7 +19,7 @@ import {
 } from './protocol/messages'
 import { CAVEATS, type RefusalRecord, refusalRecord, replicationRefused } from './refusals'
 import { type Hub, INTERNAL, Session, type UpstreamObject } from './session'
-import { DEFAULT_UPSTREAM_TIMEOUT_MS, Upstream, type UpstreamTarget, parseUpstreamUrl } from './upstream'
+import { DEFAULT_UPSTREAM_TIMEOUT_MS, ServerError, Upstream, type UpstreamTarget, parseUpstreamUrl } from './upstream'
 
 export interface PgProxyOptions {
   /** postgres://user:password@host:port/database: the database the app's data lives in. */
@@ -155,6 +156,10 @@ export class PgProxy extends EventEmitter implements Hub {
     super()
     this.#options = options
     this.target = parseUpstreamUrl(options.upstream)
+    // Checked here too: PgProxy is used without the plugin's schema, and a timer given 0 or more than it
+    // keeps fires at once, so every operation would fail "within 0 ms".
+    for (const key of ['idleInTransactionTimeoutMs', 'connectTimeoutMs', 'upstreamTimeoutMs'] as const)
+      if (options[key] !== undefined && !isTimerMs(options[key])) throw new ProxyError(`${key}: ${TIMER_MS_EXPECTED}, got ${JSON.stringify(options[key])}`)
     this.idleInTransactionTimeoutMs = options.idleInTransactionTimeoutMs ?? 5000
     this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS
   }
@@ -309,8 +314,7 @@ export class PgProxy extends EventEmitter implements Hub {
     if (this.#lost) throw new ProxyError(`the upstream session is lost: ${this.#lost.message}`)
     const upstream = this.upstream
     const holder = {}
-    // The wait for the lock is not the database's: an app's transaction may hold it (see UpstreamLock).
-    await this.lock.acquire(holder)
+    await this.#acquireWhileAnswering(holder, upstream, doing)
     try {
       return await this.#answered(upstream, doing, () => fn(upstream))
     } finally {
@@ -328,6 +332,45 @@ export class PgProxy extends EventEmitter implements Hub {
    */
   #answered<T>(upstream: Upstream, doing: string, fn: () => Promise<T>): Promise<T> {
     return withinDeadline(upstream, this.upstreamTimeoutMs, doing, fn)
+  }
+
+  /**
+   * The session, for `doing`, once the app's connection that holds it lets it go. That wait is the app's
+   * and has no deadline of its own (a statement may take long); but what holds the session may be waiting
+   * on a database that stopped answering: the app's statement, or the ROLLBACK that ends a connection cut
+   * for sitting idle in its transaction. So every upstreamTimeoutMs of waiting, a new connection asks
+   * whether the database answers at all; one that does not (no handshake within connectTimeoutMs) is taken
+   * as gone, as at the deadline: the session is dropped, and this and every later operation fail, saying so.
+   */
+  async #acquireWhileAnswering(holder: object, upstream: Upstream, doing: string): Promise<void> {
+    const acquired = this.lock.acquire(holder).then(() => true)
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined
+      const waited = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), this.upstreamTimeoutMs)
+      })
+      if (await Promise.race([acquired, waited]).finally(() => clearTimeout(timer))) return
+      if (await this.#databaseAnswers()) continue
+      upstream.socket.destroy(
+        new ProxyError(
+          `the database did not answer: ${doing} waited ${this.upstreamTimeoutMs} ms (upstreamTimeoutMs) for the app's connection that held the session, and a new connection got no answer within ${this.#options.connectTimeoutMs ?? 5000} ms (connectTimeoutMs), so the proxy dropped its session to it`,
+        ),
+      )
+      // The loss closes the lock: the wait rejects with it (see #upstreamLost).
+      await acquired
+      return
+    }
+  }
+
+  /** Whether the database answers a new connection's handshake within connectTimeoutMs (an error it sends is an answer). */
+  async #databaseAnswers(): Promise<boolean> {
+    try {
+      const probe = await Upstream.connect(this.target, { applicationName: 'venomqa pg-proxy probe', timeoutMs: this.#options.connectTimeoutMs })
+      await probe.close()
+      return true
+    } catch (err) {
+      return err instanceof ServerError
+    }
   }
 
   /** Roll the base transaction back (the database is as before start), end every connection, close. */
@@ -367,6 +410,8 @@ export class PgProxy extends EventEmitter implements Hub {
     }
     try {
       await withinDeadline(fresh, this.upstreamTimeoutMs, 'the setval of the sequences', () => fresh.run(setvalSql(this.#atStart)))
+    } catch (err) {
+      throw new ProxyError(`could not put the sequences back where they stood at start: ${(err as Error).message}`)
     } finally {
       await fresh.close()
     }
@@ -484,11 +529,9 @@ export class PgProxy extends EventEmitter implements Hub {
         new Promise<void>((settled) => {
           const upstream = this.#upstream
           if (!upstream || upstream.closed) return settled()
-          const s = net.connect({ host: this.target.host, port: this.target.port }, () => s.end(cancelRequest(upstream.pid, upstream.secret)))
-          s.on('error', () => {})
           // The server closes the connection once it has signalled the session: from then on the cancel can
           // no longer reach a statement sent later.
-          s.on('close', () => settled())
+          sendCancel(upstream).on('close', () => settled())
         }),
     )
   }
@@ -546,10 +589,24 @@ function withinDeadline<T>(upstream: Upstream, ms: number, doing: string, fn: ()
     timer = setTimeout(() => {
       const error = new ProxyError(`the database did not answer ${doing} within ${ms} ms (upstreamTimeoutMs), so the proxy dropped its session to it`)
       reject(error)
+      // A server that is slow, not gone, would run the statement on, holding its locks, until it noticed
+      // the session had gone: it is asked to cancel it first. One that does not answer takes no harm.
+      const cancel = sendCancel(upstream)
+      setTimeout(() => cancel.destroy(), CANCEL_GRACE_MS).unref()
       upstream.socket.destroy(error)
     }, ms)
   })
   return Promise.race([fn(), late]).finally(() => clearTimeout(timer))
+}
+
+/** How long a cancel sent for a statement past its deadline may take to reach the server. */
+const CANCEL_GRACE_MS = 1000
+
+/** A CancelRequest for what `upstream`'s session runs, on a connection of its own, which the server closes once it has read it. */
+function sendCancel(upstream: Upstream): net.Socket {
+  const socket = net.connect({ host: upstream.target.host, port: upstream.target.port }, () => socket.end(cancelRequest(upstream.pid, upstream.secret)))
+  socket.on('error', () => {})
+  return socket
 }
 
 function toSequences(rows: (string | null)[][]): SequenceValue[] {

@@ -2,7 +2,7 @@ import net from 'node:net'
 import { ConfigError, type HealthCheck, StateError, type PluginApi, type StateBackend, isPlugin, parseOptions } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import { expect, it, describe as plain } from 'vitest'
-import plugin, { PgProxyBackend, pgProxyState, pgProxyStateOptions, startControlServer } from '../src/index'
+import plugin, { PgProxy, PgProxyBackend, pgProxyState, pgProxyStateOptions, startControlServer } from '../src/index'
 import { maskUrl } from '../src/options'
 import { PG, createDatabase, dbName, dbUrl, dropDatabase, startProxy, until, withClient } from './helpers'
 
@@ -63,6 +63,7 @@ plain('options', () => {
       [{ upstream: 'postgres://u@h/db', idleInTransactionTimeoutMs: 2.5 }, 'pgProxyState().idleInTransactionTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2.5'],
       [{ upstream: 'postgres://u@h/db', connectTimeoutMs: 2_147_483_648 }, 'pgProxyState().connectTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got 2147483648'],
       [{ upstream: 'postgres://u@h/db', upstreamTimeoutMs: -1 }, 'pgProxyState().upstreamTimeoutMs: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got -1'],
+      [{ control: 'http://127.0.0.1:6544', upstreamTimeoutMs: 5000 }, 'pgProxyState().upstreamTimeoutMs: applies to a proxy the run starts (`upstream`); a venomqa-pg-proxy started on its own takes --upstream-timeout'],
       [{ upstream: 'postgres://u@h/db', mechanism: 'proxy' }, 'pgProxyState().mechanism: unknown option'],
     ]
     for (const [options, message] of cases) {
@@ -82,6 +83,11 @@ plain('options', () => {
     expect(() => parseOptions(plugin.options!, { upstream: 'postgres://u@h/db', conectTimeoutMs: 100 }, 'plugins[2]')).toThrow(
       'plugins[2].conectTimeoutMs: unknown option (did you mean "connectTimeoutMs"?)',
     )
+  })
+
+  it('PgProxy, used without the schema, refuses a timeout its timers cannot keep (0 would fail every operation at once)', () => {
+    for (const [key, value] of [['upstreamTimeoutMs', 0], ['connectTimeoutMs', 2_147_483_648], ['idleInTransactionTimeoutMs', 1.5]] as const)
+      expect(() => new PgProxy({ upstream: 'postgres://u@h/db', [key]: value }), key).toThrow(`${key}: expected a positive whole number of milliseconds, at most 2147483647 (about 24.8 days), got ${value}`)
   })
 
   it('defaults: any free loopback port, 5 s timeouts (30 s for the database to answer); an empty upstream or control is no value', () => {

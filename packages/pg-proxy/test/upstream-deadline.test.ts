@@ -63,6 +63,58 @@ describe('a database that stops answering (upstreamTimeoutMs)', () => {
     expect(await withClient(dbUrl(db), async (c) => (await c.query('SELECT name FROM items ORDER BY id')).rows.map((r) => r.name))).toEqual(['before'])
   })
 
+  it("a checkpoint waiting for an app's statement that never gets its answer: the database is asked on a new connection, and taken as gone when it does not answer", async () => {
+    const { db, relay } = await itemsBehindRelay('deadline_app')
+    const proxy = await startProxy(db, { upstream: relay.url(db), upstreamTimeoutMs: 300, connectTimeoutMs: 300 })
+    cleanups.push(() => proxy.stop())
+    await proxy.checkpoint('a')
+    const app = new (await import('pg')).default.Client({ connectionString: proxy.url })
+    await app.connect()
+    app.on('error', () => {})
+    cleanups.push(() => app.end())
+    relay.freeze()
+    // The app's statement holds the session while it waits for an answer that never comes.
+    const statement = app.query("INSERT INTO items (name) VALUES ('during')").catch((err: Error) => err)
+    await until(() => proxy.lock.owner !== undefined, "the app's statement to hold the session")
+    const failed = await within(proxy.checkpoint('b').catch((err: Error) => err), 'the checkpoint to fail')
+    expect((failed as Error).message).toBe(
+      'the upstream session is lost: the database did not answer: checkpoint "b" waited 300 ms (upstreamTimeoutMs) for the app\'s connection that held the session, and a new connection got no answer within 300 ms (connectTimeoutMs), so the proxy dropped its session to it',
+    )
+    expect(await within(statement, "the app's statement to fail")).toBeInstanceOf(Error)
+  })
+
+  it('a checkpoint waiting for a long statement of an app whose database answers waits on, however long', async () => {
+    const { db, relay } = await itemsBehindRelay('deadline_long')
+    const proxy = await startProxy(db, { upstream: relay.url(db), upstreamTimeoutMs: 200, connectTimeoutMs: 1000 })
+    cleanups.push(() => proxy.stop())
+    await withClient(proxy.url, async (app) => {
+      // Three times the deadline: the database is asked whether it answers, says so, and the wait goes on.
+      const statement = app.query('SELECT pg_sleep(0.6)')
+      await until(() => proxy.lock.owner !== undefined, "the app's statement to hold the session")
+      await proxy.checkpoint('b')
+      await statement
+    })
+    expect(proxy.lost).toBeUndefined()
+    expect(proxy.checkpoints).toEqual(['b'])
+  })
+
+  it('a statement of its own past the deadline on a database that answers, slowly: cancelled there, not left to run on', async () => {
+    const { db, relay } = await itemsBehindRelay('deadline_slow')
+    const proxy = await startProxy(db, { upstream: relay.url(db), upstreamTimeoutMs: 300 })
+    cleanups.push(() => proxy.stop())
+    await expect(within(proxy.query('SELECT pg_sleep(60)'), 'the query to fail')).rejects.toThrow('the database did not answer a query within 300 ms (upstreamTimeoutMs)')
+    // Dropping the session alone leaves the server sleeping until it next writes to it, a minute on.
+    const sleeping = () =>
+      withClient(dbUrl(db), async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query = 'SELECT pg_sleep(60)' AND state = 'active'", [db])).rows[0].n)
+    await within(
+      (async () => {
+        while ((await sleeping()) > 0) await new Promise((r) => setTimeout(r, 20))
+      })(),
+      'the statement to be cancelled',
+      10_000,
+    )
+  })
+
   it('the backend turns it into a StateError naming the backend; the rollback after it fails at once, and disconnect ends within the connect timeout', async () => {
     const { db, relay } = await itemsBehindRelay('deadline_backend')
     const backend = pgProxyState({ upstream: relay.url(db), upstreamTimeoutMs: 300, connectTimeoutMs: 300 }, () => {})
@@ -76,7 +128,8 @@ describe('a database that stops answering (upstreamTimeoutMs)', () => {
       `state backend "pg-proxy:${db}": rollback to "base" failed: the database did not answer the rollback to "base" within 300 ms (upstreamTimeoutMs), so the proxy dropped its session to it`,
     )
     await expect(within(backend.release('base'), 'the release to fail', 100)).rejects.toThrow('the upstream session is lost')
-    // The sequences cannot be put back over a new session to a database that does not answer: said, not waited for.
+    // The sequences cannot be put back over a new session to a database that does not answer: said once
+    // the new session's connect timeout is over, not waited for any longer.
     await expect(within(backend.disconnect(), 'the disconnect to end')).rejects.toThrow(/could not put the sequences back where they stood at start \(no new session\): no answer from 127\.0\.0\.1:\d+ within 300 ms/)
   })
 

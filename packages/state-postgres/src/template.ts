@@ -69,29 +69,35 @@ export class PostgresTemplateBackend extends PostgresBackend<string> {
   }
 
   /**
-   * A quit run (a second Ctrl-C): a rollback under way is let finish. Between its rename and its CREATE the
-   * app has no database at all; the process ending there left it so (the working database renamed away,
-   * none made in its place), where the next statement, a moment later, puts a whole copy back.
+   * A quit run (a second Ctrl-C): a rollback under way is let finish, the copies of the checkpoints after
+   * it dropped too, so that the run hears of it (its rollback hook) and the quit does not say the journey
+   * was left unrestored. Between its rename and its CREATE the app has no database at all; the process
+   * ending there left it so (the working database renamed away, none made in its place), where the next
+   * statement, a moment later, puts a whole copy back.
    */
   async letGo(): Promise<void> {
-    await this.#restoring
+    await this.#rollingBack
   }
 
   /** The rollback under way, settled either way (see letGo). */
-  #restoring?: Promise<void>
+  #rollingBack?: Promise<void>
 
-  protected async restore(admin: pg.Client, name: string, copy: string): Promise<void> {
-    const restoring = this.#restore(admin, name, copy)
-    const settled = restoring.then(
+  override async rollback(name: string): Promise<void> {
+    const rolling = super.rollback(name)
+    const settled = rolling.then(
       () => {},
       () => {},
     )
-    this.#restoring = settled
+    this.#rollingBack = settled
     try {
-      await restoring
+      await rolling
     } finally {
-      if (this.#restoring === settled) this.#restoring = undefined
+      if (this.#rollingBack === settled) this.#rollingBack = undefined
     }
+  }
+
+  protected restore(admin: pg.Client, name: string, copy: string): Promise<void> {
+    return this.#restore(admin, name, copy)
   }
 
   async #restore(admin: pg.Client, name: string, copy: string): Promise<void> {

@@ -154,12 +154,15 @@ describe('template mechanism', () => {
       await dropDatabase(`${DB}_vqcp_x`)
     }
   })
-  it("a quit run's letGo lets a rollback under way finish: quit between its rename and its copy, the app kept no database", async () => {
+  it("a quit run's letGo lets a rollback under way finish, the later checkpoint's copy dropped too: quit between its rename and its copy, the app kept no database", async () => {
     const b = backend()
     await b.connect()
     await b.checkpoint('ready')
     const before = await dump(url)
     await withClient(url, (c) => c.query("INSERT INTO audit_log (event) VALUES ('after the checkpoint')"))
+    // A later checkpoint, whose copy the rollback to "ready" drops once the database is back: the runner
+    // hears of the rollback (and a quit says the journey was put back) only then.
+    await b.checkpoint('later')
     // Another session holds the checkpoint copy (a comment on it, uncommitted): the rollback's CREATE DATABASE
     // from it waits, after its rename took the working database away.
     const holder = new pg.Client({ connectionString: ADMIN_URL })
@@ -196,6 +199,7 @@ describe('template mechanism', () => {
       const lettingGo = b.letGo()
       setTimeout(() => void holder.query('ROLLBACK').catch(() => {}), 300)
       await lettingGo
+      expect(await databasesLike(`${DB}_vqcp`)).toEqual([`${DB}_vqcp_1`])
       await withClient(ADMIN_URL, (c) => c.query('SELECT pg_terminate_backend($1)', [adminPid]))
       expect(await rolling).toBe('rolled back')
       expect(await databasesLike(DB)).toContain(DB)

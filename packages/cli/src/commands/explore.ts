@@ -96,7 +96,9 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
   // Before the plugins set up, as for run: one that hangs there is interrupted like the exploration.
   let backends: () => readonly LetGoBackend[] = () => []
   const stopSignals = onInterrupt(io, controller, undefined, () => backends())
-  const session = await openSession(io, config, { reporters: requests, signal: controller.signal, debug: flags.debug, onExchange: har?.recorder.onExchange }).catch((err: unknown) => {
+  const session = await openSession(io, config, { reporters: requests, signal: controller.signal, debug: flags.debug, onExchange: har?.recorder.onExchange }).catch(async (err: unknown) => {
+    // A quit under way ends the process itself, once it has said what it leaves: not this way out, first.
+    await stopSignals.quitting()
     stopSignals()
     throw err
   })
@@ -158,6 +160,8 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       }
     }
 
+    // Quit meanwhile: the files it said were not written stay so, and the process ends with the quit.
+    await stopSignals.quitting()
     const result: RunResult = {
       schemaVersion: RESULTS_SCHEMA_VERSION,
       tool: { name: 'venomqa', version: cliVersion() },
@@ -194,6 +198,7 @@ export async function exploreCommand(args: string[], flags: ExploreFlags, io: Io
       reportCtx,
       redact,
     })
+    await stopSignals.quitting()
     await outputs.writeFiles(result)
     const emitted = explorations.flatMap((x) => x.violations.flatMap((v) => (v.emittedFile ? [v.emittedFile] : [])))
     for (const file of emitted) io.stderr.write(`venomqa: regression journey written to ${maskedPath(file)}\n`)

@@ -29,34 +29,54 @@ export function backendsToLetGo(runner: Pick<Runner, 'registry' | 'workerStateBa
   return [...runner.registry.stateBackends, ...workers]
 }
 
+/** A quit's letting go under way: its lines once over, and those of the backends still at it, meanwhile. */
+export interface LettingGo {
+  /** One line for each backend that failed or did not finish within the moment; none when every one did. */
+  readonly done: Promise<string[]>
+  /** One line for each backend asked that has not finished yet (a third Ctrl-C does not wait for them). */
+  pending(): string[]
+  /** Whether any backend was asked: none can, and there is nothing to wait for. */
+  readonly asked: boolean
+}
+
 /**
  * A quit run (a second Ctrl-C): each state backend that can undo at once what only this process can
- * (StateBackend.letGo) does it, all at once, for at most `ms`. One line for each that failed or did not
- * finish in time, naming it; none when every one did.
+ * (StateBackend.letGo) does it, all at once, for at most `ms`.
  */
-export async function letGoOfBackends(backends: readonly LetGoBackend[], ms = LET_GO_MS): Promise<string[]> {
+export function startLettingGo(backends: readonly LetGoBackend[], ms = LET_GO_MS): LettingGo {
   const asked = backends.filter((b) => typeof b.letGo === 'function')
-  if (!asked.length) return []
+  const finished = new Set<LetGoBackend>()
   let timer: ReturnType<typeof setTimeout> | undefined
   const outOfTime = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms)
   })
-  try {
-    const outcomes = await Promise.all(
-      asked.map((b) =>
-        Promise.race([
-          Promise.resolve()
-            .then(() => b.letGo!())
-            .then(
-              () => undefined,
-              (err: unknown) => `${b.name} could not undo what it holds: ${escapeControlChars(redactText(errorMessage(err)))}${leaves(b)}`,
-            ),
-          outOfTime.then(() => `${b.name} did not finish undoing what it holds within ${ms} ms${leaves(b)}`),
-        ]),
-      ),
-    )
-    return outcomes.filter((line): line is string => line !== undefined)
-  } finally {
-    clearTimeout(timer)
+  const done = !asked.length
+    ? Promise.resolve([])
+    : Promise.all(
+        asked.map((b) =>
+          Promise.race([
+            Promise.resolve()
+              .then(() => b.letGo!())
+              .then(
+                () => undefined,
+                (err: unknown) => `${b.name} could not undo what it holds: ${escapeControlChars(redactText(errorMessage(err)))}${leaves(b)}`,
+              )
+              .finally(() => finished.add(b)),
+            outOfTime.then(() => `${b.name} did not finish undoing what it holds within ${ms} ms${leaves(b)}`),
+          ]),
+        ),
+      )
+        .then((outcomes) => outcomes.filter((line): line is string => line !== undefined))
+        .finally(() => clearTimeout(timer))
+  if (!asked.length) clearTimeout(timer)
+  return {
+    done,
+    asked: asked.length > 0,
+    pending: () => asked.filter((b) => !finished.has(b)).map((b) => `${b.name} had not finished undoing what it holds when the quit stopped waiting${leaves(b)}`),
   }
+}
+
+/** {@link startLettingGo}, to its end: one line for each backend that failed or did not finish in time. */
+export function letGoOfBackends(backends: readonly LetGoBackend[], ms = LET_GO_MS): Promise<string[]> {
+  return startLettingGo(backends, ms).done
 }

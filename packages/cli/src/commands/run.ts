@@ -28,7 +28,7 @@ import { journeyShard } from '../shard/journeys'
 import { withRunId } from '../shard/run-id'
 import { type ShardSpec, parseShard } from '../shard/split'
 import { LeftBehind, madeByWorkersLines } from './left-behind'
-import { type LetGoBackend, backendsToLetGo, letGoOfBackends } from './let-go'
+import { LET_GO_MS, type LetGoBackend, type LettingGo, backendsToLetGo, startLettingGo } from './let-go'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configClearingOutputs, configRead } from './outputs'
 import { stdoutForReports } from '../report-stdout'
 
@@ -198,7 +198,9 @@ export async function executeRun(
     debug: flags.debug,
     onExchange: har?.recorder.onExchange,
     ...(repeatEach !== undefined ? { repeatEach } : {}),
-  }).catch((err: unknown) => {
+  }).catch(async (err: unknown) => {
+    // A quit under way ends the process itself, once it has said what it leaves: not this way out, first.
+    await stopSignals.quitting()
     stopSignals()
     throw err
   })
@@ -435,6 +437,7 @@ export interface InterruptHandling {
 export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehind, backends: () => readonly LetGoBackend[] = () => []): InterruptHandling {
   let count = 0
   let quit: Promise<void> | undefined
+  let lettingGo: LettingGo | undefined
   let said = false
   /**
    * What the quit leaves, said once, in one write: after the backends let go, so that what their letGo
@@ -464,16 +467,21 @@ export function onInterrupt(io: Io, controller: AbortController, left?: LeftBehi
       controller.abort(new AbortedError('interrupted by the user'))
       return
     }
-    // A third Ctrl-C does not wait for the backends either: it says what is left as it stands, and goes.
+    // A third Ctrl-C does not wait for the backends either: it says what is left as it stands, the
+    // backends still letting go among it, and goes.
     if (count > 2) {
-      sayWhatIsLeft([])
+      sayWhatIsLeft(lettingGo?.pending() ?? [])
       exitNow(EXIT.INTERRUPTED)
     }
     quit = new Promise<void>(() => {})
     // What only this process can undo (an in-process proxy's transaction and sequences, a template
     // rollback under way), for a moment at most. Then one turn of the event loop, for the run to hear of
     // what that finished (the rollback's hook, which marks the journey put back), before saying what stays.
-    void letGoOfBackends(backends())
+    lettingGo = startLettingGo(backends())
+    // Said at once: a silent moment invites a third Ctrl-C, which cuts short what it waits for.
+    if (lettingGo.asked)
+      io.stderr.write(`venomqa: quitting: the state backends first undo what only this process can (${LET_GO_MS / 1000} s at most; Ctrl-C again not to wait)\n`)
+    void lettingGo.done
       .then(
         async (failed) => {
           await new Promise((resolve) => setImmediate(resolve))
