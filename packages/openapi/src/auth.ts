@@ -26,14 +26,20 @@ export function openApiSetup(source: string, options: OpenApiOptions = {}): Step
   }
   if (!auth.signUp && !auth.credentials) throw new ConfigError('openapi.auth: a login needs credentials, or a signUp operation to make them with', { where: 'openapi.auth' })
   const model = () => loadModel(source, options, setupRoot(source, options))
-  let credentials: Record<string, unknown> | undefined
+  // The credentials each run of these steps signed up with, by its context: one per journey, per worker's
+  // lane and per replay. One variable for all of them let a worker's sign-up replace another's credentials
+  // between that one's sign-up and log-in (explore --workers: worker 0 logged in as worker 1's user, whom its
+  // own app never saw, and answered 401). Not in the context itself: it is copied into checkpoints and read
+  // by reporters, and the credentials may be the user's own.
+  const signedUp = new WeakMap<object, Record<string, unknown>>()
   const steps: StepNode[] = []
   if (auth.signUp) {
     steps.push(
-      step('sign_up', async ({ http }) => {
+      step('sign_up', async ({ http, ctx }) => {
         const m = await model()
         const op = m.authOps.signUp!
-        credentials = auth.credentials ?? freshCredentials(m, op.requestBody?.schema)
+        const credentials = auth.credentials ?? freshCredentials(m, op.requestBody?.schema)
+        signedUp.set(ctx, credentials)
         const res = await http.request(op.method as never, op.path, await bodyOptions(op, credentials, m.doc))
         if (res.status >= 300) throw new Error(`sign-up ${describeOperation(op)} answered ${res.status}: ${res.bodyText.slice(0, 200)}`)
         return res
@@ -41,10 +47,10 @@ export function openApiSetup(source: string, options: OpenApiOptions = {}): Step
     )
   }
   steps.push(
-    step('log_in', async ({ http }) => {
+    step('log_in', async ({ http, ctx }) => {
       const m = await model()
       const op = m.authOps.login!
-      const body = loginBody(m, op.requestBody?.schema, credentials ?? auth.credentials ?? {})
+      const body = loginBody(m, op.requestBody?.schema, signedUp.get(ctx) ?? auth.credentials ?? {})
       const res = await http.request(op.method as never, op.path, await bodyOptions(op, body, m.doc))
       if (res.status >= 300) throw new Error(`log-in ${describeOperation(op)} answered ${res.status}: ${res.bodyText.slice(0, 200)}`)
       http.setAuthToken(tokenOf(auth, safeJson(res.bodyText), describeOperation(op)))

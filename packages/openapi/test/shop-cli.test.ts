@@ -179,4 +179,33 @@ describe('venomqa explore --openapi on the shop app, with its OpenAPI document o
     expect(exploration!.violations).toEqual([])
     expect(exploration!.stats.transitions).toBeGreaterThan(50)
   }, 60_000)
+
+  it('with workers, each signs up and logs in as a user of its own app: the fixed app shows no violation and no refused log-in', async () => {
+    // Each worker's app on a database of its own (postgresWorkers); the setup's sign-up and log-in run on
+    // every worker at once. One credentials variable for all of them let worker 1's sign-up answer worker 0's
+    // log-in, which its app refused with 401: a critical issue, and worker 0 explored nothing.
+    const server = path.join(REPO_ROOT, 'examples/shop-app/dist/server.js')
+    const config = (await readFile(path.join(project, 'venomqa.config.ts'), 'utf8')).replace(
+      '  timeout: 10_000,',
+      `  timeout: 10_000,
+  workerSetup: postgresWorkers({
+    url: process.env.DATABASE_URL,
+    startApp: (index, databaseUrl, { signal }) =>
+      startAppProcess({ command: [process.execPath, ${JSON.stringify(server)}], env: { DATABASE_URL: databaseUrl, PORT: '0', SHOP_BUGS: 'none' }, signal }),
+  }),`,
+    )
+    await writeFile(path.join(project, 'workers.config.ts'), `import { postgresWorkers, startAppProcess } from '@venomqa/state-postgres'\n${config}`)
+    try {
+      const run = await cli(project, fixed, ['explore', '-c', 'workers.config.ts', '--openapi', 'openapi.json', '--seed', '1', '--depth', '3', '--workers', '2', '--no-emit', '--save', 'out/workers.json'])
+      expect(run.code, run.output).toBe(0)
+      const saved = await results(project, 'out/workers.json')
+      expect(saved.issues.filter((i) => i.severity === 'critical')).toEqual([])
+      const [exploration] = saved.explorations!
+      expect(exploration!.issues ?? []).toEqual([])
+      // Both explored: neither stopped at its setup.
+      expect(exploration!.workers!.map((w) => w.transitions > 0)).toEqual([true, true])
+    } finally {
+      await dropDatabase(`${DB.fixed}_w1`)
+    }
+  }, 60_000)
 })
