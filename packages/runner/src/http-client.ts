@@ -21,7 +21,7 @@ export function createConnectionPool(connections = 16): ConnectionPool {
 /** Told of each exchange as it is recorded, with the step that made it when a step did. */
 type ExchangeHook = NonNullable<HttpClientOptions['onExchange']>
 
-/** Tokens kept across journeys of one run (see HttpClient.useAuth). */
+/** Tokens kept across journeys of one run, by base URL and key (see HttpClient.useAuth). */
 export type TokenStore = Map<string, string>
 
 type Headers = Readonly<Record<string, string>>
@@ -133,16 +133,19 @@ export class RunnerHttpClient implements HttpClient {
   }
 
   async useAuth(key: string, obtain: () => Promise<string>, options: { scheme?: string; verify?: (http: HttpClient) => Promise<boolean> } = {}): Promise<string> {
-    const known = this.#shared.tokens.get(key)
+    // Kept per base URL: a token is the API's that issued it. With workers that each start their own app,
+    // one kept for the run was sent by every worker, and every app but the first answered 401.
+    const stored = `${this.#shared.options.baseUrl}\n${key}`
+    const known = this.#shared.tokens.get(stored)
     if (known !== undefined) {
       this.setAuthToken(known, options.scheme)
       const ok = options.verify ? await options.verify(this).catch(() => false) : true
       if (ok) return known
-      this.#shared.tokens.delete(key)
+      this.#shared.tokens.delete(stored)
     }
     const token = await obtain()
     if (typeof token !== 'string' || !token) throw new VenomError('E_AUTH', `useAuth("${key}"): obtain() must return a non-empty token string`)
-    this.#shared.tokens.set(key, token)
+    this.#shared.tokens.set(stored, token)
     this.setAuthToken(token, options.scheme)
     return token
   }

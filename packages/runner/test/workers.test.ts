@@ -164,6 +164,42 @@ describe('workers', () => {
     expect(started.every((a) => a.child.exitCode !== null || a.child.signalCode !== null)).toBe(true)
   })
 
+  it("useAuth keeps a token per app: a journey on another worker, whose app issued none, obtains its own", async () => {
+    const started: RunningProcess[] = []
+    const runner = createRunner({ baseUrl: main.url, stateBackends: [httpControlState({ url: main.url })], workers: 2, workerSetup: workerSetup(started) })
+    const user = { email: 'auth@example.test', password: 'a long password', name: 'Auth' }
+    const obtainedOn: string[] = []
+    let stored!: () => void
+    const firstStored = new Promise<void>((resolve) => (stored = resolve))
+    // Both journeys meet first, so they run at once, on the two workers; the second logs in once the first has
+    // its token. Kept for the whole run, that token came from the first worker's app, which the second
+    // worker's app never issued: every request of the second journey answered 401.
+    const meet = meeting(2)
+    const logIn = step(
+      'log_in',
+      async ({ http }) => {
+        await http.useAuth('user', async () => {
+          obtainedOn.push(http.baseUrl)
+          await http.post('/api/users', { json: user })
+          return (await http.post('/api/auth/login', { json: { email: user.email, password: user.password } })).json().token
+        })
+      },
+      { timeout: 20_000 },
+    )
+    const me = step('me', ({ http }) => http.get('/api/me'))
+    const first = journey('first', { steps: [step('meet', () => meet(), { timeout: 20_000 }), logIn, step('stored', () => stored()), me] })
+    const second = journey('second', { steps: [step('meet', () => meet(), { timeout: 20_000 }), step('after_first', () => firstStored, { timeout: 20_000 }), logIn, me] })
+    const result = await runner.run([first, second])
+    await runner.close()
+    expect(result.journeys.map((j) => [j.name, j.status])).toEqual([
+      ['first', 'passed'],
+      ['second', 'passed'],
+    ])
+    expect(new Set(result.journeys.map((j) => j.worker ?? 0)).size).toBe(2)
+    // One login per app, not one per run.
+    expect(new Set(obtainedOn).size).toBe(2)
+  }, 60_000)
+
   it('refuses workers over a backend that is not parallel-safe, explaining the choices', async () => {
     const runner = createRunner({ baseUrl: main.url, stateBackends: [memoryState()], workers: 2 })
     await expect(runner.run([whereAmI('a', 1), whereAmI('b', 1)])).rejects.toThrow(/workers: 2 would run journeys at the same time against one system, but state backend "memory" \(memory\) is not parallel-safe/)
