@@ -121,6 +121,11 @@ export class RunnerHttpClient implements HttpClient {
     return { ...this.#shared.headers }
   }
 
+  /** The tokens `useAuth` keeps for this client's API: part of what a checkpoint saves (see laneWorld), as the headers are. */
+  keptTokens(): KeptTokens {
+    return keptTokens(this.#shared.tokens, this.#shared.options.baseUrl)
+  }
+
   /** Wait for the requests steps stopped waiting for (see http/detached); undefined when there are none. */
   settleDetached(): Promise<void> | undefined {
     return this.#shared.detached.settle()
@@ -135,7 +140,7 @@ export class RunnerHttpClient implements HttpClient {
   async useAuth(key: string, obtain: () => Promise<string>, options: { scheme?: string; verify?: (http: HttpClient) => Promise<boolean> } = {}): Promise<string> {
     // Kept per base URL: a token is the API's that issued it. With workers that each start their own app,
     // one kept for the run was sent by every worker, and every app but the first answered 401.
-    const stored = `${this.#shared.options.baseUrl}\n${key}`
+    const stored = tokenKey(this.#shared.options.baseUrl, key)
     const known = this.#shared.tokens.get(stored)
     if (known !== undefined) {
       this.setAuthToken(known, options.scheme)
@@ -229,6 +234,34 @@ export class RunnerHttpClient implements HttpClient {
     const origin = exchangeOrigin()
     this.#onExchange?.(exchange, origin)
     this.#shared.options.onExchange?.(exchange, origin)
+  }
+}
+
+/** Where `useAuth` keeps the token of `key` for the API at `baseUrl`: a token is the API's that issued it. */
+function tokenKey(baseUrl: string, key: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}\n${key}`
+}
+
+/** The kept tokens of one API, as a checkpoint saves them and a rollback puts them back. */
+export interface KeptTokens {
+  snapshot(): [string, string][]
+  restore(saved: [string, string][]): void
+}
+
+/**
+ * The tokens `useAuth` keeps for the API at `baseUrl`, to save at a checkpoint and put back at a rollback
+ * (see laneWorld, and runWithRetries for a journey put back after it ran). One obtained since the
+ * checkpoint came from the state rolled back (its user, its session), which the API no longer has: kept,
+ * every request that sent it answered 401.
+ */
+export function keptTokens(tokens: TokenStore, baseUrl: string): KeptTokens {
+  const mine = tokenKey(baseUrl, '')
+  return {
+    snapshot: () => [...tokens].filter(([stored]) => stored.startsWith(mine)),
+    restore: (saved) => {
+      for (const stored of [...tokens.keys()]) if (stored.startsWith(mine)) tokens.delete(stored)
+      for (const [stored, token] of saved) tokens.set(stored, token)
+    },
   }
 }
 

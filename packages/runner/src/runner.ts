@@ -44,7 +44,7 @@ import { type Restorer, type SettleAttempt, runWithRetries } from './execution/r
 import { skipped } from './execution/skipped'
 import { StallError, StrayError, type FaultOrigin, faults, strayErrorIssue } from './faults'
 import { DEFAULT_PLUGIN_TIMEOUT_MS, HookBus } from './hooks'
-import { RunnerHttpClient, createConnectionPool, type TokenStore } from './http-client'
+import { RunnerHttpClient, createConnectionPool, keptTokens, type TokenStore } from './http-client'
 import { DetachedRequests, STOP_GRACE_MS, untilStepStops } from './http/detached'
 import { rememberSecrets } from './http/record'
 import { BackendConnects, connectFailure, disconnectFailure } from './backend-connects'
@@ -52,7 +52,7 @@ import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
 import type { RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
 import { type AppWatch, WORKER_OUT_OF_USE_SUGGESTION } from './worker-app'
 import { WorkerPool } from './workers'
-import { StateCalls, type World, laneWorld } from './world'
+import { type Restorable, StateCalls, type World, laneWorld } from './world'
 
 export const RUNNER_VERSION = __VENOMQA_PKG_VERSION__
 
@@ -578,8 +578,11 @@ export class Runner {
     if (!retries && !restore) return this.#runOne(unit, signal, laneIndex)
     const maxAttempts = retries + 1
     let backends: readonly StateBackend[]
+    let baseUrl: string
     try {
-      backends = laneIndex === 0 ? this.registry.stateBackends : (await this.#workerPool().resources(laneIndex, signal)).backends
+      const made = laneIndex === 0 ? undefined : await this.#workerPool().resources(laneIndex, signal)
+      backends = made ? made.backends : this.registry.stateBackends
+      baseUrl = unit.journey.baseUrl ?? (made ? made.baseUrl : this.options.baseUrl) ?? ''
     } catch (err) {
       if (signal.aborted) return this.#announce(unit, laneIndex, notRun(unit, undefined, true))
       // No attempt could start: told once, as the journey itself, not as its first attempt.
@@ -597,6 +600,7 @@ export class Runner {
       restore,
       stateUnknown: (why) => this.#calls.markUnknown(backends, why),
       backends,
+      extras: [keptTokens(this.#tokens, baseUrl) as Restorable],
       calls: this.#calls,
       settle: () => this.#detached.settle(),
       stopped: () => signal.aborted,

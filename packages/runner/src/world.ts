@@ -284,14 +284,18 @@ function isGuardError(err: unknown): boolean {
 }
 
 /**
- * The World of a lane whose requests go through `http`: the client's headers (the login) are part of
- * every checkpoint, and its requests still in flight end before any rollback.
+ * The World of a lane whose requests go through `http`: the client's headers (the login) and the tokens
+ * `useAuth` keeps for its API are part of every checkpoint, and its requests still in flight end before
+ * any rollback.
  */
 export function laneWorld(backends: readonly StateBackend[], http: RunnerHttpClient, calls?: StateCalls): World {
   return new World(
     backends,
     new Context(),
-    [{ snapshot: () => http.snapshotHeaders(), restore: (h) => http.restoreHeaders(h as Record<string, string>) }],
+    [
+      { snapshot: () => http.snapshotHeaders(), restore: (h) => http.restoreHeaders(h as Record<string, string>) },
+      http.keptTokens() as Restorable,
+    ],
     () => http.settleDetached(),
     calls,
   )

@@ -1,6 +1,6 @@
 import { type BackendTiming, Context, type Issue, type JourneyResult, type StateBackend, errorMessage, makeIssue, settleAttempts } from '@venomqa/core'
 import { faults } from '../faults'
-import { type StateCalls, World } from '../world'
+import { type Restorable, type StateCalls, World } from '../world'
 
 /**
  * The checkpoint a retried (or restored) journey's state backends take before its first attempt, and roll
@@ -30,6 +30,11 @@ export interface RetryInput {
   restore?: boolean
   /** The state could not be put back after the journey (`restore`): nothing more may run on these backends. */
   stateUnknown?(why: string): void
+  /**
+   * Saved with the state before the journey and put back with it, beside the backends: the tokens `useAuth`
+   * keeps for the journey's API (see keptTokens), which a login during the journey added.
+   */
+  extras?: readonly Restorable[]
   /** The state backends of the lane the journey runs on: their state before the first attempt is restored before every retry. */
   backends: readonly StateBackend[]
   /** The run's: each backend call bounded by pluginTimeout, and none on a backend abandoned (see StateCalls). */
@@ -65,7 +70,7 @@ export interface RetryInput {
  * issue of the journey, and `stateUnknown` is told.
  */
 export async function runWithRetries(input: RetryInput): Promise<JourneyResult> {
-  const start = new World(input.backends, new Context(), [], input.settle, input.calls)
+  const start = new World(input.backends, new Context(), input.extras ?? [], input.settle, input.calls)
   const stateIssue = (step: string, severity: Issue['severity'], error: string) =>
     makeIssue({ journey: input.journey, path: 'main', step, severity, kind: 'state', error, source: 'state' })
   try {
