@@ -500,8 +500,20 @@ export class Runner {
     let next = 0
     /** Lanes that take no more journeys (see #unusable): once every lane is one, the rest are not run. */
     const stoppedLanes = new Set<number>()
+    // A worker's setup may copy the main system (mysqlWorkers copies the main database's rows): made while
+    // a journey ran on it, a worker started from that journey's writes (a user it signed up, a 409 for the
+    // worker's own sign-up). So the main lane starts once the other workers are made, each from the state
+    // the run started from; they are made at once, and the other lanes wait for theirs anyway. A worker that
+    // could not be made is told on the journey its lane takes, as before.
+    const othersMade =
+      workers > 1 && this.options.workerSetup && !notRunBecause && !journeySignal.aborted
+        ? Promise.allSettled(Array.from({ length: workers - 1 }, (_, k) => this.#workerPool().resources(k + 1, journeySignal)))
+        : undefined
     await Promise.all(
       Array.from({ length: workers }, async (_, lane) => {
+        // Its first journey taken at once, as every lane's is (the first on the main system, the second on
+        // worker 1...), and run once the others are made.
+        let waitForOthers = lane === 0
         while (next < units.length) {
           const unusable = notRunBecause ? undefined : this.#unusable(lane)
           if (unusable) {
@@ -511,6 +523,10 @@ export class Runner {
           }
           const i = next++
           const unit = units[i]!
+          if (waitForOthers) {
+            waitForOthers = false
+            await othersMade
+          }
           // A worker taken out of use has advice of its own: the state backends' would mislead when its app ended.
           const outOfUse = unusable && lane > 0 && this.options.workerSetup ? { suggestion: WORKER_OUT_OF_USE_SUGGESTION } : {}
           const notRunFor = notRunBecause ?? (unusable ? { reason: unusable, kind: 'state' as const, ...outOfUse } : undefined)

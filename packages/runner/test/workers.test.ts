@@ -200,6 +200,35 @@ describe('workers', () => {
     expect(new Set(obtainedOn).size).toBe(2)
   }, 60_000)
 
+  it("a worker made by a setup that copies the main system copies the state the run started from, never a journey's writes under way", async () => {
+    // As mysqlWorkers copies the main database's rows: this create reads the main app's users. It waits a
+    // moment for the main lane's journey to sign one up first (as a create that is slower than a request
+    // does): the main lane now starts only once the workers are made, and the wait runs out.
+    let signedUp!: () => void
+    const mainWrote = new Promise<void>((resolve) => (signedUp = resolve))
+    const copied: number[] = []
+    const started: RunningProcess[] = []
+    const users = async () => ((await (await fetch(`${main.url}/api/stats`)).json()) as { users: number }).users
+    // Earlier tests of this file leave users on the main app: what matters is the count the run starts from.
+    const before = await users()
+    const copying = {
+      async create() {
+        await Promise.race([mainWrote, new Promise((resolve) => setTimeout(resolve, 1000))])
+        copied.push(await users())
+        const app = await startTodoApp()
+        started.push(app)
+        return { baseUrl: app.url, stateBackends: [httpControlState({ url: app.url })], close: () => app.stop() }
+      },
+    }
+    const runner = createRunner({ baseUrl: main.url, stateBackends: [httpControlState({ url: main.url })], workers: 2, workerSetup: copying, restoreAfterJourney: true })
+    const signsUp = (name: string) =>
+      journey(name, { steps: [step('sign_up', async ({ http }) => { const res = await http.post('/api/users', { json: { email: `${name}@example.test`, password: 'a long password', name } }); signedUp(); return res })] })
+    const result = await runner.run([signsUp('copy_a'), signsUp('copy_b'), signsUp('copy_c')])
+    await runner.close()
+    expect(result.journeys.map((j) => j.status)).toEqual(['passed', 'passed', 'passed'])
+    expect(copied).toEqual([before])
+  })
+
   it('refuses workers over a backend that is not parallel-safe, explaining the choices', async () => {
     const runner = createRunner({ baseUrl: main.url, stateBackends: [memoryState()], workers: 2 })
     await expect(runner.run([whereAmI('a', 1), whereAmI('b', 1)])).rejects.toThrow(/workers: 2 would run journeys at the same time against one system, but state backend "memory" \(memory\) is not parallel-safe/)
