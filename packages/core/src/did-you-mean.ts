@@ -1,9 +1,11 @@
 /** The closest of `known` to `given` within two edits, case aside, for "did you mean"; none when nothing is that close. */
 export function didYouMean(given: string, known: readonly string[]): string | undefined {
+  // Two edits make any three-letter word another (`ttl` is two from `url`): a short word gets one.
+  const most = given.length <= 3 ? 1 : 2
   let best: { k: string; d: number } | undefined
   for (const k of known) {
     const d = editDistance(k.toLowerCase(), given.toLowerCase())
-    if (d <= 2 && (!best || d < best.d)) best = { k, d }
+    if (d <= most && (!best || d < best.d)) best = { k, d }
   }
   return best?.k
 }

@@ -101,7 +101,9 @@ export function formatOptionIssues(issues: ReadonlyArray<StandardSchemaV1.Issue>
       const known = schema && schemaKeysAt(schema, path.map((part) => (typeof part === 'object' && part !== null ? part.key : part)))
       for (const key of unknownKeys) {
         const near = known && didYouMean(String(key), known)
-        lines.push(`${optionPath(where, [...path, String(key)])}: unknown option${near ? ` (did you mean "${near}"?)` : ''}`)
+        // With none near, the ones it takes: a bare "unknown option" left the user to find them in the docs.
+        const hint = near ? ` (did you mean "${near}"?)` : known?.length ? `; known options: ${known.join(', ')}` : ''
+        lines.push(`${optionPath(where, [...path, String(key)])}: unknown option${hint}`)
       }
       continue
     }

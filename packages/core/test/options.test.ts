@@ -55,7 +55,8 @@ describe('plugin option issues', () => {
     ] as unknown as StandardSchemaV1.Issue[]
     expect(formatOptionIssues(issues, {}, 'plugins[0]', shaped)).toEqual([
       'plugins[0].urll: unknown option (did you mean "url"?)',
-      'plugins[0].zzz: unknown option',
+      // None near: the options it takes, where the schema says.
+      'plugins[0].zzz: unknown option; known options: url, tls',
       'plugins[0].tls.cerr: unknown option (did you mean "cert"?)',
     ])
     // A schema of another library, without a shape: no suggestion, the same line.
