@@ -10,19 +10,19 @@ export function didYouMean(given: string, known: readonly string[]): string | un
   return best?.k
 }
 
-/** Levenshtein distance, one row at a time: names and keys are short. */
+/**
+ * Edits from one to the other, a swap of two neighbouring letters counting as one (`dsf` is one from `dfs`,
+ * as a typo is): the optimal string alignment distance. Names and keys are short.
+ */
 function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!
-    row[0] = i
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  for (let i = 1; i <= a.length; i++)
     for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
-      prev = tmp
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1)
     }
-  }
-  return row[b.length]!
+  return d[a.length]![b.length]!
 }
 
 /** Every key of `T`, listed once: the compiler says when `T` gains one the list lacks. */
