@@ -157,18 +157,18 @@ describe('venomqa-pg-proxy', () => {
     const relay = await freezableRelay()
     let cli: StartedCli | undefined
     try {
-      cli = await startCli(relay.url(DB), ['--upstream-timeout', '300'])
+      cli = await startCli(relay.url(DB), ['--upstream-timeout', '1000'])
       const checkpoint = (name: string) => fetch(`${cli!.control}/checkpoint`, { method: 'POST', body: JSON.stringify({ name }) })
       expect((await checkpoint('a')).status).toBe(200)
       await withClient(cli.url, (c) => c.query("INSERT INTO t (v) VALUES ('advances the sequence')"))
       relay.freeze()
       const refused = await checkpoint('b')
       expect(refused.ok).toBe(false)
-      expect((await refused.json()).error).toContain('the database did not answer checkpoint "b" within 300 ms (upstreamTimeoutMs), so the proxy dropped its session to it')
+      expect((await refused.json()).error).toContain('the database did not answer checkpoint "b" within 1000 ms (upstreamTimeoutMs), so the proxy dropped its session to it')
       // The sequences are put back over a new session, which the database answers again.
       relay.thaw()
       expect(await cli.exited).toBe(1)
-      expect(cli.output()).toContain('the upstream session is lost: the database did not answer checkpoint "b" within 300 ms')
+      expect(cli.output()).toContain('the upstream session is lost: the database did not answer checkpoint "b" within 1000 ms')
       const after = await withClient(dbUrl(DB), (c: pg.Client) => c.query('SELECT (SELECT count(*)::int FROM t) AS n, last_value::int, is_called FROM t_id_seq'))
       expect(after.rows).toEqual([{ n: 0, last_value: 1, is_called: false }])
     } finally {

@@ -26,7 +26,7 @@ describe('a database that stops answering (upstreamTimeoutMs)', () => {
 
   it("a checkpoint past the deadline fails saying what the database did not answer; the session is dropped, and what follows fails at once", async () => {
     const { db, relay } = await itemsBehindRelay('deadline')
-    const proxy = await startProxy(db, { upstream: relay.url(db), upstreamTimeoutMs: 300, connectTimeoutMs: 300 })
+    const proxy = await startProxy(db, { upstream: relay.url(db), upstreamTimeoutMs: 1000, connectTimeoutMs: 1000 })
     cleanups.push(() => proxy.stop())
     await proxy.checkpoint('a')
     await withClient(proxy.url, (c) => c.query("INSERT INTO items (name) VALUES ('during')"))
@@ -40,11 +40,11 @@ describe('a database that stops answering (upstreamTimeoutMs)', () => {
     // Without the deadline this waits for ever (the socket stays open): `within` fails the test then.
     const failed = await within(proxy.checkpoint('b').catch((err: Error) => err), 'the checkpoint to fail')
     expect(failed).toBeInstanceOf(Error)
-    expect((failed as Error).message).toBe('the database did not answer checkpoint "b" within 300 ms (upstreamTimeoutMs), so the proxy dropped its session to it')
+    expect((failed as Error).message).toBe('the database did not answer checkpoint "b" within 1000 ms (upstreamTimeoutMs), so the proxy dropped its session to it')
     await until(() => !!proxy.lost, 'the proxy to count its session lost')
     // Nothing waits on the database again: the next operations fail at once, saying why.
     await expect(within(proxy.rollback('a'), 'the rollback to fail', 100)).rejects.toThrow(
-      'the upstream session is lost: the database did not answer checkpoint "b" within 300 ms (upstreamTimeoutMs)',
+      'the upstream session is lost: the database did not answer checkpoint "b" within 1000 ms (upstreamTimeoutMs)',
     )
     await expect(within(proxy.query('SELECT 1'), 'the query to fail', 100)).rejects.toThrow('the upstream session is lost')
     // The app's open connection is ended, told why.
@@ -65,7 +65,7 @@ describe('a database that stops answering (upstreamTimeoutMs)', () => {
 
   it("a checkpoint waiting for an app's statement that never gets its answer: the database is asked on a new connection, and taken as gone when it does not answer", async () => {
     const { db, relay } = await itemsBehindRelay('deadline_app')
-    const proxy = await startProxy(db, { upstream: relay.url(db), upstreamTimeoutMs: 300, connectTimeoutMs: 300 })
+    const proxy = await startProxy(db, { upstream: relay.url(db), upstreamTimeoutMs: 1000, connectTimeoutMs: 1000 })
     cleanups.push(() => proxy.stop())
     await proxy.checkpoint('a')
     const app = new (await import('pg')).default.Client({ connectionString: proxy.url })
@@ -78,18 +78,18 @@ describe('a database that stops answering (upstreamTimeoutMs)', () => {
     await until(() => proxy.lock.owner !== undefined, "the app's statement to hold the session")
     const failed = await within(proxy.checkpoint('b').catch((err: Error) => err), 'the checkpoint to fail')
     expect((failed as Error).message).toBe(
-      'the upstream session is lost: the database did not answer: checkpoint "b" waited 300 ms (upstreamTimeoutMs) for the app\'s connection that held the session, and a new connection got no answer within 300 ms (connectTimeoutMs), so the proxy dropped its session to it',
+      'the upstream session is lost: the database did not answer: checkpoint "b" waited 1000 ms (upstreamTimeoutMs) for the app\'s connection that held the session, and a new connection got no answer within 1000 ms (connectTimeoutMs), so the proxy dropped its session to it',
     )
     expect(await within(statement, "the app's statement to fail")).toBeInstanceOf(Error)
   })
 
   it('a checkpoint waiting for a long statement of an app whose database answers waits on, however long', async () => {
     const { db, relay } = await itemsBehindRelay('deadline_long')
-    const proxy = await startProxy(db, { upstream: relay.url(db), upstreamTimeoutMs: 200, connectTimeoutMs: 1000 })
+    const proxy = await startProxy(db, { upstream: relay.url(db), upstreamTimeoutMs: 500, connectTimeoutMs: 1000 })
     cleanups.push(() => proxy.stop())
     await withClient(proxy.url, async (app) => {
       // Three times the deadline: the database is asked whether it answers, says so, and the wait goes on.
-      const statement = app.query('SELECT pg_sleep(0.6)')
+      const statement = app.query('SELECT pg_sleep(1.6)')
       await until(() => proxy.lock.owner !== undefined, "the app's statement to hold the session")
       await proxy.checkpoint('b')
       await statement
@@ -100,9 +100,9 @@ describe('a database that stops answering (upstreamTimeoutMs)', () => {
 
   it('a statement of its own past the deadline on a database that answers, slowly: cancelled there, not left to run on', async () => {
     const { db, relay } = await itemsBehindRelay('deadline_slow')
-    const proxy = await startProxy(db, { upstream: relay.url(db), upstreamTimeoutMs: 300 })
+    const proxy = await startProxy(db, { upstream: relay.url(db), upstreamTimeoutMs: 1000 })
     cleanups.push(() => proxy.stop())
-    await expect(within(proxy.query('SELECT pg_sleep(60)'), 'the query to fail')).rejects.toThrow('the database did not answer a query within 300 ms (upstreamTimeoutMs)')
+    await expect(within(proxy.query('SELECT pg_sleep(60)'), 'the query to fail')).rejects.toThrow('the database did not answer a query within 1000 ms (upstreamTimeoutMs)')
     // Dropping the session alone leaves the server sleeping until it next writes to it, a minute on.
     const sleeping = () =>
       withClient(dbUrl(db), async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query = 'SELECT pg_sleep(60)' AND state = 'active'", [db])).rows[0].n)
@@ -117,7 +117,7 @@ describe('a database that stops answering (upstreamTimeoutMs)', () => {
 
   it('the backend turns it into a StateError naming the backend; the rollback after it fails at once, and disconnect ends within the connect timeout', async () => {
     const { db, relay } = await itemsBehindRelay('deadline_backend')
-    const backend = pgProxyState({ upstream: relay.url(db), upstreamTimeoutMs: 300, connectTimeoutMs: 300 }, () => {})
+    const backend = pgProxyState({ upstream: relay.url(db), upstreamTimeoutMs: 1000, connectTimeoutMs: 1000 }, () => {})
     await backend.connect()
     cleanups.push(() => backend.disconnect())
     await backend.checkpoint('base')
@@ -125,17 +125,17 @@ describe('a database that stops answering (upstreamTimeoutMs)', () => {
     const failed = await within(backend.rollback('base').catch((err: unknown) => err), 'the rollback to fail')
     expect(failed).toBeInstanceOf(StateError)
     expect((failed as Error).message).toBe(
-      `state backend "pg-proxy:${db}": rollback to "base" failed: the database did not answer the rollback to "base" within 300 ms (upstreamTimeoutMs), so the proxy dropped its session to it`,
+      `state backend "pg-proxy:${db}": rollback to "base" failed: the database did not answer the rollback to "base" within 1000 ms (upstreamTimeoutMs), so the proxy dropped its session to it`,
     )
     await expect(within(backend.release('base'), 'the release to fail', 100)).rejects.toThrow('the upstream session is lost')
     // The sequences cannot be put back over a new session to a database that does not answer: said once
     // the new session's connect timeout is over, not waited for any longer.
-    await expect(within(backend.disconnect(), 'the disconnect to end')).rejects.toThrow(/could not put the sequences back where they stood at start \(no new session\): no answer from 127\.0\.0\.1:\d+ within 300 ms/)
+    await expect(within(backend.disconnect(), 'the disconnect to end')).rejects.toThrow(/could not put the sequences back where they stood at start \(no new session\): no answer from 127\.0\.0\.1:\d+ within 1000 ms/)
   })
 
   it('a run whose database stops answering mid-journey fails at the deadline with its reason; what follows fails at once, and the run closes', async () => {
     const { db, relay } = await itemsBehindRelay('deadline_run')
-    const backend = pgProxyState({ upstream: relay.url(db), upstreamTimeoutMs: 300, connectTimeoutMs: 300 }, () => {})
+    const backend = pgProxyState({ upstream: relay.url(db), upstreamTimeoutMs: 1000, connectTimeoutMs: 1000 }, () => {})
     // pluginTimeout as by default (60 s): without the proxy's own deadline, the branch's rollback would wait
     // that long, and the test's timeout (20 s) fails it first.
     const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', stateBackends: [backend], pluginTimeout: 60_000 })
@@ -151,7 +151,7 @@ describe('a database that stops answering (upstreamTimeoutMs)', () => {
       const result = await runner.run([stops, later])
       expect(result.status).toBe('failed')
       const [first, second] = result.journeys
-      const lost = `state backend "pg-proxy:${db}": rollback to "start" failed: the database did not answer the rollback to "start" within 300 ms (upstreamTimeoutMs), so the proxy dropped its session to it`
+      const lost = `state backend "pg-proxy:${db}": rollback to "start" failed: the database did not answer the rollback to "start" within 1000 ms (upstreamTimeoutMs), so the proxy dropped its session to it`
       expect(first!.issues.map((i) => [i.step, i.severity, i.error])).toEqual([
         ['rollback start', 'critical', `rollback to checkpoint "start" failed, so the branch stops here rather than run on unknown state: ${lost}`],
         // Released at once, not after another wait: the session is known to be gone.
