@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { letGoOfBackends } from '../src/commands/let-go'
+import { startLettingGo } from '../src/commands/let-go'
+
+const letGoOfBackends = (...args: Parameters<typeof startLettingGo>) => startLettingGo(...args).done
 
 // What a quit run (a second Ctrl-C) asks of its state backends before it exits: each backend's letGo, all
 // at once, for a moment at most; a line for each that failed or did not finish, naming it.

@@ -1,4 +1,4 @@
-/** The closest of `known` to `given` within two edits, case aside, for "did you mean"; none when nothing is that close. */
+/** The closest of `known` to `given` within two edits (one for a word of three letters or fewer), case aside, for "did you mean"; none when nothing is that close. */
 export function didYouMean(given: string, known: readonly string[]): string | undefined {
   // Two edits make any three-letter word another (`ttl` is two from `url`): a short word gets one.
   const most = given.length <= 3 ? 1 : 2

@@ -127,6 +127,7 @@ export class ProxyError extends Error {
 export class PgProxy extends EventEmitter implements Hub {
   readonly lock = new UpstreamLock()
   readonly idleInTransactionTimeoutMs: number
+  readonly upstreamTimeoutMs: number
   appliedSettings: string | undefined = ''
   sessionConfigOf?: Session
   borrowing?: Promise<void>
@@ -163,8 +164,6 @@ export class PgProxy extends EventEmitter implements Hub {
     this.idleInTransactionTimeoutMs = options.idleInTransactionTimeoutMs ?? 5000
     this.upstreamTimeoutMs = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS
   }
-
-  readonly upstreamTimeoutMs: number
 
   get upstream(): Upstream {
     if (!this.#upstream) throw new ProxyError('the proxy is not started')

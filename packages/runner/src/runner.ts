@@ -52,7 +52,7 @@ import { type CheckedPlugin, checkPluginEntries } from './plugin-entries'
 import type { RegisteredCommand, Registry, RunnerOptions, SourcedJourney } from './types'
 import { type AppWatch, WORKER_OUT_OF_USE_SUGGESTION } from './worker-app'
 import { WorkerPool } from './workers'
-import { type Restorable, StateCalls, type World, laneWorld } from './world'
+import { StateCalls, type World, laneWorld } from './world'
 
 export const RUNNER_VERSION = __VENOMQA_PKG_VERSION__
 
@@ -616,7 +616,7 @@ export class Runner {
       restore,
       stateUnknown: (why) => this.#calls.markUnknown(backends, why),
       backends,
-      extras: [keptTokens(this.#tokens, baseUrl) as Restorable],
+      extras: [keptTokens(this.#tokens, baseUrl)],
       calls: this.#calls,
       settle: () => this.#detached.settle(),
       stopped: () => signal.aborted,

@@ -294,7 +294,7 @@ export function laneWorld(backends: readonly StateBackend[], http: RunnerHttpCli
     new Context(),
     [
       { snapshot: () => http.snapshotHeaders(), restore: (h) => http.restoreHeaders(h as Record<string, string>) },
-      http.keptTokens() as Restorable,
+      http.keptTokens(),
     ],
     () => http.settleDetached(),
     calls,

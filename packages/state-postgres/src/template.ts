@@ -96,11 +96,7 @@ export class PostgresTemplateBackend extends PostgresBackend<string> {
     }
   }
 
-  protected restore(admin: pg.Client, name: string, copy: string): Promise<void> {
-    return this.#restore(admin, name, copy)
-  }
-
-  async #restore(admin: pg.Client, name: string, copy: string): Promise<void> {
+  protected async restore(admin: pg.Client, name: string, copy: string): Promise<void> {
     const db = this.target.database
     const old = this.#oldName()
     await this.step(`rollback to "${name}" (database "${db}" from "${copy}")`, async () => {

@@ -46,37 +46,36 @@ export interface LettingGo {
 export function startLettingGo(backends: readonly LetGoBackend[], ms = LET_GO_MS): LettingGo {
   const asked = backends.filter((b) => typeof b.letGo === 'function')
   const finished = new Set<LetGoBackend>()
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const outOfTime = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms)
-  })
-  const done = !asked.length
-    ? Promise.resolve([])
-    : Promise.all(
-        asked.map((b) =>
-          Promise.race([
-            Promise.resolve()
-              .then(() => b.letGo!())
-              .then(
-                () => undefined,
-                (err: unknown) => `${b.name} could not undo what it holds: ${escapeControlChars(redactText(errorMessage(err)))}${leaves(b)}`,
-              )
-              .finally(() => finished.add(b)),
-            outOfTime.then(() => `${b.name} did not finish undoing what it holds within ${ms} ms${leaves(b)}`),
-          ]),
-        ),
-      )
-        .then((outcomes) => outcomes.filter((line): line is string => line !== undefined))
-        .finally(() => clearTimeout(timer))
-  if (!asked.length) clearTimeout(timer)
   return {
-    done,
+    done: asked.length ? lettingGo(asked, ms, finished) : Promise.resolve([]),
     asked: asked.length > 0,
     pending: () => asked.filter((b) => !finished.has(b)).map((b) => `${b.name} had not finished undoing what it holds when the quit stopped waiting${leaves(b)}`),
   }
 }
 
-/** {@link startLettingGo}, to its end: one line for each backend that failed or did not finish in time. */
-export function letGoOfBackends(backends: readonly LetGoBackend[], ms = LET_GO_MS): Promise<string[]> {
-  return startLettingGo(backends, ms).done
+/** Every backend's letGo at once, for at most `ms`: a line for each that failed or did not finish; each that ended goes in `finished`. */
+async function lettingGo(asked: readonly LetGoBackend[], ms: number, finished: Set<LetGoBackend>): Promise<string[]> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const outOfTime = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  try {
+    const outcomes = await Promise.all(
+      asked.map((b) =>
+        Promise.race([
+          Promise.resolve()
+            .then(() => b.letGo!())
+            .then(
+              () => undefined,
+              (err: unknown) => `${b.name} could not undo what it holds: ${escapeControlChars(redactText(errorMessage(err)))}${leaves(b)}`,
+            )
+            .finally(() => finished.add(b)),
+          outOfTime.then(() => `${b.name} did not finish undoing what it holds within ${ms} ms${leaves(b)}`),
+        ]),
+      ),
+    )
+    return outcomes.filter((line): line is string => line !== undefined)
+  } finally {
+    clearTimeout(timer)
+  }
 }
