@@ -208,12 +208,19 @@ const ESCAPED_JSON_STRING_PAIR = new RegExp(
 /** A number or a literal under a secret name in escaped JSON (`\\"secret\\":1234`), masked as a string so that the JSON stays JSON. */
 const ESCAPED_JSON_LITERAL_PAIR = new RegExp(`((?<!\\\\)(\\\\+)"${SECRET_NAME}\\2"\\s*:\\s*)(?!\\\\|"|\\[REDACTED\\])[-+\\w.]+`, 'gi')
 /**
+ * A place in a source file, as a stack trace or a load error gives it: `password-reset.journey.ts:2:85`,
+ * `auth-token.ts:10`. A file named after a secret word is no secret, and its line is what a user
+ * debugging needs: masked, `password-reset.journey.ts:[REDACTED]` hid it (and the frame's `)` with it).
+ */
+const SOURCE_PLACE = String.raw`[\w.-]{0,255}\.(?:[cm]?[jt]sx?|json|ya?ml|md):\d+(?::\d+)?(?![\w.-])`
+/**
  * `token: abc` in a log line or an error, and `apiKey = 'abc'` or `password: 'abc'` in code (a Postman
- * script's line an import could not translate), in any of JavaScript's quotes; not `token === x`.
+ * script's line an import could not translate), in any of JavaScript's quotes; not `token === x`, nor a
+ * place in a file (SOURCE_PLACE).
  * Assertion messages say `label: expected ..., got ...`, so the word `expected` after a secret label is
  * not the value: masking it would hide nothing and show the values. A made-up value is shown.
  */
-const NAME_COLON = new RegExp(`((?<![\\w.-])${SECRET_NAME}["'\`]?\\s*(?::|=(?![=>]))\\s*["'\`]?)(?!expected\\b|\\[REDACTED\\]|${MADE_UP_SECRET_PREFIX})[^\\s&"'\`,;]+`, 'gi')
+const NAME_COLON = new RegExp(`((?<![\\w.-])(?!${SOURCE_PLACE})${SECRET_NAME}["'\`]?\\s*(?::|=(?![=>]))\\s*["'\`]?)(?!expected\\b|\\[REDACTED\\]|${MADE_UP_SECRET_PREFIX})[^\\s&"'\`,;]+`, 'gi')
 /**
  * An assertion message about a secret label, written before assertions masked their own values (a
  * results file from an older version): both values go.
