@@ -188,6 +188,20 @@ describe('venomqa run --shard and merge-reports', () => {
     expect(given.stderr).toContain('venomqa: merged 3 shards')
   })
 
+  it("a .json file beside the shards that is no results file is named with the directory it came from, and what to give instead; the file is left as it is", async () => {
+    mkdirSync(path.join(project.dir, 'out/beside'), { recursive: true })
+    for (const i of [1, 2, 3]) writeFileSync(path.join(project.dir, `out/beside/shard-${i}.json`), readFileSync(path.join(project.dir, `out/shards/shard-${i}.json`)))
+    writeFileSync(path.join(project.dir, 'out/beside/package-lock.json'), '{"lockfileVersion":3}')
+    const r = await project.venomqa(['merge-reports', 'out/beside'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain(
+      "(a results file is what venomqa run --save writes); it was read as one of the shards because it is a .json file in out/beside: give the shards' files themselves, or move it out of out/beside",
+    )
+    // Told once to save over it, a user did: the advice names no file to write.
+    expect(r.stderr).not.toContain('--save out/beside/package-lock.json')
+    expect(readFileSync(path.join(project.dir, 'out/beside/package-lock.json'), 'utf8')).toBe('{"lockfileVersion":3}')
+  })
+
   it("--save naming a shard's file in the directory merged is refused, and the shard's file is kept", async () => {
     // The directory's --save file is left out of the merge (it is the last merge, written again), but a
     // shard's own file there is one of the files to merge: removed as an output, the shard was lost.

@@ -25,7 +25,7 @@ export interface MergeReportsFlags extends ConfigFlags {
  * judged again as `venomqa run` judges a run, with this command's `failOnFlaky` (flag, env or config).
  */
 export async function mergeReportsCommand(inputs: string[], flags: MergeReportsFlags, io: Io): Promise<number> {
-  const { files, missing } = await resultFiles(inputs, io.cwd, flags.save)
+  const { files, listed, missing } = await resultFiles(inputs, io.cwd, flags.save)
   // A mistake found before the outputs are checked (an unknown reporter, a config or profile that is not
   // there) fails the merge too: what the flags and the config name goes, as `venomqa run` removes its own,
   // but never a file to merge or a shard's results, and never the config's `save`, which is the runs'
@@ -52,7 +52,7 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
     if (missing) throw missing
 
     const shards: ShardFile[] = []
-    for (const file of files) shards.push({ file, run: await readResults(file, io.cwd, (m) => warn(io, m)) })
+    for (const file of files) shards.push({ file, run: await readResults(file, io.cwd, (m) => warn(io, m)).catch(inDirectory(file, listed)) })
     const checked = checkShards(shards)
     const unknownRun = checkOneRun(shards)
     if (unknownRun) warn(io, unknownRun)
@@ -85,9 +85,11 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
  * An input that cannot be read is handed back as `missing`, not thrown, for the command to throw once it
  * has removed its outputs; it stays among the files, so an output over it is still refused.
  */
-async function resultFiles(inputs: readonly string[], cwd: string, save: string | undefined): Promise<{ files: string[]; missing?: UserError }> {
+async function resultFiles(inputs: readonly string[], cwd: string, save: string | undefined): Promise<{ files: string[]; listed: Map<string, string>; missing?: UserError }> {
   const saved = save && path.resolve(cwd, save)
   const files: string[] = []
+  /** The files a directory stood for, with that directory as it was given. */
+  const listed = new Map<string, string>()
   let missing: UserError | undefined
   for (const input of inputs) {
     const abs = path.resolve(cwd, input)
@@ -102,11 +104,28 @@ async function resultFiles(inputs: readonly string[], cwd: string, save: string 
     if (!names) files.push(input)
     else {
       const json = names.filter((n) => n.endsWith('.json')).sort()
-      for (const name of json) if (path.join(abs, name) !== saved || (await holdsShard(saved))) files.push(path.join(input, name))
+      for (const name of json)
+        if (path.join(abs, name) !== saved || (await holdsShard(saved))) {
+          files.push(path.join(input, name))
+          listed.set(path.join(input, name), input)
+        }
       if (!json.length) missing ??= await nestedOnly(input, abs, names)
     }
   }
-  return missing ? { files, missing } : { files }
+  return missing ? { files, listed, missing } : { files, listed }
+}
+
+/**
+ * A file a directory stood for that is no results file (a package-lock.json beside the shards'): the error
+ * says where it came from and what to give instead. Told only "it is not a results file", a user was left
+ * to wonder why a file they never named was read.
+ */
+function inDirectory(file: string, listed: ReadonlyMap<string, string>): (err: unknown) => never {
+  return (err) => {
+    const dir = listed.get(file)
+    if (!dir || !(err instanceof UserError)) throw err
+    throw new UserError('E_RESULTS', `${errorMessage(err)}; it was read as one of the shards because it is a .json file in ${dir}: give the shards' files themselves, or move it out of ${dir}`, { where: file })
+  }
 }
 
 /**

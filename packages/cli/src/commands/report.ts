@@ -31,7 +31,7 @@ export async function readResults(file: string, cwd: string, warn: (message: str
   try {
     assertRunResult(value, file, warn)
   } catch (err) {
-    throw new UserError('E_RESULTS', `${errorMessage(err)} (save one with venomqa run --save ${file})`, { where: file })
+    throw new UserError('E_RESULTS', `${errorMessage(err)} (a results file is what venomqa run --save writes)`, { where: file })
   }
   return repairRunResult(value)
 }
