@@ -128,11 +128,16 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
     io.stdout.write(`created ${path.relative(dir, f.file)}\n`)
   }
   if (pkg && pkgText !== undefined) {
-    if (pkg.scripts?.[SCRIPT_NAME] !== SCRIPT) {
+    const replaced = pkg.scripts?.[SCRIPT_NAME]
+    if (replaced !== SCRIPT) {
       pkg.scripts = { ...pkg.scripts, [SCRIPT_NAME]: SCRIPT }
-      const indent = /^(\s+)"/m.exec(pkgText)?.[1] ?? '  '
-      await replaceFile(pkgFile, `${JSON.stringify(pkg, null, indent)}${pkgText.endsWith('\n') ? '\n' : ''}`)
-      io.stdout.write(`added "${SCRIPT_NAME}": "${SCRIPT}" to package.json\n`)
+      await replaceFile(pkgFile, asWrittenBefore(pkg, pkgText))
+      // --force replaced a script of the user's: said, with what it was, so it can be put back.
+      io.stdout.write(
+        replaced === undefined
+          ? `added "${SCRIPT_NAME}": "${SCRIPT}" to package.json\n`
+          : `replaced "${SCRIPT_NAME}": ${JSON.stringify(replaced)} with "${SCRIPT}" in package.json\n`,
+      )
     }
   } else io.stdout.write(`no package.json here: run the journeys with npx venomqa run\n`)
   if (existingConfig && existingConfig !== files[0]!.file && flags.force)
@@ -141,6 +146,19 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
   const run = pkg ? `npm run ${SCRIPT_NAME}` : 'npx venomqa run'
   io.stdout.write(`\nNext: ${missing.length ? `npm install -D ${missing.join(' ')}, then ` : ''}start your API, then ${run}\n`)
   return EXIT.OK
+}
+
+/**
+ * `pkg` as JSON in the shape of the text it was read from: its indentation (spaces or a tab), its line
+ * endings (CRLF, as a Windows checkout has them), a final line break if it had one. The indentation of a
+ * CRLF file was once read with the `\n` of the line before it, and every line written got an empty one
+ * after it, with the file's CRLF endings gone.
+ */
+function asWrittenBefore(pkg: unknown, text: string): string {
+  const indent = /^([ \t]+)"/m.exec(text)?.[1] ?? '  '
+  const eol = text.includes('\r\n') ? '\r\n' : '\n'
+  const json = JSON.stringify(pkg, null, indent).replace(/\n/g, eol)
+  return /\r?\n$/.test(text) ? `${json}${eol}` : json
 }
 
 /**
