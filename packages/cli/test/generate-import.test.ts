@@ -557,6 +557,38 @@ describe('venomqa generate from a third-party document', () => {
     expect((await p.venomqa(['generate', '--openapi', 'empty.json', '--out', 'none'])).stderr).toMatch(/^venomqa: empty\.json has no operation to write a journey for/)
     expect(existsSync(path.join(p.dir, 'none'))).toBe(false)
   })
+
+  it('says that journeys that branch need a state backend, and says nothing of it when none branches', async () => {
+    const p = await makeProject(null, {}, host)
+    projects.push(p)
+    const item = { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } }
+    const created = { 201: { description: 'made', content: { 'application/json': { schema: item } } } }
+    const body = { content: { 'application/json': { schema: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } } } }
+    const idParam = [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }]
+    const crud = {
+      openapi: '3.1.0',
+      info: { title: 't', version: '1' },
+      paths: {
+        '/items': { post: { tags: ['items'], operationId: 'create_item', requestBody: body, responses: created } },
+        '/items/{id}': {
+          get: { tags: ['items'], operationId: 'get_item', parameters: idParam, responses: { 200: { description: 'ok', content: { 'application/json': { schema: item } } } } },
+          delete: { tags: ['items'], operationId: 'delete_item', parameters: idParam, responses: { 204: { description: 'gone' }, 404: { description: 'none' } } },
+        },
+      },
+    }
+    await writeFile(path.join(p.dir, 'crud.json'), JSON.stringify(crud))
+    const branching = await p.venomqa(['generate', '--openapi', 'crud.json', '--out', 'crud'])
+    expect(branching.code, branching.stderr).toBe(0)
+    expect(read(p, 'crud/items.journey.ts')).toContain('branch(')
+    expect(branching.stdout).toContain(
+      "Their branches start each path from a checkpoint: give the run your app's database as a state backend (--plugin '@venomqa/state-postgres?url=<database url>', or @venomqa/state-mysql; see docs/plugins.md), or each path sees what the one before it wrote\n",
+    )
+    const reads = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/health': { get: { tags: ['meta'], responses: { 200: { description: 'ok' } } } } } }
+    await writeFile(path.join(p.dir, 'reads.json'), JSON.stringify(reads))
+    const flat = await p.venomqa(['generate', '--openapi', 'reads.json', '--out', 'reads'])
+    expect(flat.code, flat.stderr).toBe(0)
+    expect(flat.stdout).not.toContain('state backend')
+  })
 })
 
 /**

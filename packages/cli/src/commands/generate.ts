@@ -31,5 +31,11 @@ export async function generateCommand(flags: GenerateFlags, io: Io): Promise<num
   for (const { tag, operations: left } of generated.unwritten)
     io.stderr.write(`venomqa: no journey for tag "${tag}": its operations need an id no operation creates, or a body to write by hand (${left.join(', ')})\n`)
   io.stdout.write(`\nLook for "venomqa generate:" comments: values sampled from the schemas, to make real. Then: venomqa run ${outDir} --base-url <url>\n`)
+  // Without a state backend each path of a branch meets what the one before it wrote (a product it
+  // deleted, an order it cancelled): against a correct API, the run failed, and the advice came only then.
+  if (generated.branches)
+    io.stdout.write(
+      "Their branches start each path from a checkpoint: give the run your app's database as a state backend (--plugin '@venomqa/state-postgres?url=<database url>', or @venomqa/state-mysql; see docs/plugins.md), or each path sees what the one before it wrote\n",
+    )
   return EXIT.OK
 }

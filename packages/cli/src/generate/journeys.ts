@@ -28,6 +28,8 @@ export interface Generated {
   secrets: SecretEnv[]
   /** Operations in a journey whose credentials a journey cannot send (a digest scheme, say), each a sentence that says so. */
   unsendable: string[]
+  /** Whether a journey branches from a checkpoint (see TagWriter.branches). */
+  branches: boolean
 }
 
 export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options: { tags?: string[]; source: string }): Generated {
@@ -52,6 +54,7 @@ export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options
   const security = new SecuritySchemes(doc, options.source)
   const secrets = new Map<string, SecretEnv>()
   const unsendable = new Set<string>()
+  let branches = false
   for (const tag of wanted) {
     const writer = new TagWriter(model, tag, byTag.get(tag)!, options.source, security, journeyName)
     const content = writer.write()
@@ -65,6 +68,7 @@ export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options
     for (const s of writer.secrets.values()) secrets.set(s.name, s)
     for (const u of writer.unsendable) unsendable.add(u)
     journeys[name] = writer.journeyNames
+    branches ||= writer.branches
   }
   if (!files.length)
     throw new ConfigError(
@@ -73,7 +77,7 @@ export function generateJourneys(doc: OpenApiDocument, ops: Operation[], options
         : `${options.source} has no operation to write a journey for`,
       { where: '--openapi' },
     )
-  return { files, journeys, unwritten, secrets: [...secrets.values()], unsendable: [...unsendable] }
+  return { files, journeys, unwritten, secrets: [...secrets.values()], unsendable: [...unsendable], branches }
 }
 
 /** A resource a create operation makes, with what the document lets a journey do to it. */
@@ -200,6 +204,11 @@ class TagWriter {
   /** What the file's journeys cannot send (see SecuritySchemes.forOperation). */
   readonly unsendable = new Set<string>()
   private readonly core = new Set(['journey', 'step'])
+
+  /** Whether a journey of the file branches from a checkpoint: its paths then need a state backend to start alike. */
+  get branches(): boolean {
+    return this.core.has('branch')
+  }
   private readonly covered = new Set<Operation>()
   private credentials = false
   /** The operations the journey being written sends so far: what its credentials are for. */
