@@ -45,7 +45,8 @@ const exchange = z
   })
   .meta({ id: 'HttpExchange' })
 const backendTiming = z.looseObject({ backend: z.string(), mechanism: z.string(), durationMs: ms }).meta({ id: 'BackendTiming' })
-const rollback = z.looseObject({ durationMs: ms, backends: z.array(backendTiming) }).nullable()
+const rollbackTiming = z.looseObject({ durationMs: ms, backends: z.array(backendTiming), waitedMs: ms.optional() })
+const rollback = rollbackTiming.nullable()
 
 const issue = z
   .looseObject({
@@ -111,7 +112,7 @@ const branchResult = z
       return z.array(pathResult)
     },
     finalRollback: rollback,
-    rollbackBeforeWorkers: z.looseObject({ durationMs: ms, backends: z.array(backendTiming) }).optional(),
+    rollbackBeforeWorkers: rollbackTiming.optional(),
     error: errorInfo.optional(),
   })
   .meta({ id: 'BranchResult' })

@@ -108,6 +108,8 @@ export interface RollbackEvent {
   checkpoint: string
   durationMs: number
   backends: BackendTiming[]
+  /** Of `durationMs`, what was spent waiting for requests that outlived their steps (see RollbackTiming). */
+  waitedMs?: number
   /**
    * 'before-path' and 'after-branch' are a branch's own rollbacks. When a journey is stopped, the system
    * is put back to its oldest open checkpoint: 'interrupt' (Ctrl-C, fail-fast elsewhere), 'timeout' (the

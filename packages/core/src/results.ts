@@ -50,6 +50,18 @@ export interface BackendTiming {
   durationMs: number
 }
 
+/**
+ * A rollback of a branch: its whole time and each backend's. `waitedMs`, when it had to: the part of it spent
+ * waiting, before any backend was called, for requests that outlived the steps that sent them (a step that
+ * timed out, of this journey or of one before it), which the app may still be handling. That time is no
+ * backend's and no path's: told apart, it reads as what it is instead of a slow rollback.
+ */
+export interface RollbackTiming {
+  durationMs: number
+  backends: BackendTiming[]
+  waitedMs?: number
+}
+
 export interface CheckpointResult {
   kind: 'checkpoint'
   name: string
@@ -66,7 +78,7 @@ export interface PathResult {
   status: Status
   durationMs: number
   /** Time spent putting the World back to the checkpoint before this path ran. */
-  rollback: { durationMs: number; backends: BackendTiming[] } | null
+  rollback: RollbackTiming | null
   nodes: NodeResult[]
   error?: ErrorInfo
   /** The worker that ran this path, when paths ran in parallel (0, the main line, is left out). */
@@ -80,12 +92,12 @@ export interface BranchResult {
   durationMs: number
   paths: PathResult[]
   /** The rollback after the last path, so the line goes on from the checkpoint. */
-  finalRollback: { durationMs: number; backends: BackendTiming[] } | null
+  finalRollback: RollbackTiming | null
   /**
    * Paths run in parallel on workers: the rollback of the branch's own line to the checkpoint before the
    * workers copied it (each path's own rollback is in its result). Absent otherwise.
    */
-  rollbackBeforeWorkers?: { durationMs: number; backends: BackendTiming[] }
+  rollbackBeforeWorkers?: RollbackTiming
   error?: ErrorInfo
 }
 

@@ -368,11 +368,12 @@ class JourneyExecution {
   /** Restore the World to the checkpoint; on failure the journey stops: no path runs on unknown state. */
   async restore(checkpoint: string, pathName: string, reason: 'before-path' | 'after-branch', lane: Lane): Promise<NonNullable<PathResult['rollback']> | ErrorInfo> {
     const t0 = performance.now()
+    let waited: { waitedMs: number } | undefined
     try {
-      const backends = await guardState(`rollback to checkpoint "${checkpoint}"`, () => lane.world.rollback(checkpoint))
+      const backends = await guardState(`rollback to checkpoint "${checkpoint}"`, () => lane.world.rollback(checkpoint, (waitedMs) => (waited = { waitedMs })))
       const durationMs = performance.now() - t0
-      await this.events.emit('rollback', { journey: this.name, path: pathName, checkpoint, durationMs, backends, reason }, { path: pathName })
-      return { durationMs, backends }
+      await this.events.emit('rollback', { journey: this.name, path: pathName, checkpoint, durationMs, backends, reason, ...waited }, { path: pathName })
+      return { durationMs, backends, ...waited }
     } catch (err) {
       const message = `${lane.index ? `worker ${lane.index}: ` : ''}rollback to checkpoint "${checkpoint}" failed, so the branch stops here rather than run on unknown state: ${errorMessage(err)}`
       // A backend that knows why (DDL run inside a path) gives advice of its own, which wins over the kind's.

@@ -1,5 +1,6 @@
 import {
   type BackendTiming,
+  type RollbackTiming,
   type ExplorationResult,
   type Issue,
   type JourneyInfo,
@@ -200,7 +201,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       // A path's rollback goes with its header line, which follows it; the branch's own line's, with that line.
       const ofPathHeader = event.reason === 'before-path' && !openBranches.has(branchKey(event.journey, event.path))
       const e = shownNames(event)
-      print(ofPath(e.path, fmt.rollback(e.checkpoint, e.reason, e.path, e.durationMs, e.backends, ofPathHeader)))
+      print(ofPath(e.path, fmt.rollback(e.checkpoint, e.reason, e.path, e, ofPathHeader)))
     },
     pathEnd(e) {
       print(fmt.pathEnd(shownNames(e.path), e.result.status, e.result.durationMs))
@@ -380,8 +381,12 @@ class LineFormatter {
   }
 
   /** `withPathHeader`: a rollback before a path, which belongs with the path's header line that follows it. */
-  rollback(checkpoint: string, reason: string, path: string, durationMs: number, backends: readonly BackendTiming[], withPathHeader = reason === 'before-path'): string {
-    const detail = backends.length ? `: ${backendsText(backends)}` : ''
+  rollback(checkpoint: string, reason: string, path: string, timing: RollbackTiming, withPathHeader = reason === 'before-path'): string {
+    const { durationMs, backends, waitedMs } = timing
+    const parts = backends.length ? [backendsText(backends)] : []
+    // The wait is no backend's: said as such, or a path after another journey's timed-out step looked slow.
+    if (waitedMs !== undefined) parts.push(`${formatDuration(waitedMs)} waiting for requests that outlived their steps`)
+    const detail = parts.length ? `: ${parts.join(', ')}` : ''
     const pad = withPathHeader ? indent(path, -1) : indent(path)
     return `${pad}${this.p.cyan('↺')} rollback to ${this.p.bold(checkpoint)} ${this.p.dim(`(${reason}) ${formatDuration(durationMs)}${detail}`)}`
   }
@@ -437,7 +442,7 @@ class LineFormatter {
     // The same tree before escaping, node for node: failed steps take their curl commands from it.
     this.nodeLines(lines, j.nodes, raw?.nodes, 'main')
     // A restored journey is put back after it ends, as it was printed live.
-    if (j.restored) lines.push(this.rollback(BEFORE_JOURNEY_CHECKPOINT, 'restore', 'main', j.restored.durationMs, j.restored.backends))
+    if (j.restored) lines.push(this.rollback(BEFORE_JOURNEY_CHECKPOINT, 'restore', 'main', j.restored))
     lines.push(this.journeyEnd(j, attempt === 'earlier' ? 'retried' : attempt === 'rerun' ? 'rerun' : undefined))
     return lines
   }
@@ -461,15 +466,15 @@ class LineFormatter {
         lines.push(this.branchStart(path, n.checkpoint, n.paths.map((x) => x.name)))
         // Paths on workers: the branch's own line was put back first, for the workers to copy (a line of it).
         const own = n.rollbackBeforeWorkers
-        if (own) lines.push(this.rollback(n.checkpoint, 'before-path', path, own.durationMs, own.backends, false))
+        if (own) lines.push(this.rollback(n.checkpoint, 'before-path', path, own, false))
         const rawPaths = r?.kind === 'branch' ? r.paths : undefined
         for (const [k, p] of n.paths.entries()) {
           const full = path === 'main' ? p.name : `${path} > ${p.name}`
-          if (p.rollback) lines.push(this.rollback(n.checkpoint, 'before-path', full, p.rollback.durationMs, p.rollback.backends), this.pathStart(full))
+          if (p.rollback) lines.push(this.rollback(n.checkpoint, 'before-path', full, p.rollback), this.pathStart(full))
           this.nodeLines(lines, p.nodes, rawPaths?.[k]?.nodes, full)
           lines.push(this.pathEnd(full, p.status, p.durationMs))
         }
-        if (n.finalRollback) lines.push(this.rollback(n.checkpoint, 'after-branch', path, n.finalRollback.durationMs, n.finalRollback.backends, false))
+        if (n.finalRollback) lines.push(this.rollback(n.checkpoint, 'after-branch', path, n.finalRollback, false))
       }
     }
   }

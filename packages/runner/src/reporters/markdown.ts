@@ -6,6 +6,7 @@ import {
   type RedactOptions,
   type Reporter,
   type ReporterFactory,
+  type RollbackTiming,
   type RunResult,
   SEVERITIES,
   type ViolationResult,
@@ -119,7 +120,7 @@ function journeySection(j: JourneyResult, raw?: JourneyResult): string[] {
     else if (n.kind === 'branch')
       out.push(`| ${cell(n.path)} | ⑂ branch from **${cell(n.result.checkpoint)}** (${plural(n.result.paths.length, 'path')}) | ${ICON[n.result.status]} | | ${formatDuration(n.result.durationMs)} |`)
     else
-      out.push(`| ${cell(n.path)} | path **${cell(n.path)}** ${n.result.rollback ? `(rollback ${formatDuration(n.result.rollback.durationMs)})` : ''} | ${ICON[n.result.status]} ${n.result.status} | | ${formatDuration(n.result.durationMs)} |`)
+      out.push(`| ${cell(n.path)} | path **${cell(n.path)}** ${n.result.rollback ? `(${rollbackText(n.result.rollback)})` : ''} | ${ICON[n.result.status]} ${n.result.status} | | ${formatDuration(n.result.durationMs)} |`)
   }
   // A restored journey (`restore`) is put back after it ends, as the console shows it: a rollback that
   // failed is a critical issue of the journey and leaves no `restored`.
@@ -309,4 +310,10 @@ export function createMarkdownReporter(options: { redact?: RedactOptions } = {})
     defaultFile: 'venomqa-report.md',
     render: (run) => renderMarkdown(run, options.redact),
   }
+}
+
+/** A path's rollback, and the part of it that waited for requests that outlived their steps, which no backend took. */
+function rollbackText({ durationMs, waitedMs }: RollbackTiming): string {
+  const waited = waitedMs === undefined ? '' : `, ${formatDuration(waitedMs)} of it waiting for requests that outlived their steps`
+  return `rollback ${formatDuration(durationMs)}${waited}`
 }
