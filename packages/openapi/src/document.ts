@@ -163,11 +163,15 @@ function fetchFailure(err: unknown): string {
   return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message
 }
 
-/** JSON when it looks like JSON (its errors say where), else YAML (a superset). */
+/**
+ * JSON when it looks like JSON or its name ends in `.json` (its errors say where), else YAML (a superset).
+ * Read as YAML, a `.json` file of no JSON at all (`not json {`) was a YAML string, and said only that a
+ * document is an object.
+ */
 function parseText(source: string, text: string): Record<string, unknown> {
   if (!text.trim()) throw new ConfigError(`${source}: the document is empty`, { where: source })
   let value: unknown
-  if (/^\s*[{[]/.test(text)) {
+  if (/^\s*[{[]/.test(text) || /\.json$/i.test(source.replace(/[?#].*$/, ''))) {
     // The reason without the text V8 quotes around the error: a document's examples may hold a key there.
     value = parseJsonText(text, (place, reason) => new ConfigError(`${source}${place}: not valid JSON: ${reason}`, { where: source }), firstSyntaxError)
   } else {

@@ -242,6 +242,7 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     for (const [file, text] of Object.entries(refs)) await writeFile(path.join(dir, 'refs', file), text)
     await writeFile(path.join(dir, 'refs/venomqa.json'), JSON.stringify({ baseUrl: 'http://127.0.0.1:9' }))
     await writeFile(path.join(dir, 'ok.json'), JSON.stringify({ ...dangling, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok' } } } } } }))
+    await writeFile(path.join(dir, 'not-json.json'), 'not json {\n')
     await writeFile(path.join(dir, 'paths-number.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: 5 }))
     await writeFile(path.join(dir, 'operation-string.yaml'), 'openapi: 3.0.3\ninfo: { title: t, version: "1" }\npaths:\n  /things/{id}:\n    get: listThings\n')
     await writeFile(path.join(dir, 'parameters-string.json'), JSON.stringify({ openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things/{id}': { get: { parameters: 'oops', responses: {} } } } }))
@@ -270,6 +271,8 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     ['responses-string.json', /^responses-string\.json#\/paths\/~1health\/get\/responses: expected an object of responses by status, got string$/],
     ['empty.yaml', /^empty\.yaml: the document is empty$/],
     ['null.json', /^null\.json: an OpenAPI document is an object, got null$/],
+    // Read as YAML, this was a string: "an OpenAPI document is an object, got string".
+    ['not-json.json', /^not-json\.json:1:1: not valid JSON: /],
     // Read as a document without operations, these would explore nothing and pass.
     ['paths-number.json', /^paths-number\.json#\/paths: expected an object of path items, got number$/],
     ['operation-string.yaml', /^operation-string\.yaml#\/paths\/~1things~1\{id\}\/get: expected an operation \(an object\), got string$/],
