@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -663,6 +663,18 @@ export default journey('saved', { steps: [step('ping', ({ http }) => http.get('/
     const p = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\njourneys: "journeys/**/*.{journey.ts"\n' })
     expectRefused(await p.venomqa(['run']), /no journey files match journeys\/\*\*\/\*\.\{journey\.ts in /)
     expectRefused(await p.venomqa(['list']), /no journey files match journeys\/\*\*\/\*\.\{journey\.ts in /)
+  })
+
+  it('a project with no config and no journey is told that venomqa init starts one; one with a config is not', async () => {
+    const empty = await project({})
+    await rm(path.join(empty.dir, 'journeys'), { recursive: true })
+    for (const command of ['run', 'list'])
+      expectRefused(await empty.venomqa([command]), /no journey files match journeys\/\*\*\/\*\.journey\.\{ts,js,mts,mjs\} in [^\n]* \(venomqa init writes a config and an example journey to start from\)\n$/)
+    const configured = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\n' })
+    await rm(path.join(configured.dir, 'journeys'), { recursive: true })
+    const r = await configured.venomqa(['run'])
+    expectRefused(r, /no journey files match /)
+    expect(r.stderr).not.toContain('venomqa init')
   })
 
   it('VENOMQA_JOURNEYS keeps the commas inside braces', async () => {

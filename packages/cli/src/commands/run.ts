@@ -127,7 +127,8 @@ export async function findJourneyFiles(args: readonly string[], config: Resolved
   if (!files.length)
     throw new UserError(
       'E_NO_JOURNEYS',
-      `no journey files match ${(patterns.length ? patterns : config.journeys).join(', ')} in ${config.root}`,
+      // A project with no config and no journey is one that has not started: say how to.
+      `no journey files match ${(patterns.length ? patterns : config.journeys).join(', ')} in ${config.root}${!patterns.length && !config.file ? ' (venomqa init writes a config and an example journey to start from)' : ''}`,
       patterns.length ? {} : { where: config.file ? path.relative(io.cwd, config.file) : 'journeys' },
     )
   return { files, names }
