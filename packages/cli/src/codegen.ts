@@ -27,8 +27,16 @@ const LINE_BREAK_SHOWN: Record<string, string> = { '\r\n': '\\r\\n', '\r': '\\r'
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 
-/** An object key: bare when it is an identifier, quoted otherwise. */
+/** A key as written, or computed (`[expr]`) when `rawKey` has an expression for it. */
+function objectKey(key: string, rawKey: (s: string) => string | undefined): string {
+  const code = rawKey(key)
+  return code === undefined ? propertyKey(key) : `[${code}]`
+}
+
+/** An object key: bare when it is an identifier, quoted otherwise, computed for `__proto__`. */
 export function propertyKey(key: string): string {
+  // `__proto__: x` in an object literal sets the prototype; the computed form makes it a key.
+  if (key === '__proto__') return `[${quote(key)}]`
   return IDENTIFIER.test(key) ? key : quote(key)
 }
 
@@ -61,15 +69,22 @@ export function uniqueNamer(separator = '_'): (name: string) => string {
 
 /**
  * A value as a TypeScript expression: objects and arrays on one line when they fit in `width`, one
- * property a line otherwise. `raw` marks a string that is already an expression (a ctx read, say).
+ * property a line otherwise. `raw` marks a string that is already an expression (a ctx read, say);
+ * `rawKey` a key that is one, written computed (`[expr]: value`).
  */
-export function literal(value: unknown, indent = '', width = 100, raw: (s: string) => string | undefined = () => undefined): string {
+export function literal(
+  value: unknown,
+  indent = '',
+  width = 100,
+  raw: (s: string) => string | undefined = () => undefined,
+  rawKey: (s: string) => string | undefined = () => undefined,
+): string {
   if (typeof value === 'string') return raw(value) ?? quote(value)
   if (value === null || typeof value !== 'object') return value === undefined ? 'undefined' : JSON.stringify(value)
   const inner = `${indent}  `
   const entries = Array.isArray(value)
-    ? value.map((v) => literal(v, inner, width, raw))
-    : Object.entries(value).map(([k, v]) => `${propertyKey(k)}: ${literal(v, inner, width, raw)}`)
+    ? value.map((v) => literal(v, inner, width, raw, rawKey))
+    : Object.entries(value).map(([k, v]) => `${objectKey(k, rawKey)}: ${literal(v, inner, width, raw, rawKey)}`)
   const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{ ', ' }']
   if (!entries.length) return Array.isArray(value) ? '[]' : '{}'
   const oneLine = `${open}${entries.join(', ')}${close}`

@@ -37,7 +37,8 @@ export async function importPostmanCommand(collectionFile: string, flags: Import
     const n = imported.leftovers.length
     io.stdout.write(`\n${n} ${n === 1 ? 'thing was' : 'things were'} not translated; each is in its file, after "${NOT_TRANSLATED}" or as a note below:\n`)
     const shown = (file: string) => written.find((w) => w.endsWith(file)) ?? file
-    for (const l of imported.leftovers) io.stdout.write(`  ${shown(l.file)}  ${l.journey} > ${l.step} (${l.what}): ${l.line}\n`)
+    for (const l of imported.leftovers)
+      io.stdout.write(l.collection ? `  ${l.journey} (${l.what}, in every step): ${l.line}\n` : `  ${shown(l.file)}  ${l.journey} > ${l.step} (${l.what}): ${l.line}\n`)
   }
   for (const u of imported.unshared)
     warn(io, `journey ${u.journey} reads {{${u.variable}}}, which only ${u.setBy.join(', ')} sets: each journey has its own ctx, so put those requests in one folder or set it in ${u.journey}`)

@@ -81,9 +81,17 @@ async function readJson(file: string, cwd: string, what: string): Promise<unknow
   try {
     text = await readFile(path.resolve(cwd, file), 'utf8')
   } catch (err) {
-    throw new UserError('E_IMPORT', `cannot read the ${what} ${shown}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { where: shown })
+    throw new UserError('E_IMPORT', `cannot read the ${what} ${shown}: ${unreadableReason(err as NodeJS.ErrnoException, what)}`, { where: shown })
   }
   return parseJsonText(text, (place, reason) => new UserError('E_IMPORT', `${shown}${place} is not JSON (${reason}): a ${what} is a JSON file`, { where: `${shown}${place}` }))
+}
+
+/** Why a file could not be read, in words: the usual cases said plainly, others by their code. */
+function unreadableReason(err: NodeJS.ErrnoException, what: string): string {
+  if (err.code === 'EISDIR') return `it is a directory, not a ${what} file`
+  if (err.code === 'ENOENT') return 'no such file'
+  if (err.code === 'EACCES') return 'permission denied'
+  return err.code ?? err.message
 }
 
 export async function readCollection(file: string, cwd: string): Promise<Collection> {

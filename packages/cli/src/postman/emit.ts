@@ -20,6 +20,8 @@ export interface Leftover {
   /** `pre-request script`, `test script`, `auth`, `body`, `URL`... */
   what: string
   line: string
+  /** A collection-level script's line: in every step, listed once (then `journey` names the collection). */
+  collection?: true
 }
 
 export interface Imported {
@@ -56,7 +58,7 @@ const VARIABLE = /\{\{([^{}]+)\}\}/g
 export function importCollection(collection: Collection, environment: Variable[] = []): Imported {
   const values = new Map<string, unknown>()
   for (const v of [...collection.variables, ...environment]) values.set(v.key, v.value)
-  const secretVariables = secretVariableKeys([...collection.variables, ...environment], values)
+  const secretVariables = secretVariableKeys([...collection.variables, ...environment], values, credentialVariables(collection.root))
   const secrets = new SecretEnvs()
   const baseName = baseVariable(collection.root)
   const base = baseName ? { name: baseName, value: shownBaseValue(values.get(baseName), secretVariables.has(baseName)) } : undefined
@@ -64,6 +66,7 @@ export function importCollection(collection: Collection, environment: Variable[]
   const fileName = uniqueNamer('-')
   const journeyName = uniqueNamer()
   const leftovers: Leftover[] = []
+  const collectionLines = new Set<string>()
   const groups: Array<{ name: string; folders: Folder[]; requests: Array<{ request: Request; folders: Folder[] }> }> = []
   const loose = collection.root.items.filter((i): i is Request => !isFolder(i))
   if (loose.length) groups.push({ name: collection.name, folders: [], requests: loose.map((request) => ({ request, folders: [] })) })
@@ -74,9 +77,13 @@ export function importCollection(collection: Collection, environment: Variable[]
     .filter((g) => g.requests.length)
     .map((g) => {
       const file = `${fileName(kebabCase(g.name, 'requests'))}.journey.ts`
-      const writer = new JourneyWriter(collection, { values, secretVariables, secrets }, base, journeyName(snakeCase(g.name, 'requests')), (what, step, line) =>
-        leftovers.push({ file, journey: writer.name, step, what, line }),
-      )
+      const writer = new JourneyWriter(collection, { values, secretVariables, secrets }, base, journeyName(snakeCase(g.name, 'requests')), (what, step, line) => {
+        if (step !== undefined) return leftovers.push({ file, journey: writer.name, step, what, line })
+        // A collection-level script runs in every step of every journey: its lines are listed once.
+        if (collectionLines.has(`${what}\n${line}`)) return
+        collectionLines.add(`${what}\n${line}`)
+        leftovers.push({ file, journey: `collection "${collection.name}"`, step: '', what, line, collection: true })
+      })
       const content = writer.write(g.folders[0], g.requests)
       for (const name of writer.readsEnv) read.add(name)
       return { name: file, content }
@@ -85,10 +92,43 @@ export function importCollection(collection: Collection, environment: Variable[]
   return { files, leftovers, base, unshared: unshared(files, values), secrets: secretsRead }
 }
 
-/** The keys whose (final) value is a secret: marked so by the collection or the environment, or named so. */
-function secretVariableKeys(definitions: Variable[], values: Map<string, unknown>): Set<string> {
+/**
+ * The keys whose (final) value is a secret: marked so by the collection or the environment, named so, or
+ * sent as a credential (`sentAsCredential`), whatever their names.
+ */
+function secretVariableKeys(definitions: Variable[], values: Map<string, unknown>, sentAsCredential: Set<string>): Set<string> {
   const marked = new Set(definitions.filter((v) => v.secret).map((v) => v.key))
-  return new Set([...values].filter(([key, value]) => isSecretVariable({ key, value, secret: marked.has(key) })).map(([key]) => key))
+  return new Set([...values].filter(([key, value]) => isSecretVariable({ key, value, secret: marked.has(key) || sentAsCredential.has(key) })).map(([key]) => key))
+}
+
+/** The fields of each auth type that hold its credential. */
+const CREDENTIAL_FIELDS: Record<string, string[]> = { bearer: ['token'], basic: ['password'], apikey: ['value'] }
+
+/**
+ * The variables a request sends as a credential: in an auth's credential (`{{myBearer}}` as a bearer
+ * token) or in the value of a header whose name is secret (`Authorization: Basic {{creds}}`). Their
+ * values are secrets by that use, however plainly they are named.
+ */
+function credentialVariables(root: Folder): Set<string> {
+  const found = new Set<string>()
+  const add = (text: unknown) => {
+    for (const m of String(text ?? '').matchAll(VARIABLE)) if (!m[1]!.trim().startsWith('$')) found.add(m[1]!.trim())
+  }
+  const addAuth = (auth: Auth | undefined) => {
+    for (const field of (auth && CREDENTIAL_FIELDS[auth.type]) ?? []) add(auth?.fields[field])
+  }
+  const visit = (folder: Folder) => {
+    addAuth(folder.auth)
+    for (const item of folder.items) {
+      if (isFolder(item)) visit(item)
+      else {
+        addAuth(item.auth)
+        for (const h of item.headers) if (isSecretHeader(h.key)) add(h.value)
+      }
+    }
+  }
+  visit(root)
+  return found
 }
 
 /** The base URL's value, to show in the output and the files; none when it is, or holds, a credential. */
@@ -106,7 +146,8 @@ function unshared(files: JourneyFile[], initial: Map<string, unknown>): Imported
   const journeys = files.map((f) => ({
     name: /journey\('([^']+)'/.exec(f.content)?.[1] ?? f.name,
     sets: names(f.content, /ctx\.set\('([^']+)'/g),
-    reads: names(f.content, /variable\(ctx, '([^']+)'\)/g),
+    // Scripts read with variable(), requests with sentVariable() or jsonVariable().
+    reads: names(f.content, /\b(?:variable|sentVariable|jsonVariable)\(ctx, '([^']+)'/g),
   }))
   return journeys.flatMap((j) =>
     [...j.reads]
@@ -162,7 +203,8 @@ class JourneyWriter {
     /** The base URL's variable, and its value when it can be shown (not a credential). */
     private readonly base: Imported['base'],
     readonly name: string,
-    private readonly leftover: (what: string, step: string, line: string) => void,
+    /** A line not translated, in `step`; undefined: in a collection-level script, which every step runs. */
+    private readonly leftover: (what: string, step: string | undefined, line: string) => void,
   ) {
     this.values = scope.values
   }
@@ -231,6 +273,7 @@ class JourneyWriter {
             '}',
           ]
         : []),
+      ...(this.uses.has('jsonVariable') ? ['', ...JSON_VARIABLE] : []),
     ]
   }
 
@@ -291,7 +334,8 @@ class JourneyWriter {
     return scripts.map((s) => {
       const t = translateScript(s.lines.join('\n'), phase, { logTaken })
       for (const u of t.uses) this.uses.add(u)
-      for (const line of t.untranslated) this.leftover(what, this.stepNow, line)
+      const collectionLevel = this.collectionScripts().includes(s)
+      for (const line of t.untranslated) this.leftover(what, collectionLevel ? undefined : this.stepNow, line)
       return t
     })
   }
@@ -319,7 +363,7 @@ class JourneyWriter {
     Object.assign(headers, this.authHeaders(auth))
     if (Object.keys(headers).length) options.push(`headers: ${literal(headers, '', 160, (s) => s)}`)
     if (body) options.push(body)
-    const url = this.url(request.url)
+    const url = this.url(request.url, this.authQuery(auth))
     const method = request.method.toLowerCase()
     const known = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'].includes(method)
     const args = [url, ...(options.length ? [`{ ${options.join(', ')} }`] : [])].join(', ')
@@ -331,11 +375,14 @@ class JourneyWriter {
     return isSecretHeader(name) ? { key: name, standsFor: `the ${name} header of request "${this.requestNow}"` } : undefined
   }
 
-  private url(raw: string): string {
+  /** The URL, relative to the base URL's variable, with `query` (an API key's `key=value`) appended. */
+  private url(raw: string, query: Piece[] = []): string {
     const trimmed = raw.trim()
     const prefix = this.base ? `{{${this.base.name}}}` : undefined
     const rest = prefix && trimmed.startsWith(prefix) ? trimmed.slice(prefix.length) || '/' : trimmed
-    return this.template(rest, 'URL')
+    if (!query.length) return this.template(rest, 'URL')
+    const separator = !rest.includes('?') ? '?' : /[?&]$/.test(rest) ? '' : '&'
+    return asTemplate([...this.pieces(rest, 'URL'), { text: separator }, ...query])
   }
 
   /**
@@ -404,6 +451,20 @@ class JourneyWriter {
     return { code: `sentVariable(ctx, ${quote(name)})` }
   }
 
+  /**
+   * A `{{var}}` outside quotes in a JSON body (`"n": {{num}}`). Postman puts the variable's text there,
+   * so `42` is sent as a number and `{"x": 1}` as an object: jsonVariable parses it (see JSON_VARIABLE).
+   * A dynamic variable is its value as it is (`{{$timestamp}}` is a number).
+   */
+  private jsonValueRead(reference: string): string {
+    const name = reference.slice(2, -2).trim()
+    if (name.startsWith('$')) return this.expression(reference, 'body')
+    this.uses.add('variable')
+    this.uses.add('sentVariable')
+    this.uses.add('jsonVariable')
+    return `jsonVariable(ctx, ${quote(name)}, ${quote(this.requestNow)})`
+  }
+
   private body(body: Body | undefined): string | undefined {
     if (!body) return undefined
     if (body.mode === 'raw') {
@@ -417,28 +478,13 @@ class JourneyWriter {
   }
 
   /**
-   * A raw JSON body as `json: {...}`. `{{var}}` inside a string becomes part of a template; outside a string
-   * (`"id": {{todoId}}`) it is the variable's value itself. Undefined when the text is not JSON.
+   * A raw JSON body as `json: {...}`. `{{var}}` inside a string becomes part of a template, in a key too
+   * (a computed key); outside a string (`"id": {{todoId}}`) it is sent as the JSON its text is, as Postman
+   * sends it. Comments are left out, as Postman leaves them out of a JSON body. Undefined when the text
+   * is not JSON.
    */
   private jsonBody(raw: string): string | undefined {
-    const names: string[] = []
-    let text = ''
-    let inString = false
-    for (let i = 0; i < raw.length; i++) {
-      const ch = raw[i]!
-      if (ch === '\\' && inString) {
-        text += ch + (raw[i + 1] ?? '')
-        i++
-      } else if (ch === '"') {
-        inString = !inString
-        text += ch
-      } else if (raw.startsWith('{{', i) && raw.indexOf('}}', i) > i) {
-        const end = raw.indexOf('}}', i)
-        names.push(raw.slice(i, end + 2))
-        text += inString ? `@@vq${names.length - 1}@@` : `"@@vqraw${names.length - 1}@@"`
-        i = end + 1
-      } else text += ch
-    }
+    const { text, names } = markedJson(raw)
     let value: unknown
     try {
       value = JSON.parse(text)
@@ -452,20 +498,22 @@ class JourneyWriter {
     const code = (s: string, key: string | undefined): string => {
       const whole = /^@@vqraw(\d+)@@$/.exec(s)
       const marker = `\u0000code${codes.size}`
-      codes.set(marker, whole ? this.expression(names[Number(whole[1])]!, 'body') : this.template(restore(s), 'body', key === undefined ? undefined : this.secretField(key)))
+      codes.set(marker, whole ? this.jsonValueRead(names[Number(whole[1])]!) : this.template(restore(s), 'body', key === undefined ? undefined : this.secretField(key)))
       return marker
     }
+    // A key with a `{{var}}` is computed (`[`${...}`]: 1`); any other is written as it is.
+    const keyCode = (k: string) => (/@@vq\d+@@/.test(k) ? code(k, undefined) : k)
     const withCode = (v: unknown, key?: string): unknown => {
       if (typeof v === 'string') return code(v, key)
       if (Array.isArray(v)) return v.map((x) => withCode(x, key))
       if (v && typeof v === 'object') {
         // `{ "name": "password", "value": "..." }`: the value is read from the environment as the pair names it.
         const pairName = secretPairName(v)
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [restore(k), withCode(x, pairName !== undefined && k === 'value' ? pairName : restore(k))]))
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [keyCode(k), withCode(x, pairName !== undefined && k === 'value' ? pairName : restore(k))]))
       }
       return v
     }
-    return `json: ${literal(withCode(value), '', 140, (s) => codes.get(s))}`
+    return `json: ${literal(withCode(value), '', 140, (s) => codes.get(s), (k) => codes.get(k))}`
   }
 
   /** A body field whose name says it holds a secret (`password`, `client_secret`, `api_key`). */
@@ -475,10 +523,14 @@ class JourneyWriter {
 
   /** The request's auth, else its nearest folder's, else the collection's, with whose it is (to describe its secrets). */
   private auth(request: Request, folders: Folder[]): { auth: Auth; owner: string } | undefined {
-    if (request.auth) return { auth: request.auth, owner: `request "${request.name}"` }
-    const folder = [...folders].reverse().find((f) => f.auth)
+    // `"type": "inherit"` says what no auth says: take the parent's.
+    const own = (auth: Auth | undefined) => (auth && auth.type !== 'inherit' ? auth : undefined)
+    const requestAuth = own(request.auth)
+    if (requestAuth) return { auth: requestAuth, owner: `request "${request.name}"` }
+    const folder = [...folders].reverse().find((f) => own(f.auth))
     if (folder?.auth) return { auth: folder.auth, owner: `folder "${folder.name}"` }
-    return this.collection.root.auth ? { auth: this.collection.root.auth, owner: 'the collection' } : undefined
+    const root = own(this.collection.root.auth)
+    return root ? { auth: root, owner: 'the collection' } : undefined
   }
 
   /** The auth's header. Its credential (token, password, API key) is always read from the environment or a variable. */
@@ -491,12 +543,21 @@ class JourneyWriter {
     if (auth.type === 'bearer') return { Authorization: `\`Bearer ${secretField('token', 'bearer token', 'bearer token')}\`` }
     if (auth.type === 'basic')
       return { Authorization: `\`Basic \${Buffer.from(\`${field('username')}:${secretField('password', 'basic password', 'basic auth password')}\`).toString('base64')}\`` }
-    if (auth.type === 'apikey' && auth.fields.in !== 'query') {
+    if (auth.type === 'apikey' && auth.fields.in === 'query') return {} // sent in the URL: see authQuery
+    if (auth.type === 'apikey') {
       const header = String(auth.fields.key ?? 'X-API-Key')
       return { [header]: `\`${secretField('value', header, `${header} API key`)}\`` }
     }
     this.note('auth', `${auth.type} auth (not sent: add the header by hand)`)
     return {}
+  }
+
+  /** An `apikey` auth with `in: query`: the `key=value` query parameter Postman appends, its value read as a credential. */
+  private authQuery(owned: { auth: Auth; owner: string } | undefined): Piece[] {
+    if (owned?.auth.type !== 'apikey' || owned.auth.fields.in !== 'query') return []
+    const key = String(owned.auth.fields.key ?? 'api_key')
+    const value = this.templateInner(String(owned.auth.fields.value ?? ''), 'auth', { key, standsFor: `the ${key} API key in the auth of ${owned.owner}` })
+    return [{ text: `${encodeURIComponent(key)}=` }, { code: `encodeURIComponent(\`${value}\`)` }]
   }
 }
 
@@ -512,6 +573,58 @@ const PM_TEST = [
   '  }',
   '}',
 ]
+
+/**
+ * The helper for a `{{var}}` outside quotes in a JSON body. A value that is not JSON text fails the step,
+ * naming the variable and the request but never the value (it may be a secret): Postman would send
+ * invalid JSON, and sending the text as a string instead would be a different request.
+ */
+const JSON_VARIABLE = [
+  '/** A Postman variable outside quotes in a JSON body: Postman puts its text there, so it is sent as the JSON that text is (42, true, {"x": 1}). */',
+  'function jsonVariable(ctx: Context, name: string, request: string): unknown {',
+  '  const value = sentVariable(ctx, name)',
+  "  if (typeof value !== 'string') return value",
+  '  try {',
+  '    return JSON.parse(value)',
+  '  } catch {',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
+  '    throw new Error(`the Postman variable {{${name}}} is outside quotes in the JSON body of request "${request}", and its value is not JSON (a number, true, false, null, an object or an array): put quotes around {{${name}}} in the body to send it as text`)',
+  '  }',
+  '}',
+]
+
+/**
+ * A raw JSON body with each `{{var}}` replaced by a marker JSON.parse keeps: `@@vqN@@` inside a string,
+ * `"@@vqrawN@@"` (a string of its own) outside one; `names` holds the references, in order. Comments
+ * outside strings (`// ...`, `/* ... *\/`) are left out, as Postman leaves them out before sending.
+ */
+function markedJson(raw: string): { text: string; names: string[] } {
+  const names: string[] = []
+  let text = ''
+  let inString = false
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i]!
+    if (ch === '\\' && inString) {
+      text += ch + (raw[i + 1] ?? '')
+      i++
+    } else if (ch === '"') {
+      inString = !inString
+      text += ch
+    } else if (!inString && raw.startsWith('//', i)) {
+      const end = raw.indexOf('\n', i)
+      i = (end < 0 ? raw.length : end) - 1
+    } else if (!inString && raw.startsWith('/*', i)) {
+      const end = raw.indexOf('*/', i + 2)
+      i = end < 0 ? raw.length : end + 1
+    } else if (raw.startsWith('{{', i) && raw.indexOf('}}', i) > i) {
+      const end = raw.indexOf('}}', i)
+      names.push(raw.slice(i, end + 2))
+      text += inString ? `@@vq${names.length - 1}@@` : `"@@vqraw${names.length - 1}@@"`
+      i = end + 1
+    } else text += ch
+  }
+  return { text, names }
+}
 
 /** Pieces as the inside of a template literal (no backticks). */
 function templateOf(pieces: Piece[]): string {

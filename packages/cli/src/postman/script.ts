@@ -1,6 +1,7 @@
 import { type Node, parse } from 'acorn'
 import { isSecretKey, looksLikeSecret, redactText } from '@venomqa/core'
 import { commentText, quote } from '../codegen'
+import { credentialSpans } from './secrets'
 
 /**
  * Translate a Postman script (pre-request or test) into the body of a VenomQA step. The script is parsed
@@ -25,7 +26,7 @@ export interface ScriptTranslation {
   untranslated: string[]
   /** Names declared at the top level (to keep two scripts of one step apart). */
   declared: string[]
-  /** Statuses asserted with `pm.response.to.have.status(n)`. */
+  /** Statuses the tests assert: `pm.response.to.have.status(n)`, `pm.expect(pm.response.code).to.eql(n)`... */
   statuses: number[]
   /** Helpers and core exports the lines use. */
   uses: Set<string>
@@ -35,7 +36,14 @@ export interface ScriptTranslation {
  * Globals of the Postman sandbox: an expression without any of them is plain JavaScript, copied as is.
  * `console` among them: copied, a script's `console.log(token)` would print the token raw at run time.
  */
-const SANDBOX = new Set(['pm', 'postman', 'tests', 'responseBody', 'responseCode', 'responseHeaders', 'responseTime', 'require', 'xml2Json', 'request', 'console'])
+const SANDBOX = new Set(['pm', 'postman', 'tests', 'responseBody', 'responseCode', 'responseHeaders', 'responseTime', 'request', 'console'])
+/**
+ * The libraries the Postman sandbox gives a script as globals (lodash as `_`, moment, cheerio...), and
+ * `require` of its modules. Node has none of them: copied, the line would fail at run time with a
+ * ReferenceError, so a statement using one is not translated. A script that declares the name itself
+ * (`(_, i) => i`) means its own, and is copied.
+ */
+const SANDBOX_LIBRARIES = ['_', 'moment', 'xml2Json', 'cheerio', 'CryptoJS', 'tv4', 'require']
 /** The console methods the step's `log` has a level for; the run masks what goes through it, as every report does. */
 const LOG_LEVELS = new Map([
   ['log', 'info'],
@@ -76,7 +84,8 @@ export function translateScript(source: string, phase: 'prerequest' | 'test', op
     for (const line of source.split('\n')) if (line.trim()) keep(out, line)
     return out
   }
-  const t = new Translator(source, phase, out, options.logTaken === true)
+  const sandbox = new Set([...SANDBOX, ...SANDBOX_LIBRARIES.filter((name) => !declares(program, name))])
+  const t = new Translator(source, phase, out, options.logTaken === true, sandbox)
   out.lines.push(...t.statements(program.body))
   for (const node of program.body)
     if (node.type === 'VariableDeclaration') for (const d of node.declarations) if (d.id.type === 'Identifier') out.declared.push(d.id.name)
@@ -96,9 +105,23 @@ export function scriptNames(source: string, name: string): boolean {
 function keep(out: ScriptTranslation, line: string): string {
   // Only shown (in a comment and in the import's output), never run: a credential in it is masked, as the
   // rest of the file reads secrets from the environment.
-  const shown = redactText(line.trim())
+  const shown = maskedLine(line.trim())
   out.untranslated.push(shown)
   return `${NOT_TRANSLATED} ${commentText(shown)}`
+}
+
+/**
+ * A line with its credentials masked. A string that names a credential but holds no value
+ * (`'api_key='`) is set aside first: redaction would take the code after it (`');`) for the value.
+ */
+function maskedLine(line: string): string {
+  const setAside: string[] = []
+  const marked = line.replace(/(['"`])(?:\\.|(?!\1)[^\\])*\1/g, (text) => {
+    if (!onlyEmptyValues(text.slice(1, -1))) return text
+    setAside.push(text)
+    return `\u0000${setAside.length - 1}\u0000`
+  })
+  return redactText(marked).replace(/\u0000(\d+)\u0000/g, (_, n) => setAside[Number(n)]!)
 }
 
 class Translator {
@@ -107,6 +130,8 @@ class Translator {
     private readonly phase: 'prerequest' | 'test',
     private readonly out: ScriptTranslation,
     private readonly logTaken: boolean,
+    /** The sandbox's globals this script does not declare itself. */
+    private readonly sandbox: ReadonlySet<string>,
   ) {}
 
   /** Each statement translated, or kept as comments when it cannot be. */
@@ -172,6 +197,7 @@ class Translator {
     // Legacy tests: tests['name'] = condition
     if (e.type === 'AssignmentExpression' && e.left.type === 'MemberExpression' && e.left.object.type === 'Identifier' && e.left.object.name === 'tests') {
       this.out.uses.add('assert')
+      this.out.statuses.push(...this.comparedStatuses(e.right))
       const name = e.left.computed ? this.expr(e.left.property) : quote(e.left.property.name)
       return [`assert(${this.expr(e.right)}, ${name})`]
     }
@@ -333,14 +359,18 @@ class Translator {
     const actualNode = cur.arguments[0] ?? no()
     const actual = this.operand(actualNode)
     const label = this.text(actualNode)
+    // `pm.expect(x, 'message')`: Chai shows the message when the assertion fails, and so does the step.
+    const message = cur.arguments[1] ? this.expr(cur.arguments[1]) : undefined
+    const labelled = (text: string) => message ?? quote(text)
     const negate = words.filter((w) => w.word === 'not').length % 2 === 1
     const rest = words.filter((w) => !FILLERS.has(w.word) && w.word !== 'not')
     if (rest.length !== 1) return no()
     const { word, args = [] } = rest[0]!
+    if (!negate) this.out.statuses.push(...this.expectedStatuses(actualNode, word, args))
     const arg = (i = 0) => (args[i] ? this.expr(args[i]) : no())
     const check = (condition: string, what: string) => {
       this.out.uses.add('assert')
-      return `assert(${negate ? `!(${condition})` : condition}, ${quote(`${label} ${negate ? 'is not' : 'is'} ${what}`)})`
+      return `assert(${negate ? `!(${condition})` : condition}, ${labelled(`${label} ${negate ? 'is not' : 'is'} ${what}`)})`
     }
     const equal = (expected: string) => {
       if (negate) {
@@ -348,7 +378,7 @@ class Translator {
         return check(`deepEqual(${actual}, ${expected})`, `equal to ${expected}`)
       }
       this.out.uses.add('assertEqual')
-      return `assertEqual(${actual}, ${expected}, ${quote(label)})`
+      return `assertEqual(${actual}, ${expected}, ${labelled(label)})`
     }
     switch (word) {
       case 'eql':
@@ -402,14 +432,14 @@ class Translator {
       case 'property':
         if (args.length > 1 && !negate) {
           this.out.uses.add('assertEqual')
-          return `assertEqual(${actual}?.[${arg()}], ${arg(1)}, ${quote(`${label}.${args[0].value ?? 'property'}`)})`
+          return `assertEqual(${actual}?.[${arg()}], ${arg(1)}, ${labelled(`${label}.${args[0].value ?? 'property'}`)})`
         }
         return check(`${actual}?.[${arg()}] !== undefined`, `having the property ${arg()}`)
       case 'lengthOf':
       case 'length':
         if (negate) return check(`${actual}.length === ${arg()}`, `of length ${arg()}`)
         this.out.uses.add('assertEqual')
-        return `assertEqual(${actual}.length, ${arg()}, ${quote(`${label}.length`)})`
+        return `assertEqual(${actual}.length, ${arg()}, ${labelled(`${label}.length`)})`
       case 'oneOf':
         return check(`${arg()}.includes(${actual})`, `one of ${arg()}`)
       case 'match':
@@ -417,6 +447,33 @@ class Translator {
       default:
         return no()
     }
+  }
+
+  /**
+   * The statuses a (not negated) expectation asserts the response has: `pm.expect(pm.response.code)` with
+   * eql/equal (one) or oneOf (each listed), and `pm.expect(pm.response.code === 404)` true or ok.
+   */
+  private expectedStatuses(actualNode: any, word: string, args: any[]): number[] {
+    if (this.isStatusCode(actualNode)) {
+      if (EQUAL_WORDS.has(word)) return numbers([args[0]])
+      if (word === 'oneOf' && args[0]?.type === 'ArrayExpression') return numbers(args[0].elements)
+    }
+    return word === 'true' || word === 'ok' ? this.comparedStatuses(actualNode) : []
+  }
+
+  /** The statuses a condition compares the response's to: `pm.response.code === 404`, joined by `||`. */
+  private comparedStatuses(node: any): number[] {
+    if (node.type === 'LogicalExpression' && node.operator === '||') return [...this.comparedStatuses(node.left), ...this.comparedStatuses(node.right)]
+    if (node.type !== 'BinaryExpression' || (node.operator !== '===' && node.operator !== '==')) return []
+    if (this.isStatusCode(node.left)) return numbers([node.right])
+    return this.isStatusCode(node.right) ? numbers([node.left]) : []
+  }
+
+  /** `pm.response.code` or the legacy `responseCode.code`. */
+  private isStatusCode(node: any): boolean {
+    if (node?.type !== 'MemberExpression') return false
+    const path = this.calleePath(node)
+    return path === 'pm.response.code' || path === 'responseCode.code'
   }
 
   /** `pm.environment.set` for a call or member chain of plain names, else undefined. */
@@ -427,12 +484,12 @@ class Translator {
       parts.unshift(cur.property.name)
       cur = cur.object
     }
-    if (cur.type !== 'Identifier' || !SANDBOX.has(cur.name)) return undefined
+    if (cur.type !== 'Identifier' || !this.sandbox.has(cur.name)) return undefined
     return [cur.name, ...parts].join('.')
   }
 
   private usesSandbox(node: Node): boolean {
-    return mentions(node, (name) => SANDBOX.has(name))
+    return mentions(node, (name) => this.sandbox.has(name))
   }
 
   private text(node: Node): string {
@@ -501,8 +558,28 @@ function holdsCredential(node: Node): boolean {
       (parent?.type === 'Property' && parent.value === n && secretName(parent.key)) ||
       (parent?.type === 'VariableDeclarator' && secretName(parent.id)) ||
       (parent?.type === 'AssignmentExpression' && parent.right === n && secretName(parent.left))
-    return named || looksLikeSecret(text)
+    return named || (looksLikeSecret(text) && !onlyEmptyValues(text))
   })
+}
+
+/** Text where redaction finds a credential's name but no value (`'api_key='`, `'?token='`): no secret. */
+function onlyEmptyValues(text: string): boolean {
+  return redactText(text) !== text && credentialSpans(text).every((span) => !span.secret)
+}
+
+/** Whether a script declares `name` itself: a variable, a function, or a parameter of one. */
+function declares(program: Node, name: string): boolean {
+  return anyNode(program, (n, parent, key) => {
+    if (n.type !== 'Identifier' || n.name !== name) return false
+    return key === 'params' || (key === 'id' && /^(VariableDeclarator|FunctionDeclaration|FunctionExpression|ClassDeclaration)$/.test(parent?.type))
+  })
+}
+
+const EQUAL_WORDS = new Set(['eql', 'eqls', 'equal', 'equals', 'eq'])
+
+/** The numbers among literal nodes (`404` of `eql(404)`); anything else is left out. */
+function numbers(nodes: any[]): number[] {
+  return nodes.flatMap((n) => (n?.type === 'Literal' && typeof n.value === 'number' ? [n.value] : []))
 }
 
 /** `(name, value)` of a variable's `set`: a name that is a secret's (`password`, `apiKey`), and a value written out as text. */

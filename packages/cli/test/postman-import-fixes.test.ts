@@ -1,0 +1,314 @@
+import { readFileSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Auth, Collection, Folder, Request } from '../src/postman/collection'
+import { importCollection } from '../src/postman/emit'
+import { translateScript } from '../src/postman/script'
+import { type Project, assertBuilt, cliHost, makeProject } from './helpers/project'
+import { typecheckJourneys } from './helpers/typecheck'
+
+/** This file's commands run in one process of the built CLI (see CliHost). */
+const host = cliHost()
+
+const SCHEMA = 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json'
+const KEY = 'QUERY-KEY-k3y9'
+const BEARER = 'plainvalue12345678'
+
+/**
+ * A server that answers 200 when a request carries what Postman would send, and 400 naming what differs
+ * otherwise (so that a step without tests fails on it); GET /missing answers 404.
+ */
+async function startServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const checks = (req: http.IncomingMessage, url: URL, text: string): string[] => {
+    if (url.pathname === '/typed') {
+      let body: Record<string, unknown>
+      try {
+        body = JSON.parse(text)
+      } catch {
+        return ['not JSON']
+      }
+      const expected: Array<[string, boolean]> = [
+        ['n', body.n === 42],
+        ['done', body.done === true],
+        ['obj', JSON.stringify(body.obj) === '{"x":1}'],
+        ['computed key', body.kk === 1 && !('{{k}}' in body)],
+        ['__proto__ key', Object.hasOwn(body, '__proto__') && JSON.stringify(Object.getOwnPropertyDescriptor(body, '__proto__')?.value) === '{"polluted":1}'],
+        ['quoted', body.s === '42'],
+      ]
+      return expected.filter(([, ok]) => !ok).map(([name]) => name)
+    }
+    if (url.pathname === '/keyed') return url.searchParams.get('api_key') === KEY && url.searchParams.get('page') === '1' ? [] : ['api_key']
+    if (url.pathname === '/inherited') return req.headers.authorization === `Bearer ${BEARER}` ? [] : ['authorization']
+    return []
+  }
+  const server = http.createServer((req, res) => {
+    let text = ''
+    req.on('data', (d) => (text += d))
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://x')
+      if (url.pathname === '/missing') {
+        res.writeHead(404, { 'content-type': 'application/json' })
+        return res.end('{"error":"not found"}')
+      }
+      const wrong = checks(req, url, text)
+      res.writeHead(wrong.length ? 400 : 200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ wrong, body: text }))
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
+}
+
+const rawJson = (raw: string) => ({ mode: 'raw', raw, options: { raw: { language: 'json' } } })
+const testScript = (...exec: string[]) => [{ listen: 'test', script: { exec } }]
+const missing = (name: string, ...exec: string[]) => ({ name, request: { method: 'GET', url: '{{baseUrl}}/missing' }, event: testScript(...exec) })
+
+/** What QA's collections (/tmp/qaB-pm: bodies, s404, tricky, leak, auths) showed, one folder per finding. */
+const COLLECTION = {
+  info: { name: 'Fixes', schema: SCHEMA },
+  variable: [
+    { key: 'num', value: '42' },
+    { key: 'flag', value: 'true' },
+    { key: 'objvar', value: '{"x": 1}' },
+    { key: 'k', value: 'kk' },
+    { key: 'word', value: 'hello' },
+    { key: 'qkey', value: KEY },
+    { key: 'myBearer', value: BEARER },
+  ],
+  item: [
+    {
+      name: 'bodies',
+      item: [
+        {
+          name: 'typed',
+          request: {
+            method: 'POST',
+            url: '{{baseUrl}}/typed',
+            body: rawJson('{\n  // Postman leaves comments out\n  "n": {{num}}, "done": {{flag}}, "obj": {{objvar}},\n  "{{k}}": 1, "__proto__": {"polluted": 1}, "s": "{{num}}"\n}'),
+          },
+        },
+      ],
+    },
+    { name: 'not json', item: [{ name: 'word body', request: { method: 'POST', url: '{{baseUrl}}/typed', body: rawJson('{"w": {{word}}}') } }] },
+    {
+      name: 'statuses',
+      item: [
+        missing('eql', 'pm.expect(pm.response.code).to.eql(404);'),
+        missing('equal', "pm.test('404', () => pm.expect(pm.response.code).to.equal(404));"),
+        missing('one of', 'pm.expect(pm.response.code).to.be.oneOf([400, 404]);'),
+        missing('compared', 'pm.expect(pm.response.code === 404).to.be.true;'),
+        missing('legacy', "tests['not found'] = responseCode.code === 404;"),
+      ],
+    },
+    {
+      name: 'auth',
+      auth: { type: 'bearer', bearer: [{ key: 'token', value: '{{myBearer}}' }] },
+      item: [
+        {
+          name: 'query key',
+          request: {
+            method: 'GET',
+            url: '{{baseUrl}}/keyed?page=1',
+            auth: {
+              type: 'apikey',
+              apikey: [
+                { key: 'key', value: 'api_key' },
+                { key: 'value', value: '{{qkey}}' },
+                { key: 'in', value: 'query' },
+              ],
+            },
+          },
+        },
+        { name: 'inherits', request: { method: 'GET', url: '{{baseUrl}}/inherited', auth: { type: 'inherit' } } },
+      ],
+    },
+  ],
+}
+
+describe('venomqa import postman: what Postman sends, and the statuses its tests assert', () => {
+  let server: Awaited<ReturnType<typeof startServer>>
+  let p: Project
+  beforeAll(async () => {
+    assertBuilt()
+    server = await startServer()
+    p = await makeProject(null, {}, host)
+    await writeFile(path.join(p.dir, 'fixes.json'), JSON.stringify(COLLECTION))
+  })
+  afterAll(async () => {
+    await p?.remove()
+    await server?.close()
+  })
+
+  it('a {{var}} outside quotes in a JSON body is sent as the JSON its text is; keys, __proto__ and comments as Postman sends them', async () => {
+    const imported = await p.venomqa(['import', 'postman', 'fixes.json', '--out', 'fixes'])
+    expect(imported.code, imported.stderr).toBe(0)
+    const env = { VENOMQA_SECRET_QKEY: KEY, VENOMQA_SECRET_MY_BEARER: BEARER }
+    const run = await p.venomqa(['run', 'fixes/bodies.journey.ts', '--base-url', server.url], { env })
+    expect(run.stdout).toMatch(/Journeys {2}1 passed of 1/)
+    expect(run.code, run.stdout).toBe(0)
+    expect(typecheckJourneys(p.dir, 'fixes')).toBe('')
+  })
+
+  it('a {{var}} outside quotes whose value is not JSON fails its step, naming the variable and the request', async () => {
+    await p.venomqa(['import', 'postman', 'fixes.json', '--out', 'fixes', '--force'])
+    const run = await p.venomqa(['run', 'fixes/not-json.journey.ts', '--base-url', server.url])
+    expect(run.stdout).toMatch(/Journeys {2}0 passed, 1 failed of 1/)
+    expect(run.stdout).toContain('the Postman variable {{word}} is outside quotes in the JSON body of request "word body"')
+    expect(run.stdout).not.toContain('hello')
+  })
+
+  it('a 404 asserted by eql, equal, oneOf, a comparison or a legacy test passes its step', async () => {
+    await p.venomqa(['import', 'postman', 'fixes.json', '--out', 'fixes', '--force'])
+    const run = await p.venomqa(['run', 'fixes/statuses.journey.ts', '--base-url', server.url])
+    expect(run.stdout).toMatch(/Journeys {2}1 passed of 1/)
+    expect(run.code, run.stdout).toBe(0)
+  })
+
+  it('an apikey auth in the query is sent there; "inherit" takes the folder\'s bearer; credentials passed through variables are read from the environment', async () => {
+    const imported = await p.venomqa(['import', 'postman', 'fixes.json', '--out', 'fixes', '--force'])
+    const text = readFileSync(path.join(p.dir, 'fixes', 'auth.journey.ts'), 'utf8')
+    for (const secret of [KEY, BEARER]) expect(text).not.toContain(secret)
+    expect(imported.stderr).toContain('VENOMQA_SECRET_QKEY')
+    expect(imported.stderr).toContain('VENOMQA_SECRET_MY_BEARER')
+    expect(imported.stdout).not.toContain('add the header by hand')
+    const run = await p.venomqa(['run', 'fixes/auth.journey.ts', '--base-url', server.url], { env: { VENOMQA_SECRET_QKEY: KEY, VENOMQA_SECRET_MY_BEARER: BEARER } })
+    expect(run.stdout).toMatch(/Journeys {2}1 passed of 1/)
+    expect(run.code, run.stdout).toBe(0)
+  })
+
+  it('a directory or a missing file says so in words', async () => {
+    await mkdir(path.join(p.dir, 'adir'), { recursive: true })
+    const dir = await p.venomqa(['import', 'postman', 'adir'])
+    expect(dir.code).toBe(2)
+    expect(dir.stderr).toContain('cannot read the Postman collection adir: it is a directory, not a Postman collection file')
+    const gone = await p.venomqa(['import', 'postman', 'gone.json'])
+    expect(gone.code).toBe(2)
+    expect(gone.stderr).toContain('cannot read the Postman collection gone.json: no such file')
+    expect(`${dir.stderr}${gone.stderr}`).not.toMatch(/EISDIR|ENOENT/)
+  })
+})
+
+// The rules below, each on its own, on importCollection and translateScript.
+
+const request = (name: string, fields: Partial<Request> = {}): Request => ({ name, method: 'GET', url: '{{baseUrl}}/x', headers: [], scripts: [], place: 'item[0]', ...fields })
+const folder = (name: string, items: Array<Request | Folder>, fields: Partial<Folder> = {}): Folder => ({ name, items, scripts: [], place: 'item[0]', ...fields })
+const collectionOf = (items: Array<Request | Folder>, fields: Partial<Collection> = {}, root: Partial<Folder> = {}): Collection => ({
+  name: 'C',
+  variables: [{ key: 'baseUrl', value: 'http://api.test' }],
+  root: folder('C', items, { place: '', ...root }),
+  ...fields,
+})
+const contentOf = (c: Collection) => importCollection(c).files.map((f) => f.content).join('\n')
+
+describe('venomqa import postman: the rules one by one', () => {
+  it('a variable sent as an auth credential or a secret header value is a secret, whatever its name', () => {
+    const bearer: Auth = { type: 'bearer', fields: { token: '{{myBearer}}' } }
+    const apikey: Auth = { type: 'apikey', fields: { key: 'X-Key', value: '{{plain}}' } }
+    const c = collectionOf(
+      [
+        request('a', { headers: [{ key: 'Authorization', value: 'Basic {{creds}}' }] }),
+        request('b', { auth: bearer }),
+        request('c', { headers: [{ key: 'X-Api-Key', value: '{{hdr}}' }] }),
+        request('d', { auth: apikey }),
+        request('e', { headers: [{ key: 'X-Region', value: '{{region}}' }] }),
+      ],
+      {
+        variables: [
+          { key: 'baseUrl', value: 'http://api.test' },
+          { key: 'creds', value: 'Zm9vYmFyYmF6cXV4MTIzNDU2' },
+          { key: 'myBearer', value: 'plainvalue12345678' },
+          { key: 'hdr', value: 'opensesame42' },
+          { key: 'plain', value: 'apikeyvalue77' },
+          { key: 'region', value: 'eu-west-1' },
+        ],
+      },
+    )
+    const { files, secrets } = importCollection(c)
+    const content = files.map((f) => f.content).join('\n')
+    for (const secret of ['Zm9vYmFyYmF6cXV4MTIzNDU2', 'plainvalue12345678', 'opensesame42', 'apikeyvalue77']) expect(content).not.toContain(secret)
+    expect(secrets.map((s) => s.name).sort()).toEqual(['VENOMQA_SECRET_CREDS', 'VENOMQA_SECRET_HDR', 'VENOMQA_SECRET_MY_BEARER', 'VENOMQA_SECRET_PLAIN'])
+    // A variable sent in a header that says nothing of a secret stays as it is.
+    expect(content).toContain("region: 'eu-west-1'")
+  })
+
+  it('warns about a variable a request (URL, header, body) reads that only another folder sets', () => {
+    const sets = [{ listen: 'test' as const, lines: ["pm.environment.set('id', pm.response.json().id)"] }]
+    const c = collectionOf([folder('Users', [request('create', { scripts: sets })]), folder('users', [request('get', { url: '{{baseUrl}}/users/{{id}}' })])])
+    expect(importCollection(c).unshared).toEqual([{ journey: 'users_2', variable: 'id', setBy: ['users'] }])
+  })
+
+  it("keeps a check that names a query key with no value ('api_key=', '?token='), and masks a real one without eating the code after it", () => {
+    const kept = translateScript("pm.expect(pm.response.json().url).to.include('api_key=');\npm.expect(pm.response.json().url).to.include('?token=');", 'test')
+    expect(kept.untranslated).toEqual([])
+    expect(kept.lines.join('\n')).toContain("includesValue(pm.response.json().url, 'api_key=')".replace('pm.response.json()', 'res.json()'))
+    const masked = translateScript("pm.sendRequest('http://x.test/?token=abc123xyz');\npm.sendRequest('http://x.test/?token=');", 'test')
+    expect(masked.untranslated).toEqual(["pm.sendRequest('http://x.test/?token=[REDACTED]');", "pm.sendRequest('http://x.test/?token=');"])
+  })
+
+  it("lists a line using the sandbox's libraries (lodash, moment, require...) as not translated, unless the script declares the name", () => {
+    const t = translateScript(
+      [
+        'const $ = cheerio.load(pm.response.text());',
+        '_.each([1], function (x) { pm.expect(x).to.eql(1); });',
+        'pm.expect(moment().isValid()).to.be.true;',
+        "const ajv = require('ajv');",
+        'pm.expect(CryptoJS.MD5("a").toString()).to.be.ok;',
+      ].join('\n'),
+      'test',
+    )
+    expect(t.untranslated).toHaveLength(5)
+    const own = translateScript("[1, 2].forEach((_, i) => pm.expect(i).to.be.below(2));\nconst moment = 3;\npm.expect(moment).to.eql(3);", 'test')
+    expect(own.untranslated).toEqual([])
+  })
+
+  it("keeps pm.expect's message as the assertion's", () => {
+    const t = translateScript("pm.expect(pm.response.json().method, 'method should be PUT').to.eql('PUT');\npm.expect(1, 'one is one').to.be.ok;", 'test')
+    expect(t.lines).toEqual(["assertEqual(res.json().method, 'PUT', 'method should be PUT')", "assert(1, 'one is one')"])
+  })
+
+  it('counts every check of the status as asserting it: eql, equal, oneOf (each), a comparison, a legacy test; not a negated one', () => {
+    const statuses = (line: string) => translateScript(line, 'test').statuses
+    expect(statuses('pm.expect(pm.response.code).to.eql(404);')).toEqual([404])
+    expect(statuses('pm.expect(pm.response.code).to.equal(404);')).toEqual([404])
+    expect(statuses('pm.expect(pm.response.code).to.be.oneOf([400, 422]);')).toEqual([400, 422])
+    expect(statuses('pm.expect(pm.response.code === 404).to.be.true;')).toEqual([404])
+    expect(statuses('pm.expect(404 == pm.response.code || pm.response.code === 410).to.be.ok;')).toEqual([404, 410])
+    expect(statuses("tests['gone'] = responseCode.code === 410;")).toEqual([410])
+    expect(statuses('pm.expect(pm.response.code).to.not.eql(404);')).toEqual([])
+  })
+
+  it('an explicit inherit takes the parent\'s auth; an apikey in the query is sent in the query', () => {
+    const bearer: Auth = { type: 'bearer', fields: { token: '{{token}}' } }
+    const c = collectionOf(
+      [
+        folder('f', [request('inherits', { auth: { type: 'inherit', fields: {} } }), folder('sub', [request('deep')], { auth: { type: 'inherit', fields: {} } })]),
+        request('query key', { url: '{{baseUrl}}/q?page=1', auth: { type: 'apikey', fields: { key: 'api key', value: '{{apiKey}}', in: 'query' } } }),
+      ],
+      {},
+      { auth: bearer },
+    )
+    const { files, leftovers } = importCollection(c)
+    expect(leftovers).toEqual([])
+    const content = files.map((f) => f.content).join('\n')
+    expect(content.match(/Authorization: `Bearer \$\{sentVariable\(ctx, 'token'\)\}`/g)).toHaveLength(2)
+    expect(content).toContain("http.get(`/q?page=1&api%20key=${encodeURIComponent(`${sentVariable(ctx, 'apiKey')}`)}`)")
+  })
+
+  it('lists a collection-level script line not translated once, for the collection', () => {
+    const setNext = { listen: 'prerequest' as const, lines: ["postman.setNextRequest('x')"] }
+    const c = collectionOf([request('a'), request('b'), folder('f', [request('c')])], {}, { scripts: [setNext] })
+    const { leftovers, files } = importCollection(c)
+    expect(leftovers).toEqual([{ file: 'c.journey.ts', journey: 'collection "C"', step: '', what: 'pre-request script', line: "postman.setNextRequest('x')", collection: true }])
+    // Still marked in each step it would have run in.
+    expect(files.map((f) => f.content).join('\n').match(/not translated: postman\.setNextRequest/g)).toHaveLength(3)
+  })
+
+  it('writes a "__proto__" key of a JSON body as a key, never as the prototype, and a {{var}} key as a computed one', () => {
+    const body = { mode: 'raw' as const, raw: '{"__proto__": {"polluted": 1}, "{{k}}": 1, "n": {{n}}}' }
+    const content = contentOf(collectionOf([request('p', { method: 'POST', body })]))
+    expect(content).toContain("json: { ['__proto__']: { polluted: 1 }, [`${sentVariable(ctx, 'k')}`]: 1, n: jsonVariable(ctx, 'n', 'p') }")
+  })
+})
