@@ -212,7 +212,7 @@ const ESCAPED_JSON_LITERAL_PAIR = new RegExp(`((?<!\\\\)(\\\\+)"${SECRET_NAME}\\
  * `auth-token.ts:10`. A file named after a secret word is no secret, and its line is what a user
  * debugging needs: masked, `password-reset.journey.ts:[REDACTED]` hid it (and the frame's `)` with it).
  */
-const SOURCE_PLACE = String.raw`[\w.-]{0,255}\.(?:[cm]?[jt]sx?|json|ya?ml|md):\d+(?::\d+)?(?![\w.-])`
+const SOURCE_PLACE = String.raw`[\w.-]{0,255}\.(?:[cm]?[jt]sx?|json|ya?ml|md):\d+(?::\d+)?(?=$|[\s)\],;'"]|:\D)`
 /**
  * `token: abc` in a log line or an error, and `apiKey = 'abc'` or `password: 'abc'` in code (a Postman
  * script's line an import could not translate), in any of JavaScript's quotes; not `token === x`, nor a

@@ -200,6 +200,9 @@ export function redactValue(value: unknown, options?: RedactOptions, depth = 0):
     return out
   }
   if (typeof value === 'string') return redactText(value)
+  // A secret sent as a number (`"code": 482913`, a PIN read from the environment and sent as JSON's number)
+  // is the same secret as its text: masked as the string leaf it was before JSON made it a number.
+  if ((typeof value === 'number' || typeof value === 'bigint') && knownSecrets.has(value)) return REDACTED
   return value
 }
 

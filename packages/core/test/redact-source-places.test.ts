@@ -19,4 +19,8 @@ it('still masks a value under a secret name, a number too, and a file name follo
   expect(redactText('secret.ts: hunter2')).toBe('secret.ts: [REDACTED]')
   expect(redactText('password.ts:abc')).toBe('password.ts:[REDACTED]')
   expect(redactText('api_token.js:12ab')).toBe('api_token.js:[REDACTED]')
+  // Digits that go on into more than a line and a column are a value, not a place.
+  expect(redactText('password.js:4711/extra')).toBe('password.js:[REDACTED]')
+  expect(redactText('password.ts:12:34:56')).toBe('password.ts:[REDACTED]')
+  expect(redactText('api_key.json:1234%21x')).toBe('api_key.json:[REDACTED]')
 })
