@@ -143,7 +143,7 @@ const journeyResult: z.ZodType = z
       return z.array(journeyResult).optional()
     },
     rerun: z.literal(true).optional(),
-    restored: z.looseObject({ durationMs: ms, backends: z.array(backendTiming) }).optional(),
+    restored: rollbackTiming.optional(),
   })
   .meta({ id: 'JourneyResult' })
 

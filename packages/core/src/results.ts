@@ -137,7 +137,7 @@ export interface JourneyResult {
    */
   rerun?: true
   /** The journey was restored (`restore`): the rollback to where the system stood before it, after it ended. */
-  restored?: { durationMs: number; backends: BackendTiming[] }
+  restored?: RollbackTiming
 }
 
 export interface RunResult {

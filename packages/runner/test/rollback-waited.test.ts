@@ -44,20 +44,39 @@ async function runOf(journeys: ReturnType<typeof journey>[]): Promise<{ run: Run
   }
 }
 
-it("a branch after a journey whose timed-out step left its request unanswered tells the wait apart from the rollback's backends", async () => {
+it("a branch after a step that timed out with its request unanswered tells the wait apart from the rollback's backends", async () => {
   // The app would answer after 5 s: the request keeps its connection 1 s after its step stopped (the grace),
-  // and the next rollback, well inside that second, waits until it is cut.
-  const slow = journey('slow', { steps: [step('slow', ({ http }) => http.get('/api/slow?ms=5000'), { timeout: 100 })] })
-  const { run, rollbacks, console, markdown } = await runOf([slow, branching])
+  // and the branch's first rollback, a checkpoint later, waits until it is cut.
+  const slowThenBranch = journey('slow_then_branch', {
+    steps: [step('slow', ({ http }) => http.get('/api/slow?ms=5000'), { timeout: 100 }), ...branching.steps],
+  })
+  const { run, rollbacks, console, markdown } = await runOf([slowThenBranch])
   expect(run.journeys[0]!.status).toBe('failed')
-  const [first] = (run.journeys[1]!.nodes[1] as { paths: { rollback: { durationMs: number; waitedMs?: number } | null }[] }).paths
+  const [first] = (run.journeys[0]!.nodes[2] as { paths: { rollback: { durationMs: number; waitedMs?: number } | null }[] }).paths
   expect(first!.rollback?.waitedMs).toEqual(expect.any(Number))
   expect(first!.rollback!.waitedMs!).toBeLessThanOrEqual(first!.rollback!.durationMs)
-  expect(rollbacks[0]).toMatchObject({ journey: 'branching', path: 'first', reason: 'before-path', waitedMs: first!.rollback!.waitedMs })
+  expect(rollbacks[0]).toMatchObject({ journey: 'slow_then_branch', path: 'first', reason: 'before-path', waitedMs: first!.rollback!.waitedMs })
   // Only the first rollback waited: the request had ended by the next one.
   expect(rollbacks.slice(1).map((e) => e.waitedMs)).toEqual([undefined, undefined])
-  expect(console).toMatch(/↺ rollback to start \(before-path\) \d+ ms: http-control \d+ ms, \d+ ms waiting for requests that outlived their steps\n/)
-  expect(markdown).toMatch(/path \*\*first\*\* \(rollback \d+ ms, \d+ ms of it waiting for requests that outlived their steps\)/)
+  // A duration is `12 ms` or `1.02 s`: the wait ends with the grace, about a second after the step stopped.
+  expect(console).toMatch(/↺ rollback to start \(before-path\) [\d.]+ m?s: http-control [\d.]+ m?s, [\d.]+ m?s waiting for requests that outlived their steps\n/)
+  expect(markdown).toMatch(/path \*\*first\*\* \(rollback [\d.]+ m?s, [\d.]+ m?s of it waiting for requests that outlived their steps\)/)
+})
+
+it('a journey put back after it ends (restore) tells its wait apart too', async () => {
+  const restored = journey('restored', { restore: true, steps: [step('slow', ({ http }) => http.get('/api/slow?ms=5000'), { timeout: 100 })] })
+  const { run, rollbacks, console, markdown } = await runOf([restored])
+  expect(run.journeys[0]!.restored?.waitedMs).toEqual(expect.any(Number))
+  expect(rollbacks).toMatchObject([{ journey: 'restored', reason: 'restore', waitedMs: run.journeys[0]!.restored!.waitedMs }])
+  expect(console).toMatch(/↺ rollback to [^\n]* \(restore\) [\d.]+ m?s: http-control [\d.]+ m?s, [\d.]+ m?s waiting for requests that outlived their steps\n/)
+  expect(markdown).toMatch(/\(restore\) \|[^\n]*, [\d.]+ m?s waiting for requests that outlived their steps \|/)
+})
+
+it("a journey out of time, put back to its first checkpoint, tells the wait for its cut request apart", async () => {
+  const late = journey('late', { timeout: 300, steps: [checkpoint('start'), step('slow', ({ http }) => http.get('/api/slow?ms=5000'))] })
+  const { rollbacks, console } = await runOf([late])
+  expect(rollbacks).toMatchObject([{ journey: 'late', reason: 'timeout', checkpoint: 'start', waitedMs: expect.any(Number) }])
+  expect(console).toMatch(/↺ rollback to start \(timeout\) [\d.]+ m?s: http-control [\d.]+ m?s, [\d.]+ m?s waiting for requests that outlived their steps\n/)
 })
 
 it('a rollback with no request left unanswered says nothing of a wait', async () => {

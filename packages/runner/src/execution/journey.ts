@@ -250,11 +250,11 @@ class JourneyExecution {
   async restoreAfter(restorer: Restorer, own: JourneyResult, settled: JourneyResult): Promise<void> {
     const t0 = performance.now()
     try {
-      const backends = await restorer.restore()
-      const restored = { durationMs: performance.now() - t0, backends }
+      const { backends, waitedMs } = await restorer.restore()
+      const restored = { durationMs: performance.now() - t0, backends, ...(waitedMs !== undefined ? { waitedMs } : {}) }
       own.restored = restored
       settled.restored = restored
-      await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: restorer.checkpoint, durationMs: restored.durationMs, backends, reason: 'restore' }, { path: 'main' })
+      await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: restorer.checkpoint, reason: 'restore', ...restored }, { path: 'main' })
     } catch (err) {
       const suggestion = suggestionForError(err)
       this.addIssue({
@@ -288,9 +288,10 @@ class JourneyExecution {
     if (stop && stop !== 'state' && !this.#mainStateUnknown && open.length && !this.env.restorer) {
       const t0 = performance.now()
       const reason = stop === 'workers' ? 'stopped' : stop
+      let waited: { waitedMs: number } | undefined
       try {
-        const backends = await guardState(`rollback to checkpoint "${open[0]}"`, () => world.rollback(open[0]!))
-        await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, backends, reason }, { path: 'main' })
+        const backends = await guardState(`rollback to checkpoint "${open[0]}"`, () => world.rollback(open[0]!, (waitedMs) => (waited = { waitedMs })))
+        await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, backends, reason, ...waited }, { path: 'main' })
       } catch (err) {
         const suggestion = suggestionForError(err)
         this.addIssue({ path: 'main', step: `rollback ${open[0]}`, severity: 'critical', kind: 'state', error: errorMessage(err), source: 'state', ...(suggestion ? { suggestion } : {}) })

@@ -19,7 +19,8 @@ export type SettleAttempt = (raw: JourneyResult) => { result: JourneyResult; wil
  */
 export interface Restorer {
   checkpoint: string
-  restore(): Promise<BackendTiming[]>
+  /** The backends' times, and the wait for requests that outlived their steps when there was one (see RollbackTiming). */
+  restore(): Promise<{ backends: BackendTiming[]; waitedMs?: number }>
 }
 
 export interface RetryInput {
@@ -87,7 +88,11 @@ export async function runWithRetries(input: RetryInput): Promise<JourneyResult> 
         restore: async () => {
           restoreTried = true
           try {
-            return await faults.guard('putting the state back after a journey', () => start.rollback(BEFORE_JOURNEY_CHECKPOINT), { passStrays: true })
+            let waited: { waitedMs: number } | undefined
+            const backends = await faults.guard('putting the state back after a journey', () => start.rollback(BEFORE_JOURNEY_CHECKPOINT, (waitedMs) => (waited = { waitedMs })), {
+              passStrays: true,
+            })
+            return { backends, ...waited }
           } catch (err) {
             putBackFailed(err)
             throw err

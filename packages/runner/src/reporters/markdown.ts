@@ -126,7 +126,7 @@ function journeySection(j: JourneyResult, raw?: JourneyResult): string[] {
   // failed is a critical issue of the journey and leaves no `restored`.
   if (j.restored)
     out.push(
-      `| main | ↺ rollback to **${BEFORE_JOURNEY_CHECKPOINT}** (restore) | ${ICON.passed} | ${cell(j.restored.backends.map((b) => `${backendLabel(b.backend, b.mechanism)} ${formatDuration(b.durationMs)}`).join(', '))} | ${formatDuration(j.restored.durationMs)} |`,
+      `| main | ↺ rollback to **${BEFORE_JOURNEY_CHECKPOINT}** (restore) | ${ICON.passed} | ${cell([...j.restored.backends.map((b) => `${backendLabel(b.backend, b.mechanism)} ${formatDuration(b.durationMs)}`), ...waitedText(j.restored)].join(', '))} | ${formatDuration(j.restored.durationMs)} |`,
     )
   out.push('')
   if (raw) out.push(...reproduceSections(raw))
@@ -316,4 +316,9 @@ export function createMarkdownReporter(options: { redact?: RedactOptions } = {})
 function rollbackText({ durationMs, waitedMs }: RollbackTiming): string {
   const waited = waitedMs === undefined ? '' : `, ${formatDuration(waitedMs)} of it waiting for requests that outlived their steps`
   return `rollback ${formatDuration(durationMs)}${waited}`
+}
+
+/** The wait of a rollback, beside its backends' times, when it had one. */
+function waitedText({ waitedMs }: RollbackTiming): string[] {
+  return waitedMs === undefined ? [] : [`${formatDuration(waitedMs)} waiting for requests that outlived their steps`]
 }
