@@ -35,3 +35,9 @@ it('--force over a test:api script of the user\'s says what it replaced', async 
   expect(JSON.parse(written).scripts).toEqual({ 'test:api': 'venomqa run' })
   expect(stdout).toContain('replaced "test:api": "jest" with "venomqa run" in package.json\n')
 })
+
+it('--force over a script that holds a secret says what it replaced with the secret masked', async () => {
+  const { stdout } = await initWith('{\n  "name": "s",\n  "scripts": { "test:api": "API_TOKEN=hunter2-secret-value jest" }\n}\n', ['--force'])
+  expect(stdout).toContain('replaced "test:api": "API_TOKEN=[REDACTED] jest" with "venomqa run" in package.json\n')
+  expect(stdout).not.toContain('hunter2-secret-value')
+})

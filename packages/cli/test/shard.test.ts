@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { RunResult } from '@venomqa/core'
 import { type RunningProcess, startTodoApp } from '@venomqa/test-utils'
@@ -200,6 +200,14 @@ describe('venomqa run --shard and merge-reports', () => {
     // Told once to save over it, a user did: the advice names no file to write.
     expect(r.stderr).not.toContain('--save out/beside/package-lock.json')
     expect(readFileSync(path.join(project.dir, 'out/beside/package-lock.json'), 'utf8')).toBe('{"lockfileVersion":3}')
+    // A shard's own file cut short (an artifact that did not finish uploading) is not one to move out: told as it is.
+    const cut = readFileSync(path.join(project.dir, 'out/shards/shard-2.json'), 'utf8')
+    writeFileSync(path.join(project.dir, 'out/beside/shard-2.json'), cut.slice(0, cut.length / 2))
+    rmSync(path.join(project.dir, 'out/beside/package-lock.json'))
+    const truncated = await project.venomqa(['merge-reports', 'out/beside'])
+    expect(truncated.code, truncated.stderr).toBe(2)
+    expect(truncated.stderr).toContain('venomqa: out/beside/shard-2.json')
+    expect(truncated.stderr).not.toContain('move it out')
   })
 
   it("--save naming a shard's file in the directory merged is refused, and the shard's file is kept", async () => {

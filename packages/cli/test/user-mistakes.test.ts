@@ -670,6 +670,8 @@ export default journey('saved', { steps: [step('ping', ({ http }) => http.get('/
     await rm(path.join(empty.dir, 'journeys'), { recursive: true })
     for (const command of ['run', 'list'])
       expectRefused(await empty.venomqa([command]), /no journey files match journeys\/\*\*\/\*\.journey\.\{ts,js,mts,mjs\} in [^\n]* \(venomqa init writes a config and an example journey to start from\)\n$/)
+    const doctor = await empty.venomqa(['doctor'])
+    expect(doctor.stdout).toContain('no journeys match journeys/**/*.journey.{ts,js,mts,mjs} (venomqa init writes a config and an example journey to start from)\n')
     const configured = await project({ 'venomqa.yaml': 'baseUrl: ${APP_URL}\n' })
     await rm(path.join(configured.dir, 'journeys'), { recursive: true })
     const r = await configured.venomqa(['run'])

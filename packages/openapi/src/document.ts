@@ -171,7 +171,7 @@ function fetchFailure(err: unknown): string {
 function parseText(source: string, text: string): Record<string, unknown> {
   if (!text.trim()) throw new ConfigError(`${source}: the document is empty`, { where: source })
   let value: unknown
-  if (/^\s*[{[]/.test(text) || /\.json$/i.test(source.replace(/[?#].*$/, ''))) {
+  if (/^\s*[{[]/.test(text) || /\.json$/i.test(isUrl(source) ? source.replace(/[?#].*$/, '') : source)) {
     // The reason without the text V8 quotes around the error: a document's examples may hold a key there.
     value = parseJsonText(text, (place, reason) => new ConfigError(`${source}${place}: not valid JSON: ${reason}`, { where: source }), firstSyntaxError)
   } else {

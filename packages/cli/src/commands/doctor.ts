@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
 import { refuseOnlyInCi } from '../journeys/focus'
-import { type LoadedJourney, discoverJourneyFiles, loadJourneys } from '../journeys/load'
+import { type LoadedJourney, discoverJourneyFiles, howToStart, loadJourneys } from '../journeys/load'
 import { type LoadedPlugin, loadPlugin, pluginInstances, runnerPluginEntries } from '../plugins/load'
 import { type ReporterRequest, reporterRequests } from '../reporters'
 import { type Verdict, type WorkersChecked, checkWorkers, labelOf, httpStatus, unreachableReason } from './doctor-workers'
@@ -128,7 +128,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     else {
       // As `venomqa run` has it: no journey matching is a mistake in what the config names.
       mistakes++
-      line('fail', 'journeys', `no journeys match ${config.journeys.join(', ')}`)
+      line('fail', 'journeys', `no journeys match ${config.journeys.join(', ')}${files.length ? '' : howToStart(config)}`)
     }
     for (const w of warnings) line('note', 'journeys', w)
   } catch (err) {

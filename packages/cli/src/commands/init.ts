@@ -111,7 +111,7 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
     pkg = parseJsonText(pkgText, (place, reason) => new UserError('E_INIT', `package.json${place} is not valid JSON (${reason}); fix it first`, { where: `package.json${place}` }))
     checkScriptsPlace(pkg)
     const existing = pkg?.scripts?.[SCRIPT_NAME]
-    if (existing !== undefined && existing !== SCRIPT && !flags.force) conflicts.push(`package.json scripts["${SCRIPT_NAME}"] ("${existing}")`)
+    if (existing !== undefined && existing !== SCRIPT && !flags.force) conflicts.push(`package.json scripts["${SCRIPT_NAME}"] (${redactText(JSON.stringify(existing))})`)
     // Written, the file a linked package.json points to (another package's, one shared by several) would
     // change under a name the user never gave: a conflict as the other files are, which --force settles
     // the same way, by a package.json of its own where the link was (see replaceFile).
@@ -136,7 +136,7 @@ export async function initCommand(flags: InitFlags, io: Io): Promise<number> {
       io.stdout.write(
         replaced === undefined
           ? `added "${SCRIPT_NAME}": "${SCRIPT}" to package.json\n`
-          : `replaced "${SCRIPT_NAME}": ${JSON.stringify(replaced)} with "${SCRIPT}" in package.json\n`,
+          : `replaced "${SCRIPT_NAME}": ${redactText(JSON.stringify(replaced))} with "${SCRIPT}" in package.json\n`,
       )
     }
   } else io.stdout.write(`no package.json here: run the journeys with npx venomqa run\n`)

@@ -6,7 +6,7 @@ import { reporterRequests } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { holdsShard } from '../shard/files'
 import { checkOneRun } from '../shard/run-id'
-import { readResults } from './report'
+import { NotAResultsFile, readResults } from './report'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configRead } from './outputs'
 import { RunOutputs } from './run-outputs'
 import { type ConfigFlags, openSession, redactOptions, renderingConfig, sessionReporters } from './session'
@@ -123,7 +123,8 @@ async function resultFiles(inputs: readonly string[], cwd: string, save: string 
 function inDirectory(file: string, listed: ReadonlyMap<string, string>): (err: unknown) => never {
   return (err) => {
     const dir = listed.get(file)
-    if (!dir || !(err instanceof UserError)) throw err
+    // A shard's own file that is broken (cut short, of a newer version) is not to be moved out: said as it is.
+    if (!dir || !(err instanceof NotAResultsFile)) throw err
     throw new UserError('E_RESULTS', `${errorMessage(err)}; it was read as one of the shards because it is a .json file in ${dir}: give the shards' files themselves, or move it out of ${dir}`, { where: file })
   }
 }

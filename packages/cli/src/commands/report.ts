@@ -31,9 +31,20 @@ export async function readResults(file: string, cwd: string, warn: (message: str
   try {
     assertRunResult(value, file, warn)
   } catch (err) {
-    throw new UserError('E_RESULTS', `${errorMessage(err)} (a results file is what venomqa run --save writes)`, { where: file })
+    const Refusal = holdsSchemaVersion(value) ? UserError : NotAResultsFile
+    throw new Refusal('E_RESULTS', `${errorMessage(err)} (a results file is what venomqa run --save writes)`, { where: file })
   }
   return repairRunResult(value)
+}
+
+/**
+ * JSON that is no results file at all (a package-lock.json), told from a results file that is broken or of
+ * another version: what merge-reports may say was read only because of the directory it is in.
+ */
+export class NotAResultsFile extends UserError {}
+
+function holdsSchemaVersion(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'schemaVersion' in value
 }
 
 /**

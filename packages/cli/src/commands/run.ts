@@ -16,7 +16,7 @@ import { type ResolvedConfig, projectRoot } from '../config/load'
 import type { VenomConfigBase } from '../config/types'
 import { EXIT, type Io, warn } from '../exit'
 import { exitNow } from '../exit-guard'
-import { type LoadedJourney, discoverJourneyFiles, filterJourneys, knownJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
+import { type LoadedJourney, discoverJourneyFiles, filterJourneys, howToStart, knownJourneys, loadJourneys, splitRunArgs } from '../journeys/load'
 import { focusSelection, refuseOnlyInCi } from '../journeys/focus'
 import { LAST_RUN_FILE, type LastRun, lastRunPath, putLastRun, readLastRun, selectLastFailed, setAsideLastRun, writeLastRun } from '../last-run'
 import { harOutput } from '../har'
@@ -127,8 +127,7 @@ export async function findJourneyFiles(args: readonly string[], config: Resolved
   if (!files.length)
     throw new UserError(
       'E_NO_JOURNEYS',
-      // A project with no config and no journey is one that has not started: say how to.
-      `no journey files match ${(patterns.length ? patterns : config.journeys).join(', ')} in ${config.root}${!patterns.length && !config.file ? ' (venomqa init writes a config and an example journey to start from)' : ''}`,
+      `no journey files match ${(patterns.length ? patterns : config.journeys).join(', ')} in ${config.root}${patterns.length ? '' : howToStart(config)}`,
       patterns.length ? {} : { where: config.file ? path.relative(io.cwd, config.file) : 'journeys' },
     )
   return { files, names }

@@ -149,3 +149,11 @@ export function knownJourneys(names: readonly string[]): string {
   const shown = 10
   return names.length > shown ? `${firstFew(names, shown)} (venomqa list names them all)` : names.join(', ')
 }
+
+/**
+ * A project with no config file and no journey is one that has not started: said how to, after the words
+ * that no journey matched (run, list, doctor); nothing for a project whose config names its journeys.
+ */
+export function howToStart(config: { file?: string }): string {
+  return config.file ? '' : ' (venomqa init writes a config and an example journey to start from)'
+}
