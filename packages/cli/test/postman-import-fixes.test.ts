@@ -16,6 +16,9 @@ const host = cliHost()
 const SCHEMA = 'https://schema.getpostman.com/json/collection/v2.1.0/collection.json'
 const KEY = 'QUERY-KEY-k3y9'
 const BEARER = 'plainvalue12345678'
+/** Secrets sent outside quotes in a JSON body: a number, and an object. */
+const MFA_CODE = '48213907'
+const DEVICE_SERIAL = 'SN-77120934'
 
 /**
  * A server that answers 200 when a request carries what Postman would send, and 400 naming what differs
@@ -49,6 +52,11 @@ async function startServer(): Promise<{ url: string; close: () => Promise<void> 
     req.on('data', (d) => (text += d))
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://x')
+      // A 500 quoting the body: the console then shows the failed step's request and response.
+      if (url.pathname === '/mfa') {
+        res.writeHead(500, { 'content-type': 'application/json' })
+        return res.end(JSON.stringify({ error: 'down', received: text }))
+      }
       if (url.pathname === '/missing') {
         res.writeHead(404, { 'content-type': 'application/json' })
         return res.end('{"error":"not found"}')
@@ -77,6 +85,9 @@ const COLLECTION = {
     { key: 'word', value: 'hello' },
     { key: 'qkey', value: KEY },
     { key: 'myBearer', value: BEARER },
+    { key: 'mfaCode', value: MFA_CODE, type: 'secret' },
+    { key: 'device', value: `{"serial": "${DEVICE_SERIAL}"}`, type: 'secret' },
+    { key: 'bigId', value: '9007199254740993' },
   ],
   item: [
     {
@@ -93,6 +104,8 @@ const COLLECTION = {
       ],
     },
     { name: 'not json', item: [{ name: 'word body', request: { method: 'POST', url: '{{baseUrl}}/typed', body: rawJson('{"w": {{word}}}') } }] },
+    { name: 'secret json', item: [{ name: 'mfa', request: { method: 'POST', url: '{{baseUrl}}/mfa', body: rawJson('{"code": {{mfaCode}}, "device": {{device}}}') } }] },
+    { name: 'big number', item: [{ name: 'big id', request: { method: 'POST', url: '{{baseUrl}}/typed', body: rawJson('{"id": {{bigId}}}') } }] },
     {
       name: 'statuses',
       item: [
@@ -160,6 +173,25 @@ describe('venomqa import postman: what Postman sends, and the statuses its tests
     expect(run.stdout).not.toContain('hello')
   })
 
+  it('a secret sent outside quotes as a number or an object is masked in the console, the results and the report', async () => {
+    await p.venomqa(['import', 'postman', 'fixes.json', '--out', 'fixes', '--force'])
+    const env = { VENOMQA_SECRET_MFA_CODE: MFA_CODE, VENOMQA_SECRET_DEVICE: `{"serial": "${DEVICE_SERIAL}"}` }
+    const run = await p.venomqa(['run', 'fixes/secret-json.journey.ts', '--base-url', server.url, '--save', 'mfa.json', '-r', 'console', '-r', 'markdown:mfa.md'], { env })
+    expect(run.stdout).toMatch(/Journeys {2}0 passed, 1 failed of 1/)
+    expect(run.stdout).toContain('/mfa')
+    const outputs = [run.stdout, run.stderr, readFileSync(path.join(p.dir, 'mfa.json'), 'utf8'), readFileSync(path.join(p.dir, 'mfa.md'), 'utf8')]
+    for (const output of outputs) for (const secret of [MFA_CODE, DEVICE_SERIAL]) expect(output).not.toContain(secret)
+  })
+
+  it('an integer outside quotes too large for a JavaScript number fails its step, as a value that is not JSON does', async () => {
+    await p.venomqa(['import', 'postman', 'fixes.json', '--out', 'fixes', '--force'])
+    const run = await p.venomqa(['run', 'fixes/big-number.journey.ts', '--base-url', server.url])
+    expect(run.stdout).toMatch(/Journeys {2}0 passed, 1 failed of 1/)
+    expect(run.stdout).toContain('the Postman variable {{bigId}} is outside quotes in the JSON body of request "big id"')
+    expect(run.stdout).toContain('put quotes around {{bigId}}')
+    expect(run.stdout).not.toContain('9007199254740993')
+  })
+
   it('a 404 asserted by eql, equal, oneOf, a comparison or a legacy test passes its step', async () => {
     await p.venomqa(['import', 'postman', 'fixes.json', '--out', 'fixes', '--force'])
     const run = await p.venomqa(['run', 'fixes/statuses.journey.ts', '--base-url', server.url])
@@ -214,6 +246,8 @@ describe('venomqa import postman: the rules one by one', () => {
         request('c', { headers: [{ key: 'X-Api-Key', value: '{{hdr}}' }] }),
         request('d', { auth: apikey }),
         request('e', { headers: [{ key: 'X-Region', value: '{{region}}' }] }),
+        request('f', { headers: [{ key: 'Cookie', value: 'lang={{lang}}; sid={{sid}}' }, { key: 'Authorization', value: '{{scheme}} {{tok}}' }] }),
+        request('g', { headers: [{ key: 'Cookie', value: 'lang={{lang}}; session_id={{sess}}' }] }),
       ],
       {
         variables: [
@@ -223,15 +257,25 @@ describe('venomqa import postman: the rules one by one', () => {
           { key: 'hdr', value: 'opensesame42' },
           { key: 'plain', value: 'apikeyvalue77' },
           { key: 'region', value: 'eu-west-1' },
+          { key: 'lang', value: 'en-GB' },
+          { key: 'sid', value: 's1' },
+          { key: 'scheme', value: 'Bearer' },
+          { key: 'tok', value: 't1' },
+          { key: 'sess', value: 'sessvalue4242' },
         ],
       },
     )
     const { files, secrets } = importCollection(c)
     const content = files.map((f) => f.content).join('\n')
-    for (const secret of ['Zm9vYmFyYmF6cXV4MTIzNDU2', 'plainvalue12345678', 'opensesame42', 'apikeyvalue77']) expect(content).not.toContain(secret)
-    expect(secrets.map((s) => s.name).sort()).toEqual(['VENOMQA_SECRET_CREDS', 'VENOMQA_SECRET_HDR', 'VENOMQA_SECRET_MY_BEARER', 'VENOMQA_SECRET_PLAIN'])
-    // A variable sent in a header that says nothing of a secret stays as it is.
+    for (const secret of ['Zm9vYmFyYmF6cXV4MTIzNDU2', 'plainvalue12345678', 'opensesame42', 'apikeyvalue77', 'sessvalue4242']) expect(content).not.toContain(secret)
+    expect(secrets.map((s) => s.name).sort()).toEqual(['VENOMQA_SECRET_CREDS', 'VENOMQA_SECRET_HDR', 'VENOMQA_SECRET_MY_BEARER', 'VENOMQA_SECRET_PLAIN', 'VENOMQA_SECRET_SESS'])
+    // A variable sent in a header that says nothing of a secret stays as it is; so does one that is only part
+    // of a credential: a cookie whose name says nothing, a scheme.
     expect(content).toContain("region: 'eu-west-1'")
+    expect(content).toContain("lang: 'en-GB'")
+    expect(content).toContain("scheme: 'Bearer'")
+    // The cookies' names are sent as written, not read from the environment.
+    expect(content).toContain("Cookie: `lang=${sentVariable(ctx, 'lang')}; sid=${sentVariable(ctx, 'sid')}`")
   })
 
   it('warns about a variable a request (URL, header, body) reads that only another folder sets', () => {
@@ -264,6 +308,19 @@ describe('venomqa import postman: the rules one by one', () => {
     expect(own.untranslated).toEqual([])
   })
 
+  it('a sandbox library name declared in one statement (a parameter, a catch) is its own there only; another statement using it is not translated', () => {
+    const t = translateScript(
+      [
+        'const ids = pm.response.json().items.map((_, i) => i);',
+        "const first = _.get(pm.response.json(), 'items[0].id');",
+        "try { JSON.parse('x'); } catch (_) { console.log('not JSON', _.message); }",
+      ].join('\n'),
+      'test',
+    )
+    expect(t.untranslated).toEqual(["const first = _.get(pm.response.json(), 'items[0].id');"])
+    expect(t.lines.join('\n')).toContain("log.info('not JSON', _.message)")
+  })
+
   it("keeps pm.expect's message as the assertion's", () => {
     const t = translateScript("pm.expect(pm.response.json().method, 'method should be PUT').to.eql('PUT');\npm.expect(1, 'one is one').to.be.ok;", 'test')
     expect(t.lines).toEqual(["assertEqual(res.json().method, 'PUT', 'method should be PUT')", "assert(1, 'one is one')"])
@@ -278,6 +335,14 @@ describe('venomqa import postman: the rules one by one', () => {
     expect(statuses('pm.expect(404 == pm.response.code || pm.response.code === 410).to.be.ok;')).toEqual([404, 410])
     expect(statuses("tests['gone'] = responseCode.code === 410;")).toEqual([410])
     expect(statuses('pm.expect(pm.response.code).to.not.eql(404);')).toEqual([])
+  })
+
+  it('counts no status of a check left untranslated: the step still fails on a 4xx or 5xx', () => {
+    const statuses = (line: string) => translateScript(line, 'test').statuses
+    expect(statuses('pm.expect(pm.response.code).to.be.oneOf([400, _.x]);')).toEqual([])
+    expect(statuses("tests['x'] = pm.response.code === 404 || moment().isValid();")).toEqual([])
+    const c = collectionOf([request('r', { scripts: [{ listen: 'test', lines: ['pm.expect(pm.response.code).to.be.oneOf([400, _.x]);'] }] })])
+    expect(contentOf(c)).toContain('return res')
   })
 
   it('an explicit inherit takes the parent\'s auth; an apikey in the query is sent in the query', () => {
@@ -310,5 +375,19 @@ describe('venomqa import postman: the rules one by one', () => {
     const body = { mode: 'raw' as const, raw: '{"__proto__": {"polluted": 1}, "{{k}}": 1, "n": {{n}}}' }
     const content = contentOf(collectionOf([request('p', { method: 'POST', body })]))
     expect(content).toContain("json: { ['__proto__']: { polluted: 1 }, [`${sentVariable(ctx, 'k')}`]: 1, n: jsonVariable(ctx, 'n', 'p') }")
+  })
+
+  it('writes an unquoted {{var}} key of a JSON body as a key computed from its text, never the internal marker', () => {
+    const body = { mode: 'raw' as const, raw: '{ {{k}}: 1, "in": { {{k}}: {{n}} } }' }
+    const content = contentOf(collectionOf([request('p', { method: 'POST', body })]))
+    expect(content).not.toContain('@@vq')
+    expect(content).toContain("json: { [`${sentVariable(ctx, 'k')}`]: 1, in: { [`${sentVariable(ctx, 'k')}`]: jsonVariable(ctx, 'n', 'p') } }")
+  })
+
+  it('puts an apikey sent in the query before the URL\'s #fragment', () => {
+    const apikey: Auth = { type: 'apikey', fields: { key: 'api_key', value: '{{apiKey}}', in: 'query' } }
+    const content = contentOf(collectionOf([request('a', { url: '{{baseUrl}}/q?page=1#top', auth: apikey }), request('b', { url: '{{baseUrl}}/r#{{part}}', auth: apikey })]))
+    expect(content).toContain("http.get(`/q?page=1&api_key=${encodeURIComponent(`${sentVariable(ctx, 'apiKey')}`)}#top`)")
+    expect(content).toContain("http.get(`/r?api_key=${encodeURIComponent(`${sentVariable(ctx, 'apiKey')}`)}#${sentVariable(ctx, 'part')}`)")
   })
 })

@@ -42,6 +42,8 @@ type Piece = { text: string } | { code: string }
 interface WholeSecret {
   key: string
   standsFor: string
+  /** A Cookie header with `{{var}}`s in it: its literal text holds cookie names too, and only the values are secrets. */
+  cookies?: true
 }
 
 /** Postman's dynamic variables that have a plain equivalent. */
@@ -105,17 +107,19 @@ function secretVariableKeys(definitions: Variable[], values: Map<string, unknown
 const CREDENTIAL_FIELDS: Record<string, string[]> = { bearer: ['token'], basic: ['password'], apikey: ['value'] }
 
 /**
- * The variables a request sends as a credential: in an auth's credential (`{{myBearer}}` as a bearer
- * token) or in the value of a header whose name is secret (`Authorization: Basic {{creds}}`). Their
- * values are secrets by that use, however plainly they are named.
+ * The variables a request sends as a whole credential: an auth's credential that is `{{myBearer}}`, or a
+ * secret header's value that is `{{v}}` or a scheme and `{{v}}` (`Authorization: Basic {{creds}}`). Their
+ * values are secrets by that use, however plainly they are named. A variable that is only part of one
+ * (`{{scheme}} {{tok}}`, `lang={{lang}}` in a Cookie) is not: it would be read from the environment, and
+ * masked in every output, for a value such as `Bearer` or `en-GB`.
  */
 function credentialVariables(root: Folder): Set<string> {
   const found = new Set<string>()
-  const add = (text: unknown) => {
-    for (const m of String(text ?? '').matchAll(VARIABLE)) if (!m[1]!.trim().startsWith('$')) found.add(m[1]!.trim())
-  }
   const addAuth = (auth: Auth | undefined) => {
-    for (const field of (auth && CREDENTIAL_FIELDS[auth.type]) ?? []) add(auth?.fields[field])
+    for (const field of (auth && CREDENTIAL_FIELDS[auth.type]) ?? []) {
+      const name = onlyVariable(auth?.fields[field])
+      if (name) found.add(name)
+    }
   }
   const visit = (folder: Folder) => {
     addAuth(folder.auth)
@@ -123,12 +127,34 @@ function credentialVariables(root: Folder): Set<string> {
       if (isFolder(item)) visit(item)
       else {
         addAuth(item.auth)
-        for (const h of item.headers) if (isSecretHeader(h.key)) add(h.value)
+        for (const h of item.headers) if (isSecretHeader(h.key)) for (const name of headerCredentialVariables(h.key, h.value)) found.add(name)
       }
     }
   }
   visit(root)
   return found
+}
+
+/** The variable `text` is, alone (spaces around it aside); none for a dynamic one (`{{$guid}}`), which holds no credential. */
+function onlyVariable(text: unknown): string | undefined {
+  const name = /^\s*\{\{([^{}]+)\}\}\s*$/.exec(String(text ?? ''))?.[1]?.trim()
+  return name && !name.startsWith('$') ? name : undefined
+}
+
+/**
+ * The variables that are a secret header's credential as a whole: its value `{{v}}`, or a literal scheme
+ * word and `{{v}}` (`Bearer {{v}}`); in a Cookie header, the value of a cookie whose name is secret by
+ * core's key rule (`session_id={{sid}}`).
+ */
+function headerCredentialVariables(header: string, value: string): string[] {
+  const whole = onlyVariable(value) ?? onlyVariable(/^\s*[A-Za-z][\w-]*\s+(\{\{[^{}]+\}\})\s*$/.exec(value)?.[1])
+  if (whole) return [whole]
+  if (header.toLowerCase() !== 'cookie') return []
+  return value.split(';').flatMap((cookie) => {
+    const eq = cookie.indexOf('=')
+    const name = eq < 0 ? undefined : onlyVariable(cookie.slice(eq + 1))
+    return name && isSecretKey(cookie.slice(0, eq).trim()) ? [name] : []
+  })
 }
 
 /** The base URL's value, to show in the output and the files; none when it is, or holds, a credential. */
@@ -230,7 +256,8 @@ class JourneyWriter {
     lines.push(...secretsHeader(secrets))
     if (this.uses.has('randomUUID')) lines.push("import { randomUUID } from 'node:crypto'")
     // The file's secrets are masked in every output once read (see secretsReader).
-    if (secrets.length) core.splice(core.indexOf('step'), 0, 'knownSecrets')
+    // jsonVariable masks a secret's parsed parts: a value a script set may be a known secret too.
+    if (secrets.length || this.uses.has('jsonVariable')) core.splice(core.indexOf('step'), 0, 'knownSecrets')
     lines.push(`import { ${core.join(', ')} } from '@venomqa/core'`, '')
     lines.push(...secretsReader(secrets))
     lines.push(...variables)
@@ -358,7 +385,7 @@ class JourneyWriter {
     for (const h of request.headers) {
       // The client sets the JSON content type itself for a json body.
       if (h.key.toLowerCase() === 'content-type' && /json/i.test(h.value) && body?.startsWith('json:')) continue
-      headers[h.key] = this.template(h.value, 'header', this.secretHeader(h.key))
+      headers[h.key] = this.template(h.value, 'header', this.secretHeader(h.key, h.value))
     }
     Object.assign(headers, this.authHeaders(auth))
     if (Object.keys(headers).length) options.push(`headers: ${literal(headers, '', 160, (s) => s)}`)
@@ -371,8 +398,12 @@ class JourneyWriter {
   }
 
   /** A header whose name says it carries a credential (Authorization, X-API-Key, Cookie, X-Secret-Token, X-Client-Key...). */
-  private secretHeader(name: string): WholeSecret | undefined {
-    return isSecretHeader(name) ? { key: name, standsFor: `the ${name} header of request "${this.requestNow}"` } : undefined
+  private secretHeader(name: string, value: string): WholeSecret | undefined {
+    if (!isSecretHeader(name)) return undefined
+    const whole: WholeSecret = { key: name, standsFor: `the ${name} header of request "${this.requestNow}"` }
+    // `lang={{lang}}; sid={{sid}}`: the literal `lang=` and `; sid=` are no secret to read from the environment.
+    if (name.toLowerCase() === 'cookie' && value.includes('{{')) whole.cookies = true
+    return whole
   }
 
   /** The URL, relative to the base URL's variable, with `query` (an API key's `key=value`) appended. */
@@ -381,8 +412,12 @@ class JourneyWriter {
     const prefix = this.base ? `{{${this.base.name}}}` : undefined
     const rest = prefix && trimmed.startsWith(prefix) ? trimmed.slice(prefix.length) || '/' : trimmed
     if (!query.length) return this.template(rest, 'URL')
-    const separator = !rest.includes('?') ? '?' : /[?&]$/.test(rest) ? '' : '&'
-    return asTemplate([...this.pieces(rest, 'URL'), { text: separator }, ...query])
+    // The query ends where a `#fragment` starts: the parameter goes before it, as Postman puts it.
+    const hash = rest.indexOf('#')
+    const path = hash < 0 ? rest : rest.slice(0, hash)
+    const fragment = hash < 0 ? '' : rest.slice(hash)
+    const separator = !path.includes('?') ? '?' : /[?&]$/.test(path) ? '' : '&'
+    return asTemplate([...this.pieces(path, 'URL'), { text: separator }, ...query, ...this.pieces(fragment, 'URL')])
   }
 
   /**
@@ -424,6 +459,7 @@ class JourneyWriter {
    */
   private literalPieces(text: string, what: string, whole: WholeSecret | undefined): Piece[] {
     if (!text) return []
+    if (whole?.cookies) return this.cookiePieces(text, whole)
     if (whole) {
       const { before, credential, after } = splitScheme(text)
       if (!credential) return [{ text }]
@@ -433,6 +469,22 @@ class JourneyWriter {
       if (!span.secret) return { text: span.text }
       const standsFor = `${span.label ? `the ${span.label}` : 'a credential'} in the ${what} of request "${this.requestNow}"`
       return { code: this.envRead(span.text, span.label ?? what, standsFor) }
+    })
+  }
+
+  /**
+   * Literal text of a Cookie header between its `{{var}}`s (`a=1; b=`): each cookie's name, its `=` and
+   * the `; ` between cookies as written, each literal value read from the environment. Text with no `=`
+   * is a value (the rest of the one a variable began, in `{{a}}1`).
+   */
+  private cookiePieces(text: string, whole: WholeSecret): Piece[] {
+    return text.split(/(;\s*)/).flatMap((part, i): Piece[] => {
+      if (i % 2 === 1) return [{ text: part }]
+      const eq = part.indexOf('=')
+      const name = part.slice(0, eq + 1)
+      const value = part.slice(eq + 1)
+      const read = value.trim() ? [{ code: this.envRead(value, whole.key, `a cookie's value in ${whole.standsFor}`) }] : [{ text: value }]
+      return [...(name ? [{ text: name }] : []), ...read].filter((p) => !('text' in p) || p.text)
     })
   }
 
@@ -495,14 +547,18 @@ class JourneyWriter {
     // Each string becomes its code here, where its key is known (a secret key's literal is read from the
     // environment); literal() then writes the code in place of a NUL marker no JSON text holds.
     const codes = new Map<string, string>()
-    const code = (s: string, key: string | undefined): string => {
-      const whole = /^@@vqraw(\d+)@@$/.exec(s)
+    const marked = (expression: string): string => {
       const marker = `\u0000code${codes.size}`
-      codes.set(marker, whole ? this.jsonValueRead(names[Number(whole[1])]!) : this.template(restore(s), 'body', key === undefined ? undefined : this.secretField(key)))
+      codes.set(marker, expression)
       return marker
     }
-    // A key with a `{{var}}` is computed (`[`${...}`]: 1`); any other is written as it is.
-    const keyCode = (k: string) => (/@@vq\d+@@/.test(k) ? code(k, undefined) : k)
+    const code = (s: string, key: string | undefined): string => {
+      const whole = /^@@vqraw(\d+)@@$/.exec(s)
+      return marked(whole ? this.jsonValueRead(names[Number(whole[1])]!) : this.template(restore(s), 'body', key === undefined ? undefined : this.secretField(key)))
+    }
+    // A key with a `{{var}}`, in quotes or not (`{ {{k}}: 1 }`), is computed from the variable's text
+    // (`[`${...}`]: 1`); any other is written as it is.
+    const keyCode = (k: string) => (/@@vq(?:raw)?\d+@@/.test(k) ? marked(this.template(restore(k), 'body')) : k)
     const withCode = (v: unknown, key?: string): unknown => {
       if (typeof v === 'string') return code(v, key)
       if (Array.isArray(v)) return v.map((x) => withCode(x, key))
@@ -575,21 +631,44 @@ const PM_TEST = [
 ]
 
 /**
- * The helper for a `{{var}}` outside quotes in a JSON body. A value that is not JSON text fails the step,
- * naming the variable and the request but never the value (it may be a secret): Postman would send
- * invalid JSON, and sending the text as a string instead would be a different request.
+ * The helper for a `{{var}}` outside quotes in a JSON body. A value that is not JSON text, or that holds
+ * an integer JSON.parse would round, fails the step, naming the variable and the request but never the
+ * value (it may be a secret): Postman would send invalid JSON or another number, and sending the text as
+ * a string instead would be a different request.
  */
 const JSON_VARIABLE = [
   '/** A Postman variable outside quotes in a JSON body: Postman puts its text there, so it is sent as the JSON that text is (42, true, {"x": 1}). */',
   'function jsonVariable(ctx: Context, name: string, request: string): unknown {',
   '  const value = sentVariable(ctx, name)',
   "  if (typeof value !== 'string') return value",
+  '  let parsed: unknown',
   '  try {',
-  '    return JSON.parse(value)',
+  '    parsed = JSON.parse(value)',
   '  } catch {',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
-  '    throw new Error(`the Postman variable {{${name}}} is outside quotes in the JSON body of request "${request}", and its value is not JSON (a number, true, false, null, an object or an array): put quotes around {{${name}}} in the body to send it as text`)',
+  "    throw unsentJson(name, request, 'its value is not JSON (a number, true, false, null, an object or an array)')",
   '  }',
+  '  // JSON.parse rounds an integer past 2^53 (9007199254740993 to ...992): the body would send another number.',
+  "  if (hasUnsafeInteger(value)) throw unsentJson(name, request, 'its value holds an integer too large for a JavaScript number to send exactly')",
+  '  // A secret is masked by its text; once parsed, the body holds its parts (a number, an object\'s strings): masked too.',
+  '  if (knownSecrets.has(value)) knownSecrets.add(jsonParts(parsed))',
+  '  return parsed',
+  '}',
+  '',
+  'function unsentJson(name: string, request: string, why: string): Error {',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
+  '  return new Error(`the Postman variable {{${name}}} is outside quotes in the JSON body of request "${request}", and ${why}: put quotes around {{${name}}} in the body to send it as text`)',
+  '}',
+  '',
+  '/** Whether JSON text holds an integer beyond Number.MAX_SAFE_INTEGER (its strings left out). */',
+  'function hasUnsafeInteger(json: string): boolean {',
+  String.raw`  const numbers = json.replace(/"(?:[^"\\]|\\.)*"/g, '""').match(/-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g) ?? []`,
+  String.raw`  return numbers.some((n) => /^-?\d+$/.test(n) && !Number.isSafeInteger(Number(n)))`,
+  '}',
+  '',
+  '/** A parsed secret as a body holds it: each string and number in it, and each object or array as compact JSON. */',
+  'function jsonParts(value: unknown): unknown[] {',
+  "  if (value === null || typeof value !== 'object') return [value]",
+  '  return [JSON.stringify(value), ...Object.values(value).flatMap(jsonParts)]',
   '}',
 ]
 

@@ -40,8 +40,9 @@ const SANDBOX = new Set(['pm', 'postman', 'tests', 'responseBody', 'responseCode
 /**
  * The libraries the Postman sandbox gives a script as globals (lodash as `_`, moment, cheerio...), and
  * `require` of its modules. Node has none of them: copied, the line would fail at run time with a
- * ReferenceError, so a statement using one is not translated. A script that declares the name itself
- * (`(_, i) => i`) means its own, and is copied.
+ * ReferenceError, so a statement using one is not translated. A name the script declares at its top
+ * level is its own everywhere; one a statement declares (`items.map((_, i) => i)`, `catch (_)`) is its
+ * own in that statement only: another statement's `_.get(...)` is still lodash's.
  */
 const SANDBOX_LIBRARIES = ['_', 'moment', 'xml2Json', 'cheerio', 'CryptoJS', 'tv4', 'require']
 /** The console methods the step's `log` has a level for; the run masks what goes through it, as every report does. */
@@ -84,7 +85,7 @@ export function translateScript(source: string, phase: 'prerequest' | 'test', op
     for (const line of source.split('\n')) if (line.trim()) keep(out, line)
     return out
   }
-  const sandbox = new Set([...SANDBOX, ...SANDBOX_LIBRARIES.filter((name) => !declares(program, name))])
+  const sandbox = new Set([...SANDBOX, ...SANDBOX_LIBRARIES.filter((name) => !declaresAtTopLevel(program, name))])
   const t = new Translator(source, phase, out, options.logTaken === true, sandbox)
   out.lines.push(...t.statements(program.body))
   for (const node of program.body)
@@ -130,17 +131,20 @@ class Translator {
     private readonly phase: 'prerequest' | 'test',
     private readonly out: ScriptTranslation,
     private readonly logTaken: boolean,
-    /** The sandbox's globals this script does not declare itself. */
-    private readonly sandbox: ReadonlySet<string>,
+    /** The sandbox's globals the script does not declare at its top level; narrowed per statement (see ownNames). */
+    private sandbox: ReadonlySet<string>,
   ) {}
 
   /** Each statement translated, or kept as comments when it cannot be. */
   statements(nodes: any[]): string[] {
     return nodes.flatMap((node) => {
+      // A status counts as asserted only if its statement is translated: one kept as a comment checks nothing.
+      const statuses = this.out.statuses.length
       try {
-        return this.statement(node)
+        return this.ownNames(node, () => this.statement(node))
       } catch (err) {
         if (!(err instanceof Untranslatable)) throw err
+        this.out.statuses.length = statuses
         return err.secrets
           .reduce((text, secret) => text.split(secret).join('[REDACTED]'), this.text(node))
           .split('\n')
@@ -148,6 +152,19 @@ class Translator {
           .map((l) => keep(this.out, l))
       }
     })
+  }
+
+  /** Run `translate` with the sandbox's libraries this statement declares itself (a parameter `_`) taken as its own. */
+  private ownNames<T>(node: any, translate: () => T): T {
+    const outer = this.sandbox
+    const own = SANDBOX_LIBRARIES.filter((name) => outer.has(name) && declares(node, name))
+    if (!own.length) return translate()
+    this.sandbox = new Set([...outer].filter((name) => !own.includes(name)))
+    try {
+      return translate()
+    } finally {
+      this.sandbox = outer
+    }
   }
 
   private statement(node: any): string[] {
@@ -567,12 +584,57 @@ function onlyEmptyValues(text: string): boolean {
   return redactText(text) !== text && credentialSpans(text).every((span) => !span.secret)
 }
 
-/** Whether a script declares `name` itself: a variable, a function, or a parameter of one. */
-function declares(program: Node, name: string): boolean {
-  return anyNode(program, (n, parent, key) => {
-    if (n.type !== 'Identifier' || n.name !== name) return false
-    return key === 'params' || (key === 'id' && /^(VariableDeclarator|FunctionDeclaration|FunctionExpression|ClassDeclaration)$/.test(parent?.type))
-  })
+/** Whether code declares `name` anywhere inside it: a variable, a function, a class, a parameter, a catch's. */
+function declares(node: Node, name: string): boolean {
+  return anyNode(node, (n) => bindings(n).includes(name))
+}
+
+/** Whether a script declares `name` among its own top-level statements: then the name is the script's everywhere. */
+function declaresAtTopLevel(program: any, name: string): boolean {
+  return program.body.some((statement: any) => topLevelNames(statement).includes(name))
+}
+
+/** The names a top-level statement declares for the whole script (a function's parameters are its own). */
+function topLevelNames(statement: any): string[] {
+  if (statement.type === 'VariableDeclaration') return statement.declarations.flatMap((d: any) => boundNames(d.id))
+  return (statement.type === 'FunctionDeclaration' || statement.type === 'ClassDeclaration') && statement.id ? [statement.id.name] : []
+}
+
+/** The names one node binds: a declarator's, a function's or class's own name and parameters, a catch's parameter. */
+function bindings(n: any): string[] {
+  switch (n.type) {
+    case 'VariableDeclarator':
+      return boundNames(n.id)
+    case 'FunctionDeclaration':
+    case 'FunctionExpression':
+    case 'ArrowFunctionExpression':
+      return [...(n.id ? [n.id.name] : []), ...n.params.flatMap(boundNames)]
+    case 'ClassDeclaration':
+    case 'ClassExpression':
+      return n.id ? [n.id.name] : []
+    case 'CatchClause':
+      return n.param ? boundNames(n.param) : []
+    default:
+      return []
+  }
+}
+
+/** The names a pattern binds: `x`, `{ a, b: c }`, `[d, ...e]`, `f = 1`. */
+function boundNames(pattern: any): string[] {
+  switch (pattern?.type) {
+    case 'Identifier':
+      return [pattern.name]
+    case 'ObjectPattern':
+      return pattern.properties.flatMap((p: any) => boundNames(p.type === 'RestElement' ? p.argument : p.value))
+    case 'ArrayPattern':
+      return pattern.elements.flatMap(boundNames)
+    case 'AssignmentPattern':
+      return boundNames(pattern.left)
+    case 'RestElement':
+      return boundNames(pattern.argument)
+    default:
+      return []
+  }
 }
 
 const EQUAL_WORDS = new Set(['eql', 'eqls', 'equal', 'equals', 'eq'])
