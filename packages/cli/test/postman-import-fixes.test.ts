@@ -114,6 +114,9 @@ const COLLECTION = {
         missing('one of', 'pm.expect(pm.response.code).to.be.oneOf([400, 404]);'),
         missing('compared', 'pm.expect(pm.response.code === 404).to.be.true;'),
         missing('legacy', "tests['not found'] = responseCode.code === 404;"),
+        missing('not found', 'pm.response.to.be.notFound;'),
+        missing('client error', "pm.test('4xx', () => pm.response.to.be.clientError);"),
+        missing('by its reason', "pm.response.to.have.status('Not Found');"),
       ],
     },
     {
@@ -335,6 +338,23 @@ describe('venomqa import postman: the rules one by one', () => {
     expect(statuses('pm.expect(404 == pm.response.code || pm.response.code === 410).to.be.ok;')).toEqual([404, 410])
     expect(statuses("tests['gone'] = responseCode.code === 410;")).toEqual([410])
     expect(statuses('pm.expect(pm.response.code).to.not.eql(404);')).toEqual([])
+  })
+
+  it("translates Chai-Postman's status properties and a status given by its reason phrase, counting the 4xx and 5xx ones", () => {
+    const t = (line: string) => translateScript(line, 'test')
+    expect(t('pm.response.to.be.notFound;')).toMatchObject({ statuses: [404], untranslated: [] })
+    expect(t('pm.response.to.be.notFound;').lines.join('\n')).toContain('assertStatus(res, 404)')
+    expect(t('pm.response.to.be.unauthorized;').statuses).toEqual([401])
+    expect(t('pm.response.to.be.clientError;')).toMatchObject({ statuses: [400], untranslated: [] })
+    expect(t('pm.response.to.be.clientError;').lines.join('\n')).toContain('assert(res.status >= 400 && res.status < 500, `expected a 4xx status, got ${res.status}`)')
+    expect(t('pm.response.to.be.error;').statuses).toEqual([400])
+    expect(t('pm.response.to.be.success;')).toMatchObject({ statuses: [], untranslated: [] })
+    expect(t('pm.response.to.be.ok;').statuses).toEqual([200])
+    expect(t("pm.response.to.have.status('Not Found');")).toMatchObject({ statuses: [404], untranslated: [] })
+    expect(t("pm.response.to.have.status('Created');").statuses).toEqual([201])
+    // Not a reason phrase HTTP has, a negated property: not translated, and no status counted.
+    expect(t("pm.response.to.have.status('Nope');")).toMatchObject({ statuses: [], untranslated: [expect.any(String)] })
+    expect(t('pm.response.to.not.be.notFound;')).toMatchObject({ statuses: [], untranslated: [expect.any(String)] })
   })
 
   it('counts no status of a check left untranslated: the step still fails on a 4xx or 5xx', () => {

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http'
 import { type Node, parse } from 'acorn'
 import { isSecretKey, looksLikeSecret, redactText } from '@venomqa/core'
 import { commentText, quote } from '../codegen'
@@ -318,27 +319,42 @@ class Translator {
         if (path === 'responseHeaders') return 'res.headers'
         return args[0]?.type === 'Literal' && typeof args[0].value === 'string' ? `res.headers[${quote(args[0].value.toLowerCase())}]` : `res.headers[String(${this.expr(args[0] ?? no())}).toLowerCase()]`
       case 'pm.response.to.have.status': {
-        const status = args[0]?.type === 'Literal' && typeof args[0].value === 'number' ? args[0].value : no('a status that is not a number')
+        const status = statusArgument(args[0])
         this.out.uses.add('assertStatus')
         this.out.statuses.push(status)
         return `assertStatus(res, ${status})`
       }
-      case 'pm.response.to.be.ok':
-        this.out.uses.add('assertStatus')
-        this.out.statuses.push(200)
-        return 'assertStatus(res, 200)'
-      case 'pm.response.to.be.success':
-        this.out.uses.add('assert')
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: generated source
-        return "assert(res.status >= 200 && res.status < 300, `expected a 2xx status, got ${res.status}`)"
       case 'pm.response.to.have.header': {
         this.out.uses.add('assert')
         const name = args[0]?.type === 'Literal' && typeof args[0].value === 'string' ? args[0].value.toLowerCase() : no()
         return `assert(res.headers[${quote(name)}] !== undefined, ${quote(`the response has a ${name} header`)})`
       }
       default:
-        return no()
+        return this.statusProperty(path) ?? no()
     }
+  }
+
+  /**
+   * Chai-Postman's status properties: `pm.response.to.be.notFound` (one status) and
+   * `pm.response.to.be.clientError` (a class). A 4xx or 5xx one counts as asserting that status (see
+   * ScriptTranslation.statuses; a class by its first status), as `to.have.status(404)` does: listed as not
+   * translated, a negative test's step failed on the very answer its test expected.
+   */
+  private statusProperty(path: string): string | undefined {
+    const name = /^pm\.response\.to\.be\.(\w+)$/.exec(path)?.[1]
+    if (name === undefined) return undefined
+    const status = Object.hasOwn(STATUS_OF, name) ? STATUS_OF[name] : undefined
+    if (status !== undefined) {
+      this.out.uses.add('assertStatus')
+      this.out.statuses.push(status)
+      return `assertStatus(res, ${status})`
+    }
+    const range = Object.hasOwn(STATUS_CLASS, name) ? STATUS_CLASS[name] : undefined
+    if (range === undefined) return undefined
+    const [from, to, what] = range
+    this.out.uses.add('assert')
+    if (from >= 400) this.out.statuses.push(from)
+    return `assert(res.status >= ${from} && res.status < ${to}, \`expected ${what} status, got \${res.status}\`)`
   }
 
   /**
@@ -664,4 +680,32 @@ function indent(lines: string[]): string[] {
 /** Lines after the first lose the indentation the statement had in the script. */
 function dedent(text: string, column: number): string[] {
   return text.split('\n').map((line, i) => (i ? line.replace(new RegExp(`^ {0,${column}}`), '') : line))
+}
+
+/** Chai-Postman's properties for one status: `pm.response.to.be.notFound` is a 404. */
+const STATUS_OF: Record<string, number> = { ok: 200, accepted: 202, badRequest: 400, unauthorized: 401, forbidden: 403, notFound: 404, rateLimited: 429 }
+
+/** Chai-Postman's properties for a class of statuses: from, up to (not included), and how a failure names it. */
+const STATUS_CLASS: Record<string, [number, number, string]> = {
+  info: [100, 200, 'a 1xx'],
+  success: [200, 300, 'a 2xx'],
+  redirection: [300, 400, 'a 3xx'],
+  clientError: [400, 500, 'a 4xx'],
+  serverError: [500, 600, 'a 5xx'],
+  error: [400, 600, 'a 4xx or 5xx'],
+}
+
+/**
+ * The status `to.have.status(...)` is given: a number, or a reason phrase as Postman takes it (`'Not
+ * Found'`), looked up in Node's table of them.
+ */
+function statusArgument(arg: any): number {
+  if (arg?.type === 'Literal' && typeof arg.value === 'number') return arg.value
+  if (arg?.type === 'Literal' && typeof arg.value === 'string') {
+    const wanted = arg.value.trim().toLowerCase()
+    const found = Object.entries(STATUS_CODES).find(([, text]) => text?.toLowerCase() === wanted)
+    if (found) return Number(found[0])
+    return no(`a status text that is no HTTP reason phrase (${arg.value})`)
+  }
+  return no('a status that is not a number')
 }
