@@ -178,8 +178,10 @@ class ModelBuilder {
     const earlier = list(j.earlierAttempts).filter((a) => !!a && typeof a === 'object')
     if (earlier.length) out.ea = earlier.map((a, i) => ({ a: typeof a.attempt === 'number' ? a.attempt : i + 1, s: status(a.status), m: redactText(failureLine(a)) }))
     const restored = j.restored
-    if (restored && typeof restored === 'object')
+    if (restored && typeof restored === 'object') {
       out.rt = { cp: BEFORE_JOURNEY_CHECKPOINT, ms: ms(restored.durationMs), be: list(restored.backends).map((b) => [text(b.backend), text(b.mechanism), ms(b.durationMs)]) }
+      if (restored.waitedMs !== undefined) out.rt.w = ms(restored.waitedMs)
+    }
     return out
   }
 
@@ -205,6 +207,7 @@ class ModelBuilder {
         p: list(n.paths).map((p) => this.path(p, journey, path === 'main' ? p.name : `${path} > ${p.name}`, journeyStartedAt)),
       }
       if (n.finalRollback) branch.fr = n.finalRollback.durationMs
+      if (n.finalRollback?.waitedMs !== undefined) branch.fw = ms(n.finalRollback.waitedMs)
       if (n.rollbackBeforeWorkers) branch.wr = n.rollbackBeforeWorkers.durationMs
       if (n.error) branch.e = this.error(n.error)
       return branch
@@ -215,6 +218,7 @@ class ModelBuilder {
     const out: PagePath = { k: 'p', n: text(p.name), s: status(p.status), ms: ms(p.durationMs), x: this.nodes(list(p.nodes), journey, label, journeyStartedAt) }
     if (p.description) out.d = text(p.description)
     if (p.rollback) out.rb = ms(p.rollback.durationMs)
+    if (p.rollback?.waitedMs !== undefined) out.rw = ms(p.rollback.waitedMs)
     if (p.error) out.e = this.error(p.error)
     return out
   }

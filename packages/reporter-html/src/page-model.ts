@@ -87,6 +87,8 @@ export interface PagePath {
   ms: number
   /** rollback before the path, ms */
   rb?: number
+  /** of `rb`, the wait for requests that outlived their steps, ms (RollbackTiming.waitedMs) */
+  rw?: number
   x: PageNode[]
   e?: PageError
 }
@@ -100,6 +102,8 @@ export interface PageBranch {
   p: PagePath[]
   /** the rollback after the last path, ms */
   fr?: number
+  /** of `fr`, the wait for requests that outlived their steps, ms */
+  fw?: number
   /** paths on workers: the rollback of the branch's own line before the workers copied it, ms */
   wr?: number
   e?: PageError
@@ -145,6 +149,8 @@ export interface PageRestore {
   ms: number
   /** [backend, mechanism, ms] */
   be: [string, string, number][]
+  /** of `ms`, the wait for requests that outlived their steps */
+  w?: number
 }
 
 export interface PageIssue {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { type ExplorationResult, type RunResult, summarize } from '@venomqa/core'
+import { type BranchResult, type ExplorationResult, type RunResult, summarize } from '@venomqa/core'
 import { explorationRun, leakedExplorationSecrets } from '@venomqa/fixtures'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -48,6 +48,26 @@ describeBrowser('HTML report in headless Chromium', () => {
   })
   afterAll(async () => {
     await browser?.close()
+  })
+
+  it("says a rollback's wait for requests that outlived their steps apart from its backends' times", async () => {
+    const result = checkoutRun()
+    const cart = result.journeys[0]!.nodes.find((n): n is BranchResult => n.kind === 'branch')!
+    cart.paths[0]!.rollback = { ...cart.paths[0]!.rollback!, durationMs: 990, waitedMs: 980 }
+    cart.finalRollback = { durationMs: 5, backends: [], waitedMs: 3 }
+    result.journeys[1]!.restored = { durationMs: 7, backends: [{ backend: 'postgres', mechanism: 'snapshot', durationMs: 1 }], waitedMs: 6 }
+    const { page, problems } = await openReport(browser, 'waited', result)
+    try {
+      await expect.poll(() => pathRow(page, 'pay_by_card').locator('> .row .flag').textContent()).toBe('rollback 990 ms, 980 ms waiting for requests that outlived their steps')
+      expect(await pathRow(page, 'bad_card').locator('> .row .flag').textContent()).toBe('rollback 4 ms')
+      const flags = journeyPanel(page, 'checkout').locator('li.branch', { has: page.locator('> .row .n', { hasText: 'from cart_ready' }) }).locator('> .row .flag')
+      expect(await flags.allTextContents()).toEqual(['rollback before the workers 3 ms', 'final rollback 5 ms, 3 ms waiting for requests that outlived their steps'])
+      const restored = journeyPanel(page, 'todos').locator('.body > .row.restore')
+      expect(await restored.locator('.muted').textContent()).toBe('postgres (snapshot, 1 ms), 6 ms waiting for requests that outlived their steps')
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
   })
 
   it('shows a run with failures and a nested branch: expand a failed step, filter to failures', async () => {

@@ -94,7 +94,7 @@ export class TreeRenderer {
    * console prints it: `↺ rollback to venomqa:before-journey (restore)`, each backend's time, the whole time.
    */
   restore(r: PageRestore): HTMLDivElement {
-    const backends = r.be.map(([name, mechanism, ms]) => `${name} (${mechanism}, ${formatMs(ms)})`).join(', ')
+    const backends = [...r.be.map(([name, mechanism, ms]) => `${name} (${mechanism}, ${formatMs(ms)})`), ...waitedText(r.w)].join(', ')
     return el('div', 'row restore', [
       el('span', 'icon passed', '\u21ba'),
       el('span', 'kind', 'rollback'),
@@ -131,7 +131,7 @@ export class TreeRenderer {
         el('span', 'n', `from ${b.cp}`),
         el('span', 'muted', `${passed} of ${plural(b.p.length, 'path')} passed`),
         typeof b.wr === 'number' ? flag(`rollback before the workers ${formatMs(b.wr)}`) : null,
-        typeof b.fr === 'number' ? flag(`final rollback ${formatMs(b.fr)}`) : null,
+        typeof b.fr === 'number' ? flag(`final rollback ${formatMs(b.fr)}${waitedText(b.fw).map((w) => `, ${w}`).join('')}`) : null,
         el('span', 'ms', formatMs(b.ms)),
       ]),
     )
@@ -150,7 +150,7 @@ export class TreeRenderer {
         el('span', 'kind', 'path'),
         el('span', 'n', p.n),
         p.d ? el('span', 'muted', p.d) : null,
-        typeof p.rb === 'number' ? flag(`rollback ${formatMs(p.rb)}`) : null,
+        typeof p.rb === 'number' ? flag(`rollback ${formatMs(p.rb)}${waitedText(p.rw).map((w) => `, ${w}`).join('')}`) : null,
         el('span', 'ms', formatMs(p.ms)),
       ]),
     )
@@ -162,4 +162,12 @@ export class TreeRenderer {
     ol.appendChild(li)
     return { node: p, li, kids }
   }
+}
+
+/**
+ * A rollback's wait for requests that outlived their steps, said apart from its backends' times as the
+ * console says it: the time is no backend's, and a path after another's timed-out step looked slow for it.
+ */
+function waitedText(waited: number | undefined): string[] {
+  return typeof waited === 'number' ? [`${formatMs(waited)} waiting for requests that outlived their steps`] : []
 }
