@@ -239,6 +239,35 @@ const collectionOf = (items: Array<Request | Folder>, fields: Partial<Collection
 const contentOf = (c: Collection) => importCollection(c).files.map((f) => f.content).join('\n')
 
 describe('venomqa import postman: the rules one by one', () => {
+  it('a variable sent as the whole value of a secret field (JSON body, form body, query) is a secret, whatever its name', () => {
+    const c = collectionOf(
+      [
+        request('json', { body: { mode: 'raw', language: 'json', raw: '{"email": "{{email}}", "password": "{{pw}}", "pin": {{code}}, "note": "x {{nt}}"}' } }),
+        request('form', { body: { mode: 'urlencoded', fields: [{ key: 'client_secret', value: '{{cs}}' }, { key: 'client_id', value: '{{cid}}' }] } }),
+        request('query', { url: '{{baseUrl}}/x?api_key={{k}}&page={{pg}}' }),
+      ],
+      {
+        variables: [
+          { key: 'baseUrl', value: 'http://api.test' },
+          { key: 'email', value: 'ada@example.test' },
+          { key: 'pw', value: 'hunter2-plain' },
+          { key: 'code', value: '48213907' },
+          { key: 'nt', value: 'a note' },
+          { key: 'cs', value: 'client-secret-9931' },
+          { key: 'cid', value: 'client-id-1' },
+          { key: 'k', value: 'querykey-77231' },
+          { key: 'pg', value: '2' },
+        ],
+      },
+    )
+    const { files, secrets } = importCollection(c)
+    const content = files.map((f) => f.content).join('\n')
+    for (const secret of ['hunter2-plain', '48213907', 'client-secret-9931', 'querykey-77231']) expect(content).not.toContain(secret)
+    expect(secrets.map((s) => s.name).sort()).toEqual(['VENOMQA_SECRET_CODE', 'VENOMQA_SECRET_CS', 'VENOMQA_SECRET_K', 'VENOMQA_SECRET_PW'])
+    // Plain fields, and a secret-looking one the variable is only part of, keep their values in the file.
+    for (const plain of ['ada@example.test', "'a note'", 'client-id-1', "pg: '2'"]) expect(content).toContain(plain)
+  })
+
   it('a variable sent as an auth credential or a secret header value is a secret, whatever its name', () => {
     const bearer: Auth = { type: 'bearer', fields: { token: '{{myBearer}}' } }
     const apikey: Auth = { type: 'apikey', fields: { key: 'X-Key', value: '{{plain}}' } }

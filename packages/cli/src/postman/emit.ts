@@ -128,11 +128,32 @@ function credentialVariables(root: Folder): Set<string> {
       else {
         addAuth(item.auth)
         for (const h of item.headers) if (isSecretHeader(h.key)) for (const name of headerCredentialVariables(h.key, h.value)) found.add(name)
+        for (const name of fieldCredentialVariables(item)) found.add(name)
       }
     }
   }
   visit(root)
   return found
+}
+
+/**
+ * The variables a request sends as the whole value of a field whose name is secret by core's key rule: a
+ * JSON body's `"password": "{{pw}}"` (quoted or not), a form body's `client_secret={{cs}}`, a query's
+ * `?api_key={{k}}`. Named plainly, their values were written into the journey file, which is meant to be
+ * committed.
+ */
+function fieldCredentialVariables(request: Request): string[] {
+  const found: string[] = []
+  const { body } = request
+  if (body?.mode === 'raw' && body.raw)
+    for (const m of body.raw.matchAll(/"((?:[^"\\]|\\.)+)"\s*:\s*("?)\{\{([^{}]+)\}\}\2\s*(?=[,}\]])/g))
+      if (isSecretKey(m[1]!)) found.push(m[3]!.trim())
+  for (const field of body?.mode === 'urlencoded' ? (body.fields ?? []) : []) {
+    const name = onlyVariable(field.value)
+    if (name && isSecretKey(field.key)) found.push(name)
+  }
+  for (const m of request.url.matchAll(/[?&]([^=&#]+)=\{\{([^{}]+)\}\}(?=&|#|$)/g)) if (isSecretKey(m[1]!)) found.push(m[2]!.trim())
+  return found.filter((name) => !name.startsWith('$'))
 }
 
 /** The variable `text` is, alone (spaces around it aside); none for a dynamic one (`{{$guid}}`), which holds no credential. */
