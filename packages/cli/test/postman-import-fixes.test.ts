@@ -117,6 +117,7 @@ const COLLECTION = {
         missing('not found', 'pm.response.to.be.notFound;'),
         missing('client error', "pm.test('4xx', () => pm.response.to.be.clientError);"),
         missing('by its reason', "pm.response.to.have.status('Not Found');"),
+        missing('status text', "pm.expect(pm.response.status).to.eql('Not Found');"),
       ],
     },
     {
@@ -384,6 +385,11 @@ describe('venomqa import postman: the rules one by one', () => {
     // Not a reason phrase HTTP has, a negated property: not translated, and no status counted.
     expect(t("pm.response.to.have.status('Nope');")).toMatchObject({ statuses: [], untranslated: [expect.any(String)] })
     expect(t('pm.response.to.not.be.notFound;')).toMatchObject({ statuses: [], untranslated: [expect.any(String)] })
+    // Postman's `status` is the reason phrase: compared as such, and counted by the code it names.
+    const text = t("pm.expect(pm.response.status).to.eql('Not Found');")
+    expect(text).toMatchObject({ statuses: [404], untranslated: [] })
+    expect(text.lines.join('\n')).toContain("(STATUS_CODES[res.status] ?? '')")
+    expect(t("pm.expect(pm.response.status).to.be.oneOf(['Not Found', 'Gone']);").statuses).toEqual([404, 410])
   })
 
   it('counts no status of a check left untranslated: the step still fails on a 4xx or 5xx', () => {

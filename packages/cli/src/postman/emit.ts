@@ -276,6 +276,7 @@ class JourneyWriter {
     const secrets = this.secretEnvs()
     lines.push(...secretsHeader(secrets))
     if (this.uses.has('randomUUID')) lines.push("import { randomUUID } from 'node:crypto'")
+    if (this.uses.has('STATUS_CODES')) lines.push("import { STATUS_CODES } from 'node:http'")
     // The file's secrets are masked in every output once read (see secretsReader).
     // jsonVariable masks a secret's parsed parts: a value a script set may be a known secret too.
     if (secrets.length || this.uses.has('jsonVariable')) core.splice(core.indexOf('step'), 0, 'knownSecrets')

@@ -314,6 +314,10 @@ class Translator {
       case 'pm.response.code':
       case 'responseCode.code':
         return 'res.status'
+      // Postman's `status` is the reason phrase (`'Not Found'`), the code's text in Node's table too.
+      case 'pm.response.status':
+        this.out.uses.add('STATUS_CODES')
+        return "(STATUS_CODES[res.status] ?? '')"
       case 'pm.response.headers.get':
       case 'responseHeaders':
         if (path === 'responseHeaders') return 'res.headers'
@@ -491,6 +495,11 @@ class Translator {
       if (EQUAL_WORDS.has(word)) return numbers([args[0]])
       if (word === 'oneOf' && args[0]?.type === 'ArrayExpression') return numbers(args[0].elements)
     }
+    // `pm.expect(pm.response.status).to.eql('Not Found')`: the status by its reason phrase.
+    if (actualNode?.type === 'MemberExpression' && this.calleePath(actualNode) === 'pm.response.status') {
+      if (EQUAL_WORDS.has(word)) return reasonStatuses([args[0]])
+      if (word === 'oneOf' && args[0]?.type === 'ArrayExpression') return reasonStatuses(args[0].elements)
+    }
     return word === 'true' || word === 'ok' ? this.comparedStatuses(actualNode) : []
   }
 
@@ -656,6 +665,11 @@ function boundNames(pattern: any): string[] {
 const EQUAL_WORDS = new Set(['eql', 'eqls', 'equal', 'equals', 'eq'])
 
 /** The numbers among literal nodes (`404` of `eql(404)`); anything else is left out. */
+/** The statuses whose reason phrases the string literals among `nodes` are (`'Not Found'` is 404). */
+function reasonStatuses(nodes: any[]): number[] {
+  return nodes.flatMap((n) => (n?.type === 'Literal' && typeof n.value === 'string' ? (statusOfReason(n.value) ?? []) : []))
+}
+
 function numbers(nodes: any[]): number[] {
   return nodes.flatMap((n) => (n?.type === 'Literal' && typeof n.value === 'number' ? [n.value] : []))
 }
@@ -701,11 +715,13 @@ const STATUS_CLASS: Record<string, [number, number, string]> = {
  */
 function statusArgument(arg: any): number {
   if (arg?.type === 'Literal' && typeof arg.value === 'number') return arg.value
-  if (arg?.type === 'Literal' && typeof arg.value === 'string') {
-    const wanted = arg.value.trim().toLowerCase()
-    const found = Object.entries(STATUS_CODES).find(([, text]) => text?.toLowerCase() === wanted)
-    if (found) return Number(found[0])
-    return no(`a status text that is no HTTP reason phrase (${arg.value})`)
-  }
+  if (arg?.type === 'Literal' && typeof arg.value === 'string') return statusOfReason(arg.value) ?? no(`a status text that is no HTTP reason phrase (${arg.value})`)
   return no('a status that is not a number')
+}
+
+/** The status whose reason phrase `text` is, in Node's table (`'not found'` too), or undefined. */
+function statusOfReason(text: string): number | undefined {
+  const wanted = text.trim().toLowerCase()
+  const found = Object.entries(STATUS_CODES).find(([, reason]) => reason?.toLowerCase() === wanted)
+  return found ? Number(found[0]) : undefined
 }
