@@ -65,7 +65,13 @@ export abstract class MailClientBase implements MailPort {
   protected abstract fetch(filter: EmailFilter): Promise<CaughtEmail[]>
   protected abstract glance(): Promise<MailboxGlance>
   abstract deleteAll(): Promise<void>
-  abstract healthCheck(): Promise<boolean>
+  /** Why the mail server is not usable (it does not answer, or is no mail API of this kind); undefined when it is. */
+  abstract healthProblem(): Promise<string | undefined>
+
+  /** True when the mail server answers as one of its kind (see healthProblem, which says why not). */
+  async healthCheck(): Promise<boolean> {
+    return (await this.healthProblem()) === undefined
+  }
 
   /** Mails that match, newest first. */
   async list(filter: EmailFilter = {}): Promise<CaughtEmail[]> {

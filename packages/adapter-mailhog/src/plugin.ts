@@ -162,7 +162,7 @@ export const mailPlugin = definePlugin({
       const client = catcher.client({ pollIntervalMs: options.pollIntervalMs, defaultTimeoutMs: options.defaultTimeoutMs, requestTimeoutMs: options.requestTimeoutMs })
       api.addPort(portName, client)
       api.addStateBackend(catcher.stateBackend(portName === 'mail' ? 'mail-catcher' : `mail-catcher:${portName}`))
-      api.addHealthCheck(`mail catcher (${catcher.smtpUrl}, API ${catcher.apiUrl})`, () => client.healthCheck())
+      api.addHealthCheck(`mail catcher (${catcher.smtpUrl}, API ${catcher.apiUrl})`, healthOf(client))
       api.log.info(`mail catcher: SMTP ${catcher.smtpUrl}, API ${catcher.apiUrl}`)
       return
     }
@@ -179,10 +179,15 @@ export const mailPlugin = definePlugin({
       mode === 'mailhog' ? new MailHogClient(clientOptions) : new MailpitClient(clientOptions)
     api.onClose(() => client.close())
     api.addPort(portName, client)
-    api.addHealthCheck(`${mode} (${client.location})`, () => client.healthCheck())
+    api.addHealthCheck(`${mode} (${client.location})`, healthOf(client))
     if (options.rollback) api.addStateBackend(new RemoteMailboxState(client, `${mode}:${portName}`))
   },
 })
+
+/** The plugin's health check: true, or why not, which `venomqa doctor` shows (a bare false said only "unhealthy"). */
+function healthOf(client: { healthProblem(): Promise<string | undefined> }): () => Promise<true | string> {
+  return async () => (await client.healthProblem()) ?? true
+}
 
 /** Put an environment variable back, unless someone else changed it meanwhile. */
 function restoreEnv(key: string, ours: string, previous: string | undefined): void {

@@ -1,7 +1,7 @@
 import net from 'node:net'
 import { ConfigError, PLUGIN_API_VERSION, PluginError, type MailPort, errorKindOf, isPlugin } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
-import { freePort, startSilentServer } from '@venomqa/test-utils'
+import { CLOSED_PORT, freePort, startSilentServer } from '@venomqa/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
 import mailPlugin, { CatcherMailClient, MailHogClient, MailpitClient, startMailCatcher } from '../src'
 import { accepts, deliver } from './helpers'
@@ -40,7 +40,7 @@ describe('the mail plugin', () => {
     expect(await runner.close()).toEqual([])
     expect(await accepts(smtpPort)).toBe(false)
     expect(await accepts(httpPort)).toBe(false)
-    expect(await check()).toBe(false)
+    expect(await check()).toBe('the mail catcher is closed')
     expect(process.env.VENOMQA_SMTP_URL).toBeUndefined()
     expect(process.env.VENOMQA_MAIL_API_URL).toBeUndefined()
   })
@@ -78,6 +78,26 @@ describe('the mail plugin', () => {
       expect(await accepts(smtpPort)).toBe(false)
     } finally {
       blocker.close()
+    }
+  })
+
+  it("mode mailhog / mailpit: the health check says why a server is unusable (nothing listening, not a mail API), as doctor shows it", async () => {
+    const catcher = await startMailCatcher()
+    try {
+      for (const mode of ['mailhog', 'mailpit'] as const) {
+        for (const [url, reason] of [
+          [`http://127.0.0.1:${CLOSED_PORT}`, /ECONNREFUSED/],
+          [`${catcher.apiUrl}/not-here`, /answered 404/],
+        ] as const) {
+          const runner = createRunner({ plugins: [[mailPlugin, { mode, url }]] })
+          await runner.init()
+          const said = await [...runner.registry.healthChecks.values()][0]!()
+          expect(said, `${mode} at ${url}`).toEqual(expect.stringMatching(reason))
+          await runner.close()
+        }
+      }
+    } finally {
+      await catcher.close()
     }
   })
 

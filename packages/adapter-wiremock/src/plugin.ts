@@ -40,7 +40,7 @@ export const wiremockPluginOptions = z
       z.string().check(
         z.regex(/^https?:\/\/[^/]/, { error: 'expected an http:// or https:// URL' }),
         // fetch refuses a URL with credentials before it connects: every call would fail as "not reachable".
-        z.refine((u) => redactCredentials(u) === u, { error: "expected a URL without user:password@ (WireMock's admin API is reached without credentials)" }),
+        z.refine((u) => redactCredentials(u) === u, { error: "expected a URL with no user name or password in it (WireMock's admin API is reached without credentials)" }),
       ),
     ),
     /** Start WireMock from the `wiremock` npm package's jar with the machine's Java; stopped when the run ends. */

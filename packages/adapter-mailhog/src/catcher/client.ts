@@ -49,8 +49,8 @@ export class CatcherMailClient extends MailClientBase {
   }
 
   /** True while the catcher's SMTP and HTTP servers listen. */
-  async healthCheck(): Promise<boolean> {
-    return this.#isOpen()
+  async healthProblem(): Promise<string | undefined> {
+    return this.#isOpen() ? undefined : 'the mail catcher is closed'
   }
 
   protected async glance(): Promise<MailboxGlance> {

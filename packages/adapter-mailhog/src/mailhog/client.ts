@@ -1,4 +1,4 @@
-import type { EmailFilter } from '@venomqa/core'
+import { type EmailFilter, errorMessage } from '@venomqa/core'
 import type { MailboxGlance } from '../mail-client'
 import { type CaughtEmail, bareAddress, decodeEncodedWords, emailFromParsed, parseMessage } from '../mime'
 import { RemoteMailClient } from '../remote-common'
@@ -89,12 +89,12 @@ export class MailHogClient extends RemoteMailClient {
     }
   }
 
-  async healthCheck(): Promise<boolean> {
+  async healthProblem(): Promise<string | undefined> {
     try {
       const page = await this.api.getJson<MailHogMessages>('/api/v2/messages', { limit: 1 })
-      return typeof page?.total === 'number'
-    } catch {
-      return false
+      return typeof page?.total === 'number' ? undefined : `${this.location} answered /api/v2/messages without a message count: is it MailHog?`
+    } catch (err) {
+      return errorMessage(err)
     }
   }
 

@@ -1,4 +1,4 @@
-import type { EmailAttachment, EmailFilter } from '@venomqa/core'
+import { type EmailAttachment, type EmailFilter, errorMessage } from '@venomqa/core'
 import { matchesFilter } from '../filter'
 import type { MailboxGlance } from '../mail-client'
 import { type CaughtEmail, decodeEncodedWords } from '../mime'
@@ -108,12 +108,12 @@ export class MailpitClient extends RemoteMailClient {
     return { total: page.total, newest: (page.messages ?? []).map(summaryAsEmail) }
   }
 
-  async healthCheck(): Promise<boolean> {
+  async healthProblem(): Promise<string | undefined> {
     try {
       const info = await this.info()
-      return typeof info?.Messages === 'number'
-    } catch {
-      return false
+      return typeof info?.Messages === 'number' ? undefined : `${this.location} answered /api/v1/info without a message count: is it Mailpit?`
+    } catch (err) {
+      return errorMessage(err)
     }
   }
 

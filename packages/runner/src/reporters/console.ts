@@ -274,6 +274,14 @@ function leaf(path: string): string {
   return parts[parts.length - 1] ?? path
 }
 
+/**
+ * A message of several lines (an assertion that quotes a mail body, an API's error page), each line after
+ * the first indented as the first is: at column 0, they broke the tree of steps and the Issues list.
+ */
+function underEachOther(text: string, pad: string): string {
+  return text.includes('\n') ? text.replace(/\n/g, `\n${pad}`) : text
+}
+
 function backendsText(backends: readonly BackendTiming[]): string {
   return backends.map((b) => `${backendLabel(b.backend, b.mechanism)} ${formatDuration(b.durationMs)}`).join(', ')
 }
@@ -330,7 +338,7 @@ class LineFormatter {
       .filter(Boolean)
       .join(', ')
     const lines = [`${pad}${this.status(r.status)} ${r.name}${http} ${this.p.dim(formatDuration(r.durationMs))}${flags ? ` ${this.p.yellow(`(${flags})`)}` : ''}`]
-    if (r.status === 'failed' && r.error) lines.push(`${pad}  ${this.p.red(redactFreeText(r.error.message))}`)
+    if (r.status === 'failed' && r.error) lines.push(`${pad}  ${this.p.red(underEachOther(redactFreeText(r.error.message), `${pad}  `))}`)
     if (r.status === 'failed' && this.verbose && r.error?.stack) lines.push(...stackFrames(r.error.stack).map((frame) => this.p.dim(`${pad}    ${redactFreeText(frame)}`)))
     if (r.status === 'failed' || this.verbose) lines.push(...this.exchange(r, `${pad}  `))
     if (r.status === 'failed' && raw) lines.push(...this.reproduce(raw, `${pad}  `))
@@ -522,7 +530,7 @@ class LineFormatter {
         const colour = severityColour(i.severity, p)
         const where = [i.journey, i.path !== 'main' ? i.path : '', i.step].filter(Boolean).join(' › ')
         lines.push(`  ${colour(SEVERITY_MARK[i.severity])} ${p.bold(where || i.source)} [${colour(i.severity)}] ${p.dim(i.source)}`)
-        lines.push(`      ${redactFreeText(i.error)}`)
+        lines.push(`      ${underEachOther(redactFreeText(i.error), '      ')}`)
         // A failed step's exchange was printed with the step already; other issues show theirs here.
         if (i.request && i.source !== 'step') lines.push(...this.exchange({ request: i.request, response: i.response }, '      '))
         lines.push(`      ${p.cyan('Suggestion:')} ${i.suggestion}`)
@@ -563,7 +571,7 @@ function explorationSummary(x: ExplorationResult, p: Palette): string[] {
     const reproduced = v.reproduced.attempts ? `reproduced ${v.reproduced.failures}/${v.reproduced.attempts}` : 'not confirmed'
     lines.push(`  ${p.red('✗')} ${p.bold(v.invariant)} [${v.severity}] ${v.flaky ? p.yellow(`flaky, ${reproduced}`) : p.dim(reproduced)}`)
     lines.push(`      ${v.sequence.map((step) => step.action).join(' → ')}${shrinkingNote(v, p)}`)
-    lines.push(`      ${redactFreeText(v.message)}`)
+    lines.push(`      ${underEachOther(redactFreeText(v.message), '      ')}`)
     if (v.emittedFile) lines.push(`      ${p.cyan('regression journey:')} ${v.emittedFile}`)
   }
   return lines

@@ -128,6 +128,17 @@ describe('console reporter', () => {
     expect(await liveLines(failed)).not.toContain('journey.ts:8:53')
   })
 
+  it("indents every line of a failed step's message of several lines under its first", async () => {
+    const failed = stepResult({ name: 'mail', status: 'failed', error: { kind: 'assertion', message: 'unexpected mail: Hi!\nReset: http://app/reset\nBye' } })
+    expect(await liveLines(failed)).toContain('  ✗ mail 3 ms\n    unexpected mail: Hi!\n    Reset: http://app/reset\n    Bye\n')
+    // And in the Issues list at the end.
+    const run = sampleRun()
+    run.issues.push(makeIssue({ journey: '', path: '', step: 'run', severity: 'high', kind: 'hook', error: 'first line\nsecond line', source: 'runner' }))
+    const out = capture(false)
+    const rendered = await createConsoleReporter({ stream: out.stream }).render!(run, {} as never)
+    expect(`${out.text()}${rendered ?? ''}`).toContain('      first line\n      second line\n')
+  })
+
   it('shows the failed request with headers and body redacted', async () => {
     const out = capture(false)
     const r = createConsoleReporter({ stream: out.stream })
