@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { ConfigError, PLUGIN_API_VERSION, type PluginCommand, PluginError, definePlugin, errorMessage, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
+import { ConfigError, PLUGIN_API_VERSION, type PluginCommand, PluginError, definePlugin, errorMessage, optionPath, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { type MailCatcher, startMailCatcher } from './catcher'
@@ -139,7 +139,7 @@ export const mailPlugin = definePlugin({
   apiVersion: PLUGIN_API_VERSION,
   options: mailPluginOptions,
   commands(api) {
-    api.addCommand('mail-catcher', mailCatcherCommand)
+    api.addCommand('mail-catcher', mailCatcherCommand(api.options))
   },
   async setup(api) {
     const options = api.options
@@ -149,6 +149,11 @@ export const mailPlugin = definePlugin({
       try {
         catcher = await startMailCatcher({ smtpPort: options.smtpPort, httpPort: options.httpPort, host: options.host })
       } catch (err) {
+        // A port taken, a host this machine does not have: the option's mistake, named where it was written
+        // (`plugins[0].smtpPort`), as the schema names the others; it was told at the plugin's entry.
+        const key = err instanceof ConfigError ? err.where : undefined
+        if (key !== undefined && (EMBEDDED_ONLY as readonly string[]).includes(key) && api.where !== undefined)
+          throw new ConfigError(errorMessage(err), { where: optionPath(api.where, [key]), cause: err })
         fail(errorMessage(err))
       }
       const previous = { smtp: process.env.VENOMQA_SMTP_URL, api: process.env.VENOMQA_MAIL_API_URL }
@@ -196,18 +201,29 @@ function restoreEnv(key: string, ours: string, previous: string | undefined): vo
   else process.env[key] = previous
 }
 
-/** `venomqa mail-catcher`: the embedded catcher in the foreground until Ctrl-C (docs/cli.md). */
-const mailCatcherCommand: PluginCommand = {
-  description: 'run the embedded mail catcher (SMTP + MailHog and Mailpit APIs) until Ctrl-C',
-  options: [
-    { flags: '--smtp-port <port>', description: 'SMTP port', default: '1025' },
-    { flags: '--http-port <port>', description: 'HTTP API port', default: '8025' },
-    { flags: '--host <host>', description: 'address to listen on', default: '127.0.0.1' },
-  ],
-  async run({ options, stdout }) {
-    const args: string[] = []
-    for (const [flag, key] of [['--smtp-port', 'smtpPort'], ['--http-port', 'httpPort'], ['--host', 'host']] as const)
-      if (typeof options[key] === 'string') args.push(flag, options[key])
-    await serveMailCatcher(args, { stdout })
-  },
+/**
+ * `venomqa mail-catcher`: the embedded catcher in the foreground until Ctrl-C (docs/cli.md). Its ports
+ * and host default to the config's entry of the plugin (`smtpPort`, `httpPort`, `host`), the ones the
+ * app is given, then to MailHog's and Mailpit's 1025 and 8025: it listened on those whatever the config said.
+ */
+function mailCatcherCommand(configured: { smtpPort?: number; httpPort?: number; host?: string }): PluginCommand {
+  return {
+    description: 'run the embedded mail catcher (SMTP + MailHog and Mailpit APIs) until Ctrl-C',
+    options: [
+      { flags: '--smtp-port <port>', description: 'SMTP port', default: String(configured.smtpPort ?? 1025) },
+      { flags: '--http-port <port>', description: 'HTTP API port', default: String(configured.httpPort ?? 8025) },
+      { flags: '--host <host>', description: 'address to listen on', default: configured.host ?? '127.0.0.1' },
+    ],
+    async run({ options, args: given, stdout }) {
+      // `mail-catcher 1026` meant a port, and started on 1025 without a word.
+      if (given.length)
+        throw new ConfigError(`venomqa mail-catcher takes no arguments, got ${given.map((a) => JSON.stringify(a)).join(' ')}: give the ports as --smtp-port and --http-port`, {
+          where: given[0],
+        })
+      const args: string[] = []
+      for (const [flag, key] of [['--smtp-port', 'smtpPort'], ['--http-port', 'httpPort'], ['--host', 'host']] as const)
+        if (typeof options[key] === 'string') args.push(flag, options[key])
+      await serveMailCatcher(args, { stdout })
+    },
+  }
 }

@@ -67,7 +67,9 @@ describe('the mail plugin', () => {
     try {
       const runner = createRunner({ plugins: [[mailPlugin, { smtpPort: port, httpPort }]] })
       const err = await runner.init().catch((e) => e)
-      expect(err).toBeInstanceOf(PluginError)
+      // The option's mistake, named where it was written, as the schema names the others.
+      expect(err).toBeInstanceOf(ConfigError)
+      expect(err.where).toBe('plugins[0].smtpPort')
       expect(err.message).toMatch(new RegExp(`cannot start the SMTP server: port ${port} on 127\\.0\\.0\\.1 is already in use`))
       await runner.close()
       expect(await accepts(httpPort)).toBe(false)
@@ -192,6 +194,19 @@ describe('the mail plugin', () => {
     const embedded = createRunner({ plugins: [[mailPlugin, { requestTimeoutMs: 5000 }]] })
     await embedded.init()
     await embedded.close()
+  })
+
+  it("`venomqa mail-catcher` listens where the config's entry says by default, and refuses arguments it would ignore", async () => {
+    const runner = createRunner({ plugins: [[mailPlugin, { smtpPort: 47026, httpPort: 47027, host: '127.0.0.2' }]] })
+    const { command } = (await runner.commands()).get('mail-catcher')!
+    expect(command.options).toMatchObject([{ default: '47026' }, { default: '47027' }, { default: '127.0.0.2' }])
+    const err = await Promise.resolve(command.run({ options: {}, args: ['1026'], stdout: { write: () => true }, stderr: { write: () => true }, cwd: process.cwd() } as never)).catch((e) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect(err.message).toBe('venomqa mail-catcher takes no arguments, got "1026": give the ports as --smtp-port and --http-port')
+    // One port for both is said as such, not as a port another catcher holds.
+    const same = await startMailCatcher({ smtpPort: 47030, httpPort: 47030 }).catch((e) => e)
+    expect(same).toMatchObject({ where: 'httpPort', message: 'mail catcher: the SMTP and HTTP ports are both 47030: give them different ones (or 0 for a free one)' })
+    await runner.close()
   })
 
   it('adds `venomqa mail-catcher` through its commands hook, without setting anything up', async () => {

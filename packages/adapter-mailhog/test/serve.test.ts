@@ -32,7 +32,9 @@ describe('serveMailCatcher (the catcher as a foreground service)', () => {
       for (const [options, where, what] of [
         [{ smtpPort: String(taken), httpPort: String(free) }, '--smtp-port', `cannot start the SMTP server: port ${taken} on 127.0.0.1 is already in use`],
         [{ smtpPort: String(free), httpPort: String(taken) }, '--http-port', `cannot start the HTTP server: port ${taken} on 127.0.0.1 is already in use`],
-        [{ smtpPort: String(free), httpPort: String(free), host: '10.255.255.1' }, '--host', 'cannot start the SMTP server'],
+        [{ smtpPort: String(free), httpPort: '0', host: '10.255.255.1' }, '--host', 'cannot start the SMTP server'],
+        // One port for both, named at the second flag.
+        [{ smtpPort: String(free), httpPort: String(free) }, '--http-port', `the SMTP and HTTP ports are both ${free}`],
       ] as const) {
         const err = await run(options)
         expect(err, JSON.stringify(options)).toBeInstanceOf(ConfigError)

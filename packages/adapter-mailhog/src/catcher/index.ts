@@ -102,6 +102,10 @@ export async function startMailCatcher(options: MailCatcherOptions = {}): Promis
     if (v !== undefined && (!Number.isInteger(v) || v < 0 || v > 65535))
       throw new ConfigError(`mail catcher: ${key} must be a port number from 0 to 65535, got ${JSON.stringify(v)}`, { where: key })
   }
+  // One port for both: the HTTP server found it taken by the SMTP server just started, and the message
+  // blamed "MailHog, Mailpit or another catcher".
+  if (options.smtpPort !== undefined && options.smtpPort !== 0 && options.smtpPort === options.httpPort)
+    throw new ConfigError(`mail catcher: the SMTP and HTTP ports are both ${options.smtpPort}: give them different ones (or 0 for a free one)`, { where: 'httpPort' })
   const store = new MessageStore(options.hostname)
   const smtp = createCatcherSmtpServer(store)
   const web = createCatcherHttpServer(store, { tls: options.tls, auth: options.auth })
