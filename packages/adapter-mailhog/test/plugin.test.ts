@@ -1,5 +1,5 @@
 import net from 'node:net'
-import { ConfigError, PLUGIN_API_VERSION, PluginError, type MailPort, errorKindOf, isPlugin } from '@venomqa/core'
+import { ConfigError, PLUGIN_API_VERSION, type MailPort, errorKindOf, isPlugin } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { CLOSED_PORT, freePort, startSilentServer } from '@venomqa/test-utils'
 import { afterEach, describe, expect, it } from 'vitest'
