@@ -1,5 +1,5 @@
 import type { OutgoingEmail } from '@venomqa/core'
-import { VenomError, errorMessage } from '@venomqa/core'
+import { VenomError, errorMessage, refuseUnknownEmailFields } from '@venomqa/core'
 import type { Transporter } from 'nodemailer'
 import type SMTPTransport from 'nodemailer/lib/smtp-transport'
 import { lazyRequire } from './lazy-require'
@@ -28,11 +28,14 @@ export class SmtpSender {
   }
 
   async send(mail: OutgoingEmail): Promise<void> {
+    refuseUnknownEmailFields(mail)
     this.#transport ??= nodemailer().createTransport(smtpTransportOptions(this.smtpUrl, this.#tls, this.#timeoutMs))
     try {
       await this.#transport.sendMail({
         from: mail.from,
         to: mail.to,
+        cc: mail.cc,
+        bcc: mail.bcc,
         subject: mail.subject,
         text: mail.text,
         html: mail.html,

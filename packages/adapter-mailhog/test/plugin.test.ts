@@ -103,6 +103,26 @@ describe('the mail plugin', () => {
     }
   })
 
+  it('send() sends cc and bcc, which the catcher finds by `to`, and refuses a field it would not send', async () => {
+    const catcher = await startMailCatcher()
+    try {
+      for (const Client of [MailHogClient, MailpitClient]) {
+        const client = new Client({ url: catcher.apiUrl, smtp: catcher.smtpUrl })
+        const subject = `cc and bcc via ${Client.name}`
+        await client.send({ from: 'qa@example.com', to: 'a@example.com', cc: 'copy@example.com', bcc: ['hidden@example.com'], subject, text: 'x' })
+        expect((await client.list({ to: 'copy@example.com', subject })).map((m) => m.cc)).toEqual([['copy@example.com']])
+        expect((await client.list({ to: 'hidden@example.com', subject })).length).toBe(1)
+        await expect(client.send({ from: 'qa@example.com', to: 'a@example.com', subject: 'x', replyTo: 'r@example.com' } as never)).rejects.toMatchObject({
+          code: 'E_MAIL',
+          message: 'mail.send: a field a mail cannot be sent with: "replyTo"; it takes from, to, cc, bcc, subject, text, html, attachments',
+        })
+        await client.close()
+      }
+    } finally {
+      await catcher.close()
+    }
+  })
+
   it('mode mailhog / mailpit: a client of the running server, with rollback on request', async () => {
     const catcher = await startMailCatcher()
     try {

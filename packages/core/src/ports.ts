@@ -3,6 +3,7 @@
  * through `ports`. Every method is async so that a real service and an in-memory one look alike.
  */
 
+import { didYouMean } from './did-you-mean'
 import { UserError } from './errors'
 import { refuseRenamed } from './options'
 
@@ -163,10 +164,29 @@ export interface EmailFilter {
 export interface OutgoingEmail {
   from: string
   to: string | string[]
+  cc?: string | string[]
+  /** Recipients in the envelope only: no header names them. */
+  bcc?: string | string[]
   subject: string
   text?: string
   html?: string
   attachments?: { filename: string; content: string | Uint8Array; contentType?: string }[]
+}
+
+const OUTGOING_EMAIL_FIELDS = ['from', 'to', 'cc', 'bcc', 'subject', 'text', 'html', 'attachments'] as const
+
+/**
+ * Refuse a field `send` would not send (`replyTo`, `cC`): a mail port's `send` dropped it without a word,
+ * and a journey that meant to cover the Cc path covered nothing. Every MailPort's `send` asks this first.
+ */
+export function refuseUnknownEmailFields(mail: object, where = 'mail.send'): void {
+  const unknown = Object.keys(mail).filter((k) => !(OUTGOING_EMAIL_FIELDS as readonly string[]).includes(k))
+  if (!unknown.length) return
+  const said = unknown.map((k) => {
+    const near = didYouMean(k, OUTGOING_EMAIL_FIELDS)
+    return `"${k}"${near ? ` (did you mean "${near}"?)` : ''}`
+  })
+  throw new UserError('E_MAIL', `${where}: ${unknown.length === 1 ? 'a field' : 'fields'} a mail cannot be sent with: ${said.join(', ')}; it takes ${OUTGOING_EMAIL_FIELDS.join(', ')}`)
 }
 
 export interface MailPort extends HealthCheckable {

@@ -1,4 +1,4 @@
-import { type Email, type EmailFilter, type MailPort, type OutgoingEmail, type TimePort, UserError, refuseRenamed } from '@venomqa/core'
+import { type Email, type EmailFilter, type MailPort, type OutgoingEmail, type TimePort, UserError, refuseRenamed, refuseUnknownEmailFields } from '@venomqa/core'
 
 /** What `deliver` accepts: an email with only the fields a test cares about. */
 export type IncomingEmail = Partial<Omit<Email, 'to' | 'cc'>> & {
@@ -91,12 +91,15 @@ export class MemoryMail implements MailPort {
 
   async send(mail: OutgoingEmail): Promise<void> {
     if (!mail || typeof mail.from !== 'string' || !mail.from) throw new UserError('E_MAIL', 'mail.send: "from" is required')
+    refuseUnknownEmailFields(mail)
     const to = Array.isArray(mail.to) ? mail.to : [mail.to]
     if (to.length === 0 || to.some((t) => typeof t !== 'string' || !t)) throw new UserError('E_MAIL', 'mail.send: "to" needs at least one address')
     if (typeof mail.subject !== 'string') throw new UserError('E_MAIL', 'mail.send: "subject" is required')
     const email = this.deliver({
       from: mail.from,
       to,
+      ...(mail.cc !== undefined ? { cc: mail.cc } : {}),
+      ...(mail.bcc !== undefined ? { bcc: Array.isArray(mail.bcc) ? [...mail.bcc] : [mail.bcc] } : {}),
       subject: mail.subject,
       text: mail.text ?? '',
       html: mail.html,
@@ -146,6 +149,8 @@ export class MemoryMail implements MailPort {
       from: mail.from,
       to,
       cc: list(mail.cc),
+      // The envelope's: known here, as the embedded catcher knows it.
+      ...(mail.bcc?.length ? { bcc: [...mail.bcc] } : {}),
       subject: mail.subject,
       text: mail.text ?? '',
       html: mail.html,
@@ -158,7 +163,7 @@ export class MemoryMail implements MailPort {
 
 /** An address filter matches the bare address inside `Name <addr>`, case-insensitively, in To or Cc. */
 function matches(mail: Email, filter: EmailFilter): boolean {
-  if (filter.to && ![...mail.to, ...mail.cc].some((a) => sameAddress(a, filter.to!))) return false
+  if (filter.to && ![...mail.to, ...mail.cc, ...(mail.bcc ?? [])].some((a) => sameAddress(a, filter.to!))) return false
   if (filter.from && !sameAddress(mail.from, filter.from)) return false
   if (filter.subject !== undefined) {
     if (filter.subject instanceof RegExp) {

@@ -44,6 +44,19 @@ describe('MemoryMail', () => {
     await expect(mail.send({ from: 'me@x.test', to: [], subject: 'x' })).rejects.toThrow(/"to" needs at least one address/)
   })
 
+  it('send() sends cc and bcc, found by a `to` filter as the catcher finds them; a field it would not send is refused', async () => {
+    const mail = new MemoryMail()
+    await mail.send({ from: 'me@x.test', to: 'you@x.test', cc: 'copy@x.test', bcc: ['hidden@x.test'], subject: 'Both', text: 't' })
+    const [got] = await mail.list({ to: 'copy@x.test' })
+    expect(got).toMatchObject({ to: ['you@x.test'], cc: ['copy@x.test'], bcc: ['hidden@x.test'] })
+    expect((await mail.list({ to: 'hidden@x.test' })).map((m) => m.subject)).toEqual(['Both'])
+    await expect(mail.send({ from: 'me@x.test', to: 'you@x.test', subject: 's', cC: 'x@x.test', replyTo: 'r@x.test' } as never)).rejects.toMatchObject({
+      code: 'E_MAIL',
+      message: 'mail.send: fields a mail cannot be sent with: "cC" (did you mean "cc"?), "replyTo"; it takes from, to, cc, bcc, subject, text, html, attachments',
+    })
+    expect(mail.sent().map((m) => m.subject)).toEqual(['Both'])
+  })
+
   it('deleteAll empties the mailbox; returned mails are copies', async () => {
     const mail = new MemoryMail()
     mail.deliver({ from: 'a@x.test', to: 'b@x.test', subject: 'One' })
