@@ -313,13 +313,10 @@ export class Explorer {
 
   async #rollback(k: number): Promise<void> {
     const t0 = performance.now()
-    let waited = 0
-    const backends = await this.env.lane.world.rollback(checkpointName(k), (ms) => {
-      waited = ms
-      this.env.rollbackTimings.add(UNANSWERED_WAIT, ms)
-    })
+    const { backends, waitedMs } = await this.env.lane.world.rollback(checkpointName(k))
+    if (waitedMs !== undefined) this.env.rollbackTimings.add(UNANSWERED_WAIT, waitedMs)
     const total = performance.now() - t0
-    let spent = waited
+    let spent = waitedMs ?? 0
     for (const b of backends) {
       this.env.rollbackTimings.add(b.backend, b.durationMs)
       spent += b.durationMs

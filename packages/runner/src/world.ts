@@ -1,4 +1,4 @@
-import { type BackendTiming, CheckpointStack, Context, type ContextSnapshot, type StateBackend, StateError, TimeoutError, errorMessage } from '@venomqa/core'
+import { type BackendTiming, CheckpointStack, type RollbackTiming, Context, type ContextSnapshot, type StateBackend, StateError, TimeoutError, errorMessage } from '@venomqa/core'
 import { StallError, StrayError, faults } from './faults'
 import type { RunnerHttpClient } from './http-client'
 
@@ -192,24 +192,25 @@ export class World {
   }
 
   /**
-   * `waited`, when given, is told how long the rollback waited for the app's unanswered requests (see
-   * `settle`) before any backend was called, when it had to: time no backend spent.
+   * Put the system back to checkpoint `name`: each backend's time, and `waitedMs` when the rollback first
+   * had to wait for the app's unanswered requests (see `settle`): time no backend spent.
    */
-  async rollback(name: string, waited?: (ms: number) => void): Promise<BackendTiming[]> {
+  async rollback(name: string): Promise<Omit<RollbackTiming, 'durationMs'>> {
     this.#refuseAbandoned(`rollback to "${name}"`)
     const settling = this.#settle?.()
+    let waited: { waitedMs: number } | undefined
     if (settling) {
       const t0 = performance.now()
       await settling
-      waited?.(performance.now() - t0)
+      waited = { waitedMs: performance.now() - t0 }
     }
-    let timings: BackendTiming[] = []
+    let backends: BackendTiming[] = []
     await this.#stack.rollback(name, async (saved) => {
-      timings = await this.#fanOut(`rollback to "${name}"`, (b) => b.rollback(name))
+      backends = await this.#fanOut(`rollback to "${name}"`, (b) => b.rollback(name))
       this.#ctx.restore(saved.ctx)
       this.#extras.forEach((e, i) => e.restore(saved.extras[i]))
     })
-    return timings
+    return { backends, ...waited }
   }
 
   /**

@@ -60,7 +60,7 @@ it("a branch after a step that timed out with its request unanswered tells the w
   expect(rollbacks.slice(1).map((e) => e.waitedMs)).toEqual([undefined, undefined])
   // A duration is `12 ms` or `1.02 s`: the wait ends with the grace, about a second after the step stopped.
   expect(console).toMatch(/↺ rollback to start \(before-path\) [\d.]+ m?s: http-control [\d.]+ m?s, [\d.]+ m?s waiting for requests that outlived their steps\n/)
-  expect(markdown).toMatch(/path \*\*first\*\* \(rollback [\d.]+ m?s, [\d.]+ m?s of it waiting for requests that outlived their steps\)/)
+  expect(markdown).toMatch(/path \*\*first\*\* \(rollback [\d.]+ m?s, [\d.]+ m?s waiting for requests that outlived their steps\)/)
 })
 
 it('a journey put back after it ends (restore) tells its wait apart too', async () => {

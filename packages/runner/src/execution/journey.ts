@@ -250,8 +250,7 @@ class JourneyExecution {
   async restoreAfter(restorer: Restorer, own: JourneyResult, settled: JourneyResult): Promise<void> {
     const t0 = performance.now()
     try {
-      const { backends, waitedMs } = await restorer.restore()
-      const restored = { durationMs: performance.now() - t0, backends, ...(waitedMs !== undefined ? { waitedMs } : {}) }
+      const restored = { durationMs: performance.now() - t0, ...(await restorer.restore()) }
       own.restored = restored
       settled.restored = restored
       await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: restorer.checkpoint, reason: 'restore', ...restored }, { path: 'main' })
@@ -288,10 +287,9 @@ class JourneyExecution {
     if (stop && stop !== 'state' && !this.#mainStateUnknown && open.length && !this.env.restorer) {
       const t0 = performance.now()
       const reason = stop === 'workers' ? 'stopped' : stop
-      let waited: { waitedMs: number } | undefined
       try {
-        const backends = await guardState(`rollback to checkpoint "${open[0]}"`, () => world.rollback(open[0]!, (waitedMs) => (waited = { waitedMs })))
-        await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, backends, reason, ...waited }, { path: 'main' })
+        const timing = await guardState(`rollback to checkpoint "${open[0]}"`, () => world.rollback(open[0]!))
+        await this.events.emit('rollback', { journey: this.name, path: 'main', checkpoint: open[0]!, durationMs: performance.now() - t0, reason, ...timing }, { path: 'main' })
       } catch (err) {
         const suggestion = suggestionForError(err)
         this.addIssue({ path: 'main', step: `rollback ${open[0]}`, severity: 'critical', kind: 'state', error: errorMessage(err), source: 'state', ...(suggestion ? { suggestion } : {}) })
@@ -369,12 +367,11 @@ class JourneyExecution {
   /** Restore the World to the checkpoint; on failure the journey stops: no path runs on unknown state. */
   async restore(checkpoint: string, pathName: string, reason: 'before-path' | 'after-branch', lane: Lane): Promise<NonNullable<PathResult['rollback']> | ErrorInfo> {
     const t0 = performance.now()
-    let waited: { waitedMs: number } | undefined
     try {
-      const backends = await guardState(`rollback to checkpoint "${checkpoint}"`, () => lane.world.rollback(checkpoint, (waitedMs) => (waited = { waitedMs })))
-      const durationMs = performance.now() - t0
-      await this.events.emit('rollback', { journey: this.name, path: pathName, checkpoint, durationMs, backends, reason, ...waited }, { path: pathName })
-      return { durationMs, backends, ...waited }
+      const timing = await guardState(`rollback to checkpoint "${checkpoint}"`, () => lane.world.rollback(checkpoint))
+      const rollback = { durationMs: performance.now() - t0, ...timing }
+      await this.events.emit('rollback', { journey: this.name, path: pathName, checkpoint, reason, ...rollback }, { path: pathName })
+      return rollback
     } catch (err) {
       const message = `${lane.index ? `worker ${lane.index}: ` : ''}rollback to checkpoint "${checkpoint}" failed, so the branch stops here rather than run on unknown state: ${errorMessage(err)}`
       // A backend that knows why (DDL run inside a path) gives advice of its own, which wins over the kind's.

@@ -1,4 +1,4 @@
-import { type BackendTiming, Context, type Issue, type JourneyResult, type StateBackend, errorMessage, makeIssue, settleAttempts } from '@venomqa/core'
+import { Context, type RollbackTiming, type Issue, type JourneyResult, type StateBackend, errorMessage, makeIssue, settleAttempts } from '@venomqa/core'
 import { faults } from '../faults'
 import { type Restorable, type StateCalls, World } from '../world'
 
@@ -19,8 +19,8 @@ export type SettleAttempt = (raw: JourneyResult) => { result: JourneyResult; wil
  */
 export interface Restorer {
   checkpoint: string
-  /** The backends' times, and the wait for requests that outlived their steps when there was one (see RollbackTiming). */
-  restore(): Promise<{ backends: BackendTiming[]; waitedMs?: number }>
+  /** The backends' times, and the wait for requests that outlived their steps when there was one (see World.rollback). */
+  restore(): Promise<Omit<RollbackTiming, 'durationMs'>>
 }
 
 export interface RetryInput {
@@ -88,11 +88,7 @@ export async function runWithRetries(input: RetryInput): Promise<JourneyResult> 
         restore: async () => {
           restoreTried = true
           try {
-            let waited: { waitedMs: number } | undefined
-            const backends = await faults.guard('putting the state back after a journey', () => start.rollback(BEFORE_JOURNEY_CHECKPOINT, (waitedMs) => (waited = { waitedMs })), {
-              passStrays: true,
-            })
-            return { backends, ...waited }
+            return await faults.guard('putting the state back after a journey', () => start.rollback(BEFORE_JOURNEY_CHECKPOINT), { passStrays: true })
           } catch (err) {
             putBackFailed(err)
             throw err

@@ -31,7 +31,7 @@ import {
   shrinkLimitText,
 } from '@venomqa/core'
 import pc from 'picocolors'
-import { STATUS_SYMBOL, bodyText, budgetText, mergedAfterWriteText, depthOf, flatten, formatDuration, formatFineDuration, journeyIssues, printable, shownNames } from './format'
+import { STATUS_SYMBOL, bodyText, budgetText, mergedAfterWriteText, depthOf, flatten, formatDuration, formatFineDuration, journeyIssues, printable, shownNames, waitedText } from './format'
 import { redactFreeText, redactRun, redactingItself } from './redact-run'
 import { withWorkerBoard } from './worker-board'
 import { BatchedWrites } from './batched-writes'
@@ -391,9 +391,8 @@ class LineFormatter {
   /** `withPathHeader`: a rollback before a path, which belongs with the path's header line that follows it. */
   rollback(checkpoint: string, reason: string, path: string, timing: RollbackTiming, withPathHeader = reason === 'before-path'): string {
     const { durationMs, backends, waitedMs } = timing
-    const parts = backends.length ? [backendsText(backends)] : []
     // The wait is no backend's: said as such, or a path after another journey's timed-out step looked slow.
-    if (waitedMs !== undefined) parts.push(`${formatDuration(waitedMs)} waiting for requests that outlived their steps`)
+    const parts = [...(backends.length ? [backendsText(backends)] : []), ...waitedText(waitedMs)]
     const detail = parts.length ? `: ${parts.join(', ')}` : ''
     const pad = withPathHeader ? indent(path, -1) : indent(path)
     return `${pad}${this.p.cyan('↺')} rollback to ${this.p.bold(checkpoint)} ${this.p.dim(`(${reason}) ${formatDuration(durationMs)}${detail}`)}`

@@ -60,6 +60,14 @@ function hasControlChars(value: unknown, depth = 0): boolean {
   return false
 }
 
+/**
+ * A rollback's wait for requests that outlived their steps (RollbackTiming.waitedMs), as the console and the
+ * Markdown report say it beside the backends' times; none when it did not wait.
+ */
+export function waitedText(waitedMs: number | undefined): string[] {
+  return waitedMs === undefined ? [] : [`${formatDuration(waitedMs)} waiting for requests that outlived their steps`]
+}
+
 /** `12 ms`, `1.24 s`, `2 m 05 s`. */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '-'

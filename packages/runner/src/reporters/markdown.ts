@@ -16,7 +16,7 @@ import {
   repeatLabel,
   sequenceHeading,
 } from '@venomqa/core'
-import { budgetText, exchangeLine, mergedAfterWriteText, exchangeText, flatten, formatDuration, formatFineDuration, journeyIssues, printable } from './format'
+import { budgetText, exchangeLine, mergedAfterWriteText, exchangeText, flatten, formatDuration, formatFineDuration, journeyIssues, printable, waitedText } from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
 import { BEFORE_JOURNEY_CHECKPOINT } from '../execution/retries'
@@ -126,7 +126,7 @@ function journeySection(j: JourneyResult, raw?: JourneyResult): string[] {
   // failed is a critical issue of the journey and leaves no `restored`.
   if (j.restored)
     out.push(
-      `| main | ↺ rollback to **${BEFORE_JOURNEY_CHECKPOINT}** (restore) | ${ICON.passed} | ${cell([...j.restored.backends.map((b) => `${backendLabel(b.backend, b.mechanism)} ${formatDuration(b.durationMs)}`), ...waitedText(j.restored)].join(', '))} | ${formatDuration(j.restored.durationMs)} |`,
+      `| main | ↺ rollback to **${BEFORE_JOURNEY_CHECKPOINT}** (restore) | ${ICON.passed} | ${cell([...j.restored.backends.map((b) => `${backendLabel(b.backend, b.mechanism)} ${formatDuration(b.durationMs)}`), ...waitedText(j.restored.waitedMs)].join(', '))} | ${formatDuration(j.restored.durationMs)} |`,
     )
   out.push('')
   if (raw) out.push(...reproduceSections(raw))
@@ -314,11 +314,5 @@ export function createMarkdownReporter(options: { redact?: RedactOptions } = {})
 
 /** A path's rollback, and the part of it that waited for requests that outlived their steps, which no backend took. */
 function rollbackText({ durationMs, waitedMs }: RollbackTiming): string {
-  const waited = waitedMs === undefined ? '' : `, ${formatDuration(waitedMs)} of it waiting for requests that outlived their steps`
-  return `rollback ${formatDuration(durationMs)}${waited}`
-}
-
-/** The wait of a rollback, beside its backends' times, when it had one. */
-function waitedText({ waitedMs }: RollbackTiming): string[] {
-  return waitedMs === undefined ? [] : [`${formatDuration(waitedMs)} waiting for requests that outlived their steps`]
+  return [`rollback ${formatDuration(durationMs)}`, ...waitedText(waitedMs)].join(', ')
 }
