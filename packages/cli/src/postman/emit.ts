@@ -115,24 +115,18 @@ const CREDENTIAL_FIELDS: Record<string, string[]> = { bearer: ['token'], basic: 
  */
 function credentialVariables(root: Folder): Set<string> {
   const found = new Set<string>()
-  const addAuth = (auth: Auth | undefined) => {
+  const requests = flatten(root, [])
+  // A folder's auth is sent by its requests: one with none sends nothing.
+  const auths = [root.auth, ...requests.flatMap(({ request, folders }) => [request.auth, ...folders.map((f) => f.auth)])]
+  for (const auth of auths)
     for (const field of (auth && CREDENTIAL_FIELDS[auth.type]) ?? []) {
       const name = onlyVariable(auth?.fields[field])
       if (name) found.add(name)
     }
+  for (const { request } of requests) {
+    for (const h of request.headers) if (isSecretHeader(h.key)) for (const name of headerCredentialVariables(h.key, h.value)) found.add(name)
+    for (const name of fieldCredentialVariables(request)) found.add(name)
   }
-  const visit = (folder: Folder) => {
-    addAuth(folder.auth)
-    for (const item of folder.items) {
-      if (isFolder(item)) visit(item)
-      else {
-        addAuth(item.auth)
-        for (const h of item.headers) if (isSecretHeader(h.key)) for (const name of headerCredentialVariables(h.key, h.value)) found.add(name)
-        for (const name of fieldCredentialVariables(item)) found.add(name)
-      }
-    }
-  }
-  visit(root)
   return found
 }
 

@@ -665,13 +665,13 @@ function boundNames(pattern: any): string[] {
 const EQUAL_WORDS = new Set(['eql', 'eqls', 'equal', 'equals', 'eq'])
 
 /** The numbers among literal nodes (`404` of `eql(404)`); anything else is left out. */
+function numbers(nodes: any[]): number[] {
+  return nodes.flatMap((n) => (n?.type === 'Literal' && typeof n.value === 'number' ? [n.value] : []))
+}
+
 /** The statuses whose reason phrases the string literals among `nodes` are (`'Not Found'` is 404). */
 function reasonStatuses(nodes: any[]): number[] {
   return nodes.flatMap((n) => (n?.type === 'Literal' && typeof n.value === 'string' ? (statusOfReason(n.value) ?? []) : []))
-}
-
-function numbers(nodes: any[]): number[] {
-  return nodes.flatMap((n) => (n?.type === 'Literal' && typeof n.value === 'number' ? [n.value] : []))
 }
 
 /** `(name, value)` of a variable's `set`: a name that is a secret's (`password`, `apiKey`), and a value written out as text. */
