@@ -20,6 +20,30 @@ export class MailApiError extends VenomError {
   }
 }
 
+/**
+ * Where the user wrote the URL an error blames (`plugins[0].url`), recorded on the error: a state backend
+ * that wraps it names the place first, as a schema error would.
+ */
+const urlPlaces = new WeakMap<Error, string>()
+
+/** The option an error of this API blames (see HttpApi's `urlWhere`), or undefined. */
+export function urlPlaceOf(err: unknown): string | undefined {
+  return err instanceof Error ? urlPlaces.get(err) : undefined
+}
+
+/** Put `where` before the message of an error that the URL itself explains, and record it. */
+function blameUrl<E extends Error>(err: E, where: string | undefined): E {
+  if (where === undefined) return err
+  err.message = `${where}: ${err.message}`
+  urlPlaces.set(err, where)
+  return err
+}
+
+/** Transport failures that say the URL leads nowhere (no such host, nothing listening), not that the server is slow. */
+export function leadsNowhere(kind: ErrorKind): boolean {
+  return kind === 'connection-refused' || kind === 'dns'
+}
+
 export interface ApiResponse {
   status: number
   bytes: Buffer
@@ -36,8 +60,10 @@ export class HttpApi {
   readonly #authHeader?: string
   readonly #agent: Agent
   readonly #timeout: number
+  /** Where the user wrote the URL (`plugins[0].url`), named in errors the URL explains. */
+  readonly #urlWhere?: string
 
-  constructor(url: string, options: { tls?: TlsOptions; auth?: BasicAuth; timeoutMs?: number } = {}) {
+  constructor(url: string, options: { tls?: TlsOptions; auth?: BasicAuth; timeoutMs?: number; urlWhere?: string } = {}) {
     const u = new URL(url)
     let auth = options.auth
     if (!auth && (u.username || u.password))
@@ -47,6 +73,7 @@ export class HttpApi {
     this.baseUrl = u.toString().replace(/\/+$/, '')
     if (auth) this.#authHeader = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`
     this.#timeout = options.timeoutMs ?? 10_000
+    this.#urlWhere = options.urlWhere
     const { Agent } = undici()
     this.#agent = new Agent({
       connect: { ca: options.tls?.ca, rejectUnauthorized: options.tls?.rejectUnauthorized ?? true },
@@ -54,10 +81,14 @@ export class HttpApi {
     })
   }
 
+  /**
+   * One request. `oneMessage`: the path names a single message, so a 404 there says the message is gone,
+   * not that the URL misses the API, as a 404 on a listing does.
+   */
   async call(
     method: string,
     path: string,
-    options: { query?: Record<string, string | number | undefined>; json?: unknown; ok?: number[] } = {},
+    options: { query?: Record<string, string | number | undefined>; json?: unknown; ok?: number[]; oneMessage?: boolean } = {},
   ): Promise<ApiResponse> {
     const url = new URL(this.baseUrl + path)
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
@@ -84,11 +115,17 @@ export class HttpApi {
       status = res.statusCode
       bytes = Buffer.from(await res.body.arrayBuffer())
     } catch (err) {
-      throw new TransportError(transportKind(err), method, shown, describeTransportError(err), { cause: err })
+      const kind = transportKind(err)
+      const failure = new TransportError(kind, method, shown, describeTransportError(err), { cause: err })
+      throw leadsNowhere(kind) ? blameUrl(failure, this.#urlWhere) : failure
     }
     const text = bytes.toString('utf8')
     const ok = options.ok ?? [200]
-    if (!ok.includes(status)) throw new MailApiError(method, shown, status, text.trim())
+    if (!ok.includes(status)) {
+      const refused = new MailApiError(method, shown, status, text.trim())
+      throw status === 404 && !options.oneMessage ? blameUrl(refused, this.#urlWhere) : refused
+    }
+    const urlWhere = this.#urlWhere
     return {
       status,
       bytes,
@@ -97,14 +134,16 @@ export class HttpApi {
         try {
           return JSON.parse(text) as T
         } catch {
-          throw new VenomError('E_MAIL_API', `${method} ${shown} did not answer JSON: ${text.slice(0, 120)}`)
+          // A mail API answers JSON: anything else is another server, or another path on it.
+          throw blameUrl(new VenomError('E_MAIL_API', `${method} ${shown} did not answer JSON: ${text.slice(0, 120)}`), urlWhere)
         }
       },
     }
   }
 
-  async getJson<T>(path: string, query?: Record<string, string | number | undefined>): Promise<T> {
-    return (await this.call('GET', path, { query })).json<T>()
+  /** GET and read the JSON answer; `oneMessage` as in `call`. */
+  async getJson<T>(path: string, query?: Record<string, string | number | undefined>, options: { oneMessage?: boolean } = {}): Promise<T> {
+    return (await this.call('GET', path, { query, oneMessage: options.oneMessage })).json<T>()
   }
 
   /**
