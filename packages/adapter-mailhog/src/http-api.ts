@@ -1,19 +1,24 @@
 import { type ErrorKind, TransportError, VenomError, errorMessage } from '@venomqa/core'
 import type { Agent } from 'undici'
+import { answerExcerpt } from './excerpt'
 import { lazyRequire } from './lazy-require'
 import { redactUrl } from './smtp-sender'
 import type { BasicAuth, TlsOptions } from './types'
 
 const undici = lazyRequire<typeof import('undici')>('undici')
 
-/** A mail server's API answered with an unexpected status. */
+/**
+ * A mail server's API answered with an unexpected status. The message says the status, the one expected
+ * (`expected`, default 200) and how the answer starts, never the whole of it.
+ */
 export class MailApiError extends VenomError {
   readonly status: number
   readonly method: string
   readonly url: string
-  constructor(method: string, url: string, status: number, body: string) {
+  constructor(method: string, url: string, status: number, body: string, expected: readonly number[] = [200]) {
     const hint = status === 401 ? ' (the server wants basic auth: give `auth` or user:password in the URL)' : ''
-    super('E_MAIL_API', `${method} ${url} answered ${status}${hint}${body ? `: ${body.slice(0, 200)}` : ''}`)
+    const start = body.trim() ? `; its answer starts ${answerExcerpt(body)}` : ''
+    super('E_MAIL_API', `${method} ${url} answered ${status}, expected ${expected.join(' or ')}${hint}${start}`)
     this.status = status
     this.method = method
     this.url = url
@@ -102,6 +107,7 @@ export class HttpApi {
     const shown = redactUrl(url.toString())
     let status: number
     let bytes: Buffer
+    let type: string | undefined
     try {
       const res = await undici().request(url, {
         method: method as 'GET',
@@ -113,6 +119,7 @@ export class HttpApi {
         signal: AbortSignal.timeout(this.#timeout),
       })
       status = res.statusCode
+      type = mediaType(res.headers['content-type'])
       bytes = Buffer.from(await res.body.arrayBuffer())
     } catch (err) {
       const kind = transportKind(err)
@@ -122,7 +129,7 @@ export class HttpApi {
     const text = bytes.toString('utf8')
     const ok = options.ok ?? [200]
     if (!ok.includes(status)) {
-      const refused = new MailApiError(method, shown, status, text.trim())
+      const refused = new MailApiError(method, shown, status, text, ok)
       throw status === 404 && !options.oneMessage ? blameUrl(refused, this.#urlWhere) : refused
     }
     const urlWhere = this.#urlWhere
@@ -135,7 +142,7 @@ export class HttpApi {
           return JSON.parse(text) as T
         } catch {
           // A mail API answers JSON: anything else is another server, or another path on it.
-          throw blameUrl(new VenomError('E_MAIL_API', `${method} ${shown} did not answer JSON: ${text.slice(0, 120)}`), urlWhere)
+          throw blameUrl(new VenomError('E_MAIL_API', notJson(`${method} ${shown}`, status, type, text)), urlWhere)
         }
       },
     }
@@ -154,6 +161,18 @@ export class HttpApi {
   async close(): Promise<void> {
     await this.#agent.destroy()
   }
+}
+
+/** `text/html` of `text/html; charset=utf-8`; undefined when the server gave no type. */
+function mediaType(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header
+  return value?.split(';')[0]?.trim() || undefined
+}
+
+/** An answer that is no JSON: its status and type, what was expected, and how it starts. */
+function notJson(request: string, status: number, type: string | undefined, text: string): string {
+  const start = text.trim() ? `; its answer starts ${answerExcerpt(text)}` : '; its answer was empty'
+  return `${request} answered ${status} with ${type ?? 'no content type'}, expected JSON from the mail server's API${start}`
 }
 
 /** An error's code, when it is a string: an abort's DOMException has a number (23), which is no code of ours. */

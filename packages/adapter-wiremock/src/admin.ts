@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { type IWireMockFeatures, type IWireMockRequest, type IWireMockResponse, WireMock } from 'wiremock-captain'
 import { UserError, raceDeadline, redactCredentials, redactText } from '@venomqa/core'
 import { WireMockError, leadsNowhere, transportReason } from './errors'
+import { answerExcerpt } from './excerpt'
 
 /** A stub mapping as WireMock's admin API returns it; kept opaque so that a rollback re-imports it unchanged. */
 export interface StubMapping {
@@ -103,7 +104,7 @@ export class WireMockAdmin {
     const text = await res.text()
     const json = parseJson(text)
     if (!(ok ? ok(res.status) : res.status >= 200 && res.status < 300)) {
-      const refused = `WireMock at ${this.baseUrl} answered ${method} /__admin/${route} with ${res.status}: ${describeErrors(json, text)}`
+      const refused = `WireMock at ${this.baseUrl} answered ${method} /__admin/${route} with ${res.status}, expected 2xx${describeErrors(json, text)}`
       // A 404 without WireMock's error document (a missing scenario has one) means no admin API at that path.
       throw new WireMockError(res.status === 404 && !isErrorDocument(json) ? this.#atUrl(refused) : refused, { status: res.status })
     }
@@ -122,12 +123,15 @@ export class WireMockAdmin {
       const ms = this.#timeoutMs
       created = await raceDeadline(this.captain.register(request, response, features), ms, () => new DOMException(`no answer within ${ms} ms`, 'TimeoutError'))
     } catch (err) {
+      // Captain reads every answer as JSON: a SyntaxError is an answer from something that is no admin API.
+      if (err instanceof SyntaxError)
+        throw new WireMockError(this.#atUrl(`WireMock at ${this.baseUrl} answered POST /__admin/mappings with something that is not JSON, expected WireMock's admin API`), { cause: err })
       throw new WireMockError(this.#unreachable('POST /__admin/mappings', err), { cause: err })
     }
     const id = (created as { id?: unknown } | undefined)?.id
     // Captain returns whatever JSON came back, also WireMock's 422 error document: no id means no stub.
     if (typeof id !== 'string')
-      throw new WireMockError(`WireMock at ${this.baseUrl} refused the stub for ${request.method} ${request.endpoint}: ${describeErrors(created, '')}`)
+      throw new WireMockError(`WireMock at ${this.baseUrl} refused the stub for ${request.method} ${request.endpoint}${describeErrors(created, '')}`)
     return id
   }
 
@@ -283,11 +287,14 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** WireMock's error document ({errors: [{title, detail}]}) as one line; the raw text otherwise. */
+/**
+ * The end of a refusal's message: WireMock's error document ({errors: [{title, detail}]}) as one line, or
+ * else how the answer starts (a proxy's whole HTML page is never pasted in).
+ */
 function describeErrors(json: unknown, text: string): string {
   const errors = (json as { errors?: { title?: string; detail?: string }[] } | undefined)?.errors
   if (Array.isArray(errors) && errors.length)
-    return errors.map((e) => [e.title, e.detail].filter(Boolean).join(': ')).join('; ')
+    return `: ${errors.map((e) => [e.title, e.detail].filter(Boolean).join(': ')).join('; ')}`
   const raw = text || (json === undefined ? '' : JSON.stringify(json))
-  return raw ? raw.slice(0, 300) : '(no body)'
+  return raw.trim() ? `; its answer starts ${answerExcerpt(raw)}` : '; its answer was empty'
 }
