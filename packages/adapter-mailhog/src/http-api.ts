@@ -1,23 +1,52 @@
 import { type ErrorKind, TransportError, VenomError, errorMessage } from '@venomqa/core'
 import type { Agent } from 'undici'
+import { answerExcerpt } from './excerpt'
 import { lazyRequire } from './lazy-require'
 import { redactUrl } from './smtp-sender'
 import type { BasicAuth, TlsOptions } from './types'
 
 const undici = lazyRequire<typeof import('undici')>('undici')
 
-/** A mail server's API answered with an unexpected status. */
+/**
+ * A mail server's API answered with an unexpected status. The message says the status, the one expected
+ * (`expected`, default 200) and how the answer starts, never the whole of it.
+ */
 export class MailApiError extends VenomError {
   readonly status: number
   readonly method: string
   readonly url: string
-  constructor(method: string, url: string, status: number, body: string) {
+  constructor(method: string, url: string, status: number, body: string, expected: readonly number[] = [200]) {
     const hint = status === 401 ? ' (the server wants basic auth: give `auth` or user:password in the URL)' : ''
-    super('E_MAIL_API', `${method} ${url} answered ${status}${hint}${body ? `: ${body.slice(0, 200)}` : ''}`)
+    const start = body.trim() ? `; its answer starts ${answerExcerpt(body)}` : ''
+    super('E_MAIL_API', `${method} ${url} answered ${status}, expected ${expected.join(' or ')}${hint}${start}`)
     this.status = status
     this.method = method
     this.url = url
   }
+}
+
+/**
+ * Where the user wrote the URL an error blames (`plugins[0].url`), recorded on the error: a state backend
+ * that wraps it names the place first, as a schema error would.
+ */
+const urlPlaces = new WeakMap<Error, string>()
+
+/** The option an error of this API blames (see HttpApi's `urlWhere`), or undefined. */
+export function urlPlaceOf(err: unknown): string | undefined {
+  return err instanceof Error ? urlPlaces.get(err) : undefined
+}
+
+/** Put `where` before the message of an error that the URL itself explains, and record it. */
+function blameUrl<E extends Error>(err: E, where: string | undefined): E {
+  if (where === undefined) return err
+  err.message = `${where}: ${err.message}`
+  urlPlaces.set(err, where)
+  return err
+}
+
+/** Transport failures that say the URL leads nowhere (no such host, nothing listening), not that the server is slow. */
+export function leadsNowhere(kind: ErrorKind): boolean {
+  return kind === 'connection-refused' || kind === 'dns'
 }
 
 export interface ApiResponse {
@@ -36,8 +65,10 @@ export class HttpApi {
   readonly #authHeader?: string
   readonly #agent: Agent
   readonly #timeout: number
+  /** Where the user wrote the URL (`plugins[0].url`), named in errors the URL explains. */
+  readonly #urlWhere?: string
 
-  constructor(url: string, options: { tls?: TlsOptions; auth?: BasicAuth; timeoutMs?: number } = {}) {
+  constructor(url: string, options: { tls?: TlsOptions; auth?: BasicAuth; timeoutMs?: number; urlWhere?: string } = {}) {
     const u = new URL(url)
     let auth = options.auth
     if (!auth && (u.username || u.password))
@@ -47,6 +78,7 @@ export class HttpApi {
     this.baseUrl = u.toString().replace(/\/+$/, '')
     if (auth) this.#authHeader = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`
     this.#timeout = options.timeoutMs ?? 10_000
+    this.#urlWhere = options.urlWhere
     const { Agent } = undici()
     this.#agent = new Agent({
       connect: { ca: options.tls?.ca, rejectUnauthorized: options.tls?.rejectUnauthorized ?? true },
@@ -54,10 +86,14 @@ export class HttpApi {
     })
   }
 
+  /**
+   * One request. `oneMessage`: the path names a single message, so a 404 there says the message is gone,
+   * not that the URL misses the API, as a 404 on a listing does.
+   */
   async call(
     method: string,
     path: string,
-    options: { query?: Record<string, string | number | undefined>; json?: unknown; ok?: number[] } = {},
+    options: { query?: Record<string, string | number | undefined>; json?: unknown; ok?: number[]; oneMessage?: boolean } = {},
   ): Promise<ApiResponse> {
     const url = new URL(this.baseUrl + path)
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v))
@@ -71,6 +107,7 @@ export class HttpApi {
     const shown = redactUrl(url.toString())
     let status: number
     let bytes: Buffer
+    let type: string | undefined
     try {
       const res = await undici().request(url, {
         method: method as 'GET',
@@ -82,13 +119,20 @@ export class HttpApi {
         signal: AbortSignal.timeout(this.#timeout),
       })
       status = res.statusCode
+      type = mediaType(res.headers['content-type'])
       bytes = Buffer.from(await res.body.arrayBuffer())
     } catch (err) {
-      throw new TransportError(transportKind(err), method, shown, describeTransportError(err), { cause: err })
+      const kind = transportKind(err)
+      const failure = new TransportError(kind, method, shown, describeTransportError(err), { cause: err })
+      throw leadsNowhere(kind) ? blameUrl(failure, this.#urlWhere) : failure
     }
     const text = bytes.toString('utf8')
     const ok = options.ok ?? [200]
-    if (!ok.includes(status)) throw new MailApiError(method, shown, status, text.trim())
+    if (!ok.includes(status)) {
+      const refused = new MailApiError(method, shown, status, text, ok)
+      throw status === 404 && !options.oneMessage ? blameUrl(refused, this.#urlWhere) : refused
+    }
+    const urlWhere = this.#urlWhere
     return {
       status,
       bytes,
@@ -97,14 +141,16 @@ export class HttpApi {
         try {
           return JSON.parse(text) as T
         } catch {
-          throw new VenomError('E_MAIL_API', `${method} ${shown} did not answer JSON: ${text.slice(0, 120)}`)
+          // A mail API answers JSON: anything else is another server, or another path on it.
+          throw blameUrl(new VenomError('E_MAIL_API', notJson(`${method} ${shown}`, status, type, text)), urlWhere)
         }
       },
     }
   }
 
-  async getJson<T>(path: string, query?: Record<string, string | number | undefined>): Promise<T> {
-    return (await this.call('GET', path, { query })).json<T>()
+  /** GET and read the JSON answer; `oneMessage` as in `call`. */
+  async getJson<T>(path: string, query?: Record<string, string | number | undefined>, options: { oneMessage?: boolean } = {}): Promise<T> {
+    return (await this.call('GET', path, { query, oneMessage: options.oneMessage })).json<T>()
   }
 
   /**
@@ -115,6 +161,18 @@ export class HttpApi {
   async close(): Promise<void> {
     await this.#agent.destroy()
   }
+}
+
+/** `text/html` of `text/html; charset=utf-8`; undefined when the server gave no type. */
+function mediaType(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header
+  return value?.split(';')[0]?.trim() || undefined
+}
+
+/** An answer that is no JSON: its status and type, what was expected, and how it starts. */
+function notJson(request: string, status: number, type: string | undefined, text: string): string {
+  const start = text.trim() ? `; its answer starts ${answerExcerpt(text)}` : '; its answer was empty'
+  return `${request} answered ${status} with ${type ?? 'no content type'}, expected JSON from the mail server's API${start}`
 }
 
 /** An error's code, when it is a string: an abort's DOMException has a number (23), which is no code of ours. */

@@ -179,6 +179,9 @@ export const mailPlugin = definePlugin({
       pollIntervalMs: options.pollIntervalMs,
       defaultTimeoutMs: options.defaultTimeoutMs,
       requestTimeoutMs: options.requestTimeoutMs,
+      // An address that leads nowhere shows only on first use: named where the user wrote it (or would
+      // write it, for the default), as the schema names the other mistakes.
+      ...(api.where !== undefined ? { urlWhere: optionPath(api.where, ['url']), smtpWhere: optionPath(api.where, ['smtp']) } : {}),
     }
     const client: MailClientBase & { ids(): Promise<string[]>; deleteIds(ids: string[]): Promise<void> } =
       mode === 'mailhog' ? new MailHogClient(clientOptions) : new MailpitClient(clientOptions)

@@ -46,14 +46,22 @@ export abstract class RemoteMailClient extends MailClientBase {
   readonly api: HttpApi
   protected readonly maxMessages: number
   protected readonly cache = new ParsedCache()
+  readonly #urlWhere?: string
 
   constructor(options: MailClientOptions) {
     const smtp = options.smtp ?? defaultSmtpUrl(options.url)
     refuseRenamed(options, { requestTimeout: 'requestTimeoutMs', pollInterval: 'pollIntervalMs', defaultTimeout: 'defaultTimeoutMs' }, 'mail client options')
-    super({ sender: new SmtpSender(smtp, options.tls, options.requestTimeoutMs), pollIntervalMs: options.pollIntervalMs, defaultTimeoutMs: options.defaultTimeoutMs })
-    this.api = new HttpApi(options.url, { tls: options.tls, auth: options.auth, timeoutMs: options.requestTimeoutMs })
+    const sender = new SmtpSender(smtp, options.tls, options.requestTimeoutMs, options.smtpWhere)
+    super({ sender, pollIntervalMs: options.pollIntervalMs, defaultTimeoutMs: options.defaultTimeoutMs })
+    this.api = new HttpApi(options.url, { tls: options.tls, auth: options.auth, timeoutMs: options.requestTimeoutMs, urlWhere: options.urlWhere })
     this.location = this.api.baseUrl
     this.maxMessages = options.maxMessages ?? 1000
+    this.#urlWhere = options.urlWhere
+  }
+
+  /** A health problem that the URL explains (a server that is no such mail API), with the option named first. */
+  protected atUrl(problem: string): string {
+    return this.#urlWhere === undefined ? problem : `${this.#urlWhere}: ${problem}`
   }
 
   /**

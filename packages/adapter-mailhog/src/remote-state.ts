@@ -1,4 +1,5 @@
 import { CheckpointStack, type StateBackend, StateError, errorMessage } from '@venomqa/core'
+import { urlPlaceOf } from './http-api'
 
 /** What a remote mailbox must offer to take part in checkpoints. */
 export interface IdMailbox {
@@ -69,7 +70,18 @@ export class RemoteMailboxState implements StateBackend {
     try {
       return await this.#mailbox.ids()
     } catch (err) {
-      throw new StateError(this.name, `${during}: cannot list the mailbox at ${this.#mailbox.location}: ${errorMessage(err)}`, { cause: err })
+      throw new StateError(this.name, listFailure(during, this.#mailbox.location, err), { cause: err })
     }
   }
+}
+
+/**
+ * Why the mailbox could not be listed. When the URL explains it (nothing listens there, no mail API at that
+ * path), the option is named first, as a schema error names it: `plugins[0].url: connect: cannot list ...`.
+ */
+function listFailure(during: string, location: string, err: unknown): string {
+  const place = urlPlaceOf(err)
+  const said = errorMessage(err)
+  const why = place !== undefined && said.startsWith(`${place}: `) ? said.slice(place.length + 2) : said
+  return `${place !== undefined ? `${place}: ` : ''}${during}: cannot list the mailbox at ${location}: ${why}`
 }

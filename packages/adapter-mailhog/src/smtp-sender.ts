@@ -19,12 +19,18 @@ export class SmtpSender {
   #transport?: Transporter
 
   readonly #timeoutMs: number
+  /** Where the user wrote the SMTP address (`plugins[0].smtp`), named when nothing is found there. */
+  readonly #where?: string
 
-  /** `timeoutMs` bounds each stage of a send: connecting, the server's greeting, any silence after it (default 10 s). */
-  constructor(smtpUrl: string, tls?: TlsOptions, timeoutMs = SMTP_TIMEOUT_MS) {
+  /**
+   * `timeoutMs` bounds each stage of a send: connecting, the server's greeting, any silence after it (default
+   * 10 s). `where` names the option that gave `smtpUrl`, for a send that finds no server at that address.
+   */
+  constructor(smtpUrl: string, tls?: TlsOptions, timeoutMs = SMTP_TIMEOUT_MS, where?: string) {
     this.smtpUrl = smtpUrl
     this.#tls = tls
     this.#timeoutMs = timeoutMs
+    this.#where = where
   }
 
   async send(mail: OutgoingEmail): Promise<void> {
@@ -49,7 +55,8 @@ export class SmtpSender {
       const hint = /certificate/i.test(errorMessage(err))
         ? ' (the SMTP server\'s TLS certificate is not trusted: give `tls: { ca }` with the PEM of the CA that signed it, or `tls: { rejectUnauthorized: false }` for a test server you trust)'
         : ''
-      throw new VenomError('E_MAIL_SEND', `sending mail through ${redactUrl(this.smtpUrl)} failed: ${errorMessage(err)}${hint}`, {
+      const at = this.#where !== undefined && findsNoServer(err) ? `${this.#where}: ` : ''
+      throw new VenomError('E_MAIL_SEND', `${at}sending mail through ${redactUrl(this.smtpUrl)} failed: ${errorMessage(err)}${hint}`, {
         cause: err,
       })
     }
@@ -97,6 +104,12 @@ export function smtpTransportOptions(smtpUrl: string, tls?: TlsOptions, timeoutM
   const given = Object.fromEntries(Object.entries({ ca: tls?.ca, rejectUnauthorized: tls?.rejectUnauthorized }).filter(([, v]) => v !== undefined))
   if (Object.keys(urlTls).length || Object.keys(given).length) options.tls = { ...urlTls, ...given }
   return options
+}
+
+/** Whether a send failed because nothing answers at the address: no such host, or nothing listening. */
+function findsNoServer(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code
+  return code === 'EDNS' || /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN)\b/.test(errorMessage(err))
 }
 
 /** The URL without its password, for messages. */

@@ -28,4 +28,11 @@ export interface MailClientOptions {
   defaultTimeoutMs?: number
   /** At most this many mails are read by one `list`. Default 1000. */
   maxMessages?: number
+  /**
+   * Where the user wrote `url` (`plugins[2].url`), named in errors that the URL explains: nothing listens
+   * there, no such host, no mail API at that path. The plugin gives it; code that builds a client may too.
+   */
+  urlWhere?: string
+  /** The same for `smtp` (`plugins[2].smtp`), named when a send finds nothing at that address. */
+  smtpWhere?: string
 }

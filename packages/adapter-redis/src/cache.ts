@@ -1,4 +1,4 @@
-import { type CachePort, type CacheSetOptions, type CacheStats, UserError, cacheTtlMs } from '@venomqa/core'
+import { type CachePort, type CacheSetOptions, type CacheStats, UserError, cacheExpiryMs, cacheTtlMs } from '@venomqa/core'
 import type { Redis } from 'ioredis'
 import { type ConnectionOptions, type OwnedClient, chunks, closeClient, explained, openClient, ping, prefixPattern, refuseKeyPrefix, scanKeys, whenAnswering } from './connection'
 
@@ -68,10 +68,9 @@ export class RedisCache implements CachePort {
     }
   }
 
-  /** Whole milliseconds for PX/PEXPIRE (Redis takes integers); at least 1, so a tiny TTL still expires. */
+  /** The TTL for PX: whole milliseconds, as Redis takes them (a fraction is refused, not rounded). */
   #ttlMs(where: string, options: CacheSetOptions | undefined): number | undefined {
-    const ms = cacheTtlMs(options, `cache.${where}`)
-    return ms === undefined ? undefined : Math.max(1, Math.round(ms))
+    return cacheTtlMs(options, `cache.${where}`)
   }
 
   #do<T>(what: string, run: () => Promise<T>): Promise<T> {
@@ -188,13 +187,11 @@ export class RedisCache implements CachePort {
     return this.#do(`getTtlMs "${key}"`, () => this.redis.pttl(full))
   }
 
-  /** Expire the key after `ttlMs`; 0 or less deletes it, as Redis PEXPIRE does. False if there is no such key. */
+  /** Expire the key after `ttlMs` whole milliseconds; 0 or less deletes it, as Redis PEXPIRE does. False if there is no such key. */
   async setTtlMs(key: string, ttlMs: number): Promise<boolean> {
-    if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs))
-      throw new UserError('E_CACHE_TTL', `cache.setTtlMs("${key}", ${String(ttlMs)}): ttlMs must be a number of milliseconds`)
+    const ms = cacheExpiryMs(ttlMs, `cache.setTtlMs("${key}", ...)`)
     const full = this.#key(key)
-    // Whole milliseconds, as set() gives them: 0.4 ms is a TTL of 1, not the 0 that deletes the key.
-    return (await this.#do(`setTtlMs "${key}"`, () => this.redis.pexpire(full, ttlMs > 0 ? Math.max(1, Math.round(ttlMs)) : 0))) === 1
+    return (await this.#do(`setTtlMs "${key}"`, () => this.redis.pexpire(full, Math.max(0, ms)))) === 1
   }
 
   /** Renamed: refused loudly, since its number was seconds. */

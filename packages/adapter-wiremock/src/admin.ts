@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { type IWireMockFeatures, type IWireMockRequest, type IWireMockResponse, WireMock } from 'wiremock-captain'
 import { UserError, raceDeadline, redactCredentials, redactText } from '@venomqa/core'
-import { WireMockError, transportReason } from './errors'
+import { WireMockError, leadsNowhere, transportReason } from './errors'
+import { answerExcerpt } from './excerpt'
 
 /** A stub mapping as WireMock's admin API returns it; kept opaque so that a rollback re-imports it unchanged. */
 export interface StubMapping {
@@ -41,6 +42,11 @@ export interface RequestPattern {
 export interface WireMockAdminOptions {
   /** ms per admin call. Default 10 000. */
   timeoutMs?: number
+  /**
+   * Where the user wrote the URL (`plugins[2].url`), named in errors that the URL explains: nothing listens
+   * there, no such host, no admin API at that path. The plugin gives it; code that builds a client may too.
+   */
+  urlWhere?: string
 }
 
 /**
@@ -54,6 +60,7 @@ export class WireMockAdmin {
   readonly baseUrl: string
   readonly captain: WireMock
   readonly #timeoutMs: number
+  readonly #urlWhere?: string
 
   constructor(url: string, options: WireMockAdminOptions = {}) {
     // fetch (ours and captain's) refuses a URL with credentials: every call failed, and each message
@@ -66,6 +73,18 @@ export class WireMockAdmin {
     // Captain resolves admin routes relative to its base URL, so a base with a path needs its trailing slash.
     this.captain = new WireMock(`${this.baseUrl}/`)
     this.#timeoutMs = options.timeoutMs ?? 10_000
+    this.#urlWhere = options.urlWhere
+  }
+
+  /** A problem the URL explains, with the option that gave it named first, as a schema error would name it. */
+  #atUrl(problem: string): string {
+    return this.#urlWhere === undefined ? problem : `${this.#urlWhere}: ${problem}`
+  }
+
+  /** The message of a request that got no answer: blamed on the URL when it leads nowhere. */
+  #unreachable(what: string, err: unknown): string {
+    const said = `WireMock at ${this.baseUrl} is not reachable (${what}: ${transportReason(err)})`
+    return leadsNowhere(err) ? this.#atUrl(said) : said
   }
 
   /** One admin call; `ok` lists the statuses that are not errors (default: any 2xx). */
@@ -80,12 +99,15 @@ export class WireMockAdmin {
         signal: AbortSignal.timeout(this.#timeoutMs),
       })
     } catch (err) {
-      throw new WireMockError(`WireMock at ${this.baseUrl} is not reachable (${method} /__admin/${route}: ${transportReason(err)})`, { cause: err })
+      throw new WireMockError(this.#unreachable(`${method} /__admin/${route}`, err), { cause: err })
     }
     const text = await res.text()
     const json = parseJson(text)
-    if (!(ok ? ok(res.status) : res.status >= 200 && res.status < 300))
-      throw new WireMockError(`WireMock at ${this.baseUrl} answered ${method} /__admin/${route} with ${res.status}: ${describeErrors(json, text)}`, { status: res.status })
+    if (!(ok ? ok(res.status) : res.status >= 200 && res.status < 300)) {
+      const refused = `WireMock at ${this.baseUrl} answered ${method} /__admin/${route} with ${res.status}, expected 2xx${describeErrors(json, text)}`
+      // A 404 without WireMock's error document (a missing scenario has one) means no admin API at that path.
+      throw new WireMockError(res.status === 404 && !isErrorDocument(json) ? this.#atUrl(refused) : refused, { status: res.status })
+    }
     return { status: res.status, json: json as T }
   }
 
@@ -101,12 +123,15 @@ export class WireMockAdmin {
       const ms = this.#timeoutMs
       created = await raceDeadline(this.captain.register(request, response, features), ms, () => new DOMException(`no answer within ${ms} ms`, 'TimeoutError'))
     } catch (err) {
-      throw new WireMockError(`WireMock at ${this.baseUrl} is not reachable (POST /__admin/mappings: ${transportReason(err)})`, { cause: err })
+      // Captain reads every answer as JSON: a SyntaxError is an answer from something that is no admin API.
+      if (err instanceof SyntaxError)
+        throw new WireMockError(this.#atUrl(`WireMock at ${this.baseUrl} answered POST /__admin/mappings with something that is not JSON, expected WireMock's admin API`), { cause: err })
+      throw new WireMockError(this.#unreachable('POST /__admin/mappings', err), { cause: err })
     }
     const id = (created as { id?: unknown } | undefined)?.id
     // Captain returns whatever JSON came back, also WireMock's 422 error document: no id means no stub.
     if (typeof id !== 'string')
-      throw new WireMockError(`WireMock at ${this.baseUrl} refused the stub for ${request.method} ${request.endpoint}: ${describeErrors(created, '')}`)
+      throw new WireMockError(`WireMock at ${this.baseUrl} refused the stub for ${request.method} ${request.endpoint}${describeErrors(created, '')}`)
     return id
   }
 
@@ -171,7 +196,7 @@ export class WireMockAdmin {
         res = await fetch(`${this.baseUrl}${url}`, { method: 'POST', signal: AbortSignal.timeout(this.#timeoutMs) })
         await res.arrayBuffer()
       } catch (err) {
-        throw new WireMockError(`WireMock at ${this.baseUrl} is not reachable (POST ${url}: ${transportReason(err)})`, { cause: err })
+        throw new WireMockError(this.#unreachable(`POST ${url}`, err), { cause: err })
       }
       if (res.status !== 204) throw new WireMockError(`WireMock at ${this.baseUrl} did not move scenario "${name}" to "${state}" (its helper stub answered ${res.status})`)
     } finally {
@@ -231,10 +256,11 @@ export class WireMockAdmin {
         if (res.ok) return undefined
         if (res.status !== 404) return `WireMock at ${this.baseUrl} answered GET /__admin/${route} with ${res.status}`
       } catch (err) {
-        return `WireMock at ${this.baseUrl} is not reachable (GET /__admin/${route}: ${err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : transportReason(err)})`
+        if (err instanceof Error && err.name === 'TimeoutError') return `WireMock at ${this.baseUrl} is not reachable (GET /__admin/${route}: no answer within ${timeoutMs} ms)`
+        return this.#unreachable(`GET /__admin/${route}`, err)
       }
     }
-    return `WireMock at ${this.baseUrl} has neither /__admin/health nor /__admin/mappings (404): is it WireMock?`
+    return this.#atUrl(`WireMock at ${this.baseUrl} has neither /__admin/health nor /__admin/mappings (404): is it WireMock?`)
   }
 
   #journalOn(disabled: boolean | undefined): void {
@@ -247,6 +273,11 @@ export function normalizeBaseUrl(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/__admin$/, '')
 }
 
+/** Whether an answer is WireMock's own error document ({errors: [...]}): an answer of the admin API itself. */
+function isErrorDocument(json: unknown): boolean {
+  return Array.isArray((json as { errors?: unknown } | undefined)?.errors)
+}
+
 function parseJson(text: string): unknown {
   if (!text) return undefined
   try {
@@ -256,11 +287,14 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** WireMock's error document ({errors: [{title, detail}]}) as one line; the raw text otherwise. */
+/**
+ * The end of a refusal's message: WireMock's error document ({errors: [{title, detail}]}) as one line, or
+ * else how the answer starts (a proxy's whole HTML page is never pasted in).
+ */
 function describeErrors(json: unknown, text: string): string {
   const errors = (json as { errors?: { title?: string; detail?: string }[] } | undefined)?.errors
   if (Array.isArray(errors) && errors.length)
-    return errors.map((e) => [e.title, e.detail].filter(Boolean).join(': ')).join('; ')
+    return `: ${errors.map((e) => [e.title, e.detail].filter(Boolean).join(': ')).join('; ')}`
   const raw = text || (json === undefined ? '' : JSON.stringify(json))
-  return raw ? raw.slice(0, 300) : '(no body)'
+  return raw.trim() ? `; its answer starts ${answerExcerpt(raw)}` : '; its answer was empty'
 }

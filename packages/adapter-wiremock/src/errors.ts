@@ -18,3 +18,9 @@ export function transportReason(err: unknown): string {
   if (cause?.message) return cause.message
   return e?.message ?? String(err)
 }
+
+/** Whether fetch failed because the URL leads nowhere: no such host, or nothing listening there. */
+export function leadsNowhere(err: unknown): boolean {
+  const code = (err as { cause?: { code?: unknown } })?.cause?.code
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+}

@@ -1,4 +1,4 @@
-import { PluginError, PLUGIN_API_VERSION, definePlugin, redactCredentials, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
+import { PluginError, PLUGIN_API_VERSION, definePlugin, optionPath, redactCredentials, TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import * as z from 'zod/mini'
 import en from 'zod/v4/locales/en.js'
 import { WireMockAdmin } from './admin'
@@ -117,7 +117,10 @@ const wiremockPlugin = definePlugin({
       api.log.info(`managed WireMock on ${server.baseUrl} (pid ${server.pid}, started in ${Math.round(server.startupMs)} ms)`)
     }
     const baseUrl = server?.baseUrl ?? resolved.url!
-    const admin = new WireMockAdmin(baseUrl, { timeoutMs: resolved.timeoutMs })
+    // A `url` that leads nowhere shows only on first use: named where the user wrote it (or would write it,
+    // for the default), as the schema names the other mistakes. A managed server's address is the plugin's own.
+    const urlWhere = server || api.where === undefined ? undefined : optionPath(api.where, ['url'])
+    const admin = new WireMockAdmin(baseUrl, { timeoutMs: resolved.timeoutMs, urlWhere })
     const port = new WireMockPort(admin)
     api.addPort('mock', port)
     if (resolved.state) api.addStateBackend(new WireMockState(admin, resolved.state.name))

@@ -68,8 +68,10 @@ export class WireMockState implements StateBackend {
     }
   }
 
+  /** Reach the server, or say why not (the option to fix first, when the URL explains it). */
   async connect(): Promise<void> {
-    if (!(await this.admin.healthy(5000))) throw new StateError(this.name, `WireMock at ${this.admin.baseUrl} does not answer /__admin/health`)
+    const problem = await this.admin.healthProblem(5000)
+    if (problem !== undefined) throw new StateError(this.name, problem)
   }
 
   async checkpoint(name: string): Promise<void> {

@@ -136,8 +136,8 @@ describeJava('the plugin', () => {
       const runner = createRunner({ baseUrl: 'http://127.0.0.1:1', plugins: [[wiremockPlugin, { url: `http://127.0.0.1:${await freePort()}` }]] })
       try {
         await runner.init()
-        // Why, for `venomqa doctor`: not only that it is unhealthy.
-        expect(await runner.registry.healthChecks.get('wiremock')!()).toMatch(/^WireMock at http:\/\/127\.0\.0\.1:\d+ is not reachable \(GET \/__admin\/health: connect ECONNREFUSED/)
+        // Why, for `venomqa doctor`: not only that it is unhealthy; and the option to look at.
+        expect(await runner.registry.healthChecks.get('wiremock')!()).toMatch(/^plugins\[0\]\.url: WireMock at http:\/\/127\.0\.0\.1:\d+ is not reachable \(GET \/__admin\/health: connect ECONNREFUSED/)
       } finally {
         await runner.close()
       }

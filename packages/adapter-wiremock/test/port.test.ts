@@ -220,7 +220,7 @@ describeJava('the mock port', () => {
     it('says what WireMock refused', async () => {
       const err = await mock.admin.setScenarioState('no-such-scenario', 'x').catch((e: unknown) => e)
       expect(err).toBeInstanceOf(WireMockError)
-      expect((err as Error).message).toContain('answered PUT /__admin/scenarios/no-such-scenario/state with 404: Scenario no-such-scenario does not exist')
+      expect((err as Error).message).toContain('answered PUT /__admin/scenarios/no-such-scenario/state with 404, expected 2xx: Scenario no-such-scenario does not exist')
     })
 
     it('needs a URL', () => {

@@ -3,6 +3,7 @@
  * through `ports`. Every method is async so that a real service and an in-memory one look alike.
  */
 
+import { describeValue } from './describe-value'
 import { didYouMean } from './did-you-mean'
 import { UserError } from './errors'
 import { refuseRenamed } from './options'
@@ -99,17 +100,45 @@ export interface CacheSetOptions {
 }
 
 /**
- * The `ttlMs` of a cache `set`/`setMany` call, checked: a positive number of milliseconds, or undefined.
- * A bare number is refused: it was a TTL in seconds before, and reading it as milliseconds would expire
- * the entry a thousand times too soon without a word.
+ * How a refused cache TTL is told, with `, got ...` after it: the words of TIMER_MS_EXPECTED without its
+ * bound, since a TTL is no Node timer (a cache keeps a key for a month, a year).
+ */
+export const TTL_MS_EXPECTED = 'expected a positive whole number of milliseconds'
+
+/**
+ * Whether `value` is a TTL a cache keeps as given: a whole number of milliseconds, at least 1. A fraction is
+ * refused rather than rounded: Redis takes whole milliseconds only, so `ttlMs: 1.5` could not be what the
+ * user meant, and a TTL under 1 ms rounded to 0 deleted the key.
+ */
+export function isTtlMs(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0
+}
+
+/**
+ * The `ttlMs` of a cache `set`/`setMany` call, checked: a positive whole number of milliseconds, or
+ * undefined. A bare number is refused: it was a TTL in seconds before, and reading it as milliseconds would
+ * expire the entry a thousand times too soon without a word.
  */
 export function cacheTtlMs(options: CacheSetOptions | number | undefined, where: string): number | undefined {
   if (typeof options === 'number') throw new UserError('E_CACHE_TTL', `${where}: the TTL is now given as { ttlMs } in milliseconds, e.g. { ttlMs: ${options * 1000} } for ${options} s`)
   refuseRenamed(options, { ttl: 'ttlMs' }, where)
   const ttlMs = options?.ttlMs
-  if (ttlMs !== undefined && !(typeof ttlMs === 'number' && Number.isFinite(ttlMs) && ttlMs > 0))
-    throw new UserError('E_CACHE_TTL', `${where}: ttlMs must be a number of milliseconds greater than 0, got ${String(ttlMs)}`)
+  if (ttlMs !== undefined && !isTtlMs(ttlMs)) throw ttlRefused(`${where}: ttlMs`, TTL_MS_EXPECTED, ttlMs)
   return ttlMs
+}
+
+/**
+ * The `ttlMs` of `cache.setTtlMs(key, ttlMs)`, checked: a whole number of milliseconds, where 0 or less
+ * deletes the key (as Redis PEXPIRE does). A fraction is refused, as in `set`.
+ */
+export function cacheExpiryMs(ttlMs: unknown, where: string): number {
+  if (typeof ttlMs === 'number' && Number.isSafeInteger(ttlMs)) return ttlMs
+  throw ttlRefused(`${where}: ttlMs`, 'expected a whole number of milliseconds (0 or less deletes the key)', ttlMs)
+}
+
+/** The UserError of a refused TTL: `cache.set("k", ...): ttlMs: expected ..., got 1.5`. */
+export function ttlRefused(what: string, expected: string, got: unknown): UserError {
+  return new UserError('E_CACHE_TTL', `${what}: ${expected}, got ${describeValue(got)}`)
 }
 
 export interface CachePort extends HealthCheckable {

@@ -372,13 +372,15 @@ export class Runner {
       },
       addStateBackend: (b) => {
         if (typeof b !== 'function') checkBackendShape(name, b)
+        // The entry's own place: two `--plugin x` flags share `where`, and their owner names tell them apart.
+        const entry = shownPlace(placeInOwner(name, pluginName) ?? where)
         if (typeof b === 'function')
           this.#backendFactories.push(async () => {
             const made = await b()
             checkBackendShape(name, made)
-            return this.#claimBackend(made, name)
+            return this.#claimBackend(made, name, entry)
           })
-        else this.registry.stateBackends.push(this.#claimBackend(b, name))
+        else this.registry.stateBackends.push(this.#claimBackend(b, name, entry))
       },
       addHook: (hook, fn) => this.bus.on(hook, source, fn as (e: unknown) => unknown),
       addHealthCheck: (hname, check) => {
@@ -425,8 +427,10 @@ export class Runner {
     return this.#ports
   }
 
-  #claimBackend(b: StateBackend, plugin: string): StateBackend {
+  /** Claim `b`'s name for `plugin`, and note the entry that configured it (`plugins[2]`) for its failures. */
+  #claimBackend(b: StateBackend, plugin: string, where: string): StateBackend {
     this.#claim('state backend', b.name, plugin)
+    this.#calls.place(b, where)
     return b
   }
 
@@ -683,14 +687,14 @@ export class Runner {
       if (this.#connectedBackends.includes(b)) continue
       if (signal?.aborted) return undefined
       try {
-        await this.#connects.connect(b, `state backend "${b.name}"`, signal)
+        await this.#connects.connect(b, this.#calls.label(b), signal)
         // Each one as it connects: when a later one fails, close() still disconnects those before it,
         // which have set up their tables, triggers or session in the system under test.
         this.#connectedBackends.push(b)
       } catch (err) {
         if (signal?.aborted && err === signal.reason) return undefined
         // Past pluginTimeout, said as a worker's is: the user learns which setting bounded it.
-        const message = `${connectFailure(`state backend "${b.name}"`, b, err)}${err instanceof TimeoutError && err.timeoutMs === this.pluginTimeoutMs ? ' (pluginTimeout; raise it if the backend is slow to connect on purpose)' : ''}`
+        const message = `${connectFailure(this.#calls.label(b), b, err)}${err instanceof TimeoutError && err.timeoutMs === this.pluginTimeoutMs ? ' (pluginTimeout; raise it if the backend is slow to connect on purpose)' : ''}`
         this.runIssues.push(
           makeIssue({ journey: '', path: '', step: `connect ${b.name}`, severity: 'critical', kind: 'state', error: message, source: `state:${b.name}`, suggestion: suggestionForError(err) ?? CONNECT_SUGGESTION }),
         )
@@ -1158,6 +1162,11 @@ function placed(err: VenomError, where: string, names: readonly string[]): Venom
   const key = at && !names.includes(at) && /^[A-Za-z_$][\w$-]*(\.[A-Za-z_$][\w$-]*)*$/.test(at) ? at.split('.') : []
   Object.defineProperty(err, 'where', { value: optionPath(where, key), configurable: true, enumerable: true })
   return err
+}
+
+/** An entry's place as a message names it: `--plugin redis #2`, without the `?` a flag's place ends its name with. */
+function shownPlace(place: string): string {
+  return place.replace(/\?( #\d+)?$/, '$1')
 }
 
 /** What `venomqa <name>` can be: a word of letters and digits, with `-`, `_` or `:` inside (`mail-catcher`). */

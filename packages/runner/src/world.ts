@@ -21,6 +21,11 @@ export interface ReleaseProblem {
  */
 export class StateCalls {
   readonly timeoutMs?: number
+  /**
+   * Where the user configured each plugin's backend (`plugins[2]`): two backends of one plugin (two
+   * PostgreSQL databases) look alike by their mechanism and plugin, so a failure names the entry too.
+   */
+  readonly #places = new Map<StateBackend, string>()
   readonly #abandoned = new Map<StateBackend, string>()
   /** Backends whose state nobody knows (a journey could not be put back, see `restore`), and why. */
   readonly #unknown = new Map<StateBackend, string>()
@@ -61,6 +66,29 @@ export class StateCalls {
       if (err instanceof StallError || err instanceof StrayError) throw new StateError(b.name, `${doing}${errorMessage(err).slice(label.length)}`, { cause: err })
       throw err
     }
+  }
+
+  /** Note where `b` was configured (`plugins[2]`), for its failures to name (see `label`). */
+  place(b: StateBackend, where: string): void {
+    this.#places.set(b, where)
+  }
+
+  /** How failures name `b`: `state backend "pg" (plugins[2])`, or without a place for a backend given in code. */
+  label(b: StateBackend): string {
+    const where = this.#places.get(b)
+    return `state backend "${b.name}"${where === undefined ? '' : ` (${where})`}`
+  }
+
+  /**
+   * `err`, a StateError of `b` (`state backend "pg": ...`), with `b`'s place in its message, as `label`
+   * says it. Its own object, so that what the backend gave it (a suggestion, a kind of failure) stays.
+   */
+  placed(b: StateBackend, err: StateError): StateError {
+    const own = `state backend "${b.name}": `
+    const label = this.label(b)
+    if (label === own.slice(0, -2) || !err.message.startsWith(own)) return err
+    err.message = `${label}: ${err.message.slice(own.length)}`
+    return err
   }
 
   /** Why `b` is not called any more, or undefined. */
@@ -249,7 +277,7 @@ export class World {
       try {
         await this.#calls.backend(b, doing, () => call(b))
       } catch (err) {
-        throw err instanceof StateError ? err : new StateError(b.name, `${doing} failed: ${errorMessage(err)}`, { cause: err })
+        throw this.#calls.placed(b, err instanceof StateError ? err : new StateError(b.name, `${doing} failed: ${errorMessage(err)}`, { cause: err }))
       }
       timings.push({ backend: b.name, mechanism: b.mechanism, durationMs: performance.now() - t0 })
     }

@@ -74,7 +74,7 @@ export class MailHogClient extends RemoteMailClient {
   }
 
   async deleteIds(ids: string[]): Promise<void> {
-    for (const id of ids) await this.api.call('DELETE', `/api/v1/messages/${encodeURIComponent(id)}`)
+    for (const id of ids) await this.api.call('DELETE', `/api/v1/messages/${encodeURIComponent(id)}`, { oneMessage: true })
   }
 
   protected async glance(): Promise<MailboxGlance> {
@@ -92,7 +92,7 @@ export class MailHogClient extends RemoteMailClient {
   async healthProblem(): Promise<string | undefined> {
     try {
       const page = await this.api.getJson<MailHogMessages>('/api/v2/messages', { limit: 1 })
-      return typeof page?.total === 'number' ? undefined : `${this.location} answered /api/v2/messages without a message count: is it MailHog?`
+      return typeof page?.total === 'number' ? undefined : this.atUrl(`${this.location} answered /api/v2/messages without a message count: is it MailHog?`)
     } catch (err) {
       return errorMessage(err)
     }

@@ -45,8 +45,8 @@ export class MailpitClient extends RemoteMailClient {
 
   async #read(id: string, created?: string, fetched?: MailpitMessage): Promise<CaughtEmail> {
     const path = `/api/v1/message/${encodeURIComponent(id)}`
-    const message = fetched ?? (await this.api.getJson<MailpitMessage>(path))
-    const rawHeaders = await this.api.getJson<MailpitMessageHeaders>(`${path}/headers`)
+    const message = fetched ?? (await this.api.getJson<MailpitMessage>(path, undefined, { oneMessage: true }))
+    const rawHeaders = await this.api.getJson<MailpitMessageHeaders>(`${path}/headers`, undefined, { oneMessage: true })
     const parts = [...(message.Attachments ?? []), ...(message.Inline ?? [])]
     const attachments: EmailAttachment[] = []
     for (const a of parts) attachments.push(await this.#attachment(message.ID, a))
@@ -72,6 +72,7 @@ export class MailpitClient extends RemoteMailClient {
     const res = await this.api.call(
       'GET',
       `/api/v1/message/${encodeURIComponent(messageId)}/part/${encodeURIComponent(a.PartID)}`,
+      { oneMessage: true },
     )
     const content = new Uint8Array(res.bytes.buffer, res.bytes.byteOffset, res.bytes.length)
     return { filename: a.FileName || undefined, contentType: a.ContentType, size: content.length, content }
@@ -111,7 +112,7 @@ export class MailpitClient extends RemoteMailClient {
   async healthProblem(): Promise<string | undefined> {
     try {
       const info = await this.info()
-      return typeof info?.Messages === 'number' ? undefined : `${this.location} answered /api/v1/info without a message count: is it Mailpit?`
+      return typeof info?.Messages === 'number' ? undefined : this.atUrl(`${this.location} answered /api/v1/info without a message count: is it Mailpit?`)
     } catch (err) {
       return errorMessage(err)
     }

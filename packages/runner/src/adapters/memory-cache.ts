@@ -1,4 +1,4 @@
-import { type CachePort, type CacheSetOptions, type CacheStats, type TimePort, UserError, cacheTtlMs, refuseRenamed } from '@venomqa/core'
+import { type CachePort, type CacheSetOptions, type CacheStats, TTL_MS_EXPECTED, type TimePort, UserError, cacheExpiryMs, cacheTtlMs, isTtlMs, refuseRenamed, ttlRefused } from '@venomqa/core'
 
 interface Entry {
   /** Values are kept as JSON text, as a Redis cache would: what comes back is a copy, and what cannot be serialised is refused. */
@@ -10,7 +10,7 @@ interface Entry {
 export interface MemoryCacheOptions {
   /** Expiry follows this clock (e.g. a ControllableClock, so `advance` expires entries). Default: the real clock. */
   clock?: Pick<TimePort, 'now'>
-  /** TTL in milliseconds for `set` without one. Default: no expiry. */
+  /** TTL in whole milliseconds for `set` without one. Default: no expiry. */
   defaultTtlMs?: number
 }
 
@@ -25,7 +25,8 @@ export class MemoryCache implements CachePort {
   constructor(options: MemoryCacheOptions = {}) {
     this.#clock = options.clock
     refuseRenamed(options, { defaultTtl: 'defaultTtlMs' }, 'MemoryCache()')
-    this.#defaultTtlMs = cacheTtlMs({ ttlMs: options.defaultTtlMs }, 'MemoryCache({ defaultTtlMs })')
+    if (options.defaultTtlMs !== undefined && !isTtlMs(options.defaultTtlMs)) throw ttlRefused('MemoryCache(): defaultTtlMs', TTL_MS_EXPECTED, options.defaultTtlMs)
+    this.#defaultTtlMs = options.defaultTtlMs
   }
 
   async get<T = unknown>(key: string): Promise<T | undefined> {
@@ -84,13 +85,14 @@ export class MemoryCache implements CachePort {
     return entry.expiresAt - this.#now()
   }
 
-  /** Set a key's TTL in milliseconds; 0 or less deletes it, as Redis PEXPIRE does. False if there is no such key. */
+  /** Set a key's TTL in whole milliseconds; 0 or less deletes it, as Redis PEXPIRE does. False if there is no such key. */
   async setTtlMs(key: string, ttlMs: number): Promise<boolean> {
+    // Checked first: a wrong TTL is refused whether or not the key is there, as Redis refuses it.
+    const ms = cacheExpiryMs(ttlMs, `cache.setTtlMs("${key}", ...)`)
     const entry = this.#live(key)
     if (!entry) return false
-    if (typeof ttlMs !== 'number' || Number.isNaN(ttlMs)) throw new UserError('E_CACHE_TTL', `cache.setTtlMs("${key}", ${ttlMs}): ttlMs must be a number of milliseconds`)
-    if (ttlMs <= 0) this.#entries.delete(key)
-    else entry.expiresAt = this.#now() + ttlMs
+    if (ms <= 0) this.#entries.delete(key)
+    else entry.expiresAt = this.#now() + ms
     return true
   }
 

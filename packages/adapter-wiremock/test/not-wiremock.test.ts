@@ -1,0 +1,84 @@
+/**
+ * A `url` that points at a server that is not WireMock (a web server's HTML 404, an app's HTML page), or
+ * at a path of a WireMock that is not its admin API: the error says the status and what was expected, and
+ * quotes at most the start of the answer's first line, its control characters escaped; the page itself is
+ * never pasted into the message.
+ */
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { expect, it } from 'vitest'
+import { WireMockPort } from '../src'
+import { answerExcerpt } from '../src/excerpt'
+import { describeWithJava, useWireMock } from './helpers'
+
+const describeJava = describeWithJava()
+
+/** A web server's 404 page: a first line with a terminal escape in it, then a long body. */
+const PAGE = `<!DOCTYPE html>\x1b]0;owned\x07\n<html><head><title>404 Not Found</title></head>\n<body>\n${'<p>nothing here, nothing at all</p>\n'.repeat(200)}</body></html>\n`
+
+/** Never the page: none of its later lines, no raw control character, a message of one short line. */
+function expectNoPage(message: string): void {
+  expect(message).not.toContain('</body>')
+  expect(message).not.toContain('nothing here')
+  expect(message).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/)
+  expect(message).not.toContain('\n')
+  expect(message.length).toBeLessThan(400)
+}
+
+describeJava('a WireMock url that answers with something else', () => {
+  const wiremock = useWireMock()
+
+  it("a web server's 404 page: the status, what was expected, and the start of its first line, escaped", async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' })
+      res.end(PAGE)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const mock = new WireMockPort({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })
+    try {
+      for (const call of [() => mock.requests(), () => mock.reset(), () => mock.countRequests('GET', '/x')]) {
+        const message = await call().then(
+          () => 'no error',
+          (e: Error) => e.message,
+        )
+        expect(message).toMatch(/ answered (GET|POST) \/__admin\/\S+ with 404, expected 2xx; its answer starts "<!DOCTYPE html>\\x1b\]0;owned\\x07"\.\.\.$/)
+        expectNoPage(message)
+      }
+      // Captain reads the answer to a stub as JSON: said as an answer that is not, not as a server out of reach.
+      const stubbed = await mock.stub({ method: 'GET', path: '/x', status: 200 }).then(
+        () => 'no error',
+        (e: Error) => e.message,
+      )
+      expect(stubbed).toMatch(/ answered POST \/__admin\/mappings with something that is not JSON, expected WireMock's admin API$/)
+      expectNoPage(stubbed)
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  })
+
+  it("a path of a real WireMock that is no admin API: WireMock's own report of the unmatched request is cut to its first line", async () => {
+    // With a stub in place, WireMock answers an unmatched request with a table of the nearest stubs.
+    const good = new WireMockPort({ url: wiremock().baseUrl })
+    await good.stub({ method: 'GET', path: '/__admin/requests', status: 200 })
+    const mock = new WireMockPort({ url: `${wiremock().baseUrl}/not-here` })
+    try {
+      const message = await mock.requests().then(
+        () => 'no error',
+        (e: Error) => e.message,
+      )
+      expect(message).toMatch(/ answered GET \/__admin\/requests with 404, expected 2xx; its answer starts "[^"]+"\.\.\.$/)
+      expect(message).not.toContain('\n')
+      expect(message.length).toBeLessThan(400)
+    } finally {
+      await good.reset()
+    }
+  })
+
+  it('answerExcerpt: the first line that holds anything, cut to 120 characters, control characters escaped', () => {
+    expect(answerExcerpt('\n\n  {"error":"no"}  \n')).toBe('"{"error":"no"}"')
+    expect(answerExcerpt('a\nb')).toBe('"a"...')
+    expect(answerExcerpt(`${'x'.repeat(121)}`)).toBe(`"${'x'.repeat(120)}"...`)
+    expect(answerExcerpt('\x1b[2J\x1b[Hgone\r')).toBe('"\\x1b[2J\\x1b[Hgone"')
+    expect(answerExcerpt('  \n ')).toBe('nothing')
+  })
+})
