@@ -1,6 +1,6 @@
-import { writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { type JourneyResult, RESULTS_SCHEMA_VERSION, type RunResult, countNodes, runStatusOf, summarize } from '@venomqa/core'
+import { type JourneyResult, RESULTS_SCHEMA_VERSION, type RunResult, type ShardInfo, countNodes, makeIssue, runStatusOf, summarize } from '@venomqa/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Project, assertBuilt, makeProject, cliHost } from './helpers/project'
 
@@ -51,6 +51,18 @@ beforeAll(async () => {
   await save('counts.json', (run) => {
     run.summary.journeys = { total: 8, passed: 8, failed: 0, skipped: 0, flaky: 0 }
   })
+  // A journey's own status edited to passed over its failed step, and the run's verdict and counts with it.
+  await save('journey.json', (run) => {
+    run.journeys = run.journeys.slice(0, 2)
+    run.journeys[1]!.status = 'passed'
+    run.status = runStatusOf(run.journeys, [])
+    run.summary = summarize(run.journeys)
+  })
+  // Passed steps, and a critical issue of the journey (a restore that failed): the runner failed it.
+  await save('critical.json', (run) => {
+    const j = run.journeys[0]!
+    j.issues = [makeIssue({ journey: j.name, path: 'main', step: 'restore', severity: 'critical', kind: 'state', error: 'rollback failed', source: 'state' })]
+  })
   await save('u2.json', (run) => {
     ;(run.journeys[0]!.nodes[0] as { name: unknown }).name = null
   })
@@ -81,6 +93,47 @@ describe('venomqa report judges the run again from its journeys', () => {
     expect(r.stdout).not.toContain('8 passed')
     expect(r.stdout).toContain('Result: FAILED')
     expect(r.stderr).toContain('venomqa: warning: counts.json: its summary does not match its journeys (journeys.passed 8, counted 4, journeys.failed 0, counted 4): read with the counts of its journeys\n')
+  })
+
+  it("a journey whose status says passed over a failed step reads failed, and the warning names the file, the journey and the step", async () => {
+    const r = await p.venomqa(['report', 'journey.json', '-r', 'console', '-r', 'json:out/journey.json'])
+    expect(r.stdout).toMatch(/✗ a_bad failed/)
+    expect(r.stdout).toMatch(/Journeys {2}1 passed, 1 failed of 2/)
+    expect(r.stdout).toContain('Result: FAILED')
+    expect(r.stderr).toBe(
+      'venomqa: warning: journey.json: journey "a_bad" says "passed", but its step "a_bad_step" failed: read as failed\n' +
+        'venomqa: warning: journey.json: its status says "passed", but its journeys, explorations and issues make the run failed: read as failed\n' +
+        'venomqa: json report written to out/journey.json\n',
+    )
+    // What is rendered says it too: the journey, the counts and the verdict.
+    const rendered = JSON.parse(await readFile(path.join(p.dir, 'out/journey.json'), 'utf8')) as RunResult
+    expect(rendered.journeys[1]!.status).toBe('failed')
+    expect(rendered.summary.journeys).toMatchObject({ passed: 1, failed: 1 })
+    expect(rendered.status).toBe('failed')
+  })
+
+  it('a journey with a critical issue reads failed though every step passed', async () => {
+    const r = await p.venomqa(['report', 'critical.json', '-r', 'console'])
+    expect(r.stdout).toMatch(/Journeys {2}3 passed, 5 failed of 8/)
+    expect(r.stderr).toContain('venomqa: warning: critical.json: journey "a_ok" says "passed", but it has a critical issue ("restore"): read as failed\n')
+  })
+
+  it('merge-reports judges each shard\'s journeys so, and exits 1 for a failed step under a status that says passed', async () => {
+    const order = ['j.ts#one', 'j.ts#two']
+    const shard = (index: number, j: JourneyResult): RunResult => {
+      const journeys = [{ ...j, file: 'j.ts' }]
+      const info: ShardInfo = { index, total: 2, splitId: 'split', order }
+      return { ...savedRun(), journeys, status: 'passed', summary: summarize(journeys), shard: info }
+    }
+    const lying = { ...journey('two', 'failed'), status: 'passed' as const }
+    await mkdir(path.join(p.dir, 'shards'), { recursive: true })
+    await writeFile(path.join(p.dir, 'shards/1.json'), JSON.stringify(shard(1, journey('one', 'passed'))))
+    await writeFile(path.join(p.dir, 'shards/2.json'), JSON.stringify(shard(2, lying)))
+    const r = await p.venomqa(['merge-reports', 'shards', '-r', 'console'])
+    expect(r.stderr).toContain(`venomqa: warning: ${path.join('shards', '2.json')}: journey "two" says "passed", but its step "two_step" failed: read as failed\n`)
+    expect(r.stdout).toMatch(/Journeys {2}1 passed, 1 failed of 2/)
+    expect(r.stdout).toContain('Result: FAILED')
+    expect(r.code, r.stdout + r.stderr).toBe(1)
   })
 
   it('a node field a reporter reads, broken, is exit 2 naming its place, before any reporter runs', async () => {

@@ -771,3 +771,18 @@ export function escapeControlChars(text: string): string {
   if (!HAS_CONTROL.test(text)) return text
   return text.replace(/\r\n/g, '\n').replace(CONTROL, (c) => NAMED[c] ?? escaped(c))
 }
+
+/** What breaks a line or moves along it, which escapeControlChars leaves to text of several lines. */
+const LINE_CONTROL = /\r\n|[\t\n\r\u2028\u2029]/g
+const HAS_LINE_CONTROL = /[\t\n\r\u2028\u2029]/
+const LINE_CONTROL_SHOWN: Record<string, string> = { '\r\n': '\\r\\n', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\u2028': '\\u2028', '\u2029': '\\u2029' }
+
+/**
+ * A name (a journey's, a step's, a checkpoint's, a path's, a tag) as a report prints it on one line of its
+ * own: escaped as escapeControlChars escapes text, and its tabs and line breaks too (`\t`, `\n`, `\r`,
+ * `\u2028`), which in a name would split the line it is printed on and show a piece of it as a line of its own.
+ */
+export function nameOnOneLine(name: string): string {
+  const text = HAS_LINE_CONTROL.test(name) ? name.replace(LINE_CONTROL, (c) => LINE_CONTROL_SHOWN[c]!) : name
+  return escapeControlChars(text)
+}

@@ -1,6 +1,7 @@
 import type { ErrorKind } from './errors'
 import type { HttpExchange, RecordedRequest, RecordedResponse } from './http'
 import type { Issue, Severity } from './issues'
+import { escapeControlChars } from './redact'
 
 /**
  * Bumped when the JSON form of a run changes incompatibly. 2 added `explorations`; 3 added the journey
@@ -451,9 +452,10 @@ export function* walkSteps(nodes: readonly NodeResult[], pathName = 'main'): Gen
  * in place: version 1 is a run with no exploration; before version 3, the journey counts lacked skipped
  * and flaky (a skipped journey was counted as failed), so they are counted again from the journeys.
  *
- * The run's status and summary are judged again from its journeys, explorations and issues, as a merge
- * judges them: a file edited (or written by a broken tool) to say passed over failed journeys must not
- * read green. `onMismatch` is told, naming the file, when what the file said was not what it holds.
+ * Each journey's status is judged again from its steps, paths and issues, and the run's status and summary
+ * from its journeys, explorations and issues, as a merge judges them: a file edited (or written by a broken
+ * tool) to say passed over failed steps or journeys must not read green. `onMismatch` is told, naming the
+ * file, when what the file said was not what it holds.
  */
 export function assertRunResult(value: unknown, source = 'results', onMismatch?: (message: string) => void): asserts value is RunResult {
   const v = value as Omit<Partial<RunResult>, 'schemaVersion'> & { schemaVersion?: number }
@@ -482,7 +484,61 @@ export function assertRunResult(value: unknown, source = 'results', onMismatch?:
   // merge would count what it says rather than what ran.
   if (version === RESULTS_SCHEMA_VERSION && !isSummary(v.summary)) v.summary = summarize(v.journeys as JourneyResult[], v.issues, v.explorations ?? [])
   if (version !== RESULTS_SCHEMA_VERSION) upgradeCounts(v, version)
-  judgeAgain(v as RunResult, source, onMismatch ?? (() => {}))
+  const told = onMismatch ?? (() => {})
+  // The summary is compared with the statuses as written: a journey read as failed is told once, as itself.
+  const statusesAsWritten = (v.journeys as JourneyResult[]).map((j) => j.status)
+  judgeJourneys(v.journeys as JourneyResult[], source, told)
+  judgeAgain(v as RunResult, source, told, statusesAsWritten)
+}
+
+/**
+ * Each journey's status judged again from its steps, paths, checkpoints, branches and issues, as the runner
+ * judged it: one that shows a failure is failed, whatever its `status` says. A file edited to say passed
+ * over a failed step must not read green, nor make the run's verdict, which is judged from these, pass.
+ */
+function judgeJourneys(journeys: JourneyResult[], source: string, onMismatch: (message: string) => void): void {
+  for (const j of journeys) {
+    if (j.status === 'failed') continue
+    const why = failureShown(j)
+    if (!why) continue
+    onMismatch(`${source}: journey ${quoted(j.name)}${repeatLabel(j)} says ${JSON.stringify(j.status)}, but ${why}: read as failed`)
+    j.status = 'failed'
+  }
+}
+
+/**
+ * What shows a journey failed, as the runner fails one: a failed step, path, checkpoint or branch, a
+ * critical issue, or an interrupt of a journey that ran (one not run is skipped); undefined when nothing does.
+ */
+function failureShown(j: JourneyResult): string | undefined {
+  const node = firstFailedNode(j.nodes, 'main')
+  if (node) return node
+  const critical = j.issues.find((i) => i && typeof i === 'object' && i.severity === 'critical')
+  if (critical) return `it has a critical issue${typeof critical.step === 'string' && critical.step ? ` (${quoted(critical.step)})` : ''}`
+  return j.interrupted && j.status !== 'skipped' ? 'it was interrupted' : undefined
+}
+
+/** The first failed node of a line, said with its path: `its step "pay" failed`, `its path "cancel" failed`. */
+function firstFailedNode(nodes: readonly NodeResult[], path: string): string | undefined {
+  const inPath = path === 'main' ? '' : ` (path ${quoted(path)})`
+  for (const n of nodes) {
+    if (n.kind === 'step' && n.status === 'failed') return `its step ${quoted(n.name)}${inPath} failed`
+    if (n.kind === 'checkpoint' && n.status === 'failed') return `its checkpoint ${quoted(n.name)}${inPath} failed`
+    if (n.kind !== 'branch') continue
+    for (const p of n.paths) {
+      const full = path === 'main' ? p.name : `${path} > ${p.name}`
+      const inner = firstFailedNode(p.nodes, full)
+      if (inner) return inner
+      if (p.status === 'failed') return `its path ${quoted(full)} failed`
+    }
+    if (n.status === 'failed') return `its branch from ${quoted(n.checkpoint)}${inPath} failed`
+  }
+  return undefined
+}
+
+/** A name from a file in a message: quoted, and unable to split the line or drive a terminal. */
+function quoted(name: string): string {
+  return escapeControlChars(JSON.stringify(name))
 }
 
 /** A file of an older schemaVersion, with its journey counts as this version counts them. */
@@ -504,9 +560,11 @@ function upgradeCounts(v: Omit<Partial<RunResult>, 'schemaVersion'> & { schemaVe
 /**
  * Put the status and summary the run's contents give in place of the file's, telling `onMismatch` when
  * they differ. A failed status over a flaky journey stands: the run was judged with `--fail-on-flaky`,
- * which the file does not record. Counts a file lacks (an older version's) are no mismatch.
+ * which the file does not record. Counts a file lacks (an older version's) are no mismatch. The summary is
+ * compared with the journeys' statuses as the file wrote them (`statusesAsWritten`): a journey judged again
+ * is told once, by judgeJourneys, not once more as a count.
  */
-function judgeAgain(run: RunResult, source: string, onMismatch: (message: string) => void): void {
+function judgeAgain(run: RunResult, source: string, onMismatch: (message: string) => void, statusesAsWritten: readonly JourneyStatus[]): void {
   const explorations = (run.explorations ?? []).filter((x) => x && typeof x === 'object')
   const issues = run.issues.filter((i) => i && typeof i === 'object')
   const explorationFailed = explorations.some((x) => x.status === 'failed')
@@ -524,11 +582,11 @@ function judgeAgain(run: RunResult, source: string, onMismatch: (message: string
     run.summary = counted
     return
   }
-  const differences = summaryDifferences(run.summary, counted)
-  if (differences.length) {
-    onMismatch(`${source}: its summary does not match its journeys (${differences.join(', ')}): read with the counts of its journeys`)
-    run.summary = counted
-  }
+  const rejudged = run.journeys.some((j, i) => j.status !== statusesAsWritten[i])
+  const asWritten = rejudged ? summarize(run.journeys.map((j, i) => ({ ...j, status: statusesAsWritten[i]! })), issues, explorations) : counted
+  const differences = summaryDifferences(run.summary, asWritten)
+  if (differences.length) onMismatch(`${source}: its summary does not match its journeys (${differences.join(', ')}): read with the counts of its journeys`)
+  if (differences.length || rejudged) run.summary = counted
 }
 
 /** `journeys.passed 8, counted 4` for each count the file's summary has that the contents do not give. */

@@ -143,6 +143,41 @@ describe('a results file read', () => {
     expect(edited.summary).toEqual(summarize(journeys))
   })
 
+  it("judges each journey again from its steps, paths, checkpoints and issues, as the runner did: a failure under a status that says passed reads failed, and is told once", () => {
+    const at = '2024-01-01T00:00:00.000Z'
+    const failedStep = { kind: 'step' as const, name: 'pay', status: 'failed' as const, expectFailure: false, attempts: 1, startedAt: at, durationMs: 1 }
+    const passedStep = { ...failedStep, name: 'look', status: 'passed' as const }
+    const inPath = [{ kind: 'branch' as const, checkpoint: 'cart', status: 'passed' as const, durationMs: 1, finalRollback: null, paths: [{ kind: 'path' as const, name: 'refund', status: 'passed' as const, durationMs: 1, rollback: null, nodes: [passedStep, failedStep] }] }]
+    const pathOnly = [{ ...inPath[0]!, paths: [{ ...inPath[0]!.paths[0]!, status: 'failed' as const, nodes: [passedStep] }] }]
+    const critical = makeIssue({ journey: 'j', path: 'main', step: 'restore', severity: 'critical', kind: 'state', error: 'rollback failed', source: 'state' })
+    const cases: [JourneyResult, string][] = [
+      [result('passed', { nodes: [passedStep, failedStep] }), 'its step "pay" failed'],
+      [result('flaky', { nodes: inPath }), 'its step "pay" (path "refund") failed'],
+      [result('passed', { nodes: pathOnly }), 'its path "refund" failed'],
+      [result('passed', { nodes: [{ kind: 'checkpoint', name: 'cart', status: 'failed', durationMs: 1, backends: [] }] }), 'its checkpoint "cart" failed'],
+      [result('passed', { nodes: [passedStep], issues: [critical] }), 'it has a critical issue ("restore")'],
+      [result('passed', { nodes: [passedStep], interrupted: true }), 'it was interrupted'],
+      [result('skipped', { name: 'a\nb', nodes: [failedStep], repeatEachIndex: 1 }), 'its step "pay" failed'],
+    ]
+    for (const [j, why] of cases) {
+      const said = j.status
+      const journeys = [j]
+      const edited = file(journeys)
+      expect(edited.status).toBe('passed')
+      expect(read(edited)).toEqual([
+        `u.json: journey ${JSON.stringify(j.name)}${repeatLabel(j)} says "${said}", but ${why}: read as failed`,
+        'u.json: its status says "passed", but its journeys, explorations and issues make the run failed: read as failed',
+      ])
+      expect(j.status).toBe('failed')
+      expect(edited.summary).toEqual(summarize([j]))
+    }
+    // What the runner passes stays passed: a step that failed as expected, a journey not run, a warning.
+    const expected = { ...failedStep, status: 'passed' as const, expectFailure: true }
+    const notRun = result('skipped', { nodes: [{ ...passedStep, status: 'skipped' }], interrupted: true })
+    const high = makeIssue({ journey: 'j', path: 'main', step: 'look', severity: 'high', kind: 'assertion', error: 'slow', source: 'step' })
+    expect(read(file([result('passed', { nodes: [expected], issues: [high] }), notRun], { status: 'failed' }))).toEqual([])
+  })
+
   it('that agrees with itself is read as it is: a flaky journey failed with --fail-on-flaky stays failed', () => {
     expect(read(file([result('passed'), result('failed')]))).toEqual([])
     const strict = file([result('flaky')], { status: 'failed' })

@@ -8,6 +8,7 @@ import { type LoadedJourney, discoverJourneyFiles, howToStart, loadJourneys } fr
 import { type LoadedPlugin, loadPlugin, pluginInstances, runnerPluginEntries } from '../plugins/load'
 import { type ReporterRequest, reporterRequests } from '../reporters'
 import { type Verdict, type WorkersChecked, checkWorkers, labelOf, httpStatus, unreachableReason } from './doctor-workers'
+import { stillResolved } from './doctor-without-config'
 import { parseFlagValues } from './flags'
 import { checkReportFiles, configRead } from './outputs'
 import { type ConfigFlags, openSession, resolveConfig, sessionReporters, typedPluginOptions } from './session'
@@ -44,28 +45,14 @@ async function within<T>(ms: number, what: string, fn: () => Promise<T>): Promis
  * every health check a plugin registered passes. One verdict line each. Exit 2 when a check failed on a
  * mistake in the user's input (the config, a plugin's name or options, a journey's definition: what
  * `venomqa run` refuses with exit 2; a workerSetup's own ConfigError), else exit 1 when any check failed
- * (a service down, the base URL not answering), and 130 when Ctrl-C stopped the worker check.
+ * (a service down, the base URL not answering), and 130 when Ctrl-C stopped the worker check. A config
+ * that does not resolve still leaves the checks that need none of it (see checkWithoutConfig).
  */
 export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands: readonly string[] = []): Promise<number> {
   const checkMs = 5000
-  let failed = 0
-  let mistakes = 0
-  let total = 0
-  const line = (v: Verdict, what: string, detail: string) => {
-    if (v !== 'note') total++
-    if (v === 'fail') failed++
-    io.stdout.write(`${MARK[v]} ${what.padEnd(10)} ${detail}\n`)
-  }
-  /** A check that threw: a user's mistake (exit 2) or a failure of what the check looked at (exit 1). */
-  const failure = (what: string, err: unknown, detail = errorMessage(err)) => {
-    if (isUserError(err)) mistakes++
-    line('fail', what, detail)
-  }
-  const verdict = () => {
-    const ofInput = mistakes ? `, ${mistakes === failed ? (failed === 1 ? 'a mistake' : 'each a mistake') : `${mistakes} of them a mistake`} in the config, a plugin or a journey` : ''
-    io.stdout.write(failed ? `\ndoctor: ${failed} of ${plural(total, 'check')} failed${ofInput}\n` : `\ndoctor: ${total === 1 ? 'the one check' : `all ${total} checks`} passed\n`)
-    return mistakes ? EXIT.USAGE : failed ? EXIT.FAILED : EXIT.OK
-  }
+  const checks = new Checks(io)
+  const { line, failure } = checks
+  const verdict = () => checks.verdict()
 
   let config: ResolvedConfig
   try {
@@ -73,6 +60,8 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     line('ok', 'config', `${config.file ? path.relative(io.cwd, config.file) : 'no config file (defaults, environment and flags)'}${config.profile ? `, profile ${config.profile}` : ''}`)
   } catch (err) {
     failure('config', err)
+    // What needs none of the config is still checked, as the exit codes promise: every verdict at once.
+    await checkWithoutConfig(checks, io, flags, checkMs)
     return verdict()
   }
 
@@ -114,26 +103,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     }
   }
 
-  let loaded: LoadedJourney[] = []
-  try {
-    const files = await discoverJourneyFiles(config.journeys, config.root)
-    // What `venomqa run` warns of while it loads them (a file with no journey, a module evaluated twice),
-    // said under the verdict: it does not fail the check, as it does not fail a run.
-    const warnings: string[] = []
-    const journeys = await loadJourneys(files, config.root, (m) => warnings.push(m))
-    loaded = journeys
-    // As `venomqa run` refuses it (exit 2): doctor used to pass a project whose CI run would stop here.
-    refuseOnlyInCi(journeys, io.env, false)
-    if (journeys.length) line('ok', 'journeys', `${plural(journeys.length, 'journey')} in ${plural(files.length, 'file')}`)
-    else {
-      // As `venomqa run` has it: no journey matching is a mistake in what the config names.
-      mistakes++
-      line('fail', 'journeys', `no journeys match ${config.journeys.join(', ')}${files.length ? '' : howToStart(config)}`)
-    }
-    for (const w of warnings) line('note', 'journeys', w)
-  } catch (err) {
-    failure('journeys', err)
-  }
+  const loaded = await checkJourneys(checks, io, config.journeys, config.root, config)
 
   // The reporters a run would make, their plugin packages loaded with the session as `venomqa run` has it.
   let requests: ReporterRequest[] | undefined
@@ -172,19 +142,19 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     const { stateRequiredProblem } = await import('@venomqa/runner')
     const problem = stateRequiredProblem(loaded.map(({ journey }) => journey))
     if (problem) {
-      mistakes++
+      checks.mistake()
       line('fail', 'state', problem)
     }
   }
 
   // Worker 1 made, checked and undone, as a run makes it: what the restore line then says of the workers rests on it.
-  const workersChecked = session && (await checkWorkers(session.runner, io, { skip: flags.workers === false, setupUnfinished, checkMs }, line, () => mistakes++))
+  const workersChecked = session && (await checkWorkers(session.runner, io, { skip: flags.workers === false, setupUnfinished, checkMs }, line, checks.mistake))
   if (workersChecked && 'interrupted' in workersChecked) {
     await session?.runner.close().catch(() => {})
     io.stdout.write('\ndoctor: interrupted: the checks after workers were not made\n')
     return EXIT.INTERRUPTED
   }
-  if (session) await checkRestore(session.runner, loaded, workersChecked, line, () => mistakes++)
+  if (session) await checkRestore(session.runner, loaded, workersChecked, line, checks.mistake)
 
   if (good.length) {
     // A plugin's command named like one of venomqa's own would never run; only here is it looked for,
@@ -198,16 +168,7 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     }
   }
 
-  try {
-    if (!config.baseUrl) line('note', 'base URL', 'not set (baseUrl in config, VENOMQA_BASE_URL or --base-url); journeys must set their own')
-    else {
-      const started = Date.now()
-      const status = await httpStatus(config.baseUrl, AbortSignal.timeout(checkMs))
-      line('ok', 'base URL', `${redactText(config.baseUrl)} answered ${status} in ${Date.now() - started} ms`)
-    }
-  } catch (err) {
-    line('fail', 'base URL', `${redactText(config.baseUrl ?? '')} is not reachable: ${unreachableReason(err)}`)
-  }
+  await checkBaseUrl(checks, config.baseUrl, checkMs)
 
   if (session) {
     for (const [name, check] of session.runner.registry.healthChecks) {
@@ -224,6 +185,99 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
     await session.runner.close().catch(() => {})
   }
   return verdict()
+}
+
+/** Doctor's verdict lines, and what they add up to. */
+class Checks {
+  #failed = 0
+  #mistakes = 0
+  #total = 0
+
+  constructor(private readonly io: Io) {}
+
+  readonly line = (v: Verdict, what: string, detail: string): void => {
+    if (v !== 'note') this.#total++
+    if (v === 'fail') this.#failed++
+    this.io.stdout.write(`${MARK[v]} ${what.padEnd(10)} ${detail}\n`)
+  }
+
+  /** A check that threw: a user's mistake (exit 2) or a failure of what the check looked at (exit 1). */
+  readonly failure = (what: string, err: unknown, detail = errorMessage(err)): void => {
+    if (isUserError(err)) this.#mistakes++
+    this.line('fail', what, detail)
+  }
+
+  /** The failure just told (or about to be) is a mistake in the user's input: exit 2. */
+  readonly mistake = (): void => {
+    this.#mistakes++
+  }
+
+  /** The last line, and the exit code. */
+  verdict(): number {
+    const failed = this.#failed
+    const mistakes = this.#mistakes
+    const total = this.#total
+    const ofInput = mistakes ? `, ${mistakes === failed ? (failed === 1 ? 'a mistake' : 'each a mistake') : `${mistakes} of them a mistake`} in the config, a plugin or a journey` : ''
+    this.io.stdout.write(failed ? `\ndoctor: ${failed} of ${plural(total, 'check')} failed${ofInput}\n` : `\ndoctor: ${total === 1 ? 'the one check' : `all ${total} checks`} passed\n`)
+    return mistakes ? EXIT.USAGE : failed ? EXIT.FAILED : EXIT.OK
+  }
+}
+
+/**
+ * The journeys `globs` find under `root`, loaded as `venomqa run` loads them: no journey matching, a bad
+ * definition and `journey.only` in CI are mistakes (exit 2). `config` says whether there is a config
+ * file, for the hint when there is none.
+ */
+async function checkJourneys(checks: Checks, io: Io, globs: readonly string[], root: string, config: { file?: string }): Promise<LoadedJourney[]> {
+  try {
+    const files = await discoverJourneyFiles(globs, root)
+    // What `venomqa run` warns of while it loads them (a file with no journey, a module evaluated twice),
+    // said under the verdict: it does not fail the check, as it does not fail a run.
+    const warnings: string[] = []
+    const journeys = await loadJourneys(files, root, (m) => warnings.push(m))
+    // As `venomqa run` refuses it (exit 2): doctor used to pass a project whose CI run would stop here.
+    refuseOnlyInCi(journeys, io.env, false)
+    if (journeys.length) checks.line('ok', 'journeys', `${plural(journeys.length, 'journey')} in ${plural(files.length, 'file')}`)
+    else {
+      // As `venomqa run` has it: no journey matching is a mistake in what the config names.
+      checks.mistake()
+      checks.line('fail', 'journeys', `no journeys match ${globs.join(', ')}${files.length ? '' : howToStart(config)}`)
+    }
+    for (const w of warnings) checks.line('note', 'journeys', w)
+    return journeys
+  } catch (err) {
+    checks.failure('journeys', err)
+    return []
+  }
+}
+
+/** Does anything answer at the base URL? Any HTTP answer counts; none set is a note, not a failure. */
+async function checkBaseUrl(checks: Checks, baseUrl: string | undefined, checkMs: number): Promise<void> {
+  if (!baseUrl) {
+    checks.line('note', 'base URL', 'not set (baseUrl in config, VENOMQA_BASE_URL or --base-url); journeys must set their own')
+    return
+  }
+  try {
+    const started = Date.now()
+    const status = await httpStatus(baseUrl, AbortSignal.timeout(checkMs))
+    checks.line('ok', 'base URL', `${redactText(baseUrl)} answered ${status} in ${Date.now() - started} ms`)
+  } catch (err) {
+    checks.line('fail', 'base URL', `${redactText(baseUrl)} is not reachable: ${unreachableReason(err)}`)
+  }
+}
+
+/**
+ * With a config that did not resolve: the checks that need none of it (the journeys and the base URL,
+ * where what gives them resolves on its own), and a note for each part that cannot be told. The plugins,
+ * their setup, the reporters, the workers and the services are made from the whole config.
+ */
+async function checkWithoutConfig(checks: Checks, io: Io, flags: DoctorFlags, checkMs: number): Promise<void> {
+  const still = await stillResolved(io, flags)
+  if (still.journeys) await checkJourneys(checks, io, still.journeys, still.root, still)
+  else checks.line('note', 'journeys', 'not checked: what names them did not resolve (see above)')
+  checks.line('note', 'plugins', 'not checked, nor their setup, the reporters, the workers and the services: they need the whole config')
+  if (still.baseUrl.known) await checkBaseUrl(checks, still.baseUrl.value, checkMs)
+  else checks.line('note', 'base URL', 'not checked: what gives it did not resolve (see above)')
 }
 
 /**

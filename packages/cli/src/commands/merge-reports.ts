@@ -6,6 +6,7 @@ import { reporterRequests } from '../reporters'
 import { checkShards, mergeShards, type ShardFile } from '../shard/merge'
 import { holdsShard } from '../shard/files'
 import { checkOneRun } from '../shard/run-id'
+import { MergeInterrupt } from './merge-interrupt'
 import { NotAResultsFile, readResults } from './report'
 import { checkReportFiles, clearOutputs, clearOutputsDespiteMistake, configRead } from './outputs'
 import { RunOutputs } from './run-outputs'
@@ -23,15 +24,38 @@ export interface MergeReportsFlags extends ConfigFlags {
  * one run, check that every shard is there, once, and from the same split (exit 2 otherwise), then
  * render it with every reporter as `venomqa report` does and save it. Exit 1 when the merged run failed:
  * judged again as `venomqa run` judges a run, with this command's `failOnFlaky` (flag, env or config).
+ * Ctrl-C or SIGTERM stops it with exit 130, leaving none of its outputs (see MergeInterrupt).
  */
 export async function mergeReportsCommand(inputs: string[], flags: MergeReportsFlags, io: Io): Promise<number> {
-  const { files, listed, missing } = await resultFiles(inputs, io.cwd, flags.save)
+  const interrupt = new MergeInterrupt(io)
+  let files: string[] = []
+  try {
+    const found = await resultFiles(inputs, io.cwd, flags.save)
+    files = found.files
+    return await merge(found, flags, io, interrupt)
+  } catch (err) {
+    // Whatever the interrupt cut short (a plugin's setup that stopped on it too): exit 130, no output left.
+    if (!interrupt.interrupted) throw err
+    return await interrupt.leaveNone(() => clearMergeOutputs(io, flags, files))
+  } finally {
+    interrupt.off()
+  }
+}
+
+/**
+ * What the flags and the config name as the merge's outputs, removed when it stops before they are known
+ * (see mergeReportsCommand), never a file to merge or a shard's results, and never the config's `save`,
+ * which is the runs' results, not the merge's.
+ */
+function clearMergeOutputs(io: Io, flags: MergeReportsFlags, files: readonly string[]): Promise<void> {
+  return clearOutputsDespiteMistake(io, flags, { configSave: false, keep: files.map((file) => path.resolve(io.cwd, file)), spare: holdsShard }).catch(() => {})
+}
+
+async function merge({ files, listed, missing }: ResultFiles, flags: MergeReportsFlags, io: Io, interrupt: MergeInterrupt): Promise<number> {
   // A mistake found before the outputs are checked (an unknown reporter, a config or profile that is not
-  // there) fails the merge too: what the flags and the config name goes, as `venomqa run` removes its own,
-  // but never a file to merge or a shard's results, and never the config's `save`, which is the runs'
-  // results, not the merge's.
+  // there) fails the merge too: what the flags and the config name goes, as `venomqa run` removes its own.
   const clearingOutputs = async (err: unknown): Promise<never> => {
-    await clearOutputsDespiteMistake(io, flags, { configSave: false, keep: files.map((file) => path.resolve(io.cwd, file)), spare: holdsShard }).catch(() => {})
+    await clearMergeOutputs(io, flags, files)
     throw err
   }
   const config = await renderingConfig(io, flags, {
@@ -39,11 +63,14 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
     ...(flags.failOnFlaky ? { failOnFlaky: true } : {}),
   }).catch(clearingOutputs)
   const requests = reporterRequests(config)
-  const session = await openSession(io, config, { reporters: requests, debug: flags.debug }).catch(clearingOutputs)
+  interrupt.check()
+  const session = await openSession(io, config, { reporters: requests, debug: flags.debug, signal: interrupt.signal }).catch(clearingOutputs)
   const redact = redactOptions(config.redactKeys)
   try {
+    interrupt.check()
     const targets = await sessionReporters(session, requests, (name) => (name === 'console' ? { stream: io.stdout } : {})).catch(clearingOutputs)
     const outputFiles = checkReportFiles(targets, flags.save, io.cwd, undefined, [...files.map((file) => ({ file, what: 'one of the files to merge' })), ...configRead(config.file)])
+    interrupt.outputs = outputFiles
     // Before the shards are read: a merge that fails on them (one missing) leaves no earlier merge's
     // reports behind, which a CI step would take for this one's, as `venomqa run` does.
     await clearOutputs(outputFiles, io)
@@ -52,7 +79,10 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
     if (missing) throw missing
 
     const shards: ShardFile[] = []
-    for (const file of files) shards.push({ file, run: await readResults(file, io.cwd, (m) => warn(io, m)).catch(inDirectory(file, listed)) })
+    for (const file of files) {
+      interrupt.check()
+      shards.push({ file, run: await readResults(file, io.cwd, (m) => warn(io, m)).catch(inDirectory(file, listed)) })
+    }
     const checked = checkShards(shards)
     const unknownRun = checkOneRun(shards)
     if (unknownRun) warn(io, unknownRun)
@@ -62,15 +92,21 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
       `venomqa: merged ${plural(checked.length, 'shard')}${reruns ? ` and ${plural(reruns, '--last-failed rerun')}` : ''}: ${plural(merged.journeys.length, 'journey')}, ${plural(merged.explorations?.length ?? 0, 'exploration')}\n`,
     )
     const { writeReports } = await import('@venomqa/runner')
-    // As `venomqa run` writes them: the files, then the console's summary with the final verdict.
+    // As `venomqa run` writes them: the files, then the console's summary with the final verdict. Once
+    // interrupted, no report is started: the one under way finishes, and the merge removes them all.
     const outputs = new RunOutputs(io, {
       ...(flags.save ? { save: { file: path.resolve(io.cwd, flags.save), where: '--save', what: 'merged results' } } : {}),
       targets,
-      writeReports,
+      writeReports: (run, some, ctx) => {
+        interrupt.check()
+        return writeReports(run, some, ctx)
+      },
       reportCtx: { cwd: io.cwd, stdout: io.stdout, warn: (m) => warn(io, m), redact, timeoutMs: session.runner.pluginTimeoutMs },
       redact,
     })
+    interrupt.check()
     await outputs.writeFiles(merged)
+    interrupt.check()
     await outputs.finish(merged)
     if (merged.interrupted) return EXIT.INTERRUPTED
     return merged.status === 'passed' ? EXIT.OK : EXIT.FAILED
@@ -79,13 +115,20 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
   }
 }
 
+/** The files to merge, the directory each was listed from, and an input that could not be read. */
+interface ResultFiles {
+  files: string[]
+  listed: Map<string, string>
+  missing?: UserError
+}
+
 /**
  * The files given, with each directory standing for the .json files directly in it (sorted, so the order
  * is stable), except the --save file: merging again into the same directory must not read the last merge.
  * An input that cannot be read is handed back as `missing`, not thrown, for the command to throw once it
  * has removed its outputs; it stays among the files, so an output over it is still refused.
  */
-async function resultFiles(inputs: readonly string[], cwd: string, save: string | undefined): Promise<{ files: string[]; listed: Map<string, string>; missing?: UserError }> {
+async function resultFiles(inputs: readonly string[], cwd: string, save: string | undefined): Promise<ResultFiles> {
   const saved = save && path.resolve(cwd, save)
   const files: string[] = []
   /** The files a directory stood for, with that directory as it was given. */

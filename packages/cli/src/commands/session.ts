@@ -1,6 +1,6 @@
 import path from 'node:path'
 import type { HttpExchange, ReporterFactory } from '@venomqa/core'
-import { ConfigError, escapeControlChars, redactText } from '@venomqa/core'
+import { ConfigError, escapeControlChars, nameOnOneLine, redactText } from '@venomqa/core'
 import type { ExchangeOrigin, Runner, RunnerOptions, StepAwareLogger } from '@venomqa/runner'
 import { type LoadConfigOptions, type ResolvedConfig, loadConfig } from '../config/load'
 import type { PluginSpec, VenomConfigBase } from '../config/types'
@@ -197,5 +197,5 @@ async function reporterFactories(registered: ReadonlyMap<string, ReporterFactory
 export function warnWithoutBaseUrl(io: Io, baseUrl: string | undefined, items: readonly { name: string; baseUrl?: string }[]): void {
   const homeless = items.filter((x) => !x.baseUrl)
   if (!baseUrl && homeless.length)
-    warn(io, `no base URL (set baseUrl in the config, VENOMQA_BASE_URL or --base-url): relative requests in ${homeless.map((x) => x.name).join(', ')} will fail`)
+    warn(io, `no base URL (set baseUrl in the config, VENOMQA_BASE_URL or --base-url): relative requests in ${homeless.map((x) => nameOnOneLine(x.name)).join(', ')} will fail`)
 }

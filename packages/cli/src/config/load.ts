@@ -224,15 +224,36 @@ export async function loadConfig(options: LoadConfigOptions): Promise<ResolvedCo
  * read the config (see outputsAsWritten). A config that cannot be read at all names none.
  */
 export async function readConfigOutputs(options: Pick<LoadConfigOptions, 'cwd' | 'configPath' | 'profile' | 'env'>): Promise<ConfigOutputs> {
+  const read = await readConfigAsWritten(options)
+  return outputsAsWritten(read.written, read.unset, options.env ?? process.env, read.profile)
+}
+
+/** The config file as written and interpolated, read leniently, with where it is and the profile asked for. */
+export interface ConfigAsWritten extends ReadSoFar {
+  /** The config file looked for: the one given with --config (which may not exist), else the one found. */
+  file?: string
+  /** Whether `file` exists. */
+  found: boolean
+  root: string
+  profile?: string
+}
+
+/**
+ * The config file read without judging it, for a command that goes on after the config failed (what it
+ * names as outputs, what doctor can still check): `written` is undefined when there is no file, or when
+ * it could not be read at all (not YAML, a module that throws).
+ */
+export async function readConfigAsWritten(options: Pick<LoadConfigOptions, 'cwd' | 'configPath' | 'profile' | 'env'>): Promise<ConfigAsWritten> {
   const env = options.env ?? process.env
   const profile = options.profile ?? (env.VENOMQA_PROFILE || undefined)
   const file = options.configPath ? path.resolve(options.cwd, options.configPath) : findConfigFile(options.cwd)
+  const found = !!file && existsSync(file)
   const read: ReadSoFar = { unset: [] }
-  if (file && existsSync(file)) {
+  if (file && found) {
     const raw = await readConfigFile(file, path.dirname(file)).catch(() => undefined)
     read.written = interpolate(raw, env, path.basename(file), [], read.unset)
   }
-  return outputsAsWritten(read.written, read.unset, env, profile)
+  return { ...read, file, found, root: file ? path.dirname(file) : options.cwd, ...(profile ? { profile } : {}) }
 }
 
 async function resolveLoadedConfig(options: LoadConfigOptions, read: ReadSoFar): Promise<ResolvedConfig> {

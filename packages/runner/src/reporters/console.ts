@@ -20,6 +20,7 @@ import {
   backendLabel,
   curlCommand,
   escapeControlChars,
+  nameOnOneLine,
   plural,
   redactBody,
   redactResults,
@@ -31,7 +32,23 @@ import {
   shrinkLimitText,
 } from '@venomqa/core'
 import pc from 'picocolors'
-import { STATUS_SYMBOL, bodyText, budgetText, mergedAfterWriteText, depthOf, flatten, formatDuration, formatFineDuration, journeyIssues, printable, shownNames, waitedText } from './format'
+import {
+  STATUS_SYMBOL,
+  bodyText,
+  budgetText,
+  mergedAfterWriteText,
+  depthOf,
+  flatten,
+  formatDuration,
+  formatFineDuration,
+  journeyIssues,
+  journeyWithNamesOnOneLine,
+  printable,
+  runWithNamesOnOneLine,
+  shownNames,
+  stepWithNameOnOneLine,
+  waitedText,
+} from './format'
 import { redactFreeText, redactRun, redactingItself } from './redact-run'
 import { withWorkerBoard } from './worker-board'
 import { BatchedWrites } from './batched-writes'
@@ -101,7 +118,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
   /** Paths or journeys run at once: their live lines interleave, so each line of a path names it. */
   let interleaved = false
   /** A live line of `path`, tagged with the path's name when lines interleave: indentation alone no longer tells whose it is. */
-  const ofPath = (path: string, line: string) => (interleaved && path !== 'main' ? line.replace(/^( *)/, `$1${p.dim(`[${leaf(path)}]`)} `) : line)
+  const ofPath = (path: string, line: string) => (interleaved && path !== 'main' ? line.replace(/^( *)/, `$1${p.dim(`[${shownNames(leaf(path))}]`)} `) : line)
   /**
    * The branches started and not ended, by journey and the path each is on. Paths run in parallel start
    * with a rollback of the branch's own line (its lane is put back to the checkpoint for the workers to
@@ -175,7 +192,7 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
       // Any other sees the result as a report would: redacted whole (a secret from its exchange is masked in
       // its error too) and escaped, so what the API said cannot drive the terminal.
       const line = redactResults(e.result, opts.redact)
-      for (const text of fmt.step(printable(line), e.path, line)) print(ofPath(e.path, text))
+      for (const text of fmt.step(printable(stepWithNameOnOneLine(line)), e.path, line)) print(ofPath(e.path, text))
     },
     // Names come from journey definitions, which may be built from data: escaped like everything else.
     checkpoint(event) {
@@ -222,14 +239,14 @@ export function createConsoleReporter(opts: ConsoleReporterOptions & { target?: 
     name: 'console',
     hooks: withWorkerBoard(hooks, { stream, enabled: progressOn, journeyLines: (j) => {
         const raw = redactResults(j, opts.redact)
-        return fmt.journey(printable(raw), raw)
+        return fmt.journey(printable(journeyWithNamesOnOneLine(raw)), raw)
       },
     }),
     render(run) {
       // After a live run the steps were printed already: the summary needs the journeys' issues, not
       // their steps, and redacting and escaping every step again would cost as much as printing them.
       const redacted = redactRun(live ? { ...run, journeys: run.journeys.map((j) => ({ ...j, nodes: [] })) } : run, opts.redact)
-      const safe = printable(redacted)
+      const safe = printable(runWithNamesOnOneLine(redacted))
       const lines: string[] = []
       if (!live && (safe.journeys.length || !safe.explorations?.length)) lines.push(...fmt.tree(safe, redacted))
       for (const x of safe.explorations ?? []) lines.push(...explorationSummary(x, p))
@@ -327,7 +344,7 @@ class LineFormatter {
       ? ` ${this.p.dim(`${escapeControlChars(shown.method)} ${redactUrl(escapeControlChars(shown.url), this.redact)}${shown.status !== undefined ? ` → ${shown.status}` : ''}`)}`
       : ''
     const flags = r.expectFailure ? (r.attempts > 1 ? `expected failure, ${r.attempts} attempts` : 'expected failure') : r.attempts > 1 ? `${r.attempts} attempts` : ''
-    return `${indent(path)}${this.status('passed')} ${redactText(escapeControlChars(r.name))}${http} ${this.p.dim(formatDuration(r.durationMs))}${flags ? ` ${this.p.yellow(`(${flags})`)}` : ''}`
+    return `${indent(path)}${this.status('passed')} ${redactText(nameOnOneLine(r.name))}${http} ${this.p.dim(formatDuration(r.durationMs))}${flags ? ` ${this.p.yellow(`(${flags})`)}` : ''}`
   }
 
   /** `raw` is the result before escaping, for the curl commands of a failed step (see stepRequests). */

@@ -7,7 +7,10 @@ import {
   type NodeResult,
   type RecordedRequest,
   type RecordedResponse,
+  type RunResult,
+  type StepResult,
   escapeControlChars,
+  nameOnOneLine,
   redactText,
   repeatLabel,
 } from '@venomqa/core'
@@ -39,10 +42,72 @@ export function printable<T>(value: T, depth = 0): T {
  * file masks it.
  */
 export function shownNames<T>(value: T, depth = 0): T {
-  if (typeof value === 'string') return redactText(escapeControlChars(value)) as T
+  if (typeof value === 'string') return redactText(nameOnOneLine(value)) as T
   if (depth > 10 || !value || typeof value !== 'object') return value
   if (Array.isArray(value)) return value.map((v) => shownNames(v, depth + 1)) as T
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, shownNames(v, depth + 1)])) as T
+}
+
+/**
+ * A run as a report prints it, with every name in it on one line (see nameOnOneLine): its journeys', steps',
+ * checkpoints', paths' and tags' names, its issues' places, its explorations', actions' and invariants'
+ * names. A newline in a step's name split its line in the console, its second half a line of its own. A
+ * copy: the run itself is left as it is. printable escapes the rest, which keeps its line breaks.
+ */
+export function runWithNamesOnOneLine(run: RunResult): RunResult {
+  return {
+    ...run,
+    journeys: run.journeys.map(journeyWithNamesOnOneLine),
+    issues: run.issues.map(issueWithPlaceOnOneLine),
+    ...(run.explorations ? { explorations: run.explorations.map(explorationWithNamesOnOneLine) } : {}),
+  }
+}
+
+/** A journey with its names on one line (see runWithNamesOnOneLine), its earlier attempts' too. */
+export function journeyWithNamesOnOneLine(j: JourneyResult): JourneyResult {
+  return {
+    ...j,
+    name: oneLine(j.name),
+    tags: j.tags.map(oneLine),
+    ...(j.file !== undefined ? { file: oneLine(j.file) } : {}),
+    nodes: j.nodes.map(nodeWithNamesOnOneLine),
+    issues: j.issues.map(issueWithPlaceOnOneLine),
+    ...(j.earlierAttempts ? { earlierAttempts: j.earlierAttempts.map(journeyWithNamesOnOneLine) } : {}),
+  }
+}
+
+/** A step with its name on one line. */
+export function stepWithNameOnOneLine(step: StepResult): StepResult {
+  return { ...step, name: oneLine(step.name) }
+}
+
+function nodeWithNamesOnOneLine(node: NodeResult): NodeResult {
+  if (node.kind === 'step') return stepWithNameOnOneLine(node)
+  if (node.kind === 'checkpoint') return { ...node, name: oneLine(node.name) }
+  return { ...node, checkpoint: oneLine(node.checkpoint), paths: node.paths.map((p) => ({ ...p, name: oneLine(p.name), nodes: p.nodes.map(nodeWithNamesOnOneLine) })) }
+}
+
+/** An issue's place (its journey, path and step), on one line as its heading is printed. */
+function issueWithPlaceOnOneLine(issue: Issue): Issue {
+  return { ...issue, journey: oneLine(issue.journey), path: oneLine(issue.path), step: oneLine(issue.step) }
+}
+
+function explorationWithNamesOnOneLine(x: ExplorationResult): ExplorationResult {
+  return {
+    ...x,
+    name: oneLine(x.name),
+    tags: x.tags.map(oneLine),
+    ...(x.file !== undefined ? { file: oneLine(x.file) } : {}),
+    issues: x.issues.map(issueWithPlaceOnOneLine),
+    violations: x.violations.map((v) => ({ ...v, invariant: oneLine(v.invariant), sequence: v.sequence.map((s) => ({ ...s, action: oneLine(s.action) })) })),
+    coverage: x.coverage.map((c) => ({ ...c, action: oneLine(c.action) })),
+    neverEnabled: x.neverEnabled.map(oneLine),
+  }
+}
+
+/** nameOnOneLine for a field a results file may hold as something else than a string: that is left as it is. */
+function oneLine(name: string): string {
+  return typeof name === 'string' ? nameOnOneLine(name) : name
 }
 
 /** A recorded request (`method` and `url`) or response (a numeric `status`), whose `body` is printed by bodyText. */

@@ -12,11 +12,24 @@ import {
   type ViolationResult,
   backendLabel,
   escapeControlChars,
+  nameOnOneLine,
   plural,
   repeatLabel,
   sequenceHeading,
 } from '@venomqa/core'
-import { budgetText, exchangeLine, mergedAfterWriteText, exchangeText, flatten, formatDuration, formatFineDuration, journeyIssues, printable, waitedText } from './format'
+import {
+  budgetText,
+  exchangeLine,
+  mergedAfterWriteText,
+  exchangeText,
+  flatten,
+  formatDuration,
+  formatFineDuration,
+  journeyIssues,
+  printable,
+  runWithNamesOnOneLine,
+  waitedText,
+} from './format'
 import { redactRun } from './redact-run'
 import { reproduceScript } from './reproduce'
 import { BEFORE_JOURNEY_CHECKPOINT } from '../execution/retries'
@@ -31,7 +44,7 @@ const ICON: Record<JourneyStatus, string> = { passed: '✅', failed: '❌', skip
 export function renderMarkdown(input: RunResult, redact?: RedactOptions): string {
   // Escaped as well as redacted: a Markdown file is read with `cat` in a terminal as often as on GitHub.
   const redacted = redactRun(input, redact)
-  const run = printable(redacted)
+  const run = printable(runWithNamesOnOneLine(redacted))
   const s = run.summary
   const out: string[] = []
   const verdict = run.interrupted ? '⚠️ interrupted' : run.status === 'passed' ? '✅ passed' : '❌ failed'
@@ -145,7 +158,7 @@ function reproduceSections(j: JourneyResult): string[] {
     if (!script) continue
     const where = [n.path === 'main' ? '' : n.path, n.result.name].filter(Boolean).join(' › ')
     const fence = '`'.repeat(Math.max(3, longestRun(script, '`') + 1))
-    out.push(`**Reproduce ${cell(escapeControlChars(where))}** with curl:`, '', `${fence}sh`, script, fence, '')
+    out.push(`**Reproduce ${cell(nameOnOneLine(where))}** with curl:`, '', `${fence}sh`, script, fence, '')
   }
   return out
 }

@@ -287,4 +287,51 @@ describe('names shown as the run goes', () => {
       expect(text).toContain('path [REDACTED]')
     }
   })
+
+  it('keep a line break, a tab or another control character from splitting their line: escaped, live, on a worker board and in the summary', async () => {
+    const name = (s: string) => `${s}\n2nd\t\u001b[2J\u2028`
+    const shown = (s: string) => `${s}\\n2nd\\t\\x1b[2J\\u2028`
+    // Off a terminal, with paths and journeys run at once: each line of a path is tagged with its name.
+    const out = capture(false)
+    const r = createConsoleReporter({ stream: out.stream })
+    const h = r.hooks!
+    const ctx = new Context()
+    const j = name('j')
+    const p = name('p')
+    const failed = stepResult({ name: name('pay'), status: 'failed', error: { kind: 'assertion', message: 'no' } })
+    const journey = { ...sampleRun().journeys[1]!, name: j, tags: [name('t')], nodes: [failed as never], issues: [makeIssue({ journey: j, path: p, step: name('pay'), severity: 'high', kind: 'assertion', error: 'no', source: 'step' })] }
+    await h.runStart?.({ journeys: [{ name: j, tags: [] }], startedAt: new Date(0).toISOString(), workers: 2 })
+    await h.journeyStart?.({ journey: { name: j, tags: [name('t')], file: name('f') }, ctx })
+    await h.checkpoint?.({ journey: j, path: 'main', name: name('cp'), durationMs: 1, backends: [] })
+    await h.branchStart?.({ journey: j, path: 'main', checkpoint: name('cp'), paths: [p] })
+    await h.pathStart?.({ journey: j, checkpoint: name('cp'), path: p })
+    await h.stepEnd?.({ journey: j, path: p, step: name('ok'), result: stepResult({ name: name('ok') }) as never, ctx })
+    await h.stepEnd?.({ journey: j, path: p, step: name('pay'), result: failed as never, ctx })
+    await h.pathEnd?.({ journey: j, checkpoint: name('cp'), path: p, result: { name: p, status: 'failed', durationMs: 1, nodes: [] } as never })
+    await h.journeyEnd?.({ journey: { name: j, tags: [] }, result: journey })
+    await h.runEnd?.({ result: { ...sampleRun(), journeys: [journey] } })
+    const summary = String(await r.render!({ ...sampleRun(), journeys: [journey] }, {} as never))
+    // On a terminal, journeys run at once: a worker board, and each journey's lines printed above it as it ends.
+    const tty = capture(true)
+    const board = createConsoleReporter({ stream: tty.stream, progress: true, color: false }).hooks!
+    await board.runStart?.({ journeys: [{ name: j, tags: [] }], startedAt: new Date(0).toISOString(), workers: 2 })
+    await board.journeyStart?.({ journey: { name: j, tags: [name('t')] }, ctx })
+    await board.journeyEnd?.({ journey: { name: j, tags: [] }, result: journey })
+    await board.runEnd?.({ result: { ...sampleRun(), journeys: [journey] } })
+    // The board's own cursor moves aside, what it printed.
+    const boardText = tty.text().replace(/\r|\x1b\[[0-9;?]*[A-Za-z]/g, '')
+    for (const text of [out.text(), summary, boardText]) {
+      expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u2028]/)
+      expect(text).not.toMatch(/^2nd/m)
+    }
+    const lines = out.text().split('\n')
+    expect(lines).toContain(`▶ ${shown('j')} [${shown('t')}] ${shown('f')}`)
+    expect(lines.some((l) => l.startsWith(`  ◆ checkpoint ${shown('cp')} `))).toBe(true)
+    expect(lines).toContain(`  ├ path ${shown('p')}`)
+    expect(lines.some((l) => l.startsWith(`    [${shown('p')}] ✓ ${shown('ok')} `))).toBe(true)
+    expect(lines.some((l) => l.startsWith(`    [${shown('p')}] ✗ ${shown('pay')} `))).toBe(true)
+    expect(summary.split('\n')).toContain(`  ✗ ${shown('j')} › ${shown('p')} › ${shown('pay')} [high] step`)
+    expect(boardText).toContain(`▶ ${shown('j')} [${shown('t')}]`)
+    expect(boardText).toContain(`  ✗ ${shown('pay')} `)
+  })
 })

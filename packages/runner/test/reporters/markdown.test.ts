@@ -39,8 +39,11 @@ describe('markdown reporter', () => {
     run.journeys[1]!.file = `journeys/x\n\n${beacon}.journey.ts`
     const out = renderMarkdown(run)
     // One line, the markup inside code spans, where it is inert: before, the tag's line break ended the
-    // span, and the next line was raw HTML that GitHub renders (an image that reports who looked).
-    expect(out.split('\n').filter((line) => line.includes('<img'))).toEqual([`Tags: \`smoke  ${beacon}\` \`a'b c\` · File: \`journeys/x  ${beacon}.journey.ts\``])
+    // span, and the next line was raw HTML that GitHub renders (an image that reports who looked). The
+    // line breaks are shown as the escapes the console shows too, not as spaces the name does not hold.
+    expect(out.split('\n').filter((line) => line.includes('<img'))).toEqual([
+      `Tags: \`smoke\\n\\n${beacon}\` \`a'b\\r\\nc\` · File: \`journeys/x\\n\\n${beacon}.journey.ts\``,
+    ])
   })
 
   it('shows a restored journey put back after it ends, as the console does, with its time and each backend\'s', () => {
