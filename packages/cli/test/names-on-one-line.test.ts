@@ -95,3 +95,36 @@ describe('names with control characters', () => {
     expect(md.split('\n')).toContain(`### ❌ ${SHOWN.journey}`)
   })
 })
+
+describe('names with control characters, outside a run', () => {
+  it('venomqa list prints each on its line, a description of several lines under its journey', async () => {
+    const q = await projectWithJourneys({
+      'names.journey.ts': JOURNEY,
+      'described.journey.ts': `import { journey, step } from '@venomqa/core'\nexport default journey('described', { description: 'first\\nsecond\\u001b[2J', steps: [step('s', () => {})] })\n`,
+    })
+    try {
+      const r = await q.venomqa(['list'], { env: { NO_COLOR: '1' } })
+      expect(r.code, r.stdout + r.stderr).toBe(0)
+      expectOneLineEach(r.stdout.replace('\n  second', ' second'))
+      const lines = r.stdout.split('\n')
+      expect(lines).toContain(`${SHOWN.journey}  [${SHOWN.tag}]  journeys/names.journey.ts`)
+      expect(lines).toContain(`  step ${SHOWN.first}`)
+      expect(lines).toContain(`  ◆ checkpoint ${SHOWN.checkpoint}`)
+      expect(lines).toContain(`  ⑂ branch from ${SHOWN.checkpoint}`)
+      expect(lines).toContain(`    └ path ${SHOWN.path}`)
+      expect(lines).toContain(`        step ${SHOWN.inPath}`)
+      expect(lines).toContain('  first')
+      expect(lines).toContain('  second\\x1b[2J')
+      expect(lines.at(-2)).toBe(`2 journeys in 2 files; tags: ${SHOWN.tag} (1)`)
+    } finally {
+      await q.remove()
+    }
+  })
+
+  it('run --last-failed names the journeys it runs again on one line', async () => {
+    const r = await p.venomqa(['run', '--last-failed', '-r', 'console'], { env: { NO_COLOR: '1' } })
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    expect(r.stderr).toContain(`venomqa: --last-failed: running the journey that failed in the last run: ${SHOWN.journey}\n`)
+    expectOneLineEach(r.stderr)
+  })
+})

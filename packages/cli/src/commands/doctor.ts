@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { errorMessage, isUserError, plural, redactText } from '@venomqa/core'
+import { errorMessage, escapeControlChars, isUserError, plural, redactText } from '@venomqa/core'
 import type { ResolvedConfig } from '../config/load'
 import type { PluginSpec } from '../config/types'
 import { EXIT, type Io } from '../exit'
@@ -187,6 +187,18 @@ export async function doctorCommand(flags: DoctorFlags, io: Io, builtInCommands:
   return verdict()
 }
 
+/** Where a verdict line's detail starts: after its mark, its padded name and a space. */
+const DETAIL_INDENT = ' '.repeat(2 + 10 + 1)
+
+/**
+ * A detail as its line shows it. Much of it is text a plugin or a server chose (a health check's reason, an
+ * error quoting an answer): a control character in it would move the cursor or clear the terminal, so it is
+ * escaped; a message of several lines keeps them, each under the first, not at the left edge among the marks.
+ */
+function shownDetail(detail: string): string {
+  return escapeControlChars(detail).replace(/\n/g, `\n${DETAIL_INDENT}`)
+}
+
 /** Doctor's verdict lines, and what they add up to. */
 class Checks {
   #failed = 0
@@ -198,7 +210,7 @@ class Checks {
   readonly line = (v: Verdict, what: string, detail: string): void => {
     if (v !== 'note') this.#total++
     if (v === 'fail') this.#failed++
-    this.io.stdout.write(`${MARK[v]} ${what.padEnd(10)} ${detail}\n`)
+    this.io.stdout.write(`${MARK[v]} ${what.padEnd(10)} ${shownDetail(detail)}\n`)
   }
 
   /** A check that threw: a user's mistake (exit 2) or a failure of what the check looked at (exit 1). */

@@ -1,4 +1,4 @@
-import { type Journey, type JourneyNode, plural } from '@venomqa/core'
+import { type Journey, type JourneyNode, escapeControlChars, nameOnOneLine as one, plural } from '@venomqa/core'
 import { EXIT, type Io, warn } from '../exit'
 import { loadJourneys } from '../journeys/load'
 import { chooseJourneys, findJourneyFiles } from './run'
@@ -33,8 +33,9 @@ export async function listCommand(args: string[], flags: ListFlags, io: Io): Pro
   }
   const lines: string[] = []
   for (const { journey, file } of journeys) {
-    lines.push(`${journey.name}${journey.mode ? ` (${journey.mode})` : ''}${journey.tags.length ? `  [${journey.tags.join(', ')}]` : ''}  ${file}`)
-    if (journey.description) lines.push(`  ${journey.description}`)
+    // Names as the console prints them, each on its line (a newline in one would start a line of its own).
+    lines.push(`${one(journey.name)}${journey.mode ? ` (${journey.mode})` : ''}${journey.tags.length ? `  [${journey.tags.map(one).join(', ')}]` : ''}  ${one(file)}`)
+    if (journey.description) lines.push(`  ${escapeControlChars(journey.description).replace(/\n/g, '\n  ')}`)
     lines.push(...treeLines(journey.steps, '  '))
   }
   const tags = new Map<string, number>()
@@ -42,7 +43,7 @@ export async function listCommand(args: string[], flags: ListFlags, io: Io): Pro
   lines.push(
     '',
     `${plural(journeys.length, 'journey')} in ${plural(new Set(journeys.map((j) => j.file)).size, 'file')}` +
-      (tags.size ? `; tags: ${[...tags].sort().map(([t, n]) => `${t} (${n})`).join(', ')}` : ''),
+      (tags.size ? `; tags: ${[...tags].sort().map(([t, n]) => `${one(t)} (${n})`).join(', ')}` : ''),
   )
   io.stdout.write(`${lines.join('\n')}\n`)
   return EXIT.OK
@@ -61,13 +62,13 @@ function tree(nodes: readonly JourneyNode[]): TreeNode[] {
 function treeLines(nodes: readonly JourneyNode[], pad: string): string[] {
   const out: string[] = []
   for (const n of nodes) {
-    if (n.kind === 'step') out.push(`${pad}step ${n.name}${n.options.expectFailure ? ' (expects failure)' : ''}${n.mode === 'skip' ? ' (skip)' : ''}`)
-    else if (n.kind === 'checkpoint') out.push(`${pad}◆ checkpoint ${n.name}`)
+    if (n.kind === 'step') out.push(`${pad}step ${one(n.name)}${n.options.expectFailure ? ' (expects failure)' : ''}${n.mode === 'skip' ? ' (skip)' : ''}`)
+    else if (n.kind === 'checkpoint') out.push(`${pad}◆ checkpoint ${one(n.name)}`)
     else {
-      out.push(`${pad}⑂ branch from ${n.checkpoint}`)
+      out.push(`${pad}⑂ branch from ${one(n.checkpoint)}`)
       n.paths.forEach((p, i) => {
         const last = i === n.paths.length - 1
-        out.push(`${pad}  ${last ? '└' : '├'} path ${p.name}`)
+        out.push(`${pad}  ${last ? '└' : '├'} path ${one(p.name)}`)
         out.push(...treeLines(p.steps, `${pad}  ${last ? ' ' : '│'}   `))
       })
     }

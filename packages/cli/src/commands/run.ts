@@ -10,6 +10,7 @@ import {
   UserError,
   errorMessage,
   firstFew,
+  nameOnOneLine,
   plural,
 } from '@venomqa/core'
 import { type ResolvedConfig, projectRoot } from '../config/load'
@@ -367,11 +368,11 @@ function lastFailedOnly<T extends { journey: { name: string }; file: string }>(
       )
       return { items: picked.items, rerunOf: { finishedAt: picked.lastRun.finishedAt } }
     case 'none-selected':
-      say(`none of the journeys that failed in the last run (${firstFew(picked.lastRun.failedJourneys, 10)}) is among those selected now: nothing to run`)
+      say(`none of the journeys that failed in the last run (${firstFew(picked.lastRun.failedJourneys.map(nameOnOneLine), 10)}) is among those selected now: nothing to run`)
       return undefined
     case 'selected':
       say(
-        `running ${picked.items.length === 1 ? 'the journey' : `the ${picked.items.length} journeys`} that failed${picked.lastRun.interrupted ? ' or never finished' : ''} in the last run${picked.lastRun.interrupted ? ' (interrupted)' : ''}: ${firstFew(picked.items.map((x) => x.journey.name), 10)}`,
+        `running ${picked.items.length === 1 ? 'the journey' : `the ${picked.items.length} journeys`} that failed${picked.lastRun.interrupted ? ' or never finished' : ''} in the last run${picked.lastRun.interrupted ? ' (interrupted)' : ''}: ${firstFew(picked.items.map((x) => nameOnOneLine(x.journey.name)), 10)}`,
       )
       return { items: picked.items, rerunOf: { finishedAt: picked.lastRun.finishedAt } }
   }
