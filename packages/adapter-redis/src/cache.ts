@@ -74,7 +74,7 @@ export class RedisCache implements CachePort {
   }
 
   #do<T>(what: string, run: () => Promise<T>): Promise<T> {
-    return explained(`cache ${what}`, this.#client.where, async () => {
+    return explained(`cache ${what}`, this.#client, async () => {
       await whenAnswering(this.redis)
       return run()
     })

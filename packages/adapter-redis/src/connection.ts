@@ -22,6 +22,11 @@ export interface OwnedClient {
   readonly owned: boolean
   /** host:port/db with no password, for messages. */
   readonly where: string
+  /**
+   * The option that gave the address (`plugins[0].url`), when a plugin's config did: a server that is not
+   * there is a mistake at that key, and a config with two Redis entries must say which one.
+   */
+  readonly urlWhere?: string
 }
 
 export function openClient(options: ConnectionOptions): OwnedClient {
@@ -70,7 +75,7 @@ export function openClient(options: ConnectionOptions): OwnedClient {
   const urlWhere = options.urlWhere ?? 'url'
   if (redis.options.tls) watchTlsHandshake(redis, { urlWhere, server: describeClient(redis), plainUrl: describeClient(redis, 'redis') })
   else watchPlainAgainstTls(redis, { urlWhere, server: describeClient(redis), tlsUrl: describeClient(redis, 'rediss') })
-  return { redis, owned: true, where: describeClient(redis) }
+  return { redis, owned: true, where: describeClient(redis), ...(options.urlWhere ? { urlWhere: options.urlWhere } : {}) }
 }
 
 export const DB_PATH_EXPECTED = 'the path of `url` must be a DB index, as in redis://host:6379/2'
@@ -328,13 +333,15 @@ export function chunks<T>(items: T[], size: number): T[][] {
  * limit") into one that says which port, what operation and which server. Mistakes already explained
  * (VenomError) pass through.
  */
-export async function explained<T>(what: string, where: string, run: () => Promise<T>): Promise<T> {
+export async function explained<T>(what: string, client: Pick<OwnedClient, 'where' | 'urlWhere'>, run: () => Promise<T>): Promise<T> {
   try {
     return await run()
   } catch (err) {
     if (err instanceof VenomError) throw err
     const reason = (err as Error)?.message ?? String(err)
-    const hint = /max retries|Connection is closed|did not answer|ECONNREFUSED|ETIMEDOUT|ENOTFOUND/.test(reason) ? ' (is Redis running there?)' : ''
-    throw new VenomError('E_REDIS', `${what} failed on ${where}: ${reason}${hint}`, { cause: err })
+    const unreachable = /max retries|Connection is closed|did not answer|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN/.test(reason)
+    // No server at the address: the config's key for it leads, as the mail and WireMock plugins say it.
+    const at = unreachable && client.urlWhere ? `${client.urlWhere}: ` : ''
+    throw new VenomError('E_REDIS', `${at}${what} failed on ${client.where}: ${reason}${unreachable ? ' (is Redis running there?)' : ''}`, { cause: err })
   }
 }
