@@ -340,8 +340,11 @@ export async function explained<T>(what: string, client: Pick<OwnedClient, 'wher
     if (err instanceof VenomError) throw err
     const reason = (err as Error)?.message ?? String(err)
     const unreachable = /max retries|Connection is closed|did not answer|ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN/.test(reason)
-    // No server at the address: the config's key for it leads, as the mail and WireMock plugins say it.
-    const at = unreachable && client.urlWhere ? `${client.urlWhere}: ` : ''
+    // No server at the address (refused, no such host, no answer to the connect): the config's key for it
+    // leads, as the mail and WireMock plugins say it. Not for a client that was closed (the port used after
+    // close()), whose "Connection is closed" says nothing against the address.
+    const noServer = /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN/.test(reason)
+    const at = noServer && client.urlWhere ? `${client.urlWhere}: ` : ''
     throw new VenomError('E_REDIS', `${at}${what} failed on ${client.where}: ${reason}${unreachable ? ' (is Redis running there?)' : ''}`, { cause: err })
   }
 }

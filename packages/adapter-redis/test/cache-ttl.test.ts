@@ -4,8 +4,11 @@ import { afterAll, beforeEach, expect, it, vi } from 'vitest'
 import { RedisCache } from '../src'
 import { rawClient } from './helpers'
 
-/** A DB of this file's own, emptied before each test and after the last. */
-const DB = 3
+/**
+ * A DB of this package's (see SERVICES), emptied before each test and after the last: the package's files
+ * run one at a time, but other packages' suites run beside them, and DB 3 is no package's.
+ */
+const DB = 13
 const describeRedis = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
 
 /**

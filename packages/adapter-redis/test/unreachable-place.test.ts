@@ -49,3 +49,12 @@ it('a cache made in code names no config key: it has none', async () => {
     await cache.close()
   }
 })
+
+it("a plugin's cache used after it was closed names no url: the address is not what is wrong", async () => {
+  const port = await freePort()
+  const { cache, close } = await portsOf({ url: `redis://127.0.0.1:${port}/3`, state: false }, 'plugins[1]')
+  await close()
+  const message = await failure(cache.get('x'))
+  expect(message).toMatch(new RegExp(`^cache get "x" failed on redis://127\\.0\\.0\\.1:${port}/3: .*Connection is closed`))
+  expect(message).not.toContain('plugins[1].url')
+})

@@ -14,7 +14,8 @@ import { type Project, projectWithJourneys } from './helpers/project'
 /** A database of this process's own, dropped after; and a name no database has. */
 const GOOD = `venomqa_fixb_${process.pid}_a`
 const MISSING = `venomqa_fixb_${process.pid}_missing`
-const REDIS = `redis://${SERVICES.redis.host}:${SERVICES.redis.port}/3`
+// The CLI's own DB (see SERVICES), keys under `fixb:` only: adapter-redis's suite runs beside this one.
+const REDIS = `redis://${SERVICES.redis.host}:${SERVICES.redis.port}/4`
 
 const JOURNEY = `import { checkpoint, journey, step } from '@venomqa/core'
 export default journey('saved', { steps: [checkpoint('start'), step('noop', () => {})] })

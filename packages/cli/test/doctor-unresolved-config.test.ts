@@ -98,4 +98,19 @@ describe('venomqa doctor with a config it cannot resolve', () => {
     expect(wrongKey.stdout).toContain('\ndoctor: 3 of 3 checks failed, 2 of them a mistake in the config, a plugin or a journey\n')
     expect(wrongKey.code).toBe(2)
   })
+
+  it('leaves what a --config file that is not there would give unchecked: no default journeys, no "not set" base URL', async () => {
+    // The journeys are where the default globs look: a mistyped --config must not read as "no journeys match".
+    const p = await project({ 'ci/keep.txt': '' })
+    const r = await p.venomqa(['doctor', '--config', 'ci/venomqa.yml'])
+    expect(lineOf(r.stdout, 'config')).toMatch(/^✗ config +config file ci\/venomqa\.yml does not exist/)
+    expect(lineOf(r.stdout, 'journeys')).toBe('- journeys   not checked: what names them did not resolve (see above)')
+    expect(lineOf(r.stdout, 'base URL')).toBe('- base URL   not checked: what gives it did not resolve (see above)')
+    expect(r.stdout).toContain('\ndoctor: 1 of 1 check failed, a mistake in the config, a plugin or a journey\n')
+    expect(r.code).toBe(2)
+    // What a flag gives needs no file: still checked.
+    const given = await p.venomqa(['doctor', '--config', 'ci/venomqa.yml', '--base-url', app.url])
+    expect(lineOf(given.stdout, 'base URL')).toMatch(/^✓ base URL +http:\/\/127\.0\.0\.1:\d+ answered 200/)
+    expect(given.code).toBe(2)
+  })
 })

@@ -119,6 +119,20 @@ describe('venomqa merge-reports interrupted', () => {
     expect(await leftInOut(p.dir)).toEqual([])
   })
 
+  it('SIGTERM while the last output is written (a report on stdout): the merge still stops with 130 and leaves none of its outputs', async () => {
+    const p = await shardsProject()
+    // `gate` with no file prints on stdout: it comes last, after every file is written.
+    const merge = p.spawn(['merge-reports', 'shards', '--plugin', './plugins/holding.mjs', ...OUTPUTS, '-r', 'gate'])
+    await saysOnStderr(merge.child, 'gate: rendering')
+    expect(await leftInOut(p.dir)).toEqual(['a.json', 'merged.json'])
+    merge.child.kill('SIGTERM')
+    const r = await merge.done
+    expect(r.signal, r.stderr).toBeNull()
+    expect(r.code, r.stderr).toBe(130)
+    expect(r.stderr).toContain(`venomqa: interrupted: the merge did not finish, and leaves none of its outputs (removed ${path.normalize('out/merged.json')}, ${path.normalize('out/a.json')})\n`)
+    expect(await leftInOut(p.dir)).toEqual([])
+  })
+
   it('Ctrl-C while a render hangs, then Ctrl-C again: it quits at once, and leaves none of its outputs', async () => {
     const p = await shardsProject()
     const merge = p.spawn(['merge-reports', 'shards', '--plugin', './plugins/holding.mjs', ...OUTPUTS, '-r', 'hang:out/hang.txt', '-r', 'junit:out/junit.xml'])

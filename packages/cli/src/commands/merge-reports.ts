@@ -32,7 +32,11 @@ export async function mergeReportsCommand(inputs: string[], flags: MergeReportsF
   try {
     const found = await resultFiles(inputs, io.cwd, flags.save)
     files = found.files
-    return await merge(found, flags, io, interrupt)
+    const code = await merge(found, flags, io, interrupt)
+    // A signal while the last output was written (the console's summary, a delivery) or while the session
+    // closed: nothing checked for it after, and the merge exited 0 with its outputs, after saying it stops.
+    interrupt.check()
+    return code
   } catch (err) {
     // Whatever the interrupt cut short (a plugin's setup that stopped on it too): exit 130, no output left.
     if (!interrupt.interrupted) throw err

@@ -11,6 +11,8 @@ export type KeyAsWritten<T> = { known: true; value?: T } | { known: false }
 export interface FileAsWritten {
   /** Whether there is a config file: without one, every key is the defaults'. */
   found: boolean
+  /** The config file looked for: the one --config named (which may not exist), else the one found. */
+  file?: string
   written?: unknown
   unset: readonly UnsetVariable[]
   profile?: string
@@ -19,11 +21,13 @@ export interface FileAsWritten {
 /**
  * The value the file gives `key` with the precedence a run gives it (the selected profile's, then the
  * file's own), when that value resolves on its own: no unset or malformed variable in it, and valid for
- * the key. A file that could not be read, or a profile asked for that it does not define, makes the key
- * unknown: what it would say there cannot be told.
+ * the key. A file that could not be read (or that --config names and is not there), or a profile asked for
+ * that it does not define, makes the key unknown: what it would say there cannot be told.
  */
 export function fileKeyAsWritten(file: FileAsWritten, key: 'baseUrl' | 'journeys'): KeyAsWritten<unknown> {
-  if (!file.found) return { known: true }
+  // No config file at all: the defaults. One that --config names and that is not there: what the user
+  // meant it to say cannot be told, and the defaults would check what no run of theirs takes.
+  if (!file.found) return file.file === undefined ? { known: true } : { known: false }
   const written = file.written
   if (!isPlainObject(written)) return { known: false }
   const sources: { keys: Record<string, unknown>; at: PropertyKey[] }[] = []

@@ -344,7 +344,7 @@ class LineFormatter {
       ? ` ${this.p.dim(`${escapeControlChars(shown.method)} ${redactUrl(escapeControlChars(shown.url), this.redact)}${shown.status !== undefined ? ` → ${shown.status}` : ''}`)}`
       : ''
     const flags = r.expectFailure ? (r.attempts > 1 ? `expected failure, ${r.attempts} attempts` : 'expected failure') : r.attempts > 1 ? `${r.attempts} attempts` : ''
-    return `${indent(path)}${this.status('passed')} ${redactText(nameOnOneLine(r.name))}${http} ${this.p.dim(formatDuration(r.durationMs))}${flags ? ` ${this.p.yellow(`(${flags})`)}` : ''}`
+    return `${indent(path)}${this.status('passed')} ${nameOnOneLine(redactText(r.name))}${http} ${this.p.dim(formatDuration(r.durationMs))}${flags ? ` ${this.p.yellow(`(${flags})`)}` : ''}`
   }
 
   /** `raw` is the result before escaping, for the curl commands of a failed step (see stepRequests). */

@@ -42,7 +42,8 @@ export function printable<T>(value: T, depth = 0): T {
  * file masks it.
  */
 export function shownNames<T>(value: T, depth = 0): T {
-  if (typeof value === 'string') return redactText(nameOnOneLine(value)) as T
+  // Masked, then escaped: a secret is found in the name as it is (`Bearer<TAB>token`), not in its escapes (`\t`).
+  if (typeof value === 'string') return nameOnOneLine(redactText(value)) as T
   if (depth > 10 || !value || typeof value !== 'object') return value
   if (Array.isArray(value)) return value.map((v) => shownNames(v, depth + 1)) as T
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, shownNames(v, depth + 1)])) as T

@@ -288,6 +288,27 @@ describe('names shown as the run goes', () => {
     }
   })
 
+  it('mask a secret in a name before its tab or line break is escaped: escaped first, the secret no longer matched', async () => {
+    // A known secret holding a tab, and a token after "Bearer" and a tab: each masked in the raw name.
+    const PW = 'Tab\tSecret-pw-known'
+    const TOKEN = 'sekrit-token-1234567890'
+    knownSecrets.add([PW])
+    const out = capture(false)
+    const h = createConsoleReporter({ stream: out.stream }).hooks!
+    const ctx = new Context()
+    const j = `as ${PW}`
+    const cp = `cp Authorization: Bearer\t${TOKEN}`
+    await h.runStart?.({ journeys: [{ name: j, tags: [] }], startedAt: new Date(0).toISOString() })
+    await h.journeyStart?.({ journey: { name: j, tags: [] }, ctx })
+    await h.checkpoint?.({ journey: j, path: 'main', name: cp, durationMs: 1, backends: [] })
+    await h.stepEnd?.({ journey: j, path: 'main', step: `step ${PW}`, result: stepResult({ name: `step ${PW}` }) as never, ctx })
+    await h.runEnd?.({ result: sampleRun() })
+    const text = out.text()
+    expect(text).not.toContain('Secret-pw-known')
+    expect(text).not.toContain(TOKEN)
+    expect(text).toContain('cp Authorization: Bearer')
+  })
+
   it('keep a line break, a tab or another control character from splitting their line: escaped, live, on a worker board and in the summary', async () => {
     const name = (s: string) => `${s}\n2nd\t\u001b[2J\u2028`
     const shown = (s: string) => `${s}\\n2nd\\t\\x1b[2J\\u2028`
