@@ -1,6 +1,5 @@
-import { type ErrorKind, TransportError, VenomError, errorMessage } from '@venomqa/core'
+import { type ErrorKind, TransportError, VenomError, answerExcerpt, errorMessage } from '@venomqa/core'
 import type { Agent } from 'undici'
-import { answerExcerpt } from './excerpt'
 import { lazyRequire } from './lazy-require'
 import { redactUrl } from './smtp-sender'
 import type { BasicAuth, TlsOptions } from './types'

@@ -9,7 +9,6 @@ import type { MailPort } from '@venomqa/core'
 import { createRunner } from '@venomqa/runner'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import mailPlugin from '../src'
-import { answerExcerpt } from '../src/excerpt'
 
 /** A web server's 404 page: a first line with a terminal escape in it, then a long body. */
 const PAGE = `<!DOCTYPE html>\x1b]0;owned\x07\n<html><head><title>404 Not Found</title></head>\n<body>\n${'<p>nothing here, nothing at all</p>\n'.repeat(200)}</body></html>\n`
@@ -76,11 +75,4 @@ describe('a mail url that answers with a web page', () => {
     })
   }
 
-  it('answerExcerpt: the first line that holds anything, cut to 120 characters, control characters escaped', () => {
-    expect(answerExcerpt('\n\n  {"error":"no"}  \n')).toBe('"{"error":"no"}"')
-    expect(answerExcerpt('a\nb')).toBe('"a"...')
-    expect(answerExcerpt(`${'x'.repeat(121)}`)).toBe(`"${'x'.repeat(120)}"...`)
-    expect(answerExcerpt('\x1b[2J\x1b[Hgone\r')).toBe('"\\x1b[2J\\x1b[Hgone"')
-    expect(answerExcerpt('  \n ')).toBe('nothing')
-  })
 })

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { type IWireMockFeatures, type IWireMockRequest, type IWireMockResponse, WireMock } from 'wiremock-captain'
-import { UserError, raceDeadline, redactCredentials, redactText } from '@venomqa/core'
+import { UserError, answerExcerpt, raceDeadline, redactCredentials, redactText } from '@venomqa/core'
 import { WireMockError, leadsNowhere, transportReason } from './errors'
-import { answerExcerpt } from './excerpt'
 
 /** A stub mapping as WireMock's admin API returns it; kept opaque so that a rollback re-imports it unchanged. */
 export interface StubMapping {

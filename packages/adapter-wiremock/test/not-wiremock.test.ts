@@ -8,7 +8,6 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { expect, it } from 'vitest'
 import { WireMockPort } from '../src'
-import { answerExcerpt } from '../src/excerpt'
 import { describeWithJava, useWireMock } from './helpers'
 
 const describeJava = describeWithJava()
@@ -74,11 +73,4 @@ describeJava('a WireMock url that answers with something else', () => {
     }
   })
 
-  it('answerExcerpt: the first line that holds anything, cut to 120 characters, control characters escaped', () => {
-    expect(answerExcerpt('\n\n  {"error":"no"}  \n')).toBe('"{"error":"no"}"')
-    expect(answerExcerpt('a\nb')).toBe('"a"...')
-    expect(answerExcerpt(`${'x'.repeat(121)}`)).toBe(`"${'x'.repeat(120)}"...`)
-    expect(answerExcerpt('\x1b[2J\x1b[Hgone\r')).toBe('"\\x1b[2J\\x1b[Hgone"')
-    expect(answerExcerpt('  \n ')).toBe('nothing')
-  })
 })

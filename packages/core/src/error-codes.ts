@@ -51,7 +51,7 @@ export const ERROR_CODES = {
   E_NOT_READY: 'ports were read before runner.init()',
   E_CACHE_KEY: 'a cache key is not a non-empty string',
   E_CACHE_VALUE: 'a cache value cannot be stored as JSON',
-  E_CACHE_TTL: 'a cache TTL is not a positive duration',
+  E_CACHE_TTL: 'a cache TTL is not a positive whole number of milliseconds, or is given the old way (a bare number of seconds)',
   E_CACHE_TYPE: 'a cache key holds a Redis value of another type than a string',
   E_CACHE_CLEAR: 'cache clear() would empty the whole Redis database (no prefix, and wholeDb not set)',
   E_QUEUE: 'the in-memory queue was used wrongly (concurrency, handler, job name, data that is not JSON)',

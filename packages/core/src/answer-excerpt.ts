@@ -1,4 +1,4 @@
-import { escapeControlChars } from '@venomqa/core'
+import { escapeControlChars } from './redact'
 
 /** How many characters of an answer's first line an error quotes. */
 const EXCERPT_CHARS = 120
