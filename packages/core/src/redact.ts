@@ -592,12 +592,57 @@ export function secretsOfValue(value: unknown, options?: RedactOptions): string[
     if (depth > 50 || !v || typeof v !== 'object') return
     if (secretPairName(v, options) !== undefined) leaves((v as { value: unknown }).value, depth + 1)
     for (const [k, x] of Object.entries(v as object)) {
-      if (secretEntry(k, x, options)) leaves(x, depth + 1)
-      else walk(x, depth + 1)
+      if (!secretEntry(k, x, options)) walk(x, depth + 1)
+      else if (describesASecret(x)) {
+        // Its words say what the secret is like; only a value it documents as sent may be one.
+        for (const [kw, y] of Object.entries(x as object)) if (DOCUMENTED_VALUES.has(kw)) leaves(y, depth + 2)
+        walk(x, depth + 1)
+      } else leaves(x, depth + 1)
     }
   }
   walk(value, 0)
   return out
+}
+
+/**
+ * The keywords of a JSON Schema (and of OpenAPI's Schema Object). An API that serves its own OpenAPI
+ * document answers with schemas under secret names (`Credentials`, a `password` property): their words
+ * (`string`, `object`, `email`) taken for secrets were masked in every later text, and a regression
+ * journey read a body's `'email'` from an environment variable.
+ */
+const SCHEMA_KEYWORDS = new Set([
+  '$schema', '$id', '$ref', '$defs', '$anchor', '$dynamicRef', '$dynamicAnchor', '$comment', 'definitions',
+  'type', 'format', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf',
+  'items', 'prefixItems', 'minItems', 'maxItems', 'uniqueItems', 'contains', 'minContains', 'maxContains', 'unevaluatedItems', 'additionalItems',
+  'properties', 'required', 'additionalProperties', 'patternProperties', 'propertyNames', 'minProperties', 'maxProperties', 'unevaluatedProperties',
+  'dependentRequired', 'dependentSchemas', 'allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else',
+  'title', 'description', 'nullable', 'readOnly', 'writeOnly', 'deprecated', 'discriminator', 'xml', 'externalDocs',
+  'contentMediaType', 'contentEncoding', 'contentSchema', 'example', 'examples', 'default', 'const', 'enum',
+])
+const SCHEMA_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'object', 'array', 'null'])
+/** OpenAPI's Security Scheme Object (`api_key: { type: 'apiKey', in: 'header', name: 'api_key' }`, as the Petstore has). */
+const SECURITY_SCHEME_KEYWORDS = new Set(['type', 'description', 'name', 'in', 'scheme', 'bearerFormat', 'flows', 'openIdConnectUrl'])
+const SECURITY_SCHEME_TYPES = new Set(['apiKey', 'http', 'oauth2', 'openIdConnect', 'mutualTLS'])
+/** What a schema documents as a value of the thing itself: under a secret name, a default password is one. */
+const DOCUMENTED_VALUES = new Set(['example', 'examples', 'default', 'const', 'enum'])
+
+/**
+ * Whether an object under a secret name is a schema or a security scheme, which describes the secret
+ * rather than holding it: every key one of their keywords (or an `x-` extension), and a sign of what it
+ * is (a schema type, a `$ref`, `properties`, a composition; a scheme type). A credentials object with a
+ * `value`, a `user` or a `type` that is no schema type (`{ type: 'bearer', value }`) is still a secret.
+ */
+function describesASecret(v: unknown): boolean {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false
+  const o = v as Record<string, unknown>
+  const keys = Object.keys(o).filter((k) => !k.startsWith('x-'))
+  if (keys.length === 0) return false
+  const types = Array.isArray(o.type) ? o.type : [o.type]
+  if (keys.every((k) => SCHEMA_KEYWORDS.has(k))) {
+    if (o.type !== undefined) return types.every((t) => typeof t === 'string' && SCHEMA_TYPES.has(t))
+    return typeof o.$ref === 'string' || ['properties', 'items', 'allOf', 'anyOf', 'oneOf'].some((k) => o[k] !== null && typeof o[k] === 'object')
+  }
+  return keys.every((k) => SECURITY_SCHEME_KEYWORDS.has(k)) && typeof o.type === 'string' && SECURITY_SCHEME_TYPES.has(o.type)
 }
 
 /**

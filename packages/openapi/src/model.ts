@@ -87,7 +87,26 @@ async function buildModel(source: string, options: OpenApiOptions, root: string)
   const selected = selectOperations(all, options, sourceOf(doc)).filter((o) => !authSet.has(o))
   const schemas = new SchemaChecker(doc.openapi, doc)
   compileResponseSchemas(all, schemas, sourceOf(doc))
+  compileRequestSchemas(all, schemas, sourceOf(doc))
   return { doc, source: sourceOf(doc), all, selected, byId, authOps, bindings: new Bindings(all, doc), schemas }
+}
+
+/**
+ * Every request body schema compiled too: one that is not JSON Schema (a `pattern` that is no regular
+ * expression) is the document's mistake as well. Unchecked, the sampler kept a value that ignored it and
+ * the exploration said nothing of the document, where the same schema in a response was exit 2.
+ */
+function compileRequestSchemas(all: readonly Operation[], schemas: SchemaChecker, source: string): void {
+  for (const op of all) {
+    const schema = op.requestBody?.schema
+    if (!schema) continue
+    try {
+      schemas.validator(schema)
+    } catch (err) {
+      const pointer = `/paths/${escapePointer(op.path)}/${op.method.toLowerCase()}/requestBody/content/${escapePointer(op.requestBody!.contentType)}/schema`
+      throw new ConfigError(`${source}#${pointer}: not a valid JSON Schema: ${errorMessage(err)}`, { where: `${source}#${pointer}` })
+    }
+  }
 }
 
 /** The operation a `METHOD /path` names (`POST /login`, `post  /login`): the method in any case, the path as the document writes it. */
