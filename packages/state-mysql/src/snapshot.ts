@@ -929,8 +929,17 @@ export class MysqlSnapshotBackend implements StateBackend {
       untracked: untracked.map((table) => ({ table, what: `table \`${table}\` was dropped and created again, its change-tracking triggers with it` })),
       ...(triggers ? { appTriggers: appTriggersOf(results[3]!, this.#tracked) } : {}),
       rowsChanged: new Set(keyed.length ? results[4]!.map((r) => String(r.t)) : []),
-      wholeChanged: new Set([...whole.map((r) => String(r.t)).filter((t) => this.#tracked.has(t)), ...truncated]),
+      wholeChanged: new Set([...whole.map((r) => String(r.t)).filter((t) => this.#tracked.has(t)), ...truncated, ...this.#nonTransactional()]),
     }
+  }
+
+  /**
+   * Tracked tables of an engine without transactions (MyISAM, Aria, MEMORY): their marks can be rolled back
+   * with the app's transaction while their rows stay (see TableInfo.transactional), so every checkpoint and
+   * rollback takes them as changed as a whole. That costs their size each time, and keeps them right.
+   */
+  #nonTransactional(): string[] {
+    return [...this.#tracked.values()].filter((t) => !t.info.transactional).map((t) => t.name)
   }
 
   /**
