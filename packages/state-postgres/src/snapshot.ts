@@ -81,9 +81,13 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
       if (changes.length) {
         const under = this.stack.names.at(-1)
         if (under !== undefined) throw this.#schemaChanged(doing, under, changes)
-        // No checkpoint open: nothing to protect, track the new schema from here on.
-        await this.#install(client, { onConnect: false })
-        ;[, seqs] = await this.#readShapeAndSequences(client)
+        // No checkpoint open: nothing to protect, track the new schema from here on. A refreshed materialized
+        // view or a changed enum changes no table's tracking: taking the new shape as the baseline is enough
+        // (an app that refreshes a view on every request would otherwise reinstall it at every checkpoint).
+        if (changes.some((c) => c.kind === 'table' || c.kind === 'sequence')) {
+          await this.#install(client, { onConnect: false })
+          ;[, seqs] = await this.#readShapeAndSequences(client)
+        } else this.#baseline = shape
       }
       // With no checkpoint open, nothing older than this one can ever be restored.
       const purge = this.stack.size === 0 ? `DELETE FROM ${S}.log; ` : ''
