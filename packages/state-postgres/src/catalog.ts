@@ -139,6 +139,34 @@ export async function findTables(client: pg.ClientBase, scope: Scope): Promise<{
   return { tables, missing }
 }
 
+// $1: the oids of the tracked tables. Partitioned tables (relkind 'p') are left out as referencing tables:
+// their partitions carry copies of the constraint, and are tracked themselves.
+const UNTRACKED_DEPENDENTS_SQL = `
+SELECT k.conname::text AS name, cn.nspname::text AS schema, c.relname::text AS table_name,
+  pn.nspname::text AS ref_schema, p.relname::text AS ref_table, k.confdeltype::text AS del, k.confupdtype::text AS upd
+FROM pg_constraint k
+JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
+JOIN pg_class p ON p.oid = k.confrelid JOIN pg_namespace pn ON pn.oid = p.relnamespace
+WHERE k.contype = 'f' AND k.confrelid = ANY($1::oid[]) AND NOT (k.conrelid = ANY($1::oid[])) AND c.relkind <> 'p'
+  AND cn.nspname <> '${PRIVATE_SCHEMA}' AND (k.confdeltype IN ('c', 'n', 'd') OR k.confupdtype IN ('c', 'n', 'd'))
+ORDER BY 2, 3, 1`
+
+const ACTIONS: Record<string, string> = { c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' }
+
+/**
+ * Tables left out of the tracking (outside `schemas`, not in `tables`, or excluded) whose foreign key
+ * to a tracked table has an action that changes their rows (ON DELETE CASCADE, SET NULL, SET DEFAULT, or
+ * the same ON UPDATE): a path that deletes a tracked row deletes theirs, and the rollback puts back the
+ * tracked row only. One line per such key, for a notice at connect.
+ */
+export async function untrackedDependents(client: pg.ClientBase, tables: TrackedTable[]): Promise<string[]> {
+  const { rows } = await client.query(UNTRACKED_DEPENDENTS_SQL, [tables.map((t) => t.oid)])
+  return rows.map((r) => {
+    const actions = [ACTIONS[r.del] ? `ON DELETE ${ACTIONS[r.del]}` : '', ACTIONS[r.upd] ? `ON UPDATE ${ACTIONS[r.upd]}` : ''].filter(Boolean).join(' ')
+    return `table ${r.schema}.${r.table_name} (foreign key ${r.name} ${actions} to tracked table ${r.ref_schema}.${r.ref_table})`
+  })
+}
+
 // $1: the oids of the tracked tables.
 const SEQUENCES_SQL = `
 SELECT s.oid::int8::text AS oid, n.nspname::text AS schema, s.relname::text AS name,

@@ -8,6 +8,7 @@ import {
   type TrackedTable,
   fingerprint,
   schemaChanges,
+  untrackedDependents,
   shapeQuery,
   toFingerprint,
   findSequences,
@@ -319,6 +320,13 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
             this.name,
             `no tables to track in schema(s) ${this.options.schemas.join(', ')} of ${where(t)}: create them (run the migrations) before the run starts, or set \`schemas\` or \`tables\``,
           )
+        if (onConnect) {
+          const dependents = await untrackedDependents(client, tables)
+          if (dependents.length)
+            this.onNotice(
+              `${where(t)}: ${dependents.join('; ')} ${dependents.length === 1 ? 'is' : 'are'} not tracked, but a path that deletes or updates rows of the tracked table changes ${dependents.length === 1 ? 'its' : 'their'} rows through the foreign key, and a rollback puts back the tracked rows only: those changes stay. Track ${dependents.length === 1 ? 'it' : 'them'} too (add ${dependents.length === 1 ? 'its schema' : 'their schemas'} to \`schemas\`, or ${dependents.length === 1 ? 'it' : 'them'} to \`tables\`, and take ${dependents.length === 1 ? 'it' : 'them'} out of \`exclude\`).`,
+            )
+        }
         await client.query(installSql())
         for (const table of tables) {
           try {
