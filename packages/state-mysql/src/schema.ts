@@ -10,6 +10,12 @@ export interface TableInfo {
   /** Full type of every insertable column (with character set and collation), for private copies of the rows. */
   types: Map<string, string>
   hasAutoIncrement: boolean
+  /**
+   * Its engine has transactions (InnoDB). The change tracking marks a write in an InnoDB table, in the app's
+   * transaction: a transaction the app rolls back takes the mark with it, and a MyISAM, Aria or MEMORY row
+   * written in it stays, unmarked. Such tables are saved and restored whole at every checkpoint and rollback.
+   */
+  transactional: boolean
 }
 
 export type ReferentialRule = 'CASCADE' | 'SET NULL' | 'SET DEFAULT' | 'RESTRICT' | 'NO ACTION'
@@ -156,7 +162,7 @@ const rule = (value: unknown): ReferentialRule => (RULES.has(value as Referentia
 /** Tables, keys and foreign keys of one database, read from information_schema. */
 export async function readSchema(conn: Connection, database: string): Promise<SchemaInfo> {
   const [tableRows] = await conn.query<RowDataPacket[]>(
-    `SELECT TABLE_NAME AS t FROM information_schema.TABLES
+    `SELECT TABLE_NAME AS t, ENGINE AS en FROM information_schema.TABLES
       WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND ${binary('TABLE_NAME')} NOT LIKE ? ORDER BY TABLE_NAME`,
     [database, PRIVATE_LIKE],
   )
@@ -183,7 +189,8 @@ export async function readSchema(conn: Connection, database: string): Promise<Sc
   )
 
   const tables = new Map<string, TableInfo>()
-  for (const r of tableRows) tables.set(r.t, { name: r.t, insertable: [], primaryKey: [], types: new Map(), hasAutoIncrement: false })
+  for (const r of tableRows)
+    tables.set(r.t, { name: r.t, insertable: [], primaryKey: [], types: new Map(), hasAutoIncrement: false, transactional: /^innodb$/i.test(String(r.en ?? '')) })
   for (const r of columnRows) {
     const table = tables.get(r.t)
     if (!table) continue

@@ -141,6 +141,13 @@ export class MysqlSnapshotBackend implements StateBackend {
   #disconnecting: Promise<void> | undefined
   /** The server can ask for a lock without waiting for it (see canTryLocks): the disconnect's drops only try. */
   #canTryLocks = false
+  /**
+   * Where the server lists InnoDB's table ids (INNODB_SYS_TABLES on MariaDB, INNODB_TABLES on MySQL 8), when
+   * this user may read it (PROCESS); undefined otherwise. See #truncatedSinceLastProbe.
+   */
+  #tableIdsView: string | undefined
+  /** Each tracked table's InnoDB table id and AUTO_INCREMENT counter as the last probe read them. */
+  #lastSeen = new Map<string, { id?: string; counter?: string }>()
 
   /**
    * Told what the backend found and put right on its own, which the run should say (the plugin gives its
@@ -192,6 +199,7 @@ export class MysqlSnapshotBackend implements StateBackend {
           `database "${this.#target.database}" on ${this.#target.display} held the change tracking of an earlier run that did not remove it (killed, quit, or its disconnect failed): removed. What that run wrote after its first checkpoint may not have been rolled back, and is then still in the app's data.`,
         )
       await this.#install(conn, deadline, 'connect')
+      this.#tableIdsView = await tableIdsView(conn)
       this.#conn = conn
     } catch (err) {
       await conn.end().catch(() => conn.destroy())
@@ -336,6 +344,11 @@ export class MysqlSnapshotBackend implements StateBackend {
       if (rows.length) await batch(conn, ['START TRANSACTION', 'SET FOREIGN_KEY_CHECKS = 0', ...rows, 'COMMIT', 'SET FOREIGN_KEY_CHECKS = 1'])
       t2 = performance.now()
       await this.#setCountersBack(conn, doing, moved, deadline)
+      // Counters set back by the restore itself are no TRUNCATE of the app's (see #truncatedSinceLastProbe).
+      for (const [table, value] of moved) {
+        const seen = this.#lastSeen.get(table)
+        if (seen) seen.counter = value
+      }
     } catch (err) {
       await batch(conn, ['ROLLBACK', 'SET FOREIGN_KEY_CHECKS = 1']).catch(() => undefined)
       if (err instanceof StateError) throw err
@@ -890,10 +903,19 @@ export class MysqlSnapshotBackend implements StateBackend {
       statements.push(
         keyed.map((t) => `SELECT ${literal(t.name)} AS t FROM DUAL WHERE EXISTS (SELECT 1 FROM ${ident(t.log!)} WHERE ${SEQ} > ${since})`).join(' UNION ALL '),
       )
+    if (this.#tableIdsView) statements.push(conn.format(`SELECT NAME AS n, TABLE_ID AS id FROM information_schema.${this.#tableIdsView} WHERE NAME LIKE ?`, [`${db}/%`]))
     statements.push(`SELECT DISTINCT tbl AS t FROM ${ident(WHOLE_LOG)} WHERE ${SEQ} > ${since}`)
     const all = (await batch(conn, [...first, ...statements])) as RowDataPacket[][]
     const results = all.slice(first.length)
     const whole = results[results.length - 1]!
+    const tableIds = new Map<string, string>()
+    if (this.#tableIdsView)
+      for (const r of results[results.length - 2]!) if (String(r.n).startsWith(`${db}/`)) tableIds.set(String(r.n).slice(db.length + 1), String(r.id))
+    const autoIncrement = new Map(results[2]!.filter((r) => this.#tracked.has(String(r.t))).map((r) => [String(r.t), String(r.a)]))
+    // A TRUNCATE fires no trigger: the tables it emptied are marked as changed as a whole here, as reset() marks
+    // its own, so that a rollback puts all their rows back and a checkpoint saves them whole.
+    const truncated = this.#truncatedSinceLastProbe(tableIds, autoIncrement)
+    if (truncated.length) await batch(conn, truncated.map(markWholeSql))
     const fingerprint = fingerprintOf(results[0]!, results[1]!, this.#tracked)
     const present = new Set(results[3]!.map((r) => `${r.t}\u0000${r.n}`))
     // A table that is gone is reported by the fingerprint already.
@@ -902,13 +924,44 @@ export class MysqlSnapshotBackend implements StateBackend {
       : []
     return {
       fingerprint,
-      autoIncrement: new Map(results[2]!.filter((r) => this.#tracked.has(String(r.t))).map((r) => [String(r.t), String(r.a)])),
+      autoIncrement,
       loudTriggers: results[3]!.filter((r) => this.#tracked.has(String(r.t)) && !isPrivateName(String(r.n))).map((r) => String(r.n)),
       untracked: untracked.map((table) => ({ table, what: `table \`${table}\` was dropped and created again, its change-tracking triggers with it` })),
       ...(triggers ? { appTriggers: appTriggersOf(results[3]!, this.#tracked) } : {}),
       rowsChanged: new Set(keyed.length ? results[4]!.map((r) => String(r.t)) : []),
-      wholeChanged: new Set(whole.map((r) => String(r.t)).filter((t) => this.#tracked.has(t))),
+      wholeChanged: new Set([...whole.map((r) => String(r.t)).filter((t) => this.#tracked.has(t)), ...truncated, ...this.#nonTransactional()]),
     }
+  }
+
+  /**
+   * Tracked tables of an engine without transactions (MyISAM, Aria, MEMORY): their marks can be rolled back
+   * with the app's transaction while their rows stay (see TableInfo.transactional), so every checkpoint and
+   * rollback takes them as changed as a whole. That costs their size each time, and keeps them right.
+   */
+  #nonTransactional(): string[] {
+    return [...this.#tracked.values()].filter((t) => !t.info.transactional).map((t) => t.name)
+  }
+
+  /**
+   * The tracked tables a TRUNCATE emptied since the last probe. TRUNCATE runs no trigger, so the change
+   * tracking never sees it: left unseen, a rollback restored only the keys marked since (the truncated
+   * rows stayed lost), and a checkpoint with none open kept the old copy (a later rollback put truncated
+   * rows back). It is seen by what it leaves: InnoDB creates the table anew, under a new table id (read
+   * when the user may: PROCESS), and the AUTO_INCREMENT counter starts over, below where it was (any engine;
+   * a rollback that sets counters back says so in #lastSeen). A TRUNCATE of a table with neither (a MyISAM
+   * table without AUTO_INCREMENT, or an InnoDB one without it and without PROCESS) is still not seen.
+   */
+  #truncatedSinceLastProbe(tableIds: ReadonlyMap<string, string>, counters: ReadonlyMap<string, string>): string[] {
+    const truncated: string[] = []
+    for (const table of this.#tracked.keys()) {
+      const was = this.#lastSeen.get(table)
+      const now = { id: tableIds.get(table), counter: counters.get(table) }
+      const newId = was?.id !== undefined && now.id !== undefined && was.id !== now.id
+      const counterBack = was?.counter !== undefined && now.counter !== undefined && BigInt(now.counter) < BigInt(was.counter)
+      if (newId || counterBack) truncated.push(table)
+      this.#lastSeen.set(table, now)
+    }
+    return truncated
   }
 
   /**
@@ -1151,4 +1204,19 @@ function triggerChanges(before: AppTriggers, after: AppTriggers | undefined): Sc
   for (const [key, name] of after) if (!before.has(key)) changes.push({ table: table(key), what: `table \`${table(key)}\`: trigger \`${name}\` was created` })
   for (const [key, name] of before) if (!after.has(key)) changes.push({ table: table(key), what: `table \`${table(key)}\`: trigger \`${name}\` was dropped` })
   return changes
+}
+
+/**
+ * The view of information_schema that lists InnoDB's table ids, if this server has one and the user may
+ * read it (PROCESS): INNODB_SYS_TABLES on MariaDB, INNODB_TABLES on MySQL 8. Without it a TRUNCATE is seen
+ * by its AUTO_INCREMENT counter only, so any error here just means no such view for this backend.
+ */
+async function tableIdsView(conn: Connection): Promise<string | undefined> {
+  for (const view of ['INNODB_SYS_TABLES', 'INNODB_TABLES']) {
+    try {
+      await conn.query(`SELECT NAME, TABLE_ID FROM information_schema.${view} LIMIT 0`)
+      return view
+    } catch {}
+  }
+  return undefined
 }

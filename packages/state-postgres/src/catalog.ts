@@ -139,6 +139,34 @@ export async function findTables(client: pg.ClientBase, scope: Scope): Promise<{
   return { tables, missing }
 }
 
+// $1: the oids of the tracked tables. Partitioned tables (relkind 'p') are left out as referencing tables:
+// their partitions carry copies of the constraint, and are tracked themselves.
+const UNTRACKED_DEPENDENTS_SQL = `
+SELECT k.conname::text AS name, cn.nspname::text AS schema, c.relname::text AS table_name,
+  pn.nspname::text AS ref_schema, p.relname::text AS ref_table, k.confdeltype::text AS del, k.confupdtype::text AS upd
+FROM pg_constraint k
+JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace
+JOIN pg_class p ON p.oid = k.confrelid JOIN pg_namespace pn ON pn.oid = p.relnamespace
+WHERE k.contype = 'f' AND k.confrelid = ANY($1::oid[]) AND NOT (k.conrelid = ANY($1::oid[])) AND c.relkind <> 'p'
+  AND cn.nspname <> '${PRIVATE_SCHEMA}' AND (k.confdeltype IN ('c', 'n', 'd') OR k.confupdtype IN ('c', 'n', 'd'))
+ORDER BY 2, 3, 1`
+
+const ACTIONS: Record<string, string> = { c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' }
+
+/**
+ * Tables left out of the tracking (outside `schemas`, not in `tables`, or excluded) whose foreign key
+ * to a tracked table has an action that changes their rows (ON DELETE CASCADE, SET NULL, SET DEFAULT, or
+ * the same ON UPDATE): a path that deletes a tracked row deletes theirs, and the rollback puts back the
+ * tracked row only. One line per such key, for a notice at connect.
+ */
+export async function untrackedDependents(client: pg.ClientBase, tables: TrackedTable[]): Promise<string[]> {
+  const { rows } = await client.query(UNTRACKED_DEPENDENTS_SQL, [tables.map((t) => t.oid)])
+  return rows.map((r) => {
+    const actions = [ACTIONS[r.del] ? `ON DELETE ${ACTIONS[r.del]}` : '', ACTIONS[r.upd] ? `ON UPDATE ${ACTIONS[r.upd]}` : ''].filter(Boolean).join(' ')
+    return `table ${r.schema}.${r.table_name} (foreign key ${r.name} ${actions} to tracked table ${r.ref_schema}.${r.ref_table})`
+  })
+}
+
 // $1: the oids of the tracked tables.
 const SEQUENCES_SQL = `
 SELECT s.oid::int8::text AS oid, n.nspname::text AS schema, s.relname::text AS name,
@@ -188,6 +216,17 @@ export async function findSequences(client: pg.ClientBase, scope: Scope, tables:
  * Catalog rows keep their xmin when frozen, so only a change of the trigger moves it.
  */
 export const SHAPE_FUNCTION_SQL = `
+-- What a REFRESH of a materialized view leaves: a new relfilenode (plain REFRESH), or rows written anew
+-- (REFRESH ... CONCURRENTLY writes the rows that differ, each with the refreshing transaction's xmin).
+CREATE FUNCTION "${PRIVATE_SCHEMA}".matview_state(mv regclass) RETURNS text
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $mv$
+DECLARE digest text;
+BEGIN
+  IF NOT (SELECT relispopulated FROM pg_catalog.pg_class WHERE oid = mv) THEN RETURN 'unpopulated'; END IF;
+  EXECUTE format('SELECT md5(coalesce(string_agg(t.xmin::text || t.ctid::text, '','' ORDER BY t.ctid), '''')) FROM %s t', mv) INTO digest;
+  RETURN (SELECT relfilenode::text FROM pg_catalog.pg_class WHERE oid = mv) || ':' || digest;
+END
+$mv$;
 CREATE FUNCTION "${PRIVATE_SCHEMA}".shape(schemas text[])
 RETURNS TABLE (schema_name text, table_name text, table_oid text, shape text, columns text, kind text, capture_state text)
 LANGUAGE plpgsql STABLE AS $fn$
@@ -220,6 +259,16 @@ BEGIN
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
   WHERE c.relkind = 'S' AND n.nspname = ANY(schemas)
+  UNION ALL
+  SELECT n.nspname::text, c.relname::text, c.oid::int8::text, "${PRIVATE_SCHEMA}".matview_state(c.oid), ''::text, 'materialized view'::text, ''::text
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'm' AND n.nspname = ANY(schemas)
+  UNION ALL
+  SELECT n.nspname::text, t.typname::text, t.oid::int8::text,
+    md5((SELECT string_agg(e.enumlabel::text || ':' || e.enumsortorder::text, ',' ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid)),
+    ''::text, 'enum type'::text, ''::text
+  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+  WHERE t.typtype = 'e' AND n.nspname = ANY(schemas)
   ORDER BY 1, 2;
 END
 $fn$;`
@@ -233,7 +282,16 @@ $fn$;`
  * from the tracking while the rollback still set the sequences back below them, and a sequence a path
  * created is still there for the next path, whose `CREATE SEQUENCE` fails.
  */
-export type Fingerprint = Map<string, { oid: string; shape: string; columns: string; kind: 'table' | 'sequence'; captureState: string }>
+export type Fingerprint = Map<string, { oid: string; shape: string; columns: string; kind: ObjectKind; captureState: string }>
+
+/**
+ * What the fingerprint covers. Materialized views and enum types hold no rows the tracking can put back: a
+ * REFRESH of a view, or `ALTER TYPE ... ADD VALUE`, inside a path stays after a rollback. They are in the
+ * fingerprint so that such a path is told, as DDL is, instead of leaving the next path on the view's
+ * refreshed rows (or the enum's new label) without a word.
+ */
+export type ObjectKind = 'table' | 'sequence' | 'materialized view' | 'enum type'
+const OBJECT_KINDS = new Set<string>(['table', 'sequence', 'materialized view', 'enum type'])
 
 /**
  * The statement that reads the shape (the function must be installed), for use in a multi-statement query.
@@ -253,8 +311,8 @@ export function shapeQuery(scope: Scope): string {
 export function toFingerprint(rows: Record<string, string>[], scope: Scope): Fingerprint {
   const out: Fingerprint = new Map()
   for (const r of rows) {
-    const kind = r.kind === 'sequence' ? 'sequence' : 'table'
-    if (kind === 'sequence' ? r.schema_name !== PRIVATE_SCHEMA : inScope(scope, r.schema_name!, r.table_name!))
+    const kind = (OBJECT_KINDS.has(r.kind!) ? r.kind : 'table') as ObjectKind
+    if (kind !== 'table' ? r.schema_name !== PRIVATE_SCHEMA : inScope(scope, r.schema_name!, r.table_name!))
       out.set(`${r.schema_name}.${r.table_name}`, { oid: r.table_oid!, shape: r.shape!, columns: r.columns ?? '', kind, captureState: r.capture_state ?? '' })
   }
   return out
@@ -268,7 +326,7 @@ export async function fingerprint(client: pg.ClientBase, scope: Scope): Promise<
 /** One object whose shape a path changed: `schema.name`, whether a table or a sequence, and what happened to it. */
 export interface SchemaChange {
   name: string
-  kind: 'table' | 'sequence'
+  kind: ObjectKind
   what: string
 }
 
@@ -282,6 +340,10 @@ export function schemaChanges(before: Fingerprint, after: Fingerprint): SchemaCh
     else if (a.oid !== b.oid) change(`${b.kind} ${name} was dropped and created again`)
     else if (b.kind === 'sequence') {
       if (a.shape !== b.shape) change(`sequence ${name}: its type, bounds, increment or cycling changed`)
+    } else if (b.kind === 'materialized view') {
+      if (a.shape !== b.shape) change(`materialized view ${name} was refreshed, and its rows cannot be put back`)
+    } else if (b.kind === 'enum type') {
+      if (a.shape !== b.shape) change(`enum type ${name}: its labels changed (ALTER TYPE ... ADD VALUE or RENAME VALUE)`)
     } else if (a.shape !== b.shape) {
       const was = new Set(b.columns.split(',').filter(Boolean))
       const now = new Set(a.columns.split(',').filter(Boolean))

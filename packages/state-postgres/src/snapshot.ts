@@ -8,6 +8,7 @@ import {
   type TrackedTable,
   fingerprint,
   schemaChanges,
+  untrackedDependents,
   shapeQuery,
   toFingerprint,
   findSequences,
@@ -81,9 +82,13 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
       if (changes.length) {
         const under = this.stack.names.at(-1)
         if (under !== undefined) throw this.#schemaChanged(doing, under, changes)
-        // No checkpoint open: nothing to protect, track the new schema from here on.
-        await this.#install(client, { onConnect: false })
-        ;[, seqs] = await this.#readShapeAndSequences(client)
+        // No checkpoint open: nothing to protect, track the new schema from here on. A refreshed materialized
+        // view or a changed enum changes no table's tracking: taking the new shape as the baseline is enough
+        // (an app that refreshes a view on every request would otherwise reinstall it at every checkpoint).
+        if (changes.some((c) => c.kind === 'table' || c.kind === 'sequence')) {
+          await this.#install(client, { onConnect: false })
+          ;[, seqs] = await this.#readShapeAndSequences(client)
+        } else this.#baseline = shape
       }
       // With no checkpoint open, nothing older than this one can ever be restored.
       const purge = this.stack.size === 0 ? `DELETE FROM ${S}.log; ` : ''
@@ -315,6 +320,13 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
             this.name,
             `no tables to track in schema(s) ${this.options.schemas.join(', ')} of ${where(t)}: create them (run the migrations) before the run starts, or set \`schemas\` or \`tables\``,
           )
+        if (onConnect) {
+          const dependents = await untrackedDependents(client, tables)
+          if (dependents.length)
+            this.onNotice(
+              `${where(t)}: ${dependents.join('; ')} ${dependents.length === 1 ? 'is' : 'are'} not tracked, but a path that deletes or updates rows of the tracked table changes ${dependents.length === 1 ? 'its' : 'their'} rows through the foreign key, and a rollback puts back the tracked rows only: those changes stay. Track ${dependents.length === 1 ? 'it' : 'them'} too (add ${dependents.length === 1 ? 'its schema' : 'their schemas'} to \`schemas\`, or ${dependents.length === 1 ? 'it' : 'them'} to \`tables\`, and take ${dependents.length === 1 ? 'it' : 'them'} out of \`exclude\`).`,
+            )
+        }
         await client.query(installSql())
         for (const table of tables) {
           try {

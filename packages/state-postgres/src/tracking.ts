@@ -62,19 +62,21 @@ END
 $fn$;
 
 -- TRUNCATE fires no row triggers: save every row first. The row is t.*, not t: a column named t
--- would be taken for it.
+-- would be taken for it. FROM ONLY: a TRUNCATE of a parent fires this on each inheritance child too,
+-- which saves its own rows; read without ONLY, the parent's copy would hold them as well.
 CREATE FUNCTION ${S}.capture_truncate() RETURNS trigger ${FUNCTION_HEADER} AS $fn$
 BEGIN
-  EXECUTE format('INSERT INTO ${S}.log (rel, existed, img) SELECT %s, true, (t.*)::text FROM %s t', TG_RELID, TG_RELID::regclass);
+  EXECUTE format('INSERT INTO ${S}.log (rel, existed, img) SELECT %s, true, (t.*)::text FROM ONLY %s t', TG_RELID, TG_RELID::regclass);
   RETURN NULL;
 END
 $fn$;
 
 -- A table without a primary key: one copy of the whole table per checkpoint, taken when it first changes.
+-- FROM ONLY: the rows of its inheritance children are theirs, not its own (see restoreSql).
 CREATE FUNCTION ${S}.capture_table() RETURNS trigger ${FUNCTION_HEADER} AS $fn$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM ${S}.log WHERE rel = TG_RELID AND seq > (SELECT mark FROM ${S}.state)) THEN
-    EXECUTE format('INSERT INTO ${S}.log (rel, existed, img) SELECT %s, true, coalesce(array_agg(t.*)::text, ''{}'') FROM %s t', TG_RELID, TG_RELID::regclass);
+    EXECUTE format('INSERT INTO ${S}.log (rel, existed, img) SELECT %s, true, coalesce(array_agg(t.*)::text, ''{}'') FROM ONLY %s t', TG_RELID, TG_RELID::regclass);
   END IF;
   RETURN NULL;
 END
@@ -107,13 +109,18 @@ CREATE TRIGGER _venomqa_capture AFTER INSERT OR UPDATE OR DELETE ON ${t.sql} FOR
 CREATE TRIGGER _venomqa_capture_truncate BEFORE TRUNCATE ON ${t.sql} FOR EACH STATEMENT EXECUTE FUNCTION ${S}.capture_truncate();`
 }
 
-/** Put back the rows of `t` that changed after `mark`; runs with triggers and foreign keys off. */
+/**
+ * Put back the rows of `t` that changed after `mark`; runs with triggers and foreign keys off. DELETE FROM
+ * ONLY: without it, a DELETE of a table with inheritance children removes their rows too (a parent without
+ * a key lost every row of its children, which its copy then put back into the parent; one with a key lost
+ * the child rows holding a key it restored), and the children's own restore never sees them.
+ */
 export function restoreSql(t: TrackedTable, mark: string): string {
   const m = bigintLiteral(mark)
   const cols = t.columns.map(ident)
   const override = t.identityAlways ? ' OVERRIDING SYSTEM VALUE' : ''
   if (t.primaryKey.length === 0) {
-    return `DELETE FROM ${t.sql};
+    return `DELETE FROM ONLY ${t.sql};
 INSERT INTO ${t.sql} (${cols.join(', ')})${override}
   SELECT ${cols.map((c) => `r.${c}`).join(', ')} FROM unnest(
     (SELECT img FROM ${S}.log WHERE rel = ${t.oid} AND seq > ${m} ORDER BY seq LIMIT 1)::${t.sql}[]) r;`
@@ -121,7 +128,7 @@ INSERT INTO ${t.sql} (${cols.join(', ')})${override}
   const pk = t.primaryKey.map(ident)
   const changed = `SELECT l.seq AS _vq_seq, l.existed AS _vq_existed, r.* FROM ${S}.log l
     CROSS JOIN LATERAL unnest(ARRAY[l.img::${t.sql}]) r WHERE l.rel = ${t.oid} AND l.seq > ${m}`
-  return `DELETE FROM ${t.sql} t USING (${changed}) c WHERE ${pk.map((k) => `t.${k} = c.${k}`).join(' AND ')};
+  return `DELETE FROM ONLY ${t.sql} t USING (${changed}) c WHERE ${pk.map((k) => `t.${k} = c.${k}`).join(' AND ')};
 INSERT INTO ${t.sql} (${cols.join(', ')})${override}
   SELECT ${cols.map((c) => `f.${c}`).join(', ')} FROM (
     SELECT DISTINCT ON (${pk.map((k) => `c.${k}`).join(', ')}) c.* FROM (${changed}) c
