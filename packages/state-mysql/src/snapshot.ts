@@ -1214,7 +1214,8 @@ function triggerChanges(before: AppTriggers, after: AppTriggers | undefined): Sc
 async function tableIdsView(conn: Connection): Promise<string | undefined> {
   for (const view of ['INNODB_SYS_TABLES', 'INNODB_TABLES']) {
     try {
-      await conn.query(`SELECT NAME, TABLE_ID FROM information_schema.${view} LIMIT 0`)
+      // LIMIT 1, not 0: with nothing to read, MariaDB never asks for PROCESS, and the first real read failed.
+      await conn.query(`SELECT NAME, TABLE_ID FROM information_schema.${view} LIMIT 1`)
       return view
     } catch {}
   }
