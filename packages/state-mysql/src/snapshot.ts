@@ -910,7 +910,12 @@ export class MysqlSnapshotBackend implements StateBackend {
     const whole = results[results.length - 1]!
     const tableIds = new Map<string, string>()
     if (this.#tableIdsView)
-      for (const r of results[results.length - 2]!) if (String(r.d) === db) tableIds.set(String(r.n), String(r.id))
+      for (const r of results[results.length - 2]!) {
+        if (String(r.d) !== db) continue
+        // A partitioned table is listed once per partition: its id is all of theirs, in order.
+        const ids = tableIds.get(String(r.n))
+        tableIds.set(String(r.n), ids === undefined ? String(r.id) : [...ids.split(','), String(r.id)].sort().join(','))
+      }
     const autoIncrement = new Map(results[2]!.filter((r) => this.#tracked.has(String(r.t))).map((r) => [String(r.t), String(r.a)]))
     // A TRUNCATE fires no trigger: the tables it emptied are marked as changed as a whole here, as reset() marks
     // its own, so that a rollback puts all their rows back and a checkpoint saves them whole.
@@ -1237,9 +1242,9 @@ interface TableIdsView {
  * PROCESS granted. Each part is decoded with the `filename` character set where the server knows it.
  */
 function tableIdsSelect({ view, decode }: TableIdsView): string {
-  const part = (n: number) =>
-    decode ? `CONVERT(CONVERT(SUBSTRING_INDEX(NAME, '/', ${n}) USING binary) USING filename)` : `SUBSTRING_INDEX(NAME, '/', ${n})`
-  return `SELECT ${part(1)} AS d, ${part(-1)} AS n, TABLE_ID AS id FROM information_schema.${view}`
+  const decoded = (sql: string) => (decode ? `CONVERT(CONVERT(${sql} USING binary) USING filename)` : sql)
+  // A partition is listed as `table#P#partition` (and `#SP#` for a subpartition): it counts as its table's.
+  return `SELECT ${decoded(`SUBSTRING_INDEX(NAME, '/', 1)`)} AS d, ${decoded(`SUBSTRING_INDEX(SUBSTRING_INDEX(NAME, '/', -1), '#P#', 1)`)} AS n, TABLE_ID AS id FROM information_schema.${view}`
 }
 
 /** The table ids of `db`: compared without case here (a superset), exactly in #probe. */
