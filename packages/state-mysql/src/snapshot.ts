@@ -145,7 +145,7 @@ export class MysqlSnapshotBackend implements StateBackend {
    * Where the server lists InnoDB's table ids (INNODB_SYS_TABLES on MariaDB, INNODB_TABLES on MySQL 8), when
    * this user may read it (PROCESS); undefined otherwise. See #truncatedSinceLastProbe.
    */
-  #tableIdsView: string | undefined
+  #tableIdsView: TableIdsView | undefined
   /** Each tracked table's InnoDB table id and AUTO_INCREMENT counter as the last probe read them. */
   #lastSeen = new Map<string, { id?: string; counter?: string }>()
 
@@ -903,14 +903,19 @@ export class MysqlSnapshotBackend implements StateBackend {
       statements.push(
         keyed.map((t) => `SELECT ${literal(t.name)} AS t FROM DUAL WHERE EXISTS (SELECT 1 FROM ${ident(t.log!)} WHERE ${SEQ} > ${since})`).join(' UNION ALL '),
       )
-    if (this.#tableIdsView) statements.push(conn.format(`SELECT NAME AS n, TABLE_ID AS id FROM information_schema.${this.#tableIdsView} WHERE NAME LIKE ?`, [`${db}/%`]))
+    if (this.#tableIdsView) statements.push(tableIdsSql(conn.format.bind(conn), this.#tableIdsView, db))
     statements.push(`SELECT DISTINCT tbl AS t FROM ${ident(WHOLE_LOG)} WHERE ${SEQ} > ${since}`)
     const all = (await batch(conn, [...first, ...statements])) as RowDataPacket[][]
     const results = all.slice(first.length)
     const whole = results[results.length - 1]!
     const tableIds = new Map<string, string>()
     if (this.#tableIdsView)
-      for (const r of results[results.length - 2]!) if (String(r.n).startsWith(`${db}/`)) tableIds.set(String(r.n).slice(db.length + 1), String(r.id))
+      for (const r of results[results.length - 2]!) {
+        if (String(r.d) !== db) continue
+        // A partitioned table is listed once per partition: its id is all of theirs, in order.
+        const ids = tableIds.get(String(r.n))
+        tableIds.set(String(r.n), ids === undefined ? String(r.id) : [...ids.split(','), String(r.id)].sort().join(','))
+      }
     const autoIncrement = new Map(results[2]!.filter((r) => this.#tracked.has(String(r.t))).map((r) => [String(r.t), String(r.a)]))
     // A TRUNCATE fires no trigger: the tables it emptied are marked as changed as a whole here, as reset() marks
     // its own, so that a rollback puts all their rows back and a checkpoint saves them whole.
@@ -1211,13 +1216,40 @@ function triggerChanges(before: AppTriggers, after: AppTriggers | undefined): Sc
  * read it (PROCESS): INNODB_SYS_TABLES on MariaDB, INNODB_TABLES on MySQL 8. Without it a TRUNCATE is seen
  * by its AUTO_INCREMENT counter only, so any error here just means no such view for this backend.
  */
-async function tableIdsView(conn: Connection): Promise<string | undefined> {
-  for (const view of ['INNODB_SYS_TABLES', 'INNODB_TABLES']) {
-    try {
-      // LIMIT 1, not 0: with nothing to read, MariaDB never asks for PROCESS, and the first real read failed.
-      await conn.query(`SELECT NAME, TABLE_ID FROM information_schema.${view} LIMIT 1`)
-      return view
-    } catch {}
-  }
+async function tableIdsView(conn: Connection): Promise<TableIdsView | undefined> {
+  for (const decode of [true, false])
+    for (const view of ['INNODB_SYS_TABLES', 'INNODB_TABLES']) {
+      try {
+        // LIMIT 1, not 0: with nothing to read, MariaDB never asks for PROCESS, and the first real read failed.
+        // The very expression each probe runs, so that a server that cannot decode names falls back here.
+        await conn.query(`${tableIdsSelect({ view, decode })} LIMIT 1`)
+        return { view, decode }
+      } catch {}
+    }
   return undefined
+}
+
+/** The view to read table ids from, and whether this server decodes the names it holds (see tableIdsSelect). */
+interface TableIdsView {
+  view: string
+  decode: boolean
+}
+
+/**
+ * NAME there is `database/table` in the server's file name encoding: a character outside [A-Za-z0-9_]
+ * is written `@` and a code (`app-settings` is `app@002dsettings`). Compared as written, such a table
+ * (or any table of such a database) never matched its tracked name, and its TRUNCATE went unseen with
+ * PROCESS granted. Each part is decoded with the `filename` character set where the server knows it.
+ */
+function tableIdsSelect({ view, decode }: TableIdsView): string {
+  const decoded = (sql: string) => (decode ? `CONVERT(CONVERT(${sql} USING binary) USING filename)` : sql)
+  // A partition is listed as `table#P#partition` (and `#SP#` for a subpartition): it counts as its table's.
+  return `SELECT ${decoded(`SUBSTRING_INDEX(NAME, '/', 1)`)} AS d, ${decoded(`SUBSTRING_INDEX(SUBSTRING_INDEX(NAME, '/', -1), '#P#', 1)`)} AS n, TABLE_ID AS id FROM information_schema.${view}`
+}
+
+/** The table ids of `db`: compared without case here (a superset), exactly in #probe. */
+function tableIdsSql(format: (sql: string, values: unknown[]) => string, v: TableIdsView, db: string): string {
+  return v.decode
+    ? format(`${tableIdsSelect(v)} WHERE CONVERT(CONVERT(SUBSTRING_INDEX(NAME, '/', 1) USING binary) USING filename) = ?`, [db])
+    : format(`${tableIdsSelect(v)} WHERE NAME LIKE ?`, [`${db}/%`])
 }

@@ -92,6 +92,38 @@ describe('a TRUNCATE by the app', () => {
     })
   }
 
+  it('in a path, of a table whose name the server writes encoded (`app-settings` is app@002dsettings): the rollback puts every row back', async () => {
+    await sql("CREATE TABLE `app-settings` (k VARCHAR(20) PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB; INSERT INTO `app-settings` VALUES ('theme', 'dark'), ('lang', 'en')")
+    const rows = async () => ((await sql('SELECT * FROM `app-settings` ORDER BY 1')) as RowDataPacket[]).map((r) => `${r.k}=${r.v}`)
+    const backend = new MysqlSnapshotBackend({ url })
+    try {
+      await backend.connect()
+      await backend.checkpoint('start')
+      await sql('TRUNCATE `app-settings`') // no AUTO_INCREMENT: only its table id tells
+      expect(await rows()).toEqual([])
+      await backend.rollback('start')
+      expect(await rows()).toEqual(['lang=en', 'theme=dark'])
+    } finally {
+      await backend.disconnect()
+    }
+  })
+
+  it('in a path, of a partitioned table (listed once per partition, `parts#P#p0`): the rollback puts every row back', async () => {
+    await sql("CREATE TABLE parts (k VARCHAR(20) PRIMARY KEY) ENGINE=InnoDB PARTITION BY KEY (k) PARTITIONS 3; INSERT INTO parts VALUES ('a'), ('b'), ('c'), ('d')")
+    const rows = async () => ((await sql('SELECT k FROM parts ORDER BY 1')) as RowDataPacket[]).map((r) => r.k)
+    const backend = new MysqlSnapshotBackend({ url })
+    try {
+      await backend.connect()
+      await backend.checkpoint('start')
+      await sql('TRUNCATE parts') // no AUTO_INCREMENT: only its partitions' table ids tell
+      expect(await rows()).toEqual([])
+      await backend.rollback('start')
+      expect(await rows()).toEqual(['a', 'b', 'c', 'd'])
+    } finally {
+      await backend.disconnect()
+    }
+  })
+
   it('on the main line with no checkpoint open: a later rollback does not bring the truncated rows back', async () => {
     const backend = new MysqlSnapshotBackend({ url })
     try {

@@ -223,6 +223,11 @@ LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $mv$
 DECLARE digest text;
 BEGIN
   IF NOT (SELECT relispopulated FROM pg_catalog.pg_class WHERE oid = mv) THEN RETURN 'unpopulated'; END IF;
+  -- A view this user may not read (a report owned by another role) is no tracked table: reading it failed
+  -- every connect. Its file node still shows a plain REFRESH; a CONCURRENTLY one goes unseen (README).
+  IF NOT pg_catalog.has_table_privilege(mv, 'SELECT') THEN
+    RETURN (SELECT relfilenode::text FROM pg_catalog.pg_class WHERE oid = mv) || ':not readable';
+  END IF;
   EXECUTE format('SELECT md5(coalesce(string_agg(t.xmin::text || t.ctid::text, '','' ORDER BY t.ctid), '''')) FROM %s t', mv) INTO digest;
   RETURN (SELECT relfilenode::text FROM pg_catalog.pg_class WHERE oid = mv) || ':' || digest;
 END

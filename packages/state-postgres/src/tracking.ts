@@ -73,11 +73,23 @@ $fn$;
 
 -- A table without a primary key: one copy of the whole table per checkpoint, taken when it first changes.
 -- FROM ONLY: the rows of its inheritance children are theirs, not its own (see restoreSql).
+-- A statement trigger fires only on the table a statement names, not on the inheritance children or
+-- partitions it reaches (UPDATE parent, DELETE FROM parent, INSERT routed into a partition): every
+-- keyless tracked table below TG_RELID (those with this function as their _venomqa_capture trigger) is
+-- copied here too, or their rows changed through the parent were never saved and stayed after a rollback.
+-- A partitioned table holds no rows and is never tracked: it carries _venomqa_capture_parts for this only.
 CREATE FUNCTION ${S}.capture_table() RETURNS trigger ${FUNCTION_HEADER} AS $fn$
+DECLARE r oid;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM ${S}.log WHERE rel = TG_RELID AND seq > (SELECT mark FROM ${S}.state)) THEN
-    EXECUTE format('INSERT INTO ${S}.log (rel, existed, img) SELECT %s, true, coalesce(array_agg(t.*)::text, ''{}'') FROM ONLY %s t', TG_RELID, TG_RELID::regclass);
-  END IF;
+  FOR r IN
+    WITH RECURSIVE tree(rel) AS (SELECT TG_RELID UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN tree ON i.inhparent = tree.rel)
+    SELECT tree.rel FROM tree WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE g.tgrelid = tree.rel
+      AND g.tgname = '_venomqa_capture' AND g.tgfoid = '${S}.capture_table'::regproc)
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM ${S}.log WHERE rel = r AND seq > (SELECT mark FROM ${S}.state)) THEN
+      EXECUTE format('INSERT INTO ${S}.log (rel, existed, img) SELECT %s, true, coalesce(array_agg(t.*)::text, ''{}'') FROM ONLY %s t', r, r::regclass);
+    END IF;
+  END LOOP;
   RETURN NULL;
 END
 $fn$;
@@ -86,7 +98,8 @@ $fn$;
 
 export function triggerSql(t: TrackedTable): string {
   if (t.primaryKey.length === 0)
-    return `CREATE TRIGGER _venomqa_capture BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t.sql} FOR EACH STATEMENT EXECUTE FUNCTION ${S}.capture_table();`
+    return `CREATE TRIGGER _venomqa_capture BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${t.sql} FOR EACH STATEMENT EXECUTE FUNCTION ${S}.capture_table();
+${partitionedParentsTriggerSql(t)}`
   const fn = `${S}.${ident(`capture_${t.oid}`)}`
   const keyChanged = t.primaryKey.map((k) => `OLD.${ident(k)} IS DISTINCT FROM NEW.${ident(k)}`).join(' OR ')
   return `CREATE FUNCTION ${fn}() RETURNS trigger ${FUNCTION_HEADER} AS $fn$
@@ -107,6 +120,27 @@ END
 $fn$;
 CREATE TRIGGER _venomqa_capture AFTER INSERT OR UPDATE OR DELETE ON ${t.sql} FOR EACH ROW EXECUTE FUNCTION ${fn}();
 CREATE TRIGGER _venomqa_capture_truncate BEFORE TRUNCATE ON ${t.sql} FOR EACH STATEMENT EXECUTE FUNCTION ${S}.capture_truncate();`
+}
+
+/**
+ * A statement on a partitioned table fires no statement trigger of the partition it writes, so a keyless
+ * partition's copy was never taken for an INSERT, UPDATE or DELETE naming its parent: the rollback left
+ * those rows. Each partitioned ancestor gets a statement trigger of its own that runs capture_table, which
+ * copies the keyless tracked partitions below it (it holds no rows itself). Created once per ancestor
+ * (several keyless partitions share it); dropped with the private schema, as the function goes.
+ */
+function partitionedParentsTriggerSql(t: TrackedTable): string {
+  return `DO $do$
+DECLARE p regclass;
+BEGIN
+  FOR p IN SELECT a.relid FROM pg_catalog.pg_partition_ancestors(${bigintLiteral(t.oid)}::oid) a
+      JOIN pg_catalog.pg_class c ON c.oid = a.relid WHERE c.relkind = 'p'
+      AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger g WHERE g.tgrelid = a.relid AND g.tgname = '_venomqa_capture_parts')
+  LOOP
+    EXECUTE format('CREATE TRIGGER _venomqa_capture_parts BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION ${S}.capture_table()', p);
+  END LOOP;
+END
+$do$;`
 }
 
 /**
