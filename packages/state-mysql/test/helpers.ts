@@ -21,6 +21,23 @@ export async function admin(database?: string, lockWaitTimeoutS = 30): Promise<C
   return conn
 }
 
+/** Run `query` (several statements allowed) on a connection of its own: the app's writes, seen from outside. */
+export async function sqlOn(database: string | null, query: string): Promise<unknown> {
+  const c = await mysql.createConnection({ host: HOST, port: PORT, user: 'root', database: database ?? undefined, multipleStatements: true })
+  try {
+    return (await c.query(query))[0]
+  } finally {
+    await c.end()
+  }
+}
+
+/** Every row of each of `tables`, in order, each row as its values joined by `|`: what a rollback must give back. */
+export async function rowsOf(database: string, tables: readonly string[]): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {}
+  for (const t of tables) out[t] = ((await sqlOn(database, `SELECT * FROM ${t} ORDER BY 1`)) as RowDataPacket[]).map((r) => Object.values(r).join('|'))
+  return out
+}
+
 /** Create (or re-create) a database named venomqa_my_*: the only names these tests may use. */
 export async function freshDatabase(name: string, schema: string[] = FIXTURE_SCHEMA): Promise<void> {
   if (!name.startsWith('venomqa_my_')) throw new Error(`test databases must be named venomqa_my_*, not ${name}`)

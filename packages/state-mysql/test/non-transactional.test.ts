@@ -5,10 +5,9 @@
  * stayed for every later path and after the run.
  */
 import { describeWithService } from '@venomqa/test-utils'
-import mysql, { type RowDataPacket } from 'mysql2/promise'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { MysqlSnapshotBackend } from '../src/index'
-import { HOST, PORT } from './helpers'
+import { HOST, PORT, rowsOf, sqlOn } from './helpers'
 
 const describe = await describeWithService('MariaDB', HOST, PORT)
 const DB = `venomqa_qaf_myisam_${process.pid}`
@@ -25,20 +24,10 @@ INSERT INTO visits VALUES ('/');
 INSERT INTO sessions VALUES ('t1');
 `
 
-async function sql(query: string, database: string | null = DB): Promise<unknown> {
-  const c = await mysql.createConnection({ host: HOST, port: PORT, user: 'root', database: database ?? undefined, multipleStatements: true })
-  try {
-    return (await c.query(query))[0]
-  } finally {
-    await c.end()
-  }
-}
+const sql = (query: string, database: string | null = DB) => sqlOn(database, query)
 
 async function state(): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {}
-  for (const t of ['orders', 'hits', 'visits', 'sessions'])
-    out[t] = ((await sql(`SELECT * FROM ${t} ORDER BY 1`)) as RowDataPacket[]).map((r) => Object.values(r).join('|'))
-  return out
+  return rowsOf(DB, ['orders', 'hits', 'visits', 'sessions'])
 }
 
 describe('tables of an engine without transactions', () => {

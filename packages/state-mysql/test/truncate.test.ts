@@ -6,10 +6,10 @@
  * (it is created anew), and its AUTO_INCREMENT counter starts over.
  */
 import { describeWithService } from '@venomqa/test-utils'
-import mysql, { type RowDataPacket } from 'mysql2/promise'
+import type { RowDataPacket } from 'mysql2/promise'
 import { afterAll, beforeEach, expect, it } from 'vitest'
 import { MysqlSnapshotBackend } from '../src/index'
-import { HOST, PORT } from './helpers'
+import { HOST, PORT, rowsOf, sqlOn } from './helpers'
 
 const describe = await describeWithService('MariaDB', HOST, PORT)
 const DB = `venomqa_qaf_truncate_${process.pid}`
@@ -29,20 +29,11 @@ INSERT INTO hits (path) VALUES ('/'), ('/a');
 INSERT INTO events VALUES ('signup'), ('login');
 `
 
-async function sql(query: string, database: string | null = DB): Promise<unknown> {
-  const c = await mysql.createConnection({ host: HOST, port: PORT, user: 'root', database: database ?? undefined, multipleStatements: true })
-  try {
-    return (await c.query(query))[0]
-  } finally {
-    await c.end()
-  }
-}
+const sql = (query: string, database: string | null = DB) => sqlOn(database, query)
 
 /** Every row of every table, and each AUTO_INCREMENT counter. */
 async function state(): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {}
-  for (const t of ['users', 'orders', 'settings', 'hits', 'events'])
-    out[t] = ((await sql(`SELECT * FROM ${t} ORDER BY 1`)) as RowDataPacket[]).map((r) => Object.values(r).join('|'))
+  const out: Record<string, unknown> = await rowsOf(DB, ['users', 'orders', 'settings', 'hits', 'events'])
   const counters = (await sql(
     `SELECT TABLE_NAME AS t, AUTO_INCREMENT AS a FROM information_schema.TABLES WHERE TABLE_SCHEMA = '${DB}' AND AUTO_INCREMENT IS NOT NULL AND TABLE_NAME NOT LIKE '\\_venomqa%' ORDER BY 1`,
   )) as RowDataPacket[]
