@@ -1,6 +1,7 @@
 // The one atomic file writer of VenomQA: the runner's reports, the CLI's files and plugins (a reporter that
 // saves its own output) all write through it, so every temp file has one name pattern and one sweeper.
 import { createHash, randomBytes } from 'node:crypto'
+import { readdirSync, realpathSync, unlinkSync } from 'node:fs'
 import { mkdir, open, readdir, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import path from 'node:path'
@@ -141,6 +142,34 @@ export async function removeStaleTempFiles(dir: string, now = Date.now()): Promi
     }
   }
   return removed
+}
+
+/**
+ * Remove, at once and synchronously, the temp files this process has for writes to `target` (a link is
+ * followed, as the writer follows it): for a process that is about to exit mid-write (a second Ctrl-C),
+ * which has no later write to sweep them. Never another process's, which may still be writing.
+ */
+export function removeOwnTempFilesSync(target: string): void {
+  let file = target
+  try {
+    file = realpathSync(target)
+  } catch {}
+  const start = `${TEMP_PREFIX}${path.basename(file)}-`
+  let names: string[] = []
+  try {
+    names = readdirSync(path.dirname(file))
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const match = name.startsWith(start) ? TEMP_NAME.exec(name) : null
+    if (match?.[1] !== thisHost() || Number(match[2]) !== process.pid) continue
+    try {
+      unlinkSync(path.join(path.dirname(file), name))
+    } catch {
+      // Gone already (its write renamed it): nothing to remove.
+    }
+  }
 }
 
 /** Whether a process with this pid runs on this host. Signal 0 checks without sending anything. */

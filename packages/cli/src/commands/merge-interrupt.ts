@@ -1,6 +1,6 @@
-import { lstatSync, readdirSync, realpathSync, unlinkSync } from 'node:fs'
+import { lstatSync, unlinkSync } from 'node:fs'
 import path from 'node:path'
-import { TEMP_PREFIX } from '@venomqa/core'
+import { removeOwnTempFilesSync } from '@venomqa/core'
 import { EXIT, type Io } from '../exit'
 import { exitNow } from '../exit-guard'
 import { clearOutputs } from './outputs'
@@ -99,34 +99,12 @@ function isRegularFile(file: string): boolean {
  * clearOutputs has it: a device, a pipe or a link is left alone), and this process's temp files for it.
  */
 function removeNow(file: string): void {
-  if (isRegularFile(file)) tryUnlink(file)
-  const target = realTarget(file)
-  const dir = path.dirname(target)
-  // atomicWriteFile's temp name: the prefix, the target's name, then `-<host>-<pid>-<random>`.
-  const ours = new RegExp(`-[0-9a-f]{8}-${process.pid}-[0-9a-f]{12}$`)
-  const start = `${TEMP_PREFIX}${path.basename(target)}-`
-  let names: string[] = []
-  try {
-    names = readdirSync(dir)
-  } catch {
-    return
+  if (isRegularFile(file)) {
+    try {
+      unlinkSync(file)
+    } catch {
+      // Gone already, or not ours to remove: the quit goes on.
+    }
   }
-  for (const name of names) if (name.startsWith(start) && ours.test(name)) tryUnlink(path.join(dir, name))
-}
-
-/** Where a write to `file` lands: a link is followed, as atomicWriteFile follows it. */
-function realTarget(file: string): string {
-  try {
-    return realpathSync(file)
-  } catch {
-    return file
-  }
-}
-
-function tryUnlink(file: string): void {
-  try {
-    unlinkSync(file)
-  } catch {
-    // Gone already, or not ours to remove: the quit goes on.
-  }
+  removeOwnTempFilesSync(file)
 }
