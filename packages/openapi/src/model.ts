@@ -1,9 +1,10 @@
 import { ConfigError, errorMessage } from '@venomqa/core'
 import { Bindings } from './bindings'
-import { type OpenApiDocument, escapePointer, loadDocument, sourceOf } from './document'
-import { type Operation, operations } from './operations'
+import { type JsonSchema, type OpenApiDocument, escapePointer, loadDocument, sourceOf } from './document'
+import { type Operation, type Parameter, operations } from './operations'
 import { SchemaChecker } from './schema'
 import { type Selection, methodAndPath, selectOperations } from './select'
+import { findUnsatisfiable } from './unsatisfiable'
 
 /** Auth from the config: a bearer token, or a login operation (after a sign-up operation, if named). */
 export type OpenApiAuth =
@@ -88,6 +89,7 @@ async function buildModel(source: string, options: OpenApiOptions, root: string)
   const schemas = new SchemaChecker(doc.openapi, doc)
   compileResponseSchemas(all, schemas, sourceOf(doc))
   compileRequestSchemas(all, schemas, sourceOf(doc))
+  refuseUnsatisfiable(all, doc, sourceOf(doc))
   return { doc, source: sourceOf(doc), all, selected, byId, authOps, bindings: new Bindings(all, doc), schemas }
 }
 
@@ -107,6 +109,45 @@ function compileRequestSchemas(all: readonly Operation[], schemas: SchemaChecker
       throw new ConfigError(`${source}#${pointer}: not a valid JSON Schema: ${errorMessage(err)}`, { where: `${source}#${pointer}` })
     }
   }
+}
+
+/**
+ * A schema no value can meet (`minimum` above `maximum`, `minLength` above `maxLength`; see findUnsatisfiable), in a
+ * request body, a parameter or a response, is a ConfigError naming its place. Unchecked, every request
+ * the exploration made there was one the document forbids, refused by the API, and the run passed.
+ */
+function refuseUnsatisfiable(all: readonly Operation[], doc: OpenApiDocument, source: string): void {
+  const refuse = (pointer: string, schema: JsonSchema | undefined) => {
+    const found = findUnsatisfiable(schema, doc)
+    if (!found) return
+    const where = `${source}#${pointer}${found.at}`
+    throw new ConfigError(`${where}: no value can satisfy this schema: ${found.why}`, { where })
+  }
+  for (const op of all) {
+    const at = `/paths/${escapePointer(op.path)}`
+    const method = op.method.toLowerCase()
+    for (const p of op.parameters) refuse(parameterPointer(doc, op, p), p.schema)
+    if (op.requestBody) refuse(`${at}/${method}/requestBody/content/${escapePointer(op.requestBody.contentType)}/schema`, op.requestBody.schema)
+    for (const [status, spec] of Object.entries(op.responses))
+      for (const [mediaType, schema] of Object.entries(spec.content)) refuse(`${at}/${method}/responses/${escapePointer(status)}/content/${escapePointer(mediaType)}/schema`, schema)
+  }
+}
+
+/** The JSON pointer of a parameter's schema: in the operation's own list, else the path item's (see mergeParameters). */
+function parameterPointer(doc: OpenApiDocument, op: Operation, p: Parameter): string {
+  const item = (doc.paths as Record<string, any>)[op.path]
+  const method = op.method.toLowerCase()
+  for (const [list, at] of [
+    [item?.[method]?.parameters, `/paths/${escapePointer(op.path)}/${method}/parameters`],
+    [item?.parameters, `/paths/${escapePointer(op.path)}/parameters`],
+  ] as const) {
+    const index = Array.isArray(list) ? list.findIndex((q: any) => q?.name === p.name && q?.in === p.in) : -1
+    if (index < 0) continue
+    const written = list[index]
+    const content = written.schema === undefined && written.content && typeof written.content === 'object' ? Object.keys(written.content)[0] : undefined
+    return `${at}/${index}${content === undefined ? '/schema' : `/content/${escapePointer(content)}/schema`}`
+  }
+  return `/paths/${escapePointer(op.path)}/${method}`
 }
 
 /** The operation a `METHOD /path` names (`POST /login`, `post  /login`): the method in any case, the path as the document writes it. */

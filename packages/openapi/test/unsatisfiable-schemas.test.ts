@@ -1,0 +1,130 @@
+/**
+ * A schema that no value can satisfy (bounds that contradict each other) is the document's
+ * mistake: a ConfigError naming its place before anything runs. It used to load: the sampler sent a value
+ * the document itself forbids, the API refused it as it should, and the exploration passed having tested
+ * nothing of that operation.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { ConfigError } from '@venomqa/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openApiActions, openApiInvariants } from '../src'
+
+let dir: string
+const env = () => ({ root: dir, signal: new AbortController().signal })
+const BODY = '#/paths/~1things/post/requestBody/content/application~1json/schema'
+
+interface Parts {
+  body?: object
+  parameters?: object[]
+  response?: object
+  components?: object
+  openapi?: string
+}
+const doc = ({ body = { type: 'object' }, parameters = [], response = { type: 'object' }, components, openapi = '3.1.0' }: Parts) =>
+  JSON.stringify({
+    openapi,
+    info: { title: 't', version: '1' },
+    paths: {
+      '/things': {
+        post: {
+          operationId: 'createThing',
+          parameters,
+          requestBody: { required: true, content: { 'application/json': { schema: body } } },
+          responses: { 201: { description: 'made', content: { 'application/json': { schema: response } } } },
+        },
+      },
+    },
+    ...(components ? { components } : {}),
+  })
+
+/** The ConfigError loading `parts` gives, checked to come alike from the actions and the invariants. */
+async function refusal(parts: Parts): Promise<ConfigError> {
+  const file = `doc-${Math.random().toString(36).slice(2)}.json`
+  await writeFile(path.join(dir, file), doc(parts))
+  const errors: ConfigError[] = []
+  for (const load of [() => openApiActions(file).load(env()), () => openApiInvariants(file).load(env())]) {
+    const err = (await load().then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as ConfigError
+    expect(err, 'the document loaded').toBeInstanceOf(ConfigError)
+    errors.push(err)
+  }
+  expect(errors[1]!.message).toBe(errors[0]!.message)
+  return Object.assign(errors[0]!, { message: errors[0]!.message.replace(/^doc-[a-z0-9]+\.json/, 'doc.json'), where: errors[0]!.where?.replace(/^doc-[a-z0-9]+\.json/, 'doc.json') })
+}
+
+async function loads(parts: Parts): Promise<void> {
+  const file = `doc-${Math.random().toString(36).slice(2)}.json`
+  await writeFile(path.join(dir, file), doc(parts))
+  await expect(openApiActions(file).load(env())).resolves.toBeTruthy()
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-unsatisfiable-'))
+})
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+describe('a schema no value can satisfy', () => {
+  it('a request body property whose minimum is above its maximum, named by its place', async () => {
+    const err = await refusal({ body: { type: 'object', properties: { qty: { type: 'integer', minimum: 10, maximum: 5 } }, required: ['qty'] } })
+    expect(err.message).toBe(`doc.json${BODY}/properties/qty: no value can satisfy this schema: \`minimum\` 10 leaves no number below \`maximum\` 5`)
+    expect(err.where).toBe(`doc.json${BODY}/properties/qty`)
+  })
+
+  it('exclusive bounds that meet, in 3.1 numbers and in 3.0 booleans', async () => {
+    expect((await refusal({ body: { type: 'number', exclusiveMinimum: 3, maximum: 3 } })).message).toContain('`exclusiveMinimum` 3 leaves no number below `maximum` 3')
+    const old = await refusal({ openapi: '3.0.3', body: { type: 'number', minimum: 3, maximum: 3, exclusiveMaximum: true } })
+    expect(old.message).toContain('`minimum` 3 leaves no number below `maximum` 3 (`exclusiveMaximum`)')
+  })
+
+  it('no whole number, or no multiple, between the bounds', async () => {
+    expect((await refusal({ body: { type: 'integer', minimum: 1.2, maximum: 1.8 } })).message).toContain('no whole number lies between `minimum` 1.2 and `maximum` 1.8')
+    expect((await refusal({ body: { type: 'number', minimum: 1, maximum: 4, multipleOf: 5 } })).message).toContain('no multiple of 5 lies between `minimum` 1 and `maximum` 4')
+    expect((await refusal({ body: { type: 'integer', exclusiveMinimum: 1, exclusiveMaximum: 2 } })).message).toContain('no whole number lies between')
+  })
+
+  it('lengths, item and property counts, a required property that is forbidden', async () => {
+    expect((await refusal({ body: { type: 'string', minLength: 8, maxLength: 4 } })).message).toContain('`minLength` 8 is above `maxLength` 4')
+    expect((await refusal({ body: { type: 'array', items: { type: 'string' }, minItems: 3, maxItems: 1 } })).message).toContain('`minItems` 3 is above `maxItems` 1')
+    expect((await refusal({ body: { type: 'object', minProperties: 2, maxProperties: 1 } })).message).toContain('`minProperties` 2 is above `maxProperties` 1')
+    expect((await refusal({ body: { type: 'object', properties: { a: {} }, required: ['a', 'b'], additionalProperties: false } })).message).toContain(
+      '`required` names "b", which `additionalProperties: false` forbids',
+    )
+    expect((await refusal({ body: { type: 'object', required: ['a', 'b'], maxProperties: 1 } })).message).toContain('`required` names 2 properties, above `maxProperties` 1')
+  })
+
+  it('deep down: in array items, an allOf part, a $ref to the components', async () => {
+    const items = await refusal({ body: { type: 'object', properties: { lines: { type: 'array', items: { type: 'object', properties: { qty: { type: 'integer', minimum: 1, maximum: 0 } } } } } } })
+    expect(items.where).toBe(`doc.json${BODY}/properties/lines/items/properties/qty`)
+    const allOf = await refusal({ body: { allOf: [{ type: 'object' }, { type: 'object', properties: { name: { type: 'string', minLength: 3, maxLength: 2 } } }] } })
+    expect(allOf.where).toBe(`doc.json${BODY}/allOf/1/properties/name`)
+    const viaRef = await refusal({
+      body: { $ref: '#/components/schemas/Thing' },
+      components: { schemas: { Thing: { type: 'object', properties: { size: { type: 'integer', minimum: 9, maximum: 1 } } } } },
+    })
+    expect(viaRef.message).toContain('/properties/size: no value can satisfy this schema: `minimum` 9 leaves no number below `maximum` 1')
+  })
+
+  it('in a parameter, named by its index in the list that declares it', async () => {
+    const err = await refusal({ parameters: [{ name: 'note', in: 'header', schema: { type: 'string' } }, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 5, maximum: 2 } }] })
+    expect(err.where).toBe('doc.json#/paths/~1things/post/parameters/1/schema')
+  })
+
+  it('in a response: the document, not the API, is what is wrong', async () => {
+    const err = await refusal({ response: { type: 'object', properties: { total: { type: 'number', minimum: 0, maximum: -1 } } } })
+    expect(err.where).toBe('doc.json#/paths/~1things/post/responses/201/content/application~1json/schema/properties/total')
+  })
+
+  it('schemas that some value meets load: equal inclusive bounds, an impossible anyOf branch beside a possible one, a recursive schema', async () => {
+    await loads({ body: { type: 'object', properties: { qty: { type: 'integer', minimum: 3, maximum: 3 }, ratio: { type: 'number', minimum: 1.2, maximum: 1.8 }, even: { type: 'integer', minimum: 1, maximum: 3, multipleOf: 2 } } } })
+    await loads({ body: { anyOf: [{ type: 'integer', minimum: 5, maximum: 1 }, { type: 'string' }] } })
+    await loads({ body: { type: 'object', properties: { a: {} }, required: ['a'], additionalProperties: false } })
+    await loads({
+      body: { $ref: '#/components/schemas/Node' },
+      components: { schemas: { Node: { type: 'object', properties: { name: { type: 'string', minLength: 1, maxLength: 5 }, children: { type: 'array', items: { $ref: '#/components/schemas/Node' } } } } } },
+    })
+  })
+})
