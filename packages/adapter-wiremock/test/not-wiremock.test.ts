@@ -4,36 +4,19 @@
  * quotes at most the start of the answer's first line, its control characters escaped; the page itself is
  * never pasted into the message.
  */
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { FOREIGN_404_PAGE, expectNoPage, htmlServer } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
 import { WireMockPort } from '../src'
 import { describeWithJava, useWireMock } from './helpers'
 
 const describeJava = describeWithJava()
 
-/** A web server's 404 page: a first line with a terminal escape in it, then a long body. */
-const PAGE = `<!DOCTYPE html>\x1b]0;owned\x07\n<html><head><title>404 Not Found</title></head>\n<body>\n${'<p>nothing here, nothing at all</p>\n'.repeat(200)}</body></html>\n`
-
-/** Never the page: none of its later lines, no raw control character, a message of one short line. */
-function expectNoPage(message: string): void {
-  expect(message).not.toContain('</body>')
-  expect(message).not.toContain('nothing here')
-  expect(message).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/)
-  expect(message).not.toContain('\n')
-  expect(message.length).toBeLessThan(400)
-}
-
 describeJava('a WireMock url that answers with something else', () => {
   const wiremock = useWireMock()
 
   it("a web server's 404 page: the status, what was expected, and the start of its first line, escaped", async () => {
-    const server = http.createServer((_req, res) => {
-      res.writeHead(404, { 'content-type': 'text/html' })
-      res.end(PAGE)
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const mock = new WireMockPort({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })
+    const server = await htmlServer(404, FOREIGN_404_PAGE)
+    const mock = new WireMockPort({ url: server.url })
     try {
       for (const call of [() => mock.requests(), () => mock.reset(), () => mock.countRequests('GET', '/x')]) {
         const message = await call().then(
@@ -51,7 +34,7 @@ describeJava('a WireMock url that answers with something else', () => {
       expect(stubbed).toMatch(/ answered POST \/__admin\/mappings with something that is not JSON, expected WireMock's admin API$/)
       expectNoPage(stubbed)
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await server.close()
     }
   })
 

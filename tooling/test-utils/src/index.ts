@@ -20,6 +20,7 @@ export {
   tsBlocks,
 } from './readme'
 export { expectBranchOnWorkers } from './parallel'
+export { FOREIGN_404_PAGE, expectNoPage, htmlServer } from './foreign-page'
 export { fromPackage, modulesLoadedBy } from './loaded-modules'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
