@@ -4,9 +4,12 @@ import {
   PRIVATE_SCHEMA,
   type Fingerprint,
   type SchemaChange,
+  changedObject,
   type TrackedSequence,
   type TrackedTable,
+  expandRoutineChanges,
   fingerprint,
+  readRoutines,
   schemaChanges,
   untrackedDependents,
   shapeQuery,
@@ -51,6 +54,8 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   #byOid = new Map<string, TrackedTable>()
   #sequences: TrackedSequence[] = []
   #baseline: Fingerprint = new Map()
+  /** Each function and procedure as at the baseline: which ones changed, when a schema's sum of them moved. */
+  #routines: Fingerprint = new Map()
   /** Row counts for observe(), kept between calls and recounted where the log says something changed. */
   readonly observed = new ObservedCounts()
   /** True when the last connect found and removed tracking left by a run that died. */
@@ -78,7 +83,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     return this.step(doing, async () => {
       // Read-only first: the schema and the sequences.
       let [shape, seqs] = await this.#readShapeAndSequences(client)
-      const changes = schemaChanges(this.#baseline, shape)
+      const { changes, routines } = await this.#changesSinceBaseline(client, shape)
       if (changes.length) {
         const under = this.stack.names.at(-1)
         if (under !== undefined) throw this.#schemaChanged(doing, under, changes)
@@ -88,7 +93,10 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         if (changes.some((c) => c.kind === 'table' || c.kind === 'sequence')) {
           await this.#install(client, { onConnect: false })
           ;[, seqs] = await this.#readShapeAndSequences(client)
-        } else this.#baseline = shape
+        } else {
+          this.#baseline = shape
+          this.#routines = routines
+        }
       }
       // With no checkpoint open, nothing older than this one can ever be restored.
       const purge = this.stack.size === 0 ? `DELETE FROM ${S}.log; ` : ''
@@ -152,7 +160,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
           if (open.length) throw this.#writesInFlight(doing, open)
           started = (await client.query(begin + rest)) as unknown as pg.QueryResult[]
         }
-        const changes = schemaChanges(this.#baseline, toFingerprint(started[4]!.rows, this.scope))
+        const { changes } = await this.#changesSinceBaseline(client, toFingerprint(started[4]!.rows, this.scope))
         const reshaped = this.#reshapedTables(changes)
         const dirty = started[5]!.rows.map((r) => r.rel as string)
         const parts: string[] = []
@@ -175,6 +183,17 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         throw err
       }
     })
+  }
+
+  /**
+   * What differs from the baseline. Functions and procedures are summed up per schema in the shape: when a
+   * sum moved, each of them is read (one more round trip) to name the ones that changed.
+   */
+  async #changesSinceBaseline(client: pg.Client, shape: Fingerprint): Promise<{ changes: SchemaChange[]; routines: Fingerprint }> {
+    const changes = schemaChanges(this.#baseline, shape)
+    if (!changes.some((c) => c.kind === 'routines')) return { changes, routines: this.#routines }
+    const routines = await readRoutines(client, this.scope)
+    return { changes: expandRoutineChanges(changes, this.#routines, routines), routines }
   }
 
   /** The tracked tables whose shape `changes` says a path changed (dropped ones included): their rows stay. */
@@ -339,6 +358,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         this.#byOid = new Map(tables.map((x) => [x.oid, x]))
         this.#sequences = await findSequences(client, this.scope, tables)
         this.#baseline = await fingerprint(client, this.scope)
+        this.#routines = await readRoutines(client, this.scope)
         await client.query('COMMIT')
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {})
@@ -376,7 +396,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
    */
   #schemaChanged(doing: string, under: string, changes: SchemaChange[], { restored = false } = {}): StateError {
     const what = changes.map((c) => c.what).join('; ')
-    const left = changes.map((c) => `${c.kind} ${c.name}`)
+    const left = changes.map(changedObject)
     const outcome = restored
       ? `Every other table was restored; ${left.join(', ')} ${left.length === 1 ? 'stays' : 'stay'} as the path left ${left.length === 1 ? 'it' : 'them'}, and the next path would run on ${left.length === 1 ? 'it' : 'them'}.`
       : ''
@@ -388,7 +408,6 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     )
   }
 }
-
 
 const SCHEMA_CHANGED_SUGGESTION =
   "DDL inside a path cannot be rolled back by the snapshot mechanism. Run the migrations (ALTER TABLE, CREATE INDEX, CREATE SEQUENCE, DISABLE TRIGGER...) before the first checkpoint: with no checkpoint open, the snapshot mechanism tracks the new schema. For paths that must change the schema, use mechanism 'template' (each checkpoint a copy of the whole database), or 'savepoint' when the app runs in the test's own process on the backend's connection."
