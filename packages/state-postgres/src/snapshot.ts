@@ -84,6 +84,11 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     // Row images are read back as text: pin the settings that decide how they parse.
     await client.query(`SET lock_timeout = ${Math.round(this.options.lockTimeoutMs)}; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = postgres; SET extra_float_digits = 3`)
     await this.#checkCanRestore(client)
+    // Foreign keys and the app's triggers off for this session's writes, which are the restores' (and
+    // reset's TRUNCATE, which turns them on again for itself). Set once for the session rather than in each
+    // restore's transaction: every change of the setting drops the plans the session has cached, and the
+    // schema check's plan cost about 2 ms to make again at each checkpoint and rollback.
+    await client.query('SET session_replication_role = replica')
     await this.#lock(client)
     await this.#install(client, { onConnect: true })
   }
@@ -154,11 +159,12 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     const deadline = Date.now() + this.options.lockTimeoutMs
     return this.step(doing, async () => {
       try {
-        // One round trip: open the transaction (foreign keys and triggers off; no need to wait for the WAL
-        // flush of throwaway test data), look for writes of other sessions still in flight (pg_stat_activity
-        // read only when one holds a write lock, see inFlightWritersSql), check the schema, find the tables
-        // changed since the mark. The look comes before that read: a writer that commits between them has
-        // its entries in the log by then.
+        // One round trip: open the transaction (foreign keys and triggers off, as they already are for the
+        // session, see prepare(); no need to wait for the WAL flush of throwaway test data), look for writes
+        // of other sessions still in flight (pg_stat_activity read only when one holds a write lock, see
+        // inFlightWritersSql), check the schema, find the tables changed since the mark, read the large
+        // objects. The look comes before that read: a writer that commits between them has its entries in
+        // the log by then.
         const begin = `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; ${inFlight}; `
         const rest = `${shapeQuery(this.scope)}; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}; ${READ_LARGE_OBJECTS_SQL}`
         let started = (await client.query(begin + rest)) as unknown as pg.QueryResult[]
@@ -285,7 +291,15 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   async reset(): Promise<void> {
     const client = this.connected()
     this.observed.invalidate()
-    await this.step('reset', () => client.query(truncateSql(this.#tables, this.#sequences)))
+    // The TRUNCATE triggers of the tracking must fire (a rollback to an open checkpoint puts the rows back).
+    await this.step('reset', async () => {
+      try {
+        await client.query(`BEGIN; SET LOCAL session_replication_role = origin; ${truncateSql(this.#tables, this.#sequences)} COMMIT`)
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw err
+      }
+    })
   }
 
   /** Row counts per tracked table. */
