@@ -4,9 +4,12 @@ import {
   PRIVATE_SCHEMA,
   type Fingerprint,
   type SchemaChange,
+  changedObject,
   type TrackedSequence,
   type TrackedTable,
+  expandRoutineChanges,
   fingerprint,
+  readRoutines,
   schemaChanges,
   untrackedDependents,
   shapeQuery,
@@ -21,6 +24,14 @@ import { S, installSql, restoreSql, triggerSql } from './tracking'
 import { type SequenceValues, readSequencesSql, setvalSql, toSequenceValues, truncateSql } from './common'
 import { type InFlightWriter, describeWriter, inFlightWritersSql, lockHoldersSql, toInFlightWriters, waitForInFlightWriters } from './inflight'
 import { ObservedCounts } from './observed-counts'
+import {
+  type LargeObjects,
+  READ_LARGE_OBJECTS_SQL,
+  describeLargeObjectsLeft,
+  largeObjectChanges,
+  toLargeObjects,
+  unlinkLargeObjectsSql,
+} from './large-objects'
 
 /** How long one try at dropping the change tracking waits for a lock (see leave()), ms. */
 const DROP_ATTEMPT_MS = 200
@@ -37,6 +48,8 @@ const LOCK_KEY = [1986948205, 1] as const
 interface SnapshotCheckpoint {
   mark: string
   sequences: SequenceValues
+  /** Every large object's state (see large-objects.ts): none is in the undo log. */
+  largeObjects: LargeObjects
 }
 
 /**
@@ -51,6 +64,8 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   #byOid = new Map<string, TrackedTable>()
   #sequences: TrackedSequence[] = []
   #baseline: Fingerprint = new Map()
+  /** Each function and procedure as at the baseline: which ones changed, when a schema's sum of them moved. */
+  #routines: Fingerprint = new Map()
   /** Row counts for observe(), kept between calls and recounted where the log says something changed. */
   readonly observed = new ObservedCounts()
   /** True when the last connect found and removed tracking left by a run that died. */
@@ -69,6 +84,11 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     // Row images are read back as text: pin the settings that decide how they parse.
     await client.query(`SET lock_timeout = ${Math.round(this.options.lockTimeoutMs)}; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = postgres; SET extra_float_digits = 3`)
     await this.#checkCanRestore(client)
+    // Foreign keys and the app's triggers off for this session's writes, which are the restores' (and
+    // reset's TRUNCATE, which turns them on again for itself). Set once for the session rather than in each
+    // restore's transaction: every change of the setting drops the plans the session has cached, and the
+    // schema check's plan cost about 2 ms to make again at each checkpoint and rollback.
+    await client.query('SET session_replication_role = replica')
     await this.#lock(client)
     await this.#install(client, { onConnect: true })
   }
@@ -77,8 +97,8 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     const doing = `checkpoint "${name}"`
     return this.step(doing, async () => {
       // Read-only first: the schema and the sequences.
-      let [shape, seqs] = await this.#readShapeAndSequences(client)
-      const changes = schemaChanges(this.#baseline, shape)
+      let [shape, seqs, largeObjects] = await this.#readShapeAndSequences(client)
+      const { changes, routines } = await this.#changesSinceBaseline(client, shape)
       if (changes.length) {
         const under = this.stack.names.at(-1)
         if (under !== undefined) throw this.#schemaChanged(doing, under, changes)
@@ -87,14 +107,17 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         // (an app that refreshes a view on every request would otherwise reinstall it at every checkpoint).
         if (changes.some((c) => c.kind === 'table' || c.kind === 'sequence')) {
           await this.#install(client, { onConnect: false })
-          ;[, seqs] = await this.#readShapeAndSequences(client)
-        } else this.#baseline = shape
+          ;[, seqs, largeObjects] = await this.#readShapeAndSequences(client)
+        } else {
+          this.#baseline = shape
+          this.#routines = routines
+        }
       }
       // With no checkpoint open, nothing older than this one can ever be restored.
       const purge = this.stack.size === 0 ? `DELETE FROM ${S}.log; ` : ''
       if (purge) this.observed.invalidate()
       const mark = await this.#markWithNoWriterInFlight(client, `${purge}UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text`, doing)
-      return { mark, sequences: seqs }
+      return { mark, sequences: seqs, largeObjects }
     })
   }
 
@@ -136,13 +159,14 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     const deadline = Date.now() + this.options.lockTimeoutMs
     return this.step(doing, async () => {
       try {
-        // One round trip: open the transaction (foreign keys and triggers off; no need to wait for the WAL
-        // flush of throwaway test data), look for writes of other sessions still in flight (pg_stat_activity
-        // read only when one holds a write lock, see inFlightWritersSql), check the schema, find the tables
-        // changed since the mark. The look comes before that read: a writer that commits between them has
-        // its entries in the log by then.
+        // One round trip: open the transaction (foreign keys and triggers off, as they already are for the
+        // session, see prepare(); no need to wait for the WAL flush of throwaway test data), look for writes
+        // of other sessions still in flight (pg_stat_activity read only when one holds a write lock, see
+        // inFlightWritersSql), check the schema, find the tables changed since the mark, read the large
+        // objects. The look comes before that read: a writer that commits between them has its entries in
+        // the log by then.
         const begin = `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; ${inFlight}; `
-        const rest = `${shapeQuery(this.scope)}; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}`
+        const rest = `${shapeQuery(this.scope)}; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}; ${READ_LARGE_OBJECTS_SQL}`
         let started = (await client.query(begin + rest)) as unknown as pg.QueryResult[]
         while (started[3]!.rows.length) {
           // Their log entries are invisible until they commit: restoring now would leave their rows to land
@@ -152,9 +176,15 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
           if (open.length) throw this.#writesInFlight(doing, open)
           started = (await client.query(begin + rest)) as unknown as pg.QueryResult[]
         }
-        const changes = schemaChanges(this.#baseline, toFingerprint(started[4]!.rows, this.scope))
+        const { changes } = await this.#changesSinceBaseline(client, toFingerprint(started[4]!.rows, this.scope))
         const reshaped = this.#reshapedTables(changes)
         const dirty = started[5]!.rows.map((r) => r.rel as string)
+        // Large objects a path created are removed, in this transaction; those it changed or removed stay.
+        const largeObjects = largeObjectChanges(cp.largeObjects, toLargeObjects(started[6]!.rows))
+        const notRemoved = largeObjects.created.length
+          ? (await client.query(unlinkLargeObjectsSql(largeObjects.created))).rows.map((r) => r.lo as string)
+          : []
+        const largeObjectsLeft = describeLargeObjectsLeft(largeObjects, notRemoved, this.target.user)
         const parts: string[] = []
         for (const oid of dirty) {
           const table = this.#byOid.get(oid)
@@ -169,12 +199,24 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         if (sequences.length) parts.push(`${setvalSql(sequences)};`)
         parts.push('COMMIT;')
         await client.query(parts.join('\n'))
-        return changes.length ? this.#schemaChanged(doing, name, changes, { restored: true }) : undefined
+        if (changes.length) return this.#schemaChanged(doing, name, changes, { restored: true, largeObjectsLeft })
+        return largeObjectsLeft.length ? this.#largeObjectsLeft(doing, name, largeObjectsLeft) : undefined
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {})
         throw err
       }
     })
+  }
+
+  /**
+   * What differs from the baseline. Functions and procedures are summed up per schema in the shape: when a
+   * sum moved, each of them is read (one more round trip) to name the ones that changed.
+   */
+  async #changesSinceBaseline(client: pg.Client, shape: Fingerprint): Promise<{ changes: SchemaChange[]; routines: Fingerprint }> {
+    const changes = schemaChanges(this.#baseline, shape)
+    if (!changes.some((c) => c.kind === 'routines')) return { changes, routines: this.#routines }
+    const routines = await readRoutines(client, this.scope)
+    return { changes: expandRoutineChanges(changes, this.#routines, routines), routines }
   }
 
   /** The tracked tables whose shape `changes` says a path changed (dropped ones included): their rows stay. */
@@ -249,7 +291,15 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   async reset(): Promise<void> {
     const client = this.connected()
     this.observed.invalidate()
-    await this.step('reset', () => client.query(truncateSql(this.#tables, this.#sequences)))
+    // The TRUNCATE triggers of the tracking must fire (a rollback to an open checkpoint puts the rows back).
+    await this.step('reset', async () => {
+      try {
+        await client.query(`BEGIN; SET LOCAL session_replication_role = origin; ${truncateSql(this.#tables, this.#sequences)} COMMIT`)
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {})
+        throw err
+      }
+    })
   }
 
   /** Row counts per tracked table. */
@@ -339,6 +389,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         this.#byOid = new Map(tables.map((x) => [x.oid, x]))
         this.#sequences = await findSequences(client, this.scope, tables)
         this.#baseline = await fingerprint(client, this.scope)
+        this.#routines = await readRoutines(client, this.scope)
         await client.query('COMMIT')
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {})
@@ -347,9 +398,11 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     })
   }
 
-  async #readShapeAndSequences(client: pg.Client): Promise<[Fingerprint, SequenceValues]> {
-    const [shape, seqs] = (await client.query(`${shapeQuery(this.scope)}; ${readSequencesSql(this.#sequences)}`)) as unknown as pg.QueryResult[]
-    return [toFingerprint(shape!.rows, this.scope), toSequenceValues(this.#sequences, seqs!.rows)]
+  async #readShapeAndSequences(client: pg.Client): Promise<[Fingerprint, SequenceValues, LargeObjects]> {
+    const [shape, seqs, los] = (await client.query(
+      `${shapeQuery(this.scope)}; ${readSequencesSql(this.#sequences)}; ${READ_LARGE_OBJECTS_SQL}`,
+    )) as unknown as pg.QueryResult[]
+    return [toFingerprint(shape!.rows, this.scope), toSequenceValues(this.#sequences, seqs!.rows), toLargeObjects(los!.rows)]
   }
 
   /** Sessions whose transaction still held uncommitted writes to tracked tables when the wait ran out. */
@@ -369,14 +422,27 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   }
 
   /**
+   * Large objects a path changed or removed (or that the backend's user may not read, or may not remove)
+   * are no rows the tracking put back: every table was restored, and the rollback fails naming them.
+   */
+  #largeObjectsLeft(doing: string, under: string, left: string[]): StateError {
+    return new StateError(
+      this.name,
+      `${doing}: the large objects of ${where(this.target)} changed under checkpoint "${under}": ${left.join('; ')}. ` +
+        `The snapshot mechanism removes the large objects a path created, but cannot put back one it changed or removed. Every table was restored; the large objects stay as the path left them, and the next path would run on them.`,
+      { suggestion: LARGE_OBJECTS_SUGGESTION },
+    )
+  }
+
+  /**
    * DDL under an open checkpoint cannot be undone by putting rows back: a checkpoint is refused, and a
    * rollback (`restored`, having put back every table the DDL left alone) fails, so that no path runs on
    * unknown state. The advice is the error's own: the generic one for a state failure (check the
    * connection and permissions) would send the user the wrong way.
    */
-  #schemaChanged(doing: string, under: string, changes: SchemaChange[], { restored = false } = {}): StateError {
-    const what = changes.map((c) => c.what).join('; ')
-    const left = changes.map((c) => `${c.kind} ${c.name}`)
+  #schemaChanged(doing: string, under: string, changes: SchemaChange[], { restored = false, largeObjectsLeft = [] as string[] } = {}): StateError {
+    const what = [...changes.map((c) => c.what), ...largeObjectsLeft].join('; ')
+    const left = changes.map(changedObject)
     const outcome = restored
       ? `Every other table was restored; ${left.join(', ')} ${left.length === 1 ? 'stays' : 'stay'} as the path left ${left.length === 1 ? 'it' : 'them'}, and the next path would run on ${left.length === 1 ? 'it' : 'them'}.`
       : ''
@@ -389,6 +455,8 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   }
 }
 
+const LARGE_OBJECTS_SUGGESTION =
+  "Large objects are not in the undo log: the snapshot mechanism removes those a path created, and tells those it changed or removed. Change or remove large objects before the first checkpoint, or use mechanism 'template' (each checkpoint a copy of the whole database). One the backend's user may not read cannot be checked: connect the backend as its owner or a superuser, or GRANT SELECT ON LARGE OBJECT <oid> TO that user."
 
 const SCHEMA_CHANGED_SUGGESTION =
   "DDL inside a path cannot be rolled back by the snapshot mechanism. Run the migrations (ALTER TABLE, CREATE INDEX, CREATE SEQUENCE, DISABLE TRIGGER...) before the first checkpoint: with no checkpoint open, the snapshot mechanism tracks the new schema. For paths that must change the schema, use mechanism 'template' (each checkpoint a copy of the whole database), or 'savepoint' when the app runs in the test's own process on the backend's connection."

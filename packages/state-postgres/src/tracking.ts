@@ -1,5 +1,6 @@
 import type { TrackedTable } from './catalog'
 import { PRIVATE_SCHEMA, SHAPE_FUNCTION_SQL } from './catalog'
+import { LARGE_OBJECT_FUNCTIONS_SQL } from './large-objects'
 import { bigintLiteral, ident } from './sql'
 
 /**
@@ -38,6 +39,7 @@ CREATE INDEX log_rel_seq ON ${S}.log (rel, seq);
 CREATE UNLOGGED TABLE ${S}.state (mark bigint NOT NULL);
 INSERT INTO ${S}.state VALUES (0);
 ${SHAPE_FUNCTION_SQL}
+${LARGE_OBJECT_FUNCTIONS_SQL}
 
 -- Other sessions with writes to tracked tables in flight (see inflight.ts). A function, so that its plan
 -- is made once per session: pg_stat_activity is a view whose planning costs a round trip about 0.7 ms, at

@@ -1,0 +1,180 @@
+/**
+ * Large objects live in a system catalog no trigger sees: a rollback used to leave every large object a
+ * path created, changed or removed, and say it had succeeded. It now removes the ones a path created
+ * (exactly the checkpoint's state again) and fails naming those it cannot put back: changed, removed, or
+ * not readable by the backend's user (a role that is no superuser, whose app writes as another role).
+ * The app's statements run on connections of their own.
+ */
+import { StateError } from '@venomqa/core'
+import { describeWithService } from '@venomqa/test-utils'
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
+import { postgresState } from '../src/index'
+import { ADMIN_URL, PG, createDatabase, dropDatabase, withClient } from './helpers'
+
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+const DB = 'venomqa_pg_large_objects'
+const ROLE = 'hpg_lo_limited'
+const LIMITED_URL = `postgres://${ROLE}@127.0.0.1:5432/${DB}`
+
+const SCHEMA = `
+CREATE TABLE files (id serial PRIMARY KEY, name text NOT NULL, content oid);
+INSERT INTO files (name, content) VALUES ('kept', lo_from_bytea(0, 'the checkpoint''s bytes'));
+`
+
+async function dropRole() {
+  await withClient(ADMIN_URL, async (c) => {
+    const { rows } = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [ROLE])
+    if (!rows.length) return
+    await c.query(`REVOKE SET ON PARAMETER session_replication_role FROM ${ROLE}`)
+    await c.query(`DROP ROLE ${ROLE}`)
+  })
+}
+
+describe('large objects under the snapshot mechanism', () => {
+  let url: string
+  const app = (sql: string, as = url) => withClient(as, (c) => c.query(sql))
+  const largeObjects = async () =>
+    (await app('SELECT oid::int8::text AS lo, lomowner::regrole::text AS owner FROM pg_largeobject_metadata ORDER BY oid')).rows.map((r) => `${r.lo}:${r.owner}`)
+  const files = async () => (await app('SELECT name FROM files ORDER BY id')).rows.map((r) => r.name)
+  const kept = async () => (await app(`SELECT content::int8::text AS lo FROM files WHERE name = 'kept'`)).rows[0].lo as string
+  const content = async (lo: string) => (await app(`SELECT convert_from(lo_get(${lo}), 'UTF8') AS t`)).rows[0].t
+
+  beforeAll(() => dropRole())
+  beforeEach(async () => {
+    await dropDatabase(DB)
+    url = await createDatabase(DB, SCHEMA)
+  })
+  afterAll(async () => {
+    await dropDatabase(DB)
+    await dropRole()
+  })
+
+  it('large objects a path created (lo_from_bytea, lo_create, lo_import) are removed: the checkpoint state, exactly', async () => {
+    const backend = postgresState({ url })
+    try {
+      await backend.connect()
+      await backend.checkpoint('start')
+      const before = await largeObjects()
+      await app(`INSERT INTO files (name, content) VALUES ('new', lo_from_bytea(0, 'path bytes')); SELECT lo_create(0); SELECT lo_import('/etc/hostname')`)
+      expect((await largeObjects()).length).toBe(before.length + 3)
+      await backend.rollback('start')
+      expect(await largeObjects()).toEqual(before)
+      expect(await files()).toEqual(['kept'])
+    } finally {
+      await backend.disconnect()
+    }
+  })
+
+  const paths: Record<string, [sql: (lo: string) => string, named: RegExp]> = {
+    lo_put: [(lo) => `SELECT lo_put(${lo}, 0, 'THE')`, /large object (\d+) changed \(lo_put/],
+    'lo_put in the middle': [(lo) => `SELECT lo_put(${lo}, 4, 'XXXXXXXXXX')`, /large object (\d+) changed/],
+    lo_unlink: [(lo) => `SELECT lo_unlink(${lo})`, /large object (\d+) removed \(lo_unlink\) and cannot be put back/],
+    'GRANT on a large object': [(lo) => `GRANT SELECT ON LARGE OBJECT ${lo} TO PUBLIC`, /large object (\d+) changed/],
+  }
+  for (const [what, [sql, named]] of Object.entries(paths)) {
+    it(`${what} in a path: the rollback restores the tables and removes what the path created, then fails naming it`, async () => {
+      const lo = await kept()
+      const backend = postgresState({ url })
+      try {
+        await backend.connect()
+        await backend.checkpoint('start')
+        await app(`INSERT INTO files (name, content) VALUES ('new', lo_from_bytea(0, 'path bytes')); ${sql(lo)}`)
+        const err = await backend.rollback('start').catch((e: unknown) => e)
+        expect(err).toBeInstanceOf(StateError)
+        expect((err as Error).message).toMatch(named)
+        expect((err as Error).message.match(named)![1]).toBe(lo)
+        expect((err as Error).message).toMatch(/Every table was restored; the large objects stay as the path left them/)
+        expect(await files()).toEqual(['kept'])
+        // The one the path created is gone all the same.
+        expect((await largeObjects()).filter((x) => x.startsWith(`${lo}:`) === false)).toEqual([])
+      } finally {
+        await backend.disconnect()
+      }
+    })
+  }
+
+  it('a path that reads a large object, and one that writes the same bytes over it, roll back without a word', async () => {
+    const lo = await kept()
+    const backend = postgresState({ url })
+    try {
+      await backend.connect()
+      await backend.checkpoint('start')
+      await app(`SELECT lo_get(${lo}); SELECT lo_put(${lo}, 0, 'the')`)
+      await backend.rollback('start')
+      expect(await content(lo)).toBe("the checkpoint's bytes")
+    } finally {
+      await backend.disconnect()
+    }
+  })
+
+  it('nested checkpoints: each rollback removes the large objects created since its own checkpoint', async () => {
+    const backend = postgresState({ url })
+    try {
+      await backend.connect()
+      await backend.checkpoint('outer')
+      const atOuter = await largeObjects()
+      await app(`SELECT lo_from_bytea(0, 'one')`)
+      await backend.checkpoint('inner')
+      const atInner = await largeObjects()
+      await app(`SELECT lo_from_bytea(0, 'two')`)
+      await backend.rollback('inner')
+      expect(await largeObjects()).toEqual(atInner)
+      await backend.rollback('outer')
+      expect(await largeObjects()).toEqual(atOuter)
+    } finally {
+      await backend.disconnect()
+    }
+  })
+
+  describe('a backend user that is no superuser', () => {
+    beforeEach(async () => {
+      await dropRole()
+      await withClient(ADMIN_URL, (c) => c.query(`CREATE ROLE ${ROLE} LOGIN; GRANT SET ON PARAMETER session_replication_role TO ${ROLE}`))
+      await app(`GRANT CREATE ON DATABASE ${DB} TO ${ROLE}; GRANT USAGE ON SCHEMA public TO ${ROLE};
+        GRANT ALL ON ALL TABLES IN SCHEMA public TO ${ROLE}; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${ROLE}`)
+    })
+    afterAll(async () => {
+      // The database goes first: the role owns the large objects it made there.
+      await dropDatabase(DB)
+      await dropRole()
+    })
+
+    it('large objects of its own (the app writes as the same role): created ones removed, changed ones told', async () => {
+      // The schema's large object is the superuser's: readable once granted, as the error's advice says.
+      await app(`GRANT SELECT ON LARGE OBJECT ${await kept()} TO ${ROLE}`)
+      const backend = postgresState({ url: LIMITED_URL })
+      try {
+        await backend.connect()
+        const [{ lo }] = (await app(`SELECT lo_from_bytea(0, 'mine')::int8::text AS lo`, LIMITED_URL)).rows
+        await backend.checkpoint('start')
+        const before = await largeObjects()
+        await app(`SELECT lo_from_bytea(0, 'also mine')`, LIMITED_URL)
+        await backend.rollback('start')
+        expect(await largeObjects()).toEqual(before)
+        await app(`SELECT lo_put(${lo}, 0, 'MINE')`, LIMITED_URL)
+        await expect(backend.rollback('start')).rejects.toThrow(new RegExp(`large object ${lo} changed`))
+      } finally {
+        await backend.disconnect()
+      }
+    })
+
+    it("another role's large objects it may not read or remove: the rollback fails naming them, and why", async () => {
+      const lo = await kept() // owned by the superuser that made the schema
+      const backend = postgresState({ url: LIMITED_URL })
+      try {
+        await backend.connect()
+        await backend.checkpoint('start')
+        // The app, as the superuser, writes over a large object the backend may not read, and makes another.
+        const [{ made }] = (await app(`SELECT lo_put(${lo}, 0, 'THE'); SELECT lo_from_bytea(0, 'theirs')::int8::text AS made`).then((r) => (r as unknown as { rows: { made: string }[] }[])[1]!)).rows
+        const err = await backend.rollback('start').catch((e: unknown) => e)
+        expect(err).toBeInstanceOf(StateError)
+        const message = (err as Error).message
+        expect(message).toContain(`large object ${made} created, which user "${ROLE}" may not remove (lo_unlink needs their owner or a superuser)`)
+        expect(message).toContain(`large object ${lo} not readable by user "${ROLE}" (permission denied), so whether the path changed it is unknown`)
+        expect(await files()).toEqual(['kept'])
+      } finally {
+        await backend.disconnect()
+      }
+    })
+  })
+})

@@ -1,0 +1,120 @@
+/**
+ * Functions, procedures, views, privileges and comments that a path creates, replaces, alters or drops are
+ * no rows the snapshot tracking can put back. A rollback after such a path used to pass in silence, leaving
+ * the next path on the path's function body (or its view, or its GRANT) and failing its own CREATE
+ * FUNCTION. It now restores every table, then fails naming each object that stays as the path left it.
+ * The app's statements run on a connection of their own, as an app's pool would run them.
+ */
+import { StateError } from '@venomqa/core'
+import { describeWithService } from '@venomqa/test-utils'
+import { afterAll, beforeEach, expect, it } from 'vitest'
+import { postgresState } from '../src/index'
+import { PG, createDatabase, dropDatabase, withClient } from './helpers'
+
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+const DB = 'venomqa_pg_runtime_ddl'
+
+const SCHEMA = `
+CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL);
+INSERT INTO users (email) VALUES ('a@x');
+CREATE FUNCTION greet(who text) RETURNS text LANGUAGE sql AS $$ SELECT 'hello ' || who $$;
+CREATE PROCEDURE add_user(e text) LANGUAGE sql AS $$ INSERT INTO users (email) VALUES (e) $$;
+CREATE VIEW user_emails AS SELECT email FROM users;
+`
+
+describe('functions, procedures, views, privileges and comments under the snapshot mechanism', () => {
+  let url: string
+  const app = (sql: string) => withClient(url, (c) => c.query(sql))
+  const emails = async () => (await withClient(url, (c) => c.query('SELECT email FROM users ORDER BY id'))).rows.map((r) => r.email)
+
+  beforeEach(async () => {
+    await dropDatabase(DB)
+    url = await createDatabase(DB, SCHEMA)
+  })
+  afterAll(() => dropDatabase(DB))
+
+  const paths: Record<string, [sql: string, named: RegExp]> = {
+    'CREATE FUNCTION': [
+      `CREATE FUNCTION add_one(i int) RETURNS int LANGUAGE sql AS 'SELECT i + 1'`,
+      /function public\.add_one\(i integer\) was created.*function public\.add_one\(i integer\) stays as the path left it/,
+    ],
+    'CREATE OR REPLACE FUNCTION': [
+      `CREATE OR REPLACE FUNCTION greet(who text) RETURNS text LANGUAGE sql AS $$ SELECT 'bye ' || who $$`,
+      /function public\.greet\(who text\) was replaced or altered/,
+    ],
+    'DROP FUNCTION': ['DROP FUNCTION greet(text)', /function public\.greet\(who text\) was dropped or renamed/],
+    'ALTER FUNCTION ... SECURITY DEFINER': ['ALTER FUNCTION greet(text) SECURITY DEFINER', /function public\.greet\(who text\) was replaced or altered/],
+    'an overload of a function': [
+      `CREATE FUNCTION greet(who text, times int) RETURNS text LANGUAGE sql AS $$ SELECT repeat('hello ' || who, times) $$`,
+      /function public\.greet\(who text, times integer\) was created/,
+    ],
+    'COMMENT ON FUNCTION': [`COMMENT ON FUNCTION greet(text) IS 'says hello'`, /function public\.greet\(who text\) was replaced or altered/],
+    'REVOKE EXECUTE ON FUNCTION': ['REVOKE EXECUTE ON FUNCTION greet(text) FROM PUBLIC', /function public\.greet\(who text\) was replaced or altered/],
+    'CREATE PROCEDURE': [`CREATE PROCEDURE noop() LANGUAGE sql AS 'SELECT 1'`, /procedure public\.noop\(\) was created/],
+    'CREATE OR REPLACE PROCEDURE': [
+      `CREATE OR REPLACE PROCEDURE add_user(e text) LANGUAGE sql AS $$ INSERT INTO users (email) VALUES (upper(e)) $$`,
+      /procedure public\.add_user\(IN e text\) was replaced or altered/,
+    ],
+    'DROP PROCEDURE': ['DROP PROCEDURE add_user(text)', /procedure public\.add_user\(IN e text\) was dropped or renamed/],
+    'CREATE VIEW': ['CREATE VIEW first_user AS SELECT * FROM users WHERE id = 1', /view public\.first_user was created/],
+    'CREATE OR REPLACE VIEW': [
+      'CREATE OR REPLACE VIEW user_emails AS SELECT email FROM users WHERE id > 1',
+      /view public\.user_emails: its query, options, columns or triggers changed.*view public\.user_emails stays as the path left it/,
+    ],
+    'DROP VIEW': ['DROP VIEW user_emails', /view public\.user_emails was dropped or renamed/],
+    'GRANT on a table': [
+      'GRANT SELECT ON users TO PUBLIC',
+      /table public\.users: its privileges or comment changed \(GRANT, REVOKE or COMMENT ON\).*the privileges or comment of table public\.users stays as the path left it/,
+    ],
+    'COMMENT ON TABLE': [`COMMENT ON TABLE users IS 'people'`, /table public\.users: its privileges or comment changed/],
+    'COMMENT ON COLUMN': [`COMMENT ON COLUMN users.email IS 'where to write'`, /table public\.users: its privileges or comment changed/],
+    'GRANT on a view': ['GRANT SELECT ON user_emails TO PUBLIC', /view public\.user_emails: its privileges or comment changed/],
+    'GRANT on a sequence': ['GRANT USAGE ON SEQUENCE users_id_seq TO PUBLIC', /sequence public\.users_id_seq: its privileges or comment changed/],
+  }
+  for (const [what, [sql, named]] of Object.entries(paths)) {
+    it(`${what} in a path: the rollback restores the tables, then fails naming it`, async () => {
+      const backend = postgresState({ url })
+      try {
+        await backend.connect()
+        await backend.checkpoint('start')
+        await app(`INSERT INTO users (email) VALUES ('b@x'); ${sql}`)
+        const err = await backend.rollback('start').catch((e: unknown) => e)
+        expect(err).toBeInstanceOf(StateError)
+        expect((err as Error).message).toMatch(named)
+        // The table's rows are back all the same: privileges or a comment do not keep its rows from fitting.
+        expect(await emails()).toEqual(['a@x'])
+      } finally {
+        await backend.disconnect()
+      }
+    })
+  }
+
+  it('a checkpoint under an open one, after a path created a function, is refused naming it', async () => {
+    const backend = postgresState({ url })
+    try {
+      await backend.connect()
+      await backend.checkpoint('outer')
+      await app(`CREATE FUNCTION add_one(i int) RETURNS int LANGUAGE sql AS 'SELECT i + 1'`)
+      await expect(backend.checkpoint('inner')).rejects.toThrow(/checkpoint "inner": .*changed under checkpoint "outer": function public\.add_one\(i integer\) was created/)
+    } finally {
+      await backend.disconnect()
+    }
+  })
+
+  it('on the main line, with no checkpoint open, new functions, views and grants are taken as they are', async () => {
+    const backend = postgresState({ url })
+    try {
+      await backend.connect()
+      await backend.checkpoint('first')
+      await backend.release('first')
+      await app(`CREATE FUNCTION add_one(i int) RETURNS int LANGUAGE sql AS 'SELECT i + 1';
+        CREATE OR REPLACE VIEW user_emails AS SELECT upper(email) AS email FROM users; GRANT SELECT ON users TO PUBLIC`)
+      await backend.checkpoint('second')
+      await app(`INSERT INTO users (email) VALUES ('c@x')`)
+      await backend.rollback('second')
+      expect(await emails()).toEqual(['a@x'])
+    } finally {
+      await backend.disconnect()
+    }
+  })
+})
