@@ -120,12 +120,6 @@ export class ProxyError extends Error {
 }
 
 /**
- * Why the proxy dropped its session when the database did not answer it (a deadline passed, or a new
- * connection got no handshake): a new connection would most likely wait out connectTimeoutMs too.
- */
-class DatabaseSilent extends ProxyError {}
-
-/**
  * The transaction proxy: the app's connections in front, one upstream session behind, inside one
  * transaction that is never committed. The app's transactions become savepoints and run one at a time;
  * a checkpoint is one more savepoint (and the sequences' positions), a rollback one round trip.
@@ -357,7 +351,7 @@ export class PgProxy extends EventEmitter implements Hub {
       if (await Promise.race([acquired, waited]).finally(() => clearTimeout(timer))) return
       if (await this.#databaseAnswers()) continue
       upstream.socket.destroy(
-        new DatabaseSilent(
+        new ProxyError(
           `the database did not answer: ${doing} waited ${this.upstreamTimeoutMs} ms (upstreamTimeoutMs) for the app's connection that held the session, and a new connection got no answer within ${this.#options.connectTimeoutMs ?? 5000} ms (connectTimeoutMs), so the proxy dropped its session to it`,
         ),
       )
@@ -404,18 +398,9 @@ export class PgProxy extends EventEmitter implements Hub {
     }
   }
 
-  /**
-   * Sequences are not transactional: put them back where they stood at start, from a session of their own.
-   * Not after the session was dropped because the database did not answer: a new connection to it would
-   * wait out connectTimeoutMs before failing the same way, and stop() with it (a quit gives a stop 2 s).
-   * A session lost otherwise (ended by the server, pg_terminate_backend, a reset) still gets its new one.
-   */
+  /** Sequences are not transactional: put them back where they stood at start, from a session of their own. */
   async #restoreSequences(): Promise<void> {
     if (!this.#atStart.length) return
-    if (this.#lost instanceof DatabaseSilent)
-      throw new ProxyError(
-        `could not put the sequences back where they stood at start: no new session was tried, since the database had stopped answering (${this.#lost.message})`,
-      )
     let fresh: Upstream
     try {
       fresh = await Upstream.connect(this.target, { timeoutMs: this.#options.connectTimeoutMs })
@@ -601,7 +586,7 @@ function withinDeadline<T>(upstream: Upstream, ms: number, doing: string, fn: ()
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      const error = new DatabaseSilent(`the database did not answer ${doing} within ${ms} ms (upstreamTimeoutMs), so the proxy dropped its session to it`)
+      const error = new ProxyError(`the database did not answer ${doing} within ${ms} ms (upstreamTimeoutMs), so the proxy dropped its session to it`)
       reject(error)
       // A server that is slow, not gone, would run the statement on, holding its locks, until it noticed
       // the session had gone: it is asked to cancel it first. One that does not answer takes no harm.

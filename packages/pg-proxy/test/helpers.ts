@@ -247,16 +247,8 @@ export async function rawConnection(url: string) {
  * paused server's socket buffers do; `thaw` passes what it held on, and what comes after. Real PostgreSQL
  * behind it; the relay is the only way to pause a server that other tests share.
  */
-export async function freezableRelay(): Promise<{
-  url: (db: string) => string
-  freeze(): void
-  thaw(): void
-  close(): Promise<void>
-  /** How many connections it has accepted so far. */
-  accepted(): number
-}> {
+export async function freezableRelay(): Promise<{ url: (db: string) => string; freeze(): void; thaw(): void; close(): Promise<void> }> {
   let frozen = false
-  let accepted = 0
   const held: (() => void)[] = []
   const sockets = new Set<net.Socket>()
   const pass = (to: net.Socket) => (data: Buffer) => {
@@ -264,7 +256,6 @@ export async function freezableRelay(): Promise<{
     else to.write(data)
   }
   const server = net.createServer((client) => {
-    accepted++
     const db = net.connect(PG.port, PG.host)
     for (const s of [client, db]) {
       sockets.add(s)
@@ -287,7 +278,6 @@ export async function freezableRelay(): Promise<{
       frozen = false
       for (const write of held.splice(0)) write()
     },
-    accepted: () => accepted,
     close: async () => {
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
