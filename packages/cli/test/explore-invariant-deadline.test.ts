@@ -24,6 +24,14 @@ const server = http.createServer(async (req, res) => {
 server.listen(Number(process.env.PORT), process.env.HOST, () => console.log('listening on http://' + process.env.HOST + ':' + server.address().port))
 `
 
+/**
+ * How long /slow takes to answer, and a sleeping check to end: twice the check's 400 ms deadline. No busy
+ * machine sees either in time: the app starts its wait once the probe arrived, the check once it began, and
+ * a deadline passed is taken before any answer that comes later. Not longer: each replay waits for the
+ * probe it cut short to be answered before it rolls back.
+ */
+const PAST_DEADLINE_MS = 800
+
 const exploration = (probe: string) => slowCheck(`async ({ http }) => (await ${probe}).status === 200`)
 
 const slowCheck = (check: string) => `import { action, exploration, invariant } from '@venomqa/core'
@@ -39,7 +47,7 @@ export default exploration('slow-probe', {
 /** A check that waits past its deadline (400 ms) after its requests, if any, were answered. */
 const sleeping = (before: string) => `async ({ http }) => {
     ${before}
-    await new Promise((resolve) => setTimeout(resolve, 3000))
+    await new Promise((resolve) => setTimeout(resolve, ${PAST_DEADLINE_MS}))
     return true
   }`
 
@@ -78,8 +86,8 @@ describe('an invariant whose probe gets no answer before its deadline', () => {
   })
 
   it.each([
-    ["the check's deadline", "http.get('/slow?ms=3000')", 'invariant "the slow report answers" timed out after 400 ms'],
-    ["the probe's own timeout", "http.get('/slow?ms=3000', { timeout: 200 })", '/slow?ms=3000 timed out after 200 ms'],
+    ["the check's deadline", `http.get('/slow?ms=${PAST_DEADLINE_MS}')`, 'invariant "the slow report answers" timed out after 400 ms'],
+    ["the probe's own timeout", `http.get('/slow?ms=${PAST_DEADLINE_MS}', { timeout: 200 })`, `/slow?ms=${PAST_DEADLINE_MS} timed out after 200 ms`],
   ])('cut by %s: no reproduction, the probe reported, no regression journey', async (_whose, probe, message) => {
     await writeFile(path.join(project.dir, 'slow.explore.ts'), exploration(probe))
     const v = await exploredFlakyNoJourney()

@@ -158,10 +158,15 @@ export default { name: 'slow-let-go', version: '1.0.0', apiVersion: 1, setup(api
 
   it('Ctrl-C once the search is over, while a plugin closes: exit 130, never 0', async () => {
     // The result said passed before the signal; the command was still stopped short (as `venomqa run` judges).
+    // The close takes its time until the Ctrl-C comes (or 30 s): the signal lands while it closes, and the
+    // test does not wait the close out.
     await writeFile(
       path.join(project.dir, 'slow-close.mjs'),
       `export default { name: 'slow-close', version: '1.0.0', apiVersion: 1, setup(api) {
-  api.onClose(async () => { console.error('slow-close: closing'); await new Promise((resolve) => setTimeout(resolve, 3000)) })
+  api.onClose(async () => {
+    console.error('slow-close: closing')
+    await new Promise((resolve) => { const t = setTimeout(resolve, 30_000); process.once('SIGINT', () => { clearTimeout(t); resolve() }) })
+  })
 } }
 `,
     )
