@@ -219,8 +219,8 @@ describe('a worker setup that never settles', () => {
   }, TEST_TIMEOUT)
 
   /**
-   * A worker setup whose creates land `when` they were asked for: `ms` later, or once the promise `when`
-   * settles (one the test holds). Each made thing's close does `close`.
+   * A worker setup whose creates land `when` ms after they were asked for, or, given a promise (one the
+   * test holds), once it settles. Each made thing's close does `close`.
    */
   function lateCreates(when: number | Promise<unknown>, close: (index: number) => void | Promise<void>) {
     const made: number[] = []
