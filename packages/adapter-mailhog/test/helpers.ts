@@ -70,3 +70,21 @@ export function selfSignedCert(): { key: string; cert: string } {
     rmSync(dir, { recursive: true, force: true })
   }
 }
+
+/** The longest a Node timer waits (about 24 days): a timeout of this length outlasts any test. */
+export const NEVER_MS = 2_147_483_647
+
+/**
+ * Whether `tested` settles before `reference`, and what it settled with: two calls that give up at their
+ * own timeouts, `tested`'s the one under test and `reference`'s a longer one set on purpose. Which timeout
+ * held is then told by the order of two events, not by a clock. The reference starts first: a `tested` that
+ * ignored its timeout and waited as long (or a longer default) settles second. The reference's own outcome
+ * is not looked at.
+ */
+export async function settlesFirst(tested: () => Promise<unknown>, reference: () => Promise<unknown>): Promise<{ first: boolean; settled: unknown }> {
+  const settled = (p: Promise<unknown>) => p.then((value) => value, (err: unknown) => err)
+  const referenceSettled = settled(reference()).then(() => false)
+  const testedSettled = settled(tested())
+  const first = await Promise.race([testedSettled.then(() => true), referenceSettled])
+  return { first, settled: await testedSettled }
+}

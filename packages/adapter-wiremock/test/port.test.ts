@@ -204,10 +204,8 @@ describeJava('the mock port', () => {
       const hung = new WireMockPort({ url: silent.url, timeoutMs: 300 })
       try {
         for (const call of [() => hung.stub({ method: 'GET', path: '/x' }), () => hung.stubSequence('GET', '/y', [{ status: 200 }, { status: 500 }])]) {
-          const t0 = performance.now()
+          // Before: pending for ever (a journey without a step timeout never ended), as this test would be.
           const err = await call().catch((e: unknown) => e)
-          // Before: pending for ever (a journey without a step timeout never ended).
-          expect(performance.now() - t0).toBeLessThan(5_000)
           expect(err).toBeInstanceOf(WireMockError)
           expect((err as Error).message).toMatch(/is not reachable \(POST \/__admin\/mappings: no answer in time\)/)
         }

@@ -218,19 +218,21 @@ describe('a worker setup that never settles', () => {
     await eventually(() => closed)
   }, TEST_TIMEOUT)
 
-  /** A worker setup whose creates land `ms` after they were asked for, with a close that does `close`. */
-  function lateCreates(ms: number, close: (index: number) => void | Promise<void>) {
+  /**
+   * A worker setup whose creates land `when` ms after they were asked for, or, given a promise (one the
+   * test holds), once it settles. Each made thing's close does `close`.
+   */
+  function lateCreates(when: number | Promise<unknown>, close: (index: number) => void | Promise<void>) {
     const made: number[] = []
+    const landing = () => (typeof when === 'number' ? new Promise((r) => setTimeout(r, when)) : when)
     return {
       made,
       setup: {
-        create: (index: number) =>
-          new Promise<{ stateBackends: StateBackend[]; close: () => void | Promise<void> }>((resolve) =>
-            setTimeout(() => {
-              made.push(index)
-              resolve({ stateBackends: [memoryState({}, `late${index}`)], close: () => close(index) })
-            }, ms),
-          ),
+        create: async (index: number): Promise<{ stateBackends: StateBackend[]; close: () => void | Promise<void> }> => {
+          await landing()
+          made.push(index)
+          return { stateBackends: [memoryState({}, `late${index}`)], close: () => close(index) }
+        },
       },
     }
   }
@@ -257,13 +259,18 @@ describe('a worker setup that never settles', () => {
   }, TEST_TIMEOUT)
 
   it('a create abandoned at pluginTimeout still running when close() stops waiting is a critical close issue naming it', async () => {
-    const late = lateCreates(TIMEOUT * 4, noop)
+    // The create lands only when the test lets it: a close() that waited for it would never return, and the
+    // test would fail at its timeout. Bounded as the wait for an abandoned connect is: one pluginTimeout.
+    let land = () => {}
+    const landed = new Promise<void>((resolve) => {
+      land = resolve
+    })
+    const closed: number[] = []
+    const late = lateCreates(landed, (i) => void closed.push(i))
     const runner = createRunner({ pluginTimeout: TIMEOUT, workers: 2, stateBackends: [memoryState()], workerSetup: late.setup })
     await runner.run(twoJourneys)
-    const started = Date.now()
     await runner.close()
-    // Bounded as the wait for an abandoned connect is: one pluginTimeout, not until the create lands.
-    expect(Date.now() - started).toBeLessThan(TIMEOUT * 2.5)
+    expect(late.made).toEqual([])
     expect(runner.closeIssues.map((i) => [i.severity, i.source, i.error])).toEqual([
       [
         'critical',
@@ -271,6 +278,11 @@ describe('a worker setup that never settles', () => {
         'workerSetup.create(1) was still running when the run closed, after it was abandoned at the timeout and told to stop (its signal): what it makes (an app, a database) is closed if it finishes, but stays if the process ends first',
       ],
     ])
+    // As the issue says: what it makes once it finishes is closed.
+    land()
+    await eventually(() => closed.length === 1)
+    expect(late.made).toEqual([1])
+    expect(closed).toEqual([1])
   }, TEST_TIMEOUT)
 
   it('what an abandoned create made that does not close is a critical close issue naming the create', async () => {

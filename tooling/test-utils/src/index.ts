@@ -170,7 +170,13 @@ export function freePort(): Promise<number> {
  * A server on a free port that takes every connection and request and never says a word: a service that
  * hangs. `close()` ends its connections and stops it.
  */
-export async function startSilentServer(): Promise<{ port: number; url: string; close(): Promise<void> }> {
+export async function startSilentServer(): Promise<{
+  port: number
+  url: string
+  /** The connections open now: a client that gave up on one has closed it. */
+  openSockets(): number
+  close(): Promise<void>
+}> {
   const sockets = new Set<net.Socket>()
   const server = net.createServer((socket) => {
     sockets.add(socket)
@@ -182,6 +188,7 @@ export async function startSilentServer(): Promise<{ port: number; url: string; 
   return {
     port,
     url: `http://127.0.0.1:${port}`,
+    openSockets: () => sockets.size,
     close: async () => {
       for (const socket of sockets) socket.destroy()
       await new Promise((resolve) => server.close(resolve))
