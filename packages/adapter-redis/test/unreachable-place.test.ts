@@ -1,4 +1,4 @@
-import type { CachePort, PluginApi, QueuePort } from '@venomqa/core'
+import type { CachePort, QueuePort } from '@venomqa/core'
 import { freePort } from '@venomqa/test-utils'
 import { expect, it } from 'vitest'
 import redisPlugin, { RedisCache } from '../src'
@@ -22,7 +22,7 @@ async function portsOf(options: unknown, where: string) {
     addHook() {},
     addHealthCheck() {},
     onClose: (fn: () => void | Promise<void>) => closers.push(fn),
-  } as unknown as PluginApi<unknown>
+  } as unknown as Parameters<NonNullable<typeof redisPlugin.setup>>[0]
   await redisPlugin.setup!(api)
   return { cache: ports.get('cache') as CachePort, queue: ports.get('queue') as QueuePort, close: () => Promise.all(closers.map((c) => c())) }
 }

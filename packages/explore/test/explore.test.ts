@@ -134,7 +134,8 @@ describe('explore() against the shop app (every planted bug on) over PostgreSQL'
       const r = await exploreShop(shopExploration({ actions: [createProduct, late], invariants: [], depth: 2 }), env, { shrink: false })
       const waits = r.timings.rollback['unanswered requests']
       expect(waits?.max).toBeGreaterThan(200)
-      expect(r.timings.rollback.context!.max).toBeLessThan(200)
+      // Relative, not a time limit: counted in the context's restore, the wait would make it the longer one.
+      expect(r.timings.rollback.context!.max).toBeLessThan(waits!.max / 2)
     } finally {
       slow.closeAllConnections()
       await new Promise((resolve) => slow.close(resolve))

@@ -50,11 +50,10 @@ describePg('a DROP DATABASE held up by a session', () => {
       holder = await session('postgres')
       await holder.client.query('BEGIN')
       await holder.client.query(`COMMENT ON DATABASE ${db} IS 'held by a test'`)
-      const started = performance.now()
       dropping = databases.drop(db)
+      // An Error, not settledWithin's "still pending" answer: the drop gave up on its own.
       const dropped = await settledWithin(dropping, GIVE_UP_MS)
       expect(dropped).toBeInstanceOf(Error)
-      expect(performance.now() - started).toBeLessThan(GIVE_UP_MS)
       const message = (dropped as Error).message
       expect(message).toMatch(new RegExp(`^DROP DATABASE ${db} did not finish within ${SHORT_MS} ms \\(statement_timeout\\)\\. Sessions likely holding it`))
       expect(message).toMatch(
