@@ -240,7 +240,8 @@ BEGIN
 END
 $mv$;
 -- A generic plan: with the custom plans PostgreSQL tries first for a parameter, this union was planned anew
--- at each call (about 2 ms). A rollback's SET session_replication_role still drops every cached plan.
+-- at each call (about 2 ms). Any SET session_replication_role drops every cached plan: the backend sets it
+-- once for its session (see prepare() in snapshot.ts), not at each rollback.
 CREATE FUNCTION "${PRIVATE_SCHEMA}".shape(schemas text[])
 RETURNS TABLE (schema_name text, table_name text, table_oid text, shape text, columns text, kind text, capture_state text)
 LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $fn$
