@@ -101,3 +101,16 @@ export async function trackingLeftovers(url: string): Promise<string[]> {
     return rows.map((r) => r.x)
   })
 }
+
+/**
+ * Drop a role a test made to run the backend without superuser (the role is the whole cluster's, so a run
+ * that died leaves it for the next), with the SET grant that would otherwise keep it from being dropped.
+ */
+export async function dropLimitedRole(role: string): Promise<void> {
+  await withPgClient(PG_ADMIN_URL, async (c) => {
+    const { rows } = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])
+    if (!rows.length) return
+    await c.query(`REVOKE SET ON PARAMETER session_replication_role FROM ${role}`)
+    await c.query(`DROP ROLE ${role}`)
+  })
+}

@@ -9,11 +9,11 @@ import { StateError } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
 import { postgresState } from '../src/index'
-import { ADMIN_URL, PG, createDatabase, dropDatabase, withClient } from './helpers'
+import { ADMIN_URL, PG, dropLimitedRole, createDatabase, dropDatabase, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = 'venomqa_pg_large_objects'
-const ROLE = 'hpg_lo_limited'
+const ROLE = 'venomqa_pg_lo_limited'
 const LIMITED_URL = `postgres://${ROLE}@127.0.0.1:5432/${DB}`
 
 const SCHEMA = `
@@ -21,14 +21,7 @@ CREATE TABLE files (id serial PRIMARY KEY, name text NOT NULL, content oid);
 INSERT INTO files (name, content) VALUES ('kept', lo_from_bytea(0, 'the checkpoint''s bytes'));
 `
 
-async function dropRole() {
-  await withClient(ADMIN_URL, async (c) => {
-    const { rows } = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [ROLE])
-    if (!rows.length) return
-    await c.query(`REVOKE SET ON PARAMETER session_replication_role FROM ${ROLE}`)
-    await c.query(`DROP ROLE ${ROLE}`)
-  })
-}
+const dropRole = () => dropLimitedRole(ROLE)
 
 describe('large objects under the snapshot mechanism', () => {
   let url: string

@@ -1,21 +1,14 @@
 import { describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { postgresState } from '../src/index'
-import { ADMIN_URL, PG, SCHEMA, SEED, createDatabase, dropDatabase, dump, trackingLeftovers, withClient } from './helpers'
+import { ADMIN_URL, PG, dropLimitedRole, SCHEMA, SEED, createDatabase, dropDatabase, dump, trackingLeftovers, withClient } from './helpers'
 
 const DB = 'venomqa_pg_perm'
 const ROLE = 'venomqa_pg_limited'
 const LIMITED_URL = `postgres://${ROLE}@127.0.0.1:5432/${DB}`
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 
-async function dropRole() {
-  await withClient(ADMIN_URL, async (c) => {
-    const { rows } = await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [ROLE])
-    if (!rows.length) return
-    await c.query(`REVOKE SET ON PARAMETER session_replication_role FROM ${ROLE}`)
-    await c.query(`DROP ROLE ${ROLE}`)
-  })
-}
+const dropRole = () => dropLimitedRole(ROLE)
 
 describe('snapshot mechanism without superuser', () => {
   let url: string
