@@ -38,6 +38,8 @@ async function startServer(): Promise<{ url: string; close: () => Promise<void> 
         ['done', body.done === true],
         ['obj', JSON.stringify(body.obj) === '{"x":1}'],
         ['computed key', body.kk === 1 && !('{{k}}' in body)],
+        // `{{qk}}` outside quotes, its value `"quotedKey"` with its quotes: Postman's text makes the key quotedKey.
+        ['unquoted key with quotes in its value', body.quotedKey === 2 && !('"quotedKey"' in body)],
         ['__proto__ key', Object.hasOwn(body, '__proto__') && JSON.stringify(Object.getOwnPropertyDescriptor(body, '__proto__')?.value) === '{"polluted":1}'],
         ['quoted', body.s === '42'],
       ]
@@ -82,6 +84,7 @@ const COLLECTION = {
     { key: 'flag', value: 'true' },
     { key: 'objvar', value: '{"x": 1}' },
     { key: 'k', value: 'kk' },
+    { key: 'qk', value: '"quotedKey"' },
     { key: 'word', value: 'hello' },
     { key: 'qkey', value: KEY },
     { key: 'myBearer', value: BEARER },
@@ -98,7 +101,7 @@ const COLLECTION = {
           request: {
             method: 'POST',
             url: '{{baseUrl}}/typed',
-            body: rawJson('{\n  // Postman leaves comments out\n  "n": {{num}}, "done": {{flag}}, "obj": {{objvar}},\n  "{{k}}": 1, "__proto__": {"polluted": 1}, "s": "{{num}}"\n}'),
+            body: rawJson('{\n  // Postman leaves comments out\n  "n": {{num}}, "done": {{flag}}, "obj": {{objvar}},\n  "{{k}}": 1, {{qk}}: 2, "__proto__": {"polluted": 1}, "s": "{{num}}"\n}'),
           },
         },
       ],
@@ -432,11 +435,11 @@ describe('venomqa import postman: the rules one by one', () => {
     expect(content).toContain("json: { ['__proto__']: { polluted: 1 }, [`${sentVariable(ctx, 'k')}`]: 1, n: jsonVariable(ctx, 'n', 'p') }")
   })
 
-  it('writes an unquoted {{var}} key of a JSON body as a key computed from its text, never the internal marker', () => {
+  it('writes an unquoted {{var}} key of a JSON body as a key computed from its text (its quotes taken off), never the internal marker', () => {
     const body = { mode: 'raw' as const, raw: '{ {{k}}: 1, "in": { {{k}}: {{n}} } }' }
     const content = contentOf(collectionOf([request('p', { method: 'POST', body })]))
     expect(content).not.toContain('@@vq')
-    expect(content).toContain("json: { [`${sentVariable(ctx, 'k')}`]: 1, in: { [`${sentVariable(ctx, 'k')}`]: jsonVariable(ctx, 'n', 'p') } }")
+    expect(content).toContain("json: { [jsonKey(ctx, 'k')]: 1, in: { [jsonKey(ctx, 'k')]: jsonVariable(ctx, 'n', 'p') } }")
   })
 
   it('puts an apikey sent in the query before the URL\'s #fragment', () => {

@@ -317,6 +317,7 @@ class JourneyWriter {
           ]
         : []),
       ...(this.uses.has('jsonVariable') ? ['', ...JSON_VARIABLE] : []),
+      ...(this.uses.has('jsonKey') ? ['', ...JSON_KEY] : []),
     ]
   }
 
@@ -533,6 +534,20 @@ class JourneyWriter {
     return `jsonVariable(ctx, ${quote(name)}, ${quote(this.requestNow)})`
   }
 
+  /**
+   * A `{{var}}` outside quotes as a key of a JSON body (`{ {{k}}: 1 }`). Postman puts the variable's text
+   * there, so a value written with its quotes (`"name"`) makes the key `name`, not `"name"`: jsonKey reads
+   * it (see JSON_KEY). Undefined for a dynamic or a secret variable, whose key is its text as a template.
+   */
+  private jsonKeyRead(reference: string): string | undefined {
+    const name = reference.slice(2, -2).trim()
+    if (name.startsWith('$') || this.scope.secretVariables.has(name)) return undefined
+    this.uses.add('variable')
+    this.uses.add('sentVariable')
+    this.uses.add('jsonKey')
+    return `jsonKey(ctx, ${quote(name)})`
+  }
+
   private body(body: Body | undefined): string | undefined {
     if (!body) return undefined
     if (body.mode === 'raw') {
@@ -574,7 +589,14 @@ class JourneyWriter {
     }
     // A key with a `{{var}}`, in quotes or not (`{ {{k}}: 1 }`), is computed from the variable's text
     // (`[`${...}`]: 1`); any other is written as it is.
-    const keyCode = (k: string) => (/@@vq(?:raw)?\d+@@/.test(k) ? marked(this.template(restore(k), 'body')) : k)
+    const keyCode = (k: string) => {
+      const whole = /^@@vqraw(\d+)@@$/.exec(k)
+      if (whole) {
+        const key = this.jsonKeyRead(names[Number(whole[1])]!)
+        if (key) return marked(key)
+      }
+      return /@@vq(?:raw)?\d+@@/.test(k) ? marked(this.template(restore(k), 'body')) : k
+    }
     const withCode = (v: unknown, key?: string): unknown => {
       if (typeof v === 'string') return code(v, key)
       if (Array.isArray(v)) return v.map((x) => withCode(x, key))
@@ -642,6 +664,26 @@ const PM_TEST = [
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
   '    if (err instanceof Error) err.message = `${name}: ${err.message}`',
   '    throw err',
+  '  }',
+  '}',
+]
+
+/**
+ * The helper for a `{{var}}` outside quotes as a key of a JSON body: the key Postman's text makes. A value
+ * that is JSON text for a string (`"name"`) is that string; any other is taken as the key it reads as
+ * (Postman would send it unquoted, which is no JSON, and the key is what the collection meant).
+ */
+const JSON_KEY = [
+  '/** A Postman variable as a key outside quotes in a JSON body: `"name"`, quotes and all, is the key name; other text is the key as it reads. */',
+  'function jsonKey(ctx: Context, name: string): string {',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the generated journey
+  '  const text = `${sentVariable(ctx, name)}`',
+  `  if (!text.trimStart().startsWith('"')) return text`,
+  '  try {',
+  '    const parsed: unknown = JSON.parse(text)',
+  "    return typeof parsed === 'string' ? parsed : text",
+  '  } catch {',
+  '    return text',
   '  }',
   '}',
 ]
