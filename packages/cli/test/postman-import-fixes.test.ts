@@ -320,6 +320,13 @@ describe('venomqa import postman: the rules one by one', () => {
     expect(importCollection(c).unshared).toEqual([{ journey: 'users_2', variable: 'id', setBy: ['users'] }])
   })
 
+  it('warns about a variable only another folder sets that a JSON body reads as an unquoted key', () => {
+    const sets = [{ listen: 'test' as const, lines: ["pm.environment.set('field', pm.response.json().field)"] }]
+    const body = { mode: 'raw' as const, raw: '{ {{field}}: 1 }' }
+    const c = collectionOf([folder('Schema', [request('read', { scripts: sets })]), folder('Items', [request('create', { method: 'POST', body })])])
+    expect(importCollection(c).unshared).toEqual([{ journey: 'items', variable: 'field', setBy: ['schema'] }])
+  })
+
   it("keeps a check that names a query key with no value ('api_key=', '?token='), and masks a real one without eating the code after it", () => {
     const kept = translateScript("pm.expect(pm.response.json().url).to.include('api_key=');\npm.expect(pm.response.json().url).to.include('?token=');", 'test')
     expect(kept.untranslated).toEqual([])

@@ -40,15 +40,29 @@ export function findUnsatisfiable(schema: JsonSchema | undefined, doc: OpenApiDo
   return undefined
 }
 
-/** Why this schema's own keywords admit no value, or undefined. */
+/**
+ * Why this schema's own keywords admit no value, or undefined. Each kind of keyword constrains values of
+ * its own type only: bounds on numbers say nothing of null (3.0's `nullable`, 3.1's `type: [integer, null]`)
+ * nor of a string, so a schema that admits one of those is met by it, whatever its bounds.
+ */
 function ownContradiction(s: JsonSchema): string | undefined {
+  const constrains = (...kinds: string[]) => !admitsOtherThan(s, kinds)
   return (
-    numberContradiction(s) ??
-    pairContradiction(s, 'minLength', 'maxLength') ??
-    pairContradiction(s, 'minItems', 'maxItems') ??
-    pairContradiction(s, 'minProperties', 'maxProperties') ??
-    requiredContradiction(s)
+    (constrains('number', 'integer') ? numberContradiction(s) : undefined) ??
+    (constrains('string') ? pairContradiction(s, 'minLength', 'maxLength') : undefined) ??
+    (constrains('array') ? pairContradiction(s, 'minItems', 'maxItems') : undefined) ??
+    (constrains('object') ? (pairContradiction(s, 'minProperties', 'maxProperties') ?? requiredContradiction(s)) : undefined)
   )
+}
+
+/**
+ * True when the schema admits a value of a type outside `kinds`: null by `nullable: true`, or another type
+ * its `type` names. A schema without `type` is taken as meant for the keywords it has.
+ */
+function admitsOtherThan(s: JsonSchema, kinds: string[]): boolean {
+  if (s.nullable === true) return true
+  const types: unknown[] = typeof s.type === 'string' ? [s.type] : Array.isArray(s.type) ? s.type : []
+  return types.some((t) => typeof t === 'string' && !kinds.includes(t))
 }
 
 function pairContradiction(s: JsonSchema, low: string, high: string): string | undefined {

@@ -113,6 +113,16 @@ describe('a schema no value can satisfy', () => {
     expect(err.where).toBe('doc.json#/paths/~1things/post/parameters/1/schema')
   })
 
+  it('bounds that contradict load when the schema admits null or another type they do not constrain: that value meets them', async () => {
+    await loads({ openapi: '3.0.3', body: { type: 'object', properties: { discount: { type: 'number', nullable: true, minimum: 1, maximum: 0 } } } })
+    await loads({ body: { type: 'object', properties: { discount: { type: ['integer', 'null'], minimum: 1.2, maximum: 1.8 } } } })
+    await loads({ body: { type: 'object', properties: { code: { type: ['string', 'integer'], minimum: 10, maximum: 1 } } } })
+    await loads({ body: { type: 'object', properties: { code: { type: 'string', minimum: 10, maximum: 1 } } } })
+    await loads({ body: { type: 'object', properties: { tags: { type: ['array', 'null'], minItems: 3, maxItems: 1 } } } })
+    await loads({ openapi: '3.0.3', body: { type: 'object', nullable: true, properties: { a: {} }, required: ['b'], additionalProperties: false } })
+    await loads({ body: { type: ['object', 'null'], required: ['a', 'b'], maxProperties: 1 } })
+  })
+
   it('in a response: the document, not the API, is what is wrong', async () => {
     const err = await refusal({ response: { type: 'object', properties: { total: { type: 'number', minimum: 0, maximum: -1 } } } })
     expect(err.where).toBe('doc.json#/paths/~1things/post/responses/201/content/application~1json/schema/properties/total')

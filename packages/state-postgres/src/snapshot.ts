@@ -99,8 +99,9 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
       // Read-only first: the schema and the sequences.
       let [shape, seqs, largeObjects] = await this.#readShapeAndSequences(client)
       const { changes, routines } = await this.#changesSinceBaseline(client, shape)
+      const under = this.stack.names.at(-1)
+      if (under !== undefined) this.#refuseChangedLargeObjects(doing, under, largeObjects)
       if (changes.length) {
-        const under = this.stack.names.at(-1)
         if (under !== undefined) throw this.#schemaChanged(doing, under, changes)
         // No checkpoint open: nothing to protect, track the new schema from here on. A refreshed materialized
         // view or a changed enum changes no table's tracking: taking the new shape as the baseline is enough
@@ -119,6 +120,19 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
       const mark = await this.#markWithNoWriterInFlight(client, `${purge}UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text`, doing)
       return { mark, sequences: seqs, largeObjects }
     })
+  }
+
+  /**
+   * A checkpoint under `under` after a path changed or removed one of its large objects would hold them as
+   * the path left them, and a rollback to it would succeed: the rollback to `under` would fail only once
+   * the whole subtree below was explored, far from the step that changed them. Refused, as for DDL. Large
+   * objects created since are no reason: a rollback to `under` removes them.
+   */
+  #refuseChangedLargeObjects(doing: string, under: string, now: LargeObjects): void {
+    const { changed, removed } = largeObjectChanges(this.stack.get(under).largeObjects, now)
+    if (!changed.length && !removed.length) return
+    const left = describeLargeObjectsLeft({ created: [], changed, removed, unreadable: [] }, [], this.target.user)
+    throw this.#largeObjectsLeft(doing, under, left, 'checkpoint')
   }
 
   /**
@@ -423,13 +437,18 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
 
   /**
    * Large objects a path changed or removed (or that the backend's user may not read, or may not remove)
-   * are no rows the tracking put back: every table was restored, and the rollback fails naming them.
+   * are no rows the tracking put back: every table was restored, and the rollback fails naming them (or a
+   * checkpoint under the one they changed under is refused, `what` 'checkpoint').
    */
-  #largeObjectsLeft(doing: string, under: string, left: string[]): StateError {
+  #largeObjectsLeft(doing: string, under: string, left: string[], what: 'restore' | 'checkpoint' = 'restore'): StateError {
+    const outcome =
+      what === 'restore'
+        ? 'Every table was restored; the large objects stay as the path left them, and the next path would run on them.'
+        : `A checkpoint taken now would hold them as the path left them, which no rollback to "${under}" can undo, so no checkpoint was taken.`
     return new StateError(
       this.name,
       `${doing}: the large objects of ${where(this.target)} changed under checkpoint "${under}": ${left.join('; ')}. ` +
-        `The snapshot mechanism removes the large objects a path created, but cannot put back one it changed or removed. Every table was restored; the large objects stay as the path left them, and the next path would run on them.`,
+        `The snapshot mechanism removes the large objects a path created, but cannot put back one it changed or removed. ${outcome}`,
       { suggestion: LARGE_OBJECTS_SUGGESTION },
     )
   }

@@ -119,6 +119,28 @@ describe('large objects under the snapshot mechanism', () => {
     }
   })
 
+  it('a checkpoint under one whose large objects a path changed or removed is refused, naming them; the rollback to the open one still fails', async () => {
+    const lo = await kept()
+    const [{ gone }] = (await app(`SELECT lo_from_bytea(0, 'to remove')::int8::text AS gone`)).rows
+    const backend = postgresState({ url })
+    try {
+      await backend.connect()
+      await backend.checkpoint('outer')
+      await app(`SELECT lo_put(${lo}, 0, 'THE'); SELECT lo_unlink(${gone}); SELECT lo_from_bytea(0, 'made')`)
+      const refused = await backend.checkpoint('inner').catch((e: unknown) => e)
+      expect(refused).toBeInstanceOf(StateError)
+      const message = (refused as Error).message
+      expect(message).toContain(`checkpoint "inner": the large objects of database "${DB}"`)
+      expect(message).toContain(`changed under checkpoint "outer": large object ${lo} changed`)
+      expect(message).toContain(`large object ${gone} removed (lo_unlink)`)
+      expect(message).toContain('no checkpoint was taken')
+      expect(backend.checkpoints).toEqual(['outer'])
+      await expect(backend.rollback('outer')).rejects.toThrow(new RegExp(`large object ${lo} changed`))
+    } finally {
+      await backend.disconnect()
+    }
+  })
+
   describe('a backend user that is no superuser', () => {
     beforeEach(async () => {
       await dropRole()

@@ -187,8 +187,8 @@ function unshared(files: JourneyFile[], initial: Map<string, unknown>): Imported
   const journeys = files.map((f) => ({
     name: /journey\('([^']+)'/.exec(f.content)?.[1] ?? f.name,
     sets: names(f.content, /ctx\.set\('([^']+)'/g),
-    // Scripts read with variable(), requests with sentVariable() or jsonVariable().
-    reads: names(f.content, /\b(?:variable|sentVariable|jsonVariable)\(ctx, '([^']+)'/g),
+    // Scripts read with variable(), requests with sentVariable(), jsonVariable() or jsonKey().
+    reads: names(f.content, /\b(?:variable|sentVariable|jsonVariable|jsonKey)\(ctx, '([^']+)'/g),
   }))
   return journeys.flatMap((j) =>
     [...j.reads]
