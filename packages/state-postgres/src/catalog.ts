@@ -325,6 +325,34 @@ BEGIN
     AND (c.relacl IS NOT NULL
       OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attacl IS NOT NULL)
       OR EXISTS (SELECT 1 FROM pg_catalog.pg_description d WHERE d.classoid = 'pg_catalog.pg_class'::regclass AND d.objoid = c.oid))
+  UNION ALL
+  -- Composite types, domains and range types, summed up per schema as functions are (see types()): which
+  -- one changed is looked up only when a sum moved.
+  SELECT t.schema_name, ''::text, ''::text,
+    count(*) || ':' || coalesce(sum(hashtextextended(t.table_oid || ':' || t.shape, 0)::numeric), 0),
+    ''::text, 'types'::text, ''::text
+  FROM "${PRIVATE_SCHEMA}".types(schemas) t
+  GROUP BY t.schema_name
+  UNION ALL
+  -- The owner and row-level security of each relation, its policies and its rules, summed up per schema
+  -- (see relations()): a row of their own, apart from the tables' shape, so that a table whose owner,
+  -- policies or rules changed is still restored. Values, not row versions, for pg_class: its row is
+  -- rewritten by much that other rows tell (a column added, a GRANT). A view's own rule (_RETURN) is its
+  -- query, which the view's row tells.
+  SELECT n.nspname::text, ''::text, n.oid::int8::text,
+    (SELECT count(*) || ':' || coalesce(sum(h), 0) FROM (
+      SELECT hashtextextended('relation ' || c.oid::text || ':' || c.relowner::text || ':' || c.relrowsecurity::text || ':' || c.relforcerowsecurity::text, 0)::numeric
+      FROM pg_catalog.pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+      UNION ALL
+      SELECT hashtextextended('policy ' || p.oid::text || ':' || p.xmin::text, 0)::numeric
+      FROM pg_catalog.pg_policy p JOIN pg_catalog.pg_class c ON c.oid = p.polrelid WHERE c.relnamespace = n.oid
+      UNION ALL
+      SELECT hashtextextended('rule ' || r.oid::text || ':' || r.xmin::text, 0)::numeric
+      FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_class c ON c.oid = r.ev_class
+      WHERE c.relnamespace = n.oid AND r.rulename <> '_RETURN') AS each_one(h)),
+    ''::text, 'relations'::text, ''::text
+  FROM pg_catalog.pg_namespace n
+  WHERE n.nspname = ANY(schemas)
   ORDER BY 1, 2;
 END
 $fn$;
@@ -341,6 +369,48 @@ LANGUAGE sql STABLE AS $fn$
   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
   LEFT JOIN pg_catalog.pg_description d ON d.classoid = 'pg_catalog.pg_proc'::regclass AND d.objoid = p.oid AND d.objsubid = 0
   WHERE n.nspname = ANY(schemas)
+$fn$;
+-- Each composite type (CREATE TYPE ... AS, not a table's row type), domain and range type of the schemas.
+-- Its state is the row version of its catalog row and of its comment's, with those of a composite type's
+-- attributes (ALTER TYPE ... ADD, DROP, ALTER or RENAME ATTRIBUTE rewrite them, not the type's row) and of
+-- a domain's constraints (ALTER DOMAIN ... ADD, DROP, VALIDATE or RENAME CONSTRAINT). The shape's types row
+-- sums these states, so the two must read the same rows.
+CREATE FUNCTION "${PRIVATE_SCHEMA}".types(schemas text[])
+RETURNS TABLE (schema_name text, table_name text, table_oid text, shape text, columns text, kind text, capture_state text)
+LANGUAGE sql STABLE AS $fn$
+  SELECT n.nspname::text, t.typname::text, t.oid::int8::text,
+    t.xmin::text || ':' || coalesce((SELECT d.xmin::text FROM pg_catalog.pg_description d
+        WHERE d.objoid = t.oid AND d.classoid = 'pg_catalog.pg_type'::regclass AND d.objsubid = 0), '')
+      || ':' || CASE t.typtype
+        WHEN 'c' THEN coalesce((SELECT string_agg(a.attnum || '=' || a.xmin::text, ',' ORDER BY a.attnum)
+          FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.typrelid), '')
+        WHEN 'd' THEN coalesce((SELECT string_agg(k.oid::text || '=' || k.xmin::text, ',' ORDER BY k.oid)
+          FROM pg_catalog.pg_constraint k WHERE k.contypid = t.oid), '')
+        ELSE '' END,
+    ''::text, CASE t.typtype WHEN 'c' THEN 'composite type' WHEN 'd' THEN 'domain' ELSE 'range type' END, ''::text
+  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+  -- The relkind looked up for each composite type by its index: a join hashed the whole of pg_class, twice
+  -- the cost of this function on a schema of 50 tables (each table's row type is a composite type too).
+  WHERE n.nspname = ANY(schemas)
+    AND (t.typtype IN ('d', 'r') OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c'))
+$fn$;
+-- The owner and row-level security (enabled, forced) of each table, view, materialized view, sequence and
+-- foreign table of the schemas, with its policies and rules (each by the row version of its catalog row,
+-- which CREATE OR REPLACE RULE, ALTER POLICY and ALTER TABLE ... ENABLE / DISABLE RULE rewrite). The
+-- shape's relations row sums the same values. \`columns\` holds the relkind, which says whether the table is
+-- in scope.
+CREATE FUNCTION "${PRIVATE_SCHEMA}".relations(schemas text[])
+RETURNS TABLE (schema_name text, table_name text, table_oid text, shape text, columns text, kind text, capture_state text)
+LANGUAGE sql STABLE AS $fn$
+  SELECT n.nspname::text, c.relname::text, c.oid::int8::text,
+    c.relowner::text || '|' || c.relrowsecurity::text || ':' || c.relforcerowsecurity::text
+      || '|' || coalesce((SELECT string_agg(p.polname || '=' || p.xmin::text, ',' ORDER BY p.polname)
+        FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid), '')
+      || '|' || coalesce((SELECT string_agg(r.rulename || '=' || r.xmin::text, ',' ORDER BY r.rulename)
+        FROM pg_catalog.pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN'), ''),
+    c.relkind::text, 'owner, row security or rules'::text, ''::text
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname = ANY(schemas)
 $fn$;`
 
 /**
@@ -358,11 +428,48 @@ export type Fingerprint = Map<string, { name: string; schemaName: string; oid: s
  * What the fingerprint covers. Materialized views and enum types hold no rows the tracking can put back: a
  * REFRESH of a view, or `ALTER TYPE ... ADD VALUE`, inside a path stays after a rollback. Functions,
  * procedures and views a path creates, replaces or drops stay too, and so do privileges granted or
- * revoked and comments set on a relation. They are in the fingerprint so that such a path is told, as DDL
+ * revoked and comments set on a relation, composite types, domains and range types, a relation's owner,
+ * row-level security, policies and rules. They are in the fingerprint so that such a path is told, as DDL
  * is, instead of leaving the next path on them without a word.
+ *
+ * `routines`, `types` and `relations` are sums, one per schema, of the objects of the kinds SUMMED_KINDS
+ * gives: the shape carries the sums only, and the objects are read (readSummed) when a sum moved.
  */
-export type ObjectKind = 'table' | 'sequence' | 'materialized view' | 'enum type' | 'function' | 'procedure' | 'view' | 'privileges or comment' | 'routines'
-const OBJECT_KINDS = new Set<string>(['table', 'sequence', 'materialized view', 'enum type', 'function', 'procedure', 'view', 'privileges or comment', 'routines'])
+export type ObjectKind =
+  | 'table'
+  | 'sequence'
+  | 'materialized view'
+  | 'enum type'
+  | 'function'
+  | 'procedure'
+  | 'view'
+  | 'privileges or comment'
+  | 'composite type'
+  | 'domain'
+  | 'range type'
+  | 'owner, row security or rules'
+  | SumKind
+export type SumKind = 'routines' | 'types' | 'relations'
+
+/** The kinds of object each sum covers; the function listing them one by one has the sum's name. */
+const SUMMED_KINDS: Record<SumKind, ObjectKind[]> = {
+  routines: ['function', 'procedure'],
+  types: ['composite type', 'domain', 'range type'],
+  relations: ['owner, row security or rules'],
+}
+const SUM_OF = new Map<string, SumKind>(Object.entries(SUMMED_KINDS).flatMap(([sum, kinds]) => kinds.map((k) => [k, sum as SumKind])))
+const OBJECT_KINDS = new Set<string>(['table', 'sequence', 'materialized view', 'enum type', 'view', 'privileges or comment', ...SUM_OF.keys(), ...Object.keys(SUMMED_KINDS)])
+
+export function isSumKind(kind: string): kind is SumKind {
+  return kind in SUMMED_KINDS
+}
+
+/** What each sum, when it moved, says changed in its schema. */
+const SUM_WORDS: Record<SumKind, string> = {
+  routines: 'functions or procedures',
+  types: 'composite types, domains or range types',
+  relations: 'owners, row-level security, policies or rules of the relations',
+}
 
 /** The relkinds of pg_class, in words, for a relation whose privileges or comment changed. */
 const RELKIND_WORDS: Record<string, string> = {
@@ -397,7 +504,8 @@ export function toFingerprint(rows: Record<string, string>[], scope: Scope): Fin
   const out: Fingerprint = new Map()
   for (const r of rows) {
     const kind = (OBJECT_KINDS.has(r.kind!) ? r.kind : 'table') as ObjectKind
-    const isTable = kind === 'table' || (kind === 'privileges or comment' && (r.columns === 'r' || r.columns === 'p'))
+    const perRelation = kind === 'privileges or comment' || kind === 'owner, row security or rules'
+    const isTable = kind === 'table' || (perRelation && (r.columns === 'r' || r.columns === 'p'))
     if (isTable ? !inScope(scope, r.schema_name!, r.table_name!) : r.schema_name === PRIVATE_SCHEMA) continue
     const name = `${r.schema_name}.${r.table_name}`
     out.set(fingerprintKey(kind, name), { name, schemaName: r.schema_name!, oid: r.table_oid!, shape: r.shape!, columns: r.columns ?? '', kind, captureState: r.capture_state ?? '' })
@@ -407,7 +515,7 @@ export function toFingerprint(rows: Record<string, string>[], scope: Scope): Fin
 
 /** Tables, sequences, materialized views, views and enum types share one namespace (pg_class, pg_type). */
 function fingerprintKey(kind: ObjectKind, name: string): string {
-  return kind === 'function' || kind === 'procedure' || kind === 'privileges or comment' || kind === 'routines' ? `${kind} ${name}` : name
+  return kind === 'privileges or comment' || isSumKind(kind) || SUM_OF.has(kind) ? `${kind} ${name}` : name
 }
 
 export async function fingerprint(client: pg.ClientBase, scope: Scope): Promise<Fingerprint> {
@@ -415,21 +523,51 @@ export async function fingerprint(client: pg.ClientBase, scope: Scope): Promise<
   return toFingerprint((await client.query(`SELECT * FROM "${PRIVATE_SCHEMA}".shape($1::text[])`, [schemasOf(scope)])).rows, scope)
 }
 
-/** Each function and procedure of the schemas searched, for telling which ones changed when a schema's sum moved. */
-export async function readRoutines(client: pg.ClientBase, scope: Scope): Promise<Fingerprint> {
-  return toFingerprint((await client.query(`SELECT * FROM "${PRIVATE_SCHEMA}".routines($1::text[])`, [schemasOf(scope)])).rows, scope)
+/**
+ * Each object of the schemas searched that the given sums cover (all of them by default), one query: for
+ * telling which ones changed when a schema's sum moved.
+ */
+export async function readSummed(client: pg.ClientBase, scope: Scope, sums: SumKind[] = Object.keys(SUMMED_KINDS) as SumKind[]): Promise<Fingerprint> {
+  const sql = `${[...new Set(sums)].map((sum) => `SELECT * FROM "${PRIVATE_SCHEMA}".${sum}($1::text[])`).join(' UNION ALL ')} ORDER BY 1, 2`
+  return toFingerprint((await client.query(sql, [schemasOf(scope)])).rows, scope)
 }
 
 /**
- * `changes` with each schema whose functions and procedures changed replaced by the functions and
- * procedures that did: created, dropped, replaced or altered, between `before` and `after` (readRoutines).
+ * `base` with the objects of the sums `which` tells (by sum kind and schema) taken from `fresh` instead.
  */
-export function expandRoutineChanges(changes: SchemaChange[], before: Fingerprint, after: Fingerprint): SchemaChange[] {
-  const sums = changes.filter((c) => c.kind === 'routines')
-  if (!sums.length) return changes
-  const routines = schemaChanges(before, after)
-  // A sum that moved with no routine to show for it (a change the row versions do not tell) still fails.
-  return [...changes.filter((c) => c.kind !== 'routines'), ...(routines.length ? routines : sums)]
+export function replaceSummed(base: Fingerprint, fresh: Fingerprint, which: (sum: SumKind, schema: string) => boolean): Fingerprint {
+  const covered = (d: { kind: ObjectKind; schemaName: string }) => which(SUM_OF.get(d.kind)!, d.schemaName)
+  return new Map([...[...base].filter(([, d]) => !covered(d)), ...[...fresh].filter(([, d]) => covered(d))])
+}
+
+/** The objects of `details` that the sum of kind `sum` of schema `schema` covers. */
+function coveredBy(details: Fingerprint, sum: SumKind, schema: string): Fingerprint {
+  return new Map([...details].filter(([, d]) => d.schemaName === schema && SUM_OF.get(d.kind) === sum))
+}
+
+/**
+ * `changes` with each sum that moved replaced by the objects it covers that changed between `before` and
+ * `after` (readSummed). A sum of relations that moved for relations out of scope only (a table in
+ * `exclude`), or for one created or dropped (told by its own row), is `absorbed`: no change.
+ */
+export function expandSummedChanges(changes: SchemaChange[], before: Fingerprint, after: Fingerprint): { changes: SchemaChange[]; absorbed: SchemaChange[] } {
+  const out: SchemaChange[] = []
+  const absorbed: SchemaChange[] = []
+  for (const change of changes) {
+    if (!isSumKind(change.kind)) {
+      out.push(change)
+      continue
+    }
+    // A sum is named `schema.` (it has no object name of its own).
+    const schema = change.name.slice(0, -1)
+    const objects = schemaChanges(coveredBy(before, change.kind, schema), coveredBy(after, change.kind, schema))
+    if (objects.length) out.push(...objects)
+    else if (change.kind === 'relations') absorbed.push(change)
+    // Functions and types are never out of scope: a sum that moved with nothing to show for it (a change
+    // the row versions do not tell) still fails.
+    else out.push(change)
+  }
+  return { changes: out, absorbed }
 }
 
 /** One object whose shape a path changed: `schema.name`, what kind of object, and what happened to it. */
@@ -458,8 +596,13 @@ export function schemaChanges(before: Fingerprint, after: Fingerprint): SchemaCh
       if (!relationGone(name, before, after) && a?.shape !== b.shape) changes.push(privilegesChange(name, b.columns))
       continue
     }
-    if (b.kind === 'routines') {
-      if (a?.shape !== b.shape) change(`functions or procedures of schema ${b.schemaName} changed`)
+    if (isSumKind(b.kind)) {
+      if (a?.shape !== b.shape) changes.push(sumChange(b.kind, name, b.schemaName))
+      continue
+    }
+    if (b.kind === 'owner, row security or rules') {
+      // A relation dropped or created again is told by itself; its owner, policies and rules go with it.
+      if (a && a.oid === b.oid && a.shape !== b.shape) changes.push(securityChange(name, b.columns, b.shape, a.shape))
       continue
     }
     if (!a || a.kind !== b.kind) change(`${b.kind} ${name} was dropped or renamed`)
@@ -474,6 +617,12 @@ export function schemaChanges(before: Fingerprint, after: Fingerprint): SchemaCh
       if (a.shape !== b.shape) change(`${b.kind} ${name} was replaced or altered (its body, result, options, owner, privileges or comment)`)
     } else if (b.kind === 'view') {
       if (a.shape !== b.shape) change(`view ${name}: its query, options, columns or triggers changed`)
+    } else if (b.kind === 'composite type') {
+      if (a.shape !== b.shape) change(`composite type ${name} was altered (its attributes, name, owner or comment: ALTER TYPE, COMMENT ON TYPE)`)
+    } else if (b.kind === 'domain') {
+      if (a.shape !== b.shape) change(`domain ${name} was altered (its constraints, default, NOT NULL, name, owner or comment: ALTER DOMAIN, COMMENT ON DOMAIN)`)
+    } else if (b.kind === 'range type') {
+      if (a.shape !== b.shape) change(`range type ${name} was altered (its name, owner or comment: ALTER TYPE, COMMENT ON TYPE)`)
     } else if (a.shape !== b.shape) {
       const was = new Set(b.columns.split(',').filter(Boolean))
       const now = new Set(a.columns.split(',').filter(Boolean))
@@ -491,7 +640,9 @@ export function schemaChanges(before: Fingerprint, after: Fingerprint): SchemaCh
   }
   for (const [key, a] of after) {
     if (before.has(key) && before.get(key)!.kind === a.kind) continue
-    if (a.kind === 'routines') changes.push({ name: a.name, kind: a.kind, what: `functions or procedures of schema ${a.schemaName} changed` })
+    if (isSumKind(a.kind)) changes.push(sumChange(a.kind, a.name, a.schemaName))
+    // A relation created is told by itself, with whatever owner, policies and rules it has.
+    else if (a.kind === 'owner, row security or rules') continue
     else if (a.kind !== 'privileges or comment') changes.push({ name: a.name, kind: a.kind, what: `${a.kind} ${a.name} was created` })
     // Privileges granted, or a comment set, on a relation that had none; a new relation is told by itself.
     else if (!relationGone(a.name, after, before)) changes.push(privilegesChange(a.name, a.columns))
@@ -512,6 +663,33 @@ function privilegesChange(name: string, relkind: string): SchemaChange {
     kind: 'privileges or comment',
     what: `${relation}: its privileges or comment changed (GRANT, REVOKE or COMMENT ON)`,
     object: `the privileges or comment of ${relation}`,
+  }
+}
+
+/** A sum that moved (named `schema.`), when not expanded into the objects that changed. */
+function sumChange(sum: SumKind, name: string, schema: string): SchemaChange {
+  return { name, kind: sum, what: `${SUM_WORDS[sum]} of schema ${schema} changed`, object: `the ${SUM_WORDS[sum]} of schema ${schema}` }
+}
+
+/**
+ * A relation's owner, row security, policies or rules changed: its state is `owner|rls:forced|policies|rules`
+ * (relations()), and each part that moved is named.
+ */
+function securityChange(name: string, relkind: string, before: string, after: string): SchemaChange {
+  const relation = `${RELKIND_WORDS[relkind] ?? 'relation'} ${name}`
+  const was = before.split('|')
+  const now = after.split('|')
+  const parts = [
+    was[0] !== now[0] ? 'its owner changed (ALTER ... OWNER TO)' : '',
+    was[1] !== now[1] ? 'its row-level security was turned on or off, or forced (ALTER TABLE ... ROW LEVEL SECURITY)' : '',
+    was[2] !== now[2] ? 'its policies changed (CREATE, ALTER or DROP POLICY)' : '',
+    was[3] !== now[3] ? 'its rules changed (CREATE, DROP or ALTER RULE, ALTER TABLE ... ENABLE or DISABLE RULE)' : '',
+  ].filter(Boolean)
+  return {
+    name,
+    kind: 'owner, row security or rules',
+    what: `${relation}: ${parts.join(', ') || 'its owner, row-level security, policies or rules changed'}`,
+    object: `the owner, row-level security, policies and rules of ${relation}`,
   }
 }
 

@@ -7,9 +7,12 @@ import {
   changedObject,
   type TrackedSequence,
   type TrackedTable,
-  expandRoutineChanges,
+  expandSummedChanges,
   fingerprint,
-  readRoutines,
+  readSummed,
+  replaceSummed,
+  isSumKind,
+  type SumKind,
   schemaChanges,
   untrackedDependents,
   shapeQuery,
@@ -64,8 +67,11 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   #byOid = new Map<string, TrackedTable>()
   #sequences: TrackedSequence[] = []
   #baseline: Fingerprint = new Map()
-  /** Each function and procedure as at the baseline: which ones changed, when a schema's sum of them moved. */
-  #routines: Fingerprint = new Map()
+  /**
+   * Each function, procedure, type and relation's owner, row security and rules as at the baseline, which
+   * the shape sums up per schema: which ones changed, when a sum moved.
+   */
+  #summed: Fingerprint = new Map()
   /** Row counts for observe(), kept between calls and recounted where the log says something changed. */
   readonly observed = new ObservedCounts()
   /** True when the last connect found and removed tracking left by a run that died. */
@@ -81,8 +87,13 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   }
 
   protected async prepare(client: pg.Client): Promise<void> {
-    // Row images are read back as text: pin the settings that decide how they parse.
-    await client.query(`SET lock_timeout = ${Math.round(this.options.lockTimeoutMs)}; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = postgres; SET extra_float_digits = 3`)
+    // Row images are read back as text: pin the settings that decide how they parse. No JIT: the schema
+    // check's plan is estimated (generically, over every catalog) near PostgreSQL's default jit_above_cost
+    // (100000), and past it, as with the catalogs' statistics out of date after DDL, each checkpoint and
+    // rollback compiled it: about 250 ms instead of 7 ms. The backend's other statements gain nothing by it.
+    await client.query(
+      `SET lock_timeout = ${Math.round(this.options.lockTimeoutMs)}; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = postgres; SET extra_float_digits = 3; SET jit = off`,
+    )
     await this.#checkCanRestore(client)
     // Foreign keys and the app's triggers off for this session's writes, which are the restores' (and
     // reset's TRUNCATE, which turns them on again for itself). Set once for the session rather than in each
@@ -98,7 +109,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     return this.step(doing, async () => {
       // Read-only first: the schema and the sequences.
       let [shape, seqs, largeObjects] = await this.#readShapeAndSequences(client)
-      const { changes, routines } = await this.#changesSinceBaseline(client, shape)
+      const { changes, summed } = await this.#changesSinceBaseline(client, shape)
       const under = this.stack.names.at(-1)
       if (under !== undefined) this.#refuseChangedLargeObjects(doing, under, largeObjects)
       if (changes.length) {
@@ -111,7 +122,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
           ;[, seqs, largeObjects] = await this.#readShapeAndSequences(client)
         } else {
           this.#baseline = shape
-          this.#routines = routines
+          this.#summed = summed
         }
       }
       // With no checkpoint open, nothing older than this one can ever be restored.
@@ -223,14 +234,25 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   }
 
   /**
-   * What differs from the baseline. Functions and procedures are summed up per schema in the shape: when a
-   * sum moved, each of them is read (one more round trip) to name the ones that changed.
+   * What differs from the baseline. Functions, procedures, types and the relations' owners, row security and
+   * rules are summed up per schema in the shape: when a sum moved, the objects of its kind are read (one more
+   * round trip) to name the ones that changed. A sum that moved for nothing in scope (a policy on an
+   * excluded table) is taken into the baseline, so that the next checkpoint does not read them again.
    */
-  async #changesSinceBaseline(client: pg.Client, shape: Fingerprint): Promise<{ changes: SchemaChange[]; routines: Fingerprint }> {
-    const changes = schemaChanges(this.#baseline, shape)
-    if (!changes.some((c) => c.kind === 'routines')) return { changes, routines: this.#routines }
-    const routines = await readRoutines(client, this.scope)
-    return { changes: expandRoutineChanges(changes, this.#routines, routines), routines }
+  async #changesSinceBaseline(client: pg.Client, shape: Fingerprint): Promise<{ changes: SchemaChange[]; summed: Fingerprint }> {
+    const found = schemaChanges(this.#baseline, shape)
+    const moved = found.filter((c) => isSumKind(c.kind)).map((c) => c.kind as SumKind)
+    if (!moved.length) return { changes: found, summed: this.#summed }
+    const summed = replaceSummed(this.#summed, await readSummed(client, this.scope, moved), (kind) => moved.includes(kind))
+    const { changes, absorbed } = expandSummedChanges(found, this.#summed, summed)
+    for (const sum of absorbed) {
+      const key = `${sum.kind} ${sum.name}`
+      const now = shape.get(key)
+      if (now) this.#baseline.set(key, now)
+      else this.#baseline.delete(key)
+      this.#summed = replaceSummed(this.#summed, summed, (kind, schema) => kind === sum.kind && `${schema}.` === sum.name)
+    }
+    return { changes, summed }
   }
 
   /** The tracked tables whose shape `changes` says a path changed (dropped ones included): their rows stay. */
@@ -403,7 +425,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         this.#byOid = new Map(tables.map((x) => [x.oid, x]))
         this.#sequences = await findSequences(client, this.scope, tables)
         this.#baseline = await fingerprint(client, this.scope)
-        this.#routines = await readRoutines(client, this.scope)
+        this.#summed = await readSummed(client, this.scope)
         await client.query('COMMIT')
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {})
