@@ -2,6 +2,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startNodeProcess } from '@venomqa/test-utils'
 import { PG_ADMIN_URL, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
+import { type PostgresSnapshotBackend, postgresState } from '../src/index'
 
 export const PG = { host: '127.0.0.1', port: 5432 }
 export { PG_ADMIN_URL as ADMIN_URL, pgDatabaseUrl as dbUrl, withPgClient as withClient } from '@venomqa/test-utils/postgres'
@@ -113,4 +114,15 @@ export async function dropLimitedRole(role: string): Promise<void> {
     await c.query(`REVOKE SET ON PARAMETER session_replication_role FROM ${role}`)
     await c.query(`DROP ROLE ${role}`)
   })
+}
+
+/** A snapshot backend connected to `url` for `use`, and disconnected after it, whatever `use` did. */
+export async function withSnapshot<T>(url: string, use: (backend: PostgresSnapshotBackend) => Promise<T>): Promise<T> {
+  const backend = postgresState({ url })
+  try {
+    await backend.connect()
+    return await use(backend)
+  } finally {
+    await backend.disconnect()
+  }
 }

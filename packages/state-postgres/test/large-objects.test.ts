@@ -9,7 +9,7 @@ import { StateError } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
 import { postgresState } from '../src/index'
-import { ADMIN_URL, PG, dropLimitedRole, createDatabase, dropDatabase, withClient } from './helpers'
+import { ADMIN_URL, PG, dropLimitedRole, createDatabase, dropDatabase, withClient, withSnapshot } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = 'venomqa_pg_large_objects'
@@ -43,9 +43,7 @@ describe('large objects under the snapshot mechanism', () => {
   })
 
   it('large objects a path created (lo_from_bytea, lo_create, lo_import) are removed: the checkpoint state, exactly', async () => {
-    const backend = postgresState({ url })
-    try {
-      await backend.connect()
+    await withSnapshot(url, async (backend) => {
       await backend.checkpoint('start')
       const before = await largeObjects()
       await app(`INSERT INTO files (name, content) VALUES ('new', lo_from_bytea(0, 'path bytes')); SELECT lo_create(0); SELECT lo_import('/etc/hostname')`)
@@ -53,9 +51,7 @@ describe('large objects under the snapshot mechanism', () => {
       await backend.rollback('start')
       expect(await largeObjects()).toEqual(before)
       expect(await files()).toEqual(['kept'])
-    } finally {
-      await backend.disconnect()
-    }
+    })
   })
 
   const paths: Record<string, [sql: (lo: string) => string, named: RegExp]> = {
@@ -67,9 +63,7 @@ describe('large objects under the snapshot mechanism', () => {
   for (const [what, [sql, named]] of Object.entries(paths)) {
     it(`${what} in a path: the rollback restores the tables and removes what the path created, then fails naming it`, async () => {
       const lo = await kept()
-      const backend = postgresState({ url })
-      try {
-        await backend.connect()
+      await withSnapshot(url, async (backend) => {
         await backend.checkpoint('start')
         await app(`INSERT INTO files (name, content) VALUES ('new', lo_from_bytea(0, 'path bytes')); ${sql(lo)}`)
         const err = await backend.rollback('start').catch((e: unknown) => e)
@@ -80,30 +74,22 @@ describe('large objects under the snapshot mechanism', () => {
         expect(await files()).toEqual(['kept'])
         // The one the path created is gone all the same.
         expect((await largeObjects()).filter((x) => x.startsWith(`${lo}:`) === false)).toEqual([])
-      } finally {
-        await backend.disconnect()
-      }
+      })
     })
   }
 
   it('a path that reads a large object, and one that writes the same bytes over it, roll back without a word', async () => {
     const lo = await kept()
-    const backend = postgresState({ url })
-    try {
-      await backend.connect()
+    await withSnapshot(url, async (backend) => {
       await backend.checkpoint('start')
       await app(`SELECT lo_get(${lo}); SELECT lo_put(${lo}, 0, 'the')`)
       await backend.rollback('start')
       expect(await content(lo)).toBe("the checkpoint's bytes")
-    } finally {
-      await backend.disconnect()
-    }
+    })
   })
 
   it('nested checkpoints: each rollback removes the large objects created since its own checkpoint', async () => {
-    const backend = postgresState({ url })
-    try {
-      await backend.connect()
+    await withSnapshot(url, async (backend) => {
       await backend.checkpoint('outer')
       const atOuter = await largeObjects()
       await app(`SELECT lo_from_bytea(0, 'one')`)
@@ -114,17 +100,13 @@ describe('large objects under the snapshot mechanism', () => {
       expect(await largeObjects()).toEqual(atInner)
       await backend.rollback('outer')
       expect(await largeObjects()).toEqual(atOuter)
-    } finally {
-      await backend.disconnect()
-    }
+    })
   })
 
   it('a checkpoint under one whose large objects a path changed or removed is refused, naming them; the rollback to the open one still fails', async () => {
     const lo = await kept()
     const [{ gone }] = (await app(`SELECT lo_from_bytea(0, 'to remove')::int8::text AS gone`)).rows
-    const backend = postgresState({ url })
-    try {
-      await backend.connect()
+    await withSnapshot(url, async (backend) => {
       await backend.checkpoint('outer')
       await app(`SELECT lo_put(${lo}, 0, 'THE'); SELECT lo_unlink(${gone}); SELECT lo_from_bytea(0, 'made')`)
       const refused = await backend.checkpoint('inner').catch((e: unknown) => e)
@@ -136,9 +118,7 @@ describe('large objects under the snapshot mechanism', () => {
       expect(message).toContain('no checkpoint was taken')
       expect(backend.checkpoints).toEqual(['outer'])
       await expect(backend.rollback('outer')).rejects.toThrow(new RegExp(`large object ${lo} changed`))
-    } finally {
-      await backend.disconnect()
-    }
+    })
   })
 
   describe('a backend user that is no superuser', () => {

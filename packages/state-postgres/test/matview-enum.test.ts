@@ -8,8 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { describeWithService } from '@venomqa/test-utils'
 import { pgDatabaseUrl, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
 import { afterAll, beforeEach, expect, it } from 'vitest'
-import { postgresState } from '../src/index'
-import { PG } from './helpers'
+import { PG, withSnapshot } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const databases = pgTestDatabases(/^venomqa_qaf_[a-z0-9_]+$/)
@@ -38,16 +37,12 @@ describe('materialized views and enum types under the snapshot mechanism', () =>
   }
   for (const [what, [sql, named]] of Object.entries(paths)) {
     it(`${what} in a path: the rollback restores the tables, then fails naming it`, async () => {
-      const backend = postgresState({ url })
-      try {
-        await backend.connect()
+      await withSnapshot(url, async (backend) => {
         await backend.checkpoint('start')
         await app(`INSERT INTO users (email) VALUES ('b@x'); ${sql}`)
         await expect(backend.rollback('start')).rejects.toThrow(named)
         expect(await users()).toEqual(['a@x'])
-      } finally {
-        await backend.disconnect()
-      }
+      })
     })
   }
 
@@ -61,36 +56,26 @@ describe('materialized views and enum types under the snapshot mechanism', () =>
   }
   for (const [what, sql] of Object.entries(rewrites)) {
     it(`${what} of a materialized view in a path, its rows the same: the rollback succeeds and restores the tables`, async () => {
-      const backend = postgresState({ url })
-      try {
-        await backend.connect()
+      await withSnapshot(url, async (backend) => {
         await backend.checkpoint('start')
         await app(sql)
         await app(`INSERT INTO users (email) VALUES ('b@x')`)
         await backend.rollback('start')
         expect(await users()).toEqual(['a@x'])
-      } finally {
-        await backend.disconnect()
-      }
+      })
     })
   }
 
   it('an index created on a materialized view in a path is told', async () => {
-    const backend = postgresState({ url })
-    try {
-      await backend.connect()
+    await withSnapshot(url, async (backend) => {
       await backend.checkpoint('start')
       await app('CREATE INDEX user_count_n_desc ON user_count (n DESC)')
       await expect(backend.rollback('start')).rejects.toThrow(/materialized view public\.user_count: its query or indexes changed/)
-    } finally {
-      await backend.disconnect()
-    }
+    })
   })
 
   it('a refresh on the main line, with no checkpoint open, is taken as it is', async () => {
-    const backend = postgresState({ url })
-    try {
-      await backend.connect()
+    await withSnapshot(url, async (backend) => {
       await backend.checkpoint('first')
       await backend.release('first')
       await app(`INSERT INTO users (email) VALUES ('b@x'); REFRESH MATERIALIZED VIEW user_count; ALTER TYPE mood ADD VALUE 'angry'`)
@@ -100,8 +85,6 @@ describe('materialized views and enum types under the snapshot mechanism', () =>
       expect(await users()).toEqual(['a@x', 'b@x'])
       const n = (await withPgClient(url, (c) => c.query('SELECT n FROM user_count'))).rows[0].n
       expect(n).toBe('2')
-    } finally {
-      await backend.disconnect()
-    }
+    })
   })
 })

@@ -8,8 +8,7 @@
 import { StateError } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeEach, expect, it } from 'vitest'
-import { postgresState } from '../src/index'
-import { PG, createDatabase, dropDatabase, withClient } from './helpers'
+import { PG, createDatabase, dropDatabase, withClient, withSnapshot } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = 'venomqa_pg_runtime_ddl'
@@ -73,9 +72,7 @@ describe('functions, procedures, views, privileges and comments under the snapsh
   }
   for (const [what, [sql, named]] of Object.entries(paths)) {
     it(`${what} in a path: the rollback restores the tables, then fails naming it`, async () => {
-      const backend = postgresState({ url })
-      try {
-        await backend.connect()
+      await withSnapshot(url, async (backend) => {
         await backend.checkpoint('start')
         await app(`INSERT INTO users (email) VALUES ('b@x'); ${sql}`)
         const err = await backend.rollback('start').catch((e: unknown) => e)
@@ -83,28 +80,20 @@ describe('functions, procedures, views, privileges and comments under the snapsh
         expect((err as Error).message).toMatch(named)
         // The table's rows are back all the same: privileges or a comment do not keep its rows from fitting.
         expect(await emails()).toEqual(['a@x'])
-      } finally {
-        await backend.disconnect()
-      }
+      })
     })
   }
 
   it('a checkpoint under an open one, after a path created a function, is refused naming it', async () => {
-    const backend = postgresState({ url })
-    try {
-      await backend.connect()
+    await withSnapshot(url, async (backend) => {
       await backend.checkpoint('outer')
       await app(`CREATE FUNCTION add_one(i int) RETURNS int LANGUAGE sql AS 'SELECT i + 1'`)
       await expect(backend.checkpoint('inner')).rejects.toThrow(/checkpoint "inner": .*changed under checkpoint "outer": function public\.add_one\(i integer\) was created/)
-    } finally {
-      await backend.disconnect()
-    }
+    })
   })
 
   it('on the main line, with no checkpoint open, new functions, views and grants are taken as they are', async () => {
-    const backend = postgresState({ url })
-    try {
-      await backend.connect()
+    await withSnapshot(url, async (backend) => {
       await backend.checkpoint('first')
       await backend.release('first')
       await app(`CREATE FUNCTION add_one(i int) RETURNS int LANGUAGE sql AS 'SELECT i + 1';
@@ -113,8 +102,6 @@ describe('functions, procedures, views, privileges and comments under the snapsh
       await app(`INSERT INTO users (email) VALUES ('c@x')`)
       await backend.rollback('second')
       expect(await emails()).toEqual(['a@x'])
-    } finally {
-      await backend.disconnect()
-    }
+    })
   })
 })

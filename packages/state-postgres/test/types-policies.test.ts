@@ -10,7 +10,7 @@ import { StateError } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeEach, expect, it } from 'vitest'
 import { postgresState } from '../src/index'
-import { PG, createDatabase, dropDatabase, withClient } from './helpers'
+import { PG, createDatabase, dropDatabase, withClient, withSnapshot } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = 'venomqa_pg_types_policies'
@@ -74,9 +74,7 @@ describe('types, domains, row-level security, policies, rules and owners under t
   }
   for (const [what, [sql, named]] of Object.entries(paths)) {
     it(`${what} in a path: the rollback restores the tables, then fails naming it`, async () => {
-      const backend = postgresState({ url })
-      try {
-        await backend.connect()
+      await withSnapshot(url, async (backend) => {
         await backend.checkpoint('start')
         await app(`INSERT INTO users (email) VALUES ('b@x'); INSERT INTO audit (event) VALUES ('e'); ${sql}`)
         const err = await backend.rollback('start').catch((e: unknown) => e)
@@ -84,36 +82,26 @@ describe('types, domains, row-level security, policies, rules and owners under t
         expect((err as Error).message).toMatch(named)
         // The table's rows are back all the same: a type, an owner, a policy or a rule does not keep them from fitting.
         expect(await emails()).toEqual(['a@x'])
-      } finally {
-        await backend.disconnect()
-      }
+      })
     })
   }
 
   it('DROP DOMAIN of a domain the schema had: the rollback fails naming it', async () => {
     await app('CREATE DOMAIN spare AS int')
-    const backend = postgresState({ url })
-    try {
-      await backend.connect()
+    await withSnapshot(url, async (backend) => {
       await backend.checkpoint('start')
       await app('DROP DOMAIN spare')
       await expect(backend.rollback('start')).rejects.toThrow(/domain public\.spare was dropped or renamed/)
-    } finally {
-      await backend.disconnect()
-    }
+    })
   })
 
   it('a domain created and dropped again in one path leaves nothing behind: the rollback passes', async () => {
-    const backend = postgresState({ url })
-    try {
-      await backend.connect()
+    await withSnapshot(url, async (backend) => {
       await backend.checkpoint('start')
       await app(`INSERT INTO users (email) VALUES ('b@x'); CREATE DOMAIN spare AS int; DROP DOMAIN spare`)
       await backend.rollback('start')
       expect(await emails()).toEqual(['a@x'])
-    } finally {
-      await backend.disconnect()
-    }
+    })
   })
 
   it('a policy on an excluded table is no change: the rollback passes, and one on a tracked table after it is still told', async () => {
@@ -133,21 +121,15 @@ describe('types, domains, row-level security, policies, rules and owners under t
   })
 
   it('a checkpoint under an open one, after a path created a domain, is refused naming it', async () => {
-    const backend = postgresState({ url })
-    try {
-      await backend.connect()
+    await withSnapshot(url, async (backend) => {
       await backend.checkpoint('outer')
       await app('CREATE DOMAIN short_text AS text')
       await expect(backend.checkpoint('inner')).rejects.toThrow(/checkpoint "inner": .*changed under checkpoint "outer": domain public\.short_text was created/)
-    } finally {
-      await backend.disconnect()
-    }
+    })
   })
 
   it('on the main line, with no checkpoint open, new types, policies, rules and owners are taken as they are', async () => {
-    const backend = postgresState({ url })
-    try {
-      await backend.connect()
+    await withSnapshot(url, async (backend) => {
       await backend.checkpoint('first')
       await backend.release('first')
       await app(`CREATE TYPE pair AS (a int, b int); ALTER DOMAIN positive ADD CONSTRAINT small CHECK (VALUE < 100);
@@ -162,8 +144,6 @@ describe('types, domains, row-level security, policies, rules and owners under t
       const err = await backend.rollback('second').catch((e: unknown) => e)
       expect((err as Error).message).toMatch(/changed under checkpoint "second": table public\.audit: its policies changed \([^)]*\); domain public\.later was created\. /)
       expect((err as Error).message).not.toMatch(/pair|positive|users/)
-    } finally {
-      await backend.disconnect()
-    }
+    })
   })
 })
