@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startNodeProcess } from '@venomqa/test-utils'
+import { afterAll, beforeEach } from 'vitest'
 import { PG_ADMIN_URL, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
 import { type PostgresSnapshotBackend, postgresState } from '../src/index'
 
@@ -124,5 +125,23 @@ export async function withSnapshot<T>(url: string, use: (backend: PostgresSnapsh
     return await use(backend)
   } finally {
     await backend.disconnect()
+  }
+}
+
+/**
+ * A database `name` made from `schema` anew before each test of the calling describe block (dropped after
+ * them all), with the app's writes and the users' emails: what the schema-check tests share.
+ */
+export function freshDatabaseEachTest(name: string, schema: string) {
+  let url = ''
+  beforeEach(async () => {
+    await dropDatabase(name)
+    url = await createDatabase(name, schema)
+  })
+  afterAll(() => dropDatabase(name))
+  return {
+    url: () => url,
+    app: (sql: string) => withPgClient(url, (c) => c.query(sql)),
+    emails: async () => (await withPgClient(url, (c) => c.query('SELECT email FROM users ORDER BY id'))).rows.map((r) => r.email as string),
   }
 }

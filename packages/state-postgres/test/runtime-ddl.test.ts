@@ -7,8 +7,8 @@
  */
 import { StateError } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
-import { afterAll, beforeEach, expect, it } from 'vitest'
-import { PG, createDatabase, dropDatabase, withClient, withSnapshot } from './helpers'
+import { expect, it } from 'vitest'
+import { PG, freshDatabaseEachTest, withSnapshot } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = 'venomqa_pg_runtime_ddl'
@@ -22,15 +22,7 @@ CREATE VIEW user_emails AS SELECT email FROM users;
 `
 
 describe('functions, procedures, views, privileges and comments under the snapshot mechanism', () => {
-  let url: string
-  const app = (sql: string) => withClient(url, (c) => c.query(sql))
-  const emails = async () => (await withClient(url, (c) => c.query('SELECT email FROM users ORDER BY id'))).rows.map((r) => r.email)
-
-  beforeEach(async () => {
-    await dropDatabase(DB)
-    url = await createDatabase(DB, SCHEMA)
-  })
-  afterAll(() => dropDatabase(DB))
+  const { url, app, emails } = freshDatabaseEachTest(DB, SCHEMA)
 
   const paths: Record<string, [sql: string, named: RegExp]> = {
     'CREATE FUNCTION': [
@@ -72,7 +64,7 @@ describe('functions, procedures, views, privileges and comments under the snapsh
   }
   for (const [what, [sql, named]] of Object.entries(paths)) {
     it(`${what} in a path: the rollback restores the tables, then fails naming it`, async () => {
-      await withSnapshot(url, async (backend) => {
+      await withSnapshot(url(), async (backend) => {
         await backend.checkpoint('start')
         await app(`INSERT INTO users (email) VALUES ('b@x'); ${sql}`)
         const err = await backend.rollback('start').catch((e: unknown) => e)
@@ -85,7 +77,7 @@ describe('functions, procedures, views, privileges and comments under the snapsh
   }
 
   it('a checkpoint under an open one, after a path created a function, is refused naming it', async () => {
-    await withSnapshot(url, async (backend) => {
+    await withSnapshot(url(), async (backend) => {
       await backend.checkpoint('outer')
       await app(`CREATE FUNCTION add_one(i int) RETURNS int LANGUAGE sql AS 'SELECT i + 1'`)
       await expect(backend.checkpoint('inner')).rejects.toThrow(/checkpoint "inner": .*changed under checkpoint "outer": function public\.add_one\(i integer\) was created/)
@@ -93,7 +85,7 @@ describe('functions, procedures, views, privileges and comments under the snapsh
   })
 
   it('on the main line, with no checkpoint open, new functions, views and grants are taken as they are', async () => {
-    await withSnapshot(url, async (backend) => {
+    await withSnapshot(url(), async (backend) => {
       await backend.checkpoint('first')
       await backend.release('first')
       await app(`CREATE FUNCTION add_one(i int) RETURNS int LANGUAGE sql AS 'SELECT i + 1';

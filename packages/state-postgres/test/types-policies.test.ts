@@ -8,9 +8,9 @@
  */
 import { StateError } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
-import { afterAll, beforeEach, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { postgresState } from '../src/index'
-import { PG, createDatabase, dropDatabase, withClient, withSnapshot } from './helpers'
+import { PG, freshDatabaseEachTest, withSnapshot } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = 'venomqa_pg_types_policies'
@@ -28,15 +28,7 @@ INSERT INTO users (email) VALUES ('a@x');
 `
 
 describe('types, domains, row-level security, policies, rules and owners under the snapshot mechanism', () => {
-  let url: string
-  const app = (sql: string) => withClient(url, (c) => c.query(sql))
-  const emails = async () => (await withClient(url, (c) => c.query('SELECT email FROM users ORDER BY id'))).rows.map((r) => r.email)
-
-  beforeEach(async () => {
-    await dropDatabase(DB)
-    url = await createDatabase(DB, SCHEMA)
-  })
-  afterAll(() => dropDatabase(DB))
+  const { url, app, emails } = freshDatabaseEachTest(DB, SCHEMA)
 
   const ownerSecurity = (what: string) =>
     new RegExp(`table public\\.users: ${what}.*the owner, row-level security, policies and rules of table public\\.users stays? as the path left (it|them)`)
@@ -74,7 +66,7 @@ describe('types, domains, row-level security, policies, rules and owners under t
   }
   for (const [what, [sql, named]] of Object.entries(paths)) {
     it(`${what} in a path: the rollback restores the tables, then fails naming it`, async () => {
-      await withSnapshot(url, async (backend) => {
+      await withSnapshot(url(), async (backend) => {
         await backend.checkpoint('start')
         await app(`INSERT INTO users (email) VALUES ('b@x'); INSERT INTO audit (event) VALUES ('e'); ${sql}`)
         const err = await backend.rollback('start').catch((e: unknown) => e)
@@ -88,7 +80,7 @@ describe('types, domains, row-level security, policies, rules and owners under t
 
   it('DROP DOMAIN of a domain the schema had: the rollback fails naming it', async () => {
     await app('CREATE DOMAIN spare AS int')
-    await withSnapshot(url, async (backend) => {
+    await withSnapshot(url(), async (backend) => {
       await backend.checkpoint('start')
       await app('DROP DOMAIN spare')
       await expect(backend.rollback('start')).rejects.toThrow(/domain public\.spare was dropped or renamed/)
@@ -96,7 +88,7 @@ describe('types, domains, row-level security, policies, rules and owners under t
   })
 
   it('a domain created and dropped again in one path leaves nothing behind: the rollback passes', async () => {
-    await withSnapshot(url, async (backend) => {
+    await withSnapshot(url(), async (backend) => {
       await backend.checkpoint('start')
       await app(`INSERT INTO users (email) VALUES ('b@x'); CREATE DOMAIN spare AS int; DROP DOMAIN spare`)
       await backend.rollback('start')
@@ -105,7 +97,7 @@ describe('types, domains, row-level security, policies, rules and owners under t
   })
 
   it('a policy on an excluded table is no change: the rollback passes, and one on a tracked table after it is still told', async () => {
-    const backend = postgresState({ url, exclude: ['audit'] })
+    const backend = postgresState({ url: url(), exclude: ['audit'] })
     try {
       await backend.connect()
       await backend.checkpoint('start')
@@ -121,7 +113,7 @@ describe('types, domains, row-level security, policies, rules and owners under t
   })
 
   it('a checkpoint under an open one, after a path created a domain, is refused naming it', async () => {
-    await withSnapshot(url, async (backend) => {
+    await withSnapshot(url(), async (backend) => {
       await backend.checkpoint('outer')
       await app('CREATE DOMAIN short_text AS text')
       await expect(backend.checkpoint('inner')).rejects.toThrow(/checkpoint "inner": .*changed under checkpoint "outer": domain public\.short_text was created/)
@@ -129,7 +121,7 @@ describe('types, domains, row-level security, policies, rules and owners under t
   })
 
   it('on the main line, with no checkpoint open, new types, policies, rules and owners are taken as they are', async () => {
-    await withSnapshot(url, async (backend) => {
+    await withSnapshot(url(), async (backend) => {
       await backend.checkpoint('first')
       await backend.release('first')
       await app(`CREATE TYPE pair AS (a int, b int); ALTER DOMAIN positive ADD CONSTRAINT small CHECK (VALUE < 100);
