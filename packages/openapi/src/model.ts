@@ -87,49 +87,53 @@ async function buildModel(source: string, options: OpenApiOptions, root: string)
   const authSet = new Set(Object.values(authOps))
   const selected = selectOperations(all, options, sourceOf(doc)).filter((o) => !authSet.has(o))
   const schemas = new SchemaChecker(doc.openapi, doc)
-  compileResponseSchemas(all, schemas, sourceOf(doc))
-  compileRequestSchemas(all, schemas, sourceOf(doc))
-  refuseUnsatisfiable(all, doc, sourceOf(doc))
+  checkSchemas(all, doc, schemas, sourceOf(doc))
   return { doc, source: sourceOf(doc), all, selected, byId, authOps, bindings: new Bindings(all, doc), schemas }
 }
 
-/**
- * Every request body schema compiled too: one that is not JSON Schema (a `pattern` that is no regular
- * expression) is the document's mistake as well. Unchecked, the sampler kept a value that ignored it and
- * the exploration said nothing of the document, where the same schema in a response was exit 2.
- */
-function compileRequestSchemas(all: readonly Operation[], schemas: SchemaChecker, source: string): void {
-  for (const op of all) {
-    const schema = op.requestBody?.schema
-    if (!schema) continue
-    try {
-      schemas.validator(schema)
-    } catch (err) {
-      const pointer = `/paths/${escapePointer(op.path)}/${op.method.toLowerCase()}/requestBody/content/${escapePointer(op.requestBody!.contentType)}/schema`
-      throw new ConfigError(`${source}#${pointer}: not a valid JSON Schema: ${errorMessage(err)}`, { where: `${source}#${pointer}` })
-    }
-  }
+/** A schema of the document with its JSON pointer: a parameter's, a request body's or a response's. */
+interface SchemaPlace {
+  kind: 'parameter' | 'request body' | 'response'
+  pointer: string
+  schema: JsonSchema
+}
+
+/** Every schema an operation has, in the document's order: its parameters', its request body's, its responses'. */
+function schemaPlaces(op: Operation, doc: OpenApiDocument): SchemaPlace[] {
+  const at = `/paths/${escapePointer(op.path)}/${op.method.toLowerCase()}`
+  const places: SchemaPlace[] = []
+  for (const p of op.parameters) if (p.schema) places.push({ kind: 'parameter', pointer: parameterPointer(doc, op, p), schema: p.schema })
+  if (op.requestBody?.schema)
+    places.push({ kind: 'request body', pointer: `${at}/requestBody/content/${escapePointer(op.requestBody.contentType)}/schema`, schema: op.requestBody.schema })
+  for (const [status, spec] of Object.entries(op.responses))
+    for (const [mediaType, schema] of Object.entries(spec.content))
+      if (schema) places.push({ kind: 'response', pointer: `${at}/responses/${escapePointer(status)}/content/${escapePointer(mediaType)}/schema`, schema })
+  return places
 }
 
 /**
- * A schema no value can meet (`minimum` above `maximum`, `minLength` above `maxLength`; see findUnsatisfiable), in a
- * request body, a parameter or a response, is a ConfigError naming its place. Unchecked, every request
- * the exploration made there was one the document forbids, refused by the API, and the run passed.
+ * Every schema checked before anything runs, each mistake a ConfigError naming its place:
+ * - one that is not JSON Schema (`"type": "objekt"`, a `pattern` that is no regular expression), in a
+ *   response (not a violation of `response_schema` by the API) or a request body (unchecked, the sampler
+ *   kept a value that ignored it and the exploration said nothing of the document);
+ * - one no value can meet (`minimum` above `maximum`; see findUnsatisfiable), anywhere: unchecked, every
+ *   request the exploration made there was one the document forbids, refused by the API, and the run passed.
  */
-function refuseUnsatisfiable(all: readonly Operation[], doc: OpenApiDocument, source: string): void {
-  const refuse = (pointer: string, schema: JsonSchema | undefined) => {
-    const found = findUnsatisfiable(schema, doc)
-    if (!found) return
-    const where = `${source}#${pointer}${found.at}`
+function checkSchemas(all: readonly Operation[], doc: OpenApiDocument, schemas: SchemaChecker, source: string): void {
+  const places = all.flatMap((op) => schemaPlaces(op, doc))
+  for (const kind of ['response', 'request body'] as const)
+    for (const place of places.filter((p) => p.kind === kind)) {
+      try {
+        schemas.validator(place.schema)
+      } catch (err) {
+        throw new ConfigError(`${source}#${place.pointer}: not a valid JSON Schema: ${errorMessage(err)}`, { where: `${source}#${place.pointer}` })
+      }
+    }
+  for (const place of places) {
+    const found = findUnsatisfiable(place.schema, doc)
+    if (!found) continue
+    const where = `${source}#${place.pointer}${found.at}`
     throw new ConfigError(`${where}: no value can satisfy this schema: ${found.why}`, { where })
-  }
-  for (const op of all) {
-    const at = `/paths/${escapePointer(op.path)}`
-    const method = op.method.toLowerCase()
-    for (const p of op.parameters) refuse(parameterPointer(doc, op, p), p.schema)
-    if (op.requestBody) refuse(`${at}/${method}/requestBody/content/${escapePointer(op.requestBody.contentType)}/schema`, op.requestBody.schema)
-    for (const [status, spec] of Object.entries(op.responses))
-      for (const [mediaType, schema] of Object.entries(spec.content)) refuse(`${at}/${method}/responses/${escapePointer(status)}/content/${escapePointer(mediaType)}/schema`, schema)
   }
 }
 
@@ -154,24 +158,6 @@ function parameterPointer(doc: OpenApiDocument, op: Operation, p: Parameter): st
 function operationAt(all: readonly Operation[], name: string): Operation | undefined {
   const at = methodAndPath(name)
   return at && all.find((o) => o.method === at.method && o.path === at.path)
-}
-
-/**
- * Every response schema compiled before anything runs: one that is not JSON Schema (`"type": "objekt"`)
- * is the document's mistake, told here with its place, not a violation of `response_schema` by the API.
- */
-function compileResponseSchemas(all: readonly Operation[], schemas: SchemaChecker, source: string): void {
-  for (const op of all)
-    for (const [status, spec] of Object.entries(op.responses))
-      for (const [mediaType, schema] of Object.entries(spec.content)) {
-        if (!schema) continue
-        try {
-          schemas.validator(schema)
-        } catch (err) {
-          const pointer = `/paths/${escapePointer(op.path)}/${op.method.toLowerCase()}/responses/${escapePointer(status)}/content/${escapePointer(mediaType)}/schema`
-          throw new ConfigError(`${source}#${pointer}: not a valid JSON Schema: ${errorMessage(err)}`, { where: `${source}#${pointer}` })
-        }
-      }
 }
 
 function authOperations(auth: OpenApiAuth | undefined): Record<string, string> {
