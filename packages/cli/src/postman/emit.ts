@@ -587,8 +587,9 @@ class JourneyWriter {
       const whole = /^@@vqraw(\d+)@@$/.exec(s)
       return marked(whole ? this.jsonValueRead(names[Number(whole[1])]!) : this.template(restore(s), 'body', key === undefined ? undefined : this.secretField(key)))
     }
-    // A key with a `{{var}}`, in quotes or not (`{ {{k}}: 1 }`), is computed from the variable's text
-    // (`[`${...}`]: 1`); any other is written as it is.
+    // A key that is a `{{var}}` outside quotes (`{ {{k}}: 1 }`) is the key its text makes (jsonKeyRead);
+    // another with a `{{var}}` in it is computed from the variable's text (`[`${...}`]: 1`); any other is
+    // written as it is.
     const keyCode = (k: string) => {
       const whole = /^@@vqraw(\d+)@@$/.exec(k)
       if (whole) {
