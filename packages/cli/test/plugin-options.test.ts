@@ -195,7 +195,6 @@ export default {
   },
 }
 `,
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own variable, read by venomqa
       'venomqa.yaml': 'plugins:\n  - [count, { times: "${TIMES}" }]\n',
     }
     const p = await project(counter)

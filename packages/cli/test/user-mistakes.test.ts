@@ -264,7 +264,6 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
 
   it('a password in a URL written slightly wrong (`http//`, no scheme) is masked in the message that refuses it', async () => {
     const p = await project({
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax
       'venomqa.yaml': "baseUrl: ${API_URL}\nplugins:\n  - ['@venomqa/state-postgres', { url: '${DATABASE_URL}' }]\n",
     })
     for (const name of ['state-postgres', 'state-mysql', 'adapter-redis']) symlinkSync(path.join(REPO_ROOT, 'packages', name), path.join(p.dir, 'node_modules/@venomqa', name), 'dir')
@@ -286,7 +285,6 @@ export default journey('elsewhere', { baseUrl: 'http://127.0.0.1:1/#top', steps:
 
   it('a database URL whose password holds an unencoded "#" or "/" is refused at plugins[N].url, saying to percent-encode it, no piece of it shown', async () => {
     const p = await project({
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax
       'venomqa.yaml': "baseUrl: ${APP_URL}\nplugins:\n  - ['@venomqa/state-postgres', { url: '${DATABASE_URL}' }]\n",
     })
     for (const name of ['state-postgres', 'state-mysql', 'pg-proxy']) symlinkSync(path.join(REPO_ROOT, 'packages', name), path.join(p.dir, 'node_modules/@venomqa', name), 'dir')

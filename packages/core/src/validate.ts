@@ -211,7 +211,7 @@ function walk(j: Journey, nodes: readonly JourneyNode[], visible: string[], all:
           throw new DefinitionError(j.name, 'a branch needs at least one path', label)
         const pathNames = new Set<string>()
         for (const p of node.paths) {
-          if (!p || p.kind !== 'path') throw new DefinitionError(j.name, 'every item of a branch must be a path()', label)
+          if (p?.kind !== 'path') throw new DefinitionError(j.name, 'every item of a branch must be a path()', label)
           if (typeof p.name !== 'string' || !p.name.trim()) throw new DefinitionError(j.name, 'a path needs a name', label)
           if (pathNames.has(p.name)) throw new DefinitionError(j.name, `duplicate path "${p.name}" in the branch`, label)
           pathNames.add(p.name)

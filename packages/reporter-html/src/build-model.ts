@@ -249,7 +249,7 @@ class ModelBuilder {
 
   /** Every exchange but the one already shown as the step's request and response. */
   private earlierExchanges(s: StepResult, withCurl: boolean): PageExchange[] {
-    const all = list(s.exchanges).filter((x) => x && x.request)
+    const all = list(s.exchanges).filter((x) => x?.request)
     if (all.length === 0) return []
     const last = all[all.length - 1]!
     const lastIsShown = !!s.request && sameExchange(last, s.request, s.response)

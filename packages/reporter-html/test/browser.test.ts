@@ -95,7 +95,7 @@ describeBrowser('HTML report in headless Chromium', () => {
       await failed.locator('details.io > summary').click()
       await responseBody.waitFor({ state: 'visible' })
       expect(await responseBody.textContent()).toContain('"error": "already_refunded"') // pretty-printed JSON
-      const detailText = await failed.locator('details.io').innerText()
+      const detailText = await failed.locator('details.io').textContent()
       expect(detailText).toContain('[REDACTED]')
       expect(detailText).not.toContain('hunter2')
       expect(detailText).not.toContain('abc.def.ghi')

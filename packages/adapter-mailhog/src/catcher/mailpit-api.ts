@@ -236,7 +236,7 @@ function matchesTerm(m: StoredMessage, t: Term): boolean {
     case 'tag':
       return false
     case 'is':
-      return t.value === 'read' ? m.read : t.value === 'unread' ? !m.read : t.value === 'tagged' ? false : true
+      return t.value === 'read' ? m.read : t.value === 'unread' ? !m.read : t.value !== 'tagged'
     case 'has':
       return t.value.startsWith('attachment') ? s.Attachments > 0 : true
     case 'before':

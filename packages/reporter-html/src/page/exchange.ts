@@ -18,7 +18,7 @@ function bodyView(body: PageBody | undefined): Child {
 }
 
 function headersTable(report: Report, ids: number[] | undefined): HTMLTableElement | null {
-  if (!ids || !ids.length) return null
+  if (!ids?.length) return null
   const table = el('table')
   for (const [name, value] of report.headers(ids)) table.appendChild(el('tr', null, [el('td', null, name), el('td', null, value)]))
   return table

@@ -177,7 +177,7 @@ export class MemoryQueue implements QueuePort {
   /** Put a failed job back in the queue for one more attempt. False unless it had failed. */
   async retry(id: string, queue?: string): Promise<boolean> {
     const job = this.#find(id, queue)
-    if (!job || job.status !== 'failed') return false
+    if (job?.status !== 'failed') return false
     job.status = 'waiting'
     job.maxAttempts = job.attempts + 1
     job.error = undefined

@@ -211,7 +211,10 @@ describe('the console with workers on a TTY (a fake one: a stream with isTTY and
 
   it('off a terminal, the lines of paths run at once name their path: they interleave, and indentation alone did not tell whose they were', async () => {
     let written = ''
-    const log = new Writable({ write: (chunk, _enc, done) => void ((written += chunk.toString()), done()) })
+    const log = new Writable({ write: (chunk, _enc, done) => {
+      written += chunk.toString()
+      done()
+    } })
     const meet = meeting(2)
     const waits = (name: string) => path(name, [step('wait', () => meet()), step('after', () => {})])
     const runner = createRunner({ parallelPaths: 2, reporters: [] })

@@ -136,7 +136,10 @@ describe('writeReports', () => {
 
   it('redacts once for every reporter; the console, which masks what it prints, gets the run as it is', async () => {
     const seen: RunResult[] = []
-    const capture = (name: string): Reporter => ({ name, render: (run) => (seen.push(run), '') })
+    const capture = (name: string): Reporter => ({ name, render: (run) => {
+      seen.push(run)
+      return ''
+    } })
     const out = sink()
     const console = createConsoleReporter({ stream: out.stream, color: false })
     const run = sampleRun()
@@ -148,7 +151,10 @@ describe('writeReports', () => {
     expect(out.text()).toContain('Result:')
     expect(leakedSecrets(out.text())).toEqual([])
     // A reporter made by a plugin cannot claim to redact itself: it has no way to set the mark.
-    const plugin: Reporter = { ...console, name: 'copy-of-console', render: (r) => (seen.push(r), '') }
+    const plugin: Reporter = { ...console, name: 'copy-of-console', render: (r) => {
+      seen.push(r)
+      return ''
+    } }
     await writeReports(run, [plugin], { cwd: dir })
     expect(seen[2]).not.toBe(run)
   })
