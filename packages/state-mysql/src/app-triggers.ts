@@ -35,6 +35,11 @@ export interface AppTrigger {
   charset: string
   collation: string
   body: string
+  /**
+   * The statement as the server keeps it (SHOW CREATE TRIGGER's `SQL Original Statement`): the app's own
+   * spelling, which a schema dump prints. Absent in what an older run saved.
+   */
+  statement?: string
 }
 
 /** The private name of a trigger's guarded copy. */
@@ -62,11 +67,17 @@ async function readTriggers(conn: Connection, database: string): Promise<AppTrig
   }))
 }
 
-/** The app's triggers on `tables`, in the order they fire. */
+/** The app's triggers on `tables`, in the order they fire, each with its statement as the server keeps it. */
 export async function readAppTriggers(conn: Connection, database: string, tables: readonly string[]): Promise<AppTrigger[]> {
   if (!tables.length) return []
   const wanted = new Set(tables)
-  return (await readTriggers(conn, database)).filter((t) => wanted.has(t.table) && !isPrivateName(t.name))
+  const triggers = (await readTriggers(conn, database)).filter((t) => wanted.has(t.table) && !isPrivateName(t.name))
+  for (const t of triggers) {
+    const [rows] = await conn.query<RowDataPacket[]>(`SHOW CREATE TRIGGER ${ident(database)}.${ident(t.name)}`)
+    const statement = rows[0]?.['SQL Original Statement']
+    if (typeof statement === 'string') t.statement = statement
+  }
+  return triggers
 }
 
 /**
@@ -116,6 +127,23 @@ export function definerSql(definer: string): string {
  */
 function createTrigger(t: AppTrigger, name: string, order: string, body: string): string {
   return `CREATE DEFINER=${definerSql(t.definer)} TRIGGER ${ident(name)} ${t.timing} ${t.event} ON ${ident(t.table)} FOR EACH ROW ${order}\n${body}`
+}
+
+/**
+ * The original's own statement with `order` put in before its body, or undefined when the saved statement
+ * does not end in the body (or none was saved). Re-created from information_schema's parts instead, the
+ * trigger does the same but reads differently in SHOW CREATE TRIGGER (quoted names, upper-case keywords),
+ * so a schema dump taken after a run (mysqldump, Rails' structure.sql) would show a change nobody made.
+ * MariaDB only: it keeps the statement without its FOLLOWS or PRECEDES clause, so the text it keeps is the
+ * original's again. The clause goes in with no space after it (`order` ends in a quoted name, which needs
+ * none): MariaDB cuts the clause out but keeps a space written after it. MySQL's handling of the clause in
+ * the kept text is not known here (only MariaDB runs in the tests), so MySQL gets the parts as before.
+ */
+function asWritten(t: AppTrigger, order: string): string | undefined {
+  const { statement, body } = t
+  if (!statement?.endsWith(body)) return undefined
+  const head = statement.slice(0, statement.length - body.length)
+  return /\s$/.test(head) ? `${head}${order}${body}` : undefined
 }
 
 /** The copy's body: the original's, skipped in the sessions that restore or copy rows. */
@@ -169,11 +197,13 @@ export async function putBackAppTriggers(conn: Connection, database: string): Pr
   if (!saved) return
   const [present] = await conn.query<RowDataPacket[]>('SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [database])
   const exists = new Set(present.map((r) => String(r.n)))
+  const [[server]] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v')
+  const mariadb = /mariadb/i.test(String(server?.v))
   for (const t of saved) {
     const copy = copyName(t.name)
     if (!exists.has(copy)) continue
     if (exists.has(t.name)) await conn.query(`DROP TRIGGER IF EXISTS ${ident(copy)}`)
-    else await swap(conn, t, createTrigger(t, t.name, `PRECEDES ${ident(copy)}`, t.body), copy)
+    else await swap(conn, t, (mariadb && asWritten(t, `PRECEDES ${ident(copy)}`)) || createTrigger(t, t.name, `PRECEDES ${ident(copy)}`, t.body), copy)
   }
   await conn.query(`DROP TABLE ${ident(SAVED_TRIGGERS)}`)
 }

@@ -12,18 +12,23 @@ const describe = await describeWithService('MariaDB', HOST, PORT)
 
 /**
  * An app whose own triggers write: a BEFORE INSERT that rewrites a value, audit triggers (one ending in a
- * comment, one a block with a DECLARE), and two AFTER INSERT triggers whose order matters.
+ * comment, one a block with a DECLARE), and two AFTER INSERT triggers whose order matters. Spelled as apps
+ * spell them (lower case, a quoted name, the order clause on a line of its own): a schema dump prints that
+ * spelling, so it must come back too.
  */
 const SCHEMA = [
   'CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, title VARCHAR(100) NOT NULL)',
   'CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(100) NOT NULL)',
-  "CREATE TRIGGER items_mark BEFORE INSERT ON items FOR EACH ROW SET NEW.title = CONCAT(NEW.title, '!')",
+  "create trigger items_mark before insert on items for each row SET NEW.title = CONCAT(NEW.title, '!')",
   "CREATE TRIGGER items_added AFTER INSERT ON items FOR EACH ROW INSERT INTO audit (what) VALUES (CONCAT('+', NEW.id)) -- who added what",
-  "CREATE TRIGGER items_added_then AFTER INSERT ON items FOR EACH ROW FOLLOWS items_added INSERT INTO audit (what) VALUES (CONCAT('then ', NEW.id))",
+  "CREATE TRIGGER `items_added_then`  AFTER INSERT ON items FOR EACH ROW\n  FOLLOWS items_added\n  INSERT INTO audit (what) VALUES (CONCAT('then ', NEW.id))",
   "CREATE TRIGGER items_removed AFTER DELETE ON items FOR EACH ROW BEGIN DECLARE gone INT DEFAULT OLD.id; INSERT INTO audit (what) VALUES (CONCAT('-', gone)); END",
 ]
 
-/** The app's triggers as the server describes them, in firing order: what must come back unchanged. */
+/**
+ * The app's triggers as the server describes them, in firing order, with the statement SHOW CREATE TRIGGER
+ * prints (what mysqldump writes): what must come back unchanged.
+ */
 async function appTriggers(database: string): Promise<Record<string, unknown>[]> {
   const conn = await admin()
   try {
@@ -33,7 +38,12 @@ async function appTriggers(database: string): Promise<Record<string, unknown>[]>
         FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER`,
       [database],
     )
-    return rows.map((r) => ({ ...r }))
+    const described = []
+    for (const r of rows) {
+      const [shown] = await conn.query<RowDataPacket[]>(`SHOW CREATE TRIGGER \`${database}\`.\`${r.TRIGGER_NAME}\``)
+      described.push({ ...r, statement: shown[0]!['SQL Original Statement'] })
+    }
+    return described
   } finally {
     await conn.end()
   }
