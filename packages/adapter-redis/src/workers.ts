@@ -1,7 +1,8 @@
 import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup, errorMessage, leftBehindBy, workerSetupMade } from '@venomqa/core'
-import type { Redis } from 'ioredis'
+import { type Redis, ReplyError } from 'ioredis'
 import { RedisCache } from './cache'
 import { DB_PATH_EXPECTED, DEFAULT_REDIS_URL, type OwnedClient, chunks, closeClient, dbFromPath, openClient, prefixPattern, requireDb, sameDb, scanScope } from './connection'
+import { GuardedRedisState, RefusalWatch, createGuardUser, deleteGuardUser, guardUserOf, urlWithUser } from './guard'
 import { BullQueue } from './queue'
 import { type DumpedKey, dumpBatch, restoreBatch, restoreBatches, restoreOpOf } from './scripts'
 import { RedisState } from './state'
@@ -32,6 +33,13 @@ export interface RedisWorkersOptions {
   startApp?(index: number, redisUrl: string, resources: WorkerAppResources<RedisWorkerResources>): Promise<WorkerApp>
   /** The environment variable that carries the worker's Redis URL to its app (`resources.env`). Default REDIS_URL. */
   env?: string
+  /**
+   * With `keyPrefix`: the app of each worker connects as a Redis user of its own (in `redisUrl`), which may
+   * read any key but write only under its prefix, so that a write elsewhere (the main line's keys, another
+   * worker's) is refused and fails the worker's next checkpoint, rollback or release, naming the key.
+   * Default true; needs Redis 7 and a connection allowed ACL SETUSER. `false` goes without.
+   */
+  guardWrites?: boolean
 }
 
 const PART = 'redisWorkers'
@@ -71,6 +79,14 @@ export function redisWorkers(options: RedisWorkersOptions) {
     })
   for (const key of ['db', 'keyPrefix', 'startApp'] as const)
     if (o[key] !== undefined && typeof o[key] !== 'function') throw new ConfigError(`${PART}: \`${key}\` must be a function of the worker's index`, { where: key })
+  if (o.guardWrites !== undefined && typeof o.guardWrites !== 'boolean')
+    throw new ConfigError(`${PART}: \`guardWrites\` must be true or false, got ${JSON.stringify(o.guardWrites)}`, { where: 'guardWrites' })
+  if (o.guardWrites && !o.keyPrefix)
+    throw new ConfigError(`${PART}: \`guardWrites\` keeps the app of each worker to its key prefix, and needs \`keyPrefix\`; a DB per worker has keys of its own already`, {
+      where: 'guardWrites',
+    })
+  /** Each worker's app gets a Redis user that may write only under its key prefix (see guard.ts). */
+  const guarded = Boolean(o.keyPrefix) && o.guardWrites !== false
   const url = o.url ?? DEFAULT_REDIS_URL
   const mainDb = dbOf(url)
   const workers = new Map<number, Worker>()
@@ -155,6 +171,11 @@ export function redisWorkers(options: RedisWorkersOptions) {
       const keysLeft = keysLeftOf(url, db, scope, prefixes.length ? markerOf(worker) : undefined)
       /** Set once this worker writes to its place: from then on, a run quit at once names its keys. */
       let removed: (() => void) | undefined
+      const user = guarded ? guardUserOf(server, db, keyPrefix, index) : undefined
+      const userLeft = user ? userLeftOf(url, user) : undefined
+      /** Set once its app's Redis user is made: from then on, a run quit at once names it. */
+      let userRemoved: (() => void) | undefined
+      let guard: { password: string; watch: RefusalWatch } | undefined
       // The run's ports on the main DB get a twin on the worker's; ports elsewhere stay shared.
       const ports: Record<string, unknown> = {}
       try {
@@ -164,6 +185,14 @@ export function redisWorkers(options: RedisWorkersOptions) {
         await refuseForeignKeys(worker, scope, index)
         removed = workerSetupMade(keysLeft)
         await takePlace(worker, scope, index)
+        if (user) {
+          const password = await guardCall(index, keyPrefix, () => createGuardUser(worker.mine.redis, user, keyPrefix))
+          userRemoved = workerSetupMade(userLeft!)
+          // Refusals an earlier run's worker of this place left in the ACL LOG are not this run's.
+          const watch = new RefusalWatch(user)
+          await guardCall(index, keyPrefix, () => watch.unreported(worker.mine.redis))
+          guard = { password, watch }
+        }
         signal?.throwIfAborted()
         for (const [name, port] of main.ports)
           if ((port instanceof RedisCache || port instanceof BullQueue) && (await sameDb(port.redis, worker.main.redis))) ports[name] = port.twin(connection, keyPrefix)
@@ -172,7 +201,8 @@ export function redisWorkers(options: RedisWorkersOptions) {
         // Undone here: composeWorkers undoes only the parts whose prepare returned. Keys that cannot be
         // deleted would outlive the run unseen: the error says so, with the command that deletes them.
         await Promise.allSettled(Object.values(ports).map((p) => (p as RedisCache | BullQueue).close()))
-        const left = removed
+        const userLeftMessage = userRemoved ? await removeUser(`${PART}: `) : undefined
+        const keysLeftMessage = removed
           ? await removeWorkerKeys(worker, scope).then(
               () => void removed?.(),
               (removeErr: unknown) => `${PART}: deleting worker ${index}'s keys failed (${errorMessage(removeErr)}); they are left behind: ${keysLeft.remove}`,
@@ -184,29 +214,43 @@ export function redisWorkers(options: RedisWorkersOptions) {
           err instanceof ConfigError || (signal?.aborted && err === signal.reason)
             ? err
             : new StateError(`redis:w${index}`, `cannot use Redis DB ${db} at ${worker.mine.where}: ${errorMessage(err)}`, { cause: err })
-        throw left ? leftBehindBy(out, [left]) : out
+        const left = [keysLeftMessage, userLeftMessage].filter((m): m is string => m !== undefined)
+        throw left.length ? leftBehindBy(out, left) : out
+      }
+      /** Delete the app's Redis user (which ends the app's connections): undefined when done, else what is left behind. */
+      async function removeUser(from = ''): Promise<string | undefined> {
+        try {
+          await deleteGuardUser(worker.mine.redis, user!)
+          userRemoved?.()
+          return undefined
+        } catch (err) {
+          return `${from}deleting worker ${index}'s Redis user failed (${errorMessage(err)}); it is left behind: ${userLeft!.remove}`
+        }
       }
       workers.set(index, worker)
-      const redisUrl = withDb(url, db)
+      const redisUrl = guard ? urlWithUser(withDb(url, db), user!, guard.password) : withDb(url, db)
+      const stateOptions = { ...connection, name: `redis:w${index}`, ...(o.wholeDb ? { wholeDb: true } : { prefix: prefixes.map((p) => keyPrefix + p) }) }
       return {
         resources: { redisUrl, redisKeyPrefix: keyPrefix },
         env: { [o.env ?? 'REDIS_URL']: redisUrl },
-        stateBackends: [
-          new RedisState({ ...connection, name: `redis:w${index}`, ...(o.wholeDb ? { wholeDb: true } : { prefix: prefixes.map((p) => keyPrefix + p) }) }),
-        ],
+        stateBackends: [guard ? new GuardedRedisState(stateOptions, { index, keyPrefix, watch: guard.watch }) : new RedisState(stateOptions)],
         ports,
         close: async () => {
           workers.delete(index)
           await Promise.allSettled(Object.values(ports).map((p) => (p as RedisCache | BullQueue).close()))
+          const left: string[] = []
           try {
-            await removeWorkerKeys(worker, scope)
-            removed?.()
-          } catch (err) {
-            throw new Error(`deleting worker ${index}'s keys failed (${errorMessage(err)}); they are left behind: ${keysLeft.remove}`, { cause: err })
+            await removeWorkerKeys(worker, scope).then(
+              () => removed?.(),
+              (err: unknown) => left.push(`deleting worker ${index}'s keys failed (${errorMessage(err)}); they are left behind: ${keysLeft.remove}`),
+            )
+            const userLeftMessage = userRemoved ? await removeUser() : undefined
+            if (userLeftMessage) left.push(userLeftMessage)
           } finally {
             release()
             await Promise.all([closeClient(worker.main), closeClient(worker.mine)])
           }
+          if (left.length) throw new Error(left.join('; '))
         },
       }
     },
@@ -306,19 +350,47 @@ async function removeWorkerKeys(worker: Worker, patterns: (string | undefined)[]
  * redis-cli's default), with the redis-cli command that deletes them, which holds no password.
  */
 function keysLeftOf(url: string, db: number, patterns: (string | undefined)[], marker: Buffer | undefined) {
+  const { cli, server } = redisCliOf(url)
+  const shown = patterns.map((p) => p ?? '*')
+  const commands = shown.map((p) => `${cli} -n ${db} EVAL ${shellQuoted(DELETE_MATCHING)} 0 ${shellQuoted(p)}`)
+  if (marker) commands.push(`${cli} -n ${db} del ${shellQuoted(marker.toString())}`)
+  return {
+    kind: 'Redis keys',
+    name: shown.join(', '),
+    where: `DB ${db}${server ? ` at ${server}` : ''}`,
+    remove: commands.join('; '),
+  }
+}
+
+/** A worker's Redis user as a run quit at once names it (see guard.ts), with the redis-cli command that deletes it. */
+function userLeftOf(url: string, user: string) {
+  const { cli, server } = redisCliOf(url)
+  return { kind: 'Redis user', name: user, ...(server ? { where: `at ${server}` } : {}), remove: `${cli} ACL DELUSER ${shellQuoted(user)}` }
+}
+
+/** The redis-cli command for the server of `url`, with no password, and the server when it is not redis-cli's default. */
+function redisCliOf(url: string): { cli: string; server?: string } {
   const u = new URL(url)
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1')
   const port = u.port || '6379'
   const defaultServer = /^(127\.0\.0\.1|localhost)$/i.test(host) && port === '6379'
-  const cli = `redis-cli${defaultServer ? '' : ` -h ${shellQuoted(host)} -p ${port}`}${u.protocol === 'rediss:' ? ' --tls' : ''} -n ${db}`
-  const shown = patterns.map((p) => p ?? '*')
-  const commands = shown.map((p) => `${cli} EVAL ${shellQuoted(DELETE_MATCHING)} 0 ${shellQuoted(p)}`)
-  if (marker) commands.push(`${cli} del ${shellQuoted(marker.toString())}`)
-  return {
-    kind: 'Redis keys',
-    name: shown.join(', '),
-    where: `DB ${db}${defaultServer ? '' : ` at ${host.includes(':') ? `[${host}]` : host}:${port}`}`,
-    remove: commands.join('; '),
+  const cli = `redis-cli${defaultServer ? '' : ` -h ${shellQuoted(host)} -p ${port}`}${u.protocol === 'rediss:' ? ' --tls' : ''}`
+  return defaultServer ? { cli } : { cli, server: `${host.includes(':') ? `[${host}]` : host}:${port}` }
+}
+
+/**
+ * Make or read what keeps worker `index`'s app to its key prefix (see guard.ts): a server that refuses (no
+ * ACL before Redis 6, no key permissions before 7, a user not allowed ACL) is a ConfigError saying how to go without.
+ */
+async function guardCall<T>(index: number, keyPrefix: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (err) {
+    if (!(err instanceof ReplyError)) throw err
+    throw new ConfigError(
+      `${PART}: cannot make the Redis user that lets worker ${index}'s app write only under its key prefix "${keyPrefix}" (${errorMessage(err)}): that needs Redis 7 or later, and a connection allowed ACL SETUSER, ACL DELUSER and ACL LOG. Give \`guardWrites: false\` to go without; a write of the app outside its key prefix then goes unseen`,
+      { where: 'guardWrites' },
+    )
   }
 }
 

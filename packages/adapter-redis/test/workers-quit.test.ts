@@ -2,7 +2,8 @@
  * redisWorkers and a run that stops early. A run quit at once (a second Ctrl-C) has no time to delete the
  * keys a worker wrote under its key prefix: from when the worker writes its place until its keys are deleted,
  * they are on record (madeByWorkerSetups, which the CLI's quit message lists) with a redis-cli command that
- * deletes them, and no password. A create the run gives up (its signal aborts) stops and deletes what it wrote.
+ * deletes them, and no password; so is the Redis user its app connects as, with the command that deletes it.
+ * A create the run gives up (its signal aborts) stops and deletes what it wrote.
  * Redis DB 14 only: the main DB, each worker isolated by a key prefix in it.
  */
 import { execFile } from 'node:child_process'
@@ -43,6 +44,16 @@ async function removeOurKeys(): Promise<void> {
 }
 
 const onRecord = () => madeByWorkerSetups().filter((made) => made.kind === 'Redis keys')
+const usersOnRecord = () => madeByWorkerSetups().filter((made) => made.kind === 'Redis user')
+
+async function serverUsers(): Promise<string[]> {
+  const r = rawClient(DB)
+  try {
+    return (await r.call('ACL', 'USERS')) as string[]
+  } finally {
+    await r.quit()
+  }
+}
 
 d('redisWorkers and a run quit at once', () => {
   beforeEach(removeOurKeys)
@@ -68,9 +79,15 @@ d('redisWorkers and a run quit at once', () => {
       // The command, run as a user would after the run quit, leaves nothing of the worker's.
       await promisify(execFile)('sh', ['-c', remove])
       expect(await ourKeys()).toEqual([])
+      // Nor does the one that deletes the Redis user its app connects as (see workers-guard.test.ts).
+      const [user] = usersOnRecord()
+      expect(user).toEqual({ kind: 'Redis user', name: expect.stringMatching(/^venomqa-w1-[0-9a-f]{10}$/), remove: `redis-cli ACL DELUSER ${user!.name}` })
+      await promisify(execFile)('sh', ['-c', user!.remove])
+      expect(await serverUsers()).not.toContain(user!.name)
       await worker.close?.()
       closed = true
       expect(onRecord()).toEqual([])
+      expect(usersOnRecord()).toEqual([])
     } finally {
       if (!closed) await worker.close?.()
     }
@@ -89,10 +106,13 @@ d('redisWorkers and a run quit at once', () => {
       expect(remove.startsWith(`${cli} EVAL '`) && remove.endsWith(` 0 'rq_w2:rq:*'; ${cli} del rq_w2:__venomqa_worker__`)).toBe(true)
       await promisify(execFile)('sh', ['-c', remove])
       expect(await ourKeys()).toEqual([])
+      const [user] = usersOnRecord()
+      expect(user).toEqual({ kind: 'Redis user', name: expect.any(String), where: `at [::1]:${SERVICES.redis.port}`, remove: `redis-cli -h ::1 -p ${SERVICES.redis.port} ACL DELUSER ${user!.name}` })
     } finally {
       await worker.close?.()
     }
     expect(onRecord()).toEqual([])
+    expect(usersOnRecord()).toEqual([])
   })
 })
 

@@ -148,6 +148,12 @@ export class MysqlSnapshotBackend implements StateBackend {
   #tableIdsView: TableIdsView | undefined
   /** Each tracked table's InnoDB table id and AUTO_INCREMENT counter as the last probe read them. */
   #lastSeen = new Map<string, { id?: string; counter?: string }>()
+  /**
+   * Tables of an engine without transactions whose restore failed after it had begun, by the checkpoint of
+   * that rollback: emptied, or holding part of the checkpoint's rows. A checkpoint would save them so, and
+   * a later journey would run on them: refused until a rollback restores them whole (or reset() empties them).
+   */
+  #halfRestored = new Map<string, string>()
 
   /**
    * Told what the backend found and put right on its own, which the run should say (the plugin gives its
@@ -215,8 +221,21 @@ export class MysqlSnapshotBackend implements StateBackend {
   }
 
   checkpoint(name: string): Promise<void> {
-    return this.#run(`checkpoint "${name}"`, (conn) =>
-      this.#stack.take(name, () => this.#capture(conn, name), (gone) => this.#forget(conn, gone)),
+    return this.#run(`checkpoint "${name}"`, (conn) => {
+      this.#refuseHalfRestored(`checkpoint "${name}"`)
+      return this.#stack.take(name, () => this.#capture(conn, name), (gone) => this.#forget(conn, gone))
+    })
+  }
+
+  /** A table a failed rollback left half restored would be saved so (see #halfRestored): refused, naming it. */
+  #refuseHalfRestored(doing: string): void {
+    if (!this.#halfRestored.size) return
+    const tables = [...this.#halfRestored].map(([table, cp]) => `\`${table}\` (rollback to "${cp}")`)
+    const one = tables.length === 1
+    throw new StateError(
+      this.name,
+      `${doing}: ${one ? 'table' : 'tables'} ${tables.join(', ')}, of an engine without transactions, ${one ? 'was' : 'were'} left emptied or half restored by a rollback that failed, so the database is dirty, and a checkpoint would save ${one ? 'it' : 'them'} so. A rollback that succeeds restores ${one ? 'it' : 'them'} whole, and reset() empties ${one ? 'it' : 'them'}.`,
+      { stateIsWrong: true },
     )
   }
 
@@ -311,16 +330,14 @@ export class MysqlSnapshotBackend implements StateBackend {
     const since = cp.seq
     const next = ++this.#seq
     const rows: string[] = []
+    /** Tables of an engine without transactions, restored after the rest (see #restoreRows). */
+    const unsafe: { table: string; statements: string[] }[] = []
     for (const t of this.#tracked.values()) {
       if (reshaped.has(t.name)) continue
-      if (probe.wholeChanged.has(t.name)) {
-        rows.push(`DELETE FROM ${ident(t.name)}`, ...this.#insertSaved(t, cp, null))
-      } else if (probe.rowsChanged.has(t.name)) {
-        rows.push(
-          `DELETE x FROM ${ident(t.name)} x JOIN ${ident(t.log!)} l ON ${joinOn('x', 'l', t.info.primaryKey)} WHERE l.${SEQ} > ${since}`,
-          ...this.#insertSaved(t, cp, since),
-        )
-      }
+      const statements = this.#restoreStatements(t, cp, probe)
+      if (!statements.length) continue
+      if (t.info.transactional) rows.push(...statements)
+      else unsafe.push({ table: t.name, statements })
     }
     // The restored rows now differ from every other checkpoint's copy as much as the path's changes did:
     // they keep their marks, renumbered past every open checkpoint.
@@ -340,8 +357,9 @@ export class MysqlSnapshotBackend implements StateBackend {
 
     const t1 = performance.now()
     let t2 = t1
+    const restoring: { table?: string; done: string[] } = { done: [] }
     try {
-      if (rows.length) await batch(conn, ['START TRANSACTION', 'SET FOREIGN_KEY_CHECKS = 0', ...rows, 'COMMIT', 'SET FOREIGN_KEY_CHECKS = 1'])
+      await this.#restoreRows(conn, rows, unsafe, restoring)
       t2 = performance.now()
       await this.#setCountersBack(conn, doing, moved, deadline)
       // Counters set back by the restore itself are no TRUNCATE of the app's (see #truncatedSinceLastProbe).
@@ -352,8 +370,14 @@ export class MysqlSnapshotBackend implements StateBackend {
     } catch (err) {
       await batch(conn, ['ROLLBACK', 'SET FOREIGN_KEY_CHECKS = 1']).catch(() => undefined)
       if (err instanceof StateError) throw err
+      if (restoring.table) {
+        this.#halfRestored.set(restoring.table, name)
+        throw this.#halfRestoredError(name, restoring.table, restoring.done, err)
+      }
       throw new StateError(this.name, `rollback to "${name}" failed, the database is in an unknown state: ${describeSqlError(err)}${lockHint(err)}`, { cause: err })
     }
+    // Every table of an engine without transactions that was not reshaped was restored whole just now.
+    for (const { table } of unsafe) this.#halfRestored.delete(table)
     this.lastRollback = {
       checkpoint: name,
       tablesRestored: [...this.#tracked.keys()].filter((t) => !reshaped.has(t) && (probe.wholeChanged.has(t) || probe.rowsChanged.has(t))),
@@ -364,6 +388,48 @@ export class MysqlSnapshotBackend implements StateBackend {
     }
     cp.seq = next
     return drift.length ? this.#schemaChanged(name, drift, reshaped) : undefined
+  }
+
+  /** The statements that put back t's rows changed since the checkpoint: all of them, or those marked since. */
+  #restoreStatements(t: TrackedTable, cp: Checkpoint, probe: Probe): string[] {
+    if (probe.wholeChanged.has(t.name)) return [`DELETE FROM ${ident(t.name)}`, ...this.#insertSaved(t, cp, null)]
+    if (!probe.rowsChanged.has(t.name)) return []
+    return [
+      `DELETE x FROM ${ident(t.name)} x JOIN ${ident(t.log!)} l ON ${joinOn('x', 'l', t.info.primaryKey)} WHERE l.${SEQ} > ${cp.seq}`,
+      ...this.#insertSaved(t, cp, cp.seq),
+    ]
+  }
+
+  /**
+   * Run the restore's statements in one transaction with foreign key checks off. A table of an engine
+   * without transactions (MyISAM) keeps what a statement did whatever the transaction does: a failure
+   * between its DELETE and its INSERT leaves it emptied or half restored. So those tables come last, one
+   * round trip each, and `restoring` says which one was under way: a failure before them leaves every table
+   * as the path left it, the transaction rolled back. Without them it is one round trip, as it always was.
+   */
+  async #restoreRows(conn: Connection, rows: string[], unsafe: { table: string; statements: string[] }[], restoring: { table?: string; done: string[] }): Promise<void> {
+    if (!unsafe.length) {
+      if (rows.length) await batch(conn, ['START TRANSACTION', 'SET FOREIGN_KEY_CHECKS = 0', ...rows, 'COMMIT', 'SET FOREIGN_KEY_CHECKS = 1'])
+      return
+    }
+    await batch(conn, ['START TRANSACTION', 'SET FOREIGN_KEY_CHECKS = 0', ...rows])
+    for (const { table, statements } of unsafe) {
+      restoring.table = table
+      await batch(conn, statements)
+      restoring.done.push(table)
+    }
+    restoring.table = undefined
+    await batch(conn, ['COMMIT', 'SET FOREIGN_KEY_CHECKS = 1'])
+  }
+
+  /** The error of a rollback that failed while it restored `table`, of an engine without transactions. */
+  #halfRestoredError(name: string, table: string, done: string[], err: unknown): StateError {
+    const before = done.length ? ` ${done.map((t) => `\`${t}\``).join(', ')}, of such engines too, ${done.length === 1 ? 'was' : 'were'} restored before it.` : ''
+    return new StateError(
+      this.name,
+      `rollback to "${name}" failed while it restored table \`${table}\`, of an engine without transactions (MyISAM, Aria, MEMORY), whose rows no transaction can put back: it may be left emptied or half restored, and the database is dirty.${before} Every other table is as the path left it (the restore's transaction was rolled back). Until a rollback restores \`${table}\` whole (or reset() empties it), a checkpoint is refused rather than save it so: ${describeSqlError(err)}${lockHint(err)}`,
+      { cause: err, stateIsWrong: true },
+    )
   }
 
   /** The error of a rollback that restored every table but those a path's DDL changed (`reshaped`). */
@@ -417,7 +483,10 @@ export class MysqlSnapshotBackend implements StateBackend {
           this.#lockDeadline(),
           async () => {
             // TRUNCATE fires no triggers: each table is marked as changed by hand, so rollbacks and the base see it.
-            for (; done < tables.length; done++) await batch(conn, [`TRUNCATE TABLE ${ident(tables[done]!)}`, markWholeSql(tables[done]!)])
+            for (; done < tables.length; done++) {
+              await batch(conn, [`TRUNCATE TABLE ${ident(tables[done]!)}`, markWholeSql(tables[done]!)])
+              this.#halfRestored.delete(tables[done]!)
+            }
           },
           (err) =>
             this.#tableHeld(conn, 'reset', `table \`${tables[done]!}\``, err, {
