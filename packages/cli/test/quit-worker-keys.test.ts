@@ -1,7 +1,8 @@
 /**
  * A second Ctrl-C while the paths of a branch run on Redis workers: the run quits at once, with no time to
  * delete the keys redisWorkers wrote under each worker's key prefix, so what it prints names them, with the
- * redis-cli command that deletes them, and never the URL (which holds a password). End to end: the built
+ * redis-cli command that deletes them, and never the URL (which holds a password); so are the Redis users
+ * that keep each worker's app to its prefix (redisWorkers' guardWrites). End to end: the built
  * `venomqa`, Redis DB 9 as the main DB, each worker isolated by a key prefix in it.
  */
 import { execFile } from 'node:child_process'
@@ -62,12 +63,23 @@ const sh = async (script: string) => (await promisify(execFile)('sh', ['-c', scr
 const keys = async () => (await sh(`redis-cli -n ${DB} --raw keys 'qk*'`)).split('\n').filter(Boolean).sort()
 // Keys with a space and a quote: through a script, as xargs would split and unquote them.
 const removeOurKeys = () => sh(`redis-cli -n ${DB} EVAL 'for _, k in ipairs(redis.call("KEYS", ARGV[1])) do redis.call("DEL", k) end' 0 'qk*'`)
+/** The workers' Redis users of this test: those whose keys are its workers' prefixes (other packages' tests make theirs). */
+async function workerUsers(): Promise<string[]> {
+  const users = (await sh('redis-cli --raw ACL USERS')).split('\n').filter((u) => u.startsWith('venomqa-w'))
+  const ours = []
+  for (const u of users) if ((await sh(`redis-cli --raw ACL GETUSER ${u}`)).includes('~qk_w')) ours.push(u)
+  return ours.sort()
+}
+const removeOurUsers = async () => {
+  for (const u of await workerUsers()) await sh(`redis-cli ACL DELUSER ${u}`)
+}
 
 describe('a second Ctrl-C while paths run on Redis workers', () => {
   let project: Project
   beforeAll(async () => {
     assertBuilt()
     await removeOurKeys()
+    await removeOurUsers()
     project = await makeProject(null, { REDIS_URL, CI: 'true' })
     await symlink(path.join(REPO_ROOT, 'packages/adapter-redis'), path.join(project.dir, 'node_modules/@venomqa/adapter-redis'), 'dir')
     await writeFile(path.join(project.dir, 'package.json'), JSON.stringify({ name: 'quit-keys-tests', private: true, type: 'module' }))
@@ -78,6 +90,7 @@ describe('a second Ctrl-C while paths run on Redis workers', () => {
   afterAll(async () => {
     await project?.remove()
     await removeOurKeys()
+    await removeOurUsers()
   })
 
   it("names the workers' keys it leaves, with the commands that delete them, and no password", async () => {
@@ -101,5 +114,12 @@ describe('a second Ctrl-C while paths run on Redis workers', () => {
     // And the commands it gives, run as a user would, delete them and nothing else.
     await sh(remove)
     expect(await keys()).toEqual(seeded('qk:'))
+    // The users the workers' apps connected as are left too, named with the command that deletes them.
+    const users = said.match(/^ {2}- the worker Redis users ("venomqa-w1-[0-9a-f]+"), ("venomqa-w2-[0-9a-f]+") are still there .*: remove them with (.*)$/m)
+    expect(users, said).not.toBeNull()
+    expect(users![3]).toBe(`redis-cli ACL DELUSER ${JSON.parse(users![1]!)}; redis-cli ACL DELUSER ${JSON.parse(users![2]!)}`)
+    expect(await workerUsers()).toEqual([JSON.parse(users![1]!), JSON.parse(users![2]!)])
+    await sh(users![3]!)
+    expect(await workerUsers()).toEqual([])
   }, 60_000)
 })
