@@ -398,7 +398,9 @@ $fn$;
 -- foreign table of the schemas, with its policies and rules (each by the row version of its catalog row,
 -- which CREATE OR REPLACE RULE, ALTER POLICY and ALTER TABLE ... ENABLE / DISABLE RULE rewrite). The
 -- shape's relations row sums the same values. \`columns\` holds the relkind, which says whether the table is
--- in scope.
+-- in scope; \`capture_state\`, for a sequence a table owns (serial, identity: pg_depend 'a' or 'i'), that
+-- table's schema and name as a JSON array: ALTER TABLE ... OWNER TO takes such a sequence along, and one of
+-- a table out of scope is out of scope too.
 CREATE FUNCTION "${PRIVATE_SCHEMA}".relations(schemas text[])
 RETURNS TABLE (schema_name text, table_name text, table_oid text, shape text, columns text, kind text, capture_state text)
 LANGUAGE sql STABLE AS $fn$
@@ -408,7 +410,11 @@ LANGUAGE sql STABLE AS $fn$
         FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid), '')
       || '|' || coalesce((SELECT string_agg(r.rulename || '=' || r.xmin::text, ',' ORDER BY r.rulename)
         FROM pg_catalog.pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN'), ''),
-    c.relkind::text, 'owner, row security or rules'::text, ''::text
+    c.relkind::text, 'owner, row security or rules'::text,
+    CASE WHEN c.relkind = 'S' THEN coalesce((SELECT pg_catalog.json_build_array(tn.nspname, t.relname)::text
+      FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class t ON t.oid = d.refobjid JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
+      WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass
+        AND d.deptype IN ('a', 'i') LIMIT 1), '') ELSE '' END
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname = ANY(schemas)
 $fn$;`
@@ -507,10 +513,22 @@ export function toFingerprint(rows: Record<string, string>[], scope: Scope): Fin
     const perRelation = kind === 'privileges or comment' || kind === 'owner, row security or rules'
     const isTable = kind === 'table' || (perRelation && (r.columns === 'r' || r.columns === 'p'))
     if (isTable ? !inScope(scope, r.schema_name!, r.table_name!) : r.schema_name === PRIVATE_SCHEMA) continue
+    if (kind === 'owner, row security or rules' && ownedByTableOutOfScope(r.capture_state, scope)) continue
     const name = `${r.schema_name}.${r.table_name}`
     out.set(fingerprintKey(kind, name), { name, schemaName: r.schema_name!, oid: r.table_oid!, shape: r.shape!, columns: r.columns ?? '', kind, captureState: r.capture_state ?? '' })
   }
   return out
+}
+
+/**
+ * A sequence's owner row whose owning table (relations(): `["schema", "table"]`) is out of scope: `ALTER
+ * TABLE ... OWNER TO` on an excluded table changed its serial sequence's owner too, and a rollback failed
+ * naming it, for a table the user had asked to leave alone.
+ */
+function ownedByTableOutOfScope(owner: string | undefined, scope: Scope): boolean {
+  if (!owner) return false
+  const [schema, table] = JSON.parse(owner) as [string, string]
+  return !inScope(scope, schema, table)
 }
 
 /** Tables, sequences, materialized views, views and enum types share one namespace (pg_class, pg_type). */

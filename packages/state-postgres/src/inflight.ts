@@ -20,6 +20,15 @@ export interface InFlightWriter {
  * locked rows FOR UPDATE) and holds more than a read lock on a tracked table. Their rows are invisible to a
  * restore until they commit, and then land on the next path: the restore must wait for them. Nothing else
  * counts: a transaction that writes only untracked tables (an excluded job queue) never holds up a restore.
+ *
+ * Or one that has written large objects, which no trigger logs (see large-objects.ts): one a restore did
+ * not see it create lands on the next path, and one a checkpoint read before it changed or removed it
+ * fails the rollback after. Writing content (lo_put, lowrite, lo_truncate, lo_import, lo_from_bytea) keeps
+ * a RowExclusiveLock on pg_largeobject to the transaction's end, and lo_unlink and ALTER LARGE OBJECT an
+ * object lock on the large object. Two writes hold neither and are not seen: lo_create of an empty one (a
+ * row of pg_largeobject_metadata, whose lock is let go at once) and GRANT or REVOKE on one. Reading one
+ * (lo_get, loread) takes the same lock on pg_largeobject as writing: a transaction that has read a large
+ * object and written an untracked table is waited for too.
  * pg_stat_activity shows pid, application, user and xid of every session to every role (when the transaction
  * began, its state and the client's address only to members of pg_read_all_stats); pg_locks is open to all.
  *

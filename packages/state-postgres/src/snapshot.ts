@@ -27,6 +27,7 @@ import { S, installSql, restoreSql, triggerSql } from './tracking'
 import { type SequenceValues, readSequencesSql, setvalSql, toSequenceValues, truncateSql } from './common'
 import { type InFlightWriter, describeWriter, inFlightWritersSql, lockHoldersSql, toInFlightWriters, waitForInFlightWriters } from './inflight'
 import { ObservedCounts } from './observed-counts'
+import { type BoundTable, describeBoundTables, rowSecurityBindsSql, rowSecuritySuggestion, toBoundTables } from './row-security'
 import {
   type LargeObjects,
   READ_LARGE_OBJECTS_SQL,
@@ -106,31 +107,46 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
 
   protected capture(client: pg.Client, name: string): Promise<SnapshotCheckpoint> {
     const doing = `checkpoint "${name}"`
+    const deadline = Date.now() + this.options.lockTimeoutMs
     return this.step(doing, async () => {
-      // Read-only first: the schema and the sequences.
-      let [shape, seqs, largeObjects] = await this.#readShapeAndSequences(client)
-      const { changes, summed } = await this.#changesSinceBaseline(client, shape)
-      const under = this.stack.names.at(-1)
-      if (under !== undefined) this.#refuseChangedLargeObjects(doing, under, largeObjects)
-      if (changes.length) {
-        if (under !== undefined) throw this.#schemaChanged(doing, under, changes)
-        // No checkpoint open: nothing to protect, track the new schema from here on. A refreshed materialized
-        // view or a changed enum changes no table's tracking: taking the new shape as the baseline is enough
-        // (an app that refreshes a view on every request would otherwise reinstall it at every checkpoint).
-        if (changes.some((c) => c.kind === 'table' || c.kind === 'sequence')) {
-          await this.#install(client, { onConnect: false })
-          ;[, seqs, largeObjects] = await this.#readShapeAndSequences(client)
-        } else {
-          this.#baseline = shape
-          this.#summed = summed
-        }
+      for (;;) {
+        const { sequences, largeObjects } = await this.#readToCheckpoint(client, doing)
+        // With no checkpoint open, nothing older than this one can ever be restored.
+        const purge = this.stack.size === 0 ? `DELETE FROM ${S}.log; ` : ''
+        if (purge) this.observed.invalidate()
+        const marking = `${purge}UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text`
+        const mark = await this.#markUnlessWriterInFlight(client, marking, doing, deadline)
+        if (mark !== undefined) return { mark, sequences, largeObjects }
       }
-      // With no checkpoint open, nothing older than this one can ever be restored.
-      const purge = this.stack.size === 0 ? `DELETE FROM ${S}.log; ` : ''
-      if (purge) this.observed.invalidate()
-      const mark = await this.#markWithNoWriterInFlight(client, `${purge}UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text`, doing)
-      return { mark, sequences: seqs, largeObjects }
     })
+  }
+
+  /**
+   * What a checkpoint holds besides its mark (the sequences and the large objects), read once the schema,
+   * the large objects and row-level security are known to allow one: refused under an open checkpoint a
+   * path changed the schema or the large objects of, or when row security binds the backend's user.
+   */
+  async #readToCheckpoint(client: pg.Client, doing: string): Promise<{ sequences: SequenceValues; largeObjects: LargeObjects }> {
+    // Read-only first: the schema, the sequences, the large objects, the tables row security binds on.
+    let [shape, seqs, largeObjects, bound] = await this.#readShapeAndSequences(client)
+    const { changes, summed } = await this.#changesSinceBaseline(client, shape)
+    const under = this.stack.names.at(-1)
+    if (under !== undefined) this.#refuseChangedLargeObjects(doing, under, largeObjects)
+    if (changes.length) {
+      if (under !== undefined) throw this.#schemaChanged(doing, under, changes)
+      // No checkpoint open: nothing to protect, track the new schema from here on. A refreshed materialized
+      // view or a changed enum changes no table's tracking: taking the new shape as the baseline is enough
+      // (an app that refreshes a view on every request would otherwise reinstall it at every checkpoint).
+      if (changes.some((c) => c.kind === 'table' || c.kind === 'sequence')) {
+        await this.#install(client, { onConnect: false })
+        ;[, seqs, largeObjects, bound] = await this.#readShapeAndSequences(client)
+      } else {
+        this.#baseline = shape
+        this.#summed = summed
+      }
+    }
+    if (bound.length) throw this.#rowSecurityBinds(doing, bound, 'checkpoint')
+    return { sequences: seqs, largeObjects }
   }
 
   /**
@@ -148,27 +164,27 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
 
   /**
    * Take the mark (`marking`, ending in the UPDATE that returns it) at a moment no other session has a
-   * transaction open with writes to tracked tables. Such a transaction logs each write as it makes it, so
-   * a mark taken while it is open falls between its writes: a rollback to it would undo the later ones and
-   * keep the earlier, half a transaction, once it commits. So the writers are looked for just after the
-   * mark, in the same statement batch: none then means every write logged before the mark was committed,
-   * and a transaction that writes later logs after it. Writers found are waited for, as a restore waits (up
-   * to lockTimeoutMs), and the mark taken again.
+   * transaction open with writes to tracked tables or large objects. Such a transaction logs each write as
+   * it makes it, so a mark taken while it is open falls between its writes: a rollback to it would undo the
+   * later ones and keep the earlier, half a transaction, once it commits. So the writers are looked for just
+   * after the mark, in the same statement batch: none then means every write logged before the mark was
+   * committed, and a transaction that writes later logs after it. Writers found are waited for, as a
+   * restore waits (up to `deadline`), and undefined returned: the caller reads the sequences and the large
+   * objects again and takes a new mark, since those it read before hold nothing of what the writers did
+   * since (a sequence set back below the id of a row they committed would hand it out again).
    *
    * One window is left: a transaction that writes once before the mark and once more after it, and commits
    * in the microseconds between the mark and the look that follows it in the same batch. Closing it would
    * take a lock on every tracked table at each checkpoint (LOCK ... IN SHARE MODE NOWAIT), which would also
    * refuse a checkpoint while a session merely holds a write lock it has not used.
    */
-  async #markWithNoWriterInFlight(client: pg.Client, marking: string, doing: string): Promise<string> {
+  async #markUnlessWriterInFlight(client: pg.Client, marking: string, doing: string, deadline: number): Promise<string | undefined> {
     const inFlight = inFlightWritersSql(this.#tables)
-    const deadline = Date.now() + this.options.lockTimeoutMs
-    for (;;) {
-      const results = (await client.query(`${marking}; ${inFlight}`)) as unknown as pg.QueryResult[]
-      if (!results[results.length - 1]!.rows.length) return results[results.length - 2]!.rows[0].mark as string
-      const open = await waitForInFlightWriters(client, inFlight, deadline)
-      if (open.length) throw this.#writesInFlight(doing, open, 'checkpoint')
-    }
+    const results = (await client.query(`${marking}; ${inFlight}`)) as unknown as pg.QueryResult[]
+    if (!results[results.length - 1]!.rows.length) return results[results.length - 2]!.rows[0].mark as string
+    const open = await waitForInFlightWriters(client, inFlight, deadline)
+    if (open.length) throw this.#writesInFlight(doing, open, 'checkpoint')
+    return undefined
   }
 
   /**
@@ -188,24 +204,31 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         // session, see prepare(); no need to wait for the WAL flush of throwaway test data), look for writes
         // of other sessions still in flight (pg_stat_activity read only when one holds a write lock, see
         // inFlightWritersSql), check the schema, find the tables changed since the mark, read the large
-        // objects. The look comes before that read: a writer that commits between them has its entries in
-        // the log by then.
-        const begin = `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; ${inFlight}; `
-        const rest = `${shapeQuery(this.scope)}; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}; ${READ_LARGE_OBJECTS_SQL}`
-        let started = (await client.query(begin + rest)) as unknown as pg.QueryResult[]
-        while (started[3]!.rows.length) {
+        // objects, and which tables row-level security binds the backend's user on. The look comes before
+        // that read: a writer that commits between them has its entries in the log by then. With row_security
+        // off, a statement that row-level security would filter fails instead (see row-security.ts).
+        const begin = `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; SET LOCAL row_security = off; ${inFlight}; `
+        const rest = `${shapeQuery(this.scope)}; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}; ${READ_LARGE_OBJECTS_SQL}; ${rowSecurityBindsSql(this.#tables)}`
+        const opened = async () => {
+          const [, , , , writers, shape, dirty, los, bound] = (await client.query(begin + rest)) as unknown as pg.QueryResult[]
+          return { writers: writers!.rows, shape: shape!.rows, dirty: dirty!.rows, los: los!.rows, bound: bound!.rows }
+        }
+        let started = await opened()
+        while (started.writers.length) {
           // Their log entries are invisible until they commit: restoring now would leave their rows to land
           // on the next path. Wait outside the transaction (pg_stat_activity is read once per transaction).
           await client.query('ROLLBACK')
           const open = await waitForInFlightWriters(client, inFlight, deadline)
           if (open.length) throw this.#writesInFlight(doing, open)
-          started = (await client.query(begin + rest)) as unknown as pg.QueryResult[]
+          started = await opened()
         }
-        const { changes } = await this.#changesSinceBaseline(client, toFingerprint(started[4]!.rows, this.scope))
+        const { changes } = await this.#changesSinceBaseline(client, toFingerprint(started.shape, this.scope))
         const reshaped = this.#reshapedTables(changes)
-        const dirty = started[5]!.rows.map((r) => r.rel as string)
+        const dirty = started.dirty.map((r) => r.rel as string)
+        const bound = toBoundTables(started.bound).filter((b) => dirty.includes(b.oid))
+        if (bound.length) throw this.#rowSecurityBinds(doing, bound, 'restore', changes)
         // Large objects a path created are removed, in this transaction; those it changed or removed stay.
-        const largeObjects = largeObjectChanges(cp.largeObjects, toLargeObjects(started[6]!.rows))
+        const largeObjects = largeObjectChanges(cp.largeObjects, toLargeObjects(started.los))
         const notRemoved = largeObjects.created.length
           ? (await client.query(unlinkLargeObjectsSql(largeObjects.created))).rows.map((r) => r.lo as string)
           : []
@@ -434,14 +457,33 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     })
   }
 
-  async #readShapeAndSequences(client: pg.Client): Promise<[Fingerprint, SequenceValues, LargeObjects]> {
-    const [shape, seqs, los] = (await client.query(
-      `${shapeQuery(this.scope)}; ${readSequencesSql(this.#sequences)}; ${READ_LARGE_OBJECTS_SQL}`,
+  async #readShapeAndSequences(client: pg.Client): Promise<[Fingerprint, SequenceValues, LargeObjects, BoundTable[]]> {
+    const [shape, seqs, los, bound] = (await client.query(
+      `${shapeQuery(this.scope)}; ${readSequencesSql(this.#sequences)}; ${READ_LARGE_OBJECTS_SQL}; ${rowSecurityBindsSql(this.#tables)}`,
     )) as unknown as pg.QueryResult[]
-    return [toFingerprint(shape!.rows, this.scope), toSequenceValues(this.#sequences, seqs!.rows), toLargeObjects(los!.rows)]
+    return [toFingerprint(shape!.rows, this.scope), toSequenceValues(this.#sequences, seqs!.rows), toLargeObjects(los!.rows), toBoundTables(bound!.rows)]
   }
 
-  /** Sessions whose transaction still held uncommitted writes to tracked tables when the wait ran out. */
+  /**
+   * Tracked tables whose row-level security binds the backend's user: it would save and put back only the
+   * rows the policies let it see. A checkpoint is refused before its mark; a restore that would put one
+   * back restores nothing (and says what else the path changed in the schema, `changes`).
+   */
+  #rowSecurityBinds(doing: string, bound: BoundTable[], what: 'checkpoint' | 'restore', changes: SchemaChange[] = []): StateError {
+    const user = this.target.user
+    const outcome =
+      what === 'checkpoint'
+        ? 'rows of other users that a path changed, added or removed would stay as the path left them after a rollback, so no checkpoint was taken.'
+        : `the rows of other users that the path changed, added or removed would stay as the path left them, so nothing was restored.${changes.length ? ` The schema changed under the checkpoint too: ${changes.map((c) => c.what).join('; ')}.` : ''}`
+    return new StateError(
+      this.name,
+      `${doing}: row-level security of ${describeBoundTables(bound, this.#byOid)} applies to user "${user}" of ${where(this.target)}, which is not a superuser, has no BYPASSRLS and is not exempt as the owner: ` +
+        `the snapshot mechanism would read and write only the rows its policies let that user see, and ${outcome}`,
+      { suggestion: rowSecuritySuggestion(user) },
+    )
+  }
+
+  /** Sessions whose transaction still held uncommitted writes to tracked tables or large objects when the wait ran out. */
   #writesInFlight(doing: string, open: InFlightWriter[], what: 'restore' | 'checkpoint' = 'restore'): StateError {
     const sessions = open.map(describeWriter).join('; ')
     const why =
@@ -450,7 +492,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         : 'A checkpoint taken now would hold some of their writes and not the others: a rollback to it would keep half of a transaction once it commits, so no checkpoint was taken. '
     return new StateError(
       this.name,
-      `${doing}: ${open.length === 1 ? 'a session' : `${open.length} sessions`} of ${where(this.target)} still had a transaction with uncommitted writes to tracked tables after ${this.options.lockTimeoutMs} ms (lockTimeoutMs): ${sessions}. ` +
+      `${doing}: ${open.length === 1 ? 'a session' : `${open.length} sessions`} of ${where(this.target)} still had a transaction with uncommitted writes to tracked tables or large objects after ${this.options.lockTimeoutMs} ms (lockTimeoutMs): ${sessions}. ` +
         why +
         `Make the app commit or roll back before its response (or the step) ends: a request that answers before its transaction commits, a background job, a connection left idle in a transaction; ` +
         `raise lockTimeoutMs if it commits later; or end the session (SELECT pg_terminate_backend(${open[0]!.pid})).`,

@@ -41,15 +41,19 @@ INSERT INTO ${S}.state VALUES (0);
 ${SHAPE_FUNCTION_SQL}
 ${LARGE_OBJECT_FUNCTIONS_SQL}
 
--- Other sessions with writes to tracked tables in flight (see inflight.ts). A function, so that its plan
--- is made once per session: pg_stat_activity is a view whose planning costs a round trip about 0.7 ms, at
--- every checkpoint and rollback; and read only when another session holds a write lock on one of them.
+-- Other sessions with writes to tracked tables or large objects in flight (see inflight.ts). A function,
+-- so that its plan is made once per session: pg_stat_activity is a view whose planning costs a round trip
+-- about 0.7 ms, at every checkpoint and rollback; and read only when another session holds a lock that
+-- tells such a write. pg_largeobject has the same oid in every database: its locks are this database's.
 CREATE FUNCTION ${S}.in_flight_writers(tracked oid[])
   RETURNS TABLE (pid int, application text, "user" text, client text, open_seconds float8, state text)
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE db oid := (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'relation' AND l.mode <> 'AccessShareLock'
-      AND l.relation = ANY (tracked) AND l.pid <> pg_backend_pid()) THEN
+  IF NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid <> pg_backend_pid() AND (
+      (l.locktype = 'relation' AND l.mode <> 'AccessShareLock' AND l.relation = ANY (tracked))
+      OR (l.database = db AND l.locktype = 'relation' AND l.relation = 'pg_largeobject'::regclass AND l.mode = 'RowExclusiveLock')
+      OR (l.database = db AND l.locktype = 'object' AND l.classid = 'pg_largeobject'::regclass))) THEN
     RETURN;
   END IF;
   RETURN QUERY
@@ -57,8 +61,10 @@ BEGIN
       extract(epoch FROM clock_timestamp() - a.xact_start)::float8, a.state::text
     FROM pg_stat_activity a
     WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_xid IS NOT NULL
-      AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'relation'
-        AND l.mode <> 'AccessShareLock' AND l.relation = ANY (tracked))
+      AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND (
+        (l.locktype = 'relation' AND l.mode <> 'AccessShareLock' AND l.relation = ANY (tracked))
+        OR (l.database = db AND l.locktype = 'relation' AND l.relation = 'pg_largeobject'::regclass AND l.mode = 'RowExclusiveLock')
+        OR (l.database = db AND l.locktype = 'object' AND l.classid = 'pg_largeobject'::regclass)))
     ORDER BY a.xact_start;
 END
 $fn$;

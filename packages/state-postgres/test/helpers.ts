@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startNodeProcess } from '@venomqa/test-utils'
+import pg from 'pg'
 import { afterAll, beforeEach } from 'vitest'
 import { PG_ADMIN_URL, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
 import { type PostgresSnapshotBackend, postgresState } from '../src/index'
@@ -144,4 +145,31 @@ export function freshDatabaseEachTest(name: string, schema: string) {
     app: (sql: string) => withPgClient(url, (c) => c.query(sql)),
     emails: async () => (await withPgClient(url, (c) => c.query('SELECT email FROM users ORDER BY id'))).rows.map((r) => r.email as string),
   }
+}
+
+type Query = (...args: unknown[]) => Promise<unknown>
+
+/**
+ * Run `body` while the backend's first query that `matches` is followed, the moment its answer comes, by
+ * `then` on `writer`: another session's commit at that exact point, between two things the backend does.
+ * True when it fired.
+ */
+export async function commitRightAfter(writer: pg.Client, matches: (sql: string) => boolean, then: string, body: () => Promise<void>): Promise<boolean> {
+  const query = pg.Client.prototype.query as unknown as Query
+  let armed = true
+  pg.Client.prototype.query = async function (this: pg.Client, ...args: unknown[]) {
+    if (armed && this !== writer && matches(typeof args[0] === 'string' ? args[0] : '')) {
+      armed = false
+      const result = await query.apply(this, args)
+      await query.call(writer, then)
+      return result
+    }
+    return query.apply(this, args)
+  } as unknown as typeof pg.Client.prototype.query
+  try {
+    await body()
+  } finally {
+    pg.Client.prototype.query = query as unknown as typeof pg.Client.prototype.query
+  }
+  return !armed
 }

@@ -7,9 +7,10 @@
  */
 import { StateError } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
+import pg from 'pg'
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
 import { postgresState } from '../src/index'
-import { ADMIN_URL, PG, dropLimitedRole, createDatabase, dropDatabase, withClient, withSnapshot } from './helpers'
+import { ADMIN_URL, PG, commitRightAfter, dropLimitedRole, createDatabase, dropDatabase, withClient, withSnapshot } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const DB = 'venomqa_pg_large_objects'
@@ -118,6 +119,96 @@ describe('large objects under the snapshot mechanism', () => {
       expect(message).toContain('no checkpoint was taken')
       expect(backend.checkpoints).toEqual(['outer'])
       await expect(backend.rollback('outer')).rejects.toThrow(new RegExp(`large object ${lo} changed`))
+    })
+  })
+
+  /**
+   * Another session's transaction that has written only large objects, still open when a checkpoint or a
+   * rollback starts. It holds no lock on a tracked table, and was not waited for: a checkpoint read the
+   * large object as it was before, and the rollback after the commit failed saying the path changed it; a
+   * rollback saw nothing of what it created, which then landed on the next path. The transaction `held`
+   * commits the moment the backend, in `during`, polls for writers on their own (it waits for them), or
+   * right after `during` when it never does; `before` and `after` run around them.
+   */
+  type Backend = ReturnType<typeof postgresState>
+  async function whileHeld(held: string, steps: { before: (b: Backend) => Promise<void>; during: (b: Backend) => Promise<void>; after: (b: Backend) => Promise<void> }) {
+    const backend = postgresState({ url, lockTimeoutMs: 10_000 })
+    const writer = new pg.Client({ connectionString: url })
+    await writer.connect()
+    try {
+      await backend.connect()
+      await steps.before(backend)
+      await writer.query(`BEGIN; ${held}`)
+      const waited = await commitRightAfter(writer, (sql) => sql.startsWith('SELECT * FROM "_venomqa".in_flight_writers('), 'COMMIT', () => steps.during(backend))
+      if (!waited) await writer.query('COMMIT')
+      await steps.after(backend)
+    } finally {
+      await writer.end()
+      await backend.disconnect()
+    }
+  }
+
+  for (const [what, held] of [
+    ['written (lo_put)', (lo: string) => `SELECT lo_put(${lo}, 0, 'NEW')`],
+    ['removed (lo_unlink)', (lo: string) => `SELECT lo_unlink(${lo})`],
+  ] as const) {
+    it(`a checkpoint waits for a transaction that has only ${what} a large object: it holds the committed state, and the rollback to it passes`, async () => {
+      const lo = await kept()
+      await whileHeld(held(lo), {
+        before: async () => {},
+        during: (backend) => backend.checkpoint('start'),
+        after: async (backend) => {
+          const atCheckpoint = await largeObjects()
+          await app(`SELECT lo_from_bytea(0, 'path bytes')`)
+          await backend.rollback('start')
+          expect(await largeObjects()).toEqual(atCheckpoint)
+        },
+      })
+    })
+  }
+
+  it('a rollback waits for a transaction that has only created a large object: it is removed, not left to the next path', async () => {
+    let atCheckpoint: string[] = []
+    await whileHeld(`SELECT lo_from_bytea(0, 'late')`, {
+      before: async (backend) => {
+        await backend.checkpoint('start')
+        atCheckpoint = await largeObjects()
+      },
+      during: (backend) => backend.rollback('start'),
+      after: async () => expect(await largeObjects()).toEqual(atCheckpoint),
+    })
+  })
+
+  it('one still open after lockTimeoutMs fails the checkpoint, naming the session', async () => {
+    await withClient(url, async (writer) => {
+      const [{ pid }] = (await writer.query('SELECT pg_backend_pid() AS pid')).rows
+      await writer.query(`BEGIN; SELECT lo_from_bytea(0, 'held')`)
+      const backend = postgresState({ url, lockTimeoutMs: 300 })
+      try {
+        await backend.connect()
+        await expect(backend.checkpoint('start')).rejects.toThrow(
+          new RegExp(`checkpoint "start": a session of database "${DB}" .* still had a transaction with uncommitted writes to tracked tables or large objects after 300 ms \\(lockTimeoutMs\\): pid ${pid} `),
+        )
+      } finally {
+        await writer.query('ROLLBACK')
+        await backend.disconnect()
+      }
+    })
+  })
+
+  it('a transaction that has only read a large object holds up nothing: reading takes the same lock, but no transaction id', async () => {
+    const lo = await kept()
+    await withClient(url, async (reader) => {
+      await reader.query(`BEGIN; SELECT lo_get(${lo})`)
+      const backend = postgresState({ url, lockTimeoutMs: 300 })
+      try {
+        await backend.connect()
+        await backend.checkpoint('start')
+        await backend.rollback('start')
+      } finally {
+        await reader.query('ROLLBACK')
+        await backend.disconnect()
+      }
     })
   })
 

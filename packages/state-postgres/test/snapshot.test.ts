@@ -283,7 +283,7 @@ describe('snapshot mechanism', () => {
       const err = await backend.rollback('cp').catch((e) => e)
       expect(err).toBeInstanceOf(StateError)
       expect(err.message).toMatch(
-        new RegExp(`rollback to "cp": a session of database "venomqa_pg_snapshot" .* still had a transaction with uncommitted writes to tracked tables after 300 ms \\(lockTimeoutMs\\): pid ${pid} `),
+        new RegExp(`rollback to "cp": a session of database "venomqa_pg_snapshot" .* still had a transaction with uncommitted writes to tracked tables or large objects after 300 ms \\(lockTimeoutMs\\): pid ${pid} `),
       )
       await app.query('ROLLBACK')
     })
