@@ -77,6 +77,7 @@ export const postgresStateOptions = z.pipe(
     .check(
       z.superRefine((o, ctx) => {
         if (o.url === undefined && o.connectionString === undefined)
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax, shown to the user
           ctx.addIssue({ code: 'custom', path: ['url'], message: "is required, e.g. url: '${DATABASE_URL}' or 'postgres://user@127.0.0.1:5432/app'" })
       }),
     ),

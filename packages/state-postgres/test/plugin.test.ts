@@ -46,6 +46,7 @@ plain('options', () => {
 
   it('mistakes in options are one ConfigError naming each key, passwords masked', () => {
     const cases: [Record<string, unknown>, string][] = [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the config's own ${VAR} syntax, as the message shows it
       [{}, "postgresState().url: is required, e.g. url: '${DATABASE_URL}'"],
       [{ url: 'mysql://root:s3cret@h/db' }, 'postgresState().url: expected a postgres:// or postgresql:// URL, got "mysql://[REDACTED]@h/db"'],
       [{ url: 'postgres://u@h/db', mechanism: 'dump' }, 'postgresState().mechanism: expected one of snapshot, savepoint, template, got "dump"'],

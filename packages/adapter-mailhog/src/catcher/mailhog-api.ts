@@ -49,7 +49,7 @@ export function toMailHogMessage(m: StoredMessage, hostname: string): MailHogMes
 export function startLimit(params: URLSearchParams): { start: number; limit: number } {
   const s = Number.parseInt(params.get('start') ?? '', 10)
   const l = Number.parseInt(params.get('limit') ?? '', 10)
-  return { start: s > 0 ? s : 0, limit: l > 0 ? Math.min(l, 250) : 50 }
+  return { start: Number.isNaN(s) ? 0 : Math.max(s, 0), limit: l > 0 ? Math.min(l, 250) : 50 }
 }
 
 export function mailhogList(store: MessageStore, params: URLSearchParams): MailHogMessages {
