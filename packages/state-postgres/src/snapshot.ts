@@ -27,7 +27,7 @@ import { S, installSql, restoreSql, triggerSql } from './tracking'
 import { type SequenceValues, readSequencesSql, setvalSql, toSequenceValues, truncateSql } from './common'
 import { type InFlightWriter, describeWriter, inFlightWritersSql, lockHoldersSql, toInFlightWriters, waitForInFlightWriters } from './inflight'
 import { ObservedCounts } from './observed-counts'
-import { type BoundTable, describeBoundTables, rowSecurityBindsSql, rowSecuritySuggestion, toBoundTables } from './row-security'
+import { type BoundTable, describeRowSecurityBinds, rowSecurityBindsSql, rowSecuritySuggestion, toBoundTables } from './row-security'
 import {
   type LargeObjects,
   READ_LARGE_OBJECTS_SQL,
@@ -490,7 +490,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         : `the rows of other users that the path changed, added or removed would stay as the path left them, so nothing was restored.${changes.length ? ` The schema changed under the checkpoint too: ${changes.map((c) => c.what).join('; ')}.` : ''}`
     return new StateError(
       this.name,
-      `${doing}: row-level security of ${describeBoundTables(bound, this.#byOid)} applies to user "${user}" of ${where(this.target)}, which is not a superuser, has no BYPASSRLS and is not exempt as the owner: ` +
+      `${doing}: ${describeRowSecurityBinds(bound, this.#byOid, user, where(this.target))}: ` +
         `the snapshot mechanism would read and write only the rows its policies let that user see, and ${outcome}`,
       { suggestion: rowSecuritySuggestion(user) },
     )
