@@ -27,7 +27,7 @@ import { S, installSql, restoreSql, triggerSql } from './tracking'
 import { type SequenceValues, readSequencesSql, setvalSql, toSequenceValues, truncateSql } from './common'
 import { type InFlightWriter, describeWriter, inFlightWritersSql, lockHoldersSql, toInFlightWriters, waitForInFlightWriters } from './inflight'
 import { ObservedCounts } from './observed-counts'
-import { type BoundTable, describeBoundTables, rowSecurityBindsSql, rowSecuritySuggestion, toBoundTables } from './row-security'
+import { type BoundTable, describeRowSecurityBinds, rowSecurityBindsSql, rowSecuritySuggestion, toBoundTables } from './row-security'
 import {
   type LargeObjects,
   READ_LARGE_OBJECTS_SQL,
@@ -110,28 +110,32 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     const deadline = Date.now() + this.options.lockTimeoutMs
     return this.step(doing, async () => {
       for (;;) {
-        const { sequences, largeObjects } = await this.#readToCheckpoint(client, doing)
+        await this.#checkCanCheckpoint(client, doing)
         // With no checkpoint open, nothing older than this one can ever be restored.
         const purge = this.stack.size === 0 ? `DELETE FROM ${S}.log; ` : ''
         if (purge) this.observed.invalidate()
-        const marking = `${purge}UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text`
-        const mark = await this.#markUnlessWriterInFlight(client, marking, doing, deadline)
-        if (mark !== undefined) return { mark, sequences, largeObjects }
+        const taken = await this.#markUnlessWriterInFlight(client, purge, doing, deadline)
+        if (!taken) continue
+        // Refused after the mark, which moved for nothing: harmless, as when writers were waited for (a
+        // rollback to the open checkpoint reads the log from its own mark, and keeps the first entry of each
+        // key after it; a table without a key is copied once more after the new mark, and that copy unused).
+        const under = this.stack.names.at(-1)
+        if (under !== undefined) this.#refuseChangedLargeObjects(doing, under, taken.largeObjects)
+        return taken
       }
     })
   }
 
   /**
-   * What a checkpoint holds besides its mark (the sequences and the large objects), read once the schema,
-   * the large objects and row-level security are known to allow one: refused under an open checkpoint a
-   * path changed the schema or the large objects of, or when row security binds the backend's user.
+   * Refuse a checkpoint the schema or row-level security does not allow, before its mark: under an open
+   * checkpoint a path changed the schema of, or when row security binds the backend's user. With no
+   * checkpoint open, a changed schema is tracked anew instead.
    */
-  async #readToCheckpoint(client: pg.Client, doing: string): Promise<{ sequences: SequenceValues; largeObjects: LargeObjects }> {
-    // Read-only first: the schema, the sequences, the large objects, the tables row security binds on.
-    let [shape, seqs, largeObjects, bound] = await this.#readShapeAndSequences(client)
+  async #checkCanCheckpoint(client: pg.Client, doing: string): Promise<void> {
+    // Read-only: the schema and the tables row security binds on.
+    let [shape, bound] = await this.#readShapeAndBound(client)
     const { changes, summed } = await this.#changesSinceBaseline(client, shape)
     const under = this.stack.names.at(-1)
-    if (under !== undefined) this.#refuseChangedLargeObjects(doing, under, largeObjects)
     if (changes.length) {
       if (under !== undefined) throw this.#schemaChanged(doing, under, changes)
       // No checkpoint open: nothing to protect, track the new schema from here on. A refreshed materialized
@@ -139,14 +143,13 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
       // (an app that refreshes a view on every request would otherwise reinstall it at every checkpoint).
       if (changes.some((c) => c.kind === 'table' || c.kind === 'sequence')) {
         await this.#install(client, { onConnect: false })
-        ;[, seqs, largeObjects, bound] = await this.#readShapeAndSequences(client)
+        ;[, bound] = await this.#readShapeAndBound(client)
       } else {
         this.#baseline = shape
         this.#summed = summed
       }
     }
     if (bound.length) throw this.#rowSecurityBinds(doing, bound, 'checkpoint')
-    return { sequences: seqs, largeObjects }
   }
 
   /**
@@ -163,25 +166,37 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   }
 
   /**
-   * Take the mark (`marking`, ending in the UPDATE that returns it) at a moment no other session has a
-   * transaction open with writes to tracked tables or large objects. Such a transaction logs each write as
-   * it makes it, so a mark taken while it is open falls between its writes: a rollback to it would undo the
-   * later ones and keep the earlier, half a transaction, once it commits. So the writers are looked for just
-   * after the mark, in the same statement batch: none then means every write logged before the mark was
-   * committed, and a transaction that writes later logs after it. Writers found are waited for, as a
-   * restore waits (up to `deadline`), and undefined returned: the caller reads the sequences and the large
-   * objects again and takes a new mark, since those it read before hold nothing of what the writers did
-   * since (a sequence set back below the id of a row they committed would hand it out again).
+   * Take the mark (after `purge`, empty or the statement that empties the log) at a moment no other session
+   * has a transaction open with writes to tracked tables or large objects, and read the sequences and the
+   * large objects, all in one statement batch.
+   *
+   * Such a transaction logs each write as it makes it, so a mark taken while it is open falls between its
+   * writes: a rollback to it would undo the later ones and keep the earlier, half a transaction, once it
+   * commits. So the writers are looked for just after the mark, in the same batch: none then means every
+   * write logged before the mark was committed, and a transaction that writes later logs after it. Writers
+   * found are waited for, as a restore waits (up to `deadline`), and undefined returned: the caller takes a
+   * new mark, and reads again what the writers did meanwhile.
+   *
+   * The sequences and the large objects are read after the mark and the look: a row a rollback to this
+   * checkpoint keeps was committed before the look (a transaction still open then is waited for) and took
+   * its id before it, so the saved value covers every such id. Read before the mark, in a round trip of its
+   * own, a sequence missed the nextval of an insert that committed between the two: the rollback set it
+   * back below that row's id, and the app's next insert failed on its key. A row inserted after the mark
+   * and before the read is undone by a rollback, and its id is skipped after it; with no app write
+   * meanwhile, ids continue as they did at the checkpoint. Likewise, the large objects saved hold every
+   * change committed before the look.
    *
    * One window is left: a transaction that writes once before the mark and once more after it, and commits
    * in the microseconds between the mark and the look that follows it in the same batch. Closing it would
    * take a lock on every tracked table at each checkpoint (LOCK ... IN SHARE MODE NOWAIT), which would also
    * refuse a checkpoint while a session merely holds a write lock it has not used.
    */
-  async #markUnlessWriterInFlight(client: pg.Client, marking: string, doing: string, deadline: number): Promise<string | undefined> {
+  async #markUnlessWriterInFlight(client: pg.Client, purge: string, doing: string, deadline: number): Promise<SnapshotCheckpoint | undefined> {
     const inFlight = inFlightWritersSql(this.#tables)
-    const results = (await client.query(`${marking}; ${inFlight}`)) as unknown as pg.QueryResult[]
-    if (!results[results.length - 1]!.rows.length) return results[results.length - 2]!.rows[0].mark as string
+    const batch = `${purge}UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text; ${inFlight}; ${readSequencesSql(this.#sequences)}; ${READ_LARGE_OBJECTS_SQL}`
+    const [marked, writers, seqs, los] = ((await client.query(batch)) as unknown as pg.QueryResult[]).slice(-4)
+    if (!writers!.rows.length)
+      return { mark: marked!.rows[0].mark as string, sequences: toSequenceValues(this.#sequences, seqs!.rows), largeObjects: toLargeObjects(los!.rows) }
     const open = await waitForInFlightWriters(client, inFlight, deadline)
     if (open.length) throw this.#writesInFlight(doing, open, 'checkpoint')
     return undefined
@@ -457,11 +472,9 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     })
   }
 
-  async #readShapeAndSequences(client: pg.Client): Promise<[Fingerprint, SequenceValues, LargeObjects, BoundTable[]]> {
-    const [shape, seqs, los, bound] = (await client.query(
-      `${shapeQuery(this.scope)}; ${readSequencesSql(this.#sequences)}; ${READ_LARGE_OBJECTS_SQL}; ${rowSecurityBindsSql(this.#tables)}`,
-    )) as unknown as pg.QueryResult[]
-    return [toFingerprint(shape!.rows, this.scope), toSequenceValues(this.#sequences, seqs!.rows), toLargeObjects(los!.rows), toBoundTables(bound!.rows)]
+  async #readShapeAndBound(client: pg.Client): Promise<[Fingerprint, BoundTable[]]> {
+    const [shape, bound] = (await client.query(`${shapeQuery(this.scope)}; ${rowSecurityBindsSql(this.#tables)}`)) as unknown as pg.QueryResult[]
+    return [toFingerprint(shape!.rows, this.scope), toBoundTables(bound!.rows)]
   }
 
   /**
@@ -477,7 +490,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         : `the rows of other users that the path changed, added or removed would stay as the path left them, so nothing was restored.${changes.length ? ` The schema changed under the checkpoint too: ${changes.map((c) => c.what).join('; ')}.` : ''}`
     return new StateError(
       this.name,
-      `${doing}: row-level security of ${describeBoundTables(bound, this.#byOid)} applies to user "${user}" of ${where(this.target)}, which is not a superuser, has no BYPASSRLS and is not exempt as the owner: ` +
+      `${doing}: ${describeRowSecurityBinds(bound, this.#byOid, user, where(this.target))}: ` +
         `the snapshot mechanism would read and write only the rows its policies let that user see, and ${outcome}`,
       { suggestion: rowSecuritySuggestion(user) },
     )

@@ -1,7 +1,9 @@
 import { ConfigError, StateError, type StateBackend, type WorkerApp, type WorkerAppResources, type WorkerPart, asWorkerSetup, errorMessage, unencodedUserinfoProblem, workerDatabaseMade } from '@venomqa/core'
 import pg from 'pg'
 import { PostgresBackend } from './backend'
+import { describeTarget, where } from './connection'
 import { maskUrl } from './options'
+import { describeRowSecurityBinds, rolesRowSecurityLeaves, rowSecurityBindsSql, toBoundTables } from './row-security'
 import { bigintLiteral, ident, literal, qualified } from './sql'
 import { postgresState } from './index'
 import type { PostgresStateOptions } from './options'
@@ -183,6 +185,8 @@ export class TableCopier {
       const c = new pg.Client({ connectionString: this.#from })
       c.on('error', () => (this.#src = undefined))
       await c.connect()
+      // Row-level security that binds this user then fails the read instead of filtering it (see copy()).
+      await c.query('SET row_security = off')
       this.#src = c
     }
     if (!this.#dst) {
@@ -196,9 +200,12 @@ export class TableCopier {
 
   async copy(): Promise<void> {
     const [src, dst] = await this.#clients()
+    // The side whose statement failed, for an error of row-level security.
+    let on: { client: pg.Client; url: string; tables: CopiedTable[] } | undefined
     try {
       const [tables, seqs] = await listRelations(src)
-      const there = new Set((await listRelations(dst))[0].map((t) => t.sql))
+      const [toTables] = await listRelations(dst)
+      const there = new Set(toTables.map((t) => t.sql))
       const missing = tables.filter((t) => !there.has(t.sql)).map((t) => t.name)
       if (missing.length)
         throw new StateError('postgres-workers', `the worker database has no table ${missing.join(', ')}: its app must create the same schema as the main one`)
@@ -210,9 +217,11 @@ export class TableCopier {
         ...tables.map((t, i) => `(SELECT coalesce(json_agg(x)::text, '[]') FROM ONLY ${t.sql} x) AS t${i}`),
         ...seqs.flatMap((q, i) => [`(SELECT last_value::text FROM ${q}) AS s${i}`, `(SELECT is_called FROM ${q}) AS c${i}`]),
       ]
+      on = { client: src, url: this.#from, tables }
       const row = cols.length ? (await src.query(`SELECT ${cols.join(', ')}`)).rows[0] : {}
-      await dst.query('BEGIN')
-      await dst.query('SET LOCAL session_replication_role = replica')
+      on = { client: dst, url: this.#to, tables: toTables }
+      // row_security off: row-level security that binds this user fails an INSERT it would have filtered.
+      await dst.query('BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL row_security = off')
       if (tables.length) await dst.query(`TRUNCATE ${tables.map((t) => t.sql).join(', ')}`)
       for (const [i, t] of tables.entries()) {
         const json = row[`t${i}`] as string
@@ -231,8 +240,28 @@ export class TableCopier {
       await dst.query('COMMIT')
     } catch (err) {
       await dst.query('ROLLBACK').catch(() => {})
-      throw err instanceof StateError ? err : new StateError('postgres-workers', `copying ${maskUrl(this.#from)} to ${maskUrl(this.#to)} failed: ${errorMessage(err)}`)
+      if (err instanceof StateError) throw err
+      throw (on && isRowSecurityRefusal(err) && (await this.#rowSecurityBinds(on))) || new StateError('postgres-workers', `copying ${maskUrl(this.#from)} to ${maskUrl(this.#to)} failed: ${errorMessage(err)}`)
     }
+  }
+
+  /**
+   * The error for a copy PostgreSQL refused because row-level security binds the user on `on`'s side: each
+   * table it binds, by name, and what to do. Undefined when none is found (any more).
+   */
+  async #rowSecurityBinds(on: { client: pg.Client; url: string; tables: CopiedTable[] }): Promise<StateError | undefined> {
+    const bound = await on.client.query(rowSecurityBindsSql(on.tables)).then(
+      (r) => toBoundTables(r.rows),
+      () => [],
+    )
+    if (!bound.length) return undefined
+    const target = describeTarget(on.url)
+    const byOid = new Map(on.tables.map((t) => [t.oid, { schema: t.schema, name: t.table }]))
+    return new StateError(
+      'postgres-workers',
+      `copying ${maskUrl(this.#from)} to ${maskUrl(this.#to)}: ${describeRowSecurityBinds(bound, byOid, target.user, where(target))}: the copy would hold only the rows its policies let that user see, so nothing was copied.`,
+      { suggestion: `A worker's copy must hold every row of the main database's tables. Connect as ${rolesRowSecurityLeaves(target.user)}.` },
+    )
   }
 
   async close(): Promise<void> {
@@ -242,8 +271,20 @@ export class TableCopier {
   }
 }
 
+/**
+ * With row_security off, PostgreSQL refuses a statement row-level security would filter (42501,
+ * "query would be affected by row-level security policy for table ...").
+ */
+function isRowSecurityRefusal(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: string; message?: string }
+  return code === '42501' && /row-level security/.test(message ?? '')
+}
+
 /** A table whose rows are copied, and the columns an INSERT may write (generated ones left out). */
 interface CopiedTable {
+  oid: string
+  schema: string
+  table: string
   /** `schema.name`, for messages. */
   name: string
   /** `"schema"."name"`, quoted part by part: a schema or table name may hold a dot (`"my.app".orders`). */
@@ -257,15 +298,17 @@ interface CopiedTable {
  */
 async function listRelations(c: pg.Client): Promise<[CopiedTable[], string[]]> {
   const { rows } = await c.query(
-    `SELECT c.relkind::text AS kind, n.nspname::text AS schema, c.relname::text AS name,
+    `SELECT c.relkind::text AS kind, c.oid::int8::text AS oid, n.nspname::text AS schema, c.relname::text AS name,
         ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
               ORDER BY a.attnum) AS columns
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE c.relkind IN ('r', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema', '_venomqa') AND n.nspname NOT LIKE 'pg_toast%'
-      ORDER BY 2, 3`,
+      ORDER BY 3, 4`,
   )
   return [
-    rows.filter((r) => r.kind === 'r').map((r) => ({ name: `${r.schema}.${r.name}`, sql: qualified(r.schema, r.name), columns: r.columns })),
+    rows
+      .filter((r) => r.kind === 'r')
+      .map((r) => ({ oid: r.oid, schema: r.schema, table: r.name, name: `${r.schema}.${r.name}`, sql: qualified(r.schema, r.name), columns: r.columns })),
     rows.filter((r) => r.kind === 'S').map((r) => qualified(r.schema, r.name)),
   ]
 }

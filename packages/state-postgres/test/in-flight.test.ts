@@ -205,6 +205,23 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
       await backend.rollback('before')
     }))
 
+  it('an insert that commits between the checkpoint\'s first read and its mark: the sequence the checkpoint saved covers its id', () =>
+    // The insert commits before the mark, with no transaction left for the checkpoint to wait for: its row
+    // is part of the checkpoint, and a rollback keeps it. The sequences were read in the first round trip,
+    // before its nextval: the rollback set the sequence back below the row's id, and the app's next insert
+    // failed on its key.
+    withWriter(async (backend, writer) => {
+      await backend.checkpoint('before')
+      const fired = await commitRightAfter(writer, (sql) => sql.startsWith('SELECT * FROM "_venomqa".shape('), "INSERT INTO customers (name) VALUES ('between')", () =>
+        backend.checkpoint('during'),
+      )
+      expect(fired).toBe(true)
+      await backend.rollback('during')
+      expect((await customers(url)).map((c) => c.name)).toContain('between')
+      await withClient(url, (c) => c.query(`INSERT INTO customers (name) VALUES ('after the rollback')`))
+      await backend.rollback('before')
+    }))
+
   it('a writer that commits right after a rollback looked is waited for: the look and the read of what changed go up in one batch', () =>
     withWriter(async (backend, writer) => {
       await backend.checkpoint('start')

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { type AppProcess, type BranchResult, type MainSystem, type StateBackend, assertStatus, branch, checkpoint, journey, path, startAppProcess, step } from '@venomqa/core'
+import { type AppProcess, type BranchResult, type MainSystem, type StateBackend, StateError, assertStatus, branch, checkpoint, journey, path, startAppProcess, step } from '@venomqa/core'
 import { createRunner, memoryState } from '@venomqa/runner'
 import { type RunningProcess, TODO_APP_SERVER, describeWithService, startTodoApp } from '@venomqa/test-utils'
 import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { copyTables, postgresState, postgresWorkers } from '../src/index'
-import { ADMIN_URL, PG, createDatabase, databasesLike, dbUrl, dropDatabase, withClient } from './helpers'
+import { ADMIN_URL, PG, createDatabase, databasesLike, dbUrl, dropDatabase, dropLimitedRole, withClient } from './helpers'
 
 /** copyTables is what postgresWorkers runs to bring a worker's database to where the main line stands. */
 const SRC = 'venomqa_pg_copy_src'
@@ -66,6 +66,74 @@ describe('copyTables', () => {
       }))
     expect(await read(dst)).toEqual(await read(src))
     expect((await read(dst)).orders).toHaveLength(2)
+  })
+})
+
+/**
+ * Row-level security that binds the copying user (not a superuser, not the table's owner, no BYPASSRLS) let
+ * the copy read only the rows its policies allow: a worker's paths started without the others, and nothing
+ * said so. The copy now runs with row_security off, which makes PostgreSQL refuse instead of filter, and
+ * fails naming the table and what to do.
+ */
+describe('copyTables when row-level security binds its user', () => {
+  const ROLE = 'venomqa_pg_copy_rls'
+  const as = (url: string) => url.replace('postgres://postgres@', `postgres://${ROLE}@`)
+  const admin = (sql: string) => withClient(ADMIN_URL, (c) => c.query(sql))
+  const TABLES = `CREATE TABLE notes (id serial PRIMARY KEY, owner_id int NOT NULL, body text NOT NULL);
+    CREATE TABLE tags (name text PRIMARY KEY);
+    GRANT USAGE ON SCHEMA public TO ${ROLE}; GRANT ALL ON ALL TABLES IN SCHEMA public TO ${ROLE}; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO ${ROLE};`
+  const POLICY = 'ALTER TABLE notes ENABLE ROW LEVEL SECURITY; CREATE POLICY own ON notes USING (owner_id = 1);'
+  const ROWS = `INSERT INTO notes (owner_id, body) VALUES (1, 'mine'), (2, 'hidden'); INSERT INTO tags VALUES ('t');`
+  const notes = async (url: string) => (await withClient(url, (c) => c.query('SELECT id, owner_id, body FROM notes ORDER BY id'))).rows
+  const tags = async (url: string) => (await withClient(url, (c) => c.query('SELECT name FROM tags ORDER BY name'))).rows.map((r) => r.name)
+
+  beforeAll(async () => {
+    await dropDatabase(SRC)
+    await dropDatabase(DST)
+    await dropLimitedRole(ROLE)
+    await admin(`CREATE ROLE ${ROLE} LOGIN; GRANT SET ON PARAMETER session_replication_role TO ${ROLE}`)
+  })
+  afterAll(async () => {
+    // The databases first: the privileges they grant the role keep it from being dropped.
+    await dropDatabase(SRC)
+    await dropDatabase(DST)
+    await dropLimitedRole(ROLE)
+  })
+
+  it('on a table of the main database: refused, naming the table and what to do, and nothing is copied', async () => {
+    const src = await createDatabase(SRC, TABLES + POLICY + ROWS)
+    const dst = await createDatabase(DST, TABLES)
+    await withClient(dst, (c) => c.query(`INSERT INTO tags VALUES ('left by the last copy')`))
+    const err = await copyTables(as(src), as(dst)).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StateError)
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^state backend "postgres-workers": copying postgres://${ROLE}@127\\.0\\.0\\.1:5432/${SRC} to postgres://${ROLE}@127\\.0\\.0\\.1:5432/${DST}: row-level security of table public\\.notes applies to user "${ROLE}" of database "${SRC}" at 127\\.0\\.0\\.1:5432 \\(user "${ROLE}"\\), which is not a superuser, has no BYPASSRLS and is not exempt as the owner: the copy would hold only the rows its policies let that user see, so nothing was copied\\.$`,
+      ),
+    )
+    expect((err as StateError).suggestion).toMatch(new RegExp(`Connect as the tables' owner .*a superuser, or a role with BYPASSRLS \\(ALTER ROLE "${ROLE}" BYPASSRLS\\)`))
+    expect(await notes(dst)).toEqual([])
+    expect(await tags(dst)).toEqual(['left by the last copy'])
+    // With BYPASSRLS the same copy holds every row.
+    await admin(`ALTER ROLE ${ROLE} BYPASSRLS`)
+    try {
+      await copyTables(as(src), as(dst))
+    } finally {
+      await admin(`ALTER ROLE ${ROLE} NOBYPASSRLS`)
+    }
+    expect(await notes(dst)).toEqual(await notes(src))
+    expect(await notes(dst)).toHaveLength(2)
+  })
+
+  it("on a table of the worker's database: refused the same way, naming that database", async () => {
+    const src = await createDatabase(SRC, TABLES + ROWS)
+    const dst = await createDatabase(DST, TABLES + POLICY)
+    const err = await copyTables(as(src), as(dst)).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(StateError)
+    expect((err as Error).message).toMatch(
+      new RegExp(`: row-level security of table public\\.notes applies to user "${ROLE}" of database "${DST}" at .*so nothing was copied\\.$`),
+    )
+    expect(await tags(dst)).toEqual([])
   })
 })
 
