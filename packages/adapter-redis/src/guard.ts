@@ -63,6 +63,18 @@ export interface Refusal {
   count: number
 }
 
+/** One entry of the ACL LOG, as a watch reads it. */
+interface LogEntry {
+  user: string
+  reason: string
+  object: string
+  /** The command of its last refusal, from its client-info. */
+  command: string
+  count: number
+  /** When Redis last added a refusal to it, in the server's ms: the look's TIME less the entry's age. */
+  at: number
+}
+
 /** An ACL LOG entry's fields by name. */
 function fieldsOf(entry: unknown[]): Map<string, unknown> {
   const fields = new Map<string, unknown>()
@@ -71,60 +83,96 @@ function fieldsOf(entry: unknown[]): Map<string, unknown> {
 }
 
 /**
- * The newest entry of the ACL LOG, as what it is and how often it happened ('' for none). Redis puts each
- * refusal at the head of its log, a new entry or one it adds to (its count grows): while this stays the
- * same, nobody was refused anything.
+ * The server's time (ms) and the newest `count` entries of its ACL LOG, read in one MULTI, so that both
+ * are of one moment and each entry's age gives when it last changed, on the server's clock.
  */
-async function newestRefusal(redis: Redis): Promise<string> {
-  const [entry] = (await redis.call('ACL', 'LOG', '1')) as unknown[][]
-  if (!entry) return ''
-  const fields = fieldsOf(entry)
-  return JSON.stringify(['username', 'reason', 'context', 'object', 'count'].map((name) => String(fields.get(name))))
-}
-
-/** Entries of the ACL LOG of `user`, summed by what was refused (Redis may log one thing in several entries). */
-async function refusalsOf(redis: Redis, user: string): Promise<Map<string, Refusal>> {
-  // The log keeps acllog-max-len entries (128 by default), every user's: ask for more than it can hold.
-  const entries = (await redis.call('ACL', 'LOG', '100000')) as unknown[][]
-  const out = new Map<string, Refusal>()
-  for (const entry of entries) {
+async function readLog(redis: Redis, count: number): Promise<{ now: number; entries: LogEntry[] }> {
+  const replies = (await redis.multi().time().call('ACL', 'LOG', String(count)).exec()) ?? []
+  for (const [err] of replies) if (err) throw err
+  const [seconds, micros] = (replies[0]?.[1] ?? []) as string[]
+  const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
+  const entries = ((replies[1]?.[1] ?? []) as unknown[][]).map((entry) => {
     const fields = fieldsOf(entry)
-    if (String(fields.get('username')) !== user) continue
-    const reason = String(fields.get('reason'))
-    const object = String(fields.get('object'))
-    const command = /(?:^| )cmd=(\S+)/.exec(String(fields.get('client-info') ?? ''))?.[1] ?? '?'
-    const id = `${reason}\0${object}`
-    const count = Number(fields.get('count') ?? 1) + (out.get(id)?.count ?? 0)
-    out.set(id, { reason, object, command: command.toUpperCase(), count })
-  }
-  return out
+    return {
+      user: String(fields.get('username')),
+      reason: String(fields.get('reason')),
+      object: String(fields.get('object')),
+      command: (/(?:^| )cmd=(\S+)/.exec(String(fields.get('client-info') ?? ''))?.[1] ?? '?').toUpperCase(),
+      count: Number(fields.get('count') ?? 1),
+      at: now - Math.round(Number(fields.get('age-seconds') ?? 0) * 1000),
+    }
+  })
+  return { now, entries }
 }
 
-/** What Redis refused a user since the last look: each refusal is told once. */
+/** The log keeps acllog-max-len entries (128 by default), every user's: ask for more than it can hold. */
+const WHOLE_LOG = 100_000
+
+/**
+ * What Redis refused a user since the last look: each refusal is told once. Redis puts each refusal at the
+ * head of its log, in a new entry or one it adds to (its count grows, its age starts again), so an entry
+ * that changed since the last look is one whose age is less than the time since. Neither counts nor the
+ * newest entry can tell that: Redis adds a refusal to an equal entry only among the newest ten of the last
+ * minute, else logs a new one with a count of 1, which reads as an older one of the same key (an earlier
+ * run's, or one told before) once that is gone or as long as it is the newest; a refusal was then never told.
+ * The log gives ages in whole ms: an entry of the last look's ms is new unless that look saw it as it is.
+ */
 export class RefusalWatch {
   readonly user: string
-  readonly #told = new Map<string, number>()
-  /** The log's newest entry at the last look: the whole log (up to 128 entries, 0.4 ms) is read only when it changed. */
-  #newest: string | undefined
+  /** The server's time (ms) at the last look; undefined before the first, which only takes it. */
+  #since: number | undefined
+  /** This user's entries as the last look that read the whole log saw them. */
+  #known: LogEntry[] = []
 
   constructor(user: string) {
     this.user = user
   }
 
   async unreported(redis: Redis): Promise<Refusal[]> {
-    // Read before the log: a refusal in between changes it again, and the next look reads the log anew.
-    const newest = await newestRefusal(redis)
-    if (newest === this.#newest) return []
-    const now = await refusalsOf(redis, this.user)
-    this.#newest = newest
-    const out: Refusal[] = []
-    for (const [id, refusal] of now) {
-      const told = this.#told.get(id) ?? 0
-      if (refusal.count > told) out.push({ ...refusal, count: refusal.count - told })
-      this.#told.set(id, refusal.count)
-    }
-    return out
+    const since = this.#since
+    // The newest entry first: when it has not changed since the last look, neither has any (0.4 ms saved).
+    let log = await readLog(redis, 1)
+    this.#since = log.now
+    const head = log.entries[0]
+    // An empty log (ACL LOG RESET) holds nothing known either.
+    if (!head) this.#known = []
+    if (!head || (since !== undefined && head.at < since - 1)) return []
+    log = await readLog(redis, WHOLE_LOG)
+    this.#since = log.now
+    const mine = log.entries.filter((e) => e.user === this.user)
+    const known = this.#known
+    this.#known = mine
+    return since === undefined ? [] : sumRefusals(newSince(mine, known, since - 1))
   }
+}
+
+/**
+ * The entries of `now` that changed at or after `from` and are not in `known` as they are, each with the
+ * count it gained: one that grew from an entry of `known` (Redis moved it to the head) counts the difference.
+ */
+function newSince(now: readonly LogEntry[], known: readonly LogEntry[], from: number): LogEntry[] {
+  const same = (a: LogEntry, b: LogEntry) => a.reason === b.reason && a.object === b.object
+  const unchanged = (k: LogEntry) => now.some((e) => same(e, k) && e.count === k.count && e.at === k.at)
+  const grownFrom = known.filter((k) => !unchanged(k))
+  return now
+    .filter((e) => e.at >= from && !known.some((k) => same(k, e) && k.count === e.count && k.at === e.at))
+    .map((e) => {
+      const i = grownFrom.findIndex((k) => same(k, e) && k.count < e.count)
+      if (i < 0) return e
+      const [was] = grownFrom.splice(i, 1)
+      return { ...e, count: e.count - was!.count }
+    })
+}
+
+/** Entries summed by what was refused (Redis may log one thing in several entries). */
+function sumRefusals(entries: readonly LogEntry[]): Refusal[] {
+  const out = new Map<string, Refusal>()
+  for (const e of entries) {
+    const id = `${e.reason}\0${e.object}`
+    const had = out.get(id)
+    out.set(id, { reason: e.reason, object: e.object, command: had?.command ?? e.command, count: e.count + (had?.count ?? 0) })
+  }
+  return [...out.values()]
 }
 
 /** `"app:cart" (SET, 2 times), the command FLUSHDB`: key names only, never a value. */

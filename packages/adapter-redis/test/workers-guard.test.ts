@@ -116,6 +116,49 @@ d('redisWorkers with a key prefix per worker: writes outside it', () => {
     expect(await ourKeys()).toEqual({ 'gw:cart': 'main line cart' })
   })
 
+  it('tells a refusal Redis logged as a new entry that reads like an older one: an earlier run\'s, or one told before', async () => {
+    const raw = rawClient(DB)
+    // Another user of the server whose writes Redis refuses too (another app, another run's worker).
+    const other = `venomqa-test-other-${process.pid}`
+    await raw.call('ACL', 'SETUSER', other, 'reset', 'on', '>other-pw', '~nothing:*', '+@all')
+    const otherApp = new Redis(`redis://${other}:other-pw@${SERVICES.redis.host}:${SERVICES.redis.port}/${DB}`, { maxRetriesPerRequest: 1 })
+    // Redis adds a refusal to an equal entry among the newest ten (of the last minute), else logs a new one.
+    const pushedDown = async () => {
+      for (let i = 0; i < 10; i++) await expect(otherApp.set(`elsewhere:${i}`, 'x')).rejects.toThrow(/NOPERM/)
+    }
+    const setup = redisWorkers({ url: URL_15, prefix: PREFIX, keyPrefix })
+    // An earlier run's worker of this place, whose app was refused once: not this run's.
+    let worker = await setup.prepare(1, main)
+    let app = new Redis(worker.resources!.redisUrl, { maxRetriesPerRequest: 1 })
+    await expect(app.set('gw:cart', 'x')).rejects.toThrow(/NOPERM/)
+    app.disconnect()
+    await worker.close?.()
+    worker = await setup.prepare(1, main)
+    const backend = (worker.stateBackends as RedisState[])[0]!
+    app = new Redis(worker.resources!.redisUrl, { maxRetriesPerRequest: 1 })
+    const refused = (cp: string) => new RegExp(`checkpoint "${cp}": worker 1's app wrote outside its key prefix "gw_w1:", and Redis refused it: "gw:cart" \\(SET\\)\\.`)
+    try {
+      await backend.connect()
+      await backend.checkpoint('a')
+      // The same write as the earlier run's, in a new entry.
+      await pushedDown()
+      await expect(app.set('gw:cart', 'x')).rejects.toThrow(/NOPERM/)
+      await expect(backend.checkpoint('b')).rejects.toThrow(refused('b'))
+      // And again, in a new entry that reads like the one just told.
+      await pushedDown()
+      await expect(app.set('gw:cart', 'x')).rejects.toThrow(/NOPERM/)
+      await expect(backend.checkpoint('c')).rejects.toThrow(refused('c'))
+      await backend.checkpoint('d')
+    } finally {
+      app.disconnect()
+      otherApp.disconnect()
+      await backend.disconnect()
+      await worker.close?.()
+      await raw.call('ACL', 'DELUSER', other)
+      await raw.quit()
+    }
+  })
+
   it('fails the run of parallel paths whose worker app forgot its key prefix, which passed before with every lane writing the main keys', async () => {
     const apps: RunningProcess[] = []
     const mainApp = await startNodeProcess(APP, { env: { REDIS_URL: URL_15, REDIS_PREFIX: PREFIX } })

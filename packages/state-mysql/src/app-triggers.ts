@@ -130,20 +130,34 @@ function createTrigger(t: AppTrigger, name: string, order: string, body: string)
 }
 
 /**
- * The original's own statement with `order` put in before its body, or undefined when the saved statement
- * does not end in the body (or none was saved). Re-created from information_schema's parts instead, the
- * trigger does the same but reads differently in SHOW CREATE TRIGGER (quoted names, upper-case keywords),
- * so a schema dump taken after a run (mysqldump, Rails' structure.sql) would show a change nobody made.
- * MariaDB only: it keeps the statement without its FOLLOWS or PRECEDES clause, so the text it keeps is the
- * original's again. The clause goes in with no space after it (`order` ends in a quoted name, which needs
- * none): MariaDB cuts the clause out but keeps a space written after it. MySQL's handling of the clause in
- * the kept text is not known here (only MariaDB runs in the tests), so MySQL gets the parts as before.
+ * The original's own statement with `order` put in before its body, or undefined when that cannot be
+ * done safely (no statement saved, one that does not end in `FOR EACH ROW`, white space and the body).
+ * Re-created from information_schema's parts instead, the trigger does the same but reads differently in
+ * SHOW CREATE TRIGGER (quoted names, upper-case keywords), so a schema dump taken after a run (mysqldump,
+ * Rails' structure.sql) would show a change nobody made. MariaDB only: it keeps the statement without its
+ * FOLLOWS or PRECEDES clause, so the text it keeps is the original's again. Where the cut starts depends
+ * on the sql_mode the statement runs in (the trigger's, see inSessionOf): with IGNORE_SPACE (which mysql2
+ * turns on) at the clause's first word, so the clause goes right before the body, with no space after it;
+ * without it (the mysql client, most other drivers) right after ROW, so the clause goes there, before the
+ * white space. Put the other way round, MariaDB keeps `ROWSET ...` and the table's triggers can no longer
+ * be read (ER_TRG_CORRUPTED_FILE): every write to the table fails. MySQL's handling of the clause in the
+ * kept text is not known here (only MariaDB runs in the tests), so MySQL gets the parts as before.
  */
 function asWritten(t: AppTrigger, order: string): string | undefined {
   const { statement, body } = t
   if (!statement?.endsWith(body)) return undefined
   const head = statement.slice(0, statement.length - body.length)
-  return /\s$/.test(head) ? `${head}${order}${body}` : undefined
+  const row = /\bROW(\s+)$/i.exec(head)
+  if (!row) return undefined
+  const afterRow = head.length - row[1]!.length
+  if (!ignoresSpace(t.sqlMode)) return `${head.slice(0, afterRow)} ${order}${row[1]}${body}`
+  // `order` ends in a quoted name: a body that starts with one (a quoted label) would run into it.
+  return body.startsWith('`') ? undefined : `${head}${order}${body}`
+}
+
+/** Whether a trigger's sql_mode has IGNORE_SPACE (the server spells out ANSI, ORACLE... into their parts). */
+function ignoresSpace(sqlMode: string): boolean {
+  return /(^|,)IGNORE_SPACE(,|$)/i.test(sqlMode)
 }
 
 /** The copy's body: the original's, skipped in the sessions that restore or copy rows. */

@@ -217,6 +217,45 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
     }
   })
 
+  it('puts back, as written, triggers made without IGNORE_SPACE (the mysql client, most drivers) and one whose body starts with a quoted label; the table stays writable', async () => {
+    const other = `${DB}_modes`
+    const noIgnoreSpace = "SET SESSION sql_mode = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION'"
+    await freshDatabase(other, [
+      'CREATE TABLE notes (id INT AUTO_INCREMENT PRIMARY KEY, n INT NOT NULL DEFAULT 0)',
+      noIgnoreSpace,
+      'CREATE TRIGGER notes_mark BEFORE INSERT ON notes FOR EACH ROW SET NEW.n = NEW.n + 1',
+      'CREATE TRIGGER notes_bump BEFORE UPDATE ON notes FOR EACH ROW\n  `bump`: BEGIN SET NEW.n = NEW.n + 10; END',
+      // mysql2's own sql_mode (IGNORE_SPACE), and a body that starts with a quoted label.
+      "SET SESSION sql_mode = 'IGNORE_SPACE,STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_AUTO_CREATE_USER,NO_ENGINE_SUBSTITUTION'",
+      'CREATE TRIGGER notes_gone BEFORE DELETE ON notes FOR EACH ROW `gone`: BEGIN SET @gone = OLD.id; END',
+    ])
+    const before = await appTriggers(other)
+    const otherBackend = new MysqlSnapshotBackend({ url: urlFor(other) })
+    const conn = await admin(other)
+    try {
+      await otherBackend.connect()
+      await otherBackend.checkpoint('cp')
+      await conn.query('INSERT INTO notes () VALUES ()')
+      await otherBackend.rollback('cp')
+      await otherBackend.disconnect()
+      const after = await appTriggers(other)
+      // Each in its own words, but the one with the quoted label: the same trigger, spelled from its parts.
+      const withoutText = (ts: Record<string, unknown>[]) => ts.map((t) => (t.TRIGGER_NAME === 'notes_gone' ? { ...t, statement: undefined } : t))
+      expect(withoutText(after)).toEqual(withoutText(before))
+      expect(await privateObjects(other)).toEqual([])
+      // The table's triggers can be read, and fire: a write to it works.
+      await conn.query('INSERT INTO notes () VALUES ()')
+      await conn.query('UPDATE notes SET n = n')
+      await conn.query('DELETE FROM notes')
+      const [[gone]] = await conn.query<RowDataPacket[]>('SELECT @gone AS id')
+      expect(gone!.id).toBe(1)
+    } finally {
+      await conn.end()
+      await otherBackend.disconnect()
+      await dropDatabase(other)
+    }
+  })
+
   it('refuses to connect when a trigger runs as a user it may not re-create it for, and changes nothing', async () => {
     const user = `venomqa_my_${process.pid}_trg`
     const root = await admin()
