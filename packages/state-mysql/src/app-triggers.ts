@@ -129,37 +129,6 @@ function createTrigger(t: AppTrigger, name: string, order: string, body: string)
   return `CREATE DEFINER=${definerSql(t.definer)} TRIGGER ${ident(name)} ${t.timing} ${t.event} ON ${ident(t.table)} FOR EACH ROW ${order}\n${body}`
 }
 
-/**
- * The original's own statement with `order` put in before its body, or undefined when that cannot be
- * done safely (no statement saved, one that does not end in `FOR EACH ROW`, white space and the body).
- * Re-created from information_schema's parts instead, the trigger does the same but reads differently in
- * SHOW CREATE TRIGGER (quoted names, upper-case keywords), so a schema dump taken after a run (mysqldump,
- * Rails' structure.sql) would show a change nobody made. MariaDB only: it keeps the statement without its
- * FOLLOWS or PRECEDES clause, so the text it keeps is the original's again. Where the cut starts depends
- * on the sql_mode the statement runs in (the trigger's, see inSessionOf): with IGNORE_SPACE (which mysql2
- * turns on) at the clause's first word, so the clause goes right before the body, with no space after it;
- * without it (the mysql client, most other drivers) right after ROW, so the clause goes there, before the
- * white space. Put the other way round, MariaDB keeps `ROWSET ...` and the table's triggers can no longer
- * be read (ER_TRG_CORRUPTED_FILE): every write to the table fails. MySQL's handling of the clause in the
- * kept text is not known here (only MariaDB runs in the tests), so MySQL gets the parts as before.
- */
-function asWritten(t: AppTrigger, order: string): string | undefined {
-  const { statement, body } = t
-  if (!statement?.endsWith(body)) return undefined
-  const head = statement.slice(0, statement.length - body.length)
-  const row = /\bROW(\s+)$/i.exec(head)
-  if (!row) return undefined
-  const afterRow = head.length - row[1]!.length
-  if (!ignoresSpace(t.sqlMode)) return `${head.slice(0, afterRow)} ${order}${row[1]}${body}`
-  // `order` ends in a quoted name: a body that starts with one (a quoted label) would run into it.
-  return body.startsWith('`') ? undefined : `${head}${order}${body}`
-}
-
-/** Whether a trigger's sql_mode has IGNORE_SPACE (the server spells out ANSI, ORACLE... into their parts). */
-function ignoresSpace(sqlMode: string): boolean {
-  return /(^|,)IGNORE_SPACE(,|$)/i.test(sqlMode)
-}
-
 /** The copy's body: the original's, skipped in the sessions that restore or copy rows. */
 export function guardedBody(body: string): string {
   return `IF ${QUIET_FLAG} IS NULL THEN\n${body}\n; END IF`
@@ -205,21 +174,78 @@ export async function quietAppTriggers(conn: Connection, triggers: readonly AppT
  * Put back every saved original in its place, its copy dropped, then forget them. After a crash any of a
  * swap's states may be left: the copy alone (put the original back), both (drop the copy), the original
  * alone (nothing to do), or neither (the app dropped it: nothing either).
+ *
+ * On MariaDB an original comes back in its own words where it can (see putBackInOwnWords); else it is
+ * made again from information_schema's parts just before its copy. Made from its parts, it does the same
+ * but reads differently in SHOW CREATE TRIGGER (quoted names, upper-case keywords, a line break before the
+ * body), so a schema dump taken after a run (mysqldump, Rails' structure.sql) shows a change nobody made.
  */
 export async function putBackAppTriggers(conn: Connection, database: string): Promise<void> {
   const saved = await savedOriginals(conn, database)
   if (!saved) return
-  const [present] = await conn.query<RowDataPacket[]>('SELECT TRIGGER_NAME AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?', [database])
-  const exists = new Set(present.map((r) => String(r.n)))
+  const present = await readTriggers(conn, database)
+  const exists = new Set(present.map((t) => t.name))
   const [[server]] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v')
   const mariadb = /mariadb/i.test(String(server?.v))
-  for (const t of saved) {
+  const toPutBack = saved.filter((t) => exists.has(copyName(t.name)) && !exists.has(t.name))
+  for (const t of saved) if (exists.has(copyName(t.name)) && exists.has(t.name)) await conn.query(`DROP TRIGGER IF EXISTS ${ident(copyName(t.name))}`)
+  const inOwnWords = mariadb ? ownWordsGroups(present, toPutBack) : []
+  for (const group of inOwnWords) await putBackInOwnWords(conn, group)
+  const done = new Set(inOwnWords.flat())
+  for (const t of toPutBack) {
+    if (done.has(t)) continue
     const copy = copyName(t.name)
-    if (!exists.has(copy)) continue
-    if (exists.has(t.name)) await conn.query(`DROP TRIGGER IF EXISTS ${ident(copy)}`)
-    else await swap(conn, t, (mariadb && asWritten(t, `PRECEDES ${ident(copy)}`)) || createTrigger(t, t.name, `PRECEDES ${ident(copy)}`, t.body), copy)
+    await swap(conn, t, createTrigger(t, t.name, `PRECEDES ${ident(copy)}`, t.body), copy)
   }
   await conn.query(`DROP TABLE ${ident(SAVED_TRIGGERS)}`)
+}
+
+/**
+ * The originals to put back that can come back in their own words, by table, timing and event, each group
+ * in the order its copies fire: those whose group holds no trigger of the app's but copies to put back
+ * (the backend's own change-tracking triggers, about to go, do not count), every one with a statement saved.
+ */
+function ownWordsGroups(present: readonly AppTrigger[], toPutBack: readonly AppTrigger[]): AppTrigger[][] {
+  const groupOf = (t: AppTrigger) => `${t.table}\u0000${t.timing}\u0000${t.event}`
+  const byCopy = new Map(toPutBack.map((t) => [copyName(t.name), t]))
+  const groups = new Map<string, AppTrigger[]>()
+  const mixed = new Set<string>()
+  // `present` is in firing order (see readTriggers).
+  for (const p of present) {
+    const original = byCopy.get(p.name)
+    if (original) groups.set(groupOf(p), [...(groups.get(groupOf(p)) ?? []), original])
+    else if (!isPrivateName(p.name)) mixed.add(groupOf(p))
+  }
+  return [...groups].filter(([key, ts]) => !mixed.has(key) && ts.every((t) => t.statement)).map(([, ts]) => ts)
+}
+
+/**
+ * Put back `group` (one table, timing and event; see ownWordsGroups) with the statements the server kept
+ * of them, as they are. Such a statement holds no FOLLOWS or PRECEDES (MariaDB keeps the text without it),
+ * so each original is made last of its group; made in the order the copies fire, each copy dropped after
+ * its original, they end in the order they had. Nothing is spliced into the text: it is what the server
+ * parses each time it opens the table, so it is taken as it was. Cutting an order clause into it was
+ * tried, and where MariaDB cuts that clause out again depends on the sql_mode: cut wrongly, the kept text
+ * no longer parses and every write to the table fails (ER_TRG_CORRUPTED_FILE), which DROP TRIGGER does
+ * not mend. The table stays locked for writing throughout, so that no write fires the group half put back.
+ * A statement the server refuses all the same is made from its parts, last too.
+ */
+async function putBackInOwnWords(conn: Connection, group: readonly AppTrigger[]): Promise<void> {
+  await conn.query(`LOCK TABLES ${ident(group[0]!.table)} WRITE`)
+  try {
+    for (const t of group) {
+      await inSessionOf(conn, t, async () => {
+        try {
+          await conn.query(t.statement!)
+        } catch {
+          await conn.query(createTrigger(t, t.name, '', t.body))
+        }
+      })
+      await conn.query(`DROP TRIGGER ${ident(copyName(t.name))}`)
+    }
+  } finally {
+    await conn.query('UNLOCK TABLES')
+  }
 }
 
 /** The originals saved in SAVED_TRIGGERS of `database`; undefined when it has no such table (nothing is swapped). */

@@ -3,6 +3,7 @@ import { describeWithService } from '@venomqa/test-utils'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
 import { MysqlSnapshotBackend, mysqlWorkers } from '../src'
+import { SAVED_TRIGGERS } from '../src/app-triggers'
 import { parseTarget } from '../src/connection'
 import { MysqlCopier } from '../src/workers'
 import { HOST, PORT, admin, dropDatabase, dump, freshDatabase, privateObjects, urlFor } from './helpers'
@@ -239,9 +240,8 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
       await otherBackend.rollback('cp')
       await otherBackend.disconnect()
       const after = await appTriggers(other)
-      // Each in its own words, but the one with the quoted label: the same trigger, spelled from its parts.
-      const withoutText = (ts: Record<string, unknown>[]) => ts.map((t) => (t.TRIGGER_NAME === 'notes_gone' ? { ...t, statement: undefined } : t))
-      expect(withoutText(after)).toEqual(withoutText(before))
+      // Each in its own words, the one with the quoted label too.
+      expect(after).toEqual(before)
       expect(await privateObjects(other)).toEqual([])
       // The table's triggers can be read, and fire: a write to it works.
       await conn.query('INSERT INTO notes () VALUES ()')
@@ -254,6 +254,26 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
       await otherBackend.disconnect()
       await dropDatabase(other)
     }
+  })
+
+  it('puts one back from its parts, in its place, when the server refuses its own words', async () => {
+    await backend.connect()
+    await backend.checkpoint('cp')
+    // Words the server refuses (a table that is not there), for one of two triggers whose order matters.
+    const [[added]] = await app.query<RowDataPacket[]>(`SELECT JSON_UNQUOTE(JSON_EXTRACT(saved, '$.body')) AS body FROM ${SAVED_TRIGGERS} WHERE name = 'items_added'`)
+    await app.query(`UPDATE ${SAVED_TRIGGERS} SET saved = JSON_SET(saved, '$.statement', ?) WHERE name = 'items_added'`, [
+      `CREATE TRIGGER items_added AFTER INSERT ON no_such_table FOR EACH ROW ${added!.body}`,
+    ])
+    await backend.disconnect()
+
+    // The same triggers, in the same order, firing as before; that one spelled from its parts.
+    const spelled = (ts: Record<string, unknown>[]) => ts.map((t) => (t.TRIGGER_NAME === 'items_added' ? { ...t, statement: undefined } : t))
+    expect(spelled(await appTriggers(DB))).toEqual(spelled(original))
+    expect(await privateObjects(DB)).toEqual([])
+    await app.query(`INSERT INTO items (title) VALUES ('e')`)
+    await app.query(`DELETE FROM items WHERE title = 'e!'`)
+    const [audit] = await app.query<RowDataPacket[]>('SELECT what FROM audit ORDER BY id')
+    expect(audit.slice(-3).map((r) => r.what)).toEqual(['+3', 'then 3', '-3'])
   })
 
   it('refuses to connect when a trigger runs as a user it may not re-create it for, and changes nothing', async () => {
