@@ -40,6 +40,11 @@ export interface AppTrigger {
    * spelling, which a schema dump prints. Absent in what an older run saved.
    */
   statement?: string
+  /**
+   * Set in SAVED_TRIGGERS when its group began to come back in its own words (see putBackInOwnWords): found
+   * back, with its copy gone or still there, it is the put-back's doing, not a trigger the app made again.
+   */
+  ownWordsBegun?: boolean
 }
 
 /** The private name of a trigger's guarded copy. */
@@ -189,7 +194,7 @@ export async function putBackAppTriggers(conn: Connection, database: string): Pr
   const mariadb = /mariadb/i.test(String(server?.v))
   const toPutBack = saved.filter((t) => exists.has(copyName(t.name)) && !exists.has(t.name))
   for (const t of saved) if (exists.has(copyName(t.name)) && exists.has(t.name)) await conn.query(`DROP TRIGGER IF EXISTS ${ident(copyName(t.name))}`)
-  const inOwnWords = mariadb ? ownWordsGroups(present, toPutBack) : []
+  const inOwnWords = mariadb ? ownWordsGroups(present, toPutBack, saved) : []
   for (const group of inOwnWords) await putBackInOwnWords(conn, group)
   const done = new Set(inOwnWords.flat())
   for (const t of toPutBack) {
@@ -204,17 +209,23 @@ export async function putBackAppTriggers(conn: Connection, database: string): Pr
  * The originals to put back that can come back in their own words, by table, timing and event, each group
  * in the order its copies fire: those whose group holds no trigger of the app's but copies to put back
  * (the backend's own change-tracking triggers, about to go, do not count), every one with a statement saved.
+ *
+ * An original that an earlier put-back of its group in its own words made already (it stopped halfway: the
+ * connection lost, a table lock briefly held by the server's purge, a statement refused) does not count
+ * either: made last of its group, it fires after every copy still there, so the rest, made last in turn,
+ * come after it, as they fired. Counted as the app's, the rest would be made before it, for good.
  */
-function ownWordsGroups(present: readonly AppTrigger[], toPutBack: readonly AppTrigger[]): AppTrigger[][] {
+function ownWordsGroups(present: readonly AppTrigger[], toPutBack: readonly AppTrigger[], saved: readonly AppTrigger[]): AppTrigger[][] {
   const groupOf = (t: AppTrigger) => `${t.table}\u0000${t.timing}\u0000${t.event}`
   const byCopy = new Map(toPutBack.map((t) => [copyName(t.name), t]))
+  const madeBack = new Set(saved.filter((t) => t.ownWordsBegun).map((t) => t.name))
   const groups = new Map<string, AppTrigger[]>()
   const mixed = new Set<string>()
   // `present` is in firing order (see readTriggers).
   for (const p of present) {
     const original = byCopy.get(p.name)
     if (original) groups.set(groupOf(p), [...(groups.get(groupOf(p)) ?? []), original])
-    else if (!isPrivateName(p.name)) mixed.add(groupOf(p))
+    else if (!isPrivateName(p.name) && !madeBack.has(p.name)) mixed.add(groupOf(p))
   }
   return [...groups].filter(([key, ts]) => !mixed.has(key) && ts.every((t) => t.statement)).map(([, ts]) => ts)
 }
@@ -231,6 +242,8 @@ function ownWordsGroups(present: readonly AppTrigger[], toPutBack: readonly AppT
  * A statement the server refuses all the same is made from its parts, last too.
  */
 async function putBackInOwnWords(conn: Connection, group: readonly AppTrigger[]): Promise<void> {
+  // Said first, so that a put-back that stops halfway is finished as it began (see ownWordsGroups).
+  await conn.query(`UPDATE ${ident(SAVED_TRIGGERS)} SET saved = JSON_SET(saved, '$.ownWordsBegun', TRUE) WHERE name IN (?)`, [group.map((t) => t.name)])
   await conn.query(`LOCK TABLES ${ident(group[0]!.table)} WRITE`)
   try {
     for (const t of group) {

@@ -276,6 +276,29 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
     expect(audit.slice(-3).map((r) => r.what)).toEqual(['+3', 'then 3', '-3'])
   })
 
+  it('finishes a put-back that failed halfway through a group on the next connect, every trigger in its place and its own words', async () => {
+    await backend.connect()
+    // The second of two triggers whose order matters cannot come back (words and parts both refused): the
+    // put-back stops after the first, as it does when the connection is lost or a table lock is briefly held there.
+    const kept = `SELECT CAST(saved AS CHAR) AS saved FROM ${SAVED_TRIGGERS} WHERE name = 'items_added_then'`
+    const [[then]] = await app.query<RowDataPacket[]>(kept)
+    await app.query(`UPDATE ${SAVED_TRIGGERS} SET saved = JSON_SET(saved, '$.statement', 'CREATE TRIGGER', '$.body', 'no such body') WHERE name = 'items_added_then'`)
+    await expect(backend.disconnect()).rejects.toThrow(/ER_PARSE_ERROR/)
+    const afterInsert = (await appTriggers(DB)).filter((t) => t.ACTION_TIMING === 'AFTER' && t.EVENT_MANIPULATION === 'INSERT' && t.EVENT_OBJECT_TABLE === 'items')
+    expect(afterInsert.map((t) => t.TRIGGER_NAME).filter((n) => !/^_venomqa_(?!app_)/.test(String(n)))).toEqual(['_venomqa_app_items_added_then', 'items_added'])
+
+    // Whatever failed is gone: the next connect finishes the job, the first one staying first.
+    await app.query(`UPDATE ${SAVED_TRIGGERS} SET saved = ? WHERE name = 'items_added_then'`, [then!.saved])
+    backend = new MysqlSnapshotBackend({ url: urlFor(DB) })
+    await backend.connect()
+    await backend.disconnect()
+    expect(await appTriggers(DB)).toEqual(original)
+    expect(await privateObjects(DB)).toEqual([])
+    await app.query(`INSERT INTO items (title) VALUES ('e')`)
+    const [audit] = await app.query<RowDataPacket[]>('SELECT what FROM audit ORDER BY id')
+    expect(audit.slice(-2).map((r) => r.what)).toEqual(['+3', 'then 3'])
+  })
+
   it('refuses to connect when a trigger runs as a user it may not re-create it for, and changes nothing', async () => {
     const user = `venomqa_my_${process.pid}_trg`
     const root = await admin()
