@@ -78,11 +78,33 @@ export async function readAppTriggers(conn: Connection, database: string, tables
   const wanted = new Set(tables)
   const triggers = (await readTriggers(conn, database)).filter((t) => wanted.has(t.table) && !isPrivateName(t.name))
   for (const t of triggers) {
-    const [rows] = await conn.query<RowDataPacket[]>(`SHOW CREATE TRIGGER ${ident(database)}.${ident(t.name)}`)
-    const statement = rows[0]?.['SQL Original Statement']
-    if (typeof statement === 'string') t.statement = statement
+    const statement = await keptStatement(conn, database, t.name)
+    if (statement === undefined) continue
+    t.statement = statement
+    t.body = wholeBody(t.body, statement)
   }
   return triggers
+}
+
+/** SHOW CREATE TRIGGER's `SQL Original Statement`, read in the connection's utf8mb4. */
+async function keptStatement(conn: Connection, database: string, name: string): Promise<string | undefined> {
+  const [rows] = await conn.query<RowDataPacket[]>(`SHOW CREATE TRIGGER ${ident(database)}.${ident(name)}`)
+  const statement = rows[0]?.['SQL Original Statement']
+  return typeof statement === 'string' ? statement : undefined
+}
+
+/**
+ * `body` (information_schema's) as the app wrote it. information_schema hands it in utf8mb3, where a character
+ * outside the BMP (an emoji) reads as '?': a copy or a trigger made from that writes '?'. The statement the
+ * server kept ends with the body, whole: its end is taken when it matches `body` character for character,
+ * each '?' standing for any one.
+ */
+function wholeBody(body: string, statement: string): string {
+  if (!body.includes('?')) return body
+  const chars = [...body]
+  const tail = [...statement].slice(-chars.length)
+  const same = tail.length === chars.length && tail.every((c, i) => c === chars[i] || chars[i] === '?')
+  return same ? tail.join('') : body
 }
 
 /**
@@ -95,11 +117,17 @@ export async function appTriggersAsWritten(conn: Connection, database: string): 
   const present = await readTriggers(conn, database)
   // An original the app created again since it was swapped (see quietAppTriggers) is the one it wrote last.
   const own = new Set(present.filter((t) => !isPrivateName(t.name)).map((t) => t.name))
-  return present.flatMap((t) => {
+  const written: AppTrigger[] = []
+  for (const t of present) {
     const original = originals.get(t.name)
-    if (original) return own.has(original.name) ? [] : [original]
-    return isPrivateName(t.name) ? [] : [t]
-  })
+    if (original) {
+      if (!own.has(original.name)) written.push(original)
+    } else if (!isPrivateName(t.name)) {
+      const statement = t.body.includes('?') ? await keptStatement(conn, database, t.name) : undefined
+      written.push(statement === undefined ? t : { ...t, body: wholeBody(t.body, statement) })
+    }
+  }
+  return written
 }
 
 /**
