@@ -40,6 +40,11 @@ export interface AppTrigger {
    * spelling, which a schema dump prints. Absent in what an older run saved.
    */
   statement?: string
+  /**
+   * Set in SAVED_TRIGGERS when its group began to come back in its own words (see putBackInOwnWords): found
+   * back, with its copy gone or still there, it is the put-back's doing, not a trigger the app made again.
+   */
+  ownWordsBegun?: boolean
 }
 
 /** The private name of a trigger's guarded copy. */
@@ -73,11 +78,33 @@ export async function readAppTriggers(conn: Connection, database: string, tables
   const wanted = new Set(tables)
   const triggers = (await readTriggers(conn, database)).filter((t) => wanted.has(t.table) && !isPrivateName(t.name))
   for (const t of triggers) {
-    const [rows] = await conn.query<RowDataPacket[]>(`SHOW CREATE TRIGGER ${ident(database)}.${ident(t.name)}`)
-    const statement = rows[0]?.['SQL Original Statement']
-    if (typeof statement === 'string') t.statement = statement
+    const statement = await keptStatement(conn, database, t.name)
+    if (statement === undefined) continue
+    t.statement = statement
+    t.body = wholeBody(t.body, statement)
   }
   return triggers
+}
+
+/** SHOW CREATE TRIGGER's `SQL Original Statement`, read in the connection's utf8mb4. */
+async function keptStatement(conn: Connection, database: string, name: string): Promise<string | undefined> {
+  const [rows] = await conn.query<RowDataPacket[]>(`SHOW CREATE TRIGGER ${ident(database)}.${ident(name)}`)
+  const statement = rows[0]?.['SQL Original Statement']
+  return typeof statement === 'string' ? statement : undefined
+}
+
+/**
+ * `body` (information_schema's) as the app wrote it. information_schema hands it in utf8mb3, where a character
+ * outside the BMP (an emoji) reads as '?': a copy or a trigger made from that writes '?'. The statement the
+ * server kept ends with the body, whole: its end is taken when it matches `body` character for character,
+ * each '?' standing for any one.
+ */
+function wholeBody(body: string, statement: string): string {
+  if (!body.includes('?')) return body
+  const chars = [...body]
+  const tail = [...statement].slice(-chars.length)
+  const same = tail.length === chars.length && tail.every((c, i) => c === chars[i] || chars[i] === '?')
+  return same ? tail.join('') : body
 }
 
 /**
@@ -90,11 +117,17 @@ export async function appTriggersAsWritten(conn: Connection, database: string): 
   const present = await readTriggers(conn, database)
   // An original the app created again since it was swapped (see quietAppTriggers) is the one it wrote last.
   const own = new Set(present.filter((t) => !isPrivateName(t.name)).map((t) => t.name))
-  return present.flatMap((t) => {
+  const written: AppTrigger[] = []
+  for (const t of present) {
     const original = originals.get(t.name)
-    if (original) return own.has(original.name) ? [] : [original]
-    return isPrivateName(t.name) ? [] : [t]
-  })
+    if (original) {
+      if (!own.has(original.name)) written.push(original)
+    } else if (!isPrivateName(t.name)) {
+      const statement = t.body.includes('?') ? await keptStatement(conn, database, t.name) : undefined
+      written.push(statement === undefined ? t : { ...t, body: wholeBody(t.body, statement) })
+    }
+  }
+  return written
 }
 
 /**
@@ -189,7 +222,7 @@ export async function putBackAppTriggers(conn: Connection, database: string): Pr
   const mariadb = /mariadb/i.test(String(server?.v))
   const toPutBack = saved.filter((t) => exists.has(copyName(t.name)) && !exists.has(t.name))
   for (const t of saved) if (exists.has(copyName(t.name)) && exists.has(t.name)) await conn.query(`DROP TRIGGER IF EXISTS ${ident(copyName(t.name))}`)
-  const inOwnWords = mariadb ? ownWordsGroups(present, toPutBack) : []
+  const inOwnWords = mariadb ? ownWordsGroups(present, toPutBack, saved) : []
   for (const group of inOwnWords) await putBackInOwnWords(conn, group)
   const done = new Set(inOwnWords.flat())
   for (const t of toPutBack) {
@@ -204,17 +237,23 @@ export async function putBackAppTriggers(conn: Connection, database: string): Pr
  * The originals to put back that can come back in their own words, by table, timing and event, each group
  * in the order its copies fire: those whose group holds no trigger of the app's but copies to put back
  * (the backend's own change-tracking triggers, about to go, do not count), every one with a statement saved.
+ *
+ * An original that an earlier put-back of its group in its own words made already (it stopped halfway: the
+ * connection lost, a table lock briefly held by the server's purge, a statement refused) does not count
+ * either: made last of its group, it fires after every copy still there, so the rest, made last in turn,
+ * come after it, as they fired. Counted as the app's, the rest would be made before it, for good.
  */
-function ownWordsGroups(present: readonly AppTrigger[], toPutBack: readonly AppTrigger[]): AppTrigger[][] {
+function ownWordsGroups(present: readonly AppTrigger[], toPutBack: readonly AppTrigger[], saved: readonly AppTrigger[]): AppTrigger[][] {
   const groupOf = (t: AppTrigger) => `${t.table}\u0000${t.timing}\u0000${t.event}`
   const byCopy = new Map(toPutBack.map((t) => [copyName(t.name), t]))
+  const madeBack = new Set(saved.filter((t) => t.ownWordsBegun).map((t) => t.name))
   const groups = new Map<string, AppTrigger[]>()
   const mixed = new Set<string>()
   // `present` is in firing order (see readTriggers).
   for (const p of present) {
     const original = byCopy.get(p.name)
     if (original) groups.set(groupOf(p), [...(groups.get(groupOf(p)) ?? []), original])
-    else if (!isPrivateName(p.name)) mixed.add(groupOf(p))
+    else if (!isPrivateName(p.name) && !madeBack.has(p.name)) mixed.add(groupOf(p))
   }
   return [...groups].filter(([key, ts]) => !mixed.has(key) && ts.every((t) => t.statement)).map(([, ts]) => ts)
 }
@@ -231,6 +270,8 @@ function ownWordsGroups(present: readonly AppTrigger[], toPutBack: readonly AppT
  * A statement the server refuses all the same is made from its parts, last too.
  */
 async function putBackInOwnWords(conn: Connection, group: readonly AppTrigger[]): Promise<void> {
+  // Said first, so that a put-back that stops halfway is finished as it began (see ownWordsGroups).
+  await conn.query(`UPDATE ${ident(SAVED_TRIGGERS)} SET saved = JSON_SET(saved, '$.ownWordsBegun', TRUE) WHERE name IN (?)`, [group.map((t) => t.name)])
   await conn.query(`LOCK TABLES ${ident(group[0]!.table)} WRITE`)
   try {
     for (const t of group) {

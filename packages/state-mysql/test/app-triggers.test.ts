@@ -276,6 +276,70 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
     expect(audit.slice(-3).map((r) => r.what)).toEqual(['+3', 'then 3', '-3'])
   })
 
+  it('finishes a put-back that failed halfway through a group on the next connect, every trigger in its place and its own words', async () => {
+    await backend.connect()
+    // The second of two triggers whose order matters cannot come back (words and parts both refused): the
+    // put-back stops after the first, as it does when the connection is lost or a table lock is briefly held there.
+    const kept = `SELECT CAST(saved AS CHAR) AS saved FROM ${SAVED_TRIGGERS} WHERE name = 'items_added_then'`
+    const [[then]] = await app.query<RowDataPacket[]>(kept)
+    await app.query(`UPDATE ${SAVED_TRIGGERS} SET saved = JSON_SET(saved, '$.statement', 'CREATE TRIGGER', '$.body', 'no such body') WHERE name = 'items_added_then'`)
+    await expect(backend.disconnect()).rejects.toThrow(/ER_PARSE_ERROR/)
+    const afterInsert = (await appTriggers(DB)).filter((t) => t.ACTION_TIMING === 'AFTER' && t.EVENT_MANIPULATION === 'INSERT' && t.EVENT_OBJECT_TABLE === 'items')
+    expect(afterInsert.map((t) => t.TRIGGER_NAME).filter((n) => !/^_venomqa_(?!app_)/.test(String(n)))).toEqual(['_venomqa_app_items_added_then', 'items_added'])
+
+    // Whatever failed is gone: the next connect finishes the job, the first one staying first.
+    await app.query(`UPDATE ${SAVED_TRIGGERS} SET saved = ? WHERE name = 'items_added_then'`, [then!.saved])
+    backend = new MysqlSnapshotBackend({ url: urlFor(DB) })
+    await backend.connect()
+    await backend.disconnect()
+    expect(await appTriggers(DB)).toEqual(original)
+    expect(await privateObjects(DB)).toEqual([])
+    await app.query(`INSERT INTO items (title) VALUES ('e')`)
+    const [audit] = await app.query<RowDataPacket[]>('SELECT what FROM audit ORDER BY id')
+    expect(audit.slice(-2).map((r) => r.what)).toEqual(['+3', 'then 3'])
+  })
+
+  it('keeps a character outside the BMP (an emoji) in what a trigger writes: run as its copy, given to a worker, put back from its parts', async () => {
+    const other = `${DB}_emoji`
+    const worker = `${other}_w`
+    // information_schema holds a trigger's body in utf8mb3, where 😀 reads as '?'.
+    await freshDatabase(other, [
+      'CREATE TABLE notes (id INT AUTO_INCREMENT PRIMARY KEY, n INT NOT NULL DEFAULT 0)',
+      'CREATE TABLE said (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(20) CHARACTER SET utf8mb4 NOT NULL)',
+      "CREATE TRIGGER notes_said AFTER INSERT ON notes FOR EACH ROW INSERT INTO said (what) VALUES ('café 😀')",
+    ])
+    const otherBackend = new MysqlSnapshotBackend({ url: urlFor(other) })
+    const said = async (conn: Connection) => (await conn.query<RowDataPacket[]>('SELECT what FROM said ORDER BY id'))[0].map((r) => r.what)
+    const conn = await admin(other)
+    try {
+      await otherBackend.connect()
+      await conn.query('INSERT INTO notes () VALUES ()')
+      expect(await said(conn)).toEqual(['café 😀'])
+      // One the app adds to the group meanwhile: a worker gets it as it is, and the original comes back from its parts, before it.
+      await conn.query("CREATE TRIGGER notes_more AFTER INSERT ON notes FOR EACH ROW INSERT INTO said (what) VALUES ('more 🎉')")
+      const workers = mysqlWorkers({ url: urlFor(other), databaseName: () => worker })
+      const prepared = await workers.prepare(1, { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [otherBackend] })
+      try {
+        const inWorker = await admin(worker)
+        await inWorker.query('INSERT INTO notes () VALUES ()')
+        expect(await said(inWorker)).toEqual(['café 😀', 'café 😀', 'more 🎉'])
+        await inWorker.end()
+      } finally {
+        await prepared.close?.()
+        await dropDatabase(worker)
+      }
+      await otherBackend.disconnect()
+      expect(await privateObjects(other)).toEqual([])
+      expect((await appTriggers(other)).map((t) => t.TRIGGER_NAME)).toEqual(['notes_said', 'notes_more'])
+      await conn.query('INSERT INTO notes () VALUES ()')
+      expect(await said(conn)).toEqual(['café 😀', 'café 😀', 'more 🎉'])
+    } finally {
+      await conn.end()
+      await otherBackend.disconnect()
+      await dropDatabase(other)
+    }
+  })
+
   it('refuses to connect when a trigger runs as a user it may not re-create it for, and changes nothing', async () => {
     const user = `venomqa_my_${process.pid}_trg`
     const root = await admin()
