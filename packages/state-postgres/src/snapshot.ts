@@ -186,6 +186,12 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
    * meanwhile, ids continue as they did at the checkpoint. Likewise, the large objects saved hold every
    * change committed before the look.
    *
+   * The mark is committed before those reads, which take as long as the large objects' content does to
+   * digest: a table without a key is copied by the first statement that changes it after the mark its
+   * trigger sees, and until the mark commits that is the previous one. A transaction of the app that wrote
+   * such a table and one with a key during the reads had only the second undone by a rollback to this
+   * checkpoint, the first left as it made it.
+   *
    * One window is left: a transaction that writes once before the mark and once more after it, and commits
    * in the microseconds between the mark and the look that follows it in the same batch. Closing it would
    * take a lock on every tracked table at each checkpoint (LOCK ... IN SHARE MODE NOWAIT), which would also
@@ -193,8 +199,17 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
    */
   async #markUnlessWriterInFlight(client: pg.Client, purge: string, doing: string, deadline: number): Promise<SnapshotCheckpoint | undefined> {
     const inFlight = inFlightWritersSql(this.#tables)
-    const batch = `${purge}UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text; ${inFlight}; ${readSequencesSql(this.#sequences)}; ${READ_LARGE_OBJECTS_SQL}`
-    const [marked, writers, seqs, los] = ((await client.query(batch)) as unknown as pg.QueryResult[]).slice(-4)
+    const marking = `BEGIN; ${purge}UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text; ${inFlight}; COMMIT`
+    const batch = `${marking}; ${readSequencesSql(this.#sequences)}; ${READ_LARGE_OBJECTS_SQL}`
+    let results: pg.QueryResult[]
+    try {
+      results = (await client.query(batch)) as unknown as pg.QueryResult[]
+    } catch (err) {
+      // A failure between BEGIN and COMMIT leaves the session's transaction aborted, not ended.
+      await client.query('ROLLBACK').catch(() => {})
+      throw err
+    }
+    const [marked, writers, , seqs, los] = results.slice(-5)
     if (!writers!.rows.length)
       return { mark: marked!.rows[0].mark as string, sequences: toSequenceValues(this.#sequences, seqs!.rows), largeObjects: toLargeObjects(los!.rows) }
     const open = await waitForInFlightWriters(client, inFlight, deadline)

@@ -302,3 +302,81 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
     await withClient(url, (c) => c.query(`DELETE FROM customers WHERE name = 'late'`))
   })
 })
+
+describe('an app transaction that commits while a checkpoint reads the sequences and large objects', () => {
+  const KEYLESS_DB = `venomqa_pg_${process.pid}_inflight_keyless`
+  let url: string
+  beforeAll(async () => {
+    url = await databases.create(
+      KEYLESS_DB,
+      `CREATE TABLE posts (id serial PRIMARY KEY, what text NOT NULL); CREATE TABLE notes (what text NOT NULL); CREATE SEQUENCE free_seq;
+       INSERT INTO posts (what) VALUES ('seed'); INSERT INTO notes VALUES ('seed')`,
+    )
+  })
+  afterAll(() => databases.drop(KEYLESS_DB))
+
+  const rows = (table: string) => withClient(url, async (c) => (await c.query(`SELECT what FROM ${table} ORDER BY what`)).rows.map((r) => r.what as string))
+
+  /** Until a session of the database waits for a lock: the checkpoint's batch, stopped at its read of a sequence. */
+  async function untilWaiting(c: pg.Client): Promise<void> {
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+      const { rows } = await c.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+      if (rows.length) return
+    }
+    throw new Error('the checkpoint never waited for the lock on the sequence')
+  }
+
+  it('is undone whole by a rollback to that checkpoint, in a table without a key as in one with a key', async () => {
+    // The mark was committed with the reads, after them: the app's trigger on the keyless table still saw
+    // the previous mark, after which the table had a copy already, and took none. The rollback put the
+    // keyed table back and left the keyless one as the transaction made it: half of it kept.
+    const backend = postgresState({ url })
+    const blocker = new pg.Client({ connectionString: url })
+    await backend.connect()
+    await blocker.connect()
+    try {
+      await backend.checkpoint('start')
+      await withClient(url, (c) => c.query(`INSERT INTO posts (what) VALUES ('path'); INSERT INTO notes VALUES ('path')`))
+      // A lock on a sequence that is no tracked table: the checkpoint's batch waits for it after its mark and
+      // its look for writers, at the read of the sequence.
+      await blocker.query('BEGIN; ALTER SEQUENCE free_seq RENAME TO free_seq_renamed')
+      const taking = backend.checkpoint('during')
+      await untilWaiting(blocker)
+      await withClient(url, (c) => c.query(`BEGIN; INSERT INTO posts (what) VALUES ('concurrent'); INSERT INTO notes VALUES ('concurrent'); COMMIT`))
+      await blocker.query('ROLLBACK')
+      await taking
+      await backend.rollback('during')
+      expect(await rows('posts')).toEqual(['path', 'seed'])
+      expect(await rows('notes')).toEqual(['path', 'seed'])
+      await backend.rollback('start')
+      expect(await rows('posts')).toEqual(['seed'])
+      expect(await rows('notes')).toEqual(['seed'])
+    } finally {
+      await blocker.end().catch(() => {})
+      await backend.disconnect()
+    }
+  })
+
+  it('a checkpoint whose mark fails inside its transaction leaves the session usable: the next checkpoint and rollback work', async () => {
+    // The mark is taken between BEGIN and COMMIT: failed there (the log's state locked past lockTimeoutMs),
+    // the transaction stays open and aborted until a ROLLBACK, and every later statement of the backend
+    // failed with "current transaction is aborted".
+    const backend = postgresState({ url, lockTimeoutMs: 300 })
+    const blocker = new pg.Client({ connectionString: url })
+    await backend.connect()
+    await blocker.connect()
+    try {
+      await blocker.query('BEGIN; LOCK TABLE "_venomqa".state IN ACCESS EXCLUSIVE MODE')
+      await expect(backend.checkpoint('start')).rejects.toThrow(/lock timeout/)
+      await blocker.query('ROLLBACK')
+      await backend.checkpoint('start')
+      await withClient(url, (c) => c.query(`INSERT INTO posts (what) VALUES ('path'); INSERT INTO notes VALUES ('path')`))
+      await backend.rollback('start')
+      expect(await rows('posts')).toEqual(['seed'])
+      expect(await rows('notes')).toEqual(['seed'])
+    } finally {
+      await blocker.end().catch(() => {})
+      await backend.disconnect()
+    }
+  })
+})
