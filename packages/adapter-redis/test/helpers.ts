@@ -13,16 +13,27 @@ export function rawClient(db: number): Redis {
   return new Redis({ host: SERVICES.redis.host, port: SERVICES.redis.port, db, lazyConnect: true, maxRetriesPerRequest: 1 })
 }
 
+/** Run `fn` with a raw client on `db` (see rawClient), closed after. */
+export async function withRawClient<T>(db: number, fn: (r: Redis) => Promise<T>): Promise<T> {
+  const r = rawClient(db)
+  try {
+    return await fn(r)
+  } finally {
+    await r.quit()
+  }
+}
+
+/** Delete the keys of `db` that match `pattern`: a test's own, by their prefix. */
+export function removeKeys(db: number, pattern: string): Promise<void> {
+  return withRawClient(db, async (r) => {
+    const keys = await r.keys(pattern)
+    if (keys.length) await r.del(...keys)
+  })
+}
+
 /** Empty our two DBs (never FLUSHALL, which would empty every DB on the server). */
 export async function flushOurDbs(): Promise<void> {
-  for (const db of [DB_A, DB_B]) {
-    const r = rawClient(db)
-    try {
-      await r.flushdb()
-    } finally {
-      await r.quit()
-    }
-  }
+  for (const db of [DB_A, DB_B]) await withRawClient(db, (r) => r.flushdb())
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -12,7 +12,7 @@ import { type RunningProcess, SERVICES, describeWithService, startNodeProcess } 
 import { Redis } from 'ioredis'
 import { afterAll, beforeEach, expect, it } from 'vitest'
 import redisPlugin, { type RedisState, redisWorkers } from '../src'
-import { rawClient } from './helpers'
+import { rawClient, removeKeys, withRawClient } from './helpers'
 
 const d = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
 const DB = 15
@@ -22,35 +22,17 @@ const keyPrefix = (index: number) => `gw_w${index}:`
 const APP = new URL('./fixtures/items-app.mjs', import.meta.url).pathname
 const main: MainSystem = { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] }
 
-async function ourKeys(): Promise<Record<string, string | null>> {
-  const r = rawClient(DB)
-  try {
+const ourKeys = (): Promise<Record<string, string | null>> =>
+  withRawClient(DB, async (r) => {
     const keys = (await r.keys('gw*')).sort()
     return Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await r.get(k)] as const)))
-  } finally {
-    await r.quit()
-  }
-}
+  })
 
-async function removeOurKeys(): Promise<void> {
-  const r = rawClient(DB)
-  try {
-    const keys = await r.keys('gw*')
-    if (keys.length) await r.del(...keys)
-  } finally {
-    await r.quit()
-  }
-}
+const removeOurKeys = () => removeKeys(DB, 'gw*')
 
 /** The users Redis knows whose name starts with `start`. */
-async function usersStartingWith(start: string): Promise<string[]> {
-  const r = rawClient(DB)
-  try {
-    return ((await r.call('ACL', 'USERS')) as string[]).filter((u) => u.startsWith(start))
-  } finally {
-    await r.quit()
-  }
-}
+const usersStartingWith = (start: string): Promise<string[]> =>
+  withRawClient(DB, async (r) => ((await r.call('ACL', 'USERS')) as string[]).filter((u) => u.startsWith(start)))
 
 d('redisWorkers with a key prefix per worker: writes outside it', () => {
   beforeEach(removeOurKeys)

@@ -12,7 +12,7 @@ import { type MainSystem, madeByWorkerSetups } from '@venomqa/core'
 import { SERVICES, describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeEach, expect, it } from 'vitest'
 import { redisWorkers } from '../src'
-import { rawClient } from './helpers'
+import { rawClient, removeKeys, withRawClient } from './helpers'
 
 const d = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
 const DB = 14
@@ -24,36 +24,13 @@ const keyPrefix = (index: number) => `rq_w${index}:`
 const main: MainSystem = { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] }
 const noApp = async () => ({ baseUrl: 'http://127.0.0.1:1' })
 
-async function ourKeys(): Promise<string[]> {
-  const r = rawClient(DB)
-  try {
-    return (await r.keys('rq*')).sort()
-  } finally {
-    await r.quit()
-  }
-}
-
-async function removeOurKeys(): Promise<void> {
-  const r = rawClient(DB)
-  try {
-    const keys = await r.keys('rq*')
-    if (keys.length) await r.del(...keys)
-  } finally {
-    await r.quit()
-  }
-}
+const ourKeys = (): Promise<string[]> => withRawClient(DB, async (r) => (await r.keys('rq*')).sort())
+const removeOurKeys = () => removeKeys(DB, 'rq*')
 
 const onRecord = () => madeByWorkerSetups().filter((made) => made.kind === 'Redis keys')
 const usersOnRecord = () => madeByWorkerSetups().filter((made) => made.kind === 'Redis user')
 
-async function serverUsers(): Promise<string[]> {
-  const r = rawClient(DB)
-  try {
-    return (await r.call('ACL', 'USERS')) as string[]
-  } finally {
-    await r.quit()
-  }
-}
+const serverUsers = (): Promise<string[]> => withRawClient(DB, async (r) => (await r.call('ACL', 'USERS')) as string[])
 
 d('redisWorkers and a run quit at once', () => {
   beforeEach(removeOurKeys)

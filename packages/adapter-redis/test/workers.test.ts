@@ -9,7 +9,7 @@ import { createRunner } from '@venomqa/runner'
 import { type RunningProcess, SERVICES, describeWithService, startNodeProcess, expectBranchOnWorkers } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import redisPlugin, { RedisCache, type RedisWorkersOptions, redisWorkers } from '../src'
-import { rawClient } from './helpers'
+import { rawClient, withRawClient } from './helpers'
 
 const d = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
 const APP = new URL('./fixtures/items-app.mjs', import.meta.url).pathname
@@ -19,14 +19,7 @@ const urlOf = (db: number) => `redis://${SERVICES.redis.host}:${SERVICES.redis.p
 const PREFIX = 'rw:'
 
 async function flushOurDbs(): Promise<void> {
-  for (const db of OUR_DBS) {
-    const r = rawClient(db)
-    try {
-      await r.flushdb()
-    } finally {
-      await r.quit()
-    }
-  }
+  for (const db of OUR_DBS) await withRawClient(db, (r) => r.flushdb())
 }
 
 const startApp = (redisUrl: string, prefix: string) => startNodeProcess(APP, { env: { REDIS_URL: redisUrl, REDIS_PREFIX: prefix } })
@@ -79,14 +72,7 @@ function parallelJourney(run: number) {
   })
 }
 
-async function keysOf(db: number, pattern: string): Promise<string[]> {
-  const r = rawClient(db)
-  try {
-    return (await r.keys(pattern)).sort()
-  } finally {
-    await r.quit()
-  }
-}
+const keysOf = (db: number, pattern: string): Promise<string[]> => withRawClient(db, async (r) => (await r.keys(pattern)).sort())
 
 d('redisWorkers', () => {
   beforeAll(flushOurDbs)
