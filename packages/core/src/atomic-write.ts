@@ -1,10 +1,17 @@
 // The one atomic file writer of VenomQA: the runner's reports, the CLI's files and plugins (a reporter that
 // saves its own output) all write through it, so every temp file has one name pattern and one sweeper.
-import { createHash, randomBytes } from 'node:crypto'
-import { readdirSync, realpathSync, unlinkSync } from 'node:fs'
-import { mkdir, open, readdir, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises'
-import { hostname } from 'node:os'
+import type * as Crypto from 'node:crypto'
+import type * as Fs from 'node:fs'
+import type * as Fsp from 'node:fs/promises'
+import type * as Os from 'node:os'
 import path from 'node:path'
+
+// Loaded at first use, not when the package is imported: a run that never writes a file never loads them
+// (an ESM import of node:fs reads every export, fs.promises and what it loads included).
+const crypto = (): typeof Crypto => process.getBuiltinModule('node:crypto')
+const fs = (): typeof Fs => process.getBuiltinModule('node:fs')
+const fsp = (): typeof Fsp => process.getBuiltinModule('node:fs/promises')
+const os = (): typeof Os => process.getBuiltinModule('node:os')
 
 /** Temp files start with this, so listings can leave half-written files out. */
 export const TEMP_PREFIX = '.venomqa-tmp-'
@@ -15,7 +22,7 @@ export const TEMP_PREFIX = '.venomqa-tmp-'
  * this host are judged by their pid. Computed on the first write: importing core costs nothing.
  */
 let hostTag: string | undefined
-const thisHost = () => (hostTag ??= createHash('sha256').update(hostname()).digest('hex').slice(0, 8))
+const thisHost = () => (hostTag ??= crypto().createHash('sha256').update(os().hostname()).digest('hex').slice(0, 8))
 
 /** `<prefix><target>-<host>-<pid>-<random>`: the name a writer gives its temp file. */
 const TEMP_NAME = /-([0-9a-f]{8})-(\d+)-[0-9a-f]{12}$/
@@ -31,7 +38,7 @@ const SWEEP_INTERVAL_MS = 60 * 1000
 const sweptAt = new Map<string, number>()
 
 function tempPathFor(file: string, pid = process.pid): string {
-  return path.join(path.dirname(file), `${TEMP_PREFIX}${path.basename(file)}-${thisHost()}-${pid}-${randomBytes(6).toString('hex')}`)
+  return path.join(path.dirname(file), `${TEMP_PREFIX}${path.basename(file)}-${thisHost()}-${pid}-${crypto().randomBytes(6).toString('hex')}`)
 }
 
 /**
@@ -46,27 +53,27 @@ function tempPathFor(file: string, pid = process.pid): string {
  * machine. A symbolic link is followed: the file it points to is replaced, the link stays.
  */
 export async function atomicWriteFile(target: string, data: string | Uint8Array): Promise<void> {
-  const file = await realpath(target).catch(() => target)
-  const existing = await stat(file).catch(() => undefined)
+  const file = await fsp().realpath(target).catch(() => target)
+  const existing = await fsp().stat(file).catch(() => undefined)
   if (existing && !existing.isFile()) {
-    await writeFile(file, data)
+    await fsp().writeFile(file, data)
     return
   }
   const dir = path.dirname(file)
   await makeDirectories(dir)
   await sweep(dir)
   const tmp = tempPathFor(file)
-  let handle: Awaited<ReturnType<typeof open>> | undefined
+  let handle: Awaited<ReturnType<typeof Fsp.open>> | undefined
   try {
-    handle = await open(tmp, 'wx', 0o644)
+    handle = await fsp().open(tmp, 'wx', 0o644)
     await handle.writeFile(data)
     await handle.sync()
     await handle.close()
     handle = undefined
-    await rename(tmp, file)
+    await fsp().rename(tmp, file)
   } catch (err) {
     await handle?.close().catch(() => {})
-    await unlink(tmp).catch(() => {})
+    await fsp().unlink(tmp).catch(() => {})
     throw aboutTarget(err, tmp, target)
   }
 }
@@ -99,12 +106,12 @@ function aboutTarget(err: unknown, tmp: string, target: string): unknown {
 export async function makeDirectories(dir: string): Promise<void> {
   const missing: string[] = []
   for (let d = path.resolve(dir); d !== path.dirname(d); d = path.dirname(d)) {
-    const found = await stat(d).catch(() => undefined)
+    const found = await fsp().stat(d).catch(() => undefined)
     if (found) break
     missing.unshift(d)
   }
   for (const d of missing)
-    await mkdir(d).catch((err: NodeJS.ErrnoException) => {
+    await fsp().mkdir(d).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST') throw err
     })
 }
@@ -125,17 +132,17 @@ async function sweep(dir: string): Promise<void> {
  */
 export async function removeStaleTempFiles(dir: string, now = Date.now()): Promise<string[]> {
   const removed: string[] = []
-  for (const name of await readdir(dir)) {
+  for (const name of await fsp().readdir(dir)) {
     if (!name.startsWith(TEMP_PREFIX)) continue
     const full = path.join(dir, name)
     const match = TEMP_NAME.exec(name)
     const writerGone = match?.[1] === thisHost() && !isRunning(Number(match[2]))
     if (!writerGone) {
-      const info = await stat(full).catch(() => undefined)
+      const info = await fsp().stat(full).catch(() => undefined)
       if (!info?.isFile() || now - info.mtimeMs < STALE_TEMP_AGE_MS) continue
     }
     try {
-      await unlink(full)
+      await fsp().unlink(full)
       removed.push(name)
     } catch {
       // Gone already (another writer swept it, or its writer renamed it), or not ours to remove.
@@ -152,12 +159,12 @@ export async function removeStaleTempFiles(dir: string, now = Date.now()): Promi
 export function removeOwnTempFilesSync(target: string): void {
   let file = target
   try {
-    file = realpathSync(target)
+    file = fs().realpathSync(target)
   } catch {}
   const start = `${TEMP_PREFIX}${path.basename(file)}-`
   let names: string[] = []
   try {
-    names = readdirSync(path.dirname(file))
+    names = fs().readdirSync(path.dirname(file))
   } catch {
     return
   }
@@ -165,7 +172,7 @@ export function removeOwnTempFilesSync(target: string): void {
     const match = name.startsWith(start) ? TEMP_NAME.exec(name) : null
     if (match?.[1] !== thisHost() || Number(match[2]) !== process.pid) continue
     try {
-      unlinkSync(path.join(path.dirname(file), name))
+      fs().unlinkSync(path.join(path.dirname(file), name))
     } catch {
       // Gone already (its write renamed it): nothing to remove.
     }

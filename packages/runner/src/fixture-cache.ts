@@ -1,7 +1,11 @@
-import { createHash } from 'node:crypto'
-import { readFile, readdir, rm } from 'node:fs/promises'
+import type * as Crypto from 'node:crypto'
+import type * as Fsp from 'node:fs/promises'
 import path from 'node:path'
 import { type Duration, TEMP_PREFIX, type TimePort, UserError, atomicWriteFile, durationToMs, errorMessage } from '@venomqa/core'
+
+// Loaded at first use, not when the package is imported: a run that never writes a file never loads them.
+const crypto = (): typeof Crypto => process.getBuiltinModule('node:crypto')
+const fsp = (): typeof Fsp => process.getBuiltinModule('node:fs/promises')
 
 export interface FixtureCacheOptions {
   /** Where entries live. Default `.venomqa-cache` in the current directory. */
@@ -54,7 +58,7 @@ export class FixtureCache {
   /** The stable key of a setup and its inputs (hex SHA-256). */
   key(name: string, inputs: unknown): string {
     checkName(name)
-    return createHash('sha256').update(`${JSON.stringify(name)}\n${canonicalJson(inputs, name)}`).digest('hex')
+    return crypto().createHash('sha256').update(`${JSON.stringify(name)}\n${canonicalJson(inputs, name)}`).digest('hex')
   }
 
   /** The cached result of `fn` for these inputs, running it (once, however many callers wait) on a miss. */
@@ -93,7 +97,7 @@ export class FixtureCache {
   async delete(name: string, inputs: unknown): Promise<boolean> {
     const file = this.#file(name, this.key(name, inputs))
     try {
-      await rm(file)
+      await fsp().rm(file)
       return true
     } catch {
       return false
@@ -104,7 +108,7 @@ export class FixtureCache {
   async clear(name?: string): Promise<number> {
     let files: string[]
     try {
-      files = await readdir(this.dir)
+      files = await fsp().readdir(this.dir)
     } catch {
       return 0
     }
@@ -112,7 +116,7 @@ export class FixtureCache {
     for (const f of files) {
       if (!f.endsWith('.json') && !f.startsWith(TEMP_PREFIX)) continue
       if (name !== undefined && !(await this.#belongsTo(f, name))) continue
-      await rm(path.join(this.dir, f), { force: true })
+      await fsp().rm(path.join(this.dir, f), { force: true })
       removed++
     }
     return removed
@@ -126,7 +130,7 @@ export class FixtureCache {
     if (!file.startsWith(`${slug(name)}-`)) return false
     // Two names can share a slug: the entry itself says whose it is (an unreadable one goes too).
     try {
-      return (JSON.parse(await readFile(path.join(this.dir, file), 'utf8')) as EntryFile).name === name
+      return (JSON.parse(await fsp().readFile(path.join(this.dir, file), 'utf8')) as EntryFile).name === name
     } catch {
       return true
     }
@@ -136,7 +140,7 @@ export class FixtureCache {
     const file = this.#file(name, key)
     let text: string
     try {
-      text = await readFile(file, 'utf8')
+      text = await fsp().readFile(file, 'utf8')
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { found: false }
       this.#warn(`fixture cache: cannot read ${file} (${errorMessage(err)}); running the setup "${name}" again`)
@@ -151,7 +155,7 @@ export class FixtureCache {
       return { found: false }
     }
     if (entry.expiresAt !== null && typeof entry.expiresAt === 'number' && entry.expiresAt <= this.#now()) {
-      await rm(file, { force: true })
+      await fsp().rm(file, { force: true })
       return { found: false }
     }
     return { found: true, value: entry.value }

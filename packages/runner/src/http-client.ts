@@ -197,9 +197,8 @@ export class RunnerHttpClient implements HttpClient {
     const policy = requestRetryPolicy(method, options.retry, shared.retry)
     // When the request was first sent: a server error is the step's only if the step sent it (see server-errors.ts).
     const sentAt = moment()
-    // timeoutMs (the request's own, else the client's) is a deadline for each attempt as a whole (see
-    // attempt.ts): the client's used to reach the transport only as its idle timeout, which a trickling body never ran into.
-    const attemptOptions: AttemptOptions = { pool: shared.pool, timeoutMs, requestTimeoutMs: options.timeout, stepSignal: this.#signal, userSignal: options.signal, detached: shared.detached }
+    // timeoutMs (the request's own, else the client's) is a deadline for each attempt as a whole (see attempt.ts).
+    const attemptOptions: AttemptOptions = { pool: shared.pool, timeoutMs, stepSignal: this.#signal, userSignal: options.signal, detached: shared.detached }
     for (let attempt = 1; ; attempt++) {
       const startedAtMs = Date.now()
       const result = await sendOnce(prepared, attemptOptions)

@@ -1,7 +1,12 @@
-import { constants } from 'node:fs'
-import { access, readFile, readdir, rm, rmdir, stat } from 'node:fs/promises'
+import type * as Fs from 'node:fs'
+import type * as Fsp from 'node:fs/promises'
 import path from 'node:path'
 import { type StoragePort, type StoredObject, TEMP_PREFIX, UserError, atomicWriteFile, makeDirectories } from '@venomqa/core'
+
+// Loaded at first use, not when the package is imported: a run that never writes a file never loads them
+// (an ESM import of node:fs reads every export, fs.promises and what it loads included).
+const fs = (): typeof Fs => process.getBuiltinModule('node:fs')
+const fsp = (): typeof Fsp => process.getBuiltinModule('node:fs/promises')
 
 const CONTENT_TYPES: Record<string, string> = {
   '.json': 'application/json',
@@ -53,7 +58,7 @@ export class LocalStorage implements StoragePort {
   async get(key: string): Promise<Uint8Array | undefined> {
     const file = this.#fileFor(key)
     try {
-      return new Uint8Array(await readFile(file))
+      return new Uint8Array(await fsp().readFile(file))
     } catch (err) {
       if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined
       throw err
@@ -67,7 +72,7 @@ export class LocalStorage implements StoragePort {
 
   async exists(key: string): Promise<boolean> {
     try {
-      return (await stat(this.#fileFor(key))).isFile()
+      return (await fsp().stat(this.#fileFor(key))).isFile()
     } catch (err) {
       if (isMissing(err)) return false
       throw err
@@ -77,7 +82,7 @@ export class LocalStorage implements StoragePort {
   async delete(key: string): Promise<boolean> {
     const file = this.#fileFor(key)
     if (!(await this.exists(key))) return false
-    await rm(file, { force: true })
+    await fsp().rm(file, { force: true })
     this.#contentTypes.delete(key)
     await this.#pruneEmptyDirs(path.dirname(file))
     return true
@@ -88,7 +93,7 @@ export class LocalStorage implements StoragePort {
     const out: StoredObject[] = []
     await this.#walk(this.root, '', async (key, file) => {
       if (!key.startsWith(prefix)) return
-      const info = await stat(file)
+      const info = await fsp().stat(file)
       out.push({
         key,
         size: info.size,
@@ -103,12 +108,12 @@ export class LocalStorage implements StoragePort {
   async clear(): Promise<void> {
     let entries: string[]
     try {
-      entries = await readdir(this.root)
+      entries = await fsp().readdir(this.root)
     } catch (err) {
       if (isMissing(err)) return
       throw err
     }
-    await Promise.all(entries.map((e) => rm(path.join(this.root, e), { recursive: true, force: true })))
+    await Promise.all(entries.map((e) => fsp().rm(path.join(this.root, e), { recursive: true, force: true })))
     this.#contentTypes.clear()
   }
 
@@ -116,7 +121,7 @@ export class LocalStorage implements StoragePort {
   async healthCheck(): Promise<boolean> {
     try {
       await makeDirectories(this.root)
-      await access(this.root, constants.W_OK | constants.R_OK)
+      await fsp().access(this.root, fs().constants.W_OK | fs().constants.R_OK)
       return true
     } catch {
       return false
@@ -138,7 +143,7 @@ export class LocalStorage implements StoragePort {
   async #walk(dir: string, prefix: string, visit: (key: string, file: string) => Promise<void>): Promise<void> {
     let entries: import('node:fs').Dirent[]
     try {
-      entries = await readdir(dir, { withFileTypes: true })
+      entries = await fsp().readdir(dir, { withFileTypes: true })
     } catch (err) {
       if (isMissing(err)) return
       throw err
@@ -156,7 +161,7 @@ export class LocalStorage implements StoragePort {
   async #pruneEmptyDirs(dir: string): Promise<void> {
     while (dir.startsWith(this.#rootWithSep()) && dir !== this.root) {
       try {
-        await rmdir(dir)
+        await fsp().rmdir(dir)
       } catch {
         return // not empty (or already gone): stop climbing
       }

@@ -1,5 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import os from 'node:os'
+import type * as Fsp from 'node:fs/promises'
+import type * as Os from 'node:os'
 import path from 'node:path'
 import { CheckpointStack, type Email, PLUGIN_API_VERSION, type Plugin, type StateBackend, definePlugin, parseOptions } from '@venomqa/core'
 import * as z from 'zod/mini'
@@ -11,6 +11,10 @@ import { MemoryCache } from './memory-cache'
 import { MemoryMail } from './memory-mail'
 import { MemoryQueue } from './memory-queue'
 import { TaskPool } from './task-pool'
+
+// Loaded at first use, not when the package is imported: a run that never writes a file never loads them.
+const fsp = (): typeof Fsp => process.getBuiltinModule('node:fs/promises')
+const os = (): typeof Os => process.getBuiltinModule('node:os')
 
 // zod/mini, bundled into the runner tree-shaken (see tsup.config.ts): checking these options costs the runner's
 // import about 3 ms, where the whole of zod cost 40 to 55 ms. Here, not in a module imported for its effect:
@@ -85,9 +89,9 @@ export function memoryPorts(options: MemoryPortsOptions = {}): Plugin<MemoryPort
       let storage: LocalStorage | undefined
       if (wanted.has('storage')) {
         const ownDir = opts.storageDir === undefined
-        const dir = ownDir ? await mkdtemp(path.join(os.tmpdir(), 'venomqa-storage-')) : path.resolve(api.root ?? process.cwd(), opts.storageDir!)
+        const dir = ownDir ? await fsp().mkdtemp(path.join(os().tmpdir(), 'venomqa-storage-')) : path.resolve(api.root ?? process.cwd(), opts.storageDir!)
         storage = new LocalStorage({ dir })
-        if (ownDir) api.onClose(() => rm(dir, { recursive: true, force: true }))
+        if (ownDir) api.onClose(() => fsp().rm(dir, { recursive: true, force: true }))
       }
       adapters = { clock, cache, mail, queue, pool, storage }
       const ports = { cache, mail, queue, storage, time: clock, concurrency: pool }

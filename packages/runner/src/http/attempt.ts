@@ -22,11 +22,9 @@ export interface AttemptOptions {
   pool: ConnectionPool
   /**
    * The request's timeout (its own, else the client's): a deadline for the whole attempt, from sending to
-   * the body's last byte, and the connection's idle timeout as a backstop.
+   * the body's last byte, connecting included, kept to the millisecond (see RequestOptions.deadlineMs).
    */
   timeoutMs: number
-  /** The request's own timeout, when it has one: kept to the millisecond by a timer (see RequestOptions.deadlineMs). */
-  requestTimeoutMs?: number
   stepSignal?: AbortSignal
   userSignal?: AbortSignal
   /** Where a request goes when its step stops waiting for it (see untilStepStops). */
@@ -56,10 +54,7 @@ export async function sendOnce(prepared: PreparedRequest, o: AttemptOptions): Pr
 async function receive(prepared: PreparedRequest, o: AttemptOptions, link: LinkedSignal): Promise<ReceivedResponse> {
   const { method, url, headers } = prepared.sent
   try {
-    // The idle timeout is reset by every chunk: a body that trickles in (a byte every second) never
-    // reaches it. The deadline is what bounds the request, the request's own timeout and the client's
-    // alike; the idle timeout stays as a backstop (and bounds a connect or an answer that never comes).
-    const res = await request(url, { method, headers, body: prepared.body, signal: link.signal, pool: o.pool, idleTimeoutMs: o.timeoutMs, ...deadline(o) })
+    const res = await request(url, { method, headers, body: prepared.body, signal: link.signal, pool: o.pool, deadlineMs: o.timeoutMs })
     const retryAfter = res.headers['retry-after']
     const setCookie = res.headers['set-cookie']
     return {
@@ -73,14 +68,6 @@ async function receive(prepared: PreparedRequest, o: AttemptOptions, link: Linke
   } finally {
     link.dispose()
   }
-}
-
-/**
- * A request's own timeout is a deadline kept by a timer, to the millisecond, as a user who sets one expects;
- * the client-wide timeout, which every request has, is checked as the body arrives (no timer per request).
- */
-function deadline(o: AttemptOptions): { deadlineMs: number } | { checkedDeadlineMs: number } {
-  return o.requestTimeoutMs !== undefined ? { deadlineMs: o.requestTimeoutMs } : { checkedDeadlineMs: o.timeoutMs }
 }
 
 interface LinkedSignal {

@@ -1,5 +1,5 @@
 import { TimeoutError, TransportError, VenomError } from '@venomqa/core'
-import { CONNECT_TIMEOUT, DEADLINE_EXCEEDED, FailedAfterHeaders, IDLE_TIMEOUT, INVALID_REQUEST } from './transport'
+import { DEADLINE_EXCEEDED, FailedAfterHeaders, INVALID_REQUEST } from './transport'
 
 /**
  * An HTTP request that got no answer in time (the client's timeout or the request's own): a TimeoutError
@@ -61,8 +61,8 @@ export function classifyFailure(err: unknown, ctx: FailureContext): ClassifiedFa
   const msg = e?.message ?? String(err)
   if (err instanceof FailedAfterHeaders) {
     const status = err.statusCode
-    // The deadline (see request's deadlineMs) or the idle timeout: either way the body did not come in time.
-    if (code === IDLE_TIMEOUT || code === DEADLINE_EXCEEDED) return final(new RequestTimeoutError(`the body of the HTTP ${status} answer to ${method} ${url}`, ctx.timeoutMs))
+    // The deadline (see request's deadlineMs): the body did not come in time.
+    if (code === DEADLINE_EXCEEDED) return final(new RequestTimeoutError(`the body of the HTTP ${status} answer to ${method} ${url}`, ctx.timeoutMs))
     return { error: new AnswerCutError(method, url, status, code ? `${code}: ${msg}` : msg, err.error), retryable: true }
   }
   // Node refused to send what the step wrote (a header value with a line break, a method or header name
@@ -75,7 +75,7 @@ export function classifyFailure(err: unknown, ctx: FailureContext): ClassifiedFa
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return transport('dns', `host not found (${code})`)
   if (/CERT|SSL|TLS/i.test(code) || /certificate|ssl|tls/i.test(msg)) return transport('tls', msg)
   // The server took longer than the client waits: sending it again would wait as long once more.
-  if (code === DEADLINE_EXCEEDED || code === IDLE_TIMEOUT || code === CONNECT_TIMEOUT || code === 'ETIMEDOUT') return final(new RequestTimeoutError(`${method} ${url}`, ctx.timeoutMs))
+  if (code === DEADLINE_EXCEEDED || code === 'ETIMEDOUT') return final(new RequestTimeoutError(`${method} ${url}`, ctx.timeoutMs))
   return transport('transport', `${code ? `${code}: ` : ''}${msg}`)
 }
 

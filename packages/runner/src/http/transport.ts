@@ -2,7 +2,8 @@ import type { EventEmitter } from 'node:events'
 import type * as Http from 'node:http'
 import type * as Https from 'node:https'
 import type { Socket } from 'node:net'
-import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib'
+import { type Deadline, Deadlines } from './deadlines'
+import type * as Zlib from 'node:zlib'
 
 /**
  * The runner's HTTP transport: Node's own http and https modules, a keep-alive pool per run.
@@ -23,6 +24,8 @@ import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'n
  */
 const http = (): typeof Http => process.getBuiltinModule('node:http')
 const https = (): typeof Https => process.getBuiltinModule('node:https')
+/** zlib, loaded at the first compressed body: most test APIs send none, and loading it costs more than a request. */
+const zlib = (): typeof Zlib => process.getBuiltinModule('node:zlib')
 
 /** How long an idle kept-alive connection is kept: under the 5 s Node's own servers keep one. */
 const IDLE_CONNECTION_MS = 4000
@@ -42,6 +45,8 @@ export class ConnectionPool {
   /** Resolved once no request is under way: one for every close() that waits. */
   #whenSettled?: Promise<void>
   #closed = false
+  /** The deadlines of the requests under way. */
+  readonly deadlines = new Deadlines()
 
   constructor(connections = 16) {
     this.#connections = connections
@@ -74,6 +79,7 @@ export class ConnectionPool {
   /** Close every connection now, cutting the requests under way. */
   destroy(): void {
     this.#closed = true
+    this.deadlines.stop()
     this.#http?.destroy()
     this.#https?.destroy()
   }
@@ -82,28 +88,16 @@ export class ConnectionPool {
 /**
  * A keep-alive agent whose idle connections close after IDLE_CONNECTION_MS (sooner when the server's
  * `Keep-Alive: timeout=` says so: Node's agent reads it). Node gives the agent's `timeout` to every new
- * socket too, where it would cut a slow connect or DNS lookup at 4 s whatever the request's timeout, and
- * arms a request's own timeout only once its socket is connected. So a new connection is made without the
- * agent's timeout, and bounded by the `connectTimeoutMs` of the request it is made for: here, where only
- * new connections pass, not on every request.
+ * socket too, where it would cut a slow connect or DNS lookup at 4 s whatever the request's timeout: a new
+ * connection is made without it, and bounded by the deadline of the request it is made for (see
+ * RequestOptions.deadlineMs), which cuts the request and so its connection.
  */
 function keepAliveAgent<A extends typeof Http.Agent>(Agent: A, connections: number): InstanceType<A> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections, timeout: IDLE_CONNECTION_MS }) as InstanceType<A>
-  // Not in @types/node, but Agent's own: what makes each new connection (net.createConnection, tls.connect),
-  // given the options of the request it is made for.
-  const own = agent as unknown as { createConnection(options: { connectTimeoutMs?: number; timeout?: number }, callback: unknown): Socket | undefined }
+  // Not in @types/node, but Agent's own: what makes each new connection (net.createConnection, tls.connect).
+  const own = agent as unknown as { createConnection(options: { timeout?: number }, callback: unknown): Socket | undefined }
   const createConnection = own.createConnection.bind(agent)
-  own.createConnection = (options, callback) => {
-    const socket = createConnection({ ...options, timeout: undefined }, callback)
-    const ms = options.connectTimeoutMs
-    if (ms !== undefined && socket?.connecting) {
-      const connecting = setTimeout(() => socket.destroy(new ConnectTimeout(ms)), ms)
-      const stop = () => clearTimeout(connecting)
-      socket.once('connect', stop)
-      socket.once('close', stop)
-    }
-    return socket
-  }
+  own.createConnection = (options, callback) => createConnection({ ...options, timeout: undefined }, callback)
   return agent
 }
 
@@ -134,24 +128,11 @@ export interface RequestOptions {
    */
   signal?: AbortSignal | EventEmitter
   /**
-   * The longest the connection may stay silent: while connecting, waiting for the answer's headers, and
-   * between two chunks of its body. Past it the connection is cut and the request rejects with an
-   * IdleTimeout (in a FailedAfterHeaders once the answer's headers came).
-   */
-  idleTimeoutMs?: number
-  /**
-   * A deadline for the whole request, ms from the call: past it the connection is cut and the request
-   * rejects with a DeadlineExceeded (in a FailedAfterHeaders once the answer's headers came). The idle
-   * timeout is reset by every chunk: a body that keeps trickling in never reaches it.
+   * A deadline for the whole request, ms from the call: connecting, waiting for the answer, reading its
+   * body. Past it the connection is cut and the request rejects with a DeadlineExceeded (in a
+   * FailedAfterHeaders once the answer's headers came). Kept by the pool's one timer (see Deadlines).
    */
   deadlineMs?: number
-  /**
-   * The same deadline without a timer, for the client-wide timeout every request has: checked as each
-   * chunk of the body arrives, so a body that trickles in is cut at its first chunk past the deadline, and
-   * silence is left to the idle timeout. A timer per request is a cost on every request of a run for a
-   * case almost none of them meets.
-   */
-  checkedDeadlineMs?: number
   /** The shared default pool when not given. */
   pool?: ConnectionPool
 }
@@ -212,10 +193,7 @@ class Exchange {
   #headers: Record<string, string | string[]> = {}
   readonly #chunks: Buffer[] = []
   #length = 0
-  #deadline?: ReturnType<typeof setTimeout>
-  /** The checked deadline (RequestOptions.checkedDeadlineMs): when, on performance.now()'s clock, and its length. */
-  #checkedAt?: number
-  #checkedMs = 0
+  #deadline?: Deadline
 
   constructor(
     private readonly target: URL,
@@ -232,10 +210,7 @@ class Exchange {
     if (signal && (signal as AbortSignal).aborted) return this.#fail((this.#reason = abortReason(signal)))
     if (o.deadlineMs !== undefined) {
       const ms = o.deadlineMs
-      this.#deadline = setTimeout(() => this.#fail(new DeadlineExceeded(ms)), ms)
-    } else if (o.checkedDeadlineMs !== undefined) {
-      this.#checkedAt = performance.now() + o.checkedDeadlineMs
-      this.#checkedMs = o.checkedDeadlineMs
+      this.#deadline = this.pool.deadlines.add(ms, () => this.#fail(new DeadlineExceeded(ms)))
     }
     if (signal)
       this.#stopListening = onAbort(signal, () => {
@@ -252,19 +227,13 @@ class Exchange {
         method: o.method,
         headers: headersToSend(o.headers, o.body),
         agent: this.pool.agent(target.protocol),
-        // Read by keepAliveAgent when this request needs a new connection: its connect is bounded by the same length.
-        connectTimeoutMs: o.idleTimeoutMs,
-      } as Http.RequestOptions)
+      })
     } catch (err) {
       // Node refuses what cannot be sent (a header value with a line break, a method with a space) here,
       // naming the header, not its value; so does headersToSend.
       return this.#fail(err as Error)
     }
     this.#req = req
-    if (o.idleTimeoutMs !== undefined) {
-      const ms = o.idleTimeoutMs
-      req.setTimeout(ms, () => this.#fail(new IdleTimeout(ms, this.#statusCode !== 0)))
-    }
     req.on('error', (err) => this.#fail(err))
     req.on('response', (res) => this.#receive(res))
     // Node destroys the socket of a 101 Switching Protocols no one takes, and tells the request nothing:
@@ -286,7 +255,6 @@ class Exchange {
     res.on('data', (chunk: Buffer) => {
       this.#chunks.push(chunk)
       this.#length += chunk.length
-      if (this.#checkedAt !== undefined && performance.now() > this.#checkedAt) this.#fail(new DeadlineExceeded(this.#checkedMs))
     })
     res.on('end', () => this.#complete())
     res.on('error', (err) => this.#fail(err))
@@ -315,7 +283,7 @@ class Exchange {
 
   #cleanUp(): void {
     this.#stopListening?.()
-    clearTimeout(this.#deadline)
+    if (this.#deadline) this.pool.deadlines.clear(this.#deadline)
     this.pool.settled()
   }
 }
@@ -413,31 +381,6 @@ export class RequestAbortedError extends Error {
   }
 }
 
-/** What a silence longer than the idle timeout cuts a request with; `code` tells the classifier. */
-export class IdleTimeout extends Error {
-  readonly code = IDLE_TIMEOUT
-  constructor(
-    readonly timeoutMs: number,
-    afterHeaders: boolean,
-  ) {
-    super(afterHeaders ? `no part of the body came for ${timeoutMs} ms` : `no answer came for ${timeoutMs} ms`)
-    this.name = 'IdleTimeout'
-  }
-}
-
-export const IDLE_TIMEOUT = 'VENOM_IDLE_TIMEOUT'
-
-/** What a connect (its DNS lookup included) longer than the request's timeout is cut with. */
-export class ConnectTimeout extends Error {
-  readonly code = CONNECT_TIMEOUT
-  constructor(readonly timeoutMs: number) {
-    super(`could not connect within ${timeoutMs} ms`)
-    this.name = 'ConnectTimeout'
-  }
-}
-
-export const CONNECT_TIMEOUT = 'VENOM_CONNECT_TIMEOUT'
-
 /**
  * The body as the response describes it. The bytes are first undone of their Content-Encoding (a server
  * may compress whatever the request's Accept-Encoding said, and a user who sends one gets it), then
@@ -483,8 +426,8 @@ function decompress(buffer: Buffer, contentEncoding: string): Buffer {
   for (let i = codings.length - 1; i >= 0; i--) {
     const coding = codings[i]!.trim()
     try {
-      if (coding === 'gzip' || coding === 'x-gzip') out = gunzipSync(out)
-      else if (coding === 'br') out = brotliDecompressSync(out)
+      if (coding === 'gzip' || coding === 'x-gzip') out = zlib().gunzipSync(out)
+      else if (coding === 'br') out = zlib().brotliDecompressSync(out)
       else if (coding === 'deflate') out = inflateDeflate(out)
       else if (coding !== 'identity' && coding !== '') return buffer
     } catch {
@@ -497,9 +440,9 @@ function decompress(buffer: Buffer, contentEncoding: string): Buffer {
 /** `deflate` is zlib-wrapped by the standard, raw by some servers: browsers take both, and so does this. */
 function inflateDeflate(buffer: Buffer): Buffer {
   try {
-    return inflateSync(buffer)
+    return zlib().inflateSync(buffer)
   } catch {
-    return inflateRawSync(buffer)
+    return zlib().inflateRawSync(buffer)
   }
 }
 

@@ -44,7 +44,7 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new Error('self-signed certificate in chain'), ctx).error).toMatchObject({ kind: 'tls' })
   })
 
-  it.each(['VENOM_IDLE_TIMEOUT', 'VENOM_DEADLINE_EXCEEDED', 'ETIMEDOUT'])('%s is a timeout with the client timeout, not retried', (code) => {
+  it.each(['VENOM_DEADLINE_EXCEEDED', 'ETIMEDOUT'])('%s is a timeout with the client timeout, not retried', (code) => {
     const { error, retryable } = classifyFailure(sysError(code), ctx)
     expect(error).toBeInstanceOf(TimeoutError)
     expect(error.message).toBe('GET http://api.test/x timed out after 5000 ms')

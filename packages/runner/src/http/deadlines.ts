@@ -1,0 +1,64 @@
+/**
+ * The deadlines of a pool's requests, kept by one timer. A timer per request, or a socket timeout (which
+ * Node re-arms at every read and write), cost more than the rest of what the transport does for a request:
+ * measured in instructions on 1,500 dependent requests, a socket timeout added a tenth to a plain
+ * node:http loop, a timer per request a twenty-fifth. Here a request's deadline is a set entry, and the
+ * timer is armed for the earliest one only when a new deadline comes before it: requests of one run share
+ * a timeout and start one after another, so their deadlines come in order and the timer is left alone.
+ * When it fires it ends what is due and is armed for the next deadline; a request that settled is only
+ * taken out of the set. Every deadline is kept to the millisecond, as a timer of its own would keep it.
+ */
+export class Deadlines {
+  readonly #pending = new Set<Deadline>()
+  #timer?: ReturnType<typeof setTimeout>
+  /** When the armed timer fires, on performance.now()'s clock; Infinity when none is armed. */
+  #due = Number.POSITIVE_INFINITY
+
+  /** Call `expire` once `ms` have passed, unless the returned deadline is cleared first. */
+  add(ms: number, expire: () => void): Deadline {
+    const deadline: Deadline = { at: performance.now() + ms, expire }
+    this.#pending.add(deadline)
+    if (deadline.at < this.#due) this.#arm(deadline.at)
+    return deadline
+  }
+
+  clear(deadline: Deadline): void {
+    this.#pending.delete(deadline)
+  }
+
+  /** Forget every deadline and the timer (the pool is gone). */
+  stop(): void {
+    this.#pending.clear()
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#due = Number.POSITIVE_INFINITY
+  }
+
+  #arm(at: number): void {
+    if (this.#timer) clearTimeout(this.#timer)
+    this.#due = at
+    // Never keeps the process alive: a request under way does, through its socket.
+    this.#timer = setTimeout(() => this.#fire(), Math.max(0, Math.ceil(at - performance.now()))).unref()
+  }
+
+  #fire(): void {
+    this.#timer = undefined
+    this.#due = Number.POSITIVE_INFINITY
+    const now = performance.now()
+    const due: Deadline[] = []
+    let next = Number.POSITIVE_INFINITY
+    for (const d of this.#pending) {
+      if (d.at <= now) due.push(d)
+      else if (d.at < next) next = d.at
+    }
+    for (const d of due) this.#pending.delete(d)
+    if (next !== Number.POSITIVE_INFINITY) this.#arm(next)
+    // In the order they were due, when a late timer finds several.
+    for (const d of due.sort((a, b) => a.at - b.at)) d.expire()
+  }
+}
+
+export interface Deadline {
+  readonly at: number
+  readonly expire: () => void
+}

@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { Deadlines } from '../../src/http/deadlines'
+
+const deadlines = new Deadlines()
+afterEach(() => {
+  deadlines.stop()
+  vi.restoreAllMocks()
+})
+
+/** Resolves with the time each deadline expired at, in the order they expired. */
+function expiries(...ms: number[]): Promise<{ ms: number; after: number }[]> {
+  const started = performance.now()
+  const out: { ms: number; after: number }[] = []
+  return new Promise((resolve) => {
+    for (const m of ms)
+      deadlines.add(m, () => {
+        out.push({ ms: m, after: performance.now() - started })
+        if (out.length === ms.length) resolve(out)
+      })
+  })
+}
+
+describe('Deadlines', () => {
+  it('ends each deadline at its time, never before, the earliest first whatever the order they came in', async () => {
+    const ended = await expiries(120, 30, 60)
+    expect(ended.map((e) => e.ms)).toEqual([30, 60, 120])
+    for (const e of ended) expect(e.after).toBeGreaterThanOrEqual(e.ms)
+  })
+
+  it('a cleared deadline never ends, and the others still do', async () => {
+    const gone = vi.fn()
+    const cleared = deadlines.add(20, gone)
+    const ended = expiries(40)
+    deadlines.clear(cleared)
+    expect((await ended).map((e) => e.ms)).toEqual([40])
+    expect(gone).not.toHaveBeenCalled()
+  })
+
+  it('arms its timer only when a deadline comes before the armed one: requests of a run do not touch it', () => {
+    const timers = vi.spyOn(globalThis, 'setTimeout')
+    const clears = vi.spyOn(globalThis, 'clearTimeout')
+    // A run's requests: one after another, the same timeout, each settled before the next.
+    for (let i = 0; i < 100; i++) deadlines.clear(deadlines.add(30_000, () => {}))
+    expect(timers).toHaveBeenCalledTimes(1)
+    // A shorter one is earlier than the armed timer: armed again for it.
+    deadlines.add(1000, () => {})
+    expect(timers).toHaveBeenCalledTimes(2)
+    expect(clears).toHaveBeenCalledTimes(1)
+  })
+
+  it('keeps the process alive for nothing: its timer is unref-ed', () => {
+    const timers = vi.spyOn(globalThis, 'setTimeout')
+    deadlines.add(30_000, () => {})
+    expect(timers.mock.results[0]?.value.hasRef()).toBe(false)
+  })
+
+  it('stop() forgets every deadline', async () => {
+    const gone = vi.fn()
+    deadlines.add(10, gone)
+    deadlines.stop()
+    await new Promise((resolve) => setTimeout(resolve, 40))
+    expect(gone).not.toHaveBeenCalled()
+  })
+})
