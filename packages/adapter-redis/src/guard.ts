@@ -133,7 +133,8 @@ export interface Look {
  * newest entry can tell that: Redis adds a refusal to an equal entry only among the newest ten of the last
  * minute, else logs a new one with a count of 1, which reads as an older one of the same key (an earlier
  * run's, or one told before) once that is gone or as long as it is the newest; a refusal was then never told.
- * The log gives ages in whole ms: an entry of the last look's ms is new unless that look saw it as it is.
+ * The log gives ages in whole ms: an entry of the last look's ms is new unless that look saw it as it is
+ * (see changedSince).
  */
 export class RefusalWatch {
   readonly user: string
@@ -163,9 +164,11 @@ export class RefusalWatch {
     const seen = this.#seen
     this.#seen = log.entries
     if (since === undefined) return { refused: [] }
+    const from = since - 1
+    const { changed, gone } = changedSince(log.entries, seen)
     const mine = (entries: readonly LogEntry[]) => entries.filter((e) => e.user === this.user)
-    const refused = sumRefusals(newSince(mine(log.entries), mine(seen), since - 1))
-    const blindSpot = await this.#blindSpot(redis, log.entries, seen, since - 1)
+    const refused = sumRefusals(gained(mine(changed.filter((e) => e.at >= from)), mine(gone)))
+    const blindSpot = await this.#blindSpot(redis, log.entries, changed, from)
     return { refused, ...(blindSpot ? { blindSpot } : {}) }
   }
 
@@ -176,13 +179,8 @@ export class RefusalWatch {
    * dropped none that had; and when every entry changed since, it dropped none unless it is full. CONFIG GET
    * is asked only then.
    */
-  async #blindSpot(redis: Redis, entries: readonly LogEntry[], seen: readonly LogEntry[], from: number): Promise<BlindSpot | undefined> {
-    // The look's TIME and the log's own clock may fall in two ms: an entry's age can read 1 ms off from one look to the next.
-    const seenAsItIs = (e: LogEntry) =>
-      seen.some((k) => k.user === e.user && k.reason === e.reason && k.object === e.object && k.count === e.count && Math.abs(k.at - e.at) <= 1)
-    // Oldest first: in a log that lost nothing since, those are the ones that did not change.
-    for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.at < from || seenAsItIs(entries[i]!)) return undefined
-    if (!entries.length) return undefined
+  async #blindSpot(redis: Redis, entries: readonly LogEntry[], changed: readonly LogEntry[], from: number): Promise<BlindSpot | undefined> {
+    if (!entries.length || changed.length < entries.length || entries.some((e) => e.at < from)) return undefined
     const maxLen = await this.#maxLen(redis)
     return maxLen !== undefined && entries.length < maxLen ? undefined : { maxLen, entries: entries.length }
   }
@@ -202,21 +200,43 @@ export class RefusalWatch {
 }
 
 /**
- * The entries of `now` that changed at or after `from` and are not in `known` as they are, each with the
- * count it gained: one that grew from an entry of `known` (Redis moved it to the head) counts the difference.
+ * The entries of `now` that the last look did not see as they are (`changed`), and the entries it saw that
+ * are no longer so (`gone`: grown since, or dropped). Each entry seen stands for one of `now` at most, so
+ * that a new entry that reads like one still there is not taken for it. The look's TIME and the log's own
+ * clock may fall in two ms, so an entry's time can read 1 ms off from one look to the next: one that
+ * matches no entry exactly may match one within 1 ms.
  */
-function newSince(now: readonly LogEntry[], known: readonly LogEntry[], from: number): LogEntry[] {
+function changedSince(now: readonly LogEntry[], seen: readonly LogEntry[]): { changed: LogEntry[]; gone: LogEntry[] } {
+  // By key (or command) refused, a string the entry holds already: a look compares up to two full logs.
+  const left = new Map<string, LogEntry[]>()
+  for (const k of seen) {
+    const same = left.get(k.object)
+    if (same) same.push(k)
+    else left.set(k.object, [k])
+  }
+  const takes = (e: LogEntry, within: number) => {
+    const same = left.get(e.object)
+    const i = same ? same.findIndex((k) => k.count === e.count && k.user === e.user && k.reason === e.reason && Math.abs(k.at - e.at) <= within) : -1
+    if (i >= 0) same!.splice(i, 1)
+    return i >= 0
+  }
+  const changed = now.filter((e) => !takes(e, 0)).filter((e) => !takes(e, 1))
+  return { changed, gone: [...left.values()].flat() }
+}
+
+/**
+ * `changed` entries, each with the count it gained: one that grew from an entry of `gone` (Redis moved it
+ * to the head) counts the difference.
+ */
+function gained(changed: readonly LogEntry[], gone: readonly LogEntry[]): LogEntry[] {
+  const grownFrom = [...gone]
   const same = (a: LogEntry, b: LogEntry) => a.reason === b.reason && a.object === b.object
-  const unchanged = (k: LogEntry) => now.some((e) => same(e, k) && e.count === k.count && e.at === k.at)
-  const grownFrom = known.filter((k) => !unchanged(k))
-  return now
-    .filter((e) => e.at >= from && !known.some((k) => same(k, e) && k.count === e.count && k.at === e.at))
-    .map((e) => {
-      const i = grownFrom.findIndex((k) => same(k, e) && k.count < e.count)
-      if (i < 0) return e
-      const [was] = grownFrom.splice(i, 1)
-      return { ...e, count: e.count - was!.count }
-    })
+  return changed.map((e) => {
+    const i = grownFrom.findIndex((k) => same(k, e) && k.count < e.count)
+    if (i < 0) return e
+    const [was] = grownFrom.splice(i, 1)
+    return { ...e, count: e.count - was!.count }
+  })
 }
 
 /** Entries summed by what was refused (Redis may log one thing in several entries). */
