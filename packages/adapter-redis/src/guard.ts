@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { StateError } from '@venomqa/core'
-import type { Redis } from 'ioredis'
+import { type Redis, ReplyError } from 'ioredis'
 import { prefixPattern } from './connection'
 import { RedisState, type RedisStateOptions } from './state'
 
@@ -109,59 +109,134 @@ async function readLog(redis: Redis, count: number): Promise<{ now: number; entr
 const WHOLE_LOG = 100_000
 
 /**
+ * Why a look cannot tell every refusal since the last one: the ACL LOG holds as many entries as it keeps
+ * (or may, when acllog-max-len cannot be read), each of which changed since, so Redis may have dropped
+ * others that had too.
+ */
+export interface BlindSpot {
+  /** acllog-max-len; undefined when the connection may not read it. */
+  maxLen: number | undefined
+  /** How many entries the log holds. */
+  entries: number
+}
+
+/** What a look found: the refusals since the last one, and whether the log may have lost others. */
+export interface Look {
+  refused: Refusal[]
+  blindSpot?: BlindSpot
+}
+
+/**
  * What Redis refused a user since the last look: each refusal is told once. Redis puts each refusal at the
  * head of its log, in a new entry or one it adds to (its count grows, its age starts again), so an entry
  * that changed since the last look is one whose age is less than the time since. Neither counts nor the
  * newest entry can tell that: Redis adds a refusal to an equal entry only among the newest ten of the last
  * minute, else logs a new one with a count of 1, which reads as an older one of the same key (an earlier
  * run's, or one told before) once that is gone or as long as it is the newest; a refusal was then never told.
- * The log gives ages in whole ms: an entry of the last look's ms is new unless that look saw it as it is.
+ * The log gives ages in whole ms: an entry of the last look's ms is new unless that look saw it as it is
+ * (see changedSince).
  */
 export class RefusalWatch {
   readonly user: string
   /** The server's time (ms) at the last look; undefined before the first, which only takes it. */
   #since: number | undefined
-  /** This user's entries as the last look that read the whole log saw them. */
-  #known: LogEntry[] = []
+  /** The log as the last look that read all of it saw it, every user's entries. */
+  #seen: LogEntry[] = []
+  /** Set once the connection was refused CONFIG GET: it is not asked again (each refusal is an entry of the log). */
+  #maxLenHidden = false
 
   constructor(user: string) {
     this.user = user
   }
 
-  async unreported(redis: Redis): Promise<Refusal[]> {
+  async unreported(redis: Redis): Promise<Look> {
     const since = this.#since
-    // The newest entry first: when it has not changed since the last look, neither has any (0.4 ms saved).
+    // The newest entry first: when it has not changed since the last look, neither has any, and Redis
+    // dropped none either, as it drops one only to make room for a new one (0.4 ms saved).
     let log = await readLog(redis, 1)
     this.#since = log.now
     const head = log.entries[0]
     // An empty log (ACL LOG RESET) holds nothing known either.
-    if (!head) this.#known = []
-    if (!head || (since !== undefined && head.at < since - 1)) return []
+    if (!head) this.#seen = []
+    if (!head || (since !== undefined && head.at < since - 1)) return { refused: [] }
     log = await readLog(redis, WHOLE_LOG)
     this.#since = log.now
-    const mine = log.entries.filter((e) => e.user === this.user)
-    const known = this.#known
-    this.#known = mine
-    return since === undefined ? [] : sumRefusals(newSince(mine, known, since - 1))
+    const seen = this.#seen
+    this.#seen = log.entries
+    if (since === undefined) return { refused: [] }
+    const from = since - 1
+    const { changed, gone } = changedSince(log.entries, seen)
+    const mine = (entries: readonly LogEntry[]) => entries.filter((e) => e.user === this.user)
+    const refused = sumRefusals(gained(mine(changed.filter((e) => e.at >= from)), mine(gone)))
+    const blindSpot = await this.#blindSpot(redis, log.entries, changed, from)
+    return { refused, ...(blindSpot ? { blindSpot } : {}) }
+  }
+
+  /**
+   * Whether the log may have dropped an entry that changed at or after `from`. Redis drops the entry that
+   * changed longest ago, and only to make room for a new one in a log that holds acllog-max-len. So while
+   * the log holds an entry that has not changed since `from` (older, or seen as it is by the last look), it
+   * dropped none that had; and when every entry changed since, it dropped none unless it is full. CONFIG GET
+   * is asked only then.
+   */
+  async #blindSpot(redis: Redis, entries: readonly LogEntry[], changed: readonly LogEntry[], from: number): Promise<BlindSpot | undefined> {
+    if (!entries.length || changed.length < entries.length || entries.some((e) => e.at < from)) return undefined
+    const maxLen = await this.#maxLen(redis)
+    return maxLen !== undefined && entries.length < maxLen ? undefined : { maxLen, entries: entries.length }
+  }
+
+  /** acllog-max-len, or undefined when the connection may not read it (CONFIG refused or renamed, as on managed Redis). */
+  async #maxLen(redis: Redis): Promise<number | undefined> {
+    if (this.#maxLenHidden) return undefined
+    try {
+      const value = Number(((await redis.call('CONFIG', 'GET', 'acllog-max-len')) as string[])[1])
+      return Number.isInteger(value) ? value : undefined
+    } catch (err) {
+      if (!(err instanceof ReplyError)) throw err
+      this.#maxLenHidden = true
+      return undefined
+    }
   }
 }
 
 /**
- * The entries of `now` that changed at or after `from` and are not in `known` as they are, each with the
- * count it gained: one that grew from an entry of `known` (Redis moved it to the head) counts the difference.
+ * The entries of `now` that the last look did not see as they are (`changed`), and the entries it saw that
+ * are no longer so (`gone`: grown since, or dropped). Each entry seen stands for one of `now` at most, so
+ * that a new entry that reads like one still there is not taken for it. The look's TIME and the log's own
+ * clock may fall in two ms, so an entry's time can read 1 ms off from one look to the next: one that
+ * matches no entry exactly may match one within 1 ms.
  */
-function newSince(now: readonly LogEntry[], known: readonly LogEntry[], from: number): LogEntry[] {
+function changedSince(now: readonly LogEntry[], seen: readonly LogEntry[]): { changed: LogEntry[]; gone: LogEntry[] } {
+  // By key (or command) refused, a string the entry holds already: a look compares up to two full logs.
+  const left = new Map<string, LogEntry[]>()
+  for (const k of seen) {
+    const same = left.get(k.object)
+    if (same) same.push(k)
+    else left.set(k.object, [k])
+  }
+  const takes = (e: LogEntry, within: number) => {
+    const same = left.get(e.object)
+    const i = same ? same.findIndex((k) => k.count === e.count && k.user === e.user && k.reason === e.reason && Math.abs(k.at - e.at) <= within) : -1
+    if (i >= 0) same!.splice(i, 1)
+    return i >= 0
+  }
+  const changed = now.filter((e) => !takes(e, 0)).filter((e) => !takes(e, 1))
+  return { changed, gone: [...left.values()].flat() }
+}
+
+/**
+ * `changed` entries, each with the count it gained: one that grew from an entry of `gone` (Redis moved it
+ * to the head) counts the difference.
+ */
+function gained(changed: readonly LogEntry[], gone: readonly LogEntry[]): LogEntry[] {
+  const grownFrom = [...gone]
   const same = (a: LogEntry, b: LogEntry) => a.reason === b.reason && a.object === b.object
-  const unchanged = (k: LogEntry) => now.some((e) => same(e, k) && e.count === k.count && e.at === k.at)
-  const grownFrom = known.filter((k) => !unchanged(k))
-  return now
-    .filter((e) => e.at >= from && !known.some((k) => same(k, e) && k.count === e.count && k.at === e.at))
-    .map((e) => {
-      const i = grownFrom.findIndex((k) => same(k, e) && k.count < e.count)
-      if (i < 0) return e
-      const [was] = grownFrom.splice(i, 1)
-      return { ...e, count: e.count - was!.count }
-    })
+  return changed.map((e) => {
+    const i = grownFrom.findIndex((k) => same(k, e) && k.count < e.count)
+    if (i < 0) return e
+    const [was] = grownFrom.splice(i, 1)
+    return { ...e, count: e.count - was!.count }
+  })
 }
 
 /** Entries summed by what was refused (Redis may log one thing in several entries). */
@@ -192,12 +267,28 @@ export interface GuardedWorker {
   watch: RefusalWatch
 }
 
+/** What the log may have lost, said after `since`: `Redis's ACL LOG keeps only its newest 128 entries ...`. */
+function logLost({ maxLen, entries }: BlindSpot, since: string): string {
+  return maxLen === undefined
+    ? `Redis's ACL LOG keeps only its newest acllog-max-len entries, of every user of the server, all ${entries} of its entries came since ${since}, and this connection may not read acllog-max-len (CONFIG GET) to tell whether that is all of them`
+    : `Redis's ACL LOG keeps only its newest ${maxLen} entries (acllog-max-len), of every user of the server, and all ${entries} came since ${since}`
+}
+
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1)
+
+/** What to do about a blind spot, as a clause: `raise acllog-max-len on this Redis ...`. */
+function blindAdvice({ maxLen }: BlindSpot): string {
+  const raise = `raise acllog-max-len on this Redis so that its ACL LOG holds every refusal between two checks (redis-cli CONFIG SET acllog-max-len ${Math.max(1024, (maxLen ?? 0) * 4)}), and look in redis-cli ACL LOG for who is refused so often`
+  return maxLen === undefined ? `allow the run's connection CONFIG GET, so that the guard can tell a full ACL LOG from one that is not, and ${raise}` : raise
+}
+
 /**
  * The state backend of a worker isolated by key prefix: a RedisState of its scope that also fails, at each
  * checkpoint, rollback, release and at its disconnect, when Redis refused a write of the worker's app
  * outside its key prefix since the last one. The refused write changed nothing; the app meant it though,
  * and a path that read the main line's keys instead of its own passed on them. A rollback is done all the
- * same (what the app wrote around it is undone), then fails.
+ * same (what the app wrote around it is undone), then fails. So does a check that cannot see every
+ * refusal since the last one (the ACL LOG overflowed): it cannot tell, and a pass would say it could.
  */
 export class GuardedRedisState extends RedisState {
   readonly #worker: GuardedWorker
@@ -213,9 +304,11 @@ export class GuardedRedisState extends RedisState {
   }
 
   override async rollback(name: string): Promise<void> {
-    const refused = await this.#unreported(`rollback to "${name}"`)
+    const doing = `rollback to "${name}"`
+    const look = await this.#look(doing)
     await super.rollback(name)
-    if (refused.length) throw this.#refusedError(`rollback to "${name}"`, refused, ` (rolled back to "${name}" all the same)`)
+    const err = this.#failure(doing, look, ` (rolled back to "${name}" all the same)`)
+    if (err) throw err
   }
 
   override async release(name: string): Promise<void> {
@@ -225,21 +318,22 @@ export class GuardedRedisState extends RedisState {
   }
 
   override async disconnect(): Promise<void> {
-    let refused: Refusal[] = []
+    let look: Look = { refused: [] }
     try {
-      refused = await this.#unreported('disconnect')
+      look = await this.#look('disconnect')
     } finally {
       await super.disconnect()
     }
-    if (refused.length) throw this.#refusedError('disconnect', refused)
+    const err = this.#failure('disconnect', look)
+    if (err) throw err
   }
 
   async #refuse(doing: string): Promise<void> {
-    const refused = await this.#unreported(doing)
-    if (refused.length) throw this.#refusedError(doing, refused)
+    const err = this.#failure(doing, await this.#look(doing))
+    if (err) throw err
   }
 
-  async #unreported(doing: string): Promise<Refusal[]> {
+  async #look(doing: string): Promise<Look> {
     try {
       return await this.#worker.watch.unreported(this.redis)
     } catch (err) {
@@ -249,14 +343,27 @@ export class GuardedRedisState extends RedisState {
     }
   }
 
-  #refusedError(doing: string, refused: readonly Refusal[], after = ''): StateError {
+  #failure(doing: string, { refused, blindSpot }: Look, after = ''): StateError | undefined {
+    if (refused.length) return this.#refusedError(doing, refused, blindSpot, after)
+    if (!blindSpot) return undefined
     const { index, keyPrefix } = this.#worker
+    // Told as a refusal: the backend did its own work, and cannot vouch for what the app did.
     return new StateError(
       this.name,
-      `${doing}: worker ${index}'s app wrote outside its key prefix ${JSON.stringify(keyPrefix)}, and Redis refused it: ${listRefusals(refused)}. Workers share the main DB: such a write would land in the main line's keys or another worker's, which no rollback of this worker puts back, and the paths would see each other's writes; the app must put resources.redisKeyPrefix before every key it writes${after}`,
+      `${doing}: cannot tell whether Redis refused worker ${index}'s app a write outside its key prefix ${JSON.stringify(keyPrefix)} since the last check: ${logLost(blindSpot, 'then')}, so a refusal may have been pushed out unseen${after}`,
+      { failure: 'refused', suggestion: `${capitalized(blindAdvice(blindSpot))}; or give each worker a DB of its own (leave keyPrefix out).` },
+    )
+  }
+
+  #refusedError(doing: string, refused: readonly Refusal[], blindSpot: BlindSpot | undefined, after: string): StateError {
+    const { index, keyPrefix } = this.#worker
+    const more = blindSpot ? `, and maybe more: ${logLost(blindSpot, 'the last check')}, so others may have been pushed out unseen` : ''
+    return new StateError(
+      this.name,
+      `${doing}: worker ${index}'s app wrote outside its key prefix ${JSON.stringify(keyPrefix)}, and Redis refused it: ${listRefusals(refused)}${more}. Workers share the main DB: such a write would land in the main line's keys or another worker's, which no rollback of this worker puts back, and the paths would see each other's writes; the app must put resources.redisKeyPrefix before every key it writes${after}`,
       {
         failure: 'refused',
-        suggestion: `Start worker ${index}'s app with resources.redisKeyPrefix (${JSON.stringify(keyPrefix)}) before every key it writes: its cache's, its sessions' and BullMQ's prefixes (REDIS_PREFIX=\`\${resources.redisKeyPrefix}app:\`), or give each worker a DB of its own (leave keyPrefix out).`,
+        suggestion: `Start worker ${index}'s app with resources.redisKeyPrefix (${JSON.stringify(keyPrefix)}) before every key it writes: its cache's, its sessions' and BullMQ's prefixes (REDIS_PREFIX=\`\${resources.redisKeyPrefix}app:\`), or give each worker a DB of its own (leave keyPrefix out).${blindSpot ? ` Also ${blindAdvice(blindSpot)}.` : ''}`,
       },
     )
   }

@@ -1,4 +1,5 @@
-import { SERVICES } from '@venomqa/test-utils'
+import { spawn } from 'node:child_process'
+import { SERVICES, freePort } from '@venomqa/test-utils'
 import { Redis } from 'ioredis'
 
 /** The Redis DBs these tests may use. DB 0 and the others belong to someone else. */
@@ -53,4 +54,33 @@ export async function snapshotDb(redis: Redis): Promise<Record<string, { type: s
     out[key] = { type, value, expires: (await redis.pttl(key)) > 0 }
   }
   return out
+}
+
+/**
+ * A redis-server of the test's own on a free port, for a test that fills what every client of a server
+ * shares (its ACL LOG), which would disturb the tests of others on the shared one. Ready once it says so.
+ */
+export async function startOwnRedis(): Promise<{ hostPort: string; stop(): Promise<void> }> {
+  const port = await freePort()
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()))
+  const stop = async () => {
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM')
+    await exited
+  }
+  let said = ''
+  const ready = await new Promise<boolean>((resolve) => {
+    // Read for as long as it runs, so that its later lines never fill the pipe.
+    server.stdout!.on('data', (chunk: Buffer) => {
+      if (said.length < 10_000) said += chunk.toString()
+      if (said.includes('Ready to accept connections')) resolve(true)
+    })
+    server.once('error', () => resolve(false))
+    void exited.then(() => resolve(false))
+  })
+  if (!ready) {
+    await stop()
+    throw new Error(`redis-server on port ${port} did not start: ${said.trim().split('\n').slice(-3).join(' | ')}`)
+  }
+  return { hostPort: `127.0.0.1:${port}`, stop }
 }
