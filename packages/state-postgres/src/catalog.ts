@@ -280,7 +280,8 @@ BEGIN
   WHERE c.relkind = 'm' AND n.nspname = ANY(schemas)
   UNION ALL
   SELECT n.nspname::text, t.typname::text, t.oid::int8::text,
-    md5((SELECT string_agg(e.enumlabel::text || ':' || e.enumsortorder::text, ',' ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid)),
+    md5((SELECT string_agg(e.enumlabel::text || ':' || e.enumsortorder::text, ',' ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid))
+      || '|' || md5(t.typowner::text || ':' || coalesce(t.typacl::text, '')),
     ''::text, 'enum type'::text, ''::text
   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
   WHERE t.typtype = 'e' AND n.nspname = ANY(schemas)
@@ -333,6 +334,26 @@ BEGIN
     ''::text, 'types'::text, ''::text
   FROM "${PRIVATE_SCHEMA}".types(schemas) t
   GROUP BY t.schema_name
+  UNION ALL
+  -- The rights no relation's row tells, which a path may change and every later path would run under: each
+  -- schema's owner and privileges (GRANT or REVOKE ON SCHEMA) and the default privileges set in it (ALTER
+  -- DEFAULT PRIVILEGES IN SCHEMA), then the database's owner and privileges and the default privileges set
+  -- for all its schemas. Each part hashed on its own (an ACL's role names may hold a |), so that the
+  -- message names the one that moved. One row per schema and one for the database: pg_default_acl is
+  -- small, and read by its schema.
+  SELECT n.nspname::text, ''::text, n.oid::int8::text,
+    n.nspowner::text || '|' || md5(coalesce(n.nspacl::text, '')) || '|' || md5(coalesce((SELECT string_agg(d.defaclrole::text || ':' || d.defaclobjtype::text || '=' || d.defaclacl::text, ',' ORDER BY d.defaclrole, d.defaclobjtype)
+      FROM pg_catalog.pg_default_acl d WHERE d.defaclnamespace = n.oid), '')),
+    ''::text, 'schema'::text, ''::text
+  FROM pg_catalog.pg_namespace n
+  WHERE n.nspname = ANY(schemas)
+  UNION ALL
+  SELECT ''::text, db.datname::text, db.oid::int8::text,
+    db.datdba::text || '|' || md5(coalesce(db.datacl::text, '')) || '|' || md5(coalesce((SELECT string_agg(d.defaclrole::text || ':' || d.defaclobjtype::text || '=' || d.defaclacl::text, ',' ORDER BY d.defaclrole, d.defaclobjtype)
+      FROM pg_catalog.pg_default_acl d WHERE d.defaclnamespace = 0), '')),
+    ''::text, 'database'::text, ''::text
+  FROM pg_catalog.pg_database db
+  WHERE db.datname = pg_catalog.current_database()
   UNION ALL
   -- The owner and row-level security of each relation, its policies and its rules, summed up per schema
   -- (see relations()): a row of their own, apart from the tables' shape, so that a table whose owner,
@@ -434,9 +455,10 @@ export type Fingerprint = Map<string, { name: string; schemaName: string; oid: s
  * What the fingerprint covers. Materialized views and enum types hold no rows the tracking can put back: a
  * REFRESH of a view, or `ALTER TYPE ... ADD VALUE`, inside a path stays after a rollback. Functions,
  * procedures and views a path creates, replaces or drops stay too, and so do privileges granted or
- * revoked and comments set on a relation, composite types, domains and range types, a relation's owner,
- * row-level security, policies and rules. They are in the fingerprint so that such a path is told, as DDL
- * is, instead of leaving the next path on them without a word.
+ * revoked and comments set on a relation, composite types, domains and range types, an enum type's owner
+ * and privileges, a relation's owner, row-level security, policies and rules, and a schema's or the
+ * database's owner, privileges and default privileges (`schema`, `database`). They are in the fingerprint
+ * so that such a path is told, as DDL is, instead of leaving the next path on them without a word.
  *
  * `routines`, `types` and `relations` are sums, one per schema, of the objects of the kinds SUMMED_KINDS
  * gives: the shape carries the sums only, and the objects are read (readSummed) when a sum moved.
@@ -454,6 +476,8 @@ export type ObjectKind =
   | 'domain'
   | 'range type'
   | 'owner, row security or rules'
+  | 'schema'
+  | 'database'
   | SumKind
 export type SumKind = 'routines' | 'types' | 'relations'
 
@@ -464,7 +488,7 @@ const SUMMED_KINDS: Record<SumKind, ObjectKind[]> = {
   relations: ['owner, row security or rules'],
 }
 const SUM_OF = new Map<string, SumKind>(Object.entries(SUMMED_KINDS).flatMap(([sum, kinds]) => kinds.map((k) => [k, sum as SumKind])))
-const OBJECT_KINDS = new Set<string>(['table', 'sequence', 'materialized view', 'enum type', 'view', 'privileges or comment', ...SUM_OF.keys(), ...Object.keys(SUMMED_KINDS)])
+const OBJECT_KINDS = new Set<string>(['table', 'sequence', 'materialized view', 'enum type', 'view', 'privileges or comment', 'schema', 'database', ...SUM_OF.keys(), ...Object.keys(SUMMED_KINDS)])
 
 export function isSumKind(kind: string): kind is SumKind {
   return kind in SUMMED_KINDS
@@ -514,7 +538,8 @@ export function toFingerprint(rows: Record<string, string>[], scope: Scope): Fin
     const isTable = kind === 'table' || (perRelation && (r.columns === 'r' || r.columns === 'p'))
     if (isTable ? !inScope(scope, r.schema_name!, r.table_name!) : r.schema_name === PRIVATE_SCHEMA) continue
     if (kind === 'owner, row security or rules' && ownedByTableOutOfScope(r.capture_state, scope)) continue
-    const name = `${r.schema_name}.${r.table_name}`
+    // A schema's row is named by its schema, the database's by the database (schema_name empty).
+    const name = kind === 'schema' || kind === 'database' ? r.schema_name || r.table_name! : `${r.schema_name}.${r.table_name}`
     out.set(fingerprintKey(kind, name), { name, schemaName: r.schema_name!, oid: r.table_oid!, shape: r.shape!, columns: r.columns ?? '', kind, captureState: r.capture_state ?? '' })
   }
   return out
@@ -533,7 +558,7 @@ function ownedByTableOutOfScope(owner: string | undefined, scope: Scope): boolea
 
 /** Tables, sequences, materialized views, views and enum types share one namespace (pg_class, pg_type). */
 function fingerprintKey(kind: ObjectKind, name: string): string {
-  return kind === 'privileges or comment' || isSumKind(kind) || SUM_OF.has(kind) ? `${kind} ${name}` : name
+  return kind === 'privileges or comment' || kind === 'schema' || kind === 'database' || isSumKind(kind) || SUM_OF.has(kind) ? `${kind} ${name}` : name
 }
 
 export async function fingerprint(client: pg.ClientBase, scope: Scope): Promise<Fingerprint> {
@@ -630,7 +655,9 @@ export function schemaChanges(before: Fingerprint, after: Fingerprint): SchemaCh
     } else if (b.kind === 'materialized view') {
       if (a.shape !== b.shape) change(matviewChange(name, b.shape, a.shape))
     } else if (b.kind === 'enum type') {
-      if (a.shape !== b.shape) change(`enum type ${name}: its labels changed (ALTER TYPE ... ADD VALUE or RENAME VALUE)`)
+      if (a.shape !== b.shape) change(enumChange(name, b.shape, a.shape))
+    } else if (b.kind === 'schema' || b.kind === 'database') {
+      if (a.shape !== b.shape) changes.push(rightsChange(b.kind, name, b.shape, a.shape))
     } else if (b.kind === 'function' || b.kind === 'procedure') {
       if (a.shape !== b.shape) change(`${b.kind} ${name} was replaced or altered (its body, result, options, owner, privileges or comment)`)
     } else if (b.kind === 'view') {
@@ -708,6 +735,44 @@ function securityChange(name: string, relkind: string, before: string, after: st
     kind: 'owner, row security or rules',
     what: `${relation}: ${parts.join(', ') || 'its owner, row-level security, policies or rules changed'}`,
     object: `the owner, row-level security, policies and rules of ${relation}`,
+  }
+}
+
+/** An enum type's state is `labels|owner and privileges`, each hashed. */
+function enumChange(name: string, before: string, after: string): string {
+  const [labelsBefore, rightsBefore] = before.split('|')
+  const [labelsAfter, rightsAfter] = after.split('|')
+  const parts = [
+    labelsBefore !== labelsAfter ? 'its labels changed (ALTER TYPE ... ADD VALUE or RENAME VALUE)' : '',
+    rightsBefore !== rightsAfter ? 'its owner or privileges changed (ALTER TYPE ... OWNER TO, GRANT or REVOKE ON TYPE)' : '',
+  ].filter(Boolean)
+  return `enum type ${name}: ${parts.join(', ')}`
+}
+
+/**
+ * A schema's or the database's owner, privileges or default privileges changed: its state is
+ * `owner|privileges|default privileges` (the shape's rows of kinds schema and database), and each part
+ * that moved is named. The roles the app connects as keep these rights after a rollback: the next path runs
+ * under them.
+ */
+function rightsChange(kind: 'schema' | 'database', name: string, before: string, after: string): SchemaChange {
+  const was = before.split('|')
+  const now = after.split('|')
+  const what = kind.toUpperCase()
+  const parts = [
+    was[0] !== now[0] ? `its owner changed (ALTER ${what} ... OWNER TO)` : '',
+    was[1] !== now[1] ? `its privileges changed (GRANT or REVOKE ON ${what})` : '',
+    was[2] !== now[2]
+      ? kind === 'schema'
+        ? 'the default privileges set in it changed (ALTER DEFAULT PRIVILEGES IN SCHEMA)'
+        : 'the default privileges set for all its schemas changed (ALTER DEFAULT PRIVILEGES without IN SCHEMA)'
+      : '',
+  ].filter(Boolean)
+  return {
+    name,
+    kind,
+    what: `${kind} ${name}: ${parts.join(', ') || 'its owner, privileges or default privileges changed'}`,
+    object: `the owner, privileges and default privileges of ${kind} ${name}`,
   }
 }
 

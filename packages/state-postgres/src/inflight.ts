@@ -37,9 +37,13 @@ export interface InFlightWriter {
  * reads pg_stat_activity only when another session holds a write lock on a tracked table, with a plan made
  * once per session: measured in one round trip after a mark, it adds 0.12 ms, where the query written out
  * added 0.72 ms, most of it planning the view.
+ *
+ * `markReaders` (a rollback's): also the sessions whose open transaction has run a statement on a tracked
+ * table without a primary key, changed rows or not: its trigger read the mark, and holds the mark's table
+ * locked for reading to the transaction's end, which the restore's lock on it waits for (see restore()).
  */
-export function inFlightWritersSql(tables: readonly TrackedTable[]): string {
-  return `SELECT * FROM ${S}.in_flight_writers(ARRAY[${tables.map((t) => bigintLiteral(t.oid)).join(', ')}]::oid[])`
+export function inFlightWritersSql(tables: readonly TrackedTable[], { markReaders = false } = {}): string {
+  return `SELECT * FROM ${S}.in_flight_writers(ARRAY[${tables.map((t) => bigintLiteral(t.oid)).join(', ')}]::oid[]${markReaders ? ', true' : ''})`
 }
 
 /**

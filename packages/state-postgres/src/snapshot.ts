@@ -46,6 +46,19 @@ function isLockConflict(err: unknown): boolean {
   return code === '55P03' || code === '40P01'
 }
 
+/**
+ * A restore that met a row another session changed after the restore's snapshot (40001), a key taken by a
+ * row committed after it (23505), or a deadlock with a transaction of the app (40P01, see restore()) starts
+ * over, seeing that write: up to this many times in all, and while lockTimeoutMs lasts. A key taken by a row
+ * the log does not know of fails the same way every time, and is then told.
+ */
+const RESTORE_ATTEMPTS = 3
+
+function isWriteConflict(err: unknown): boolean {
+  const code = (err as { code?: string } | undefined)?.code
+  return code === '40001' || code === '23505' || code === '40P01'
+}
+
 /** One advisory lock per database: two runs restoring the same tables would undo each other's work. */
 const LOCK_KEY = [1986948205, 1] as const
 
@@ -222,68 +235,107 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
    * shape it changed as they are (their saved rows may no longer fit them), but every other table is
    * restored all the same, so that the next path does not meet this one's rows there; the rollback then
    * fails, naming what it could not put back.
+   *
+   * A transaction of the app that writes while the restore runs is undone whole, by this rollback or by the
+   * next one to the same checkpoint or an outer one:
+   * - The restore works from one snapshot (REPEATABLE READ), taken with its look for writers: the tables it
+   *   finds changed, the rows it puts back and the log entries it removes are the same ones. Read committed,
+   *   each statement read the log anew: the entries of a transaction committed after the first round trip
+   *   (which found the tables to put back) were removed by the second, and its rows in a table the path
+   *   left alone stayed for good. A write committed after the snapshot stays, logged after the mark, for the
+   *   next rollback; one that meets a row the restore puts back fails the restore, which starts over.
+   * - A statement on a table without a key copies it when the log holds no copy after the mark. Its trigger
+   *   read the mark and the log as they were before the restore committed: it found the copy the restore
+   *   was removing and took none (the next rollback left its rows), or, above a checkpoint the rollback
+   *   drops, copied the table as the path had left it (which the next rollback put back). So the restore
+   *   first locks the mark's table, which such a trigger reads: a statement on a keyless table waits there,
+   *   before its snapshot, until the restore commits, then copies the table restored.
    */
   protected async restore(client: pg.Client, name: string, cp: SnapshotCheckpoint): Promise<StateError | undefined> {
-    const mark = bigintLiteral(cp.mark)
     const doing = `rollback to "${name}"`
-    const inFlight = inFlightWritersSql(this.#tables)
     const deadline = Date.now() + this.options.lockTimeoutMs
     return this.step(doing, async () => {
-      try {
-        // One round trip: open the transaction (foreign keys and triggers off, as they already are for the
-        // session, see prepare(); no need to wait for the WAL flush of throwaway test data), look for writes
-        // of other sessions still in flight (pg_stat_activity read only when one holds a write lock, see
-        // inFlightWritersSql), check the schema, find the tables changed since the mark, read the large
-        // objects, and which tables row-level security binds the backend's user on. The look comes before
-        // that read: a writer that commits between them has its entries in the log by then. With row_security
-        // off, a statement that row-level security would filter fails instead (see row-security.ts).
-        const begin = `BEGIN; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; SET LOCAL row_security = off; ${inFlight}; `
-        const rest = `${shapeQuery(this.scope)}; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}; ${READ_LARGE_OBJECTS_SQL}; ${rowSecurityBindsSql(this.#tables)}`
-        const opened = async () => {
-          const [, , , , writers, shape, dirty, los, bound] = (await client.query(begin + rest)) as unknown as pg.QueryResult[]
-          return { writers: writers!.rows, shape: shape!.rows, dirty: dirty!.rows, los: los!.rows, bound: bound!.rows }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.#restoreOnce(client, name, cp, doing, deadline)
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {})
+          if (isWriteConflict(err) && attempt < RESTORE_ATTEMPTS && Date.now() < deadline) continue
+          throw err
         }
-        let started = await opened()
-        while (started.writers.length) {
-          // Their log entries are invisible until they commit: restoring now would leave their rows to land
-          // on the next path. Wait outside the transaction (pg_stat_activity is read once per transaction).
-          await client.query('ROLLBACK')
-          const open = await waitForInFlightWriters(client, inFlight, deadline)
-          if (open.length) throw this.#writesInFlight(doing, open)
-          started = await opened()
-        }
-        const { changes } = await this.#changesSinceBaseline(client, toFingerprint(started.shape, this.scope))
-        const reshaped = this.#reshapedTables(changes)
-        const dirty = started.dirty.map((r) => r.rel as string)
-        const bound = toBoundTables(started.bound).filter((b) => dirty.includes(b.oid))
-        if (bound.length) throw this.#rowSecurityBinds(doing, bound, 'restore', changes)
-        // Large objects a path created are removed, in this transaction; those it changed or removed stay.
-        const largeObjects = largeObjectChanges(cp.largeObjects, toLargeObjects(started.los))
-        const notRemoved = largeObjects.created.length
-          ? (await client.query(unlinkLargeObjectsSql(largeObjects.created))).rows.map((r) => r.lo as string)
-          : []
-        const largeObjectsLeft = describeLargeObjectsLeft(largeObjects, notRemoved, this.target.user)
-        const parts: string[] = []
-        for (const oid of dirty) {
-          const table = this.#byOid.get(oid)
-          if (!table) throw new Error(`changes recorded for an unknown table (oid ${oid})`)
-          if (!reshaped.has(table)) parts.push(restoreSql(table, mark))
-        }
-        if (dirty.length) parts.push(`DELETE FROM ${S}.log WHERE seq > ${mark};`)
-        // The restored tables' counts are what they were at the mark, which the log no longer says.
-        this.observed.invalidate(dirty)
-        parts.push(`UPDATE ${S}.state SET mark = ${mark};`)
-        const sequences = changes.length ? this.#sequencesStillFitting(cp.sequences, changes, reshaped) : cp.sequences
-        if (sequences.length) parts.push(`${setvalSql(sequences)};`)
-        parts.push('COMMIT;')
-        await client.query(parts.join('\n'))
-        if (changes.length) return this.#schemaChanged(doing, name, changes, { restored: true, largeObjectsLeft })
-        return largeObjectsLeft.length ? this.#largeObjectsLeft(doing, name, largeObjectsLeft) : undefined
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {})
-        throw err
       }
     })
+  }
+
+  async #restoreOnce(client: pg.Client, name: string, cp: SnapshotCheckpoint, doing: string, deadline: number): Promise<StateError | undefined> {
+    const mark = bigintLiteral(cp.mark)
+    const inFlight = inFlightWritersSql(this.#tables, { markReaders: true })
+    const started = await this.#openRestore(client, mark, inFlight, doing, deadline)
+    const { changes } = await this.#changesSinceBaseline(client, toFingerprint(started.shape, this.scope))
+    const reshaped = this.#reshapedTables(changes)
+    const dirty = started.dirty.map((r) => r.rel as string)
+    const bound = toBoundTables(started.bound).filter((b) => dirty.includes(b.oid))
+    if (bound.length) throw this.#rowSecurityBinds(doing, bound, 'restore', changes)
+    // Large objects a path created are removed, in this transaction; those it changed or removed stay.
+    const largeObjects = largeObjectChanges(cp.largeObjects, toLargeObjects(started.los))
+    const notRemoved = largeObjects.created.length ? (await client.query(unlinkLargeObjectsSql(largeObjects.created))).rows.map((r) => r.lo as string) : []
+    const largeObjectsLeft = describeLargeObjectsLeft(largeObjects, notRemoved, this.target.user)
+    const parts: string[] = []
+    for (const oid of dirty) {
+      const table = this.#byOid.get(oid)
+      if (!table) throw new Error(`changes recorded for an unknown table (oid ${oid})`)
+      if (!reshaped.has(table)) parts.push(restoreSql(table, mark))
+    }
+    if (dirty.length) parts.push(`DELETE FROM ${S}.log WHERE seq > ${mark};`)
+    // The restored tables' counts are what they were at the mark, which the log no longer says.
+    this.observed.invalidate(dirty)
+    parts.push(`UPDATE ${S}.state SET mark = ${mark};`)
+    const sequences = changes.length ? this.#sequencesStillFitting(cp.sequences, changes, reshaped) : cp.sequences
+    if (sequences.length) parts.push(`${setvalSql(sequences)};`)
+    parts.push('COMMIT;')
+    await client.query(parts.join('\n'))
+    if (changes.length) return this.#schemaChanged(doing, name, changes, { restored: true, largeObjectsLeft })
+    return largeObjectsLeft.length ? this.#largeObjectsLeft(doing, name, largeObjectsLeft) : undefined
+  }
+
+  /**
+   * Open the restore's transaction, in one round trip: foreign keys and triggers off (as they already are
+   * for the session, see prepare()), no wait for the WAL flush of throwaway test data, the mark's table
+   * locked (see restore()), then the look for writes of other sessions still in flight (pg_stat_activity
+   * read only when one holds a write lock, see inFlightWritersSql), the schema, the tables changed since the
+   * mark, the large objects, and which tables row-level security binds the backend's user on. With
+   * row_security off, a statement that row-level security would filter fails instead (see row-security.ts).
+   *
+   * The lock comes before the snapshot, which the look takes: a writer that has not committed by then is
+   * either seen (and waited for) or, holding no lock the look tells, writes after it and commits unseen,
+   * logged after the mark. The lock is not waited for (NOWAIT): a transaction that ran a statement on a
+   * keyless table holds it for reading to its end, and is waited for, as a writer, out of the transaction.
+   * Writers found are waited for the same way, up to `deadline`; then the transaction is opened anew.
+   */
+  async #openRestore(client: pg.Client, mark: string, inFlight: string, doing: string, deadline: number) {
+    const begin = `BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL session_replication_role = replica; SET LOCAL synchronous_commit = off; SET LOCAL row_security = off; LOCK TABLE ${S}.state IN ACCESS EXCLUSIVE MODE NOWAIT; ${inFlight}; `
+    const rest = `${shapeQuery(this.scope)}; SELECT DISTINCT rel::int8::text AS rel FROM ${S}.log WHERE seq > ${mark}; ${READ_LARGE_OBJECTS_SQL}; ${rowSecurityBindsSql(this.#tables)}`
+    for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+      let results: pg.QueryResult[] = []
+      let locked: unknown
+      try {
+        results = (await client.query(begin + rest)) as unknown as pg.QueryResult[]
+      } catch (err) {
+        if ((err as { code?: string }).code !== '55P03') throw err
+        locked = err
+      }
+      const [writers, shape, dirty, los, bound] = results.slice(-5)
+      if (writers && !writers.rows.length) return { shape: shape!.rows, dirty: dirty!.rows, los: los!.rows, bound: bound!.rows }
+      // Their log entries are invisible until they commit: restoring now would leave their rows to land on
+      // the next path. Wait outside the transaction (pg_stat_activity is read once per transaction).
+      await client.query('ROLLBACK')
+      const open = await waitForInFlightWriters(client, inFlight, deadline)
+      if (open.length) throw this.#writesInFlight(doing, open)
+      if (locked === undefined) continue
+      // The lock was held by a transaction the look no longer (or never) saw: try again shortly.
+      if (Date.now() >= deadline) throw this.#markLocked(doing, locked)
+      await new Promise((r) => setTimeout(r, Math.min(pause, Math.max(0, deadline - Date.now()))))
+    }
   }
 
   /**
@@ -514,9 +566,11 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   /** Sessions whose transaction still held uncommitted writes to tracked tables or large objects when the wait ran out. */
   #writesInFlight(doing: string, open: InFlightWriter[], what: 'restore' | 'checkpoint' = 'restore'): StateError {
     const sessions = open.map(describeWriter).join('; ')
+    // A restore waits for a transaction that ran a statement on a keyless table too, changed rows or not.
+    const keyless = what === 'restore' && this.#tables.some((t) => t.primaryKey.length === 0)
     const why =
       what === 'restore'
-        ? 'A restore cannot see uncommitted rows, and they would land on the next path when committed, so nothing was restored. '
+        ? `A restore cannot see uncommitted rows, and they would land on the next path when committed, so nothing was restored${keyless ? ' (a transaction that ran a statement on a tracked table without a primary key is waited for even if it changed no row: that statement read the change log\'s mark, which the restore sets back)' : ''}. `
         : 'A checkpoint taken now would hold some of their writes and not the others: a rollback to it would keep half of a transaction once it commits, so no checkpoint was taken. '
     return new StateError(
       this.name,
@@ -524,6 +578,19 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         why +
         `Make the app commit or roll back before its response (or the step) ends: a request that answers before its transaction commits, a background job, a connection left idle in a transaction; ` +
         `raise lockTimeoutMs if it commits later; or end the session (SELECT pg_terminate_backend(${open[0]!.pid})).`,
+    )
+  }
+
+  /**
+   * The mark's table stayed locked for lockTimeoutMs by no session the look for writers names: a prepared
+   * transaction (PREPARE TRANSACTION) that ran a statement on a keyless table, which has no session.
+   */
+  #markLocked(doing: string, err: unknown): StateError {
+    return new StateError(
+      this.name,
+      `${doing}: the change tracking's table ${PRIVATE_SCHEMA}.state was still locked after ${this.options.lockTimeoutMs} ms (lockTimeoutMs) by a transaction no session of ${where(this.target)} shows, so nothing was restored: ${describePgError(err)}. ` +
+        'A prepared transaction (PREPARE TRANSACTION) that ran a statement on a tracked table without a primary key holds it: end it with COMMIT PREPARED or ROLLBACK PREPARED (see pg_prepared_xacts).',
+      { cause: err },
     )
   }
 

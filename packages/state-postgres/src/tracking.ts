@@ -45,26 +45,32 @@ ${LARGE_OBJECT_FUNCTIONS_SQL}
 -- so that its plan is made once per session: pg_stat_activity is a view whose planning costs a round trip
 -- about 0.7 ms, at every checkpoint and rollback; and read only when another session holds a lock that
 -- tells such a write. pg_largeobject has the same oid in every database: its locks are this database's.
-CREATE FUNCTION ${S}.in_flight_writers(tracked oid[])
+-- With mark_readers, also every session holding a lock on the mark's table (granted: not one waiting for
+-- the restore's), which a statement on a table without a key takes, and keeps to its transaction's end,
+-- whether or not it changed a row: a rollback waits for them (see restore() in snapshot.ts).
+CREATE FUNCTION ${S}.in_flight_writers(tracked oid[], mark_readers boolean DEFAULT false)
   RETURNS TABLE (pid int, application text, "user" text, client text, open_seconds float8, state text)
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE db oid := (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
+DECLARE mark_table oid := '${PRIVATE_SCHEMA}.state'::regclass;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid <> pg_backend_pid() AND (
       (l.locktype = 'relation' AND l.mode <> 'AccessShareLock' AND l.relation = ANY (tracked))
       OR (l.database = db AND l.locktype = 'relation' AND l.relation = 'pg_largeobject'::regclass AND l.mode = 'RowExclusiveLock')
-      OR (l.database = db AND l.locktype = 'object' AND l.classid = 'pg_largeobject'::regclass))) THEN
+      OR (l.database = db AND l.locktype = 'object' AND l.classid = 'pg_largeobject'::regclass)
+      OR (mark_readers AND l.database = db AND l.locktype = 'relation' AND l.relation = mark_table AND l.granted))) THEN
     RETURN;
   END IF;
   RETURN QUERY
     SELECT a.pid, coalesce(a.application_name, '')::text, coalesce(a.usename::text, ''), host(a.client_addr),
       extract(epoch FROM clock_timestamp() - a.xact_start)::float8, a.state::text
     FROM pg_stat_activity a
-    WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_xid IS NOT NULL
-      AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND (
+    WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND (
+      (a.backend_xid IS NOT NULL AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND (
         (l.locktype = 'relation' AND l.mode <> 'AccessShareLock' AND l.relation = ANY (tracked))
         OR (l.database = db AND l.locktype = 'relation' AND l.relation = 'pg_largeobject'::regclass AND l.mode = 'RowExclusiveLock')
-        OR (l.database = db AND l.locktype = 'object' AND l.classid = 'pg_largeobject'::regclass)))
+        OR (l.database = db AND l.locktype = 'object' AND l.classid = 'pg_largeobject'::regclass))))
+      OR (mark_readers AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.database = db AND l.locktype = 'relation' AND l.relation = mark_table AND l.granted)))
     ORDER BY a.xact_start;
 END
 $fn$;

@@ -16,7 +16,7 @@ import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { postgresState } from '../src'
-import { PG, commitRightAfter, trackingLeftovers, withClient } from './helpers'
+import { PG, commitRightAfter, freshDatabaseEachTest, trackingLeftovers, withClient } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 
@@ -26,6 +26,25 @@ async function untilCommitted(appUrl: string): Promise<void> {
     if (!((await (await fetch(`${appUrl}/holder`)).json()) as { holding: boolean }).holding) return
   throw new Error('the app never committed its held transaction')
 }
+/**
+ * Until `count` sessions of the database wait for a lock (a batch of the backend stopped at a lock another
+ * session holds, and maybe the app's statement behind it), or `settled` has settled.
+ */
+async function untilWaiting(c: pg.Client, count: number, settled?: Promise<unknown>): Promise<void> {
+  let done = false
+  settled?.then(
+    () => (done = true),
+    () => (done = true),
+  )
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
+    const { rows } = await c.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+    if (rows.length >= count || done) return
+  }
+  throw new Error(`never ${count} sessions waiting for a lock`)
+}
+/** The first round trip of a rollback: it opens the restore's transaction and looks for writers. */
+const isRestoreBatch = (sql: string) => sql.startsWith('BEGIN') && sql.includes('in_flight_writers(')
+
 const databases = pgTestDatabases(/^venomqa_pg_[a-z0-9_]+$/)
 const DB = `venomqa_pg_${process.pid}_inflight`
 const HELD_APP = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/held-app.mjs')
@@ -226,7 +245,7 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
     withWriter(async (backend, writer) => {
       await backend.checkpoint('start')
       await writer.query("BEGIN; INSERT INTO customers (name) VALUES ('late')")
-      const fired = await commitRightAfter(writer, (sql) => sql.startsWith('BEGIN; SET LOCAL session_replication_role'), 'COMMIT', () => backend.rollback('start'))
+      const fired = await commitRightAfter(writer, isRestoreBatch, 'COMMIT', () => backend.rollback('start'))
       expect(fired).toBe(true)
       expect((await customers(url)).map((c) => c.name)).toEqual(['ann', 'bob'])
     }))
@@ -317,15 +336,6 @@ describe('an app transaction that commits while a checkpoint reads the sequences
 
   const rows = (table: string) => withClient(url, async (c) => (await c.query(`SELECT what FROM ${table} ORDER BY what`)).rows.map((r) => r.what as string))
 
-  /** Until a session of the database waits for a lock: the checkpoint's batch, stopped at its read of a sequence. */
-  async function untilWaiting(c: pg.Client): Promise<void> {
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 20))) {
-      const { rows } = await c.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
-      if (rows.length) return
-    }
-    throw new Error('the checkpoint never waited for the lock on the sequence')
-  }
-
   it('is undone whole by a rollback to that checkpoint, in a table without a key as in one with a key', async () => {
     // The mark was committed with the reads, after them: the app's trigger on the keyless table still saw
     // the previous mark, after which the table had a copy already, and took none. The rollback put the
@@ -341,7 +351,7 @@ describe('an app transaction that commits while a checkpoint reads the sequences
       // its look for writers, at the read of the sequence.
       await blocker.query('BEGIN; ALTER SEQUENCE free_seq RENAME TO free_seq_renamed')
       const taking = backend.checkpoint('during')
-      await untilWaiting(blocker)
+      await untilWaiting(blocker, 1)
       await withClient(url, (c) => c.query(`BEGIN; INSERT INTO posts (what) VALUES ('concurrent'); INSERT INTO notes VALUES ('concurrent'); COMMIT`))
       await blocker.query('ROLLBACK')
       await taking
@@ -379,4 +389,148 @@ describe('an app transaction that commits while a checkpoint reads the sequences
       await backend.disconnect()
     }
   })
+})
+
+describe('an app transaction that writes while a rollback runs', () => {
+  const ROLLBACK_DB = `venomqa_pg_${process.pid}_inflight_rollback`
+  // free_seq first: the restore sets it back before the others, and a lock on it stops the restore's last
+  // batch there, after it has put the rows back, emptied the log and set the mark, before its COMMIT.
+  const { url, app } = freshDatabaseEachTest(
+    ROLLBACK_DB,
+    `CREATE SEQUENCE free_seq; CREATE TABLE posts (id serial PRIMARY KEY, what text NOT NULL); CREATE TABLE tags (id serial PRIMARY KEY, what text NOT NULL);
+     CREATE TABLE notes (what text NOT NULL); INSERT INTO posts (what) VALUES ('seed'); INSERT INTO notes VALUES ('seed')`,
+  )
+  const rows = (table: string) => withClient(url(), async (c) => (await c.query(`SELECT what FROM ${table} ORDER BY what`)).rows.map((r) => r.what as string))
+
+  /** A backend and another session's client (`other`, a blocker or a writer), both closed after `body`. */
+  async function withOther(body: (backend: ReturnType<typeof postgresState>, other: pg.Client) => Promise<void>, { lockTimeoutMs = 5000 } = {}): Promise<void> {
+    const backend = postgresState({ url: url(), lockTimeoutMs })
+    const other = new pg.Client({ connectionString: url() })
+    await backend.connect()
+    await other.connect()
+    try {
+      await body(backend, other)
+    } finally {
+      await other.end().catch(() => {})
+      await backend.disconnect()
+    }
+  }
+
+  /**
+   * Roll back to `name` while the restore's last batch is stopped before its COMMIT, and `sql` runs then on a
+   * connection of the app: it either goes through at once (and commits before the restore does), or waits for
+   * the restore; either way the rollback is let go on then, and both are awaited.
+   */
+  async function rollbackWhile(backend: ReturnType<typeof postgresState>, blocker: pg.Client, name: string, sql: string): Promise<void> {
+    await blocker.query('BEGIN; ALTER SEQUENCE free_seq RENAME TO free_seq_renamed')
+    const rolling = backend.rollback(name)
+    rolling.catch(() => {})
+    try {
+      // Watched from a session of its own: pg_stat_activity is read once per transaction, the blocker's too.
+      await withClient(url(), async (watcher) => {
+        await untilWaiting(watcher, 1)
+        const writing = app(sql)
+        writing.catch(() => {})
+        await untilWaiting(watcher, 2, writing)
+        await blocker.query('ROLLBACK')
+        await Promise.all([rolling, writing])
+      })
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => {})
+      await rolling.catch(() => {})
+    }
+  }
+
+
+  it('one that writes a table with a key and one without as the restore commits is undone whole by the next rollback, never half', () =>
+    // The app's trigger on the keyless table read the mark and the log as they were before the restore (its
+    // changes not yet committed), found the table's copy after the mark, and took none. The restore then
+    // removed that copy: the next rollback put the keyed table back and left the keyless one as the
+    // transaction made it, and every rollback after too.
+    withOther(async (backend, blocker) => {
+      await backend.checkpoint('start')
+      await app(`INSERT INTO posts (what) VALUES ('path'); INSERT INTO notes VALUES ('path')`)
+      await rollbackWhile(backend, blocker, 'start', `BEGIN; INSERT INTO notes VALUES ('concurrent'); INSERT INTO posts (what) VALUES ('concurrent'); COMMIT`)
+      const kept = (await rows('posts')).includes('concurrent')
+      expect((await rows('notes')).includes('concurrent')).toBe(kept)
+      await backend.rollback('start')
+      expect(await rows('posts')).toEqual(['seed'])
+      expect(await rows('notes')).toEqual(['seed'])
+    }))
+
+  it('one that writes a table without a key during a rollback to an outer checkpoint: the copy a later rollback puts back is the checkpoint\'s', () =>
+    // The trigger still saw the inner checkpoint's mark, after which the table had no copy, and copied it as
+    // the path had left it: a second rollback to the outer checkpoint put the path's row back.
+    withOther(async (backend, blocker) => {
+      await backend.checkpoint('outer')
+      await app(`INSERT INTO notes VALUES ('path')`)
+      await backend.checkpoint('inner')
+      await rollbackWhile(backend, blocker, 'outer', `INSERT INTO notes VALUES ('concurrent')`)
+      await backend.rollback('outer')
+      expect(await rows('notes')).toEqual(['seed'])
+    }))
+
+  it('one that commits between the rollback\'s two round trips, writing a table the path left alone, is undone by the next rollback', () =>
+    // The restore removed every log entry after the mark as its second round trip saw them: the ones of a
+    // transaction committed after its first, which had found which tables to put back, went too, and a
+    // table the path had not changed kept that transaction's rows for good. The table the path changed was
+    // put back with them: half of it undone.
+    withOther(async (backend, writer) => {
+      await backend.checkpoint('start')
+      await app(`INSERT INTO posts (what) VALUES ('path')`)
+      const fired = await commitRightAfter(
+        writer,
+        isRestoreBatch,
+        `BEGIN; INSERT INTO posts (what) VALUES ('concurrent'); INSERT INTO tags (what) VALUES ('concurrent'); COMMIT`,
+        () => backend.rollback('start'),
+      )
+      expect(fired).toBe(true)
+      const kept = (await rows('posts')).includes('concurrent')
+      expect((await rows('tags')).includes('concurrent')).toBe(kept)
+      await backend.rollback('start')
+      expect(await rows('posts')).toEqual(['seed'])
+      expect(await rows('tags')).toEqual([])
+    }))
+
+  // Guards, passing before the restore worked from one snapshot too: since, it meets a row changed after its
+  // snapshot (40001), or a key the path removed taken again by a row it cannot see (23505), fails on it, and
+  // starts over, seeing the change, which it undoes with the path's.
+  for (const [what, write] of [
+    ['changes a row the path changed', `UPDATE posts SET what = 'concurrent' WHERE what = 'path'`],
+    ['takes again the key of a row the path removed', `INSERT INTO posts (id, what) VALUES (1, 'taken again')`],
+  ])
+    it(`one that ${what}, committed between the rollback's two round trips: the restore starts over and undoes it`, () =>
+      withOther(async (backend, writer) => {
+        await backend.checkpoint('start')
+        await app(`INSERT INTO posts (what) VALUES ('path'); DELETE FROM posts WHERE what = 'seed'`)
+        expect(await commitRightAfter(writer, isRestoreBatch, write, () => backend.rollback('start'))).toBe(true)
+        expect(await rows('posts')).toEqual(['seed'])
+        await backend.rollback('start')
+        expect(await rows('posts')).toEqual(['seed'])
+      }))
+
+  it('a transaction still open after a statement on a table without a key is waited for, even one that changed no row', () =>
+    // Its trigger read the mark: until it ends, the restore cannot lock the mark's table. One that wrote a
+    // row is a writer in flight, waited for before too (a guard); one that changed no row was not waited for
+    // before, and is now, named when it outlasts lockTimeoutMs.
+    withOther(
+      async (backend, app) => {
+        await backend.checkpoint('start')
+        await app.query(`BEGIN; INSERT INTO notes VALUES ('open')`)
+        const fired = await commitRightAfter(app, (sql) => sql.startsWith('SELECT * FROM "_venomqa".in_flight_writers('), 'COMMIT', () => backend.rollback('start'))
+        expect(fired).toBe(true)
+        expect(await rows('notes')).toEqual(['seed'])
+
+        const pid = (await app.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number
+        await app.query(`BEGIN; UPDATE notes SET what = 'none' WHERE false`)
+        await expect(backend.rollback('start')).rejects.toThrow(
+          new RegExp(
+            `rollback to "start": a session of database "${ROLLBACK_DB}" .* after 300 ms \\(lockTimeoutMs\\): pid ${pid} .*idle in transaction\\. .*nothing was restored \\(a transaction that ran a statement on a tracked table without a primary key is waited for even if it changed no row.*pg_terminate_backend\\(${pid}\\)`,
+          ),
+        )
+        await app.query('ROLLBACK')
+        await backend.rollback('start')
+      },
+      { lockTimeoutMs: 300 },
+    ))
 })

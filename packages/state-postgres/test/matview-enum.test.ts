@@ -34,6 +34,8 @@ describe('materialized views and enum types under the snapshot mechanism', () =>
     'REFRESH MATERIALIZED VIEW': ['REFRESH MATERIALIZED VIEW user_count', /materialized view public\.user_count was refreshed/],
     'REFRESH MATERIALIZED VIEW CONCURRENTLY': ['REFRESH MATERIALIZED VIEW CONCURRENTLY user_count', /materialized view public\.user_count was refreshed/],
     'ALTER TYPE ... ADD VALUE': [`ALTER TYPE mood ADD VALUE 'angry'`, /enum type public\.mood: its labels changed/],
+    // Passed in silence before: the enum's row showed its labels only.
+    'REVOKE USAGE ON TYPE (an enum)': ['REVOKE USAGE ON TYPE mood FROM PUBLIC', /enum type public\.mood: its owner or privileges changed \(ALTER TYPE \.\.\. OWNER TO, GRANT or REVOKE ON TYPE\)/],
   }
   for (const [what, [sql, named]] of Object.entries(paths)) {
     it(`${what} in a path: the rollback restores the tables, then fails naming it`, async () => {
