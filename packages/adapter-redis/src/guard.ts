@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { StateError } from '@venomqa/core'
-import { type Redis, ReplyError } from 'ioredis'
+import { Redis, ReplyError } from 'ioredis'
 import { prefixPattern } from './connection'
 import { RedisState, type RedisStateOptions } from './state'
 
@@ -38,6 +38,42 @@ export async function createGuardUser(redis: Redis, user: string, keyPrefix: str
     throw err
   }
   return password
+}
+
+/**
+ * Why the guard could not see a refusal of `user` it caused itself, or undefined when it saw it. The guard
+ * rests on Redis logging every refusal in its ACL LOG, which it does not when acllog-max-len is 0 (and the
+ * user's rules may, on some server, let a write outside the prefix through): so the worker's app user,
+ * once made, is refused one write outside its prefix, of a key no one has, and that refusal must be in the
+ * log. A guard that could never see anything fails the worker at once, instead of passing every check. The
+ * refusal is an entry of the log from before the watch's first look, which takes it as seen.
+ */
+export async function guardBlindness(redis: Redis, appUrl: string, user: string): Promise<string | undefined> {
+  const probe = `venomqa-guard-probe:${randomBytes(8).toString('hex')}`
+  const app = new Redis(appUrl, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
+  try {
+    await app.connect()
+    try {
+      await app.set(probe, '1')
+    } catch (err) {
+      if (!/NOPERM/.test(errorText(err))) throw err
+      const { entries } = await readLog(redis, 10)
+      if (entries.some((e) => e.user === user && e.object === probe)) return undefined
+      const maxLen = await redis.call('CONFIG', 'GET', 'acllog-max-len').then(
+        (reply) => (reply as string[])[1],
+        () => undefined,
+      )
+      return `Redis refused the app's user a write outside its key prefix, but did not log it in its ACL LOG${maxLen === undefined ? ' (acllog-max-len may be 0; this connection may not read it)' : ` (acllog-max-len is ${maxLen})`}, so no refusal of the app could ever be seen`
+    }
+    await redis.del(probe)
+    return `Redis let the app's user write "${probe}", outside its key prefix, though its rules allow writes only under it`
+  } finally {
+    app.disconnect()
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }
 
 export async function deleteGuardUser(redis: Redis, user: string): Promise<void> {

@@ -2,7 +2,7 @@ import { ConfigError, StateError, type StateBackend, type WorkerApp, type Worker
 import { type Redis, ReplyError } from 'ioredis'
 import { RedisCache } from './cache'
 import { DB_PATH_EXPECTED, DEFAULT_REDIS_URL, type OwnedClient, chunks, closeClient, dbFromPath, openClient, prefixPattern, requireDb, sameDb, scanScope } from './connection'
-import { GuardedRedisState, RefusalWatch, createGuardUser, deleteGuardUser, guardUserOf, urlWithUser } from './guard'
+import { GuardedRedisState, RefusalWatch, createGuardUser, deleteGuardUser, guardBlindness, guardUserOf, urlWithUser } from './guard'
 import { BullQueue } from './queue'
 import { type DumpedKey, dumpBatch, restoreBatch, restoreBatches, restoreOpOf } from './scripts'
 import { RedisState } from './state'
@@ -188,6 +188,12 @@ export function redisWorkers(options: RedisWorkersOptions) {
         if (user) {
           const password = await guardCall(index, keyPrefix, () => createGuardUser(worker.mine.redis, user, keyPrefix))
           userRemoved = workerSetupMade(userLeft!)
+          const blind = await guardCall(index, keyPrefix, () => guardBlindness(worker.mine.redis, urlWithUser(withDb(url, db), user, password), user))
+          if (blind)
+            throw new ConfigError(
+              `${PART}: cannot guard worker ${index}'s key prefix "${keyPrefix}": ${blind}. Set acllog-max-len to 128 or more on this Redis (redis-cli CONFIG SET acllog-max-len 128), or give \`guardWrites: false\` to go without; a write of the app outside its key prefix then goes unseen`,
+              { where: 'guardWrites' },
+            )
           // Refusals an earlier run's worker of this place left in the ACL LOG are not this run's.
           const watch = new RefusalWatch(user)
           await guardCall(index, keyPrefix, () => watch.unreported(worker.mine.redis))

@@ -7,7 +7,7 @@
  * it: these tests run a redis-server of their own (DB 3, keys under `gx`), and delete the users they make
  * even when they fail.
  */
-import { type MainSystem, StateError } from '@venomqa/core'
+import { ConfigError, type MainSystem, StateError } from '@venomqa/core'
 import { describeWithCommand } from '@venomqa/test-utils'
 import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest'
@@ -189,6 +189,30 @@ d("redisWorkers' guard when the ACL LOG overflows between two checks", () => {
       await backend.checkpoint('d')
     } finally {
       flood.close()
+      await close()
+    }
+  })
+
+  it('refuses to make a worker whose guard could never see a refusal: Redis keeps no ACL LOG (acllog-max-len 0)', async () => {
+    const maxLen = await logMaxLen()
+    await withClient((r) => r.call('CONFIG', 'SET', 'acllog-max-len', '0'))
+    try {
+      const setup = redisWorkers({ url: url(), prefix: PREFIX, keyPrefix })
+      const err = await failureOf(setup.prepare(1, main))
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as Error).message).toBe(
+        `redisWorkers: cannot guard worker 1's key prefix "gx_w1:": Redis refused the app's user a write outside its key prefix, but did not log it in its ACL LOG (acllog-max-len is 0), so no refusal of the app could ever be seen. Set acllog-max-len to 128 or more on this Redis (redis-cli CONFIG SET acllog-max-len 128), or give \`guardWrites: false\` to go without; a write of the app outside its key prefix then goes unseen`,
+      )
+      // Its user is gone with it (the afterEach checks), and so are its keys.
+      expect(await withClient((r) => r.keys('gx_w1:*'))).toEqual([])
+    } finally {
+      await withClient((r) => r.call('CONFIG', 'SET', 'acllog-max-len', String(maxLen)))
+    }
+    // With the log kept again, the same worker is made, and its own look leaves no refusal to tell.
+    const { backend, close } = await guardedWorker(url())
+    try {
+      await backend.checkpoint('a')
+    } finally {
       await close()
     }
   })
