@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events'
-import { type ConnectionPool, request } from './transport'
+import { type ConnectionPool, type TextResponse, request } from './transport'
 import { type ClassifiedFailure, classifyFailure } from './classify'
 import { type DetachedRequests, stepStop, untilStepStops } from './detached'
 import type { PreparedRequest } from './prepare'
@@ -50,24 +50,40 @@ export async function sendOnce(prepared: PreparedRequest, o: AttemptOptions): Pr
   }
 }
 
-/** The request and its body, to the end: it may outlive the step that sent it (see untilStepStops). */
-async function receive(prepared: PreparedRequest, o: AttemptOptions, link: LinkedSignal): Promise<ReceivedResponse> {
+/**
+ * The request and its body, to the end: it may outlive the step that sent it (see untilStepStops). Not an
+ * async function: one runs for every request, and its state machine was among the costliest code the
+ * optimising compiler met in a short run.
+ */
+function receive(prepared: PreparedRequest, o: AttemptOptions, link: LinkedSignal): Promise<ReceivedResponse> {
   const { method, url, headers } = prepared.sent
+  let sent: Promise<TextResponse>
   try {
-    const res = await request(url, { method, headers, body: prepared.body, signal: link.signal, pool: o.pool, deadlineMs: o.timeoutMs })
-    const retryAfter = res.headers['retry-after']
-    const setCookie = res.headers['set-cookie']
-    return {
-      status: res.statusCode,
-      headers: flattenHeaders(res.headers),
-      bodyText: res.bodyText,
-      ...(res.bodyBytes ? { bodyBytes: res.bodyBytes } : {}),
-      ...(retryAfter !== undefined ? { retryAfter } : {}),
-      ...(setCookie !== undefined ? { setCookies: typeof setCookie === 'string' ? [setCookie] : setCookie } : {}),
-    }
-  } finally {
+    sent = request(url, { method, headers, body: prepared.body, signal: link.signal, pool: o.pool, deadlineMs: o.timeoutMs })
+  } catch (err) {
     link.dispose()
+    return Promise.reject(err)
   }
+  return sent.then(
+    (res) => {
+      link.dispose()
+      return received(res)
+    },
+    (err) => {
+      link.dispose()
+      throw err
+    },
+  )
+}
+
+function received(res: TextResponse): ReceivedResponse {
+  const out: { -readonly [K in keyof ReceivedResponse]: ReceivedResponse[K] } = { status: res.statusCode, headers: flattenHeaders(res.headers), bodyText: res.bodyText }
+  if (res.bodyBytes) out.bodyBytes = res.bodyBytes
+  const retryAfter = res.headers['retry-after']
+  if (retryAfter !== undefined) out.retryAfter = retryAfter
+  const setCookie = res.headers['set-cookie']
+  if (setCookie !== undefined) out.setCookies = typeof setCookie === 'string' ? [setCookie] : setCookie
+  return out
 }
 
 interface LinkedSignal {
