@@ -1,3 +1,5 @@
+import { MAX_TIMEOUT_MS } from '@venomqa/core'
+
 /**
  * The deadlines of a pool's requests, kept by one timer. A timer per request, or a socket timeout (which
  * Node re-arms at every read and write), cost more than the rest of what the transport does for a request:
@@ -11,7 +13,7 @@
 export class Deadlines {
   readonly #pending = new Set<Deadline>()
   #timer?: ReturnType<typeof setTimeout>
-  /** When the armed timer fires, on performance.now()'s clock; Infinity when none is armed. */
+  /** The deadline the armed timer is for, on performance.now()'s clock; Infinity when none is armed. */
   #due = Number.POSITIVE_INFINITY
 
   /** Call `expire` once `ms` have passed, unless the returned deadline is cleared first. */
@@ -37,8 +39,10 @@ export class Deadlines {
   #arm(at: number): void {
     if (this.#timer) clearTimeout(this.#timer)
     this.#due = at
-    // Never keeps the process alive: a request under way does, through its socket.
-    this.#timer = setTimeout(() => this.#fire(), Math.max(0, Math.ceil(at - performance.now()))).unref()
+    // Never keeps the process alive: a request under way does, through its socket. Node fires a timer
+    // longer than MAX_TIMEOUT_MS after 1 ms (with a TimeoutOverflowWarning): a deadline further off (a
+    // request's `timeout` of 3e9 meant as "no limit") is waited for in hops, not re-armed every millisecond.
+    this.#timer = setTimeout(() => this.#fire(), Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil(at - performance.now())))).unref()
   }
 
   #fire(): void {

@@ -1,3 +1,4 @@
+import { MAX_TIMEOUT_MS } from '@venomqa/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Deadlines } from '../../src/http/deadlines'
 
@@ -52,6 +53,24 @@ describe('Deadlines', () => {
     const timers = vi.spyOn(globalThis, 'setTimeout')
     deadlines.add(30_000, () => {})
     expect(timers.mock.results[0]?.value.hasRef()).toBe(false)
+  })
+
+  it('waits for a deadline further off than a Node timer keeps in hops, never re-armed at once', async () => {
+    const timers = vi.spyOn(globalThis, 'setTimeout')
+    const warnings: Error[] = []
+    const onWarning = (w: Error) => warnings.push(w)
+    process.on('warning', onWarning)
+    try {
+      // A request's timeout meant as "no limit": Node fires a longer timer after 1 ms, with a warning, and
+      // the deadline, not due, armed it again: every millisecond while the request was under way.
+      deadlines.add(3_000_000_000, () => {})
+      // Node emits the warning on the next tick.
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(timers.mock.calls.map(([, ms]) => ms)).toEqual([MAX_TIMEOUT_MS])
+      expect(warnings.filter((w) => w.name === 'TimeoutOverflowWarning')).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
   })
 
   it('stop() forgets every deadline', async () => {
