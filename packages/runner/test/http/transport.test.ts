@@ -276,6 +276,29 @@ describe('the connection pool', () => {
     }
   })
 
+  it('destroy() cuts the requests on its connections; one waiting for a connection is still cut at its deadline', async () => {
+    const own = new ConnectionPool(1)
+    let reached!: () => void
+    const first = new Promise<void>((resolve) => (reached = resolve))
+    // Accepts every request and never answers.
+    const silent = await listenLocally(http.createServer(() => reached()))
+    try {
+      const url = `${silent.url}/x`
+      const onConnection = failure(request(url, { method: 'GET', pool: own, deadlineMs: 60_000 }))
+      await first
+      // The pool's one connection is taken: this one waits for it.
+      const waiting = failure(request(url, { method: 'GET', pool: own, deadlineMs: 100 }))
+      own.destroy()
+      expect(await onConnection).toMatchObject({ code: 'ECONNRESET' })
+      // Node's agent opened a new connection for it as the other closed: its deadline is what ends it.
+      expect(await waiting).toBeInstanceOf(DeadlineExceeded)
+    } finally {
+      own.destroy()
+      await silent.close()
+    }
+    // Without its deadline the waiting request never ends: fail in seconds, not at the suite's limit.
+  }, 10_000)
+
   it('close() waits for the requests under way, then refuses new ones', async () => {
     const own = new ConnectionPool()
     // Requests that failed, before sending or after, are not waited for.
