@@ -5,7 +5,7 @@ import http from 'node:http'
 import type { Socket } from 'node:net'
 import path from 'node:path'
 import { CLOSED_PORT, type LocalServer, fromPackage, listenLocally, modulesLoadedBy } from '@venomqa/test-utils'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { classifyFailure } from '../../src/http/classify'
 import { ConnectionPool, DEADLINE_EXCEEDED, DeadlineExceeded, FailedAfterHeaders, InvalidRequestError, PoolClosedError, RequestAbortedError, parseHeaders, request } from '../../src/http/transport'
 
@@ -243,6 +243,25 @@ describe('aborts and timeouts', () => {
       blackhole.kill()
     }
   }, 20_000)
+
+  it("a deadline is kept in real time, through a test's fake timers and after them", async () => {
+    const own = new ConnectionPool()
+    try {
+      vi.useFakeTimers()
+      try {
+        // Under fake timers: a deadline armed with them would wait for the test to move their clock.
+        expect(await failure(request(`${app.url}/no-headers`, { method: 'GET', pool: own, deadlineMs: 50 }))).toBeInstanceOf(DeadlineExceeded)
+        expect((await request(`${app.url}/x`, { method: 'GET', pool: own, deadlineMs: 60_000 })).statusCode).toBe(200)
+      } finally {
+        vi.useRealTimers()
+      }
+      // The pool's timer was armed with the fakes for the deadline above, and armed again only for an earlier one.
+      expect(await failure(request(`${app.url}/no-headers`, { method: 'GET', pool: own, deadlineMs: 100 }))).toBeInstanceOf(DeadlineExceeded)
+    } finally {
+      own.destroy()
+    }
+    // Without real timers the requests above never end: fail in seconds, not at the suite's limit.
+  }, 10_000)
 
   it('a deadline cuts the whole request, a body that trickles in included', async () => {
     expect(await failure(get('/slow', { deadlineMs: 50 }))).toBeInstanceOf(DeadlineExceeded)
