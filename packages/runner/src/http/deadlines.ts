@@ -1,3 +1,5 @@
+import { MAX_TIMEOUT_MS } from '@venomqa/core'
+
 /**
  * The deadlines of a pool's requests, kept by one timer. A timer per request, or a socket timeout (which
  * Node re-arms at every read and write), cost more than the rest of what the transport does for a request:
@@ -11,12 +13,14 @@
 export class Deadlines {
   readonly #pending = new Set<Deadline>()
   #timer?: ReturnType<typeof setTimeout>
-  /** When the armed timer fires, on performance.now()'s clock; Infinity when none is armed. */
+  /** The deadline the armed timer is for, on the clock's time; Infinity when none is armed. */
   #due = Number.POSITIVE_INFINITY
+
+  constructor(private readonly clock: DeadlineClock = REAL_CLOCK) {}
 
   /** Call `expire` once `ms` have passed, unless the returned deadline is cleared first. */
   add(ms: number, expire: () => void): Deadline {
-    const deadline: Deadline = { at: performance.now() + ms, expire }
+    const deadline: Deadline = { at: this.clock.now() + ms, expire }
     this.#pending.add(deadline)
     if (deadline.at < this.#due) this.#arm(deadline.at)
     return deadline
@@ -29,22 +33,24 @@ export class Deadlines {
   /** Forget every deadline and the timer (the pool is gone). */
   stop(): void {
     this.#pending.clear()
-    clearTimeout(this.#timer)
+    this.clock.clearTimeout(this.#timer)
     this.#timer = undefined
     this.#due = Number.POSITIVE_INFINITY
   }
 
   #arm(at: number): void {
-    if (this.#timer) clearTimeout(this.#timer)
+    if (this.#timer) this.clock.clearTimeout(this.#timer)
     this.#due = at
-    // Never keeps the process alive: a request under way does, through its socket.
-    this.#timer = setTimeout(() => this.#fire(), Math.max(0, Math.ceil(at - performance.now()))).unref()
+    // Never keeps the process alive: a request under way does, through its socket. Node fires a timer
+    // longer than MAX_TIMEOUT_MS after 1 ms (with a TimeoutOverflowWarning): a deadline further off (a
+    // request's `timeout` of 3e9 meant as "no limit") is waited for in hops, not re-armed every millisecond.
+    this.#timer = this.clock.setTimeout(() => this.#fire(), Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil(at - this.clock.now())))).unref()
   }
 
   #fire(): void {
     this.#timer = undefined
     this.#due = Number.POSITIVE_INFINITY
-    const now = performance.now()
+    const now = this.clock.now()
     const due: Deadline[] = []
     let next = Number.POSITIVE_INFINITY
     for (const d of this.#pending) {
@@ -57,6 +63,23 @@ export class Deadlines {
     for (const d of due.sort((a, b) => a.at - b.at)) d.expire()
   }
 }
+
+/** What deadlines are kept with: a clock in ms and its timers. */
+export interface DeadlineClock {
+  now(): number
+  setTimeout(callback: () => void, ms: number): ReturnType<typeof setTimeout>
+  clearTimeout(timer: ReturnType<typeof setTimeout> | undefined): void
+}
+
+/**
+ * Node's own, taken when the module loads. A test's fake timers (vi.useFakeTimers) replace the globals: a
+ * timer armed with them never fires once they are uninstalled, and as the timer is armed again only for an
+ * earlier deadline, every later deadline of the pool was never kept (a request to an API that never answers
+ * waited forever). A request's deadline is real time, as its socket's is. The clock is process.hrtime's,
+ * which they replace too: taking `performance` here would load perf_hooks with the runner.
+ */
+const hrtime = process.hrtime.bigint
+const REAL_CLOCK: DeadlineClock = { now: () => Number(hrtime()) / 1e6, setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout }
 
 export interface Deadline {
   readonly at: number

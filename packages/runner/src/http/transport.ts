@@ -76,10 +76,13 @@ export class ConnectionPool {
     this.destroy()
   }
 
-  /** Close every connection now, cutting the requests under way. */
+  /**
+   * Close every connection now, cutting the requests under way. Their deadlines are kept: a request that
+   * was waiting for a connection is not cut (Node's agent opens a new one for it as the others close), and
+   * its deadline is what still ends it. One that settled has taken its own out.
+   */
   destroy(): void {
     this.#closed = true
-    this.deadlines.stop()
     this.#http?.destroy()
     this.#https?.destroy()
   }

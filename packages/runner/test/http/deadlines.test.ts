@@ -1,9 +1,15 @@
+import { MAX_TIMEOUT_MS } from '@venomqa/core'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Deadlines } from '../../src/http/deadlines'
 
 const deadlines = new Deadlines()
+/** Deadlines whose timers are watched: Node's, through spies. */
+const watchedClock = () => ({ now: () => performance.now(), setTimeout: vi.fn((fire: () => void, ms: number) => setTimeout(fire, ms)), clearTimeout: vi.fn((t?: NodeJS.Timeout) => clearTimeout(t)) })
+let watched: Deadlines | undefined
 afterEach(() => {
   deadlines.stop()
+  watched?.stop()
+  vi.useRealTimers()
   vi.restoreAllMocks()
 })
 
@@ -37,21 +43,55 @@ describe('Deadlines', () => {
   })
 
   it('arms its timer only when a deadline comes before the armed one: requests of a run do not touch it', () => {
-    const timers = vi.spyOn(globalThis, 'setTimeout')
-    const clears = vi.spyOn(globalThis, 'clearTimeout')
+    const clock = watchedClock()
+    watched = new Deadlines(clock)
     // A run's requests: one after another, the same timeout, each settled before the next.
-    for (let i = 0; i < 100; i++) deadlines.clear(deadlines.add(30_000, () => {}))
-    expect(timers).toHaveBeenCalledTimes(1)
+    for (let i = 0; i < 100; i++) watched.clear(watched.add(30_000, () => {}))
+    expect(clock.setTimeout).toHaveBeenCalledTimes(1)
     // A shorter one is earlier than the armed timer: armed again for it.
-    deadlines.add(1000, () => {})
-    expect(timers).toHaveBeenCalledTimes(2)
-    expect(clears).toHaveBeenCalledTimes(1)
+    watched.add(1000, () => {})
+    expect(clock.setTimeout).toHaveBeenCalledTimes(2)
+    expect(clock.clearTimeout).toHaveBeenCalledTimes(1)
   })
 
   it('keeps the process alive for nothing: its timer is unref-ed', () => {
-    const timers = vi.spyOn(globalThis, 'setTimeout')
-    deadlines.add(30_000, () => {})
-    expect(timers.mock.results[0]?.value.hasRef()).toBe(false)
+    const clock = watchedClock()
+    watched = new Deadlines(clock)
+    watched.add(30_000, () => {})
+    expect(clock.setTimeout.mock.results[0]?.value.hasRef()).toBe(false)
+  })
+
+  it('keeps its deadlines in real time, whatever fake timers a test installs and uninstalls', async () => {
+    const gone = vi.fn()
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    // Armed with the fake setTimeout, the timer never fired: while the fakes were there, or after.
+    const during = expiries(20)
+    deadlines.clear(deadlines.add(50, gone))
+    expect((await during).map((e) => e.ms)).toEqual([20])
+    vi.useRealTimers()
+    // Later than the deadline the timer was last armed for: it was not armed again, and never ended.
+    expect((await expiries(60)).map((e) => e.ms)).toEqual([60])
+    expect(gone).not.toHaveBeenCalled()
+    // Without real timers the first wait never ends: fail in seconds, not at the suite's limit.
+  }, 10_000)
+
+  it('waits for a deadline further off than a Node timer keeps in hops, never re-armed at once', async () => {
+    const clock = watchedClock()
+    watched = new Deadlines(clock)
+    const warnings: Error[] = []
+    const onWarning = (w: Error) => warnings.push(w)
+    process.on('warning', onWarning)
+    try {
+      // A request's timeout meant as "no limit": Node fires a longer timer after 1 ms, with a warning, and
+      // the deadline, not due, armed it again: every millisecond while the request was under way.
+      watched.add(3_000_000_000, () => {})
+      // Node emits the warning on the next tick.
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(clock.setTimeout.mock.calls.map(([, ms]) => ms)).toEqual([MAX_TIMEOUT_MS])
+      expect(warnings.filter((w) => w.name === 'TimeoutOverflowWarning')).toEqual([])
+    } finally {
+      process.off('warning', onWarning)
+    }
   })
 
   it('stop() forgets every deadline', async () => {

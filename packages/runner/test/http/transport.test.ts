@@ -5,7 +5,7 @@ import http from 'node:http'
 import type { Socket } from 'node:net'
 import path from 'node:path'
 import { CLOSED_PORT, type LocalServer, fromPackage, listenLocally, modulesLoadedBy } from '@venomqa/test-utils'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { classifyFailure } from '../../src/http/classify'
 import { ConnectionPool, DEADLINE_EXCEEDED, DeadlineExceeded, FailedAfterHeaders, InvalidRequestError, PoolClosedError, RequestAbortedError, parseHeaders, request } from '../../src/http/transport'
 
@@ -244,6 +244,25 @@ describe('aborts and timeouts', () => {
     }
   }, 20_000)
 
+  it("a deadline is kept in real time, through a test's fake timers and after them", async () => {
+    const own = new ConnectionPool()
+    try {
+      vi.useFakeTimers()
+      try {
+        // Under fake timers: a deadline armed with them would wait for the test to move their clock.
+        expect(await failure(request(`${app.url}/no-headers`, { method: 'GET', pool: own, deadlineMs: 50 }))).toBeInstanceOf(DeadlineExceeded)
+        expect((await request(`${app.url}/x`, { method: 'GET', pool: own, deadlineMs: 60_000 })).statusCode).toBe(200)
+      } finally {
+        vi.useRealTimers()
+      }
+      // The pool's timer was armed with the fakes for the deadline above, and armed again only for an earlier one.
+      expect(await failure(request(`${app.url}/no-headers`, { method: 'GET', pool: own, deadlineMs: 100 }))).toBeInstanceOf(DeadlineExceeded)
+    } finally {
+      own.destroy()
+    }
+    // Without real timers the requests above never end: fail in seconds, not at the suite's limit.
+  }, 10_000)
+
   it('a deadline cuts the whole request, a body that trickles in included', async () => {
     expect(await failure(get('/slow', { deadlineMs: 50 }))).toBeInstanceOf(DeadlineExceeded)
     expect(await failure(get('/half-body', { deadlineMs: 80 }))).toMatchObject({ statusCode: 200, error: expect.any(DeadlineExceeded) })
@@ -275,6 +294,29 @@ describe('the connection pool', () => {
       own.destroy()
     }
   })
+
+  it('destroy() cuts the requests on its connections; one waiting for a connection is still cut at its deadline', async () => {
+    const own = new ConnectionPool(1)
+    let reached!: () => void
+    const first = new Promise<void>((resolve) => (reached = resolve))
+    // Accepts every request and never answers.
+    const silent = await listenLocally(http.createServer(() => reached()))
+    try {
+      const url = `${silent.url}/x`
+      const onConnection = failure(request(url, { method: 'GET', pool: own, deadlineMs: 60_000 }))
+      await first
+      // The pool's one connection is taken: this one waits for it.
+      const waiting = failure(request(url, { method: 'GET', pool: own, deadlineMs: 100 }))
+      own.destroy()
+      expect(await onConnection).toMatchObject({ code: 'ECONNRESET' })
+      // Node's agent opened a new connection for it as the other closed: its deadline is what ends it.
+      expect(await waiting).toBeInstanceOf(DeadlineExceeded)
+    } finally {
+      own.destroy()
+      await silent.close()
+    }
+    // Without its deadline the waiting request never ends: fail in seconds, not at the suite's limit.
+  }, 10_000)
 
   it('close() waits for the requests under way, then refuses new ones', async () => {
     const own = new ConnectionPool()
