@@ -1,4 +1,4 @@
-import { type HttpClient, type HttpExchange, type HttpMethod, type HttpResponse, type RequestOptions, TimeoutError, VenomError, httpUrlProblem } from '@venomqa/core'
+import { ConfigError, type HttpClient, type HttpExchange, type HttpMethod, type HttpResponse, type RequestOptions, TIMER_MS_EXPECTED, TimeoutError, VenomError, httpUrlProblem, isTimerMs } from '@venomqa/core'
 import { type AttemptOptions, type ReceivedResponse, sendOnce } from './http/attempt'
 import { classifyFailure } from './http/classify'
 import { ConnectionPool } from './http/transport'
@@ -61,6 +61,9 @@ export class RunnerHttpClient implements HttpClient {
       return
     }
     checkBaseUrl(options.baseUrl)
+    // A timeout no timer keeps (NaN, Infinity, a fraction, 0 or less, past 24.8 days) meant no limit, or cut
+    // every request at once: refused, as every other duration of the runner is.
+    if (options.timeout !== undefined && !isTimerMs(options.timeout)) throw new ConfigError(`http.timeout: ${TIMER_MS_EXPECTED}, got ${String(options.timeout)}`, { where: 'http.timeout' })
     this.#shared = {
       options: { ...options, baseUrl: options.baseUrl.replace(/\/+$/, '') },
       pool: deps.pool ?? createConnectionPool(options.connections),
@@ -180,6 +183,8 @@ export class RunnerHttpClient implements HttpClient {
   async request(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
     const shared = this.#shared
     const { redactKeys } = shared.options
+    // The step's own mistake, which a retry would only repeat.
+    if (options.timeout !== undefined && !isTimerMs(options.timeout)) throw new VenomError('E_HTTP_REQUEST', `${method} ${path}: timeout: ${TIMER_MS_EXPECTED}, got ${String(options.timeout)}`)
     const timeoutMs = options.timeout ?? shared.options.timeout ?? DEFAULT_TIMEOUT
     if (this.#signal?.aborted) throw classifyFailure(undefined, { method, url: path, timeoutMs, stepSignal: this.#signal }).error
     const prepared = prepareRequest(method, shared.options.baseUrl, shared.headers, path, options)

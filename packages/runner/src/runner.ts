@@ -153,6 +153,8 @@ function checkRunnerOptions(options: RunnerOptions): void {
     // A fraction makes AbortSignal.timeout() throw when the first step starts: refused here, as everywhere.
     if (ms !== undefined && !isTimerMs(ms)) throw new ConfigError(`createRunner: ${name}: ${TIMER_MS_EXPECTED}, got ${String(ms)}`, { where: name })
   }
+  const httpTimeout = options.http?.timeout
+  if (httpTimeout !== undefined && !isTimerMs(httpTimeout)) throw new ConfigError(`createRunner: http.timeout: ${TIMER_MS_EXPECTED}, got ${String(httpTimeout)}`, { where: 'http.timeout' })
 }
 
 export class Runner {

@@ -1,7 +1,7 @@
 /** createRunner's own options: one it does not take is refused by name, never ignored. */
 import { ConfigError, TIMER_MS_EXPECTED, checkpoint, journey, step } from '@venomqa/core'
 import { describe, expect, it } from 'vitest'
-import { MemoryState, createRunner } from '../src'
+import { MemoryState, RunnerHttpClient, createRunner } from '../src'
 import { renderMarkdown } from '../src/reporters'
 
 describe('createRunner options', () => {
@@ -24,6 +24,24 @@ describe('createRunner options', () => {
       expect(() => createRunner({ [name]: 1500.5 })).toThrow(`createRunner: ${name}: ${TIMER_MS_EXPECTED}, got 1500.5`)
     }
     expect(() => createRunner({ stepTimeout: 2_147_483_647 })).not.toThrow()
+  })
+
+  it('refuses an http timeout no timer keeps, which meant no limit (NaN, Infinity) or cut every request (-1)', async () => {
+    for (const ms of [Number.NaN, Number.POSITIVE_INFINITY, -1, 0, 1000.5, 3_000_000_000]) {
+      const made = () => createRunner({ http: { timeout: ms } })
+      expect(made).toThrow(ConfigError)
+      expect(made).toThrow(`createRunner: http.timeout: ${TIMER_MS_EXPECTED}, got ${ms}`)
+      expect(() => new RunnerHttpClient({ baseUrl: 'http://127.0.0.1:9', timeout: ms })).toThrow(`http.timeout: ${TIMER_MS_EXPECTED}, got ${ms}`)
+    }
+    // A request's own: the step's mistake, told as such, never sent.
+    const runner = createRunner({ baseUrl: 'http://127.0.0.1:9' })
+    try {
+      const run = await runner.run(journey('j', { steps: [step('get', ({ http }) => http.get('/x', { timeout: Number.POSITIVE_INFINITY }))] }))
+      expect(run.status).toBe('failed')
+      expect(run.journeys[0]!.issues[0]).toMatchObject({ step: 'get', error: `GET /x: timeout: ${TIMER_MS_EXPECTED}, got Infinity` })
+    } finally {
+      await runner.close()
+    }
   })
 
   it('takes every option it documents, an undefined one too', async () => {
