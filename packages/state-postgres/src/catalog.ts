@@ -280,7 +280,8 @@ BEGIN
   WHERE c.relkind = 'm' AND n.nspname = ANY(schemas)
   UNION ALL
   SELECT n.nspname::text, t.typname::text, t.oid::int8::text,
-    md5((SELECT string_agg(e.enumlabel::text || ':' || e.enumsortorder::text, ',' ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid))
+    -- coalesce: an enum with no label yet has no labels to join, and a null state hid every change of it.
+    md5(coalesce((SELECT string_agg(e.enumlabel::text || ':' || e.enumsortorder::text, ',' ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid), ''))
       || '|' || md5(t.typowner::text || ':' || coalesce(t.typacl::text, '')),
     ''::text, 'enum type'::text, ''::text
   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
