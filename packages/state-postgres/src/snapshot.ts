@@ -48,15 +48,16 @@ function isLockConflict(err: unknown): boolean {
 
 /**
  * A restore that met a row another session changed after the restore's snapshot (40001), a key taken by a
- * row committed after it (23505), or a deadlock with a transaction of the app (40P01, see restore()) starts
- * over, seeing that write: up to this many times in all, and while lockTimeoutMs lasts. A key taken by a row
- * the log does not know of fails the same way every time, and is then told.
+ * row committed after it (23505, or 23P01 for an exclusion constraint: a booking's range taken meanwhile),
+ * or a deadlock with a transaction of the app (40P01, see restore()) starts over, seeing that write: up to
+ * this many times in all, and while lockTimeoutMs lasts. A key taken by a row the log does not know of
+ * fails the same way every time, and is then told.
  */
 const RESTORE_ATTEMPTS = 3
 
 function isWriteConflict(err: unknown): boolean {
   const code = (err as { code?: string } | undefined)?.code
-  return code === '40001' || code === '23505' || code === '40P01'
+  return code === '40001' || code === '23505' || code === '23P01' || code === '40P01'
 }
 
 /** One advisory lock per database: two runs restoring the same tables would undo each other's work. */
