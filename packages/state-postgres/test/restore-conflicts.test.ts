@@ -1,7 +1,9 @@
 /**
  * Keys a snapshot restore puts back while the app writes: a restore works from one snapshot, and a row the
- * app commits after it, taking a key or a range the restore puts back, must make the restore start over,
- * never fail it or stand beside the restored row.
+ * app commits after it, taking a key or a range the restore puts back, must make the restore start over
+ * (or wait for it), never stand beside the restored row. Under session_replication_role = replica (the
+ * restore's) PostgreSQL checks no DEFERRABLE constraint at all: such a table is restored whole, and a
+ * statement on it waits for the restore, as one on a table without a key does.
  */
 import { describeWithService } from '@venomqa/test-utils'
 import pg from 'pg'
@@ -13,6 +15,46 @@ const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 
 /** The first round trip of a rollback: it opens the restore's transaction and looks for writers. */
 const isRestoreBatch = (sql: string) => sql.startsWith('BEGIN') && sql.includes('in_flight_writers(')
+
+type Query = (...args: unknown[]) => Promise<unknown>
+
+/**
+ * Run `body` (a rollback) while, the moment the restore's first round trip has answered, `sql` runs on
+ * `writer`: either it goes through at once, committed after the restore's snapshot, or it waits for a lock
+ * the restore holds. The restore goes on once one of the two is seen. How the write ended is returned.
+ */
+async function writeDuringRestore(url: string, writer: pg.Client, sql: string, body: () => Promise<void>): Promise<PromiseSettledResult<unknown>> {
+  const query = pg.Client.prototype.query as unknown as Query
+  const writerPid = (await writer.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number
+  let writing: Promise<unknown> | undefined
+  pg.Client.prototype.query = async function (this: pg.Client, ...args: unknown[]) {
+    const result = await query.apply(this, args)
+    if (!writing && this !== writer && isRestoreBatch(typeof args[0] === 'string' ? args[0] : '')) {
+      const started = query.call(writer, sql)
+      writing = started
+      let settled = false
+      started.then(
+        () => (settled = true),
+        () => (settled = true),
+      )
+      await withClient(url, async (watcher) => {
+        for (const deadline = Date.now() + 20_000; !settled; await new Promise((r) => setTimeout(r, 20))) {
+          const { rows } = await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'`, [writerPid])
+          if (rows.length) return
+          if (Date.now() > deadline) throw new Error('the write neither ended nor waited for a lock')
+        }
+      })
+    }
+    return result
+  } as unknown as typeof pg.Client.prototype.query
+  try {
+    await body()
+  } finally {
+    pg.Client.prototype.query = query as unknown as typeof pg.Client.prototype.query
+  }
+  if (!writing) throw new Error('the rollback never opened its restore')
+  return (await Promise.allSettled([writing]))[0]!
+}
 
 describe('a restore that meets a key or a range the app took while it ran', () => {
   const DB = `venomqa_pg_${process.pid}_conflicts`
@@ -47,5 +89,47 @@ describe('a restore that meets a key or a range the app took while it ran', () =
       await app(`UPDATE bookings SET slot = '[10,15)' WHERE id = 1`)
       expect(await commitRightAfter(writer, isRestoreBatch, `INSERT INTO bookings (slot) VALUES ('[2,3)')`, () => backend.rollback('start'))).toBe(true)
       expect(await rows('SELECT slot FROM bookings ORDER BY id')).toEqual([{ slot: '[1,5)' }])
+    }))
+
+  it('two rows that swapped their deferrable primary keys are both put back', () =>
+    // Row 1 took key 2 while row 2 still held it (the key is checked at commit): the log's first entry of
+    // key 2 said it did not exist, and the rollback dropped row b, in silence.
+    withWriter(async (backend) => {
+      await backend.checkpoint('start')
+      await app('UPDATE slots SET id = 3 - id')
+      await backend.rollback('start')
+      expect(await rows('SELECT id, what FROM slots ORDER BY id, what')).toEqual([
+        { id: 1, what: 'a' },
+        { id: 2, what: 'b' },
+      ])
+    }))
+
+  it('a deferrable primary key taken again by the app while the restore runs: never two rows under one key, and the next rollback loses no row', () =>
+    // The restore put row a back beside the app's row under key 1 (the deferred check does not run under
+    // replica): two rows under one primary key; the next rollback then removed both, and row a was lost.
+    withWriter(async (backend, writer) => {
+      await backend.checkpoint('start')
+      await app('DELETE FROM slots WHERE id = 1')
+      const write = await writeDuringRestore(url(), writer, `INSERT INTO slots VALUES (1, 'taken again')`, () => backend.rollback('start'))
+      expect(await rows('SELECT id, what FROM slots ORDER BY id, what')).toEqual([
+        { id: 1, what: 'a' },
+        { id: 2, what: 'b' },
+      ])
+      // The app's insert waited for the restore, then met row a again at its commit.
+      expect(write.status).toBe('rejected')
+      await backend.rollback('start')
+      expect(await rows('SELECT id, what FROM slots ORDER BY id, what')).toEqual([
+        { id: 1, what: 'a' },
+        { id: 2, what: 'b' },
+      ])
+    }))
+
+  it('a value of a deferrable unique constraint taken by the app while the restore runs is never held by two rows', () =>
+    withWriter(async (backend, writer) => {
+      await backend.checkpoint('start')
+      await app('UPDATE positions SET pos = 9 WHERE pos = 1')
+      const write = await writeDuringRestore(url(), writer, 'INSERT INTO positions (pos) VALUES (1)', () => backend.rollback('start'))
+      expect(await rows('SELECT pos FROM positions ORDER BY pos')).toEqual([{ pos: 1 }, { pos: 2 }])
+      expect(write.status).toBe('rejected')
     }))
 })
