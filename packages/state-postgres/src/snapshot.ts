@@ -261,8 +261,9 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
           return await this.#restoreOnce(client, name, cp, doing, deadline)
         } catch (err) {
           await client.query('ROLLBACK').catch(() => {})
-          if (isWriteConflict(err) && attempt < RESTORE_ATTEMPTS && Date.now() < deadline) continue
-          throw err
+          if (!isWriteConflict(err)) throw err
+          if (attempt < RESTORE_ATTEMPTS && Date.now() < deadline) continue
+          throw this.#writeConflict(doing, err, attempt)
         }
       }
     })
@@ -579,6 +580,25 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         why +
         `Make the app commit or roll back before its response (or the step) ends: a request that answers before its transaction commits, a background job, a connection left idle in a transaction; ` +
         `raise lockTimeoutMs if it commits later; or end the session (SELECT pg_terminate_backend(${open[0]!.pid})).`,
+    )
+  }
+
+  /**
+   * The restore met a write conflict at each of its `tries`. A key or a range taken again (23505, 23P01) by
+   * a row the log does not know of fails the same way every time: the error names its table, which
+   * PostgreSQL's text did not (only the constraint), and why such a row can be there.
+   */
+  #writeConflict(doing: string, err: unknown, tries: number): StateError {
+    const { code, schema, table } = err as { code?: string; schema?: string; table?: string }
+    const taken = code === '23505' || code === '23P01'
+    const ofTable = schema && table ? ` of table ${schema}.${table}` : ''
+    const why = taken
+      ? `Another row holds that ${code === '23P01' ? 'range' : 'key'}: one the change tracking never saw written (by a session with session_replication_role = replica, as a data load or a logical replication subscriber sets it, whose writes no trigger logs), which no rollback can undo; or one the app wrote again at each try.`
+      : 'Another session changed rows the restore puts back while it ran, at each try.'
+    return new StateError(
+      this.name,
+      `${doing}: could not put back the rows${ofTable} in ${tries} ${tries === 1 ? 'try' : 'tries'} on ${where(this.target)}, so nothing was restored: ${describePgError(err)}. ${why}`,
+      { cause: err, suggestion: 'Remove or change the row that holds it, or make the app stop writing before the step ends, then run again.' },
     )
   }
 

@@ -62,6 +62,7 @@ describe('a restore that meets a key or a range the app took while it ran', () =
     DB,
     `CREATE TABLE bookings (id serial PRIMARY KEY, slot int4range NOT NULL, EXCLUDE USING gist (slot WITH &&));
      CREATE TABLE slots (id int NOT NULL, what text NOT NULL, CONSTRAINT slots_pkey PRIMARY KEY (id) DEFERRABLE INITIALLY DEFERRED);
+     CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL UNIQUE); INSERT INTO users VALUES (1, 'a@x');
      CREATE TABLE positions (id serial PRIMARY KEY, pos int NOT NULL, CONSTRAINT positions_pos_key UNIQUE (pos) DEFERRABLE INITIALLY DEFERRED);
      INSERT INTO bookings (slot) VALUES ('[1,5)'); INSERT INTO slots VALUES (1, 'a'), (2, 'b'); INSERT INTO positions (pos) VALUES (1), (2)`,
   )
@@ -131,5 +132,22 @@ describe('a restore that meets a key or a range the app took while it ran', () =
       const write = await writeDuringRestore(url(), writer, 'INSERT INTO positions (pos) VALUES (1)', () => backend.rollback('start'))
       expect(await rows('SELECT pos FROM positions ORDER BY pos')).toEqual([{ pos: 1 }, { pos: 2 }])
       expect(write.status).toBe('rejected')
+    }))
+
+  it('a key taken by a row the change tracking never saw fails every try, and the error names its table', () =>
+    // A row written with the triggers off (session_replication_role = replica) holds the email the restore
+    // puts back: the restore tried three times, then failed with PostgreSQL's text alone, which names the
+    // constraint but not the table, nor says that nothing was restored.
+    withWriter(async (backend, writer) => {
+      await backend.checkpoint('start')
+      await app(`UPDATE users SET email = 'b@x' WHERE id = 1`)
+      await writer.query(`SET session_replication_role = replica; INSERT INTO users VALUES (9, 'a@x'); RESET session_replication_role`)
+      await expect(backend.rollback('start')).rejects.toThrow(
+        /rollback to "start": could not put back the rows of table public\.users in 3 tries on database .*, so nothing was restored: duplicate key value violates unique constraint "users_email_key" \(Key \(email\)=\(a@x\) already exists\.\)\. Another row holds that key: one the change tracking never saw written/,
+      )
+      expect(await rows('SELECT id, email FROM users ORDER BY id')).toEqual([
+        { id: 1, email: 'b@x' },
+        { id: 9, email: 'a@x' },
+      ])
     }))
 })
