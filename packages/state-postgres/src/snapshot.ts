@@ -605,15 +605,18 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   }
 
   /**
-   * The mark's table stayed locked for lockTimeoutMs by no session the look for writers names: a prepared
-   * transaction (PREPARE TRANSACTION) that ran a statement on a keyless table, which has no session.
+   * The mark's table was locked at each try, until lockTimeoutMs ran out, by transactions the look for
+   * writers that followed never caught: each had ended by then (the app writing a table without a key
+   * without pause while the rollback runs: a background job, requests still coming), or has no session (a
+   * prepared transaction that ran such a statement). It blamed the prepared transaction alone, which a
+   * server with max_prepared_transactions = 0 (PostgreSQL's default) cannot even have.
    */
   #markLocked(doing: string, err: unknown): StateError {
     return new StateError(
       this.name,
-      `${doing}: the change tracking's table ${PRIVATE_SCHEMA}.state was still locked after ${this.options.lockTimeoutMs} ms (lockTimeoutMs) by a transaction no session of ${where(this.target)} shows, so nothing was restored: ${describePgError(err)}. ` +
-        'A prepared transaction (PREPARE TRANSACTION) that ran a statement on a tracked table without a primary key holds it: end it with COMMIT PREPARED or ROLLBACK PREPARED (see pg_prepared_xacts).',
-      { cause: err },
+      `${doing}: the change tracking's table ${PRIVATE_SCHEMA}.state was locked at each try for ${this.options.lockTimeoutMs} ms (lockTimeoutMs), by transactions no session of ${where(this.target)} still showed when the writers were looked for, so nothing was restored: ${describePgError(err)}. ` +
+        'A statement on a tracked table without a primary key (or with a deferrable key) holds it to its transaction\'s end: the app kept running such statements, one after another, while the rollback ran (a background job, requests still coming in); or a prepared transaction (PREPARE TRANSACTION, see pg_prepared_xacts) that ran one holds it until COMMIT PREPARED or ROLLBACK PREPARED.',
+      { cause: err, suggestion: "Let the app's work end before the step does (wait for its background jobs and requests), end a prepared transaction left open, or raise lockTimeoutMs." },
     )
   }
 

@@ -1,5 +1,5 @@
 /**
- * Keys a snapshot restore puts back while the app writes: a restore works from one snapshot, and a row the
+ * What a snapshot restore meets of the app's writes while it runs. Keys it puts back: a restore works from one snapshot, and a row the
  * app commits after it, taking a key or a range the restore puts back, must make the restore start over
  * (or wait for it), never stand beside the restored row. Under session_replication_role = replica (the
  * restore's) PostgreSQL checks no DEFERRABLE constraint at all: such a table is restored whole, and a
@@ -150,4 +150,44 @@ describe('a restore that meets a key or a range the app took while it ran', () =
         { id: 9, email: 'a@x' },
       ])
     }))
+})
+
+describe('a rollback while the app writes a table without a key without pause', () => {
+  const DB = `venomqa_pg_${process.pid}_busy`
+  const { url } = freshDatabaseEachTest(DB, `CREATE TABLE notes (what text NOT NULL); INSERT INTO notes VALUES ('seed')`)
+
+  it('fails, once lockTimeoutMs has passed, saying the app kept the mark locked, not blaming a prepared transaction alone', async () => {
+    // Each try of the restore finds the mark's table locked by a statement of the app on the keyless table,
+    // whose transaction has ended when the writers are looked for, just after: as an app writing without
+    // pause does. The error said a prepared transaction held the lock, on a server that can have none.
+    const backend = postgresState({ url: url(), lockTimeoutMs: 300 })
+    const busy = new pg.Client({ connectionString: url() })
+    await backend.connect()
+    await busy.connect()
+    const query = pg.Client.prototype.query as unknown as Query
+    let open = false
+    pg.Client.prototype.query = async function (this: pg.Client, ...args: unknown[]) {
+      const sql = typeof args[0] === 'string' ? args[0] : ''
+      // The restore's batch only (a checkpoint's opens no REPEATABLE READ transaction).
+      if (this !== busy && sql.startsWith('BEGIN ISOLATION LEVEL REPEATABLE READ') && !open) {
+        await query.call(busy, `BEGIN; INSERT INTO notes VALUES ('busy')`)
+        open = true
+      } else if (this !== busy && sql.startsWith('SELECT * FROM "_venomqa".in_flight_writers(') && open) {
+        await query.call(busy, 'COMMIT')
+        open = false
+      }
+      return query.apply(this, args)
+    } as unknown as typeof pg.Client.prototype.query
+    try {
+      await backend.checkpoint('start')
+      await expect(backend.rollback('start')).rejects.toThrow(
+        /rollback to "start": the change tracking's table _venomqa\.state was locked at each try for 300 ms \(lockTimeoutMs\), by transactions no session of database .* still showed when the writers were looked for, so nothing was restored: could not obtain lock on relation "_venomqa\.state".*the app kept running such statements, one after another, while the rollback ran/,
+      )
+    } finally {
+      pg.Client.prototype.query = query as unknown as typeof pg.Client.prototype.query
+      if (open) await busy.query('ROLLBACK').catch(() => {})
+      await busy.end().catch(() => {})
+      await backend.disconnect()
+    }
+  })
 })
