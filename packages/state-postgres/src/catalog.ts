@@ -11,7 +11,16 @@ export interface TrackedTable {
   name: string
   /** `"schema"."name"`, ready for SQL. */
   sql: string
-  /** Primary-key columns; empty when the table has none (it is then restored whole). */
+  /**
+   * Primary-key columns; empty when the table has none (it is then restored whole), and when its key, or
+   * one of its unique or exclusion constraints, is DEFERRABLE. A restore runs with session_replication_role
+   * = replica, under which PostgreSQL checks no deferrable constraint, even at COMMIT: a key held by two
+   * rows for a moment (`UPDATE ... SET id = 3 - id` swapping two) left the log's first entry of a key saying
+   * it did not exist, and the rollback dropped that row; and a row the app committed after the restore's
+   * snapshot, taking a key the restore puts back, was not refused (23505, which makes the restore start
+   * over) but kept beside it, two rows under one key. Restored whole, such a table is emptied first, and a
+   * statement on it waits for the restore to commit (see restore() in snapshot.ts).
+   */
   primaryKey: string[]
   /** Columns an INSERT may write (generated columns left out). */
   columns: string[]
@@ -112,9 +121,10 @@ export function inScope(scope: Scope, schema: string, name: string): boolean {
 
 const TABLES_SQL = `
 SELECT c.oid::int8::text AS oid, n.nspname::text AS schema, c.relname::text AS name,
-  coalesce((SELECT array_agg(a.attname::text ORDER BY array_position(i.indkey::int2[], a.attnum))
+  CASE WHEN EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'x') AND k.condeferrable) THEN '{}'::text[]
+  ELSE coalesce((SELECT array_agg(a.attname::text ORDER BY array_position(i.indkey::int2[], a.attnum))
      FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey::int2[])
-     WHERE i.indrelid = c.oid AND i.indisprimary), '{}') AS pk,
+     WHERE i.indrelid = c.oid AND i.indisprimary), '{}') END AS pk,
   coalesce((SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''), '{}') AS columns,
   EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attidentity = 'a') AS identity_always
@@ -280,7 +290,8 @@ BEGIN
   WHERE c.relkind = 'm' AND n.nspname = ANY(schemas)
   UNION ALL
   SELECT n.nspname::text, t.typname::text, t.oid::int8::text,
-    md5((SELECT string_agg(e.enumlabel::text || ':' || e.enumsortorder::text, ',' ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid))
+    -- coalesce: an enum with no label yet has no labels to join, and a null state hid every change of it.
+    md5(coalesce((SELECT string_agg(e.enumlabel::text || ':' || e.enumsortorder::text, ',' ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid), ''))
       || '|' || md5(t.typowner::text || ':' || coalesce(t.typacl::text, '')),
     ''::text, 'enum type'::text, ''::text
   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace

@@ -48,15 +48,16 @@ function isLockConflict(err: unknown): boolean {
 
 /**
  * A restore that met a row another session changed after the restore's snapshot (40001), a key taken by a
- * row committed after it (23505), or a deadlock with a transaction of the app (40P01, see restore()) starts
- * over, seeing that write: up to this many times in all, and while lockTimeoutMs lasts. A key taken by a row
- * the log does not know of fails the same way every time, and is then told.
+ * row committed after it (23505, or 23P01 for an exclusion constraint: a booking's range taken meanwhile),
+ * or a deadlock with a transaction of the app (40P01, see restore()) starts over, seeing that write: up to
+ * this many times in all, and while lockTimeoutMs lasts. A key taken by a row the log does not know of
+ * fails the same way every time, and is then told.
  */
 const RESTORE_ATTEMPTS = 3
 
 function isWriteConflict(err: unknown): boolean {
   const code = (err as { code?: string } | undefined)?.code
-  return code === '40001' || code === '23505' || code === '40P01'
+  return code === '40001' || code === '23505' || code === '23P01' || code === '40P01'
 }
 
 /** One advisory lock per database: two runs restoring the same tables would undo each other's work. */
@@ -212,7 +213,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
    */
   async #markUnlessWriterInFlight(client: pg.Client, purge: string, doing: string, deadline: number): Promise<SnapshotCheckpoint | undefined> {
     const inFlight = inFlightWritersSql(this.#tables)
-    const marking = `BEGIN; ${purge}UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq') RETURNING mark::text; ${inFlight}; COMMIT`
+    const marking = `BEGIN; ${purge}UPDATE ${S}.state SET mark = nextval('${PRIVATE_SCHEMA}.seq'), generation = nextval('${PRIVATE_SCHEMA}.generation') RETURNING mark::text; ${inFlight}; COMMIT`
     const batch = `${marking}; ${readSequencesSql(this.#sequences)}; ${READ_LARGE_OBJECTS_SQL}`
     let results: pg.QueryResult[]
     try {
@@ -260,8 +261,9 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
           return await this.#restoreOnce(client, name, cp, doing, deadline)
         } catch (err) {
           await client.query('ROLLBACK').catch(() => {})
-          if (isWriteConflict(err) && attempt < RESTORE_ATTEMPTS && Date.now() < deadline) continue
-          throw err
+          if (!isWriteConflict(err)) throw err
+          if (attempt < RESTORE_ATTEMPTS && Date.now() < deadline) continue
+          throw this.#writeConflict(doing, err, attempt)
         }
       }
     })
@@ -289,7 +291,9 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     if (dirty.length) parts.push(`DELETE FROM ${S}.log WHERE seq > ${mark};`)
     // The restored tables' counts are what they were at the mark, which the log no longer says.
     this.observed.invalidate(dirty)
-    parts.push(`UPDATE ${S}.state SET mark = ${mark};`)
+    // A new generation: a transaction of the app whose snapshot is older finds its statements on a table
+    // without a key refused, not logged against this restore's mark as it was before (see capture_table).
+    parts.push(`UPDATE ${S}.state SET mark = ${mark}, generation = nextval('${PRIVATE_SCHEMA}.generation');`)
     const sequences = changes.length ? this.#sequencesStillFitting(cp.sequences, changes, reshaped) : cp.sequences
     if (sequences.length) parts.push(`${setvalSql(sequences)};`)
     parts.push('COMMIT;')
@@ -582,15 +586,37 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   }
 
   /**
-   * The mark's table stayed locked for lockTimeoutMs by no session the look for writers names: a prepared
-   * transaction (PREPARE TRANSACTION) that ran a statement on a keyless table, which has no session.
+   * The restore met a write conflict at each of its `tries`. A key or a range taken again (23505, 23P01) by
+   * a row the log does not know of fails the same way every time: the error names its table, which
+   * PostgreSQL's text did not (only the constraint), and why such a row can be there.
+   */
+  #writeConflict(doing: string, err: unknown, tries: number): StateError {
+    const { code, schema, table } = err as { code?: string; schema?: string; table?: string }
+    const taken = code === '23505' || code === '23P01'
+    const ofTable = schema && table ? ` of table ${schema}.${table}` : ''
+    const why = taken
+      ? `Another row holds that ${code === '23P01' ? 'range' : 'key'}: one the change tracking never saw written (by a session with session_replication_role = replica, as a data load or a logical replication subscriber sets it, whose writes no trigger logs), which no rollback can undo; or one the app wrote again at each try.`
+      : 'Another session changed rows the restore puts back while it ran, at each try.'
+    return new StateError(
+      this.name,
+      `${doing}: could not put back the rows${ofTable} in ${tries} ${tries === 1 ? 'try' : 'tries'} on ${where(this.target)}, so nothing was restored: ${describePgError(err)}. ${why}`,
+      { cause: err, suggestion: 'Remove or change the row that holds it, or make the app stop writing before the step ends, then run again.' },
+    )
+  }
+
+  /**
+   * The mark's table was locked at each try, until lockTimeoutMs ran out, by transactions the look for
+   * writers that followed never caught: each had ended by then (the app writing a table without a key
+   * without pause while the rollback runs: a background job, requests still coming), or has no session (a
+   * prepared transaction that ran such a statement). It blamed the prepared transaction alone, which a
+   * server with max_prepared_transactions = 0 (PostgreSQL's default) cannot even have.
    */
   #markLocked(doing: string, err: unknown): StateError {
     return new StateError(
       this.name,
-      `${doing}: the change tracking's table ${PRIVATE_SCHEMA}.state was still locked after ${this.options.lockTimeoutMs} ms (lockTimeoutMs) by a transaction no session of ${where(this.target)} shows, so nothing was restored: ${describePgError(err)}. ` +
-        'A prepared transaction (PREPARE TRANSACTION) that ran a statement on a tracked table without a primary key holds it: end it with COMMIT PREPARED or ROLLBACK PREPARED (see pg_prepared_xacts).',
-      { cause: err },
+      `${doing}: the change tracking's table ${PRIVATE_SCHEMA}.state was locked at each try for ${this.options.lockTimeoutMs} ms (lockTimeoutMs), by transactions no session of ${where(this.target)} still showed when the writers were looked for, so nothing was restored: ${describePgError(err)}. ` +
+        'A statement on a tracked table without a primary key (or with a deferrable key) holds it to its transaction\'s end: the app kept running such statements, one after another, while the rollback ran (a background job, requests still coming in); or a prepared transaction (PREPARE TRANSACTION, see pg_prepared_xacts) that ran one holds it until COMMIT PREPARED or ROLLBACK PREPARED.',
+      { cause: err, suggestion: "Let the app's work end before the step does (wait for its background jobs and requests), end a prepared transaction left open, or raise lockTimeoutMs." },
     )
   }
 

@@ -17,6 +17,7 @@ const url = pgDatabaseUrl(DB)
 
 const SCHEMA = `
 CREATE TYPE mood AS ENUM ('happy', 'sad');
+CREATE TYPE later AS ENUM ();
 CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL, m mood);
 CREATE MATERIALIZED VIEW user_count AS SELECT count(*) AS n FROM users;
 CREATE UNIQUE INDEX ON user_count (n);
@@ -36,6 +37,11 @@ describe('materialized views and enum types under the snapshot mechanism', () =>
     'ALTER TYPE ... ADD VALUE': [`ALTER TYPE mood ADD VALUE 'angry'`, /enum type public\.mood: its labels changed/],
     // Passed in silence before: the enum's row showed its labels only.
     'REVOKE USAGE ON TYPE (an enum)': ['REVOKE USAGE ON TYPE mood FROM PUBLIC', /enum type public\.mood: its owner or privileges changed \(ALTER TYPE \.\.\. OWNER TO, GRANT or REVOKE ON TYPE\)/],
+    // An enum with no label yet (its labels added by a later migration): its state was null, so the
+    // rollback failed on reading it ("Cannot read properties of null") and restored nothing, and a REVOKE
+    // on it passed in silence.
+    'ALTER TYPE ... ADD VALUE (an enum with no label)': [`ALTER TYPE later ADD VALUE 'first'`, /enum type public\.later: its labels changed/],
+    'REVOKE USAGE ON TYPE (an enum with no label)': ['REVOKE USAGE ON TYPE later FROM PUBLIC', /enum type public\.later: its owner or privileges changed/],
   }
   for (const [what, [sql, named]] of Object.entries(paths)) {
     it(`${what} in a path: the rollback restores the tables, then fails naming it`, async () => {
