@@ -226,6 +226,9 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     const [marked, writers, , seqs, los] = results.slice(-5)
     if (!writers!.rows.length)
       return { mark: marked!.rows[0].mark as string, sequences: toSequenceValues(this.#sequences, seqs!.rows), largeObjects: toLargeObjects(los!.rows) }
+    // Past the deadline, writers at the mark refuse the checkpoint, though they may be gone by the next look:
+    // an app that writes without pause has one in flight at every mark, and the checkpoint marked for ever.
+    if (Date.now() >= deadline) throw this.#writesInFlight(doing, toInFlightWriters(writers!.rows), 'checkpoint')
     const open = await waitForInFlightWriters(client, inFlight, deadline)
     if (open.length) throw this.#writesInFlight(doing, open, 'checkpoint')
     return undefined

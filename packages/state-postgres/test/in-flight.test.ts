@@ -192,6 +192,45 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
     }
   }, 30_000)
 
+  it('a checkpoint whose every mark meets a writer, gone by the time it looks again, fails at lockTimeoutMs instead of marking forever', async () => {
+    // The app writes without pause in short transactions: one is in flight at each mark, and has committed
+    // when the checkpoint looks again. Each round passed the wait, which ended at once, and marked again,
+    // past lockTimeoutMs and for ever. Here each mark finds a transaction that commits as the mark answers.
+    const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 300 })
+    await backend.connect()
+    const writer = new pg.Client({ connectionString: url })
+    await writer.connect()
+    await backend.checkpoint('before')
+    const query = pg.Client.prototype.query as unknown as (this: pg.Client, ...args: unknown[]) => Promise<unknown>
+    let marks = 0
+    pg.Client.prototype.query = async function (this: pg.Client, ...args: unknown[]) {
+      const sql = typeof args[0] === 'string' ? args[0] : ''
+      if (this === writer || !sql.includes('SET mark = nextval')) return query.apply(this, args)
+      marks++
+      await query.call(writer, "BEGIN; INSERT INTO customers (name) VALUES ('busy')")
+      try {
+        return await query.apply(this, args)
+      } finally {
+        await query.call(writer, 'COMMIT')
+      }
+    } as unknown as typeof pg.Client.prototype.query
+    try {
+      const settled = backend.checkpoint('during').then(
+        () => 'taken',
+        (err: Error) => err.message,
+      )
+      const outcome = await Promise.race([settled, new Promise((r) => setTimeout(() => r('still marking after 10 s'), 10_000))])
+      expect(outcome).toMatch(/^state backend .*checkpoint "during": a session of database .* after 300 ms \(lockTimeoutMs\): pid \d+ .*no checkpoint was taken/)
+      expect(marks).toBeGreaterThan(2)
+    } finally {
+      pg.Client.prototype.query = query as unknown as typeof pg.Client.prototype.query
+      await writer.end()
+      // The busy rows go: the tests after this one share the database.
+      await backend.rollback('before').finally(() => backend.disconnect())
+    }
+    expect((await customers(url)).map((c) => c.name)).toEqual(['ann', 'bob'])
+  }, 30_000)
+
   /** A backend and another session's client, both closed after `body`. */
   async function withWriter(body: (backend: ReturnType<typeof postgresState>, writer: pg.Client) => Promise<void>): Promise<void> {
     const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 5000 })
