@@ -30,20 +30,13 @@ export class Deadlines {
     this.#pending.delete(deadline)
   }
 
-  /** Forget every deadline and the timer (the pool is gone). */
-  stop(): void {
-    this.#pending.clear()
-    this.clock.clearTimeout(this.#timer)
-    this.#timer = undefined
-    this.#due = Number.POSITIVE_INFINITY
-  }
-
   #arm(at: number): void {
     if (this.#timer) this.clock.clearTimeout(this.#timer)
     this.#due = at
     // Never keeps the process alive: a request under way does, through its socket. Node fires a timer
-    // longer than MAX_TIMEOUT_MS after 1 ms (with a TimeoutOverflowWarning): a deadline further off (a
-    // request's `timeout` of 3e9 meant as "no limit") is waited for in hops, not re-armed every millisecond.
+    // longer than MAX_TIMEOUT_MS after 1 ms (with a TimeoutOverflowWarning): a deadline further off is waited
+    // for in hops, not re-armed every millisecond. The runner refuses such a timeout (see http-client.ts);
+    // this keeps the class right for any length it is given.
     this.#timer = this.clock.setTimeout(() => this.#fire(), Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil(at - this.clock.now())))).unref()
   }
 

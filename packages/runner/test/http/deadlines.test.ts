@@ -1,14 +1,15 @@
 import { MAX_TIMEOUT_MS } from '@venomqa/core'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Deadlines } from '../../src/http/deadlines'
 
-const deadlines = new Deadlines()
+// Each test's own: a deadline one leaves pending (its timer unref'd) ends in no other.
+let deadlines: Deadlines
+beforeEach(() => {
+  deadlines = new Deadlines()
+})
 /** Deadlines whose timers are watched: Node's, through spies. */
 const watchedClock = () => ({ now: () => performance.now(), setTimeout: vi.fn((fire: () => void, ms: number) => setTimeout(fire, ms)), clearTimeout: vi.fn((t?: NodeJS.Timeout) => clearTimeout(t)) })
-let watched: Deadlines | undefined
 afterEach(() => {
-  deadlines.stop()
-  watched?.stop()
   vi.useRealTimers()
   vi.restoreAllMocks()
 })
@@ -44,7 +45,7 @@ describe('Deadlines', () => {
 
   it('arms its timer only when a deadline comes before the armed one: requests of a run do not touch it', () => {
     const clock = watchedClock()
-    watched = new Deadlines(clock)
+    const watched = new Deadlines(clock)
     // A run's requests: one after another, the same timeout, each settled before the next.
     for (let i = 0; i < 100; i++) watched.clear(watched.add(30_000, () => {}))
     expect(clock.setTimeout).toHaveBeenCalledTimes(1)
@@ -56,7 +57,7 @@ describe('Deadlines', () => {
 
   it('keeps the process alive for nothing: its timer is unref-ed', () => {
     const clock = watchedClock()
-    watched = new Deadlines(clock)
+    const watched = new Deadlines(clock)
     watched.add(30_000, () => {})
     expect(clock.setTimeout.mock.results[0]?.value.hasRef()).toBe(false)
   })
@@ -77,7 +78,7 @@ describe('Deadlines', () => {
 
   it('waits for a deadline further off than a Node timer keeps in hops, never re-armed at once', async () => {
     const clock = watchedClock()
-    watched = new Deadlines(clock)
+    const watched = new Deadlines(clock)
     const warnings: Error[] = []
     const onWarning = (w: Error) => warnings.push(w)
     process.on('warning', onWarning)
@@ -94,11 +95,4 @@ describe('Deadlines', () => {
     }
   })
 
-  it('stop() forgets every deadline', async () => {
-    const gone = vi.fn()
-    deadlines.add(10, gone)
-    deadlines.stop()
-    await new Promise((resolve) => setTimeout(resolve, 40))
-    expect(gone).not.toHaveBeenCalled()
-  })
 })
