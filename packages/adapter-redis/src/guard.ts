@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { StateError } from '@venomqa/core'
+import { StateError, errorMessage } from '@venomqa/core'
 import { Redis, ReplyError } from 'ioredis'
 import { prefixPattern } from './connection'
 import { RedisState, type RedisStateOptions } from './state'
@@ -56,8 +56,9 @@ export async function guardBlindness(redis: Redis, appUrl: string, user: string)
     try {
       await app.set(probe, '1')
     } catch (err) {
-      if (!/NOPERM/.test(errorText(err))) throw err
-      const { entries } = await readLog(redis, 10)
+      if (!/NOPERM/.test(errorMessage(err))) throw err
+      // The whole log: on a busy server other refusals may have come after the probe's.
+      const { entries } = await readLog(redis, WHOLE_LOG)
       if (entries.some((e) => e.user === user && e.object === probe)) return undefined
       const maxLen = await redis.call('CONFIG', 'GET', 'acllog-max-len').then(
         (reply) => (reply as string[])[1],
@@ -70,10 +71,6 @@ export async function guardBlindness(redis: Redis, appUrl: string, user: string)
   } finally {
     app.disconnect()
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }
 
 export async function deleteGuardUser(redis: Redis, user: string): Promise<void> {
