@@ -336,6 +336,10 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
       // Their log entries are invisible until they commit: restoring now would leave their rows to land on
       // the next path. Wait outside the transaction (pg_stat_activity is read once per transaction).
       await client.query('ROLLBACK')
+      // Past the deadline, writers at the look refuse the rollback though they may be gone by the next one,
+      // as a checkpoint's mark does (see #markUnlessWriterInFlight): else an app writing without pause kept
+      // it looking for ever.
+      if (writers && Date.now() >= deadline) throw this.#writesInFlight(doing, toInFlightWriters(writers.rows))
       const open = await waitForInFlightWriters(client, inFlight, deadline)
       if (open.length) throw this.#writesInFlight(doing, open)
       if (locked === undefined) continue

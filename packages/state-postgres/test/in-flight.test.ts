@@ -231,6 +231,44 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
     expect((await customers(url)).map((c) => c.name)).toEqual(['ann', 'bob'])
   }, 30_000)
 
+  it('a rollback whose every look meets a writer, gone by the time it looks again, fails at lockTimeoutMs instead of looking forever', async () => {
+    // The rollback's counterpart of the test above: each opening of the restore finds a transaction in
+    // flight that commits as the opening answers; each wait for it ended at once, and the restore opened again.
+    const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 300 })
+    await backend.connect()
+    const writer = new pg.Client({ connectionString: url })
+    await writer.connect()
+    await backend.checkpoint('before')
+    const query = pg.Client.prototype.query as unknown as (this: pg.Client, ...args: unknown[]) => Promise<unknown>
+    let looks = 0
+    pg.Client.prototype.query = async function (this: pg.Client, ...args: unknown[]) {
+      const sql = typeof args[0] === 'string' ? args[0] : ''
+      if (this === writer || !isRestoreBatch(sql)) return query.apply(this, args)
+      looks++
+      await query.call(writer, "BEGIN; INSERT INTO customers (name) VALUES ('busy')")
+      try {
+        return await query.apply(this, args)
+      } finally {
+        await query.call(writer, 'COMMIT')
+      }
+    } as unknown as typeof pg.Client.prototype.query
+    try {
+      const settled = backend.rollback('before').then(
+        () => 'rolled back',
+        (err: Error) => err.message,
+      )
+      const outcome = await Promise.race([settled, new Promise((r) => setTimeout(() => r('still looking after 10 s'), 10_000))])
+      expect(outcome).toMatch(/^state backend .*rollback to "before": a session of database .* after 300 ms \(lockTimeoutMs\): pid \d+ /)
+      expect(looks).toBeGreaterThan(2)
+    } finally {
+      pg.Client.prototype.query = query as unknown as typeof pg.Client.prototype.query
+      await writer.end()
+      // The busy rows go: the tests after this one share the database.
+      await backend.rollback('before').finally(() => backend.disconnect())
+    }
+    expect((await customers(url)).map((c) => c.name)).toEqual(['ann', 'bob'])
+  }, 30_000)
+
   /** A backend and another session's client, both closed after `body`. */
   async function withWriter(body: (backend: ReturnType<typeof postgresState>, writer: pg.Client) => Promise<void>): Promise<void> {
     const backend = postgresState({ url, exclude: ['jobs'], lockTimeoutMs: 5000 })
