@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events'
 import type * as Http from 'node:http'
 import type * as Https from 'node:https'
 import type { Socket } from 'node:net'
+import { IDEMPOTENT_METHODS } from '@venomqa/core'
 import { type Deadline, Deadlines } from './deadlines'
 import type * as Zlib from 'node:zlib'
 
@@ -207,7 +208,7 @@ class Exchange {
   ) {}
 
   start(): void {
-    const { o, target } = this
+    const { o } = this
     this.pool.sent()
     const signal = o.signal
     if (signal && (signal as AbortSignal).aborted) return this.#fail((this.#reason = abortReason(signal)))
@@ -220,6 +221,12 @@ class Exchange {
         this.#reason = abortReason(signal)
         this.#fail(this.#reason)
       })
+    this.#send()
+  }
+
+  /** Send the request on a connection of the pool: again when a kept-alive one turned out closed (see #failed). */
+  #send(): void {
+    const { o, target } = this
     let req: Http.ClientRequest
     try {
       req = (target.protocol === 'https:' ? https() : http()).request({
@@ -237,7 +244,7 @@ class Exchange {
       return this.#fail(err as Error)
     }
     this.#req = req
-    req.on('error', (err) => this.#fail(err))
+    req.on('error', (err) => this.#failed(req, err))
     req.on('response', (res) => this.#receive(res))
     // Node destroys the socket of a 101 Switching Protocols no one takes, and tells the request nothing:
     // it would wait forever. A step cannot follow a protocol switch.
@@ -250,6 +257,24 @@ class Exchange {
     } catch (err) {
       this.#fail(err as Error)
     }
+  }
+
+  /**
+   * A request's connection failed. On a kept-alive connection, before any answer, that is most often the
+   * server closing it as the request went out (its idle timeout, a restart, a crash between two requests),
+   * a race no client can see coming: an idempotent request is sent again on another connection, as HTTP
+   * allows (RFC 9112 9.3.1) and browsers do, so that it does not fail a step the API never saw. A request
+   * that is not idempotent may have been acted on: it fails, saying where. Each failure destroys its
+   * connection, and a failure on a new one is final, so this ends within the pool's size.
+   */
+  #failed(req: Http.ClientRequest, err: Error): void {
+    if (this.#settled || req !== this.#req) return
+    const code = (err as { code?: string }).code
+    if (this.#statusCode === 0 && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) {
+      if ((IDEMPOTENT_METHODS as readonly string[]).includes(this.o.method)) return this.#send()
+      err.message += `, on a kept-alive connection the server closed as the request went out (a ${this.o.method} is not sent again on its own: the server may have acted on it)`
+    }
+    this.#fail(err)
   }
 
   #receive(res: Http.IncomingMessage): void {

@@ -332,6 +332,63 @@ describe('the connection pool', () => {
   })
 })
 
+describe('a kept-alive connection the server closes as a request goes out', () => {
+  /**
+   * Answers the first request of each connection, and resets the connection at any later one: what a
+   * client meets when a server closes an idle connection (or goes down) just as a request is sent on it.
+   */
+  async function resettingServer() {
+    const seen: string[] = []
+    const server = http.createServer((req, res) => {
+      const socket = req.socket as Socket & { answered?: boolean }
+      seen.push(`${req.method} ${req.url}${socket.answered ? ' reset' : ''}`)
+      if (socket.answered) return socket.resetAndDestroy()
+      socket.answered = true
+      req.resume()
+      req.on('end', () => res.end(`${req.method} ${req.url}`))
+    })
+    return { seen, server: await listenLocally(server) }
+  }
+
+  it('an idempotent request is sent again, on another connection, once for each closed one', async () => {
+    const { seen, server } = await resettingServer()
+    const own = new ConnectionPool(2)
+    try {
+      // Two connections, both kept alive, both closed by the server at their next request.
+      await Promise.all([request(`${server.url}/a`, { method: 'GET', pool: own }), request(`${server.url}/b`, { method: 'GET', pool: own })])
+      const answer = await request(`${server.url}/c`, { method: 'GET', pool: own, deadlineMs: 5_000 })
+      expect(answer.bodyText).toBe('GET /c')
+      expect(seen.slice(2)).toEqual(['GET /c reset', 'GET /c reset', 'GET /c'])
+      // The two connections closed, a third one is kept: a PUT and a DELETE on it meet the same.
+      expect((await request(`${server.url}/d`, { method: 'PUT', body: 'x', pool: own })).bodyText).toBe('PUT /d')
+      expect((await request(`${server.url}/e`, { method: 'DELETE', pool: own })).bodyText).toBe('DELETE /e')
+      expect(seen.slice(5)).toEqual(['PUT /d reset', 'PUT /d', 'DELETE /e reset', 'DELETE /e'])
+    } finally {
+      own.destroy()
+      await server.close()
+    }
+  })
+
+  it('one that is not idempotent fails, saying it was not sent again and why', async () => {
+    const { seen, server } = await resettingServer()
+    const own = new ConnectionPool(1)
+    try {
+      await request(`${server.url}/a`, { method: 'POST', body: '{}', pool: own })
+      const error = await failure(request(`${server.url}/orders`, { method: 'POST', body: '{}', pool: own }))
+      expect(error).toMatchObject({ code: 'ECONNRESET' })
+      // Node's own words first ("socket hang up", "read ECONNRESET": which one depends on when the reset comes).
+      expect(error?.message).toMatch(/^[^,]+, on a kept-alive connection the server closed as the request went out \(a POST is not sent again on its own: the server may have acted on it\)$/)
+      expect(seen).toEqual(['POST /a', 'POST /orders reset'])
+      // A failure on a new connection is the server's answer: not sent again, whatever the method.
+      const closed = await failure(request(`http://127.0.0.1:${CLOSED_PORT}/x`, { method: 'GET', pool: own }))
+      expect(closed).toMatchObject({ code: 'ECONNREFUSED' })
+    } finally {
+      own.destroy()
+      await server.close()
+    }
+  })
+})
+
 it('importing the built runner loads no undici, and sending a request loads none either', () => {
   const dist = path.join(import.meta.dirname, '../../dist/index.js')
   const undiciFiles = (after: string) => modulesLoadedBy(dist, after).modules.filter(fromPackage('undici'))
