@@ -5,6 +5,7 @@ import { PostgresBackend } from './backend'
 import { findSequences, findTables } from './catalog'
 import { describePgError, openClient, where } from './connection'
 import { countRows, truncateSql } from './common'
+import { type DatabaseProperties, applyDatabaseProperties, readDatabaseProperties } from './database-properties'
 import { withDatabase } from './options'
 import { ident, literal } from './sql'
 
@@ -13,13 +14,19 @@ const MAX_IDENT = 63
 /** "source database is being accessed by other users": a pool reconnected between terminate and copy. */
 const IN_USE = '55006'
 
+/** A checkpoint: the copy of the database, and the properties of the database, which a copy does not keep. */
+interface Copy {
+  name: string
+  properties: DatabaseProperties
+}
+
 /**
  * The `template` mechanism: a checkpoint is a copy of the whole database (`CREATE DATABASE ... TEMPLATE`),
  * a rollback replaces the working database with a fresh copy of it. Total (schema, every table, sequences)
  * but slow, and it ends every connection to the working database: the app must reconnect (pg's Pool does
  * on its next query, provided the app listens to the pool's 'error' event).
  */
-export class PostgresTemplateBackend extends PostgresBackend<string> {
+export class PostgresTemplateBackend extends PostgresBackend<Copy> {
   readonly mechanism = 'template'
   get leftWhenQuit(): string {
     return `keeps its checkpoint copies (databases ${this.target.database}_vqcp_<n>, or vq_<hash>_cp_<n> for a long name)`
@@ -31,7 +38,7 @@ export class PostgresTemplateBackend extends PostgresBackend<string> {
 
   /** The checkpoint copies, oldest first. */
   get copies(): string[] {
-    return this.checkpoints.map((n) => this.stack.get(n))
+    return this.checkpoints.map((n) => this.stack.get(n).name)
   }
 
   /** The backend's client is an admin session on another database: the working one gets replaced. */
@@ -58,14 +65,15 @@ export class PostgresTemplateBackend extends PostgresBackend<string> {
     this.#owner = owner.rows[0].owner
   }
 
-  protected async capture(admin: pg.Client, name: string): Promise<string> {
+  protected async capture(admin: pg.Client, name: string): Promise<Copy> {
     const db = this.target.database
     const copy = this.#copyName(++this.#counter)
-    await this.step(`checkpoint "${name}" (copy to database "${copy}")`, async () => {
+    return this.step(`checkpoint "${name}" (copy to database "${copy}")`, async () => {
+      const properties = await readDatabaseProperties(admin, db)
       await this.#whileAlone(admin, db, () => admin.query(`CREATE DATABASE ${ident(copy)} TEMPLATE ${ident(db)}`))
       await admin.query(`COMMENT ON DATABASE ${ident(copy)} IS ${literal(this.#marker())}`)
+      return { name: copy, properties }
     })
-    return copy
   }
 
   /**
@@ -96,16 +104,21 @@ export class PostgresTemplateBackend extends PostgresBackend<string> {
     }
   }
 
-  protected async restore(admin: pg.Client, name: string, copy: string): Promise<void> {
+  protected async restore(admin: pg.Client, name: string, { name: copy, properties }: Copy): Promise<void> {
     const db = this.target.database
     const old = this.#oldName()
     await this.step(`rollback to "${name}" (database "${db}" from "${copy}")`, async () => {
-      // Rename first, drop last: if the copy cannot be made, the working database is put back, never lost.
+      // Rename first, drop last: if the copy cannot be made, or not given the working database's settings
+      // and privileges, the working database is put back, never lost.
       await this.#whileAlone(admin, db, () => admin.query(`ALTER DATABASE ${ident(db)} RENAME TO ${ident(old)}`))
+      let made = false
       try {
         const owner = this.#owner && this.#owner !== this.target.user ? ` OWNER ${ident(this.#owner)}` : ''
         await admin.query(`CREATE DATABASE ${ident(db)} TEMPLATE ${ident(copy)}${owner}`)
+        made = true
+        await applyDatabaseProperties(admin, db, this.#owner || this.target.user, properties)
       } catch (err) {
+        if (made) await admin.query(`DROP DATABASE ${ident(db)} WITH (FORCE)`).catch(() => {})
         await admin.query(`ALTER DATABASE ${ident(old)} RENAME TO ${ident(db)}`).catch(() => {})
         throw err
       }
@@ -114,17 +127,17 @@ export class PostgresTemplateBackend extends PostgresBackend<string> {
   }
 
   /** A copy that no open checkpoint refers to is dropped: released, replaced, or rolled back past. */
-  protected async released(admin: pg.Client, gone: OpenCheckpoint<string>[]): Promise<void> {
-    for (const { data: copy } of gone) await this.#drop(admin, copy)
+  protected async released(admin: pg.Client, gone: OpenCheckpoint<Copy>[]): Promise<void> {
+    for (const { data: copy } of gone) await this.#drop(admin, copy.name)
   }
 
-  protected dropped(admin: pg.Client, gone: OpenCheckpoint<string>[]): Promise<void> {
+  protected dropped(admin: pg.Client, gone: OpenCheckpoint<Copy>[]): Promise<void> {
     return this.released(admin, gone)
   }
 
   /** Drop every checkpoint copy, newest first. */
-  protected async leave(admin: pg.Client, open: OpenCheckpoint<string>[]): Promise<void> {
-    for (const { data: copy } of open.reverse()) await this.#drop(admin, copy)
+  protected async leave(admin: pg.Client, open: OpenCheckpoint<Copy>[]): Promise<void> {
+    for (const { data: copy } of open.reverse()) await this.#drop(admin, copy.name)
   }
 
   async reset(): Promise<void> {

@@ -1,0 +1,129 @@
+/**
+ * What the template mechanism's rollback gives the database it makes anew from a checkpoint copy: the
+ * settings, privileges, connection limit and comment the database had at the checkpoint. CREATE DATABASE
+ * ... TEMPLATE copies none of them (they live in the cluster's shared catalogs), and a rollback used to leave
+ * the app's next connections with the server's defaults, and PUBLIC able to connect again.
+ */
+import { describeWithService } from '@venomqa/test-utils'
+import { afterAll, beforeAll, expect, it, describe as plainDescribe } from 'vitest'
+import { settingSql, splitSettingList } from '../src/database-properties'
+import { postgresState } from '../src/index'
+import { ADMIN_URL, PG, createDatabase, dropDatabase, withClient } from './helpers'
+
+const DB = 'venomqa_pg_template_props'
+const READER = 'venomqa_pg_template_reader'
+const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
+
+/** The database's properties as the catalogs hold them, in a form two reads can be compared by. */
+async function properties(): Promise<Record<string, unknown>> {
+  return withClient(ADMIN_URL, async (c) => {
+    const { rows } = await c.query(
+      `SELECT d.datacl::text AS acl, d.datconnlimit AS limit, shobj_description(d.oid, 'pg_database') AS comment, pg_get_userbyid(d.datdba) AS owner,
+              (SELECT array_agg(coalesce(pg_get_userbyid(nullif(s.setrole, 0)), '*') || ': ' || array_to_string(s.setconfig, '; ') ORDER BY s.setrole)
+                 FROM pg_db_role_setting s WHERE s.setdatabase = d.oid) AS settings
+         FROM pg_database d WHERE d.datname = $1`,
+      [DB],
+    )
+    return rows[0]
+  })
+}
+
+/** What a new session on the database gets: ALTER DATABASE ... SET and ALTER ROLE ... IN DATABASE ... SET. */
+async function sessionSettings(url: string): Promise<string[]> {
+  return withClient(url, async (c) => {
+    const { rows } = await c.query(
+      "SELECT array[current_setting('search_path'), current_setting('statement_timeout'), current_setting('work_mem'), current_setting('venomqa.tenant', true)] AS v",
+    )
+    return ['search_path', 'statement_timeout', 'work_mem', 'venomqa.tenant'].map((n, i) => `${n}=${rows[0].v[i]}`)
+  })
+}
+
+describe('template mechanism: the database properties a copy does not keep', () => {
+  let url: string
+
+  beforeAll(async () => {
+    await dropDatabase(DB)
+    await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${READER}`))
+    url = await createDatabase(DB, 'CREATE TABLE t (id int PRIMARY KEY)')
+    await withClient(ADMIN_URL, async (c) => {
+      await c.query(`CREATE ROLE ${READER}`)
+      await c.query(`ALTER DATABASE ${DB} SET search_path = "$user", public, "odd, ""name"""`)
+      await c.query(`ALTER DATABASE ${DB} SET statement_timeout = '42s'`)
+      await c.query(`ALTER DATABASE ${DB} SET venomqa.tenant = 'it''s acme'`)
+      await c.query(`ALTER ROLE postgres IN DATABASE ${DB} SET work_mem = '5MB'`)
+      await c.query(`REVOKE ALL ON DATABASE ${DB} FROM PUBLIC`)
+      await c.query(`GRANT CONNECT ON DATABASE ${DB} TO ${READER} WITH GRANT OPTION`)
+      await c.query(`GRANT TEMPORARY ON DATABASE ${DB} TO ${READER}`)
+      await c.query(`ALTER DATABASE ${DB} CONNECTION LIMIT 40`)
+      await c.query(`COMMENT ON DATABASE ${DB} IS 'the shop''s database'`)
+    })
+  })
+  afterAll(async () => {
+    await dropDatabase(DB)
+    await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${READER}`))
+  })
+
+  it('a rollback gives the new database the settings, privileges, limit and comment it had at the checkpoint', async () => {
+    const before = await properties()
+    expect(before).toMatchObject({ limit: 40, comment: "the shop's database" })
+    const sessionBefore = await sessionSettings(url)
+    expect(sessionBefore).toEqual(['search_path="$user", public, "odd, ""name"""', 'statement_timeout=42s', 'work_mem=5MB', "venomqa.tenant=it's acme"])
+    const b = postgresState({ url, mechanism: 'template' })
+    await b.connect()
+    try {
+      await b.checkpoint('ready')
+      // The path changes some of them: the rollback puts the checkpoint's back, not the path's.
+      await withClient(ADMIN_URL, async (c) => {
+        await c.query(`ALTER DATABASE ${DB} SET statement_timeout = '1s'`)
+        await c.query(`GRANT CONNECT ON DATABASE ${DB} TO PUBLIC`)
+        await c.query(`COMMENT ON DATABASE ${DB} IS 'changed in the path'`)
+      })
+      await withClient(url, (c) => c.query('INSERT INTO t VALUES (1)'))
+      await b.rollback('ready')
+      expect(await properties()).toEqual(before)
+      expect(await sessionSettings(url)).toEqual(sessionBefore)
+      expect(await withClient(url, async (c) => (await c.query('SELECT count(*)::int AS n FROM t')).rows[0].n)).toBe(0)
+      // The copy is used again by a second rollback to the same checkpoint.
+      await withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${DB} RESET ALL`))
+      await b.rollback('ready')
+      expect(await properties()).toEqual(before)
+    } finally {
+      await b.disconnect()
+    }
+  })
+
+  it('a rollback that cannot give them puts the working database back as it was, and says why', async () => {
+    const b = postgresState({ url, mechanism: 'template' })
+    await b.connect()
+    try {
+      await b.checkpoint('ready')
+      await withClient(url, (c) => c.query('INSERT INTO t VALUES (2)'))
+      // The role the checkpoint's privileges name is gone: its GRANT fails after the new database is made.
+      await withClient(ADMIN_URL, async (c) => {
+        await c.query(`REVOKE ALL ON DATABASE ${DB} FROM ${READER} CASCADE`)
+        await c.query(`DROP ROLE ${READER}`)
+      })
+      const failed = await b.rollback('ready').then(
+        () => undefined,
+        (err: Error) => err.message,
+      )
+      expect(failed).toMatch(new RegExp(`rollback to "ready".*role "${READER}" does not exist`))
+      // The working database as the path left it: never lost, never half made.
+      expect(await withClient(url, async (c) => (await c.query('SELECT array_agg(id) AS ids FROM t')).rows[0].ids)).toEqual([2])
+    } finally {
+      await b.disconnect()
+      await withClient(ADMIN_URL, (c) => c.query(`CREATE ROLE ${READER}`))
+    }
+  })
+})
+
+plainDescribe('a list setting as stored, given back to SET', () => {
+  it('splits at commas outside double quotes, each item unquoted; any other setting is one string', () => {
+    expect(splitSettingList('"$user", public, "odd, ""name"""')).toEqual(['$user', 'public', 'odd, "name"'])
+    expect(splitSettingList('""')).toEqual([''])
+    expect(splitSettingList('a,b')).toEqual(['a', 'b'])
+    expect(settingSql('search_path="$user", public')).toBe(`"search_path" TO '$user', 'public'`)
+    expect(settingSql("TimeZone=Europe/Paris")).toBe(`"TimeZone" TO 'Europe/Paris'`)
+    expect(settingSql("venomqa.tenant=it's a=b")).toBe(`"venomqa.tenant" TO 'it''s a=b'`)
+  })
+})
