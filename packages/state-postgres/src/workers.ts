@@ -2,6 +2,7 @@ import { ConfigError, StateError, type StateBackend, type WorkerApp, type Worker
 import pg from 'pg'
 import { PostgresBackend } from './backend'
 import { describeTarget, where } from './connection'
+import { applyDatabaseProperties, readDatabaseProperties } from './database-properties'
 import { maskUrl } from './options'
 import { describeRowSecurityBinds, rolesRowSecurityLeaves, rowSecurityBindsSql, toBoundTables } from './row-security'
 import { bigintLiteral, ident, literal, qualified } from './sql'
@@ -107,11 +108,26 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
         await c.query(`DROP DATABASE IF EXISTS ${ident(db)} WITH (FORCE)`)
         await c.query(`CREATE DATABASE ${ident(db)}`)
       } catch (err) {
+        await c.end()
         dropped()
         throw new StateError(`postgres:${db}`, `could not create the worker database on ${maskUrl(options.url)}: ${errorMessage(err)}`)
-      } finally {
-        await c.end()
       }
+      try {
+        // The main database's settings, which a new database does not have: the worker's app runs with the
+        // search_path, time zone or statement_timeout the main app has. Its privileges are not copied: the
+        // worker's database is its creator's, the user its app connects as.
+        const { settings } = await readDatabaseProperties(c, mainDb)
+        await applyDatabaseProperties(c, db, '', { settings, privileges: null, connectionLimit: -1, comment: null })
+      } catch (err) {
+        await c.end()
+        const left = await dropWorkerDatabase(db).then(
+          () => '',
+          (e: unknown) => `; ${errorMessage(e)}`,
+        )
+        dropped()
+        throw new StateError(`postgres:${db}`, `could not give the worker database the settings of database "${mainDb}" on ${maskUrl(options.url)}: ${errorMessage(err)}${left}`)
+      }
+      await c.end()
       const databaseUrl = urlOf(db)
       return {
         resources: { databaseUrl },

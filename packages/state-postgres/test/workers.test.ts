@@ -154,6 +154,37 @@ describe('postgresWorkers with the proxy mechanism', () => {
   })
 })
 
+describe("a worker's database", () => {
+  const MAIN = 'venomqa_pg_wk_settings'
+  beforeAll(async () => {
+    await dropDatabase(`${MAIN}_w1`)
+    await createDatabase(MAIN, 'CREATE TABLE items (id int PRIMARY KEY)')
+    await withClient(ADMIN_URL, async (c) => {
+      await c.query(`ALTER DATABASE ${MAIN} SET search_path = "$user", public, "odd, name"`)
+      await c.query(`ALTER DATABASE ${MAIN} SET statement_timeout = '42s'`)
+      await c.query(`ALTER ROLE postgres IN DATABASE ${MAIN} SET work_mem = '5MB'`)
+    })
+  })
+  afterAll(async () => {
+    await dropDatabase(`${MAIN}_w1`)
+    await dropDatabase(MAIN)
+  })
+
+  it("has the main database's settings: the worker's app runs as the main one does", async () => {
+    const setup = postgresWorkers({ url: dbUrl(MAIN), startApp: async () => ({ baseUrl: 'http://127.0.0.1:9', close: async () => {} }) })
+    const worker = await setup.create(1, { baseUrl: 'http://127.0.0.1:9', ports: new Map(), stateBackends: [] })
+    try {
+      const settings = (db: string) =>
+        withClient(dbUrl(db), async (c) => (await c.query("SELECT current_setting('search_path') AS p, current_setting('statement_timeout') AS t, current_setting('work_mem') AS w")).rows[0])
+      expect(await settings(`${MAIN}_w1`)).toEqual({ p: '"$user", public, "odd, name"', t: '42s', w: '5MB' })
+      expect(await settings(`${MAIN}_w1`)).toEqual(await settings(MAIN))
+    } finally {
+      await worker.close()
+    }
+    expect(await databasesLike(`${MAIN}_w`)).toEqual([])
+  })
+})
+
 describe('postgresWorkers undoing a worker whose app did not start', () => {
   // A role with few connections owning the main database: the app of a worker takes them all and fails,
   // as an app does on "too many connections", and dropping the worker's database needs one more.
