@@ -198,6 +198,14 @@ export function request(url: string, o: RequestOptions): Promise<TextResponse> {
   return new Promise<TextResponse>((resolve, reject) => new Exchange(target, o, pool, resolve, reject).start())
 }
 
+/**
+ * Set on a connection once an answer came on it: a request that fails on it before its own answer met a
+ * kept-alive connection. Node's `req.reusedSocket` says so only of a connection the agent took from its
+ * idle ones, not of one it handed straight to a request waiting for it (a pool at its count) as the
+ * request before ended.
+ */
+const ANSWERED = Symbol('an answer came on this connection')
+
 /** One request and its answer, settled once: with the whole body, or with the first failure. */
 class Exchange {
   #req?: Http.ClientRequest
@@ -284,7 +292,7 @@ class Exchange {
   #failed(req: Http.ClientRequest, err: Error): void {
     if (this.#settled || req !== this.#req) return
     const code = (err as { code?: string }).code
-    if (this.#statusCode === 0 && req.reusedSocket && !this.pool.destroyed && (code === 'ECONNRESET' || code === 'EPIPE')) {
+    if (this.#statusCode === 0 && (req.reusedSocket || (req.socket as { [ANSWERED]?: true } | null)?.[ANSWERED]) && !this.pool.destroyed && (code === 'ECONNRESET' || code === 'EPIPE')) {
       if ((IDEMPOTENT_METHODS as readonly string[]).includes(this.o.method)) return this.#send(true)
       err.message += `, on a kept-alive connection the server closed as the request went out (a ${this.o.method} is not sent again on its own: the server may have acted on it)`
     }
@@ -292,6 +300,7 @@ class Exchange {
   }
 
   #receive(res: Http.IncomingMessage): void {
+    ;(res.socket as { [ANSWERED]?: true })[ANSWERED] = true
     this.#statusCode = res.statusCode ?? 0
     this.#headers = parseHeaders(res.rawHeaders)
     res.on('data', (chunk: Buffer) => {

@@ -388,6 +388,26 @@ describe('a kept-alive connection the server closes as a request goes out', () =
     }
   })
 
+  it('one that waited for the pool\'s one connection, handed it as the request before ended, is sent again too', async () => {
+    const { seen, server } = await resettingServer()
+    const own = new ConnectionPool(1)
+    try {
+      // The second waits for the connection the first opens, and gets it kept alive (Node does not mark it reused).
+      const answers = await Promise.all([request(`${server.url}/a`, { method: 'GET', pool: own }), request(`${server.url}/b`, { method: 'GET', pool: own, deadlineMs: 5_000 })])
+      expect(answers.map((a) => a.bodyText)).toEqual(['GET /a', 'GET /b'])
+      expect(seen).toEqual(['GET /a', 'GET /b reset', 'GET /b'])
+      // A POST handed it the same way fails saying so.
+      const fresh = new ConnectionPool(1)
+      const [, post] = await Promise.allSettled([request(`${server.url}/c`, { method: 'GET', pool: fresh }), request(`${server.url}/orders`, { method: 'POST', body: '{}', pool: fresh })])
+      fresh.destroy()
+      expect(post).toMatchObject({ status: 'rejected', reason: { code: 'ECONNRESET' } })
+      expect((post as PromiseRejectedResult).reason.message).toMatch(/, on a kept-alive connection the server closed as the request went out \(a POST is not sent again/)
+    } finally {
+      own.destroy()
+      await server.close()
+    }
+  })
+
   it('close() waits for one under way that is sent again: the request goes on, the pool is closing', async () => {
     const { seen, server } = await resettingServer()
     const own = new ConnectionPool(1)
