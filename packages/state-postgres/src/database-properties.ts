@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { describePgError } from './connection'
 import { ident, literal } from './sql'
 
 /**
@@ -17,11 +18,13 @@ export interface DatabaseProperties {
   /** -1 for no limit. */
   connectionLimit: number
   comment: string | null
+  /** The user that read them, who will give them: named when it may not. */
+  user: string
 }
 
 export async function readDatabaseProperties(client: pg.Client, database: string): Promise<DatabaseProperties> {
   const { rows } = await client.query(
-    `SELECT d.datconnlimit AS "connectionLimit", shobj_description(d.oid, 'pg_database') AS comment,
+    `SELECT current_user AS "user", d.datconnlimit AS "connectionLimit", shobj_description(d.oid, 'pg_database') AS comment,
             coalesce((SELECT json_agg(json_build_object('role', CASE WHEN s.setrole = 0 THEN NULL ELSE pg_get_userbyid(s.setrole) END, 'config', s.setconfig) ORDER BY s.setrole)
                         FROM pg_db_role_setting s WHERE s.setdatabase = d.oid), '[]'::json) AS settings,
             CASE WHEN d.datacl IS NULL THEN NULL
@@ -35,26 +38,61 @@ export async function readDatabaseProperties(client: pg.Client, database: string
   return rows[0] as DatabaseProperties
 }
 
-/** Give `database`, made anew from a template, the properties `properties` read from the one it replaces. */
-export async function applyDatabaseProperties(client: pg.Client, database: string, owner: string, properties: DatabaseProperties): Promise<void> {
-  const db = ident(database)
-  for (const sql of databasePropertiesSql(db, owner, properties)) await client.query(sql)
+/**
+ * Give `database`, made anew from a template, the properties `properties` read from the one it replaces;
+ * only its settings when `settingsOnly` (a checkpoint tries them on its copy, see
+ * PostgresTemplateBackend#capture: the ones a user may be refused, and the only ones that leave the copy
+ * nothing a role's DROP would trip on, as a GRANT would). A statement that fails says which property it
+ * was giving, not its value (a setting may hold a secret), and for a refusal what the user needs.
+ */
+export async function applyDatabaseProperties(client: pg.Client, database: string, owner: string, properties: DatabaseProperties, settingsOnly = false): Promise<void> {
+  for (const { sql, what } of propertyStatements(ident(database), owner, properties, settingsOnly)) {
+    try {
+      await client.query(sql)
+    } catch (err) {
+      const refused = (err as { code?: string }).code === INSUFFICIENT_PRIVILEGE
+      throw new Error(
+        `cannot give the database a rollback makes anew ${what}, as the database had at the checkpoint: ${describePgError(err)}${
+          refused
+            ? `. User "${properties.user}" may not give it: the template mechanism needs a user that may (a superuser; for a setting, one granted GRANT SET ON PARAMETER; for another role's setting, one with CREATEROLE), or the property removed from the database`
+            : ''
+        }`,
+        { cause: err },
+      )
+    }
+  }
 }
+
+/** "insufficient_privilege" */
+const INSUFFICIENT_PRIVILEGE = '42501'
 
 /** The statements, in order: the new database starts with default privileges, no settings, no limit, no comment. */
 export function databasePropertiesSql(db: string, owner: string, p: DatabaseProperties): string[] {
-  const sql: string[] = []
-  if (p.privileges) {
+  return propertyStatements(db, owner, p, false).map((s) => s.sql)
+}
+
+function propertyStatements(db: string, owner: string, p: DatabaseProperties, settingsOnly: boolean): { sql: string; what: string }[] {
+  const out: { sql: string; what: string }[] = []
+  if (p.privileges && !settingsOnly) {
     // The default grants PUBLIC and the owner their rights: what the ACL left out is taken back first.
-    sql.push(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC, ${ident(owner)}`)
-    for (const g of p.privileges)
-      sql.push(`GRANT ${g.privilege} ON DATABASE ${db} TO ${g.grantee === null ? 'PUBLIC' : ident(g.grantee)}${g.grantable ? ' WITH GRANT OPTION' : ''}`)
+    out.push({ sql: `REVOKE ALL ON DATABASE ${db} FROM PUBLIC, ${ident(owner)}`, what: 'its privileges' })
+    for (const g of p.privileges) {
+      const grantee = g.grantee === null ? 'PUBLIC' : ident(g.grantee)
+      out.push({ sql: `GRANT ${g.privilege} ON DATABASE ${db} TO ${grantee}${g.grantable ? ' WITH GRANT OPTION' : ''}`, what: `its privilege ${g.privilege} for ${grantee}` })
+    }
   }
   for (const { role, config } of p.settings)
-    for (const entry of config) sql.push(`${role === null ? `ALTER DATABASE ${db}` : `ALTER ROLE ${ident(role)} IN DATABASE ${db}`} SET ${settingSql(entry)}`)
-  if (p.connectionLimit !== -1) sql.push(`ALTER DATABASE ${db} CONNECTION LIMIT ${Number(p.connectionLimit)}`)
-  if (p.comment !== null) sql.push(`COMMENT ON DATABASE ${db} IS ${literal(p.comment)}`)
-  return sql
+    for (const entry of config) {
+      const name = entry.slice(0, entry.indexOf('='))
+      out.push({
+        sql: `${role === null ? `ALTER DATABASE ${db}` : `ALTER ROLE ${ident(role)} IN DATABASE ${db}`} SET ${settingSql(entry)}`,
+        what: role === null ? `its setting ${name} (ALTER DATABASE ... SET)` : `role ${ident(role)}'s setting ${name} in it (ALTER ROLE ... IN DATABASE ... SET)`,
+      })
+    }
+  if (settingsOnly) return out
+  if (p.connectionLimit !== -1) out.push({ sql: `ALTER DATABASE ${db} CONNECTION LIMIT ${Number(p.connectionLimit)}`, what: 'its connection limit' })
+  if (p.comment !== null) out.push({ sql: `COMMENT ON DATABASE ${db} IS ${literal(p.comment)}`, what: 'its comment' })
+  return out
 }
 
 /**

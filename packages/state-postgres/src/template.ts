@@ -72,6 +72,15 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
       const properties = await readDatabaseProperties(admin, db)
       await this.#whileAlone(admin, db, () => admin.query(`CREATE DATABASE ${ident(copy)} TEMPLATE ${ident(db)}`))
       await admin.query(`COMMENT ON DATABASE ${ident(copy)} IS ${literal(this.#marker())}`)
+      // The settings tried on the copy now (a CREATE ... TEMPLATE of it copies none of them): one this user
+      // may not give (a setting a superuser gave, another role's setting) fails the checkpoint, before the
+      // path runs, rather than every rollback after it. Privileges, limit and comment its owner may give.
+      try {
+        await applyDatabaseProperties(admin, copy, properties.user, properties, true)
+      } catch (err) {
+        await admin.query(`DROP DATABASE IF EXISTS ${ident(copy)} WITH (FORCE)`).catch(() => {})
+        throw err
+      }
       return { name: copy, properties }
     })
   }

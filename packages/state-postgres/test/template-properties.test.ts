@@ -8,7 +8,7 @@ import { describeWithService } from '@venomqa/test-utils'
 import { afterAll, beforeAll, expect, it, describe as plainDescribe } from 'vitest'
 import { settingSql, splitSettingList } from '../src/database-properties'
 import { postgresState } from '../src/index'
-import { ADMIN_URL, PG, createDatabase, dropDatabase, withClient } from './helpers'
+import { ADMIN_URL, PG, createDatabase, databasesLike, dbUrl, dropDatabase, withClient } from './helpers'
 
 const DB = 'venomqa_pg_template_props'
 const READER = 'venomqa_pg_template_reader'
@@ -113,6 +113,82 @@ describe('template mechanism: the database properties a copy does not keep', () 
     } finally {
       await b.disconnect()
       await withClient(ADMIN_URL, (c) => c.query(`CREATE ROLE ${READER}`))
+    }
+  })
+})
+
+describe('template mechanism: a user that owns the database, may create databases, and is no superuser', () => {
+  const OWNED = 'venomqa_pg_rev_props_owned'
+  const OWNER = 'venomqa_pg_rev_props_owner'
+  let url: string
+
+  beforeAll(async () => {
+    await dropDatabase(OWNED)
+    await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${OWNER}`))
+    await createDatabase(OWNED, 'CREATE TABLE t (id int PRIMARY KEY)')
+    await withClient(ADMIN_URL, async (c) => {
+      await c.query(`CREATE ROLE ${OWNER} LOGIN CREATEDB`)
+      await c.query(`ALTER DATABASE ${OWNED} OWNER TO ${OWNER}`)
+    })
+    await withClient(dbUrl(OWNED), (c) => c.query(`ALTER TABLE t OWNER TO ${OWNER}`))
+    url = dbUrl(OWNED).replace('postgres@', `${OWNER}@`)
+  })
+  afterAll(async () => {
+    await dropDatabase(OWNED)
+    await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${OWNER}`))
+  })
+
+  it('gives back what it may give: its own settings, privileges, limit and comment', async () => {
+    await withClient(url, async (c) => {
+      await c.query(`ALTER DATABASE ${OWNED} SET statement_timeout = '42s'`)
+      await c.query(`ALTER ROLE ${OWNER} IN DATABASE ${OWNED} SET work_mem = '5MB'`)
+      await c.query(`REVOKE ALL ON DATABASE ${OWNED} FROM PUBLIC`)
+      await c.query(`ALTER DATABASE ${OWNED} CONNECTION LIMIT 40`)
+      await c.query(`COMMENT ON DATABASE ${OWNED} IS 'owned'`)
+    })
+    const read = () =>
+      withClient(ADMIN_URL, async (c) =>
+        (
+          await c.query(
+            `SELECT d.datacl::text AS acl, d.datconnlimit AS limit, shobj_description(d.oid, 'pg_database') AS comment, pg_get_userbyid(d.datdba) AS owner,
+                    (SELECT array_agg(array_to_string(s.setconfig, '; ') ORDER BY s.setrole) FROM pg_db_role_setting s WHERE s.setdatabase = d.oid) AS settings
+               FROM pg_database d WHERE d.datname = $1`,
+            [OWNED],
+          )
+        ).rows[0],
+      )
+    const before = await read()
+    const b = postgresState({ url, mechanism: 'template' })
+    await b.connect()
+    try {
+      await b.checkpoint('ready')
+      await withClient(url, (c) => c.query('INSERT INTO t VALUES (1)'))
+      await b.rollback('ready')
+      expect(await read()).toEqual(before)
+    } finally {
+      await b.disconnect()
+      await withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${OWNED} RESET ALL`))
+    }
+  })
+
+  it('a setting only a superuser may give fails the checkpoint, before the path runs, saying what the user needs', async () => {
+    // A custom setting a superuser gave the database (as for row-level security): its owner may not set it.
+    await withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${OWNED} SET venomqa.tenant = 'acme'`))
+    const b = postgresState({ url, mechanism: 'template' })
+    await b.connect()
+    try {
+      const failed = await b.checkpoint('ready').then(
+        () => undefined,
+        (err: Error) => err.message,
+      )
+      expect(failed).toMatch(/checkpoint "ready".* its setting venomqa\.tenant .*permission denied to set parameter "venomqa\.tenant"/)
+      expect(failed).toContain(`User "${OWNER}" may not give it`)
+      // Its value is not in the message: a setting may hold a secret.
+      expect(failed).not.toContain('acme')
+      expect(await databasesLike(`${OWNED}_vqcp`)).toEqual([])
+    } finally {
+      await b.disconnect()
+      await withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${OWNED} RESET ALL`))
     }
   })
 })

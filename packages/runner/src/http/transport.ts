@@ -46,6 +46,8 @@ export class ConnectionPool {
   /** Resolved once no request is under way: one for every close() that waits. */
   #whenSettled?: Promise<void>
   #closed = false
+  /** Set by destroy(): its connections were cut by the pool itself, not by a server. */
+  #destroyed = false
   /** The deadlines of the requests under way. */
   readonly deadlines = new Deadlines()
 
@@ -53,9 +55,13 @@ export class ConnectionPool {
     this.#connections = connections
   }
 
-  /** The agent for a URL's protocol (`http:` or `https:`), made at its first request. */
-  agent(protocol: string): Http.Agent {
-    if (this.#closed) throw new PoolClosedError()
+  /**
+   * The agent for a URL's protocol (`http:` or `https:`), made at its first request. A request already
+   * under way (`underWay`: one sent again on another connection, see Exchange#failed) still gets one while
+   * close() waits for it; nothing does once the pool is destroyed.
+   */
+  agent(protocol: string, underWay = false): Http.Agent {
+    if (this.#destroyed || (this.#closed && !underWay)) throw new PoolClosedError()
     if (protocol === 'https:') return (this.#https ??= keepAliveAgent(https().Agent, this.#connections))
     return (this.#http ??= keepAliveAgent(http().Agent, this.#connections))
   }
@@ -84,8 +90,14 @@ export class ConnectionPool {
    */
   destroy(): void {
     this.#closed = true
+    this.#destroyed = true
     this.#http?.destroy()
     this.#https?.destroy()
+  }
+
+  /** Whether destroy() cut the connections: a request that failed then was cut by the pool, not by its server. */
+  get destroyed(): boolean {
+    return this.#destroyed
   }
 }
 
@@ -186,6 +198,14 @@ export function request(url: string, o: RequestOptions): Promise<TextResponse> {
   return new Promise<TextResponse>((resolve, reject) => new Exchange(target, o, pool, resolve, reject).start())
 }
 
+/**
+ * Set on a connection once an answer came on it: a request that fails on it before its own answer met a
+ * kept-alive connection. Node's `req.reusedSocket` says so only of a connection the agent took from its
+ * idle ones, not of one it handed straight to a request waiting for it (a pool at its count) as the
+ * request before ended.
+ */
+const ANSWERED = Symbol('an answer came on this connection')
+
 /** One request and its answer, settled once: with the whole body, or with the first failure. */
 class Exchange {
   #req?: Http.ClientRequest
@@ -225,7 +245,7 @@ class Exchange {
   }
 
   /** Send the request on a connection of the pool: again when a kept-alive one turned out closed (see #failed). */
-  #send(): void {
+  #send(underWay = false): void {
     const { o, target } = this
     let req: Http.ClientRequest
     try {
@@ -236,7 +256,7 @@ class Exchange {
         path: `${target.pathname}${target.search}`,
         method: o.method,
         headers: headersToSend(o.headers, o.body),
-        agent: this.pool.agent(target.protocol),
+        agent: this.pool.agent(target.protocol, underWay),
       })
     } catch (err) {
       // Node refuses what cannot be sent (a header value with a line break, a method with a space) here,
@@ -265,19 +285,22 @@ class Exchange {
    * a race no client can see coming: an idempotent request is sent again on another connection, as HTTP
    * allows (RFC 9112 9.3.1) and browsers do, so that it does not fail a step the API never saw. A request
    * that is not idempotent may have been acted on: it fails, saying where. Each failure destroys its
-   * connection, and a failure on a new one is final, so this ends within the pool's size.
+   * connection, and a failure on a new one is final, so this ends within the pool's size. A request is
+   * sent again while close() waits for it (it is still under way), never once destroy() cut it: that
+   * failure is the pool's own, and it keeps Node's words.
    */
   #failed(req: Http.ClientRequest, err: Error): void {
     if (this.#settled || req !== this.#req) return
     const code = (err as { code?: string }).code
-    if (this.#statusCode === 0 && req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE')) {
-      if ((IDEMPOTENT_METHODS as readonly string[]).includes(this.o.method)) return this.#send()
+    if (this.#statusCode === 0 && (req.reusedSocket || (req.socket as { [ANSWERED]?: true } | null)?.[ANSWERED]) && !this.pool.destroyed && (code === 'ECONNRESET' || code === 'EPIPE')) {
+      if ((IDEMPOTENT_METHODS as readonly string[]).includes(this.o.method)) return this.#send(true)
       err.message += `, on a kept-alive connection the server closed as the request went out (a ${this.o.method} is not sent again on its own: the server may have acted on it)`
     }
     this.#fail(err)
   }
 
   #receive(res: Http.IncomingMessage): void {
+    ;(res.socket as { [ANSWERED]?: true })[ANSWERED] = true
     this.#statusCode = res.statusCode ?? 0
     this.#headers = parseHeaders(res.rawHeaders)
     res.on('data', (chunk: Buffer) => {

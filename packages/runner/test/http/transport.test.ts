@@ -387,6 +387,94 @@ describe('a kept-alive connection the server closes as a request goes out', () =
       await server.close()
     }
   })
+
+  it('one that waited for the pool\'s one connection, handed it as the request before ended, is sent again too', async () => {
+    const { seen, server } = await resettingServer()
+    const own = new ConnectionPool(1)
+    try {
+      // The second waits for the connection the first opens, and gets it kept alive (Node does not mark it reused).
+      const answers = await Promise.all([request(`${server.url}/a`, { method: 'GET', pool: own }), request(`${server.url}/b`, { method: 'GET', pool: own, deadlineMs: 5_000 })])
+      expect(answers.map((a) => a.bodyText)).toEqual(['GET /a', 'GET /b'])
+      expect(seen).toEqual(['GET /a', 'GET /b reset', 'GET /b'])
+      // A POST handed it the same way fails saying so.
+      const fresh = new ConnectionPool(1)
+      const [, post] = await Promise.allSettled([request(`${server.url}/c`, { method: 'GET', pool: fresh }), request(`${server.url}/orders`, { method: 'POST', body: '{}', pool: fresh })])
+      fresh.destroy()
+      expect(post).toMatchObject({ status: 'rejected', reason: { code: 'ECONNRESET' } })
+      expect((post as PromiseRejectedResult).reason.message).toMatch(/, on a kept-alive connection the server closed as the request went out \(a POST is not sent again/)
+    } finally {
+      own.destroy()
+      await server.close()
+    }
+  })
+
+  it('close() waits for one under way that is sent again: the request goes on, the pool is closing', async () => {
+    const { seen, server } = await resettingServer()
+    const own = new ConnectionPool(1)
+    try {
+      await request(`${server.url}/a`, { method: 'GET', pool: own })
+      const under = request(`${server.url}/b`, { method: 'GET', pool: own })
+      // Closed as the request goes out on the kept-alive connection the server is about to reset.
+      const closed = own.close()
+      expect((await under).bodyText).toBe('GET /b')
+      await closed
+      expect(seen).toEqual(['GET /a', 'GET /b reset', 'GET /b'])
+    } finally {
+      own.destroy()
+      await server.close()
+    }
+  })
+
+  it('destroy() cutting one on a kept-alive connection is not sent again: it fails with the cut, not a closed pool', async () => {
+    let reached!: () => void
+    const second = new Promise<void>((resolve) => (reached = resolve))
+    const seen: string[] = []
+    // Answers the first request, never the ones after.
+    const server = await listenLocally(
+      http.createServer((req, res) => {
+        seen.push(`${req.method} ${req.url}`)
+        if (seen.length === 1) return res.end('first')
+        reached()
+      }),
+    )
+    const own = new ConnectionPool(1)
+    try {
+      await request(`${server.url}/a`, { method: 'GET', pool: own })
+      const cutGet = failure(request(`${server.url}/b`, { method: 'GET', pool: own, deadlineMs: 5_000 }))
+      await second
+      own.destroy()
+      const error = await cutGet
+      expect(error).toMatchObject({ code: 'ECONNRESET', message: 'socket hang up' })
+      expect(seen).toEqual(['GET /a', 'GET /b'])
+    } finally {
+      own.destroy()
+      await server.close()
+    }
+  })
+
+  it('a POST on a kept-alive connection that destroy() cuts does not say the server closed it', async () => {
+    let reached!: () => void
+    const second = new Promise<void>((resolve) => (reached = resolve))
+    let count = 0
+    const server = await listenLocally(
+      http.createServer((req, res) => {
+        req.resume()
+        if (++count === 1) return res.end('first')
+        reached()
+      }),
+    )
+    const own = new ConnectionPool(1)
+    try {
+      await request(`${server.url}/a`, { method: 'POST', body: '{}', pool: own })
+      const cut = failure(request(`${server.url}/b`, { method: 'POST', body: '{}', pool: own }))
+      await second
+      own.destroy()
+      expect(await cut).toMatchObject({ code: 'ECONNRESET', message: 'socket hang up' })
+    } finally {
+      own.destroy()
+      await server.close()
+    }
+  })
 })
 
 it('importing the built runner loads no undici, and sending a request loads none either', () => {
