@@ -45,16 +45,23 @@ export async function readDatabaseProperties(client: pg.Client, database: string
  * nothing a role's DROP would trip on, as a GRANT would). A statement that fails says which property it
  * was giving, not its value (a setting may hold a secret), and for a refusal what the user needs.
  */
-export async function applyDatabaseProperties(client: pg.Client, database: string, owner: string, properties: DatabaseProperties, settingsOnly = false): Promise<void> {
+export async function applyDatabaseProperties(
+  client: pg.Client,
+  database: string,
+  owner: string,
+  properties: DatabaseProperties,
+  settingsOnly = false,
+  told: GivenBy = TEMPLATE_ROLLBACK,
+): Promise<void> {
   for (const { sql, what } of propertyStatements(ident(database), owner, properties, settingsOnly)) {
     try {
       await client.query(sql)
     } catch (err) {
       const refused = (err as { code?: string }).code === INSUFFICIENT_PRIVILEGE
       throw new Error(
-        `cannot give the database a rollback makes anew ${what}, as the database had at the checkpoint: ${describePgError(err)}${
+        `cannot give ${told.target} ${what}, ${told.source}: ${describePgError(err)}${
           refused
-            ? `. User "${properties.user}" may not give it: the template mechanism needs a user that may (a superuser; for a setting, one granted GRANT SET ON PARAMETER; for another role's setting, one with CREATEROLE), or the property removed from the database`
+            ? `. User "${properties.user}" may not give it: ${told.who} needs a user that may (a superuser; for a setting, one granted GRANT SET ON PARAMETER; for another role's setting, one with CREATEROLE), or the property removed from the database`
             : ''
         }`,
         { cause: err },
@@ -62,6 +69,15 @@ export async function applyDatabaseProperties(client: pg.Client, database: strin
     }
   }
 }
+
+/** How a failure to give a property is told: the database given it, where the property comes from, who needs the right. */
+export interface GivenBy {
+  target: string
+  source: string
+  who: string
+}
+
+const TEMPLATE_ROLLBACK: GivenBy = { target: 'the database a rollback makes anew', source: 'as the database had at the checkpoint', who: 'the template mechanism' }
 
 /** "insufficient_privilege" */
 const INSUFFICIENT_PRIVILEGE = '42501'

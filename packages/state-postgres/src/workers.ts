@@ -116,8 +116,12 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
         // The main database's settings, which a new database does not have: the worker's app runs with the
         // search_path, time zone or statement_timeout the main app has. Its privileges are not copied: the
         // worker's database is its creator's, the user its app connects as.
-        const { settings } = await readDatabaseProperties(c, mainDb)
-        await applyDatabaseProperties(c, db, '', { settings, privileges: null, connectionLimit: -1, comment: null })
+        const properties = await readDatabaseProperties(c, mainDb)
+        await applyDatabaseProperties(c, db, properties.user, properties, true, {
+          target: `the worker database "${db}"`,
+          source: `as database "${mainDb}" has it`,
+          who: 'postgresWorkers',
+        })
       } catch (err) {
         await c.end()
         const left = await dropWorkerDatabase(db).then(
@@ -125,7 +129,7 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
           (e: unknown) => `; ${errorMessage(e)}`,
         )
         dropped()
-        throw new StateError(`postgres:${db}`, `could not give the worker database the settings of database "${mainDb}" on ${maskUrl(options.url)}: ${errorMessage(err)}${left}`)
+        throw new StateError(`postgres:${db}`, `could not make the worker database on ${maskUrl(options.url)}: ${errorMessage(err)}${left}`)
       }
       await c.end()
       const databaseUrl = urlOf(db)

@@ -118,8 +118,8 @@ describe('template mechanism: the database properties a copy does not keep', () 
 })
 
 describe('template mechanism: a user that owns the database, may create databases, and is no superuser', () => {
-  const OWNED = 'venomqa_pg_rev_props_owned'
-  const OWNER = 'venomqa_pg_rev_props_owner'
+  const OWNED = 'venomqa_pg_template_owned'
+  const OWNER = 'venomqa_pg_template_owner'
   let url: string
 
   beforeAll(async () => {

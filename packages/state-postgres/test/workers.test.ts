@@ -179,9 +179,39 @@ describe("a worker's database", () => {
       expect(await settings(`${MAIN}_w1`)).toEqual({ p: '"$user", public, "odd, name"', t: '42s', w: '5MB' })
       expect(await settings(`${MAIN}_w1`)).toEqual(await settings(MAIN))
     } finally {
-      await worker.close()
+      await worker.close?.()
     }
     expect(await databasesLike(`${MAIN}_w`)).toEqual([])
+  })
+
+  it('when its user may not give one of them, is not made, and the error names the setting, not its value, and what the user needs', async () => {
+    const OWNER = 'venomqa_pg_wk_owner'
+    const OWNED = 'venomqa_pg_wk_owned'
+    await dropDatabase(`${OWNED}_w1`)
+    await dropDatabase(OWNED)
+    await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${OWNER}`))
+    try {
+      await createDatabase(OWNED, 'CREATE TABLE t (id int PRIMARY KEY)')
+      await withClient(ADMIN_URL, async (c) => {
+        await c.query(`CREATE ROLE ${OWNER} LOGIN CREATEDB`)
+        await c.query(`ALTER DATABASE ${OWNED} OWNER TO ${OWNER}`)
+        // A custom setting a superuser gave: only a superuser (or one granted SET on it) may give it again.
+        await c.query(`ALTER DATABASE ${OWNED} SET venomqa.api_key = 's3cret-value'`)
+      })
+      const setup = postgresWorkers({ url: dbUrl(OWNED).replace('postgres@', `${OWNER}@`), startApp: async () => ({ baseUrl: 'http://127.0.0.1:9', close: async () => {} }) })
+      const failed = await setup.create(1, { baseUrl: 'http://127.0.0.1:9', ports: new Map(), stateBackends: [] }).then(
+        () => 'made',
+        (err: Error) => err.message,
+      )
+      expect(failed).toContain(`cannot give the worker database "${OWNED}_w1" its setting venomqa.api_key (ALTER DATABASE ... SET), as database "${OWNED}" has it`)
+      expect(failed).toContain(`User "${OWNER}" may not give it: postgresWorkers needs a user that may`)
+      expect(failed).not.toContain('s3cret-value')
+      expect(await databasesLike(`${OWNED}_w`)).toEqual([])
+    } finally {
+      await dropDatabase(`${OWNED}_w1`)
+      await dropDatabase(OWNED)
+      await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${OWNER}`))
+    }
   })
 })
 
