@@ -1,5 +1,5 @@
 import { TimeoutError, TransportError, VenomError } from '@venomqa/core'
-import { DEADLINE_EXCEEDED, FailedAfterHeaders, INVALID_REQUEST } from './transport'
+import { CLOSED_UNDER, DEADLINE_EXCEEDED, FailedAfterHeaders, INVALID_REQUEST } from './transport'
 
 /**
  * An HTTP request that got no answer in time (the client's timeout or the request's own): a TimeoutError
@@ -69,7 +69,10 @@ export function classifyFailure(err: unknown, ctx: FailureContext): ClassifiedFa
   // with a space, a URL that is not http): the step's mistake, which a retry would only repeat. Node's
   // message names the header, not its value.
   if (REFUSED_TO_SEND.has(code)) return final(new VenomError('E_HTTP_REQUEST', `${method} ${url} cannot be sent: ${msg}`, { cause: err }))
-  const transport = (kind: TransportError['kind'], message: string) => ({ error: new TransportError(kind, method, url, message, { cause: err }), retryable: true })
+  // Sent again after a kept-alive connection closed under it: that is told too, whatever ended the request.
+  const first = (err as { [CLOSED_UNDER]?: Error } | undefined)?.[CLOSED_UNDER]
+  const then = first ? `, after a kept-alive connection closed under its first sending (${first.message})` : ''
+  const transport = (kind: TransportError['kind'], message: string) => ({ error: new TransportError(kind, method, url, message + then, { cause: err }), retryable: true })
   if (code === 'ECONNREFUSED') return transport('connection-refused', `connection refused (${code})`)
   if (code === 'ECONNRESET' || code === 'EPIPE') return transport('connection-reset', `connection reset: ${msg}`)
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return transport('dns', `host not found (${code})`)

@@ -117,6 +117,12 @@ function keepAliveAgent<A extends typeof Http.Agent>(Agent: A, connections: numb
   return agent
 }
 
+/**
+ * On the error of a request that was sent again after a kept-alive connection closed under it (see
+ * Exchange#failed), and failed again: that first failure. The classifier tells both.
+ */
+export const CLOSED_UNDER = Symbol('venomqa.closedUnder')
+
 /** A request sent through a pool that was closed. */
 export class PoolClosedError extends Error {
   readonly code = 'VENOM_POOL_CLOSED'
@@ -218,6 +224,8 @@ class Exchange {
   readonly #chunks: Buffer[] = []
   #length = 0
   #deadline?: Deadline
+  /** The failure of the kept-alive connection this request was first sent on, when it was sent again (see #failed). */
+  #closedUnder?: Error
 
   constructor(
     private readonly target: URL,
@@ -293,7 +301,10 @@ class Exchange {
     if (this.#settled || req !== this.#req) return
     const code = (err as { code?: string }).code
     if (this.#statusCode === 0 && (req.reusedSocket || (req.socket as { [ANSWERED]?: true } | null)?.[ANSWERED]) && !this.pool.destroyed && (code === 'ECONNRESET' || code === 'EPIPE')) {
-      if ((IDEMPOTENT_METHODS as readonly string[]).includes(this.o.method)) return this.#send(true)
+      if ((IDEMPOTENT_METHODS as readonly string[]).includes(this.o.method)) {
+        this.#closedUnder = err
+        return this.#send(true)
+      }
       err.message += `, on a kept-alive connection the server closed as the request went out (a ${this.o.method} is not sent again on its own: the server may have acted on it)`
     }
     this.#fail(err)
@@ -326,6 +337,9 @@ class Exchange {
     if (this.#settled) return
     this.#settled = true
     this.#cleanUp()
+    // Sent again and failed again: the first failure is told too, as the request may be what made the
+    // server go (a crash on it reads as "refused" on the next connection).
+    if (this.#closedUnder && error !== this.#reason) (error as Error & { [CLOSED_UNDER]?: Error })[CLOSED_UNDER] = this.#closedUnder
     // The connection is cut: what comes after this on it is no one's.
     this.#req?.destroy()
     // An abort keeps its reason as it is: the signal says why, whenever it came.

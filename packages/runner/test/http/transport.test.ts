@@ -339,16 +339,35 @@ describe('a kept-alive connection the server closes as a request goes out', () =
    */
   async function resettingServer() {
     const seen: string[] = []
+    /** Set: every request is reset from then on, as a server that went down on one would leave it. */
+    const down = { now: false }
     const server = http.createServer((req, res) => {
       const socket = req.socket as Socket & { answered?: boolean }
-      seen.push(`${req.method} ${req.url}${socket.answered ? ' reset' : ''}`)
-      if (socket.answered) return socket.resetAndDestroy()
+      const reset = socket.answered || down.now
+      seen.push(`${req.method} ${req.url}${reset ? ' reset' : ''}`)
+      if (reset) return socket.resetAndDestroy()
       socket.answered = true
       req.resume()
       req.on('end', () => res.end(`${req.method} ${req.url}`))
     })
-    return { seen, server: await listenLocally(server) }
+    return { seen, down, server: await listenLocally(server) }
   }
+
+  it('one sent again that fails again tells both failures: the request may be what took the server down', async () => {
+    const { seen, down, server } = await resettingServer()
+    const own = new ConnectionPool(1)
+    try {
+      await request(`${server.url}/a`, { method: 'GET', pool: own })
+      down.now = true
+      const error = await failure(request(`${server.url}/crash`, { method: 'GET', pool: own }))
+      expect(seen).toEqual(['GET /a', 'GET /crash reset', 'GET /crash reset'])
+      const told = classifyFailure(error, { method: 'GET', url: `${server.url}/crash`, timeoutMs: 1000 }).error.message
+      expect(told).toMatch(new RegExp(`^GET ${server.url}/crash: connection reset: [^,]+, after a kept-alive connection closed under its first sending \\([^)]+\\)$`))
+    } finally {
+      own.destroy()
+      await server.close()
+    }
+  })
 
   it('an idempotent request is sent again, on another connection, once for each closed one', async () => {
     const { seen, server } = await resettingServer()
