@@ -2,7 +2,7 @@ import { type ActionSource, type ExploreAction, type ExploreActionArgs, type Htt
 import { SLOTS, slotKey } from './bindings'
 import { type Model, type OpenApiOptions, loadModel } from './model'
 import { bodyOptions } from './body'
-import { type Operation, describeOperation } from './operations'
+import { type Operation, basePathOf, describeOperation } from './operations'
 import { type BodyVariant, bodyVariants, parameterValue } from './sample'
 
 /**
@@ -56,7 +56,7 @@ function operationAction(model: Model, op: Operation): ExploreAction<OpenApiInpu
       const variant = input?.body ?? 'sample'
       const body = bodies.find((b) => b.variant === variant)?.body
       const res = await http.request(op.method as HttpMethod, path, await requestOptions(op, body, model))
-      if (res.status >= 200 && res.status < 300) remember(model, op, ctx, safeJson(res.bodyText), res.headers.location)
+      if (res.status >= 200 && res.status < 300) remember(model, op, ctx, safeJson(res.bodyText), res.headers.location, basePathOf(http.baseUrl))
       return res
     },
     {
@@ -105,8 +105,8 @@ async function requestOptions(op: Operation, body: unknown, model: Model): Promi
 }
 
 /** Ids from a 2xx response go to the first free slot of their kind; one already held is not taken twice. */
-function remember(model: Model, op: Operation, ctx: ExploreActionArgs['ctx'], body: unknown, location: string | undefined): void {
-  for (const [key, value] of model.bindings.valuesFrom(op, body, location)) {
+function remember(model: Model, op: Operation, ctx: ExploreActionArgs['ctx'], body: unknown, location: string | undefined, base: string): void {
+  for (const [key, value] of model.bindings.valuesFrom(op, body, location, base)) {
     const slots = Array.from({ length: SLOTS }, (_, i) => slotKey(key, i + 1))
     if (slots.some((s) => ctx.get(s) === value)) continue
     ctx.set(slots.find((s) => !ctx.has(s)) ?? slots[SLOTS - 1]!, value)

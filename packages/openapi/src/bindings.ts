@@ -1,6 +1,6 @@
 import type { JsonSchema, OpenApiDocument } from './document'
 import { resolvePointer, resolveSchema } from './document'
-import { type Operation, matchPath, pathParameters, successSchemas } from './operations'
+import { type Operation, matchPath, pathParameters, relativePath, successSchemas } from './operations'
 
 /**
  * Where path parameters get their values: from earlier responses. Each kind of id has a context key
@@ -87,15 +87,18 @@ export class Bindings {
     return out
   }
 
-  /** Values for keys from a 2xx response: its producers first, then the Location header. */
-  valuesFrom(op: Operation, body: unknown, location: string | undefined): Map<string, string | number> {
+  /**
+   * Values for keys from a 2xx response: its producers first, then the Location header. `base` is the base
+   * URL's path (`/api/v1`): the document's paths are relative to it, and a Location names the whole path.
+   */
+  valuesFrom(op: Operation, body: unknown, location: string | undefined, base = ''): Map<string, string | number> {
     const out = new Map<string, string | number>()
     for (const p of this.producers.get(op.id) ?? []) {
       const value = resolvePointer(body, p.pointer)
       if (!out.has(p.key) && (typeof value === 'string' || typeof value === 'number')) out.set(p.key, value)
     }
     if (location) {
-      const where = location.replace(/^https?:\/\/[^/]+/, '').split('?')[0]!
+      const where = relativePath(location.replace(/^https?:\/\/[^/]+/, '').split(/[?#]/)[0]!, base)
       for (const { op: target, keys } of this.consumers) {
         const params = matchPath(target.path, where)
         if (params) for (const [param, value] of Object.entries(params)) if (!out.has(keys[param]!)) out.set(keys[param]!, value)

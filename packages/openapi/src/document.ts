@@ -175,13 +175,20 @@ function parseText(source: string, text: string): Record<string, unknown> {
     // The reason without the text V8 quotes around the error: a document's examples may hold a key there.
     value = parseJsonText(text, (place, reason) => new ConfigError(`${source}${place}: not valid JSON: ${reason}`, { where: source }), firstSyntaxError)
   } else {
-    const doc = YAML.parseDocument(text, { prettyErrors: true })
+    // `<<: *base` merges a mapping into another, as YAML 1.1 has it (and the config's YAML): documents share
+    // a schema's keys so, and read without it a schema was a key "<<" with no type, required or properties.
+    const doc = YAML.parseDocument(text, { prettyErrors: true, merge: true })
     const [first] = doc.errors
     if (first) {
       const at = first.linePos?.[0]
       throw new ConfigError(`${source}${at ? `:${at.line}:${at.col}` : ''}: not valid YAML: ${yamlErrorReason(first.message)}`, { where: source })
     }
-    value = doc.toJS()
+    try {
+      value = doc.toJS()
+    } catch (err) {
+      // An alias whose anchor is nowhere, or aliases past yaml's count: yaml finds out only now, with no place.
+      throw new ConfigError(`${source}: not valid YAML: ${yamlErrorReason(errorMessage(err))}`, { where: source, cause: err })
+    }
     // JSON has no cycles; YAML has them when an anchor is used inside itself. Everything after this
     // (the $ref checks, the parser, sampling, ajv) walks the document as a tree and would overflow the stack.
     const cycle = aliasCycle(value)

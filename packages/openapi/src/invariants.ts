@@ -1,7 +1,7 @@
 import { type Invariant, type InvariantArgs, type InvariantSource, type ResponseView, invariant, plural } from '@venomqa/core'
 import { collectionSize, listOperationOf, listedBeforeKey, safeJson } from './actions'
 import { type Model, type OpenApiOptions, loadModel } from './model'
-import { type Operation, describeOperation, isJson, matchPath, responseFor } from './operations'
+import { type Operation, basePathOf, describeOperation, isJson, matchPath, relativePath, responseFor } from './operations'
 
 /** The invariants an OpenAPI document implies, by name. */
 export const OPENAPI_INVARIANTS = ['status_documented', 'response_schema', 'content_type', 'use_after_free', 'no_leak_on_failed_create'] as const
@@ -40,23 +40,6 @@ function operationOf(model: Model, base: string, actionName: string, method: str
 
 function pathOf(url: string): string {
   return new URL(url, 'http://x').pathname
-}
-
-/** The path of a base URL without its trailing slash: `''` for none (or `/`). */
-function basePathOf(baseUrl: string | undefined): string {
-  if (!baseUrl) return ''
-  try {
-    return new URL(baseUrl).pathname.replace(/\/+$/, '')
-  } catch {
-    return ''
-  }
-}
-
-/** A request's path relative to the base path; one outside it as it is. */
-function relativePath(pathname: string, base: string): string {
-  if (!base) return pathname
-  if (pathname === base) return '/'
-  return pathname.startsWith(`${base}/`) ? pathname.slice(base.length) : pathname
 }
 
 function judged(model: Model, base: string, res: ResponseView): Operation | undefined {

@@ -162,10 +162,39 @@ export function matchPath(template: string, concrete: string): Record<string, st
   const params: Record<string, string> = {}
   for (let i = 0; i < t.length; i++) {
     const name = /^\{(.+)\}$/.exec(t[i]!)?.[1]
-    if (name) params[name] = decodeURIComponent(c[i]!)
+    if (name) params[name] = decodeSegment(c[i]!)
     else if (t[i] !== c[i]) return undefined
   }
   return params
+}
+
+/** A path segment decoded; one with a `%` that escapes nothing (an app's `Location: /files/100%`) as it is, not a URIError. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
+/** The path of a base URL without its trailing slash: `''` for none (or `/`). */
+export function basePathOf(baseUrl: string | undefined): string {
+  if (!baseUrl) return ''
+  try {
+    return new URL(baseUrl).pathname.replace(/\/+$/, '')
+  } catch {
+    return ''
+  }
+}
+
+/**
+ * A path relative to the base path (the document's paths are relative to the base URL); one outside it as
+ * it is.
+ */
+export function relativePath(pathname: string, base: string): string {
+  if (!base) return pathname
+  if (pathname === base) return '/'
+  return pathname.startsWith(`${base}/`) ? pathname.slice(base.length) : pathname
 }
 
 export function pathParameters(op: Operation): string[] {

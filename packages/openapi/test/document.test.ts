@@ -213,6 +213,10 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     await writeFile(path.join(dir, 'empty.yaml'), '')
     await writeFile(path.join(dir, 'null.json'), 'null\n')
     await writeFile(path.join(dir, 'broken.yaml'), 'openapi: 3.0.3\npaths:\n  /a: [unclosed\n')
+    // yaml finds these only when it builds the value: it threw past the loader, a crash naming no document.
+    await writeFile(path.join(dir, 'alias.yaml'), 'openapi: 3.0.3\ninfo: { title: t, version: "1" }\npaths:\n  /a:\n    get:\n      responses:\n        "200": *nope\n')
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)]
+    await writeFile(path.join(dir, 'aliases.yaml'), `openapi: 3.0.3\ninfo: { title: t, version: "1" }\npaths: {}\n${laughs.map((l) => `x-${l}`).join('\n')}\n`)
     const dangling = { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: { '/things': { get: { operationId: 'listThings', responses: { 200: { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Nope' } } } } } } } } }
     await writeFile(path.join(dir, 'dangling.json'), JSON.stringify(dangling, null, 2))
     // A $ref that points nowhere or is malformed, in each place one sits: each named by file and pointer.
@@ -270,6 +274,8 @@ describe('mistakes are ConfigErrors naming the file and the place', () => {
     // A string of responses would read as statuses "0", "1"...; an empty or null document as an object.
     ['responses-string.json', /^responses-string\.json#\/paths\/~1health\/get\/responses: expected an object of responses by status, got string$/],
     ['empty.yaml', /^empty\.yaml: the document is empty$/],
+    ['alias.yaml', /^alias\.yaml: not valid YAML: Unresolved alias/],
+    ['aliases.yaml', /^aliases\.yaml: not valid YAML: Excessive alias count/],
     ['null.json', /^null\.json: an OpenAPI document is an object, got null$/],
     // Read as YAML, this was a string: "an OpenAPI document is an object, got string".
     ['not-json.json', /^not-json\.json:1:1: not valid JSON: /],
@@ -427,5 +433,45 @@ describe('venomqa explore --openapi where nothing answers at the base URL', () =
     expect(critical[0].suggestion).toBe('Nothing is listening at the base URL: start the API, or fix baseUrl / --base-url.')
     expect(output.match(/nothing answers at the base URL/g)).toHaveLength(1)
     expect(output).not.toContain('request_error')
+  })
+})
+
+describe('a YAML document that shares keys by merge keys (<<: *base)', () => {
+  it('reads them merged, as YAML 1.1 and the config do: the schema keeps its type, required properties and bounds', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-merge-'))
+    try {
+      const text = [
+        'openapi: 3.0.3',
+        'info: { title: t, version: "1" }',
+        'x-thing: &thing',
+        '  type: object',
+        '  required: [name]',
+        '  properties:',
+        '    name: { type: string, minLength: 3 }',
+        'paths:',
+        '  /things:',
+        '    post:',
+        '      operationId: createThing',
+        '      requestBody:',
+        '        required: true',
+        '        content:',
+        '          application/json:',
+        '            schema:',
+        '              <<: *thing',
+        '              additionalProperties: false',
+        '      responses:',
+        '        "201": { description: ok }',
+        '',
+      ].join('\n')
+      await writeFile(path.join(dir, 'merge.yaml'), text)
+      const doc = await loadDocument('merge.yaml', { root: dir })
+      const schema = operations(doc)[0]!.requestBody!.schema!
+      // Read without merge keys: { '<<': { type, required, properties }, additionalProperties: false }, and every body sent was {}.
+      expect(schema).toEqual({ type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 3 } }, additionalProperties: false })
+      const sample = bodyVariants(schema, doc).find((v) => v.variant === 'sample')
+      expect(sample?.body).toMatchObject({ name: expect.stringMatching(/^.{3,}$/) })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -27,6 +27,17 @@ export function quote(text: string): string {
   return `'${escaped}'`
 }
 
+/**
+ * Text made safe to write in a `//` comment: every line break JavaScript knows (CR, LF, U+2028, U+2029)
+ * shown as an escape. A name or a message with one ended the comment there, and the rest of it was code
+ * that `venomqa run` ran when it loaded the journey.
+ */
+export function commentText(text: string): string {
+  return text.replace(/\r\n|[\r\n\u2028\u2029]/g, (c) => LINE_BREAK_SHOWN[c]!)
+}
+
+const LINE_BREAK_SHOWN: Record<string, string> = { '\r\n': '\\r\\n', '\r': '\\r', '\n': '\\n', '\u2028': '\\u2028', '\u2029': '\\u2029' }
+
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/
 
 export function propertyKey(key: string): string {

@@ -1,6 +1,6 @@
 import { type TakenAction, isSecretKey, plural, redactText } from '@venomqa/core'
 import type { BuiltinInvariantName } from '../contracts'
-import { LINE_WIDTH, accessor, isPlainObject, literal, quote, textSource } from './code'
+import { LINE_WIDTH, accessor, commentText, isPlainObject, literal, quote, textSource } from './code'
 import { accessPath } from './json-path'
 import type { JourneyPlan, RequestPlan, StepPlan } from './plan'
 import { isSecretList, isSecretValue, secretTree, type SecretRefs } from './secrets'
@@ -94,8 +94,9 @@ export function renderJourney(input: RenderInput): string {
 
 function header(input: RenderInput): string[] {
   const n = input.plan.steps.length
+  // Names and paths are the user's or a document's: JSON.stringify leaves U+2028 and U+2029 as they are.
   const lines = [
-    `// Regression journey for the invariant ${JSON.stringify(input.invariant)} of the exploration ${JSON.stringify(input.exploration.name)} (${input.exploration.file}).`,
+    commentText(`// Regression journey for the invariant ${JSON.stringify(input.invariant)} of the exploration ${JSON.stringify(input.exploration.name)} (${input.exploration.file}).`),
     `// Exploration found ${plural(n, 'action')} from the root state that ${n === 1 ? 'breaks' : 'break'} it. This journey makes the same requests, with ids`,
     '// flowing through the context, and checks the same invariant: it fails while the bug exists and passes once it is fixed.',
     '// Found again, the same bug rewrites this file: its name and content depend only on the exploration, the invariant and the sequence.',
@@ -107,12 +108,12 @@ function header(input: RenderInput): string[] {
       '// still exists. Run it several times (venomqa run --repeat-each) before taking a pass for a fix.',
     )
   // Said so that no one spends time on a request the bug may not need.
-  if (input.notShrunk) lines.push(`// NOT SHRUNK: ${input.notShrunk.replace(/\s+/g, ' ')}, so some of these actions may not be needed to break the invariant.`)
-  else if (input.shrinkLimit) lines.push(`// MAY NOT BE MINIMAL: shrunk until ${input.shrinkLimit}, so some of these actions may not be needed to break the invariant.`)
+  if (input.notShrunk) lines.push(commentText(`// NOT SHRUNK: ${input.notShrunk.replace(/\s+/g, ' ')}, so some of these actions may not be needed to break the invariant.`))
+  else if (input.shrinkLimit) lines.push(commentText(`// MAY NOT BE MINIMAL: shrunk until ${input.shrinkLimit}, so some of these actions may not be needed to break the invariant.`))
   const secrets = input.plan.secrets.used
   if (secrets.length) {
     lines.push('// Secrets are never written here; set these environment variables to the values they stand for (it refuses to load without them):')
-    for (const [name, where] of secrets) lines.push(`//   ${name}: ${where}`)
+    for (const [name, where] of secrets) lines.push(`//   ${name}: ${commentText(where)}`)
   }
   return lines
 }
@@ -322,7 +323,8 @@ function replayNeedsAnswer(request: RequestPlan): request is RequestPlan & { sta
 }
 
 function comment(text: string): string {
-  return redactText(text).split('\n')[0]!.slice(0, 140)
+  // Its first line (an error's message may run on), with any other line break in it shown as an escape.
+  return commentText(redactText(text).split('\n')[0]!.slice(0, 140))
 }
 
 function renderInvariantCheck(invariant: string, setup: readonly string[], rooted: boolean): string {
