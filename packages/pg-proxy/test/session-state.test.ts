@@ -10,6 +10,7 @@ import pg from 'pg'
 import postgres from 'postgres'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import type { PgProxy } from '../src/index'
+import { countRows } from '../src/observe'
 import { PG, dbUrl, startProxy } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
@@ -192,6 +193,27 @@ describe('session state scoped to a transaction or a connection', () => {
     expect(await one(a, 'SELECT current_user')).toBe('pg_read_all_data')
     await a.query('RESET ROLE')
     expect(await one(a, 'SELECT current_user')).toBe('postgres')
+  })
+
+  it("a connection's SET ROLE, left on the shared session, does not fail the run's checkpoints, rollbacks and row counts: they read and set the sequences and count the rows as the proxy's user, not as a role that may not", async () => {
+    const a = await connect()
+    const b = await connect()
+    // pg_read_all_data may read the sequences but not setval them; pg_signal_backend may do neither.
+    for (const role of ['pg_read_all_data', 'pg_signal_backend']) {
+      await a.query(`SET ROLE ${role}`)
+      // The session holds a's role now: the checkpoint is taken, and later rolled back to, under it.
+      expect(await one(a, 'SELECT current_user')).toBe(role)
+      await proxy.checkpoint('role')
+      expect(await countRows(proxy)).toHaveProperty(['public.t'])
+      const id = await one(b, "INSERT INTO t (v) VALUES ('under a role') RETURNING id")
+      await proxy.rollback('role')
+      expect(await one(b, "INSERT INTO t (v) VALUES ('under a role') RETURNING id")).toBe(id)
+      await proxy.rollback('role')
+      expect(await one(b, "SELECT count(*)::int FROM t WHERE v = 'under a role'")).toBe(0)
+      expect(await one(a, 'SELECT current_user')).toBe(role)
+      await proxy.release('role')
+      await a.query('RESET ROLE')
+    }
   })
 
   it('a cursor closes at its COMMIT, and a named portal at the end of its batch, as on PostgreSQL; one WITH HOLD stays', async () => {
