@@ -514,7 +514,10 @@ export class PgProxy extends EventEmitter implements Hub {
   #open(socket: net.Socket, params: Record<string, string>): Session {
     const id = this.#nextId++
     this.#connections++
-    const settings = startupSettings(params)
+    const all = startupSettings(params)
+    // Not given to the shared session, which it would end (see the 'idle-timeout-setting' caveat).
+    const settings = all.filter(([k]) => k.toLowerCase() !== 'idle_in_transaction_session_timeout')
+    if (settings.length < all.length) this.caveat('idle-timeout-setting')
     const session = new Session(id, socket, this, settings.map(([k, v]) => `SET ${quoteIdent(k)} TO ${quoteLiteral(v)}`))
     const pid = 1_000_000 + id
     const secret = randomInt(1, 2 ** 31 - 1)

@@ -216,6 +216,42 @@ describe('session state scoped to a transaction or a connection', () => {
     }
   })
 
+  it("idle_in_transaction_session_timeout never ends the proxy's session, which is always in a transaction: not the database's default, a client's startup parameter, SET or SET LOCAL; accepted and ignored, said once", async () => {
+    const db = `vq_proxyaudit_${process.pid}_idle_timeout`
+    await databases.create(db, `CREATE TABLE kept (n int); ALTER DATABASE ${db} SET idle_in_transaction_session_timeout = '200ms'`)
+    const idling = await startProxy(db)
+    const idle = () => new Promise((resolve) => setTimeout(resolve, 600))
+    const seen: string[] = []
+    try {
+      const plain = await connect(idling.url)
+      await plain.query('INSERT INTO kept VALUES (1)')
+      await idle()
+      // node-pg sends its idle_in_transaction_session_timeout option as a startup parameter.
+      const started = new pg.Client({ connectionString: idling.url, idle_in_transaction_session_timeout: 200 })
+      started.on('error', () => {})
+      await started.connect()
+      clients.push(started)
+      await started.query('INSERT INTO kept VALUES (2)')
+      await idle()
+      seen.push(String(await one(started, 'SHOW idle_in_transaction_session_timeout')))
+      await plain.query("SET idle_in_transaction_session_timeout = '200ms'")
+      await plain.query('INSERT INTO kept VALUES (3)')
+      await idle()
+      await plain.query('BEGIN')
+      await plain.query("SET LOCAL idle_in_transaction_session_timeout TO '200ms'")
+      await plain.query('INSERT INTO kept VALUES (4)')
+      await idle()
+      await plain.query('COMMIT')
+      seen.push(String(await one(plain, 'SELECT count(*) FROM kept')))
+      expect(idling.lost).toBeUndefined()
+      expect(seen).toEqual(['0', '4'])
+      expect(idling.warnings.filter((w) => w.includes('idle_in_transaction_session_timeout'))).toHaveLength(1)
+    } finally {
+      await idling.stop()
+      await databases.drop(db)
+    }
+  })
+
   it('a cursor closes at its COMMIT, and a named portal at the end of its batch, as on PostgreSQL; one WITH HOLD stays', async () => {
     const a = await connect()
     for (let i = 0; i < 2; i++) {
