@@ -124,8 +124,9 @@ export const READ_ROW_COUNTS = 'SELECT name, n::text FROM pg_temp.venomqa_row_co
 /**
  * The app's DISCARD TEMP drops every temporary object of the session, the functions above with its
  * tables: they are made again in the same statement, so that the next checkpoint can read the sequences.
+ * Made by the proxy's user, whose rights they run with: the role the app's connection set is put back after.
  */
-const DISCARD_TEMP = `DO $venomqa_discard$ BEGIN DISCARD TEMP; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}; ${SETVAL_FUNCTION}; END $venomqa_discard$`
+const DISCARD_TEMP = `DO $venomqa_discard$ DECLARE r text := pg_catalog.current_setting('role'); BEGIN DISCARD TEMP; RESET ROLE; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}; ${SETVAL_FUNCTION}; IF r <> 'none' THEN EXECUTE pg_catalog.format('SET ROLE %I', r); END IF; END $venomqa_discard$`
 
 export class ProxyError extends Error {
   override name = 'ProxyError'

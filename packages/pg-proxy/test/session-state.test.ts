@@ -195,12 +195,14 @@ describe('session state scoped to a transaction or a connection', () => {
     expect(await one(a, 'SELECT current_user')).toBe('postgres')
   })
 
-  it("a connection's SET ROLE, left on the shared session, does not fail the run's checkpoints, rollbacks and row counts: they read and set the sequences and count the rows as the proxy's user, not as a role that may not", async () => {
+  it("a connection's SET ROLE, left on the shared session, does not fail the run's checkpoints, rollbacks and row counts: they read and set the sequences and count the rows as the proxy's user, not as a role that may not, a DISCARD TEMP under the role too", async () => {
     const a = await connect()
     const b = await connect()
     // pg_read_all_data may read the sequences but not setval them; pg_signal_backend may do neither.
     for (const role of ['pg_read_all_data', 'pg_signal_backend']) {
       await a.query(`SET ROLE ${role}`)
+      // A DISCARD TEMP makes the proxy's functions again: as the proxy's user too, the role kept.
+      await a.query('DISCARD TEMP')
       // The session holds a's role now: the checkpoint is taken, and later rolled back to, under it.
       expect(await one(a, 'SELECT current_user')).toBe(role)
       await proxy.checkpoint('role')
@@ -213,6 +215,9 @@ describe('session state scoped to a transaction or a connection', () => {
       expect(await one(a, 'SELECT current_user')).toBe(role)
       await proxy.release('role')
       await a.query('RESET ROLE')
+      await proxy.checkpoint('after_role')
+      await proxy.rollback('after_role')
+      await proxy.release('after_role')
     }
   })
 
