@@ -58,6 +58,9 @@ interface SequenceValue {
 
 /**
  * Reads every sequence of the database in one call; a temporary function, gone with the base transaction.
+ * The proxy's functions run as the proxy's user (SECURITY DEFINER): the session they run on holds the
+ * settings of the app's connection that had it last, a `SET ROLE` too, and a role that may not read or
+ * setval the sequences (or read the tables) would fail every checkpoint, rollback and observe of the run.
  * A sequence with CACHE above 1 has its next values handed to the session in advance: its row then says
  * where the cache ends, not what nextval returned last. For those, this session's currval is the position
  * (unless a setval or ALTER SEQUENCE since then emptied the cache: the row is right again then, and not
@@ -65,7 +68,7 @@ interface SequenceValue {
  */
 const SEQUENCES_FUNCTION = `
 CREATE FUNCTION pg_temp.venomqa_sequences(OUT seq oid, OUT last_value int8, OUT is_called bool) RETURNS SETOF record
-LANGUAGE plpgsql AS $venomqa$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $venomqa$
 DECLARE r record; current int8;
 BEGIN
   FOR r IN SELECT c.oid, s.seqcache, s.seqincrement FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -94,7 +97,7 @@ const READ_SEQUENCES = 'SELECT seq::int8::text, last_value::text, is_called::tex
 /** Row counts of every table the app can see, in one round trip: what observe() reads after every step of an exploration. */
 const ROW_COUNTS_FUNCTION = `
 CREATE FUNCTION pg_temp.venomqa_row_counts(OUT name text, OUT n int8) RETURNS SETOF record
-LANGUAGE plpgsql AS $venomqa$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $venomqa$
 DECLARE r record;
 BEGIN
   FOR r IN SELECT c.oid, format('%I.%I', ns.nspname, c.relname) AS qualified FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace ns ON ns.oid = c.relnamespace
@@ -107,13 +110,23 @@ BEGIN
 END
 $venomqa$`
 
+/** Puts the sequences back at a rollback (see SEQUENCES_FUNCTION: as the proxy's user, whatever role the session holds). */
+const SETVAL_FUNCTION = `
+CREATE FUNCTION pg_temp.venomqa_setval(seqs oid[], last_values int8[], called bool[]) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $venomqa$
+BEGIN
+  PERFORM pg_catalog.setval(s::regclass, v, c) FROM unnest(seqs, last_values, called) AS x(s, v, c);
+END
+$venomqa$`
+
 export const READ_ROW_COUNTS = 'SELECT name, n::text FROM pg_temp.venomqa_row_counts()'
 
 /**
  * The app's DISCARD TEMP drops every temporary object of the session, the functions above with its
  * tables: they are made again in the same statement, so that the next checkpoint can read the sequences.
+ * Made by the proxy's user, whose rights they run with: the role the app's connection set is put back after.
  */
-const DISCARD_TEMP = `DO $venomqa_discard$ BEGIN DISCARD TEMP; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}; END $venomqa_discard$`
+const DISCARD_TEMP = `DO $venomqa_discard$ DECLARE r text := pg_catalog.current_setting('role'); BEGIN DISCARD TEMP; RESET ROLE; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}; ${SETVAL_FUNCTION}; IF r <> 'none' THEN EXECUTE pg_catalog.format('SET ROLE %I', r); END IF; END $venomqa_discard$`
 
 export class ProxyError extends Error {
   override name = 'ProxyError'
@@ -211,7 +224,7 @@ export class PgProxy extends EventEmitter implements Hub {
     await this.#answered(upstream, 'the start of its transaction', async () => {
       await this.#prepareInternalStatements(upstream)
       // Made inside the base transaction, before any checkpoint: no rollback removes them, the end of the run does.
-      await upstream.run(`BEGIN; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}`)
+      await upstream.run(`BEGIN; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}; ${SETVAL_FUNCTION}`)
       this.#atStart = toSequences((await upstream.run(READ_SEQUENCES)).rows)
     })
     // Half-open: a client that ends its side after its last messages still reads the answers (see Session's endOfInput).
@@ -265,7 +278,7 @@ export class PgProxy extends EventEmitter implements Hub {
       // A connection keeps its settings across a rollback, as on its own session: those made with
       // set_config since the checkpoint are read before the rollback undoes them, as its SETs are known.
       await this.readSessionConfig(async (sql) => (await upstream.run(sql)).rows)
-      await upstream.run(`ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${setvalSql(cp.sequences)}`)
+      await upstream.run(`ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${setvalCall(cp.sequences)}`)
       this.#checkpoints.splice(i + 1)
       // SETs made since the checkpoint were undone with it: the session holds the settings it held then, so
       // a connection with those needs no RESET ALL round trip before its next statement (most rollbacks).
@@ -502,7 +515,10 @@ export class PgProxy extends EventEmitter implements Hub {
   #open(socket: net.Socket, params: Record<string, string>): Session {
     const id = this.#nextId++
     this.#connections++
-    const settings = startupSettings(params)
+    const all = startupSettings(params)
+    // Not given to the shared session, which it would end (see the 'idle-timeout-setting' caveat).
+    const settings = all.filter(([k]) => k.toLowerCase() !== 'idle_in_transaction_session_timeout')
+    if (settings.length < all.length) this.caveat('idle-timeout-setting')
     const session = new Session(id, socket, this, settings.map(([k, v]) => `SET ${quoteIdent(k)} TO ${quoteLiteral(v)}`))
     const pid = 1_000_000 + id
     const secret = randomInt(1, 2 ** 31 - 1)
@@ -612,6 +628,16 @@ function toSequences(rows: (string | null)[][]): SequenceValue[] {
   return rows.map(([oid, lastValue, isCalled]) => ({ oid: oid!, lastValue: lastValue!, isCalled: isCalled === 'true' }))
 }
 
+/** The sequences put back on the proxy's session, by its function (see SETVAL_FUNCTION). */
+function setvalCall(values: SequenceValue[]): string {
+  if (!values.length) return 'SELECT 1'
+  const oids = values.map((s) => Number(s.oid)).join(', ')
+  const lastValues = values.map((s) => BigInt(s.lastValue)).join(', ')
+  const called = values.map((s) => s.isCalled).join(', ')
+  return `SELECT pg_temp.venomqa_setval(ARRAY[${oids}]::oid[], ARRAY[${lastValues}]::int8[], ARRAY[${called}]::bool[])`
+}
+
+/** The sequences put back from a session of its own (at stop), which has none of the proxy's functions. */
 function setvalSql(values: SequenceValue[]): string {
   if (!values.length) return 'SELECT 1'
   return `SELECT ${values.map((s) => `pg_catalog.setval(${Number(s.oid)}::oid::regclass, ${BigInt(s.lastValue)}, ${s.isCalled})`).join(', ')}`

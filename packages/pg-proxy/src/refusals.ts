@@ -99,7 +99,7 @@ export function stalledCopyError(idleMs: number): ServerError {
 }
 
 /** Said once per proxy, the first time it applies. */
-export const CAVEATS: Record<Caveat | 'frozen-clock' | 'set-transaction', string> = {
+export const CAVEATS: Record<Caveat | 'frozen-clock' | 'set-transaction' | 'idle-timeout-setting', string> = {
   'frozen-clock':
     'now(), current_timestamp and transaction_timestamp() return the start of the proxy\'s base transaction for every statement of the run; clock_timestamp() still moves',
   'advisory-lock':
@@ -110,4 +110,6 @@ export const CAVEATS: Record<Caveat | 'frozen-clock' | 'set-transaction', string
     "set_config() with a setting name that is not a string literal (a parameter, an expression) is not followed behind the proxy: the setting stays on the one database session the app's connections share, so its other connections, and new ones, see it; write the name as a literal",
   'set-transaction':
     'SET TRANSACTION is accepted and ignored behind the proxy: every transaction of the app runs with the characteristics of the proxy\'s base transaction',
+  'idle-timeout-setting':
+    "idle_in_transaction_session_timeout is accepted and ignored behind the proxy (a SET of it, or a client's startup parameter): the proxy's database session is always inside the run's transaction, which the server would end, with everything the run did, once the app sat idle that long; a connection idle in its own transaction while another waits is ended after idleInTransactionTimeoutMs instead",
 }

@@ -940,6 +940,7 @@ export class Session {
         await this.#finish(kind.kind, kind.chain)
         return true
       case 'set-transaction':
+      case 'idle-timeout-setting':
         this.#toClient(commandComplete('SET'))
         return true
       case 'refused':
@@ -1173,6 +1174,7 @@ export class Session {
         return
       }
       case 'set-transaction':
+      case 'idle-timeout-setting':
         this.#synthetic(commandComplete('SET'))
         return
       case 'refused': {
@@ -1324,7 +1326,7 @@ export class Session {
   #inspect(statement: Statement): StatementKind {
     for (const caveat of caveatsOf(statement)) this.#hub.caveat(caveat)
     const kind = classify(statement)
-    if (kind.kind === 'set-transaction') this.#hub.caveat('set-transaction')
+    if (kind.kind === 'set-transaction' || kind.kind === 'idle-timeout-setting') this.#hub.caveat(kind.kind)
     return kind
   }
 

@@ -127,6 +127,11 @@ export type StatementKind =
   | { kind: 'savepoint'; verb: string; name?: string }
   /** SET TRANSACTION: the base transaction's characteristics cannot change. */
   | { kind: 'set-transaction' }
+  /**
+   * SET [SESSION | LOCAL] idle_in_transaction_session_timeout: the proxy's session is always in a transaction,
+   * and the server would end it (the run's transaction with it) once the app sat idle that long. Ignored.
+   */
+  | { kind: 'idle-timeout-setting' }
   /** A session setting (SET, RESET, not LOCAL): replayed when the connection gets the upstream again. */
   | { kind: 'session-setting' }
   /** DEALLOCATE ALL: on the shared session it would drop the proxy's statements and other connections'. */
@@ -189,6 +194,7 @@ export function classify(statement: Statement): StatementKind {
     if (m) return { kind: 'refused', reason: 'not-in-transaction-block', what: what.replace(/\$(\d)/g, (_, d) => (m[Number(d)] ?? '').replace(/\s+/g, ' ').trim()) }
   }
   if (/^SET\s+TRANSACTION\b/.test(s)) return { kind: 'set-transaction' }
+  if (IDLE_TIMEOUT_SETTING.test(s)) return { kind: 'idle-timeout-setting' }
   if (/^DEALLOCATE\s+(PREPARE\s+)?ALL$/.test(s)) return { kind: 'deallocate-all' }
   if (/^DISCARD\s+(TEMP|TEMPORARY)$/.test(s)) return { kind: 'discard-temp' }
   if (/^CLOSE\s+ALL$/.test(s)) return { kind: 'close-all' }
@@ -196,6 +202,9 @@ export function classify(statement: Statement): StatementKind {
   if (/^DECLARE\b/.test(s) && !holdsCursor(s)) return { kind: 'cursor' }
   return { kind: 'other' }
 }
+
+/** A SET of idle_in_transaction_session_timeout (one-spaced, upper-case), its name quoted or not. */
+const IDLE_TIMEOUT_SETTING = /^SET (SESSION |LOCAL )?("?)IDLE_IN_TRANSACTION_SESSION_TIMEOUT\2( |=|$)/
 
 /**
  * `DECLARE name [BINARY] [ASENSITIVE | INSENSITIVE] [[NO] SCROLL] CURSOR [{WITH | WITHOUT} HOLD] FOR query`

@@ -181,7 +181,16 @@ export class Upstream {
       socket.once('close', onEarlyClose)
       socket.once('connect', () =>
         socket.write(
-          startupMessage({ user: this.target.user, database: this.target.database, application_name: applicationName, client_encoding: 'UTF8' }),
+          // The proxy's session is always inside a transaction, idle between the app's statements: a server,
+          // database or role default of idle_in_transaction_session_timeout would end it, and the run with it.
+          // Given here, 0 is what RESET and RESET ALL go back to as well.
+          startupMessage({
+            user: this.target.user,
+            database: this.target.database,
+            application_name: applicationName,
+            client_encoding: 'UTF8',
+            idle_in_transaction_session_timeout: '0',
+          }),
         ),
       )
     })

@@ -10,6 +10,7 @@ import pg from 'pg'
 import postgres from 'postgres'
 import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import type { PgProxy } from '../src/index'
+import { countRows } from '../src/observe'
 import { PG, dbUrl, startProxy } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
@@ -192,6 +193,68 @@ describe('session state scoped to a transaction or a connection', () => {
     expect(await one(a, 'SELECT current_user')).toBe('pg_read_all_data')
     await a.query('RESET ROLE')
     expect(await one(a, 'SELECT current_user')).toBe('postgres')
+  })
+
+  it("a connection's SET ROLE, left on the shared session, does not fail the run's checkpoints, rollbacks and row counts: they read and set the sequences and count the rows as the proxy's user, not as a role that may not, a DISCARD TEMP under the role too", async () => {
+    const a = await connect()
+    const b = await connect()
+    // pg_read_all_data may read the sequences but not setval them; pg_signal_backend may do neither.
+    for (const role of ['pg_read_all_data', 'pg_signal_backend']) {
+      await a.query(`SET ROLE ${role}`)
+      // A DISCARD TEMP makes the proxy's functions again: as the proxy's user too, the role kept.
+      await a.query('DISCARD TEMP')
+      // The session holds a's role now: the checkpoint is taken, and later rolled back to, under it.
+      expect(await one(a, 'SELECT current_user')).toBe(role)
+      await proxy.checkpoint('role')
+      expect(await countRows(proxy)).toHaveProperty(['public.t'])
+      const id = await one(b, "INSERT INTO t (v) VALUES ('under a role') RETURNING id")
+      await proxy.rollback('role')
+      expect(await one(b, "INSERT INTO t (v) VALUES ('under a role') RETURNING id")).toBe(id)
+      await proxy.rollback('role')
+      expect(await one(b, "SELECT count(*)::int FROM t WHERE v = 'under a role'")).toBe(0)
+      expect(await one(a, 'SELECT current_user')).toBe(role)
+      await proxy.release('role')
+      await a.query('RESET ROLE')
+      await proxy.checkpoint('after_role')
+      await proxy.rollback('after_role')
+      await proxy.release('after_role')
+    }
+  })
+
+  it("idle_in_transaction_session_timeout never ends the proxy's session, which is always in a transaction: not the database's default, a client's startup parameter, SET or SET LOCAL; accepted and ignored, said once", async () => {
+    const db = `vq_proxyaudit_${process.pid}_idle_timeout`
+    await databases.create(db, `CREATE TABLE kept (n int); ALTER DATABASE ${db} SET idle_in_transaction_session_timeout = '200ms'`)
+    const idling = await startProxy(db)
+    const idle = () => new Promise((resolve) => setTimeout(resolve, 600))
+    const seen: string[] = []
+    try {
+      const plain = await connect(idling.url)
+      await plain.query('INSERT INTO kept VALUES (1)')
+      await idle()
+      // node-pg sends its idle_in_transaction_session_timeout option as a startup parameter.
+      const started = new pg.Client({ connectionString: idling.url, idle_in_transaction_session_timeout: 200 })
+      started.on('error', () => {})
+      await started.connect()
+      clients.push(started)
+      await started.query('INSERT INTO kept VALUES (2)')
+      await idle()
+      seen.push(String(await one(started, 'SHOW idle_in_transaction_session_timeout')))
+      await plain.query("SET idle_in_transaction_session_timeout = '200ms'")
+      await plain.query('INSERT INTO kept VALUES (3)')
+      await idle()
+      await plain.query('BEGIN')
+      await plain.query("SET LOCAL idle_in_transaction_session_timeout TO '200ms'")
+      await plain.query('INSERT INTO kept VALUES (4)')
+      await idle()
+      await plain.query('COMMIT')
+      seen.push(String(await one(plain, 'SELECT count(*) FROM kept')))
+      expect(idling.lost).toBeUndefined()
+      expect(seen).toEqual(['0', '4'])
+      expect(idling.warnings.filter((w) => w.includes('idle_in_transaction_session_timeout'))).toHaveLength(1)
+    } finally {
+      await idling.stop()
+      await databases.drop(db)
+    }
   })
 
   it('a cursor closes at its COMMIT, and a named portal at the end of its batch, as on PostgreSQL; one WITH HOLD stays', async () => {

@@ -33,6 +33,9 @@ it('classifies transaction control, refusals and settings by their first words, 
   expect(kind('SET search_path = a')).toBe('session-setting')
   expect(kind('SET LOCAL search_path = a')).toBe('other')
   expect(kind('SET TRANSACTION ISOLATION LEVEL SERIALIZABLE')).toBe('set-transaction')
+  expect(
+    ["SET idle_in_transaction_session_timeout = '1s'", 'set session Idle_In_Transaction_Session_Timeout to 0', 'SET LOCAL "idle_in_transaction_session_timeout"=5', 'SET idle_in_transaction_session_timeout_x = 1', 'RESET idle_in_transaction_session_timeout'].map(kind),
+  ).toEqual(['idle-timeout-setting', 'idle-timeout-setting', 'idle-timeout-setting', 'session-setting', 'session-setting'])
   expect(caveatsOf(splitStatements("SELECT pg_advisory_xact_lock(1), 'FOR UPDATE'")[0]!)).toEqual(['advisory-lock'])
   expect(caveatsOf(splitStatements('SELECT * FROM t FOR NO KEY UPDATE')[0]!)).toEqual(['row-lock'])
 })
