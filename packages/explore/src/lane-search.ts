@@ -114,7 +114,10 @@ export class LaneSearch {
         }
         return
       }
-      const budget = (this.budget = new Budget(budgetShare(o.settings.budget, o.worker, o.workers)))
+      // A budget is the whole exploration's: dealt among the shards (on other machines), so that the shards
+      // merged take the budget and not n times it, then a shard's share among its workers, as the tree is.
+      const shardBudget = o.rootShare ? budgetShare(o.settings.budget, o.rootShare.index - 1, o.rootShare.total) : o.settings.budget
+      const budget = (this.budget = new Budget(budgetShare(shardBudget, o.worker, o.workers)))
       const levels = [...(o.rootShare ? [o.rootShare] : []), ...(o.workers > 1 ? [{ index: o.worker + 1, total: o.workers }] : [])]
       const explorer = (this.explorer = new Explorer({
         ...this.env,

@@ -206,6 +206,17 @@ describe('exploration on several workers, merged', () => {
     expect(cut.stats.transitions).toBe(8)
   })
 
+  it('a budget is dealt among shards as among workers: the shards merged take the budget, each naming the whole of it', async () => {
+    const results = []
+    for (const index of [1, 2, 3]) results.push(await run(wide, { rootShare: { index, total: 3 }, overrides: { budget: { transitions: 8 } } }))
+    expect(results.map((r) => r.stats.transitions)).toEqual([3, 3, 2])
+    for (const r of results) expect(r.truncated).toEqual({ reason: 'transitions', limit: 8 })
+    // A shard on workers takes the same share, dealt again among its workers.
+    const onWorkers = await run(wide, { rootShare: { index: 1, total: 3 }, workers: 2, overrides: { budget: { transitions: 8 } } })
+    expect(onWorkers.stats.transitions).toBe(3)
+    expect(onWorkers.workers!.map((w) => w.transitions)).toEqual([2, 1])
+  })
+
   it('workers > 1 with no workerSetup is refused before anything runs, naming the fix', async () => {
     const runner = createRunner({})
     try {
