@@ -519,7 +519,7 @@ export class PgProxy extends EventEmitter implements Hub {
     // Not given to the shared session, which it would end (see the 'idle-timeout-setting' caveat).
     const settings = all.filter(([k]) => k.toLowerCase() !== 'idle_in_transaction_session_timeout')
     if (settings.length < all.length) this.caveat('idle-timeout-setting')
-    const session = new Session(id, socket, this, settings.map(([k, v]) => `SET ${quoteIdent(k)} TO ${quoteLiteral(v)}`))
+    const session = new Session(id, socket, this, settings)
     const pid = 1_000_000 + id
     const secret = randomInt(1, 2 ** 31 - 1)
     this.#sessions.set(pid, { session, socket, pid, secret })
@@ -655,13 +655,7 @@ function startupSettings(params: Record<string, string>): [string, string][] {
   return out
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`
-}
 
-function quoteLiteral(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`
-}
 
 function isLoopback(address: string | undefined): boolean {
   return !!address && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'))

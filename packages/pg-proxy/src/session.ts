@@ -181,6 +181,8 @@ export class Session {
   readonly #plainCursors = new PlainCursors()
   /** Session settings, as SET statements: replayed whenever this connection gets the upstream after another. */
   readonly #settings: string[]
+  /** The settings the connection gave at startup, by lower-case name, as set_config calls: what a RESET of them goes back to. */
+  readonly #startup: Map<string, string>
   /** Names this connection set with set_config(..., false) since their values were last read (see readSessionConfig). */
   readonly #configNames = new Set<string>()
   /** The statement in `#settings` that replays each setting read back from set_config: the newest only. */
@@ -225,11 +227,12 @@ export class Session {
     readonly id: number,
     socket: net.Socket,
     hub: Hub,
-    startupSettings: string[],
+    startupSettings: [name: string, value: string][],
   ) {
     this.#socket = socket
     this.#hub = hub
-    this.#settings = startupSettings
+    this.#startup = new Map(startupSettings.map(([name, value]) => [name.toLowerCase(), setConfig(name, value)]))
+    this.#settings = startupSettings.map(([name, value]) => `SELECT ${setConfig(name, value)}`)
     this.#queue = new OpQueue(
       (data) => this.#toClient(data),
       () => this.#sendPendingCancel(),
@@ -946,6 +949,16 @@ export class Session {
       case 'refused':
         await this.#refuse(kind.reason, kind.what)
         return false
+      case 'startup-reset': {
+        if (this.#tx === 'none') await this.#openImplicit()
+        const error = await this.#forwardQuery(kind.sql, { retag: kind.tag })
+        if (this.#tx === 'implicit') {
+          if (error) await this.#endImplicit(true)
+          else this.#batchSettings.push(kind.sql)
+          return !error
+        }
+        return this.#afterInTransaction(error, [kind.sql])
+      }
       case 'deallocate-all':
       case 'discard-temp':
       case 'close-all': {
@@ -1098,7 +1111,14 @@ export class Session {
           ...(first && isCopyIn(first) ? { copyIn: true } : {}),
         })
         this.#queue.push({ expect: 'parse', mode: 'forward' })
-        const rewritten = kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' || kind.kind === 'close-all' ? this.#rewritten(kind.kind)[0] : first !== written ? first!.text : sql
+        const rewritten =
+          kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' || kind.kind === 'close-all'
+            ? this.#rewritten(kind.kind)[0]
+            : kind.kind === 'startup-reset'
+              ? kind.sql
+              : first !== written
+                ? first!.text
+                : sql
         upstream.write(message('P', this.#upstreamName(name), rewritten, r.rest()))
         return
       }
@@ -1201,6 +1221,12 @@ export class Session {
         // A SET with parameters cannot be replayed as text; SET takes none, so the text is the setting.
         this.#batchSettings.push(text)
         break
+      case 'startup-reset':
+        // Its Parse sent the DO block that stands for it (see #startupReset).
+        this.#batchSettings.push(kind.sql)
+        this.#queue.push({ expect: 'execute', mode: { retag: kind.tag } })
+        upstream.write(execute(this.#upstreamPortal(portal), maxRows))
+        return
       case 'deallocate-all':
       case 'discard-temp':
       case 'close-all':
@@ -1327,7 +1353,35 @@ export class Session {
     for (const caveat of caveatsOf(statement)) this.#hub.caveat(caveat)
     const kind = classify(statement)
     if (kind.kind === 'set-transaction' || kind.kind === 'idle-timeout-setting') this.#hub.caveat(kind.kind)
+    if (kind.kind === 'session-setting') return this.#startupReset(statement) ?? kind
     return kind
+  }
+
+  /**
+   * RESET ALL, RESET name or SET name TO DEFAULT of a setting this connection gave at startup: PostgreSQL
+   * goes back to the startup value (a pool's RESET ALL at each release, as asyncpg's, keeps the app's
+   * search_path), the shared session to the proxy's. The statement runs with the startup values given
+   * again after it, in one DO block: the client sees no value change in between (the server reports a
+   * setting's value at the end of a statement, when it differs from the last one reported).
+   */
+  #startupReset(statement: Statement): StatementKind | undefined {
+    if (!this.#startup.size) return undefined
+    const s = statement.code.trim().replace(/;$/, '').trim().replace(/\s+/g, ' ')
+    const NAME = '("(?:[^"]|"")+"|[A-Za-z_][\\w$.]*)'
+    let names: string[] | undefined
+    let tag = 'RESET'
+    if (/^RESET ALL$/i.test(s)) names = [...this.#startup.keys()]
+    else {
+      const reset = new RegExp(`^RESET ${NAME}$`, 'i').exec(s)
+      const toDefault = new RegExp(`^SET (?:SESSION )?${NAME} ?(?:TO|=) ?DEFAULT$`, 'i').exec(s)
+      const name = reset?.[1] ?? toDefault?.[1]
+      if (toDefault) tag = 'SET'
+      if (name !== undefined) names = [(name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name).toLowerCase()]
+    }
+    const sets = (names ?? []).map((n) => this.#startup.get(n)).filter((set) => set !== undefined)
+    if (!sets.length || statement.text.includes('$venomqa_reset$')) return undefined
+    // On lines of their own: the statement may end with a line comment.
+    return { kind: 'startup-reset', sql: `DO $venomqa_reset$ BEGIN\n${statement.text}\n;\n${sets.map((set) => `PERFORM ${set}`).join(';\n')};\nEND $venomqa_reset$`, tag }
   }
 
   /**
@@ -1542,3 +1596,12 @@ const isCopyIn = (s: Statement) => isCopy(s) && /\bFROM\s+STDIN\b/i.test(s.code)
 
 /** A CALL or a DO block, after any leading comments: what can run COMMIT or ROLLBACK inside PostgreSQL. */
 const CALL_OR_DO = /^\s*(?:(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)\s*)*(?:CALL|DO)\b/i
+
+/**
+ * A setting given at startup, as set_config gives it: the value read as the server reads a startup
+ * parameter, a list setting's items too (`search_path=app,public`), where `SET name TO 'app,public'` would
+ * make it one schema named "app,public".
+ */
+function setConfig(name: string, value: string): string {
+  return `pg_catalog.set_config(${escapeString(name)}, ${escapeString(value)}, false)`
+}

@@ -134,6 +134,13 @@ export type StatementKind =
   | { kind: 'idle-timeout-setting' }
   /** A session setting (SET, RESET, not LOCAL): replayed when the connection gets the upstream again. */
   | { kind: 'session-setting' }
+  /**
+   * A session setting that takes back settings the connection gave at startup (RESET ALL, RESET name, SET
+   * name TO DEFAULT): on a session of its own they go back to the startup values, on the proxy's shared
+   * one to the proxy's. Run as `sql`, which gives the startup values again, and told as `tag`; replayed as
+   * `sql` too. Made by the session, which knows its startup settings (see Session#inspect).
+   */
+  | { kind: 'startup-reset'; sql: string; tag: string }
   /** DEALLOCATE ALL: on the shared session it would drop the proxy's statements and other connections'. */
   | { kind: 'deallocate-all' }
   /** DISCARD TEMP: it would drop the proxy's own temporary functions too, which checkpoints read with. */

@@ -67,6 +67,57 @@ describe('session state scoped to a transaction or a connection', () => {
     return results
   }
 
+  it("RESET ALL, RESET name and SET name TO DEFAULT go back to the settings the connection gave at startup, as on PostgreSQL (a pool's RESET ALL at release, as asyncpg's): by simple and by extended protocol, in a transaction, after another connection had the session", async () => {
+    await databases.create(`${DB}_startup`, 'CREATE SCHEMA app')
+    const own = await startProxy(`${DB}_startup`)
+    try {
+      const results: unknown[][] = []
+      for (const url of [dbUrl(`${DB}_startup`), own.url]) {
+        const c = new pg.Client({ connectionString: url, application_name: 'from-startup', options: '-c search_path=app,public -c statement_timeout=42s' })
+        const other = new pg.Client({ connectionString: url })
+        await c.connect()
+        await other.connect()
+        const seen: unknown[] = []
+        const show = async () => seen.push(...Object.values((await c.query("SELECT current_setting('search_path') AS p, current_setting('application_name') AS a, current_setting('statement_timeout') AS t")).rows[0]))
+        try {
+          await c.query("SET search_path TO public; SET application_name TO 'changed'; SET statement_timeout = '1s'")
+          seen.push((await c.query('RESET ALL')).command)
+          await show()
+          // Another connection has the session between two statements of this one: its settings come back.
+          await other.query("SET search_path TO public; SELECT 1")
+          await show()
+          await c.query("SET statement_timeout = '1s'")
+          seen.push((await c.query({ name: 'reset-timeout', text: 'RESET statement_timeout' })).command)
+          await show()
+          await c.query("SET application_name = 'changed'")
+          seen.push((await c.query('SET application_name TO DEFAULT')).command)
+          await show()
+          // Inside a transaction: kept at its COMMIT, undone by its ROLLBACK as on PostgreSQL.
+          await c.query('BEGIN')
+          await c.query('SET search_path TO public')
+          await c.query('RESET ALL')
+          await show()
+          await c.query('COMMIT')
+          await show()
+          // A setting the connection did not give at startup goes back to the server's own, as it always did.
+          await c.query("SET work_mem = '5MB'")
+          await c.query('RESET work_mem')
+          seen.push((await c.query("SELECT current_setting('work_mem') AS w")).rows[0].w)
+        } finally {
+          await c.end()
+          await other.end()
+        }
+        results.push(seen)
+      }
+      const [direct, proxied] = results
+      expect(direct).toEqual(['RESET', 'app,public', 'from-startup', '42s', 'app,public', 'from-startup', '42s', 'RESET', 'app,public', 'from-startup', '42s', 'SET', 'app,public', 'from-startup', '42s', 'app,public', 'from-startup', '42s', 'app,public', 'from-startup', '42s', '4MB'])
+      expect(proxied).toEqual(direct)
+    } finally {
+      await own.stop()
+      await databases.drop(`${DB}_startup`)
+    }
+  })
+
   it('DEALLOCATE ALL drops the connection\'s own prepared statements only: the proxy\'s and other connections\' stay, and the session goes on', async () => {
     const a = await connect()
     const b = await connect()
