@@ -651,8 +651,24 @@ function startupSettings(params: Record<string, string>): [string, string][] {
     out.push([k, v])
   }
   // `options: -c name=value --name=value`, as libpq passes PGOPTIONS.
-  for (const m of (params.options ?? '').matchAll(/(?:-c\s*|--)([\w.]+)=((?:\\\s|\S)*)/g)) out.push([m[1]!.replace(/-/g, '_'), m[2]!.replace(/\\(\s)/g, '$1')])
+  const args = splitOptions(params.options ?? '')
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    const option = arg === '-c' ? args[++i] : arg.startsWith('-c') ? arg.slice(2) : arg.startsWith('--') ? arg.slice(2) : undefined
+    const eq = option?.indexOf('=') ?? -1
+    if (option && eq > 0) out.push([option.slice(0, eq).replace(/-/g, '_'), option.slice(eq + 1)])
+  }
   return out
+}
+
+/**
+ * The words of a startup `options` as the server splits them (pg_split_opts): at unescaped white space,
+ * a backslash taking the next character as it is (`\\` one backslash, `\ ` a space inside a word).
+ */
+function splitOptions(options: string): string[] {
+  const words: string[] = []
+  for (const m of options.matchAll(/(?:\\[\s\S]?|[^\s\\])+/g)) words.push(m[0].replace(/\\([\s\S])?/g, '$1'))
+  return words
 }
 
 

@@ -232,7 +232,7 @@ export class Session {
     this.#socket = socket
     this.#hub = hub
     this.#startup = new Map(startupSettings.map(([name, value]) => [name.toLowerCase(), setConfig(name, value)]))
-    this.#settings = startupSettings.map(([name, value]) => `SELECT ${setConfig(name, value)}`)
+    this.#settings = startupSettings.length ? [`DO $venomqa_startup$ BEGIN\n${giveStartup([...this.#startup.values()])}\nEND $venomqa_startup$`] : []
     this.#queue = new OpQueue(
       (data) => this.#toClient(data),
       () => this.#sendPendingCancel(),
@@ -1370,7 +1370,11 @@ export class Session {
     const NAME = '("(?:[^"]|"")+"|[A-Za-z_][\\w$.]*)'
     let names: string[] | undefined
     let tag = 'RESET'
-    if (/^RESET ALL$/i.test(s)) names = [...this.#startup.keys()]
+    // RESET ALL leaves the settings PostgreSQL marks NO_RESET_ALL, a role given at startup among them.
+    if (/^RESET ALL$/i.test(s)) names = [...this.#startup.keys()].filter((n) => !NO_RESET_ALL.has(n))
+    else if (/^RESET TIME ZONE$/i.test(s)) names = ['timezone']
+    else if (/^SET (?:SESSION )?TIME ZONE (?:DEFAULT|LOCAL)$/i.test(s)) [names, tag] = [['timezone'], 'SET']
+    else if (/^SET (?:SESSION )?NAMES(?: DEFAULT)?$/i.test(s)) [names, tag] = [['client_encoding'], 'SET']
     else {
       const reset = new RegExp(`^RESET ${NAME}$`, 'i').exec(s)
       const toDefault = new RegExp(`^SET (?:SESSION )?${NAME} ?(?:TO|=) ?DEFAULT$`, 'i').exec(s)
@@ -1381,7 +1385,7 @@ export class Session {
     const sets = (names ?? []).map((n) => this.#startup.get(n)).filter((set) => set !== undefined)
     if (!sets.length || statement.text.includes('$venomqa_reset$')) return undefined
     // On lines of their own: the statement may end with a line comment.
-    return { kind: 'startup-reset', sql: `DO $venomqa_reset$ BEGIN\n${statement.text}\n;\n${sets.map((set) => `PERFORM ${set}`).join(';\n')};\nEND $venomqa_reset$`, tag }
+    return { kind: 'startup-reset', sql: `DO $venomqa_reset$ BEGIN\n${statement.text}\n;\n${giveStartup(sets)}\nEND $venomqa_reset$`, tag }
   }
 
   /**
@@ -1605,3 +1609,15 @@ const CALL_OR_DO = /^\s*(?:(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)\s*)*(?:CALL|DO)
 function setConfig(name: string, value: string): string {
   return `pg_catalog.set_config(${escapeString(name)}, ${escapeString(value)}, false)`
 }
+
+/**
+ * Startup settings given again, in a DO block: one the shared session refuses (a name it does not know,
+ * one taken at connection start only, as log_connections) is left out, not the others with it, nor the
+ * statement it follows: a RESET ALL of the app failed with it, and every replay of the connection's settings.
+ */
+function giveStartup(sets: string[]): string {
+  return sets.map((set) => `BEGIN PERFORM ${set}; EXCEPTION WHEN OTHERS THEN NULL; END;`).join('\n')
+}
+
+/** Settings RESET ALL leaves as they are on PostgreSQL (flag NO_RESET_ALL, `pg_settings_get_flags`). */
+const NO_RESET_ALL = new Set(['role', 'session_authorization', 'seed', 'is_superuser', 'transaction_isolation', 'transaction_read_only', 'transaction_deferrable'])

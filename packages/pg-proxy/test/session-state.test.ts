@@ -118,6 +118,76 @@ describe('session state scoped to a transaction or a connection', () => {
     }
   })
 
+  it('startup settings as PostgreSQL reads them: RESET ALL leaves a role given at startup, RESET TIME ZONE and SET TIME ZONE DEFAULT go back to the startup TimeZone, a setting the shared session refuses breaks neither RESET ALL nor the others, -c values take backslash escapes', async () => {
+    await databases.create(`${DB}_startup2`)
+    const own = await startProxy(`${DB}_startup2`)
+    try {
+      const results: unknown[][] = []
+      for (const url of [dbUrl(`${DB}_startup2`), own.url]) {
+        const seen: unknown[] = []
+        const run = async (options: string, script: (c: pg.Client) => Promise<void>) => {
+          const c = new pg.Client({ connectionString: url, application_name: 'from-startup', options })
+          const other = new pg.Client({ connectionString: url })
+          await c.connect()
+          await other.connect()
+          try {
+            await script(c)
+            // Another connection had the session: this one's settings come back.
+            await other.query('SELECT 1')
+            await script(c)
+          } finally {
+            await c.end()
+            await other.end()
+          }
+        }
+        const cmd = async (c: pg.Client, sql: string) => seen.push(await c.query(sql).then((r) => r.command, (e: { code?: string }) => e.code))
+        const one = async (c: pg.Client, sql: string) => seen.push(Object.values((await c.query(sql)).rows[0])[0])
+        // RESET ALL does not reset the role on PostgreSQL, even one given at startup; RESET ROLE does.
+        await run('-c role=pg_read_all_data', async (c) => {
+          await cmd(c, 'SET ROLE pg_monitor')
+          await cmd(c, 'RESET ALL')
+          await one(c, 'SELECT current_user')
+          await cmd(c, 'RESET ROLE')
+          await one(c, 'SELECT current_user')
+        })
+        await run('-c TimeZone=Asia/Tokyo', async (c) => {
+          for (const reset of ['RESET TIME ZONE', 'SET TIME ZONE DEFAULT', 'set session time zone local']) {
+            await cmd(c, "SET TimeZone = 'America/Lima'")
+            await cmd(c, reset)
+            await one(c, "SELECT current_setting('TimeZone')")
+          }
+        })
+        // log_connections is taken at startup only: the shared session refuses it.
+        await run('-c log_connections=on -c statement_timeout=42s', async (c) => {
+          await cmd(c, "SET statement_timeout = '1s'")
+          await cmd(c, "SET application_name = 'changed'")
+          await cmd(c, 'RESET ALL')
+          await one(c, "SELECT current_setting('statement_timeout') || ' ' || current_setting('application_name')")
+          await cmd(c, "SET work_mem = '5MB'")
+        })
+        await run(String.raw`-c venomqa.v=a\\b\ c -c search_path=x\,y`, async (c) => {
+          await one(c, "SELECT current_setting('venomqa.v') || '|' || current_setting('search_path')")
+        })
+        results.push(seen)
+      }
+      const [direct, proxied] = results
+      expect(direct).toEqual([
+        ...['SET', 'RESET', 'pg_monitor', 'RESET', 'pg_read_all_data'],
+        ...['SET', 'RESET', 'pg_monitor', 'RESET', 'pg_read_all_data'],
+        ...['SET', 'RESET', 'Asia/Tokyo', 'SET', 'SET', 'Asia/Tokyo', 'SET', 'SET', 'Asia/Tokyo'],
+        ...['SET', 'RESET', 'Asia/Tokyo', 'SET', 'SET', 'Asia/Tokyo', 'SET', 'SET', 'Asia/Tokyo'],
+        ...['SET', 'SET', 'RESET', '42s from-startup', 'SET'],
+        ...['SET', 'SET', 'RESET', '42s from-startup', 'SET'],
+        'a\\b c|x,y',
+        'a\\b c|x,y',
+      ])
+      expect(proxied).toEqual(direct)
+    } finally {
+      await own.stop()
+      await databases.drop(`${DB}_startup2`)
+    }
+  })
+
   it('DEALLOCATE ALL drops the connection\'s own prepared statements only: the proxy\'s and other connections\' stay, and the session goes on', async () => {
     const a = await connect()
     const b = await connect()
