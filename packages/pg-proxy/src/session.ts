@@ -1367,7 +1367,6 @@ export class Session {
   #startupReset(statement: Statement): StatementKind | undefined {
     if (!this.#startup.size) return undefined
     const s = statement.code.trim().replace(/;$/, '').trim().replace(/\s+/g, ' ')
-    const NAME = '("(?:[^"]|"")+"|[A-Za-z_][\\w$.]*)'
     let names: string[] | undefined
     let tag = 'RESET'
     // RESET ALL leaves the settings PostgreSQL marks NO_RESET_ALL, a role given at startup among them.
@@ -1376,8 +1375,8 @@ export class Session {
     else if (/^SET (?:SESSION )?TIME ZONE (?:DEFAULT|LOCAL)$/i.test(s)) [names, tag] = [['timezone'], 'SET']
     else if (/^SET (?:SESSION )?NAMES(?: DEFAULT)?$/i.test(s)) [names, tag] = [['client_encoding'], 'SET']
     else {
-      const reset = new RegExp(`^RESET ${NAME}$`, 'i').exec(s)
-      const toDefault = new RegExp(`^SET (?:SESSION )?${NAME} ?(?:TO|=) ?DEFAULT$`, 'i').exec(s)
+      const reset = RESET_NAME.exec(s)
+      const toDefault = SET_TO_DEFAULT.exec(s)
       const name = reset?.[1] ?? toDefault?.[1]
       if (toDefault) tag = 'SET'
       if (name !== undefined) names = [(name.startsWith('"') ? name.slice(1, -1).replace(/""/g, '"') : name).toLowerCase()]
@@ -1618,6 +1617,11 @@ function setConfig(name: string, value: string): string {
 function giveStartup(sets: string[]): string {
   return sets.map((set) => `BEGIN PERFORM ${set}; EXCEPTION WHEN OTHERS THEN NULL; END;`).join('\n')
 }
+
+/** A setting's name as a statement writes it: quoted, or plain (a custom one with dots). */
+const SETTING_NAME = '("(?:[^"]|"")+"|[A-Za-z_][\\w$.]*)'
+const RESET_NAME = new RegExp(`^RESET ${SETTING_NAME}$`, 'i')
+const SET_TO_DEFAULT = new RegExp(`^SET (?:SESSION )?${SETTING_NAME} ?(?:TO|=) ?DEFAULT$`, 'i')
 
 /** Settings RESET ALL leaves as they are on PostgreSQL (flag NO_RESET_ALL, `pg_settings_get_flags`). */
 const NO_RESET_ALL = new Set(['role', 'session_authorization', 'seed', 'is_superuser', 'transaction_isolation', 'transaction_read_only', 'transaction_deferrable'])

@@ -83,10 +83,6 @@ const TEMPLATE_ROLLBACK: GivenBy = { target: 'the database a rollback makes anew
 const INSUFFICIENT_PRIVILEGE = '42501'
 
 /** The statements, in order: the new database starts with default privileges, no settings, no limit, no comment. */
-export function databasePropertiesSql(db: string, owner: string, p: DatabaseProperties): string[] {
-  return propertyStatements(db, owner, p, false).map((s) => s.sql)
-}
-
 function propertyStatements(db: string, owner: string, p: DatabaseProperties, settingsOnly: boolean): { sql: string; what: string }[] {
   const out: { sql: string; what: string }[] = []
   if (p.privileges && !settingsOnly) {

@@ -173,3 +173,29 @@ export async function commitRightAfter(writer: pg.Client, matches: (sql: string)
   }
   return !armed
 }
+
+/**
+ * Run `body` while every query of the backend that `matches` meets a writer in flight: `writer` opens a
+ * transaction with `write` just before the query goes, and commits it the moment the query is answered, so
+ * each look finds a writer that is gone by the next. How many queries it met.
+ */
+export async function writerAtEvery(writer: pg.Client, matches: (sql: string) => boolean, write: string, body: () => Promise<void>): Promise<number> {
+  const query = pg.Client.prototype.query as unknown as Query
+  let met = 0
+  pg.Client.prototype.query = async function (this: pg.Client, ...args: unknown[]) {
+    if (this === writer || !matches(typeof args[0] === 'string' ? args[0] : '')) return query.apply(this, args)
+    met++
+    await query.call(writer, `BEGIN; ${write}`)
+    try {
+      return await query.apply(this, args)
+    } finally {
+      await query.call(writer, 'COMMIT')
+    }
+  } as unknown as typeof pg.Client.prototype.query
+  try {
+    await body()
+  } finally {
+    pg.Client.prototype.query = query as unknown as typeof pg.Client.prototype.query
+  }
+  return met
+}

@@ -16,7 +16,7 @@ import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { postgresState } from '../src'
-import { PG, commitRightAfter, freshDatabaseEachTest, trackingLeftovers, withClient } from './helpers'
+import { PG, commitRightAfter, freshDatabaseEachTest, trackingLeftovers, withClient, writerAtEvery } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 
@@ -201,29 +201,18 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
     const writer = new pg.Client({ connectionString: url })
     await writer.connect()
     await backend.checkpoint('before')
-    const query = pg.Client.prototype.query as unknown as (this: pg.Client, ...args: unknown[]) => Promise<unknown>
-    let marks = 0
-    pg.Client.prototype.query = async function (this: pg.Client, ...args: unknown[]) {
-      const sql = typeof args[0] === 'string' ? args[0] : ''
-      if (this === writer || !sql.includes('SET mark = nextval')) return query.apply(this, args)
-      marks++
-      await query.call(writer, "BEGIN; INSERT INTO customers (name) VALUES ('busy')")
-      try {
-        return await query.apply(this, args)
-      } finally {
-        await query.call(writer, 'COMMIT')
-      }
-    } as unknown as typeof pg.Client.prototype.query
     try {
-      const settled = backend.checkpoint('during').then(
-        () => 'taken',
-        (err: Error) => err.message,
-      )
-      const outcome = await Promise.race([settled, new Promise((r) => setTimeout(() => r('still marking after 10 s'), 10_000))])
+      let outcome: unknown
+      const marks = await writerAtEvery(writer, (sql) => sql.includes('SET mark = nextval'), "INSERT INTO customers (name) VALUES ('busy')", async () => {
+        const settled = backend.checkpoint('during').then(
+          () => 'taken',
+          (err: Error) => err.message,
+        )
+        outcome = await Promise.race([settled, new Promise((r) => setTimeout(() => r('still marking after 10 s'), 10_000))])
+      })
       expect(outcome).toMatch(/^state backend .*checkpoint "during": a session of database .* after 300 ms \(lockTimeoutMs\): pid \d+ .*no checkpoint was taken/)
       expect(marks).toBeGreaterThan(2)
     } finally {
-      pg.Client.prototype.query = query as unknown as typeof pg.Client.prototype.query
       await writer.end()
       // The busy rows go: the tests after this one share the database.
       await backend.rollback('before').finally(() => backend.disconnect())
@@ -239,29 +228,18 @@ describe('a restore while the app holds a transaction with uncommitted writes', 
     const writer = new pg.Client({ connectionString: url })
     await writer.connect()
     await backend.checkpoint('before')
-    const query = pg.Client.prototype.query as unknown as (this: pg.Client, ...args: unknown[]) => Promise<unknown>
-    let looks = 0
-    pg.Client.prototype.query = async function (this: pg.Client, ...args: unknown[]) {
-      const sql = typeof args[0] === 'string' ? args[0] : ''
-      if (this === writer || !isRestoreBatch(sql)) return query.apply(this, args)
-      looks++
-      await query.call(writer, "BEGIN; INSERT INTO customers (name) VALUES ('busy')")
-      try {
-        return await query.apply(this, args)
-      } finally {
-        await query.call(writer, 'COMMIT')
-      }
-    } as unknown as typeof pg.Client.prototype.query
     try {
-      const settled = backend.rollback('before').then(
-        () => 'rolled back',
-        (err: Error) => err.message,
-      )
-      const outcome = await Promise.race([settled, new Promise((r) => setTimeout(() => r('still looking after 10 s'), 10_000))])
+      let outcome: unknown
+      const looks = await writerAtEvery(writer, isRestoreBatch, "INSERT INTO customers (name) VALUES ('busy')", async () => {
+        const settled = backend.rollback('before').then(
+          () => 'rolled back',
+          (err: Error) => err.message,
+        )
+        outcome = await Promise.race([settled, new Promise((r) => setTimeout(() => r('still looking after 10 s'), 10_000))])
+      })
       expect(outcome).toMatch(/^state backend .*rollback to "before": a session of database .* after 300 ms \(lockTimeoutMs\): pid \d+ /)
       expect(looks).toBeGreaterThan(2)
     } finally {
-      pg.Client.prototype.query = query as unknown as typeof pg.Client.prototype.query
       await writer.end()
       // The busy rows go: the tests after this one share the database.
       await backend.rollback('before').finally(() => backend.disconnect())
