@@ -163,13 +163,16 @@ const PAIR_VALUE = `(?:\\[REDACTED\\](?=[&\\s"'#\\]<>\\\\]|$)|(?:[^&\\s"'#\\]<>\
  */
 const KEY_VALUE = new RegExp(`((?<![\\w.-])${SECRET_NAME}=)(?!["'\`]|${MADE_UP_SECRET_PREFIX})${PAIR_VALUE}`, 'gi')
 /**
- * Query parameter names too short to match by word (`?key=`, `&sig=`, `&pwd=`), and `session`, which as a
- * body key holds data as often as not but in a query (`?session=<token>`) is the session itself: secret
- * only in a query, and in a form body, whose first field has no `?` or `&` before it (`key=...&user=ada`:
- * a text of one word that starts so; `pin=4711, then` is words).
+ * Names secret only in a query, and in a form body, whose first field has no `?` or `&` before it
+ * (`key=...&user=ada`: a text of one word that starts so; `pin=4711, then` is words). Names too short to
+ * match by word (`?key=`, `&sig=`, `&hmac=`, `&pwd=`), and names that as a body key hold data as often as
+ * not: `session` (`?session=<token>` is the session itself), and OAuth's, which a redirect and a token
+ * request carry: `code`, the authorization code (RFC 6749 4.1.2; `{"code": "NOT_FOUND"}` is an error's),
+ * `code_verifier` (PKCE, RFC 7636), `device_code` (RFC 8628), `auth_code`, a client's `assertion` (RFC 7521).
+ * Whole names only: `country_code`, `error_code` and `zip_code` are data.
  */
-export const SHORT_QUERY_NAMES = 'key|sig|auth|pwd|pin|otp|session'
-const SHORT_QUERY = new RegExp(`((?:^(?=\\S*$)|[?&])(?:${SHORT_QUERY_NAMES})=)(?!${MADE_UP_SECRET_PREFIX})${PAIR_VALUE}`, 'gi')
+export const QUERY_SECRET_NAMES = 'key|sig|hmac|auth|pwd|pin|otp|session|code|code[-_]?verifier|(?:auth|device)[-_]?code|(?:client[-_]?)?assertion'
+const QUERY_SECRET = new RegExp(`((?:^(?=\\S*$)|[?&])(?:${QUERY_SECRET_NAMES})=)(?!${MADE_UP_SECRET_PREFIX})${PAIR_VALUE}`, 'gi')
 /** `"password": "..."` inside text that is not parsed as JSON (a truncated body, an error message); a made-up value (MADE_UP_SECRET_PREFIX) is shown. */
 const JSON_PAIR = new RegExp(`("${SECRET_NAME}"\\s*:\\s*)"(?!${MADE_UP_SECRET_PREFIX})(?:[^"\\\\]|\\\\.)*"`, 'gi')
 /**
@@ -308,7 +311,7 @@ export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
   [ESCAPED_JSON_STRING_PAIR, `$1$2"${REDACTED}$2"`],
   [ESCAPED_JSON_LITERAL_PAIR, `$1$2"${REDACTED}$2"`],
   [KEY_VALUE, `$1${REDACTED}`],
-  [SHORT_QUERY, `$1${REDACTED}`],
+  [QUERY_SECRET, `$1${REDACTED}`],
   [NAME_COLON, `$1${REDACTED}`],
   [COOKIE_LINE, `$1${REDACTED}`],
 ]
@@ -318,4 +321,4 @@ export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
  * query key, a secret word or a secret header's last word. Most text (a URL, a step's message) has none of them, and one test then
  * saves eight replaces.
  */
-export const MAYBE_SECRET = new RegExp(`@|bearer|basic|cookie|(?:^|[?&])(?:${SHORT_QUERY_NAMES})=|${NAME_WORDS}|${HEADER_PAIR_MARK}`, 'i')
+export const MAYBE_SECRET = new RegExp(`@|bearer|basic|cookie|(?:^|[?&])(?:${QUERY_SECRET_NAMES})=|${NAME_WORDS}|${HEADER_PAIR_MARK}`, 'i')

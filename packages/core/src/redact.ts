@@ -1,4 +1,4 @@
-import { CREDENTIAL_RULES, MADE_UP_SECRET_PREFIX, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, OPEN_TOKEN_NAME, SECRET_NAME, SHORT_QUERY_NAMES, TEXT_RULES, afterBoundary } from './redact-text-rules'
+import { CREDENTIAL_RULES, MADE_UP_SECRET_PREFIX, ISSUED_MARK, ISSUED_TOKENS, JWT, JWT_MARK, HEADER_PAIR_MARK, MAYBE_SECRET, NAME_WORDS, REDACTED, OPEN_TOKEN_NAME, SECRET_NAME, QUERY_SECRET_NAMES, TEXT_RULES, afterBoundary } from './redact-text-rules'
 import type { RunResult } from './results'
 
 /**
@@ -508,12 +508,15 @@ export function secretsOfHeader(name: string, value: string): string[] {
   return out
 }
 
-/** The secrets of a URL: its credentials and the values of its secret query parameters (`extraKeys` too). */
+/**
+ * The secrets of a URL: its credentials and the values of its secret query parameters (`extraKeys` too).
+ * A URL may be relative, as a `Location` header gives one (`/callback?code=...`).
+ */
 export function secretsOfUrl(url: string, options?: RedactOptions): string[] {
   const out: string[] = []
   let parsed: URL
   try {
-    parsed = new URL(url)
+    parsed = new URL(url, 'http://relative.invalid')
   } catch {
     return out
   }
@@ -523,6 +526,17 @@ export function secretsOfUrl(url: string, options?: RedactOptions): string[] {
   // The values as the URL holds them too: `a+b` is how a form-encoded `a b` stands there.
   for (const { name, value } of rawQuery(parsed.search)) if (value && isSecretQueryName(name, options)) out.push(value)
   return out
+}
+
+/** Headers whose value is a URL a client follows: no secret themselves, but the URL's query may hold one. */
+const URL_HEADERS = new Set(['location', 'content-location'])
+
+/**
+ * The secrets of a header that is no secret but holds a URL (`Location: /callback?code=...`, an OAuth
+ * redirect): those of the URL, remembered as soon as the response comes, before the code is ever sent.
+ */
+export function secretsOfUrlHeader(name: string, value: string, options?: RedactOptions): string[] {
+  return value.includes('?') && URL_HEADERS.has(name.toLowerCase()) ? secretsOfUrl(value, options) : []
 }
 
 /** A query's parameters as they are written (`?a=x+y&b`), their names decoded. */
@@ -556,20 +570,20 @@ export function redactUrl(url: string, options?: RedactOptions): string {
 
 /** Made once: a query name is checked for every parameter of every request line shown. */
 const SECRET_QUERY_NAME = new RegExp(`^${SECRET_NAME}$`, 'i')
-const SHORT_QUERY_NAME = new RegExp(`^(?:${SHORT_QUERY_NAMES})$`, 'i')
+const QUERY_ONLY_NAME = new RegExp(`^(?:${QUERY_SECRET_NAMES})$`, 'i')
 
 /**
  * Whether a query parameter's value is a secret, by its name: a secret key (`access_token`, `password`),
- * a secret name as redaction masks it in text (`api-key`), or a name too short to be one by word that a
- * query gives away all the same (`key`, `sig`, `pwd`, `session`: SHORT_QUERY_NAMES). The one rule for a
- * query: what redaction masks in a URL is what a written journey reads from the environment.
+ * a secret name as redaction masks it in text (`api-key`), or a name that is secret in a query alone
+ * (`key`, `sig`, `pwd`, `session`, OAuth's `code`: QUERY_SECRET_NAMES). The one rule for a query: what
+ * redaction masks in a URL is what a written journey never writes.
  */
 export function isSecretQueryName(name: string, options?: RedactOptions): boolean {
   if (isSecretKey(name, options)) return true
   // A cursor of a list (`?page_token=`) or a token's kind (`&token_type=bearer`) opens nothing, as
   // isSecretKey says: its `token` must not say otherwise.
   if (OPEN_TOKEN.test(name)) return false
-  return SECRET_QUERY_NAME.test(name) || SHORT_QUERY_NAME.test(name)
+  return SECRET_QUERY_NAME.test(name) || QUERY_ONLY_NAME.test(name)
 }
 
 function safeDecode(s: string): string {
@@ -652,8 +666,8 @@ function describesASecret(v: unknown): boolean {
  */
 const unanchored = (re: RegExp) => re.source.replace(/[\^$]/g, '')
 // `session` too: its value is a secret when shaped like a token (see isSessionToken), and the look said no.
-// And a form's field of a short query name (`key=`, `sig=`), secret by isSecretQueryName as a form's names are.
-const MAY_HOLD_SECRET = new RegExp(`${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session|(?:^|&)(?:${SHORT_QUERY_NAMES})=`, 'i')
+// And a form's field of a name secret in a query (`key=`, `sig=`, `code=`), secret by isSecretQueryName as a form's names are.
+const MAY_HOLD_SECRET = new RegExp(`${NAME_WORDS}|${unanchored(SECRET_KEY)}|${unanchored(SECRET_WORD)}|${HEADER_PAIR_MARK}|session|(?:^|&)(?:${QUERY_SECRET_NAMES})=`, 'i')
 
 /**
  * Whether secretsOfBodyText could find anything in `text`: a look for secret-looking names, no parsing.
@@ -777,8 +791,9 @@ function harvest(value: unknown, into: KnownSecrets, options: RedactOptions | un
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     if (key === 'headers' && v && typeof v === 'object' && !Array.isArray(v)) {
       for (const [name, hv] of Object.entries(v as Record<string, unknown>))
-        if (isSecretHeader(name, options) && hv !== undefined && hv !== null)
-          for (const one of Array.isArray(hv) ? hv : [hv]) into.add(secretsOfHeader(name, String(one)).filter((s) => s !== REDACTED))
+        if (hv !== undefined && hv !== null)
+          for (const one of Array.isArray(hv) ? hv : [hv])
+            into.add((isSecretHeader(name, options) ? secretsOfHeader(name, String(one)) : secretsOfUrlHeader(name, String(one), options)).filter((s) => s !== REDACTED))
     } else if (key === 'body' || key === 'input') {
       into.add(typeof v === 'string' ? secretsOfBodyText(v, options) : secretsOfValue(v, options))
     } else if ((key === 'url' || key === 'baseUrl') && typeof v === 'string') {

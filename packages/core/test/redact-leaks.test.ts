@@ -601,7 +601,7 @@ describe('short known secrets', () => {
   it('are masked where they stand as a whole token: in a sentence, a URL, a JSON string, after = or :', () => {
     knownSecrets.add(['4711', 'Pw9!x'])
     expect(redactText('login failed for pin 4711')).toBe(`login failed for pin ${REDACTED}`)
-    expect(redactText('GET http://h.test/verify?code=4711&page=2')).toBe(`GET http://h.test/verify?code=${REDACTED}&page=2`)
+    expect(redactText('GET http://h.test/verify?ref=4711&page=2')).toBe(`GET http://h.test/verify?ref=${REDACTED}&page=2`)
     expect(redactText('{"note":"4711","user":"ada"}')).toBe(`{"note":"${REDACTED}","user":"ada"}`)
     expect(redactText('pin=4711, pin:4711')).toBe(`pin=${REDACTED}, pin:${REDACTED}`)
     // After an escape that hides what stood before: a URL's %XX, a JSON \n.

@@ -16,6 +16,7 @@ const PIECES = [
   '"name":"x-a', '-key"', '-auth"', '-session-1"', '-sig"', '-keys', ',"value":', '"key":', 'Idempotency-Key"',
   'http//', 'http:/', 'u:p#w@', ':pw@', 'mailto:', '10:30', 'git@github.com:o/r', '[REDACTED]', '@sha256:',
   'realm="', 'error=', ' scope = ', 'token_type', '_type', '_hint', '#access_token=', 'page_token',
+  '?code=', '&code_verifier=', 'device_code=', '&hmac=', 'client_assertion', 'country_code=',
 ]
 const text = fc.array(fc.oneof(fc.constantFrom(...PIECES), fc.string({ maxLength: 6 })), { maxLength: 12 }).map((parts) => parts.join(''))
 

@@ -354,6 +354,47 @@ export default exploration('session', {
     await expectRegression(v.file, () => (app.fixed = true), { VENOMQA_SECRET_SESSION: SESSION })
   })
 
+  it('sends an OAuth ?code= from the context, read from the redirect of this run: never written, in no report', async () => {
+    // A code is good once: written as it was, or read from a variable, the replay would send a spent code,
+    // be refused (400) before it got to the bug, and pass with the bug still there.
+    const result = await exploreSource(
+      'oauth',
+      `import { action, exploration } from '@venomqa/core'
+
+export default exploration('oauth', {
+  actions: [
+    action('authorize', async ({ http, ctx }) => {
+      const res = await http.get('/oauth/authorize?state=st-1')
+      ctx.set('code', new URL(res.headers.location!, res.url).searchParams.get('code'))
+      return res
+    }, { when: (v) => !v.ctx.has('code') }),
+    action('callback', ({ http, ctx }) => http.get('/oauth/callback', { query: { code: ctx.require('code'), state: 'st-1' } }), {
+      when: (v) => v.ctx.has('code'),
+    }),
+  ],
+  depth: 2,
+})
+`,
+    )
+    const v = await onlyViolation(result)
+    expect(v.sequence).toEqual(['authorize', 'callback'])
+    expect(v.text).toContain("ctx.set('code', new URL(res.headers.location!, res.url).searchParams.get('code'))")
+    expect(v.text).toMatch(/await http\.get\(.*\/oauth\/.*, \{ query: \{ code: String\(ctx\.require\('code'\)\), state: 'st-1' \} \}\)\n/)
+    expect(v.text).not.toContain('VENOMQA_SECRET_')
+    const spent = [...app.codes]
+    expect(spent.length).toBeGreaterThan(0)
+    const leaks = (text: string) => spent.filter((code) => text.includes(code))
+    expect(leaks(v.text)).toEqual([])
+    expect(leaks(JSON.stringify(result))).toEqual([])
+    const buggy = await runJourneys([v.file], {})
+    expect(buggy.statuses, buggy.output).toEqual(['failed'])
+    expect(buggy.output).toContain('/oauth/callback?code=[REDACTED]&state=st-1')
+    expect(leaks(buggy.output)).toEqual([])
+    app.fixed = true
+    const fixed = await runJourneys([v.file], {})
+    expect(fixed.statuses, fixed.output).toEqual(['passed'])
+  })
+
   it('reads two secret values of one name from two variables, so it sends both as the exploration did', async () => {
     const result = await exploreSource(
       'rotate',

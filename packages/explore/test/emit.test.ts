@@ -473,6 +473,34 @@ describe('emitJourney', () => {
     expect(text).not.toMatch(/s3ss-|sig-5c1e88/)
   })
 
+  it('sends an OAuth code from the context it was read into, from the redirect that gave it; a code verifier from the environment', async () => {
+    // A record read back (no values as received): the redirect's code and the form's fields are masks.
+    const code = 'oc-7f3a9d2e5b1c'
+    knownSecrets.add([code])
+    const hidden = '[REDACTED]'
+    const redirect = { ...request('GET', '/oauth/authorize?state=st-1', {}), response: { status: 302, headers: { location: `/cb?code=${hidden}&state=st-1` } } }
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    const run: SequenceRun = {
+      steps: [
+        stepRun('authorize', undefined, [redirect], {}, { code }),
+        stepRun('token', undefined, [request('POST', '/oauth/token', form, `grant_type=authorization_code&code=${hidden}&code_verifier=${hidden}`)], { code }, { code }),
+        // A record that kept the values as sent: the same code, the same context key.
+        stepRun('callback', undefined, [request('GET', `/cb?code=${code}&state=st-1`, {})], { code }, { code }),
+      ],
+      violation: 'broken',
+      probes: [],
+    }
+    const text = await emitText(run)
+    expect(text).toContain("ctx.set('code', new URL(res.headers.location!, res.url).searchParams.get('code'))")
+    expect(text).toContain(
+      "form: { grant_type: 'authorization_code', code: String(ctx.require('code')), code_verifier: process.env.VENOMQA_SECRET_CODE_VERIFIER },",
+    )
+    expect(text).toMatch(/await http\.get\(.*, \{ query: \{ code: String\(ctx\.require\('code'\)\), state: 'st-1' \} \}\)\n/)
+    expect(text).toContain('//   VENOMQA_SECRET_CODE_VERIFIER: the form field "code_verifier"\n')
+    expect(text).not.toContain(code)
+    expect(text).not.toContain('VENOMQA_SECRET_CODE:')
+  })
+
   it('is formatted in the house style (biome leaves it as it is)', async () => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'venomqa-emit-'))
     dirs.push(root)

@@ -3,6 +3,7 @@
  * real exploration: its state (a list of items) is rolled back through the http-control protocol, and
  * `fixed` switches every bug off, so one app is the buggy one and then the fixed one.
  */
+import { randomBytes } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -18,12 +19,14 @@ export interface ReplayApp {
   fixed: boolean
   /** What GET /health answers while the bug is on (the app called as "another service"). */
   healthStatus: number
+  /** Every OAuth authorization code handed out (`GET /oauth/authorize`), spent or not. */
+  readonly codes: string[]
   /** Requests answered, by `METHOD path`. */
   readonly hits: Map<string, number>
   stop(): Promise<void>
 }
 
-type Answer = [status: number, body: unknown, type?: string]
+type Answer = [status: number, body: unknown, type?: string, headers?: Record<string, string>]
 
 interface Request {
   method: string
@@ -35,6 +38,8 @@ interface Request {
 
 export async function startReplayApp(): Promise<ReplayApp> {
   let items: number[] = []
+  /** OAuth authorization codes handed out and not yet redeemed: each is good once, as RFC 6749 wants. */
+  const codes = new Set<string>()
   const checkpoints: { name: string; items: number[] }[] = []
   const control = (path: string, name: string): Answer => {
     const at = checkpoints.findIndex((c) => c.name === name)
@@ -53,7 +58,7 @@ export async function startReplayApp(): Promise<ReplayApp> {
     }
     return [200, { ok: true, checkpoints: checkpoints.map((c) => c.name), items: items.length }]
   }
-  const app: ReplayApp = { url: '', fixed: false, healthStatus: 200, hits: new Map(), stop: async () => {} }
+  const app: ReplayApp = { url: '', fixed: false, healthStatus: 200, codes: [], hits: new Map(), stop: async () => {} }
   const route = async (req: Request): Promise<Answer> => {
     if (req.path.startsWith('/__venomqa/')) return control(req.path, req.text ? (JSON.parse(req.text) as { name: string }).name : '')
     const signedIn = req.headers.authorization === `Bearer ${TOKEN}`
@@ -76,6 +81,17 @@ export async function startReplayApp(): Promise<ReplayApp> {
         return rotate(req, app.fixed)
       case 'POST /password-history':
         return passwordHistory(req, app.fixed)
+      case 'GET /oauth/authorize': {
+        // A fresh code each time, in the redirect's query: a code written into a journey is spent.
+        const code = randomBytes(12).toString('hex')
+        codes.add(code)
+        app.codes.push(code)
+        return [302, '', 'text/plain', { location: `/oauth/callback?code=${code}&state=${encodeURIComponent(req.query.get('state') ?? '')}` }]
+      }
+      case 'GET /oauth/callback':
+        // The bugged app crashes on a code it handed out; a spent or unknown one is refused before that.
+        if (!codes.delete(req.query.get('code') ?? '')) return [400, { error: 'invalid_grant' }]
+        return app.fixed ? [200, { signedIn: true }] : [500, { error: 'the session store crashed' }]
       case 'GET /me':
         // The session in the query, as some APIs take it: the bugged app crashes on a real one.
         if (req.query.get('session') !== SESSION) return [401, { error: 'no session' }]
@@ -103,9 +119,9 @@ export async function startReplayApp(): Promise<ReplayApp> {
     const url = new URL(req.url ?? '/', 'http://app')
     const key = `${req.method} ${url.pathname}`
     app.hits.set(key, (app.hits.get(key) ?? 0) + 1)
-    const [status, body, type = 'application/json'] = await route({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, text })
+    const [status, body, type = 'application/json', headers = {}] = await route({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, text })
     if (res.destroyed) return
-    res.writeHead(status, { 'content-type': type })
+    res.writeHead(status, { 'content-type': type, ...headers })
     res.end(typeof body === 'string' ? body : JSON.stringify(body))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

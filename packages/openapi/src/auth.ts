@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { ConfigError, type HttpClient, type StepNode, step } from '@venomqa/core'
+import { ConfigError, type HttpClient, type HttpResponse, type StepNode, redactBody, step } from '@venomqa/core'
 import { safeJson } from './actions'
 import { bodyOptions } from './body'
 import { resolvePointer } from './document'
@@ -41,7 +41,7 @@ export function openApiSetup(source: string, options: OpenApiOptions = {}): Step
         const credentials = auth.credentials ?? freshCredentials(m, op.requestBody?.schema)
         signedUp.set(ctx, credentials)
         const res = await http.request(op.method as never, op.path, await bodyOptions(op, credentials, m.doc))
-        if (res.status >= 300) throw new Error(`sign-up ${describeOperation(op)} answered ${res.status}: ${res.bodyText.slice(0, 200)}`)
+        if (res.status >= 300) throw new Error(`sign-up ${describeOperation(op)} answered ${res.status}: ${answerStart(res)}`)
         return res
       }),
     )
@@ -52,12 +52,20 @@ export function openApiSetup(source: string, options: OpenApiOptions = {}): Step
       const op = m.authOps.login!
       const body = loginBody(m, op.requestBody?.schema, signedUp.get(ctx) ?? auth.credentials ?? {})
       const res = await http.request(op.method as never, op.path, await bodyOptions(op, body, m.doc))
-      if (res.status >= 300) throw new Error(`log-in ${describeOperation(op)} answered ${res.status}: ${res.bodyText.slice(0, 200)}`)
+      if (res.status >= 300) throw new Error(`log-in ${describeOperation(op)} answered ${res.status}: ${answerStart(res)}`)
       http.setAuthToken(tokenOf(auth, safeJson(res.bodyText), describeOperation(op)))
       return res
     }),
   )
   return steps
+}
+
+/**
+ * The start of a refusal's body, for its error: masked whole, then cut. Cut first, a secret the answer
+ * echoes (the password sent, a token) was cut inside, and what was left of it no mask knew.
+ */
+function answerStart(res: HttpResponse): string {
+  return String(redactBody(res.bodyText)).slice(0, 200)
 }
 
 /**

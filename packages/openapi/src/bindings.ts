@@ -1,5 +1,5 @@
 import type { JsonSchema, OpenApiDocument } from './document'
-import { resolvePointer, resolveSchema } from './document'
+import { pointerTo, resolvePointer, resolveSchema } from './document'
 import { type Operation, matchPath, pathParameters, relativePath, successSchemas } from './operations'
 
 /**
@@ -31,7 +31,7 @@ function singular(word: string): string {
   return word.replace(/s$/, '')
 }
 
-/** A value an operation's 2xx response gives to a key: at a JSON pointer of its body. */
+/** A value an operation's 2xx response gives to a key: at a JSON pointer of its body, as resolvePointer reads one (see pointerTo). */
 export interface Producer {
   key: string
   pointer: string
@@ -76,7 +76,7 @@ export class Bindings {
     for (const { op: target, keys } of this.consumers)
       for (const [param, key] of Object.entries(keys)) {
         if (linked.has(key)) continue
-        if (param !== 'id' && Object.hasOwn(properties, param)) out.push({ key, pointer: `/${param}`, from: 'property' })
+        if (param !== 'id' && Object.hasOwn(properties, param)) out.push({ key, pointer: pointerTo(param), from: 'property' })
         else if (Object.hasOwn(properties, 'id')) {
           const name = names.get(schema)?.toLowerCase()
           const named = name !== undefined && (`${name}id` === key.toLowerCase() || `${name}id` === param.toLowerCase())

@@ -8,7 +8,7 @@ import type * as JsoncParser from 'jsonc-parser'
 import YAML from 'yaml'
 import { checkRefs, escapePointer, inlineExternalRefs, placeOf, remotePlace, resolvePointer, shownPath } from './refs'
 
-export { escapePointer, resolvePointer } from './refs'
+export { escapePointer, pointerTo, resolvePointer } from './refs'
 
 /** An OpenAPI 3.0 or 3.1 document with every `$ref` resolved (shared objects stay shared). */
 export interface OpenApiDocument {

@@ -156,16 +156,35 @@ export function successSchemas(op: Operation): { status: string; schema: JsonSch
 
 /** Matches a concrete path (`/api/products/7`) against a template (`/api/products/{productId}`): the parameters, or undefined. */
 export function matchPath(template: string, concrete: string): Record<string, string> | undefined {
-  const t = template.split('/')
-  const c = concrete.split('/')
-  if (t.length !== c.length) return undefined
-  const params: Record<string, string> = {}
-  for (let i = 0; i < t.length; i++) {
-    const name = /^\{(.+)\}$/.exec(t[i]!)?.[1]
-    if (name) params[name] = decodeSegment(c[i]!)
-    else if (t[i] !== c[i]) return undefined
+  const { pattern, names } = templatePattern(template)
+  const m = pattern.exec(concrete)
+  if (!m) return undefined
+  return Object.fromEntries(names.map((name, i) => [name, decodeSegment(m[i + 1]!)]))
+}
+
+const templatePatterns = new Map<string, { pattern: RegExp; names: string[] }>()
+
+/**
+ * A template as a pattern: each parameter one segment (no `/`), the rest as written. Read from the
+ * template's `{...}`, not by splitting it at `/`: a parameter's name may hold one (`{thing/id}`), and
+ * split so, the template matched no request, nothing was bound from a Location, and no invariant judged
+ * the operation's requests.
+ */
+function templatePattern(template: string): { pattern: RegExp; names: string[] } {
+  let found = templatePatterns.get(template)
+  if (!found) {
+    const names: string[] = []
+    const parts = template.split(/\{([^}]+)\}/).map((part, i) => {
+      if (i % 2 === 0) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      names.push(part)
+      return '([^/]*)'
+    })
+    found = { pattern: new RegExp(`^${parts.join('')}$`), names }
+    // Bounded: a document has a bounded number of paths, but a process may load many documents.
+    if (templatePatterns.size >= 1024) templatePatterns.clear()
+    templatePatterns.set(template, found)
   }
-  return params
+  return found
 }
 
 /** A path segment decoded; one with a `%` that escapes nothing (an app's `Location: /files/100%`) as it is, not a URIError. */

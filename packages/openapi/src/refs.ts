@@ -245,11 +245,24 @@ function inDocumentHint(uri: string, raw: Record<string, unknown>): string {
   return resolvePointer(raw, pointer) === undefined ? '' : ` (a $ref within the document starts with "#": "#${pointer}")`
 }
 
+/** A name as a token of a JSON pointer (RFC 6901): `~` as `~0`, `/` as `~1`. For a pointer a message shows. */
 export function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1')
 }
 
-/** The value at a JSON pointer (`/a/b`, `''` the whole), or undefined, also for a pointer that is malformed. */
+/**
+ * The JSON pointer to `names`, one below the other, as resolvePointer reads one (a `$ref`'s fragment): each
+ * name escaped, then percent-encoded. A name holding `/`, `~` or `%` (`thing/id`, `lot~1no`, `pct%41`) is
+ * then found as it is, not as the place its unescaped text points to.
+ */
+export function pointerTo(...names: string[]): string {
+  return names.map((name) => `/${encodeURIComponent(escapePointer(name))}`).join('')
+}
+
+/**
+ * The value at a JSON pointer (`/a/b`, `''` the whole), or undefined, also for a pointer that is malformed.
+ * Read as a URI fragment writes it (RFC 6901 section 6): percent-decoded, then `~1` and `~0` unescaped.
+ */
 export function resolvePointer(value: unknown, pointer: string): unknown {
   if (pointer === '') return value
   if (!pointer.startsWith('/')) return undefined

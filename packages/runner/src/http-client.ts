@@ -180,7 +180,10 @@ export class RunnerHttpClient implements HttpClient {
     return this.request('DELETE', path, options)
   }
 
-  async request(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
+  async request(given: HttpMethod, path: string, options: RequestOptions = {}): Promise<HttpResponse> {
+    // As the transport sends it (see RequestOptions.method there): a `get` from JavaScript goes out as `GET`,
+    // and is retried, cached and recorded as one.
+    const method = given.toUpperCase() as HttpMethod
     const shared = this.#shared
     const { redactKeys } = shared.options
     // The step's own mistake, which a retry would only repeat.

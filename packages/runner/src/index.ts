@@ -15,7 +15,7 @@ export * from './reporters'
 export { WorkerGivenUp, WorkerPool } from './workers'
 export { type AttemptInput, type AttemptResult, type Lane, type Outcome, type WorkerLane, attemptStep, judge, runOnLanes } from './executor'
 export { StepArgs, type StepAwareLogger, type StepPlace } from './execution/step'
-export { exchangeStatus, receivedBodyText, sentRequest } from './http/record'
+export { exchangeStatus, receivedBodyText, receivedHeaders, sentRequest } from './http/record'
 export { HarRecorder, harEntry, type HarEntry, type HarLog, type HarNameValue } from './http/har'
 export type { ExchangeOrigin } from './http/origin'
 // The curl builder lives in core, where reporter plugins (HTML, Slack) can reach it; reporters find it here too.

@@ -56,6 +56,21 @@ describe('retries', () => {
     expect(hits).toHaveLength(2)
   })
 
+  it('takes a method written in lower case as the one sent upper-cased: a `get` is retried, recorded and cached as a GET', async () => {
+    script = (_r, n) => (n < 3 ? { status: 503 } : { status: 200, body: { n } })
+    const c = client({ cacheGets: true })
+    const res = await c.request('get' as never, '/x')
+    expect(res.status).toBe(200)
+    expect(hits.map((h) => h.method)).toEqual(['GET', 'GET', 'GET'])
+    expect(c.lastExchange()?.request.method).toBe('GET')
+    expect((await c.request('get' as never, '/x')).json()).toEqual({ n: 3 })
+    expect(hits).toHaveLength(3)
+    hits = []
+    script = () => ({ status: 503 })
+    expect((await c.request('post' as never, '/pay', { json: {} })).status).toBe(503)
+    expect(hits.map((h) => h.method)).toEqual(['POST'])
+  })
+
   it('does not retry a 500 or a 4xx', async () => {
     script = () => ({ status: 500 })
     await client().get('/x')

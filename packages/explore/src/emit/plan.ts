@@ -1,5 +1,5 @@
 import { type HttpExchange, REDACTED, deepEqual, isMadeUpSecret, isSecretKey, isSecretQueryName, knownSecrets } from '@venomqa/core'
-import { receivedBodyText, sentRequest } from '@venomqa/runner'
+import { receivedBodyText, receivedHeaders, sentRequest } from '@venomqa/runner'
 import type { SequenceRun, SequenceStepRun } from '../contracts'
 import { Code, isPlainObject, quote, textSource } from './code'
 import { type JsonPath, bestPath, leavesOf, pathName, pathsOf } from './json-path'
@@ -98,7 +98,7 @@ function clientHeaders(run: SequenceRun): ClientHeader {
 
 /**
  * A value in a URL a response header holds (`Location: /items/4` of a 201 with no body): which header,
- * and which segment of its path, counted from the end (1: the last). The journey reads it from the
+ * and which segment of its path, counted from the end (1: the last), or which parameter of its query. The journey reads it from the
  * header of the response it gets, `decodeURIComponent` as the action read it, a `Number` when the action
  * kept a number.
  */
@@ -106,6 +106,8 @@ export interface HeaderOrigin {
   name: string
   segment: number
   number: boolean
+  /** A parameter of the URL's query instead of a segment (`code` of an OAuth redirect's `Location: /callback?code=...`). */
+  param?: string
 }
 
 /** Where a value the journey may send again came from: a context key, or a place in a response. */
@@ -185,7 +187,7 @@ class Flow {
       sets: [],
       reads: this.#readsNow,
     }
-    const query = queryPart === undefined ? undefined : this.#query(queryPart)
+    const query = queryPart === undefined ? undefined : this.#query(queryPart, 'the query parameter', sentQuery(exchange))
     if (query) plan.query = query
     else if (queryPart !== undefined) plan.path.push('?', ...this.#repeatedFields(queryPart, sentQuery(exchange), 'the query parameter'))
     const body = this.#body(exchange)
@@ -232,20 +234,32 @@ class Flow {
 
   /**
    * The query as an object, or undefined when a name repeats (then it stays in the path as it was). A
-   * form body is read the same way: `place` says which of the two it is.
+   * form body is read the same way: `place` says which of the two it is. `sent` is the same text as it
+   * was sent, when this process sent it: what the record masked is read from there.
    */
-  #query(text: string, place = 'the query parameter'): Record<string, unknown> | undefined {
+  #query(text: string, place: string, sent: string | undefined): Record<string, unknown> | undefined {
     const params = [...new URLSearchParams(text)]
     if (new Set(params.map(([k]) => k)).size !== params.length) return undefined
+    const sentParams = new URLSearchParams(sent ?? '')
     // Built from entries: an assignment `out['__proto__'] = ...` would set the prototype and drop the key.
     return Object.fromEntries(
       params.map(([key, value]) => {
-        // The rule for a query's names (`?session=`, `?sig=`), which a form's are too, as redaction reads them.
-        if (isSecretValue(value, key, isSecretQueryName)) return [key, this.#secret(key, `${place} "${key}"`, value)]
+        // The rule for a query's names (`?session=`, `?sig=`, `?code=`), which a form's are too, as redaction reads them.
+        if (isSecretValue(value, key, isSecretQueryName)) return [key, this.#secretParam(key, `${place} "${key}"`, sentParams.get(key) ?? value)]
         const code = this.#flowing(value, { key, loose: true })
         return [key, code ? new Code(`String(${code.code})`) : value]
       }),
     )
+  }
+
+  /**
+   * A secret query parameter or form field, as a secret header is sent: from the context when the run got
+   * it on its way (an OAuth code the action read from a redirect, which is good once: from a variable, the
+   * replay would send a spent one and be refused before it got to the bug); else from the environment.
+   */
+  #secretParam(name: string, where: string, value: string): Code {
+    const key = this.#secretContextKey(name, value)
+    return key === undefined ? this.#secret(name, where, value) : new Code(`String(${this.#require(key).code})`)
   }
 
   /**
@@ -270,7 +284,7 @@ class Flow {
       }
       const sentPair = sentPairs?.[i] === undefined ? undefined : queryPair(sentPairs[i]!)
       const known = sentPair?.name === name ? sentPair.value : value
-      const code = this.#secret(name, `${place} "${name}"${nth > 1 ? ` (its value number ${nth})` : ''}`, known)
+      const code = this.#secretParam(name, `${place} "${name}"${nth > 1 ? ` (its value number ${nth})` : ''}`, known)
       parts.push(pair.slice(0, pair.indexOf('=') + 1), new Code(`\${encodeURIComponent(String(${code.code}))}`))
     })
     return parts
@@ -282,7 +296,7 @@ class Flow {
     const type = headers['content-type'] ?? ''
     if (typeof body !== 'string') return { kind: 'json', value: this.#jsonValue(body, undefined, sentJson(exchange)) }
     if (type.includes('application/x-www-form-urlencoded')) {
-      const form = this.#query(body, 'the form field')
+      const form = this.#query(body, 'the form field', sentRequest(exchange)?.bodyText)
       if (form) return { kind: 'form', value: form }
       const fields = this.#repeatedFields(body, sentRequest(exchange)?.bodyText, 'the form field')
       return { kind: 'text', value: fields.some((f) => f instanceof Code) ? new Code(textSource(fields)) : body }
@@ -362,11 +376,27 @@ class Flow {
       }
       return undefined
     }
+    const named = this.#secretContextKey(header, value)
+    return named === undefined ? undefined : this.#require(named)
+  }
+
+  /**
+   * The context key a secret sent under `name` came from: the latest one holding the value itself; when
+   * the record hid the value, the latest one named like `name` (`x-api-key` and `apiKey`) whose value the
+   * run knows to be secret.
+   */
+  #secretContextKey(name: string, value: string): string | undefined {
+    const keys = Object.keys(this.#ctxNow).reverse()
+    if (!value.includes(REDACTED)) {
+      return keys.find((key) => {
+        const held = this.#ctxNow[key]
+        return (typeof held === 'string' || typeof held === 'number') && held !== '' && String(held) === value
+      })
+    }
     // Named alike is not proof enough: the value must also be one the run saw in a secret place (as a
     // secret header's value is, when it is sent), or an innocent context value would be sent in its stead.
-    const bare = (name: string) => name.toLowerCase().replace(/^x-/, '').replace(/[^a-z0-9]/g, '')
-    const named = keys.find((key) => typeof this.#ctxNow[key] === 'string' && bare(key) === bare(header) && knownSecrets.has(this.#ctxNow[key]))
-    return named === undefined ? undefined : this.#require(named)
+    const bare = (text: string) => text.toLowerCase().replace(/^x-/, '').replace(/[^a-z0-9]/g, '')
+    return keys.find((key) => typeof this.#ctxNow[key] === 'string' && bare(key) === bare(name) && knownSecrets.has(this.#ctxNow[key]))
   }
 
   /**
@@ -524,6 +554,10 @@ function originOf(key: string, value: unknown, exchanges: readonly HttpExchange[
       const redacted = pathsOf(body, REDACTED).filter((p) => String(p[p.length - 1]) === key || isSecretKey(String(p[p.length - 1])))
       const at = bestPath(redacted, key)
       if (at) return { exchange: j, path: at, secret }
+      // A code an OAuth redirect hands out in its URL (`Location: /callback?code=...`): read from this
+      // run's redirect, since a code is good once.
+      const param = headerParam(exchange, key, value)
+      if (param) return { exchange: j, path: [], secret, header: { ...param, segment: 0, number: typeof value === 'number' } }
     }
   }
   // Not in any body: an id a 201 hands out only in its `Location` (`/items/4`, no body) is set from that
@@ -561,6 +595,24 @@ function headerSegments(exchange: HttpExchange): { value: string; header: Omit<H
     }
   }
   return out
+}
+
+/**
+ * The parameter of the query of a response's `Location` or `Content-Location` that holds `value`: found by
+ * the value in the headers as received, when this process received them; else, in a record read back, the
+ * masked parameter named like `key`.
+ */
+function headerParam(exchange: HttpExchange, key: string, value: unknown): { name: string; param: string } | undefined {
+  const received = receivedHeaders(exchange)
+  const headers = received ?? exchange.response?.headers ?? {}
+  for (const [name, raw] of Object.entries(headers)) {
+    if (!URL_HEADERS.includes(name.toLowerCase()) || typeof raw !== 'string' || !raw.includes('?')) continue
+    const query = new URLSearchParams(raw.slice(raw.indexOf('?') + 1).split('#')[0])
+    for (const [param, held] of query) {
+      if (received ? held === String(value) : held === REDACTED && namesTheSame(param, key)) return { name: name.toLowerCase(), param }
+    }
+  }
+  return undefined
 }
 
 /** The path of a header's URL, as `new URL(value, request URL).pathname` gives it in the journey. */

@@ -282,13 +282,17 @@ function renderRequest(
   return lines
 }
 
-/** What a key is set to from a response: a value in its body, the size of a list in it, or a segment of a header's URL. */
+/** What a key is set to from a response: a value in its body, the size of a list in it, or a segment or a query parameter of a header's URL. */
 function responseValue(set: RequestPlan['sets'][number], variable: string): string {
   if (set.header) {
     // Read from this run's answer (`Location: /items/17`), as the body's id is: the id of one run, written
     // as a literal, names another item (or none) in another database. Resolved against the request's URL,
     // a Location that is absolute, relative or with a query gives the same segment.
     const url = `new URL(${variable}.headers${accessor(set.header.name)}!, ${variable}.url)`
+    if (set.header.param !== undefined) {
+      const param = `${url}.searchParams.get(${quote(set.header.param)})`
+      return set.header.number ? `Number(${param})` : param
+    }
     const segment = `decodeURIComponent(${url}.pathname.split('/').at(-${set.header.segment})!)`
     return set.header.number ? `Number(${segment})` : segment
   }

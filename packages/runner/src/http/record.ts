@@ -13,6 +13,7 @@ import {
   secretsOfBodyText,
   secretsOfHeader,
   secretsOfUrl,
+  secretsOfUrlHeader,
 } from '@venomqa/core'
 import type { ReceivedResponse } from './attempt'
 import { noteResponseRead } from './server-errors'
@@ -202,6 +203,15 @@ export function receivedBodyText(exchange: HttpExchange): string | undefined {
 }
 
 /**
+ * The response headers as received, before redaction, for code of the same process that must tell masked
+ * values apart (the regression journey emitter: which parameter of a redirect's URL a context value was
+ * read from). Never for output. Undefined for an exchange not recorded by this client.
+ */
+export function receivedHeaders(exchange: HttpExchange): Readonly<Record<string, string>> | undefined {
+  return exchange instanceof ExchangeRecord ? ExchangeRecord.received(exchange)?.headers : undefined
+}
+
+/**
  * The URL and body text of a request as sent, before redaction, for code of the same process that must
  * keep the shape of what the record masked whole (the regression journey emitter: `passwords: ['a', 'b']`
  * and `?tokens=a&tokens=b` recorded as masks, which a replay must send as a list again, each item from a
@@ -245,7 +255,14 @@ function secretsOfHeaders(headers: Readonly<Record<string, string>>, redactKeys?
   const known = frozen ? headerSecrets.get(headers) : undefined
   if (known) return known
   let found: string[] | undefined
-  for (const name of Object.keys(headers)) if (isSecretHeaderName(name, redactKeys)) (found ??= []).push(...secretsOfHeader(name, headers[name]!))
+  for (const name of Object.keys(headers)) {
+    if (isSecretHeaderName(name, redactKeys)) (found ??= []).push(...secretsOfHeader(name, headers[name]!))
+    // A redirect's URL (`Location: /callback?code=...`): its code is a secret before the action ever sends it.
+    else if (headers[name]!.includes('?')) {
+      const inUrl = secretsOfUrlHeader(name, headers[name]!, { extraKeys: redactKeys })
+      if (inUrl.length) (found ??= []).push(...inUrl)
+    }
+  }
   const secrets = found ?? NO_SECRETS
   if (frozen) headerSecrets.set(headers, secrets)
   return secrets

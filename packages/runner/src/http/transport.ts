@@ -84,15 +84,28 @@ export class ConnectionPool {
   }
 
   /**
-   * Close every connection now, cutting the requests under way. Their deadlines are kept: a request that
-   * was waiting for a connection is not cut (Node's agent opens a new one for it as the others close), and
-   * its deadline is what still ends it. One that settled has taken its own out.
+   * Close every connection now, cutting the requests under way. A request waiting for a connection (the
+   * pool at its count) fails at once with a PoolClosedError, as one sent after this does: left in the
+   * agent's queue, Node's agent opened a new connection for it as the others closed, and sent it on a
+   * destroyed pool; without a deadline it never ended.
    */
   destroy(): void {
     this.#closed = true
     this.#destroyed = true
-    this.#http?.destroy()
-    this.#https?.destroy()
+    for (const agent of [this.#http, this.#https]) {
+      if (!agent) continue
+      // Taken out of the queue before the connections close, so that the agent opens none for them. Each
+      // origin's queue goes whole, as the agent drops one it emptied: it reads any queue left as holding one.
+      const queues = agent.requests as unknown as Record<string, WaitingRequest[] | undefined>
+      const waiting: WaitingRequest[] = []
+      for (const origin of Object.keys(queues)) {
+        waiting.push(...(queues[origin] ?? []))
+        delete queues[origin]
+      }
+      // Node tells a request destroyed before it has a connection nothing until it gets one: its exchange is told.
+      for (const req of waiting) req[WAITING_EXCHANGE]?.cutWaiting(req, new PoolClosedError())
+      agent.destroy()
+    }
   }
 
   /** Whether destroy() cut the connections: a request that failed then was cut by the pool, not by its server. */
@@ -100,6 +113,10 @@ export class ConnectionPool {
     return this.#destroyed
   }
 }
+
+/** On a request the pool's agent may queue: its exchange, which destroy() fails when it takes it out of the queue. */
+const WAITING_EXCHANGE = Symbol('venomqa.exchange')
+type WaitingRequest = Http.ClientRequest & { [WAITING_EXCHANGE]?: Exchange }
 
 /**
  * A keep-alive agent whose idle connections close after IDLE_CONNECTION_MS (sooner when the server's
@@ -141,6 +158,11 @@ function defaultPool(): ConnectionPool {
 
 /** What the runner sends. */
 export interface RequestOptions {
+  /**
+   * Sent upper-cased: `get` goes out as `GET`. Methods are case-sensitive in HTTP, but Node's http
+   * upper-cases every method it sends and can send no other, so the transport does it itself, once, and
+   * judges the request by the method the server gets (an idempotent one is sent again, see Exchange#failed).
+   */
   method: string
   headers?: Record<string, string>
   body?: string | Uint8Array
@@ -226,6 +248,8 @@ class Exchange {
   #deadline?: Deadline
   /** The failure of the kept-alive connection this request was first sent on, when it was sent again (see #failed). */
   #closedUnder?: Error
+  /** The method as it goes out: upper-cased (see RequestOptions.method). */
+  readonly #method: string
 
   constructor(
     private readonly target: URL,
@@ -233,7 +257,9 @@ class Exchange {
     private readonly pool: ConnectionPool,
     private readonly resolve: (response: TextResponse) => void,
     private readonly reject: (error: Error) => void,
-  ) {}
+  ) {
+    this.#method = o.method.toUpperCase()
+  }
 
   start(): void {
     const { o } = this
@@ -262,7 +288,7 @@ class Exchange {
         hostname: target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname,
         port: target.port,
         path: `${target.pathname}${target.search}`,
-        method: o.method,
+        method: this.#method,
         headers: headersToSend(o.headers, o.body),
         agent: this.pool.agent(target.protocol, underWay),
       })
@@ -272,6 +298,7 @@ class Exchange {
       return this.#fail(err as Error)
     }
     this.#req = req
+    ;(req as WaitingRequest)[WAITING_EXCHANGE] = this
     req.on('error', (err) => this.#failed(req, err))
     req.on('response', (res) => this.#receive(res))
     // Node destroys the socket of a 101 Switching Protocols no one takes, and tells the request nothing:
@@ -285,6 +312,11 @@ class Exchange {
     } catch (err) {
       this.#fail(err as Error)
     }
+  }
+
+  /** destroy() took `req` out of the agent's queue, before it had a connection. */
+  cutWaiting(req: Http.ClientRequest, error: Error): void {
+    if (req === this.#req) this.#fail(error)
   }
 
   /**
@@ -301,11 +333,11 @@ class Exchange {
     if (this.#settled || req !== this.#req) return
     const code = (err as { code?: string }).code
     if (this.#statusCode === 0 && (req.reusedSocket || (req.socket as { [ANSWERED]?: true } | null)?.[ANSWERED]) && !this.pool.destroyed && (code === 'ECONNRESET' || code === 'EPIPE')) {
-      if ((IDEMPOTENT_METHODS as readonly string[]).includes(this.o.method)) {
+      if ((IDEMPOTENT_METHODS as readonly string[]).includes(this.#method)) {
         this.#closedUnder = err
         return this.#send(true)
       }
-      err.message += `, on a kept-alive connection the server closed as the request went out (a ${this.o.method} is not sent again on its own: the server may have acted on it)`
+      err.message += `, on a kept-alive connection the server closed as the request went out (a ${this.#method} is not sent again on its own: the server may have acted on it)`
     }
     this.#fail(err)
   }

@@ -121,6 +121,11 @@ describe('rememberSecrets', () => {
     expect(knownSecrets.mask('ck-secret-6 ca-secret-7 ada-lovelace')).toBe(`${REDACTED} ${REDACTED} ada-lovelace`)
   })
 
+  it("remembers the secrets of a redirect's URL (an OAuth code in `Location`) as the response comes, before the code is sent", () => {
+    rememberSecrets(undefined, { location: '/oauth/callback?code=oc-secret-8&state=st-1', 'content-type': 'text/plain' }, undefined)
+    expect(knownSecrets.mask('spent oc-secret-8 (st-1)')).toBe(`spent ${REDACTED} (st-1)`)
+  })
+
   it('queues nothing for a message that can hold none, and still finds each kind of secret alone', () => {
     const queued = vi.spyOn(knownSecrets, 'addLater')
     try {

@@ -295,27 +295,35 @@ describe('the connection pool', () => {
     }
   })
 
-  it('destroy() cuts the requests on its connections; one waiting for a connection is still cut at its deadline', async () => {
+  it('destroy() cuts the requests on its connections, and fails one waiting for a connection at once, as a destroyed pool refuses one', async () => {
     const own = new ConnectionPool(1)
-    let reached!: () => void
-    const first = new Promise<void>((resolve) => (reached = resolve))
+    const reached: string[] = []
+    let first!: () => void
+    const firstCame = new Promise<void>((resolve) => (first = resolve))
     // Accepts every request and never answers.
-    const silent = await listenLocally(http.createServer(() => reached()))
+    const silent = await listenLocally(
+      http.createServer((req) => {
+        reached.push(req.url ?? '')
+        first()
+      }),
+    )
     try {
-      const url = `${silent.url}/x`
-      const onConnection = failure(request(url, { method: 'GET', pool: own, deadlineMs: 60_000 }))
-      await first
-      // The pool's one connection is taken: this one waits for it.
-      const waiting = failure(request(url, { method: 'GET', pool: own, deadlineMs: 100 }))
+      const onConnection = failure(request(`${silent.url}/first`, { method: 'GET', pool: own, deadlineMs: 60_000 }))
+      await firstCame
+      // The pool's one connection is taken: these wait for it, with no deadline to end them.
+      const waiting = [failure(request(`${silent.url}/waiting`, { method: 'GET', pool: own })), failure(request(`${silent.url}/waiting`, { method: 'POST', body: 'x', pool: own }))]
       own.destroy()
       expect(await onConnection).toMatchObject({ code: 'ECONNRESET' })
-      // Node's agent opened a new connection for it as the other closed: its deadline is what ends it.
-      expect(await waiting).toBeInstanceOf(DeadlineExceeded)
+      // Not sent on a connection Node's agent opened for them as the other closed: cut with the pool.
+      for (const error of await Promise.all(waiting)) expect(error).toBeInstanceOf(PoolClosedError)
+      // And the pool is settled: close() has nothing to wait for.
+      await own.close()
+      expect(reached).toEqual(['/first'])
     } finally {
       own.destroy()
       await silent.close()
     }
-    // Without its deadline the waiting request never ends: fail in seconds, not at the suite's limit.
+    // Before, a waiting request without a deadline never ended: fail in seconds, not at the suite's limit.
   }, 10_000)
 
   it('close() waits for the requests under way, then refuses new ones', async () => {
@@ -382,6 +390,24 @@ describe('a kept-alive connection the server closes as a request goes out', () =
       expect((await request(`${server.url}/d`, { method: 'PUT', body: 'x', pool: own })).bodyText).toBe('PUT /d')
       expect((await request(`${server.url}/e`, { method: 'DELETE', pool: own })).bodyText).toBe('DELETE /e')
       expect(seen.slice(5)).toEqual(['PUT /d reset', 'PUT /d', 'DELETE /e reset', 'DELETE /e'])
+    } finally {
+      own.destroy()
+      await server.close()
+    }
+  })
+
+  it('an idempotent method written in lower case is sent upper-cased, and sent again as in upper case', async () => {
+    const { seen, server } = await resettingServer()
+    const own = new ConnectionPool(1)
+    try {
+      await request(`${server.url}/a`, { method: 'get', pool: own })
+      const answer = await request(`${server.url}/b`, { method: 'get', pool: own, deadlineMs: 5_000 })
+      expect(answer.bodyText).toBe('GET /b')
+      expect((await request(`${server.url}/c`, { method: 'delete', pool: own, deadlineMs: 5_000 })).bodyText).toBe('DELETE /c')
+      expect(seen).toEqual(['GET /a', 'GET /b reset', 'GET /b', 'DELETE /c reset', 'DELETE /c'])
+      // One that is not idempotent, on the connection the DELETE was answered on, is named as it was sent.
+      const error = await failure(request(`${server.url}/orders`, { method: 'post', body: '{}', pool: own }))
+      expect(error?.message).toMatch(/\(a POST is not sent again on its own: the server may have acted on it\)$/)
     } finally {
       own.destroy()
       await server.close()

@@ -1,0 +1,124 @@
+/**
+ * A path parameter is bound from the property of the same name in a create's response, looked up by a
+ * JSON pointer built from the name. A name holding `/` or `~` must be escaped there (RFC 6901: `~1` and
+ * `~0`): `/thing/id` looked for `id` inside `thing`, `/lot~1no` for `lot/no`, and the parameter was never
+ * bound, so every operation on such a resource was never enabled and the exploration judged none of them.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import type { ExploreAction, ExploreActionArgs, HttpClient } from '@venomqa/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openApiActions } from '../src'
+import { resolvePointer } from '../src/document'
+import { matchPath } from '../src/operations'
+
+let dir: string
+const signal = new AbortController().signal
+
+/** Names as an API may choose them: a `/`, a `~` before 0 or 1 (what the escapes look like), a `%`. */
+const NAMES = ['thing/id', 'lot~1no', 'v~0', 'pct%41'] as const
+const stringProperty = { type: 'string' }
+
+const DOCUMENT = {
+  openapi: '3.0.3',
+  info: { title: 't', version: '1' },
+  paths: {
+    '/things': {
+      post: {
+        operationId: 'createThing',
+        responses: {
+          201: {
+            description: 'made',
+            content: { 'application/json': { schema: { type: 'object', properties: Object.fromEntries(NAMES.map((n) => [n, stringProperty])) } } },
+          },
+        },
+      },
+    },
+    ...Object.fromEntries(
+      NAMES.map((name, i) => [
+        `/things${i}/{${name}}`,
+        { get: { operationId: `get${i}`, parameters: [{ name, in: 'path', required: true, schema: stringProperty }], responses: { 200: { description: 'ok' } } } },
+      ]),
+    ),
+  },
+}
+
+const BODY = { 'thing/id': 't-1', 'lot~1no': 'l-2', 'v~0': 'v-3', 'pct%41': 'p-4', thing: { id: 'wrong' }, 'lot/no': 'wrong', 'v~': 'wrong', pctA: 'wrong' }
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'venomqa-openapi-pointer-names-'))
+  await writeFile(path.join(dir, 'api.json'), JSON.stringify(DOCUMENT))
+})
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+/** Runs `createThing` against a client whose POST answers 201 with BODY; the context it leaves. */
+async function create(): Promise<Map<string, unknown>> {
+  const actions = (await openApiActions('api.json').load({ root: dir, baseUrl: 'http://127.0.0.1:9', signal })) as ExploreAction<any>[]
+  const createThing = actions.find((a) => a.name === 'createThing')!
+  const text = JSON.stringify(BODY)
+  const http = {
+    baseUrl: 'http://127.0.0.1:9',
+    request: async () => ({ status: 201, headers: {}, bodyText: text, json: () => JSON.parse(text) }),
+    get: async () => ({ status: 200, headers: {}, bodyText: '[]', json: () => [] }),
+  } as unknown as HttpClient
+  const values = new Map<string, unknown>()
+  const ctx = {
+    get: (k: string) => values.get(k),
+    has: (k: string) => values.has(k),
+    set: (k: string, v: unknown) => void values.set(k, v),
+    require: (k: string) => values.get(k),
+    keys: () => [...values.keys()],
+  }
+  await createThing.run({ http, ctx, input: {}, signal } as unknown as ExploreActionArgs<any>)
+  return values
+}
+
+describe('a path parameter whose name holds "/" or "~"', () => {
+  it('is bound from the property of that very name, not from the place its unescaped name points to', async () => {
+    const ctx = await create()
+    expect(Object.fromEntries(NAMES.map((n) => [n, ctx.get(n)]))).toEqual({ 'thing/id': 't-1', 'lot~1no': 'l-2', 'v~0': 'v-3', 'pct%41': 'p-4' })
+  })
+
+  it('sends the value bound in the path of each operation on the resource', async () => {
+    const values = await create()
+    const actions = (await openApiActions('api.json').load({ root: dir, baseUrl: 'http://127.0.0.1:9', signal })) as ExploreAction<any>[]
+    const sent: string[] = []
+    const http = {
+      baseUrl: 'http://127.0.0.1:9',
+      request: async (_method: string, url: string) => {
+        sent.push(url)
+        return { status: 200, headers: {}, bodyText: '', json: () => undefined }
+      },
+    } as unknown as HttpClient
+    const ctx = { get: (k: string) => values.get(k), has: (k: string) => values.has(k), require: (k: string) => values.get(k), set: () => {}, keys: () => [...values.keys()] }
+    for (const [i] of NAMES.entries()) await actions.find((a) => a.name === `get${i}`)!.run({ http, ctx, input: {}, signal } as unknown as ExploreActionArgs<any>)
+    expect(sent).toEqual(['/things0/t-1', '/things1/l-2', '/things2/v-3', '/things3/p-4'])
+  })
+})
+
+describe('resolvePointer', () => {
+  it('reads a pointer as a $ref fragment writes it: ~1, ~0, and percent-encoding', () => {
+    expect(resolvePointer(BODY, '/thing~1id')).toBe('t-1')
+    expect(resolvePointer(BODY, '/lot~01no')).toBe('l-2')
+    expect(resolvePointer(BODY, '/v~00')).toBe('v-3')
+    expect(resolvePointer({ 'a b': 1 }, '/a%20b')).toBe(1)
+  })
+})
+
+describe('matchPath', () => {
+  it('matches a template whose parameter name holds a "/": the request an operation sent is judged as its own', () => {
+    expect(matchPath('/things0/{thing/id}', '/things0/t-1')).toEqual({ 'thing/id': 't-1' })
+    expect(matchPath('/things1/{lot~1no}/parts', '/things1/l%2F2/parts')).toEqual({ 'lot~1no': 'l/2' })
+    expect(matchPath('/things0/{thing/id}', '/things0/t-1/more')).toBeUndefined()
+    expect(matchPath('/things0/{thing/id}', '/things9/t-1')).toBeUndefined()
+  })
+
+  it('matches as before: a parameter is one segment, the other segments as written', () => {
+    expect(matchPath('/items/{id}', '/items/7')).toEqual({ id: '7' })
+    expect(matchPath('/items/{id}', '/items/7/parts')).toBeUndefined()
+    expect(matchPath('/items/{id}', '/Items/7')).toBeUndefined()
+    expect(matchPath('/a.b/{id}', '/aXb/7')).toBeUndefined()
+    expect(matchPath('/files/{id}', '/files/100%')).toEqual({ id: '100%' })
+  })
+})
