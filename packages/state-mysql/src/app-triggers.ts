@@ -342,7 +342,8 @@ function ownWordsGroups(present: readonly AppTrigger[], toPutBack: readonly AppT
  * tried, and where MariaDB cuts that clause out again depends on the sql_mode: cut wrongly, the kept text
  * no longer parses and every write to the table fails (ER_TRG_CORRUPTED_FILE), which DROP TRIGGER does
  * not mend. The table stays locked for writing throughout, so that no write fires the group half put back.
- * A statement the server refuses all the same is made from its parts, last too.
+ * A statement the server refuses all the same is made from its parts, last too; a lock conflict is no
+ * refusal, and fails the put-back for its caller to try again.
  */
 async function putBackInOwnWords(conn: Connection, group: readonly AppTrigger[]): Promise<void> {
   // Said first, so that a put-back that stops halfway is finished as it began (see ownWordsGroups).
@@ -352,7 +353,10 @@ async function putBackInOwnWords(conn: Connection, group: readonly AppTrigger[])
     for (const t of group) {
       try {
         await createAs(conn, t, t.statement!)
-      } catch {
+      } catch (err) {
+        // Not the statement's fault: a lock only tried (InnoDB's purge holds the table a moment), a connection
+        // lost. Made from its parts, it would stay so; the put-back is tried again, from here (see ownWordsGroups).
+        if (isPassing(err)) throw err
         await createAs(conn, t, createTrigger(t, t.name, '', t.body))
       }
       await conn.query(`DROP TRIGGER ${ident(copyName(t.name))}`)
@@ -360,6 +364,12 @@ async function putBackInOwnWords(conn: Connection, group: readonly AppTrigger[])
   } finally {
     await conn.query('UNLOCK TABLES')
   }
+}
+
+/** An error that says nothing of the statement run: a lock not had (only tried, or a deadlock), the connection gone. */
+function isPassing(err: unknown): boolean {
+  const { code, fatal } = (err ?? {}) as { code?: string; fatal?: boolean }
+  return fatal === true || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_DEADLOCK'
 }
 
 /** The originals saved in SAVED_TRIGGERS of `database`; undefined when it has no such table (nothing is swapped). */
@@ -390,8 +400,9 @@ async function swap(conn: Connection, t: AppTrigger, create: string, drop: strin
   }
 }
 
-/** The prepared statement a trigger is made through when its character set is not the connection's. */
+/** The prepared statement a trigger is made through when its character set is not the connection's, and the variable that holds its text. */
 const PREPARED = 'venomqa_trigger'
+const PREPARED_TEXT = '@venomqa_trigger'
 
 /** The character sets whose text the driver sends as it is (UTF-8). */
 const UTF8 = /^utf8(mb3|mb4)?$/i
@@ -407,8 +418,8 @@ const UTF8 = /^utf8(mb3|mb4)?$/i
  * `eucjpms`, so that every statement after failed. The copy of such a trigger then failed or wrote that
  * on every insert of the app, and so did the original once put back. So the report is turned off for this
  * session (the driver goes on sending UTF-8), and a statement in another character set goes to the server
- * as UTF-8 bytes in hex (ASCII, which reads the same in any client character set the server takes), for
- * the server to convert into the trigger's character set itself and prepare from there. A statement that
+ * as UTF-8 bytes in hex, for the server to convert into the trigger's character set itself, into a variable
+ * the statement is prepared from once the session is the trigger's. A statement that
  * character set cannot hold (swe7 has no backquote, the text made here quotes names with one), or a server
  * that cannot prepare a CREATE TRIGGER (MySQL), is read as the UTF-8 it is, in the trigger's collation: the
  * same trigger, whose character_set_client then reads utf8mb4.
@@ -417,30 +428,35 @@ export async function createAs(conn: Connection, t: AppTrigger, create: string):
   if (!/^\w+$/.test(t.charset)) throw new Error(`trigger "${t.name}" has a character set named ${JSON.stringify(t.charset)}`)
   // A server without the variable reports nothing either.
   await conn.query("SET SESSION session_track_system_variables = ''").catch(() => undefined)
+  // The text in the trigger's character set, and whether it holds all of it; set in the session's own character
+  // set, before it changes.
   const utf8 = `_utf8mb4 X'${Buffer.from(create, 'utf8').toString('hex')}'`
-  const converted = `CONVERT(${utf8} USING ${t.charset})`
-  // Read in the session's own character set, before it changes.
+  await conn.query(`SET ${PREPARED_TEXT} = CONVERT(${utf8} USING ${t.charset})`)
   const [[own]] = await conn.query<RowDataPacket[]>(
-    `SELECT @@SESSION.sql_mode AS m, @@character_set_client AS cs, @@collation_connection AS co, CONVERT(${converted} USING utf8mb4) = ${utf8} COLLATE utf8mb4_bin AS kept`,
+    `SELECT @@SESSION.sql_mode AS m, @@character_set_client AS cs, @@collation_connection AS co, CONVERT(${PREPARED_TEXT} USING utf8mb4) = ${utf8} COLLATE utf8mb4_bin AS kept`,
   )
   const set = (mode: unknown, charset: unknown, collation: unknown) =>
     conn.query('SET SESSION sql_mode = ?, character_set_client = ?, collation_connection = ?', [mode, charset, collation])
   try {
     if (!UTF8.test(t.charset) && Number(own!.kept) === 1) {
       await set(t.sqlMode, t.charset, t.collation)
-      if (await runPrepared(conn, converted)) return
+      if (await runPrepared(conn)) return
     }
     await set(t.sqlMode, UTF8.test(t.charset) ? t.charset : 'utf8mb4', t.collation)
     await conn.query(create)
   } finally {
     await set(own!.m, own!.cs, own!.co)
+    await conn.query(`SET ${PREPARED_TEXT} = NULL`)
   }
 }
 
-/** Prepare `text` (an SQL expression) and run it; false when the server cannot prepare such a statement. */
-async function runPrepared(conn: Connection, text: string): Promise<boolean> {
+/**
+ * Prepare the statement in PREPARED_TEXT and run it; false when the server cannot prepare such a statement (MySQL).
+ * The server's lexer reads `@` as itself in any client character set (swe7's 0x40 too).
+ */
+async function runPrepared(conn: Connection): Promise<boolean> {
   try {
-    await conn.query(`PREPARE ${PREPARED} FROM ${text}`)
+    await conn.query(`PREPARE ${PREPARED} FROM ${PREPARED_TEXT}`)
   } catch (err) {
     if ((err as { code?: string }).code === 'ER_UNSUPPORTED_PS') return false
     throw err

@@ -3,7 +3,7 @@ import { describeWithService } from '@venomqa/test-utils'
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
 import { MysqlSnapshotBackend, mysqlWorkers } from '../src'
-import { SAVED_TRIGGERS, createAs, readAppTriggers } from '../src/app-triggers'
+import { SAVED_TRIGGERS, createAs, putBackAppTriggers, readAppTriggers } from '../src/app-triggers'
 import { parseTarget } from '../src/connection'
 import { MysqlCopier } from '../src/workers'
 import { HOST, PORT, admin, dropDatabase, dump, freshDatabase, privateObjects, urlFor } from './helpers'
@@ -274,6 +274,35 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
     await app.query(`DELETE FROM items WHERE title = 'e!'`)
     const [audit] = await app.query<RowDataPacket[]>('SELECT what FROM audit ORDER BY id')
     expect(audit.slice(-3).map((r) => r.what)).toEqual(['+3', 'then 3', '-3'])
+  })
+
+  it('a lock held for a moment when a trigger comes back in its own words (InnoDB purge) fails that try, and the next one makes it in its own words, not from its parts', async () => {
+    await backend.connect()
+    // What the disconnect runs, on a connection whose first CREATE TRIGGER meets a lock only tried (lock_wait_timeout = 0).
+    const conn = await admin(DB)
+    let refused = 0
+    const held = new Proxy(conn, {
+      get: (target, key) =>
+        key === 'query'
+          ? (sql: string, ...rest: unknown[]) =>
+              /^CREATE DEFINER/.test(sql) && refused++ === 0
+                ? Promise.reject(Object.assign(new Error('Lock wait timeout exceeded; try restarting transaction'), { code: 'ER_LOCK_WAIT_TIMEOUT', errno: 1205 }))
+                : (target.query as (...a: unknown[]) => unknown)(sql, ...rest)
+          : Reflect.get(target, key),
+    })
+    try {
+      // The try fails as a lock conflict, which the disconnect tries again (see retryLockConflicts).
+      await expect(putBackAppTriggers(held, DB)).rejects.toMatchObject({ code: 'ER_LOCK_WAIT_TIMEOUT' })
+      await putBackAppTriggers(held, DB)
+      // Each in its own words (the backend's change-tracking triggers are still there, in the firing order).
+      const words = (ts: Record<string, unknown>[]) => ts.filter((t) => !String(t.TRIGGER_NAME).startsWith('_venomqa_')).map((t) => [t.TRIGGER_NAME, t.statement])
+      expect(words(await appTriggers(DB))).toEqual(words(original))
+    } finally {
+      await conn.end()
+    }
+    await backend.disconnect()
+    expect(await appTriggers(DB)).toEqual(original)
+    expect(await privateObjects(DB)).toEqual([])
   })
 
   it('finishes a put-back that failed halfway through a group on the next connect, every trigger in its place and its own words', async () => {
