@@ -1,4 +1,5 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise'
+import { isPrivilegeError } from './connection'
 import { ident, isPrivateName, privateName } from './sql'
 import { QUIET_FLAG } from './tracking'
 
@@ -94,17 +95,57 @@ async function keptStatement(conn: Connection, database: string, name: string): 
 }
 
 /**
- * `body` (information_schema's) as the app wrote it. information_schema hands it in utf8mb3, where a character
- * outside the BMP (an emoji) reads as '?': a copy or a trigger made from that writes '?'. The statement the
- * server kept ends with the body, whole: its end is taken when it matches `body` character for character,
- * each '?' standing for any one.
+ * `body` (information_schema's) as the app wrote it, from the statement the server kept, which ends with it
+ * whole. information_schema hands the body in utf8mb3, where a character outside the BMP (an emoji) reads
+ * as '?'; and MariaDB garbles there the string literals of a trigger written in another character set
+ * (`'€€€€€€€€€€'` reads `'€€€€€€'`, `'™'` reads `''`): a copy or a trigger made from that writes '?' or
+ * another text. The statement's tail from where its body starts (see bodyStart) is taken when it reads as
+ * information_schema's body but for the strings' contents, each '?' standing for any one character; else
+ * its tail as long as information_schema's body, when that reads the same.
  */
 function wholeBody(body: string, statement: string): string {
-  if (!body.includes('?')) return body
+  const start = bodyStart(statement)
+  const tail = start === undefined ? '' : statement.slice(start)
+  if (tail && sameBut(withoutStrings(body), withoutStrings(tail))) return tail
   const chars = [...body]
-  const tail = [...statement].slice(-chars.length)
-  const same = tail.length === chars.length && tail.every((c, i) => c === chars[i] || chars[i] === '?')
-  return same ? tail.join('') : body
+  const end = [...statement].slice(-chars.length)
+  return sameBut(chars.join(''), end.join('')) ? end.join('') : body
+}
+
+/** Equal, each '?' of `lossy` standing for any one character of `whole`. */
+function sameBut(lossy: string, whole: string): boolean {
+  const [a, b] = [[...lossy], [...whole]]
+  return a.length === b.length && a.every((c, i) => c === b[i] || c === '?')
+}
+
+/** `sql` with every quoted string's content left out (a double-quoted one too: a name under ANSI_QUOTES, else a string). */
+const withoutStrings = (sql: string) => sql.replace(/'(?:[^'\\]|\\[\s\S]|'')*'|"(?:[^"\\]|\\[\s\S]|"")*"/g, "''")
+
+/** A CREATE TRIGGER statement's parts, as the server reads them: spaces, comments, quoted names and strings, words, signs. */
+const TOKEN = /\s+|\/\*[\s\S]*?\*\/|--(?=\s|$)[^\n]*|#[^\n]*|`(?:[^`]|``)*`|"(?:[^"\\]|\\[\s\S]|"")*"|'(?:[^'\\]|\\[\s\S]|'')*'|[\w$]+|[\s\S]/gy
+const isBlank = (token: string) => /^(\s|\/\*|--|#)/.test(token)
+
+/**
+ * Where the body starts in a CREATE TRIGGER statement: after FOR EACH ROW, an order clause (FOLLOWS or
+ * PRECEDES a trigger) and the spaces and comments before it, where information_schema's body starts. Quoted
+ * names, strings and comments are read whole: a name may read `for each row`. Undefined when not found.
+ */
+export function bodyStart(statement: string): number | undefined {
+  const token = new RegExp(TOKEN)
+  const next = () => {
+    for (let t = token.exec(statement); t; t = token.exec(statement)) if (!isBlank(t[0])) return { word: t[0].toUpperCase(), start: t.index }
+    return undefined
+  }
+  const last: string[] = []
+  for (let t = next(); t; t = next()) {
+    last.push(t.word)
+    if (last.slice(-3).join(' ') !== 'FOR EACH ROW') continue
+    const first = next()
+    if (first?.word !== 'FOLLOWS' && first?.word !== 'PRECEDES') return first?.start
+    next()
+    return next()?.start
+  }
+  return undefined
 }
 
 /**
@@ -123,7 +164,7 @@ export async function appTriggersAsWritten(conn: Connection, database: string): 
     if (original) {
       if (!own.has(original.name)) written.push(original)
     } else if (!isPrivateName(t.name)) {
-      const statement = t.body.includes('?') ? await keptStatement(conn, database, t.name) : undefined
+      const statement = await keptStatement(conn, database, t.name)
       written.push(statement === undefined ? t : { ...t, body: wholeBody(t.body, statement) })
     }
   }
@@ -137,7 +178,7 @@ export async function appTriggersAsWritten(conn: Connection, database: string): 
 export async function createTriggers(conn: Connection, triggers: readonly AppTrigger[]): Promise<void> {
   for (const t of triggers) {
     try {
-      await inSessionOf(conn, t, () => conn.query(createTrigger(t, t.name, '', t.body)))
+      await createAs(conn, t, createTrigger(t, t.name, '', t.body))
     } catch (err) {
       throw new TriggerSwapError(t, err)
     }
@@ -208,20 +249,27 @@ export async function quietAppTriggers(conn: Connection, triggers: readonly AppT
  * swap's states may be left: the copy alone (put the original back), both (drop the copy), the original
  * alone (nothing to do), or neither (the app dropped it: nothing either).
  *
- * On MariaDB an original comes back in its own words where it can (see putBackInOwnWords); else it is
- * made again from information_schema's parts just before its copy. Made from its parts, it does the same
- * but reads differently in SHOW CREATE TRIGGER (quoted names, upper-case keywords, a line break before the
- * body), so a schema dump taken after a run (mysqldump, Rails' structure.sql) shows a change nobody made.
+ * On MariaDB an original comes back in its own words (see putBackInOwnWords), and so does its group
+ * whole (see swapNeighbours); else it is made again from information_schema's parts just before its copy.
+ * Made from its parts, it does the same but reads differently in SHOW CREATE TRIGGER (quoted names,
+ * upper-case keywords, a line break before the body, no comment before it), so a schema dump taken after a
+ * run (mysqldump, Rails' structure.sql) shows a change nobody made.
  */
 export async function putBackAppTriggers(conn: Connection, database: string): Promise<void> {
-  const saved = await savedOriginals(conn, database)
+  let saved = await savedOriginals(conn, database)
   if (!saved) return
-  const present = await readTriggers(conn, database)
-  const exists = new Set(present.map((t) => t.name))
+  let present = await readTriggers(conn, database)
+  let exists = new Set(present.map((t) => t.name))
   const [[server]] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v')
   const mariadb = /mariadb/i.test(String(server?.v))
-  const toPutBack = saved.filter((t) => exists.has(copyName(t.name)) && !exists.has(t.name))
   for (const t of saved) if (exists.has(copyName(t.name)) && exists.has(t.name)) await conn.query(`DROP TRIGGER IF EXISTS ${ident(copyName(t.name))}`)
+  present = await readTriggers(conn, database)
+  if (mariadb && (await swapNeighbours(conn, database, present, saved))) {
+    saved = (await savedOriginals(conn, database)) ?? []
+    present = await readTriggers(conn, database)
+  }
+  exists = new Set(present.map((t) => t.name))
+  const toPutBack = saved.filter((t) => exists.has(copyName(t.name)) && !exists.has(t.name))
   const inOwnWords = mariadb ? ownWordsGroups(present, toPutBack, saved) : []
   for (const group of inOwnWords) await putBackInOwnWords(conn, group)
   const done = new Set(inOwnWords.flat())
@@ -234,6 +282,34 @@ export async function putBackAppTriggers(conn: Connection, database: string): Pr
 }
 
 /**
+ * Swap for guarded copies the app's triggers that share a group (table, timing, event) with copies to put
+ * back: ones the app made after the last swap (at the end of a run, or before a crash). Their own words
+ * put back only the last of a group (see putBackInOwnWords): with such a trigger among the copies, the
+ * originals would have come back from their parts instead, in their places, losing their own words (the
+ * comments, the spelling a schema dump prints). Swapped too, it comes back in its own words with them, in
+ * its place. One this user may not create (another definer, without SUPER) stays, and so does the
+ * fallback for its group. True when it swapped any.
+ */
+async function swapNeighbours(conn: Connection, database: string, present: readonly AppTrigger[], saved: readonly AppTrigger[]): Promise<boolean> {
+  const copies = new Set(saved.map((t) => copyName(t.name)))
+  const madeBack = new Set(saved.filter((t) => t.ownWordsBegun).map((t) => t.name))
+  const withCopies = new Set(present.filter((t) => copies.has(t.name)).map(groupOf))
+  const loud = new Set(present.filter((t) => !isPrivateName(t.name) && !madeBack.has(t.name) && withCopies.has(groupOf(t))).map((t) => t.name))
+  if (!loud.size) return false
+  const tables = [...new Set(present.filter((t) => loud.has(t.name)).map((t) => t.table))]
+  for (const t of await readAppTriggers(conn, database, tables)) {
+    if (!loud.has(t.name)) continue
+    await quietAppTriggers(conn, [t]).catch((err: unknown) => {
+      if (!(err instanceof TriggerSwapError && isPrivilegeError(err.cause))) throw err
+    })
+  }
+  return true
+}
+
+/** The group of triggers `t` fires in: its table, timing and event. */
+const groupOf = (t: AppTrigger) => `${t.table}\u0000${t.timing}\u0000${t.event}`
+
+/**
  * The originals to put back that can come back in their own words, by table, timing and event, each group
  * in the order its copies fire: those whose group holds no trigger of the app's but copies to put back
  * (the backend's own change-tracking triggers, about to go, do not count), every one with a statement saved.
@@ -244,7 +320,6 @@ export async function putBackAppTriggers(conn: Connection, database: string): Pr
  * come after it, as they fired. Counted as the app's, the rest would be made before it, for good.
  */
 function ownWordsGroups(present: readonly AppTrigger[], toPutBack: readonly AppTrigger[], saved: readonly AppTrigger[]): AppTrigger[][] {
-  const groupOf = (t: AppTrigger) => `${t.table}\u0000${t.timing}\u0000${t.event}`
   const byCopy = new Map(toPutBack.map((t) => [copyName(t.name), t]))
   const madeBack = new Set(saved.filter((t) => t.ownWordsBegun).map((t) => t.name))
   const groups = new Map<string, AppTrigger[]>()
@@ -267,7 +342,8 @@ function ownWordsGroups(present: readonly AppTrigger[], toPutBack: readonly AppT
  * tried, and where MariaDB cuts that clause out again depends on the sql_mode: cut wrongly, the kept text
  * no longer parses and every write to the table fails (ER_TRG_CORRUPTED_FILE), which DROP TRIGGER does
  * not mend. The table stays locked for writing throughout, so that no write fires the group half put back.
- * A statement the server refuses all the same is made from its parts, last too.
+ * A statement the server refuses all the same is made from its parts, last too; a lock conflict is no
+ * refusal, and fails the put-back for its caller to try again.
  */
 async function putBackInOwnWords(conn: Connection, group: readonly AppTrigger[]): Promise<void> {
   // Said first, so that a put-back that stops halfway is finished as it began (see ownWordsGroups).
@@ -275,18 +351,25 @@ async function putBackInOwnWords(conn: Connection, group: readonly AppTrigger[])
   await conn.query(`LOCK TABLES ${ident(group[0]!.table)} WRITE`)
   try {
     for (const t of group) {
-      await inSessionOf(conn, t, async () => {
-        try {
-          await conn.query(t.statement!)
-        } catch {
-          await conn.query(createTrigger(t, t.name, '', t.body))
-        }
-      })
+      try {
+        await createAs(conn, t, t.statement!)
+      } catch (err) {
+        // Not the statement's fault: a lock only tried (InnoDB's purge holds the table a moment), a connection
+        // lost. Made from its parts, it would stay so; the put-back is tried again, from here (see ownWordsGroups).
+        if (isPassing(err)) throw err
+        await createAs(conn, t, createTrigger(t, t.name, '', t.body))
+      }
       await conn.query(`DROP TRIGGER ${ident(copyName(t.name))}`)
     }
   } finally {
     await conn.query('UNLOCK TABLES')
   }
+}
+
+/** An error that says nothing of the statement run: a lock not had (only tried, or a deadlock), the connection gone. */
+function isPassing(err: unknown): boolean {
+  const { code, fatal } = (err ?? {}) as { code?: string; fatal?: boolean }
+  return fatal === true || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_DEADLOCK'
 }
 
 /** The originals saved in SAVED_TRIGGERS of `database`; undefined when it has no such table (nothing is swapped). */
@@ -305,27 +388,83 @@ export function otherDefinerNeeds(t: AppTrigger): string {
 
 /**
  * Create one trigger and drop another of the same table, with the table locked for writing, so that no
- * write in between fires both or neither; in the session settings the trigger was made with, which it keeps.
+ * write in between fires both or neither; the trigger in the session settings it was made with, which it keeps.
  */
 async function swap(conn: Connection, t: AppTrigger, create: string, drop: string): Promise<void> {
-  await inSessionOf(conn, t, async () => {
-    await conn.query(`LOCK TABLES ${ident(t.table)} WRITE`)
-    try {
-      await conn.query(create)
-      await conn.query(`DROP TRIGGER ${ident(drop)}`)
-    } finally {
-      await conn.query('UNLOCK TABLES')
-    }
-  })
+  await conn.query(`LOCK TABLES ${ident(t.table)} WRITE`)
+  try {
+    await createAs(conn, t, create)
+    await conn.query(`DROP TRIGGER ${ident(drop)}`)
+  } finally {
+    await conn.query('UNLOCK TABLES')
+  }
 }
 
-/** Run `work` with the session's sql_mode and character set as `t` was created with (a trigger keeps them), then put back. */
-async function inSessionOf(conn: Connection, t: AppTrigger, work: () => Promise<unknown>): Promise<void> {
-  const [[own]] = await conn.query<RowDataPacket[]>('SELECT @@SESSION.sql_mode AS m, @@character_set_client AS cs, @@collation_connection AS co')
-  await conn.query('SET SESSION sql_mode = ?, character_set_client = ?, collation_connection = ?', [t.sqlMode, t.charset, t.collation])
+/** The prepared statement a trigger is made through when its character set is not the connection's, and the variable that holds its text. */
+const PREPARED = 'venomqa_trigger'
+const PREPARED_TEXT = '@venomqa_trigger'
+
+/** The character sets whose text the driver sends as it is (UTF-8). */
+const UTF8 = /^utf8(mb3|mb4)?$/i
+
+/**
+ * Run `create`, a CREATE TRIGGER statement of `t`, in the session settings `t` was made with, which the
+ * trigger keeps: its sql_mode, the character set its client wrote it in, its connection's collation.
+ *
+ * The driver (mysql2) follows the server's report of a new character_set_client and encodes what it sends
+ * next in that character set, as it names it: it knows no `ujis` or `macce` and went on sending UTF-8,
+ * read byte for byte as EUC-JP or Mac Central European (`'čšž'` became `'ńćŇ°Ňĺ'`, `'漢字'` no text at all);
+ * it takes `macce` for Mac Roman; and it has no encoder for `dec8`, `swe7`, `hp8`, `keybcs2`, `geostd8` or
+ * `eucjpms`, so that every statement after failed. The copy of such a trigger then failed or wrote that
+ * on every insert of the app, and so did the original once put back. So the report is turned off for this
+ * session (the driver goes on sending UTF-8), and a statement in another character set goes to the server
+ * as UTF-8 bytes in hex, for the server to convert into the trigger's character set itself, into a variable
+ * the statement is prepared from once the session is the trigger's. A statement that
+ * character set cannot hold (swe7 has no backquote, the text made here quotes names with one), or a server
+ * that cannot prepare a CREATE TRIGGER (MySQL), is read as the UTF-8 it is, in the trigger's collation: the
+ * same trigger, whose character_set_client then reads utf8mb4.
+ */
+export async function createAs(conn: Connection, t: AppTrigger, create: string): Promise<void> {
+  if (!/^\w+$/.test(t.charset)) throw new Error(`trigger "${t.name}" has a character set named ${JSON.stringify(t.charset)}`)
+  // A server without the variable reports nothing either.
+  await conn.query("SET SESSION session_track_system_variables = ''").catch(() => undefined)
+  // The text in the trigger's character set, and whether it holds all of it; set in the session's own character
+  // set, before it changes.
+  const utf8 = `_utf8mb4 X'${Buffer.from(create, 'utf8').toString('hex')}'`
+  await conn.query(`SET ${PREPARED_TEXT} = CONVERT(${utf8} USING ${t.charset})`)
+  const [[own]] = await conn.query<RowDataPacket[]>(
+    `SELECT @@SESSION.sql_mode AS m, @@character_set_client AS cs, @@collation_connection AS co, CONVERT(${PREPARED_TEXT} USING utf8mb4) = ${utf8} COLLATE utf8mb4_bin AS kept`,
+  )
+  const set = (mode: unknown, charset: unknown, collation: unknown) =>
+    conn.query('SET SESSION sql_mode = ?, character_set_client = ?, collation_connection = ?', [mode, charset, collation])
   try {
-    await work()
+    if (!UTF8.test(t.charset) && Number(own!.kept) === 1) {
+      await set(t.sqlMode, t.charset, t.collation)
+      if (await runPrepared(conn)) return
+    }
+    await set(t.sqlMode, UTF8.test(t.charset) ? t.charset : 'utf8mb4', t.collation)
+    await conn.query(create)
   } finally {
-    await conn.query('SET SESSION sql_mode = ?, character_set_client = ?, collation_connection = ?', [own!.m, own!.cs, own!.co])
+    await set(own!.m, own!.cs, own!.co)
+    await conn.query(`SET ${PREPARED_TEXT} = NULL`)
   }
+}
+
+/**
+ * Prepare the statement in PREPARED_TEXT and run it; false when the server cannot prepare such a statement (MySQL).
+ * The server's lexer reads `@` as itself in any client character set (swe7's 0x40 too).
+ */
+async function runPrepared(conn: Connection): Promise<boolean> {
+  try {
+    await conn.query(`PREPARE ${PREPARED} FROM ${PREPARED_TEXT}`)
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ER_UNSUPPORTED_PS') return false
+    throw err
+  }
+  try {
+    await conn.query(`EXECUTE ${PREPARED}`)
+  } finally {
+    await conn.query(`DEALLOCATE PREPARE ${PREPARED}`)
+  }
+  return true
 }

@@ -7,7 +7,7 @@ export interface TableInfo {
   insertable: string[]
   /** Primary key columns in key order; empty when the table has none. */
   primaryKey: string[]
-  /** Full type of every insertable column (with character set and collation), for private copies of the rows. */
+  /** Full type of every insertable column (with character set and collation), as information_schema describes it: to tell a key on a BLOB or TEXT column. */
   types: Map<string, string>
   hasAutoIncrement: boolean
   /**

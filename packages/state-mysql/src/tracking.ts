@@ -68,25 +68,36 @@ export function wholeLogDdl(): string {
     PRIMARY KEY (tbl, conn), KEY (${SEQ})) ENGINE=InnoDB`
 }
 
+/**
+ * `columns` of t, for a CREATE TABLE ... SELECT to make them with t's own types: the SELECT of no row of t, each
+ * column nullable (the inner side of an outer join), but those of the created table's PRIMARY KEY.
+ *
+ * Why not the types information_schema describes: it reads them in utf8mb3, where the members of an ENUM or
+ * SET outside the BMP read as '?' (so does SHOW CREATE TABLE). A private copy of `ENUM('x', '😀')` made from
+ * that text was `ENUM('x', '?')`, into which a saved '😀' went as '' (no strict mode): a rollback wrote '' back
+ * into the app's row. A column made from the table's column keeps the members as they are.
+ */
+function typedLike(t: TrackedTable, columns: readonly string[]): string {
+  return `SELECT ${columnList(columns, 's')} FROM (SELECT 1) d LEFT JOIN ${ident(t.name)} s ON FALSE WHERE FALSE`
+}
+
 export function keyLogDdl(t: TrackedTable): string {
-  const cols = t.info.primaryKey.map((c) => `${ident(c)} ${t.info.types.get(c)} NOT NULL`).join(', ')
-  return `CREATE TABLE ${ident(t.log!)} (${cols}, ${SEQ} BIGINT NOT NULL, PRIMARY KEY (${columnList(t.info.primaryKey)}), KEY (${SEQ})) ENGINE=InnoDB`
+  return `CREATE TABLE ${ident(t.log!)} (${SEQ} BIGINT NOT NULL, PRIMARY KEY (${columnList(t.info.primaryKey)}), KEY (${SEQ})) ENGINE=InnoDB ${typedLike(t, t.info.primaryKey)}`
 }
 
 export const HISTORY_CP = '`_venomqa_cp`'
 export const HISTORY_PRESENT = '`_venomqa_present`'
 
 /**
- * The history table of t: its insertable columns (all nullable but the key, no constraints) plus the
- * checkpoint a row belongs to (0: the base) and whether the row existed then (a checkpoint saves, for a
- * key that had been deleted, a row with present = 0). Plain DML on it replaces a CREATE TABLE per
+ * The history table of t: its insertable columns (all nullable but the key, no constraints; see typedLike)
+ * plus the checkpoint a row belongs to (0: the base) and whether the row existed then (a checkpoint saves,
+ * for a key that had been deleted, a row with present = 0). Plain DML on it replaces a CREATE TABLE per
  * checkpoint, which costs tens of milliseconds on a busy server.
  */
 export function historyDdl(t: TrackedTable): string {
   const pk = t.log ? t.info.primaryKey : []
-  const cols = t.info.insertable.map((c) => `${ident(c)} ${t.info.types.get(c)} ${pk.includes(c) ? 'NOT NULL' : 'NULL'}`)
   const key = pk.length ? `PRIMARY KEY (${HISTORY_CP}, ${columnList(pk)})` : `KEY (${HISTORY_CP})`
-  return `CREATE TABLE ${ident(t.history)} (${HISTORY_CP} INT NOT NULL, ${HISTORY_PRESENT} TINYINT NOT NULL, ${cols.join(', ')}, ${key}) ENGINE=InnoDB`
+  return `CREATE TABLE ${ident(t.history)} (${HISTORY_CP} INT NOT NULL, ${HISTORY_PRESENT} TINYINT NOT NULL, ${key}) ENGINE=InnoDB ${typedLike(t, t.info.insertable)}`
 }
 
 /** Mark a whole table as changed, from any session. */

@@ -1,9 +1,9 @@
 import { StateError } from '@venomqa/core'
 import { describeWithService } from '@venomqa/test-utils'
-import type { Connection, RowDataPacket } from 'mysql2/promise'
+import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise'
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest'
 import { MysqlSnapshotBackend, mysqlWorkers } from '../src'
-import { SAVED_TRIGGERS } from '../src/app-triggers'
+import { SAVED_TRIGGERS, createAs, putBackAppTriggers, readAppTriggers } from '../src/app-triggers'
 import { parseTarget } from '../src/connection'
 import { MysqlCopier } from '../src/workers'
 import { HOST, PORT, admin, dropDatabase, dump, freshDatabase, privateObjects, urlFor } from './helpers'
@@ -276,6 +276,35 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
     expect(audit.slice(-3).map((r) => r.what)).toEqual(['+3', 'then 3', '-3'])
   })
 
+  it('a lock held for a moment when a trigger comes back in its own words (InnoDB purge) fails that try, and the next one makes it in its own words, not from its parts', async () => {
+    await backend.connect()
+    // What the disconnect runs, on a connection whose first CREATE TRIGGER meets a lock only tried (lock_wait_timeout = 0).
+    const conn = await admin(DB)
+    let refused = 0
+    const held = new Proxy(conn, {
+      get: (target, key) =>
+        key === 'query'
+          ? (sql: string, ...rest: unknown[]) =>
+              /^CREATE DEFINER/.test(sql) && refused++ === 0
+                ? Promise.reject(Object.assign(new Error('Lock wait timeout exceeded; try restarting transaction'), { code: 'ER_LOCK_WAIT_TIMEOUT', errno: 1205 }))
+                : (target.query as (...a: unknown[]) => unknown)(sql, ...rest)
+          : Reflect.get(target, key),
+    })
+    try {
+      // The try fails as a lock conflict, which the disconnect tries again (see retryLockConflicts).
+      await expect(putBackAppTriggers(held, DB)).rejects.toMatchObject({ code: 'ER_LOCK_WAIT_TIMEOUT' })
+      await putBackAppTriggers(held, DB)
+      // Each in its own words (the backend's change-tracking triggers are still there, in the firing order).
+      const words = (ts: Record<string, unknown>[]) => ts.filter((t) => !String(t.TRIGGER_NAME).startsWith('_venomqa_')).map((t) => [t.TRIGGER_NAME, t.statement])
+      expect(words(await appTriggers(DB))).toEqual(words(original))
+    } finally {
+      await conn.end()
+    }
+    await backend.disconnect()
+    expect(await appTriggers(DB)).toEqual(original)
+    expect(await privateObjects(DB)).toEqual([])
+  })
+
   it('finishes a put-back that failed halfway through a group on the next connect, every trigger in its place and its own words', async () => {
     await backend.connect()
     // The second of two triggers whose order matters cannot come back (words and parts both refused): the
@@ -299,7 +328,7 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
     expect(audit.slice(-2).map((r) => r.what)).toEqual(['+3', 'then 3'])
   })
 
-  it('keeps a character outside the BMP (an emoji) in what a trigger writes: run as its copy, given to a worker, put back from its parts', async () => {
+  it('keeps a character outside the BMP (an emoji) in what a trigger writes: run as its copy, given to a worker, put back', async () => {
     const other = `${DB}_emoji`
     const worker = `${other}_w`
     // information_schema holds a trigger's body in utf8mb3, where 😀 reads as '?'.
@@ -315,7 +344,7 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
       await otherBackend.connect()
       await conn.query('INSERT INTO notes () VALUES ()')
       expect(await said(conn)).toEqual(['café 😀'])
-      // One the app adds to the group meanwhile: a worker gets it as it is, and the original comes back from its parts, before it.
+      // One the app adds to the group meanwhile: a worker gets it as it is, and both come back in their order.
       await conn.query("CREATE TRIGGER notes_more AFTER INSERT ON notes FOR EACH ROW INSERT INTO said (what) VALUES ('more 🎉')")
       const workers = mysqlWorkers({ url: urlFor(other), databaseName: () => worker })
       const prepared = await workers.prepare(1, { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [otherBackend] })
@@ -338,6 +367,140 @@ describe('MysqlSnapshotBackend and the app’s own triggers', () => {
       await otherBackend.disconnect()
       await dropDatabase(other)
     }
+  })
+
+  describe('kept exactly: definer, sql_mode, client character set, order, comments, a BEGIN...END body', () => {
+    const other = `${DB}_exact`
+    const definer = `venomqa_my_${process.pid}_def`
+    /** An app connection in a client character set of its own (mysql2 encodes what it sends in it). */
+    const appIn = (charset: string) => mysql.createConnection({ host: HOST, port: PORT, user: 'root', database: other, charset, multipleStatements: true })
+    /** What the triggers write, as bytes: the same after a run as before it. */
+    const written = async (conn: Connection) => (await conn.query<RowDataPacket[]>('SELECT HEX(what) AS h FROM audit ORDER BY id'))[0].map((r) => String(r.h))
+    /** What an insert of item `id` makes them write, in their order, as UTF-8 bytes. */
+    const auditOf = (id: number) => [`first ${id}`, `café \\ ${id}`, 'second!', `漢字ソ表 ${id}`].map((s) => Buffer.from(s).toString('hex').toUpperCase())
+
+    beforeEach(async () => {
+      await freshDatabase(other, [
+        'CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, title VARCHAR(100) NOT NULL)',
+        'CREATE TABLE audit (id INT AUTO_INCREMENT PRIMARY KEY, what VARCHAR(100) CHARACTER SET utf8mb4 NOT NULL)',
+        "CREATE TRIGGER items_first AFTER INSERT ON items FOR EACH ROW INSERT INTO audit (what) VALUES (CONCAT('first ', NEW.id))",
+      ])
+      const root = await admin()
+      await root.query(`DROP USER IF EXISTS '${definer}'@'%'`)
+      await root.query(`CREATE USER '${definer}'@'%'`)
+      await root.query(`GRANT ALL PRIVILEGES ON \`${other}\`.* TO '${definer}'@'%'`)
+      await root.end()
+      // A client in EUC-JP (ujis), in lower case, with a comment before its body.
+      const ujis = await appIn('UJIS_JAPANESE_CI')
+      await ujis.query("create trigger items_third after insert on items for each row /* 漢字 */ insert into audit (what) values (concat('漢字ソ表 ', new.id))")
+      await ujis.end()
+      // Another definer, an sql_mode of its own, a latin1 client, an order clause, and a block of statements.
+      const latin1 = await appIn('LATIN1_SWEDISH_CI')
+      await latin1.query("SET SESSION sql_mode = 'ANSI_QUOTES,PIPES_AS_CONCAT,NO_BACKSLASH_ESCAPES'")
+      await latin1.query(
+        `CREATE DEFINER = "${definer}"@"%" TRIGGER "items_second" AFTER INSERT ON items FOR EACH ROW FOLLOWS items_first
+  -- the café's own audit
+  BEGIN
+    DECLARE x VARCHAR(40) DEFAULT 'café \\ ' || NEW.id;
+    INSERT INTO audit (what) VALUES (x);
+    INSERT INTO audit (what) VALUES ('second' || '!'); -- done
+  END`,
+      )
+      await latin1.end()
+    })
+    afterEach(async () => {
+      const root = await admin()
+      await root.query(`DROP USER IF EXISTS '${definer}'@'%'`)
+      await root.end()
+      await dropDatabase(other)
+    })
+
+    it('after a checkpoint, a rollback and the disconnect, SHOW CREATE TRIGGER reads as before, and they write the same bytes in the same order', async () => {
+      const before = await appTriggers(other)
+      expect(before.map((t) => [t.TRIGGER_NAME, t.ACTION_ORDER, t.DEFINER, t.CHARACTER_SET_CLIENT])).toEqual([
+        ['items_first', 1, expect.stringMatching(/^root@/), 'utf8mb4'],
+        ['items_second', 2, `${definer}@%`, 'latin1'],
+        ['items_third', 3, expect.stringMatching(/^root@/), 'ujis'],
+      ])
+      const conn = await admin(other)
+      const otherBackend = new MysqlSnapshotBackend({ url: urlFor(other) })
+      try {
+        await conn.query("INSERT INTO items (title) VALUES ('a')")
+        expect(await written(conn)).toEqual(auditOf(1))
+        await otherBackend.connect()
+        await otherBackend.checkpoint('cp')
+        await conn.query('DELETE FROM audit')
+        await conn.query("INSERT INTO items (title) VALUES ('b')")
+        // While connected, the app's writes fire them as before: the same bytes, in the same order.
+        expect(await written(conn)).toEqual(auditOf(2))
+        await otherBackend.rollback('cp')
+        expect(await written(conn)).toEqual(auditOf(1))
+        await otherBackend.disconnect()
+        expect(await appTriggers(other)).toEqual(before)
+        expect(await privateObjects(other)).toEqual([])
+        await conn.query('DELETE FROM audit')
+        await conn.query("INSERT INTO items (title) VALUES ('c')")
+        expect(await written(conn)).toEqual(auditOf(2))
+      } finally {
+        await otherBackend.disconnect()
+        await conn.end()
+      }
+    })
+
+    it('come back in their own words and order when the app added one to their group during the run, which stays as the app wrote it', async () => {
+      const before = await appTriggers(other)
+      const conn = await admin(other)
+      const otherBackend = new MysqlSnapshotBackend({ url: urlFor(other) })
+      try {
+        await otherBackend.connect()
+        await otherBackend.checkpoint('cp')
+        await conn.query("INSERT INTO items (title) VALUES ('a')")
+        await otherBackend.rollback('cp')
+        // After the last rollback: not swapped for a copy, it fires after theirs, in the group they come back to.
+        const latin1 = await appIn('LATIN1_SWEDISH_CI')
+        await latin1.query("create trigger items_fourth after insert on items for each row\n  /* added */ insert into audit (what) values ('fourth é')")
+        await latin1.end()
+        const [fourth] = (await appTriggers(other)).filter((t) => t.TRIGGER_NAME === 'items_fourth')
+        await otherBackend.disconnect()
+        expect(await appTriggers(other)).toEqual([...before, { ...fourth, ACTION_ORDER: 4 }])
+        expect(await privateObjects(other)).toEqual([])
+        await conn.query("INSERT INTO items (title) VALUES ('b')")
+        expect(await written(conn)).toEqual([...auditOf(1), Buffer.from('fourth é').toString('hex').toUpperCase()])
+      } finally {
+        await otherBackend.disconnect()
+        await conn.end()
+      }
+    })
+
+    it('on a server that cannot prepare a CREATE TRIGGER (MySQL), one written in another character set is made from its UTF-8 text, in its collation, and writes the same', async () => {
+      const conn = await admin(other)
+      try {
+        const [second] = (await readAppTriggers(conn, other, ['items'])).filter((t) => t.name === 'items_second')
+        expect(second).toMatchObject({ charset: 'latin1', collation: 'latin1_swedish_ci' })
+        await conn.query('DROP TRIGGER items_second')
+        // The connection as MySQL answers it: PREPARE of a CREATE TRIGGER is refused.
+        const refusing = new Proxy(conn, {
+          get: (target, key) =>
+            key === 'query'
+              ? (sql: string, ...rest: unknown[]) =>
+                  /^PREPARE /.test(sql)
+                    ? Promise.reject(Object.assign(new Error('This command is not supported in the prepared statement protocol yet'), { code: 'ER_UNSUPPORTED_PS' }))
+                    : (target.query as (...a: unknown[]) => unknown)(sql, ...rest)
+              : Reflect.get(target, key),
+        })
+        await createAs(refusing, second!, second!.statement!)
+        const [shown] = (await appTriggers(other)).filter((t) => t.TRIGGER_NAME === 'items_second')
+        expect(shown).toMatchObject({ CHARACTER_SET_CLIENT: 'utf8mb4', COLLATION_CONNECTION: 'latin1_swedish_ci', DEFINER: `${definer}@%`, SQL_MODE: second!.sqlMode })
+        await conn.query("INSERT INTO items (title) VALUES ('a')")
+        expect((await written(conn)).sort()).toEqual(auditOf(1).sort())
+        // The session is its own again: what it sends next reads as UTF-8.
+        const [[back]] = await conn.query<RowDataPacket[]>("SELECT @@character_set_client AS cs, @@SESSION.sql_mode AS m, HEX('é') AS h")
+        expect(back).toMatchObject({ cs: 'utf8mb4', h: 'C3A9' })
+        expect(back!.m).not.toContain('ANSI_QUOTES')
+      } finally {
+        await conn.end()
+      }
+    })
   })
 
   it('refuses to connect when a trigger runs as a user it may not re-create it for, and changes nothing', async () => {

@@ -2,7 +2,7 @@ import { StateError } from '@venomqa/core'
 import { CLOSED_PORT, describeWithService } from '@venomqa/test-utils'
 import type { Connection, RowDataPacket } from 'mysql2/promise'
 import { afterAll, afterEach, expect, it } from 'vitest'
-import { MysqlCopier, MysqlSavepointBackend, MysqlSnapshotBackend } from '../src'
+import { MysqlCopier, MysqlSavepointBackend, MysqlSnapshotBackend, maskUrl } from '../src'
 import { parseTarget } from '../src/connection'
 import { fingerprintOf, fingerprintSql } from '../src/schema'
 import { HOST, PORT, admin, dbName, dropDatabase, urlFor } from './helpers'
@@ -286,6 +286,24 @@ describe('password masking', () => {
         expect(await backend.healthReport()).not.toContain('cret')
       }
     }
+  })
+})
+
+describe('password masking, in the query string', () => {
+  it('masks a password given as a query parameter (?password=, as other drivers take it) in every message', async () => {
+    for (const query of ['password=se-cret', 'user=root&pwd=se-cret&ssl=false', 'PASSWORD=se%2Dcret']) {
+      const url = `mysql://root@127.0.0.1:${CLOSED_PORT}/venomqa_my_none?${query}`
+      expect(maskUrl(url)).not.toMatch(/se-?(%2D)?cret/)
+      for (const backend of [new MysqlSnapshotBackend({ url }), new MysqlSavepointBackend({ url })]) {
+        const error = await backend.connect().catch((e) => e)
+        expect(error).toBeInstanceOf(StateError)
+        expect(error.message).toContain(`cannot connect to mysql://root@127.0.0.1:${CLOSED_PORT}/venomqa_my_none?`)
+        expect(error.message).not.toMatch(/cret/)
+        expect(await backend.healthReport()).not.toMatch(/cret/)
+      }
+    }
+    // Names that hold no secret keep their values.
+    expect(maskUrl('mysql://root@db/app?ssl=true&charset=utf8mb4')).toBe('mysql://root@db/app?ssl=true&charset=utf8mb4')
   })
 })
 
