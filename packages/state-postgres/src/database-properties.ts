@@ -4,33 +4,54 @@ import { ident, literal } from './sql'
 
 /**
  * What a database keeps outside its own files, in the cluster's shared catalogs, and so what
- * `CREATE DATABASE ... TEMPLATE` does not copy: its settings (`ALTER DATABASE ... SET`, `ALTER ROLE ... IN
- * DATABASE ... SET`), its privileges (`GRANT ... ON DATABASE`), its connection limit and its comment. The
- * template mechanism reads them at each checkpoint and gives them to the database a rollback makes: without
- * them the app's next connections ran with the server's defaults (another search_path, time zone or
- * statement_timeout) and PUBLIC could connect again.
+ * `CREATE DATABASE ... TEMPLATE` does not copy: its owner, settings (`ALTER DATABASE ... SET`, `ALTER ROLE
+ * ... IN DATABASE ... SET`), privileges (`GRANT ... ON DATABASE`, each with its grantor), connection limit,
+ * comment, and its `IS_TEMPLATE` and `ALLOW_CONNECTIONS` flags. The template mechanism reads them at each
+ * checkpoint and gives them to the database a rollback makes: without them the app's next connections ran
+ * with the server's defaults (another search_path, time zone or statement_timeout) and PUBLIC could connect
+ * again.
  */
 export interface DatabaseProperties {
+  owner: string
   /** Each `pg_db_role_setting` row of the database: `role` null for ALTER DATABASE ... SET. */
   settings: { role: string | null; config: string[] }[]
-  /** Its privileges, one per grantee and privilege (`grantee` null for PUBLIC); null for the default. */
-  privileges: { grantee: string | null; privilege: string; grantable: boolean }[] | null
+  /**
+   * Its privileges, one per grantor, grantee and privilege (`grantee` null for PUBLIC), in the ACL's order;
+   * null for the default. `actAs`: whether the user may SET ROLE to the grantor, which giving it back as
+   * that grantor's needs.
+   */
+  privileges: Privilege[] | null
   /** -1 for no limit. */
   connectionLimit: number
   comment: string | null
+  isTemplate: boolean
+  allowConnections: boolean
   /** The user that read them, who will give them: named when it may not. */
   user: string
 }
 
+export interface Privilege {
+  grantor: string
+  grantee: string | null
+  privilege: string
+  grantable: boolean
+  actAs: boolean
+}
+
 export async function readDatabaseProperties(client: pg.Client, database: string): Promise<DatabaseProperties> {
   const { rows } = await client.query(
-    `SELECT current_user AS "user", d.datconnlimit AS "connectionLimit", shobj_description(d.oid, 'pg_database') AS comment,
+    `SELECT current_user AS "user", pg_get_userbyid(d.datdba) AS owner, d.datconnlimit AS "connectionLimit", shobj_description(d.oid, 'pg_database') AS comment,
+            d.datistemplate AS "isTemplate", d.datallowconn AS "allowConnections",
             coalesce((SELECT json_agg(json_build_object('role', CASE WHEN s.setrole = 0 THEN NULL ELSE pg_get_userbyid(s.setrole) END, 'config', s.setconfig) ORDER BY s.setrole)
                         FROM pg_db_role_setting s WHERE s.setdatabase = d.oid), '[]'::json) AS settings,
             CASE WHEN d.datacl IS NULL THEN NULL
-                 ELSE coalesce((SELECT json_agg(json_build_object('grantee', CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END,
-                                                                  'privilege', a.privilege_type, 'grantable', a.is_grantable))
-                                  FROM aclexplode(d.datacl) a), '[]'::json) END AS privileges
+                 ELSE coalesce((SELECT json_agg(json_build_object('grantor', pg_get_userbyid(a.grantor),
+                                                                  'grantee', CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END,
+                                                                  'privilege', a.privilege_type, 'grantable', a.is_grantable,
+                                                                  -- PostgreSQL 16 lets a member SET ROLE only WITH SET.
+                                                                  'actAs', CASE WHEN current_setting('server_version_num')::int >= 160000 THEN pg_has_role(a.grantor, 'SET')
+                                                                                ELSE pg_has_role(a.grantor, 'MEMBER') END) ORDER BY a.n)
+                                  FROM aclexplode(d.datacl) WITH ORDINALITY a(grantor, grantee, privilege_type, is_grantable, n)), '[]'::json) END AS privileges
        FROM pg_database d WHERE d.datname = $1`,
     [database],
   )
@@ -48,12 +69,11 @@ export async function readDatabaseProperties(client: pg.Client, database: string
 export async function applyDatabaseProperties(
   client: pg.Client,
   database: string,
-  owner: string,
   properties: DatabaseProperties,
   settingsOnly = false,
   told: GivenBy = TEMPLATE_ROLLBACK,
 ): Promise<void> {
-  for (const { sql, what } of propertyStatements(ident(database), owner, properties, settingsOnly)) {
+  for (const { sql, what } of propertyStatements(ident(database), properties, settingsOnly)) {
     try {
       await client.query(sql)
     } catch (err) {
@@ -68,6 +88,43 @@ export async function applyDatabaseProperties(
       )
     }
   }
+  if (!settingsOnly && properties.privileges?.some((g) => g.grantor !== properties.owner)) await checkGrantors(client, database, properties.privileges, told)
+}
+
+/**
+ * Each privilege is given as its grantor (SET ROLE), which PostgreSQL records as the grantor when that role
+ * holds the grant option itself; a superuser's grant it records as the owner's. A grantor made superuser
+ * since its grant would come back as the owner's: read back, so that the rollback fails saying so rather
+ * than give it to the app otherwise.
+ */
+async function checkGrantors(client: pg.Client, database: string, expected: Privilege[], told: GivenBy): Promise<void> {
+  const { rows } = await client.query(
+    `SELECT pg_get_userbyid(a.grantor) AS grantor, CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee) END AS grantee,
+            a.privilege_type AS privilege, a.is_grantable AS grantable
+       FROM pg_database d, aclexplode(d.datacl) a WHERE d.datname = $1`,
+    [database],
+  )
+  const given = new Set(rows.map(describePrivilege))
+  const wanted = new Set(expected.map(describePrivilege))
+  const missing = [...wanted].filter((g) => !given.has(g))
+  if (!missing.length) return
+  const instead = [...given].filter((g) => !wanted.has(g))
+  throw new Error(
+    `cannot give ${told.target} its privileges ${told.source}: ${missing.join('; ')} came out as ${instead.join('; ') || 'nothing'}. PostgreSQL records a grant as its grantor's only when that role holds the grant option itself and is no superuser (a superuser's grant is recorded as the owner's)`,
+  )
+}
+
+/** `CONNECT WITH GRANT OPTION to "app", granted by "admin"` */
+export function describePrivilege(g: Omit<Privilege, 'actAs'>): string {
+  return `${g.privilege}${g.grantable ? ' WITH GRANT OPTION' : ''} to ${g.grantee === null ? 'PUBLIC' : ident(g.grantee)}, granted by ${ident(g.grantor)}`
+}
+
+/**
+ * The privileges whose grantor the user may not act as (SET ROLE): a rollback could give them back only as
+ * someone else's grant. Told at the checkpoint, before the path runs, as a setting the user may not give.
+ */
+export function privilegesOutOfReach(properties: DatabaseProperties): Privilege[] {
+  return properties.privileges?.filter((g) => !g.actAs) ?? []
 }
 
 /** How a failure to give a property is told: the database given it, where the property comes from, who needs the right. */
@@ -82,15 +139,26 @@ const TEMPLATE_ROLLBACK: GivenBy = { target: 'the database a rollback makes anew
 /** "insufficient_privilege" */
 const INSUFFICIENT_PRIVILEGE = '42501'
 
-/** The statements, in order: the new database starts with default privileges, no settings, no limit, no comment. */
-function propertyStatements(db: string, owner: string, p: DatabaseProperties, settingsOnly: boolean): { sql: string; what: string }[] {
+/**
+ * The statements, in order: the new database starts with default privileges, no settings, no limit, no
+ * comment, not a template, open to connections. Each privilege is given by its grantor, as the ACL
+ * recorded it: a privilege re-granted by a role holding it WITH GRANT OPTION came back as the user's
+ * grant (the owner's), and revoking that role's grant option no longer took it away.
+ */
+function propertyStatements(db: string, p: DatabaseProperties, settingsOnly: boolean): { sql: string; what: string }[] {
   const out: { sql: string; what: string }[] = []
   if (p.privileges && !settingsOnly) {
     // The default grants PUBLIC and the owner their rights: what the ACL left out is taken back first.
-    out.push({ sql: `REVOKE ALL ON DATABASE ${db} FROM PUBLIC, ${ident(owner)}`, what: 'its privileges' })
-    for (const g of p.privileges) {
+    // As the owner: a REVOKE takes back only the grants of the role that runs it.
+    const owner = ident(p.owner)
+    out.push({ sql: `SET ROLE ${owner}; REVOKE ALL ON DATABASE ${db} FROM PUBLIC, ${owner}; RESET ROLE`, what: 'its privileges' })
+    for (const g of inGrantOrder(p.owner, p.privileges)) {
       const grantee = g.grantee === null ? 'PUBLIC' : ident(g.grantee)
-      out.push({ sql: `GRANT ${g.privilege} ON DATABASE ${db} TO ${grantee}${g.grantable ? ' WITH GRANT OPTION' : ''}`, what: `its privilege ${g.privilege} for ${grantee}` })
+      // One query: a failed GRANT rolls its implicit transaction back, the SET ROLE with it.
+      out.push({
+        sql: `SET ROLE ${ident(g.grantor)}; GRANT ${g.privilege} ON DATABASE ${db} TO ${grantee}${g.grantable ? ' WITH GRANT OPTION' : ''}; RESET ROLE`,
+        what: `its privilege ${describePrivilege(g)}`,
+      })
     }
   }
   for (const { role, config } of p.settings)
@@ -104,6 +172,27 @@ function propertyStatements(db: string, owner: string, p: DatabaseProperties, se
   if (settingsOnly) return out
   if (p.connectionLimit !== -1) out.push({ sql: `ALTER DATABASE ${db} CONNECTION LIMIT ${Number(p.connectionLimit)}`, what: 'its connection limit' })
   if (p.comment !== null) out.push({ sql: `COMMENT ON DATABASE ${db} IS ${literal(p.comment)}`, what: 'its comment' })
+  if (p.isTemplate) out.push({ sql: `ALTER DATABASE ${db} IS_TEMPLATE true`, what: 'its IS_TEMPLATE mark' })
+  if (!p.allowConnections) out.push({ sql: `ALTER DATABASE ${db} ALLOW_CONNECTIONS false`, what: 'its ALLOW_CONNECTIONS false' })
+  return out
+}
+
+/**
+ * The privileges in an order each can be given in: a role's grant after the grant of the option it gives
+ * from. The ACL's own order is one already; kept as it is when nothing is missing (the new ACL then reads
+ * the same). One whose grant option is nowhere is given last, for the server to say why it cannot be.
+ */
+function inGrantOrder(owner: string, privileges: Privilege[]): Privilege[] {
+  const held = new Set<string>()
+  const left = [...privileges]
+  const out: Privilege[] = []
+  while (left.length) {
+    const i = left.findIndex((g) => g.grantor === owner || held.has(`${g.grantor}\0${g.privilege}`))
+    if (i === -1) return [...out, ...left]
+    const [g] = left.splice(i, 1) as [Privilege]
+    out.push(g)
+    if (g.grantable && g.grantee !== null) held.add(`${g.grantee}\0${g.privilege}`)
+  }
   return out
 }
 

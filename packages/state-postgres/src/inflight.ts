@@ -1,16 +1,23 @@
 import type pg from 'pg'
 import { PRIVATE_SCHEMA, type TrackedTable } from './catalog'
-import { bigintLiteral } from './sql'
+import { bigintLiteral, literal } from './sql'
 import { S } from './tracking'
 
-/** Another session's transaction that has written, or locked rows of, a tracked table and is still open. */
+/**
+ * Another session's transaction that has written, or locked rows of, a tracked table and is still open; or
+ * a prepared transaction (PREPARE TRANSACTION) that did, which has no session (`pid` null) and is named by
+ * its `gid`.
+ */
 export interface InFlightWriter {
-  pid: number
+  /** Null for a prepared transaction. */
+  pid: number | null
+  /** The prepared transaction's name; null for a session's transaction. */
+  gid: string | null
   application: string
   user: string
   /** Null for a local socket, or when this role may not see it. */
   client: string | null
-  /** Seconds since the transaction began; null when this role may not see it (no pg_read_all_stats). */
+  /** Seconds since the transaction began (was prepared); null when this role may not see it (no pg_read_all_stats). */
   openSeconds: number | null
   state: string | null
 }
@@ -52,20 +59,28 @@ export function inFlightWritersSql(tables: readonly TrackedTable[], { markReader
  * lock). One statement, in the same shape as inFlightWritersSql's, so that the same wait and words serve.
  */
 export function lockHoldersSql(tables: readonly TrackedTable[]): string {
-  return `SELECT a.pid, coalesce(a.application_name, '')::text AS application, coalesce(a.usename::text, '') AS "user", host(a.client_addr) AS client,
-    extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS open_seconds, a.state::text AS state
-  FROM pg_stat_activity a
-  WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
-    AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.locktype = 'relation' AND l.granted
+  const held = `l.locktype = 'relation' AND l.granted
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
       AND (l.relation = ANY (ARRAY[${tables.map((t) => bigintLiteral(t.oid)).join(', ')}]::oid[])
-        OR l.relation IN (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '${PRIVATE_SCHEMA}')))
-  ORDER BY a.xact_start`
+        OR l.relation IN (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '${PRIVATE_SCHEMA}'))`
+  return `SELECT a.pid, coalesce(a.application_name, '')::text AS application, coalesce(a.usename::text, '') AS "user", host(a.client_addr) AS client,
+    extract(epoch FROM clock_timestamp() - a.xact_start)::float8 AS open_seconds, a.state::text AS state, NULL::text AS gid
+  FROM pg_stat_activity a
+  WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+    AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND ${held})
+  UNION ALL
+  SELECT NULL, '', p.owner::text, NULL, extract(epoch FROM clock_timestamp() - p.prepared)::float8, 'prepared', p.gid
+  FROM pg_prepared_xacts p
+  WHERE p.database = current_database()
+    AND EXISTS (SELECT 1 FROM pg_locks x JOIN pg_locks l ON l.virtualtransaction = x.virtualtransaction AND l.pid IS NULL
+                 WHERE x.pid IS NULL AND x.locktype = 'transactionid' AND x.transactionid = p.transaction AND ${held})
+  ORDER BY open_seconds DESC NULLS LAST`
 }
 
 export function toInFlightWriters(rows: Record<string, unknown>[]): InFlightWriter[] {
   return rows.map((r) => ({
-    pid: Number(r.pid),
+    pid: r.pid === null || r.pid === undefined ? null : Number(r.pid),
+    gid: (r.gid as string | null | undefined) ?? null,
     application: String(r.application ?? ''),
     user: String(r.user ?? ''),
     client: (r.client as string | null) ?? null,
@@ -86,9 +101,27 @@ export async function waitForInFlightWriters(client: pg.ClientBase, sql: string,
   }
 }
 
-/** `pid 123 (application "api", user app from 10.0.0.5), its transaction open for 3.2 s, idle in transaction` */
+/**
+ * `pid 123 (application "api", user app from 10.0.0.5), its transaction open for 3.2 s, idle in transaction`,
+ * or `prepared transaction 'tx-1' (owner app), prepared 3.2 s ago`
+ */
 export function describeWriter(w: InFlightWriter): string {
+  if (w.gid !== null) return `prepared transaction ${literal(w.gid)} (owner ${w.user})${w.openSeconds === null ? '' : `, prepared ${w.openSeconds.toFixed(1)} s ago`}`
   const app = w.application ? `application "${w.application}", ` : ''
   const open = w.openSeconds === null ? 'open for a time this role may not see' : `open for ${w.openSeconds.toFixed(1)} s`
   return `pid ${w.pid} (${app}user ${w.user}${w.client ? ` from ${w.client}` : ''}), its transaction ${open}${w.state ? `, ${w.state}` : ''}`
+}
+
+/**
+ * How to end them without waiting: a session's with pg_terminate_backend (the first one's, as an example;
+ * `terminate` words it), a prepared transaction's with COMMIT PREPARED or ROLLBACK PREPARED, which no
+ * session's end can do.
+ */
+export function howToEndWriters(open: InFlightWriter[], terminate: (pid: number) => string): string {
+  const ways: string[] = []
+  const session = open.find((w) => w.pid !== null)
+  if (session) ways.push(terminate(session.pid!))
+  for (const w of open.filter((x) => x.gid !== null))
+    ways.push(`end prepared transaction ${literal(w.gid!)} with COMMIT PREPARED ${literal(w.gid!)} or ROLLBACK PREPARED ${literal(w.gid!)} (pg_terminate_backend cannot end a prepared transaction, which has no session)`)
+  return ways.join(', or ')
 }

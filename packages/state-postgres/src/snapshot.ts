@@ -25,7 +25,7 @@ import { describePgError, where } from './connection'
 import { bigintLiteral } from './sql'
 import { S, installSql, restoreSql, triggerSql } from './tracking'
 import { type SequenceValues, readSequencesSql, setvalSql, toSequenceValues, truncateSql } from './common'
-import { type InFlightWriter, describeWriter, inFlightWritersSql, lockHoldersSql, toInFlightWriters, waitForInFlightWriters } from './inflight'
+import { type InFlightWriter, describeWriter, howToEndWriters, inFlightWritersSql, lockHoldersSql, toInFlightWriters, waitForInFlightWriters } from './inflight'
 import { ObservedCounts } from './observed-counts'
 import { type BoundTable, describeRowSecurityBinds, rowSecurityBindsSql, rowSecuritySuggestion, toBoundTables } from './row-security'
 import {
@@ -434,7 +434,7 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
     return new StateError(
       this.name,
       `remove change tracking on ${where(this.target)}: ${why} the change tracking is still installed: schema ${PRIVATE_SCHEMA} (its undo log and functions) and the triggers _venomqa_capture and _venomqa_capture_truncate on ${shown}, which go on logging every write of the app. ` +
-        `Remove them with DROP SCHEMA ${PRIVATE_SCHEMA} CASCADE once that transaction has ended${open.length ? ` (or end the session: SELECT pg_terminate_backend(${open[0]!.pid}))` : ''}; the next snapshot backend to connect to this database removes them too.`,
+        `Remove them with DROP SCHEMA ${PRIVATE_SCHEMA} CASCADE once that transaction has ended${open.length ? ` (or ${howToEndWriters(open, (pid) => `end the session: SELECT pg_terminate_backend(${pid})`)})` : ''}; the next snapshot backend to connect to this database removes them too.`,
       { cause: err },
     )
   }
@@ -577,6 +577,15 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   /** Sessions whose transaction still held uncommitted writes to tracked tables or large objects when the wait ran out. */
   #writesInFlight(doing: string, open: InFlightWriter[], what: 'restore' | 'checkpoint' = 'restore'): StateError {
     const sessions = open.map(describeWriter).join('; ')
+    // A prepared transaction (PREPARE TRANSACTION) has no session: named by its gid, ended only by COMMIT or ROLLBACK PREPARED.
+    const prepared = open.some((w) => w.gid !== null)
+    const who = prepared
+      ? open.length === 1
+        ? 'a prepared transaction'
+        : `${open.length} transactions, prepared ones among them,`
+      : open.length === 1
+        ? 'a session'
+        : `${open.length} sessions`
     // A restore waits for a transaction that ran a statement on a keyless table too, changed rows or not.
     const keyless = what === 'restore' && this.#tables.some((t) => t.primaryKey.length === 0)
     const why =
@@ -585,10 +594,10 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
         : 'A checkpoint taken now would hold some of their writes and not the others: a rollback to it would keep half of a transaction once it commits, so no checkpoint was taken. '
     return new StateError(
       this.name,
-      `${doing}: ${open.length === 1 ? 'a session' : `${open.length} sessions`} of ${where(this.target)} still had a transaction with uncommitted writes to tracked tables or large objects after ${this.options.lockTimeoutMs} ms (lockTimeoutMs): ${sessions}. ` +
+      `${doing}: ${who} of ${where(this.target)} still ${prepared ? 'held' : 'had a transaction with'} uncommitted writes to tracked tables or large objects after ${this.options.lockTimeoutMs} ms (lockTimeoutMs): ${sessions}. ` +
         why +
-        `Make the app commit or roll back before its response (or the step) ends: a request that answers before its transaction commits, a background job, a connection left idle in a transaction; ` +
-        `raise lockTimeoutMs if it commits later; or end the session (SELECT pg_terminate_backend(${open[0]!.pid})).`,
+        `Make the app commit or roll back before its response (or the step) ends: a request that answers before its transaction commits, a background job, a connection left idle in a transaction${prepared ? ', a two-phase commit left prepared' : ''}; ` +
+        `raise lockTimeoutMs if it commits later; or ${howToEndWriters(open, (pid) => `end the session (SELECT pg_terminate_backend(${pid}))`)}.`,
     )
   }
 
@@ -614,16 +623,15 @@ export class PostgresSnapshotBackend extends PostgresBackend<SnapshotCheckpoint>
   /**
    * The mark's table was locked at each try, until lockTimeoutMs ran out, by transactions the look for
    * writers that followed never caught: each had ended by then (the app writing a table without a key
-   * without pause while the rollback runs: a background job, requests still coming), or has no session (a
-   * prepared transaction that ran such a statement). It blamed the prepared transaction alone, which a
-   * server with max_prepared_transactions = 0 (PostgreSQL's default) cannot even have.
+   * without pause while the rollback runs: a background job, requests still coming). A prepared transaction
+   * that ran such a statement is no cause: the look finds it (see in_flight_writers), and names it.
    */
   #markLocked(doing: string, err: unknown): StateError {
     return new StateError(
       this.name,
       `${doing}: the change tracking's table ${PRIVATE_SCHEMA}.state was locked at each try for ${this.options.lockTimeoutMs} ms (lockTimeoutMs), by transactions no session of ${where(this.target)} still showed when the writers were looked for, so nothing was restored: ${describePgError(err)}. ` +
-        'A statement on a tracked table without a primary key (or with a deferrable key) holds it to its transaction\'s end: the app kept running such statements, one after another, while the rollback ran (a background job, requests still coming in); or a prepared transaction (PREPARE TRANSACTION, see pg_prepared_xacts) that ran one holds it until COMMIT PREPARED or ROLLBACK PREPARED.',
-      { cause: err, suggestion: "Let the app's work end before the step does (wait for its background jobs and requests), end a prepared transaction left open, or raise lockTimeoutMs." },
+        'A statement on a tracked table without a primary key (or with a deferrable key) holds it to its transaction\'s end: the app kept running such statements, one after another, while the rollback ran (a background job, requests still coming in).',
+      { cause: err, suggestion: "Let the app's work end before the step does (wait for its background jobs and requests), or raise lockTimeoutMs." },
     )
   }
 

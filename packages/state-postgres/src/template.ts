@@ -5,14 +5,19 @@ import { PostgresBackend } from './backend'
 import { findSequences, findTables } from './catalog'
 import { describePgError, openClient, where } from './connection'
 import { countRows, truncateSql } from './common'
-import { type DatabaseProperties, applyDatabaseProperties, readDatabaseProperties } from './database-properties'
+import { type DatabaseHolder, describeDatabaseHolder, findDatabaseHolders, howToEnd } from './database-holders'
+import { type DatabaseProperties, applyDatabaseProperties, describePrivilege, privilegesOutOfReach, readDatabaseProperties } from './database-properties'
 import { withDatabase } from './options'
 import { ident, literal } from './sql'
 
 const LOCK_KEY = 1986948205
 const MAX_IDENT = 63
-/** "source database is being accessed by other users": a pool reconnected between terminate and copy. */
+/** "source database is being accessed by other users": a pool reconnected between terminate and copy, or a prepared transaction. */
 const IN_USE = '55006'
+/** lock_timeout ran out: a transaction holds a lock on the database (see database-holders.ts). */
+const LOCK_NOT_AVAILABLE = '55P03'
+/** How often a database in use is tried again: sessions ended, a pool may reconnect at once. */
+const IN_USE_ATTEMPTS = 10
 
 /** A checkpoint: the copy of the database, and the properties of the database, which a copy does not keep. */
 interface Copy {
@@ -31,8 +36,9 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
   get leftWhenQuit(): string {
     return `keeps its checkpoint copies (databases ${this.target.database}_vqcp_<n>, or vq_<hash>_cp_<n> for a long name)`
   }
-  #owner = ''
   #counter = 0
+  /** The database a rollback replaced could not be dropped (see restore): the next rollback, or the disconnect, drops it. */
+  #oldLeft = false
   /** Databases removed by the last connect: copies left by a run that died. */
   cleanedLeftovers: string[] = []
 
@@ -51,6 +57,10 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
 
   protected async prepare(admin: pg.Client): Promise<void> {
     const db = this.target.database
+    // A lock on a database is held by a transaction of any database of the cluster (COMMENT ON DATABASE,
+    // ALTER ROLE ... IN DATABASE, left open, or prepared): without a bound a rename, copy or drop waited for
+    // it for good, saying nothing.
+    await admin.query(`SET lock_timeout = ${Math.round(this.options.lockTimeoutMs)}`)
     const { rows } = await this.step('check privileges', () =>
       admin.query(`SELECT rolsuper OR rolcreatedb AS ok FROM pg_roles WHERE rolname = current_user`),
     )
@@ -60,25 +70,27 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
     if (!lock.rows[0].ok)
       throw new StateError(this.name, `another VenomQA template backend is already working on ${where(this.target)}: give each parallel run its own database`)
     await this.#recoverAndClean(admin)
-    const owner = await admin.query('SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1', [db])
-    if (!owner.rows.length) throw new StateError(this.name, `cannot use ${where(this.target)}: the database does not exist`)
-    this.#owner = owner.rows[0].owner
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [db])
+    if (!exists.rows.length) throw new StateError(this.name, `cannot use ${where(this.target)}: the database does not exist`)
   }
 
   protected async capture(admin: pg.Client, name: string): Promise<Copy> {
     const db = this.target.database
     const copy = this.#copyName(++this.#counter)
-    return this.step(`checkpoint "${name}" (copy to database "${copy}")`, async () => {
+    const doing = `checkpoint "${name}"`
+    return this.step(`${doing} (copy to database "${copy}")`, async () => {
       const properties = await readDatabaseProperties(admin, db)
-      await this.#whileAlone(admin, db, () => admin.query(`CREATE DATABASE ${ident(copy)} TEMPLATE ${ident(db)}`))
-      await admin.query(`COMMENT ON DATABASE ${ident(copy)} IS ${literal(this.#marker())}`)
+      this.#refuseGrantorsOutOfReach(doing, properties)
+      await this.#alone(admin, db, doing, 'no checkpoint was taken', () => admin.query(`CREATE DATABASE ${ident(copy)} TEMPLATE ${ident(db)}`))
       // The settings tried on the copy now (a CREATE ... TEMPLATE of it copies none of them): one this user
       // may not give (a setting a superuser gave, another role's setting) fails the checkpoint, before the
-      // path runs, rather than every rollback after it. Privileges, limit and comment its owner may give.
+      // path runs, rather than every rollback after it. Privileges, limit and comment its owner may give,
+      // and a privilege's grantor is checked above.
       try {
-        await applyDatabaseProperties(admin, copy, properties.user, properties, true)
+        await admin.query(`COMMENT ON DATABASE ${ident(copy)} IS ${literal(this.#marker())}`)
+        await applyDatabaseProperties(admin, copy, properties, true)
       } catch (err) {
-        await admin.query(`DROP DATABASE IF EXISTS ${ident(copy)} WITH (FORCE)`).catch(() => {})
+        await this.#dropDatabase(admin, copy).catch(() => {})
         throw err
       }
       return { name: copy, properties }
@@ -113,25 +125,58 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
     }
   }
 
-  protected async restore(admin: pg.Client, name: string, { name: copy, properties }: Copy): Promise<void> {
+  protected async restore(admin: pg.Client, name: string, { name: copy, properties }: Copy): Promise<StateError | undefined> {
     const db = this.target.database
     const old = this.#oldName()
-    await this.step(`rollback to "${name}" (database "${db}" from "${copy}")`, async () => {
+    const doing = `rollback to "${name}"`
+    const untouched = 'nothing was restored: the working database is as the path left it'
+    return this.step(`${doing} (database "${db}" from "${copy}")`, async () => {
+      // Left by a rollback of this run whose last DROP failed (see below): it would take the rename's name.
+      if (this.#oldLeft) {
+        await this.#alone(admin, old, doing, untouched, () => this.#dropDatabase(admin, old))
+        this.#oldLeft = false
+      }
       // Rename first, drop last: if the copy cannot be made, or not given the working database's settings
       // and privileges, the working database is put back, never lost.
-      await this.#whileAlone(admin, db, () => admin.query(`ALTER DATABASE ${ident(db)} RENAME TO ${ident(old)}`))
+      await this.#alone(admin, db, doing, untouched, () => admin.query(`ALTER DATABASE ${ident(db)} RENAME TO ${ident(old)}`))
       let made = false
       try {
-        const owner = this.#owner && this.#owner !== this.target.user ? ` OWNER ${ident(this.#owner)}` : ''
-        await admin.query(`CREATE DATABASE ${ident(db)} TEMPLATE ${ident(copy)}${owner}`)
+        // The owner at the checkpoint: the path, or the main line before it, may have changed it.
+        const owner = properties.owner !== properties.user ? ` OWNER ${ident(properties.owner)}` : ''
+        await this.#alone(admin, copy, doing, untouched, () => admin.query(`CREATE DATABASE ${ident(db)} TEMPLATE ${ident(copy)}${owner}`))
         made = true
-        await applyDatabaseProperties(admin, db, this.#owner || this.target.user, properties)
+        await applyDatabaseProperties(admin, db, properties)
       } catch (err) {
-        if (made) await admin.query(`DROP DATABASE ${ident(db)} WITH (FORCE)`).catch(() => {})
-        await admin.query(`ALTER DATABASE ${ident(old)} RENAME TO ${ident(db)}`).catch(() => {})
+        if (made) await this.#dropDatabase(admin, db).catch(() => {})
+        const notBack = await admin.query(`ALTER DATABASE ${ident(old)} RENAME TO ${ident(db)}`).then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+        // Said, not swallowed: the error said the working database was as the path left it, and the app had none.
+        if (notBack !== undefined) {
+          const prefix = `state backend "${this.name}": ${doing} on ${where(this.target)}: `
+          const said = err instanceof StateError ? (err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message) : describePgError(err)
+          throw new StateError(
+            this.name,
+            `${doing} on ${where(this.target)}: ${said}; and the working database could not be renamed back from "${old}" (${describePgError(notBack)}): the app has no database "${db}" until it is. The next connect of a template backend to "${db}" renames it back, or: ALTER DATABASE ${ident(old)} RENAME TO ${ident(db)}`,
+            { cause: err },
+          )
+        }
         throw err
       }
-      await admin.query(`DROP DATABASE ${ident(old)} WITH (FORCE)`)
+      // The database is the checkpoint's now: the one it replaced, if it cannot be dropped yet, is left for
+      // the next rollback or the disconnect to drop, and the rollback fails once the checkpoints after this
+      // one are dropped, as a restore that went through.
+      try {
+        await this.#alone(admin, old, doing, `the database was restored, but the one it replaced is left as "${old}", for the next rollback or the disconnect to drop`, () =>
+          this.#dropDatabase(admin, old),
+        )
+      } catch (err) {
+        this.#oldLeft = true
+        if (err instanceof StateError) return err
+        throw err
+      }
+      return undefined
     })
   }
 
@@ -144,9 +189,16 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
     return this.released(admin, gone)
   }
 
-  /** Drop every checkpoint copy, newest first. */
+  /** Drop every checkpoint copy, newest first, and what a failed rollback may have left. */
   protected async leave(admin: pg.Client, open: OpenCheckpoint<Copy>[]): Promise<void> {
     for (const { data: copy } of open.reverse()) await this.#drop(admin, copy.name)
+    if (!this.#oldLeft) return
+    const old = this.#oldName()
+    await this.step(`drop database "${old}"`, () =>
+      this.#alone(admin, old, 'disconnect', `database "${old}", which a rollback replaced, is left: the next connect to "${this.target.database}" drops it`, () =>
+        this.#dropDatabase(admin, old),
+      ),
+    )
   }
 
   async reset(): Promise<void> {
@@ -185,25 +237,106 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
   }
 
   async #drop(admin: pg.Client, copy: string): Promise<void> {
-    await this.step(`drop checkpoint copy "${copy}"`, () => admin.query(`DROP DATABASE IF EXISTS ${ident(copy)} WITH (FORCE)`))
+    const doing = `drop checkpoint copy "${copy}"`
+    await this.step(doing, () =>
+      this.#alone(admin, copy, doing, `the copy is left: the next connect to "${this.target.database}" drops it`, () => this.#dropDatabase(admin, copy)),
+    )
   }
 
-  /** End every other session on `db` and run `fn`; a pool that reconnects in between gets a few more tries. */
-  async #whileAlone(admin: pg.Client, db: string, fn: () => Promise<unknown>): Promise<void> {
+  /**
+   * Drop `name` if it is there. A database marked IS_TEMPLATE cannot be dropped: the working database of an
+   * app (or a tool) that marks it so, renamed away by a rollback, was left, and each rollback after failed.
+   */
+  async #dropDatabase(admin: pg.Client, name: string): Promise<void> {
+    const { rows } = await admin.query('SELECT datistemplate FROM pg_database WHERE datname = $1', [name])
+    if (!rows.length) return
+    if (rows[0].datistemplate) await admin.query(`ALTER DATABASE ${ident(name)} IS_TEMPLATE false`)
+    await admin.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`)
+  }
+
+  /**
+   * End every other session on `db` and run `fn`; a pool that reconnects in between gets a few more tries.
+   * What still keeps `fn` from running (a session that kept reconnecting, a prepared transaction, which no
+   * session holds and no try can end, a transaction holding a lock on the database past lockTimeoutMs) fails
+   * it, naming each, with `outcome`: what the failure left.
+   */
+  async #alone(admin: pg.Client, db: string, doing: string, outcome: string, fn: () => Promise<unknown>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
+      let found: { prepared: boolean; subscriptions: string[] }
       try {
-        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db])
+        const { rows } = await admin.query(
+          `SELECT (SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()) AS ended,
+                  EXISTS (SELECT 1 FROM pg_prepared_xacts WHERE database = $1) AS prepared,
+                  ARRAY(SELECT s.subname::text FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid WHERE d.datname = $1 ORDER BY 1) AS subscriptions`,
+          [db],
+        )
+        found = rows[0]
       } catch (err) {
-        throw new StateError(this.name, `cannot end the connections to ${where(this.target)}, which a template copy needs: ${describePgError(err)}`, { cause: err })
+        throw new StateError(this.name, `${doing}: cannot end the connections to database "${db}" on ${where(this.target)}, which a template copy needs: ${describePgError(err)}`, { cause: err })
       }
+      // No try ends a prepared transaction, and PostgreSQL gives each try 5 s before it says the database is in use.
+      if (found.prepared) throw this.#held(doing, db, outcome, undefined, await findDatabaseHolders(admin, db).catch(() => []))
+      if (found.subscriptions.length) throw this.#subscribed(doing, db, outcome, found.subscriptions)
       try {
         await fn()
         return
       } catch (err) {
-        if ((err as { code?: string }).code !== IN_USE || attempt >= 10) throw err
-        await new Promise((r) => setTimeout(r, 20 * attempt))
+        const code = (err as { code?: string }).code
+        if (code !== IN_USE && code !== LOCK_NOT_AVAILABLE) throw err
+        const holders = await findDatabaseHolders(admin, db).catch(() => [])
+        if (code === IN_USE && !holders.some((h) => h.gid !== null && h.inside) && attempt < IN_USE_ATTEMPTS) {
+          await new Promise((r) => setTimeout(r, 20 * attempt))
+          continue
+        }
+        throw this.#held(doing, db, outcome, err, holders)
       }
     }
+  }
+
+  /** `db` could not be renamed, copied or dropped: what held it, what that left, and what to do. */
+  #held(doing: string, db: string, outcome: string, err: unknown | undefined, holders: DatabaseHolder[]): StateError {
+    const lock = (err as { code?: string } | undefined)?.code === LOCK_NOT_AVAILABLE
+    const what = lock
+      ? `a transaction held a lock on database "${db}" for longer than ${this.options.lockTimeoutMs} ms (lockTimeoutMs) (one that ran COMMENT ON DATABASE, ALTER ROLE ... IN DATABASE, GRANT ... ON DATABASE or ALTER DATABASE and has not ended)`
+      : holders.some((h) => h.gid !== null)
+        ? `database "${db}" is in use by a prepared transaction (PREPARE TRANSACTION), which holds it until COMMIT PREPARED or ROLLBACK PREPARED, whatever connections are ended`
+        : `database "${db}" was still in use after its connections were ended ${IN_USE_ATTEMPTS} times (a pool reconnecting at once)`
+    const by = holders.length ? `: ${holders.map(describeDatabaseHolder).join('; ')}` : ''
+    const todo = holders.length ? `${howToEnd(holders)}${lock ? '; or raise lockTimeoutMs' : ''}` : lock ? 'end the transaction holding it, or raise lockTimeoutMs' : "stop the app's connections to it"
+    return new StateError(
+      this.name,
+      `${doing} on ${where(this.target)}: ${what}${by}; so ${outcome}${lock || err === undefined ? '' : ` (${describePgError(err)})`}. To go on: ${todo}.`,
+      { cause: err, suggestion: `End what holds database "${db}": ${todo}.` },
+    )
+  }
+
+  /**
+   * A subscription (CREATE SUBSCRIPTION) lives in the cluster's shared catalog, under its database's oid: a
+   * copy does not have it, and a database that has one cannot be dropped. A rollback went on to make the
+   * database anew without it, then failed to drop the one it replaced, and every rollback after failed on
+   * the name that one kept.
+   */
+  #subscribed(doing: string, db: string, outcome: string, subscriptions: string[]): StateError {
+    const names = subscriptions.map(ident)
+    const drop = names.map((n) => `ALTER SUBSCRIPTION ${n} DISABLE; ALTER SUBSCRIPTION ${n} SET (slot_name = NONE); DROP SUBSCRIPTION ${n}`).join('; ')
+    return new StateError(
+      this.name,
+      `${doing} on ${where(this.target)}: database "${db}" has logical replication ${names.length === 1 ? 'subscription' : 'subscriptions'} ${names.join(', ')} (CREATE SUBSCRIPTION), which the template mechanism cannot keep: a copy of the database does not have ${names.length === 1 ? 'it' : 'them'} (${names.length === 1 ? 'it lives' : 'they live'} in the cluster's shared catalog), and a database that has one cannot be dropped; so ${outcome}. ` +
+        `Use the snapshot mechanism, or remove ${names.length === 1 ? 'it' : 'them'} (connected to database "${db}": ${drop}; dropping its replication slot on the publisher too, if it has one).`,
+      { suggestion: "Use mechanism 'snapshot' for a database with logical replication subscriptions." },
+    )
+  }
+
+  /** A privilege whose grantor the user may not act as could be given back only as another's grant: refused before the copy. */
+  #refuseGrantorsOutOfReach(doing: string, properties: DatabaseProperties): void {
+    const out = privilegesOutOfReach(properties)
+    if (!out.length) return
+    const grantors = [...new Set(out.map((g) => ident(g.grantor)))]
+    throw new StateError(
+      this.name,
+      `${doing}: database "${this.target.database}" has ${out.map(describePrivilege).join('; ')}; user "${properties.user}" may not act as ${grantors.join(', ')} (SET ROLE), which a rollback needs to give ${out.length === 1 ? 'it' : 'them'} back as granted, so no checkpoint was taken. ` +
+        `Connect as a superuser or a member of ${grantors.join(', ')} (GRANT ${grantors.join(', ')} TO ${ident(properties.user)}), or have the owner grant ${out.length === 1 ? 'it' : 'them'} instead.`,
+    )
   }
 
   /** Leftovers of a run that died: put the working database back if a rollback was cut short, drop copies. */
@@ -217,7 +350,7 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
       this.onNotice(
         `database "${db}" was missing and "${old}" there: an earlier run died in the middle of a rollback. "${old}" is "${db}" again, as it was before that rollback, with what that run wrote since its checkpoint.`,
       )
-    } else if (names.has(old)) await admin.query(`DROP DATABASE ${ident(old)} WITH (FORCE)`)
+    } else if (names.has(old)) await this.#dropDatabase(admin, old)
     // A copy is marked by its comment, written just after CREATE DATABASE: a run that died between the two
     // left a copy with no comment, under the name the next run's first checkpoint takes. Such a copy is
     // known by its name (ours, with a number) and by having no comment at all; a database commented by
@@ -233,7 +366,7 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
       [this.#marker(), plain, hashed],
     )
     this.cleanedLeftovers = copies.rows.map((r) => r.datname)
-    for (const name of this.cleanedLeftovers) await admin.query(`DROP DATABASE ${ident(name)} WITH (FORCE)`)
+    for (const name of this.cleanedLeftovers) await this.#dropDatabase(admin, name)
     if (this.cleanedLeftovers.length)
       this.onNotice(
         `dropped ${this.cleanedLeftovers.length === 1 ? 'the checkpoint copy' : 'the checkpoint copies'} ${this.cleanedLeftovers.map((n) => `"${n}"`).join(', ')} of an earlier run that did not drop ${this.cleanedLeftovers.length === 1 ? 'it' : 'them'} (killed, quit, or its connection lost): what that run wrote after its first checkpoint may not have been rolled back.`,

@@ -51,13 +51,16 @@ ${LARGE_OBJECT_FUNCTIONS_SQL}
 -- With mark_readers, also every session holding a lock on the mark's table (granted: not one waiting for
 -- the restore's), which a statement on a table without a key takes, and keeps to its transaction's end,
 -- whether or not it changed a row: a rollback waits for them (see restore() in snapshot.ts).
+-- A prepared transaction (PREPARE TRANSACTION) keeps its locks and its uncommitted writes, with no session:
+-- its locks have no pid, and are told its by their virtual transaction, which its xid's lock shares. It is
+-- a writer like any other (its rows land when COMMIT PREPARED runs), named by its gid.
 CREATE FUNCTION ${S}.in_flight_writers(tracked oid[], mark_readers boolean DEFAULT false)
-  RETURNS TABLE (pid int, application text, "user" text, client text, open_seconds float8, state text)
+  RETURNS TABLE (pid int, application text, "user" text, client text, open_seconds float8, state text, gid text)
   LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE db oid := (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
 DECLARE mark_table oid := '${PRIVATE_SCHEMA}.state'::regclass;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid <> pg_backend_pid() AND (
+  IF NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid IS DISTINCT FROM pg_backend_pid() AND (
       (l.locktype = 'relation' AND l.mode <> 'AccessShareLock' AND l.relation = ANY (tracked))
       OR (l.database = db AND l.locktype = 'relation' AND l.relation = 'pg_largeobject'::regclass AND l.mode = 'RowExclusiveLock')
       OR (l.database = db AND l.locktype = 'object' AND l.classid = 'pg_largeobject'::regclass)
@@ -66,7 +69,7 @@ BEGIN
   END IF;
   RETURN QUERY
     SELECT a.pid, coalesce(a.application_name, '')::text, coalesce(a.usename::text, ''), host(a.client_addr),
-      extract(epoch FROM clock_timestamp() - a.xact_start)::float8, a.state::text
+      extract(epoch FROM clock_timestamp() - a.xact_start)::float8, a.state::text, NULL::text
     FROM pg_stat_activity a
     WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND (
       (a.backend_xid IS NOT NULL AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND (
@@ -74,7 +77,17 @@ BEGIN
         OR (l.database = db AND l.locktype = 'relation' AND l.relation = 'pg_largeobject'::regclass AND l.mode = 'RowExclusiveLock')
         OR (l.database = db AND l.locktype = 'object' AND l.classid = 'pg_largeobject'::regclass))))
       OR (mark_readers AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND l.database = db AND l.locktype = 'relation' AND l.relation = mark_table AND l.granted)))
-    ORDER BY a.xact_start;
+    UNION ALL
+    SELECT NULL::int, ''::text, p.owner::text, NULL::text, extract(epoch FROM clock_timestamp() - p.prepared)::float8, 'prepared'::text, p.gid
+    FROM pg_prepared_xacts p
+    WHERE p.database = current_database() AND EXISTS (
+      SELECT 1 FROM pg_locks x JOIN pg_locks l ON l.virtualtransaction = x.virtualtransaction AND l.pid IS NULL
+      WHERE x.pid IS NULL AND x.locktype = 'transactionid' AND x.transactionid = p.transaction AND (
+        (l.locktype = 'relation' AND l.mode <> 'AccessShareLock' AND l.relation = ANY (tracked))
+        OR (l.database = db AND l.locktype = 'relation' AND l.relation = 'pg_largeobject'::regclass AND l.mode = 'RowExclusiveLock')
+        OR (l.database = db AND l.locktype = 'object' AND l.classid = 'pg_largeobject'::regclass)
+        OR (mark_readers AND l.database = db AND l.locktype = 'relation' AND l.relation = mark_table)))
+    ORDER BY 5 DESC NULLS LAST;
 END
 $fn$;
 

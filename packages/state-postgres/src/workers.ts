@@ -117,7 +117,7 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
         // search_path, time zone or statement_timeout the main app has. Its privileges are not copied: the
         // worker's database is its creator's, the user its app connects as.
         const properties = await readDatabaseProperties(c, mainDb)
-        await applyDatabaseProperties(c, db, properties.user, properties, true, {
+        await applyDatabaseProperties(c, db, properties, true, {
           target: `the worker database "${db}"`,
           source: `as database "${mainDb}" has it`,
           who: 'postgresWorkers',

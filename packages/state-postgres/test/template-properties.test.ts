@@ -12,6 +12,10 @@ import { ADMIN_URL, PG, createDatabase, databasesLike, dbUrl, dropDatabase, with
 
 const DB = 'venomqa_pg_template_props'
 const READER = 'venomqa_pg_template_reader'
+/** Given a privilege by READER, not by the owner. */
+const GRANTEE = 'venomqa_pg_template_grantee'
+/** The database's owner from a checkpoint on, after the backend connected. */
+const NEW_OWNER = 'venomqa_pg_template_new_owner'
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 
 /** The database's properties as the catalogs hold them, in a form two reads can be compared by. */
@@ -19,8 +23,11 @@ async function properties(): Promise<Record<string, unknown>> {
   return withClient(ADMIN_URL, async (c) => {
     const { rows } = await c.query(
       `SELECT d.datacl::text AS acl, d.datconnlimit AS limit, shobj_description(d.oid, 'pg_database') AS comment, pg_get_userbyid(d.datdba) AS owner,
+              d.datistemplate AS template, d.datallowconn AS connections,
               (SELECT array_agg(coalesce(pg_get_userbyid(nullif(s.setrole, 0)), '*') || ': ' || array_to_string(s.setconfig, '; ') ORDER BY s.setrole)
-                 FROM pg_db_role_setting s WHERE s.setdatabase = d.oid) AS settings
+                 FROM pg_db_role_setting s WHERE s.setdatabase = d.oid) AS settings,
+              (SELECT array_agg(pg_get_userbyid(a.grantor) || ' to ' || coalesce(pg_get_userbyid(nullif(a.grantee, 0)), 'PUBLIC') || ': ' || a.privilege_type || CASE WHEN a.is_grantable THEN '*' ELSE '' END ORDER BY 1)
+                 FROM aclexplode(d.datacl) a) AS grants
          FROM pg_database d WHERE d.datname = $1`,
       [DB],
     )
@@ -43,10 +50,12 @@ describe('template mechanism: the database properties a copy does not keep', () 
 
   beforeAll(async () => {
     await dropDatabase(DB)
-    await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${READER}`))
+    await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${READER}, ${GRANTEE}, ${NEW_OWNER}`))
     url = await createDatabase(DB, 'CREATE TABLE t (id int PRIMARY KEY)')
     await withClient(ADMIN_URL, async (c) => {
       await c.query(`CREATE ROLE ${READER}`)
+      await c.query(`CREATE ROLE ${GRANTEE}`)
+      await c.query(`CREATE ROLE ${NEW_OWNER}`)
       await c.query(`ALTER DATABASE ${DB} SET search_path = "$user", public, "odd, ""name"""`)
       await c.query(`ALTER DATABASE ${DB} SET statement_timeout = '42s'`)
       await c.query(`ALTER DATABASE ${DB} SET venomqa.tenant = 'it''s acme'`)
@@ -60,7 +69,7 @@ describe('template mechanism: the database properties a copy does not keep', () 
   })
   afterAll(async () => {
     await dropDatabase(DB)
-    await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${READER}`))
+    await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${READER}, ${GRANTEE}, ${NEW_OWNER}`))
   })
 
   it('a rollback gives the new database the settings, privileges, limit and comment it had at the checkpoint', async () => {
@@ -115,19 +124,141 @@ describe('template mechanism: the database properties a copy does not keep', () 
       await withClient(ADMIN_URL, (c) => c.query(`CREATE ROLE ${READER}`))
     }
   })
+  it('a privilege granted by another role than the owner comes back granted by that role, however many hands it went through', async () => {
+    await withClient(ADMIN_URL, async (c) => {
+      await c.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${DB} TO ${READER} WITH GRANT OPTION`)
+      // READER passes them on, and GRANTEE passes CONNECT on again: each grant is recorded as its grantor's.
+      await c.query(`SET ROLE ${READER}; GRANT CONNECT ON DATABASE ${DB} TO ${GRANTEE} WITH GRANT OPTION; GRANT TEMPORARY ON DATABASE ${DB} TO ${GRANTEE}; RESET ROLE`)
+      await c.query(`SET ROLE ${GRANTEE}; GRANT CONNECT ON DATABASE ${DB} TO PUBLIC; RESET ROLE`)
+    })
+    const before = await properties()
+    expect(before.grants).toEqual(
+      expect.arrayContaining([
+        `${READER} to ${GRANTEE}: CONNECT*`,
+        `${READER} to ${GRANTEE}: TEMPORARY`,
+        `${GRANTEE} to PUBLIC: CONNECT`,
+        `postgres to ${READER}: CONNECT*`,
+      ]),
+    )
+    const b = postgresState({ url, mechanism: 'template' })
+    await b.connect()
+    try {
+      await b.checkpoint('ready')
+      await withClient(url, (c) => c.query('INSERT INTO t VALUES (3)'))
+      await b.rollback('ready')
+      expect(await properties()).toEqual(before)
+      // READER's grant option is READER's own again: taking it back takes back what READER gave, and
+      // what GRANTEE gave on from it, as before the rollback.
+      await withClient(ADMIN_URL, (c) => c.query(`REVOKE GRANT OPTION FOR CONNECT ON DATABASE ${DB} FROM ${READER} CASCADE`))
+      expect((await properties()).grants).not.toContain(`${GRANTEE} to PUBLIC: CONNECT`)
+    } finally {
+      await b.disconnect()
+      await withClient(ADMIN_URL, (c) => c.query(`REVOKE ALL ON DATABASE ${DB} FROM ${READER}, ${GRANTEE}, PUBLIC CASCADE`))
+    }
+  })
+
+  it('a grantor made superuser since its grant, whose grant PostgreSQL would record as the owner\'s, fails the rollback saying so, the working database put back', async () => {
+    await withClient(ADMIN_URL, async (c) => {
+      await c.query(`GRANT CONNECT ON DATABASE ${DB} TO ${READER} WITH GRANT OPTION`)
+      await c.query(`SET ROLE ${READER}; GRANT CONNECT ON DATABASE ${DB} TO ${GRANTEE}; RESET ROLE`)
+    })
+    const before = await properties()
+    const b = postgresState({ url, mechanism: 'template' })
+    await b.connect()
+    try {
+      await b.checkpoint('ready')
+      await withClient(url, (c) => c.query('INSERT INTO t VALUES (8)'))
+      await withClient(ADMIN_URL, (c) => c.query(`ALTER ROLE ${READER} SUPERUSER`))
+      const failed = await b.rollback('ready').then(
+        () => undefined,
+        (err: Error) => err.message,
+      )
+      expect(failed).toContain(
+        `cannot give the database a rollback makes anew its privileges as the database had at the checkpoint: CONNECT to "${GRANTEE}", granted by "${READER}" came out as CONNECT to "${GRANTEE}", granted by "postgres"`,
+      )
+      expect(await properties()).toEqual(before)
+      expect(await withClient(url, async (c) => (await c.query('SELECT count(*)::int AS n FROM t WHERE id = 8')).rows[0].n)).toBe(1)
+    } finally {
+      await b.disconnect()
+      await withClient(ADMIN_URL, (c) => c.query(`ALTER ROLE ${READER} NOSUPERUSER; REVOKE ALL ON DATABASE ${DB} FROM ${READER}, ${GRANTEE} CASCADE`))
+    }
+  })
+
+  it('a working database marked IS_TEMPLATE, or closed to connections, is so again after a rollback, and every database it went through is dropped', async () => {
+    await withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${DB} IS_TEMPLATE true`))
+    const b = postgresState({ url, mechanism: 'template' })
+    await b.connect()
+    try {
+      await b.checkpoint('template')
+      const template = await properties()
+      expect(template).toMatchObject({ template: true, connections: true })
+      await withClient(url, (c) => c.query('INSERT INTO t VALUES (4)'))
+      await b.rollback('template')
+      expect(await properties()).toEqual(template)
+      expect(await withClient(url, async (c) => (await c.query('SELECT count(*)::int AS n FROM t WHERE id = 4')).rows[0].n)).toBe(0)
+      await withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${DB} ALLOW_CONNECTIONS false`))
+      await b.checkpoint('closed')
+      const closed = await properties()
+      expect(closed).toMatchObject({ template: true, connections: false })
+      await withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${DB} IS_TEMPLATE false ALLOW_CONNECTIONS true`))
+      await withClient(url, (c) => c.query('INSERT INTO t VALUES (5)'))
+      await b.rollback('closed')
+      expect(await properties()).toEqual(closed)
+      await b.rollback('template')
+      expect(await properties()).toEqual(template)
+    } finally {
+      await b.disconnect()
+      await withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${DB} IS_TEMPLATE false ALLOW_CONNECTIONS true`))
+    }
+    expect(await databasesLike(`${DB}_vq`)).toEqual([])
+  })
+
+  it('a run that died mid-rollback of a database marked IS_TEMPLATE: the next connect drops what it left', async () => {
+    // The database the rollback renamed away, with its mark: the run died before its DROP.
+    await createDatabase(`${DB}_vqold`)
+    await withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${DB}_vqold IS_TEMPLATE true`))
+    const b = postgresState({ url, mechanism: 'template' })
+    try {
+      await b.connect()
+      expect(await databasesLike(`${DB}_vq`)).toEqual([])
+    } finally {
+      await b.disconnect()
+      await dropDatabase(`${DB}_vqold`)
+    }
+  })
+
+  it('the owner is the one the database had at the checkpoint, not at connect', async () => {
+    const b = postgresState({ url, mechanism: 'template' })
+    await b.connect()
+    try {
+      await withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${DB} OWNER TO ${NEW_OWNER}`))
+      await b.checkpoint('ready')
+      const before = await properties()
+      expect(before.owner).toBe(NEW_OWNER)
+      await withClient(url, (c) => c.query('INSERT INTO t VALUES (6)'))
+      await b.rollback('ready')
+      expect(await properties()).toEqual(before)
+    } finally {
+      await b.disconnect()
+      await withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${DB} OWNER TO postgres`))
+    }
+  })
 })
 
 describe('template mechanism: a user that owns the database, may create databases, and is no superuser', () => {
   const OWNED = 'venomqa_pg_template_owned'
   const OWNER = 'venomqa_pg_template_owner'
+  /** A role the owner gave CONNECT WITH GRANT OPTION, which passes it on: not one OWNER may act as. */
+  const DELEGATE = 'venomqa_pg_template_delegate'
   let url: string
 
   beforeAll(async () => {
     await dropDatabase(OWNED)
-    await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${OWNER}`))
+    await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${OWNER}, ${DELEGATE}`))
     await createDatabase(OWNED, 'CREATE TABLE t (id int PRIMARY KEY)')
     await withClient(ADMIN_URL, async (c) => {
       await c.query(`CREATE ROLE ${OWNER} LOGIN CREATEDB`)
+      await c.query(`CREATE ROLE ${DELEGATE}`)
       await c.query(`ALTER DATABASE ${OWNED} OWNER TO ${OWNER}`)
     })
     await withClient(dbUrl(OWNED), (c) => c.query(`ALTER TABLE t OWNER TO ${OWNER}`))
@@ -135,7 +266,35 @@ describe('template mechanism: a user that owns the database, may create database
   })
   afterAll(async () => {
     await dropDatabase(OWNED)
-    await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${OWNER}`))
+    await withClient(ADMIN_URL, (c) => c.query(`DROP ROLE IF EXISTS ${OWNER}, ${DELEGATE}`))
+  })
+
+  it('a privilege granted by a role the user may not act as fails the checkpoint, before the path runs; as a member of it, comes back as that role granted it', async () => {
+    await withClient(url, (c) => c.query(`GRANT CONNECT ON DATABASE ${OWNED} TO ${DELEGATE} WITH GRANT OPTION`))
+    await withClient(ADMIN_URL, (c) => c.query(`SET ROLE ${DELEGATE}; GRANT CONNECT ON DATABASE ${OWNED} TO PUBLIC; RESET ROLE`))
+    const acl = () => withClient(ADMIN_URL, async (c) => (await c.query('SELECT datacl::text AS acl FROM pg_database WHERE datname = $1', [OWNED])).rows[0].acl)
+    const before = await acl()
+    expect(before).toContain(`=Tc/${OWNER},`)
+    expect(before).toContain(`=c/${DELEGATE}`)
+    const b = postgresState({ url, mechanism: 'template' })
+    await b.connect()
+    try {
+      const failed = await b.checkpoint('ready').then(
+        () => undefined,
+        (err: Error) => err.message,
+      )
+      expect(failed).toContain(`checkpoint "ready": database "${OWNED}" has CONNECT to PUBLIC, granted by "${DELEGATE}"; user "${OWNER}" may not act as "${DELEGATE}" (SET ROLE)`)
+      expect(failed).toContain(`GRANT "${DELEGATE}" TO "${OWNER}"`)
+      expect(await databasesLike(`${OWNED}_vq`)).toEqual([])
+      await withClient(ADMIN_URL, (c) => c.query(`GRANT ${DELEGATE} TO ${OWNER}`))
+      await b.checkpoint('ready')
+      await withClient(url, (c) => c.query('INSERT INTO t VALUES (7)'))
+      await b.rollback('ready')
+      expect(await acl()).toBe(before)
+    } finally {
+      await b.disconnect()
+      await withClient(ADMIN_URL, (c) => c.query(`REVOKE ${DELEGATE} FROM ${OWNER}; REVOKE ALL ON DATABASE ${OWNED} FROM ${DELEGATE} CASCADE`))
+    }
   })
 
   it('gives back what it may give: its own settings, privileges, limit and comment', async () => {

@@ -35,6 +35,8 @@ export interface PgTestDatabasesOptions {
    * drop that cannot finish fails saying what holds it, instead of as "Hook timed out".
    */
   statementTimeoutMs?: number
+  /** Where databases are made and dropped: another server's `postgres` database. Default PG_ADMIN_URL. */
+  adminUrl?: string
 }
 
 /**
@@ -48,11 +50,17 @@ export interface PgTestDatabasesOptions {
  */
 export function pgTestDatabases(pattern: RegExp, options: PgTestDatabasesOptions = {}): PgTestDatabases {
   const timeoutMs = options.statementTimeoutMs ?? 20_000
+  const adminUrl = options.adminUrl ?? PG_ADMIN_URL
+  const urlOf = (db: string) => {
+    const url = new URL(adminUrl)
+    url.pathname = `/${db}`
+    return url.toString()
+  }
   const check = (db: string) => {
     if (!pattern.test(db) || !/^[a-z0-9_]+$/.test(db)) throw new Error(`refusing to touch database ${db}: not a test database (${pattern})`)
   }
   const asAdmin = <T>(fn: (c: pg.Client) => Promise<T>) =>
-    withPgClient(PG_ADMIN_URL, async (c) => {
+    withPgClient(adminUrl, async (c) => {
       await c.query(`SET statement_timeout = ${Math.round(timeoutMs)}`)
       return fn(c)
     })
@@ -60,20 +68,28 @@ export function pgTestDatabases(pattern: RegExp, options: PgTestDatabasesOptions
     async create(db, setup) {
       check(db)
       await asAdmin(async (c) => {
-        await bounded(c, `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`, db, timeoutMs)
+        await dropIfThere(c, db, timeoutMs)
         await bounded(c, `CREATE DATABASE ${db}`, db, timeoutMs)
       })
-      if (setup) await withPgClient(pgDatabaseUrl(db), (c) => c.query(setup))
-      return pgDatabaseUrl(db)
+      if (setup) await withPgClient(urlOf(db), (c) => c.query(setup))
+      return urlOf(db)
     },
     async drop(db) {
       check(db)
       await asAdmin(async (c) => {
         const { rows } = await c.query(`SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $2`, [db, `${db}\\_vq%`])
-        for (const r of rows) await bounded(c, `DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`, r.datname, timeoutMs)
+        for (const r of rows) await dropIfThere(c, r.datname, timeoutMs)
       })
     },
   }
+}
+
+/** Drop `db` if it exists; one marked IS_TEMPLATE, which cannot be dropped, is unmarked first (a test of one may fail before it does). */
+async function dropIfThere(c: pg.Client, db: string, timeoutMs: number): Promise<void> {
+  const { rows } = await c.query('SELECT datistemplate FROM pg_database WHERE datname = $1', [db])
+  if (!rows.length) return
+  if (rows[0].datistemplate) await c.query(`ALTER DATABASE "${db}" IS_TEMPLATE false`)
+  await bounded(c, `DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`, db, timeoutMs)
 }
 
 /** PostgreSQL's code for a statement cancelled, here by statement_timeout. */
