@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it, describe as plain } from 'vitest'
 import { FrameReader } from '../src/protocol/frames'
 import { Upstream, parseUpstreamUrl } from '../src/upstream'
 import { PG, createDatabase, dbName, dropDatabase, startProxy, withClient } from './helpers'
-import { type PrivateCluster, describeWithPrivateCluster, startPrivateCluster } from './private-cluster'
+import { type PrivateCluster, describeWithPrivateCluster, startPrivateCluster } from '@venomqa/test-utils/private-cluster'
 import { PgProxy } from '../src/index'
 
 const ROLES = { md5: 'venomqa_proxy_md5', scram: 'venomqa_proxy_scram' } as const

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startNodeProcess } from '@venomqa/test-utils'
 import pg from 'pg'
-import { afterAll, beforeEach, describe } from 'vitest'
+import { afterAll, beforeEach } from 'vitest'
 import { PG_ADMIN_URL, pgTestDatabases, withPgClient } from '@venomqa/test-utils/postgres'
 import { type PostgresSnapshotBackend, postgresState } from '../src/index'
 
@@ -13,24 +13,6 @@ export { PG_ADMIN_URL as ADMIN_URL, pgDatabaseUrl as dbUrl, withPgClient as with
 const databases = pgTestDatabases(/^venomqa_pg_[a-z0-9_]+$/)
 export const createDatabase = databases.create
 export const dropDatabase = databases.drop
-
-/**
- * `describe` for tests that PREPARE TRANSACTION: they need a server whose max_prepared_transactions is above
- * 0 (PostgreSQL's default is 0, and only a restart changes it). On one without, or unreachable, they are
- * skipped with a loud warning, under CI too: the machine's server is shared, and cannot be restarted for them.
- */
-export async function describeWithPreparedTransactions(adminUrl: string): Promise<typeof describe> {
-  const allowed = await withPgClient(adminUrl, (c) => c.query('SHOW max_prepared_transactions')).then(
-    (r) => Number(r.rows[0].max_prepared_transactions),
-    (err: Error) => `cannot ask ${adminUrl} (${err.message})`,
-  )
-  if (typeof allowed === 'number' && allowed > 0) return describe
-  const why = typeof allowed === 'number' ? `${adminUrl} has max_prepared_transactions = ${allowed}` : allowed
-  console.warn(
-    `\n!!! SKIPPING the prepared-transaction tests: ${why}. These tests did NOT run. Set max_prepared_transactions (a restart), or VENOMQA_PG_PREPARED_URL to a server's postgres database that has it.\n`,
-  )
-  return describe.skip as unknown as typeof describe
-}
 
 export async function databasesLike(prefix: string): Promise<string[]> {
   return withPgClient(PG_ADMIN_URL, async (c) =>

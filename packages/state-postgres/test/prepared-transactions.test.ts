@@ -4,18 +4,21 @@
  * checkpoint or a rollback that meets one fails at once, or after lockTimeoutMs when waiting could help,
  * naming it by its gid and saying how to end it, and leaves the database as it was.
  *
- * These need a server with max_prepared_transactions > 0, which only a restart sets: the machine's server
- * when it has it, or the one VENOMQA_PG_PREPARED_URL names (its `postgres` database, trust auth).
+ * These need a server with max_prepared_transactions > 0, which only a restart sets: a private cluster of
+ * this file's own, started with it (the shared server on :5432 has it at PostgreSQL's default, 0).
  */
 import { settledWithin } from '@venomqa/test-utils'
-import { pgTestDatabases } from '@venomqa/test-utils/postgres'
+import { type PgTestDatabases, pgTestDatabases } from '@venomqa/test-utils/postgres'
+import { type PrivateCluster, describeWithPrivateCluster, startPrivateCluster } from '@venomqa/test-utils/private-cluster'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { postgresState } from '../src/index'
-import { ADMIN_URL, describeWithPreparedTransactions, withClient } from './helpers'
+import { withClient } from './helpers'
 
-const SERVER = process.env.VENOMQA_PG_PREPARED_URL ?? ADMIN_URL
-const describe = await describeWithPreparedTransactions(SERVER)
-const databases = pgTestDatabases(/^venomqa_pg_prepared[a-z0-9_]*$/, { adminUrl: SERVER })
+const describe = describeWithPrivateCluster()
+let cluster: PrivateCluster | undefined
+/** The private cluster's `postgres` database, where the test sets up and looks. */
+let SERVER: string
+let databases: PgTestDatabases
 const DB = 'venomqa_pg_prepared'
 const GID = 'venomqa_pg_prepared_gid'
 
@@ -43,6 +46,9 @@ describe('a prepared transaction', () => {
     (await withClient(SERVER, (c) => c.query('SELECT datname FROM pg_database WHERE datname LIKE $1 ORDER BY 1', [`${DB}\\_vq%`]))).rows.map((r) => r.datname)
 
   beforeAll(async () => {
+    cluster = await startPrivateCluster(['host all postgres 127.0.0.1/32 trust'], { max_prepared_transactions: '4' })
+    SERVER = cluster.url('postgres', 'postgres')
+    databases = pgTestDatabases(/^venomqa_pg_prepared[a-z0-9_]*$/, { adminUrl: SERVER })
     await rollbackPrepared()
     url = await databases.create(DB, 'CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE keyless (v int)')
   })
@@ -51,8 +57,8 @@ describe('a prepared transaction', () => {
     await withClient(url, (c) => c.query('TRUNCATE t, keyless'))
   })
   afterAll(async () => {
-    await rollbackPrepared()
-    await databases.drop(DB)
+    // The cluster goes whole, with whatever a failed test left in it.
+    await cluster?.stop()
   })
 
   it('in the working database: a template checkpoint and rollback fail at once, naming it and how to end it, with nothing changed', async () => {

@@ -7,7 +7,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { freePort, isCI } from '@venomqa/test-utils'
+import { freePort, isCI } from './index'
 import { describe } from 'vitest'
 
 export interface PrivateCluster {
@@ -76,7 +76,7 @@ function initdb(bin: string, data: string, user: { uid?: number; gid?: number },
 }
 
 /** Starts postgres: the child at once, and `ready` once it says it accepts connections (rejects if it exits first). */
-function postmaster(bin: string, data: string, port: number, socketDir: string, user: { uid?: number; gid?: number }) {
+function postmaster(bin: string, data: string, port: number, socketDir: string, user: { uid?: number; gid?: number }, extra: Record<string, string>) {
   const settings = {
     listen_addresses: '127.0.0.1',
     port: String(port),
@@ -87,6 +87,7 @@ function postmaster(bin: string, data: string, port: number, socketDir: string, 
     full_page_writes: 'off',
     shared_buffers: '16MB',
     max_connections: '20',
+    ...extra,
   }
   const args = ['-D', data, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])]
   const child = spawn(path.join(bin, 'postgres'), args, { ...user, cwd: socketDir, stdio: ['ignore', 'ignore', 'pipe'] })
@@ -120,9 +121,10 @@ function exited(child: ChildProcess): Promise<void> {
 
 /**
  * A new cluster with `hba` as its whole pg_hba.conf (add `host all postgres 127.0.0.1/32 trust` to set it
- * up through the `postgres` superuser). On any failure, nothing is left behind.
+ * up through the `postgres` superuser), and `settings` given to the server at start (those only a restart
+ * sets: `max_prepared_transactions`, say). On any failure, nothing is left behind.
  */
-export async function startPrivateCluster(hba: string[]): Promise<PrivateCluster> {
+export async function startPrivateCluster(hba: string[], settings: Record<string, string> = {}): Promise<PrivateCluster> {
   const bin = postgresBinaries()
   if (!bin) throw new Error('PostgreSQL server binaries (initdb, postgres) were not found')
   const user = runAs()
@@ -151,7 +153,7 @@ export async function startPrivateCluster(hba: string[]): Promise<PrivateCluster
     let port = 0
     for (let attempt = 1; ; attempt++) {
       port = await freePort()
-      const started = postmaster(bin, data, port, dir, user)
+      const started = postmaster(bin, data, port, dir, user, settings)
       child = started.child
       try {
         await started.ready
