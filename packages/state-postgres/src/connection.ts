@@ -1,6 +1,7 @@
 import { StateError, errorMessage } from '@venomqa/core'
 import pg from 'pg'
 import { maskUrl } from './options'
+import { sessionNotOwn } from './shared-session'
 
 /** Where a backend connects, for messages: never the password. */
 export interface Target {
@@ -58,12 +59,16 @@ function maskSecrets(text: string): string {
   return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, '$1***@')
 }
 
+/** Named after the backend, so that an operator (or a test) can tell its sessions apart in pg_stat_activity. */
+function newClient(url: string, connectTimeoutMs: number, backend: string, more: pg.ClientConfig = {}): pg.Client {
+  return new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: `venomqa ${backend}`.slice(0, 63), ...more })
+}
+
 /** Open one client; a failure becomes a StateError naming the server, the database and the cause. */
 export async function openClient(backend: string, url: string, connectTimeoutMs: number, purpose: string, signal?: AbortSignal): Promise<pg.Client> {
   signal?.throwIfAborted()
   const target = describeTarget(url)
-  // Named after the backend, so that an operator (or a test) can tell its sessions apart in pg_stat_activity.
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs, application_name: `venomqa ${backend}`.slice(0, 63) })
+  const client = newClient(url, connectTimeoutMs, backend)
   // A server that ends the session (admin shutdown, pg_terminate_backend) emits 'error' on an idle client;
   // without a listener Node would exit. The next query then fails with pg's "Client has encountered a
   // connection error and is not queryable", which says nothing of why: the error is kept to say it.
@@ -82,40 +87,15 @@ export async function openClient(backend: string, url: string, connectTimeoutMs:
   } finally {
     signal?.removeEventListener('abort', stopConnecting)
   }
-  const between = await middlebox(client).catch((err: unknown) => err as Error)
-  if (between) {
+  const shared = await sessionNotOwn(client, () => newClient(url, connectTimeoutMs, backend, { query_timeout: connectTimeoutMs })).catch((err: unknown) => err as Error)
+  if (shared) {
     await client.end().catch(() => {})
-    const why = between instanceof Error ? `checking that it leads to the server itself failed: ${describePgError(between)}` : between
-    throw new StateError(backend, `cannot use ${where(target)} to ${purpose}: ${why} [${target.display}]`, { cause: between })
+    const why = shared instanceof Error ? `checking that its session is its own failed: ${describePgError(shared)}` : shared
+    throw new StateError(backend, `cannot use ${where(target)} to ${purpose}: ${why} [${target.display}]`, { cause: shared })
   }
   return client
 }
 
-/**
- * Why the connection does not lead straight to a server session of its own, or undefined when it does.
- *
- * A backend keeps state in its session: settings (the snapshot mechanism's `session_replication_role =
- * replica`, under which no trigger fires and no foreign key is checked), and an advisory lock held for the
- * run. Through a connection pooler in transaction pooling (PgBouncer's, pgpool-II's, Odyssey's), each
- * transaction may run on another server connection, and the pooler hands that state to the app's
- * transactions: the app's writes then ran untracked and unchecked, during the run and after it, until the
- * pooler closed that server connection. The tell is the process id: a pooler or proxy gives its client
- * a cancel key of its own (BackendKeyData), never the id of the server process the session runs in.
- * Session pooling would be safe, but cannot be told apart from the client's side; a backend needs the
- * server's own address either way, and the app may keep going through the pooler.
- */
-async function middlebox(client: pg.Client): Promise<string | undefined> {
-  const given = (client as unknown as { processID?: number | null }).processID
-  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
-  const actual = rows[0]?.pid
-  if (given === undefined || given === null || given === actual) return undefined
-  return (
-    `it goes through a connection pooler or proxy (PgBouncer, pgpool-II, Odyssey, venomqa-pg-proxy): the session runs in server process ${actual}, ` +
-    `the connection was given process id ${given}. A pooler in transaction pooling would hand the settings and the lock the backend keeps ` +
-    `in its session to the app's transactions (the snapshot mechanism's session_replication_role = replica turns off their triggers and foreign keys). ` +
-    `Give the backend the server's own address (the host and port PostgreSQL listens on); the app may keep going through the pooler`
-  )
-}
 
 /** The socket of a pg client, which pg keeps on its connection and does not type. */
 function pgSocketOf(client: pg.Client): { destroy(): void } | undefined {

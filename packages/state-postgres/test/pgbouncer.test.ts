@@ -1,7 +1,7 @@
 import { type RunningProcess, describeWithCommand, describeWithService } from '@venomqa/test-utils'
 import { StateError } from '@venomqa/core'
 import pg from 'pg'
-import { afterAll, beforeAll, expect, it, describe as plainDescribe } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it, describe as plainDescribe } from 'vitest'
 import { postgresState } from '../src/index'
 import { PG, SCHEMA, SEED, api, createDatabase, databasesLike, dropDatabase, startTestApp } from './helpers'
 import { type Bouncer, type PoolMode, startPgBouncer } from './pgbouncer'
@@ -22,18 +22,23 @@ for (const mode of ['transaction', 'session'] satisfies PoolMode[]) {
       let app: RunningProcess
 
       beforeAll(async () => {
-        url = await createDatabase(DB, SCHEMA + SEED)
         bouncer = await startPgBouncer(mode)
-        app = await startTestApp(bouncer.url(DB))
       })
       afterAll(async () => {
-        await app?.stop()
         await bouncer?.stop()
+      })
+      // Each test on a new database, with the app started on it: the scenario counts ids from the seed's.
+      beforeEach(async () => {
+        url = await createDatabase(DB, SCHEMA + SEED)
+        app = await startTestApp(bouncer.url(DB))
+      })
+      afterEach(async () => {
+        await app?.stop()
         await dropDatabase(DB)
       })
 
-      it('every path starts from the checkpoint and the run ends at it; the app goes on through PgBouncer', async () => {
-        const backend = postgresState({ url, mechanism })
+      const scenario = (backendUrl: () => string) => async () => {
+        const backend = postgresState({ url: backendUrl(), mechanism })
         await backend.connect()
         let result: Awaited<ReturnType<typeof runBranchScenario>>
         try {
@@ -54,18 +59,24 @@ for (const mode of ['transaction', 'session'] satisfies PoolMode[]) {
         // Still answering through PgBouncer after the backend is gone, and nothing of the backend's left.
         await api(app.url)('POST', '/users', { email: 'eve@example.com', name: 'Eve' }, 201)
         expect(await databasesLike(`${DB}_vq`)).toEqual([])
-      })
+      }
+
+      it('the backend on the server itself: every path starts from the checkpoint and the run ends at it; the app goes on through PgBouncer', scenario(() => url))
+      // A pooler that keeps a client's session on one server connection is as good as the server itself.
+      if (mode === 'session') it("the backend on PgBouncer's address too: the same", scenario(() => bouncer.url(DB)))
     })
   }
 }
 
-describe('a backend given the address of a connection pooler', () => {
+// PgBouncer hands a transaction the server connection released last by default, and the one idle longest
+// with server_round_robin: either way the backend's session is found not to be its own.
+for (const order of [[], ['server_round_robin = 1']]) describe(`a backend given the address of a pooler in transaction pooling${order.length ? ', round robin' : ''}`, () => {
   const DB = 'venomqa_pg_bouncer_refused'
   let bouncer: Bouncer
 
   beforeAll(async () => {
     await createDatabase(DB, SCHEMA + SEED)
-    bouncer = await startPgBouncer('transaction')
+    bouncer = await startPgBouncer('transaction', order)
   })
   afterAll(async () => {
     await bouncer?.stop()
@@ -89,7 +100,7 @@ describe('a backend given the address of a connection pooler', () => {
   }
 
   for (const mechanism of ['snapshot', 'template'] as const) {
-    it(`${mechanism}: refused at connect, naming the pooler and what to give instead; the app's sessions keep their settings`, async () => {
+    it(`${mechanism}: refused at connect, saying why and what to give instead; the app's transactions keep their settings`, async () => {
       const backend = postgresState({ url: bouncer.url(DB), mechanism })
       const err = await backend.connect().then(
         () => backend.disconnect().then(() => 'connected'),

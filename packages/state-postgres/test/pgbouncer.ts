@@ -39,12 +39,13 @@ function listening(port: number): Promise<boolean> {
   })
 }
 
-export async function startPgBouncer(mode: PoolMode): Promise<Bouncer> {
+/** `settings`: more lines of the [pgbouncer] section (`server_round_robin = 1`). */
+export async function startPgBouncer(mode: PoolMode, settings: string[] = []): Promise<Bouncer> {
   const user = runAs()
   const dir = mkdtempSync(path.join(os.tmpdir(), 'venomqa-pgbouncer-'))
   const port = await freePort()
-  // Trust, as the shared server on :5432 is set up; a small pool, so that the app's connections share
-  // PgBouncer's server connections as they do in production.
+  // Trust, as the shared server on :5432 is set up. Server connections enough for the app's pool and a
+  // backend's two at once in session pooling, where each client connection keeps one.
   writeFileSync(
     path.join(dir, 'pgbouncer.ini'),
     [
@@ -57,10 +58,11 @@ export async function startPgBouncer(mode: PoolMode): Promise<Bouncer> {
       'auth_type = trust',
       `auth_file = ${path.join(dir, 'users.txt')}`,
       `pool_mode = ${mode}`,
-      'default_pool_size = 3',
+      'default_pool_size = 10',
       'max_client_conn = 50',
       // pg sends none of these, the test's own clients may.
       'ignore_startup_parameters = extra_float_digits,options',
+      ...settings,
       '',
     ].join('\n'),
   )
