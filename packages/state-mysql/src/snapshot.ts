@@ -13,6 +13,7 @@ import {
   HISTORY_PRESENT,
   PENDING,
   QUIET_FLAG,
+  RESTORE_SQL_MODE,
   RESTORING_FLAG,
   SEQ,
   type TrackedTable,
@@ -821,12 +822,11 @@ export class MysqlSnapshotBackend implements StateBackend {
 
   async #prepareSession(conn: Connection): Promise<void> {
     const wait = this.#lockWaitSeconds()
-    // NO_AUTO_VALUE_ON_ZERO: a saved id 0 must come back as 0, not as a fresh AUTO_INCREMENT value.
-    // No strict mode: rows the server accepted once are re-inserted as they are.
+    // RESTORE_SQL_MODE: strict, so that a restore that would change a value fails (see tracking.ts).
     // The restoring flag stays set for the whole session: this connection writes tracked tables only to restore
     // them. So does the quiet one: its writes put rows back, they are not the app's (see app-triggers.ts).
     await conn.query(
-      `SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', SESSION lock_wait_timeout = ${wait},
+      `SET SESSION sql_mode = '${RESTORE_SQL_MODE}', SESSION lock_wait_timeout = ${wait},
        SESSION innodb_lock_wait_timeout = ${wait}, ${RESTORING_FLAG} = 1, ${QUIET_FLAG} = 1`,
     )
     // MySQL 8 caches information_schema.TABLES.AUTO_INCREMENT for a day; MariaDB has no such cache or variable.
@@ -900,7 +900,7 @@ export class MysqlSnapshotBackend implements StateBackend {
     for (const [option, list] of [['tables', this.#options.tables], ['exclude', this.#options.exclude]] as const)
       for (const table of list ?? [])
         if (!names.includes(table))
-          throw new StateError(this.name, `option "${option}" names "${table}", which is not a table (or sequence) of database "${db}" (tables: ${names.join(', ') || 'none'})`)
+          throw new StateError(this.name, `option "${option}" names "${table}", which is not a table of database "${db}" (tables: ${names.join(', ') || 'none'})`)
     const wanted = new Set(this.#options.tables ?? names)
     for (const table of this.#options.exclude ?? []) wanted.delete(table)
     this.#tracked = new Map([...wanted].sort().filter((table) => schema.tables.has(table)).map((table) => [table, trackedTable(schema.tables.get(table)!)]))

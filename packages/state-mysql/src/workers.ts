@@ -8,7 +8,7 @@ import { MysqlSavepointBackend } from './savepoint'
 import { MysqlSnapshotBackend, batch } from './snapshot'
 import { inTables } from './schema'
 import { PRIVATE_LIKE, binary, columnList, ident } from './sql'
-import { QUIET_FLAG } from './tracking'
+import { QUIET_FLAG, RESTORE_SQL_MODE } from './tracking'
 
 /** What a mysql part gives the app of each worker. */
 export interface MysqlWorkerResources {
@@ -178,11 +178,11 @@ export class MysqlCopier {
     if (this.#conn) return this.#conn
     const conn = await openConnection(PART, this.#main, { multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true })
     conn.on('error', () => (this.#conn = undefined))
-    // NO_AUTO_VALUE_ON_ZERO: a row with id 0 is copied as 0, not given a fresh AUTO_INCREMENT value. The
-    // quiet flag: the rows are copied as the main database holds them, which its triggers wrote already, so
+    // RESTORE_SQL_MODE (see tracking.ts): a row with id 0 is copied as 0, a value that would be cut fails the
+    // copy. The quiet flag: the rows are copied as the main database holds them, which its triggers wrote already, so
     // the worker app's triggers stay quiet (the worker backend's change tracking still sees the writes).
     await conn.query(
-      `SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', SESSION lock_wait_timeout = 10, SESSION innodb_lock_wait_timeout = 10, ${QUIET_FLAG} = 1`,
+      `SET SESSION sql_mode = '${RESTORE_SQL_MODE}', SESSION lock_wait_timeout = 10, SESSION innodb_lock_wait_timeout = 10, ${QUIET_FLAG} = 1`,
     )
     // MySQL 8 caches information_schema.TABLES.AUTO_INCREMENT for a day; MariaDB has no such cache or variable.
     await conn.query('SET SESSION information_schema_stats_expiry = 0').catch(() => undefined)
