@@ -165,7 +165,7 @@ export async function appTriggersAsWritten(conn: Connection, database: string): 
       if (!own.has(original.name)) written.push(original)
     } else if (!isPrivateName(t.name)) {
       const statement = await keptStatement(conn, database, t.name)
-      written.push(statement === undefined ? t : { ...t, body: wholeBody(t.body, statement) })
+      written.push(statement === undefined ? t : { ...t, statement, body: wholeBody(t.body, statement) })
     }
   }
   return written
@@ -173,16 +173,37 @@ export async function appTriggersAsWritten(conn: Connection, database: string): 
 
 /**
  * Create `triggers`, as they were written, in the current database (`USE` it first), in their order: each
- * in the session settings it was made with, under its own definer.
+ * in the session settings it was made with, under its own definer. With `ownWords` (MariaDB), each from the
+ * statement the server kept of it, as it is (its comments, its spelling: what a schema dump prints), when
+ * that names no database (`ON shop.items` would make it on the main database's table); such a statement
+ * holds no FOLLOWS or PRECEDES (see putBackInOwnWords), and each trigger made last of its group in firing
+ * order keeps its place. One the server refuses so is made from its parts.
  */
-export async function createTriggers(conn: Connection, triggers: readonly AppTrigger[]): Promise<void> {
+export async function createTriggers(conn: Connection, triggers: readonly AppTrigger[], { ownWords = false } = {}): Promise<void> {
   for (const t of triggers) {
     try {
+      if (ownWords && t.statement && namesNoDatabase(t.statement)) {
+        try {
+          await createAs(conn, t, t.statement)
+          continue
+        } catch (err) {
+          if (isPassing(err)) throw err
+        }
+      }
       await createAs(conn, t, createTrigger(t, t.name, '', t.body))
     } catch (err) {
       throw new TriggerSwapError(t, err)
     }
   }
+}
+
+/** Whether a CREATE TRIGGER statement names no database before its body (`db.trigger`, `ON db.table`): a `.` outside quotes there. */
+function namesNoDatabase(statement: string): boolean {
+  const start = bodyStart(statement)
+  if (start === undefined) return false
+  const token = new RegExp(TOKEN)
+  for (let t = token.exec(statement); t && t.index < start; t = token.exec(statement)) if (t[0] === '.') return false
+  return true
 }
 
 /**

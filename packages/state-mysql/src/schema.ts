@@ -1,4 +1,5 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise'
+import { SEQUENCE_MARK } from './sequences'
 import { PRIVATE_LIKE, binary, namesMayCollide } from './sql'
 
 export interface TableInfo {
@@ -35,6 +36,8 @@ export interface ForeignKey {
 export interface SchemaInfo {
   /** Base tables of the database, private ones left out. */
   tables: Map<string, TableInfo>
+  /** Its sequences (MariaDB), private ones left out. */
+  sequences: string[]
   foreignKeys: ForeignKey[]
 }
 
@@ -48,7 +51,7 @@ export interface SchemaInfo {
 export function fingerprintSql(format: (sql: string, values: unknown[]) => string, database: string, tracked: readonly string[]): string[] {
   const trackedOnly = inTables('TABLE_NAME', tracked)
   return [
-    format(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND ${binary('TABLE_NAME')} NOT LIKE ?`, [database, PRIVATE_LIKE]),
+    format(`SELECT TABLE_NAME AS t, TABLE_TYPE AS ty FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND ${binary('TABLE_NAME')} NOT LIKE ?`, [database, PRIVATE_LIKE]),
     // Each column with its default, then each index (`c` is `index <name>`, `ty` its columns, `n` whether
     // it allows duplicates): a path that adds a unique index or changes a default changes no column list.
     // Grouped by the table's name as bytes: information_schema's collation takes `resume` and `r\u00e9sum\u00e9` for
@@ -101,7 +104,8 @@ const INDEX = 'index '
 
 /** The fingerprint of fingerprintSql's results, with the columns of the `tracked` tables only. */
 export function fingerprintOf(tableRows: RowDataPacket[], columnRows: RowDataPacket[], tracked: { has(table: string): boolean }): Fingerprint {
-  const fp: Fingerprint = new Map(tableRows.map((r) => [String(r.t), []]))
+  // A sequence's definition is read apart (see readSequences) and follows its mark, for the tracked ones.
+  const fp: Fingerprint = new Map(tableRows.map((r) => [String(r.t), r.ty === 'SEQUENCE' ? [SEQUENCE_MARK] : []]))
   for (const r of columnRows) {
     if (!tracked.has(r.t)) continue
     const extra = String(r.e ?? '').trim()
@@ -123,11 +127,17 @@ export interface SchemaChange {
 /** What changed between two fingerprints, one entry per change; empty when nothing did. */
 export function fingerprintChanges(before: Fingerprint, after: Fingerprint): SchemaChange[] {
   const changes: SchemaChange[] = []
-  for (const table of before.keys()) if (!after.has(table)) changes.push({ table, what: `table \`${table}\` was dropped` })
+  const kind = (entries: readonly string[] | undefined) => (entries?.[0]?.startsWith(SEQUENCE_MARK) ? 'sequence' : 'table')
+  for (const [table, old] of before) if (!after.has(table)) changes.push({ table, what: `${kind(old)} \`${table}\` was dropped` })
   for (const [table, columns] of after) {
     const old = before.get(table)
     if (!old) {
-      changes.push({ table, what: `table \`${table}\` was created` })
+      changes.push({ table, what: `${kind(columns)} \`${table}\` was created` })
+      continue
+    }
+    if (kind(old) === 'sequence' || kind(columns) === 'sequence') {
+      if (old.join('\n') !== columns.join('\n'))
+        changes.push({ table, what: kind(old) === kind(columns) ? `sequence \`${table}\` changed from "${old.join(' ')}" to "${columns.join(' ')}"` : `${kind(old)} \`${table}\` was dropped and a ${kind(columns)} created under its name` })
       continue
     }
     // A column by its name (the first word), an index by `index <name>`.
@@ -162,8 +172,8 @@ const rule = (value: unknown): ReferentialRule => (RULES.has(value as Referentia
 /** Tables, keys and foreign keys of one database, read from information_schema. */
 export async function readSchema(conn: Connection, database: string): Promise<SchemaInfo> {
   const [tableRows] = await conn.query<RowDataPacket[]>(
-    `SELECT TABLE_NAME AS t, ENGINE AS en FROM information_schema.TABLES
-      WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' AND ${binary('TABLE_NAME')} NOT LIKE ? ORDER BY TABLE_NAME`,
+    `SELECT TABLE_NAME AS t, ENGINE AS en, TABLE_TYPE AS ty FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = ? AND TABLE_TYPE IN ('BASE TABLE', 'SEQUENCE') AND ${binary('TABLE_NAME')} NOT LIKE ? ORDER BY TABLE_NAME`,
     [database, PRIVATE_LIKE],
   )
   const [columnRows] = await conn.query<RowDataPacket[]>(
@@ -189,8 +199,11 @@ export async function readSchema(conn: Connection, database: string): Promise<Sc
   )
 
   const tables = new Map<string, TableInfo>()
+  const sequences: string[] = []
   for (const r of tableRows)
-    tables.set(r.t, { name: r.t, insertable: [], primaryKey: [], types: new Map(), hasAutoIncrement: false, transactional: /^innodb$/i.test(String(r.en ?? '')) })
+    if (r.ty === 'SEQUENCE') sequences.push(String(r.t))
+    else
+      tables.set(r.t, { name: r.t, insertable: [], primaryKey: [], types: new Map(), hasAutoIncrement: false, transactional: /^innodb$/i.test(String(r.en ?? '')) })
   for (const r of columnRows) {
     const table = tables.get(r.t)
     if (!table) continue
@@ -214,5 +227,5 @@ export async function readSchema(conn: Connection, database: string): Promise<Sc
     fk.columns.push(r.c)
     fk.refColumns.push(r.rc)
   }
-  return { tables, foreignKeys: [...byName.values()].filter((fk) => tables.has(fk.table) && tables.has(fk.refTable)) }
+  return { tables, sequences, foreignKeys: [...byName.values()].filter((fk) => tables.has(fk.table) && tables.has(fk.refTable)) }
 }

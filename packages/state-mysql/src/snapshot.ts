@@ -6,12 +6,14 @@ import { SAVED_TRIGGERS, TriggerSwapError, copyName, definerSql, otherDefinerNee
 import { describeWriter, inFlightWritersSql, toInFlightWriters } from './inflight'
 import { canTryLocks, missingPrivileges } from './privileges'
 import { type Fingerprint, type SchemaChange, fingerprintChanges, fingerprintOf, fingerprintSql, inTables, readSchema, triggersSql } from './schema'
+import { type SequenceState, readSequences, restartSql, takeNext } from './sequences'
 import { PRIVATE_LIKE, PRIVATE_PREFIX, binary, columnList, ident, isPrivateName, joinOn, literal } from './sql'
 import {
   HISTORY_CP,
   HISTORY_PRESENT,
   PENDING,
   QUIET_FLAG,
+  RESTORE_SQL_MODE,
   RESTORING_FLAG,
   SEQ,
   type TrackedTable,
@@ -52,6 +54,8 @@ interface Checkpoint {
   seq: number
   readonly fingerprint: Fingerprint
   readonly autoIncrement: ReadonlyMap<string, string>
+  /** The value each tracked sequence gave next at the checkpoint (one run out has none). */
+  readonly sequences: ReadonlyMap<string, string>
   readonly deltas: ReadonlyMap<string, Delta>
   /** The app's triggers on tracked tables when the outermost open checkpoint was taken (see AppTriggers). */
   readonly appTriggers: AppTriggers
@@ -69,6 +73,8 @@ export interface RollbackStats {
   tablesRestored: string[]
   /** Tables whose AUTO_INCREMENT counter was reset (one ALTER TABLE each). */
   countersReset: string[]
+  /** Sequences set back to their checkpoint's next value (one ALTER SEQUENCE each). */
+  sequencesReset: string[]
   /** Reading the schema, the counters and the change marks (one round trip). */
   probeMs: number
   /** Putting the rows back (one transaction, one round trip). */
@@ -81,6 +87,8 @@ export interface RollbackStats {
 interface Probe {
   fingerprint: Fingerprint
   autoIncrement: Map<string, string>
+  /** The tracked sequences still there, as their tables read now. */
+  sequences: Map<string, SequenceState>
   /** Tables with key marks newer than the sequence. */
   rowsChanged: Set<string>
   /** Tables marked as changed as a whole since the sequence. */
@@ -129,6 +137,13 @@ export class MysqlSnapshotBackend implements StateBackend {
   readonly #target: Target
   #conn?: Connection
   #tracked = new Map<string, TrackedTable>()
+  /** The sequences this backend sets back (MariaDB): every one of the database, but as `tables` and `exclude` say. */
+  #sequences: string[] = []
+  /**
+   * Each sequence's `next_not_cached_value` right after the backend last restarted it, its cache empty (see
+   * sequences.ts): while its table reads that, no session took a value since, and it is the next one.
+   */
+  #sequenceRestartedAt = new Map<string, string>()
   #installedFingerprint: Fingerprint = new Map()
   #baseReady = false
   /** The app's triggers when the last checkpoint with none open was taken. */
@@ -299,8 +314,9 @@ export class MysqlSnapshotBackend implements StateBackend {
     } else {
       await this.#saveDeltas(conn, id, this.#seq + 1, probe, deltas)
     }
+    const sequences = await this.#pinSequences(conn, `checkpoint "${name}"`, probe.sequences)
     const seq = ++this.#seq
-    return { id, seq, fingerprint: probe.fingerprint, autoIncrement: probe.autoIncrement, deltas, appTriggers: this.#baseTriggers }
+    return { id, seq, fingerprint: probe.fingerprint, autoIncrement: probe.autoIncrement, sequences, deltas, appTriggers: this.#baseTriggers }
   }
 
   /**
@@ -354,6 +370,10 @@ export class MysqlSnapshotBackend implements StateBackend {
     // A table the path reshaped keeps its rows, and so its counter: set back below them, the app's next
     // insert would fail on its key.
     const moved = [...cp.autoIncrement].filter(([table, value]) => this.#tracked.has(table) && !reshaped.has(table) && probe.autoIncrement.get(table) !== value)
+    // A sequence a path dropped or altered is its DDL, reported as a table's; one that moved is set back.
+    const sequencesMoved = [...cp.sequences].filter(
+      ([s, value]) => probe.sequences.has(s) && !reshaped.has(s) && (this.#sequenceMoved(s, probe.sequences) || this.#sequenceRestartedAt.get(s) !== value),
+    )
 
     const t1 = performance.now()
     let t2 = t1
@@ -362,6 +382,7 @@ export class MysqlSnapshotBackend implements StateBackend {
       await this.#restoreRows(conn, rows, unsafe, restoring)
       t2 = performance.now()
       await this.#setCountersBack(conn, doing, moved, deadline)
+      await this.#restartSequences(conn, doing, sequencesMoved, deadline)
       // Counters set back by the restore itself are no TRUNCATE of the app's (see #truncatedSinceLastProbe).
       for (const [table, value] of moved) {
         const seen = this.#lastSeen.get(table)
@@ -382,6 +403,7 @@ export class MysqlSnapshotBackend implements StateBackend {
       checkpoint: name,
       tablesRestored: [...this.#tracked.keys()].filter((t) => !reshaped.has(t) && (probe.wholeChanged.has(t) || probe.rowsChanged.has(t))),
       countersReset: moved.map(([table]) => table),
+      sequencesReset: sequencesMoved.map(([s]) => s),
       probeMs: t1 - t0,
       rowsMs: t2 - t1,
       countersMs: performance.now() - t2,
@@ -470,6 +492,77 @@ export class MysqlSnapshotBackend implements StateBackend {
     )
   }
 
+  /** Whether a session took a value of sequence `s` (or set it) since the backend last restarted it: its table reads otherwise. */
+  #sequenceMoved(s: string, now: ReadonlyMap<string, SequenceState>): boolean {
+    const state = now.get(s)
+    return state !== undefined && this.#sequenceRestartedAt.get(s) !== state.next
+  }
+
+  /**
+   * The value each tracked sequence gives next (see sequences.ts): read from its table when no session took
+   * one since the backend last restarted it, else taken with NEXTVAL and given back with a restart at it,
+   * which empties the cache the app's sessions share. Each restart's lock is only tried (see #withTableLocks).
+   */
+  async #pinSequences(conn: Connection, doing: string, now: ReadonlyMap<string, SequenceState>): Promise<Map<string, string>> {
+    const next = new Map<string, string>()
+    const taken: [string, string][] = []
+    for (const [s, state] of now) {
+      if (!this.#sequenceMoved(s, now)) next.set(s, state.next)
+      else {
+        const value = await takeNext(conn, s)
+        if (value === undefined) continue
+        next.set(s, value)
+        taken.push([s, value])
+      }
+    }
+    await this.#restartSequences(conn, doing, taken, this.#lockDeadline())
+    return next
+  }
+
+  /**
+   * Restart each sequence at its value (at its start without one), one ALTER SEQUENCE each, which commits on
+   * its own and needs the sequence's exclusive lock, held by any transaction of the app that took a value of
+   * it: only tried, as the AUTO_INCREMENT counters' (see #withTableLocks).
+   */
+  async #restartSequences(conn: Connection, doing: string, list: [name: string, value: string | undefined][], deadline: number): Promise<void> {
+    if (!list.length) return
+    let done = 0
+    await this.#withTableLocks(
+      conn,
+      deadline,
+      async () => {
+        for (; done < list.length; done++) {
+          const [s, value] = list[done]!
+          await conn.query(restartSql(s, value))
+          if (value === undefined) this.#sequenceRestartedAt.delete(s)
+          else this.#sequenceRestartedAt.set(s, value)
+        }
+      },
+      (err) => {
+        const left = list.slice(done).map(([s]) => `\`${s}\``)
+        return this.#tableHeld(conn, doing, `sequence \`${list[done]![0]}\``, err, {
+          why: 'which is set to its next value with ALTER SEQUENCE ... RESTART, with the sequence locked',
+          outcome: `${left.length === 1 ? 'Sequence' : 'Sequences'} ${left.join(', ')} ${left.length === 1 ? 'stays' : 'stay'} where the path left ${left.length === 1 ? 'it' : 'them'}: the next path's values would not continue as at the checkpoint.`,
+        })
+      },
+    )
+  }
+
+  /**
+   * The tracked sequences of `tableRows` (the fingerprint's first read: a sequence a path dropped cannot be
+   * read), read in a round trip of their own; their definitions go into `fingerprint`, so that an ALTER
+   * SEQUENCE under a checkpoint is seen as DDL.
+   */
+  async #readSequences(conn: Connection, tableRows: RowDataPacket[], fingerprint: Fingerprint): Promise<Map<string, SequenceState>> {
+    const present = new Set(tableRows.filter((r) => r.ty === 'SEQUENCE').map((r) => String(r.t)))
+    const states = await readSequences(
+      conn,
+      this.#sequences.filter((s) => present.has(s)),
+    )
+    for (const [s, state] of states) fingerprint.set(s, [state.definition])
+    return states
+  }
+
   /** Empty every tracked table and restart AUTO_INCREMENT at 1. Open checkpoints stay valid. */
   reset(): Promise<void> {
     return this.#run('reset', async (conn) => {
@@ -493,6 +586,15 @@ export class MysqlSnapshotBackend implements StateBackend {
               why: 'which TRUNCATE empties with the table locked',
               outcome: done ? `The tables before it were emptied; it and the ${tables.length - done - 1} after it were not.` : 'No table was emptied.',
             }),
+        )
+        // Sequences start over too, as AUTO_INCREMENT counters do (those still there: a path may have dropped one).
+        const [tableRows] = (await batch(conn, fingerprintSql(conn.format.bind(conn), this.#target.database, []))) as RowDataPacket[][]
+        const present = new Set(tableRows!.filter((r) => r.ty === 'SEQUENCE').map((r) => String(r.t)))
+        await this.#restartSequences(
+          conn,
+          'reset',
+          this.#sequences.filter((s) => present.has(s)).map((s) => [s, undefined]),
+          this.#lockDeadline(),
         )
       } finally {
         await batch(conn, ['SET FOREIGN_KEY_CHECKS = 1']).catch(() => undefined)
@@ -720,12 +822,11 @@ export class MysqlSnapshotBackend implements StateBackend {
 
   async #prepareSession(conn: Connection): Promise<void> {
     const wait = this.#lockWaitSeconds()
-    // NO_AUTO_VALUE_ON_ZERO: a saved id 0 must come back as 0, not as a fresh AUTO_INCREMENT value.
-    // No strict mode: rows the server accepted once are re-inserted as they are.
+    // RESTORE_SQL_MODE: strict, so that a restore that would change a value fails (see tracking.ts).
     // The restoring flag stays set for the whole session: this connection writes tracked tables only to restore
     // them. So does the quiet one: its writes put rows back, they are not the app's (see app-triggers.ts).
     await conn.query(
-      `SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', SESSION lock_wait_timeout = ${wait},
+      `SET SESSION sql_mode = '${RESTORE_SQL_MODE}', SESSION lock_wait_timeout = ${wait},
        SESSION innodb_lock_wait_timeout = ${wait}, ${RESTORING_FLAG} = 1, ${QUIET_FLAG} = 1`,
     )
     // MySQL 8 caches information_schema.TABLES.AUTO_INCREMENT for a day; MariaDB has no such cache or variable.
@@ -795,14 +896,16 @@ export class MysqlSnapshotBackend implements StateBackend {
   async #install(conn: Connection, deadline: number, doing: string): Promise<void> {
     const db = this.#target.database
     const schema = await readSchema(conn, db)
-    const names = [...schema.tables.keys()]
+    const names = [...schema.tables.keys(), ...schema.sequences]
     for (const [option, list] of [['tables', this.#options.tables], ['exclude', this.#options.exclude]] as const)
       for (const table of list ?? [])
-        if (!schema.tables.has(table))
+        if (!names.includes(table))
           throw new StateError(this.name, `option "${option}" names "${table}", which is not a table of database "${db}" (tables: ${names.join(', ') || 'none'})`)
     const wanted = new Set(this.#options.tables ?? names)
     for (const table of this.#options.exclude ?? []) wanted.delete(table)
-    this.#tracked = new Map([...wanted].sort().map((table) => [table, trackedTable(schema.tables.get(table)!)]))
+    this.#tracked = new Map([...wanted].sort().filter((table) => schema.tables.has(table)).map((table) => [table, trackedTable(schema.tables.get(table)!)]))
+    this.#sequences = schema.sequences.filter((s) => wanted.has(s)).sort()
+    this.#sequenceRestartedAt.clear()
 
     const step = async (what: string, privilege: string, sql: string) => {
       try {
@@ -845,6 +948,7 @@ export class MysqlSnapshotBackend implements StateBackend {
     }
     const [tables, columns] = (await batch(conn, fingerprintSql(conn.format.bind(conn), db, this.trackedTables))) as RowDataPacket[][]
     this.#installedFingerprint = fingerprintOf(tables!, columns!, new Set(this.trackedTables))
+    await this.#readSequences(conn, tables!, this.#installedFingerprint)
   }
 
   /**
@@ -991,6 +1095,7 @@ export class MysqlSnapshotBackend implements StateBackend {
     const truncated = this.#truncatedSinceLastProbe(tableIds, autoIncrement)
     if (truncated.length) await batch(conn, truncated.map(markWholeSql))
     const fingerprint = fingerprintOf(results[0]!, results[1]!, this.#tracked)
+    const sequences = await this.#readSequences(conn, results[0]!, fingerprint)
     const present = new Set(results[3]!.map((r) => `${r.t}\u0000${r.n}`))
     // A table that is gone is reported by the fingerprint already.
     const untracked = triggers
@@ -999,6 +1104,7 @@ export class MysqlSnapshotBackend implements StateBackend {
     return {
       fingerprint,
       autoIncrement,
+      sequences,
       loudTriggers: results[3]!.filter((r) => this.#tracked.has(String(r.t)) && !isPrivateName(String(r.n))).map((r) => String(r.n)),
       untracked: untracked.map((table) => ({ table, what: `table \`${table}\` was dropped and created again, its change-tracking triggers with it` })),
       ...(triggers ? { appTriggers: appTriggersOf(results[3]!, this.#tracked) } : {}),

@@ -29,6 +29,16 @@ export const RESTORING_FLAG = '@venomqa_restoring'
  */
 export const QUIET_FLAG = '@venomqa_quiet'
 
+/**
+ * The sql_mode of the sessions that put rows back (the backend's, a worker's copier). Strict: a value the
+ * restore would have to cut or convert (a saved copy that no longer fits its column) fails the statement,
+ * and with it the restore's transaction, rather than leave a warning nobody reads and a changed row.
+ * ALLOW_INVALID_DATES, and no NO_ZERO_DATE: a date the app stored without strict mode ('2020-02-31',
+ * '0000-00-00') comes back as it was. NO_AUTO_VALUE_ON_ZERO: a saved id 0 comes back as 0, not as a fresh
+ * AUTO_INCREMENT value.
+ */
+export const RESTORE_SQL_MODE = 'STRICT_ALL_TABLES,ALLOW_INVALID_DATES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION'
+
 export interface TrackedTable {
   readonly name: string
   readonly info: TableInfo
@@ -82,7 +92,9 @@ function typedLike(t: TrackedTable, columns: readonly string[]): string {
 }
 
 export function keyLogDdl(t: TrackedTable): string {
-  return `CREATE TABLE ${ident(t.log!)} (${SEQ} BIGINT NOT NULL, PRIMARY KEY (${columnList(t.info.primaryKey)}), KEY (${SEQ})) ENGINE=InnoDB ${typedLike(t, t.info.primaryKey)}`
+  // The DEFAULTs are never used (every write names the column): strict mode (RESTORE_SQL_MODE) wants one for
+  // a column a CREATE TABLE ... SELECT does not fill.
+  return `CREATE TABLE ${ident(t.log!)} (${SEQ} BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (${columnList(t.info.primaryKey)}), KEY (${SEQ})) ENGINE=InnoDB ${typedLike(t, t.info.primaryKey)}`
 }
 
 export const HISTORY_CP = '`_venomqa_cp`'
@@ -97,7 +109,7 @@ export const HISTORY_PRESENT = '`_venomqa_present`'
 export function historyDdl(t: TrackedTable): string {
   const pk = t.log ? t.info.primaryKey : []
   const key = pk.length ? `PRIMARY KEY (${HISTORY_CP}, ${columnList(pk)})` : `KEY (${HISTORY_CP})`
-  return `CREATE TABLE ${ident(t.history)} (${HISTORY_CP} INT NOT NULL, ${HISTORY_PRESENT} TINYINT NOT NULL, ${key}) ENGINE=InnoDB ${typedLike(t, t.info.insertable)}`
+  return `CREATE TABLE ${ident(t.history)} (${HISTORY_CP} INT NOT NULL DEFAULT 0, ${HISTORY_PRESENT} TINYINT NOT NULL DEFAULT 0, ${key}) ENGINE=InnoDB ${typedLike(t, t.info.insertable)}`
 }
 
 /** Mark a whole table as changed, from any session. */

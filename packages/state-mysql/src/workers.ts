@@ -8,7 +8,7 @@ import { MysqlSavepointBackend } from './savepoint'
 import { MysqlSnapshotBackend, batch } from './snapshot'
 import { inTables } from './schema'
 import { PRIVATE_LIKE, binary, columnList, ident } from './sql'
-import { QUIET_FLAG } from './tracking'
+import { QUIET_FLAG, RESTORE_SQL_MODE } from './tracking'
 
 /** What a mysql part gives the app of each worker. */
 export interface MysqlWorkerResources {
@@ -178,11 +178,11 @@ export class MysqlCopier {
     if (this.#conn) return this.#conn
     const conn = await openConnection(PART, this.#main, { multipleStatements: true, supportBigNumbers: true, bigNumberStrings: true })
     conn.on('error', () => (this.#conn = undefined))
-    // NO_AUTO_VALUE_ON_ZERO: a row with id 0 is copied as 0, not given a fresh AUTO_INCREMENT value. The
-    // quiet flag: the rows are copied as the main database holds them, which its triggers wrote already, so
+    // RESTORE_SQL_MODE (see tracking.ts): a row with id 0 is copied as 0, a value that would be cut fails the
+    // copy. The quiet flag: the rows are copied as the main database holds them, which its triggers wrote already, so
     // the worker app's triggers stay quiet (the worker backend's change tracking still sees the writes).
     await conn.query(
-      `SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', SESSION lock_wait_timeout = 10, SESSION innodb_lock_wait_timeout = 10, ${QUIET_FLAG} = 1`,
+      `SET SESSION sql_mode = '${RESTORE_SQL_MODE}', SESSION lock_wait_timeout = 10, SESSION innodb_lock_wait_timeout = 10, ${QUIET_FLAG} = 1`,
     )
     // MySQL 8 caches information_schema.TABLES.AUTO_INCREMENT for a day; MariaDB has no such cache or variable.
     await conn.query('SET SESSION information_schema_stats_expiry = 0').catch(() => undefined)
@@ -215,17 +215,47 @@ export class MysqlCopier {
     await this.#do('dropping the worker database', (conn) => batch(conn, [this.dropStatement]))
   }
 
-  /** Create the main database's tables (keys, foreign keys, counters) in the worker's. */
+  /**
+   * Create the main database's tables (keys, CHECK constraints, partitions, foreign keys) in the worker's.
+   * `CREATE TABLE ... LIKE` makes each from the table itself: SHOW CREATE TABLE's text is utf8mb3, where an
+   * ENUM or SET member outside the BMP reads '?', and a worker's `ENUM('x', '😀')` made from it was
+   * `ENUM('x', '?')`, which refused the main rows' '😀'. LIKE makes no foreign key: each is added from
+   * information_schema, pointing at the worker's table when its target is in the main database.
+   */
   async copySchema(): Promise<void> {
     await this.#do('copying the tables', async (conn) => {
+      const [from, to] = [ident(this.#main.database), ident(this.#worker)]
       const tables = await this.#tables(conn, this.#main.database)
-      const ddl: string[] = []
-      for (const t of tables) {
-        const [rows] = await conn.query<RowDataPacket[]>(`SHOW CREATE TABLE ${ident(this.#main.database)}.${ident(t.name)}`)
-        ddl.push(String(rows[0]!['Create Table']))
+      const ddl = tables.map((t) => `CREATE TABLE ${to}.${ident(t.name)} LIKE ${from}.${ident(t.name)}`)
+      const [rows] = await conn.query<RowDataPacket[]>(
+        `SELECT k.TABLE_NAME AS t, k.CONSTRAINT_NAME AS name, k.COLUMN_NAME AS c, k.REFERENCED_TABLE_SCHEMA AS rs, k.REFERENCED_TABLE_NAME AS rt,
+                k.REFERENCED_COLUMN_NAME AS rc, r.DELETE_RULE AS del, r.UPDATE_RULE AS upd
+           FROM information_schema.KEY_COLUMN_USAGE k
+           JOIN information_schema.REFERENTIAL_CONSTRAINTS r
+             ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND ${binary('r.CONSTRAINT_NAME')} = ${binary('k.CONSTRAINT_NAME')} AND ${binary('r.TABLE_NAME')} = ${binary('k.TABLE_NAME')}
+          WHERE k.TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME IS NOT NULL AND ${binary('k.TABLE_NAME')} NOT LIKE ?
+          ORDER BY k.TABLE_NAME, k.CONSTRAINT_NAME, k.ORDINAL_POSITION`,
+        [this.#main.database, PRIVATE_LIKE],
+      )
+      const keys = new Map<string, { t: string; name: string; cols: string[]; target: string; refCols: string[]; rules: string }>()
+      for (const r of rows) {
+        const id = `${r.t}\u0000${r.name}`
+        let fk = keys.get(id)
+        if (!fk) {
+          const target = `${r.rs === this.#main.database ? to : ident(String(r.rs))}.${ident(String(r.rt))}`
+          keys.set(id, (fk = { t: String(r.t), name: String(r.name), cols: [], target, refCols: [], rules: `ON DELETE ${r.del} ON UPDATE ${r.upd}` }))
+        }
+        fk.cols.push(String(r.c))
+        fk.refCols.push(String(r.rc))
       }
-      // SHOW CREATE TABLE names a table and its foreign keys' targets without their database: create them in the worker's.
-      await batch(conn, [`USE ${ident(this.#worker)}`, 'SET FOREIGN_KEY_CHECKS = 0', ...ddl, 'SET FOREIGN_KEY_CHECKS = 1', `USE ${ident(this.#main.database)}`])
+      const byTable = new Map<string, string[]>()
+      for (const fk of keys.values())
+        byTable.set(fk.t, [
+          ...(byTable.get(fk.t) ?? []),
+          `ADD CONSTRAINT ${ident(fk.name)} FOREIGN KEY (${columnList(fk.cols)}) REFERENCES ${fk.target} (${columnList(fk.refCols)}) ${fk.rules}`,
+        ])
+      const foreignKeys = [...byTable].map(([t, adds]) => `ALTER TABLE ${to}.${ident(t)} ${adds.join(', ')}`)
+      await batch(conn, ['SET FOREIGN_KEY_CHECKS = 0', ...ddl, ...foreignKeys, 'SET FOREIGN_KEY_CHECKS = 1'])
     })
   }
 
@@ -239,9 +269,11 @@ export class MysqlCopier {
     await this.#do("copying the app's triggers", async (conn) => {
       const triggers = await appTriggersAsWritten(conn, this.#main.database)
       if (!triggers.length) return
+      const [[server]] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v')
       await conn.query(`USE ${ident(this.#worker)}`)
       try {
-        await createTriggers(conn, triggers)
+        // MariaDB's kept statements, as the main backend puts the app's triggers back (see putBackAppTriggers).
+        await createTriggers(conn, triggers, { ownWords: /mariadb/i.test(String(server?.v)) })
       } catch (err) {
         if (!(err instanceof TriggerSwapError)) throw err
         throw new StateError(
