@@ -501,21 +501,43 @@ export class MysqlSnapshotBackend implements StateBackend {
   /**
    * The value each tracked sequence gives next (see sequences.ts): read from its table when no session took
    * one since the backend last restarted it, else taken with NEXTVAL and given back with a restart at it,
-   * which empties the cache the app's sessions share. Each restart's lock is only tried (see #withTableLocks).
+   * which empties the cache the app's sessions share. The sequence is locked (LOCK TABLES ... WRITE) from the
+   * NEXTVAL to the restart: a value the app took in between was given out again after the restart, twice in
+   * one path. Each lock is only tried (see #withTableLocks), as a restart's is.
    */
   async #pinSequences(conn: Connection, doing: string, now: ReadonlyMap<string, SequenceState>): Promise<Map<string, string>> {
     const next = new Map<string, string>()
-    const taken: [string, string][] = []
+    const moved: string[] = []
     for (const [s, state] of now) {
-      if (!this.#sequenceMoved(s, now)) next.set(s, state.next)
-      else {
-        const value = await takeNext(conn, s)
-        if (value === undefined) continue
-        next.set(s, value)
-        taken.push([s, value])
-      }
+      if (this.#sequenceMoved(s, now)) moved.push(s)
+      else next.set(s, state.next)
     }
-    await this.#restartSequences(conn, doing, taken, this.#lockDeadline())
+    let done = 0
+    if (moved.length)
+      await this.#withTableLocks(
+        conn,
+        this.#lockDeadline(),
+        async () => {
+          for (; done < moved.length; done++) {
+            const s = moved[done]!
+            await conn.query(`LOCK TABLES ${ident(s)} WRITE`)
+            try {
+              const value = await takeNext(conn, s)
+              if (value === undefined) continue
+              await conn.query(restartSql(s, value))
+              this.#sequenceRestartedAt.set(s, value)
+              next.set(s, value)
+            } finally {
+              await conn.query('UNLOCK TABLES')
+            }
+          }
+        },
+        (err) =>
+          this.#tableHeld(conn, doing, `sequence \`${moved[done]}\``, err, {
+            why: 'whose next value a checkpoint takes and gives back, with the sequence locked',
+            outcome: 'No checkpoint was taken.',
+          }),
+      )
     return next
   }
 

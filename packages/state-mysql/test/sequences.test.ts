@@ -121,4 +121,35 @@ describe('MariaDB sequences go back with a rollback', () => {
     await backend.disconnect()
     expect(await privateObjects(DB)).toEqual([])
   })
+
+  it("a value the app takes while a checkpoint pins a sequence is never given twice: the sequence is locked from the checkpoint's NEXTVAL to its restart", async () => {
+    await order('before')
+    await backend.connect()
+    // The checkpoint takes order_no's next value and restarts the sequence at it. The app's NEXTVAL is sent
+    // right after the checkpoint's (the backend's connection is patched: its own statement names the
+    // sequence quoted), and given a second to land: unlocked, it took the value after the pinned one, which
+    // the restart then gave out again.
+    // The backend's connection is a mysql2/promise Connection as any other: patched through their prototype.
+    const probe = await mysql.createConnection(urlFor(DB))
+    const proto = Object.getPrototypeOf(probe)
+    await probe.end()
+    const original = proto.query
+    let during: Promise<number> | undefined
+    proto.query = async function (this: unknown, sql: unknown, ...rest: unknown[]) {
+      const result = await original.call(this, sql, ...rest)
+      if (typeof sql === 'string' && sql === 'SELECT NEXTVAL(`order_no`) AS v' && !during) {
+        during = orderNo()
+        await Promise.race([during, new Promise((r) => setTimeout(r, 1000))])
+      }
+      return result
+    }
+    try {
+      await backend.checkpoint('ready')
+    } finally {
+      proto.query = original
+    }
+    expect(during).toBeDefined()
+    const taken = [await during!, await orderNo(), await orderNo()]
+    expect(new Set(taken).size, `values taken after the checkpoint: ${taken}`).toBe(3)
+  })
 })
