@@ -245,11 +245,11 @@ function credentialsOf(options: ElasticsearchSearchOptions): string[] {
   const pair = (user: string, secret: string) => out.push(secret, `${user}:${secret}`, base64(`${user}:${secret}`))
   for (const auth of [options.auth, options.clientOptions?.auth] as unknown[]) {
     const a = (auth ?? {}) as { username?: unknown; password?: unknown; apiKey?: unknown; bearer?: unknown }
-    if (typeof a.password === 'string') pair(String(a.username ?? ''), a.password)
+    if (typeof a.password === 'string' && a.password) pair(String(a.username ?? ''), a.password)
     if (typeof a.bearer === 'string') out.push(a.bearer)
     if (typeof a.apiKey === 'string') out.push(a.apiKey)
     const key = a.apiKey as { id?: unknown; api_key?: unknown } | undefined
-    if (key && typeof key === 'object' && typeof key.api_key === 'string') pair(String(key.id ?? ''), key.api_key)
+    if (key && typeof key === 'object' && typeof key.api_key === 'string' && key.api_key) pair(String(key.id ?? ''), key.api_key)
   }
   const nodes = [options.node, options.clientOptions?.node, options.clientOptions?.nodes].flat()
   for (const node of nodes) {

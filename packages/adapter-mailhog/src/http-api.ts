@@ -81,7 +81,7 @@ export class HttpApi {
       this.#authHeader = `Basic ${Buffer.from(pair).toString('base64')}`
       // A gateway that turns the login away may quote it back (`unknown user al:pw`, the header itself):
       // masked in every answer an error quotes, and in the run's output (the base64 is in no option).
-      const forms = [auth.password, pair, this.#authHeader.slice(6), encodeURIComponent(auth.password), encodeURIComponent(pair)]
+      const forms = auth.password ? [auth.password, pair, this.#authHeader.slice(6), encodeURIComponent(auth.password), encodeURIComponent(pair)] : []
       this.#secrets.add(forms)
       knownSecrets.add(forms)
     }
