@@ -1,5 +1,5 @@
 import type { Client, ClientOptions } from '@elastic/elasticsearch'
-import { type SearchHit, type SearchPort, type SearchResult, UserError, VenomError } from '@venomqa/core'
+import { KnownSecrets, type SearchHit, type SearchPort, type SearchResult, UserError, VenomError, knownSecrets, redactText, secretsOfUrl } from '@venomqa/core'
 import { elasticsearch } from './driver'
 
 export type RefreshMode = boolean | 'wait_for'
@@ -57,9 +57,15 @@ export class ElasticsearchSearch implements SearchPort {
   readonly indexPrefix: string
   readonly #refresh: RefreshMode
   readonly #ownsClient: boolean
+  /** This client's credentials in every form it sends them, masked in its errors (see credentialsOf). */
+  readonly #secrets = new KnownSecrets()
 
   constructor(options: ElasticsearchSearchOptions) {
     this.indexPrefix = options.indexPrefix ?? ''
+    const credentials = credentialsOf(options)
+    this.#secrets.add(credentials)
+    // The run's own mask too: the encoded forms (an `ApiKey` header's base64) are not in the options as given.
+    knownSecrets.add(credentials)
     this.#refresh = options.refresh ?? true
     if (options.client) {
       this.client = options.client
@@ -202,21 +208,62 @@ export class ElasticsearchSearch implements SearchPort {
     }
   }
 
+  /**
+   * A server's words, masked and cut: a proxy or a gateway may quote the Authorization header it was sent
+   * (a base64 `ApiKey` value that no text rule knows), or answer with a whole HTML page.
+   */
+  #quote(text: string): string {
+    const masked = this.#secrets.mask(redactText(text))
+    return masked.length > MAX_QUOTED ? `${masked.slice(0, MAX_QUOTED)}\u2026` : masked
+  }
+
   #translate(operation: string, index: string, err: unknown): Error {
     const { errors } = elasticsearch()
     if (err instanceof errors.ResponseError) {
       const cause = err.body?.error
-      const type: string = (typeof cause === 'object' && cause?.type) || 'response_error'
-      const reason: string = (typeof cause === 'object' && cause?.reason) || (typeof cause === 'string' ? cause : err.message)
+      const type: string = this.#quote((typeof cause === 'object' && cause?.type) || 'response_error')
+      const reason = this.#quote((typeof cause === 'object' && cause?.reason) || (typeof cause === 'string' ? cause : err.message))
       if (type === 'index_not_found_exception')
         return new SearchError(operation, index, type, `index "${index}" does not exist (create it first with createIndex)`, err.statusCode, err)
       return new SearchError(operation, index, type, `${type}: ${reason} (HTTP ${err.statusCode ?? '?'})`, err.statusCode, err)
     }
     if (err instanceof errors.ConnectionError || err instanceof errors.NoLivingConnectionsError || err instanceof errors.TimeoutError)
-      return new SearchError(operation, index, err.name, `cannot reach Elasticsearch: ${err.message}`, undefined, err)
-    if (err instanceof errors.ElasticsearchClientError) return new SearchError(operation, index, err.name, err.message, undefined, err)
+      return new SearchError(operation, index, err.name, `cannot reach Elasticsearch: ${this.#quote(err.message)}`, undefined, err)
+    if (err instanceof errors.ElasticsearchClientError) return new SearchError(operation, index, err.name, this.#quote(err.message), undefined, err)
     return err instanceof Error ? err : new Error(String(err))
   }
+}
+
+/** The longest part of a server's answer an error quotes. */
+const MAX_QUOTED = 500
+
+const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64')
+
+/** Every form the client sends a credential in: as given, as the `user:password` pair, and base64-encoded. */
+function credentialsOf(options: ElasticsearchSearchOptions): string[] {
+  const out: string[] = []
+  const pair = (user: string, secret: string) => out.push(secret, `${user}:${secret}`, base64(`${user}:${secret}`))
+  for (const auth of [options.auth, options.clientOptions?.auth] as unknown[]) {
+    const a = (auth ?? {}) as { username?: unknown; password?: unknown; apiKey?: unknown; bearer?: unknown }
+    if (typeof a.password === 'string' && a.password) pair(String(a.username ?? ''), a.password)
+    if (typeof a.bearer === 'string') out.push(a.bearer)
+    if (typeof a.apiKey === 'string') out.push(a.apiKey)
+    const key = a.apiKey as { id?: unknown; api_key?: unknown } | undefined
+    if (key && typeof key === 'object' && typeof key.api_key === 'string' && key.api_key) pair(String(key.id ?? ''), key.api_key)
+  }
+  const nodes = [options.node, options.clientOptions?.node, options.clientOptions?.nodes].flat()
+  for (const node of nodes) {
+    const url = typeof node === 'string' ? node : node instanceof URL ? node.href : (node as { url?: URL } | undefined)?.url?.href
+    if (!url) continue
+    out.push(...secretsOfUrl(url))
+    try {
+      const { username, password } = new URL(url)
+      if (password) pair(decodeURIComponent(username), decodeURIComponent(password))
+    } catch {
+      // Not a URL: the client refuses it itself.
+    }
+  }
+  return out
 }
 
 /** A 404 for a missing document, as opposed to a missing index (which stays an error). */

@@ -1,4 +1,4 @@
-import { type ErrorKind, TransportError, VenomError, answerExcerpt, errorMessage } from '@venomqa/core'
+import { type ErrorKind, KnownSecrets, TransportError, VenomError, answerExcerpt, errorMessage, knownSecrets } from '@venomqa/core'
 import type { Agent } from 'undici'
 import { lazyRequire } from './lazy-require'
 import { redactUrl } from './smtp-sender'
@@ -62,6 +62,7 @@ export interface ApiResponse {
 export class HttpApi {
   readonly baseUrl: string
   readonly #authHeader?: string
+  readonly #secrets = new KnownSecrets()
   readonly #agent: Agent
   readonly #timeout: number
   /** Where the user wrote the URL (`plugins[0].url`), named in errors the URL explains. */
@@ -75,7 +76,15 @@ export class HttpApi {
     u.username = ''
     u.password = ''
     this.baseUrl = u.toString().replace(/\/+$/, '')
-    if (auth) this.#authHeader = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`
+    if (auth) {
+      const pair = `${auth.username}:${auth.password}`
+      this.#authHeader = `Basic ${Buffer.from(pair).toString('base64')}`
+      // A gateway that turns the login away may quote it back (`unknown user al:pw`, the header itself):
+      // masked in every answer an error quotes, and in the run's output (the base64 is in no option).
+      const forms = auth.password ? [auth.password, pair, this.#authHeader.slice(6), encodeURIComponent(auth.password), encodeURIComponent(pair)] : []
+      this.#secrets.add(forms)
+      knownSecrets.add(forms)
+    }
     this.#timeout = options.timeoutMs ?? 10_000
     this.#urlWhere = options.urlWhere
     const { Agent } = undici()
@@ -122,16 +131,17 @@ export class HttpApi {
       bytes = Buffer.from(await res.body.arrayBuffer())
     } catch (err) {
       const kind = transportKind(err)
-      const failure = new TransportError(kind, method, shown, describeTransportError(err), { cause: err })
+      const failure = new TransportError(kind, method, shown, this.#secrets.mask(describeTransportError(err)), { cause: err })
       throw leadsNowhere(kind) ? blameUrl(failure, this.#urlWhere) : failure
     }
     const text = bytes.toString('utf8')
     const ok = options.ok ?? [200]
     if (!ok.includes(status)) {
-      const refused = new MailApiError(method, shown, status, text, ok)
+      const refused = new MailApiError(method, shown, status, this.#secrets.mask(text), ok)
       throw status === 404 && !options.oneMessage ? blameUrl(refused, this.#urlWhere) : refused
     }
     const urlWhere = this.#urlWhere
+    const secrets = this.#secrets
     return {
       status,
       bytes,
@@ -141,7 +151,7 @@ export class HttpApi {
           return JSON.parse(text) as T
         } catch {
           // A mail API answers JSON: anything else is another server, or another path on it.
-          throw blameUrl(new VenomError('E_MAIL_API', notJson(`${method} ${shown}`, status, type, text)), urlWhere)
+          throw blameUrl(new VenomError('E_MAIL_API', notJson(`${method} ${shown}`, status, type, secrets.mask(text))), urlWhere)
         }
       },
     }

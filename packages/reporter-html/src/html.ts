@@ -44,7 +44,8 @@ function contentSecurityPolicy(style: string, script: string): string {
 export function renderPage(data: PageData): string {
   const style = PAGE_STYLES
   const script = PAGE_SCRIPT
-  const title = `${data.title} \u2014 ${data.run.status}`
+  // A run cut short is not "passed", whatever its finished journeys say: the verdict the tab shows.
+  const title = `${data.title} \u2014 ${data.run.interrupted ? 'interrupted' : data.run.status}`
   return [
     '<!doctype html>',
     '<html lang="en">',

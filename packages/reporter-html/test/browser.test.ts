@@ -405,6 +405,22 @@ describeBrowser('HTML report in headless Chromium', () => {
     }
   })
 
+  it('never heads an interrupted run as passed, even when every journey had passed before Ctrl-C', async () => {
+    // What `venomqa run` saves when it is interrupted after the journeys ran (in a runEnd hook, a report):
+    // status "passed" from the journeys, interrupted because the run did not finish.
+    const cut = { ...run([journey('checkout', [step('health')])]), interrupted: true }
+    expect(cut.status).toBe('passed')
+    const { page, problems } = await openReport(browser, 'interrupted-after-journeys', cut)
+    try {
+      expect(await page.title()).toBe('VenomQA report \u2014 interrupted')
+      expect(await page.locator('header .badge.big').allTextContents()).toEqual(['interrupted'])
+      expect(await page.locator('header .badge.passed').count()).toBe(0)
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+    }
+  })
+
   it('says a journey the interrupted run never got to did not run, not that it has no steps', async () => {
     const interrupted = run([
       journey('slow', [step('health')], { interrupted: true, status: 'failed' }),

@@ -9,8 +9,7 @@ export function renderHeader(data: PageData): HTMLElement {
   const backends = r.backends.map((b) => `${b.name} (${b.mechanism})`).join(', ')
   return el('header', 'header', [
     el('h1', null, data.title),
-    badge(r.status, true),
-    r.interrupted ? el('span', 'badge failed big', 'interrupted') : null,
+    r.interrupted ? el('span', 'badge failed big', 'interrupted') : badge(r.status, true),
     el('span', 'meta', [formatDate(r.startedAt), ' \u00b7 ', formatMs(r.durationMs), ' \u00b7 ', r.tool, backends ? ` \u00b7 state: ${backends}` : '']),
   ])
 }
