@@ -151,6 +151,12 @@ const BEARER = new RegExp(`\\b(Bearer|Basic)(?=(\\s+))\\2(?!${CHALLENGE_PARAM})[
 /** The same, for a value long enough to be a credential: in a message, "Bearer or Basic" is words. */
 const BEARER_VALUE = new RegExp(`\\b(Bearer|Basic)(?=([ \\t]+))\\2(?!${CHALLENGE_PARAM})[A-Za-z0-9\\-._~+/]{16,}=*`, 'g')
 /**
+ * An API key under a scheme of its own, as Elasticsearch sends one (`ApiKey <base64 of id:api_key>`) and
+ * Django REST framework's token authentication (`Token <key>`), long enough to be one: in a message
+ * (`ApiKey is missing`, `Token expired`) the words that follow are words. Written as the schemes are.
+ */
+const KEY_SCHEME = /\b(ApiKey|Token)(?=([ \t]+))\2[A-Za-z0-9\-._~+/]{16,}=*/g
+/**
  * Where a `name=value` pair's value ends in text: at `&`, white space, a quote or `#`, and at what no URL
  * holds unescaped: the `]` or `>` that closes a URL written `[url]` or `<url>`, and the backslashes that
  * escape the quote ending the JSON string the pair sits in. The mask then swallows no text around the
@@ -296,6 +302,7 @@ export const CREDENTIAL_RULES: readonly (readonly [RegExp, string])[] = [
   [URL_CREDENTIALS, `$1${REDACTED}@`],
   [LOOSE_CREDENTIALS, `$1$2${REDACTED}@`],
   [BEARER_VALUE, `$1 ${REDACTED}`],
+  [KEY_SCHEME, `$1 ${REDACTED}`],
 ]
 
 /** What redactText replaces in free text, in this order. */
@@ -303,6 +310,7 @@ export const TEXT_RULES: readonly (readonly [RegExp, string])[] = [
   [URL_CREDENTIALS, `$1${REDACTED}@`],
   [LOOSE_CREDENTIALS, `$1$2${REDACTED}@`],
   [BEARER, `$1 ${REDACTED}`],
+  [KEY_SCHEME, `$1 ${REDACTED}`],
   [SECRET_ASSERTION, `$1${REDACTED}$3${REDACTED}`],
   [MULTIPART_SECRET_PART, `$1${REDACTED}`],
   [JSON_PAIR, `$1"${REDACTED}"`],

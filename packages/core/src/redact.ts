@@ -595,6 +595,9 @@ function safeDecode(s: string): string {
 }
 
 /** Leaves (strings, numbers) of a parsed body that sit under a secret key, at any depth. */
+/** A string that may be a URL with a password or a query: its secrets are looked for (secretsOfUrl). */
+const URL_WITH_SECRETS = /^[a-z][a-z0-9+.-]*:\/\/[^\s]*[@?]/i
+
 export function secretsOfValue(value: unknown, options?: RedactOptions): string[] {
   const out: string[] = []
   const leaves = (v: unknown, depth: number): void => {
@@ -606,6 +609,9 @@ export function secretsOfValue(value: unknown, options?: RedactOptions): string[
     if (depth > 50 || !v || typeof v !== 'object') return
     if (secretPairName(v, options) !== undefined) leaves((v as { value: unknown }).value, depth + 1)
     for (const [k, x] of Object.entries(v as object)) {
+      // A URL that carries its credentials (`redis://:pw@host`, a webhook's `?token=`) under any key: a
+      // plugin's options name their servers so, and the password is a secret whatever the key.
+      if (typeof x === 'string' && URL_WITH_SECRETS.test(x)) out.push(...secretsOfUrl(x, options))
       if (!secretEntry(k, x, options)) walk(x, depth + 1)
       else if (describesASecret(x)) {
         // Its words say what the secret is like; only a value it documents as sent may be one.

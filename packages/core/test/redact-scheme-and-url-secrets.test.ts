@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest'
+import { redactText, secretsOfValue } from '../src/index'
+
+// An API key sent as Elasticsearch sends one (`Authorization: ApiKey <base64 of id:api_key>`), or as
+// Django REST framework's `Token <key>`, quoted back by a server or a proxy in an error.
+describe('an ApiKey or Token credential in free text', () => {
+  const key = 'VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=='
+  it('is masked after its scheme, as a Bearer one is', () => {
+    expect(redactText(`proxy said: missing authentication credentials for ApiKey ${key} [401]`)).toBe('proxy said: missing authentication credentials for ApiKey [REDACTED] [401]')
+    expect(redactText('refused: Authorization: Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b')).toBe('refused: Authorization: Token [REDACTED]')
+  })
+  it('leaves the words of a message alone', () => {
+    expect(redactText('ApiKey is missing; Token expired at 12:00')).toBe('ApiKey is missing; Token expired at 12:00')
+  })
+})
+
+// A plugin's options name a server by a URL with its password in it (`redis://:pw@host`), under a key that
+// names no secret: the password is still one, and every output masks it once the options were seen.
+describe('secretsOfValue and a URL with credentials', () => {
+  it('finds the password of a URL under any key, and the values of its secret query parameters', () => {
+    expect(secretsOfValue({ url: 'redis://:s3cr3t-pass@127.0.0.1:6379/2' })).toContain('s3cr3t-pass')
+    expect(secretsOfValue({ nodes: ['http://elastic:changeme-now@es:9200'] })).toContain('changeme-now')
+    expect(secretsOfValue({ webhook: 'https://hooks.example.test/in?token=abcdef123456' })).toContain('abcdef123456')
+  })
+  it('finds nothing in a URL without credentials', () => {
+    expect(secretsOfValue({ url: 'http://127.0.0.1:8080/api?page=2' })).toEqual([])
+  })
+})
