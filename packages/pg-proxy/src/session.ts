@@ -16,6 +16,7 @@ import {
 } from './protocol/messages'
 import type { UpstreamLock } from './lock'
 import { PlainCursors } from './plain-cursors'
+import { TxSettings } from './tx-settings'
 import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError, refusalRecord, stalledCopyError } from './refusals'
 import {
   type Statement,
@@ -187,10 +188,11 @@ export class Session {
   readonly #configNames = new Set<string>()
   /** The statement in `#settings` that replays each setting read back from set_config: the newest only. */
   readonly #configReplays = new Map<string, string>()
-  /** Settings made inside the app's open transaction: kept at COMMIT, dropped at ROLLBACK. */
-  #pendingSettings: string[] = []
-  /** Settings of the current batch, not yet known to have succeeded. */
-  #batchSettings: string[] = []
+  /**
+   * Settings made inside the app's open transaction (or autocommit batch), as the server ran them: kept at
+   * COMMIT, dropped at ROLLBACK, those after a savepoint dropped at ROLLBACK TO it.
+   */
+  readonly #txSettings = new TxSettings()
   #tx: Tx = 'none'
   /** What the app's transaction (or autocommit batch) made that must end with it: see `transactionScoped`. */
   #scoped: TransactionScoped = { localSettings: false, cursors: false }
@@ -915,7 +917,7 @@ export class Session {
     if (this.#tx === 'implicit') {
       // Extended-protocol messages came before it with no Sync (asyncpg's Parse, Describe, Flush): PostgreSQL
       // ran them in one transaction with this query, and ends that transaction with the query.
-      this.#batchSettings.push(...settings)
+      this.#txSettings.add(settings)
       await this.#endImplicit(!!error || this.#hub.upstream.status === 'E')
       return
     }
@@ -954,7 +956,7 @@ export class Session {
         const error = await this.#forwardQuery(kind.sql, { retag: kind.tag })
         if (this.#tx === 'implicit') {
           if (error) await this.#endImplicit(true)
-          else this.#batchSettings.push(kind.sql)
+          else this.#txSettings.add([kind.sql])
           return !error
         }
         return this.#afterInTransaction(error, [kind.sql])
@@ -978,7 +980,11 @@ export class Session {
           if (this.#tx === 'implicit') await this.#endImplicit(true)
           return false
         }
-        return this.#afterInTransaction(await this.#forwardQuery(statement.text), [])
+        {
+          const error = await this.#forwardQuery(statement.text)
+          if (!error) this.#txSettings.savepoint(kind.verb, kind.name)
+          return this.#afterInTransaction(error, [])
+        }
       default: {
         if (this.#tx === 'none' && inMulti) await this.#openImplicit()
         if (this.#tx === 'none') {
@@ -988,7 +994,7 @@ export class Session {
         const error = await this.#forwardQuery(statement.text)
         if (this.#tx === 'implicit') {
           if (error) await this.#endImplicit(true)
-          else if (kind.kind === 'session-setting') this.#batchSettings.push(statement.text)
+          else if (kind.kind === 'session-setting') this.#txSettings.add([statement.text])
           return !error
         }
         return this.#afterInTransaction(error, kind.kind === 'session-setting' ? [statement.text] : [])
@@ -1014,9 +1020,8 @@ export class Session {
     const keep = verb === 'commit' && this.#tx !== 'failed'
     const scoped = this.#takeScoped()
     await this.#internal(keep ? this.#releaseSql(scoped) : `${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
-    if (keep) this.#keepSettings([...this.#pendingSettings, ...this.#batchSettings])
-    this.#pendingSettings = []
-    this.#batchSettings = []
+    const settings = this.#txSettings.take()
+    if (keep) this.#keepSettings(settings)
     this.#tx = 'none'
     if (keep && scoped.localSettings) await this.#resetSettings()
     this.#toClient(commandComplete(keep ? 'COMMIT' : 'ROLLBACK'))
@@ -1052,8 +1057,8 @@ export class Session {
   async #endImplicit(failed: boolean): Promise<void> {
     const scoped = this.#takeScoped()
     await this.#internal(failed ? `${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}` : this.#releaseSql(scoped))
-    if (!failed) this.#keepSettings(this.#batchSettings)
-    this.#batchSettings = []
+    const settings = this.#txSettings.take()
+    if (!failed) this.#keepSettings(settings)
     this.#tx = 'none'
     if (!failed && scoped.localSettings) await this.#resetSettings()
   }
@@ -1061,7 +1066,7 @@ export class Session {
   /** Inside the app's transaction, the server's state is the app's: an error there fails it. */
   #afterInTransaction(error: ServerError | undefined, settings: string[]): boolean {
     this.#tx = this.#hub.upstream.status === 'E' ? 'failed' : 'explicit'
-    if (!error && this.#tx === 'explicit') this.#pendingSettings.push(...settings)
+    if (!error && this.#tx === 'explicit') this.#txSettings.add(settings)
     return !error
   }
 
@@ -1159,6 +1164,8 @@ export class Session {
     // At each Execute, not at the Parse: a statement parsed may run later, more than once, or never. One
     // refused below outside a transaction block ends that block, and the names with it (see #ready).
     this.#notePlainCursors(kind)
+    /** What the statement did to the transaction's settings, once the server has run it. */
+    let done: (() => void) | undefined
     switch (kind.kind) {
       case 'begin':
         if (this.#tx === 'explicit' || this.#tx === 'failed')
@@ -1171,22 +1178,23 @@ export class Session {
         const keep = kind.kind === 'commit' && this.#tx !== 'failed'
         const tag = keep ? 'COMMIT' : 'ROLLBACK'
         const ended = this.#takeScoped()
-        // The transaction's settings are kept once the server has done the COMMIT (see #txEndsUnreached).
-        const kept = keep ? [...this.#pendingSettings, ...this.#batchSettings] : []
         // A COMMIT without BEGIN (autocommit) ends no transaction of the app: an error before it fails the batch only.
         const ends = this.#tx === 'explicit' || this.#tx === 'failed'
         if (ends) this.#txEndsUnreached++
         this.#internalPipelined(keep ? [...(ended.cursors ? [INTERNAL.closeCursors] : []), INTERNAL.release] : [INTERNAL.rollback, INTERNAL.release], tag, {
-          reached: ends ? () => this.#txEndsUnreached-- : undefined,
+          // The transaction's settings, as the server ran them up to here, are dropped once the server has
+          // done the ROLLBACK, kept once it has done the COMMIT (see #txEndsUnreached).
+          reached: () => {
+            if (ends) this.#txEndsUnreached--
+            if (!keep) this.#txSettings.take()
+          },
           answered: keep
             ? () => {
                 if (ended.localSettings) this.#resetSettingsAtSync = true
-                this.#keepSettings(kept)
+                this.#keepSettings(this.#txSettings.take())
               }
             : undefined,
         })
-        this.#pendingSettings = []
-        this.#batchSettings = []
         this.#tx = 'none'
         // Statements after it in the same batch are autocommit again; with AND CHAIN, a new transaction.
         this.#internalPipelined([INTERNAL.savepoint])
@@ -1216,15 +1224,20 @@ export class Session {
           this.#queue.skipUntilSync(answered(error))
           return
         }
+        if (kind.kind === 'savepoint') {
+          done = () => this.#txSettings.savepoint(kind.verb, kind.name)
+          // A ROLLBACK TO ends the failed state: a COMMIT after it in the same batch commits. One that fails
+          // leaves the transaction failed, and the server skips that COMMIT (see #txEndsUnreached).
+          if (kind.verb === 'ROLLBACK TO SAVEPOINT' && this.#tx === 'failed') this.#tx = 'explicit'
+        }
         break
       case 'session-setting':
         // A SET with parameters cannot be replayed as text; SET takes none, so the text is the setting.
-        this.#batchSettings.push(text)
+        done = () => this.#txSettings.add([text])
         break
       case 'startup-reset':
         // Its Parse sent the DO block that stands for it (see #startupReset).
-        this.#batchSettings.push(kind.sql)
-        this.#queue.push({ expect: 'execute', mode: { retag: kind.tag } })
+        this.#queue.push({ expect: 'execute', mode: { retag: kind.tag }, answered: () => this.#txSettings.add([kind.sql]) })
         upstream.write(execute(this.#upstreamPortal(portal), maxRows))
         return
       case 'deallocate-all':
@@ -1237,7 +1250,7 @@ export class Session {
         return
     }
     this.#usePlainCursor(plainCursor)
-    const op: Op = { expect: 'execute', mode: 'forward', sql: text }
+    const op: Op = { expect: 'execute', mode: 'forward', sql: text, ...(done ? { answered: done } : {}) }
     if (copyIn) op.left = this.#awaitCopyStart()
     this.#queue.push(op)
     upstream.write(execute(this.#upstreamPortal(portal), maxRows))
@@ -1284,18 +1297,17 @@ export class Session {
     if (endSkipped) {
       // An error before the batch's COMMIT or ROLLBACK: the server skipped it and what followed, so the app's
       // transaction is still open and failed, with the proxy's savepoint for it, as on PostgreSQL. Its
-      // ROLLBACK undoes it.
-      this.#batchSettings = []
+      // ROLLBACK undoes it (the settings it made before the error with it), a ROLLBACK TO part of it.
       this.#tx = 'failed'
     } else if (implicit || this.#tx === 'implicit') {
+      const settings = this.#txSettings.take()
       if (error || upstream.status === 'E') {
         await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
         if (error && !error.forwarded) this.#reportUndone(error)
       } else {
-        this.#keepSettings(this.#batchSettings)
+        this.#keepSettings(settings)
         if (scoped?.localSettings) this.#resetSettingsAtSync = true
       }
-      this.#batchSettings = []
       this.#tx = 'none'
       // What the batch made after its last COMMIT was undone or released with it.
       this.#takeScoped()
