@@ -4,16 +4,18 @@ import net from 'node:net'
 import { TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import { UpstreamLock, type WaitStats } from './lock'
 import { md5Matches } from './protocol/auth'
-import { FrameReader, message } from './protocol/frames'
+import { FrameReader, type Message, message } from './protocol/frames'
 import {
   authenticationOk,
   backendKeyData,
   cancelRequest,
+  type Fields,
   errorResponse,
   parameterStatus,
   parse,
   readStartupPacket,
   readyForQuery,
+  serverErrorResponse,
   type ServerError as ErrorFields,
   sync,
 } from './protocol/messages'
@@ -157,6 +159,8 @@ export class PgProxy extends EventEmitter implements Hub {
   /** `settings`: the connection settings the upstream session held when the savepoint was taken (appliedSettings then). */
   readonly #checkpoints: { name: string; savepoint: string; sequences: SequenceValue[]; settings: string | undefined }[] = []
   readonly #caveatsSaid = new Set<Caveat>()
+  /** The server's answers to clients' startup parameters, by the parameters (see #greeting). */
+  readonly #greetings = new Map<string, Promise<{ parameters: Map<string, string> } | { refusal: Fields } | undefined>>()
   #atStart: SequenceValue[] = []
   #nextId = 1
   #counter = 0
@@ -227,6 +231,8 @@ export class PgProxy extends EventEmitter implements Hub {
       await upstream.run(`BEGIN; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}; ${SETVAL_FUNCTION}`)
       this.#atStart = toSequences((await upstream.run(READ_SEQUENCES)).rows)
     })
+    // What a client that gives no settings is greeted with: asked now, every such client has it at once.
+    await this.#greeting({})
     // Half-open: a client that ends its side after its last messages still reads the answers (see Session's endOfInput).
     this.#server = net.createServer({ allowHalfOpen: true }, (socket) => this.#accept(socket))
     await new Promise<void>((resolve, reject) => {
@@ -436,13 +442,24 @@ export class PgProxy extends EventEmitter implements Hub {
     const reader = new FrameReader({ untyped: true })
     let session: Session | undefined
     let awaitingPassword: { params: Record<string, string>; salt: Buffer } | undefined
+    /** Messages that came while the connection's start was being answered (see #open): its session gets them. */
+    let early: Message[] | undefined
+    const open = (params: Record<string, string>) => {
+      early = []
+      void this.#open(socket, params).then((opened) => {
+        session = opened
+        for (const m of early!.splice(0)) session?.receive(m)
+        early = undefined
+        if (socket.readableEnded) session?.endOfInput()
+      })
+    }
     const fail = (error: ErrorFields) => {
       socket.end(errorResponse(error))
     }
     socket.on('error', () => {})
     // The client ended its side: what it sent runs and is answered, then its connection ends (the socket is
     // half-open, see start). Before it has a session, there is nothing to answer.
-    socket.on('end', () => (session ? session.endOfInput() : socket.end()))
+    socket.on('end', () => (session ? session.endOfInput() : early ? undefined : socket.end()))
     socket.on('close', () => session?.close())
     socket.on('data', (chunk: Buffer) => {
       try {
@@ -450,13 +467,14 @@ export class PgProxy extends EventEmitter implements Hub {
         while (messages.length) {
           for (const m of messages) {
             if (session) session.receive(m)
+            else if (early) early.push(m)
             else if (awaitingPassword) {
               const pending = awaitingPassword
               awaitingPassword = undefined
               const user = pending.params.user ?? ''
               if (m.type !== 'p' || !md5Matches(m.body.toString('utf8').replace(/\0$/, ''), user, this.#options.password!, pending.salt))
                 return fail({ severity: 'FATAL', code: '28P01', message: `password authentication failed for user "${user}"` })
-              session = this.#open(socket, pending.params)
+              open(pending.params)
             } else {
               const packet = readStartupPacket(m)
               if (packet.kind === 'ssl' || packet.kind === 'gssenc') {
@@ -475,7 +493,7 @@ export class PgProxy extends EventEmitter implements Hub {
                 if (this.#options.password) {
                   awaitingPassword = { params: packet.params, salt: randomBytes(4) }
                   socket.write(message('R', 5, awaitingPassword.salt))
-                } else session = this.#open(socket, packet.params)
+                } else open(packet.params)
               }
             }
           }
@@ -487,10 +505,17 @@ export class PgProxy extends EventEmitter implements Hub {
     })
   }
 
-  /** Why a connection may not come in, or nothing. */
-  #admit(socket: net.Socket, params: Record<string, string>): ErrorFields | undefined {
+  /** Why no connection may come in now: the proxy lost its session, or is stopping. */
+  #closed(): ErrorFields | undefined {
     if (this.#lost) return { severity: 'FATAL', code: '08006', message: `venomqa-pg-proxy lost its upstream session: ${this.#lost.message}` }
     if (this.#stopping) return { severity: 'FATAL', code: '57P03', message: 'venomqa-pg-proxy is stopping' }
+    return undefined
+  }
+
+  /** Why a connection may not come in, or nothing. */
+  #admit(socket: net.Socket, params: Record<string, string>): ErrorFields | undefined {
+    const closed = this.#closed()
+    if (closed) return closed
     const replication = params.replication?.toLowerCase()
     if (replication && !['false', 'off', 'no', '0'].includes(replication)) {
       this.refused(refusalRecord('replication', 'replication connection', replicationRefused))
@@ -512,27 +537,88 @@ export class PgProxy extends EventEmitter implements Hub {
     return undefined
   }
 
-  #open(socket: net.Socket, params: Record<string, string>): Session {
+  /**
+   * The connection's start answered as the server answers it: the server is asked how it takes the client's
+   * startup parameters (see #greeting). One it refuses (a setting it does not know, a value it does not
+   * take) refuses the connection with the server's own error; otherwise the client is greeted with the
+   * ParameterStatus the server would send it. Undefined when the connection does not come in.
+   */
+  async #open(socket: net.Socket, params: Record<string, string>): Promise<Session | undefined> {
+    const given = Object.fromEntries(Object.entries(params).filter(([k]) => !NOT_SETTINGS.has(k)))
+    const greeting = await this.#greeting(given)
+    if (socket.destroyed) return undefined
+    const closed = this.#closed()
+    if (closed) {
+      socket.end(errorResponse(closed))
+      return undefined
+    }
+    if ('refusal' in greeting) {
+      // As the server: the client authenticated, then its settings were refused.
+      socket.end(Buffer.concat([authenticationOk(), serverErrorResponse(greeting.refusal)]))
+      return undefined
+    }
     const id = this.#nextId++
     this.#connections++
     const all = startupSettings(params)
     // Not given to the shared session, which it would end (see the 'idle-timeout-setting' caveat).
     const settings = all.filter(([k]) => k.toLowerCase() !== 'idle_in_transaction_session_timeout')
     if (settings.length < all.length) this.caveat('idle-timeout-setting')
-    const session = new Session(id, socket, this, settings)
+    // Without one of its own, a connection has the server's application_name, not the one the proxy's
+    // session started with: given at its start, it is what RESET goes back to as well.
+    if (!settings.some(([k]) => k.toLowerCase() === 'application_name'))
+      settings.push(['application_name', (await this.#greeting({})).parameters?.get('application_name') ?? ''])
+    const session = new Session(id, socket, this, settings, greeting.parameters)
     const pid = 1_000_000 + id
     const secret = randomInt(1, 2 ** 31 - 1)
     this.#sessions.set(pid, { session, socket, pid, secret })
-    const reported = new Map(this.upstream.parameters)
-    for (const [k, v] of settings) if (reported.has(k)) reported.set(k, v)
     socket.cork()
     socket.write(authenticationOk())
-    for (const [k, v] of reported) socket.write(parameterStatus(k, v))
+    for (const [k, v] of greeting.parameters) socket.write(parameterStatus(k, v))
     socket.write(backendKeyData(pid, secret))
     socket.write(readyForQuery('I'))
     socket.uncork()
     this.caveat('frozen-clock')
     return session
+  }
+
+  /**
+   * How the server answers a client that starts with these parameters (besides user and database): the
+   * ParameterStatus it greets it with, or the error it refuses it with. The server itself is asked, on a
+   * connection of the proxy's own that starts the same way, once per set of parameters: its words are the
+   * client's, whatever its version knows. Where it cannot be asked (no connection to be had), the client is
+   * greeted with what a client that gives none gets, its own values in place of those, and asked again next time.
+   */
+  #greeting(given: Record<string, string>): Promise<{ parameters: Map<string, string> } | { refusal: Fields; parameters?: undefined }> {
+    const key = JSON.stringify(Object.entries(given).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    let known = this.#greetings.get(key)
+    if (!known) {
+      if (this.#greetings.size >= MAX_GREETINGS) this.#greetings.delete(this.#greetings.keys().next().value!)
+      known = this.#askServer(given)
+      this.#greetings.set(key, known)
+    }
+    return known.then(async (answer) => {
+      if (answer) return answer
+      this.#greetings.delete(key)
+      // The proxy's session's own, but for the application_name it gave itself.
+      const bare = key === '[]' ? new Map([...this.upstream.parameters, ['application_name', '']]) : (await this.#greeting({})).parameters
+      const parameters = new Map(bare)
+      for (const [k, v] of startupSettings(given)) if (parameters.has(k)) parameters.set(k, v)
+      return { parameters }
+    })
+  }
+
+  /** The server's answer to a connection that starts with `given`; undefined when it could not be asked. */
+  async #askServer(given: Record<string, string>): Promise<{ parameters: Map<string, string> } | { refusal: Fields } | undefined> {
+    try {
+      const probe = await Upstream.connect(this.target, { parameters: given, timeoutMs: this.#options.connectTimeoutMs })
+      await probe.close()
+      return { parameters: probe.parameters }
+    } catch (err) {
+      // A setting it refuses: a name it does not know or cannot read (42), a value it does not take (22),
+      // one it takes at its own start only (55). Not a full server, a shutdown or a lost connection.
+      if (err instanceof ServerError && /^(22|42|55)/.test(err.code)) return { refusal: err.fields }
+      return undefined
+    }
   }
 
   /** A cancel for one of our connections goes to the server when that connection's statement runs there. */
@@ -643,11 +729,17 @@ function setvalSql(values: SequenceValue[]): string {
   return `SELECT ${values.map((s) => `pg_catalog.setval(${Number(s.oid)}::oid::regclass, ${BigInt(s.lastValue)}, ${s.isCalled})`).join(', ')}`
 }
 
+/** Startup parameters that say who connects, where and how: not settings, and not asked of the server (see #greeting). */
+const NOT_SETTINGS = new Set(['user', 'database', 'replication'])
+
+/** How many answers to clients' startup parameters the proxy keeps (see #greeting): a few sets in practice. */
+const MAX_GREETINGS = 256
+
 /** Startup parameters that are session settings (everything but who, where and how to connect). */
 function startupSettings(params: Record<string, string>): [string, string][] {
   const out: [string, string][] = []
   for (const [k, v] of Object.entries(params)) {
-    if (k === 'user' || k === 'database' || k === 'replication' || k === 'options') continue
+    if (NOT_SETTINGS.has(k) || k === 'options') continue
     out.push([k, v])
   }
   // `options: -c name=value --name=value`, as libpq passes PGOPTIONS.

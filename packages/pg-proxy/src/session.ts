@@ -11,6 +11,7 @@ import {
   execute,
   flush,
   noticeResponse,
+  parameterStatus,
   query,
   readyForQuery,
 } from './protocol/messages'
@@ -224,15 +225,23 @@ export class Session {
   #waiting?: { first: Message; stop(): boolean }
   /** A batch failed before it ran (cancelled as it waited): its messages are skipped up to its Sync. */
   #skippingToSync = false
+  /** The value of each parameter the server reports (ParameterStatus) that the connection was last told. */
+  readonly #told: Map<string, string>
 
+  /**
+   * @param told the ParameterStatus values the connection was greeted with: from then on it is told, as the
+   * server tells it, of each that ends a query other than it was last told (see #reportParameters).
+   */
   constructor(
     readonly id: number,
     socket: net.Socket,
     hub: Hub,
     startupSettings: [name: string, value: string][],
+    told: Map<string, string>,
   ) {
     this.#socket = socket
     this.#hub = hub
+    this.#told = new Map(told)
     this.#startup = new Map(startupSettings.map(([name, value]) => [name.toLowerCase(), setConfig(name, value)]))
     this.#settings = startupSettings.length ? [`DO $venomqa_startup$ BEGIN\n${giveStartup([...this.#startup.values()])}\nEND $venomqa_startup$`] : []
     this.#queue = new OpQueue(
@@ -1458,7 +1467,27 @@ export class Session {
     if (this.#copyHeld.length) this.#copyHeld = this.#copyHeld.filter((h) => h.after > this.#current)
     if (this.#tx === 'none') this.#plainCursors.transactionEnded()
     else if (this.#tx === 'failed') this.#plainCursors.transactionFailed()
+    this.#reportParameters()
     this.#toClient(readyForQuery(this.#tx === 'explicit' ? 'T' : this.#tx === 'failed' ? 'E' : 'I'))
+  }
+
+  /**
+   * ParameterStatus as the server sends it, before ReadyForQuery: for each reported parameter whose value
+   * now differs from what the connection was last told, once. The server's own
+   * go nowhere (see OpQueue): it sends them for the upstream session, which also runs the proxy's statements
+   * (a savepoint undone, another connection's settings given) and other connections' in turn. What holds
+   * the session now is this connection's; one that does not hold it ran nothing that could change them.
+   */
+  #reportParameters(): void {
+    if (!this.#owner) return
+    const changed: [string, string][] = []
+    for (const [name, value] of this.#hub.upstream.parameters) if (this.#told.get(name) !== value) changed.push([name, value])
+    // By name, upper case folded, as PostgreSQL orders its settings.
+    changed.sort(([a], [b]) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))
+    for (const [name, value] of changed) {
+      this.#told.set(name, value)
+      this.#toClient(parameterStatus(name, value))
+    }
   }
 
   #noteScoped(scoped: TransactionScoped): void {

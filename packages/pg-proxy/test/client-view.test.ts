@@ -4,12 +4,14 @@
  * the ParameterStatus messages the server sends, application_name when the client gives none,
  * idle_in_transaction_session_timeout set by set_config, and currval() and lastval().
  */
+import net from 'node:net'
 import { describeWithService } from '@venomqa/test-utils'
 import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
-import { bindNoParams, execute, parse, query, sync } from '../src/protocol/messages'
+import { FrameReader } from '../src/protocol/frames'
+import { bindNoParams, execute, parse, parseFields, query, startupMessage, sync, terminate } from '../src/protocol/messages'
 import { PG, dbUrl, rawConnection, startProxy } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
@@ -145,6 +147,169 @@ describe("a connection's own view of its session, as without the proxy", () => {
     }
     const [direct, proxied] = results
     expect(direct).toEqual(['0', '5s', ['22012'], 'E', 'I', '5MB', 1])
+    expect(proxied).toEqual(direct)
+  })
+
+  /**
+   * A connection's start as the server answers it, message by message, with `params` beside user and
+   * database: ParameterStatus as `S name=value`, an ErrorResponse as its severity, code, message and detail.
+   */
+  const startup = (url: string, params: Record<string, string>) =>
+    new Promise<string[]>((resolve, reject) => {
+      const u = new URL(url)
+      const seen: string[] = []
+      const reader = new FrameReader()
+      const socket = net.connect(Number(u.port), u.hostname, () => socket.write(startupMessage({ user: 'postgres', database: DB, ...params })))
+      socket.on('data', (chunk) => {
+        for (const m of reader.push(chunk)) {
+          if (m.type === 'S') seen.push(`S ${m.body.toString('utf8').split('\0').slice(0, 2).join('=')}`)
+          else if (m.type === 'E') {
+            const f = parseFields(m.body)
+            seen.push(`E ${f.S} ${f.C} ${f.M}${f.D ? ` (${f.D})` : ''}`)
+          } else seen.push(m.type)
+          if (m.type === 'Z') socket.end(terminate())
+        }
+      })
+      socket.on('error', reject)
+      socket.on('close', () => resolve(seen))
+    })
+
+  it('a startup parameter the server refuses refuses the connection as the server does, AuthenticationOk then its FATAL error in its words: a name it does not know, given as a parameter or in options, a value it does not take, one it takes only at its own start, a name it cannot read; one it takes is taken', async () => {
+    const cases: Record<string, string>[] = [
+      { nonexistent_x: '1' },
+      { options: '-c nonexistent_y=1' },
+      { options: '-c work_mem=1' },
+      { shared_buffers: '1MB' },
+      { options: '-c x.1a=1' },
+      { options: '-c app.tenant=7 --statement-timeout=5s' },
+    ]
+    const results: string[][][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const answers: string[][] = []
+      // Twice each: the second time too, when the proxy knows the answer.
+      for (const params of [...cases, ...cases])
+        answers.push((await startup(url, params)).filter((m) => !m.startsWith('S ')))
+      results.push(answers)
+    }
+    const [direct, proxied] = results
+    const accepted = ['R', 'K', 'Z']
+    expect(direct).toEqual(
+      Array(2)
+        .fill([
+          ['R', 'E FATAL 42704 unrecognized configuration parameter "nonexistent_x"'],
+          ['R', 'E FATAL 42704 unrecognized configuration parameter "nonexistent_y"'],
+          ['R', 'E FATAL 22023 1 kB is outside the valid range for parameter "work_mem" (64 .. 2147483647)'],
+          ['R', 'E FATAL 55P02 parameter "shared_buffers" cannot be changed without restarting the server'],
+          ['R', 'E FATAL 42602 invalid configuration parameter name "x.1a" (Custom parameter names must be two or more simple identifiers separated by dots.)'],
+          accepted,
+        ])
+        .flat(),
+    )
+    expect(proxied).toEqual(direct)
+    // A driver says what the server said.
+    const refused = new pg.Client({ connectionString: proxy.url, options: '-c nonexistent_x=1' })
+    expect(await outcome(refused.connect())).toBe('42704: unrecognized configuration parameter "nonexistent_x"')
+    const taken = await connect(proxy.url, { options: '-c app.tenant=7 --statement-timeout=5s' })
+    expect(await one(taken, "SELECT current_setting('app.tenant') || ' ' || current_setting('statement_timeout')")).toBe('7 5s')
+  })
+
+  /** A client that records the ParameterStatus messages it gets: at its start, and for each query after `mark`. */
+  const watched = async (url: string, config: pg.ClientConfig = {}) => {
+    const c = new pg.Client({ connectionString: url, ...config })
+    c.on('error', () => {})
+    let got: string[] = []
+    const greeting = got
+    ;(c as unknown as { connection: NodeJS.EventEmitter }).connection.on('parameterStatus', (m: { parameterName: string; parameterValue: string }) =>
+      got.push(`${m.parameterName}=${m.parameterValue}`),
+    )
+    await c.connect()
+    clients.push(c)
+    return {
+      c,
+      greeting: () => [...greeting].sort(),
+      /** What came since the last call. */
+      mark: () => {
+        const since = got
+        got = []
+        return since
+      },
+    }
+  }
+
+  it('ParameterStatus as the server sends it: at the end of a query string, for what ends up other than the connection was last told, once; nothing for what a failed or rolled-back statement undid', async () => {
+    const queries: (string | pg.QueryConfig)[] = [
+      "SET application_name = 'a'; SET application_name = 'b'",
+      "BEGIN; SET application_name = 'c'; SET application_name = 'd'; COMMIT",
+      "SET application_name = 'e'; SELECT 1/0",
+      "BEGIN; SET LOCAL TimeZone = 'Asia/Tokyo'; COMMIT",
+      "SET TimeZone = 'Asia/Tokyo'; RESET TimeZone",
+      "BEGIN; SET TimeZone = 'America/Lima'; ROLLBACK",
+      'BEGIN',
+      "SET TimeZone = 'America/Lima'",
+      "SET TimeZone = 'Asia/Tokyo'",
+      'ROLLBACK',
+      { name: 'datestyle', text: "SET DateStyle = 'German'" },
+      "SET application_name = 'e'; RESET ALL",
+      "SET application_name = 'f'",
+    ]
+    const results: unknown[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const { c, mark } = await watched(url)
+      // Another connection with other settings has the session between this one's queries.
+      const other = await connect(url, { application_name: 'other', options: '-c TimeZone=Europe/Paris' })
+      mark()
+      const seen: unknown[] = []
+      for (const q of queries) {
+        seen.push(await outcome(c.query(q)))
+        seen.push(mark())
+        // Not while the connection is inside its transaction: the other would wait for it.
+        if (!['BEGIN', "SET TimeZone = 'America/Lima'", "SET TimeZone = 'Asia/Tokyo'"].includes(q as string)) await other.query("SET DateStyle = 'SQL'")
+      }
+      results.push(seen)
+    }
+    const [direct, proxied] = results
+    expect(direct.filter((_, i) => i % 2)).toEqual([
+      ['application_name=b'],
+      ['application_name=d'],
+      [],
+      [],
+      [],
+      [],
+      [],
+      ['TimeZone=America/Lima'],
+      ['TimeZone=Asia/Tokyo'],
+      ['TimeZone=Etc/UTC'],
+      ['DateStyle=German, DMY'],
+      ['application_name=', 'DateStyle=ISO, MDY'],
+      ['application_name=f'],
+    ])
+    expect(proxied).toEqual(direct)
+  })
+
+  it('application_name reads as without the proxy when the client gives none: empty, in the greeting, after RESET and RESET ALL, and after another connection had the session; the other ParameterStatus of the greeting too', async () => {
+    const results: unknown[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const { c, greeting } = await watched(url)
+      const other = await connect(url, { application_name: 'other' })
+      const named = await watched(url, { application_name: 'named', options: '-c TimeZone=Asia/Tokyo -c DateStyle=SQL,DMY' })
+      const seen: unknown[] = [greeting(), named.greeting()]
+      const show = async () => {
+        await other.query('SELECT 1')
+        seen.push(await one(c, 'SHOW application_name'))
+      }
+      await show()
+      await c.query("SET application_name = 'x'")
+      await c.query('RESET application_name')
+      await show()
+      await c.query("SET application_name = 'x'")
+      await c.query('RESET ALL')
+      await show()
+      results.push(seen)
+    }
+    const [direct, proxied] = results
+    expect(direct.slice(2)).toEqual(['', '', ''])
+    expect((direct[0] as string[]).filter((s) => s.startsWith('application_name'))).toEqual(['application_name='])
+    expect((direct[1] as string[]).filter((s) => /^(application_name|TimeZone|DateStyle)=/.test(s))).toEqual(['DateStyle=SQL, DMY', 'TimeZone=Asia/Tokyo', 'application_name=named'])
     expect(proxied).toEqual(direct)
   })
 })
