@@ -21,6 +21,7 @@ import {
 } from './protocol/messages'
 import { CAVEATS, type RefusalRecord, refusalRecord, replicationRefused } from './refusals'
 import { type Hub, INTERNAL, Session, type UpstreamObject } from './session'
+import { escapeString } from './sql'
 import { DEFAULT_UPSTREAM_TIMEOUT_MS, ServerError, Upstream, type UpstreamTarget, parseUpstreamUrl } from './upstream'
 
 export interface PgProxyOptions {
@@ -112,14 +113,146 @@ BEGIN
 END
 $venomqa$`
 
-/** Puts the sequences back at a rollback (see SEQUENCES_FUNCTION: as the proxy's user, whatever role the session holds). */
-const SETVAL_FUNCTION = `
-CREATE FUNCTION pg_temp.venomqa_setval(seqs oid[], last_values int8[], called bool[]) RETURNS void
+/**
+ * currval and lastval belong to a session, and every connection shares the proxy's. So the session's hold
+ * only what the connection that has it now did since it got it: at each change of hands (and at a rollback,
+ * and before the proxy's own query), this function keeps the values the session holds for the connection
+ * they belong to (when it took any: lastval says so, or it called setval), merged into what was kept for
+ * it before (`kept`), then clears them (`clear`: DISCARD SEQUENCES); it returns what is kept now when that
+ * changed. Kept as a prepared statement `venomqa.sequences.<client>`, SELECTing them as JSON: prepared
+ * statements belong to the session and, as currval, outlive a rollback (a temporary table, or a setting,
+ * would be undone by a checkpoint rollback, and RESET ALL would clear a setting).
+ *
+ * A checkpoint keeps them too, without clearing them (the connection's sequence caches go on, as on
+ * PostgreSQL). So the values held and not kept yet were taken since the last checkpoint or rollback, at
+ * the positions `seqs`, `last_values`, `called`: only a sequence that moved since then (or is newer) is
+ * read, each in a subtransaction. With `restore`, the sequences that moved are put back there, after the
+ * values they held were kept (setval sets currval), as the proxy's user, whatever role the session holds
+ * (see SEQUENCES_FUNCTION). Nothing here may fail the base transaction: what cannot be read is not kept.
+ */
+const SEQUENCES_KEEP_FUNCTION = `
+CREATE FUNCTION pg_temp.venomqa_sequences_keep(client int, kept jsonb, setval_called bool, seqs oid[], last_values int8[], called bool[], restore bool, clear bool) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $venomqa$
+DECLARE store text := 'venomqa.sequences.' || client; taken int8; seen jsonb := '{}'; moved oid[] := '{}'; s oid; now_kept jsonb;
 BEGIN
-  PERFORM pg_catalog.setval(s::regclass, v, c) FROM unnest(seqs, last_values, called) AS x(s, v, c);
+  IF client IS NOT NULL THEN
+    BEGIN
+      taken := lastval();
+      seen := jsonb_build_object('last', taken);
+    EXCEPTION WHEN OTHERS THEN
+      NULL; -- no nextval since the session was cleared
+    END;
+  END IF;
+  IF taken IS NOT NULL OR setval_called OR restore THEN
+    BEGIN
+      moved := ARRAY(SELECT x.s FROM unnest(seqs, last_values, called) AS x(s, v, c) WHERE pg_sequence_last_value(x.s) IS DISTINCT FROM CASE WHEN x.c THEN x.v END);
+    EXCEPTION WHEN OTHERS THEN
+      -- A rollback that cannot read the sequences fails, saying why; what cannot be read is not kept.
+      IF restore THEN RAISE; END IF;
+    END;
+  END IF;
+  IF taken IS NOT NULL OR setval_called THEN
+    -- The sequences that moved, and any newer one (maybe another session's temporary sequence: not read).
+    FOREACH s IN ARRAY moved || ARRAY(SELECT seqrelid FROM pg_sequence EXCEPT SELECT unnest(seqs)) LOOP
+      BEGIN
+        seen := seen || jsonb_build_object(s::text, currval(s::regclass));
+      EXCEPTION WHEN OTHERS THEN
+        NULL; -- not taken since the session was cleared
+      END;
+    END LOOP;
+  END IF;
+  IF restore THEN
+    PERFORM setval(x.s::regclass, x.v, x.c) FROM unnest(seqs, last_values, called) AS x(s, v, c) WHERE NOT x.c OR x.s = ANY (moved);
+  END IF;
+  now_kept := coalesce(kept, '{}') || seen;
+  IF now_kept = coalesce(kept, '{}') THEN
+    now_kept := NULL;
+  ELSE
+    BEGIN
+      IF kept IS NOT NULL THEN
+        EXECUTE format('DEALLOCATE %I', store);
+      END IF;
+      EXECUTE format('PREPARE %I AS SELECT %L::pg_catalog.jsonb', store, now_kept);
+    EXCEPTION WHEN OTHERS THEN
+      now_kept := NULL;
+    END;
+  END IF;
+  IF clear THEN
+    DISCARD SEQUENCES;
+  END IF;
+  RETURN now_kept;
 END
 $venomqa$`
+
+/**
+ * What the app's currval(seq) and lastval() call (see ownCalls): the value the connection's own nextval
+ * took, since it got the session (the session's), or before (kept for it, see SEQUENCES_KEEP_FUNCTION);
+ * PostgreSQL's own error where it took none. As the app's role, which must be allowed to read the
+ * sequence as for currval. Names qualified: the app's search_path applies here.
+ */
+const SEQUENCE_FUNCTIONS = `
+CREATE FUNCTION pg_temp.currval(client int, seq regclass) RETURNS int8
+LANGUAGE plpgsql AS $venomqa$
+DECLARE kept pg_catalog.jsonb;
+BEGIN
+  BEGIN
+    RETURN pg_catalog.currval(seq);
+  EXCEPTION WHEN object_not_in_prerequisite_state THEN
+    NULL;
+  END;
+  BEGIN
+    EXECUTE pg_catalog.format('EXECUTE %I', 'venomqa.sequences.' || client) INTO kept;
+  EXCEPTION WHEN invalid_sql_statement_name THEN
+    NULL;
+  END;
+  RETURN coalesce((kept OPERATOR(pg_catalog.->>) seq::pg_catalog.oid::pg_catalog.text)::pg_catalog.int8, pg_catalog.currval(seq));
+END
+$venomqa$;
+CREATE FUNCTION pg_temp.lastval(client int) RETURNS int8
+LANGUAGE plpgsql AS $venomqa$
+DECLARE kept pg_catalog.jsonb;
+BEGIN
+  BEGIN
+    RETURN pg_catalog.lastval();
+  EXCEPTION WHEN object_not_in_prerequisite_state THEN
+    NULL;
+  END;
+  BEGIN
+    EXECUTE pg_catalog.format('EXECUTE %I', 'venomqa.sequences.' || client) INTO kept;
+  EXCEPTION WHEN invalid_sql_statement_name THEN
+    NULL;
+  END;
+  RETURN coalesce((kept OPERATOR(pg_catalog.->>) 'last')::pg_catalog.int8, pg_catalog.lastval());
+END
+$venomqa$`
+
+/**
+ * What the app's set_config calls when it may name idle_in_transaction_session_timeout (see ownCalls):
+ * that one is answered as the server answers it (the value as it shows it, its error for a value it does
+ * not take) but not kept, set in a subtransaction that is then undone: set on the shared session, always
+ * idle in a transaction between the app's statements, it would end it. Any other name is PostgreSQL's
+ * set_config, as the app's role. No SET clause: it would undo a set_config(..., true) at the function's end.
+ */
+const SET_CONFIG_FUNCTION = `
+CREATE FUNCTION pg_temp.set_config(name text, value text, is_local bool) RETURNS text
+LANGUAGE plpgsql AS $venomqa$
+DECLARE shown text;
+BEGIN
+  IF name IS NULL OR pg_catalog.lower(name) <> 'idle_in_transaction_session_timeout' THEN
+    RETURN pg_catalog.set_config(name, value, is_local);
+  END IF;
+  BEGIN
+    shown := pg_catalog.set_config(name, value, true);
+    RAISE EXCEPTION USING ERRCODE = 'VQ001';
+  EXCEPTION WHEN SQLSTATE 'VQ001' THEN
+    NULL;
+  END;
+  RETURN shown;
+END
+$venomqa$`
+
+/** The proxy's temporary functions, made at its start and again after the app's DISCARD TEMP. */
+const FUNCTIONS = [SEQUENCES_FUNCTION, ROW_COUNTS_FUNCTION, SEQUENCES_KEEP_FUNCTION, SEQUENCE_FUNCTIONS, SET_CONFIG_FUNCTION].join(';\n')
 
 export const READ_ROW_COUNTS = 'SELECT name, n::text FROM pg_temp.venomqa_row_counts()'
 
@@ -128,7 +261,7 @@ export const READ_ROW_COUNTS = 'SELECT name, n::text FROM pg_temp.venomqa_row_co
  * tables: they are made again in the same statement, so that the next checkpoint can read the sequences.
  * Made by the proxy's user, whose rights they run with: the role the app's connection set is put back after.
  */
-const DISCARD_TEMP = `DO $venomqa_discard$ DECLARE r text := pg_catalog.current_setting('role'); BEGIN DISCARD TEMP; RESET ROLE; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}; ${SETVAL_FUNCTION}; IF r <> 'none' THEN EXECUTE pg_catalog.format('SET ROLE %I', r); END IF; END $venomqa_discard$`
+const DISCARD_TEMP = `DO $venomqa_discard$ DECLARE r text := pg_catalog.current_setting('role'); BEGIN DISCARD TEMP; RESET ROLE; ${FUNCTIONS}; IF r <> 'none' THEN EXECUTE pg_catalog.format('SET ROLE %I', r); END IF; END $venomqa_discard$`
 
 export class ProxyError extends Error {
   override name = 'ProxyError'
@@ -145,6 +278,8 @@ export class PgProxy extends EventEmitter implements Hub {
   readonly upstreamTimeoutMs: number
   appliedSettings: string | undefined = ''
   sessionConfigOf?: Session
+  /** See Hub: null when the session holds no currval or lastval values, undefined when nobody's (the proxy's own query took them). */
+  sequencesOf: Session | null | undefined = null
   borrowing?: Promise<void>
   readonly leftStatements: UpstreamObject[] = []
   readonly discardTempSql = DISCARD_TEMP
@@ -162,6 +297,8 @@ export class PgProxy extends EventEmitter implements Hub {
   /** The server's answers to clients' startup parameters, by the parameters (see #greeting). */
   readonly #greetings = new Map<string, Promise<{ parameters: Map<string, string> } | { refusal: Fields } | undefined>>()
   #atStart: SequenceValue[] = []
+  /** The sequences' positions at the last checkpoint or rollback (or the start), as the arguments of SEQUENCES_KEEP_FUNCTION. */
+  #positions = ''
   #nextId = 1
   #counter = 0
   #connections = 0
@@ -228,8 +365,9 @@ export class PgProxy extends EventEmitter implements Hub {
     await this.#answered(upstream, 'the start of its transaction', async () => {
       await this.#prepareInternalStatements(upstream)
       // Made inside the base transaction, before any checkpoint: no rollback removes them, the end of the run does.
-      await upstream.run(`BEGIN; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}; ${SETVAL_FUNCTION}`)
+      await upstream.run(`BEGIN; ${FUNCTIONS}`)
       this.#atStart = toSequences((await upstream.run(READ_SEQUENCES)).rows)
+      this.#positions = sequenceArrays(this.#atStart)
     })
     // What a client that gives no settings is greeted with: asked now, every such client has it at once.
     await this.#greeting({})
@@ -262,7 +400,11 @@ export class PgProxy extends EventEmitter implements Hub {
       const existing = this.#checkpoints.findIndex((c) => c.name === name)
       const drop = existing >= 0 ? `RELEASE SAVEPOINT ${this.#checkpoints[existing]!.savepoint}; ` : ''
       const savepoint = `venomqa_cp_${++this.#counter}`
-      const result = await upstream.run(`${drop}SAVEPOINT ${savepoint}; ${READ_SEQUENCES}`).catch(async (err: unknown) => {
+      // The values the app's connection took so far are kept for it (see SEQUENCES_KEEP_FUNCTION): the next
+      // checkpoint, or a rollback to here, reads only what moved since.
+      const holder = this.sequencesOf
+      const kept = holder ? this.#keepSequences(holder, { positions: this.#positions, clear: false }) : undefined
+      const result = await upstream.run(`${kept ? `${kept.sql}; ` : ''}${drop}SAVEPOINT ${savepoint}; ${READ_SEQUENCES}`).catch(async (err: unknown) => {
         // A failed read of the sequences (a sequence the upstream user may not read, a lock timeout) aborts
         // the base transaction: every statement of every connection would fail with 25P02 until a rollback
         // to an older checkpoint undid the app's work. Back to the savepoint just taken, which undoes
@@ -271,8 +413,11 @@ export class PgProxy extends EventEmitter implements Hub {
         if (existing >= 0) this.#checkpoints.splice(existing)
         throw err
       })
+      kept?.answered(result.rows[0]?.[0] ?? null)
       if (existing >= 0) this.#checkpoints.splice(existing)
-      this.#checkpoints.push({ name, savepoint, sequences: toSequences(result.rows), settings: this.appliedSettings })
+      const sequences = toSequences(kept ? result.rows.slice(1) : result.rows)
+      this.#checkpoints.push({ name, savepoint, sequences, settings: this.appliedSettings })
+      this.#positions = sequenceArrays(sequences)
     })
   }
 
@@ -284,7 +429,14 @@ export class PgProxy extends EventEmitter implements Hub {
       // A connection keeps its settings across a rollback, as on its own session: those made with
       // set_config since the checkpoint are read before the rollback undoes them, as its SETs are known.
       await this.readSessionConfig(async (sql) => (await upstream.run(sql)).rows)
-      await upstream.run(`ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${setvalCall(cp.sequences)}`)
+      // The sequences that moved are put back; currval and lastval outlive a rollback, as on PostgreSQL:
+      // kept for their connection first (setval sets currval).
+      const positions = sequenceArrays(cp.sequences)
+      const sequences = this.#keepSequences(this.sequencesOf, { positions, restore: true })
+      this.sequencesOf = null
+      const { rows } = await upstream.run(`ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${sequences.sql}`)
+      sequences.answered(rows[0]?.[0] ?? null)
+      this.#positions = positions
       this.#checkpoints.splice(i + 1)
       // SETs made since the checkpoint were undone with it: the session holds the settings it held then, so
       // a connection with those needs no RESET ALL round trip before its next statement (most rollbacks).
@@ -305,7 +457,14 @@ export class PgProxy extends EventEmitter implements Hub {
   /** Run SQL on the upstream session between the app's transactions (inside the base transaction). */
   query(sql: string): Promise<(string | null)[][]> {
     return this.#exclusive('a query', async (upstream) => {
-      await upstream.run('SAVEPOINT venomqa_query')
+      // What its nextval takes is nobody's currval: the connection's are kept first. Not for the proxy's
+      // own row counts (observe, after every step of an exploration), which take none.
+      const holder = this.sequencesOf
+      const takes = sql !== READ_ROW_COUNTS
+      const sequences = takes && holder ? this.#keepSequences(holder, { positions: this.#positions }) : undefined
+      if (takes) this.sequencesOf = undefined
+      const { rows } = await upstream.run(`${sequences ? `${sequences.sql}; ` : ''}SAVEPOINT venomqa_query`)
+      sequences?.answered(rows[0]?.[0] ?? null)
       const r = await upstream.simpleQuery(sql)
       await upstream.run(r.error ? 'ROLLBACK TO SAVEPOINT venomqa_query; RELEASE SAVEPOINT venomqa_query' : 'RELEASE SAVEPOINT venomqa_query')
       if (r.error) throw r.error
@@ -325,6 +484,36 @@ export class PgProxy extends EventEmitter implements Hub {
     if (!unread) return
     this.sessionConfigOf = undefined
     await unread.readSessionConfig(rows)
+  }
+
+  /** A connection gets the session: the currval and lastval values it holds are kept for whom they belong to, then cleared. */
+  sequencesSwitch(next: Session): { sql: string; answered(kept: string | null): void } | undefined {
+    const holder = this.sequencesOf
+    if (holder === next) return undefined
+    this.sequencesOf = next
+    return holder === null ? undefined : this.#keepSequences(holder, { positions: this.#positions })
+  }
+
+  /**
+   * The SQL that keeps the currval and lastval values the session holds for `holder`, the connection they
+   * belong to (none when undefined: the proxy's own query took them), then clears them (see
+   * SEQUENCES_KEEP_FUNCTION), and what to do with its answer. `positions`: the sequences' positions at the
+   * last checkpoint or rollback (see sequenceArrays), so that only the sequences that moved since are
+   * read; with `restore`, the sequences are put back there too. Without `clear`, the session keeps them.
+   */
+  #keepSequences(
+    holder: Session | null | undefined,
+    { positions, restore = false, clear = true }: { positions: string; restore?: boolean; clear?: boolean },
+  ): { sql: string; answered(kept: string | null): void } {
+    const keptFor = holder?.open ? holder : undefined
+    const kept = keptFor?.keptSequences
+    const client = keptFor ? `${keptFor.id}, ${kept ? escapeString(kept) : 'NULL'}, ${keptFor.takeSetvalCalled()}` : 'NULL, NULL, false'
+    return {
+      sql: `SELECT pg_temp.venomqa_sequences_keep(${client}, ${positions}, ${restore}, ${clear})`,
+      answered: (now) => {
+        if (now) keptFor?.sequencesKept(now)
+      },
+    }
   }
 
   /** `fn` on the upstream session once the app's connections let it go, answered within upstreamTimeoutMs (see #answered). */
@@ -714,13 +903,12 @@ function toSequences(rows: (string | null)[][]): SequenceValue[] {
   return rows.map(([oid, lastValue, isCalled]) => ({ oid: oid!, lastValue: lastValue!, isCalled: isCalled === 'true' }))
 }
 
-/** The sequences put back on the proxy's session, by its function (see SETVAL_FUNCTION). */
-function setvalCall(values: SequenceValue[]): string {
-  if (!values.length) return 'SELECT 1'
+/** The sequences' positions as the arguments of the proxy's function (see SEQUENCES_KEEP_FUNCTION). */
+function sequenceArrays(values: SequenceValue[]): string {
   const oids = values.map((s) => Number(s.oid)).join(', ')
   const lastValues = values.map((s) => BigInt(s.lastValue)).join(', ')
   const called = values.map((s) => s.isCalled).join(', ')
-  return `SELECT pg_temp.venomqa_setval(ARRAY[${oids}]::oid[], ARRAY[${lastValues}]::int8[], ARRAY[${called}]::bool[])`
+  return `ARRAY[${oids}]::oid[], ARRAY[${lastValues}]::int8[], ARRAY[${called}]::bool[]`
 }
 
 /** The sequences put back from a session of its own (at stop), which has none of the proxy's functions. */

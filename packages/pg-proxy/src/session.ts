@@ -27,6 +27,7 @@ import {
   classify,
   escapeString,
   onlyInTransactionBlock,
+  ownCalls,
   quoteName,
   splitStatements,
   sqlCursorName,
@@ -70,6 +71,10 @@ export interface Hub {
   sessionConfigOf?: Session
   /** Read the unread set_config settings back (see sessionConfigOf), with `rows` running the query on the upstream session. */
   readSessionConfig(rows: (sql: string) => Promise<(string | null)[][]>): Promise<void>
+  /** The connection whose currval and lastval values the upstream session holds (see PgProxy#keepSequences). */
+  sequencesOf: Session | null | undefined
+  /** `next` gets the session: what to run first, so that its currval and lastval are its own (see PgProxy#keepSequences). */
+  sequencesSwitch(next: Session): { sql: string; answered(kept: string | null): void } | undefined
   /** Set while a connection borrows an idle owner's session to prepare statements. */
   borrowing?: Promise<void>
   /** Resolves at the next moment a waiting prepare-only batch might get through. */
@@ -93,6 +98,9 @@ export interface Hub {
  */
 type Tx = 'none' | 'implicit' | 'explicit' | 'failed'
 
+/** The statements that run as the proxy rewrites them (see Session#rewritten). */
+type Rewritten = 'deallocate-all' | 'discard-temp' | 'discard-sequences' | 'close-all'
+
 /** A prepared statement (`S`) or a portal (`P`, a cursor too) on the upstream session, by its upstream name. */
 export type UpstreamObject = readonly [target: 'S' | 'P', name: string]
 
@@ -105,6 +113,8 @@ interface Prepared {
   readonly plainCursor?: PlainCursorUse
   /** A COPY FROM STDIN: at its Execute the server may go into copy mode (see #copyStarting). */
   readonly copyIn?: boolean
+  /** It calls setval, which sets currval: noted at each Execute (see #setvalCalled). */
+  readonly setval?: boolean
 }
 
 /** A DECLARE or CLOSE of a cursor without HOLD under the name the app wrote (see Session#plainCursors). */
@@ -227,6 +237,13 @@ export class Session {
   #skippingToSync = false
   /** The value of each parameter the server reports (ParameterStatus) that the connection was last told. */
   readonly #told: Map<string, string>
+  /** The connection called setval since it last got the session: it set currval, which the switch must keep (see #takeSequences). */
+  #setvalCalled = false
+  /**
+   * The currval and lastval values kept for the connection on the upstream session (see
+   * SEQUENCES_KEEP_FUNCTION), as JSON, as kept there: empty when none are (the store is dropped at its end).
+   */
+  #sequences = ''
 
   /**
    * @param told the ParameterStatus values the connection was greeted with: from then on it is told, as the
@@ -267,6 +284,48 @@ export class Session {
 
   get transaction(): Tx {
     return this.#tx
+  }
+
+  /** Still connected: not ended by its client or by the proxy. */
+  get open(): boolean {
+    return !this.#closed
+  }
+
+  /** Whether the connection called setval since the last time this was asked. */
+  takeSetvalCalled(): boolean {
+    const called = this.#setvalCalled
+    this.#setvalCalled = false
+    return called
+  }
+
+  /** What is kept of the connection's currval and lastval values on the upstream session, as JSON; empty when nothing is. */
+  get keptSequences(): string {
+    return this.#sequences
+  }
+
+  /** Its currval and lastval values are kept for it on the upstream session, as `json` (see #sequencesStore). */
+  sequencesKept(json: string): void {
+    // Ended since, and not dropped then: dropped by whoever gets the session next.
+    if (this.#closed && !this.#sequences) this.#hub.leftStatements.push(['S', this.#sequencesStore])
+    this.#sequences = json
+  }
+
+  /** The prepared statement that keeps the connection's currval and lastval values (see SEQUENCES_KEEP_FUNCTION). */
+  get #sequencesStore(): string {
+    return `venomqa.sequences.${this.id}`
+  }
+
+  /**
+   * The upstream session's currval and lastval values are this connection's from now on: those it holds are
+   * kept for the connection they belong to, then forgotten. In line with what follows, its answer read
+   * when it comes.
+   */
+  #takeSequences(): void {
+    const change = this.#hub.sequencesSwitch(this)
+    if (!change) return
+    const rows: (string | null)[][] = []
+    this.#queue.push({ expect: 'query', mode: 'swallow', rows, done: () => change.answered(rows[0]?.[0] ?? null) })
+    this.#hub.upstream.write(query(change.sql))
   }
 
   /** Messages of the connection, as they arrive. Copy data goes straight up: the server is waiting for it. */
@@ -560,6 +619,7 @@ export class Session {
     }
     this.#owner = true
     this.#hub.upstream.listen(this.#fromUpstream)
+    this.#takeSequences()
     await this.#closeLeftStatements()
     await this.#applySettings()
     return true
@@ -755,6 +815,7 @@ export class Session {
       ...[...this.#statements.keys()].filter(Boolean).map((n) => ['S', this.#upstreamName(n)] as const),
       // PostgreSQL closes a connection's cursors WITH HOLD with it; a cursor is a portal to the protocol.
       ...[...this.#heldCursors].map((n) => ['P', this.#upstreamName(n)] as const),
+      ...(this.#sequences ? [['S', this.#sequencesStore] as const] : []),
     ]
     // Without the upstream, the connection holds no transaction and no batch (it would hold the upstream):
     // only its statements are left, for whoever gets the upstream next.
@@ -852,7 +913,20 @@ export class Session {
    * cursor without HOLD it declares or closes, for #usePlainCursor when it runs.
    */
   #ownNames(statement: Statement): { statement: Statement; plainCursor?: PlainCursorUse } {
-    return this.#ownCursorName(this.#ownPreparedName(statement))
+    const named = this.#ownCursorName(this.#ownPreparedName(statement))
+    return { ...named, statement: this.#ownCalls(named.statement) }
+  }
+
+  /**
+   * The statement with the calls the proxy answers for the connection (see `ownCalls`): currval and lastval,
+   * and set_config of idle_in_transaction_session_timeout, said once as its SET is.
+   */
+  #ownCalls(statement: Statement): Statement {
+    const calls = ownCalls(statement, this.id, this.#standardConformingStrings())
+    // Read as it runs, for a simple query; at each Execute, for the extended protocol (see Prepared).
+    if (callsSetval(statement)) this.#setvalCalled = true
+    if (calls.idleTimeout) this.#hub.caveat('idle-timeout-setting')
+    return calls.text === statement.text ? statement : { text: calls.text, code: statement.code }
   }
 
   #usePlainCursor(use: PlainCursorUse | undefined): void {
@@ -972,11 +1046,13 @@ export class Session {
       }
       case 'deallocate-all':
       case 'discard-temp':
+      case 'discard-sequences':
       case 'close-all': {
         const [sql, tag] = this.#rewritten(kind.kind)
         if (this.#tx === 'none') await this.#openImplicit()
         const error = await this.#forwardQuery(sql, { retag: tag })
         if (!error && kind.kind === 'deallocate-all') this.#forgetStatements()
+        if (!error && kind.kind === 'discard-sequences') this.#sequences = ''
         if (this.#tx === 'implicit') {
           if (error) await this.#endImplicit(true)
           return !error
@@ -1123,10 +1199,11 @@ export class Session {
           scoped: first ? transactionScoped(first) : UNKNOWN.scoped,
           ...(owned?.plainCursor ? { plainCursor: owned.plainCursor } : {}),
           ...(first && isCopyIn(first) ? { copyIn: true } : {}),
+          ...(first && callsSetval(first) ? { setval: true } : {}),
         })
         this.#queue.push({ expect: 'parse', mode: 'forward' })
         const rewritten =
-          kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' || kind.kind === 'close-all'
+          kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' || kind.kind === 'discard-sequences' || kind.kind === 'close-all'
             ? this.#rewritten(kind.kind)[0]
             : kind.kind === 'startup-reset'
               ? kind.sql
@@ -1167,9 +1244,10 @@ export class Session {
 
   /** Execute: the app's transaction control becomes the proxy's savepoint statements. */
   #execute(portal: string, maxRows: number): void {
-    const { kind, text, scoped, plainCursor, copyIn } = this.#portals.get(portal) ?? UNKNOWN
+    const { kind, text, scoped, plainCursor, copyIn, setval } = this.#portals.get(portal) ?? UNKNOWN
     const upstream = this.#hub.upstream
     this.#noteScoped(scoped)
+    if (setval) this.#setvalCalled = true
     // At each Execute, not at the Parse: a statement parsed may run later, more than once, or never. One
     // refused below outside a transaction block ends that block, and the names with it (see #ready).
     this.#notePlainCursors(kind)
@@ -1251,9 +1329,12 @@ export class Session {
         return
       case 'deallocate-all':
       case 'discard-temp':
+      case 'discard-sequences':
       case 'close-all':
         // Its Parse sent the statement that stands for it (see #rewritten).
         if (kind.kind === 'deallocate-all') this.#forgetStatements()
+        // Its store is dropped once it has run (a capture cannot come in between: the connection has the session).
+        if (kind.kind === 'discard-sequences') this.#sequences = ''
         this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] } })
         upstream.write(execute(this.#upstreamPortal(portal), maxRows))
         return
@@ -1570,22 +1651,29 @@ export class Session {
    * What runs instead of a statement that would break the shared session, and the tag the app gets:
    * - DEALLOCATE ALL as this connection would see it on a session of its own: its statements (named
    *   `vq<id>.`, of the protocol and of SQL alike) go, and any made with PREPARE under a name the proxy
-   *   could not rename; the proxy's and other connections' stay;
+   *   could not rename; the proxy's (`venomqa.`) and other connections' stay;
    * - DISCARD TEMP, and the proxy's temporary functions made again (a rollback to before it brings back
    *   the old ones with the app's temporary tables);
    * - CLOSE ALL as this connection would see it: the cursors of SQL of its transaction, its own WITH HOLD
    *   (named `vq<id>.`) and any WITH HOLD the proxy did not name (a function's); other connections' stay.
    *   The protocol's portals (named `vq<id>.` too, or unnamed) stay: one of them runs this statement.
+   * - DISCARD SEQUENCES, and the currval and lastval values kept for this connection (see #takeSequences)
+   *   dropped: the session's are its own now.
    */
-  #rewritten(kind: 'deallocate-all' | 'discard-temp' | 'close-all'): [sql: string, tag: string] {
+  #rewritten(kind: Rewritten): [sql: string, tag: string] {
     if (kind === 'discard-temp') return [this.#hub.discardTempSql, 'DISCARD TEMP']
+    if (kind === 'discard-sequences')
+      return [
+        `DO $venomqa$ BEGIN DISCARD SEQUENCES; BEGIN EXECUTE 'DEALLOCATE ${quoteName(this.#sequencesStore)}'; EXCEPTION WHEN invalid_sql_statement_name THEN NULL; END; END $venomqa$`,
+        'DISCARD SEQUENCES',
+      ]
     if (kind === 'close-all')
       return [
         `DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_cursors WHERE (name <> '' AND name !~ '^vq[0-9]+[.]') OR (is_holdable AND starts_with(name, 'vq${this.id}.'))) LOOP EXECUTE format('CLOSE %I', n); END LOOP; END $venomqa$`,
         'CLOSE CURSOR ALL',
       ]
     return [
-      `DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_prepared_statements WHERE starts_with(name, 'vq${this.id}.') OR (from_sql AND name !~ '^vq[0-9]+[.]')) LOOP EXECUTE format('DEALLOCATE %I', n); END LOOP; END $venomqa$`,
+      `DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_prepared_statements WHERE starts_with(name, 'vq${this.id}.') OR (from_sql AND name !~ '^(vq[0-9]+|venomqa)[.]')) LOOP EXECUTE format('DEALLOCATE %I', n); END LOOP; END $venomqa$`,
       'DEALLOCATE ALL',
     ]
   }
@@ -1637,6 +1725,9 @@ const isCopy = (s: Statement) => /^\s*COPY\b/i.test(s.code)
 
 /** A COPY of data from the client: the server goes into copy-in mode when it runs. */
 const isCopyIn = (s: Statement) => isCopy(s) && /\bFROM\s+STDIN\b/i.test(s.code)
+
+/** The statement calls setval (in its code, not in a string), which sets currval too. */
+const callsSetval = (s: Statement) => /\bsetval\s*\(/i.test(s.code)
 
 /** A CALL or a DO block, after any leading comments: what can run COMMIT or ROLLBACK inside PostgreSQL. */
 const CALL_OR_DO = /^\s*(?:(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)\s*)*(?:CALL|DO)\b/i

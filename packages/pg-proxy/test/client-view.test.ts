@@ -23,7 +23,7 @@ describe("a connection's own view of its session, as without the proxy", () => {
   const clients: pg.Client[] = []
 
   beforeAll(async () => {
-    await databases.create(DB, 'CREATE SCHEMA app; CREATE TABLE t (id serial PRIMARY KEY, v text); CREATE SEQUENCE s')
+    await databases.create(DB, 'CREATE SCHEMA app; CREATE TABLE t (id serial PRIMARY KEY, v text); CREATE SEQUENCE s; CREATE SEQUENCE s2')
     proxy = await startProxy(DB)
   })
 
@@ -311,5 +311,142 @@ describe("a connection's own view of its session, as without the proxy", () => {
     expect((direct[0] as string[]).filter((s) => s.startsWith('application_name'))).toEqual(['application_name='])
     expect((direct[1] as string[]).filter((s) => /^(application_name|TimeZone|DateStyle)=/.test(s))).toEqual(['DateStyle=SQL, DMY', 'TimeZone=Asia/Tokyo', 'application_name=named'])
     expect(proxied).toEqual(direct)
+  })
+
+  it("set_config('idle_in_transaction_session_timeout', ...) is answered as PostgreSQL answers it, without being set on the proxy's session, which it would end: by simple and extended protocol, for the session or the transaction, its name as a parameter too; a value the server refuses is refused", async () => {
+    const cases: (string | pg.QueryConfig)[] = [
+      "SELECT set_config('idle_in_transaction_session_timeout', '200', false)",
+      { text: "SELECT pg_catalog.set_config('Idle_In_Transaction_Session_Timeout', $1, false) AS v", values: ['250ms'] },
+      { text: 'SELECT set_config($1, $2, true) AS v, 1 AS n', values: ['idle_in_transaction_session_timeout', '300'] },
+      "SELECT set_config('idle_in_transaction_session_timeout', 'abc', false)",
+      // Another setting by a name as a parameter is set as before.
+      { text: 'SELECT set_config($1, $2, false)', values: ['app.tenant', '7'] },
+    ]
+    const results: unknown[][] = []
+    for (const url of [dbUrl(DB), proxy.url]) {
+      const c = await connect(url)
+      const seen: unknown[] = []
+      for (const q of cases) seen.push(await c.query(q).then((r) => r.rows, (e: { code?: string; message: string }) => `${e.code}: ${e.message}`))
+      seen.push(await one(c, "SELECT current_setting('app.tenant')"))
+      results.push(seen)
+      await c.end()
+    }
+    const [direct, proxied] = results
+    expect(direct).toEqual([
+      [{ set_config: '200ms' }],
+      [{ v: '250ms' }],
+      [{ v: '300ms', n: 1 }],
+      '22023: invalid value for parameter "idle_in_transaction_session_timeout": "abc"',
+      [{ set_config: '7' }],
+      '7',
+    ])
+    expect(proxied).toEqual(direct)
+    // None of them was set on the shared session: it stays, however long the app sits in its transaction.
+    const c = await connect(proxy.url)
+    expect(await one(c, 'SHOW idle_in_transaction_session_timeout')).toBe('0')
+    await c.query('BEGIN')
+    await c.query("SELECT set_config('idle_in_transaction_session_timeout', '100ms', false)")
+    await c.query("INSERT INTO t (v) VALUES ('after an idle')")
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    await c.query('COMMIT')
+    expect(proxy.lost).toBeUndefined()
+    expect(await one(c, "SELECT count(*)::int FROM t WHERE v = 'after an idle'")).toBe(1)
+    expect(proxy.warnings.filter((w) => w.includes('idle_in_transaction_session_timeout'))).toHaveLength(1)
+  })
+
+  it('currval() and lastval() are per connection, as on PostgreSQL: not yet defined on a connection that took no value, its own value on each connection, from a serial column too, by extended protocol, after setval, gone after DISCARD SEQUENCES', async () => {
+    const [direct, proxied] = await directThenProxied(async (a, b, seen) => {
+      const base = Number(await one(a, "SELECT nextval('s')"))
+      /** A value of s as its distance from a's first. */
+      const of = async (c: pg.Client, sql: string | pg.QueryConfig) => Number(await one(c, sql)) - base
+      seen.push(await outcome(b.query("SELECT currval('s')")), await outcome(b.query('SELECT lastval()')))
+      seen.push(await of(b, "SELECT nextval('s')"), await of(a, "SELECT currval('s')"), await of(a, 'SELECT lastval()'))
+      seen.push(await of(b, "SELECT pg_catalog.currval('s'::regclass)"), await of(b, 'SELECT pg_catalog.lastval ( )'))
+      // The value a serial column's default took.
+      const ids = [await one(a, "INSERT INTO t (v) VALUES ('a') RETURNING id"), await one(b, "INSERT INTO t (v) VALUES ('b') RETURNING id")]
+      seen.push([await one(a, "SELECT currval('t_id_seq')"), await one(a, 'SELECT lastval()'), await one(b, 'SELECT lastval()')].map(Number).join() === [ids[0], ids[0], ids[1]].join())
+      // A named statement run again after the other connection took a value.
+      const cv = { name: 'cv', text: 'SELECT currval($1::regclass)', values: ['s'] }
+      seen.push(await of(a, cv))
+      await b.query("SELECT nextval('s')")
+      seen.push(await of(a, cv))
+      // Column names and types as PostgreSQL gives them.
+      const r = await a.query("SELECT currval('s'), lastval()")
+      seen.push(r.fields.map((f) => `${f.name} ${f.dataTypeID}`))
+      // setval sets currval for its own connection, not lastval; by extended protocol, kept when another
+      // connection has the session.
+      await a.query({ name: 'setval', text: 'SELECT setval($1, $2)', values: ['s', 1000000] })
+      seen.push(Number(await one(a, "SELECT currval('s')")), Number(await one(a, 'SELECT lastval()')) === Number(ids[0]), await of(b, "SELECT currval('s')"))
+      seen.push(Number(await one(a, "SELECT currval('s')")))
+      // A named statement run again after another connection had the session: its setval is seen then too.
+      const setval2 = (to: number) => a.query({ name: 'setval2', text: 'SELECT setval($1, $2)', values: ['s2', to] })
+      await setval2(10)
+      await b.query('SELECT 1')
+      await setval2(20)
+      await b.query('SELECT 1')
+      seen.push(Number(await one(a, "SELECT currval('s2')")))
+      // DISCARD SEQUENCES forgets the connection's own values only.
+      await a.query('DISCARD SEQUENCES')
+      seen.push(await outcome(a.query("SELECT currval('s')")), await outcome(a.query('SELECT lastval()')), await of(b, "SELECT currval('s')"))
+      // A name written in a string is not a call.
+      seen.push(await one(a, "SELECT 'currval(''s'')'"))
+      // As the connection's role, which must be allowed to read the sequence.
+      await a.query("SELECT nextval('s')")
+      await a.query('SET ROLE pg_signal_backend')
+      seen.push(await outcome(a.query("SELECT currval('s')")))
+      await a.query('RESET ROLE')
+    })
+    expect(direct).toEqual([
+      '55000: currval of sequence "s" is not yet defined in this session',
+      '55000: lastval is not yet defined in this session',
+      1,
+      0,
+      0,
+      1,
+      1,
+      true,
+      0,
+      0,
+      ['currval 20', 'lastval 20'],
+      1000000,
+      true,
+      2,
+      1000000,
+      20,
+      '55000: currval of sequence "s" is not yet defined in this session',
+      '55000: lastval is not yet defined in this session',
+      2,
+      "currval('s')",
+      '42501: permission denied for sequence s',
+    ])
+    expect(proxied).toEqual(direct)
+  })
+
+  it("currval() and lastval() outlive a checkpoint rollback, as they outlive a ROLLBACK on PostgreSQL; the rollback's own setval gives no connection a currval", async () => {
+    const a = await connect(proxy.url)
+    const b = await connect(proxy.url)
+    const before = Number(await one(a, "SELECT nextval('s')"))
+    // Taken before the checkpoint, by the connection that still has the session at the rollback.
+    const id = Number(await one(b, "INSERT INTO t (v) VALUES ('before the checkpoint') RETURNING id"))
+    await proxy.checkpoint('sequences')
+    expect(Number(await one(b, "SELECT nextval('s')"))).toBe(before + 1)
+    await proxy.rollback('sequences')
+    expect([
+      Number(await one(b, "SELECT currval('t_id_seq')")),
+      Number(await one(b, "SELECT currval('s')")),
+      Number(await one(b, 'SELECT lastval()')),
+      Number(await one(a, "SELECT currval('s')")),
+      Number(await one(a, 'SELECT lastval()')),
+    ]).toEqual([id, before + 1, before + 1, before, before])
+    // Taken after the rollback, on both connections in turn.
+    expect(Number(await one(a, "SELECT nextval('s')"))).toBe(before + 1)
+    expect(Number(await one(b, "SELECT nextval('s')"))).toBe(before + 2)
+    await proxy.rollback('sequences')
+    expect([Number(await one(a, "SELECT currval('s')")), Number(await one(b, "SELECT currval('s')"))]).toEqual([before + 1, before + 2])
+    expect(await outcome(a.query("SELECT currval('t_id_seq')"))).toBe('55000: currval of sequence "t_id_seq" is not yet defined in this session')
+    const fresh = await connect(proxy.url)
+    expect(await outcome(fresh.query("SELECT currval('s')"))).toBe('55000: currval of sequence "s" is not yet defined in this session')
+    await proxy.rollback('sequences')
+    await proxy.release('sequences')
   })
 })
