@@ -278,8 +278,11 @@ export class PgProxy extends EventEmitter implements Hub {
   readonly upstreamTimeoutMs: number
   appliedSettings: string | undefined = ''
   sessionConfigOf?: Session
-  /** See Hub: null when the session holds no currval or lastval values, undefined when nobody's (the proxy's own query took them). */
-  sequencesOf: Session | null | undefined = null
+  /**
+   * The connection whose currval and lastval values the upstream session holds (see #keepSequences): null
+   * when it holds none, undefined when they are nobody's (the proxy's own query took them).
+   */
+  #sequencesOf: Session | null | undefined = null
   borrowing?: Promise<void>
   readonly leftStatements: UpstreamObject[] = []
   readonly discardTempSql = DISCARD_TEMP
@@ -402,7 +405,7 @@ export class PgProxy extends EventEmitter implements Hub {
       const savepoint = `venomqa_cp_${++this.#counter}`
       // The values the app's connection took so far are kept for it (see SEQUENCES_KEEP_FUNCTION): the next
       // checkpoint, or a rollback to here, reads only what moved since.
-      const holder = this.sequencesOf
+      const holder = this.#sequencesOf
       const kept = holder ? this.#keepSequences(holder, { positions: this.#positions, clear: false }) : undefined
       const result = await upstream.run(`${kept ? `${kept.sql}; ` : ''}${drop}SAVEPOINT ${savepoint}; ${READ_SEQUENCES}`).catch(async (err: unknown) => {
         // A failed read of the sequences (a sequence the upstream user may not read, a lock timeout) aborts
@@ -432,8 +435,8 @@ export class PgProxy extends EventEmitter implements Hub {
       // The sequences that moved are put back; currval and lastval outlive a rollback, as on PostgreSQL:
       // kept for their connection first (setval sets currval).
       const positions = sequenceArrays(cp.sequences)
-      const sequences = this.#keepSequences(this.sequencesOf, { positions, restore: true })
-      this.sequencesOf = null
+      const sequences = this.#keepSequences(this.#sequencesOf, { positions, restore: true })
+      this.#sequencesOf = null
       const { rows } = await upstream.run(`ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${sequences.sql}`)
       sequences.answered(rows[0]?.[0] ?? null)
       this.#positions = positions
@@ -459,10 +462,10 @@ export class PgProxy extends EventEmitter implements Hub {
     return this.#exclusive('a query', async (upstream) => {
       // What its nextval takes is nobody's currval: the connection's are kept first. Not for the proxy's
       // own row counts (observe, after every step of an exploration), which take none.
-      const holder = this.sequencesOf
+      const holder = this.#sequencesOf
       const takes = sql !== READ_ROW_COUNTS
       const sequences = takes && holder ? this.#keepSequences(holder, { positions: this.#positions }) : undefined
-      if (takes) this.sequencesOf = undefined
+      if (takes) this.#sequencesOf = undefined
       const { rows } = await upstream.run(`${sequences ? `${sequences.sql}; ` : ''}SAVEPOINT venomqa_query`)
       sequences?.answered(rows[0]?.[0] ?? null)
       const r = await upstream.simpleQuery(sql)
@@ -488,9 +491,9 @@ export class PgProxy extends EventEmitter implements Hub {
 
   /** A connection gets the session: the currval and lastval values it holds are kept for whom they belong to, then cleared. */
   sequencesSwitch(next: Session): { sql: string; answered(kept: string | null): void } | undefined {
-    const holder = this.sequencesOf
+    const holder = this.#sequencesOf
     if (holder === next) return undefined
-    this.sequencesOf = next
+    this.#sequencesOf = next
     return holder === null ? undefined : this.#keepSequences(holder, { positions: this.#positions })
   }
 

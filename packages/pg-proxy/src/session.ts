@@ -71,8 +71,6 @@ export interface Hub {
   sessionConfigOf?: Session
   /** Read the unread set_config settings back (see sessionConfigOf), with `rows` running the query on the upstream session. */
   readSessionConfig(rows: (sql: string) => Promise<(string | null)[][]>): Promise<void>
-  /** The connection whose currval and lastval values the upstream session holds (see PgProxy#keepSequences). */
-  sequencesOf: Session | null | undefined
   /** `next` gets the session: what to run first, so that its currval and lastval are its own (see PgProxy#keepSequences). */
   sequencesSwitch(next: Session): { sql: string; answered(kept: string | null): void } | undefined
   /** Set while a connection borrows an idle owner's session to prepare statements. */
