@@ -89,6 +89,9 @@ function split(sql: string, standardConformingStrings: boolean, literals: string
   return out
 }
 
+/** A dollar quote's opening tag, read where it starts (sticky). */
+const DOLLAR_TAG = /\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/y
+
 /**
  * The text with comments and the insides of string literals blanked (a literal keeps its quotes: `'   '`),
  * its length kept: what matches in it is code, at the same place in the text. Lexed as `split` lexes.
@@ -103,6 +106,8 @@ function codeMask(sql: string, standardConformingStrings: boolean): string {
   }
   while (i < sql.length) {
     const c = sql[i]!
+    DOLLAR_TAG.lastIndex = i
+    const tag = c === '$' && !/[\w$]/.test(sql[i - 1] ?? '') ? DOLLAR_TAG.exec(sql)?.[0] : undefined
     if (c === '-' && sql[i + 1] === '-') {
       const end = sql.indexOf('\n', i)
       blank(end < 0 ? sql.length : end, false)
@@ -114,8 +119,7 @@ function codeMask(sql: string, standardConformingStrings: boolean): string {
       const end = skipQuoted(sql, i, '"', false)
       out += sql.slice(i, end)
       i = end
-    } else if (c === '$' && !/[\w$]/.test(sql[i - 1] ?? '') && /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.test(sql.slice(i))) {
-      const tag = /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(sql.slice(i))![0]
+    } else if (tag) {
       const end = sql.indexOf(tag, i + tag.length)
       blank(end < 0 ? sql.length : end + tag.length, true)
     } else {
