@@ -96,13 +96,15 @@ export class OpQueue {
   receive(m: Message): boolean {
     const t = m.type
     const head = this.#ops[0]
-    // Asynchronous messages can come at any time; notices and parameter changes of the proxy's own
-    // statements (a replay of settings, a savepoint undone) stay here.
+    // Asynchronous messages can come at any time; notices of the proxy's own statements (a replay of
+    // settings, a savepoint undone) stay here. Parameter changes always do: the connection is told of its
+    // own as the server would tell it, at its ReadyForQuery (see Session#reportParameters).
     if (t === 'A') {
       this.send(m.raw)
       return true
     }
-    if (t === 'N' || t === 'S') {
+    if (t === 'S') return true
+    if (t === 'N') {
       if (head?.mode !== 'swallow') this.send(m.raw)
       return true
     }

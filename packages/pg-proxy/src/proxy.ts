@@ -4,21 +4,24 @@ import net from 'node:net'
 import { TIMER_MS_EXPECTED, isTimerMs } from '@venomqa/core'
 import { UpstreamLock, type WaitStats } from './lock'
 import { md5Matches } from './protocol/auth'
-import { FrameReader, message } from './protocol/frames'
+import { FrameReader, type Message, message } from './protocol/frames'
 import {
   authenticationOk,
   backendKeyData,
   cancelRequest,
+  type Fields,
   errorResponse,
   parameterStatus,
   parse,
   readStartupPacket,
   readyForQuery,
+  serverErrorResponse,
   type ServerError as ErrorFields,
   sync,
 } from './protocol/messages'
 import { CAVEATS, type RefusalRecord, refusalRecord, replicationRefused } from './refusals'
 import { type Hub, INTERNAL, Session, type UpstreamObject } from './session'
+import { escapeString } from './sql'
 import { DEFAULT_UPSTREAM_TIMEOUT_MS, ServerError, Upstream, type UpstreamTarget, parseUpstreamUrl } from './upstream'
 
 export interface PgProxyOptions {
@@ -110,14 +113,146 @@ BEGIN
 END
 $venomqa$`
 
-/** Puts the sequences back at a rollback (see SEQUENCES_FUNCTION: as the proxy's user, whatever role the session holds). */
-const SETVAL_FUNCTION = `
-CREATE FUNCTION pg_temp.venomqa_setval(seqs oid[], last_values int8[], called bool[]) RETURNS void
+/**
+ * currval and lastval belong to a session, and every connection shares the proxy's. So the session's hold
+ * only what the connection that has it now did since it got it: at each change of hands (and at a rollback,
+ * and before the proxy's own query), this function keeps the values the session holds for the connection
+ * they belong to (when it took any: lastval says so, or it called setval), merged into what was kept for
+ * it before (`kept`), then clears them (`clear`: DISCARD SEQUENCES); it returns what is kept now when that
+ * changed. Kept as a prepared statement `venomqa.sequences.<client>`, SELECTing them as JSON: prepared
+ * statements belong to the session and, as currval, outlive a rollback (a temporary table, or a setting,
+ * would be undone by a checkpoint rollback, and RESET ALL would clear a setting).
+ *
+ * A checkpoint keeps them too, without clearing them (the connection's sequence caches go on, as on
+ * PostgreSQL). So the values held and not kept yet were taken since the last checkpoint or rollback, at
+ * the positions `seqs`, `last_values`, `called`: only a sequence that moved since then (or is newer) is
+ * read, each in a subtransaction. With `restore`, the sequences that moved are put back there, after the
+ * values they held were kept (setval sets currval), as the proxy's user, whatever role the session holds
+ * (see SEQUENCES_FUNCTION). Nothing here may fail the base transaction: what cannot be read is not kept.
+ */
+const SEQUENCES_KEEP_FUNCTION = `
+CREATE FUNCTION pg_temp.venomqa_sequences_keep(client int, kept jsonb, setval_called bool, seqs oid[], last_values int8[], called bool[], restore bool, clear bool) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $venomqa$
+DECLARE store text := 'venomqa.sequences.' || client; taken int8; seen jsonb := '{}'; moved oid[] := '{}'; s oid; now_kept jsonb;
 BEGIN
-  PERFORM pg_catalog.setval(s::regclass, v, c) FROM unnest(seqs, last_values, called) AS x(s, v, c);
+  IF client IS NOT NULL THEN
+    BEGIN
+      taken := lastval();
+      seen := jsonb_build_object('last', taken);
+    EXCEPTION WHEN OTHERS THEN
+      NULL; -- no nextval since the session was cleared
+    END;
+  END IF;
+  IF taken IS NOT NULL OR setval_called OR restore THEN
+    BEGIN
+      moved := ARRAY(SELECT x.s FROM unnest(seqs, last_values, called) AS x(s, v, c) WHERE pg_sequence_last_value(x.s) IS DISTINCT FROM CASE WHEN x.c THEN x.v END);
+    EXCEPTION WHEN OTHERS THEN
+      -- A rollback that cannot read the sequences fails, saying why; what cannot be read is not kept.
+      IF restore THEN RAISE; END IF;
+    END;
+  END IF;
+  IF taken IS NOT NULL OR setval_called THEN
+    -- The sequences that moved, and any newer one (maybe another session's temporary sequence: not read).
+    FOREACH s IN ARRAY moved || ARRAY(SELECT seqrelid FROM pg_sequence EXCEPT SELECT unnest(seqs)) LOOP
+      BEGIN
+        seen := seen || jsonb_build_object(s::text, currval(s::regclass));
+      EXCEPTION WHEN OTHERS THEN
+        NULL; -- not taken since the session was cleared
+      END;
+    END LOOP;
+  END IF;
+  IF restore THEN
+    PERFORM setval(x.s::regclass, x.v, x.c) FROM unnest(seqs, last_values, called) AS x(s, v, c) WHERE NOT x.c OR x.s = ANY (moved);
+  END IF;
+  now_kept := coalesce(kept, '{}') || seen;
+  IF now_kept = coalesce(kept, '{}') THEN
+    now_kept := NULL;
+  ELSE
+    BEGIN
+      IF kept IS NOT NULL THEN
+        EXECUTE format('DEALLOCATE %I', store);
+      END IF;
+      EXECUTE format('PREPARE %I AS SELECT %L::pg_catalog.jsonb', store, now_kept);
+    EXCEPTION WHEN OTHERS THEN
+      now_kept := NULL;
+    END;
+  END IF;
+  IF clear THEN
+    DISCARD SEQUENCES;
+  END IF;
+  RETURN now_kept;
 END
 $venomqa$`
+
+/**
+ * What the app's currval(seq) and lastval() call (see ownCalls): the value the connection's own nextval
+ * took, since it got the session (the session's), or before (kept for it, see SEQUENCES_KEEP_FUNCTION);
+ * PostgreSQL's own error where it took none. As the app's role, which must be allowed to read the
+ * sequence as for currval. Names qualified: the app's search_path applies here.
+ */
+const SEQUENCE_FUNCTIONS = `
+CREATE FUNCTION pg_temp.currval(client int, seq regclass) RETURNS int8
+LANGUAGE plpgsql AS $venomqa$
+DECLARE kept pg_catalog.jsonb;
+BEGIN
+  BEGIN
+    RETURN pg_catalog.currval(seq);
+  EXCEPTION WHEN object_not_in_prerequisite_state THEN
+    NULL;
+  END;
+  BEGIN
+    EXECUTE pg_catalog.format('EXECUTE %I', 'venomqa.sequences.' || client) INTO kept;
+  EXCEPTION WHEN invalid_sql_statement_name THEN
+    NULL;
+  END;
+  RETURN coalesce((kept OPERATOR(pg_catalog.->>) seq::pg_catalog.oid::pg_catalog.text)::pg_catalog.int8, pg_catalog.currval(seq));
+END
+$venomqa$;
+CREATE FUNCTION pg_temp.lastval(client int) RETURNS int8
+LANGUAGE plpgsql AS $venomqa$
+DECLARE kept pg_catalog.jsonb;
+BEGIN
+  BEGIN
+    RETURN pg_catalog.lastval();
+  EXCEPTION WHEN object_not_in_prerequisite_state THEN
+    NULL;
+  END;
+  BEGIN
+    EXECUTE pg_catalog.format('EXECUTE %I', 'venomqa.sequences.' || client) INTO kept;
+  EXCEPTION WHEN invalid_sql_statement_name THEN
+    NULL;
+  END;
+  RETURN coalesce((kept OPERATOR(pg_catalog.->>) 'last')::pg_catalog.int8, pg_catalog.lastval());
+END
+$venomqa$`
+
+/**
+ * What the app's set_config calls when it may name idle_in_transaction_session_timeout (see ownCalls):
+ * that one is answered as the server answers it (the value as it shows it, its error for a value it does
+ * not take) but not kept, set in a subtransaction that is then undone: set on the shared session, always
+ * idle in a transaction between the app's statements, it would end it. Any other name is PostgreSQL's
+ * set_config, as the app's role. No SET clause: it would undo a set_config(..., true) at the function's end.
+ */
+const SET_CONFIG_FUNCTION = `
+CREATE FUNCTION pg_temp.set_config(name text, value text, is_local bool) RETURNS text
+LANGUAGE plpgsql AS $venomqa$
+DECLARE shown text;
+BEGIN
+  IF name IS NULL OR pg_catalog.lower(name) <> 'idle_in_transaction_session_timeout' THEN
+    RETURN pg_catalog.set_config(name, value, is_local);
+  END IF;
+  BEGIN
+    shown := pg_catalog.set_config(name, value, true);
+    RAISE EXCEPTION USING ERRCODE = 'VQ001';
+  EXCEPTION WHEN SQLSTATE 'VQ001' THEN
+    NULL;
+  END;
+  RETURN shown;
+END
+$venomqa$`
+
+/** The proxy's temporary functions, made at its start and again after the app's DISCARD TEMP. */
+const FUNCTIONS = [SEQUENCES_FUNCTION, ROW_COUNTS_FUNCTION, SEQUENCES_KEEP_FUNCTION, SEQUENCE_FUNCTIONS, SET_CONFIG_FUNCTION].join(';\n')
 
 export const READ_ROW_COUNTS = 'SELECT name, n::text FROM pg_temp.venomqa_row_counts()'
 
@@ -126,7 +261,7 @@ export const READ_ROW_COUNTS = 'SELECT name, n::text FROM pg_temp.venomqa_row_co
  * tables: they are made again in the same statement, so that the next checkpoint can read the sequences.
  * Made by the proxy's user, whose rights they run with: the role the app's connection set is put back after.
  */
-const DISCARD_TEMP = `DO $venomqa_discard$ DECLARE r text := pg_catalog.current_setting('role'); BEGIN DISCARD TEMP; RESET ROLE; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}; ${SETVAL_FUNCTION}; IF r <> 'none' THEN EXECUTE pg_catalog.format('SET ROLE %I', r); END IF; END $venomqa_discard$`
+const DISCARD_TEMP = `DO $venomqa_discard$ DECLARE r text := pg_catalog.current_setting('role'); BEGIN DISCARD TEMP; RESET ROLE; ${FUNCTIONS}; IF r <> 'none' THEN EXECUTE pg_catalog.format('SET ROLE %I', r); END IF; END $venomqa_discard$`
 
 export class ProxyError extends Error {
   override name = 'ProxyError'
@@ -143,6 +278,11 @@ export class PgProxy extends EventEmitter implements Hub {
   readonly upstreamTimeoutMs: number
   appliedSettings: string | undefined = ''
   sessionConfigOf?: Session
+  /**
+   * The connection whose currval and lastval values the upstream session holds (see #keepSequences): null
+   * when it holds none, undefined when they are nobody's (the proxy's own query took them).
+   */
+  #sequencesOf: Session | null | undefined = null
   borrowing?: Promise<void>
   readonly leftStatements: UpstreamObject[] = []
   readonly discardTempSql = DISCARD_TEMP
@@ -157,7 +297,11 @@ export class PgProxy extends EventEmitter implements Hub {
   /** `settings`: the connection settings the upstream session held when the savepoint was taken (appliedSettings then). */
   readonly #checkpoints: { name: string; savepoint: string; sequences: SequenceValue[]; settings: string | undefined }[] = []
   readonly #caveatsSaid = new Set<Caveat>()
+  /** The server's answers to clients' startup parameters, by the parameters (see #greeting). */
+  readonly #greetings = new Map<string, Promise<{ parameters: Map<string, string> } | { refusal: Fields } | undefined>>()
   #atStart: SequenceValue[] = []
+  /** The sequences' positions at the last checkpoint or rollback (or the start), as the arguments of SEQUENCES_KEEP_FUNCTION. */
+  #positions = ''
   #nextId = 1
   #counter = 0
   #connections = 0
@@ -224,9 +368,12 @@ export class PgProxy extends EventEmitter implements Hub {
     await this.#answered(upstream, 'the start of its transaction', async () => {
       await this.#prepareInternalStatements(upstream)
       // Made inside the base transaction, before any checkpoint: no rollback removes them, the end of the run does.
-      await upstream.run(`BEGIN; ${SEQUENCES_FUNCTION}; ${ROW_COUNTS_FUNCTION}; ${SETVAL_FUNCTION}`)
+      await upstream.run(`BEGIN; ${FUNCTIONS}`)
       this.#atStart = toSequences((await upstream.run(READ_SEQUENCES)).rows)
+      this.#positions = sequenceArrays(this.#atStart)
     })
+    // What a client that gives no settings is greeted with: asked now, every such client has it at once.
+    await this.#greeting({})
     // Half-open: a client that ends its side after its last messages still reads the answers (see Session's endOfInput).
     this.#server = net.createServer({ allowHalfOpen: true }, (socket) => this.#accept(socket))
     await new Promise<void>((resolve, reject) => {
@@ -256,7 +403,11 @@ export class PgProxy extends EventEmitter implements Hub {
       const existing = this.#checkpoints.findIndex((c) => c.name === name)
       const drop = existing >= 0 ? `RELEASE SAVEPOINT ${this.#checkpoints[existing]!.savepoint}; ` : ''
       const savepoint = `venomqa_cp_${++this.#counter}`
-      const result = await upstream.run(`${drop}SAVEPOINT ${savepoint}; ${READ_SEQUENCES}`).catch(async (err: unknown) => {
+      // The values the app's connection took so far are kept for it (see SEQUENCES_KEEP_FUNCTION): the next
+      // checkpoint, or a rollback to here, reads only what moved since.
+      const holder = this.#sequencesOf
+      const kept = holder ? this.#keepSequences(holder, { positions: this.#positions, clear: false }) : undefined
+      const result = await upstream.run(`${kept ? `${kept.sql}; ` : ''}${drop}SAVEPOINT ${savepoint}; ${READ_SEQUENCES}`).catch(async (err: unknown) => {
         // A failed read of the sequences (a sequence the upstream user may not read, a lock timeout) aborts
         // the base transaction: every statement of every connection would fail with 25P02 until a rollback
         // to an older checkpoint undid the app's work. Back to the savepoint just taken, which undoes
@@ -265,8 +416,11 @@ export class PgProxy extends EventEmitter implements Hub {
         if (existing >= 0) this.#checkpoints.splice(existing)
         throw err
       })
+      kept?.answered(result.rows[0]?.[0] ?? null)
       if (existing >= 0) this.#checkpoints.splice(existing)
-      this.#checkpoints.push({ name, savepoint, sequences: toSequences(result.rows), settings: this.appliedSettings })
+      const sequences = toSequences(kept ? result.rows.slice(1) : result.rows)
+      this.#checkpoints.push({ name, savepoint, sequences, settings: this.appliedSettings })
+      this.#positions = sequenceArrays(sequences)
     })
   }
 
@@ -278,7 +432,14 @@ export class PgProxy extends EventEmitter implements Hub {
       // A connection keeps its settings across a rollback, as on its own session: those made with
       // set_config since the checkpoint are read before the rollback undoes them, as its SETs are known.
       await this.readSessionConfig(async (sql) => (await upstream.run(sql)).rows)
-      await upstream.run(`ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${setvalCall(cp.sequences)}`)
+      // The sequences that moved are put back; currval and lastval outlive a rollback, as on PostgreSQL:
+      // kept for their connection first (setval sets currval).
+      const positions = sequenceArrays(cp.sequences)
+      const sequences = this.#keepSequences(this.#sequencesOf, { positions, restore: true })
+      this.#sequencesOf = null
+      const { rows } = await upstream.run(`ROLLBACK TO SAVEPOINT ${cp.savepoint}; ${sequences.sql}`)
+      sequences.answered(rows[0]?.[0] ?? null)
+      this.#positions = positions
       this.#checkpoints.splice(i + 1)
       // SETs made since the checkpoint were undone with it: the session holds the settings it held then, so
       // a connection with those needs no RESET ALL round trip before its next statement (most rollbacks).
@@ -299,7 +460,14 @@ export class PgProxy extends EventEmitter implements Hub {
   /** Run SQL on the upstream session between the app's transactions (inside the base transaction). */
   query(sql: string): Promise<(string | null)[][]> {
     return this.#exclusive('a query', async (upstream) => {
-      await upstream.run('SAVEPOINT venomqa_query')
+      // What its nextval takes is nobody's currval: the connection's are kept first. Not for the proxy's
+      // own row counts (observe, after every step of an exploration), which take none.
+      const holder = this.#sequencesOf
+      const takes = sql !== READ_ROW_COUNTS
+      const sequences = takes && holder ? this.#keepSequences(holder, { positions: this.#positions }) : undefined
+      if (takes) this.#sequencesOf = undefined
+      const { rows } = await upstream.run(`${sequences ? `${sequences.sql}; ` : ''}SAVEPOINT venomqa_query`)
+      sequences?.answered(rows[0]?.[0] ?? null)
       const r = await upstream.simpleQuery(sql)
       await upstream.run(r.error ? 'ROLLBACK TO SAVEPOINT venomqa_query; RELEASE SAVEPOINT venomqa_query' : 'RELEASE SAVEPOINT venomqa_query')
       if (r.error) throw r.error
@@ -319,6 +487,36 @@ export class PgProxy extends EventEmitter implements Hub {
     if (!unread) return
     this.sessionConfigOf = undefined
     await unread.readSessionConfig(rows)
+  }
+
+  /** A connection gets the session: the currval and lastval values it holds are kept for whom they belong to, then cleared. */
+  sequencesSwitch(next: Session): { sql: string; answered(kept: string | null): void } | undefined {
+    const holder = this.#sequencesOf
+    if (holder === next) return undefined
+    this.#sequencesOf = next
+    return holder === null ? undefined : this.#keepSequences(holder, { positions: this.#positions })
+  }
+
+  /**
+   * The SQL that keeps the currval and lastval values the session holds for `holder`, the connection they
+   * belong to (none when undefined: the proxy's own query took them), then clears them (see
+   * SEQUENCES_KEEP_FUNCTION), and what to do with its answer. `positions`: the sequences' positions at the
+   * last checkpoint or rollback (see sequenceArrays), so that only the sequences that moved since are
+   * read; with `restore`, the sequences are put back there too. Without `clear`, the session keeps them.
+   */
+  #keepSequences(
+    holder: Session | null | undefined,
+    { positions, restore = false, clear = true }: { positions: string; restore?: boolean; clear?: boolean },
+  ): { sql: string; answered(kept: string | null): void } {
+    const keptFor = holder?.open ? holder : undefined
+    const kept = keptFor?.keptSequences
+    const client = keptFor ? `${keptFor.id}, ${kept ? escapeString(kept) : 'NULL'}, ${keptFor.takeSetvalCalled()}` : 'NULL, NULL, false'
+    return {
+      sql: `SELECT pg_temp.venomqa_sequences_keep(${client}, ${positions}, ${restore}, ${clear})`,
+      answered: (now) => {
+        if (now) keptFor?.sequencesKept(now)
+      },
+    }
   }
 
   /** `fn` on the upstream session once the app's connections let it go, answered within upstreamTimeoutMs (see #answered). */
@@ -436,13 +634,24 @@ export class PgProxy extends EventEmitter implements Hub {
     const reader = new FrameReader({ untyped: true })
     let session: Session | undefined
     let awaitingPassword: { params: Record<string, string>; salt: Buffer } | undefined
+    /** Messages that came while the connection's start was being answered (see #open): its session gets them. */
+    let early: Message[] | undefined
+    const open = (params: Record<string, string>) => {
+      early = []
+      void this.#open(socket, params).then((opened) => {
+        session = opened
+        for (const m of early!.splice(0)) session?.receive(m)
+        early = undefined
+        if (socket.readableEnded) session?.endOfInput()
+      })
+    }
     const fail = (error: ErrorFields) => {
       socket.end(errorResponse(error))
     }
     socket.on('error', () => {})
     // The client ended its side: what it sent runs and is answered, then its connection ends (the socket is
     // half-open, see start). Before it has a session, there is nothing to answer.
-    socket.on('end', () => (session ? session.endOfInput() : socket.end()))
+    socket.on('end', () => (session ? session.endOfInput() : early ? undefined : socket.end()))
     socket.on('close', () => session?.close())
     socket.on('data', (chunk: Buffer) => {
       try {
@@ -450,13 +659,14 @@ export class PgProxy extends EventEmitter implements Hub {
         while (messages.length) {
           for (const m of messages) {
             if (session) session.receive(m)
+            else if (early) early.push(m)
             else if (awaitingPassword) {
               const pending = awaitingPassword
               awaitingPassword = undefined
               const user = pending.params.user ?? ''
               if (m.type !== 'p' || !md5Matches(m.body.toString('utf8').replace(/\0$/, ''), user, this.#options.password!, pending.salt))
                 return fail({ severity: 'FATAL', code: '28P01', message: `password authentication failed for user "${user}"` })
-              session = this.#open(socket, pending.params)
+              open(pending.params)
             } else {
               const packet = readStartupPacket(m)
               if (packet.kind === 'ssl' || packet.kind === 'gssenc') {
@@ -475,7 +685,7 @@ export class PgProxy extends EventEmitter implements Hub {
                 if (this.#options.password) {
                   awaitingPassword = { params: packet.params, salt: randomBytes(4) }
                   socket.write(message('R', 5, awaitingPassword.salt))
-                } else session = this.#open(socket, packet.params)
+                } else open(packet.params)
               }
             }
           }
@@ -487,10 +697,17 @@ export class PgProxy extends EventEmitter implements Hub {
     })
   }
 
-  /** Why a connection may not come in, or nothing. */
-  #admit(socket: net.Socket, params: Record<string, string>): ErrorFields | undefined {
+  /** Why no connection may come in now: the proxy lost its session, or is stopping. */
+  #closed(): ErrorFields | undefined {
     if (this.#lost) return { severity: 'FATAL', code: '08006', message: `venomqa-pg-proxy lost its upstream session: ${this.#lost.message}` }
     if (this.#stopping) return { severity: 'FATAL', code: '57P03', message: 'venomqa-pg-proxy is stopping' }
+    return undefined
+  }
+
+  /** Why a connection may not come in, or nothing. */
+  #admit(socket: net.Socket, params: Record<string, string>): ErrorFields | undefined {
+    const closed = this.#closed()
+    if (closed) return closed
     const replication = params.replication?.toLowerCase()
     if (replication && !['false', 'off', 'no', '0'].includes(replication)) {
       this.refused(refusalRecord('replication', 'replication connection', replicationRefused))
@@ -512,27 +729,88 @@ export class PgProxy extends EventEmitter implements Hub {
     return undefined
   }
 
-  #open(socket: net.Socket, params: Record<string, string>): Session {
+  /**
+   * The connection's start answered as the server answers it: the server is asked how it takes the client's
+   * startup parameters (see #greeting). One it refuses (a setting it does not know, a value it does not
+   * take) refuses the connection with the server's own error; otherwise the client is greeted with the
+   * ParameterStatus the server would send it. Undefined when the connection does not come in.
+   */
+  async #open(socket: net.Socket, params: Record<string, string>): Promise<Session | undefined> {
+    const given = Object.fromEntries(Object.entries(params).filter(([k]) => !NOT_SETTINGS.has(k)))
+    const greeting = await this.#greeting(given)
+    if (socket.destroyed) return undefined
+    const closed = this.#closed()
+    if (closed) {
+      socket.end(errorResponse(closed))
+      return undefined
+    }
+    if ('refusal' in greeting) {
+      // As the server: the client authenticated, then its settings were refused.
+      socket.end(Buffer.concat([authenticationOk(), serverErrorResponse(greeting.refusal)]))
+      return undefined
+    }
     const id = this.#nextId++
     this.#connections++
     const all = startupSettings(params)
     // Not given to the shared session, which it would end (see the 'idle-timeout-setting' caveat).
     const settings = all.filter(([k]) => k.toLowerCase() !== 'idle_in_transaction_session_timeout')
     if (settings.length < all.length) this.caveat('idle-timeout-setting')
-    const session = new Session(id, socket, this, settings)
+    // Without one of its own, a connection has the server's application_name, not the one the proxy's
+    // session started with: given at its start, it is what RESET goes back to as well.
+    if (!settings.some(([k]) => k.toLowerCase() === 'application_name'))
+      settings.push(['application_name', (await this.#greeting({})).parameters?.get('application_name') ?? ''])
+    const session = new Session(id, socket, this, settings, greeting.parameters)
     const pid = 1_000_000 + id
     const secret = randomInt(1, 2 ** 31 - 1)
     this.#sessions.set(pid, { session, socket, pid, secret })
-    const reported = new Map(this.upstream.parameters)
-    for (const [k, v] of settings) if (reported.has(k)) reported.set(k, v)
     socket.cork()
     socket.write(authenticationOk())
-    for (const [k, v] of reported) socket.write(parameterStatus(k, v))
+    for (const [k, v] of greeting.parameters) socket.write(parameterStatus(k, v))
     socket.write(backendKeyData(pid, secret))
     socket.write(readyForQuery('I'))
     socket.uncork()
     this.caveat('frozen-clock')
     return session
+  }
+
+  /**
+   * How the server answers a client that starts with these parameters (besides user and database): the
+   * ParameterStatus it greets it with, or the error it refuses it with. The server itself is asked, on a
+   * connection of the proxy's own that starts the same way, once per set of parameters: its words are the
+   * client's, whatever its version knows. Where it cannot be asked (no connection to be had), the client is
+   * greeted with what a client that gives none gets, its own values in place of those, and asked again next time.
+   */
+  #greeting(given: Record<string, string>): Promise<{ parameters: Map<string, string> } | { refusal: Fields; parameters?: undefined }> {
+    const key = JSON.stringify(Object.entries(given).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    let known = this.#greetings.get(key)
+    if (!known) {
+      if (this.#greetings.size >= MAX_GREETINGS) this.#greetings.delete(this.#greetings.keys().next().value!)
+      known = this.#askServer(given)
+      this.#greetings.set(key, known)
+    }
+    return known.then(async (answer) => {
+      if (answer) return answer
+      this.#greetings.delete(key)
+      // The proxy's session's own, but for the application_name it gave itself.
+      const bare = key === '[]' ? new Map([...this.upstream.parameters, ['application_name', '']]) : (await this.#greeting({})).parameters
+      const parameters = new Map(bare)
+      for (const [k, v] of startupSettings(given)) if (parameters.has(k)) parameters.set(k, v)
+      return { parameters }
+    })
+  }
+
+  /** The server's answer to a connection that starts with `given`; undefined when it could not be asked. */
+  async #askServer(given: Record<string, string>): Promise<{ parameters: Map<string, string> } | { refusal: Fields } | undefined> {
+    try {
+      const probe = await Upstream.connect(this.target, { parameters: given, timeoutMs: this.#options.connectTimeoutMs })
+      await probe.close()
+      return { parameters: probe.parameters }
+    } catch (err) {
+      // A setting it refuses: a name it does not know or cannot read (42), a value it does not take (22),
+      // one it takes at its own start only (55). Not a full server, a shutdown or a lost connection.
+      if (err instanceof ServerError && /^(22|42|55)/.test(err.code)) return { refusal: err.fields }
+      return undefined
+    }
   }
 
   /** A cancel for one of our connections goes to the server when that connection's statement runs there. */
@@ -628,13 +906,12 @@ function toSequences(rows: (string | null)[][]): SequenceValue[] {
   return rows.map(([oid, lastValue, isCalled]) => ({ oid: oid!, lastValue: lastValue!, isCalled: isCalled === 'true' }))
 }
 
-/** The sequences put back on the proxy's session, by its function (see SETVAL_FUNCTION). */
-function setvalCall(values: SequenceValue[]): string {
-  if (!values.length) return 'SELECT 1'
+/** The sequences' positions as the arguments of the proxy's function (see SEQUENCES_KEEP_FUNCTION). */
+function sequenceArrays(values: SequenceValue[]): string {
   const oids = values.map((s) => Number(s.oid)).join(', ')
   const lastValues = values.map((s) => BigInt(s.lastValue)).join(', ')
   const called = values.map((s) => s.isCalled).join(', ')
-  return `SELECT pg_temp.venomqa_setval(ARRAY[${oids}]::oid[], ARRAY[${lastValues}]::int8[], ARRAY[${called}]::bool[])`
+  return `ARRAY[${oids}]::oid[], ARRAY[${lastValues}]::int8[], ARRAY[${called}]::bool[]`
 }
 
 /** The sequences put back from a session of its own (at stop), which has none of the proxy's functions. */
@@ -643,11 +920,17 @@ function setvalSql(values: SequenceValue[]): string {
   return `SELECT ${values.map((s) => `pg_catalog.setval(${Number(s.oid)}::oid::regclass, ${BigInt(s.lastValue)}, ${s.isCalled})`).join(', ')}`
 }
 
+/** Startup parameters that say who connects, where and how: not settings, and not asked of the server (see #greeting). */
+const NOT_SETTINGS = new Set(['user', 'database', 'replication'])
+
+/** How many answers to clients' startup parameters the proxy keeps (see #greeting): a few sets in practice. */
+const MAX_GREETINGS = 256
+
 /** Startup parameters that are session settings (everything but who, where and how to connect). */
 function startupSettings(params: Record<string, string>): [string, string][] {
   const out: [string, string][] = []
   for (const [k, v] of Object.entries(params)) {
-    if (k === 'user' || k === 'database' || k === 'replication' || k === 'options') continue
+    if (NOT_SETTINGS.has(k) || k === 'options') continue
     out.push([k, v])
   }
   // `options: -c name=value --name=value`, as libpq passes PGOPTIONS.

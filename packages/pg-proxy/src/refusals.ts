@@ -111,5 +111,5 @@ export const CAVEATS: Record<Caveat | 'frozen-clock' | 'set-transaction' | 'idle
   'set-transaction':
     'SET TRANSACTION is accepted and ignored behind the proxy: every transaction of the app runs with the characteristics of the proxy\'s base transaction',
   'idle-timeout-setting':
-    "idle_in_transaction_session_timeout is accepted and ignored behind the proxy (a SET of it, or a client's startup parameter): the proxy's database session is always inside the run's transaction, which the server would end, with everything the run did, once the app sat idle that long; a connection idle in its own transaction while another waits is ended after idleInTransactionTimeoutMs instead",
+    "idle_in_transaction_session_timeout is accepted and ignored behind the proxy (a SET of it, a set_config() call, or a client's startup parameter): the proxy's database session is always inside the run's transaction, which the server would end, with everything the run did, once the app sat idle that long; a connection idle in its own transaction while another waits is ended after idleInTransactionTimeoutMs instead",
 }

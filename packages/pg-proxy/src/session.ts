@@ -11,11 +11,13 @@ import {
   execute,
   flush,
   noticeResponse,
+  parameterStatus,
   query,
   readyForQuery,
 } from './protocol/messages'
 import type { UpstreamLock } from './lock'
 import { PlainCursors } from './plain-cursors'
+import { TxSettings } from './tx-settings'
 import { CAVEATS, type RefusalRecord, idleInTransactionError, refusalError, refusalRecord, stalledCopyError } from './refusals'
 import {
   type Statement,
@@ -25,6 +27,7 @@ import {
   classify,
   escapeString,
   onlyInTransactionBlock,
+  ownCalls,
   quoteName,
   splitStatements,
   sqlCursorName,
@@ -68,6 +71,8 @@ export interface Hub {
   sessionConfigOf?: Session
   /** Read the unread set_config settings back (see sessionConfigOf), with `rows` running the query on the upstream session. */
   readSessionConfig(rows: (sql: string) => Promise<(string | null)[][]>): Promise<void>
+  /** `next` gets the session: what to run first, so that its currval and lastval are its own (see PgProxy#keepSequences). */
+  sequencesSwitch(next: Session): { sql: string; answered(kept: string | null): void } | undefined
   /** Set while a connection borrows an idle owner's session to prepare statements. */
   borrowing?: Promise<void>
   /** Resolves at the next moment a waiting prepare-only batch might get through. */
@@ -91,6 +96,9 @@ export interface Hub {
  */
 type Tx = 'none' | 'implicit' | 'explicit' | 'failed'
 
+/** The statements that run as the proxy rewrites them (see Session#rewritten). */
+type Rewritten = 'deallocate-all' | 'discard-temp' | 'discard-sequences' | 'close-all'
+
 /** A prepared statement (`S`) or a portal (`P`, a cursor too) on the upstream session, by its upstream name. */
 export type UpstreamObject = readonly [target: 'S' | 'P', name: string]
 
@@ -103,6 +111,8 @@ interface Prepared {
   readonly plainCursor?: PlainCursorUse
   /** A COPY FROM STDIN: at its Execute the server may go into copy mode (see #copyStarting). */
   readonly copyIn?: boolean
+  /** It calls setval, which sets currval: noted at each Execute (see #setvalCalled). */
+  readonly setval?: boolean
 }
 
 /** A DECLARE or CLOSE of a cursor without HOLD under the name the app wrote (see Session#plainCursors). */
@@ -187,10 +197,11 @@ export class Session {
   readonly #configNames = new Set<string>()
   /** The statement in `#settings` that replays each setting read back from set_config: the newest only. */
   readonly #configReplays = new Map<string, string>()
-  /** Settings made inside the app's open transaction: kept at COMMIT, dropped at ROLLBACK. */
-  #pendingSettings: string[] = []
-  /** Settings of the current batch, not yet known to have succeeded. */
-  #batchSettings: string[] = []
+  /**
+   * Settings made inside the app's open transaction (or autocommit batch), as the server ran them: kept at
+   * COMMIT, dropped at ROLLBACK, those after a savepoint dropped at ROLLBACK TO it.
+   */
+  readonly #txSettings = new TxSettings()
   #tx: Tx = 'none'
   /** What the app's transaction (or autocommit batch) made that must end with it: see `transactionScoped`. */
   #scoped: TransactionScoped = { localSettings: false, cursors: false }
@@ -222,15 +233,30 @@ export class Session {
   #waiting?: { first: Message; stop(): boolean }
   /** A batch failed before it ran (cancelled as it waited): its messages are skipped up to its Sync. */
   #skippingToSync = false
+  /** The value of each parameter the server reports (ParameterStatus) that the connection was last told. */
+  readonly #told: Map<string, string>
+  /** The connection called setval since it last got the session: it set currval, which the switch must keep (see #takeSequences). */
+  #setvalCalled = false
+  /**
+   * The currval and lastval values kept for the connection on the upstream session (see
+   * SEQUENCES_KEEP_FUNCTION), as JSON, as kept there: empty when none are (the store is dropped at its end).
+   */
+  #sequences = ''
 
+  /**
+   * @param told the ParameterStatus values the connection was greeted with: from then on it is told, as the
+   * server tells it, of each that ends a query other than it was last told (see #reportParameters).
+   */
   constructor(
     readonly id: number,
     socket: net.Socket,
     hub: Hub,
     startupSettings: [name: string, value: string][],
+    told: Map<string, string>,
   ) {
     this.#socket = socket
     this.#hub = hub
+    this.#told = new Map(told)
     this.#startup = new Map(startupSettings.map(([name, value]) => [name.toLowerCase(), setConfig(name, value)]))
     this.#settings = startupSettings.length ? [`DO $venomqa_startup$ BEGIN\n${giveStartup([...this.#startup.values()])}\nEND $venomqa_startup$`] : []
     this.#queue = new OpQueue(
@@ -256,6 +282,48 @@ export class Session {
 
   get transaction(): Tx {
     return this.#tx
+  }
+
+  /** Still connected: not ended by its client or by the proxy. */
+  get open(): boolean {
+    return !this.#closed
+  }
+
+  /** Whether the connection called setval since the last time this was asked. */
+  takeSetvalCalled(): boolean {
+    const called = this.#setvalCalled
+    this.#setvalCalled = false
+    return called
+  }
+
+  /** What is kept of the connection's currval and lastval values on the upstream session, as JSON; empty when nothing is. */
+  get keptSequences(): string {
+    return this.#sequences
+  }
+
+  /** Its currval and lastval values are kept for it on the upstream session, as `json` (see #sequencesStore). */
+  sequencesKept(json: string): void {
+    // Ended since, and not dropped then: dropped by whoever gets the session next.
+    if (this.#closed && !this.#sequences) this.#hub.leftStatements.push(['S', this.#sequencesStore])
+    this.#sequences = json
+  }
+
+  /** The prepared statement that keeps the connection's currval and lastval values (see SEQUENCES_KEEP_FUNCTION). */
+  get #sequencesStore(): string {
+    return `venomqa.sequences.${this.id}`
+  }
+
+  /**
+   * The upstream session's currval and lastval values are this connection's from now on: those it holds are
+   * kept for the connection they belong to, then forgotten. In line with what follows, its answer read
+   * when it comes.
+   */
+  #takeSequences(): void {
+    const change = this.#hub.sequencesSwitch(this)
+    if (!change) return
+    const rows: (string | null)[][] = []
+    this.#queue.push({ expect: 'query', mode: 'swallow', rows, done: () => change.answered(rows[0]?.[0] ?? null) })
+    this.#hub.upstream.write(query(change.sql))
   }
 
   /** Messages of the connection, as they arrive. Copy data goes straight up: the server is waiting for it. */
@@ -549,6 +617,7 @@ export class Session {
     }
     this.#owner = true
     this.#hub.upstream.listen(this.#fromUpstream)
+    this.#takeSequences()
     await this.#closeLeftStatements()
     await this.#applySettings()
     return true
@@ -744,6 +813,7 @@ export class Session {
       ...[...this.#statements.keys()].filter(Boolean).map((n) => ['S', this.#upstreamName(n)] as const),
       // PostgreSQL closes a connection's cursors WITH HOLD with it; a cursor is a portal to the protocol.
       ...[...this.#heldCursors].map((n) => ['P', this.#upstreamName(n)] as const),
+      ...(this.#sequences ? [['S', this.#sequencesStore] as const] : []),
     ]
     // Without the upstream, the connection holds no transaction and no batch (it would hold the upstream):
     // only its statements are left, for whoever gets the upstream next.
@@ -841,7 +911,20 @@ export class Session {
    * cursor without HOLD it declares or closes, for #usePlainCursor when it runs.
    */
   #ownNames(statement: Statement): { statement: Statement; plainCursor?: PlainCursorUse } {
-    return this.#ownCursorName(this.#ownPreparedName(statement))
+    const named = this.#ownCursorName(this.#ownPreparedName(statement))
+    return { ...named, statement: this.#ownCalls(named.statement) }
+  }
+
+  /**
+   * The statement with the calls the proxy answers for the connection (see `ownCalls`): currval and lastval,
+   * and set_config of idle_in_transaction_session_timeout, said once as its SET is.
+   */
+  #ownCalls(statement: Statement): Statement {
+    const calls = ownCalls(statement, this.id, this.#standardConformingStrings())
+    // Read as it runs, for a simple query; at each Execute, for the extended protocol (see Prepared).
+    if (callsSetval(statement)) this.#setvalCalled = true
+    if (calls.idleTimeout) this.#hub.caveat('idle-timeout-setting')
+    return calls.text === statement.text ? statement : { text: calls.text, code: statement.code }
   }
 
   #usePlainCursor(use: PlainCursorUse | undefined): void {
@@ -915,7 +998,7 @@ export class Session {
     if (this.#tx === 'implicit') {
       // Extended-protocol messages came before it with no Sync (asyncpg's Parse, Describe, Flush): PostgreSQL
       // ran them in one transaction with this query, and ends that transaction with the query.
-      this.#batchSettings.push(...settings)
+      this.#txSettings.add(settings)
       await this.#endImplicit(!!error || this.#hub.upstream.status === 'E')
       return
     }
@@ -954,18 +1037,20 @@ export class Session {
         const error = await this.#forwardQuery(kind.sql, { retag: kind.tag })
         if (this.#tx === 'implicit') {
           if (error) await this.#endImplicit(true)
-          else this.#batchSettings.push(kind.sql)
+          else this.#txSettings.add([kind.sql])
           return !error
         }
         return this.#afterInTransaction(error, [kind.sql])
       }
       case 'deallocate-all':
       case 'discard-temp':
+      case 'discard-sequences':
       case 'close-all': {
         const [sql, tag] = this.#rewritten(kind.kind)
         if (this.#tx === 'none') await this.#openImplicit()
         const error = await this.#forwardQuery(sql, { retag: tag })
         if (!error && kind.kind === 'deallocate-all') this.#forgetStatements()
+        if (!error && kind.kind === 'discard-sequences') this.#sequences = ''
         if (this.#tx === 'implicit') {
           if (error) await this.#endImplicit(true)
           return !error
@@ -978,7 +1063,11 @@ export class Session {
           if (this.#tx === 'implicit') await this.#endImplicit(true)
           return false
         }
-        return this.#afterInTransaction(await this.#forwardQuery(statement.text), [])
+        {
+          const error = await this.#forwardQuery(statement.text)
+          if (!error) this.#txSettings.savepoint(kind.verb, kind.name)
+          return this.#afterInTransaction(error, [])
+        }
       default: {
         if (this.#tx === 'none' && inMulti) await this.#openImplicit()
         if (this.#tx === 'none') {
@@ -988,7 +1077,7 @@ export class Session {
         const error = await this.#forwardQuery(statement.text)
         if (this.#tx === 'implicit') {
           if (error) await this.#endImplicit(true)
-          else if (kind.kind === 'session-setting') this.#batchSettings.push(statement.text)
+          else if (kind.kind === 'session-setting') this.#txSettings.add([statement.text])
           return !error
         }
         return this.#afterInTransaction(error, kind.kind === 'session-setting' ? [statement.text] : [])
@@ -1014,9 +1103,8 @@ export class Session {
     const keep = verb === 'commit' && this.#tx !== 'failed'
     const scoped = this.#takeScoped()
     await this.#internal(keep ? this.#releaseSql(scoped) : `${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
-    if (keep) this.#keepSettings([...this.#pendingSettings, ...this.#batchSettings])
-    this.#pendingSettings = []
-    this.#batchSettings = []
+    const settings = this.#txSettings.take()
+    if (keep) this.#keepSettings(settings)
     this.#tx = 'none'
     if (keep && scoped.localSettings) await this.#resetSettings()
     this.#toClient(commandComplete(keep ? 'COMMIT' : 'ROLLBACK'))
@@ -1052,8 +1140,8 @@ export class Session {
   async #endImplicit(failed: boolean): Promise<void> {
     const scoped = this.#takeScoped()
     await this.#internal(failed ? `${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}` : this.#releaseSql(scoped))
-    if (!failed) this.#keepSettings(this.#batchSettings)
-    this.#batchSettings = []
+    const settings = this.#txSettings.take()
+    if (!failed) this.#keepSettings(settings)
     this.#tx = 'none'
     if (!failed && scoped.localSettings) await this.#resetSettings()
   }
@@ -1061,7 +1149,7 @@ export class Session {
   /** Inside the app's transaction, the server's state is the app's: an error there fails it. */
   #afterInTransaction(error: ServerError | undefined, settings: string[]): boolean {
     this.#tx = this.#hub.upstream.status === 'E' ? 'failed' : 'explicit'
-    if (!error && this.#tx === 'explicit') this.#pendingSettings.push(...settings)
+    if (!error && this.#tx === 'explicit') this.#txSettings.add(settings)
     return !error
   }
 
@@ -1109,10 +1197,11 @@ export class Session {
           scoped: first ? transactionScoped(first) : UNKNOWN.scoped,
           ...(owned?.plainCursor ? { plainCursor: owned.plainCursor } : {}),
           ...(first && isCopyIn(first) ? { copyIn: true } : {}),
+          ...(first && callsSetval(first) ? { setval: true } : {}),
         })
         this.#queue.push({ expect: 'parse', mode: 'forward' })
         const rewritten =
-          kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' || kind.kind === 'close-all'
+          kind.kind === 'deallocate-all' || kind.kind === 'discard-temp' || kind.kind === 'discard-sequences' || kind.kind === 'close-all'
             ? this.#rewritten(kind.kind)[0]
             : kind.kind === 'startup-reset'
               ? kind.sql
@@ -1153,12 +1242,15 @@ export class Session {
 
   /** Execute: the app's transaction control becomes the proxy's savepoint statements. */
   #execute(portal: string, maxRows: number): void {
-    const { kind, text, scoped, plainCursor, copyIn } = this.#portals.get(portal) ?? UNKNOWN
+    const { kind, text, scoped, plainCursor, copyIn, setval } = this.#portals.get(portal) ?? UNKNOWN
     const upstream = this.#hub.upstream
     this.#noteScoped(scoped)
+    if (setval) this.#setvalCalled = true
     // At each Execute, not at the Parse: a statement parsed may run later, more than once, or never. One
     // refused below outside a transaction block ends that block, and the names with it (see #ready).
     this.#notePlainCursors(kind)
+    /** What the statement did to the transaction's settings, once the server has run it. */
+    let done: (() => void) | undefined
     switch (kind.kind) {
       case 'begin':
         if (this.#tx === 'explicit' || this.#tx === 'failed')
@@ -1171,22 +1263,23 @@ export class Session {
         const keep = kind.kind === 'commit' && this.#tx !== 'failed'
         const tag = keep ? 'COMMIT' : 'ROLLBACK'
         const ended = this.#takeScoped()
-        // The transaction's settings are kept once the server has done the COMMIT (see #txEndsUnreached).
-        const kept = keep ? [...this.#pendingSettings, ...this.#batchSettings] : []
         // A COMMIT without BEGIN (autocommit) ends no transaction of the app: an error before it fails the batch only.
         const ends = this.#tx === 'explicit' || this.#tx === 'failed'
         if (ends) this.#txEndsUnreached++
         this.#internalPipelined(keep ? [...(ended.cursors ? [INTERNAL.closeCursors] : []), INTERNAL.release] : [INTERNAL.rollback, INTERNAL.release], tag, {
-          reached: ends ? () => this.#txEndsUnreached-- : undefined,
+          // The transaction's settings, as the server ran them up to here, are dropped once the server has
+          // done the ROLLBACK, kept once it has done the COMMIT (see #txEndsUnreached).
+          reached: () => {
+            if (ends) this.#txEndsUnreached--
+            if (!keep) this.#txSettings.take()
+          },
           answered: keep
             ? () => {
                 if (ended.localSettings) this.#resetSettingsAtSync = true
-                this.#keepSettings(kept)
+                this.#keepSettings(this.#txSettings.take())
               }
             : undefined,
         })
-        this.#pendingSettings = []
-        this.#batchSettings = []
         this.#tx = 'none'
         // Statements after it in the same batch are autocommit again; with AND CHAIN, a new transaction.
         this.#internalPipelined([INTERNAL.savepoint])
@@ -1216,28 +1309,36 @@ export class Session {
           this.#queue.skipUntilSync(answered(error))
           return
         }
+        if (kind.kind === 'savepoint') {
+          done = () => this.#txSettings.savepoint(kind.verb, kind.name)
+          // A ROLLBACK TO ends the failed state: a COMMIT after it in the same batch commits. One that fails
+          // leaves the transaction failed, and the server skips that COMMIT (see #txEndsUnreached).
+          if (kind.verb === 'ROLLBACK TO SAVEPOINT' && this.#tx === 'failed') this.#tx = 'explicit'
+        }
         break
       case 'session-setting':
         // A SET with parameters cannot be replayed as text; SET takes none, so the text is the setting.
-        this.#batchSettings.push(text)
+        done = () => this.#txSettings.add([text])
         break
       case 'startup-reset':
         // Its Parse sent the DO block that stands for it (see #startupReset).
-        this.#batchSettings.push(kind.sql)
-        this.#queue.push({ expect: 'execute', mode: { retag: kind.tag } })
+        this.#queue.push({ expect: 'execute', mode: { retag: kind.tag }, answered: () => this.#txSettings.add([kind.sql]) })
         upstream.write(execute(this.#upstreamPortal(portal), maxRows))
         return
       case 'deallocate-all':
       case 'discard-temp':
+      case 'discard-sequences':
       case 'close-all':
         // Its Parse sent the statement that stands for it (see #rewritten).
         if (kind.kind === 'deallocate-all') this.#forgetStatements()
+        // Its store is dropped once it has run (a capture cannot come in between: the connection has the session).
+        if (kind.kind === 'discard-sequences') this.#sequences = ''
         this.#queue.push({ expect: 'execute', mode: { retag: this.#rewritten(kind.kind)[1] } })
         upstream.write(execute(this.#upstreamPortal(portal), maxRows))
         return
     }
     this.#usePlainCursor(plainCursor)
-    const op: Op = { expect: 'execute', mode: 'forward', sql: text }
+    const op: Op = { expect: 'execute', mode: 'forward', sql: text, ...(done ? { answered: done } : {}) }
     if (copyIn) op.left = this.#awaitCopyStart()
     this.#queue.push(op)
     upstream.write(execute(this.#upstreamPortal(portal), maxRows))
@@ -1284,18 +1385,17 @@ export class Session {
     if (endSkipped) {
       // An error before the batch's COMMIT or ROLLBACK: the server skipped it and what followed, so the app's
       // transaction is still open and failed, with the proxy's savepoint for it, as on PostgreSQL. Its
-      // ROLLBACK undoes it.
-      this.#batchSettings = []
+      // ROLLBACK undoes it (the settings it made before the error with it), a ROLLBACK TO part of it.
       this.#tx = 'failed'
     } else if (implicit || this.#tx === 'implicit') {
+      const settings = this.#txSettings.take()
       if (error || upstream.status === 'E') {
         await this.#internal(`${INTERNAL.rollback[1]}; ${INTERNAL.release[1]}`)
         if (error && !error.forwarded) this.#reportUndone(error)
       } else {
-        this.#keepSettings(this.#batchSettings)
+        this.#keepSettings(settings)
         if (scoped?.localSettings) this.#resetSettingsAtSync = true
       }
-      this.#batchSettings = []
       this.#tx = 'none'
       // What the batch made after its last COMMIT was undone or released with it.
       this.#takeScoped()
@@ -1446,7 +1546,27 @@ export class Session {
     if (this.#copyHeld.length) this.#copyHeld = this.#copyHeld.filter((h) => h.after > this.#current)
     if (this.#tx === 'none') this.#plainCursors.transactionEnded()
     else if (this.#tx === 'failed') this.#plainCursors.transactionFailed()
+    this.#reportParameters()
     this.#toClient(readyForQuery(this.#tx === 'explicit' ? 'T' : this.#tx === 'failed' ? 'E' : 'I'))
+  }
+
+  /**
+   * ParameterStatus as the server sends it, before ReadyForQuery: for each reported parameter whose value
+   * now differs from what the connection was last told, once. The server's own
+   * go nowhere (see OpQueue): it sends them for the upstream session, which also runs the proxy's statements
+   * (a savepoint undone, another connection's settings given) and other connections' in turn. What holds
+   * the session now is this connection's; one that does not hold it ran nothing that could change them.
+   */
+  #reportParameters(): void {
+    if (!this.#owner) return
+    const changed: [string, string][] = []
+    for (const [name, value] of this.#hub.upstream.parameters) if (this.#told.get(name) !== value) changed.push([name, value])
+    // By name, upper case folded, as PostgreSQL orders its settings.
+    changed.sort(([a], [b]) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))
+    for (const [name, value] of changed) {
+      this.#told.set(name, value)
+      this.#toClient(parameterStatus(name, value))
+    }
   }
 
   #noteScoped(scoped: TransactionScoped): void {
@@ -1529,22 +1649,29 @@ export class Session {
    * What runs instead of a statement that would break the shared session, and the tag the app gets:
    * - DEALLOCATE ALL as this connection would see it on a session of its own: its statements (named
    *   `vq<id>.`, of the protocol and of SQL alike) go, and any made with PREPARE under a name the proxy
-   *   could not rename; the proxy's and other connections' stay;
+   *   could not rename; the proxy's (`venomqa.`) and other connections' stay;
    * - DISCARD TEMP, and the proxy's temporary functions made again (a rollback to before it brings back
    *   the old ones with the app's temporary tables);
    * - CLOSE ALL as this connection would see it: the cursors of SQL of its transaction, its own WITH HOLD
    *   (named `vq<id>.`) and any WITH HOLD the proxy did not name (a function's); other connections' stay.
    *   The protocol's portals (named `vq<id>.` too, or unnamed) stay: one of them runs this statement.
+   * - DISCARD SEQUENCES, and the currval and lastval values kept for this connection (see #takeSequences)
+   *   dropped: the session's are its own now.
    */
-  #rewritten(kind: 'deallocate-all' | 'discard-temp' | 'close-all'): [sql: string, tag: string] {
+  #rewritten(kind: Rewritten): [sql: string, tag: string] {
     if (kind === 'discard-temp') return [this.#hub.discardTempSql, 'DISCARD TEMP']
+    if (kind === 'discard-sequences')
+      return [
+        `DO $venomqa$ BEGIN DISCARD SEQUENCES; BEGIN EXECUTE 'DEALLOCATE ${quoteName(this.#sequencesStore)}'; EXCEPTION WHEN invalid_sql_statement_name THEN NULL; END; END $venomqa$`,
+        'DISCARD SEQUENCES',
+      ]
     if (kind === 'close-all')
       return [
         `DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_cursors WHERE (name <> '' AND name !~ '^vq[0-9]+[.]') OR (is_holdable AND starts_with(name, 'vq${this.id}.'))) LOOP EXECUTE format('CLOSE %I', n); END LOOP; END $venomqa$`,
         'CLOSE CURSOR ALL',
       ]
     return [
-      `DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_prepared_statements WHERE starts_with(name, 'vq${this.id}.') OR (from_sql AND name !~ '^vq[0-9]+[.]')) LOOP EXECUTE format('DEALLOCATE %I', n); END LOOP; END $venomqa$`,
+      `DO $venomqa$ DECLARE n text; BEGIN FOREACH n IN ARRAY ARRAY(SELECT name FROM pg_catalog.pg_prepared_statements WHERE starts_with(name, 'vq${this.id}.') OR (from_sql AND name !~ '^(vq[0-9]+|venomqa)[.]')) LOOP EXECUTE format('DEALLOCATE %I', n); END LOOP; END $venomqa$`,
       'DEALLOCATE ALL',
     ]
   }
@@ -1596,6 +1723,9 @@ const isCopy = (s: Statement) => /^\s*COPY\b/i.test(s.code)
 
 /** A COPY of data from the client: the server goes into copy-in mode when it runs. */
 const isCopyIn = (s: Statement) => isCopy(s) && /\bFROM\s+STDIN\b/i.test(s.code)
+
+/** The statement calls setval (in its code, not in a string), which sets currval too. */
+const callsSetval = (s: Statement) => /\bsetval\s*\(/i.test(s.code)
 
 /** A CALL or a DO block, after any leading comments: what can run COMMIT or ROLLBACK inside PostgreSQL. */
 const CALL_OR_DO = /^\s*(?:(?:--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)\s*)*(?:CALL|DO)\b/i

@@ -89,6 +89,95 @@ function split(sql: string, standardConformingStrings: boolean, literals: string
   return out
 }
 
+/** A dollar quote's opening tag, read where it starts (sticky). */
+const DOLLAR_TAG = /\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/y
+
+/**
+ * The text with comments and the insides of string literals blanked (a literal keeps its quotes: `'   '`),
+ * its length kept: what matches in it is code, at the same place in the text. Lexed as `split` lexes.
+ */
+function codeMask(sql: string, standardConformingStrings: boolean): string {
+  let out = ''
+  let i = 0
+  const blank = (end: number, quoted: boolean) => {
+    const n = end - i
+    out += quoted && n >= 2 ? `'${' '.repeat(n - 2)}'` : ' '.repeat(n)
+    i = end
+  }
+  while (i < sql.length) {
+    const c = sql[i]!
+    DOLLAR_TAG.lastIndex = i
+    const tag = c === '$' && !/[\w$]/.test(sql[i - 1] ?? '') ? DOLLAR_TAG.exec(sql)?.[0] : undefined
+    if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i)
+      blank(end < 0 ? sql.length : end, false)
+    } else if (c === '/' && sql[i + 1] === '*') blank(skipBlockComment(sql, i), false)
+    else if (c === "'") {
+      const escapes = !standardConformingStrings || (/[eE]/.test(sql[i - 1] ?? '') && !/[\w$]/.test(sql[i - 2] ?? ''))
+      blank(skipQuoted(sql, i, "'", escapes), true)
+    } else if (c === '"') {
+      const end = skipQuoted(sql, i, '"', false)
+      out += sql.slice(i, end)
+      i = end
+    } else if (tag) {
+      const end = sql.indexOf(tag, i + tag.length)
+      blank(end < 0 ? sql.length : end + tag.length, true)
+    } else {
+      out += c
+      i++
+    }
+  }
+  return out
+}
+
+/** Statements whose expressions run once, as they are written: where the proxy may answer a call itself (see `ownCalls`). */
+const RUNS_EXPRESSIONS = /^(SELECT|INSERT|UPDATE|DELETE|MERGE|WITH|VALUES|TABLE|CALL|EXPLAIN|DECLARE|PREPARE|EXECUTE|COPY)\b/i
+
+/** A call of one of PostgreSQL's functions the proxy answers itself, unqualified or in pg_catalog (not another schema's). */
+const OWN_CALL = /(?<![\w$."])(?:pg_catalog\s*\.\s*)?(set_config|currval|lastval)\s*\(/gi
+
+/**
+ * One statement of a connection with the calls the proxy answers for it in place of PostgreSQL's functions,
+ * which hold state of the one session every connection shares:
+ * - `set_config(name, ...)` with the name idle_in_transaction_session_timeout, or a name that is not a
+ *   string literal: `pg_temp.set_config`, which answers it without setting it (see the proxy's
+ *   SET_CONFIG_FUNCTION); set, it would end the shared session, always idle in a transaction;
+ * - `currval(seq)` and `lastval()`: `pg_temp.currval(connection, seq)` and `pg_temp.lastval(connection)`,
+ *   the values of the connection's own `nextval` (see SEQUENCE_FUNCTIONS).
+ * The function names stay (`set_config`, `currval`, `lastval`): so do the names of the columns they make.
+ * Only in statements that run their expressions (a view or a default would keep a temporary function).
+ * `idleTimeout`: a literal name said so.
+ */
+export function ownCalls(statement: Statement, connection: number, standardConformingStrings: boolean): { text: string; idleTimeout: boolean } {
+  const { text, code } = statement
+  if (!/set_config|currval|lastval/i.test(code) || !RUNS_EXPRESSIONS.test(code)) return { text, idleTimeout: false }
+  const mask = codeMask(text, standardConformingStrings)
+  let out = ''
+  let at = 0
+  let idleTimeout = false
+  for (const call of mask.matchAll(OWN_CALL)) {
+    const fn = call[1]!.toLowerCase()
+    const open = call.index + call[0].length
+    // As many arguments as PostgreSQL's function takes: another call fails there, as it would.
+    const args = callArguments(mask, open)
+    const count = args?.length === 1 && !args[0]!.text ? 0 : args?.length
+    let replacement: string | undefined
+    if (fn === 'currval' && count === 1) replacement = `pg_temp.currval(${connection}, `
+    else if (fn === 'lastval' && count === 0) replacement = `pg_temp.lastval(${connection}`
+    else if (fn === 'set_config' && count === 3) {
+      const name = args![0]!
+      const literal = /^(?:[eE])?'\s*'(?:\s*::\s*text)?$/.test(name.text) ? literalsOf(text.slice(name.at, name.at + name.text.length))[0] : undefined
+      const idle = literal?.toLowerCase() === 'idle_in_transaction_session_timeout'
+      idleTimeout ||= idle
+      if (idle || literal === undefined) replacement = 'pg_temp.set_config('
+    }
+    if (replacement === undefined) continue
+    out += text.slice(at, call.index) + replacement
+    at = open
+  }
+  return { text: at ? out + text.slice(at) : text, idleTimeout }
+}
+
 function skipBlockComment(sql: string, from: number): number {
   let depth = 0
   let i = from
@@ -145,6 +234,8 @@ export type StatementKind =
   | { kind: 'deallocate-all' }
   /** DISCARD TEMP: it would drop the proxy's own temporary functions too, which checkpoints read with. */
   | { kind: 'discard-temp' }
+  /** DISCARD SEQUENCES: the currval and lastval values kept for the connection go too (see ownCalls). */
+  | { kind: 'discard-sequences' }
   /** CLOSE ALL: on the shared session it would close other connections' cursors WITH HOLD too. */
   | { kind: 'close-all' }
   | { kind: 'refused'; reason: Refusal; what: string }
@@ -204,6 +295,7 @@ export function classify(statement: Statement): StatementKind {
   if (IDLE_TIMEOUT_SETTING.test(s)) return { kind: 'idle-timeout-setting' }
   if (/^DEALLOCATE\s+(PREPARE\s+)?ALL$/.test(s)) return { kind: 'deallocate-all' }
   if (/^DISCARD\s+(TEMP|TEMPORARY)$/.test(s)) return { kind: 'discard-temp' }
+  if (/^DISCARD\s+SEQUENCES$/.test(s)) return { kind: 'discard-sequences' }
   if (/^CLOSE\s+ALL$/.test(s)) return { kind: 'close-all' }
   if (/^(SET|RESET)\b/.test(s) && !/^SET\s+LOCAL\b/.test(s) && !/^SET\s+CONSTRAINTS\b/.test(s)) return { kind: 'session-setting' }
   if (/^DECLARE\b/.test(s) && !holdsCursor(s)) return { kind: 'cursor' }
@@ -450,8 +542,9 @@ export function sessionConfigCalls(statement: Statement): { names: string[]; unn
     if (/^''(?:\s*::\s*text)?$/.test(args[0]!.text)) {
       literals ??= literalsOf(statement.text)
       const name = literals[countEmptied(code, args[0]!.at)]
-      if (name !== undefined) names.push(name)
-      else unnamed = true
+      // idle_in_transaction_session_timeout is answered without being set (see ownCalls): nothing to follow.
+      if (name === undefined) unnamed = true
+      else if (name.toLowerCase() !== 'idle_in_transaction_session_timeout') names.push(name)
     } else unnamed = true
   }
   return { names, unnamed }

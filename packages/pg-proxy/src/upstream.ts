@@ -112,15 +112,30 @@ export class Upstream {
     readonly target: UpstreamTarget,
   ) {}
 
-  static async connect(target: UpstreamTarget, options: { applicationName?: string; timeoutMs?: number } = {}): Promise<Upstream> {
+  /**
+   * `parameters`: the startup parameters besides user and database, exactly (a client's, to learn how the
+   * server answers them); by default the proxy's own session's.
+   */
+  static async connect(
+    target: UpstreamTarget,
+    options: { applicationName?: string; timeoutMs?: number; parameters?: Record<string, string> } = {},
+  ): Promise<Upstream> {
     const socket = net.connect({ host: target.host, port: target.port })
     socket.setNoDelay(true)
     const upstream = new Upstream(socket, target)
-    await upstream.#handshake(options.applicationName ?? 'venomqa pg-proxy', options.timeoutMs ?? 5000)
+    // The proxy's session is always inside a transaction, idle between the app's statements: a server,
+    // database or role default of idle_in_transaction_session_timeout would end it, and the run with it.
+    // Given here, 0 is what RESET and RESET ALL go back to as well.
+    const parameters = options.parameters ?? {
+      application_name: options.applicationName ?? 'venomqa pg-proxy',
+      client_encoding: 'UTF8',
+      idle_in_transaction_session_timeout: '0',
+    }
+    await upstream.#handshake(parameters, options.timeoutMs ?? 5000)
     return upstream
   }
 
-  async #handshake(applicationName: string, timeoutMs: number): Promise<void> {
+  async #handshake(parameters: Record<string, string>, timeoutMs: number): Promise<void> {
     const socket = this.socket
     const reader = new FrameReader()
     let scram: ScramClient | undefined
@@ -179,20 +194,7 @@ export class Upstream {
       socket.on('data', onData)
       socket.once('error', fail)
       socket.once('close', onEarlyClose)
-      socket.once('connect', () =>
-        socket.write(
-          // The proxy's session is always inside a transaction, idle between the app's statements: a server,
-          // database or role default of idle_in_transaction_session_timeout would end it, and the run with it.
-          // Given here, 0 is what RESET and RESET ALL go back to as well.
-          startupMessage({
-            user: this.target.user,
-            database: this.target.database,
-            application_name: applicationName,
-            client_encoding: 'UTF8',
-            idle_in_transaction_session_timeout: '0',
-          }),
-        ),
-      )
+      socket.once('connect', () => socket.write(startupMessage({ ...parameters, user: this.target.user, database: this.target.database })))
     })
   }
 

@@ -466,7 +466,8 @@ describe('the upstream session lost', () => {
       const ended = new Promise<Error>((resolve) => app.on('error', resolve))
       await app.connect()
       await app.query("INSERT INTO t (v) VALUES ('x')")
-      await withAdmin((c) => c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'venomqa pg-proxy'", [db]))
+      // The proxy's session is the one left on the database (its application_name is the app's now).
+      await withAdmin((c) => c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db]))
       const error = (await ended) as { code?: string; message: string }
       expect([error.code, error.message]).toEqual(['08006', 'venomqa-pg-proxy lost its upstream session: terminating connection due to administrator command'])
       await expect(backend.rollback('start')).rejects.toThrow(/rollback to "start" failed: the upstream session is lost/)

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { caveatsOf, classify, splitStatements, sqlCursorName, sqlPreparedName, transactionScoped } from '../src/sql'
+import { caveatsOf, classify, ownCalls, splitStatements, sqlCursorName, sqlPreparedName, transactionScoped } from '../src/sql'
 
 it('splits at top-level semicolons only: quotes, E-strings, identifiers, dollar quotes and comments are skipped', () => {
   const sql = `SELECT 'a;b', E'c\\';d', "e;f" FROM t; -- x; y
@@ -42,8 +42,8 @@ it('classifies transaction control, refusals and settings by their first words, 
 
 it('knows the statements the shared session must not run as written, and what ends with the transaction', () => {
   const kind = (sql: string) => classify(splitStatements(sql)[0]!).kind
-  expect(['DEALLOCATE ALL', 'deallocate prepare all', 'DISCARD TEMP', 'discard temporary', 'DEALLOCATE foo', 'DISCARD PLANS'].map(kind)).toEqual([
-    'deallocate-all', 'deallocate-all', 'discard-temp', 'discard-temp', 'other', 'other',
+  expect(['DEALLOCATE ALL', 'deallocate prepare all', 'DISCARD TEMP', 'discard temporary', 'DEALLOCATE foo', 'DISCARD PLANS', 'discard sequences'].map(kind)).toEqual([
+    'deallocate-all', 'deallocate-all', 'discard-temp', 'discard-temp', 'other', 'other', 'discard-sequences',
   ])
   // A cursor without HOLD only in a transaction block; WITH HOLD is read before the query's FOR.
   expect(['DECLARE c CURSOR FOR SELECT 1', 'declare "x y" binary insensitive no scroll cursor without hold for select 1', 'DECLARE h CURSOR WITH HOLD FOR SELECT 1', "DECLARE c SCROLL CURSOR FOR SELECT 'cursor with hold for'", 'DECLARE c CURSOR FOR WITH hold AS (SELECT 1) SELECT 1'].map(kind)).toEqual([
@@ -100,4 +100,28 @@ it('finds the name of a prepared statement of SQL where the statement names it, 
   expect(named('EXPLAIN (ANALYZE, COSTS OFF) EXECUTE p(1)')).toEqual(['p', 'p'])
   expect(named("CREATE TEMP TABLE t AS EXECUTE p('x')")).toEqual(['p', 'p'])
   for (const sql of ['DEALLOCATE ALL', "PREPARE TRANSACTION 'x'", 'SELECT 1', "DO $$ BEGIN EXECUTE 'x'; END $$", 'EXPLAIN SELECT 1']) expect(named(sql), sql).toBeUndefined()
+})
+
+it('answers for the connection the calls of currval, lastval and set_config of idle_in_transaction_session_timeout, in the code only, in statements that run their expressions', () => {
+  const own = (sql: string, standardConformingStrings = true) => ownCalls(splitStatements(sql, standardConformingStrings)[0]!, 7, standardConformingStrings)
+  expect(own("SELECT currval('s'), pg_catalog . lastval ( ), CurrVal($1::regclass)").text).toBe(
+    "SELECT pg_temp.currval(7, 's'), pg_temp.lastval(7 ), pg_temp.currval(7, $1::regclass)",
+  )
+  // Not in a literal, a comment or a quoted name, not another schema's function, not with other arguments.
+  for (const sql of [
+    "SELECT 'currval(1)', $$lastval()$$, E'set_config(\\'idle_in_transaction_session_timeout\\', 1, false)' -- currval(1)",
+    'SELECT app.currval(1), my_lastval(), "currval"(1) /* lastval() */',
+    'SELECT currval(), lastval(1), currval(1, 2)',
+  ])
+    expect(own(sql).text, sql).toBe(splitStatements(sql)[0]!.text)
+  // Not where an expression is kept: a view, a default, a function's body.
+  for (const sql of ["CREATE VIEW v AS SELECT currval('s')", "ALTER TABLE t ALTER COLUMN id SET DEFAULT currval('s')", "DO $$ BEGIN PERFORM currval('s'); END $$"])
+    expect(own(sql).text, sql).toBe(sql)
+  const idle = own("SELECT set_config('Idle_In_Transaction_Session_Timeout', '1s', false), set_config('app.x', '1', false), set_config($1, $2, true)")
+  expect(idle).toEqual({
+    text: "SELECT pg_temp.set_config('Idle_In_Transaction_Session_Timeout', '1s', false), set_config('app.x', '1', false), pg_temp.set_config($1, $2, true)",
+    idleTimeout: true,
+  })
+  // A backslash escapes a quote in a plain string when standard_conforming_strings is off: the call is inside it.
+  expect(own(String.raw`SELECT 'x\' currval(1)'`, false).text).toBe(String.raw`SELECT 'x\' currval(1)'`)
 })

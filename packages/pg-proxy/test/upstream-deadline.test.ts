@@ -53,7 +53,8 @@ describe('a database that stops answering (upstreamTimeoutMs)', () => {
     await within(
       (async () => {
         for (;;) {
-          const rows = await withClient(dbUrl(db), async (c) => (await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'venomqa pg-proxy'", [db])).rows[0].n)
+          // The proxy's session was the one left on the database besides this one.
+          const rows = await withClient(dbUrl(db), async (c) => (await c.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [db])).rows[0].n)
           if (rows === 0) return
           await new Promise((r) => setTimeout(r, 20))
         }

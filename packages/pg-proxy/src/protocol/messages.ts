@@ -39,6 +39,11 @@ export function errorResponse(e: ServerError): Buffer {
   return message('E', fieldsBody({ S: e.severity, V: e.severity, C: e.code, M: e.message, D: e.detail, H: e.hint }))
 }
 
+/** The server's own error, every field of it. */
+export function serverErrorResponse(fields: Fields): Buffer {
+  return message('E', fieldsBody(fields))
+}
+
 /** The server's own error with its message and hint replaced: where it happened (context, position) kept. */
 export function rewordedError(fields: Fields, reworded: { message: string; hint?: string }): Buffer {
   return message('E', fieldsBody({ ...fields, M: reworded.message, H: reworded.hint }))
