@@ -595,8 +595,24 @@ function safeDecode(s: string): string {
 }
 
 /** Leaves (strings, numbers) of a parsed body that sit under a secret key, at any depth. */
-/** A string that may be a URL with a password or a query: its secrets are looked for (secretsOfUrl). */
+/** A string that may be a URL with a password or a query: its secrets are looked for (passwordAndSecretsOfUrl). */
 const URL_WITH_SECRETS = /^[a-z][a-z0-9+.-]*:\/\/[^\s]*[@?]/i
+
+/**
+ * The password of a URL and the values of its secret query parameters: not its user name, which in a
+ * server's URL is a role (`postgres://postgres@host/db`) and, known as a secret, masked that word everywhere.
+ */
+function passwordAndSecretsOfUrl(url: string, options?: RedactOptions): string[] {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return []
+  }
+  const out = parsed.password ? [parsed.password, safeDecode(parsed.password)] : []
+  if (parsed.search) for (const s of secretsOfUrl(`${parsed.protocol}//x${parsed.search}`, options)) out.push(s)
+  return out
+}
 
 export function secretsOfValue(value: unknown, options?: RedactOptions): string[] {
   const out: string[] = []
@@ -611,7 +627,7 @@ export function secretsOfValue(value: unknown, options?: RedactOptions): string[
     for (const [k, x] of Object.entries(v as object)) {
       // A URL that carries its credentials (`redis://:pw@host`, a webhook's `?token=`) under any key: a
       // plugin's options name their servers so, and the password is a secret whatever the key.
-      if (typeof x === 'string' && URL_WITH_SECRETS.test(x)) out.push(...secretsOfUrl(x, options))
+      if (typeof x === 'string' && URL_WITH_SECRETS.test(x)) out.push(...passwordAndSecretsOfUrl(x, options))
       if (!secretEntry(k, x, options)) walk(x, depth + 1)
       else if (describesASecret(x)) {
         // Its words say what the secret is like; only a value it documents as sent may be one.

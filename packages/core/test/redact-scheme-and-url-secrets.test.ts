@@ -22,7 +22,9 @@ describe('secretsOfValue and a URL with credentials', () => {
     expect(secretsOfValue({ nodes: ['http://elastic:changeme-now@es:9200'] })).toContain('changeme-now')
     expect(secretsOfValue({ webhook: 'https://hooks.example.test/in?token=abcdef123456' })).toContain('abcdef123456')
   })
-  it('finds nothing in a URL without credentials', () => {
+  it('finds nothing in a URL without credentials, nor in a user name alone: a role, not a secret', () => {
     expect(secretsOfValue({ url: 'http://127.0.0.1:8080/api?page=2' })).toEqual([])
+    expect(secretsOfValue({ url: 'postgres://postgres@127.0.0.1:5432/shop' })).toEqual([])
+    expect(secretsOfValue({ url: 'mysql://root:hunter2-long@127.0.0.1/shop' })).toEqual(['hunter2-long', 'hunter2-long'])
   })
 })
