@@ -98,7 +98,7 @@ async function keptStatement(conn: Connection, database: string, name: string): 
  * `body` (information_schema's) as the app wrote it, from the statement the server kept, which ends with it
  * whole. information_schema hands the body in utf8mb3, where a character outside the BMP (an emoji) reads
  * as '?'; and MariaDB garbles there the string literals of a trigger written in another character set
- * (`'€€€€€€€€€€'` reads `'€€€€€€'`, `'™'` reads `''`): a copy or a trigger made from that writes '?' or
+ * (`'\u{20AC}\u{20AC}\u{20AC}\u{20AC}\u{20AC}\u{20AC}\u{20AC}\u{20AC}\u{20AC}\u{20AC}'` reads `'\u{20AC}\u{20AC}\u{20AC}\u{20AC}\u{20AC}\u{20AC}'`, `'\u{2122}'` reads `''`): a copy or a trigger made from that writes '?' or
  * another text. The statement's tail from where its body starts (see bodyStart) is taken when it reads as
  * information_schema's body but for the strings' contents, each '?' standing for any one character; else
  * its tail as long as information_schema's body, when that reads the same.
@@ -434,7 +434,7 @@ const UTF8 = /^utf8(mb3|mb4)?$/i
  *
  * The driver (mysql2) follows the server's report of a new character_set_client and encodes what it sends
  * next in that character set, as it names it: it knows no `ujis` or `macce` and went on sending UTF-8,
- * read byte for byte as EUC-JP or Mac Central European (`'čšž'` became `'ńćŇ°Ňĺ'`, `'漢字'` no text at all);
+ * read byte for byte as EUC-JP or Mac Central European (`'\u{10D}\u{161}\u{17E}'` became `'\u{144}\u{107}\u{147}\u{B0}\u{147}\u{13A}'`, `'\u{6F22}\u{5B57}'` no text at all);
  * it takes `macce` for Mac Roman; and it has no encoder for `dec8`, `swe7`, `hp8`, `keybcs2`, `geostd8` or
  * `eucjpms`, so that every statement after failed. The copy of such a trigger then failed or wrote that
  * on every insert of the app, and so did the original once put back. So the report is turned off for this

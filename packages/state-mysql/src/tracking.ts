@@ -71,7 +71,7 @@ function isBlobType(type: string | undefined): boolean {
 export function wholeLogDdl(): string {
   // `tbl` holds a table name: in the database's default charset and collation, a latin1 database stores a
   // non-Latin name as `??????`, and a case- or accent-insensitive collation merges `Notes` with `notes` (or
-  // `resume` with `résumé`) under one key, so one of the two tables is never restored. Table names are
+  // `resume` with `r\u{E9}sum\u{E9}`) under one key, so one of the two tables is never restored. Table names are
   // compared byte for byte on Linux, so the column is too, in a charset that holds any name.
   return `CREATE TABLE ${ident(WHOLE_LOG)} (
     tbl VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, conn BIGINT UNSIGNED NOT NULL, ${SEQ} BIGINT NOT NULL,
@@ -83,8 +83,8 @@ export function wholeLogDdl(): string {
  * column nullable (the inner side of an outer join), but those of the created table's PRIMARY KEY.
  *
  * Why not the types information_schema describes: it reads them in utf8mb3, where the members of an ENUM or
- * SET outside the BMP read as '?' (so does SHOW CREATE TABLE). A private copy of `ENUM('x', '😀')` made from
- * that text was `ENUM('x', '?')`, into which a saved '😀' went as '' (no strict mode): a rollback wrote '' back
+ * SET outside the BMP read as '?' (so does SHOW CREATE TABLE). A private copy of `ENUM('x', '\u{1F600}')` made from
+ * that text was `ENUM('x', '?')`, into which a saved '\u{1F600}' went as '' (no strict mode): a rollback wrote '' back
  * into the app's row. A column made from the table's column keeps the members as they are.
  */
 function typedLike(t: TrackedTable, columns: readonly string[]): string {

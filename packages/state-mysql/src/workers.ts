@@ -218,8 +218,8 @@ export class MysqlCopier {
   /**
    * Create the main database's tables (keys, CHECK constraints, partitions, foreign keys) in the worker's.
    * `CREATE TABLE ... LIKE` makes each from the table itself: SHOW CREATE TABLE's text is utf8mb3, where an
-   * ENUM or SET member outside the BMP reads '?', and a worker's `ENUM('x', '😀')` made from it was
-   * `ENUM('x', '?')`, which refused the main rows' '😀'. LIKE makes no foreign key: each is added from
+   * ENUM or SET member outside the BMP reads '?', and a worker's `ENUM('x', '\u{1F600}')` made from it was
+   * `ENUM('x', '?')`, which refused the main rows' '\u{1F600}'. LIKE makes no foreign key: each is added from
    * information_schema, pointing at the worker's table when its target is in the main database.
    */
   async copySchema(): Promise<void> {
