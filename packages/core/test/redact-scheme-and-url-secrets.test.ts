@@ -44,3 +44,12 @@ describe('a URL whose password it also writes in clear', () => {
     expect(secretsOfValue({ url: 'postgres://postgres:s3cret-pw@db/app' })).toEqual(['s3cret-pw', 's3cret-pw'])
   })
 })
+
+// An API's error codes follow the words too (`Token signature_verification_failed`): long enough, they were
+// masked, and a failed check no longer said why. A key has a digit; such words none.
+describe('an error code after ApiKey or Token', () => {
+  it('is left as it is', () => {
+    expect(redactText('401: Token signature_verification_failed; ApiKey authentication/required')).toBe('401: Token signature_verification_failed; ApiKey authentication/required')
+    expect(redactText('Token refresh_token_expired')).toBe('Token refresh_token_expired')
+  })
+})
