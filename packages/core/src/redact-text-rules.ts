@@ -153,9 +153,10 @@ const BEARER_VALUE = new RegExp(`\\b(Bearer|Basic)(?=([ \\t]+))\\2(?!${CHALLENGE
 /**
  * An API key under a scheme of its own, as Elasticsearch sends one (`ApiKey <base64 of id:api_key>`) and
  * Django REST framework's token authentication (`Token <key>`), long enough to be one: in a message
- * (`ApiKey is missing`, `Token expired`) the words that follow are words. Written as the schemes are.
+ * (`ApiKey is missing`, `Token expired`) the words that follow are words. Written as the schemes are. With
+ * a digit: an API's error code after the word (`Token signature_verification_failed`) has none, a key has.
  */
-const KEY_SCHEME = /\b(ApiKey|Token)(?=([ \t]+))\2[A-Za-z0-9\-._~+/]{16,}=*/g
+const KEY_SCHEME = /\b(ApiKey|Token)(?=([ \t]+))\2(?=[A-Za-z\-._~+/]*[0-9])[A-Za-z0-9\-._~+/]{16,}=*/g
 /**
  * Where a `name=value` pair's value ends in text: at `&`, white space, a quote or `#`, and at what no URL
  * holds unescaped: the `]` or `>` that closes a URL written `[url]` or `<url>`, and the backslashes that

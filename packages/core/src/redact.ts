@@ -601,6 +601,9 @@ const URL_WITH_SECRETS = /^[a-z][a-z0-9+.-]*:\/\/[^\s]*[@?]/i
 /**
  * The password of a URL and the values of its secret query parameters: not its user name, which in a
  * server's URL is a role (`postgres://postgres@host/db`) and, known as a secret, masked that word everywhere.
+ * Nor a password the URL writes in clear as well, as its scheme, user, host or a path segment: the default
+ * one of a development server (`postgres://postgres:postgres@db/app`, `mysql://root:root@...`), which known
+ * as a secret masked the same word everywhere again; in the URL itself, it is masked by its place.
  */
 function passwordAndSecretsOfUrl(url: string, options?: RedactOptions): string[] {
   let parsed: URL
@@ -609,7 +612,9 @@ function passwordAndSecretsOfUrl(url: string, options?: RedactOptions): string[]
   } catch {
     return []
   }
-  const out = parsed.password ? [parsed.password, safeDecode(parsed.password)] : []
+  const password = safeDecode(parsed.password)
+  const inClear = [parsed.protocol.slice(0, -1), parsed.username, parsed.hostname, ...parsed.pathname.split('/')].map((part) => safeDecode(part).toLowerCase())
+  const out = password && !inClear.includes(password.toLowerCase()) ? [parsed.password, password] : []
   if (parsed.search) for (const s of secretsOfUrl(`${parsed.protocol}//x${parsed.search}`, options)) out.push(s)
   return out
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { redactText, secretsOfValue } from '../src/index'
+import { knownSecrets, redactText, secretsOfValue } from '../src/index'
 
 // An API key sent as Elasticsearch sends one (`Authorization: ApiKey <base64 of id:api_key>`), or as
 // Django REST framework's `Token <key>`, quoted back by a server or a proxy in an error.
@@ -26,5 +26,30 @@ describe('secretsOfValue and a URL with credentials', () => {
     expect(secretsOfValue({ url: 'http://127.0.0.1:8080/api?page=2' })).toEqual([])
     expect(secretsOfValue({ url: 'postgres://postgres@127.0.0.1:5432/shop' })).toEqual([])
     expect(secretsOfValue({ url: 'mysql://root:hunter2-long@127.0.0.1/shop' })).toEqual(['hunter2-long', 'hunter2-long'])
+  })
+})
+
+// A development server's default password is its user name or its scheme's word: known as a secret, it
+// masked "postgres" (or "root", "redis") in every message, URL and name shown, as a user name alone did.
+describe('a URL whose password it also writes in clear', () => {
+  it('gives no secret, and every output keeps the word', () => {
+    expect(secretsOfValue({ url: 'postgres://postgres:postgres@127.0.0.1:5432/shop' })).toEqual([])
+    expect(secretsOfValue({ url: 'mysql://root:root@127.0.0.1/shop' })).toEqual([])
+    expect(secretsOfValue({ url: 'redis://:redis@redis:6379/0' })).toEqual([])
+    expect(secretsOfValue({ url: 'postgres://app:shop@db/shop' })).toEqual([])
+    knownSecrets.add(secretsOfValue({ plugins: [{ db: 'postgres://postgres:postgres@db:5432/app' }] }))
+    expect(redactText('state backend "postgres": role "postgres" does not exist')).toBe('state backend "postgres": role "postgres" does not exist')
+  })
+  it('still gives a password written nowhere else in it', () => {
+    expect(secretsOfValue({ url: 'postgres://postgres:s3cret-pw@db/app' })).toEqual(['s3cret-pw', 's3cret-pw'])
+  })
+})
+
+// An API's error codes follow the words too (`Token signature_verification_failed`): long enough, they were
+// masked, and a failed check no longer said why. A key has a digit; such words none.
+describe('an error code after ApiKey or Token', () => {
+  it('is left as it is', () => {
+    expect(redactText('401: Token signature_verification_failed; ApiKey authentication/required')).toBe('401: Token signature_verification_failed; ApiKey authentication/required')
+    expect(redactText('Token refresh_token_expired')).toBe('Token refresh_token_expired')
   })
 })

@@ -87,7 +87,7 @@ export async function openClient(backend: string, url: string, connectTimeoutMs:
   } finally {
     signal?.removeEventListener('abort', stopConnecting)
   }
-  const shared = await sessionNotOwn(client, () => newClient(url, connectTimeoutMs, backend, { query_timeout: connectTimeoutMs })).catch((err: unknown) => err as Error)
+  const shared = await sessionNotOwn(client, () => newClient(url, connectTimeoutMs, backend), connectTimeoutMs).catch((err: unknown) => err as Error)
   if (shared) {
     await client.end().catch(() => {})
     const why = shared instanceof Error ? `checking that its session is its own failed: ${describePgError(shared)}` : shared

@@ -1,3 +1,4 @@
+import { errorMessage } from '@venomqa/core'
 import type pg from 'pg'
 
 /**
@@ -16,29 +17,49 @@ import type pg from 'pg'
  * that alone says nothing. Then a second connection opens a transaction while this one is idle, and this one
  * asks again: a pooler that shares server connections between transactions hands the second one the server
  * connection this one just left (PgBouncer by default), or gives this one another (round robin, or when the
- * second took it). Where this one's session is its own, neither happens.
+ * second took it). Where this one's session is its own, neither happens. Twice: with two server connections
+ * in round robin, the second gets the other one first, and this one its own again; the next time, the
+ * second gets this one's.
+ *
+ * Every answer is waited for `waitMs` at most: through a pooler in transaction pooling whose server
+ * connections are all in use (the app's transactions), a query waits for one, for good where the pooler
+ * lets it (PgBouncer's query_wait_timeout = 0); a session of its own answers at once.
  */
-export async function sessionNotOwn(client: pg.Client, another: () => pg.Client): Promise<string | undefined> {
+export async function sessionNotOwn(client: pg.Client, another: () => pg.Client, waitMs: number): Promise<string | undefined> {
   const given = (client as unknown as { processID?: number | null }).processID
-  const first = await serverProcess(client)
+  const first = await serverProcess(client, waitMs).catch((err: unknown) =>
+    Promise.reject(isQueryTimeout(err) ? new Error(`its first query got no answer in ${waitMs} ms (a pooler with no server connection free?)`) : err),
+  )
   if (given === undefined || given === null || given === first) return undefined
-  // `another` gives up on a query after a while (query_timeout): a pooler with no server connection to
-  // spare makes the probe wait, and then this connection's is its own.
   const probe = another()
   // A pooler or proxy may end the probe's session on its own (venomqa-pg-proxy ends one left idle in a
   // transaction while another waits): an 'error' of an idle client, which unheard would end the process.
   probe.on('error', () => {})
   try {
     await probe.connect()
-    const probed = await probe.query('BEGIN').then(
-      () => serverProcess(probe),
-      (err: unknown) => (isQueryTimeout(err) ? undefined : Promise.reject(err)),
-    )
-    // Decided at once: asked again now, this connection would wait behind the probe's transaction on a
-    // proxy that runs one at a time.
-    if (probed === first) return notOwn(`a second connection's transaction ran in server process ${first}, the one this connection's session had just run in`)
-    const again = await serverProcess(client)
-    return again === first ? undefined : notOwn(`this connection's session ran in server process ${first}, then in ${again}`)
+    for (let round = 0; round < 2; round++) {
+      const probed = await probe.query({ text: 'BEGIN', query_timeout: waitMs }).then(
+        () => serverProcess(probe, waitMs),
+        (err: unknown) => {
+          if (isQueryTimeout(err)) return undefined
+          // PgBouncer in statement pooling: "transaction blocks not allowed in statement pooling mode".
+          return notOwn(`a second connection's BEGIN was refused (${errorMessage(err)})`)
+        },
+      )
+      if (typeof probed === 'string') return probed
+      // Decided at once: asked again now, this connection would wait behind the probe's transaction on a
+      // proxy that runs one at a time.
+      if (probed === first) return notOwn(`a second connection's transaction ran in server process ${first}, the one this connection's session had just run in`)
+      // No server connection for the probe in time: its BEGIN, still waiting, goes with it, or it would take
+      // the next one free before this connection; a session of its own answers all the same.
+      if (probed === undefined) await probe.end().catch(() => {})
+      const again = await serverProcess(client, waitMs).catch((err: unknown) => (isQueryTimeout(err) ? undefined : Promise.reject(err)))
+      if (again === undefined) return notOwn(`this connection's session had just run in server process ${first}, then its next query got no answer in ${waitMs} ms, waiting for a server connection`)
+      if (again !== first) return notOwn(`this connection's session ran in server process ${first}, then in ${again}`)
+      if (probed === undefined) return undefined
+      await probe.query({ text: 'COMMIT', query_timeout: waitMs })
+    }
+    return undefined
   } finally {
     await probe.end().catch(() => {})
   }
@@ -52,8 +73,8 @@ function notOwn(how: string): string {
   )
 }
 
-async function serverProcess(client: pg.Client): Promise<number> {
-  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+async function serverProcess(client: pg.Client, waitMs: number): Promise<number> {
+  const { rows } = await client.query<{ pid: number }>({ text: 'SELECT pg_backend_pid() AS pid', query_timeout: waitMs })
   return rows[0]!.pid
 }
 
