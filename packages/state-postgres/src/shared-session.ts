@@ -38,7 +38,7 @@ export async function sessionNotOwn(client: pg.Client, another: () => pg.Client,
   try {
     await probe.connect()
     for (let round = 0; round < 2; round++) {
-      const probed = await probe.query({ text: 'BEGIN', query_timeout: waitMs }).then(
+      const probed = await probe.query(timed('BEGIN', waitMs)).then(
         () => serverProcess(probe, waitMs),
         (err: unknown) => {
           if (isQueryTimeout(err)) return undefined
@@ -57,7 +57,7 @@ export async function sessionNotOwn(client: pg.Client, another: () => pg.Client,
       if (again === undefined) return notOwn(`this connection's session had just run in server process ${first}, then its next query got no answer in ${waitMs} ms, waiting for a server connection`)
       if (again !== first) return notOwn(`this connection's session ran in server process ${first}, then in ${again}`)
       if (probed === undefined) return undefined
-      await probe.query({ text: 'COMMIT', query_timeout: waitMs })
+      await probe.query(timed('COMMIT', waitMs))
     }
     return undefined
   } finally {
@@ -74,8 +74,13 @@ function notOwn(how: string): string {
 }
 
 async function serverProcess(client: pg.Client, waitMs: number): Promise<number> {
-  const { rows } = await client.query<{ pid: number }>({ text: 'SELECT pg_backend_pid() AS pid', query_timeout: waitMs })
+  const { rows } = await client.query<{ pid: number }>(timed('SELECT pg_backend_pid() AS pid', waitMs))
   return rows[0]!.pid
+}
+
+/** A query pg gives up on after `waitMs` (its per-query `query_timeout`, which @types/pg does not list). */
+function timed(text: string, waitMs: number): pg.QueryConfig {
+  return { text, query_timeout: waitMs } as pg.QueryConfig
 }
 
 /** pg's words for a query_timeout. */
