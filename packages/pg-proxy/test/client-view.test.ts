@@ -8,11 +8,11 @@ import net from 'node:net'
 import { describeWithService } from '@venomqa/test-utils'
 import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import type { PgProxy } from '../src/index'
 import { FrameReader } from '../src/protocol/frames'
 import { bindNoParams, execute, parse, parseFields, query, startupMessage, sync, terminate } from '../src/protocol/messages'
-import { PG, dbUrl, rawConnection, startProxy } from './helpers'
+import { PG, dbUrl, one, proxiedDatabase, rawConnection } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const databases = pgTestDatabases(/^venomqa_px_\d+_[a-z0-9_]+$/)
@@ -20,27 +20,7 @@ const DB = `venomqa_px_${process.pid}_client_view`
 
 describe("a connection's own view of its session, as without the proxy", () => {
   let proxy: PgProxy
-  const clients: pg.Client[] = []
-
-  beforeAll(async () => {
-    await databases.create(DB, 'CREATE SCHEMA app; CREATE TABLE t (id serial PRIMARY KEY, v text); CREATE SEQUENCE s; CREATE SEQUENCE s2')
-    proxy = await startProxy(DB)
-  })
-
-  afterAll(async () => {
-    for (const c of clients) await c.end().catch(() => {})
-    await proxy?.stop()
-    await databases.drop(DB)
-  })
-
-  const connect = async (url: string, config: pg.ClientConfig = {}) => {
-    const c = new pg.Client({ connectionString: url, ...config })
-    c.on('error', () => {})
-    await c.connect()
-    clients.push(c)
-    return c
-  }
-  const one = async (c: pg.Client, sql: string | pg.QueryConfig) => Object.values((await c.query(sql)).rows[0] ?? {})[0]
+  const { connect, endAfter } = proxiedDatabase(databases, DB, 'CREATE SCHEMA app; CREATE TABLE t (id serial PRIMARY KEY, v text); CREATE SEQUENCE s; CREATE SEQUENCE s2', (p) => (proxy = p))
   const outcome = (p: Promise<unknown>) =>
     p.then(
       () => 'ok',
@@ -223,7 +203,7 @@ describe("a connection's own view of its session, as without the proxy", () => {
       got.push(`${m.parameterName}=${m.parameterValue}`),
     )
     await c.connect()
-    clients.push(c)
+    endAfter(c)
     return {
       c,
       greeting: () => [...greeting].sort(),

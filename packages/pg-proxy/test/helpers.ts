@@ -3,7 +3,8 @@ import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
-import { pgDatabaseUrl, pgTestDatabases } from '@venomqa/test-utils/postgres'
+import { type PgTestDatabases, pgDatabaseUrl, pgTestDatabases } from '@venomqa/test-utils/postgres'
+import { afterAll, beforeAll } from 'vitest'
 import { PgProxy, type PgProxyOptions } from '../src/index'
 import { FrameReader, type Message } from '../src/protocol/frames'
 import { cancelRequest, parseFields, readDataRow, startupMessage, terminate } from '../src/protocol/messages'
@@ -31,6 +32,42 @@ export async function startProxy(db: string, options: Partial<PgProxyOptions> = 
  * Every row of every table of the app's schemas (as JSON, sorted) and every sequence's position, as the
  * proxy's session sees them (the app's data lives in its uncommitted transaction: only it can see it).
  */
+/**
+ * A database of the test file's, made with `setup` before its tests, behind a proxy given to `use`; the
+ * clients `connect` opens (to the proxy unless told) and those given to `endAfter` are ended after the tests, then the proxy and the
+ * database go. For the files that compare a connection's session through the proxy with PostgreSQL's.
+ */
+export function proxiedDatabase(databases: PgTestDatabases, db: string, setup: string, use: (proxy: PgProxy) => void) {
+  let proxy: PgProxy | undefined
+  const clients: pg.Client[] = []
+  beforeAll(async () => {
+    await databases.create(db, setup)
+    proxy = await startProxy(db)
+    use(proxy)
+  })
+  afterAll(async () => {
+    for (const c of clients) await c.end().catch(() => {})
+    await proxy?.stop()
+    await databases.drop(db)
+  })
+  return {
+    async connect(url = proxy!.url, config: pg.ClientConfig = {}): Promise<pg.Client> {
+      const c = new pg.Client({ connectionString: url, ...config })
+      c.on('error', () => {})
+      await c.connect()
+      clients.push(c)
+      return c
+    },
+    /** A client the test made itself, ended with the others. */
+    endAfter(c: pg.Client): void {
+      clients.push(c)
+    },
+  }
+}
+
+/** The first column of the first row `sql` gives. */
+export const one = async (c: pg.Client, sql: string | pg.QueryConfig) => Object.values((await c.query(sql)).rows[0] ?? {})[0]
+
 export function dump(proxy: PgProxy): Promise<Record<string, unknown>> {
   return dumpWith((sql) => proxy.query(sql))
 }

@@ -8,10 +8,10 @@ import { describeWithService } from '@venomqa/test-utils'
 import { pgTestDatabases } from '@venomqa/test-utils/postgres'
 import pg from 'pg'
 import postgres from 'postgres'
-import { afterAll, beforeAll, expect, it, vi } from 'vitest'
+import { expect, it, vi } from 'vitest'
 import type { PgProxy } from '../src/index'
 import { countRows } from '../src/observe'
-import { PG, dbUrl, startProxy } from './helpers'
+import { PG, dbUrl, one, proxiedDatabase, startProxy } from './helpers'
 
 const describe = await describeWithService('PostgreSQL', PG.host, PG.port)
 const databases = pgTestDatabases(/^vq_proxyaudit_\d+_[a-z0-9_]+$/)
@@ -19,27 +19,7 @@ const DB = `vq_proxyaudit_${process.pid}_session_state`
 
 describe('session state scoped to a transaction or a connection', () => {
   let proxy: PgProxy
-  const clients: pg.Client[] = []
-
-  beforeAll(async () => {
-    await databases.create(DB, 'CREATE TABLE t (id serial PRIMARY KEY, v text); CREATE SEQUENCE cached CACHE 20')
-    proxy = await startProxy(DB)
-  })
-
-  afterAll(async () => {
-    for (const c of clients) await c.end().catch(() => {})
-    await proxy?.stop()
-    await databases.drop(DB)
-  })
-
-  const connect = async (url = proxy.url) => {
-    const c = new pg.Client({ connectionString: url })
-    c.on('error', () => {})
-    await c.connect()
-    clients.push(c)
-    return c
-  }
-  const one = async (c: pg.Client, sql: string | pg.QueryConfig) => Object.values((await c.query(sql)).rows[0] ?? {})[0]
+  const { connect, endAfter } = proxiedDatabase(databases, DB, 'CREATE TABLE t (id serial PRIMARY KEY, v text); CREATE SEQUENCE cached CACHE 20', (p) => (proxy = p))
   const codeOf = (p: Promise<unknown>) =>
     p.then(
       () => 'ok',
@@ -356,7 +336,7 @@ describe('session state scoped to a transaction or a connection', () => {
       const started = new pg.Client({ connectionString: idling.url, idle_in_transaction_session_timeout: 200 })
       started.on('error', () => {})
       await started.connect()
-      clients.push(started)
+      endAfter(started)
       await started.query('INSERT INTO kept VALUES (2)')
       await idle()
       seen.push(String(await one(started, 'SHOW idle_in_transaction_session_timeout')))
@@ -403,7 +383,7 @@ describe('session state scoped to a transaction or a connection', () => {
   it('a cursor without HOLD outside a transaction block is refused with 25P01, as on PostgreSQL, by simple and by extended protocol; in a query of several statements, WITH HOLD or inside BEGIN it is taken', async () => {
     const direct = new pg.Client({ connectionString: dbUrl(DB) })
     await direct.connect()
-    clients.push(direct)
+    endAfter(direct)
     const a = await connect()
     const cases: (string | pg.QueryConfig)[] = [
       'DECLARE lone CURSOR FOR SELECT 1',
