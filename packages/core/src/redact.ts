@@ -520,8 +520,9 @@ export function secretsOfUrl(url: string, options?: RedactOptions): string[] {
   } catch {
     return out
   }
-  for (const part of [parsed.username, parsed.password])
-    if (part) out.push(part, safeDecode(part))
+  // The user name is an identity beside a password; alone, it may be the credential (`-u sk_test_...:`).
+  const credential = parsed.password || parsed.username
+  if (credential) out.push(credential, safeDecode(credential))
   for (const [k, v] of parsed.searchParams) if (isSecretQueryName(k, options)) out.push(v)
   // The values as the URL holds them too: `a+b` is how a form-encoded `a b` stands there.
   for (const { name, value } of rawQuery(parsed.search)) if (value && isSecretQueryName(name, options)) out.push(value)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { knownSecrets, redactText, secretsOfValue } from '../src/index'
+import { knownSecrets, redactText, secretsOfUrl, secretsOfValue } from '../src/index'
 
 // An API key sent as Elasticsearch sends one (`Authorization: ApiKey <base64 of id:api_key>`), or as
 // Django REST framework's `Token <key>`, quoted back by a server or a proxy in an error.
@@ -51,5 +51,16 @@ describe('an error code after ApiKey or Token', () => {
   it('is left as it is', () => {
     expect(redactText('401: Token signature_verification_failed; ApiKey authentication/required')).toBe('401: Token signature_verification_failed; ApiKey authentication/required')
     expect(redactText('Token refresh_token_expired')).toBe('Token refresh_token_expired')
+  })
+})
+
+// The URL a request went to (a base URL with its credentials): its password is a secret, its user name an
+// identity beside one. Only a user name with no password can be the credential itself (`-u sk_test_...:`).
+describe('secretsOfUrl and a user name', () => {
+  it('takes the password, not the user name beside it', () => {
+    expect(secretsOfUrl('http://admin:Tr0ub4dor-and-3@api.test/items')).toEqual(['Tr0ub4dor-and-3', 'Tr0ub4dor-and-3'])
+  })
+  it('takes a user name given with no password: a key sent as one', () => {
+    expect(secretsOfUrl('https://sk_test_4eC39HqLyjWDarjtT1zdp7dc@api.test/v1')).toContain('sk_test_4eC39HqLyjWDarjtT1zdp7dc')
   })
 })
