@@ -358,7 +358,12 @@ async function removeWorkerKeys(worker: Worker, patterns: (string | undefined)[]
 function keysLeftOf(url: string, db: number, patterns: (string | undefined)[], marker: Buffer | undefined) {
   const { cli, server } = redisCliOf(url)
   const shown = patterns.map((p) => p ?? '*')
-  const commands = shown.map((p) => `${cli} -n ${db} EVAL ${shellQuoted(DELETE_MATCHING)} 0 ${shellQuoted(p)}`)
+  // One short EVAL per SCAN step, the cursor kept by the shell: a script is atomic, and one that SCANned a
+  // whole DB blocked every client of the server for as long as it ran. The loop stops at the cursor 0, or
+  // at anything else redis-cli prints (an error, said on stderr).
+  const commands = shown.map(
+    (p) => `c=0; while c=$(${cli} -n ${db} EVAL ${shellQuoted(DELETE_STEP)} 0 ${shellQuoted(p)} "$c") && [ "$c" != 0 ]; do case $c in ''|*[!0-9]*) echo "$c" >&2; break; esac; done`,
+  )
   if (marker) commands.push(`${cli} -n ${db} del ${shellQuoted(marker.toString())}`)
   return {
     kind: 'Redis keys',
@@ -401,13 +406,14 @@ async function guardCall<T>(index: number, keyPrefix: string, call: () => Promis
 }
 
 /**
- * A Lua script that deletes every key matching ARGV[1], SCANned and DELeted in batches on the server, and
- * returns how many it deleted. Keys travel as Lua values, never as shell words: `redis-cli --scan | xargs
- * redis-cli del` broke on a key with a space or a quote (xargs splits and unquotes them). Written without
- * `'`, so that it stays one readable single-quoted shell word.
+ * One step of deleting every key matching ARGV[1]: a SCAN from cursor ARGV[2] (of about 1000 slots of the
+ * keyspace) and an UNLINK of what it found (freed in the background), returning the next cursor, "0" at
+ * the end. Keys travel as Lua values, never as shell words: `redis-cli --scan | xargs redis-cli del` broke
+ * on a key with a space, a quote or a newline. Written without `'`, so that it stays one readable
+ * single-quoted shell word.
  */
-const DELETE_MATCHING =
-  'local n = 0 local cursor = "0" repeat local r = redis.call("SCAN", cursor, "MATCH", ARGV[1], "COUNT", 500) cursor = r[1] local keys = r[2] for i = 1, #keys, 500 do n = n + redis.call("DEL", unpack(keys, i, math.min(i + 499, #keys))) end until cursor == "0" return n'
+const DELETE_STEP =
+  'local r = redis.call("SCAN", ARGV[2], "MATCH", ARGV[1], "COUNT", 1000) local keys = r[2] for i = 1, #keys, 500 do redis.call("UNLINK", unpack(keys, i, math.min(i + 499, #keys))) end return r[1]'
 
 /** `text` as one shell word: in single quotes, each `'` in it closed, escaped and reopened. */
 function shellQuoted(text: string): string {
