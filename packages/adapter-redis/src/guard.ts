@@ -23,15 +23,23 @@ export function guardUserOf(server: string, db: number, keyPrefix: string, index
 }
 
 /**
+ * What the app's user may not run, though `+@all` gives it the rest: what empties or swaps whole DBs (they
+ * name no key), and what would lift its rules or hide its refusals, after which a write outside its prefix
+ * went through unseen: ACL SETUSER (of itself: `allkeys`), DELUSER, LOAD, ACL LOG (RESET empties it), CONFIG
+ * SET (acllog-max-len 0 stops it), and what turns the server into a replica of another (which replaces every DB).
+ */
+const NOT_ALLOWED = ['-flushdb', '-flushall', '-swapdb', '-acl|setuser', '-acl|deluser', '-acl|load', '-acl|log', '-config|set', '-replicaof', '-slaveof', '-failover', '-debug', '-module']
+
+/**
  * Make (or make again) `user`: it may read and write keys under `keyPrefix`, only read the others, use any
  * channel, and not empty a DB (FLUSHDB and FLUSHALL name no key, and would delete every lane's). Returns
- * its password, a new one each time, which only the worker's app is given. Under the prefix it is `~`, not
+ * its password, a new one each time, which only the worker's app is given (see NOT_ALLOWED for what else it may not run). Under the prefix it is `~`, not
  * `%W~`: Redis wants one pattern to grant all a command needs, and INCR both reads and writes.
  */
 export async function createGuardUser(redis: Redis, user: string, keyPrefix: string): Promise<string> {
   const password = randomBytes(24).toString('hex')
   try {
-    await redis.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, `~${prefixPattern(keyPrefix)}`, '%R~*', '&*', '+@all', '-flushdb', '-flushall')
+    await redis.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, `~${prefixPattern(keyPrefix)}`, '%R~*', '&*', '+@all', ...NOT_ALLOWED)
   } catch (err) {
     // ioredis keeps the command on its error, the password with it: gone before anything can print it.
     if (err && typeof err === 'object' && 'command' in err) delete (err as { command?: unknown }).command
@@ -199,7 +207,9 @@ export class RefusalWatch {
     if (since === undefined) return { refused: [] }
     const from = since - 1
     const { changed, gone } = changedSince(log.entries, seen)
-    const mine = (entries: readonly LogEntry[]) => entries.filter((e) => e.user === this.user)
+    // A failed AUTH is logged under the name it tried (reason `auth`): no write, and maybe not even the app's
+    // (an app of an earlier run of this place, still up with the password of then).
+    const mine = (entries: readonly LogEntry[]) => entries.filter((e) => e.user === this.user && e.reason !== 'auth')
     const refused = sumRefusals(gained(mine(changed.filter((e) => e.at >= from)), mine(gone)))
     const blindSpot = await this.#blindSpot(redis, log.entries, changed, from)
     return { refused, ...(blindSpot ? { blindSpot } : {}) }
