@@ -2,7 +2,7 @@ import { ConfigError, StateError, type StateBackend, type WorkerApp, type Worker
 import { type Redis, ReplyError } from 'ioredis'
 import { RedisCache } from './cache'
 import { DB_PATH_EXPECTED, DEFAULT_REDIS_URL, type OwnedClient, chunks, closeClient, dbFromPath, openClient, prefixPattern, requireDb, sameDb, scanScope } from './connection'
-import { GuardedRedisState, RefusalWatch, createGuardUser, deleteGuardUser, guardBlindness, guardUserOf, urlWithUser } from './guard'
+import { GuardedRedisState, type GuardedPlace, RefusalWatch, createGuardUser, deleteGuardUser, guardBlindness, guardUserOf, placeWords, strayConnections, urlWithUser } from './guard'
 import { BullQueue } from './queue'
 import { type DumpedKey, dumpBatch, restoreBatch, restoreBatches, restoreOpOf } from './scripts'
 import { RedisState } from './state'
@@ -34,10 +34,11 @@ export interface RedisWorkersOptions {
   /** The environment variable that carries the worker's Redis URL to its app (`resources.env`). Default REDIS_URL. */
   env?: string
   /**
-   * With `keyPrefix`: the app of each worker connects as a Redis user of its own (in `redisUrl`), which may
-   * read any key but write only under its prefix, so that a write elsewhere (the main line's keys, another
-   * worker's) is refused and fails the worker's next checkpoint, rollback or release, naming the key.
-   * Default true; needs Redis 7 and a connection allowed ACL SETUSER. `false` goes without.
+   * The app of each worker connects as a Redis user of its own (in `redisUrl`). With `keyPrefix` it may read
+   * any key but write only under its prefix; with a DB per worker it may SELECT no other DB. A write elsewhere
+   * (the main line's keys, another worker's) is refused and fails the worker's next checkpoint, rollback or
+   * release, naming the key or the command; so does a connection of the user found in another DB.
+   * Default true; needs Redis 7 and a connection allowed ACL SETUSER, ACL DELUSER, ACL LOG and CLIENT LIST. `false` goes without.
    */
   guardWrites?: boolean
 }
@@ -81,12 +82,8 @@ export function redisWorkers(options: RedisWorkersOptions) {
     if (o[key] !== undefined && typeof o[key] !== 'function') throw new ConfigError(`${PART}: \`${key}\` must be a function of the worker's index`, { where: key })
   if (o.guardWrites !== undefined && typeof o.guardWrites !== 'boolean')
     throw new ConfigError(`${PART}: \`guardWrites\` must be true or false, got ${JSON.stringify(o.guardWrites)}`, { where: 'guardWrites' })
-  if (o.guardWrites && !o.keyPrefix)
-    throw new ConfigError(`${PART}: \`guardWrites\` keeps the app of each worker to its key prefix, and needs \`keyPrefix\`; a DB per worker has keys of its own already`, {
-      where: 'guardWrites',
-    })
-  /** Each worker's app gets a Redis user that may write only under its key prefix (see guard.ts). */
-  const guarded = Boolean(o.keyPrefix) && o.guardWrites !== false
+  /** Each worker's app gets a Redis user that may write only under its key prefix, or only in its DB (see guard.ts). */
+  const guarded = o.guardWrites !== false
   const url = o.url ?? DEFAULT_REDIS_URL
   const mainDb = dbOf(url)
   const workers = new Map<number, Worker>()
@@ -186,17 +183,20 @@ export function redisWorkers(options: RedisWorkersOptions) {
         removed = workerSetupMade(keysLeft)
         await takePlace(worker, scope, index)
         if (user) {
-          const password = await guardCall(index, keyPrefix, () => createGuardUser(worker.mine.redis, user, keyPrefix))
+          const place = { keyPrefix, db }
+          const password = await guardCall(index, place, () => createGuardUser(worker.mine.redis, user, place))
           userRemoved = workerSetupMade(userLeft!)
-          const blind = await guardCall(index, keyPrefix, () => guardBlindness(worker.mine.redis, urlWithUser(withDb(url, db), user, password), user))
+          const blind = await guardCall(index, place, () => guardBlindness(worker.mine.redis, urlWithUser(withDb(url, db), user, password), user, place, mainDb))
           if (blind)
             throw new ConfigError(
-              `${PART}: cannot guard worker ${index}'s key prefix "${keyPrefix}": ${blind}. Set acllog-max-len to 128 or more on this Redis (redis-cli CONFIG SET acllog-max-len 128), or give \`guardWrites: false\` to go without; a write of the app outside its key prefix then goes unseen`,
+              `${PART}: cannot guard worker ${index}'s ${placeWords(place)}: ${blind}. Set acllog-max-len to 128 or more on this Redis (redis-cli CONFIG SET acllog-max-len 128), or give \`guardWrites: false\` to go without; a write of the app outside its ${place.keyPrefix ? 'key prefix' : `DB ${place.db}`} then goes unseen`,
               { where: 'guardWrites' },
             )
           // Refusals an earlier run's worker of this place left in the ACL LOG are not this run's.
           const watch = new RefusalWatch(user)
-          await guardCall(index, keyPrefix, () => watch.unreported(worker.mine.redis))
+          await guardCall(index, place, () => watch.unreported(worker.mine.redis))
+          // Each check also looks for the app's connections in another DB: a server that refuses it, refused now.
+          await guardCall(index, place, () => strayConnections(worker.mine.redis, user, db))
           guard = { password, watch }
         }
         signal?.throwIfAborted()
@@ -239,7 +239,7 @@ export function redisWorkers(options: RedisWorkersOptions) {
       return {
         resources: { redisUrl, redisKeyPrefix: keyPrefix },
         env: { [o.env ?? 'REDIS_URL']: redisUrl },
-        stateBackends: [guard ? new GuardedRedisState(stateOptions, { index, keyPrefix, watch: guard.watch }) : new RedisState(stateOptions)],
+        stateBackends: [guard ? new GuardedRedisState(stateOptions, { index, keyPrefix, db, watch: guard.watch }) : new RedisState(stateOptions)],
         ports,
         close: async () => {
           workers.delete(index)
@@ -393,13 +393,13 @@ function redisCliOf(url: string): { cli: string; server?: string } {
  * Make or read what keeps worker `index`'s app to its key prefix (see guard.ts): a server that refuses (no
  * ACL before Redis 6, no key permissions before 7, a user not allowed ACL) is a ConfigError saying how to go without.
  */
-async function guardCall<T>(index: number, keyPrefix: string, call: () => Promise<T>): Promise<T> {
+async function guardCall<T>(index: number, place: GuardedPlace, call: () => Promise<T>): Promise<T> {
   try {
     return await call()
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err
     throw new ConfigError(
-      `${PART}: cannot make the Redis user that lets worker ${index}'s app write only under its key prefix "${keyPrefix}" (${errorMessage(err)}): that needs Redis 7 or later, and a connection allowed ACL SETUSER, ACL DELUSER and ACL LOG. Give \`guardWrites: false\` to go without; a write of the app outside its key prefix then goes unseen`,
+      `${PART}: cannot make the Redis user that lets worker ${index}'s app write only ${place.keyPrefix ? `under its key prefix "${place.keyPrefix}"` : `in its DB ${place.db}`} (${errorMessage(err)}): that needs Redis 7 or later, and a connection allowed ACL SETUSER, ACL DELUSER, ACL LOG and CLIENT LIST. Give \`guardWrites: false\` to go without; a write of the app outside its ${place.keyPrefix ? 'key prefix' : `DB ${place.db}`} then goes unseen`,
       { where: 'guardWrites' },
     )
   }

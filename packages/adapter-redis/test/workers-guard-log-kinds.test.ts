@@ -7,11 +7,11 @@
  * A redis-server of the test's own: the test changes what every client of a server shares (its ACL LOG, and
  * its config when the guard lets it).
  */
-import { type MainSystem, type StateBackend, StateError } from '@venomqa/core'
+import { type MainSystem, StateError } from '@venomqa/core'
 import { SERVICES, describeWithService } from '@venomqa/test-utils'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { redisWorkers } from '../src'
+import { type RedisState, redisWorkers } from '../src'
 import { startOwnRedis } from './helpers'
 
 const d = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
@@ -32,7 +32,7 @@ d("the write guard and the ACL LOG's other entries", () => {
   it("takes a failed AUTH under the app's user name for no write, and refuses the app's lifting its own rules or blinding the log", async () => {
     const setup = redisWorkers({ url: `redis://${server.hostPort}/0`, prefix: 'app:', keyPrefix: (i) => `w${i}:` })
     const worker = await setup.prepare(1, main)
-    const backend = worker.stateBackends![0] as StateBackend
+    const backend = (worker.stateBackends as RedisState[])[0]!
     const { redisUrl } = worker.resources!
     const user = new URL(redisUrl).username
     const app = new Redis(redisUrl, { maxRetriesPerRequest: 1 })
