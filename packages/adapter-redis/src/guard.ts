@@ -11,7 +11,19 @@ import { RedisState, type RedisStateOptions } from './state'
  * once. So the app of each worker gets a Redis user of its own (in the URL it is given), which may read any
  * key but write only under its prefix: Redis refuses any other write (NOPERM) and records it in its ACL
  * LOG, which the worker's state backend reads at each checkpoint, rollback and release.
+ * Workers with a DB each: Redis cannot keep a user's keys to a DB, but it can keep its SELECT to one
+ * (`+select|<db>`), so the app's user may select no other DB, and a connection of it found in another DB
+ * all the same (one opened on DB 0 sends no SELECT) fails the check too.
  */
+
+/** Where a worker's app may write: under a key prefix of the main DB, or (keyPrefix '') anywhere in its own DB. */
+export interface GuardedPlace {
+  keyPrefix: string
+  db: number
+}
+
+/** `key prefix "w1:"` or `DB 3`, for messages. */
+export const placeWords = ({ keyPrefix, db }: GuardedPlace): string => (keyPrefix ? `key prefix ${JSON.stringify(keyPrefix)}` : `DB ${db}`)
 
 /**
  * The Redis user of worker `index`'s app: one name per place (server, DB, key prefix), so that a later run
@@ -23,15 +35,26 @@ export function guardUserOf(server: string, db: number, keyPrefix: string, index
 }
 
 /**
+ * What the app's user may not run, though `+@all` gives it the rest: what empties or swaps whole DBs (they
+ * name no key), or writes a key into another DB (MOVE, COPY ... DB, MIGRATE), what would lift its rules or hide its refusals, after which a write outside its prefix
+ * went through unseen: ACL SETUSER (of itself: `allkeys`), DELUSER, LOAD, ACL LOG (RESET empties it), CONFIG
+ * SET (acllog-max-len 0 stops it), and what turns the server into a replica of another (which replaces every DB).
+ */
+const NOT_ALLOWED = ['-flushall', '-swapdb', '-move', '-copy', '-migrate', '-acl|setuser', '-acl|deluser', '-acl|load', '-acl|log', '-config|set', '-replicaof', '-slaveof', '-failover', '-debug', '-module']
+
+/**
  * Make (or make again) `user`: it may read and write keys under `keyPrefix`, only read the others, use any
  * channel, and not empty a DB (FLUSHDB and FLUSHALL name no key, and would delete every lane's). Returns
- * its password, a new one each time, which only the worker's app is given. Under the prefix it is `~`, not
+ * its password, a new one each time, which only the worker's app is given (see NOT_ALLOWED for what else it may not run). Under the prefix it is `~`, not
  * `%W~`: Redis wants one pattern to grant all a command needs, and INCR both reads and writes.
  */
-export async function createGuardUser(redis: Redis, user: string, keyPrefix: string): Promise<string> {
+export async function createGuardUser(redis: Redis, user: string, { keyPrefix, db }: GuardedPlace): Promise<string> {
   const password = randomBytes(24).toString('hex')
+  const keys = keyPrefix ? [`~${prefixPattern(keyPrefix)}`, '%R~*'] : ['~*']
+  // With a key prefix, FLUSHDB would empty every lane's keys; with a DB of its own, only its own.
+  const flushdb = keyPrefix ? ['-flushdb'] : []
   try {
-    await redis.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, `~${prefixPattern(keyPrefix)}`, '%R~*', '&*', '+@all', '-flushdb', '-flushall')
+    await redis.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, ...keys, '&*', '+@all', ...flushdb, ...NOT_ALLOWED, '-select', `+select|${db}`)
   } catch (err) {
     // ioredis keeps the command on its error, the password with it: gone before anything can print it.
     if (err && typeof err === 'object' && 'command' in err) delete (err as { command?: unknown }).command
@@ -43,34 +66,51 @@ export async function createGuardUser(redis: Redis, user: string, keyPrefix: str
 /**
  * Why the guard could not see a refusal of `user` it caused itself, or undefined when it saw it. The guard
  * rests on Redis logging every refusal in its ACL LOG, which it does not when acllog-max-len is 0 (and the
- * user's rules may, on some server, let a write outside the prefix through): so the worker's app user,
- * once made, is refused one write outside its prefix, of a key no one has, and that refusal must be in the
- * log. A guard that could never see anything fails the worker at once, instead of passing every check. The
- * refusal is an entry of the log from before the watch's first look, which takes it as seen.
+ * user's rules may, on some server, let it through): so the worker's app user, once made, is refused one
+ * write outside its prefix, of a key no one has (or, with a DB of its own, a SELECT of `otherDb`), and that
+ * refusal must be in the log. A guard that could never see anything fails the worker at once, instead of
+ * passing every check.
  */
-export async function guardBlindness(redis: Redis, appUrl: string, user: string): Promise<string | undefined> {
-  const probe = `venomqa-guard-probe:${randomBytes(8).toString('hex')}`
+export async function guardBlindness(redis: Redis, appUrl: string, user: string, { keyPrefix }: GuardedPlace, otherDb: number): Promise<string | undefined> {
+  const probe = keyPrefix ? `venomqa-guard-probe:${randomBytes(8).toString('hex')}` : 'select'
   const app = new Redis(appUrl, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null })
+  const watch = new RefusalWatch(user)
   try {
     await app.connect()
+    await watch.unreported(redis)
     try {
-      await app.set(probe, '1')
+      await (keyPrefix ? app.set(probe, '1') : app.select(otherDb))
     } catch (err) {
       if (!/NOPERM/.test(errorMessage(err))) throw err
-      // The whole log: on a busy server other refusals may have come after the probe's.
-      const { entries } = await readLog(redis, WHOLE_LOG)
-      if (entries.some((e) => e.user === user && e.object === probe)) return undefined
+      if ((await watch.unreported(redis)).refused.some((r) => r.object === probe)) return undefined
       const maxLen = await redis.call('CONFIG', 'GET', 'acllog-max-len').then(
         (reply) => (reply as string[])[1],
         () => undefined,
       )
-      return `Redis refused the app's user a write outside its key prefix, but did not log it in its ACL LOG${maxLen === undefined ? ' (acllog-max-len may be 0; this connection may not read it)' : ` (acllog-max-len is ${maxLen})`}, so no refusal of the app could ever be seen`
+      return `Redis refused the app's user ${keyPrefix ? 'a write outside its key prefix' : `a SELECT of DB ${otherDb}`}, but did not log it in its ACL LOG${maxLen === undefined ? ' (acllog-max-len may be 0; this connection may not read it)' : ` (acllog-max-len is ${maxLen})`}, so no refusal of the app could ever be seen`
     }
+    if (!keyPrefix) return `Redis let the app's user SELECT DB ${otherDb}, though its rules allow only its own DB`
     await redis.del(probe)
     return `Redis let the app's user write "${probe}", outside its key prefix, though its rules allow writes only under it`
   } finally {
     app.disconnect()
   }
+}
+
+/**
+ * The connections of `user` that are in another DB than `db` (a refused SELECT leaves a connection where it
+ * was, and one opened on DB 0 sends none), by DB. CLIENT LIST says each connection's user and DB.
+ */
+export async function strayConnections(redis: Redis, user: string, db: number): Promise<Map<number, number>> {
+  const list = String(await redis.call('CLIENT', 'LIST', 'TYPE', 'normal'))
+  const byDb = new Map<number, number>()
+  for (const line of list.split('\n')) {
+    const field = (name: string) => new RegExp(`(?:^| )${name}=(\\S*)`).exec(line)?.[1]
+    if (field('user') !== user) continue
+    const at = Number(field('db'))
+    if (at !== db) byDb.set(at, (byDb.get(at) ?? 0) + 1)
+  }
+  return byDb
 }
 
 export async function deleteGuardUser(redis: Redis, user: string): Promise<void> {
@@ -157,6 +197,8 @@ export interface BlindSpot {
 export interface Look {
   refused: Refusal[]
   blindSpot?: BlindSpot
+  /** Connections of the app's user in another DB than its own, by DB. */
+  stray?: Map<number, number>
 }
 
 /**
@@ -199,7 +241,9 @@ export class RefusalWatch {
     if (since === undefined) return { refused: [] }
     const from = since - 1
     const { changed, gone } = changedSince(log.entries, seen)
-    const mine = (entries: readonly LogEntry[]) => entries.filter((e) => e.user === this.user)
+    // A failed AUTH is logged under the name it tried (reason `auth`): no write, and maybe not even the app's
+    // (an app of an earlier run of this place, still up with the password of then).
+    const mine = (entries: readonly LogEntry[]) => entries.filter((e) => e.user === this.user && e.reason !== 'auth')
     const refused = sumRefusals(gained(mine(changed.filter((e) => e.at >= from)), mine(gone)))
     const blindSpot = await this.#blindSpot(redis, log.entries, changed, from)
     return { refused, ...(blindSpot ? { blindSpot } : {}) }
@@ -293,10 +337,9 @@ function listRefusals(refused: readonly Refusal[]): string {
   return `${shown.join(', ')}${refused.length > 5 ? `, and ${refused.length - 5} more` : ''}`
 }
 
-/** Who the guard is for, in messages. */
-export interface GuardedWorker {
+/** Who the guard is for, in messages, and where its app may write. */
+export interface GuardedWorker extends GuardedPlace {
   index: number
-  keyPrefix: string
   watch: RefusalWatch
 }
 
@@ -367,37 +410,60 @@ export class GuardedRedisState extends RedisState {
   }
 
   async #look(doing: string): Promise<Look> {
+    const { watch, db } = this.#worker
     try {
-      return await this.#worker.watch.unreported(this.redis)
+      const [look, stray] = await Promise.all([watch.unreported(this.redis), strayConnections(this.redis, watch.user, db)])
+      return { ...look, stray }
     } catch (err) {
-      throw new StateError(this.name, `${doing}: cannot read the ACL LOG, where Redis records the writes it refused worker ${this.#worker.index}'s app: ${(err as Error).message}`, {
+      throw new StateError(this.name, `${doing}: cannot read the ACL LOG, where Redis records the writes it refused worker ${this.#worker.index}'s app, or CLIENT LIST: ${(err as Error).message}`, {
         cause: err,
       })
     }
   }
 
-  #failure(doing: string, { refused, blindSpot }: Look, after = ''): StateError | undefined {
+  #failure(doing: string, { refused, blindSpot, stray }: Look, after = ''): StateError | undefined {
+    if (stray?.size) return this.#strayError(doing, stray, refused, after)
     if (refused.length) return this.#refusedError(doing, refused, blindSpot, after)
     if (!blindSpot) return undefined
     const { index, keyPrefix } = this.#worker
     // Told as a refusal: the backend did its own work, and cannot vouch for what the app did.
     return new StateError(
       this.name,
-      `${doing}: cannot tell whether Redis refused worker ${index}'s app a write outside its key prefix ${JSON.stringify(keyPrefix)} since the last check: ${logLost(blindSpot, 'then')}, so a refusal may have been pushed out unseen${after}`,
-      { failure: 'refused', suggestion: `${capitalized(blindAdvice(blindSpot))}; or give each worker a DB of its own (leave keyPrefix out).` },
+      `${doing}: cannot tell whether Redis refused worker ${index}'s app a ${keyPrefix ? 'write' : 'command'} outside its ${placeWords(this.#worker)} since the last check: ${logLost(blindSpot, 'then')}, so a refusal may have been pushed out unseen${after}`,
+      { failure: 'refused', suggestion: `${capitalized(blindAdvice(blindSpot))}${keyPrefix ? '; or give each worker a DB of its own (leave keyPrefix out)' : ''}.` },
+    )
+  }
+
+  #strayError(doing: string, stray: Map<number, number>, refused: readonly Refusal[], after: string): StateError {
+    const { index, db } = this.#worker
+    const where = [...stray].map(([at, n]) => `${n} connection${n > 1 ? 's' : ''} in DB ${at}`).join(', ')
+    // Refusals are told once: said here too, or they would be lost.
+    const alsoRefused = refused.length ? `; Redis also refused it: ${listRefusals(refused)}` : ''
+    return new StateError(
+      this.name,
+      `${doing}: worker ${index}'s app has ${where}, not its DB ${db}: what it writes there lands in the main line's keys or another worker's, or another program's, which no rollback of this worker puts back${alsoRefused}${after}`,
+      { failure: 'refused', suggestion: `Start worker ${index}'s app with resources.redisUrl as its Redis URL, DB ${db} included, and nothing that chooses another DB (a REDIS_DB of its own).` },
     )
   }
 
   #refusedError(doing: string, refused: readonly Refusal[], blindSpot: BlindSpot | undefined, after: string): StateError {
-    const { index, keyPrefix } = this.#worker
+    const { index, keyPrefix, db } = this.#worker
     const more = blindSpot ? `, and maybe more: ${logLost(blindSpot, 'the last check')}, so others may have been pushed out unseen` : ''
+    const also = blindSpot ? ` Also ${blindAdvice(blindSpot)}.` : ''
+    if (!keyPrefix)
+      return new StateError(
+        this.name,
+        `${doing}: worker ${index}'s app reached outside its DB ${db}, and Redis refused it: ${listRefusals(refused)}${more}. A connection refused SELECT stays in the DB it was in (DB 0 when new), where its writes land in the main line's keys or another worker's, which no rollback of this worker puts back; the app must use the DB of the URL it is given${after}`,
+        { failure: 'refused', suggestion: `Start worker ${index}'s app with resources.redisUrl as its Redis URL, DB ${db} included, and nothing that chooses another DB (a REDIS_DB of its own).${also}` },
+      )
     return new StateError(
       this.name,
       `${doing}: worker ${index}'s app wrote outside its key prefix ${JSON.stringify(keyPrefix)}, and Redis refused it: ${listRefusals(refused)}${more}. Workers share the main DB: such a write would land in the main line's keys or another worker's, which no rollback of this worker puts back, and the paths would see each other's writes; the app must put resources.redisKeyPrefix before every key it writes${after}`,
       {
         failure: 'refused',
-        suggestion: `Start worker ${index}'s app with resources.redisKeyPrefix (${JSON.stringify(keyPrefix)}) before every key it writes: its cache's, its sessions' and BullMQ's prefixes (REDIS_PREFIX=\`\${resources.redisKeyPrefix}app:\`), or give each worker a DB of its own (leave keyPrefix out).${blindSpot ? ` Also ${blindAdvice(blindSpot)}.` : ''}`,
+        suggestion: `Start worker ${index}'s app with resources.redisKeyPrefix (${JSON.stringify(keyPrefix)}) before every key it writes: its cache's, its sessions' and BullMQ's prefixes (REDIS_PREFIX=\`\${resources.redisKeyPrefix}app:\`), or give each worker a DB of its own (leave keyPrefix out).${also}`,
       },
     )
   }
+
 }

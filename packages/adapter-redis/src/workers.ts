@@ -2,7 +2,7 @@ import { ConfigError, StateError, type StateBackend, type WorkerApp, type Worker
 import { type Redis, ReplyError } from 'ioredis'
 import { RedisCache } from './cache'
 import { DB_PATH_EXPECTED, DEFAULT_REDIS_URL, type OwnedClient, chunks, closeClient, dbFromPath, openClient, prefixPattern, requireDb, sameDb, scanScope } from './connection'
-import { GuardedRedisState, RefusalWatch, createGuardUser, deleteGuardUser, guardBlindness, guardUserOf, urlWithUser } from './guard'
+import { GuardedRedisState, type GuardedPlace, RefusalWatch, createGuardUser, deleteGuardUser, guardBlindness, guardUserOf, placeWords, strayConnections, urlWithUser } from './guard'
 import { BullQueue } from './queue'
 import { type DumpedKey, dumpBatch, restoreBatch, restoreBatches, restoreOpOf } from './scripts'
 import { RedisState } from './state'
@@ -34,10 +34,11 @@ export interface RedisWorkersOptions {
   /** The environment variable that carries the worker's Redis URL to its app (`resources.env`). Default REDIS_URL. */
   env?: string
   /**
-   * With `keyPrefix`: the app of each worker connects as a Redis user of its own (in `redisUrl`), which may
-   * read any key but write only under its prefix, so that a write elsewhere (the main line's keys, another
-   * worker's) is refused and fails the worker's next checkpoint, rollback or release, naming the key.
-   * Default true; needs Redis 7 and a connection allowed ACL SETUSER. `false` goes without.
+   * The app of each worker connects as a Redis user of its own (in `redisUrl`). With `keyPrefix` it may read
+   * any key but write only under its prefix; with a DB per worker it may SELECT no other DB. A write elsewhere
+   * (the main line's keys, another worker's) is refused and fails the worker's next checkpoint, rollback or
+   * release, naming the key or the command; so does a connection of the user found in another DB.
+   * Default true; needs Redis 7 and a connection allowed ACL SETUSER, ACL DELUSER, ACL LOG and CLIENT LIST. `false` goes without.
    */
   guardWrites?: boolean
 }
@@ -81,12 +82,8 @@ export function redisWorkers(options: RedisWorkersOptions) {
     if (o[key] !== undefined && typeof o[key] !== 'function') throw new ConfigError(`${PART}: \`${key}\` must be a function of the worker's index`, { where: key })
   if (o.guardWrites !== undefined && typeof o.guardWrites !== 'boolean')
     throw new ConfigError(`${PART}: \`guardWrites\` must be true or false, got ${JSON.stringify(o.guardWrites)}`, { where: 'guardWrites' })
-  if (o.guardWrites && !o.keyPrefix)
-    throw new ConfigError(`${PART}: \`guardWrites\` keeps the app of each worker to its key prefix, and needs \`keyPrefix\`; a DB per worker has keys of its own already`, {
-      where: 'guardWrites',
-    })
-  /** Each worker's app gets a Redis user that may write only under its key prefix (see guard.ts). */
-  const guarded = Boolean(o.keyPrefix) && o.guardWrites !== false
+  /** Each worker's app gets a Redis user that may write only under its key prefix, or only in its DB (see guard.ts). */
+  const guarded = o.guardWrites !== false
   const url = o.url ?? DEFAULT_REDIS_URL
   const mainDb = dbOf(url)
   const workers = new Map<number, Worker>()
@@ -186,17 +183,20 @@ export function redisWorkers(options: RedisWorkersOptions) {
         removed = workerSetupMade(keysLeft)
         await takePlace(worker, scope, index)
         if (user) {
-          const password = await guardCall(index, keyPrefix, () => createGuardUser(worker.mine.redis, user, keyPrefix))
+          const place = { keyPrefix, db }
+          const password = await guardCall(index, place, () => createGuardUser(worker.mine.redis, user, place))
           userRemoved = workerSetupMade(userLeft!)
-          const blind = await guardCall(index, keyPrefix, () => guardBlindness(worker.mine.redis, urlWithUser(withDb(url, db), user, password), user))
+          const blind = await guardCall(index, place, () => guardBlindness(worker.mine.redis, urlWithUser(withDb(url, db), user, password), user, place, mainDb))
           if (blind)
             throw new ConfigError(
-              `${PART}: cannot guard worker ${index}'s key prefix "${keyPrefix}": ${blind}. Set acllog-max-len to 128 or more on this Redis (redis-cli CONFIG SET acllog-max-len 128), or give \`guardWrites: false\` to go without; a write of the app outside its key prefix then goes unseen`,
+              `${PART}: cannot guard worker ${index}'s ${placeWords(place)}: ${blind}. Set acllog-max-len to 128 or more on this Redis (redis-cli CONFIG SET acllog-max-len 128), or give \`guardWrites: false\` to go without; a write of the app outside its ${place.keyPrefix ? 'key prefix' : `DB ${place.db}`} then goes unseen`,
               { where: 'guardWrites' },
             )
           // Refusals an earlier run's worker of this place left in the ACL LOG are not this run's.
           const watch = new RefusalWatch(user)
-          await guardCall(index, keyPrefix, () => watch.unreported(worker.mine.redis))
+          await guardCall(index, place, () => watch.unreported(worker.mine.redis))
+          // Each check also looks for the app's connections in another DB: a server that refuses it, refused now.
+          await guardCall(index, place, () => strayConnections(worker.mine.redis, user, db))
           guard = { password, watch }
         }
         signal?.throwIfAborted()
@@ -239,7 +239,7 @@ export function redisWorkers(options: RedisWorkersOptions) {
       return {
         resources: { redisUrl, redisKeyPrefix: keyPrefix },
         env: { [o.env ?? 'REDIS_URL']: redisUrl },
-        stateBackends: [guard ? new GuardedRedisState(stateOptions, { index, keyPrefix, watch: guard.watch }) : new RedisState(stateOptions)],
+        stateBackends: [guard ? new GuardedRedisState(stateOptions, { index, keyPrefix, db, watch: guard.watch }) : new RedisState(stateOptions)],
         ports,
         close: async () => {
           workers.delete(index)
@@ -358,7 +358,12 @@ async function removeWorkerKeys(worker: Worker, patterns: (string | undefined)[]
 function keysLeftOf(url: string, db: number, patterns: (string | undefined)[], marker: Buffer | undefined) {
   const { cli, server } = redisCliOf(url)
   const shown = patterns.map((p) => p ?? '*')
-  const commands = shown.map((p) => `${cli} -n ${db} EVAL ${shellQuoted(DELETE_MATCHING)} 0 ${shellQuoted(p)}`)
+  // One short EVAL per SCAN step, the cursor kept by the shell: a script is atomic, and one that SCANned a
+  // whole DB blocked every client of the server for as long as it ran. The loop stops at the cursor 0, or
+  // at anything else redis-cli prints (an error, said on stderr).
+  const commands = shown.map(
+    (p) => `c=0; while c=$(${cli} -n ${db} EVAL ${shellQuoted(DELETE_STEP)} 0 ${shellQuoted(p)} "$c") && [ "$c" != 0 ]; do case $c in ''|*[!0-9]*) echo "$c" >&2; break; esac; done`,
+  )
   if (marker) commands.push(`${cli} -n ${db} del ${shellQuoted(marker.toString())}`)
   return {
     kind: 'Redis keys',
@@ -388,26 +393,27 @@ function redisCliOf(url: string): { cli: string; server?: string } {
  * Make or read what keeps worker `index`'s app to its key prefix (see guard.ts): a server that refuses (no
  * ACL before Redis 6, no key permissions before 7, a user not allowed ACL) is a ConfigError saying how to go without.
  */
-async function guardCall<T>(index: number, keyPrefix: string, call: () => Promise<T>): Promise<T> {
+async function guardCall<T>(index: number, place: GuardedPlace, call: () => Promise<T>): Promise<T> {
   try {
     return await call()
   } catch (err) {
     if (!(err instanceof ReplyError)) throw err
     throw new ConfigError(
-      `${PART}: cannot make the Redis user that lets worker ${index}'s app write only under its key prefix "${keyPrefix}" (${errorMessage(err)}): that needs Redis 7 or later, and a connection allowed ACL SETUSER, ACL DELUSER and ACL LOG. Give \`guardWrites: false\` to go without; a write of the app outside its key prefix then goes unseen`,
+      `${PART}: cannot make the Redis user that lets worker ${index}'s app write only ${place.keyPrefix ? `under its key prefix "${place.keyPrefix}"` : `in its DB ${place.db}`} (${errorMessage(err)}): that needs Redis 7 or later, and a connection allowed ACL SETUSER, ACL DELUSER, ACL LOG and CLIENT LIST. Give \`guardWrites: false\` to go without; a write of the app outside its ${place.keyPrefix ? 'key prefix' : `DB ${place.db}`} then goes unseen`,
       { where: 'guardWrites' },
     )
   }
 }
 
 /**
- * A Lua script that deletes every key matching ARGV[1], SCANned and DELeted in batches on the server, and
- * returns how many it deleted. Keys travel as Lua values, never as shell words: `redis-cli --scan | xargs
- * redis-cli del` broke on a key with a space or a quote (xargs splits and unquotes them). Written without
- * `'`, so that it stays one readable single-quoted shell word.
+ * One step of deleting every key matching ARGV[1]: a SCAN from cursor ARGV[2] (of about 1000 slots of the
+ * keyspace) and an UNLINK of what it found (freed in the background), returning the next cursor, "0" at
+ * the end. Keys travel as Lua values, never as shell words: `redis-cli --scan | xargs redis-cli del` broke
+ * on a key with a space, a quote or a newline. Written without `'`, so that it stays one readable
+ * single-quoted shell word.
  */
-const DELETE_MATCHING =
-  'local n = 0 local cursor = "0" repeat local r = redis.call("SCAN", cursor, "MATCH", ARGV[1], "COUNT", 500) cursor = r[1] local keys = r[2] for i = 1, #keys, 500 do n = n + redis.call("DEL", unpack(keys, i, math.min(i + 499, #keys))) end until cursor == "0" return n'
+const DELETE_STEP =
+  'local r = redis.call("SCAN", ARGV[2], "MATCH", ARGV[1], "COUNT", 1000) local keys = r[2] for i = 1, #keys, 500 do redis.call("UNLINK", unpack(keys, i, math.min(i + 499, #keys))) end return r[1]'
 
 /** `text` as one shell word: in single quotes, each `'` in it closed, escaped and reopened. */
 function shellQuoted(text: string): string {

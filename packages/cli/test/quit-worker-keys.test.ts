@@ -103,8 +103,12 @@ describe('a second Ctrl-C while paths run on Redis workers', () => {
     )
     expect(line, said).not.toBeNull()
     const remove = line![1]!
-    // One script per worker deletes the keys its pattern matches (on the server, not through xargs), then its marker.
-    const removes = (w: number) => new RegExp(`redis-cli -n ${DB} EVAL '[^']+' 0 'qk_w${w}:qk:\\*'; redis-cli -n ${DB} del qk_w${w}:__venomqa_worker__`)
+    // Per worker, a shell loop of short scripts, one SCAN step each, deletes the keys its pattern matches (on
+    // the server, not through xargs), then its marker.
+    const removes = (w: number) =>
+      new RegExp(
+        `c=0; while c=\\$\\(redis-cli -n ${DB} EVAL '[^']+' 0 'qk_w${w}:qk:\\*' "\\$c"\\) && \\[ "\\$c" != 0 \\]; do case \\$c in ''\\|\\*\\[!0-9\\]\\*\\) echo "\\$c" >&2; break; esac; done; redis-cli -n ${DB} del qk_w${w}:__venomqa_worker__`,
+      )
     expect(remove).toMatch(new RegExp(`^${removes(1).source}; ${removes(2).source}$`))
     expect(said).toContain("  - the workers' apps may still be there\n")
     expect(r.stderr + r.stdout).not.toContain(PASSWORD)
