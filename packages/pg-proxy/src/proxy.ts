@@ -734,10 +734,14 @@ export class PgProxy extends EventEmitter implements Hub {
    * startup parameters (see #greeting). One it refuses (a setting it does not know, a value it does not
    * take) refuses the connection with the server's own error; otherwise the client is greeted with the
    * ParameterStatus the server would send it. Undefined when the connection does not come in.
+   *
+   * The server's connection does not see what the run made, which is never committed: a refused set is
+   * tried on the shared session too (see #takenInRun), where a role the app made in the run exists.
    */
   async #open(socket: net.Socket, params: Record<string, string>): Promise<Session | undefined> {
     const given = Object.fromEntries(Object.entries(params).filter(([k]) => !NOT_SETTINGS.has(k)))
-    const greeting = await this.#greeting(given)
+    let greeting = await this.#greeting(given)
+    if ('refusal' in greeting && (await this.#takenInRun(given))) greeting = await this.#assumedGreeting(given)
     if (socket.destroyed) return undefined
     const closed = this.#closed()
     if (closed) {
@@ -791,12 +795,36 @@ export class PgProxy extends EventEmitter implements Hub {
     return known.then(async (answer) => {
       if (answer) return answer
       this.#greetings.delete(key)
-      // The proxy's session's own, but for the application_name it gave itself.
-      const bare = key === '[]' ? new Map([...this.upstream.parameters, ['application_name', '']]) : (await this.#greeting({})).parameters
-      const parameters = new Map(bare)
-      for (const [k, v] of startupSettings(given)) if (parameters.has(k)) parameters.set(k, v)
-      return { parameters }
+      return this.#assumedGreeting(given)
     })
+  }
+
+  /** A greeting the server was not asked for: what a client that gives no settings gets, with `given`'s values in place of those. */
+  async #assumedGreeting(given: Record<string, string>): Promise<{ parameters: Map<string, string> }> {
+    // The proxy's session's own, but for the application_name it gave itself.
+    const bare = Object.keys(given).length ? (await this.#greeting({})).parameters : new Map([...this.upstream.parameters, ['application_name', '']])
+    const parameters = new Map(bare)
+    for (const [k, v] of startupSettings(given)) if (parameters.has(k)) parameters.set(k, v)
+    return { parameters }
+  }
+
+  /**
+   * Whether the shared session takes the settings the server refused at a connection's start: set in a
+   * savepoint, then undone. Only for a refused set (the session waits for the app's connection that
+   * holds it, as a first query would); false when it cannot be asked.
+   */
+  async #takenInRun(given: Record<string, string>): Promise<boolean> {
+    const sets = startupSettings(given)
+    if (!sets.length || this.#closed()) return false
+    const calls = sets.map(([k, v]) => `pg_catalog.set_config(${escapeString(k)}, ${escapeString(v)}, false)`)
+    return this.#exclusive("a client's startup parameters", async (upstream) => {
+      const taken = await upstream.run(`SAVEPOINT venomqa_startup; SELECT ${calls.join(', ')}`).then(
+        () => true,
+        () => false,
+      )
+      await upstream.run('ROLLBACK TO SAVEPOINT venomqa_startup; RELEASE SAVEPOINT venomqa_startup')
+      return taken
+    }).catch(() => false)
   }
 
   /** The server's answer to a connection that starts with `given`; undefined when it could not be asked. */

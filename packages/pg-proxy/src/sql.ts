@@ -130,11 +130,28 @@ function codeMask(sql: string, standardConformingStrings: boolean): string {
   return out
 }
 
-/** Statements whose expressions run once, as they are written: where the proxy may answer a call itself (see `ownCalls`). */
-const RUNS_EXPRESSIONS = /^(SELECT|INSERT|UPDATE|DELETE|MERGE|WITH|VALUES|TABLE|CALL|EXPLAIN|DECLARE|PREPARE|EXECUTE|COPY)\b/i
+/**
+ * Statements whose expressions run once, as they are written: where the proxy may answer a call itself (see
+ * `ownCalls`). A query in parentheses too, and CREATE TABLE ... AS (a query, which it runs once; a table's
+ * column list with a default or a generated column is nested parentheses, which it does not take).
+ */
+const RUNS_EXPRESSIONS =
+  /^(?:\(\s*)*(SELECT|INSERT|UPDATE|DELETE|MERGE|WITH|VALUES|TABLE|CALL|EXPLAIN|DECLARE|PREPARE|EXECUTE|COPY)\b|^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\b[^(]*?(?:\([^()]*\))?(?:[^()]*?\s)?AS\s*(?:\(|(?:SELECT|VALUES|TABLE|EXECUTE|WITH)\b)/i
 
-/** A call of one of PostgreSQL's functions the proxy answers itself, unqualified or in pg_catalog (not another schema's). */
-const OWN_CALL = /(?<![\w$."])(?:pg_catalog\s*\.\s*)?(set_config|currval|lastval)\s*\(/gi
+/**
+ * A call of one of PostgreSQL's functions the proxy answers itself, unqualified or in pg_catalog (not another
+ * schema's), a name written in double quotes too (the same name when it is in lower case: see `ownCalls`).
+ */
+const OWN_CALL = /(?<![\w$."])(?:(?:pg_catalog|"pg_catalog")\s*\.\s*)?(?:(set_config|currval|lastval)|"(set_config|currval|lastval)")\s*\(/gi
+
+/**
+ * What comes before a name that gives a table, a query or its alias columns (`AS currval(n)`,
+ * `generate_series(1, 2) currval(n)`, `INSERT INTO currval(n)`): not a call.
+ */
+const NAMES_BEFORE = /(?:\)|\bAS|\bINTO)\s*$/i
+
+/** What comes after a WITH query's name and columns (`currval(n) AS (`, `AS MATERIALIZED`): not a call either. */
+const NAMES_AFTER = /^\s*AS\s*(?:\(|(?:NOT|MATERIALIZED)\b)/i
 
 /**
  * One statement of a connection with the calls the proxy answers for it in place of PostgreSQL's functions,
@@ -156,11 +173,16 @@ export function ownCalls(statement: Statement, connection: number, standardConfo
   let at = 0
   let idleTimeout = false
   for (const call of mask.matchAll(OWN_CALL)) {
-    const fn = call[1]!.toLowerCase()
+    // A quoted name is the function's only in lower case ("CURRVAL" is another name).
+    if (/"/.test(call[0]) && call[0] !== call[0].toLowerCase()) continue
+    const fn = (call[1] ?? call[2]!).toLowerCase()
     const open = call.index + call[0].length
     // As many arguments as PostgreSQL's function takes: another call fails there, as it would.
     const args = callArguments(mask, open)
     const count = args?.length === 1 && !args[0]!.text ? 0 : args?.length
+    if (!args || NAMES_BEFORE.test(mask.slice(0, call.index))) continue
+    const last = args.at(-1)!
+    if (NAMES_AFTER.test(mask.slice(mask.indexOf(')', last.at + last.text.length) + 1))) continue
     let replacement: string | undefined
     if (fn === 'currval' && count === 1) replacement = `pg_temp.currval(${connection}, `
     else if (fn === 'lastval' && count === 0) replacement = `pg_temp.lastval(${connection}`

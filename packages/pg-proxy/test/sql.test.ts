@@ -107,15 +107,29 @@ it('answers for the connection the calls of currval, lastval and set_config of i
   expect(own("SELECT currval('s'), pg_catalog . lastval ( ), CurrVal($1::regclass)").text).toBe(
     "SELECT pg_temp.currval(7, 's'), pg_temp.lastval(7 ), pg_temp.currval(7, $1::regclass)",
   )
-  // Not in a literal, a comment or a quoted name, not another schema's function, not with other arguments.
+  // A name quoted in lower case is the same name, as PostgreSQL reads it; a query in parentheses or that makes a table runs its expressions.
+  expect(own('SELECT "currval"(1), "pg_catalog"."lastval"()').text).toBe('SELECT pg_temp.currval(7, 1), pg_temp.lastval(7)')
+  for (const sql of ["((SELECT currval('s')))", "CREATE TEMP TABLE x (v) AS SELECT currval('s')", "CREATE TABLE x AS (SELECT currval('s'))"])
+    expect(own(sql).text, sql).toBe(sql.replace("currval('s')", "pg_temp.currval(7, 's')"))
+  // Not in a literal, a comment or a quoted name of another case, not another schema's function, not with other
+  // arguments, not a name given to a table, a query or their columns.
   for (const sql of [
     "SELECT 'currval(1)', $$lastval()$$, E'set_config(\\'idle_in_transaction_session_timeout\\', 1, false)' -- currval(1)",
-    'SELECT app.currval(1), my_lastval(), "currval"(1) /* lastval() */',
+    'SELECT app.currval(1), my_lastval(), "CurrVal"(1), app."currval"(1) /* lastval() */',
     'SELECT currval(), lastval(1), currval(1, 2)',
+    'SELECT * FROM f() AS currval(n), f() currval (n) JOIN g() AS set_config(a, b, c) ON true',
+    'WITH currval(n) AS (SELECT 1), x AS (SELECT 2), currval(n) AS NOT MATERIALIZED (SELECT 3) SELECT 1',
+    'INSERT INTO currval(n) VALUES (1)',
   ])
     expect(own(sql).text, sql).toBe(splitStatements(sql)[0]!.text)
   // Not where an expression is kept: a view, a default, a function's body.
-  for (const sql of ["CREATE VIEW v AS SELECT currval('s')", "ALTER TABLE t ALTER COLUMN id SET DEFAULT currval('s')", "DO $$ BEGIN PERFORM currval('s'); END $$"])
+  for (const sql of [
+    "CREATE VIEW v AS SELECT currval('s')",
+    "ALTER TABLE t ALTER COLUMN id SET DEFAULT currval('s')",
+    "DO $$ BEGIN PERFORM currval('s'); END $$",
+    "CREATE TABLE t (id int DEFAULT currval('s')) AS",
+    "CREATE MATERIALIZED VIEW v AS SELECT currval('s')",
+  ])
     expect(own(sql).text, sql).toBe(sql)
   const idle = own("SELECT set_config('Idle_In_Transaction_Session_Timeout', '1s', false), set_config('app.x', '1', false), set_config($1, $2, true)")
   expect(idle).toEqual({
