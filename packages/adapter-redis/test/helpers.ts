@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { SERVICES, freePort } from '@venomqa/test-utils'
 import { Redis } from 'ioredis'
+import { afterAll, beforeAll } from 'vitest'
 
 /** The Redis DBs these tests may use. DB 0 and the others belong to someone else. */
 export const DB_A = 1
@@ -83,4 +84,29 @@ export async function startOwnRedis(): Promise<{ hostPort: string; stop(): Promi
     throw new Error(`redis-server on port ${port} did not start: ${said.trim().split('\n').slice(-3).join(' | ')}`)
   }
   return { hostPort: `127.0.0.1:${port}`, stop }
+}
+
+/**
+ * A redis-server of the suite's own (see startOwnRedis), started before its tests and stopped after them,
+ * with a plain client on its DB 0. For the suites that change what a whole server keeps (users, its ACL LOG).
+ */
+export function ownRedisForSuite(): { readonly hostPort: string; readonly raw: Redis } {
+  let server: Awaited<ReturnType<typeof startOwnRedis>> | undefined
+  let raw: Redis | undefined
+  beforeAll(async () => {
+    server = await startOwnRedis()
+    raw = new Redis(`redis://${server.hostPort}/0`, { maxRetriesPerRequest: 1 })
+  })
+  afterAll(async () => {
+    raw?.disconnect()
+    await server?.stop()
+  })
+  return {
+    get hostPort() {
+      return server!.hostPort
+    },
+    get raw() {
+      return raw!
+    },
+  }
 }

@@ -10,9 +10,9 @@
 import { type MainSystem, StateError, madeByWorkerSetups } from '@venomqa/core'
 import { SERVICES, describeWithService } from '@venomqa/test-utils'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { type RedisState, redisWorkers } from '../src'
-import { startOwnRedis } from './helpers'
+import { ownRedisForSuite } from './helpers'
 
 const d = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
 const main: MainSystem = { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] }
@@ -24,19 +24,10 @@ const failureOf = (p: Promise<unknown>) =>
   )
 
 d('redisWorkers with a DB per worker: writes into another DB', () => {
-  let server: Awaited<ReturnType<typeof startOwnRedis>>
-  let raw: Redis
-  beforeAll(async () => {
-    server = await startOwnRedis()
-    raw = new Redis(`redis://${server.hostPort}/0`, { maxRetriesPerRequest: 1 })
-  })
-  afterAll(async () => {
-    raw?.disconnect()
-    await server?.stop()
-  })
+  const own = ownRedisForSuite()
 
   it("refuses a worker's app another DB, and fails the worker's next check naming the worker and its DB", async () => {
-    const setup = redisWorkers({ url: `redis://${server.hostPort}/0`, wholeDb: true })
+    const setup = redisWorkers({ url: `redis://${own.hostPort}/0`, wholeDb: true })
     const worker = await setup.prepare(1, main)
     const backend = (worker.stateBackends as RedisState[])[0]!
     const { redisUrl } = worker.resources!
@@ -78,26 +69,26 @@ d('redisWorkers with a DB per worker: writes into another DB', () => {
         await expect(backend.checkpoint('d')).rejects.toThrow(/^state backend "redis:w1": checkpoint "d": worker 1's app has 1 connection in DB 0, not its DB 1/)
       } finally {
         stray.disconnect()
-        await raw.del('stray')
+        await own.raw.del('stray')
       }
     } finally {
       app.disconnect()
       await backend.disconnect().catch(() => {})
       await worker.close?.()
     }
-    expect(((await raw.call('ACL', 'USERS')) as string[]).filter((u) => u.startsWith('venomqa-'))).toEqual([])
+    expect(((await own.raw.call('ACL', 'USERS')) as string[]).filter((u) => u.startsWith('venomqa-'))).toEqual([])
   })
 
   it('refuses to make a worker whose guard could never see a refused SELECT: Redis keeps no ACL LOG', async () => {
-    await raw.call('CONFIG', 'SET', 'acllog-max-len', '0')
+    await own.raw.call('CONFIG', 'SET', 'acllog-max-len', '0')
     try {
-      const setup = redisWorkers({ url: `redis://${server.hostPort}/0`, wholeDb: true })
+      const setup = redisWorkers({ url: `redis://${own.hostPort}/0`, wholeDb: true })
       await expect(setup.prepare(2, main)).rejects.toThrow(
         "redisWorkers: cannot guard worker 2's DB 2: Redis refused the app's user a SELECT of DB 0, but did not log it in its ACL LOG (acllog-max-len is 0), so no refusal of the app could ever be seen.",
       )
-      expect(((await raw.call('ACL', 'USERS')) as string[]).filter((u) => u.startsWith('venomqa-'))).toEqual([])
+      expect(((await own.raw.call('ACL', 'USERS')) as string[]).filter((u) => u.startsWith('venomqa-'))).toEqual([])
     } finally {
-      await raw.call('CONFIG', 'SET', 'acllog-max-len', '128')
+      await own.raw.call('CONFIG', 'SET', 'acllog-max-len', '128')
     }
   })
 })

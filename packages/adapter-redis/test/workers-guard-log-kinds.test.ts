@@ -10,27 +10,18 @@
 import { type MainSystem, StateError } from '@venomqa/core'
 import { SERVICES, describeWithService } from '@venomqa/test-utils'
 import { Redis } from 'ioredis'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { type RedisState, redisWorkers } from '../src'
-import { startOwnRedis } from './helpers'
+import { ownRedisForSuite } from './helpers'
 
 const d = await describeWithService('Redis', SERVICES.redis.host, SERVICES.redis.port)
 const main: MainSystem = { baseUrl: 'http://127.0.0.1:1', ports: new Map(), stateBackends: [] }
 
 d("the write guard and the ACL LOG's other entries", () => {
-  let server: Awaited<ReturnType<typeof startOwnRedis>>
-  let raw: Redis
-  beforeAll(async () => {
-    server = await startOwnRedis()
-    raw = new Redis(`redis://${server.hostPort}/0`, { maxRetriesPerRequest: 1 })
-  })
-  afterAll(async () => {
-    raw?.disconnect()
-    await server?.stop()
-  })
+  const own = ownRedisForSuite()
 
   it("takes a failed AUTH under the app's user name for no write, and refuses the app's lifting its own rules or blinding the log", async () => {
-    const setup = redisWorkers({ url: `redis://${server.hostPort}/0`, prefix: 'app:', keyPrefix: (i) => `w${i}:` })
+    const setup = redisWorkers({ url: `redis://${own.hostPort}/0`, prefix: 'app:', keyPrefix: (i) => `w${i}:` })
     const worker = await setup.prepare(1, main)
     const backend = (worker.stateBackends as RedisState[])[0]!
     const { redisUrl } = worker.resources!
@@ -40,10 +31,10 @@ d("the write guard and the ACL LOG's other entries", () => {
       await backend.connect()
       await backend.checkpoint('a')
       // An app of an earlier run of this worker, still up with the password of then.
-      await expect(raw.call('AUTH', user, 'the-password-of-an-earlier-run')).rejects.toThrow(/WRONGPASS/)
+      await expect(own.raw.call('AUTH', user, 'the-password-of-an-earlier-run')).rejects.toThrow(/WRONGPASS/)
       // Another user refused a command, a channel and a key: not this worker's app.
-      await raw.call('ACL', 'SETUSER', 'someone-else', 'reset', 'on', '>pw', '~elsewhere:*', 'resetchannels', '+@all', '-info')
-      const other = new Redis(`redis://someone-else:pw@${server.hostPort}/0`, { maxRetriesPerRequest: 1 })
+      await own.raw.call('ACL', 'SETUSER', 'someone-else', 'reset', 'on', '>pw', '~elsewhere:*', 'resetchannels', '+@all', '-info')
+      const other = new Redis(`redis://someone-else:pw@${own.hostPort}/0`, { maxRetriesPerRequest: 1 })
       await expect(other.info()).rejects.toThrow(/NOPERM/)
       await expect(other.publish('news', 'x')).rejects.toThrow(/NOPERM/)
       await expect(other.set('w1:app:cart', 'x')).rejects.toThrow(/NOPERM/)
@@ -67,7 +58,7 @@ d("the write guard and the ACL LOG's other entries", () => {
       app.disconnect()
       await backend.disconnect()
       await worker.close?.()
-      await raw.call('ACL', 'DELUSER', 'someone-else')
+      await own.raw.call('ACL', 'DELUSER', 'someone-else')
     }
   })
 })
