@@ -523,9 +523,15 @@ export function secretsOfUrl(url: string, options?: RedactOptions): string[] {
   // The user name is an identity beside a password; alone, it may be the credential (`-u sk_test_...:`).
   const credential = parsed.password || parsed.username
   if (credential) out.push(credential, safeDecode(credential))
-  for (const [k, v] of parsed.searchParams) if (isSecretQueryName(k, options)) out.push(v)
-  // The values as the URL holds them too: `a+b` is how a form-encoded `a b` stands there.
-  for (const { name, value } of rawQuery(parsed.search)) if (value && isSecretQueryName(name, options)) out.push(value)
+  out.push(...secretQueryValues(parsed, options))
+  return out
+}
+
+/** The values of a URL's secret query parameters, decoded and as the URL holds them (`a+b` is a form's `a b`). */
+function secretQueryValues(url: URL, options?: RedactOptions): string[] {
+  const out: string[] = []
+  for (const [k, v] of url.searchParams) if (isSecretQueryName(k, options)) out.push(v)
+  for (const { name, value } of rawQuery(url.search)) if (value && isSecretQueryName(name, options)) out.push(value)
   return out
 }
 
@@ -616,7 +622,7 @@ function passwordAndSecretsOfUrl(url: string, options?: RedactOptions): string[]
   const password = safeDecode(parsed.password)
   const inClear = [parsed.protocol.slice(0, -1), parsed.username, parsed.hostname, ...parsed.pathname.split('/')].map((part) => safeDecode(part).toLowerCase())
   const out = password && !inClear.includes(password.toLowerCase()) ? [parsed.password, password] : []
-  if (parsed.search) for (const s of secretsOfUrl(`${parsed.protocol}//x${parsed.search}`, options)) out.push(s)
+  out.push(...secretQueryValues(parsed, options))
   return out
 }
 
