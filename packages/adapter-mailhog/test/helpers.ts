@@ -1,8 +1,4 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import net from 'node:net'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
 import nodemailer from 'nodemailer'
 
 /** Deliver one message over real SMTP with nodemailer, as an app would. */
@@ -52,24 +48,6 @@ export function accepts(port: number, host = '127.0.0.1'): Promise<boolean> {
   })
 }
 
-/** A self-signed certificate for 127.0.0.1 / localhost, made with the machine's openssl. */
-export function selfSignedCert(): { key: string; cert: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'venomqa-mail-tls-'))
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    )
-    return { key: readFileSync(path.join(dir, 'key.pem'), 'utf8'), cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8') }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
 
 /** The longest a Node timer waits (about 24 days): a timeout of this length outlasts any test. */
 export const NEVER_MS = 2_147_483_647

@@ -21,7 +21,8 @@ import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { TransportError } from '@venomqa/core'
 import { MailApiError, type MailCatcher, MailpitClient, startMailCatcher } from '../src'
-import { NEVER_MS, PNG, deliver, richMail, selfSignedCert } from './helpers'
+import { selfSignedCert } from '@venomqa/test-utils'
+import { NEVER_MS, PNG, deliver, richMail } from './helpers'
 
 async function get(url: string, init?: RequestInit): Promise<{ status: number; type: string | null; body: any; text: string }> {
   const res = await fetch(url, init)

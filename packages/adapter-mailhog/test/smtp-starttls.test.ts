@@ -3,7 +3,7 @@ import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SmtpSender } from '../src'
 import { smtpTransportOptions } from '../src/smtp-sender'
-import { selfSignedCert } from './helpers'
+import { selfSignedCert } from '@venomqa/test-utils'
 
 interface Received {
   subject: string

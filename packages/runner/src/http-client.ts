@@ -1,7 +1,7 @@
 import { ConfigError, type HttpClient, type HttpExchange, type HttpMethod, type HttpResponse, type RequestOptions, TIMER_MS_EXPECTED, TimeoutError, VenomError, httpUrlProblem, isTimerMs } from '@venomqa/core'
 import { type AttemptOptions, type ReceivedResponse, sendOnce } from './http/attempt'
 import { classifyFailure } from './http/classify'
-import { ConnectionPool } from './http/transport'
+import { ConnectionPool } from './http/connection-pool'
 import { DetachedRequests } from './http/detached'
 import { moment } from './http/server-errors'
 import { prepareRequest } from './http/prepare'

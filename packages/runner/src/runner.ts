@@ -36,7 +36,7 @@ import {
   summarize,
   validateJourney,
 } from '@venomqa/core'
-import type { ConnectionPool } from './http/transport'
+import type { ConnectionPool } from './http/connection-pool'
 import { executeJourney } from './executor'
 import { failOnLateCritical } from './execution/journey'
 import type { Lane, WorkerLane } from './execution/lanes'

@@ -1,5 +1,5 @@
 import { AbortedError, ConfigError, appStartProgress, plural, type MainSystem, type Ports, type StateBackend, TimeoutError, errorMessage, workerLeftBehind } from '@venomqa/core'
-import type { ConnectionPool } from './http/transport'
+import type { ConnectionPool } from './http/connection-pool'
 import type { Lane, WorkerLane } from './executor'
 import { type TokenStore, RunnerHttpClient } from './http-client'
 import type { DetachedRequests } from './http/detached'

@@ -22,6 +22,7 @@ export {
 export { expectBranchOnWorkers } from './parallel'
 export { FOREIGN_404_PAGE, expectNoPage, htmlServer } from './foreign-page'
 export { fromPackage, modulesLoadedBy } from './loaded-modules'
+export { selfSignedCert } from './tls'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 export const isCI = !!process.env.CI && process.env.CI !== 'false' && process.env.CI !== '0'

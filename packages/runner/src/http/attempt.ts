@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events'
-import { type ConnectionPool, type TextResponse, request } from './transport'
+import type { ConnectionPool } from './connection-pool'
+import { type TextResponse, request } from './transport'
 import { type ClassifiedFailure, classifyFailure } from './classify'
 import { type DetachedRequests, stepStop, untilStepStops } from './detached'
 import type { PreparedRequest } from './prepare'

@@ -72,7 +72,7 @@ export interface DeadlineClock {
  * which they replace too: taking `performance` here would load perf_hooks with the runner.
  */
 const hrtime = process.hrtime.bigint
-const REAL_CLOCK: DeadlineClock = { now: () => Number(hrtime()) / 1e6, setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout }
+export const REAL_CLOCK: DeadlineClock = { now: () => Number(hrtime()) / 1e6, setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout }
 
 export interface Deadline {
   readonly at: number

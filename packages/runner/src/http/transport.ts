@@ -1,9 +1,9 @@
 import type { EventEmitter } from 'node:events'
 import type * as Http from 'node:http'
 import type * as Https from 'node:https'
-import type { Socket } from 'node:net'
 import { IDEMPOTENT_METHODS } from '@venomqa/core'
-import { type Deadline, Deadlines } from './deadlines'
+import { ConnectionPool, type ConnectionUser, type HandConnection } from './connection-pool'
+import type { Deadline } from './deadlines'
 import type * as Zlib from 'node:zlib'
 
 /**
@@ -24,130 +24,15 @@ import type * as Zlib from 'node:zlib'
  * alone costs about 4 ms to load.
  */
 const http = (): typeof Http => process.getBuiltinModule('node:http')
-const https = (): typeof Https => process.getBuiltinModule('node:https')
+const httpsModule = (): typeof Https => process.getBuiltinModule('node:https')
 /** zlib, loaded at the first compressed body: most test APIs send none, and loading it costs more than a request. */
 const zlib = (): typeof Zlib => process.getBuiltinModule('node:zlib')
-
-/** How long an idle kept-alive connection is kept: under the 5 s Node's own servers keep one. */
-const IDLE_CONNECTION_MS = 4000
-
-/**
- * The connections of a run: at most `connections` at once to each origin, kept alive between requests
- * (a server's `Keep-Alive: timeout=` hint is heeded by Node's agent). `close()` waits for the requests
- * still under way, as a rollback waits for a step's detached requests, then closes every connection.
- */
-export class ConnectionPool {
-  readonly #connections: number
-  #http?: Http.Agent
-  #https?: Https.Agent
-  /** Requests sent and not yet settled, and what close() waits on until they are none. */
-  #underWay = 0
-  #allSettled?: () => void
-  /** Resolved once no request is under way: one for every close() that waits. */
-  #whenSettled?: Promise<void>
-  #closed = false
-  /** Set by destroy(): its connections were cut by the pool itself, not by a server. */
-  #destroyed = false
-  /** The deadlines of the requests under way. */
-  readonly deadlines = new Deadlines()
-
-  constructor(connections = 16) {
-    this.#connections = connections
-  }
-
-  /**
-   * The agent for a URL's protocol (`http:` or `https:`), made at its first request. A request already
-   * under way (`underWay`: one sent again on another connection, see Exchange#failed) still gets one while
-   * close() waits for it; nothing does once the pool is destroyed.
-   */
-  agent(protocol: string, underWay = false): Http.Agent {
-    if (this.#destroyed || (this.#closed && !underWay)) throw new PoolClosedError()
-    if (protocol === 'https:') return (this.#https ??= keepAliveAgent(https().Agent, this.#connections))
-    return (this.#http ??= keepAliveAgent(http().Agent, this.#connections))
-  }
-
-  /** A request was sent: close() waits for it. A counter, not a set of promises: this runs for every request. */
-  sent(): void {
-    this.#underWay++
-  }
-
-  /** A request sent settled. */
-  settled(): void {
-    if (--this.#underWay === 0) this.#allSettled?.()
-  }
-
-  /** Wait for the requests under way, then close every connection; a request sent after this is refused. */
-  async close(): Promise<void> {
-    this.#closed = true
-    if (this.#underWay > 0) await (this.#whenSettled ??= new Promise<void>((resolve) => (this.#allSettled = resolve)))
-    this.destroy()
-  }
-
-  /**
-   * Close every connection now, cutting the requests under way. A request waiting for a connection (the
-   * pool at its count) fails at once with a PoolClosedError, as one sent after this does: left in the
-   * agent's queue, Node's agent opened a new connection for it as the others closed, and sent it on a
-   * destroyed pool; without a deadline it never ended.
-   */
-  destroy(): void {
-    this.#closed = true
-    this.#destroyed = true
-    for (const agent of [this.#http, this.#https]) {
-      if (!agent) continue
-      // Taken out of the queue before the connections close, so that the agent opens none for them. Each
-      // origin's queue goes whole, as the agent drops one it emptied: it reads any queue left as holding one.
-      const queues = agent.requests as unknown as Record<string, WaitingRequest[] | undefined>
-      const waiting: WaitingRequest[] = []
-      for (const origin of Object.keys(queues)) {
-        waiting.push(...(queues[origin] ?? []))
-        delete queues[origin]
-      }
-      // Node tells a request destroyed before it has a connection nothing until it gets one: its exchange is told.
-      for (const req of waiting) req[WAITING_EXCHANGE]?.cutWaiting(req, new PoolClosedError())
-      agent.destroy()
-    }
-  }
-
-  /** Whether destroy() cut the connections: a request that failed then was cut by the pool, not by its server. */
-  get destroyed(): boolean {
-    return this.#destroyed
-  }
-}
-
-/** On a request the pool's agent may queue: its exchange, which destroy() fails when it takes it out of the queue. */
-const WAITING_EXCHANGE = Symbol('venomqa.exchange')
-type WaitingRequest = Http.ClientRequest & { [WAITING_EXCHANGE]?: Exchange }
-
-/**
- * A keep-alive agent whose idle connections close after IDLE_CONNECTION_MS (sooner when the server's
- * `Keep-Alive: timeout=` says so: Node's agent reads it). Node gives the agent's `timeout` to every new
- * socket too, where it would cut a slow connect or DNS lookup at 4 s whatever the request's timeout: a new
- * connection is made without it, and bounded by the deadline of the request it is made for (see
- * RequestOptions.deadlineMs), which cuts the request and so its connection.
- */
-function keepAliveAgent<A extends typeof Http.Agent>(Agent: A, connections: number): InstanceType<A> {
-  const agent = new Agent({ keepAlive: true, maxSockets: connections, timeout: IDLE_CONNECTION_MS }) as InstanceType<A>
-  // Not in @types/node, but Agent's own: what makes each new connection (net.createConnection, tls.connect).
-  const own = agent as unknown as { createConnection(options: { timeout?: number }, callback: unknown): Socket | undefined }
-  const createConnection = own.createConnection.bind(agent)
-  own.createConnection = (options, callback) => createConnection({ ...options, timeout: undefined }, callback)
-  return agent
-}
 
 /**
  * On the error of a request that was sent again after a kept-alive connection closed under it (see
  * Exchange#failed), and failed again: that first failure. The classifier tells both.
  */
 export const CLOSED_UNDER = Symbol('venomqa.closedUnder')
-
-/** A request sent through a pool that was closed. */
-export class PoolClosedError extends Error {
-  readonly code = 'VENOM_POOL_CLOSED'
-  constructor() {
-    super('the connection pool is closed')
-    this.name = 'PoolClosedError'
-  }
-}
 
 let sharedPool: ConnectionPool | undefined
 
@@ -228,14 +113,13 @@ export function request(url: string, o: RequestOptions): Promise<TextResponse> {
 
 /**
  * Set on a connection once an answer came on it: a request that fails on it before its own answer met a
- * kept-alive connection. Node's `req.reusedSocket` says so only of a connection the agent took from its
- * idle ones, not of one it handed straight to a request waiting for it (a pool at its count) as the
- * request before ended.
+ * kept-alive connection, whether the pool took it from its idle ones or handed it straight to a request
+ * waiting for it (an origin at its count) as the request before ended.
  */
 const ANSWERED = Symbol('an answer came on this connection')
 
 /** One request and its answer, settled once: with the whole body, or with the first failure. */
-class Exchange {
+class Exchange implements ConnectionUser {
   #req?: Http.ClientRequest
   #settled = false
   /** Why the request was aborted, once its signal fired. */
@@ -281,24 +165,27 @@ class Exchange {
   /** Send the request on a connection of the pool: again when a kept-alive one turned out closed (see #failed). */
   #send(underWay = false): void {
     const { o, target } = this
+    const https = target.protocol === 'https:'
     let req: Http.ClientRequest
     try {
-      req = (target.protocol === 'https:' ? https() : http()).request({
+      this.pool.assertOpen(underWay)
+      req = (https ? httpsModule() : http()).request({
         protocol: target.protocol,
         hostname: target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname,
         port: target.port,
+        // What the Host header leaves out: Node takes 80 without an agent, and would write `host:443`.
+        defaultPort: https ? 443 : 80,
         path: `${target.pathname}${target.search}`,
         method: this.#method,
         headers: headersToSend(o.headers, o.body),
-        agent: this.pool.agent(target.protocol, underWay),
-      })
+        createConnection: (_options: unknown, hand: HandConnection) => this.pool.connection(target, this, hand),
+      } as Http.RequestOptions)
     } catch (err) {
       // Node refuses what cannot be sent (a header value with a line break, a method with a space) here,
       // naming the header, not its value; so does headersToSend.
       return this.#fail(err as Error)
     }
     this.#req = req
-    ;(req as WaitingRequest)[WAITING_EXCHANGE] = this
     req.on('error', (err) => this.#failed(req, err))
     req.on('response', (res) => this.#receive(res))
     // Node destroys the socket of a 101 Switching Protocols no one takes, and tells the request nothing:
@@ -314,9 +201,14 @@ class Exchange {
     }
   }
 
-  /** destroy() took `req` out of the agent's queue, before it had a connection. */
-  cutWaiting(req: Http.ClientRequest, error: Error): void {
-    if (req === this.#req) this.#fail(error)
+  /** Whether it settled: the pool hands no connection to a request that failed while it waited for one. */
+  get settled(): boolean {
+    return this.#settled
+  }
+
+  /** The pool was destroyed while this waited for a connection. */
+  cutWaiting(error: Error): void {
+    this.#fail(error)
   }
 
   /**
@@ -332,7 +224,7 @@ class Exchange {
   #failed(req: Http.ClientRequest, err: Error): void {
     if (this.#settled || req !== this.#req) return
     const code = (err as { code?: string }).code
-    if (this.#statusCode === 0 && (req.reusedSocket || (req.socket as { [ANSWERED]?: true } | null)?.[ANSWERED]) && !this.pool.destroyed && (code === 'ECONNRESET' || code === 'EPIPE')) {
+    if (this.#statusCode === 0 && (req.socket as { [ANSWERED]?: true } | null)?.[ANSWERED] && !this.pool.destroyed && (code === 'ECONNRESET' || code === 'EPIPE')) {
       if ((IDEMPOTENT_METHODS as readonly string[]).includes(this.#method)) {
         this.#closedUnder = err
         return this.#send(true)
@@ -346,6 +238,8 @@ class Exchange {
     ;(res.socket as { [ANSWERED]?: true })[ANSWERED] = true
     this.#statusCode = res.statusCode ?? 0
     this.#headers = parseHeaders(res.rawHeaders)
+    const keepAlive = this.#headers['keep-alive']
+    if (typeof keepAlive === 'string') this.pool.heedKeepAlive(res.socket, keepAlive)
     res.on('data', (chunk: Buffer) => {
       this.#chunks.push(chunk)
       this.#length += chunk.length
@@ -393,21 +287,28 @@ const REFUSED_HEADERS = new Set(['transfer-encoding', 'keep-alive', 'upgrade', '
  * manages itself, a `Content-Length` that is not the body's length (too long, the request would wait for
  * bytes that never come; too short, the rest would be read as the next request). A body always goes with
  * its length: Node frames one by default only for methods that usually have one, and a GET or DELETE with
- * a body would otherwise be sent with no length, its body read by the server as the next request.
+ * a body would otherwise be sent with no length, its body read by the server as the next request. The
+ * connection is asked to be kept alive unless the step asked for `close`: without an agent, Node would ask
+ * the server to close it after every request.
  */
-function headersToSend(headers: Record<string, string> | undefined, body: string | Uint8Array | undefined): Record<string, string> | undefined {
+function headersToSend(headers: Record<string, string> | undefined, body: string | Uint8Array | undefined): Record<string, string> {
   let declaredLength: string | undefined
+  let connection = false
   for (const name in headers) {
     const lower = name.toLowerCase()
     if (lower === 'content-length') declaredLength = headers[name]
     else if (REFUSED_HEADERS.has(lower)) throw new InvalidRequestError(`invalid ${lower} header: the transport manages the connection itself`)
-    else if (lower === 'connection' && !/^\s*(?:keep-alive|close)\s*$/i.test(headers[name]!)) throw new InvalidRequestError('invalid connection header: only keep-alive and close can be asked for')
+    else if (lower === 'connection') {
+      if (!/^\s*(?:keep-alive|close)\s*$/i.test(headers[name]!)) throw new InvalidRequestError('invalid connection header: only keep-alive and close can be asked for')
+      connection = true
+    }
   }
-  if (body === undefined) return headers
+  const out: Record<string, string> = connection ? { ...headers } : { ...headers, Connection: 'keep-alive' }
+  if (body === undefined) return out
   const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength
-  if (declaredLength === undefined) return { ...headers, 'content-length': String(length) }
-  if (declaredLength.trim() !== String(length)) throw new InvalidRequestError(`content-length header says ${declaredLength.trim()} bytes, the body has ${length}`)
-  return headers
+  if (declaredLength === undefined) out['content-length'] = String(length)
+  else if (declaredLength.trim() !== String(length)) throw new InvalidRequestError(`content-length header says ${declaredLength.trim()} bytes, the body has ${length}`)
+  return out
 }
 
 /** Listen for a signal's abort, once; returns what stops listening. An emitter is used as it is (see StepStop). */

@@ -7,7 +7,8 @@ import path from 'node:path'
 import { CLOSED_PORT, type LocalServer, fromPackage, listenLocally, modulesLoadedBy } from '@venomqa/test-utils'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { classifyFailure } from '../../src/http/classify'
-import { ConnectionPool, DEADLINE_EXCEEDED, DeadlineExceeded, FailedAfterHeaders, InvalidRequestError, PoolClosedError, RequestAbortedError, parseHeaders, request } from '../../src/http/transport'
+import { ConnectionPool, PoolClosedError } from '../../src/http/connection-pool'
+import { DEADLINE_EXCEEDED, DeadlineExceeded, FailedAfterHeaders, InvalidRequestError, RequestAbortedError, parseHeaders, request } from '../../src/http/transport'
 
 const bigBody = 'x'.repeat(300_000)
 /** Listens, fills its own accept queue (backlog 0) and never accepts: a connect to it hangs. Prints its port. */

@@ -1,0 +1,287 @@
+import type * as Net from 'node:net'
+import type { Socket } from 'node:net'
+import type * as Tls from 'node:tls'
+import { type DeadlineClock, Deadlines, REAL_CLOCK } from './deadlines'
+
+/**
+ * The connections of a run, kept by the runner itself rather than by Node's http.Agent: at most
+ * `connections` at once to each origin, kept alive between requests, handed to Node's http client through
+ * `createConnection`.
+ *
+ * Why not http.Agent: measured on 1,500 dependent requests to a local server (bench/runner-overhead), the
+ * agent's bookkeeping for every request (its name for the origin, the server name, a socket timeout set and
+ * cleared, its free-socket lists and async resets) cost about a fifth of a plain node:http loop's time per
+ * request and more again while it was being optimised: a loop of the same requests on sockets from a pool
+ * like this one took 87 µs a request against 103 µs through the agent, and 345 ms against 400-520 ms for
+ * the first 1,500. What is kept here is what a run needs: idle connections reused newest first, a queue of
+ * requests waiting when an origin is at its count, idle connections closed after IDLE_CONNECTION_MS (sooner
+ * when the server's `Keep-Alive: timeout=` says so), and TLS sessions resumed.
+ */
+
+const net = (): typeof Net => process.getBuiltinModule('node:net')
+/** tls, loaded at the first https connection: it alone costs more to load than a run's first request. */
+const tls = (): typeof Tls => process.getBuiltinModule('node:tls')
+
+/** How long an idle kept-alive connection is kept: under the 5 s Node's own servers keep one. */
+export const IDLE_CONNECTION_MS = 4000
+
+/** What asks the pool for a connection: a request, which may settle (fail) while it waits for one. */
+export interface ConnectionUser {
+  readonly settled: boolean
+  /** The pool was destroyed while this waited for a connection. */
+  cutWaiting(error: Error): void
+}
+
+/** Node's http client's `createConnection` callback: a connection for the request, or why there is none. */
+export type HandConnection = (error: Error | null, socket?: Socket) => void
+
+interface Waiting {
+  readonly user: ConnectionUser
+  readonly hand: HandConnection
+}
+
+/** On a connection: until when it may be taken from the idle ones. */
+const IDLE_UNTIL = Symbol('venomqa.idleUntil')
+/**
+ * On a connection: how long the server said it keeps it idle, less a second (as Node's agent reads the
+ * `Keep-Alive: timeout=` hint: a connection used at the server's last moment is closed under the request).
+ */
+const SERVER_IDLE_MS = Symbol('venomqa.serverIdleMs')
+type PooledSocket = Socket & { [IDLE_UNTIL]?: number; [SERVER_IDLE_MS]?: number }
+
+/** One origin's connections. */
+class Origin {
+  /** Idle connections, the newest last: taken newest first, the one the server is least likely to be closing. */
+  readonly idle: PooledSocket[] = []
+  /** Connections open, idle or in use. */
+  open = 0
+  /** Requests waiting for a connection, in the order they came. */
+  readonly waiting: Waiting[] = []
+  /** The TLS session of the last https connection, to resume on the next one rather than shake hands again. */
+  session?: Buffer
+
+  constructor(
+    readonly protocol: string,
+    readonly host: string,
+    readonly port: number,
+  ) {}
+}
+
+export class ConnectionPool {
+  readonly #connections: number
+  readonly #idleMs: number
+  readonly #clock: DeadlineClock
+  readonly #origins = new Map<string, Origin>()
+  /** Every open connection, for destroy(). */
+  readonly #sockets = new Set<Socket>()
+  /** The one timer that closes idle connections past their time, armed while any is idle. */
+  #sweep?: ReturnType<typeof setTimeout>
+  /** Requests sent and not yet settled, and what close() waits on until they are none. */
+  #underWay = 0
+  #allSettled?: () => void
+  /** Resolved once no request is under way: one for every close() that waits. */
+  #whenSettled?: Promise<void>
+  #closed = false
+  /** Set by destroy(): its connections were cut by the pool itself, not by a server. */
+  #destroyed = false
+  /** The deadlines of the requests under way. */
+  readonly deadlines = new Deadlines()
+
+  /** `idleMs`: how long an idle connection is kept (tests shorten it). */
+  constructor(connections = 16, idleMs = IDLE_CONNECTION_MS, clock: DeadlineClock = REAL_CLOCK) {
+    this.#connections = connections
+    this.#idleMs = idleMs
+    this.#clock = clock
+  }
+
+  /**
+   * Refuse a request once the pool is closed: a request already under way (`underWay`: one sent again on
+   * another connection, see Exchange#failed) still goes while close() waits for it; nothing does once the
+   * pool is destroyed.
+   */
+  assertOpen(underWay = false): void {
+    if (this.#destroyed || (this.#closed && !underWay)) throw new PoolClosedError()
+  }
+
+  /**
+   * A connection to the URL's origin for `user`, for Node's http client (its `createConnection`): an idle
+   * one, a new one while the origin is under its count, or, at its count, none yet: `hand` is called with
+   * the next one freed or opened.
+   */
+  connection(target: URL, user: ConnectionUser, hand: HandConnection): Socket | undefined {
+    const origin = this.#origin(target)
+    const idle = this.#takeIdle(origin)
+    if (idle) return idle
+    if (origin.open < this.#connections) return this.#open(origin)
+    origin.waiting.push({ user, hand })
+    return undefined
+  }
+
+  /** The server's `Keep-Alive: timeout=` hint, read from an answer that came on `socket`. */
+  heedKeepAlive(socket: Socket, hint: string): void {
+    const seconds = /^\s*timeout=(\d+)/i.exec(hint)?.[1]
+    if (seconds !== undefined) (socket as PooledSocket)[SERVER_IDLE_MS] = Number(seconds) * 1000 - 1000
+  }
+
+  /** A request was sent: close() waits for it. A counter, not a set of promises: this runs for every request. */
+  sent(): void {
+    this.#underWay++
+  }
+
+  /** A request sent settled. */
+  settled(): void {
+    if (--this.#underWay === 0) this.#allSettled?.()
+  }
+
+  /** Wait for the requests under way, then close every connection; a request sent after this is refused. */
+  async close(): Promise<void> {
+    this.#closed = true
+    if (this.#underWay > 0) await (this.#whenSettled ??= new Promise<void>((resolve) => (this.#allSettled = resolve)))
+    this.destroy()
+  }
+
+  /**
+   * Close every connection now, cutting the requests under way. A request waiting for a connection fails at
+   * once with a PoolClosedError, as one sent after this does.
+   */
+  destroy(): void {
+    this.#closed = true
+    this.#destroyed = true
+    if (this.#sweep) this.#clock.clearTimeout(this.#sweep)
+    this.#sweep = undefined
+    for (const origin of this.#origins.values()) {
+      const waiting = origin.waiting.splice(0)
+      origin.idle.length = 0
+      for (const w of waiting) if (!w.user.settled) w.user.cutWaiting(new PoolClosedError())
+    }
+    for (const socket of this.#sockets) socket.destroy()
+  }
+
+  /** Whether destroy() cut the connections: a request that failed then was cut by the pool, not by its server. */
+  get destroyed(): boolean {
+    return this.#destroyed
+  }
+
+  #origin(target: URL): Origin {
+    const key = `${target.protocol}//${target.host}`
+    let origin = this.#origins.get(key)
+    if (!origin) {
+      const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname
+      const port = target.port ? Number(target.port) : target.protocol === 'https:' ? 443 : 80
+      this.#origins.set(key, (origin = new Origin(target.protocol, host, port)))
+    }
+    return origin
+  }
+
+  /** The newest idle connection still in its time; older ones past theirs are closed on the way. */
+  #takeIdle(origin: Origin): Socket | undefined {
+    const { idle } = origin
+    if (idle.length === 0) return undefined
+    const now = this.#clock.now()
+    while (idle.length > 0) {
+      const socket = idle.pop()!
+      if (socket.destroyed) continue
+      if (socket[IDLE_UNTIL]! <= now) {
+        socket.destroy()
+        continue
+      }
+      socket.ref()
+      return socket
+    }
+    return undefined
+  }
+
+  /**
+   * A new connection. Its timeout is the request's deadline (see RequestOptions.deadlineMs), not a socket
+   * timeout: a slow connect or DNS lookup is cut when the request's time is up, whatever the idle limit.
+   */
+  #open(origin: Origin): Socket {
+    let socket: PooledSocket
+    if (origin.protocol === 'https:') {
+      const servername = net().isIP(origin.host) ? undefined : origin.host
+      const tlsSocket = tls().connect({ host: origin.host, port: origin.port, servername, session: origin.session })
+      tlsSocket.setNoDelay(true)
+      tlsSocket.on('session', (session: Buffer) => (origin.session = session))
+      socket = tlsSocket
+    } else {
+      socket = net().createConnection({ host: origin.host, port: origin.port, noDelay: true })
+    }
+    origin.open++
+    this.#sockets.add(socket)
+    // Node's http client emits `free` once an answer was read to its end on a connection both sides keep.
+    socket.on('free', () => this.#onFree(origin, socket))
+    socket.on('close', () => this.#onClose(origin, socket))
+    // An idle connection has no request listening: its error (a reset by the server) would be uncaught.
+    // Its request hears a connection's error through its own listener; the close that follows is handled.
+    socket.on('error', ignore)
+    return socket
+  }
+
+  /** A request's answer was read: the connection goes to the next request waiting, else to the idle ones. */
+  #onFree(origin: Origin, socket: PooledSocket): void {
+    if (socket.destroyed || this.#destroyed) return void socket.destroy()
+    const next = this.#nextWaiting(origin)
+    if (next) return next.hand(null, socket)
+    const ms = Math.min(this.#idleMs, socket[SERVER_IDLE_MS] ?? Number.POSITIVE_INFINITY)
+    if (ms <= 0) return void socket.destroy()
+    socket[IDLE_UNTIL] = this.#clock.now() + ms
+    // Idle, it does not keep the process alive.
+    socket.unref()
+    origin.idle.push(socket)
+    this.#armSweep(ms)
+  }
+
+  /** A connection closed: idle or in use, it is no longer counted, and a request waiting gets a new one. */
+  #onClose(origin: Origin, socket: Socket): void {
+    origin.open--
+    this.#sockets.delete(socket)
+    const at = origin.idle.indexOf(socket)
+    if (at >= 0) origin.idle.splice(at, 1)
+    if (this.#destroyed || origin.open >= this.#connections) return
+    const next = this.#nextWaiting(origin)
+    if (next) next.hand(null, this.#open(origin))
+  }
+
+  /** The first request still waiting; those that settled meanwhile (aborted, past their deadline) are dropped. */
+  #nextWaiting(origin: Origin): Waiting | undefined {
+    const { waiting } = origin
+    while (waiting.length > 0) {
+      const next = waiting.shift()!
+      if (!next.user.settled) return next
+    }
+    return undefined
+  }
+
+  /**
+   * One timer for every idle connection: armed when one goes idle and none is armed, it closes those past
+   * their time and is armed again for the next. A run sends requests more often than that: it is armed once
+   * per idle limit, not per request.
+   */
+  #armSweep(ms: number): void {
+    if (this.#sweep) return
+    this.#sweep = this.#clock.setTimeout(() => this.#sweepIdle(), ms).unref()
+  }
+
+  #sweepIdle(): void {
+    this.#sweep = undefined
+    const now = this.#clock.now()
+    let next = Number.POSITIVE_INFINITY
+    for (const origin of this.#origins.values())
+      for (const socket of [...origin.idle]) {
+        if (socket[IDLE_UNTIL]! <= now) socket.destroy()
+        else next = Math.min(next, socket[IDLE_UNTIL]!)
+      }
+    if (next !== Number.POSITIVE_INFINITY) this.#armSweep(Math.max(1, Math.ceil(next - now)))
+  }
+}
+
+function ignore(): void {}
+
+/** A request sent through a pool that was closed. */
+export class PoolClosedError extends Error {
+  readonly code = 'VENOM_POOL_CLOSED'
+  constructor() {
+    super('the connection pool is closed')
+    this.name = 'PoolClosedError'
+  }
+}
