@@ -238,3 +238,15 @@ export function splitSettingList(value: string): string[] {
     i++
   }
 }
+
+/**
+ * Drop `name` if it is there, sessions on it ended. A database marked IS_TEMPLATE cannot be dropped until
+ * the mark is taken off: the working database of an app (or a tool) that marks it so, renamed away by a
+ * rollback or left as a worker's, stayed, and every rollback or worker after it failed.
+ */
+export async function dropDatabase(admin: pg.ClientBase, name: string): Promise<void> {
+  const { rows } = await admin.query('SELECT datistemplate FROM pg_database WHERE datname = $1', [name])
+  if (!rows.length) return
+  if (rows[0].datistemplate) await admin.query(`ALTER DATABASE ${ident(name)} IS_TEMPLATE false`)
+  await admin.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`)
+}

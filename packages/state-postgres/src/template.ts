@@ -6,7 +6,7 @@ import { findSequences, findTables } from './catalog'
 import { describePgError, openClient, where } from './connection'
 import { countRows, truncateSql } from './common'
 import { type DatabaseHolder, describeDatabaseHolder, findDatabaseHolders, howToEnd } from './database-holders'
-import { type DatabaseProperties, applyDatabaseProperties, describePrivilege, privilegesOutOfReach, readDatabaseProperties } from './database-properties'
+import { type DatabaseProperties, applyDatabaseProperties, describePrivilege, dropDatabase, privilegesOutOfReach, readDatabaseProperties } from './database-properties'
 import { withDatabase } from './options'
 import { ident, literal } from './sql'
 
@@ -90,7 +90,7 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
         await admin.query(`COMMENT ON DATABASE ${ident(copy)} IS ${literal(this.#marker())}`)
         await applyDatabaseProperties(admin, copy, properties, true)
       } catch (err) {
-        await this.#dropDatabase(admin, copy).catch(() => {})
+        await dropDatabase(admin, copy).catch(() => {})
         throw err
       }
       return { name: copy, properties }
@@ -133,7 +133,7 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
     return this.step(`${doing} (database "${db}" from "${copy}")`, async () => {
       // Left by a rollback of this run whose last DROP failed (see below): it would take the rename's name.
       if (this.#oldLeft) {
-        await this.#alone(admin, old, doing, untouched, () => this.#dropDatabase(admin, old))
+        await this.#alone(admin, old, doing, untouched, () => dropDatabase(admin, old))
         this.#oldLeft = false
       }
       // Rename first, drop last: if the copy cannot be made, or not given the working database's settings
@@ -147,7 +147,7 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
         made = true
         await applyDatabaseProperties(admin, db, properties)
       } catch (err) {
-        if (made) await this.#dropDatabase(admin, db).catch(() => {})
+        if (made) await dropDatabase(admin, db).catch(() => {})
         const notBack = await admin.query(`ALTER DATABASE ${ident(old)} RENAME TO ${ident(db)}`).then(
           () => undefined,
           (e: unknown) => e,
@@ -169,7 +169,7 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
       // one are dropped, as a restore that went through.
       try {
         await this.#alone(admin, old, doing, `the database was restored, but the one it replaced is left as "${old}", for the next rollback or the disconnect to drop`, () =>
-          this.#dropDatabase(admin, old),
+          dropDatabase(admin, old),
         )
       } catch (err) {
         this.#oldLeft = true
@@ -196,7 +196,7 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
     const old = this.#oldName()
     await this.step(`drop database "${old}"`, () =>
       this.#alone(admin, old, 'disconnect', `database "${old}", which a rollback replaced, is left: the next connect to "${this.target.database}" drops it`, () =>
-        this.#dropDatabase(admin, old),
+        dropDatabase(admin, old),
       ),
     )
   }
@@ -239,19 +239,8 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
   async #drop(admin: pg.Client, copy: string): Promise<void> {
     const doing = `drop checkpoint copy "${copy}"`
     await this.step(doing, () =>
-      this.#alone(admin, copy, doing, `the copy is left: the next connect to "${this.target.database}" drops it`, () => this.#dropDatabase(admin, copy)),
+      this.#alone(admin, copy, doing, `the copy is left: the next connect to "${this.target.database}" drops it`, () => dropDatabase(admin, copy)),
     )
-  }
-
-  /**
-   * Drop `name` if it is there. A database marked IS_TEMPLATE cannot be dropped: the working database of an
-   * app (or a tool) that marks it so, renamed away by a rollback, was left, and each rollback after failed.
-   */
-  async #dropDatabase(admin: pg.Client, name: string): Promise<void> {
-    const { rows } = await admin.query('SELECT datistemplate FROM pg_database WHERE datname = $1', [name])
-    if (!rows.length) return
-    if (rows[0].datistemplate) await admin.query(`ALTER DATABASE ${ident(name)} IS_TEMPLATE false`)
-    await admin.query(`DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`)
   }
 
   /**
@@ -350,7 +339,7 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
       this.onNotice(
         `database "${db}" was missing and "${old}" there: an earlier run died in the middle of a rollback. "${old}" is "${db}" again, as it was before that rollback, with what that run wrote since its checkpoint.`,
       )
-    } else if (names.has(old)) await this.#dropDatabase(admin, old)
+    } else if (names.has(old)) await dropDatabase(admin, old)
     // A copy is marked by its comment, written just after CREATE DATABASE: a run that died between the two
     // left a copy with no comment, under the name the next run's first checkpoint takes. Such a copy is
     // known by its name (ours, with a number) and by having no comment at all; a database commented by
@@ -366,7 +355,7 @@ export class PostgresTemplateBackend extends PostgresBackend<Copy> {
       [this.#marker(), plain, hashed],
     )
     this.cleanedLeftovers = copies.rows.map((r) => r.datname)
-    for (const name of this.cleanedLeftovers) await this.#dropDatabase(admin, name)
+    for (const name of this.cleanedLeftovers) await dropDatabase(admin, name)
     if (this.cleanedLeftovers.length)
       this.onNotice(
         `dropped ${this.cleanedLeftovers.length === 1 ? 'the checkpoint copy' : 'the checkpoint copies'} ${this.cleanedLeftovers.map((n) => `"${n}"`).join(', ')} of an earlier run that did not drop ${this.cleanedLeftovers.length === 1 ? 'it' : 'them'} (killed, quit, or its connection lost): what that run wrote after its first checkpoint may not have been rolled back.`,

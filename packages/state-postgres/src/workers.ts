@@ -2,7 +2,7 @@ import { ConfigError, StateError, type StateBackend, type WorkerApp, type Worker
 import pg from 'pg'
 import { PostgresBackend } from './backend'
 import { describeTarget, where } from './connection'
-import { applyDatabaseProperties, readDatabaseProperties } from './database-properties'
+import { applyDatabaseProperties, dropDatabase, readDatabaseProperties } from './database-properties'
 import { maskUrl } from './options'
 import { describeRowSecurityBinds, rolesRowSecurityLeaves, rowSecurityBindsSql, toBoundTables } from './row-security'
 import { bigintLiteral, ident, literal, qualified } from './sql'
@@ -80,7 +80,7 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
       a.on('error', () => {})
       try {
         await a.connect()
-        await a.query(drop)
+        await dropDatabase(a, db)
         return
       } catch (err) {
         last = err
@@ -105,7 +105,7 @@ export function postgresWorkers(options: PostgresWorkersOptions) {
       // Named by a run quit at once from now until it is dropped: nothing else would drop it then.
       const dropped = workerDatabaseMade({ name: db, drop: dropStatement(db) })
       try {
-        await c.query(`DROP DATABASE IF EXISTS ${ident(db)} WITH (FORCE)`)
+        await dropDatabase(c, db)
         await c.query(`CREATE DATABASE ${ident(db)}`)
       } catch (err) {
         await c.end()

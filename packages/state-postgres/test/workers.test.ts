@@ -184,6 +184,23 @@ describe("a worker's database", () => {
     expect(await databasesLike(`${MAIN}_w`)).toEqual([])
   })
 
+  it('marked IS_TEMPLATE by its app, is dropped all the same when the worker closes, and one left so by an earlier run is replaced', async () => {
+    const markTemplate = (db: string) => withClient(ADMIN_URL, (c) => c.query(`ALTER DATABASE ${db} IS_TEMPLATE true`))
+    const setup = postgresWorkers({ url: dbUrl(MAIN), startApp: async () => ({ baseUrl: 'http://127.0.0.1:9', close: async () => {} }) })
+    const main = { baseUrl: 'http://127.0.0.1:9', ports: new Map(), stateBackends: [] }
+    // Left by an earlier run, marked: the new worker's database replaces it.
+    await withClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE ${MAIN}_w1`))
+    await markTemplate(`${MAIN}_w1`)
+    const worker = await setup.create(1, main)
+    try {
+      // Its app marks it (a tool that makes template databases, or a test of one).
+      await markTemplate(`${MAIN}_w1`)
+    } finally {
+      await worker.close?.()
+    }
+    expect(await databasesLike(`${MAIN}_w`)).toEqual([])
+  })
+
   it('when its user may not give one of them, is not made, and the error names the setting, not its value, and what the user needs', async () => {
     const OWNER = 'venomqa_pg_wk_owner'
     const OWNED = 'venomqa_pg_wk_owned'
