@@ -521,15 +521,18 @@ export class MysqlSnapshotBackend implements StateBackend {
           for (; done < moved.length; done++) {
             const s = moved[done]!
             await conn.query(`LOCK TABLES ${ident(s)} WRITE`)
+            let value: string | undefined
             try {
-              const value = await takeNext(conn, s)
-              if (value === undefined) continue
-              await conn.query(restartSql(s, value))
-              this.#sequenceRestartedAt.set(s, value)
-              next.set(s, value)
-            } finally {
-              await conn.query('UNLOCK TABLES')
+              value = await takeNext(conn, s)
+              if (value !== undefined) await conn.query(restartSql(s, value))
+            } catch (err) {
+              // The first error says what went wrong: an UNLOCK that fails after it must not take its place.
+              throw await unlockAfter(conn, err, `${doing}: pinning sequence \`${s}\` of database "${this.#target.database}" failed`, this.name)
             }
+            await conn.query('UNLOCK TABLES')
+            if (value === undefined) continue
+            this.#sequenceRestartedAt.set(s, value)
+            next.set(s, value)
           }
         },
         (err) =>
@@ -1276,6 +1279,20 @@ export class MysqlSnapshotBackend implements StateBackend {
   #wrap(op: string, err: unknown): StateError {
     if (err instanceof StateError) return err
     return new StateError(this.name, `${op} failed on ${this.#target.display}: ${describeSqlError(err)}${lockHint(err)}`, { cause: err })
+  }
+}
+
+/**
+ * Release the LOCK TABLES of `conn` after `err` failed what ran under it, and give the error to throw: `err`
+ * itself when the unlock went through (a lock conflict stays one, to be tried again), else one that says
+ * both, the first error first, since the unlock's failure (a connection lost, most often) is only its echo.
+ */
+async function unlockAfter(conn: Connection, err: unknown, what: string, backend: string): Promise<unknown> {
+  try {
+    await conn.query('UNLOCK TABLES')
+    return err
+  } catch (unlockErr) {
+    return new StateError(backend, `${what}: ${describeSqlError(err)}${lockHint(err)}; then UNLOCK TABLES failed too: ${describeSqlError(unlockErr)}`, { cause: err })
   }
 }
 

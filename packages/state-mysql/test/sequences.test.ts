@@ -152,4 +152,47 @@ describe('MariaDB sequences go back with a rollback', () => {
     const taken = [await during!, await orderNo(), await orderNo()]
     expect(new Set(taken).size, `values taken after the checkpoint: ${taken}`).toBe(3)
   })
+
+  it('a checkpoint that fails while a sequence is locked says why, also when the UNLOCK TABLES after it fails too', async () => {
+    await orderNo()
+    await backend.connect()
+    const probe = await mysql.createConnection(urlFor(DB))
+    const proto = Object.getPrototypeOf(probe)
+    await probe.end()
+    const original = proto.query
+    const restart = (sql: unknown) => typeof sql === 'string' && sql.startsWith('ALTER SEQUENCE `order_no` RESTART WITH')
+    // A statement `fail` names fails; an UNLOCK TABLES it names is run all the same (the lock is released), its answer lost.
+    const failing = async <T>(fail: (sql: unknown) => Error | undefined, run: () => Promise<T>) => {
+      proto.query = async function (this: unknown, sql: unknown, ...rest: unknown[]) {
+        const err = fail(sql)
+        if (err && sql === 'UNLOCK TABLES') await original.call(this, sql, ...rest)
+        if (err) throw err
+        return original.call(this, sql, ...rest)
+      }
+      try {
+        return await run()
+      } finally {
+        proto.query = original
+      }
+    }
+    const caught = () =>
+      backend.checkpoint('ready').then(
+        () => undefined,
+        (e: Error) => e,
+      )
+
+    // Only the restart fails: its error as it was, and the lock released (the app's NEXTVAL is not held up).
+    const alone = await failing((sql) => (restart(sql) ? new Error('restart refused (alone)') : undefined), caught)
+    expect(alone?.message).toContain('restart refused (alone)')
+    expect(await orderNo()).toBeGreaterThan(0)
+
+    // The restart fails, then the UNLOCK too (as on a connection that was lost): both said, the first first.
+    const both = await failing(
+      (sql) => (restart(sql) ? new Error('restart refused (first)') : sql === 'UNLOCK TABLES' ? new Error('unlock refused (second)') : undefined),
+      caught,
+    )
+    expect(both?.message).toContain('sequence `order_no`')
+    expect(both?.message).toMatch(/restart refused \(first\).*UNLOCK TABLES failed too: .*unlock refused \(second\)/)
+    await backend.disconnect()
+  })
 })
